@@ -1,0 +1,463 @@
+"""rrweb's event model as msgspec Structs.
+
+The Structs are the schema: `validate_event` converts a raw event into them and that
+conversion *is* the validation. The canonical in-memory form of an event stays the raw
+dict (as msgspec decodes JSON or MessagePack into builtins), because the store must keep
+every field — known or not — and write it back unchanged. Typed views are taken where a
+caller needs them; unknown event types or incremental sources are not errors, they are
+kept raw (`UnknownEvent`).
+"""
+from __future__ import annotations
+
+import enum
+from typing import Any, Union
+
+import msgspec
+from msgspec import Struct, field
+
+Raw = dict[str, Any]  # an event as decoded from JSON/MessagePack: the stored truth
+
+
+class EventType(enum.IntEnum):
+    DomContentLoaded = 0
+    Load = 1
+    FullSnapshot = 2
+    IncrementalSnapshot = 3
+    Meta = 4
+    Custom = 5
+    Plugin = 6
+
+
+class IncrementalSource(enum.IntEnum):
+    Mutation = 0
+    MouseMove = 1
+    MouseInteraction = 2
+    Scroll = 3
+    ViewportResize = 4
+    Input = 5
+    TouchMove = 6
+    MediaInteraction = 7
+    StyleSheetRule = 8
+    CanvasMutation = 9
+    Font = 10
+    Log = 11
+    Drag = 12
+    StyleDeclaration = 13
+    Selection = 14
+    AdoptedStyleSheet = 15
+    CustomElement = 16
+
+
+class MouseInteractions(enum.IntEnum):
+    MouseUp = 0
+    MouseDown = 1
+    Click = 2
+    ContextMenu = 3
+    DblClick = 4
+    Focus = 5
+    Blur = 6
+    TouchStart = 7
+    TouchMove_Departed = 8
+    TouchEnd = 9
+    TouchCancel = 10
+
+
+class NodeType(enum.IntEnum):
+    Document = 0
+    DocumentType = 1
+    Element = 2
+    Text = 3
+    CDATA = 4
+    Comment = 5
+
+
+class MediaInteractions(enum.IntEnum):
+    Play = 0
+    Pause = 1
+    Seeked = 2
+    VolumeChange = 3
+    RateChange = 4
+
+
+# Sources a person causes: rrweb's definition of "activity" for skip-inactivity.
+USER_INTERACTION_SOURCES = frozenset(
+    {
+        IncrementalSource.MouseMove,
+        IncrementalSource.MouseInteraction,
+        IncrementalSource.Scroll,
+        IncrementalSource.ViewportResize,
+        IncrementalSource.Input,
+        IncrementalSource.TouchMove,
+        IncrementalSource.MediaInteraction,
+        IncrementalSource.Drag,
+        IncrementalSource.Selection,
+    }
+)
+
+CONSOLE_PLUGIN = "rrweb/console@1"
+RUM_PLUGIN = "replay/rum@1"
+NETWORK_PLUGIN = "rrweb/network@1"
+
+Number = Union[int, float]
+AttrValue = Union[str, int, float, bool, None, dict]
+
+
+# --- serialized nodes -------------------------------------------------------------
+class SerializedNode(Struct, kw_only=True):
+    """A node as rrweb's snapshot serializes it. One struct for all node types: rrweb's
+    node unions are keyed on an int `type` that msgspec cannot use as a tag across the
+    recursive `childNodes`, so the per-type fields are optional here."""
+
+    type: NodeType
+    id: int
+    tagName: str | None = None
+    attributes: dict[str, AttrValue] | None = None
+    childNodes: list["SerializedNode"] | None = None
+    isSVG: bool | None = None
+    needBlock: bool | None = None
+    textContent: str | None = None
+    isStyle: bool | None = None
+    name: str | None = None
+    publicId: str | None = None
+    systemId: str | None = None
+    rootId: int | None = None
+    compatMode: str | None = None
+
+
+# --- event data ---------------------------------------------------------------------
+class MetaData(Struct, kw_only=True):
+    href: str = ""
+    width: Number = 0
+    height: Number = 0
+
+
+class FullSnapshotData(Struct, kw_only=True):
+    node: SerializedNode
+    initialOffset: dict[str, Number] | None = None
+
+
+class TextMutation(Struct, kw_only=True):
+    id: int
+    value: str | None
+
+
+class AttributeMutation(Struct, kw_only=True):
+    id: int
+    attributes: dict[str, AttrValue]
+
+
+class RemovedNode(Struct, kw_only=True):
+    parentId: int
+    id: int
+    isShadow: bool | None = None
+
+
+class AddedNode(Struct, kw_only=True):
+    parentId: int
+    nextId: int | None = None
+    previousId: int | None = None  # legacy (2018-era rrweb)
+    node: SerializedNode
+
+
+class MutationData(Struct, tag_field="source", tag=0, kw_only=True):
+    texts: list[TextMutation] = field(default_factory=list)
+    attributes: list[AttributeMutation] = field(default_factory=list)
+    removes: list[RemovedNode] = field(default_factory=list)
+    adds: list[AddedNode] = field(default_factory=list)
+    isAttachIframe: bool | None = None
+
+
+class MousePosition(Struct, kw_only=True):
+    x: Number
+    y: Number
+    id: int | None = None
+    timeOffset: Number = 0
+
+
+class MouseMoveData(Struct, tag_field="source", tag=1, kw_only=True):
+    positions: list[MousePosition]
+
+
+class TouchMoveData(Struct, tag_field="source", tag=6, kw_only=True):
+    positions: list[MousePosition]
+
+
+class DragData(Struct, tag_field="source", tag=12, kw_only=True):
+    positions: list[MousePosition]
+
+
+class MouseInteractionData(Struct, tag_field="source", tag=2, kw_only=True):
+    type: int
+    id: int
+    x: Number | None = None
+    y: Number | None = None
+    pointerType: int | None = None
+
+
+class ScrollData(Struct, tag_field="source", tag=3, kw_only=True):
+    id: int
+    x: Number
+    y: Number
+
+
+class ViewportResizeData(Struct, tag_field="source", tag=4, kw_only=True):
+    width: Number
+    height: Number
+
+
+class InputData(Struct, tag_field="source", tag=5, kw_only=True):
+    id: int
+    text: str | None = None
+    isChecked: bool | None = None
+    userTriggered: bool | None = None
+
+
+class MediaInteractionData(Struct, tag_field="source", tag=7, kw_only=True):
+    id: int
+    type: int
+    currentTime: Number | None = None
+    volume: Number | None = None
+    muted: bool | None = None
+    playbackRate: Number | None = None
+    loop: bool | None = None
+
+
+class StyleSheetAdd(Struct, kw_only=True):
+    rule: str
+    index: int | list[int] | None = None
+
+
+class StyleSheetDelete(Struct, kw_only=True):
+    index: int | list[int]
+
+
+class StyleSheetRuleData(Struct, tag_field="source", tag=8, kw_only=True):
+    id: int | None = None
+    styleId: int | None = None
+    adds: list[StyleSheetAdd] | None = None
+    removes: list[StyleSheetDelete] | None = None
+    replace: str | None = None
+    replaceSync: str | None = None
+
+
+class CanvasMutationData(Struct, tag_field="source", tag=9, kw_only=True):
+    id: int
+
+
+class FontData(Struct, tag_field="source", tag=10, kw_only=True):
+    family: str
+    fontSource: str
+    buffer: bool = False
+
+
+class LogData(Struct, tag_field="source", tag=11, kw_only=True):
+    level: str = "log"
+    trace: list[str] = field(default_factory=list)
+    payload: list[str] = field(default_factory=list)
+
+
+class StyleDeclarationData(Struct, tag_field="source", tag=13, kw_only=True):
+    id: int | None = None
+    styleId: int | None = None
+    index: list[int] = field(default_factory=list)
+    set: dict[str, Any] | None = None
+    remove: dict[str, Any] | None = None
+
+
+class SelectionRange(Struct, kw_only=True):
+    start: int
+    startOffset: int
+    end: int
+    endOffset: int
+
+
+class SelectionData(Struct, tag_field="source", tag=14, kw_only=True):
+    ranges: list[SelectionRange]
+
+
+class AdoptedStyleSheetData(Struct, tag_field="source", tag=15, kw_only=True):
+    id: int
+    styleIds: list[int] = field(default_factory=list)
+
+
+class CustomElementData(Struct, tag_field="source", tag=16, kw_only=True):
+    define: dict[str, Any] | None = None
+
+
+IncrementalData = Union[
+    MutationData,
+    MouseMoveData,
+    MouseInteractionData,
+    ScrollData,
+    ViewportResizeData,
+    InputData,
+    TouchMoveData,
+    MediaInteractionData,
+    StyleSheetRuleData,
+    CanvasMutationData,
+    FontData,
+    LogData,
+    DragData,
+    StyleDeclarationData,
+    SelectionData,
+    AdoptedStyleSheetData,
+    CustomElementData,
+]
+
+
+class CustomData(Struct, kw_only=True):
+    tag: str
+    payload: Any = None
+
+
+class PluginData(Struct, kw_only=True):
+    plugin: str
+    payload: Any = None
+
+
+# --- events -------------------------------------------------------------------------
+class _Event(Struct, tag_field="type", kw_only=True):
+    timestamp: Number
+
+
+class DomContentLoadedEvent(_Event, tag=0):
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+class LoadEvent(_Event, tag=1):
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+class FullSnapshotEvent(_Event, tag=2):
+    data: FullSnapshotData
+
+
+class IncrementalSnapshotEvent(_Event, tag=3):
+    data: IncrementalData
+
+
+class MetaEvent(_Event, tag=4):
+    data: MetaData
+
+
+class CustomEvent(_Event, tag=5):
+    data: CustomData
+
+
+class PluginEvent(_Event, tag=6):
+    data: PluginData
+
+
+KnownEvent = Union[
+    DomContentLoadedEvent,
+    LoadEvent,
+    FullSnapshotEvent,
+    IncrementalSnapshotEvent,
+    MetaEvent,
+    CustomEvent,
+    PluginEvent,
+]
+
+
+class UnknownEvent(Struct):
+    """An event of a type (or incremental source) this version does not model. It is
+    kept and written back unchanged."""
+
+    raw: Raw
+
+
+# --- plugin payloads ----------------------------------------------------------------
+class ConsolePayload(Struct, kw_only=True):
+    level: str = "log"
+    trace: list[str] = field(default_factory=list)
+    payload: list[str] = field(default_factory=list)
+
+
+class InvalidEvent(ValueError):
+    """A raw event that claims a known type but does not fit its schema."""
+
+    def __init__(self, message: str, index: int | None = None):
+        self.index = index
+        where = f"event #{index}: " if index is not None else ""
+        super().__init__(where + message)
+
+
+_KNOWN_TYPES = frozenset(int(t) for t in EventType)
+_KNOWN_SOURCES = frozenset(int(s) for s in IncrementalSource)
+
+
+def is_known(raw: Raw) -> bool:
+    t = raw.get("type")
+    if t not in _KNOWN_TYPES:
+        return False
+    if t == EventType.IncrementalSnapshot:
+        data = raw.get("data")
+        return isinstance(data, dict) and data.get("source") in _KNOWN_SOURCES
+    return True
+
+
+def validate_event(raw: Any, index: int | None = None) -> KnownEvent | UnknownEvent:
+    """Convert a raw event to its typed form. Raises InvalidEvent when the envelope is
+    broken or a known type's data does not fit; an unknown type/source is returned as
+    UnknownEvent (kept, not rejected)."""
+    if not isinstance(raw, dict):
+        raise InvalidEvent(f"expected an object, got {type(raw).__name__}", index)
+    ts = raw.get("timestamp")
+    if isinstance(ts, bool) or not isinstance(ts, (int, float)):
+        raise InvalidEvent("missing or non-numeric 'timestamp'", index)
+    if "type" not in raw:
+        raise InvalidEvent("missing 'type'", index)
+    if not is_known(raw):
+        return UnknownEvent(raw)
+    try:
+        return msgspec.convert(raw, KnownEvent)
+    except msgspec.ValidationError as exc:
+        raise InvalidEvent(f"type {raw.get('type')}: {exc}", index) from None
+
+
+# --- codecs -------------------------------------------------------------------------
+_json_decoder = msgspec.json.Decoder()
+_json_encoder = msgspec.json.Encoder()
+_mp_decoder = msgspec.msgpack.Decoder()
+_mp_encoder = msgspec.msgpack.Encoder()
+
+
+def decode_json(data: bytes | str) -> Any:
+    return _json_decoder.decode(data)
+
+
+def encode_json(obj: Any) -> bytes:
+    return _json_encoder.encode(obj)
+
+
+def decode_msgpack(data: bytes) -> Any:
+    return _mp_decoder.decode(data)
+
+
+def encode_msgpack(obj: Any) -> bytes:
+    return _mp_encoder.encode(obj)
+
+
+# --- small accessors used everywhere -------------------------------------------------
+def event_type(raw: Raw) -> int | None:
+    return raw.get("type")
+
+
+def event_source(raw: Raw) -> int | None:
+    if raw.get("type") == EventType.IncrementalSnapshot:
+        data = raw.get("data")
+        if isinstance(data, dict):
+            return data.get("source")
+    return None
+
+
+def plugin_name(raw: Raw) -> str | None:
+    if raw.get("type") == EventType.Plugin:
+        data = raw.get("data")
+        if isinstance(data, dict):
+            return data.get("plugin")
+    return None
+
+
+def is_user_interaction(raw: Raw) -> bool:
+    return event_source(raw) in USER_INTERACTION_SOURCES

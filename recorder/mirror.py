@@ -1,0 +1,633 @@
+"""The one mirror DOM: a node table keyed by rrweb node id.
+
+This is the single implementation of "apply this event to the recorded DOM". The privacy
+pass (recorder) runs it before anything is stored and the player's rebuild runs it to
+show any moment, so the two can never disagree about what a recording means.
+
+It is deliberately not an lxml tree: applying a million events must be cheap, and a
+checkpoint (`dump`/`load`) must be a compact bytes blob. Damaged recordings (missing
+parents, unknown ids, duplicate ids) never raise: the offending operation is skipped and
+counted in `warnings`.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from typing import Any, Iterable, Iterator
+
+from .format import EventType, IncrementalSource, NodeType, decode_msgpack, encode_msgpack
+
+Raw = dict[str, Any]
+
+# Serialized-node keys the mirror models itself; anything else is kept in `extra`.
+_MODELLED_KEYS = frozenset(
+    {"type", "id", "tagName", "attributes", "childNodes", "isSVG", "textContent", "isStyle",
+     "name", "publicId", "systemId"}
+)
+
+
+class Node:
+    """One recorded node. `attrs` holds element attributes (or a doctype's name/publicId/
+    systemId); `text` a text/comment/CDATA node's content. The state fields are what
+    incremental events change that is not an attribute: an input's value and checked
+    state, scroll offsets, media state, and a stylesheet's rules once edited by CSSOM."""
+
+    __slots__ = ("id", "type", "tag", "attrs", "text", "parent", "children", "svg",
+                 "is_style", "value", "checked", "scroll", "media", "sheet", "extra", "mark")
+
+    def __init__(self, id: int, type: int, tag: str | None = None, attrs: dict | None = None,
+                 text: str | None = None, parent: int | None = None, svg: bool = False,
+                 is_style: bool = False):
+        self.id = id
+        self.type = type
+        self.tag = tag
+        self.attrs = attrs if attrs is not None else {}
+        self.text = text
+        self.parent = parent
+        self.children: list[int] = []
+        self.svg = svg
+        self.is_style = is_style
+        self.value: Any = None      # live input value (Input events), None = attribute's
+        self.checked: bool | None = None
+        self.scroll: tuple[float, float] | None = None
+        self.media: dict | None = None
+        self.sheet: list[str] | None = None   # CSS rules after StyleSheetRule edits
+        self.extra: dict | None = None        # serialized-node fields we do not model
+        self.mark: Any = None                 # free slot for a pass (privacy level)
+
+    def __repr__(self) -> str:  # pragma: no cover - debugging aid
+        what = self.tag if self.type == NodeType.Element else repr((self.text or "")[:20])
+        return f"<Node {self.id} {what}>"
+
+    # checkpoint form: a flat list, msgpack-friendly
+    def _dump(self) -> list:
+        return [self.id, self.type, self.tag, self.attrs, self.text, self.parent, self.children,
+                self.svg, self.is_style, self.value, self.checked,
+                list(self.scroll) if self.scroll else None, self.media, self.sheet, self.extra]
+
+    @classmethod
+    def _load(cls, row: list) -> "Node":
+        n = cls.__new__(cls)
+        (n.id, n.type, n.tag, n.attrs, n.text, n.parent, n.children, n.svg, n.is_style,
+         n.value, n.checked, scroll, n.media, n.sheet, n.extra) = row
+        n.scroll = tuple(scroll) if scroll else None
+        n.mark = None
+        return n
+
+
+class Mirror:
+    def __init__(self) -> None:
+        self.nodes: dict[int, Node] = {}
+        self.root: int | None = None
+        self.href: str = ""
+        self.width: float = 0
+        self.height: float = 0
+        self.window_scroll: tuple[float, float] = (0, 0)
+        self.selection: list | None = None
+        self.adopted: dict[int, list[str]] = {}     # styleId -> rules (adopted sheets)
+        self.adopted_by: dict[int, list[int]] = {}  # host node id -> styleIds
+        self.warnings: Counter[str] = Counter()
+        self.has_snapshot = False
+
+    # --- queries -------------------------------------------------------------------
+    def get(self, id: int) -> Node | None:
+        return self.nodes.get(id)
+
+    def ancestors(self, id: int) -> Iterator[Node]:
+        """The node's parent, grandparent, ... up to the document."""
+        nodes = self.nodes
+        n = nodes.get(id)
+        while n is not None and n.parent is not None:
+            n = nodes.get(n.parent)
+            if n is not None:
+                yield n
+
+    def walk(self, id: int | None = None) -> Iterator[Node]:
+        """Pre-order traversal from `id` (default: the document)."""
+        start = self.root if id is None else id
+        if start is None or start not in self.nodes:
+            return
+        nodes = self.nodes
+        stack = [start]
+        while stack:
+            n = nodes.get(stack.pop())
+            if n is None:
+                continue
+            yield n
+            stack.extend(reversed(n.children))
+
+    def element_by_tag(self, tag: str) -> Node | None:
+        for n in self.walk():
+            if n.type == NodeType.Element and n.tag == tag:
+                return n
+        return None
+
+    def text_of(self, id: int) -> str:
+        """Concatenated text beneath a node (like textContent)."""
+        return "".join(n.text or "" for n in self.walk(id) if n.type == NodeType.Text)
+
+    def __len__(self) -> int:
+        return len(self.nodes)
+
+    # --- applying events -------------------------------------------------------------
+    def apply(self, event: Raw) -> None:
+        """Apply one raw rrweb event. Events that do not change the DOM are ignored."""
+        t = event.get("type")
+        data = event.get("data")
+        if not isinstance(data, dict):
+            return
+        if t == EventType.IncrementalSnapshot:
+            handler = _INCREMENTAL.get(data.get("source"))
+            if handler is not None:
+                handler(self, data)
+        elif t == EventType.FullSnapshot:
+            self.apply_full_snapshot(data)
+        elif t == EventType.Meta:
+            self.href = data.get("href", self.href) or self.href
+            self.width = data.get("width", self.width) or self.width
+            self.height = data.get("height", self.height) or self.height
+
+    def apply_all(self, events: Iterable[Raw]) -> "Mirror":
+        for e in events:
+            self.apply(e)
+        return self
+
+    def apply_full_snapshot(self, data: Raw) -> None:
+        node = data.get("node")
+        if not isinstance(node, dict):
+            self.warnings["snapshot without node"] += 1
+            return
+        self.nodes = {}
+        self.adopted = {}
+        self.adopted_by = {}
+        self.selection = None
+        self.root = None
+        root = self._build(node, None)
+        self.root = root.id if root is not None else None
+        off = data.get("initialOffset") or {}
+        self.window_scroll = (off.get("left", 0) or 0, off.get("top", 0) or 0)
+        self.has_snapshot = True
+
+    def _build(self, sn: Raw, parent: int | None) -> Node | None:
+        """Insert a serialized subtree under `parent` (not linked into the parent's child
+        list; callers do that). Iterative: real pages nest deeper than Python's stack."""
+        nodes = self.nodes
+        top: Node | None = None
+        stack: list[tuple[Raw, int | None]] = [(sn, parent)]
+        while stack:
+            s, p = stack.pop()
+            nid = s.get("id")
+            if not isinstance(nid, int) or isinstance(nid, bool):
+                self.warnings["node without id"] += 1
+                continue
+            if nid in nodes:
+                self.warnings["duplicate node id"] += 1
+                continue
+            ntype = s.get("type")
+            if ntype == NodeType.Element:
+                attrs = s.get("attributes")
+                n = Node(nid, ntype, str(s.get("tagName") or "div").lower(),
+                         dict(attrs) if isinstance(attrs, dict) else {}, None, p,
+                         bool(s.get("isSVG")))
+            elif ntype in (NodeType.Text, NodeType.Comment, NodeType.CDATA):
+                tc = s.get("textContent")
+                n = Node(nid, ntype, None, None, tc if isinstance(tc, str) else "", p,
+                         False, bool(s.get("isStyle")))
+            elif ntype == NodeType.DocumentType:
+                n = Node(nid, ntype, None, {"name": s.get("name", "html"),
+                                            "publicId": s.get("publicId", ""),
+                                            "systemId": s.get("systemId", "")}, None, p)
+            elif ntype == NodeType.Document:
+                n = Node(nid, ntype, None, None, None, p)
+            else:
+                self.warnings["unknown node type"] += 1
+                continue
+            if len(s) > 4:
+                extra = {k: v for k, v in s.items() if k not in _MODELLED_KEYS}
+                if extra:
+                    n.extra = extra
+            nodes[nid] = n
+            if top is None:
+                top = n
+            elif p is not None:
+                pn = nodes.get(p)
+                if pn is not None:
+                    pn.children.append(nid)
+            kids = s.get("childNodes")
+            if kids:
+                for child in reversed(kids):
+                    if isinstance(child, dict):
+                        stack.append((child, nid))
+        return top
+
+    def _detach(self, nid: int) -> None:
+        """Remove a node and its subtree from the table and from its parent's children."""
+        nodes = self.nodes
+        n = nodes.get(nid)
+        if n is None:
+            return
+        if n.parent is not None:
+            pn = nodes.get(n.parent)
+            if pn is not None:
+                try:
+                    pn.children.remove(nid)
+                except ValueError:
+                    pass
+        stack = [nid]
+        while stack:
+            x = nodes.pop(stack.pop(), None)
+            if x is not None:
+                stack.extend(x.children)
+        if nid == self.root:
+            self.root = None
+
+    def apply_mutation(self, data: Raw) -> None:
+        nodes = self.nodes
+        warn = self.warnings
+        for r in data.get("removes") or ():
+            nid = r.get("id")
+            if nid in nodes:
+                self._detach(nid)
+            else:
+                warn["remove of unknown node"] += 1
+        adds = data.get("adds") or ()
+        if adds:
+            self._apply_adds(adds)
+        for t in data.get("texts") or ():
+            n = nodes.get(t.get("id"))
+            if n is None:
+                warn["text change on unknown node"] += 1
+                continue
+            v = t.get("value")
+            n.text = v if isinstance(v, str) else ""
+            if n.parent is not None:  # editing a <style>'s text resets its CSSOM edits
+                pn = nodes.get(n.parent)
+                if pn is not None and pn.sheet is not None:
+                    pn.sheet = None
+        for a in data.get("attributes") or ():
+            n = nodes.get(a.get("id"))
+            if n is None:
+                warn["attribute change on unknown node"] += 1
+                continue
+            attrs = a.get("attributes")
+            if not isinstance(attrs, dict):
+                continue
+            for k, v in attrs.items():
+                if v is None:
+                    n.attrs.pop(k, None)
+                elif k == "style" and isinstance(v, dict):
+                    n.attrs["style"] = apply_style_diff(n.attrs.get("style"), v)
+                else:
+                    n.attrs[k] = v
+                if k == "value":
+                    n.value = None  # the attribute now speaks for the value
+                elif k == "checked":
+                    n.checked = None
+
+    def _apply_adds(self, adds: Iterable[Raw]) -> None:
+        nodes = self.nodes
+        pending = [a for a in adds if isinstance(a, dict) and isinstance(a.get("node"), dict)]
+        # rrweb emits adds children-first in places; retry until nothing more can be
+        # placed, then count what is left as orphans (its parent never arrived).
+        while pending:
+            left = []
+            for a in pending:
+                pid = a.get("parentId")
+                nxt = _sibling(a.get("nextId"))
+                prev = _sibling(a.get("previousId"))
+                if pid not in nodes or (nxt is not None and nxt not in nodes) or (
+                        prev is not None and nxt is None and prev not in nodes):
+                    left.append(a)
+                    continue
+                self._insert(a["node"], pid, nxt, prev)
+            if len(left) == len(pending):
+                # last resort: ignore a sibling that never arrived, keep the parent
+                progressed = False
+                for a in left:
+                    if a.get("parentId") in nodes:
+                        self.warnings["add with unknown sibling"] += 1
+                        self._insert(a["node"], a["parentId"], None, None)
+                        progressed = True
+                if not progressed:
+                    self.warnings["add with unknown parent"] += len(left)
+                    return
+                left = [a for a in left if a.get("parentId") not in nodes]
+            pending = left
+
+    def _insert(self, sn: Raw, pid: int, nxt: int | None, prev: int | None) -> None:
+        nid = sn.get("id")
+        if nid in self.nodes:
+            # the same id added again is a move: rrweb re-serializes a moved node
+            self._detach(nid)
+        parent = self.nodes[pid]
+        n = self._build(sn, pid)
+        if n is None:
+            return
+        kids = parent.children
+        if nxt is not None and nxt in self.nodes:
+            try:
+                kids.insert(kids.index(nxt), n.id)
+                return
+            except ValueError:
+                self.warnings["next sibling not a child"] += 1
+        elif prev is not None and prev in self.nodes:
+            try:
+                kids.insert(kids.index(prev) + 1, n.id)
+                return
+            except ValueError:
+                self.warnings["previous sibling not a child"] += 1
+        kids.append(n.id)
+
+    def apply_input(self, data: Raw) -> None:
+        n = self.nodes.get(data.get("id"))
+        if n is None:
+            self.warnings["input on unknown node"] += 1
+            return
+        if "text" in data:
+            n.value = data.get("text")
+        if data.get("isChecked") is not None:
+            n.checked = bool(data["isChecked"])
+
+    def apply_scroll(self, data: Raw) -> None:
+        nid = data.get("id")
+        pos = (data.get("x", 0) or 0, data.get("y", 0) or 0)
+        n = self.nodes.get(nid)
+        if n is None:
+            self.warnings["scroll on unknown node"] += 1
+            return
+        if n.type == NodeType.Document or (n.tag in ("html", "body") and nid in self._top_ids()):
+            self.window_scroll = pos
+        else:
+            n.scroll = pos
+
+    def _top_ids(self) -> tuple:
+        r = self.nodes.get(self.root) if self.root is not None else None
+        if r is None:
+            return ()
+        return tuple(r.children)
+
+    def apply_viewport(self, data: Raw) -> None:
+        self.width = data.get("width", self.width)
+        self.height = data.get("height", self.height)
+
+    def apply_media(self, data: Raw) -> None:
+        n = self.nodes.get(data.get("id"))
+        if n is None:
+            self.warnings["media event on unknown node"] += 1
+            return
+        m = dict(n.media or {})
+        kind = data.get("type")
+        if kind == 0:
+            m["paused"] = False
+        elif kind == 1:
+            m["paused"] = True
+        for k in ("currentTime", "volume", "muted", "playbackRate", "loop"):
+            if data.get(k) is not None:
+                m[k] = data[k]
+        n.media = m
+
+    def _sheet_of(self, data: Raw) -> list[str] | None:
+        if data.get("styleId") is not None and data.get("id") is None:
+            return self.adopted.setdefault(data["styleId"], [])
+        n = self.nodes.get(data.get("id"))
+        if n is None:
+            self.warnings["stylesheet edit on unknown node"] += 1
+            return None
+        if n.sheet is None:
+            css = n.attrs.get("_cssText") if n.tag == "link" else self.text_of(n.id)
+            n.sheet = split_css_rules(css if isinstance(css, str) else "")
+        return n.sheet
+
+    def apply_stylesheet_rule(self, data: Raw) -> None:
+        sheet = self._sheet_of(data)
+        if sheet is None:
+            return
+        for key in ("replace", "replaceSync"):
+            if isinstance(data.get(key), str):
+                sheet[:] = split_css_rules(data[key])
+        for r in data.get("removes") or ():
+            idx = r.get("index")
+            if isinstance(idx, list):
+                idx = idx[0] if len(idx) == 1 else None
+                if idx is None:
+                    self.warnings["nested stylesheet rule edit"] += 1
+                    continue
+            if isinstance(idx, int) and 0 <= idx < len(sheet):
+                del sheet[idx]
+        for a in data.get("adds") or ():
+            rule = a.get("rule")
+            if not isinstance(rule, str):
+                continue
+            idx = a.get("index")
+            if isinstance(idx, list):
+                if len(idx) != 1:
+                    self.warnings["nested stylesheet rule edit"] += 1
+                    continue
+                idx = idx[0]
+            if isinstance(idx, int) and 0 <= idx <= len(sheet):
+                sheet.insert(idx, rule)
+            else:
+                sheet.append(rule)
+
+    def apply_style_declaration(self, data: Raw) -> None:
+        sheet = self._sheet_of(data)
+        idx = data.get("index") or []
+        if sheet is None or len(idx) != 1 or not (0 <= idx[0] < len(sheet)):
+            self.warnings["style declaration edit not applied"] += 1
+            return
+        rule = sheet[idx[0]]
+        brace = rule.find("{")
+        if brace < 0:
+            return
+        body = rule[brace + 1: rule.rfind("}")]
+        diff: dict[str, Any] = {}
+        s = data.get("set")
+        if isinstance(s, dict) and s.get("property"):
+            diff[s["property"]] = [s.get("value") or "", s.get("priority") or ""]
+        rm = data.get("remove")
+        if isinstance(rm, dict) and rm.get("property"):
+            diff[rm["property"]] = False
+        sheet[idx[0]] = rule[: brace + 1] + " " + apply_style_diff(body, diff) + " }"
+
+    def apply_selection(self, data: Raw) -> None:
+        self.selection = data.get("ranges")
+
+    def apply_adopted(self, data: Raw) -> None:
+        if isinstance(data.get("styles"), list):
+            for s in data["styles"]:
+                if isinstance(s, dict) and isinstance(s.get("styleId"), int):
+                    self.adopted[s["styleId"]] = [r.get("rule", "") for r in s.get("rules") or []
+                                                  if isinstance(r, dict)]
+        if isinstance(data.get("id"), int):
+            self.adopted_by[data["id"]] = [i for i in data.get("styleIds") or [] if isinstance(i, int)]
+
+    # --- checkpoints -------------------------------------------------------------------
+    def dump(self) -> bytes:
+        """A compact checkpoint of the whole state (MessagePack)."""
+        return encode_msgpack([
+            1, self.root, self.href, self.width, self.height, list(self.window_scroll),
+            self.selection, {str(k): v for k, v in self.adopted.items()},
+            {str(k): v for k, v in self.adopted_by.items()}, self.has_snapshot,
+            [n._dump() for n in self.nodes.values()],
+        ])
+
+    @classmethod
+    def load(cls, blob: bytes) -> "Mirror":
+        (_v, root, href, width, height, scroll, selection, adopted, adopted_by, has_snapshot,
+         rows) = decode_msgpack(blob)
+        m = cls()
+        m.root, m.href, m.width, m.height = root, href, width, height
+        m.window_scroll = tuple(scroll)
+        m.selection = selection
+        m.adopted = {int(k): v for k, v in adopted.items()}
+        m.adopted_by = {int(k): v for k, v in adopted_by.items()}
+        m.has_snapshot = has_snapshot
+        load = Node._load
+        m.nodes = {row[0]: load(row) for row in rows}
+        return m
+
+    def copy(self) -> "Mirror":
+        return Mirror.load(self.dump())
+
+    def to_serialized(self, id: int | None = None) -> Raw | None:
+        """The subtree as an rrweb serialized node (current state, attributes as now)."""
+        start = self.root if id is None else id
+        n = self.nodes.get(start) if start is not None else None
+        if n is None:
+            return None
+        nodes = self.nodes
+
+        def ser(x: Node) -> Raw:
+            d: Raw = {"type": x.type, "id": x.id}
+            if x.type == NodeType.Element:
+                d["tagName"] = x.tag
+                d["attributes"] = dict(x.attrs)
+                if x.svg:
+                    d["isSVG"] = True
+            elif x.type == NodeType.DocumentType:
+                d.update(x.attrs)
+            elif x.type != NodeType.Document:
+                d["textContent"] = x.text
+                if x.is_style:
+                    d["isStyle"] = True
+            if x.extra:
+                for k, v in x.extra.items():
+                    d.setdefault(k, v)
+            if x.type in (NodeType.Element, NodeType.Document):
+                d["childNodes"] = [ser(nodes[c]) for c in x.children if c in nodes]
+            return d
+
+        return ser(n)
+
+
+def _sibling(v: Any) -> int | None:
+    # legacy rrweb writes -1 (and sometimes null) for "no sibling"
+    return v if isinstance(v, int) and not isinstance(v, bool) and v >= 0 else None
+
+
+_INCREMENTAL = {
+    IncrementalSource.Mutation: Mirror.apply_mutation,
+    IncrementalSource.Input: Mirror.apply_input,
+    IncrementalSource.Scroll: Mirror.apply_scroll,
+    IncrementalSource.ViewportResize: Mirror.apply_viewport,
+    IncrementalSource.MediaInteraction: Mirror.apply_media,
+    IncrementalSource.StyleSheetRule: Mirror.apply_stylesheet_rule,
+    IncrementalSource.StyleDeclaration: Mirror.apply_style_declaration,
+    IncrementalSource.Selection: Mirror.apply_selection,
+    IncrementalSource.AdoptedStyleSheet: Mirror.apply_adopted,
+}
+_INCREMENTAL = {int(k): v for k, v in _INCREMENTAL.items()}
+
+# Sources that change the mirror's state; everything else (mouse, logs, ...) does not.
+DOM_SOURCES = frozenset(_INCREMENTAL)
+
+
+def changes_dom(event: Raw) -> bool:
+    t = event.get("type")
+    if t == EventType.IncrementalSnapshot:
+        d = event.get("data")
+        return isinstance(d, dict) and d.get("source") in DOM_SOURCES
+    return t in (EventType.FullSnapshot, EventType.Meta)
+
+
+# --- CSS helpers ----------------------------------------------------------------------
+_DECL_SPLIT = re.compile(r";(?![^(]*\))")
+
+
+def parse_style(style: str | None) -> dict[str, tuple[str, str]]:
+    """Inline style text -> {property: (value, priority)}, in order."""
+    out: dict[str, tuple[str, str]] = {}
+    if not style:
+        return out
+    for decl in _DECL_SPLIT.split(style):
+        prop, sep, val = decl.partition(":")
+        if not sep:
+            continue
+        prop = prop.strip()
+        val = val.strip()
+        prio = ""
+        if val.lower().endswith("!important"):
+            val, prio = val[: -len("!important")].strip(), "important"
+        if prop:
+            out[prop] = (val, prio)
+    return out
+
+
+def format_style(decls: dict[str, tuple[str, str]]) -> str:
+    return " ".join(f"{p}: {v}{' !important' if pr else ''};" for p, (v, pr) in decls.items())
+
+
+def apply_style_diff(style: str | None, diff: dict[str, Any]) -> str:
+    """rrweb sends style attribute changes as {prop: value | [value, priority] | false}."""
+    decls = parse_style(style)
+    for prop, v in diff.items():
+        if v is False or v is None:
+            decls.pop(prop, None)
+        elif isinstance(v, list):
+            decls[prop] = (str(v[0]) if v else "", str(v[1]) if len(v) > 1 and v[1] else "")
+        else:
+            decls[prop] = (str(v), "")
+    return format_style(decls)
+
+
+def split_css_rules(css: str) -> list[str]:
+    """Split a stylesheet into its top-level rules (by brace depth, skipping strings and
+    comments), so CSSOM insertRule/deleteRule indices can be applied to it."""
+    rules: list[str] = []
+    depth = 0
+    start = 0
+    i = 0
+    n = len(css)
+    quote = ""
+    while i < n:
+        c = css[i]
+        if quote:
+            if c == "\\":
+                i += 1
+            elif c == quote:
+                quote = ""
+        elif c in "\"'":
+            quote = c
+        elif c == "/" and css.startswith("/*", i):
+            end = css.find("*/", i + 2)
+            i = n if end < 0 else end + 1
+        elif c == "{":
+            depth += 1
+        elif c == "}":
+            depth -= 1
+            if depth <= 0:
+                depth = 0
+                rule = css[start: i + 1].strip()
+                if rule:
+                    rules.append(rule)
+                start = i + 1
+        elif c == ";" and depth == 0:  # @import/@charset statements
+            rule = css[start: i + 1].strip()
+            if rule:
+                rules.append(rule)
+            start = i + 1
+        i += 1
+    tail = css[start:].strip()
+    if tail:
+        rules.append(tail)
+    return rules

@@ -1,0 +1,34 @@
+"""Test configuration shared by every package's tests.
+
+Qt needs no screen here: offscreen platform, and QtWebEngine (Chromium) runs as root only
+without its sandbox. These are set before anything imports Qt.
+"""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
+os.environ.setdefault("QTWEBENGINE_CHROMIUM_FLAGS", "--disable-gpu --no-sandbox")
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+# The shared fixtures live beside the clone (../shared/fixtures); CI clones main with
+# shared/ next to it. REPLAY_FIXTURES overrides.
+FIXTURES = Path(os.environ.get("REPLAY_FIXTURES", REPO.parent / "shared" / "fixtures"))
+
+
+@pytest.fixture(scope="session")
+def fixtures_dir() -> Path:
+    if not FIXTURES.is_dir():
+        pytest.fail(f"shared fixtures not found at {FIXTURES} (set REPLAY_FIXTURES)")
+    return FIXTURES
+
+
+@pytest.fixture(scope="session")
+def demo_events(fixtures_dir) -> list[dict]:
+    """rrweb-player's own 2018 demo recording (legacy fields included)."""
+    return json.loads((fixtures_dir / "rrweb-player-demo.json").read_text())
