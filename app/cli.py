@@ -1,0 +1,67 @@
+"""`replay` — the command line. Each command lives in its own module under
+`app/commands/` exposing `register(subparsers, common)`; this file only wires them up, so
+commands can be added without touching one another."""
+from __future__ import annotations
+
+import argparse
+import importlib
+import pkgutil
+import sys
+from pathlib import Path
+
+from recorder.paths import default_data_dir
+
+from . import commands as _commands
+
+# Order in --help; modules not listed follow alphabetically.
+_ORDER = ["demo", "play", "import", "sessions", "export", "snapshot", "screenshot", "mask",
+          "audit", "serve", "app"]
+
+
+def _common() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--data", type=Path, default=argparse.SUPPRESS,
+                        help="data folder (default: %s)" % default_data_dir())
+    return common
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="replay", description="Local, privacy-first session replay.")
+    parser.add_argument("--data", type=Path, default=None,
+                        help="data folder (default: %s)" % default_data_dir())
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    common = _common()
+    names = [m.name for m in pkgutil.iter_modules(_commands.__path__) if not m.name.startswith("_")]
+    names.sort(key=lambda n: (_ORDER.index(n) if n in _ORDER else len(_ORDER), n))
+    for name in names:
+        importlib.import_module(f"{_commands.__name__}.{name}").register(sub, common)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.data is None:
+        args.data = default_data_dir()
+    if not getattr(args, "func", None):
+        # No command: the desktop app; until it exists, the demo in the player.
+        if "demo" in (parser._subparsers._group_actions[0].choices if parser._subparsers else {}):
+            return main(["--data", str(args.data), "demo"])
+        parser.print_help()
+        return 0
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        return 130
+    except UserError as exc:  # a problem the person can fix: say what and how, no traceback
+        print(f"replay: error: {exc}", file=sys.stderr)
+        return 2
+
+
+class UserError(Exception):
+    """Raised by commands for problems the person can fix (bad file, unknown session...)."""
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
