@@ -405,15 +405,7 @@ class Mirror:
         for key in ("replace", "replaceSync"):
             if isinstance(data.get(key), str):
                 sheet[:] = split_css_rules(data[key])
-        for r in data.get("removes") or ():
-            idx = r.get("index")
-            if isinstance(idx, list):
-                idx = idx[0] if len(idx) == 1 else None
-                if idx is None:
-                    self.warnings["nested stylesheet rule edit"] += 1
-                    continue
-            if isinstance(idx, int) and 0 <= idx < len(sheet):
-                del sheet[idx]
+        # rrweb's replayer applies the inserts before the deletes
         for a in data.get("adds") or ():
             rule = a.get("rule")
             if not isinstance(rule, str):
@@ -428,6 +420,15 @@ class Mirror:
                 sheet.insert(idx, rule)
             else:
                 sheet.append(rule)
+        for r in data.get("removes") or ():
+            idx = r.get("index")
+            if isinstance(idx, list):
+                idx = idx[0] if len(idx) == 1 else None
+                if idx is None:
+                    self.warnings["nested stylesheet rule edit"] += 1
+                    continue
+            if isinstance(idx, int) and 0 <= idx < len(sheet):
+                del sheet[idx]
 
     def apply_style_declaration(self, data: Raw) -> None:
         sheet = self._sheet_of(data)

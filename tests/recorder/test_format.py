@@ -1,0 +1,69 @@
+"""The event format: typed validation of rrweb events, lossless for what it does not know."""
+import copy
+
+import pytest
+
+from recorder.format import (
+    FullSnapshotEvent, IncrementalSnapshotEvent, InvalidEvent, MetaEvent, MutationData,
+    PluginEvent, UnknownEvent, decode_json, decode_msgpack, encode_json, encode_msgpack,
+    event_source, is_user_interaction, validate_event,
+)
+
+
+def test_fixture_validates_into_typed_events(demo_events):
+    typed = [validate_event(e, i) for i, e in enumerate(demo_events)]
+    assert isinstance(typed[0], MetaEvent) and typed[0].data.width == 1166
+    assert isinstance(typed[1], FullSnapshotEvent)
+    assert typed[1].data.node.childNodes[1].tagName == "html"
+    mutations = [t for t in typed if isinstance(t, IncrementalSnapshotEvent)
+                 and isinstance(t.data, MutationData)]
+    assert len(mutations) == 226
+    # legacy 2018 field survives typing
+    assert any(a.previousId is not None for m in mutations for a in m.data.adds)
+
+
+@pytest.mark.parametrize("raw", [
+    {"type": 42, "timestamp": 1, "data": {"whatever": [1, 2]}},
+    {"type": 3, "timestamp": 1, "data": {"source": 77, "x": 1}},
+])
+def test_unknown_types_and_sources_are_kept_not_rejected(raw):
+    out = validate_event(raw)
+    assert isinstance(out, UnknownEvent) and out.raw is raw
+
+
+@pytest.mark.parametrize("raw, needle", [
+    ([1, 2], "expected an object"),
+    ({"type": 2, "data": {}}, "timestamp"),
+    ({"type": 2, "timestamp": "yesterday", "data": {}}, "timestamp"),
+    ({"timestamp": 5, "data": {}}, "missing 'type'"),
+    ({"type": 2, "timestamp": 5, "data": {}}, "node"),
+    ({"type": 3, "timestamp": 5, "data": {"source": 1}}, "positions"),
+    ({"type": 3, "timestamp": 5, "data": {"source": 5, "id": "seven"}}, "id"),
+])
+def test_broken_known_events_get_a_specific_error(raw, needle):
+    with pytest.raises(InvalidEvent) as exc:
+        validate_event(raw, index=3)
+    assert "event #3" in str(exc.value) and needle in str(exc.value)
+
+
+def test_plugin_events_type_check():
+    raw = {"type": 6, "timestamp": 9, "data": {"plugin": "rrweb/console@1",
+                                               "payload": {"level": "warn", "trace": [],
+                                                           "payload": ["\"hi\""]}}}
+    ev = validate_event(raw)
+    assert isinstance(ev, PluginEvent) and ev.data.plugin == "rrweb/console@1"
+
+
+def test_codecs_round_trip_every_field(demo_events):
+    original = copy.deepcopy(demo_events)
+    extra = {"type": 3, "timestamp": 1.5, "data": {"source": 99, "nested": {"a": [None, True]}},
+             "future": "field"}
+    events = original + [extra]
+    assert decode_json(encode_json(events)) == events
+    assert decode_msgpack(encode_msgpack(events)) == events
+
+
+def test_interaction_classification():
+    assert is_user_interaction({"type": 3, "data": {"source": 1, "positions": []}})
+    assert not is_user_interaction({"type": 3, "data": {"source": 0}})  # mutations are not activity
+    assert event_source({"type": 2, "data": {}}) is None
