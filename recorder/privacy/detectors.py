@@ -1,0 +1,123 @@
+"""Pattern detectors for personal data that slips through structural rules: e-mail
+addresses, payment card numbers (Luhn-checked) and phone numbers.
+
+They mask matches even in `allow` text when enabled in the rules, and `replay audit` uses
+them to look for what should not be stored. Each is tuned against false positives that a
+session recording is full of: epoch timestamps and ids (long bare digit runs), dates,
+versions and IP addresses are not phones, and a card number needs a real issuer prefix
+and a valid Luhn check digit.
+"""
+from __future__ import annotations
+
+import re
+from typing import Iterable, Iterator, NamedTuple
+
+KINDS = ("email", "card", "phone")
+
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?"
+                    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*\.[A-Za-z]{2,24}\b")
+# 13-19 digits, optionally grouped by single spaces or dashes; issuer prefixes 2-6.
+_CARD = re.compile(r"(?<![\d.-])[2-6]\d{3}(?:[ -]?\d){9,15}(?![\d])")
+# Phones, in the shapes people write them (not any run of digit groups: SVG paths, dates,
+# versions and coordinates are full of those): +international, (area) code, North American
+# 3-3-4 with one separator, national numbers with a trunk 0 (UK, FR, DE...).
+_PHONE = re.compile(
+    r"(?<![\w+])\+\d{1,3}(?:[ .-]?\(\d{1,4}\))?(?:[ .-]?\d{1,5}){1,6}(?![\w])"
+    r"|(?<![\w(])\(\d{2,5}\)[ .-]?\d{2,5}(?:[ .-]?\d{2,5}){0,3}(?!\w)"
+    r"|(?<![\w.:/-])(?:1[ .-])?\d{3}([ .-])\d{3}\1\d{4}(?![\w]|[.:/-]\d)"
+    r"|(?<![\w.:/-])0\d{1,4}[ -]\d{3,4}[ -]?\d{3,4}(?![\w]|[.:/-]\d)"
+    r"|(?<![\w.:/-])0\d(?:[ .]\d\d){4}(?![\w]|[.:/-]\d)")
+_IPV4ISH = re.compile(r"^\d{1,3}(?:\.\d{1,3}){3}$")
+_DATEISH = re.compile(r"^\d{4}[-./]\d{1,2}[-./]\d{1,2}$|^\d{1,2}[-./]\d{1,2}[-./]\d{2,4}$")
+_DIGITS = re.compile(r"\d")
+_NONSPACE = re.compile(r"\S")
+
+
+class Finding(NamedTuple):
+    kind: str
+    start: int
+    end: int
+    value: str
+
+
+def luhn_ok(digits: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = ord(ch) - 48
+        if i % 2:
+            d *= 2
+            if d > 9:
+                d -= 9
+        total += d
+    return total % 10 == 0
+
+
+def _card_ok(m: str) -> bool:
+    digits = "".join(_DIGITS.findall(m))
+    return 13 <= len(digits) <= 19 and luhn_ok(digits)
+
+
+def _phone_ok(m: str) -> bool:
+    n = len(_DIGITS.findall(m))
+    if not 9 <= n <= 15:
+        return False
+    if _IPV4ISH.match(m) or _DATEISH.match(m):
+        return False
+    if "." in m and "+" not in m and "(" not in m and m.count(".") != 2:
+        return False  # dotted numbers are versions/amounts unless shaped like 555.123.4567
+    return True
+
+
+def find(text: str, kinds: Iterable[str] = KINDS) -> Iterator[Finding]:
+    """Every match of the enabled detectors in `text`, in order, without overlaps (a card
+    number is not also reported as a phone)."""
+    kinds = set(kinds)
+    if not text or len(text) < 6:
+        return
+    found: list[Finding] = []
+    has_digit = any(c.isdigit() for c in text[:4096]) or _DIGITS.search(text) is not None
+    if "email" in kinds and "@" in text:
+        found.extend(Finding("email", m.start(), m.end(), m.group()) for m in _EMAIL.finditer(text))
+    if "card" in kinds and has_digit:
+        found.extend(Finding("card", m.start(), m.end(), m.group())
+                     for m in _CARD.finditer(text) if _card_ok(m.group()))
+    if "phone" in kinds and has_digit:
+        taken = [(f.start, f.end) for f in found]
+        for m in _PHONE.finditer(text):
+            if _phone_ok(m.group()) and not any(s < m.end() and m.start() < e for s, e in taken):
+                found.append(Finding("phone", m.start(), m.end(), m.group()))
+    found.sort(key=lambda f: f.start)
+    last = -1
+    for f in found:
+        if f.start >= last:
+            yield f
+            last = f.end
+
+
+def mask(text: str, kinds: Iterable[str] = KINDS) -> str:
+    """`text` with every detected match masked like text (non-whitespace -> x)."""
+    out = []
+    pos = 0
+    for f in find(text, kinds):
+        out.append(text[pos:f.start])
+        out.append(_NONSPACE.sub("x", f.value))
+        pos = f.end
+    if not out:
+        return text
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def excerpt(kind: str, value: str) -> str:
+    """A recognisable but useless excerpt for reports: `j***@e***.com`, `**** 1111`,
+    `***-**67`. Never the full value."""
+    if kind == "email" and "@" in value:
+        local, _, domain = value.partition("@")
+        host, dot, tld = domain.rpartition(".")
+        return f"{local[:1]}***@{host[:1]}***{dot}{tld}"
+    digits = "".join(_DIGITS.findall(value))
+    if kind == "card":
+        return "**** " + digits[-4:]
+    if kind == "phone":
+        return "***-**" + digits[-2:]
+    return value[:1] + "***"

@@ -1,0 +1,202 @@
+"""THE privacy precedence: which level applies to a node. Everything that decides a node's
+level lives here (like Datadog's privacy.ts), so the recorder's pass, the preview and -
+later - the capture script cannot disagree.
+
+Precedence, from strongest:
+1. Beneath a `hidden` element nothing is recorded, whatever the descendants say.
+2. A node's own explicit level: markup (`data-replay-privacy="LEVEL"`, class
+   `replay-privacy-LEVEL`, Datadog's `data-dd-privacy` / `dd-privacy-LEVEL`, rrweb's
+   `rr-block` = hidden and `rr-mask` = mask) and the rules file's selector rules. When
+   several explicit claims meet on one node the strictest wins, so neither a page author
+   nor a broad selector can loosen what the other tightened on that node.
+3. Otherwise the parent's level (inherited); at the top, the rules file's default.
+
+Independently of levels, password, email, tel, hidden and `autocomplete="cc-*"` inputs have
+their values masked at every level (see `always_masked`), and rrweb's `rr-ignore` class
+means the element's input events are not recorded at all.
+"""
+from __future__ import annotations
+
+import enum
+from typing import TYPE_CHECKING
+
+from ..format import NodeType
+from ..mirror import Mirror, Node
+from .selectors import SelectorIndex, compile_selector
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .rules import Rules
+
+ELEMENT = int(NodeType.Element)
+
+
+class Level(enum.IntEnum):
+    """Ordered by strictness, so `max()` picks the stricter of two levels."""
+    ALLOW = 0
+    MASK_USER_INPUT = 1
+    MASK = 2
+    HIDDEN = 3
+
+    @property
+    def label(self) -> str:
+        return _LABELS[self]
+
+    @classmethod
+    def parse(cls, name: str) -> "Level":
+        try:
+            return _BY_NAME[name.strip().lower()]
+        except (KeyError, AttributeError):
+            raise ValueError(f"unknown privacy level {name!r} (use one of "
+                             f"{', '.join(_BY_NAME)})") from None
+
+
+_LABELS = {Level.ALLOW: "allow", Level.MASK_USER_INPUT: "mask-user-input",
+           Level.MASK: "mask", Level.HIDDEN: "hidden"}
+_BY_NAME = {v: k for k, v in _LABELS.items()}
+
+# Markup attributes carrying a level; they are markers, never masked themselves.
+LEVEL_ATTRS = ("data-replay-privacy", "data-dd-privacy")
+_CLASS_LEVELS = {"rr-block": Level.HIDDEN, "rr-mask": Level.MASK}
+for _prefix in ("replay-privacy-", "dd-privacy-"):
+    for _name, _lvl in _BY_NAME.items():
+        _CLASS_LEVELS[_prefix + _name] = _lvl
+IGNORE_CLASS = "rr-ignore"
+MARKER_CLASSES = frozenset(_CLASS_LEVELS) | {IGNORE_CLASS}
+# Attributes whose change can change a node's level or input classification.
+PRIVACY_ATTRS = frozenset({"class", *LEVEL_ATTRS})
+
+ALWAYS_MASKED_TYPES = frozenset({"password", "email", "tel", "hidden"})
+FORM_TAGS = frozenset({"input", "textarea", "select", "option"})
+BUTTON_TYPES = frozenset({"button", "submit", "reset", "image"})
+
+
+def markup_level(attrs: dict) -> Level | None:
+    """The level the element's own markup asks for, if any (strictest of its markers)."""
+    found: Level | None = None
+    for a in LEVEL_ATTRS:
+        v = attrs.get(a)
+        if v is not None:
+            try:
+                lvl = Level.parse(str(v))
+            except ValueError:
+                lvl = Level.MASK  # a marker we cannot read: assume the page wanted privacy
+            found = lvl if found is None else max(found, lvl)
+    cls = attrs.get("class")
+    if isinstance(cls, str) and ("privacy" in cls or "rr-" in cls):
+        for token in cls.split():
+            lvl = _CLASS_LEVELS.get(token)
+            if lvl is not None:
+                found = lvl if found is None else max(found, lvl)
+    return found
+
+
+def is_ignored(attrs: dict) -> bool:
+    """rrweb's `rr-ignore`: the element's input events are not recorded."""
+    cls = attrs.get("class")
+    return isinstance(cls, str) and IGNORE_CLASS in cls.split()
+
+
+def marker_classes(attrs: dict) -> str | None:
+    cls = attrs.get("class")
+    if not isinstance(cls, str):
+        return None
+    kept = [t for t in cls.split() if t in MARKER_CLASSES]
+    return " ".join(kept) if kept else None
+
+
+def always_masked(tag: str | None, attrs: dict) -> bool:
+    """Inputs whose value is masked at every level, even `allow`."""
+    if tag not in ("input", "textarea", "select"):
+        return False
+    ac = attrs.get("autocomplete")
+    if isinstance(ac, str) and "cc-" in ac.lower():
+        return True
+    if tag == "input":
+        t = attrs.get("type")
+        return isinstance(t, str) and t.lower() in ALWAYS_MASKED_TYPES
+    return False
+
+
+def input_type(tag: str | None, attrs: dict) -> str:
+    if tag != "input":
+        return tag or ""
+    t = attrs.get("type")
+    return t.lower() if isinstance(t, str) else "text"
+
+
+def value_masked(level: Level, tag: str | None, attrs: dict) -> bool:
+    """Is this form control's value masked at `level`? Button-like inputs carry a label,
+    not user input, so only `mask` and stricter hide them."""
+    if always_masked(tag, attrs):
+        return True
+    if tag == "input" and input_type(tag, attrs) in BUTTON_TYPES:
+        return level >= Level.MASK
+    return level >= Level.MASK_USER_INPUT
+
+
+class PrivacyLevels:
+    """Computes (and caches on `Node.mark`) the level of mirror nodes under one rules set.
+
+    The cache is keyed by a generation number; `invalidate()` is called when an attribute
+    the rules look at changes, or - only if some selector depends on siblings - when nodes
+    are added or removed. New nodes (adds, moves, snapshots) are new Node objects and have
+    no cached level, so ordinary mutations never invalidate anything."""
+
+    def __init__(self, rules: "Rules", mirror: Mirror):
+        self.mirror = mirror
+        self.default = rules.default_level
+        self.index = SelectorIndex()
+        for rule in rules.rules:
+            for sel in compile_selector(rule.selector):
+                self.index.add(sel, rule.level)
+        self.watched_attrs = frozenset(PRIVACY_ATTRS | self.index.attr_names)
+        self.structural = self.index.structural
+        self.gen = 0
+
+    def invalidate(self) -> None:
+        self.gen += 1
+
+    def explicit(self, n: Node) -> Level | None:
+        lvl = markup_level(n.attrs) if n.attrs else None
+        if self.index.count:
+            for r in self.index.matching(n, self.mirror.nodes):
+                lvl = r if lvl is None else max(lvl, r)
+        return lvl
+
+    def level_of(self, n: Node) -> Level:
+        """The node's effective level. For a text node: its parent's. `HIDDEN` on an element
+        means "record a placeholder"; on anything beneath a hidden element see
+        `beneath_hidden`."""
+        gen = self.gen
+        m = n.mark
+        if m is not None and m[0] == gen:
+            return m[1]
+        nodes = self.mirror.nodes
+        chain = []
+        x: Node | None = n
+        base = self.default
+        while x is not None:
+            m = x.mark
+            if m is not None and m[0] == gen:
+                base = m[1]
+                break
+            chain.append(x)
+            x = nodes.get(x.parent) if x.parent is not None else None
+        for x in reversed(chain):
+            if base != Level.HIDDEN and x.type == ELEMENT:
+                e = self.explicit(x)
+                if e is not None:
+                    base = e
+            x.mark = (gen, base)
+        return base
+
+    def beneath_hidden(self, n: Node) -> bool:
+        """True when an ancestor element is hidden: the node is not recorded at all."""
+        if n.parent is None:
+            return False
+        p = self.mirror.nodes.get(n.parent)
+        return p is not None and self.level_of(p) == Level.HIDDEN
+
+    def recorded(self, n: Node) -> bool:
+        """Whether the node exists in the masked recording (as itself or a placeholder)."""
+        return not self.beneath_hidden(n)

@@ -1,0 +1,461 @@
+"""The authoritative privacy pass: `SessionMasker(rules).mask(events) -> events`.
+
+Every event of a session goes through the one mirror DOM (`recorder.mirror.Mirror`): the
+event is applied *unmasked* in memory so that selector rules and inheritance see the real
+attributes and structure, then the event is rewritten for storage - serialized nodes of
+full snapshots and adds, text changes, attribute changes and input values masked at each
+node's level, nothing beneath a hidden element kept, URLs scrubbed, console and network
+payloads redacted. The masker is stateful per session (the mirror carries the DOM from one
+`mask()` call to the next), so a session must be fed in order, through one masker.
+
+Ownership of dicts: the caller's input events are never modified. Output events that
+needed no change are the very input objects; changed events are new dicts that may share
+unchanged sub-objects with the input. Treat both as read-only afterwards.
+
+Nothing here logs or raises with a value in it: counters (`stats`) say what was masked or
+dropped, never what it was.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from typing import Any, Callable, Iterable
+
+from ..format import CONSOLE_PLUGIN, NETWORK_PLUGIN, EventType, IncrementalSource, NodeType
+from ..mirror import Mirror, Node
+from . import detectors as _detectors
+from .levels import Level, PrivacyLevels, is_ignored, input_type, value_masked
+from .masking import (_DROP, MASK, hidden_attrs, make_url_scrubber, mask_attr, mask_attrs,
+                      mask_text_node, mask_value)
+from .rules import Rules
+
+Raw = dict[str, Any]
+ELEMENT = int(NodeType.Element)
+TEXTLIKE = (int(NodeType.Text), int(NodeType.CDATA), int(NodeType.Comment))
+_INC = int(EventType.IncrementalSnapshot)
+_FULL = int(EventType.FullSnapshot)
+_META = int(EventType.Meta)
+_CUSTOM = int(EventType.Custom)
+_PLUGIN = int(EventType.Plugin)
+_MUT = int(IncrementalSource.Mutation)
+_INPUT = int(IncrementalSource.Input)
+_LOG = int(IncrementalSource.Log)
+_CANVAS = int(IncrementalSource.CanvasMutation)
+_TEXT_ONLY_SOURCES = frozenset(int(s) for s in (
+    IncrementalSource.MouseMove, IncrementalSource.MouseInteraction, IncrementalSource.Scroll,
+    IncrementalSource.ViewportResize, IncrementalSource.TouchMove,
+    IncrementalSource.MediaInteraction, IncrementalSource.Drag, IncrementalSource.Selection))
+_BODY_KEYS = frozenset({"requestBody", "responseBody", "body"})
+_HEADER_KEYS = frozenset({"requestHeaders", "responseHeaders", "headers"})
+_SIZE_ATTRS = frozenset({"style", "width", "height", "rr_width", "rr_height"})
+
+
+class SessionMasker:
+    """A Masker: `mask(events) -> events`, one instance per session."""
+
+    def __init__(self, rules: Rules | None = None):
+        self.rules = rules if rules is not None else Rules.default()
+        self.mirror = Mirror()
+        self.levels = PrivacyLevels(self.rules, self.mirror)
+        self.scrub = make_url_scrubber(self.rules.scrub_query_params)
+        kinds = tuple(self.rules.detectors)
+        self.detect: Callable[[str], str] | None = (
+            (lambda s: _detectors.mask(s, kinds)) if kinds else None)
+        self._redact = [re.compile(p) for p in self.rules.console_redact]
+        self._headers = frozenset(h.lower() for h in self.rules.network_headers)
+        self._structural = self.levels.structural
+        self._watched = self.levels.watched_attrs
+        self.stats: Counter[str] = Counter()
+
+    # --- the pass --------------------------------------------------------------------
+    def mask(self, events: Iterable[Raw]) -> list[Raw]:
+        out = []
+        append = out.append
+        one = self.mask_event
+        for e in events:
+            r = one(e)
+            if r is not None:
+                append(r)
+        return out
+
+    def mask_event(self, e: Raw) -> Raw | None:
+        """The recorded form of one event, or None when nothing of it may be kept."""
+        t = e.get("type")
+        data = e.get("data")
+        if not isinstance(data, dict):
+            return e
+        if t == _INC:
+            src = data.get("source")
+            if src in _TEXT_ONLY_SOURCES:
+                self.mirror.apply(e)
+                return e
+            if src == _MUT:
+                return self._mutation(e, data)
+            if src == _INPUT:
+                return self._input(e, data)
+            if src == _LOG:
+                return self._with_data(e, self._console(data))
+            if src == _CANVAS:
+                n = self.mirror.nodes.get(data.get("id"))
+                if n is None or self.levels.level_of(n) >= Level.MASK:
+                    self.stats["canvas drawing dropped"] += 1
+                    return None  # drawing commands can paint text (fillText)
+                return e
+            self.mirror.apply(e)
+            return e
+        if t == _FULL:
+            return self._full_snapshot(e, data)
+        if t == _META:
+            self.mirror.apply(e)
+            href = data.get("href")
+            if self.scrub is not None and isinstance(href, str):
+                h = self.scrub(href)
+                if h != href:
+                    return self._with_data(e, {**data, "href": h})
+            return e
+        if t == _PLUGIN:
+            plugin = data.get("plugin")
+            payload = data.get("payload")
+            if plugin == CONSOLE_PLUGIN and isinstance(payload, dict):
+                new = self._console(payload)
+            elif plugin == NETWORK_PLUGIN:
+                new = self._network(payload)
+            else:  # RUM and unknown plugins: scrub URLs and detect in every string
+                new = self._strings(payload, self._free_text)
+            return e if new is payload else self._with_data(e, {**data, "payload": new})
+        if t == _CUSTOM:
+            new = self._strings(data, self._free_text)
+            return e if new is data else self._with_data(e, new)
+        return e
+
+    @staticmethod
+    def _with_data(e: Raw, data: Raw) -> Raw:
+        return {**e, "data": data}
+
+    # --- full snapshots and added subtrees -------------------------------------------
+    def _full_snapshot(self, e: Raw, data: Raw) -> Raw:
+        self.mirror.apply(e)
+        node = data.get("node")
+        if not isinstance(node, dict):
+            return e
+        masked = self._mask_tree(node, self.levels.default, None, None)
+        return self._with_data(e, {**data, "node": masked})
+
+    def _mask_tree(self, sn: Raw, parent_level: Level, parent_tag: str | None,
+                   parent_attrs: dict | None) -> Raw | None:
+        """A serialized subtree as recorded. Iterative: real pages nest deep."""
+        root_holder: list[Raw] = []
+        stack: list[tuple[Raw, Level, str | None, dict | None, list]] = [
+            (sn, parent_level, parent_tag, parent_attrs, root_holder)]
+        nodes = self.mirror.nodes
+        level_of = self.levels.level_of
+        scrub, detect = self.scrub, self.detect
+        while stack:
+            s, plevel, ptag, pattrs, sink = stack.pop()
+            ntype = s.get("type")
+            if plevel == Level.HIDDEN and ntype != NodeType.Document:
+                self.stats["nodes dropped under hidden"] += 1
+                continue
+            if ntype == ELEMENT:
+                tag = str(s.get("tagName") or "div").lower()
+                n = nodes.get(s.get("id"))
+                if n is not None and n.type == ELEMENT and n.tag == tag:
+                    lvl, real = level_of(n), n.attrs
+                else:  # not in the mirror (duplicate id...): assume the strict side
+                    attrs0 = s.get("attributes") if isinstance(s.get("attributes"), dict) else {}
+                    lvl, real = max(plevel, Level.MASK), attrs0
+                out = dict(s)
+                attrs = s.get("attributes")
+                if lvl == Level.HIDDEN:
+                    out["attributes"] = hidden_attrs(real)
+                    out["childNodes"] = []
+                    out.pop("needBlock", None)
+                    self.stats["hidden elements"] += 1
+                    sink.append(out)
+                    continue
+                out["attributes"] = mask_attrs(tag, attrs if isinstance(attrs, dict) else {},
+                                               lvl, real, scrub, detect)
+                kids = s.get("childNodes")
+                out["childNodes"] = new_kids = []
+                sink.append(out)
+                if kids:
+                    for k in reversed(kids):
+                        if isinstance(k, dict):
+                            stack.append((k, lvl, tag, real, new_kids))
+                # children are appended in pop order; reversed push keeps document order
+            elif ntype in TEXTLIKE:
+                tc = s.get("textContent")
+                out = dict(s)
+                if isinstance(tc, str) and tc:
+                    out["textContent"] = mask_text_node(
+                        tc, plevel, ptag, pattrs or {}, bool(s.get("isStyle")), scrub, detect)
+                sink.append(out)
+            elif ntype == NodeType.Document:
+                out = dict(s)
+                kids = s.get("childNodes")
+                out["childNodes"] = new_kids = []
+                sink.append(out)
+                for k in reversed(kids or ()):
+                    if isinstance(k, dict):
+                        stack.append((k, self.levels.default, None, None, new_kids))
+            else:
+                sink.append(s)
+        return root_holder[0] if root_holder else None
+
+    # --- mutations -----------------------------------------------------------------------
+    def _mutation(self, e: Raw, data: Raw) -> Raw | None:
+        mirror, levels = self.mirror, self.levels
+        nodes = mirror.nodes
+        removes = data.get("removes") or ()
+        adds = data.get("adds") or ()
+        texts = data.get("texts") or ()
+        attributes = data.get("attributes") or ()
+
+        # Before applying: what the recording (not the page) knows about removed/moved
+        # nodes, and the level of nodes whose privacy-relevant attributes change.
+        kept_removes = []
+        for r in removes:
+            n = nodes.get(r.get("id")) if isinstance(r, dict) else None
+            if n is not None and levels.beneath_hidden(n):
+                continue  # the recording never had it
+            kept_removes.append(r)
+        moved_from: dict[int, int] = {}
+        for a in adds:
+            sn = a.get("node") if isinstance(a, dict) else None
+            n = nodes.get(sn.get("id")) if isinstance(sn, dict) else None
+            if n is not None and n.parent is not None and not levels.beneath_hidden(n):
+                moved_from[n.id] = n.parent
+        watched = self._watched
+        before: dict[int, tuple[Level, dict]] = {}
+        relevant = False
+        for a in attributes:
+            at = a.get("attributes") if isinstance(a, dict) else None
+            if isinstance(at, dict) and not watched.isdisjoint(at):
+                relevant = True
+                n = nodes.get(a.get("id"))
+                if n is not None and n.type == ELEMENT and not levels.beneath_hidden(n):
+                    before[n.id] = (levels.level_of(n), dict(n.attrs))
+
+        mirror.apply_mutation(data)
+        if relevant or (self._structural and (removes or adds)):
+            levels.invalidate()
+
+        level_of = levels.level_of
+        out_adds = []
+        extra_removes = []
+        for a in adds:
+            sn = a.get("node") if isinstance(a, dict) else None
+            if not isinstance(sn, dict):
+                continue
+            p = nodes.get(a.get("parentId"))
+            nid = sn.get("id")
+            if p is None or nid not in nodes:
+                self.stats["orphan adds dropped"] += 1
+                continue  # the mirror could not place it: neither can a player
+            plevel = level_of(p) if p.type == ELEMENT else (
+                Level.HIDDEN if levels.beneath_hidden(p) else levels.default)
+            if plevel == Level.HIDDEN or levels.beneath_hidden(p):
+                if nid in moved_from:  # it moved out of sight: the recording must drop it
+                    extra_removes.append({"parentId": moved_from[nid], "id": nid})
+                self.stats["adds dropped under hidden"] += 1
+                continue
+            masked = self._mask_tree(sn, plevel, p.tag, p.attrs)
+            if masked is not None:
+                out_adds.append({**a, "node": masked})
+
+        out_texts = []
+        for t in texts:
+            n = nodes.get(t.get("id")) if isinstance(t, dict) else None
+            if n is None:
+                self.stats["texts on unknown nodes dropped"] += 1
+                continue
+            if levels.beneath_hidden(n):
+                continue
+            v = t.get("value")
+            if isinstance(v, str) and v:
+                p = nodes.get(n.parent) if n.parent is not None else None
+                nv = mask_text_node(v, level_of(n), p.tag if p else None,
+                                    p.attrs if p else {}, n.is_style, self.scrub, self.detect)
+                if nv is not v:
+                    t = {**t, "value": nv}
+            out_texts.append(t)
+
+        out_attrs = []
+        for a in attributes:
+            n = nodes.get(a.get("id")) if isinstance(a, dict) else None
+            at = a.get("attributes") if n is not None else None
+            if n is None or not isinstance(at, dict):
+                self.stats["attributes on unknown nodes dropped"] += 1
+                continue
+            if n.type != ELEMENT or levels.beneath_hidden(n):
+                continue
+            lvl = level_of(n)
+            prev = before.get(n.id)
+            if lvl == Level.HIDDEN:
+                if prev is not None and prev[0] != Level.HIDDEN:
+                    # became hidden: clear what the recording showed and its children
+                    ha = hidden_attrs(n.attrs)
+                    diff: dict = {k: None for k in prev[1] if k not in ha}
+                    diff.update(ha)
+                    out_attrs.append({**a, "attributes": diff})
+                    extra_removes.extend({"parentId": n.id, "id": c} for c in n.children)
+                elif not _SIZE_ATTRS.isdisjoint(at):  # only its size may change
+                    out_attrs.append({**a, "attributes": hidden_attrs(n.attrs)})
+                continue
+            if prev is not None and prev[0] == Level.HIDDEN:
+                # revealed: the recording has an empty placeholder; send the real element
+                full = mask_attrs(n.tag, n.attrs, lvl, n.attrs, self.scrub, self.detect)
+                diff = {k: None for k in ("rr_width", "rr_height") if k not in full}
+                diff.update(full)
+                out_attrs.append({**a, "attributes": diff})
+                for cid in n.children:
+                    sub = mirror.to_serialized(cid)
+                    if sub is not None:
+                        m = self._mask_tree(sub, lvl, n.tag, n.attrs)
+                        if m is not None:
+                            out_adds.append({"parentId": n.id, "nextId": None, "node": m})
+                continue
+            changed = {}
+            for k, v in at.items():
+                if isinstance(v, dict) or v is None:  # style diffs and removals: no text
+                    changed[k] = v
+                    continue
+                nv = self._attr(n, k, v, lvl)
+                if nv is not _SKIP:
+                    changed[k] = nv
+            if changed:
+                out_attrs.append({**a, "attributes": changed})
+
+        if not (kept_removes or extra_removes or out_adds or out_texts or out_attrs) and (
+                removes or adds or texts or attributes):
+            return None
+        new = dict(data)
+        new["removes"] = kept_removes + extra_removes if extra_removes else (
+            kept_removes if len(kept_removes) != len(removes) else data.get("removes", []))
+        new["adds"] = out_adds
+        new["texts"] = out_texts
+        new["attributes"] = out_attrs
+        for k in ("removes", "adds", "texts", "attributes"):
+            if k not in data and not new[k]:
+                del new[k]
+        return self._with_data(e, new)
+
+    def _attr(self, n: Node, k: str, v: Any, lvl: Level) -> Any:
+        nv = mask_attr(n.tag, k, v, lvl, n.attrs, self.scrub, self.detect)
+        return _SKIP if nv is _DROP else nv
+
+    # --- inputs ----------------------------------------------------------------------------
+    def _input(self, e: Raw, data: Raw) -> Raw | None:
+        self.mirror.apply(e)
+        n = self.mirror.nodes.get(data.get("id"))
+        if n is None:
+            self.stats["inputs on unknown nodes dropped"] += 1
+            return None
+        levels = self.levels
+        if levels.beneath_hidden(n):
+            return None
+        lvl = levels.level_of(n)
+        if lvl == Level.HIDDEN or is_ignored(n.attrs):
+            self.stats["inputs dropped (hidden/ignored)"] += 1
+            return None
+        kind = input_type(n.tag, n.attrs)
+        masked = value_masked(lvl, n.tag, n.attrs) if n.tag in ("input", "textarea", "select") \
+            else lvl >= Level.MASK_USER_INPUT  # contenteditable & co.
+        if masked and kind in ("checkbox", "radio"):
+            self.stats["checkbox/radio inputs dropped"] += 1
+            return None  # its state is the secret
+        text = data.get("text")
+        if not isinstance(text, str) or not text:
+            return e
+        if masked:
+            self.stats["input values masked"] += 1
+            return self._with_data(e, {**data, "text": mask_value(text)})
+        nt = text
+        if self.scrub is not None:
+            nt = self.scrub(nt)
+        if self.detect is not None:
+            nt = self.detect(nt)
+        return e if nt == text else self._with_data(e, {**data, "text": nt})
+
+    # --- logs, network, free text ------------------------------------------------------------
+    def _free_text(self, s: str) -> str:
+        if self.scrub is not None:
+            s = self.scrub(s)
+        for rx in self._redact:
+            s = rx.sub(MASK, s)
+        if self.detect is not None:
+            s = self.detect(s)
+        return s
+
+    def _strings(self, obj: Any, fn: Callable[[str], str], depth: int = 0) -> Any:
+        """`obj` with `fn` applied to every string inside it (keys excluded); the same
+        object back when nothing changed."""
+        if isinstance(obj, str):
+            return fn(obj)
+        if depth > 64:
+            return obj
+        if isinstance(obj, dict):
+            out = None
+            for k, v in obj.items():
+                nv = self._strings(v, fn, depth + 1)
+                if nv is not v:
+                    if out is None:
+                        out = dict(obj)
+                    out[k] = nv
+            return obj if out is None else out
+        if isinstance(obj, list):
+            out_l = None
+            for i, v in enumerate(obj):
+                nv = self._strings(v, fn, depth + 1)
+                if nv is not v:
+                    if out_l is None:
+                        out_l = list(obj)
+                    out_l[i] = nv
+            return obj if out_l is None else out_l
+        return obj
+
+    def _console(self, payload: Raw) -> Raw:
+        """rrweb console payloads: `payload` holds JSON-encoded arguments, `trace` frames."""
+        return self._strings(payload, self._free_text)
+
+    def _network(self, payload: Any) -> Any:
+        allowed = self._headers
+        keep_bodies = self.rules.network_bodies
+
+        def walk(obj: Any, depth: int = 0) -> Any:
+            if depth > 64:
+                return obj
+            if isinstance(obj, dict):
+                out = {}
+                for k, v in obj.items():
+                    if k in _BODY_KEYS and not keep_bodies:
+                        self.stats["network bodies dropped"] += 1
+                        continue
+                    if k in _HEADER_KEYS and isinstance(v, dict):
+                        out[k] = {h: self._free_text(x) if isinstance(x, str) else x
+                                  for h, x in v.items() if str(h).lower() in allowed}
+                        continue
+                    out[k] = walk(v, depth + 1)
+                return out
+            if isinstance(obj, list):
+                return [walk(v, depth + 1) for v in obj]
+            if isinstance(obj, str):
+                return self._free_text(obj)
+            return obj
+        return walk(payload)
+
+
+_SKIP = object()
+
+
+def masker_factory(rules: Rules | None = None) -> Callable[[], SessionMasker]:
+    """What `Store.ingest(masker_factory=...)` takes: a fresh masker per session."""
+    rules = rules if rules is not None else Rules.default()
+    # Compile once up front so a bad selector fails before anything is ingested.
+    SessionMasker(rules)
+    return lambda: SessionMasker(rules)
+
+
+def mask_events(events: Iterable[Raw], rules: Rules | None = None) -> list[Raw]:
+    """One-shot: a whole session's events through a fresh masker."""
+    return SessionMasker(rules).mask(events)

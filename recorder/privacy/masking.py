@@ -1,0 +1,196 @@
+"""Masking of values: text, attributes, input values, images, hidden placeholders, URLs.
+
+Pure functions of (value, level, element); which level applies is decided in `levels.py`.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, Callable
+
+from .levels import LEVEL_ATTRS, Level, marker_classes, value_masked
+
+MASK = "***"
+_NONSPACE = re.compile(r"\S")
+
+# Attributes that carry page text or identifying URLs: masked at `mask` and stricter.
+SENSITIVE_ATTRS = frozenset({"title", "alt", "placeholder", "aria-label", "aria-description",
+                             "aria-valuetext", "name", "label"})
+# Attributes holding free text a detector should look at (not geometry like SVG `d`).
+DETECT_ATTRS = SENSITIVE_ATTRS | {"value", "href", "content", "alt", "title"}
+# Attributes holding URLs (query parameters are scrubbed from them at every level).
+URL_ATTRS = frozenset({"href", "src", "srcset", "action", "formaction", "poster", "data",
+                       "cite", "background", "longdesc", "ping", "rr_src", "xlink:href"})
+# Datadog's censored image: a 1x1 silver GIF, used when an image's size is unknown.
+CENSORED_IMG = ("data:image/gif;base64,"
+                "R0lGODlhAQABAIAAAMLCwgAAACH5BAAAAAAALAAAAAABAAEAAAICRAEAOw==")
+
+
+def mask_text(s: str) -> str:
+    """Every non-whitespace character becomes `x`: layout survives, content does not."""
+    return _NONSPACE.sub("x", s)
+
+
+def mask_value(v: Any) -> Any:
+    """An input value: `***` unless empty (emptiness is not personal)."""
+    if v is None or v == "":
+        return v
+    return MASK
+
+
+def censored_image(width: Any, height: Any) -> str:
+    w, h = _px(width), _px(height)
+    if w is None or h is None:
+        return CENSORED_IMG
+    return ("data:image/svg+xml;charset=utf-8,<svg xmlns='http://www.w3.org/2000/svg' "
+            f"width='{_num(w)}' height='{_num(h)}' style='background-color:silver'></svg>")
+
+
+_PX = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(?:px)?\s*$")
+_STYLE_SIZE = re.compile(r"(?:^|;)\s*(width|height)\s*:\s*(\d+(?:\.\d+)?)px", re.I)
+
+
+def _px(v: Any) -> float | None:
+    if isinstance(v, bool):
+        return None
+    if isinstance(v, (int, float)):
+        return float(v)
+    if isinstance(v, str):
+        m = _PX.match(v)
+        if m:
+            return float(m.group(1))
+    return None
+
+
+def _num(f: float) -> str:
+    return str(int(f)) if f == int(f) else str(f)
+
+
+def element_size(attrs: dict) -> tuple[float | None, float | None]:
+    """Best known size of an element: rrweb's rr_width/rr_height, else width/height
+    attributes, else px sizes in its inline style."""
+    w, h = _px(attrs.get("rr_width")), _px(attrs.get("rr_height"))
+    if w is None:
+        w = _px(attrs.get("width"))
+    if h is None:
+        h = _px(attrs.get("height"))
+    style = attrs.get("style")
+    if (w is None or h is None) and isinstance(style, str):
+        for m in _STYLE_SIZE.finditer(style):
+            if m.group(1).lower() == "width" and w is None:
+                w = float(m.group(2))
+            elif m.group(1).lower() == "height" and h is None:
+                h = float(m.group(2))
+    return w, h
+
+
+def hidden_attrs(attrs: dict) -> dict:
+    """What a hidden element keeps: its size (rrweb's rr_width/rr_height) and its privacy
+    markers - nothing that says what was there."""
+    out: dict = {}
+    cls = marker_classes(attrs)
+    if cls:
+        out["class"] = cls
+    for a in LEVEL_ATTRS:
+        if a in attrs:
+            out[a] = attrs[a]
+    w, h = element_size(attrs)
+    if w is not None:
+        out["rr_width"] = f"{_num(w)}px"
+    if h is not None:
+        out["rr_height"] = f"{_num(h)}px"
+    return out
+
+
+_DROP = object()  # sentinel: leave the attribute out
+
+
+def make_url_scrubber(params: tuple[str, ...]) -> Callable[[str], str] | None:
+    """`?token=abc&x=1` -> `?token=***&x=1` for the listed parameters, anywhere in a string
+    (attributes, CSS url(), console text, RUM URLs). None when nothing is to be scrubbed."""
+    if not params:
+        return None
+    names = "|".join(re.escape(p) for p in params)
+    rx = re.compile(rf"([?&;](?:{names})=)[^&#\s\"'<>)]*", re.I)
+    pre = tuple(f"{p}=".lower() for p in params)
+
+    def scrub(s: str) -> str:
+        if "=" not in s:
+            return s
+        low = s.lower()
+        if not any(p in low for p in pre):
+            return s
+        return rx.sub(lambda m: m.group(1) + MASK if m.end() > m.end(1) else m.group(0), s)
+    return scrub
+
+
+def mask_attr(tag: str | None, name: str, value: Any, level: Level, node_attrs: dict,
+              scrub: Callable[[str], str] | None, detect: Callable[[str], str] | None) -> Any:
+    """The recorded form of one attribute of an element at `level` (not hidden).
+    Returns `_DROP` to leave the attribute out. `node_attrs` are the element's full (real)
+    attributes, needed to classify inputs."""
+    if name in LEVEL_ATTRS or name == "class" or name == "style" or name == "_cssText":
+        if scrub is not None and isinstance(value, str) and name != "class":
+            return scrub(value)
+        return value
+    form = tag in ("input", "textarea", "select", "option")
+    if form:
+        if name == "value" and tag != "option" and value_masked(level, tag, node_attrs):
+            return mask_value(value)
+        if name == "checked" and tag == "input" and level >= Level.MASK_USER_INPUT:
+            return _DROP  # a checkbox/radio under masking does not reveal its state
+        if name == "selected" and tag == "option" and level >= Level.MASK_USER_INPUT:
+            return _DROP
+    if not isinstance(value, str):
+        return value
+    if level >= Level.MASK:
+        if name in SENSITIVE_ATTRS or name.startswith("data-"):
+            return MASK
+        if tag == "a" and name == "href":
+            return MASK
+        if tag == "iframe" and name == "srcdoc":
+            return MASK
+        if name == "rr_dataURL":
+            return _DROP
+        if tag in ("img", "source", "picture", "input") and name in ("src", "srcset"):
+            if name == "srcset" or tag == "source":
+                return _DROP
+            w, h = element_size(node_attrs)
+            return censored_image(w, h)
+        if name == "poster" and tag == "video":
+            return _DROP
+        if name == "value" and tag not in ("input", "textarea", "select", "option", "param"):
+            return MASK
+    if scrub is not None:
+        value = scrub(value)
+    if detect is not None and level < Level.MASK and (
+            name in DETECT_ATTRS or name.startswith("data-")) and not value.startswith("data:"):
+        value = detect(value)
+    return value
+
+
+def mask_attrs(tag: str | None, attrs: dict, level: Level, node_attrs: dict,
+               scrub, detect) -> dict:
+    out = {}
+    for k, v in attrs.items():
+        nv = mask_attr(tag, k, v, level, node_attrs, scrub, detect)
+        if nv is not _DROP:
+            out[k] = nv
+    return out
+
+
+def mask_text_node(text: str, level: Level, parent_tag: str | None, parent_attrs: dict,
+                   is_style: bool, scrub, detect) -> str:
+    """The recorded form of a text node's content under its parent at `level`."""
+    if not text:
+        return text
+    if is_style or parent_tag == "style":
+        return scrub(text) if scrub is not None else text  # CSS is not page text
+    if parent_tag == "textarea" and value_masked(level, "textarea", parent_attrs):
+        return MASK if text.strip() else text  # a textarea's content is its value
+    if level >= Level.MASK:
+        if parent_tag == "option":
+            return MASK
+        return mask_text(text)
+    if detect is not None:
+        text = detect(text)
+    return text

@@ -1,0 +1,226 @@
+"""The privacy rules file (TOML) and its validation.
+
+```toml
+version = 1
+default = "mask-user-input"          # allow | mask-user-input | mask | hidden
+detectors = ["email", "card", "phone"]
+scrub_query_params = ["token", "email"]
+
+[[rule]]
+selector = "#checkout .card"
+level = "hidden"
+
+[network]
+headers = ["content-type", "content-length"]   # allow-list; other headers are dropped
+bodies = false                                   # request/response bodies dropped
+
+[console]
+redact = ["(?i)bearer\\s+[\\w.-]+"]            # regexes masked in console/error text
+```
+
+Errors name the file, the line and the key, and say how to fix it. `Rules.to_json()` is the
+form shipped to the in-browser capture script (plain JSON, no Python types).
+"""
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .detectors import KINDS
+from .levels import Level
+from .selectors import SelectorError, compile_selector
+
+VERSION = 1
+RULES_FILENAME = "rules.toml"
+
+# Headers that describe a request without identifying anyone.
+DEFAULT_HEADERS = ("accept", "accept-encoding", "accept-language", "cache-control",
+                   "content-encoding", "content-length", "content-type", "etag", "expires",
+                   "last-modified", "server", "vary", "x-request-id")
+
+
+class RulesError(ValueError):
+    """A rules file that cannot be used; the message names the place and the fix."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    selector: str
+    level: Level
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class Rules:
+    version: int = VERSION
+    default_level: Level = Level.MASK_USER_INPUT
+    rules: tuple[Rule, ...] = ()
+    detectors: tuple[str, ...] = KINDS
+    scrub_query_params: tuple[str, ...] = ()
+    network_headers: tuple[str, ...] = DEFAULT_HEADERS
+    network_bodies: bool = False
+    console_redact: tuple[str, ...] = ()
+    source: str | None = field(default=None, compare=False)
+
+    @classmethod
+    def default(cls) -> "Rules":
+        """The built-in rules: mask user input, detectors on, nothing else."""
+        return cls(source="built-in default")
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "version": self.version,
+            "default": self.default_level.label,
+            "rules": [{"selector": r.selector, "level": r.level.label} for r in self.rules],
+            "detectors": list(self.detectors),
+            "scrub_query_params": list(self.scrub_query_params),
+            "network": {"headers": list(self.network_headers), "bodies": self.network_bodies},
+            "console": {"redact": list(self.console_redact)},
+        }
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> "Rules":
+        return _build(d, text="", where="rules JSON")
+
+
+def load_rules(path: Path | str | None, data_dir: Path | str | None = None) -> Rules:
+    """The rules in force: `path` if given, else the data folder's active rules
+    (`DATA/rules.toml`) if present, else the built-in default."""
+    if path is not None:
+        return parse_rules_file(Path(path))
+    if data_dir is not None:
+        active = Path(data_dir) / RULES_FILENAME
+        if active.is_file():
+            return parse_rules_file(active)
+    return Rules.default()
+
+
+def parse_rules_file(path: Path) -> Rules:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise RulesError(f"rules file {path} not found — check the path") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RulesError(f"cannot read rules file {path}: {exc}") from None
+    return parse_rules(text, where=str(path))
+
+
+def parse_rules(text: str, where: str = "rules") -> Rules:
+    try:
+        d = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise RulesError(f"{where}: not valid TOML: {exc}") from None
+    return _build(d, text=text, where=where)
+
+
+_TOP_KEYS = {"version", "default", "rule", "rules", "detectors", "scrub_query_params",
+             "network", "console"}
+
+
+def _line_of(text: str, key: str) -> int | None:
+    m = re.search(rf"^\s*(?:\[+\s*)?{re.escape(key)}\b", text, re.M)
+    return text.count("\n", 0, m.start()) + 1 if m else None
+
+
+def _rule_lines(text: str) -> list[int]:
+    return [text.count("\n", 0, m.start()) + 1
+            for m in re.finditer(r"^\s*\[\[\s*rule\s*\]\]", text, re.M)]
+
+
+def _build(d: dict[str, Any], *, text: str, where: str) -> Rules:
+    def err(key: str, msg: str, line: int | None = None) -> RulesError:
+        line = line if line is not None else _line_of(text, key.split(".")[0].split("[")[0])
+        at = f"{where}, line {line}" if line else where
+        return RulesError(f"{at}: {key}: {msg}")
+
+    unknown = sorted(set(d) - _TOP_KEYS)
+    if unknown:
+        raise err(unknown[0], f"unknown key (known: {', '.join(sorted(_TOP_KEYS - {'rules'}))})")
+    version = d.get("version", VERSION)
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise err("version", f"must be a positive integer, got {version!r}")
+    if version > VERSION:
+        raise err("version", f"rules version {version} is newer than this replay understands "
+                             f"({VERSION}) — upgrade replay or write a version {VERSION} file")
+
+    def level(key: str, v: Any, line: int | None = None) -> Level:
+        if not isinstance(v, str):
+            raise err(key, f"must be a string level, got {v!r}", line)
+        try:
+            return Level.parse(v)
+        except ValueError as exc:
+            raise err(key, str(exc), line) from None
+
+    default = level("default", d["default"]) if "default" in d else Level.MASK_USER_INPUT
+
+    raw_rules = d.get("rule", d.get("rules", []))
+    if not isinstance(raw_rules, list):
+        raise err("rule", "must be an array of tables: [[rule]] selector = \"...\" level = \"...\"")
+    lines = _rule_lines(text)
+    rules = []
+    for i, r in enumerate(raw_rules):
+        line = lines[i] if i < len(lines) else None
+        key = f"rule[{i + 1}]"
+        if not isinstance(r, dict):
+            raise err(key, "must be a table with selector and level", line)
+        extra = sorted(set(r) - {"selector", "level"})
+        if extra:
+            raise err(f"{key}.{extra[0]}", "unknown key (a rule has selector and level)", line)
+        sel = r.get("selector")
+        if not isinstance(sel, str) or not sel.strip():
+            raise err(f"{key}.selector", "missing or empty CSS selector", line)
+        try:
+            compile_selector(sel)
+        except SelectorError as exc:
+            raise err(f"{key}.selector", str(exc), line) from None
+        if "level" not in r:
+            raise err(f"{key}.level", "missing (allow, mask-user-input, mask or hidden)", line)
+        rules.append(Rule(sel, level(f"{key}.level", r["level"], line), line))
+
+    detectors = d.get("detectors", list(KINDS))
+    if not isinstance(detectors, list) or not all(isinstance(x, str) for x in detectors):
+        raise err("detectors", f"must be a list of names from {list(KINDS)}")
+    for x in detectors:
+        if x not in KINDS:
+            raise err("detectors", f"unknown detector {x!r} (known: {', '.join(KINDS)})")
+
+    scrub = d.get("scrub_query_params", [])
+    if not isinstance(scrub, list) or not all(isinstance(x, str) and x for x in scrub):
+        raise err("scrub_query_params", "must be a list of query parameter names")
+
+    net = d.get("network", {})
+    if not isinstance(net, dict):
+        raise err("network", "must be a table: [network] headers = [...] bodies = false")
+    bad = sorted(set(net) - {"headers", "bodies"})
+    if bad:
+        raise err(f"network.{bad[0]}", "unknown key (known: headers, bodies)")
+    headers = net.get("headers", list(DEFAULT_HEADERS))
+    if not isinstance(headers, list) or not all(isinstance(x, str) for x in headers):
+        raise err("network.headers", "must be a list of header names (an allow-list)")
+    bodies = net.get("bodies", False)
+    if not isinstance(bodies, bool):
+        raise err("network.bodies", "must be true or false")
+
+    con = d.get("console", {})
+    if not isinstance(con, dict):
+        raise err("console", "must be a table: [console] redact = [\"regex\", ...]")
+    bad = sorted(set(con) - {"redact"})
+    if bad:
+        raise err(f"console.{bad[0]}", "unknown key (known: redact)")
+    redact = con.get("redact", [])
+    if not isinstance(redact, list) or not all(isinstance(x, str) for x in redact):
+        raise err("console.redact", "must be a list of regular expressions")
+    for pat in redact:
+        try:
+            re.compile(pat)
+        except re.error as exc:
+            raise err("console.redact", f"bad regular expression {pat!r}: {exc}")
+
+    return Rules(version=version, default_level=default, rules=tuple(rules),
+                 detectors=tuple(dict.fromkeys(detectors)),
+                 scrub_query_params=tuple(scrub),
+                 network_headers=tuple(h.lower() for h in headers), network_bodies=bodies,
+                 console_redact=tuple(redact), source=where)

@@ -1,0 +1,327 @@
+"""CSS selectors matched directly against the mirror DOM's nodes.
+
+Selectors are parsed once by cssselect and compiled into small closures that walk
+`recorder.mirror.Node` parent/child links, so the privacy pass never builds an lxml tree
+per event. Like a browser's rule index, every compiled selector is filed under the key of
+its rightmost compound (#id, .class or tag), so a node is only tested against the rules
+that could possibly match it.
+
+Supported: type and universal selectors, #id, .class, [attr], [attr=v] ~= |= ^= $= *= !=,
+:not(), :is()/:where(), :first-child, :last-child, :only-child, :empty, :root,
+:first-of-type, :last-of-type, :nth-child(), :nth-last-child(), and the combinators
+descendant, `>`, `+`, `~`. Anything else (pseudo-elements, :hover, ...) is rejected with
+a SelectorError naming the selector: a privacy rule that silently matches nothing would be
+worse than no rule.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+import cssselect
+from cssselect import parser as P
+
+from ..format import NodeType
+from ..mirror import Node
+
+ELEMENT = int(NodeType.Element)
+Nodes = dict[int, Node]
+Match = Callable[[Node, Nodes], bool]
+
+
+class SelectorError(ValueError):
+    pass
+
+
+class CompiledSelector:
+    __slots__ = ("text", "match", "key", "attr_names", "structural")
+
+    def __init__(self, text: str, match: Match, key: tuple[str, str | None],
+                 attr_names: frozenset[str], structural: bool):
+        self.text = text
+        self.match = match
+        self.key = key                # ("id"|"class"|"tag"|"*", value) of the rightmost compound
+        self.attr_names = attr_names  # attributes whose change can change the match
+        self.structural = structural  # depends on siblings: adds/removes can change the match
+
+    def __repr__(self) -> str:  # pragma: no cover
+        return f"<CompiledSelector {self.text!r}>"
+
+
+def compile_selector(text: str) -> list[CompiledSelector]:
+    """One compiled selector per member of a selector list (`a, b`)."""
+    try:
+        parsed = cssselect.parse(text)
+    except cssselect.SelectorError as exc:
+        raise SelectorError(f"cannot parse selector {text!r}: {exc}") from None
+    if not parsed:
+        raise SelectorError(f"empty selector {text!r}")
+    out = []
+    for sel in parsed:
+        if sel.pseudo_element is not None:
+            raise SelectorError(f"selector {text!r}: pseudo-elements (::{sel.pseudo_element}) "
+                                "select no node")
+        c = _Compiler(text)
+        match = c.compile(sel.parsed_tree)
+        out.append(CompiledSelector(text, match, _key(sel.parsed_tree), frozenset(c.attrs),
+                                    c.structural))
+    return out
+
+
+def _key(tree) -> tuple[str, str | None]:
+    """The most selective simple selector of the rightmost compound."""
+    if isinstance(tree, P.CombinedSelector):
+        return _key(tree.subselector)
+    best: tuple[str, str | None] = ("*", None)
+    node = tree
+    while node is not None:
+        if isinstance(node, P.Hash):
+            return ("id", node.id)
+        if isinstance(node, P.Class) and best[0] in ("*", "tag"):
+            best = ("class", node.class_name)
+        elif isinstance(node, P.Element):
+            if node.element not in (None, "*") and best[0] == "*":
+                best = ("tag", node.element.lower())
+            break
+        node = getattr(node, "selector", None)
+    return best
+
+
+def _classes(n: Node) -> list[str]:
+    c = n.attrs.get("class")
+    return c.split() if isinstance(c, str) else []
+
+
+def _parent_el(n: Node, nodes: Nodes) -> Node | None:
+    if n.parent is None:
+        return None
+    p = nodes.get(n.parent)
+    return p if p is not None and p.type == ELEMENT else None
+
+
+def _siblings(n: Node, nodes: Nodes) -> list[Node]:
+    """Element siblings including n itself, in document order."""
+    p = nodes.get(n.parent) if n.parent is not None else None
+    if p is None:
+        return [n]
+    out = []
+    for cid in p.children:
+        c = nodes.get(cid)
+        if c is not None and c.type == ELEMENT:
+            out.append(c)
+    return out
+
+
+def _nth(a: int, b: int, pos: int) -> bool:
+    """Is 1-based `pos` of the form a*n+b for some n >= 0?"""
+    if a == 0:
+        return pos == b
+    n, r = divmod(pos - b, a)
+    return r == 0 and n >= 0
+
+
+class _Compiler:
+    def __init__(self, text: str):
+        self.text = text
+        self.attrs: set[str] = set()
+        self.structural = False
+
+    def fail(self, what: str) -> SelectorError:
+        return SelectorError(f"selector {self.text!r}: {what} is not supported in privacy rules")
+
+    def compile(self, t) -> Match:
+        if isinstance(t, P.Element):
+            tag = t.element
+            if tag in (None, "*"):
+                return lambda n, nodes: n.type == ELEMENT
+            tag = tag.lower()
+            return lambda n, nodes: n.type == ELEMENT and n.tag == tag
+        if isinstance(t, P.Hash):
+            sub, ident = self.compile(t.selector), t.id
+            self.attrs.add("id")
+            return lambda n, nodes: n.attrs.get("id") == ident and sub(n, nodes)
+        if isinstance(t, P.Class):
+            sub, cls = self.compile(t.selector), t.class_name
+            self.attrs.add("class")
+            return lambda n, nodes: cls in _classes(n) and sub(n, nodes)
+        if isinstance(t, P.Attrib):
+            return self._attrib(t)
+        if isinstance(t, P.Negation):
+            sub, neg = self.compile(t.selector), self.compile(t.subselector)
+            return lambda n, nodes: sub(n, nodes) and not neg(n, nodes)
+        if isinstance(t, (P.Matching, P.SpecificityAdjustment)):
+            sub = self.compile(t.selector)
+            alts = [self.compile(s) for s in t.selector_list]
+            return lambda n, nodes: sub(n, nodes) and any(m(n, nodes) for m in alts)
+        if isinstance(t, P.Pseudo):
+            return self._pseudo(t)
+        if isinstance(t, P.Function):
+            return self._function(t)
+        if isinstance(t, P.CombinedSelector):
+            return self._combined(t)
+        raise self.fail(type(t).__name__)
+
+    def _attrib(self, t) -> Match:
+        sub = self.compile(t.selector)
+        name = t.attrib.lower()
+        self.attrs.add(name)
+        op = t.operator
+        if op == "exists":
+            return lambda n, nodes: name in n.attrs and sub(n, nodes)
+        want = t.value.value if hasattr(t.value, "value") else str(t.value)
+        tests: dict[str, Callable[[str], bool]] = {
+            "=": lambda v: v == want,
+            "!=": lambda v: v != want,
+            "~=": lambda v: want in v.split(),
+            "|=": lambda v: v == want or v.startswith(want + "-"),
+            "^=": lambda v: bool(want) and v.startswith(want),
+            "$=": lambda v: bool(want) and v.endswith(want),
+            "*=": lambda v: bool(want) and want in v,
+        }
+        test = tests.get(op)
+        if test is None:
+            raise self.fail(f"attribute operator {op}")
+
+        def m(n: Node, nodes: Nodes) -> bool:
+            v = n.attrs.get(name)
+            if v is None:
+                return op == "!=" and sub(n, nodes)
+            return test(v if isinstance(v, str) else str(v)) and sub(n, nodes)
+        return m
+
+    def _pseudo(self, t) -> Match:
+        sub = self.compile(t.selector)
+        ident = t.ident.lower()
+        if ident == "root":
+            return lambda n, nodes: sub(n, nodes) and n.type == ELEMENT and _parent_el(n, nodes) is None
+        if ident == "empty":
+            self.structural = True
+            return lambda n, nodes: sub(n, nodes) and not any(
+                (c := nodes.get(cid)) is not None and (c.type == ELEMENT or c.text)
+                for cid in n.children)
+        self.structural = True
+        if ident == "first-child":
+            return lambda n, nodes: sub(n, nodes) and _siblings(n, nodes)[0] is n
+        if ident == "last-child":
+            return lambda n, nodes: sub(n, nodes) and _siblings(n, nodes)[-1] is n
+        if ident == "only-child":
+            return lambda n, nodes: sub(n, nodes) and len(_siblings(n, nodes)) == 1
+        if ident == "first-of-type":
+            return lambda n, nodes: sub(n, nodes) and next(
+                s for s in _siblings(n, nodes) if s.tag == n.tag) is n
+        if ident == "last-of-type":
+            return lambda n, nodes: sub(n, nodes) and [
+                s for s in _siblings(n, nodes) if s.tag == n.tag][-1] is n
+        raise self.fail(f":{ident}")
+
+    def _function(self, t) -> Match:
+        sub = self.compile(t.selector)
+        name = t.name.lower()
+        if name not in ("nth-child", "nth-last-child", "nth-of-type", "nth-last-of-type"):
+            raise self.fail(f":{name}()")
+        try:
+            a, b = P.parse_series(t.arguments)
+        except (ValueError, TypeError):
+            raise SelectorError(f"selector {self.text!r}: bad argument to :{name}()") from None
+        self.structural = True
+        of_type = name.endswith("of-type")
+        last = "last" in name
+
+        def m(n: Node, nodes: Nodes) -> bool:
+            if not sub(n, nodes):
+                return False
+            sibs = _siblings(n, nodes)
+            if of_type:
+                sibs = [s for s in sibs if s.tag == n.tag]
+            if last:
+                sibs = sibs[::-1]
+            return _nth(a, b, sibs.index(n) + 1)
+        return m
+
+    def _combined(self, t) -> Match:
+        left = self.compile(t.selector)
+        right = self.compile(t.subselector)
+        comb = t.combinator
+        if comb == " ":
+            def m(n: Node, nodes: Nodes) -> bool:
+                if not right(n, nodes):
+                    return False
+                p = _parent_el(n, nodes)
+                while p is not None:
+                    if left(p, nodes):
+                        return True
+                    p = _parent_el(p, nodes)
+                return False
+            return m
+        if comb == ">":
+            def m(n: Node, nodes: Nodes) -> bool:
+                if not right(n, nodes):
+                    return False
+                p = _parent_el(n, nodes)
+                return p is not None and left(p, nodes)
+            return m
+        if comb in ("+", "~"):
+            self.structural = True
+            adjacent = comb == "+"
+
+            def m(n: Node, nodes: Nodes) -> bool:
+                if not right(n, nodes):
+                    return False
+                sibs = _siblings(n, nodes)
+                before = sibs[: sibs.index(n)]
+                if adjacent:
+                    return bool(before) and left(before[-1], nodes)
+                return any(left(s, nodes) for s in before)
+            return m
+        raise self.fail(f"combinator {comb!r}")
+
+
+class SelectorIndex:
+    """Selectors filed by rightmost key; `matching(node)` yields the payloads of every
+    selector that matches the node."""
+
+    def __init__(self) -> None:
+        self.by_id: dict[str, list] = {}
+        self.by_class: dict[str, list] = {}
+        self.by_tag: dict[str, list] = {}
+        self.universal: list = []
+        self.attr_names: set[str] = set()
+        self.structural = False
+        self.count = 0
+
+    def add(self, sel: CompiledSelector, payload) -> None:
+        kind, val = sel.key
+        entry = (sel, payload)
+        if kind == "id":
+            self.by_id.setdefault(val, []).append(entry)
+        elif kind == "class":
+            self.by_class.setdefault(val, []).append(entry)
+        elif kind == "tag":
+            self.by_tag.setdefault(val, []).append(entry)
+        else:
+            self.universal.append(entry)
+        self.attr_names |= sel.attr_names
+        self.structural = self.structural or sel.structural
+        self.count += 1
+
+    def matching(self, n: Node, nodes: Nodes) -> list:
+        found = []
+        attrs = n.attrs
+        cands = self.by_tag.get(n.tag)
+        if cands:
+            found.extend(p for s, p in cands if s.match(n, nodes))
+        if self.by_id:
+            i = attrs.get("id")
+            if i is not None:
+                cands = self.by_id.get(i)
+                if cands:
+                    found.extend(p for s, p in cands if s.match(n, nodes))
+        if self.by_class:
+            c = attrs.get("class")
+            if isinstance(c, str) and c:
+                for cls in c.split():
+                    cands = self.by_class.get(cls)
+                    if cands:
+                        found.extend(p for s, p in cands if s.match(n, nodes))
+        if self.universal:
+            found.extend(p for s, p in self.universal if s.match(n, nodes))
+        return found
