@@ -1,0 +1,1367 @@
+"""Synthetic but realistic rrweb sessions: the benchmark and test workload.
+
+`generate_session(n_events, duration_ms, seed, start_ms)` streams exactly `n_events` raw
+rrweb events spread over exactly `duration_ms` for a made-up operations web app
+("Acme Ops"): a dashboard with KPI cards and a live orders table whose cells update and
+whose rows arrive and leave, a task list where items are added, ticked and deleted, a
+profile form filled in keystroke by keystroke (selects, checkboxes, radios, a password
+recorded masked as rrweb does by default), and a reports feed with infinite scroll, a
+video and text selection. Around that: batched mouse moves with `timeOffset` (the most
+frequent event, as in real recordings), clicks with focus/blur, scrolls, a few viewport
+resizes, stylesheet rule edits, console plugin events (`rrweb/console@1`), RUM plugin
+events (`replay/rum@1`: views with web vitals, resources, errors, actions with
+frustration signals), full page loads (Meta + FullSnapshot, node ids restart) and
+single-page route changes (a big mutation), and quiet stretches (16 s .. 5 min with no
+event at all, never 15 min, so the whole stream stays one session).
+
+Guarantees (tested): deterministic per seed; exactly `n_events` events, the first at
+`start_ms`, the last at `start_ms + duration_ms`, timestamps non-decreasing; every
+mutation is valid for `recorder.mirror.Mirror` (zero warnings); it is an iterator, so a
+million events are never all in memory. Durations inside RUM payloads are milliseconds.
+
+`hostile_session()` is a small recording full of things a player must neutralise
+(scripts, on* handlers, javascript: URLs, srcdoc, remote resources, meta refresh, <base>)
+for the player's sanitizer tests.
+
+CLI: `python -m recorder.generator --events N [--duration-ms D] [--seed S] -o FILE.json`
+(`--hostile` for the hostile recording) writes an rrweb JSON array.
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import random
+import sys
+from typing import Any, Callable, Iterator
+
+from .format import CONSOLE_PLUGIN, RUM_PLUGIN, encode_json
+
+Raw = dict[str, Any]
+
+ORIGIN = "https://app.acme-ops.example"
+CDN = "https://cdn.acme-ops.example"
+API = "https://api.acme-ops.example"
+
+# Event types / sources as plain ints: this module builds raw dicts at >100k events/s.
+_FULL, _INC, _META, _CUSTOM, _PLUGIN = 2, 3, 4, 5, 6
+_MUT, _MOVE, _MI, _SCROLL, _RESIZE, _INPUT, _MEDIA, _SHEET, _SEL = 0, 1, 2, 3, 4, 5, 7, 8, 14
+_MOUSEUP, _MOUSEDOWN, _CLICK, _DBLCLICK, _FOCUS, _BLUR = 0, 1, 2, 4, 5, 6
+
+# --- vocabulary -------------------------------------------------------------------------
+_FIRST = ("Ada", "Ben", "Chloé", "Dmitri", "Elena", "Farah", "Goran", "Hana", "Ivan", "Jun",
+          "Kwame", "Lucía", "Mateo", "Nadia", "Oskar", "Priya", "Quentin", "Rosa", "Sven",
+          "Tariq", "Uma", "Viktor", "Wen", "Ximena", "Yusuf", "Zoë", "Liam", "Maya", "Noah")
+_LAST = ("Okafor", "Schmidt", "Nakamura", "Silva", "Kowalski", "Haddad", "Johansson", "Rossi",
+         "Dubois", "Novak", "Ivanova", "García", "Müller", "Chen", "Patel", "Andersen",
+         "O'Brien", "Costa", "Yilmaz", "Kim", "Nguyen", "Fischer", "Moreau", "Tanaka")
+_PRODUCTS = ("Standing desk", "Ergonomic chair", "USB-C dock", "27\" monitor", "Mechanical keyboard",
+             "Noise-cancelling headset", "Webcam 4K", "Laptop stand", "Desk lamp", "Cable kit",
+             "Whiteboard", "Office plant", "Coffee grinder", "Notebook set", "Router AX6000",
+             "Label printer", "Shredder", "Monitor arm", "Footrest", "Smart plug")
+_STATUSES = ("Pending", "Paid", "Packed", "Shipped", "Delivered", "Refunded", "Cancelled")
+_COMPANIES = ("Northwind", "Globex", "Initech", "Umbrella Logistics", "Stark Supplies",
+              "Wayne Retail", "Acme Foods", "Hooli", "Vandelay Imports", "Soylent")
+_TASKS = ("Review Q3 numbers", "Call the warehouse", "Update shipping rates",
+          "Reply to Globex about invoice", "Fix broken product images", "Plan team offsite",
+          "Renew TLS certificate", "Order printer toner", "Prepare board slides",
+          "Check refund queue", "Write onboarding doc", "Audit user permissions",
+          "Migrate reports to v2", "Clean up old tickets", "Book flights to Lisbon")
+_WORDS = ("revenue", "orders", "shipping", "weekly", "customers", "returns", "growth",
+          "inventory", "forecast", "region", "margin", "conversion", "churn", "delivery",
+          "supplier", "backlog", "quarter", "pipeline", "latency", "support", "tickets",
+          "the", "and", "of", "in", "for", "with", "by", "is", "was", "to", "from", "per",
+          "increased", "dropped", "remained", "stable", "compared", "last", "month", "team")
+_COUNTRIES = (("de", "Germany"), ("fr", "France"), ("es", "Spain"), ("it", "Italy"),
+              ("nl", "Netherlands"), ("pl", "Poland"), ("se", "Sweden"), ("pt", "Portugal"),
+              ("gb", "United Kingdom"), ("us", "United States"), ("jp", "Japan"), ("br", "Brazil"))
+_JS = f"{CDN}/static/js/main.8c1f3a.js"
+_VENDOR_JS = f"{CDN}/static/js/vendor.41be07.js"
+_FUNCS = ("fetchOrders", "renderTable", "onRowClick", "useLiveFeed", "applyFilter",
+          "submitProfile", "validateForm", "loadReports", "handleScroll", "dispatch",
+          "commitRoot", "flushSyncCallbacks", "Object.onMessage", "WebSocket.onmessage")
+_ERRORS = (("TypeError", "Cannot read properties of undefined (reading 'map')"),
+           ("TypeError", "Cannot read properties of null (reading 'id')"),
+           ("ReferenceError", "chartInstance is not defined"),
+           ("RangeError", "Invalid time value"),
+           ("Error", "Request failed with status code 500"),
+           ("SyntaxError", "Unexpected token '<', \"<!DOCTYPE \"... is not valid JSON"))
+
+
+def _uuid(rng: random.Random) -> str:
+    h = f"{rng.getrandbits(128):032x}"
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-a{h[17:20]}-{h[20:]}"
+
+
+def _money(v: float) -> str:
+    return f"${v:,.2f}"
+
+
+def _clock(ms: int) -> str:
+    s = (ms // 1000) % 86400
+    return f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}"
+
+
+# --- the page model: tiny element/text specs that serialize like rrweb's snapshot ------
+class E:
+    """An element to be serialized. `id` is set when it is serialized; `box` is its
+    rough layout (x, y, w, h) so the cursor can travel to it."""
+
+    __slots__ = ("tag", "attrs", "kids", "id", "box", "svg")
+
+    def __init__(self, tag: str, attrs: dict | None = None, kids: list | None = None,
+                 box: tuple | None = None, svg: bool = False):
+        self.tag = tag
+        self.attrs = attrs if attrs is not None else {}
+        self.kids = kids if kids is not None else []
+        self.id = 0
+        self.box = box
+        self.svg = svg
+
+
+class T:
+    __slots__ = ("text", "id", "style")
+
+    def __init__(self, text: str, style: bool = False):
+        self.text = text
+        self.id = 0
+        self.style = style
+
+
+class _Ids:
+    """rrweb's id counter: pre-order, parent before children; restarts per page load."""
+
+    def __init__(self) -> None:
+        self.next = 1
+
+    def serialize(self, node: E | T) -> Raw:
+        nid = self.next
+        self.next += 1
+        node.id = nid
+        if type(node) is T:
+            if node.style:
+                return {"type": 3, "textContent": node.text, "isStyle": True, "id": nid}
+            return {"type": 3, "textContent": node.text, "id": nid}
+        kids = [self.serialize(k) for k in node.kids]
+        d = {"type": 2, "tagName": node.tag, "attributes": dict(node.attrs), "childNodes": kids}
+        if node.svg:
+            d["isSVG"] = True
+        d["id"] = nid
+        return d
+
+    def adds(self, parent: E, node: E | T, next_id: int | None, assign: bool = True) -> list[Raw]:
+        """Mutation adds for a new subtree, one per node as modern rrweb emits them
+        (skipChild): ids in document order; each node after its parent and after its
+        next sibling, so every parentId/nextId is already known when it is applied."""
+        if assign:
+            self.assign(node)
+        out: list[Raw] = []
+        stack = [(parent.id, node, next_id)]
+        while stack:
+            pid, n, nxt = stack.pop()
+            if type(n) is T:
+                sn = {"type": 3, "textContent": n.text, "id": n.id}
+            else:
+                sn = {"type": 2, "tagName": n.tag, "attributes": dict(n.attrs), "childNodes": []}
+                if n.svg:
+                    sn["isSVG"] = True
+                sn["id"] = n.id
+                kids = n.kids
+                # push so that the last child pops first, then the one before it, ...
+                for i in range(len(kids)):
+                    stack.append((n.id, kids[i], kids[i + 1].id if i + 1 < len(kids) else None))
+            out.append({"parentId": pid, "nextId": nxt, "node": sn})
+        return out
+
+    def assign(self, node: E | T) -> None:
+        stack = [node]
+        while stack:
+            n = stack.pop()
+            n.id = self.next
+            self.next += 1
+            if type(n) is E:
+                stack.extend(reversed(n.kids))
+
+
+def _el(tag: str, cls: str | None = None, text: str | None = None, box=None, **attrs) -> E:
+    a = {"class": cls} if cls else {}
+    for k, v in attrs.items():
+        a[k.rstrip("_").replace("__", "-")] = v
+    return E(tag, a, [T(text)] if text is not None else [], box)
+
+
+def _mutation(adds=None, removes=None, texts=None, attributes=None) -> tuple[int, Raw]:
+    return _INC, {"source": _MUT, "texts": texts or [], "attributes": attributes or [],
+                  "removes": removes or [], "adds": adds or []}
+
+
+# --- CSS -------------------------------------------------------------------------------
+def _app_css() -> str:
+    rules = [
+        ":root{--brand:#3b5bdb;--bg:#f8f9fa;--fg:#212529;--muted:#868e96;--ok:#2f9e44;--warn:#f08c00;--bad:#e03131}",
+        "*{box-sizing:border-box}",
+        "html,body{margin:0;padding:0;font-family:Inter,system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;font-size:14px;color:var(--fg);background:var(--bg)}",
+        ".app-header{position:sticky;top:0;display:flex;align-items:center;gap:24px;height:56px;padding:0 24px;background:#fff;border-bottom:1px solid #e9ecef;z-index:10}",
+        ".logo{font-weight:700;font-size:18px;color:var(--brand);text-decoration:none}",
+        ".nav a{color:var(--muted);text-decoration:none;padding:18px 12px;display:inline-block}",
+        ".nav a.active{color:var(--fg);border-bottom:2px solid var(--brand)}",
+        ".user-menu{margin-left:auto;display:flex;align-items:center;gap:8px}",
+        ".avatar{width:28px;height:28px;border-radius:50%;background:#dee2e6}",
+        "main{padding:24px;max-width:1280px;margin:0 auto}",
+        "h1{font-size:22px;margin:0 0 16px}",
+        ".kpis{display:grid;grid-template-columns:repeat(4,1fr);gap:16px;margin-bottom:24px}",
+        ".kpi{background:#fff;border:1px solid #e9ecef;border-radius:8px;padding:16px}",
+        ".kpi-label{display:block;color:var(--muted);font-size:12px;text-transform:uppercase;letter-spacing:.04em}",
+        ".kpi-value{display:block;font-size:24px;font-weight:600;margin-top:4px}",
+        ".kpi-delta.up{color:var(--ok)}",
+        ".kpi-delta.down{color:var(--bad)}",
+        ".progress{height:6px;background:#e9ecef;border-radius:3px;overflow:hidden;margin-top:8px}",
+        ".progress .bar{height:100%;background:var(--brand);transition:width .3s ease}",
+        ".card{background:#fff;border:1px solid #e9ecef;border-radius:8px;padding:16px;margin-bottom:16px}",
+        ".toolbar{display:flex;gap:8px;align-items:center;margin-bottom:12px}",
+        ".toolbar input[type=search]{flex:1;padding:8px 12px;border:1px solid #ced4da;border-radius:6px}",
+        "table.orders{width:100%;border-collapse:collapse}",
+        "table.orders th{text-align:left;font-weight:600;color:var(--muted);padding:8px;border-bottom:1px solid #dee2e6;cursor:pointer;user-select:none}",
+        "table.orders th.sorted::after{content:' \\25BE'}",
+        "table.orders td{padding:8px;border-bottom:1px solid #f1f3f5;white-space:nowrap}",
+        "table.orders tr.row-new{animation:flash 1.2s ease-out}",
+        "@keyframes flash{from{background:#fff3bf}to{background:transparent}}",
+        ".badge{display:inline-block;padding:2px 8px;border-radius:10px;font-size:12px;background:#e9ecef}",
+        ".badge-paid,.badge-delivered{background:#d3f9d8;color:#2b8a3e}",
+        ".badge-pending,.badge-packed{background:#fff3bf;color:#e67700}",
+        ".badge-shipped{background:#d0ebff;color:#1864ab}",
+        ".badge-refunded,.badge-cancelled{background:#ffe3e3;color:#c92a2a}",
+        ".pager{display:flex;justify-content:flex-end;gap:8px;margin-top:12px}",
+        "button,.btn{font:inherit;padding:6px 14px;border-radius:6px;border:1px solid #ced4da;background:#fff;cursor:pointer}",
+        "button.primary{background:var(--brand);border-color:var(--brand);color:#fff}",
+        "button:disabled{opacity:.5;cursor:not-allowed}",
+        ".todoapp{max-width:640px;margin:0 auto;background:#fff;border-radius:8px;box-shadow:0 2px 6px rgba(0,0,0,.08)}",
+        ".new-todo{width:100%;padding:16px 16px 16px 56px;border:none;font-size:18px;border-bottom:1px solid #e9ecef}",
+        ".todo-list{list-style:none;margin:0;padding:0}",
+        ".todo-list li{position:relative;border-bottom:1px solid #f1f3f5;font-size:16px}",
+        ".todo-list li .view{display:flex;align-items:center;padding:12px 16px;gap:16px}",
+        ".todo-list li.completed label{color:#adb5bd;text-decoration:line-through}",
+        ".todo-list li .destroy{margin-left:auto;border:none;color:#e03131;font-size:20px;opacity:0}",
+        ".todo-list li:hover .destroy{opacity:1}",
+        ".footer{display:flex;justify-content:space-between;padding:10px 16px;color:var(--muted)}",
+        ".filters a{margin:0 4px;padding:2px 8px;border-radius:4px;color:inherit;text-decoration:none}",
+        ".filters a.selected{border:1px solid #ffc9c9}",
+        "form.profile{display:grid;grid-template-columns:180px 1fr;gap:14px 20px;max-width:760px}",
+        "form.profile label{padding-top:8px;color:#495057}",
+        "form.profile input[type=text],form.profile input[type=email],form.profile input[type=tel],form.profile input[type=password],form.profile select,form.profile textarea{padding:8px 10px;border:1px solid #ced4da;border-radius:6px;font:inherit}",
+        "form.profile .invalid{border-color:var(--bad)!important}",
+        ".field-error{grid-column:2;color:var(--bad);font-size:12px;margin-top:-8px}",
+        ".toast{position:fixed;right:24px;bottom:24px;padding:12px 16px;border-radius:8px;background:#212529;color:#fff;box-shadow:0 4px 12px rgba(0,0,0,.2)}",
+        ".toast.error{background:var(--bad)}",
+        ".feed{height:640px;overflow-y:auto;padding-right:8px}",
+        ".report{display:grid;grid-template-columns:160px 1fr;gap:16px;background:#fff;border:1px solid #e9ecef;border-radius:8px;padding:16px;margin-bottom:12px}",
+        ".report img{width:160px;height:90px;object-fit:cover;border-radius:4px;background:#e9ecef}",
+        ".report h3{margin:0 0 6px;font-size:16px}",
+        ".report p{margin:0;color:#495057;line-height:1.5}",
+        ".report.expanded p.more{display:block}",
+        ".report .meta{color:var(--muted);font-size:12px}",
+        "video.briefing{width:100%;max-width:640px;border-radius:8px;background:#000}",
+        "@media (max-width:900px){.kpis{grid-template-columns:repeat(2,1fr)}form.profile{grid-template-columns:1fr}}",
+        "@media (prefers-reduced-motion:reduce){*{transition:none!important;animation:none!important}}",
+    ]
+    return "".join(rules)
+
+
+_THEME_CSS = (".theme-light body{background:#f8f9fa}"
+              ".theme-light .card{box-shadow:0 1px 2px rgba(0,0,0,.04)}"
+              ".sr-only{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}")
+_THEME_RULES = 3  # top-level rules in _THEME_CSS (the stylesheet edits index into them)
+_DARK_RULES = ("body.dark{background:#1a1b1e;color:#e9ecef}",
+               "body.dark .card,body.dark .kpi{background:#25262b;border-color:#373a40}",
+               "body.dark table.orders td{border-color:#2c2e33}")
+
+
+# --- quiet stretches and the clock --------------------------------------------------------
+def _timestamps(n: int, duration_ms: int, start_ms: int, rng: random.Random) -> Iterator[int]:
+    """Exactly n non-decreasing timestamps from start_ms to start_ms + duration_ms. Event
+    density swells and ebbs (a smooth warp of time), and quiet stretches — no event at all
+    for 16 s .. 5 min, never 15 min — are cut in at random event indices."""
+    if n <= 0:
+        return
+    if n == 1:
+        yield start_ms
+        return
+    gaps: list[tuple[int, int]] = []
+    if n >= 50 and duration_ms >= 60_000:
+        count = max(1, round(duration_ms / 720_000))
+        lengths = [rng.uniform(16_000, 300_000) for _ in range(count)]
+        cap = 0.3 * duration_ms
+        if sum(lengths) > cap:  # short sessions: fewer, shorter quiet stretches
+            scale = cap / sum(lengths)
+            lengths = [x * scale for x in lengths]
+            lengths = [x for x in lengths if x >= 11_000] or [min(cap, 11_000)]
+        idx = sorted(rng.sample(range(max(1, n // 50), n - max(1, n // 50)), min(len(lengths), n - 2 * max(1, n // 50))))
+        gaps = list(zip(idx, (int(x) for x in lengths)))
+    active = duration_ms - sum(g for _, g in gaps)
+    waves = max(1, round(duration_ms / 1_200_000))  # busy and calm phases, ~20 min apart
+    amp = 0.6
+    w = 2 * math.pi * waves
+    inv = 1.0 / (n - 1)
+    jitter = active * inv * (1 - amp) * 0.8  # < the smallest spacing: order is kept
+    sin = math.sin
+    rnd = rng.random
+    acc = 0
+    gi = 0
+    ng = len(gaps)
+    next_gap = gaps[0][0] if gaps else n
+    for k in range(n - 1):
+        if k >= next_gap:
+            acc += gaps[gi][1]
+            gi += 1
+            next_gap = gaps[gi][0] if gi < ng else n
+        u = k * inv
+        yield start_ms + acc + int(active * (u + amp * sin(w * u) / w) + (rnd() * jitter if k else 0))
+    yield start_ms + duration_ms
+
+
+# --- the app --------------------------------------------------------------------------------
+class _App:
+    """State of the simulated browser tab: the page shown, its nodes, the cursor, the
+    focused field, open toasts, the RUM view. `now` is the timestamp of the event being
+    built (set by the driver before each event is pulled)."""
+
+    def __init__(self, rng: random.Random, start_ms: int, n_events: int):
+        self.rng = rng
+        self.now = start_ms
+        self.k = 0
+        self.n = n_events
+        self.width, self.height = rng.choice(((1440, 900), (1920, 1080), (1366, 768), (1536, 864)))
+        self.x, self.y = self.width // 2, self.height // 2
+        self.last_move = start_ms
+        self.ids = _Ids()
+        self.page: _Page | None = None
+        self.focused: E | None = None
+        self.toasts: list[E] = []
+        self.dark_rules = 0
+        self.view_id = ""
+        self.url = ""
+        self.nav_every = max(300, min(n_events // 4, 30_000))
+        self.next_nav = self.nav_every
+
+    # --- low-level event makers ---------------------------------------------------------
+    def move(self, tx: float, ty: float, target_id: int, steps: int | None = None) -> Iterator:
+        """Batched MouseMove events travelling to (tx, ty), rrweb style: each event holds
+        the positions sampled since the previous batch, with negative timeOffsets."""
+        rng = self.rng
+        batches = steps if steps is not None else rng.randint(1, 3)
+        x0, y0 = self.x, self.y
+        fallback = self.page.root.id if self.page else 1
+        for b in range(1, batches + 1):
+            npos = rng.randint(2, 9)
+            span = min(500, max(npos, self.now - self.last_move))
+            pos = []
+            for i in range(1, npos + 1):
+                f = ((b - 1) * npos + i) / (batches * npos)
+                x = int(x0 + (tx - x0) * f + rng.randint(-6, 6))
+                y = int(y0 + (ty - y0) * f + rng.randint(-4, 4))
+                pos.append({"x": max(0, x), "y": max(0, y),
+                            "id": target_id if f > 0.7 else fallback,
+                            "timeOffset": -int(span * (npos - i) / npos)})
+            self.last_move = self.now
+            yield _INC, {"source": _MOVE, "positions": pos}
+        self.x, self.y = int(tx), int(ty)
+
+    def goto(self, node: E) -> Iterator:
+        x, y, w, h = node.box or (self.rng.randint(40, self.width - 40), self.rng.randint(80, self.height - 40), 10, 10)
+        return self.move(x + self.rng.random() * w, y + self.rng.random() * h, node.id)
+
+    def click(self, node: E, focusable: bool = False) -> Iterator:
+        yield from self.goto(node)
+        x, y = self.x, self.y
+        yield _INC, {"source": _MI, "type": _MOUSEDOWN, "id": node.id, "x": x, "y": y, "pointerType": 0}
+        if focusable and self.focused is not node:
+            if self.focused is not None and self._alive(self.focused):
+                yield _INC, {"source": _MI, "type": _BLUR, "id": self.focused.id}
+            yield _INC, {"source": _MI, "type": _FOCUS, "id": node.id}
+            self.focused = node
+        elif not focusable and self.focused is not None:
+            if self._alive(self.focused):
+                yield _INC, {"source": _MI, "type": _BLUR, "id": self.focused.id}
+            self.focused = None
+        yield _INC, {"source": _MI, "type": _MOUSEUP, "id": node.id, "x": x, "y": y, "pointerType": 0}
+        yield _INC, {"source": _MI, "type": _CLICK, "id": node.id, "x": x, "y": y, "pointerType": 0}
+
+    def _alive(self, node: E) -> bool:
+        return self.page is not None and node.id in self.page.alive
+
+    def type_text(self, node: E, text: str, start: str = "", masked: bool = False) -> Iterator:
+        """One Input event per keystroke (cumulative value), with the odd typo fixed by
+        backspace. rrweb masks password fields by default: '*' per character."""
+        rng = self.rng
+        value = start
+        for ch in text:
+            if ch.isalpha() and rng.random() < 0.04:
+                value += rng.choice("qwertyuiopasdfghjkl")
+                yield self.input(node, "*" * len(value) if masked else value)
+                value = value[:-1]
+                yield self.input(node, "*" * len(value) if masked else value)
+            value += ch
+            yield self.input(node, "*" * len(value) if masked else value)
+
+    def input(self, node: E, text: str, checked: bool = False) -> tuple[int, Raw]:
+        return _INC, {"source": _INPUT, "text": text, "isChecked": checked, "userTriggered": True,
+                      "id": node.id}
+
+    def scroll(self, node_id: int, y_to: int, y_from: int = 0) -> Iterator:
+        steps = self.rng.randint(3, 12)
+        for i in range(1, steps + 1):
+            yield _INC, {"source": _SCROLL, "id": node_id, "x": 0,
+                         "y": max(0, int(y_from + (y_to - y_from) * i / steps))}
+
+    # --- plugins ----------------------------------------------------------------------------
+    def console(self, level: str, *args: Any, depth: int = 2) -> tuple[int, Raw]:
+        rng = self.rng
+        trace = [f"{rng.choice(_FUNCS)} ({rng.choice((_JS, _VENDOR_JS))}:{rng.randint(1, 3)}:{rng.randint(100, 99999)})"
+                 for _ in range(depth)]
+        return _PLUGIN, {"plugin": CONSOLE_PLUGIN, "payload": {
+            "level": level, "trace": trace, "payload": [encode_json(a).decode() for a in args]}}
+
+    def rum(self, kind: str, body: Raw) -> tuple[int, Raw]:
+        payload = {"type": kind, "date": self.now, "view": {"id": self.view_id, "url": self.url}}
+        payload[kind] = body
+        return _PLUGIN, {"plugin": RUM_PLUGIN, "payload": payload}
+
+    def resource(self, url: str, kind: str = "fetch", method: str = "GET", status: int = 200,
+                 size: int | None = None) -> tuple[int, Raw]:
+        rng = self.rng
+        dur = round(rng.lognormvariate(4.5, 0.8), 1)  # ~90 ms median, long tail
+        return self.rum("resource", {"id": _uuid(rng), "type": kind, "url": url, "method": method,
+                                     "status_code": status, "duration": dur,
+                                     "size": size if size is not None else (rng.randint(300, 60_000) if status < 400 else rng.randint(0, 400))})
+
+    def error(self, etype: str, message: str, source: str = "source") -> tuple[int, Raw]:
+        rng = self.rng
+        stack = f"{etype}: {message}\n" + "\n".join(
+            f"    at {rng.choice(_FUNCS)} ({_JS}:{rng.randint(1, 3)}:{rng.randint(100, 99999)})"
+            for _ in range(rng.randint(3, 7)))
+        return self.rum("error", {"id": _uuid(rng), "message": message, "source": source,
+                                  "type": etype, "stack": stack})
+
+    def action(self, name: str, frustration: str | None = None) -> tuple[int, Raw]:
+        body: Raw = {"id": _uuid(self.rng), "type": "click", "target": {"name": name}}
+        if frustration:
+            body["frustration"] = {"type": [frustration]}
+        return self.rum("action", body)
+
+    # --- pages ---------------------------------------------------------------------------------
+    def load(self, kind: type["_Page"], full: bool) -> Iterator:
+        """A full page load (Meta + FullSnapshot, ids restart) or an SPA route change (the
+        <main> content swapped by one mutation), then the RUM view and its resources."""
+        rng = self.rng
+        old = self.page
+        page = kind(self)
+        referrer = self.url
+        self.url = f"{ORIGIN}{page.path}"
+        self.view_id = _uuid(rng)
+        self.focused = None
+        if full or old is None:
+            self.ids = _Ids()
+            self.toasts = []
+            self.dark_rules = 0
+            yield _META, {"href": self.url, "width": self.width, "height": self.height}
+            snap = _serialize_document(self.ids, page)
+            page.collect()
+            yield _FULL, {"node": snap, "initialOffset": {"left": 0, "top": 0}}
+        else:
+            page.adopt_chrome(old)
+            adds = self.ids.adds(page.main, page.content, None)
+            removes = [{"parentId": page.main.id, "id": old.content.id}]
+            page.main.kids = [page.content]
+            page.title_text.text = f"{page.title} · Acme Ops"
+            page.collect()
+            nav_attrs = [{"id": a.id, "attributes": {"class": "active" if a.attrs["href"] == page.path else None}}
+                         for a in page.nav_links]
+            yield _mutation(adds=adds, removes=removes, attributes=nav_attrs,
+                            texts=[{"id": page.title_text.id, "value": f"{page.title} · Acme Ops"}])
+        self.page = page
+        lcp = round(rng.lognormvariate(7.2, 0.5), 1)
+        yield self.rum("view", {"id": self.view_id, "url": self.url, "referrer": referrer,
+                                "name": page.path, "loading_type": "initial_load" if full else "route_change",
+                                "loading_time": round(lcp * rng.uniform(0.9, 1.4), 1),
+                                "first_contentful_paint": round(lcp * rng.uniform(0.4, 0.8), 1),
+                                "largest_contentful_paint": lcp,
+                                "cumulative_layout_shift": round(rng.expovariate(12), 3),
+                                "interaction_to_next_paint": round(rng.lognormvariate(4.8, 0.6), 1)})
+        if full:
+            yield self.resource(self.url, "document", size=rng.randint(3000, 9000))
+            yield self.resource(_VENDOR_JS, "js", size=412_331)
+            yield self.resource(_JS, "js", size=rng.randint(180_000, 190_000))
+            yield self.resource(f"{CDN}/static/css/app.5d21c9.css", "css", size=38_112)
+            yield self.resource(f"{CDN}/fonts/inter-var.woff2", "font", size=98_820)
+        for url in page.api_calls():
+            yield self.resource(url, "fetch")
+        yield self.console("info", f"[router] {page.path} ready", {"view": self.view_id[:8]}, depth=1)
+
+    def chrome(self, page: "_Page") -> E:
+        links = []
+        for i, (label, path) in enumerate((("Dashboard", "/dashboard"), ("Tasks", "/tasks"),
+                                           ("Reports", "/reports"), ("Settings", "/settings/profile"))):
+            a = _el("a", "active" if path == page.path else None, label, box=(160 + 110 * i, 18, 80, 20), href=path)
+            links.append(a)
+        page.nav_links = links
+        page.help_btn = _el("button", "help", "Help", box=(self.width - 220, 14, 60, 28), type="button")
+        page.bell = _el("button", "bell", "🔔", box=(self.width - 140, 14, 30, 28), type="button", aria__label="Notifications")
+        header = E("header", {"class": "app-header"}, [
+            _el("a", "logo", "Acme Ops", box=(24, 16, 90, 24), href="/"),
+            E("nav", {"class": "nav"}, links),
+            E("div", {"class": "user-menu"}, [page.help_btn, page.bell,
+                                               _el("span", "avatar"), _el("span", "user-name", "M. Okafor")]),
+        ])
+        page.main = E("main", {}, [page.content])
+        page.toast_host = E("div", {"class": "toasts", "aria-live": "polite"}, [])
+        page.title_text = T(f"{page.title} · Acme Ops")
+        page.theme_style = E("style", {}, [T(_THEME_CSS, style=True)])
+        head = E("head", {}, [
+            T("\n    "), _el("meta", charset="utf-8"), T("\n    "),
+            _el("meta", name="viewport", content="width=device-width, initial-scale=1"), T("\n    "),
+            E("title", {}, [page.title_text]), T("\n    "),
+            E("link", {"rel": "stylesheet", "href": f"{CDN}/static/css/app.5d21c9.css", "_cssText": _app_css()}),
+            T("\n    "), page.theme_style, T("\n  "),
+        ])
+        page.body = E("body", {"class": "theme-light"}, [
+            T("\n    "), E("div", {"id": "root"}, [header, page.main, page.toast_host]), T("\n    "),
+            E("script", {"src": _VENDOR_JS, "defer": ""}, []), T("\n    "),
+            E("script", {"src": _JS, "defer": ""}, []), T("\n  "),
+        ])
+        return E("html", {"lang": "en"}, [head, T("\n  "), page.body])
+
+    # --- the driver -----------------------------------------------------------------------------
+    def run(self) -> Iterator[tuple[int, Raw]]:
+        rng = self.rng
+        pages = (_Dashboard, _Tasks, _Profile, _Reports)
+        yield from self.load(_Dashboard, True)
+        while True:
+            if self.k >= self.next_nav:
+                self.next_nav = self.k + int(self.nav_every * rng.uniform(0.6, 1.4))
+                yield from self.load(rng.choice([p for p in pages if not isinstance(self.page, p)]),
+                                     rng.random() < 0.35)
+                continue
+            page = self.page
+            r = rng.random()
+            if r < 0.30:
+                yield from self.wander()
+            elif r < 0.34:
+                yield from self.scroll(1, rng.randint(0, 1400), rng.randint(0, 600))
+            elif r < 0.375:
+                yield self.background_console()
+            elif r < 0.40:
+                yield self.resource(f"{API}/v2/notifications?since={self.now - 30_000}", "xhr",
+                                    size=rng.randint(40, 900))
+            elif r < 0.405:
+                yield from self.js_error()
+            elif r < 0.41:
+                yield from self.frustration()
+            elif r < 0.414:
+                yield from self.toast()
+            elif r < 0.416:
+                yield from self.theme()
+            elif r < 0.4165:
+                yield from self.resize()
+            elif r < 0.417:
+                yield _CUSTOM, {"tag": "feature-flags", "payload": {
+                    "new_checkout": rng.random() < 0.5, "orders_v2": True,
+                    "experiment": rng.choice(("control", "variant-a", "variant-b"))}}
+            else:
+                yield from page.act()
+
+    def wander(self) -> Iterator:
+        node = self.rng.choice(self.page.hover)
+        return self.goto(node)
+
+    def background_console(self) -> tuple[int, Raw]:
+        rng = self.rng
+        r = rng.random()
+        if r < 0.55:
+            return self.console("log", f"[live] {rng.randint(1, 40)} updates", {"seq": self.k, "latency_ms": rng.randint(8, 400)})
+        if r < 0.8:
+            return self.console("info", f"[{rng.choice(('cache', 'auth', 'ws', 'metrics'))}] "
+                                + " ".join(rng.choice(_WORDS) for _ in range(rng.randint(2, 6))))
+        if r < 0.95:
+            return self.console("warn", "Slow request", {"url": f"{API}/v2/orders", "ms": rng.randint(1200, 6000)})
+        return self.console("debug", {"state": {"page": self.page.path, "focused": bool(self.focused),
+                                                "toasts": len(self.toasts)}})
+
+    def js_error(self) -> Iterator:
+        etype, msg = self.rng.choice(_ERRORS)
+        yield self.console("error", f"Uncaught {etype}: {msg}", depth=4)
+        yield self.error(etype, msg, "source")
+
+    def frustration(self) -> Iterator:
+        rng = self.rng
+        page = self.page
+        kind = rng.choice(("rage_click", "dead_click", "error_click"))
+        if kind == "rage_click":
+            btn = page.help_btn
+            yield from self.click(btn)
+            for _ in range(rng.randint(3, 6)):
+                yield _INC, {"source": _MI, "type": _MOUSEDOWN, "id": btn.id, "x": self.x, "y": self.y, "pointerType": 0}
+                yield _INC, {"source": _MI, "type": _MOUSEUP, "id": btn.id, "x": self.x, "y": self.y, "pointerType": 0}
+                yield _INC, {"source": _MI, "type": _CLICK, "id": btn.id, "x": self.x, "y": self.y, "pointerType": 0}
+            yield self.action("Help", "rage_click")
+        elif kind == "dead_click":
+            node = rng.choice(page.hover)
+            yield from self.click(node)
+            yield self.action(page.name_of(node), "dead_click")
+        else:
+            node = page.help_btn
+            yield from self.click(node)
+            yield self.resource(f"{API}/v2/help/articles?ctx={page.path}", "fetch", status=500)
+            yield self.error("Error", "Request failed with status code 500", "network")
+            yield self.action("Help", "error_click")
+
+    def toast(self) -> Iterator:
+        rng = self.rng
+        page = self.page
+        if len(self.toasts) >= 2 or (self.toasts and rng.random() < 0.6):
+            t = self.toasts.pop(0)
+            page.forget(t)
+            yield _mutation(removes=[{"parentId": page.toast_host.id, "id": t.id}])
+            return
+        yield from self.click(page.bell)
+        msg = rng.choice(("Order #{} was refunded", "New comment on task #{}", "Export #{} is ready",
+                          "Shipment #{} delayed")).format(rng.randint(10000, 99999))
+        t = E("div", {"class": "toast", "role": "status"}, [T(msg), _el("button", "close", "×", aria__label="Dismiss")])
+        yield _mutation(adds=self.ids.adds(page.toast_host, t, None))
+        page.toast_host.kids.append(t)
+        page.remember(t)
+        self.toasts.append(t)
+        yield self.action("Notifications")
+
+    def theme(self) -> Iterator:
+        """Dark mode through CSSOM: insertRule / deleteRule on the theme <style>."""
+        page = self.page
+        sid = page.theme_style.id
+        yield from self.click(page.help_btn)  # the theme switch sits in the help menu
+        if self.dark_rules < len(_DARK_RULES):
+            yield _INC, {"source": _SHEET, "id": sid, "adds": [
+                {"rule": _DARK_RULES[self.dark_rules], "index": _THEME_RULES + self.dark_rules}]}
+            self.dark_rules += 1
+            if self.dark_rules == 1:
+                yield _mutation(attributes=[{"id": page.body.id, "attributes": {"class": "theme-light dark"}}])
+        else:
+            while self.dark_rules:
+                self.dark_rules -= 1
+                yield _INC, {"source": _SHEET, "id": sid, "removes": [{"index": _THEME_RULES + self.dark_rules}]}
+            yield _mutation(attributes=[{"id": page.body.id, "attributes": {"class": "theme-light"}}])
+
+    def resize(self) -> Iterator:
+        self.width, self.height = self.rng.choice(((1440, 900), (1280, 800), (1920, 1080), (1024, 768), (1600, 900)))
+        yield _INC, {"source": _RESIZE, "width": self.width, "height": self.height}
+
+
+class _Page:
+    path = "/"
+    title = ""
+
+    def __init__(self, app: _App):
+        self.app = app
+        self.rng = app.rng
+        self.hover: list[E] = []
+        self.alive: set[int] = set()
+        self.names: dict[int, str] = {}
+        self.content = self.build()
+
+    def build(self) -> E:
+        raise NotImplementedError
+
+    def act(self) -> Iterator:
+        raise NotImplementedError
+
+    def api_calls(self) -> list[str]:
+        return []
+
+    def adopt_chrome(self, old: "_Page") -> None:
+        for name in ("nav_links", "help_btn", "bell", "main", "toast_host", "title_text",
+                     "theme_style", "body", "root", "chrome_nodes"):
+            setattr(self, name, getattr(old, name))
+        for a in self.nav_links:
+            a.attrs["class"] = "active" if a.attrs["href"] == self.path else None
+            if a.attrs["class"] is None:
+                del a.attrs["class"]
+
+    def collect(self) -> None:
+        """Record which nodes exist now (targets for later events)."""
+        if not hasattr(self, "chrome_nodes"):
+            self.chrome_nodes = set()
+            stack = [self.root]
+            while stack:
+                n = stack.pop()
+                if n is self.content:
+                    continue
+                self.chrome_nodes.add(n.id)
+                if type(n) is E:
+                    stack.extend(n.kids)
+        self.alive = set(self.chrome_nodes)
+        self.remember(self.content)
+        for t in self.app.toasts:
+            self.remember(t)
+        self.hover += self.nav_links + [self.help_btn, self.bell]
+
+    def remember(self, node: E | T) -> None:
+        stack = [node]
+        alive = self.alive
+        while stack:
+            n = stack.pop()
+            alive.add(n.id)
+            if type(n) is E:
+                stack.extend(n.kids)
+
+    def forget(self, node: E | T) -> None:
+        stack = [node]
+        alive = self.alive
+        while stack:
+            n = stack.pop()
+            alive.discard(n.id)
+            if type(n) is E:
+                stack.extend(n.kids)
+
+    def name_of(self, node: E) -> str:
+        if node.kids and type(node.kids[0]) is T:
+            return node.kids[0].text[:40]
+        return node.attrs.get("aria-label") or node.tag
+
+
+def _serialize_document(ids: _Ids, page: _Page) -> Raw:
+    html = page.app.chrome(page)
+    doc = E("#doc", {}, [])
+    page.root = doc
+    doc.id = ids.next
+    ids.next += 1
+    doctype_id = ids.next
+    ids.next += 1
+    html_sn = ids.serialize(html)
+    doc.kids = [html]
+    return {"type": 0, "childNodes": [{"type": 1, "name": "html", "publicId": "", "systemId": "",
+                                       "id": doctype_id}, html_sn],
+            "compatMode": "CSS1Compat", "id": doc.id}
+
+
+# --- dashboard: KPI cards and a live orders table ---------------------------------------------
+class _Dashboard(_Page):
+    path = "/dashboard"
+    title = "Dashboard"
+    ROWS = 25
+
+    def build(self) -> E:
+        rng = self.rng
+        self.kpis = []
+        cards = []
+        for i, label in enumerate(("Revenue today", "Orders", "Avg. basket", "Refund rate")):
+            value = T(self._kpi_value(i))
+            delta = E("span", {"class": "kpi-delta up"}, [T(f"+{rng.uniform(0, 9):.1f}%")])
+            bar = E("div", {"class": "bar", "style": f"width: {rng.randint(10, 95)}%;"}, [])
+            card = E("div", {"class": "kpi", "data-kpi": label.lower().replace(" ", "-").replace(".", "")}, [
+                _el("span", "kpi-label", label), E("span", {"class": "kpi-value"}, [value]), delta,
+                E("div", {"class": "progress"}, [bar])], box=(24 + 320 * i, 120, 300, 100))
+            self.kpis.append((value, delta, bar))
+            cards.append(card)
+        self.hover.extend(cards)
+        self.updated = T(f"Updated {_clock(self.app.now)}")
+        self.search = E("input", {"type": "search", "placeholder": "Filter orders…", "aria-label": "Filter orders"},
+                        [], box=(40, 260, 600, 32))
+        self.export = _el("button", None, "Export CSV", box=(660, 260, 100, 32), type="button")
+        cols = ("Order", "Customer", "Product", "Qty", "Amount", "Status", "Placed")
+        self.heads = [_el("th", None, c, box=(40 + 160 * i, 310, 150, 30), scope="col") for i, c in enumerate(cols)]
+        self.tbody = E("tbody", {}, [])
+        self.rows: list[tuple[E, list]] = []
+        self.seq = rng.randint(40000, 60000)
+        for _ in range(self.ROWS):
+            self._append_row(self._row())
+        self.prev = _el("button", None, "Previous", box=(980, 1260, 90, 32), type="button")
+        self.next = _el("button", None, "Next", box=(1080, 1260, 70, 32), type="button")
+        self.page_no = T("Page 1 of 48")
+        self.hover += [self.search, self.export, self.prev, self.next] + self.heads
+        table = E("table", {"class": "orders"}, [E("thead", {}, [E("tr", {}, self.heads)]), self.tbody])
+        return E("section", {"class": "dashboard"}, [
+            _el("h1", None, "Dashboard"),
+            E("div", {"class": "kpis"}, cards),
+            E("div", {"class": "card"}, [
+                E("div", {"class": "toolbar"}, [self.search, self.export, E("span", {"class": "updated"}, [self.updated])]),
+                table,
+                E("div", {"class": "pager"}, [self.prev, E("span", {}, [self.page_no]), self.next]),
+            ]),
+        ])
+
+    def _kpi_value(self, i: int) -> str:
+        rng = self.rng
+        return (_money(rng.uniform(20_000, 90_000)), f"{rng.randint(300, 2400):,}",
+                _money(rng.uniform(40, 160)), f"{rng.uniform(0.5, 4.0):.2f}%")[i]
+
+    def _row(self) -> tuple[E, list]:
+        rng = self.rng
+        self.seq += 1
+        status = rng.choice(_STATUSES)
+        qty = rng.randint(1, 12)
+        cells = [f"#{self.seq}", f"{rng.choice(_FIRST)} {rng.choice(_LAST)}", rng.choice(_PRODUCTS),
+                 str(qty), _money(qty * rng.uniform(9, 899)), status,
+                 _clock(self.app.now - rng.randint(0, 3_600_000))]
+        texts = [T(c) for c in cells]
+        tds = []
+        for i, t in enumerate(texts):
+            if i == 5:
+                badge = E("span", {"class": f"badge badge-{status.lower()}"}, [t])
+                tds.append(E("td", {}, [badge]))
+            else:
+                tds.append(E("td", {"class": "num"} if i in (3, 4) else {}, [t]))
+        tr = E("tr", {"data-order": str(self.seq)}, tds)
+        return tr, texts
+
+    def _append_row(self, row: tuple[E, list]) -> None:
+        self.rows.append(row)
+        self.tbody.kids.append(row[0])
+
+    def _place_rows(self) -> None:
+        for i, (tr, _) in enumerate(self.rows):
+            tr.box = (40, 345 + 36 * i, 1100, 34)
+
+    def collect(self) -> None:
+        super().collect()
+        self._place_rows()
+
+    def api_calls(self) -> list[str]:
+        return [f"{API}/v2/kpis?range=today", f"{API}/v2/orders?page=1&sort=-placed&limit={self.ROWS}"]
+
+    def act(self) -> Iterator:
+        rng = self.rng
+        app = self.app
+        r = rng.random()
+        if r < 0.50:
+            yield self.live_tick()
+        elif r < 0.62:
+            yield self.new_order()
+        elif r < 0.70:
+            yield self.kpi_tick()
+        elif r < 0.86:
+            tr, _ = rng.choice(self.rows)
+            yield from app.goto(tr)
+        elif r < 0.89:
+            yield from self.sort()
+        elif r < 0.92:
+            yield from self.paginate()
+        elif r < 0.95:
+            yield from self.filter()
+        elif r < 0.97:
+            yield from app.click(self.export)
+            yield app.resource(f"{API}/v2/orders/export?format=csv", "fetch", size=rng.randint(20_000, 400_000))
+            yield app.action("Export CSV")
+        else:
+            tr, texts = rng.choice(self.rows)
+            yield from app.click(tr)
+            yield app.action(f"Order {texts[0].text}")
+            yield app.resource(f"{API}/v2/orders/{texts[0].text[1:]}", "fetch")
+
+    def live_tick(self) -> tuple[int, Raw]:
+        rng = self.rng
+        tr, texts = rng.choice(self.rows)
+        if rng.random() < 0.5:
+            status = rng.choice(_STATUSES)
+            badge = tr.kids[5].kids[0]
+            badge.attrs["class"] = f"badge badge-{status.lower()}"
+            texts[5].text = status
+            return _mutation(texts=[{"id": texts[5].id, "value": status}],
+                             attributes=[{"id": badge.id, "attributes": {"class": badge.attrs["class"]}}])
+        qty = rng.randint(1, 12)
+        texts[3].text, texts[4].text = str(qty), _money(qty * rng.uniform(9, 899))
+        self.updated.text = f"Updated {_clock(self.app.now)}"
+        return _mutation(texts=[{"id": texts[3].id, "value": texts[3].text},
+                                {"id": texts[4].id, "value": texts[4].text},
+                                {"id": self.updated.id, "value": self.updated.text}])
+
+    def new_order(self) -> tuple[int, Raw]:
+        """A new order slides in at the top; the oldest row leaves the bottom."""
+        row = self._row()
+        first = self.rows[0][0]
+        row[0].attrs["class"] = "row-new"
+        adds = self.app.ids.adds(self.tbody, row[0], first.id)
+        removes = []
+        if len(self.rows) >= self.ROWS:
+            old_tr, _ = self.rows.pop()
+            self.tbody.kids.remove(old_tr)
+            self.forget(old_tr)
+            removes.append({"parentId": self.tbody.id, "id": old_tr.id})
+        self.rows.insert(0, row)
+        self.tbody.kids.insert(0, row[0])
+        self.remember(row[0])
+        self._place_rows()
+        # the flash class from the previous arrival is cleared in the same frame
+        attrs = [{"id": first.id, "attributes": {"class": None}}] if first.attrs.pop("class", None) else []
+        return _mutation(adds=adds, removes=removes, attributes=attrs)
+
+    def kpi_tick(self) -> tuple[int, Raw]:
+        rng = self.rng
+        i = rng.randrange(4)
+        value, delta, bar = self.kpis[i]
+        value.text = self._kpi_value(i)
+        up = rng.random() < 0.6
+        delta.kids[0].text = f"{'+' if up else '-'}{rng.uniform(0, 9):.1f}%"
+        delta.attrs["class"] = f"kpi-delta {'up' if up else 'down'}"
+        width = f"{rng.randint(5, 99)}%"
+        bar.attrs["style"] = f"width: {width};"
+        style: Any = {"width": width} if rng.random() < 0.5 else bar.attrs["style"]  # styleDiff or plain
+        return _mutation(texts=[{"id": value.id, "value": value.text}, {"id": delta.kids[0].id, "value": delta.kids[0].text}],
+                         attributes=[{"id": delta.id, "attributes": {"class": delta.attrs["class"]}},
+                                     {"id": bar.id, "attributes": {"style": style}}])
+
+    def rerender(self) -> tuple[int, Raw]:
+        """Replace every row (sort, page change, filter): one big mutation."""
+        removes = [{"parentId": self.tbody.id, "id": tr.id} for tr, _ in self.rows]
+        for tr, _ in self.rows:
+            self.forget(tr)
+        self.rows = []
+        self.tbody.kids = []
+        count = self.ROWS if self.rng.random() < 0.8 else self.rng.randint(3, self.ROWS)  # a filter narrows
+        for _ in range(count):
+            self._append_row(self._row())
+        ids = self.app.ids
+        for tr, _ in self.rows:  # ids in document order ...
+            ids.assign(tr)
+        adds = []
+        for i in range(len(self.rows) - 1, -1, -1):  # ... adds last row first, as rrweb orders siblings
+            nxt = self.rows[i + 1][0].id if i + 1 < len(self.rows) else None
+            adds.extend(ids.adds(self.tbody, self.rows[i][0], nxt, assign=False))
+        for tr, _ in self.rows:
+            self.remember(tr)
+        self._place_rows()
+        return _mutation(adds=adds, removes=removes)
+
+    def sort(self) -> Iterator:
+        app = self.app
+        th = self.rng.choice(self.heads)
+        yield from app.click(th)
+        attrs = [{"id": h.id, "attributes": {"class": "sorted" if h is th else None}} for h in self.heads
+                 if (h is th) != (h.attrs.get("class") == "sorted")]
+        for h in self.heads:
+            if h is th:
+                h.attrs["class"] = "sorted"
+            else:
+                h.attrs.pop("class", None)
+        if attrs:
+            yield _mutation(attributes=attrs)
+        yield app.resource(f"{API}/v2/orders?page=1&sort={th.kids[0].text.lower()}&limit={self.ROWS}", "fetch")
+        yield self.rerender()
+        yield app.action(th.kids[0].text)
+
+    def paginate(self) -> Iterator:
+        app = self.app
+        btn = self.rng.choice((self.prev, self.next))
+        yield from app.click(btn)
+        n = self.rng.randint(1, 48)
+        yield app.resource(f"{API}/v2/orders?page={n}&limit={self.ROWS}", "fetch")
+        yield self.rerender()
+        self.page_no.text = f"Page {n} of 48"
+        yield _mutation(texts=[{"id": self.page_no.id, "value": self.page_no.text}])
+        yield app.action(btn.kids[0].text)
+
+    def filter(self) -> Iterator:
+        app = self.app
+        rng = self.rng
+        yield from app.click(self.search, focusable=True)
+        word = rng.choice(_LAST + _PRODUCTS)[: rng.randint(3, 8)].lower()
+        for i, ev in enumerate(app.type_text(self.search, word)):
+            yield ev
+        yield app.resource(f"{API}/v2/orders?q={word}&limit={self.ROWS}", "fetch")
+        yield self.rerender()
+
+
+# --- tasks: a todo list ------------------------------------------------------------------------
+class _Tasks(_Page):
+    path = "/tasks"
+    title = "Tasks"
+
+    def build(self) -> E:
+        rng = self.rng
+        self.new_todo = E("input", {"class": "new-todo", "placeholder": "What needs to be done?",
+                                    "autofocus": ""}, [], box=(420, 150, 600, 56))
+        self.list = E("ul", {"class": "todo-list"}, [])
+        self.items: list[tuple[E, E, E, T]] = []  # li, checkbox, destroy button, label text
+        for _ in range(rng.randint(6, 14)):
+            self._item(rng.choice(_TASKS), rng.random() < 0.3)
+        self.count = T(self._count_text())
+        self.filters = [_el("a", "selected" if i == 0 else None, f, href=f"#/{f.lower()}",
+                            box=(600 + 80 * i, 780, 70, 24))
+                        for i, f in enumerate(("All", "Active", "Completed"))]
+        self.clear = _el("button", "clear-completed", "Clear completed", box=(900, 780, 130, 24), type="button")
+        self.hover += [self.new_todo, self.clear] + self.filters
+        self._place()
+        return E("section", {"class": "todoapp"}, [
+            E("header", {"class": "header"}, [_el("h1", None, "Tasks"), self.new_todo]),
+            E("section", {"class": "main"}, [self.list]),
+            E("footer", {"class": "footer"}, [E("span", {"class": "todo-count"}, [self.count]),
+                                              E("ul", {"class": "filters"}, [E("li", {}, [f]) for f in self.filters]),
+                                              self.clear]),
+        ])
+
+    def _item(self, text: str, done: bool) -> tuple:
+        box = E("input", {"class": "toggle", "type": "checkbox"}, [])
+        if done:
+            box.attrs["checked"] = ""
+        label = T(text)
+        destroy = _el("button", "destroy", "×", aria__label="Delete")
+        li = E("li", {"class": "completed"} if done else {}, [E("div", {"class": "view"}, [box, E("label", {}, [label]), destroy])])
+        item = (li, box, destroy, label)
+        self.items.append(item)
+        self.list.kids.append(li)
+        return item
+
+    def _done(self, li: E) -> bool:
+        return li.attrs.get("class") == "completed"
+
+    def _count_text(self) -> str:
+        left = sum(1 for it in self.items if not self._done(it[0]))
+        return f"{left} item{'s' if left != 1 else ''} left"
+
+    def _place(self) -> None:
+        for i, (li, box, destroy, _) in enumerate(self.items):
+            li.box = (420, 210 + 52 * i, 600, 50)
+            box.box = (430, 222 + 52 * i, 24, 24)
+            destroy.box = (980, 222 + 52 * i, 24, 24)
+        self.hover = [h for h in self.hover if h.tag not in ("li",)] + [it[0] for it in self.items]
+
+    def api_calls(self) -> list[str]:
+        return [f"{API}/v2/tasks?assignee=me"]
+
+    def _count_mutation(self) -> tuple[int, Raw]:
+        self.count.text = self._count_text()
+        return _mutation(texts=[{"id": self.count.id, "value": self.count.text}])
+
+    def act(self) -> Iterator:
+        rng = self.rng
+        app = self.app
+        r = rng.random()
+        if r < 0.35 or len(self.items) < 3:
+            yield from app.click(self.new_todo, focusable=True)
+            text = rng.choice(_TASKS) + rng.choice(("", "", " today", " before Friday", f" (#{rng.randint(100, 999)})"))
+            yield from app.type_text(self.new_todo, text)
+            li = self._item(text, False)[0]
+            adds = app.ids.adds(self.list, li, None)
+            self.remember(li)
+            yield _mutation(adds=adds)
+            yield app.input(self.new_todo, "")
+            yield self._count_mutation()
+            yield app.resource(f"{API}/v2/tasks", "fetch", method="POST", status=201)
+            self._place()
+        elif r < 0.65:
+            li, box, _, label = rng.choice(self.items)
+            yield from app.click(box)
+            done = not self._done(li)
+            yield app.input(box, "on", done)
+            if done:
+                li.attrs["class"] = "completed"
+            else:
+                li.attrs.pop("class", None)
+            yield _mutation(attributes=[{"id": li.id, "attributes": {"class": "completed" if done else None}}])
+            yield self._count_mutation()
+            yield app.action(label.text[:40])
+        elif r < 0.85:
+            item = rng.choice(self.items)
+            li = item[0]
+            yield from app.goto(li)
+            yield from app.click(item[2])
+            self.items.remove(item)
+            self.list.kids.remove(li)
+            self.forget(li)
+            yield _mutation(removes=[{"parentId": self.list.id, "id": li.id}])
+            yield self._count_mutation()
+            yield app.resource(f"{API}/v2/tasks/{rng.randint(1000, 9999)}", "fetch", method="DELETE", status=204, size=0)
+            self._place()
+        elif r < 0.93:
+            f = rng.choice(self.filters)
+            yield from app.click(f)
+            attrs = []
+            for g in self.filters:
+                want = "selected" if g is f else None
+                if g.attrs.get("class") != want:
+                    attrs.append({"id": g.id, "attributes": {"class": want}})
+                    if want:
+                        g.attrs["class"] = want
+                    else:
+                        g.attrs.pop("class", None)
+            if attrs:
+                yield _mutation(attributes=attrs)
+        else:
+            yield from app.click(self.clear)
+            gone = [it for it in self.items if self._done(it[0])]
+            if gone:
+                for it in gone:
+                    self.items.remove(it)
+                    self.list.kids.remove(it[0])
+                    self.forget(it[0])
+                yield _mutation(removes=[{"parentId": self.list.id, "id": it[0].id} for it in gone])
+                self._place()
+            else:
+                yield app.action("Clear completed", "dead_click")
+
+
+# --- profile: a form filled in keystroke by keystroke --------------------------------------------
+class _Profile(_Page):
+    path = "/settings/profile"
+    title = "Profile settings"
+
+    def build(self) -> E:
+        rng = self.rng
+        first, last = rng.choice(_FIRST), rng.choice(_LAST)
+        asc = first.lower().encode("ascii", "ignore").decode() or "user"
+        self.values = {
+            "name": f"{first} {last}",
+            "email": f"{asc}.{rng.randint(1, 99)}@example.com",
+            "phone": f"+49 30 {rng.randint(1000000, 9999999)}",
+            "company": rng.choice(_COMPANIES),
+            "bio": " ".join(rng.choice(_WORDS) for _ in range(rng.randint(8, 20))).capitalize() + ".",
+            "password": "x" * rng.randint(10, 16),
+        }
+        rows: list = []
+        self.fields: dict[str, E] = {}
+        self.field_row: dict[str, E] = {}
+        y = 140
+        for key, label, typ in (("name", "Full name", "text"), ("email", "Email", "email"),
+                                ("phone", "Phone", "tel"), ("company", "Company", "text")):
+            inp = E("input", {"type": typ, "name": key, "id": f"f-{key}", "autocomplete": key}, [], box=(420, y, 420, 34))
+            self.fields[key] = inp
+            rows += [_el("label", None, label, for_=f"f-{key}"), inp]
+            y += 48
+        self.country = E("select", {"name": "country", "id": "f-country"},
+                         [E("option", {"value": c}, [T(n)]) for c, n in _COUNTRIES], box=(420, y, 300, 34))
+        rows += [_el("label", None, "Country", for_="f-country"), self.country]
+        y += 48
+        self.bio = E("textarea", {"name": "bio", "id": "f-bio", "rows": "4"}, [], box=(420, y, 420, 90))
+        self.fields["bio"] = self.bio
+        rows += [_el("label", None, "About you", for_="f-bio"), self.bio]
+        y += 104
+        self.plans = [E("input", {"type": "radio", "name": "plan", "value": p}, [], box=(420 + 120 * i, y, 18, 18))
+                      for i, p in enumerate(("free", "team", "enterprise"))]
+        self.plans[0].attrs["checked"] = ""
+        rows += [_el("label", None, "Plan"), E("div", {"class": "plans"}, [
+            E("label", {}, [r, T(" " + r.attrs["value"].capitalize())]) for r in self.plans])]
+        y += 40
+        self.newsletter = E("input", {"type": "checkbox", "name": "newsletter"}, [], box=(420, y, 18, 18))
+        rows += [_el("label", None, "Newsletter"), E("label", {}, [self.newsletter, T(" Send me product news")])]
+        y += 40
+        self.password = E("input", {"type": "password", "name": "password", "autocomplete": "new-password"}, [], box=(420, y, 300, 34))
+        self.fields["password"] = self.password
+        rows += [_el("label", None, "New password"), self.password]
+        y += 56
+        self.save = _el("button", "primary", "Save changes", box=(420, y, 140, 36), type="submit")
+        rows += [E("span", {}, []), self.save]
+        self.form = E("form", {"class": "profile", "novalidate": "", "action": "/settings/profile", "method": "post"}, rows)
+        self.errors: dict[str, E] = {}
+        self.hover += list(self.fields.values()) + [self.country, self.save, self.newsletter] + self.plans
+        self.plan = 0
+        self.checked = False
+        return E("section", {"class": "settings"}, [_el("h1", None, "Profile"), E("div", {"class": "card"}, [self.form])])
+
+    def api_calls(self) -> list[str]:
+        return [f"{API}/v2/me", f"{API}/v2/countries"]
+
+    def act(self) -> Iterator:
+        rng = self.rng
+        app = self.app
+        r = rng.random()
+        if r < 0.55:
+            key = rng.choice(list(self.fields))
+            inp = self.fields[key]
+            yield from app.click(inp, focusable=True)
+            masked = key == "password"
+            if rng.random() < 0.3:  # select all and retype
+                yield app.input(inp, "")
+            yield from app.type_text(inp, self.values[key][: rng.randint(3, len(self.values[key]))], masked=masked)
+        elif r < 0.65:
+            yield from app.click(self.country, focusable=True)
+            yield app.input(self.country, rng.choice(_COUNTRIES)[0])
+        elif r < 0.75:
+            i = rng.randrange(3)
+            yield from app.click(self.plans[i])
+            yield app.input(self.plans[i], self.plans[i].attrs["value"], True)
+            if i != self.plan:  # rrweb reports the radio that went off too
+                yield app.input(self.plans[self.plan], self.plans[self.plan].attrs["value"], False)
+            self.plan = i
+        elif r < 0.82:
+            yield from app.click(self.newsletter)
+            self.checked = not self.checked
+            yield app.input(self.newsletter, "on", self.checked)
+        else:
+            yield from self.submit()
+
+    def submit(self) -> Iterator:
+        rng = self.rng
+        app = self.app
+        yield from app.click(self.save)
+        if self.errors and rng.random() < 0.7:  # the errors go away
+            for key, err in list(self.errors.items()):
+                inp = self.fields[key]
+                yield _mutation(removes=[{"parentId": self.form.id, "id": err.id}],
+                                attributes=[{"id": inp.id, "attributes": {"class": None, "aria-invalid": None}}])
+                self.form.kids.remove(err)
+                self.forget(err)
+                inp.attrs.pop("class", None)
+                inp.attrs.pop("aria-invalid", None)
+            self.errors.clear()
+        roll = rng.random()
+        if roll < 0.4:
+            key = rng.choice([k for k in ("email", "phone", "name") if k not in self.errors] or ["name"])
+            if key in self.errors:
+                return
+            inp = self.fields[key]
+            msg = {"email": "Please enter a valid email address", "phone": "Please enter a valid phone number",
+                   "name": "Name is required"}[key]
+            err = E("div", {"class": "field-error", "role": "alert"}, [T(msg)])
+            pos = self.form.kids.index(inp) + 1
+            nxt = self.form.kids[pos]
+            adds = app.ids.adds(self.form, err, nxt.id)
+            self.form.kids.insert(pos, err)
+            self.remember(err)
+            self.errors[key] = err
+            inp.attrs["class"] = "invalid"
+            inp.attrs["aria-invalid"] = "true"
+            yield _mutation(adds=adds, attributes=[{"id": inp.id, "attributes": {"class": "invalid", "aria-invalid": "true"}}])
+            yield app.console("warn", "[form] validation failed", {"field": key})
+            yield app.action("Save changes", "error_click" if rng.random() < 0.2 else None)
+        elif roll < 0.55:
+            yield app.resource(f"{API}/v2/me", "fetch", method="PUT", status=500)
+            yield app.console("error", "PUT /v2/me failed", {"status": 500}, depth=4)
+            yield app.error("Error", "Request failed with status code 500", "network")
+            yield app.action("Save changes", "error_click")
+        else:
+            yield self.save_attr("disabled", "")
+            yield app.resource(f"{API}/v2/me", "fetch", method="PUT", status=200)
+            yield self.save_attr("disabled", None)
+            yield app.action("Save changes")
+
+    def save_attr(self, name: str, value: str | None) -> tuple[int, Raw]:
+        if value is None:
+            self.save.attrs.pop(name, None)
+        else:
+            self.save.attrs[name] = value
+        return _mutation(attributes=[{"id": self.save.id, "attributes": {name: value}}])
+
+
+# --- reports: a scrolling feed with a video and lazy-loaded cards --------------------------------
+class _Reports(_Page):
+    path = "/reports"
+    title = "Reports"
+
+    def build(self) -> E:
+        self.video = E("video", {"class": "briefing", "src": f"{CDN}/media/weekly-briefing.mp4",
+                                 "controls": "", "preload": "metadata", "poster": f"{CDN}/media/briefing.jpg"},
+                       [], box=(300, 120, 640, 360))
+        self.feed = E("div", {"class": "feed", "role": "feed"}, [], box=(300, 500, 800, 640))
+        self.cards: list[tuple[E, T, E]] = []
+        self.page_n = 1
+        for _ in range(12):
+            self._card()
+        self.more = _el("button", None, "Load more", box=(640, 1100, 120, 32), type="button")
+        self.hover += [self.video, self.more, self.feed]
+        self.scroll_y = 0
+        self.video_t = 0.0
+        self.playing = False
+        return E("section", {"class": "reports"}, [_el("h1", None, "Reports"), self.video, self.feed, self.more])
+
+    def _card(self) -> E:
+        rng = self.rng
+        n = len(self.cards) + 1
+        para = T(" ".join(rng.choice(_WORDS) for _ in range(rng.randint(18, 40))).capitalize() + ".")
+        card = E("article", {"class": "report", "data-id": str(1000 + n)}, [
+            E("img", {"src": f"{CDN}/img/reports/{rng.randint(1, 400)}.webp", "alt": "", "loading": "lazy",
+                      "width": "160", "height": "90"}, []),
+            E("div", {}, [_el("h3", None, f"Weekly {rng.choice(_WORDS)} report #{n}"), E("p", {}, [para]),
+                          _el("span", "meta", f"{rng.choice(_FIRST)} {rng.choice(_LAST)} · {rng.randint(2, 12)} min read")]),
+        ], box=(310, 510 + 130 * (n % 5), 780, 120))
+        self.cards.append((card, para, card.kids[1]))
+        self.feed.kids.append(card)
+        return card
+
+    def api_calls(self) -> list[str]:
+        return [f"{API}/v2/reports?page=1"]
+
+    def act(self) -> Iterator:
+        rng = self.rng
+        app = self.app
+        r = rng.random()
+        if r < 0.40:
+            y = max(0, min(130 * len(self.cards) - 600, self.scroll_y + rng.randint(-400, 900)))
+            yield from app.goto(self.feed)
+            yield from app.scroll(self.feed.id, y, self.scroll_y)
+            self.scroll_y = y
+        elif r < 0.55:
+            yield from app.click(self.more)
+            self.page_n += 1
+            yield app.resource(f"{API}/v2/reports?page={self.page_n}", "fetch")
+            adds = []
+            new = [self._card() for _ in range(rng.randint(5, 10))]
+            for c in new:
+                app.ids.assign(c)
+            for i in range(len(new) - 1, -1, -1):  # last first, as rrweb orders sibling adds
+                adds.extend(app.ids.adds(self.feed, new[i], new[i + 1].id if i + 1 < len(new) else None, assign=False))
+            for c in new:
+                self.remember(c)
+            yield _mutation(adds=adds)
+            for c in new[: rng.randint(1, 4)]:
+                yield app.resource(c.kids[0].attrs["src"], "image", size=rng.randint(8_000, 90_000))
+            if len(self.cards) > 60:  # the feed virtualises: old cards leave the DOM
+                old = self.cards[:10]
+                del self.cards[:10]
+                for card, _, _ in old:
+                    self.feed.kids.remove(card)
+                    self.forget(card)
+                yield _mutation(removes=[{"parentId": self.feed.id, "id": c.id} for c, _, _ in old])
+        elif r < 0.70:
+            yield from app.click(self.video)
+            kinds = [0 if not self.playing else 1]
+            if rng.random() < 0.3:
+                kinds.append(2)
+            for kind in kinds:
+                if kind == 2:
+                    self.video_t = round(rng.uniform(0, 600), 3)
+                elif self.playing:
+                    self.video_t = round(self.video_t + rng.uniform(1, 90), 3)
+                self.playing = kind == 0 or (kind == 2 and self.playing)
+                yield _INC, {"source": _MEDIA, "type": kind, "id": self.video.id, "currentTime": self.video_t,
+                             "volume": 1, "muted": False, "playbackRate": 1}
+        elif r < 0.82:
+            card, para, body = rng.choice(self.cards)
+            yield from app.goto(card)
+            length = len(para.text)
+            a = rng.randrange(0, max(1, length - 10))
+            b = min(length, a + rng.randint(5, 60))
+            yield _INC, {"source": _SEL, "ranges": [{"start": para.id, "startOffset": a, "end": para.id, "endOffset": b}]}
+        else:
+            card, para, body = rng.choice(self.cards)
+            yield from app.click(card)
+            if card.attrs["class"] == "report":
+                more = E("p", {"class": "more"}, [T(" ".join(rng.choice(_WORDS) for _ in range(rng.randint(30, 70))) + ".")])
+                card.attrs["class"] = "report expanded"
+                adds = app.ids.adds(body, more, None)
+                body.kids.append(more)
+                self.remember(more)
+                yield _mutation(adds=adds, attributes=[{"id": card.id, "attributes": {"class": card.attrs["class"]}}])
+            else:
+                more = body.kids.pop()
+                card.attrs["class"] = "report"
+                self.forget(more)
+                yield _mutation(removes=[{"parentId": body.id, "id": more.id}],
+                                attributes=[{"id": card.id, "attributes": {"class": "report"}}])
+            yield app.action(card.kids[1].kids[0].kids[0].text)
+
+
+# --- the public API -----------------------------------------------------------------------------
+def generate_session(n_events: int, duration_ms: int = 4 * 3600 * 1000, seed: int = 0,
+                     start_ms: int = 1_700_000_000_000) -> Iterator[Raw]:
+    """Stream exactly `n_events` raw rrweb events spanning `duration_ms` (see the module
+    docstring). Each event is a fresh dict, safe to keep or mutate. Quiet stretches stay
+    under 15 min as long as `duration_ms / n_events` does too."""
+    if n_events < 0 or duration_ms < 0:
+        raise ValueError("n_events and duration_ms must be >= 0")
+    rng = random.Random(seed)
+    clock = _timestamps(n_events, duration_ms, start_ms, random.Random(seed ^ 0x5EED))
+    app = _App(rng, start_ms, n_events)
+    stream = app.run()
+    k = 0
+    for t in clock:
+        app.now = t
+        app.k = k
+        etype, data = next(stream)
+        k += 1
+        yield {"type": etype, "data": data, "timestamp": t}
