@@ -1,0 +1,550 @@
+"""Real-browser recordings: a QtWebEngine page recorded by rrweb's own recorder (from npm).
+
+The recording browser is a real Chromium showing a real page with its JavaScript ON (unlike
+the player, which never runs recorded scripts). rrweb's UMD build, its console plugin, our
+RUM shim (`assets/rum-shim/rum-plugin.js`) and a bridge (`assets/browser-recorder/bridge.js`)
+are injected at document creation into every page the view loads; events stream to Python
+over a QWebChannel as they are emitted, so a navigation loses nothing.
+
+Steps act as a person would: `Click` moves the mouse there and presses the real button,
+`Type` sends real key events to the focused element, so rrweb sees genuine input.
+`CaptureDom` records the live DOM together with how many events had been emitted at that
+moment — the rebuild at that event index must look the same.
+
+    rec = record_page(url, [Type("#email", "ada@example.com"), Click("#pay"),
+                            CaptureDom("paid")])
+    rec.events           # rrweb events (raw dicts)
+    rec.dom_snapshots    # [LiveDom(label, event_count, ...)]
+
+Standalone scripts must set QT_QPA_PLATFORM=offscreen (and QTWEBENGINE_DISABLE_SANDBOX=1
+when running as root) before importing this module; `ensure_offscreen_env()` does that.
+"""
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, Callable, Iterable, Union
+
+from recorder.paths import ASSETS
+
+REPO = ASSETS.parent
+DEFAULT_RRWEB_DIR = REPO / "tests" / "browser" / "node_modules"
+RRWEB_UMD = Path("rrweb/dist/rrweb.umd.min.cjs")
+CONSOLE_PLUGIN_UMD = Path("@rrweb/rrweb-plugin-console-record/dist/rrweb-plugin-console-record.umd.min.cjs")
+RUM_SHIM = ASSETS / "rum-shim" / "rum-plugin.js"
+BRIDGE = ASSETS / "browser-recorder" / "bridge.js"
+
+# rrweb's defaults, spelled out: inputs are recorded, only passwords are masked.
+DEFAULT_RECORD_OPTIONS: dict[str, Any] = {"maskInputOptions": {"password": True}}
+
+
+def ensure_offscreen_env() -> None:
+    """For standalone scripts: render without a screen; Chromium's sandbox refuses root."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
+
+
+class BrowserRecordingError(RuntimeError):
+    """The recording browser could not do what was asked (timeout, missing element, no rrweb)."""
+
+
+# ---- steps --------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Click:
+    """Move the mouse to the centre of the first element matching `selector` and click it
+    (real mouse events). `count` > 1 clicks repeatedly, `interval_ms` apart (rage clicks)."""
+    selector: str
+    count: int = 1
+    interval_ms: int = 120
+
+
+@dataclass(frozen=True)
+class Type:
+    """Focus the element and type `text` with real key events, `delay_ms` between keys.
+    `clear=True` selects the current value first so the text replaces it."""
+    selector: str
+    text: str
+    delay_ms: int = 25
+    clear: bool = False
+
+
+@dataclass(frozen=True)
+class Scroll:
+    """Scroll the window (selector None) or the element to vertical position `y`."""
+    selector: str | None
+    y: int
+    x: int = 0
+
+
+@dataclass(frozen=True)
+class Wait:
+    ms: int
+
+
+@dataclass(frozen=True)
+class Eval:
+    """Run JavaScript in the page; the JSON-able result is kept in `Recording.eval_results`."""
+    js: str
+
+
+@dataclass(frozen=True)
+class CaptureDom:
+    """Record the live DOM (after `settle_ms`, so throttled scroll events are out)."""
+    label: str
+    settle_ms: int = 250
+
+
+@dataclass(frozen=True)
+class WaitFor:
+    """Wait until an element matching `selector` exists (and is visible if `visible`)."""
+    selector: str
+    visible: bool = True
+
+
+Step = Union[Click, Type, Scroll, Wait, Eval, CaptureDom, WaitFor]
+
+
+@dataclass
+class LiveDom:
+    """The live DOM at one moment, next to the recording position it corresponds to.
+
+    `event_count`: events[:event_count] had been emitted when it was taken; the DOM rebuilt
+    from them should equal `tree`. `tree` nodes: elements `{"id", "tag", "attrs", "children",
+    "value"?, "checked"?, "selected"?, "scroll"? [x, y], "css"? [rule texts]}`, text
+    `{"id", "text"}`, comments `{"id", "comment"}`; `id` is rrweb's node id (-1: not recorded).
+    """
+    label: str
+    event_count: int
+    last_timestamp: int | None
+    taken_at: int
+    url: str
+    title: str
+    width: int
+    height: int
+    scroll: tuple[int, int]
+    tree: dict
+
+    def find(self, pred: Callable[[dict], bool]) -> list[dict]:
+        """All element/text nodes of `tree` for which pred(node) is true, document order."""
+        out, stack = [], [self.tree]
+        while stack:
+            n = stack.pop()
+            if pred(n):
+                out.append(n)
+            stack.extend(reversed(n.get("children", ())))
+        return out
+
+    def by_id(self, node_id: int) -> dict | None:
+        found = self.find(lambda n: n.get("id") == node_id)
+        return found[0] if found else None
+
+
+@dataclass
+class Recording:
+    events: list[dict]
+    dom_snapshots: list[LiveDom] = field(default_factory=list)
+    eval_results: list[Any] = field(default_factory=list)
+    page_messages: list[str] = field(default_factory=list)  # the page's console, for diagnosis
+
+    def snapshot(self, label: str) -> LiveDom:
+        for s in self.dom_snapshots:
+            if s.label == label:
+                return s
+        raise KeyError(label)
+
+
+# ---- a static HTTP server for demo and test pages -------------------------------------------
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):  # noqa: A002 - keep test output clean
+        pass
+
+    def end_headers(self):
+        self.send_header("Cache-Control", "no-store")
+        super().end_headers()
+
+
+class PageServer:
+    """A real HTTP server on 127.0.0.1 (random free port) serving `root`, in a thread.
+
+    `handler` may be a SimpleHTTPRequestHandler subclass adding routes (the demo's API).
+    Use as a context manager; `url(path)` gives an absolute URL."""
+
+    def __init__(self, root: Path, handler: type[SimpleHTTPRequestHandler] = _QuietHandler,
+                 port: int = 0):
+        self.root = Path(root)
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), partial(handler, directory=str(self.root)))
+        self.httpd.daemon_threads = True
+        self.thread = threading.Thread(target=self.httpd.serve_forever, name="page-server", daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        return "http://127.0.0.1:%d/" % self.httpd.server_address[1]
+
+    def url(self, path: str = "") -> str:
+        return self.base_url + path.lstrip("/")
+
+    def __enter__(self) -> "PageServer":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+# ---- the recording browser ------------------------------------------------------------------
+
+def _read_text(path: Path, what: str) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise BrowserRecordingError(
+            f"{what} not found at {path} — install the recorder with "
+            f"`npm ci --prefix tests/browser` (or pass rrweb_dir=)") from None
+
+
+def _umd(source: str) -> str:
+    """Load a UMD bundle as a plain global even if the page defines AMD/CommonJS names."""
+    source = source.replace("//# sourceMappingURL=", "//# no-sourcemap=")
+    return ("(function(){var exports=undefined,module=undefined,define=undefined;\n"
+            + source + "\n}).call(window);\n")
+
+
+def injected_script(rrweb_dir: Path | None = None, record_options: dict | None = None) -> str:
+    """The JavaScript injected into every recorded page, in order: QWebChannel's client,
+    rrweb, its console plugin, the RUM shim, the bridge that starts recording."""
+    from PySide6.QtCore import QFile, QIODevice
+
+    rrweb_dir = Path(rrweb_dir) if rrweb_dir else DEFAULT_RRWEB_DIR
+    f = QFile(":/qtwebchannel/qwebchannel.js")
+    if not f.open(QIODevice.ReadOnly):
+        raise BrowserRecordingError("Qt's qwebchannel.js is missing from this PySide6 build")
+    channel_js = bytes(f.readAll()).decode("utf-8")
+    f.close()
+    options = dict(DEFAULT_RECORD_OPTIONS)
+    options.update(record_options or {})
+    bridge = _read_text(BRIDGE, "the recorder bridge").replace(
+        "__REPLAY_RECORD_OPTIONS__", json.dumps(options))
+    return "\n;\n".join([
+        channel_js,
+        _umd(_read_text(rrweb_dir / RRWEB_UMD, "rrweb's recorder")),
+        _umd(_read_text(rrweb_dir / CONSOLE_PLUGIN_UMD, "rrweb's console plugin")),
+        _read_text(RUM_SHIM, "the RUM shim"),
+        bridge,
+    ])
+
+
+def _qapp():
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication([])
+    return app
+
+
+def _spin(ms: int) -> None:
+    """Let Qt (and the page) run for `ms` milliseconds."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    loop = QEventLoop()
+    QTimer.singleShot(max(0, int(ms)), loop.quit)
+    loop.exec()
+
+
+class BrowserRecorder:
+    """One offscreen recording browser window. `record_page` is the usual entry point;
+    use this class directly to record several pages in one window (`open`, `run`, `finish`).
+    """
+
+    def __init__(self, *, rrweb_dir: Path | None = None, record_options: dict | None = None,
+                 timeout_s: float = 20.0, viewport: tuple[int, int] = (1280, 800)):
+        _qapp()
+        from PySide6.QtCore import QObject, Slot
+        from PySide6.QtWebChannel import QWebChannel
+        from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineProfile, QWebEngineScript
+        from PySide6.QtWebEngineWidgets import QWebEngineView
+
+        self.timeout_s = timeout_s
+        self.events: list[dict] = []
+        self.dom_snapshots: list[LiveDom] = []
+        self.eval_results: list[Any] = []
+        self.page_messages: list[str] = []
+        self._received: dict[str, int] = {}  # document id -> events received from it
+        self._loading = False
+        self._load_ok: bool | None = None
+        self._mouse = None
+
+        recorder = self
+
+        class _Sink(QObject):
+            @Slot(str)
+            def push(self, message: str) -> None:
+                batch = json.loads(message)
+                recorder.events.extend(batch["events"])
+                recorder._received[batch["doc"]] = batch["upto"]
+
+        class _Page(QWebEnginePage):
+            def javaScriptConsoleMessage(self, level, message, line, source):
+                recorder.page_messages.append(f"{source}:{line}: {message}")
+
+        # An off-the-record profile: no cache or cookies leak between recordings.
+        self._profile = QWebEngineProfile()
+        self._page = _Page(self._profile)
+        self._sink = _Sink()
+        self._channel = QWebChannel(self._page)
+        self._channel.registerObject("recorder", self._sink)
+        self._page.setWebChannel(self._channel, QWebEngineScript.MainWorld)
+
+        script = QWebEngineScript()
+        script.setName("replay-recorder")
+        script.setSourceCode(injected_script(rrweb_dir, record_options))
+        script.setInjectionPoint(QWebEngineScript.DocumentCreation)
+        script.setWorldId(QWebEngineScript.MainWorld)  # rrweb must see the page's own DOM/JS
+        script.setRunsOnSubFrames(False)
+        self._page.scripts().insert(script)
+
+        self._page.loadStarted.connect(self._on_load_started)
+        self._page.loadFinished.connect(self._on_load_finished)
+        self.view = QWebEngineView()
+        self.view.setPage(self._page)
+        self.view.resize(*viewport)
+        self.view.show()
+
+    # -- page plumbing ------------------------------------------------------------------------
+    def _on_load_started(self) -> None:
+        self._loading, self._load_ok = True, None
+
+    def _on_load_finished(self, ok: bool) -> None:
+        self._loading, self._load_ok = False, ok
+
+    def _wait_until(self, cond: Callable[[], Any], what: str, timeout_s: float | None = None):
+        deadline = time.monotonic() + (timeout_s or self.timeout_s)
+        while True:
+            value = cond()
+            if value:
+                return value
+            if time.monotonic() > deadline:
+                tail = "\n  ".join(self.page_messages[-5:])
+                raise BrowserRecordingError(
+                    f"timed out after {timeout_s or self.timeout_s:g} s waiting for {what}"
+                    + (f"; last page messages:\n  {tail}" if tail else ""))
+            _spin(10)
+
+    def eval(self, js: str) -> Any:
+        """Run `js` (an expression) in the page's main world; returns its JSON-able value."""
+        box: list = []
+        wrapped = ("(function(){try{return JSON.stringify({ok: (function(){return (%s);})()});}"
+                   "catch(e){return JSON.stringify({err: String(e && e.stack || e)});}})()" % js)
+        self._page.runJavaScript(wrapped, 0, lambda result: box.append(result))
+        self._wait_until(lambda: box, f"the page to answer {js[:60]!r}")
+        result = json.loads(box[0]) if isinstance(box[0], str) else {"ok": None}
+        if "err" in result:
+            raise BrowserRecordingError(f"JavaScript failed in the page: {result['err']}")
+        return result.get("ok")
+
+    def _bridge_ready(self):
+        if self._loading:
+            return None
+        status = self.eval("window.__replayBridge ? __replayBridge.status() : null")
+        if status and status.get("error"):
+            raise BrowserRecordingError(f"rrweb.record failed to start: {status['error']}")
+        return status if status and status.get("snapshot") else None
+
+    def wait_ready(self) -> dict:
+        """Wait for the current page to be loaded and rrweb to have taken its snapshot."""
+        self._wait_until(lambda: not self._loading, "the page to load")
+        if self._load_ok is False:
+            raise BrowserRecordingError(f"the page failed to load: {self._page.url().toString()}")
+        status = self._wait_until(self._bridge_ready, "rrweb to take its full snapshot")
+        self._drain(status)
+        return status
+
+    def _drain(self, status: dict) -> None:
+        """Wait until every event the page reported emitting has reached Python."""
+        self._wait_until(lambda: self._received.get(status["doc"], 0) >= status["emitted"],
+                         "the page's events to arrive")
+
+    def open(self, url: str) -> None:
+        from PySide6.QtCore import QUrl
+
+        self._loading = True
+        self._page.load(QUrl(url))
+        self.wait_ready()
+
+    # -- real input ---------------------------------------------------------------------------
+    def _target(self):
+        w = self.view.focusProxy()
+        return w if w is not None else self.view
+
+    def _rect(self, selector: str) -> dict:
+        sel = json.dumps(selector)
+        r = self.eval(
+            "(function(){var el=document.querySelector(%s); if(!el) return null;"
+            "el.scrollIntoView({block:'nearest', inline:'nearest'});"
+            "var r=el.getBoundingClientRect(); return {x:r.left, y:r.top, w:r.width, h:r.height};})()"
+            % sel)
+        if r is None:
+            raise BrowserRecordingError(f"no element matches {selector!r} on {self._page.url().toString()}")
+        if r["w"] <= 0 or r["h"] <= 0:
+            raise BrowserRecordingError(f"element {selector!r} is not visible (zero size)")
+        return r
+
+    def _mouse_event(self, kind, pos, button, buttons) -> None:
+        from PySide6.QtCore import QPointF, Qt
+        from PySide6.QtGui import QMouseEvent
+        from PySide6.QtWidgets import QApplication
+
+        target = self._target()
+        local = QPointF(pos[0], pos[1])
+        glob = QPointF(target.mapToGlobal(local.toPoint()))
+        ev = QMouseEvent(kind, local, glob, button, buttons, Qt.NoModifier)
+        QApplication.sendEvent(target, ev)
+
+    def move_mouse(self, x: float, y: float, steps: int = 8, duration_ms: int = 200) -> None:
+        """Glide the mouse to (x, y) in viewport pixels, like a hand would."""
+        from PySide6.QtCore import QEvent, Qt
+
+        sx, sy = self._mouse or (x - 120, y + 80)
+        for i in range(1, steps + 1):
+            t = i / steps
+            t = t * t * (3 - 2 * t)  # ease in/out
+            self._mouse_event(QEvent.MouseMove, (sx + (x - sx) * t, sy + (y - sy) * t),
+                              Qt.NoButton, Qt.NoButton)
+            _spin(duration_ms // steps)
+        self._mouse = (x, y)
+
+    def click(self, selector: str, count: int = 1, interval_ms: int = 120) -> None:
+        from PySide6.QtCore import QEvent, Qt
+
+        r = self._rect(selector)
+        x, y = r["x"] + r["w"] / 2, r["y"] + r["h"] / 2
+        self.move_mouse(x, y)
+        for i in range(count):
+            self._mouse_event(QEvent.MouseButtonPress, (x, y), Qt.LeftButton, Qt.LeftButton)
+            _spin(30)
+            self._mouse_event(QEvent.MouseButtonRelease, (x, y), Qt.LeftButton, Qt.NoButton)
+            _spin(interval_ms if i + 1 < count else 30)
+
+    def type(self, selector: str, text: str, delay_ms: int = 25, clear: bool = False) -> None:
+        from PySide6.QtCore import Qt
+        from PySide6.QtTest import QTest
+
+        sel = json.dumps(selector)
+        ok = self.eval(
+            "(function(){var el=document.querySelector(%s); if(!el) return false;"
+            "el.scrollIntoView({block:'nearest'}); el.focus();"
+            "if(%s && el.select) el.select();"
+            "else if(el.setSelectionRange){try{var n=(el.value||'').length; el.setSelectionRange(n, n);}"
+            "catch(e){/* email/number inputs have no caret API */}}"
+            "return document.activeElement===el;})()" % (sel, "true" if clear else "false"))
+        if not ok:
+            raise BrowserRecordingError(f"cannot focus {selector!r} to type into it")
+        self.view.setFocus()
+        target = self._target()
+        special = {"\n": Qt.Key_Return, "\t": Qt.Key_Tab, "\b": Qt.Key_Backspace}
+        for ch in text:
+            if ch in special:
+                QTest.keyClick(target, special[ch])
+            else:
+                QTest.keyClicks(target, ch)
+            _spin(delay_ms)
+
+    def scroll(self, selector: str | None, y: int, x: int = 0) -> None:
+        if selector is None:
+            self.eval("window.scrollTo({left:%d, top:%d, behavior:'instant'})" % (x, y))
+        else:
+            ok = self.eval("(function(){var el=document.querySelector(%s); if(!el) return false;"
+                           "el.scrollTo({left:%d, top:%d, behavior:'instant'}); return true;})()"
+                           % (json.dumps(selector), x, y))
+            if not ok:
+                raise BrowserRecordingError(f"no element matches {selector!r} to scroll")
+
+    def capture_dom(self, label: str) -> LiveDom:
+        snap = self.eval("__replayBridge.capture()")
+        self._drain(snap["status"])
+        count = len(self.events)
+        live = LiveDom(label=label, event_count=count,
+                       last_timestamp=self.events[-1]["timestamp"] if count else None,
+                       taken_at=snap["taken_at"], url=snap["url"], title=snap["title"],
+                       width=snap["width"], height=snap["height"],
+                       scroll=tuple(snap["scroll"]), tree=snap["tree"])
+        self.dom_snapshots.append(live)
+        return live
+
+    # -- steps ----------------------------------------------------------------------------------
+    def run(self, steps: Iterable[Step]) -> None:
+        for step in steps:
+            if isinstance(step, Click):
+                self.click(step.selector, step.count, step.interval_ms)
+            elif isinstance(step, Type):
+                self.type(step.selector, step.text, step.delay_ms, step.clear)
+            elif isinstance(step, Scroll):
+                self.scroll(step.selector, step.y, step.x)
+            elif isinstance(step, Wait):
+                _spin(step.ms)
+            elif isinstance(step, Eval):
+                self.eval_results.append(self.eval(step.js))
+            elif isinstance(step, CaptureDom):
+                _spin(step.settle_ms)
+                self.wait_ready()
+                self.capture_dom(step.label)
+            elif isinstance(step, WaitFor):
+                vis = "&& el.getClientRects().length > 0" if step.visible else ""
+                self._wait_until(lambda: not self._loading and self.eval(
+                    "(function(){var el=document.querySelector(%s); return !!(el %s);})()"
+                    % (json.dumps(step.selector), vis)), f"{step.selector!r} to appear")
+            else:
+                raise TypeError(f"not a recording step: {step!r}")
+            _spin(20)
+            if self._loading:  # the step navigated: carry on once the new page records
+                self.wait_ready()
+
+    def finish(self) -> Recording:
+        """Flush the RUM shim (pending click chain, final view update) and collect."""
+        self.wait_ready()
+        _spin(50)
+        status = self.eval("__replayBridge.finish()")
+        self._drain(status)
+        return Recording(events=list(self.events), dom_snapshots=list(self.dom_snapshots),
+                         eval_results=list(self.eval_results), page_messages=list(self.page_messages))
+
+    def grab(self, path: Path) -> None:
+        """Save what the browser shows now as a PNG (to look at a recording's page)."""
+        self.view.grab().save(str(path))
+
+    def close(self) -> None:
+        self.view.close()
+        self.view.setPage(None)
+        self._page.deleteLater()
+        self.view.deleteLater()
+        _spin(0)
+
+    def __enter__(self) -> "BrowserRecorder":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def record_page(url: str, steps: Iterable[Step] = (), *, rrweb_dir: Path | None = None,
+                record_options: dict | None = None, timeout_s: float = 20.0,
+                viewport: tuple[int, int] = (1280, 800)) -> Recording:
+    """Open `url` in an offscreen recording browser, record it with rrweb while `steps` run,
+    and return the events and live-DOM captures. Needs a QApplication (one is created if
+    none exists). Every wait is bounded by `timeout_s`; BrowserRecordingError says what hung.
+    """
+    with BrowserRecorder(rrweb_dir=rrweb_dir, record_options=record_options,
+                         timeout_s=timeout_s, viewport=viewport) as rec:
+        rec.open(url)
+        rec.run(steps)
+        return rec.finish()

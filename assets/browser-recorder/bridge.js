@@ -1,0 +1,96 @@
+/* The recording browser's bridge (app/browser_recorder.py). Runs in the recorded page's main
+ * world at document creation, after rrweb, its console plugin and the RUM shim:
+ * starts rrweb.record (which itself waits for DOMContentLoaded) and streams every event to
+ * Python over a QWebChannel as soon as it is emitted, so nothing is lost when the page
+ * navigates away. `__REPLAY_RECORD_OPTIONS__` is replaced by Python with a JSON object.
+ */
+(function (win) {
+  "use strict";
+  if (win.__replayBridge) return;
+  var docId = Math.random().toString(36).slice(2) + Date.now().toString(36);
+  var pending = [], sent = 0, bridge = null, flushQueued = false, stop = null, started = false;
+
+  function send() {
+    flushQueued = false;
+    if (!bridge || !pending.length) return;
+    var batch = pending; pending = [];
+    sent += batch.length;
+    bridge.push(JSON.stringify({doc: docId, upto: sent, events: batch}));
+  }
+  function queueSend() {
+    if (!flushQueued) { flushQueued = true; Promise.resolve().then(send); }
+  }
+  function connect() {
+    if (!(win.qt && win.qt.webChannelTransport)) { setTimeout(connect, 5); return; }
+    new win.QWebChannel(win.qt.webChannelTransport, function (channel) {
+      bridge = channel.objects.recorder;
+      send();
+    });
+  }
+
+  var options = __REPLAY_RECORD_OPTIONS__;
+  options.emit = function (event) { pending.push(event); queueSend(); };
+  options.plugins = [win.rrwebPluginConsoleRecord.getRecordConsolePlugin(
+                       {level: ["info", "log", "warn", "error", "debug"], lengthThreshold: 1000}),
+                     win.ReplayRum.getRecordPlugin()];
+  try {
+    stop = win.rrweb.record(options);
+    started = true;
+  } catch (e) {
+    win.__replayBridgeError = String(e && e.stack || e);
+  }
+
+  win.__replayBridge = {
+    docId: docId,
+    // How many events this document has emitted so far (sent or about to be sent).
+    status: function () {
+      send();
+      return {doc: docId, emitted: sent, started: started, error: win.__replayBridgeError || null,
+              snapshot: !!(win.rrweb.record.mirror && win.rrweb.record.mirror.getId(win.document) > 0)};
+    },
+    finish: function () { try { win.ReplayRum.flush(); } catch (e) { } return this.status(); },
+    stop: function () { if (stop) stop(); stop = null; return this.status(); },
+    // The live DOM as a comparable structure, with rrweb's node ids, taken together with the
+    // number of events emitted so far (the rebuild at that event index should match it).
+    capture: function () {
+      var st = this.status();
+      return {status: st, url: win.location.href, title: win.document.title,
+              width: win.innerWidth, height: win.innerHeight,
+              scroll: [win.scrollX, win.scrollY], taken_at: Date.now(),
+              tree: liveNode(win.document.documentElement)};
+    }
+  };
+
+  // The live value as rrweb records it: masked inputs show as asterisks (as rrweb masks
+  // them), so a capture compares with the rebuild and never holds a masked secret.
+  function masked(el) {
+    var type = el.tagName === "INPUT" ? (el.type || "text").toLowerCase() : el.tagName.toLowerCase();
+    return !!(options.maskAllInputs || (options.maskInputOptions || {})[type]);
+  }
+
+  function liveNode(n) {
+    var id = win.rrweb.record.mirror.getId(n);
+    if (n.nodeType === 3) return {id: id, text: n.data};
+    if (n.nodeType === 8) return {id: id, comment: n.data};
+    if (n.nodeType !== 1) return null;
+    var out = {id: id, tag: n.tagName.toLowerCase(), attrs: {}, children: []};
+    for (var i = 0; i < n.attributes.length; i++) out.attrs[n.attributes[i].name] = n.attributes[i].value;
+    if (n.tagName === "INPUT" || n.tagName === "TEXTAREA" || n.tagName === "SELECT") {
+      // a checkbox/radio's value is its attribute (already in attrs); its state is `checked`
+      if (n.type === "checkbox" || n.type === "radio") out.checked = n.checked;
+      else out.value = masked(n) ? "*".repeat(n.value.length) : n.value;
+    }
+    if (n.tagName === "OPTION") out.selected = n.selected;
+    if (n.scrollTop || n.scrollLeft) out.scroll = [n.scrollLeft, n.scrollTop];
+    if ((n.tagName === "STYLE" || n.tagName === "LINK") && n.sheet) {
+      try { out.css = [].map.call(n.sheet.cssRules, function (r) { return r.cssText; }); }
+      catch (e) { out.css = null; }  // cross-origin sheet
+    }
+    for (var c = n.firstChild; c; c = c.nextSibling) {
+      var child = liveNode(c);
+      if (child) out.children.push(child);
+    }
+    return out;
+  }
+  connect();
+})(window);

@@ -1,0 +1,293 @@
+/* replay/rum@1 — a tiny rrweb record plugin emitting Datadog-style RUM payloads
+ * (view, resource, error, action with frustration signals) as rrweb Plugin events.
+ *
+ * The honest stand-in until our own capture script exists. Install it BEFORE the page's own
+ * scripts run (fetch/XHR wrappers and error listeners must be in place first); it buffers what
+ * it sees until rrweb calls the plugin's observer, then streams. Field names follow Datadog's
+ * RUM schema; all durations are in MILLISECONDS (Datadog uses ns) like rrweb's timestamps, and
+ * `date` (epoch ms) says when the thing happened when that is earlier than the event's
+ * timestamp (a click's action is decided up to 1 s later, once a rage click is ruled out).
+ *
+ * Usage: rrweb.record({emit, plugins: [ReplayRum.getRecordPlugin()]}); ReplayRum.flush()
+ * emits the pending click chain and a final view update (call before stopping).
+ */
+(function (win) {
+  "use strict";
+  if (win.ReplayRum) return;
+  var doc = win.document;
+  var perf = win.performance;
+  var queue = [];           // payloads seen before rrweb started the plugin
+  var sink = null;          // rrweb's plugin callback once recording
+  var viewId = Math.random().toString(36).slice(2, 10) + Date.now().toString(36);
+
+  function emit(payload) {
+    if (sink) { try { sink(payload); } catch (e) { /* never break the page */ } }
+    else queue.push(payload);
+  }
+  function now() { return Date.now(); }
+  function round(x) { return x == null ? x : Math.round(x * 10) / 10; }
+  function absUrl(u) { try { return new URL(String(u), doc.baseURI).href; } catch (e) { return String(u); } }
+
+  /* ---- resources ---------------------------------------------------------------------- */
+  var EXT = [[/\.css(\?|#|$)/i, "css"], [/\.m?js(\?|#|$)/i, "js"],
+             [/\.(png|jpe?g|gif|webp|avif|svg|ico|bmp)(\?|#|$)/i, "image"],
+             [/\.(woff2?|ttf|otf|eot)(\?|#|$)/i, "font"]];
+  var INITIATOR = {navigation: "document", link: "css", css: "css", script: "js", img: "image",
+                   image: "image", imageset: "image", video: "other", audio: "other",
+                   beacon: "other", iframe: "document", other: "other"};
+  function resourceType(url, initiator) {
+    for (var i = 0; i < EXT.length; i++) if (EXT[i][0].test(url)) return EXT[i][1];
+    return INITIATOR[initiator] || "other";
+  }
+  var activity = 0;  // bumped on page activity; dead-click detection compares it
+  function bump() { activity++; }
+
+  function networkDone(method, url, status, start, size) {
+    var payload = {type: "resource", date: start.epoch, resource: {
+      url: absUrl(url), method: method, status_code: status,
+      duration: round(perf.now() - start.perf), size: size, type: start.kind}};
+    emit(payload);
+    if (status === 0 || status >= 500) {
+      emit({type: "error", error: {message: method + " " + absUrl(url) + " " +
+            (status ? "failed with status " + status : "failed (network error)"),
+            source: "network", stack: null, type: status ? "HTTPError" : "NetworkError",
+            resource: {url: absUrl(url), method: method, status_code: status}}});
+      errorSeen();
+    }
+  }
+  function headerSize(h) { var v = h && h.get && h.get("content-length"); return v ? +v : null; }
+
+  if (win.fetch) {
+    var origFetch = win.fetch;
+    win.fetch = function (input, init) {
+      var method = ((init && init.method) || (input && input.method) || "GET").toUpperCase();
+      var url = typeof input === "string" || input instanceof URL ? String(input) : input.url;
+      var start = {perf: perf.now(), epoch: now(), kind: "fetch"};
+      bump();
+      return origFetch.apply(this, arguments).then(function (resp) {
+        networkDone(method, url, resp.status, start, headerSize(resp.headers));
+        return resp;
+      }, function (err) {
+        networkDone(method, url, 0, start, null);
+        throw err;
+      });
+    };
+  }
+  if (win.XMLHttpRequest) {
+    var XHR = win.XMLHttpRequest.prototype, origOpen = XHR.open, origSend = XHR.send;
+    XHR.open = function (method, url) {
+      this.__rum = {method: String(method || "GET").toUpperCase(), url: String(url)};
+      return origOpen.apply(this, arguments);
+    };
+    XHR.send = function () {
+      var info = this.__rum, xhr = this;
+      if (info) {
+        var start = {perf: perf.now(), epoch: now(), kind: "xhr"};
+        bump();
+        xhr.addEventListener("loadend", function () {
+          var len = xhr.getResponseHeader && xhr.getResponseHeader("content-length");
+          networkDone(info.method, info.url, xhr.status, start, len ? +len : null);
+        });
+      }
+      return origSend.apply(this, arguments);
+    };
+  }
+
+  function observe(type, fn, opts) {
+    try {
+      var po = new win.PerformanceObserver(function (list) { list.getEntries().forEach(fn); });
+      var o = {type: type, buffered: true};
+      for (var k in opts || {}) o[k] = opts[k];
+      po.observe(o);
+    } catch (e) { /* entry type unsupported here */ }
+  }
+  // Everything the wrappers do not see (document, css, js, images, fonts). fetch/xhr come
+  // from the wrappers, which know the method and status.
+  function onResourceEntry(e) {
+    if (e.initiatorType === "fetch" || e.initiatorType === "xmlhttprequest") return;
+    emit({type: "resource", date: Math.round(perf.timeOrigin + e.startTime), resource: {
+      url: e.name, method: "GET", status_code: e.responseStatus || null,
+      duration: round(e.duration), size: e.encodedBodySize || e.transferSize || null,
+      type: e.entryType === "navigation" ? "document" : resourceType(e.name, e.initiatorType)}});
+  }
+  observe("resource", onResourceEntry);
+
+  /* ---- view and web vitals ------------------------------------------------------------- */
+  var view = {id: viewId, url: win.location.href, referrer: doc.referrer || null};
+  var lcp = null, cls = 0, clsWindow = 0, clsFirst = 0, clsLast = 0, interactions = {};
+  var viewTimer = null;
+  function viewUpdate(delay) {
+    if (viewTimer) clearTimeout(viewTimer);
+    viewTimer = setTimeout(function () { viewTimer = null; emitView(); }, delay);
+  }
+  function inp() {
+    var d = Object.keys(interactions).map(function (k) { return interactions[k]; });
+    if (!d.length) return null;
+    d.sort(function (a, b) { return b - a; });
+    return d[Math.min(Math.floor(d.length / 50), d.length - 1)];  // ~p98, as web-vitals does
+  }
+  function emitView() {
+    var v = {id: view.id, url: view.url, referrer: view.referrer};
+    var nav = perf.getEntriesByType && perf.getEntriesByType("navigation")[0];
+    if (nav && nav.loadEventEnd > 0) v.loading_time = round(nav.loadEventEnd);
+    if (lcp != null) v.largest_contentful_paint = round(lcp);
+    v.cumulative_layout_shift = Math.round(cls * 10000) / 10000;
+    var i = inp();
+    if (i != null) v.interaction_to_next_paint = i;
+    emit({type: "view", view: v});
+  }
+  // The document itself: its navigation entry is complete only after the load event.
+  win.addEventListener("load", function () {
+    setTimeout(function () {
+      var nav = perf.getEntriesByType && perf.getEntriesByType("navigation")[0];
+      if (nav) onResourceEntry(nav);
+      viewUpdate(0);
+    }, 0);
+  });
+  observe("largest-contentful-paint", function (e) { lcp = e.startTime; viewUpdate(1000); });
+  observe("layout-shift", function (e) {
+    if (e.hadRecentInput) return;
+    // Session windows: shifts < 1 s apart, a window at most 5 s; CLS is the worst window.
+    if (clsWindow && e.startTime - clsLast < 1000 && e.startTime - clsFirst < 5000) clsWindow += e.value;
+    else { clsWindow = e.value; clsFirst = e.startTime; }
+    clsLast = e.startTime;
+    if (clsWindow > cls) { cls = clsWindow; viewUpdate(1000); }
+  });
+  function onEventTiming(e) {
+    if (!e.interactionId) return;
+    interactions[e.interactionId] = Math.max(interactions[e.interactionId] || 0, e.duration);
+    viewUpdate(1000);
+  }
+  observe("event", onEventTiming, {durationThreshold: 16});
+  observe("first-input", onEventTiming);
+
+  /* ---- errors ---------------------------------------------------------------------------- */
+  var lastErrorAt = -1e9;
+  function errorSeen() { lastErrorAt = perf.now(); }
+  win.addEventListener("error", function (ev) {
+    if (ev.target && ev.target !== win) return;  // a failed <img>/<script>: resource, not JS
+    var err = ev.error;
+    emit({type: "error", error: {message: (err && err.message) || ev.message || "Script error",
+          source: "source", stack: (err && err.stack) || null,
+          type: (err && err.name) || "Error"}});
+    errorSeen();
+  }, true);
+  win.addEventListener("unhandledrejection", function (ev) {
+    var r = ev.reason;
+    emit({type: "error", error: {message: "Unhandled promise rejection: " +
+          ((r && r.message) || String(r)), source: "source", stack: (r && r.stack) || null,
+          type: (r && r.name) || "UnhandledRejection"}});
+    errorSeen();
+  });
+  if (win.console && win.console.error) {
+    var origError = win.console.error;
+    win.console.error = function () {
+      var parts = [];
+      for (var i = 0; i < arguments.length; i++) {
+        var a = arguments[i];
+        parts.push(a && a.message ? a.message : typeof a === "string" ? a : safeJson(a));
+      }
+      var withStack = [].filter.call(arguments, function (a) { return a && a.stack; })[0];
+      emit({type: "error", error: {message: parts.join(" "), source: "console",
+            stack: withStack ? withStack.stack : null, type: withStack ? withStack.name : "console"}});
+      errorSeen();
+      return origError.apply(this, arguments);
+    };
+  }
+  function safeJson(a) { try { return JSON.stringify(a); } catch (e) { return String(a); } }
+
+  /* ---- actions and frustration signals ------------------------------------------------- */
+  function targetName(el) {
+    for (var n = el; n && n.nodeType === 1; n = n.parentElement) {
+      var s = n.getAttribute("aria-label") || n.getAttribute("title") || n.getAttribute("alt");
+      if (!s && /^(BUTTON|A|LABEL|SUMMARY|OPTION)$/.test(n.tagName)) s = n.innerText;
+      if (!s && n.tagName === "INPUT" && /^(button|submit|reset)$/.test(n.type)) s = n.value;
+      if (s && (s = s.replace(/\s+/g, " ").trim())) return s.slice(0, 100);
+    }
+    var t = (el.innerText || el.textContent || "").replace(/\s+/g, " ").trim();
+    return t ? t.slice(0, 100) : el.tagName.toLowerCase();
+  }
+  // Clicks where nothing visible is expected to happen are never "dead" (as Datadog).
+  var NO_DEAD = /^(INPUT|TEXTAREA|SELECT|OPTION|LABEL|VIDEO|AUDIO)$/;
+  var chain = [], chainTimer = null;
+  function clickAction(c, frustration) {
+    var a = {type: "click", target: {name: c.name, selector: c.selector}, position: {x: c.x, y: c.y}};
+    if (frustration.length) a.frustration = {type: frustration};
+    if (c.count > 1) a.click_count = c.count;
+    emit({type: "action", date: c.date, action: a});
+  }
+  function settle(c) {  // 100 ms after a click: did anything happen? did something fail?
+    c.error = c.error || lastErrorAt >= c.perf;
+    c.dead = !c.error && activity === c.activity && !NO_DEAD.test(c.tag) && !c.editable;
+  }
+  function flushChain() {
+    if (chainTimer) { clearTimeout(chainTimer); chainTimer = null; }
+    var clicks = chain; chain = [];
+    if (!clicks.length) return;
+    clicks.forEach(function (c) { if (c.dead == null) settle(c); });
+    if (clicks.length >= 3) {  // rage: >= 3 clicks within 1 s in a small area -> one action
+      var first = clicks[0], f = ["rage_click"];
+      if (clicks.some(function (c) { return c.error; })) f.push("error_click");
+      if (clicks.every(function (c) { return c.dead; })) f.push("dead_click");
+      first.count = clicks.length;
+      clickAction(first, f);
+    } else {
+      clicks.forEach(function (c) {
+        clickAction(c, c.error ? ["error_click"] : c.dead ? ["dead_click"] : []);
+      });
+    }
+  }
+  function selectorOf(el) {
+    var parts = [];
+    for (var n = el; n && n.nodeType === 1 && parts.length < 4; n = n.parentElement) {
+      var p = n.tagName.toLowerCase();
+      if (n.id) { parts.unshift(p + "#" + n.id); break; }
+      if (n.classList && n.classList.length) p += "." + [].slice.call(n.classList, 0, 2).join(".");
+      parts.unshift(p);
+    }
+    return parts.join(" > ");
+  }
+  doc.addEventListener("click", function (ev) {
+    var el = ev.target && ev.target.nodeType === 1 ? ev.target : ev.target && ev.target.parentElement;
+    if (!el) return;
+    var c = {date: now(), perf: perf.now(), x: ev.clientX, y: ev.clientY, name: targetName(el),
+             selector: selectorOf(el), tag: el.tagName, editable: el.isContentEditable,
+             activity: activity, count: 1, dead: null, error: false};
+    var last = chain[chain.length - 1];
+    if (last && (c.perf - chain[0].perf > 1000 || Math.abs(c.x - last.x) > 32 || Math.abs(c.y - last.y) > 32)) {
+      flushChain();
+    }
+    chain.push(c);
+    setTimeout(function () { settle(c); }, 100);
+    if (chainTimer) clearTimeout(chainTimer);
+    chainTimer = setTimeout(flushChain, 1000);
+  }, true);
+
+  // Page activity for dead clicks: DOM changes, scrolling, navigation (requests bump too).
+  function watchDom() {
+    try { new win.MutationObserver(bump).observe(doc, {subtree: true, childList: true,
+          attributes: true, characterData: true}); } catch (e) { /* no DOM yet */ }
+  }
+  if (doc.documentElement) watchDom(); else doc.addEventListener("readystatechange", watchDom, {once: true});
+  win.addEventListener("scroll", bump, true);
+  win.addEventListener("pagehide", function () { bump(); flush(); });
+
+  function flush() { flushChain(); if (viewTimer) clearTimeout(viewTimer); viewTimer = null; emitView(); }
+
+  win.ReplayRum = {
+    flush: flush,
+    getRecordPlugin: function () {
+      return {
+        name: "replay/rum@1",
+        observer: function (cb) {
+          sink = cb;
+          var q = queue; queue = [];
+          emit({type: "view", view: {id: view.id, url: view.url, referrer: view.referrer}});
+          q.forEach(emit);
+          return function () { sink = null; };
+        },
+        options: {}
+      };
+    }
+  };
+})(window);
