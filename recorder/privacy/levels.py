@@ -195,7 +195,9 @@ class PrivacyLevels:
         if n.parent is None:
             return False
         p = self.mirror.nodes.get(n.parent)
-        return p is not None and self.level_of(p) == Level.HIDDEN
+        if p is None or p.type != ELEMENT:
+            return False
+        return self.level_of(p) == Level.HIDDEN  # inherited: hidden or beneath hidden
 
     def recorded(self, n: Node) -> bool:
         """Whether the node exists in the masked recording (as itself or a placeholder)."""

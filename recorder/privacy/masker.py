@@ -138,10 +138,10 @@ class SessionMasker:
         node = data.get("node")
         if not isinstance(node, dict):
             return e
-        masked = self._mask_tree(node, self.levels.default, None, None)
+        masked = self._mask_tree(node, None, None, None)
         return self._with_data(e, {**data, "node": masked})
 
-    def _mask_tree(self, sn: Raw, parent_level: Level, parent_tag: str | None,
+    def _mask_tree(self, sn: Raw, parent_level: Level | None, parent_tag: str | None,
                    parent_attrs: dict | None) -> Raw | None:
         """A serialized subtree as recorded. Iterative: real pages nest deep."""
         root_holder: list[Raw] = []
@@ -153,9 +153,11 @@ class SessionMasker:
         while stack:
             s, plevel, ptag, pattrs, sink = stack.pop()
             ntype = s.get("type")
-            if plevel == Level.HIDDEN and ntype != NodeType.Document:
+            if plevel == Level.HIDDEN:
                 self.stats["nodes dropped under hidden"] += 1
                 continue
+            if plevel is None:  # a child of the document itself, not of an element
+                plevel = self.levels.default
             if ntype == ELEMENT:
                 tag = str(s.get("tagName") or "div").lower()
                 n = nodes.get(s.get("id"))
@@ -197,7 +199,7 @@ class SessionMasker:
                 sink.append(out)
                 for k in reversed(kids or ()):
                     if isinstance(k, dict):
-                        stack.append((k, self.levels.default, None, None, new_kids))
+                        stack.append((k, None, None, None, new_kids))
             else:
                 sink.append(s)
         return root_holder[0] if root_holder else None
@@ -252,9 +254,8 @@ class SessionMasker:
             if p is None or nid not in nodes:
                 self.stats["orphan adds dropped"] += 1
                 continue  # the mirror could not place it: neither can a player
-            plevel = level_of(p) if p.type == ELEMENT else (
-                Level.HIDDEN if levels.beneath_hidden(p) else levels.default)
-            if plevel == Level.HIDDEN or levels.beneath_hidden(p):
+            plevel = level_of(p) if p.type == ELEMENT else None  # None: the document
+            if plevel == Level.HIDDEN:
                 if nid in moved_from:  # it moved out of sight: the recording must drop it
                     extra_removes.append({"parentId": moved_from[nid], "id": nid})
                 self.stats["adds dropped under hidden"] += 1

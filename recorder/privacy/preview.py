@@ -1,0 +1,216 @@
+"""Preview what a rules file records: the masked document for an HTML file (parsed with
+lxml) or a stored session's snapshot. The privacy-rules editor shows it beside the real
+page; tests use the same serializer to build rrweb snapshots from HTML.
+
+The masked document is produced by the real pass (`SessionMasker`) - a preview can never
+disagree with what would be stored. The HTML rendered here is inert (no script, no on*
+handlers, no javascript: URLs) but it is a preview, not the player: show it in a view with
+JavaScript and network off, or pass the masked nodes through `player.document`.
+"""
+from __future__ import annotations
+
+import html as _html
+from pathlib import Path
+from typing import Any, Iterable
+
+import lxml.html
+from lxml import etree
+
+from ..format import EventType, NodeType
+from ..mirror import Mirror
+from .masker import SessionMasker
+from .rules import Rules
+
+Raw = dict[str, Any]
+VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
+                  "param", "source", "track", "wbr"})
+RAW_TEXT = frozenset({"style", "script"})
+
+
+# --- HTML -> rrweb serialized nodes ----------------------------------------------------------
+def html_to_node(source: str | bytes) -> Raw:
+    """Serialize an HTML document the way rrweb's snapshot does (ids in document order,
+    text nodes included, `<style>` text flagged isStyle)."""
+    doc = lxml.html.document_fromstring(source)
+    tree = doc.getroottree()
+    next_id = iter(range(1, 1 << 30)).__next__
+    root: Raw = {"type": int(NodeType.Document), "childNodes": [], "id": next_id()}
+    dt = tree.docinfo
+    if dt.doctype:
+        root["childNodes"].append({"type": int(NodeType.DocumentType), "name": dt.root_name or "html",
+                                   "publicId": dt.public_id or "", "systemId": dt.system_url or "",
+                                   "id": next_id()})
+
+    def text(t: str, parent_tag: str) -> Raw:
+        d: Raw = {"type": int(NodeType.Text), "textContent": t, "id": next_id()}
+        if parent_tag == "style":
+            d["isStyle"] = True
+        return d
+
+    def element(el, in_svg: bool = False) -> Raw | None:
+        if isinstance(el, etree._Comment):
+            return {"type": int(NodeType.Comment), "textContent": el.text or "", "id": next_id()}
+        if not isinstance(el.tag, str):
+            return None  # processing instructions, entities
+        tag = el.tag.lower()
+        d: Raw = {"type": int(NodeType.Element), "tagName": tag,
+                  "attributes": {k: v for k, v in el.attrib.items()}, "childNodes": [],
+                  "id": next_id()}
+        in_svg = in_svg or tag == "svg"
+        if in_svg:
+            d["isSVG"] = True
+        kids = d["childNodes"]
+        if el.text:
+            kids.append(text(el.text, tag))
+        for child in el:
+            c = element(child, in_svg)
+            if c is not None:
+                kids.append(c)
+            if child.tail:
+                kids.append(text(child.tail, tag))
+        return d
+
+    root["childNodes"].append(element(doc))
+    return root
+
+
+def html_to_events(source: str | bytes, *, href: str = "about:blank", width: int = 1280,
+                   height: int = 800, timestamp: int = 0) -> list[Raw]:
+    """A minimal recording of a static page: Meta + FullSnapshot."""
+    return [
+        {"type": int(EventType.Meta), "data": {"href": href, "width": width, "height": height},
+         "timestamp": timestamp},
+        {"type": int(EventType.FullSnapshot),
+         "data": {"node": html_to_node(source), "initialOffset": {"left": 0, "top": 0}},
+         "timestamp": timestamp},
+    ]
+
+
+# --- rrweb serialized nodes -> inert HTML ----------------------------------------------------
+def _safe_attr(tag: str, k: str, v: Any) -> str | None:
+    if not isinstance(v, (str, int, float)) or isinstance(v, bool) and not v:
+        return None
+    k = str(k)
+    if k.lower().startswith("on") or k in ("srcdoc", "_cssText") or k.startswith("rr_"):
+        return None
+    s = str(v)
+    if k in ("href", "src", "action", "formaction", "xlink:href") and \
+            s.strip().lower().startswith(("javascript:", "vbscript:")):
+        return None
+    return s
+
+
+def render_node(sn: Raw, values: dict[int, Any] | None = None) -> str:
+    """An rrweb serialized tree as HTML text. Hidden placeholders become grey boxes of their
+    recorded size; `values` (node id -> current input value) fills form controls."""
+    out: list[str] = []
+    values = values or {}
+
+    def walk(s: Raw, parent_tag: str) -> None:
+        t = s.get("type")
+        if t == NodeType.Document:
+            for c in s.get("childNodes") or ():
+                walk(c, "")
+        elif t == NodeType.DocumentType:
+            out.append(f"<!DOCTYPE {s.get('name') or 'html'}>")
+        elif t == NodeType.Text or t == NodeType.CDATA:
+            tc = s.get("textContent") or ""
+            out.append(tc if parent_tag == "style" else _html.escape(tc, quote=False))
+        elif t == NodeType.Comment:
+            out.append("<!--" + (s.get("textContent") or "").replace("--", "- -") + "-->")
+        elif t == NodeType.Element:
+            tag = str(s.get("tagName") or "div").lower()
+            if tag == "script":
+                return
+            attrs = dict(s.get("attributes") or {})
+            if s.get("id") in values and tag in ("input", "textarea", "select"):
+                attrs["value"] = values[s["id"]]
+            if "rr_width" in attrs or "rr_height" in attrs:
+                style = "display:inline-block;background:#ccc;"
+                if attrs.get("rr_width"):
+                    style += f"width:{attrs['rr_width']};"
+                if attrs.get("rr_height"):
+                    style += f"height:{attrs['rr_height']};"
+                attrs["style"] = style
+            if tag == "link" and isinstance(attrs.get("_cssText"), str):
+                out.append("<style>" + attrs["_cssText"].replace("</", "<\\/") + "</style>")
+                return
+            parts = [tag]
+            for k, v in attrs.items():
+                sv = _safe_attr(tag, k, v)
+                if sv is not None:
+                    parts.append(f'{k}="{_html.escape(sv, quote=True)}"')
+            out.append("<" + " ".join(parts) + ">")
+            if tag in VOID:
+                return
+            for c in s.get("childNodes") or ():
+                walk(c, tag)
+            out.append(f"</{tag}>")
+
+    walk(sn, "")
+    return "".join(out)
+
+
+def render_mirror(mirror: Mirror) -> str:
+    node = mirror.to_serialized()
+    if node is None:
+        return ""
+    values = {n.id: n.value for n in mirror.nodes.values() if n.value is not None}
+    return render_node(node, values)
+
+
+# --- previews -----------------------------------------------------------------------------
+def masked_events(events: Iterable[Raw], rules: Rules | None) -> list[Raw]:
+    return SessionMasker(rules).mask(events)
+
+
+def preview_node(snapshot: Raw, rules: Rules | None = None) -> Raw:
+    """The masked serialized tree of a full snapshot (an event, its data, or a node)."""
+    if snapshot.get("type") == EventType.FullSnapshot and "data" in snapshot:
+        node = snapshot["data"]["node"]
+    elif "node" in snapshot and "type" not in snapshot:
+        node = snapshot["node"]
+    else:
+        node = snapshot
+    ev = {"type": int(EventType.FullSnapshot), "data": {"node": node}, "timestamp": 0}
+    return SessionMasker(rules).mask([ev])[0]["data"]["node"]
+
+
+def preview_html(source: str | bytes | Path, rules: Rules | None = None) -> str:
+    """Masked document of an HTML page (text, a file path, or bytes) under `rules`."""
+    if isinstance(source, Path):
+        source = source.read_bytes()
+    return render_node(preview_node(html_to_node(source), rules))
+
+
+def preview_events(events: Iterable[Raw], rules: Rules | None = None,
+                   until_ms: float | None = None) -> str:
+    """Masked document of a recording as it stood at `until_ms` (epoch ms; default: the
+    end): the events go through the masker, and the masked events are what is shown - the
+    exact document the store would hold."""
+    masker = SessionMasker(rules)
+    shown = Mirror()
+    for e in events:
+        if until_ms is not None and (e.get("timestamp") or 0) > until_ms:
+            break
+        m = masker.mask_event(e)
+        if m is not None:
+            shown.apply(m)
+    return render_mirror(shown)
+
+
+def preview_source(source, rules: Rules | None = None, at_ms: float | None = None) -> str:
+    """Masked document of a stored session / recording source (anything with
+    `.events()`, or a list of events) `at_ms` milliseconds after its first event
+    (None: at its end)."""
+    events = source.events() if hasattr(source, "events") else source
+    it = iter(events)
+    first = next(it, None)
+    if first is None:
+        return ""
+
+    def chain():
+        yield first
+        yield from it
+    until = None if at_ms is None else (first.get("timestamp") or 0) + at_ms
+    return preview_events(chain(), rules, until)
