@@ -1,0 +1,349 @@
+/* The replay runtime.
+ *
+ * Runs in the player's web view inside QtWebEngine's ApplicationWorld (an isolated JavaScript
+ * world): the recorded page's own scripts never run (JavaScript is off in the main world), and
+ * nothing the page could define is visible here. The player hands us frames (a sanitized
+ * serialized node tree, see player/replayer.py) and batches of operations addressed by rrweb
+ * node id; we build and patch the DOM with createElement/setAttribute only — recorded markup is
+ * never parsed as HTML. The sanitizer already made the tree inert; the checks below are a second
+ * line of defence, not the first.
+ */
+(function () {
+  "use strict";
+  if (window.__replay) return;
+
+  var SVG_NS = "http://www.w3.org/2000/svg";
+  var XLINK_NS = "http://www.w3.org/1999/xlink";
+  var URL_ATTRS = { href: 1, src: 1, action: 1, formaction: 1, poster: 1, background: 1,
+                    "xlink:href": 1, data: 1, codebase: 1, cite: 1, longdesc: 1, ping: 1 };
+  var BAD_URL = /^[\s\u0000-\u001f]*(javascript|vbscript|livescript)\s*:/i;
+  // Elements that must not come alive: rendered as an inert <template> holder so that their
+  // ids (and their children's ids) stay addressable by later operations.
+  var INERT_TAGS = { script: 1, iframe: 0, object: 1, embed: 1, applet: 1, frame: 1, base: 1 };
+
+  var nodes = new Map();        // rrweb id -> DOM node
+  var RID = "__rid";            // expando on our DOM nodes (isolated-world property)
+  var stats = { frames: 0, batches: 0, ops: 0, skipped: 0, rafs: 0, painted: 0 };
+  var state = { seq: 0, applied: 0, painted: 0, title: null };
+
+  function safeAttr(name, value) {
+    var n = String(name).toLowerCase();
+    if (n.slice(0, 2) === "on" || n === "srcdoc" || n === "http-equiv") return false;
+    if (URL_ATTRS[n] && BAD_URL.test(String(value))) return false;
+    if (n === "srcset" && /javascript\s*:/i.test(String(value))) return false;
+    return true;
+  }
+
+  function setAttr(el, name, value, isSvg) {
+    if (value === null || value === undefined || value === false) {
+      try { el.removeAttribute(name); } catch (e) {}
+      return;
+    }
+    if (name === "_cssText") {           // inlined stylesheet of a <link> or <style>
+      if (el.localName === "style") el.textContent = String(value);
+      return;
+    }
+    if (name.slice(0, 3) === "rr_") {     // rrweb's special attributes
+      if (name === "rr_width") el.style.width = String(value);
+      else if (name === "rr_height") el.style.height = String(value);
+      else if (name === "rr_dataURL" && /^data:image\//.test(String(value))) {
+        if (el.localName === "img") el.setAttribute("src", String(value));
+        else el.style.backgroundImage = "url(\"" + String(value).replace(/"/g, "%22") + "\")";
+      }
+      return;
+    }
+    if (!safeAttr(name, value)) { stats.skipped++; return; }
+    try {
+      if (isSvg && name === "xlink:href") el.setAttributeNS(XLINK_NS, name, String(value));
+      else el.setAttribute(name, String(value));
+    } catch (e) { stats.skipped++; return; }  // invalid attribute names in the recording
+    var tag = el.localName;
+    if (name === "value" && (tag === "input" || tag === "textarea" || tag === "select")) el.value = String(value);
+    if (name === "checked" && tag === "input") el.checked = true;
+    if (name === "selected" && tag === "option") el.selected = true;
+  }
+
+  function afterBuild(el, sn) {
+    var a = sn.attributes || {};
+    if (a.rr_scrollLeft || a.rr_scrollTop) {
+      pendingScroll.push([el, a.rr_scrollLeft || 0, a.rr_scrollTop || 0]);
+    }
+  }
+  var pendingScroll = [];
+
+  function forget(node) {
+    // drop ids of a node and its whole subtree from the table
+    var stack = [node];
+    while (stack.length) {
+      var n = stack.pop();
+      if (n[RID] !== undefined && nodes.get(n[RID]) === n) nodes.delete(n[RID]);
+      var c = n.firstChild;
+      while (c) { stack.push(c); c = c.nextSibling; }
+    }
+  }
+
+  /* Build a serialized subtree into detached DOM nodes; registers every id. Iterative, as real
+   * pages nest deeper than a JS stack likes. Returns the top DOM node (or null). */
+  function build(sn, inSvg) {
+    var top = null;
+    var stack = [[sn, null, !!inSvg]];
+    while (stack.length) {
+      var item = stack.pop();
+      var s = item[0], parent = item[1], svg = item[2];
+      var node = null;
+      var type = s.type;
+      if (type === 2) {                      // Element
+        var tag = String(s.tagName || "div").toLowerCase();
+        var isSvg = svg || !!s.isSVG || tag === "svg";
+        if (tag === "link" && s.attributes && typeof s.attributes._cssText === "string") tag = "style";
+        if (INERT_TAGS[tag]) {
+          node = document.createElement("template");
+          node.setAttribute("data-replay-inert", tag);
+        } else if (isSvg && tag !== "foreignobject") {
+          node = document.createElementNS(SVG_NS, s.tagName || tag);
+        } else {
+          try { node = document.createElement(tag); }
+          catch (e) { node = document.createElement("div"); stats.skipped++; }
+        }
+        var attrs = s.attributes || {};
+        if (!INERT_TAGS[tag]) {
+          for (var k in attrs) if (Object.prototype.hasOwnProperty.call(attrs, k)) setAttr(node, k, attrs[k], isSvg);
+          if (tag === "style" && typeof attrs._cssText === "string") node.textContent = attrs._cssText;
+        }
+        afterBuild(node, s);
+        var kids = s.childNodes || [];
+        var childSvg = isSvg && tag !== "foreignobject";
+        // children of inert holders and of <style>/<textarea> are text; keep them addressable
+        for (var i = kids.length - 1; i >= 0; i--) stack.push([kids[i], node, childSvg]);
+      } else if (type === 3) {               // Text
+        node = document.createTextNode(s.textContent == null ? "" : String(s.textContent));
+      } else if (type === 5 || type === 4) { // Comment, CDATA
+        node = document.createComment(s.textContent == null ? "" : String(s.textContent));
+      } else if (type === 0) {               // a (nested) Document: keep its children addressable
+        node = document.createDocumentFragment();
+        var dk = s.childNodes || [];
+        for (var j = dk.length - 1; j >= 0; j--) stack.push([dk[j], node, false]);
+      } else if (type === 1) {               // DocumentType: the shell's doctype stands in
+        node = document.createComment("doctype " + (s.name || "html"));
+      } else {
+        stats.skipped++;
+        continue;
+      }
+      if (s.id !== undefined && s.id !== null) {
+        node[RID] = s.id;
+        nodes.set(s.id, node);
+      }
+      if (parent) {
+        if (parent.nodeName === "TEMPLATE" && parent.getAttribute && parent.getAttribute("data-replay-inert")) {
+          parent.appendChild(node);   // a template's direct children are never rendered
+        } else if (parent.nodeType === 11) {
+          parent.appendChild(node);
+        } else {
+          parent.appendChild(node);
+        }
+      }
+      if (top === null) top = node;
+    }
+    return top;
+  }
+
+  function flushScroll() {
+    for (var i = 0; i < pendingScroll.length; i++) {
+      var p = pendingScroll[i];
+      try { p[0].scrollLeft = +p[1]; p[0].scrollTop = +p[2]; } catch (e) {}
+    }
+    pendingScroll = [];
+  }
+
+  function applyInputs(inputs) {
+    if (!inputs) return;
+    for (var id in inputs) {
+      var el = nodes.get(+id);
+      var st = inputs[id];
+      if (!el || !st) continue;
+      if (st.v !== undefined && st.v !== null && "value" in el) { try { el.value = String(st.v); } catch (e) {} }
+      if (st.c !== undefined && st.c !== null && "checked" in el) el.checked = !!st.c;
+    }
+  }
+
+  function applyScroll(scroll) {
+    if (!scroll) return;
+    if (scroll.window) window.scrollTo(+scroll.window[0] || 0, +scroll.window[1] || 0);
+    var ns = scroll.nodes || {};
+    for (var id in ns) {
+      var el = nodes.get(+id);
+      if (el && el.nodeType === 1) { el.scrollLeft = +ns[id][0] || 0; el.scrollTop = +ns[id][1] || 0; }
+    }
+  }
+
+  function loadFrame(frame) {
+    nodes.clear();
+    pendingScroll = [];
+    var tree = frame && frame.tree;
+    var old = document.documentElement;
+    var html = null;
+    if (tree) {
+      var built = build(tree, false);
+      if (built && built.nodeType === 11) {       // the Document: find its <html>
+        for (var c = built.firstChild; c; c = c.nextSibling) if (c.nodeType === 1) { html = c; break; }
+        if (tree.id !== undefined) { document[RID] = tree.id; nodes.set(tree.id, document); }
+      } else if (built && built.nodeType === 1) {
+        html = built;
+      }
+    }
+    if (!html) html = document.createElement("html");
+    if (old) document.replaceChild(html, old); else document.appendChild(html);
+    flushScroll();
+    applyInputs(frame && frame.inputs);
+    applyScroll(frame && frame.scroll);
+    stats.frames++;
+    return { nodes: nodes.size, title: document.title };
+  }
+
+  function place(parent, node, nextId) {
+    var next = nextId === null || nextId === undefined ? null : nodes.get(nextId);
+    if (parent === document) {
+      if (node.nodeType !== 1) return;            // a doctype/comment beside <html>: not shown
+      if (document.documentElement) document.replaceChild(node, document.documentElement);
+      else document.appendChild(node);
+      return;
+    }
+    if (next && next.parentNode === parent) parent.insertBefore(node, next);
+    else parent.appendChild(node);
+  }
+
+  function apply(ops) {
+    for (var i = 0; i < ops.length; i++) {
+      var op = ops[i];
+      try { applyOne(op); } catch (e) { stats.skipped++; }
+      stats.ops++;
+    }
+    flushScroll();
+    stats.batches++;
+    return stats.ops;
+  }
+
+  function applyOne(op) {
+    var el;
+    switch (op.k) {
+      case "add": {
+        var parent = nodes.get(op.p);
+        if (!parent) { stats.skipped++; return; }
+        var old = nodes.get(op.node && op.node.id);
+        if (old && old !== document) { forget(old); if (old.parentNode) old.parentNode.removeChild(old); }
+        var svg = parent.namespaceURI === SVG_NS && parent.localName !== "foreignObject";
+        var node = build(op.node, svg);
+        if (node) place(parent, node, op.n);
+        return;
+      }
+      case "rm":
+        el = nodes.get(op.id);
+        if (!el || el === document) { stats.skipped++; return; }
+        forget(el);
+        if (el.parentNode) el.parentNode.removeChild(el);
+        return;
+      case "text":
+        el = nodes.get(op.id);
+        if (!el) { stats.skipped++; return; }
+        if (el.nodeType === 3 || el.nodeType === 8) el.data = op.v == null ? "" : String(op.v);
+        else el.textContent = op.v == null ? "" : String(op.v);
+        return;
+      case "attr": {
+        el = nodes.get(op.id);
+        if (!el || el.nodeType !== 1) { stats.skipped++; return; }
+        if (el.localName === "template" && el.getAttribute("data-replay-inert")) return;
+        var a = op.a || {};
+        var isSvg = el.namespaceURI === SVG_NS;
+        for (var k in a) if (Object.prototype.hasOwnProperty.call(a, k)) setAttr(el, k, a[k], isSvg);
+        return;
+      }
+      case "input":
+        el = nodes.get(op.id);
+        if (!el) { stats.skipped++; return; }
+        if (op.v !== undefined && op.v !== null && "value" in el) el.value = String(op.v);
+        if (op.c !== undefined && op.c !== null && "checked" in el) el.checked = !!op.c;
+        return;
+      case "scroll":
+        if (op.id === null || op.id === undefined || nodes.get(op.id) === document) {
+          window.scrollTo(+op.x || 0, +op.y || 0);
+        } else {
+          el = nodes.get(op.id);
+          if (!el || el.nodeType !== 1) { stats.skipped++; return; }
+          if (el === document.documentElement || el === document.body) window.scrollTo(+op.x || 0, +op.y || 0);
+          else { el.scrollLeft = +op.x || 0; el.scrollTop = +op.y || 0; }
+        }
+        return;
+      case "sheet":
+        el = nodes.get(op.id);
+        if (el && el.localName === "style") el.textContent = op.css == null ? "" : String(op.css);
+        else stats.skipped++;
+        return;
+      case "media":
+        el = nodes.get(op.id);
+        if (!el || !("currentTime" in el)) { stats.skipped++; return; }
+        if (typeof op.currentTime === "number") { try { el.currentTime = op.currentTime; } catch (e) {} }
+        if (typeof op.muted === "boolean") el.muted = op.muted;
+        if (typeof op.volume === "number") { try { el.volume = op.volume; } catch (e) {} }
+        return;
+      case "full":
+        loadFrame(op.frame);
+        return;
+      default:                                   // mouse, click, viewport: drawn by the player
+        return;
+    }
+  }
+
+  // --- painting: count animation frames so the player can tell a batch reached the screen ---
+  function onFrame() {
+    stats.rafs++;
+    if (state.painted < state.applied) { state.painted = state.applied; stats.painted++; }
+    requestAnimationFrame(onFrame);
+  }
+  requestAnimationFrame(onFrame);
+
+  // --- introspection (tests, benchmarks) ---
+  function describe(node) {
+    // [id, tag or "#text", attributes, text, children] for comparing with the player's model
+    if (!node) return null;
+    var out = [node[RID] === undefined ? null : node[RID]];
+    if (node.nodeType === 1) {
+      var attrs = {};
+      for (var i = 0; i < node.attributes.length; i++) attrs[node.attributes[i].name] = node.attributes[i].value;
+      out.push(node.getAttribute("data-replay-inert") || node.localName, attrs);
+    } else if (node.nodeType === 3) out.push("#text", null, node.data);
+    else if (node.nodeType === 8) out.push("#comment", null, node.data);
+    else out.push("#" + node.nodeType, null);
+    var kids = [];
+    for (var c = node.firstChild; c; c = c.nextSibling) kids.push(describe(c));
+    if (node.nodeType === 1 || node.nodeType === 11) out.push(kids);
+    return out;
+  }
+
+  window.__replay = {
+    version: 1,
+    loadFrame: function (frame) { var r = loadFrame(frame); state.applied = ++state.seq; return r; },
+    apply: function (ops) { var r = apply(ops); state.applied = ++state.seq; return r; },
+    state: function () {
+      return { seq: state.seq, applied: state.applied, painted: state.painted, nodes: nodes.size,
+               title: document.title, stats: stats,
+               viewport: [window.innerWidth, window.innerHeight],
+               scroll: [window.scrollX, window.scrollY] };
+    },
+    has: function (id) { return nodes.has(id); },
+    textOf: function (id) { var n = nodes.get(id); return n ? n.textContent : null; },
+    attrsOf: function (id) {
+      var n = nodes.get(id); if (!n || n.nodeType !== 1) return null;
+      var a = {}; for (var i = 0; i < n.attributes.length; i++) a[n.attributes[i].name] = n.attributes[i].value; return a;
+    },
+    valueOf: function (id) { var n = nodes.get(id); return n && "value" in n ? { v: n.value, c: n.checked } : null; },
+    describe: function () { return describe(document.documentElement); },
+    ids: function () {   // document-order ids of every connected node we built
+      var out = [];
+      var walker = document.createTreeWalker(document.documentElement, 0xFFFFFFFF);
+      var n = walker.currentNode;
+      while (n) { if (n[RID] !== undefined) out.push(n[RID]); n = walker.nextNode(); }
+      return out;
+    },
+    html: function () { return document.documentElement.outerHTML; }
+  };
+})();

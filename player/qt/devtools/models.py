@@ -1,0 +1,172 @@
+"""Qt models for the dev-tools tabs: rows that know their time.
+
+`TimedRowsModel` holds rows (dicts with a "t" offset in ms) sorted by time; `set_time(t)`
+dims rows still in the future and marks the current row (the last one at or before t), only
+signalling the rows whose look changed. `RowsFilter` is the proxy the views sit on: a text
+search over every column plus an optional per-tab predicate (level, type, status).
+"""
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from PySide6.QtCore import (QAbstractTableModel, QModelIndex, QPersistentModelIndex,
+                            QSortFilterProxyModel, Qt)
+from PySide6.QtGui import QBrush, QColor, QFont
+
+from ..session_view import fmt_ms
+
+ROW_ROLE = Qt.ItemDataRole.UserRole + 1     # the row dict
+TIME_ROLE = Qt.ItemDataRole.UserRole + 2    # its time offset (ms)
+SORT_ROLE = Qt.ItemDataRole.UserRole + 3    # a sortable raw value
+
+FUTURE = QColor(110, 116, 128)
+CURRENT_BG = QColor(38, 79, 120)
+LEVEL_COLOURS = {"error": QColor(255, 110, 110), "warn": QColor(240, 190, 80),
+                 "warning": QColor(240, 190, 80), "info": QColor(120, 180, 255),
+                 "debug": QColor(160, 160, 175)}
+
+
+@dataclass
+class Column:
+    title: str
+    key: str | Callable[[dict], Any]
+    fmt: Callable[[Any], str] | None = None
+    width: int | None = None
+    align: Qt.AlignmentFlag = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+    colour: Callable[[dict], QColor | None] | None = None
+    tooltip: Callable[[dict], str] | None = None
+
+    def raw(self, row: dict) -> Any:
+        return self.key(row) if callable(self.key) else row.get(self.key)
+
+    def text(self, row: dict) -> str:
+        v = self.raw(row)
+        if self.fmt is not None:
+            return self.fmt(v)
+        return "" if v is None else str(v)
+
+
+def time_column() -> Column:
+    return Column("Time", "t", lambda v: fmt_ms(v or 0, precise=True), 64,
+                  Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+
+
+class TimedRowsModel(QAbstractTableModel):
+    def __init__(self, columns: list[Column], rows: list[dict] | None = None, parent=None,
+                 timed: bool = True):
+        super().__init__(parent)
+        self.columns = columns
+        self.timed = timed
+        self.rows: list[dict] = []
+        self._times: list[int] = []
+        self.now = 0
+        self.played = 0            # rows[:played] are at or before now
+        if rows:
+            self.set_rows(rows)
+
+    def set_rows(self, rows: list[dict]) -> None:
+        self.beginResetModel()
+        self.rows = sorted(rows, key=lambda r: r.get("t", 0)) if self.timed else list(rows)
+        self._times = [int(r.get("t", 0)) for r in self.rows] if self.timed else []
+        self.played = bisect.bisect_right(self._times, self.now) if self.timed else len(self.rows)
+        self.endResetModel()
+
+    # --- time ------------------------------------------------------------------------------
+    def set_time(self, t: int) -> None:
+        """Rows after `t` are dimmed; the last row at or before `t` is the current one."""
+        self.now = t
+        if not self.timed:
+            return
+        played = bisect.bisect_right(self._times, t)
+        if played == self.played:
+            return
+        lo, hi = sorted((self.played, played))
+        self.played = played
+        # rows whose dimming changed, plus the old and new current rows
+        first, last = max(0, lo - 1), min(len(self.rows) - 1, hi)
+        if first <= last:
+            self.dataChanged.emit(self.index(first, 0), self.index(last, len(self.columns) - 1),
+                                  [Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.BackgroundRole,
+                                   Qt.ItemDataRole.FontRole])
+
+    def current_row(self) -> int:
+        """Index of the last row at or before now, or -1."""
+        return self.played - 1
+
+    # --- Qt model API ----------------------------------------------------------------------
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(self.columns)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: N802
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.columns[section].title
+        return None
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        row = self.rows[index.row()]
+        col = self.columns[index.column()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return col.text(row)
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if self.timed and index.row() >= self.played:
+                return QBrush(FUTURE)
+            c = col.colour(row) if col.colour else None
+            return QBrush(c) if c is not None else None
+        if role == Qt.ItemDataRole.BackgroundRole:
+            if self.timed and index.row() == self.played - 1:
+                return QBrush(CURRENT_BG)
+            return None
+        if role == Qt.ItemDataRole.FontRole:
+            if self.timed and index.row() >= self.played:
+                f = QFont()
+                f.setItalic(True)
+                return f
+            return None
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return int(col.align)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return col.tooltip(row) if col.tooltip else (col.text(row) or None)
+        if role == ROW_ROLE:
+            return row
+        if role == TIME_ROLE:
+            return int(row.get("t", 0))
+        if role == SORT_ROLE:
+            v = col.raw(row)
+            return v if isinstance(v, (int, float)) else ("" if v is None else str(v))
+        return None
+
+
+class RowsFilter(QSortFilterProxyModel):
+    """Text search over all columns + an optional predicate set by the tab."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setSortRole(SORT_ROLE)
+        self.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self._needle = ""
+        self.predicate: Callable[[dict], bool] | None = None
+
+    def set_text(self, text: str) -> None:
+        self._needle = text.strip().lower()
+        self.invalidateFilter()
+
+    def set_predicate(self, predicate: Callable[[dict], bool] | None) -> None:
+        self.predicate = predicate
+        self.invalidateFilter()
+
+    def filterAcceptsRow(self, source_row: int, source_parent) -> bool:  # noqa: N802
+        model: TimedRowsModel = self.sourceModel()  # type: ignore[assignment]
+        row = model.rows[source_row]
+        if self.predicate is not None and not self.predicate(row):
+            return False
+        if not self._needle:
+            return True
+        return any(self._needle in c.text(row).lower() for c in model.columns) or \
+            self._needle in str(row.get("stack", "")).lower()

@@ -1,0 +1,326 @@
+"""The dev-tools pane: Console, Errors, Network, Actions, Performance and Session tabs.
+
+Each tab is a table over a `TimedRowsModel` through a `RowsFilter`; rows follow playback
+(later rows dimmed, the current one highlighted and scrolled into view), a click on a row
+seeks the player there and shows the row's details (stack, request) underneath.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+from PySide6.QtCore import QModelIndex, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QPainter
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView,
+                               QLabel, QLineEdit, QPlainTextEdit, QSplitter,
+                               QStyledItemDelegate, QStyleOptionViewItem, QTableView,
+                               QTabWidget, QVBoxLayout, QWidget)
+
+from ..session_view import SessionView, fmt_ms
+from .models import (LEVEL_COLOURS, ROW_ROLE, TIME_ROLE, Column, RowsFilter, TimedRowsModel,
+                     time_column)
+
+GOOD, NEEDS, POOR = QColor(80, 200, 120), QColor(240, 180, 60), QColor(255, 95, 95)
+# Google's web-vitals thresholds: (good up to, needs improvement up to)
+THRESHOLDS = {"lcp": (2500.0, 4000.0), "cls": (0.1, 0.25), "inp": (200.0, 500.0)}
+RESOURCE_COLOURS = {"document": QColor(90, 150, 255), "css": QColor(170, 120, 255),
+                    "js": QColor(240, 200, 80), "image": QColor(90, 200, 140),
+                    "font": QColor(240, 130, 200), "fetch": QColor(80, 200, 220),
+                    "xhr": QColor(80, 200, 220)}
+
+
+def rating(metric: str, value: float | None) -> str | None:
+    """'good' | 'needs-improvement' | 'poor' for LCP/CLS/INP (ms, unitless, ms)."""
+    if value is None or metric not in THRESHOLDS:
+        return None
+    good, needs = THRESHOLDS[metric]
+    return "good" if value <= good else "needs-improvement" if value <= needs else "poor"
+
+
+_RATING_COLOURS = {"good": GOOD, "needs-improvement": NEEDS, "poor": POOR}
+
+
+def _size(v) -> str:
+    if v is None:
+        return ""
+    v = float(v)
+    for unit in ("B", "kB", "MB"):
+        if v < 1024 or unit == "MB":
+            return f"{v:.0f} {unit}" if unit == "B" else f"{v:.1f} {unit}"
+        v /= 1024
+    return ""
+
+
+def _dur(v) -> str:
+    return "" if v is None else (f"{v:.0f} ms" if v < 1000 else f"{v / 1000:.2f} s")
+
+
+def _status_colour(row: dict) -> QColor | None:
+    s = row.get("status")
+    if not s:
+        return POOR if s == 0 else None
+    return POOR if int(s) >= 400 else None
+
+
+class WaterfallDelegate(QStyledItemDelegate):
+    """Paints each request as a bar from its start to its end, on the span of all requests."""
+
+    def __init__(self, model: TimedRowsModel, parent=None):
+        super().__init__(parent)
+        self.model = model
+
+    def span(self) -> tuple[float, float]:
+        rows = self.model.rows
+        if not rows:
+            return 0.0, 1.0
+        lo = min(r["t"] for r in rows)
+        hi = max(r["t"] + (r.get("duration") or 0) for r in rows)
+        return float(lo), float(max(hi, lo + 1))
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+        super().paint(painter, option, index)
+        row = index.data(ROW_ROLE)
+        if not row:
+            return
+        lo, hi = self.span()
+        r = option.rect.adjusted(4, 5, -4, -5)
+        x0 = r.left() + (row["t"] - lo) / (hi - lo) * r.width()
+        w = max(2.0, (row.get("duration") or 0) / (hi - lo) * r.width())
+        colour = QColor(RESOURCE_COLOURS.get(row.get("type", ""), QColor(150, 150, 160)))
+        if index.row() >= self.model.played:
+            colour.setAlpha(90)
+        if (row.get("status") or 200) >= 400 or row.get("status") == 0:
+            colour = QColor(POOR)
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(colour)
+        painter.drawRoundedRect(QRectF(x0, r.top(), w, r.height()), 2, 2)
+        # the playhead
+        if lo <= self.model.now <= hi:
+            xp = r.left() + (self.model.now - lo) / (hi - lo) * r.width()
+            painter.setPen(QColor(255, 255, 255, 120))
+            painter.drawLine(int(xp), option.rect.top(), int(xp), option.rect.bottom())
+        painter.restore()
+
+
+class RowsTab(QWidget):
+    """A searchable, time-following table with an optional details box under it."""
+
+    seekRequested = Signal(int)
+
+    def __init__(self, columns: list[Column], rows: list[dict], *,
+                 details: Callable[[dict], str] | None = None, timed: bool = True,
+                 placeholder: str = "Filter", parent=None):
+        super().__init__(parent)
+        self.model = TimedRowsModel(columns, rows, self, timed=timed)
+        self.proxy = RowsFilter(self)
+        self.proxy.setSourceModel(self.model)
+        self.details_fn = details
+        self.filters: dict[str, QComboBox] = {}
+        self.follow = True
+
+        self.search = QLineEdit(self)
+        self.search.setPlaceholderText(placeholder)
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(self.proxy.set_text)
+        self.bar = QHBoxLayout()
+        self.bar.setContentsMargins(6, 6, 6, 4)
+        self.bar.addWidget(self.search, 1)
+        self.count = QLabel(self)
+        self.count.setObjectName("rowCount")
+        self.bar.addWidget(self.count)
+
+        self.table = QTableView(self)
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(False)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(24)
+        self.table.setShowGrid(False)
+        self.table.setWordWrap(False)
+        self.table.setAlternatingRowColors(True)
+        hh = self.table.horizontalHeader()
+        hh.setHighlightSections(False)
+        hh.setStretchLastSection(True)
+        for i, c in enumerate(columns):
+            if c.width:
+                self.table.setColumnWidth(i, c.width)
+        self.table.clicked.connect(self._clicked)
+
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(0)
+        lay.addLayout(self.bar)
+        if details is not None:
+            self.detail = QPlainTextEdit(self)
+            self.detail.setReadOnly(True)
+            self.detail.setObjectName("details")
+            self.detail.setPlaceholderText("Select a row to see its details")
+            split = QSplitter(Qt.Orientation.Vertical, self)
+            split.addWidget(self.table)
+            split.addWidget(self.detail)
+            split.setStretchFactor(0, 4)
+            split.setStretchFactor(1, 1)
+            self.detail.hide()
+            lay.addWidget(split, 1)
+        else:
+            self.detail = None
+            lay.addWidget(self.table, 1)
+        self.proxy.rowsInserted.connect(self._update_count)
+        self.proxy.rowsRemoved.connect(self._update_count)
+        self.proxy.modelReset.connect(self._update_count)
+        self.proxy.layoutChanged.connect(self._update_count)
+        self._update_count()
+
+    def add_filter(self, name: str, choices: list[tuple[str, Callable[[dict], bool] | None]]) -> QComboBox:
+        """A combo box of (label, predicate) narrowing the rows (e.g. level, type, status)."""
+        box = QComboBox(self)
+        box.setObjectName(f"filter-{name}")
+        for label, _ in choices:
+            box.addItem(label)
+        self.filters[name] = box
+        preds: dict[str, list] = getattr(self, "_preds", {})
+        self._preds = preds
+        preds[name] = [p for _, p in choices]
+        box.currentIndexChanged.connect(self._apply_filters)
+        self.bar.insertWidget(self.bar.count() - 1, box)
+        return box
+
+    def _apply_filters(self) -> None:
+        active = [self._preds[n][b.currentIndex()] for n, b in self.filters.items()
+                  if self._preds[n][b.currentIndex()] is not None]
+        self.proxy.set_predicate((lambda row: all(p(row) for p in active)) if active else None)
+        self._update_count()
+
+    def _update_count(self, *args) -> None:
+        n, total = self.proxy.rowCount(), self.model.rowCount()
+        self.count.setText(f"{n}" if n == total else f"{n} of {total}")
+
+    def _clicked(self, index: QModelIndex) -> None:
+        row = index.data(ROW_ROLE)
+        if self.detail is not None and row is not None:
+            self.detail.setPlainText(self.details_fn(row))
+            self.detail.show()
+        if self.model.timed:
+            self.seekRequested.emit(int(index.data(TIME_ROLE)))
+
+    def set_time(self, t: int) -> None:
+        self.model.set_time(t)
+        cur = self.model.current_row()
+        if self.follow and cur >= 0 and self.isVisible():
+            pidx = self.proxy.mapFromSource(self.model.index(cur, 0))
+            if pidx.isValid():
+                self.table.scrollTo(pidx, QAbstractItemView.ScrollHint.EnsureVisible)
+        self.table.viewport().update()
+
+
+def _console_details(row: dict) -> str:
+    stack = "\n".join("    at " + s for s in row.get("stack") or [])
+    return f"[{row['level']}] {fmt_ms(row['t'], True)}\n{row['message']}\n" + (stack or "    (no stack recorded)")
+
+
+def _error_details(row: dict) -> str:
+    return (f"{row['type']}: {row['message']}\nsource: {row.get('source') or '—'} · "
+            f"seen {row['count']}× · first at {fmt_ms(row['t'], True)}\n\n{row.get('stack') or '(no stack recorded)'}")
+
+
+def _network_details(row: dict) -> str:
+    return (f"{row['method']} {row['url']}\nstatus: {row.get('status')}\ntype: {row.get('type')}\n"
+            f"size: {_size(row.get('size')) or '—'}\nduration: {_dur(row.get('duration')) or '—'}\n"
+            f"started: {fmt_ms(row['t'], True)}")
+
+
+def _level_colour(row: dict) -> QColor | None:
+    return LEVEL_COLOURS.get(row.get("level", ""))
+
+
+def _vital(metric: str, fmt: Callable) -> Column:
+    return Column(metric.upper(), metric, lambda v: "—" if v is None else fmt(v), 90,
+                  colour=lambda r, m=metric: _RATING_COLOURS.get(rating(m, r.get(m))),
+                  tooltip=lambda r, m=metric: f"{m.upper()}: {rating(m, r.get(m)) or 'not measured'}")
+
+
+class DevToolsPane(QTabWidget):
+    seekRequested = Signal(int)
+
+    def __init__(self, sv: SessionView, parent=None):
+        super().__init__(parent)
+        self.setDocumentMode(True)
+        self.sv = sv
+        t = time_column
+        self.console = RowsTab([t(), Column("Level", "level", None, 60, colour=_level_colour),
+                                Column("Message", "message", colour=_level_colour)],
+                               sv.console, details=_console_details, placeholder="Filter messages")
+        levels = sorted({r["level"] for r in sv.console})
+        self.console.add_filter("level", [("All levels", None)] + [
+            (lv, (lambda r, lv=lv: r["level"] == lv)) for lv in levels])
+
+        self.errors = RowsTab([t(), Column("Type", "type", None, 120, colour=lambda r: POOR),
+                               Column("Message", "message"),
+                               Column("Count", "count", None, 56,
+                                      Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)],
+                              sv.errors, details=_error_details, placeholder="Filter errors")
+
+        self.network = RowsTab([t(), Column("Method", "method", None, 64),
+                                Column("URL", "url", None, 300),
+                                Column("Status", "status", lambda v: "failed" if v == 0 else ("" if v is None else str(v)), 56,
+                                       colour=_status_colour),
+                                Column("Type", "type", None, 70),
+                                Column("Size", "size", _size, 70, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
+                                Column("Duration", "duration", _dur, 76, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
+                                Column("Waterfall", lambda r: None, lambda v: "")],
+                               sv.network, details=_network_details, placeholder="Filter URLs")
+        self.network.table.setItemDelegateForColumn(7, WaterfallDelegate(self.network.model, self.network.table))
+        types = sorted({r["type"] for r in sv.network})
+        self.network.add_filter("type", [("All types", None)] + [
+            (ty, (lambda r, ty=ty: r["type"] == ty)) for ty in types])
+        self.network.add_filter("status", [
+            ("Any status", None),
+            ("2xx/3xx", lambda r: bool(r.get("status")) and int(r["status"]) < 400),
+            ("4xx", lambda r: bool(r.get("status")) and 400 <= int(r["status"]) < 500),
+            ("5xx", lambda r: bool(r.get("status")) and int(r["status"]) >= 500),
+            ("Failed", lambda r: r.get("status") == 0 or (bool(r.get("status")) and int(r["status"]) >= 400))])
+
+        badge = {"rage_click": "RAGE", "dead_click": "DEAD", "error_click": "ERROR"}
+        self.actions = RowsTab([t(), Column("Action", "type", None, 70),
+                                Column("Target", lambda r: r["name"] or r.get("selector") or "", None, 260),
+                                Column("Frustration", "frustration",
+                                       lambda v: "  ".join(badge.get(x, x) for x in v or []), 150,
+                                       colour=lambda r: POOR if r.get("frustration") else None),
+                                Column("Selector", "selector")],
+                               sv.actions or [{"t": c[0], "type": c[3], "name": "", "frustration": [],
+                                               "selector": f"at {c[1]:.0f}, {c[2]:.0f}"} for c in sv.clicks],
+                               placeholder="Filter actions")
+        self.actions.add_filter("frustration", [("All actions", None),
+                                                ("Frustrated", lambda r: bool(r.get("frustration")))])
+
+        self.performance = RowsTab([t(), Column("View", "url", None, 300),
+                                    Column("Loading", "loading_time", lambda v: _dur(v) or "—", 80),
+                                    _vital("lcp", lambda v: f"{v / 1000:.2f} s"),
+                                    _vital("cls", lambda v: f"{v:.3f}"),
+                                    _vital("inp", lambda v: f"{v:.0f} ms")],
+                                   sv.views, placeholder="Filter views")
+        self.session = RowsTab([Column("", "k", None, 160), Column("", "v")],
+                               [{"k": k, "v": v} for k, v in sv.facts], timed=False,
+                               placeholder="Filter facts")
+        self.session.table.horizontalHeader().hide()
+
+        self.tabs = {}
+        for name, tab, count in (("Console", self.console, len(sv.console)),
+                                 ("Errors", self.errors, sum(e["count"] for e in sv.errors)),
+                                 ("Network", self.network, len(sv.network)),
+                                 ("Actions", self.actions, self.actions.model.rowCount()),
+                                 ("Performance", self.performance, len(sv.views)),
+                                 ("Session", self.session, None)):
+            self.addTab(tab, f"{name}  {count}" if count else name)
+            self.tabs[name.lower()] = tab
+            tab.seekRequested.connect(self.seekRequested)
+        self.currentChanged.connect(lambda _i: self.set_time(self._now))
+        self._now = 0
+
+    def set_time(self, t: int) -> None:
+        self._now = t
+        for tab in self.tabs.values():
+            tab.set_time(t)

@@ -1,0 +1,195 @@
+"""The playback clock: owns the current time and keeps the view in step with it.
+
+Playing, a ~60 fps QTimer advances the clock by speed × elapsed wall time and sends the
+Replayer's operations since the last tick to the runtime (holding back while the runtime
+is still busy, so batches merge instead of piling up). A seek loads the frame at the new
+time — or, for a short jump forward, just applies the operations in between when that is
+cheaper. Inside an inactive stretch with skipping on, the clock speeds up so the whole
+stretch passes in about SKIP_MS.
+"""
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from .overlay import RIPPLE_MS, CursorOverlay
+from .runtime_bridge import RuntimeBridge
+from .session_view import SessionView
+from .stage import ReplayStage
+from .timeline_widget import SPEEDS
+
+TICK_MS = 16
+SKIP_MS = 1500             # an inactive stretch is crossed in about this long
+SHORT_JUMP_MS = 15_000     # forward seeks up to this long may replay ops instead of reloading
+MAX_JUMP_OPS = 400         # ... if they are fewer than this many
+_VIEW_KINDS = frozenset({"mouse", "click", "viewport", "meta"})
+
+
+class PlaybackController(QObject):
+    timeChanged = Signal(int)
+    playingChanged = Signal(bool)
+    speedChanged = Signal(float)
+
+    def __init__(self, replayer: Any, sv: SessionView, stage: ReplayStage,
+                 bridge: RuntimeBridge, parent: QObject | None = None):
+        super().__init__(parent)
+        self.r = replayer
+        self.sv = sv
+        self.stage = stage
+        self.overlay: CursorOverlay = stage.overlay
+        self.bridge = bridge
+        self.duration = int(getattr(replayer, "duration_ms", sv.duration_ms) or sv.duration_ms)
+        self.time = 0
+        self.sent = -1            # the view shows the recording as of this time (-1: nothing)
+        self.playing = False
+        self.speed = 1.0
+        self.skip_inactive = True
+        self.frames_loaded = 0
+        self.batches_sent = 0
+        self._wanted_seek: int | None = None
+        self._last_tick = 0.0
+        self._timer = QTimer(self)
+        self._timer.setInterval(TICK_MS)
+        self._timer.timeout.connect(self._tick)
+        bridge.applied.connect(self._on_applied)
+        if bridge.is_ready:
+            QTimer.singleShot(0, lambda: self.seek(0))
+        else:
+            bridge.ready.connect(lambda: self.seek(self.time, force_frame=True))
+
+    # --- transport ---------------------------------------------------------------------------
+    def play(self) -> None:
+        if self.playing:
+            return
+        if self.time >= self.duration:
+            self.seek(0)
+        self.playing = True
+        self._last_tick = time.monotonic()
+        self._timer.start()
+        self.playingChanged.emit(True)
+
+    def pause(self) -> None:
+        if not self.playing:
+            return
+        self.playing = False
+        self._timer.stop()
+        self.playingChanged.emit(False)
+
+    def toggle(self) -> None:
+        self.pause() if self.playing else self.play()
+
+    def set_speed(self, speed: float) -> None:
+        self.speed = float(speed)
+        self.speedChanged.emit(self.speed)
+
+    def faster(self) -> None:
+        i = SPEEDS.index(self.speed) if self.speed in SPEEDS else 1
+        self.set_speed(SPEEDS[min(len(SPEEDS) - 1, i + 1)])
+
+    def slower(self) -> None:
+        i = SPEEDS.index(self.speed) if self.speed in SPEEDS else 1
+        self.set_speed(SPEEDS[max(0, i - 1)])
+
+    def set_skip_inactive(self, on: bool) -> None:
+        self.skip_inactive = bool(on)
+
+    def step(self, delta_ms: int) -> None:
+        self.seek(self.time + delta_ms)
+
+    def next_event(self) -> None:
+        t = self.sv.next_event(self.time)
+        if t is not None:
+            self.seek(t)
+
+    def previous_event(self) -> None:
+        t = self.sv.previous_event(self.time)
+        if t is not None:
+            self.seek(t)
+
+    def next_error(self) -> None:
+        t = self.sv.next_error(self.time)
+        if t is not None:
+            self.seek(t)
+
+    # --- clock ---------------------------------------------------------------------------------
+    def rate_at(self, t: int) -> float:
+        """Recorded ms per wall ms at `t` (the speed, or faster inside an inactive stretch)."""
+        if self.skip_inactive:
+            span = self.sv.inactive_at(t)
+            if span is not None:
+                return max(self.speed, (span[1] - span[0]) / SKIP_MS)
+        return self.speed
+
+    def _tick(self) -> None:
+        now = time.monotonic()
+        elapsed = (now - self._last_tick) * 1000.0
+        self._last_tick = now
+        t = min(self.duration, int(self.time + elapsed * self.rate_at(self.time)))
+        self._advance(t)
+        if t >= self.duration:
+            self.pause()
+
+    def _advance(self, t: int) -> None:
+        """Move the clock forward to t, sending the view what changed (unless it is busy)."""
+        self.time = t
+        if self.bridge.pending <= 1 and self.sent >= 0 and t > self.sent:
+            self._send_ops(self.r.ops_between(self.sent, t))
+            self.sent = t
+        self.overlay.set_time(t)
+        self.timeChanged.emit(t)
+
+    def _send_ops(self, ops: list[dict]) -> None:
+        if not ops:
+            return
+        page_ops = []
+        for op in ops:
+            k = op.get("k")
+            if k == "viewport":
+                self.stage.set_viewport(op.get("w"), op.get("h"))
+            elif k == "full":
+                f = op.get("frame") or {}
+                self.stage.set_viewport(f.get("width"), f.get("height"))
+            if k not in _VIEW_KINDS:
+                page_ops.append(op)
+        self.overlay.feed(ops)
+        if page_ops:
+            self.bridge.apply_ops(page_ops)
+            self.batches_sent += 1
+
+    # --- seeking ---------------------------------------------------------------------------
+    def seek(self, t: int, force_frame: bool = False) -> None:
+        t = int(min(max(0, t), self.duration))
+        if not self.bridge.is_ready:
+            self.time = t
+            return
+        if self.bridge.pending > 0 and not force_frame:
+            # the view is still busy with the last seek (dragging): remember only the latest
+            self._wanted_seek = t
+            self.time = t
+            self.timeChanged.emit(t)
+            return
+        self._wanted_seek = None
+        ops = None
+        if not force_frame and self.sent >= 0 and self.sent < t <= self.sent + SHORT_JUMP_MS:
+            ops = self.r.ops_between(self.sent, t)
+            if len(ops) > MAX_JUMP_OPS or any(op.get("k") == "full" for op in ops):
+                ops = None
+        if ops is not None:
+            self._send_ops(ops)
+        elif force_frame or t != self.sent:
+            frame = self.r.frame_at(t)
+            self.stage.set_viewport(frame.get("width"), frame.get("height"))
+            self.bridge.load_frame(frame)
+            self.frames_loaded += 1
+        self.sent = t
+        self.time = t
+        self.overlay.reset(t, self.sv.mouse_at(t), self.sv.clicks_between(t - RIPPLE_MS, t))
+        if self._last_tick:
+            self._last_tick = time.monotonic()
+        self.timeChanged.emit(t)
+
+    def _on_applied(self, _seq: int) -> None:
+        if self._wanted_seek is not None and self.bridge.pending == 0:
+            self.seek(self._wanted_seek)

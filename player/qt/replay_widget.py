@@ -1,0 +1,108 @@
+"""ReplayWidget: the replay view, the timeline and the dev-tools pane, wired to one clock.
+
+Embed it in the desktop app, or open it standalone (`replay play`, `replay demo`). It takes
+a RecordingSource (a stored session or a file opened without importing) or a list of raw
+rrweb events.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
+
+from .devtools.pane import DevToolsPane
+from .playback import PlaybackController
+from .runtime_bridge import RuntimeBridge
+from .session_view import build_session_view
+from .stage import ReplayStage
+from .style import STYLESHEET
+from .timeline_widget import TimelineWidget
+
+
+def _events_of(source: Any) -> list[dict]:
+    if isinstance(source, list):
+        return source
+    return list(source.events())
+
+
+class ReplayWidget(QWidget):
+    def __init__(self, source: Any, parent: QWidget | None = None, *, replayer: Any = None,
+                 title: str | None = None):
+        super().__init__(parent)
+        from player.replayer import Replayer  # the rebuild (no Qt) — imported lazily
+
+        self.setObjectName("replayWidget")
+        self.setStyleSheet(STYLESHEET)
+        events = _events_of(source)
+        if not events:
+            raise ValueError("the recording holds no events")
+        self.replayer = replayer if replayer is not None else Replayer(
+            source if not isinstance(source, list) else events)
+        self.session = build_session_view(events, getattr(source, "info", None))
+        self.title = title or (self.session.facts and next(
+            (v for k, v in self.session.facts if k == "URL"), None)) or "Session replay"
+
+        self.stage = ReplayStage(self)
+        self.bridge = RuntimeBridge(self.stage.page, self)
+        self.timeline = TimelineWidget(self.session, self)
+        self.devtools = DevToolsPane(self.session, self)
+        self.controller = PlaybackController(self.replayer, self.session, self.stage,
+                                             self.bridge, self)
+
+        left = QWidget(self)
+        lv = QVBoxLayout(left)
+        lv.setContentsMargins(0, 0, 0, 0)
+        lv.setSpacing(0)
+        lv.addWidget(self.stage, 1)
+        lv.addWidget(self.timeline)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(self.devtools)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setHandleWidth(1)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.splitter)
+
+        c = self.controller
+        self.timeline.playToggled.connect(c.toggle)
+        self.timeline.seekRequested.connect(c.seek)
+        self.timeline.speedChosen.connect(c.set_speed)
+        self.timeline.skipToggled.connect(c.set_skip_inactive)
+        self.devtools.seekRequested.connect(c.seek)
+        c.timeChanged.connect(self.timeline.set_time)
+        c.timeChanged.connect(self.devtools.set_time)
+        c.playingChanged.connect(self.timeline.set_playing)
+        c.speedChanged.connect(self.timeline.set_speed)
+        self._shortcuts()
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+
+    def _shortcuts(self) -> None:
+        c = self.controller
+        keys = {
+            "Space": c.toggle, "Left": lambda: c.step(-5000), "Right": lambda: c.step(5000),
+            "Shift+Left": c.previous_event, "Shift+Right": c.next_event,
+            "Up": c.faster, "Down": c.slower, "E": c.next_error,
+            "Home": lambda: c.seek(0), "End": lambda: c.seek(c.duration),
+        }
+        self._keys = []
+        for seq, fn in keys.items():
+            sc = QShortcut(QKeySequence(seq), self)
+            sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            sc.activated.connect(fn)
+            self._keys.append(sc)
+
+    # conveniences for the CLI, tests and benchmarks
+    def wait_ready(self, timeout_s: float = 30.0) -> None:
+        self.bridge.wait_ready(timeout_s)
+        self.bridge.wait_idle(timeout_s)
+
+    def seek_and_wait(self, t: int, timeout_s: float = 30.0) -> None:
+        self.controller.seek(t)
+        self.bridge.wait_idle(timeout_s)
+        if self.controller._wanted_seek is not None:
+            self.controller.seek(self.controller._wanted_seek)
+        self.bridge.wait_painted(timeout_s)

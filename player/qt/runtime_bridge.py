@@ -1,0 +1,129 @@
+"""Talks to the replay runtime (assets/runtime/replay-runtime.js) in the page's isolated world.
+
+Frames and op batches travel as JSON inside `runJavaScript` calls, which Qt runs in order;
+the bridge counts the calls still in flight so playback can hold back instead of piling up
+work, and offers blocking helpers (`call_sync`, `wait_idle`, `wait_painted`) for the CLI
+screenshot, tests and benchmarks.
+"""
+from __future__ import annotations
+
+import json
+import time
+from typing import Any, Callable
+
+from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, QTimer, Signal
+
+from .webview import ReplayPage
+
+
+def _js_value(obj: Any) -> str:
+    # JSON is a JS expression; separators keep big frames compact. U+2028/9 are valid JS now.
+    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
+
+
+class RuntimeBridge(QObject):
+    applied = Signal(int)       # sequence number of a frame/batch the runtime finished applying
+    ready = Signal()
+
+    def __init__(self, page: ReplayPage, parent: QObject | None = None):
+        super().__init__(parent)
+        self.page = page
+        self.pending = 0
+        self.seq = 0            # batches/frames sent
+        self.done = 0           # batches/frames the runtime confirmed
+        self.errors: list[str] = []
+        page.runtimeReady.connect(self.ready)
+
+    @property
+    def is_ready(self) -> bool:
+        return self.page.ready
+
+    # --- sending -------------------------------------------------------------------------
+    def _send(self, code: str, callback: Callable[[Any], None] | None = None) -> int:
+        self.seq += 1
+        seq = self.seq
+        self.pending += 1
+
+        def done(result: Any) -> None:
+            self.pending -= 1
+            self.done = max(self.done, seq)
+            if result is None:
+                self.errors.append(f"runtime call {seq} returned nothing (script error?)")
+            if callback is not None:
+                callback(result)
+            self.applied.emit(seq)
+
+        self.page.run_isolated(code, done)
+        return seq
+
+    def load_frame(self, frame: dict, callback: Callable[[Any], None] | None = None) -> int:
+        return self._send(f"window.__replay.loadFrame({_js_value(frame)})", callback)
+
+    def apply_ops(self, ops: list[dict], callback: Callable[[Any], None] | None = None) -> int:
+        return self._send(f"window.__replay.apply({_js_value(ops)})", callback)
+
+    def query(self, expr: str, callback: Callable[[Any], None]) -> None:
+        """Evaluate an expression in the runtime's world (not counted as a batch); the result
+        travels as JSON (Qt's conversion of nested JS objects is lossy)."""
+        self.page.run_isolated(_as_json(expr), lambda r: callback(_from_json(r)))
+
+    # --- waiting (CLI, tests, benchmarks) ------------------------------------------------------
+    def call_sync(self, expr: str, timeout_s: float = 10.0) -> Any:
+        box: list[Any] = []
+        loop = QEventLoop()
+
+        def got(result: Any) -> None:
+            box.append(result)
+            loop.quit()
+
+        self.page.run_isolated(_as_json(expr), lambda r: got(_from_json(r)))
+        QTimer.singleShot(int(timeout_s * 1000), loop.quit)
+        if not box:
+            loop.exec()
+        if not box:
+            raise TimeoutError(f"the replay runtime did not answer within {timeout_s:g} s")
+        return box[0]
+
+    def wait_ready(self, timeout_s: float = 20.0) -> None:
+        _wait_until(lambda: self.page.ready, timeout_s, "the replay view to load")
+
+    def wait_idle(self, timeout_s: float = 20.0) -> None:
+        _wait_until(lambda: self.pending == 0, timeout_s, "the replay runtime to apply its work")
+
+    def wait_painted(self, timeout_s: float = 10.0, poll_ms: int = 4) -> None:
+        """Wait until the last applied batch went through an animation frame of the page
+        (the runtime's requestAnimationFrame loop marks it), i.e. it was painted."""
+        self.wait_idle(timeout_s)
+        deadline = time.monotonic() + timeout_s
+        while True:
+            st = self.call_sync("(function(s){return [s.applied, s.painted]})(window.__replay.state())",
+                                timeout_s)
+            if st and st[1] >= st[0]:
+                return
+            if time.monotonic() > deadline:
+                raise TimeoutError("the replay view did not paint within %g s" % timeout_s)
+            _spin(poll_ms)
+
+
+def _as_json(expr: str) -> str:
+    return f"(function(){{var v=({expr});return JSON.stringify(v===undefined?null:v);}})()"
+
+
+def _from_json(result: Any) -> Any:
+    return json.loads(result) if isinstance(result, str) else None
+
+
+def _spin(ms: int) -> None:
+    loop = QEventLoop()
+    QTimer.singleShot(ms, loop.quit)
+    loop.exec()
+
+
+def _wait_until(cond: Callable[[], bool], timeout_s: float, what: str) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not cond():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"timed out after {timeout_s:g} s waiting for {what}")
+        QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 5)
+        if not cond():
+            _spin(2)

@@ -1,0 +1,239 @@
+"""The timeline: a custom-painted scrub bar with markers, shaded inactive stretches and an
+activity density strip, plus the transport controls around it (play/pause, time, speed,
+skip inactivity).
+
+The bar only emits what the person asked for (`seekRequested`); the playback controller owns
+time and calls `set_time` back.
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPen, QPolygonF
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QToolButton,
+                               QToolTip, QWidget)
+
+from .session_view import Marker, SessionView, fmt_ms
+
+SPEEDS = [0.5, 1.0, 2.0, 4.0, 8.0, 16.0]
+
+# kind -> (colour, shape)
+MARKER_STYLE = {
+    "click": (QColor(92, 160, 255), "tick"),
+    "dblclick": (QColor(150, 120, 255), "tick"),
+    "contextmenu": (QColor(150, 120, 255), "tick"),
+    "touch": (QColor(92, 160, 255), "tick"),
+    "rage_click": (QColor(255, 72, 72), "triangle"),
+    "dead_click": (QColor(170, 174, 186), "diamond"),
+    "error_click": (QColor(255, 150, 50), "triangle"),
+    "error": (QColor(255, 85, 85), "dot"),
+    "navigation": (QColor(190, 120, 255), "flag"),
+}
+ACCENT = QColor(88, 166, 255)
+TRACK = QColor(60, 64, 74)
+INACTIVE = QColor(255, 255, 255, 28)
+DENSITY = QColor(88, 166, 255, 110)
+
+
+class TimelineBar(QWidget):
+    seekRequested = Signal(int)
+
+    PAD = 8
+
+    def __init__(self, sv: SessionView, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.sv = sv
+        self.t = 0
+        self.hover_x: float | None = None
+        self.setMouseTracking(True)
+        self.setMinimumHeight(54)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self._dragging = False
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        return QSize(600, 54)
+
+    # --- geometry ----------------------------------------------------------------------------
+    def _span(self) -> tuple[float, float]:
+        return float(self.PAD), float(max(self.PAD + 1, self.width() - self.PAD))
+
+    def x_of(self, t: float) -> float:
+        x0, x1 = self._span()
+        d = max(1, self.sv.duration_ms)
+        return x0 + (x1 - x0) * min(max(t, 0), d) / d
+
+    def t_of(self, x: float) -> int:
+        x0, x1 = self._span()
+        f = min(max((x - x0) / (x1 - x0), 0.0), 1.0)
+        return int(round(f * self.sv.duration_ms))
+
+    def track_rect(self) -> QRectF:
+        x0, x1 = self._span()
+        return QRectF(x0, 30, x1 - x0, 8)
+
+    def marker_at(self, x: float, tolerance: float = 4) -> Marker | None:
+        best = None
+        for m in self.sv.markers:
+            dx = abs(self.x_of(m.t) - x)
+            if dx <= tolerance and (best is None or dx < abs(self.x_of(best.t) - x)):
+                best = m
+        return best
+
+    def set_time(self, t: int) -> None:
+        if t != self.t:
+            self.t = t
+            self.update()
+
+    # --- input ----------------------------------------------------------------------------------
+    def mousePressEvent(self, ev) -> None:  # noqa: N802
+        if ev.button() == Qt.MouseButton.LeftButton:
+            self._dragging = True
+            self.seekRequested.emit(self.t_of(ev.position().x()))
+
+    def mouseMoveEvent(self, ev) -> None:  # noqa: N802
+        x = ev.position().x()
+        self.hover_x = x
+        if self._dragging:
+            self.seekRequested.emit(self.t_of(x))
+        m = self.marker_at(x)
+        tip = fmt_ms(self.t_of(x), precise=True)
+        if m is not None:
+            tip += f" — {m.kind.replace('_', ' ')}: {m.label}"
+        QToolTip.showText(ev.globalPosition().toPoint(), tip, self)
+        self.update()
+
+    def mouseReleaseEvent(self, ev) -> None:  # noqa: N802
+        self._dragging = False
+
+    def leaveEvent(self, ev) -> None:  # noqa: N802
+        self.hover_x = None
+        self.update()
+
+    # --- painting -------------------------------------------------------------------------------
+    def paintEvent(self, _ev) -> None:  # noqa: N802
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        sv = self.sv
+        track = self.track_rect()
+        # activity density strip (top)
+        if sv.density:
+            peak = max(sv.density) or 1
+            n = len(sv.density)
+            w = track.width() / n
+            p.setPen(Qt.PenStyle.NoPen)
+            p.setBrush(DENSITY)
+            for i, c in enumerate(sv.density):
+                if c:
+                    h = 3 + 9 * (c / peak) ** 0.5
+                    p.drawRect(QRectF(track.left() + i * w, 14 - h, max(1.0, w - 0.5), h))
+        # inactive stretches
+        for a, b in sv.inactive:
+            r = QRectF(self.x_of(a), 16, max(1.0, self.x_of(b) - self.x_of(a)), self.height() - 20)
+            p.fillRect(r, INACTIVE)
+            p.setPen(QPen(QColor(255, 255, 255, 40), 1, Qt.PenStyle.DashLine))
+            p.drawLine(QPointF(r.left(), r.top()), QPointF(r.left(), r.bottom()))
+            p.drawLine(QPointF(r.right(), r.top()), QPointF(r.right(), r.bottom()))
+        # track: unplayed then played
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(TRACK)
+        p.drawRoundedRect(track, 4, 4)
+        played = QRectF(track.left(), track.top(), self.x_of(self.t) - track.left(), track.height())
+        p.setBrush(ACCENT)
+        p.drawRoundedRect(played, 4, 4)
+        # markers (below the track so they stay readable over the played bar)
+        for m in sv.markers:
+            self._marker(p, m, self.x_of(m.t), track.bottom() + 8)
+        # hover line
+        if self.hover_x is not None:
+            p.setPen(QPen(QColor(255, 255, 255, 90), 1))
+            p.drawLine(QPointF(self.hover_x, 16), QPointF(self.hover_x, self.height() - 2))
+        # playhead
+        x = self.x_of(self.t)
+        p.setPen(QPen(QColor(20, 22, 26), 2))
+        p.setBrush(QColor(255, 255, 255))
+        p.drawEllipse(QPointF(x, track.center().y()), 7, 7)
+        p.end()
+
+    @staticmethod
+    def _marker(p: QPainter, m: Marker, x: float, y: float) -> None:
+        colour, shape = MARKER_STYLE.get(m.kind, (QColor(200, 200, 200), "tick"))
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(colour)
+        if shape == "tick":
+            p.drawRoundedRect(QRectF(x - 1, y - 4, 2.5, 8), 1, 1)
+        elif shape == "dot":
+            p.drawEllipse(QPointF(x, y), 4, 4)
+        elif shape == "triangle":
+            p.drawPolygon(QPolygonF([QPointF(x, y - 5), QPointF(x + 5, y + 4), QPointF(x - 5, y + 4)]))
+        elif shape == "diamond":
+            p.drawPolygon(QPolygonF([QPointF(x, y - 5), QPointF(x + 4, y), QPointF(x, y + 5), QPointF(x - 4, y)]))
+        elif shape == "flag":
+            p.setPen(QPen(colour, 1.5))
+            p.drawLine(QPointF(x, y - 26), QPointF(x, y + 4))
+            path = QPainterPath(QPointF(x, y - 26))
+            path.lineTo(x + 8, y - 23)
+            path.lineTo(x, y - 20)
+            path.closeSubpath()
+            p.setPen(Qt.PenStyle.NoPen)
+            p.drawPath(path)
+
+
+class TimelineWidget(QWidget):
+    """Transport row: play/pause, elapsed/total, the bar, speed, skip-inactivity toggle."""
+
+    playToggled = Signal()
+    speedChosen = Signal(float)
+    skipToggled = Signal(bool)
+
+    def __init__(self, sv: SessionView, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("timeline")
+        self.sv = sv
+        self.play_button = QToolButton(self)
+        self.play_button.setObjectName("play")
+        self.play_button.setText("▶")
+        self.play_button.setToolTip("Play / pause (Space)")
+        self.play_button.setFixedSize(34, 34)
+        self.play_button.clicked.connect(self.playToggled)
+        self.time_label = QLabel(self)
+        self.time_label.setObjectName("timeLabel")
+        mono = QFont("DejaVu Sans Mono")
+        mono.setStyleHint(QFont.StyleHint.Monospace)
+        self.time_label.setFont(mono)
+        self.bar = TimelineBar(sv, self)
+        self.seekRequested = self.bar.seekRequested
+        self.speed_box = QComboBox(self)
+        self.speed_box.setObjectName("speed")
+        self.speed_box.setToolTip("Playback speed (↑/↓)")
+        for s in SPEEDS:
+            self.speed_box.addItem(f"{s:g}×", s)
+        self.speed_box.setCurrentIndex(SPEEDS.index(1.0))
+        self.speed_box.currentIndexChanged.connect(lambda i: self.speedChosen.emit(SPEEDS[i]))
+        self.skip_box = QCheckBox("Skip inactivity", self)
+        self.skip_box.setChecked(True)
+        self.skip_box.toggled.connect(self.skipToggled)
+        for w in (self.play_button, self.speed_box, self.skip_box):
+            w.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(10, 4, 10, 6)
+        lay.setSpacing(10)
+        lay.addWidget(self.play_button)
+        lay.addWidget(self.time_label)
+        lay.addWidget(self.bar, 1)
+        lay.addWidget(self.speed_box)
+        lay.addWidget(self.skip_box)
+        self.set_time(0)
+
+    def set_time(self, t: int) -> None:
+        self.bar.set_time(t)
+        self.time_label.setText(f"{fmt_ms(t)} / {fmt_ms(self.sv.duration_ms)}")
+
+    def set_playing(self, playing: bool) -> None:
+        self.play_button.setText("❚❚" if playing else "▶")
+
+    def set_speed(self, speed: float) -> None:
+        i = SPEEDS.index(speed) if speed in SPEEDS else 1
+        if self.speed_box.currentIndex() != i:
+            self.speed_box.blockSignals(True)
+            self.speed_box.setCurrentIndex(i)
+            self.speed_box.blockSignals(False)
