@@ -1,0 +1,108 @@
+"""`replay import FILE...` - store rrweb recordings (any shape rrweb_io reads) and
+`.replay` bundles; prints the id of every session stored."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Callable
+
+from recorder.bundle import BadBundle, is_bundle, open_bundle
+from recorder.format import InvalidEvent
+from recorder.limits import LimitError
+from recorder.rrweb_io import UnreadableRecording, read_recordings
+from recorder.store import Store
+
+from ..cli import UserError
+from ._progress import progress_bar
+
+NAME = "import"
+
+
+def register(subparsers, common) -> None:
+    p = subparsers.add_parser(
+        NAME, parents=[common], help="import rrweb JSON recordings or .replay bundles",
+        description="Import recordings into the data folder: rrweb JSON (an array of events,"
+                    " PostHog/Sentry exports, rrweb packer strings, NDJSON; gzip/zstd ok) or"
+                    " .replay bundles. Prints the id of each session stored.")
+    p.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    p.add_argument("--rules", type=Path, metavar="FILE",
+                   help="privacy rules (TOML) to apply before anything is stored"
+                        " (default: the data folder's active rules)")
+    p.add_argument("--app", dest="application", metavar="APP_ID",
+                   help="file the sessions under this application")
+    p.add_argument("--json", action="store_true",
+                   help='print {"file": ..., "sessions": [ids]} per file as JSON')
+    p.set_defaults(func=run)
+
+
+def _masker_for(args: argparse.Namespace) -> Callable | None:
+    """The masker factory import applies (None: store as recorded). The privacy helper
+    wires this to `recorder.privacy`: `--rules FILE`, else the data folder's active
+    rules, else the built-in default."""
+    return None
+
+
+def run(args: argparse.Namespace) -> int:
+    for f in args.files:
+        if not f.is_file():
+            raise UserError(f"{f}: no such file - check the path")
+    masker_factory = _masker_for(args)
+    store = Store.open(args.data)
+    results: list[dict] = []
+    failures: list[str] = []
+    try:
+        with progress_bar() as bar:
+            for f in args.files:
+                try:
+                    ids = _import_one(store, f, args, masker_factory, bar)
+                except LimitError as exc:
+                    failures.append(f"{f}: rejected, nothing stored from it - {exc}")
+                    continue
+                except (UnreadableRecording, BadBundle, InvalidEvent) as exc:
+                    failures.append(f"{f}: not imported - {exc}")
+                    continue
+                results.append({"file": str(f), "sessions": ids})
+                if not args.json:
+                    for sid in ids:
+                        print(sid, flush=True)
+    finally:
+        store.close()
+    if args.json:
+        print(json.dumps(results, indent=1))
+    if failures:
+        for msg in failures[:-1]:
+            print(f"replay: error: {msg}", file=sys.stderr)
+        raise UserError(failures[-1] + (" (fix the file or the limits, then import it again)"
+                                        if len(args.files) == 1 else ""))
+    return 0
+
+
+def _import_one(store: Store, f: Path, args, masker_factory, bar) -> list[str]:
+    task = bar.add_task(f"reading {f.name}", total=None)
+    ids: list[str] = []
+    try:
+        if is_bundle(f):
+            src = open_bundle(f)
+            try:
+                events = list(src.events())
+                user = {"id": src.info.user_id, "name": src.info.user_name,
+                        "email": src.info.user_email}
+                recs = [(events, src.id, {k: v for k, v in user.items() if v} or None,
+                         args.application or src.info.application, src.info.context)]
+            finally:
+                src.close()
+        else:
+            recs = [(r.events, r.session_hint, r.user, args.application, None)
+                    for r in read_recordings(f)]
+        bar.update(task, description=f"importing {f.name}")
+        for events, hint, user, app, ctx in recs:
+            def progress(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+            ids += [i for i in store.ingest(events, application=app, user=user, context=ctx,
+                                            session_id=hint, masker_factory=masker_factory,
+                                            progress=progress) if i not in ids]
+    finally:
+        bar.remove_task(task)
+    return ids

@@ -1,0 +1,177 @@
+"""`.replay` bundles: one session in one portable file.
+
+A bundle is a zip archive (readable with any zip tool, self-describing):
+
+    mimetype              "application/vnd.session-replay+zip" (first entry, uncompressed)
+    manifest.json         {"format": "session-replay-bundle", "version": 1, "session": {...},
+                           "segments": [{index, start_ms, ..., "file": "segments/000000.seg"}],
+                           "dictionaries": [ids], "created_ms": ...}
+    segments/NNNNNN.seg   the segment files exactly as the store keeps them (checksummed)
+    dicts/<id>.zdict      compression dictionaries the segments need, if any
+
+Entries are stored, not deflated: segments are zstd already. `replay import X.replay`
+stores it again (same session id); `open_recording` reads it in place.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+import zipfile
+from pathlib import Path
+
+import msgspec
+import zstandard
+
+from .index import SessionInfo
+from .segments import COMPACT_CODEC, SegmentDamaged, SegmentMeta, decode_segment, \
+    encode_segment, read_header
+from .source import RecordingSource
+
+log = logging.getLogger(__name__)
+
+FORMAT = "session-replay-bundle"
+VERSION = 1
+MIMETYPE = "application/vnd.session-replay+zip"
+SUFFIX = ".replay"
+
+
+class BadBundle(ValueError):
+    """A .replay file that cannot be read (not a bundle, newer version, broken manifest)."""
+
+
+def write_bundle(path: Path | str, source: RecordingSource) -> int:
+    """Write `source` (a stored session or any RecordingSource) as a bundle, atomically.
+    Damaged segments are left out (with a warning). Returns the number of segments."""
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    metas: list[dict] = []
+    dict_ids: set[int] = set()
+    try:
+        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED) as z:
+            z.writestr("mimetype", MIMETYPE)
+            for i, meta in enumerate(source.segments):
+                blob = _segment_blob(source, i, meta)
+                if blob is None:
+                    continue
+                header = read_header(blob)
+                did = (header.get("codec") or {}).get("dict_id") or 0
+                if did:
+                    dict_ids.add(did)
+                name = f"segments/{meta.index:06d}.seg"
+                z.writestr(name, blob)
+                m = msgspec.to_builtins(meta)
+                m.update(file=name, bytes=len(blob))
+                metas.append(m)
+            for did in sorted(dict_ids):
+                d = source.store.load_dictionary(did)  # type: ignore[attr-defined]
+                z.writestr(f"dicts/{did}.zdict", d.as_bytes())
+            info = msgspec.to_builtins(source.info)
+            info["bytes"] = sum(m["bytes"] for m in metas)
+            info["segment_count"] = len(metas)
+            manifest = {"format": FORMAT, "version": VERSION, "session": info,
+                        "segments": metas, "dictionaries": sorted(dict_ids),
+                        "created_ms": int(time.time() * 1000)}
+            z.writestr("manifest.json", json.dumps(manifest, indent=1))
+        with open(tmp, "rb") as f:
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return len(metas)
+
+
+def _segment_blob(source: RecordingSource, i: int, meta: SegmentMeta) -> bytes | None:
+    raw = getattr(source, "raw_segment", None)
+    if raw is not None:
+        try:
+            blob = raw(i)
+            decode_segment(blob, getattr(getattr(source, "store", None), "load_dictionary", None))
+            return blob
+        except (OSError, SegmentDamaged) as exc:
+            log.warning("session %s: segment %d left out of the bundle: %s", source.id,
+                        meta.index, exc)
+            return None
+    events = source.read_segment(i)
+    if not events and i in source.damaged:
+        return None
+    m = msgspec.structs.replace(meta)
+    return encode_segment(source.id, m, events, COMPACT_CODEC)
+
+
+def is_bundle(path: Path | str) -> bool:
+    try:
+        with open(path, "rb") as f:
+            if f.read(4) != b"PK\x03\x04":
+                return False
+        with zipfile.ZipFile(path) as z:
+            return "manifest.json" in z.namelist()
+    except (OSError, zipfile.BadZipFile):
+        return False
+
+
+class BundleSource(RecordingSource):
+    """A bundle read in place (no import)."""
+
+    def __init__(self, path: Path | str):
+        super().__init__()
+        self.path = Path(path)
+        try:
+            self._zip = zipfile.ZipFile(self.path)
+            manifest = json.loads(self._zip.read("manifest.json"))
+        except (OSError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+            raise BadBundle(f"{self.path} is not a readable .replay bundle: {exc}") from None
+        if manifest.get("format") != FORMAT:
+            raise BadBundle(f"{self.path} is not a session-replay bundle")
+        if manifest.get("version", 0) > VERSION:
+            raise BadBundle(f"{self.path} is a version {manifest.get('version')} bundle; this"
+                            f" program reads up to version {VERSION} - update it")
+        self.manifest = manifest
+        try:
+            self.info = msgspec.convert(manifest["session"], SessionInfo)
+            self.segments = [msgspec.convert(m, SegmentMeta) for m in manifest["segments"]]
+        except (KeyError, msgspec.ValidationError) as exc:
+            raise BadBundle(f"{self.path}: broken manifest ({exc})") from None
+        self.id = self.info.id
+        self._dicts: dict[int, zstandard.ZstdCompressionDict] = {}
+        self.damage_reasons: dict[int, str] = {}
+
+    def load_dictionary(self, dict_id: int):
+        if dict_id not in self._dicts:
+            try:
+                self._dicts[dict_id] = zstandard.ZstdCompressionDict(
+                    self._zip.read(f"dicts/{dict_id}.zdict"))
+            except KeyError:
+                return None
+        return self._dicts[dict_id]
+
+    def _load(self, i: int) -> list[dict]:
+        meta = self.segments[i]
+        try:
+            blob = self._zip.read(meta.file)
+            header, events = decode_segment(blob, self.load_dictionary)
+            if header.get("index") != meta.index:
+                raise SegmentDamaged("file belongs to another segment")
+            return events
+        except (KeyError, OSError, zipfile.BadZipFile, SegmentDamaged) as exc:
+            if i not in self.damaged:
+                self.damaged.append(i)
+                self.damage_reasons[i] = str(exc)
+            log.warning("%s: segment %d skipped: %s", self.path, meta.index, exc)
+            return []
+
+    def raw_segment(self, i: int) -> bytes:
+        return self._zip.read(self.segments[i].file)
+
+    @property
+    def store(self):  # lets write_bundle copy dictionaries from a bundle too
+        return self
+
+    def close(self) -> None:
+        self._zip.close()
+
+
+def open_bundle(path: Path | str) -> BundleSource:
+    return BundleSource(path)

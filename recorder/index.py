@@ -1,0 +1,324 @@
+"""The session index: SQLite in WAL mode, beside the segment files.
+
+Tables: sessions (one row per session, the facts the session browser filters on),
+segments (where each segment file is and what it covers), views, errors, users, and
+`pending` - the write-ahead intent that makes crash cleanup safe: a writer records the
+files it is about to create before creating them, and the same transaction that adds the
+index rows deletes its intent. A crash in between leaves an intent whose process is gone;
+the next open deletes those files (see LocalStore._recover).
+"""
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+import time
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+import msgspec
+
+from .facts import SessionFacts
+from .segments import SegmentMeta
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS sessions (
+    id TEXT PRIMARY KEY,
+    application TEXT,
+    user_id TEXT, user_name TEXT, user_email TEXT,
+    start_ms REAL NOT NULL, end_ms REAL NOT NULL, duration_ms REAL NOT NULL,
+    first_url TEXT,
+    view_count INTEGER NOT NULL, error_count INTEGER NOT NULL,
+    frustration_count INTEGER NOT NULL, record_count INTEGER NOT NULL,
+    bytes INTEGER NOT NULL, segment_count INTEGER NOT NULL,
+    digest TEXT, context TEXT, live INTEGER NOT NULL DEFAULT 0,
+    created_ms INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sessions_start ON sessions(start_ms);
+CREATE INDEX IF NOT EXISTS sessions_user ON sessions(user_id);
+CREATE TABLE IF NOT EXISTS segments (
+    session_id TEXT NOT NULL, idx INTEGER NOT NULL, file TEXT NOT NULL,
+    start_ms REAL NOT NULL, end_ms REAL NOT NULL, record_count INTEGER NOT NULL,
+    has_full_snapshot INTEGER NOT NULL, creation_reason TEXT NOT NULL, view_id TEXT,
+    bytes INTEGER NOT NULL, raw_bytes INTEGER NOT NULL,
+    PRIMARY KEY (session_id, idx)
+);
+CREATE TABLE IF NOT EXISTS views (
+    session_id TEXT NOT NULL, view_id TEXT NOT NULL, start_ms REAL NOT NULL, url TEXT,
+    PRIMARY KEY (session_id, view_id)
+);
+CREATE INDEX IF NOT EXISTS views_url ON views(url);
+CREATE TABLE IF NOT EXISTS errors (
+    session_id TEXT NOT NULL, ts REAL NOT NULL, kind TEXT NOT NULL, message TEXT
+);
+CREATE INDEX IF NOT EXISTS errors_session ON errors(session_id);
+CREATE TABLE IF NOT EXISTS users (
+    id TEXT PRIMARY KEY, name TEXT, email TEXT,
+    first_seen_ms REAL, last_seen_ms REAL
+);
+CREATE TABLE IF NOT EXISTS pending (
+    token TEXT PRIMARY KEY, pid INTEGER NOT NULL, created_ms INTEGER NOT NULL,
+    files TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS dictionaries (
+    id INTEGER PRIMARY KEY, file TEXT NOT NULL, created_ms INTEGER NOT NULL
+);
+"""
+
+
+class SessionInfo(msgspec.Struct, kw_only=True):
+    id: str
+    application: str | None
+    user_id: str | None
+    user_name: str | None
+    user_email: str | None
+    start_ms: float
+    end_ms: float
+    duration_ms: float
+    first_url: str | None
+    view_count: int
+    error_count: int
+    frustration_count: int
+    record_count: int
+    bytes: int
+    segment_count: int
+    context: dict[str, Any] | None = None
+
+
+class SessionRow(msgspec.Struct, kw_only=True):
+    """Everything written for one session in one transaction."""
+
+    info: SessionInfo
+    digest: str | None
+    live: bool
+    segments: list[SegmentMeta]
+    facts: SessionFacts | None = None   # views/errors/users rows; None keeps existing ones
+    append: bool = False                # segments/views/errors add to the existing ones
+
+
+_INFO_COLS = ("id, application, user_id, user_name, user_email, start_ms, end_ms, duration_ms,"
+              " first_url, view_count, error_count, frustration_count, record_count, bytes,"
+              " segment_count, context")
+
+
+def _info(row: Sequence) -> SessionInfo:
+    (sid, app, uid, uname, uemail, start, end, dur, url, views, errors, frus, recs, nbytes,
+     nseg, ctx) = row
+    return SessionInfo(id=sid, application=app, user_id=uid, user_name=uname, user_email=uemail,
+                       start_ms=start, end_ms=end, duration_ms=dur, first_url=url,
+                       view_count=views, error_count=errors, frustration_count=frus,
+                       record_count=recs, bytes=nbytes, segment_count=nseg,
+                       context=json.loads(ctx) if ctx else None)
+
+
+def _seg(row: Sequence) -> SegmentMeta:
+    idx, file, start, end, recs, full, reason, view, nbytes, raw = row
+    return SegmentMeta(index=idx, start_ms=start, end_ms=end, record_count=recs,
+                       has_full_snapshot=bool(full), creation_reason=reason, view_id=view,
+                       bytes=nbytes, raw_bytes=raw, file=file)
+
+
+class Index:
+    def __init__(self, path: Path):
+        self.path = path
+        self._lock = threading.RLock()
+        self.db = sqlite3.connect(str(path), timeout=30, check_same_thread=False,
+                                  isolation_level=None)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=FULL")
+        self.db.execute("PRAGMA busy_timeout=30000")
+        with self._lock:
+            self.db.executescript(_SCHEMA)
+            self.db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+
+    def close(self) -> None:
+        self.db.close()
+
+    # --- transactions ---------------------------------------------------------------
+    def _tx(self):
+        return _Tx(self)
+
+    # --- writes ----------------------------------------------------------------------
+    def add_pending(self, token: str, files: Iterable[str]) -> None:
+        with self._tx() as db:
+            db.execute("INSERT INTO pending VALUES (?, ?, ?, ?)",
+                       (token, os.getpid(), int(time.time() * 1000), json.dumps(list(files))))
+
+    def drop_pending(self, token: str) -> None:
+        with self._tx() as db:
+            db.execute("DELETE FROM pending WHERE token=?", (token,))
+
+    def pending(self) -> list[tuple[str, int, int, list[str]]]:
+        with self._lock:
+            rows = self.db.execute("SELECT token, pid, created_ms, files FROM pending").fetchall()
+        return [(t, p, c, json.loads(f)) for t, p, c, f in rows]
+
+    def commit(self, token: str | None, rows: Sequence[SessionRow], *,
+               replace: Iterable[str] = ()) -> list[str]:
+        """Write session rows (and drop the writer's intent) in one transaction. Sessions in
+        `replace` lose their old segment rows first; an `append` row adds segments to its
+        existing session. Returns the files no longer referenced (to delete afterwards)."""
+        stale: list[str] = []
+        now = int(time.time() * 1000)
+        with self._tx() as db:
+            for sid in replace:
+                stale += [f for (f,) in db.execute(
+                    "SELECT file FROM segments WHERE session_id=?", (sid,))]
+                db.execute("DELETE FROM segments WHERE session_id=?", (sid,))
+            for r in rows:
+                i = r.info
+                ctx = json.dumps(i.context) if i.context else None
+                db.execute(
+                    f"INSERT OR REPLACE INTO sessions ({_INFO_COLS}, digest, live, created_ms)"
+                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (i.id, i.application, i.user_id, i.user_name, i.user_email, i.start_ms,
+                     i.end_ms, i.duration_ms, i.first_url, i.view_count, i.error_count,
+                     i.frustration_count, i.record_count, i.bytes, i.segment_count, ctx,
+                     r.digest, int(r.live), now))
+                db.executemany(
+                    "INSERT INTO segments VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                    [(i.id, s.index, s.file, s.start_ms, s.end_ms, s.record_count,
+                      int(s.has_full_snapshot), s.creation_reason, s.view_id, s.bytes,
+                      s.raw_bytes) for s in r.segments])
+                if r.facts is not None:
+                    f = r.facts
+                    if not r.append:
+                        db.execute("DELETE FROM views WHERE session_id=?", (i.id,))
+                        db.execute("DELETE FROM errors WHERE session_id=?", (i.id,))
+                    db.executemany("INSERT OR IGNORE INTO views VALUES (?,?,?,?)",
+                                   [(i.id, v.view_id, v.start_ms, v.url) for v in f.views])
+                    db.executemany("INSERT INTO errors VALUES (?,?,?,?)",
+                                   [(i.id, e.ts, e.kind, e.message) for e in f.errors])
+                    # counted from the rows, so appends (repeated RUM views) stay exact
+                    db.execute("UPDATE sessions SET view_count=(SELECT count(*) FROM views"
+                               " WHERE session_id=?1), error_count=(SELECT count(*) FROM errors"
+                               " WHERE session_id=?1) WHERE id=?1", (i.id,))
+                if i.user_id:
+                    db.execute(
+                        "INSERT INTO users VALUES (?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET"
+                        " name=coalesce(excluded.name, name), email=coalesce(excluded.email, email),"
+                        " first_seen_ms=min(first_seen_ms, excluded.first_seen_ms),"
+                        " last_seen_ms=max(last_seen_ms, excluded.last_seen_ms)",
+                        (i.user_id, i.user_name, i.user_email, i.start_ms, i.end_ms))
+            if token is not None:
+                db.execute("DELETE FROM pending WHERE token=?", (token,))
+        return stale
+
+    def delete_session(self, sid: str) -> list[str]:
+        with self._tx() as db:
+            files = [f for (f,) in db.execute("SELECT file FROM segments WHERE session_id=?", (sid,))]
+            for table in ("segments", "views", "errors"):
+                db.execute(f"DELETE FROM {table} WHERE session_id=?", (sid,))
+            db.execute("DELETE FROM sessions WHERE id=?", (sid,))
+        return files
+
+    def add_dictionary(self, dict_id: int, file: str) -> None:
+        with self._tx() as db:
+            db.execute("INSERT OR REPLACE INTO dictionaries VALUES (?,?,?)",
+                       (dict_id, file, int(time.time() * 1000)))
+
+    # --- reads -----------------------------------------------------------------------
+    def _all(self, sql: str, args: Sequence = ()) -> list:
+        with self._lock:
+            return self.db.execute(sql, args).fetchall()
+
+    def session(self, sid: str) -> SessionInfo | None:
+        rows = self._all(f"SELECT {_INFO_COLS} FROM sessions WHERE id=?", (sid,))
+        return _info(rows[0]) if rows else None
+
+    def digest(self, sid: str) -> str | None:
+        rows = self._all("SELECT digest FROM sessions WHERE id=?", (sid,))
+        return rows[0][0] if rows else None
+
+    def resolve(self, prefix: str) -> list[str]:
+        """Ids equal to `prefix`, else ids starting with it."""
+        if self._all("SELECT 1 FROM sessions WHERE id=?", (prefix,)):
+            return [prefix]
+        esc = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        return [r[0] for r in self._all(
+            "SELECT id FROM sessions WHERE id LIKE ? ESCAPE '\\' ORDER BY id LIMIT 10",
+            (esc + "%",))]
+
+    def sessions_for_client(self, client_id: str) -> list[SessionInfo]:
+        """Sessions begun under a client's session id: `<id>` and its continuations
+        `<id>.<timestamp>` (newest first)."""
+        esc = client_id.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        return [_info(r) for r in self._all(
+            f"SELECT {_INFO_COLS} FROM sessions WHERE id=? OR id LIKE ? ESCAPE '\\'"
+            " ORDER BY start_ms DESC", (client_id, esc + ".%"))]
+
+    def segments(self, sid: str) -> list[SegmentMeta]:
+        return [_seg(r) for r in self._all(
+            "SELECT idx, file, start_ms, end_ms, record_count, has_full_snapshot,"
+            " creation_reason, view_id, bytes, raw_bytes FROM segments WHERE session_id=?"
+            " ORDER BY idx", (sid,))]
+
+    def files(self) -> set[str]:
+        return {r[0] for r in self._all("SELECT file FROM segments")} | \
+            {r[0] for r in self._all("SELECT file FROM dictionaries")}
+
+    def dictionaries(self) -> dict[int, str]:
+        return dict(self._all("SELECT id, file FROM dictionaries"))
+
+    def sessions(self, *, user: str | None = None, url: str | None = None,
+                 has_errors: bool | None = None, since_ms: float | None = None,
+                 application: str | None = None, limit: int | None = None) -> list[SessionInfo]:
+        where, args = [], []
+        if user:
+            like = f"%{user.lower()}%"
+            where.append("(lower(user_id) LIKE ? OR lower(user_name) LIKE ?"
+                         " OR lower(user_email) LIKE ?)")
+            args += [like, like, like]
+        if url:
+            like = f"%{url.lower()}%"
+            where.append("(lower(first_url) LIKE ? OR id IN"
+                         " (SELECT session_id FROM views WHERE lower(url) LIKE ?))")
+            args += [like, like]
+        if has_errors is not None:
+            where.append("error_count > 0" if has_errors else "error_count = 0")
+        if since_ms is not None:
+            where.append("end_ms >= ?")
+            args.append(since_ms)
+        if application:
+            where.append("application = ?")
+            args.append(application)
+        sql = f"SELECT {_INFO_COLS} FROM sessions"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY start_ms DESC, id"
+        if limit:
+            sql += f" LIMIT {int(limit)}"
+        return [_info(r) for r in self._all(sql, args)]
+
+    def views(self, sid: str) -> list[tuple[str, float, str]]:
+        return self._all("SELECT view_id, start_ms, url FROM views WHERE session_id=?"
+                         " ORDER BY start_ms", (sid,))
+
+    def errors(self, sid: str) -> list[tuple[float, str, str]]:
+        return self._all("SELECT ts, kind, message FROM errors WHERE session_id=? ORDER BY ts",
+                         (sid,))
+
+    def users(self) -> list[tuple]:
+        return self._all("SELECT id, name, email, first_seen_ms, last_seen_ms FROM users"
+                         " ORDER BY last_seen_ms DESC")
+
+
+class _Tx:
+    """BEGIN IMMEDIATE ... COMMIT (ROLLBACK on error), serialised within the process."""
+
+    def __init__(self, index: Index):
+        self.index = index
+
+    def __enter__(self) -> sqlite3.Connection:
+        self.index._lock.acquire()
+        self.index.db.execute("BEGIN IMMEDIATE")
+        return self.index.db
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        try:
+            self.index.db.execute("ROLLBACK" if exc_type else "COMMIT")
+        finally:
+            self.index._lock.release()

@@ -1,0 +1,158 @@
+"""From a batch of raw events to sessions ready to store - the pure part of ingest.
+
+validate -> limits -> split into sessions -> mask -> derive the index facts.
+
+Nothing here touches the disk, so a payload rejected at any step (a `LimitError`, an
+`InvalidEvent`) leaves the store exactly as it was. `LocalStore.ingest` writes what this
+returns.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any, Callable, Protocol, Sequence
+
+from .facts import SessionFacts, derive_facts
+from .format import InvalidEvent, encode_json, validate_event
+from .limits import DEFAULT_LIMITS, Limits, check_event, check_late, check_payload, \
+    check_session_size
+from .sessions import INACTIVITY_MS, MAX_SESSION_MS, content_digest, derive_session_id, \
+    split_sessions
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int, int], None]   # (done, total) in work units
+
+
+class Masker(Protocol):
+    """Stateful per session (it follows the DOM): the privacy helper's SessionMasker."""
+
+    def mask(self, events: list[dict]) -> list[dict]: ...
+
+
+class OpenSession(Protocol):
+    """What ingest needs to know about a session already in the store (live appends)."""
+
+    id: str
+    start_ms: float
+    end_ms: float
+    record_count: int
+    view_count: int
+
+
+class PreparedSession:
+    __slots__ = ("id", "events", "sizes", "digest", "facts", "append_to")
+
+    def __init__(self, id: str, events: list[dict], sizes: list[int] | None, digest: str,
+                 facts: SessionFacts, append_to: OpenSession | None):
+        self.id = id
+        self.events = events
+        self.sizes = sizes
+        self.digest = digest
+        self.facts = facts
+        self.append_to = append_to
+
+
+def validate(events: Sequence[Any], *, strict: bool) -> list[dict]:
+    """Keep well-formed events. Strict (live intake): the first bad one rejects the
+    payload. Otherwise (imports) a bad event is skipped with a warning naming it."""
+    out: list[dict] = []
+    skipped = 0
+    for i, e in enumerate(events):
+        try:
+            validate_event(e, i)
+        except InvalidEvent as exc:
+            if strict:
+                raise
+            skipped += 1
+            if skipped <= 5:
+                log.warning("skipping invalid event: %s", exc)
+            continue
+        out.append(e)
+    if skipped > 5:
+        log.warning("skipped %d invalid events in all", skipped)
+    return out
+
+
+def prepare(events: Sequence[Any], *, application: str | None = None,
+            user: dict | None = None, live: bool = False, now_ms: float | None = None,
+            masker_factory: Callable[[], Masker] | None = None,
+            limits: Limits = DEFAULT_LIMITS, session_id: str | None = None,
+            open_session: Callable[[str], OpenSession | None] = lambda sid: None,
+            strict: bool | None = None, progress: Progress | None = None,
+            progress_total: int | None = None,
+            max_session_ms: int = MAX_SESSION_MS,
+            inactivity_ms: int = INACTIVITY_MS) -> list[PreparedSession]:
+    """Check and cut `events` into sessions. Raises LimitError / InvalidEvent before
+    anything is decided; the caller writes the result.
+
+    `session_id`: live - the client's session id (appended to while it is open; events
+    after a limit start `<id>.<first timestamp>`); import - the id to give the first
+    session (a `.replay` bundle keeps its id)."""
+    n_in = len(events)
+    total = progress_total or n_in
+    strict = live if strict is None else strict
+    good = validate(events, strict=strict)
+    if progress:
+        progress(n_in // 4, total)
+
+    sizes: list[int] = []
+    payload = 1 + max(len(good) - 1, 0)      # brackets and commas of the JSON array
+    for i, e in enumerate(good):
+        enc = encode_json(e)
+        check_event(e, enc, i, limits)
+        sizes.append(len(enc))
+        payload += len(enc)
+        if live:
+            check_late(e, i, now_ms if now_ms is not None else _now_ms(), limits)
+    if live:
+        check_payload(payload, limits)
+    if progress:
+        progress(n_in // 2, total)
+
+    existing = open_session(session_id) if (live and session_id) else None
+    cont = (existing.start_ms, existing.end_ms) if existing else None
+    ranges = split_sessions(good, max_session_ms=max_session_ms, inactivity_ms=inactivity_ms,
+                            continue_from=cont)
+
+    out: list[PreparedSession] = []
+    used: set[str] = set()
+    for k, (a, b) in enumerate(ranges):
+        evs = good[a:b]
+        if not evs:
+            continue
+        append_to = existing if (existing is not None and k == 0) else None
+        if append_to is not None:
+            sid = append_to.id
+        elif session_id:
+            sid = derive_session_id(evs, hint=session_id if k == 0
+                                    else f"{session_id}.{int(evs[0]['timestamp'])}")
+        else:
+            sid = derive_session_id(evs, application=application)
+        base, n = sid, 2
+        while sid in used:                       # one recording id over several sessions
+            sid, n = f"{base}-{n}", n + 1
+        used.add(sid)
+        before = append_to.record_count if append_to else 0
+        check_session_size(before + len(evs), limits, sid)
+        out.append(PreparedSession(sid, evs, sizes[a:b], content_digest(evs), None, append_to))  # type: ignore[arg-type]
+
+    # Masking runs after every check, on sessions that will be written; the digest above
+    # is of the input, so re-importing the same file is recognised whatever the rules.
+    done = n_in // 2
+    for p in out:
+        if masker_factory is not None:
+            masked = masker_factory().mask(p.events)
+            if len(masked) != len(p.events):
+                p.sizes = None
+            p.events = masked
+        first_view = (p.append_to.view_count + 1) if p.append_to else 1
+        p.facts = derive_facts(p.events, user, first_view=first_view)
+        done += len(p.events) // 4
+        if progress:
+            progress(done, total)
+    return out
+
+
+def _now_ms() -> float:
+    import time
+    return time.time() * 1000

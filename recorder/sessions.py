@@ -1,0 +1,86 @@
+"""Cutting a stream of events into sessions, and naming them.
+
+A session lasts at most 4 hours and ends after 15 minutes without activity; an event
+after either limit starts a new session. Every event counts as activity here: what we
+cut is a recording, and a recording that keeps producing events (a live table ticking
+while the user reads) is still the same visit until the 4 h cap.
+
+Event order is never changed. rrweb's own player sorts by timestamp on load, and
+recorders emit (nearly) sorted streams, so keeping the original order keeps import ->
+export exact while playing identically. Small backwards steps in time (a mouse-move batch
+stamped with its first position) stay in the current session.
+"""
+from __future__ import annotations
+
+import hashlib
+from typing import Sequence
+
+from .format import encode_msgpack
+
+MAX_SESSION_MS = 4 * 3600 * 1000
+INACTIVITY_MS = 15 * 60 * 1000
+
+
+def split_sessions(events: Sequence[dict], *, max_session_ms: int = MAX_SESSION_MS,
+                   inactivity_ms: int = INACTIVITY_MS,
+                   continue_from: tuple[float, float] | None = None) -> list[tuple[int, int]]:
+    """[start, stop) index ranges of the sessions in `events`. With `continue_from` =
+    (start_ms, last_ms) of an open session (live intake), the first range is the part that
+    continues that session, and may be empty."""
+    ranges: list[tuple[int, int]] = []
+    if not events:
+        return ranges
+    if continue_from is not None:
+        start_ms, last_ms = continue_from
+    else:
+        start_ms = last_ms = events[0]["timestamp"]
+    begin = 0
+    for i, e in enumerate(events):
+        ts = e["timestamp"]
+        if ts - last_ms > inactivity_ms or ts - start_ms > max_session_ms:
+            if i > begin or continue_from is not None:
+                ranges.append((begin, i))
+            begin, start_ms, last_ms = i, ts, ts
+            continue_from = None
+        elif ts > last_ms:
+            last_ms = ts
+    ranges.append((begin, len(events)))
+    return ranges
+
+
+def content_digest(events: Sequence[dict]) -> str:
+    """A digest of a session's full content (detects re-import of the same recording)."""
+    h = hashlib.blake2b(digest_size=16)
+    for i in range(0, len(events), 4096):
+        h.update(encode_msgpack(events[i: i + 4096]))
+    return h.hexdigest()
+
+
+def derive_session_id(events: Sequence[dict], *, application: str | None = None,
+                      hint: str | None = None) -> str:
+    """A session's id, derived deterministically so importing the same file twice finds
+    the same session instead of duplicating it.
+
+    Choice: the recording's own id when it carries one consistently (rrweb's legacy
+    `sessionId` key on every event, PostHog's/Sentry's ids passed as `hint`), else a hash
+    of the application and the session's first events (its first 64 events and its first
+    timestamp identify a recording; hashing everything would make a longer copy of the
+    same recording a different session)."""
+    if hint:
+        return clean_id(hint)
+    own = {e.get("sessionId") for e in events[:1000]}
+    if len(own) == 1:
+        (sid,) = own
+        if isinstance(sid, str) and sid and all(e.get("sessionId") == sid for e in events):
+            return clean_id(sid)
+    h = hashlib.blake2b(digest_size=16)
+    h.update((application or "").encode())
+    h.update(encode_msgpack(list(events[:64])))
+    d = h.hexdigest()
+    return f"{d[:8]}-{d[8:12]}-{d[12:16]}-{d[16:20]}-{d[20:32]}"
+
+
+def clean_id(sid: str) -> str:
+    """Session ids become file names: keep them to a safe alphabet."""
+    out = "".join(c if c.isalnum() or c in "-_." else "_" for c in sid.strip())[:128]
+    return out.lstrip(".") or "session"

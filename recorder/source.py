@@ -1,0 +1,177 @@
+"""Recording sources: one interface over a stored session, a `.replay` bundle and an rrweb
+JSON file read without importing it. The player reads only this interface.
+
+    src = open_recording("3f2a", data_dir)          # a stored session (id or unique prefix)
+    src = open_recording("bug.replay", data_dir)    # a bundle
+    src = open_recording("events.json", data_dir, session=1)   # 2nd session in the file
+    src.segments, src.read_segment(i), src.events(), src.segment_at(t_ms)
+"""
+from __future__ import annotations
+
+import bisect
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterator
+
+from .index import SessionInfo
+from .segments import SegmentMeta
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .facts import SessionFacts
+
+log = logging.getLogger(__name__)
+
+
+class RecordingSource:
+    """A session's events, segment by segment. Subclasses set `id`, `info`, `segments` and
+    implement `_load(i)`; a segment that cannot be trusted is skipped with a warning,
+    returns [] and is listed in `damaged` (its index)."""
+
+    id: str
+    info: SessionInfo
+    segments: list[SegmentMeta]
+
+    def __init__(self) -> None:
+        self.damaged: list[int] = []
+        self._starts: list[float] | None = None
+
+    def _load(self, i: int) -> list[dict]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def read_segment(self, i: int) -> list[dict]:
+        if not 0 <= i < len(self.segments):
+            raise IndexError(f"segment {i} out of range (0..{len(self.segments) - 1})")
+        return self._load(i)
+
+    def events(self) -> Iterator[dict]:
+        for i in range(len(self.segments)):
+            yield from self.read_segment(i)
+
+    def segment_at(self, t_ms: float) -> int:
+        """The segment holding (epoch) time `t_ms`: the last one starting at or before it
+        (the first one for earlier times; the last one for later times)."""
+        if not self.segments:
+            raise LookupError("recording has no segments")
+        if self._starts is None:
+            # starts are ascending for any session we write; keep it robust anyway
+            best, out = float("-inf"), []
+            for s in self.segments:
+                best = max(best, s.start_ms)
+                out.append(best)
+            self._starts = out
+        return max(bisect.bisect_right(self._starts, t_ms) - 1, 0)
+
+    @property
+    def start_ms(self) -> float:
+        return self.info.start_ms
+
+    @property
+    def end_ms(self) -> float:
+        return self.info.end_ms
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __repr__(self) -> str:  # pragma: no cover - debugging aid
+        return f"<{type(self).__name__} {self.id} {len(self.segments)} segments>"
+
+
+class MemorySource(RecordingSource):
+    """Events held in memory (a file read without importing), cut into segments the way
+    the store would cut them, so a player sees the same shape either way."""
+
+    def __init__(self, session_id: str, events: list[dict], *, application: str | None = None,
+                 user: dict | None = None, context: dict | None = None,
+                 facts: "SessionFacts | None" = None, sessions_in_file: int = 1,
+                 session_number: int = 0, origin: str | None = None):
+        super().__init__()
+        from .facts import derive_facts, view_at
+        from .segments import describe, plan_segments
+
+        self.id = session_id
+        self._events = events
+        self.sessions_in_file = sessions_in_file
+        self.session_number = session_number
+        self.origin = origin
+        facts = facts or derive_facts(events, user)
+        self.facts = facts
+        self._cuts = plan_segments(events)
+        self.segments = [describe(events[a:b], k, reason, view_at(facts, a))
+                         for k, (a, b, reason) in enumerate(self._cuts)]
+        self.info = info_from(session_id, facts, application=application, user=facts.user,
+                              context=context, nbytes=0, segment_count=len(self.segments))
+
+    def _load(self, i: int) -> list[dict]:
+        a, b, _ = self._cuts[i]
+        return self._events[a:b]
+
+    def events(self) -> Iterator[dict]:
+        return iter(self._events)
+
+
+def info_from(sid: str, facts: "SessionFacts", *, application: str | None, user: dict | None,
+              context: dict | None, nbytes: int, segment_count: int) -> SessionInfo:
+    user = user or {}
+    return SessionInfo(
+        id=sid, application=application,
+        user_id=_str(user.get("id")), user_name=_str(user.get("name")),
+        user_email=_str(user.get("email")),
+        start_ms=facts.start_ms, end_ms=facts.end_ms,
+        duration_ms=facts.end_ms - facts.start_ms, first_url=facts.first_url,
+        view_count=facts.view_count, error_count=facts.error_count,
+        frustration_count=facts.frustration_count, record_count=facts.record_count,
+        bytes=nbytes, segment_count=segment_count, context=context or None)
+
+
+def _str(v) -> str | None:
+    return None if v is None else str(v)
+
+
+def open_recording(spec: str | Path, data_dir: Path, *, session: int = 0,
+                   store=None) -> RecordingSource:
+    """A stored session id (or unique prefix), or a path to a `.replay` bundle or an rrweb
+    JSON file (read, not imported). A file holding several sessions opens its `session`-th
+    (0-based); the source's `sessions_in_file` says how many there are."""
+    path = Path(spec)
+    if path.is_file():
+        from .bundle import is_bundle, open_bundle
+        if is_bundle(path):
+            return open_bundle(path)
+        return open_file(path, session=session)
+    from .store import Store
+    st = store or Store.open(Path(data_dir))
+    try:
+        return st.session(str(spec))
+    except KeyError:
+        if any(ch in str(spec) for ch in "/\\") or str(spec).endswith((".json", ".replay")):
+            raise FileNotFoundError(f"no such file: {spec}") from None
+        raise
+
+
+def open_file(path: Path, *, session: int = 0) -> MemorySource:
+    """An rrweb JSON file (any shape rrweb_io reads) as a source, without importing it."""
+    from .ingest import prepare
+    from .limits import UNLIMITED
+    from .rrweb_io import read_recordings
+
+    sessions: list[tuple] = []
+    for rec in read_recordings(path):
+        for p in prepare(rec.events, application=None, user=rec.user,
+                         session_id=rec.session_hint, live=False, limits=UNLIMITED):
+            sessions.append((p, rec))
+    if not sessions:
+        raise ValueError(f"{path}: no events")
+    if not 0 <= session < len(sessions):
+        raise IndexError(f"{path} holds {len(sessions)} session(s); session {session} does"
+                         " not exist")
+    p, rec = sessions[session]
+    return MemorySource(p.id, p.events, user=rec.user, facts=p.facts,
+                        sessions_in_file=len(sessions), session_number=session,
+                        origin=str(path))
+
