@@ -29,6 +29,21 @@
   }
 
   var options = __REPLAY_RECORD_OPTIONS__;
+  // Our one extension to rrweb's options: `maskInputSelector` masks the inputs matching a CSS
+  // selector (say `input[autocomplete^="cc-"]`). rrweb only calls maskInputFn for input types
+  // it masks, so every type is handed to it and it decides per element.
+  var baseMask = options.maskInputOptions || {};
+  var maskSelector = options.maskInputSelector || null;
+  delete options.maskInputSelector;
+  if (maskSelector) {
+    var every = {};
+    ["color", "date", "datetime-local", "email", "month", "number", "range", "search", "tel",
+     "text", "time", "url", "week", "textarea", "select", "password"].forEach(function (k) { every[k] = true; });
+    options.maskInputOptions = every;
+    options.maskInputFn = function (text, el) {
+      return el && masked(el) ? "*".repeat(text.length) : text;
+    };
+  }
   options.emit = function (event) { pending.push(event); queueSend(); };
   options.plugins = [win.rrwebPluginConsoleRecord.getRecordConsolePlugin(
                        {level: ["info", "log", "warn", "error", "debug"], lengthThreshold: 1000}),
@@ -65,7 +80,9 @@
   // them), so a capture compares with the rebuild and never holds a masked secret.
   function masked(el) {
     var type = el.tagName === "INPUT" ? (el.type || "text").toLowerCase() : el.tagName.toLowerCase();
-    return !!(options.maskAllInputs || (options.maskInputOptions || {})[type]);
+    if (options.maskAllInputs || baseMask[type]) return true;
+    if (el.tagName === "INPUT" && el.hasAttribute("data-rr-is-password")) return !!baseMask.password;
+    try { return !!(maskSelector && el.matches(maskSelector)); } catch (e) { return false; }
   }
 
   function liveNode(n) {

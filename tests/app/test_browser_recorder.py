@@ -137,13 +137,13 @@ def test_dynamic_page_records_mutations_console_and_network(qapp, server):
 
 
 def test_checkout_typing_is_recorded_but_the_password_is_not(qapp, server):
-    secret = "Hunter2-secret"
+    secret, card = "Hunter2-secret", "4242 4242 4242 4242"
     rec = record_page(server.url("checkout.html"), [
         Type("#name", "Ada Lovelace"), Type("#email", "ada@example.com"),
-        Type("#password", secret), Type("#country", "Fr"), Click("#express"), Click("#terms"),
+        Type("#password", secret), Type("#card", card, delay_ms=5), Type("#country", "Fr"), Click("#express"), Click("#terms"),
         Type("#notes", "Ring twice\nthanks"), CaptureDom("typed"), Click("#pay"),
         WaitFor("#result"), CaptureDom("paid"),
-    ])
+    ], record_options={"maskInputSelector": 'input[autocomplete^="cc-"]'})
     events = rec.events
     inputs = incremental(events, IncrementalSource.Input)
     full = next(e for e in events if e["type"] == EventType.FullSnapshot)
@@ -167,8 +167,10 @@ def test_checkout_typing_is_recorded_but_the_password_is_not(qapp, server):
     assert last_input("express")["isChecked"] is True
     assert last_input("terms")["isChecked"] is True
     assert last_input("password")["text"] == "*" * len(secret)
-    assert secret not in json.dumps(events) and secret not in json.dumps(
-        [s.tree for s in rec.dom_snapshots])
+    assert last_input("card")["text"] == "*" * len(card)  # masked by our selector option
+    for hidden in (secret, card, "4242"):
+        assert hidden not in json.dumps(events)
+        assert hidden not in json.dumps([s.tree for s in rec.dom_snapshots])
 
     typed = rec.snapshot("typed")
     values = {n["attrs"].get("id"): n for n in typed.find(lambda n: n.get("tag") in ("input", "select", "textarea"))}
