@@ -1,0 +1,80 @@
+"""`replay snapshot SESSION|FILE --at MS -o FILE.html` — the safe HTML document of one
+moment (support engineers attach it to tickets; tools diff it). The document is rebuilt
+from the recording at MS milliseconds after its first event and sanitized: no script, no
+handler, nothing fetched from the network when it is opened."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from recorder.bundle import BadBundle
+from recorder.rrweb_io import UnreadableRecording
+from recorder.source import open_recording
+
+from ..cli import UserError
+from ._progress import progress_bar
+
+NAME = "snapshot"
+
+
+def register(subparsers, common) -> None:
+    p = subparsers.add_parser(NAME, parents=[common], help="write the safe HTML document of a moment",
+                              description="Write the DOM of a session (id or unique prefix) or"
+                                          " recording file at a moment as a safe, inert HTML file.")
+    p.add_argument("session", metavar="SESSION|FILE", help="session id (or unique prefix), a"
+                   " .replay bundle or an rrweb JSON file")
+    p.add_argument("--at", type=float, default=None, metavar="MS",
+                   help="milliseconds after the session's first event (default: the first"
+                        " frame); 'end' is the duration")
+    p.add_argument("-o", "--output", type=Path, metavar="FILE.html",
+                   help="where to write ('-' for stdout; default: SESSION-atMS.html)")
+    p.add_argument("--session-number", type=int, default=0, metavar="N",
+                   help="for a file holding several sessions: which one (0-based)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from player.replayer import Replayer
+
+    try:
+        src = open_recording(args.session, args.data, session=args.session_number)
+    except KeyError as exc:
+        raise UserError(f"{exc.args[0]} - list sessions with `replay sessions`") from None
+    except (FileNotFoundError, UnreadableRecording, BadBundle, IndexError, ValueError) as exc:
+        raise UserError(str(exc)) from None
+    try:
+        r = Replayer(src, mode="lazy")
+        at = r.first_frame_ms if args.at is None else args.at
+        if at < 0:
+            raise UserError(f"--at {at:g} is before the session starts - give 0..{r.duration_ms:g}")
+        ix = r.index
+        with progress_bar() as bar:
+            task = bar.add_task("rebuilding", total=max(1, len(ix.segments)))
+            while not ix.done and ix.covered < at:
+                ix.advance()
+                bar.update(task, completed=ix._next_seg)
+        if at > r.duration_ms:
+            raise UserError(f"--at {at:g} is after the session ends ({r.duration_ms:g} ms) -"
+                            f" give 0..{r.duration_ms:g}")
+        if not r.state_at(at).nodes:
+            first = r.first_frame_ms
+            print(f"replay: warning: nothing is on screen at {at:g} ms (the first frame is at"
+                  f" {first:g} ms); writing that first frame", file=sys.stderr)
+            at = first
+        html = r.document_at(at)
+        out = args.output or Path(f"{src.id}-at{int(at)}.html")
+        if str(out) == "-":
+            sys.stdout.write(html)
+        else:
+            out.write_text(html, encoding="utf-8")
+            print(f"wrote the document of {src.id} at {at:g} ms to {out}", file=sys.stderr)
+        if r.warnings:
+            print("replay: warning: damaged recording, skipped: " + ", ".join(
+                f"{k} ({v})" for k, v in sorted(r.warnings.items())), file=sys.stderr)
+        if src.damaged:
+            print(f"replay: warning: {len(src.damaged)} damaged segment(s) were left out",
+                  file=sys.stderr)
+    finally:
+        src.close()
+    return 0

@@ -1,0 +1,406 @@
+"""What the web view needs: a whole frame at a time t, and the operations between two times.
+
+Both are built from the one mirror DOM (`recorder.mirror.Mirror`) and pass through the
+sanitizer (`player.sanitize`), so what reaches the view is inert. Shapes (JSON-able):
+
+frame = {"tree": sanitized rrweb node tree (ids kept), "width", "height", "href",
+         "scroll": {"window": [x, y], "nodes": {"id": [x, y]}},
+         "inputs": {"id": {"v": value, "c": checked}}, "media": {"id": {...}},
+         "adopted": {"hostId": css}, "t": offset}
+
+Ops (see `OpsBuilder`) have "t" (ms after the first event) and "k" (kind).
+
+Conventions the runtime can rely on:
+- a `style` element may carry a `_cssText` attribute (rrweb's convention): its whole CSS,
+  sanitized; its children are then omitted. A recorded `<link rel=stylesheet>` with an
+  inlined sheet arrives as such a `style`. Any later change of a stylesheet's CSS (rule
+  edits, text edits of the style's text node) arrives as one {"k": "sheet", "id", "css"}
+  op: set the element's whole text to `css`.
+- an "add" op's node is the added subtree in its *current* state; `n` is the next sibling
+  (already present in the view), None to append. An add of an id that already exists is a
+  move. Ops naming an id the view does not have should be ignored.
+"""
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from recorder.format import EventType, IncrementalSource, MouseInteractions, NodeType
+from recorder.mirror import Mirror, Node
+
+from .sanitize import AssetResolver, safe_comment, safe_tag, sanitize_attrs, sanitize_css, sanitize_text
+
+Raw = dict[str, Any]
+
+_CLICK_KINDS = {int(v): v.name.lower() for v in MouseInteractions}
+
+
+# --- the effective stylesheet of a node -------------------------------------------------
+def sheet_css(m: Mirror, n: Node) -> str | None:
+    """The CSS a style/link element applies, if it is not simply its text children."""
+    if n.sheet is not None:
+        return "\n".join(n.sheet)
+    v = n.attrs.get("_cssText")
+    if isinstance(v, str) and n.tag in ("style", "link"):
+        return v
+    return None
+
+
+def _style_text(m: Mirror, n: Node) -> str:
+    css = sheet_css(m, n)
+    return css if css is not None else m.text_of(n.id)
+
+
+def element_shape(m: Mirror, n: Node, asset: AssetResolver = None) -> tuple[str, dict, bool]:
+    """(sanitized tag, sanitized attributes, children-omitted) for an element."""
+    css = sheet_css(m, n) if n.tag in ("style", "link") else None
+    if css is not None:
+        attrs = sanitize_attrs("style", {k: v for k, v in n.attrs.items()
+                                         if k in ("media", "id", "class", "title", "disabled")},
+                               asset=asset)
+        if n.tag == "link":
+            attrs["data-replay-link"] = ""
+        attrs["_cssText"] = sanitize_css(css, asset)
+        return "style", attrs, True
+    return safe_tag(n.tag), sanitize_attrs(n.tag or "", n.attrs, svg=n.svg, asset=asset,
+                                           keep_css_text=False), False
+
+
+def serialize(m: Mirror, id: int | None = None, asset: AssetResolver = None) -> Raw | None:
+    """The sanitized subtree at `id` (default: the document) in rrweb node shape."""
+    start = m.root if id is None else id
+    nodes = m.nodes
+    top = nodes.get(start) if start is not None else None
+    if top is None:
+        return None
+    parent = nodes.get(top.parent) if top.parent is not None else None
+    out_top: Raw | None = None
+    # iterative: recorded pages nest deeper than Python's recursion limit
+    stack: list[tuple[Node, str | None, list | None]] = [(top, parent.tag if parent else None, None)]
+    while stack:
+        n, ptag, into = stack.pop()
+        t = n.type
+        if t == NodeType.Element:
+            tag, attrs, omit = element_shape(m, n, asset)
+            d: Raw = {"type": 2, "id": n.id, "tagName": tag, "attributes": attrs, "childNodes": []}
+            if n.svg:
+                d["isSVG"] = True
+            if not omit and n.tag not in ("script", "noscript"):
+                kids = d["childNodes"]
+                for c in reversed(n.children):
+                    cn = nodes.get(c)
+                    if cn is not None:
+                        stack.append((cn, n.tag, kids))
+        elif t in (NodeType.Text, NodeType.CDATA):
+            d = {"type": 3, "id": n.id, "textContent": sanitize_text(n.text, ptag, asset)}
+        elif t == NodeType.Comment:
+            d = {"type": 5, "id": n.id, "textContent": safe_comment(n.text)}
+        elif t == NodeType.DocumentType:
+            d = {"type": 1, "id": n.id, "name": _doctype_name(n.attrs.get("name")),
+                 "publicId": "", "systemId": ""}
+        elif t == NodeType.Document:
+            d = {"type": 0, "id": n.id, "childNodes": []}
+            kids = d["childNodes"]
+            for c in reversed(n.children):
+                cn = nodes.get(c)
+                if cn is not None:
+                    stack.append((cn, None, kids))
+        else:
+            continue
+        if into is None:
+            out_top = d
+        else:
+            into.append(d)
+    return out_top
+
+
+def _doctype_name(v: Any) -> str:
+    s = v if isinstance(v, str) else "html"
+    return s if s.isalnum() else "html"
+
+
+# --- frames ----------------------------------------------------------------------------
+def build_frame(m: Mirror, t: float, asset: AssetResolver = None) -> Raw:
+    scroll_nodes: dict[str, list] = {}
+    inputs: dict[str, Raw] = {}
+    media: dict[str, Raw] = {}
+    for n in m.nodes.values():
+        if n.type != NodeType.Element:
+            continue
+        pos = n.scroll or _attr_scroll(n)
+        if pos is not None:
+            scroll_nodes[str(n.id)] = [pos[0], pos[1]]
+        if n.value is not None or n.checked is not None:
+            st: Raw = {}
+            if n.value is not None:
+                st["v"] = n.value if isinstance(n.value, str) else str(n.value)
+            if n.checked is not None:
+                st["c"] = n.checked
+            inputs[str(n.id)] = st
+        if n.media:
+            media[str(n.id)] = dict(n.media)
+    return {
+        "tree": serialize(m, None, asset),
+        "width": m.width, "height": m.height, "href": m.href,
+        "scroll": {"window": [m.window_scroll[0], m.window_scroll[1]], "nodes": scroll_nodes},
+        "inputs": inputs, "media": media, "adopted": adopted_css(m, asset), "t": t,
+    }
+
+
+def _attr_scroll(n: Node) -> tuple[float, float] | None:
+    x, y = n.attrs.get("rr_scrollLeft"), n.attrs.get("rr_scrollTop")
+    if x is None and y is None:
+        return None
+    try:
+        return (float(x or 0), float(y or 0))
+    except (TypeError, ValueError):
+        return None
+
+
+def adopted_css(m: Mirror, asset: AssetResolver = None) -> dict[str, str]:
+    """Adopted (constructed) stylesheets per host node, as sanitized CSS."""
+    out = {}
+    for host, ids in m.adopted_by.items():
+        css = "\n".join(r for i in ids for r in m.adopted.get(i, ()))
+        out[str(host)] = sanitize_css(css, asset)
+    return out
+
+
+# --- operations --------------------------------------------------------------------------
+class OpsBuilder:
+    """Applies events to a mirror and, when asked, describes each change as sanitized ops.
+
+    The mirror does the applying (the one implementation); this class only looks at the
+    state just before and just after each event to say what changed in view terms."""
+
+    def __init__(self, mirror: Mirror, asset: AssetResolver = None):
+        self.m = mirror
+        self.asset = asset
+
+    def apply(self, e: Raw, t: float, out: list | None) -> None:
+        if out is None:
+            self.m.apply(e)
+            return
+        typ = e.get("type")
+        data = e.get("data")
+        if not isinstance(data, dict):
+            return
+        if typ == EventType.IncrementalSnapshot:
+            src = data.get("source")
+            fn = _OPS.get(src)
+            if fn is not None:
+                fn(self, data, t, out)
+            else:
+                self.m.apply(e)
+        elif typ == EventType.FullSnapshot:
+            self.m.apply(e)
+            out.append({"t": t, "k": "full", "frame": build_frame(self.m, t, self.asset)})
+        elif typ == EventType.Meta:
+            href = self.m.href
+            self.m.apply(e)
+            out.append({"t": t, "k": "viewport", "w": self.m.width, "h": self.m.height})
+            if self.m.href != href:
+                out.append({"t": t, "k": "meta", "href": self.m.href})
+
+    # -- per source -----------------------------------------------------------------------
+    def _mutation(self, data: Raw, t: float, out: list) -> None:
+        m = self.m
+        nodes = m.nodes
+        touched_sheets: set[int] = set()
+        removed: list[int] = []
+        for r in data.get("removes") or ():
+            nid = r.get("id") if isinstance(r, dict) else None
+            n = nodes.get(nid)
+            if n is None:
+                continue
+            p = nodes.get(n.parent) if n.parent is not None else None
+            if p is not None and p.tag in ("style", "script", "noscript"):
+                if p.tag == "style":
+                    touched_sheets.add(p.id)
+                continue
+            removed.append(nid)
+        attr_before: dict[int, tuple[str, dict, bool]] = {}
+        for a in data.get("attributes") or ():
+            nid = a.get("id") if isinstance(a, dict) else None
+            n = nodes.get(nid)
+            if n is not None and n.type == NodeType.Element and nid not in attr_before:
+                attr_before[nid] = element_shape(m, n, self.asset)
+        m.apply_mutation(data)
+        for nid in removed:
+            out.append({"t": t, "k": "rm", "id": nid})
+        adds = data.get("adds") or ()
+        if adds:
+            self._adds(adds, t, out, touched_sheets)
+        for tx in data.get("texts") or ():
+            n = nodes.get(tx.get("id")) if isinstance(tx, dict) else None
+            if n is None:
+                continue
+            p = nodes.get(n.parent) if n.parent is not None else None
+            ptag = p.tag if p is not None else None
+            if ptag == "style":
+                touched_sheets.add(p.id)
+            elif ptag not in ("script", "noscript"):
+                v = safe_comment(n.text) if n.type == NodeType.Comment else sanitize_text(n.text, ptag)
+                out.append({"t": t, "k": "text", "id": n.id, "v": v})
+        for nid, (tag0, before, omit0) in attr_before.items():
+            n = nodes.get(nid)
+            if n is None:
+                continue
+            tag1, after, omit1 = element_shape(m, n, self.asset)
+            if tag1 != tag0 or omit1 != omit0:
+                # a link gained/lost its inlined sheet: re-add the element as it is now
+                self._emit_add(n, t, out)
+                continue
+            if after.get("_cssText") != before.get("_cssText"):
+                touched_sheets.add(nid)
+            diff = {k: v for k, v in after.items() if before.get(k) != v and k != "_cssText"}
+            for k in before:
+                if k not in after and k != "_cssText":
+                    diff[k] = None
+            if diff:
+                out.append({"t": t, "k": "attr", "id": nid, "a": diff})
+            if n.tag in ("input", "textarea", "select") and n.value is None and "value" in diff:
+                out.append({"t": t, "k": "input", "id": nid, "v": diff["value"] or ""})
+        for sid in touched_sheets:
+            self._emit_sheet(sid, t, out)
+
+    def _adds(self, adds: Iterable[Raw], t: float, out: list, touched: set[int]) -> None:
+        nodes = self.m.nodes
+        added = {a["node"].get("id") for a in adds
+                 if isinstance(a, dict) and isinstance(a.get("node"), dict)}
+        added = {i for i in added if i in nodes}
+        roots: dict[int, list[int]] = {}
+        for nid in added:
+            n = nodes[nid]
+            if any(anc.id in added for anc in self.m.ancestors(nid)):
+                continue
+            p = nodes.get(n.parent) if n.parent is not None else None
+            if p is None:
+                continue
+            if p.tag in ("style", "script", "noscript"):
+                if p.tag == "style":
+                    touched.add(p.id)
+                continue
+            roots.setdefault(p.id, []).append(nid)
+        for pid, ids in roots.items():
+            kids = nodes[pid].children
+            pos = {c: i for i, c in enumerate(kids)}
+            # right to left, so each op's next sibling is already in the view
+            for nid in sorted(ids, key=lambda i: pos.get(i, -1), reverse=True):
+                self._emit_add(nodes[nid], t, out, pos.get(nid))
+
+    def _emit_add(self, n: Node, t: float, out: list, idx: int | None = None) -> None:
+        nodes = self.m.nodes
+        p = nodes.get(n.parent) if n.parent is not None else None
+        if p is None:
+            return
+        kids = p.children
+        if idx is None:
+            try:
+                idx = kids.index(n.id)
+            except ValueError:
+                return
+        nxt = kids[idx + 1] if idx + 1 < len(kids) else None
+        node = serialize(self.m, n.id, self.asset)
+        if node is not None:
+            out.append({"t": t, "k": "add", "p": p.id, "n": nxt, "node": node})
+
+    def _emit_sheet(self, sid: int, t: float, out: list) -> None:
+        n = self.m.nodes.get(sid)
+        if n is None or n.tag not in ("style", "link"):
+            return
+        out.append({"t": t, "k": "sheet", "id": sid,
+                    "css": sanitize_css(_style_text(self.m, n), self.asset)})
+
+    def _input(self, data: Raw, t: float, out: list) -> None:
+        self.m.apply_input(data)
+        n = self.m.nodes.get(data.get("id"))
+        if n is None:
+            return
+        op: Raw = {"t": t, "k": "input", "id": n.id}
+        if "text" in data:
+            op["v"] = n.value if isinstance(n.value, str) else ("" if n.value is None else str(n.value))
+        if data.get("isChecked") is not None:
+            op["c"] = bool(n.checked)
+        out.append(op)
+
+    def _scroll(self, data: Raw, t: float, out: list) -> None:
+        m = self.m
+        m.apply_scroll(data)
+        n = m.nodes.get(data.get("id"))
+        if n is None:
+            return
+        # the same rule as the mirror: the document or the top html/body scroll the window
+        if n.type == NodeType.Document or (n.tag in ("html", "body") and n.id in m._top_ids()):
+            out.append({"t": t, "k": "scroll", "id": None, "x": m.window_scroll[0],
+                        "y": m.window_scroll[1]})
+        elif n.scroll is not None:
+            out.append({"t": t, "k": "scroll", "id": n.id, "x": n.scroll[0], "y": n.scroll[1]})
+
+    def _viewport(self, data: Raw, t: float, out: list) -> None:
+        self.m.apply_viewport(data)
+        out.append({"t": t, "k": "viewport", "w": self.m.width, "h": self.m.height})
+
+    def _media(self, data: Raw, t: float, out: list) -> None:
+        self.m.apply_media(data)
+        n = self.m.nodes.get(data.get("id"))
+        if n is not None and n.media:
+            out.append({"t": t, "k": "media", "id": n.id, **n.media})
+
+    def _sheet_rule(self, data: Raw, t: float, out: list) -> None:
+        src = data.get("source")
+        if src == IncrementalSource.StyleDeclaration:
+            self.m.apply_style_declaration(data)
+        else:
+            self.m.apply_stylesheet_rule(data)
+        if data.get("id") is not None:
+            self._emit_sheet(data["id"], t, out)
+        elif data.get("styleId") is not None:
+            self._emit_adopted(t, out, {data["styleId"]})
+
+    def _adopted(self, data: Raw, t: float, out: list) -> None:
+        self.m.apply_adopted(data)
+        self._emit_adopted(t, out, None, data.get("id"))
+
+    def _emit_adopted(self, t: float, out: list, style_ids: set | None, host: Any = None) -> None:
+        css = adopted_css(self.m, self.asset)
+        for h, ids in self.m.adopted_by.items():
+            if h == host or (style_ids and style_ids & set(ids)):
+                out.append({"t": t, "k": "adopted", "id": h, "css": css.get(str(h), "")})
+
+    def _selection(self, data: Raw, t: float, out: list) -> None:
+        self.m.apply_selection(data)
+        out.append({"t": t, "k": "selection", "ranges": self.m.selection})
+
+    def _mouse(self, data: Raw, t: float, out: list) -> None:
+        for p in data.get("positions") or ():
+            if not isinstance(p, dict):
+                continue
+            off = p.get("timeOffset") or 0
+            out.append({"t": t + off if isinstance(off, (int, float)) else t, "k": "mouse",
+                        "x": p.get("x", 0), "y": p.get("y", 0)})
+
+    def _click(self, data: Raw, t: float, out: list) -> None:
+        kind = _CLICK_KINDS.get(data.get("type"), "interaction")
+        op = {"t": t, "k": "click", "kind": kind, "id": data.get("id")}
+        if data.get("x") is not None:
+            op["x"] = data.get("x")
+            op["y"] = data.get("y")
+        out.append(op)
+
+
+_OPS = {
+    IncrementalSource.Mutation: OpsBuilder._mutation,
+    IncrementalSource.Input: OpsBuilder._input,
+    IncrementalSource.Scroll: OpsBuilder._scroll,
+    IncrementalSource.ViewportResize: OpsBuilder._viewport,
+    IncrementalSource.MediaInteraction: OpsBuilder._media,
+    IncrementalSource.StyleSheetRule: OpsBuilder._sheet_rule,
+    IncrementalSource.StyleDeclaration: OpsBuilder._sheet_rule,
+    IncrementalSource.AdoptedStyleSheet: OpsBuilder._adopted,
+    IncrementalSource.Selection: OpsBuilder._selection,
+    IncrementalSource.MouseMove: OpsBuilder._mouse,
+    IncrementalSource.TouchMove: OpsBuilder._mouse,
+    IncrementalSource.Drag: OpsBuilder._mouse,
+    IncrementalSource.MouseInteraction: OpsBuilder._click,
+}
+_OPS = {int(k): v for k, v in _OPS.items()}

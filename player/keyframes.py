@@ -1,0 +1,345 @@
+"""Keyframes: checkpoints of the rebuilt DOM, so any moment is one checkpoint plus at most a
+few thousand operations away — a seek costs the same at minute 1 and at hour 4, backwards
+as forwards.
+
+One streaming pass over the recording (segment by segment, lazily decoded) applies every
+DOM-changing event to a working mirror, feeds every event to the timeline builder, and
+every `interval` operations (and right after each full snapshot) stores
+- a checkpoint: `Mirror.dump()` compressed with zstd level 1, and
+- the DOM-changing events since the previous checkpoint as one compressed MessagePack block
+  (mouse moves, logs and the like are not kept: the timeline holds what is needed of them).
+So memory is bounded by the compressed DOM history, never by the decoded recording.
+
+The pass is incremental: `ensure(t)` processes segments only until `t` is covered, so the
+first frame of a long session is ready after its first segments; the rest can be indexed by
+a background thread (`start_background`) while the player already shows the session.
+"""
+from __future__ import annotations
+
+import threading
+import warnings
+from array import array
+from bisect import bisect_right
+from collections import Counter
+from typing import Any, Iterable, Iterator
+
+import msgspec
+import zstandard
+
+from recorder.format import EventType, IncrementalSource, decode_msgpack, encode_msgpack
+from recorder.mirror import Mirror, changes_dom
+
+from .timeline import Timeline, TimelineBuilder
+
+Raw = dict[str, Any]
+DEFAULT_INTERVAL = 1000   # DOM operations between checkpoints
+
+_zc = zstandard.ZstdCompressor(level=1)
+_zd = zstandard.ZstdDecompressor()
+
+
+class SegmentInfo(msgspec.Struct):
+    """What the index needs of a segment (the store's SegmentMeta has these fields)."""
+    index: int
+    start_ms: float
+    end_ms: float
+    record_count: int
+    has_full_snapshot: bool = False
+    creation_reason: str = "import"
+    view_id: str | None = None
+
+
+class ListSource:
+    """A recording held in memory (a list of raw events) with the RecordingSource interface:
+    the events are cut into pseudo-segments so the same lazy path serves lists and stores."""
+
+    def __init__(self, events: Iterable[Raw], segment_size: int = 5000, id: str = "memory"):
+        self.id = id
+        self.info = None
+        self.damaged: list[int] = []
+        self._events = events if isinstance(events, list) else list(events)
+        self._size = max(1, segment_size)
+        self.segments: list[SegmentInfo] = []
+        ev = self._events
+        for i, start in enumerate(range(0, len(ev), self._size)):
+            chunk = ev[start: start + self._size]
+            ts = [e["timestamp"] for e in chunk if isinstance(e, dict)
+                  and isinstance(e.get("timestamp"), (int, float))]
+            self.segments.append(SegmentInfo(
+                i, min(ts) if ts else 0, max(ts) if ts else 0, len(chunk),
+                any(isinstance(e, dict) and e.get("type") == EventType.FullSnapshot for e in chunk)))
+
+    def read_segment(self, i: int) -> list[Raw]:
+        return self._events[i * self._size: (i + 1) * self._size]
+
+    def events(self) -> Iterator[Raw]:
+        return iter(self._events)
+
+    def segment_at(self, t_ms: float) -> int:
+        starts = [s.start_ms for s in self.segments]
+        return max(0, bisect_right(starts, t_ms) - 1)
+
+
+def _weight(e: Raw) -> int:
+    """Cost of applying an event, in operations (a mutation batch counts its items)."""
+    if e.get("type") == EventType.IncrementalSnapshot:
+        d = e["data"]
+        if d.get("source") == IncrementalSource.Mutation:
+            return max(1, len(d.get("adds") or ()) + len(d.get("removes") or ())
+                       + len(d.get("texts") or ()) + len(d.get("attributes") or ()))
+        return 1
+    if e.get("type") == EventType.FullSnapshot:
+        return 0  # a checkpoint follows it anyway
+    return 1
+
+
+class Block(msgspec.Struct):
+    """DOM-changing events after one checkpoint, until the next."""
+    times: array
+    blob: bytes | None = None          # zstd(msgpack(events)) once closed
+    events: list | None = None         # while still open
+
+    def decode(self) -> list[Raw]:
+        if self.events is not None:
+            return self.events
+        return decode_msgpack(_zd.decompress(self.blob)) if self.blob else []
+
+
+class KeyframeIndex:
+    def __init__(self, source: Any, *, interval: int = DEFAULT_INTERVAL, timeline: bool = True):
+        self.src = source
+        self.interval = max(1, interval)
+        self.segments = list(getattr(source, "segments", None) or [])
+        self.start_ms: float | None = None
+        self.lock = threading.RLock()
+        self.warnings: Counter[str] = Counter()
+        self.mirror = Mirror()          # the working mirror of the pass (never handed out)
+        self.cp_t: list[float] = [-1.0]
+        self.cp_blob: list[bytes] = [_zc.compress(Mirror().dump())]
+        self.blocks: list[Block] = [Block(array("d"), None, [])]
+        self.full_snapshot_t: list[float] = []
+        self.seg_first_event: list[int] = []
+        self.events_seen = 0
+        self.dom_events = 0
+        self.t_last = 0.0
+        self.covered = -1.0             # every event with time <= covered has been indexed
+        self.done = False
+        self._since = 0
+        self._next_seg = 0
+        self._tb: TimelineBuilder | None = None
+        self._want_timeline = timeline
+        self._timeline: Timeline | None = None
+        self._thread: threading.Thread | None = None
+        self._stop = False
+        self.checkpoint_bytes = len(self.cp_blob[0])
+        self.block_bytes = 0
+
+    # --- building ------------------------------------------------------------------------
+    def _read(self, i: int) -> list[Raw]:
+        return self.src.read_segment(i)
+
+    def advance(self) -> bool:
+        """Index the next segment. False once everything is indexed."""
+        with self.lock:
+            if self.done:
+                return False
+            if self._next_seg >= len(self.segments):
+                self._finish()
+                return False
+            i = self._next_seg
+            events = self._read(i)
+            self._next_seg += 1
+            self.seg_first_event.append(self.events_seen)
+            self._feed(events)
+            if self._next_seg >= len(self.segments):
+                self._finish()
+            else:
+                self.covered = self.t_last - 1e-9 if self.t_last > 0 else -1.0
+            return not self.done
+
+    def _feed(self, events: list[Raw]) -> None:
+        m = self.mirror
+        tb = self._tb
+        block = self.blocks[-1]
+        for e in events:
+            if not isinstance(e, dict):
+                self.warnings["event is not an object"] += 1
+                continue
+            ts = e.get("timestamp")
+            if not isinstance(ts, (int, float)) or isinstance(ts, bool):
+                self.warnings["event without timestamp"] += 1
+                continue
+            if self.start_ms is None:
+                self.start_ms = ts
+                if self._want_timeline:
+                    tb = self._tb = TimelineBuilder(ts)
+            t = ts - self.start_ms
+            if t < self.t_last:
+                t = self.t_last   # out-of-order timestamps: keep time monotonic
+            self.t_last = t
+            self.events_seen += 1
+            if tb is not None:
+                tb.feed(e, t, m)
+            if changes_dom(e):
+                m.apply(e)
+                self.dom_events += 1
+                block.times.append(t)
+                block.events.append(e)
+                full = e.get("type") == EventType.FullSnapshot
+                if full:
+                    self.full_snapshot_t.append(t)
+                self._since += _weight(e)
+                if full or self._since >= self.interval:
+                    self._checkpoint(t)
+                    block = self.blocks[-1]
+
+    def _close_block(self) -> None:
+        b = self.blocks[-1]
+        if b.events is not None:
+            b.blob = _zc.compress(encode_msgpack(b.events)) if b.events else None
+            self.block_bytes += len(b.blob or b"")
+            b.events = None
+
+    def _checkpoint(self, t: float) -> None:
+        self._close_block()
+        blob = _zc.compress(self.mirror.dump())
+        self.checkpoint_bytes += len(blob)
+        self.cp_t.append(t)
+        self.cp_blob.append(blob)
+        self.blocks.append(Block(array("d"), None, []))
+        self._since = 0
+
+    def _finish(self) -> None:
+        self.done = True
+        self.covered = float("inf")
+        self.warnings.update(self.mirror.warnings)
+        self.mirror.warnings.clear()
+        if self.start_ms is None:
+            self.start_ms = self.segments[0].start_ms if self.segments else 0
+        if self._want_timeline:
+            tb = self._tb or TimelineBuilder(self.start_ms)
+            self._timeline = tb.build(self.duration_ms)
+        if self.warnings:
+            warnings.warn("recording is damaged: " + ", ".join(
+                f"{k} ({v})" for k, v in sorted(self.warnings.items())), stacklevel=3)
+
+    def ensure(self, t: float) -> None:
+        """Index segments until every event at or before t is covered."""
+        while not self.done and self.covered < t:
+            self.advance()
+
+    def ensure_first(self) -> None:
+        """Index until the first full snapshot (the first frame) is in."""
+        while not self.done and not self.full_snapshot_t:
+            self.advance()
+
+    def finish(self) -> None:
+        while self.advance():
+            pass
+
+    def start_background(self) -> None:
+        """Index the rest in a daemon thread (segment by segment, so a seek waits at most
+        one segment for the lock)."""
+        if self._thread is not None or self.done:
+            return
+
+        def run() -> None:
+            while not self._stop and self.advance():
+                pass
+
+        self._thread = threading.Thread(target=run, name="replay-keyframes", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop = True
+        if self._thread is not None:
+            self._thread.join()
+
+    @property
+    def progress(self) -> float:
+        if self.done:
+            return 1.0
+        return self._next_seg / max(1, len(self.segments))
+
+    # --- reading -------------------------------------------------------------------------
+    @property
+    def end_offset(self) -> float:
+        if self.done:
+            return self.t_last
+        end = max((s.end_ms for s in self.segments), default=0)
+        return max(self.t_last, end - (self.start_ms or 0))
+
+    @property
+    def duration_ms(self) -> float:
+        return self.end_offset
+
+    @property
+    def timeline(self) -> Timeline:
+        self.finish()
+        assert self._timeline is not None, "index built without a timeline"
+        return self._timeline
+
+    def _locate(self, t: float) -> tuple[bytes, Block]:
+        self.ensure(t)
+        i = bisect_right(self.cp_t, t) - 1
+        return self.cp_blob[i], self.blocks[i]
+
+    def state_at(self, t: float) -> Mirror:
+        """A private copy of the DOM at t (every event with time <= t applied)."""
+        with self.lock:
+            blob, block = self._locate(t)
+            events = block.decode()
+            n = bisect_right(block.times, t)
+            if block.events is not None:
+                events = events[:n]  # the open block keeps growing; take what is ours
+        m = Mirror.load(_zd.decompress(blob))
+        for e in events[:n]:
+            m.apply(e)
+        return m
+
+    def dom_events_between(self, t0: float, t1: float, *, with_state: bool = True
+                           ) -> tuple[Mirror | None, Iterator[tuple[float, Raw]]]:
+        """The DOM at t0 (unless `with_state` is False) and the DOM-changing events with
+        t0 < time <= t1, as (time, event) pairs."""
+        with self.lock:
+            self.ensure(t1)
+            i = bisect_right(self.cp_t, t0) - 1
+            j = bisect_right(self.cp_t, t1) - 1
+            blob = self.cp_blob[i]
+            snap = [(b.times, b.decode() if b.events is None else list(b.events))
+                    for b in self.blocks[i: j + 1]]
+        times0, ev0 = snap[0]
+        k = bisect_right(times0, t0)
+        m = None
+        if with_state:
+            m = Mirror.load(_zd.decompress(blob))
+            for e in ev0[:k]:
+                m.apply(e)
+
+        def rest() -> Iterator[tuple[float, Raw]]:
+            for bi, (times, evs) in enumerate(snap):
+                for x in range(k if bi == 0 else 0, len(evs)):
+                    if times[x] > t1:
+                        return
+                    yield times[x], evs[x]
+
+        return m, rest()
+
+    def event(self, index: int) -> Raw | None:
+        """The recording's event number `index` (read from its segment)."""
+        with self.lock:
+            self.finish() if index >= self.events_seen else None
+            s = bisect_right(self.seg_first_event, index) - 1
+            if s < 0:
+                return None
+            first = self.seg_first_event[s]
+        evs = [e for e in self._read(s) if isinstance(e, dict)
+               and isinstance(e.get("timestamp"), (int, float))
+               and not isinstance(e.get("timestamp"), bool)]
+        k = index - first
+        return evs[k] if 0 <= k < len(evs) else None
+
+    def stats(self) -> Raw:
+        return {"events": self.events_seen, "dom_events": self.dom_events,
+                "checkpoints": len(self.cp_t) - 1, "checkpoint_bytes": self.checkpoint_bytes,
+                "block_bytes": self.block_bytes, "full_snapshots": len(self.full_snapshot_t)}

@@ -1,0 +1,174 @@
+"""`Replayer`: a recording you can ask about any moment — no Qt here.
+
+    r = Replayer(source_or_events)       # a RecordingSource (store session, bundle, file) or
+                                         # a list of raw rrweb events
+    r.state_at(ms)      -> Mirror        # the rebuilt DOM (a private copy)
+    r.document_at(ms)   -> str           # the safe HTML document of that moment
+    r.frame_at(ms)      -> dict          # what the web view loads to show that moment
+    r.ops_between(a, b) -> list[dict]    # what changes in the view from a to b (playback)
+    r.timeline          -> Timeline      # markers, inactivity, logs, errors, network, ...
+
+Offsets are milliseconds after the recording's first event. Everything shown passes
+through the sanitizer, so no recorded script runs and nothing is fetched.
+"""
+from __future__ import annotations
+
+from bisect import bisect_right
+from typing import Any, Iterable
+
+from recorder.mirror import Mirror
+
+from .document import render_document
+from .frame import OpsBuilder, build_frame
+from .keyframes import DEFAULT_INTERVAL, KeyframeIndex, ListSource
+from .sanitize import AssetResolver
+from .timeline import Timeline
+
+Raw = dict[str, Any]
+# Above this many records the index is finished in a background thread after the first
+# frame, so a long session opens at once.
+BACKGROUND_ABOVE = 50_000
+
+
+class Replayer:
+    def __init__(self, source: Any, *, keyframe_interval: int = DEFAULT_INTERVAL,
+                 mode: str = "auto", asset: AssetResolver = None):
+        """`mode`: how the rest of the recording is indexed once the first frame is in —
+        "eager" now, "background" in a thread, "lazy" only as far as asked (seeks index on
+        demand), "auto" = eager for small recordings, background above BACKGROUND_ABOVE."""
+        if isinstance(source, (list, tuple)) or not hasattr(source, "read_segment"):
+            source = ListSource(list(source))
+        self.source = source
+        self.asset = asset
+        self.index = KeyframeIndex(source, interval=keyframe_interval)
+        self.index.ensure_first()
+        if mode == "auto":
+            total = sum(getattr(s, "record_count", 0) or 0 for s in self.index.segments)
+            mode = "background" if total > BACKGROUND_ABOVE else "eager"
+        if mode == "background":
+            self.index.start_background()
+        elif mode == "eager":
+            self.index.finish()
+        elif mode != "lazy":
+            raise ValueError(f"unknown index mode {mode!r}")
+        self._cursor: tuple[float, Mirror] | None = None   # playback continues from here
+
+    # --- times -------------------------------------------------------------------------
+    @property
+    def start_ms(self) -> float:
+        return self.index.start_ms or 0
+
+    @property
+    def end_ms(self) -> float:
+        return self.start_ms + self.index.end_offset
+
+    @property
+    def duration_ms(self) -> float:
+        return self.index.end_offset
+
+    @property
+    def ready(self) -> bool:
+        """True once the whole recording is indexed (timeline complete)."""
+        return self.index.done
+
+    @property
+    def progress(self) -> float:
+        return self.index.progress
+
+    @property
+    def warnings(self):
+        """Counted problems of a damaged recording (skipped operations)."""
+        return self.index.warnings
+
+    def close(self) -> None:
+        self.index.stop()
+
+    @property
+    def first_frame_ms(self) -> float:
+        """Offset of the first full snapshot (before it there is no page to show)."""
+        fs = self.index.full_snapshot_t
+        return fs[0] if fs else 0.0
+
+    # --- moments -----------------------------------------------------------------------
+    def state_at(self, offset_ms: float) -> Mirror:
+        return self.index.state_at(offset_ms)
+
+    def frame_at(self, offset_ms: float) -> Raw:
+        return build_frame(self.state_at(offset_ms), offset_ms, self.asset)
+
+    def document_at(self, offset_ms: float, *, static_scroll: bool = True) -> str:
+        return render_document(self.frame_at(offset_ms), static_scroll=static_scroll)
+
+    def ops_between(self, t0_ms: float, t1_ms: float) -> list[Raw]:
+        """Sanitized view operations for everything with t0 < t <= t1, in order. Calls
+        that continue where the previous one stopped (playback) do not re-seek."""
+        if t1_ms <= t0_ms:
+            return []
+        ix = self.index
+        cur = self._cursor
+        if cur is not None and cur[0] == t0_ms:
+            with ix.lock:
+                ix.ensure(t1_ms)
+            m = cur[1]
+            events = self._events_after(t0_ms, t1_ms)
+        else:
+            m, events = ix.dom_events_between(t0_ms, t1_ms)
+        ops: list[Raw] = []
+        b = OpsBuilder(m, self.asset)
+        for t, e in events:
+            b.apply(e, t, ops)
+        self._cursor = (t1_ms, m)
+        ops.extend(self._pointer_ops(t0_ms, t1_ms))
+        ops.sort(key=lambda o: o["t"])   # stable: DOM ops keep their order
+        return ops
+
+    def _events_after(self, t0: float, t1: float) -> Iterable[tuple[float, Raw]]:
+        return self.index.dom_events_between(t0, t1, with_state=False)[1]
+
+    def _pointer_ops(self, t0: float, t1: float) -> list[Raw]:
+        ix = self.index
+        with ix.lock:
+            ix.ensure(t1)
+            tb = ix._tb
+            if tb is None:
+                return []
+            mt = tb.mouse_t
+            ops = [{"t": mt[i], "k": "mouse", "x": tb.mouse_x[i], "y": tb.mouse_y[i]}
+                   for i in range(bisect_right(mt, t0), bisect_right(mt, t1))]
+            ct = tb.click_t
+            for i in range(bisect_right(ct, t0), bisect_right(ct, t1)):
+                c = tb.clicks[i]
+                op = {"t": c.t, "k": "click", "kind": c.kind, "id": c.id}
+                if c.x is not None:
+                    op["x"], op["y"] = c.x, c.y
+                ops.append(op)
+        return ops
+
+    # --- the index ---------------------------------------------------------------------
+    @property
+    def timeline(self) -> Timeline:
+        """The full timeline index (waits for indexing to finish)."""
+        return self.index.timeline
+
+    def event(self, index: int) -> Raw | None:
+        return self.index.event(index)
+
+
+def naive_state_at(events: Iterable[Raw], offset_ms: float) -> Mirror:
+    """Reference rebuild: apply every event from the start up to the offset (no keyframes).
+    Used by tests to check keyframed seeks, and as the simplest definition of the DOM at t."""
+    m = Mirror()
+    start = None
+    last = 0.0
+    for e in events:
+        ts = e.get("timestamp") if isinstance(e, dict) else None
+        if not isinstance(ts, (int, float)) or isinstance(ts, bool):
+            continue
+        if start is None:
+            start = ts
+        t = max(last, ts - start)
+        last = t
+        if t > offset_ms:
+            break
+        m.apply(e)
+    return m

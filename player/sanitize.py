@@ -1,0 +1,384 @@
+"""The one place that makes recorded markup inert.
+
+Everything the player shows — the static document (`player.document`), the frames and the
+incremental operations sent to the web view (`player.frame`) — passes through here, so the
+rules live once:
+
+- no script: `<script>` becomes an inert `<template>` with its code blanked; `on*` handlers
+  (any case) are dropped; no `javascript:`/`vbscript:` (or any other unknown scheme) URL;
+- nothing fetched from the network: every URL-bearing attribute and every CSS `url(...)`,
+  `image-set("...")` or `@import` is kept only if it is an in-page fragment (`#id`), an
+  allowed `data:` URL, or an asset stored in the recording (`replay-asset:`); anything else
+  becomes `replay-blocked:`;
+- nothing that navigates or embeds: no `srcdoc`, no meta refresh (`http-equiv` dropped), no
+  `<base href>`, forms whose action is blocked, `<object>`/`<embed>`/`<applet>`/frames
+  turned into plain boxes.
+
+URLs are checked by allow-list, after stripping the whitespace and control characters a
+browser ignores and decoding entities, so tricks like `java\\tscript:` or `&#106;avascript:`
+never match an allowed form. The functions work on rrweb serialized-node shapes (plain dicts),
+so they are usable without Qt and without lxml.
+"""
+from __future__ import annotations
+
+import html
+import re
+from typing import Any, Callable, Optional
+
+# A resolver maps an original URL to an asset stored in the recording ("replay-asset:..."),
+# or None when the recording holds no copy of it.
+AssetResolver = Optional[Callable[[str], Optional[str]]]
+
+BLOCKED = "replay-blocked:"
+ASSET_SCHEME = "replay-asset:"
+
+# Elements whose content must never run or load. Scripts keep their node (ids stay aligned
+# with the recording) but become an inert <template>.
+_INERT_TAGS = {"script": "template", "noscript": "template", "xmp": "pre", "plaintext": "pre",
+               "listing": "pre"}
+# Elements that embed other documents or plugins: shown as an empty box of the same size.
+_EMBED_TAGS = {"object", "embed", "applet", "frame", "frameset", "portal", "fencedframe"}
+
+# Attributes whose value is a URL (on any element, HTML or SVG).
+URL_ATTRS = frozenset({
+    "href", "src", "action", "formaction", "poster", "background", "cite", "longdesc", "data",
+    "codebase", "classid", "archive", "profile", "manifest", "lowsrc", "dynsrc", "icon",
+    "xlink:href", "xml:base", "usemap", "itemtype", "content-src", "ping", "attributionsrc",
+})
+_DROP_ATTRS = frozenset({"srcdoc", "ping", "http-equiv", "autoplay", "attributionsrc",
+                         "xml:base", "integrity", "nonce", "crossorigin", "download"})
+_SRCSET_ATTRS = frozenset({"srcset", "imagesrcset"})
+_ATTR_NAME_OK = re.compile(r"^[A-Za-z_][A-Za-z0-9_.:\-]*$")
+_TAG_OK = re.compile(r"^[A-Za-z][A-Za-z0-9_.:\-]*$")
+# Characters a browser strips or ignores inside a URL before reading its scheme.
+_URL_JUNK = re.compile(r"[\x00-\x20\x7f-\x9f\u00a0\u1680\u2000-\u200f\u2028\u2029\u202f\u205f\u3000\ufeff]+")
+_SCHEME = re.compile(r"^([a-z][a-z0-9+.\-]*):")
+_DATA_OK = re.compile(
+    r"^data:(image/(png|gif|jpe?g|pjpeg|webp|avif|bmp|x-icon|vnd\.microsoft\.icon|svg\+xml)"
+    r"|font/[a-z0-9.+\-]+|application/(x-)?font-[a-z0-9.+\-]+|application/vnd\.ms-fontobject"
+    r"|audio/[a-z0-9.+\-]+|video/[a-z0-9.+\-]+)[;,]")
+# SVG animation elements can rewrite an href at runtime: they may not target URL attributes.
+_SVG_ANIMATE = frozenset({"set", "animate", "animatemotion", "animatetransform"})
+# Elements whose URL is a navigation target or embedded document: data: is not allowed there.
+_DOC_URL_TAGS = frozenset({"iframe", "frame", "object", "embed", "a", "area", "form", "base",
+                           "link", "button", "input"})
+
+
+def safe_url(url: Any, *, tag: str = "", attr: str = "", asset: AssetResolver = None) -> str:
+    """The URL if it is safe to load in the player, else a stored asset, else BLOCKED."""
+    if not isinstance(url, str):
+        return BLOCKED
+    plain = _URL_JUNK.sub("", html.unescape(url))
+    low = plain.lower()
+    if low.startswith("#") and attr not in ("src", "action", "formaction", "data", "poster"):
+        return url.strip()
+    if low.startswith(ASSET_SCHEME) or low.startswith(BLOCKED):
+        return plain
+    if low.startswith("data:") and _DATA_OK.match(low):
+        if tag not in _DOC_URL_TAGS or (tag in ("link", "input") and attr in ("href", "src")
+                                        and not low.startswith("data:image/svg")):
+            return plain
+    if asset is not None and _SCHEME.match(low) and low.split(":", 1)[0] in ("http", "https"):
+        stored = asset(plain)
+        if stored and stored.lower().startswith(ASSET_SCHEME):
+            return stored
+    return BLOCKED
+
+
+def safe_tag(tag: Any) -> str:
+    t = str(tag or "div").lower()
+    if not _TAG_OK.match(t):
+        return "div"
+    if t in _EMBED_TAGS:
+        return "div"
+    return _INERT_TAGS.get(t, t)
+
+
+def is_inert_container(tag: str | None) -> bool:
+    """Content of these elements (script code...) is blanked, never shown or run."""
+    return (tag or "") in ("script", "noscript")
+
+
+def sanitize_attrs(tag: str, attrs: dict, *, svg: bool = False, asset: AssetResolver = None,
+                   keep_css_text: bool = True) -> dict[str, str]:
+    """A safe copy of an element's recorded attributes (string values only).
+
+    `tag` is the recorded (lowercase) tag. rrweb's special attributes are turned into plain
+    markup: `rr_width`/`rr_height` (a hidden element's placeholder) into a sized style,
+    `rr_dataURL` into an image source, `rr_scrollLeft/Top` dropped (scroll is state).
+    `_cssText` (an inlined stylesheet) is kept, sanitized, when `keep_css_text`."""
+    out: dict[str, str] = {}
+    t = (tag or "").lower()
+    if t in ("script", "noscript"):
+        return {}  # an inert <template>: no src, no type, nothing
+    extra_style: list[str] = []
+    animate = t in _SVG_ANIMATE and str(attrs.get("attributeName", "")).lower().endswith("href")
+    for name, value in attrs.items():
+        if not isinstance(name, str) or not _ATTR_NAME_OK.match(name):
+            continue
+        low = name.lower()
+        if value is None or isinstance(value, (dict, list)):
+            continue
+        if isinstance(value, bool):
+            if not value:
+                continue
+            value = ""
+        value = str(value)
+        if low.startswith("on") or low in _DROP_ATTRS:
+            continue
+        if low == "_csstext":
+            if keep_css_text:
+                out["_cssText"] = sanitize_css(value, asset)
+            continue
+        if low in ("rr_width", "rr_height"):
+            extra_style.append(f"{'width' if low == 'rr_width' else 'height'}: {_css_len(value)}")
+            out["data-replay-hidden"] = ""
+            continue
+        if low == "rr_dataurl":
+            u = safe_url(value, tag="img", attr="src")
+            if u.startswith("data:image/"):
+                if t == "img":
+                    out["src"] = u
+                else:  # a canvas: show its last recorded bitmap as a background
+                    extra_style.append(f'background: url("{u}") 0 0 / 100% 100% no-repeat')
+            continue
+        if low.startswith("rr_"):
+            continue
+        if animate and low in ("to", "from", "values", "by"):
+            continue
+        if low in URL_ATTRS:
+            out[name] = safe_url(value, tag=t, attr=low, asset=asset)
+            continue
+        if low in _SRCSET_ATTRS:
+            s = _safe_srcset(value, asset)
+            if s:
+                out[name] = s
+            continue
+        if low == "style":
+            out[name] = sanitize_css(value, asset)
+            continue
+        if t == "meta" and low == "content" and "http-equiv" in {k.lower() for k in attrs}:
+            continue  # a refresh's target or a cookie: never kept
+        if low == "target" and value.strip().lower() not in ("_self", ""):
+            continue
+        out[name] = value
+    if t == "form":
+        out["action"] = BLOCKED
+    if t == "form":
+        out.pop("target", None)
+    if t == "base":
+        out.pop("href", None)
+        out.pop("target", None)
+    if t == "iframe":
+        # A recorded iframe's document is rebuilt inside it (about:blank), never loaded;
+        # the sandbox forbids scripts while letting the player's runtime fill it in.
+        if not out.get("src", "").startswith(ASSET_SCHEME):
+            out.pop("src", None)
+        out["sandbox"] = "allow-same-origin"
+    if t in _EMBED_TAGS:
+        for k in ("data", "src", "type", "classid", "codebase", "archive", "code"):
+            out.pop(k, None)
+        out["data-replay-embed"] = t
+    if extra_style:
+        style = out.get("style", "").strip()
+        if style and not style.endswith(";"):
+            style += ";"
+        out["style"] = (style + " " if style else "") + "; ".join(extra_style) + ";"
+    return out
+
+
+def _css_len(v: str) -> str:
+    v = v.strip()
+    if re.fullmatch(r"\d+(\.\d+)?", v):
+        return v + "px"
+    if re.fullmatch(r"\d+(\.\d+)?(px|em|rem|%|vh|vw)", v):
+        return v
+    return "0"
+
+
+def _safe_srcset(value: str, asset: AssetResolver) -> str:
+    parts = []
+    for cand in value.split(","):
+        bits = cand.strip().split()
+        if not bits:
+            continue
+        u = safe_url(bits[0], tag="img", attr="srcset", asset=asset)
+        if u == BLOCKED:
+            continue
+        parts.append(" ".join([u] + bits[1:]))
+    return ", ".join(parts)
+
+
+# --- CSS --------------------------------------------------------------------------------
+# A tiny CSS scanner: enough to find every function and at-rule *as the browser would read
+# it* (identifiers may use escapes: `\75 rl(` is `url(`), not a full parser.
+_CSS_TOKEN = re.compile(r"""
+    (?P<comment>/\*.*?(?:\*/|\Z))
+  | (?P<string>"(?:[^"\\\n]|\\.|\\\n)*(?:"|$)|'(?:[^'\\\n]|\\.|\\\n)*(?:'|$))
+  | (?P<at>@-?(?:[A-Za-z_\-]|[^\x00-\x7f]|\\[0-9A-Fa-f]{1,6}\s?|\\[^\n0-9A-Fa-f])(?:[A-Za-z0-9_\-]|[^\x00-\x7f]|\\[0-9A-Fa-f]{1,6}\s?|\\[^\n0-9A-Fa-f])*)
+  | (?P<ident>-?(?:[A-Za-z_\-]|[^\x00-\x7f]|\\[0-9A-Fa-f]{1,6}\s?|\\[^\n0-9A-Fa-f])(?:[A-Za-z0-9_\-]|[^\x00-\x7f]|\\[0-9A-Fa-f]{1,6}\s?|\\[^\n0-9A-Fa-f])*)
+  | (?P<other>.)
+""", re.S | re.X)
+_ESCAPE = re.compile(r"\\([0-9A-Fa-f]{1,6})\s?|\\(.)", re.S)
+_URL_FUNCS = frozenset({"url", "src"})
+_STRING_URL_FUNCS = frozenset({"image-set", "-webkit-image-set", "image", "cross-fade",
+                               "-webkit-cross-fade"})
+_BAD_IDENTS = frozenset({"expression", "behavior", "-moz-binding", "javascript", "vbscript"})
+
+
+def _unescape_css(s: str) -> str:
+    def rep(m: re.Match) -> str:
+        if m.group(1):
+            try:
+                return chr(int(m.group(1), 16))
+            except (ValueError, OverflowError):
+                return "\ufffd"
+        return m.group(2) if m.group(2) != "\n" else ""
+    return _ESCAPE.sub(rep, s)
+
+
+def _string_value(tok: str) -> str:
+    body = tok[1:-1] if len(tok) >= 2 and tok[-1] == tok[0] else tok[1:]
+    return _unescape_css(body)
+
+
+def _quoted(url: str) -> str:
+    return '"' + url.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "") + '"'
+
+
+def sanitize_css(css: Any, asset: AssetResolver = None) -> str:
+    """CSS with every external `url(...)`/image-set string blocked, `@import` removed and
+    script-bearing constructs (`expression()`, `behavior`, `-moz-binding`) neutralised.
+    `</` is escaped so the text cannot close a <style> element."""
+    if not isinstance(css, str) or not css:
+        return ""
+    out: list[str] = []
+    funcs: list[str] = []  # names of the open functions/parentheses, innermost last
+    pos = 0
+    n = len(css)
+    match = _CSS_TOKEN.match
+    while pos < n:
+        m = match(css, pos)
+        if m is None:  # cannot happen (`other` matches any char); be safe anyway
+            out.append(css[pos])
+            pos += 1
+            continue
+        kind = m.lastgroup
+        tok = m.group()
+        end = m.end()
+        if kind == "ident":
+            name = _unescape_css(tok).lower()
+            if end < n and css[end] == "(":
+                if name in _URL_FUNCS:
+                    url, end = _read_url(css, end + 1)
+                    out.append(f"url({_quoted(safe_url(url, attr='css', asset=asset))})")
+                    pos = end
+                    continue
+                if name in _BAD_IDENTS:
+                    out.append("replay-blocked")
+                else:
+                    out.append(tok)
+                funcs.append(name)
+                out.append("(")
+                pos = end + 1
+                continue
+            out.append("replay-blocked" if name in _BAD_IDENTS else tok)
+        elif kind == "at":
+            name = "@" + _unescape_css(tok[1:]).lower()
+            if name == "@import":
+                end = _skip_statement(css, end)
+                out.append("/* @import blocked */")
+            else:
+                out.append(tok)
+        elif kind == "string":
+            if funcs and funcs[-1] in _STRING_URL_FUNCS:
+                out.append(_quoted(safe_url(_string_value(tok), attr="css", asset=asset)))
+            else:
+                out.append(tok)
+        elif kind == "comment":
+            out.append("/**/")
+        else:
+            if tok == "(":
+                funcs.append("")
+            elif tok == ")" and funcs:
+                funcs.pop()
+            elif tok in "{};" and funcs:
+                funcs.clear()  # a stray unbalanced parenthesis cannot swallow the sheet
+            elif tok == "\\":
+                # a lone backslash (escape at the very end): drop it
+                pos = end
+                continue
+            out.append(tok)
+        pos = end
+    return "".join(out).replace("</", "<\\/").replace("<!--", "<\\!--")
+
+
+def _read_url(css: str, pos: int) -> tuple[str, int]:
+    """Read the argument of url( ... ) starting after the parenthesis; returns the decoded
+    URL and the index after the closing parenthesis."""
+    n = len(css)
+    while pos < n and css[pos] in " \t\r\n\f":
+        pos += 1
+    if pos < n and css[pos] in "\"'":
+        m = _CSS_TOKEN.match(css, pos)
+        url = _string_value(m.group()) if m else ""
+        pos = m.end() if m else n
+        # skip to the closing parenthesis (modifiers after the string are dropped)
+        close = css.find(")", pos)
+        return url, (n if close < 0 else close + 1)
+    buf = []
+    while pos < n and css[pos] != ")":
+        if css[pos] == "\\" and pos + 1 < n:
+            m = _ESCAPE.match(css, pos)
+            buf.append(m.group())
+            pos = m.end()
+            continue
+        buf.append(css[pos])
+        pos += 1
+    return _unescape_css("".join(buf)).strip(), min(n, pos + 1)
+
+
+def _skip_statement(css: str, pos: int) -> int:
+    """Skip an at-rule statement up to and including its `;` (or a block)."""
+    n = len(css)
+    depth = 0
+    while pos < n:
+        m = _CSS_TOKEN.match(css, pos)
+        tok = m.group()
+        pos = m.end()
+        if tok == "(":
+            depth += 1
+        elif tok == ")":
+            depth = max(0, depth - 1)
+        elif tok == ";" and depth == 0:
+            return pos
+        elif tok == "{" and depth == 0:
+            # an at-rule with a block: skip the block
+            level = 1
+            while pos < n and level:
+                m = _CSS_TOKEN.match(css, pos)
+                t = m.group()
+                pos = m.end()
+                if t == "{":
+                    level += 1
+                elif t == "}":
+                    level -= 1
+            return pos
+    return pos
+
+
+# --- text and nodes ---------------------------------------------------------------------
+def safe_comment(text: Any) -> str:
+    """Comment text that cannot end the comment early."""
+    s = text if isinstance(text, str) else ""
+    return s.replace("--", "- -").replace(">", "&gt;").rstrip("-")
+
+
+def sanitize_text(text: Any, parent_tag: str | None, asset: AssetResolver = None) -> str:
+    """A text node's content in its parent's context: code is blanked, CSS sanitized."""
+    s = text if isinstance(text, str) else ""
+    if parent_tag in ("script", "noscript"):
+        return ""
+    if parent_tag == "style":
+        return sanitize_css(s, asset)
+    return s
