@@ -139,6 +139,8 @@ class SessionMasker:
         if not isinstance(node, dict):
             return e
         masked = self._mask_tree(node, None, None, None)
+        if masked == node:
+            return e
         return self._with_data(e, {**data, "node": masked})
 
     def _mask_tree(self, sn: Raw, parent_level: Level | None, parent_tag: str | None,
@@ -339,6 +341,8 @@ class SessionMasker:
         for k in ("removes", "adds", "texts", "attributes"):
             if k not in data and not new[k]:
                 del new[k]
+        if new == data:  # compared in C; keeps untouched events the caller's own objects
+            return e
         return self._with_data(e, new)
 
     def _attr(self, n: Node, k: str, v: Any, lvl: Level) -> Any:

@@ -1,0 +1,206 @@
+"""The authoritative pass over mutations, inputs, plugins and URLs: what reaches the
+stored events, event by event."""
+from __future__ import annotations
+
+import copy
+import json
+
+from recorder.generator import generate_session
+from recorder.mirror import Mirror
+from recorder.privacy import Rules, SessionMasker, masker_factory, parse_rules
+from recorder.privacy.preview import html_to_events
+
+PAGE = """<!DOCTYPE html><html><head></head><body>
+<div id="box">Hello <span id="who">Jane</span></div>
+<div id="vault" class="rr-block" style="width: 10px; height: 20px"><p id="deep">secret</p></div>
+<ul id="list"><li id="first">one</li></ul>
+<input id="card" type="text" value="">
+<input id="skip" class="rr-ignore" type="text">
+<canvas id="cv"></canvas>
+</body></html>"""
+
+
+def page(rules_text: str = 'default = "allow"\ndetectors = []'):
+    events = html_to_events(PAGE, href="https://shop.example/cart?token=t0k&id=7")
+    ids = {}
+    stack = [events[1]["data"]["node"]]
+    while stack:
+        n = stack.pop()
+        if (n.get("attributes") or {}).get("id"):
+            ids[n["attributes"]["id"]] = n["id"]
+        stack.extend(n.get("childNodes") or ())
+    masker = SessionMasker(parse_rules(rules_text))
+    masker.mask(events)
+    return masker, ids
+
+
+def mut(**data):
+    return {"type": 3, "timestamp": 1, "data": {"source": 0, "texts": [], "attributes": [],
+                                                "removes": [], "adds": [], **data}}
+
+
+def text_node(nid, text):
+    return {"type": 3, "id": nid, "textContent": text}
+
+
+def el(nid, tag, attrs=None, kids=()):
+    return {"type": 2, "id": nid, "tagName": tag, "attributes": attrs or {},
+            "childNodes": list(kids)}
+
+
+def test_adds_texts_attributes_and_inputs_beneath_hidden_are_dropped():
+    m, ids = page()
+    out = m.mask([
+        mut(adds=[{"parentId": ids["vault"], "nextId": None, "node": el(900, "b", {}, [text_node(901, "pin 1234")])}],
+            texts=[], attributes=[{"id": ids["deep"], "attributes": {"title": "x"}}]),
+        mut(texts=[{"id": 901, "value": "pin 9999"}]),
+        {"type": 3, "timestamp": 2, "data": {"source": 5, "id": ids["deep"], "text": "typed"}},
+    ])
+    assert out == []  # nothing of it reaches the recording
+    # but the mirror followed the real page, so later events still resolve
+    assert m.mirror.nodes[901].text == "pin 9999"
+
+
+def test_node_added_later_gets_its_selector_level():
+    m, ids = page('default = "allow"\ndetectors = []\n[[rule]]\nselector = "#list .private"\nlevel = "mask"')
+    out = m.mask([mut(adds=[
+        {"parentId": ids["list"], "nextId": None,
+         "node": el(500, "li", {"class": "private", "title": "t"}, [text_node(501, "Jane Doe")])},
+        {"parentId": ids["list"], "nextId": None, "node": el(502, "li", {}, [text_node(503, "public")])},
+    ])])
+    adds = {a["node"]["id"]: a["node"] for a in out[0]["data"]["adds"]}
+    assert adds[500]["attributes"] == {"class": "private", "title": "***"}
+    assert adds[500]["childNodes"][0]["textContent"] == "xxxx xxx"
+    assert adds[502]["childNodes"][0]["textContent"] == "public"
+    # a text change later under the masked item is masked too
+    out = m.mask([mut(texts=[{"id": 501, "value": "John Roe"}, {"id": 503, "value": "still public"}])])
+    assert out[0]["data"]["texts"] == [{"id": 501, "value": "xxxx xxx"}, {"id": 503, "value": "still public"}]
+
+
+def test_class_change_reclassifies_descendants():
+    m, ids = page()
+    who_text = ids["who"] + 1
+    m.mask([mut(attributes=[{"id": ids["box"], "attributes": {"class": "replay-privacy-mask"}}])])
+    out = m.mask([mut(texts=[{"id": who_text, "value": "Jane Doe"}])])
+    assert out[0]["data"]["texts"][0]["value"] == "xxxx xxx"
+    m.mask([mut(attributes=[{"id": ids["box"], "attributes": {"class": None}}])])
+    out = m.mask([mut(texts=[{"id": who_text, "value": "Jane Doe"}])])
+    assert out[0]["data"]["texts"][0]["value"] == "Jane Doe"
+
+
+def test_element_becoming_hidden_is_emptied_and_revealed_again():
+    m, ids = page()
+    box = ids["box"]
+    kids = list(m.mirror.nodes[box].children)
+    out = m.mask([mut(attributes=[{"id": box, "attributes": {"data-replay-privacy": "hidden",
+                                                              "style": "width: 5px; height: 6px"}}])])
+    d = out[0]["data"]
+    # the style set in the same mutation never reached the recording: nothing to clear
+    assert d["attributes"] == [{"id": box, "attributes": {
+        "id": None, "data-replay-privacy": "hidden", "rr_width": "5px", "rr_height": "6px"}}]
+    assert d["removes"] == [{"parentId": box, "id": k} for k in kids]
+    out = m.mask([mut(attributes=[{"id": box, "attributes": {"data-replay-privacy": "allow"}}])])
+    d = out[0]["data"]
+    assert d["attributes"][0]["attributes"]["rr_width"] is None
+    assert d["attributes"][0]["attributes"]["data-replay-privacy"] == "allow"
+    assert [a["node"]["id"] for a in d["adds"]] == kids
+    assert "Jane" in json.dumps(d["adds"])
+
+
+def test_node_moved_under_hidden_is_removed_from_the_recording():
+    m, ids = page()
+    first = ids["first"]
+    moved = el(first, "li", {"id": "first"}, [text_node(first + 1, "one")])
+    out = m.mask([mut(adds=[{"parentId": ids["vault"], "nextId": None, "node": moved}])])
+    assert out[0]["data"]["adds"] == []
+    assert out[0]["data"]["removes"] == [{"parentId": ids["list"], "id": first}]
+
+
+def test_rr_ignore_and_checkbox_inputs_and_canvas():
+    m, ids = page('default = "mask"')
+    assert m.mask([{"type": 3, "timestamp": 3, "data": {"source": 5, "id": ids["skip"], "text": "x"}}]) == []
+    assert m.mask([{"type": 3, "timestamp": 3, "data": {"source": 9, "id": ids["cv"], "commands": [
+        {"property": "fillText", "args": ["Jane", 0, 0]}]}}]) == []
+    out = m.mask([{"type": 3, "timestamp": 3, "data": {"source": 5, "id": ids["card"],
+                                                         "text": "4111 1111 1111 1111"}}])
+    assert out[0]["data"]["text"] == "***"
+
+
+def test_detectors_mask_pii_in_allowed_text_and_attributes():
+    m, ids = page('default = "allow"')
+    out = m.mask([mut(adds=[{"parentId": ids["box"], "nextId": None, "node": el(
+        700, "p", {"title": "mail jane@example.com", "d": "M1 2 54-39 91 35 50 107"},
+        [text_node(701, "Card 4111 1111 1111 1111, call +1 415 555 0100.")])}])])
+    node = out[0]["data"]["adds"][0]["node"]
+    assert node["attributes"]["title"] == "mail xxxxxxxxxxxxxxxx"
+    assert node["attributes"]["d"] == "M1 2 54-39 91 35 50 107"  # geometry is not PII
+    assert node["childNodes"][0]["textContent"] == "Card xxxx xxxx xxxx xxxx, call xx xxx xxx xxxx."
+
+
+def test_urls_console_rum_and_network_are_cleaned():
+    rules = parse_rules("""
+default = "allow"
+scrub_query_params = ["token"]
+[console]
+redact = ["(?i)bearer\\\\s+[\\\\w.-]+"]
+[network]
+headers = ["content-type"]
+""")
+    events = html_to_events(PAGE, href="https://shop.example/cart?token=t0k&id=7")
+    events += [
+        {"type": 6, "timestamp": 5, "data": {"plugin": "rrweb/console@1", "payload": {
+            "level": "log", "trace": [], "payload": ['"Authorization: Bearer abc.def"',
+                                                     '"user jane@example.com"']}}},
+        {"type": 6, "timestamp": 6, "data": {"plugin": "replay/rum@1", "payload": {
+            "type": "error", "view": {"url": "https://shop.example/p?token=zz"},
+            "error": {"message": "card 4111111111111111 declined", "source": "network"}}}},
+        {"type": 6, "timestamp": 7, "data": {"plugin": "rrweb/network@1", "payload": {"requests": [
+            {"url": "https://api.example/pay?token=q1", "method": "POST",
+             "requestHeaders": {"Content-Type": "json", "Authorization": "Bearer s3cr3t"},
+             "requestBody": "{\"pan\": \"4111111111111111\"}", "status": 200}]}}},
+    ]
+    original = copy.deepcopy(events)
+    out = SessionMasker(rules).mask(events)
+    assert events == original  # the caller's events are never modified
+    blob = json.dumps(out)
+    for secret in ("t0k", "abc.def", "jane@example.com", "4111111111111111", "s3cr3t", "zz\"", "q1"):
+        assert secret not in blob
+    assert out[0]["data"]["href"] == "https://shop.example/cart?token=***&id=7"
+    assert out[-1]["data"]["payload"]["requests"][0] == {
+        "url": "https://api.example/pay?token=***", "method": "POST",
+        "requestHeaders": {"Content-Type": "json"}, "status": 200}
+
+
+def test_events_needing_no_change_are_passed_through_untouched():
+    events = list(generate_session(3000, duration_ms=600_000, seed=3))
+    original = copy.deepcopy(events)
+    out = SessionMasker(parse_rules('default = "allow"\ndetectors = []')).mask(events)
+    assert events == original
+    assert len(out) == len(events)
+    changed = [(a, b) for a, b in zip(events, out) if a is not b]
+    # under allow only always-masked inputs change (password, email, tel fields)
+    assert changed
+    changed_ids = {id(a) for a, _ in changed}
+    page = Mirror()
+    for e in events:
+        page.apply(e)
+        if id(e) in changed_ids:
+            assert e["data"]["source"] == 5
+            assert page.nodes[e["data"]["id"]].attrs.get("type") in ("password", "email", "tel")
+    assert all(b["data"]["text"] == "***" for _, b in changed)
+
+
+def test_demo_recording_round_trips_exactly_under_allow(demo_events):
+    out = SessionMasker(parse_rules('default = "allow"\ndetectors = []')).mask(demo_events)
+    assert out == demo_events
+
+
+def test_default_rules_leave_no_typed_value_in_a_generated_session():
+    events = list(generate_session(20_000, duration_ms=1_800_000, seed=1))
+    typed = {e["data"]["text"] for e in events
+             if e["type"] == 3 and e["data"].get("source") == 5 and e["data"].get("text")}
+    assert len(typed) > 20
+    out = masker_factory(Rules.default())().mask(events)
+    kept = {e["data"]["text"] for e in out
+            if e["type"] == 3 and e["data"].get("source") == 5 and "text" in e["data"]}
+    assert kept <= {"***", ""}
