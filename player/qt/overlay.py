@@ -16,7 +16,7 @@ RIPPLE_MS = 600       # how long a click ripple lasts
 _CLICK_COLOURS = {"click": QColor(80, 160, 255), "dblclick": QColor(160, 110, 255),
                   "contextmenu": QColor(255, 170, 60)}
 _RAGE = QColor(255, 84, 84)
-RIPPLE_KINDS = frozenset({"click", "dblclick", "contextmenu", "touch", "touchstart"})
+RIPPLE_KINDS = frozenset({"click", "dblclick", "contextmenu", "touchend"})
 
 
 class CursorOverlay(QWidget):

@@ -75,7 +75,14 @@ class PlaybackController(QObject):
             return
         self.playing = False
         self._timer.stop()
+        self._catch_up()
         self.playingChanged.emit(False)
+
+    def _catch_up(self) -> None:
+        """Send what a busy runtime was not sent yet, so the view shows exactly `time`."""
+        if self.bridge.is_ready and 0 <= self.sent < self.time:
+            self._send_ops(self.r.ops_between(self.sent, self.time))
+            self.sent = self.time
 
     def toggle(self) -> None:
         self.pause() if self.playing else self.play()

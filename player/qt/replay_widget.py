@@ -21,12 +21,6 @@ from .style import STYLESHEET
 from .timeline_widget import TimelineWidget
 
 
-def _events_of(source: Any) -> list[dict]:
-    if isinstance(source, list):
-        return source
-    return list(source.events())
-
-
 class ReplayWidget(QWidget):
     def __init__(self, source: Any, parent: QWidget | None = None, *, replayer: Any = None,
                  title: str | None = None):
@@ -35,12 +29,8 @@ class ReplayWidget(QWidget):
 
         self.setObjectName("replayWidget")
         self.setStyleSheet(STYLESHEET)
-        events = _events_of(source)
-        if not events:
-            raise ValueError("the recording holds no events")
-        self.replayer = replayer if replayer is not None else Replayer(
-            source if not isinstance(source, list) else events)
-        self.session = build_session_view(events, getattr(source, "info", None))
+        self.replayer = replayer if replayer is not None else Replayer(source)
+        self.session = build_session_view(self.replayer, getattr(source, "info", None))
         self.title = title or (self.session.facts and next(
             (v for k, v in self.session.facts if k == "URL"), None)) or "Session replay"
 

@@ -24,8 +24,11 @@ class ReplayStage(QWidget):
         super().__init__(parent)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self.setMinimumSize(320, 200)
-        self.profile = profile or ReplayProfile(self)
+        self.profile = profile or ReplayProfile()
         self.page = ReplayPage(self.profile, self)
+        if profile is None:
+            # the profile must outlive its page: as the page's child it is deleted after it
+            self.profile.setParent(self.page)
         self.view = QWebEngineView(self)
         self.view.setPage(self.page)
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.NoContextMenu)

@@ -1,0 +1,31 @@
+"""`replay demo` — the player on the demo session that ships in assets/demo/ (recorded in a
+real browser from the demo pages: console messages, an error, network calls)."""
+from __future__ import annotations
+
+import argparse
+
+from recorder.paths import ASSETS
+
+from ..cli import UserError
+
+NAME = "demo"
+DEMO = ASSETS / "demo" / "demo-session.json"
+
+
+def register(subparsers, common) -> None:
+    p = subparsers.add_parser(NAME, parents=[common], help="watch the demo session in the player",
+                              description=f"Open the player on the demo session ({DEMO.name}).")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    if not DEMO.is_file():
+        raise UserError(f"the demo session is missing ({DEMO}) - reinstall, or record it again"
+                        " with `python assets/demo/record_demo.py`")
+    from player.qt.standalone import open_window, prepare_qt_environment
+
+    from .play import open_source
+
+    prepare_qt_environment()
+    src = open_source(str(DEMO), args.data)
+    return open_window(src, "Demo")

@@ -1,0 +1,54 @@
+"""`replay play SESSION|FILE` — the player on one recording, in its own window: the replay
+view, the timeline and the dev-tools pane. FILE (a `.replay` bundle or rrweb JSON) is read
+without importing it."""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from ..cli import UserError
+
+NAME = "play"
+
+
+def add_source_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("session", metavar="SESSION|FILE", help="session id (or unique prefix), a"
+                   " .replay bundle or an rrweb JSON file")
+    p.add_argument("--session-number", type=int, default=0, metavar="N",
+                   help="for a file holding several sessions: which one (0-based)")
+
+
+def open_source(spec: str, data: Path, session_number: int = 0) -> Any:
+    """The recording named on the command line, or a UserError saying what to do."""
+    from recorder.bundle import BadBundle
+    from recorder.rrweb_io import UnreadableRecording
+    from recorder.source import open_recording
+
+    try:
+        return open_recording(spec, data, session=session_number)
+    except KeyError as exc:
+        raise UserError(f"{exc.args[0]} - list sessions with `replay sessions`") from None
+    except (FileNotFoundError, UnreadableRecording, BadBundle, IndexError, ValueError) as exc:
+        raise UserError(str(exc)) from None
+
+
+def register(subparsers, common) -> None:
+    p = subparsers.add_parser(NAME, parents=[common], help="watch a session in the player",
+                              description="Open the player on a stored session or a recording"
+                                          " file (read, not imported).")
+    add_source_arguments(p)
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from player.qt.standalone import open_window, prepare_qt_environment
+
+    prepare_qt_environment()
+    src = open_source(args.session, args.data, args.session_number)
+    try:
+        return open_window(src, str(getattr(src, "id", args.session)))
+    finally:
+        close = getattr(src, "close", None)
+        if close:
+            close()

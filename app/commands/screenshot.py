@@ -1,0 +1,57 @@
+"""`replay screenshot SESSION|FILE --at MS -o FILE.png` — one frame as the player paints it
+(the recorded page rebuilt at MS ms after the session's first event, with the cursor),
+rendered offscreen: it runs on a server without a screen."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ..cli import UserError
+from .play import add_source_arguments, open_source
+
+NAME = "screenshot"
+
+
+def register(subparsers, common) -> None:
+    p = subparsers.add_parser(NAME, parents=[common], help="paint one frame of a session to PNG",
+                              description="Paint a moment of a session (id or unique prefix) or"
+                                          " recording file offscreen and write it as PNG.")
+    add_source_arguments(p)
+    p.add_argument("--at", type=float, required=True, metavar="MS",
+                   help="milliseconds after the session's first event")
+    p.add_argument("-o", "--output", type=Path, required=True, metavar="FILE.png")
+    p.add_argument("--size", default="1280x800", metavar="WxH",
+                   help="size of the player the frame is painted in (default 1280x800)")
+    p.add_argument("--player", action="store_true",
+                   help="the whole player (timeline, dev-tools pane), not only the page")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        w, h = (int(x) for x in args.size.lower().split("x"))
+    except ValueError:
+        raise UserError(f"--size {args.size!r} is not WIDTHxHEIGHT - e.g. --size 1280x800") from None
+    if args.output.suffix.lower() != ".png":
+        raise UserError(f"{args.output} does not end in .png - screenshots are written as PNG")
+    from player.qt.standalone import prepare_qt_environment, screenshot
+
+    prepare_qt_environment(offscreen=True)
+    src = open_source(args.session, args.data, args.session_number)
+    try:
+        from player.replayer import Replayer
+
+        r = Replayer(src)
+        if not 0 <= args.at <= r.duration_ms:
+            raise UserError(f"--at {args.at:g} is outside the session - give 0..{r.duration_ms:g}")
+        size = screenshot(src, args.at, args.output, width=w, height=h,
+                          whole_player=args.player, replayer=r)
+    except TimeoutError as exc:
+        raise UserError(f"the player did not finish painting: {exc} - try again, or a smaller --size") from None
+    finally:
+        close = getattr(src, "close", None)
+        if close:
+            close()
+    print(f"wrote {size[0]}x{size[1]} frame at {args.at:g} ms to {args.output}", file=sys.stderr)
+    return 0

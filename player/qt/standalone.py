@@ -1,0 +1,115 @@
+"""Running the player outside the desktop app: a window (`replay play`, `replay demo`) and
+one painted frame written to a PNG (`replay screenshot`)."""
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+
+def prepare_qt_environment(offscreen: bool = False) -> None:
+    """Set what QtWebEngine needs before Qt starts: no screen -> the offscreen platform;
+    as root Chromium only runs without its sandbox; no GPU offscreen."""
+    headless = offscreen or not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+                                 or sys.platform in ("darwin", "win32"))
+    if headless:
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
+    if headless:
+        flags = os.environ.get("QTWEBENGINE_CHROMIUM_FLAGS", "")
+        if "--disable-gpu" not in flags:
+            os.environ["QTWEBENGINE_CHROMIUM_FLAGS"] = (flags + " --disable-gpu").strip()
+    os.environ.setdefault("QT_LOGGING_RULES", "qt.webenginecontext.debug=false")
+
+
+def application():
+    """The QApplication (created once; our URL schemes are registered before it)."""
+    from . import webview  # noqa: F401  (registers the schemes: must precede the app)
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication([sys.argv[0] if sys.argv else "replay"])
+        app.setApplicationName("Session Replay")
+        app.setApplicationDisplayName("Session Replay")
+    return app
+
+
+def open_window(source: Any, title: str) -> int:
+    """Show the player on a recording in its own window; returns when it is closed."""
+    app = application()
+    from PySide6.QtWidgets import QMainWindow
+
+    from .replay_widget import ReplayWidget
+
+    win = QMainWindow()
+    win.setWindowTitle(f"{title} — Session Replay")
+    widget = ReplayWidget(source, win)
+    win.setCentralWidget(widget)
+    win.resize(1480, 900)
+    win.show()
+    widget.setFocus()
+    code = app.exec()
+    dispose(win)
+    return code
+
+
+def grab_stable(widget, bridge, timeout_s: float = 3.0):
+    """Grab a widget once what the page paints has settled (two equal grabs in a row)."""
+    from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer
+
+    bridge.wait_painted(timeout_s)
+    deadline = time.monotonic() + timeout_s
+    last = widget.grab().toImage()
+    while time.monotonic() < deadline:
+        loop = QEventLoop()
+        QTimer.singleShot(60, loop.quit)
+        loop.exec()
+        QCoreApplication.processEvents()
+        img = widget.grab().toImage()
+        if img == last:
+            return img
+        last = img
+    return last
+
+
+def screenshot(source: Any, at_ms: float, out: Path, *, width: int = 1280, height: int = 800,
+               whole_player: bool = False, replayer: Any = None) -> tuple[int, int]:
+    """Paint the recording at `at_ms` offscreen and write it as PNG; returns the image size.
+    By default the replay view (the page as recorded, with the cursor); `whole_player`
+    grabs the player with its timeline and dev-tools pane."""
+    application()
+    from .replay_widget import ReplayWidget
+
+    widget = ReplayWidget(source, replayer=replayer)
+    widget.resize(width, height)
+    if not whole_player:
+        widget.devtools.hide()
+        widget.timeline.hide()
+    widget.show()
+    widget.wait_ready()
+    widget.seek_and_wait(int(at_ms))
+    target = widget if whole_player else widget.stage
+    img = grab_stable(target, widget.bridge)
+    if not whole_player:  # just the recorded viewport, without the letterbox
+        img = img.copy(widget.stage.page_rect())
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if not img.save(str(out), "PNG"):
+        raise OSError(f"could not write {out}")
+    size = (img.width(), img.height())
+    dispose(widget)
+    return size
+
+
+def dispose(widget) -> None:
+    """Delete a player now (its page before its profile), not at interpreter exit, where
+    QtWebEngine objects torn down in random order crash."""
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    widget.close()
+    widget.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    QCoreApplication.processEvents()
