@@ -38,10 +38,14 @@ def register(subparsers, common) -> None:
 
 
 def _masker_for(args: argparse.Namespace) -> Callable | None:
-    """The masker factory import applies (None: store as recorded). The privacy helper
-    wires this to `recorder.privacy`: `--rules FILE`, else the data folder's active
-    rules, else the built-in default."""
-    return None
+    """The masker factory import applies: `--rules FILE`, else the data folder's active
+    rules (DATA/rules.toml), else the built-in default (mask-user-input). Nothing is ever
+    stored unmasked."""
+    from recorder.privacy import RulesError, load_rules, masker_factory
+    try:
+        return masker_factory(load_rules(args.rules, args.data))
+    except RulesError as exc:
+        raise UserError(f"{exc} (fix the rules file, then import again)") from None
 
 
 def run(args: argparse.Namespace) -> int:
