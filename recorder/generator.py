@@ -592,12 +592,18 @@ class _App:
     def run(self) -> Iterator[tuple[int, Raw]]:
         rng = self.rng
         pages = (_Dashboard, _Tasks, _Profile, _Reports)
+        visits = {p: 0 for p in pages}
+        visits[_Dashboard] = 1
         yield from self.load(_Dashboard, True)
         while True:
             if self.k >= self.next_nav:
                 self.next_nav = self.k + int(self.nav_every * rng.uniform(0.6, 1.4))
-                yield from self.load(rng.choice([p for p in pages if not isinstance(self.page, p)]),
-                                     rng.random() < 0.35)
+                # every page gets its turn (the workload should cover them all)
+                others = [p for p in pages if not isinstance(self.page, p)]
+                least = min(visits[p] for p in others)
+                kind = rng.choice([p for p in others if visits[p] == least])
+                visits[kind] += 1
+                yield from self.load(kind, rng.random() < 0.4)
                 continue
             page = self.page
             r = rng.random()
@@ -1091,7 +1097,11 @@ class _Tasks(_Page):
         rng = self.rng
         app = self.app
         r = rng.random()
-        if r < 0.35 or len(self.items) < 3:
+        if r < 0.55 and len(self.items) > 2:  # reading the list
+            yield from app.goto(rng.choice(self.hover))
+            return
+        r = rng.random()
+        if r < 0.08 or len(self.items) < 3:
             yield from app.click(self.new_todo, focusable=True)
             text = rng.choice(_TASKS) + rng.choice(("", "", " today", " before Friday", f" (#{rng.randint(100, 999)})"))
             yield from app.type_text(self.new_todo, text)
@@ -1219,7 +1229,9 @@ class _Profile(_Page):
         rng = self.rng
         app = self.app
         r = rng.random()
-        if r < 0.55:
+        if r < 0.55:  # reading the form, hesitating between fields
+            yield from app.goto(rng.choice(self.hover))
+        elif r < 0.67:
             key = rng.choice(list(self.fields))
             inp = self.fields[key]
             yield from app.click(inp, focusable=True)
@@ -1227,17 +1239,17 @@ class _Profile(_Page):
             if rng.random() < 0.3:  # select all and retype
                 yield app.input(inp, "")
             yield from app.type_text(inp, self.values[key][: rng.randint(3, len(self.values[key]))], masked=masked)
-        elif r < 0.65:
+        elif r < 0.74:
             yield from app.click(self.country, focusable=True)
             yield app.input(self.country, rng.choice(_COUNTRIES)[0])
-        elif r < 0.75:
+        elif r < 0.81:
             i = rng.randrange(3)
             yield from app.click(self.plans[i])
             yield app.input(self.plans[i], self.plans[i].attrs["value"], True)
             if i != self.plan:  # rrweb reports the radio that went off too
                 yield app.input(self.plans[self.plan], self.plans[self.plan].attrs["value"], False)
             self.plan = i
-        elif r < 0.82:
+        elif r < 0.87:
             yield from app.click(self.newsletter)
             self.checked = not self.checked
             yield app.input(self.newsletter, "on", self.checked)

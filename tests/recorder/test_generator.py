@@ -1,0 +1,217 @@
+"""The synthetic session generator: exact, deterministic, valid, realistic, streaming."""
+from __future__ import annotations
+
+import itertools
+import json
+import tracemalloc
+from collections import Counter
+
+import pytest
+
+from recorder.format import (CONSOLE_PLUGIN, RUM_PLUGIN, EventType, IncrementalSource,
+                             UnknownEvent, encode_json, validate_event)
+from recorder.generator import (HOSTILE_HOST, HOSTILE_INERT, HOSTILE_MARK, generate_session,
+                                hostile_session, main)
+from recorder.mirror import Mirror
+from recorder.sessions import split_sessions
+
+START = 1_700_000_000_000
+HALF_HOUR = 30 * 60 * 1000
+
+
+@pytest.fixture(scope="module")
+def session50k() -> list[dict]:
+    return list(generate_session(50_000, HALF_HOUR, seed=7))
+
+
+def _plugin(e: dict) -> tuple[str, dict] | None:
+    if e["type"] == EventType.Plugin:
+        return e["data"]["plugin"], e["data"]["payload"]
+    return None
+
+
+def test_same_seed_same_events_other_seed_other_events():
+    a = [encode_json(e) for e in generate_session(3000, 600_000, seed=1)]
+    b = [encode_json(e) for e in generate_session(3000, 600_000, seed=1)]
+    c = [encode_json(e) for e in generate_session(3000, 600_000, seed=2)]
+    assert a == b
+    assert a != c
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 7, 333, 5000])
+def test_exact_count_and_time_span(n):
+    events = list(generate_session(n, 3_600_000, seed=3, start_ms=START))
+    assert len(events) == n
+    if n:
+        ts = [e["timestamp"] for e in events]
+        assert ts[0] == START
+        if n > 1:
+            assert ts[-1] == START + 3_600_000
+        assert all(x <= y for x, y in zip(ts, ts[1:]))
+        assert events[0]["type"] == EventType.Meta
+    if n >= 2:
+        assert events[1]["type"] == EventType.FullSnapshot
+
+
+def test_every_mutation_applies_cleanly_and_every_event_validates(session50k):
+    mirror = Mirror()
+    for i, e in enumerate(session50k):
+        mirror.apply(e)
+        assert not isinstance(validate_event(e, i), UnknownEvent)
+    assert sum(mirror.warnings.values()) == 0, dict(mirror.warnings)
+    assert mirror.has_snapshot and len(mirror.nodes) > 50
+    assert mirror.element_by_tag("title") is not None
+
+
+def test_long_dense_session_stays_valid():
+    """Many route changes, re-renders and id reuse across page loads."""
+    mirror = Mirror()
+    loads = Counter()
+    for e in generate_session(120_000, 4 * 3600 * 1000, seed=11):
+        mirror.apply(e)
+        p = _plugin(e)
+        if p and p[0] == RUM_PLUGIN and p[1]["type"] == "view":
+            loads[p[1]["view"]["loading_type"]] += 1
+        loads["meta"] += e["type"] == EventType.Meta
+    assert sum(mirror.warnings.values()) == 0, dict(mirror.warnings)
+    assert loads["route_change"] >= 1 and loads["initial_load"] >= 1
+    assert loads["route_change"] + loads["initial_load"] >= 4
+    assert loads["meta"] == loads["initial_load"]  # a full load is Meta + FullSnapshot
+
+
+def test_event_mix_looks_like_a_real_app(session50k):
+    kinds = Counter()
+    levels = Counter()
+    rum = Counter()
+    frustrations = Counter()
+    for e in session50k:
+        t = e["type"]
+        if t == EventType.IncrementalSnapshot:
+            kinds[IncrementalSource(e["data"]["source"]).name] += 1
+        else:
+            kinds[EventType(t).name] += 1
+        p = _plugin(e)
+        if p and p[0] == CONSOLE_PLUGIN:
+            levels[p[1]["level"]] += 1
+            assert all(isinstance(json.loads(arg), object) for arg in p[1]["payload"])
+            assert p[1]["trace"]
+        elif p and p[0] == RUM_PLUGIN:
+            payload = p[1]
+            rum[payload["type"]] += 1
+            body = payload[payload["type"]]
+            if payload["type"] == "resource":
+                assert {"url", "method", "status_code", "duration", "size", "type"} <= body.keys()
+            elif payload["type"] == "error":
+                assert {"message", "source", "stack"} <= body.keys()
+            elif payload["type"] == "action":
+                assert body["type"] == "click"
+                for f in body.get("frustration", {}).get("type", []):
+                    frustrations[f] += 1
+            elif payload["type"] == "view":
+                assert {"largest_contentful_paint", "cumulative_layout_shift",
+                        "interaction_to_next_paint"} <= body.keys()
+    n = len(session50k)
+    # mouse moves are the most frequent event, as in real recordings
+    assert kinds.most_common(1)[0][0] == "MouseMove"
+    assert kinds["MouseMove"] > 0.2 * n
+    for source in ("Mutation", "MouseInteraction", "Scroll", "Input", "MediaInteraction",
+                   "StyleSheetRule", "Selection"):
+        assert kinds[source] > 0, source
+    assert kinds["Mutation"] > 0.05 * n
+    assert {"log", "info", "warn", "error"} <= levels.keys()
+    assert {"view", "resource", "error", "action"} <= rum.keys()
+    assert {"rage_click", "dead_click", "error_click"} <= frustrations.keys()
+
+
+def test_mouse_moves_are_batched_with_time_offsets(session50k):
+    moves = [e["data"]["positions"] for e in session50k
+             if e["type"] == EventType.IncrementalSnapshot and e["data"]["source"] == IncrementalSource.MouseMove]
+    assert max(len(p) for p in moves) > 3
+    for positions in moves[:2000]:
+        offsets = [p["timeOffset"] for p in positions]
+        assert all(o <= 0 for o in offsets) and offsets == sorted(offsets)
+        assert offsets[-1] == 0
+
+
+def test_quiet_stretches_but_one_session(session50k):
+    ts = [e["timestamp"] for e in session50k]
+    gaps = [b - a for a, b in zip(ts, ts[1:])]
+    assert sum(g >= 10_000 for g in gaps) >= 1
+    assert max(gaps) < 15 * 60 * 1000
+    assert split_sessions(session50k) == [(0, len(session50k))]
+
+
+def test_four_hour_session_is_one_session_with_many_quiet_stretches():
+    ts = [e["timestamp"] for e in generate_session(40_000, 4 * 3600 * 1000, seed=5)]
+    gaps = [b - a for a, b in zip(ts, ts[1:])]
+    assert sum(g >= 10_000 for g in gaps) >= 10
+    assert max(gaps) < 15 * 60 * 1000
+    assert split_sessions([{"timestamp": t} for t in ts]) == [(0, len(ts))]
+
+
+def test_passwords_are_recorded_masked_like_rrweb_default(session50k):
+    mirror = Mirror()
+    checked = 0
+    for e in session50k:
+        if e["type"] == EventType.IncrementalSnapshot and e["data"]["source"] == IncrementalSource.Input:
+            node = mirror.get(e["data"]["id"])
+            assert node is not None
+            if node.attrs.get("type") == "password":
+                assert set(e["data"]["text"]) <= {"*"}
+                checked += 1
+        mirror.apply(e)
+    assert checked > 0
+
+
+def test_it_streams_rather_than_building_a_list():
+    gen = generate_session(60_000, 4 * 3600 * 1000, seed=9)
+    assert iter(gen) is gen
+    tracemalloc.start()
+    try:
+        for _ in itertools.islice(gen, 2000):  # warm up: the first page, caches
+            pass
+        base, _ = tracemalloc.get_traced_memory()
+        tracemalloc.reset_peak()
+        count = 2000
+        for _ in gen:
+            count += 1
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert count == 60_000
+    # ~58k events of ~300 bytes of JSON each would be well over 50 MB as objects
+    assert peak - base < 20 * 1024 * 1024
+
+
+def test_hostile_session_is_valid_and_hostile():
+    events = hostile_session(start_ms=START)
+    mirror = Mirror()
+    for i, e in enumerate(events):
+        assert not isinstance(validate_event(e, i), UnknownEvent)
+        mirror.apply(e)
+    assert sum(mirror.warnings.values()) == 0, dict(mirror.warnings)
+    tags = Counter(n.tag for n in mirror.nodes.values() if n.tag)
+    for tag in ("script", "iframe", "base", "meta", "form", "object", "embed", "use"):
+        assert tags[tag] >= 1, tag
+    attrs = [(k, str(v)) for n in mirror.nodes.values() for k, v in n.attrs.items()]
+    assert any(k.lower().startswith("on") for k, _ in attrs)
+    assert any(k.lower() == "onclick" and k != "onclick" for k, _ in attrs)  # case tricks
+    assert any("javascript:" in v.lower().replace("\t", "") for _, v in attrs)
+    assert any(k == "srcdoc" for k, _ in attrs)
+    assert any(k == "http-equiv" and v.lower() == "refresh" for k, v in attrs)
+    blob = encode_json(events).decode()
+    assert HOSTILE_MARK in blob and HOSTILE_HOST in blob and HOSTILE_INERT in blob
+    # hostile content also arrives later, through mutations and a CSSOM edit
+    later = encode_json(events[2:]).decode()
+    assert "javascript:" in later and "srcdoc" in later and HOSTILE_HOST in later
+
+
+def test_command_line_writes_rrweb_json(tmp_path):
+    out = tmp_path / "s.json"
+    assert main(["--events", "500", "--seed", "4", "-o", str(out)]) == 0
+    events = json.loads(out.read_text())
+    assert len(events) == 500
+    assert events == json.loads(encode_json(list(generate_session(500, 60_000, seed=4))))
+    hostile = tmp_path / "h.json"
+    assert main(["--hostile", "-o", str(hostile)]) == 0
+    assert json.loads(hostile.read_text()) == json.loads(encode_json(hostile_session()))
