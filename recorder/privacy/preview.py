@@ -36,7 +36,9 @@ def html_to_node(source: str | bytes) -> Raw:
     next_id = iter(range(1, 1 << 30)).__next__
     root: Raw = {"type": int(NodeType.Document), "childNodes": [], "id": next_id()}
     dt = tree.docinfo
-    if dt.doctype:
+    head = source[:1024].lower() if isinstance(source, (str, bytes)) else ""
+    has_doctype = (b"<!doctype" in head) if isinstance(head, bytes) else ("<!doctype" in head)
+    if dt.doctype and has_doctype:  # lxml invents an HTML 4 doctype when there is none
         root["childNodes"].append({"type": int(NodeType.DocumentType), "name": dt.root_name or "html",
                                    "publicId": dt.public_id or "", "systemId": dt.system_url or "",
                                    "id": next_id()})

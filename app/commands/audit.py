@@ -1,0 +1,91 @@
+"""`replay audit [--json] (SESSION...|--all)` - look for personal data in stored sessions.
+
+Prints, per session, what looks like PII (email, card number, phone; input values typed into
+sensitive fields stored in clear) and where - event, time, node - with a masked excerpt,
+never the value. Exit status 1 when anything was found, so it can gate a pipeline."""
+from __future__ import annotations
+
+import argparse
+import json
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+
+from recorder.privacy import DETECTORS
+from recorder.privacy.audit import audit_session
+from recorder.store import Store
+
+from ..cli import UserError
+from ._progress import progress_bar
+
+NAME = "audit"
+
+
+def register(subparsers, common) -> None:
+    p = subparsers.add_parser(
+        NAME, parents=[common], help="scan stored sessions for personal data",
+        description="Scan stored sessions (decompressed) for what looks like personal data."
+                    " Exit status 1 when something is found.")
+    p.add_argument("sessions", nargs="*", metavar="SESSION", help="session ids (or unique prefixes)")
+    p.add_argument("--all", action="store_true", help="every stored session")
+    p.add_argument("--json", action="store_true", help="print a JSON array, one entry per session")
+    p.add_argument("--detectors", default=",".join(DETECTORS), metavar="LIST",
+                   help=f"comma-separated detectors (default: {','.join(DETECTORS)})")
+    p.add_argument("--limit", type=int, default=50, metavar="N",
+                   help="findings listed per session in the table (default 50; --json lists all)")
+    p.set_defaults(func=run)
+
+
+def _clock(ms: float) -> str:
+    s, ms = divmod(int(ms), 1000)
+    m, s = divmod(s, 60)
+    h, m = divmod(m, 60)
+    return f"{h}:{m:02}:{s:02}.{ms:03}" if h else f"{m:02}:{s:02}.{ms:03}"
+
+
+def run(args: argparse.Namespace) -> int:
+    if bool(args.sessions) == bool(args.all):
+        raise UserError("name the sessions to audit, or pass --all (not both)")
+    kinds = [k.strip() for k in args.detectors.split(",") if k.strip()]
+    bad = [k for k in kinds if k not in DETECTORS]
+    if bad:
+        raise UserError(f"unknown detector {bad[0]!r} - use some of {', '.join(DETECTORS)}")
+    store = Store.open(args.data)
+    audits = []
+    try:
+        try:
+            ids = [s.id for s in store.sessions()] if args.all else \
+                [store.resolve(s) for s in args.sessions]
+        except KeyError as exc:
+            raise UserError(f"{exc.args[0]} - see `replay sessions` for the ids") from None
+        with progress_bar() as bar:
+            task = bar.add_task("auditing", total=len(ids))
+            for sid in ids:
+                bar.update(task, description=f"auditing {sid[:13]}")
+                audits.append(audit_session(store.session(sid), kinds))
+                bar.advance(task)
+    finally:
+        store.close()
+    if args.json:
+        print(json.dumps([a.to_json() for a in audits], indent=1))
+    else:
+        console = Console()
+        for a in audits:
+            counts = ", ".join(f"{n} {k}" for k, n in sorted(a.counts().items())) or "clean"
+            console.print(f"[bold]{a.session_id}[/]  {a.events} events  {counts}"
+                          + (f"  (damaged segments not read: {a.damaged_segments})"
+                             if a.damaged_segments else ""))
+            if a.findings:
+                t = Table(box=box.SIMPLE, show_edge=False)
+                for col in ("kind", "event", "time", "node", "where", "excerpt"):
+                    t.add_column(col)
+                for f in a.findings[: args.limit]:
+                    t.add_row(f.kind, str(f.event_index), _clock(f.offset_ms),
+                              "" if f.node_id is None else str(f.node_id), f.where, f.excerpt)
+                console.print(t)
+                if len(a.findings) > args.limit:
+                    console.print(f"  ... {len(a.findings) - args.limit} more (--json lists all)")
+        found = sum(len(a.findings) for a in audits)
+        console.print(f"{len(audits)} session(s) audited, {found} finding(s)")
+    return 1 if any(a.findings for a in audits) else 0

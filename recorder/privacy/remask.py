@@ -1,0 +1,88 @@
+"""Retroactive re-masking: rewrite stored sessions under new rules, so tightening the
+rules cleans history too.
+
+Each session is read whole, passed through a fresh `SessionMasker` and written back with
+`Store.replace_session` (atomic: new segment files, one index transaction, old files
+removed; the index's facts are re-derived from the masked events). For the local store the
+SQLite index is also made to forget: deleted rows are overwritten (`secure_delete`) and the
+write-ahead log, which still holds the pages written at import, is checkpointed and
+truncated.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Callable, Iterable
+
+from .masker import SessionMasker
+from .rules import Rules
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class RemaskResult:
+    session_id: str
+    events_before: int
+    events_after: int
+    changed: bool
+    damaged_segments: list[int] = field(default_factory=list)
+    stats: dict[str, int] = field(default_factory=dict)
+
+
+def _index_db(store):
+    idx = getattr(store, "index", None)
+    return getattr(idx, "db", None)
+
+
+def _forget_deleted(store, *, before: bool) -> None:
+    """Make SQLite overwrite what it deletes, and drop the WAL's old page images."""
+    db = _index_db(store)
+    if db is None:
+        return
+    try:
+        if before:
+            db.execute("PRAGMA secure_delete=ON")
+        else:
+            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    except Exception as exc:  # an index we cannot tune is still correct, just less clean
+        log.warning("could not scrub the index after re-masking: %s", type(exc).__name__)
+
+
+def remask_session(store, session_id: str, rules: Rules) -> RemaskResult:
+    reader = store.session(session_id)
+    events = list(reader.events())
+    masker = SessionMasker(rules)
+    masked = masker.mask(events)
+    changed = len(masked) != len(events) or any(a is not b for a, b in zip(masked, events))
+    if reader.damaged:
+        # The damaged segments cannot be read, so cannot be masked: rewriting drops them.
+        changed = True
+    if changed and masked:
+        _forget_deleted(store, before=True)
+        store.replace_session(reader.id, masked)
+    elif changed:
+        store.delete_session(reader.id)  # nothing of it may be kept
+    return RemaskResult(reader.id, len(events), len(masked), changed, list(reader.damaged),
+                        dict(masker.stats))
+
+
+def remask_sessions(store, session_ids: Iterable[str] | None, rules: Rules,
+                    progress: Callable[[int, int, str], None] | None = None
+                    ) -> list[RemaskResult]:
+    """Re-mask the given sessions (None: every stored session). `progress(done, total, id)`
+    is called before each session."""
+    ids = [s.id for s in store.sessions()] if session_ids is None else \
+        [store.resolve(s) if hasattr(store, "resolve") else s for s in session_ids]
+    ids = list(dict.fromkeys(ids))
+    out = []
+    _forget_deleted(store, before=True)
+    for i, sid in enumerate(ids):
+        if progress:
+            progress(i, len(ids), sid)
+        out.append(remask_session(store, sid, rules))
+    if any(r.changed for r in out):
+        _forget_deleted(store, before=False)
+    if progress:
+        progress(len(ids), len(ids), "")
+    return out
