@@ -269,10 +269,14 @@ class LocalStore(Store):
         samples: list[bytes] = []
         for sid in ids:
             evs = list(self.session(sid).events())
-            samples += [encode_msgpack(evs[i: i + 64]) for i in range(0, len(evs), 64)]
+            samples += [encode_msgpack(evs[i: i + 16]) for i in range(0, len(evs), 16)]
         if not samples:
             raise ValueError("no stored events to train a dictionary on")
-        d = zstandard.train_dictionary(size, samples)
+        try:
+            d = zstandard.train_dictionary(size, samples)
+        except zstandard.ZstdError as exc:
+            raise ValueError(f"cannot train a {size:,} byte dictionary on {len(samples)} samples"
+                             f" ({exc}); store more sessions first or ask for a smaller one")
         dict_id = d.dict_id()
         rel = f"{DICTS_DIR}/{dict_id}.zdict"
         (self.root / DICTS_DIR).mkdir(exist_ok=True)

@@ -1,0 +1,165 @@
+"""Each limit: a violating payload gets the named error (code + limit) and the store is
+left exactly as it was (index rows and files)."""
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+
+from recorder import limits as L
+from recorder.format import InvalidEvent
+from recorder.limits import LimitError, Limits, event_attribute_count, event_depth
+from recorder.store import Store
+
+T0 = 1_700_000_000_000
+
+
+def move(t):
+    return {"type": 3, "timestamp": t,
+            "data": {"source": 1, "positions": [{"x": 1, "y": 2, "id": 3, "timeOffset": 0}]}}
+
+
+def snapshot(t, body_attrs=None, depth=3):
+    # a DOM `depth` elements deep (the tree's own nesting is not "attribute depth")
+    node = {"type": 3, "id": 10_000, "textContent": "leaf"}
+    for k in range(depth):
+        node = {"type": 2, "id": 100 + k, "tagName": "div", "attributes": {}, "childNodes": [node]}
+    body = {"type": 2, "id": 3, "tagName": "body", "attributes": body_attrs or {},
+            "childNodes": [node]}
+    return {"type": 2, "timestamp": t, "data": {"node": {"type": 0, "id": 1, "childNodes": [
+        {"type": 2, "id": 2, "tagName": "html", "attributes": {}, "childNodes": [body]}]},
+        "initialOffset": {"left": 0, "top": 0}}}
+
+
+def base(t=T0):
+    return [{"type": 4, "timestamp": t, "data": {"href": "https://a.example/", "width": 800,
+                                                  "height": 600}}, snapshot(t + 1)]
+
+
+def state(store) -> tuple:
+    """Everything the store holds: every index table's rows and every file's bytes."""
+    db = store.index.db
+    tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'"
+                                       " ORDER BY name")]
+    rows = {t: sorted(map(repr, db.execute(f"SELECT * FROM {t}").fetchall())) for t in tables}
+    files = sorted((str(p.relative_to(store.root)), hashlib.sha256(p.read_bytes()).hexdigest())
+                   for p in store.root.rglob("*") if p.is_file() and "index.sqlite3" not in p.name)
+    return rows, files
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = Store.open(tmp_path / "d")
+    s.ingest(base(T0 - 10 * 86_400_000) + [move(T0 - 10 * 86_400_000 + 5)])  # something to keep
+    yield s
+    s.close()
+
+
+def rejected(store, events, code, limit, **kw) -> LimitError:
+    before = state(store)
+    with pytest.raises(LimitError) as info:
+        store.ingest(events, **kw)
+    err = info.value
+    assert err.code == code and err.limit == limit
+    assert code in str(err) and f"{limit}" in str(err)
+    assert err.to_json() == {"error": code, "message": str(err), "limit": limit}
+    assert state(store) == before
+    return err
+
+
+def test_event_over_1_mb(store):
+    big = {"type": 5, "timestamp": T0 + 5, "data": {"tag": "blob", "payload": "x" * L.MB}}
+    err = rejected(store, base() + [big], "event_too_large", L.MAX_EVENT_BYTES)
+    assert err.index == 2
+    # just under the limit is fine
+    ok = {"type": 5, "timestamp": T0 + 5, "data": {"tag": "blob", "payload": "x" * (L.MB - 100)}}
+    store.ingest(base() + [ok])
+
+
+def test_payload_over_5_mb_when_live(store):
+    chunk = "y" * (L.MB - 1000)
+    events = base() + [{"type": 5, "timestamp": T0 + 2 + i, "data": {"tag": "c", "payload": chunk}}
+                       for i in range(6)]
+    err = rejected(store, events, "payload_too_large", L.MAX_PAYLOAD_BYTES, live=True,
+                   session_id="s1", now_ms=T0 + 1000)
+    assert err.http_status == 413
+    # a file import of the same events is not a request: allowed
+    store.ingest(events)
+
+
+def test_more_than_1000_attributes_on_one_element(store):
+    attrs = {f"data-a{i}": "v" for i in range(1001)}
+    rejected(store, [base()[0], snapshot(T0 + 1, body_attrs=attrs)], "too_many_attributes",
+             L.MAX_ATTRIBUTES)
+    mutation = {"type": 3, "timestamp": T0 + 9, "data": {"source": 0, "texts": [], "removes": [],
+                "adds": [], "attributes": [{"id": 3, "attributes": attrs}]}}
+    rejected(store, base() + [mutation], "too_many_attributes", L.MAX_ATTRIBUTES)
+    custom = {"type": 5, "timestamp": T0 + 9, "data": {"tag": "t", "payload": attrs}}
+    rejected(store, base() + [custom], "too_many_attributes", L.MAX_ATTRIBUTES)
+
+
+def test_1000_attributes_and_big_pages_are_fine(store):
+    attrs = {f"data-a{i}": "v" for i in range(1000)}
+    # a page of 3000 elements with 3 attributes each: 9000 attributes in the snapshot event
+    wide = snapshot(T0 + 1, body_attrs=attrs)
+    body = wide["data"]["node"]["childNodes"][0]["childNodes"][0]
+    body["childNodes"] += [{"type": 2, "id": 20_000 + i, "tagName": "td", "childNodes": [],
+                            "attributes": {"class": "c", "id": f"i{i}", "title": "t"}}
+                           for i in range(3000)]
+    assert event_attribute_count(wide) == 1000
+    store.ingest([base()[0], wide])
+
+
+def test_attribute_depth_over_20(store):
+    deep = "leaf"
+    for _ in range(21):
+        deep = {"k": deep}
+    ev = {"type": 5, "timestamp": T0 + 3, "data": {"tag": "t", "payload": deep}}
+    assert event_depth(ev) > 20
+    rejected(store, base() + [ev], "attribute_depth", L.MAX_DEPTH)
+
+
+def test_a_deep_dom_tree_is_not_attribute_depth(store):
+    deep_dom = snapshot(T0 + 1, depth=200)
+    assert event_depth(deep_dom) <= 5
+    store.ingest([base()[0], deep_dom])
+
+
+def test_event_more_than_24_h_late_when_live(store):
+    now = T0 + 25 * 3600 * 1000
+    err = rejected(store, base(), "event_too_late", L.MAX_LATE_MS, live=True, session_id="s",
+                   now_ms=now)
+    assert err.index == 0
+    # the same old recording imported from a file is fine
+    store.ingest(base())
+    # and 23 h late is still accepted live
+    store.ingest(base(now - 23 * 3600 * 1000), live=True, session_id="s2", now_ms=now)
+
+
+def test_more_events_than_a_session_may_hold(tmp_path):
+    with Store.open(tmp_path / "d", limits=Limits(max_session_events=50)) as store:
+        events = base() + [move(T0 + 10 + i) for i in range(48)]
+        (sid,) = store.ingest(events)                      # exactly 50: fine
+        store.delete_session(sid)
+        rejected(store, events + [move(T0 + 99)], "session_too_many_events", 50)
+        # live: the cap counts what the session already holds
+        store.ingest(events[:30], live=True, session_id="c", now_ms=T0 + 1000)
+        rejected(store, events[30:] + [move(T0 + 99)], "session_too_many_events", 50,
+                 live=True, session_id="c", now_ms=T0 + 1000)
+    assert L.MAX_SESSION_EVENTS == 10_000_000
+
+
+def test_limit_values_are_the_products(store):
+    assert (L.MAX_EVENT_BYTES, L.MAX_PAYLOAD_BYTES, L.MAX_ATTRIBUTES, L.MAX_DEPTH,
+            L.MAX_LATE_MS) == (1 << 20, 5 << 20, 1000, 20, 86_400_000)
+
+
+def test_malformed_live_event_rejects_payload_import_skips_it(store, caplog):
+    bad = {"type": 2, "timestamp": T0 + 3, "data": {"node": "not a node"}}
+    before = state(store)
+    with pytest.raises(InvalidEvent, match="event #2"):
+        store.ingest(base() + [bad], live=True, session_id="z", now_ms=T0)
+    assert state(store) == before
+    (sid,) = store.ingest(base() + [bad, move(T0 + 4)])
+    assert "skipping invalid event" in caplog.text
+    assert store.session(sid).info.record_count == 3
