@@ -161,9 +161,15 @@
       var el = nodes.get(+id);
       var st = inputs[id];
       if (!el || !st) continue;
-      if (st.v !== undefined && st.v !== null && "value" in el) { try { el.value = String(st.v); } catch (e) {} }
-      if (st.c !== undefined && st.c !== null && "checked" in el) el.checked = !!st.c;
+      setInput(el, st.v, st.c);
     }
+  }
+
+  // A checkbox's or radio's `value` property is its value attribute: only `checked` is state.
+  function setInput(el, v, c) {
+    var toggle = el.localName === "input" && /^(checkbox|radio)$/i.test(el.type);
+    if (v !== undefined && v !== null && "value" in el && !toggle) { try { el.value = String(v); } catch (e) {} }
+    if (c !== undefined && c !== null && "checked" in el) el.checked = !!c;
   }
 
   function applyScroll(scroll) {
@@ -260,8 +266,7 @@
       case "input":
         el = nodes.get(op.id);
         if (!el) { stats.skipped++; return; }
-        if (op.v !== undefined && op.v !== null && "value" in el) el.value = String(op.v);
-        if (op.c !== undefined && op.c !== null && "checked" in el) el.checked = !!op.c;
+        setInput(el, op.v, op.c);
         return;
       case "scroll":
         if (op.id === null || op.id === undefined || nodes.get(op.id) === document) {

@@ -58,9 +58,10 @@ def _register_schemes() -> None:
         s = QWebEngineUrlScheme(name)
         s.setSyntax(QWebEngineUrlScheme.Syntax.Path)
         if name == ASSET_SCHEME:
-            s.setFlags(QWebEngineUrlScheme.Flag.SecureScheme
-                       | QWebEngineUrlScheme.Flag.LocalScheme
-                       | QWebEngineUrlScheme.Flag.LocalAccessAllowed)
+            # Not a LocalScheme: Chromium would then refuse remote loads itself, silently,
+            # before our interceptor sees them; we want every request to reach the guard
+            # (blocked and logged there), not some dropped out of sight.
+            s.setFlags(QWebEngineUrlScheme.Flag.SecureScheme)
         QWebEngineUrlScheme.registerScheme(s)
 
 
@@ -86,8 +87,7 @@ class RequestGuard(QWebEngineUrlRequestInterceptor):
         info.block(True)
         with self._lock:
             # keep the URL without query/fragment: never log more of a recording than needed
-            self.blocked.append(url.toString(QUrl.UrlFormattingOption.RemoveQuery
-                                             | QUrl.UrlFormattingOption.RemoveFragment)[:200])
+            self.blocked.append(url.toString().split("?", 1)[0].split("#", 1)[0][:200])
 
     def clear(self) -> None:
         with self._lock:
