@@ -1,0 +1,134 @@
+"""Reading rrweb recordings in the shapes other tools export; writing rrweb JSON."""
+from __future__ import annotations
+
+import copy
+import gzip
+import json
+import zlib
+
+import pytest
+import zstandard
+
+from recorder.rrweb_io import UnreadableRecording, pack_event, parse_recordings, \
+    read_recordings, unpack_event, write_rrweb_json
+from recorder.source import open_recording
+
+
+def dumps(v) -> bytes:
+    return json.dumps(v).encode()
+
+
+def test_plain_array(demo_events):
+    (rec,) = parse_recordings(dumps(demo_events))
+    assert rec.events == demo_events and rec.shape == "rrweb"
+
+
+def test_packer_strings_are_unpacked(demo_events):
+    packed = [pack_event(e) for e in demo_events]
+    # the real packer's framing: zlib stream of JSON with "v": "v1", as a latin-1 string
+    raw = zlib.decompress(packed[0].encode("latin-1"))
+    assert json.loads(raw)["v"] == "v1"
+    (rec,) = parse_recordings(dumps(packed))
+    assert rec.events == demo_events          # marker dropped, nothing else changed
+    # mixed packed and plain, and a plain JSON string (unpack tries JSON first)
+    mixed = [packed[0], demo_events[1], json.dumps(demo_events[2])] + packed[3:]
+    assert parse_recordings(dumps(mixed))[0].events == demo_events
+
+
+def test_unknown_packer_version_is_named():
+    s = zlib.compress(dumps({"type": 3, "timestamp": 1, "data": {}, "v": "v9"})).decode("latin-1")
+    with pytest.raises(UnreadableRecording, match="v9"):
+        unpack_event(s)
+
+
+def test_object_with_events_or_snapshots(demo_events):
+    (rec,) = parse_recordings(dumps({"events": demo_events, "session_id": "abc"}))
+    assert rec.events == demo_events and rec.session_hint == "abc"
+    (rec,) = parse_recordings(dumps({"snapshots": demo_events}))
+    assert rec.events == demo_events
+    (rec,) = parse_recordings(dumps({"data": {"events": demo_events}}))
+    assert rec.events == demo_events
+
+
+def test_posthog_2023_export_splits_windows_and_reads_person(demo_events):
+    a = [{**e, "windowId": "w1"} for e in demo_events[:100]]
+    b = [{**e, "windowId": "w2"} for e in demo_events[100:]]
+    export = {"version": "2023-04-28", "data": {
+        "id": "0188-posthog-session",
+        "person": {"distinct_ids": ["user-7"], "properties": {"email": "p@ex.com"}},
+        "snapshots": a[:50] + b[:10] + a[50:] + b[10:]}}
+    recs = parse_recordings(dumps(export))
+    assert [r.window_id for r in recs] == ["w1", "w2"]
+    assert recs[0].events == a and recs[1].events == b   # windowId kept: lossless
+    assert recs[0].user == {"id": "user-7", "email": "p@ex.com"}
+    assert recs[0].session_hint == "0188-posthog-session.w1"
+
+
+def test_posthog_2022_export(demo_events):
+    export = {"version": "2022-12-02", "data": {"person": None,
+                                                "snapshotsByWindowId": {"w": demo_events}}}
+    (rec,) = parse_recordings(dumps(export))
+    assert rec.events == demo_events and rec.window_id == "w" and rec.user is None
+
+
+def test_sentry_recording_segments(demo_events):
+    segments = [demo_events[:10], demo_events[10:200], demo_events[200:]]
+    (rec,) = parse_recordings(dumps(segments))
+    assert rec.events == demo_events and rec.shape == "sentry-segments"
+
+
+def test_ndjson_events_and_posthog_blob_lines(demo_events):
+    nd = b"\n".join(dumps(e) for e in demo_events) + b"\n"
+    assert parse_recordings(nd)[0].events == demo_events
+    blob = b"\n".join(dumps({"window_id": "w", "data": demo_events[i: i + 50]})
+                      for i in range(0, len(demo_events), 50))
+    (rec,) = parse_recordings(blob)
+    assert rec.events == demo_events and rec.window_id == "w"
+
+
+@pytest.mark.parametrize("compress", [gzip.compress, zstandard.ZstdCompressor().compress])
+def test_compressed_files(tmp_path, demo_events, compress):
+    p = tmp_path / "rec.json.gz"
+    p.write_bytes(compress(dumps(demo_events)))
+    assert read_recordings(p)[0].events == demo_events
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"not json at all", "not JSON"),
+    (b'{"hello": 1}', "expected a JSON array"),
+    (b"[]", "no rrweb events"),
+    (b'["%%%not packed%%%"]', "neither JSON nor an rrweb packer string"),
+])
+def test_unreadable_files_say_why(tmp_path, content, message):
+    p = tmp_path / "bad.json"
+    p.write_bytes(content)
+    with pytest.raises(UnreadableRecording, match=message) as info:
+        read_recordings(p)
+    assert "bad.json" in str(info.value)
+
+
+def test_write_is_a_json_array_of_the_events(tmp_path, demo_events):
+    out = tmp_path / "out.json"
+    n = write_rrweb_json(out, iter(demo_events))
+    assert n == len(demo_events)
+    assert json.loads(out.read_text()) == demo_events
+    assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_open_recording_reads_a_file_without_importing(tmp_path, demo_events):
+    later = copy.deepcopy(demo_events)
+    for e in later:
+        e["timestamp"] += 86_400_000
+    p = tmp_path / "two.json"
+    p.write_bytes(dumps(demo_events + later))
+    data = tmp_path / "data"
+    src = open_recording(str(p), data)
+    assert src.sessions_in_file == 2
+    assert list(src.events()) == demo_events
+    assert src.info.record_count == 272 and src.segments[0].has_full_snapshot
+    assert src.segment_at(demo_events[-1]["timestamp"]) == 0
+    second = open_recording(p, data, session=1)
+    assert list(second.events()) == later
+    assert not (data / "segments").exists()          # nothing was imported
+    with pytest.raises(IndexError, match="2 session"):
+        open_recording(p, data, session=2)
