@@ -46,8 +46,14 @@ def sheet_css(m: Mirror, n: Node) -> str | None:
 
 
 def _style_text(m: Mirror, n: Node) -> str:
+    """A style's CSS: its sheet if edited, else its *child* text (the HTML rule: only
+    direct text children count)."""
     css = sheet_css(m, n)
-    return css if css is not None else m.text_of(n.id)
+    if css is not None:
+        return css
+    nodes = m.nodes
+    return "".join(nodes[c].text or "" for c in n.children
+                   if c in nodes and nodes[c].type == NodeType.Text)
 
 
 def element_shape(m: Mirror, n: Node, asset: AssetResolver = None) -> tuple[str, dict, bool]:
@@ -65,8 +71,10 @@ def element_shape(m: Mirror, n: Node, asset: AssetResolver = None) -> tuple[str,
                                            keep_css_text=False), False
 
 
-def serialize(m: Mirror, id: int | None = None, asset: AssetResolver = None) -> Raw | None:
-    """The sanitized subtree at `id` (default: the document) in rrweb node shape."""
+def serialize(m: Mirror, id: int | None = None, asset: AssetResolver = None,
+              shown: list | None = None) -> Raw | None:
+    """The sanitized subtree at `id` (default: the document) in rrweb node shape. `shown`
+    collects the elements that made it into the tree."""
     start = m.root if id is None else id
     nodes = m.nodes
     top = nodes.get(start) if start is not None else None
@@ -82,13 +90,16 @@ def serialize(m: Mirror, id: int | None = None, asset: AssetResolver = None) -> 
         if t == NodeType.Element:
             tag, attrs, omit = element_shape(m, n, asset)
             d: Raw = {"type": 2, "id": n.id, "tagName": tag, "attributes": attrs, "childNodes": []}
+            if shown is not None:
+                shown.append(n)
             if n.svg:
                 d["isSVG"] = True
             if not omit and n.tag not in ("script", "noscript"):
                 kids = d["childNodes"]
+                only_text = n.tag == "style"   # a style's content is its text, nothing else
                 for c in reversed(n.children):
                     cn = nodes.get(c)
-                    if cn is not None:
+                    if cn is not None and (not only_text or cn.type == NodeType.Text):
                         stack.append((cn, n.tag, kids))
         elif t in (NodeType.Text, NodeType.CDATA):
             d = {"type": 3, "id": n.id, "textContent": sanitize_text(n.text, ptag, asset)}
@@ -123,9 +134,9 @@ def build_frame(m: Mirror, t: float, asset: AssetResolver = None) -> Raw:
     scroll_nodes: dict[str, list] = {}
     inputs: dict[str, Raw] = {}
     media: dict[str, Raw] = {}
-    for n in m.nodes.values():
-        if n.type != NodeType.Element:
-            continue
+    shown: list[Node] = []
+    tree = serialize(m, None, asset, shown)
+    for n in shown:   # state only for what the view has (not e.g. inside a <style>)
         pos = n.scroll or _attr_scroll(n)
         if pos is not None:
             scroll_nodes[str(n.id)] = [pos[0], pos[1]]
@@ -139,7 +150,7 @@ def build_frame(m: Mirror, t: float, asset: AssetResolver = None) -> Raw:
         if n.media:
             media[str(n.id)] = dict(n.media)
     return {
-        "tree": serialize(m, None, asset),
+        "tree": tree,
         "width": m.width, "height": m.height, "href": m.href,
         "scroll": {"window": [m.window_scroll[0], m.window_scroll[1]], "nodes": scroll_nodes},
         "inputs": inputs, "media": media, "adopted": adopted_css(m, asset), "t": t,

@@ -126,6 +126,8 @@ class KeyframeIndex:
         self.done = False
         self._since = 0
         self._next_seg = 0
+        self._pending: list[Raw] | None = None   # the segment being indexed
+        self._pending_pos = 0
         self._tb: TimelineBuilder | None = None
         self._want_timeline = timeline
         self._timeline: Timeline | None = None
@@ -138,23 +140,32 @@ class KeyframeIndex:
     def _read(self, i: int) -> list[Raw]:
         return self.src.read_segment(i)
 
-    def advance(self) -> bool:
-        """Index the next segment. False once everything is indexed."""
+    def advance(self, budget: int = 4096) -> bool:
+        """Index up to `budget` more events (a segment is decoded when first reached).
+        False once everything is indexed. The small step keeps the lock short, so a seek
+        never waits long for a background indexer."""
         with self.lock:
             if self.done:
                 return False
-            if self._next_seg >= len(self.segments):
-                self._finish()
-                return False
-            i = self._next_seg
-            events = self._read(i)
-            self._next_seg += 1
-            self.seg_first_event.append(self.events_seen)
-            self._feed(events)
-            if self._next_seg >= len(self.segments):
-                self._finish()
-            else:
-                self.covered = self.t_last - 1e-9 if self.t_last > 0 else -1.0
+            if self._pending is None:
+                if self._next_seg >= len(self.segments):
+                    self._finish()
+                    return False
+                self._pending = self._read(self._next_seg)
+                self._pending_pos = 0
+                self._next_seg += 1
+                self.seg_first_event.append(self.events_seen)
+            evs = self._pending
+            a = self._pending_pos
+            b = min(len(evs), a + max(1, budget))
+            self._feed(evs[a:b] if a or b < len(evs) else evs)
+            self._pending_pos = b
+            if b >= len(evs):
+                self._pending = None
+                if self._next_seg >= len(self.segments):
+                    self._finish()
+            if not self.done:
+                self.covered = self.t_last - 1e-9 if self.events_seen else -1.0
             return not self.done
 
     def _feed(self, events: list[Raw]) -> None:
@@ -259,7 +270,8 @@ class KeyframeIndex:
     def progress(self) -> float:
         if self.done:
             return 1.0
-        return self._next_seg / max(1, len(self.segments))
+        part = self._pending_pos / len(self._pending) if self._pending else 0.0
+        return max(0.0, self._next_seg - (1 - part if self._pending else 0)) / max(1, len(self.segments))
 
     # --- reading -------------------------------------------------------------------------
     @property

@@ -53,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
             task = bar.add_task("rebuilding", total=max(1, len(ix.segments)))
             while not ix.done and ix.covered < at:
                 ix.advance()
-                bar.update(task, completed=ix._next_seg)
+                bar.update(task, completed=ix.progress * max(1, len(ix.segments)))
         if at > r.duration_ms:
             raise UserError(f"--at {at:g} is after the session ends ({r.duration_ms:g} ms) -"
                             f" give 0..{r.duration_ms:g}")

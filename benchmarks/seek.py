@@ -1,0 +1,214 @@
+"""Seeking in a long session: keyframes (player.replayer.Replayer) against the baseline
+measured in the same run, rrweb's own method (all events decoded in memory, a seek replays
+from the last full snapshot at or before t, no keyframes).
+
+Targets (DESIGN.md), 1,000,000-event 4-hour session: rebuilt DOM in <= 20 ms at p95, open
+to the first frame in <= 2 s, player memory <= 600 MB.
+
+The session is generated (recorder.generator) and imported into a store once, cached in
+benchmarks/out/ (gitignored). Each side then runs in its own process so its peak RSS is
+its own. Figures:
+  open      time from opening the stored session to the DOM of its first frame
+  indexed   time until the whole session is indexed (ours: in a background thread,
+            the player is usable meanwhile; baseline: decoding every event)
+  seek      p50 / p95 / max over the same random offsets, after indexing
+  peak RSS  of the process
+
+    python benchmarks/seek.py [--events N] [--seeks 200] [--baseline-seeks 200]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+OUT = ROOT / "benchmarks" / "out"
+
+
+def rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def pct(xs: list[float], p: float) -> float:
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(round(p / 100 * (len(xs) - 1))))]
+
+
+def prepare(n: int, duration_ms: int) -> tuple[Path, str]:
+    """A data folder holding the generated session (made once, then reused)."""
+    from recorder.generator import generate_session
+    from recorder.store import Store
+
+    data = OUT / f"seek-{n}-{duration_ms}"
+    marker = data / "bench-session.txt"
+    if marker.exists():
+        return data, marker.read_text().strip()
+    data.mkdir(parents=True, exist_ok=True)
+    print(f"generating and importing a {n:,}-event session (once; cached in {data}) ...",
+          file=sys.stderr)
+    t = time.perf_counter()
+    events = list(generate_session(n, duration_ms=duration_ms, seed=7))
+    with Store.open(data) as st:
+        ids = st.ingest(events)
+    if len(ids) != 1:
+        raise SystemExit(f"expected one session, the store made {len(ids)}")
+    marker.write_text(ids[0])
+    print(f"  done in {time.perf_counter() - t:.1f} s", file=sys.stderr)
+    return data, ids[0]
+
+
+def offsets(duration: float, k: int) -> list[float]:
+    rng = random.Random(2024)
+    return [rng.uniform(0, duration) for _ in range(k)]
+
+
+# --- the two sides (each in its own process) -------------------------------------------------
+def run_ours(data: Path, sid: str, seeks: int) -> dict:
+    from player.replayer import Replayer
+    from recorder.store import Store
+
+    t0 = time.perf_counter()
+    st = Store.open(data)
+    src = st.session(sid)
+    r = Replayer(src, mode="background")
+    first = r.state_at(r.first_frame_ms)
+    t_open = time.perf_counter() - t0
+    assert len(first.nodes) > 10, "first frame has no DOM"
+    # a seek right away, while the rest is still being indexed (the player's first scrub)
+    a = time.perf_counter()
+    r.state_at(r.duration_ms / 2)
+    t_early = time.perf_counter() - a
+    r.index.finish()   # joins the background work (the lock is shared)
+    t_indexed = time.perf_counter() - t0
+    ts = offsets(r.duration_ms, seeks)
+    lat = []
+    nodes = []
+    for t in ts:
+        a = time.perf_counter()
+        m = r.state_at(t)
+        lat.append(time.perf_counter() - a)
+        nodes.append(len(m.nodes))
+    # playback step: 1 s of operations from a random point (sanitized, view-ready)
+    ops_lat = []
+    for t in ts[:50]:
+        a = time.perf_counter()
+        r.ops_between(t, t + 1000)
+        ops_lat.append(time.perf_counter() - a)
+    return {"open": t_open, "early_seek": t_early, "indexed": t_indexed, "seeks": lat,
+            "nodes": nodes, "ops": ops_lat, "rss": rss_mb(), "stats": r.index.stats(),
+            "duration": r.duration_ms}
+
+
+def run_baseline(data: Path, sid: str, seeks: int) -> dict:
+    """rrweb's Replayer: every event decoded up front; a seek rebuilds from the last full
+    snapshot at or before t (plus the Meta before it) by applying everything up to t."""
+    from bisect import bisect_right
+
+    from recorder.mirror import Mirror
+    from recorder.store import Store
+
+    t0 = time.perf_counter()
+    st = Store.open(data)
+    src = st.session(sid)
+    events = list(src.events())
+    start = events[0]["timestamp"]
+    times = [e["timestamp"] - start for e in events]
+    fulls = [i for i, e in enumerate(events) if e["type"] == 2]
+
+    def seek(t: float) -> Mirror:
+        k = bisect_right(times, t)
+        j = bisect_right(fulls, k - 1) - 1
+        i = fulls[j] if j >= 0 else 0
+        while i > 0 and events[i - 1]["type"] == 4:   # the Meta just before it
+            i -= 1
+        m = Mirror()
+        for e in events[i:k]:
+            m.apply(e)
+        return m
+
+    first = seek(times[fulls[0]])
+    t_open = time.perf_counter() - t0
+    assert len(first.nodes) > 10
+    duration = times[-1]
+    lat = []
+    nodes = []
+    for t in offsets(duration, seeks):
+        a = time.perf_counter()
+        m = seek(t)
+        lat.append(time.perf_counter() - a)
+        nodes.append(len(m.nodes))
+    return {"open": t_open, "indexed": t_open, "seeks": lat, "nodes": nodes, "rss": rss_mb(),
+            "full_snapshots": len(fulls), "duration": duration}
+
+
+def child(kind: str, data: str, sid: str, seeks: int) -> int:
+    fn = run_ours if kind == "ours" else run_baseline
+    res = fn(Path(data), sid, seeks)
+    sys.stdout.write(json.dumps(res))
+    return 0
+
+
+def side(kind: str, data: Path, sid: str, seeks: int) -> dict:
+    out = subprocess.run([sys.executable, __file__, "--child", kind, str(data), sid, str(seeks)],
+                         check=True, capture_output=True, text=True,
+                         env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    return json.loads(out.stdout)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--events", type=int, default=1_000_000)
+    ap.add_argument("--duration-ms", type=int, default=4 * 3600 * 1000)
+    ap.add_argument("--seeks", type=int, default=200)
+    ap.add_argument("--baseline-seeks", type=int, default=200)
+    ap.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.child:
+        kind, data, sid, seeks = args.child
+        return child(kind, data, sid, int(seeks))
+
+    data, sid = prepare(args.events, args.duration_ms)
+    print(f"session {sid}: {args.events:,} events over {args.duration_ms / 3.6e6:g} h",
+          file=sys.stderr)
+    ours = side("ours", data, sid, args.seeks)
+    base = side("baseline", data, sid, args.baseline_seeks)
+
+    def ms(x: float) -> str:
+        return f"{x * 1000:,.1f} ms"
+
+    rows = [
+        ("open to first frame", ms(ours["open"]), ms(base["open"]), "<= 2 s"),
+        ("whole session indexed", ms(ours["indexed"]), ms(base["indexed"]), ""),
+        ("seek p50", ms(pct(ours["seeks"], 50)), ms(pct(base["seeks"], 50)), ""),
+        ("seek p95", ms(pct(ours["seeks"], 95)), ms(pct(base["seeks"], 95)), "<= 20 ms"),
+        ("seek max", ms(max(ours["seeks"])), ms(max(base["seeks"])), ""),
+        ("seeks measured", str(len(ours["seeks"])), str(len(base["seeks"])), ""),
+        ("peak RSS", f"{ours['rss']:,.0f} MB", f"{base['rss']:,.0f} MB", "<= 600 MB"),
+    ]
+    print(f"\nSeek benchmark: {args.events:,} events, {ours['duration'] / 3.6e6:.2f} h,"
+          f" {base['full_snapshots']} full snapshots, {ours['stats']['dom_events']:,} DOM events,"
+          f" {ours['stats']['checkpoints']} keyframes"
+          f" ({(ours['stats']['checkpoint_bytes'] + ours['stats']['block_bytes']) / 1e6:.1f} MB"
+          " compressed)")
+    w = max(len(r[0]) for r in rows)
+    print(f"{'':{w}}  {'keyframes (ours)':>18}  {'baseline (rrweb)':>18}  goal")
+    for name, a, b, goal in rows:
+        print(f"{name:{w}}  {a:>18}  {b:>18}  {goal}")
+    print(f"\nfirst seek while still indexing (mid-session): {ms(ours['early_seek'])}")
+    print(f"ops_between for 1 s of playback: p50 {ms(pct(ours['ops'], 50))},"
+          f" p95 {ms(pct(ours['ops'], 95))}")
+    print(f"mean DOM size at the sampled moments: {sum(ours['nodes']) / len(ours['nodes']):,.0f}"
+          " nodes")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
