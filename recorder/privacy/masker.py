@@ -108,8 +108,10 @@ class SessionMasker:
         if t == _META:
             self.mirror.apply(e)
             href = data.get("href")
-            if self.scrub is not None and isinstance(href, str):
-                h = self.scrub(href)
+            if isinstance(href, str) and (self.scrub is not None or self.detect is not None):
+                h = self.scrub(href) if self.scrub is not None else href
+                if self.detect is not None:
+                    h = self.detect(h)  # an email in a query string is still an email
                 if h != href:
                     return self._with_data(e, {**data, "href": h})
             return e

@@ -16,10 +16,10 @@ _NONSPACE = re.compile(r"\S")
 SENSITIVE_ATTRS = frozenset({"title", "alt", "placeholder", "aria-label", "aria-description",
                              "aria-valuetext", "name", "label"})
 # Attributes holding free text a detector should look at (not geometry like SVG `d`).
-DETECT_ATTRS = SENSITIVE_ATTRS | {"value", "href", "content", "alt", "title"}
 # Attributes holding URLs (query parameters are scrubbed from them at every level).
 URL_ATTRS = frozenset({"href", "src", "srcset", "action", "formaction", "poster", "data",
                        "cite", "background", "longdesc", "ping", "rr_src", "xlink:href"})
+DETECT_ATTRS = SENSITIVE_ATTRS | URL_ATTRS | {"value", "content", "alt", "title"}
 # Datadog's censored image: a 1x1 silver GIF, used when an image's size is unknown.
 CENSORED_IMG = ("data:image/gif;base64,"
                 "R0lGODlhAQABAIAAAMLCwgAAACH5BAAAAAAALAAAAAABAAEAAAICRAEAOw==")

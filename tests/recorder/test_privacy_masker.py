@@ -172,7 +172,7 @@ headers = ["content-type"]
 
 
 def test_events_needing_no_change_are_passed_through_untouched():
-    events = list(generate_session(3000, duration_ms=600_000, seed=3))
+    events = list(generate_session(20_000, duration_ms=1_800_000, seed=1))
     original = copy.deepcopy(events)
     out = SessionMasker(parse_rules('default = "allow"\ndetectors = []')).mask(events)
     assert events == original
