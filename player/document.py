@@ -121,27 +121,23 @@ def _build(top: Raw) -> etree._Element:
     """lxml tree of a sanitized element node (iterative; text goes to .text/.tail)."""
     root = _make(top.get("tagName") or "div", top.get("attributes") or {}, top.get("id"))
     stack: list[tuple[Raw, etree._Element]] = [(c, root) for c in reversed(top.get("childNodes") or ())]
-    last_child: dict[int, etree._Element | None] = {}
     while stack:
         node, parent = stack.pop()
         t = node.get("type")
         if t == 2:
             el = _make(node.get("tagName") or "div", node.get("attributes") or {}, node.get("id"))
             parent.append(el)
-            last_child[id(parent)] = el
             for c in reversed(node.get("childNodes") or ()):
                 stack.append((c, el))
         elif t in (3, 4):
             text = _x(node.get("textContent"))
-            prev = last_child.get(id(parent))
-            if prev is None:
-                parent.text = (parent.text or "") + text
+            if len(parent):   # children are appended in order: text follows the last one
+                last = parent[-1]
+                last.tail = (last.tail or "") + text
             else:
-                prev.tail = (prev.tail or "") + text
+                parent.text = (parent.text or "") + text
         elif t == 5:
-            c = etree.Comment(_x(node.get("textContent")).replace("--", "- -").rstrip("-"))
-            parent.append(c)
-            last_child[id(parent)] = c
+            parent.append(etree.Comment(_x(node.get("textContent")).replace("--", "- -").rstrip("-")))
         # nested documents (iframe content) are not part of the static document
     return root
 

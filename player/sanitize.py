@@ -34,8 +34,8 @@ ASSET_SCHEME = "replay-asset:"
 
 # Elements whose content must never run or load. Scripts keep their node (ids stay aligned
 # with the recording) but become an inert <template>.
-_INERT_TAGS = {"script": "template", "noscript": "template", "xmp": "pre", "plaintext": "pre",
-               "listing": "pre"}
+_INERT_TAGS = {"script": "template", "noscript": "template", "base": "template",
+               "xmp": "pre", "plaintext": "pre", "listing": "pre"}
 # Elements that embed other documents or plugins: shown as an empty box of the same size.
 _EMBED_TAGS = {"object", "embed", "applet", "frame", "frameset", "portal", "fencedframe"}
 
@@ -197,15 +197,34 @@ def _css_len(v: str) -> str:
 
 
 def _safe_srcset(value: str, asset: AssetResolver) -> str:
+    """Keep the srcset candidates whose URL is safe. Parsed as the HTML spec does: a URL
+    runs to the next whitespace (it may hold commas, e.g. data: URLs), then descriptors
+    run to the next comma."""
     parts = []
-    for cand in value.split(","):
-        bits = cand.strip().split()
-        if not bits:
+    i, n = 0, len(value)
+    while i < n:
+        while i < n and (value[i].isspace() or value[i] == ","):
+            i += 1
+        start = i
+        while i < n and not value[i].isspace():
+            i += 1
+        url = value[start:i]
+        desc = ""
+        if url.endswith(","):
+            url = url.rstrip(",")
+        else:
+            d0 = i
+            depth = 0
+            while i < n and (value[i] != "," or depth):
+                depth += value[i] == "("
+                depth -= value[i] == ")" and depth > 0
+                i += 1
+            desc = value[d0:i].strip()
+        if not url:
             continue
-        u = safe_url(bits[0], tag="img", attr="srcset", asset=asset)
-        if u == BLOCKED:
-            continue
-        parts.append(" ".join([u] + bits[1:]))
+        u = safe_url(url, tag="img", attr="srcset", asset=asset)
+        if u != BLOCKED:
+            parts.append(f"{u} {desc}".strip())
     return ", ".join(parts)
 
 
@@ -287,7 +306,7 @@ def sanitize_css(css: Any, asset: AssetResolver = None) -> str:
             name = "@" + _unescape_css(tok[1:]).lower()
             if name == "@import":
                 end = _skip_statement(css, end)
-                out.append("/* @import blocked */")
+                out.append("/* import blocked */")
             else:
                 out.append(tok)
         elif kind == "string":
