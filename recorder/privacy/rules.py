@@ -50,7 +50,7 @@ class RulesError(ValueError):
 class Rule:
     selector: str
     level: Level
-    line: int | None = None
+    line: int | None = field(default=None, compare=False)  # where it was written, not what it says
 
 
 @dataclass(frozen=True)
@@ -121,13 +121,13 @@ _TOP_KEYS = {"version", "default", "rule", "rules", "detectors", "scrub_query_pa
 
 
 def _line_of(text: str, key: str) -> int | None:
-    m = re.search(rf"^\s*(?:\[+\s*)?{re.escape(key)}\b", text, re.M)
+    m = re.search(rf"^[ \t]*(?:\[+[ \t]*)?{re.escape(key)}\b", text, re.M)
     return text.count("\n", 0, m.start()) + 1 if m else None
 
 
 def _rule_lines(text: str) -> list[int]:
     return [text.count("\n", 0, m.start()) + 1
-            for m in re.finditer(r"^\s*\[\[\s*rule\s*\]\]", text, re.M)]
+            for m in re.finditer(r"^[ \t]*\[\[[ \t]*rule[ \t]*\]\]", text, re.M)]
 
 
 def _build(d: dict[str, Any], *, text: str, where: str) -> Rules:

@@ -1,0 +1,155 @@
+"""Rules files (validation with line/key, JSON form, where the rules in force come from),
+CSS selectors matched on the mirror DOM (lxml's own cssselect as the oracle), detectors."""
+from __future__ import annotations
+
+import lxml.html
+import pytest
+
+from recorder.mirror import Mirror
+from recorder.privacy import Level, Rules, RulesError, load_rules, parse_rules
+from recorder.privacy.detectors import excerpt, find, luhn_ok, mask
+from recorder.privacy.preview import html_to_events
+from recorder.privacy.selectors import SelectorError, SelectorIndex, compile_selector
+
+FULL = """version = 1
+default = "mask"
+detectors = ["email"]
+scrub_query_params = ["token", "sid"]
+
+[[rule]]
+selector = ".public"
+level = "allow"
+
+[[rule]]
+selector = "#card"
+level = "hidden"
+
+[network]
+headers = ["Content-Type"]
+bodies = true
+
+[console]
+redact = ["secret-\\\\d+"]
+"""
+
+
+def test_full_rules_file_parses_and_round_trips_through_json():
+    r = parse_rules(FULL, where="r.toml")
+    assert r.default_level == Level.MASK
+    assert [(x.selector, x.level, x.line) for x in r.rules] == [
+        (".public", Level.ALLOW, 6), ("#card", Level.HIDDEN, 10)]
+    assert r.detectors == ("email",) and r.scrub_query_params == ("token", "sid")
+    assert r.network_headers == ("content-type",) and r.network_bodies is True
+    assert r.console_redact == ("secret-\\d+",)
+    j = r.to_json()
+    assert j["default"] == "mask" and j["rules"][1] == {"selector": "#card", "level": "hidden"}
+    assert Rules.from_json(j) == r
+
+
+def test_built_in_default():
+    r = Rules.default()
+    assert r.default_level == Level.MASK_USER_INPUT and r.rules == ()
+    assert set(r.detectors) == {"email", "card", "phone"}
+    assert parse_rules("") == r  # an empty file means the defaults
+
+
+@pytest.mark.parametrize("text, message", [
+    ('default = "masked"', r"line 1: default: unknown privacy level 'masked'"),
+    ('version = 9', r"line 1: version: rules version 9 is newer"),
+    ('defualt = "mask"', r"line 1: defualt: unknown key"),
+    ('\n\n[[rule]]\nselector = "a:hover"\nlevel = "mask"', r"line 3 \(?.*rule\[1\]\.selector: .*:hover"),
+    ('[[rule]]\nselector = "a"\nlevel = "mask"\n[[rule]]\nselector = "p"\n', r"line 4: rule\[2\]\.level: missing"),
+    ('[[rule]]\nselector = "a"\nlevel = "mask"\ncolour = "red"', r"rule\[1\]\.colour: unknown key"),
+    ('detectors = ["ssn"]', r"detectors: unknown detector 'ssn'"),
+    ('[console]\nredact = ["(unclosed"]', r"console.redact: bad regular expression"),
+    ('default = ', r"not valid TOML"),
+    ('[[rule]]\nselector = "div >"\nlevel = "mask"', r"rule\[1\]\.selector: cannot parse selector"),
+])
+def test_errors_name_the_line_and_key(text, message):
+    with pytest.raises(RulesError, match=message):
+        parse_rules(text, where="rules.toml")
+
+
+def test_where_the_rules_come_from(tmp_path):
+    data = tmp_path / "data"
+    assert load_rules(None, data) == Rules.default()          # nothing: built-in
+    data.mkdir()
+    (data / "rules.toml").write_text('default = "mask"')
+    assert load_rules(None, data).default_level == Level.MASK    # the data folder's active rules
+    f = tmp_path / "other.toml"
+    f.write_text('default = "allow"')
+    assert load_rules(f, data).default_level == Level.ALLOW      # an explicit file wins
+    with pytest.raises(RulesError, match="not found"):
+        load_rules(tmp_path / "missing.toml", data)
+
+
+# --- selectors: our matcher against lxml's cssselect on the same document -------------------
+DOC = """<html><body>
+<div id="main" class="card wide" data-kind="x-large">
+  <p class="lead">a</p><p>b <span class="n">1</span></p><p lang="en-GB">c</p>
+  <ul><li>1</li><li class="sel">2</li><li>3</li><li>4</li></ul>
+  <a href="https://x.example/path?q=1">x</a><a href="mailto:a@b.c" title="hi there">m</a>
+</div>
+<section><p class="lead">z</p><div><span></span></div><input type="checkbox"><input type="text"></section>
+</body></html>"""
+
+SELECTORS = [
+    "p", "*", ".lead", "#main", "div.card.wide", "#main > p", "#main p", "section .lead",
+    "p + p", "p ~ ul", "li:first-child", "li:last-child", "li:nth-child(2n)", "li:nth-child(odd)",
+    "li:nth-last-child(1)", "p:first-of-type", "span:empty", "span:only-child",
+    "li:not(.sel)", "[title]", "a[href^='mailto:']", "a[href$='1']", "a[href*='example']",
+    "[title~=there]", "[lang|=en]", "[data-kind=x-large]", "div:not(#main) span",
+    "input[type=checkbox], input[type=text]", ":is(section, #main) > p.lead", "html:root",
+]
+
+
+@pytest.mark.parametrize("selector", SELECTORS)
+def test_selector_matches_like_lxml(selector):
+    doc = lxml.html.document_fromstring(DOC)
+    events = html_to_events(DOC)
+    mirror = Mirror().apply_all(events)
+    # html_to_node numbers elements in document order, like lxml's iter()
+    our_elements = [n for n in mirror.walk() if n.type == 2]
+    lxml_elements = [e for e in doc.iter() if isinstance(e.tag, str)]
+    assert [n.tag for n in our_elements] == [e.tag for e in lxml_elements]
+    want = {lxml_elements.index(e) for e in doc.cssselect(selector)}
+    index = SelectorIndex()
+    for sel in compile_selector(selector):
+        index.add(sel, True)
+    got = {i for i, n in enumerate(our_elements) if index.matching(n, mirror.nodes)}
+    assert got == want and want
+
+
+@pytest.mark.parametrize("selector", ["a::before", "a:hover", "p:contains(x)", "a >"])
+def test_unsupported_selectors_are_refused(selector):
+    with pytest.raises(SelectorError):
+        compile_selector(selector)
+
+
+# --- detectors -------------------------------------------------------------------------------
+@pytest.mark.parametrize("text, kinds", [
+    ("write to jane.doe@example.com today", ["email"]),
+    ("pay 4111 1111 1111 1111 now", ["card"]),
+    ("5555555555554444", ["card"]),
+    ("amex 3782-822463-10005", ["card"]),
+    ("call +1 415 555 0100", ["phone"]),
+    ("(415) 555-0100", ["phone"]),
+    ("415.555.0100 or 020 7946 0958", ["phone", "phone"]),
+    ("01 23 45 67 89", ["phone"]),
+    ("4111 1111 1111 1112", []),                        # fails the Luhn check
+    ("ts 1700000000000 id 1234567890123456", []),      # timestamps and ids, not cards/phones
+    ("M1152 896q0-106-75-181t-181-75-181 75-75 181", []),  # SVG path data
+    ("2024-01-15 10:20:30.123 v1.2.3 192.168.100.200", []),
+    ("width: 1166px; height: 705px", []),
+])
+def test_detectors(text, kinds):
+    assert [f.kind for f in find(text)] == kinds
+
+
+def test_detector_masking_and_excerpts_never_show_the_value():
+    assert mask("mail jane@example.com, card 4111-1111-1111-1111.") == \
+        "mail xxxxxxxxxxxxxxxx, card xxxxxxxxxxxxxxxxxxx."
+    assert excerpt("email", "jane.doe@example.com") == "j***@e***.com"
+    assert excerpt("card", "4111 1111 1111 1111") == "**** 1111"
+    assert excerpt("phone", "+1 415 555 0100") == "***-**00"
+    assert luhn_ok("79927398713") and not luhn_ok("79927398710")
