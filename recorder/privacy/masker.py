@@ -376,7 +376,7 @@ class SessionMasker:
             return e
         if masked:
             self.stats["input values masked"] += 1
-            return self._with_data(e, {**data, "text": mask_value(text)})
+            return e if text == MASK else self._with_data(e, {**data, "text": mask_value(text)})
         nt = text
         if self.scrub is not None:
             nt = self.scrub(nt)

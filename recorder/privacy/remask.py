@@ -54,7 +54,8 @@ def remask_session(store, session_id: str, rules: Rules) -> RemaskResult:
     events = list(reader.events())
     masker = SessionMasker(rules)
     masked = masker.mask(events)
-    changed = len(masked) != len(events) or any(a is not b for a, b in zip(masked, events))
+    changed = len(masked) != len(events) or any(
+        a is not b and a != b for a, b in zip(masked, events))
     if reader.damaged:
         # The damaged segments cannot be read, so cannot be masked: rewriting drops them.
         changed = True

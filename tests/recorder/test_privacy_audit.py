@@ -1,0 +1,103 @@
+"""Audit findings, preview documents and re-masking against a real local store."""
+from __future__ import annotations
+
+import json
+
+from recorder.privacy import SessionMasker, masker_factory, parse_rules
+from recorder.privacy.audit import audit_events, audit_session
+from recorder.privacy.preview import html_to_events, preview_events, preview_html, preview_source
+from recorder.privacy.remask import remask_sessions
+from recorder.store import Store
+
+T0 = 1_700_000_000_000
+PAGE = """<!DOCTYPE html><html><body><p id="p">Contact ada@example.com</p>
+<input id="pw" type="password"><input id="q" type="text" title="call +1 415 555 0100">
+</body></html>"""
+ALLOW = parse_rules('default = "allow"\ndetectors = []')
+MASK = parse_rules('default = "mask"\nscrub_query_params = ["token"]')
+
+
+def recording():
+    ev = html_to_events(PAGE, href="https://shop.example/?token=abc&to=ada@example.com",
+                        timestamp=T0)
+    ids = {}
+    stack = [ev[1]["data"]["node"]]
+    while stack:
+        n = stack.pop()
+        if (n.get("attributes") or {}).get("id"):
+            ids[n["attributes"]["id"]] = n["id"]
+        stack.extend(n.get("childNodes") or ())
+    ev += [
+        {"type": 3, "timestamp": T0 + 1500, "data": {"source": 5, "id": ids["pw"], "text": "hunter2"}},
+        {"type": 3, "timestamp": T0 + 2000, "data": {"source": 5, "id": ids["q"], "text": "4111 1111 1111 1111"}},
+        {"type": 6, "timestamp": T0 + 2500, "data": {"plugin": "rrweb/console@1", "payload": {
+            "level": "log", "trace": [], "payload": ['"user ada@example.com"']}}},
+    ]
+    return ev, ids
+
+
+def test_audit_reports_kind_place_and_a_masked_excerpt_only():
+    ev, ids = recording()
+    a = audit_events(ev, session_id="s1")
+    got = sorted((f.kind, f.event_index, f.offset_ms, f.node_id, f.where, f.excerpt)
+                 for f in a.findings)
+    assert got == sorted([
+        ("email", 0, 0, None, "page URL", "a***@e***.com"),
+        ("email", 1, 0, ids["p"] + 1, "text", "a***@e***.com"),
+        ("phone", 1, 0, ids["q"], "attribute title", "***-**00"),
+        ("sensitive-input", 2, 1500, ids["pw"], "input value (password field)", "7 characters in clear"),
+        ("card", 3, 2000, ids["q"], "input value", "**** 1111"),
+        ("email", 4, 2500, None, "console", "a***@e***.com"),
+    ])
+    blob = json.dumps(a.to_json())
+    for secret in ("ada@example.com", "hunter2", "4111 1111 1111 1111", "415 555 0100"):
+        assert secret not in blob
+    assert a.counts() == {"email": 3, "phone": 1, "sensitive-input": 1, "card": 1}
+
+
+def test_audit_of_masked_events_is_clean():
+    ev, _ = recording()
+    assert audit_events(SessionMasker().mask(ev)).clean            # default rules
+    assert not audit_events(SessionMasker(ALLOW).mask(ev)).clean   # allow keeps the text
+
+
+def test_preview_is_masked_and_inert():
+    html = PAGE.replace("<body>", "<body onload=\"steal()\"><script>steal()</script>"
+                                   "<a href=\"javascript:steal()\">x</a>")
+    out = preview_html(html, MASK)
+    assert "steal" not in out and "onload" not in out and "<script" not in out
+    assert "xxxxxxx xxxxxxxxxxxxxxx" in out and 'title="***"' in out
+
+
+def test_preview_at_a_time_shows_the_masked_state_then():
+    ev, ids = recording()
+    before = preview_events(ev, parse_rules('default = "allow"'), until_ms=T0 + 1000)
+    after = preview_events(ev, parse_rules('default = "allow"'))
+    assert 'id="q" type="text"' in before and "value=" not in before
+    assert 'value="xxxx xxxx xxxx xxxx"' in after  # allow, but the card detector caught it
+    assert 'value="***"' in after                   # the password field, at every level
+
+
+def test_remask_rewrites_history_like_an_import_under_the_new_rules(tmp_path):
+    ev, _ = recording()
+    store = Store.open(tmp_path / "data")
+    try:
+        (sid,) = store.ingest(ev, masker_factory=masker_factory(ALLOW))
+        assert "token=abc" in (store.session(sid).info.first_url or "")
+        files_before = {s.file for s in store.session(sid).segments}
+        results = remask_sessions(store, [sid[:8]], MASK)
+        assert [(r.session_id, r.changed) for r in results] == [(sid, True)]
+        reader = store.session(sid)
+        assert list(reader.events()) == SessionMasker(MASK).mask(ev)
+        assert "token=***" in reader.info.first_url and "abc" not in reader.info.first_url
+        assert not files_before & {s.file for s in reader.segments}
+        assert not any((tmp_path / "data" / f).exists() for f in files_before)
+        assert audit_session(reader).clean
+        # again under the same rules: nothing to do, nothing rewritten
+        files = {s.file for s in reader.segments}
+        assert [r.changed for r in remask_sessions(store, None, MASK)] == [False]
+        assert {s.file for s in store.session(sid).segments} == files
+        # and the preview of the stored session is what was stored
+        assert "xxxxxxx" in preview_source(store.session(sid), MASK)
+    finally:
+        store.close()
