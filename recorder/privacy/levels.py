@@ -195,8 +195,8 @@ class PrivacyLevels:
         if n.parent is None:
             return False
         p = self.mirror.nodes.get(n.parent)
-        if p is None or p.type != ELEMENT:
-            return False
+        if p is None or (p.type != ELEMENT and p.parent is None):
+            return False  # the top document is never hidden; an iframe's document may be
         return self.level_of(p) == Level.HIDDEN  # inherited: hidden or beneath hidden
 
     def recorded(self, n: Node) -> bool:

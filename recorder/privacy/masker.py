@@ -24,7 +24,7 @@ from typing import Any, Callable, Iterable
 from ..format import CONSOLE_PLUGIN, NETWORK_PLUGIN, EventType, IncrementalSource, NodeType
 from ..mirror import Mirror, Node
 from . import detectors as _detectors
-from .levels import Level, PrivacyLevels, is_ignored, input_type, value_masked
+from .levels import Level, PrivacyLevels, always_masked, is_ignored, input_type, value_masked
 from .masking import (_DROP, MASK, hidden_attrs, make_url_scrubber, mask_attr, mask_attrs,
                       mask_text_node, mask_value)
 from .rules import Rules
@@ -102,6 +102,10 @@ class SessionMasker:
                     return None  # drawing commands can paint text (fillText)
                 return e
             self.mirror.apply(e)
+            if self.scrub is not None:  # stylesheets, fonts: URLs only, no page text
+                new = self._strings(data, self.scrub)
+                if new is not data:
+                    return self._with_data(e, new)
             return e
         if t == _FULL:
             return self._full_snapshot(e, data)
@@ -160,7 +164,8 @@ class SessionMasker:
             if plevel == Level.HIDDEN:
                 self.stats["nodes dropped under hidden"] += 1
                 continue
-            if plevel is None:  # a child of the document itself, not of an element
+            inherited = plevel  # None: beneath the top document (an iframe's inherits)
+            if plevel is None:
                 plevel = self.levels.default
             if ntype == ELEMENT:
                 tag = str(s.get("tagName") or "div").lower()
@@ -170,6 +175,9 @@ class SessionMasker:
                 else:  # not in the mirror (duplicate id...): assume the strict side
                     attrs0 = s.get("attributes") if isinstance(s.get("attributes"), dict) else {}
                     lvl, real = max(plevel, Level.MASK), attrs0
+                if tag == "option" and lvl < Level.MASK_USER_INPUT and n is not None and \
+                        self._in_masked_select(n):
+                    lvl = Level.MASK_USER_INPUT  # which option is selected is the value
                 out = dict(s)
                 attrs = s.get("attributes")
                 if lvl == Level.HIDDEN:
@@ -203,7 +211,7 @@ class SessionMasker:
                 sink.append(out)
                 for k in reversed(kids or ()):
                     if isinstance(k, dict):
-                        stack.append((k, None, None, None, new_kids))
+                        stack.append((k, inherited, None, None, new_kids))
             else:
                 sink.append(s)
         return root_holder[0] if root_holder else None
@@ -258,7 +266,8 @@ class SessionMasker:
             if p is None or nid not in nodes:
                 self.stats["orphan adds dropped"] += 1
                 continue  # the mirror could not place it: neither can a player
-            plevel = level_of(p) if p.type == ELEMENT else None  # None: the document
+            # None: the top document; an iframe's document inherits the iframe's level
+            plevel = level_of(p) if (p.type == ELEMENT or p.parent is not None) else None
             if plevel == Level.HIDDEN:
                 if nid in moved_from:  # it moved out of sight: the recording must drop it
                     extra_removes.append({"parentId": moved_from[nid], "id": nid})
@@ -348,8 +357,19 @@ class SessionMasker:
         return self._with_data(e, new)
 
     def _attr(self, n: Node, k: str, v: Any, lvl: Level) -> Any:
+        if k == "selected" and n.tag == "option" and lvl < Level.MASK_USER_INPUT and \
+                self._in_masked_select(n):
+            lvl = Level.MASK_USER_INPUT  # which option is selected is the value
         nv = mask_attr(n.tag, k, v, lvl, n.attrs, self.scrub, self.detect)
         return _SKIP if nv is _DROP else nv
+
+    def _in_masked_select(self, n: Node) -> bool:
+        """An option of a select whose value is masked at every level (cc-exp...)."""
+        nodes = self.mirror.nodes
+        p = nodes.get(n.parent) if n.parent is not None else None
+        if p is not None and p.tag == "optgroup" and p.parent is not None:
+            p = nodes.get(p.parent)
+        return p is not None and p.tag == "select" and always_masked(p.tag, p.attrs)
 
     # --- inputs ----------------------------------------------------------------------------
     def _input(self, e: Raw, data: Raw) -> Raw | None:

@@ -204,3 +204,32 @@ def test_default_rules_leave_no_typed_value_in_a_generated_session():
     kept = {e["data"]["text"] for e in out
             if e["type"] == 3 and e["data"].get("source") == 5 and "text" in e["data"]}
     assert kept <= {"***", ""}
+
+
+def test_an_iframes_document_inherits_the_iframes_level():
+    m, ids = page('default = "allow"\ndetectors = []\n[[rule]]\nselector = "#box"\nlevel = "mask"')
+    doc = {"type": 0, "id": 800, "childNodes": [el(801, "html", {}, [el(802, "body", {}, [
+        text_node(803, "Jane inside a frame")])])]}
+    out = m.mask([mut(adds=[{"parentId": ids["box"], "nextId": None,
+                             "node": el(799, "iframe", {"src": "/f"})}])])
+    out = m.mask([mut(adds=[{"parentId": 799, "nextId": None, "node": doc}], isAttachIframe=True)])
+    body = out[0]["data"]["adds"][0]["node"]["childNodes"][0]["childNodes"][0]
+    assert body["childNodes"][0]["textContent"] == "xxxx xxxxxx x xxxxx"
+    out = m.mask([mut(texts=[{"id": 803, "value": "Jane again"}])])
+    assert out[0]["data"]["texts"] == [{"id": 803, "value": "xxxx xxxxx"}]
+    # and a hidden iframe keeps all of its document out
+    m.mask([mut(attributes=[{"id": 799, "attributes": {"class": "rr-block"}}])])
+    assert m.mask([mut(texts=[{"id": 803, "value": "Jane once more"}])]) == []
+    assert m.mask([mut(adds=[{"parentId": 802, "nextId": None, "node": text_node(804, "x")}])]) == []
+
+
+def test_the_selected_option_of_a_card_select_is_masked_even_under_allow():
+    events = html_to_events('<html><body><select id="m" autocomplete="cc-exp-month">'
+                            '<option id="o1">01</option><option id="o2" selected>02</option>'
+                            '</select></body></html>')
+    masker = SessionMasker(parse_rules('default = "allow"'))
+    out = masker.mask(events)
+    assert "selected" not in json.dumps(out)
+    o1 = next(n.id for n in masker.mirror.nodes.values() if n.attrs.get("id") == "o1")
+    out = masker.mask([mut(attributes=[{"id": o1, "attributes": {"selected": ""}}])])
+    assert out == []
