@@ -67,6 +67,13 @@ class Click:
 
 
 @dataclass(frozen=True)
+class Hover:
+    """Move the mouse over the element's centre (real mouse-move events), no click."""
+    selector: str
+    duration_ms: int = 300
+
+
+@dataclass(frozen=True)
 class Type:
     """Focus the element and type `text` with real key events, `delay_ms` between keys.
     `clear=True` selects the current value first so the text replaces it."""
@@ -109,7 +116,7 @@ class WaitFor:
     visible: bool = True
 
 
-Step = Union[Click, Type, Scroll, Wait, Eval, CaptureDom, WaitFor]
+Step = Union[Click, Hover, Type, Scroll, Wait, Eval, CaptureDom, WaitFor]
 
 
 @dataclass
@@ -486,6 +493,10 @@ class BrowserRecorder:
         for step in steps:
             if isinstance(step, Click):
                 self.click(step.selector, step.count, step.interval_ms)
+            elif isinstance(step, Hover):
+                r = self._rect(step.selector)
+                self.move_mouse(r["x"] + r["w"] / 2, r["y"] + r["h"] / 2,
+                                steps=max(2, step.duration_ms // 25), duration_ms=step.duration_ms)
             elif isinstance(step, Type):
                 self.type(step.selector, step.text, step.delay_ms, step.clear)
             elif isinstance(step, Scroll):

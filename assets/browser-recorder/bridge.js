@@ -22,10 +22,17 @@
   }
   function connect() {
     if (!(win.qt && win.qt.webChannelTransport)) { setTimeout(connect, 5); return; }
-    new win.QWebChannel(win.qt.webChannelTransport, function (channel) {
-      bridge = channel.objects.recorder;
+    var channel = new win.QWebChannel(win.qt.webChannelTransport, function (ch) {
+      bridge = ch.objects.recorder;
       send();
     });
+    // The transport belongs to the page, not the document: answers to the previous
+    // document's last pushes can arrive here after a navigation. They carry nothing we
+    // need; drop them instead of letting qwebchannel.js throw into the recorded page.
+    var handle = channel.handleResponse;
+    channel.handleResponse = function (message) {
+      if (message && typeof channel.execCallbacks[message.id] === "function") handle(message);
+    };
   }
 
   var options = __REPLAY_RECORD_OPTIONS__;

@@ -42,7 +42,10 @@
   var activity = 0;  // bumped on page activity; dead-click detection compares it
   function bump() { activity++; }
 
+  var unloading = false;  // requests cut short by leaving the page are not failures
+  win.addEventListener("beforeunload", function () { unloading = true; });
   function networkDone(method, url, status, start, size) {
+    if (status === 0 && unloading) return;
     var payload = {type: "resource", date: start.epoch, resource: {
       url: absUrl(url), method: method, status_code: status,
       duration: round(perf.now() - start.perf), size: size, type: start.kind}};
@@ -115,7 +118,7 @@
   /* ---- view and web vitals ------------------------------------------------------------- */
   var view = {id: viewId, url: win.location.href, referrer: doc.referrer || null};
   var lcp = null, cls = 0, clsWindow = 0, clsFirst = 0, clsLast = 0, interactions = {};
-  var viewTimer = null;
+  var viewTimer = null, lastView = null;
   function viewUpdate(delay) {
     if (viewTimer) clearTimeout(viewTimer);
     viewTimer = setTimeout(function () { viewTimer = null; emitView(); }, delay);
@@ -134,6 +137,9 @@
     v.cumulative_layout_shift = Math.round(cls * 10000) / 10000;
     var i = inp();
     if (i != null) v.interaction_to_next_paint = i;
+    var key = JSON.stringify(v);
+    if (key === lastView) return;  // an update only when something changed
+    lastView = key;
     emit({type: "view", view: v});
   }
   // The document itself: its navigation entry is complete only after the load event.
@@ -203,6 +209,10 @@
       if (!s && /^(BUTTON|A|LABEL|SUMMARY|OPTION)$/.test(n.tagName)) s = n.innerText;
       if (!s && n.tagName === "INPUT" && /^(button|submit|reset)$/.test(n.type)) s = n.value;
       if (s && (s = s.replace(/\s+/g, " ").trim())) return s.slice(0, 100);
+    }
+    if (/^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName)) {  // a field: its label says what it is
+      var lab = el.labels && el.labels[0] ? el.labels[0].innerText : el.getAttribute("placeholder") || el.name;
+      if (lab && (lab = lab.replace(/\s+/g, " ").trim())) return lab.slice(0, 100);
     }
     var t = (el.innerText || el.textContent || "").replace(/\s+/g, " ").trim();
     return t ? t.slice(0, 100) : el.tagName.toLowerCase();

@@ -77,6 +77,17 @@ def assert_mirror_matches(events, live):
     return m
 
 
+def _ids_by_attr(serialized_root):
+    """rrweb node id of every element with an id attribute, from a serialized tree."""
+    ids, stack = {}, [serialized_root]
+    while stack:
+        n = stack.pop()
+        if n["type"] == NodeType.Element and "id" in n.get("attributes", {}):
+            ids[n["attributes"]["id"]] = n["id"]
+        stack.extend(n.get("childNodes", ()))
+    return ids
+
+
 def _decls(style):
     return {d.split(":", 1)[0].strip(): d.split(":", 1)[1].strip()
             for d in (style or "").split(";") if ":" in d}
@@ -147,13 +158,7 @@ def test_checkout_typing_is_recorded_but_the_password_is_not(qapp, server):
     events = rec.events
     inputs = incremental(events, IncrementalSource.Input)
     full = next(e for e in events if e["type"] == EventType.FullSnapshot)
-    ids = {}
-    stack = [full["data"]["node"]]
-    while stack:
-        n = stack.pop()
-        if n["type"] == NodeType.Element and "id" in n.get("attributes", {}):
-            ids[n["attributes"]["id"]] = n["id"]
-        stack.extend(n.get("childNodes", ()))
+    ids = _ids_by_attr(full["data"]["node"])
 
     def last_input(name):
         return [d for d in inputs if d["id"] == ids[name]][-1]
@@ -197,6 +202,16 @@ def test_rage_click_on_a_broken_button_and_navigation_lose_nothing(qapp, server)
     metas = [e["data"]["href"] for e in events if e["type"] == EventType.Meta]
     assert metas == [server.url("dynamic.html"), server.url("checkout.html")]
     assert [e["type"] for e in events].count(EventType.FullSnapshot) == 2
+    # the link click that left the first page reached us before the second page's Meta
+    second_meta = next(i for i, e in enumerate(events)
+                       if e["type"] == EventType.Meta and e["data"]["href"].endswith("checkout.html"))
+    first_full = next(e for e in events if e["type"] == EventType.FullSnapshot)
+    link_id = _ids_by_attr(first_full["data"]["node"])["to-checkout"]
+    assert any(e["type"] == EventType.IncrementalSnapshot and e["data"]["source"] == 2
+               and e["data"]["type"] == 2 and e["data"]["id"] == link_id for e in events[:second_meta])
+    # our injected scripts raised nothing in the page
+    assert not [m for m in rec.page_messages if m.startswith("userscript:") and "Uncaught" in m]
+    assert not [e for e in rum(events, "error") if e["message"] == "Script error."]
 
     errors = rum(events, "error")
     assert any(e["source"] == "source" and e["type"] == "TypeError" for e in errors)
@@ -234,3 +249,61 @@ def test_waits_are_bounded_and_errors_say_what_is_wrong(qapp, server):
 def test_missing_rrweb_install_is_a_clear_error(tmp_path):
     with pytest.raises(BrowserRecordingError, match="npm ci --prefix tests/browser"):
         injected_script(rrweb_dir=tmp_path)
+
+
+# ---- the bundled demo session and its shop ---------------------------------------------------
+
+DEMO = Path(__file__).resolve().parents[2] / "assets" / "demo"
+
+
+def _load(name):
+    import importlib.util
+    import sys
+
+    spec = importlib.util.spec_from_file_location(f"demo_{name}", DEMO / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.path.insert(0, str(DEMO))
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(DEMO))
+    return module
+
+
+def test_bundled_demo_session_shows_what_the_demo_promises():
+    path = DEMO / "demo-session.json"
+    assert path.stat().st_size < 2_000_000
+    events = json.loads(path.read_text())
+    for e in events:
+        validate_event(e)
+    facts = _load("make_demo").check(events)  # raises, naming what is missing
+    assert facts["views"] == ["checkout.html", "index.html"]
+    mirror = Mirror().apply_all(events)
+    assert not mirror.warnings and mirror.has_snapshot
+    assert "Thank you" in mirror.text_of(mirror.root)
+
+
+def test_demo_server_answers_like_a_real_shop():
+    from urllib.error import HTTPError
+    from urllib.request import Request, urlopen
+
+    def call(srv, path, body=None):
+        req = Request(srv.url(path), data=json.dumps(body).encode() if body else None,
+                      headers={"Content-Type": "application/json"})
+        try:
+            with urlopen(req, timeout=5) as r:
+                return r.status, json.loads(r.read())
+        except HTTPError as err:
+            return err.code, json.loads(err.read())
+
+    with _load("server").demo_server() as srv:
+        status, products = call(srv, "api/products?q=mug")
+        assert status == 200 and [p["name"] for p in products] == ["Ceramic Mug", "Travel Mug"]
+        assert call(srv, "api/cart", {"id": 2, "qty": 2})[1]["count"] == 2
+        assert call(srv, "api/cart")[1]["total"] == 25.0
+        assert call(srv, "api/coupons/SPRING10")[0] == 404
+        assert call(srv, "api/shipping-quote?country=US")[0] == 500
+        assert call(srv, "api/orders", {"items": 1})[0] == 201
+        assert call(srv, "api/cart")[1]["count"] == 0
+        with urlopen(srv.url("index.html"), timeout=5) as r:
+            assert b"Acme Shop" in r.read()
