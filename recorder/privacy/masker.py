@@ -67,6 +67,18 @@ class SessionMasker:
         self._watched = self.levels.watched_attrs
         self.stats: Counter[str] = Counter()
 
+    def resume(self, stored: Iterable[Raw]) -> "SessionMasker":
+        """Continue a session whose earlier events were already masked and stored (live
+        intake after a restart, appends): apply them to the mirror without output, so the
+        next events find their nodes. Hidden placeholders carry their marker, so nothing
+        is let in beneath them; attribute selectors see masked values (`***`) for the
+        earlier nodes, so a resumed masker errs on the side the stored events already took."""
+        apply = self.mirror.apply
+        for e in stored:
+            apply(e)
+        self.levels.invalidate()
+        return self
+
     # --- the pass --------------------------------------------------------------------
     def mask(self, events: Iterable[Raw]) -> list[Raw]:
         out = []

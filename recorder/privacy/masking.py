@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any, Callable
 
-from .levels import LEVEL_ATTRS, Level, marker_classes, value_masked
+from .levels import LEVEL_ATTRS, Level, marker_classes, markup_level, value_masked
 
 MASK = "***"
 _NONSPACE = re.compile(r"\S")
@@ -93,6 +93,10 @@ def hidden_attrs(attrs: dict) -> dict:
     for a in LEVEL_ATTRS:
         if a in attrs:
             out[a] = attrs[a]
+    if markup_level(out) != Level.HIDDEN:
+        # say so in the recording: a masker resuming from stored events (live intake,
+        # re-masking) must know nothing may appear beneath this placeholder
+        out["data-replay-privacy"] = "hidden"
     w, h = element_size(attrs)
     if w is not None:
         out["rr_width"] = f"{_num(w)}px"

@@ -105,7 +105,7 @@ EXPECTED = {
 """ + TAIL + """<iframe title="***"></iframe>
 </body></html>""",
     # hidden at the top: the root element is a placeholder, nothing beneath is recorded
-    "hidden": "<!DOCTYPE html><html></html>",
+    "hidden": "<!DOCTYPE html><html data-replay-privacy=\"hidden\"></html>",
 }
 
 
