@@ -20,6 +20,9 @@ DOC = """<html><head><title>Checkout</title><style>.a{color:red}</style></head><
 <input id="csrf" type="hidden" value="csrf-42">
 <input id="cc" type="text" autocomplete="cc-number" value="4111 1111 1111 1111">
 <input id="q" type="search" value="desk">
+<input id="qty" type="number" value="3">
+<input id="dob" type="date" value="1990-04-01">
+<input id="site" type="url" value="https://jane.example">
 <input id="go" type="submit" value="Pay now">
 <input id="gift" type="checkbox" checked>
 <input id="fast" type="radio" name="ship" value="fast" checked>
@@ -53,6 +56,9 @@ EXPECTED = {
 <input id="csrf" type="hidden" value="***">
 <input id="cc" type="text" autocomplete="cc-number" value="***">
 <input id="q" type="search" value="desk">
+<input id="qty" type="number" value="3">
+<input id="dob" type="date" value="1990-04-01">
+<input id="site" type="url" value="https://jane.example">
 <input id="go" type="submit" value="Pay now">
 <input id="gift" type="checkbox" checked="checked">
 <input id="fast" type="radio" name="ship" value="fast" checked="checked">
@@ -74,6 +80,9 @@ EXPECTED = {
 <input id="csrf" type="hidden" value="***">
 <input id="cc" type="text" autocomplete="cc-number" value="***">
 <input id="q" type="search" value="***">
+<input id="qty" type="number" value="***">
+<input id="dob" type="date" value="***">
+<input id="site" type="url" value="***">
 <input id="go" type="submit" value="Pay now">
 <input id="gift" type="checkbox">
 <input id="fast" type="radio" name="ship" value="***">
@@ -95,6 +104,9 @@ EXPECTED = {
 <input id="csrf" type="hidden" value="***">
 <input id="cc" type="text" autocomplete="cc-number" value="***">
 <input id="q" type="search" value="***">
+<input id="qty" type="number" value="***">
+<input id="dob" type="date" value="***">
+<input id="site" type="url" value="***">
 <input id="go" type="submit" value="***">
 <input id="gift" type="checkbox">
 <input id="fast" type="radio" name="***" value="***">
@@ -197,3 +209,31 @@ def test_input_events_under_each_level(level):
 def test_levels_are_ordered_by_strictness():
     assert Level.ALLOW < Level.MASK_USER_INPUT < Level.MASK < Level.HIDDEN
     assert [Level.parse(x.label) for x in Level] == list(Level)
+
+
+def test_precedence_of_selector_rules_and_markup():
+    """A child's explicit level overrides its parent's; on one node the strictest explicit
+    claim wins (markup or selector); nothing beneath hidden, whatever it says."""
+    rules = parse_rules("""
+default = "allow"
+detectors = []
+[[rule]]
+selector = ".panel"
+level = "mask"
+[[rule]]
+selector = ".panel .public"
+level = "allow"
+[[rule]]
+selector = "#pin"
+level = "hidden"
+""")
+    html = ('<html><body><div class="panel">Secret <span class="public">Open</span> '
+            '<span class="public" data-replay-privacy="mask">Both</span> '
+            '<b id="pin" data-replay-privacy="allow" width="8">1234</b> '
+            '<i class="rr-block"><span class="public">Under</span></i></div></body></html>')
+    out = SessionMasker(rules).mask(html_to_events(html))
+    assert render_node(out[1]["data"]["node"]) == (
+        '<html><body><div class="panel">xxxxxx <span class="public">Open</span> '
+        '<span class="public" data-replay-privacy="mask">xxxx</span> '
+        '<b data-replay-privacy="hidden" style="display:inline-block;background:#ccc;width:8px;"></b> '
+        '<i class="rr-block"></i></div></body></html>')
