@@ -154,12 +154,19 @@ class RowsFilter(QSortFilterProxyModel):
         self.predicate: Callable[[dict], bool] | None = None
 
     def set_text(self, text: str) -> None:
-        self._needle = text.strip().lower()
-        self.invalidateFilter()
+        self._change(lambda: setattr(self, "_needle", text.strip().lower()))
 
     def set_predicate(self, predicate: Callable[[dict], bool] | None) -> None:
-        self.predicate = predicate
-        self.invalidateFilter()
+        self._change(lambda: setattr(self, "predicate", predicate))
+
+    def _change(self, update: Callable[[], None]) -> None:
+        if hasattr(self, "beginFilterChange"):   # Qt >= 6.9 (invalidateFilter is deprecated)
+            self.beginFilterChange()
+            update()
+            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        else:
+            update()
+            self.invalidateFilter()
 
     def filterAcceptsRow(self, source_row: int, source_parent) -> bool:  # noqa: N802
         model: TimedRowsModel = self.sourceModel()  # type: ignore[assignment]

@@ -1,0 +1,41 @@
+"""`replay screenshot` paints a frame offscreen, as a separate process would on a server."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from PIL import Image
+
+
+def _replay(*args: str, tmp_path) -> subprocess.CompletedProcess:
+    env = dict(os.environ, REPLAY_DATA=str(tmp_path / "data"))
+    env.pop("DISPLAY", None)   # the command must find its way without a screen
+    return subprocess.run([sys.executable, "-m", "app", *args], capture_output=True,
+                          text=True, env=env, timeout=120)
+
+
+def test_screenshot_paints_the_frame_at_a_time(tmp_path, fixtures_dir):
+    demo = str(fixtures_dir / "rrweb-player-demo.json")
+    early, late = tmp_path / "early.png", tmp_path / "late.png"
+    for at, out in (("1800", early), ("50000", late)):
+        p = _replay("screenshot", demo, "--at", at, "-o", str(out), "--size", "900x600",
+                    tmp_path=tmp_path)
+        assert p.returncode == 0, p.stderr
+        assert f"at {at} ms" in p.stderr
+    a, b = Image.open(early).convert("RGB"), Image.open(late).convert("RGB")
+    # the recorded 1166x705 viewport, scaled to fit 900x600 (letterbox cropped off)
+    assert abs(a.width / a.height - 1166 / 705) < 0.01
+    assert len(a.resize((200, 120)).getcolors(maxcolors=1 << 16) or ()) > 20, "blank frame"
+    assert a.tobytes() != b.tobytes(), "the recording changed between the two moments"
+
+
+def test_screenshot_says_what_is_wrong(tmp_path, fixtures_dir):
+    demo = str(fixtures_dir / "rrweb-player-demo.json")
+    p = _replay("screenshot", demo, "--at", "999999", "-o", str(tmp_path / "x.png"),
+                tmp_path=tmp_path)
+    assert p.returncode == 2 and "outside the session" in p.stderr
+    assert not (tmp_path / "x.png").exists()
+    p = _replay("screenshot", str(tmp_path / "nope.json"), "--at", "0", "-o",
+                str(tmp_path / "x.png"), tmp_path=tmp_path)
+    assert p.returncode == 2 and "nope.json" in p.stderr

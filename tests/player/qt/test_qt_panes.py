@@ -1,0 +1,112 @@
+"""The timeline widget and the dev-tools pane on their own (no web view): what they show
+and what a click on them asks for."""
+from __future__ import annotations
+
+import player.qt.webview  # noqa: F401  (schemes before the QApplication)
+import pytest
+from PySide6.QtCore import QPoint, Qt
+
+from player.qt.devtools.models import CURRENT_BG, FUTURE
+from player.qt.devtools.pane import DevToolsPane, rating
+from player.qt.session_view import build_session_view, fmt_ms
+from player.qt.timeline_widget import TimelineBar
+from player.replayer import Replayer
+from recorder.generator import generate_session
+
+
+@pytest.fixture(scope="module")
+def session():
+    events = list(generate_session(2500, duration_ms=6 * 60 * 1000, seed=7))
+    return build_session_view(Replayer(events))
+
+
+def test_session_view_reads_the_timeline(session):
+    assert session.duration_ms > 5 * 60 * 1000
+    assert session.console and session.network and session.actions and session.views
+    assert all(a["t"] <= b["t"] for a, b in zip(session.console, session.console[1:]))
+    kinds = {m.kind for m in session.markers}
+    assert "click" in kinds or "rage_click" in kinds
+    assert sum(session.density) > 0 and len(session.density) == 240
+    # grouped errors add up to every occurrence
+    assert sum(e["count"] for e in session.errors) == len(session.errors_all)
+    facts = dict(session.facts)
+    assert facts["Duration"] == fmt_ms(session.duration_ms)
+
+
+def test_timeline_click_and_drag_ask_for_the_time_under_the_pointer(qtbot, session):
+    bar = TimelineBar(session)
+    qtbot.addWidget(bar)
+    bar.resize(1016, 54)
+    bar.show()
+    asked = []
+    bar.seekRequested.connect(asked.append)
+    x0, x1 = bar._span()
+    qtbot.mousePress(bar, Qt.MouseButton.LeftButton, pos=QPoint(int(x0 + (x1 - x0) / 2), 30))
+    qtbot.mouseMove(bar, QPoint(int(x0 + (x1 - x0) * 3 / 4), 30))
+    qtbot.mouseRelease(bar, Qt.MouseButton.LeftButton, pos=QPoint(int(x0 + (x1 - x0) * 3 / 4), 30))
+    d = session.duration_ms
+    assert abs(asked[0] - d / 2) <= d / (x1 - x0)
+    assert abs(asked[-1] - d * 3 / 4) <= d / (x1 - x0)
+    # the marker under the pointer is found for the hover tooltip
+    m = session.markers[len(session.markers) // 2]
+    assert bar.marker_at(bar.x_of(m.t)).t == pytest.approx(m.t, abs=d / (x1 - x0) * 4)
+    # painting with markers, shading and density does not fail
+    bar.set_time(d // 3)
+    assert not bar.grab().isNull()
+
+
+@pytest.mark.parametrize("metric,value,expected", [
+    ("lcp", 2500, "good"), ("lcp", 2501, "needs-improvement"), ("lcp", 4001, "poor"),
+    ("cls", 0.1, "good"), ("cls", 0.2, "needs-improvement"), ("cls", 0.26, "poor"),
+    ("inp", 200, "good"), ("inp", 500, "needs-improvement"), ("inp", 501, "poor"),
+    ("lcp", None, None),
+])
+def test_web_vitals_are_rated_with_googles_thresholds(metric, value, expected):
+    assert rating(metric, value) == expected
+
+
+def test_rows_follow_the_time_and_filters_narrow_them(qtbot, session):
+    pane = DevToolsPane(session)
+    qtbot.addWidget(pane)
+    pane.resize(700, 500)
+    pane.show()
+    console = pane.console
+    n = console.model.rowCount()
+    mid = console.model.rows[n // 2]["t"]
+    pane.set_time(mid)
+    cur = console.model.current_row()
+    assert console.model.rows[cur]["t"] <= mid
+    assert cur == n - 1 or console.model.rows[cur + 1]["t"] > mid
+    fg = console.model.data(console.model.index(n - 1, 2), Qt.ItemDataRole.ForegroundRole)
+    assert fg.color() == FUTURE
+    bg = console.model.data(console.model.index(cur, 2), Qt.ItemDataRole.BackgroundRole)
+    assert bg.color() == CURRENT_BG
+    # level filter
+    levels = {r["level"] for r in console.model.rows}
+    level = sorted(levels)[0]
+    box = console.filters["level"]
+    box.setCurrentIndex(box.findText(level))
+    assert console.proxy.rowCount() == sum(1 for r in console.model.rows if r["level"] == level)
+    box.setCurrentIndex(0)
+    # text filter
+    word = console.model.rows[0]["message"].split()[0]
+    console.search.setText(word)
+    assert 0 < console.proxy.rowCount() <= n
+    assert all(word.lower() in console.proxy.index(i, 2).data().lower() or
+               word.lower() in str(console.proxy.index(i, 0).data(Qt.ItemDataRole.UserRole + 1)).lower()
+               for i in range(console.proxy.rowCount()))
+    console.search.clear()
+    # network status filter: failed requests only
+    net = pane.network
+    box = net.filters["status"]
+    box.setCurrentIndex(box.findText("Failed"))
+    failed = [r for r in net.model.rows if r["status"] == 0 or (r["status"] or 0) >= 400]
+    assert net.proxy.rowCount() == len(failed)
+    # performance colours follow the ratings
+    perf = pane.performance
+    for i, v in enumerate(perf.model.rows):
+        if v.get("lcp") is not None:
+            pane.set_time(v["t"] + 1)
+            fg = perf.model.data(perf.model.index(i, 3), Qt.ItemDataRole.ForegroundRole)
+            assert fg is not None and fg.color().name() in ("#50c878", "#f0b43c", "#ff5f5f")
+            break
