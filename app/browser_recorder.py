@@ -417,11 +417,16 @@ class BrowserRecorder:
         ev = QMouseEvent(kind, local, glob, button, buttons, Qt.NoModifier)
         QApplication.sendEvent(target, ev)
 
-    def move_mouse(self, x: float, y: float, steps: int = 8, duration_ms: int = 200) -> None:
-        """Glide the mouse to (x, y) in viewport pixels, like a hand would."""
+    def move_mouse(self, x: float, y: float, steps: int | None = None,
+                   duration_ms: int | None = None) -> None:
+        """Glide the mouse to (x, y) in viewport pixels, like a hand would: the farther,
+        the longer (150-600 ms), a move event every ~16 ms, easing in and out."""
         from PySide6.QtCore import QEvent, Qt
 
         sx, sy = self._mouse or (x - 120, y + 80)
+        if duration_ms is None:
+            duration_ms = int(min(600, max(150, ((x - sx) ** 2 + (y - sy) ** 2) ** 0.5 * 0.6)))
+        steps = steps or max(2, duration_ms // 16)
         for i in range(1, steps + 1):
             t = i / steps
             t = t * t * (3 - 2 * t)  # ease in/out

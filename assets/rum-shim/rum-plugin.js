@@ -282,6 +282,29 @@
   win.addEventListener("scroll", bump, true);
   win.addEventListener("pagehide", function () { bump(); flush(); });
 
+  // Who is browsing, Datadog-style (browser / os / device), read from the user agent once
+  // per view; the player's Session tab shows it.
+  function environment() {
+    var ua = win.navigator.userAgent || "", m;
+    var browser = {name: "Other"}, os = {name: "Other"};
+    if ((m = /Edg\/([\d.]+)/.exec(ua))) browser = {name: "Edge", version: m[1]};
+    else if ((m = /Firefox\/([\d.]+)/.exec(ua))) browser = {name: "Firefox", version: m[1]};
+    else if ((m = /Chrome\/([\d.]+)/.exec(ua))) browser = {name: "Chrome", version: m[1]};
+    else if ((m = /Version\/([\d.]+).*Safari/.exec(ua))) browser = {name: "Safari", version: m[1]};
+    if ((m = /QtWebEngine\/([\d.]+)/.exec(ua))) browser.engine = "QtWebEngine " + m[1];
+    if ((m = /Windows NT ([\d.]+)/.exec(ua))) os = {name: "Windows", version: m[1]};
+    else if ((m = /Android ([\d.]+)/.exec(ua))) os = {name: "Android", version: m[1]};
+    else if ((m = /(iPhone|iPad).*OS ([\d_]+)/.exec(ua))) os = {name: "iOS", version: m[2].replace(/_/g, ".")};
+    else if ((m = /Mac OS X ([\d_.]+)/.exec(ua))) os = {name: "Mac OS X", version: m[1].replace(/_/g, ".")};
+    else if (/CrOS/.test(ua)) os = {name: "Chrome OS"};
+    else if (/Linux/.test(ua)) os = {name: "Linux"};
+    var type = /iPad|Tablet/.test(ua) ? "tablet" : /Mobi|iPhone|Android/.test(ua) ? "mobile" : "desktop";
+    return {browser: browser, os: os, device: {type: type},
+            display: {viewport: {width: win.innerWidth, height: win.innerHeight},
+                      screen: {width: win.screen.width, height: win.screen.height}},
+            user_agent: ua};
+  }
+
   function flush() { flushChain(); if (viewTimer) clearTimeout(viewTimer); viewTimer = null; emitView(); }
 
   win.ReplayRum = {
@@ -292,7 +315,10 @@
         observer: function (cb) {
           sink = cb;
           var q = queue; queue = [];
-          emit({type: "view", view: {id: view.id, url: view.url, referrer: view.referrer}});
+          var first = {type: "view", view: {id: view.id, url: view.url, referrer: view.referrer}};
+          var ctx = environment();
+          for (var k in ctx) first[k] = ctx[k];
+          emit(first);
           q.forEach(emit);
           return function () { sink = null; };
         },

@@ -130,6 +130,10 @@ def test_dynamic_page_records_mutations_console_and_network(qapp, server):
     assert resources["dynamic.html"]["type"] == "document"
     views = rum(events, "view")
     assert views[0]["url"] == server.url("dynamic.html")
+    first_view = plugin_payloads(events, "replay/rum@1")[0]
+    assert first_view["browser"]["name"] == "Chrome" and "QtWebEngine" in first_view["browser"]["engine"]
+    assert first_view["os"]["name"] == "Linux" and first_view["device"]["type"] == "desktop"
+    assert first_view["display"]["viewport"] == {"width": 1280, "height": 800}
     assert views[-1].get("loading_time", 0) > 0
 
     live = rec.snapshot("after")
