@@ -21,7 +21,7 @@ def register(subparsers, common) -> None:
 def run(args: argparse.Namespace) -> int:
     if not DEMO.is_file():
         raise UserError(f"the demo session is missing ({DEMO}) - reinstall, or record it again"
-                        " with `python assets/demo/record_demo.py`")
+                        " with `python assets/demo/make_demo.py`")
     from player.qt.standalone import open_window, prepare_qt_environment
 
     from .play import open_source

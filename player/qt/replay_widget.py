@@ -53,6 +53,8 @@ class ReplayWidget(QWidget):
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
         self.splitter.setHandleWidth(1)
+        self.devtools.setMinimumWidth(420)
+        self._split_done = False
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.splitter)
@@ -69,6 +71,14 @@ class ReplayWidget(QWidget):
         c.speedChanged.connect(self.timeline.set_speed)
         self._shortcuts()
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt)
+        super().resizeEvent(event)
+        if not self._split_done and self.width() > 800:
+            # first real size: the page gets ~60 %, the dev-tools pane the rest
+            w = self.width()
+            self.splitter.setSizes([int(w * 0.6), w - int(w * 0.6)])
+            self._split_done = True
 
     def _shortcuts(self) -> None:
         c = self.controller

@@ -37,6 +37,7 @@ class Column:
     align: Qt.AlignmentFlag = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
     colour: Callable[[dict], QColor | None] | None = None
     tooltip: Callable[[dict], str] | None = None
+    stretch: bool = False       # takes the width the other columns leave
 
     def raw(self, row: dict) -> Any:
         return self.key(row) if callable(self.key) else row.get(self.key)

@@ -143,9 +143,12 @@ class RowsTab(QWidget):
         self.table.setAlternatingRowColors(True)
         hh = self.table.horizontalHeader()
         hh.setHighlightSections(False)
-        hh.setStretchLastSection(True)
+        stretch = [i for i, c in enumerate(columns) if c.stretch]
+        hh.setStretchLastSection(not stretch)
         for i, c in enumerate(columns):
-            if c.width:
+            if c.stretch:
+                hh.setSectionResizeMode(i, QHeaderView.ResizeMode.Stretch)
+            elif c.width:
                 self.table.setColumnWidth(i, c.width)
         self.table.clicked.connect(self._clicked)
 
@@ -258,21 +261,22 @@ class DevToolsPane(QTabWidget):
             (lv, (lambda r, lv=lv: r["level"] == lv)) for lv in levels])
 
         self.errors = RowsTab([t(), Column("Type", "type", None, 120, colour=lambda r: POOR),
-                               Column("Message", "message"),
+                               Column("Message", "message", stretch=True),
                                Column("Count", "count", None, 56,
                                       Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)],
                               sv.errors, details=_error_details, placeholder="Filter errors")
 
         self.network = RowsTab([t(), Column("Method", "method", None, 64),
-                                Column("URL", "url", None, 300),
+                                Column("URL", "url", None, 240, stretch=True),
                                 Column("Status", "status", lambda v: "failed" if v == 0 else ("" if v is None else str(v)), 56,
                                        colour=_status_colour),
                                 Column("Type", "type", None, 70),
                                 Column("Size", "size", _size, 70, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
                                 Column("Duration", "duration", _dur, 76, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
-                                Column("Waterfall", lambda r: None, lambda v: "")],
+                                Column("Waterfall", lambda r: None, lambda v: "", 150)],
                                sv.network, details=_network_details, placeholder="Filter URLs")
         self.network.table.setItemDelegateForColumn(7, WaterfallDelegate(self.network.model, self.network.table))
+        self.network.table.horizontalHeader().setSectionResizeMode(7, QHeaderView.ResizeMode.Fixed)
         types = sorted({r["type"] for r in sv.network})
         self.network.add_filter("type", [("All types", None)] + [
             (ty, (lambda r, ty=ty: r["type"] == ty)) for ty in types])
@@ -285,18 +289,17 @@ class DevToolsPane(QTabWidget):
 
         badge = {"rage_click": "RAGE", "dead_click": "DEAD", "error_click": "ERROR"}
         self.actions = RowsTab([t(), Column("Action", "type", None, 70),
-                                Column("Target", lambda r: r["name"] or r.get("selector") or "", None, 260),
+                                Column("Target", lambda r: r["name"] or r.get("selector") or "", None,
+                                       200, stretch=True),
                                 Column("Frustration", "frustration",
                                        lambda v: "  ".join(badge.get(x, x) for x in v or []), 150,
-                                       colour=lambda r: POOR if r.get("frustration") else None),
-                                Column("Selector", "selector")],
-                               sv.actions or [{"t": c[0], "type": c[3], "name": "", "frustration": [],
-                                               "selector": f"at {c[1]:.0f}, {c[2]:.0f}"} for c in sv.clicks],
+                                       colour=lambda r: POOR if r.get("frustration") else None)],
+                               sv.actions,
                                placeholder="Filter actions")
         self.actions.add_filter("frustration", [("All actions", None),
                                                 ("Frustrated", lambda r: bool(r.get("frustration")))])
 
-        self.performance = RowsTab([t(), Column("View", "url", None, 300),
+        self.performance = RowsTab([t(), Column("View", "url", None, 200, stretch=True),
                                     Column("Loading", "loading_time", lambda v: _dur(v) or "—", 80),
                                     _vital("lcp", lambda v: f"{v / 1000:.2f} s"),
                                     _vital("cls", lambda v: f"{v:.3f}"),
