@@ -34,6 +34,14 @@ OUT = ROOT / "benchmarks" / "out"
 
 
 def rss_mb() -> float:
+    """Peak RSS of this process. VmHWM, not ru_maxrss: on Linux ru_maxrss survives exec, so
+    a child would report its parent's peak (e.g. the generator's) as its own."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 

@@ -16,8 +16,10 @@ a background thread (`start_background`) while the player already shows the sess
 """
 from __future__ import annotations
 
+import gc
 import threading
 import warnings
+from contextlib import contextmanager
 from array import array
 from bisect import bisect_right
 from collections import Counter
@@ -27,7 +29,7 @@ import msgspec
 import zstandard
 
 from recorder.format import EventType, IncrementalSource, decode_msgpack, encode_msgpack
-from recorder.mirror import Mirror, changes_dom
+from recorder.mirror import DOM_SOURCES, Mirror
 
 from .timeline import Timeline, TimelineBuilder
 
@@ -36,6 +38,20 @@ DEFAULT_INTERVAL = 1000   # DOM operations between checkpoints
 
 _zc = zstandard.ZstdCompressor(level=1)
 _zd = zstandard.ZstdDecompressor()
+
+
+@contextmanager
+def no_gc():
+    """Decoding and rebuilding create millions of small, acyclic objects; the cyclic GC
+    would scan the whole heap again and again meanwhile (half the time of a decode), and
+    a gen-2 pass in the middle of a seek is a visible hitch. Refcounting frees them."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 class SegmentInfo(msgspec.Struct):
@@ -144,7 +160,7 @@ class KeyframeIndex:
         """Index up to `budget` more events (a segment is decoded when first reached).
         False once everything is indexed. The small step keeps the lock short, so a seek
         never waits long for a background indexer."""
-        with self.lock:
+        with self.lock, no_gc():
             if self.done:
                 return False
             if self._pending is None:
@@ -191,7 +207,9 @@ class KeyframeIndex:
             self.events_seen += 1
             if tb is not None:
                 tb.feed(e, t, m)
-            if changes_dom(e):
+            typ = e.get("type")
+            if (typ == 3 and e["data"].get("source") in DOM_SOURCES) if typ == 3 and type(e.get("data")) is dict \
+                    else typ in (2, 4):
                 m.apply(e)
                 self.dom_events += 1
                 block.times.append(t)
@@ -304,9 +322,10 @@ class KeyframeIndex:
             n = bisect_right(block.times, t)
             if block.events is not None:
                 events = events[:n]  # the open block keeps growing; take what is ours
-        m = Mirror.load(_zd.decompress(blob))
-        for e in events[:n]:
-            m.apply(e)
+        with no_gc():
+            m = Mirror.load(_zd.decompress(blob))
+            for e in events[:n]:
+                m.apply(e)
         return m
 
     def dom_events_between(self, t0: float, t1: float, *, with_state: bool = True
@@ -324,9 +343,10 @@ class KeyframeIndex:
         k = bisect_right(times0, t0)
         m = None
         if with_state:
-            m = Mirror.load(_zd.decompress(blob))
-            for e in ev0[:k]:
-                m.apply(e)
+            with no_gc():
+                m = Mirror.load(_zd.decompress(blob))
+                for e in ev0[:k]:
+                    m.apply(e)
 
         def rest() -> Iterator[tuple[float, Raw]]:
             for bi, (times, evs) in enumerate(snap):

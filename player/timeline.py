@@ -34,14 +34,14 @@ _CLICKS = frozenset({int(MouseInteractions.Click), int(MouseInteractions.DblClic
                      int(MouseInteractions.ContextMenu), int(MouseInteractions.TouchEnd)})
 
 
-class Marker(msgspec.Struct, frozen=True):
+class Marker(msgspec.Struct, frozen=True, gc=False):
     t: float
     kind: str        # click | rage_click | dead_click | error_click | error | console_error |
     #                  navigation | view | custom
     label: str = ""
 
 
-class Click(msgspec.Struct, frozen=True):
+class Click(msgspec.Struct, frozen=True, gc=False):
     t: float
     x: float | None
     y: float | None
@@ -50,7 +50,7 @@ class Click(msgspec.Struct, frozen=True):
     target: str = ""
 
 
-class LogEntry(msgspec.Struct, frozen=True):
+class LogEntry(msgspec.Struct, frozen=True, gc=False):
     t: float
     level: str
     message: str
@@ -58,7 +58,7 @@ class LogEntry(msgspec.Struct, frozen=True):
     source: str = "console"   # console plugin | rrweb's legacy Log source ("log")
 
 
-class ErrorEntry(msgspec.Struct, frozen=True):
+class ErrorEntry(msgspec.Struct, frozen=True, gc=False):
     t: float
     message: str
     source: str = ""          # rum error.source, or "console"
@@ -66,14 +66,14 @@ class ErrorEntry(msgspec.Struct, frozen=True):
     type: str = ""
 
 
-class ErrorGroup(msgspec.Struct, frozen=True):
+class ErrorGroup(msgspec.Struct, frozen=True, gc=False):
     message: str
     count: int
     first_t: float
     last_t: float
 
 
-class Resource(msgspec.Struct, frozen=True):
+class Resource(msgspec.Struct, frozen=True, gc=False):
     t: float                  # start of the request
     url: str
     method: str = "GET"
@@ -84,7 +84,7 @@ class Resource(msgspec.Struct, frozen=True):
     source: str = "rum"       # rum | network
 
 
-class Action(msgspec.Struct, frozen=True):
+class Action(msgspec.Struct, frozen=True, gc=False):
     t: float
     type: str                 # click, tap, scroll, custom...
     target: str = ""
@@ -101,7 +101,7 @@ class View(msgspec.Struct):
     loading_time: float | None = None
 
 
-class Period(msgspec.Struct, frozen=True):
+class Period(msgspec.Struct, frozen=True, gc=False):
     start: float
     end: float
 
@@ -110,7 +110,7 @@ class Period(msgspec.Struct, frozen=True):
         return self.end - self.start
 
 
-class EventRef(msgspec.Struct, frozen=True):
+class EventRef(msgspec.Struct, frozen=True, gc=False):
     index: int                # position of the event in the recording
     t: float
     type: int
@@ -286,29 +286,41 @@ class TimelineBuilder:
     def feed(self, e: Raw, t: float, mirror: Mirror | None) -> None:
         typ = e.get("type")
         data = e.get("data")
-        src = data.get("source") if typ == 3 and isinstance(data, dict) else None
         self.times.append(t)
-        self.kinds.append((typ if isinstance(typ, int) and 0 <= typ < 2000 else 2047) * 32
-                          + ((src + 1) if isinstance(src, int) and 0 <= src < 31 else 0))
-        if not isinstance(data, dict):
-            return
-        if typ == 3:
+        if typ == 3 and type(data) is dict:
+            src = data.get("source")
+            ok = type(src) is int and 0 <= src < 31
+            self.kinds.append(96 + src + 1 if ok else 96)
             if src in _ACTIVITY:
                 self.activity.append(t)
-            if src in _POSITION_SOURCES:
+            if src in _POSITION_SOURCES:   # the most frequent events: kept tight
+                mt, mx, my = self.mouse_t, self.mouse_x, self.mouse_y
+                last = mt[-1] if mt else 0.0
                 for p in data.get("positions") or ():
-                    if isinstance(p, dict):
-                        x, y = _num(p.get("x")), _num(p.get("y"))
-                        if x is None or y is None:
-                            continue
-                        pt = t + (_num(p.get("timeOffset")) or 0)
-                        self._mouse(max(0.0, pt), x, y)
+                    try:
+                        x = float(p["x"])
+                        y = float(p["y"])
+                        pt = t + float(p.get("timeOffset") or 0)
+                    except (TypeError, KeyError, ValueError, AttributeError):
+                        continue
+                    if pt < last:
+                        pt = last   # keep the column sorted (timeOffsets overlap events)
+                    last = pt
+                    mt.append(pt)
+                    mx.append(x)
+                    my.append(y)
             elif src == IncrementalSource.MouseInteraction:
                 self._interaction(data, t, mirror)
             elif src == IncrementalSource.Log:
                 self._log(data, t, "log")
             elif src == IncrementalSource.ViewportResize:
                 self._viewport(data.get("width"), data.get("height"))
+            return
+        self.kinds.append((typ if type(typ) is int and 0 <= typ < 2000 else 2047) * 32)
+        if not isinstance(data, dict):
+            return
+        if typ == 3:
+            return
         elif typ == EventType.Meta:
             href = data.get("href")
             if isinstance(href, str) and href and (not self._urls or self._urls[-1] != href):
