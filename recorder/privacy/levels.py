@@ -150,11 +150,38 @@ class PrivacyLevels:
             for sel in compile_selector(rule.selector):
                 self.index.add(sel, rule.level)
         self.watched_attrs = frozenset(PRIVACY_ATTRS | self.index.attr_names)
+        self.classes = frozenset(MARKER_CLASSES | self.index.classes)
+        self.ids = frozenset(self.index.ids)
         self.structural = self.index.structural
+        self.uses_empty = self.index.uses_empty
         self.gen = 0
 
     def invalidate(self) -> None:
+        """Forget every cached level."""
         self.gen += 1
+
+    def invalidate_subtree(self, nid: int) -> None:
+        """Forget the cached levels of a node and everything beneath it (all a change of
+        its attributes can affect when no selector looks at siblings)."""
+        for n in self.mirror.walk(nid):
+            n.mark = None
+
+    def changes_level(self, n: Node, new_attrs: dict) -> bool:
+        """Can this attribute change alter any level? Only markers, and what the rules'
+        selectors mention: a class swap between classes no rule names changes nothing."""
+        for k, v in new_attrs.items():
+            if k == "class":
+                old = n.attrs.get("class")
+                a = set(old.split()) if isinstance(old, str) else set()
+                b = set(v.split()) if isinstance(v, str) else set()
+                if not self.classes.isdisjoint(a ^ b):
+                    return True
+            elif k == "id":
+                if n.attrs.get("id") in self.ids or v in self.ids:
+                    return True
+            elif k in self.watched_attrs:
+                return True
+        return False
 
     def explicit(self, n: Node) -> Level | None:
         lvl = markup_level(n.attrs) if n.attrs else None

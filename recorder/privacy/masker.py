@@ -64,7 +64,6 @@ class SessionMasker:
         self._redact = [re.compile(p) for p in self.rules.console_redact]
         self._headers = frozenset(h.lower() for h in self.rules.network_headers)
         self._structural = self.levels.structural
-        self._watched = self.levels.watched_attrs
         self.stats: Counter[str] = Counter()
 
     def resume(self, stored: Iterable[Raw]) -> "SessionMasker":
@@ -251,20 +250,34 @@ class SessionMasker:
             n = nodes.get(sn.get("id")) if isinstance(sn, dict) else None
             if n is not None and n.parent is not None and not levels.beneath_hidden(n):
                 moved_from[n.id] = n.parent
-        watched = self._watched
         before: dict[int, tuple[Level, dict]] = {}
-        relevant = False
+        dirty: list[int] = []
         for a in attributes:
             at = a.get("attributes") if isinstance(a, dict) else None
-            if isinstance(at, dict) and not watched.isdisjoint(at):
-                relevant = True
-                n = nodes.get(a.get("id"))
-                if n is not None and n.type == ELEMENT and not levels.beneath_hidden(n):
+            n = nodes.get(a.get("id")) if isinstance(at, dict) else None
+            if n is not None and n.type == ELEMENT and levels.changes_level(n, at):
+                dirty.append(n.id)
+                if n.parent is not None and self._structural:
+                    dirty.append(n.parent)  # `.changed + p`: its siblings may match now
+                if not levels.beneath_hidden(n):
                     before[n.id] = (levels.level_of(n), dict(n.attrs))
+        structural = self._structural
+        if structural:  # sibling-dependent selectors: a parent's children changed
+            for r in removes:
+                n = nodes.get(r.get("id")) if isinstance(r, dict) else None
+                if n is not None and n.parent is not None:
+                    dirty.append(n.parent)
+            dirty.extend(a.get("parentId") for a in adds if isinstance(a, dict))
+            if levels.uses_empty:
+                for t in texts:
+                    n = nodes.get(t.get("id")) if isinstance(t, dict) else None
+                    if n is not None and n.parent is not None:
+                        dirty.append(n.parent)
 
         mirror.apply_mutation(data)
-        if relevant or (self._structural and (removes or adds)):
-            levels.invalidate()
+        for nid in dirty:
+            if nid in nodes:
+                levels.invalidate_subtree(nid)
 
         level_of = levels.level_of
         out_adds = []

@@ -33,15 +33,20 @@ class SelectorError(ValueError):
 
 
 class CompiledSelector:
-    __slots__ = ("text", "match", "key", "attr_names", "structural")
+    __slots__ = ("text", "match", "key", "attr_names", "structural", "classes", "ids",
+                 "uses_empty")
 
     def __init__(self, text: str, match: Match, key: tuple[str, str | None],
-                 attr_names: frozenset[str], structural: bool):
+                 attr_names: frozenset[str], structural: bool, classes: frozenset[str] = frozenset(),
+                 ids: frozenset[str] = frozenset(), uses_empty: bool = False):
         self.text = text
         self.match = match
         self.key = key                # ("id"|"class"|"tag"|"*", value) of the rightmost compound
         self.attr_names = attr_names  # attributes whose change can change the match
         self.structural = structural  # depends on siblings: adds/removes can change the match
+        self.classes = classes        # class names it mentions (other class changes: no effect)
+        self.ids = ids
+        self.uses_empty = uses_empty  # :empty - text changes can change the match
 
     def __repr__(self) -> str:  # pragma: no cover
         return f"<CompiledSelector {self.text!r}>"
@@ -63,7 +68,8 @@ def compile_selector(text: str) -> list[CompiledSelector]:
         c = _Compiler(text)
         match = c.compile(sel.parsed_tree)
         out.append(CompiledSelector(text, match, _key(sel.parsed_tree), frozenset(c.attrs),
-                                    c.structural))
+                                    c.structural, frozenset(c.classes), frozenset(c.ids),
+                                    c.uses_empty))
     return out
 
 
@@ -123,7 +129,10 @@ class _Compiler:
     def __init__(self, text: str):
         self.text = text
         self.attrs: set[str] = set()
+        self.classes: set[str] = set()
+        self.ids: set[str] = set()
         self.structural = False
+        self.uses_empty = False
 
     def fail(self, what: str) -> SelectorError:
         return SelectorError(f"selector {self.text!r}: {what} is not supported in privacy rules")
@@ -138,10 +147,12 @@ class _Compiler:
         if isinstance(t, P.Hash):
             sub, ident = self.compile(t.selector), t.id
             self.attrs.add("id")
+            self.ids.add(ident)
             return lambda n, nodes: n.attrs.get("id") == ident and sub(n, nodes)
         if isinstance(t, P.Class):
             sub, cls = self.compile(t.selector), t.class_name
             self.attrs.add("class")
+            self.classes.add(cls)
             return lambda n, nodes: cls in _classes(n) and sub(n, nodes)
         if isinstance(t, P.Attrib):
             return self._attrib(t)
@@ -195,6 +206,7 @@ class _Compiler:
             return lambda n, nodes: sub(n, nodes) and n.type == ELEMENT and _parent_el(n, nodes) is None
         if ident == "empty":
             self.structural = True
+            self.uses_empty = True
             return lambda n, nodes: sub(n, nodes) and not any(
                 (c := nodes.get(cid)) is not None and (c.type == ELEMENT or c.text)
                 for cid in n.children)
@@ -285,7 +297,10 @@ class SelectorIndex:
         self.by_tag: dict[str, list] = {}
         self.universal: list = []
         self.attr_names: set[str] = set()
+        self.classes: set[str] = set()
+        self.ids: set[str] = set()
         self.structural = False
+        self.uses_empty = False
         self.count = 0
 
     def add(self, sel: CompiledSelector, payload) -> None:
@@ -300,7 +315,10 @@ class SelectorIndex:
         else:
             self.universal.append(entry)
         self.attr_names |= sel.attr_names
+        self.classes |= sel.classes
+        self.ids |= sel.ids
         self.structural = self.structural or sel.structural
+        self.uses_empty = self.uses_empty or sel.uses_empty
         self.count += 1
 
     def matching(self, n: Node, nodes: Nodes) -> list:

@@ -267,3 +267,47 @@ def test_a_resumed_masker_continues_exactly_where_the_stored_events_left_off():
         first = SessionMasker(rules).mask(events[:cut])
         rest = SessionMasker(rules).resume(first).mask(events[cut:])
         assert first + rest == whole
+
+
+CACHE_RULES = RESUME_RULES + """
+[[rule]]
+selector = ".badge:not(.badge-paid)"
+level = "mask"
+[[rule]]
+selector = "table.orders tr > td:first-child"
+level = "hidden"
+[[rule]]
+selector = "h1 + p, li:nth-child(2n) span, div:empty"
+level = "mask"
+[[rule]]
+selector = ".row-new td"
+level = "allow"
+"""
+
+
+def test_cached_levels_equal_levels_computed_from_scratch():
+    """Levels are cached per node and forgotten only where a change can matter; the result
+    must equal computing every level from scratch (a generated session full of class
+    swaps, row inserts and removals, with sibling-dependent selectors)."""
+    rules = parse_rules(CACHE_RULES)
+    events = list(generate_session(12_000, duration_ms=1_200_000, seed=7))
+    fast = SessionMasker(rules)
+    slow = SessionMasker(rules)
+    levels = slow.levels
+
+    def from_scratch(n):
+        chain, x = [], n
+        while x is not None:
+            chain.append(x)
+            x = slow.mirror.nodes.get(x.parent) if x.parent is not None else None
+        lvl = levels.default
+        for x in reversed(chain):
+            if lvl != 3 and x.type == 2:
+                e = levels.explicit(x)
+                if e is not None:
+                    lvl = e
+        return lvl
+    levels.level_of = from_scratch
+    out_fast, out_slow = fast.mask(events), slow.mask(events)
+    assert fast.stats["hidden elements"] > 0 and fast.stats == slow.stats
+    assert out_fast == out_slow
