@@ -105,7 +105,8 @@ class SessionMasker:
             if src == _INPUT:
                 return self._input(e, data)
             if src == _LOG:
-                return self._with_data(e, self._console(data))
+                new = self._console(data)
+                return e if new is data else self._with_data(e, new)
             if src == _CANVAS:
                 n = self.mirror.nodes.get(data.get("id"))
                 if n is None or self.levels.level_of(n) >= Level.MASK:
@@ -356,9 +357,10 @@ class SessionMasker:
                 continue
             changed = {}
             for k, v in at.items():
-                if isinstance(v, dict) or v is None:  # style diffs and removals: no text
+                if isinstance(v, dict):  # a style declaration diff: no text
                     changed[k] = v
                     continue
+                # removals too: `checked: null` would tell a masked checkbox was unticked
                 nv = self._attr(n, k, v, lvl)
                 if nv is not _SKIP:
                     changed[k] = nv

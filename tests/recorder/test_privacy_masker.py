@@ -311,3 +311,14 @@ def test_cached_levels_equal_levels_computed_from_scratch():
     out_fast, out_slow = fast.mask(events), slow.mask(events)
     assert fast.stats["hidden elements"] > 0 and fast.stats == slow.stats
     assert out_fast == out_slow
+
+
+def test_checkbox_state_changes_are_not_told_by_attribute_mutations_either():
+    events = html_to_events('<html><body><input id="c" type="checkbox" checked>'
+                            '<input id="t" type="text"></body></html>')
+    m = SessionMasker()
+    m.mask(events)
+    ids = {n.attrs.get("id"): n.id for n in m.mirror.nodes.values() if n.attrs.get("id")}
+    out = m.mask([mut(attributes=[{"id": ids["c"], "attributes": {"checked": None}},
+                                  {"id": ids["t"], "attributes": {"value": "Jane", "title": None}}])])
+    assert out[0]["data"]["attributes"] == [{"id": ids["t"], "attributes": {"value": "***", "title": None}}]
