@@ -1,0 +1,53 @@
+"""`replay snapshot SESSION|FILE --at MS -o FILE.html`: the safe document of a moment, from a
+recording file (read without importing) and from a stored session."""
+from __future__ import annotations
+
+import json
+
+import lxml.html
+
+from app.cli import main
+from recorder.generator import HOSTILE_HOST, HOSTILE_MARK, hostile_session
+from recorder.store import Store
+
+
+def test_snapshot_of_a_file_at_a_moment(tmp_path, fixtures_dir, capsys):
+    out = tmp_path / "moment.html"
+    rc = main(["--data", str(tmp_path / "data"), "snapshot",
+               str(fixtures_dir / "rrweb-player-demo.json"), "--at", "50000", "-o", str(out)])
+    assert rc == 0
+    doc = lxml.html.document_fromstring(out.read_text())
+    assert doc.findtext(".//title") == "demoit"
+    assert "wrote the document" in capsys.readouterr().err
+    # nothing was imported: the file was read as it is
+    assert not Store.open(tmp_path / "data").sessions()
+
+
+def test_snapshot_of_a_stored_session_is_inert(tmp_path, capsys):
+    data = tmp_path / "data"
+    with Store.open(data) as st:
+        sid = st.ingest(hostile_session())[0]
+    out = tmp_path / "h.html"
+    assert main(["--data", str(data), "snapshot", sid[:8], "--at", "3600", "-o", str(out)]) == 0
+    html = out.read_text()
+    assert HOSTILE_MARK not in html and HOSTILE_HOST not in html
+    assert "<script" not in html.lower()
+    # to stdout, default moment = the first frame
+    capsys.readouterr()
+    assert main(["--data", str(data), "snapshot", sid, "-o", "-"]) == 0
+    assert capsys.readouterr().out.startswith("<!DOCTYPE html>")
+
+
+def test_snapshot_errors_say_what_to_do(tmp_path, fixtures_dir, capsys):
+    data = str(tmp_path / "data")
+    assert main(["--data", data, "snapshot", "nosuchsession", "--at", "0"]) == 2
+    err = capsys.readouterr().err
+    assert "replay sessions" in err
+    assert main(["--data", data, "snapshot", str(fixtures_dir / "rrweb-player-demo.json"),
+                 "--at", "99999999", "-o", str(tmp_path / "x.html")]) == 2
+    err = capsys.readouterr().err
+    assert "after the session ends" in err and "81080" in err
+    assert not (tmp_path / "x.html").exists()
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"not": "events"}))
+    assert main(["--data", data, "snapshot", str(bad), "--at", "0"]) == 2

@@ -1,0 +1,149 @@
+"""The timeline index: inactivity by rrweb's rule, mouse position and clicks, markers, and
+the dev-tools lists (logs, errors, resources, actions, views, facts)."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from player.replayer import Replayer
+from player.timeline import DEFAULT_INACTIVITY_MS
+from recorder.generator import generate_session
+
+S = 1_700_000_000_000
+
+
+def ev(t, type, data):
+    return {"type": type, "data": data, "timestamp": S + t}
+
+
+def snapshot_events():
+    doc = {"type": 0, "id": 1, "childNodes": [
+        {"type": 2, "id": 2, "tagName": "html", "attributes": {}, "childNodes": [
+            {"type": 2, "id": 3, "tagName": "body", "attributes": {}, "childNodes": [
+                {"type": 2, "id": 4, "tagName": "button", "attributes": {"id": "buy"},
+                 "childNodes": [{"type": 2, "id": 5, "tagName": "svg", "attributes": {}, "isSVG": True,
+                                 "childNodes": []},
+                                {"type": 3, "id": 6, "textContent": "  Buy   now "}]},
+                {"type": 2, "id": 7, "tagName": "a", "attributes": {"aria-label": "Close dialog"},
+                 "childNodes": [{"type": 3, "id": 8, "textContent": "x"}]},
+                {"type": 2, "id": 9, "tagName": "div", "attributes": {"id": "empty"}, "childNodes": []},
+            ]}]}]}
+    return [ev(0, 4, {"href": "https://shop.example/cart", "width": 1000, "height": 700,
+                      "userAgent": "Mozilla/5.0 Chrome/120.0"}),
+            ev(1, 2, {"node": doc, "initialOffset": {"left": 0, "top": 0}})]
+
+
+def click(t, nid, x, y, kind=2):
+    return ev(t, 3, {"source": 2, "type": kind, "id": nid, "x": x, "y": y})
+
+
+def test_inactivity_follows_rrwebs_rule():
+    events = snapshot_events() + [
+        ev(1000, 3, {"source": 1, "positions": [{"x": 1, "y": 1, "id": 3, "timeOffset": 0}]}),
+        # mutations alone are not activity
+        *[ev(2000 + 3000 * i, 3, {"source": 0, "texts": [{"id": 8, "value": str(i)}],
+                                   "attributes": [], "removes": [], "adds": []}) for i in range(10)],
+        ev(40_000, 3, {"source": 3, "id": 1, "x": 0, "y": 100}),   # scroll: activity
+        ev(45_000, 3, {"source": 5, "id": 9, "text": "a"}),         # input: activity
+        ev(70_000, 5, {"tag": "checkout", "payload": {}}),          # custom: not activity
+    ]
+    tl = Replayer(events).timeline
+    assert tl.duration == 70_000
+    assert [(p.start, p.end) for p in tl.inactivity()] == [(1000, 40_000), (45_000, 70_000)]
+    assert [(p.start, p.end) for p in tl.inactivity(30_000)] == [(1000, 40_000)]
+    assert DEFAULT_INACTIVITY_MS == 10_000
+    assert tl.next_activity(1000) == 40_000 and tl.next_activity(45_000) is None
+
+
+def test_mouse_position_is_interpolated_and_clicks_are_named():
+    events = snapshot_events() + [
+        ev(1000, 3, {"source": 1, "positions": [{"x": 0, "y": 0, "id": 3, "timeOffset": -500},
+                                               {"x": 100, "y": 50, "id": 3, "timeOffset": 0}]}),
+        click(1200, 5, 100, 50),    # on the icon inside the button: named after the button
+        click(3000, 7, 300, 60),    # aria-label wins over text
+        click(4000, 9, 10, 10),     # no text: the id
+        click(4100, 9, 10, 10, kind=5),   # focus is not a click
+    ]
+    tl = Replayer(events).timeline
+    assert tl.mouse_at(400) is None
+    assert tl.mouse_at(500) == (0, 0)
+    assert tl.mouse_at(750) == pytest.approx((50, 25))
+    assert tl.mouse_at(1000) == (100, 50)
+    assert [c.target for c in tl.clicks] == ["Buy now", "Close dialog", "div#empty"]
+    assert tl.last_click_before(2999).target == "Buy now"
+    assert tl.last_click_before(1199) is None
+    assert [m.kind for m in tl.markers if m.kind == "click"] == ["click"] * 3
+    assert [a.target for a in tl.actions] == ["Buy now", "Close dialog", "div#empty"]
+    ref = tl.event_at_or_after(1100)
+    assert ref.t == 1200 and ref.type == 3 and ref.source == 2
+    assert Replayer(events).event(ref.index)["data"]["id"] == 5
+
+
+def test_logs_errors_resources_views_and_facts():
+    rum = lambda t, p: ev(t, 6, {"plugin": "replay/rum@1", "payload": p})  # noqa: E731
+    events = snapshot_events() + [
+        ev(100, 6, {"plugin": "rrweb/console@1", "payload": {
+            "level": "log", "trace": ["app.js:1"], "payload": [json.dumps("hello"), json.dumps({"a": 1})]}}),
+        ev(200, 6, {"plugin": "rrweb/console@1", "payload": {
+            "level": "error", "trace": ["app.js:9"], "payload": [json.dumps("boom")]}}),
+        ev(300, 3, {"source": 11, "level": "warn", "trace": [], "payload": [json.dumps("legacy")]}),
+        rum(400, {"type": "view", "date": S + 400, "view": {"id": "v1", "url": "https://shop.example/cart",
+                                                             "largest_contentful_paint": 1200}}),
+        rum(500, {"type": "error", "date": S + 500, "error": {"message": "boom", "source": "source",
+                                                                "stack": "at x"}}),
+        rum(600, {"type": "resource", "date": S + 550, "resource": {
+            "url": "https://api.example/cart", "method": "POST", "status_code": 500,
+            "duration": 120.5, "size": 42, "type": "fetch"}}),
+        rum(700, {"type": "action", "date": S + 700, "action": {
+            "type": "click", "target": {"name": "Pay"}, "frustration": {"type": ["rage_click", "error_click"]}}}),
+        rum(800, {"type": "view", "date": S + 400, "view": {"id": "v1", "url": "https://shop.example/cart",
+                                                             "cumulative_layout_shift": 0.1}}),
+        ev(900, 6, {"plugin": "rrweb/network@1", "payload": {"requests": [
+            {"url": "https://cdn.example/a.js", "method": "GET", "initiatorType": "script",
+             "status": 200, "startTime": S + 850, "endTime": S + 870}]}}),
+        click(950, 4, 10, 10),
+        ev(1000, 4, {"href": "https://shop.example/pay", "width": 1000, "height": 700}),
+    ]
+    tl = Replayer(events).timeline
+    assert [(l.t, l.level, l.message, l.source) for l in tl.logs] == [
+        (100, "log", 'hello {"a": 1}', "console"), (200, "error", "boom", "console"),
+        (300, "warn", "legacy", "log")]
+    assert [(e.t, e.message, e.source) for e in tl.errors] == [(200, "boom", "console"), (500, "boom", "source")]
+    groups = tl.error_groups()
+    assert (groups[0].message, groups[0].count, groups[0].first_t, groups[0].last_t) == ("boom", 2, 200, 500)
+    assert [(r.t, r.url, r.method, r.status, r.duration, r.source) for r in tl.resources] == [
+        (550, "https://api.example/cart", "POST", 500, 120.5, "rum"),
+        (850, "https://cdn.example/a.js", "GET", 200, 20, "network")]
+    # RUM actions are the actions; recorded clicks do not duplicate them
+    assert [(a.t, a.target, a.frustrations) for a in tl.actions] == [(700, "Pay", ["rage_click", "error_click"])]
+    assert len(tl.views) == 1
+    v = tl.views[0]
+    assert v.vitals == {"largest_contentful_paint": 1200, "cumulative_layout_shift": 0.1}
+    assert v.end_t == tl.duration
+    kinds = [(m.t, m.kind) for m in tl.markers]
+    for want in [(0, "navigation"), (200, "console_error"), (400, "view"), (500, "error"),
+                 (700, "rage_click"), (700, "error_click"), (950, "click"), (1000, "navigation")]:
+        assert want in kinds
+    assert tl.facts["urls"] == ["https://shop.example/cart", "https://shop.example/pay"]
+    assert tl.facts["viewport"] == [1000, 700]
+    assert tl.facts["user_agent"] == "Mozilla/5.0 Chrome/120.0"
+    json.dumps(tl.to_dict())   # the whole index is JSON-able
+
+
+def test_generated_session_timeline_is_complete_and_ordered():
+    events = list(generate_session(6000, duration_ms=20 * 60 * 1000, seed=3))
+    r = Replayer(events, keyframe_interval=200)
+    tl = r.timeline
+    assert not r.warnings
+    assert tl.event_count == 6000 and tl.duration == 20 * 60 * 1000
+    for lst in (tl.logs, tl.errors, tl.resources, tl.actions, tl.views, tl.markers, tl.clicks):
+        assert lst and [x.t for x in lst] == sorted(x.t for x in lst)
+    assert tl.inactivity()   # the generator has quiet stretches
+    for p in tl.inactivity():
+        assert p.end - p.start >= DEFAULT_INACTIVITY_MS
+        ref = tl.event_at_or_after(p.start + 1)
+        # nothing a person did inside the stretch
+        while ref is not None and ref.t < p.end:
+            assert ref.source not in (1, 2, 3, 4, 5, 6, 7, 12, 14)
+            ref = tl.event_at_or_after(ref.t + 0.5) if ref.index + 1 < tl.event_count else None
