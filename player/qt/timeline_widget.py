@@ -49,6 +49,7 @@ class TimelineBar(QWidget):
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         self._dragging = False
+        self._static = None
 
     def sizeHint(self) -> QSize:  # noqa: N802
         return QSize(600, 54)
@@ -81,8 +82,10 @@ class TimelineBar(QWidget):
 
     def set_time(self, t: int) -> None:
         if t != self.t:
+            moved = round(self.x_of(t)) != round(self.x_of(self.t))
             self.t = t
-            self.update()
+            if moved:   # repaint only when the playhead moves by a pixel
+                self.update()
 
     # --- input ----------------------------------------------------------------------------------
     def mousePressEvent(self, ev) -> None:  # noqa: N802
@@ -110,12 +113,30 @@ class TimelineBar(QWidget):
         self.update()
 
     # --- painting -------------------------------------------------------------------------------
-    def paintEvent(self, _ev) -> None:  # noqa: N802
-        p = QPainter(self)
+    # Density, shading and markers do not change while playing: they are drawn once into a
+    # pixmap (per size); each tick only paints the played bar, the playhead and the hover line.
+    def resizeEvent(self, ev) -> None:  # noqa: N802
+        self._static = None
+        super().resizeEvent(ev)
+
+    def set_session(self, sv: SessionView) -> None:
+        self.sv = sv
+        self._static = None
+        self.update()
+
+    def _static_layer(self):
+        from PySide6.QtGui import QPixmap
+        pm = getattr(self, "_static", None)
+        if pm is not None and pm.size() == self.size() * self.devicePixelRatioF():
+            return pm
+        dpr = self.devicePixelRatioF()
+        pm = QPixmap(self.size() * dpr)
+        pm.setDevicePixelRatio(dpr)
+        pm.fill(Qt.GlobalColor.transparent)
+        p = QPainter(pm)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         sv = self.sv
         track = self.track_rect()
-        # activity density strip (top)
         if sv.density:
             peak = max(sv.density) or 1
             n = len(sv.density)
@@ -126,28 +147,41 @@ class TimelineBar(QWidget):
                 if c:
                     h = 3 + 9 * (c / peak) ** 0.5
                     p.drawRect(QRectF(track.left() + i * w, 14 - h, max(1.0, w - 0.5), h))
-        # inactive stretches
         for a, b in sv.inactive:
             r = QRectF(self.x_of(a), 16, max(1.0, self.x_of(b) - self.x_of(a)), self.height() - 20)
             p.fillRect(r, INACTIVE)
             p.setPen(QPen(QColor(255, 255, 255, 40), 1, Qt.PenStyle.DashLine))
             p.drawLine(QPointF(r.left(), r.top()), QPointF(r.left(), r.bottom()))
             p.drawLine(QPointF(r.right(), r.top()), QPointF(r.right(), r.bottom()))
-        # track: unplayed then played
+        # one marker per pixel column and kind (a long session has thousands of clicks);
+        # errors and frustration drawn last so they stay on top
+        order = {"click": 0, "dblclick": 0, "contextmenu": 0, "touch": 0, "navigation": 1,
+                 "dead_click": 2, "error_click": 3, "rage_click": 4, "error": 5}
+        seen = set()
+        for m in sorted(sv.markers, key=lambda m: order.get(m.kind, 0)):
+            x = round(self.x_of(m.t))
+            if (x, m.kind) in seen:
+                continue
+            seen.add((x, m.kind))
+            self._marker(p, m, float(x), track.bottom() + 8)
+        p.end()
+        self._static = pm
+        return pm
+
+    def paintEvent(self, _ev) -> None:  # noqa: N802
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        track = self.track_rect()
         p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(TRACK)
         p.drawRoundedRect(track, 4, 4)
         played = QRectF(track.left(), track.top(), self.x_of(self.t) - track.left(), track.height())
         p.setBrush(ACCENT)
         p.drawRoundedRect(played, 4, 4)
-        # markers (below the track so they stay readable over the played bar)
-        for m in sv.markers:
-            self._marker(p, m, self.x_of(m.t), track.bottom() + 8)
-        # hover line
+        p.drawPixmap(0, 0, self._static_layer())
         if self.hover_x is not None:
             p.setPen(QPen(QColor(255, 255, 255, 90), 1))
             p.drawLine(QPointF(self.hover_x, 16), QPointF(self.hover_x, self.height() - 2))
-        # playhead
         x = self.x_of(self.t)
         p.setPen(QPen(QColor(20, 22, 26), 2))
         p.setBrush(QColor(255, 255, 255))

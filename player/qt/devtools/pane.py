@@ -116,6 +116,7 @@ class RowsTab(QWidget):
         self.proxy = RowsFilter(self)
         self.proxy.setSourceModel(self.model)
         self.details_fn = details
+        self.playhead_column: int | None = None
         self.filters: dict[str, QComboBox] = {}
         self.follow = True
 
@@ -210,13 +211,18 @@ class RowsTab(QWidget):
             self.seekRequested.emit(int(index.data(TIME_ROLE)))
 
     def set_time(self, t: int) -> None:
-        self.model.set_time(t)
+        before = self.model.current_row()
+        self.model.set_time(t)     # signals the rows whose look changed; Qt repaints those
         cur = self.model.current_row()
-        if self.follow and cur >= 0 and self.isVisible():
+        if self.follow and cur >= 0 and cur != before and self.isVisible():
             pidx = self.proxy.mapFromSource(self.model.index(cur, 0))
             if pidx.isValid():
                 self.table.scrollTo(pidx, QAbstractItemView.ScrollHint.EnsureVisible)
-        self.table.viewport().update()
+        if self.playhead_column is not None and self.isVisible():
+            # the waterfall's playhead line moves continuously: repaint that column only
+            x = self.table.columnViewportPosition(self.playhead_column)
+            self.table.viewport().update(x, 0, self.table.columnWidth(self.playhead_column),
+                                         self.table.viewport().height())
 
 
 def _console_details(row: dict) -> str:
@@ -277,6 +283,7 @@ class DevToolsPane(QTabWidget):
                                sv.network, details=_network_details, placeholder="Filter URLs")
         self.network.table.setItemDelegateForColumn(7, WaterfallDelegate(self.network.model, self.network.table))
         self.network.table.horizontalHeader().setSectionResizeMode(7, QHeaderView.ResizeMode.Fixed)
+        self.network.playhead_column = 7
         types = sorted({r["type"] for r in sv.network})
         self.network.add_filter("type", [("All types", None)] + [
             (ty, (lambda r, ty=ty: r["type"] == ty)) for ty in types])
@@ -324,6 +331,8 @@ class DevToolsPane(QTabWidget):
         self._now = 0
 
     def set_time(self, t: int) -> None:
+        """Only the tab on show follows every tick; the others catch up when shown."""
         self._now = t
-        for tab in self.tabs.values():
+        tab = self.currentWidget()
+        if isinstance(tab, RowsTab):
             tab.set_time(t)

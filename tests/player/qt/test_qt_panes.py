@@ -71,6 +71,7 @@ def test_rows_follow_the_time_and_filters_narrow_them(qtbot, session):
     pane.resize(700, 500)
     pane.show()
     console = pane.console
+    pane.setCurrentWidget(console)
     n = console.model.rowCount()
     mid = console.model.rows[n // 2]["t"]
     pane.set_time(mid)
@@ -104,6 +105,7 @@ def test_rows_follow_the_time_and_filters_narrow_them(qtbot, session):
     assert net.proxy.rowCount() == len(failed)
     # performance colours follow the ratings
     perf = pane.performance
+    pane.setCurrentWidget(perf)
     for i, v in enumerate(perf.model.rows):
         if v.get("lcp") is not None:
             pane.set_time(v["t"] + 1)
