@@ -162,9 +162,24 @@ class PrivacyLevels:
 
     def invalidate_subtree(self, nid: int) -> None:
         """Forget the cached levels of a node and everything beneath it (all a change of
-        its attributes can affect when no selector looks at siblings)."""
-        for n in self.mirror.walk(nid):
-            n.mark = None
+        its attributes can affect when no selector looks at siblings).
+
+        Valid marks are closed upwards - `level_of` marks a node's whole chain up to an
+        already valid ancestor - so a node without a valid mark has none beneath it, and
+        the walk stops there: its cost is what was looked up since the last change."""
+        nodes = self.mirror.nodes
+        gen = self.gen
+        n = nodes.get(nid)
+        if n is None or n.mark is None or n.mark[0] != gen:
+            return
+        stack = [n]
+        while stack:
+            x = stack.pop()
+            x.mark = None
+            for c in x.children:
+                y = nodes.get(c)
+                if y is not None and y.mark is not None and y.mark[0] == gen:
+                    stack.append(y)
 
     def changes_level(self, n: Node, new_attrs: dict) -> bool:
         """Can this attribute change alter any level? Only markers, and what the rules'
