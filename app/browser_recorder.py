@@ -40,8 +40,11 @@ CONSOLE_PLUGIN_UMD = Path("@rrweb/rrweb-plugin-console-record/dist/rrweb-plugin-
 RUM_SHIM = ASSETS / "rum-shim" / "rum-plugin.js"
 BRIDGE = ASSETS / "browser-recorder" / "bridge.js"
 
-# rrweb's defaults, spelled out: inputs are recorded, only passwords are masked.
-DEFAULT_RECORD_OPTIONS: dict[str, Any] = {"maskInputOptions": {"password": True}}
+# rrweb's defaults, spelled out: inputs are recorded, only passwords are masked. Recording
+# starts at DOMContentLoaded (rrweb 2 waits for `load` otherwise, and would miss the console
+# output and DOM changes of the page's own start-up scripts).
+DEFAULT_RECORD_OPTIONS: dict[str, Any] = {"maskInputOptions": {"password": True},
+                                          "recordAfter": "DOMContentLoaded"}
 
 
 def ensure_offscreen_env() -> None:
@@ -75,8 +78,9 @@ class Hover:
 
 @dataclass(frozen=True)
 class Type:
-    """Focus the element and type `text` with real key events, `delay_ms` between keys.
-    `clear=True` selects the current value first so the text replaces it."""
+    """Focus the element and type `text` with real key events, `delay_ms` between keys
+    ("\n" Return, "\t" Tab, "\b" Backspace). `clear=True` selects the current value first so
+    the text replaces it. On a <select>, letters pick the matching option, as on a keyboard."""
     selector: str
     text: str
     delay_ms: int = 25
@@ -98,7 +102,8 @@ class Wait:
 
 @dataclass(frozen=True)
 class Eval:
-    """Run JavaScript in the page; the JSON-able result is kept in `Recording.eval_results`."""
+    """Evaluate a JavaScript expression in the page (wrap statements in an arrow function
+    call); its JSON-able value is kept in `Recording.eval_results`."""
     js: str
 
 
@@ -302,7 +307,8 @@ class BrowserRecorder:
 
         class _Page(QWebEnginePage):
             def javaScriptConsoleMessage(self, level, message, line, source):
-                recorder.page_messages.append(f"{source}:{line}: {message}")
+                if len(recorder.page_messages) < 1000:  # for diagnosis only: bounded
+                    recorder.page_messages.append(f"{source}:{line}: {message}")
 
         # An off-the-record profile: no cache or cookies leak between recordings.
         self._profile = QWebEngineProfile()

@@ -120,6 +120,8 @@ def test_dynamic_page_records_mutations_console_and_network(qapp, server):
     assert any(d.get("y") == 90 for d in incremental(events, IncrementalSource.Scroll))
 
     logs = plugin_payloads(events, "rrweb/console@1")
+    # the page's start-up log too: recording begins at DOMContentLoaded, before page scripts
+    assert json.loads(logs[0]["payload"][0]) == "dynamic page ready with" and logs[0]["level"] == "info"
     assert any(p["level"] == "log" and json.loads(p["payload"][0]) == "added" for p in logs)
     assert any(p["level"] == "error" and "missing.json" in p["payload"][0] for p in logs)
 
