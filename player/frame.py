@@ -32,6 +32,8 @@ from .sanitize import AssetResolver, safe_comment, safe_tag, sanitize_attrs, san
 Raw = dict[str, Any]
 
 _CLICK_KINDS = {int(v): v.name.lower() for v in MouseInteractions}
+_CLICKS = frozenset({int(MouseInteractions.Click), int(MouseInteractions.DblClick),
+                     int(MouseInteractions.ContextMenu), int(MouseInteractions.TouchEnd)})
 
 
 # --- the effective stylesheet of a node -------------------------------------------------
@@ -391,11 +393,15 @@ class OpsBuilder:
                         "x": p.get("x", 0), "y": p.get("y", 0)})
 
     def _click(self, data: Raw, t: float, out: list) -> None:
-        kind = _CLICK_KINDS.get(data.get("type"), "interaction")
-        op = {"t": t, "k": "click", "kind": kind, "id": data.get("id")}
-        if data.get("x") is not None:
-            op["x"] = data.get("x")
-            op["y"] = data.get("y")
+        x, y = data.get("x"), data.get("y")
+        if x is not None and y is not None:
+            out.append({"t": t, "k": "mouse", "x": x, "y": y})
+        kind = data.get("type")
+        if kind not in _CLICKS:   # the same clicks as the timeline's
+            return
+        op = {"t": t, "k": "click", "kind": _CLICK_KINDS.get(kind, "click"), "id": data.get("id")}
+        if x is not None:
+            op["x"], op["y"] = x, y
         out.append(op)
 
 

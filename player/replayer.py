@@ -106,19 +106,28 @@ class Replayer:
             return []
         ix = self.index
         cur = self._cursor
-        if cur is not None and cur[0] == t0_ms:
-            with ix.lock:
-                ix.ensure(t1_ms)
-            m = cur[1]
-            events = self._events_after(t0_ms, t1_ms)
+        cont = cur is not None and cur[0] == t0_ms
+        ahead = not ix.done and t1_ms > ix.covered and ix.quick_start(t1_ms) is not None
+        if ahead:
+            # the indexer has not got there yet: read the segments directly (all events,
+            # so pointer ops come from them too) instead of waiting
+            m, events = ix.quick_between(t0_ms, t1_ms, with_state=not cont)
+        elif cont:
+            m, events = None, self._events_after(t0_ms, t1_ms)
         else:
             m, events = ix.dom_events_between(t0_ms, t1_ms)
+        if m is None:
+            m = cur[1] if cont else self.state_at(t0_ms)
         ops: list[Raw] = []
         b = OpsBuilder(m, self.asset)
         for t, e in events:
             b.apply(e, t, ops)
         self._cursor = (t1_ms, m)
-        ops.extend(self._pointer_ops(t0_ms, t1_ms))
+        if not ahead:
+            ops.extend(self._pointer_ops(t0_ms, t1_ms))
+        for o in ops:   # a move's timeOffset may reach back before t0
+            if o["t"] <= t0_ms:
+                o["t"] = min(t1_ms, t0_ms + 0.001)
         ops.sort(key=lambda o: o["t"])   # stable: DOM ops keep their order
         return ops
 
@@ -149,6 +158,11 @@ class Replayer:
     def timeline(self) -> Timeline:
         """The full timeline index (waits for indexing to finish)."""
         return self.index.timeline
+
+    def timeline_now(self) -> Timeline:
+        """What the timeline holds so far, without waiting (the full one once `ready`):
+        a player can show it at once and refresh it while `progress` < 1."""
+        return self.index.timeline_now()
 
     def event(self, index: int) -> Raw | None:
         return self.index.event(index)

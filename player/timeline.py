@@ -18,6 +18,7 @@ from bisect import bisect_left, bisect_right
 from typing import Any, Iterator
 
 import msgspec
+import msgspec.structs
 
 from recorder.format import (CONSOLE_PLUGIN, NETWORK_PLUGIN, RUM_PLUGIN, USER_INTERACTION_SOURCES,
                              EventType, IncrementalSource, MouseInteractions, NodeType)
@@ -485,6 +486,17 @@ class TimelineBuilder:
         if self._viewports:
             f["viewport"] = list(self._viewports[0])
         return f
+
+    def snapshot(self) -> "TimelineBuilder":
+        """A copy of what is built so far (to show a partial timeline while indexing)."""
+        c = TimelineBuilder.__new__(TimelineBuilder)
+        for k, v in self.__dict__.items():
+            if isinstance(v, (array, list, dict)):
+                v = v[:] if not isinstance(v, dict) else dict(v)
+            setattr(c, k, v)
+        c.views = [msgspec.structs.replace(v, vitals=dict(v.vitals)) for v in self.views]
+        c._view_by_id = {}
+        return c
 
     def build(self, duration: float) -> Timeline:
         # views end where the next one starts

@@ -1,0 +1,70 @@
+"""A seek (or playback) beyond what the indexer has reached does not wait for it: it starts
+from the last full snapshot before that moment, reading only the segments it needs."""
+from __future__ import annotations
+
+from player.keyframes import ListSource
+from player.replayer import Replayer, naive_state_at
+from recorder.generator import generate_session
+
+
+def _key(m):
+    return (m.to_serialized(), m.window_scroll, m.width, m.height,
+            {n.id: (n.value, n.checked, n.scroll, n.sheet) for n in m.nodes.values()})
+
+
+def _events():
+    events = list(generate_session(40_000, duration_ms=60 * 60 * 1000, seed=11))
+    fulls = [i for i, e in enumerate(events) if e["type"] == 2]
+    assert len(fulls) >= 3, "the workload needs several page loads"
+    return events, fulls
+
+
+def test_seek_ahead_of_the_index_equals_the_full_rebuild():
+    events, fulls = _events()
+    start = events[0]["timestamp"]
+    moments = [events[fulls[-1]]["timestamp"] - start + 61_000,
+               events[fulls[1]]["timestamp"] - start + 5_000,
+               events[-1]["timestamp"] - start]
+    for t in moments:
+        r = Replayer(ListSource(events, segment_size=1000), mode="lazy")
+        got = r.state_at(t)
+        assert _key(got) == _key(naive_state_at(events, t))
+        # it did not index its way there
+        assert r.index.events_seen < len(events) / 2
+
+
+def test_playback_ahead_of_the_index_gives_the_same_ops():
+    events, fulls = _events()
+    start = events[0]["timestamp"]
+    t0 = events[fulls[-1]]["timestamp"] - start + 30_000
+    indexed = Replayer(ListSource(events, segment_size=1000), mode="eager")
+    ahead = Replayer(ListSource(events, segment_size=1000), mode="lazy")
+    steps = [t0 + 250 * i for i in range(0, 41)]
+    dom = lambda ops: [o for o in ops if o["k"] not in ("mouse", "click")]  # noqa: E731
+    got_all, want_all = [], []
+    for a, b in zip(steps, steps[1:]):
+        got, want = ahead.ops_between(a, b), indexed.ops_between(a, b)
+        assert dom(got) == dom(want)
+        got_all += got
+        want_all += want
+    assert dom(want_all)   # something happened in those 10 s
+    clicks = lambda ops: [(o["t"], o["id"]) for o in ops if o["k"] == "click"]  # noqa: E731
+    assert clicks(got_all) == clicks(want_all)
+    assert ahead.index.events_seen < len(events) / 2
+
+
+def test_partial_timeline_while_indexing_grows_into_the_full_one():
+    events, _ = _events()
+    r = Replayer(ListSource(events, segment_size=1000), mode="lazy")
+    early = r.timeline_now()
+    assert early.duration == r.duration_ms == events[-1]["timestamp"] - events[0]["timestamp"]
+    assert 0 < early.event_count < len(events)
+    r.index.ensure(r.duration_ms / 2)
+    mid = r.timeline_now()
+    assert early.event_count < mid.event_count < len(events)
+    full = r.timeline
+    assert r.ready and full.event_count == len(events)
+    # what was known early is a prefix of the final lists
+    n = len(mid.logs)
+    assert [x.t for x in mid.logs] == [x.t for x in full.logs][:n]
+    assert len(full.markers) > len(early.markers)
