@@ -54,8 +54,11 @@ class PlaybackController(QObject):
         self._timer.setInterval(TICK_MS)
         self._timer.timeout.connect(self._tick)
         bridge.applied.connect(self._on_applied)
+        # open on the first frame with something to show (a Meta may come a little earlier)
+        self.first_frame = int(getattr(replayer, "first_frame_ms", 0) or 0)
+        self.time = self.first_frame
         if bridge.is_ready:
-            QTimer.singleShot(0, lambda: self.seek(0))
+            QTimer.singleShot(0, lambda: self.seek(self.time))
         else:
             bridge.ready.connect(lambda: self.seek(self.time, force_frame=True))
 
@@ -186,11 +189,13 @@ class PlaybackController(QObject):
         if ops is not None:
             self._send_ops(ops)
         elif force_frame or t != self.sent:
-            frame = self.r.frame_at(t)
+            # before the first snapshot there is no page: show the first one instead
+            frame = self.r.frame_at(max(t, self.first_frame))
             self.stage.set_viewport(frame.get("width"), frame.get("height"))
             self.bridge.load_frame(frame)
             self.frames_loaded += 1
-        self.sent = t
+        # the view now shows the recording as of t (or of its first frame, if t is earlier)
+        self.sent = t if ops is not None else max(t, self.first_frame)
         self.time = t
         self.overlay.reset(t, self.sv.mouse_at(t), self.sv.clicks_between(t - RIPPLE_MS, t))
         if self._last_tick:

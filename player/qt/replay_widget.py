@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 
 from .devtools.pane import DevToolsPane
 from .playback import PlaybackController
 from .runtime_bridge import RuntimeBridge
-from .session_view import build_session_view
+from .session_view import SessionView, build_session_view
 from .stage import ReplayStage
 from .style import STYLESHEET
 from .timeline_widget import TimelineWidget
@@ -30,7 +30,15 @@ class ReplayWidget(QWidget):
         self.setObjectName("replayWidget")
         self.setStyleSheet(STYLESHEET)
         self.replayer = replayer if replayer is not None else Replayer(source)
-        self.session = build_session_view(self.replayer, getattr(source, "info", None))
+        self._info = getattr(source, "info", None)
+        if getattr(self.replayer, "ready", True):
+            self.session = build_session_view(self.replayer, self._info)
+        else:
+            # a long recording is still being indexed in the background: show its first
+            # frame now, fill the timeline and the panes in when the index is complete
+            start = int(self.replayer.start_ms or 0)
+            self.session = SessionView(start_ms=start,
+                                       end_ms=start + int(self.replayer.duration_ms or 0))
         self.title = title or (self.session.facts and next(
             (v for k, v in self.session.facts if k == "URL"), None)) or "Session replay"
 
@@ -66,11 +74,38 @@ class ReplayWidget(QWidget):
         self.timeline.skipToggled.connect(c.set_skip_inactive)
         self.devtools.seekRequested.connect(c.seek)
         c.timeChanged.connect(self.timeline.set_time)
-        c.timeChanged.connect(self.devtools.set_time)
+        c.timeChanged.connect(lambda t: self.devtools.set_time(t))
         c.playingChanged.connect(self.timeline.set_playing)
         c.speedChanged.connect(self.timeline.set_speed)
         self._shortcuts()
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        if not getattr(self.replayer, "ready", True):
+            self._index_timer = QTimer(self)
+            self._index_timer.setInterval(250)
+            self._index_timer.timeout.connect(self._check_index)
+            self._index_timer.start()
+
+    def _check_index(self) -> None:
+        if not getattr(self.replayer, "ready", True):
+            return
+        self._index_timer.stop()
+        self.set_session(build_session_view(self.replayer, self._info))
+
+    def set_session(self, sv: SessionView) -> None:
+        """Show a (complete) session view: timeline markers and the dev-tools rows."""
+        self.session = sv
+        self.controller.sv = sv
+        self.controller.duration = int(self.replayer.duration_ms or sv.duration_ms)
+        self.timeline.set_session(sv)
+        old = self.devtools
+        tab = old.currentIndex()
+        self.devtools = DevToolsPane(sv, self)
+        self.devtools.setMinimumWidth(old.minimumWidth())
+        self.devtools.setCurrentIndex(tab)
+        self.devtools.seekRequested.connect(self.controller.seek)
+        self.splitter.replaceWidget(1, self.devtools)
+        old.deleteLater()
+        self.devtools.set_time(self.controller.time)
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt)
         super().resizeEvent(event)

@@ -258,6 +258,11 @@ class TimelineWidget(QWidget):
         lay.addWidget(self.skip_box)
         self.set_time(0)
 
+    def set_session(self, sv: SessionView) -> None:
+        self.sv = sv
+        self.bar.set_session(sv)
+        self.set_time(self.bar.t)
+
     def set_time(self, t: int) -> None:
         self.bar.set_time(t)
         self.time_label.setText(f"{fmt_ms(t)} / {fmt_ms(self.sv.duration_ms)}")

@@ -362,3 +362,25 @@ def test_the_view_follows_a_viewport_resize(qapp, server):
         assert abs(page.width() / page.height() - 400 / 700) < 0.02
     finally:
         dispose(w)
+
+
+def test_a_session_still_being_indexed_shows_its_first_frame_then_fills_in(qapp, qtbot, generated_events):
+    from player.keyframes import ListSource
+    src = ListSource(generated_events, segment_size=500)
+    r = Replayer(src, mode="lazy")    # indexed only as far as asked
+    assert not r.ready
+    w = ReplayWidget(src, replayer=r)
+    try:
+        w.resize(1200, 760)
+        w.show()
+        w.wait_ready()
+        assert w.controller.time == r.first_frame_ms
+        w.seek_and_wait(int(r.first_frame_ms))
+        assert w.bridge.call_sync("window.__replay.state().nodes") > 10   # first frame shown
+        assert w.devtools.console.model.rowCount() == 0                     # panes not yet
+        r.index.finish()
+        qtbot.waitUntil(lambda: w.devtools.console.model.rowCount() > 0, timeout=5000)
+        assert w.session.markers and w.timeline.bar.sv is w.session
+        assert w.controller.sv is w.session
+    finally:
+        dispose(w)
