@@ -116,10 +116,16 @@ def prepare(events: Sequence[Any], *, application: str | None = None,
 
     out: list[PreparedSession] = []
     used: set[str] = set()
+    restart = _Restarter(good)
     for k, (a, b) in enumerate(ranges):
         evs = good[a:b]
         if not evs:
             continue
+        ev_sizes = sizes[a:b]
+        if k > 0 and not live:
+            evs = restart.playable(a, evs)
+            if len(evs) != b - a:
+                ev_sizes = [len(encode_json(e)) for e in evs[:len(evs) - (b - a)]] + ev_sizes
         append_to = existing if (existing is not None and k == 0) else None
         if append_to is not None:
             sid = append_to.id
@@ -134,7 +140,8 @@ def prepare(events: Sequence[Any], *, application: str | None = None,
         used.add(sid)
         before = append_to.record_count if append_to else 0
         check_session_size(before + len(evs), limits, sid)
-        out.append(PreparedSession(sid, evs, sizes[a:b], content_digest(evs), None, append_to))  # type: ignore[arg-type]
+        out.append(PreparedSession(sid, evs, ev_sizes, content_digest(evs), None,  # type: ignore[arg-type]
+                                   append_to))
 
     # Masking runs after every check, on sessions that will be written; the digest above
     # is of the input, so re-importing the same file is recognised whatever the rules.
@@ -151,6 +158,52 @@ def prepare(events: Sequence[Any], *, application: str | None = None,
         if progress:
             progress(done, total)
     return out
+
+
+def _needs_snapshot(evs: list[dict]) -> bool:
+    """No FullSnapshot (or the Meta before one) ahead of the first incremental event."""
+    for e in evs:
+        t = e.get("type")
+        if t == 2 or t == 4:
+            return False
+        if t == 3:
+            return True
+    return True
+
+
+SYNTHETIC = "replay:synthetic"   # marks events we made (kept on export; rrweb ignores it)
+
+
+class _Restarter:
+    """A session cut out of a longer recording (after 15 idle minutes, or at 4 h) may
+    begin with incremental events and no snapshot, which no player can show. It gets a
+    Meta + FullSnapshot built with the one mirror DOM from everything before the cut,
+    stamped at its first event and marked `"replay:synthetic": "session-split"`. Being
+    part of the new session, they go through its masker like any recorded event."""
+
+    def __init__(self, events: list[dict]):
+        self.events = events
+        self.mirror = None
+        self.applied = 0
+
+    def playable(self, start: int, evs: list[dict]) -> list[dict]:
+        if not _needs_snapshot(evs):
+            return evs
+        from .mirror import Mirror
+        if self.mirror is None:
+            self.mirror = Mirror()
+        self.mirror.apply_all(self.events[self.applied:start])
+        self.applied = start
+        m = self.mirror
+        node = m.to_serialized() if m.has_snapshot else None
+        if node is None:
+            return evs
+        ts = evs[0]["timestamp"]
+        sx, sy = m.window_scroll
+        return [{"type": 4, "timestamp": ts, SYNTHETIC: "session-split",
+                 "data": {"href": m.href, "width": m.width, "height": m.height}},
+                {"type": 2, "timestamp": ts, SYNTHETIC: "session-split",
+                 "data": {"node": node, "initialOffset": {"left": sx, "top": sy}}}] + evs
 
 
 def _now_ms() -> float:

@@ -23,6 +23,7 @@ dictionary kept in the data folder and referenced by its id in the header).
 from __future__ import annotations
 
 import struct
+import threading
 from itertools import accumulate
 import zlib
 from typing import Any, Callable, Sequence
@@ -96,7 +97,8 @@ _compressors: dict[tuple, zstandard.ZstdCompressor] = {}
 
 
 def _compressor(codec: Codec, zdict: zstandard.ZstdCompressionDict | None):
-    key = (codec, id(zdict) if zdict is not None else 0)
+    # one compressor per thread: a ZstdCompressor must not be shared by concurrent calls
+    key = (codec, id(zdict) if zdict is not None else 0, threading.get_ident())
     c = _compressors.get(key)
     if c is None:
         if codec.window_log:
@@ -107,7 +109,7 @@ def _compressor(codec: Codec, zdict: zstandard.ZstdCompressionDict | None):
             params = zstandard.ZstdCompressionParameters.from_level(
                 codec.level, write_checksum=1, write_content_size=1, threads=codec.threads)
         c = zstandard.ZstdCompressor(compression_params=params, dict_data=zdict)
-        if len(_compressors) > 16:
+        if len(_compressors) > 32:
             _compressors.clear()
         _compressors[key] = c
     return c

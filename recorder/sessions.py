@@ -17,6 +17,7 @@ from typing import Sequence
 
 from .format import encode_msgpack
 
+_SYNTHETIC = "replay:synthetic"  # ingest's made-up snapshot at a cut is not the recording's
 MAX_SESSION_MS = 4 * 3600 * 1000
 INACTIVITY_MS = 15 * 60 * 1000
 
@@ -68,10 +69,11 @@ def derive_session_id(events: Sequence[dict], *, application: str | None = None,
     same recording a different session)."""
     if hint:
         return clean_id(hint)
-    own = {e.get("sessionId") for e in events[:1000]}
+    recorded = [e for e in events[:2] if _SYNTHETIC not in e] + list(events[2:])
+    own = {e.get("sessionId") for e in recorded[:1000]}
     if len(own) == 1:
         (sid,) = own
-        if isinstance(sid, str) and sid and all(e.get("sessionId") == sid for e in events):
+        if isinstance(sid, str) and sid and all(e.get("sessionId") == sid for e in recorded):
             return clean_id(sid)
     h = hashlib.blake2b(digest_size=16)
     h.update((application or "").encode())

@@ -25,8 +25,9 @@ import sys
 import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import zstandard
 
@@ -322,12 +323,12 @@ class LocalStore(Store):
         try:
             dirs = set()
             done = total // 2
-            for p, meta, a, b in jobs:
+            for (p, meta, a, b), blob in zip(jobs, self._encode_all(jobs, codec, zdict)):
                 path = self.root / meta.file
                 if path.parent not in dirs:
                     path.parent.mkdir(parents=True, exist_ok=True)
                     dirs.add(path.parent)
-                _atomic_write(path, encode_segment(p.id, meta, p.events[a:b], codec, zdict))
+                _atomic_write(path, blob)
                 if progress:
                     done += (b - a)
                     progress(min(done, total - 1), total)
@@ -345,6 +346,20 @@ class LocalStore(Store):
                 pass
             raise
         self._remove_files(stale)
+
+    def _encode_all(self, jobs, codec: Codec, zdict) -> Iterator[bytes]:
+        """Segment files in job order. Slow (high-level) compression runs on a few threads:
+        zstd releases the GIL, so an import uses every core."""
+        def encode(job) -> bytes:
+            p, meta, a, b = job
+            return encode_segment(p.id, meta, p.events[a:b], codec, zdict)
+        workers = min(os.cpu_count() or 1, 4)
+        if len(jobs) < 2 or workers < 2 or codec.level < 10:
+            return map(encode, jobs)
+        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="segment-zstd")
+        results = pool.map(encode, jobs)
+        pool.shutdown(wait=False)
+        return results
 
     def _row(self, p: PreparedSession, segs: list[SegmentMeta], *, application, user, context,
              live) -> SessionRow:

@@ -116,7 +116,8 @@ def test_inactivity_and_max_duration_split_sessions(store):
     assert len(ids) == 2
     infos = sorted((store.session(i).info for i in ids), key=lambda s: s.start_ms)
     assert infos[0].duration_ms <= MAX_SESSION_MS
-    assert infos[0].record_count + infos[1].record_count == len(long)
+    # the 4 h cut fell mid-page: the second session opens with a snapshot made for it
+    assert infos[0].record_count + infos[1].record_count == len(long) + 2
 
 
 def test_one_recording_id_over_two_sessions_gets_distinct_ids(store, demo_events):
@@ -350,3 +351,28 @@ def test_data_dir_is_created_and_index_is_wal(tmp_path):
         assert (root / "index.sqlite3").exists()
         assert s.index.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert os.path.isdir(root)
+
+
+def test_a_session_cut_without_a_snapshot_gets_one_built_by_the_mirror(store, demo_events):
+    from recorder.mirror import Mirror
+    evs = copy.deepcopy(demo_events)
+    cut = 150
+    for e in evs[cut:]:
+        e["timestamp"] += INACTIVITY_MS + 1000      # the user left the tab, then came back
+    assert evs[cut]["type"] == 3
+    ids = store.ingest(copy.deepcopy(evs))
+    assert len(ids) == 2
+    first, second = (list(store.session(i).events()) for i in ids)
+    assert first == evs[:cut]
+    made, rest = second[:2], second[2:]
+    assert rest == evs[cut:]
+    assert [e["type"] for e in made] == [4, 2]
+    assert all(e["replay:synthetic"] == "session-split" for e in made)
+    assert made[0]["timestamp"] == made[1]["timestamp"] == evs[cut]["timestamp"]
+    assert made[0]["data"]["href"] == evs[0]["data"]["href"]
+    # the second session alone rebuilds the same page as the whole recording
+    alone, whole = Mirror().apply_all(second), Mirror().apply_all(evs)
+    assert alone.to_serialized() == whole.to_serialized()
+    assert sum(alone.warnings.values()) == sum(whole.warnings.values())
+    # and its id is still the recording's own (synthetic events do not break it)
+    assert ids[1] == evs[0]["sessionId"] + "-2"
