@@ -307,8 +307,24 @@ class BrowserRecorder:
 
         class _Page(QWebEnginePage):
             def javaScriptConsoleMessage(self, level, message, line, source):
+                self._note(f"{source}:{line}: {message}")
+
+            # Modal JavaScript dialogs would block an offscreen recording forever: answer
+            # them at once, as a person clicking OK would, and note them.
+            def javaScriptAlert(self, origin, message):
+                self._note(f"alert: {message}")
+
+            def javaScriptConfirm(self, origin, message):
+                self._note(f"confirm (answered OK): {message}")
+                return True
+
+            def javaScriptPrompt(self, origin, message, default):
+                self._note(f"prompt (answered with its default): {message}")
+                return True, default
+
+            def _note(self, text):
                 if len(recorder.page_messages) < 1000:  # for diagnosis only: bounded
-                    recorder.page_messages.append(f"{source}:{line}: {message}")
+                    recorder.page_messages.append(text[:500])
 
         # An off-the-record profile: no cache or cookies leak between recordings.
         self._profile = QWebEngineProfile()

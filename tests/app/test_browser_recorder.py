@@ -250,6 +250,12 @@ def test_waits_are_bounded_and_errors_say_what_is_wrong(qapp, server):
             browser.run([Eval("undefinedName.x")])
         browser.run([Eval("document.title")])
         assert browser.eval_results == ["Dynamic page"]
+        # modal dialogs cannot hang a recording: answered like a person clicking OK
+        browser.run([Eval("[alert('saved'), confirm('leave?'), prompt('name?', 'Ada')]")])
+        assert browser.eval_results[-1] == [None, True, "Ada"]
+        assert "alert: saved" in browser.page_messages
+        with pytest.raises(BrowserRecordingError, match="the page failed to load: http://127.0.0.1:9/"):
+            browser.open("http://127.0.0.1:9/")  # nothing listens there
 
 
 def test_missing_rrweb_install_is_a_clear_error(tmp_path):
