@@ -250,6 +250,11 @@ class Index:
             f"SELECT {_INFO_COLS} FROM sessions WHERE id=? OR id LIKE ? ESCAPE '\\'"
             " ORDER BY start_ms DESC", (client_id, esc + ".%"))]
 
+    def live_sessions_before(self, end_ms: float) -> list[str]:
+        """Live (not yet compacted) sessions whose last event is older than `end_ms`."""
+        return [r[0] for r in self._all("SELECT id FROM sessions WHERE live=1 AND end_ms < ?"
+                                        " ORDER BY end_ms", (end_ms,))]
+
     def segments(self, sid: str) -> list[SegmentMeta]:
         return [_seg(r) for r in self._all(
             "SELECT idx, file, start_ms, end_ms, record_count, has_full_snapshot,"

@@ -38,7 +38,7 @@ from .limits import DEFAULT_LIMITS, Limits, check_session_size
 from .segments import COMPACT_CODEC, LIVE, LIVE_CODEC, MAX_SEGMENT_BYTES, MAX_SEGMENT_RECORDS, \
     SUFFIX, Codec, SegmentDamaged, SegmentMeta, decode_segment, describe, encode_segment, \
     plan_segments
-from .sessions import clean_id, content_digest
+from .sessions import INACTIVITY_MS, clean_id, content_digest
 from .source import RecordingSource, info_from
 
 log = logging.getLogger(__name__)
@@ -229,13 +229,27 @@ class LocalStore(Store):
 
     def compact(self, session_id: str, codec: Codec | None = None) -> None:
         """Rewrite a finished session's (many small, live) segments into few large ones."""
-        reader = self.session(session_id)
-        events = list(reader.events())
-        if reader.damaged:
-            log.warning("compacting session %s without its damaged segments %s", reader.id,
-                        reader.damaged)
-        with self._write_lock:
+        with self._write_lock:   # no live append may slip in between read and rewrite
+            reader = self.session(session_id)
+            events = list(reader.events())
+            if reader.damaged:
+                log.warning("compacting session %s without its damaged segments %s",
+                            reader.id, reader.damaged)
             self._rewrite(reader.id, events, codec or self.compact_codec)
+
+    def compact_idle(self, now_ms: float | None = None,
+                     idle_ms: int = INACTIVITY_MS) -> list[str]:
+        """Compact every live session that has ended (no event for `idle_ms`); the intake
+        calls this now and then. Returns the ids compacted."""
+        now = time.time() * 1000 if now_ms is None else now_ms
+        done = []
+        for sid in self.index.live_sessions_before(now - idle_ms):
+            try:
+                self.compact(sid)
+                done.append(sid)
+            except (KeyError, ValueError) as exc:  # deleted meanwhile / nothing readable
+                log.warning("could not compact session %s: %s", sid, exc)
+        return done
 
     def _rewrite(self, sid: str, events: list[dict], codec: Codec) -> None:
         info = self.index.session(sid)

@@ -252,7 +252,9 @@ def test_live_appends_then_compact(tmp_path):
         assert r.info.record_count == len(evs)
         assert r.info.view_count == 1
         assert list(r.events()) == evs
-        store.compact(sid, Codec(level=19, window_log=27))
+        assert store.compact_idle(now_ms=evs[-1]["timestamp"] + 60_000) == []   # still open
+        assert store.compact_idle(now_ms=evs[-1]["timestamp"] + INACTIVITY_MS + 1) == [sid]
+        assert store.compact_idle(now_ms=evs[-1]["timestamp"] + INACTIVITY_MS + 1) == []
         r2 = store.session(sid)
         assert len(r2.segments) == 1 and list(r2.events()) == evs
         assert r2.info.record_count == len(evs)
