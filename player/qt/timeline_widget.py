@@ -234,6 +234,9 @@ class TimelineWidget(QWidget):
         mono = QFont("DejaVu Sans Mono")
         mono.setStyleHint(QFont.StyleHint.Monospace)
         self.time_label.setFont(mono)
+        # a fixed width: the text changing length must not re-layout (and repaint) the bar
+        longest = f"{fmt_ms(sv.duration_ms)} / {fmt_ms(sv.duration_ms)}".replace("1", "8")
+        self.time_label.setFixedWidth(self.time_label.fontMetrics().horizontalAdvance(longest + "00") + 6)
         self.bar = TimelineBar(sv, self)
         self.seekRequested = self.bar.seekRequested
         self.speed_box = QComboBox(self)
@@ -260,6 +263,8 @@ class TimelineWidget(QWidget):
 
     def set_session(self, sv: SessionView) -> None:
         self.sv = sv
+        longest = f"{fmt_ms(sv.duration_ms)} / {fmt_ms(sv.duration_ms)}".replace("1", "8")
+        self.time_label.setFixedWidth(self.time_label.fontMetrics().horizontalAdvance(longest + "00") + 6)
         self.bar.set_session(sv)
         self.set_time(self.bar.t)
 
