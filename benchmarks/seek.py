@@ -120,13 +120,15 @@ def run_baseline(data: Path, sid: str, seeks: int) -> dict:
     snapshot at or before t (plus the Meta before it) by applying everything up to t."""
     from bisect import bisect_right
 
+    from player.keyframes import no_gc
     from recorder.mirror import Mirror
     from recorder.store import Store
 
     t0 = time.perf_counter()
     st = Store.open(data)
     src = st.session(sid)
-    events = list(src.events())
+    with no_gc():   # the same decoding conditions as ours: the comparison is about seeking
+        events = list(src.events())
     start = events[0]["timestamp"]
     times = [e["timestamp"] - start for e in events]
     fulls = [i for i, e in enumerate(events) if e["type"] == 2]
@@ -138,8 +140,9 @@ def run_baseline(data: Path, sid: str, seeks: int) -> dict:
         while i > 0 and events[i - 1]["type"] == 4:   # the Meta just before it
             i -= 1
         m = Mirror()
-        for e in events[i:k]:
-            m.apply(e)
+        with no_gc():
+            for e in events[i:k]:
+                m.apply(e)
         return m
 
     first = seek(times[fulls[0]])
@@ -166,8 +169,10 @@ def child(kind: str, data: str, sid: str, seeks: int) -> int:
 
 def side(kind: str, data: Path, sid: str, seeks: int) -> dict:
     out = subprocess.run([sys.executable, __file__, "--child", kind, str(data), sid, str(seeks)],
-                         check=True, capture_output=True, text=True,
+                         capture_output=True, text=True,
                          env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    if out.returncode:
+        raise SystemExit(f"the {kind} side failed:\n{out.stderr}")
     return json.loads(out.stdout)
 
 
