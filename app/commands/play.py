@@ -38,16 +38,25 @@ def register(subparsers, common) -> None:
                               description="Open the player on a stored session or a recording"
                                           " file (read, not imported).")
     add_source_arguments(p)
+    p.add_argument("--quit-after", type=int, default=None, metavar="MS",
+                   help="close the player after MS milliseconds, playing meanwhile (smoke tests;"
+                        " works without a screen)")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from player.qt.standalone import open_window, prepare_qt_environment
+    from player.qt.standalone import has_screen, open_window, prepare_qt_environment
+
+    if not has_screen() and args.quit_after is None:
+        raise UserError("no screen to show the player on (DISPLAY is not set) - run it on a"
+                        " desktop, or paint frames with `replay screenshot SESSION|FILE --at MS"
+                        " -o FILE.png`")
 
     prepare_qt_environment()
     src = open_source(args.session, args.data, args.session_number)
     try:
-        return open_window(src, str(getattr(src, "id", args.session)))
+        return open_window(src, str(getattr(src, "id", args.session)),
+                           quit_after_ms=args.quit_after)
     finally:
         close = getattr(src, "close", None)
         if close:

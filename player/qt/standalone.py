@@ -9,11 +9,16 @@ from pathlib import Path
 from typing import Any
 
 
+def has_screen() -> bool:
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+                or sys.platform in ("darwin", "win32")
+                or os.environ.get("QT_QPA_PLATFORM", "") not in ("", "offscreen", "minimal"))
+
+
 def prepare_qt_environment(offscreen: bool = False) -> None:
     """Set what QtWebEngine needs before Qt starts: no screen -> the offscreen platform;
     as root Chromium only runs without its sandbox; no GPU offscreen."""
-    headless = offscreen or not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
-                                 or sys.platform in ("darwin", "win32"))
+    headless = offscreen or not has_screen()
     if headless:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
     if hasattr(os, "geteuid") and os.geteuid() == 0:
@@ -38,8 +43,9 @@ def application():
     return app
 
 
-def open_window(source: Any, title: str) -> int:
-    """Show the player on a recording in its own window; returns when it is closed."""
+def open_window(source: Any, title: str, quit_after_ms: int | None = None) -> int:
+    """Show the player on a recording in its own window; returns when it is closed (or,
+    with `quit_after_ms`, after playing that long: a smoke test of the whole player)."""
     app = application()
     from PySide6.QtWidgets import QMainWindow
 
@@ -52,6 +58,10 @@ def open_window(source: Any, title: str) -> int:
     win.resize(1480, 900)
     win.show()
     widget.setFocus()
+    if quit_after_ms is not None:
+        from PySide6.QtCore import QTimer
+        widget.bridge.ready.connect(widget.controller.play)
+        QTimer.singleShot(max(0, quit_after_ms), win.close)
     code = app.exec()
     dispose(win)
     return code

@@ -39,3 +39,13 @@ def test_screenshot_says_what_is_wrong(tmp_path, fixtures_dir):
     p = _replay("screenshot", str(tmp_path / "nope.json"), "--at", "0", "-o",
                 str(tmp_path / "x.png"), tmp_path=tmp_path)
     assert p.returncode == 2 and "nope.json" in p.stderr
+
+
+def test_demo_and_play_open_the_player_and_close_when_told(tmp_path, fixtures_dir):
+    p = _replay("demo", "--quit-after", "1500", tmp_path=tmp_path)
+    assert p.returncode == 0, p.stderr
+    p = _replay("play", str(fixtures_dir / "rrweb-player-demo.json"), "--quit-after", "800",
+                tmp_path=tmp_path)
+    assert p.returncode == 0, p.stderr
+    p = _replay("play", str(fixtures_dir / "rrweb-player-demo.json"), tmp_path=tmp_path)
+    assert p.returncode == 2 and "no screen" in p.stderr   # not left running invisibly
