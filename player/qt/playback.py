@@ -31,6 +31,7 @@ class PlaybackController(QObject):
     timeChanged = Signal(int)
     playingChanged = Signal(bool)
     speedChanged = Signal(float)
+    skippingChanged = Signal(bool)   # crossing an inactive stretch fast (skip inactivity on)
 
     def __init__(self, replayer: Any, sv: SessionView, stage: ReplayStage,
                  bridge: RuntimeBridge, parent: QObject | None = None):
@@ -49,6 +50,7 @@ class PlaybackController(QObject):
         self.frames_loaded = 0
         self.batches_sent = 0
         self._wanted_seek: int | None = None
+        self.skipping = False
         self._last_tick = 0.0
         self._timer = QTimer(self)
         self._timer.setInterval(TICK_MS)
@@ -79,6 +81,9 @@ class PlaybackController(QObject):
         self.playing = False
         self._timer.stop()
         self._catch_up()
+        if self.skipping:
+            self.skipping = False
+            self.skippingChanged.emit(False)
         self.playingChanged.emit(False)
 
     def _catch_up(self) -> None:
@@ -136,7 +141,12 @@ class PlaybackController(QObject):
         now = time.monotonic()
         elapsed = (now - self._last_tick) * 1000.0
         self._last_tick = now
-        t = min(self.duration, int(self.time + elapsed * self.rate_at(self.time)))
+        rate = self.rate_at(self.time)
+        skipping = rate > self.speed
+        if skipping != self.skipping:
+            self.skipping = skipping
+            self.skippingChanged.emit(skipping)
+        t = min(self.duration, int(self.time + elapsed * rate))
         self._advance(t)
         if t >= self.duration:
             self.pause()

@@ -77,6 +77,7 @@ class ReplayWidget(QWidget):
         c.timeChanged.connect(lambda t: self.devtools.set_time(t))
         c.playingChanged.connect(self.timeline.set_playing)
         c.speedChanged.connect(self.timeline.set_speed)
+        c.skippingChanged.connect(self.timeline.set_skipping)
         self._shortcuts()
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         if not getattr(self.replayer, "ready", True):

@@ -5,6 +5,8 @@ STYLESHEET = """
 #replayWidget QSplitter::handle { background: #2c3038; }
 #timeline { background: #202329; border-top: 1px solid #2c3038; }
 #timeline QLabel#timeLabel { color: #aeb4c0; padding: 0 2px; }
+#timeline QLabel#skipNote { color: #0d1117; background: #d2a8ff; border-radius: 9px; padding: 1px 8px;
+                            font-weight: bold; }
 QToolButton#play { background: #58a6ff; color: #0d1117; border: none; border-radius: 17px;
                    font-size: 14px; font-weight: bold; }
 QToolButton#play:hover { background: #79b8ff; }

@@ -246,6 +246,9 @@ class TimelineWidget(QWidget):
             self.speed_box.addItem(f"{s:g}×", s)
         self.speed_box.setCurrentIndex(SPEEDS.index(1.0))
         self.speed_box.currentIndexChanged.connect(lambda i: self.speedChosen.emit(SPEEDS[i]))
+        self.skip_note = QLabel("⏩ skipping inactivity", self)
+        self.skip_note.setObjectName("skipNote")
+        self.skip_note.hide()
         self.skip_box = QCheckBox("Skip inactivity", self)
         self.skip_box.setChecked(True)
         self.skip_box.toggled.connect(self.skipToggled)
@@ -257,6 +260,7 @@ class TimelineWidget(QWidget):
         lay.addWidget(self.play_button)
         lay.addWidget(self.time_label)
         lay.addWidget(self.bar, 1)
+        lay.addWidget(self.skip_note)
         lay.addWidget(self.speed_box)
         lay.addWidget(self.skip_box)
         self.set_time(0)
@@ -271,6 +275,9 @@ class TimelineWidget(QWidget):
     def set_time(self, t: int) -> None:
         self.bar.set_time(t)
         self.time_label.setText(f"{fmt_ms(t)} / {fmt_ms(self.sv.duration_ms)}")
+
+    def set_skipping(self, on: bool) -> None:
+        self.skip_note.setVisible(on)
 
     def set_playing(self, playing: bool) -> None:
         self.play_button.setText("❚❚" if playing else "▶")
