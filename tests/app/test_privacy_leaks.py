@@ -194,7 +194,8 @@ def test_default_rules_keep_page_text_the_stricter_file_masks_it(recordings, tmp
     seg = b"".join(v for k, v in blobs.items() if k.endswith("(decompressed)"))
     assert b"Card number" in seg  # allowed labels stay readable
     assert b"token=***" in seg and b"s3ss10n" not in seg
-    # the card fields are placeholders: no attributes that say what they were, no input
+    # the card fields are placeholders: only their marker, nothing that says what they
+    # were (no id, no name, no autocomplete), and no input event
     store = Store.open(strict)
     try:
         (info,) = store.sessions()
@@ -204,7 +205,8 @@ def test_default_rules_keep_page_text_the_stricter_file_masks_it(recordings, tmp
     card_ids = {ids_by_html_id(events)[k] for k in ("card", "expiry", "cvc")}
     page = Mirror().apply_all(stored)
     for nid in card_ids:
-        assert page.nodes[nid].tag == "input" and page.nodes[nid].attrs == {}
+        assert page.nodes[nid].tag == "input"
+        assert page.nodes[nid].attrs == {"data-replay-privacy": "hidden"}
     assert not [e for e in stored if e["type"] == 3 and e["data"].get("source") == 5
                 and e["data"]["id"] in card_ids]
 
