@@ -234,9 +234,12 @@ def _umd(source: str) -> str:
 def injected_script(rrweb_dir: Path | None = None, record_options: dict | None = None) -> str:
     """The JavaScript injected into every recorded page, in order: QWebChannel's client,
     rrweb, its console plugin, the RUM shim, the bridge that starts recording."""
+    from PySide6 import QtWebChannel  # noqa: F401 - registers the qwebchannel.js resource
     from PySide6.QtCore import QFile, QIODevice
 
     rrweb_dir = Path(rrweb_dir) if rrweb_dir else DEFAULT_RRWEB_DIR
+    rrweb = _umd(_read_text(rrweb_dir / RRWEB_UMD, "rrweb's recorder"))
+    console = _umd(_read_text(rrweb_dir / CONSOLE_PLUGIN_UMD, "rrweb's console plugin"))
     f = QFile(":/qtwebchannel/qwebchannel.js")
     if not f.open(QIODevice.ReadOnly):
         raise BrowserRecordingError("Qt's qwebchannel.js is missing from this PySide6 build")
@@ -246,13 +249,7 @@ def injected_script(rrweb_dir: Path | None = None, record_options: dict | None =
     options.update(record_options or {})
     bridge = _read_text(BRIDGE, "the recorder bridge").replace(
         "__REPLAY_RECORD_OPTIONS__", json.dumps(options))
-    return "\n;\n".join([
-        channel_js,
-        _umd(_read_text(rrweb_dir / RRWEB_UMD, "rrweb's recorder")),
-        _umd(_read_text(rrweb_dir / CONSOLE_PLUGIN_UMD, "rrweb's console plugin")),
-        _read_text(RUM_SHIM, "the RUM shim"),
-        bridge,
-    ])
+    return "\n;\n".join([channel_js, rrweb, console, _read_text(RUM_SHIM, "the RUM shim"), bridge])
 
 
 def _qapp():
@@ -561,10 +558,13 @@ class BrowserRecorder:
         self.view.grab().save(str(path))
 
     def close(self) -> None:
+        # The page must go before its profile (Qt warns of trouble otherwise).
         self.view.close()
         self.view.setPage(None)
         self._page.deleteLater()
         self.view.deleteLater()
+        _spin(0)
+        self._profile.deleteLater()
         _spin(0)
 
     def __enter__(self) -> "BrowserRecorder":
