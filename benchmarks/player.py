@@ -186,6 +186,7 @@ def main(argv: list[str] | None = None) -> int:
             base_frames += 1
         base_wall += time.perf_counter() - a
     base_ups = base_frames / base_wall
+    state = widget.bridge.call_sync("window.__replay.state()")
     dispose(widget)
 
     def ms(x: float) -> str:

@@ -41,6 +41,9 @@ def main() -> int:
     # the most telling moment: just after the first frustrated click or error, else mid-way
     moments = [m.t for m in sv.markers if m.kind in ("rage_click", "error_click", "error")]
     hero = (moments[0] + 400) if moments else sv.duration_ms // 2
+    rage = [m.t for m in sv.markers if m.kind == "rage_click"]
+    # the player shot: just after a rage click, ripples and the cursor trail visible
+    hero_player = next((c[0] + 150 for c in sv.clicks if rage and c[0] >= rage[0]), hero)
     args.out.mkdir(parents=True, exist_ok=True)
 
     def shot(name: str, tab: str, t: int) -> None:
@@ -55,7 +58,7 @@ def main() -> int:
     def first_row_at(rows: list[dict], pred=lambda r: True) -> int | None:
         return next((r["t"] for r in rows if pred(r)), None)
 
-    shot("player", "console", hero)
+    shot("player", "console", hero_player)
     shot("console", "console", hero)
     err_t = first_row_at(sv.errors)
     if err_t is not None:

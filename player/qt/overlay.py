@@ -31,9 +31,13 @@ class CursorOverlay(QWidget):
 
     # --- feeding -----------------------------------------------------------------------------
     def reset(self, t: int, pos: tuple[float, float] | None = None,
-              clicks: list[tuple[int, float, float, str]] | None = None) -> None:
-        """After a seek: forget the trail; start from the mouse position at `t`."""
-        self._moves = [(t, pos[0], pos[1])] if pos else []
+              clicks: list[tuple[int, float, float, str]] | None = None,
+              trail: list[tuple[float, float, float]] | None = None) -> None:
+        """After a seek: the recorded trail leading to `t`, the position at `t`, and the
+        clicks whose ripples are still visible."""
+        self._moves = [(mt, float(x), float(y)) for mt, x, y in trail or [] if mt <= t]
+        if pos:
+            self._moves.append((t, pos[0], pos[1]))
         self._clicks = list(clicks or [])
         self.t = t
         self.update()

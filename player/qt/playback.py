@@ -14,7 +14,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from .overlay import RIPPLE_MS, CursorOverlay
+from .overlay import RIPPLE_MS, TRAIL_MS, CursorOverlay
 from .runtime_bridge import RuntimeBridge
 from .session_view import SessionView
 from .stage import ReplayStage
@@ -207,7 +207,8 @@ class PlaybackController(QObject):
         # the view now shows the recording as of t (or of its first frame, if t is earlier)
         self.sent = t if ops is not None else max(t, self.first_frame)
         self.time = t
-        self.overlay.reset(t, self.sv.mouse_at(t), self.sv.clicks_between(t - RIPPLE_MS, t))
+        self.overlay.reset(t, self.sv.mouse_at(t), self.sv.clicks_between(t - RIPPLE_MS, t),
+                           self.sv.mouse_trail(t - TRAIL_MS, t))
         if self._last_tick:
             self._last_tick = time.monotonic()
         self.timeChanged.emit(t)

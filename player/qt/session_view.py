@@ -50,6 +50,10 @@ class SessionView:
     def mouse_at(self, t: int) -> tuple[float, float] | None:
         return self.timeline.mouse_at(t) if self.timeline is not None else None
 
+    def mouse_trail(self, t0: int, t1: int) -> list[tuple[float, float, float]]:
+        """Recorded (t, x, y) cursor positions with t0 <= t <= t1."""
+        return self.timeline.mouse_trail(t0, t1) if self.timeline is not None else []
+
     def clicks_between(self, t0: int, t1: int) -> list[tuple[int, float, float, str]]:
         return [c for c in self.clicks if t0 < c[0] <= t1]
 
