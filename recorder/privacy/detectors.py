@@ -16,8 +16,12 @@ KINDS = ("email", "card", "phone")
 
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]{1,64}(?:@|%40)[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?"
                     r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*\.[A-Za-z]{2,24}\b")
-# 13-19 digits, optionally grouped by single spaces or dashes; issuer prefixes 2-6.
-_CARD = re.compile(r"(?<![\d.-])[2-6]\d{3}(?:[ -]?\d){9,15}(?![\d])")
+# Card numbers as people and forms write them: 13-19 digits in one run, 4-4-4-4(-1..3)
+# with one consistent separator, or American Express 4-6-5; never inside a word or a
+# dashed identifier (UUIDs, order refs); issuer prefixes 2-6; Luhn-checked after.
+_CARD = re.compile(r"(?<![\w.-])(?:[2-6]\d{12,18}"
+                   r"|[2-6]\d{3}([ -])\d{4}\1\d{4}\1\d{4}(?:\1\d{1,3})?"
+                   r"|3[47]\d{2}([ -])\d{6}\2\d{5})(?![\w-])")
 # Phones, in the shapes people write them (not any run of digit groups: SVG paths, dates,
 # versions and coordinates are full of those): +international, (area) code, North American
 # 3-3-4 with one separator, national numbers with a trunk 0 (UK, FR, DE...).

@@ -138,6 +138,9 @@ def test_unsupported_selectors_are_refused(selector):
     ("01 23 45 67 89", ["phone"]),
     ("4111 1111 1111 1112", []),                        # fails the Luhn check
     ("ts 1700000000000 id 1234567890123456", []),      # timestamps and ids, not cards/phones
+    ("req 88a55925-9067-4611-a518-ae166eb97f56", []),  # a UUID whose digits pass Luhn
+    ("4111 1111-1111 1111", []),                        # mixed separators: not a card layout
+    ("+49 30 83251", ["phone"]),
     ("M1152 896q0-106-75-181t-181-75-181 75-75 181", []),  # SVG path data
     ("2024-01-15 10:20:30.123 v1.2.3 192.168.100.200", []),
     ("width: 1166px; height: 705px", []),
