@@ -2,14 +2,16 @@
 
 - `load_rules(path, data_dir)` / `Rules.default()` / `parse_rules(text)` - the rules file.
 - `SessionMasker(rules).mask(events)` - the authoritative pass over the one mirror DOM;
-  `masker_factory(rules)` is what `Store.ingest(masker_factory=...)` takes.
+  `masker_factory(rules)` is what `Store.ingest(masker_factory=...)` takes;
+  `SessionMaskers(rules)` keeps live sessions' maskers (resumed from storage when needed).
 - `levels` holds the whole precedence; `detectors` the PII pattern detectors.
 - `audit`, `preview`, `remask` - checking stored sessions, previewing rules, re-masking.
 """
 from .detectors import KINDS as DETECTORS
 from .levels import Level
-from .masker import SessionMasker, mask_events, masker_factory
+from .masker import SessionMasker, SessionMaskers, mask_events, masker_factory
 from .rules import RULES_FILENAME, Rule, Rules, RulesError, load_rules, parse_rules
 
 __all__ = ["DETECTORS", "Level", "Rule", "Rules", "RulesError", "RULES_FILENAME", "SessionMasker",
+           "SessionMaskers",
            "load_rules", "mask_events", "masker_factory", "parse_rules"]

@@ -18,7 +18,7 @@ dropped, never what it was.
 from __future__ import annotations
 
 import re
-from collections import Counter
+from collections import Counter, OrderedDict
 from typing import Any, Callable, Iterable
 
 from ..format import CONSOLE_PLUGIN, NETWORK_PLUGIN, EventType, IncrementalSource, NodeType
@@ -500,6 +500,40 @@ class SessionMasker:
 
 
 _SKIP = object()
+
+
+class SessionMaskers:
+    """The maskers of open live sessions, for an intake that receives a session in many
+    batches. A masker holds the session's unmasked DOM, so it lives in memory only - never
+    written anywhere; a session that is not in memory (after a restart, or evicted as the
+    least recently used) is resumed from its stored, already masked events."""
+
+    def __init__(self, rules: Rules | None = None, max_open: int = 256):
+        self.rules = rules if rules is not None else Rules.default()
+        self.max_open = max_open
+        self._open: "OrderedDict[str, SessionMasker]" = OrderedDict()
+        SessionMasker(self.rules)  # a bad selector fails here, not on the first batch
+
+    def get(self, session_id: str,
+            stored: Callable[[], Iterable[Raw]] | None = None) -> SessionMasker:
+        m = self._open.get(session_id)
+        if m is not None:
+            self._open.move_to_end(session_id)
+            return m
+        m = SessionMasker(self.rules)
+        if stored is not None:
+            m.resume(stored())
+        self._open[session_id] = m
+        while len(self._open) > self.max_open:
+            self._open.popitem(last=False)
+        return m
+
+    def close(self, session_id: str) -> None:
+        """The session ended (a limit, inactivity): drop its DOM from memory."""
+        self._open.pop(session_id, None)
+
+    def __len__(self) -> int:
+        return len(self._open)
 
 
 def masker_factory(rules: Rules | None = None) -> Callable[[], SessionMasker]:

@@ -322,3 +322,21 @@ def test_checkbox_state_changes_are_not_told_by_attribute_mutations_either():
     out = m.mask([mut(attributes=[{"id": ids["c"], "attributes": {"checked": None}},
                                   {"id": ids["t"], "attributes": {"value": "Jane", "title": None}}])])
     assert out[0]["data"]["attributes"] == [{"id": ids["t"], "attributes": {"value": "***", "title": None}}]
+
+
+def test_live_batches_through_session_maskers_equal_one_pass():
+    """An intake receiving a session in batches keeps its masker in memory; evicted (or
+    after a restart) it is resumed from what was stored - same result as one pass."""
+    from recorder.privacy import SessionMaskers
+    rules = parse_rules(RESUME_RULES)
+    events = list(generate_session(6_000, duration_ms=600_000, seed=9))
+    whole = SessionMasker(rules).mask(events)
+    live = SessionMaskers(rules, max_open=1)
+    stored: list = []
+    for i in range(0, len(events), 500):
+        if i == 3000:
+            live.get("other")  # evicts the session: the next batch resumes from storage
+            assert len(live) == 1
+        m = live.get("s1", stored=lambda: list(stored))
+        stored += m.mask(events[i:i + 500])
+    assert stored == whole
