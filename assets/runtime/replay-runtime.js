@@ -182,8 +182,25 @@
     }
   }
 
+  // Adopted (constructed) stylesheets: shown as a <style> of our own at the end of <head>
+  // (document host) - it carries no recorded id, so it never collides with the recording.
+  var adoptedStyles = new Map();   // host id -> our <style>
+  function setAdopted(hostId, css) {
+    var host = nodes.get(hostId);
+    if (host !== document) { stats.skipped++; return; }   // shadow roots are not rebuilt
+    var st = adoptedStyles.get(hostId);
+    if (!st || !st.isConnected) {
+      st = document.createElement("style");
+      st.setAttribute("data-replay-adopted", "");
+      (document.head || document.documentElement).appendChild(st);
+      adoptedStyles.set(hostId, st);
+    }
+    st.textContent = css == null ? "" : String(css);
+  }
+
   function loadFrame(frame) {
     nodes.clear();
+    adoptedStyles.clear();
     pendingScroll = [];
     var tree = frame && frame.tree;
     var old = document.documentElement;
@@ -202,6 +219,8 @@
     flushScroll();
     applyInputs(frame && frame.inputs);
     applyScroll(frame && frame.scroll);
+    var adopted = (frame && frame.adopted) || {};
+    for (var host in adopted) setAdopted(+host, adopted[host]);
     stats.frames++;
     return { nodes: nodes.size, title: document.title };
   }
@@ -292,6 +311,9 @@
         return;
       case "full":
         loadFrame(op.frame);
+        return;
+      case "adopted":
+        setAdopted(op.id, op.css);
         return;
       default:                                   // mouse, click, viewport: drawn by the player
         return;

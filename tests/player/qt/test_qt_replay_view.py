@@ -387,3 +387,39 @@ def test_a_session_still_being_indexed_shows_its_first_frame_then_fills_in(qapp,
         assert w.controller.sv is w.session
     finally:
         dispose(w)
+
+
+def test_adopted_stylesheets_apply_to_the_page(qapp):
+    t0 = 1_700_000_000_000
+    doc = {"type": 0, "id": 1, "childNodes": [
+        {"type": 2, "id": 2, "tagName": "html", "attributes": {}, "childNodes": [
+            {"type": 2, "id": 3, "tagName": "head", "attributes": {}, "childNodes": []},
+            {"type": 2, "id": 4, "tagName": "body", "attributes": {}, "childNodes": [
+                {"type": 2, "id": 5, "tagName": "p", "attributes": {"class": "x"},
+                 "childNodes": [{"type": 3, "id": 6, "textContent": "styled"}]}]}]}]}
+    events = [
+        {"type": 4, "timestamp": t0, "data": {"href": "https://a.example/", "width": 600, "height": 400}},
+        {"type": 2, "timestamp": t0, "data": {"node": doc, "initialOffset": {"left": 0, "top": 0}}},
+        {"type": 3, "timestamp": t0 + 100, "data": {"source": 15, "id": 1, "styleIds": [1], "styles": [
+            {"styleId": 1, "rules": [{"rule": ".x { color: rgb(255, 0, 0); }"}]}]}},
+        {"type": 3, "timestamp": t0 + 200, "data": {"source": 8, "styleId": 1, "adds": [
+            {"rule": ".x { font-weight: 700; }", "index": 1}]}},
+    ]
+    w = ReplayWidget(events)
+    try:
+        w.resize(900, 600)
+        w.show()
+        w.wait_ready()
+        style = "(function(){var s=getComputedStyle(document.querySelector('.x'));return [s.color, s.fontWeight];})()"
+        w.seek_and_wait(50)
+        assert w.bridge.call_sync(style) == ["rgb(0, 0, 0)", "400"]
+        w.seek_and_wait(150)                         # a frame that holds the adopted sheet
+        assert w.bridge.call_sync(style)[0] == "rgb(255, 0, 0)"
+        w.controller.play()                          # and an op that edits it
+        from PySide6.QtTest import QTest
+        QTest.qWait(300)
+        w.controller.pause()
+        w.bridge.wait_painted()
+        assert w.bridge.call_sync(style) == ["rgb(255, 0, 0)", "700"]
+    finally:
+        dispose(w)
