@@ -244,6 +244,7 @@ def _app_css() -> str:
         ".todo-list li .destroy{margin-left:auto;border:none;color:#e03131;font-size:20px;opacity:0}",
         ".todo-list li:hover .destroy{opacity:1}",
         ".footer{display:flex;justify-content:space-between;padding:10px 16px;color:var(--muted)}",
+        ".filters{list-style:none;display:flex;gap:4px;margin:0;padding:0}",
         ".filters a{margin:0 4px;padding:2px 8px;border-radius:4px;color:inherit;text-decoration:none}",
         ".filters a.selected{border:1px solid #ffc9c9}",
         "form.profile{display:grid;grid-template-columns:180px 1fr;gap:14px 20px;max-width:760px}",
@@ -563,7 +564,7 @@ class _App:
             links.append(a)
         page.nav_links = links
         page.help_btn = _el("button", "help", "Help", box=(self.width - 220, 14, 60, 28), type="button")
-        page.bell = _el("button", "bell", "🔔", box=(self.width - 140, 14, 30, 28), type="button", aria__label="Notifications")
+        page.bell = _el("button", "bell", "Alerts", box=(self.width - 140, 14, 30, 28), type="button", aria__label="Notifications")
         header = E("header", {"class": "app-header"}, [
             _el("a", "logo", "Acme Ops", box=(24, 16, 90, 24), href="/"),
             E("nav", {"class": "nav"}, links),
