@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from recorder.privacy import Level, SessionMasker, parse_rules
-from recorder.privacy.preview import html_to_events, html_to_node, render_node
+from recorder.privacy.preview import html_to_events, render_node
 
 DOC = """<html><head><title>Checkout</title><style>.a{color:red}</style></head><body>
 <h1 title="Your order">Order for Jane Doe</h1>
