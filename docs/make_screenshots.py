@@ -67,7 +67,8 @@ def main() -> int:
         tab._clicked(tab.proxy.index(0, 1))
     shot("errors", "errors", (err_t + 300) if err_t is not None else hero)
     shot("network", "network", max((r["t"] for r in sv.network), default=hero) + 1)
-    shot("actions", "actions", hero)
+    frustrated = [r["t"] for r in sv.actions if r.get("frustration")]
+    shot("actions", "actions", (frustrated[-1] + 500) if frustrated else hero)
     shot("performance", "performance", sv.duration_ms)
     shot("session", "session", hero)
     dispose(w)

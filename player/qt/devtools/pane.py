@@ -103,6 +103,48 @@ class WaterfallDelegate(QStyledItemDelegate):
         painter.restore()
 
 
+BADGES = {"rage_click": ("RAGE", QColor(255, 72, 72)), "error_click": ("ERROR", QColor(255, 150, 50)),
+          "dead_click": ("DEAD", QColor(150, 155, 168))}
+
+
+class BadgeDelegate(QStyledItemDelegate):
+    """Frustration signals as coloured pills (rage red, error orange, dead grey)."""
+
+    def __init__(self, model: TimedRowsModel, parent=None):
+        super().__init__(parent)
+        self.model = model
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        opt.text = ""
+        opt.widget.style().drawControl(opt.widget.style().ControlElement.CE_ItemViewItem, opt,
+                                       painter, opt.widget)
+        row = index.data(ROW_ROLE) or {}
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        f = painter.font()
+        f.setPointSizeF(max(6.0, f.pointSizeF() * 0.82))
+        f.setBold(True)
+        painter.setFont(f)
+        fm = painter.fontMetrics()
+        x = option.rect.left() + 6
+        future = index.row() >= self.model.played
+        for kind in row.get("frustration") or []:
+            label, colour = BADGES.get(kind, (kind.upper(), QColor(150, 150, 160)))
+            w = fm.horizontalAdvance(label) + 12
+            r = QRectF(x, option.rect.center().y() - 8, w, 16)
+            c = QColor(colour)
+            c.setAlpha(80 if future else 255)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(c)
+            painter.drawRoundedRect(r, 8, 8)
+            painter.setPen(QColor(20, 20, 24, 140 if future else 255))
+            painter.drawText(r, Qt.AlignmentFlag.AlignCenter, label)
+            x += w + 4
+        painter.restore()
+
+
 class RowsTab(QWidget):
     """A searchable, time-following table with an optional details box under it."""
 
@@ -303,6 +345,7 @@ class DevToolsPane(QTabWidget):
                                        colour=lambda r: POOR if r.get("frustration") else None)],
                                sv.actions,
                                placeholder="Filter actions")
+        self.actions.table.setItemDelegateForColumn(3, BadgeDelegate(self.actions.model, self.actions.table))
         self.actions.add_filter("frustration", [("All actions", None),
                                                 ("Frustrated", lambda r: bool(r.get("frustration")))])
 
