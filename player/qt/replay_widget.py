@@ -23,7 +23,9 @@ from .timeline_widget import TimelineWidget
 
 class ReplayWidget(QWidget):
     def __init__(self, source: Any, parent: QWidget | None = None, *, replayer: Any = None,
-                 title: str | None = None):
+                 title: str | None = None, assets: Any = None):
+        """`assets`: key -> (bytes, mime) | None, serving `replay-asset:/a/KEY` URLs (assets
+        stored with the recording); everything else the page asks for is blocked."""
         super().__init__(parent)
         from player.replayer import Replayer  # the rebuild (no Qt) — imported lazily
 
@@ -43,6 +45,7 @@ class ReplayWidget(QWidget):
             (v for k, v in self.session.facts if k == "URL"), None)) or "Session replay"
 
         self.stage = ReplayStage(self)
+        self.stage.profile.assets.resolver = assets
         self.bridge = RuntimeBridge(self.stage.page, self)
         self.timeline = TimelineWidget(self.session, self)
         self.devtools = DevToolsPane(self.session, self)

@@ -423,3 +423,39 @@ def test_adopted_stylesheets_apply_to_the_page(qapp):
         assert w.bridge.call_sync(style) == ["rgb(255, 0, 0)", "700"]
     finally:
         dispose(w)
+
+
+def test_assets_stored_in_the_recording_are_served_by_our_scheme(qapp):
+    import io
+
+    from PIL import Image
+    buf = io.BytesIO()
+    Image.new("RGB", (24, 12), (200, 30, 30)).save(buf, "PNG")
+    t0 = 1_700_000_000_000
+    doc = {"type": 0, "id": 1, "childNodes": [
+        {"type": 2, "id": 2, "tagName": "html", "attributes": {}, "childNodes": [
+            {"type": 2, "id": 3, "tagName": "body", "attributes": {}, "childNodes": [
+                {"type": 2, "id": 4, "tagName": "img", "attributes": {"src": "replay-asset:/a/logo.png"},
+                 "childNodes": []},
+                {"type": 2, "id": 5, "tagName": "img", "attributes": {"src": "replay-asset:/a/missing.png"},
+                 "childNodes": []}]}]}]}
+    events = [{"type": 4, "timestamp": t0, "data": {"href": "https://a.example/", "width": 600, "height": 400}},
+              {"type": 2, "timestamp": t0, "data": {"node": doc, "initialOffset": {"left": 0, "top": 0}}}]
+    served = []
+    w = ReplayWidget(events, assets=lambda key: served.append(key) or (
+        (buf.getvalue(), "image/png") if key == "logo.png" else None))
+    try:
+        w.resize(900, 600)
+        w.show()
+        w.wait_ready()
+        w.seek_and_wait(0)
+        sizes = "[].map.call(document.images, function(i){return [i.complete, i.naturalWidth]})"
+        import time as _t
+        deadline = _t.monotonic() + 5
+        while _t.monotonic() < deadline and w.bridge.call_sync(sizes) != [[True, 24], [True, 0]]:
+            grab_stable(w.stage, w.bridge, 0.3)
+        assert w.bridge.call_sync(sizes) == [[True, 24], [True, 0]]
+        assert sorted(served) == ["logo.png", "missing.png"]
+        assert w.stage.profile.guard.blocked == []
+    finally:
+        dispose(w)
