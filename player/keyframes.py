@@ -242,6 +242,7 @@ class KeyframeIndex:
 
     def _finish(self) -> None:
         self.done = True
+        self._seg_cache = []   # the index serves everything from now on
         self.covered = float("inf")
         self.warnings.update(self.mirror.warnings)
         self.mirror.warnings.clear()
@@ -374,7 +375,7 @@ class KeyframeIndex:
 
     # --- ahead of the index: rrweb's way, from the last full snapshot ------------------------
     def _segment_events(self, i: int) -> list[Raw]:
-        """A segment's valid events (a two-entry cache: playback reads the same one often)."""
+        """A segment's valid events (the last one is cached: playback reads it often)."""
         with self._cache_lock:
             for k, evs in self._seg_cache:
                 if k == i:
@@ -383,7 +384,7 @@ class KeyframeIndex:
                and isinstance(e.get("timestamp"), (int, float))
                and not isinstance(e.get("timestamp"), bool)]
         with self._cache_lock:
-            self._seg_cache = [(i, evs)] + self._seg_cache[:1]
+            self._seg_cache = [] if self.done else [(i, evs)]   # one decoded segment at most
         return evs
 
     def _segment_of(self, t: float) -> int:
