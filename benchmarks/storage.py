@@ -332,14 +332,20 @@ def store_roundtrip(events: list[dict], data_dir: Path, **options: Any) -> dict[
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--events", type=int, default=1_000_000)
-    ap.add_argument("--duration-ms", type=int, default=FOUR_HOURS)
-    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--events", type=int, default=1_000_000, help="session length (default 1,000,000)")
+    ap.add_argument("--duration-ms", type=int, default=FOUR_HOURS, help="session span (default 4 h)")
+    ap.add_argument("--seed", type=int, default=0, help="generator seed (default 0)")
     ap.add_argument("--data", type=Path, default=None,
-                    help="data folder for the store (default: a temporary one, removed after)")
+                    help="an empty data folder for the store, kept afterwards "
+                         "(default: a temporary one, removed after)")
     ap.add_argument("--no-levers", action="store_true", help="skip the codec experiments")
     args = ap.parse_args(argv)
     n = args.events
+    if n < 1:
+        ap.error("--events must be at least 1")
+    if args.data is not None and args.data.exists() and any(args.data.iterdir()):
+        ap.error(f"{args.data} is not empty: the benchmark needs an empty data folder "
+                 "(importing the same session twice stores nothing new)")
 
     print(f"session: {n:,} generated events over {args.duration_ms / 3.6e6:.2f} h (seed {args.seed})")
     t_gen = Timer()
