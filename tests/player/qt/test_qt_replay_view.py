@@ -8,8 +8,7 @@ import threading
 
 import player.qt.webview  # noqa: F401  (registers our URL schemes before the QApplication)
 import pytest
-from PySide6.QtCore import QPoint, Qt
-from PySide6.QtGui import QColor
+from PySide6.QtCore import Qt
 
 from player.qt.devtools.models import FUTURE
 from player.qt.replay_widget import ReplayWidget
@@ -56,13 +55,9 @@ def assert_matches_state(widget: ReplayWidget, t: int) -> None:
     body = m.element_by_tag("body")
     assert body is not None
     ids = set(widget.bridge.call_sync("window.__replay.ids()"))
-    hidden = {n.id for n in m.walk(body.id)
-              if n.tag in NODE_TAGS_WITHOUT_CONTENT for n in [n]}
-    expected = set()
-    for n in m.walk(body.id):
-        if n.parent in hidden:
-            continue
-        expected.add(n.id)
+    # the content of style/script elements is not shown as nodes (CSS text, blanked code)
+    hidden = {n.id for n in m.walk(body.id) if n.tag in NODE_TAGS_WITHOUT_CONTENT}
+    expected = {n.id for n in m.walk(body.id) if n.parent not in hidden}
     missing = expected - ids
     assert not missing, f"nodes of state_at({t}) not in the page: {sorted(missing)[:10]}"
     texts = widget.bridge.call_sync(
