@@ -24,14 +24,23 @@ def register(subparsers, common) -> None:
                                           " recording file at a moment as a safe, inert HTML file.")
     p.add_argument("session", metavar="SESSION|FILE", help="session id (or unique prefix), a"
                    " .replay bundle or an rrweb JSON file")
-    p.add_argument("--at", type=float, default=None, metavar="MS",
+    p.add_argument("--at", type=_moment, default=None, metavar="MS",
                    help="milliseconds after the session's first event (default: the first"
-                        " frame); 'end' is the duration")
+                        " frame; 'end' for the last moment)")
     p.add_argument("-o", "--output", type=Path, metavar="FILE.html",
                    help="where to write ('-' for stdout; default: SESSION-atMS.html)")
     p.add_argument("--session-number", type=int, default=0, metavar="N",
                    help="for a file holding several sessions: which one (0-based)")
     p.set_defaults(func=run)
+
+
+def _moment(v: str) -> float | str:
+    if v.strip().lower() == "end":
+        return "end"
+    try:
+        return float(v)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{v!r} is not a number of milliseconds (or 'end')") from None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -46,14 +55,17 @@ def run(args: argparse.Namespace) -> int:
     try:
         r = Replayer(src, mode="lazy")
         at = r.first_frame_ms if args.at is None else args.at
+        if at == "end":
+            at = r.duration_ms
         if at < 0:
             raise UserError(f"--at {at:g} is before the session starts - give 0..{r.duration_ms:g}")
         ix = r.index
-        with progress_bar() as bar:
-            task = bar.add_task("rebuilding", total=max(1, len(ix.segments)))
-            while not ix.done and ix.covered < at:
-                ix.advance()
-                bar.update(task, completed=ix.progress * max(1, len(ix.segments)))
+        if ix.quick_start(at) is None:   # else: rebuilt from the last full snapshot before it
+            with progress_bar() as bar:
+                task = bar.add_task("rebuilding", total=max(1, len(ix.segments)))
+                while not ix.done and ix.covered < at:
+                    ix.advance()
+                    bar.update(task, completed=ix.progress * max(1, len(ix.segments)))
         if at > r.duration_ms:
             raise UserError(f"--at {at:g} is after the session ends ({r.duration_ms:g} ms) -"
                             f" give 0..{r.duration_ms:g}")

@@ -36,6 +36,8 @@ def test_snapshot_of_a_stored_session_is_inert(tmp_path, capsys):
     capsys.readouterr()
     assert main(["--data", str(data), "snapshot", sid, "-o", "-"]) == 0
     assert capsys.readouterr().out.startswith("<!DOCTYPE html>")
+    assert main(["--data", str(data), "snapshot", sid, "--at", "end", "-o", str(out)]) == 0
+    assert "Hostile page" in out.read_text()
 
 
 def test_snapshot_errors_say_what_to_do(tmp_path, fixtures_dir, capsys):
