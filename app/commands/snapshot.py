@@ -44,6 +44,8 @@ def _moment(v: str) -> float | str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from player.document import render_document
+    from player.frame import build_frame
     from player.replayer import Replayer
 
     try:
@@ -58,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
         if at == "end":
             at = r.duration_ms
         if at < 0:
-            raise UserError(f"--at {at:g} is before the session starts - give 0..{r.duration_ms:g}")
+            raise UserError(f"--at {at:.0f} is before the session starts - give 0..{r.duration_ms:.0f}")
         ix = r.index
         if ix.quick_start(at) is None:   # else: rebuilt from the last full snapshot before it
             with progress_bar() as bar:
@@ -67,20 +69,22 @@ def run(args: argparse.Namespace) -> int:
                     ix.advance()
                     bar.update(task, completed=ix.progress * max(1, len(ix.segments)))
         if at > r.duration_ms:
-            raise UserError(f"--at {at:g} is after the session ends ({r.duration_ms:g} ms) -"
-                            f" give 0..{r.duration_ms:g}")
-        if not r.state_at(at).nodes:
+            raise UserError(f"--at {at:.0f} is after the session ends ({r.duration_ms:.0f} ms) -"
+                            f" give 0..{r.duration_ms:.0f} (or 'end')")
+        state = r.state_at(at)
+        if not state.nodes:
             first = r.first_frame_ms
-            print(f"replay: warning: nothing is on screen at {at:g} ms (the first frame is at"
-                  f" {first:g} ms); writing that first frame", file=sys.stderr)
+            print(f"replay: warning: nothing is on screen at {at:.0f} ms (the first frame is at"
+                  f" {first:.0f} ms); writing that first frame", file=sys.stderr)
             at = first
-        html = r.document_at(at)
+            state = r.state_at(at)
+        html = render_document(build_frame(state, at, r.asset))
         out = args.output or Path(f"{src.id}-at{int(at)}.html")
         if str(out) == "-":
             sys.stdout.write(html)
         else:
             out.write_text(html, encoding="utf-8")
-            print(f"wrote the document of {src.id} at {at:g} ms to {out}", file=sys.stderr)
+            print(f"wrote the document of {src.id} at {at:.0f} ms to {out}", file=sys.stderr)
         if r.warnings:
             print("replay: warning: damaged recording, skipped: " + ", ".join(
                 f"{k} ({v})" for k, v in sorted(r.warnings.items())), file=sys.stderr)
