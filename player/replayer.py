@@ -7,9 +7,15 @@
     r.frame_at(ms)      -> dict          # what the web view loads to show that moment
     r.ops_between(a, b) -> list[dict]    # what changes in the view from a to b (playback)
     r.timeline          -> Timeline      # markers, inactivity, logs, errors, network, ...
+                                         # (waits for the index; r.timeline_now() does not)
+    r.first_frame_ms, r.ready, r.progress, r.warnings, r.event(i)
 
 Offsets are milliseconds after the recording's first event. Everything shown passes
 through the sanitizer, so no recorded script runs and nothing is fetched.
+
+Opening costs only the first frame: the keyframe index (player.keyframes) is built in a
+background thread for long recordings ("auto" mode), and a seek or playback beyond what it
+has reached starts from the last full snapshot before that moment instead of waiting.
 """
 from __future__ import annotations
 
