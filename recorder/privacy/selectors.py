@@ -117,6 +117,42 @@ def _siblings(n: Node, nodes: Nodes) -> list[Node]:
     return out
 
 
+def _first_el(n: Node, nodes: Nodes, kids_order) -> Node | None:
+    p = nodes.get(n.parent) if n.parent is not None else None
+    if p is None:
+        return n
+    for cid in kids_order(p.children):
+        c = nodes.get(cid)
+        if c is not None and c.type == ELEMENT:
+            return c
+    return None
+
+
+def _is_first(n: Node, nodes: Nodes) -> bool:
+    return _first_el(n, nodes, iter) is n
+
+
+def _is_last(n: Node, nodes: Nodes) -> bool:
+    return _first_el(n, nodes, reversed) is n
+
+
+def _previous_els(n: Node, nodes: Nodes):
+    """Element siblings before n, nearest first (no list of all siblings is built)."""
+    p = nodes.get(n.parent) if n.parent is not None else None
+    if p is None:
+        return
+    kids = p.children
+    try:
+        i = kids.index(n.id)
+    except ValueError:
+        return
+    while i > 0:
+        i -= 1
+        c = nodes.get(kids[i])
+        if c is not None and c.type == ELEMENT:
+            yield c
+
+
 def _nth(a: int, b: int, pos: int) -> bool:
     """Is 1-based `pos` of the form a*n+b for some n >= 0?"""
     if a == 0:
@@ -212,11 +248,11 @@ class _Compiler:
                 for cid in n.children)
         self.structural = True
         if ident == "first-child":
-            return lambda n, nodes: sub(n, nodes) and _siblings(n, nodes)[0] is n
+            return lambda n, nodes: sub(n, nodes) and _is_first(n, nodes)
         if ident == "last-child":
-            return lambda n, nodes: sub(n, nodes) and _siblings(n, nodes)[-1] is n
+            return lambda n, nodes: sub(n, nodes) and _is_last(n, nodes)
         if ident == "only-child":
-            return lambda n, nodes: sub(n, nodes) and len(_siblings(n, nodes)) == 1
+            return lambda n, nodes: sub(n, nodes) and _is_first(n, nodes) and _is_last(n, nodes)
         if ident == "first-of-type":
             return lambda n, nodes: sub(n, nodes) and next(
                 s for s in _siblings(n, nodes) if s.tag == n.tag) is n
@@ -278,11 +314,10 @@ class _Compiler:
             def m(n: Node, nodes: Nodes) -> bool:
                 if not right(n, nodes):
                     return False
-                sibs = _siblings(n, nodes)
-                before = sibs[: sibs.index(n)]
                 if adjacent:
-                    return bool(before) and left(before[-1], nodes)
-                return any(left(s, nodes) for s in before)
+                    prev = next(_previous_els(n, nodes), None)
+                    return prev is not None and left(prev, nodes)
+                return any(left(s, nodes) for s in _previous_els(n, nodes))
             return m
         raise self.fail(f"combinator {comb!r}")
 
