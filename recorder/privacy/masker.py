@@ -141,10 +141,12 @@ class SessionMasker:
             else:  # RUM and unknown plugins: scrub URLs and detect in every string
                 new = self._strings(payload, self._free_text)
             return e if new is payload else self._with_data(e, {**data, "payload": new})
-        if t == _CUSTOM:
-            new = self._strings(data, self._free_text)
-            return e if new is data else self._with_data(e, new)
-        return e
+        if t in (0, 1):  # DomContentLoaded, Load: nothing in them
+            return e
+        # Custom events and types this version does not know: kept, but their strings get
+        # the same URL scrubbing, redaction and detectors as console text.
+        new = self._strings(data, self._free_text)
+        return e if new is data else self._with_data(e, new)
 
     @staticmethod
     def _with_data(e: Raw, data: Raw) -> Raw:
