@@ -45,6 +45,9 @@ _TEXT_ONLY_SOURCES = frozenset(int(s) for s in (
     IncrementalSource.MouseMove, IncrementalSource.MouseInteraction, IncrementalSource.Scroll,
     IncrementalSource.ViewportResize, IncrementalSource.TouchMove,
     IncrementalSource.MediaInteraction, IncrementalSource.Drag, IncrementalSource.Selection))
+_CSS_SOURCES = frozenset(int(s) for s in (
+    IncrementalSource.StyleSheetRule, IncrementalSource.StyleDeclaration,
+    IncrementalSource.AdoptedStyleSheet, IncrementalSource.Font, IncrementalSource.CustomElement))
 _BODY_KEYS = frozenset({"requestBody", "responseBody", "body"})
 _HEADER_KEYS = frozenset({"requestHeaders", "responseHeaders", "headers"})
 _SIZE_ATTRS = frozenset({"style", "width", "height", "rr_width", "rr_height"})
@@ -114,11 +117,13 @@ class SessionMasker:
                     return None  # drawing commands can paint text (fillText)
                 return e
             self.mirror.apply(e)
-            if self.scrub is not None:  # stylesheets, fonts: URLs only, no page text
+            if src not in _CSS_SOURCES:  # a source this version does not know
+                new = self._strings(data, self._free_text)
+            elif self.scrub is not None:  # stylesheets, fonts: URLs only, no page text
                 new = self._strings(data, self.scrub)
-                if new is not data:
-                    return self._with_data(e, new)
-            return e
+            else:
+                return e
+            return e if new is data else self._with_data(e, new)
         if t == _FULL:
             return self._full_snapshot(e, data)
         if t == _META:
