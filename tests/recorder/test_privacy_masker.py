@@ -340,3 +340,17 @@ def test_live_batches_through_session_maskers_equal_one_pass():
         m = live.get("s1", stored=lambda: list(stored))
         stored += m.mask(events[i:i + 500])
     assert stored == whole
+
+
+def test_events_of_unknown_kinds_are_kept_but_not_trusted():
+    m = SessionMasker()
+    out = m.mask([
+        {"type": 42, "timestamp": 1, "data": {"note": "from jane@example.com", "n": 1}, "x": "keep"},
+        {"type": 3, "timestamp": 2, "data": {"source": 99, "card": "4111 1111 1111 1111"}},
+        {"type": 5, "timestamp": 3, "data": {"tag": "identify", "payload": {"email": "jane@example.com"}}},
+    ])
+    assert out == [
+        {"type": 42, "timestamp": 1, "data": {"note": "from xxxxxxxxxxxxxxxx", "n": 1}, "x": "keep"},
+        {"type": 3, "timestamp": 2, "data": {"source": 99, "card": "xxxx xxxx xxxx xxxx"}},
+        {"type": 5, "timestamp": 3, "data": {"tag": "identify", "payload": {"email": "xxxxxxxxxxxxxxxx"}}},
+    ]
