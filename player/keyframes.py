@@ -109,6 +109,17 @@ def _weight(e: Raw) -> int:
     return 1
 
 
+def _scrub(v: Any) -> Any:
+    """A copy with lone surrogates in every string replaced by U+FFFD."""
+    if isinstance(v, str):
+        return v.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    if isinstance(v, list):
+        return [_scrub(x) for x in v]
+    if isinstance(v, dict):
+        return {_scrub(k): _scrub(x) for k, x in v.items()}
+    return v
+
+
 class Block(msgspec.Struct):
     """DOM-changing events after one checkpoint, until the next."""
     times: array
@@ -224,16 +235,47 @@ class KeyframeIndex:
                     self._checkpoint(t)
                     block = self.blocks[-1]
 
+    def _encode(self, make: Any, scrub: Any) -> bytes:
+        """MessagePack of the index's data. Text with lone surrogates (possible in a list
+        of events from Python's json) cannot be encoded: it is repaired (U+FFFD) and counted."""
+        try:
+            return encode_msgpack(make())
+        except UnicodeEncodeError:
+            self.warnings["text with invalid characters (replaced)"] += 1
+            scrub()
+            return encode_msgpack(make())
+
     def _close_block(self) -> None:
         b = self.blocks[-1]
         if b.events is not None:
-            b.blob = _zc.compress(encode_msgpack(b.events)) if b.events else None
+            evs = b.events
+
+            def scrub() -> None:
+                evs[:] = _scrub(evs)
+
+            b.blob = _zc.compress(self._encode(lambda: evs, scrub)) if evs else None
             self.block_bytes += len(b.blob or b"")
             b.events = None
 
+    def _dump_mirror(self) -> bytes:
+        try:
+            return self.mirror.dump()
+        except UnicodeEncodeError:
+            self.warnings["text with invalid characters (replaced)"] += 1
+            for n in self.mirror.nodes.values():
+                n.text = _scrub(n.text)
+                n.attrs = _scrub(n.attrs)
+                n.value = _scrub(n.value)
+                n.extra = _scrub(n.extra)
+                n.sheet = _scrub(n.sheet)
+            m = self.mirror
+            m.href, m.selection = _scrub(m.href), _scrub(m.selection)
+            m.adopted = _scrub(m.adopted)
+            return m.dump()
+
     def _checkpoint(self, t: float) -> None:
         self._close_block()
-        blob = _zc.compress(self.mirror.dump())
+        blob = _zc.compress(self._dump_mirror())
         self.checkpoint_bytes += len(blob)
         self.cp_t.append(t)
         self.cp_blob.append(blob)
