@@ -83,8 +83,9 @@ class Replayer:
 
     @property
     def warnings(self):
-        """Counted problems of a damaged recording (skipped operations)."""
-        return self.index.warnings
+        """Counted problems of a damaged recording (skipped operations), so far."""
+        ix = self.index
+        return ix.warnings if ix.done else ix.warnings + ix.mirror.warnings
 
     def close(self) -> None:
         self.index.stop()
