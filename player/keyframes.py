@@ -155,6 +155,7 @@ class KeyframeIndex:
         self._next_seg = 0
         self._pending: list[Raw] | None = None   # the segment being indexed
         self._pending_pos = 0
+        self._resume: int | None = None          # segment to read again to go on
         self._tb: TimelineBuilder | None = None
         self._want_timeline = timeline
         self._timeline: Timeline | None = None
@@ -176,6 +177,10 @@ class KeyframeIndex:
         with self.lock, no_gc():
             if self.done:
                 return False
+            if self._pending is None and self._resume is not None:
+                # the segment was let go while a worker indexes: read it again, go on
+                self._pending = self._read(self._resume)
+                self._resume = None
             if self._pending is None:
                 if self._next_seg >= len(self.segments):
                     self._finish()
@@ -283,6 +288,7 @@ class KeyframeIndex:
         self._since = 0
 
     def _finish(self) -> None:
+        self._close_block()   # the last block too: compact, and exportable
         self.done = True
         self._seg_cache = []   # the index serves everything from now on
         self.covered = float("inf")
@@ -292,7 +298,7 @@ class KeyframeIndex:
             self.start_ms = self.segments[0].start_ms if self.segments else 0
         if self._want_timeline:
             tb = self._tb or TimelineBuilder(self.start_ms)
-            self._timeline = tb.build(self.duration_ms)
+            self._timeline = tb.build(self.duration_ms, final=True)
         if self.warnings:
             warnings.warn("recording is damaged: " + ", ".join(
                 f"{k} ({v})" for k, v in sorted(self.warnings.items())), stacklevel=3)
@@ -326,6 +332,9 @@ class KeyframeIndex:
 
     def stop(self) -> None:
         self._stop = True
+        proc = getattr(self, "_proc", None)
+        if proc is not None and proc.poll() is None:
+            proc.kill()
         if self._thread is not None:
             self._thread.join()
 
@@ -353,6 +362,106 @@ class KeyframeIndex:
         self.finish()
         assert self._timeline is not None, "index built without a timeline"
         return self._timeline
+
+    # --- transfer: the index built by a worker process ------------------------------------
+    def export(self) -> bytes:
+        """The finished index as bytes (see `load_export`)."""
+        assert self.done
+        return _zc.compress(encode_msgpack({
+            "v": 1, "start_ms": self.start_ms, "t_last": self.t_last,
+            "events_seen": self.events_seen, "dom_events": self.dom_events,
+            "cp_t": self.cp_t, "cp_blob": self.cp_blob,
+            "blocks": [[b.times.tobytes(), b.blob] for b in self.blocks],
+            "full_snapshot_t": self.full_snapshot_t, "seg_first_event": self.seg_first_event,
+            "warnings": dict(self.warnings), "checkpoint_bytes": self.checkpoint_bytes,
+            "block_bytes": self.block_bytes,
+            "tb": self._tb.to_bytes() if self._tb is not None else None,
+        }))
+
+    def load_export(self, blob: bytes) -> None:
+        """Take over an index a worker built for the same source (replaces any progress
+        made here meanwhile)."""
+        with self._cache_lock:
+            self._seg_cache = []   # make room first: the index serves everything from now on
+        with no_gc():
+            raw = _zd.decompress(blob)
+            d = decode_msgpack(raw)
+            del raw
+            blocks = []
+            for raw, b in d["blocks"]:
+                times = array("d")
+                times.frombytes(raw)
+                blocks.append(Block(times, b, None))
+            tb = TimelineBuilder.from_bytes(d["tb"]) if d["tb"] is not None else None
+        with self.lock:
+            self.start_ms, self.t_last = d["start_ms"], d["t_last"]
+            self.events_seen, self.dom_events = d["events_seen"], d["dom_events"]
+            self.cp_t, self.cp_blob, self.blocks = d["cp_t"], d["cp_blob"], blocks
+            self.full_snapshot_t, self.seg_first_event = d["full_snapshot_t"], d["seg_first_event"]
+            self.warnings = Counter(d["warnings"])
+            self.checkpoint_bytes, self.block_bytes = d["checkpoint_bytes"], d["block_bytes"]
+            self._tb = tb
+            self._pending = None
+            self._resume = None
+            self._next_seg = len(self.segments)
+            self.mirror = Mirror()   # the working state is the worker's now
+            self.done = True
+            self.covered = float("inf")
+            self._seg_cache = []
+            if self._want_timeline:
+                self._timeline = (tb or TimelineBuilder(self.start_ms or 0)).build(
+                    self.duration_ms, final=True)
+
+    def release_pending(self) -> None:
+        """Drop the decoded segment the indexer is in the middle of (it is read again if
+        indexing goes on here): a worker process is building the index meanwhile."""
+        with self.lock:
+            if self._pending is not None:
+                self._resume = self._next_seg - 1
+                self._pending = None
+
+    def start_worker(self) -> bool:
+        """Index in a separate process (another core, no GIL shared with the UI) when the
+        source is a stored session the worker can open itself; False if not possible."""
+        root = getattr(getattr(self.src, "store", None), "root", None)
+        sid = getattr(self.src, "id", None)
+        if root is None or not sid or self._thread is not None or self.done:
+            return False
+        import os
+        import subprocess
+        import sys
+        from pathlib import Path
+
+        repo = str(Path(__file__).resolve().parent.parent)
+        env = dict(os.environ)
+        env["PYTHONPATH"] = repo + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+        try:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "player.index_worker", str(root), str(sid), str(self.interval)],
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, env=env)
+        except OSError:
+            return False
+        self._proc = proc
+        self.release_pending()
+
+        def run() -> None:
+            out, err = proc.communicate()
+            if self._stop:
+                return
+            if proc.returncode == 0 and out:
+                try:
+                    self.load_export(out)
+                    return
+                except Exception as exc:  # noqa: BLE001 - fall back to indexing here
+                    err = repr(exc).encode()
+            warnings.warn("the index worker failed (%s); indexing in this process"
+                          % (err.decode(errors="replace").strip().splitlines() or ["?"])[-1])
+            while not self._stop and self.advance():
+                pass
+
+        self._thread = threading.Thread(target=run, name="replay-keyframes-worker", daemon=True)
+        self._thread.start()
+        return True
 
     def timeline_now(self) -> Timeline:
         """The timeline of what is indexed so far (complete once `done`); for showing

@@ -31,8 +31,8 @@ from .sanitize import AssetResolver
 from .timeline import Timeline
 
 Raw = dict[str, Any]
-# Above this many records the index is finished in a background thread after the first
-# frame, so a long session opens at once.
+# Above this many records the index is finished by a worker process (or a background
+# thread) after the first frame, so a long session opens at once.
 BACKGROUND_ABOVE = 50_000
 
 
@@ -40,8 +40,9 @@ class Replayer:
     def __init__(self, source: Any, *, keyframe_interval: int = DEFAULT_INTERVAL,
                  mode: str = "auto", asset: AssetResolver = None):
         """`mode`: how the rest of the recording is indexed once the first frame is in —
-        "eager" now, "background" in a thread, "lazy" only as far as asked (seeks index on
-        demand), "auto" = eager for small recordings, background above BACKGROUND_ABOVE."""
+        "eager" now, "background" in a thread, "process" in a worker process (stored
+        sessions; else a thread), "lazy" only as far as asked (seeks index on demand),
+        "auto" = eager for small recordings, a worker process above BACKGROUND_ABOVE."""
         if isinstance(source, (list, tuple)) or not hasattr(source, "read_segment"):
             source = ListSource(list(source))
         self.source = source
@@ -50,12 +51,14 @@ class Replayer:
         self.index.ensure_first()
         if mode == "auto":
             total = sum(getattr(s, "record_count", 0) or 0 for s in self.index.segments)
-            mode = "background" if total > BACKGROUND_ABOVE else "eager"
+            mode = "process" if total > BACKGROUND_ABOVE else "eager"
+        if mode == "process":
+            mode = "process" if self.index.start_worker() else "background"
         if mode == "background":
             self.index.start_background()
         elif mode == "eager":
             self.index.finish()
-        elif mode != "lazy":
+        elif mode not in ("lazy", "process"):
             raise ValueError(f"unknown index mode {mode!r}")
         self._cursor: tuple[float, Mirror] | None = None   # playback continues from here
 

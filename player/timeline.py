@@ -121,7 +121,7 @@ class EventRef(msgspec.Struct, frozen=True, gc=False):
 class Timeline:
     """Frozen index of a recording. Lists are sorted by time (`t`)."""
 
-    def __init__(self, b: "TimelineBuilder", duration: float):
+    def __init__(self, b: "TimelineBuilder", duration: float, actions: list | None = None):
         self.duration = duration
         self._times = b.times
         self._kinds = b.kinds
@@ -131,7 +131,7 @@ class Timeline:
         self.logs: list[LogEntry] = _sorted(b.logs)
         self.errors: list[ErrorEntry] = _sorted(b.errors)
         self.resources: list[Resource] = _sorted(b.resources)
-        self.actions: list[Action] = _sorted(b.actions)
+        self.actions: list[Action] = _sorted(list(b.actions if actions is None else actions))
         self.views: list[View] = _sorted(b.views)
         self.custom: list[tuple[float, str, Any]] = b.custom
         self.navigations: list[tuple[float, str]] = b.navigations
@@ -498,7 +498,45 @@ class TimelineBuilder:
         c._view_by_id = {}
         return c
 
-    def build(self, duration: float) -> Timeline:
+    # --- transfer (the index may be built in a worker process) -----------------------------
+    _ARRAYS = ("times", "kinds", "mouse_t", "mouse_x", "mouse_y", "activity", "click_t")
+    _TYPED = {"clicks": list[Click], "logs": list[LogEntry], "errors": list[ErrorEntry],
+              "resources": list[Resource], "actions": list[Action], "views": list[View],
+              "markers": list[Marker], "_click_actions": list[Action]}
+    _PLAIN = ("start_ms", "custom", "navigations", "_urls", "_viewports", "_facts", "_rum_actions")
+
+    def to_bytes(self) -> bytes:
+        d: dict[str, Any] = {k: [getattr(self, k).typecode, getattr(self, k).tobytes()]
+                             for k in self._ARRAYS}
+        d.update({k: msgspec.msgpack.encode(getattr(self, k)) for k in self._TYPED})
+        d.update({k: getattr(self, k) for k in self._PLAIN})
+        return msgspec.msgpack.encode(d)
+
+    @classmethod
+    def from_bytes(cls, blob: bytes) -> "TimelineBuilder":
+        d = msgspec.msgpack.decode(blob)
+        b = cls.__new__(cls)
+        for k in cls._ARRAYS:
+            code, raw = d[k]
+            a = array(code)
+            a.frombytes(raw)
+            setattr(b, k, a)
+        for k, typ in cls._TYPED.items():
+            setattr(b, k, msgspec.msgpack.decode(d[k], type=typ))
+        for k in cls._PLAIN:
+            setattr(b, k, d[k])
+        b.custom = [tuple(x) for x in b.custom]
+        b.navigations = [tuple(x) for x in b.navigations]
+        b._viewports = [tuple(x) for x in b._viewports]
+        b._view_by_id = {}
+        return b
+
+    def build(self, duration: float, *, final: bool = False) -> Timeline:
+        """The frozen timeline. Built from a copy unless `final` (nothing more will be fed:
+        the timeline may share the builder's columns, no second copy in memory)."""
+        return (self if final else self.snapshot())._build(duration)
+
+    def _build(self, duration: float) -> Timeline:
         # views end where the next one starts
         views = sorted(self.views, key=lambda v: v.t)
         for a, b in zip(views, views[1:]):
@@ -506,9 +544,9 @@ class TimelineBuilder:
                 a.end_t = b.t
         if views and views[-1].end_t is None:
             views[-1].end_t = duration
-        if not self._rum_actions:
-            self.actions.extend(self._click_actions)
-        return Timeline(self, duration)
+        # RUM actions are the actions; recorded clicks stand in when there are none
+        actions = self.actions if self._rum_actions else self.actions + self._click_actions
+        return Timeline(self, duration, actions)
 
 
 def _snake(k: str) -> str:

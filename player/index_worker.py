@@ -1,0 +1,37 @@
+"""Build a stored session's keyframe index in its own process and write it to stdout
+(`KeyframeIndex.export()`); the player loads it when done (`KeyframeIndex.load_export`).
+
+    python -m player.index_worker DATA_DIR SESSION_ID INTERVAL
+
+A separate process uses the machine's other core and shares no GIL with the player's UI,
+which meanwhile shows the first frame and seeks from full snapshots.
+"""
+from __future__ import annotations
+
+import sys
+import warnings
+from pathlib import Path
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 3:
+        print("usage: python -m player.index_worker DATA_DIR SESSION_ID INTERVAL", file=sys.stderr)
+        return 2
+    from player.keyframes import KeyframeIndex
+    from recorder.store import Store
+
+    root, sid, interval = Path(argv[0]), argv[1], int(argv[2])
+    with Store.open(root) as store:
+        src = store.session(sid)
+        ix = KeyframeIndex(src, interval=interval)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")   # counted in the index; the player reports them
+            ix.finish()
+        blob = ix.export()
+    sys.stdout.buffer.write(blob)
+    sys.stdout.buffer.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
