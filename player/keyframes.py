@@ -314,6 +314,10 @@ class KeyframeIndex:
             self.advance()
 
     def finish(self) -> None:
+        """Index everything (waits for a background thread or worker doing it)."""
+        th = self._thread
+        if th is not None and th is not threading.current_thread() and th.is_alive():
+            th.join()
         while self.advance():
             pass
 
