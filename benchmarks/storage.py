@@ -382,7 +382,7 @@ def main(argv: list[str] | None = None) -> int:
         Row("stored bytes (segment files)", fmt_bytes(stored), fmt_bytes(gz),
             f"<= raw/15 = {fmt_bytes(raw / GOAL_RAW_RATIO)}", stored <= raw / GOAL_RAW_RATIO),
         Row("  + SQLite index", fmt_bytes(st["index"])),
-        Row("raw / stored", f"{ratio:.1f}x", f"{raw / gz:.1f}x (gzip -6)", ">= 15x", ratio >= GOAL_RAW_RATIO),
+        Row("raw / stored", f"{ratio:.2f}x", f"{raw / gz:.2f}x (gzip -6)", ">= 15x", ratio >= GOAL_RAW_RATIO),
         Row("gzip -6 / stored", f"{vs_gzip:.2f}x", "1.00x", ">= 1.5x", vs_gzip >= GOAL_VS_GZIP),
         Row("zlib per event (rrweb packer)", "", fmt_bytes(base["packer"]) + f" ({raw / base['packer']:.1f}x)"),
         Row("write events/s", f"{n / st['write_s']:,.0f}", f"{n / base['gzip_write_s']:,.0f} (JSON+gzip)"),
