@@ -127,7 +127,17 @@ def _build(top: Raw) -> etree._Element:
         if t == 2:
             el = _make(node.get("tagName") or "div", node.get("attributes") or {}, node.get("id"))
             parent.append(el)
-            for c in reversed(node.get("childNodes") or ()):
+            kids = node.get("childNodes") or ()
+            if node.get("isShadowHost") and any(c.get("isShadow") for c in kids):
+                # a shadow root, declaratively: no script needed to attach it
+                shadow = etree.SubElement(el, "template", {"shadowrootmode": "open"})
+                light = [c for c in kids if not c.get("isShadow")]
+                for c in reversed(light):
+                    stack.append((c, el))
+                for c in reversed([c for c in kids if c.get("isShadow")]):
+                    stack.append((c, shadow))
+                continue
+            for c in reversed(kids):
                 stack.append((c, el))
         elif t in (3, 4):
             text = _x(node.get("textContent"))

@@ -96,6 +96,7 @@ def serialize(m: Mirror, id: int | None = None, asset: AssetResolver = None,
                 shown.append(n)
             if n.svg:
                 d["isSVG"] = True
+            _shadow_flags(n, d)
             if not omit and n.tag not in ("script", "noscript"):
                 kids = d["childNodes"]
                 only_text = n.tag == "style"   # a style's content is its text, nothing else
@@ -105,6 +106,7 @@ def serialize(m: Mirror, id: int | None = None, asset: AssetResolver = None,
                         stack.append((cn, n.tag, kids))
         elif t in (NodeType.Text, NodeType.CDATA):
             d = {"type": 3, "id": n.id, "textContent": sanitize_text(n.text, ptag, asset)}
+            _shadow_flags(n, d)
         elif t == NodeType.Comment:
             d = {"type": 5, "id": n.id, "textContent": safe_comment(n.text)}
         elif t == NodeType.DocumentType:
@@ -124,6 +126,17 @@ def serialize(m: Mirror, id: int | None = None, asset: AssetResolver = None,
         else:
             into.append(d)
     return out_top
+
+
+def _shadow_flags(n: Node, d: Raw) -> None:
+    """rrweb's shadow DOM markers, kept: `isShadowHost` on a host, `isShadow` on the nodes
+    directly inside its shadow root."""
+    x = n.extra
+    if x:
+        if x.get("isShadowHost"):
+            d["isShadowHost"] = True
+        if x.get("isShadow"):
+            d["isShadow"] = True
 
 
 def _doctype_name(v: Any) -> str:

@@ -111,3 +111,28 @@ def test_empty_moments_and_bad_input_do_not_crash():
                         "timestamp": S}, "junk", {"type": 2, "data": {}, "timestamp": "x"}])
     assert r2.document_at(0).startswith("<html")
     assert r2.warnings
+
+
+def test_shadow_dom_is_rebuilt_declaratively():
+    doc = {"type": 0, "id": 1, "childNodes": [
+        {"type": 2, "id": 2, "tagName": "html", "attributes": {}, "childNodes": [
+            {"type": 2, "id": 3, "tagName": "body", "attributes": {}, "childNodes": [
+                {"type": 2, "id": 4, "tagName": "my-card", "attributes": {"id": "host"},
+                 "isShadowHost": True, "childNodes": [
+                     {"type": 2, "id": 5, "tagName": "style", "attributes": {}, "isShadow": True,
+                      "childNodes": [{"type": 3, "id": 6, "textContent": "p { color: red }"}]},
+                     {"type": 2, "id": 7, "tagName": "p", "attributes": {}, "isShadow": True,
+                      "childNodes": [{"type": 2, "id": 8, "tagName": "slot", "attributes": {}, "childNodes": []}]},
+                     {"type": 3, "id": 9, "textContent": "light text"}]}]}]}]}
+    r = Replayer([{"type": 2, "data": {"node": doc}, "timestamp": S}])
+    frame = r.frame_at(0)
+    host = frame["tree"]["childNodes"][0]["childNodes"][0]["childNodes"][0]
+    assert host["isShadowHost"] is True
+    assert [c.get("isShadow", False) for c in host["childNodes"]] == [True, True, False]
+    html = r.document_at(0)
+    parsed = lxml.html.document_fromstring(html)
+    el = parsed.get_element_by_id("host")
+    tpl = el[0]
+    assert tpl.tag == "template" and tpl.get("shadowrootmode") == "open"
+    assert [c.tag for c in tpl] == ["style", "p"] and tpl[1][0].tag == "slot"
+    assert tpl.tail == "light text"
