@@ -1,0 +1,107 @@
+"""The safe document in a real Chromium (QtWebEngine) with JavaScript *enabled* and every
+request recorded: a hostile recording's document runs nothing and fetches nothing, and a
+declarative shadow root is attached by the parser alone."""
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("PySide6.QtWebEngineCore")
+
+from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QTimer, QUrl  # noqa: E402
+from PySide6.QtWebEngineCore import (QWebEnginePage, QWebEngineProfile,  # noqa: E402
+                                     QWebEngineSettings, QWebEngineUrlRequestInterceptor)
+
+from player.replayer import Replayer  # noqa: E402
+from recorder.generator import HOSTILE_MARK, hostile_session  # noqa: E402
+
+
+class Recorder(QWebEngineUrlRequestInterceptor):
+    def __init__(self):
+        super().__init__()
+        self.urls: list[str] = []
+
+    def interceptRequest(self, info):  # noqa: N802 - Qt's name
+        url = info.requestUrl().toString()
+        self.urls.append(url)
+        if not url.startswith(("data:", "about:")):
+            info.block(True)   # recorded, never served
+
+
+class Page(QWebEnginePage):
+    def __init__(self, profile):
+        super().__init__(profile)
+        self.console: list[str] = []
+
+    def javaScriptConsoleMessage(self, level, message, line, source):  # noqa: N802
+        self.console.append(message)
+
+
+def _wait(signal_owner, timeout_ms=15000):
+    loop = QEventLoop()
+    ok = []
+    signal_owner.loadFinished.connect(lambda r: (ok.append(r), loop.quit()))
+    QTimer.singleShot(timeout_ms, loop.quit)
+    loop.exec()
+    return ok
+
+
+def _run_js(page, js, timeout_ms=5000):
+    loop = QEventLoop()
+    out = []
+    page.runJavaScript(js, 0, lambda v: (out.append(v), loop.quit()))
+    QTimer.singleShot(timeout_ms, loop.quit)
+    loop.exec()
+    return out[0] if out else None
+
+
+@pytest.fixture
+def page(qapp):
+    profile = QWebEngineProfile()   # off the record
+    rec = Recorder()
+    profile.setUrlRequestInterceptor(rec)
+    p = Page(profile)
+    s = p.settings()
+    s.setAttribute(QWebEngineSettings.WebAttribute.JavascriptEnabled, True)   # worst case
+    s.setAttribute(QWebEngineSettings.WebAttribute.AutoLoadImages, True)
+    s.setAttribute(QWebEngineSettings.WebAttribute.PluginsEnabled, True)
+    p.requests = rec
+    yield p
+    # the page must be gone before its profile
+    p.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    profile.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+
+def test_hostile_document_runs_and_fetches_nothing_in_chromium(page):
+    r = Replayer(hostile_session())
+    html = r.document_at(r.duration_ms)
+    page.setHtml(html, QUrl("http://127.0.0.1:9/recorded-page/"))
+    assert _wait(page) == [True]
+    QTimer.singleShot(500, lambda: None)   # let late loads (images, refresh) start
+    loop = QEventLoop()
+    QTimer.singleShot(700, loop.quit)
+    loop.exec()
+    fetched = [u for u in page.requests.urls if not u.startswith(("data:", "about:"))]
+    # nothing the document refers to is requested (not even a blocked one)
+    assert fetched == [], fetched
+    assert not any("evil.example" in u for u in page.requests.urls)
+    assert not any(HOSTILE_MARK in m for m in page.console)
+    # nothing set a global, nothing navigated away
+    assert page.url().toString().startswith("http://127.0.0.1:9/recorded-page/")
+    assert _run_js(page, "document.title") == "Hostile page"
+    assert _run_js(page, "document.scripts.length") == 0
+
+
+def test_declarative_shadow_root_is_attached_without_script(page):
+    doc = {"type": 0, "id": 1, "childNodes": [
+        {"type": 2, "id": 2, "tagName": "html", "attributes": {}, "childNodes": [
+            {"type": 2, "id": 3, "tagName": "body", "attributes": {}, "childNodes": [
+                {"type": 2, "id": 4, "tagName": "my-card", "attributes": {"id": "host"},
+                 "isShadowHost": True, "childNodes": [
+                     {"type": 2, "id": 5, "tagName": "b", "attributes": {}, "isShadow": True,
+                      "childNodes": [{"type": 3, "id": 6, "textContent": "inside the shadow"}]}]}]}]}]}
+    r = Replayer([{"type": 2, "data": {"node": doc}, "timestamp": 1_700_000_000_000}])
+    page.setHtml(r.document_at(0), QUrl("http://127.0.0.1:9/"))
+    assert _wait(page) == [True]
+    assert _run_js(page, "document.getElementById('host').shadowRoot.textContent") == "inside the shadow"
