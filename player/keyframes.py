@@ -16,6 +16,7 @@ a background thread (`start_background`) while the player already shows the sess
 """
 from __future__ import annotations
 
+import atexit
 import gc
 import threading
 import warnings
@@ -38,6 +39,17 @@ DEFAULT_INTERVAL = 1000   # DOM operations between checkpoints
 
 _zc = zstandard.ZstdCompressor(level=1)
 _zd = zstandard.ZstdDecompressor()
+
+
+# Index workers still running; killed when the player exits (their work dies with it).
+_WORKERS: set = set()
+
+
+@atexit.register
+def _kill_workers() -> None:
+    for p in list(_WORKERS):
+        if p.poll() is None:
+            p.kill()
 
 
 @contextmanager
@@ -446,10 +458,12 @@ class KeyframeIndex:
         except OSError:
             return False
         self._proc = proc
+        _WORKERS.add(proc)
         self.release_pending()
 
         def run() -> None:
             out, err = proc.communicate()
+            _WORKERS.discard(proc)
             if self._stop:
                 return
             if proc.returncode == 0 and out:
