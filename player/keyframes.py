@@ -238,8 +238,12 @@ class KeyframeIndex:
             if tb is not None:
                 tb.feed(e, t, m)
             typ = e.get("type")
-            if (typ == 3 and e["data"].get("source") in DOM_SOURCES) if typ == 3 and type(e.get("data")) is dict \
-                    else typ in (2, 4):
+            if typ == 3:
+                data = e.get("data")
+                dom = type(data) is dict and data.get("source") in DOM_SOURCES
+            else:
+                dom = typ == 2 or typ == 4   # full snapshot, meta
+            if dom:
                 m.apply(e)
                 self.dom_events += 1
                 block.times.append(t)
@@ -252,25 +256,17 @@ class KeyframeIndex:
                     self._checkpoint(t)
                     block = self.blocks[-1]
 
-    def _encode(self, make: Any, scrub: Any) -> bytes:
-        """MessagePack of the index's data. Text with lone surrogates (possible in a list
-        of events from Python's json) cannot be encoded: it is repaired (U+FFFD) and counted."""
-        try:
-            return encode_msgpack(make())
-        except UnicodeEncodeError:
-            self.warnings["text with invalid characters (replaced)"] += 1
-            scrub()
-            return encode_msgpack(make())
-
     def _close_block(self) -> None:
         b = self.blocks[-1]
         if b.events is not None:
-            evs = b.events
-
-            def scrub() -> None:
-                evs[:] = _scrub(evs)
-
-            b.blob = _zc.compress(self._encode(lambda: evs, scrub)) if evs else None
+            if b.events:
+                try:
+                    raw = encode_msgpack(b.events)
+                except UnicodeEncodeError:
+                    # lone surrogates (possible in events from Python's json): repaired, counted
+                    self.warnings["text with invalid characters (replaced)"] += 1
+                    raw = encode_msgpack(_scrub(b.events))
+                b.blob = _zc.compress(raw)
             self.block_bytes += len(b.blob or b"")
             b.events = None
 
