@@ -25,9 +25,12 @@ def prepare_qt_environment(offscreen: bool = False) -> None:
         os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
     if headless:
         flags = os.environ.get("QTWEBENGINE_CHROMIUM_FLAGS", "")
-        if "--disable-gpu" not in flags:
-            os.environ["QTWEBENGINE_CHROMIUM_FLAGS"] = (flags + " --disable-gpu").strip()
-    os.environ.setdefault("QT_LOGGING_RULES", "qt.webenginecontext.debug=false")
+        # no GPU offscreen; and Chromium's own chatter (no D-Bus, no GL) is not for a person
+        for flag in ("--disable-gpu", "--log-level=3"):
+            if flag not in flags:
+                flags = (flags + " " + flag).strip()
+        os.environ["QTWEBENGINE_CHROMIUM_FLAGS"] = flags
+    os.environ.setdefault("QT_LOGGING_RULES", "qt.webenginecontext.debug=false;qt.rhi.*=false;qt.qpa.*=false")
 
 
 def application():
