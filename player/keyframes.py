@@ -11,8 +11,15 @@ every `interval` operations (and right after each full snapshot) stores
 So memory is bounded by the compressed DOM history, never by the decoded recording.
 
 The pass is incremental: `ensure(t)` processes segments only until `t` is covered, so the
-first frame of a long session is ready after its first segments; the rest can be indexed by
-a background thread (`start_background`) while the player already shows the session.
+first frame of a long session is ready after its first segments; the rest is indexed by a
+worker process (`start_worker`: another core, no GIL shared with the UI; the result is
+loaded with `load_export`) or a background thread (`start_background`) while the player
+already shows the session. A seek beyond what is indexed so far starts from the last full
+snapshot before it (`quick_between`), as rrweb does, instead of waiting.
+
+Not persisted: a stored index would hold DOM text next to the session, and it would have
+to be deleted whenever the store re-masks (`replace_session`) or deletes the session —
+that belongs in the store (derived data it owns), not here.
 """
 from __future__ import annotations
 

@@ -94,11 +94,6 @@ def safe_tag(tag: Any) -> str:
     return _INERT_TAGS.get(t, t)
 
 
-def is_inert_container(tag: str | None) -> bool:
-    """Content of these elements (script code...) is blanked, never shown or run."""
-    return (tag or "") in ("script", "noscript")
-
-
 def sanitize_attrs(tag: str, attrs: dict, *, svg: bool = False, asset: AssetResolver = None,
                    keep_css_text: bool = True) -> dict[str, str]:
     """A safe copy of an element's recorded attributes (string values only).

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from array import array
 from bisect import bisect_left, bisect_right
-from typing import Any, Iterator
+from typing import Any
 
 import msgspec
 import msgspec.structs
@@ -595,14 +595,3 @@ def _short_text(m: Mirror, nid: int, limit: int = 120, max_nodes: int = 400) -> 
             parts.append(x.text)
             size += len(x.text)
     return "".join(parts)[:limit]
-
-
-def iter_items(tl: Timeline) -> Iterator[tuple[float, str, Any]]:
-    """Every dev-tools row in time order: (t, kind, item)."""
-    rows: list[tuple[float, str, Any]] = []
-    rows += [(x.t, "log", x) for x in tl.logs]
-    rows += [(x.t, "error", x) for x in tl.errors]
-    rows += [(x.t, "resource", x) for x in tl.resources]
-    rows += [(x.t, "action", x) for x in tl.actions]
-    rows.sort(key=lambda r: r[0])
-    return iter(rows)
