@@ -30,7 +30,7 @@ import tempfile
 import time
 import zlib
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Sequence
 
 from _common import Row, Timer, fmt_bytes, peak_rss_mb, print_table, progress, run_main
 
