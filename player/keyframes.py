@@ -44,8 +44,23 @@ from .timeline import Timeline, TimelineBuilder
 Raw = dict[str, Any]
 DEFAULT_INTERVAL = 1000   # DOM operations between checkpoints
 
-_zc = zstandard.ZstdCompressor(level=1)
-_zd = zstandard.ZstdDecompressor()
+# zstd contexts must not be used by two threads at once (it corrupts memory: the UI thread
+# seeks while the indexing thread compresses or a worker's index is loaded), so one per thread.
+_ztls = threading.local()
+
+
+def _compress(data: bytes) -> bytes:
+    c = getattr(_ztls, "c", None)
+    if c is None:
+        c = _ztls.c = zstandard.ZstdCompressor(level=1)
+    return c.compress(data)
+
+
+def _decompress(blob: bytes) -> bytes:
+    d = getattr(_ztls, "d", None)
+    if d is None:
+        d = _ztls.d = zstandard.ZstdDecompressor()
+    return d.decompress(blob)
 
 
 # Index workers still running; killed when the player exits (their work dies with it).
@@ -148,7 +163,7 @@ class Block(msgspec.Struct):
     def decode(self) -> list[Raw]:
         if self.events is not None:
             return self.events
-        return decode_msgpack(_zd.decompress(self.blob)) if self.blob else []
+        return decode_msgpack(_decompress(self.blob)) if self.blob else []
 
 
 class KeyframeIndex:
@@ -161,7 +176,7 @@ class KeyframeIndex:
         self.warnings: Counter[str] = Counter()
         self.mirror = Mirror()          # the working mirror of the pass (never handed out)
         self.cp_t: list[float] = [-1.0]
-        self.cp_blob: list[bytes] = [_zc.compress(Mirror().dump())]
+        self.cp_blob: list[bytes] = [_compress(Mirror().dump())]
         self.blocks: list[Block] = [Block(array("d"), None, [])]
         self.full_snapshot_t: list[float] = []
         self.seg_first_event: list[int] = []
@@ -273,7 +288,7 @@ class KeyframeIndex:
                     # lone surrogates (possible in events from Python's json): repaired, counted
                     self.warnings["text with invalid characters (replaced)"] += 1
                     raw = encode_msgpack(_scrub(b.events))
-                b.blob = _zc.compress(raw)
+                b.blob = _compress(raw)
             self.block_bytes += len(b.blob or b"")
             b.events = None
 
@@ -295,7 +310,7 @@ class KeyframeIndex:
 
     def _checkpoint(self, t: float) -> None:
         self._close_block()
-        blob = _zc.compress(self._dump_mirror())
+        blob = _compress(self._dump_mirror())
         self.checkpoint_bytes += len(blob)
         self.cp_t.append(t)
         self.cp_blob.append(blob)
@@ -386,7 +401,7 @@ class KeyframeIndex:
     def export(self) -> bytes:
         """The finished index as bytes (see `load_export`)."""
         assert self.done
-        return _zc.compress(encode_msgpack({
+        return _compress(encode_msgpack({
             "v": 1, "start_ms": self.start_ms, "t_last": self.t_last,
             "events_seen": self.events_seen, "dom_events": self.dom_events,
             "cp_t": self.cp_t, "cp_blob": self.cp_blob,
@@ -403,7 +418,7 @@ class KeyframeIndex:
         with self._cache_lock:
             self._seg_cache = []   # make room first: the index serves everything from now on
         with no_gc():
-            raw = _zd.decompress(blob)
+            raw = _decompress(blob)
             d = decode_msgpack(raw)
             del raw
             blocks = []
@@ -511,7 +526,7 @@ class KeyframeIndex:
             if block.events is not None:
                 events = events[:n]  # the open block keeps growing; take what is ours
         with no_gc():
-            m = Mirror.load(_zd.decompress(blob))
+            m = Mirror.load(_decompress(blob))
             for e in events[:n]:
                 m.apply(e)
         return m
@@ -532,7 +547,7 @@ class KeyframeIndex:
         m = None
         if with_state:
             with no_gc():
-                m = Mirror.load(_zd.decompress(blob))
+                m = Mirror.load(_decompress(blob))
                 for e in ev0[:k]:
                     m.apply(e)
 
