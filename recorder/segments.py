@@ -1,5 +1,5 @@
 """Segments: the unit of storage. One segment is an immutable, independently decodable
-zstd frame of MessagePack-encoded raw events, wrapped in a small self-describing file:
+zstd frame of MessagePack-encoded events, wrapped in a small self-describing file:
 
     offset  size  field
     0       4     magic b"RPSG"
@@ -15,16 +15,22 @@ A torn write (short file) fails the length check, a flipped bit fails the CRC (a
 frame checksum behind it); either way `decode_segment` raises `SegmentDamaged` and the
 reader skips that segment instead of serving garbage.
 
-The codec is configurable because segment size and level are the levers of the storage
-goal: small live segments are cheap to write (level 3), compacted ones are written once
-and read many times (level 19 with long-distance matching; optionally a trained
-dictionary kept in the data folder and referenced by its id in the header).
+The header's codec map says how to read the payload: `transform` bits pick the layout
+(0: a plain list of events; 1/2/3: the first, delta layout; 4: the column layout, which
+every segment is written in now) and `dict_id` a trained zstd dictionary kept in the data
+folder. Readers keep decoding every layout, so older files stay readable.
+
+The codec is configurable because layout, level and segment size are the levers of the
+storage goal: small live segments are cheap to write (zstd 3), compacted ones are written
+once and read many times (zstd 9: on the column layout higher levels buy ~2% for several
+times the time).
 """
 from __future__ import annotations
 
 import struct
 import threading
-from itertools import accumulate
+from collections import Counter
+from itertools import accumulate, pairwise, permutations
 import zlib
 from typing import Any, Callable, Sequence
 
@@ -71,22 +77,35 @@ class SegmentMeta(msgspec.Struct, kw_only=True):
     file: str = ""          # path relative to the data folder ("" for in-memory sources)
 
 
-class Codec(msgspec.Struct, frozen=True, kw_only=True):
-    """How a segment payload is compressed. `window_log` > 0 enables zstd's long-distance
-    matching with that window (2**window_log bytes); `dict_id` names a trained dictionary
-    (0 = none); `threads` uses zstd's worker threads (output stays a single frame);
-    `transform` stores timestamps and pointer positions as deltas (see `_pack_events`),
-    worth ~30% on mouse-heavy sessions, at ~10 us per event."""
+# Payload layouts (what zstd is given; readers get the same events back in every case).
+COLUMNS = "columns"   # events grouped by kind into columns (`_pack_columns`)
+DELTAS = "deltas"     # the first layout: events with delta timestamps and pointer columns
+PLAIN = "plain"       # the events as they are
+LAYOUTS = (COLUMNS, DELTAS, PLAIN)
 
-    level: int = 19
-    window_log: int = 27
+
+class Codec(msgspec.Struct, frozen=True, kw_only=True):
+    """How a segment payload is laid out and compressed. `layout` is one of LAYOUTS;
+    `window_log` > 0 enables zstd's long-distance matching with that window
+    (2**window_log bytes); `dict_id` names a trained dictionary (0 = none); `threads`
+    uses zstd's worker threads (output stays a single frame)."""
+
+    level: int = 9
+    window_log: int = 0
     dict_id: int = 0
     threads: int = 0
-    transform: bool = True
+    layout: str = COLUMNS
+
+    def __post_init__(self) -> None:
+        if self.layout not in LAYOUTS:
+            raise ValueError(f"unknown segment layout {self.layout!r}; use one of {LAYOUTS}")
 
 
-LIVE_CODEC = Codec(level=3, window_log=0, transform=False)
-COMPACT_CODEC = Codec(level=19, window_log=27)
+# Measured on generated sessions (benchmarks/storage.py): the column layout at zstd 9 is
+# smaller than the delta layout at zstd 19 + long-distance matching, and several times
+# faster to write; levels above 9 cost far more time than they save bytes.
+LIVE_CODEC = Codec(level=3, window_log=0, layout=COLUMNS)
+COMPACT_CODEC = Codec(level=9, window_log=0, layout=COLUMNS)
 
 # Largest window a reader accepts (zstd's default cap is 2**27 = 128 MB).
 _MAX_WINDOW = 1 << 31
@@ -118,10 +137,7 @@ def _compressor(codec: Codec, zdict: zstandard.ZstdCompressionDict | None):
 def encode_segment(session_id: str, meta: SegmentMeta, events: Sequence[dict], codec: Codec,
                    zdict: zstandard.ZstdCompressionDict | None = None) -> bytes:
     """Serialise one segment file. `meta.raw_bytes` and `meta.bytes` are filled in."""
-    transform = 0
-    if codec.transform:
-        transform = T_POSITIONS | (T_TIMESTAMPS if _timestamps_ok(events) else 0)
-    raw = encode_msgpack(_pack_events(events, transform) if transform else events)
+    transform, raw = _payload(events, codec.layout)
     payload = _compressor(codec, zdict).compress(raw)
     meta.raw_bytes = len(raw)
     header = encode_msgpack({
@@ -142,6 +158,22 @@ def encode_segment(session_id: str, meta: SegmentMeta, events: Sequence[dict], c
     blob = body + _CRC.pack(zlib.crc32(body))
     meta.bytes = len(blob)
     return blob
+
+
+def _payload(events: Sequence[dict], layout: str) -> tuple[int, bytes]:
+    """(header transform bits, uncompressed payload) of events in a layout."""
+    if layout == COLUMNS:
+        return T_COLUMNS, encode_msgpack(_pack_columns(events))
+    if layout == DELTAS:
+        transform = T_POSITIONS | (T_TIMESTAMPS if _timestamps_ok(events) else 0)
+        return transform, encode_msgpack(_pack_events(events, transform))
+    return 0, encode_msgpack(events)
+
+
+def payload_bytes(events: Sequence[dict], codec: Codec = COMPACT_CODEC) -> bytes:
+    """The uncompressed payload a codec would write for these events: what a zstd
+    dictionary for that codec should be trained on."""
+    return _payload(events, codec.layout)[1]
 
 
 def read_header(blob: bytes) -> dict[str, Any]:
@@ -184,14 +216,18 @@ def decode_segment(blob: bytes, load_dict: DictLoader | None = None) -> tuple[di
         if zdict is None:
             raise SegmentDamaged(f"needs compression dictionary {dict_id}, which is missing")
     transform = (header.get("codec") or {}).get("transform") or 0
-    if transform & ~(T_POSITIONS | T_TIMESTAMPS):
-        raise SegmentDamaged(f"unknown payload transform {transform} (written by a newer"
+    if type(transform) is not int or transform not in _TRANSFORMS:
+        raise SegmentDamaged(f"unknown payload transform {transform!r} (written by a newer"
                              " version?)")
     try:
         d = zstandard.ZstdDecompressor(dict_data=zdict, max_window_size=_MAX_WINDOW)
         raw = d.decompress(payload)
-        events = _unpacker.decode(raw) if transform else decode_msgpack(raw)
-    except (zstandard.ZstdError, msgspec.DecodeError, ValueError) as exc:
+        if transform == T_COLUMNS:
+            events = _unpack_columns(decode_msgpack(raw))
+        else:
+            events = _unpacker.decode(raw) if transform else decode_msgpack(raw)
+    except (zstandard.ZstdError, msgspec.DecodeError, ValueError, TypeError, KeyError,
+            IndexError, StopIteration) as exc:
         raise SegmentDamaged(f"payload does not decode: {exc}") from None
     if not isinstance(events, list):
         raise SegmentDamaged("payload is not a list of events")
@@ -211,6 +247,8 @@ def decode_segment(blob: bytes, load_dict: DictLoader | None = None) -> tuple[di
 #   JSON, so it cannot be mistaken for recorded data.
 T_POSITIONS = 1     # header "transform" bits
 T_TIMESTAMPS = 2
+T_COLUMNS = 4       # the column layout (below); never combined with the other bits
+_TRANSFORMS = (0, T_POSITIONS, T_TIMESTAMPS, T_POSITIONS | T_TIMESTAMPS, T_COLUMNS)
 _EXT_POSITIONS = 1
 _POS_KEYS = ("x", "y", "id", "timeOffset")
 _POINTER_SOURCES = (1, 6, 12)
@@ -293,6 +331,167 @@ def _unpack_timestamps(events: list) -> None:
             if type(ts) is int:
                 prev += ts
                 e["timestamp"] = prev
+
+
+# --- the column layout (header transform bit T_COLUMNS) --------------------------------
+# The payload is one MessagePack map instead of a list of events:
+#   kinds  one small int per event: 0 = kept whole in `raw`, k > 0 = table[k]
+#   table  k -> [event type, data keys, mode(, event key order)]; an event of kind k
+#          was exactly {"type": type, "data": {key: value...}, "timestamp": int}, or
+#          those three keys in the order given
+#   dt     the int timestamps of the non-raw events, each as the difference from the last
+#   cols   k -> mode 0: one list per data key (struct of arrays: similar values side by
+#          side); mode 1 (pointer moves, data exactly {source, positions} with integer
+#          {x, y, id, timeOffset} points): source, then the points as integer columns
+#          n (points per event), x and y delta-coded along the kind, id, timeOffset
+# Events of any other shape (extra keys, other key order, float or bool timestamps, data
+# not a str-keyed map, pointer positions with missing/float fields) stay whole in `raw`,
+# so decoding gives equal dicts with the same key order and value types: byte-identical
+# MessagePack. Grouping by kind puts look-alike data together, which is what zstd needs:
+# a fast level on this layout beats level 19 + long-distance matching on plain events.
+_COLUMNS_VERSION = 1
+_EVENT_KEYS = ("type", "data", "timestamp")
+# rrweb writes {type, data, timestamp}; other tools order the same three keys otherwise
+_KEY_ORDERS = {order: list(order) for order in permutations(_EVENT_KEYS)}
+_POINTER_KEYS = ("source", "positions")
+_FIELDS = 0     # table mode: data values in `cols`
+_POINTER = 1    # table mode: `source` and the positions' columns in `cols`
+
+
+def _pointer_ok(pos: Any) -> bool:
+    if type(pos) is not list:
+        return False
+    for p in pos:
+        if type(p) is not dict or tuple(p) != _POS_KEYS:
+            return False
+        x, y, i, t = p.values()
+        if not (type(x) is int and type(y) is int and type(i) is int and type(t) is int
+                and -_BIG < x < _BIG and -_BIG < y < _BIG and -_BIG < i < _BIG
+                and -_BIG < t < _BIG):
+            return False
+    return True
+
+
+def _pack_columns(events: Sequence[dict]) -> dict:
+    table: list[Any] = [None]
+    lookup: dict[tuple, int] = {}
+    cols: list[Any] = [None]
+    kinds: list[int] = []
+    dts: list[int] = []
+    raw: list[Any] = []
+    last: dict[int, tuple[int, int]] = {}   # pointer kind -> its last (x, y)
+    prev = 0
+    for e in events:
+        order = tuple(e) if type(e) is dict else None
+        if order != _EVENT_KEYS and order not in _KEY_ORDERS:
+            kinds.append(0)
+            raw.append(e)
+            continue
+        t, d, ts = e["type"], e["data"], e["timestamp"]
+        if type(t) is not int or type(ts) is not int or type(d) is not dict \
+                or not -_BIG < ts < _BIG:
+            kinds.append(0)
+            raw.append(e)
+            continue
+        keys = tuple(d)
+        src = d.get("source")
+        pointer = (t == 3 and keys == _POINTER_KEYS and src in _POINTER_SOURCES
+                   and type(src) is int and _pointer_ok(d["positions"]))
+        key = (t, keys, pointer, src if type(src) is int else None, order)
+        k = lookup.get(key)
+        if k is None:
+            if not all(type(name) is str for name in keys):
+                kinds.append(0)
+                raw.append(e)
+                continue
+            k = lookup[key] = len(table)
+            table.append([t, list(keys), _POINTER if pointer else _FIELDS]
+                         + ([] if order == _EVENT_KEYS else [_KEY_ORDERS[order]]))
+            cols.append([[] for _ in range(6 if pointer else len(keys))])
+        kinds.append(k)
+        dts.append(ts - prev)
+        prev = ts
+        if pointer:
+            srcs, pn, px, py, pid, pt = cols[k]
+            srcs.append(src)
+            pos = d["positions"]
+            pn.append(len(pos))
+            lx, ly = last.get(k, (0, 0))
+            for p in pos:
+                x, y, i, to = p.values()
+                px.append(x - lx)
+                py.append(y - ly)
+                lx, ly = x, y
+                pid.append(i)
+                pt.append(to)
+            last[k] = lx, ly
+        else:
+            for column, v in zip(cols[k], d.values()):
+                column.append(v)
+    return {"v": _COLUMNS_VERSION, "table": table, "kinds": kinds, "dt": dts, "raw": raw,
+            "cols": cols}
+
+
+def _unpack_pointer(keys: list, columns: list, n: int) -> list[dict]:
+    srcs, pn, px, py, pid, pt = columns
+    if len(keys) != 2 or len(srcs) != n or len(pn) != n \
+            or any(type(m) is not int or m < 0 for m in pn) \
+            or not len(px) == len(py) == len(pid) == len(pt) == sum(pn):
+        raise ValueError("pointer column lengths disagree")
+    points = [{"x": x, "y": y, "id": i, "timeOffset": t}
+              for x, y, i, t in zip(accumulate(px), accumulate(py), pid, pt)]
+    s, p = keys
+    return [{s: src, p: points[a:b]}
+            for src, (a, b) in zip(srcs, pairwise(accumulate(pn, initial=0)))]
+
+
+def _unpack_columns(c: Any) -> list:
+    """Events from a column map; ValueError if the map is not one `_pack_columns` wrote."""
+    if type(c) is not dict or c.get("v") != _COLUMNS_VERSION:
+        raise ValueError("unknown column layout version")
+    table, kinds, dts, raw, cols = c["table"], c["kinds"], c["dt"], c["raw"], c["cols"]
+    if not (type(table) is list and len(cols) == len(table) and type(kinds) is list):
+        raise ValueError("bad column table")
+    counts = Counter(kinds)
+    if not all(type(k) is int and 0 <= k < len(table) for k in counts):
+        raise ValueError("bad event kind")
+    if counts[0] != len(raw) or len(kinds) - len(raw) != len(dts):
+        raise ValueError("column lengths disagree")
+    types: list[Any] = [None]
+    orders: dict[int, list] = {}
+    datas: list[Any] = [iter(raw)]
+    for k in range(1, len(table)):
+        t, keys, mode, *order = table[k]
+        if order:
+            if len(order) != 1 or tuple(order[0]) not in _KEY_ORDERS:
+                raise ValueError("bad event key order")
+            orders[k] = order[0]
+        columns = cols[k]
+        n = counts[k]
+        if mode == _POINTER:
+            data = _unpack_pointer(keys, columns, n)
+        elif mode == _FIELDS:
+            if len(columns) != len(keys) or any(len(col) != n for col in columns):
+                raise ValueError("bad column")
+            data = [dict(zip(keys, row)) for row in zip(*columns)] if keys else \
+                [{} for _ in range(n)]
+        else:
+            raise ValueError(f"unknown column mode {mode!r}")
+        types.append(t)
+        datas.append(iter(data))
+    if raw or orders:   # the rare case: whole events in between, keys in another order
+        out: list[Any] = []
+        ts = accumulate(dts)
+        for k in kinds:
+            if k == 0:
+                out.append(next(datas[0]))
+                continue
+            e = {"type": types[k], "data": next(datas[k]), "timestamp": next(ts)}
+            order = orders.get(k)
+            out.append({name: e[name] for name in order} if order else e)
+        return out
+    return [{"type": types[k], "data": next(datas[k]), "timestamp": t}
+            for k, t in zip(kinds, accumulate(dts))]
 
 
 def meta_from_header(header: dict, *, file: str = "", size: int = 0) -> SegmentMeta:
