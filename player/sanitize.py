@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import html
 import re
+import threading
+from collections import OrderedDict
 from typing import Any, Callable, Optional
 
 # A resolver maps an original URL to an asset stored in the recording ("replay-asset:..."),
@@ -260,12 +262,56 @@ def _quoted(url: str) -> str:
     return '"' + url.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "") + '"'
 
 
+class _CssMemo:
+    """A bounded LRU of sanitized CSS. Big pages carry the same stylesheets in every frame
+    and op batch, and sanitizing them was most of `frame_at`; `_sanitize_css` is a pure
+    function of the text and the asset resolver, so its answer can be kept. Bounded by
+    entries and by characters held, so a session with many large sheets cannot grow it."""
+
+    def __init__(self, max_entries: int = 512, max_chars: int = 8_000_000):
+        self.max_entries, self.max_chars = max_entries, max_chars
+        self.entries: OrderedDict[tuple, str] = OrderedDict()
+        self.chars = 0
+        self.lock = threading.Lock()
+
+    def get(self, css: str, asset: AssetResolver) -> str:
+        try:
+            key = (css, asset)
+            hash(key)
+        except TypeError:          # an unhashable resolver: no memo
+            return _sanitize_css(css, asset)
+        with self.lock:
+            out = self.entries.get(key)
+            if out is not None:
+                self.entries.move_to_end(key)
+                return out
+        out = _sanitize_css(css, asset)
+        size = len(css) + len(out)
+        if size > self.max_chars // 4:
+            return out             # one huge sheet would flush everything else
+        with self.lock:
+            if key not in self.entries:
+                self.entries[key] = out
+                self.chars += size
+                while len(self.entries) > self.max_entries or self.chars > self.max_chars:
+                    (k, v) = self.entries.popitem(last=False)
+                    self.chars -= len(k[0]) + len(v)
+        return out
+
+
+_css_memo = _CssMemo()
+
+
 def sanitize_css(css: Any, asset: AssetResolver = None) -> str:
     """CSS with every external `url(...)`/image-set string blocked, `@import` removed and
     script-bearing constructs (`expression()`, `behavior`, `-moz-binding`) neutralised.
     `</` is escaped so the text cannot close a <style> element."""
     if not isinstance(css, str) or not css:
         return ""
+    return _css_memo.get(css, asset)
+
+
+def _sanitize_css(css: str, asset: AssetResolver) -> str:
     out: list[str] = []
     funcs: list[str] = []  # names of the open functions/parentheses, innermost last
     pos = 0
