@@ -8,14 +8,14 @@ counted as binary, the baseline's best case) - plus write and read throughput (e
 MB/s of raw JSON) beside gzip's own (JSON encode + gzip -6 / gunzip + JSON decode).
 Goals (DESIGN.md): stored <= 1/15 of raw JSON and >= 1.5x smaller than gzip -6.
 
-Then (unless --no-levers) the levers, each measured on the same session cut the way the
-store cuts it (`recorder.segments.plan_segments`): zstd level, long-distance matching,
-segment size, a trained dictionary for small live segments (trained on a *different*
-generated session, so it is not fitted to the data it compresses), and a lossless
-column layout of the events inside a segment (`columnar_encode`/`columnar_decode`
-below: timestamps as deltas, mouse-move positions as delta-coded integer columns, the
-other events' data grouped by kind). Every lever's output is decoded again and compared
-with the input, so a figure is never the size of something that cannot be read back.
+Then (unless --no-levers) the levers, each measured with the store's own segment codec
+(`recorder.segments.encode_segment` / `decode_segment`: framing, checksum, layout, zstd)
+on the same session cut the way the store cuts it (`recorder.segments.plan_segments`):
+the payload layout (plain events; the earlier delta layout; the column layout the store
+writes now), zstd level, long-distance matching, segment size, and a trained dictionary
+for small live segments (trained on a *different* generated session, so it is not fitted
+to the data it compresses). Every lever's output is decoded again and compared with the
+input, so a figure is never the size of something that cannot be read back.
 
     python benchmarks/storage.py                    # 1,000,000 events over 4 h
     python benchmarks/storage.py --events 100000    # smaller, faster
@@ -37,156 +37,16 @@ from _common import Row, Timer, fmt_bytes, peak_rss_mb, print_table, progress, r
 import msgspec
 import zstandard
 
-from recorder.format import decode_msgpack, encode_msgpack
+from recorder.format import encode_msgpack
 from recorder.generator import generate_session
-from recorder.segments import (COMPACT_CODEC, LIVE_CODEC, MAX_SEGMENT_BYTES, MAX_SEGMENT_RECORDS,
-                               Codec, decode_segment, describe, encode_segment, plan_segments)
+from recorder.segments import (COMPACT_CODEC, DELTAS, LIVE_CODEC, MAX_SEGMENT_BYTES,
+                               MAX_SEGMENT_RECORDS, PLAIN, Codec, decode_segment, describe,
+                               encode_segment, payload_bytes, plan_segments)
 from recorder.store import Store
 
 FOUR_HOURS = 4 * 3600 * 1000
 GOAL_RAW_RATIO = 15.0
 GOAL_VS_GZIP = 1.5
-
-
-# --- the column layout (a lever; lossless for any list of raw events) ----------------------
-_EVENT_KEYS = ("type", "data", "timestamp")
-_MOVE_KEYS = ("source", "positions")
-_POS_KEYS = ("x", "y", "id", "timeOffset")
-_RAW = 0      # kind table entry 0: an event kept whole (odd shape, float timestamp, ...)
-_MOVES = 1    # kind table entry 1: a MouseMove whose positions go to integer columns
-
-
-def _int(v: Any) -> bool:
-    return type(v) is int
-
-
-def columnar_encode(events: Sequence[dict]) -> bytes:
-    """Events -> one MessagePack map of columns. Only events of the exact common shape
-    `{"type", "data", "timestamp"}` (int type, int timestamp) are split up; anything else
-    is kept whole in `raw`, so decoding gives back equal dicts with the same key order
-    and the same int/float types (byte-identical MessagePack/JSON)."""
-    table: list[Any] = ["raw", "moves"]
-    lookup: dict[tuple, int] = {}
-    kinds: list[int] = []
-    dts: list[int] = []
-    raw: list[dict] = []
-    streams: dict[int, list] = {}
-    mn: list[int] = []
-    mx: list[int] = []
-    my: list[int] = []
-    mid: list[int] = []
-    mt: list[int] = []
-    prev = px = py = 0
-    for e in events:
-        if type(e) is not dict or tuple(e) != _EVENT_KEYS:
-            kinds.append(_RAW)
-            raw.append(e)
-            continue
-        t, d, ts = e["type"], e["data"], e["timestamp"]
-        if not (_int(t) and _int(ts) and type(d) is dict):
-            kinds.append(_RAW)
-            raw.append(e)
-            continue
-        src = d.get("source") if t == 3 else None
-        if t == 3 and src == 1 and tuple(d) == _MOVE_KEYS and type(d["positions"]) is list:
-            pos = d["positions"]
-            if all(type(p) is dict and tuple(p) == _POS_KEYS and _int(p["x"]) and _int(p["y"])
-                   and _int(p["id"]) and _int(p["timeOffset"]) for p in pos):
-                kinds.append(_MOVES)
-                dts.append(ts - prev)
-                prev = ts
-                mn.append(len(pos))
-                for p in pos:
-                    x, y = p["x"], p["y"]
-                    mx.append(x - px)
-                    my.append(y - py)
-                    px, py = x, y
-                    mid.append(p["id"])
-                    mt.append(p["timeOffset"])
-                continue
-        key = (t, src if _int(src) else None)
-        k = lookup.get(key)
-        if k is None:
-            k = lookup[key] = len(table)
-            table.append(list(key))
-            streams[k] = []
-        kinds.append(k)
-        dts.append(ts - prev)
-        prev = ts
-        streams[k].append(d)
-    return encode_msgpack({
-        "v": 1, "table": table, "kinds": kinds, "dt": dts, "raw": raw,
-        "streams": [streams[k] for k in range(2, len(table))],
-        "mn": mn, "mx": mx, "my": my, "mid": mid, "mt": mt,
-    })
-
-
-def columnar_decode(blob: bytes) -> list[dict]:
-    c = decode_msgpack(blob)
-    if c.get("v") != 1:
-        raise ValueError(f"unknown column layout version {c.get('v')!r}")
-    table = c["table"]
-    types = [None, 3] + [entry[0] for entry in table[2:]]
-    streams = [iter(())] * 2 + [iter(s) for s in c["streams"]]
-    raw = iter(c["raw"])
-    dts = iter(c["dt"])
-    mn, mx, my, mid, mt = iter(c["mn"]), c["mx"], c["my"], c["mid"], c["mt"]
-    out: list[dict] = []
-    append = out.append
-    prev = px = py = 0
-    j = 0
-    for k in c["kinds"]:
-        if k == _RAW:
-            append(next(raw))
-            continue
-        prev += next(dts)
-        if k == _MOVES:
-            n = next(mn)
-            pos = []
-            for i in range(j, j + n):
-                px += mx[i]
-                py += my[i]
-                pos.append({"x": px, "y": py, "id": mid[i], "timeOffset": mt[i]})
-            j += n
-            append({"type": 3, "data": {"source": 1, "positions": pos}, "timestamp": prev})
-        else:
-            append({"type": types[k], "data": next(streams[k]), "timestamp": prev})
-    return out
-
-
-def columnar_self_check() -> int:
-    """The column layout must give back byte-identical MessagePack for odd inputs too:
-    the real 2018 rrweb fixture (extra `sessionId` keys), the hostile recording, and
-    shapes built to fall off the fast paths. Returns how many events were checked."""
-    from recorder.generator import hostile_session
-    odd: list[Any] = [
-        {"type": 3, "data": {"source": 1, "positions": [{"x": 1.5, "y": 2, "id": 3, "timeOffset": 0}]}, "timestamp": 10},
-        {"type": 3, "data": {"source": 1, "positions": [{"y": 2, "x": 1, "id": 3, "timeOffset": 0}]}, "timestamp": 11},
-        {"type": 3, "data": {"source": 1, "positions": [{"x": True, "y": 2, "id": 3, "timeOffset": 0}]}, "timestamp": 12},
-        {"type": 3, "data": {"source": 1, "positions": [], "extra": 1}, "timestamp": 12},
-        {"type": 3, "data": {"source": 1, "positions": []}, "timestamp": 13},
-        {"type": 3, "data": {"source": 99, "whatever": [1, 2]}, "timestamp": 14},
-        {"type": 3, "data": {"source": "1"}, "timestamp": 15},
-        {"type": 42, "data": {"future": True}, "timestamp": 16},
-        {"type": 5, "data": {"tag": "x", "payload": None}, "timestamp": 16.25},
-        {"data": {"href": "x"}, "type": 4, "timestamp": 17},
-        {"type": 4, "data": {"href": "x", "width": 1, "height": 2}, "timestamp": 18, "sessionId": "s"},
-        {"type": 6, "data": None, "timestamp": 19},
-        {"type": True, "data": {}, "timestamp": 20},
-        {"type": 3, "data": {"source": 2, "type": 2, "id": 1, "x": 1, "y": 2}, "timestamp": 5},
-        {"type": 3, "data": {"source": 1, "positions": [{"x": 4, "y": 5, "id": 6, "timeOffset": -20}]}, "timestamp": -3},
-    ]
-    sets = [odd, hostile_session(), list(generate_session(3000, 600_000, seed=99))]
-    fixture = Path(__file__).resolve().parent.parent.parent / "shared" / "fixtures" / "rrweb-player-demo.json"
-    if fixture.is_file():
-        sets.append(msgspec.json.decode(fixture.read_bytes()))
-    checked = 0
-    for events in sets:
-        back = columnar_decode(columnar_encode(events))
-        if encode_msgpack(back) != encode_msgpack(events):
-            raise AssertionError("column layout is not lossless")
-        checked += len(events)
-    return checked
 
 
 # --- measuring one lever -----------------------------------------------------------------
@@ -199,42 +59,20 @@ class Lever(msgspec.Struct):
     note: str = ""
 
 
-def _zstd(level: int, window_log: int = 0, zdict: zstandard.ZstdCompressionDict | None = None):
-    if window_log:
-        params = zstandard.ZstdCompressionParameters.from_level(
-            level, enable_ldm=True, window_log=window_log, write_checksum=1, write_content_size=1)
-    else:
-        params = zstandard.ZstdCompressionParameters.from_level(level, write_checksum=1,
-                                                                write_content_size=1)
-    return zstandard.ZstdCompressor(compression_params=params, dict_data=zdict)
-
-
-def measure_lever(name: str, events: list[dict], cuts: Sequence[tuple[int, int]], *,
-                  codec: Codec | None = None, level: int = 3, window_log: int = 0,
+def measure_lever(name: str, events: list[dict], cuts: Sequence[tuple[int, int]], codec: Codec, *,
                   zdict: zstandard.ZstdCompressionDict | None = None, note: str = "") -> Lever:
-    """With `codec`: whole segment files through the store's own `encode_segment` /
-    `decode_segment` (framing, checksum, its payload transform). Without: the column
-    layout above, zstd at `level`/`window_log`."""
+    """Whole segment files through the store's own `encode_segment` / `decode_segment`
+    (framing, checksum, payload layout, zstd), one per cut."""
     lever = Lever(name, segments=len(cuts), note=note)
-    if codec is not None:
-        if zdict is not None:
-            codec = Codec(level=codec.level, window_log=codec.window_log, transform=codec.transform,
-                          dict_id=zdict.dict_id(), threads=codec.threads)
+    if zdict is not None:
+        codec = Codec(level=codec.level, window_log=codec.window_log, layout=codec.layout,
+                      dict_id=zdict.dict_id(), threads=codec.threads)
 
-        def encode(evs: list[dict], i: int) -> bytes:
-            return encode_segment("bench", describe(evs, i, "init", None), evs, codec, zdict)
+    def encode(evs: list[dict], i: int) -> bytes:
+        return encode_segment("bench", describe(evs, i, "init", None), evs, codec, zdict)
 
-        def decode(blob: bytes) -> list[dict]:
-            return decode_segment(blob, lambda _id: zdict)[1]
-    else:
-        comp = _zstd(level, window_log, zdict)
-        dec = zstandard.ZstdDecompressor(dict_data=zdict, max_window_size=1 << 31)
-
-        def encode(evs: list[dict], i: int) -> bytes:
-            return comp.compress(columnar_encode(evs))
-
-        def decode(blob: bytes) -> list[dict]:
-            return columnar_decode(dec.decompress(blob))
+    def decode(blob: bytes) -> list[dict]:
+        return decode_segment(blob, lambda _id: zdict)[1]
     blobs = []
     with progress(f"lever: {name}", len(events)) as advance:
         for i, (a, b) in enumerate(cuts):
@@ -398,7 +236,8 @@ def main(argv: list[str] | None = None) -> int:
             "all", st["count"] == n and st["mismatched"] == 0 and not st["damaged"]),
         Row("peak RSS (MB)", f"{peak_rss_mb():,.0f}"),
     ]
-    print_table(f"Storage: {n:,} events, store codec level {codec.level}, window_log {codec.window_log}"
+    print_table(f"Storage: {n:,} events, store codec: layout {codec.layout}, zstd {codec.level}"
+                f"{', window_log ' + str(codec.window_log) if codec.window_log else ''}"
                 f"{', dict ' + str(codec.dict_id) if codec.dict_id else ''}",
                 rows, baseline_name="baseline (same run)")
 
@@ -409,7 +248,6 @@ def main(argv: list[str] | None = None) -> int:
 
 def run_levers(events: list[dict], base: dict[str, Any], args: argparse.Namespace) -> None:
     raw, gz, n = base["raw"], base["gzip"], len(events)
-    print(f"column layout: lossless on {columnar_self_check():,} odd/real/hostile events (byte-identical MessagePack)")
     store_cuts = [(a, b) for a, b, _ in plan_segments(events, base["sizes"],
                                                        max_records=MAX_SEGMENT_RECORDS,
                                                        max_bytes=MAX_SEGMENT_BYTES)]
@@ -420,34 +258,38 @@ def run_levers(events: list[dict], base: dict[str, Any], args: argparse.Namespac
     def add(*a: Any, **kw: Any) -> None:
         levers.append(measure_lever(*a, **kw))
 
-    add("store codec: zstd 3, no transform (= live codec)", events, store_cuts, codec=LIVE_CODEC)
-    add("store codec: zstd 3 + transform", events, store_cuts, codec=Codec(level=3, window_log=0))
-    add("store codec: zstd 9 + transform", events, store_cuts, codec=Codec(level=9, window_log=0))
-    add("store codec: zstd 19 + LDM + transform, one segment", events, whole, codec=COMPACT_CODEC,
-        note="segment-size lever")
-    add("columnar layout, zstd 3", events, store_cuts, level=3)
-    add("columnar layout, zstd 9", events, store_cuts, level=9)
-    add("columnar layout, zstd 19 + LDM", events, store_cuts, level=19, window_log=27)
+    add("plain events, zstd 3 (the former live codec)", events, store_cuts,
+        Codec(level=3, layout=PLAIN))
+    add("delta layout, zstd 3", events, store_cuts, Codec(level=3, layout=DELTAS))
+    add("delta layout, zstd 19 + LDM (the former compact codec)", events, store_cuts,
+        Codec(level=19, window_log=27, layout=DELTAS))
+    for level in (3, 6, 9, 12):
+        add(f"column layout, zstd {level}" + (" (= compact codec)" if Codec(level=level) == COMPACT_CODEC
+                                              else ""), events, store_cuts, Codec(level=level))
+    add("column layout, zstd 19 + LDM", events, store_cuts, Codec(level=19, window_log=27))
+    add("column layout, zstd 9, one segment", events, whole, COMPACT_CODEC, note="segment-size lever")
     # live intake: small segments (1,000 events), where a trained dictionary matters
     other = list(generate_session(min(n, 200_000), args.duration_ms, seed=args.seed + 1))
-    samples = [encode_msgpack(other[i:i + 64]) for i in range(0, len(other), 64)]
-    with progress("train dictionary (on another session)", None):
-        zdict = zstandard.train_dictionary(112 * 1024, samples)
-    del other, samples
-    add("live: store live codec, 1,000-event segments", events, live, codec=LIVE_CODEC)
-    add("live: store live codec + 112 kB dictionary", events, live, codec=LIVE_CODEC, zdict=zdict,
-        note="dictionary trained on another session")
-    add("live: store zstd 3 + transform + dictionary", events, live, codec=Codec(level=3, window_log=0),
-        zdict=zdict)
-    add("live: columnar layout, zstd 3 + dictionary", events, live, level=3, zdict=zdict)
+    with progress("train dictionaries (on another session)", None):
+        plain_dict = zstandard.train_dictionary(
+            112 * 1024, [encode_msgpack(other[i:i + 64]) for i in range(0, len(other), 64)])
+        column_dict = zstandard.train_dictionary(
+            112 * 1024, [payload_bytes(other[i:i + 64], LIVE_CODEC) for i in range(0, len(other), 64)])
+    del other
+    add("live: plain events, zstd 3 (the former live codec)", events, live, Codec(level=3, layout=PLAIN))
+    add("live: plain events, zstd 3 + dictionary", events, live, Codec(level=3, layout=PLAIN),
+        zdict=plain_dict, note="dictionary trained on another session")
+    add("live: column layout, zstd 3 (= live codec)", events, live, LIVE_CODEC)
+    add("live: column layout, zstd 3 + dictionary", events, live, LIVE_CODEC, zdict=column_dict,
+        note="dictionary trained on column payloads")
 
     # where the store's write time goes: the same ingest with a fast codec
     tmp = tempfile.mkdtemp(prefix="replay-storage-bench-")
     try:
-        fast = store_roundtrip(events, Path(tmp), compact_codec=Codec(level=3, window_log=0))
+        fast = store_roundtrip(events, Path(tmp), compact_codec=LIVE_CODEC)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    rows = [Row("store.ingest, compact_codec = zstd 3 + transform",
+    rows = [Row("store.ingest, compact_codec = live codec (column layout, zstd 3)",
                 f"{fmt_bytes(fast['stored'])}  {raw / fast['stored']:.1f}x  {gz / fast['stored']:.2f}x gz",
                 f"{raw / 1e6 / fast['write_s']:.0f} / {n / fast['read_s']:,.0f}",
                 f"{fast['segments']} seg; whole ingest: {n / fast['write_s']:,.0f} events/s written",
@@ -461,8 +303,9 @@ def run_levers(events: list[dict], base: dict[str, Any], args: argparse.Namespac
                         r >= GOAL_RAW_RATIO and g >= GOAL_VS_GZIP))
     print_table("Levers (same session; every output decoded and compared)", rows,
                 baseline_name="write MB/s / read ev/s")
-    print("columns: stored bytes, raw/stored, gzip-6/stored | compression MB/s of raw JSON, "
-          "decode events/s (zstd + layout + MessagePack) | segments | both goals met")
+    print("columns: stored bytes, raw/stored, gzip-6/stored | write MB/s of raw JSON (layout + "
+          "MessagePack + zstd + framing), decode events/s (checksum + zstd + MessagePack + layout) | "
+          "segments | both goals met")
 
 
 if __name__ == "__main__":
