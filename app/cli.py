@@ -57,6 +57,11 @@ def main(argv: list[str] | None = None) -> int:
     except UserError as exc:  # a problem the person can fix: say what and how, no traceback
         print(f"replay: error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:   # a file we could not read or write (a folder, no such path...)
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"replay: error: {where}{exc.strerror or exc} - check the path and its"
+              " permissions", file=sys.stderr)
+        return 2
 
 
 class UserError(Exception):

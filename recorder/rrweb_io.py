@@ -87,6 +87,8 @@ def read_recordings(path: Path | str) -> list[ParsedRecording]:
 
 def parse_recordings(data: bytes) -> list[ParsedRecording]:
     data = _decompress(data)
+    if not data.strip():
+        raise UnreadableRecording("the file is empty")
     try:
         top = decode_json(data)
     except msgspec.DecodeError as exc:

@@ -149,6 +149,8 @@ def open_recording(spec: str | Path, data_dir: Path, *, session: int = 0,
     try:
         return st.session(str(spec))
     except KeyError:
+        if path.is_dir():
+            raise IsADirectoryError(f"{spec} is a folder, not a recording file") from None
         if any(ch in str(spec) for ch in "/\\") or str(spec).endswith((".json", ".replay")):
             raise FileNotFoundError(f"no such file: {spec}") from None
         raise

@@ -32,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
                         " desktop, or paint frames with `replay screenshot SESSION|FILE --at MS"
                         " -o FILE.png`")
 
-    from .play import open_source
+    from ._source import open_source
 
     prepare_qt_environment()
     src = open_source(str(DEMO), args.data)

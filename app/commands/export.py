@@ -6,11 +6,11 @@ import argparse
 import sys
 from pathlib import Path
 
-from recorder.bundle import BadBundle, write_bundle
-from recorder.rrweb_io import UnreadableRecording, write_rrweb_json
-from recorder.source import open_recording
+from recorder.bundle import write_bundle
+from recorder.rrweb_io import write_rrweb_json
 
 from ..cli import UserError
+from ._source import check_output, open_source
 
 NAME = "export"
 FORMATS = ["rrweb", "replay", "har", "gif", "webp", "playwright"]
@@ -39,12 +39,9 @@ def run(args: argparse.Namespace) -> int:
     if exporter is None:
         raise UserError(f"export format {fmt!r} is not supported yet - use --format rrweb or"
                         " --format replay")
-    try:
-        src = open_recording(args.session, args.data)
-    except KeyError as exc:
-        raise UserError(f"{exc.args[0]} - list sessions with `replay sessions`") from None
-    except (FileNotFoundError, UnreadableRecording, BadBundle, IndexError) as exc:
-        raise UserError(str(exc)) from None
+    if args.output is not None:
+        check_output(args.output, f"session.{'replay' if fmt == 'replay' else 'json'}")
+    src = open_source(args.session, args.data)
     try:
         out = args.output or Path(f"{src.id}{'.replay' if fmt == 'replay' else '.json'}")
         exporter(src, out)

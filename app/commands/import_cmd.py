@@ -50,6 +50,8 @@ def _masker_for(args: argparse.Namespace) -> Callable | None:
 
 def run(args: argparse.Namespace) -> int:
     for f in args.files:
+        if f.is_dir():
+            raise UserError(f"{f} is a folder - give recording files (rrweb JSON or .replay)")
         if not f.is_file():
             raise UserError(f"{f}: no such file - check the path")
     masker_factory = _masker_for(args)
@@ -62,10 +64,14 @@ def run(args: argparse.Namespace) -> int:
                 try:
                     ids = _import_one(store, f, args, masker_factory, bar)
                 except LimitError as exc:
-                    failures.append(f"{f}: rejected, nothing stored from it - {exc}")
+                    failures.append(f"{f}: rejected, nothing stored from it - {exc}"
+                                    " (fix the file, then import it again)")
                     continue
                 except (UnreadableRecording, BadBundle, InvalidEvent) as exc:
-                    failures.append(f"{f}: not imported - {exc}")
+                    # the reader's message may already name the file
+                    msg = str(exc).removeprefix(f"{f}: ")
+                    failures.append(f"{f}: not imported - {msg} (fix the file, then import it"
+                                    " again)")
                     continue
                 results.append({"file": str(f), "sessions": ids})
                 if not args.json:
@@ -78,8 +84,7 @@ def run(args: argparse.Namespace) -> int:
     if failures:
         for msg in failures[:-1]:
             print(f"replay: error: {msg}", file=sys.stderr)
-        raise UserError(failures[-1] + (" (fix the file or the limits, then import it again)"
-                                        if len(args.files) == 1 else ""))
+        raise UserError(failures[-1])
     return 0
 
 

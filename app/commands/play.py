@@ -4,33 +4,11 @@ without importing it."""
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
-from typing import Any
 
 from ..cli import UserError
+from ._source import add_source_arguments, open_source
 
 NAME = "play"
-
-
-def add_source_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("session", metavar="SESSION|FILE", help="session id (or unique prefix), a"
-                   " .replay bundle or an rrweb JSON file")
-    p.add_argument("--session-number", type=int, default=0, metavar="N",
-                   help="for a file holding several sessions: which one (0-based)")
-
-
-def open_source(spec: str, data: Path, session_number: int = 0) -> Any:
-    """The recording named on the command line, or a UserError saying what to do."""
-    from recorder.bundle import BadBundle
-    from recorder.rrweb_io import UnreadableRecording
-    from recorder.source import open_recording
-
-    try:
-        return open_recording(spec, data, session=session_number)
-    except KeyError as exc:
-        raise UserError(f"{exc.args[0]} - list sessions with `replay sessions`") from None
-    except (FileNotFoundError, UnreadableRecording, BadBundle, IndexError, ValueError) as exc:
-        raise UserError(str(exc)) from None
 
 
 def register(subparsers, common) -> None:

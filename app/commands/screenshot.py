@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from ..cli import UserError
-from .play import add_source_arguments, open_source
+from ._source import add_source_arguments, moment, open_source, resolve_moment
 
 NAME = "screenshot"
 
@@ -18,8 +18,9 @@ def register(subparsers, common) -> None:
                               description="Paint a moment of a session (id or unique prefix) or"
                                           " recording file offscreen and write it as PNG.")
     add_source_arguments(p)
-    p.add_argument("--at", type=float, required=True, metavar="MS",
-                   help="milliseconds after the session's first event")
+    p.add_argument("--at", type=moment, required=True, metavar="MS",
+                   help="milliseconds after the session's first event ('end' for the last"
+                        " moment)")
     p.add_argument("-o", "--output", type=Path, required=True, metavar="FILE.png")
     p.add_argument("--size", default="1280x800", metavar="WxH",
                    help="size of the player the frame is painted in (default 1280x800)")
@@ -33,6 +34,9 @@ def run(args: argparse.Namespace) -> int:
         w, h = (int(x) for x in args.size.lower().split("x"))
     except ValueError:
         raise UserError(f"--size {args.size!r} is not WIDTHxHEIGHT - e.g. --size 1280x800") from None
+    if args.output.is_dir():
+        raise UserError(f"{args.output} is a folder - give a file name, e.g. -o"
+                        f" {args.output / 'frame.png'}")
     if args.output.suffix.lower() != ".png":
         raise UserError(f"{args.output} does not end in .png - screenshots are written as PNG")
     from player.qt.standalone import prepare_qt_environment, screenshot
@@ -43,9 +47,8 @@ def run(args: argparse.Namespace) -> int:
         from player.replayer import Replayer
 
         r = Replayer(src)
-        if not 0 <= args.at <= r.duration_ms:
-            raise UserError(f"--at {args.at:g} is outside the session - give 0..{r.duration_ms:g}")
-        size = screenshot(src, args.at, args.output, width=w, height=h,
+        at = resolve_moment(args.at, r.duration_ms)
+        size = screenshot(src, at, args.output, width=w, height=h,
                           whole_player=args.player, replayer=r)
     except TimeoutError as exc:
         raise UserError(f"the player did not finish painting: {exc} - try again, or a smaller --size") from None
@@ -53,5 +56,5 @@ def run(args: argparse.Namespace) -> int:
         close = getattr(src, "close", None)
         if close:
             close()
-    print(f"wrote {size[0]}x{size[1]} frame at {args.at:g} ms to {args.output}", file=sys.stderr)
+    print(f"wrote {size[0]}x{size[1]} frame at {at:.0f} ms to {args.output}", file=sys.stderr)
     return 0

@@ -8,12 +8,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from recorder.bundle import BadBundle
-from recorder.rrweb_io import UnreadableRecording
-from recorder.source import open_recording
-
-from ..cli import UserError
 from ._progress import progress_bar
+from ._source import add_source_arguments, check_output, moment, open_source, resolve_moment
 
 NAME = "snapshot"
 
@@ -22,25 +18,13 @@ def register(subparsers, common) -> None:
     p = subparsers.add_parser(NAME, parents=[common], help="write the safe HTML document of a moment",
                               description="Write the DOM of a session (id or unique prefix) or"
                                           " recording file at a moment as a safe, inert HTML file.")
-    p.add_argument("session", metavar="SESSION|FILE", help="session id (or unique prefix), a"
-                   " .replay bundle or an rrweb JSON file")
-    p.add_argument("--at", type=_moment, default=None, metavar="MS",
+    add_source_arguments(p)
+    p.add_argument("--at", type=moment, default=None, metavar="MS",
                    help="milliseconds after the session's first event (default: the first"
                         " frame; 'end' for the last moment)")
     p.add_argument("-o", "--output", type=Path, metavar="FILE.html",
                    help="where to write ('-' for stdout; default: SESSION-atMS.html)")
-    p.add_argument("--session-number", type=int, default=0, metavar="N",
-                   help="for a file holding several sessions: which one (0-based)")
     p.set_defaults(func=run)
-
-
-def _moment(v: str) -> float | str:
-    if v.strip().lower() == "end":
-        return "end"
-    try:
-        return float(v)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{v!r} is not a number of milliseconds (or 'end')") from None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -48,19 +32,12 @@ def run(args: argparse.Namespace) -> int:
     from player.frame import build_frame
     from player.replayer import Replayer
 
-    try:
-        src = open_recording(args.session, args.data, session=args.session_number)
-    except KeyError as exc:
-        raise UserError(f"{exc.args[0]} - list sessions with `replay sessions`") from None
-    except (FileNotFoundError, UnreadableRecording, BadBundle, IndexError, ValueError) as exc:
-        raise UserError(str(exc)) from None
+    if args.output is not None:
+        check_output(args.output, "snapshot.html")
+    src = open_source(args.session, args.data, args.session_number)
     try:
         r = Replayer(src, mode="lazy")
-        at = r.first_frame_ms if args.at is None else args.at
-        if at == "end":
-            at = r.duration_ms
-        if at < 0:
-            raise UserError(f"--at {at:.0f} is before the session starts - give 0..{r.duration_ms:.0f}")
+        at = r.first_frame_ms if args.at is None else resolve_moment(args.at, r.duration_ms)
         ix = r.index
         if ix.quick_start(at) is None:   # else: rebuilt from the last full snapshot before it
             with progress_bar() as bar:
@@ -68,9 +45,6 @@ def run(args: argparse.Namespace) -> int:
                 while not ix.done and ix.covered < at:
                     ix.advance()
                     bar.update(task, completed=ix.progress * max(1, len(ix.segments)))
-        if at > r.duration_ms:
-            raise UserError(f"--at {at:.0f} is after the session ends ({r.duration_ms:.0f} ms) -"
-                            f" give 0..{r.duration_ms:.0f} (or 'end')")
         state = r.state_at(at)
         if not state.nodes:
             first = r.first_frame_ms

@@ -1,0 +1,78 @@
+"""What the commands that read one recording share (play, screenshot, snapshot, export,
+demo): the SESSION|FILE argument, opening it with errors that say what to do, and the
+`--at` moment (milliseconds after the first event, or `end`)."""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from ..cli import UserError
+
+_KINDS = "a session id (or unique prefix), a .replay bundle or an rrweb JSON file"
+
+
+def add_source_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("session", metavar="SESSION|FILE",
+                   help="session id (or unique prefix), a .replay bundle or an rrweb JSON file")
+    p.add_argument("--session-number", type=int, default=0, metavar="N",
+                   help="for a file holding several sessions: which one (0-based)")
+
+
+def open_source(spec: str, data: Path, session_number: int = 0) -> Any:
+    """The recording named on the command line, or a UserError saying what to do."""
+    from recorder.bundle import BadBundle
+    from recorder.rrweb_io import UnreadableRecording
+    from recorder.source import open_recording
+
+    try:
+        return open_recording(spec, data, session=session_number)
+    except KeyError as exc:
+        raise UserError(f"{exc.args[0]} - list sessions with `replay sessions`") from None
+    except IsADirectoryError:
+        raise UserError(f"{spec} is a folder - give {_KINDS}") from None
+    except FileNotFoundError as exc:
+        raise UserError(f"{exc} - check the path") from None
+    except IndexError as exc:
+        raise UserError(f"{exc} - pick one with --session-number") from None
+    except (UnreadableRecording, BadBundle, ValueError) as exc:
+        raise UserError(f"{exc} - give {_KINDS}") from None
+    except OSError as exc:
+        raise UserError(f"cannot read {spec}: {exc.strerror or exc} - check the path and"
+                        " its permissions") from None
+
+
+def moment(v: str) -> float | str:
+    """argparse type of `--at`: milliseconds, or 'end'."""
+    if v.strip().lower() == "end":
+        return "end"
+    try:
+        return float(v)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{v!r} is not a number of milliseconds (or 'end')") from None
+
+
+def resolve_moment(at: float | str, duration_ms: float) -> float:
+    """`--at` as milliseconds inside the session, or a UserError naming the range."""
+    if at == "end":
+        return float(duration_ms)
+    span = f"give 0..{duration_ms:.0f} (or 'end')"
+    if at < 0:
+        raise UserError(f"--at {at:.0f} is outside the session: before the session starts"
+                        f" - {span}")
+    if at > duration_ms:
+        raise UserError(f"--at {at:.0f} is outside the session: after the session ends"
+                        f" ({duration_ms:.0f} ms) - {span}")
+    return float(at)
+
+
+def check_output(out: Path, example: str) -> None:
+    """Refuse, before any work, an output path that cannot be written as a file."""
+    if str(out) == "-":
+        return
+    if out.is_dir():
+        raise UserError(f"{out} is a folder - give a file name, e.g. -o {out / example}")
+    if not out.parent.is_dir():
+        raise UserError(f"the folder {out.parent} does not exist - create it, or give another"
+                        " -o path")

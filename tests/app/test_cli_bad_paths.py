@@ -1,0 +1,105 @@
+"""The paths people get wrong - a folder, an empty or cut-off file, an output folder that
+does not exist - give one clear line saying what and what to do, exit status 2, no
+traceback; and the commands that read one recording take `--at` the same way."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from app.cli import UserError, main
+from app.commands._source import resolve_moment
+
+
+def run(capsys, *argv) -> tuple[int, str, str]:
+    code = main(list(map(str, argv)))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def demo_file(tmp_path, demo_events) -> Path:
+    f = tmp_path / "demo.json"
+    f.write_text(json.dumps(demo_events))
+    return f
+
+
+def _one_clear_line(code: int, err: str) -> str:
+    assert code == 2
+    assert "Traceback" not in err
+    lines = [ln for ln in err.splitlines() if ln.strip()]
+    assert len(lines) == 1 and lines[0].startswith("replay: error: "), err
+    return lines[0]
+
+
+def test_a_folder_is_named_as_a_folder(tmp_path, capsys):
+    folder = tmp_path / "recordings"
+    folder.mkdir()
+    for cmd in (["import", folder], ["snapshot", folder, "--at", "0"],
+                ["export", folder, "-o", tmp_path / "x.json"]):
+        line = _one_clear_line(*run(capsys, "--data", tmp_path / "d", *cmd)[::2])
+        assert f"{folder} is a folder" in line and "no such file" not in line, line
+
+
+def test_empty_and_cut_off_files(tmp_path, capsys, demo_file):
+    empty = tmp_path / "empty.json"
+    empty.write_bytes(b"  \n")
+    cut = tmp_path / "cut.json"
+    cut.write_bytes(demo_file.read_bytes()[:5000])
+    line = _one_clear_line(*run(capsys, "--data", tmp_path / "d", "import", empty)[::2])
+    assert "empty" in line and "import it again" in line
+    line = _one_clear_line(*run(capsys, "--data", tmp_path / "d", "snapshot", empty)[::2])
+    assert "the file is empty" in line and "rrweb JSON" in line
+    line = _one_clear_line(*run(capsys, "--data", tmp_path / "d", "import", cut)[::2])
+    assert line.count(str(cut)) == 1, "the file is named once"
+    assert "not JSON" in line and "fix the file" in line
+    assert not (tmp_path / "d" / "index.sqlite3").exists() or json.loads(
+        run(capsys, "--data", tmp_path / "d", "sessions", "--json")[1]) == []
+
+
+def test_outputs_that_cannot_be_written(tmp_path, capsys, demo_file):
+    data = tmp_path / "d"
+    missing = tmp_path / "no" / "such" / "folder"
+    for cmd, name in ((["export", demo_file, "-o"], "x.json"),
+                      (["export", demo_file, "--format", "replay", "-o"], "x.replay"),
+                      (["snapshot", demo_file, "--at", "100", "-o"], "x.html")):
+        line = _one_clear_line(*run(capsys, "--data", data, *cmd, missing / name)[::2])
+        assert f"the folder {missing} does not exist" in line
+        line = _one_clear_line(*run(capsys, "--data", data, *cmd, tmp_path)[::2])
+        assert f"{tmp_path} is a folder" in line and "give a file name" in line
+    assert not missing.exists()
+    assert not list(tmp_path.glob("*.tmp"))
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux /proc")
+def test_a_write_the_system_refuses_is_an_error_not_a_traceback(tmp_path, capsys, demo_file):
+    line = _one_clear_line(*run(capsys, "--data", tmp_path / "d", "snapshot", demo_file,
+                                "-o", "/proc/replay-cannot-write-here.html")[::2])
+    assert "/proc/replay-cannot-write-here.html" in line and "check the path" in line
+
+
+def test_at_is_read_the_same_way_everywhere():
+    assert resolve_moment("end", 81080.0) == 81080.0
+    assert resolve_moment(0.0, 81080.0) == 0.0
+    with pytest.raises(UserError, match=r"outside the session: before the session starts"
+                                        r" - give 0\.\.81080 \(or 'end'\)"):
+        resolve_moment(-1.0, 81080.0)
+    with pytest.raises(UserError, match=r"after the session ends \(81080 ms\)"):
+        resolve_moment(81081.0, 81080.0)
+
+
+def test_screenshot_takes_at_end_and_says_whole_milliseconds(tmp_path, fixtures_dir):
+    env = dict(os.environ, REPLAY_DATA=str(tmp_path / "data"))
+    env.pop("DISPLAY", None)
+    out = tmp_path / "end.png"
+    p = subprocess.run([sys.executable, "-m", "app", "screenshot",
+                        str(fixtures_dir / "rrweb-player-demo.json"), "--at", "end", "-o",
+                        str(out), "--size", "640x400"],
+                       capture_output=True, text=True, env=env, timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert "frame at 81080 ms" in p.stderr and "e+" not in p.stderr
+    assert out.stat().st_size > 1000
