@@ -18,6 +18,7 @@ from recorder.store import Store
 
 from ..cli import UserError
 from ._progress import progress_bar
+from ._selection import add_session_selection, check_selection, selected_ids
 
 NAME = "audit"
 
@@ -27,8 +28,7 @@ def register(subparsers, common) -> None:
         NAME, parents=[common], help="scan stored sessions for personal data",
         description="Scan stored sessions (decompressed) for what looks like personal data."
                     " Exit status 1 when something is found.")
-    p.add_argument("sessions", nargs="*", metavar="SESSION", help="session ids (or unique prefixes)")
-    p.add_argument("--all", action="store_true", help="every stored session")
+    add_session_selection(p)
     p.add_argument("--json", action="store_true", help="print a JSON array, one entry per session")
     p.add_argument("--detectors", default=",".join(DETECTORS), metavar="LIST",
                    help=f"comma-separated detectors (default: {','.join(DETECTORS)})")
@@ -45,8 +45,7 @@ def _clock(ms: float) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    if bool(args.sessions) == bool(args.all):
-        raise UserError("name the sessions to audit, or pass --all (not both)")
+    check_selection(args, "audit")
     kinds = [k.strip() for k in args.detectors.split(",") if k.strip()]
     bad = [k for k in kinds if k not in DETECTORS]
     if bad:
@@ -54,11 +53,7 @@ def run(args: argparse.Namespace) -> int:
     store = Store.open(args.data)
     audits = []
     try:
-        try:
-            ids = [s.id for s in store.sessions()] if args.all else \
-                [store.resolve(s) for s in args.sessions]
-        except KeyError as exc:
-            raise UserError(f"{exc.args[0]} - see `replay sessions` for the ids") from None
+        ids = selected_ids(store, args, "audit")
         with progress_bar() as bar:
             task = bar.add_task("auditing", total=len(ids))
             for sid in ids:

@@ -12,6 +12,7 @@ from recorder.store import Store
 
 from ..cli import UserError
 from ._progress import progress_bar
+from ._selection import add_session_selection, check_selection, selected_ids
 
 NAME = "mask"
 
@@ -21,8 +22,7 @@ def register(subparsers, common) -> None:
         NAME, parents=[common], help="re-mask stored sessions under new privacy rules",
         description="Rewrite stored sessions under a rules file (atomically; the index is"
                     " updated and what the old sessions held is removed from disk).")
-    p.add_argument("sessions", nargs="*", metavar="SESSION", help="session ids (or unique prefixes)")
-    p.add_argument("--all", action="store_true", help="every stored session")
+    add_session_selection(p)
     p.add_argument("--rules", type=Path, required=True, metavar="FILE",
                    help="privacy rules (TOML)")
     p.add_argument("--activate", action="store_true",
@@ -32,8 +32,7 @@ def register(subparsers, common) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if bool(args.sessions) == bool(args.all):
-        raise UserError("name the sessions to re-mask, or pass --all (not both)")
+    check_selection(args, "re-mask")
     path = args.rules
     try:
         rules = load_rules(path, args.data)
@@ -41,17 +40,14 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"{exc} (fix the rules file, then run mask again)") from None
     store = Store.open(args.data)
     try:
-        try:
-            with progress_bar() as bar:
-                task = bar.add_task("re-masking", total=None)
+        ids = selected_ids(store, args, "re-mask")
+        with progress_bar() as bar:
+            task = bar.add_task("re-masking", total=None)
 
-                def progress(done: int, total: int, sid: str) -> None:
-                    bar.update(task, completed=done, total=total,
-                               description=f"re-masking {sid[:13]}" if sid else "re-masked")
-                results = remask_sessions(store, None if args.all else args.sessions, rules,
-                                          progress)
-        except KeyError as exc:
-            raise UserError(f"{exc.args[0]} - see `replay sessions` for the ids") from None
+            def progress(done: int, total: int, sid: str) -> None:
+                bar.update(task, completed=done, total=total,
+                           description=f"re-masking {sid[:13]}" if sid else "re-masked")
+            results = remask_sessions(store, ids, rules, progress)
     finally:
         store.close()
     for r in results:
