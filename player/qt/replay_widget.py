@@ -139,6 +139,24 @@ class ReplayWidget(QWidget):
         self.bridge.wait_ready(timeout_s)
         self.bridge.wait_idle(timeout_s)
 
+    def wait_indexed(self, timeout_s: float = 120.0) -> None:
+        """Until the recording is indexed and the timeline and panes show it (they fill in
+        when indexing ends; a long session is indexed in the background)."""
+        import time
+
+        from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer
+
+        deadline = time.monotonic() + timeout_s
+        while not getattr(self.replayer, "ready", True):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the recording was not indexed within {timeout_s:.0f} s")
+            loop = QEventLoop()
+            QTimer.singleShot(50, loop.quit)
+            loop.exec()
+        if getattr(self, "_index_timer", None) is not None and self._index_timer.isActive():
+            self._check_index()
+        QCoreApplication.processEvents()
+
     def seek_and_wait(self, t: int, timeout_s: float = 30.0) -> None:
         self.controller.seek(t)
         self.bridge.wait_idle(timeout_s)

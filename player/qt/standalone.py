@@ -33,6 +33,21 @@ def prepare_qt_environment(offscreen: bool = False) -> None:
     os.environ.setdefault("QT_LOGGING_RULES", "qt.webenginecontext.debug=false;qt.rhi.*=false;qt.qpa.*=false")
 
 
+# What Qt and Chromium say, as expected, when painting with no screen and no GPU (and as
+# root, without Chromium's sandbox): not news for a person reading a command's output, and
+# "Failed to create context" reads like the command failed. Anything else gets through.
+HEADLESS_NOISE = ("Sandboxing disabled by user", "QRhiGles2: Failed to create",
+                  "Failed to create RHI for backend", "GPUInfo not initialized",
+                  "This plugin does not support propagateSizeHints")
+
+
+def forward_qt_message(mode: Any, context: Any, message: str) -> None:
+    """Qt message handler of headless runs: drop HEADLESS_NOISE, print the rest as Qt would."""
+    if message.startswith(HEADLESS_NOISE):
+        return
+    sys.stderr.write(message + "\n")
+
+
 def application():
     """The QApplication (created once; our URL schemes are registered before it)."""
     from . import webview  # noqa: F401  (registers the schemes: must precede the app)
@@ -40,6 +55,9 @@ def application():
 
     app = QApplication.instance()
     if app is None:
+        if os.environ.get("QT_QPA_PLATFORM") == "offscreen":
+            from PySide6.QtCore import qInstallMessageHandler
+            qInstallMessageHandler(forward_qt_message)
         app = QApplication([sys.argv[0] if sys.argv else "replay"])
         app.setApplicationName("Session Replay")
         app.setApplicationDisplayName("Session Replay")
@@ -104,6 +122,8 @@ def screenshot(source: Any, at_ms: float, out: Path, *, width: int = 1280, heigh
         widget.timeline.hide()
     widget.show()
     widget.wait_ready()
+    if whole_player:   # the timeline's markers and the panes' rows, not empty ones
+        widget.wait_indexed()
     widget.seek_and_wait(int(at_ms))
     target = widget if whole_player else widget.stage
     img = grab_stable(target, widget.bridge)

@@ -1,0 +1,42 @@
+"""A long recording opens before it is indexed: the player shows its first frame at once
+and fills the timeline and the dev-tools panes in when indexing ends - also for a
+whole-player screenshot, which must not capture the empty panes."""
+from __future__ import annotations
+
+import player.qt.webview  # noqa: F401  (schemes before the QApplication)
+
+from player.qt.replay_widget import ReplayWidget
+from player.qt.standalone import HEADLESS_NOISE, dispose, forward_qt_message
+from player.keyframes import ListSource
+from player.replayer import Replayer
+from recorder.generator import generate_session
+
+
+def test_panes_fill_in_when_indexing_ends(qapp):
+    events = list(generate_session(3000, duration_ms=8 * 60 * 1000, seed=3))
+    src = ListSource(events, segment_size=300)
+    r = Replayer(src, mode="lazy")             # not indexed yet, as a long session opens
+    assert not r.ready
+    w = ReplayWidget(src, replayer=r)
+    try:
+        w.resize(1200, 760)
+        w.show()
+        assert w.session.console == [] and w.session.markers == []   # nothing to show yet
+        r.index.start_background()
+        w.wait_indexed(timeout_s=60)
+        assert r.ready
+        assert w.session.console and w.session.network and w.session.markers
+        assert w.controller.sv is w.session
+        assert w.session.console == [
+            {"t": int(x.t), "level": x.level or "log", "message": x.message,
+             "stack": list(x.trace)} for x in r.timeline.logs]
+    finally:
+        dispose(w)
+
+
+def test_headless_chatter_is_dropped_and_real_warnings_kept(capsys):
+    for noise in HEADLESS_NOISE:
+        forward_qt_message(None, None, noise + " (details)")
+    forward_qt_message(None, None, "js: Uncaught ReferenceError in the runtime")
+    err = capsys.readouterr().err
+    assert err == "js: Uncaught ReferenceError in the runtime\n"
