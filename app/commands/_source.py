@@ -4,6 +4,7 @@ demo): the SESSION|FILE argument, opening it with errors that say what to do, an
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,7 @@ def open_source(spec: str, data: Path, session_number: int = 0) -> Any:
     from recorder.source import open_recording
 
     try:
-        return open_recording(spec, data, session=session_number)
+        src = open_recording(spec, data, session=session_number)
     except KeyError as exc:
         raise UserError(f"{exc.args[0]} - list sessions with `replay sessions`") from None
     except IsADirectoryError:
@@ -40,6 +41,11 @@ def open_source(spec: str, data: Path, session_number: int = 0) -> Any:
     except OSError as exc:
         raise UserError(f"cannot read {spec}: {exc.strerror or exc} - check the path and"
                         " its permissions") from None
+    n = getattr(src, "sessions_in_file", 1)
+    if n > 1:   # say so: the others are easy to miss
+        print(f"replay: note: {spec} holds {n} sessions; this is session {session_number}"
+              f" ({src.id}) - pick another with --session-number 0..{n - 1}", file=sys.stderr)
+    return src
 
 
 def moment(v: str) -> float | str:

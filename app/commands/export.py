@@ -10,7 +10,7 @@ from recorder.bundle import write_bundle
 from recorder.rrweb_io import write_rrweb_json
 
 from ..cli import UserError
-from ._source import check_output, open_source
+from ._source import add_source_arguments, check_output, open_source
 
 NAME = "export"
 FORMATS = ["rrweb", "replay", "har", "gif", "webp", "playwright"]
@@ -22,7 +22,7 @@ def register(subparsers, common) -> None:
     p = subparsers.add_parser(NAME, parents=[common], help="export a session to a file",
                               description="Export a stored session (id or unique prefix) or a"
                                           " recording file.")
-    p.add_argument("session", metavar="SESSION", help="session id (or unique prefix) or FILE")
+    add_source_arguments(p)
     p.add_argument("--format", "-f", choices=FORMATS, default=None,
                    help="rrweb: JSON array of rrweb events; replay: single-file bundle"
                         " (default: from the -o suffix, else rrweb)")
@@ -41,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
                         " --format replay")
     if args.output is not None:
         check_output(args.output, f"session.{'replay' if fmt == 'replay' else 'json'}")
-    src = open_source(args.session, args.data)
+    src = open_source(args.session, args.data, args.session_number)
     try:
         out = args.output or Path(f"{src.id}{'.replay' if fmt == 'replay' else '.json'}")
         exporter(src, out)

@@ -107,3 +107,21 @@ def test_screenshot_takes_at_end_and_says_whole_milliseconds(tmp_path, fixtures_
     assert len(lines) == 1, p.stderr
     assert re.fullmatch(rf"wrote \d+x\d+ frame at 81080 ms to {re.escape(str(out))}", lines[0])
     assert out.stat().st_size > 1000
+
+
+def test_a_file_with_several_sessions_says_so_and_export_can_pick(tmp_path, capsys, demo_events):
+    gap = demo_events[-1]["timestamp"] - demo_events[0]["timestamp"] + 20 * 60 * 1000
+    two = tmp_path / "two.json"
+    two.write_text(json.dumps(demo_events + [dict(e, timestamp=e["timestamp"] + gap)
+                                             for e in demo_events]))
+    out = tmp_path / "second.json"
+    code, _, err = run(capsys, "--data", tmp_path / "d", "export", two, "--session-number", "1",
+                       "-o", out)
+    assert code == 0, err
+    assert "holds 2 sessions; this is session 1" in err and "--session-number 0..1" in err
+    second = json.loads(out.read_text())
+    assert len(second) == len(demo_events)
+    assert second[0]["timestamp"] == demo_events[0]["timestamp"] + gap
+    code, _, err = run(capsys, "--data", tmp_path / "d", "snapshot", two, "--at", "100",
+                       "--session-number", "5", "-o", tmp_path / "x.html")
+    assert code == 2 and "holds 2 session(s)" in err and "--session-number" in err
