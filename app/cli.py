@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import pkgutil
 import sys
 from pathlib import Path
@@ -57,6 +58,9 @@ def main(argv: list[str] | None = None) -> int:
     except UserError as exc:  # a problem the person can fix: say what and how, no traceback
         print(f"replay: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # piped into a reader that stopped early (| head): not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing left to flush
+        return 0
     except OSError as exc:   # a file we could not read or write (a folder, no such path...)
         where = f"{exc.filename}: " if exc.filename else ""
         print(f"replay: error: {where}{exc.strerror or exc} - check the path and its"

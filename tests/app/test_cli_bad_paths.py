@@ -125,3 +125,15 @@ def test_a_file_with_several_sessions_says_so_and_export_can_pick(tmp_path, caps
     code, _, err = run(capsys, "--data", tmp_path / "d", "snapshot", two, "--at", "100",
                        "--session-number", "5", "-o", tmp_path / "x.html")
     assert code == 2 and "holds 2 session(s)" in err and "--session-number" in err
+
+
+def test_output_piped_into_a_reader_that_stops_early_is_not_an_error(tmp_path, fixtures_dir):
+    # `replay export ... -o - | head -c 100`: the reader goes away; no error, no traceback
+    p = subprocess.Popen([sys.executable, "-m", "app", "--data", str(tmp_path / "d"), "export",
+                          str(fixtures_dir / "rrweb-player-demo.json"), "-o", "-"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    p.stdout.read(100)
+    p.stdout.close()
+    err = p.stderr.read().decode()
+    assert p.wait(timeout=60) == 0, err
+    assert "Traceback" not in err and "error" not in err
