@@ -112,11 +112,11 @@ class SessionReader(RecordingSource):
                 raise SegmentDamaged("file belongs to another segment")
             return events
         except (OSError, SegmentDamaged) as exc:
-            if i not in self.damaged:
+            if i not in self.damaged:   # said once: a player reads a segment many times
                 self.damaged.append(i)
                 self.damage_reasons[i] = str(exc)
-            log.warning("session %s: segment %d (%s) skipped: %s", self.id, meta.index,
-                        meta.file, exc)
+                log.warning("session %s: segment %d (%s) skipped: %s", self.id, meta.index,
+                            meta.file, exc)
             return []
 
     def raw_segment(self, i: int) -> bytes:

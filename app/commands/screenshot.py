@@ -47,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
         from player.replayer import Replayer
 
         r = Replayer(src)
-        at = resolve_moment(args.at, r.duration_ms)
+        at = resolve_moment(args.at, r.duration_ms, len(src.damaged))
         size = screenshot(src, at, args.output, width=w, height=h,
                           whole_player=args.player, replayer=r)
     except TimeoutError as exc:

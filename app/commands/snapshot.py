@@ -37,7 +37,8 @@ def run(args: argparse.Namespace) -> int:
     src = open_source(args.session, args.data, args.session_number)
     try:
         r = Replayer(src, mode="lazy")
-        at = r.first_frame_ms if args.at is None else resolve_moment(args.at, r.duration_ms)
+        at = r.first_frame_ms if args.at is None else \
+            resolve_moment(args.at, r.duration_ms, len(src.damaged))
         ix = r.index
         if ix.quick_start(at) is None:   # else: rebuilt from the last full snapshot before it
             with progress_bar() as bar:

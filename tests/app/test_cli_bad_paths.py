@@ -137,3 +137,8 @@ def test_output_piped_into_a_reader_that_stops_early_is_not_an_error(tmp_path, f
     err = p.stderr.read().decode()
     assert p.wait(timeout=60) == 0, err
     assert "Traceback" not in err and "error" not in err
+
+
+def test_a_range_error_mentions_damaged_segments():
+    with pytest.raises(UserError, match=r"give 0\.\.0 \(or 'end'\); 2 damaged segment\(s\)"):
+        resolve_moment(30000.0, 0.0, damaged=2)
