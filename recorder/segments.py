@@ -236,7 +236,7 @@ def decode_segment(blob: bytes, load_dict: DictLoader | None = None) -> tuple[di
     return header, events
 
 
-# --- the payload transform -----------------------------------------------------------
+# --- the delta layout (transform bits 1 and 2; written before the column layout) -------
 # Two reversible rewrites that make rrweb events far more compressible, applied to the
 # MessagePack payload only (readers get the original events back, field for field):
 # - integer timestamps become the difference from the previous integer timestamp
@@ -344,10 +344,10 @@ def _unpack_timestamps(events: list) -> None:
 #          side); mode 1 (pointer moves, data exactly {source, positions} with integer
 #          {x, y, id, timeOffset} points): source, then the points as integer columns
 #          n (points per event), x and y delta-coded along the kind, id, timeOffset
-# Events of any other shape (extra keys, other key order, float or bool timestamps, data
-# not a str-keyed map, pointer positions with missing/float fields) stay whole in `raw`,
-# so decoding gives equal dicts with the same key order and value types: byte-identical
-# MessagePack. Grouping by kind puts look-alike data together, which is what zstd needs:
+# Events of any other shape (extra keys, float or bool or huge timestamps, a non-int type,
+# data not a str-keyed map) stay whole in `raw`; pointer moves with missing/float/bool
+# fields go to plain mode-0 columns. Decoding gives equal dicts with the same key order
+# and value types: byte-identical MessagePack. Grouping by kind puts look-alike data together, which is what zstd needs:
 # a fast level on this layout beats level 19 + long-distance matching on plain events.
 _COLUMNS_VERSION = 1
 _EVENT_KEYS = ("type", "data", "timestamp")
