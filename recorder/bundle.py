@@ -102,14 +102,17 @@ def _segment_blob(source: RecordingSource, i: int, meta: SegmentMeta) -> bytes |
 
 
 def is_bundle(path: Path | str) -> bool:
+    """Whether to read `path` as a bundle: a zip file (no rrweb shape is one), or a file
+    named `.replay` that is not JSON. A damaged bundle is still one, so that opening it
+    says what is wrong with it (BadBundle) rather than that it is not JSON."""
     try:
         with open(path, "rb") as f:
-            if f.read(4) != b"PK\x03\x04":
-                return False
-        with zipfile.ZipFile(path) as z:
-            return "manifest.json" in z.namelist()
-    except (OSError, zipfile.BadZipFile):
+            head = f.read(64)
+    except OSError:
         return False
+    if head[:2] == b"PK":
+        return True
+    return Path(path).suffix.lower() == ".replay" and head.lstrip()[:1] not in (b"[", b"{")
 
 
 class BundleSource(RecordingSource):
@@ -122,9 +125,11 @@ class BundleSource(RecordingSource):
             self._zip = zipfile.ZipFile(self.path)
             manifest = json.loads(self._zip.read("manifest.json"))
         except (OSError, zipfile.BadZipFile, KeyError, ValueError) as exc:
-            raise BadBundle(f"{self.path} is not a readable .replay bundle: {exc}") from None
+            raise BadBundle(f"{self.path}: not a readable .replay bundle, damaged or cut short"
+                            f" ({exc}) - copy or export it again") from None
         if manifest.get("format") != FORMAT:
-            raise BadBundle(f"{self.path} is not a session-replay bundle")
+            raise BadBundle(f"{self.path}: not a session-replay bundle (a zip file of"
+                            " something else) - give a .replay file exported by replay")
         if manifest.get("version", 0) > VERSION:
             raise BadBundle(f"{self.path} is a version {manifest.get('version')} bundle; this"
                             f" program reads up to version {VERSION} - update it")

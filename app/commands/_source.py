@@ -36,7 +36,9 @@ def open_source(spec: str, data: Path, session_number: int = 0) -> Any:
         raise UserError(f"{exc} - check the path") from None
     except IndexError as exc:
         raise UserError(f"{exc} - pick one with --session-number") from None
-    except (UnreadableRecording, BadBundle, ValueError) as exc:
+    except BadBundle as exc:   # says what to do itself
+        raise UserError(str(exc)) from None
+    except (UnreadableRecording, ValueError) as exc:
         raise UserError(f"{exc} - give {_KINDS}") from None
     except OSError as exc:
         raise UserError(f"cannot read {spec}: {exc.strerror or exc} - check the path and"

@@ -70,8 +70,9 @@ def run(args: argparse.Namespace) -> int:
                 except (UnreadableRecording, BadBundle, InvalidEvent) as exc:
                     # the reader's message may already name the file
                     msg = str(exc).removeprefix(f"{f}: ")
-                    failures.append(f"{f}: not imported - {msg} (fix the file, then import it"
-                                    " again)")
+                    if not isinstance(exc, BadBundle):   # a BadBundle says what to do
+                        msg += " (fix the file, then import it again)"
+                    failures.append(f"{f}: not imported - {msg}")
                     continue
                 results.append({"file": str(f), "sessions": ids})
                 if not args.json:

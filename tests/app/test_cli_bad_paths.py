@@ -142,3 +142,22 @@ def test_output_piped_into_a_reader_that_stops_early_is_not_an_error(tmp_path, f
 def test_a_range_error_mentions_damaged_segments():
     with pytest.raises(UserError, match=r"give 0\.\.0 \(or 'end'\); 2 damaged segment\(s\)"):
         resolve_moment(30000.0, 0.0, damaged=2)
+
+
+def test_a_damaged_bundle_is_called_one(tmp_path, capsys, demo_file):
+    data = tmp_path / "d"
+    bundle = tmp_path / "s.replay"
+    assert run(capsys, "--data", data, "export", demo_file, "-o", bundle)[0] == 0
+    cut = tmp_path / "cut.replay"
+    cut.write_bytes(bundle.read_bytes()[:3000])       # a transfer cut short
+    for cmd in (["import", cut], ["snapshot", cut, "--at", "0"]):
+        line = _one_clear_line(*run(capsys, "--data", data, *cmd)[::2])
+        assert "not a readable .replay bundle, damaged or cut short" in line, line
+        assert "JSON" not in line and "export it again" in line
+        assert line.count(str(cut)) == 1
+    assert json.loads(run(capsys, "--data", data, "sessions", "--json")[1]) == []
+    # an rrweb JSON file that happens to be named .replay is still read as JSON
+    named = tmp_path / "events.replay"
+    named.write_bytes(demo_file.read_bytes())
+    code, out, err = run(capsys, "--data", data, "import", named)
+    assert code == 0 and len(out.split()) == 1, err
