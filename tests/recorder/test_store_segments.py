@@ -391,3 +391,27 @@ def test_segments_written_before_the_column_layout_still_decode(lines, transform
     assert header["codec"]["transform"] == transform
     assert header["session"] == "old-session" and header["record_count"] == 15
     assert encode_msgpack(back) == encode_msgpack(_old_events())
+
+
+# --- in the store: imports are written in columns, a damaged one is skipped ---------------
+def test_store_writes_columns_and_skips_a_damaged_column_segment(tmp_path, caplog):
+    import logging
+    from recorder.store import Store
+    events = list(generate_session(3_000, 10 * 60_000, seed=8))
+    with Store.open(tmp_path / "data", max_segment_records=1_000) as store:
+        (sid,) = store.ingest(events)
+        r = store.session(sid)
+        files = [store.root / s.file for s in r.segments]
+        assert len(files) >= 3
+        assert {read_header(f.read_bytes())["codec"]["transform"] for f in files} == {T_COLUMNS}
+        assert {read_header(f.read_bytes())["codec"]["level"] for f in files} == {COMPACT_CODEC.level}
+        assert list(r.events()) == events
+        middle = bytearray(files[1].read_bytes())
+        middle[len(middle) // 2] ^= 0x01
+        files[1].write_bytes(bytes(middle))
+        r = store.session(sid)
+        with caplog.at_level(logging.WARNING):
+            got = list(r.events())
+        first, second = r.segments[0].record_count, r.segments[1].record_count
+        assert got == events[:first] + events[first + second:]
+        assert r.damaged == [1] and "checksum" in r.damage_reasons[1]
