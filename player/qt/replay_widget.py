@@ -6,6 +6,7 @@ rrweb events.
 """
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
@@ -83,6 +84,8 @@ class ReplayWidget(QWidget):
         c.skippingChanged.connect(self.timeline.set_skipping)
         self._shortcuts()
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self._builder: threading.Thread | None = None
+        self._built: SessionView | Exception | None = None
         if not getattr(self.replayer, "ready", True):
             self._index_timer = QTimer(self)
             self._index_timer.setInterval(250)
@@ -90,10 +93,27 @@ class ReplayWidget(QWidget):
             self._index_timer.start()
 
     def _check_index(self) -> None:
+        """Polled while indexing: once it is done, the session view (a few hundred ms of
+        pure Python on a million events) is built in a thread, so playback does not
+        stall; the next poll shows it."""
         if not getattr(self.replayer, "ready", True):
             return
+        if self._built is None:
+            if self._builder is None:
+                def build() -> None:
+                    try:
+                        self._built = build_session_view(self.replayer, self._info)
+                    except Exception as exc:  # noqa: BLE001 - shown by the next poll
+                        self._built = exc
+                self._builder = threading.Thread(target=build, name="replay-session-view",
+                                                 daemon=True)
+                self._builder.start()
+            return
         self._index_timer.stop()
-        self.set_session(build_session_view(self.replayer, self._info))
+        built, self._built = self._built, None
+        if isinstance(built, Exception):
+            raise built
+        self.set_session(built)
 
     def set_session(self, sv: SessionView) -> None:
         """Show a (complete) session view: timeline markers and the dev-tools rows."""
@@ -147,14 +167,14 @@ class ReplayWidget(QWidget):
         from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer
 
         deadline = time.monotonic() + timeout_s
-        while not getattr(self.replayer, "ready", True):
+        timer = getattr(self, "_index_timer", None)
+        while timer is not None and timer.isActive():
             if time.monotonic() > deadline:
                 raise TimeoutError(f"the recording was not indexed within {timeout_s:.0f} s")
-            loop = QEventLoop()
-            QTimer.singleShot(50, loop.quit)
-            loop.exec()
-        if getattr(self, "_index_timer", None) is not None and self._index_timer.isActive():
             self._check_index()
+            loop = QEventLoop()
+            QTimer.singleShot(20, loop.quit)
+            loop.exec()
         QCoreApplication.processEvents()
 
     def seek_and_wait(self, t: int, timeout_s: float = 30.0) -> None:

@@ -12,7 +12,18 @@ from player.replayer import Replayer
 from recorder.generator import generate_session
 
 
-def test_panes_fill_in_when_indexing_ends(qapp):
+def test_panes_fill_in_when_indexing_ends(qapp, monkeypatch):
+    # the session view (hundreds of ms on a long session) is built off the UI thread
+    import threading
+
+    import player.qt.replay_widget as rw
+    built_in: list[str] = []
+    real = rw.build_session_view
+
+    def build(*a, **k):
+        built_in.append(threading.current_thread().name)
+        return real(*a, **k)
+    monkeypatch.setattr(rw, "build_session_view", build)
     events = list(generate_session(3000, duration_ms=8 * 60 * 1000, seed=3))
     src = ListSource(events, segment_size=300)
     r = Replayer(src, mode="lazy")             # not indexed yet, as a long session opens
@@ -27,6 +38,7 @@ def test_panes_fill_in_when_indexing_ends(qapp):
         assert r.ready
         assert w.session.console and w.session.network and w.session.markers
         assert w.controller.sv is w.session
+        assert built_in and threading.main_thread().name not in built_in
         assert w.session.console == [
             {"t": int(x.t), "level": x.level or "log", "message": x.message,
              "stack": list(x.trace)} for x in r.timeline.logs]
