@@ -75,9 +75,9 @@ class SessionInfo(msgspec.Struct, kw_only=True):
     user_id: str | None
     user_name: str | None
     user_email: str | None
-    start_ms: float
-    end_ms: float
-    duration_ms: float
+    start_ms: int | float   # epoch ms; whole numbers come back as int (rrweb's are)
+    end_ms: int | float
+    duration_ms: int | float
     first_url: str | None
     view_count: int
     error_count: int
@@ -104,11 +104,16 @@ _INFO_COLS = ("id, application, user_id, user_name, user_email, start_ms, end_ms
               " segment_count, context")
 
 
+def _ms(v: float) -> int | float:
+    # SQLite REAL keeps fractional timestamps some recorders write; show whole ones as ints
+    return int(v) if isinstance(v, float) and v.is_integer() else v
+
+
 def _info(row: Sequence) -> SessionInfo:
     (sid, app, uid, uname, uemail, start, end, dur, url, views, errors, frus, recs, nbytes,
      nseg, ctx) = row
     return SessionInfo(id=sid, application=app, user_id=uid, user_name=uname, user_email=uemail,
-                       start_ms=start, end_ms=end, duration_ms=dur, first_url=url,
+                       start_ms=_ms(start), end_ms=_ms(end), duration_ms=_ms(dur), first_url=url,
                        view_count=views, error_count=errors, frustration_count=frus,
                        record_count=recs, bytes=nbytes, segment_count=nseg,
                        context=json.loads(ctx) if ctx else None)

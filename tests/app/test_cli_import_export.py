@@ -113,6 +113,8 @@ def test_sessions_filters_and_json(tmp_path, capsys, demo_events):
                         "end_ms", "duration_ms", "first_url", "view_count", "error_count",
                         "frustration_count", "record_count", "bytes", "segment_count"}
     assert row["error_count"] == 1
+    # rrweb's whole-millisecond timestamps come back as integers, not 1.5e12-style floats
+    assert all(type(row[k]) is int for k in ("start_ms", "end_ms", "duration_ms"))
     code, out, _ = run(capsys, "--data", data, "sessions")
     assert code == 0 and sid_a[:8] in out and "demoit.app" in out
 
