@@ -84,6 +84,9 @@ def open_window(source: Any, title: str, quit_after_ms: int | None = None) -> in
         widget.bridge.ready.connect(widget.controller.play)
         QTimer.singleShot(max(0, quit_after_ms), win.close)
     code = app.exec()
+    if quit_after_ms is not None:  # the smoke test's evidence that the player really played
+        c = widget.controller
+        print(f"played to {int(c.time)} ms of {int(c.duration)} ms", file=sys.stderr)
     dispose(win)
     return code
 
