@@ -176,5 +176,8 @@ class RowsFilter(QSortFilterProxyModel):
             return False
         if not self._needle:
             return True
-        return any(self._needle in c.text(row).lower() for c in model.columns) or \
+        # shown text, and the whole value where a column shortens it (a URL's host)
+        return any(self._needle in c.text(row).lower()
+                   or (isinstance(v := c.raw(row), str) and self._needle in v.lower())
+                   for c in model.columns) or \
             self._needle in str(row.get("stack", "")).lower()

@@ -7,6 +7,7 @@ seeks the player there and shows the row's details (stack, request) underneath.
 from __future__ import annotations
 
 from typing import Callable
+from urllib.parse import urlsplit
 
 from PySide6.QtCore import QModelIndex, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QPainter
@@ -277,6 +278,33 @@ def _error_details(row: dict) -> str:
             f"seen {row['count']}× · first at {fmt_ms(row['t'], True)}\n\n{row.get('stack') or '(no stack recorded)'}")
 
 
+def short_url(url: str | None, origin: str | None) -> str:
+    """What a person scans for in a narrow column: the path and query. The scheme and host
+    are shown only when they differ from the page's own (a third-party call stands out)."""
+    if not url:
+        return ""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    if not parts.netloc:
+        return url
+    here = f"{parts.scheme}://{parts.netloc}"
+    rest = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    return rest if here == origin else here + rest
+
+
+def _origin(urls) -> str | None:
+    for u in urls:
+        try:
+            p = urlsplit(u or "")
+        except ValueError:
+            continue
+        if p.netloc:
+            return f"{p.scheme}://{p.netloc}"
+    return None
+
+
 def _network_details(row: dict) -> str:
     return (f"{row['method']} {row['url']}\nstatus: {row.get('status')}\ntype: {row.get('type')}\n"
             f"size: {_size(row.get('size')) or '—'}\nduration: {_dur(row.get('duration')) or '—'}\n"
@@ -314,8 +342,11 @@ class DevToolsPane(QTabWidget):
                                       Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)],
                               sv.errors, details=_error_details, placeholder="Filter errors")
 
+        origin = _origin([v.get("url") for v in sv.views] + [r.get("url") for r in sv.network])
+        shorten = (lambda u: short_url(u, origin))
+        full_url = (lambda r: r.get("url") or "")
         self.network = RowsTab([t(), Column("Method", "method", None, 64),
-                                Column("URL", "url", None, 240, stretch=True),
+                                Column("URL", "url", shorten, 240, stretch=True, tooltip=full_url),
                                 Column("Status", "status", lambda v: "failed" if v == 0 else ("" if v is None else str(v)), 56,
                                        colour=_status_colour),
                                 Column("Type", "type", None, 70),
@@ -349,7 +380,8 @@ class DevToolsPane(QTabWidget):
         self.actions.add_filter("frustration", [("All actions", None),
                                                 ("Frustrated", lambda r: bool(r.get("frustration")))])
 
-        self.performance = RowsTab([t(), Column("View", "url", None, 200, stretch=True),
+        self.performance = RowsTab([t(), Column("View", "url", shorten, 200, stretch=True,
+                                           tooltip=full_url),
                                     Column("Loading", "loading_time", lambda v: _dur(v) or "—", 80),
                                     _vital("lcp", lambda v: f"{v / 1000:.2f} s"),
                                     _vital("cls", lambda v: f"{v:.3f}"),

@@ -112,3 +112,28 @@ def test_rows_follow_the_time_and_filters_narrow_them(qtbot, session):
             fg = perf.model.data(perf.model.index(i, 3), Qt.ItemDataRole.ForegroundRole)
             assert fg is not None and fg.color().name() in ("#50c878", "#f0b43c", "#ff5f5f")
             break
+
+
+def test_short_url_keeps_the_path_and_flags_other_hosts():
+    from player.qt.devtools.pane import short_url
+    here = "https://shop.test"
+    assert short_url("https://shop.test/api/cart?id=3", here) == "/api/cart?id=3"
+    assert short_url("https://shop.test", here) == "/"
+    assert short_url("https://cdn.other.test/x.js", here) == "https://cdn.other.test/x.js"
+    assert short_url("data:image/png;base64,AAA", here) == "data:image/png;base64,AAA"
+    assert short_url(None, here) == ""
+
+
+def test_network_rows_show_paths_with_the_full_url_on_hover_and_in_search(qtbot, session):
+    pane = DevToolsPane(session)
+    qtbot.addWidget(pane)
+    net = pane.network
+    row = next(r for r in net.model.rows if r["url"].startswith("http"))
+    i = net.model.rows.index(row)
+    shown = net.model.data(net.model.index(i, 2), Qt.ItemDataRole.DisplayRole)
+    assert not shown.startswith("http") and row["url"].endswith(shown)
+    assert net.model.data(net.model.index(i, 2), Qt.ItemDataRole.ToolTipRole) == row["url"]
+    # the host is not shown for same-origin calls but still finds them
+    host = row["url"].split("/")[2]
+    net.search.setText(host)
+    assert net.proxy.rowCount() == sum(1 for r in net.model.rows if host in r["url"])
