@@ -47,10 +47,7 @@ def main(argv: list[str] | None = None) -> int:
         args.data = default_data_dir()
     if not getattr(args, "func", None):
         # No command: the desktop app; until it exists, the demo in the player.
-        if "demo" in (parser._subparsers._group_actions[0].choices if parser._subparsers else {}):
-            return main(["--data", str(args.data), "demo"])
-        parser.print_help()
-        return 0
+        return main(["--data", str(args.data), "demo"])
     try:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
