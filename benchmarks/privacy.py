@@ -2,7 +2,7 @@
 
 Target (DESIGN.md): recorder intake with privacy rules on >= 30,000 events/s on one core.
 
-One generated session (recorder.generator, default 1,000,000 events over 4 h) is streamed
+One generated session (replay_tools.generator, default 1,000,000 events over 4 h) is streamed
 three times in chunks; only the pass itself is timed, never the generator:
   1. floor      - plain mirror apply (Mirror.apply), no privacy at all
   2. no rules   - SessionMasker with the built-in default (mask-user-input, detectors on)
@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from recorder.generator import generate_session  # noqa: E402
+from replay_tools.generator import generate_session  # noqa: E402
 from recorder.mirror import Mirror  # noqa: E402
 from recorder.privacy import SessionMasker, parse_rules  # noqa: E402
 

@@ -5,7 +5,7 @@ from the last full snapshot at or before t, no keyframes).
 Targets (DESIGN.md), 1,000,000-event 4-hour session: rebuilt DOM in <= 20 ms at p95, open
 to the first frame in <= 2 s, player memory <= 600 MB.
 
-The session is generated (recorder.generator) and imported into a store once, cached in
+The session is generated (replay_tools.generator) and imported into a store once, cached in
 benchmarks/out/ (gitignored). Each side then runs in its own process so its peak RSS is
 its own. Figures:
   open      time from opening the stored session to the DOM of its first frame
@@ -52,7 +52,7 @@ def pct(xs: list[float], p: float) -> float:
 
 def prepare(n: int, duration_ms: int) -> tuple[Path, str]:
     """A data folder holding the generated session (made once, then reused)."""
-    from recorder.generator import generate_session
+    from replay_tools.generator import generate_session
     from recorder.store import Store
 
     data = OUT / f"seek-{n}-{duration_ms}"

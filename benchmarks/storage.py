@@ -38,7 +38,7 @@ import msgspec
 import zstandard
 
 from recorder.format import encode_msgpack
-from recorder.generator import generate_session
+from replay_tools.generator import generate_session
 from recorder.segments import (COMPACT_CODEC, DELTAS, LIVE_CODEC, MAX_SEGMENT_BYTES,
                                MAX_SEGMENT_RECORDS, PLAIN, Codec, decode_segment, describe,
                                encode_segment, payload_bytes, plan_segments)

@@ -1,12 +1,16 @@
-"""Where things live: the repository's assets and the default data folder."""
+"""Where things live: the shipped assets and the default data folder."""
 from __future__ import annotations
 
 import os
+from importlib.resources import files
 from pathlib import Path
 
 import platformdirs
 
-ASSETS = Path(__file__).resolve().parent.parent / "assets"
+# `assets/` ships as the package `replay_assets` (pyproject.toml maps it). The wheel installs
+# unzipped, so its resources are real files: the runtime is read as text, the demo session is
+# opened by path and the demo pages are served from their folder.
+ASSETS = Path(str(files("replay_assets")))
 
 
 def default_data_dir() -> Path:

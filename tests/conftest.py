@@ -16,15 +16,13 @@ os.environ.setdefault("QTWEBENGINE_CHROMIUM_FLAGS", "--disable-gpu --no-sandbox"
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-# The shared fixtures live beside the clone (../shared/fixtures); CI clones main with
-# shared/ next to it. REPLAY_FIXTURES overrides.
-FIXTURES = Path(os.environ.get("REPLAY_FIXTURES", REPO.parent / "shared" / "fixtures"))
+# Every file the tests read is in the repository (tests/fixtures/README.md says where each
+# came from and under which licence).
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
 @pytest.fixture(scope="session")
 def fixtures_dir() -> Path:
-    if not FIXTURES.is_dir():
-        pytest.fail(f"shared fixtures not found at {FIXTURES} (set REPLAY_FIXTURES)")
     return FIXTURES
 
 

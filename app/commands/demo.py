@@ -24,7 +24,7 @@ def register(subparsers, common) -> None:
 def run(args: argparse.Namespace) -> int:
     if not DEMO.is_file():
         raise UserError(f"the demo session is missing ({DEMO}) - reinstall, or record it again"
-                        " with `python assets/demo/make_demo.py`")
+                        " with `python replay_tools/make_demo.py`")
     from player.qt.standalone import has_screen, open_window, prepare_qt_environment
 
     if not has_screen() and args.quit_after is None:

@@ -1,4 +1,4 @@
-/* The recording browser's bridge (app/browser_recorder.py). Runs in the recorded page's main
+/* The recording browser's bridge (replay_tools/browser_recorder.py). Runs in the recorded page's main
  * world at document creation, after rrweb, its console plugin and the RUM shim:
  * starts rrweb.record (which itself waits for DOMContentLoaded) and streams every event to
  * Python over a QWebChannel as soon as it is emitted, so nothing is lost when the page

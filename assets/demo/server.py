@@ -21,7 +21,7 @@ HERE = Path(__file__).resolve().parent
 PAGES = HERE / "pages"
 sys.path.insert(0, str(HERE.parent.parent))  # run as a script from a checkout
 
-from app.browser_recorder import PageServer  # noqa: E402
+from replay_tools.browser_recorder import PageServer  # noqa: E402
 
 PRODUCTS = [
     {"id": 1, "name": "Desk Lamp", "price": 39.0, "kind": "lamp", "color": "#f4b942", "rating": 4.6},

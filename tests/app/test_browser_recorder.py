@@ -11,7 +11,7 @@ from urllib.parse import urljoin
 
 import pytest
 
-from app.browser_recorder import (BrowserRecorder, BrowserRecordingError, CaptureDom, Click,
+from replay_tools.browser_recorder import (BrowserRecorder, BrowserRecordingError, CaptureDom, Click,
                                   Eval, PageServer, Scroll, Type, Wait, WaitFor, injected_script,
                                   record_page)
 from recorder.format import EventType, IncrementalSource, NodeType, validate_event
@@ -303,7 +303,9 @@ def test_bundled_demo_session_shows_what_the_demo_promises():
     events = json.loads(path.read_text())
     for e in events:
         validate_event(e)
-    facts = _load("make_demo").check(events)  # raises, naming what is missing
+    from replay_tools.make_demo import check
+
+    facts = check(events)  # raises, naming what is missing
     assert facts["views"] == ["checkout.html", "index.html"]
     mirror = Mirror().apply_all(events)
     assert not mirror.warnings and mirror.has_snapshot

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import zstandard
 
-from app.browser_recorder import Click, Eval, PageServer, Type, WaitFor, record_page
+from replay_tools.browser_recorder import Click, Eval, PageServer, Type, WaitFor, record_page
 from app.cli import main as cli
 from recorder.mirror import Mirror
 from recorder.segments import SUFFIX, _split, read_header

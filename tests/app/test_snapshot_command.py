@@ -7,7 +7,7 @@ import json
 import lxml.html
 
 from app.cli import main
-from recorder.generator import HOSTILE_HOST, HOSTILE_MARK, hostile_session
+from replay_tools.generator import HOSTILE_HOST, HOSTILE_MARK, hostile_session
 from recorder.store import Store
 
 

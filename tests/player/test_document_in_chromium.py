@@ -12,7 +12,7 @@ from PySide6.QtWebEngineCore import (QWebEnginePage, QWebEngineProfile,  # noqa:
                                      QWebEngineSettings, QWebEngineUrlRequestInterceptor)
 
 from player.replayer import Replayer  # noqa: E402
-from recorder.generator import HOSTILE_MARK, hostile_session  # noqa: E402
+from replay_tools.generator import HOSTILE_MARK, hostile_session  # noqa: E402
 
 
 class Recorder(QWebEngineUrlRequestInterceptor):

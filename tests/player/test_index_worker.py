@@ -7,7 +7,7 @@ import time
 
 
 from player.replayer import Replayer
-from recorder.generator import generate_session
+from replay_tools.generator import generate_session
 from recorder.store import Store
 
 

@@ -1,5 +1,5 @@
 """Recordings made in a real browser by rrweb's own recorder (npm, in QtWebEngine via
-app.browser_recorder): the keyframed rebuild, and the safe document, at each captured
+replay_tools.browser_recorder): the keyframed rebuild, and the safe document, at each captured
 moment equal the live page's DOM captured at that moment."""
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from urllib.parse import urljoin
 import lxml.html
 import pytest
 
-from app.browser_recorder import CaptureDom, Click, PageServer, Scroll, Type, WaitFor, record_page
+from replay_tools.browser_recorder import CaptureDom, Click, PageServer, Scroll, Type, WaitFor, record_page
 from player.replayer import Replayer
 from recorder.mirror import parse_style
 

@@ -10,7 +10,7 @@ import pytest
 
 from player.replayer import Replayer
 from player.sanitize import BLOCKED, safe_url, sanitize_attrs, sanitize_css
-from recorder.generator import HOSTILE_HOST, HOSTILE_INERT, HOSTILE_MARK, hostile_session
+from replay_tools.generator import HOSTILE_HOST, HOSTILE_INERT, HOSTILE_MARK, hostile_session
 
 START = 1_700_000_000_000
 # every URL-bearing thing a browser would act on, in markup

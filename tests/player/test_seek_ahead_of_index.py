@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from player.keyframes import ListSource
 from player.replayer import Replayer, naive_state_at
-from recorder.generator import generate_session
+from replay_tools.generator import generate_session
 
 
 def _key(m):

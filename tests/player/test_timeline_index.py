@@ -8,7 +8,7 @@ import pytest
 
 from player.replayer import Replayer
 from player.timeline import DEFAULT_INACTIVITY_MS
-from recorder.generator import generate_session
+from replay_tools.generator import generate_session
 
 S = 1_700_000_000_000
 

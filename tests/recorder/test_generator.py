@@ -10,7 +10,7 @@ import pytest
 
 from recorder.format import (CONSOLE_PLUGIN, RUM_PLUGIN, EventType, IncrementalSource,
                              UnknownEvent, encode_json, validate_event)
-from recorder.generator import (HOSTILE_HOST, HOSTILE_INERT, HOSTILE_MARK, generate_session,
+from replay_tools.generator import (HOSTILE_HOST, HOSTILE_INERT, HOSTILE_MARK, generate_session,
                                 hostile_session, main)
 from recorder.mirror import Mirror
 from recorder.sessions import split_sessions

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import json
 
-from recorder.generator import generate_session
+from replay_tools.generator import generate_session
 from recorder.mirror import Mirror
 from recorder.privacy import Rules, SessionMasker, masker_factory, parse_rules
 from recorder.privacy.preview import html_to_events

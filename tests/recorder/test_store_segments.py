@@ -138,7 +138,7 @@ import zstandard  # noqa: E402
 
 from recorder import segments  # noqa: E402
 from recorder.format import decode_msgpack, encode_msgpack  # noqa: E402
-from recorder.generator import generate_session, hostile_session  # noqa: E402
+from replay_tools.generator import generate_session, hostile_session  # noqa: E402
 
 
 def _round_trip(events: list, codec: Codec = LIVE_CODEC) -> list:

@@ -9,7 +9,7 @@ from player.qt.replay_widget import ReplayWidget
 from player.qt.standalone import HEADLESS_NOISE, dispose, forward_qt_message
 from player.keyframes import ListSource
 from player.replayer import Replayer
-from recorder.generator import generate_session
+from replay_tools.generator import generate_session
 
 
 def test_panes_fill_in_when_indexing_ends(qapp, monkeypatch):

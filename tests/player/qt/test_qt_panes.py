@@ -11,7 +11,7 @@ from player.qt.devtools.pane import DevToolsPane, rating
 from player.qt.session_view import build_session_view, fmt_ms
 from player.qt.timeline_widget import TimelineBar
 from player.replayer import Replayer
-from recorder.generator import generate_session
+from replay_tools.generator import generate_session
 
 
 @pytest.fixture(scope="module")

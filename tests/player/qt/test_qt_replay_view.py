@@ -14,7 +14,7 @@ from player.qt.devtools.models import FUTURE
 from player.qt.replay_widget import ReplayWidget
 from player.qt.standalone import dispose, grab_stable
 from player.replayer import Replayer
-from recorder.generator import generate_session
+from replay_tools.generator import generate_session
 
 NODE_TAGS_WITHOUT_CONTENT = ("style", "template", "script", "noscript")
 

@@ -33,7 +33,7 @@ from typing import Any, Callable, Iterable, Union
 
 from recorder.paths import ASSETS
 
-REPO = ASSETS.parent
+REPO = Path(__file__).resolve().parent.parent  # a checkout: the harness is not shipped
 DEFAULT_RRWEB_DIR = REPO / "tests" / "browser" / "node_modules"
 RRWEB_UMD = Path("rrweb/dist/rrweb.umd.min.cjs")
 CONSOLE_PLUGIN_UMD = Path("@rrweb/rrweb-plugin-console-record/dist/rrweb-plugin-console-record.umd.min.cjs")

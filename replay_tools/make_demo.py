@@ -1,7 +1,7 @@
 """Re-record the bundled demo session (`assets/demo/demo-session.json`).
 
 Starts the Acme Shop demo server on 127.0.0.1, opens it in the offscreen recording browser
-(QtWebEngine + rrweb from npm, see app/browser_recorder.py) and plays a scripted ~75 s visit
+(QtWebEngine + rrweb from npm, see replay_tools/browser_recorder.py) and plays a scripted ~75 s visit
 with real mouse and key events: browse, search, add to cart, open the cart, go to checkout
 (a second view), fill the form with FAKE data, hit the shipping-quote 500 and the coupon
 404, rage-click the broken "Apply coupon" button, place the order. Writes the rrweb events
@@ -9,7 +9,7 @@ as a JSON array, checks the session holds everything the demo is meant to show, 
 screenshots of the live page along the way.
 
     npm ci --prefix tests/browser
-    python assets/demo/make_demo.py [-o assets/demo/demo-session.json] [--shots /tmp/demo-shots]
+    python replay_tools/make_demo.py [-o assets/demo/demo-session.json] [--shots /tmp/demo-shots]
 """
 from __future__ import annotations
 
@@ -20,11 +20,12 @@ import time
 from collections import Counter
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent.parent))  # run as a script from a checkout
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))  # run as a script from a checkout
+HERE = REPO / "assets" / "demo"
 
-from app.browser_recorder import (BrowserRecorder, Click, Hover, Scroll, Type, Wait, WaitFor,  # noqa: E402
-                                  ensure_offscreen_env)
+from replay_tools.browser_recorder import (BrowserRecorder, Click, Hover, Scroll, Type,  # noqa: E402
+                                          Wait, WaitFor, ensure_offscreen_env)
 
 ensure_offscreen_env()  # before Qt is imported (BrowserRecorder imports it lazily)
 

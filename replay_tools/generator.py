@@ -24,7 +24,7 @@ inside RUM payloads are milliseconds; `action.frustration.type` is a list, as Da
 (scripts, on* handlers, javascript: URLs, srcdoc, remote resources, meta refresh, <base>)
 for the player's sanitizer tests.
 
-CLI: `python -m recorder.generator --events N [--duration-ms D] [--seed S] -o FILE.json`
+CLI: `python -m replay_tools.generator --events N [--duration-ms D] [--seed S] -o FILE.json`
 (`--hostile` for the hostile recording) writes an rrweb JSON array.
 """
 from __future__ import annotations
@@ -36,7 +36,7 @@ import random
 import sys
 from typing import Any, Iterator
 
-from .format import CONSOLE_PLUGIN, RUM_PLUGIN, encode_json
+from recorder.format import CONSOLE_PLUGIN, RUM_PLUGIN, encode_json
 
 Raw = dict[str, Any]
 
@@ -1554,7 +1554,7 @@ def hostile_session(start_ms: int = 1_700_000_000_000) -> list[Raw]:
 
 # --- command line --------------------------------------------------------------------------------
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m recorder.generator",
+    ap = argparse.ArgumentParser(prog="python -m replay_tools.generator",
                                  description="Write a synthetic rrweb recording as a JSON array.")
     ap.add_argument("--events", type=int, default=10_000, help="number of events (default 10000)")
     ap.add_argument("--duration-ms", type=int, default=None,
