@@ -1,0 +1,91 @@
+"""The package installs: a wheel built from the checkout holds every shipped module and asset,
+and, installed non-editable into a fresh virtualenv, paints the demo from outside the checkout.
+
+The fresh venv gets the wheel itself (`pip install --no-deps`); the third-party dependencies
+(PySide6 alone is ~600 MB) are borrowed from the test venv through a plain path in a `.pth`
+file. A plain path line does not run that venv's own `.pth` files, so the editable install's
+finder (which maps `recorder`, `player`, `app` to the checkout) is not loaded: every module of
+ours comes from the wheel, as `test_every_module_comes_from_the_wheel` checks.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import sysconfig
+import venv
+import zipfile
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+SHIPPED = ("recorder", "player", "app")
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("wheel")
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(out),
+                    str(REPO)], check=True, capture_output=True, text=True)
+    (whl,) = out.glob("session_replay-*.whl")
+    return whl
+
+
+@pytest.fixture(scope="module")
+def installed(wheel, tmp_path_factory) -> Path:
+    """A fresh venv with the wheel installed non-editable; returns its bin folder."""
+    root = tmp_path_factory.mktemp("venv")
+    venv.EnvBuilder(with_pip=True).create(root)
+    bin_dir = root / "bin"
+    subprocess.run([str(bin_dir / "python"), "-m", "pip", "install", "-q", "--no-deps",
+                    "--no-index", str(wheel)], check=True, capture_output=True, text=True)
+    site = subprocess.run([str(bin_dir / "python"), "-c",
+                           "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                          check=True, capture_output=True, text=True).stdout.strip()
+    (Path(site) / "zz_borrowed_deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    return bin_dir
+
+
+def _env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env.setdefault("QT_QPA_PLATFORM", "offscreen")
+    return env
+
+
+def test_wheel_holds_every_module_and_asset_and_no_harness(wheel):
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for pkg in SHIPPED:
+        for py in (REPO / pkg).rglob("*.py"):
+            rel = py.relative_to(REPO).as_posix()
+            assert rel in names, f"{rel} is not in the wheel (add its package to pyproject.toml)"
+    for asset in ("replay_assets/runtime/replay-runtime.js", "replay_assets/demo/demo-session.json",
+                  "replay_assets/demo/pages/index.html", "replay_assets/rum-shim/rum-plugin.js"):
+        assert asset in names
+    assert not any(n.startswith(("replay_tools/", "tests/", "benchmarks/")) for n in names)
+
+
+def test_every_module_comes_from_the_wheel(installed, tmp_path):
+    code = ("import recorder, player, app, replay_assets, sys;"
+            "print('\\n'.join(m.__file__ for m in (recorder, player, app, replay_assets)))")
+    out = subprocess.run([str(installed / "python"), "-c", code], cwd=tmp_path, env=_env(),
+                         check=True, capture_output=True, text=True).stdout.split()
+    for f in out:
+        assert str(REPO) not in f and "site-packages" in f, f
+
+
+def test_installed_replay_paints_the_demo_from_outside_the_checkout(installed, tmp_path):
+    replay = str(installed / "replay")
+    demo = subprocess.run([str(installed / "python"), "-c",
+                           "from recorder.paths import ASSETS; print(ASSETS / 'demo' / 'demo-session.json')"],
+                          cwd=tmp_path, env=_env(), check=True, capture_output=True, text=True).stdout.strip()
+    assert str(REPO) not in demo and Path(demo).is_file()
+    help_ = subprocess.run([replay, "demo", "--help"], cwd=tmp_path, env=_env(),
+                           capture_output=True, text=True)
+    assert help_.returncode == 0 and "demo" in help_.stdout
+    png = tmp_path / "frame.png"
+    shot = subprocess.run([replay, "--data", str(tmp_path / "data"), "screenshot", demo,
+                           "--at", "40000", "-o", str(png)], cwd=tmp_path, env=_env(),
+                          capture_output=True, text=True, timeout=180)
+    assert shot.returncode == 0, shot.stderr
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000
