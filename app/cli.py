@@ -19,15 +19,23 @@ _ORDER = ["demo", "play", "import", "sessions", "export", "snapshot", "screensho
           "audit", "serve", "app"]
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a usage mistake said in one line (what, and where to read more)
+    instead of the usage block followed by the error."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} - see `{self.prog} --help`\n")
+
+
 def _common() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
+    common = _Parser(add_help=False)
     common.add_argument("--data", type=Path, default=argparse.SUPPRESS,
                         help="data folder (default: %s)" % default_data_dir())
     return common
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="replay", description="Local, privacy-first session replay.")
     parser.add_argument("--data", type=Path, default=None,
                         help="data folder (default: %s)" % default_data_dir())

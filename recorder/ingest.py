@@ -54,22 +54,25 @@ class PreparedSession:
 
 def validate(events: Sequence[Any], *, strict: bool) -> list[dict]:
     """Keep well-formed events. Strict (live intake): the first bad one rejects the
-    payload. Otherwise (imports) a bad event is skipped with a warning naming it."""
+    payload. Otherwise (imports) a bad event is skipped with a warning naming it - unless
+    none is valid: then the recording is refused in one error naming the first problem."""
     out: list[dict] = []
-    skipped = 0
+    bad: list[InvalidEvent] = []
     for i, e in enumerate(events):
         try:
             validate_event(e, i)
         except InvalidEvent as exc:
             if strict:
                 raise
-            skipped += 1
-            if skipped <= 5:
-                log.warning("skipping invalid event: %s", exc)
+            bad.append(exc)
             continue
         out.append(e)
-    if skipped > 5:
-        log.warning("skipped %d invalid events in all", skipped)
+    if bad and not out:
+        raise InvalidEvent(f"none of its {len(bad)} events is an rrweb event ({bad[0]})")
+    for exc in bad[:5]:
+        log.warning("skipping invalid event: %s", exc)
+    if len(bad) > 5:
+        log.warning("skipped %d invalid events in all", len(bad))
     return out
 
 

@@ -16,12 +16,31 @@ _KINDS = "a session id (or unique prefix), a .replay bundle or an rrweb JSON fil
 def add_source_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("session", metavar="SESSION|FILE",
                    help="session id (or unique prefix), a .replay bundle or an rrweb JSON file")
-    p.add_argument("--session-number", type=int, default=0, metavar="N",
+    p.add_argument("--session-number", type=session_index, default=0, metavar="N",
                    help="for a file holding several sessions: which one (0-based)")
+
+
+def session_index(text: str) -> int:
+    """argparse type of `--session-number`: 0, 1, 2..."""
+    try:
+        n = int(text)
+    except ValueError:
+        n = -1
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a session number (0, 1, 2...)")
+    return n
 
 
 def open_source(spec: str, data: Path, session_number: int = 0) -> Any:
     """The recording named on the command line, or a UserError saying what to do."""
+    if not spec.strip():
+        raise UserError(f"no recording named (an empty argument) - give {_KINDS}")
+    if not Path(spec).exists() and not Path(data).is_dir():
+        raise UserError(f"{spec} is neither a file nor a stored session: there is no data"
+                        f" folder at {data} - check the path, or give the right --data")
+    if session_number and not Path(spec).is_file():
+        raise UserError(f"--session-number picks one of the sessions in a file; {spec} is not a"
+                        " file - leave --session-number out")
     from recorder.bundle import BadBundle
     from recorder.rrweb_io import UnreadableRecording
     from recorder.source import open_recording

@@ -17,6 +17,7 @@ from recorder.privacy.audit import audit_session
 from recorder.store import Store
 
 from ..cli import UserError
+from ._store import open_existing_store
 from ._progress import progress_bar
 from ._selection import add_session_selection, check_selection, selected_ids
 
@@ -50,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     bad = [k for k in kinds if k not in DETECTORS]
     if bad:
         raise UserError(f"unknown detector {bad[0]!r} - use some of {', '.join(DETECTORS)}")
-    store = Store.open(args.data)
+    store = open_existing_store(args.data)
     audits = []
     try:
         ids = selected_ids(store, args, "audit")

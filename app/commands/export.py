@@ -13,9 +13,7 @@ from ..cli import UserError
 from ._source import add_source_arguments, check_output, open_source
 
 NAME = "export"
-FORMATS = ["rrweb", "replay", "har", "gif", "webp", "playwright"]
-_SUFFIX = {".json": "rrweb", ".replay": "replay", ".har": "har", ".gif": "gif",
-           ".webp": "webp", ".py": "playwright", ".js": "playwright", ".ts": "playwright"}
+_SUFFIX = {".json": "rrweb", ".replay": "replay"}
 
 
 def register(subparsers, common) -> None:
@@ -23,7 +21,7 @@ def register(subparsers, common) -> None:
                               description="Export a stored session (id or unique prefix) or a"
                                           " recording file.")
     add_source_arguments(p)
-    p.add_argument("--format", "-f", choices=FORMATS, default=None,
+    p.add_argument("--format", "-f", choices=list(_EXPORTERS), default=None,
                    help="rrweb: JSON array of rrweb events; replay: single-file bundle"
                         " (default: from the -o suffix, else rrweb)")
     p.add_argument("-o", "--output", type=Path, metavar="FILE",
@@ -35,10 +33,7 @@ def register(subparsers, common) -> None:
 def run(args: argparse.Namespace) -> int:
     fmt = args.format or (_SUFFIX.get(args.output.suffix.lower()) if args.output else None) \
         or "rrweb"
-    exporter = _EXPORTERS.get(fmt)
-    if exporter is None:
-        raise UserError(f"export format {fmt!r} is not supported yet - use --format rrweb or"
-                        " --format replay")
+    exporter = _EXPORTERS[fmt]
     if args.output is not None:
         check_output(args.output, f"session.{'replay' if fmt == 'replay' else 'json'}")
     src = open_source(args.session, args.data, args.session_number)

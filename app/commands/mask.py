@@ -11,6 +11,7 @@ from recorder.privacy.remask import remask_sessions
 from recorder.store import Store
 
 from ..cli import UserError
+from ._store import open_existing_store
 from ._progress import progress_bar
 from ._selection import add_session_selection, check_selection, selected_ids
 
@@ -38,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
         rules = load_rules(path, args.data)
     except RulesError as exc:
         raise UserError(f"{exc} (fix the rules file, then run mask again)") from None
-    store = Store.open(args.data)
+    store = open_existing_store(args.data)
     try:
         ids = selected_ids(store, args, "re-mask")
         with progress_bar() as bar:

@@ -25,14 +25,13 @@ def register(subparsers, common) -> None:
 def run(args: argparse.Namespace) -> int:
     from player.qt.standalone import has_screen, open_window, prepare_qt_environment
 
-    if not has_screen() and args.quit_after is None:
-        raise UserError("no screen to show the player on (DISPLAY is not set) - run it on a"
-                        " desktop, or paint frames with `replay screenshot SESSION|FILE --at MS"
-                        " -o FILE.png`")
-
-    prepare_qt_environment()
-    src = open_source(args.session, args.data, args.session_number)
+    src = open_source(args.session, args.data, args.session_number)  # a bad name is said first
     try:
+        if not has_screen() and args.quit_after is None:
+            raise UserError("no screen to show the player on (DISPLAY is not set) - run it on a"
+                            " desktop, or paint frames with `replay screenshot SESSION|FILE"
+                            " --at MS -o FILE.png`")
+        prepare_qt_environment()
         return open_window(src, str(getattr(src, "id", args.session)),
                            quit_after_ms=args.quit_after)
     finally:

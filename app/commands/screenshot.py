@@ -8,9 +8,13 @@ import sys
 from pathlib import Path
 
 from ..cli import UserError
-from ._source import add_source_arguments, moment, open_source, resolve_moment
+from ._source import add_source_arguments, check_output, moment, open_source, resolve_moment
 
 NAME = "screenshot"
+# What the painting view accepts: below this the player's own controls do not fit; above it
+# Chromium's offscreen surface fails (a 99999-pixel side prints pages of GPU errors).
+MIN_SIZE = (320, 240)
+MAX_SIZE = (7680, 4320)
 
 
 def register(subparsers, common) -> None:
@@ -22,21 +26,29 @@ def register(subparsers, common) -> None:
                    help="milliseconds after the session's first event ('end' for the last"
                         " moment)")
     p.add_argument("-o", "--output", type=Path, required=True, metavar="FILE.png")
-    p.add_argument("--size", default="1280x800", metavar="WxH",
-                   help="size of the player the frame is painted in (default 1280x800)")
+    p.add_argument("--size", default="1280x800", type=frame_size, metavar="WxH",
+                   help="size of the player the frame is painted in (default 1280x800;"
+                        f" {MIN_SIZE[0]}x{MIN_SIZE[1]} to {MAX_SIZE[0]}x{MAX_SIZE[1]})")
     p.add_argument("--player", action="store_true",
                    help="the whole player (timeline, dev-tools pane), not only the page")
     p.set_defaults(func=run)
 
 
-def run(args: argparse.Namespace) -> int:
+def frame_size(text: str) -> tuple[int, int]:
+    """argparse type of `--size`: WIDTHxHEIGHT within MIN_SIZE..MAX_SIZE."""
     try:
-        w, h = (int(x) for x in args.size.lower().split("x"))
+        w, h = (int(x) for x in text.lower().split("x"))
     except ValueError:
-        raise UserError(f"--size {args.size!r} is not WIDTHxHEIGHT - e.g. --size 1280x800") from None
-    if args.output.is_dir():
-        raise UserError(f"{args.output} is a folder - give a file name, e.g. -o"
-                        f" {args.output / 'frame.png'}")
+        raise argparse.ArgumentTypeError(f"{text!r} is not WIDTHxHEIGHT - e.g. 1280x800") from None
+    if not (MIN_SIZE[0] <= w <= MAX_SIZE[0] and MIN_SIZE[1] <= h <= MAX_SIZE[1]):
+        raise argparse.ArgumentTypeError(
+            f"{text} is outside {MIN_SIZE[0]}x{MIN_SIZE[1]}..{MAX_SIZE[0]}x{MAX_SIZE[1]}")
+    return w, h
+
+
+def run(args: argparse.Namespace) -> int:
+    w, h = args.size
+    check_output(args.output, "frame.png")
     if args.output.suffix.lower() != ".png":
         raise UserError(f"{args.output} does not end in .png - screenshots are written as PNG")
     from player.qt.standalone import prepare_qt_environment, screenshot

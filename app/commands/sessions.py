@@ -15,6 +15,7 @@ from rich.table import Table
 from recorder.store import Store
 
 from ..cli import UserError
+from ._store import open_existing_store
 
 NAME = "sessions"
 _UNITS = {"s": 1, "m": 60, "min": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
@@ -31,8 +32,19 @@ def register(subparsers, common) -> None:
                    help="active since T: an ISO date/time (2026-11-24, 2026-11-24T09:30) or"
                         " a span back from now (30m, 2h, 7d, 1w)")
     p.add_argument("--app", dest="application", metavar="APP_ID", help="only this application")
-    p.add_argument("--limit", type=int, metavar="N", help="at most N sessions")
+    p.add_argument("--limit", type=positive_int, metavar="N", help="at most N sessions")
     p.set_defaults(func=run)
+
+
+def positive_int(text: str) -> int:
+    """argparse type: a whole number >= 1."""
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
+    return n
 
 
 def parse_since(text: str, now: float | None = None) -> float:
@@ -55,7 +67,7 @@ def parse_since(text: str, now: float | None = None) -> float:
 
 
 def run(args: argparse.Namespace) -> int:
-    store = Store.open(args.data)
+    store = open_existing_store(args.data)
     try:
         rows = store.sessions(user=args.user, url=args.url,
                               has_errors=True if args.errors else None, since_ms=args.since,

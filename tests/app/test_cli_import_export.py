@@ -138,8 +138,6 @@ def test_errors_say_what_and_what_to_do(tmp_path, capsys, demo_events):
     assert code == 2 and "bad.json" in err and "events" in err
     code, _, err = run(capsys, "--data", data, "export", "does-not-exist", "-o", tmp_path / "x.json")
     assert code == 2 and "replay sessions" in err
-    code, _, err = run(capsys, "--data", data, "export", "x", "--format", "gif", "-o", tmp_path / "a.gif")
-    assert code == 2 and "not supported yet" in err
     huge = copy.deepcopy(demo_events[:3])
     huge.append({"type": 5, "timestamp": huge[-1]["timestamp"], "data": {"tag": "x",
                                                                           "payload": "z" * (2 << 20)}})

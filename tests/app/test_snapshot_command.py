@@ -42,6 +42,7 @@ def test_snapshot_of_a_stored_session_is_inert(tmp_path, capsys):
 
 def test_snapshot_errors_say_what_to_do(tmp_path, fixtures_dir, capsys):
     data = str(tmp_path / "data")
+    (tmp_path / "data").mkdir()
     assert main(["--data", data, "snapshot", "nosuchsession", "--at", "0"]) == 2
     err = capsys.readouterr().err
     assert "replay sessions" in err

@@ -1,0 +1,158 @@
+"""Every command, every kind of bad input: exit status 2, one line on stderr that names the
+problem and says what to do, no traceback - and nothing created or changed in the data folder.
+
+One table: (case id, the command's arguments, words the line must contain). Each row runs the
+real `replay` in a subprocess (a traceback would show on its stderr) against a data folder
+holding one imported session, and compares the folder before and after: every segment file's
+bytes, and every row of the index.
+"""
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import zstandard
+
+FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "rrweb-player-demo.json"
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory) -> dict[str, Path]:
+    """Input files of every bad kind, and a data folder with the fixture imported."""
+    d = tmp_path_factory.mktemp("bad")
+    raw = FIXTURE.read_bytes()
+    files = {
+        "good": FIXTURE,
+        "cut_gz": d / "cut.json.gz", "cut_zst": d / "cut.json.zst", "ints": d / "ints.json",
+        "text": d / "notes.txt", "folder": d / "folder", "cut_bundle": d / "cut.replay",
+        "bad_rules": d / "bad.toml", "data": d / "data", "newdir": d / "never-created",
+        "bundle": d / "full.replay",
+    }
+    files["cut_gz"].write_bytes(gzip.compress(raw)[:5000])
+    files["cut_zst"].write_bytes(zstandard.ZstdCompressor().compress(raw)[:5000])
+    files["ints"].write_text("[1, 2, 3]")
+    files["text"].write_text("these are my notes, not a recording\n")
+    files["folder"].mkdir()
+    files["bad_rules"].write_text('version = 1\ndefault = "sometimes"\n')
+    _replay(["--data", str(files["data"]), "import", str(FIXTURE)], check=True)
+    _replay(["--data", str(files["data"]), "export", _sid(files["data"]), "-o",
+             str(files["bundle"])], check=True)
+    files["cut_bundle"].write_bytes(files["bundle"].read_bytes()[:-300])
+    return files
+
+
+def _replay(argv: list[str], check: bool = False) -> subprocess.CompletedProcess:
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", COLUMNS="200")
+    p = subprocess.run([sys.executable, "-m", "app", *argv], capture_output=True, text=True,
+                       env=env, timeout=120, stdin=subprocess.DEVNULL)
+    if check:
+        assert p.returncode == 0, p.stderr
+    return p
+
+
+def _sid(data: Path) -> str:
+    out = _replay(["--data", str(data), "sessions", "--json"], check=True).stdout
+    return json.loads(out)[0]["id"]
+
+
+def _state(data: Path) -> tuple:
+    """What is stored: every segment file's bytes and every index row."""
+    if not data.exists():
+        return ("absent",)
+    segs = sorted((p.relative_to(data).as_posix(), hashlib.sha256(p.read_bytes()).hexdigest())
+                  for p in (data / "segments").rglob("*") if p.is_file())
+    con = sqlite3.connect(data / "index.sqlite3")
+    try:
+        rows = list(con.iterdump())
+    finally:
+        con.close()
+    other = sorted(p.name for p in data.iterdir()
+                   if p.name not in ("segments", "index.sqlite3", "index.sqlite3-wal",
+                                     "index.sqlite3-shm"))
+    return segs, rows, other
+
+
+# (case, argv with {placeholders}, words the one line must contain - lower case)
+CASES = [
+    ("import a cut-off .json.gz", ["import", "{cut_gz}"], ["cut.json.gz", "cut off"]),
+    ("import a cut-off .json.zst", ["import", "{cut_zst}"], ["cut.json.zst", "cut off"]),
+    ("import a JSON array of numbers", ["import", "{ints}"], ["ints.json", "rrweb event"]),
+    ("import a text file", ["import", "{text}"], ["notes.txt", "not json"]),
+    ("import a folder", ["import", "{folder}"], ["is a folder"]),
+    ("import a missing file", ["import", "{folder}/nope.json"], ["no such file"]),
+    ("import a cut-off bundle", ["import", "{cut_bundle}"], ["cut.replay"]),
+    ("import with a bad rules file", ["import", "{good}", "--rules", "{bad_rules}"],
+     ["bad.toml", "default"]),
+    ("screenshot into a missing folder", ["screenshot", "{good}", "--at", "0", "-o",
+                                          "{folder}/missing/x.png"], ["does not exist"]),
+    ("screenshot huge size", ["screenshot", "{good}", "--at", "0", "--size", "99999x99999",
+                              "-o", "{folder}/x.png"], ["--size", "99999x99999"]),
+    ("screenshot tiny size", ["screenshot", "{good}", "--at", "0", "--size", "10x10",
+                              "-o", "{folder}/x.png"], ["--size", "10x10"]),
+    ("screenshot size not WxH", ["screenshot", "{good}", "--at", "0", "--size", "big",
+                                 "-o", "{folder}/x.png"], ["--size", "widthxheight"]),
+    ("screenshot not png", ["screenshot", "{good}", "--at", "0", "-o", "{folder}/x.jpg"],
+     [".png"]),
+    ("snapshot before the session", ["snapshot", "{good}", "--at", "-5", "-o", "-"],
+     ["outside the session"]),
+    ("snapshot after the session", ["snapshot", "{good}", "--at", "99999999", "-o", "-"],
+     ["outside the session"]),
+    ("snapshot --at not a number", ["snapshot", "{good}", "--at", "soon", "-o", "-"],
+     ["--at", "milliseconds"]),
+    ("snapshot an empty name", ["snapshot", "", "-o", "-"], ["empty"]),
+    ("snapshot into a folder", ["snapshot", "{good}", "-o", "{folder}"], ["is a folder"]),
+    ("snapshot --session-number beyond the file", ["snapshot", "{good}", "--session-number",
+                                                    "5", "-o", "-"], ["session 5", "--session-number"]),
+    ("--session-number negative", ["snapshot", "{good}", "--session-number", "-1", "-o", "-"],
+     ["--session-number"]),
+    ("--session-number on a stored session", ["snapshot", "{sid}", "--session-number", "1",
+                                              "-o", "-"], ["--session-number"]),
+    ("export an unknown session", ["export", "ffffffff", "-o", "{folder}/x.json"],
+     ["ffffffff", "replay sessions"]),
+    ("export into a missing folder", ["export", "{sid}", "-o", "{folder}/missing/x.json"],
+     ["does not exist"]),
+    ("export a format that does not exist", ["export", "{sid}", "--format", "har"],
+     ["--format", "har"]),
+    ("play a missing file", ["play", "{folder}/nope.json"], ["no such file"]),
+    ("sessions --limit -1", ["sessions", "--limit", "-1"], ["--limit"]),
+    ("sessions --limit 0", ["sessions", "--limit", "0"], ["--limit"]),
+    ("sessions --since garbage", ["sessions", "--since", "yesterdayish"], ["--since"]),
+    ("sessions in a data folder that does not exist", ["--data", "{newdir}", "sessions"],
+     ["no data folder"]),
+    ("a session in a data folder that does not exist", ["--data", "{newdir}", "snapshot",
+                                                        "abc123", "-o", "-"], ["no data folder"]),
+    ("audit with nothing named", ["audit"], ["--all"]),
+    ("audit an unknown detector", ["audit", "--all", "--detectors", "ssn"], ["ssn"]),
+    ("mask with a bad rules file", ["mask", "--rules", "{bad_rules}", "--all"], ["bad.toml"]),
+    ("mask an unknown session", ["mask", "--rules", "{bad_rules}", "ffffffff"], ["bad.toml"]),
+    ("an unknown command", ["fly"], ["fly"]),
+]
+
+
+@pytest.mark.parametrize("case,argv,words", CASES, ids=[c[0] for c in CASES])
+def test_bad_input_gets_one_clear_line_and_changes_nothing(world, case, argv, words):
+    data = world["data"]
+    fill = {k: str(v) for k, v in world.items()} | {"sid": _sid(data)}
+    argv = [a.format(**fill) for a in argv]
+    if "--data" not in argv:
+        argv = ["--data", str(data), *argv]
+    target = Path(argv[argv.index("--data") + 1])
+    before = _state(target)
+    p = _replay(argv)
+    lines = [ln for ln in p.stderr.splitlines() if ln.strip()]
+    assert p.returncode == 2, (p.returncode, p.stderr)
+    assert "Traceback" not in p.stderr
+    assert len(lines) == 1, p.stderr
+    line = lines[0].lower()
+    assert line.startswith("replay") and "error:" in line, line
+    for w in words:
+        assert w.lower() in line, (w, line)
+    assert _state(target) == before, "the data folder changed"
+    assert not (world["folder"] / "missing").exists()
