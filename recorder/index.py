@@ -5,7 +5,14 @@ segments (where each segment file is and what it covers), views, errors, users, 
 `pending` - the write-ahead intent that makes crash cleanup safe: a writer records the
 files it is about to create before creating them, and the same transaction that adds the
 index rows deletes its intent. A crash in between leaves an intent whose process is gone;
-the next open deletes those files (see LocalStore._recover).
+the next open deletes those files (see LocalStore._recover). `retired` is the same idea the
+other way round: the transaction that stops referencing files (a replace, a delete) lists
+them there, so files a crash kept from being deleted are deleted by the next open - they
+are the only other files recovery ever deletes.
+
+A damaged database file (`file is not a database`, `database disk image is malformed`)
+raises `IndexDamaged` from whichever call meets it; `replay repair` sets the file aside
+and rebuilds the index from the segment files.
 """
 from __future__ import annotations
 
@@ -63,10 +70,33 @@ CREATE TABLE IF NOT EXISTS pending (
     token TEXT PRIMARY KEY, pid INTEGER NOT NULL, created_ms INTEGER NOT NULL,
     files TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS retired (
+    file TEXT PRIMARY KEY
+);
 CREATE TABLE IF NOT EXISTS dictionaries (
     id INTEGER PRIMARY KEY, file TEXT NOT NULL, created_ms INTEGER NOT NULL
 );
 """
+
+
+# What SQLite says about a file that is not (or no longer) a sound database.
+_DAMAGE_MESSAGES = ("file is not a database", "database disk image is malformed")
+
+
+class IndexDamaged(Exception):
+    """The index file is not a sound SQLite database. The segment files are untouched;
+    `LocalStore.repair` rebuilds the index from them."""
+
+    def __init__(self, path: Path, detail: str):
+        self.path = path
+        super().__init__(f"the index {path} is damaged ({detail})")
+
+
+def _check_damage(path: Path, exc: sqlite3.DatabaseError) -> None:
+    """Raise IndexDamaged for an error that means the file is damaged (not e.g. locked)."""
+    text = str(exc)
+    if any(m in text for m in _DAMAGE_MESSAGES):
+        raise IndexDamaged(path, text) from exc
 
 
 class SessionInfo(msgspec.Struct, kw_only=True):
@@ -119,6 +149,11 @@ def _info(row: Sequence) -> SessionInfo:
                        context=json.loads(ctx) if ctx else None)
 
 
+_SEGMENTS_SQL = ("SELECT idx, file, start_ms, end_ms, record_count, has_full_snapshot,"
+                 " creation_reason, view_id, bytes, raw_bytes FROM segments WHERE session_id=?"
+                 " ORDER BY idx")
+
+
 def _seg(row: Sequence) -> SegmentMeta:
     idx, file, start, end, recs, full, reason, view, nbytes, raw = row
     return SegmentMeta(index=idx, start_ms=start, end_ms=end, record_count=recs,
@@ -132,15 +167,28 @@ class Index:
         self._lock = threading.RLock()
         self.db = sqlite3.connect(str(path), timeout=30, check_same_thread=False,
                                   isolation_level=None)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=FULL")
-        self.db.execute("PRAGMA busy_timeout=30000")
-        with self._lock:
-            self.db.executescript(_SCHEMA)
-            self.db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        try:
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=FULL")
+            self.db.execute("PRAGMA busy_timeout=30000")
+            with self._lock:
+                self.db.executescript(_SCHEMA)
+                self.db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        except sqlite3.DatabaseError as exc:
+            self.db.close()
+            _check_damage(path, exc)
+            raise
 
     def close(self) -> None:
         self.db.close()
+
+    def check(self) -> str | None:
+        """None if SQLite finds the file sound (`quick_check`), else what it found."""
+        try:
+            found = [r[0] for r in self._all("PRAGMA quick_check")]
+        except IndexDamaged as exc:
+            return str(exc.__cause__)
+        return None if found == ["ok"] else "; ".join(found[:3])
 
     # --- transactions ---------------------------------------------------------------
     def _tx(self):
@@ -157,15 +205,24 @@ class Index:
             db.execute("DELETE FROM pending WHERE token=?", (token,))
 
     def pending(self) -> list[tuple[str, int, int, list[str]]]:
-        with self._lock:
-            rows = self.db.execute("SELECT token, pid, created_ms, files FROM pending").fetchall()
+        rows = self._all("SELECT token, pid, created_ms, files FROM pending")
         return [(t, p, c, json.loads(f)) for t, p, c, f in rows]
 
+    def retired(self) -> list[str]:
+        """Files a committed transaction stopped referencing, not yet known to be deleted."""
+        return [r[0] for r in self._all("SELECT file FROM retired")]
+
+    def drop_retired(self, files: Iterable[str]) -> None:
+        with self._tx() as db:
+            db.executemany("DELETE FROM retired WHERE file=?", [(f,) for f in files])
+
     def commit(self, token: str | None, rows: Sequence[SessionRow], *,
-               replace: Iterable[str] = ()) -> list[str]:
+               replace: Iterable[str] = (),
+               expected: dict[str, set[str]] | None = None) -> list[str]:
         """Write session rows (and drop the writer's intent) in one transaction. Sessions in
         `replace` lose their old segment rows first; an `append` row adds segments to its
-        existing session. Returns the files no longer referenced (to delete afterwards)."""
+        existing session. Returns the files no longer referenced (to delete afterwards), and
+        lists them in `retired` so a crash before that deletion does not keep them."""
         stale: list[str] = []
         now = int(time.time() * 1000)
         with self._tx() as db:
@@ -173,6 +230,14 @@ class Index:
                 stale += [f for (f,) in db.execute(
                     "SELECT file FROM segments WHERE session_id=?", (sid,))]
                 db.execute("DELETE FROM segments WHERE session_id=?", (sid,))
+            db.executemany("INSERT OR IGNORE INTO retired VALUES (?)", [(f,) for f in stale])
+            if expected is not None:   # adopt(): see there
+                rows = [r for r in rows if expected.get(r.info.id, set()) == {
+                    f for (f,) in db.execute("SELECT file FROM segments WHERE session_id=?",
+                                             (r.info.id,))}]
+                db.executemany("DELETE FROM segments WHERE session_id=?",
+                               [(r.info.id,) for r in rows])
+                stale = [r.info.id for r in rows]
             for r in rows:
                 i = r.info
                 ctx = json.dumps(i.context) if i.context else None
@@ -212,9 +277,18 @@ class Index:
                 db.execute("DELETE FROM pending WHERE token=?", (token,))
         return stale
 
+    def adopt(self, rows: Sequence[SessionRow], expected: dict[str, set[str]]) -> list[str]:
+        """Rows rebuilt from segment files (repair), in one transaction. A session's row is
+        written only if its segment files in the index are still `expected[id]` (what the
+        rebuild saw), so a writer that changed it meanwhile wins. Unlike `commit`, the rows
+        it replaces retire no file: the rebuild chose which files to keep. Returns the ids
+        written."""
+        return self.commit(None, rows, expected=expected)
+
     def delete_session(self, sid: str) -> list[str]:
         with self._tx() as db:
             files = [f for (f,) in db.execute("SELECT file FROM segments WHERE session_id=?", (sid,))]
+            db.executemany("INSERT OR IGNORE INTO retired VALUES (?)", [(f,) for f in files])
             for table in ("segments", "views", "errors"):
                 db.execute(f"DELETE FROM {table} WHERE session_id=?", (sid,))
             db.execute("DELETE FROM sessions WHERE id=?", (sid,))
@@ -228,7 +302,28 @@ class Index:
     # --- reads -----------------------------------------------------------------------
     def _all(self, sql: str, args: Sequence = ()) -> list:
         with self._lock:
-            return self.db.execute(sql, args).fetchall()
+            try:
+                return self.db.execute(sql, args).fetchall()
+            except sqlite3.DatabaseError as exc:
+                _check_damage(self.path, exc)
+                raise
+
+    def snapshot(self, sid: str) -> tuple[SessionInfo, list[SegmentMeta]] | None:
+        """A session's row and its segments as of one moment (one read transaction), so a
+        replace committing in between cannot pair one version's row with another's files."""
+        with self._lock:
+            try:
+                self.db.execute("BEGIN")
+                try:
+                    rows = self.db.execute(f"SELECT {_INFO_COLS} FROM sessions WHERE id=?",
+                                           (sid,)).fetchall()
+                    segs = self.db.execute(_SEGMENTS_SQL, (sid,)).fetchall()
+                finally:
+                    self.db.execute("COMMIT")
+            except sqlite3.DatabaseError as exc:
+                _check_damage(self.path, exc)
+                raise
+        return (_info(rows[0]), [_seg(r) for r in segs]) if rows else None
 
     def session(self, sid: str) -> SessionInfo | None:
         rows = self._all(f"SELECT {_INFO_COLS} FROM sessions WHERE id=?", (sid,))
@@ -261,10 +356,14 @@ class Index:
                                         " ORDER BY end_ms", (end_ms,))]
 
     def segments(self, sid: str) -> list[SegmentMeta]:
-        return [_seg(r) for r in self._all(
-            "SELECT idx, file, start_ms, end_ms, record_count, has_full_snapshot,"
-            " creation_reason, view_id, bytes, raw_bytes FROM segments WHERE session_id=?"
-            " ORDER BY idx", (sid,))]
+        return [_seg(r) for r in self._all(_SEGMENTS_SQL, (sid,))]
+
+    def segment_files(self) -> dict[str, str]:
+        """file -> session id, for every segment row."""
+        return dict(self._all("SELECT file, session_id FROM segments"))
+
+    def live(self, sid: str) -> bool:
+        return bool(self._all("SELECT 1 FROM sessions WHERE id=? AND live=1", (sid,)))
 
     def files(self) -> set[str]:
         return {r[0] for r in self._all("SELECT file FROM segments")} | \
@@ -324,11 +423,22 @@ class _Tx:
 
     def __enter__(self) -> sqlite3.Connection:
         self.index._lock.acquire()
-        self.index.db.execute("BEGIN IMMEDIATE")
+        try:
+            self.index.db.execute("BEGIN IMMEDIATE")
+        except sqlite3.DatabaseError as exc:
+            self.index._lock.release()
+            _check_damage(self.index.path, exc)
+            raise
         return self.index.db
 
     def __exit__(self, exc_type, exc, tb) -> None:
         try:
-            self.index.db.execute("ROLLBACK" if exc_type else "COMMIT")
+            try:
+                self.index.db.execute("ROLLBACK" if exc_type else "COMMIT")
+            except sqlite3.DatabaseError as exc2:
+                _check_damage(self.index.path, exc2)
+                raise
+            if isinstance(exc, sqlite3.DatabaseError):
+                _check_damage(self.index.path, exc)
         finally:
             self.index._lock.release()

@@ -58,6 +58,10 @@ MAX_SEGMENT_RECORDS = 50_000
 MAX_SEGMENT_BYTES = 24 * 1024 * 1024  # of raw event JSON
 
 
+# Header key of the session facts not derivable from events (see `encode_segment`).
+SESSION_INFO = "session_info"
+
+
 class SegmentDamaged(ValueError):
     """A segment file that is truncated, corrupted or otherwise not decodable."""
 
@@ -135,8 +139,12 @@ def _compressor(codec: Codec, zdict: zstandard.ZstdCompressionDict | None):
 
 
 def encode_segment(session_id: str, meta: SegmentMeta, events: Sequence[dict], codec: Codec,
-                   zdict: zstandard.ZstdCompressionDict | None = None) -> bytes:
-    """Serialise one segment file. `meta.raw_bytes` and `meta.bytes` are filled in."""
+                   zdict: zstandard.ZstdCompressionDict | None = None, *,
+                   session_info: dict[str, Any] | None = None) -> bytes:
+    """Serialise one segment file. `meta.raw_bytes` and `meta.bytes` are filled in.
+    `session_info` (the first segment of a write) keeps what the index knows about the
+    session beyond its events - application, user, context - so `replay repair` can bring
+    it back when the index is lost."""
     transform, raw = _payload(events, codec.layout)
     payload = _compressor(codec, zdict).compress(raw)
     meta.raw_bytes = len(raw)
@@ -153,6 +161,7 @@ def encode_segment(session_id: str, meta: SegmentMeta, events: Sequence[dict], c
         "codec": {"level": codec.level, "window_log": codec.window_log,
                   "dict_id": codec.dict_id if zdict is not None else 0,
                   "transform": transform},
+        **({SESSION_INFO: session_info} if session_info is not None else {}),
     })
     body = _FIXED.pack(MAGIC, VERSION, len(header), len(payload)) + header + payload
     blob = body + _CRC.pack(zlib.crc32(body))

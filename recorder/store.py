@@ -19,6 +19,7 @@ segments in S3-compatible object storage and the index in PostgreSQL.
 from __future__ import annotations
 
 import abc
+import io
 import logging
 import os
 import sys
@@ -29,15 +30,16 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
+import msgspec
 import zstandard
 
 from .facts import derive_facts, view_at
 from .ingest import Masker, PreparedSession, Progress, prepare
-from .index import Index, SessionInfo, SessionRow
+from .index import Index, IndexDamaged, SessionInfo, SessionRow
 from .limits import DEFAULT_LIMITS, Limits, check_session_size
 from .segments import COMPACT_CODEC, LIVE, LIVE_CODEC, MAX_SEGMENT_BYTES, MAX_SEGMENT_RECORDS, \
-    SUFFIX, Codec, SegmentDamaged, SegmentMeta, decode_segment, describe, encode_segment, \
-    plan_segments
+    SESSION_INFO, SUFFIX, Codec, SegmentDamaged, SegmentMeta, decode_segment, describe, \
+    encode_segment, meta_from_header, plan_segments, read_header
 from .sessions import INACTIVITY_MS, clean_id, content_digest
 from .source import RecordingSource, info_from
 
@@ -46,6 +48,8 @@ log = logging.getLogger(__name__)
 INDEX_FILE = "index.sqlite3"
 SEGMENTS_DIR = "segments"
 DICTS_DIR = "dicts"
+UNREFERENCED_DIR = "unreferenced"   # segment files no session uses: set aside, not deleted
+TMP_SUFFIX = ".tmp"                 # a segment file being written (renamed when complete)
 STALE_PENDING_MS = 3600 * 1000   # a pending write this old is dead whatever its pid says
 
 
@@ -92,22 +96,72 @@ class Store(abc.ABC):
         self.close()
 
 
-class SessionReader(RecordingSource):
-    """A stored session, read segment by segment (checksums verified)."""
+class _Pinned:
+    """One segment file held open from the moment a reader took its snapshot of the index:
+    a replace that deletes the file afterwards cannot take it away (POSIX keeps an unlinked
+    file's data while a descriptor is open), so a reader sees one version of a session.
+    Beyond `PIN_FDS` files a reader keeps the bytes instead (a session with that many
+    segments is a live one, of small segments)."""
 
-    def __init__(self, store: "LocalStore", info: SessionInfo, segments: list[SegmentMeta]):
+    __slots__ = ("file", "data")
+
+    def __init__(self, path: Path, keep_bytes: bool):
+        self.file: io.FileIO | None = None
+        self.data: bytes | None = None
+        if keep_bytes:
+            self.data = path.read_bytes()
+        else:
+            self.file = io.FileIO(path, "r")
+
+    def read(self) -> bytes:
+        if self.file is None:
+            return self.data or b""
+        fd = self.file.fileno()
+        size = os.fstat(fd).st_size
+        if _HAS_PREAD:
+            return os.pread(fd, size, 0)   # no shared file position: threads may read at once
+        with _pread_lock:  # pragma: no cover - Windows
+            os.lseek(fd, 0, os.SEEK_SET)
+            return self.file.read(size) or b""
+
+    def close(self) -> None:
+        if self.file is not None:
+            self.file.close()
+
+
+_HAS_PREAD = not sys.platform.startswith("win")
+_pread_lock = threading.Lock()
+PIN_FDS = 256           # segment files one reader holds open; the rest are read up front
+SNAPSHOT_TRIES = 5      # a session replaced while a reader pins its files: take it again
+
+
+class SessionReader(RecordingSource):
+    """A stored session, read segment by segment (checksums verified). Its segments are the
+    ones the index listed when it was opened, pinned (see `_Pinned`): a replace or a mask
+    committing meanwhile does not show through, half-way or at all."""
+
+    def __init__(self, store: "LocalStore", info: SessionInfo, segments: list[SegmentMeta],
+                 pinned: list["_Pinned | OSError"] | None = None):
         super().__init__()
         self.store = store
         self.id = info.id
         self.info = info
         self.segments = segments
         self.damage_reasons: dict[int, str] = {}
+        self._pinned = pinned
+
+    def _bytes(self, i: int) -> bytes:
+        pin = self._pinned[i] if self._pinned is not None else None
+        if isinstance(pin, OSError):
+            raise pin
+        if pin is None:
+            return (self.store.root / self.segments[i].file).read_bytes()
+        return pin.read()
 
     def _load(self, i: int) -> list[dict]:
         meta = self.segments[i]
         try:
-            blob = (self.store.root / meta.file).read_bytes()
-            header, events = decode_segment(blob, self.store.load_dictionary)
+            header, events = decode_segment(self._bytes(i), self.store.load_dictionary)
             if header.get("session") != self.id or header.get("index") != meta.index:
                 raise SegmentDamaged("file belongs to another segment")
             return events
@@ -121,7 +175,26 @@ class SessionReader(RecordingSource):
 
     def raw_segment(self, i: int) -> bytes:
         """The segment file's bytes as stored (bundles copy them verbatim)."""
-        return (self.store.root / self.segments[i].file).read_bytes()
+        return self._bytes(i)
+
+    def close(self) -> None:
+        for pin in self._pinned or ():
+            if isinstance(pin, _Pinned):
+                pin.close()
+        self._pinned = None
+
+
+def _pin(root: Path, segments: list[SegmentMeta]) -> tuple[list["_Pinned | OSError"], bool]:
+    """Open every segment file of a snapshot; (pins, whether a file had gone)."""
+    pins: list[_Pinned | OSError] = []
+    gone = False
+    for k, meta in enumerate(segments):
+        try:
+            pins.append(_Pinned(root / meta.file, keep_bytes=k >= PIN_FDS))
+        except OSError as exc:   # kept: reading that segment reports it, as before
+            gone = gone or isinstance(exc, FileNotFoundError)
+            pins.append(exc)
+    return pins, gone
 
 
 class LocalStore(Store):
@@ -146,6 +219,7 @@ class LocalStore(Store):
         self.index = Index(self.root / INDEX_FILE)
         self._write_lock = threading.RLock()
         self._dicts: dict[int, zstandard.ZstdCompressionDict] = {}
+        self.recovered = RepairReport()   # what opening rebuilt (see _recover)
         self._recover()
 
     def close(self) -> None:
@@ -171,10 +245,20 @@ class LocalStore(Store):
 
     def session(self, session_id: str) -> SessionReader:
         sid = self.resolve(session_id)
-        info = self.index.session(sid)
-        if info is None:  # deleted meanwhile
-            raise KeyError(f"no session {session_id!r} in {self.root}")
-        return SessionReader(self, info, self.index.segments(sid))
+        for attempt in range(SNAPSHOT_TRIES):
+            snap = self.index.snapshot(sid)
+            if snap is None:  # deleted meanwhile
+                raise KeyError(f"no session {session_id!r} in {self.root}")
+            info, segments = snap
+            pins, gone = _pin(self.root, segments)
+            if not gone or attempt == SNAPSHOT_TRIES - 1:
+                return SessionReader(self, info, segments, pins)
+            # a replace committed after our snapshot and deleted its old files: take the
+            # new version whole rather than the part of the old one still there
+            for pin in pins:
+                if isinstance(pin, _Pinned):
+                    pin.close()
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def load_dictionary(self, dict_id: int) -> zstandard.ZstdCompressionDict | None:
         d = self._dicts.get(dict_id)
@@ -230,8 +314,8 @@ class LocalStore(Store):
     def compact(self, session_id: str, codec: Codec | None = None) -> None:
         """Rewrite a finished session's (many small, live) segments into few large ones."""
         with self._write_lock:   # no live append may slip in between read and rewrite
-            reader = self.session(session_id)
-            events = list(reader.events())
+            with self.session(session_id) as reader:
+                events = list(reader.events())
             if reader.damaged:
                 log.warning("compacting session %s without its damaged segments %s",
                             reader.id, reader.damaged)
@@ -270,7 +354,7 @@ class LocalStore(Store):
         sid = self.resolve(session_id)
         with self._write_lock:
             files = self.index.delete_session(sid)
-            self._remove_files(files)
+            self._retire(files)
 
     # --- dictionaries ----------------------------------------------------------------
     def train_dictionary(self, session_ids: Iterable[str] | None = None, *,
@@ -283,7 +367,8 @@ class LocalStore(Store):
         from .format import encode_msgpack
         samples: list[bytes] = []
         for sid in ids:
-            evs = list(self.session(sid).events())
+            with self.session(sid) as reader:
+                evs = list(reader.events())
             samples += [encode_msgpack(evs[i: i + 16]) for i in range(0, len(evs), 16)]
         if not samples:
             raise ValueError("no stored events to train a dictionary on")
@@ -333,11 +418,14 @@ class LocalStore(Store):
                 meta.file = f"{SEGMENTS_DIR}/{p.id[:2]}/{p.id}/{first + k:06d}-{token}{SUFFIX}"
                 jobs.append((p, meta, a, b))
         files = [m.file for _, m, _, _ in jobs]
+        # the first segment of a session written whole keeps what only the index knows
+        infos = {p.id: {"application": application, "user": p.facts.user, "context": context,
+                        "digest": p.digest, "live": live} for p in todo if p.append_to is None}
         self.index.add_pending(token, files)
         try:
             dirs = set()
             done = total // 2
-            for (p, meta, a, b), blob in zip(jobs, self._encode_all(jobs, codec, zdict)):
+            for (p, meta, a, b), blob in zip(jobs, self._encode_all(jobs, codec, zdict, infos)):
                 path = self.root / meta.file
                 if path.parent not in dirs:
                     path.parent.mkdir(parents=True, exist_ok=True)
@@ -359,14 +447,16 @@ class LocalStore(Store):
             except Exception:  # pragma: no cover - the next open cleans up
                 pass
             raise
-        self._remove_files(stale)
+        self._retire(stale)
 
-    def _encode_all(self, jobs, codec: Codec, zdict) -> Iterator[bytes]:
+    def _encode_all(self, jobs, codec: Codec, zdict,
+                    infos: dict[str, dict]) -> Iterator[bytes]:
         """Segment files in job order. Slow (high-level) compression runs on a few threads:
         zstd releases the GIL, so an import uses every core."""
         def encode(job) -> bytes:
             p, meta, a, b = job
-            return encode_segment(p.id, meta, p.events[a:b], codec, zdict)
+            return encode_segment(p.id, meta, p.events[a:b], codec, zdict,
+                                  session_info=infos.get(p.id) if a == 0 else None)
         workers = min(os.cpu_count() or 1, 4)
         if len(jobs) < 2 or workers < 2 or codec.level < 10:
             return map(encode, jobs)
@@ -401,25 +491,29 @@ class LocalStore(Store):
         segs = self.index.segments(sid)
         return segs[-1].view_id if segs else None
 
+    def _retire(self, files: list[str]) -> None:
+        """Delete files a committed transaction listed in `retired`, then forget them."""
+        if files:
+            self._remove_files(files)
+            self.index.drop_retired(files)
+
     def _remove_files(self, files: Iterable[str]) -> None:
         parents = set()
         for rel in files:
             path = self.root / rel
-            for p in (path, path.with_name(path.name + ".tmp")):
-                try:
-                    p.unlink()
-                except FileNotFoundError:
-                    pass
-                except OSError as exc:  # pragma: no cover - e.g. Windows file in use
-                    log.warning("could not delete %s: %s", p, exc)
+            for p in (path, path.with_name(path.name + TMP_SUFFIX)):
+                _unlink(p)
             parents.add(path.parent)
         for d in parents:
             _remove_empty_dirs(d, self.root / SEGMENTS_DIR)
 
-    # --- crash recovery ---------------------------------------------------------------
+    # --- crash recovery and repair ----------------------------------------------------
     def _recover(self) -> None:
-        """Undo writes that died before their index transaction, and delete segment files
-        the index does not reference (never a live writer's)."""
+        """Undo writes that died before their index transaction, finish deletions a crash
+        interrupted after one, and give back to the index every segment file it does not
+        know (a lost, emptied or rolled-back index): segment headers say whose they are.
+        Only files a dead writer left unfinished, and files a committed transaction
+        retired, are ever deleted."""
         now = time.time() * 1000
         protected: set[str] = set()
         for token, pid, created, files in self.index.pending():
@@ -429,35 +523,321 @@ class LocalStore(Store):
             log.warning("cleaning up an interrupted write (%d segment files)", len(files))
             self._remove_files(files)
             self.index.drop_pending(token)
-        seg_root = self.root / SEGMENTS_DIR
-        if not seg_root.is_dir():
+        self._retire(self.index.retired())
+        finished, unfinished = self._scan()
+        if not finished and not unfinished:
             return
-        known = self.index.files() | protected
-        orphans = []
-        for dirpath, _dirs, names in os.walk(seg_root):
+        known = set(self.index.segment_files()) | protected
+        torn = [f for f in unfinished if f not in known]
+        unknown = [f for f in finished if f not in known]
+        if torn or unknown:
+            # a file written after we listed `known` belongs to a writer that registered
+            # it in `pending` first - look again
+            known = set(self.index.segment_files()) | \
+                {f for _, _, _, fs in self.index.pending() for f in fs}
+            torn = [f for f in torn if f not in known]
+            unknown = [f for f in unknown if f not in known]
+        for rel in torn:    # a temp file never renamed: its writer died before finishing it
+            _unlink(self.root / (rel + TMP_SUFFIX))
+        if torn:
+            log.warning("removed %d unfinished segment file(s) from %s", len(torn),
+                        self.root / SEGMENTS_DIR)
+        if unknown:
+            self.recovered = self._rebuild(unknown)
+            log.warning("%s", self.recovered.summary())
+
+    def repair(self, progress: Progress | None = None) -> "RepairReport":
+        """Check every segment file against the index and rebuild from the files the
+        sessions whose rows disagree with them (or are missing). What `open` already
+        rebuilt is included in the report."""
+        with self._write_lock:
+            report = self._rebuild(self._scan()[0], progress, everything=True)
+            report.merge(self.recovered)
+            report.dictionaries = self._register_dictionaries()
+            on_disk = set(self._scan()[0])
+            report.missing = sorted({sid for f, sid in self.index.segment_files().items()
+                                     if f not in on_disk})
+            return report
+
+    @classmethod
+    def open_for_repair(cls, root: Path | str, **options: Any) -> "LocalStore":
+        """The store in `root` even when its index is damaged: a damaged index file (and
+        its WAL) is set aside as `index.sqlite3.damaged-TIME`, never deleted, and a new one
+        is rebuilt from the segment files. `moved_index` says where it went."""
+        root = Path(root)
+        path = root / INDEX_FILE
+        problem = None
+        if path.exists():
+            try:
+                index = Index(path)
+            except IndexDamaged as exc:
+                problem = str(exc.__cause__)
+            else:
+                problem = index.check()
+                index.close()
+        moved = None
+        if problem:
+            stamp = time.strftime("%Y%m%d-%H%M%S")
+            for suffix in ("", "-wal", "-shm"):
+                old = path.with_name(INDEX_FILE + suffix)
+                if old.exists():
+                    os.replace(old, old.with_name(f"{old.name}.damaged-{stamp}"))
+            moved = f"{INDEX_FILE}.damaged-{stamp}"
+            log.warning("the index was damaged (%s); set aside as %s", problem, moved)
+        store = cls(root, **options)
+        store.recovered.moved_index = moved
+        return store
+
+    def _scan(self) -> tuple[list[str], list[str]]:
+        """(finished segment files, files a writer has not renamed yet - as the name they
+        will have), relative to the data folder."""
+        finished: list[str] = []
+        unfinished: list[str] = []
+        for dirpath, _dirs, names in os.walk(self.root / SEGMENTS_DIR):
             for name in names:
                 rel = Path(dirpath, name).relative_to(self.root).as_posix()
-                base = rel[:-4] if rel.endswith(".tmp") else rel
-                if base not in known:
-                    orphans.append(base)
-        if orphans:
-            # a file written after we listed `known` belongs to a writer that registered
-            # it in `pending` first - look again before deleting
-            known = self.index.files() | {f for _, _, _, fs in self.index.pending() for f in fs}
-            orphans = [o for o in orphans if o not in known]
-        if orphans:
-            log.warning("removing %d orphan segment file(s) from %s", len(orphans), seg_root)
-            self._remove_files(orphans)
+                if rel.endswith(SUFFIX + TMP_SUFFIX):
+                    unfinished.append(rel[:-len(TMP_SUFFIX)])
+                elif rel.endswith(SUFFIX):
+                    finished.append(rel)
+        return sorted(finished), sorted(unfinished)
+
+    def _found(self, rel: str) -> "_Found | None":
+        """What a segment file's header says, or None if it cannot be trusted."""
+        path = self.root / rel
+        try:
+            blob = path.read_bytes()
+            st = os.stat(path)
+            header = read_header(blob)
+            found = _Found(rel=rel, session=header["session"], index=header["index"],
+                           token=_writer_token(rel), mtime_ns=st.st_mtime_ns, size=len(blob),
+                           header=header)
+        except (OSError, SegmentDamaged, KeyError):
+            return None
+        if type(found.session) is not str or type(found.index) is not int:
+            return None
+        return found
+
+    def _rebuild(self, candidates: list[str], progress: Progress | None = None, *,
+                 everything: bool = False) -> "RepairReport":
+        """Give the sessions of these segment files their index rows back, derived from
+        their events the way ingest derives them. With `everything`, sessions whose rows
+        already match their files are left as they are."""
+        report = RepairReport()
+        by_session: dict[str, list[_Found]] = {}
+        unreadable: list[str] = []
+        for rel in candidates:
+            found = self._found(rel)
+            if found is None:
+                unreadable.append(rel)
+            else:
+                by_session.setdefault(found.session, []).append(found)
+        in_index = self.index.segment_files()
+        files_of: dict[str, set[str]] = {}
+        for rel, sid in in_index.items():
+            files_of.setdefault(sid, set()).add(rel)
+        names = {f.rel for fs in by_session.values() for f in fs}
+        for sid, fs in by_session.items():
+            for rel in files_of.get(sid, set()) - names:   # the files the index knows
+                found = self._found(rel)
+                if found is not None and found.session == sid:
+                    fs.append(found)
+        total = sum(f.size for fs in by_session.values() for f in fs) or 1
+        done = 0
+        for sid in sorted(by_session):
+            chain, rest = _choose(by_session[sid])
+            expected = files_of.get(sid, set())
+            if everything and {f.rel for f in chain} == expected and not rest:
+                report.unchanged += 1
+            else:
+                row, bad = self._rebuilt_row(sid, chain)
+                rest += bad
+                if row is None:
+                    report.unreadable_sessions.append(sid)
+                elif self.index.adopt([row], {sid: expected}):
+                    report.rebuilt.append(sid)
+                    report.set_aside += self._set_aside([f.rel for f in rest])
+            done += sum(f.size for f in by_session[sid])
+            if progress:
+                progress(done, total)
+        report.set_aside += self._set_aside(unreadable)
+        return report
+
+    def _rebuilt_row(self, sid: str, chain: list["_Found"]) -> tuple[SessionRow | None,
+                                                                     list["_Found"]]:
+        """The index row of a session made of `chain`'s files (None if none decodes), and
+        the files that did not decode."""
+        events: list[dict] = []
+        segs: list[SegmentMeta] = []
+        bad: list[_Found] = []
+        for f in chain:
+            try:
+                header, evs = decode_segment((self.root / f.rel).read_bytes(),
+                                             self.load_dictionary)
+            except (OSError, SegmentDamaged):
+                bad.append(f)
+                continue
+            segs.append(meta_from_header(header, file=f.rel, size=f.size))
+            events += evs
+        if not events:
+            return None, bad
+        old = self.index.session(sid)
+        if old is not None:   # the index still knows what the events do not say
+            application, context = old.application, old.context
+            user = {k: v for k, v in (("id", old.user_id), ("name", old.user_name),
+                                      ("email", old.user_email)) if v is not None} or None
+            digest, live = self.index.digest(sid), self.index.live(sid)
+        else:                 # what the first segment of the session's first write kept
+            kept = _session_info(chain[0].header) if chain[0].index == 0 else {}
+            application, user, context = kept.get("application"), kept.get("user"), \
+                kept.get("context")
+            one_write = len({f.token for f in chain}) == 1
+            digest = kept.get("digest") if one_write else None
+            live = bool(kept.get("live")) or not one_write
+        facts = derive_facts(events, user)
+        p = PreparedSession(sid, events, None, digest or content_digest(events), facts, None)
+        return self._row(p, segs, application=application, user=user, context=context,
+                         live=live), bad
+
+    def _set_aside(self, files: list[str]) -> list[str]:
+        """Move segment files no session uses any more into `unreferenced/` (same relative
+        path): kept for a person to look at, never served, never deleted by us."""
+        referenced = set(self.index.segment_files()) | \
+            {f for _, _, _, fs in self.index.pending() for f in fs}
+        moved = []
+        for rel in files:
+            if rel in referenced:
+                continue
+            dest = self.root / UNREFERENCED_DIR / rel
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.replace(self.root / rel, dest)
+            except FileNotFoundError:
+                continue
+            moved.append(rel)
+            _remove_empty_dirs((self.root / rel).parent, self.root / SEGMENTS_DIR)
+        return moved
+
+    def _register_dictionaries(self) -> int:
+        """Put trained dictionaries found in the data folder back in the index."""
+        known = self.index.dictionaries()
+        added = 0
+        for path in sorted((self.root / DICTS_DIR).glob("*.zdict")):
+            try:
+                dict_id = int(path.stem)
+            except ValueError:
+                continue
+            if dict_id not in known:
+                self.index.add_dictionary(dict_id, f"{DICTS_DIR}/{path.name}")
+                added += 1
+        return added
+
+
+class _Found(msgspec.Struct, kw_only=True):
+    """A segment file as its header describes it."""
+
+    rel: str
+    session: str
+    index: int
+    token: str          # the writer that wrote it (one per import, append or rewrite)
+    mtime_ns: int
+    size: int
+    header: dict
+
+
+def _writer_token(rel: str) -> str:
+    # segment files are named <index:06d>-<writer token>.seg
+    stem = rel.rsplit("/", 1)[-1][:-len(SUFFIX)]
+    return stem.split("-", 1)[1] if "-" in stem else stem
+
+
+def _choose(files: list[_Found]) -> tuple[list[_Found], list[_Found]]:
+    """The files that make a session's current version, and the rest. Every write of a
+    whole session (import, mask, compaction) starts again at segment 0 under a new writer
+    token; a live append continues where the session ended. So: the newest write with the
+    lowest first segment, then the appends written after it, each continuing the last."""
+    groups: dict[str, list[_Found]] = {}
+    for f in files:
+        groups.setdefault(f.token, []).append(f)
+    for g in groups.values():
+        g.sort(key=lambda f: f.index)
+
+    def written(g: list[_Found]) -> int:
+        return max(f.mtime_ns for f in g)
+
+    lowest = min(g[0].index for g in groups.values())
+    base = max((g for g in groups.values() if g[0].index == lowest), key=written)
+    chain = list(base)
+    while True:
+        after = [g for g in groups.values() if g[0].index == chain[-1].index + 1
+                 and written(g) >= written(chain)]
+        if not after:
+            break
+        chain += max(after, key=written)
+    used = {f.rel for f in chain}
+    return chain, [f for f in files if f.rel not in used]
+
+
+def _session_info(header: dict) -> dict[str, Any]:
+    """The session facts a first segment kept (see segments.encode_segment), type-checked:
+    a header is read from disk."""
+    kept = header.get(SESSION_INFO)
+    if not isinstance(kept, dict):
+        return {}
+    out: dict[str, Any] = {}
+    for key, types in (("application", str), ("user", dict), ("context", dict),
+                       ("digest", str), ("live", bool)):
+        if isinstance(kept.get(key), types):
+            out[key] = kept[key]
+    return out
+
+
+class RepairReport(msgspec.Struct, kw_only=True):
+    """What a rebuild did: sessions given their rows back, files set aside in
+    `unreferenced/`, and what it could not bring back."""
+
+    rebuilt: list[str] = msgspec.field(default_factory=list)
+    unchanged: int = 0
+    set_aside: list[str] = msgspec.field(default_factory=list)
+    unreadable_sessions: list[str] = msgspec.field(default_factory=list)
+    missing: list[str] = msgspec.field(default_factory=list)
+    dictionaries: int = 0
+    moved_index: str | None = None
+
+    def merge(self, other: "RepairReport") -> None:
+        self.rebuilt = other.rebuilt + [s for s in self.rebuilt if s not in other.rebuilt]
+        self.set_aside = other.set_aside + self.set_aside
+        self.unreadable_sessions = other.unreadable_sessions + self.unreadable_sessions
+        self.moved_index = self.moved_index or other.moved_index
+
+    def summary(self) -> str:
+        parts = [f"rebuilt the index rows of {len(self.rebuilt)} session(s) from their"
+                 " segment files"]
+        if self.set_aside:
+            parts.append(f"set aside {len(self.set_aside)} segment file(s) no session uses"
+                         f" in {UNREFERENCED_DIR}/")
+        if self.unreadable_sessions:
+            parts.append(f"{len(self.unreadable_sessions)} session(s) had no readable segment")
+        return "; ".join(parts)
 
 
 # --- file helpers ---------------------------------------------------------------------
 def _atomic_write(path: Path, blob: bytes) -> None:
-    tmp = path.with_name(path.name + ".tmp")
+    tmp = path.with_name(path.name + TMP_SUFFIX)
     with open(tmp, "wb") as f:
         f.write(blob)
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, path)
+
+
+def _unlink(p: Path) -> None:
+    try:
+        p.unlink()
+    except FileNotFoundError:
+        pass
+    except OSError as exc:  # pragma: no cover - e.g. Windows file in use
+        log.warning("could not delete %s: %s", p, exc)
 
 
 def _fsync_dir(d: Path) -> None:

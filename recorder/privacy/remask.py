@@ -50,8 +50,8 @@ def _forget_deleted(store, *, before: bool) -> None:
 
 
 def remask_session(store, session_id: str, rules: Rules) -> RemaskResult:
-    reader = store.session(session_id)
-    events = list(reader.events())
+    with store.session(session_id) as reader:   # closed: the old files go with the rewrite
+        events = list(reader.events())
     masker = SessionMasker(rules)
     masked = masker.mask(events)
     changed = len(masked) != len(events) or any(
