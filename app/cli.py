@@ -10,13 +10,14 @@ import pkgutil
 import sys
 from pathlib import Path
 
+from recorder.index import IndexDamaged
 from recorder.paths import default_data_dir
 
 from . import commands as _commands
 
 # Order in --help; modules not listed follow alphabetically.
 _ORDER = ["demo", "play", "import", "sessions", "export", "snapshot", "screenshot", "mask",
-          "audit", "serve", "app"]
+          "audit", "serve", "app", "repair"]
 
 
 class _Parser(argparse.ArgumentParser):
@@ -62,6 +63,10 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except UserError as exc:  # a problem the person can fix: say what and how, no traceback
         print(f"replay: error: {exc}", file=sys.stderr)
+        return 2
+    except IndexDamaged as exc:   # the segment files are fine: the index can be rebuilt
+        print(f"replay: error: {exc} - run `replay --data {args.data} repair` to rebuild it"
+              " from the segment files (nothing has been changed)", file=sys.stderr)
         return 2
     except BrokenPipeError:  # piped into a reader that stopped early (| head): not an error
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing left to flush

@@ -14,7 +14,7 @@ from typing import Any, Callable, Protocol, Sequence
 from .facts import SessionFacts, derive_facts
 from .format import InvalidEvent, encode_json, validate_event
 from .limits import DEFAULT_LIMITS, Limits, check_event, check_late, check_payload, \
-    check_session_size
+    check_session_size, check_timestamp, check_viewport
 from .sessions import INACTIVITY_MS, MAX_SESSION_MS, content_digest, derive_session_id, \
     split_sessions
 
@@ -100,13 +100,16 @@ def prepare(events: Sequence[Any], *, application: str | None = None,
 
     sizes: list[int] = []
     payload = 1 + max(len(good) - 1, 0)      # brackets and commas of the JSON array
+    now = now_ms if now_ms is not None else _now_ms()
     for i, e in enumerate(good):
         enc = encode_json(e)
         check_event(e, enc, i, limits)
+        check_timestamp(e, i, now, limits)
+        check_viewport(e, i, limits)
         sizes.append(len(enc))
         payload += len(enc)
         if live:
-            check_late(e, i, now_ms if now_ms is not None else _now_ms(), limits)
+            check_late(e, i, now, limits)
     if live:
         check_payload(payload, limits)
     if progress:

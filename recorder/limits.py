@@ -13,6 +13,10 @@ Two readings worth stating:
   serialized DOM node measured from its own level (the DOM tree's structure is exempt).
 - Imports of recordings from files are exempt from the payload size (a file is not a
   request) and from lateness; every per-event limit applies to them too.
+- Sanity, for live events and imports alike: a timestamp is epoch milliseconds between
+  1970 and one day from now (a year-33714 event would be its own session that no calendar
+  can show), and a recorded viewport (Meta, ViewportResize) is at most 16,384 px a side
+  (the player lays the page out at that size).
 """
 from __future__ import annotations
 
@@ -29,6 +33,8 @@ MAX_ATTRIBUTES = 1_000                # attributes of one node / keys of one pay
 MAX_DEPTH = 20                        # JSON nesting depth (DOM tree structure exempt)
 MAX_LATE_MS = 24 * 3600 * 1000        # a live event older than this is rejected
 MAX_SESSION_EVENTS = 10_000_000       # events in one session
+MAX_FUTURE_MS = 24 * 3600 * 1000      # an event stamped later than now plus this is refused
+MAX_VIEWPORT_PX = 16_384              # a recorded viewport side (Chromium's largest texture)
 
 
 class Limits(msgspec.Struct, frozen=True, kw_only=True):
@@ -41,12 +47,15 @@ class Limits(msgspec.Struct, frozen=True, kw_only=True):
     max_depth: int = MAX_DEPTH
     max_late_ms: int = MAX_LATE_MS
     max_session_events: int = MAX_SESSION_EVENTS
+    max_future_ms: int = MAX_FUTURE_MS
+    max_viewport_px: int = MAX_VIEWPORT_PX
 
 
 DEFAULT_LIMITS = Limits()
 # For reading a file to play it (nothing is stored, so nothing to protect).
 UNLIMITED = Limits(max_event_bytes=1 << 62, max_payload_bytes=1 << 62, max_attributes=1 << 62,
-                   max_depth=1 << 30, max_late_ms=1 << 62, max_session_events=1 << 62)
+                   max_depth=1 << 30, max_late_ms=1 << 62, max_session_events=1 << 62,
+                   max_future_ms=1 << 62, max_viewport_px=1 << 62)
 
 
 class LimitError(ValueError):
@@ -185,6 +194,35 @@ def check_late(event: dict, index: int, now_ms: float, limits: Limits) -> None:
         raise LimitError("event_too_late", limits.max_late_ms,
                          f"event arrived {age / 3_600_000:.1f} h after it happened, later than"
                          f" the {limits.max_late_ms // 3_600_000} h limit for live events", index)
+
+
+def check_timestamp(event: dict, index: int, now_ms: float, limits: Limits) -> None:
+    ts = event["timestamp"]
+    latest = now_ms + limits.max_future_ms
+    if not 0 <= ts <= latest:   # also false for NaN
+        raise LimitError("timestamp_out_of_range", limits.max_future_ms,
+                         f"event timestamp {ts!r} is not epoch milliseconds between 1970 and"
+                         f" {limits.max_future_ms // 3_600_000} h from now", index)
+
+
+def check_viewport(event: dict, index: int, limits: Limits) -> None:
+    """A recorded viewport size (Meta / ViewportResize `width`, `height`) is a number of
+    pixels from 0 to `max_viewport_px`."""
+    data = event.get("data")
+    t = event.get("type")
+    if not isinstance(data, dict) or not (
+            t == EventType.Meta or (t == EventType.IncrementalSnapshot
+                                    and data.get("source") == IncrementalSource.ViewportResize)):
+        return
+    for side in ("width", "height"):
+        v = data.get(side)
+        if v is None:
+            continue
+        if isinstance(v, bool) or not isinstance(v, (int, float)) \
+                or not 0 <= v <= limits.max_viewport_px:
+            raise LimitError("viewport_size", limits.max_viewport_px,
+                             f"recorded viewport {side} {v!r} is not a number of pixels from 0"
+                             f" to {limits.max_viewport_px:,}", index)
 
 
 def check_payload(total_bytes: int, limits: Limits) -> None:

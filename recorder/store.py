@@ -805,6 +805,8 @@ class RepairReport(msgspec.Struct, kw_only=True):
     moved_index: str | None = None
 
     def merge(self, other: "RepairReport") -> None:
+        """Fold in what opening the store rebuilt (those sessions were then found right)."""
+        self.unchanged -= sum(1 for sid in other.rebuilt if sid not in self.rebuilt)
         self.rebuilt = other.rebuilt + [s for s in self.rebuilt if s not in other.rebuilt]
         self.set_aside = other.set_aside + self.set_aside
         self.unreadable_sessions = other.unreadable_sessions + self.unreadable_sessions

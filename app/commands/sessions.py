@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import re
 import time
 from datetime import datetime, timezone
@@ -117,11 +118,18 @@ def _prefix_len(ids: list[str], least: int = 8) -> int:
 
 
 def _when(ms: float) -> str:
-    return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).astimezone() \
-        .strftime("%Y-%m-%d %H:%M")
+    """Local date and time; a stored value no calendar holds (an import from before
+    timestamps were checked) shows as-is instead of failing the whole listing."""
+    try:
+        return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).astimezone() \
+            .strftime("%Y-%m-%d %H:%M")
+    except (ValueError, OverflowError, OSError):
+        return f"? ({ms:g} ms)"
 
 
 def _duration(ms: float) -> str:
+    if not math.isfinite(ms) or ms < 0:
+        return "?"
     s = int(ms // 1000)
     h, rem = divmod(s, 3600)
     m, s = divmod(rem, 60)

@@ -7,16 +7,30 @@ z = W / recorded width reproduces the recorded layout exactly, at any window siz
 """
 from __future__ import annotations
 
+import math
+from typing import Any
+
 from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWebEngineWidgets import QWebEngineView
 from PySide6.QtWidgets import QWidget
+
+from recorder.limits import MAX_VIEWPORT_PX
 
 from .overlay import CursorOverlay
 from .webview import ReplayPage, ReplayProfile
 
 MIN_ZOOM, MAX_ZOOM = 0.25, 5.0   # Chromium's zoom range
 MARGIN = 10
+
+
+def _side(v: Any) -> int:
+    """A recorded viewport side in pixels, 0 when unusable, at most MAX_VIEWPORT_PX."""
+    try:
+        f = float(v or 0)
+    except (TypeError, ValueError):
+        return 0
+    return int(min(f, MAX_VIEWPORT_PX)) if math.isfinite(f) and f > 0 else 0
 
 
 class ReplayStage(QWidget):
@@ -40,9 +54,11 @@ class ReplayStage(QWidget):
         self.scale = 1.0
         self.page.load_shell()
 
-    def set_viewport(self, width: float, height: float) -> None:
-        """The recorded viewport changed size (Meta or ViewportResize): follow it."""
-        w, h = int(width or 0), int(height or 0)
+    def set_viewport(self, width: Any, height: Any) -> None:
+        """The recorded viewport changed size (Meta or ViewportResize): follow it. Stored
+        sessions may predate the import check on sizes: a side over MAX_VIEWPORT_PX is
+        clamped (a page laid out 100,000 px wide kills Chromium), a non-number ignored."""
+        w, h = _side(width), _side(height)
         if w > 0 and h > 0 and (w, h) != self.recorded:
             self.recorded = (w, h)
             self._layout()

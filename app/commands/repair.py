@@ -1,0 +1,61 @@
+"""`replay repair [--json]` - rebuild the index from the segment files.
+
+Segment files carry their session, place and events, and the first segment of a session
+carries its application, user and context; the index is a cache of what they say. Repair
+sets a damaged index file aside (never deletes it), then gives every session whose index
+rows are missing or disagree with its files its rows back, derived from its events the
+way an import derives them."""
+from __future__ import annotations
+
+import argparse
+import json
+
+import msgspec
+
+from recorder.store import UNREFERENCED_DIR, LocalStore
+
+from ._progress import progress_bar
+
+NAME = "repair"
+
+
+def register(subparsers, common) -> None:
+    p = subparsers.add_parser(
+        NAME, parents=[common], help="rebuild the index from the segment files",
+        description="Check the index against the segment files and rebuild what is missing"
+                    " or wrong from the files. A damaged index file is set aside, not"
+                    " deleted; no segment file is deleted.")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    with progress_bar() as bar:
+        task = bar.add_task("checking segment files", total=None)
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+        store = LocalStore.open_for_repair(args.data)
+        try:
+            report = store.repair(progress)
+        finally:
+            store.close()
+    if args.json:
+        print(json.dumps(msgspec.to_builtins(report), indent=1))
+        return 0
+    if report.moved_index:
+        print(f"the index was damaged: set aside as {args.data / report.moved_index}")
+    print(f"{len(report.rebuilt)} session(s) rebuilt from their segment files,"
+          f" {report.unchanged} already right")
+    for sid in report.rebuilt:
+        print(f"rebuilt\t{sid}")
+    if report.dictionaries:
+        print(f"{report.dictionaries} compression dictionary(ies) registered again")
+    for rel in report.set_aside:
+        print(f"set aside\t{UNREFERENCED_DIR}/{rel}\t(no session uses it)")
+    for sid in report.unreadable_sessions:
+        print(f"unreadable\t{sid}\t(no segment of it decodes)")
+    for sid in report.missing:
+        print(f"missing files\t{sid}\t(some of its segment files are gone; they cannot be"
+              " brought back)")
+    return 0
