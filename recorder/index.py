@@ -173,7 +173,9 @@ class Index:
             self.db.execute("PRAGMA busy_timeout=30000")
             with self._lock:
                 self.db.executescript(_SCHEMA)
-                self.db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+                # written only when it changes: opening (a damaged file too) writes nothing
+                if self.db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+                    self.db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         except sqlite3.DatabaseError as exc:
             self.db.close()
             _check_damage(path, exc)

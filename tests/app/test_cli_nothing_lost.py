@@ -1,0 +1,279 @@
+"""Issue 15 ("Nothing lost"), items 4-7, through real `replay` processes: a lost index
+comes back from the segments, a damaged one is one line and `replay repair`, an export
+racing a `replay mask` is one whole version, and a bad import cannot poison the store."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from app.cli import main
+from recorder.format import RUM_PLUGIN
+from recorder.limits import Limits
+from recorder.store import Store
+
+REPO = Path(__file__).parents[2]
+T0 = 1_700_000_000_000
+YEAR_33714_MS = 1_001_720_000_000_000
+PAGES, CLASSES = 24, 6
+
+
+def replay(data: Path, *args, check: bool = False) -> subprocess.CompletedProcess:
+    proc = subprocess.run([sys.executable, "-m", "app", "--data", str(data), *map(str, args)],
+                          capture_output=True, text=True, cwd=REPO)
+    if check:
+        assert proc.returncode == 0, proc.stderr
+    return proc
+
+
+def node(nid: int, tag: str, children=(), **attrs) -> dict:
+    return {"type": 2, "id": nid, "tagName": tag, "attributes": attrs,
+            "childNodes": list(children)}
+
+
+def text(nid: int, value: str) -> dict:
+    return {"type": 3, "id": nid, "textContent": value}
+
+
+def recording(pages: int = PAGES, width: int = 1280, height: int = 720,
+              user: str | None = None) -> list[dict]:
+    """`pages` page views (one segment each), each with paragraphs of classes c1..c6; a
+    RUM error event (and the user it names) on the first page."""
+    out: list[dict] = []
+    for k in range(pages):
+        t = T0 + k * 20_000
+        paras = [node(10 + c, "p", [text(100 + c, f"page {k} secret {c} text")],
+                      **{"class": f"c{c}"}) for c in range(1, CLASSES + 1)]
+        out.append({"type": 4, "timestamp": t,
+                    "data": {"href": f"https://shop.example/p{k}", "width": width,
+                             "height": height}})
+        out.append({"type": 2, "timestamp": t + 1, "data": {"node": {
+            "type": 0, "id": 1, "childNodes": [node(2, "html", [node(3, "body", paras)])]},
+            "initialOffset": {"left": 0, "top": 0}}})
+        out += [{"type": 3, "timestamp": t + 2 + i * 50, "data": {
+            "source": 1, "positions": [{"x": i, "y": 2 * i, "id": 3, "timeOffset": 0}]}}
+            for i in range(40)]
+        if k == 0:
+            out.append({"type": 6, "timestamp": t + 2000, "data": {
+                "plugin": RUM_PLUGIN, "payload": {"type": "error", "error": {"message": "boom"},
+                                                  **({"usr": {"id": user}} if user else {})}}})
+    return out
+
+
+def write_json(path: Path, events: list[dict]) -> Path:
+    path.write_text(json.dumps(events))
+    return path
+
+
+def rules(path: Path, *masked: str) -> Path:
+    path.write_text('default = "allow"\ndetectors = []\n' + "".join(
+        f'[[rule]]\nselector = "{sel}"\nlevel = "mask"\n' for sel in masked))
+    return path
+
+
+def imported(tmp_path: Path, data: Path, events: list[dict], *extra) -> str:
+    src = write_json(tmp_path / "rec.json", events)
+    allow = rules(tmp_path / "allow.toml")
+    proc = replay(data, "import", "--rules", allow, *extra, src, check=True)
+    return proc.stdout.strip()
+
+
+def segment_files(data: Path) -> dict[str, bytes]:
+    return {p.relative_to(data).as_posix(): p.read_bytes()
+            for p in (data / "segments").rglob("*.seg")}
+
+
+# --- 4. a lost index -------------------------------------------------------------------
+@pytest.mark.parametrize("lose", ["index", "index-wal-shm", "emptied"])
+def test_15_4_replay_sessions_lists_every_session_again_after_the_index_is_lost(tmp_path, lose):
+    data = tmp_path / "d"
+    sid = imported(tmp_path, data, recording(4, user="ann@example.com"))
+    before = json.loads(replay(data, "sessions", "--json", check=True).stdout)
+    files = segment_files(data)
+    for suffix in ("", "-wal", "-shm") if lose != "index" else ("",):
+        (data / f"index.sqlite3{suffix}").unlink(missing_ok=True)
+    if lose == "emptied":
+        (data / "index.sqlite3").write_bytes(b"")
+    proc = replay(data, "sessions", "--json", check=True)
+    assert segment_files(data) == files
+    assert json.loads(proc.stdout) == before
+    assert before[0]["id"] == sid and before[0]["user_id"] == "ann@example.com"
+    assert before[0]["error_count"] == 1 and before[0]["view_count"] == 4
+    assert "rebuilt the index rows of 1 session(s)" in proc.stderr
+
+
+# --- 5. a damaged index ----------------------------------------------------------------
+def _garbage(path: Path) -> None:
+    path.write_bytes(os.urandom(path.stat().st_size))
+
+
+def _truncated(path: Path) -> None:
+    blob = path.read_bytes()
+    path.write_bytes(blob[: len(blob) // 2])
+
+
+def _scribbled(path: Path) -> None:   # the header page is sound, the tables are not
+    blob = bytearray(path.read_bytes())
+    for i in range(4096, len(blob), 7):
+        blob[i] = 0xA5
+    path.write_bytes(bytes(blob))
+
+
+@pytest.mark.parametrize("damage", [_garbage, _truncated, _scribbled],
+                         ids=["garbage", "truncated", "scribbled"])
+def test_15_5_a_damaged_index_is_one_line_naming_repair_which_rebuilds_it(tmp_path, damage):
+    data = tmp_path / "d"
+    for k in range(3):   # a few sessions: an index of several pages
+        imported(tmp_path, data, [dict(e, timestamp=e["timestamp"] + k * 10**8)
+                                  for e in recording(3, user=f"user{k}")])
+    before = json.loads(replay(data, "sessions", "--json", check=True).stdout)
+    files = segment_files(data)
+    assert not (data / "index.sqlite3-wal").exists()   # checkpointed: all in the file
+    damage(data / "index.sqlite3")
+    damaged = (data / "index.sqlite3").read_bytes()
+    for argv in (["sessions"], ["sessions", "--json"], ["export", before[0]["id"], "-o",
+                                                         tmp_path / "x.json"],
+                 ["audit", "--all"], ["import", tmp_path / "rec.json"]):
+        proc = replay(data, *argv)
+        assert proc.returncode == 2, (argv, proc.stderr)
+        assert "Traceback" not in proc.stderr
+        (line,) = proc.stderr.splitlines()
+        assert line.startswith("replay: error: the index ") and " is damaged (" in line
+        assert f"replay --data {data} repair" in line
+        assert segment_files(data) == files
+        assert (data / "index.sqlite3").read_bytes() == damaged   # nothing changed
+    proc = replay(data, "repair", check=True)
+    assert "the index was damaged: set aside as" in proc.stdout
+    assert "3 session(s) rebuilt" in proc.stdout
+    kept = list(data.glob("index.sqlite3.damaged-*"))
+    assert [p.read_bytes() for p in kept if p.name.count("-") == 2] == [damaged]
+    assert json.loads(replay(data, "sessions", "--json", check=True).stdout) == before
+    assert segment_files(data) == files
+    again = replay(data, "repair", check=True)
+    assert "0 session(s) rebuilt from their segment files, 3 already right" in again.stdout
+
+
+# --- 6. an export racing a rewrite -----------------------------------------------------
+_EXPORTER = textwrap.dedent("""
+    import sys
+    from pathlib import Path
+    from app.cli import main
+    data, sid, out, stop = sys.argv[1], sys.argv[2], Path(sys.argv[3]), Path(sys.argv[4])
+    n = 0
+    while True:
+        last = stop.exists()
+        code = main(["--data", data, "export", sid, "--format", "rrweb",
+                     "-o", str(out / f"{n:05d}.json")])
+        if code:
+            sys.exit(code)
+        n += 1
+        if n == 1:
+            (out / "started").touch()
+        if last:
+            break
+""")
+
+_MASKER = textwrap.dedent("""
+    import sys, time
+    from pathlib import Path
+    from app.cli import main
+    data, sid, started, rules = sys.argv[1], sys.argv[2], Path(sys.argv[3]), sys.argv[4:]
+    while not started.exists():
+        time.sleep(0.01)
+    for r in rules:
+        if main(["--data", data, "mask", "--rules", r, sid]):
+            sys.exit(1)
+""")
+
+
+def test_15_6_an_export_during_replay_mask_is_the_old_or_the_new_session_never_a_mix(
+        tmp_path, capsys):
+    """Each `replay mask` run masks one more class of paragraph on every page, so each
+    run stores a new version. Every export taken while they run must be one of them."""
+    steps = [rules(tmp_path / f"r{c}.toml", *(f".c{i}" for i in range(1, c + 1)))
+             for c in range(1, CLASSES + 1)]
+    # the versions, made one after another in a folder of their own
+    ref = tmp_path / "ref"
+    sid = imported(tmp_path, ref, recording())
+    versions = []
+    for r in [None, *steps]:
+        if r is not None:
+            assert main(["--data", str(ref), "mask", "--rules", str(r), sid]) == 0
+        out = tmp_path / "v.json"
+        assert main(["--data", str(ref), "export", sid, "-o", str(out)]) == 0
+        versions.append(out.read_text())
+    capsys.readouterr()
+    assert len(set(versions)) == len(versions)
+    # the race, between two processes
+    data = tmp_path / "d"
+    assert imported(tmp_path, data, recording()) == sid
+    exports, stop = tmp_path / "exports", tmp_path / "stop"
+    exports.mkdir()
+    exporter = subprocess.Popen([sys.executable, "-c", _EXPORTER, str(data), sid, str(exports),
+                                 str(stop)], cwd=REPO, stderr=subprocess.PIPE, text=True)
+    masker = subprocess.run([sys.executable, "-c", _MASKER, str(data), sid,
+                             str(exports / "started"), *map(str, steps)], cwd=REPO,
+                            capture_output=True, text=True)
+    stop.touch()
+    _, err = exporter.communicate(timeout=600)
+    assert masker.returncode == 0, masker.stderr
+    assert exporter.returncode == 0, err
+    assert "damaged segment" not in err
+    seen = [p.read_text() for p in sorted(exports.glob("*.json"))]
+    assert all(s in versions for s in seen)   # each export whole: no mix, no truncation
+    assert seen[0] == versions[0] and seen[-1] == versions[-1]
+
+
+# --- 7. one bad import ----------------------------------------------------------------
+@pytest.mark.parametrize("bad, code", [
+    ({"timestamp": YEAR_33714_MS}, "timestamp_out_of_range"),
+    ({"type": 4, "data": {"href": "https://shop.example/", "width": 100_000, "height": 800}},
+     "viewport_size"),
+    ({"type": 3, "data": {"source": 4, "width": 1280, "height": -5}}, "viewport_size"),
+])
+def test_15_7_an_import_with_an_insane_timestamp_or_viewport_is_refused_by_name(
+        tmp_path, bad, code):
+    data = tmp_path / "d"
+    good = imported(tmp_path, data, recording(2))
+    events = recording(3)
+    events = [dict(e, timestamp=e["timestamp"] + 10**8) for e in events]
+    events[50] = {**events[50], **bad}     # a pointer move on the second page
+    proc = replay(data, "import", write_json(tmp_path / "bad.json", events))
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert f"limit {code}" in proc.stderr and "nothing stored" in proc.stderr
+    assert [s["id"] for s in json.loads(replay(data, "sessions", "--json",
+                                               check=True).stdout)] == [good]
+
+
+def _stored_by_an_older_version(data: Path, events: list[dict], **limits) -> str:
+    with Store.open(data, limits=Limits(**limits)) as s:
+        (sid,) = s.ingest(events)
+    return sid
+
+
+def test_15_7_sessions_lists_a_store_holding_a_year_33714_timestamp(tmp_path):
+    data = tmp_path / "d"
+    good = imported(tmp_path, data, recording(2))
+    bad = _stored_by_an_older_version(
+        data, [{"type": 4, "timestamp": YEAR_33714_MS,
+                "data": {"href": "https://x.example/", "width": 800, "height": 600}}],
+        max_future_ms=1 << 62)
+    table = replay(data, "sessions", check=True)
+    assert good[:8] in table.stdout and bad[:8] in table.stdout
+    rows = json.loads(replay(data, "sessions", "--json", check=True).stdout)
+    assert {r["id"] for r in rows} == {good, bad}
+
+
+def test_15_7_the_player_survives_a_stored_100000_px_viewport(tmp_path):
+    data = tmp_path / "d"
+    sid = _stored_by_an_older_version(data, recording(1, width=100_000, height=100_000),
+                                      max_viewport_px=1 << 62)
+    out = tmp_path / "frame.png"
+    proc = replay(data, "screenshot", sid, "--at", "500", "-o", out)
+    assert proc.returncode == 0, (proc.returncode, proc.stderr[-2000:])
+    assert out.read_bytes().startswith(b"\x89PNG")
