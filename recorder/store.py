@@ -7,11 +7,23 @@
 
 Writing is crash-safe in this order: (1) the writer records in the index which files it
 is about to create (`pending`), (2) writes each file to a temp name, fsyncs and renames
-it, fsyncs the folder, (3) in one transaction adds the session/segment rows and drops its
-`pending` record. A crash before (3) leaves no index row pointing at a missing file; the
-next `open` finds the dead writer's pending record and deletes its files (and any other
-segment file the index does not know). A segment file damaged later (torn, bit flips) is
-caught by its checksum when read, logged and skipped - never served.
+it, fsyncs the folder, (3) in one transaction adds the session/segment rows, drops its
+`pending` record and lists the files the rows no longer use (`retired`), (4) deletes
+those. A crash before (3) leaves no index row pointing at a missing file; the next `open`
+finds the dead writer's pending record and deletes its files; a crash before (4) leaves
+`retired`, which the next `open` finishes. Those are the only files ever deleted.
+
+The index is a cache of what the segment files say: each header names its session and
+place, and the first segment of a session's write keeps its application, user and
+context. A segment file the index does not know (index deleted, emptied, its WAL lost) is
+given back to the index on `open`, with facts derived from its events as ingest derives
+them; `repair` does the same for a damaged index and for every session. A file no
+session uses any more is set aside in `unreferenced/`, never deleted. A segment file
+damaged later (torn, bit flips) is caught by its checksum when read, logged and skipped -
+never served.
+
+Readers pin the files of the version they opened (`_Pinned`), so an export racing a
+`replay mask` of the same session reads the old version or the new one, whole.
 
 The `Store` interface is what the rest of the program uses, so a later backend can put
 segments in S3-compatible object storage and the index in PostgreSQL.
@@ -551,7 +563,9 @@ class LocalStore(Store):
         sessions whose rows disagree with them (or are missing). What `open` already
         rebuilt is included in the report."""
         with self._write_lock:
-            report = self._rebuild(self._scan()[0], progress, everything=True)
+            writing = {f for _, _, _, fs in self.index.pending() for f in fs}  # not ours
+            report = self._rebuild([f for f in self._scan()[0] if f not in writing], progress,
+                                   everything=True)
             report.merge(self.recovered)
             report.dictionaries = self._register_dictionaries()
             on_disk = set(self._scan()[0])
