@@ -14,6 +14,7 @@ import msgspec
 
 from recorder.store import UNREFERENCED_DIR, LocalStore
 
+from ..cli import UserError
 from ._progress import progress_bar
 
 NAME = "repair"
@@ -30,6 +31,8 @@ def register(subparsers, common) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if not args.data.is_dir():
+        raise UserError(f"there is no data folder at {args.data} - give the right --data")
     with progress_bar() as bar:
         task = bar.add_task("checking segment files", total=None)
 

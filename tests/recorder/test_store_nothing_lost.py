@@ -4,7 +4,6 @@ from them; only files a dead writer left unfinished (and files a committed trans
 retired) are ever deleted."""
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import textwrap
