@@ -15,9 +15,9 @@ from recorder.paths import default_data_dir
 
 from . import commands as _commands
 
-# Order in --help; modules not listed follow alphabetically.
-_ORDER = ["demo", "play", "import", "sessions", "export", "snapshot", "screenshot", "mask",
-          "audit", "serve", "app", "repair"]
+# Order in --help (module names); modules not listed follow alphabetically.
+_ORDER = ["demo", "play", "import_cmd", "sessions", "export", "snapshot", "screenshot", "mask",
+          "audit", "repair", "serve", "app_cmd"]
 
 
 class _Parser(argparse.ArgumentParser):

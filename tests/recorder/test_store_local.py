@@ -333,7 +333,8 @@ def test_crash_between_files_and_index_leaves_nothing_behind(tmp_path, store):
         assert len(list(reopened.session(kept).events())) == 7
 
 
-def test_orphan_files_are_removed_on_open(tmp_path):
+def test_unfinished_and_undecodable_files_are_cleared_from_the_segments_on_open(tmp_path):
+    """A torn temp file is removed; a file that is not a segment is moved out of segments/."""
     root = tmp_path / "d"
     with Store.open(root) as s:
         (sid,) = s.ingest(page(T0))
