@@ -121,6 +121,7 @@ class BundleSource(RecordingSource):
     def __init__(self, path: Path | str):
         super().__init__()
         self.path = Path(path)
+        self.origin = str(self.path)
         try:
             self._zip = zipfile.ZipFile(self.path)
             manifest = json.loads(self._zip.read("manifest.json"))

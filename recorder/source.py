@@ -18,6 +18,7 @@ from .segments import SegmentMeta
 
 if TYPE_CHECKING:  # pragma: no cover
     from .facts import SessionFacts
+    from .privacy.rules import Rules
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +31,9 @@ class RecordingSource:
     id: str
     info: SessionInfo
     segments: list[SegmentMeta]
+    origin: str | None = None   # the file it was read from; None for a stored session
+    sessions_in_file: int = 1   # for a file holding several sessions: how many,
+    session_number: int = 0     # and which one this is
 
     def __init__(self) -> None:
         self.damaged: list[int] = []
@@ -113,6 +117,27 @@ class MemorySource(RecordingSource):
 
     def events(self) -> Iterator[dict]:
         return iter(self._events)
+
+
+def masked_source(src: RecordingSource, rules: "Rules") -> MemorySource:
+    """A recording file as `rules` let it be shown or written: every event through a fresh
+    `SessionMasker`, in order (files are read whole anyway). Stored sessions were masked
+    when they were stored and are not passed through here."""
+    from .privacy.masker import SessionMasker
+
+    events = SessionMasker(rules).mask(src.events())
+    if not events:
+        raise ValueError(f"{src.origin or src.id}: nothing of this recording is left under the"
+                         f" privacy rules ({rules.source or 'rules file'})")
+    info = src.info
+    user = {k: v for k, v in (("id", info.user_id), ("name", info.user_name),
+                              ("email", info.user_email)) if v is not None}
+    out = MemorySource(src.id, events, application=info.application, user=user or None,
+                       context=info.context,
+                       sessions_in_file=src.sessions_in_file,
+                       session_number=src.session_number, origin=src.origin)
+    out.damaged = list(src.damaged)
+    return out
 
 
 def info_from(sid: str, facts: "SessionFacts", *, application: str | None, user: dict | None,

@@ -1,6 +1,8 @@
 """What the commands that read one recording share (play, screenshot, snapshot, export,
-demo): the SESSION|FILE argument, opening it with errors that say what to do, and the
-`--at` moment (milliseconds after the first event, or `end`)."""
+demo): the SESSION|FILE argument, opening it with errors that say what to do - and under
+the privacy rules in force: a file (rrweb JSON, a `.replay` bundle) may hold anything its
+recorder saw, so it is masked at open unless `--unmasked` - and the `--at` moment
+(milliseconds after the first event, or `end`)."""
 from __future__ import annotations
 
 import argparse
@@ -18,6 +20,13 @@ def add_source_arguments(p: argparse.ArgumentParser) -> None:
                    help="session id (or unique prefix), a .replay bundle or an rrweb JSON file")
     p.add_argument("--session-number", type=session_index, default=0, metavar="N",
                    help="for a file holding several sessions: which one (0-based)")
+    p.add_argument("--rules", type=Path, default=None, metavar="FILE",
+                   help="privacy rules (TOML) to apply (default: the data folder's"
+                        " rules.toml, else the built-in default); stored sessions were"
+                        " masked when stored, and these rules tighten them further")
+    p.add_argument("--unmasked", action="store_true",
+                   help="show a recording file as recorded, without privacy rules (it may"
+                        " hold personal data)")
 
 
 def session_index(text: str) -> int:
@@ -31,8 +40,24 @@ def session_index(text: str) -> int:
     return n
 
 
-def open_source(spec: str, data: Path, session_number: int = 0) -> Any:
-    """The recording named on the command line, or a UserError saying what to do."""
+def _rules_for(spec: str, data: Path, rules_path: Path | None, stored: bool):
+    """The rules to apply at open, or None: a file gets the active rules (`--rules`, else the
+    data folder's, else the default); a stored session, which was masked when stored, only
+    an explicit `--rules`."""
+    from recorder.privacy import RulesError, load_rules
+
+    if stored and rules_path is None:
+        return None
+    try:
+        return load_rules(rules_path, data)
+    except RulesError as exc:
+        raise UserError(f"{exc} - fix the rules file, or give another with --rules") from None
+
+
+def open_source(spec: str, data: Path, session_number: int = 0, *,
+                rules: Path | None = None, unmasked: bool = False) -> Any:
+    """The recording named on the command line, masked by the rules in force (see
+    `_rules_for`; `unmasked`: as recorded, said on stderr), or a UserError saying what to do."""
     if not spec.strip():
         raise UserError(f"no recording named (an empty argument) - give {_KINDS}")
     if not Path(spec).exists() and not Path(data).is_dir():
@@ -43,7 +68,10 @@ def open_source(spec: str, data: Path, session_number: int = 0) -> Any:
                         " file - leave --session-number out")
     from recorder.bundle import BadBundle
     from recorder.rrweb_io import UnreadableRecording
-    from recorder.source import open_recording
+    from recorder.source import masked_source, open_recording
+
+    if unmasked and rules is not None:
+        raise UserError("--unmasked and --rules contradict each other - give one of them")
 
     try:
         src = open_recording(spec, data, session=session_number)
@@ -62,7 +90,23 @@ def open_source(spec: str, data: Path, session_number: int = 0) -> Any:
     except OSError as exc:
         raise UserError(f"cannot read {spec}: {exc.strerror or exc} - check the path and"
                         " its permissions") from None
-    n = getattr(src, "sessions_in_file", 1)
+    stored = src.origin is None
+    if unmasked:
+        print(f"replay: note: --unmasked: {spec} is a stored session, shown as stored (it was"
+              " masked when it was stored)" if stored else
+              f"replay: note: --unmasked: the output is unmasked - {spec} is shown as recorded"
+              " and may hold personal data", file=sys.stderr)
+    else:
+        active = _rules_for(spec, data, rules, stored)
+        if active is not None:
+            try:
+                masked = masked_source(src, active)
+            except ValueError as exc:
+                raise UserError(f"{exc} - loosen the rules, or pass --unmasked") from None
+            finally:
+                src.close()
+            src = masked
+    n = src.sessions_in_file
     if n > 1:   # say so: the others are easy to miss
         print(f"replay: note: {spec} holds {n} sessions; this is session {session_number}"
               f" ({src.id}) - pick another with --session-number 0..{n - 1}", file=sys.stderr)

@@ -36,7 +36,8 @@ def run(args: argparse.Namespace) -> int:
     exporter = _EXPORTERS[fmt]
     if args.output is not None:
         check_output(args.output, f"session.{'replay' if fmt == 'replay' else 'json'}")
-    src = open_source(args.session, args.data, args.session_number)
+    src = open_source(args.session, args.data, args.session_number,
+                      rules=args.rules, unmasked=args.unmasked)
     try:
         out = args.output or Path(f"{src.id}{'.replay' if fmt == 'replay' else '.json'}")
         exporter(src, out)

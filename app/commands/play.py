@@ -25,7 +25,8 @@ def register(subparsers, common) -> None:
 def run(args: argparse.Namespace) -> int:
     from player.qt.standalone import has_screen, open_window, prepare_qt_environment
 
-    src = open_source(args.session, args.data, args.session_number)  # a bad name is said first
+    src = open_source(args.session, args.data, args.session_number,  # a bad name is said first
+                      rules=args.rules, unmasked=args.unmasked)
     try:
         if not has_screen() and args.quit_after is None:
             raise UserError("no screen to show the player on (DISPLAY is not set) - run it on a"

@@ -54,7 +54,8 @@ def run(args: argparse.Namespace) -> int:
     from player.qt.standalone import prepare_qt_environment, screenshot
 
     prepare_qt_environment(offscreen=True)
-    src = open_source(args.session, args.data, args.session_number)
+    src = open_source(args.session, args.data, args.session_number,
+                      rules=args.rules, unmasked=args.unmasked)
     try:
         from player.replayer import Replayer
 

@@ -34,7 +34,8 @@ def run(args: argparse.Namespace) -> int:
 
     if args.output is not None:
         check_output(args.output, "snapshot.html")
-    src = open_source(args.session, args.data, args.session_number)
+    src = open_source(args.session, args.data, args.session_number,
+                      rules=args.rules, unmasked=args.unmasked)
     try:
         r = Replayer(src, mode="lazy")
         at = r.first_frame_ms if args.at is None else \
