@@ -25,8 +25,8 @@ from ..format import CONSOLE_PLUGIN, NETWORK_PLUGIN, EventType, IncrementalSourc
 from ..mirror import Mirror, Node
 from . import detectors as _detectors
 from .levels import Level, PrivacyLevels, always_masked, is_ignored, input_type, value_masked
-from .masking import (_DROP, MASK, hidden_attrs, make_url_scrubber, mask_attr, mask_attrs,
-                      mask_text_node, mask_value)
+from .masking import (_DROP, BOX_ATTRS, MASK, hidden_attrs, make_url_scrubber, mask_attr,
+                      mask_attrs, mask_text_node, mask_value)
 from .rules import Rules
 
 Raw = dict[str, Any]
@@ -50,7 +50,6 @@ _CSS_SOURCES = frozenset(int(s) for s in (
     IncrementalSource.AdoptedStyleSheet, IncrementalSource.Font, IncrementalSource.CustomElement))
 _BODY_KEYS = frozenset({"requestBody", "responseBody", "body"})
 _HEADER_KEYS = frozenset({"requestHeaders", "responseHeaders", "headers"})
-_SIZE_ATTRS = frozenset({"style", "width", "height", "rr_width", "rr_height"})
 
 
 class SessionMasker:
@@ -346,8 +345,10 @@ class SessionMasker:
                     diff.update(ha)
                     out_attrs.append({**a, "attributes": diff})
                     extra_removes.extend({"parentId": n.id, "id": c} for c in n.children)
-                elif not _SIZE_ATTRS.isdisjoint(at):  # only its size may change
-                    out_attrs.append({**a, "attributes": hidden_attrs(n.attrs)})
+                elif not _BOX.isdisjoint(at):  # only its box may change
+                    ha = hidden_attrs(n.attrs)
+                    gone = {k: None for k in at if k in _BOX and k not in ha}
+                    out_attrs.append({**a, "attributes": {**gone, **ha}})
                 continue
             if prev is not None and prev[0] == Level.HIDDEN:
                 # revealed: the recording has an empty placeholder; send the real element
@@ -507,6 +508,7 @@ class SessionMasker:
 
 
 _SKIP = object()
+_BOX = frozenset(BOX_ATTRS)
 
 
 class SessionMaskers:

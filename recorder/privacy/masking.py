@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any, Callable
 
-from .levels import LEVEL_ATTRS, Level, marker_classes, markup_level, value_masked
+from .levels import LEVEL_ATTRS, Level, markup_level, value_masked
 
 MASK = "***"
 _NONSPACE = re.compile(r"\S")
@@ -83,13 +83,21 @@ def element_size(attrs: dict) -> tuple[float | None, float | None]:
     return w, h
 
 
+# What a hidden element keeps besides its privacy markers: what gives it its size and place
+# (the page's CSS still applies to its class and id), so the layout does not collapse.
+BOX_ATTRS = ("id", "class", "style", "width", "height", "rr_width", "rr_height")
+_CSS_URL = re.compile(r"""url\(\s*(?:"[^"]*"|'[^']*'|[^)]*)\s*\)""", re.I)
+
+
 def hidden_attrs(attrs: dict) -> dict:
-    """What a hidden element keeps: its size (rrweb's rr_width/rr_height) and its privacy
-    markers - nothing that says what was there."""
+    """What a hidden element keeps: its box (`BOX_ATTRS`; `url()`s in its style become
+    `none`, as a background image can show what is hidden), its size as rrweb's
+    rr_width/rr_height when known, and its privacy markers - none of its content."""
     out: dict = {}
-    cls = marker_classes(attrs)
-    if cls:
-        out["class"] = cls
+    for a in BOX_ATTRS:
+        v = attrs.get(a)
+        if isinstance(v, str):
+            out[a] = _CSS_URL.sub("none", v) if a == "style" else v
     for a in LEVEL_ATTRS:
         if a in attrs:
             out[a] = attrs[a]

@@ -143,7 +143,9 @@ def test_document_under_each_level(level):
     assert render_node(masked[1]["data"]["node"]) == EXPECTED[level]
 
 
-def test_hidden_placeholder_keeps_only_size_and_marker():
+def test_hidden_placeholder_keeps_its_box_and_marker():
+    """A hidden element keeps its tag and what gives it its size and place (class, id,
+    style, width/height; rr_width/rr_height), none of its content."""
     events = html_to_events(DOC)
     node = SessionMasker(_rules("allow")).mask(events)[1]["data"]["node"]
     found = []
@@ -154,7 +156,21 @@ def test_hidden_placeholder_keeps_only_size_and_marker():
             found.append(n)
         stack.extend(n.get("childNodes") or ())
     assert [(n["tagName"], n["attributes"], n["childNodes"]) for n in found] == [
-        ("div", {"class": "rr-block", "rr_width": "200px", "rr_height": "50px"}, [])]
+        ("div", {"class": "rr-block", "style": "width: 200px; height: 50px",
+                 "rr_width": "200px", "rr_height": "50px"}, [])]
+
+
+def test_hidden_placeholder_drops_everything_but_the_box():
+    html = ('<html><body><div id="acct" class="card wide rr-block" title="Jane Doe"'
+            ' data-user="jane@example.com" aria-label="Card of Jane" width="300" height="40"'
+            ' style="padding: 4px; background: url(\'/u/jane.png?token=t0k\') no-repeat"'
+            ' onclick="x()">Jane Doe <b>4111 1111 1111 1111</b></div></body></html>')
+    node = SessionMasker(_rules("allow")).mask(html_to_events(html))[1]["data"]["node"]
+    div = node["childNodes"][0]["childNodes"][0]["childNodes"][0]
+    assert (div["tagName"], div["attributes"], div["childNodes"]) == ("div", {
+        "id": "acct", "class": "card wide rr-block", "width": "300", "height": "40",
+        "style": "padding: 4px; background: none no-repeat",
+        "rr_width": "300px", "rr_height": "40px"}, [])
 
 
 # Input events typed into each control: (id, data) -> recorded data per level, None = dropped.
@@ -235,5 +251,6 @@ level = "hidden"
     assert render_node(out[1]["data"]["node"]) == (
         '<html><body><div class="panel">xxxxxx <span class="public">Open</span> '
         '<span class="public" data-replay-privacy="mask">xxxx</span> '
-        '<b data-replay-privacy="hidden" style="display:inline-block;background:#ccc;width:8px;"></b> '
+        '<b id="pin" width="8" data-replay-privacy="hidden"'
+        ' style="display:inline-block;background:#ccc;width:8px;"></b> '
         '<i class="rr-block"></i></div></body></html>')

@@ -95,9 +95,10 @@ def test_element_becoming_hidden_is_emptied_and_revealed_again():
     out = m.mask([mut(attributes=[{"id": box, "attributes": {"data-replay-privacy": "hidden",
                                                               "style": "width: 5px; height: 6px"}}])])
     d = out[0]["data"]
-    # the style set in the same mutation never reached the recording: nothing to clear
+    # it keeps its box (id, the style set in the same mutation) and nothing else
     assert d["attributes"] == [{"id": box, "attributes": {
-        "id": None, "data-replay-privacy": "hidden", "rr_width": "5px", "rr_height": "6px"}}]
+        "id": "box", "style": "width: 5px; height: 6px", "data-replay-privacy": "hidden",
+        "rr_width": "5px", "rr_height": "6px"}}]
     assert d["removes"] == [{"parentId": box, "id": k} for k in kids]
     out = m.mask([mut(attributes=[{"id": box, "attributes": {"data-replay-privacy": "allow"}}])])
     d = out[0]["data"]
