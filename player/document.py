@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import quote
 
 import lxml.html
 from lxml import etree
@@ -22,7 +23,22 @@ CSP = ("default-src 'none'; img-src data: replay-asset:; style-src 'unsafe-inlin
        "replay-asset:; font-src data: replay-asset:; media-src data: replay-asset:; "
        "form-action 'none'; base-uri 'none'; frame-src 'none'; object-src 'none'; "
        "script-src 'none'")
-PLAYER_CSS = ("[data-replay-hidden]{background:#ccc}"
+# A hidden element's placeholder (it keeps its box, nothing of its content): neutral grey
+# with the word "Hidden", drawn by CSS so no text enters the DOM. An empty inline element
+# has no box, so inline tags become inline-block. Shown by the safe document and, through
+# the runtime bridge, by the live replay view.
+_HIDDEN_LABEL = quote(
+    "<svg xmlns='http://www.w3.org/2000/svg'><text x='50%' y='50%' text-anchor='middle'"
+    " dominant-baseline='central' font-family='sans-serif' font-size='12' fill='#6b6b6b'>"
+    "Hidden</text></svg>", safe="/:=' ")
+_INLINE = ("a", "abbr", "b", "bdi", "bdo", "cite", "code", "data", "dfn", "em", "i", "kbd",
+           "label", "mark", "q", "s", "samp", "small", "span", "strong", "sub", "sup", "time",
+           "u", "var")
+PLAYER_CSS = ("[data-replay-hidden]:empty{background:#e4e4e4 url(\"data:image/svg+xml,"
+              + _HIDDEN_LABEL + "\") center/100% 100% no-repeat!important;"
+              "box-shadow:inset 0 0 0 1px #c4c4c4!important;color:transparent!important}"
+              + ",".join(f"{t}[data-replay-hidden]:empty" for t in _INLINE)
+              + "{display:inline-block!important}"
               "template,noscript{display:none!important}")
 _XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 

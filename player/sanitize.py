@@ -27,6 +27,8 @@ import threading
 from collections import OrderedDict
 from typing import Any, Callable, Optional
 
+from recorder.privacy.levels import Level, markup_level
+
 # A resolver maps an original URL to an asset stored in the recording ("replay-asset:..."),
 # or None when the recording holds no copy of it.
 AssetResolver = Optional[Callable[[str], Optional[str]]]
@@ -172,6 +174,8 @@ def sanitize_attrs(tag: str, attrs: dict, *, svg: bool = False, asset: AssetReso
         if not out.get("src", "").startswith(ASSET_SCHEME):
             out.pop("src", None)
         out["sandbox"] = "allow-same-origin"
+    if markup_level(attrs) == Level.HIDDEN:   # a hidden element's placeholder (see PLAYER_CSS)
+        out["data-replay-hidden"] = ""
     if t in _EMBED_TAGS:
         for k in ("data", "src", "type", "classid", "codebase", "archive", "code"):
             out.pop(k, None)

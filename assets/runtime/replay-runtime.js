@@ -198,6 +198,20 @@
     st.textContent = css == null ? "" : String(css);
   }
 
+  // The player's own CSS (hidden elements' placeholders; player/document.py PLAYER_CSS, set
+  // by the bridge): a <style> of ours, without a recorded id, put back after every frame.
+  var playerCss = "";
+  function putPlayerCss() {
+    if (!playerCss || !document.documentElement) return;
+    var st = document.querySelector("style[data-replay=player]");
+    if (!st) {
+      st = document.createElement("style");
+      st.setAttribute("data-replay", "player");
+      (document.head || document.documentElement).appendChild(st);
+    }
+    st.textContent = playerCss;
+  }
+
   function loadFrame(frame) {
     nodes.clear();
     adoptedStyles.clear();
@@ -221,6 +235,7 @@
     applyScroll(frame && frame.scroll);
     var adopted = (frame && frame.adopted) || {};
     for (var host in adopted) setAdopted(+host, adopted[host]);
+    putPlayerCss();
     stats.frames++;
     return { nodes: nodes.size, title: document.title };
   }
@@ -348,6 +363,7 @@
 
   window.__replay = {
     version: 1,
+    setPlayerCss: function (css) { playerCss = String(css || ""); putPlayerCss(); return true; },
     loadFrame: function (frame) { var r = loadFrame(frame); state.applied = ++state.seq; return r; },
     apply: function (ops) { var r = apply(ops); state.applied = ++state.seq; return r; },
     state: function () {

@@ -13,6 +13,7 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, QTimer, Signal
 
+from ..document import PLAYER_CSS
 from .webview import ReplayPage
 
 
@@ -32,7 +33,10 @@ class RuntimeBridge(QObject):
         self.seq = 0            # batches/frames sent
         self.done = 0           # batches/frames the runtime confirmed
         self.errors: list[str] = []
+        page.runtimeReady.connect(self._send_player_css)
         page.runtimeReady.connect(self.ready)
+        if page.ready:
+            self._send_player_css()
 
     @property
     def is_ready(self) -> bool:
@@ -55,6 +59,11 @@ class RuntimeBridge(QObject):
 
         self.page.run_isolated(code, done)
         return seq
+
+    def _send_player_css(self) -> None:
+        """The player's CSS (hidden elements' placeholders), before any frame: the one
+        definition is the safe document's."""
+        self.page.run_isolated(f"window.__replay.setPlayerCss({_js_value(PLAYER_CSS)})")
 
     def load_frame(self, frame: dict, callback: Callable[[Any], None] | None = None) -> int:
         return self._send(f"window.__replay.loadFrame({_js_value(frame)})", callback)
