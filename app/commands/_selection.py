@@ -1,15 +1,17 @@
 """`SESSION... | --all`: how the commands that work on stored sessions (mask, audit) are
-told which ones."""
+told which ones - and the recording files (a `.replay` bundle, rrweb JSON) they take too."""
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from ..cli import UserError
 
 
 def add_session_selection(p: argparse.ArgumentParser) -> None:
-    p.add_argument("sessions", nargs="*", metavar="SESSION",
-                   help="session ids (or unique prefixes)")
+    p.add_argument("sessions", nargs="*", metavar="SESSION|FILE",
+                   help="session ids (or unique prefixes), or recording files (.replay, rrweb"
+                        " JSON)")
     p.add_argument("--all", action="store_true", help="every stored session")
 
 
@@ -19,12 +21,24 @@ def check_selection(args: argparse.Namespace, verb: str) -> None:
         raise UserError(f"name the sessions to {verb}, or pass --all (not both)")
 
 
+def named_files(args: argparse.Namespace) -> list[str]:
+    """The names that are files (each once): read in place, never imported."""
+    return list(dict.fromkeys(s for s in args.sessions if Path(s).is_file()))
+
+
+def names_stored(args: argparse.Namespace) -> bool:
+    """Whether stored sessions are named (or --all): the store must be opened."""
+    return args.all or len(named_files(args)) < len(set(args.sessions))
+
+
 def selected_ids(store, args: argparse.Namespace, verb: str) -> list[str]:
-    """Full ids of the sessions named (or all of them), each once, or a UserError."""
+    """Full ids of the stored sessions named (or all of them), each once, or a UserError.
+    Names that are files are not among them (see `named_files`)."""
     check_selection(args, verb)
     if args.all:
         return [s.id for s in store.sessions()]
+    files = set(named_files(args))
     try:
-        return list(dict.fromkeys(store.resolve(s) for s in args.sessions))
+        return list(dict.fromkeys(store.resolve(s) for s in args.sessions if s not in files))
     except KeyError as exc:
         raise UserError(f"{exc.args[0]} - see `replay sessions` for the ids") from None

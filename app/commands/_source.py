@@ -54,10 +54,9 @@ def _rules_for(spec: str, data: Path, rules_path: Path | None, stored: bool):
         raise UserError(f"{exc} - fix the rules file, or give another with --rules") from None
 
 
-def open_source(spec: str, data: Path, session_number: int = 0, *,
-                rules: Path | None = None, unmasked: bool = False) -> Any:
-    """The recording named on the command line, masked by the rules in force (see
-    `_rules_for`; `unmasked`: as recorded, said on stderr), or a UserError saying what to do."""
+def open_raw(spec: str, data: Path, session_number: int = 0) -> Any:
+    """The recording named on the command line as it is (stored, or as the file holds it:
+    for `audit` and `mask`, which must see what is there), or a UserError saying what to do."""
     if not spec.strip():
         raise UserError(f"no recording named (an empty argument) - give {_KINDS}")
     if not Path(spec).exists() and not Path(data).is_dir():
@@ -68,13 +67,10 @@ def open_source(spec: str, data: Path, session_number: int = 0, *,
                         " file - leave --session-number out")
     from recorder.bundle import BadBundle
     from recorder.rrweb_io import UnreadableRecording
-    from recorder.source import masked_source, open_recording
-
-    if unmasked and rules is not None:
-        raise UserError("--unmasked and --rules contradict each other - give one of them")
+    from recorder.source import open_recording
 
     try:
-        src = open_recording(spec, data, session=session_number)
+        return open_recording(spec, data, session=session_number)
     except KeyError as exc:
         raise UserError(f"{exc.args[0]} - list sessions with `replay sessions`") from None
     except IsADirectoryError:
@@ -90,6 +86,17 @@ def open_source(spec: str, data: Path, session_number: int = 0, *,
     except OSError as exc:
         raise UserError(f"cannot read {spec}: {exc.strerror or exc} - check the path and"
                         " its permissions") from None
+
+
+def open_source(spec: str, data: Path, session_number: int = 0, *,
+                rules: Path | None = None, unmasked: bool = False) -> Any:
+    """The recording named on the command line, masked by the rules in force (see
+    `_rules_for`; `unmasked`: as recorded, said on stderr), or a UserError saying what to do."""
+    from recorder.source import masked_source
+
+    if unmasked and rules is not None:
+        raise UserError("--unmasked and --rules contradict each other - give one of them")
+    src = open_raw(spec, data, session_number)
     stored = src.origin is None
     if unmasked:
         print(f"replay: note: --unmasked: {spec} is a stored session, shown as stored (it was"

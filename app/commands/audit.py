@@ -1,8 +1,12 @@
-"""`replay audit [--json] (SESSION...|--all)` - look for personal data in stored sessions.
+"""`replay audit [--json] (SESSION|FILE...|--all)` - look for personal data in stored
+sessions and in recording files (a `.replay` bundle, rrweb JSON: read as they are, not
+imported, no rules applied - the audit must see what is there).
 
-Prints, per session, what looks like PII (email, card number, phone; input values typed into
-sensitive fields stored in clear) and where - event, time, node - with a masked excerpt,
-never the value. Exit status 1 when anything was found, so it can gate a pipeline."""
+Prints what it looked for, then, per session, what looks like PII (email, card number,
+phone; input values typed into sensitive fields stored in clear) and where - event, time,
+node - with a masked excerpt, never the value. A session with no finding is not called
+"clean": only the listed kinds were looked for. Exit status 1 when anything was found, so it
+can gate a pipeline."""
 from __future__ import annotations
 
 import argparse
@@ -14,21 +18,27 @@ from rich.table import Table
 
 from recorder.privacy import DETECTORS
 from recorder.privacy.audit import audit_session
-from recorder.store import Store
 
 from ..cli import UserError
 from ._store import open_existing_store
 from ._progress import progress_bar
-from ._selection import add_session_selection, check_selection, selected_ids
+from ._selection import (add_session_selection, check_selection, named_files, names_stored,
+                         selected_ids)
+from ._source import open_raw
+
+# Besides the pattern detectors: what `audit_events` reports on its own.
+SENSITIVE_INPUTS = "sensitive-input"
+_SENSITIVE_WHAT = "values in clear typed into password, email, tel, hidden or cc-* fields"
 
 NAME = "audit"
 
 
 def register(subparsers, common) -> None:
     p = subparsers.add_parser(
-        NAME, parents=[common], help="scan stored sessions for personal data",
-        description="Scan stored sessions (decompressed) for what looks like personal data."
-                    " Exit status 1 when something is found.")
+        NAME, parents=[common], help="scan sessions or recording files for personal data",
+        description="Scan stored sessions (decompressed) or recording files (as they are)"
+                    " for what looks like personal data. Exit status 1 when something is"
+                    " found.")
     add_session_selection(p)
     p.add_argument("--json", action="store_true", help="print a JSON array, one entry per session")
     p.add_argument("--detectors", default=",".join(DETECTORS), metavar="LIST",
@@ -51,25 +61,43 @@ def run(args: argparse.Namespace) -> int:
     bad = [k for k in kinds if k not in DETECTORS]
     if bad:
         raise UserError(f"unknown detector {bad[0]!r} - use some of {', '.join(DETECTORS)}")
-    store = open_existing_store(args.data)
-    audits = []
-    try:
-        ids = selected_ids(store, args, "audit")
-        with progress_bar() as bar:
-            task = bar.add_task("auditing", total=len(ids))
-            for sid in ids:
-                bar.update(task, description=f"auditing {sid[:13]}")
-                audits.append(audit_session(store.session(sid), kinds))
-                bar.advance(task)
-    finally:
-        store.close()
+    files = named_files(args)
+    audits: list = []   # (what was audited, SessionAudit)
+    for f in files:   # every session the file holds
+        k, n = 0, 1
+        while k < n:
+            src = open_raw(f, args.data, k)
+            try:
+                n = src.sessions_in_file
+                audits.append((f"{f}" + (f" #{k}" if n > 1 else "") + f" ({src.id})",
+                               audit_session(src, kinds)))
+            finally:
+                src.close()
+            k += 1
+    if names_stored(args):
+        store = open_existing_store(args.data)
+        try:
+            ids = selected_ids(store, args, "audit")
+            with progress_bar() as bar:
+                task = bar.add_task("auditing", total=len(ids))
+                for sid in ids:
+                    bar.update(task, description=f"auditing {sid[:13]}")
+                    audits.append((sid, audit_session(store.session(sid), kinds)))
+                    bar.advance(task)
+        finally:
+            store.close()
+    looked_for = kinds + [SENSITIVE_INPUTS]
     if args.json:
-        print(json.dumps([a.to_json() for a in audits], indent=1))
+        print(json.dumps([{**a.to_json(), "looked_for": looked_for} for _, a in audits],
+                         indent=1))
     else:
         console = Console()
-        for a in audits:
-            counts = ", ".join(f"{n} {k}" for k, n in sorted(a.counts().items())) or "clean"
-            console.print(f"[bold]{a.session_id}[/]  {a.events} events  {counts}"
+        console.print(f"looked for: {', '.join(kinds)} (patterns), and {_SENSITIVE_WHAT};"
+                      " nothing else")
+        for label, a in audits:
+            counts = ", ".join(f"{n} {k}" for k, n in sorted(a.counts().items())) or \
+                f"none of: {', '.join(looked_for)}"
+            console.print(f"[bold]{label}[/]  {a.events} events  {counts}"
                           + (f"  (damaged segments not read: {a.damaged_segments})"
                              if a.damaged_segments else ""))
             if a.findings:
@@ -82,6 +110,6 @@ def run(args: argparse.Namespace) -> int:
                 console.print(t)
                 if len(a.findings) > args.limit:
                     console.print(f"  ... {len(a.findings) - args.limit} more (--json lists all)")
-        found = sum(len(a.findings) for a in audits)
+        found = sum(len(a.findings) for _, a in audits)
         console.print(f"{len(audits)} session(s) audited, {found} finding(s)")
-    return 1 if any(a.findings for a in audits) else 0
+    return 1 if any(a.findings for _, a in audits) else 0

@@ -1,5 +1,9 @@
 """`replay mask --rules FILE (SESSION...|--all)` - re-mask stored sessions under new
-privacy rules, so tightening the rules cleans history too."""
+privacy rules, so tightening the rules cleans history too; `replay mask --rules FILE
+IN.replay -o OUT.replay` - a masked copy of a recording file (a `.replay` bundle or rrweb
+JSON, by the suffix of OUT). `--dry-run` writes nothing and says, per session, what would
+change: counts per claim (rule, markup, default level, always-masked fields, detectors) and
+per kind (text, attribute, input...)."""
 from __future__ import annotations
 
 import argparse
@@ -7,25 +11,36 @@ import shutil
 from pathlib import Path
 
 from recorder.privacy import RULES_FILENAME, RulesError, load_rules
+from recorder.privacy.dryrun import dry_run
 from recorder.privacy.remask import remask_sessions
-from recorder.store import Store
 
 from ..cli import UserError
 from ._store import open_existing_store
 from ._progress import progress_bar
-from ._selection import add_session_selection, check_selection, selected_ids
+from ._selection import (add_session_selection, check_selection, named_files, names_stored,
+                         selected_ids)
+from ._source import check_output, open_raw
 
 NAME = "mask"
 
 
 def register(subparsers, common) -> None:
     p = subparsers.add_parser(
-        NAME, parents=[common], help="re-mask stored sessions under new privacy rules",
+        NAME, parents=[common], help="re-mask stored sessions or a recording file under privacy rules",
         description="Rewrite stored sessions under a rules file (atomically; the index is"
-                    " updated and what the old sessions held is removed from disk).")
+                    " updated and what the old sessions held is removed from disk), or write"
+                    " a masked copy of a recording file with -o.")
     add_session_selection(p)
     p.add_argument("--rules", type=Path, required=True, metavar="FILE",
                    help="privacy rules (TOML)")
+    p.add_argument("-o", "--output", type=Path, metavar="OUT",
+                   help="for a recording file: where to write the masked copy (.replay: a"
+                        " bundle; otherwise rrweb JSON)")
+    p.add_argument("--session-number", type=int, default=0, metavar="N",
+                   help="for a file holding several sessions: which one (0-based)")
+    p.add_argument("--dry-run", action="store_true",
+                   help="change nothing; print what would change per session (counts per rule"
+                        " and per kind: text, attribute, input)")
     p.add_argument("--activate", action="store_true",
                    help=f"also make FILE the data folder's active rules ({RULES_FILENAME}),"
                         " applied to every later import")
@@ -34,11 +49,31 @@ def register(subparsers, common) -> None:
 
 def run(args: argparse.Namespace) -> int:
     check_selection(args, "re-mask")
+    files = named_files(args)
+    if files and (len(files) > 1 or names_stored(args)):
+        raise UserError("give one recording file (with -o OUT), or stored sessions - not both"
+                        " and not several files at once")
+    if files and not args.dry_run:
+        if args.output is None:
+            raise UserError(f"say where to write the masked copy of {files[0]} - e.g."
+                            f" -o {Path(files[0]).stem}-masked{Path(files[0]).suffix or '.json'}")
+        check_output(args.output, "masked.replay")
+        if str(args.output) == "-":
+            raise UserError("the masked copy cannot go to stdout - give -o FILE")
+    if args.output is not None and not files:
+        raise UserError("-o is for a recording file; stored sessions are re-masked in place")
+    if args.activate and (files or args.dry_run):
+        raise UserError("--activate goes with re-masking stored sessions, not with a file or"
+                        " --dry-run")
     path = args.rules
     try:
         rules = load_rules(path, args.data)
     except RulesError as exc:
         raise UserError(f"{exc} (fix the rules file, then run mask again)") from None
+    if files:
+        return _file(files[0], args, rules)
+    if args.dry_run:
+        return _dry_run_stored(args, rules)
     store = open_existing_store(args.data)
     try:
         ids = selected_ids(store, args, "re-mask")
@@ -60,4 +95,48 @@ def run(args: argparse.Namespace) -> int:
         args.data.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, dest)
         print(f"active rules: {dest}")
+    return 0
+
+
+def _print_dry_run(label: str, r) -> None:
+    kinds = ", ".join(f"{n} {k}" for k, n in sorted(r.by_kind().items())) or "nothing"
+    print(f"{label}\twould change {r.events_changed} of {r.events} events: {kinds}")
+    for claim, per_kind in r.by_claim().items():
+        print(f"  {claim}: " + ", ".join(f"{n} {k}" for k, n in sorted(per_kind.items())))
+
+
+def _dry_run_stored(args: argparse.Namespace, rules) -> int:
+    store = open_existing_store(args.data)
+    try:
+        for sid in selected_ids(store, args, "re-mask"):
+            reader = store.session(sid)
+            _print_dry_run(sid, dry_run(reader.events(), rules, sid))
+    finally:
+        store.close()
+    return 0
+
+
+def _file(spec: str, args: argparse.Namespace, rules) -> int:
+    from recorder.bundle import write_bundle
+    from recorder.rrweb_io import write_rrweb_json
+    from recorder.source import masked_source
+
+    src = open_raw(spec, args.data, args.session_number)
+    try:
+        if args.dry_run:
+            _print_dry_run(f"{spec} ({src.id})", dry_run(src.events(), rules, src.id))
+            return 0
+        try:
+            masked = masked_source(src, rules)
+        except ValueError as exc:
+            raise UserError(f"{exc} - nothing to write") from None
+    finally:
+        src.close()
+    out = args.output
+    if out.suffix.lower() == ".replay":
+        n = write_bundle(out, masked)
+        print(f"wrote {spec} masked under {args.rules.name} ({n} segments) to {out}")
+    else:
+        n = write_rrweb_json(out, masked.events())
+        print(f"wrote {spec} masked under {args.rules.name} ({n} events) to {out}")
     return 0

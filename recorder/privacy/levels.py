@@ -144,6 +144,7 @@ class PrivacyLevels:
 
     def __init__(self, rules: "Rules", mirror: Mirror):
         self.mirror = mirror
+        self.rules = rules
         self.default = rules.default_level
         self.index = SelectorIndex()
         for rule in rules.rules:
@@ -231,6 +232,42 @@ class PrivacyLevels:
                     base = e
             x.mark = (gen, base)
         return base
+
+    def decided_by(self, n: Node) -> str:
+        """Which claim gave the node its level, in words (`mask --dry-run` counts changes per
+        claim). Follows `level_of`: from the top down, each explicit claim replaces the
+        inherited level, until a hidden one, beneath which nothing counts."""
+        nodes = self.mirror.nodes
+        x: Node | None = n if n.type == ELEMENT else nodes.get(n.parent) \
+            if n.parent is not None else None
+        chain = []
+        while x is not None:
+            chain.append(x)
+            x = nodes.get(x.parent) if x.parent is not None else None
+        deciding = None
+        for x in reversed(chain):
+            if x.type == ELEMENT:
+                e = self.explicit(x)
+                if e is not None:
+                    deciding = (x, e)
+                    if e == Level.HIDDEN:
+                        break
+        if deciding is None:
+            return f"default level {self.default.label}"
+        x, lvl = deciding
+        if markup_level(x.attrs) == lvl:
+            for a in LEVEL_ATTRS:
+                if a in x.attrs:
+                    return f'markup {a}="{x.attrs[a]}" -> {lvl.label}'
+            cls = str(x.attrs.get("class") or "").split()
+            return f'markup class "{next((c for c in cls if _CLASS_LEVELS.get(c) == lvl), "")}"' \
+                f" -> {lvl.label}"
+        for rule in self.rules.rules:   # the strictest matching rule is the one that counts
+            if rule.level == lvl and any(sel.match(x, nodes)
+                                         for sel in compile_selector(rule.selector)):
+                at = f" (line {rule.line})" if rule.line else ""
+                return f'rule "{rule.selector}"{at} -> {lvl.label}'
+        return f"explicit level {lvl.label}"  # pragma: no cover - one of the above matched
 
     def beneath_hidden(self, n: Node) -> bool:
         """True when an ancestor element is hidden: the node is not recorded at all."""

@@ -1,0 +1,181 @@
+"""What masking a session under some rules would change, without writing anything
+(`replay mask --dry-run`): counts per claim (the default level, a selector rule, page
+markup, the always-masked fields, the detectors) and per kind of change (text, attribute,
+input, element, other).
+
+The events go through the real pass (`SessionMasker`), one at a time, and each one is
+compared with what the pass made of it; the masker's mirror holds the real page, so the
+claim behind a change is read from the same precedence (`PrivacyLevels.decided_by`).
+Counts only: nothing here keeps or prints a value.
+"""
+from __future__ import annotations
+
+import enum
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from ..format import EventType, IncrementalSource, NodeType
+from .levels import Level, always_masked
+from .masker import SessionMasker
+from .masking import _DROP, mask_attr, mask_text_node
+from .rules import Rules
+
+Raw = dict[str, Any]
+
+
+class Kind(str, enum.Enum):
+    """What a change touches."""
+    TEXT = "text"            # a text node's content (or the node, dropped under hidden)
+    ATTRIBUTE = "attribute"  # an element's attribute masked or dropped
+    INPUT = "input"          # a typed value (an input event masked or dropped)
+    ELEMENT = "element"      # an element left out beneath a hidden one
+    OTHER = "other"          # console, network, page URL, custom events, canvas drawing
+
+
+DETECTORS = "detectors and query scrubbing"
+ALWAYS = "always masked (password, email, tel, hidden, cc-* fields)"
+FREE_TEXT = "console/network rules, detectors and query scrubbing"
+
+
+@dataclass
+class DryRun:
+    session_id: str
+    events: int = 0
+    events_changed: int = 0
+    changes: Counter = field(default_factory=Counter)   # (claim, Kind) -> count
+
+    def by_kind(self) -> dict[str, int]:
+        out: Counter = Counter()
+        for (_, kind), n in self.changes.items():
+            out[kind.value] += n
+        return dict(out)
+
+    def by_claim(self) -> dict[str, dict[str, int]]:
+        out: dict[str, dict[str, int]] = {}
+        for (claim, kind), n in sorted(self.changes.items(), key=lambda x: (x[0][0], x[0][1].value)):
+            out.setdefault(claim, {})[kind.value] = n
+        return out
+
+
+def _walk(sn: Any):
+    stack = [sn]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, dict):
+            yield n
+            stack.extend(n.get("childNodes") or ())
+
+
+class _Counter:
+    def __init__(self, masker: SessionMasker, result: DryRun):
+        self.m = masker
+        self.r = result
+
+    def add(self, nid: Any, kind: Kind, claim: str | None = None) -> None:
+        if claim is None:
+            n = self.m.mirror.nodes.get(nid)
+            claim = self.m.levels.decided_by(n) if n is not None else FREE_TEXT
+        self.r.changes[(claim, kind)] += 1
+
+    def tree(self, raw: Any, masked: Any) -> None:
+        """A serialized subtree against its masked form."""
+        kept = {n.get("id"): n for n in _walk(masked)}
+        for n in _walk(raw):
+            mn = kept.get(n.get("id"))
+            t = n.get("type")
+            if mn is None:
+                self.add(n.get("id"), Kind.ELEMENT if t == NodeType.Element else Kind.TEXT)
+                continue
+            if t == NodeType.Element:
+                a, b = n.get("attributes") or {}, mn.get("attributes") or {}
+                for k, v in a.items():
+                    if b.get(k, _DROP) != v:
+                        self.attr(n.get("id"), k, v)
+            elif n.get("textContent") != mn.get("textContent"):
+                self.text(n.get("id"), n.get("textContent"))
+
+    def attr(self, nid: Any, k: str, v: Any) -> None:
+        n = self.m.mirror.nodes.get(nid)
+        if n is None:
+            return self.add(nid, Kind.ATTRIBUTE)
+        lvl = self.m.levels.level_of(n)
+        by_level = mask_attr(n.tag, k, v, lvl, n.attrs, None, None)
+        if by_level == v and lvl != Level.HIDDEN and not self.m.levels.beneath_hidden(n):
+            # the level alone keeps it: the detectors or the query scrubbing changed it
+            return self.add(nid, Kind.ATTRIBUTE, DETECTORS)
+        if k == "value" and always_masked(n.tag, n.attrs):
+            return self.add(nid, Kind.ATTRIBUTE, ALWAYS)
+        self.add(nid, Kind.ATTRIBUTE)
+
+    def text(self, nid: Any, value: Any) -> None:
+        n = self.m.mirror.nodes.get(nid)
+        p = self.m.mirror.nodes.get(n.parent) if n is not None and n.parent is not None else None
+        if n is not None and isinstance(value, str) and p is not None and \
+                mask_text_node(value, self.m.levels.level_of(n), p.tag, p.attrs, n.is_style,
+                               None, None) == value:
+            return self.add(nid, Kind.TEXT, DETECTORS)
+        self.add(nid, Kind.TEXT)
+
+    def event(self, e: Raw, m: Raw | None) -> None:
+        t, d = e.get("type"), e.get("data")
+        md = m.get("data") if isinstance(m, dict) else None
+        if not isinstance(d, dict):
+            return
+        if t == EventType.FullSnapshot:
+            self.tree(d.get("node"), (md or {}).get("node"))
+            return
+        src = d.get("source") if t == EventType.IncrementalSnapshot else None
+        if src == IncrementalSource.Mutation:
+            md = md or {}
+            kept_adds = {(a.get("node") or {}).get("id"): a.get("node")
+                         for a in md.get("adds") or () if isinstance(a, dict)}
+            for a in d.get("adds") or ():
+                node = a.get("node") if isinstance(a, dict) else None
+                if isinstance(node, dict):
+                    self.tree(node, kept_adds.get(node.get("id")))
+            kept_texts = {x.get("id"): x.get("value") for x in md.get("texts") or ()
+                          if isinstance(x, dict)}
+            for x in d.get("texts") or ():
+                if isinstance(x, dict) and kept_texts.get(x.get("id"), _DROP) != x.get("value"):
+                    self.text(x.get("id"), x.get("value"))
+            kept_attrs: dict = {}
+            for x in md.get("attributes") or ():
+                if isinstance(x, dict):
+                    kept_attrs.setdefault(x.get("id"), {}).update(x.get("attributes") or {})
+            for x in d.get("attributes") or ():
+                if isinstance(x, dict) and isinstance(x.get("attributes"), dict):
+                    b = kept_attrs.get(x.get("id"), {})
+                    for k, v in x["attributes"].items():
+                        if b.get(k, _DROP) != v:
+                            self.attr(x.get("id"), k, v)
+            return
+        if src == IncrementalSource.Input:
+            if md is None or md.get("text") != d.get("text") or \
+                    md.get("isChecked") != d.get("isChecked"):
+                n = self.m.mirror.nodes.get(d.get("id"))
+                if n is not None and always_masked(n.tag, n.attrs):
+                    self.add(d.get("id"), Kind.INPUT, ALWAYS)
+                else:
+                    self.add(d.get("id"), Kind.INPUT)
+            return
+        if m is not e and m != e:
+            if src == IncrementalSource.CanvasMutation:
+                self.add(d.get("id"), Kind.OTHER)
+            else:
+                self.add(None, Kind.OTHER, FREE_TEXT)
+
+
+def dry_run(events: Iterable[Raw], rules: Rules | None, session_id: str = "") -> DryRun:
+    """What `SessionMasker(rules)` would change in these events (a session, in order)."""
+    masker = SessionMasker(rules)
+    result = DryRun(session_id)
+    count = _Counter(masker, result)
+    for e in events:
+        result.events += 1
+        m = masker.mask_event(e)
+        if m is not e:
+            before = sum(result.changes.values())
+            count.event(e, m)
+            result.events_changed += sum(result.changes.values()) > before
+    return result
