@@ -25,7 +25,8 @@ CSP = ("default-src 'none'; img-src data: replay-asset:; style-src 'unsafe-inlin
        "script-src 'none'")
 # A hidden element's placeholder (it keeps its box, nothing of its content): neutral grey
 # with the word "Hidden", drawn by CSS so no text enters the DOM. An empty inline element
-# has no box, so inline tags become inline-block. Shown by the safe document and, through
+# has no box, so inline tags become inline-block, standing where their text stood (at the
+# text's bottom, not on the baseline, so the line keeps its height). Shown by the safe document and, through
 # the runtime bridge, by the live replay view.
 _HIDDEN_LABEL = quote(
     "<svg xmlns='http://www.w3.org/2000/svg'><text x='50%' y='50%' text-anchor='middle'"
@@ -38,7 +39,7 @@ PLAYER_CSS = ("[data-replay-hidden]:empty{background:#e4e4e4 url(\"data:image/sv
               + _HIDDEN_LABEL + "\") center/100% 100% no-repeat!important;"
               "box-shadow:inset 0 0 0 1px #c4c4c4!important;color:transparent!important}"
               + ",".join(f"{t}[data-replay-hidden]:empty" for t in _INLINE)
-              + "{display:inline-block!important}"
+              + "{display:inline-block!important;vertical-align:text-bottom}"
               "template,noscript{display:none!important}")
 _XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
