@@ -194,19 +194,21 @@ def test_default_rules_keep_page_text_the_stricter_file_masks_it(recordings, tmp
     seg = b"".join(v for k, v in blobs.items() if k.endswith("(decompressed)"))
     assert b"Card number" in seg  # allowed labels stay readable
     assert b"token=***" in seg and b"s3ss10n" not in seg
-    # the card fields are placeholders: only their marker, nothing that says what they
-    # were (no id, no name, no autocomplete), and no input event
+    # the card fields are placeholders: their box (their id here) and marker, nothing that
+    # says what they held (no name, no autocomplete, no value), and no input event
     store = Store.open(strict)
     try:
         (info,) = store.sessions()
         stored = list(store.session(info.id).events())
     finally:
         store.close()
-    card_ids = {ids_by_html_id(events)[k] for k in ("card", "expiry", "cvc")}
+    by_html_id = ids_by_html_id(events)
+    card_ids = {by_html_id[k] for k in ("card", "expiry", "cvc")}
     page = Mirror().apply_all(stored)
-    for nid in card_ids:
-        assert page.nodes[nid].tag == "input"
-        assert page.nodes[nid].attrs == {"data-replay-privacy": "hidden"}
+    for html_id in ("card", "expiry", "cvc"):
+        n = page.nodes[by_html_id[html_id]]
+        assert n.tag == "input"
+        assert n.attrs == {"id": html_id, "data-replay-privacy": "hidden"}
     assert not [e for e in stored if e["type"] == 3 and e["data"].get("source") == 5
                 and e["data"]["id"] in card_ids]
 
@@ -237,3 +239,127 @@ def test_remask_removes_old_values_from_disk(recordings, tmp_path, capsys):
     # the session is still there, readable, with the same id
     rc, out = run_cli(capsys, "--data", str(data), "sessions", "--json")
     assert [s["id"] for s in json.loads(out)] == [sid]
+
+
+# --- outputs of a recording *file*: masked at open unless --unmasked ----------------------
+def bundle_bytes(path: Path) -> dict[str, bytes]:
+    """A .replay bundle as stored (the zip) and its events decoded."""
+    from recorder.bundle import open_bundle
+    from recorder.format import encode_json
+
+    with open_bundle(path) as src:
+        events = b"\n".join(encode_json(e) for e in src.events())
+    assert events
+    return {str(path): path.read_bytes(), f"{path} (decoded)": events}
+
+
+def test_outputs_of_a_raw_file_hold_none_of_its_personal_data(recordings, tmp_path, capsys):
+    """snapshot and export (rrweb JSON, .replay) of the raw rrweb file, and of a raw .replay
+    made from it, write none of what was typed; `--unmasked` writes it and says so."""
+    _, path = recordings["no_echo"]
+    data, out = tmp_path / "data", tmp_path / "out"
+    out.mkdir()
+
+    def outputs(src: Path, tag: str, *flags: str) -> dict[str, bytes]:
+        files = {"snapshot": out / f"{tag}.html", "rrweb": out / f"{tag}.json",
+                 "replay": out / f"{tag}.replay"}
+        said = ""
+        for cmd in (["snapshot", str(src), "--at", "end", "-o", str(files["snapshot"])],
+                    ["export", str(src), "-o", str(files["rrweb"])],
+                    ["export", str(src), "-o", str(files["replay"])]):
+            rc, text = run_cli(capsys, "--data", str(data), *cmd, *flags)
+            assert rc == 0, text
+            said += text
+        blobs = {str(files["snapshot"]): files["snapshot"].read_bytes(),
+                 str(files["rrweb"]): files["rrweb"].read_bytes(),
+                 **bundle_bytes(files["replay"]), f"{tag} cli output": said.encode()}
+        assert b"Card number" in blobs[str(files["snapshot"])]   # the page itself is there
+        return blobs
+
+    assert hits(outputs(path, "masked"), NEEDLES) == []
+
+    raw = outputs(path, "raw", "--unmasked")
+    leaked = {h.split()[0] for h in hits(raw, NEEDLES)}
+    assert leaked == {"name", "email", "card", "phone", "notes"}   # the premise, and the flag
+    assert "the output is unmasked" in raw["raw cli output"].decode()
+    assert raw["raw cli output"].decode().count("--unmasked") == 3   # one line per command
+
+    # a .replay made from the raw file (above, with --unmasked) is a file too: masked at open
+    assert hits(outputs(out / "raw.replay", "from-bundle"), NEEDLES) == []
+
+    # and under a stricter rules file given on the command line
+    rules = tmp_path / "strict.toml"
+    rules.write_text(STRICT_RULES)
+    strict = outputs(out / "raw.replay", "strict", "--rules", str(rules))
+    assert hits(strict, NEEDLES) == []
+    assert b"data-replay-hidden" in strict[str(out / "strict.html")]   # the card fields' boxes
+
+
+def test_mask_and_audit_take_a_raw_file(recordings, tmp_path, capsys):
+    """`audit bug.replay` finds what the raw recording holds; `mask --rules ... -o` writes a
+    copy that holds none of it; `--dry-run` says what would change and writes nothing."""
+    _, path = recordings["no_echo"]
+    data = tmp_path / "data"
+    rules = tmp_path / "strict.toml"
+    rules.write_text(STRICT_RULES)
+    raw = tmp_path / "bug.replay"
+    assert run_cli(capsys, "--data", str(data), "export", str(path), "--unmasked", "-o", str(raw))[0] == 0
+
+    rc, out = run_cli(capsys, "--data", str(data), "audit", "--json", str(raw))
+    assert rc == 1
+    (report,) = json.loads(out[out.index("["):])
+    assert {"email", "card", "phone"} <= set(report["counts"])
+    assert report["looked_for"] == ["email", "card", "phone", "sensitive-input"]
+    assert hits({"audit": out.encode()}, NEEDLES) == []   # excerpts only
+
+    rc, out = run_cli(capsys, "--data", str(data), "mask", "--rules", str(rules), str(raw), "--dry-run")
+    assert rc == 0 and not (tmp_path / "bug-masked.replay").exists()
+    assert f"{raw} (" in out and "would change" in out
+    assert 'rule "#card, #expiry, #cvc" (line 7) -> hidden' in out
+    assert "always masked (password, email, tel, hidden, cc-* fields)" in out
+    assert hits({"dry run": out.encode()}, NEEDLES) == []
+
+    masked = tmp_path / "bug-masked.replay"
+    rc, out = run_cli(capsys, "--data", str(data), "mask", "--rules", str(rules), str(raw), "-o", str(masked))
+    assert rc == 0, out
+    assert hits(bundle_bytes(masked), NEEDLES) == []
+    rc, out = run_cli(capsys, "--data", str(data), "audit", str(masked))
+    assert rc == 0 and "0 finding(s)" in out
+    assert not data.exists() or not list(data.rglob("*.seg"))   # nothing was imported
+
+
+def test_player_document_of_a_raw_file_holds_none_of_its_personal_data(recordings, tmp_path, capsys):
+    """What `play` and `screenshot` paint: the recording opened by the commands' own opener,
+    in the player's replay view (real QtWebEngine), its DOM read back at the end."""
+    from app.commands._source import open_source
+    from player.qt.replay_widget import ReplayWidget
+    from player.qt.standalone import dispose
+
+    _, path = recordings["no_echo"]
+    data = tmp_path / "data"
+
+    def painted(unmasked: bool) -> str:
+        src = open_source(str(path), data, unmasked=unmasked)
+        w = ReplayWidget(src)
+        try:
+            w.resize(1100, 800)
+            w.show()
+            w.wait_ready()
+            w.seek_and_wait(int(w.replayer.duration_ms))
+            # the markup, and the values the runtime set on form controls (not attributes)
+            return w.bridge.call_sync(
+                "document.documentElement.outerHTML + JSON.stringify(Array.from("
+                "document.querySelectorAll('input, textarea, select'), e => e.value))")
+        finally:
+            dispose(w)
+
+    masked = painted(False)
+    assert "Card number" in masked
+    assert hits({"player": masked.encode()}, NEEDLES) == []
+    leaked = {h.split()[0] for h in hits({"player": painted(True).encode()}, NEEDLES)}
+    assert {"name", "card", "phone", "notes"} <= leaked   # typed values in the raw view
+    assert "the output is unmasked" in capsys.readouterr().err
+
+    png = tmp_path / "frame.png"   # the screenshot command paints that same view
+    rc, out = run_cli(capsys, "--data", str(data), "screenshot", str(path), "--at", "end", "-o", str(png))
+    assert rc == 0 and png.stat().st_size > 0 and "unmasked" not in out
