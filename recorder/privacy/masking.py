@@ -84,13 +84,15 @@ def element_size(attrs: dict) -> tuple[float | None, float | None]:
 
 
 # What a hidden element keeps besides its privacy markers: what gives it its size and place
-# (the page's CSS still applies to its class and id), so the layout does not collapse.
-BOX_ATTRS = ("id", "class", "style", "width", "height", "rr_width", "rr_height")
+# (the page's CSS still applies to its class, id and type - `input[type=text]` rules size
+# form fields), so the layout does not collapse. None of these says what it held.
+BOX_ATTRS = ("id", "class", "type", "style", "width", "height", "size", "rows", "cols",
+             "rr_width", "rr_height")
 _CSS_URL = re.compile(r"""url\(\s*(?:"[^"]*"|'[^']*'|[^)]*)\s*\)""", re.I)
 
 
 def hidden_attrs(attrs: dict) -> dict:
-    """What a hidden element keeps: its box (`BOX_ATTRS`; `url()`s in its style become
+    """What a hidden element keeps: its tag and box (`BOX_ATTRS`; `url()`s in its style become
     `none`, as a background image can show what is hidden), its size as rrweb's
     rr_width/rr_height when known, and its privacy markers - none of its content."""
     out: dict = {}

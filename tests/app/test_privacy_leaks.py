@@ -194,7 +194,7 @@ def test_default_rules_keep_page_text_the_stricter_file_masks_it(recordings, tmp
     seg = b"".join(v for k, v in blobs.items() if k.endswith("(decompressed)"))
     assert b"Card number" in seg  # allowed labels stay readable
     assert b"token=***" in seg and b"s3ss10n" not in seg
-    # the card fields are placeholders: their box (their id here) and marker, nothing that
+    # the card fields are placeholders: their box (id, type) and marker, nothing that
     # says what they held (no name, no autocomplete, no value), and no input event
     store = Store.open(strict)
     try:
@@ -208,7 +208,7 @@ def test_default_rules_keep_page_text_the_stricter_file_masks_it(recordings, tmp
     for html_id in ("card", "expiry", "cvc"):
         n = page.nodes[by_html_id[html_id]]
         assert n.tag == "input"
-        assert n.attrs == {"id": html_id, "data-replay-privacy": "hidden"}
+        assert n.attrs == {"type": "text", "id": html_id, "data-replay-privacy": "hidden"}
     assert not [e for e in stored if e["type"] == 3 and e["data"].get("source") == 5
                 and e["data"]["id"] in card_ids]
 
