@@ -88,3 +88,81 @@ def test_mask_then_audit(tmp_path, capsys):
     words = " ".join(out.split())   # rich wraps lines to the terminal
     assert "looked for: email, card, phone" in words
     assert "none of: email, card, phone, sensitive-input" in words
+
+
+def test_outputs_of_a_file_follow_the_active_rules(tmp_path, capsys):
+    """--rules, else the data folder's rules.toml, else the default; --unmasked says so."""
+    rec = write_recording(tmp_path)
+    data = tmp_path / "data"
+    out = tmp_path / "out.json"
+    rc, _, err = run(capsys, "--data", data, "export", rec, "-o", out)     # built-in default
+    assert rc == 0 and "typed by Ada" not in out.read_text() and "ada@example.com" not in out.read_text()
+    assert "Ada Lovelace" in out.read_text() and "unmasked" not in err
+
+    data.mkdir()
+    (data / "rules.toml").write_text('default = "mask"\n')                 # the folder's
+    run(capsys, "--data", data, "export", rec, "-o", out)
+    assert "Ada" not in out.read_text()
+    allow = tmp_path / "allow.toml"
+    allow.write_text('default = "allow"\ndetectors = []\n')
+    run(capsys, "--data", data, "export", rec, "-o", out, "--rules", allow)  # given wins
+    assert "Ada Lovelace" in out.read_text() and "typed by Ada" in out.read_text()
+
+    rc, _, err = run(capsys, "--data", data, "snapshot", rec, "-o", tmp_path / "s.html", "--unmasked")
+    assert rc == 0 and "ada@example.com" in (tmp_path / "s.html").read_text()
+    assert err.count("\n") == 2 and "--unmasked: the output is unmasked" in err
+
+    rc, _, err = run(capsys, "--data", data, "export", rec, "--unmasked", "--rules", allow)
+    assert rc == 2 and "contradict" in err
+    rc, _, err = run(capsys, "--data", data, "export", rec, "--rules", tmp_path / "none.toml")
+    assert rc == 2 and "none.toml not found" in err and "Traceback" not in err
+
+
+def test_stored_sessions_are_shown_as_stored_and_given_rules_tighten_them(tmp_path, capsys):
+    rec = write_recording(tmp_path)
+    data = tmp_path / "data"
+    sid = run(capsys, "--data", data, "import", rec)[1].strip()
+    out = tmp_path / "out.json"
+    run(capsys, "--data", data, "export", sid, "-o", out)
+    assert "Ada Lovelace" in out.read_text()                      # as stored (default rules)
+    strict = tmp_path / "strict.toml"
+    strict.write_text('default = "mask"\n')
+    run(capsys, "--data", data, "export", sid, "-o", out, "--rules", strict)
+    assert "Ada" not in out.read_text()
+    rc, _, err = run(capsys, "--data", data, "export", sid, "-o", out, "--unmasked")
+    assert rc == 0 and "is a stored session, shown as stored" in err
+    assert "typed by Ada" not in out.read_text()                  # masked when it was stored
+
+
+def test_mask_of_a_file_and_dry_run(tmp_path, capsys):
+    rec = write_recording(tmp_path)
+    data = tmp_path / "data"
+    strict = tmp_path / "strict.toml"
+    strict.write_text('default = "mask"\n')
+    before = rec.read_bytes()
+
+    rc, out, _ = run(capsys, "--data", data, "mask", "--rules", strict, rec, "--dry-run")
+    assert rc == 0 and rec.read_bytes() == before and set(tmp_path.iterdir()) == {rec, strict}
+    assert "would change 1 of 2 events" in out and "default level mask: " in out
+    assert "Ada" not in out
+
+    rc, _, err = run(capsys, "--data", data, "mask", "--rules", strict, rec)
+    assert rc == 2 and "-o rec-masked.json" in err
+    masked = tmp_path / "rec-masked.json"
+    rc, out, _ = run(capsys, "--data", data, "mask", "--rules", strict, rec, "-o", masked)
+    assert rc == 0 and "Ada" not in masked.read_text() and rec.read_bytes() == before
+    rc, out, _ = run(capsys, "--data", data, "audit", masked, rec)
+    words = "".join(out.split())   # rich wraps long paths
+    assert rc == 1 and f"{masked}(" in words and "1email" in words   # the raw file has it
+
+    sid = run(capsys, "--data", data, "import", "--rules", tmp_path / "strict.toml", rec)[1].strip()
+    rc, _, err = run(capsys, "--data", data, "mask", "--rules", strict, rec, sid, "-o", masked)
+    assert rc == 2 and "not both" in err
+    rc, _, err = run(capsys, "--data", data, "mask", "--rules", strict, sid, "-o", masked)
+    assert rc == 2 and "-o is for a recording file" in err
+    # a dry run over stored sessions changes nothing either
+    text = stored_text(data)
+    allow = tmp_path / "allow.toml"
+    allow.write_text('default = "allow"\n')
+    rc, out, _ = run(capsys, "--data", data, "mask", "--rules", allow, "--all", "--dry-run")
+    assert rc == 0 and out.startswith(f"{sid}\twould change 0 of 2 events") and stored_text(data) == text

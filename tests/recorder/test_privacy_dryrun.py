@@ -1,0 +1,63 @@
+"""`mask --dry-run`'s counts: what the real pass would change, per claim (default level, a
+selector rule with its line, page markup, always-masked fields, detectors) and per kind."""
+from __future__ import annotations
+
+from recorder.privacy import parse_rules
+from recorder.privacy.dryrun import DETECTORS, dry_run
+from recorder.privacy.preview import html_to_events
+
+PAGE = """<!DOCTYPE html><html><body>
+<h1>Order 42</h1>
+<p class="bio" title="Ada">Ada Lovelace</p>
+<p>Write to ada@example.com</p>
+<div data-replay-privacy="hidden"><b>secret</b> plan</div>
+<input id="pw" type="password" value="hunter2">
+<input id="q" type="text" value="">
+</body></html>"""
+
+RULES = """default = "allow"
+
+[[rule]]
+selector = ".bio"
+level = "mask"
+"""
+
+
+def events():
+    ev = html_to_events(PAGE, timestamp=1_700_000_000_000)
+    ids, stack = {}, [ev[1]["data"]["node"]]
+    while stack:
+        n = stack.pop()
+        if (n.get("attributes") or {}).get("id"):
+            ids[n["attributes"]["id"]] = n["id"]
+        stack.extend(n.get("childNodes") or ())
+    ev += [{"type": 3, "timestamp": 1_700_000_000_100 + i, "data": {"source": 5, "id": ids[k], "text": t}}
+           for i, (k, t) in enumerate((("pw", "hunter2x"), ("q", "desk")))]
+    return ev
+
+
+def test_counts_per_claim_and_kind():
+    r = dry_run(events(), parse_rules(RULES), "s1")
+    assert r.by_claim() == {
+        'rule ".bio" (line 3) -> mask': {"attribute": 1, "text": 1},
+        DETECTORS: {"text": 1},                                   # the email, page text
+        'markup data-replay-privacy="hidden" -> hidden': {"element": 1, "text": 2},
+        "always masked (password, email, tel, hidden, cc-* fields)": {"attribute": 1, "input": 1},
+    }
+    assert r.by_kind() == {"attribute": 2, "text": 4, "element": 1, "input": 1}
+    assert r.events == 4 and r.events_changed == 2   # the snapshot and the password input
+
+
+def test_the_default_level_is_a_claim_too_and_nothing_is_counted_twice():
+    r = dry_run(events(), parse_rules('default = "mask-user-input"\ndetectors = []'), "s1")
+    assert r.by_claim() == {
+        "default level mask-user-input": {"input": 1},          # "desk" typed in a text field
+        'markup data-replay-privacy="hidden" -> hidden': {"element": 1, "text": 2},
+        "always masked (password, email, tel, hidden, cc-* fields)": {"attribute": 1, "input": 1},
+    }
+
+
+def test_nothing_to_change_counts_nothing():
+    ev = html_to_events("<html><body><p>hello</p></body></html>")
+    r = dry_run(ev, parse_rules('default = "allow"'), "s1")
+    assert r.by_claim() == {} and r.events_changed == 0 and r.events == 2
