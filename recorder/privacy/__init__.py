@@ -5,7 +5,8 @@
   `masker_factory(rules)` is what `Store.ingest(masker_factory=...)` takes;
   `SessionMaskers(rules)` keeps live sessions' maskers (resumed from storage when needed).
 - `levels` holds the whole precedence; `detectors` the PII pattern detectors.
-- `audit`, `preview`, `remask` - checking stored sessions, previewing rules, re-masking.
+- `audit`, `preview`, `remask`, `dryrun` - checking sessions, previewing rules, re-masking,
+  and counting what a re-mask would change.
 """
 from .detectors import KINDS as DETECTORS
 from .levels import Level

@@ -96,14 +96,6 @@ def is_ignored(attrs: dict) -> bool:
     return isinstance(cls, str) and IGNORE_CLASS in cls.split()
 
 
-def marker_classes(attrs: dict) -> str | None:
-    cls = attrs.get("class")
-    if not isinstance(cls, str):
-        return None
-    kept = [t for t in cls.split() if t in MARKER_CLASSES]
-    return " ".join(kept) if kept else None
-
-
 def always_masked(tag: str | None, attrs: dict) -> bool:
     """Inputs whose value is masked at every level, even `allow`."""
     if tag not in ("input", "textarea", "select"):
