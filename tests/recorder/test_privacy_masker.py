@@ -355,3 +355,17 @@ def test_events_of_unknown_kinds_are_kept_but_not_trusted():
         {"type": 3, "timestamp": 2, "data": {"source": 99, "card": "xxxx xxxx xxxx xxxx"}},
         {"type": 5, "timestamp": 3, "data": {"tag": "identify", "payload": {"email": "xxxxxxxxxxxxxxxx"}}},
     ]
+
+
+def test_a_hidden_elements_box_follows_the_page_and_nothing_else_does():
+    m, ids = page()
+    vault = ids["vault"]
+    out = m.mask([mut(attributes=[{"id": vault, "attributes": {"title": "Jane's PIN", "data-x": "1"}}])])
+    assert out == []   # not part of its box: nothing to record
+    out = m.mask([mut(attributes=[{"id": vault, "attributes": {"class": "rr-block wide", "title": "t"}}])])
+    assert out[0]["data"]["attributes"] == [{"id": vault, "attributes": {
+        "id": "vault", "class": "rr-block wide", "style": "width: 10px; height: 20px",
+        "rr_width": "10px", "rr_height": "20px"}}]
+    out = m.mask([mut(attributes=[{"id": vault, "attributes": {"style": None}}])])
+    assert out[0]["data"]["attributes"] == [{"id": vault, "attributes": {
+        "style": None, "id": "vault", "class": "rr-block wide"}}]
