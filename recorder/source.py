@@ -121,8 +121,9 @@ class MemorySource(RecordingSource):
 
 def masked_source(src: RecordingSource, rules: "Rules") -> MemorySource:
     """A recording file as `rules` let it be shown or written: every event through a fresh
-    `SessionMasker`, in order (files are read whole anyway). Stored sessions were masked
-    when they were stored and are not passed through here."""
+    `SessionMasker`, in order (files are read whole anyway). A stored session, masked when
+    it was stored, comes through here only when rules are given for the occasion: masking
+    masked events again can only tighten them."""
     from .privacy.masker import SessionMasker
 
     events = SessionMasker(rules).mask(src.events())
