@@ -29,7 +29,7 @@ import msgspec
 from .facts import SessionFacts
 from .segments import SegmentMeta
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2   # 2: per-tab counts on sessions, error type and group on errors
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS sessions (
@@ -42,7 +42,9 @@ CREATE TABLE IF NOT EXISTS sessions (
     frustration_count INTEGER NOT NULL, record_count INTEGER NOT NULL,
     bytes INTEGER NOT NULL, segment_count INTEGER NOT NULL,
     digest TEXT, context TEXT, live INTEGER NOT NULL DEFAULT 0,
-    created_ms INTEGER NOT NULL
+    created_ms INTEGER NOT NULL,
+    error_group_count INTEGER NOT NULL DEFAULT 0, resource_count INTEGER NOT NULL DEFAULT 0,
+    action_count INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS sessions_start ON sessions(start_ms);
 CREATE INDEX IF NOT EXISTS sessions_user ON sessions(user_id);
@@ -59,7 +61,8 @@ CREATE TABLE IF NOT EXISTS views (
 );
 CREATE INDEX IF NOT EXISTS views_url ON views(url);
 CREATE TABLE IF NOT EXISTS errors (
-    session_id TEXT NOT NULL, ts REAL NOT NULL, kind TEXT NOT NULL, message TEXT
+    session_id TEXT NOT NULL, ts REAL NOT NULL, kind TEXT NOT NULL, message TEXT,
+    type TEXT, fingerprint TEXT
 );
 CREATE INDEX IF NOT EXISTS errors_session ON errors(session_id);
 CREATE TABLE IF NOT EXISTS users (
@@ -110,8 +113,11 @@ class SessionInfo(msgspec.Struct, kw_only=True):
     duration_ms: int | float
     first_url: str | None
     view_count: int
-    error_count: int
+    error_count: int         # errors (one even when RUM and the console both report it)
+    error_group_count: int = 0   # distinct (type, normalised message, top frame)
     frustration_count: int
+    resource_count: int = 0  # network requests
+    action_count: int = 0    # RUM actions, else recorded clicks
     record_count: int
     bytes: int
     segment_count: int
@@ -131,7 +137,7 @@ class SessionRow(msgspec.Struct, kw_only=True):
 
 _INFO_COLS = ("id, application, user_id, user_name, user_email, start_ms, end_ms, duration_ms,"
               " first_url, view_count, error_count, frustration_count, record_count, bytes,"
-              " segment_count, context")
+              " segment_count, context, error_group_count, resource_count, action_count")
 
 
 def _ms(v: float) -> int | float:
@@ -141,10 +147,11 @@ def _ms(v: float) -> int | float:
 
 def _info(row: Sequence) -> SessionInfo:
     (sid, app, uid, uname, uemail, start, end, dur, url, views, errors, frus, recs, nbytes,
-     nseg, ctx) = row
+     nseg, ctx, groups, resources, actions) = row
     return SessionInfo(id=sid, application=app, user_id=uid, user_name=uname, user_email=uemail,
                        start_ms=_ms(start), end_ms=_ms(end), duration_ms=_ms(dur), first_url=url,
-                       view_count=views, error_count=errors, frustration_count=frus,
+                       view_count=views, error_count=errors, error_group_count=groups,
+                       frustration_count=frus, resource_count=resources, action_count=actions,
                        record_count=recs, bytes=nbytes, segment_count=nseg,
                        context=json.loads(ctx) if ctx else None)
 
@@ -175,11 +182,26 @@ class Index:
                 self.db.executescript(_SCHEMA)
                 # written only when it changes: opening (a damaged file too) writes nothing
                 if self.db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+                    self._add_columns()
                     self.db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         except sqlite3.DatabaseError as exc:
             self.db.close()
             _check_damage(path, exc)
             raise
+
+    # columns added since version 1: an older index gains them on open; their counts stay 0
+    # until `replay repair` rebuilds the index or the session is rewritten
+    _ADDED = {"sessions": ("error_group_count INTEGER NOT NULL DEFAULT 0",
+                           "resource_count INTEGER NOT NULL DEFAULT 0",
+                           "action_count INTEGER NOT NULL DEFAULT 0"),
+              "errors": ("type TEXT", "fingerprint TEXT")}
+
+    def _add_columns(self) -> None:
+        for table, cols in self._ADDED.items():
+            have = {r[1] for r in self.db.execute(f"PRAGMA table_info({table})")}
+            for col in cols:
+                if col.split()[0] not in have:
+                    self.db.execute(f"ALTER TABLE {table} ADD COLUMN {col}")
 
     def close(self) -> None:
         self.db.close()
@@ -245,10 +267,11 @@ class Index:
                 ctx = json.dumps(i.context) if i.context else None
                 db.execute(
                     f"INSERT OR REPLACE INTO sessions ({_INFO_COLS}, digest, live, created_ms)"
-                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     (i.id, i.application, i.user_id, i.user_name, i.user_email, i.start_ms,
                      i.end_ms, i.duration_ms, i.first_url, i.view_count, i.error_count,
                      i.frustration_count, i.record_count, i.bytes, i.segment_count, ctx,
+                     i.error_group_count, i.resource_count, i.action_count,
                      r.digest, int(r.live), now))
                 db.executemany(
                     "INSERT INTO segments VALUES (?,?,?,?,?,?,?,?,?,?,?)",
@@ -262,12 +285,15 @@ class Index:
                         db.execute("DELETE FROM errors WHERE session_id=?", (i.id,))
                     db.executemany("INSERT OR IGNORE INTO views VALUES (?,?,?,?)",
                                    [(i.id, v.view_id, v.start_ms, v.url) for v in f.views])
-                    db.executemany("INSERT INTO errors VALUES (?,?,?,?)",
-                                   [(i.id, e.ts, e.kind, e.message) for e in f.errors])
+                    db.executemany("INSERT INTO errors VALUES (?,?,?,?,?,?)",
+                                   [(i.id, e.ts, e.kind, e.message, e.type, e.fingerprint)
+                                    for e in f.errors])
                     # counted from the rows, so appends (repeated RUM views) stay exact
                     db.execute("UPDATE sessions SET view_count=(SELECT count(*) FROM views"
                                " WHERE session_id=?1), error_count=(SELECT count(*) FROM errors"
-                               " WHERE session_id=?1) WHERE id=?1", (i.id,))
+                               " WHERE session_id=?1), error_group_count=(SELECT count(DISTINCT"
+                               " fingerprint) FROM errors WHERE session_id=?1) WHERE id=?1",
+                               (i.id,))
                 if i.user_id:
                     db.execute(
                         "INSERT INTO users VALUES (?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET"

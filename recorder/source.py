@@ -151,7 +151,9 @@ def info_from(sid: str, facts: "SessionFacts", *, application: str | None, user:
         start_ms=facts.start_ms, end_ms=facts.end_ms,
         duration_ms=facts.end_ms - facts.start_ms, first_url=facts.first_url,
         view_count=facts.view_count, error_count=facts.error_count,
-        frustration_count=facts.frustration_count, record_count=facts.record_count,
+        error_group_count=facts.error_group_count, frustration_count=facts.frustration_count,
+        resource_count=facts.resource_count, action_count=facts.action_count,
+        record_count=facts.record_count,
         bytes=nbytes, segment_count=segment_count, context=context or None)
 
 

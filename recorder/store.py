@@ -491,6 +491,8 @@ class LocalStore(Store):
                 first_url=old.first_url or f.first_url, view_count=old.view_count,
                 error_count=old.error_count,
                 frustration_count=old.frustration_count + f.frustration_count,
+                resource_count=old.resource_count + f.resource_count,
+                action_count=old.action_count + f.action_count,
                 record_count=old.record_count + f.record_count, bytes=old.bytes + nbytes,
                 segment_count=old.segment_count + len(segs), context=old.context)
             return SessionRow(info=info, digest=None, live=True, segments=segs, facts=f,

@@ -1,0 +1,610 @@
+"""What an event *means*, decided in one place.
+
+The index (`facts.py`), the player's timeline, the dev-tools panes and `sessions --json`
+all read recordings through `Semantics`; nothing else interprets raw payloads. It reads
+every shape we accept:
+
+- `replay/rum@1` plugin events, Datadog's field names nested (`{"error": {"message"}}`)
+  or flattened (`{"error.message": ...}`): view, action (with `frustration.type`),
+  resource, error, long_task, and the `usr` / `device` / `os` / `browser` context;
+- `rrweb/console@1` plugin events and rrweb's legacy Log source (IncrementalSource 11);
+- `rrweb/network@1` plugin events (rrweb's `{requests: [...]}` and PostHog's fields:
+  `name`, `responseStatus`, `transferSize`, epoch or relative `startTime`);
+- Sentry's custom events: `breadcrumb` (category `console`) and `performanceSpan`
+  (`resource.*` ops);
+- rrweb Meta events (a page load or navigation) and recorded clicks;
+- the user: RUM `usr`, PostHog (`distinct_id`, person properties), Sentry (`user`), and
+  the `identify` custom event `replay import --user` adds (see `user_event`).
+
+Rules (each decided here and nowhere else):
+1. Views are the RUM views, counted by `view.id` (RUM re-sends a view as it updates; the
+   latest figures win). Without RUM, each Meta event whose URL differs from the previous
+   one starts a view (rrweb's periodic re-snapshots repeat the URL and are not views).
+2. Actions are the RUM actions; without any, recorded clicks stand in for them.
+   Frustration signals are the `frustration.type` entries of actions.
+3. An error is a RUM error, a console message at level error/assert, or a Sentry console
+   breadcrumb at level error. A RUM error and a console message saying the same thing
+   within `ECHO_WINDOW_MS` of each other are **one** error (the browser's uncaught-error
+   echo, or Datadog's console-sourced error next to the console call): the RUM report's
+   type, source and stack are kept, with the earlier time.
+4. An error group is (type, normalised message, top stack frame).
+
+Times: `feed(event, t)` takes the event's time on the caller's clock (the index uses
+epoch ms, the player ms after the first event); an item that carries its own date (RUM
+`date`, a request's epoch `startTime`) is placed at `t + (date - event.timestamp)`.
+Bad or unexpected fields are counted in `warnings`, never raised.
+"""
+from __future__ import annotations
+
+import enum
+import json
+import re
+from collections import Counter
+from typing import Any, Callable
+
+import msgspec
+import msgspec.structs
+
+from .format import (CONSOLE_PLUGIN, NETWORK_PLUGIN, RUM_PLUGIN, EventType,
+                     IncrementalSource, MouseInteractions)
+
+Raw = dict[str, Any]
+
+ECHO_WINDOW_MS = 1000.0       # a console echo of a RUM error arrives within this
+_ECHO_LOOKBACK = 32           # errors looked back at for an echo partner
+_EPOCH_MS = 1e11              # a number above this is an epoch-ms date, not an offset
+_NS_THRESHOLD = 1e5           # a RUM duration above this (100 s) is in ns, as Datadog sends
+_MAX_MESSAGE = 2000
+IDENTIFY_TAG = "identify"     # custom event tag carrying a user (see `user_event`)
+
+
+class Reporter(str, enum.Enum):
+    """Who reported an error (an error reported twice lists both)."""
+    RUM = "rum"
+    CONSOLE = "console"       # rrweb's console plugin
+    LOG = "log"               # rrweb's legacy Log source
+    SENTRY = "sentry"         # a Sentry console breadcrumb
+
+
+_CONSOLE_REPORTERS = frozenset({Reporter.CONSOLE.value, Reporter.LOG.value, Reporter.SENTRY.value})
+_ERROR_LEVELS = frozenset({"error", "assert"})
+_CLICK_KINDS = {int(MouseInteractions.Click): "click", int(MouseInteractions.DblClick): "dblclick",
+                int(MouseInteractions.ContextMenu): "contextmenu",
+                int(MouseInteractions.TouchEnd): "touchend"}
+_TIMED_VITALS = ("largest_contentful_paint", "interaction_to_next_paint", "first_contentful_paint",
+                 "first_input_delay", "loading_time")
+_VITALS = _TIMED_VITALS + ("cumulative_layout_shift", "time_spent")
+
+
+# --- what events mean ----------------------------------------------------------------
+class User(msgspec.Struct, frozen=True, omit_defaults=True):
+    id: str | None = None
+    name: str | None = None
+    email: str | None = None
+
+    def as_dict(self) -> dict[str, str]:
+        return {k: v for k, v in msgspec.structs.asdict(self).items() if v}
+
+
+class ConsoleMessage(msgspec.Struct, frozen=True, gc=False):
+    t: float
+    level: str
+    message: str
+    trace: list[str] = []
+    source: str = "console"   # Reporter: console | log | sentry
+
+
+class ErrorEvent(msgspec.Struct, frozen=True, gc=False):
+    t: float
+    message: str
+    source: str = ""          # RUM error.source (source, network, console...), or the reporter
+    stack: str = ""
+    type: str = ""            # TypeError, HTTPError...; "console" for a console.error call
+    reported_by: list[str] = []   # Reporter values, sorted
+
+    @property
+    def fingerprint(self) -> tuple[str, str, str]:
+        """Rule 4: (type, normalised message, top frame)."""
+        return (self.type, normalise_message(self.message, self.type), top_frame(self.stack))
+
+
+class ErrorGroup(msgspec.Struct, frozen=True, gc=False):
+    type: str
+    message: str              # the first occurrence's message
+    frame: str                # normalised top frame ("" when no stack)
+    count: int
+    first_t: float
+    last_t: float
+    first: ErrorEvent         # the first occurrence (its stack, source)
+
+
+class Resource(msgspec.Struct, frozen=True, gc=False):
+    t: float                  # start of the request
+    url: str
+    method: str = "GET"
+    status: int | None = None
+    duration: float | None = None   # ms
+    size: int | None = None
+    type: str = ""            # fetch, xhr, image, css, document...
+    source: str = "rum"       # rum | network | sentry
+
+
+class Action(msgspec.Struct, frozen=True, gc=False):
+    t: float
+    type: str                 # click, tap, scroll, custom...; dblclick... for recorded clicks
+    target: str = ""
+    frustrations: list[str] = []
+    id: int | None = None     # the clicked node (recorded clicks)
+    selector: str = ""
+    x: float | None = None
+    y: float | None = None
+    source: str = "rum"       # rum | click
+
+
+class View(msgspec.Struct, frozen=True, gc=False):
+    t: float
+    url: str
+    name: str = ""
+    end_t: float | None = None
+    vitals: dict[str, float] = {}
+    view_id: str = ""
+    index: int = 0            # position of the view's first event in what was fed
+    source: str = "rum"       # rum | meta
+
+
+class LongTask(msgspec.Struct, frozen=True, gc=False):
+    t: float
+    duration: float | None
+
+
+# --- reading fields -------------------------------------------------------------------
+def rum_field(payload: Any, dotted: str) -> Any:
+    """`payload["a"]["b"]` or `payload["a.b"]` (Datadog's names, nested or flattened)."""
+    if not isinstance(payload, dict):
+        return None
+    if dotted in payload:
+        return payload[dotted]
+    cur: Any = payload
+    parts = dotted.split(".")
+    for i, p in enumerate(parts):
+        if not isinstance(cur, dict):
+            return None
+        if p in cur:
+            cur = cur[p]
+            continue
+        return cur.get(".".join(parts[i:]))
+    return cur
+
+
+def _num(v: Any) -> float | None:
+    return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else None
+
+
+def _int(v: Any) -> int | None:
+    n = _num(v)
+    return int(n) if n is not None else None
+
+
+def _str(v: Any) -> str:
+    return v if isinstance(v, str) else ("" if v is None else str(v))
+
+
+def _ms(v: Any) -> float | None:
+    """A RUM duration in ms (Datadog sends nanoseconds)."""
+    n = _num(v)
+    return n / 1e6 if n is not None and n > _NS_THRESHOLD else n
+
+
+def arg_text(a: Any) -> str:
+    """One console argument as a person reads it: the console plugin JSON-encodes each
+    argument, so strings are shown unquoted and objects as compact JSON."""
+    if isinstance(a, str):
+        try:
+            v = json.loads(a)
+        except ValueError:
+            return a
+        return v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)
+    return "" if a is None else json.dumps(a, ensure_ascii=False)
+
+
+def console_text(args: Any) -> str:
+    """A console call's arguments joined as the browser's console shows them."""
+    if isinstance(args, list):
+        return " ".join(arg_text(a) for a in args)[:_MAX_MESSAGE]
+    return arg_text(args)[:_MAX_MESSAGE]
+
+
+# --- error identity -------------------------------------------------------------------
+_UNCAUGHT = re.compile(r"^\s*Uncaught\s+(?:\(in promise\)\s+)?")
+_TYPED = re.compile(r"^([A-Z][A-Za-z0-9_$]*(?:Error|Exception)):\s*(.*)$", re.DOTALL)
+_VOLATILE = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b"
+                       r"|\b(?=[0-9a-f]*\d)[0-9a-f]{12,}\b|\d{4,}", re.IGNORECASE)
+_LINE_COL = re.compile(r"(:\d+){1,2}(?=\)?$)")
+_QUERY = re.compile(r"[?#][^\s)]*")
+
+
+def split_uncaught(text: str) -> tuple[str, str]:
+    """("TypeError", "x is null") from "Uncaught TypeError: x is null"; ("", text) when the
+    text names no error type."""
+    m = _TYPED.match(_UNCAUGHT.sub("", text))
+    return (m.group(1), m.group(2)) if m else ("", _UNCAUGHT.sub("", text))
+
+
+def normalise_message(message: str, type_: str = "") -> str:
+    """The message without "Uncaught", a repeated "Type:" prefix, volatile ids and long
+    numbers (order numbers, timestamps), whitespace collapsed - what stays the same each
+    time the error happens."""
+    m = _UNCAUGHT.sub("", message or "").strip()
+    if type_ and m.startswith(type_ + ":"):
+        m = m[len(type_) + 1:]
+    return " ".join(_VOLATILE.sub("<n>", m).split())
+
+
+def top_frame(stack: str) -> str:
+    """The first frame of a stack, without line/column or query: "fn (https://x/app.js)"."""
+    for line in (stack or "").splitlines():
+        s = line.strip()
+        if s.startswith("at "):
+            s = s[3:]
+        elif not re.search(r":\d+(:\d+)?\)?$", s):
+            continue   # the message line of an Error.stack
+        return _QUERY.sub("", _LINE_COL.sub("", s))
+    return ""
+
+
+def _echoes(a: ErrorEvent, b: ErrorEvent) -> bool:
+    """Rule 3: one report is RUM and the other a console message, close in time, and they
+    say the same thing."""
+    a_rum, b_rum = Reporter.RUM.value in a.reported_by, Reporter.RUM.value in b.reported_by
+    a_con = bool(_CONSOLE_REPORTERS.intersection(a.reported_by))
+    b_con = bool(_CONSOLE_REPORTERS.intersection(b.reported_by))
+    if not ((a_rum and not a_con and b_con and not b_rum) or (b_rum and not b_con and a_con and not a_rum)):
+        return False
+    if abs(a.t - b.t) > ECHO_WINDOW_MS:
+        return False
+    return normalise_message(a.message, a.type) == normalise_message(b.message, b.type)
+
+
+def _merge(a: ErrorEvent, b: ErrorEvent) -> ErrorEvent:
+    rum, con = (a, b) if Reporter.RUM.value in a.reported_by else (b, a)
+    return ErrorEvent(min(a.t, b.t), rum.message or con.message, rum.source or con.source,
+                      rum.stack or con.stack, rum.type or con.type,
+                      sorted(set(a.reported_by) | set(b.reported_by)))
+
+
+def error_groups(errors: list[ErrorEvent]) -> list[ErrorGroup]:
+    """Rule 4, most frequent first (then first seen)."""
+    acc: dict[tuple[str, str, str], list] = {}
+    for e in errors:
+        g = acc.get(e.fingerprint)
+        if g is None:
+            acc[e.fingerprint] = [e, 1, e.t, e.t]
+        else:
+            g[1] += 1
+            g[2] = min(g[2], e.t)
+            g[3] = max(g[3], e.t)
+    out = [ErrorGroup(k[0], first.message, k[2], n, lo, hi, first)
+           for k, (first, n, lo, hi) in acc.items()]
+    out.sort(key=lambda g: (-g.count, g.first_t))
+    return out
+
+
+# --- the user -------------------------------------------------------------------------
+def user_from(obj: Any) -> User | None:
+    """A user from any context we accept: `{id, name, email}` (ours, Datadog's `usr`),
+    Sentry's `{id, username, email, name, display_name}`, PostHog's person
+    (`distinct_id` / `distinct_ids`, `uuid`, `properties` or `$set` with name/email)."""
+    if not isinstance(obj, dict):
+        return None
+    props: dict = {}
+    for k in ("properties", "$set"):
+        if isinstance(obj.get(k), dict):
+            props = {**obj[k], **props}
+    ids = obj.get("distinct_ids") if isinstance(obj.get("distinct_ids"), list) else []
+    uid = obj.get("id", obj.get("distinct_id"))
+    if uid is None:
+        uid = ids[0] if ids else obj.get("uuid")
+    name = obj.get("name") or obj.get("display_name") or obj.get("username") or props.get("name")
+    email = obj.get("email") or props.get("email") or props.get("$email")
+    u = User(*(str(v) if v not in (None, "") else None for v in (uid, name, email)))
+    return u if (u.id or u.name or u.email) else None
+
+
+def user_event(user: User, timestamp: float) -> Raw:
+    """The custom event `replay import --user` adds to a recording so the user travels
+    with it (rrweb JSON export, re-import): rrweb players ignore custom events."""
+    return {"type": int(EventType.Custom), "timestamp": timestamp,
+            "replay:synthetic": "user", "data": {"tag": IDENTIFY_TAG, "payload": user.as_dict()}}
+
+
+# --- the reader ---------------------------------------------------------------------------
+Namer = Callable[[int], str]
+
+
+class Semantics(msgspec.Struct, kw_only=True):
+    """Everything a session means, read event by event (`feed`). A msgspec Struct so a
+    half-built one can be copied and sent between processes (the player's index worker)."""
+
+    origin: float = 0.0                      # subtracted from event timestamps
+    first_view: int = 1                      # number of the first Meta view (`v1`...)
+    console: list[ConsoleMessage] = []
+    errors: list[ErrorEvent] = []
+    resources: list[Resource] = []
+    rum_actions: list[Action] = []
+    clicks: list[Action] = []                # recorded clicks (rule 2's stand-ins)
+    rum_views: list[View] = []
+    pages: list[View] = []                   # Meta views (rule 1's fallback)
+    long_tasks: list[LongTask] = []
+    user: User | None = None
+    context: dict[str, Any] = {}             # user_agent, device, os, browser
+    urls: list[str] = []                     # page URLs in order of first visit
+    fed: int = 0                             # events fed so far
+    warnings: dict[str, int] = {}
+    view_pos: dict[str, int] = {}           # RUM view id -> position in rum_views
+
+    # --- results -------------------------------------------------------------------------
+    @property
+    def views(self) -> list[View]:
+        return self.rum_views or self.pages
+
+    @property
+    def actions(self) -> list[Action]:
+        return self.rum_actions or self.clicks
+
+    @property
+    def frustration_count(self) -> int:
+        return sum(len(a.frustrations) for a in self.actions)
+
+    def error_groups(self) -> list[ErrorGroup]:
+        return error_groups(self.errors)
+
+    def copy(self) -> "Semantics":
+        """An independent copy of what is read so far (items are immutable)."""
+        return msgspec.structs.replace(
+            self, **{f: (list(v) if isinstance(v, list) else dict(v))
+                     for f in self.__struct_fields__
+                     if isinstance(v := getattr(self, f), (list, dict))})
+
+    # --- reading -------------------------------------------------------------------------
+    def feed(self, e: Raw, t: float | None = None, namer: Namer | None = None) -> None:
+        """Read one raw event. `t`: its time on the caller's clock (default: its timestamp
+        minus `origin`); `namer` names a clicked node (the player passes the mirror's)."""
+        self.fed += 1
+        typ = e.get("type")
+        if typ not in _WANTED:
+            return
+        data = e.get("data")
+        if not isinstance(data, dict):
+            return
+        src = data.get("source") if typ == EventType.IncrementalSnapshot else None
+        if typ == EventType.IncrementalSnapshot and src not in _WANTED_SOURCES:
+            return   # the bulk of a recording (mouse moves, mutations): nothing to read
+        ts = e.get("timestamp")
+        ts = float(ts) if _num(ts) is not None else self.origin
+        if t is None:
+            t = ts - self.origin
+        if src == IncrementalSource.MouseInteraction:
+            self._click(data, t, namer)
+        elif src == IncrementalSource.Log:
+            self._console(data, t, Reporter.LOG)
+        else:
+            _READERS[typ](self, data, t, ts)
+
+    def _at(self, t: float, ts: float, date: Any) -> float:
+        d = _num(date)
+        return max(0.0, t + d - ts) if d is not None and d > _EPOCH_MS else t
+
+    def _warn(self, what: str) -> None:
+        self.warnings[what] = self.warnings.get(what, 0) + 1
+
+    def _meta(self, data: Raw, t: float, ts: float) -> None:
+        for k in ("userAgent", "user_agent"):
+            if isinstance(data.get(k), str):
+                self.context["user_agent"] = data[k]
+        href = data.get("href")
+        if not isinstance(href, str) or not href:
+            return
+        if not self.pages or self.pages[-1].url != href:
+            self.pages.append(View(t, href, view_id=f"v{len(self.pages) + self.first_view}",
+                                   index=self.fed - 1, source="meta"))
+            self._url(href)
+
+    def _custom(self, data: Raw, t: float, ts: float) -> None:
+        tag, p = data.get("tag"), data.get("payload")
+        if not isinstance(p, dict):
+            return
+        if tag == IDENTIFY_TAG or tag == "$identify":
+            self._user(p)
+        elif tag == "breadcrumb":           # Sentry
+            if p.get("category") == "console":
+                args = rum_field(p, "data.arguments")
+                msg = console_text(args) if isinstance(args, list) else _str(p.get("message"))
+                level = _str(p.get("level")) or "log"
+                self._console({"level": "warn" if level == "warning" else level,
+                               "payload": None, "trace": []}, self._at(t, ts, _sec(p.get("timestamp"))),
+                              Reporter.SENTRY, msg)
+        elif tag == "performanceSpan":      # Sentry
+            op = _str(p.get("op"))
+            if op.startswith("resource."):
+                start, end = _sec(p.get("startTimestamp")), _sec(p.get("endTimestamp"))
+                size = _int(rum_field(p, "data.response.size") or rum_field(p, "data.responseBodySize")
+                            or rum_field(p, "data.encodedBodySize"))
+                self.resources.append(Resource(
+                    self._at(t, ts, start), _str(p.get("description")),
+                    _str(rum_field(p, "data.method")) or "GET",
+                    _int(rum_field(p, "data.statusCode")),
+                    end - start if start is not None and end is not None else None,
+                    size, op.split(".", 1)[1], "sentry"))
+        for k in ("userAgent", "user_agent", "browser", "os", "device"):
+            if isinstance(p.get(k), str):
+                self.context["user_agent" if k == "userAgent" else k] = p[k]
+
+    def _plugin(self, data: Raw, t: float, ts: float) -> None:
+        name, p = data.get("plugin"), data.get("payload")
+        if not isinstance(p, dict):
+            if name in (RUM_PLUGIN, CONSOLE_PLUGIN, NETWORK_PLUGIN):
+                self._warn(f"{name} event without a payload object")
+            return
+        if name == RUM_PLUGIN:
+            self._rum(p, t, ts)
+        elif name == CONSOLE_PLUGIN:
+            self._console(p, t, Reporter.CONSOLE)
+        elif name == NETWORK_PLUGIN:
+            self._network(p, t, ts)
+
+    # --- console and errors ----------------------------------------------------------------
+    def _console(self, p: Raw, t: float, reporter: Reporter, text: str | None = None) -> None:
+        level = p.get("level") if isinstance(p.get("level"), str) else "log"
+        msg = console_text(p.get("payload")) if text is None else text
+        trace = [s for s in (p.get("trace") or []) if isinstance(s, str)] \
+            if isinstance(p.get("trace"), list) else []
+        self.console.append(ConsoleMessage(t, level, msg, trace, reporter.value))
+        if level in _ERROR_LEVELS:
+            etype, emsg = split_uncaught(msg)
+            self._error(ErrorEvent(t, emsg, reporter.value, "\n".join(trace), etype or "console",
+                                   [reporter.value]))
+
+    def _error(self, e: ErrorEvent) -> None:
+        errs = self.errors
+        for i in range(len(errs) - 1, max(-1, len(errs) - 1 - _ECHO_LOOKBACK), -1):
+            if _echoes(errs[i], e):
+                errs[i] = _merge(errs[i], e)
+                return
+        errs.append(e)
+
+    # --- RUM ---------------------------------------------------------------------------------
+    def _rum(self, p: Raw, t: float, ts: float) -> None:
+        kind = p.get("type")
+        at = self._at(t, ts, p.get("date"))
+        reader = _RUM_READERS.get(kind)
+        if reader is not None:
+            reader(self, p, at)
+        elif kind != "vital":
+            self._warn(f"RUM event of unknown type {kind!r}")
+        usr = rum_field(p, "usr")
+        if isinstance(usr, dict):
+            self._user(usr)
+        else:
+            flat = {k: rum_field(p, f"usr.{k}") for k in ("id", "name", "email")}
+            if any(v is not None for v in flat.values()):
+                self._user(flat)
+        for k in ("device", "os", "browser"):
+            v = rum_field(p, k)
+            if isinstance(v, (dict, str)):
+                self.context[k] = v
+        ua = p.get("user_agent")
+        if isinstance(ua, str):
+            self.context["user_agent"] = ua
+
+    def _rum_view(self, p: Raw, at: float) -> None:
+        vid = _str(rum_field(p, "view.id"))
+        url = _str(rum_field(p, "view.url"))
+        vitals: dict[str, float] = {}
+        for k in _VITALS:
+            n = (_ms if k in _TIMED_VITALS else _num)(rum_field(p, f"view.{k}"))
+            if n is not None:
+                vitals[k] = n
+        pos = self.view_pos.get(vid) if vid else None
+        if pos is not None:   # rule 1: the latest figures win
+            old = self.rum_views[pos]
+            self.rum_views[pos] = msgspec.structs.replace(
+                old, url=url or old.url, vitals={**old.vitals, **vitals})
+            return
+        if vid:
+            self.view_pos[vid] = len(self.rum_views)
+        self.rum_views.append(View(at, url, _str(rum_field(p, "view.name")), None, vitals,
+                                   vid or f"rum{len(self.rum_views) + 1}", self.fed - 1, "rum"))
+        if url:
+            self._url(url)
+
+    def _rum_action(self, p: Raw, at: float) -> None:
+        f = rum_field(p, "action.frustration.type")
+        frs = [f] if isinstance(f, str) and f else \
+            [x for x in f if isinstance(x, str) and x] if isinstance(f, list) else []
+        name = rum_field(p, "action.target.name") or rum_field(p, "action.name")
+        self.rum_actions.append(Action(
+            at, _str(rum_field(p, "action.type")) or "custom", _str(name), frs,
+            selector=_str(rum_field(p, "action.target.selector")),
+            x=_num(rum_field(p, "action.position.x")), y=_num(rum_field(p, "action.position.y"))))
+
+    def _rum_resource(self, p: Raw, at: float) -> None:
+        self.resources.append(Resource(
+            at, _str(rum_field(p, "resource.url")), _str(rum_field(p, "resource.method")) or "GET",
+            _int(rum_field(p, "resource.status_code")), _ms(rum_field(p, "resource.duration")),
+            _int(rum_field(p, "resource.size")), _str(rum_field(p, "resource.type")), "rum"))
+
+    def _rum_error(self, p: Raw, at: float) -> None:
+        self._error(ErrorEvent(
+            at, _str(rum_field(p, "error.message"))[:_MAX_MESSAGE],
+            _str(rum_field(p, "error.source")), _str(rum_field(p, "error.stack")),
+            _str(rum_field(p, "error.type")) or "Error", [Reporter.RUM.value]))
+
+    def _rum_long_task(self, p: Raw, at: float) -> None:
+        self.long_tasks.append(LongTask(at, _ms(rum_field(p, "long_task.duration"))))
+
+    # --- network, clicks, the user ----------------------------------------------------------
+    def _network(self, p: Raw, t: float, ts: float) -> None:
+        reqs = p.get("requests")
+        if not isinstance(reqs, list):
+            reqs = [p] if ("url" in p or "name" in p) else []
+        for r in reqs:
+            url = r.get("url", r.get("name")) if isinstance(r, dict) else None
+            if not isinstance(url, str):
+                self._warn("network request without a URL")
+                continue
+            start, end = _num(r.get("startTime")), _num(r.get("endTime"))
+            when = start if start is not None and start > _EPOCH_MS else _num(r.get("timestamp"))
+            dur = _num(r.get("duration"))
+            if dur is None and start is not None and end is not None:
+                dur = end - start
+            status = r.get("status", r.get("responseStatus"))
+            size = r.get("transferSize", r.get("encodedBodySize"))
+            self.resources.append(Resource(
+                self._at(t, ts, when), url, _str(r.get("method")) or "GET", _int(status), dur,
+                _int(size), _str(r.get("initiatorType") or r.get("type")), "network"))
+
+    def _click(self, data: Raw, t: float, namer: Namer | None) -> None:
+        kind = _CLICK_KINDS.get(data.get("type"))  # type: ignore[arg-type]
+        if kind is None:
+            return
+        nid = data.get("id") if isinstance(data.get("id"), int) else None
+        target = namer(nid) if namer is not None and nid is not None else ""
+        self.clicks.append(Action(t, kind, target, [], nid, "", _num(data.get("x")),
+                                  _num(data.get("y")), "click"))
+
+    def _user(self, obj: Raw) -> None:
+        u = user_from(obj)
+        if u is None:
+            return
+        old = self.user
+        self.user = u if old is None else User(old.id or u.id, old.name or u.name,
+                                               old.email or u.email)
+
+    def _url(self, url: str) -> None:
+        if url not in self.urls:
+            self.urls.append(url)
+
+
+def _sec(v: Any) -> float | None:
+    """Sentry's times are epoch seconds."""
+    n = _num(v)
+    return n * 1000 if n is not None and n < _EPOCH_MS else n
+
+
+_WANTED = frozenset({int(EventType.IncrementalSnapshot), int(EventType.Meta),
+                     int(EventType.Custom), int(EventType.Plugin)})
+_WANTED_SOURCES = frozenset({int(IncrementalSource.MouseInteraction), int(IncrementalSource.Log)})
+_READERS = {int(EventType.Meta): Semantics._meta, int(EventType.Custom): Semantics._custom,
+            int(EventType.Plugin): Semantics._plugin}
+_RUM_READERS = {"view": Semantics._rum_view, "action": Semantics._rum_action,
+                "resource": Semantics._rum_resource, "error": Semantics._rum_error,
+                "long_task": Semantics._rum_long_task}
+
+
+def read(events, *, origin: float = 0.0, first_view: int = 1) -> Semantics:
+    """Every event of a recording, read."""
+    s = Semantics(origin=origin, first_view=first_view)
+    for e in events:
+        if isinstance(e, dict):
+            s.feed(e)
+    return s
