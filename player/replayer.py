@@ -156,8 +156,8 @@ class Replayer:
                    for i in range(bisect_right(mt, t0), bisect_right(mt, t1))]
             ct = tb.click_t
             for i in range(bisect_right(ct, t0), bisect_right(ct, t1)):
-                c = tb.clicks[i]
-                op = {"t": c.t, "k": "click", "kind": c.kind, "id": c.id}
+                c = tb.sem.clicks[i]
+                op = {"t": c.t, "k": "click", "kind": c.type, "id": c.id}
                 if c.x is not None:
                     op["x"], op["y"] = c.x, c.y
                 ops.append(op)

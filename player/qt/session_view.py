@@ -1,9 +1,11 @@
 """What the player's panes show about a recording, as plain rows (no Qt here).
 
 An adapter over the Replayer's timeline index (`player.timeline.Timeline`, which reads the
-events once): console messages, errors grouped by type and message, network resources,
-actions, views with their web vitals, session facts and timeline markers, as dicts with
-`t` = ms after the first event so any row can seek the player.
+events once): console messages, errors by group (type, normalised message, top frame),
+network resources, actions, views with their web vitals, session facts and timeline markers, as dicts with
+`t` = ms after the first event so any row can seek the player. What each row *means*
+(one error for a RUM error and its console echo, the error groups, which actions count)
+was decided by `recorder.semantics`; nothing here reads raw payloads.
 """
 from __future__ import annotations
 
@@ -119,24 +121,17 @@ def build_session_view(replayer: Any, info: Any = None) -> SessionView:
     sv.timeline = tl
     sv.console = [{"t": int(x.t), "level": x.level or "log", "message": x.message,
                    "stack": list(x.trace)} for x in tl.logs]
-    sv.errors_all = [{"t": int(e.t), "message": e.message or "Error",
-                      "type": e.type or ("console" if e.source == "console" else "Error"),
-                      "source": e.source, "stack": e.stack} for e in tl.errors]
-    grouped: dict[tuple[str, str], dict] = {}
-    for e in sv.errors_all:
-        g = grouped.get((e["type"], e["message"]))
-        if g is None:
-            grouped[(e["type"], e["message"])] = dict(e, count=1)
-        else:
-            g["count"] += 1
-    sv.errors = sorted(grouped.values(), key=lambda r: r["t"])
+    sv.errors_all = [_error_row(e) for e in tl.errors]
+    sv.errors = sorted((dict(_error_row(g.first), t=int(g.first_t), count=g.count,
+                             last_t=int(g.last_t), frame=g.frame)
+                        for g in tl.error_groups()), key=lambda r: r["t"])
     sv.network = [{"t": int(r.t), "method": r.method, "url": r.url, "status": r.status,
                    "type": r.type or "other", "size": r.size, "duration": r.duration}
                   for r in tl.resources]
-    sv.actions = [{"t": int(a.t), "type": a.type, "name": a.target, "selector": "",
+    sv.actions = [{"t": int(a.t), "type": a.type, "name": a.target, "selector": a.selector,
                    "frustration": list(a.frustrations)} for a in tl.actions]
     sv.views = [{"t": int(v.t), "url": v.url,
-                 "loading_time": v.vitals.get("loading_time", v.loading_time),
+                 "loading_time": v.vitals.get("loading_time"),
                  "lcp": v.vitals.get("largest_contentful_paint"),
                  "cls": v.vitals.get("cumulative_layout_shift"),
                  "inp": v.vitals.get("interaction_to_next_paint")} for v in tl.views]
@@ -145,9 +140,7 @@ def build_session_view(replayer: Any, info: Any = None) -> SessionView:
     nav_times = [m.t for m in tl.markers if m.kind == "navigation"]
     for m in tl.markers:
         kind = m.kind
-        if kind == "console_error":
-            kind = "error"
-        elif kind == "view":   # a RUM view: a navigation unless a Meta said so already
+        if kind == "view":   # a RUM view: a navigation unless a Meta said so already
             if any(abs(m.t - n) < 1000 for n in nav_times):
                 continue
             kind = "navigation"
@@ -167,6 +160,11 @@ def build_session_view(replayer: Any, info: Any = None) -> SessionView:
                             | {r["t"] for r in sv.console} | {r["t"] for r in sv.network})
     sv.facts = _facts(sv, tl.facts, info)
     return sv
+
+
+def _error_row(e: Any) -> dict:
+    return {"t": int(e.t), "message": e.message or "Error", "type": e.type, "source": e.source,
+            "stack": e.stack, "reported_by": list(e.reported_by)}
 
 
 MARKER_KINDS = frozenset({"click", "rage_click", "dead_click", "error_click", "error", "navigation"})

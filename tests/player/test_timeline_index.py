@@ -109,9 +109,12 @@ def test_logs_errors_resources_views_and_facts():
     assert [(l.t, l.level, l.message, l.source) for l in tl.logs] == [
         (100, "log", 'hello {"a": 1}', "console"), (200, "error", "boom", "console"),
         (300, "warn", "legacy", "log")]
-    assert [(e.t, e.message, e.source) for e in tl.errors] == [(200, "boom", "console"), (500, "boom", "source")]
+    # the console error and the RUM error 300 ms later say the same thing: one error, with
+    # RUM's source and stack, at the time of the first report
+    assert [(e.t, e.message, e.source, e.stack, e.reported_by) for e in tl.errors] == [
+        (200, "boom", "source", "at x", ["console", "rum"])]
     groups = tl.error_groups()
-    assert (groups[0].message, groups[0].count, groups[0].first_t, groups[0].last_t) == ("boom", 2, 200, 500)
+    assert [(g.type, g.message, g.count, g.first_t, g.last_t) for g in groups] == [("Error", "boom", 1, 200, 200)]
     assert [(r.t, r.url, r.method, r.status, r.duration, r.source) for r in tl.resources] == [
         (550, "https://api.example/cart", "POST", 500, 120.5, "rum"),
         (850, "https://cdn.example/a.js", "GET", 200, 20, "network")]
@@ -122,7 +125,8 @@ def test_logs_errors_resources_views_and_facts():
     assert v.vitals == {"largest_contentful_paint": 1200, "cumulative_layout_shift": 0.1}
     assert v.end_t == tl.duration
     kinds = [(m.t, m.kind) for m in tl.markers]
-    for want in [(0, "navigation"), (200, "console_error"), (400, "view"), (500, "error"),
+    assert (500, "error") not in kinds   # the echo is not a second error
+    for want in [(0, "navigation"), (200, "error"), (400, "view"),
                  (700, "rage_click"), (700, "error_click"), (950, "click"), (1000, "navigation")]:
         assert want in kinds
     assert tl.facts["urls"] == ["https://shop.example/cart", "https://shop.example/pay"]

@@ -274,8 +274,10 @@ def _console_details(row: dict) -> str:
 
 
 def _error_details(row: dict) -> str:
-    return (f"{row['type']}: {row['message']}\nsource: {row.get('source') or '—'} · "
-            f"seen {row['count']}× · first at {fmt_ms(row['t'], True)}\n\n{row.get('stack') or '(no stack recorded)'}")
+    reported = " + ".join(row.get("reported_by") or []) or "—"
+    return (f"{row['type']}: {row['message']}\nsource: {row.get('source') or '—'} · reported by "
+            f"{reported} · seen {row['count']}× · first at {fmt_ms(row['t'], True)} · last at "
+            f"{fmt_ms(row.get('last_t', row['t']), True)}\n\n{row.get('stack') or '(no stack recorded)'}")
 
 
 def short_url(url: str | None, origin: str | None) -> str:
