@@ -6,7 +6,9 @@ Read:
 - rrweb packer strings in either array (`@rrweb/packer`: each event JSON, with a `"v":
   "v1"` marker added, zlib-deflated and stored as a binary/latin-1 string); the marker is
   the packer's envelope and is dropped on unpacking;
-- an object with an `events` or `snapshots` array, also one level down under `data`;
+- an object with an `events`, `snapshots` or `recording` array (Sentry's segments may be
+  nested there), also one level down under `data`; a `user` (Sentry, also under `replay`),
+  `person` / `distinct_id` (PostHog) or `usr` (Datadog) beside it is the session's user;
 - PostHog's export files: `{"version": "2022-12-02", "data": {"person", "snapshotsByWindowId":
   {window: [events]}}}` and `{"version": "2023-04-28", "data": {"id", "person", "snapshots":
   [event + "windowId"]}}` - each browser window is its own recording (its own DOM);
@@ -28,6 +30,7 @@ import msgspec
 import zstandard
 
 from .format import decode_json, encode_json
+from .semantics import user_from
 
 PACKER_MARK = "v1"
 
@@ -146,9 +149,15 @@ def _from_value(top: Any) -> list[ParsedRecording]:
         for key in ("events", "snapshots", "recording"):
             if isinstance(top.get(key), list):
                 hint = top.get("session_id") or top.get("sessionId") or top.get("id")
-                recs = _split_windows(_events(top[key]), shape=f"object.{key}")
+                items = top[key]
+                if items and all(isinstance(x, list) for x in items):   # Sentry's segments
+                    items = [e for seg in items for e in seg]
+                recs = _split_windows(_events(items), shape=f"object.{key}")
                 if isinstance(hint, str) and len(recs) == 1:
                     recs[0].session_hint = hint
+                user = _file_user(top)
+                for r in recs:
+                    r.user = user
                 return recs
         if isinstance(data, (dict, list)):
             return _from_value(data)
@@ -178,15 +187,20 @@ def _posthog(data: dict) -> list[ParsedRecording]:
 
 
 def _posthog_user(person: Any) -> dict | None:
-    if not isinstance(person, dict):
-        return None
-    props = person.get("properties") if isinstance(person.get("properties"), dict) else {}
-    ids = person.get("distinct_ids") or []
-    user = {"id": ids[0] if ids else person.get("uuid") or person.get("id"),
-            "name": props.get("name") or person.get("name"),
-            "email": props.get("email")}
-    user = {k: str(v) for k, v in user.items() if v}
-    return user or None
+    u = user_from(person)
+    return u.as_dict() if u is not None else None
+
+
+def _file_user(top: dict) -> dict | None:
+    """The user an export states beside its events: Sentry's `user` (also under
+    `replay`), PostHog's `person` or `distinct_id`, Datadog's `usr` (see semantics.user_from)."""
+    replay = top.get("replay") if isinstance(top.get("replay"), dict) else {}
+    for obj in (top.get("user"), replay.get("user"), top.get("person"), top.get("usr"),
+                {"distinct_id": top["distinct_id"]} if top.get("distinct_id") else None):
+        u = user_from(obj)
+        if u is not None:
+            return u.as_dict()
+    return None
 
 
 def _split_windows(events: list, shape: str) -> list[ParsedRecording]:

@@ -290,10 +290,14 @@ def error_groups(errors: list[ErrorEvent]) -> list[ErrorGroup]:
 
 
 # --- the user -------------------------------------------------------------------------
+_MASKED = re.compile(r"[x*\s]*")   # what the privacy pass leaves of a masked value
+
+
 def user_from(obj: Any) -> User | None:
     """A user from any context we accept: `{id, name, email}` (ours, Datadog's `usr`),
     Sentry's `{id, username, email, name, display_name}`, PostHog's person
-    (`distinct_id` / `distinct_ids`, `uuid`, `properties` or `$set` with name/email)."""
+    (`distinct_id` / `distinct_ids`, `uuid`, `properties` or `$set` with name/email).
+    A value the privacy rules masked ("xxxx", "***") says nothing and is dropped."""
     if not isinstance(obj, dict):
         return None
     props: dict = {}
@@ -301,12 +305,13 @@ def user_from(obj: Any) -> User | None:
         if isinstance(obj.get(k), dict):
             props = {**obj[k], **props}
     ids = obj.get("distinct_ids") if isinstance(obj.get("distinct_ids"), list) else []
-    uid = obj.get("id", obj.get("distinct_id"))
-    if uid is None:
-        uid = ids[0] if ids else obj.get("uuid")
-    name = obj.get("name") or obj.get("display_name") or obj.get("username") or props.get("name")
+    # PostHog's person `id` is its internal number: the distinct id is the user's id
+    uid = next((v for v in (obj.get("distinct_id"), ids[0] if ids else None, obj.get("id"),
+                            obj.get("uuid")) if v not in (None, "")), None)
+    name = props.get("name") or obj.get("name") or obj.get("display_name") or obj.get("username")
     email = obj.get("email") or props.get("email") or props.get("$email")
-    u = User(*(str(v) if v not in (None, "") else None for v in (uid, name, email)))
+    u = User(*(str(v) if v not in (None, "") and not _MASKED.fullmatch(str(v)) else None
+               for v in (uid, name, email)))
     return u if (u.id or u.name or u.email) else None
 
 

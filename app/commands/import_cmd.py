@@ -12,6 +12,7 @@ from recorder.bundle import BadBundle, is_bundle, open_bundle
 from recorder.format import InvalidEvent
 from recorder.limits import LimitError
 from recorder.rrweb_io import UnreadableRecording, read_recordings
+from recorder.semantics import User, user_event
 from recorder.store import Store
 
 from ..cli import UserError
@@ -34,7 +35,35 @@ def register(subparsers, common) -> None:
                    help="file the sessions under this application")
     p.add_argument("--json", action="store_true",
                    help='print {"file": ..., "sessions": [ids]} per file as JSON')
+    p.add_argument("--user", dest="user_id", metavar="ID",
+                   help="the user of these recordings (`sessions --user` finds them by id,"
+                        " name or email); it is kept in the recording, so exports carry it")
+    p.add_argument("--user-name", metavar="NAME", help="the user's name (with --user)")
+    p.add_argument("--user-email", metavar="EMAIL", help="the user's email (with --user)")
     p.set_defaults(func=run)
+
+
+def _given_user(args: argparse.Namespace) -> User | None:
+    if (args.user_name or args.user_email) and not args.user_id:
+        raise UserError("--user-name and --user-email describe the user given with --user ID;"
+                        " add --user")
+    if not args.user_id:
+        return None
+    return User(args.user_id, args.user_name or None, args.user_email or None)
+
+
+def _with_user(events: list, user: dict | None, given: User | None) -> tuple[list, dict | None]:
+    """`--user` wins over the user a file names. It is also added to the recording as an
+    `identify` custom event (recorder.semantics.user_event) at its last moment - not first,
+    so the session keeps the id the same file gets without --user - and so an rrweb export
+    of the session carries its user to the next import."""
+    if given is None:
+        return events, user
+    times = [e["timestamp"] for e in events if isinstance(e, dict)
+             and isinstance(e.get("timestamp"), (int, float)) and not isinstance(e["timestamp"], bool)]
+    if times:
+        events = list(events) + [user_event(given, max(times))]
+    return events, given.as_dict()
 
 
 def _masker_for(args: argparse.Namespace) -> Callable | None:
@@ -49,6 +78,7 @@ def _masker_for(args: argparse.Namespace) -> Callable | None:
 
 
 def run(args: argparse.Namespace) -> int:
+    args.given_user = _given_user(args)
     for f in args.files:
         if f.is_dir():
             raise UserError(f"{f} is a folder - give recording files (rrweb JSON or .replay)")
@@ -99,13 +129,17 @@ def _import_one(store: Store, f: Path, args, masker_factory, bar) -> list[str]:
                 events = list(src.events())
                 user = {"id": src.info.user_id, "name": src.info.user_name,
                         "email": src.info.user_email}
-                recs = [(events, src.id, {k: v for k, v in user.items() if v} or None,
-                         args.application or src.info.application, src.info.context)]
+                user = args.given_user.as_dict() if args.given_user is not None else \
+                    {k: v for k, v in user.items() if v} or None
+                recs = [(events, src.id, user, args.application or src.info.application,
+                         src.info.context)]
             finally:
                 src.close()
         else:
-            recs = [(r.events, r.session_hint, r.user, args.application, None)
-                    for r in read_recordings(f)]
+            recs = []
+            for r in read_recordings(f):
+                events, user = _with_user(r.events, r.user, args.given_user)
+                recs.append((events, r.session_hint, user, args.application, None))
         bar.update(task, description=f"importing {f.name}")
         for events, hint, user, app, ctx in recs:
             def progress(done: int, total: int) -> None:
