@@ -1,0 +1,269 @@
+"""recorder.semantics: what each accepted shape of event means, one table per kind."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import msgspec
+import pytest
+
+from recorder.format import CONSOLE_PLUGIN, NETWORK_PLUGIN, RUM_PLUGIN
+from recorder.rrweb_io import parse_recordings
+from recorder.semantics import (ECHO_WINDOW_MS, Semantics, User, normalise_message, read,
+                                top_frame, user_event, user_from)
+
+S = 1_700_000_000_000
+DEMO = Path(__file__).resolve().parents[2] / "assets" / "demo" / "demo-session.json"
+
+
+def rum(t, payload):
+    return {"type": 6, "timestamp": S + t, "data": {"plugin": RUM_PLUGIN, "payload": payload}}
+
+
+def console(t, level, *args, trace=()):
+    return {"type": 6, "timestamp": S + t, "data": {"plugin": CONSOLE_PLUGIN, "payload": {
+        "level": level, "trace": list(trace), "payload": [json.dumps(a) for a in args]}}}
+
+
+def network(t, payload):
+    return {"type": 6, "timestamp": S + t, "data": {"plugin": NETWORK_PLUGIN, "payload": payload}}
+
+
+def custom(t, tag, payload):
+    return {"type": 5, "timestamp": S + t, "data": {"tag": tag, "payload": payload}}
+
+
+def meta(t, href):
+    return {"type": 4, "timestamp": S + t, "data": {"href": href, "width": 800, "height": 600}}
+
+
+def click(t, nid, kind=2):
+    return {"type": 3, "timestamp": S + t, "data": {"source": 2, "type": kind, "id": nid, "x": 5, "y": 6}}
+
+
+def one(events):
+    return read(events, origin=S)
+
+
+# --- RUM, nested and flattened ------------------------------------------------------------
+@pytest.mark.parametrize("payload", [
+    {"type": "error", "date": S + 40, "error": {"message": "x is null", "type": "TypeError",
+                                                 "source": "source", "stack": "TypeError: x is null\n  at f (a.js:1:2)"}},
+    {"type": "error", "date": S + 40, "error.message": "x is null", "error.type": "TypeError",
+     "error.source": "source", "error.stack": "TypeError: x is null\n  at f (a.js:1:2)"},
+    {"type": "error", "date": S + 40, "error": {"message": "x is null", "type": "TypeError"},
+     "error.source": "source", "error.stack": "TypeError: x is null\n  at f (a.js:1:2)"},
+], ids=["nested", "flattened", "mixed"])
+def test_rum_error_in_every_shape(payload):
+    s = one([rum(100, payload)])
+    (e,) = s.errors
+    assert (e.t, e.message, e.type, e.source, e.reported_by) == (40, "x is null", "TypeError", "source", ["rum"])
+    assert top_frame(e.stack) == "f (a.js)"
+
+
+@pytest.mark.parametrize("frustration,expected", [
+    ({"action": {"type": "click", "target": {"name": "Pay", "selector": "#pay"},
+                 "frustration": {"type": ["rage_click", "error_click"]}}}, ["rage_click", "error_click"]),
+    ({"action.type": "click", "action.target.name": "Pay", "action.target.selector": "#pay",
+      "action.frustration.type": ["rage_click", "error_click"]}, ["rage_click", "error_click"]),
+    ({"action": {"type": "click", "target": {"name": "Pay", "selector": "#pay"}},
+      "action.frustration.type": "dead_click"}, ["dead_click"]),
+    ({"action": {"type": "click", "target": {"name": "Pay", "selector": "#pay"}}}, []),
+], ids=["nested-list", "flattened-list", "flattened-string", "none"])
+def test_rum_action_and_its_frustration(frustration, expected):
+    s = one([click(5, 9), rum(10, {"type": "action", **frustration})])
+    (a,) = s.actions   # RUM actions are the actions: the recorded click does not add one
+    assert (a.type, a.target, a.selector, a.frustrations) == ("click", "Pay", "#pay", expected)
+    assert s.frustration_count == len(expected)
+
+
+@pytest.mark.parametrize("resource", [
+    {"resource": {"url": "https://x.test/a", "method": "POST", "status_code": 500,
+                  "duration": 120.5, "size": 42, "type": "fetch"}},
+    {"resource.url": "https://x.test/a", "resource.method": "POST", "resource.status_code": 500,
+     "resource.duration": 120_500_000, "resource.size": 42, "resource.type": "fetch"},  # Datadog's ns
+], ids=["nested-ms", "flattened-ns"])
+def test_rum_resource(resource):
+    (r,) = one([rum(10, {"type": "resource", **resource})]).resources
+    assert (r.url, r.method, r.status, r.duration, r.size, r.type, r.source) == \
+        ("https://x.test/a", "POST", 500, 120.5, 42, "fetch", "rum")
+
+
+def test_rum_views_by_id_latest_figures_win_and_meta_views_give_way():
+    s = one([meta(0, "https://x.test/"), meta(5, "https://x.test/"),
+             rum(10, {"type": "view", "view": {"id": "a", "url": "https://x.test/", "largest_contentful_paint": 900}}),
+             rum(20, {"type": "view", "view.id": "a", "view.cumulative_layout_shift": 0.2,
+                      "view.largest_contentful_paint": 1_200_000_000}),   # ns
+             rum(30, {"type": "view", "view": {"id": "b", "url": "https://x.test/pay"}}),
+             rum(40, {"type": "long_task", "long_task": {"duration": 80_000_000}})])
+    assert [(v.view_id, v.t, v.url, v.vitals) for v in s.views] == [
+        ("a", 10, "https://x.test/", {"largest_contentful_paint": 1200, "cumulative_layout_shift": 0.2}),
+        ("b", 30, "https://x.test/pay", {})]
+    assert [(x.t, x.duration) for x in s.long_tasks] == [(40, 80)]
+    assert s.urls == ["https://x.test/", "https://x.test/pay"]
+
+
+def test_without_rum_each_new_page_is_a_view_and_clicks_are_the_actions():
+    s = one([meta(0, "https://x.test/"), meta(50, "https://x.test/"),   # a re-snapshot: same view
+             click(60, 4), click(70, 4, kind=1),                        # mousedown: not a click
+             meta(90, "https://x.test/b"), click(95, 5, kind=4)])
+    assert [(v.view_id, v.t, v.url, v.index) for v in s.views] == [
+        ("v1", 0, "https://x.test/", 0), ("v2", 90, "https://x.test/b", 4)]
+    assert [(a.t, a.type, a.id, a.source) for a in s.actions] == [(60, "click", 4, "click"),
+                                                                  (95, "dblclick", 5, "click")]
+
+
+# --- console and the legacy Log source -----------------------------------------------------
+def test_console_arguments_read_as_the_browser_shows_them():
+    s = one([console(1, "log", "cart:", 3, {"a": [1]}, None),
+             {"type": 3, "timestamp": S + 2, "data": {"source": 11, "level": "warn", "trace": ["a.js:1:1"],
+                                                     "payload": ['"legacy"']}},
+             console(3, "assert", "Assertion failed", trace=["f (a.js:3:4)"])])
+    assert [(c.t, c.level, c.message, c.source) for c in s.console] == [
+        (1, "log", 'cart: 3 {"a": [1]} null', "console"), (2, "warn", "legacy", "log"),
+        (3, "assert", "Assertion failed", "console")]
+    (e,) = s.errors
+    assert (e.type, e.message, e.stack, e.reported_by) == ("console", "Assertion failed", "f (a.js:3:4)", ["console"])
+
+
+# --- one error for a RUM error and its console echo ----------------------------------------------
+UNCAUGHT = "Uncaught TypeError: Cannot read properties of null (reading 'x')"
+RUM_ERR = {"type": "error", "error": {"message": "Cannot read properties of null (reading 'x')",
+                                      "type": "TypeError", "source": "source", "stack": "TypeError: …\n at f (a.js:1:1)"}}
+
+
+@pytest.mark.parametrize("events,errors", [
+    ([rum(100, RUM_ERR), console(100, "error", UNCAUGHT)], [(100, ["console", "rum"])]),
+    ([console(100, "error", UNCAUGHT), rum(230, RUM_ERR)], [(100, ["console", "rum"])]),    # echo first
+    ([console(100, "error", UNCAUGHT), rum(100 + ECHO_WINDOW_MS + 1, RUM_ERR)],
+     [(100, ["console"]), (100 + ECHO_WINDOW_MS + 1, ["rum"])]),                            # too far apart
+    ([rum(100, RUM_ERR), console(100, "error", "something else")], [(100, ["rum"]), (100, ["console"])]),
+    ([rum(100, RUM_ERR), rum(100, RUM_ERR)], [(100, ["rum"]), (100, ["rum"])]),              # twice is twice
+    ([rum(100, RUM_ERR), rum(101, RUM_ERR), console(101, "error", UNCAUGHT),
+      console(102, "error", UNCAUGHT)], [(100, ["console", "rum"]), (101, ["console", "rum"])]),
+    ([rum(100, {"type": "error", "error": {"message": "quote failed: 500 no answer", "source": "console",
+                                           "type": "console"}}),
+      console(101, "error", "quote failed:", 500, "no answer")], [(100, ["console", "rum"])]),
+], ids=["same-moment", "console-first", "apart", "different", "two-rum", "pairs", "console-sourced"])
+def test_a_rum_error_and_its_console_echo_are_one_error(events, errors):
+    s = one(events)
+    assert [(e.t, e.reported_by) for e in s.errors] == errors
+    assert len(s.console) == sum(1 for e in events if e["data"]["plugin"] == CONSOLE_PLUGIN)
+
+
+def test_the_demo_session_has_eight_errors_not_fifteen():
+    events = json.loads(DEMO.read_text())
+    reports = sum(1 for e in events if e["type"] == 6 and (
+        e["data"]["payload"].get("type") == "error" or e["data"]["payload"].get("level") == "error"))
+    s = read(events)
+    assert reports == 15 and len(s.errors) == 8
+    groups = s.error_groups()
+    assert [(g.type, g.count) for g in groups] == [("TypeError", 6), ("HTTPError", 1), ("console", 1)]
+    assert groups[0].frame == "HTMLButtonElement.<anonymous> (http://127.0.0.1:35437/app.js)"
+    assert groups[0].last_t - groups[0].first_t > 0
+
+
+@pytest.mark.parametrize("a,b,same", [
+    (("TypeError", "Uncaught TypeError: x is null"), ("TypeError", "x is null"), True),
+    (("Error", "order 104233 failed"), ("Error", "order 104299 failed"), True),
+    (("Error", "status 500"), ("Error", "status 404"), False),
+    (("Error", "id 3f2a9c1e-0b1d-4c2e-9f00-123456789abc gone"), ("Error", "id 11111111-2222-4333-8444-555555555555 gone"), True),
+    (("Error", "a  b"), ("Error", "a b"), True),
+])
+def test_normalised_messages(a, b, same):
+    assert (normalise_message(a[1], a[0]) == normalise_message(b[1], b[0])) is same
+
+
+@pytest.mark.parametrize("stack,frame", [
+    ("TypeError: x\n    at f (https://a.test/app.js?v=3:10:5)\n    at g (b.js:1:1)", "f (https://a.test/app.js)"),
+    ("f (https://a.test/app.js:10:5)\ng (b.js:1:1)", "f (https://a.test/app.js)"),   # console plugin trace
+    ("Error: no frames here", ""),
+    ("", ""),
+])
+def test_top_frame(stack, frame):
+    assert top_frame(stack) == frame
+
+
+# --- network: rrweb's plugin, PostHog's fields, Sentry's spans -----------------------------------
+@pytest.mark.parametrize("event,expected", [
+    (network(100, {"requests": [{"url": "https://a.test/x", "method": "POST", "status": 201,
+                                 "startTime": S + 40, "endTime": S + 90, "initiatorType": "fetch",
+                                 "transferSize": 12}]}),
+     (40, "https://a.test/x", "POST", 201, 50, 12, "fetch", "network")),
+    (network(100, {"requests": [{"name": "https://a.test/y", "responseStatus": 404, "startTime": 812.5,
+                                 "endTime": 842.5, "timestamp": S + 60, "initiatorType": "xhr",
+                                 "encodedBodySize": 7}]}),     # PostHog: relative times + epoch timestamp
+     (60, "https://a.test/y", "GET", 404, 30, 7, "xhr", "network")),
+    (custom(100, "performanceSpan", {"op": "resource.fetch", "description": "https://a.test/z",
+                                     "startTimestamp": (S + 20) / 1000, "endTimestamp": (S + 70) / 1000,
+                                     "data": {"method": "PUT", "statusCode": 500, "response": {"size": 3}}}),
+     (20, "https://a.test/z", "PUT", 500, 50, 3, "fetch", "sentry")),
+], ids=["rrweb", "posthog", "sentry"])
+def test_network_requests(event, expected):
+    (r,) = one([event]).resources
+    assert (r.t, r.url, r.method, r.status, pytest.approx(r.duration), r.size, r.type, r.source) == expected
+
+
+def test_sentry_console_breadcrumb_is_a_console_message_and_an_error():
+    s = one([custom(100, "breadcrumb", {"type": "default", "category": "console", "level": "error",
+                                        "message": "boom 1", "timestamp": (S + 90) / 1000,
+                                        "data": {"arguments": ["boom", 1], "logger": "console"}}),
+             custom(110, "breadcrumb", {"category": "ui.click", "message": "button#x"})])
+    assert [(c.t, c.level, c.message, c.source) for c in s.console] == [(90, "error", "boom 1", "sentry")]
+    assert [(e.message, e.reported_by) for e in s.errors] == [("boom 1", ["sentry"])]
+
+
+# --- the user ---------------------------------------------------------------------------------
+@pytest.mark.parametrize("obj,user", [
+    ({"id": "u1", "name": "Ada", "email": "ada@x.test"}, User("u1", "Ada", "ada@x.test")),           # ours / Datadog usr
+    ({"id": "7", "username": "ada", "email": "ada@x.test", "ip_address": "1.2.3.4"}, User("7", "ada", "ada@x.test")),  # Sentry
+    ({"id": 99, "distinct_ids": ["d-1", "d-2"], "properties": {"email": "p@x.test", "name": "Pat"}},
+     User("d-1", "Pat", "p@x.test")),                                                                 # PostHog person
+    ({"distinct_id": "d-3", "$set": {"$email": "q@x.test"}}, User("d-3", None, "q@x.test")),          # PostHog identify
+    ({"id": "u2", "email": "xxxxxxxxxx"}, User("u2")),                                                # masked: dropped
+    ({"ip_address": "1.2.3.4"}, None), (None, None), ("u1", None),
+], ids=["ours", "sentry", "posthog-person", "posthog-identify", "masked", "nothing", "none", "string"])
+def test_user_from_every_convention(obj, user):
+    assert user_from(obj) == user
+
+
+def test_the_user_of_a_recording():
+    # flattened RUM usr fields, completed by a later event; an identify event; first one wins per field
+    s = one([rum(1, {"type": "view", "view": {"id": "a"}, "usr.id": "u1"}),
+             rum(2, {"type": "action", "action": {"type": "click"}, "usr": {"id": "u1", "name": "Ada"}}),
+             rum(3, {"type": "action", "action": {"type": "click"}, "usr": {"id": "u9", "name": "Bob"}})])
+    assert s.user == User("u1", "Ada")
+    assert one([user_event(User("u5", "Cy", "cy@x.test"), S + 3)]).user == User("u5", "Cy", "cy@x.test")
+
+
+def test_export_files_name_their_user():
+    rec_events = [meta(0, "https://x.test/")]
+    sentry = {"replay": {"id": "r1", "user": {"id": "42", "email": "s@x.test"}},
+              "recording": [rec_events, [click(5, 1)]]}
+    (rec,) = parse_recordings(json.dumps(sentry).encode())
+    assert rec.user == {"id": "42", "email": "s@x.test"} and len(rec.events) == 2
+    posthog = {"distinct_id": "d-9", "events": rec_events}
+    assert parse_recordings(json.dumps(posthog).encode())[0].user == {"id": "d-9"}
+
+
+# --- reading is robust and resumable ---------------------------------------------------------
+def test_bad_payloads_are_counted_never_raised():
+    s = one([rum(1, {"type": "frobnicate"}), network(2, {"requests": [{"status": 200}, 7]}),
+             {"type": 6, "timestamp": S + 3, "data": {"plugin": RUM_PLUGIN, "payload": [1]}},
+             {"type": 6, "timestamp": S + 4, "data": "x"}, {"type": 3, "timestamp": S}])
+    assert s.warnings == {"RUM event of unknown type 'frobnicate'": 1, "network request without a URL": 2,
+                          f"{RUM_PLUGIN} event without a payload object": 1}
+    assert not (s.errors or s.resources or s.views)
+
+
+def test_a_half_read_session_travels_and_copies_independently():
+    events = json.loads(DEMO.read_text())
+    half = Semantics()
+    for e in events[:200]:
+        half.feed(e)
+    again = msgspec.msgpack.decode(msgspec.msgpack.encode(half), type=Semantics)
+    copy = half.copy()
+    for e in events[200:]:
+        again.feed(e)
+    assert again == read(events)        # resumed in another process: the same result
+    assert copy == msgspec.msgpack.decode(msgspec.msgpack.encode(half), type=Semantics)
