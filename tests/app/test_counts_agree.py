@@ -1,0 +1,135 @@
+"""One meaning per event: what `replay sessions --json` counts is what the player's tabs
+list, for every recording the tests use; and `import --user` makes a session findable."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import player.qt.webview  # noqa: F401  (schemes before the QApplication)
+import pytest
+
+from app.cli import main
+from player.qt.devtools.pane import DevToolsPane
+from player.qt.session_view import build_session_view
+from player.replayer import Replayer
+from recorder.format import CONSOLE_PLUGIN, NETWORK_PLUGIN, RUM_PLUGIN
+from recorder.source import open_recording
+from recorder.store import Store
+from replay_tools.generator import generate_session
+
+REPO = Path(__file__).resolve().parents[2]
+S = 1_700_000_000_000
+
+
+def run(capsys, *argv) -> str:
+    code = main(list(map(str, argv)))
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    return out
+
+
+def shapes() -> list[dict]:
+    """A small recording in the shapes other tools write: flattened RUM fields, PostHog's
+    network fields, Sentry's spans and console breadcrumbs, an uncaught error echoed."""
+    doc = {"type": 0, "id": 1, "childNodes": [{"type": 2, "id": 2, "tagName": "html", "attributes": {},
+                                               "childNodes": [{"type": 2, "id": 3, "tagName": "button",
+                                                               "attributes": {}, "childNodes": []}]}]}
+
+    def plugin(t, name, payload):
+        return {"type": 6, "timestamp": S + t, "data": {"plugin": name, "payload": payload}}
+
+    return [
+        {"type": 4, "timestamp": S, "data": {"href": "https://x.test/", "width": 800, "height": 600}},
+        {"type": 2, "timestamp": S + 1, "data": {"node": doc, "initialOffset": {"left": 0, "top": 0}}},
+        plugin(10, RUM_PLUGIN, {"type": "view", "view.id": "a", "view.url": "https://x.test/"}),
+        plugin(20, RUM_PLUGIN, {"type": "action", "action.type": "click", "action.target.name": "Go",
+                                "action.frustration.type": ["rage_click"]}),
+        plugin(30, RUM_PLUGIN, {"type": "error", "error.message": "x is null", "error.type": "TypeError",
+                                "error.source": "source", "error.stack": "TypeError: x\n at f (a.js:1:1)"}),
+        plugin(30, CONSOLE_PLUGIN, {"level": "error", "trace": ["f (a.js:1:1)"],
+                                    "payload": ['"Uncaught TypeError: x is null"']}),
+        plugin(40, NETWORK_PLUGIN, {"requests": [{"name": "https://x.test/api", "responseStatus": 500,
+                                                  "startTime": 10.0, "endTime": 30.0, "timestamp": S + 40}]}),
+        {"type": 5, "timestamp": S + 50, "data": {"tag": "performanceSpan", "payload": {
+            "op": "resource.xhr", "description": "https://x.test/b", "startTimestamp": (S + 45) / 1000,
+            "endTimestamp": (S + 55) / 1000, "data": {"statusCode": 200}}}},
+        {"type": 5, "timestamp": S + 60, "data": {"tag": "breadcrumb", "payload": {
+            "category": "console", "level": "error", "message": "quota exceeded", "timestamp": (S + 60) / 1000}}},
+        {"type": 3, "timestamp": S + 70, "data": {"source": 2, "type": 2, "id": 3, "x": 1, "y": 1}},
+    ]
+
+
+def recordings(tmp: Path) -> list[Path]:
+    out = [REPO / "assets" / "demo" / "demo-session.json", REPO / "tests" / "fixtures" / "rrweb-player-demo.json"]
+    for seed, n in ((3, 3000), (7, 2500)):
+        p = tmp / f"generated-{seed}.json"
+        p.write_text(json.dumps(list(generate_session(n, duration_ms=6 * 60 * 1000, seed=seed))))
+        out.append(p)
+    p = tmp / "shapes.json"
+    p.write_text(json.dumps(shapes()))
+    out.append(p)
+    return out
+
+
+def test_sessions_json_counts_are_the_rows_of_the_tabs(tmp_path, capsys, qtbot):
+    data = tmp_path / "data"
+    files = recordings(tmp_path)
+    run(capsys, "--data", data, "import", *files)
+    rows = json.loads(run(capsys, "--data", data, "sessions", "--json"))
+    assert len(rows) == len(files)
+    seen_echo = False
+    for row in rows:
+        with open_recording(row["id"], data) as src:
+            sv = build_session_view(Replayer(src), src.info)
+        pane = DevToolsPane(sv)
+        qtbot.addWidget(pane)
+        errors = pane.errors.model
+        counts = [errors.rows[i]["count"] for i in range(errors.rowCount())]
+        where = f"session {row['id']} ({row['first_url']})"
+        assert row["error_count"] == sum(counts) == len(sv.errors_all), where
+        assert row["error_group_count"] == errors.rowCount(), where
+        assert row["resource_count"] == pane.network.model.rowCount(), where
+        assert row["action_count"] == pane.actions.model.rowCount(), where
+        assert row["frustration_count"] == sum(len(r["frustration"]) for r in pane.actions.model.rows), where
+        assert row["view_count"] == pane.performance.model.rowCount(), where
+        facts = dict(sv.facts)
+        assert facts["Errors"] == str(row["error_count"]) and facts["Actions"] == str(row["action_count"])
+        seen_echo |= any(len(r["reported_by"]) > 1 for r in sv.errors_all)
+    assert seen_echo   # the merge rule was exercised, and both sides applied it
+    by_url = {r["first_url"]: r for r in rows}
+    shop = next(r for u, r in by_url.items() if u and u.endswith("/index.html"))
+    assert (shop["error_count"], shop["error_group_count"]) == (8, 3)   # the demo: 15 reports, 8 errors
+    x = by_url["https://x.test/"]
+    assert (x["error_count"], x["resource_count"], x["action_count"], x["frustration_count"]) == (2, 2, 1, 1)
+
+
+def test_import_user_makes_the_session_findable_and_travels_in_exports(tmp_path, capsys):
+    data, other = tmp_path / "data", tmp_path / "other"
+    demo = REPO / "tests" / "fixtures" / "rrweb-player-demo.json"
+    (sid,) = run(capsys, "--data", data, "import", demo, "--user", "u-42", "--user-name",
+                 "Ada Lovelace", "--user-email", "ada@example.com").split()
+    for who in ("u-42", "lovelace", "ADA@example"):
+        assert [r["id"] for r in json.loads(run(capsys, "--data", data, "sessions", "--json", "--user", who))] == [sid]
+    assert json.loads(run(capsys, "--data", data, "sessions", "--json", "--user", "grace")) == []
+    store = Store.open(data)
+    try:
+        assert store.index.users()[0][:3] == ("u-42", "Ada Lovelace", "ada@example.com")
+    finally:
+        store.close()
+    # the user is in the recording too: an rrweb export re-imported elsewhere keeps it
+    # (the email went through the privacy rules like any recorded text: masked by default)
+    out = tmp_path / "out.json"
+    run(capsys, "--data", data, "export", sid, "--format", "rrweb", "-o", out)
+    run(capsys, "--data", other, "import", out)
+    (row,) = json.loads(run(capsys, "--data", other, "sessions", "--json", "--user", "lovelace"))
+    assert (row["user_id"], row["user_name"]) == ("u-42", "Ada Lovelace")
+    assert row["user_email"] in (None, "ada@example.com")
+
+
+def test_user_details_need_the_user_id(tmp_path, capsys):
+    demo = REPO / "tests" / "fixtures" / "rrweb-player-demo.json"
+    code = main(["--data", str(tmp_path), "import", str(demo), "--user-email", "a@b.test"])
+    out, err = capsys.readouterr()
+    assert code == 2 and "--user" in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "index.sqlite3").exists() or \
+        json.loads(run(capsys, "--data", tmp_path, "sessions", "--json")) == []
