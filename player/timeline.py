@@ -187,6 +187,7 @@ class Timeline:
             "error_groups": msgspec.to_builtins(self.error_groups()),
             "resources": msgspec.to_builtins(self.resources),
             "actions": msgspec.to_builtins(self.actions), "views": msgspec.to_builtins(self.views),
+            "long_tasks": msgspec.to_builtins(self.long_tasks),
             "facts": self.facts,
         }
 

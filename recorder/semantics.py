@@ -20,8 +20,9 @@ Rules (each decided here and nowhere else):
 1. Views are the RUM views, counted by `view.id` (RUM re-sends a view as it updates; the
    latest figures win). Without RUM, each Meta event whose URL differs from the previous
    one starts a view (rrweb's periodic re-snapshots repeat the URL and are not views).
-2. Actions are the RUM actions; without any, recorded clicks stand in for them.
-   Frustration signals are the `frustration.type` entries of actions.
+2. Actions are the RUM actions; without any, recorded clicks stand in for them, and a
+   burst of clicks on one element (3 within a second, Datadog's rule) is one action with a
+   rage_click signal. Frustration signals are the `frustration.type` entries of actions.
 3. An error is a RUM error, a console message at level error/assert, or a Sentry console
    breadcrumb at level error. A RUM error and a console message saying the same thing
    within `ECHO_WINDOW_MS` of each other are **one** error (the browser's uncaught-error
@@ -55,6 +56,9 @@ _ECHO_LOOKBACK = 32           # errors looked back at for an echo partner
 _EPOCH_MS = 1e11              # a number above this is an epoch-ms date, not an offset
 _NS_THRESHOLD = 1e5           # a RUM duration above this (100 s) is in ns, as Datadog sends
 _MAX_MESSAGE = 2000
+CLICK_CHAIN_MS = 1000.0       # Datadog's click chain: same element, each within 1 s
+RAGE_CLICKS = 3               # ... and this many clicks within 1 s are a rage click
+RAGE_CLICK = "rage_click"
 IDENTIFY_TAG = "identify"     # custom event tag carrying a user (see `user_event`)
 
 
@@ -289,6 +293,36 @@ def error_groups(errors: list[ErrorEvent]) -> list[ErrorGroup]:
     return out
 
 
+# --- recorded clicks as actions ---------------------------------------------------------
+def click_actions(clicks: list[Action]) -> list[Action]:
+    """Rule 2's stand-ins, with Datadog's rage rule: clicks on one element, each within
+    `CLICK_CHAIN_MS` of the one before, form a chain; a chain holding `RAGE_CLICKS` clicks
+    within `CLICK_CHAIN_MS` is one action with a rage_click signal (like a RUM action),
+    any other chain is one action per click."""
+    out: list[Action] = []
+    chain: list[Action] = []
+
+    def close() -> None:
+        if any(chain[i + RAGE_CLICKS - 1].t - chain[i].t <= CLICK_CHAIN_MS
+               for i in range(len(chain) - RAGE_CLICKS + 1)):
+            out.append(msgspec.structs.replace(chain[0], frustrations=[RAGE_CLICK]))
+        else:
+            out.extend(chain)
+
+    for c in clicks:
+        last = chain[-1] if chain else None
+        if last is not None and c.type == last.type == "click" and c.id is not None \
+                and c.id == last.id and c.t - last.t <= CLICK_CHAIN_MS:
+            chain.append(c)
+            continue
+        if chain:
+            close()
+        chain = [c]
+    if chain:
+        close()
+    return out
+
+
 # --- the user -------------------------------------------------------------------------
 _MASKED = re.compile(r"[x*\s]*")   # what the privacy pass leaves of a masked value
 
@@ -354,7 +388,7 @@ class Semantics(msgspec.Struct, kw_only=True):
 
     @property
     def actions(self) -> list[Action]:
-        return self.rum_actions or self.clicks
+        return self.rum_actions or click_actions(self.clicks)
 
     @property
     def frustration_count(self) -> int:

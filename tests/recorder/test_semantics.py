@@ -267,3 +267,17 @@ def test_a_half_read_session_travels_and_copies_independently():
         again.feed(e)
     assert again == read(events)        # resumed in another process: the same result
     assert copy == msgspec.msgpack.decode(msgspec.msgpack.encode(half), type=Semantics)
+
+
+@pytest.mark.parametrize("clicks,actions", [
+    ([(0, 4, 2), (300, 4, 2), (600, 4, 2)], [(0, ["rage_click"])]),                       # 3 in 1 s
+    ([(0, 4, 2), (300, 4, 2), (600, 4, 2), (1400, 4, 2), (1900, 4, 2)], [(0, ["rage_click"])]),  # the chain goes on
+    ([(0, 4, 2), (900, 4, 2), (1800, 4, 2)], [(0, []), (900, []), (1800, [])]),            # a chain, never 3 in 1 s
+    ([(0, 4, 2), (300, 5, 2), (600, 4, 2)], [(0, []), (300, []), (600, [])]),              # other elements
+    ([(0, 4, 2), (100, 4, 2), (110, 4, 4)], [(0, []), (100, []), (110, [])]),              # a double click
+])
+def test_without_rum_a_burst_of_clicks_is_a_rage_click(clicks, actions):
+    s = one([meta(0, "https://x.test/")] + [click(t, nid, kind) for t, nid, kind in clicks])
+    assert [(a.t, a.frustrations) for a in s.actions] == actions
+    assert len(s.clicks) == len(clicks)          # every click still ripples in the player
+    assert s.frustration_count == sum(len(f) for _, f in actions)
