@@ -42,9 +42,6 @@ __all__ = ["Action", "Click", "ErrorEntry", "ErrorGroup", "EventRef", "LogEntry"
 _ACTIVITY = frozenset(int(s) for s in USER_INTERACTION_SOURCES)
 _POSITION_SOURCES = frozenset({int(IncrementalSource.MouseMove), int(IncrementalSource.TouchMove),
                                int(IncrementalSource.Drag)})
-# incremental sources with a meaning (clicks, legacy console): read by the semantics
-_MEANINGFUL_SOURCES = frozenset({int(IncrementalSource.MouseInteraction), int(IncrementalSource.Log)})
-_MEANINGFUL_TYPES = frozenset({int(EventType.Meta), int(EventType.Custom), int(EventType.Plugin)})
 
 
 class Marker(msgspec.Struct, frozen=True, gc=False):
@@ -264,22 +261,24 @@ class TimelineBuilder:
                     self._mouse(t, x, y)
             elif src == IncrementalSource.ViewportResize:
                 self._viewport(data.get("width"), data.get("height"))
-            if src in _MEANINGFUL_SOURCES:
+            if src == IncrementalSource.MouseInteraction:
                 clicks = len(self.sem.clicks)
                 self.sem.feed(e, t, partial(target_name, mirror) if mirror is not None else None)
                 if len(self.sem.clicks) > clicks:
                     self.click_t.append(self.sem.clicks[-1].t)
+            else:
+                self.sem.feed(e, t)   # every event: the semantics count positions too
             return
         self.kinds.append((typ if type(typ) is int and 0 <= typ < 2000 else 2047) * 32)
         if not isinstance(data, dict):
+            self.sem.feed(e, t)
             return
         if typ == EventType.Meta:
             self._viewport(data.get("width"), data.get("height"))
         elif typ == EventType.Custom:
             tag = data.get("tag")
             self.custom.append((t, tag if isinstance(tag, str) else "", data.get("payload")))
-        if typ in _MEANINGFUL_TYPES:
-            self.sem.feed(e, t)
+        self.sem.feed(e, t)
 
     # --- pieces ------------------------------------------------------------------------
     def _mouse(self, t: float, x: float, y: float) -> None:

@@ -92,6 +92,14 @@ def test_sessions_json_counts_are_the_rows_of_the_tabs(tmp_path, capsys, qtbot):
         assert row["action_count"] == pane.actions.model.rowCount(), where
         assert row["frustration_count"] == sum(len(r["frustration"]) for r in pane.actions.model.rows), where
         assert row["view_count"] == pane.performance.model.rowCount(), where
+        indexed = Store.open(data)
+        try:   # the same views and errors, not only as many
+            assert [v[0] for v in indexed.index.views(row["id"])] == [v.view_id for v in sv.timeline.views]
+            stored = indexed.index.errors(row["id"])
+            assert [m[:80] for _, _, m in stored] == [e["message"][:80] for e in sv.errors_all]
+            assert all(abs(ts - sv.start_ms - e["t"]) < 1 for (ts, _, _), e in zip(stored, sv.errors_all))
+        finally:
+            indexed.close()
         facts = dict(sv.facts)
         assert facts["Errors"] == str(row["error_count"]) and facts["Actions"] == str(row["action_count"])
         seen_echo |= any(len(r["reported_by"]) > 1 for r in sv.errors_all)

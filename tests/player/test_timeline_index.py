@@ -124,6 +124,7 @@ def test_logs_errors_resources_views_and_facts():
     v = tl.views[0]
     assert v.vitals == {"largest_contentful_paint": 1200, "cumulative_layout_shift": 0.1}
     assert v.end_t == tl.duration
+    assert (v.view_id, v.index) == ("v1", 5)   # the position of its first event, as the index says
     kinds = [(m.t, m.kind) for m in tl.markers]
     assert (500, "error") not in kinds   # the echo is not a second error
     for want in [(0, "navigation"), (200, "error"), (400, "view"),
