@@ -90,6 +90,8 @@ CASES = [
     ("import a cut-off bundle", ["import", "{cut_bundle}"], ["cut.replay"]),
     ("import with a bad rules file", ["import", "{good}", "--rules", "{bad_rules}"],
      ["bad.toml", "default"]),
+    ("import --user-email without --user", ["import", "{good}", "--user-email", "a@b.test"],
+     ["--user-email", "--user"]),
     ("screenshot into a missing folder", ["screenshot", "{good}", "--at", "0", "-o",
                                           "{folder}/missing/x.png"], ["does not exist"]),
     ("screenshot huge size", ["screenshot", "{good}", "--at", "0", "--size", "99999x99999",

@@ -133,11 +133,3 @@ def test_import_user_makes_the_session_findable_and_travels_in_exports(tmp_path,
     assert (row["user_id"], row["user_name"]) == ("u-42", "Ada Lovelace")
     assert row["user_email"] in (None, "ada@example.com")
 
-
-def test_user_details_need_the_user_id(tmp_path, capsys):
-    demo = REPO / "tests" / "fixtures" / "rrweb-player-demo.json"
-    code = main(["--data", str(tmp_path), "import", str(demo), "--user-email", "a@b.test"])
-    out, err = capsys.readouterr()
-    assert code == 2 and "--user" in err and len(err.strip().splitlines()) == 1
-    assert not (tmp_path / "index.sqlite3").exists() or \
-        json.loads(run(capsys, "--data", tmp_path, "sessions", "--json")) == []
