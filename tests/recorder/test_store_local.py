@@ -379,3 +379,32 @@ def test_a_session_cut_without_a_snapshot_gets_one_built_by_the_mirror(store, de
     assert sum(alone.warnings.values()) == sum(whole.warnings.values())
     # and its id is still the recording's own (synthetic events do not break it)
     assert ids[1] == evs[0]["sessionId"] + "-2"
+
+
+def test_an_index_of_schema_1_gains_the_per_tab_counts(tmp_path):
+    import sqlite3
+
+    from recorder.index import Index
+    db = sqlite3.connect(tmp_path / "index.sqlite3")
+    db.executescript("""
+        CREATE TABLE sessions (id TEXT PRIMARY KEY, application TEXT, user_id TEXT, user_name TEXT,
+            user_email TEXT, start_ms REAL NOT NULL, end_ms REAL NOT NULL, duration_ms REAL NOT NULL,
+            first_url TEXT, view_count INTEGER NOT NULL, error_count INTEGER NOT NULL,
+            frustration_count INTEGER NOT NULL, record_count INTEGER NOT NULL, bytes INTEGER NOT NULL,
+            segment_count INTEGER NOT NULL, digest TEXT, context TEXT, live INTEGER NOT NULL DEFAULT 0,
+            created_ms INTEGER NOT NULL);
+        CREATE TABLE errors (session_id TEXT NOT NULL, ts REAL NOT NULL, kind TEXT NOT NULL, message TEXT);
+        INSERT INTO sessions VALUES ('old', NULL, 'u1', NULL, NULL, 1, 2, 1, 'https://x.test/', 1, 1,
+                                     0, 5, 10, 1, NULL, NULL, 0, 0);
+        INSERT INTO errors VALUES ('old', 1.5, 'rum', 'boom');
+        PRAGMA user_version=1;""")
+    db.close()
+    ix = Index(tmp_path / "index.sqlite3")
+    try:
+        (info,) = ix.sessions(user="u1")
+        assert (info.id, info.error_count, info.error_group_count, info.resource_count,
+                info.action_count) == ("old", 1, 0, 0, 0)
+        assert ix.errors("old") == [(1.5, "rum", "boom")]
+        assert ix.db.execute("PRAGMA user_version").fetchone()[0] == 2
+    finally:
+        ix.close()

@@ -341,6 +341,8 @@ class DevToolsPane(QTabWidget):
         self.errors = RowsTab([t(), Column("Type", "type", None, 120, colour=lambda r: POOR),
                                Column("Message", "message", stretch=True),
                                Column("Count", "count", None, 56,
+                                      Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
+                               Column("Last seen", "last_t", lambda v: fmt_ms(v or 0, precise=True), 72,
                                       Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)],
                               sv.errors, details=_error_details, placeholder="Filter errors")
 

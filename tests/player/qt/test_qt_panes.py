@@ -137,3 +137,21 @@ def test_network_rows_show_paths_with_the_full_url_on_hover_and_in_search(qtbot,
     host = row["url"].split("/")[2]
     net.search.setText(host)
     assert net.proxy.rowCount() == sum(1 for r in net.model.rows if host in r["url"])
+
+
+def test_errors_tab_has_one_row_per_group_with_first_and_last_seen(qtbot):
+    import json
+    from pathlib import Path
+    demo = Path(__file__).resolve().parents[3] / "assets" / "demo" / "demo-session.json"
+    pane = DevToolsPane(build_session_view(Replayer(json.loads(demo.read_text()))))
+    qtbot.addWidget(pane)
+    model = pane.errors.model
+    # 15 reports (RUM errors and their console echoes) are 8 errors in 3 groups
+    assert [(r["type"], r["count"]) for r in model.rows] == [("HTTPError", 1), ("console", 1), ("TypeError", 6)]
+    assert pane.tabText(pane.indexOf(pane.errors)) == "Errors  8"
+    i = 2
+    row = model.rows[i]
+    assert row["last_t"] - row["t"] > 1000 and row["reported_by"] == ["console", "rum"]
+    titles = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())]
+    last = model.data(model.index(i, titles.index("Last seen")))
+    assert last == fmt_ms(row["last_t"], precise=True) != model.data(model.index(i, 0))
