@@ -40,7 +40,6 @@ from __future__ import annotations
 import enum
 import json
 import re
-from collections import Counter
 from typing import Any, Callable
 
 import msgspec

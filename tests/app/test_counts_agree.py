@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import player.qt.webview  # noqa: F401  (schemes before the QApplication)
-import pytest
 
 from app.cli import main
 from player.qt.devtools.pane import DevToolsPane
