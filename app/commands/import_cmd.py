@@ -1,5 +1,9 @@
 """`replay import FILE...` - store rrweb recordings (any shape rrweb_io reads) and
-`.replay` bundles; prints the id of every session stored."""
+`.replay` bundles; prints the id of every session stored.
+
+An import never loses what is stored (`recorder.ingest.reconcile` decides): the same
+session again stores nothing, a longer copy appends what is missing, a copy that
+disagrees is refused unless `--as-new`; a damaged file stores nothing unless `--partial`."""
 from __future__ import annotations
 
 import argparse
@@ -10,8 +14,9 @@ from typing import Callable
 
 from recorder.bundle import BadBundle, is_bundle, open_bundle
 from recorder.format import InvalidEvent
+from recorder.ingest import ImportConflict, Outcome
 from recorder.limits import LimitError
-from recorder.rrweb_io import UnreadableRecording, read_recordings
+from recorder.rrweb_io import DamagedRecording, UnreadableRecording, read_recordings
 from recorder.store import Store
 
 from ..cli import UserError
@@ -32,6 +37,12 @@ def register(subparsers, common) -> None:
                         " (default: the data folder's active rules)")
     p.add_argument("--app", dest="application", metavar="APP_ID",
                    help="file the sessions under this application")
+    p.add_argument("--as-new", action="store_true",
+                   help="store a recording that disagrees with the stored session of the same"
+                        " id as a new session beside it (SESSION_new)")
+    p.add_argument("--partial", action="store_true",
+                   help="from a damaged file (cut off, bad checksum) store what decodes, as a"
+                        " new session marked partial (SESSION_partial)")
     p.add_argument("--json", action="store_true",
                    help='print {"file": ..., "sessions": [ids]} per file as JSON')
     p.set_defaults(func=run)
@@ -67,6 +78,18 @@ def run(args: argparse.Namespace) -> int:
                     failures.append(f"{f}: rejected, nothing stored from it - {exc}"
                                     " (fix the file, then import it again)")
                     continue
+                except ImportConflict as exc:
+                    failures.append(f"{f}: not imported - {exc}; to keep both, import it as a"
+                                    f" new session with --as-new{_remask_hint(args, exc.session_id)}")
+                    continue
+                except _StoredAlready as exc:
+                    failures.append(str(exc))
+                    continue
+                except DamagedRecording as exc:
+                    failures.append(f"{f}: not imported - {str(exc).removeprefix(f'{f}: ')}; get"
+                                    " an intact copy, or add --partial to store what decodes as"
+                                    " a new session")
+                    continue
                 except (UnreadableRecording, BadBundle, InvalidEvent) as exc:
                     # the reader's message may already name the file
                     msg = str(exc).removeprefix(f"{f}: ")
@@ -89,6 +112,16 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+class _StoredAlready(Exception):
+    """`--rules` given for a recording that is stored already (the rules did not apply)."""
+
+
+def _remask_hint(args, sid: str) -> str:
+    if args.rules is None:
+        return ""
+    return f"; to re-mask the stored one with these rules: replay mask --rules {args.rules} {sid}"
+
+
 def _import_one(store: Store, f: Path, args, masker_factory, bar) -> list[str]:
     task = bar.add_task(f"reading {f.name}", total=None)
     ids: list[str] = []
@@ -99,20 +132,42 @@ def _import_one(store: Store, f: Path, args, masker_factory, bar) -> list[str]:
                 events = list(src.events())
                 user = {"id": src.info.user_id, "name": src.info.user_name,
                         "email": src.info.user_email}
+                damaged = _damage(src)
+                if damaged and not args.partial:
+                    raise DamagedRecording(damaged)
                 recs = [(events, src.id, {k: v for k, v in user.items() if v} or None,
-                         args.application or src.info.application, src.info.context)]
+                         args.application or src.info.application, src.info.context, damaged)]
             finally:
                 src.close()
         else:
-            recs = [(r.events, r.session_hint, r.user, args.application, None)
-                    for r in read_recordings(f)]
+            recs = [(r.events, r.session_hint, r.user, args.application, None, r.damaged)
+                    for r in read_recordings(f, partial=args.partial)]
         bar.update(task, description=f"importing {f.name}")
-        for events, hint, user, app, ctx in recs:
+        for events, hint, user, app, ctx, damaged in recs:
             def progress(done: int, total: int) -> None:
                 bar.update(task, completed=done, total=total)
-            ids += [i for i in store.ingest(events, application=app, user=user, context=ctx,
-                                            session_id=hint, masker_factory=masker_factory,
-                                            progress=progress) if i not in ids]
+            for r in store.ingest_outcomes(events, application=app, user=user, context=ctx,
+                                           session_id=hint, masker_factory=masker_factory,
+                                           progress=progress, as_new=args.as_new,
+                                           partial=damaged):
+                if r.outcome is Outcome.SAME and args.rules is not None:
+                    raise _StoredAlready(
+                        f"{f}: session {r.id} is stored already, so --rules did not apply to"
+                        f" it{_remask_hint(args, r.id)}")
+                if damaged:
+                    print(f"replay: warning: {f}: {damaged}; stored what decoded as partial"
+                          f" session {r.id}", file=sys.stderr)
+                if r.id not in ids:
+                    ids.append(r.id)
     finally:
         bar.remove_task(task)
     return ids
+
+
+def _damage(src) -> str | None:
+    """What is wrong with a bundle whose events were read, if anything."""
+    if not src.damaged:
+        return None
+    first = src.damaged[0]
+    return (f"{len(src.damaged)} of its {len(src.segments)} segments are damaged (segment"
+            f" {src.segments[first].index}: {src.damage_reasons.get(first, 'unreadable')})")
