@@ -114,7 +114,8 @@ def parse_recordings(data: bytes, *, partial: bool = False) -> list[ParsedRecord
             salvaged = _salvage_array(data)
             if salvaged is None:
                 raise
-            broken = f"the JSON array breaks off after {len(salvaged):,} whole events"
+            n = len(salvaged)
+            broken = f"the JSON array breaks off after {n:,} whole event{'s' * (n != 1)}"
             if not partial:
                 raise DamagedRecording(cut or broken) from None
             cut = cut or broken
