@@ -78,13 +78,19 @@ class Store(abc.ABC):
         """The store in `data_dir` (created if needed). Options: see LocalStore."""
         return LocalStore(Path(data_dir), **options)
 
+    def ingest(self, events: Sequence[dict], **options: Any) -> list[str]:
+        """Validate, check limits, split into sessions, mask, and store atomically. Returns
+        the ids of the sessions the events went to, in order. See `ingest_outcomes`."""
+        return [r.id for r in self.ingest_outcomes(events, **options)]
+
     @abc.abstractmethod
-    def ingest(self, events: Sequence[dict], *, application: str | None = None,
-               user: dict | None = None, context: dict | None = None, live: bool = False,
-               now_ms: float | None = None,
-               masker_factory: Callable[[], Masker] | None = None,
-               progress: Progress | None = None, session_id: str | None = None,
-               limits: Limits | None = None) -> list[str]: ...
+    def ingest_outcomes(self, events: Sequence[dict], *, application: str | None = None,
+                        user: dict | None = None, context: dict | None = None,
+                        live: bool = False, now_ms: float | None = None,
+                        masker_factory: Callable[[], Masker] | None = None,
+                        progress: Progress | None = None, session_id: str | None = None,
+                        limits: Limits | None = None, strict: bool | None = None,
+                        as_new: bool = False, partial: str | None = None) -> list["Stored"]: ...
 
     @abc.abstractmethod
     def sessions(self, user: str | None = None, url: str | None = None,
@@ -296,11 +302,6 @@ class LocalStore(Store):
         return d
 
     # --- ingest -----------------------------------------------------------------------
-    def ingest(self, events: Sequence[dict], **options: Any) -> list[str]:
-        """Validate, check limits, split into sessions, mask, and store atomically. Returns
-        the ids of the sessions the events went to, in order. See `ingest_outcomes`."""
-        return [r.id for r in self.ingest_outcomes(events, **options)]
-
     def ingest_outcomes(self, events: Sequence[dict], *, application: str | None = None,
                         user: dict | None = None, context: dict | None = None,
                         live: bool = False, now_ms: float | None = None,

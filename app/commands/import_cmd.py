@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Callable
 
-from recorder.bundle import BadBundle, is_bundle, open_bundle
+from recorder.bundle import BadBundle, DamagedBundle, is_bundle, open_bundle, salvage
 from recorder.format import InvalidEvent
 from recorder.ingest import ImportConflict, Outcome
 from recorder.limits import LimitError
@@ -127,18 +127,15 @@ def _import_one(store: Store, f: Path, args, masker_factory, bar) -> list[str]:
     ids: list[str] = []
     try:
         if is_bundle(f):
-            src = open_bundle(f)
             try:
-                events = list(src.events())
-                user = {"id": src.info.user_id, "name": src.info.user_name,
-                        "email": src.info.user_email}
-                damaged = _damage(src)
-                if damaged and not args.partial:
-                    raise DamagedRecording(damaged)
-                recs = [(events, src.id, {k: v for k, v in user.items() if v} or None,
-                         args.application or src.info.application, src.info.context, damaged)]
-            finally:
-                src.close()
+                src = open_bundle(f)
+            except DamagedBundle as exc:
+                if not args.partial:
+                    raise DamagedBundle(f"{exc}, or add --partial to store what it still"
+                                        " holds as a new session") from None
+                recs = [_salvaged(f, exc, args)]
+            else:
+                recs = _bundle(src, args)
         else:
             recs = [(r.events, r.session_hint, r.user, args.application, None, r.damaged)
                     for r in read_recordings(f, partial=args.partial)]
@@ -162,6 +159,28 @@ def _import_one(store: Store, f: Path, args, masker_factory, bar) -> list[str]:
     finally:
         bar.remove_task(task)
     return ids
+
+
+def _bundle(src, args) -> list[tuple]:
+    try:
+        events = list(src.events())
+        user = {"id": src.info.user_id, "name": src.info.user_name, "email": src.info.user_email}
+        damaged = _damage(src)
+        if damaged and not args.partial:
+            raise DamagedRecording(damaged)
+        return [(events, src.id, {k: v for k, v in user.items() if v} or None,
+                 args.application or src.info.application, src.info.context, damaged)]
+    finally:
+        src.close()
+
+
+def _salvaged(f: Path, exc: DamagedBundle, args) -> tuple:
+    """A cut-off bundle's whole segments (its manifest, with the user, is lost)."""
+    got = salvage(f)
+    if not got.events:
+        raise DamagedBundle(f"{exc}; no segment before the damage could be read") from None
+    return (got.events, got.session_id, None, args.application, None,
+            f"the bundle is cut off or damaged; {got.segments} whole segment(s) read")
 
 
 def _damage(src) -> str | None:

@@ -136,14 +136,27 @@ def test_a_bundle_into_a_folder_that_holds_more_is_refused(tmp_path, capsys, dem
     assert stored(capsys, data) == {sid: 275}
 
 
-def test_a_cut_off_bundle_stores_nothing(tmp_path, capsys, demo_events):
+def test_a_cut_off_bundle_stores_nothing_unless_partial(tmp_path, capsys, demo_events):
     bundle, sid = multi_segment_bundle(tmp_path, capsys, demo_events)
     cut = tmp_path / "cut.replay"
-    cut.write_bytes(bundle.read_bytes()[: bundle.stat().st_size // 2])
+    cut.write_bytes(bundle.read_bytes()[: bundle.stat().st_size * 2 // 3])
     data = tmp_path / "d"
     line = refused(*run(capsys, "--data", data, "import", cut)[::2])
-    assert "cut short" in line
+    assert "cut short" in line and "--partial" in line
     assert stored(capsys, data) == {} and segment_files(data) == {}
+    # its manifest and zip directory are lost; the whole segments before the cut are not
+    code, out, err = run(capsys, "--data", data, "import", "--partial", cut)
+    assert code == 0 and out.split() == [f"{sid}_partial"], err
+    assert "4 whole segment(s) read" in err
+    assert stored(capsys, data) == {f"{sid}_partial": 200}
+    dest = tmp_path / "partial.json"
+    assert run(capsys, "--data", data, "export", f"{sid}_partial", "-o", dest)[0] == 0
+    assert json.loads(dest.read_text())[1:] == demo_events[:200]
+    # nothing whole at all: still one clear line
+    stub = tmp_path / "stub.replay"
+    stub.write_bytes(bundle.read_bytes()[:100])
+    line = refused(*run(capsys, "--data", data, "import", "--partial", stub)[::2])
+    assert "no segment before the damage could be read" in line
 
 
 @pytest.mark.parametrize("compress", [gzip.compress, zstandard.ZstdCompressor().compress],
