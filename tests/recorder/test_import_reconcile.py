@@ -187,10 +187,10 @@ def _copy(kind: str, k: int) -> tuple[list[dict], dict]:
     return FULL[k:], {}            # "tail": an export of part of the session
 
 
-@settings(max_examples=40, deadline=None,
+@settings(max_examples=60, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.tuples(st.sampled_from(["prefix", "superset", "damaged", "changed", "as-new",
-                                           "tail"]),
+                                           "tail", "re-export"]),
                           st.integers(min_value=3, max_value=len(FULL) - 3)),
                 min_size=1, max_size=6))
 def test_no_sequence_of_imports_reduces_what_is_stored(tmp_path_factory, imports):
@@ -198,13 +198,20 @@ def test_no_sequence_of_imports_reduces_what_is_stored(tmp_path_factory, imports
     counts: dict[str, int] = {}
     with LocalStore(root, max_segment_records=25) as store:
         for kind, k in imports:
-            events, options = _copy(kind, k)
-            # every copy claims the same session id, as an export's marker would
+            if kind == "re-export" and counts:       # a stored session, exported and back
+                sid = sorted(counts)[k % len(counts)]
+                events, options = stored_events(store, sid), {}
+            else:
+                # every other copy claims the same session id, as an export's marker would
+                sid = "s1"
+                events, options = _copy(kind, k)
             try:
-                store.ingest(events, session_id="s1", **options)
+                store.ingest(events, session_id=sid, **options)
             except ImportConflict:
                 pass
             now = {s.id: s.record_count for s in store.sessions()}
+            if kind == "re-export" and counts:
+                assert now == counts, "a re-exported session is the same session"
             for sid, n in counts.items():
                 assert now.get(sid, 0) >= n, f"{kind} {k} reduced {sid}"
                 assert len(stored_events(store, sid)) == now[sid]
