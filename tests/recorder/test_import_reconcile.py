@@ -187,7 +187,7 @@ def _copy(kind: str, k: int) -> tuple[list[dict], dict]:
     return FULL[k:], {}            # "tail": an export of part of the session
 
 
-@settings(max_examples=60, deadline=None,
+@settings(max_examples=40, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.tuples(st.sampled_from(["prefix", "superset", "damaged", "changed", "as-new",
                                            "tail", "re-export"]),
