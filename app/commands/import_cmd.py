@@ -7,7 +7,9 @@ disagrees is refused unless `--as-new`; a damaged file stores nothing unless `--
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import logging
 import sys
 from pathlib import Path
 from typing import Callable
@@ -161,9 +163,23 @@ def _import_one(store: Store, f: Path, args, masker_factory, bar) -> list[str]:
     return ids
 
 
+@contextlib.contextmanager
+def _quiet_bundle_log():
+    """The import says in one line what in a bundle is damaged; the reader's own
+    per-segment warnings would repeat it."""
+    logger = logging.getLogger("recorder.bundle")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
 def _bundle(src, args) -> list[tuple]:
     try:
-        events = list(src.events())
+        with _quiet_bundle_log():
+            events = list(src.events())
         user = {"id": src.info.user_id, "name": src.info.user_name, "email": src.info.user_email}
         damaged = _damage(src)
         if damaged and not args.partial:
@@ -176,7 +192,8 @@ def _bundle(src, args) -> list[tuple]:
 
 def _salvaged(f: Path, exc: DamagedBundle, args) -> tuple:
     """A cut-off bundle's whole segments (its manifest, with the user, is lost)."""
-    got = salvage(f)
+    with _quiet_bundle_log():
+        got = salvage(f)
     if not got.events:
         raise DamagedBundle(f"{exc}; no segment before the damage could be read") from None
     return (got.events, got.session_id, None, args.application, None,
