@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import gzip
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -108,6 +110,10 @@ def test_a_bundle_with_a_bad_checksum_stores_nothing_unless_partial(tmp_path, ca
     data = tmp_path / "d"
     line = refused(*run(capsys, "--data", data, "import", bad)[::2])
     assert "1 of its 6 segments are damaged" in line and "--partial" in line
+    # as a person sees it: one line, not the reader's warning about the segment as well
+    proc = subprocess.run([sys.executable, "-m", "app", "--data", str(data), "import", str(bad)],
+                          capture_output=True, text=True, cwd=Path(__file__).parents[2])
+    assert refused(proc.returncode, proc.stderr) == line
     assert stored(capsys, data) == {} and segment_files(data) == {}
 
     code, out, err = run(capsys, "--data", data, "import", "--partial", bad)
