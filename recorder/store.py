@@ -370,7 +370,11 @@ class LocalStore(Store):
                 facts = derive_facts(r.append, user, first_view=info.view_count + 1)
                 return sid, PreparedSession(sid, r.append, None, p.digest, facts, info), \
                     r.outcome
-            raise ImportConflict(sid, r.reason)
+            reason = r.reason
+            if stored.damaged:
+                reason += (f" ({len(stored.damaged)} of the stored session's segments are"
+                           " damaged and were not compared)")
+            raise ImportConflict(sid, reason)
         raise AssertionError("unreachable: the id candidates never run out")
 
     def _open_session(self, client_id: str) -> SessionInfo | None:

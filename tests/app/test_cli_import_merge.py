@@ -112,7 +112,8 @@ def test_a_bundle_with_a_bad_checksum_stores_nothing_unless_partial(tmp_path, ca
     assert "1 of its 6 segments are damaged" in line and "--partial" in line
     # as a person sees it: one line, not the reader's warning about the segment as well
     proc = subprocess.run([sys.executable, "-m", "app", "--data", str(data), "import", str(bad)],
-                          capture_output=True, text=True, cwd=Path(__file__).parents[2])
+                          capture_output=True, text=True, cwd=Path(__file__).parents[2],
+                          stdin=subprocess.DEVNULL, timeout=120)
     assert refused(proc.returncode, proc.stderr) == line
     assert stored(capsys, data) == {} and segment_files(data) == {}
 

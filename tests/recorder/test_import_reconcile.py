@@ -216,3 +216,18 @@ def test_no_sequence_of_imports_reduces_what_is_stored(tmp_path_factory, imports
                 assert now.get(sid, 0) >= n, f"{kind} {k} reduced {sid}"
                 assert len(stored_events(store, sid)) == now[sid]
             counts = now
+
+
+def test_a_stored_session_with_a_damaged_segment_is_not_replaced_by_an_import(store):
+    full = recording(120)
+    (sid,) = store.ingest(full)
+    reader = store.session(sid)
+    path = store.root / reader.segments[1].file
+    blob = bytearray(path.read_bytes())
+    blob[len(blob) // 2] ^= 0xFF
+    path.write_bytes(bytes(blob))
+    files = snapshot(store.root)
+    with pytest.raises(ImportConflict) as exc:
+        store.ingest(full + [ev(5000, 7)])
+    assert "1 of the stored session's segments are damaged" in exc.value.reason
+    assert snapshot(store.root) == files
