@@ -82,7 +82,8 @@ def run(args: argparse.Namespace) -> int:
                     continue
                 except ImportConflict as exc:
                     failures.append(f"{f}: not imported - {exc}; to keep both, import it as a"
-                                    f" new session with --as-new{_remask_hint(args, exc.session_id)}")
+                                    " new session with --as-new"
+                                    + _remask_hint(args, exc.session_id))
                     continue
                 except _StoredAlready as exc:
                     failures.append(str(exc))

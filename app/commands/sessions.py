@@ -13,7 +13,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from recorder.store import PARTIAL, Store
+from recorder.store import PARTIAL
 
 from ..cli import UserError
 from ._store import open_existing_store

@@ -5,7 +5,6 @@ and re-exported copies ever reduces the events stored for a session."""
 from __future__ import annotations
 
 import copy
-import json
 from pathlib import Path
 
 import pytest
