@@ -36,6 +36,7 @@ import zstandard
 from .format import decode_json, encode_json
 
 PACKER_MARK = "v1"
+_CHUNK = 1 << 16                 # bytes fed to a decompressor at a time
 SESSION_TAG = "replay/session"   # the Custom event (type 5) an export starts with
 _CUSTOM = 5
 
@@ -145,17 +146,29 @@ def _decompress(data: bytes) -> tuple[bytes, str | None]:
 
 
 def _inflate(data: bytes) -> tuple[bytes, str | None]:
-    """gzip members one after another, as `gzip.decompress` reads them."""
+    """gzip members one after another, as `gzip.decompress` reads them. Fed in chunks, so
+    a corrupt stream still gives what decoded before the damage."""
     out: list[bytes] = []
     while data:
         d = zlib.decompressobj(wbits=31)
-        try:
-            out.append(d.decompress(data))
-        except zlib.error as exc:
-            return b"".join(out), f"the gzip stream is corrupt ({exc})"
+        for i in range(0, len(data), _CHUNK):
+            chunk = data[i: i + _CHUNK]
+            before = d.copy()
+            try:
+                out.append(d.decompress(chunk))
+            except zlib.error as exc:
+                for k in range(len(chunk)):   # again, a byte at a time, up to the damage
+                    try:
+                        out.append(before.decompress(chunk[k: k + 1]))
+                    except zlib.error:
+                        break
+                return b"".join(out), f"the gzip stream is corrupt ({exc})"
+            if d.eof:
+                break
         if not d.eof:
             return b"".join(out), "the gzip stream is cut off (the file was truncated)"
-        data = d.unused_data.lstrip(b"\0")
+        data = d.unused_data + data[i + _CHUNK:]
+        data = data.lstrip(b"\0")
     return b"".join(out), None
 
 

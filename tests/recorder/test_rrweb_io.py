@@ -183,3 +183,12 @@ def test_export_marker_carries_the_id_and_is_stripped_on_read(tmp_path, demo_eve
     (rec,) = parse_recordings(dumps(demo_events[:3] + [marker] + demo_events[3:]))
     assert rec.session_hint is None and len(rec.events) == len(demo_events) + 1
     assert write_rrweb_json(tmp_path / "none.json", [], session_id="s-1") == 0
+
+
+def test_a_gzip_file_with_a_bad_checksum_is_refused_unless_partial(demo_events):
+    blob = bytearray(gzip.compress(dumps(demo_events)))
+    blob[-8] ^= 0xFF                  # the CRC-32 in the gzip trailer
+    with pytest.raises(DamagedRecording, match="gzip stream is corrupt"):
+        parse_recordings(bytes(blob))
+    (rec,) = parse_recordings(bytes(blob), partial=True)
+    assert rec.events == demo_events and "corrupt" in rec.damaged
