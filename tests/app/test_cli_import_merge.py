@@ -128,6 +128,14 @@ def test_a_bundle_with_a_bad_checksum_stores_nothing_unless_partial(tmp_path, ca
     code, out, _ = run(capsys, "--data", data, "import", bundle)
     assert code == 0 and out.split() == [sid]
     assert stored(capsys, data) == {sid: 272, f"{sid}_partial": 222}
+    # the damaged copy of a stored session: refused again, or the same partial session
+    files = segment_files(data)
+    line = refused(*run(capsys, "--data", data, "import", bad)[::2])
+    assert "segments are damaged" in line
+    assert run(capsys, "--data", data, "import", "--partial", bad)[1].split() == \
+        [f"{sid}_partial"]
+    assert stored(capsys, data) == {sid: 272, f"{sid}_partial": 222}
+    assert segment_files(data) == files
 
 
 def test_a_bundle_into_a_folder_that_holds_more_is_refused(tmp_path, capsys, demo_events):
