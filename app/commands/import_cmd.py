@@ -32,7 +32,9 @@ def register(subparsers, common) -> None:
         NAME, parents=[common], help="import rrweb JSON recordings or .replay bundles",
         description="Import recordings into the data folder: rrweb JSON (an array of events,"
                     " PostHog/Sentry exports, rrweb packer strings, NDJSON; gzip/zstd ok) or"
-                    " .replay bundles. Prints the id of each session stored.")
+                    " .replay bundles. Prints the id of each session stored. A stored session"
+                    " is never shortened or replaced: the same recording again stores nothing,"
+                    " a longer copy appends what is missing, one that disagrees is refused.")
     p.add_argument("files", nargs="+", type=Path, metavar="FILE")
     p.add_argument("--rules", type=Path, metavar="FILE",
                    help="privacy rules (TOML) to apply before anything is stored"
