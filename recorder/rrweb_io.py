@@ -137,11 +137,16 @@ def _decompress(data: bytes) -> tuple[bytes, str | None]:
         return _inflate(data)
     if data[:4] == b"\x28\xb5\x2f\xfd":
         d = zstandard.ZstdDecompressor().decompressobj()
-        try:
-            out = d.decompress(data)
-        except zstandard.ZstdError as exc:
-            return b"", f"the zstd stream is corrupt ({exc})"
-        return out, None if d.eof else "the zstd stream is cut off (the file was truncated)"
+        out: list[bytes] = []
+        for i in range(0, len(data), _CHUNK):
+            try:
+                out.append(d.decompress(data[i: i + _CHUNK]))
+            except zstandard.ZstdError as exc:
+                return b"".join(out), f"the zstd stream is corrupt ({exc})"
+            if d.eof:
+                break
+        return b"".join(out), \
+            None if d.eof else "the zstd stream is cut off (the file was truncated)"
     return data, None
 
 
