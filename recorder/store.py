@@ -354,14 +354,14 @@ class LocalStore(Store):
         else:
             ids = iter([p.id])
         for sid in ids:
-            info = self.index.session(sid)
-            if info is None:
+            if self.index.session(sid) is None:
                 p.id = sid
                 return sid, p, Outcome.NEW
             if self.index.digest(sid) == p.digest:
                 return sid, None, Outcome.SAME
-            stored = SessionReader(self, info, self.index.segments(sid))
-            r = reconcile(list(stored.events()), p.events)
+            with self.session(sid) as stored:   # an exact id resolves to itself
+                r = reconcile(list(stored.events()), p.events)
+            info = stored.info
             if r.outcome is Outcome.SAME:
                 return sid, None, r.outcome
             if partial or as_new:
