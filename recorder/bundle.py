@@ -17,8 +17,10 @@ from __future__ import annotations
 import json
 import logging
 import os
+import struct
 import time
 import zipfile
+import zlib
 from pathlib import Path
 
 import msgspec
@@ -39,6 +41,11 @@ SUFFIX = ".replay"
 
 class BadBundle(ValueError):
     """A .replay file that cannot be read (not a bundle, newer version, broken manifest)."""
+
+
+class DamagedBundle(BadBundle):
+    """A bundle whose zip directory or manifest is unreadable - cut off, most often
+    (`salvage` reads what it still holds)."""
 
 
 def write_bundle(path: Path | str, source: RecordingSource) -> int:
@@ -126,7 +133,7 @@ class BundleSource(RecordingSource):
             self._zip = zipfile.ZipFile(self.path)
             manifest = json.loads(self._zip.read("manifest.json"))
         except (OSError, zipfile.BadZipFile, KeyError, ValueError) as exc:
-            raise BadBundle(f"{self.path}: not a readable .replay bundle, damaged or cut short"
+            raise DamagedBundle(f"{self.path}: not a readable .replay bundle, damaged or cut short"
                             f" ({exc}) - copy or export it again") from None
         if manifest.get("format") != FORMAT:
             raise BadBundle(f"{self.path}: not a session-replay bundle (a zip file of"
@@ -181,3 +188,49 @@ class BundleSource(RecordingSource):
 
 def open_bundle(path: Path | str) -> BundleSource:
     return BundleSource(path)
+
+
+# A zip entry's local header (the fields a stored, non-streamed entry needs); zipfile
+# writes sizes and CRC here for seekable files, which bundles always are.
+_LOCAL = struct.Struct("<4sHHHHHIIIHH")
+_LOCAL_MAGIC = b"PK\x03\x04"
+
+
+class Salvaged(msgspec.Struct):
+    session_id: str | None    # from the segments' own headers
+    events: list[dict]
+    segments: int             # segments read whole
+
+
+def salvage(path: Path | str) -> Salvaged:
+    """What a cut-off bundle still holds. Its manifest and zip directory come last and are
+    lost; each segment before the cut is still a zip entry with its own header and CRC,
+    and a segment file checks itself, so the entries are read in file order until the
+    first that is incomplete or fails a check."""
+    data = Path(path).read_bytes()
+    pos, sid, events, n = 0, None, [], 0
+    while pos + _LOCAL.size <= len(data):
+        magic, _v, flags, method, _t, _d, crc, csize, _u, nlen, xlen = \
+            _LOCAL.unpack_from(data, pos)
+        start = pos + _LOCAL.size + nlen + xlen
+        if magic != _LOCAL_MAGIC or method != zipfile.ZIP_STORED or flags & 0x08 \
+                or start + csize > len(data):
+            break
+        name = data[pos + _LOCAL.size: pos + _LOCAL.size + nlen].decode("utf-8", "replace")
+        blob = data[start: start + csize]
+        pos = start + csize
+        if not name.startswith("segments/"):
+            continue
+        try:
+            if zlib.crc32(blob) != crc:
+                raise SegmentDamaged("bad CRC-32")
+            header, evs = decode_segment(blob)
+        except SegmentDamaged as exc:
+            log.warning("%s: %s left out: %s", path, name, exc)
+            break
+        if sid is not None and header.get("session") != sid:
+            break
+        sid = header.get("session")
+        events += evs
+        n += 1
+    return Salvaged(sid if isinstance(sid, str) else None, events, n)

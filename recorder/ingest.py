@@ -8,8 +8,12 @@ returns.
 """
 from __future__ import annotations
 
+import enum
 import logging
+from collections import Counter
 from typing import Any, Callable, Protocol, Sequence
+
+import msgspec
 
 from .facts import SessionFacts, derive_facts
 from .format import InvalidEvent, encode_json, validate_event
@@ -164,6 +168,71 @@ def prepare(events: Sequence[Any], *, application: str | None = None,
         if progress:
             progress(done, total)
     return out
+
+
+class Outcome(enum.Enum):
+    """What importing a recording does to the stored session with its id."""
+    NEW = "new"              # no such session: stored as it is
+    SAME = "same"            # the same events: nothing stored
+    EXTENDS = "extends"      # every stored event and more after them: the rest appended
+    DISAGREES = "disagrees"  # would lose or change stored events: refused
+
+
+class Reconciled(msgspec.Struct, frozen=True):
+    outcome: Outcome
+    append: list[dict] = []   # EXTENDS: the incoming events not stored yet, in their order
+    reason: str = ""          # DISAGREES: what differs, for the person to read
+
+
+class ImportConflict(ValueError):
+    """An import that would shorten or change a stored session (nothing was written)."""
+
+    def __init__(self, session_id: str, reason: str):
+        super().__init__(f"session {session_id} is stored already and this recording"
+                         f" disagrees with it: {reason}")
+        self.session_id = session_id
+        self.reason = reason
+
+
+_canonical = msgspec.msgpack.Encoder(order="sorted")
+
+
+def reconcile(stored: Sequence[dict], incoming: Sequence[dict]) -> Reconciled:
+    """The one rule for importing a recording whose session is stored already (both
+    masked with the same rules). Events are matched by timestamp and content, as a
+    multiset, so an export that overlaps what is stored merges whatever its order:
+
+    1. the same events                                  -> SAME (store nothing)
+    2. every stored event, plus events none earlier than
+       the stored session's last one                    -> EXTENDS (append those)
+    3. anything else - stored events missing, or new ones
+       inside the stored time span                      -> DISAGREES (refuse)
+
+    A session only ever grows: segments are appended, never rewritten, by an import."""
+    have = Counter(_canonical.encode(e) for e in stored)
+    extra: list[dict] = []
+    for e in incoming:
+        key = _canonical.encode(e)
+        if have[key]:
+            have[key] -= 1
+        else:
+            extra.append(e)
+    missing = sum(have.values())
+    if missing:
+        if not extra:
+            return Reconciled(Outcome.DISAGREES, reason=f"it holds {len(incoming):,} of the"
+                              f" {len(stored):,} stored events")
+        return Reconciled(Outcome.DISAGREES, reason=f"{missing:,} stored events are not in it"
+                          f" and {len(extra):,} of its events are not stored (different"
+                          " events at the same times, or another recording with the same id)")
+    if not extra:
+        return Reconciled(Outcome.SAME)
+    last = max((e["timestamp"] for e in stored), default=float("-inf"))
+    inside = sum(1 for e in extra if e["timestamp"] < last)
+    if inside:
+        return Reconciled(Outcome.DISAGREES, reason=f"{inside:,} of its events fall inside the"
+                          " stored session's time span but are not stored")
+    return Reconciled(Outcome.EXTENDS, append=extra)
 
 
 def _needs_snapshot(evs: list[dict]) -> bool:

@@ -15,16 +15,22 @@ Read:
 - NDJSON: one event per line, or PostHog's blob lines `{"window_id", "data": [events]}`;
 - any of the above gzip- or zstd-compressed.
 
+A damaged input - a gzip/zstd stream or a JSON array cut off - is refused
+(`DamagedRecording`), unless the caller asks for `partial`: then the events that decoded
+whole come back, with `damaged` saying what was lost.
+
 Write: a JSON array of the events exactly as stored (every field kept), which rrweb's
-player loads as it is.
+player loads as it is, led by one Custom event tagged `replay/session` that carries the
+session id (rrweb's Replayer ignores Custom events it has no handler for), so the export
+imports back as the same session; reading strips it again.
 """
 from __future__ import annotations
 
-import gzip
+import json
 import os
 import zlib
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 import msgspec
 import zstandard
@@ -33,6 +39,9 @@ from .format import decode_json, encode_json
 from .semantics import user_from
 
 PACKER_MARK = "v1"
+_CHUNK = 1 << 16                 # bytes fed to a decompressor at a time
+SESSION_TAG = "replay/session"   # the Custom event (type 5) an export starts with
+_CUSTOM = 5
 
 
 class ParsedRecording(msgspec.Struct, kw_only=True):
@@ -41,10 +50,15 @@ class ParsedRecording(msgspec.Struct, kw_only=True):
     user: dict | None = None
     window_id: str | None = None
     shape: str = "rrweb"              # which shape was recognised (for messages)
+    damaged: str | None = None        # a partial read: what was cut off or lost
 
 
 class UnreadableRecording(ValueError):
     """A file that holds no rrweb recording in any shape we know."""
+
+
+class DamagedRecording(UnreadableRecording):
+    """A recording cut off or corrupted part way (only read with `partial`)."""
 
 
 # --- packer ----------------------------------------------------------------------------
@@ -76,39 +90,144 @@ def pack_event(event: dict) -> str:
 
 
 # --- reading ---------------------------------------------------------------------------
-def read_recordings(path: Path | str) -> list[ParsedRecording]:
+def read_recordings(path: Path | str, *, partial: bool = False) -> list[ParsedRecording]:
     path = Path(path)
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise UnreadableRecording(f"cannot read {path}: {exc.strerror}") from None
     try:
-        return parse_recordings(data)
+        return parse_recordings(data, partial=partial)
     except UnreadableRecording as exc:
-        raise UnreadableRecording(f"{path}: {exc}") from None
+        raise type(exc)(f"{path}: {exc}") from None
 
 
-def parse_recordings(data: bytes) -> list[ParsedRecording]:
-    data = _decompress(data)
+def parse_recordings(data: bytes, *, partial: bool = False) -> list[ParsedRecording]:
+    data, cut = _decompress(data)
+    if cut and not partial:
+        raise DamagedRecording(cut)
     if not data.strip():
-        raise UnreadableRecording("the file is empty")
+        raise (UnreadableRecording(f"{cut}, and nothing before that decoded") if cut
+               else UnreadableRecording("the file is empty"))
     try:
         top = decode_json(data)
     except msgspec.DecodeError as exc:
-        top = _ndjson(data, exc)
+        try:
+            top = _ndjson(data, exc)
+        except UnreadableRecording:
+            salvaged = _salvage_array(data)
+            if salvaged is None:
+                raise
+            n = len(salvaged)
+            broken = f"the JSON array breaks off after {n:,} whole event{'s' * (n != 1)}"
+            if not partial:
+                raise DamagedRecording(cut or broken) from None
+            cut = cut or broken
+            top = salvaged
     recs = _from_value(top)
-    recs = [r for r in recs if r.events]
+    recs = [r for r in (_take_session_marker(r) for r in recs) if r.events]
     if not recs:
         raise UnreadableRecording("no rrweb events found")
+    for r in recs:
+        r.damaged = cut
     return recs
 
 
-def _decompress(data: bytes) -> bytes:
+def _decompress(data: bytes) -> tuple[bytes, str | None]:
+    """The decompressed bytes, and what is wrong if the stream is cut off or corrupt
+    (then the bytes are what decoded before that point)."""
     if data[:2] == b"\x1f\x8b":
-        return gzip.decompress(data)
+        return _inflate(data)
     if data[:4] == b"\x28\xb5\x2f\xfd":
-        return zstandard.ZstdDecompressor().decompressobj().decompress(data)
-    return data
+        d = zstandard.ZstdDecompressor().decompressobj()
+        out: list[bytes] = []
+        for i in range(0, len(data), _CHUNK):
+            try:
+                out.append(d.decompress(data[i: i + _CHUNK]))
+            except zstandard.ZstdError as exc:
+                return b"".join(out), f"the zstd stream is corrupt ({exc})"
+            if d.eof:
+                break
+        return b"".join(out), \
+            None if d.eof else "the zstd stream is cut off (the file was truncated)"
+    return data, None
+
+
+def _inflate(data: bytes) -> tuple[bytes, str | None]:
+    """gzip members one after another, as `gzip.decompress` reads them. Fed in chunks, so
+    a corrupt stream still gives what decoded before the damage."""
+    out: list[bytes] = []
+    while data:
+        d = zlib.decompressobj(wbits=31)
+        for i in range(0, len(data), _CHUNK):
+            chunk = data[i: i + _CHUNK]
+            before = d.copy()
+            try:
+                out.append(d.decompress(chunk))
+            except zlib.error as exc:
+                for k in range(len(chunk)):   # again, a byte at a time, up to the damage
+                    try:
+                        out.append(before.decompress(chunk[k: k + 1]))
+                    except zlib.error:
+                        break
+                return b"".join(out), f"the gzip stream is corrupt ({exc})"
+            if d.eof:
+                break
+        if not d.eof:
+            return b"".join(out), "the gzip stream is cut off (the file was truncated)"
+        data = d.unused_data + data[i + _CHUNK:]
+        data = data.lstrip(b"\0")
+    return b"".join(out), None
+
+
+def _salvage_array(data: bytes) -> list | None:
+    """The whole elements at the head of a JSON array cut off part way (None when `data`
+    does not start as an array of objects)."""
+    text = data.decode("utf-8", "replace")
+    i = text.find("[")
+    if i < 0 or text[:i].strip():
+        return None
+    dec = json.JSONDecoder()
+    out: list = []
+    i += 1
+    while True:
+        while i < len(text) and text[i] in " \t\r\n,":
+            i += 1
+        try:
+            v, i = dec.raw_decode(text, i)
+        except json.JSONDecodeError:
+            return out if out or text[i:i + 1] == "{" else None
+        out.append(v)
+
+
+# --- the session id an export carries ------------------------------------------------
+def session_marker(session_id: str, timestamp: float) -> dict:
+    return {"type": _CUSTOM, "timestamp": timestamp,
+            "data": {"tag": SESSION_TAG, "payload": {"id": session_id}}}
+
+
+def with_session_marker(session_id: str, events: Iterable[dict]) -> Iterator[dict]:
+    """`events` led by the marker carrying `session_id` (stamped at the first event)."""
+    it = iter(events)
+    first = next(it, None)
+    if first is None:
+        return
+    yield session_marker(session_id, first["timestamp"])
+    yield first
+    yield from it
+
+
+def _take_session_marker(rec: ParsedRecording) -> ParsedRecording:
+    """Strip an export's leading marker, keeping its id as the recording's."""
+    e = rec.events[0] if rec.events else None
+    data = e.get("data") if isinstance(e, dict) and e.get("type") == _CUSTOM else None
+    if isinstance(data, dict) and data.get("tag") == SESSION_TAG:
+        sid = (data.get("payload") or {}).get("id") if isinstance(data.get("payload"), dict) \
+            else None
+        if isinstance(sid, str) and sid:
+            rec.events = rec.events[1:]
+            rec.session_hint = rec.session_hint or sid
+    return rec
 
 
 def _ndjson(data: bytes, first_error: Exception) -> list:
@@ -224,10 +343,14 @@ def _by_window(pairs: Iterable[tuple[Any, Any]], shape: str) -> list[ParsedRecor
 
 
 # --- writing ---------------------------------------------------------------------------
-def write_rrweb_json(path: Path | str, events: Iterable[dict]) -> int:
-    """Write a JSON array of the events (streamed; atomically replaces `path`).
-    Returns the number of events written."""
+def write_rrweb_json(path: Path | str, events: Iterable[dict], *,
+                     session_id: str | None = None) -> int:
+    """Write a JSON array of the events (streamed; atomically replaces `path`), led by
+    the `session_id` marker when given. Returns the number of events written (the marker
+    not counted)."""
     path = Path(path)
+    if session_id is not None:
+        events = with_session_marker(session_id, events)
     tmp = path.with_name(path.name + ".tmp")
     n = 0
     try:
@@ -245,4 +368,4 @@ def write_rrweb_json(path: Path | str, events: Iterable[dict]) -> int:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    return n
+    return n - 1 if session_id is not None and n else n

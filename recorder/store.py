@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import abc
 import io
+import itertools
 import logging
 import os
 import sys
@@ -46,7 +47,8 @@ import msgspec
 import zstandard
 
 from .facts import derive_facts, view_at
-from .ingest import Masker, PreparedSession, Progress, prepare
+from .ingest import ImportConflict, Masker, Outcome, PreparedSession, Progress, prepare, \
+    reconcile
 from .index import Index, IndexDamaged, SessionInfo, SessionRow
 from .limits import DEFAULT_LIMITS, Limits, check_session_size
 from .segments import COMPACT_CODEC, LIVE, LIVE_CODEC, MAX_SEGMENT_BYTES, MAX_SEGMENT_RECORDS, \
@@ -56,6 +58,9 @@ from .sessions import INACTIVITY_MS, clean_id, content_digest
 from .source import RecordingSource, info_from
 
 log = logging.getLogger(__name__)
+
+PARTIAL = "partial"   # context key of a session imported from a damaged input (--partial)
+AS_NEW = "new"        # id tag of a session imported beside a different stored one (--as-new)
 
 INDEX_FILE = "index.sqlite3"
 SEGMENTS_DIR = "segments"
@@ -73,13 +78,19 @@ class Store(abc.ABC):
         """The store in `data_dir` (created if needed). Options: see LocalStore."""
         return LocalStore(Path(data_dir), **options)
 
+    def ingest(self, events: Sequence[dict], **options: Any) -> list[str]:
+        """Validate, check limits, split into sessions, mask, and store atomically. Returns
+        the ids of the sessions the events went to, in order. See `ingest_outcomes`."""
+        return [r.id for r in self.ingest_outcomes(events, **options)]
+
     @abc.abstractmethod
-    def ingest(self, events: Sequence[dict], *, application: str | None = None,
-               user: dict | None = None, context: dict | None = None, live: bool = False,
-               now_ms: float | None = None,
-               masker_factory: Callable[[], Masker] | None = None,
-               progress: Progress | None = None, session_id: str | None = None,
-               limits: Limits | None = None) -> list[str]: ...
+    def ingest_outcomes(self, events: Sequence[dict], *, application: str | None = None,
+                        user: dict | None = None, context: dict | None = None,
+                        live: bool = False, now_ms: float | None = None,
+                        masker_factory: Callable[[], Masker] | None = None,
+                        progress: Progress | None = None, session_id: str | None = None,
+                        limits: Limits | None = None, strict: bool | None = None,
+                        as_new: bool = False, partial: str | None = None) -> list["Stored"]: ...
 
     @abc.abstractmethod
     def sessions(self, user: str | None = None, url: str | None = None,
@@ -106,6 +117,13 @@ class Store(abc.ABC):
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+class Stored(msgspec.Struct, frozen=True):
+    """Where an imported session went and what happened to it."""
+    id: str
+    outcome: Outcome
+    added: int        # events written
 
 
 class _Pinned:
@@ -284,30 +302,80 @@ class LocalStore(Store):
         return d
 
     # --- ingest -----------------------------------------------------------------------
-    def ingest(self, events: Sequence[dict], *, application: str | None = None,
-               user: dict | None = None, context: dict | None = None, live: bool = False,
-               now_ms: float | None = None,
-               masker_factory: Callable[[], Masker] | None = None,
-               progress: Progress | None = None, session_id: str | None = None,
-               limits: Limits | None = None, strict: bool | None = None) -> list[str]:
-        """Validate, check limits, split into sessions, mask, and store atomically. Returns
-        the ids of the sessions the events went to, in order. Raises LimitError /
-        InvalidEvent with nothing stored. Importing the same recording again is a no-op
-        (same id, same content); a longer recording with the same start replaces it."""
+    def ingest_outcomes(self, events: Sequence[dict], *, application: str | None = None,
+                        user: dict | None = None, context: dict | None = None,
+                        live: bool = False, now_ms: float | None = None,
+                        masker_factory: Callable[[], Masker] | None = None,
+                        progress: Progress | None = None, session_id: str | None = None,
+                        limits: Limits | None = None, strict: bool | None = None,
+                        as_new: bool = False, partial: str | None = None) -> list[Stored]:
+        """`ingest`, saying what happened to each session. Raises LimitError /
+        InvalidEvent / ImportConflict with nothing stored.
+
+        An import never shortens or changes a stored session (`ingest.reconcile` decides):
+        the same content stores nothing, a recording that extends it appends the rest,
+        one that disagrees raises ImportConflict - unless `as_new`, which stores it beside
+        as `<id>_new` (`_new2`...). `partial` (why the input is damaged) stores what
+        decoded as a new session `<id>_partial`, marked with that reason in its context."""
         total = 2 * len(events) or 1
+        if partial:
+            context = {**(context or {}), PARTIAL: partial}
         with self._write_lock:
             prepared = prepare(
                 events, application=application, user=user, live=live, now_ms=now_ms,
                 masker_factory=masker_factory, limits=limits or self.limits,
                 session_id=session_id, open_session=self._open_session, strict=strict,
                 progress=progress, progress_total=total)
-            todo = [p for p in prepared
-                    if p.append_to is not None or self.index.digest(p.id) != p.digest]
+            todo: list[PreparedSession] = []
+            out: list[Stored] = []
+            for p in prepared:
+                if p.append_to is not None:     # live intake continues its open session
+                    todo.append(p)
+                    out.append(Stored(p.id, Outcome.EXTENDS, len(p.events)))
+                    continue
+                sid, q, outcome = self._place(p, user, as_new=as_new, partial=bool(partial))
+                if q is not None:
+                    todo.append(q)
+                out.append(Stored(sid, outcome, 0 if q is None else len(q.events)))
             self._write(todo, application=application, user=user, context=context, live=live,
                         progress=progress, total=total)
         if progress:
             progress(total, total)
-        return [p.id for p in prepared]
+        return out
+
+    def _place(self, p: PreparedSession, user: dict | None, *, as_new: bool,
+               partial: bool) -> tuple[str, PreparedSession | None, Outcome]:
+        """Which session an imported one goes to, and what to write there (None: nothing)."""
+        if partial:
+            ids = (f"{p.id}_{PARTIAL}{n if n > 1 else ''}" for n in itertools.count(1))
+        elif as_new:
+            ids = itertools.chain([p.id], (f"{p.id}_{AS_NEW}{n if n > 1 else ''}"
+                                           for n in itertools.count(1)))
+        else:
+            ids = iter([p.id])
+        for sid in ids:
+            if self.index.session(sid) is None:
+                p.id = sid
+                return sid, p, Outcome.NEW
+            if self.index.digest(sid) == p.digest:
+                return sid, None, Outcome.SAME
+            with self.session(sid) as stored:   # an exact id resolves to itself
+                r = reconcile(list(stored.events()), p.events)
+            info = stored.info
+            if r.outcome is Outcome.SAME:
+                return sid, None, r.outcome
+            if partial or as_new:
+                continue       # a new session is asked for: never add to an existing one
+            if r.outcome is Outcome.EXTENDS:
+                facts = derive_facts(r.append, user, first_view=info.view_count + 1)
+                return sid, PreparedSession(sid, r.append, None, p.digest, facts, info), \
+                    r.outcome
+            reason = r.reason
+            if stored.damaged:
+                reason += (f" ({len(stored.damaged)} of the stored session's segments are"
+                           " damaged and were not compared)")
+            raise ImportConflict(sid, reason)
+        raise AssertionError("unreachable: the id candidates never run out")
 
     def _open_session(self, client_id: str) -> SessionInfo | None:
         """The newest session started under a client's session id (it may have been
@@ -495,8 +563,10 @@ class LocalStore(Store):
                 action_count=old.action_count + f.action_count,
                 record_count=old.record_count + f.record_count, bytes=old.bytes + nbytes,
                 segment_count=old.segment_count + len(segs), context=old.context)
-            return SessionRow(info=info, digest=None, live=True, segments=segs, facts=f,
-                              append=True)
+            # an import that extends a session keeps the digest of its whole input, so
+            # importing that file again is recognised at once
+            return SessionRow(info=info, digest=None if live else p.digest, live=True,
+                              segments=segs, facts=f, append=True)
         info = info_from(p.id, f, application=application, user=f.user, context=context,
                          nbytes=nbytes, segment_count=len(segs))
         return SessionRow(info=info, digest=p.digest, live=live, segments=segs, facts=f)

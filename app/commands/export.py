@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from recorder.bundle import write_bundle
-from recorder.rrweb_io import write_rrweb_json
+from recorder.rrweb_io import with_session_marker, write_rrweb_json
 
 from ..cli import UserError
 from ._source import add_source_arguments, check_output, open_source
@@ -50,16 +50,18 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _rrweb(src, out: Path) -> None:
+    """A JSON array led by a `replay/session` Custom event with the session id, so
+    importing the file back finds this session (rrweb's player ignores that event)."""
     if str(out) == "-":
         from recorder.format import encode_json
         w = sys.stdout.buffer
         w.write(b"[")
-        for i, e in enumerate(src.events()):
+        for i, e in enumerate(with_session_marker(src.id, src.events())):
             w.write((b"," if i else b"") + encode_json(e))
         w.write(b"]\n")
         w.flush()
         return
-    n = write_rrweb_json(out, src.events())
+    n = write_rrweb_json(out, src.events(), session_id=src.id)
     print(f"wrote {n} events of session {src.id} to {out}", file=sys.stderr)
 
 

@@ -1,17 +1,24 @@
 """`replay import FILE...` - store rrweb recordings (any shape rrweb_io reads) and
-`.replay` bundles; prints the id of every session stored."""
+`.replay` bundles; prints the id of every session stored.
+
+An import never loses what is stored (`recorder.ingest.reconcile` decides): the same
+session again stores nothing, a longer copy appends what is missing, a copy that
+disagrees is refused unless `--as-new`; a damaged file stores nothing unless `--partial`."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import logging
 import sys
 from pathlib import Path
 from typing import Callable
 
-from recorder.bundle import BadBundle, is_bundle, open_bundle
+from recorder.bundle import BadBundle, DamagedBundle, is_bundle, open_bundle, salvage
 from recorder.format import InvalidEvent
+from recorder.ingest import ImportConflict, Outcome
 from recorder.limits import LimitError
-from recorder.rrweb_io import UnreadableRecording, read_recordings
+from recorder.rrweb_io import DamagedRecording, UnreadableRecording, read_recordings
 from recorder.semantics import User, user_event
 from recorder.store import Store
 
@@ -26,13 +33,21 @@ def register(subparsers, common) -> None:
         NAME, parents=[common], help="import rrweb JSON recordings or .replay bundles",
         description="Import recordings into the data folder: rrweb JSON (an array of events,"
                     " PostHog/Sentry exports, rrweb packer strings, NDJSON; gzip/zstd ok) or"
-                    " .replay bundles. Prints the id of each session stored.")
+                    " .replay bundles. Prints the id of each session stored. A stored session"
+                    " is never shortened or replaced: the same recording again stores nothing,"
+                    " a longer copy appends what is missing, one that disagrees is refused.")
     p.add_argument("files", nargs="+", type=Path, metavar="FILE")
     p.add_argument("--rules", type=Path, metavar="FILE",
                    help="privacy rules (TOML) to apply before anything is stored"
                         " (default: the data folder's active rules)")
     p.add_argument("--app", dest="application", metavar="APP_ID",
                    help="file the sessions under this application")
+    p.add_argument("--as-new", action="store_true",
+                   help="store a recording that disagrees with the stored session of the same"
+                        " id as a new session beside it (SESSION_new)")
+    p.add_argument("--partial", action="store_true",
+                   help="from a damaged file (cut off, bad checksum) store what decodes, as a"
+                        " new session marked partial (SESSION_partial)")
     p.add_argument("--json", action="store_true",
                    help='print {"file": ..., "sessions": [ids]} per file as JSON')
     p.add_argument("--user", dest="user_id", metavar="ID",
@@ -97,6 +112,19 @@ def run(args: argparse.Namespace) -> int:
                     failures.append(f"{f}: rejected, nothing stored from it - {exc}"
                                     " (fix the file, then import it again)")
                     continue
+                except ImportConflict as exc:
+                    failures.append(f"{f}: not imported - {exc}; to keep both, import it as a"
+                                    " new session with --as-new"
+                                    + _remask_hint(args, exc.session_id))
+                    continue
+                except _StoredAlready as exc:
+                    failures.append(str(exc))
+                    continue
+                except DamagedRecording as exc:
+                    failures.append(f"{f}: not imported - {str(exc).removeprefix(f'{f}: ')}; get"
+                                    " an intact copy, or add --partial to store what decodes as"
+                                    " a new session")
+                    continue
                 except (UnreadableRecording, BadBundle, InvalidEvent) as exc:
                     # the reader's message may already name the file
                     msg = str(exc).removeprefix(f"{f}: ")
@@ -119,34 +147,100 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+class _StoredAlready(Exception):
+    """`--rules` given for a recording that is stored already (the rules did not apply)."""
+
+
+def _remask_hint(args, sid: str) -> str:
+    if args.rules is None:
+        return ""
+    return f"; to re-mask the stored one with these rules: replay mask --rules {args.rules} {sid}"
+
+
 def _import_one(store: Store, f: Path, args, masker_factory, bar) -> list[str]:
     task = bar.add_task(f"reading {f.name}", total=None)
     ids: list[str] = []
     try:
         if is_bundle(f):
-            src = open_bundle(f)
             try:
-                events = list(src.events())
-                user = {"id": src.info.user_id, "name": src.info.user_name,
-                        "email": src.info.user_email}
-                user = args.given_user.as_dict() if args.given_user is not None else \
-                    {k: v for k, v in user.items() if v} or None
-                recs = [(events, src.id, user, args.application or src.info.application,
-                         src.info.context)]
-            finally:
-                src.close()
+                src = open_bundle(f)
+            except DamagedBundle as exc:
+                if not args.partial:
+                    raise DamagedBundle(f"{exc}, or add --partial to store what it still"
+                                        " holds as a new session") from None
+                recs = [_salvaged(f, exc, args)]
+            else:
+                recs = _bundle(src, args)
         else:
             recs = []
-            for r in read_recordings(f):
+            for r in read_recordings(f, partial=args.partial):
                 events, user = _with_user(r.events, r.user, args.given_user)
-                recs.append((events, r.session_hint, user, args.application, None))
+                recs.append((events, r.session_hint, user, args.application, None, r.damaged))
         bar.update(task, description=f"importing {f.name}")
-        for events, hint, user, app, ctx in recs:
+        for events, hint, user, app, ctx, damaged in recs:
             def progress(done: int, total: int) -> None:
                 bar.update(task, completed=done, total=total)
-            ids += [i for i in store.ingest(events, application=app, user=user, context=ctx,
-                                            session_id=hint, masker_factory=masker_factory,
-                                            progress=progress) if i not in ids]
+            for r in store.ingest_outcomes(events, application=app, user=user, context=ctx,
+                                           session_id=hint, masker_factory=masker_factory,
+                                           progress=progress, as_new=args.as_new,
+                                           partial=damaged):
+                if r.outcome is Outcome.SAME and args.rules is not None:
+                    raise _StoredAlready(
+                        f"{f}: session {r.id} is stored already, so --rules did not apply to"
+                        f" it{_remask_hint(args, r.id)}")
+                if damaged:
+                    print(f"replay: warning: {f}: {damaged}; stored what decoded as partial"
+                          f" session {r.id}", file=sys.stderr)
+                if r.id not in ids:
+                    ids.append(r.id)
     finally:
         bar.remove_task(task)
     return ids
+
+
+@contextlib.contextmanager
+def _quiet_bundle_log():
+    """The import says in one line what in a bundle is damaged; the reader's own
+    per-segment warnings would repeat it."""
+    logger = logging.getLogger("recorder.bundle")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def _bundle(src, args) -> list[tuple]:
+    try:
+        with _quiet_bundle_log():
+            events = list(src.events())
+        user = {"id": src.info.user_id, "name": src.info.user_name, "email": src.info.user_email}
+        user = args.given_user.as_dict() if args.given_user is not None else \
+            {k: v for k, v in user.items() if v} or None
+        damaged = _damage(src)
+        if damaged and not args.partial:
+            raise DamagedRecording(damaged)
+        return [(events, src.id, user,
+                 args.application or src.info.application, src.info.context, damaged)]
+    finally:
+        src.close()
+
+
+def _salvaged(f: Path, exc: DamagedBundle, args) -> tuple:
+    """A cut-off bundle's whole segments (its manifest, with the user, is lost)."""
+    with _quiet_bundle_log():
+        got = salvage(f)
+    if not got.events:
+        raise DamagedBundle(f"{exc}; no segment before the damage could be read") from None
+    return (got.events, got.session_id, None, args.application, None,
+            f"the bundle is cut off or damaged; {got.segments} whole segment(s) read")
+
+
+def _damage(src) -> str | None:
+    """What is wrong with a bundle whose events were read, if anything."""
+    if not src.damaged:
+        return None
+    first = src.damaged[0]
+    return (f"{len(src.damaged)} of its {len(src.segments)} segments are damaged (segment"
+            f" {src.segments[first].index}: {src.damage_reasons.get(first, 'unreadable')})")

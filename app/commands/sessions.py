@@ -13,7 +13,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from recorder.store import Store
+from recorder.store import PARTIAL
 
 from ..cli import UserError
 from ._store import open_existing_store
@@ -104,9 +104,15 @@ def run(args: argparse.Namespace) -> int:
             s.id[:width], _when(s.start_ms), _duration(s.duration_ms),
             s.user_email or s.user_name or s.user_id or "", s.first_url or "",
             str(s.view_count), f"[red]{s.error_count}[/]" if s.error_count else "0",
-            str(s.frustration_count), f"{s.record_count:,}", _size(s.bytes))
+            str(s.frustration_count), _events(s), _size(s.bytes))
     console.print(table)
     return 0
+
+
+def _events(s) -> str:
+    """The event count; a session stored from a damaged file (`import --partial`) says so."""
+    n = f"{s.record_count:,}"
+    return f"[yellow]{n} partial[/]" if (s.context or {}).get(PARTIAL) else n
 
 
 def _prefix_len(ids: list[str], least: int = 8) -> int:

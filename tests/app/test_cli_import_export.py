@@ -46,7 +46,10 @@ def test_import_then_export_rrweb_gives_the_same_events(tmp_path, capsys, demo_e
     dest = tmp_path / "out.json"
     code, _, _ = run(capsys, "export", sid, "--format", "rrweb", "-o", dest, "--data", data)
     assert code == 0
-    assert json.loads(dest.read_text()) == events
+    marker, *exported = json.loads(dest.read_text())
+    assert exported == events
+    assert marker == {"type": 5, "timestamp": events[0]["timestamp"],
+                      "data": {"tag": "replay/session", "payload": {"id": sid}}}
 
 
 def test_replay_bundle_round_trip(tmp_path, capsys, demo_events):
@@ -65,7 +68,7 @@ def test_replay_bundle_round_trip(tmp_path, capsys, demo_events):
     assert code == 0 and out.split() == [sid]
     dest = tmp_path / "again.json"
     run(capsys, "--data", other, "export", sid, "-o", dest)
-    assert json.loads(dest.read_text()) == demo_events
+    assert json.loads(dest.read_text())[1:] == demo_events
 
 
 def test_import_is_idempotent_and_prints_ids_of_all_sessions(tmp_path, capsys, demo_events):
@@ -154,7 +157,7 @@ def test_export_rrweb_to_stdout_and_by_suffix(tmp_path, capsys, demo_events):
     src.write_text(json.dumps(demo_events))
     sid = run(capsys, "--data", data, "import", src)[1].strip()
     code, out, _ = run(capsys, "--data", data, "export", sid, "-o", "-")
-    assert code == 0 and json.loads(out) == demo_events
+    assert code == 0 and json.loads(out)[1:] == demo_events
     dest = tmp_path / "by-suffix.replay"
     assert run(capsys, "--data", data, "export", sid, "-o", dest)[0] == 0
     assert dest.read_bytes()[:4] == b"PK\x03\x04"

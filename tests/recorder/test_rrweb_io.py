@@ -9,8 +9,8 @@ import zlib
 import pytest
 import zstandard
 
-from recorder.rrweb_io import UnreadableRecording, pack_event, parse_recordings, \
-    read_recordings, unpack_event, write_rrweb_json
+from recorder.rrweb_io import SESSION_TAG, DamagedRecording, UnreadableRecording, pack_event, \
+    parse_recordings, read_recordings, unpack_event, write_rrweb_json
 from recorder.source import open_recording
 
 
@@ -132,3 +132,63 @@ def test_open_recording_reads_a_file_without_importing(tmp_path, demo_events):
     assert not (data / "segments").exists()          # nothing was imported
     with pytest.raises(IndexError, match="2 session"):
         open_recording(p, data, session=2)
+
+
+# --- damaged inputs: refused, or read in part when asked ------------------------------
+@pytest.mark.parametrize("compress, what", [
+    (gzip.compress, "gzip stream is cut off"),
+    (zstandard.ZstdCompressor().compress, "zstd stream is cut off"),
+    (lambda b: b, "JSON array breaks off after"),
+])
+def test_a_cut_off_file_is_refused_unless_partial(demo_events, compress, what):
+    events = demo_events * 4          # past one zstd block, so a cut one decodes in part
+    blob = compress(dumps(events))
+    cut = blob[:len(blob) * 9 // 10]
+    with pytest.raises(DamagedRecording, match=what):
+        parse_recordings(cut)
+    (rec,) = parse_recordings(cut, partial=True)
+    assert what in rec.damaged
+    n = len(rec.events)
+    assert 0 < n < len(events) and rec.events == events[:n], "whole events only"
+
+
+def test_gzip_members_one_after_another_are_one_stream(demo_events):
+    half = len(demo_events) // 2
+    blob = gzip.compress(b"[" + dumps(demo_events[:half])[1:-1] + b",") + \
+        gzip.compress(dumps(demo_events[half:])[1:])
+    (rec,) = parse_recordings(blob)
+    assert rec.events == demo_events and rec.damaged is None
+
+
+def test_a_cut_off_stream_with_nothing_decoded_is_unreadable(demo_events):
+    blob = zstandard.ZstdCompressor().compress(dumps(demo_events))
+    with pytest.raises(UnreadableRecording, match="nothing before that decoded"):
+        parse_recordings(blob[:len(blob) // 2], partial=True)
+
+
+# --- the session id an export carries --------------------------------------------------
+def test_export_marker_carries_the_id_and_is_stripped_on_read(tmp_path, demo_events):
+    out = tmp_path / "e.json"
+    assert write_rrweb_json(out, demo_events, session_id="s-1") == len(demo_events)
+    marker, *rest = json.loads(out.read_bytes())
+    assert rest == demo_events
+    assert marker == {"type": 5, "timestamp": demo_events[0]["timestamp"],
+                      "data": {"tag": SESSION_TAG, "payload": {"id": "s-1"}}}
+    (rec,) = read_recordings(out)
+    assert rec.session_hint == "s-1" and rec.events == demo_events
+    # a Custom event of another tag, or later in the recording, is the recording's own
+    other = [dict(marker, data={"tag": "mine", "payload": {"id": "x"}})] + demo_events
+    (rec,) = parse_recordings(dumps(other))
+    assert rec.session_hint is None and rec.events == other
+    (rec,) = parse_recordings(dumps(demo_events[:3] + [marker] + demo_events[3:]))
+    assert rec.session_hint is None and len(rec.events) == len(demo_events) + 1
+    assert write_rrweb_json(tmp_path / "none.json", [], session_id="s-1") == 0
+
+
+def test_a_gzip_file_with_a_bad_checksum_is_refused_unless_partial(demo_events):
+    blob = bytearray(gzip.compress(dumps(demo_events)))
+    blob[-8] ^= 0xFF                  # the CRC-32 in the gzip trailer
+    with pytest.raises(DamagedRecording, match="gzip stream is corrupt"):
+        parse_recordings(bytes(blob))
+    (rec,) = parse_recordings(bytes(blob), partial=True)
+    assert rec.events == demo_events and "corrupt" in rec.damaged
