@@ -32,6 +32,11 @@ class Masker(Protocol):
 
     def mask(self, events: list[dict]) -> list[dict]: ...
 
+    def mask_context(self, context: dict | None) -> dict | None:
+        """The session's context (stored in the index beside the events) as it may be
+        stored."""
+        ...
+
 
 class OpenSession(Protocol):
     """What ingest needs to know about a session already in the store (live appends)."""

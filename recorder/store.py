@@ -101,7 +101,8 @@ class Store(abc.ABC):
     def session(self, session_id: str) -> "SessionReader": ...
 
     @abc.abstractmethod
-    def replace_session(self, session_id: str, events: Sequence[dict]) -> None: ...
+    def replace_session(self, session_id: str, events: Sequence[dict], *,
+                        context: dict | None = None) -> None: ...
 
     @abc.abstractmethod
     def delete_session(self, session_id: str) -> None: ...
@@ -320,6 +321,8 @@ class LocalStore(Store):
         total = 2 * len(events) or 1
         if partial:
             context = {**(context or {}), PARTIAL: partial}
+        if context and masker_factory is not None:  # the index is stored data too
+            context = masker_factory().mask_context(context)
         with self._write_lock:
             prepared = prepare(
                 events, application=application, user=user, live=live, now_ms=now_ms,
@@ -383,13 +386,14 @@ class LocalStore(Store):
         rows = self.index.sessions_for_client(clean_id(client_id))
         return rows[0] if rows else None
 
-    def replace_session(self, session_id: str, events: Sequence[dict]) -> None:
+    def replace_session(self, session_id: str, events: Sequence[dict], *,
+                        context: dict | None = None) -> None:
         """Rewrite a session atomically (re-masking): new segment files, then one index
-        transaction switches to them; facts re-derived; id, application, user, context
-        and import digest kept."""
+        transaction switches to them; facts re-derived; id, application, user and import
+        digest kept, and the context unless a (re-masked) `context` is given."""
         sid = self.resolve(session_id)
         with self._write_lock:
-            self._rewrite(sid, list(events), self.compact_codec)
+            self._rewrite(sid, list(events), self.compact_codec, context)
 
     def compact(self, session_id: str, codec: Codec | None = None) -> None:
         """Rewrite a finished session's (many small, live) segments into few large ones."""
@@ -415,7 +419,8 @@ class LocalStore(Store):
                 log.warning("could not compact session %s: %s", sid, exc)
         return done
 
-    def _rewrite(self, sid: str, events: list[dict], codec: Codec) -> None:
+    def _rewrite(self, sid: str, events: list[dict], codec: Codec,
+                 context: dict | None = None) -> None:
         info = self.index.session(sid)
         if info is None:
             raise KeyError(f"no session {sid!r} in {self.root}")
@@ -427,8 +432,8 @@ class LocalStore(Store):
         user = {k: v for k, v in user.items() if v is not None} or None
         p = PreparedSession(sid, events, None, self.index.digest(sid) or content_digest(events),
                             derive_facts(events, user), None)
-        self._write([p], application=info.application, user=user, context=info.context,
-                    live=False, codec=codec)
+        self._write([p], application=info.application, user=user,
+                    context=info.context if context is None else context, live=False, codec=codec)
 
     def delete_session(self, session_id: str) -> None:
         sid = self.resolve(session_id)

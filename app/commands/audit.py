@@ -105,7 +105,8 @@ def run(args: argparse.Namespace) -> int:
                 for col in ("kind", "event", "time", "node", "where", "excerpt"):
                     t.add_column(col)
                 for f in a.findings[: args.limit]:
-                    t.add_row(f.kind, str(f.event_index), _clock(f.offset_ms),
+                    t.add_row(f.kind, "context" if f.event_index is None else str(f.event_index),
+                              _clock(f.offset_ms),
                               "" if f.node_id is None else str(f.node_id), f.where, f.excerpt)
                 console.print(t)
                 if len(a.findings) > args.limit:

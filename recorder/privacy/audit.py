@@ -1,6 +1,7 @@
 """PII audit of stored sessions: what looks like personal data, and where.
 
-Every string of every event (decompressed from the store) is scanned with the pattern
+Every string of every event (decompressed from the store) - keys and values, CSS, fields
+the format does not know - and of the session's context is scanned with the pattern
 detectors (email, card with Luhn, phone), and input values typed into password / email /
 tel / hidden / `cc-*` fields that are stored in clear are reported too (no pattern finds a
 password). A finding says the kind, the event index, the time since the session's start,
@@ -10,22 +11,23 @@ never the value itself.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable
 
-from ..format import EventType, IncrementalSource, NodeType
+from ..format import EventType, IncrementalSource
 from ..mirror import Mirror
 from . import detectors
 from .levels import always_masked
+from .strings import map_strings, place
 
-_SKIP_ATTRS = frozenset({"style", "_cssText", "d", "points", "viewBox", "transform",
-                         "rr_dataURL", "rr_width", "rr_height"})
+_INC = int(EventType.IncrementalSnapshot)
+_INPUT = int(IncrementalSource.Input)
 _MASKED_VALUES = frozenset({"", "***"})
 
 
 @dataclass
 class Finding:
     kind: str            # email | card | phone | sensitive-input
-    event_index: int
+    event_index: int | None  # None: the session's context, not an event
     offset_ms: float     # since the session's first event
     node_id: int | None
     where: str           # "text", "attribute title", "input value", "console", "page URL"...
@@ -58,86 +60,31 @@ class SessionAudit:
                 "findings": [f.to_json() for f in self.findings]}
 
 
-def _node_strings(sn: dict) -> Iterator[tuple[str, int | None, str]]:
-    stack = [sn]
-    while stack:
-        n = stack.pop()
-        if not isinstance(n, dict):
-            continue
-        nid = n.get("id")
-        t = n.get("type")
-        if t == NodeType.Element:
-            for k, v in (n.get("attributes") or {}).items():
-                if isinstance(v, str) and k not in _SKIP_ATTRS and not v.startswith("data:"):
-                    yield v, nid, f"attribute {k}"
-        elif t in (NodeType.Text, NodeType.Comment, NodeType.CDATA) and not n.get("isStyle"):
-            tc = n.get("textContent")
-            if isinstance(tc, str):
-                yield tc, nid, "text"
-        kids = n.get("childNodes")
-        if kids:
-            stack.extend(reversed(kids))
-
-
-def _any_strings(obj: Any, where: str, depth: int = 0) -> Iterator[tuple[str, int | None, str]]:
-    if isinstance(obj, str):
-        yield obj, None, where
-    elif depth < 64 and isinstance(obj, dict):
-        for v in obj.values():
-            yield from _any_strings(v, where, depth + 1)
-    elif depth < 64 and isinstance(obj, list):
-        for v in obj:
-            yield from _any_strings(v, where, depth + 1)
-
-
-def event_strings(e: dict) -> Iterator[tuple[str, int | None, str]]:
-    """(string, node id, where) for every piece of text an event carries."""
-    t = e.get("type")
-    d = e.get("data")
-    if not isinstance(d, dict):
-        return
-    if t == EventType.FullSnapshot:
-        yield from _node_strings(d.get("node"))
-    elif t == EventType.IncrementalSnapshot:
-        src = d.get("source")
-        if src == IncrementalSource.Mutation:
-            for a in d.get("adds") or ():
-                if isinstance(a, dict):
-                    yield from _node_strings(a.get("node"))
-            for x in d.get("texts") or ():
-                if isinstance(x, dict) and isinstance(x.get("value"), str):
-                    yield x["value"], x.get("id"), "text change"
-            for x in d.get("attributes") or ():
-                if isinstance(x, dict) and isinstance(x.get("attributes"), dict):
-                    for k, v in x["attributes"].items():
-                        if isinstance(v, str) and k not in _SKIP_ATTRS:
-                            yield v, x.get("id"), f"attribute {k}"
-        elif src == IncrementalSource.Input:
-            if isinstance(d.get("text"), str):
-                yield d["text"], d.get("id"), "input value"
-        elif src == IncrementalSource.Log:
-            yield from _any_strings(d.get("payload"), "console")
-        elif src == IncrementalSource.CanvasMutation:
-            yield from _any_strings(d.get("commands"), "canvas")
-    elif t == EventType.Meta:
-        if isinstance(d.get("href"), str):
-            yield d["href"], None, "page URL"
-    elif t == EventType.Plugin:
-        plugin = str(d.get("plugin") or "plugin")
-        where = {"rrweb/console@1": "console", "replay/rum@1": "rum",
-                 "rrweb/network@1": "network"}.get(plugin, plugin)
-        p = d.get("payload")
-        if where == "rum" and isinstance(p, dict) and isinstance(p.get("type"), str):
-            where = f"rum {p['type']}"
-        yield from _any_strings(p, where)
-    elif t == EventType.Custom:
-        yield from _any_strings(d, f"custom event {d.get('tag', '')}".strip())
-
-
 def audit_events(events: Iterable[dict], kinds: Iterable[str] = detectors.KINDS,
-                 session_id: str = "") -> SessionAudit:
+                 session_id: str = "", context: dict | None = None) -> SessionAudit:
+    """Findings in `events` (and in the session's `context`, kept in the index). The strings
+    searched are the ones the masker's detector pass cleans: `strings.map_strings`."""
     kinds = tuple(kinds)
     result = SessionAudit(session_id)
+    found = result.findings
+    find, excerpt = detectors.find, detectors.excerpt
+    here: list = [None, 0, 0.0]  # the event being read, its index, its offset
+
+    def visit(s: str, is_key: bool, key: Any, container: Any, link: Any) -> str:
+        for f in find(s, kinds):
+            e, i, offset = here
+            if e is None:
+                nid, where = None, "session context" + (" key" if is_key else "")
+            else:
+                nid, where = place(e, is_key, key, container, link)
+            # a place is named after keys and tags, which are page data too
+            found.append(Finding(f.kind, i, offset, nid, detectors.mask(where),
+                                 excerpt(f.kind, f.value)))
+        return s
+
+    if context:
+        here[:] = [None, None, 0]
+        map_strings(context, visit, detectors.MIN_LEN, detectors.might_match)
     mirror = Mirror()  # to know which field an input event typed into
     start = None
     for i, e in enumerate(events):
@@ -147,22 +94,24 @@ def audit_events(events: Iterable[dict], kinds: Iterable[str] = detectors.KINDS,
             start = ts
         mirror.apply(e)
         offset = ts - start
-        for s, nid, where in event_strings(e):
-            for f in detectors.find(s, kinds):
-                result.findings.append(Finding(f.kind, i, offset, nid, where,
-                                               detectors.excerpt(f.kind, f.value)))
-            if where == "input value" and s not in _MASKED_VALUES and set(s) != {"*"}:
-                n = mirror.nodes.get(nid)
+        here[:] = [e, i, offset]
+        map_strings(e, visit, detectors.MIN_LEN, detectors.might_match)
+        d = e.get("data")
+        if e.get("type") == _INC and isinstance(d, dict) and d.get("source") == _INPUT:
+            s = d.get("text")
+            if isinstance(s, str) and s not in _MASKED_VALUES and set(s) != {"*"}:
+                n = mirror.nodes.get(d.get("id"))
                 if n is not None and always_masked(n.tag, n.attrs):
                     kind = n.attrs.get("type") or n.attrs.get("autocomplete") or n.tag
-                    result.findings.append(Finding(
-                        "sensitive-input", i, offset, nid, f"input value ({kind} field)",
-                        f"{len(s)} characters in clear"))
+                    found.append(Finding("sensitive-input", i, offset, n.id,
+                                         f"input value ({kind} field)",
+                                         f"{len(s)} characters in clear"))
     return result
 
 
 def audit_session(reader, kinds: Iterable[str] = detectors.KINDS) -> SessionAudit:
     """Audit a stored session (a SessionReader / RecordingSource)."""
-    result = audit_events(reader.events(), kinds, session_id=reader.id)
+    result = audit_events(reader.events(), kinds, session_id=reader.id,
+                          context=reader.info.context)
     result.damaged_segments = list(getattr(reader, "damaged", []) or [])
     return result

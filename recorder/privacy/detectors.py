@@ -31,6 +31,10 @@ _PHONE = re.compile(
     r"|(?<![\w.:/-])(?:1[ .-])?\d{3}([ .-])\d{3}\1\d{4}(?![\w]|[.:/-]\d)"
     r"|(?<![\w.:/-])0\d{1,4}[ -]\d{3,4}[ -]?\d{3,4}(?![\w]|[.:/-]\d)"
     r"|(?<![\w.:/-])0\d(?:[ .]\d\d){4}(?![\w]|[.:/-]\d)")
+# No detector matches fewer characters, or a string without an '@' or a digit (%40 has
+# digits): what the walkers check, in C, before calling `find`/`mask`.
+MIN_LEN = 6
+might_match = re.compile(r"[@\d]").search
 _IPV4ISH = re.compile(r"^\d{1,3}(?:\.\d{1,3}){3}$")
 _DATEISH = re.compile(r"^\d{4}[-./]\d{1,2}[-./]\d{1,2}$|^\d{1,2}[-./]\d{1,2}[-./]\d{2,4}$")
 _DIGITS = re.compile(r"\d")
@@ -75,7 +79,7 @@ def _phone_ok(m: str) -> bool:
 def find(text: str, kinds: Iterable[str] = KINDS) -> Iterator[Finding]:
     """Every match of the enabled detectors in `text`, in order, without overlaps (a card
     number is not also reported as a phone)."""
-    if not text or len(text) < 6:
+    if not text or len(text) < MIN_LEN:
         return
     found: list[Finding] = []
     has_digit = _DIGITS.search(text) is not None
@@ -99,7 +103,7 @@ def find(text: str, kinds: Iterable[str] = KINDS) -> Iterator[Finding]:
 
 def mask(text: str, kinds: Iterable[str] = KINDS) -> str:
     """`text` with every detected match masked like text (non-whitespace -> x)."""
-    if len(text) < 6 or ("@" not in text and _DIGITS.search(text) is None):  # %40 has digits
+    if len(text) < MIN_LEN or might_match(text) is None:
         return text  # the common case, decided in C
     out = []
     pos = 0

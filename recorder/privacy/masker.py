@@ -28,6 +28,7 @@ from .levels import Level, PrivacyLevels, always_masked, is_ignored, input_type,
 from .masking import (_DROP, BOX_ATTRS, MASK, hidden_attrs, make_url_scrubber, mask_attr,
                       mask_attrs, mask_text_node, mask_value)
 from .rules import Rules
+from .strings import map_strings
 
 Raw = dict[str, Any]
 ELEMENT = int(NodeType.Element)
@@ -60,9 +61,10 @@ class SessionMasker:
         self.mirror = Mirror()
         self.levels = PrivacyLevels(self.rules, self.mirror)
         self.scrub = make_url_scrubber(self.rules.scrub_query_params)
-        kinds = tuple(self.rules.detectors)
-        self.detect: Callable[[str], str] | None = (
-            (lambda s: _detectors.mask(s, kinds)) if kinds else None)
+        # The structural pass (levels, selectors) runs without detectors; the detector pass
+        # after it (`_detect_everywhere`) covers every string of the recorded event once.
+        self.detect: Callable[[str], str] | None = None
+        self._visit = _detector_visit(tuple(self.rules.detectors))
         self._redact = [re.compile(p) for p in self.rules.console_redact]
         self._headers = frozenset(h.lower() for h in self.rules.network_headers)
         self._structural = self.levels.structural
@@ -92,7 +94,34 @@ class SessionMasker:
         return out
 
     def mask_event(self, e: Raw) -> Raw | None:
-        """The recorded form of one event, or None when nothing of it may be kept."""
+        """The recorded form of one event, or None when nothing of it may be kept: the
+        structural pass, then the detector pass over what it kept."""
+        r = self._mask_structure(e)
+        if r is None or self._visit is None:
+            return r
+        return self._detect_everywhere(r)
+
+    def mask_context(self, context: dict | None) -> dict | None:
+        """A session's context (stored in the index, not in events) as it may be stored: the
+        same URL scrubbing, redaction and detectors as free text, keys included."""
+        if not context:
+            return context
+        free, visit = self._free_text, self._visit
+        return map_strings(context, (lambda s, *_: free(s)) if visit is None else
+                           (lambda s, *_: visit(free(s))))
+
+    def _detect_everywhere(self, e: Raw) -> Raw:
+        """The detector pass: email, card and phone masked in every string the event stores
+        - keys and values, fields the format knows and fields it does not, CSS included
+        (only the match is replaced, so a stylesheet still parses). `replay audit` walks
+        the very same strings (`strings.map_strings`)."""
+        r = map_strings(e, self._visit, _detectors.MIN_LEN, _detectors.might_match)
+        if r is not e:
+            self.stats["events with detected personal data masked"] += 1
+        return r
+
+    def _mask_structure(self, e: Raw) -> Raw | None:
+        """The structural pass: the event as recorded at each node's privacy level."""
         t = e.get("type")
         data = e.get("data")
         if not isinstance(data, dict):
@@ -445,9 +474,7 @@ class SessionMasker:
             s = self.scrub(s)
         for rx in self._redact:
             s = rx.sub(MASK, s)
-        if self.detect is not None:
-            s = self.detect(s)
-        return s
+        return s  # detectors: in the detector pass, after
 
     def _strings(self, obj: Any, fn: Callable[[str], str], depth: int = 0) -> Any:
         """`obj` with `fn` applied to every string inside it (keys excluded); the same
@@ -509,6 +536,17 @@ class SessionMasker:
 
 _SKIP = object()
 _BOX = frozenset(BOX_ATTRS)
+
+
+def _detector_visit(kinds: tuple[str, ...]) -> Callable[..., str] | None:
+    """What the detector pass applies to each string (None: no detectors enabled)."""
+    if not kinds:
+        return None
+    mask = _detectors.mask
+
+    def visit(s: str, *_place) -> str:
+        return mask(s, kinds)
+    return visit
 
 
 class SessionMaskers:

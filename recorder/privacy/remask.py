@@ -54,14 +54,15 @@ def remask_session(store, session_id: str, rules: Rules) -> RemaskResult:
         events = list(reader.events())
     masker = SessionMasker(rules)
     masked = masker.mask(events)
-    changed = len(masked) != len(events) or any(
+    context = masker.mask_context(reader.info.context)
+    changed = context != reader.info.context or len(masked) != len(events) or any(
         a is not b and a != b for a, b in zip(masked, events))
     if reader.damaged:
         # The damaged segments cannot be read, so cannot be masked: rewriting drops them.
         changed = True
     if changed and masked:
         _forget_deleted(store, before=True)
-        store.replace_session(reader.id, masked)
+        store.replace_session(reader.id, masked, context=context)
     elif changed:
         store.delete_session(reader.id)  # nothing of it may be kept
     return RemaskResult(reader.id, len(events), len(masked), changed, list(reader.damaged),

@@ -280,6 +280,9 @@ def test_masker_runs_per_session_before_anything_is_stored(store):
                         "textContent"] = "xxxxx"
             return out
 
+        def mask_context(self, context):
+            return context
+
     first = page(T0)
     second = page(first[-1]["timestamp"] + INACTIVITY_MS + 1)
     ids = store.ingest(first + second, masker_factory=Upper)

@@ -1,0 +1,187 @@
+"""Issue 15, item 10: personal data in odd places never reaches the store, and `audit` finds it.
+
+Each place gets an e-mail, a Luhn-valid card and a phone, in a recording imported with
+`replay import` under the default rules; then every byte of the data folder (segments
+decompressed, index.sqlite3 and its WAL) is searched for them: no hit. The same recording
+imported with `default = "allow"` and no detectors keeps them, and `replay audit` must find
+all three and name the place.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from app.cli import main as cli
+from recorder.bundle import write_bundle
+from recorder.privacy.preview import html_to_events
+from recorder.store import Store
+from replay_tools.stored import hits, stored_bytes
+
+T0 = 1_700_000_000_000
+EMAIL = "ada.lovelace@example.com"
+CARD = "4111 1111 1111 1111"
+PHONE = "+44 20 7946 0958"
+PII = f"{EMAIL} / {CARD} / {PHONE}"
+NEEDLES = {
+    "email": [EMAIL, "ada.lovelace", "lovelace@"],
+    "card": [CARD, "4111111111111111", "4111 1111"],
+    "phone": [PHONE, "7946 0958", "79460958"],
+}
+ALLOW_NO_DETECTORS = 'version = 1\ndefault = "allow"\ndetectors = []\n'
+KINDS = {"email", "card", "phone"}
+
+
+def page(body: str = "", head: str = "") -> list[dict]:
+    """Meta + full snapshot of a small page; `#box` is a div to hang mutations on."""
+    return html_to_events(f"<!DOCTYPE html><html><head>{head}</head><body>"
+                          f"<div id=\"box\">hello</div>{body}</body></html>",
+                          href="https://shop.example/checkout", timestamp=T0)
+
+
+def node_id(events: list[dict], html_id: str) -> int:
+    stack = [events[1]["data"]["node"]]
+    while stack:
+        n = stack.pop()
+        if (n.get("attributes") or {}).get("id") == html_id:
+            return n["id"]
+        stack.extend(n.get("childNodes") or ())
+    raise KeyError(html_id)
+
+
+def inc(ms: int, data: dict) -> dict:
+    return {"type": 3, "timestamp": T0 + ms, "data": data}
+
+
+def run(capsys, *argv) -> tuple[int, str]:
+    rc = cli([str(a) for a in argv])
+    cap = capsys.readouterr()
+    return rc, cap.out + cap.err
+
+
+def check_place(tmp_path: Path, capsys, recording: Path, where: set[str]) -> None:
+    """The two halves of the item for one place: nothing stored in clear under the default
+    rules; everything found, and the place named, by `audit` of an unmasked store."""
+    masked = tmp_path / "masked"
+    rc, out = run(capsys, "--data", masked, "import", recording)
+    assert rc == 0, out
+    blobs = stored_bytes(masked)
+    assert any(k.endswith("(decompressed)") for k in blobs)  # segments were really read
+    assert any(k.endswith("index.sqlite3") for k in blobs)
+    assert hits(blobs, NEEDLES) == []
+    rc, out = run(capsys, "--data", masked, "audit", "--all")
+    assert rc == 0 and "0 finding(s)" in out, out
+
+    raw = tmp_path / "raw"
+    rules = tmp_path / "allow.toml"
+    rules.write_text(ALLOW_NO_DETECTORS)
+    rc, out = run(capsys, "--data", raw, "import", "--rules", rules, recording)
+    assert rc == 0, out
+    assert {h.split()[0] for h in hits(stored_bytes(raw), NEEDLES)} == KINDS  # the premise
+    rc, out = run(capsys, "--data", raw, "audit", "--all", "--json")
+    assert rc == 1, out
+    (report,) = json.loads(out)
+    found = {(f["kind"], f["where"]) for f in report["findings"]}
+    assert {(k, w) for k in KINDS for w in where} <= found, found
+    assert not hits({"audit": out.encode()}, NEEDLES)  # excerpts only
+
+
+def write(tmp_path: Path, events: list[dict]) -> Path:
+    f = tmp_path / "recording.json"
+    f.write_text(json.dumps(events))
+    return f
+
+
+def test_15_10_style_element_text(tmp_path, capsys):
+    """`<style>` text: a `content: "..."` rule, in the snapshot and added later."""
+    ev = page(head=f'<style>.who::after {{ content: "{PII}"; color: red }}</style>')
+    box = node_id(ev, "box")
+    ev.append(inc(100, {"source": 0, "texts": [], "attributes": [], "removes": [], "adds": [
+        {"parentId": box, "nextId": None, "node": {
+            "type": 2, "id": 900, "tagName": "style", "attributes": {}, "childNodes": [
+                {"type": 3, "id": 901, "isStyle": True,
+                 "textContent": f'.tel::before {{ content: "{PHONE}" }}'}]}}]}))
+    check_place(tmp_path, capsys, write(tmp_path, ev), {"stylesheet text"})
+
+
+def test_15_10_style_element_text_keeps_the_css_working(tmp_path):
+    """Only the matched value is masked: the rule, its selector and other declarations stay."""
+    from recorder.privacy import SessionMasker
+    ev = page(head=f'<style>.who::after {{ content: "{EMAIL}"; color: red }}</style>')
+    out = json.dumps(SessionMasker().mask(ev))
+    assert '.who::after { content: \\"xxxxxxxxxxxxxxxxxxxxxxxx\\"; color: red }' in out
+
+
+def test_15_10_style_attributes(tmp_path, capsys):
+    """`style` attributes: in the snapshot, changed by a mutation, and `_cssText` (rrweb's
+    inlined stylesheet of a <link>)."""
+    ev = page(body=f'<p id="p" style="--who: \'{EMAIL}\'; --card: \'{CARD}\'; '
+                   f'--tel: \'{PHONE}\'">x</p>')
+    box = node_id(ev, "box")
+    ev.append(inc(100, {"source": 0, "texts": [], "removes": [], "adds": [], "attributes": [
+        {"id": box, "attributes": {"style": f"--note: '{PII}'"}}]}))
+    ev.append(inc(200, {"source": 0, "texts": [], "removes": [], "attributes": [], "adds": [
+        {"parentId": box, "nextId": None, "node": {
+            "type": 2, "id": 950, "tagName": "link", "childNodes": [], "attributes": {
+                "rel": "stylesheet", "_cssText": f'.x::after {{ content: "{PII}" }}'}}}]}))
+    check_place(tmp_path, capsys, write(tmp_path, ev), {"attribute style", "attribute _cssText"})
+
+
+def test_15_10_cssom_insert_rule_and_style_declaration(tmp_path, capsys):
+    """CSSOM: `insertRule` (StyleSheetRule adds, replaceSync) and `style.setProperty`
+    (StyleDeclaration set)."""
+    ev = page(head='<style id="css">.a { color: red }</style>')
+    style = node_id(ev, "css")
+    box = node_id(ev, "box")
+    ev += [
+        inc(100, {"source": 8, "id": style, "adds": [
+            {"rule": f'.who::after {{ content: "{PII}" }}', "index": 1}]}),
+        inc(150, {"source": 8, "id": style, "replaceSync": f'.b::after {{ content: "{EMAIL}" }}'}),
+        inc(200, {"source": 13, "id": box, "index": [0], "set": {
+            "property": "--contact", "value": f'"{PII}"', "priority": ""}}),
+    ]
+    check_place(tmp_path, capsys, write(tmp_path, ev), {"CSS rule", "style declaration"})
+
+
+def test_15_10_custom_event_payload_keys(tmp_path, capsys):
+    """Keys, not only values, of a custom event's payload (nested too)."""
+    ev = page()
+    ev.append({"type": 5, "timestamp": T0 + 100, "data": {"tag": "checkout", "payload": {
+        PII: {"plan": "pro"}, "contacts": [{PII: True}]}}})
+    check_place(tmp_path, capsys, write(tmp_path, ev), {"custom event checkout key"})
+
+
+def test_15_10_fields_the_format_does_not_know(tmp_path, capsys):
+    """Unknown fields, kept for lossless round trips: on the event, in a known source's
+    data, in a serialized node, in a mutation item, and whole unknown events and sources."""
+    ev = page()
+    box = node_id(ev, "box")
+    ev[1]["data"]["node"]["childNodes"][-1]["note"] = PII           # a node field
+    ev += [
+        {"type": 3, "timestamp": T0 + 100, "note": PII,                # an event field
+         "data": {"source": 2, "type": 2, "id": box, "x": 1, "y": 1, "label": PII}},
+        inc(200, {"source": 0, "texts": [{"id": box + 1, "value": "hi", "was": PII}],
+                  "attributes": [], "removes": [], "adds": []}),
+        inc(300, {"source": 99, "detail": {"who": PII}}),              # an unknown source
+        {"type": 42, "timestamp": T0 + 400, "data": {"what": [PII]}},  # an unknown type
+    ]
+    f = write(tmp_path, ev)
+    check_place(tmp_path, capsys, f, {
+        "unknown field node.note", "unknown field note", "unknown field data.label",
+        "unknown field data.texts.was", "unknown source 99", "unknown event type 42"})
+    # and they are still there, masked: the round trip stays lossless in shape
+    with Store.open(tmp_path / "masked") as store:
+        (info,) = store.sessions()
+        stored = list(store.session(info.id).events())
+    masked = "x" * len(EMAIL) + " / xxxx xxxx xxxx xxxx / xxx xx xxxx xxxx"
+    assert stored[2]["note"] == stored[2]["data"]["label"] == masked
+    assert stored[-1]["type"] == 42 and stored[-1]["data"]["what"][0].startswith("xxx")
+
+
+def test_15_10_bundle_manifest_context(tmp_path, capsys):
+    """The context a `.replay` bundle's manifest carries is stored in the index."""
+    src = tmp_path / "src"
+    with Store.open(src) as store:  # the Store API without a masker: a bundle from elsewhere
+        (sid,) = store.ingest(page(), context={"account": PII, "billing": {PII: "on file"}})
+        bundle = tmp_path / "with-context.replay"
+        write_bundle(bundle, store.session(sid))
+    check_place(tmp_path, capsys, bundle, {"session context", "session context key"})
