@@ -221,6 +221,8 @@ def _where(e: Any, path: list[tuple[Any, Any]], is_key: bool) -> str:
     d = e.get("data")
     if t not in _TYPES:
         return f"unknown event type {t}"
+    if not isinstance(d, dict):
+        return "field " + _dotted(keys) + suffix
     src = d.get("source") if t == EventType.IncrementalSnapshot else None
     if src is not None and src not in _SOURCE_DATA:
         return f"unknown source {src}"
