@@ -146,7 +146,7 @@ class SessionMasker:
                 return e
             self.mirror.apply(e)
             if src not in _CSS_SOURCES:  # a source this version does not know
-                new = self._strings(data, self._free_text)
+                new = self._free_strings(data)
             elif self.scrub is not None:  # stylesheets, fonts: URLs only, no page text
                 new = self._strings(data, self.scrub)
             else:
@@ -172,13 +172,13 @@ class SessionMasker:
             elif plugin == NETWORK_PLUGIN:
                 new = self._network(payload)
             else:  # RUM and unknown plugins: scrub URLs and detect in every string
-                new = self._strings(payload, self._free_text)
+                new = self._free_strings(payload)
             return e if new is payload else self._with_data(e, {**data, "payload": new})
         if t in (0, 1):  # DomContentLoaded, Load: nothing in them
             return e
         # Custom events and types this version does not know: kept, but their strings get
         # the same URL scrubbing, redaction and detectors as console text.
-        new = self._strings(data, self._free_text)
+        new = self._free_strings(data)
         return e if new is data else self._with_data(e, new)
 
     @staticmethod
@@ -476,36 +476,22 @@ class SessionMasker:
             s = rx.sub(MASK, s)
         return s  # detectors: in the detector pass, after
 
-    def _strings(self, obj: Any, fn: Callable[[str], str], depth: int = 0) -> Any:
-        """`obj` with `fn` applied to every string inside it (keys excluded); the same
-        object back when nothing changed."""
-        if isinstance(obj, str):
-            return fn(obj)
-        if depth > 64:
+    def _strings(self, obj: Any, fn: Callable[[str], str]) -> Any:
+        """`obj` with `fn` applied to every string inside it, keys too; the same object back
+        when nothing changed."""
+        return map_strings(obj, lambda s, *_: fn(s))
+
+    def _free_strings(self, obj: Any) -> Any:
+        """Free text (console, custom events, RUM, unknown sources): URLs scrubbed and
+        redaction patterns masked in every string; with neither configured, nothing to do
+        here - the detector pass still reads every string."""
+        if self.scrub is None and not self._redact:
             return obj
-        if isinstance(obj, dict):
-            out = None
-            for k, v in obj.items():
-                nv = self._strings(v, fn, depth + 1)
-                if nv is not v:
-                    if out is None:
-                        out = dict(obj)
-                    out[k] = nv
-            return obj if out is None else out
-        if isinstance(obj, list):
-            out_l = None
-            for i, v in enumerate(obj):
-                nv = self._strings(v, fn, depth + 1)
-                if nv is not v:
-                    if out_l is None:
-                        out_l = list(obj)
-                    out_l[i] = nv
-            return obj if out_l is None else out_l
-        return obj
+        return self._strings(obj, self._free_text)
 
     def _console(self, payload: Raw) -> Raw:
         """rrweb console payloads: `payload` holds JSON-encoded arguments, `trace` frames."""
-        return self._strings(payload, self._free_text)
+        return self._free_strings(payload)
 
     def _network(self, payload: Any) -> Any:
         allowed = self._headers
