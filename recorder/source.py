@@ -126,7 +126,8 @@ def masked_source(src: RecordingSource, rules: "Rules") -> MemorySource:
     masked events again can only tighten them."""
     from .privacy.masker import SessionMasker
 
-    events = SessionMasker(rules).mask(src.events())
+    masker = SessionMasker(rules)
+    events = masker.mask(src.events())
     if not events:
         raise ValueError(f"{src.origin or src.id}: nothing of this recording is left under the"
                          f" privacy rules ({rules.source or 'rules file'})")
@@ -134,7 +135,7 @@ def masked_source(src: RecordingSource, rules: "Rules") -> MemorySource:
     user = {k: v for k, v in (("id", info.user_id), ("name", info.user_name),
                               ("email", info.user_email)) if v is not None}
     out = MemorySource(src.id, events, application=info.application, user=user or None,
-                       context=info.context,
+                       context=masker.mask_context(info.context),
                        sessions_in_file=src.sessions_in_file,
                        session_number=src.session_number, origin=src.origin)
     out.damaged = list(src.damaged)

@@ -185,3 +185,10 @@ def test_15_10_bundle_manifest_context(tmp_path, capsys):
         bundle = tmp_path / "with-context.replay"
         write_bundle(bundle, store.session(sid))
     check_place(tmp_path, capsys, bundle, {"session context", "session context key"})
+    # a bundle file exported under the rules, never imported, carries its context masked too
+    out = tmp_path / "exported.replay"
+    rc, msg = run(capsys, "--data", tmp_path / "masked", "export", bundle, "--format", "replay",
+                  "-o", out)
+    assert rc == 0, msg
+    assert hits({"export": out.read_bytes()}, NEEDLES) == []
+    assert hits({"bundle": bundle.read_bytes()}, NEEDLES)  # the premise
