@@ -28,6 +28,7 @@ from ._source import open_raw
 
 # Besides the pattern detectors: what `audit_events` reports on its own.
 SENSITIVE_INPUTS = "sensitive-input"
+_EVERY_STRING = "every stored string, keys, CSS and unknown fields too, and the session context"
 _SENSITIVE_WHAT = "values in clear typed into password, email, tel, hidden or cc-* fields"
 
 NAME = "audit"
@@ -92,8 +93,8 @@ def run(args: argparse.Namespace) -> int:
                          indent=1))
     else:
         console = Console()
-        console.print(f"looked for: {', '.join(kinds)} (patterns), and {_SENSITIVE_WHAT};"
-                      " nothing else")
+        console.print(f"looked for: {', '.join(kinds)} (patterns, in {_EVERY_STRING}), and"
+                      f" {_SENSITIVE_WHAT}; nothing else")
         for label, a in audits:
             counts = ", ".join(f"{n} {k}" for k, n in sorted(a.counts().items())) or \
                 f"none of: {', '.join(looked_for)}"
