@@ -100,7 +100,7 @@ class _Counter:
         if n is None:
             return self.add(nid, Kind.ATTRIBUTE)
         lvl = self.m.levels.level_of(n)
-        by_level = mask_attr(n.tag, k, v, lvl, n.attrs, None, None)
+        by_level = mask_attr(n.tag, k, v, lvl, n.attrs, None)
         if by_level == v and lvl != Level.HIDDEN and not self.m.levels.beneath_hidden(n):
             # the level alone keeps it: the detectors or the query scrubbing changed it
             return self.add(nid, Kind.ATTRIBUTE, DETECTORS)
@@ -113,7 +113,7 @@ class _Counter:
         p = self.m.mirror.nodes.get(n.parent) if n is not None and n.parent is not None else None
         if n is not None and isinstance(value, str) and p is not None and \
                 mask_text_node(value, self.m.levels.level_of(n), p.tag, p.attrs, n.is_style,
-                               None, None) == value:
+                               None) == value:
             return self.add(nid, Kind.TEXT, DETECTORS)
         self.add(nid, Kind.TEXT)
 

@@ -5,7 +5,9 @@ event is applied *unmasked* in memory so that selector rules and inheritance see
 attributes and structure, then the event is rewritten for storage - serialized nodes of
 full snapshots and adds, text changes, attribute changes and input values masked at each
 node's level, nothing beneath a hidden element kept, URLs scrubbed, console and network
-payloads redacted. The masker is stateful per session (the mirror carries the DOM from one
+payloads redacted. Then the detector pass masks e-mails, card and phone numbers in every
+string the recorded event still holds - keys, CSS and unknown fields included - with the
+same walk `replay audit` searches (`strings.map_strings`). The masker is stateful per session (the mirror carries the DOM from one
 `mask()` call to the next), so a session must be fed in order, through one masker.
 
 Ownership of dicts: the caller's input events are never modified. Output events that
@@ -63,7 +65,6 @@ class SessionMasker:
         self.scrub = make_url_scrubber(self.rules.scrub_query_params)
         # The structural pass (levels, selectors) runs without detectors; the detector pass
         # after it (`_detect_everywhere`) covers every string of the recorded event once.
-        self.detect: Callable[[str], str] | None = None
         self._visit = _detector_visit(tuple(self.rules.detectors))
         self._redact = [re.compile(p) for p in self.rules.console_redact]
         self._headers = frozenset(h.lower() for h in self.rules.network_headers)
@@ -157,10 +158,8 @@ class SessionMasker:
         if t == _META:
             self.mirror.apply(e)
             href = data.get("href")
-            if isinstance(href, str) and (self.scrub is not None or self.detect is not None):
-                h = self.scrub(href) if self.scrub is not None else href
-                if self.detect is not None:
-                    h = self.detect(h)  # an email in a query string is still an email
+            if isinstance(href, str) and self.scrub is not None:
+                h = self.scrub(href)
                 if h != href:
                     return self._with_data(e, {**data, "href": h})
             return e
@@ -171,13 +170,13 @@ class SessionMasker:
                 new = self._console(payload)
             elif plugin == NETWORK_PLUGIN:
                 new = self._network(payload)
-            else:  # RUM and unknown plugins: scrub URLs and detect in every string
+            else:  # RUM and unknown plugins: scrub URLs in every string
                 new = self._free_strings(payload)
             return e if new is payload else self._with_data(e, {**data, "payload": new})
         if t in (0, 1):  # DomContentLoaded, Load: nothing in them
             return e
         # Custom events and types this version does not know: kept, but their strings get
-        # the same URL scrubbing, redaction and detectors as console text.
+        # the same URL scrubbing and redaction as console text.
         new = self._free_strings(data)
         return e if new is data else self._with_data(e, new)
 
@@ -204,7 +203,7 @@ class SessionMasker:
             (sn, parent_level, parent_tag, parent_attrs, root_holder)]
         nodes = self.mirror.nodes
         level_of = self.levels.level_of
-        scrub, detect = self.scrub, self.detect
+        scrub = self.scrub
         while stack:
             s, plevel, ptag, pattrs, sink = stack.pop()
             ntype = s.get("type")
@@ -235,7 +234,7 @@ class SessionMasker:
                     sink.append(out)
                     continue
                 out["attributes"] = mask_attrs(tag, attrs if isinstance(attrs, dict) else {},
-                                               lvl, real, scrub, detect)
+                                               lvl, real, scrub)
                 kids = s.get("childNodes")
                 out["childNodes"] = new_kids = []
                 sink.append(out)
@@ -249,7 +248,7 @@ class SessionMasker:
                 out = dict(s)
                 if isinstance(tc, str) and tc:
                     out["textContent"] = mask_text_node(
-                        tc, plevel, ptag, pattrs or {}, bool(s.get("isStyle")), scrub, detect)
+                        tc, plevel, ptag, pattrs or {}, bool(s.get("isStyle")), scrub)
                 sink.append(out)
             elif ntype == NodeType.Document:
                 out = dict(s)
@@ -350,7 +349,7 @@ class SessionMasker:
             if isinstance(v, str) and v:
                 p = nodes.get(n.parent) if n.parent is not None else None
                 nv = mask_text_node(v, level_of(n), p.tag if p else None,
-                                    p.attrs if p else {}, n.is_style, self.scrub, self.detect)
+                                    p.attrs if p else {}, n.is_style, self.scrub)
                 if nv is not v:
                     t = {**t, "value": nv}
             out_texts.append(t)
@@ -381,7 +380,7 @@ class SessionMasker:
                 continue
             if prev is not None and prev[0] == Level.HIDDEN:
                 # revealed: the recording has an empty placeholder; send the real element
-                full = mask_attrs(n.tag, n.attrs, lvl, n.attrs, self.scrub, self.detect)
+                full = mask_attrs(n.tag, n.attrs, lvl, n.attrs, self.scrub)
                 diff = {k: None for k in ("rr_width", "rr_height") if k not in full}
                 diff.update(full)
                 out_attrs.append({**a, "attributes": diff})
@@ -424,7 +423,7 @@ class SessionMasker:
         if k == "selected" and n.tag == "option" and lvl < Level.MASK_USER_INPUT and \
                 self._in_masked_select(n):
             lvl = Level.MASK_USER_INPUT  # which option is selected is the value
-        nv = mask_attr(n.tag, k, v, lvl, n.attrs, self.scrub, self.detect)
+        nv = mask_attr(n.tag, k, v, lvl, n.attrs, self.scrub)
         return _SKIP if nv is _DROP else nv
 
     def _in_masked_select(self, n: Node) -> bool:
@@ -461,11 +460,7 @@ class SessionMasker:
         if masked:
             self.stats["input values masked"] += 1
             return e if text == MASK else self._with_data(e, {**data, "text": mask_value(text)})
-        nt = text
-        if self.scrub is not None:
-            nt = self.scrub(nt)
-        if self.detect is not None:
-            nt = self.detect(nt)
+        nt = self.scrub(text) if self.scrub is not None else text
         return e if nt == text else self._with_data(e, {**data, "text": nt})
 
     # --- logs, network, free text ------------------------------------------------------------

@@ -15,11 +15,9 @@ _NONSPACE = re.compile(r"\S")
 # Attributes that carry page text or identifying URLs: masked at `mask` and stricter.
 SENSITIVE_ATTRS = frozenset({"title", "alt", "placeholder", "aria-label", "aria-description",
                              "aria-valuetext", "name", "label"})
-# Attributes holding free text a detector should look at (not geometry like SVG `d`).
 # Attributes holding URLs (query parameters are scrubbed from them at every level).
 URL_ATTRS = frozenset({"href", "src", "srcset", "action", "formaction", "poster", "data",
                        "cite", "background", "longdesc", "ping", "rr_src", "xlink:href"})
-DETECT_ATTRS = SENSITIVE_ATTRS | URL_ATTRS | {"value", "content", "alt", "title"}
 # Datadog's censored image: a 1x1 silver GIF, used when an image's size is unknown.
 CENSORED_IMG = ("data:image/gif;base64,"
                 "R0lGODlhAQABAIAAAMLCwgAAACH5BAAAAAAALAAAAAABAAEAAAICRAEAOw==")
@@ -138,10 +136,11 @@ def make_url_scrubber(params: tuple[str, ...]) -> Callable[[str], str] | None:
 
 
 def mask_attr(tag: str | None, name: str, value: Any, level: Level, node_attrs: dict,
-              scrub: Callable[[str], str] | None, detect: Callable[[str], str] | None) -> Any:
+              scrub: Callable[[str], str] | None) -> Any:
     """The recorded form of one attribute of an element at `level` (not hidden).
     Returns `_DROP` to leave the attribute out. `node_attrs` are the element's full (real)
-    attributes, needed to classify inputs."""
+    attributes, needed to classify inputs. (The pattern detectors run after, over every
+    string of the event: `masker.SessionMasker`.)"""
     if name in LEVEL_ATTRS or name == "class" or name == "style" or name == "_cssText":
         if scrub is not None and isinstance(value, str) and name != "class":
             return scrub(value)
@@ -176,24 +175,21 @@ def mask_attr(tag: str | None, name: str, value: Any, level: Level, node_attrs: 
             return MASK
     if scrub is not None:
         value = scrub(value)
-    if detect is not None and level < Level.MASK and (
-            name in DETECT_ATTRS or name.startswith("data-")) and not value.startswith("data:"):
-        value = detect(value)
     return value
 
 
 def mask_attrs(tag: str | None, attrs: dict, level: Level, node_attrs: dict,
-               scrub, detect) -> dict:
+               scrub) -> dict:
     out = {}
     for k, v in attrs.items():
-        nv = mask_attr(tag, k, v, level, node_attrs, scrub, detect)
+        nv = mask_attr(tag, k, v, level, node_attrs, scrub)
         if nv is not _DROP:
             out[k] = nv
     return out
 
 
 def mask_text_node(text: str, level: Level, parent_tag: str | None, parent_attrs: dict,
-                   is_style: bool, scrub, detect) -> str:
+                   is_style: bool, scrub) -> str:
     """The recorded form of a text node's content under its parent at `level`."""
     if not text:
         return text
@@ -205,6 +201,4 @@ def mask_text_node(text: str, level: Level, parent_tag: str | None, parent_attrs
         if parent_tag == "option":
             return MASK
         return mask_text(text)
-    if detect is not None:
-        text = detect(text)
     return text
