@@ -7,8 +7,9 @@ full snapshots and adds, text changes, attribute changes and input values masked
 node's level, nothing beneath a hidden element kept, URLs scrubbed, console and network
 payloads redacted. Then the detector pass masks e-mails, card and phone numbers in every
 string the recorded event still holds - keys, CSS and unknown fields included - with the
-same walk `replay audit` searches (`strings.map_strings`). The masker is stateful per session (the mirror carries the DOM from one
-`mask()` call to the next), so a session must be fed in order, through one masker.
+same walk `replay audit` searches (`strings.map_strings`). The masker is stateful per
+session (the mirror carries the DOM from one `mask()` call to the next), so a session must
+be fed in order, through one masker.
 
 Ownership of dicts: the caller's input events are never modified. Output events that
 needed no change are the very input objects; changed events are new dicts that may share
