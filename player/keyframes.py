@@ -144,14 +144,31 @@ def _weight(e: Raw) -> int:
 
 
 def _scrub(v: Any) -> Any:
-    """A copy with lone surrogates in every string replaced by U+FFFD."""
-    if isinstance(v, str):
-        return v.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
-    if isinstance(v, list):
-        return [_scrub(x) for x in v]
-    if isinstance(v, dict):
-        return {_scrub(k): _scrub(x) for k, x in v.items()}
-    return v
+    """A copy with lone surrogates in every string replaced by U+FFFD. Iterative: events
+    carry DOMs nested deeper than Python's stack."""
+    def fix(x: Any) -> Any:
+        if isinstance(x, str):
+            return x.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+        return x
+
+    holder: list[Any] = [None]
+    stack: list[tuple[Any, Any, Any]] = [(holder, 0, v)]   # (copy, key in it, original)
+    while stack:
+        dst, key, src = stack.pop()
+        if isinstance(src, list):
+            new: Any = [None] * len(src)
+            pairs: Any = enumerate(src)
+        elif isinstance(src, dict):
+            new = {}
+            pairs = ((fix(k), x) for k, x in src.items())
+        else:
+            dst[key] = fix(src)
+            continue
+        dst[key] = new
+        for k, x in pairs:
+            new[k] = None                      # keeps the dict's key order
+            stack.append((new, k, x))
+    return holder[0]
 
 
 class Block(msgspec.Struct):

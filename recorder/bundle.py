@@ -11,6 +11,12 @@ A bundle is a zip archive (readable with any zip tool, self-describing):
 
 Entries are stored, not deflated: segments are zstd already. `replay import X.replay`
 stores it again (same session id); `open_recording` reads it in place.
+
+A bundle is untrusted input: the manifest is decoded into typed Structs (a field of the
+wrong type is a BadBundle, not a TypeError later); a segment listed twice, or a segment
+file of another session, refuses the bundle; every entry is read as a stream with a cap
+checked against both its zip header and the bytes it actually yields (a few KB of
+deflate can hold gigabytes), so a zip or manifest bomb costs no memory.
 """
 from __future__ import annotations
 
@@ -21,14 +27,17 @@ import struct
 import time
 import zipfile
 import zlib
+from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import msgspec
 import zstandard
 
 from .index import SessionInfo
-from .segments import COMPACT_CODEC, SegmentDamaged, SegmentMeta, decode_segment, \
-    encode_segment, read_header
+from .limits import MAX_DICTIONARY_BYTES, MAX_MANIFEST_BYTES, read_capped
+from .segments import COMPACT_CODEC, MAX_FILE_BYTES, SegmentDamaged, SegmentMeta, \
+    decode_segment, encode_segment, read_header
 from .source import RecordingSource
 
 log = logging.getLogger(__name__)
@@ -46,6 +55,37 @@ class BadBundle(ValueError):
 class DamagedBundle(BadBundle):
     """A bundle whose zip directory or manifest is unreadable - cut off, most often
     (`salvage` reads what it still holds)."""
+
+
+class _Envelope(msgspec.Struct):
+    """What any version's manifest says first: which format, which version."""
+    format: Any = None
+    version: Any = 0
+
+
+class Manifest(msgspec.Struct, kw_only=True):
+    format: str
+    version: int
+    session: SessionInfo
+    segments: list[SegmentMeta]
+    dictionaries: list[int] = []
+    created_ms: int | float | None = None
+
+
+class _EntryTooLarge(Exception):
+    pass
+
+
+def _read_entry(z: zipfile.ZipFile, name: str, cap: int) -> bytes | bytearray:
+    """One zip entry, refused (`_EntryTooLarge`) when its header or its actual bytes pass
+    `cap`; KeyError if absent, zipfile.BadZipFile/EOFError if damaged."""
+    info = z.getinfo(name)
+    if info.file_size > cap:
+        raise _EntryTooLarge(f"{name} is {info.file_size:,} bytes, over the {cap:,} allowed")
+    data = read_capped(lambda: z.open(info), cap)
+    if data is None:
+        raise _EntryTooLarge(f"{name} expands past the {cap:,} bytes allowed")
+    return data
 
 
 def write_bundle(path: Path | str, source: RecordingSource) -> int:
@@ -131,22 +171,39 @@ class BundleSource(RecordingSource):
         self.origin = str(self.path)
         try:
             self._zip = zipfile.ZipFile(self.path)
-            manifest = json.loads(self._zip.read("manifest.json"))
-        except (OSError, zipfile.BadZipFile, KeyError, ValueError) as exc:
-            raise DamagedBundle(f"{self.path}: not a readable .replay bundle, damaged or cut short"
-                            f" ({exc}) - copy or export it again") from None
-        if manifest.get("format") != FORMAT:
+            text = _read_entry(self._zip, "manifest.json", MAX_MANIFEST_BYTES)
+            envelope = msgspec.json.decode(text, type=_Envelope)
+        except _EntryTooLarge as exc:
+            raise BadBundle(f"{self.path}: refused, {exc} - not a bundle replay wrote (a zip"
+                            " bomb?)") from None
+        except msgspec.ValidationError as exc:    # JSON, but not an object
+            raise BadBundle(f"{self.path}: broken manifest ({exc}) - export it again") from None
+        except (OSError, EOFError, zipfile.BadZipFile, KeyError, ValueError,
+                NotImplementedError) as exc:
+            raise DamagedBundle(f"{self.path}: not a readable .replay bundle, damaged or cut"
+                                f" short ({exc}) - copy or export it again") from None
+        if envelope.format != FORMAT:
             raise BadBundle(f"{self.path}: not a session-replay bundle (a zip file of"
                             " something else) - give a .replay file exported by replay")
-        if manifest.get("version", 0) > VERSION:
-            raise BadBundle(f"{self.path} is a version {manifest.get('version')} bundle; this"
+        if type(envelope.version) is not int:
+            raise BadBundle(f"{self.path}: broken manifest (version {envelope.version!r} is"
+                            " not a number) - export it again")
+        if envelope.version > VERSION:
+            raise BadBundle(f"{self.path} is a version {envelope.version} bundle; this"
                             f" program reads up to version {VERSION} - update it")
-        self.manifest = manifest
         try:
-            self.info = msgspec.convert(manifest["session"], SessionInfo)
-            self.segments = [msgspec.convert(m, SegmentMeta) for m in manifest["segments"]]
-        except (KeyError, msgspec.ValidationError) as exc:
-            raise BadBundle(f"{self.path}: broken manifest ({exc})") from None
+            manifest = msgspec.json.decode(text, type=Manifest)
+        except msgspec.ValidationError as exc:
+            raise BadBundle(f"{self.path}: broken manifest ({exc}) - export it again") from None
+        self.manifest = manifest
+        self.info = manifest.session
+        self.segments = manifest.segments
+        for what, values in (("segment", [m.index for m in self.segments]),
+                             ("segment file", [m.file for m in self.segments])):
+            value, n = Counter(values).most_common(1)[0] if values else (None, 1)
+            if n > 1:
+                raise BadBundle(f"{self.path}: refused, the manifest lists {what} {value!r}"
+                                f" {n} times - export it again")
         self.id = self.info.id
         self._dicts: dict[int, zstandard.ZstdCompressionDict] = {}
         self.damage_reasons: dict[int, str] = {}
@@ -154,21 +211,25 @@ class BundleSource(RecordingSource):
     def load_dictionary(self, dict_id: int):
         if dict_id not in self._dicts:
             try:
-                self._dicts[dict_id] = zstandard.ZstdCompressionDict(
-                    self._zip.read(f"dicts/{dict_id}.zdict"))
-            except KeyError:
+                self._dicts[dict_id] = zstandard.ZstdCompressionDict(bytes(_read_entry(
+                    self._zip, f"dicts/{dict_id}.zdict", MAX_DICTIONARY_BYTES)))
+            except (KeyError, EOFError, zipfile.BadZipFile, _EntryTooLarge):
                 return None
         return self._dicts[dict_id]
 
     def _load(self, i: int) -> list[dict]:
         meta = self.segments[i]
         try:
-            blob = self._zip.read(meta.file)
+            blob = self.raw_segment(i)
             header, events = decode_segment(blob, self.load_dictionary)
+            if header.get("session") != self.id:
+                raise BadBundle(f"{self.path}: refused, segment {meta.index} is a segment of"
+                                f" another session ({header.get('session')!r}, not {self.id})")
             if header.get("index") != meta.index:
                 raise SegmentDamaged("file belongs to another segment")
             return events
-        except (KeyError, OSError, zipfile.BadZipFile, SegmentDamaged) as exc:
+        except (KeyError, OSError, EOFError, zipfile.BadZipFile, SegmentDamaged,
+                NotImplementedError) as exc:
             if i not in self.damaged:
                 self.damaged.append(i)
                 self.damage_reasons[i] = str(exc)
@@ -176,7 +237,10 @@ class BundleSource(RecordingSource):
             return []
 
     def raw_segment(self, i: int) -> bytes:
-        return self._zip.read(self.segments[i].file)
+        try:
+            return bytes(_read_entry(self._zip, self.segments[i].file, MAX_FILE_BYTES))
+        except _EntryTooLarge as exc:
+            raise SegmentDamaged(str(exc)) from None
 
     @property
     def store(self):  # lets write_bundle copy dictionaries from a bundle too

@@ -10,6 +10,7 @@ kept raw (`UnknownEvent`).
 from __future__ import annotations
 
 import enum
+import sys
 from typing import Any, Union
 
 import msgspec
@@ -416,6 +417,27 @@ def validate_event(raw: Any, index: int | None = None) -> KnownEvent | UnknownEv
 
 
 # --- codecs -------------------------------------------------------------------------
+# msgspec's codecs recurse once per nesting level and stop at Python's recursion limit
+# (1,000 by default, shy of a 500-level DOM: two levels per DOM level). The limit is
+# raised so that MAX_NESTING levels always decode, encode and decode again; that depth
+# needs 1-2 MB of C stack (Python's threads get 8 MB on Linux, 16 MB on macOS). Deeper
+# input is refused as `NestingTooDeep` (a ValueError), never a RecursionError. (Python
+# >= 3.12 caps C recursion on its own; there a deep DOM may meet `NestingTooDeep`
+# sooner, still by name.)
+MAX_NESTING = 5_000
+_STACK_MARGIN = 1_000       # Python frames already on the stack when a codec is called
+if sys.getrecursionlimit() < MAX_NESTING + _STACK_MARGIN:
+    sys.setrecursionlimit(MAX_NESTING + _STACK_MARGIN)
+
+
+class NestingTooDeep(ValueError):
+    """JSON or MessagePack nested deeper than the codecs accept (about MAX_NESTING)."""
+
+    def __init__(self) -> None:
+        super().__init__(f"data nests more than {MAX_NESTING:,} levels deep, beyond what a"
+                         " recording can hold")
+
+
 _json_decoder = msgspec.json.Decoder()
 _json_encoder = msgspec.json.Encoder()
 _mp_decoder = msgspec.msgpack.Decoder()
@@ -423,19 +445,31 @@ _mp_encoder = msgspec.msgpack.Encoder()
 
 
 def decode_json(data: bytes | str) -> Any:
-    return _json_decoder.decode(data)
+    try:
+        return _json_decoder.decode(data)
+    except RecursionError:
+        raise NestingTooDeep() from None
 
 
 def encode_json(obj: Any) -> bytes:
-    return _json_encoder.encode(obj)
+    try:
+        return _json_encoder.encode(obj)
+    except RecursionError:
+        raise NestingTooDeep() from None
 
 
 def decode_msgpack(data: bytes) -> Any:
-    return _mp_decoder.decode(data)
+    try:
+        return _mp_decoder.decode(data)
+    except RecursionError:
+        raise NestingTooDeep() from None
 
 
 def encode_msgpack(obj: Any) -> bytes:
-    return _mp_encoder.encode(obj)
+    try:
+        return _mp_encoder.encode(obj)
+    except RecursionError:
+        raise NestingTooDeep() from None
 
 
 # --- small accessors used everywhere -------------------------------------------------

@@ -17,14 +17,29 @@ Two readings worth stating:
   1970 and one day from now (a year-33714 event would be its own session that no calendar
   can show), and a recorded viewport (Meta, ViewportResize) is at most 16,384 px a side
   (the player lays the page out at that size).
+- DOM depth: the tree's structure is exempt from the attribute depth, but not unbounded.
+  Real pages nest a few hundred levels (rich editors, generated layouts, ~1,000 in the
+  wild); every tree walk here is iterative, so the bound is set by the codecs (two
+  JSON/MessagePack levels per DOM level, see `format.MAX_NESTING`): a serialized subtree
+  deeper than MAX_DOM_DEPTH is refused by name, never a RecursionError.
+- Integers: the store keeps MessagePack, whose integers are 64 bits; a JSON integer
+  outside -2**63 .. 2**64-1 is refused by name (`integer_out_of_range`).
+- Decompression: a compressed file or bundle may not expand without bound (a few MB of
+  gzip/zstd/zip can claim or hold gigabytes). Decoding streams with a cap and names the
+  limit when it is passed; see `decompressed_cap` and the byte limits below. The seed's
+  own bound (10 M events x 1 MB) is terabytes, no use as a memory cap, so the cap is set
+  from what real recordings do: rrweb JSON compresses 7-13x (gzip -9, zstd -19 --long),
+  so MAX_EXPANSION allows ten times that; a floor lets small files expand freely up to
+  DECOMPRESSED_FLOOR, and MAX_DECOMPRESSED_BYTES bounds any one file.
 """
 from __future__ import annotations
 
-from typing import Any, Sequence
+import re
+from typing import IO, Any, Callable, Sequence
 
 import msgspec
 
-from .format import EventType, IncrementalSource, encode_json
+from .format import MAX_NESTING, EventType, IncrementalSource, encode_json
 
 MB = 1024 * 1024
 MAX_EVENT_BYTES = 1 * MB              # one event, as JSON
@@ -35,6 +50,19 @@ MAX_LATE_MS = 24 * 3600 * 1000        # a live event older than this is rejected
 MAX_SESSION_EVENTS = 10_000_000       # events in one session
 MAX_FUTURE_MS = 24 * 3600 * 1000      # an event stamped later than now plus this is refused
 MAX_VIEWPORT_PX = 16_384              # a recorded viewport side (Chromium's largest texture)
+MAX_DOM_DEPTH = 2_000                 # DOM levels in one serialized subtree
+assert 2 * MAX_DOM_DEPTH + 2 * MAX_DEPTH < MAX_NESTING   # a refused event still decodes
+
+INT_MIN, INT_MAX = -(1 << 63), (1 << 64) - 1   # what MessagePack stores
+
+# Decompression (see the module docstring): a compressed input may expand to
+# min(MAX_DECOMPRESSED_BYTES, max(DECOMPRESSED_FLOOR, MAX_EXPANSION x its size)).
+MAX_EXPANSION = 100
+DECOMPRESSED_FLOOR = 16 * MB
+MAX_DECOMPRESSED_BYTES = 1024 * MB
+MAX_MANIFEST_BYTES = 32 * MB          # a bundle's manifest.json (~100k segments)
+MAX_DICTIONARY_BYTES = 16 * MB        # a zstd dictionary (the store trains 112 KB ones)
+READ_CHUNK = 1 * MB
 
 
 class Limits(msgspec.Struct, frozen=True, kw_only=True):
@@ -49,13 +77,15 @@ class Limits(msgspec.Struct, frozen=True, kw_only=True):
     max_session_events: int = MAX_SESSION_EVENTS
     max_future_ms: int = MAX_FUTURE_MS
     max_viewport_px: int = MAX_VIEWPORT_PX
+    max_dom_depth: int = MAX_DOM_DEPTH
 
 
 DEFAULT_LIMITS = Limits()
 # For reading a file to play it (nothing is stored, so nothing to protect).
 UNLIMITED = Limits(max_event_bytes=1 << 62, max_payload_bytes=1 << 62, max_attributes=1 << 62,
                    max_depth=1 << 30, max_late_ms=1 << 62, max_session_events=1 << 62,
-                   max_future_ms=1 << 62, max_viewport_px=1 << 62)
+                   max_future_ms=1 << 62, max_viewport_px=1 << 62,
+                   max_dom_depth=1 << 30)
 
 
 class LimitError(ValueError):
@@ -76,40 +106,54 @@ class LimitError(ValueError):
 
 
 # --- measuring ----------------------------------------------------------------------
-def _depth(v: Any, level: int, cap: int) -> int:
-    """Deepest nesting below `v` (which sits at `level`); serialized DOM nodes found in a
-    `childNodes` list restart at the level of the list, so the tree's shape is exempt.
-    Stops descending once past `cap`."""
-    if level > cap:
-        return level
-    if isinstance(v, dict):
-        deepest = level
-        for k, x in v.items():
-            if isinstance(x, (dict, list)):
-                if k == "childNodes" and isinstance(x, list):
-                    for child in x:
-                        d = _depth(child, level, cap)
-                        if d > deepest:
-                            deepest = d
-                else:
-                    d = _depth(x, level + 1, cap)
-                    if d > deepest:
-                        deepest = d
-        return deepest
-    if isinstance(v, list):
-        deepest = level
-        for x in v:
-            if isinstance(x, (dict, list)):
-                d = _depth(x, level + 1, cap)
-                if d > deepest:
-                    deepest = d
-        return deepest
-    return level - 1
+def _depths(v: Any, cap: int) -> tuple[int, int]:
+    """(JSON nesting depth with the DOM tree's structure exempt, deepest DOM nesting).
+    Serialized nodes in a `childNodes` list sit at the level of the list's owner, one DOM
+    level down. Iterative (DOMs nest deeper than Python's stack); stops descending a
+    branch once past `cap` in either measure."""
+    deepest = dom = 0
+    stack: list[tuple[Any, int, int]] = [(v, 1, 1)]
+    while stack:
+        x, level, d = stack.pop()
+        if level > deepest:
+            deepest = level
+        if d > dom:
+            dom = d
+        if level > cap or d > cap:
+            continue
+        if isinstance(x, dict):
+            for k, y in x.items():
+                if isinstance(y, list) and k == "childNodes":
+                    stack.extend((c, level, d + 1) for c in y if isinstance(c, (dict, list)))
+                elif isinstance(y, (dict, list)):
+                    stack.append((y, level + 1, d))
+        else:
+            stack.extend((y, level + 1, d) for y in x if isinstance(y, (dict, list)))
+    return deepest, dom
 
 
 def event_depth(event: Any, cap: int = 10_000) -> int:
     """JSON nesting depth: a flat object is 1, an object in an object 2, ..."""
-    return _depth(event, 1, cap)
+    return _depths(event, cap)[0] if isinstance(event, (dict, list)) else 0
+
+
+def dom_depth(event: Any, cap: int = 10_000) -> int:
+    """How many DOM levels the event's serialized nodes nest (a lone node is 1)."""
+    return _depths(event, cap)[1] if isinstance(event, (dict, list)) else 0
+
+
+def _out_of_range_int(v: Any) -> int | None:
+    stack = [v]
+    while stack:
+        x = stack.pop()
+        if type(x) is int:
+            if not INT_MIN <= x <= INT_MAX:
+                return x
+        elif isinstance(x, dict):
+            stack.extend(x.values())
+        elif isinstance(x, list):
+            stack.extend(x)
+    return None
 
 
 def _count_keys(v: Any) -> int:
@@ -175,17 +219,36 @@ def check_event(event: dict, encoded: bytes, index: int | None, limits: Limits) 
     # Cheap pre-checks on the JSON text: nesting deeper than N needs more than N opening
     # brackets, and more than N attributes need more than N colons.
     if encoded.count(b"{") + encoded.count(b"[") > limits.max_depth:
-        depth = event_depth(event, cap=limits.max_depth + 1)
+        depth, dom = _depths(event, cap=max(limits.max_depth, limits.max_dom_depth) + 1)
+        if dom > limits.max_dom_depth:
+            raise LimitError("dom_too_deep", limits.max_dom_depth,
+                             f"event holds a DOM {dom:,}+ levels deep, over the limit of"
+                             f" {limits.max_dom_depth:,} levels", index)
         if depth > limits.max_depth:
             raise LimitError("attribute_depth", limits.max_depth,
                              f"event nests {depth}+ levels deep, over the attribute depth"
                              f" limit of {limits.max_depth}", index)
+    # a 64-bit integer has at most 20 digits; only events with such a run are walked
+    if _LONG_DIGITS.search(encoded):
+        big = _out_of_range_int(event)
+        if big is not None:
+            raise LimitError("integer_out_of_range", 64,
+                             f"event holds the integer {_short(big)}, beyond the 64 bits"
+                             " a recording can store", index)
     if encoded.count(b":") > limits.max_attributes:
         count = event_attribute_count(event)
         if count > limits.max_attributes:
             raise LimitError("too_many_attributes", limits.max_attributes,
                              f"event has {count:,} attributes, over the limit of"
                              f" {limits.max_attributes:,} attributes per event", index)
+
+
+_LONG_DIGITS = re.compile(rb"\d{19}")
+
+
+def _short(n: int) -> str:
+    text = str(n)
+    return text if len(text) <= 30 else f"{text[:12]}...({len(text)} digits)"
 
 
 def check_late(event: dict, index: int, now_ms: float, limits: Limits) -> None:
@@ -242,3 +305,35 @@ def check_session_size(count: int, limits: Limits, session_id: str | None = None
 
 def encode_all(events: Sequence[dict]) -> list[bytes]:
     return [encode_json(e) for e in events]
+
+
+# --- decompression ------------------------------------------------------------------
+def decompressed_cap(compressed_bytes: int) -> int:
+    """How many bytes a compressed input of this size may expand to."""
+    return min(MAX_DECOMPRESSED_BYTES, max(DECOMPRESSED_FLOOR, MAX_EXPANSION * compressed_bytes))
+
+
+def expanded_size(open_stream: Callable[[], IO[bytes]], cap: int) -> int | None:
+    """How many bytes a decompressing stream yields, or None once past `cap`; read in
+    bounded chunks and dropped, so a bomb costs one chunk of memory whatever it holds."""
+    with open_stream() as stream:
+        n = 0
+        while chunk := stream.read(READ_CHUNK):
+            n += len(chunk)
+            if n > cap:
+                return None
+    return n
+
+
+def read_capped(open_stream: Callable[[], IO[bytes]], cap: int) -> bytearray | None:
+    """All of a decompressing stream, or None if it yields more than `cap` bytes: measured
+    first (`expanded_size`), then read again and kept, never trusting what it declares."""
+    if expanded_size(open_stream, cap) is None:
+        return None
+    out = bytearray()
+    with open_stream() as stream:
+        while chunk := stream.read(min(READ_CHUNK, cap + 1 - len(out))):
+            out += chunk
+            if len(out) > cap:
+                return None
+    return out

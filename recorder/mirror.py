@@ -317,7 +317,11 @@ class Mirror:
     def _insert(self, sn: Raw, pid: int, nxt: int | None, prev: int | None) -> None:
         nid = sn.get("id")
         if nid in self.nodes:
-            # the same id added again is a move: rrweb re-serializes a moved node
+            # the same id added again is a move: rrweb re-serializes a moved node; a move
+            # under itself or its own descendant cannot happen in a real DOM
+            if nid == pid or any(a.id == nid for a in self.ancestors(pid)):
+                self.warnings["node moved under itself"] += 1
+                return
             self._detach(nid)
         parent = self.nodes[pid]
         n = self._build(sn, pid)
@@ -514,11 +518,22 @@ class Mirror:
             if x.extra:
                 for k, v in x.extra.items():
                     d.setdefault(k, v)
-            if x.type in (NodeType.Element, NodeType.Document):
-                d["childNodes"] = [ser(nodes[c]) for c in x.children if c in nodes]
             return d
 
-        return ser(n)
+        # iterative: real pages nest deeper than Python's stack
+        top = ser(n)
+        stack = [(n, top)]
+        while stack:
+            x, d = stack.pop()
+            if x.type in (NodeType.Element, NodeType.Document):
+                kids = d["childNodes"] = []
+                for c in x.children:
+                    cn = nodes.get(c)
+                    if cn is not None:
+                        cd = ser(cn)
+                        kids.append(cd)
+                        stack.append((cn, cd))
+        return top
 
 
 def _sibling(v: Any) -> int | None:

@@ -13,7 +13,9 @@ Read:
   {window: [events]}}}` and `{"version": "2023-04-28", "data": {"id", "person", "snapshots":
   [event + "windowId"]}}` - each browser window is its own recording (its own DOM);
 - NDJSON: one event per line, or PostHog's blob lines `{"window_id", "data": [events]}`;
-- any of the above gzip- or zstd-compressed.
+- any of the above gzip- or zstd-compressed (measured as a stream first, against a cap on
+  what it may expand to: `limits.decompressed_cap`; a bomb is refused as
+  `decompressed_too_large` before any of it is kept).
 
 A damaged input - a gzip/zstd stream or a JSON array cut off - is refused
 (`DamagedRecording`), unless the caller asks for `partial`: then the events that decoded
@@ -26,6 +28,8 @@ imports back as the same session; reading strips it again.
 """
 from __future__ import annotations
 
+import gzip
+import io
 import json
 import os
 import zlib
@@ -35,7 +39,8 @@ from typing import Any, Iterable, Iterator
 import msgspec
 import zstandard
 
-from .format import decode_json, encode_json
+from .format import MAX_NESTING, NestingTooDeep, decode_json, encode_json
+from .limits import READ_CHUNK, LimitError, decompressed_cap, expanded_size
 from .semantics import user_from
 
 PACKER_MARK = "v1"
@@ -73,7 +78,7 @@ def unpack_event(raw: Any) -> Any:
     except msgspec.DecodeError:
         pass
     try:
-        e = decode_json(zlib.decompress(raw.encode("latin-1")))
+        e = decode_json(_unpack_zlib(raw.encode("latin-1")))
     except (UnicodeEncodeError, zlib.error, msgspec.DecodeError):
         raise UnreadableRecording("a string in the events array is neither JSON nor an rrweb"
                                   " packer string") from None
@@ -82,6 +87,20 @@ def unpack_event(raw: Any) -> Any:
         return e
     raise UnreadableRecording(f"packed with an rrweb packer version we do not know"
                               f" ({e.get('v') if isinstance(e, dict) else '?'!r})")
+
+
+def _unpack_zlib(packed: bytes) -> bytes:
+    """zlib.decompress, refusing a string that expands past `decompressed_cap`: a first
+    pass only counts, a chunk at a time, so a bomb costs no memory."""
+    cap = decompressed_cap(len(packed))
+    d, rest, n = zlib.decompressobj(), packed, 0
+    while rest and not d.eof:
+        n += len(d.decompress(rest, READ_CHUNK))
+        if n > cap:
+            raise LimitError("decompressed_too_large", cap, f"a {len(packed):,} byte packer"
+                             f" string expands to more than {cap:,} bytes")
+        rest = d.unconsumed_tail
+    return zlib.decompress(packed)
 
 
 def pack_event(event: dict) -> str:
@@ -111,6 +130,9 @@ def parse_recordings(data: bytes, *, partial: bool = False) -> list[ParsedRecord
                else UnreadableRecording("the file is empty"))
     try:
         top = decode_json(data)
+    except NestingTooDeep:
+        raise LimitError("nesting_too_deep", MAX_NESTING, "the JSON nests more than"
+                         f" {MAX_NESTING:,} levels deep") from None
     except msgspec.DecodeError as exc:
         try:
             top = _ndjson(data, exc)
@@ -135,7 +157,8 @@ def parse_recordings(data: bytes, *, partial: bool = False) -> list[ParsedRecord
 
 def _decompress(data: bytes) -> tuple[bytes, str | None]:
     """The decompressed bytes, and what is wrong if the stream is cut off or corrupt
-    (then the bytes are what decoded before that point)."""
+    (then the bytes are what decoded before that point). A bomb is refused first."""
+    _refuse_bomb(data)
     if data[:2] == b"\x1f\x8b":
         return _inflate(data)
     if data[:4] == b"\x28\xb5\x2f\xfd":
@@ -151,6 +174,31 @@ def _decompress(data: bytes) -> tuple[bytes, str | None]:
         return b"".join(out), \
             None if d.eof else "the zstd stream is cut off (the file was truncated)"
     return data, None
+
+
+def _refuse_bomb(data: bytes) -> None:
+    """LimitError if compressed `data` expands past `decompressed_cap`: measured as a
+    stream, a chunk at a time, kept nowhere, so a few MB that expand to gigabytes cost no
+    memory (sizes a frame declares are never trusted). Damage ends the measuring: what
+    decoded before it stayed under the cap, and `_decompress` says what is wrong."""
+    if data[:2] == b"\x1f\x8b":
+        def stream():
+            return gzip.GzipFile(fileobj=io.BytesIO(data))
+    elif data[:4] == b"\x28\xb5\x2f\xfd":
+        def stream():
+            return zstandard.ZstdDecompressor().stream_reader(data, read_across_frames=True)
+    else:
+        return
+    cap = decompressed_cap(len(data))
+    try:
+        size = expanded_size(stream, cap)
+    except (OSError, EOFError, zlib.error, zstandard.ZstdError):
+        return
+    if size is None:
+        raise LimitError("decompressed_too_large", cap,
+                         f"the {len(data):,} byte compressed file expands to more than"
+                         f" {cap:,} bytes: a decompression bomb, or a recording too large to"
+                         " read compressed (decompress it and give the plain file)")
 
 
 def _inflate(data: bytes) -> tuple[bytes, str | None]:
@@ -195,7 +243,7 @@ def _salvage_array(data: bytes) -> list | None:
             i += 1
         try:
             v, i = dec.raw_decode(text, i)
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):
             return out if out or text[i:i + 1] == "{" else None
         out.append(v)
 
@@ -248,40 +296,42 @@ def _is_event(v: Any) -> bool:
 
 
 def _from_value(top: Any) -> list[ParsedRecording]:
-    if isinstance(top, list) and len(top) == 2 and top[0] == "__ndjson__":
-        lines = top[1]
-        if all(isinstance(x, dict) and "data" in x and "window_id" in x for x in lines):
-            return _by_window([(x.get("window_id"), e) for x in lines
-                               for e in _events(x["data"])], shape="posthog-blob")
-        return [ParsedRecording(events=_events(lines), shape="ndjson")]
-    if isinstance(top, list):
-        if top and all(isinstance(x, list) for x in top):
-            return [ParsedRecording(events=[e for seg in top for e in _events(seg)],
-                                    shape="sentry-segments")]
-        return _split_windows(_events(top), shape="rrweb")
-    if isinstance(top, dict):
-        if _is_event(top):
-            return [ParsedRecording(events=[top], shape="rrweb-event")]
-        data = top.get("data")
-        if isinstance(data, dict) and ("snapshotsByWindowId" in data or "snapshots" in data):
-            return _posthog(data)
-        for key in ("events", "snapshots", "recording"):
-            if isinstance(top.get(key), list):
-                hint = top.get("session_id") or top.get("sessionId") or top.get("id")
-                items = top[key]
-                if items and all(isinstance(x, list) for x in items):   # Sentry's segments
-                    items = [e for seg in items for e in seg]
-                recs = _split_windows(_events(items), shape=f"object.{key}")
-                if isinstance(hint, str) and len(recs) == 1:
-                    recs[0].session_hint = hint
-                user = _file_user(top)
-                for r in recs:
-                    r.user = user
-                return recs
-        if isinstance(data, (dict, list)):
-            return _from_value(data)
-    raise UnreadableRecording("expected a JSON array of rrweb events or an object with an"
-                              " 'events' or 'snapshots' array")
+    while True:   # an object's `data`, one level down at a time (not recursion)
+        if isinstance(top, list) and len(top) == 2 and top[0] == "__ndjson__":
+            lines = top[1]
+            if all(isinstance(x, dict) and "data" in x and "window_id" in x for x in lines):
+                return _by_window([(x.get("window_id"), e) for x in lines
+                                   for e in _events(x["data"])], shape="posthog-blob")
+            return [ParsedRecording(events=_events(lines), shape="ndjson")]
+        if isinstance(top, list):
+            if top and all(isinstance(x, list) for x in top):
+                return [ParsedRecording(events=[e for seg in top for e in _events(seg)],
+                                        shape="sentry-segments")]
+            return _split_windows(_events(top), shape="rrweb")
+        if isinstance(top, dict):
+            if _is_event(top):
+                return [ParsedRecording(events=[top], shape="rrweb-event")]
+            data = top.get("data")
+            if isinstance(data, dict) and ("snapshotsByWindowId" in data or "snapshots" in data):
+                return _posthog(data)
+            for key in ("events", "snapshots", "recording"):
+                if isinstance(top.get(key), list):
+                    hint = top.get("session_id") or top.get("sessionId") or top.get("id")
+                    items = top[key]
+                    if items and all(isinstance(x, list) for x in items):   # Sentry's segments
+                        items = [e for seg in items for e in seg]
+                    recs = _split_windows(_events(items), shape=f"object.{key}")
+                    if isinstance(hint, str) and len(recs) == 1:
+                        recs[0].session_hint = hint
+                    user = _file_user(top)
+                    for r in recs:
+                        r.user = user
+                    return recs
+            if isinstance(data, (dict, list)):
+                top = data
+                continue
+        raise UnreadableRecording("expected a JSON array of rrweb events or an object with an"
+                                  " 'events' or 'snapshots' array")
 
 
 def _events(v: Any) -> list:

@@ -113,6 +113,13 @@ COMPACT_CODEC = Codec(level=9, window_log=0, layout=COLUMNS)
 
 # Largest window a reader accepts (zstd's default cap is 2**27 = 128 MB).
 _MAX_WINDOW = 1 << 31
+# The most one payload may decompress to: four times the largest segment the store cuts
+# (MessagePack can outgrow the JSON it is measured by: a float is 9 bytes however short
+# its text). A frame that claims more (1 KB can claim 64 GB, and zstd would allocate it)
+# or produces more is damage, refused before the memory is spent.
+MAX_RAW_BYTES = 4 * MAX_SEGMENT_BYTES
+# The most a segment file may be: a payload zstd could not shrink, plus its header.
+MAX_FILE_BYTES = MAX_RAW_BYTES + (1 << 20)
 
 DictLoader = Callable[[int], "zstandard.ZstdCompressionDict | None"]
 
@@ -229,8 +236,17 @@ def decode_segment(blob: bytes, load_dict: DictLoader | None = None) -> tuple[di
         raise SegmentDamaged(f"unknown payload transform {transform!r} (written by a newer"
                              " version?)")
     try:
+        claimed = zstandard.frame_content_size(payload)
+    except zstandard.ZstdError as exc:
+        raise SegmentDamaged(f"payload is not a zstd frame: {exc}") from None
+    if claimed > MAX_RAW_BYTES:
+        raise SegmentDamaged(f"payload claims {claimed:,} bytes, over the {MAX_RAW_BYTES:,} a"
+                             " segment may hold")
+    try:
         d = zstandard.ZstdDecompressor(dict_data=zdict, max_window_size=_MAX_WINDOW)
-        raw = d.decompress(payload)
+        # a claimed size is checked by zstd against what the frame produces; an unclaimed
+        # one is bounded by max_output_size (zstd fails a frame that would need more)
+        raw = d.decompress(payload, max_output_size=MAX_RAW_BYTES)
         if transform == T_COLUMNS:
             events = _unpack_columns(decode_msgpack(raw))
         else:

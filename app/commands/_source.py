@@ -66,6 +66,7 @@ def open_raw(spec: str, data: Path, session_number: int = 0) -> Any:
         raise UserError(f"--session-number picks one of the sessions in a file; {spec} is not a"
                         " file - leave --session-number out")
     from recorder.bundle import BadBundle
+    from recorder.limits import LimitError
     from recorder.rrweb_io import UnreadableRecording
     from recorder.source import open_recording
 
@@ -81,6 +82,8 @@ def open_raw(spec: str, data: Path, session_number: int = 0) -> Any:
         raise UserError(f"{exc} - pick one with --session-number") from None
     except BadBundle as exc:   # says what to do itself
         raise UserError(str(exc)) from None
+    except LimitError as exc:  # a bomb, or data no recording can hold
+        raise UserError(f"{spec}: refused - {exc}") from None
     except (UnreadableRecording, ValueError) as exc:
         raise UserError(f"{exc} - give {_KINDS}") from None
     except OSError as exc:

@@ -215,6 +215,11 @@ def _bundle(src, args) -> list[tuple]:
     try:
         with _quiet_bundle_log():
             events = list(src.events())
+        if src.segments and len(src.damaged) == len(src.segments):   # even with --partial
+            first = src.damaged[0]
+            raise BadBundle(f"{src.path}: all {len(src.segments)} segments are damaged, nothing"
+                            f" to store (segment {src.segments[first].index}:"
+                            f" {src.damage_reasons.get(first, 'unreadable')}) - export it again")
         user = {"id": src.info.user_id, "name": src.info.user_name, "email": src.info.user_email}
         user = args.given_user.as_dict() if args.given_user is not None else \
             {k: v for k, v in user.items() if v} or None

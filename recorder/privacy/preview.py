@@ -49,28 +49,39 @@ def html_to_node(source: str | bytes) -> Raw:
             d["isStyle"] = True
         return d
 
-    def element(el, in_svg: bool = False) -> Raw | None:
-        if isinstance(el, etree._Comment):
-            return {"type": int(NodeType.Comment), "textContent": el.text or "", "id": next_id()}
-        if not isinstance(el.tag, str):
-            return None  # processing instructions, entities
-        tag = el.tag.lower()
-        d: Raw = {"type": int(NodeType.Element), "tagName": tag,
-                  "attributes": {k: v for k, v in el.attrib.items()}, "childNodes": [],
-                  "id": next_id()}
-        in_svg = in_svg or tag == "svg"
-        if in_svg:
-            d["isSVG"] = True
-        kids = d["childNodes"]
-        if el.text:
-            kids.append(text(el.text, tag))
-        for child in el:
-            c = element(child, in_svg)
-            if c is not None:
-                kids.append(c)
-            if child.tail:
-                kids.append(text(child.tail, tag))
-        return d
+    def element(top) -> Raw | None:
+        """The element's serialized subtree; iterative (pages nest deeper than Python's
+        stack) and numbering in document order: a node, its text, then each child and
+        the text after it."""
+        holder: list[Raw] = []
+        stack: list[tuple] = [(top, False, holder)]    # (element, in svg, where it goes)
+        while stack:
+            el, in_svg, into = stack.pop()
+            if isinstance(el, tuple):                   # ("tail", text, parent tag)
+                into.append(text(el[1], el[2]))
+                continue
+            if isinstance(el, etree._Comment):
+                into.append({"type": int(NodeType.Comment), "textContent": el.text or "",
+                             "id": next_id()})
+                continue
+            if not isinstance(el.tag, str):
+                continue  # processing instructions, entities
+            tag = el.tag.lower()
+            d: Raw = {"type": int(NodeType.Element), "tagName": tag,
+                      "attributes": {k: v for k, v in el.attrib.items()}, "childNodes": [],
+                      "id": next_id()}
+            into.append(d)
+            in_svg = in_svg or tag == "svg"
+            if in_svg:
+                d["isSVG"] = True
+            kids = d["childNodes"]
+            if el.text:
+                kids.append(text(el.text, tag))
+            for child in reversed(el):
+                if child.tail:
+                    stack.append((("tail", child.tail, tag), in_svg, kids))
+                stack.append((child, in_svg, kids))
+        return holder[0] if holder else None
 
     root["childNodes"].append(element(doc))
     return root
@@ -108,11 +119,20 @@ def render_node(sn: Raw, values: dict[int, Any] | None = None) -> str:
     out: list[str] = []
     values = values or {}
 
-    def walk(s: Raw, parent_tag: str) -> None:
+    # iterative (pages nest deeper than Python's stack): a node to render, or a closing
+    # tag to write once its children are done
+    stack: list[tuple[Any, str] | str] = [(sn, "")]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            out.append(item)
+            continue
+        s, parent_tag = item
+        if not isinstance(s, dict):
+            continue
         t = s.get("type")
         if t == NodeType.Document:
-            for c in s.get("childNodes") or ():
-                walk(c, "")
+            stack.extend((c, "") for c in reversed(s.get("childNodes") or ()))
         elif t == NodeType.DocumentType:
             out.append(f"<!DOCTYPE {s.get('name') or 'html'}>")
         elif t == NodeType.Text or t == NodeType.CDATA:
@@ -123,7 +143,7 @@ def render_node(sn: Raw, values: dict[int, Any] | None = None) -> str:
         elif t == NodeType.Element:
             tag = str(s.get("tagName") or "div").lower()
             if tag == "script":
-                return
+                continue
             attrs = dict(s.get("attributes") or {})
             if s.get("id") in values and tag in ("input", "textarea", "select"):
                 attrs["value"] = values[s["id"]]
@@ -136,7 +156,7 @@ def render_node(sn: Raw, values: dict[int, Any] | None = None) -> str:
                 attrs["style"] = style
             if tag == "link" and isinstance(attrs.get("_cssText"), str):
                 out.append("<style>" + attrs["_cssText"].replace("</", "<\\/") + "</style>")
-                return
+                continue
             parts = [tag]
             for k, v in attrs.items():
                 sv = _safe_attr(tag, k, v)
@@ -144,12 +164,9 @@ def render_node(sn: Raw, values: dict[int, Any] | None = None) -> str:
                     parts.append(f'{k}="{_html.escape(sv, quote=True)}"')
             out.append("<" + " ".join(parts) + ">")
             if tag in VOID:
-                return
-            for c in s.get("childNodes") or ():
-                walk(c, tag)
-            out.append(f"</{tag}>")
-
-    walk(sn, "")
+                continue
+            stack.append(f"</{tag}>")
+            stack.extend((c, tag) for c in reversed(s.get("childNodes") or ()))
     return "".join(out)
 
 
