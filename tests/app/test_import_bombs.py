@@ -308,11 +308,13 @@ def test_15_9_bundle_manifest_of_the_wrong_types_is_one_line(tmp_path, capsys, b
     assert stored(capsys, tmp_path / "data") == []
 
 
-def test_15_9_bundle_whose_segments_are_all_damaged_says_so(tmp_path, capsys, bundle):
+@pytest.mark.parametrize("partial", [[], ["--partial"]])
+def test_15_9_bundle_whose_segments_are_all_damaged_says_so(tmp_path, capsys, bundle, partial):
+    """Exit 2 even with --partial: there is nothing to store, and exit 0 would say there was."""
     damaged = {n: d[:-5] + bytes([d[-5] ^ 0xFF]) + d[-4:]       # one flipped byte each
                for n, d in entries_of(bundle).items() if n.startswith("segments/")}
     f = rebundle(bundle, tmp_path / "damaged.replay", replace=damaged)
-    line = one_line(*run(capsys, "--data", tmp_path / "data", "import", f)[::2])
+    line = one_line(*run(capsys, "--data", tmp_path / "data", "import", *partial, f)[::2])
     assert f"all {len(damaged)} segments are damaged, nothing to store" in line, line
     assert "checksum mismatch" in line
     assert stored(capsys, tmp_path / "data") == []
