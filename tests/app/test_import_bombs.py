@@ -1,9 +1,9 @@
 """Issue 15, items 8 and 9: hostile input to `replay import` is refused by name, in one
 line, with exit 2, nothing stored - and a decompression bomb costs no memory.
 
-Bombs are imported by a real `replay import` subprocess whose peak memory is read from
-the kernel (os.wait4's rusage of exactly that child, so other tests' subprocesses do not
-count). Each bomb expands to about 4 GB; the bound asserted is 300 MB.
+Bombs are imported by a real `replay import` subprocess whose peak memory the kernel
+reports (getrusage(RUSAGE_CHILDREN) in a small wrapper process, see `_MEASURE`). Each
+bomb expands to about 4 GB (or claims 64 GB); the bound asserted is 300 MB.
 """
 from __future__ import annotations
 
