@@ -16,7 +16,7 @@ from recorder.paths import default_data_dir
 from . import commands as _commands
 
 # Order in --help (module names); modules not listed follow alphabetically.
-_ORDER = ["demo", "play", "import_cmd", "sessions", "export", "snapshot", "screenshot", "mask",
+_ORDER = ["demo", "play", "open_cmd", "url_handler", "import_cmd", "sessions", "export", "snapshot", "screenshot", "mask",
           "audit", "repair", "serve", "app_cmd"]
 
 

@@ -1,5 +1,6 @@
 """`replay demo` — the player on the demo session that ships in assets/demo/ (recorded in a
-real browser from the demo pages: console messages, an error, network calls)."""
+real browser from the demo pages: console messages, an error, network calls), playing as
+it opens."""
 from __future__ import annotations
 
 import argparse
@@ -7,6 +8,8 @@ import argparse
 from recorder.paths import ASSETS
 
 from ..cli import UserError
+from ._source import open_source
+from .play import add_quit_after, check_screen, play
 
 NAME = "demo"
 DEMO = ASSETS / "demo" / "demo-session.json"
@@ -15,9 +18,7 @@ DEMO = ASSETS / "demo" / "demo-session.json"
 def register(subparsers, common) -> None:
     p = subparsers.add_parser(NAME, parents=[common], help="watch the demo session in the player",
                               description=f"Open the player on the demo session ({DEMO.name}).")
-    p.add_argument("--quit-after", type=int, default=None, metavar="MS",
-                   help="close the player after MS milliseconds, playing meanwhile (smoke tests;"
-                        " works without a screen)")
+    add_quit_after(p)
     p.set_defaults(func=run)
 
 
@@ -25,15 +26,6 @@ def run(args: argparse.Namespace) -> int:
     if not DEMO.is_file():
         raise UserError(f"the demo session is missing ({DEMO}) - reinstall, or record it again"
                         " with `python replay_tools/make_demo.py`")
-    from player.qt.standalone import has_screen, open_window, prepare_qt_environment
-
-    if not has_screen() and args.quit_after is None:
-        raise UserError("no screen to show the player on (DISPLAY is not set) - run it on a"
-                        " desktop, or paint frames with `replay screenshot SESSION|FILE --at MS"
-                        " -o FILE.png`")
-
-    from ._source import open_source
-
-    prepare_qt_environment()
+    check_screen(args.quit_after)
     src = open_source(str(DEMO), args.data)
-    return open_window(src, "Demo", quit_after_ms=args.quit_after)
+    return play(src, None, args.quit_after, autoplay=True, title="Demo")

@@ -1,12 +1,12 @@
-"""`replay play SESSION|FILE` — the player on one recording, in its own window: the replay
-view, the timeline and the dev-tools pane. FILE (a `.replay` bundle or rrweb JSON) is read
-without importing it."""
+"""`replay play SESSION|FILE [--at MS]` — the player on one recording, in its own window: the
+replay view, the timeline and the dev-tools pane, opened at MS (else the first frame). FILE
+(a `.replay` bundle or rrweb JSON) is read without importing it."""
 from __future__ import annotations
 
 import argparse
 
 from ..cli import UserError
-from ._source import add_source_arguments, open_source
+from ._source import add_source_arguments, moment, open_source, resolve_moment
 
 NAME = "play"
 
@@ -16,26 +16,53 @@ def register(subparsers, common) -> None:
                               description="Open the player on a stored session or a recording"
                                           " file (read, not imported).")
     add_source_arguments(p)
-    p.add_argument("--quit-after", type=int, default=None, metavar="MS",
-                   help="close the player after MS milliseconds, playing meanwhile (smoke tests;"
-                        " works without a screen)")
+    p.add_argument("--at", type=moment, default=None, metavar="MS",
+                   help="open at MS milliseconds after the session's first event ('end' for"
+                        " the last moment)")
+    add_quit_after(p)
     p.set_defaults(func=run)
 
 
-def run(args: argparse.Namespace) -> int:
-    from player.qt.standalone import has_screen, open_window, prepare_qt_environment
+def add_quit_after(p) -> None:
+    """`--quit-after MS` (play, demo, open): the smoke test of a whole player."""
+    p.add_argument("--quit-after", type=int, default=None, metavar="MS",
+                   help="close the player after MS milliseconds, playing meanwhile (smoke tests;"
+                        " works without a screen)")
 
+
+def check_screen(quit_after: int | None) -> None:
+    """A window needs a screen; say so (not a player left running invisibly)."""
+    from player.qt.standalone import has_screen
+
+    if not has_screen() and quit_after is None:
+        raise UserError("no screen to show the player on (DISPLAY is not set) - run it on a"
+                        " desktop, or paint frames with `replay screenshot SESSION|FILE"
+                        " --at MS -o FILE.png`")
+
+
+def play(src, at, quit_after: int | None, *, autoplay: bool = False,
+         title: str | None = None) -> int:
+    """The player window on an opened recording at `at` (`--at`: ms or 'end', or None);
+    closes `src` when done."""
+    from player.qt.standalone import open_window, prepare_qt_environment
+
+    try:
+        check_screen(quit_after)
+        at_ms = None
+        replayer = None
+        if at is not None:   # checked before a window opens: the range is said in one line
+            from player.replayer import Replayer
+
+            replayer = Replayer(src)
+            at_ms = int(resolve_moment(at, replayer.duration_ms, len(src.damaged)))
+        prepare_qt_environment()
+        return open_window(src, title or str(src.id), quit_after_ms=quit_after, at_ms=at_ms,
+                           autoplay=autoplay, replayer=replayer)
+    finally:
+        src.close()
+
+
+def run(args: argparse.Namespace) -> int:
     src = open_source(args.session, args.data, args.session_number,  # a bad name is said first
                       rules=args.rules, unmasked=args.unmasked)
-    try:
-        if not has_screen() and args.quit_after is None:
-            raise UserError("no screen to show the player on (DISPLAY is not set) - run it on a"
-                            " desktop, or paint frames with `replay screenshot SESSION|FILE"
-                            " --at MS -o FILE.png`")
-        prepare_qt_environment()
-        return open_window(src, str(getattr(src, "id", args.session)),
-                           quit_after_ms=args.quit_after)
-    finally:
-        close = getattr(src, "close", None)
-        if close:
-            close()
+    return play(src, args.at, args.quit_after)

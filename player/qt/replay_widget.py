@@ -3,6 +3,9 @@
 Embed it in the desktop app, or open it standalone (`replay play`, `replay demo`). It takes
 a RecordingSource (a stored session or a file opened without importing) or a list of raw
 rrweb events.
+
+What a host uses: `seek(ms)`, `current_ms()`, `session_id`, `play()`/`pause()`, and the
+`copyLink` action ("copy link to this moment": `replay://SESSION?t=MS` on the clipboard).
 """
 from __future__ import annotations
 
@@ -10,10 +13,14 @@ import threading
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 
+from player.links import moment_link
+from recorder.source import RecordingSource
+
 from .devtools.pane import DevToolsPane
+from .page_bar import PageBar
 from .playback import PlaybackController
 from .runtime_bridge import RuntimeBridge
 from .session_view import SessionView, build_session_view
@@ -34,6 +41,8 @@ class ReplayWidget(QWidget):
         self.setStyleSheet(STYLESHEET)
         self.replayer = replayer if replayer is not None else Replayer(source)
         self._info = getattr(source, "info", None)
+        # only a recording with an id can be linked to (raw events have none)
+        self.session_id: str | None = source.id if isinstance(source, RecordingSource) else None
         if getattr(self.replayer, "ready", True):
             self.session = build_session_view(self.replayer, self._info)
         else:
@@ -45,6 +54,18 @@ class ReplayWidget(QWidget):
         self.title = title or (self.session.facts and next(
             (v for k, v in self.session.facts if k == "URL"), None)) or "Session replay"
 
+        self.copyLink = QAction("Copy link", self)
+        self.copyLink.setObjectName("copyLinkAction")
+        self.copyLink.setShortcut(QKeySequence("Ctrl+Shift+C"))
+        self.copyLink.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.copyLink.setEnabled(self.session_id is not None)
+        self.copyLink.setToolTip(
+            "Copy a replay:// link to this moment (Ctrl+Shift+C); `replay open LINK` opens it"
+            if self.session_id is not None else
+            "Only a recording with a session id can be linked to")
+        self.copyLink.triggered.connect(self.copy_link)
+        self.addAction(self.copyLink)
+        self.page_bar = PageBar(self.copyLink, self)
         self.stage = ReplayStage(self)
         self.stage.profile.assets.resolver = assets
         self.bridge = RuntimeBridge(self.stage.page, self)
@@ -57,6 +78,7 @@ class ReplayWidget(QWidget):
         lv = QVBoxLayout(left)
         lv.setContentsMargins(0, 0, 0, 0)
         lv.setSpacing(0)
+        lv.addWidget(self.page_bar)
         lv.addWidget(self.stage, 1)
         lv.addWidget(self.timeline)
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
@@ -82,6 +104,17 @@ class ReplayWidget(QWidget):
         c.playingChanged.connect(self.timeline.set_playing)
         c.speedChanged.connect(self.timeline.set_speed)
         c.skippingChanged.connect(self.timeline.set_skipping)
+        c.timeChanged.connect(self._show_url)
+        pb, st = self.page_bar, self.stage
+        pb.fitRequested.connect(st.fit)
+        pb.actualSizeRequested.connect(lambda: st.set_zoom(1.0))
+        pb.zoomInRequested.connect(st.zoom_in)
+        pb.zoomOutRequested.connect(st.zoom_out)
+        st.zoomChanged.connect(pb.set_zoom)
+        st.viewportChanged.connect(pb.set_viewport)
+        pb.set_viewport(*st.recorded)
+        pb.set_zoom(st.scale, st.zoom is None)
+        self._show_url(c.time)
         self._shortcuts()
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self._builder: threading.Thread | None = None
@@ -115,6 +148,38 @@ class ReplayWidget(QWidget):
             raise built
         self.set_session(built)
 
+    # --- what a host uses -----------------------------------------------------------------------
+    def seek(self, ms: int) -> None:
+        """Show the moment `ms` milliseconds after the session's first event (clamped to
+        the session). Before the view is ready, it opens there."""
+        self.controller.seek(int(ms))
+
+    def current_ms(self) -> int:
+        return int(self.controller.time)
+
+    def play(self) -> None:
+        """Play (now, or as soon as the view is ready)."""
+        if self.bridge.is_ready:
+            self.controller.play()
+        else:
+            self.bridge.ready.connect(self.controller.play,
+                                      Qt.ConnectionType.SingleShotConnection)
+
+    def pause(self) -> None:
+        self.controller.pause()
+
+    def link(self) -> str | None:
+        """`replay://SESSION?t=MS` for the moment on show (None without a session id)."""
+        return moment_link(self.session_id, self.current_ms()) if self.session_id else None
+
+    def copy_link(self) -> None:
+        link = self.link()
+        if link is not None:
+            QGuiApplication.clipboard().setText(link)
+
+    def _show_url(self, t: int) -> None:
+        self.page_bar.set_url(self.session.url_at(t))
+
     def set_session(self, sv: SessionView) -> None:
         """Show a (complete) session view: timeline markers and the dev-tools rows."""
         self.session = sv
@@ -130,6 +195,7 @@ class ReplayWidget(QWidget):
         self.splitter.replaceWidget(1, self.devtools)
         old.deleteLater()
         self.devtools.set_time(self.controller.time)
+        self._show_url(self.controller.time)
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt)
         super().resizeEvent(event)

@@ -42,6 +42,7 @@ class SessionView:
     density: list[int] = field(default_factory=list)
     clicks: list[tuple[int, float, float, str]] = field(default_factory=list)
     event_times: list[int] = field(default_factory=list)   # Shift+arrows stops
+    pages: list[tuple[int, str]] = field(default_factory=list)  # (t, URL) of each page shown
     timeline: Any = None                                   # player.timeline.Timeline
 
     @property
@@ -74,6 +75,14 @@ class SessionView:
     def previous_event(self, t: int) -> int | None:
         i = bisect.bisect_left(self.event_times, t)
         return self.event_times[i - 1] if i > 0 else None
+
+    def url_at(self, t: int) -> str:
+        """The URL of the page on show at `t` ("" when none was recorded). Before the first
+        page the player shows that page (its first frame), so its URL."""
+        if not self.pages:
+            return ""
+        i = bisect.bisect_right(self.pages, (t, "\uffff"))
+        return self.pages[max(0, i - 1)][1]
 
     def next_error(self, t: int) -> int | None:
         times = sorted(m.t for m in self.markers if m.kind in ("error", "error_click"))
@@ -159,12 +168,25 @@ def build_session_view(replayer: Any, info: Any = None) -> SessionView:
     sv.event_times = sorted({m.t for m in sv.markers} | {c[0] for c in sv.clicks}
                             | {r["t"] for r in sv.console} | {r["t"] for r in sv.network})
     sv.facts = _facts(sv, tl.facts, info)
+    sv.pages = page_urls(tl.navigations, [(v.t, v.url) for v in tl.views])
     return sv
 
 
 def _error_row(e: Any) -> dict:
     return {"t": int(e.t), "message": e.message or "Error", "type": e.type, "source": e.source,
             "stack": e.stack, "reported_by": list(e.reported_by)}
+
+
+def page_urls(navigations: list[tuple[float, str]], views: list[tuple[float, str]]) -> list[tuple[int, str]]:
+    """(t, URL) of every page change, from the timeline's navigations (Meta href: a page
+    load) and views (RUM views: also a single-page app's route changes), in time order,
+    each URL listed when it changes."""
+    out: list[tuple[int, str]] = []
+    for t, url in sorted(((int(t), u) for t, u in [*navigations, *views] if u),
+                         key=lambda p: p[0]):
+        if not out or out[-1][1] != url:
+            out.append((t, url))
+    return out
 
 
 MARKER_KINDS = frozenset({"click", "rage_click", "dead_click", "error_click", "error", "navigation"})

@@ -1,5 +1,6 @@
-"""The stage: the web view at the recorded viewport size, scaled to fit and letterboxed, with
-the cursor overlay on top.
+"""The stage: the web view at the recorded viewport size, scaled to fit (or at a chosen zoom,
+scrolled when larger than the stage), with the cursor overlay on top. Where the page goes is
+`player.zoom.place`; this widget only applies it.
 
 Scaling uses the view's zoom factor: a view of W×H device pixels at zoom z lays the page out
 in a (W/z)×(H/z) CSS viewport, so sizing the view to the recorded aspect and setting
@@ -10,18 +11,19 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from PySide6.QtCore import QRect, Qt
+from PySide6.QtCore import QRect, Qt, Signal
 from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWebEngineWidgets import QWebEngineView
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QScrollBar, QWidget
 
+from player.zoom import place, zoom_in, zoom_out
 from recorder.limits import MAX_VIEWPORT_PX
 
 from .overlay import CursorOverlay
 from .webview import ReplayPage, ReplayProfile
 
-MIN_ZOOM, MAX_ZOOM = 0.25, 5.0   # Chromium's zoom range
-MARGIN = 10
+MARGIN = 4
+WHEEL_STEP_PX = 60        # one notch of the mouse wheel scrolls a zoomed page this far
 
 
 def _side(v: Any) -> int:
@@ -34,6 +36,9 @@ def _side(v: Any) -> int:
 
 
 class ReplayStage(QWidget):
+    viewportChanged = Signal(int, int)     # the recorded viewport's size
+    zoomChanged = Signal(float, bool)      # the zoom shown, and whether it is "fit"
+
     def __init__(self, parent: QWidget | None = None, profile: ReplayProfile | None = None):
         super().__init__(parent)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
@@ -52,7 +57,42 @@ class ReplayStage(QWidget):
         self.overlay = CursorOverlay(self)
         self.recorded = (1024, 768)
         self.scale = 1.0
+        self.zoom: float | None = None     # None: fit to the stage
+        self.pan = (0, 0)
+        self.hbar = QScrollBar(Qt.Orientation.Horizontal, self)
+        self.vbar = QScrollBar(Qt.Orientation.Vertical, self)
+        for bar in (self.hbar, self.vbar):
+            bar.hide()
+            bar.valueChanged.connect(self._scrolled)
         self.page.load_shell()
+
+    # --- zoom ---------------------------------------------------------------------------------
+    def fit(self) -> None:
+        self.set_zoom(None)
+
+    def set_zoom(self, zoom: float | None) -> None:
+        """A fixed zoom (1.0: the page at its recorded size), or None to fit the stage."""
+        self.zoom = zoom
+        self._layout()
+
+    def zoom_in(self) -> None:
+        self.set_zoom(zoom_in(self.scale))
+
+    def zoom_out(self) -> None:
+        self.set_zoom(zoom_out(self.scale))
+
+    def _scrolled(self) -> None:
+        self.pan = (self.hbar.value(), self.vbar.value())
+        self._layout()
+
+    def wheelEvent(self, ev) -> None:  # noqa: N802 (Qt)
+        d = ev.angleDelta()
+        if self.zoom is None or (not self.hbar.isVisible() and not self.vbar.isVisible()):
+            return super().wheelEvent(ev)
+        bar = self.hbar if (d.x() and not d.y()) or not self.vbar.isVisible() else self.vbar
+        step = d.y() or d.x()
+        bar.setValue(bar.value() - int(step / 120 * WHEEL_STEP_PX))
+        ev.accept()
 
     def set_viewport(self, width: Any, height: Any) -> None:
         """The recorded viewport changed size (Meta or ViewportResize): follow it. Stored
@@ -62,25 +102,41 @@ class ReplayStage(QWidget):
         if w > 0 and h > 0 and (w, h) != self.recorded:
             self.recorded = (w, h)
             self._layout()
+            self.viewportChanged.emit(w, h)
 
     def page_rect(self) -> QRect:
         return self.view.geometry()
 
     def _layout(self) -> None:
-        rw, rh = self.recorded
-        aw = max(1, self.width() - 2 * MARGIN)
-        ah = max(1, self.height() - 2 * MARGIN)
-        z = min(aw / rw, ah / rh)
-        z = max(MIN_ZOOM, min(MAX_ZOOM, z))
-        w, h = max(1, round(rw * z)), max(1, round(rh * z))
-        rect = QRect((self.width() - w) // 2, (self.height() - h) // 2, w, h)
-        self.scale = z
+        bar = self.vbar.sizeHint().width()
+        aw, ah = self.width(), self.height()
+        pl = place(aw, ah, self.recorded, self.zoom, self.pan, MARGIN)
+        # a scroll bar takes room from the other side: place again within what is left
+        if pl.max_pan_x or pl.max_pan_y:
+            pl = place(aw - (bar if pl.max_pan_y else 0), ah - (bar if pl.max_pan_x else 0),
+                       self.recorded, self.zoom, self.pan, MARGIN)
+        rect = QRect(pl.x, pl.y, pl.width, pl.height)
+        self.scale = pl.zoom
         self.view.setGeometry(rect)
-        self.view.setZoomFactor(z)
+        self.view.setZoomFactor(pl.zoom)
         self.overlay.setGeometry(rect)
-        self.overlay.scale = z
+        self.overlay.scale = pl.zoom
         self.overlay.raise_()
+        for sb, top, page, shown in ((self.hbar, pl.max_pan_x, pl.pan_x, pl.max_pan_x > 0),
+                                     (self.vbar, pl.max_pan_y, pl.pan_y, pl.max_pan_y > 0)):
+            sb.blockSignals(True)
+            sb.setRange(0, top)
+            sb.setPageStep(max(1, (aw if sb is self.hbar else ah) - 2 * MARGIN))
+            sb.setSingleStep(WHEEL_STEP_PX // 3)
+            sb.setValue(page)
+            sb.blockSignals(False)
+            sb.setVisible(shown)
+        self.hbar.setGeometry(0, ah - bar, aw - (bar if pl.max_pan_y else 0), bar)
+        self.vbar.setGeometry(aw - bar, 0, bar, ah - (bar if pl.max_pan_x else 0))
+        self.hbar.raise_()
+        self.vbar.raise_()
         self.update()
+        self.zoomChanged.emit(pl.zoom, self.zoom is None)
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt)
         super().resizeEvent(event)

@@ -64,9 +64,11 @@ def application():
     return app
 
 
-def open_window(source: Any, title: str, quit_after_ms: int | None = None) -> int:
-    """Show the player on a recording in its own window; returns when it is closed (or,
-    with `quit_after_ms`, after playing that long: a smoke test of the whole player)."""
+def open_window(source: Any, title: str, quit_after_ms: int | None = None, *,
+                at_ms: int | None = None, autoplay: bool = False, replayer: Any = None) -> int:
+    """Show the player on a recording in its own window, at `at_ms` (else its first frame),
+    playing if `autoplay`; returns when it is closed (or, with `quit_after_ms`, after
+    playing that long: a smoke test of the whole player)."""
     app = application()
     from PySide6.QtWidgets import QMainWindow
 
@@ -74,21 +76,32 @@ def open_window(source: Any, title: str, quit_after_ms: int | None = None) -> in
 
     win = QMainWindow()
     win.setWindowTitle(f"{title} — Session Replay")
-    widget = ReplayWidget(source, win)
+    widget = ReplayWidget(source, win, replayer=replayer)
     win.setCentralWidget(widget)
-    win.resize(1480, 900)
+    win.resize(*WINDOW_SIZE)
     win.show()
     widget.setFocus()
+    from PySide6.QtCore import Qt, QTimer
+
+    if at_ms is not None:
+        widget.seek(at_ms)
+    opened = []   # the moment the first frame showed (after the seek to at_ms)
+    widget.bridge.ready.connect(lambda: opened.append(widget.current_ms()),
+                                Qt.ConnectionType.SingleShotConnection)
+    if autoplay or quit_after_ms is not None:
+        widget.play()
     if quit_after_ms is not None:
-        from PySide6.QtCore import QTimer
-        widget.bridge.ready.connect(widget.controller.play)
         QTimer.singleShot(max(0, quit_after_ms), win.close)
     code = app.exec()
     if quit_after_ms is not None:  # the smoke test's evidence that the player really played
         c = widget.controller
-        print(f"played to {int(c.time)} ms of {int(c.duration)} ms", file=sys.stderr)
+        print(f"opened at {opened[0] if opened else -1} ms, played to {int(c.time)} ms"
+              f" of {int(c.duration)} ms", file=sys.stderr)
     dispose(win)
     return code
+
+
+WINDOW_SIZE = (1480, 900)   # the player's window as it opens
 
 
 def grab_stable(widget, bridge, timeout_s: float = 3.0):

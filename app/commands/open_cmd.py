@@ -1,0 +1,33 @@
+"""`replay open replay://SESSION?t=MS` — the player on a stored session at a moment, from a
+link copied in the player ("Copy link"); the desktop's URL handler (`replay
+register-url-handler`) runs this command when such a link is clicked."""
+from __future__ import annotations
+
+import argparse
+
+from player.links import BadLink, parse_moment_link
+
+from ..cli import UserError
+from ._source import open_source
+from .play import add_quit_after, play
+
+NAME = "open"
+
+
+def register(subparsers, common) -> None:
+    p = subparsers.add_parser(NAME, parents=[common], help="open a replay:// link in the player",
+                              description="Open the player on a stored session at the moment a"
+                                          " replay://SESSION?t=MS link names.")
+    p.add_argument("url", metavar="URL", help="replay://SESSION?t=MS (MS after the session's"
+                                              " first event)")
+    add_quit_after(p)
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        session, ms = parse_moment_link(args.url)
+    except BadLink as exc:
+        raise UserError(str(exc)) from None
+    src = open_source(session, args.data)
+    return play(src, float(ms), args.quit_after)

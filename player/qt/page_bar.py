@@ -1,0 +1,79 @@
+"""The bar above the replayed page: the page's URL at the current moment, the recorded
+viewport's size, the zoom controls (fit, 100 %, -, +) and "copy link to this moment".
+
+It shows what it is told (`set_url`, `set_viewport`, `set_zoom`) and emits what the person
+asked for; the ReplayWidget wires it to the stage and the clock.
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QToolButton, QWidget
+
+NO_URL = "no page URL recorded"
+
+
+class PageBar(QWidget):
+    fitRequested = Signal()
+    actualSizeRequested = Signal()
+    zoomInRequested = Signal()
+    zoomOutRequested = Signal()
+
+    def __init__(self, copy_link: QAction, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("pageBar")
+        # read-only, not a label: the URL can be selected and copied
+        self.url = QLineEdit(self)
+        self.url.setObjectName("pageUrl")
+        self.url.setReadOnly(True)
+        self.url.setPlaceholderText(NO_URL)
+        self.url.setToolTip("The page's URL at this moment of the recording")
+        self.viewport = QLabel(self)
+        self.viewport.setObjectName("viewportSize")
+        self.viewport.setToolTip("The recorded viewport (browser window) size, in CSS pixels")
+        self.fit_button = self._button("Fit", "Fit the page to the player", self.fitRequested)
+        self.fit_button.setCheckable(True)
+        self.actual_button = self._button("100%", "The page at its recorded size, 1:1",
+                                          self.actualSizeRequested)
+        self.actual_button.setCheckable(True)
+        self.out_button = self._button("−", "Zoom out", self.zoomOutRequested)
+        self.zoom_label = QLabel(self)
+        self.zoom_label.setObjectName("zoomLabel")
+        self.zoom_label.setToolTip("Zoom of the page")
+        self.zoom_label.setFixedWidth(self.zoom_label.fontMetrics().horizontalAdvance("500 %") + 8)
+        self.in_button = self._button("+", "Zoom in", self.zoomInRequested)
+        self.link_button = QToolButton(self)
+        self.link_button.setObjectName("copyLink")
+        self.link_button.setDefaultAction(copy_link)
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(6, 4, 6, 4)
+        lay.setSpacing(4)
+        lay.addWidget(self.url, 1)
+        lay.addSpacing(6)
+        lay.addWidget(self.viewport)
+        lay.addSpacing(6)
+        for w in (self.fit_button, self.actual_button, self.out_button, self.zoom_label,
+                  self.in_button):
+            lay.addWidget(w)
+        lay.addSpacing(6)
+        lay.addWidget(self.link_button)
+
+    def _button(self, text: str, tip: str, signal) -> QToolButton:
+        b = QToolButton(self)
+        b.setText(text)
+        b.setToolTip(tip)
+        b.clicked.connect(signal)
+        return b
+
+    def set_url(self, url: str) -> None:
+        if url != self.url.text():
+            self.url.setText(url)
+            self.url.setCursorPosition(0)   # the start of a long URL: scheme and host
+
+    def set_viewport(self, width: int, height: int) -> None:
+        self.viewport.setText(f"{width} × {height}")
+
+    def set_zoom(self, zoom: float, fit: bool) -> None:
+        self.zoom_label.setText(f"{zoom * 100:.0f} %")
+        self.fit_button.setChecked(fit)
+        self.actual_button.setChecked(not fit and abs(zoom - 1.0) < 1e-6)
