@@ -1,6 +1,6 @@
-"""Paint the README's screenshots of the player on the demo session, offscreen:
-docs/screenshots/player.png and one per dev-tools tab (console, errors, network, actions,
-performance, session).
+"""Paint the README's screenshots of the player on the demo session, offscreen, at the size
+its window opens at: docs/screenshots/player.png, one per dev-tools tab (console, errors,
+network, actions, performance, session) and the timeline's legend (legend.png).
 
     python docs/make_screenshots.py [--session assets/demo/demo-session.json]
 """
@@ -13,10 +13,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from player.qt.standalone import prepare_qt_environment  # noqa: E402
+from player.qt.standalone import WINDOW_SIZE, prepare_qt_environment  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
-SIZE = (1600, 940)
 
 
 def main() -> int:
@@ -34,7 +33,7 @@ def main() -> int:
 
     src = open_recording(str(args.session), ROOT)
     w = ReplayWidget(src)
-    w.resize(*SIZE)
+    w.resize(*WINDOW_SIZE)
     w.show()
     w.wait_ready()
     sv = w.session
@@ -66,11 +65,21 @@ def main() -> int:
         tab.table.selectRow(0)
         tab._clicked(tab.proxy.index(0, 1))
     shot("errors", "errors", (err_t + 300) if err_t is not None else hero)
+    if sv.network:   # a failed call's details: what was recorded, and what was not
+        tab = w.devtools.network
+        failed = next((i for i, r in enumerate(sv.network) if (r.get("status") or 0) >= 500), 0)
+        tab.table.selectRow(failed)
+        tab._clicked(tab.proxy.index(failed, 2))
     shot("network", "network", max((r["t"] for r in sv.network), default=hero) + 1)
     frustrated = [r["t"] for r in sv.actions if r.get("frustration")]
     shot("actions", "actions", (frustrated[-1] + 500) if frustrated else hero)
     shot("performance", "performance", sv.duration_ms)
     shot("session", "session", hero)
+    w.timeline.show_legend()
+    legend = args.out / "legend.png"
+    w.timeline.legend.grab().save(str(legend), "PNG")
+    w.timeline.legend.hide()
+    print(f"wrote {legend.relative_to(ROOT) if legend.is_relative_to(ROOT) else legend}")
     dispose(w)
     return 0
 

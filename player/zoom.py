@@ -64,3 +64,14 @@ def zoom_out(z: float) -> float:
     """The next zoom step below z."""
     i = bisect.bisect_left(ZOOM_STEPS, z - 1e-6)
     return ZOOM_STEPS[max(i - 1, 0)]
+
+
+def pane_width(total_w: int, stage_h: int, recorded: tuple[int, int], pane_min: int,
+               stage_min: int) -> int:
+    """How wide the side pane next to the stage should be so the page, fitted, uses the
+    stage's height: the stage gets the width the recorded aspect asks for at that height
+    (at least `stage_min`), the pane the rest (at least `pane_min`). A tall phone recording
+    leaves the pane wide; a wide desktop one gives the stage all it can."""
+    rw, rh = max(1, recorded[0]), max(1, recorded[1])
+    ideal_stage = max(stage_min, round(rw * max(1, stage_h) / rh))
+    return max(pane_min, total_w - ideal_stage)

@@ -17,6 +17,7 @@ from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 
 from player.links import moment_link
+from player.zoom import pane_width
 from recorder.source import RecordingSource
 
 from .devtools.pane import DevToolsPane
@@ -70,7 +71,8 @@ class ReplayWidget(QWidget):
         self.stage.profile.assets.resolver = assets
         self.bridge = RuntimeBridge(self.stage.page, self)
         self.timeline = TimelineWidget(self.session, self)
-        self.devtools = DevToolsPane(self.session, self)
+        self.devtools = DevToolsPane(self.session, self,
+                                     reading=not getattr(self.replayer, "ready", True))
         self.controller = PlaybackController(self.replayer, self.session, self.stage,
                                              self.bridge, self)
 
@@ -87,8 +89,8 @@ class ReplayWidget(QWidget):
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
         self.splitter.setHandleWidth(1)
-        self.devtools.setMinimumWidth(420)
-        self._split_done = False
+        self._split_auto = True     # until the person drags the splitter
+        self.splitter.splitterMoved.connect(self._split_by_hand)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.splitter)
@@ -112,6 +114,7 @@ class ReplayWidget(QWidget):
         pb.zoomOutRequested.connect(st.zoom_out)
         st.zoomChanged.connect(pb.set_zoom)
         st.viewportChanged.connect(pb.set_viewport)
+        st.viewportChanged.connect(lambda *_: self._split())
         pb.set_viewport(*st.recorded)
         pb.set_zoom(st.scale, st.zoom is None)
         self._show_url(c.time)
@@ -189,7 +192,6 @@ class ReplayWidget(QWidget):
         old = self.devtools
         tab = old.currentIndex()
         self.devtools = DevToolsPane(sv, self)
-        self.devtools.setMinimumWidth(old.minimumWidth())
         self.devtools.setCurrentIndex(tab)
         self.devtools.seekRequested.connect(self.controller.seek)
         self.splitter.replaceWidget(1, self.devtools)
@@ -199,11 +201,21 @@ class ReplayWidget(QWidget):
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt)
         super().resizeEvent(event)
-        if not self._split_done and self.width() > 800:
-            # first real size: the page gets ~60 %, the dev-tools pane the rest
-            w = self.width()
-            self.splitter.setSizes([int(w * 0.6), w - int(w * 0.6)])
-            self._split_done = True
+        self._split()
+
+    def _split(self) -> None:
+        """Share the width so the fitted page uses the stage's height, the dev-tools pane
+        keeping room for its tab labels (`player.zoom.pane_width`); once the person moves
+        the splitter, theirs is kept."""
+        if not self._split_auto or self.width() < self.devtools.minimumWidth() * 2:
+            return
+        w = self.splitter.width()
+        pane = pane_width(w, self.stage.height(), self.stage.recorded,
+                          self.devtools.minimumWidth(), self.stage.minimumWidth())
+        self.splitter.setSizes([w - pane - self.splitter.handleWidth(), pane])
+
+    def _split_by_hand(self, *_args) -> None:
+        self._split_auto = False
 
     def _shortcuts(self) -> None:
         c = self.controller

@@ -7,9 +7,9 @@ STYLESHEET = """
 #timeline QLabel#timeLabel { color: #aeb4c0; padding: 0 2px; }
 #timeline QLabel#skipNote { color: #0d1117; background: #d2a8ff; border-radius: 9px; padding: 1px 8px;
                             font-weight: bold; }
-QToolButton#play { background: #58a6ff; color: #0d1117; border: none; border-radius: 17px;
+#replayWidget QToolButton#play { background: #58a6ff; color: #0d1117; border: none; border-radius: 17px;
                    font-size: 14px; font-weight: bold; }
-QToolButton#play:hover { background: #79b8ff; }
+#replayWidget QToolButton#play:hover { background: #79b8ff; }
 #replayWidget QComboBox { background: #2a2e36; border: 1px solid #3a3f4a; border-radius: 4px;
                           padding: 2px 8px; min-width: 56px; }
 #replayWidget QComboBox QAbstractItemView { background: #2a2e36; selection-background-color: #264f78; }
@@ -19,7 +19,7 @@ QToolButton#play:hover { background: #79b8ff; }
 #replayWidget QLineEdit:focus { border-color: #58a6ff; }
 #replayWidget QTabWidget::pane { border: none; border-top: 1px solid #2c3038; }
 #replayWidget QTabBar { background: #202329; }
-#replayWidget QTabBar::tab { background: #202329; color: #9aa1ad; padding: 7px 10px;
+#replayWidget QTabBar::tab { background: #202329; color: #9aa1ad; padding: 7px 9px;
                              border: none; border-bottom: 2px solid transparent; }
 #replayWidget QTabBar::tab:selected { color: #e6e9ef; border-bottom: 2px solid #58a6ff; }
 #replayWidget QTabBar::tab:hover { color: #e6e9ef; }
@@ -37,5 +37,17 @@ QToolButton#play:hover { background: #79b8ff; }
 #replayWidget QScrollBar:horizontal { background: #1b1d22; height: 10px; }
 #replayWidget QScrollBar::handle:horizontal { background: #3a3f4a; border-radius: 4px; min-width: 24px; }
 #replayWidget QScrollBar::add-line, #replayWidget QScrollBar::sub-line { width: 0; height: 0; }
+#replayWidget #pageBar { background: #202329; border-bottom: 1px solid #2c3038; }
+#replayWidget QLineEdit#pageUrl { background: #16181c; color: #c9d1d9; border-radius: 10px; padding: 2px 10px; }
+#replayWidget QLabel#viewportSize, #replayWidget QLabel#zoomLabel { color: #8b93a1; }
+#replayWidget QLabel#zoomLabel { qproperty-alignment: AlignCenter; }
+#replayWidget QToolButton { background: #2a2e36; color: #c9d1d9; border: 1px solid #3a3f4a;
+                            border-radius: 4px; padding: 2px 7px; }
+#replayWidget QToolButton:hover { border-color: #58a6ff; }
+#replayWidget QToolButton:checked { background: #264f78; border-color: #58a6ff; color: #ffffff; }
+#replayWidget QToolButton:disabled { color: #5c6370; }
+#replayWidget QLabel#emptyTab { color: #8b93a1; font-size: 13px; }
+#legend { background: #2a2e36; color: #d7dae0; border: 1px solid #3a3f4a; }
+#legend QLabel { background: transparent; color: #d7dae0; }
 QToolTip { background: #2a2e36; color: #e6e9ef; border: 1px solid #3a3f4a; padding: 4px; }
 """

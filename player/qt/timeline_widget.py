@@ -7,10 +7,10 @@ time and calls `set_time` back.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPen, QPolygonF
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QToolButton,
-                               QToolTip, QWidget)
+from PySide6.QtCore import QPoint, QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPen, QPixmap, QPolygonF
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFrame, QGridLayout, QHBoxLayout, QLabel,
+                               QToolButton, QToolTip, QWidget)
 
 from .session_view import Marker, SessionView, fmt_ms
 
@@ -28,6 +28,15 @@ MARKER_STYLE = {
     "error": (QColor(255, 85, 85), "dot"),
     "navigation": (QColor(190, 120, 255), "flag"),
 }
+# what the legend says each marker means (every kind the bar draws, in the bar's order)
+LEGEND = [
+    ("click", "Click"),
+    ("navigation", "Navigation: a new page"),
+    ("dead_click", "Dead click: nothing happened"),
+    ("error_click", "Error click: an error followed"),
+    ("rage_click", "Rage click: clicked again and again"),
+    ("error", "Error"),
+]
 ACCENT = QColor(88, 166, 255)
 TRACK = QColor(60, 64, 74)
 INACTIVE = QColor(255, 255, 255, 28)
@@ -212,6 +221,49 @@ class TimelineBar(QWidget):
             p.drawPath(path)
 
 
+class MarkerLegend(QFrame):
+    """What the timeline's marks mean: each marker drawn as the bar draws it, the shaded
+    stretches and the activity strip. A popup under the Legend button."""
+
+    SWATCH = QSize(22, 34)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent, Qt.WindowType.Popup)
+        self.setObjectName("legend")
+        grid = QGridLayout(self)
+        grid.setContentsMargins(12, 10, 12, 10)
+        grid.setHorizontalSpacing(10)
+        grid.setVerticalSpacing(2)
+        self.entries: list[tuple[str, str]] = []
+        for row, (kind, text) in enumerate(LEGEND):
+            grid.addWidget(self._swatch(lambda p, k=kind: TimelineBar._marker(
+                p, Marker(0, k, ""), self.SWATCH.width() / 2, self.SWATCH.height() - 9)), row, 0)
+            grid.addWidget(QLabel(text, self), row, 1)
+            self.entries.append((kind, text))
+        extra = [("inactive", "Shaded: no user activity (skipped when Skip inactivity is on)",
+                  lambda p: p.fillRect(QRectF(2, 6, 18, 24), INACTIVE)),
+                 ("density", "Strip above the bar: how much happened when",
+                  lambda p: [p.fillRect(QRectF(3 + 4 * i, 18 - h, 3, h), DENSITY)
+                             for i, h in enumerate((4, 9, 6, 12, 5))])]
+        for i, (kind, text, paint) in enumerate(extra, start=len(LEGEND)):
+            grid.addWidget(self._swatch(paint), i, 0)
+            grid.addWidget(QLabel(text, self), i, 1)
+            self.entries.append((kind, text))
+
+    def _swatch(self, paint) -> QLabel:
+        pm = QPixmap(self.SWATCH * 2)
+        pm.setDevicePixelRatio(2)
+        pm.fill(Qt.GlobalColor.transparent)
+        p = QPainter(pm)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        paint(p)
+        p.end()
+        label = QLabel(self)
+        label.setPixmap(pm)
+        label.setFixedSize(self.SWATCH)
+        return label
+
+
 class TimelineWidget(QWidget):
     """Transport row: play/pause, elapsed/total, the bar, speed, skip-inactivity toggle."""
 
@@ -252,7 +304,13 @@ class TimelineWidget(QWidget):
         self.skip_box = QCheckBox("Skip inactivity", self)
         self.skip_box.setChecked(True)
         self.skip_box.toggled.connect(self.skipToggled)
-        for w in (self.play_button, self.speed_box, self.skip_box):
+        self.legend = MarkerLegend(self)
+        self.legend_button = QToolButton(self)
+        self.legend_button.setObjectName("legendButton")
+        self.legend_button.setText("Legend")
+        self.legend_button.setToolTip("What the marks on the timeline mean")
+        self.legend_button.clicked.connect(self.show_legend)
+        for w in (self.play_button, self.speed_box, self.skip_box, self.legend_button):
             w.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         lay = QHBoxLayout(self)
         lay.setContentsMargins(10, 4, 10, 6)
@@ -263,7 +321,16 @@ class TimelineWidget(QWidget):
         lay.addWidget(self.skip_note)
         lay.addWidget(self.speed_box)
         lay.addWidget(self.skip_box)
+        lay.addWidget(self.legend_button)
         self.set_time(0)
+
+    def show_legend(self) -> None:
+        """The legend, just above its button (the timeline sits at the window's bottom)."""
+        self.legend.adjustSize()
+        b = self.legend_button
+        at = b.mapToGlobal(QPoint(b.width() - self.legend.width(), -self.legend.height() - 4))
+        self.legend.move(at)
+        self.legend.show()
 
     def set_session(self, sv: SessionView) -> None:
         self.sv = sv

@@ -38,6 +38,9 @@ class Column:
     colour: Callable[[dict], QColor | None] | None = None
     tooltip: Callable[[dict], str] | None = None
     stretch: bool = False       # takes the width the other columns leave
+    min_chars: int = 0          # a stretching column keeps room for this many characters
+    drop: int = 0               # 0: always shown; else, when the table is too narrow, columns
+    #                             are hidden highest `drop` first (their value is in the details)
 
     def raw(self, row: dict) -> Any:
         return self.key(row) if callable(self.key) else row.get(self.key)
@@ -47,6 +50,19 @@ class Column:
         if self.fmt is not None:
             return self.fmt(v)
         return "" if v is None else str(v)
+
+
+def columns_to_hide(widths: list[int], drops: list[int], available: int) -> set[int]:
+    """Which columns to hide so the rest fit in `available` pixels: those with the highest
+    `drop` first (0: never hidden). `widths` are the fixed widths, and a stretching column's
+    minimum."""
+    hidden: set[int] = set()
+    order = sorted((i for i, d in enumerate(drops) if d), key=lambda i: -drops[i])
+    for i in order:
+        if sum(w for j, w in enumerate(widths) if j not in hidden) <= available:
+            break
+        hidden.add(i)
+    return hidden
 
 
 def time_column() -> Column:

@@ -12,13 +12,13 @@ from urllib.parse import urlsplit
 from PySide6.QtCore import QModelIndex, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView,
-                               QLabel, QLineEdit, QPlainTextEdit, QSplitter,
+                               QLabel, QLineEdit, QPlainTextEdit, QSplitter, QStackedWidget,
                                QStyledItemDelegate, QStyleOptionViewItem, QTableView,
                                QTabWidget, QVBoxLayout, QWidget)
 
 from ..session_view import SessionView, fmt_ms
 from .models import (LEVEL_COLOURS, ROW_ROLE, TIME_ROLE, Column, RowsFilter, TimedRowsModel,
-                     time_column)
+                     columns_to_hide, time_column)
 
 GOOD, NEEDS, POOR = QColor(80, 200, 120), QColor(240, 180, 60), QColor(255, 95, 95)
 # Google's web-vitals thresholds: (good up to, needs improvement up to)
@@ -153,7 +153,8 @@ class RowsTab(QWidget):
 
     def __init__(self, columns: list[Column], rows: list[dict], *,
                  details: Callable[[dict], str] | None = None, timed: bool = True,
-                 placeholder: str = "Filter", parent=None):
+                 placeholder: str = "Filter", empty: str = "", parent=None):
+        """`empty`: what the tab would show, said when the recording has none of it."""
         super().__init__(parent)
         self.model = TimedRowsModel(columns, rows, self, timed=timed)
         self.proxy = RowsFilter(self)
@@ -195,6 +196,16 @@ class RowsTab(QWidget):
             elif c.width:
                 self.table.setColumnWidth(i, c.width)
         self.table.clicked.connect(self._clicked)
+        # an empty table says what would appear there, or that the filter hides every row
+        self.empty_text = empty
+        self.empty = QLabel(self)
+        self.empty.setObjectName("emptyTab")
+        self.empty.setWordWrap(True)
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setMargin(24)
+        self.body = QStackedWidget(self)
+        self.body.addWidget(self.table)
+        self.body.addWidget(self.empty)
 
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
@@ -206,15 +217,15 @@ class RowsTab(QWidget):
             self.detail.setObjectName("details")
             self.detail.setPlaceholderText("Select a row to see its details")
             split = QSplitter(Qt.Orientation.Vertical, self)
-            split.addWidget(self.table)
+            split.addWidget(self.body)
             split.addWidget(self.detail)
-            split.setStretchFactor(0, 4)
-            split.setStretchFactor(1, 1)
+            split.setStretchFactor(0, 3)
+            split.setStretchFactor(1, 2)
             self.detail.hide()
             lay.addWidget(split, 1)
         else:
             self.detail = None
-            lay.addWidget(self.table, 1)
+            lay.addWidget(self.body, 1)
         self.proxy.rowsInserted.connect(self._update_count)
         self.proxy.rowsRemoved.connect(self._update_count)
         self.proxy.modelReset.connect(self._update_count)
@@ -244,6 +255,29 @@ class RowsTab(QWidget):
     def _update_count(self, *args) -> None:
         n, total = self.proxy.rowCount(), self.model.rowCount()
         self.count.setText(f"{n}" if n == total else f"{n} of {total}")
+        if n == 0:
+            self.empty.setText(self.empty_text if total == 0 else
+                               f"None of the {total} rows matches the filter.")
+        self.body.setCurrentWidget(self.empty if n == 0 else self.table)
+
+    def fit_columns(self) -> None:
+        """Hide the columns that `drop` first until the others fit the table's width, so a
+        stretching column (a URL) keeps its `min_chars` instead of being squeezed away."""
+        cols = self.model.columns
+        if not any(c.drop for c in cols):
+            return
+        avg = self.table.fontMetrics().averageCharWidth()
+        widths = [c.min_chars * avg + 12 if c.stretch else (c.width or 0) for c in cols]
+        # the tab's width, not the viewport's: the table is laid out after this tab
+        room = self.width() - self.table.verticalScrollBar().sizeHint().width() - 2
+        hidden = columns_to_hide(widths, [c.drop for c in cols], room)
+        for i in range(len(cols)):
+            if self.table.isColumnHidden(i) != (i in hidden):
+                self.table.setColumnHidden(i, i in hidden)
+
+    def resizeEvent(self, ev) -> None:  # noqa: N802 (Qt)
+        super().resizeEvent(ev)
+        self.fit_columns()
 
     def _clicked(self, index: QModelIndex) -> None:
         row = index.data(ROW_ROLE)
@@ -307,10 +341,24 @@ def _origin(urls) -> str | None:
     return None
 
 
+NOT_RECORDED = "not recorded"
+
+
 def _network_details(row: dict) -> str:
-    return (f"{row['method']} {row['url']}\nstatus: {row.get('status')}\ntype: {row.get('type')}\n"
-            f"size: {_size(row.get('size')) or '—'}\nduration: {_dur(row.get('duration')) or '—'}\n"
-            f"started: {fmt_ms(row['t'], True)}")
+    """What was recorded of a request, and, by name, what was not: the recorders we read
+    keep no headers, bodies or timing phases (DNS, connect, TLS, first byte) today."""
+    status = row.get("status")
+    lines = [f"{row['method']} {row['url']}", "",
+             f"status:    {'failed (no response)' if status == 0 else status if status is not None else NOT_RECORDED}",
+             f"type:      {row.get('type') or NOT_RECORDED}",
+             f"size:      {_size(row.get('size')) or NOT_RECORDED}",
+             f"started:   {fmt_ms(row['t'], True)} after the session's start",
+             f"duration:  {_dur(row.get('duration')) or NOT_RECORDED}",
+             f"recorded by: {row.get('source') or '—'}", "",
+             f"headers:   {NOT_RECORDED} (neither request nor response)",
+             f"bodies:    {NOT_RECORDED} (neither request nor response)",
+             f"timing:    {NOT_RECORDED} (DNS, connect, TLS, first byte, download)"]
+    return "\n".join(lines)
 
 
 def _level_colour(row: dict) -> QColor | None:
@@ -323,17 +371,41 @@ def _vital(metric: str, fmt: Callable) -> Column:
                   tooltip=lambda r, m=metric: f"{m.upper()}: {rating(m, r.get(m)) or 'not measured'}")
 
 
+MIN_WIDTH = 420    # the pane's narrowest, whatever its labels
+URL_CHARS = 30     # a request's URL column keeps room for this many characters
+# what each tab would show, said when the recording has none of it
+EMPTY = {
+    "console": "No console messages were recorded.\n\nThe page's console.log, info, warn and"
+               " error calls appear here, with their stack.",
+    "errors": "No errors were recorded.\n\nUncaught exceptions, unhandled promise rejections,"
+              " failed requests and console.error calls appear here, grouped.",
+    "network": "No network requests were recorded.\n\nThe page's fetch and XHR calls and the"
+               " files it loaded appear here (recorded by the RUM or network plugin).",
+    "actions": "No actions were recorded.\n\nClicks and taps appear here, named after what was"
+               " clicked, with rage, dead and error clicks marked.",
+    "performance": "No page views were recorded.\n\nEach page view's loading time and web vitals"
+                   " (LCP, CLS, INP) appear here (recorded by the RUM plugin).",
+    "session": "Nothing is known about this session's user, device or browser.",
+}
+READING = "Reading the recording…"
+
+
 class DevToolsPane(QTabWidget):
     seekRequested = Signal(int)
 
-    def __init__(self, sv: SessionView, parent=None):
+    def __init__(self, sv: SessionView, parent=None, *, reading: bool = False):
+        """`reading`: the recording is still being indexed (rows come later), so an
+        empty tab says that rather than "none recorded"."""
         super().__init__(parent)
         self.setDocumentMode(True)
+        self.tabBar().setUsesScrollButtons(False)   # every label shown whole (see minimumWidth)
         self.sv = sv
+        empty = (lambda name: READING) if reading else EMPTY.get
         t = time_column
         self.console = RowsTab([t(), Column("Level", "level", None, 60, colour=_level_colour),
                                 Column("Message", "message", colour=_level_colour)],
-                               sv.console, details=_console_details, placeholder="Filter messages")
+                               sv.console, details=_console_details, placeholder="Filter messages",
+                               empty=empty("console"))
         levels = sorted({r["level"] for r in sv.console})
         self.console.add_filter("level", [("All levels", None)] + [
             (lv, (lambda r, lv=lv: r["level"] == lv)) for lv in levels])
@@ -344,20 +416,26 @@ class DevToolsPane(QTabWidget):
                                       Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
                                Column("Last seen", "last_t", lambda v: fmt_ms(v or 0, precise=True), 72,
                                       Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)],
-                              sv.errors, details=_error_details, placeholder="Filter errors")
+                              sv.errors, details=_error_details, placeholder="Filter errors",
+                              empty=empty("errors"))
 
         origin = _origin([v.get("url") for v in sv.views] + [r.get("url") for r in sv.network])
         shorten = (lambda u: short_url(u, origin))
         full_url = (lambda r: r.get("url") or "")
-        self.network = RowsTab([t(), Column("Method", "method", None, 64),
-                                Column("URL", "url", shorten, 240, stretch=True, tooltip=full_url),
-                                Column("Status", "status", lambda v: "failed" if v == 0 else ("" if v is None else str(v)), 56,
+        right = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+        # the URL keeps room for URL_CHARS characters; narrower, the waterfall, type and
+        # size give way (in that order, last first) and stay in the request's details
+        self.network = RowsTab([t(), Column("Method", "method", None, 58, drop=1),
+                                Column("URL", "url", shorten, 240, stretch=True, tooltip=full_url,
+                                       min_chars=URL_CHARS),
+                                Column("Status", "status", lambda v: "failed" if v == 0 else ("" if v is None else str(v)), 52,
                                        colour=_status_colour),
-                                Column("Type", "type", None, 70),
-                                Column("Size", "size", _size, 70, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
-                                Column("Duration", "duration", _dur, 76, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
-                                Column("Waterfall", lambda r: None, lambda v: "", 150)],
-                               sv.network, details=_network_details, placeholder="Filter URLs")
+                                Column("Type", "type", None, 60, drop=3),
+                                Column("Size", "size", _size, 64, right, drop=4),
+                                Column("Duration", "duration", _dur, 70, right),
+                                Column("Waterfall", lambda r: None, lambda v: "", 120, drop=2)],
+                               sv.network, details=_network_details, placeholder="Filter URLs",
+                               empty=empty("network"))
         self.network.table.setItemDelegateForColumn(7, WaterfallDelegate(self.network.model, self.network.table))
         self.network.table.horizontalHeader().setSectionResizeMode(7, QHeaderView.ResizeMode.Fixed)
         self.network.playhead_column = 7
@@ -379,7 +457,7 @@ class DevToolsPane(QTabWidget):
                                        lambda v: "  ".join(badge.get(x, x) for x in v or []), 150,
                                        colour=lambda r: POOR if r.get("frustration") else None)],
                                sv.actions,
-                               placeholder="Filter actions")
+                               placeholder="Filter actions", empty=empty("actions"))
         self.actions.table.setItemDelegateForColumn(3, BadgeDelegate(self.actions.model, self.actions.table))
         self.actions.add_filter("frustration", [("All actions", None),
                                                 ("Frustrated", lambda r: bool(r.get("frustration")))])
@@ -390,10 +468,11 @@ class DevToolsPane(QTabWidget):
                                     _vital("lcp", lambda v: f"{v / 1000:.2f} s"),
                                     _vital("cls", lambda v: f"{v:.3f}"),
                                     _vital("inp", lambda v: f"{v:.0f} ms")],
-                                   sv.views, placeholder="Filter views")
+                                   sv.views, placeholder="Filter views",
+                                   empty=empty("performance"))
         self.session = RowsTab([Column("", "k", None, 160), Column("", "v")],
                                [{"k": k, "v": v} for k, v in sv.facts], timed=False,
-                               placeholder="Filter facts")
+                               placeholder="Filter facts", empty=empty("session"))
         self.session.table.horizontalHeader().hide()
 
         self.tabs = {}
@@ -403,11 +482,13 @@ class DevToolsPane(QTabWidget):
                                  ("Actions", self.actions, self.actions.model.rowCount()),
                                  ("Performance", self.performance, len(sv.views)),
                                  ("Session", self.session, None)):
-            self.addTab(tab, f"{name}  {count}" if count else name)
+            self.addTab(tab, f"{name} {count}" if count else name)
             self.tabs[name.lower()] = tab
             tab.seekRequested.connect(self.seekRequested)
         self.currentChanged.connect(lambda _i: self.set_time(self._now))
         self._now = 0
+        # never narrower than its tab labels: a clipped "Sess" is a tab nobody finds
+        self.setMinimumWidth(max(MIN_WIDTH, self.tabBar().sizeHint().width()))
 
     def set_time(self, t: int) -> None:
         """Only the tab on show follows every tick; the others catch up when shown."""
