@@ -26,8 +26,8 @@ def register(subparsers, common) -> None:
 def add_quit_after(p) -> None:
     """`--quit-after MS` (play, demo, open): the smoke test of a whole player."""
     p.add_argument("--quit-after", type=int, default=None, metavar="MS",
-                   help="close the player after MS milliseconds, playing meanwhile (smoke tests;"
-                        " works without a screen)")
+                   help="close the player after MS milliseconds and say where it opened and"
+                        " how far it played (smoke tests; works without a screen)")
 
 
 def check_screen(quit_after: int | None) -> None:

@@ -67,8 +67,8 @@ def application():
 def open_window(source: Any, title: str, quit_after_ms: int | None = None, *,
                 at_ms: int | None = None, autoplay: bool = False, replayer: Any = None) -> int:
     """Show the player on a recording in its own window, at `at_ms` (else its first frame),
-    playing if `autoplay`; returns when it is closed (or, with `quit_after_ms`, after
-    playing that long: a smoke test of the whole player)."""
+    playing if `autoplay`; returns when it is closed (or, with `quit_after_ms`, after that
+    long: a smoke test of the whole player)."""
     app = application()
     from PySide6.QtWidgets import QMainWindow
 
@@ -88,7 +88,7 @@ def open_window(source: Any, title: str, quit_after_ms: int | None = None, *,
     opened = []   # the moment the first frame showed (after the seek to at_ms)
     widget.bridge.ready.connect(lambda: opened.append(widget.current_ms()),
                                 Qt.ConnectionType.SingleShotConnection)
-    if autoplay or quit_after_ms is not None:
+    if autoplay:
         widget.play()
     if quit_after_ms is not None:
         QTimer.singleShot(max(0, quit_after_ms), win.close)

@@ -1,0 +1,97 @@
+"""`replay play --at`, `replay open replay://SESSION?t=MS` and `replay register-url-handler`,
+through real `replay` processes (the player runs offscreen for --quit-after MS)."""
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+from app.commands.demo import DEMO
+
+
+def _replay(*args: str, tmp_path, env: dict | None = None) -> subprocess.CompletedProcess:
+    e = dict(os.environ, REPLAY_DATA=str(tmp_path / "data"), **(env or {}))
+    e.pop("DISPLAY", None)
+    return subprocess.run([sys.executable, "-m", "app", *args], capture_output=True,
+                          text=True, env=e, timeout=180)
+
+
+def _opened(stderr: str) -> tuple[int, int, int]:
+    m = re.search(r"^opened at (-?\d+) ms, played to (\d+) ms of (\d+) ms$", stderr, re.M)
+    assert m, stderr[-2000:]
+    return int(m[1]), int(m[2]), int(m[3])
+
+
+@pytest.fixture(scope="module")
+def stored(tmp_path_factory):
+    """The demo session imported into a data folder: (folder's parent, session id)."""
+    tmp = tmp_path_factory.mktemp("open")
+    p = _replay("import", str(DEMO), tmp_path=tmp)
+    assert p.returncode == 0, p.stderr
+    return tmp, p.stdout.split()[0]
+
+
+def test_play_at_opens_at_that_moment(stored):
+    tmp, sid = stored
+    p = _replay("play", sid, "--at", "30000", "--quit-after", "600", tmp_path=tmp)
+    assert p.returncode == 0, p.stderr
+    opened, played, duration = _opened(p.stderr)
+    assert opened == 30000 and played == 30000 < duration   # shown there, paused
+
+
+def test_play_at_outside_the_session_is_one_line(stored):
+    tmp, sid = stored
+    p = _replay("play", sid, "--at", "999999", "--quit-after", "600", tmp_path=tmp)
+    assert p.returncode == 2 and "outside the session" in p.stderr
+    assert len(p.stderr.strip().splitlines()) == 1 and "Traceback" not in p.stderr
+
+
+def test_open_a_link_opens_the_session_at_its_moment(stored):
+    tmp, sid = stored
+    p = _replay("open", f"replay://{sid[:8]}?t=41000", "--quit-after", "600", tmp_path=tmp)
+    assert p.returncode == 0, p.stderr
+    opened, _played, _duration = _opened(p.stderr)
+    assert opened == 41000
+
+
+@pytest.mark.parametrize("link,said", [
+    ("https://example.com/?t=1", "is not a replay:// link"),
+    ("replay://nosuchsession?t=10", "nosuchsession"),
+])
+def test_a_bad_link_is_one_line(stored, link, said):
+    tmp, _sid = stored
+    p = _replay("open", link, "--quit-after", "100", tmp_path=tmp)
+    assert p.returncode == 2 and said in p.stderr, p.stderr
+    assert len(p.stderr.strip().splitlines()) == 1
+
+
+def test_demo_starts_playing(tmp_path):
+    """`play` opens paused (above); the demo plays as it opens."""
+    p = _replay("demo", "--quit-after", "1500", tmp_path=tmp_path)
+    assert p.returncode == 0, p.stderr
+    opened, played, _ = _opened(p.stderr)
+    assert played > opened
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a freedesktop.org handler")
+def test_register_url_handler_installs_a_desktop_file(tmp_path):
+    share, config = tmp_path / "share", tmp_path / "config"
+    config.mkdir()
+    (config / "mimeapps.list").write_text(
+        "[Added Associations]\ntext/html=firefox.desktop;\n\n[Default Applications]\n"
+        "x-scheme-handler/replay=old.desktop\ntext/plain=gedit.desktop\n")
+    env = {"XDG_DATA_HOME": str(share), "XDG_CONFIG_HOME": str(config),
+           "PATH": os.path.dirname(sys.executable)}   # no xdg-mime: our own mimeapps edit
+    p = _replay("register-url-handler", tmp_path=tmp_path, env=env)
+    assert p.returncode == 0, p.stderr
+    entry = (share / "applications" / "replay-url-handler.desktop").read_text()
+    assert "MimeType=x-scheme-handler/replay;" in entry
+    exec_line = next(ln for ln in entry.splitlines() if ln.startswith("Exec="))
+    assert exec_line.endswith(f"-m app --data {tmp_path / 'data'} open %u")
+    lists = (config / "mimeapps.list").read_text()
+    assert "x-scheme-handler/replay=replay-url-handler.desktop" in lists
+    assert "old.desktop" not in lists                      # replaced, not duplicated
+    assert "text/html=firefox.desktop;" in lists and "text/plain=gedit.desktop" in lists
