@@ -75,3 +75,11 @@ def pane_width(total_w: int, stage_h: int, recorded: tuple[int, int], pane_min: 
     rw, rh = max(1, recorded[0]), max(1, recorded[1])
     ideal_stage = max(stage_min, round(rw * max(1, stage_h) / rh))
     return max(pane_min, total_w - ideal_stage)
+
+
+def fitted_height(avail_w: int, recorded: tuple[int, int], margin: int = 0) -> int:
+    """How tall a stage avail_w wide must be for the page fitted to its width: more height
+    than this would only be empty space under the page."""
+    rw, rh = max(1, recorded[0]), max(1, recorded[1])
+    z = clamp_zoom(max(1, avail_w - 2 * margin) / rw)
+    return max(1, round(rh * z)) + 2 * margin

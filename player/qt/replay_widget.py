@@ -83,6 +83,7 @@ class ReplayWidget(QWidget):
         lv.addWidget(self.page_bar)
         lv.addWidget(self.stage, 1)
         lv.addWidget(self.timeline)
+        lv.addStretch(0)     # room a fitted page does not need (the stage caps its height)
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.addWidget(left)
         self.splitter.addWidget(self.devtools)
@@ -210,7 +211,9 @@ class ReplayWidget(QWidget):
         if not self._split_auto or self.width() < self.devtools.minimumWidth() * 2:
             return
         w = self.splitter.width()
-        pane = pane_width(w, self.stage.height(), self.stage.recorded,
+        stage_h = self.height() - self.page_bar.sizeHint().height() \
+            - self.timeline.sizeHint().height()
+        pane = pane_width(w, stage_h, self.stage.recorded,
                           self.devtools.minimumWidth(), self.stage.minimumWidth())
         self.splitter.setSizes([w - pane - self.splitter.handleWidth(), pane])
 
