@@ -366,7 +366,7 @@ def _level_colour(row: dict) -> QColor | None:
 
 
 def _vital(metric: str, fmt: Callable) -> Column:
-    return Column(metric.upper(), metric, lambda v: "—" if v is None else fmt(v), 90,
+    return Column(metric.upper(), metric, lambda v: "—" if v is None else fmt(v), 64,
                   colour=lambda r, m=metric: _RATING_COLOURS.get(rating(m, r.get(m))),
                   tooltip=lambda r, m=metric: f"{m.upper()}: {rating(m, r.get(m)) or 'not measured'}")
 
@@ -464,7 +464,7 @@ class DevToolsPane(QTabWidget):
 
         self.performance = RowsTab([t(), Column("View", "url", shorten, 200, stretch=True,
                                            tooltip=full_url),
-                                    Column("Loading", "loading_time", lambda v: _dur(v) or "—", 80),
+                                    Column("Loading", "loading_time", lambda v: _dur(v) or "—", 72),
                                     _vital("lcp", lambda v: f"{v / 1000:.2f} s"),
                                     _vital("cls", lambda v: f"{v:.3f}"),
                                     _vital("inp", lambda v: f"{v:.0f} ms")],
