@@ -20,8 +20,8 @@ from player.links import moment_link
 from player.zoom import pane_width
 from recorder.source import RecordingSource
 
-from .devtools.pane import DevToolsPane
-from .page_bar import PageBar
+from .devtools.pane import READING, DevToolsPane
+from .page_bar import NO_URL, PageBar
 from .playback import PlaybackController
 from .runtime_bridge import RuntimeBridge
 from .session_view import SessionView, build_session_view
@@ -118,6 +118,8 @@ class ReplayWidget(QWidget):
         st.viewportChanged.connect(lambda *_: self._split())
         pb.set_viewport(*st.recorded)
         pb.set_zoom(st.scale, st.zoom is None)
+        if not getattr(self.replayer, "ready", True):
+            pb.url.setPlaceholderText(READING)   # the URLs come with the index
         self._show_url(c.time)
         self._shortcuts()
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
@@ -198,6 +200,7 @@ class ReplayWidget(QWidget):
         self.splitter.replaceWidget(1, self.devtools)
         old.deleteLater()
         self.devtools.set_time(self.controller.time)
+        self.page_bar.url.setPlaceholderText(NO_URL)
         self._show_url(self.controller.time)
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt)
@@ -227,6 +230,10 @@ class ReplayWidget(QWidget):
             "Shift+Left": c.previous_event, "Shift+Right": c.next_event,
             "Up": c.faster, "Down": c.slower, "E": c.next_error,
             "Home": lambda: c.seek(0), "End": lambda: c.seek(c.duration),
+            # the page's zoom, as in a browser; F fits it to the player again
+            "Ctrl++": self.stage.zoom_in, "Ctrl+=": self.stage.zoom_in,
+            "Ctrl+-": self.stage.zoom_out, "Ctrl+0": lambda: self.stage.set_zoom(1.0),
+            "F": self.stage.fit,
         }
         self._keys = []
         for seq, fn in keys.items():

@@ -162,3 +162,27 @@ def test_raw_events_have_no_link(qapp, demo_events):
         assert w.session_id is None and w.link() is None and not w.copyLink.isEnabled()
     finally:
         dispose(w)
+
+
+def test_zoom_keys_and_the_wheel_scroll_a_zoomed_page(demo, qtbot):
+    from PySide6.QtCore import QPoint, QPointF, Qt
+    from PySide6.QtGui import QWheelEvent
+
+    stage = demo.stage
+    demo.activateWindow()
+    demo.setFocus()
+    qtbot.waitUntil(demo.hasFocus, timeout=5000)   # shortcuts reach the focused player
+    qtbot.keyClick(demo, Qt.Key.Key_0, Qt.KeyboardModifier.ControlModifier)
+    try:
+        assert stage.scale == 1.0 and stage.zoom == 1.0
+        top = stage.page_rect().top()
+        wheel = QWheelEvent(QPointF(50, 50), QPointF(stage.mapToGlobal(QPoint(50, 50))),
+                            QPoint(0, 0), QPoint(0, -120), Qt.MouseButton.NoButton,
+                            Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
+        stage.wheelEvent(wheel)
+        assert stage.vbar.value() > 0 and stage.page_rect().top() < top   # scrolled down
+        qtbot.keyClick(demo, Qt.Key.Key_Minus, Qt.KeyboardModifier.ControlModifier)
+        assert stage.scale == 0.9
+    finally:
+        qtbot.keyClick(demo, Qt.Key.Key_F)
+    assert stage.zoom is None and demo.page_bar.fit_button.isChecked()
