@@ -60,10 +60,11 @@ class ReplayWidget(QWidget):
         self.copyLink.setShortcut(QKeySequence("Ctrl+Shift+C"))
         self.copyLink.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.copyLink.setEnabled(self.session_id is not None)
+        origin = source.origin if isinstance(source, RecordingSource) else None
         self.copyLink.setToolTip(
-            "Copy a replay:// link to this moment (Ctrl+Shift+C); `replay open LINK` opens it"
-            if self.session_id is not None else
-            "Only a recording with a session id can be linked to")
+            "Only a recording with a session id can be linked to" if self.session_id is None
+            else "Copy a replay:// link to this moment (Ctrl+Shift+C); `replay open LINK`"
+                 " opens it" + (" once this file is imported (`replay import`)" if origin else ""))
         self.copyLink.triggered.connect(self.copy_link)
         self.addAction(self.copyLink)
         self.page_bar = PageBar(self.copyLink, self)
