@@ -136,6 +136,7 @@ def screenshot(source: Any, at_ms: float, out: Path, *, width: int = 1280, heigh
     if not whole_player:
         widget.devtools.hide()
         widget.timeline.hide()
+        widget.page_bar.hide()
     widget.show()
     widget.wait_ready()
     if whole_player:   # the timeline's markers and the panes' rows, not empty ones
