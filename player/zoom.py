@@ -12,6 +12,9 @@ import bisect
 from dataclasses import dataclass
 
 MIN_ZOOM, MAX_ZOOM = 0.25, 5.0    # Chromium's zoom range
+# the web view is as large as the zoomed page (its CSS viewport must stay the recorded one):
+# beyond this many pixels a side, Chromium's surface fails (and a huge one crashes it)
+MAX_VIEW_PX = 8192
 # the zoom steps of Chromium's own "+"/"-"
 ZOOM_STEPS = (0.25, 0.33, 0.5, 0.67, 0.75, 0.8, 0.9, 1.0, 1.1, 1.25, 1.5, 1.75, 2.0, 2.5,
               3.0, 4.0, 5.0)
@@ -30,8 +33,11 @@ class Placement:
     pan_y: int = 0
 
 
-def clamp_zoom(z: float) -> float:
-    return max(MIN_ZOOM, min(MAX_ZOOM, z))
+def clamp_zoom(z: float, recorded: tuple[int, int] = (1, 1)) -> float:
+    """z within Chromium's range, and small enough that the zoomed page stays within
+    MAX_VIEW_PX a side."""
+    largest = max(1, recorded[0], recorded[1])
+    return max(MIN_ZOOM, min(MAX_ZOOM, MAX_VIEW_PX / largest, z))
 
 
 def fit_zoom(avail_w: int, avail_h: int, rec_w: int, rec_h: int) -> float:
@@ -45,7 +51,7 @@ def place(avail_w: int, avail_h: int, recorded: tuple[int, int], zoom: float | N
     side; `zoom` None fits it, a number is that zoom (clamped to Chromium's range)."""
     rw, rh = max(1, recorded[0]), max(1, recorded[1])
     inner_w, inner_h = max(1, avail_w - 2 * margin), max(1, avail_h - 2 * margin)
-    z = fit_zoom(inner_w, inner_h, rw, rh) if zoom is None else clamp_zoom(zoom)
+    z = fit_zoom(inner_w, inner_h, rw, rh) if zoom is None else clamp_zoom(zoom, (rw, rh))
     w, h = max(1, round(rw * z)), max(1, round(rh * z))
     max_x, max_y = max(0, w - inner_w), max(0, h - inner_h)
     px, py = min(max(0, pan[0]), max_x), min(max(0, pan[1]), max_y)

@@ -25,6 +25,7 @@ from .webview import ReplayPage, ReplayProfile
 MARGIN = 4
 QWIDGETSIZE_MAX = (1 << 24) - 1   # Qt's "no maximum size"
 WHEEL_STEP_PX = 60        # one notch of the mouse wheel scrolls a zoomed page this far
+WHEEL_NOTCH = 120         # Qt's angle delta of one notch (eighths of a degree)
 
 
 def _side(v: Any) -> int:
@@ -92,7 +93,7 @@ class ReplayStage(QWidget):
             return super().wheelEvent(ev)
         bar = self.hbar if (d.x() and not d.y()) or not self.vbar.isVisible() else self.vbar
         step = d.y() or d.x()
-        bar.setValue(bar.value() - int(step / 120 * WHEEL_STEP_PX))
+        bar.setValue(bar.value() - int(step / WHEEL_NOTCH * WHEEL_STEP_PX))
         ev.accept()
 
     def set_viewport(self, width: Any, height: Any) -> None:

@@ -7,7 +7,7 @@ import pytest
 from player.links import BadLink, moment_link, parse_moment_link
 from player.qt.devtools.models import columns_to_hide
 from player.qt.session_view import SessionView, page_urls
-from player.zoom import ZOOM_STEPS, fit_zoom, pane_width, place, zoom_in, zoom_out
+from player.zoom import MAX_VIEW_PX, ZOOM_STEPS, fit_zoom, pane_width, place, zoom_in, zoom_out
 
 
 def test_fit_scales_the_page_into_the_stage_at_the_top():
@@ -37,6 +37,10 @@ def test_zoom_steps_and_range():
     assert zoom_in(ZOOM_STEPS[-1]) == ZOOM_STEPS[-1] and zoom_out(ZOOM_STEPS[0]) == ZOOM_STEPS[0]
     assert place(100, 100, (1280, 800), 99).zoom == 5.0
     assert fit_zoom(10, 10, 16384, 16384) == 0.25
+    # the zoomed page (the web view) stays within MAX_VIEW_PX a side: a 16,384 px wide
+    # recording is shown at 50 % when 100 % is asked for
+    huge = place(800, 600, (16384, 600), 1.0)
+    assert huge.zoom == 0.5 and huge.width == MAX_VIEW_PX
 
 
 def test_the_pane_gets_what_the_fitted_page_does_not_need():
