@@ -11,6 +11,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QToolButton, QWidget
 
 NO_URL = "no page URL recorded"
+URL_MIN_CHARS = 36      # the URL box never shows fewer characters than this
 
 
 class PageBar(QWidget):
@@ -28,6 +29,7 @@ class PageBar(QWidget):
         self.url.setReadOnly(True)
         self.url.setPlaceholderText(NO_URL)
         self.url.setToolTip("The page's URL at this moment of the recording")
+        self.url.setMinimumWidth(self.url.fontMetrics().averageCharWidth() * URL_MIN_CHARS)
         self.viewport = QLabel(self)
         self.viewport.setObjectName("viewportSize")
         self.viewport.setToolTip("The recorded viewport (browser window) size, in CSS pixels")

@@ -217,8 +217,10 @@ class ReplayWidget(QWidget):
         w = self.splitter.width()
         stage_h = self.height() - self.page_bar.sizeHint().height() \
             - self.timeline.sizeHint().height()
-        pane = pane_width(w, stage_h, self.stage.recorded,
-                          self.devtools.minimumWidth(), self.stage.minimumWidth())
+        # the page's column is never narrower than its URL bar and timeline need
+        left = max(self.stage.minimumWidth(), self.page_bar.minimumSizeHint().width(),
+                   self.timeline.minimumSizeHint().width())
+        pane = pane_width(w, stage_h, self.stage.recorded, self.devtools.minimumWidth(), left)
         self.splitter.setSizes([w - pane - self.splitter.handleWidth(), pane])
 
     def _split_by_hand(self, *_args) -> None:

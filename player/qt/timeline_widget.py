@@ -37,6 +37,7 @@ LEGEND = [
     ("rage_click", "Rage click: clicked again and again"),
     ("error", "Error"),
 ]
+MIN_BAR_WIDTH = 240     # a scrub bar narrower than this is hard to aim at
 ACCENT = QColor(88, 166, 255)
 TRACK = QColor(60, 64, 74)
 INACTIVE = QColor(255, 255, 255, 28)
@@ -55,6 +56,7 @@ class TimelineBar(QWidget):
         self.hover_x: float | None = None
         self.setMouseTracking(True)
         self.setMinimumHeight(54)
+        self.setMinimumWidth(MIN_BAR_WIDTH)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         self._dragging = False
