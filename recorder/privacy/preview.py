@@ -233,3 +233,35 @@ def preview_source(source, rules: Rules | None = None, at_ms: float | None = Non
         yield from it
     until = None if at_ms is None else (first.get("timestamp") or 0) + at_ms
     return preview_events(chain(), rules, until)
+
+
+def masked_differently(before: Mirror, after: Mirror) -> set[int]:
+    """Ids of the elements of `after` whose masking differs from `before` (the same page,
+    rebuilt from events masked two ways): an attribute or a typed value that differs, a
+    text child that differs, or children left out (beneath a hidden element). A changed
+    text node is reported as its parent element, a dropped node as its nearest kept
+    ancestor - what a preview can outline."""
+    out: set[int] = set()
+    kept = after.nodes
+
+    def element_of(nid: int | None) -> int | None:
+        while nid is not None:
+            n = kept.get(nid)
+            if n is not None and n.type == NodeType.Element:
+                return nid
+            n = before.nodes.get(nid)
+            nid = n.parent if n is not None else None
+        return None
+
+    for nid, b in before.nodes.items():
+        a = kept.get(nid)
+        if a is None:
+            hit = element_of(b.parent)
+        elif b.type == NodeType.Element:
+            hit = nid if (a.attrs != b.attrs or a.value != b.value or a.checked != b.checked) \
+                else None
+        else:
+            hit = element_of(b.parent) if a.text != b.text else None
+        if hit is not None:
+            out.add(hit)
+    return out

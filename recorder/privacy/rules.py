@@ -1,7 +1,9 @@
 """The privacy rules file (TOML) and its validation.
 
 ```toml
-version = 1
+version = 1                          # the file format's version
+revision = 3                         # which saved edition of these rules (the privacy
+                                     # workspace increments it; see history.py)
 default = "mask-user-input"          # allow | mask-user-input | mask | hidden
 detectors = ["email", "card", "phone"]
 scrub_query_params = ["token", "email"]
@@ -19,10 +21,13 @@ redact = ["(?i)bearer\\s+[\\w.-]+"]            # regexes masked in console/error
 ```
 
 Errors name the file, the line and the key, and say how to fix it. `Rules.to_json()` is the
-form shipped to the in-browser capture script (plain JSON, no Python types).
+form shipped to the in-browser capture script (plain JSON, no Python types); `to_toml(rules)`
+writes the file back (`parse_rules(to_toml(r)) == r`); `check_selector(text)` is the one
+selector check, for an editor validating as the officer types.
 """
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -56,6 +61,7 @@ class Rule:
 @dataclass(frozen=True)
 class Rules:
     version: int = VERSION
+    revision: int = 0
     default_level: Level = Level.MASK_USER_INPUT
     rules: tuple[Rule, ...] = ()
     detectors: tuple[str, ...] = KINDS
@@ -116,7 +122,7 @@ def parse_rules(text: str, where: str = "rules") -> Rules:
     return _build(d, text=text, where=where)
 
 
-_TOP_KEYS = {"version", "default", "rule", "rules", "detectors", "scrub_query_params",
+_TOP_KEYS = {"version", "revision", "default", "rule", "rules", "detectors", "scrub_query_params",
              "network", "console"}
 
 
@@ -154,6 +160,10 @@ def _build(d: dict[str, Any], *, text: str, where: str) -> Rules:
         except ValueError as exc:
             raise err(key, str(exc), line) from None
 
+    revision = d.get("revision", 0)
+    if not isinstance(revision, int) or isinstance(revision, bool) or revision < 0:
+        raise err("revision", f"must be a whole number (0, 1, 2...), got {revision!r}")
+
     default = level("default", d["default"]) if "default" in d else Level.MASK_USER_INPUT
 
     raw_rules = d.get("rule", d.get("rules", []))
@@ -172,10 +182,9 @@ def _build(d: dict[str, Any], *, text: str, where: str) -> Rules:
         sel = r.get("selector")
         if not isinstance(sel, str) or not sel.strip():
             raise err(f"{key}.selector", "missing or empty CSS selector", line)
-        try:
-            compile_selector(sel)
-        except SelectorError as exc:
-            raise err(f"{key}.selector", str(exc), line) from None
+        problem = check_selector(sel)
+        if problem is not None:
+            raise err(f"{key}.selector", problem, line)
         if "level" not in r:
             raise err(f"{key}.level", "missing (allow, mask-user-input, mask or hidden)", line)
         rules.append(Rule(sel, level(f"{key}.level", r["level"], line), line))
@@ -219,8 +228,45 @@ def _build(d: dict[str, Any], *, text: str, where: str) -> Rules:
         except re.error as exc:
             raise err("console.redact", f"bad regular expression {pat!r}: {exc}")
 
-    return Rules(version=version, default_level=default, rules=tuple(rules),
+    return Rules(version=version, revision=revision, default_level=default, rules=tuple(rules),
                  detectors=tuple(dict.fromkeys(detectors)),
                  scrub_query_params=tuple(scrub),
                  network_headers=tuple(h.lower() for h in headers), network_bodies=bodies,
                  console_redact=tuple(redact), source=where)
+
+
+def check_selector(text: str) -> str | None:
+    """Why `text` cannot be a rule's selector, or None when it can."""
+    if not text.strip():
+        return "missing or empty CSS selector"
+    try:
+        compile_selector(text)
+    except SelectorError as exc:
+        return str(exc)
+    return None
+
+
+def _toml_str(s: str) -> str:
+    # JSON string escapes are TOML basic-string escapes; TOML also wants DEL escaped.
+    return json.dumps(s, ensure_ascii=False).replace("\x7f", "\\u007f")
+
+
+def _toml_list(items: tuple[str, ...]) -> str:
+    return "[" + ", ".join(_toml_str(x) for x in items) + "]"
+
+
+def to_toml(rules: Rules) -> str:
+    """The rules file text of `rules`: every key written out, so the file says exactly
+    what is in force (a default left implicit could change under it)."""
+    out = [f"version = {rules.version}",
+           f"revision = {rules.revision}",
+           f"default = {_toml_str(rules.default_level.label)}",
+           f"detectors = {_toml_list(rules.detectors)}",
+           f"scrub_query_params = {_toml_list(rules.scrub_query_params)}"]
+    for r in rules.rules:
+        out += ["", "[[rule]]", f"selector = {_toml_str(r.selector)}",
+                f"level = {_toml_str(r.level.label)}"]
+    out += ["", "[network]", f"headers = {_toml_list(rules.network_headers)}",
+            f"bodies = {'true' if rules.network_bodies else 'false'}",
+            "", "[console]", f"redact = {_toml_list(rules.console_redact)}"]
+    return "\n".join(out) + "\n"

@@ -1,0 +1,144 @@
+"""Writing rules back (`to_toml`), the one selector check (`check_selector`), and saving the
+active rules with a revision and a change log (`history`): on real files in a temp folder."""
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import datetime, timezone
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from recorder.privacy import Level, Rule, Rules, RulesError, parse_rules
+from recorder.privacy.detectors import KINDS
+from recorder.privacy.history import (HISTORY_DIR, LOG_NAME, active_rules, diff_rules,
+                                      load_revision, read_history, save_rules)
+from recorder.privacy.rules import check_selector, to_toml
+
+WHEN = datetime(2026, 12, 1, 3, 30, tzinfo=timezone.utc)
+
+# strings a rules file may hold: any text, quotes, backslashes, control characters, DEL
+text = st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=12)
+selectors = st.sampled_from(["p", "#card", ".a .b", "div > span", "[data-x='1\"2']",
+                             "input[type=email]", "li:nth-child(2n+1)", "a, b", "*"])
+regexes = st.sampled_from(["x", "(?i)bearer\\s+\\S+", "\"quoted\"", "tab\\there", "\\d{4}"])
+
+
+@st.composite
+def any_rules(draw) -> Rules:
+    return Rules(
+        revision=draw(st.integers(0, 10_000)),
+        default_level=draw(st.sampled_from(list(Level))),
+        rules=tuple(Rule(s, lvl) for s, lvl in draw(st.lists(
+            st.tuples(selectors, st.sampled_from(list(Level))), max_size=5))),
+        detectors=tuple(draw(st.lists(st.sampled_from(KINDS), unique=True))),
+        scrub_query_params=tuple(draw(st.lists(text, max_size=4))),
+        network_headers=tuple(h.lower() for h in draw(st.lists(text, max_size=4))),
+        network_bodies=draw(st.booleans()),
+        console_redact=tuple(draw(st.lists(regexes, max_size=3))),
+    )
+
+
+@settings(max_examples=200, deadline=None)
+@given(any_rules())
+def test_written_rules_read_back_the_same(rules):
+    assert parse_rules(to_toml(rules)) == rules
+
+
+def test_written_file_says_every_key():
+    t = to_toml(Rules.default())
+    for key in ("version = 1", "revision = 0", 'default = "mask-user-input"', "detectors = [",
+                "scrub_query_params = []", "[network]", "bodies = false", "[console]"):
+        assert key in t
+
+
+def test_check_selector_says_why_or_nothing():
+    assert check_selector("#checkout .card") is None
+    assert ":hover is not supported" in check_selector("p:hover")
+    assert "cannot parse" in check_selector("p[")
+    assert check_selector("  ") == "missing or empty CSS selector"
+    # the parser uses the same check: the message the editor shows is the file's error
+    with pytest.raises(RulesError, match=":hover is not supported"):
+        parse_rules('[[rule]]\nselector = "p:hover"\nlevel = "mask"\n')
+
+
+def test_revision_is_validated():
+    assert parse_rules("revision = 7").revision == 7
+    with pytest.raises(RulesError, match="line 1: revision: must be a whole number"):
+        parse_rules("revision = -1")
+
+
+def test_save_writes_the_next_revision_its_copy_and_a_log_line(tmp_path):
+    r1 = replace(Rules.default(), default_level=Level.MASK,
+                 rules=(Rule(".address", Level.HIDDEN),), scrub_query_params=("token",))
+    change = save_rules(tmp_path, r1, who="dpo", based_on=0, when=WHEN)
+    assert change.revision == 1 and change.who == "dpo" and change.when == "2026-12-01T03:30:00+00:00"
+    assert change.summary == ("default level: mask-user-input -> mask",
+                              "rule added: .address (hidden)",
+                              "scrubbed URL parameter added: token")
+    active = active_rules(tmp_path)
+    assert active == replace(r1, revision=1)
+    assert load_revision(tmp_path, 1) == active
+
+    r2 = replace(active, rules=(Rule(".address", Level.MASK), Rule(".who", Level.MASK)),
+                 detectors=("email",))
+    change2 = save_rules(tmp_path, r2, who="dpo2", based_on=1, when=WHEN)
+    assert change2.revision == 2
+    assert change2.summary == ("rule changed: .address: hidden -> mask",
+                               "rule added: .who (mask)", "detector removed: card",
+                               "detector removed: phone")
+    log, bad = read_history(tmp_path)
+    assert [c.revision for c in log] == [1, 2] and [c.who for c in log] == ["dpo", "dpo2"]
+    assert bad == 0
+    assert load_revision(tmp_path, 1) == replace(r1, revision=1)   # the old one is kept
+
+
+def test_nothing_changed_saves_nothing(tmp_path):
+    assert save_rules(tmp_path, Rules.default(), who="dpo", based_on=0) is None
+    assert not (tmp_path / "rules.toml").exists() and not (tmp_path / HISTORY_DIR).exists()
+
+
+def test_a_save_based_on_an_old_revision_is_refused_and_changes_nothing(tmp_path):
+    save_rules(tmp_path, replace(Rules.default(), default_level=Level.MASK), who="a", based_on=0)
+    before = (tmp_path / "rules.toml").read_bytes()
+    with pytest.raises(RulesError, match="revision 1 now, not the revision 0 you started from"):
+        save_rules(tmp_path, replace(Rules.default(), default_level=Level.HIDDEN), who="b",
+                   based_on=0)
+    assert (tmp_path / "rules.toml").read_bytes() == before
+    assert [c.who for c in read_history(tmp_path)[0]] == ["a"]
+
+
+def test_a_hand_written_active_file_is_kept_in_history_before_it_is_replaced(tmp_path):
+    hand = '# written by hand\ndefault = "mask"\n'
+    (tmp_path / "rules.toml").write_text(hand)
+    change = save_rules(tmp_path, replace(active_rules(tmp_path), default_level=Level.HIDDEN),
+                        who="dpo", based_on=0)
+    assert change.revision == 1
+    assert (tmp_path / HISTORY_DIR / "r0000.toml").read_text() == hand
+
+
+def test_unreadable_log_lines_are_counted_not_raised(tmp_path):
+    save_rules(tmp_path, replace(Rules.default(), default_level=Level.MASK), who="a", based_on=0)
+    with open(tmp_path / HISTORY_DIR / LOG_NAME, "a") as f:
+        f.write('{"revision": 2, "who": "torn"')   # a crash mid-line
+    log, bad = read_history(tmp_path)
+    assert [c.revision for c in log] == [1] and bad == 1
+
+
+def test_a_log_line_is_json_with_who_when_what(tmp_path):
+    save_rules(tmp_path, replace(Rules.default(), scrub_query_params=("sid",)), who="dpo",
+               based_on=None, when=WHEN)
+    line = json.loads((tmp_path / HISTORY_DIR / LOG_NAME).read_text().splitlines()[0])
+    assert line == {"revision": 1, "who": "dpo", "when": "2026-12-01T03:30:00+00:00",
+                    "summary": ["scrubbed URL parameter added: sid"], "file": "r0001.toml"}
+
+
+def test_diff_names_reordering_and_the_other_sections():
+    a = replace(Rules.default(), rules=(Rule("p", Level.MASK), Rule("div", Level.HIDDEN)))
+    b = replace(a, rules=(Rule("div", Level.HIDDEN), Rule("p", Level.MASK)),
+                network_bodies=True, network_headers=("accept",), console_redact=("x",))
+    out = diff_rules(a, b)
+    assert "rules reordered" in out and "network bodies: kept" in out
+    assert "network header kept removed: content-type" in out
+    assert "console redaction added: x" in out
+    assert diff_rules(a, a) == []
