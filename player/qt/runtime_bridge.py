@@ -26,9 +26,12 @@ class RuntimeBridge(QObject):
     applied = Signal(int)       # sequence number of a frame/batch the runtime finished applying
     ready = Signal()
 
-    def __init__(self, page: ReplayPage, parent: QObject | None = None):
+    def __init__(self, page: ReplayPage, parent: QObject | None = None, *, extra_css: str = ""):
+        """`extra_css`: drawn after the player's CSS in every frame (e.g. the privacy
+        preview's outlines of masked elements)."""
         super().__init__(parent)
         self.page = page
+        self.extra_css = extra_css
         self.pending = 0
         self.seq = 0            # batches/frames sent
         self.done = 0           # batches/frames the runtime confirmed
@@ -63,7 +66,8 @@ class RuntimeBridge(QObject):
     def _send_player_css(self) -> None:
         """The player's CSS (hidden elements' placeholders), before any frame: the one
         definition is the safe document's."""
-        self.page.run_isolated(f"window.__replay.setPlayerCss({_js_value(PLAYER_CSS)})")
+        css = PLAYER_CSS + self.extra_css
+        self.page.run_isolated(f"window.__replay.setPlayerCss({_js_value(css)})")
 
     def load_frame(self, frame: dict, callback: Callable[[Any], None] | None = None) -> int:
         return self._send(f"window.__replay.loadFrame({_js_value(frame)})", callback)

@@ -1,0 +1,112 @@
+"""What the privacy workspace shows, without Qt: the two sides of the live preview.
+
+A stored session was masked when it was stored (the store never holds raw data), so its
+honest "before" is what is stored, and its "after" is what `replay mask` would store under
+the edited rules (the rules applied on top). A recording file opened in the workspace may
+hold anything its recorder saw: its "before" is what the data folder's active rules would
+store today, or - only when the officer asks to see it - the file as recorded. Both sides
+are rebuilt by the one mirror DOM and sanitized into the player's frame (`build_frame`), so
+the preview shows exactly what the replay view would. Nothing here writes anything.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from player.frame import build_frame
+from recorder.format import EventType, NodeType
+from recorder.mirror import Mirror
+from recorder.privacy.masker import SessionMasker
+from recorder.privacy.preview import masked_differently
+from recorder.privacy.rules import Rules
+
+Raw = dict[str, Any]
+MARK = "data-replay-masked"   # on elements whose masking differs between the two sides
+# Drawn by the preview's player CSS (the runtime keeps it across frames).
+OUTLINE_CSS = (f"[{MARK}]{{outline:2px solid #d6336c!important;outline-offset:1px!important}}"
+               f"[{MARK}]:empty{{min-width:4px;min-height:4px}}")
+
+
+@dataclass
+class Subject:
+    """What is previewed: a stored session's events, or a recording file's events as
+    recorded (held in memory only)."""
+    label: str
+    events: list[Raw]
+    stored: bool
+
+    @property
+    def duration_ms(self) -> float:
+        ts = [e.get("timestamp") or 0 for e in self.events]
+        return float(max(ts) - min(ts)) if ts else 0.0
+
+
+@dataclass
+class Side:
+    frame: Raw
+    title: str
+
+
+@dataclass
+class Preview:
+    before: Side
+    after: Side
+    changed: set[int] = field(default_factory=set)   # element ids outlined on both sides
+
+
+def _prefix(events: Iterable[Raw], at_ms: float | None) -> list[Raw]:
+    """The events up to `at_ms` after the first one (None: all)."""
+    out: list[Raw] = []
+    until = None
+    for e in events:
+        ts = e.get("timestamp") or 0
+        if until is None and at_ms is not None:
+            until = ts + at_ms
+        if until is not None and ts > until:
+            break
+        out.append(e)
+    return out
+
+
+def _state(events: list[Raw]) -> Mirror:
+    return Mirror().apply_all(events)
+
+
+def _mark(frame: Raw, ids: set[int]) -> Raw:
+    """Put MARK on the frame's elements with these ids (the frame is ours: built here)."""
+    stack = [frame.get("tree")]
+    while stack:
+        n = stack.pop()
+        if not isinstance(n, dict):
+            continue
+        if n.get("type") == NodeType.Element and n.get("id") in ids:
+            n["attributes"] = {**(n.get("attributes") or {}), MARK: ""}
+        stack.extend(n.get("childNodes") or ())
+    return frame
+
+
+def has_page(events: Iterable[Raw]) -> bool:
+    return any(e.get("type") == EventType.FullSnapshot for e in events)
+
+
+def build_preview(subject: Subject, rules: Rules, at_ms: float | None, *,
+                  active: Rules | None = None, unmasked: bool = False) -> Preview:
+    """The two sides at `at_ms` after the subject's first event. `active`: the data
+    folder's rules, the "before" of a file; `unmasked` shows a file as recorded instead."""
+    events = _prefix(subject.events, at_ms)
+    if subject.stored:
+        before_events, title = events, "Stored now"
+    elif unmasked:
+        before_events, title = events, "As recorded (unmasked)"
+    else:
+        before_events = SessionMasker(active).mask(events)
+        title = "Under the active rules"
+    # a stored session: the rules on top of what is stored (what `mask` would store);
+    # a file: the rules on the recording (what `import` would store)
+    after_events = SessionMasker(rules).mask(events)
+    before, after = _state(before_events), _state(after_events)
+    changed = masked_differently(before, after)
+    t = float(at_ms or 0)
+    return Preview(Side(_mark(build_frame(before, t), changed), title),
+                   Side(_mark(build_frame(after, t), changed), "With these rules"),
+                   changed)

@@ -1,0 +1,652 @@
+"""The privacy workspace: the rules file as a form, a live preview, dry run, audit, history.
+
+Thin over recorder.privacy (rules, history, dryrun, audit, remask) and model.py (the two
+preview sides). The only place in the app that writes the data folder's rules
+(`history.save_rules`: a new revision and a change-log line). A recording file opened here
+is held in memory only; its unmasked form is shown only while "Show unmasked" is ticked and
+is never written or logged.
+"""
+from __future__ import annotations
+
+import getpass
+from dataclasses import replace
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView, QCheckBox, QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout,
+    QHeaderView, QLabel, QLineEdit, QMessageBox, QPushButton, QSlider, QSplitter, QTableWidget,
+    QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget,
+)
+
+from player.qt.runtime_bridge import RuntimeBridge
+from player.qt.stage import ReplayStage
+from recorder.privacy import DETECTORS, Level, Rule, Rules, RulesError
+from recorder.privacy.history import active_rules, read_history, save_rules
+from recorder.privacy.rules import RULES_FILENAME, check_selector
+
+from .model import OUTLINE_CSS, Preview, Subject, build_preview, has_page
+
+LEVELS = [lvl.label for lvl in Level]
+DEBOUNCE_MS = 250        # the preview follows typing, once the officer pauses
+ERROR_STYLE = "QLineEdit { border: 2px solid #d6336c; }"
+SELECTOR_COL, LEVEL_COL = 0, 1
+
+
+def _clock(ms: float) -> str:
+    s, ms = divmod(int(ms), 1000)
+    m, s = divmod(s, 60)
+    return f"{m:02}:{s:02}.{ms:03}"
+
+
+def _table(headers: list[str]) -> QTableWidget:
+    t = QTableWidget(0, len(headers))
+    t.setHorizontalHeaderLabels(headers)
+    t.verticalHeader().setVisible(False)
+    t.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    t.horizontalHeader().setSectionResizeMode(len(headers) - 1, QHeaderView.ResizeMode.Stretch)
+    return t
+
+
+def _fill(t: QTableWidget, rows: list[list[str]]) -> None:
+    t.setRowCount(len(rows))
+    for i, row in enumerate(rows):
+        for j, v in enumerate(row):
+            item = QTableWidgetItem(v)
+            item.setToolTip(v)
+            t.setItem(i, j, item)
+    t.resizeColumnsToContents()
+
+
+class PreviewPane(QWidget):
+    """One side of the preview: a title and the player's sandboxed stage."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.title = QLabel(self)
+        self.title.setStyleSheet("font-weight: bold; padding: 2px 4px;")
+        self.stage = ReplayStage(self)
+        self.bridge = RuntimeBridge(self.stage.page, self, extra_css=OUTLINE_CSS)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(2)
+        lay.addWidget(self.title)
+        lay.addWidget(self.stage, 1)
+        self._frame = None
+        self.bridge.ready.connect(self._send)
+
+    def show_frame(self, title: str, frame: dict | None) -> None:
+        self.title.setText(title)
+        self._frame = frame
+        if frame is not None:
+            self.stage.set_viewport(frame.get("width"), frame.get("height"))
+        self._send()
+
+    def _send(self) -> None:
+        if self._frame is not None and self.bridge.is_ready:
+            self.bridge.load_frame(self._frame)
+
+
+class RulesForm(QWidget):
+    """The rules file as a form. `changed` on every edit; `rules()` raises RulesError
+    naming the first problem (a selector that is not valid)."""
+
+    changed = Signal()
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._base = Rules.default()   # what the form does not show is kept from here
+        self.default_level = QComboBox(self)
+        self.default_level.addItems(LEVELS)
+        self.default_level.setToolTip("the level of everything no rule or markup names")
+        self.rules_table = QTableWidget(0, 2, self)
+        self.rules_table.setHorizontalHeaderLabels(["CSS selector", "level"])
+        self.rules_table.verticalHeader().setVisible(False)
+        self.rules_table.horizontalHeader().setSectionResizeMode(
+            SELECTOR_COL, QHeaderView.ResizeMode.Stretch)
+        self.rules_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.add_rule_button = QPushButton("Add rule", self)
+        self.remove_rule_button = QPushButton("Remove", self)
+        self.selector_error = QLabel(self)
+        self.selector_error.setWordWrap(True)
+        self.selector_error.setStyleSheet("color: #d6336c;")
+        self.scrub = QLineEdit(self)
+        self.scrub.setPlaceholderText("token, email, session_id")
+        self.scrub.setToolTip("query parameters whose values are removed from every recorded"
+                              " URL (comma-separated)")
+        self.detectors = {k: QCheckBox(k, self) for k in DETECTORS}
+        self.kept = QLabel(self)
+        self.kept.setWordWrap(True)
+        self.kept.setStyleSheet("color: palette(mid);")
+
+        rules_box = QGroupBox("Selector rules", self)
+        rb = QVBoxLayout(rules_box)
+        rb.addWidget(self.rules_table, 1)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.add_rule_button)
+        buttons.addWidget(self.remove_rule_button)
+        buttons.addStretch(1)
+        rb.addLayout(buttons)
+        rb.addWidget(self.selector_error)
+        det_row = QHBoxLayout()
+        for cb in self.detectors.values():
+            det_row.addWidget(cb)
+        det_row.addStretch(1)
+        top = QFormLayout()
+        top.addRow("Default level", self.default_level)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addLayout(top)
+        lay.addWidget(rules_box, 1)
+        bottom = QFormLayout()
+        bottom.addRow("Scrub URL parameters", self.scrub)
+        bottom.addRow("Detectors", det_row)
+        lay.addLayout(bottom)
+        lay.addWidget(self.kept)
+
+        self.default_level.currentIndexChanged.connect(self.changed)
+        self.scrub.textEdited.connect(self.changed)
+        for cb in self.detectors.values():
+            cb.toggled.connect(self.changed)
+        self.add_rule_button.clicked.connect(lambda: self.add_rule("", Level.MASK, focus=True))
+        self.remove_rule_button.clicked.connect(self._remove_selected)
+
+    # --- rows ------------------------------------------------------------------------
+    def selector_edit(self, row: int) -> QLineEdit:
+        return self.rules_table.cellWidget(row, SELECTOR_COL)
+
+    def level_combo(self, row: int) -> QComboBox:
+        return self.rules_table.cellWidget(row, LEVEL_COL)
+
+    def add_rule(self, selector: str, level: Level, *, focus: bool = False) -> int:
+        t = self.rules_table
+        row = t.rowCount()
+        t.insertRow(row)
+        edit = QLineEdit(selector, t)
+        edit.setPlaceholderText("#checkout .card, [data-pii]")
+        edit.setFrame(False)
+        combo = QComboBox(t)
+        combo.addItems(LEVELS)
+        combo.setCurrentText(level.label)
+        t.setCellWidget(row, SELECTOR_COL, edit)
+        t.setCellWidget(row, LEVEL_COL, combo)
+        edit.textEdited.connect(lambda _t, e=edit: self._validate(e))
+        edit.textEdited.connect(self.changed)
+        combo.currentIndexChanged.connect(self.changed)
+        self._validate(edit)
+        if focus:
+            edit.setFocus()
+            self.changed.emit()
+        return row
+
+    def _remove_selected(self) -> None:
+        rows = sorted({i.row() for i in self.rules_table.selectedIndexes()}, reverse=True)
+        if not rows and self.rules_table.rowCount():
+            rows = [self.rules_table.rowCount() - 1]
+        for r in rows:
+            self.rules_table.removeRow(r)
+        self._show_first_error()
+        self.changed.emit()
+
+    def _validate(self, edit: QLineEdit) -> str | None:
+        problem = check_selector(edit.text())
+        edit.setStyleSheet(ERROR_STYLE if problem else "")
+        edit.setToolTip(problem or "")
+        self._show_first_error()
+        return problem
+
+    def _show_first_error(self) -> None:
+        for row in range(self.rules_table.rowCount()):
+            problem = check_selector(self.selector_edit(row).text())
+            if problem:
+                self.selector_error.setText(f"rule {row + 1}: {problem}")
+                return
+        self.selector_error.setText("")
+
+    # --- the whole form ---------------------------------------------------------------
+    def set_rules(self, rules: Rules) -> None:
+        self._base = rules
+        blockers = [self.default_level, self.scrub, *self.detectors.values()]
+        for w in blockers:
+            w.blockSignals(True)
+        self.default_level.setCurrentText(rules.default_level.label)
+        self.scrub.setText(", ".join(rules.scrub_query_params))
+        for k, cb in self.detectors.items():
+            cb.setChecked(k in rules.detectors)
+        for w in blockers:
+            w.blockSignals(False)
+        self.rules_table.setRowCount(0)
+        for r in rules.rules:
+            self.add_rule(r.selector, r.level)
+        self._show_first_error()
+        self.kept.setText(
+            f"Kept as in the file: network headers allowed ({len(rules.network_headers)}),"
+            f" bodies {'kept' if rules.network_bodies else 'dropped'}; console redactions"
+            f" ({len(rules.console_redact)}).")
+
+    def rules(self) -> Rules:
+        out = []
+        for row in range(self.rules_table.rowCount()):
+            sel = self.selector_edit(row).text().strip()
+            problem = check_selector(sel)
+            if problem:
+                raise RulesError(f"rule {row + 1}: {problem}")
+            out.append(Rule(sel, Level.parse(self.level_combo(row).currentText())))
+        scrub = tuple(dict.fromkeys(p.strip() for p in self.scrub.text().split(",") if p.strip()))
+        return replace(self._base, default_level=Level.parse(self.default_level.currentText()),
+                       rules=tuple(out), scrub_query_params=scrub,
+                       detectors=tuple(k for k, cb in self.detectors.items() if cb.isChecked()))
+
+
+class PrivacyWorkspace(QWidget):
+    """The privacy officer's page: edit, preview, dry-run, audit and save the rules of the
+    data folder `data_dir`."""
+
+    saved = Signal(int)   # the new revision
+
+    def __init__(self, data_dir: Path | str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.data_dir = Path(data_dir)
+        self.base_revision = 0
+        self.subject: Subject | None = None
+        self.preview: Preview | None = None
+        self._dry_rules: Rules | None = None
+
+        # header
+        self.title = QLabel(self)
+        self.title.setStyleSheet("font-size: 15px; font-weight: bold;")
+        self.status = QLabel(self)
+        self.status.setWordWrap(True)
+        self.save_button = QPushButton("Save", self)
+        self.reload_button = QPushButton("Reload", self)
+        head = QHBoxLayout()
+        head.addWidget(self.title)
+        head.addWidget(self.status, 1)
+        head.addWidget(self.reload_button)
+        head.addWidget(self.save_button)
+
+        self.form = RulesForm(self)
+        self.tabs = QTabWidget(self)
+        self.tabs.addTab(self._preview_tab(), "Preview")
+        self.tabs.addTab(self._dry_run_tab(), "Dry run")
+        self.tabs.addTab(self._audit_tab(), "Audit")
+        self.tabs.addTab(self._history_tab(), "History")
+        split = QSplitter(Qt.Orientation.Horizontal, self)
+        split.addWidget(self.form)
+        split.addWidget(self.tabs)
+        split.setStretchFactor(0, 0)
+        split.setStretchFactor(1, 1)
+        split.setSizes([360, 900])
+        self.form.setMinimumWidth(320)
+        lay = QVBoxLayout(self)
+        lay.addLayout(head)
+        lay.addWidget(split, 1)
+
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(DEBOUNCE_MS)
+        self._timer.timeout.connect(self.refresh_preview)
+        self.form.changed.connect(self._edited)
+        self.save_button.clicked.connect(self.save)
+        self.reload_button.clicked.connect(self.reload)
+        self.reload()
+        self._load_sessions()
+
+    # --- tabs ---------------------------------------------------------------------------
+    def _preview_tab(self) -> QWidget:
+        w = QWidget(self)
+        self.session_combo = QComboBox(w)
+        self.session_combo.setMinimumContentsLength(28)
+        self.session_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.file_button = QPushButton("File…", w)
+        self.unmasked = QCheckBox("Show unmasked", w)
+        self.unmasked.setToolTip("a recording file only: show the left side as recorded"
+                                 " (never saved, never logged)")
+        self.unmasked.setEnabled(False)
+        self.moment = QSlider(Qt.Orientation.Horizontal, w)
+        self.moment.setRange(0, 0)
+        self.moment_label = QLabel("00:00.000", w)
+        self.left = PreviewPane(w)
+        self.right = PreviewPane(w)
+        self.preview_note = QLabel(w)
+        self.preview_note.setWordWrap(True)
+        bar = QHBoxLayout()
+        bar.addWidget(QLabel("Session", w))
+        bar.addWidget(self.session_combo, 1)
+        bar.addWidget(self.file_button)
+        bar.addWidget(self.unmasked)
+        when = QHBoxLayout()
+        when.addWidget(QLabel("Moment", w))
+        when.addWidget(self.moment, 1)
+        when.addWidget(self.moment_label)
+        sides = QHBoxLayout()
+        sides.addWidget(self.left, 1)
+        sides.addWidget(self.right, 1)
+        lay = QVBoxLayout(w)
+        lay.addLayout(bar)
+        lay.addLayout(when)
+        lay.addLayout(sides, 1)
+        lay.addWidget(self.preview_note)
+        self.session_combo.activated.connect(self._session_chosen)
+        self.file_button.clicked.connect(self._choose_file)
+        self.unmasked.toggled.connect(lambda _on: self.refresh_preview())
+        self.moment.valueChanged.connect(self._moment_moved)
+        return w
+
+    def _dry_run_tab(self) -> QWidget:
+        w = QWidget(self)
+        self.dry_run_button = QPushButton("Dry run on stored sessions", w)
+        self.apply_button = QPushButton("Apply to stored sessions…", w)
+        self.apply_button.setEnabled(False)
+        self.dry_run_note = QLabel("What `replay mask --all` would change under the rules in"
+                                   " the form. Nothing is written.", w)
+        self.dry_run_note.setWordWrap(True)
+        self.dry_run_table = _table(["session", "events changed", "by kind", "by claim"])
+        bar = QHBoxLayout()
+        bar.addWidget(self.dry_run_button)
+        bar.addWidget(self.apply_button)
+        bar.addStretch(1)
+        lay = QVBoxLayout(w)
+        lay.addLayout(bar)
+        lay.addWidget(self.dry_run_note)
+        lay.addWidget(self.dry_run_table, 1)
+        self.dry_run_button.clicked.connect(self.run_dry_run)
+        self.apply_button.clicked.connect(lambda: self.apply_to_stored(confirm=True))
+        return w
+
+    def _audit_tab(self) -> QWidget:
+        w = QWidget(self)
+        self.audit_button = QPushButton("Audit stored sessions", w)
+        self.audit_note = QLabel(w)
+        self.audit_note.setWordWrap(True)
+        self.audit_table = _table(["session", "kind", "event", "time", "node", "where",
+                                   "excerpt (masked)"])
+        bar = QHBoxLayout()
+        bar.addWidget(self.audit_button)
+        bar.addStretch(1)
+        lay = QVBoxLayout(w)
+        lay.addLayout(bar)
+        lay.addWidget(self.audit_note)
+        lay.addWidget(self.audit_table, 1)
+        self.audit_button.clicked.connect(self.run_audit)
+        return w
+
+    def _history_tab(self) -> QWidget:
+        w = QWidget(self)
+        self.history_table = _table(["revision", "when (UTC)", "who", "what changed"])
+        self.history_table.setWordWrap(True)
+        lay = QVBoxLayout(w)
+        lay.addWidget(self.history_table, 1)
+        return w
+
+    # --- rules ----------------------------------------------------------------------------
+    def reload(self) -> None:
+        """Show the data folder's active rules (discarding edits)."""
+        try:
+            rules = active_rules(self.data_dir)
+        except RulesError as exc:
+            self._say(f"{exc} - fix the file; the form shows the built-in default", error=True)
+            rules = Rules.default()
+        self.base_revision = rules.revision
+        self.form.set_rules(rules)
+        self._dirty = False
+        self._update_title()
+        self._load_history()
+        self.refresh_preview()
+
+    def _update_title(self) -> None:
+        star = " (edited)" if self._dirty else ""
+        self.title.setText(f"Privacy rules — revision {self.base_revision}{star}")
+        self.save_button.setText(f"Save as revision {self.base_revision + 1}")
+        self.save_button.setEnabled(self._dirty)
+
+    def _edited(self) -> None:
+        self._dirty = True
+        self._update_title()
+        try:
+            self.form.rules()
+            self._say("")
+        except RulesError as exc:
+            self._say(f"{exc} - the preview shows the last valid rules", error=True)
+            self.save_button.setEnabled(False)
+            return
+        self._timer.start()
+
+    def save(self) -> bool:
+        """Save the form as the next revision (who: the logged-in user)."""
+        try:
+            change = save_rules(self.data_dir, self.form.rules(), who=getpass.getuser(),
+                                based_on=self.base_revision)
+        except (RulesError, OSError) as exc:
+            self._say(f"not saved: {exc}", error=True)
+            return False
+        if change is None:
+            self._say("nothing changed - nothing saved")
+        else:
+            self._say(f"saved revision {change.revision} to {self.data_dir / RULES_FILENAME}:"
+                      f" {'; '.join(change.summary)}")
+        self.base_revision = change.revision if change else self.base_revision
+        self._dirty = False
+        self.form.set_rules(active_rules(self.data_dir))
+        self._update_title()
+        self._load_history()
+        if change is not None:
+            self.saved.emit(change.revision)
+        return True
+
+    def _say(self, text: str, *, error: bool = False) -> None:
+        self.status.setText(text)
+        self.status.setStyleSheet("color: #d6336c;" if error else "")
+
+    def _load_history(self) -> None:
+        changes, bad = read_history(self.data_dir)
+        rows = [[str(c.revision), c.when.replace("T", " ").replace("+00:00", ""), c.who,
+                 "; ".join(c.summary)] for c in reversed(changes)]
+        if bad:
+            rows.append(["?", "", "", f"{bad} line(s) of the log could not be read"])
+        _fill(self.history_table, rows)
+
+    # --- what is previewed --------------------------------------------------------------
+    def _store(self):
+        from recorder.store import Store
+        if not self.data_dir.is_dir():
+            return None   # never create a data folder by looking at it
+        return Store.open(self.data_dir)
+
+    def _load_sessions(self) -> None:
+        self.session_combo.clear()
+        store = self._store()
+        infos = [] if store is None else store.sessions()
+        if store is not None:
+            store.close()
+        from datetime import datetime
+        for s in sorted(infos, key=lambda s: s.start_ms, reverse=True):
+            when = datetime.fromtimestamp(s.start_ms / 1000).strftime("%Y-%m-%d %H:%M")
+            self.session_combo.addItem(f"{when}  {s.first_url or '(no URL)'}  {s.id[:8]}", s.id)
+        if not infos:
+            self.session_combo.addItem("no stored sessions - open a recording file", None)
+            return
+        self.open_session(self.session_combo.itemData(0))
+
+    def _session_chosen(self, index: int) -> None:
+        sid = self.session_combo.itemData(index)
+        if sid:
+            self.open_session(sid)
+
+    def open_session(self, session_id: str) -> None:
+        store = self._store()
+        if store is None:
+            return
+        try:
+            with store.session(session_id) as reader:
+                events = list(reader.events())
+        finally:
+            store.close()
+        self._set_subject(Subject(session_id, events, stored=True))
+
+    def _choose_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Preview a recording file", "",
+                                              "Recordings (*.replay *.json);;All files (*)")
+        if path:
+            self.open_file(Path(path))
+
+    def open_file(self, path: Path) -> None:
+        """A recording file, read (not imported) into memory: its first session."""
+        from recorder.source import open_recording
+        try:
+            with open_recording(path, self.data_dir) as src:
+                events = list(src.events())
+        except (OSError, ValueError, KeyError, IndexError) as exc:
+            self._say(f"cannot preview {path.name}: {exc}", error=True)
+            return
+        self.session_combo.insertItem(0, f"file: {path.name}", None)
+        self.session_combo.setCurrentIndex(0)
+        self._set_subject(Subject(path.name, events, stored=False))
+
+    def _set_subject(self, subject: Subject) -> None:
+        self.subject = subject
+        self.unmasked.blockSignals(True)
+        self.unmasked.setChecked(False)   # every new file starts masked
+        self.unmasked.blockSignals(False)
+        self.unmasked.setEnabled(not subject.stored)
+        dur = int(subject.duration_ms)
+        self.moment.blockSignals(True)
+        self.moment.setRange(0, dur)
+        self.moment.setValue(dur)         # the end: every field as it was filled in
+        self.moment.blockSignals(False)
+        self.moment_label.setText(_clock(dur))
+        self.refresh_preview()
+
+    def _moment_moved(self, value: int) -> None:
+        self.moment_label.setText(_clock(value))
+        self._timer.start()
+
+    def set_moment(self, ms: int) -> None:
+        self.moment.setValue(ms)
+        self.refresh_preview()
+
+    # --- the preview --------------------------------------------------------------------
+    def refresh_preview(self) -> None:
+        self._timer.stop()
+        if self.subject is None:
+            self.left.show_frame("", None)
+            self.right.show_frame("", None)
+            self.preview_note.setText("Choose a stored session, or open a recording file.")
+            return
+        try:
+            rules = self.form.rules()
+        except RulesError:
+            return   # said in the status line; the last preview stays
+        try:
+            active = active_rules(self.data_dir)
+        except RulesError:
+            active = Rules.default()
+        p = build_preview(self.subject, rules, self.moment.value(), active=active,
+                          unmasked=self.unmasked.isChecked() and not self.subject.stored)
+        self.preview = p
+        self.left.show_frame(p.before.title, p.before.frame)
+        self.right.show_frame(p.after.title, p.after.frame)
+        if not has_page(self.subject.events):
+            note = "This recording has no page snapshot: nothing to show."
+        elif self.subject.stored:
+            note = (f"{len(p.changed)} element(s) would be masked differently (outlined)."
+                    " Left: what is stored; right: what `mask` would store under these rules"
+                    " (rules can only tighten what is stored).")
+        else:
+            note = (f"{len(p.changed)} element(s) masked differently (outlined). Right: what"
+                    " `import` would store under these rules.")
+        self.preview_note.setText(note)
+
+    def wait_shown(self, timeout_s: float = 30.0) -> None:
+        """Until both sides have loaded and painted their frame (tests, screenshots)."""
+        for pane in (self.left, self.right):
+            pane.bridge.wait_ready(timeout_s)
+            pane.bridge.wait_painted(timeout_s)
+
+    # --- dry run, apply, audit -------------------------------------------------------------
+    def run_dry_run(self) -> None:
+        from recorder.privacy.dryrun import dry_run
+        try:
+            rules = self.form.rules()
+        except RulesError as exc:
+            self._say(f"{exc} - fix it before a dry run", error=True)
+            return
+        store = self._store()
+        rows = []
+        if store is not None:
+            try:
+                for info in store.sessions():
+                    with store.session(info.id) as reader:
+                        r = dry_run(reader.events(), rules, info.id)
+                    rows.append([info.id[:13], f"{r.events_changed} of {r.events}",
+                                 ", ".join(f"{n} {k}" for k, n in sorted(r.by_kind().items()))
+                                 or "nothing",
+                                 "; ".join(f"{c}: " + ", ".join(f"{n} {k}" for k, n in
+                                                                 sorted(pk.items()))
+                                           for c, pk in r.by_claim().items())])
+            finally:
+                store.close()
+        _fill(self.dry_run_table, rows)
+        self._dry_rules = rules
+        changed = sum(1 for r in rows if not r[1].startswith("0 of"))
+        self.dry_run_note.setText(f"{len(rows)} stored session(s); {changed} would change."
+                                  " Nothing was written.")
+        self.apply_button.setEnabled(changed > 0)
+
+    def apply_to_stored(self, *, confirm: bool) -> bool:
+        """Re-mask every stored session under the rules just dry-run - once they are
+        saved (stored sessions must not be masked under rules no file records)."""
+        from recorder.privacy.remask import remask_sessions
+        tried = self._dry_rules
+        if tried is None:
+            return False
+        rules = active_rules(self.data_dir)
+        if self._dirty or replace(tried, revision=rules.revision) != rules:
+            self._say("save these rules first: stored sessions are re-masked only under the"
+                      " saved rules", error=True)
+            return False
+        if confirm and QMessageBox.question(
+                self, "Re-mask stored sessions",
+                "Rewrite every stored session under the saved rules? What they hold now that"
+                " the rules mask is deleted for good.") != QMessageBox.StandardButton.Yes:
+            return False
+        store = self._store()
+        if store is None:
+            return False
+        try:
+            results = remask_sessions(store, None, rules)
+        finally:
+            store.close()
+        n = sum(r.changed for r in results)
+        self._say(f"re-masked {n} of {len(results)} stored session(s) under revision"
+                  f" {rules.revision}")
+        self.apply_button.setEnabled(False)
+        self._load_sessions()
+        return True
+
+    def run_audit(self) -> None:
+        from recorder.privacy.audit import audit_session
+        store = self._store()
+        rows, audited, found = [], 0, 0
+        if store is not None:
+            try:
+                for info in store.sessions():
+                    with store.session(info.id) as reader:
+                        a = audit_session(reader)
+                    audited += 1
+                    found += len(a.findings)
+                    for f in a.findings:
+                        rows.append([info.id[:13], f.kind,
+                                     "context" if f.event_index is None else str(f.event_index),
+                                     _clock(f.offset_ms),
+                                     "" if f.node_id is None else str(f.node_id), f.where,
+                                     f.excerpt])
+            finally:
+                store.close()
+        _fill(self.audit_table, rows)
+        self.audit_note.setText(
+            f"{audited} stored session(s) audited, {found} finding(s). Looked for: "
+            f"{', '.join(DETECTORS)} (patterns in every stored string) and values in clear"
+            " typed into password, email, tel, hidden or cc-* fields; nothing else.")

@@ -1,0 +1,213 @@
+"""The privacy workspace, offscreen with pytest-qt and real QtWebEngine: the preview masks
+what a rule targets and not what it does not; selectors are checked as they are typed;
+saving and reloading round-trips the rules file and its change log; a recording file is
+shown unmasked only on request and never written; dry run, apply and audit on a real store."""
+from __future__ import annotations
+
+import getpass
+import json
+from dataclasses import replace
+
+import player.qt.webview  # noqa: F401  (registers our URL schemes before the QApplication)
+import pytest
+from PySide6.QtCore import Qt
+
+from app.privacy_workspace import PrivacyWorkspace
+from app.privacy_workspace.model import MARK
+from player.qt.standalone import dispose
+from recorder.privacy import Level, Rule, Rules, masker_factory, parse_rules
+from recorder.privacy.history import HISTORY_DIR, read_history
+from recorder.store import Store
+from replay_tools.privacy_demo import TYPED, account_recording
+
+# what a side's page shows: text of parts of the page, the holder field, and what is outlined
+PAGE_STATE = """(function(){
+  function t(sel){var e=document.querySelector(sel);return e?e.textContent:null;}
+  return {address: t('.address'), who: t('.who'), orders: t('.orders'),
+          holder: document.getElementById('holder').value,
+          marked: Array.prototype.map.call(document.querySelectorAll('[%s]'),
+                    function(e){return e.className||e.id||e.localName;}),
+          outline: getComputedStyle(document.querySelector('.address')).outlineStyle};
+})()""" % MARK
+
+
+def store_with(data, rules: Rules | None = None) -> str:
+    with Store.open(data) as st:
+        return st.ingest(account_recording(), masker_factory=masker_factory(rules or Rules.default()),
+                         user={"id": "u1"})[0]
+
+
+def stored_text(data) -> str:
+    with Store.open(data) as st:
+        return json.dumps([list(st.session(s.id).events()) for s in st.sessions()])
+
+
+def every_byte(folder) -> bytes:
+    return b"".join(p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file())
+
+
+@pytest.fixture
+def workspace(qtbot, tmp_path):
+    made = []
+
+    def make(data):
+        w = PrivacyWorkspace(data)
+        w.resize(1440, 900)
+        w.show()
+        made.append(w)
+        return w
+    yield make
+    for w in made:
+        dispose(w)
+
+
+def shown(w) -> tuple[dict, dict]:
+    w.refresh_preview()
+    w.wait_shown()
+    return (w.left.bridge.call_sync(PAGE_STATE), w.right.bridge.call_sync(PAGE_STATE))
+
+
+def type_rule(qtbot, w, selector: str, level: Level) -> int:
+    qtbot.mouseClick(w.form.add_rule_button, Qt.MouseButton.LeftButton)
+    row = w.form.rules_table.rowCount() - 1
+    qtbot.keyClicks(w.form.selector_edit(row), selector)
+    w.form.level_combo(row).setCurrentText(level.label)
+    return row
+
+
+def test_preview_masks_what_a_rule_targets_and_not_what_it_does_not(qtbot, tmp_path, workspace):
+    data = tmp_path / "data"
+    store_with(data)
+    w = workspace(data)
+    left, right = shown(w)
+    assert left == right and left["marked"] == []          # the form holds the active rules
+    assert "12 Quay Street" in right["address"]
+
+    type_rule(qtbot, w, ".address", Level.HIDDEN)
+    type_rule(qtbot, w, ".who", Level.MASK)
+    left, right = shown(w)
+    # targeted: the address is gone on the right, the greeting masked; outlined on both sides
+    assert right["address"] == "" and "Quay" not in json.dumps(right)
+    assert "Ada" not in right["who"] and set(right["who"]) <= {"x", " "}
+    assert sorted(right["marked"]) == ["address", "who"] == sorted(left["marked"])
+    assert right["outline"] == "solid"
+    # not targeted: the orders are as stored; the left side is what is stored
+    assert "Analytical engine, brass" in right["orders"] == left["orders"]
+    assert "12 Quay Street" in left["address"] and left["who"] == "Signed in as Ada Lovelace"
+    assert len(w.preview.changed) == 2
+
+
+def test_selectors_are_checked_as_they_are_typed(qtbot, tmp_path, workspace):
+    data = tmp_path / "data"
+    store_with(data)
+    w = workspace(data)
+    row = type_rule(qtbot, w, "p:hover", Level.MASK)
+    edit = w.form.selector_edit(row)
+    assert ":hover is not supported" in w.form.selector_error.text()
+    assert ":hover is not supported" in edit.toolTip()
+    assert not w.save_button.isEnabled()
+    assert ":hover" in w.status.text()
+    for _ in range(len(":hover")):
+        qtbot.keyClick(edit, Qt.Key.Key_Backspace)
+    assert w.form.selector_error.text() == "" and edit.toolTip() == ""
+    assert w.save_button.isEnabled()
+
+
+def test_saving_and_reloading_round_trips_the_rules_file_and_the_log(qtbot, tmp_path, workspace):
+    data = tmp_path / "data"
+    store_with(data)
+    w = workspace(data)
+    type_rule(qtbot, w, ".address", Level.HIDDEN)
+    type_rule(qtbot, w, "#card, #notes", Level.MASK)
+    w.form.default_level.setCurrentText("mask")
+    qtbot.keyClicks(w.form.scrub, "token, sid")
+    w.form.detectors["phone"].setChecked(False)
+    edited = w.form.rules()
+    assert w.title.text().endswith("(edited)")
+    qtbot.mouseClick(w.save_button, Qt.MouseButton.LeftButton)
+
+    on_disk = parse_rules((data / "rules.toml").read_text())
+    assert on_disk == replace(edited, revision=1)
+    assert on_disk.rules == (Rule(".address", Level.HIDDEN), Rule("#card, #notes", Level.MASK))
+    assert on_disk.scrub_query_params == ("token", "sid") and on_disk.detectors == ("email", "card")
+    log, bad = read_history(data)
+    assert bad == 0 and len(log) == 1
+    assert log[0].revision == 1 and log[0].who == getpass.getuser()
+    assert "rule added: .address (hidden)" in log[0].summary
+    assert (data / HISTORY_DIR / "r0001.toml").read_text() == (data / "rules.toml").read_text()
+    assert w.history_table.item(0, 0).text() == "1"
+    assert "rule added: .address (hidden)" in w.history_table.item(0, 3).text()
+    assert w.title.text() == "Privacy rules — revision 1"
+
+    again = workspace(data)                         # a new workspace reads it back
+    assert again.form.rules() == on_disk and again.base_revision == 1
+    assert again.history_table.rowCount() == 1
+
+
+def test_a_stale_save_is_refused(qtbot, tmp_path, workspace):
+    data = tmp_path / "data"
+    store_with(data)
+    a, b = workspace(data), workspace(data)
+    type_rule(qtbot, a, ".who", Level.MASK)
+    type_rule(qtbot, b, ".address", Level.HIDDEN)
+    assert a.save()
+    before = (data / "rules.toml").read_bytes()
+    assert not b.save()
+    assert "someone else saved" in b.status.text()
+    assert (data / "rules.toml").read_bytes() == before
+
+
+def test_a_file_is_shown_unmasked_only_on_request_and_never_written(qtbot, tmp_path, workspace):
+    data = tmp_path / "data"
+    store_with(data)
+    rec = tmp_path / "rec.json"
+    rec.write_text(json.dumps(account_recording()))
+    w = workspace(data)
+    before = every_byte(data)
+    w.open_file(rec)
+    assert w.unmasked.isEnabled() and not w.unmasked.isChecked()
+    left, right = shown(w)
+    assert left["holder"] == "***" and right["holder"] == "***"   # the active rules mask input
+    w.unmasked.setChecked(True)
+    left, right = shown(w)
+    assert left["holder"] == TYPED["holder"]                        # asked for: as recorded
+    assert right["holder"] == "***"
+    assert "holder" in right["marked"] and "card" in right["marked"]
+    w.unmasked.setChecked(False)
+    assert shown(w)[0]["holder"] == "***"
+    # nothing of the file reached the data folder
+    assert every_byte(data) == before and TYPED["card"].encode() not in every_byte(data)
+    # a stored session has no unmasked form
+    w.open_session(w.session_combo.itemData(w.session_combo.count() - 1))
+    assert not w.unmasked.isEnabled() and not w.unmasked.isChecked()
+
+
+def test_dry_run_then_apply_once_saved(qtbot, tmp_path, workspace):
+    data = tmp_path / "data"
+    store_with(data)
+    w = workspace(data)
+    type_rule(qtbot, w, ".address", Level.HIDDEN)
+    qtbot.mouseClick(w.dry_run_button, Qt.MouseButton.LeftButton)
+    assert w.dry_run_table.rowCount() == 1
+    assert w.dry_run_table.item(0, 2).text() != "nothing"
+    assert "1 would change" in w.dry_run_note.text() and w.apply_button.isEnabled()
+    assert "Quay" in stored_text(data)                       # a dry run writes nothing
+    assert not w.apply_to_stored(confirm=False)              # not before the rules are saved
+    assert "save these rules first" in w.status.text() and "Quay" in stored_text(data)
+    assert w.save()
+    assert w.apply_to_stored(confirm=False)
+    assert "Quay" not in stored_text(data) and "Analytical engine" in stored_text(data)
+    assert "re-masked 1 of 1" in w.status.text()
+
+
+def test_audit_lists_findings_with_masked_excerpts(qtbot, tmp_path, workspace):
+    data = tmp_path / "data"
+    store_with(data, replace(Rules.default(), detectors=()))   # the e-mail address stored
+    w = workspace(data)
+    qtbot.mouseClick(w.audit_button, Qt.MouseButton.LeftButton)
+    rows = [[w.audit_table.item(r, c).text() for c in range(w.audit_table.columnCount())]
+            for r in range(w.audit_table.rowCount())]
+    kinds = {r[1] for r in rows}
+    assert {"email", "phone"} <= kinds
+    assert "1 stored session(s) audited" in w.audit_note.text()
+    assert "ada.lovelace@example.com" not in json.dumps(rows)   # excerpts are masked
