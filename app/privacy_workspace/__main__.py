@@ -7,7 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
-DEFAULT_SIZE = (1280, 800)
+DEFAULT_SIZE = (1440, 900)   # the main window's default size
 
 
 def main(argv: list[str] | None = None) -> int:

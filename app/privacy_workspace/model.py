@@ -22,9 +22,11 @@ from recorder.privacy.rules import Rules
 
 Raw = dict[str, Any]
 MARK = "data-replay-masked"   # on elements whose masking differs between the two sides
+OUTLINE = "#d6336c"           # what is masked differently, and what is wrong, in this colour
 # Drawn by the preview's player CSS (the runtime keeps it across frames).
-OUTLINE_CSS = (f"[{MARK}]{{outline:2px solid #d6336c!important;outline-offset:1px!important}}"
-               f"[{MARK}]:empty{{min-width:4px;min-height:4px}}")
+OUTLINE_CSS = (f"[{MARK}]{{outline:2px solid {OUTLINE}!important;outline-offset:1px!important}}"
+               # an emptied element (hidden, no recorded size) stays big enough to see
+               f"[{MARK}]:empty{{min-width:4em;min-height:1.3em}}")
 
 
 @dataclass

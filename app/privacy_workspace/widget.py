@@ -20,16 +20,16 @@ from PySide6.QtWidgets import (
 )
 
 from player.qt.runtime_bridge import RuntimeBridge
-from player.qt.stage import ReplayStage
+from player.qt.stage import MARGIN as STAGE_MARGIN, ReplayStage
 from recorder.privacy import DETECTORS, Level, Rule, Rules, RulesError
 from recorder.privacy.history import active_rules, read_history, save_rules
 from recorder.privacy.rules import RULES_FILENAME, check_selector
 
-from .model import OUTLINE_CSS, Preview, Subject, build_preview, has_page
+from .model import OUTLINE, OUTLINE_CSS, Preview, Subject, build_preview, has_page
 
 LEVELS = [lvl.label for lvl in Level]
 DEBOUNCE_MS = 250        # the preview follows typing, once the officer pauses
-ERROR_STYLE = "QLineEdit { border: 2px solid #d6336c; }"
+OUTLINED = f"QLineEdit {{ border: 2px solid {OUTLINE}; }}"   # a bad selector, a changed URL
 SELECTOR_COL, LEVEL_COL = 0, 1
 
 
@@ -60,28 +60,48 @@ def _fill(t: QTableWidget, rows: list[list[str]]) -> None:
 
 
 class PreviewPane(QWidget):
-    """One side of the preview: a title and the player's sandboxed stage."""
+    """One side of the preview: a title, the page's URL (as that side would store it) and
+    the player's sandboxed stage, as tall as the recorded page's shape needs."""
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.title = QLabel(self)
         self.title.setStyleSheet("font-weight: bold; padding: 2px 4px;")
+        self.url = QLineEdit(self)
+        self.url.setReadOnly(True)
+        self.url.setFrame(False)
+        self.url.setToolTip("the page's URL as this side stores it (scrubbed parameters and all)")
         self.stage = ReplayStage(self)
         self.bridge = RuntimeBridge(self.stage.page, self, extra_css=OUTLINE_CSS)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(2)
         lay.addWidget(self.title)
+        lay.addWidget(self.url)
         lay.addWidget(self.stage, 1)
+        lay.addStretch(0)
         self._frame = None
         self.bridge.ready.connect(self._send)
 
     def show_frame(self, title: str, frame: dict | None) -> None:
         self.title.setText(title)
         self._frame = frame
+        self.url.setText(str((frame or {}).get("href") or ""))
+        self.url.setCursorPosition(0)
         if frame is not None:
             self.stage.set_viewport(frame.get("width"), frame.get("height"))
+        self._fit()
         self._send()
+
+    def _fit(self) -> None:
+        """No taller than the page at this width: the room below stays the window's."""
+        w, h = self.stage.recorded
+        self.stage.setMaximumHeight(int(max(1, self.width() - 2 * STAGE_MARGIN) * h / w)
+                                    + 2 * STAGE_MARGIN)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt)
+        super().resizeEvent(event)
+        self._fit()
 
     def _send(self) -> None:
         if self._frame is not None and self.bridge.is_ready:
@@ -110,7 +130,7 @@ class RulesForm(QWidget):
         self.remove_rule_button = QPushButton("Remove", self)
         self.selector_error = QLabel(self)
         self.selector_error.setWordWrap(True)
-        self.selector_error.setStyleSheet("color: #d6336c;")
+        self.selector_error.setStyleSheet(f"color: {OUTLINE};")
         self.scrub = QLineEdit(self)
         self.scrub.setPlaceholderText("token, email, session_id")
         self.scrub.setToolTip("query parameters whose values are removed from every recorded"
@@ -191,7 +211,7 @@ class RulesForm(QWidget):
 
     def _validate(self, edit: QLineEdit) -> str | None:
         problem = check_selector(edit.text())
-        edit.setStyleSheet(ERROR_STYLE if problem else "")
+        edit.setStyleSheet(OUTLINED if problem else "")
         edit.setToolTip(problem or "")
         self._show_first_error()
         return problem
@@ -251,7 +271,8 @@ class PrivacyWorkspace(QWidget):
         self.base_revision = 0
         self.subject: Subject | None = None
         self.preview: Preview | None = None
-        self._dry_rules: Rules | None = None
+        self._dry_rules: Rules | None = None   # the rules of the last dry run
+        self._dirty = False                     # the form differs from the saved rules
 
         # header
         self.title = QLabel(self)
@@ -327,8 +348,8 @@ class PrivacyWorkspace(QWidget):
         lay = QVBoxLayout(w)
         lay.addLayout(bar)
         lay.addLayout(when)
-        lay.addLayout(sides, 1)
         lay.addWidget(self.preview_note)
+        lay.addLayout(sides, 1)
         self.session_combo.activated.connect(self._session_chosen)
         self.file_button.clicked.connect(self._choose_file)
         self.unmasked.toggled.connect(lambda _on: self.refresh_preview())
@@ -343,7 +364,8 @@ class PrivacyWorkspace(QWidget):
         self.dry_run_note = QLabel("What `replay mask --all` would change under the rules in"
                                    " the form. Nothing is written.", w)
         self.dry_run_note.setWordWrap(True)
-        self.dry_run_table = _table(["session", "events changed", "by kind", "by claim"])
+        self.dry_run_table = _table(["session", "events changed", "claim (what decided it)",
+                                     "changes"])
         bar = QHBoxLayout()
         bar.addWidget(self.dry_run_button)
         bar.addWidget(self.apply_button)
@@ -392,6 +414,8 @@ class PrivacyWorkspace(QWidget):
         self.base_revision = rules.revision
         self.form.set_rules(rules)
         self._dirty = False
+        self._dry_rules = None
+        self._update_apply()
         self._update_title()
         self._load_history()
         self.refresh_preview()
@@ -404,12 +428,15 @@ class PrivacyWorkspace(QWidget):
 
     def _edited(self) -> None:
         self._dirty = True
+        self._dry_rules = None   # that dry run was of other rules
+        self._update_apply()
         self._update_title()
         try:
             self.form.rules()
             self._say("")
-        except RulesError as exc:
-            self._say(f"{exc} - the preview shows the last valid rules", error=True)
+        except RulesError:
+            self._say("the preview shows the last valid rules until the selector is fixed",
+                      error=True)
             self.save_button.setEnabled(False)
             return
         self._timer.start()
@@ -425,10 +452,10 @@ class PrivacyWorkspace(QWidget):
         if change is None:
             self._say("nothing changed - nothing saved")
         else:
-            self._say(f"saved revision {change.revision} to {self.data_dir / RULES_FILENAME}:"
-                      f" {'; '.join(change.summary)}")
+            self._say(f"saved revision {change.revision} ({RULES_FILENAME})")
         self.base_revision = change.revision if change else self.base_revision
         self._dirty = False
+        self._update_apply()
         self.form.set_rules(active_rules(self.data_dir))
         self._update_title()
         self._load_history()
@@ -438,7 +465,7 @@ class PrivacyWorkspace(QWidget):
 
     def _say(self, text: str, *, error: bool = False) -> None:
         self.status.setText(text)
-        self.status.setStyleSheet("color: #d6336c;" if error else "")
+        self.status.setStyleSheet(f"color: {OUTLINE};" if error else "")
 
     def _load_history(self) -> None:
         changes, bad = read_history(self.data_dir)
@@ -548,6 +575,9 @@ class PrivacyWorkspace(QWidget):
         self.preview = p
         self.left.show_frame(p.before.title, p.before.frame)
         self.right.show_frame(p.after.title, p.after.frame)
+        url_changed = p.before.frame.get("href") != p.after.frame.get("href")
+        for pane in (self.left, self.right):   # outlined like the page's elements
+            pane.url.setStyleSheet(OUTLINED if url_changed else "")
         if not has_page(self.subject.events):
             note = "This recording has no page snapshot: nothing to show."
         elif self.subject.stored:
@@ -574,26 +604,34 @@ class PrivacyWorkspace(QWidget):
             self._say(f"{exc} - fix it before a dry run", error=True)
             return
         store = self._store()
-        rows = []
+        rows, sessions, changed = [], 0, 0
         if store is not None:
             try:
                 for info in store.sessions():
                     with store.session(info.id) as reader:
                         r = dry_run(reader.events(), rules, info.id)
-                    rows.append([info.id[:13], f"{r.events_changed} of {r.events}",
-                                 ", ".join(f"{n} {k}" for k, n in sorted(r.by_kind().items()))
-                                 or "nothing",
-                                 "; ".join(f"{c}: " + ", ".join(f"{n} {k}" for k, n in
-                                                                 sorted(pk.items()))
-                                           for c, pk in r.by_claim().items())])
+                    sessions += 1
+                    changed += r.events_changed > 0
+                    claims = list(r.by_claim().items()) or [("nothing would change", {})]
+                    for k, (claim, per_kind) in enumerate(claims):
+                        rows.append([info.id[:13] if k == 0 else "",
+                                     f"{r.events_changed} of {r.events}" if k == 0 else "",
+                                     claim, ", ".join(f"{n} {kind}" for kind, n in
+                                                      sorted(per_kind.items()))])
             finally:
                 store.close()
         _fill(self.dry_run_table, rows)
-        self._dry_rules = rules
-        changed = sum(1 for r in rows if not r[1].startswith("0 of"))
-        self.dry_run_note.setText(f"{len(rows)} stored session(s); {changed} would change."
+        self._dry_rules = rules if changed else None
+        self.dry_run_note.setText(f"{sessions} stored session(s); {changed} would change."
                                   " Nothing was written.")
-        self.apply_button.setEnabled(changed > 0)
+        self._update_apply()
+
+    def _update_apply(self) -> None:
+        """Apply re-masks under the rules just dry-run, once they are the saved ones."""
+        ready = self._dry_rules is not None and not self._dirty
+        self.apply_button.setEnabled(ready)
+        self.apply_button.setToolTip(
+            "" if ready else "run a dry run, and save the rules it ran with, first")
 
     def apply_to_stored(self, *, confirm: bool) -> bool:
         """Re-mask every stored session under the rules just dry-run - once they are
@@ -622,7 +660,8 @@ class PrivacyWorkspace(QWidget):
         n = sum(r.changed for r in results)
         self._say(f"re-masked {n} of {len(results)} stored session(s) under revision"
                   f" {rules.revision}")
-        self.apply_button.setEnabled(False)
+        self._dry_rules = None
+        self._update_apply()
         self._load_sessions()
         return True
 
