@@ -7,7 +7,6 @@ per kind (text, attribute, input...)."""
 from __future__ import annotations
 
 import argparse
-import shutil
 from pathlib import Path
 
 from recorder.privacy import RULES_FILENAME, RulesError, load_rules
@@ -42,8 +41,9 @@ def register(subparsers, common) -> None:
                    help="change nothing; print what would change per session (counts per rule"
                         " and per kind: text, attribute, input)")
     p.add_argument("--activate", action="store_true",
-                   help=f"also make FILE the data folder's active rules ({RULES_FILENAME}),"
-                        " applied to every later import")
+                   help=f"also make FILE the data folder's active rules ({RULES_FILENAME},"
+                        " applied to every later import; saved as a new revision in its"
+                        " rules-history/ like a save in the privacy workspace)")
     p.set_defaults(func=run)
 
 
@@ -74,6 +74,12 @@ def run(args: argparse.Namespace) -> int:
         return _file(files[0], args, rules)
     if args.dry_run:
         return _dry_run_stored(args, rules)
+    if args.activate:   # an active file that cannot be replaced: say so before any re-mask
+        from recorder.privacy.history import active_rules
+        try:
+            active_rules(args.data)
+        except RulesError as exc:
+            raise UserError(f"{exc} - fix or remove it, then run mask --activate again") from None
     store = open_existing_store(args.data)
     try:
         ids = selected_ids(store, args, "re-mask")
@@ -91,11 +97,26 @@ def run(args: argparse.Namespace) -> int:
         extra = f", damaged segments dropped: {r.damaged_segments}" if r.damaged_segments else ""
         print(f"{r.session_id}\t{what}\t{r.events_after} events{extra}")
     if args.activate:
-        dest = args.data / RULES_FILENAME
-        args.data.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, dest)
-        print(f"active rules: {dest}")
+        _activate(args.data, rules)
     return 0
+
+
+def _activate(data: Path, rules) -> None:
+    """Make `rules` the data folder's active rules as a new revision, logged in its
+    history like a save in the privacy workspace."""
+    import getpass
+
+    from recorder.privacy.history import save_rules
+
+    data.mkdir(parents=True, exist_ok=True)
+    try:
+        change = save_rules(data, rules, who=getpass.getuser(), based_on=None)
+    except (RulesError, OSError) as exc:
+        raise UserError(f"the sessions were re-masked, but the rules were not made active:"
+                        f" {exc}") from None
+    dest = data / RULES_FILENAME
+    print(f"active rules: {dest}" + (f" (revision {change.revision})" if change else
+                                     " (unchanged)"))
 
 
 def _print_dry_run(label: str, r) -> None:

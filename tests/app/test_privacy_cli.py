@@ -3,8 +3,11 @@ runs, end to end on real files and a real data folder."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 from app.cli import main as cli
+from recorder.privacy import parse_rules
+from recorder.privacy.history import read_history
 from recorder.privacy.preview import html_to_events
 from recorder.store import Store
 
@@ -80,7 +83,11 @@ def test_mask_then_audit(tmp_path, capsys):
     assert rc == 2 and "no session 'nope'" in err
     rc, out, _ = run(capsys, "--data", data, "mask", "--rules", strict, "--all", "--activate")
     assert rc == 0 and out.startswith(f"{sid}\tre-masked")
-    assert (data / "rules.toml").read_text() == strict.read_text()
+    # active, as a logged revision of the data folder's rules
+    assert parse_rules((data / "rules.toml").read_text()) == replace(
+        parse_rules(strict.read_text()), revision=1)
+    (change,), _ = read_history(data)
+    assert change.summary == ("default level: mask-user-input -> mask",)
     assert "Ada" not in stored_text(data)
     rc, out, _ = run(capsys, "--data", data, "audit", sid[:8])
     # it says what it looked for, and calls nothing "clean" beyond that
@@ -166,3 +173,16 @@ def test_mask_of_a_file_and_dry_run(tmp_path, capsys):
     allow.write_text('default = "allow"\n')
     rc, out, _ = run(capsys, "--data", data, "mask", "--rules", allow, "--all", "--dry-run")
     assert rc == 0 and out.startswith(f"{sid}\twould change 0 of 2 events") and stored_text(data) == text
+
+
+def test_activate_refuses_before_re_masking_when_the_active_rules_are_broken(tmp_path, capsys):
+    rec = write_recording(tmp_path)
+    data = tmp_path / "data"
+    run(capsys, "--data", data, "import", rec)
+    before = stored_text(data)
+    (data / "rules.toml").write_text("default = [\n")
+    strict = tmp_path / "strict.toml"
+    strict.write_text('default = "mask"\n')
+    rc, out, err = run(capsys, "--data", data, "mask", "--rules", strict, "--all", "--activate")
+    assert rc == 2 and out == "" and "rules.toml: not valid TOML" in err
+    assert stored_text(data) == before and (data / "rules.toml").read_text() == "default = [\n"
