@@ -9,6 +9,8 @@ is never written or logged.
 from __future__ import annotations
 
 import getpass
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
@@ -29,6 +31,7 @@ from .model import OUTLINE, OUTLINE_CSS, Preview, Subject, build_preview, has_pa
 
 LEVELS = [lvl.label for lvl in Level]
 DEBOUNCE_MS = 250        # the preview follows typing, once the officer pauses
+POLL_MS = 30             # how often the GUI looks for the rebuilt preview
 OUTLINED = f"QLineEdit {{ border: 2px solid {OUTLINE}; }}"   # a bad selector, a changed URL
 SELECTOR_COL, LEVEL_COL = 0, 1
 
@@ -308,6 +311,15 @@ class PrivacyWorkspace(QWidget):
         self._timer.setSingleShot(True)
         self._timer.setInterval(DEBOUNCE_MS)
         self._timer.timeout.connect(self.refresh_preview)
+        # the preview is built in a worker thread; the GUI polls for it
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="privacy-preview")
+        self._job: Future | None = None
+        self._job_subject: Subject | None = None
+        self._poll = QTimer(self)
+        self._poll.setInterval(POLL_MS)
+        self._poll.timeout.connect(self._collect)
+        worker = self._worker
+        self.destroyed.connect(lambda *_: worker.shutdown(wait=False, cancel_futures=True))
         self.form.changed.connect(self._edited)
         self.save_button.clicked.connect(self.save)
         self.reload_button.clicked.connect(self.reload)
@@ -556,6 +568,8 @@ class PrivacyWorkspace(QWidget):
 
     # --- the preview --------------------------------------------------------------------
     def refresh_preview(self) -> None:
+        """Rebuild both sides under the form's rules, off the GUI thread (masking a long
+        session takes a while); a newer request replaces one not yet started."""
         self._timer.stop()
         if self.subject is None:
             self.left.show_frame("", None)
@@ -570,17 +584,40 @@ class PrivacyWorkspace(QWidget):
             active = active_rules(self.data_dir)
         except RulesError:
             active = Rules.default()
-        p = build_preview(self.subject, rules, self.moment.value(), active=active,
-                          unmasked=self.unmasked.isChecked() and not self.subject.stored)
+        if self._job is not None:
+            self._job.cancel()
+        subject = self.subject
+        self._job = self._worker.submit(
+            build_preview, subject, rules, self.moment.value(), active=active,
+            unmasked=self.unmasked.isChecked() and not subject.stored)
+        self._job_subject = subject
+        self.preview_note.setText("Updating the preview…")
+        self._poll.start()
+
+    def _collect(self) -> None:
+        job = self._job
+        if job is None or not job.done():
+            return
+        self._poll.stop()
+        self._job = None
+        try:
+            p = job.result()
+        except Exception as exc:  # noqa: BLE001 - a recording the preview cannot rebuild
+            # the type only: a message could quote the recording
+            self.preview_note.setText(f"cannot preview this recording ({type(exc).__name__})")
+            return
+        self._show(p, self._job_subject)
+
+    def _show(self, p: Preview, subject: Subject) -> None:
         self.preview = p
         self.left.show_frame(p.before.title, p.before.frame)
         self.right.show_frame(p.after.title, p.after.frame)
         url_changed = p.before.frame.get("href") != p.after.frame.get("href")
         for pane in (self.left, self.right):   # outlined like the page's elements
             pane.url.setStyleSheet(OUTLINED if url_changed else "")
-        if not has_page(self.subject.events):
+        if not has_page(subject.events):
             note = "This recording has no page snapshot: nothing to show."
-        elif self.subject.stored:
+        elif subject.stored:
             note = (f"{len(p.changed)} element(s) would be masked differently (outlined)."
                     " Left: what is stored; right: what `mask` would store under these rules"
                     " (rules can only tighten what is stored).")
@@ -590,7 +627,16 @@ class PrivacyWorkspace(QWidget):
         self.preview_note.setText(note)
 
     def wait_shown(self, timeout_s: float = 30.0) -> None:
-        """Until both sides have loaded and painted their frame (tests, screenshots)."""
+        """Until the preview is rebuilt and both sides have loaded and painted it (tests,
+        screenshots)."""
+        from PySide6.QtCore import QCoreApplication, QEventLoop
+        deadline = time.monotonic() + timeout_s
+        while self._job is not None or self._timer.isActive():
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the preview was not rebuilt within {timeout_s:g} s")
+            QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
+            if self._job is not None and self._job.done():
+                self._collect()
         for pane in (self.left, self.right):
             pane.bridge.wait_ready(timeout_s)
             pane.bridge.wait_painted(timeout_s)
