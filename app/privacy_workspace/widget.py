@@ -27,6 +27,7 @@ from recorder.privacy import DETECTORS, Level, Rule, Rules, RulesError
 from recorder.privacy.history import active_rules, read_history, save_rules
 from recorder.privacy.rules import RULES_FILENAME, check_selector
 
+from ..commands.audit import _EVERY_STRING, _SENSITIVE_WHAT, _clock   # the CLI's words
 from .model import OUTLINE, OUTLINE_CSS, Preview, Subject, build_preview, has_page
 
 LEVELS = [lvl.label for lvl in Level]
@@ -34,12 +35,6 @@ DEBOUNCE_MS = 250        # the preview follows typing, once the officer pauses
 POLL_MS = 30             # how often the GUI looks for the rebuilt preview
 OUTLINED = f"QLineEdit {{ border: 2px solid {OUTLINE}; }}"   # a bad selector, a changed URL
 SELECTOR_COL, LEVEL_COL = 0, 1
-
-
-def _clock(ms: float) -> str:
-    s, ms = divmod(int(ms), 1000)
-    m, s = divmod(s, 60)
-    return f"{m:02}:{s:02}.{ms:03}"
 
 
 def _table(headers: list[str]) -> QTableWidget:
@@ -141,7 +136,7 @@ class RulesForm(QWidget):
         self.detectors = {k: QCheckBox(k, self) for k in DETECTORS}
         self.kept = QLabel(self)
         self.kept.setWordWrap(True)
-        self.kept.setStyleSheet("color: palette(mid);")
+        self.kept.setStyleSheet("color: palette(placeholder-text);")
 
         rules_box = QGroupBox("Selector rules", self)
         rb = QVBoxLayout(rules_box)
@@ -244,8 +239,10 @@ class RulesForm(QWidget):
             self.add_rule(r.selector, r.level)
         self._show_first_error()
         self.kept.setText(
-            f"Kept as in the file: network headers allowed ({len(rules.network_headers)}),"
-            f" bodies {'kept' if rules.network_bodies else 'dropped'}; console redactions"
+            "Page markup (data-replay-privacy, rr-block, rr-mask) applies too, and password,"
+            " email, tel and cc-* fields are masked at every level. Kept as in the file:"
+            f" network headers allowed ({len(rules.network_headers)}), bodies"
+            f" {'kept' if rules.network_bodies else 'dropped'}; console redactions"
             f" ({len(rules.console_redact)}).")
 
     def rules(self) -> Rules:
@@ -732,6 +729,6 @@ class PrivacyWorkspace(QWidget):
                 store.close()
         _fill(self.audit_table, rows)
         self.audit_note.setText(
-            f"{audited} stored session(s) audited, {found} finding(s). Looked for: "
-            f"{', '.join(DETECTORS)} (patterns in every stored string) and values in clear"
-            " typed into password, email, tel, hidden or cc-* fields; nothing else.")
+            f"{audited} stored session(s) audited, {found} finding(s). Looked for:"
+            f" {', '.join(DETECTORS)} (patterns, in {_EVERY_STRING}), and {_SENSITIVE_WHAT};"
+            " nothing else.")
