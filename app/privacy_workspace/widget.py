@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from player.qt.runtime_bridge import RuntimeBridge
-from player.qt.stage import MARGIN as STAGE_MARGIN, ReplayStage
+from player.qt.stage import ReplayStage
 from recorder.privacy import DETECTORS, Level, Rule, Rules, RulesError
 from recorder.privacy.history import active_rules, read_history, save_rules
 from recorder.privacy.rules import RULES_FILENAME, check_selector
@@ -59,7 +59,7 @@ def _fill(t: QTableWidget, rows: list[list[str]]) -> None:
 
 class PreviewPane(QWidget):
     """One side of the preview: a title, the page's URL (as that side would store it) and
-    the player's sandboxed stage, as tall as the recorded page's shape needs."""
+    the player's sandboxed stage (fitted: no taller than the page)."""
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -88,18 +88,7 @@ class PreviewPane(QWidget):
         self.url.setCursorPosition(0)
         if frame is not None:
             self.stage.set_viewport(frame.get("width"), frame.get("height"))
-        self._fit()
         self._send()
-
-    def _fit(self) -> None:
-        """No taller than the page at this width: the room below stays the window's."""
-        w, h = self.stage.recorded
-        self.stage.setMaximumHeight(int(max(1, self.width() - 2 * STAGE_MARGIN) * h / w)
-                                    + 2 * STAGE_MARGIN)
-
-    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt)
-        super().resizeEvent(event)
-        self._fit()
 
     def _send(self) -> None:
         if self._frame is not None and self.bridge.is_ready:

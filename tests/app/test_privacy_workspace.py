@@ -219,3 +219,14 @@ def test_audit_lists_findings_with_masked_excerpts(qtbot, tmp_path, workspace):
     assert {"email", "phone"} <= kinds
     assert "1 stored session(s) audited" in w.audit_note.text()
     assert "ada.lovelace@example.com" not in json.dumps(rows)   # excerpts are masked
+
+
+def test_looking_creates_no_data_folder(qtbot, tmp_path, workspace):
+    data = tmp_path / "nothing-here"
+    w = workspace(data)
+    assert "no stored sessions" in w.session_combo.currentText()
+    qtbot.mouseClick(w.audit_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(w.dry_run_button, Qt.MouseButton.LeftButton)
+    assert "0 stored session(s)" in w.audit_note.text() and w.dry_run_table.rowCount() == 0
+    assert not data.exists()
+    assert w.form.rules() == Rules.default() and w.base_revision == 0
