@@ -54,9 +54,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.data is None:
         args.data = default_data_dir()
-    if not getattr(args, "func", None):
-        # No command: the desktop app; until it exists, the demo in the player.
-        return main(["--data", str(args.data), "demo"])
+    if not getattr(args, "func", None):   # no command: the desktop app
+        from .window.launch import run as run_app
+        args.func = run_app
     try:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
