@@ -126,7 +126,7 @@ class MainWindow(QMainWindow):
                                           "Store recordings in the data folder, masked by the"
                                           " active rules")
         file.addSeparator()
-        self.close_tab_action = self._action(file, "&Close Tab", QKeySequence.StandardKey.Close,
+        self.close_tab_action = self._action(file, "&Close Tab", "Ctrl+W",
                                              self.sessions.close_current)
         self._action(file, "&Quit", QKeySequence.StandardKey.Quit, self.close)
         view = bar.addMenu("&View")

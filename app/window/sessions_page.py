@@ -151,7 +151,7 @@ class SessionBrowser(QWidget):
         self.url.setPlaceholderText("URL contains")
         for w in (self.user, self.url):
             w.setClearButtonEnabled(True)
-            w.setMinimumWidth(150)
+            w.setMinimumWidth(120)
         self.has_errors = QCheckBox("Has errors", self)
         self.has_frustration = QCheckBox("Rage/dead clicks", self)
         self.has_frustration.setToolTip("Sessions with frustration signals: rage, dead or"
@@ -207,18 +207,25 @@ class SessionBrowser(QWidget):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(12, 10, 12, 6)
         lay.setSpacing(8)
-        lay.addWidget(self.search)
-        facets = QHBoxLayout()
+        top = QHBoxLayout()        # what to look for
+        top.setSpacing(8)
+        top.addWidget(self.search, 2)
+        top.addWidget(self.user, 1)
+        top.addWidget(self.url, 1)
+        top.addWidget(self.application)
+        facets = QHBoxLayout()     # which sessions
         facets.setSpacing(8)
-        for w in (self.application, self.user, self.url, self.has_errors, self.has_frustration,
-                  self.date, self.date_from, self.date_to):
+        for w in (self.has_errors, self.has_frustration, self.date, self.date_from,
+                  self.date_to):
             facets.addWidget(w)
+        facets.addSpacing(8)
         facets.addWidget(QLabel("Duration", self))
         facets.addWidget(self.min_minutes)
         facets.addWidget(QLabel("to", self))
         facets.addWidget(self.max_minutes)
         facets.addStretch(1)
         facets.addWidget(self.clear)
+        lay.addLayout(top)
         lay.addLayout(facets)
         lay.addWidget(self.table, 1)
         lay.addWidget(self.count)
