@@ -93,3 +93,23 @@ def test_a_rewritten_session_gets_a_new_thumbnail_path(tmp_path):
     for p in (a, b, other):
         p.write_bytes(b"png")
     assert older_versions(b) == [a]
+
+
+def test_in_memory_filter_agrees_with_the_index_query(tmp_path):
+    """On many sessions (copies of real ones' index rows), the browser's facets give what
+    `replay sessions --user/--url/--errors/--app` gives."""
+    from replay_tools.store_filler import APPS, fill_store
+
+    assert fill_store(tmp_path / "d", 600, templates=6) == 600
+    with Store.open(tmp_path / "d") as store:
+        cat = Catalog.load(store)
+        assert len(cat.rows) == 600
+        for kw, q in [({"user": "ada"}, Query(user="ada")),
+                      ({"url": "checkout"}, Query(url="checkout")),
+                      ({"url": "acme-ops"}, Query(url="acme-ops")),   # a later view's URL
+                      ({"has_errors": True}, Query(has_errors=True)),
+                      ({"application": APPS[1], "user": "lovelace"},
+                       Query(application=APPS[1], user="lovelace"))]:
+            expected = [s.id for s in store.sessions(**kw)]
+            assert expected, kw
+            assert [r.id for r in cat.filter(q)] == expected, kw
