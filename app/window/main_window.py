@@ -65,7 +65,7 @@ class MainWindow(QMainWindow):
         self.nav.setFixedWidth(NAV_WIDTH)
         self.nav.setFrameShape(QListWidget.Shape.NoFrame)
         self.nav.setStyleSheet(
-            "#nav { background: palette(window); padding-top: 8px; }"
+            "#nav { background: palette(window); padding-top: 8px; outline: 0; }"
             " #nav::item { padding: 9px 14px; border-radius: 4px; margin: 1px 6px; }"
             " #nav::item:selected { background: palette(highlight);"
             " color: palette(highlighted-text); }")
@@ -211,7 +211,7 @@ class MainWindow(QMainWindow):
             title = Path(spec).name
             tip = f"{spec}\n(read from the file, not stored)"
         else:
-            title = src.id[:8] + (f" · {who}" if who else "")
+            title = _short_id(src.id) + (f" · {who}" if who else "")
             tip = f"Session {src.id}" + (f"\n{info.first_url}" if info.first_url else "")
         self.sessions.add_player(key, title, widget, src, tip)
         self.catch_drops(widget)
@@ -362,6 +362,12 @@ class MainWindow(QMainWindow):
             self.import_job.wait()
         self.store.close()
         self.store = None
+
+
+def _short_id(session_id: str) -> str:
+    """A tab-sized id: generated ids are long hex (their first 8 tell them apart, as in
+    `replay sessions`); a readable one is kept whole when it is short."""
+    return session_id if len(session_id) <= 16 else session_id[:8] + "…"
 
 
 def _local_files(mime) -> list[Path]:

@@ -9,7 +9,7 @@ from typing import Any, Callable
 
 from PySide6.QtCore import (QAbstractTableModel, QDate, QEvent, QModelIndex, QObject, QSize,
                             Qt, Signal)
-from PySide6.QtGui import QColor, QFont
+from PySide6.QtGui import QColor, QFont, QIcon
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDateEdit, QHBoxLayout,
                                QHeaderView, QLabel, QLineEdit, QPushButton, QSpinBox,
                                QTableView, QTabWidget, QVBoxLayout, QWidget)
@@ -71,7 +71,9 @@ class SessionTableModel(QAbstractTableModel):
             return _DISPLAY[col](row)
         if role == Qt.ItemDataRole.DecorationRole and col == Column.THUMBNAIL \
                 and self.thumbnails is not None:
-            return self.thumbnails.pixmap(row.id)
+            pm = self.thumbnails.pixmap(row.id)
+            # an icon, so the table's icon size applies (a pixmap is drawn at its own size)
+            return QIcon(pm) if pm is not None else None
         if role == Qt.ItemDataRole.TextAlignmentRole and col in _NUMERIC:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ForegroundRole and col == Column.ERRORS and info.error_count:

@@ -2,7 +2,6 @@
 Privacy page changes the rules)."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from PySide6.QtCore import QUrl
@@ -10,7 +9,7 @@ from PySide6.QtGui import QDesktopServices, QFontDatabase
 from PySide6.QtWidgets import (QFormLayout, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton,
                                QVBoxLayout, QWidget)
 
-from recorder.privacy import RULES_FILENAME, RulesError, load_rules
+from recorder.privacy import RULES_FILENAME, Rules, RulesError, load_rules
 
 
 class SettingsPage(QWidget):
@@ -60,11 +59,28 @@ class SettingsPage(QWidget):
             return
         if path.is_file():
             self.rules_source.setText(f"{path} (version {rules.version})")
-            self.rules_text.setPlainText(_read(path))
+            self.rules_text.setPlainText(summary(rules) + "\n\n# " + path.name + "\n\n"
+                                         + _read(path))
         else:
             self.rules_source.setText(f"The built-in default: there is no {RULES_FILENAME} in the"
                                       " data folder.")
-            self.rules_text.setPlainText(json.dumps(rules.to_json(), indent=2))
+            self.rules_text.setPlainText(summary(rules))
+
+
+def summary(rules: Rules) -> str:
+    """What the rules do, one line per part, in the words of the README's privacy table."""
+    r = rules.to_json()
+    none = "none"
+    lines = [f"Default level:            {r['default']}",
+             "Selector rules:           " + (none if not r["rules"] else "")]
+    lines += [f"  {x['selector']}  ->  {x['level']}" for x in r["rules"]]
+    lines += [f"Detectors:                {', '.join(r['detectors']) or none}",
+              f"URL parameters scrubbed:  {', '.join(r['scrub_query_params']) or none}",
+              f"Network headers kept:     {', '.join(r['network']['headers']) or none}",
+              "Request/response bodies:  "
+              + ("kept" if r["network"]["bodies"] else "dropped"),
+              f"Console redactions:       {len(r['console']['redact']) or none}"]
+    return "\n".join(lines)
 
 
 def _read(path: Path) -> str:

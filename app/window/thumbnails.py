@@ -95,15 +95,15 @@ class ThumbnailService(QObject):
     def _start(self) -> None:
         proc = QProcess(self)
         proc.setProcessChannelMode(QProcess.ProcessChannelMode.SeparateChannels)
-        proc.readyReadStandardOutput.connect(self._read)
+        proc.readyReadStandardOutput.connect(lambda p=proc: self._read(p))
         proc.finished.connect(self._ended)
         proc.start(sys.executable, ["-m", "app.window.thumbnail_job", "--data",
                                     str(self.store.root)])
         self._proc = proc
         self._out = b""
 
-    def _read(self) -> None:
-        self._out += bytes(self._proc.readAllStandardOutput())
+    def _read(self, proc: QProcess) -> None:
+        self._out += bytes(proc.readAllStandardOutput())
         while b"\n" in self._out:
             line, self._out = self._out.split(b"\n", 1)
             status, sid, *why = line.decode("utf-8", "replace").split("\t")
@@ -129,6 +129,6 @@ class ThumbnailService(QObject):
             proc, self._proc = self._proc, None
             proc.finished.disconnect(self._ended)
             proc.closeWriteChannel()   # the painter ends at end of input
-            if not proc.waitForFinished(3000):
+            if not proc.waitForFinished(10_000):   # Chromium takes a while to wind down
                 proc.kill()
                 proc.waitForFinished(1000)
