@@ -37,7 +37,8 @@ def _common() -> argparse.ArgumentParser:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
-        prog="replay", description="Local, privacy-first session replay.")
+        prog="replay", description="Local, privacy-first session replay. With no command:"
+                                    " the desktop app (sessions, player, settings).")
     parser.add_argument("--data", type=Path, default=None,
                         help="data folder (default: %s)" % default_data_dir())
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")

@@ -3,8 +3,8 @@
 A thumbnail is painted once per version of a session (from the stored, already masked
 segments; never from a raw file) and kept in `DATA/thumbnails/`. Its file name hashes the
 session id with its segment file names: a rewrite (`replay mask`, an append) writes new
-segment files, so a tightened session never shows an old picture - the old one is removed
-when the new one is written.
+segment files, so a tightened session never shows an old picture; the app removes the
+pictures of rewritten and deleted sessions when it opens (`stale_thumbnails`).
 """
 from __future__ import annotations
 
@@ -29,8 +29,22 @@ def _key(text: str) -> str:
 
 def thumbnail_path(data_dir: Path, session_id: str, segment_files: Iterable[str]) -> Path:
     """Where this version of the session's thumbnail is (or will be) cached."""
-    version = _key("\n".join(segment_files))
+    version = _key("\n".join(sorted(segment_files)))
     return Path(data_dir) / THUMBNAILS_DIR / f"{_key(session_id)}-{version}.png"
+
+
+def stale_thumbnails(data_dir: Path, segment_files: dict[str, str]) -> list[Path]:
+    """Cached pictures of sessions that are gone or were rewritten since (`replay mask`
+    tightening the rules, say): to delete, so no picture outlives what it showed.
+    `segment_files`: file -> session id, for every stored segment (Index.segment_files)."""
+    folder = Path(data_dir) / THUMBNAILS_DIR
+    if not folder.is_dir():
+        return []
+    by_session: dict[str, list[str]] = {}
+    for file, sid in segment_files.items():
+        by_session.setdefault(sid, []).append(file)
+    current = {thumbnail_path(data_dir, sid, files).name for sid, files in by_session.items()}
+    return [p for p in folder.iterdir() if p.name not in current]
 
 
 def older_versions(path: Path) -> list[Path]:

@@ -54,6 +54,7 @@ class MainWindow(QMainWindow):
         self.file_dialog: QFileDialog | None = None
 
         self.thumbnails = ThumbnailService(self.store, self, enabled=thumbnails)
+        self.thumbnails.sweep()   # no picture outlives the version of a session it showed
         self.browser = SessionBrowser(Catalog.load(self.store), self.thumbnails)
         self.sessions = SessionsPage(self.browser)
         self.browser.openRequested.connect(self.open_session)
@@ -277,6 +278,7 @@ class MainWindow(QMainWindow):
     def reload_sessions(self) -> None:
         """Read the index again (after an import, or `replay` commands run meanwhile)."""
         self.thumbnails.forget()
+        self.thumbnails.sweep()
         self.browser.set_catalog(Catalog.load(self.store))
 
     # --- drops ------------------------------------------------------------------------

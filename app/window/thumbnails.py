@@ -13,7 +13,7 @@ from PySide6.QtGui import QPixmap
 
 from recorder.store import LocalStore
 
-from ..thumbnails import thumbnail_path
+from ..thumbnails import stale_thumbnails, thumbnail_path
 
 KEPT_PIXMAPS = 400   # pictures kept in memory (the rest are read again from the cache)
 
@@ -55,6 +55,14 @@ class ThumbnailService(QObject):
             self._queue.append(session_id)
             self._next()
         return None
+
+    def sweep(self) -> int:
+        """Delete the cached pictures of sessions rewritten or deleted since they were
+        painted; returns how many."""
+        gone = stale_thumbnails(self.store.root, self.store.index.segment_files())
+        for p in gone:
+            p.unlink(missing_ok=True)
+        return len(gone)
 
     def failure(self, session_id: str) -> str | None:
         return self._failed.get(session_id)

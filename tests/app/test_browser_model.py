@@ -113,3 +113,24 @@ def test_in_memory_filter_agrees_with_the_index_query(tmp_path):
             expected = [s.id for s in store.sessions(**kw)]
             assert expected, kw
             assert [r.id for r in cat.filter(q)] == expected, kw
+
+
+def test_pictures_of_rewritten_and_deleted_sessions_are_stale(tmp_path):
+    from app.thumbnails import stale_thumbnails
+
+    with Store.open(tmp_path / "d") as store:
+        fill(store)
+        files = store.index.segment_files()
+        by_sid: dict[str, list[str]] = {}
+        for f, sid in files.items():
+            by_sid.setdefault(sid, []).append(f)
+        current = {sid: thumbnail_path(store.root, sid, fs) for sid, fs in by_sid.items()}
+        old = thumbnail_path(store.root, "ada-checkout", ["segments/an/old-version.seg"])
+        gone = thumbnail_path(store.root, "deleted-session", ["segments/x.seg"])
+        old.parent.mkdir()
+        for p in [*current.values(), old, gone]:
+            p.write_bytes(b"png")
+        assert sorted(stale_thumbnails(store.root, files)) == sorted([old, gone])
+        store.delete_session("bob-browse")
+        assert current["bob-browse"] in stale_thumbnails(store.root,
+                                                         store.index.segment_files())
