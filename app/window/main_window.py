@@ -217,7 +217,7 @@ class MainWindow(QMainWindow):
         self.sessions.add_player(key, title, widget, src, tip)
         self.catch_drops(widget)
         widget.bridge.ready.connect(lambda: self.catch_drops(widget))  # the page's own view
-        n = getattr(src, "sessions_in_file", 1)   # as open_source reads it
+        n = src.sessions_in_file
         if n > 1:
             self.statusBar().showMessage(
                 f"{title} holds {n} sessions; this is the first ({src.id}) - `replay play"
