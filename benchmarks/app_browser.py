@@ -66,19 +66,20 @@ def settle(app) -> None:
     app.processEvents()
 
 
-def play(app, window) -> tuple[list[float], list[float]]:
-    """(stall per step, filtering time per step) in ms."""
+def play(app, window) -> tuple[list[float], list[float], list[str]]:
+    """(stall per step, filtering time per step) in ms, and the steps' labels."""
     window.browser.clear_filters()
     settle(app)
-    stalls, filters = [], []
-    for _label, act in steps(window):
+    stalls, filters, labels = [], [], []
+    for label, act in steps(window):
+        labels.append(label)
         t0 = time.perf_counter()
         act()
         settle(app)
         window.browser.table.viewport().repaint()   # offscreen: make sure the rows are painted
         stalls.append((time.perf_counter() - t0) * 1000)
         filters.append(window.browser.last_filter_ms)
-    return stalls, filters
+    return stalls, filters, labels
 
 
 class NaiveCatalog:
@@ -126,17 +127,17 @@ def measure(n: int, data: Path | None = None) -> dict:
     window.show()
     settle(app)
     open_ms = (time.perf_counter() - t0) * 1000
-    ours, ours_filter = play(app, window)
+    ours, ours_filter, labels = play(app, window)
     fast = window.browser.catalog
     window.browser.catalog = NaiveCatalog(window.store, fast)
-    naive, naive_filter = play(app, window)
+    naive, naive_filter, _ = play(app, window)
     window.browser.catalog = fast
     rows_seen = len(window.browser.model.rows)
     window.close()
     tmp.cleanup()
     return {"sessions": stored, "fill_s": fill_s, "open_ms": open_ms, "stalls": ours,
             "filters": ours_filter, "naive": naive, "naive_filters": naive_filter,
-            "steps": len(ours), "rows_after": rows_seen}
+            "steps": len(ours), "labels": labels, "rows_after": rows_seen}
 
 
 def main(argv: list[str] | None) -> int:
@@ -148,6 +149,9 @@ def main(argv: list[str] | None) -> int:
     print(f"{r['sessions']:,} sessions written in {r['fill_s']:.1f} s; {r['steps']} steps",
           file=sys.stderr)
     longest = max(s)
+    worst = sorted(zip(s, r["labels"]), reverse=True)[:3]
+    print("slowest steps: " + ", ".join(f"{label} {ms:.0f} ms" for ms, label in worst),
+          file=sys.stderr)
     print_table(f"Session browser on {r['sessions']:,} sessions (offscreen)", [
         Row("window open, every row loaded (ms)", r["open_ms"]),
         Row("stall per step p50 (ms)", percentile(s, 50), percentile(b, 50)),
