@@ -99,6 +99,6 @@ def progress_dialog(job: ImportJob, parent: QWidget) -> QProgressDialog:
             dlg.setValue(min(done, total))
 
     job.progress.connect(on_progress)
-    job.finished.connect(lambda *_: dlg.close())
+    job.finished.connect(lambda *_: dlg.hide())   # (close() would say "canceled")
     dlg.canceled.connect(job.cancel)
     return dlg

@@ -51,6 +51,7 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         self.last_problem: str | None = None
         self.import_job: ImportJob | None = None
+        self.import_progress = None   # the last import's progress dialog
         self.file_dialog: QFileDialog | None = None
 
         self.thumbnails = ThumbnailService(self.store, self, enabled=thumbnails)
@@ -256,7 +257,7 @@ class MainWindow(QMainWindow):
             return None
         job = ImportJob(self.data_dir, [Path(p) for p in paths], self)
         self.import_job = job
-        self._progress = progress_dialog(job, self)
+        self.import_progress = progress_dialog(job, self)
         job.finished.connect(self._imported)
         job.start()
         return job

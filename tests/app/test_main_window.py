@@ -114,6 +114,20 @@ def test_keyboard_find_open_and_close(window, qtbot):
     assert window.sessions.count() == 1
     qtbot.keyClick(window, Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier)
     assert window.sessions.count() == 1          # the browser tab stays
+    qtbot.keyClick(window, Qt.Key.Key_O, Qt.KeyboardModifier.ControlModifier)
+    assert window.file_dialog is not None and window.file_dialog.isVisible()
+    window.file_dialog.reject()
+
+
+def test_clicking_a_header_sorts_and_keeps_the_filter(window, qtbot):
+    from app.browser_model import Column
+
+    window.browser.table.sortByColumn(Column.DURATION, Qt.SortOrder.AscendingOrder)
+    assert shown(window) == ["dee-admin", "bob-browse", "ada-checkout", "cy-admin"]
+    qtbot.mouseClick(window.browser.has_errors, Qt.MouseButton.LeftButton)
+    assert shown(window) == ["ada-checkout", "cy-admin"]
+    window.browser.table.sortByColumn(Column.DURATION, Qt.SortOrder.DescendingOrder)
+    assert shown(window) == ["cy-admin", "ada-checkout"]
 
 
 def test_open_a_file_from_the_menu_shows_the_player_and_remembers_it(window, qtbot, recording,
@@ -169,9 +183,12 @@ def test_import_from_the_menu_stores_and_lists_the_session(window, qtbot, record
     window.import_action.trigger()
     window.file_dialog.selectFile(str(recording))
     window.file_dialog.accept()
-    job = window.import_job
-    assert job is not None
+    assert window.import_job is not None
     qtbot.waitUntil(lambda: window.import_job is None, timeout=30_000)
+    # the progress dialog followed the import to its end
+    dlg = window.import_progress
+    assert dlg.labelText() == "importing bug.json"
+    assert dlg.maximum() > 0 and dlg.value() == dlg.maximum()
     assert window.last_problem is None
     assert len(shown(window)) == 5
     new = window.browser.current_session()
