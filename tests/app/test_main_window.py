@@ -250,7 +250,8 @@ def test_thumbnails_are_painted_in_the_background_and_cached(qtbot, data, settin
     files = sorted((data / "thumbnails").glob("*.png"))
     assert files, "no thumbnail was cached"
     pm = t.pixmap("bob-browse")
-    assert pm is not None and pm.width() == 160
+    assert pm is not None and pm.width() <= 160 and pm.height() <= 100   # thumbnails.SIZE,
+    assert max(pm.width() / 160, pm.height() / 100) > 0.98               # filled one way
     img = pm.toImage()
     # the page's light-blue body, not a blank or black frame
     colours = {img.pixelColor(x, y).name() for x in range(0, img.width(), 8)
