@@ -160,12 +160,20 @@ def _drop(target, files) -> None:
     QApplication.sendEvent(target, drop)
 
 
-@pytest.mark.parametrize("where", ["search box", "table", "window"])
+@pytest.mark.parametrize("where", ["search box", "table", "window", "a player's page"])
 def test_dropping_a_file_shows_the_player(window, qtbot, recording, where):
-    target = {"search box": window.browser.search, "table": window.browser.table.viewport(),
-              "window": window}[where]
+    tabs = 1
+    if where == "a player's page":   # a web view would navigate to a dropped file
+        from PySide6.QtWebEngineWidgets import QWebEngineView
+        window.open_session("bob-browse").wait_ready()
+        view = window.sessions.currentWidget().findChild(QWebEngineView)
+        target = view.focusProxy() or view
+        tabs = 2
+    else:
+        target = {"search box": window.browser.search, "table": window.browser.table.viewport(),
+                  "window": window}[where]
     _drop(target, [recording])
-    qtbot.waitUntil(lambda: window.sessions.count() == 2)
+    qtbot.waitUntil(lambda: window.sessions.count() == tabs + 1)
     player = window.sessions.currentWidget()
     assert isinstance(player, ReplayWidget) and player.replayer.duration_ms == 20_000
     assert window.browser.search.text() == ""      # the path was not pasted
