@@ -37,7 +37,8 @@ def _common() -> argparse.ArgumentParser:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
-        prog="replay", description="Local, privacy-first session replay.")
+        prog="replay", description="Local, privacy-first session replay. With no command:"
+                                    " the desktop app (sessions, player, settings).")
     parser.add_argument("--data", type=Path, default=None,
                         help="data folder (default: %s)" % default_data_dir())
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -54,9 +55,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.data is None:
         args.data = default_data_dir()
-    if not getattr(args, "func", None):
-        # No command: the desktop app; until it exists, the demo in the player.
-        return main(["--data", str(args.data), "demo"])
+    if not getattr(args, "func", None):   # no command: the desktop app
+        from .window.launch import run as run_app
+        args.func = run_app
     try:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:

@@ -438,6 +438,18 @@ class Index:
         return self._all("SELECT ts, kind, message FROM errors WHERE session_id=? ORDER BY ts",
                          (sid,))
 
+    def browse_texts(self) -> dict[str, tuple[str, str]]:
+        """Per session: its page URLs and its error messages (each newline-separated) -
+        what the app's session browser searches beyond the sessions row, in two queries."""
+        out: dict[str, tuple[str, str]] = {}
+        for sid, urls in self._all("SELECT session_id, group_concat(url, char(10)) FROM views"
+                                   " GROUP BY session_id"):
+            out[sid] = (urls or "", "")
+        for sid, msgs in self._all("SELECT session_id, group_concat(message, char(10)) FROM"
+                                   " errors GROUP BY session_id"):
+            out[sid] = (out.get(sid, ("", ""))[0], msgs or "")
+        return out
+
     def users(self) -> list[tuple]:
         return self._all("SELECT id, name, email, first_seen_ms, last_seen_ms FROM users"
                          " ORDER BY last_seen_ms DESC")

@@ -67,6 +67,13 @@ def _given_user(args: argparse.Namespace) -> User | None:
     return User(args.user_id, args.user_name or None, args.user_email or None)
 
 
+def prepare(args: argparse.Namespace) -> Callable | None:
+    """What an import needs besides the files, checked (UserError otherwise): the
+    `--user` given (as `args.given_user`) and the masker factory (see masker_for)."""
+    args.given_user = _given_user(args)
+    return masker_for(args)
+
+
 def _with_user(events: list, user: dict | None, given: User | None) -> tuple[list, dict | None]:
     """`--user` wins over the user a file names. It is also added to the recording as an
     `identify` custom event (recorder.semantics.user_event) at its last moment - not first,
@@ -81,7 +88,7 @@ def _with_user(events: list, user: dict | None, given: User | None) -> tuple[lis
     return events, given.as_dict()
 
 
-def _masker_for(args: argparse.Namespace) -> Callable | None:
+def masker_for(args: argparse.Namespace) -> Callable | None:
     """The masker factory import applies: `--rules FILE`, else the data folder's active
     rules (DATA/rules.toml), else the built-in default (mask-user-input). Nothing is ever
     stored unmasked."""
@@ -99,43 +106,13 @@ def run(args: argparse.Namespace) -> int:
             raise UserError(f"{f} is a folder - give recording files (rrweb JSON or .replay)")
         if not f.is_file():
             raise UserError(f"{f}: no such file - check the path")
-    masker_factory = _masker_for(args)
+    masker_factory = masker_for(args)
     store = Store.open(args.data)
-    results: list[dict] = []
-    failures: list[str] = []
     try:
         with progress_bar() as bar:
-            for f in args.files:
-                try:
-                    ids = _import_one(store, f, args, masker_factory, bar)
-                except LimitError as exc:
-                    failures.append(f"{f}: rejected, nothing stored from it - {exc}"
-                                    " (fix the file, then import it again)")
-                    continue
-                except ImportConflict as exc:
-                    failures.append(f"{f}: not imported - {exc}; to keep both, import it as a"
-                                    " new session with --as-new"
-                                    + _remask_hint(args, exc.session_id))
-                    continue
-                except _StoredAlready as exc:
-                    failures.append(str(exc))
-                    continue
-                except DamagedRecording as exc:
-                    failures.append(f"{f}: not imported - {str(exc).removeprefix(f'{f}: ')}; get"
-                                    " an intact copy, or add --partial to store what decodes as"
-                                    " a new session")
-                    continue
-                except (UnreadableRecording, BadBundle, InvalidEvent) as exc:
-                    # the reader's message may already name the file
-                    msg = str(exc).removeprefix(f"{f}: ")
-                    if not isinstance(exc, BadBundle):   # a BadBundle says what to do
-                        msg += " (fix the file, then import it again)"
-                    failures.append(f"{f}: not imported - {msg}")
-                    continue
-                results.append({"file": str(f), "sessions": ids})
-                if not args.json:
-                    for sid in ids:
-                        print(sid, flush=True)
+            results, failures = import_files(
+                store, args.files, args, masker_factory, bar,
+                on_file=None if args.json else _print_ids)
     finally:
         store.close()
     if args.json:
@@ -145,6 +122,53 @@ def run(args: argparse.Namespace) -> int:
             print(f"replay: error: {msg}", file=sys.stderr)
         raise UserError(failures[-1])
     return 0
+
+
+def _print_ids(result: dict) -> None:
+    for sid in result["sessions"]:
+        print(sid, flush=True)
+
+
+def import_files(store: Store, files, args: argparse.Namespace, masker_factory, bar,
+                 on_file: Callable[[dict], None] | None = None
+                 ) -> tuple[list[dict], list[str]]:
+    """Import `files` one by one (what `replay import` and the app's File > Import do).
+    `args` is the `import` command's namespace after `prepare`; `bar` takes rich Progress
+    calls (add_task/update/remove_task). Returns `{"file", "sessions"}` per file imported
+    and one message per file refused; `on_file` hears of each import as it completes."""
+    results: list[dict] = []
+    failures: list[str] = []
+    for f in files:
+        try:
+            ids = _import_one(store, f, args, masker_factory, bar)
+        except LimitError as exc:
+            failures.append(f"{f}: rejected, nothing stored from it - {exc}"
+                            " (fix the file, then import it again)")
+            continue
+        except ImportConflict as exc:
+            failures.append(f"{f}: not imported - {exc}; to keep both, import it as a"
+                            " new session with --as-new"
+                            + _remask_hint(args, exc.session_id))
+            continue
+        except _StoredAlready as exc:
+            failures.append(str(exc))
+            continue
+        except DamagedRecording as exc:
+            failures.append(f"{f}: not imported - {str(exc).removeprefix(f'{f}: ')}; get"
+                            " an intact copy, or add --partial to store what decodes as"
+                            " a new session")
+            continue
+        except (UnreadableRecording, BadBundle, InvalidEvent) as exc:
+            # the reader's message may already name the file
+            msg = str(exc).removeprefix(f"{f}: ")
+            if not isinstance(exc, BadBundle):   # a BadBundle says what to do
+                msg += " (fix the file, then import it again)"
+            failures.append(f"{f}: not imported - {msg}")
+            continue
+        results.append({"file": str(f), "sessions": ids})
+        if on_file is not None:
+            on_file(results[-1])
+    return results, failures
 
 
 class _StoredAlready(Exception):

@@ -1,0 +1,104 @@
+"""File > Import…: `replay import`'s own code (app.commands.import_cmd.import_files) in a
+worker thread, its progress shown in a dialog, so a long import never freezes the window."""
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtWidgets import QProgressDialog, QWidget
+
+
+class _SignalBar:
+    """The slice of rich's Progress that import_files uses, reported through a Qt signal."""
+
+    def __init__(self, job: "ImportJob"):
+        self.job = job
+        self._n = 0
+
+    def add_task(self, description: str, total: float | None = None, **_: Any) -> int:
+        self._n += 1
+        self.job.progress.emit(description, 0, int(total or 0))
+        return self._n
+
+    def update(self, task: int, *, description: str | None = None,
+               completed: float | None = None, total: float | None = None, **_: Any) -> None:
+        self.job.progress.emit(description or "", int(completed or 0), int(total or 0))
+
+    def remove_task(self, task: int) -> None:
+        pass
+
+
+class ImportJob(QObject):
+    """Import `files` into the data folder under its active rules. Emits `progress(text,
+    done, total)` while it runs and `finished(results, failures)` at the end; `cancel()`
+    stops before the next file (a file being imported is finished: never half-stored)."""
+    progress = Signal(str, int, int)
+    finished = Signal(list, list)
+
+    def __init__(self, data_dir: Path, files: list[Path], parent: QObject | None = None):
+        super().__init__(parent)
+        self.data_dir = Path(data_dir)
+        self.files = [Path(f) for f in files]
+        self.cancelled = False
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="replay-import", daemon=True)
+        self._thread.start()
+
+    def cancel(self) -> None:
+        self.cancelled = True
+
+    def wait(self, timeout_s: float | None = None) -> None:
+        if self._thread is not None:
+            self._thread.join(timeout_s)
+
+    def _run(self) -> None:
+        from recorder.store import Store
+
+        from ..cli import UserError, build_parser
+        from ..commands.import_cmd import import_files, prepare
+
+        # the `import` command's options exactly as `replay import FILE...` would have them
+        args = build_parser().parse_args(["--data", str(self.data_dir), "import", "--",
+                                          *map(str, self.files)])
+        try:
+            masker = prepare(args)
+            store = Store.open(self.data_dir)
+        except (UserError, OSError) as exc:
+            self.finished.emit([], [str(exc)])
+            return
+        try:
+            todo = (f for f in self.files if not self.cancelled)
+            results, failures = import_files(store, todo, args, masker, _SignalBar(self))
+        except Exception as exc:  # noqa: BLE001 - said in the window, never a crash
+            results, failures = [], [f"the import stopped: {exc}"]
+        finally:
+            store.close()
+        self.finished.emit(results, failures)
+
+
+def progress_dialog(job: ImportJob, parent: QWidget) -> QProgressDialog:
+    """A window-modal progress dialog following `job` (shown after half a second, so a
+    small import does not flash one); Cancel stops before the next file."""
+    dlg = QProgressDialog(f"Importing {len(job.files)} file(s)…", "Cancel", 0, 0, parent)
+    dlg.setWindowTitle("Import")
+    dlg.setWindowModality(Qt.WindowModality.WindowModal)
+    dlg.setMinimumDuration(500)
+    dlg.setMinimumWidth(420)
+    dlg.setAutoClose(False)
+    dlg.setAutoReset(False)
+
+    def on_progress(text: str, done: int, total: int) -> None:
+        if text:
+            dlg.setLabelText(text)
+        dlg.setMaximum(max(total, 0))
+        if total:
+            dlg.setValue(min(done, total))
+
+    job.progress.connect(on_progress)
+    job.finished.connect(lambda *_: dlg.hide())   # (close() would say "canceled")
+    dlg.canceled.connect(job.cancel)
+    return dlg

@@ -1,0 +1,25 @@
+"""`replay` with no command: the main window on the data folder, when there is a screen."""
+from __future__ import annotations
+
+import argparse
+
+from ..cli import UserError
+
+
+def run(args: argparse.Namespace) -> int:
+    from player.qt.standalone import application, has_screen, prepare_qt_environment
+
+    if not has_screen():
+        raise UserError("no screen to show the app on (DISPLAY is not set) - run `replay` on a"
+                        " desktop; without one, `replay sessions` lists the stored sessions and"
+                        " `replay screenshot SESSION --at MS -o FILE.png` paints them")
+    prepare_qt_environment()
+    app = application()
+    from .main_window import MainWindow
+
+    win = MainWindow(args.data)
+    win.show()
+    try:
+        return app.exec()
+    finally:
+        win.shutdown()

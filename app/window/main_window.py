@@ -1,0 +1,389 @@
+"""The desktop app's main window (`replay` with no command): a left navigation of pages
+(Sessions, then pages other parts add with `add_page`, Settings last), File and View menus,
+drag-and-drop of recording files, recent files and window state kept in QSettings.
+
+    win = MainWindow(data_dir)
+    win.add_page("Privacy", PrivacyWorkspace(...))
+    win.open_session("8dda0c07")         # a player tab on a stored session
+    win.open_paths([Path("bug.replay")])  # a player tab per file, as `replay play FILE`
+"""
+from __future__ import annotations
+
+import gc
+from pathlib import Path
+from typing import Iterable
+
+from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QListWidget,
+                               QListWidgetItem, QMainWindow, QMessageBox, QStackedWidget,
+                               QWidget)
+
+from recorder.store import Store
+
+from ..browser_model import Catalog
+from .importer import ImportJob, progress_dialog
+from .sessions_page import SessionBrowser, SessionsPage
+from .settings_page import SettingsPage
+from .thumbnails import ThumbnailService
+
+DEFAULT_SIZE = (1440, 900)
+MAX_RECENT = 10
+RECORDING_FILTER = ("Recordings (*.replay *.json *.json.gz *.json.zst *.ndjson *.jsonl *.gz"
+                    " *.zst);;All files (*)")
+APPEARANCES = {"system": Qt.ColorScheme.Unknown, "light": Qt.ColorScheme.Light,
+               "dark": Qt.ColorScheme.Dark}
+NAV_WIDTH = 150
+
+
+class MainWindow(QMainWindow):
+    """`problem(message)` when something the person asked for could not be done (also
+    shown in a message box and the status bar)."""
+    problem = Signal(str)
+
+    def __init__(self, data_dir: Path, *, settings: QSettings | None = None,
+                 thumbnails: bool = True, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.data_dir = Path(data_dir)
+        self.settings = settings if settings is not None else QSettings(
+            "session-replay", "Session Replay")
+        self.store = Store.open(self.data_dir)
+        self.setWindowTitle(f"Session Replay — {self.data_dir}")
+        self.setAcceptDrops(True)
+        self.last_problem: str | None = None
+        self.import_job: ImportJob | None = None
+        self.import_progress = None   # the last import's progress dialog
+        self.file_dialog: QFileDialog | None = None
+
+        self.thumbnails = ThumbnailService(self.store, self, enabled=thumbnails)
+        self.thumbnails.sweep()   # no picture outlives the version of a session it showed
+        self.browser = SessionBrowser(self._load_catalog(), self.thumbnails)
+        self.sessions = SessionsPage(self.browser)
+        self.browser.openRequested.connect(self.open_session)
+        self.browser.rowsChanged.connect(self._rows_changed)
+        self.settings_page = SettingsPage(self.data_dir)
+
+        self.nav = QListWidget(self)
+        self.nav.setObjectName("nav")
+        self.nav.setFixedWidth(NAV_WIDTH)
+        self.nav.setFrameShape(QListWidget.Shape.NoFrame)
+        self.nav.setStyleSheet(
+            "#nav { background: palette(window); padding-top: 8px; outline: 0; }"
+            " #nav::item { padding: 9px 14px; border-radius: 4px; margin: 1px 6px; }"
+            " #nav::item:selected { background: palette(highlight);"
+            " color: palette(highlighted-text); }")
+        self.pages = QStackedWidget(self)
+        self.nav.currentRowChanged.connect(self._nav_changed)
+        central = QWidget(self)
+        lay = QHBoxLayout(central)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(0)
+        lay.addWidget(self.nav)
+        lay.addWidget(self.pages, 1)
+        self.setCentralWidget(central)
+        self._page_titles: list[str] = []
+        self._add(len(self._page_titles), "Sessions", self.sessions)
+        self._add(len(self._page_titles), "Settings", self.settings_page)
+        self.nav.setCurrentRow(0)
+
+        self._menus()
+        self._restore()
+        self.catch_drops(self.browser)
+
+    # --- pages ----------------------------------------------------------------------
+    def add_page(self, title: str, widget: QWidget) -> int:
+        """Add a page to the left navigation, before Settings (which stays last); returns
+        its position."""
+        return self._add(len(self._page_titles) - 1, title, widget)
+
+    def _add(self, pos: int, title: str, widget: QWidget) -> int:
+        self._page_titles.insert(pos, title)
+        self.pages.insertWidget(pos, widget)
+        self.nav.insertItem(pos, QListWidgetItem(title))
+        return pos
+
+    def show_page(self, title: str) -> QWidget:
+        i = self._page_titles.index(title)
+        self.nav.setCurrentRow(i)
+        return self.pages.widget(i)
+
+    def page_titles(self) -> list[str]:
+        return list(self._page_titles)
+
+    def _nav_changed(self, row: int) -> None:
+        if row < 0:
+            return
+        self.pages.setCurrentIndex(row)
+        if self.pages.currentWidget() is self.settings_page:
+            self.settings_page.reload()
+
+    # --- menus and keys ---------------------------------------------------------------
+    def _menus(self) -> None:
+        bar = self.menuBar()
+        file = bar.addMenu("&File")
+        self.open_action = self._action(file, "&Open…", QKeySequence.StandardKey.Open,
+                                        self.choose_files_to_open,
+                                        "Watch a .replay or rrweb file without storing it")
+        self.recent_menu = file.addMenu("Open &Recent")
+        self.import_action = self._action(file, "&Import…", "Ctrl+I", self.choose_files_to_import,
+                                          "Store recordings in the data folder, masked by the"
+                                          " active rules")
+        file.addSeparator()
+        self.close_tab_action = self._action(file, "&Close Tab", "Ctrl+W",
+                                             self.sessions.close_current)
+        self._action(file, "&Quit", QKeySequence.StandardKey.Quit, self.close)
+        view = bar.addMenu("&View")
+        self.find_action = self._action(view, "&Find Sessions", QKeySequence.StandardKey.Find,
+                                        self.focus_search)
+        self._action(view, "&Refresh", QKeySequence.StandardKey.Refresh, self.reload_sessions)
+        appearance = view.addMenu("&Appearance")
+        group = QActionGroup(self)
+        chosen = str(self.settings.value("appearance", "system"))
+        for key in APPEARANCES:
+            act = appearance.addAction(key.capitalize() if key != "system" else "Follow the system")
+            act.setCheckable(True)
+            act.setChecked(key == chosen)
+            act.triggered.connect(lambda _=False, k=key: self.set_appearance(k))
+            group.addAction(act)
+        self.set_appearance(chosen, save=False)
+        self._fill_recent()
+
+    def _action(self, menu, text: str, keys, slot, tip: str = "") -> QAction:
+        act = QAction(text, self)
+        act.setShortcut(QKeySequence(keys))
+        act.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        act.triggered.connect(lambda _=False: slot())
+        if tip:
+            act.setStatusTip(tip)
+        menu.addAction(act)
+        return act
+
+    def focus_search(self) -> None:
+        self.show_page("Sessions")
+        self.sessions.setCurrentWidget(self.browser)
+        self.browser.focus_search()
+
+    def set_appearance(self, key: str, save: bool = True) -> None:
+        """Light, dark, or the system's palette (Qt follows the desktop's setting)."""
+        scheme = APPEARANCES.get(key, Qt.ColorScheme.Unknown)
+        QGuiApplication.styleHints().setColorScheme(scheme)
+        if save:
+            self.settings.setValue("appearance", key)
+
+    # --- opening ----------------------------------------------------------------------
+    def open_session(self, session_id: str) -> QWidget | None:
+        """A player tab on a stored session (brought to the front if already open)."""
+        return self._open(session_id, session_id)
+
+    def open_paths(self, paths: Iterable[Path | str]) -> list[QWidget]:
+        """A player tab per recording file, opened as `replay play FILE` opens it."""
+        opened = []
+        for p in paths:
+            path = Path(p).resolve()
+            w = self._open(str(path), str(path), is_file=True)
+            if w is not None:
+                opened.append(w)
+                self._remember(path)
+        return opened
+
+    def _open(self, key: str, spec: str, is_file: bool = False) -> QWidget | None:
+        from player.qt.replay_widget import ReplayWidget
+
+        from ..cli import UserError
+        from ..commands._source import open_source
+
+        self.show_page("Sessions")
+        existing = self.sessions.find(key)
+        if existing is not None:
+            self.sessions.setCurrentWidget(existing)
+            return existing
+        try:
+            src = open_source(spec, self.data_dir)
+        except UserError as exc:
+            self.report(str(exc))
+            return None
+        try:
+            widget = ReplayWidget(src)
+        except Exception as exc:  # noqa: BLE001 - a recording the player cannot show
+            src.close()
+            self.report(f"cannot play {Path(spec).name if is_file else spec}: {exc}")
+            return None
+        info = src.info
+        who = info.user_email or info.user_name or info.user_id
+        if is_file:
+            title = Path(spec).name
+            tip = f"{spec}\n(read from the file, not stored)"
+        else:
+            title = _short_id(src.id) + (f" · {who}" if who else "")
+            tip = f"Session {src.id}" + (f"\n{info.first_url}" if info.first_url else "")
+        self.sessions.add_player(key, title, widget, src, tip)
+        self.catch_drops(widget)
+        widget.bridge.ready.connect(lambda: self.catch_drops(widget))  # the page's own view
+        n = src.sessions_in_file
+        if n > 1:
+            self.statusBar().showMessage(
+                f"{title} holds {n} sessions; this is the first ({src.id}) - `replay play"
+                f" FILE --session-number N` opens another", 10000)
+        return widget
+
+    def choose_files_to_open(self) -> QFileDialog:
+        return self._choose("Open recordings", self.open_paths)
+
+    def choose_files_to_import(self) -> QFileDialog:
+        return self._choose("Import recordings into the data folder", self.import_paths)
+
+    def _choose(self, title: str, then) -> QFileDialog:
+        """A file dialog (not blocking: its choice calls `then`)."""
+        start = str(self.settings.value("last_folder", str(Path.home())))
+        dlg = QFileDialog(self, title, start, RECORDING_FILTER)
+        dlg.setFileMode(QFileDialog.FileMode.ExistingFiles)
+        dlg.setOption(QFileDialog.Option.DontUseNativeDialog)
+        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+        def chosen(files: list[str]) -> None:
+            if files:
+                self.settings.setValue("last_folder", str(Path(files[0]).parent))
+                then([Path(f) for f in files])
+        dlg.filesSelected.connect(chosen)
+        self.file_dialog = dlg
+        dlg.open()
+        return dlg
+
+    # --- importing --------------------------------------------------------------------
+    def import_paths(self, paths: Iterable[Path | str]) -> ImportJob | None:
+        """Store files (in a worker thread, with a progress dialog); the table shows the
+        new sessions when it ends."""
+        if self.import_job is not None:
+            self.report("an import is already running - wait for it to finish")
+            return None
+        job = ImportJob(self.data_dir, [Path(p) for p in paths], self)
+        self.import_job = job
+        self.import_progress = progress_dialog(job, self)
+        job.finished.connect(self._imported)
+        job.start()
+        return job
+
+    def _imported(self, results: list, failures: list) -> None:
+        self.import_job = None
+        ids = [sid for r in results for sid in r["sessions"]]
+        self.reload_sessions()
+        if ids:
+            self.show_page("Sessions")
+            self.sessions.setCurrentWidget(self.browser)
+            self.browser.select_session(ids[0])
+        self.statusBar().showMessage(
+            f"Imported {len(ids)} session(s) from {len(results)} file(s)"
+            + (f"; {len(failures)} file(s) not imported" if failures else ""), 10000)
+        if failures:
+            self.report("\n".join(failures), title="Import")
+
+    def reload_sessions(self) -> None:
+        """Read the index again (after an import, or `replay` commands run meanwhile)."""
+        self.thumbnails.forget()
+        self.thumbnails.sweep()
+        self.browser.set_catalog(self._load_catalog())
+
+    def _load_catalog(self) -> Catalog:
+        catalog = Catalog.load(self.store)
+        # Tens of thousands of long-lived row objects: without this, a full collection walks
+        # them all during some keystroke (measured: 25-145 ms each, the longest stalls).
+        # Rows hold no cycles; refcounting still frees an old catalog's rows on reload.
+        gc.freeze()
+        return catalog
+
+    # --- drops ------------------------------------------------------------------------
+    def catch_drops(self, widget: QWidget) -> None:
+        """Files dropped on `widget`'s children that take drops themselves (a text box
+        would paste their path, a web view navigate) open in the player instead."""
+        for child in [widget, *widget.findChildren(QWidget)]:
+            if child.acceptDrops():
+                child.installEventFilter(self)
+
+    def dragEnterEvent(self, event) -> None:  # noqa: N802 (Qt)
+        self.eventFilter(self, event)
+
+    def dropEvent(self, event) -> None:  # noqa: N802 (Qt)
+        self.eventFilter(self, event)
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt)
+        """Files dropped anywhere in this window open in the player."""
+        if event.type() in (QEvent.Type.DragEnter, QEvent.Type.DragMove, QEvent.Type.Drop):
+            files = _local_files(event.mimeData())
+            if files:
+                event.acceptProposedAction()
+                if event.type() == QEvent.Type.Drop:
+                    QTimer.singleShot(0, lambda: self.open_paths(files))
+                return True
+        return super().eventFilter(obj, event)
+
+    # --- recent files and settings ----------------------------------------------------
+    def recent_files(self) -> list[str]:
+        v = self.settings.value("recent_files", [])
+        return [v] if isinstance(v, str) else list(v or [])
+
+    def _remember(self, path: Path) -> None:
+        files = [str(path)] + [f for f in self.recent_files() if f != str(path)]
+        self.settings.setValue("recent_files", files[:MAX_RECENT])
+        self._fill_recent()
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        files = self.recent_files()
+        for i, f in enumerate(files):
+            act = self.recent_menu.addAction(f"&{(i + 1) % 10} {Path(f).name}")
+            act.setStatusTip(f)
+            act.triggered.connect(lambda _=False, f=f: self.open_paths([f]))
+        self.recent_menu.setEnabled(bool(files))
+
+    def _restore(self) -> None:
+        geo = self.settings.value("window/geometry")
+        if isinstance(geo, QByteArray) and not geo.isEmpty():
+            self.restoreGeometry(geo)
+        else:
+            self.resize(*DEFAULT_SIZE)
+
+    def _rows_changed(self, shown: int) -> None:
+        took = self.browser.last_filter_ms
+        self.statusBar().showMessage(f"Data folder {self.data_dir} - filtered in {took:.0f} ms")
+
+    def report(self, message: str, title: str = "Session Replay") -> None:
+        """Say what went wrong without blocking (a window-modal box, the status bar)."""
+        self.last_problem = message
+        self.statusBar().showMessage(message.splitlines()[0], 15000)
+        box = QMessageBox(QMessageBox.Icon.Warning, title, message, QMessageBox.StandardButton.Ok,
+                          self)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+        self.problem.emit(message)
+
+    def closeEvent(self, event) -> None:  # noqa: N802 (Qt)
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.sync()
+        self.shutdown()
+        super().closeEvent(event)
+
+    def shutdown(self) -> None:
+        """Close the players, stop the thumbnail painter, wait for an import to finish
+        (it is never left half-stored) and close the store. Safe to call twice."""
+        if self.store is None:
+            return
+        self.sessions.close_all()
+        self.thumbnails.shutdown()
+        if self.import_job is not None:
+            self.import_job.cancel()
+            self.import_job.wait()
+        self.store.close()
+        self.store = None
+
+
+def _short_id(session_id: str) -> str:
+    """A tab-sized id: generated ids are long hex (their first 8 tell them apart, as in
+    `replay sessions`); a readable one is kept whole when it is short."""
+    return session_id if len(session_id) <= 16 else session_id[:8] + "…"
+
+
+def _local_files(mime) -> list[Path]:
+    if mime is None or not mime.hasUrls():
+        return []
+    files = [Path(u.toLocalFile()) for u in mime.urls() if u.isLocalFile()]
+    return [f for f in files if f.is_file()]

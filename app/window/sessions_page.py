@@ -1,0 +1,429 @@
+"""The Sessions page: the session browser (search box, facets, the table) as its first tab
+and one player tab per opened session or file. The filtering itself is app.browser_model;
+this is the Qt around it."""
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from typing import Any, Callable
+
+from PySide6.QtCore import (QAbstractTableModel, QDate, QEvent, QModelIndex, QObject, QSize,
+                            Qt, Signal)
+from PySide6.QtGui import QColor, QFont, QIcon
+from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDateEdit, QHBoxLayout,
+                               QHeaderView, QLabel, QLineEdit, QPushButton, QSpinBox,
+                               QTableView, QTabWidget, QVBoxLayout, QWidget)
+
+from ..browser_model import DAY_MS, HEADERS, MINUTE_MS, Catalog, Column, Query, Row
+from ..commands.sessions import _duration, _when   # the CLI's formats, shown the same way
+from ..thumbnails import SIZE as THUMB_SIZE
+from .thumbnails import ThumbnailService
+
+ERROR_COLOUR = QColor(214, 48, 49)
+THUMB_SHOWN = (THUMB_SIZE[0] * 3 // 5, THUMB_SIZE[1] * 3 // 5)   # 96x60: a page still recognisable
+_NUMERIC = (Column.DURATION, Column.PAGES, Column.ERRORS, Column.FRUSTRATION)
+
+
+class DatePreset:
+    """The date facet's choices: (label, span back from now in ms, or None)."""
+    ANY = ("Any time", None)
+    CHOICES = [ANY, ("Last 24 hours", DAY_MS), ("Last 7 days", 7 * DAY_MS),
+               ("Last 30 days", 30 * DAY_MS), ("Between…", None)]
+    BETWEEN = len(CHOICES) - 1
+
+
+class SessionTableModel(QAbstractTableModel):
+    def __init__(self, thumbnails: ThumbnailService | None, parent: QObject | None = None):
+        super().__init__(parent)
+        self.rows: list[Row] = []
+        self._where: dict[str, int] = {}
+        self.thumbnails = thumbnails
+        if thumbnails is not None:
+            thumbnails.ready.connect(self._thumbnail_ready)
+        self.sort_column = Column.START
+        self.descending = True
+
+    def set_rows(self, rows: list[Row]) -> None:
+        self.beginResetModel()
+        self.rows = Catalog.sort(rows, self.sort_column, self.descending) \
+            if (self.sort_column, self.descending) != (Column.START, True) else rows
+        self._where = {r.id: i for i, r in enumerate(self.rows)}
+        self.endResetModel()
+
+    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802 (Qt)
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(Column)
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return HEADERS[Column(section)]
+        return None
+
+    def data(self, index: QModelIndex, role=Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        row = self.rows[index.row()]
+        col = Column(index.column())
+        info = row.info
+        if role == Qt.ItemDataRole.DisplayRole:
+            return _DISPLAY[col](row)
+        if role == Qt.ItemDataRole.DecorationRole and col == Column.THUMBNAIL \
+                and self.thumbnails is not None:
+            pm = self.thumbnails.pixmap(row.id)
+            # an icon, so the table's icon size applies (a pixmap is drawn at its own size)
+            return QIcon(pm) if pm is not None else None
+        if role == Qt.ItemDataRole.TextAlignmentRole and col in _NUMERIC:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ForegroundRole and col == Column.ERRORS and info.error_count:
+            return ERROR_COLOUR
+        if role == Qt.ItemDataRole.FontRole and col == Column.ERRORS and info.error_count:
+            f = QFont()
+            f.setBold(True)
+            return f
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return _tooltip(row, self.thumbnails)
+        return None
+
+    def sort(self, column: int, order=Qt.SortOrder.AscendingOrder) -> None:
+        self.sort_column = Column(column)
+        self.descending = order == Qt.SortOrder.DescendingOrder
+        self.set_rows(self.rows)
+
+    def row_of(self, session_id: str) -> int | None:
+        return self._where.get(session_id)
+
+    def _thumbnail_ready(self, session_id: str) -> None:
+        i = self._where.get(session_id)
+        if i is not None:
+            ix = self.index(i, Column.THUMBNAIL)
+            self.dataChanged.emit(ix, ix, [Qt.ItemDataRole.DecorationRole])
+
+
+_DISPLAY: dict[Column, Callable[[Row], Any]] = {
+    Column.THUMBNAIL: lambda r: None,
+    Column.START: lambda r: _when(r.info.start_ms),
+    Column.DURATION: lambda r: _duration(r.info.duration_ms),
+    Column.USER: lambda r: r.user or "—",
+    Column.FIRST_URL: lambda r: r.info.first_url or "",
+    Column.PAGES: lambda r: str(r.info.view_count),
+    Column.ERRORS: lambda r: str(r.info.error_count),
+    Column.FRUSTRATION: lambda r: str(r.info.frustration_count),
+}
+
+
+def _tooltip(row: Row, thumbs: ThumbnailService | None) -> str:
+    i = row.info
+    lines = [f"Session {i.id}"]
+    if i.application:
+        lines.append(f"Application: {i.application}")
+    if i.first_url:
+        lines.append(f"First URL: {i.first_url}")
+    lines.append(f"{i.record_count:,} events; Enter or double-click to watch")
+    why = thumbs.failure(i.id) if thumbs is not None else None
+    if why:
+        lines.append(f"No thumbnail: {why}")
+    return "\n".join(lines)
+
+
+class SessionBrowser(QWidget):
+    """Search box, facets and the table. `openRequested(session_id)` when a row is opened
+    (Enter, double-click)."""
+    openRequested = Signal(str)
+    rowsChanged = Signal(int)
+
+    def __init__(self, catalog: Catalog, thumbnails: ThumbnailService | None = None,
+                 parent: QWidget | None = None):
+        super().__init__(parent)
+        self.catalog = catalog
+        self.last_filter_ms = 0.0   # how long the last filtering took (status bar, benchmark)
+
+        self.search = QLineEdit(self)
+        self.search.setObjectName("search")
+        self.search.setPlaceholderText("Search sessions: user, URL, error message, id…  (Ctrl+F)")
+        self.search.setClearButtonEnabled(True)
+        self.search.installEventFilter(self)
+
+        self.application = QComboBox(self)
+        self.application.setObjectName("applicationFacet")
+        self.user = QLineEdit(self)
+        self.user.setPlaceholderText("User contains")
+        self.url = QLineEdit(self)
+        self.url.setPlaceholderText("URL contains")
+        for w in (self.user, self.url):
+            w.setClearButtonEnabled(True)
+            w.setMinimumWidth(120)
+        self.has_errors = QCheckBox("Has errors", self)
+        self.has_frustration = QCheckBox("Rage/dead clicks", self)
+        self.has_frustration.setToolTip("Sessions with frustration signals: rage, dead or"
+                                        " error clicks")
+        self.date = QComboBox(self)
+        for label, _span in DatePreset.CHOICES:
+            self.date.addItem(label)
+        today = QDate.currentDate()
+        self.date_from = QDateEdit(today.addDays(-7), self)
+        self.date_to = QDateEdit(today, self)
+        for d in (self.date_from, self.date_to):
+            d.setCalendarPopup(True)
+            d.setDisplayFormat("yyyy-MM-dd")
+            d.setVisible(False)
+        self.min_minutes = QSpinBox(self)
+        self.max_minutes = QSpinBox(self)
+        for box, tip in ((self.min_minutes, "at least"), (self.max_minutes, "at most")):
+            box.setRange(0, 240)
+            box.setSpecialValueText("any")
+            box.setSuffix(" min")
+            box.setToolTip(f"Duration: {tip} this many minutes")
+        self.clear = QPushButton("Clear filters", self)
+        self.count = QLabel(self)
+        self.count.setObjectName("rowCount")
+
+        self.thumbnails = thumbnails
+        self.model = SessionTableModel(thumbnails, self)
+        self.table = QTableView(self)
+        self.table.setObjectName("sessions")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.setShowGrid(False)
+        self.table.setWordWrap(False)
+        self.table.setIconSize(QSize(*THUMB_SHOWN))
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.table.verticalHeader().setDefaultSectionSize(THUMB_SHOWN[1] + 6)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(Column.START, Qt.SortOrder.DescendingOrder)
+        head = self.table.horizontalHeader()
+        head.setHighlightSections(False)
+        for col, width in ((Column.THUMBNAIL, THUMB_SHOWN[0] + 12), (Column.START, 140),
+                           (Column.DURATION, 80), (Column.USER, 220), (Column.PAGES, 64),
+                           (Column.ERRORS, 64), (Column.FRUSTRATION, 92)):
+            head.resizeSection(col, width)
+        head.setSectionResizeMode(Column.FIRST_URL, QHeaderView.ResizeMode.Stretch)
+        self.table.activated.connect(self._activated)
+        self.table.verticalScrollBar().valueChanged.connect(self._visible_first)
+
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(12, 10, 12, 6)
+        lay.setSpacing(8)
+        top = QHBoxLayout()        # what to look for
+        top.setSpacing(8)
+        top.addWidget(self.search, 2)
+        top.addWidget(self.user, 1)
+        top.addWidget(self.url, 1)
+        top.addWidget(self.application)
+        facets = QHBoxLayout()     # which sessions
+        facets.setSpacing(8)
+        for w in (self.has_errors, self.has_frustration, self.date, self.date_from,
+                  self.date_to):
+            facets.addWidget(w)
+        facets.addSpacing(8)
+        facets.addWidget(QLabel("Duration", self))
+        facets.addWidget(self.min_minutes)
+        facets.addWidget(QLabel("to", self))
+        facets.addWidget(self.max_minutes)
+        facets.addStretch(1)
+        facets.addWidget(self.clear)
+        lay.addLayout(top)
+        lay.addLayout(facets)
+        lay.addWidget(self.table, 1)
+        lay.addWidget(self.count)
+
+        self._fill_applications()
+        for sig in (self.search.textChanged, self.user.textChanged, self.url.textChanged,
+                    self.has_errors.toggled, self.has_frustration.toggled,
+                    self.application.currentIndexChanged, self.date_from.dateChanged,
+                    self.date_to.dateChanged, self.min_minutes.valueChanged,
+                    self.max_minutes.valueChanged):
+            sig.connect(self.refresh)
+        self.date.currentIndexChanged.connect(self._date_changed)
+        self.clear.clicked.connect(self.clear_filters)
+        self.refresh()
+
+    # --- filtering ------------------------------------------------------------------
+    def query(self, now_ms: float | None = None) -> Query:
+        now_ms = time.time() * 1000 if now_ms is None else now_ms
+        since = until = None
+        choice = self.date.currentIndex()
+        if choice == DatePreset.BETWEEN:
+            since = _local_midnight_ms(self.date_from.date())
+            until = _local_midnight_ms(self.date_to.date().addDays(1))
+        else:
+            span = DatePreset.CHOICES[choice][1]
+            since = None if span is None else now_ms - span
+        lo, hi = self.min_minutes.value(), self.max_minutes.value()
+        return Query(text=self.search.text(),
+                     application=self.application.currentData(),
+                     user=self.user.text(), url=self.url.text(),
+                     has_errors=self.has_errors.isChecked(),
+                     has_frustration=self.has_frustration.isChecked(),
+                     since_ms=since, until_ms=until,
+                     min_duration_ms=lo * MINUTE_MS if lo else None,
+                     max_duration_ms=hi * MINUTE_MS if hi else None)
+
+    def refresh(self, *_args) -> None:
+        t0 = time.perf_counter()
+        selected = self.current_session()
+        rows = self.catalog.filter(self.query())
+        self.model.set_rows(rows)
+        if selected is not None and (i := self.model.row_of(selected)) is not None:
+            self.table.selectRow(i)
+        self.last_filter_ms = (time.perf_counter() - t0) * 1000
+        total = len(self.catalog.rows)
+        shown = len(rows)
+        self.count.setText(f"{shown:,} of {total:,} sessions" if shown != total
+                           else f"{total:,} sessions" if total else
+                           "No sessions stored yet - File > Import… adds recordings; File >"
+                           " Open… watches a file without storing it")
+        self.rowsChanged.emit(shown)
+        self._visible_first()
+
+    def set_catalog(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        self._fill_applications()
+        self.refresh()
+
+    def clear_filters(self) -> None:
+        for w in (self.search, self.user, self.url, self.has_errors, self.has_frustration,
+                  self.application, self.date, self.min_minutes, self.max_minutes):
+            w.blockSignals(True)
+        self.search.clear()
+        self.user.clear()
+        self.url.clear()
+        self.has_errors.setChecked(False)
+        self.has_frustration.setChecked(False)
+        self.application.setCurrentIndex(0)
+        self.date.setCurrentIndex(0)
+        self._date_changed(0, refresh=False)
+        self.min_minutes.setValue(0)
+        self.max_minutes.setValue(0)
+        for w in (self.search, self.user, self.url, self.has_errors, self.has_frustration,
+                  self.application, self.date, self.min_minutes, self.max_minutes):
+            w.blockSignals(False)
+        self.refresh()
+
+    def _fill_applications(self) -> None:
+        current = self.application.currentData()
+        self.application.blockSignals(True)
+        self.application.clear()
+        self.application.addItem("All applications", None)
+        for app in self.catalog.applications:
+            self.application.addItem(app, app)
+        i = self.application.findData(current) if current else 0
+        self.application.setCurrentIndex(max(i, 0))
+        self.application.setEnabled(bool(self.catalog.applications))
+        self.application.blockSignals(False)
+
+    def _date_changed(self, index: int, refresh: bool = True) -> None:
+        between = index == DatePreset.BETWEEN
+        self.date_from.setVisible(between)
+        self.date_to.setVisible(between)
+        if refresh:
+            self.refresh()
+
+    # --- opening and keys -------------------------------------------------------------
+    def current_session(self) -> str | None:
+        ix = self.table.currentIndex()
+        if not ix.isValid() or ix.row() >= len(self.model.rows):
+            return None
+        return self.model.rows[ix.row()].id
+
+    def select_session(self, session_id: str) -> bool:
+        i = self.model.row_of(session_id)
+        if i is None:
+            return False
+        self.table.selectRow(i)
+        self.table.scrollTo(self.model.index(i, Column.START))
+        return True
+
+    def _activated(self, index: QModelIndex) -> None:
+        if index.isValid():
+            self.openRequested.emit(self.model.rows[index.row()].id)
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt)
+        """Down or Enter in the search box moves to the table (arrows move, Enter opens)."""
+        if obj is self.search and event.type() == QEvent.Type.KeyPress and event.key() in (
+                Qt.Key.Key_Down, Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.model.rows:
+            self.table.setFocus()
+            if not self.table.currentIndex().isValid():
+                self.table.selectRow(0)
+            return True
+        return super().eventFilter(obj, event)
+
+    def focus_search(self) -> None:
+        self.search.setFocus()
+        self.search.selectAll()
+
+    def _visible_first(self, *_args) -> None:
+        """Thumbnails of the rows on screen are painted before rows scrolled past."""
+        if self.thumbnails is None:
+            return
+        top = self.table.rowAt(0)
+        if top < 0:
+            return
+        bottom = self.table.rowAt(self.table.viewport().height() - 1)
+        bottom = len(self.model.rows) - 1 if bottom < 0 else bottom
+        self.thumbnails.prioritise([r.id for r in self.model.rows[top:bottom + 1]])
+
+
+def _local_midnight_ms(d: QDate) -> float:
+    return datetime(d.year(), d.month(), d.day()).astimezone().timestamp() * 1000
+
+
+class SessionsPage(QTabWidget):
+    """The browser as the first tab (never closed), then one tab per open player."""
+
+    def __init__(self, browser: SessionBrowser, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("sessionsPage")
+        self.browser = browser
+        self.setDocumentMode(True)
+        self.setTabsClosable(True)
+        self.setMovable(True)
+        self.addTab(browser, "All sessions")
+        self.tabBar().setTabButton(0, self.tabBar().ButtonPosition.RightSide, None)
+        self.tabBar().setTabButton(0, self.tabBar().ButtonPosition.LeftSide, None)
+        self.tabCloseRequested.connect(self.close_tab)
+        self._sources: dict[QWidget, Any] = {}
+        self._keys: dict[QWidget, str] = {}
+
+    def add_player(self, key: str, title: str, widget: QWidget, source: Any,
+                   tooltip: str = "") -> None:
+        """Show a player in a new tab; `source` is closed with the tab. `key` (a session id
+        or a file path) brings an already open one to the front instead."""
+        self._sources[widget] = source
+        self._keys[widget] = key
+        i = self.addTab(widget, title)
+        self.setTabToolTip(i, tooltip or title)
+        self.setCurrentIndex(i)
+        widget.setFocus()
+
+    def find(self, key: str) -> QWidget | None:
+        return next((w for w, k in self._keys.items() if k == key), None)
+
+    def players(self) -> list[QWidget]:
+        return [self.widget(i) for i in range(1, self.count())]
+
+    def close_tab(self, index: int) -> bool:
+        w = self.widget(index)
+        if w is None or w is self.browser:
+            return False
+        from player.qt.standalone import dispose
+
+        self.removeTab(index)
+        source = self._sources.pop(w, None)
+        self._keys.pop(w, None)
+        dispose(w)
+        if source is not None:
+            source.close()
+        return True
+
+    def close_current(self) -> bool:
+        return self.close_tab(self.currentIndex())
+
+    def close_all(self) -> None:
+        while self.count() > 1:
+            self.close_tab(self.count() - 1)

@@ -1,0 +1,136 @@
+"""The session browser's filtering and the thumbnail cache's rules, without Qt, on a real
+store (real SQLite, real segment files)."""
+from __future__ import annotations
+
+import pytest
+
+from app.browser_model import DAY_MS, MINUTE_MS, Catalog, Column, Query
+from app.thumbnails import SETTLE_MS, first_meaningful_ms, older_versions, thumbnail_path
+from recorder.store import Store
+
+from browser_sessions import T0, fill, session_events
+
+
+@pytest.fixture
+def catalog(tmp_path) -> Catalog:
+    with Store.open(tmp_path / "data") as store:
+        fill(store)
+        return Catalog.load(store)
+
+
+def ids(rows) -> set[str]:
+    return {r.id for r in rows}
+
+
+def test_no_query_lists_every_session_newest_first(catalog):
+    assert [r.id for r in catalog.filter(Query())] == [
+        "dee-admin", "cy-admin", "bob-browse", "ada-checkout"]
+    assert catalog.applications == ["admin", "shop"]
+
+
+@pytest.mark.parametrize("query, expected", [
+    (Query(text="ada"), {"ada-checkout"}),
+    (Query(text="COUPON"), {"ada-checkout"}),                 # an error message
+    (Query(text="checkout"), {"ada-checkout"}),               # a later page's URL, not the first
+    (Query(text="shop.example stone"), {"bob-browse"}),       # every word must match
+    (Query(text="example.org"), {"cy-admin"}),
+    (Query(application="admin"), {"cy-admin", "dee-admin"}),
+    (Query(user="u2"), {"bob-browse"}),
+    (Query(user="bob"), {"bob-browse"}),
+    (Query(url="/checkout"), {"ada-checkout"}),
+    (Query(url="admin.example"), {"cy-admin", "dee-admin"}),
+    (Query(has_errors=True), {"ada-checkout", "cy-admin"}),
+    (Query(has_frustration=True), {"ada-checkout", "dee-admin"}),
+    (Query(has_errors=True, has_frustration=True), {"ada-checkout"}),
+    (Query(since_ms=T0 + DAY_MS), {"cy-admin", "dee-admin"}),
+    (Query(until_ms=T0 + DAY_MS), {"ada-checkout", "bob-browse"}),
+    (Query(since_ms=T0 + DAY_MS, until_ms=T0 + 3 * DAY_MS), {"cy-admin"}),
+    (Query(min_duration_ms=MINUTE_MS), {"ada-checkout", "cy-admin"}),
+    (Query(max_duration_ms=MINUTE_MS), {"bob-browse", "dee-admin"}),
+    (Query(min_duration_ms=MINUTE_MS, max_duration_ms=10 * MINUTE_MS), {"ada-checkout"}),
+    (Query(text="nobody-like-this"), set()),
+])
+def test_each_facet_narrows_to_the_sessions_it_names(catalog, query, expected):
+    assert ids(catalog.filter(query)) == expected
+
+
+def test_rows_show_the_user_by_email_then_name_then_id(catalog):
+    users = {r.id: r.user for r in catalog.rows}
+    assert users == {"ada-checkout": "ada@example.com", "bob-browse": "Bob Stone",
+                     "cy-admin": "cy@example.org", "dee-admin": ""}
+
+
+def test_sort_by_each_column(catalog):
+    rows = catalog.filter(Query())
+    assert [r.id for r in Catalog.sort(rows, Column.DURATION)] == [
+        "dee-admin", "bob-browse", "ada-checkout", "cy-admin"]
+    assert [r.id for r in Catalog.sort(rows, Column.PAGES, descending=True)][0] == "ada-checkout"
+    assert [r.id for r in Catalog.sort(rows, Column.START)][0] == "ada-checkout"
+
+
+# --- thumbnails -------------------------------------------------------------------------
+def test_first_meaningful_frame_waits_for_the_page_but_not_past_the_first_interaction():
+    snap = {"type": 2, "data": {"node": {}}, "timestamp": T0 + 100}
+    meta = {"type": 4, "data": {"href": "x"}, "timestamp": T0}
+    quiet = [meta, snap, {"type": 3, "data": {"source": 0}, "timestamp": T0 + 5000}]
+    assert first_meaningful_ms(quiet) == 100 + SETTLE_MS
+    click = [meta, snap, {"type": 3, "data": {"source": 2, "type": 2}, "timestamp": T0 + 600}]
+    assert first_meaningful_ms(click) == 599
+    short = [meta, snap, {"type": 3, "data": {"source": 0}, "timestamp": T0 + 300}]
+    assert first_meaningful_ms(short) == 300
+    assert first_meaningful_ms([meta]) is None
+    assert first_meaningful_ms(session_events(start_ms=T0, duration_ms=10_000,
+                                              urls=["https://a.example/"])) == 1 + SETTLE_MS
+
+
+def test_a_rewritten_session_gets_a_new_thumbnail_path(tmp_path):
+    a = thumbnail_path(tmp_path, "s1", ["segments/aa/1.seg"])
+    assert a == thumbnail_path(tmp_path, "s1", ["segments/aa/1.seg"])
+    b = thumbnail_path(tmp_path, "s1", ["segments/aa/2.seg"])
+    other = thumbnail_path(tmp_path, "s2", ["segments/aa/1.seg"])
+    assert len({a, b, other}) == 3 and a.parent == b.parent == tmp_path / "thumbnails"
+    a.parent.mkdir()
+    for p in (a, b, other):
+        p.write_bytes(b"png")
+    assert older_versions(b) == [a]
+
+
+def test_in_memory_filter_agrees_with_the_index_query(tmp_path):
+    """On many sessions (copies of real ones' index rows), the browser's facets give what
+    `replay sessions --user/--url/--errors/--app` gives."""
+    from replay_tools.store_filler import APPS, fill_store
+
+    assert fill_store(tmp_path / "d", 600, templates=6) == 600
+    with Store.open(tmp_path / "d") as store:
+        cat = Catalog.load(store)
+        assert len(cat.rows) == 600
+        for kw, q in [({"user": "ada"}, Query(user="ada")),
+                      ({"url": "checkout"}, Query(url="checkout")),
+                      ({"url": "acme-ops"}, Query(url="acme-ops")),   # a later view's URL
+                      ({"has_errors": True}, Query(has_errors=True)),
+                      ({"application": APPS[1], "user": "lovelace"},
+                       Query(application=APPS[1], user="lovelace"))]:
+            expected = [s.id for s in store.sessions(**kw)]
+            assert expected, kw
+            assert [r.id for r in cat.filter(q)] == expected, kw
+
+
+def test_pictures_of_rewritten_and_deleted_sessions_are_stale(tmp_path):
+    from app.thumbnails import stale_thumbnails
+
+    with Store.open(tmp_path / "d") as store:
+        fill(store)
+        files = store.index.segment_files()
+        by_sid: dict[str, list[str]] = {}
+        for f, sid in files.items():
+            by_sid.setdefault(sid, []).append(f)
+        current = {sid: thumbnail_path(store.root, sid, fs) for sid, fs in by_sid.items()}
+        old = thumbnail_path(store.root, "ada-checkout", ["segments/an/old-version.seg"])
+        gone = thumbnail_path(store.root, "deleted-session", ["segments/x.seg"])
+        old.parent.mkdir()
+        for p in [*current.values(), old, gone]:
+            p.write_bytes(b"png")
+        assert sorted(stale_thumbnails(store.root, files)) == sorted([old, gone])
+        store.delete_session("bob-browse")
+        assert current["bob-browse"] in stale_thumbnails(store.root,
+                                                         store.index.segment_files())

@@ -1,0 +1,286 @@
+"""The app's main window offscreen (pytest-qt), on a real store: the browser's search box
+and facets, keyboard navigation, opening files by the menu and by a drop, importing with
+progress, thumbnails painted in the background, the Settings page, and `replay` with no
+command."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import player.qt.webview  # noqa: F401  (registers our URL schemes before the QApplication)
+import pytest
+from browser_sessions import T0, fill, session_events
+from PySide6.QtCore import QMimeData, QPoint, QPointF, QSettings, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QApplication, QFileDialog, QLabel
+
+from app.window.main_window import MainWindow
+from player.qt.replay_widget import ReplayWidget
+from recorder.store import Store
+
+
+@pytest.fixture
+def data(tmp_path):
+    d = tmp_path / "data"
+    with Store.open(d) as store:
+        fill(store)
+    return d
+
+
+@pytest.fixture
+def settings(tmp_path):
+    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+
+
+@pytest.fixture
+def window(qtbot, data, settings):
+    w = MainWindow(data, settings=settings, thumbnails=False)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    yield w
+    w.close()
+
+
+@pytest.fixture
+def recording(tmp_path):
+    f = tmp_path / "bug.json"
+    f.write_text(json.dumps(session_events(start_ms=T0 + 30 * 86_400_000, duration_ms=20_000,
+                                           urls=["https://file.example/form"],
+                                           errors=["from the file"], title="From a file")))
+    return f
+
+
+def shown(w: MainWindow) -> list[str]:
+    return [r.id for r in w.browser.model.rows]
+
+
+def test_typing_and_facets_change_the_rows(window, qtbot):
+    b = window.browser
+    assert shown(window) == ["dee-admin", "cy-admin", "bob-browse", "ada-checkout"]
+    qtbot.keyClicks(b.search, "admin")
+    assert set(shown(window)) == {"cy-admin", "dee-admin"}
+    qtbot.mouseClick(b.has_errors, Qt.MouseButton.LeftButton)
+    assert shown(window) == ["cy-admin"]
+    assert b.count.text() == "1 of 4 sessions"
+    b.search.clear()
+    assert set(shown(window)) == {"ada-checkout", "cy-admin"}
+    b.application.setCurrentIndex(b.application.findData("shop"))
+    assert shown(window) == ["ada-checkout"]
+    qtbot.mouseClick(b.has_errors, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(b.has_frustration, Qt.MouseButton.LeftButton)
+    assert shown(window) == ["ada-checkout"]
+    b.application.setCurrentIndex(0)
+    assert set(shown(window)) == {"ada-checkout", "dee-admin"}
+    b.min_minutes.setValue(1)
+    assert shown(window) == ["ada-checkout"]
+    qtbot.keyClicks(b.url, "login")
+    assert shown(window) == []
+    assert b.count.text() == "0 of 4 sessions"
+    qtbot.mouseClick(b.clear, Qt.MouseButton.LeftButton)
+    assert len(shown(window)) == 4 and b.url.text() == "" and not b.has_frustration.isChecked()
+
+
+def test_date_and_user_facets(window, qtbot):
+    b = window.browser
+    qtbot.keyClicks(b.user, "example.com")
+    assert shown(window) == ["ada-checkout"]
+    b.user.clear()
+    b.date.setCurrentIndex(b.date.count() - 1)          # Between…
+    assert b.date_from.isVisible() and b.date_to.isVisible()
+    b.date_from.setDate(b.date_from.date().fromString("2026-01-02", "yyyy-MM-dd"))
+    b.date_to.setDate(b.date_to.date().fromString("2026-01-05", "yyyy-MM-dd"))
+    assert shown(window) == ["cy-admin"]
+
+
+def test_keyboard_find_open_and_close(window, qtbot):
+    qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert window.browser.search.hasFocus()
+    qtbot.keyClicks(window.browser.search, "bob")
+    qtbot.keyClick(window.browser.search, Qt.Key.Key_Down)     # into the table
+    assert window.browser.table.hasFocus()
+    qtbot.keyClick(window.browser.table, Qt.Key.Key_Return)    # Enter opens
+    player = window.sessions.currentWidget()
+    assert isinstance(player, ReplayWidget)
+    assert player.replayer.source.id == "bob-browse"
+    assert window.sessions.tabText(1).startswith("bob-brow")
+    # the same session again comes to the front rather than opening twice
+    window.sessions.setCurrentIndex(0)
+    window.open_session("bob-browse")
+    assert window.sessions.count() == 2 and window.sessions.currentWidget() is player
+    qtbot.keyClick(window, Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier)
+    assert window.sessions.count() == 1
+    qtbot.keyClick(window, Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier)
+    assert window.sessions.count() == 1          # the browser tab stays
+    qtbot.keyClick(window, Qt.Key.Key_O, Qt.KeyboardModifier.ControlModifier)
+    assert window.file_dialog is not None and window.file_dialog.isVisible()
+    window.file_dialog.reject()
+
+
+def test_clicking_a_header_sorts_and_keeps_the_filter(window, qtbot):
+    from app.browser_model import Column
+
+    window.browser.table.sortByColumn(Column.DURATION, Qt.SortOrder.AscendingOrder)
+    assert shown(window) == ["dee-admin", "bob-browse", "ada-checkout", "cy-admin"]
+    qtbot.mouseClick(window.browser.has_errors, Qt.MouseButton.LeftButton)
+    assert shown(window) == ["ada-checkout", "cy-admin"]
+    window.browser.table.sortByColumn(Column.DURATION, Qt.SortOrder.DescendingOrder)
+    assert shown(window) == ["cy-admin", "ada-checkout"]
+
+
+def test_open_a_file_from_the_menu_shows_the_player_and_remembers_it(window, qtbot, recording,
+                                                                      settings):
+    window.open_action.trigger()
+    dlg = window.file_dialog
+    assert isinstance(dlg, QFileDialog) and dlg.isVisible()
+    dlg.selectFile(str(recording))
+    dlg.accept()
+    player = window.sessions.currentWidget()
+    assert isinstance(player, ReplayWidget)
+    assert window.sessions.tabText(window.sessions.currentIndex()) == "bug.json"
+    player.wait_ready()
+    assert player.replayer.duration_ms == 20_000
+    assert window.recent_files() == [str(recording.resolve())]
+    assert [a.statusTip() for a in window.recent_menu.actions()] == [str(recording.resolve())]
+    # read, not stored
+    assert len(shown(window)) == 4
+
+
+def _drop(target, files) -> None:
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(f)) for f in files])
+    enter = QDragEnterEvent(QPoint(5, 5), Qt.DropAction.CopyAction, mime,
+                            Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(target, enter)
+    assert enter.isAccepted()
+    drop = QDropEvent(QPointF(5, 5), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                      Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(target, drop)
+
+
+@pytest.mark.parametrize("where", ["search box", "table", "window", "a player's page"])
+def test_dropping_a_file_shows_the_player(window, qtbot, recording, where):
+    tabs = 1
+    if where == "a player's page":   # a web view would navigate to a dropped file
+        from PySide6.QtWebEngineWidgets import QWebEngineView
+        window.open_session("bob-browse").wait_ready()
+        view = window.sessions.currentWidget().findChild(QWebEngineView)
+        target = view.focusProxy() or view
+        tabs = 2
+    else:
+        target = {"search box": window.browser.search, "table": window.browser.table.viewport(),
+                  "window": window}[where]
+    _drop(target, [recording])
+    qtbot.waitUntil(lambda: window.sessions.count() == tabs + 1)
+    player = window.sessions.currentWidget()
+    assert isinstance(player, ReplayWidget) and player.replayer.duration_ms == 20_000
+    assert window.browser.search.text() == ""      # the path was not pasted
+
+
+def test_a_bad_file_is_said_and_opens_nothing(window, qtbot, tmp_path):
+    bad = tmp_path / "notes.json"
+    bad.write_text("{ cut off")
+    window.open_paths([bad])
+    assert window.sessions.count() == 1
+    assert "notes.json" in window.last_problem
+
+
+def test_import_from_the_menu_stores_and_lists_the_session(window, qtbot, recording, data):
+    window.import_action.trigger()
+    window.file_dialog.selectFile(str(recording))
+    window.file_dialog.accept()
+    assert window.import_job is not None
+    qtbot.waitUntil(lambda: window.import_job is None, timeout=30_000)
+    # the progress dialog followed the import to its end
+    dlg = window.import_progress
+    assert dlg.labelText() == "importing bug.json"
+    assert dlg.maximum() > 0 and dlg.value() == dlg.maximum()
+    assert window.last_problem is None
+    assert len(shown(window)) == 5
+    new = window.browser.current_session()
+    assert new is not None and new not in {"ada-checkout", "bob-browse", "cy-admin", "dee-admin"}
+    with Store.open(data) as store:   # stored for real, with the file's error in the index
+        assert store.sessions(url="file.example")[0].error_count == 1
+
+
+def test_a_refused_import_is_reported_and_stores_nothing(window, qtbot, tmp_path, data):
+    bad = tmp_path / "empty.json"
+    bad.write_text("[]")
+    window.import_paths([bad])
+    qtbot.waitUntil(lambda: window.import_job is None, timeout=30_000)
+    assert "empty.json" in (window.last_problem or "")
+    assert len(shown(window)) == 4
+
+
+def test_pages_are_added_before_settings_and_settings_shows_the_rules(window, data):
+    (data / "rules.toml").write_text('version = 3\ndefault = "mask"\n')
+    assert window.page_titles() == ["Sessions", "Settings"]
+    window.add_page("Record", QLabel("record"))
+    window.add_page("Privacy", QLabel("privacy"))
+    assert window.page_titles() == ["Sessions", "Record", "Privacy", "Settings"]
+    page = window.show_page("Settings")
+    assert window.pages.currentWidget() is page
+    assert str(data) in page.folder.text()
+    assert "version 3" in page.rules_source.text()
+    assert 'default = "mask"' in page.rules_text.toPlainText()
+    assert page.rules_text.isReadOnly()
+    assert isinstance(window.show_page("Privacy"), QLabel)
+
+
+def test_window_size_and_appearance_persist(qtbot, data, settings):
+    w = MainWindow(data, settings=settings, thumbnails=False)
+    qtbot.addWidget(w)
+    w.show()
+    w.resize(700, 500)   # inside the offscreen screen (800x600): restoring clamps to it
+    w.set_appearance("dark")
+    size = (w.width(), w.height())
+    assert size[1] == 500
+    w.close()
+    w2 = MainWindow(data, settings=settings, thumbnails=False)
+    qtbot.addWidget(w2)
+    assert w2.height() == size[1]   # (the width is clamped to the 800-px offscreen screen)
+    assert settings.value("appearance") == "dark"
+    w2.set_appearance("system")
+    w2.close()
+
+
+def test_thumbnails_are_painted_in_the_background_and_cached(qtbot, data, settings):
+    w = MainWindow(data, settings=settings)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    t = w.thumbnails
+    assert t.pixmap("bob-browse") is None          # not cached yet: queued, window goes on
+    qtbot.waitUntil(lambda: t.idle(), timeout=120_000)
+    assert t.failure("bob-browse") is None
+    files = sorted((data / "thumbnails").glob("*.png"))
+    assert files, "no thumbnail was cached"
+    pm = t.pixmap("bob-browse")
+    assert pm is not None and pm.width() <= 160 and pm.height() <= 100   # thumbnails.SIZE,
+    assert max(pm.width() / 160, pm.height() / 100) > 0.98               # filled one way
+    img = pm.toImage()
+    # the page's light-blue body, not a blank or black frame
+    colours = {img.pixelColor(x, y).name() for x in range(0, img.width(), 8)
+               for y in range(0, img.height(), 8)}
+    assert "#e8f0ff" in colours
+    w.close()
+    # a second window reads it from the cache, painting nothing
+    w2 = MainWindow(data, settings=settings)
+    qtbot.addWidget(w2)
+    assert w2.thumbnails.pixmap("bob-browse") is not None and w2.thumbnails.idle()
+    w2.close()
+
+
+def test_replay_without_a_command_needs_a_screen(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    env["QT_QPA_PLATFORM"] = "offscreen"
+    out = subprocess.run([sys.executable, "-m", "app", "--data", str(tmp_path / "d")],
+                         env=env, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 2
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("replay: error: no screen to show the app on")
+    assert not (tmp_path / "d").exists()
+
+
