@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QListWidget,
 from recorder.store import Store
 
 from ..browser_model import Catalog
+from ..privacy_workspace import PrivacyWorkspace
 from .importer import ImportJob, progress_dialog
 from .sessions_page import SessionBrowser, SessionsPage
 from .settings_page import SettingsPage
@@ -84,6 +85,10 @@ class MainWindow(QMainWindow):
         self._page_titles: list[str] = []
         self._add(len(self._page_titles), "Sessions", self.sessions)
         self._add(len(self._page_titles), "Settings", self.settings_page)
+        # The privacy workspace is the one page that writes the rules; Settings shows them.
+        self.privacy = PrivacyWorkspace(self.data_dir)
+        self.privacy.saved.connect(lambda _revision: self.settings_page.reload())
+        self.add_page("Privacy", self.privacy)
         self.nav.setCurrentRow(0)
 
         self._menus()
@@ -368,6 +373,8 @@ class MainWindow(QMainWindow):
         if self.store is None:
             return
         self.sessions.close_all()
+        from player.qt.standalone import dispose
+        dispose(self.privacy)   # its web views go now, page before profile, not at exit
         self.thumbnails.shutdown()
         if self.import_job is not None:
             self.import_job.cancel()

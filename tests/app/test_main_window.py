@@ -216,17 +216,17 @@ def test_a_refused_import_is_reported_and_stores_nothing(window, qtbot, tmp_path
 
 def test_pages_are_added_before_settings_and_settings_shows_the_rules(window, data):
     (data / "rules.toml").write_text('version = 3\ndefault = "mask"\n')
-    assert window.page_titles() == ["Sessions", "Settings"]
-    window.add_page("Record", QLabel("record"))
-    window.add_page("Privacy", QLabel("privacy"))
-    assert window.page_titles() == ["Sessions", "Record", "Privacy", "Settings"]
+    assert window.page_titles() == ["Sessions", "Privacy", "Settings"]
+    window.add_page("Extra", QLabel("extra"))
+    assert window.page_titles() == ["Sessions", "Privacy", "Extra", "Settings"]
     page = window.show_page("Settings")
     assert window.pages.currentWidget() is page
     assert str(data) in page.folder.text()
     assert "version 3" in page.rules_source.text()
     assert 'default = "mask"' in page.rules_text.toPlainText()
     assert page.rules_text.isReadOnly()
-    assert isinstance(window.show_page("Privacy"), QLabel)
+    assert isinstance(window.show_page("Extra"), QLabel)
+    assert window.show_page("Privacy") is window.privacy
 
 
 def test_window_size_and_appearance_persist(qtbot, data, settings):
