@@ -409,11 +409,17 @@ def _sanitize_css(css: str, asset: AssetResolver) -> str:
         pos = end
     # No `<` that could open a tag or comment: the text stays text even where a browser
     # re-parses a <style> as markup (SVG/MathML foreign content).
-    return _MARKUP_LT.sub(r"\\3c ", "".join(out))
+    return inert_css_text("".join(out))
 
 
 # `<` followed by what makes it markup in HTML's tokenizer (a tag, end tag, comment, PI).
 _MARKUP_LT = re.compile(r"<(?=[A-Za-z!/?])")
+
+
+def inert_css_text(css: str) -> str:
+    """CSS whose every `<` that could open markup is written as the escape `\\3c ` (the same
+    character to CSS): safe to write raw inside <style>, whichever way a parser reads it."""
+    return _MARKUP_LT.sub(r"\\3c ", css)
 
 
 def _read_url(css: str, pos: int) -> tuple[str, int]:
