@@ -64,6 +64,8 @@ _DATA_OK = re.compile(
     r"^data:(image/(png|gif|jpe?g|pjpeg|webp|avif|bmp|x-icon|vnd\.microsoft\.icon|svg\+xml)"
     r"|font/[a-z0-9.+\-]+|application/(x-)?font-[a-z0-9.+\-]+|application/vnd\.ms-fontobject"
     r"|audio/[a-z0-9.+\-]+|video/[a-z0-9.+\-]+)[;,]")
+_BITMAP_DATA_URL = re.compile(r"^data:image/[a-z0-9.+\-]+(;[a-z0-9.+\-]+=[a-z0-9.+\-]+)*;base64,"
+                              r"[A-Za-z0-9+/]*={0,2}$", re.I)
 # SVG presentation attributes whose value is CSS that may hold a url(): sanitized as CSS.
 CSS_VALUE_ATTRS = frozenset({"fill", "stroke", "mask", "clip-path", "filter", "marker",
                              "marker-start", "marker-mid", "marker-end", "cursor",
@@ -153,8 +155,10 @@ def sanitize_attrs(tag: str, attrs: dict, *, svg: bool = False, asset: AssetReso
             out["data-replay-hidden"] = ""
             continue
         if low == "rr_dataurl":
+            # a canvas bitmap is base64 image data, nothing else: no quote or parenthesis
+            # can come along to break out of the CSS it is placed in
             u = safe_url(value, tag="img", attr="src")
-            if u.startswith("data:image/"):
+            if _BITMAP_DATA_URL.match(u):
                 if t == "img":
                     out["src"] = u
                 else:  # a canvas: show its last recorded bitmap as a background
