@@ -258,8 +258,8 @@ _BREAKOUT = frozenset({"b", "big", "blockquote", "body", "br", "center", "code",
 _SVG_HTML_POINTS = frozenset({"foreignobject", "desc", "title"})
 _MATH_TEXT_POINTS = frozenset({"mi", "mo", "mn", "ms", "mtext"})
 # Tags a parser only honours at the top (merges or ignores elsewhere); image is read as img.
-_RENAME = {"html": "div", "head": "div", "body": "div", "frameset": "div", "image": "img",
-           "plaintext": "pre"}
+_RENAME = {"html": "div", "head": "div", "body": "div", "frameset": "div", "frame": "div",
+           "image": "img", "plaintext": "pre"}
 _NEWLINE_EATERS = frozenset({"pre", "textarea", "listing"})
 _TAG = re.compile(r"^[a-z][a-z0-9_.\-]*$")
 _ATTR = re.compile(r"^[A-Za-z_][A-Za-z0-9_.:\-]*$")
@@ -341,12 +341,18 @@ def stable_tree(root: etree._Element) -> Elem:
     head_items = [x for x in _children(head)
                   if (isinstance(x, str) and not x.strip())
                   or (not isinstance(x, str) and (x.tag is etree.Comment or x.tag in _HEAD_TAGS))]
-    stack: list[tuple[Any, Elem]] = [(x, b) for x in reversed(body_items)]
-    stack += [(x, h) for x in reversed(head_items)]
+    # (item, parent, the innermost table whose rows/cells we are in, or None)
+    stack: list[tuple[Any, Elem, Elem | None]] = [(x, b, None) for x in reversed(body_items)]
+    stack += [(x, h, None) for x in reversed(head_items)]
+    owner: dict[int, Elem] = {}   # id(table) -> the element holding it (foster parent)
     while stack:
-        x, parent = stack.pop()
+        x, parent, table = stack.pop()
+        in_table = parent.ns == HTML and parent.tag in _TABLE_CONTEXT
         if isinstance(x, str):
-            _add_text(parent, x)
+            if in_table and x.strip():
+                _foster(owner[id(table)], table, x)   # text in a table goes before it
+            else:
+                _add_text(parent, x)
             continue
         if x.tag is etree.Comment:
             parent.kids.append(CommentText(_x(x.text).replace("<", "&lt;").replace(">", "&gt;")))
@@ -356,6 +362,15 @@ def stable_tree(root: etree._Element) -> Elem:
         tag = x.tag.lower()
         if not _TAG.match(tag):
             tag = "div"
+        fostered = False
+        if in_table:
+            placed = _table_place(parent, tag)
+            if placed is None:
+                continue   # inside <colgroup>: only columns
+            if placed is _FOSTER:
+                parent, fostered = owner[id(table)], True
+            else:
+                parent = placed
         ns, breakout = _child_ns(parent, tag)
         attrs = _attrs(x)
         if breakout or (ns != HTML and tag == "font"
@@ -363,8 +378,13 @@ def stable_tree(root: etree._Element) -> Elem:
             continue
         if ns == HTML:
             tag = _RENAME.get(tag, tag)
+            if tag in _TABLE_PARTS and parent.tag not in _TABLE_PARTS[tag]:
+                tag = "div"   # a row or cell outside its table: a parser would drop the tag
         el = Elem(ns, tag, attrs)
-        parent.kids.append(el)
+        if fostered:
+            _foster(parent, table, el)
+        else:
+            parent.kids.append(el)
         if ns == HTML and (tag in VOID or tag in RAW_TEXT or tag in RCDATA):
             text = "".join(t for t in _children(x) if isinstance(t, str))
             if tag == "style" and text:
@@ -372,8 +392,58 @@ def stable_tree(root: etree._Element) -> Elem:
             elif tag in RCDATA:
                 _add_text(el, text)
             continue
-        stack += [(c, el) for c in reversed(_children(x))]
+        if ns == HTML and tag == "table":
+            owner[id(el)] = parent
+            table = el
+        elif not (ns == HTML and tag in _TABLE_CONTEXT):
+            table = None
+        stack += [(c, el, table) for c in reversed(_children(x))]
     return top
+
+
+# Table structure (HTML "in table" modes): what each table element may hold; a row or cell
+# straight in a table gets the section a parser implies; anything else is moved in front of
+# the table ("foster parenting") — which is also what decides its namespace.
+_TABLE_CONTEXT = frozenset({"table", "tbody", "thead", "tfoot", "tr", "colgroup"})
+_TABLE_HOLDS = {
+    "table": {"caption", "colgroup", "thead", "tbody", "tfoot", "template", "style", "script"},
+    "tbody": {"tr", "template", "style", "script"},
+    "tr": {"td", "th", "template", "style", "script"},
+    "colgroup": {"col", "template"},
+}
+_TABLE_HOLDS["thead"] = _TABLE_HOLDS["tfoot"] = _TABLE_HOLDS["tbody"]
+_TABLE_IMPLIES = {("table", "tr"): ("tbody",), ("table", "td"): ("tbody", "tr"),
+                  ("table", "th"): ("tbody", "tr"), ("table", "col"): ("colgroup",),
+                  ("tbody", "td"): ("tr",), ("tbody", "th"): ("tr",), ("thead", "td"): ("tr",),
+                  ("thead", "th"): ("tr",), ("tfoot", "td"): ("tr",), ("tfoot", "th"): ("tr",)}
+_TABLE_PARTS = {"caption": {"table"}, "colgroup": {"table"}, "thead": {"table"},
+                "tbody": {"table"}, "tfoot": {"table"}, "tr": {"tbody", "thead", "tfoot"},
+                "td": {"tr"}, "th": {"tr"}, "col": {"colgroup"}}
+_FOSTER = object()
+
+
+def _table_place(parent: Elem, tag: str) -> "Elem | object | None":
+    """Where a child element of a table element goes: the parent, a section/row the parser
+    implies (created here), _FOSTER (in front of the table), or None (dropped)."""
+    if tag in _TABLE_HOLDS[parent.tag]:
+        return parent
+    implied = _TABLE_IMPLIES.get((parent.tag, tag))
+    if implied:
+        for t in implied:
+            el = Elem(HTML, t, [])
+            parent.kids.append(el)
+            parent = el
+        return parent
+    return None if parent.tag == "colgroup" else _FOSTER
+
+
+def _foster(holder: Elem, table: Elem, item: "Elem | str") -> None:
+    kids = holder.kids
+    i = next(i for i in range(len(kids) - 1, -1, -1) if kids[i] is table)
+    if isinstance(item, str) and i and type(kids[i - 1]) is str:
+        kids[i - 1] += item
+    else:
+        kids.insert(i, item)
 
 
 def _add_text(parent: Elem, text: str) -> None:
