@@ -107,6 +107,8 @@ def _document(frame: Raw, static_scroll: bool) -> tuple[str | None, etree._Eleme
     style = lxml.html.Element("style", {"data-replay": "player"})
     style.text = PLAYER_CSS
     head.insert(0, style)
+    # an icon of our own, so a browser does not ask the file's server for /favicon.ico
+    head.insert(0, lxml.html.Element("link", rel="icon", href="data:image/x-icon,"))
     head.insert(0, meta_charset)
     head.insert(0, meta_csp)   # the very first: a browser applies it to all that follows
     meta_charset.tail = head.text
@@ -262,6 +264,7 @@ _RENAME = {"html": "div", "head": "div", "body": "div", "frameset": "div", "fram
            "image": "img", "plaintext": "pre"}
 _NEWLINE_EATERS = frozenset({"pre", "textarea", "listing"})
 _TAG = re.compile(r"^[a-z][a-z0-9_.\-]*$")
+_HTML_SPACE = " \t\n\f\r"   # HTML's whitespace (not U+00A0, which str.strip() takes too)
 _ATTR = re.compile(r"^[A-Za-z_][A-Za-z0-9_.:\-]*$")
 
 
@@ -279,7 +282,7 @@ class RawText(str):
 
 
 class CommentText(str):
-    """A comment's data (no `<` or `>`: nothing in it can end it or open markup)."""
+    """A comment's data (no `<`, `>` or CR: nothing in it can end it or open markup)."""
 
 
 class _End(str):
@@ -339,7 +342,7 @@ def stable_tree(root: etree._Element) -> Elem:
     body_items = ([x for x in outside[:cut] if x is not head] + _children(body)
                   + outside[cut + 1:])
     head_items = [x for x in _children(head)
-                  if (isinstance(x, str) and not x.strip())
+                  if (isinstance(x, str) and not x.strip(_HTML_SPACE))
                   or (not isinstance(x, str) and (x.tag is etree.Comment or x.tag in _HEAD_TAGS))]
     # (item, parent, the innermost table whose rows/cells we are in, or None)
     stack: list[tuple[Any, Elem, Elem | None]] = [(x, b, None) for x in reversed(body_items)]
@@ -349,13 +352,14 @@ def stable_tree(root: etree._Element) -> Elem:
         x, parent, table = stack.pop()
         in_table = parent.ns == HTML and parent.tag in _TABLE_CONTEXT
         if isinstance(x, str):
-            if in_table and x.strip():
+            if in_table and x.strip(_HTML_SPACE):
                 _foster(owner[id(table)], table, x)   # text in a table goes before it
             else:
                 _add_text(parent, x)
             continue
         if x.tag is etree.Comment:
-            parent.kids.append(CommentText(_x(x.text).replace("<", "&lt;").replace(">", "&gt;")))
+            data = re.sub(r"\r\n?", "\n", _x(x.text))   # a parser reads CR as LF there
+            parent.kids.append(CommentText(data.replace("<", "&lt;").replace(">", "&gt;")))
             continue
         if not isinstance(x.tag, str):
             continue   # processing instructions, entities: nothing a page needs
