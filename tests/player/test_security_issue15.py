@@ -79,7 +79,7 @@ class _Server(http.server.ThreadingHTTPServer):
 
 
 @pytest.fixture(scope="module")
-def servers():
+def _loopback():
     canary, docs = _Server(), _Server()
     threads = [threading.Thread(target=s.serve_forever, daemon=True) for s in (canary, docs)]
     for t in threads:
@@ -88,6 +88,15 @@ def servers():
     for s in (canary, docs):
         s.shutdown()
         s.server_close()
+
+
+@pytest.fixture
+def servers(_loopback):
+    """(canary, document server), their counts cleared for this test."""
+    for s in _loopback:
+        s.hits.clear()
+        s.connections = 0
+    return _loopback
 
 
 # --- a Chromium page: JavaScript on, no interceptor ---------------------------------------
@@ -400,8 +409,6 @@ def test_15_1_csp_meta_is_first_in_head_whatever_was_recorded_before_it(browser,
     _js(browser, probe)
     _spin(500)
     assert canary.connections >= 1
-    canary.connections = 0
-    canary.hits.clear()
 
 
 def test_15_1_hostile_snapshots_reparse_into_the_tree_we_sanitized(browser, servers):
