@@ -86,7 +86,7 @@ def safe_url(url: Any, *, tag: str = "", attr: str = "", asset: AssetResolver = 
     plain = _URL_JUNK.sub("", html.unescape(url))
     low = plain.lower()
     if low.startswith("#") and attr not in ("src", "action", "formaction", "data", "poster"):
-        return url.strip()
+        return plain   # as checked: "\x7f#x" would be a path on the file's server, not "#x"
     if low.startswith(ASSET_SCHEME) or low.startswith(BLOCKED):
         return plain
     if low.startswith("data:") and _DATA_OK.match(low):

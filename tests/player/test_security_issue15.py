@@ -493,6 +493,13 @@ def test_15_2_rr_dataurl_cannot_break_out_of_css():
         "data:image/webp;base64,UklGRg=="
 
 
+def test_15_2_a_fragment_url_is_kept_as_checked():
+    # found by the fuzzer: DEL is no URL junk to a browser, so "\x7f#" is a path, not "#"
+    for v in ("\x7f#", "\u200b#icon", " #icon\x7f"):
+        out = sanitize_attrs("use", {"href": v})["href"]
+        assert out in ("#", "#icon") or out == BLOCKED, repr(out)
+
+
 def test_15_2_css_text_cannot_open_markup():
     for css in ["a{content:'</style><img src=x onerror=y>'}", "<svg onload=y>", "<!--x-->",
                 "</STYLE><script>x</script>", "a{b:c}<?x?>"]:
