@@ -241,7 +241,6 @@ def _apply_state(root: etree._Element, inputs: Raw, scrolls: Raw, media: Raw) ->
             el.set("data-replay-time", f"{_num(st['currentTime']):g}")
 
 
-
 # --- a tree a browser parses back into itself, and its serializer -------------------------
 HTML, SVG, MATH = "html", "svg", "math"
 VOID = frozenset({"area", "base", "basefont", "bgsound", "br", "col", "embed", "frame", "hr",

@@ -221,7 +221,7 @@ def _animates_unsafe(target: Any) -> bool:
     a handler, a style, or anything the attribute rules above drop."""
     t = tag_name(target)
     return (not t or t.startswith(("on", "rr_", "_")) or t in URL_ATTRS or t in _DROP_ATTRS
-            or t in _SRCSET_ATTRS or t in ("style", "attributename", "content", "type"))
+            or t in _SRCSET_ATTRS or t in ("style", "attributename"))
 
 
 def _css_len(v: str) -> str:

@@ -25,7 +25,6 @@ from PySide6.QtWebEngineCore import (QWebEnginePage, QWebEngineProfile,  # noqa:
 
 from app.cli import main  # noqa: E402
 from player.document import CSP, CommentText, Elem, render_document, stable_document  # noqa: E402
-from player.frame import build_frame  # noqa: E402
 from player.qt.runtime_bridge import RuntimeBridge  # noqa: E402
 from player.qt.webview import ReplayPage, ReplayProfile  # noqa: E402
 from player.replayer import Replayer  # noqa: E402
