@@ -544,6 +544,21 @@ def test_15_2_the_live_runtime_alone_holds_in_chromium(qapp, servers):
         assert docs.hits == []
         assert _js(page, f"String(window.{HOSTILE_FLAG})") == "undefined"
         assert _js(page, "document.querySelectorAll('script').length") == 0
+        # the runtime's own second line, on a tree that skipped the sanitizer: a prefixed
+        # script is no SVG script, a remote paint is not set
+        raw = {"tree": {"type": 0, "id": 1, "childNodes": [E("html", {}, [E("body", {}, [
+            E("svg", {}, [E("svg:script", {}, [T(f"window.{HOSTILE_FLAG}='raw-svg-script'")], svg=True),
+                          E("rect", {"width": "9", "height": "9",
+                                     "fill": f"url(http://{canary.origin}/raw-fill.svg#a)"}, svg=True)],
+              svg=True)])])]},
+               "width": 800, "height": 600, "scroll": {"window": [0, 0], "nodes": {}}, "inputs": {}}
+        bridge.load_frame(raw)
+        bridge.wait_idle()
+        _spin(500)
+        assert bridge.call_sync("document.querySelectorAll('rect').length") == 1
+        assert _js(page, "document.querySelectorAll('script').length") == 0
+        assert _js(page, f"String(window.{HOSTILE_FLAG})") == "undefined"
+        assert canary.connections == 0, canary.hits
     finally:
         page.deleteLater()
         QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
