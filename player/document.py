@@ -5,8 +5,17 @@ It renders like the page did — inlined stylesheets as <style>, hidden elements
 placeholders, input values, checked boxes and selected options written into the markup,
 scroll positions as `data-replay-scroll` (and, for the window, a small CSS shift so the
 static file opens at the recorded scroll) — and it cannot act: the tree is sanitized, and a
-Content-Security-Policy forbidding scripts and every fetch but `data:`/`replay-asset:` is put
-first in <head> as a second line of defence for when the file is opened in a browser.
+Content-Security-Policy forbidding scripts and every fetch but `data:`/`replay-asset:` is the
+first child of <head> as a second line of defence for when the file is opened in a browser.
+
+The markup is written by our own serializer (`to_html`), not lxml's: lxml knows nothing of
+HTML's foreign content, where an SVG or MathML `<style>` is parsed as markup, so a browser
+could re-read our text as elements. `stable_tree` first reshapes the tree into one a browser
+parses back into itself — <head> first with the CSP first in it, namespaces as the parser
+assigns them, no content a raw-text or void element cannot hold, no foreign element HTML
+would break out of — and the serializer keeps the one invariant that makes the rest safe
+even where HTML's content-model repairs move nodes (tables, `<p>`): the only `<` in the
+file that can open markup are our own tags.
 """
 from __future__ import annotations
 
@@ -16,6 +25,8 @@ from urllib.parse import quote
 
 import lxml.html
 from lxml import etree
+
+from .sanitize import inert_css_text
 
 Raw = dict[str, Any]
 
@@ -52,6 +63,17 @@ def _x(s: Any) -> str:
 def render_document(frame: Raw, *, static_scroll: bool = True) -> str:
     """HTML text of a frame. `static_scroll` shifts the body by the window scroll with CSS
     (there is no script to scroll a static file)."""
+    doctype, root = _document(frame, static_scroll)
+    return (doctype + "\n" if doctype else "") + to_html(stable_tree(root))
+
+
+def stable_document(frame: Raw, *, static_scroll: bool = True) -> "Elem":
+    """The tree `render_document` writes, as a browser must parse it back (for tests)."""
+    return stable_tree(_document(frame, static_scroll)[1])
+
+
+def _document(frame: Raw, static_scroll: bool) -> tuple[str | None, etree._Element]:
+    """(doctype, lxml tree) of a frame."""
     tree = frame.get("tree")
     inputs = frame.get("inputs") or {}
     scroll = frame.get("scroll") or {}
@@ -75,7 +97,7 @@ def render_document(frame: Raw, *, static_scroll: bool = True) -> str:
     head = root.find("head")
     if head is None:
         head = lxml.html.Element("head")
-        root.insert(0, head)
+    root.insert(0, head)   # first, whatever the recording put before it (see stable_tree)
     body = root.find("body")
     if body is None:
         body = etree.SubElement(root, "body")
@@ -85,9 +107,11 @@ def render_document(frame: Raw, *, static_scroll: bool = True) -> str:
     style = lxml.html.Element("style", {"data-replay": "player"})
     style.text = PLAYER_CSS
     head.insert(0, style)
-    head.insert(0, meta_csp)
+    # an icon of our own, so a browser does not ask the file's server for /favicon.ico
+    head.insert(0, lxml.html.Element("link", rel="icon", href="data:image/x-icon,"))
     head.insert(0, meta_charset)
-    meta_csp.tail = head.text
+    head.insert(0, meta_csp)   # the very first: a browser applies it to all that follows
+    meta_charset.tail = head.text
     head.text = None
     adopted = frame.get("adopted") or {}
     if adopted and tree is not None:
@@ -105,8 +129,7 @@ def render_document(frame: Raw, *, static_scroll: bool = True) -> str:
     w, h = _num(frame.get("width")), _num(frame.get("height"))
     if w and h:
         root.set("data-replay-viewport", f"{w:g}x{h:g}")
-    html = lxml.html.tostring(root, encoding="unicode", method="html")
-    return (doctype + "\n" if doctype else "") + html
+    return doctype, root
 
 
 def _num(v: Any) -> float:
@@ -216,3 +239,262 @@ def _apply_state(root: etree._Element, inputs: Raw, scrolls: Raw, media: Raw) ->
             el.set("data-replay-paused", "true" if st["paused"] else "false")
         if st.get("currentTime") is not None:
             el.set("data-replay-time", f"{_num(st['currentTime']):g}")
+
+
+# --- a tree a browser parses back into itself, and its serializer -------------------------
+HTML, SVG, MATH = "html", "svg", "math"
+VOID = frozenset({"area", "base", "basefont", "bgsound", "br", "col", "embed", "frame", "hr",
+                  "img", "input", "keygen", "link", "meta", "param", "source", "track", "wbr"})
+RAW_TEXT = frozenset({"style", "script", "xmp", "iframe", "noembed", "noframes", "noscript",
+                      "plaintext"})
+RCDATA = frozenset({"title", "textarea"})
+# What a parser keeps inside <head>; anything else would close it (and was never rendered).
+_HEAD_TAGS = frozenset({"meta", "link", "style", "title", "template"})
+# Start tags that break out of SVG/MathML to HTML (HTML spec, "parsing in foreign content").
+_BREAKOUT = frozenset({"b", "big", "blockquote", "body", "br", "center", "code", "dd", "div", "dl",
+                       "dt", "em", "embed", "h1", "h2", "h3", "h4", "h5", "h6", "head", "hr", "i",
+                       "img", "li", "listing", "menu", "meta", "nobr", "ol", "p", "pre", "ruby",
+                       "s", "small", "span", "strong", "strike", "sub", "sup", "table", "tt", "u",
+                       "ul", "var"})
+_SVG_HTML_POINTS = frozenset({"foreignobject", "desc", "title"})
+_MATH_TEXT_POINTS = frozenset({"mi", "mo", "mn", "ms", "mtext"})
+# Tags a parser only honours at the top (merges or ignores elsewhere); image is read as img.
+_RENAME = {"html": "div", "head": "div", "body": "div", "frameset": "div", "frame": "div",
+           "image": "img", "plaintext": "pre"}
+_NEWLINE_EATERS = frozenset({"pre", "textarea", "listing"})
+_TAG = re.compile(r"^[a-z][a-z0-9_.\-]*$")
+_HTML_SPACE = " \t\n\f\r"   # HTML's whitespace (not U+00A0, which str.strip() takes too)
+_ATTR = re.compile(r"^[A-Za-z_][A-Za-z0-9_.:\-]*$")
+
+
+class Elem:
+    """An element of the stable tree: namespace (HTML/SVG/MATH), lowercase tag, attributes
+    in order, children (Elem, str text, RawText, CommentText)."""
+    __slots__ = ("ns", "tag", "attrs", "kids")
+
+    def __init__(self, ns: str, tag: str, attrs: list[tuple[str, str]]):
+        self.ns, self.tag, self.attrs, self.kids = ns, tag, attrs, []
+
+
+class RawText(str):
+    """The content of a raw-text element (<style>), written as is."""
+
+
+class CommentText(str):
+    """A comment's data (no `<`, `>` or CR: nothing in it can end it or open markup)."""
+
+
+class _End(str):
+    pass
+
+
+def _child_ns(parent: Elem, tag: str) -> tuple[str, bool]:
+    """(namespace the HTML parser gives a child start tag, whether it breaks out to HTML)."""
+    p = parent.tag
+    html_rules = (parent.ns == HTML
+                  or (parent.ns == SVG and p in _SVG_HTML_POINTS)
+                  or (parent.ns == MATH and p in _MATH_TEXT_POINTS
+                      and tag not in ("mglyph", "malignmark"))
+                  or (parent.ns == MATH and p == "annotation-xml"
+                      and (tag == "svg" or dict(parent.attrs).get("encoding", "").lower()
+                           in ("text/html", "application/xhtml+xml"))))
+    if html_rules:
+        return (SVG if tag == "svg" else MATH if tag == "math" else HTML), False
+    return parent.ns, tag in _BREAKOUT
+
+
+def _attrs(el: etree._Element) -> list[tuple[str, str]]:
+    seen: set[str] = set()
+    out = []
+    for k, v in el.attrib.items():
+        low = k.lower()
+        if low in seen or not _ATTR.match(k):
+            continue   # a parser keeps the first of a repeated name
+        seen.add(low)
+        out.append((k, _x(v)))
+    return out
+
+
+def _children(el: etree._Element) -> list:
+    out: list = [el.text] if el.text else []
+    for c in el:
+        out.append(c)
+        if c.tail:
+            out.append(c.tail)
+    return out
+
+
+def stable_tree(root: etree._Element) -> Elem:
+    """The lxml document reshaped so that an HTML parser reads its serialization back into
+    the same tree: <html> holds <head> (first, as `_document` put it) and <body> only —
+    anything else recorded at the top goes into the body; <head> keeps only what a parser
+    keeps there (the rest was never rendered); namespaces are the ones the parser assigns;
+    void, raw-text and RCDATA elements hold only what they can (a <style>'s text made inert
+    by `inert_css_text`, the other raw-text elements nothing); foreign elements HTML would
+    break out of are dropped (SVG/MathML does not render them); comments lose `<` and `>`."""
+    head, body = root.find("head"), root.find("body")
+    top = Elem(HTML, "html", _attrs(root))
+    h, b = Elem(HTML, "head", _attrs(head)), Elem(HTML, "body", _attrs(body))
+    top.kids = [h, b]
+    outside = _children(root)
+    cut = outside.index(body)
+    body_items = ([x for x in outside[:cut] if x is not head] + _children(body)
+                  + outside[cut + 1:])
+    head_items = [x for x in _children(head)
+                  if (isinstance(x, str) and not x.strip(_HTML_SPACE))
+                  or (not isinstance(x, str) and (x.tag is etree.Comment or x.tag in _HEAD_TAGS))]
+    # (item, parent, the innermost table whose rows/cells we are in, or None)
+    stack: list[tuple[Any, Elem, Elem | None]] = [(x, b, None) for x in reversed(body_items)]
+    stack += [(x, h, None) for x in reversed(head_items)]
+    owner: dict[int, Elem] = {}   # id(table) -> the element holding it (foster parent)
+    while stack:
+        x, parent, table = stack.pop()
+        in_table = parent.ns == HTML and parent.tag in _TABLE_CONTEXT
+        if isinstance(x, str):
+            if in_table and x.strip(_HTML_SPACE):
+                _foster(owner[id(table)], table, x)   # text in a table goes before it
+            else:
+                _add_text(parent, x)
+            continue
+        if x.tag is etree.Comment:
+            data = re.sub(r"\r\n?", "\n", _x(x.text))   # a parser reads CR as LF there
+            parent.kids.append(CommentText(data.replace("<", "&lt;").replace(">", "&gt;")))
+            continue
+        if not isinstance(x.tag, str):
+            continue   # processing instructions, entities: nothing a page needs
+        tag = x.tag.lower()
+        if not _TAG.match(tag):
+            tag = "div"
+        fostered = False
+        if in_table:
+            placed = _table_place(parent, tag)
+            if placed is None:
+                continue   # inside <colgroup>: only columns
+            if placed is _FOSTER:
+                parent, fostered = owner[id(table)], True
+            else:
+                parent = placed
+        ns, breakout = _child_ns(parent, tag)
+        attrs = _attrs(x)
+        if breakout or (ns != HTML and tag == "font"
+                        and any(k.lower() in ("color", "face", "size") for k, _ in attrs)):
+            continue
+        if ns == HTML:
+            tag = _RENAME.get(tag, tag)
+            if tag in _TABLE_PARTS and parent.tag not in _TABLE_PARTS[tag]:
+                tag = "div"   # a row or cell outside its table: a parser would drop the tag
+        el = Elem(ns, tag, attrs)
+        if fostered:
+            _foster(parent, table, el)
+        else:
+            parent.kids.append(el)
+        if ns == HTML and (tag in VOID or tag in RAW_TEXT or tag in RCDATA):
+            text = "".join(t for t in _children(x) if isinstance(t, str))
+            if tag == "style" and text:
+                el.kids.append(RawText(inert_css_text(re.sub(r"\r\n?", "\n", text))))
+            elif tag in RCDATA:
+                _add_text(el, text)
+            continue
+        if ns == HTML and tag == "table":
+            owner[id(el)] = parent
+            table = el
+        elif not (ns == HTML and tag in _TABLE_CONTEXT):
+            table = None
+        stack += [(c, el, table) for c in reversed(_children(x))]
+    return top
+
+
+# Table structure (HTML "in table" modes): what each table element may hold; a row or cell
+# straight in a table gets the section a parser implies; anything else is moved in front of
+# the table ("foster parenting") — which is also what decides its namespace.
+_TABLE_CONTEXT = frozenset({"table", "tbody", "thead", "tfoot", "tr", "colgroup"})
+_TABLE_HOLDS = {
+    "table": {"caption", "colgroup", "thead", "tbody", "tfoot", "template", "style", "script"},
+    "tbody": {"tr", "template", "style", "script"},
+    "tr": {"td", "th", "template", "style", "script"},
+    "colgroup": {"col", "template"},
+}
+_TABLE_HOLDS["thead"] = _TABLE_HOLDS["tfoot"] = _TABLE_HOLDS["tbody"]
+_TABLE_IMPLIES = {("table", "tr"): ("tbody",), ("table", "td"): ("tbody", "tr"),
+                  ("table", "th"): ("tbody", "tr"), ("table", "col"): ("colgroup",),
+                  ("tbody", "td"): ("tr",), ("tbody", "th"): ("tr",), ("thead", "td"): ("tr",),
+                  ("thead", "th"): ("tr",), ("tfoot", "td"): ("tr",), ("tfoot", "th"): ("tr",)}
+_TABLE_PARTS = {"caption": {"table"}, "colgroup": {"table"}, "thead": {"table"},
+                "tbody": {"table"}, "tfoot": {"table"}, "tr": {"tbody", "thead", "tfoot"},
+                "td": {"tr"}, "th": {"tr"}, "col": {"colgroup"}}
+_FOSTER = object()
+
+
+def _table_place(parent: Elem, tag: str) -> "Elem | object | None":
+    """Where a child element of a table element goes: the parent, a section/row the parser
+    implies (created here), _FOSTER (in front of the table), or None (dropped)."""
+    if tag in _TABLE_HOLDS[parent.tag]:
+        return parent
+    implied = _TABLE_IMPLIES.get((parent.tag, tag))
+    if implied:
+        for t in implied:
+            el = Elem(HTML, t, [])
+            parent.kids.append(el)
+            parent = el
+        return parent
+    return None if parent.tag == "colgroup" else _FOSTER
+
+
+def _foster(holder: Elem, table: Elem, item: "Elem | str") -> None:
+    kids = holder.kids
+    i = next(i for i in range(len(kids) - 1, -1, -1) if kids[i] is table)
+    if isinstance(item, str) and i and type(kids[i - 1]) is str:
+        kids[i - 1] += item
+    else:
+        kids.insert(i, item)
+
+
+def _add_text(parent: Elem, text: str) -> None:
+    if not text:
+        return
+    kids = parent.kids
+    if kids and type(kids[-1]) is str:   # a parser makes one text node of adjacent text
+        kids[-1] += text
+    else:
+        kids.append(text)
+
+
+_TEXT_ESC = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\xa0": "&nbsp;",
+                           "\r": "&#13;"})
+_ATTR_ESC = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\xa0": "&nbsp;",
+                           "\r": "&#13;", '"': "&quot;"})
+
+
+def _attr_value(v: str) -> str:
+    """Quoted attribute value; single quotes when that spares escaping (CSS with strings)."""
+    if '"' in v and "'" not in v:
+        return "'" + v.translate(_TEXT_ESC) + "'"
+    return '"' + v.translate(_ATTR_ESC) + '"'
+
+
+def to_html(top: Elem) -> str:
+    """HTML text of a stable tree (iterative: recorded pages nest deep). Text and attribute
+    values are escaped, `<` included, so only our tags can open markup."""
+    out: list[str] = []
+    stack: list[Any] = [top]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, Elem):
+            out.append("<" + x.tag + "".join(f" {k}={_attr_value(v)}" for k, v in x.attrs) + ">")
+            if x.ns == HTML and x.tag in VOID:
+                continue
+            stack.append(_End(x.tag))
+            first = x.kids[0] if x.kids else None
+            if x.ns == HTML and x.tag in _NEWLINE_EATERS and type(first) is str \
+                    and first.startswith("\n"):
+                out.append("\n")   # the parser drops one leading newline here
+            stack.extend(reversed(x.kids))
+        elif isinstance(x, _End):
+            out.append(f"</{x}>")
+        elif isinstance(x, RawText):
+            out.append(x)
+        elif isinstance(x, CommentText):
+            out.append(f"<!--{x}-->")
+        else:
+            out.append(x.translate(_TEXT_ESC))
+    return "".join(out)

@@ -27,7 +27,8 @@ from typing import Any, Iterable
 from recorder.format import EventType, IncrementalSource, MouseInteractions, NodeType
 from recorder.mirror import Mirror, Node
 
-from .sanitize import AssetResolver, safe_comment, safe_tag, sanitize_attrs, sanitize_css, sanitize_text
+from .sanitize import (AssetResolver, safe_comment, safe_tag, sanitize_attrs, sanitize_css,
+                       sanitize_text, tag_name)
 
 Raw = dict[str, Any]
 
@@ -42,7 +43,7 @@ def sheet_css(m: Mirror, n: Node) -> str | None:
     if n.sheet is not None:
         return "\n".join(n.sheet)
     v = n.attrs.get("_cssText")
-    if isinstance(v, str) and n.tag in ("style", "link"):
+    if isinstance(v, str) and tag_name(n.tag) in ("style", "link"):
         return v
     return None
 
@@ -60,12 +61,13 @@ def _style_text(m: Mirror, n: Node) -> str:
 
 def element_shape(m: Mirror, n: Node, asset: AssetResolver = None) -> tuple[str, dict, bool]:
     """(sanitized tag, sanitized attributes, children-omitted) for an element."""
-    css = sheet_css(m, n) if n.tag in ("style", "link") else None
+    tag = tag_name(n.tag)   # `svg:style` is a style
+    css = sheet_css(m, n) if tag in ("style", "link") else None
     if css is not None:
         attrs = sanitize_attrs("style", {k: v for k, v in n.attrs.items()
                                          if k in ("media", "id", "class", "title", "disabled")},
                                asset=asset)
-        if n.tag == "link":
+        if tag == "link":
             attrs["data-replay-link"] = ""
         attrs["_cssText"] = sanitize_css(css, asset)
         return "style", attrs, True
@@ -97,9 +99,10 @@ def serialize(m: Mirror, id: int | None = None, asset: AssetResolver = None,
             if n.svg:
                 d["isSVG"] = True
             _shadow_flags(n, d)
-            if not omit and n.tag not in ("script", "noscript"):
+            local = tag_name(n.tag)
+            if not omit and local not in ("script", "noscript"):
                 kids = d["childNodes"]
-                only_text = n.tag == "style"   # a style's content is its text, nothing else
+                only_text = local == "style"   # a style's content is its text, nothing else
                 for c in reversed(n.children):
                     cn = nodes.get(c)
                     if cn is not None and (not only_text or cn.type == NodeType.Text):
@@ -239,8 +242,9 @@ class OpsBuilder:
             if n is None:
                 continue
             p = nodes.get(n.parent) if n.parent is not None else None
-            if p is not None and p.tag in ("style", "script", "noscript"):
-                if p.tag == "style":
+            ptag = tag_name(p.tag) if p is not None else None
+            if ptag in ("style", "script", "noscript"):
+                if ptag == "style":
                     touched_sheets.add(p.id)
                 continue
             removed.append(nid)
@@ -261,7 +265,7 @@ class OpsBuilder:
             if n is None:
                 continue
             p = nodes.get(n.parent) if n.parent is not None else None
-            ptag = p.tag if p is not None else None
+            ptag = tag_name(p.tag) if p is not None else None
             if ptag == "style":
                 touched_sheets.add(p.id)
             elif ptag not in ("script", "noscript"):
@@ -284,7 +288,7 @@ class OpsBuilder:
                     diff[k] = None
             if diff:
                 out.append({"t": t, "k": "attr", "id": nid, "a": diff})
-            if n.tag in ("input", "textarea", "select") and n.value is None and "value" in diff:
+            if tag_name(n.tag) in ("input", "textarea", "select") and n.value is None and "value" in diff:
                 out.append({"t": t, "k": "input", "id": nid, "v": diff["value"] or ""})
         for sid in touched_sheets:
             self._emit_sheet(sid, t, out)
@@ -302,8 +306,9 @@ class OpsBuilder:
             p = nodes.get(n.parent) if n.parent is not None else None
             if p is None:
                 continue
-            if p.tag in ("style", "script", "noscript"):
-                if p.tag == "style":
+            ptag = tag_name(p.tag)
+            if ptag in ("style", "script", "noscript"):
+                if ptag == "style":
                     touched.add(p.id)
                 continue
             roots.setdefault(p.id, []).append(nid)
@@ -332,7 +337,7 @@ class OpsBuilder:
 
     def _emit_sheet(self, sid: int, t: float, out: list) -> None:
         n = self.m.nodes.get(sid)
-        if n is None or n.tag not in ("style", "link"):
+        if n is None or tag_name(n.tag) not in ("style", "link"):
             return
         out.append({"t": t, "k": "sheet", "id": sid,
                     "css": sanitize_css(_style_text(self.m, n), self.asset)})

