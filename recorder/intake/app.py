@@ -43,6 +43,7 @@ CONFIG_ENV = "REPLAY_INTAKE_CONFIG"   # how `replay serve` hands its options to 
 COMPACT_EVERY_S = 60                  # how often a worker compacts sessions gone quiet
 MAX_PENDING = 64                      # batches one worker holds before answering 429
 PREFLIGHT_MAX_AGE_S = 600
+DRAIN_FACTOR = 4                      # an oversized body is read (and dropped) up to 4x the limit
 ALLOWED_HEADERS = "authorization, content-type, content-encoding"
 
 
@@ -107,16 +108,23 @@ def _authenticate(intake: Intake, app: Application, request: Request) -> None:
 
 
 async def _read_body(request: Request, limits: Limits) -> bytes:
+    """The body, up to the limit. Past it the rest is read and dropped (up to
+    `DRAIN_FACTOR` times the limit) so that the client, still sending, gets its 413
+    instead of a reset connection."""
     cap = max_body_bytes(limits)
     declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > cap:
+    if declared and declared.isdigit() and int(declared) > cap * DRAIN_FACTOR:
         raise too_large(limits, f"{int(declared):,} bytes")
     chunks, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)
-        if size > cap:
-            raise too_large(limits, f"over {cap:,} bytes")
-        chunks.append(chunk)
+        if size > cap * DRAIN_FACTOR:
+            break
+        if size <= cap:
+            chunks.append(chunk)
+    if size > cap:
+        raise too_large(limits, f"{size:,} bytes" if size <= cap * DRAIN_FACTOR
+                        else f"over {cap * DRAIN_FACTOR:,} bytes")
     return b"".join(chunks)
 
 
