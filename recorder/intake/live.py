@@ -45,7 +45,7 @@ class LiveIntake:
     def __init__(self, store: LocalStore, rules: Rules):
         self.store = store
         self.rules = rules
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self._maskers: dict[str, tuple[str | None, SessionMaskers]] = {}  # app id -> (rules, maskers)
         # events of each session this worker's masker has seen, as the store counts them
         self._seen: "OrderedDict[str, int]" = OrderedDict()
@@ -78,9 +78,10 @@ class LiveIntake:
                 now_ms=now_ms if now_ms is not None else time.time() * 1000,
                 masker_for=masker_for)
         except BaseException:
-            for sid in touched:   # their maskers ran ahead of the store: start again
-                maskers.close(sid)
-                self._seen.pop(sid, None)
+            with self._lock:
+                for sid in touched:   # their maskers ran ahead of the store: start again
+                    maskers.close(sid)
+                    self._seen.pop(sid, None)
             raise
 
     def _masker(self, app: Application, maskers: SessionMaskers, sid: str,
@@ -90,30 +91,33 @@ class LiveIntake:
             raise WireError(Status.CONFLICT, "session_conflict",
                             f"session {sid} belongs to another application - give each"
                             " visit its own session_id")
-        seen = self._seen.get(sid)
-        if sid in maskers and seen is not None and seen <= stored:
-            m = maskers.get(sid)
-            if seen < stored:   # another worker appended: catch up with what it stored
-                m.resume(self.store.events_since(sid, seen)[1])
-        else:                   # new here (or rewritten meanwhile): from what is stored
-            maskers.close(sid)
-            m = maskers.get(sid, (lambda: self.store.events_since(sid, 0)[1])
-                            if stored else None)
+        with self._lock:   # batches of other sessions run in other threads
+            seen = self._seen.get(sid)
+            if sid in maskers and seen is not None and seen <= stored:
+                m = maskers.get(sid)
+                if seen < stored:   # another worker appended: catch up with what it stored
+                    m.resume(self.store.events_since(sid, seen)[1])
+            else:                   # new here (or rewritten meanwhile): from what is stored
+                maskers.close(sid)
+                m = maskers.get(sid, (lambda: self.store.events_since(sid, 0)[1])
+                                if stored else None)
 
         def done(n: int) -> None:
-            self._seen[sid] = stored + n
-            self._seen.move_to_end(sid)
-            while len(self._seen) > MAX_OPEN_SESSIONS:
-                self._seen.popitem(last=False)
+            with self._lock:
+                self._seen[sid] = stored + n
+                self._seen.move_to_end(sid)
+                while len(self._seen) > MAX_OPEN_SESSIONS:
+                    self._seen.popitem(last=False)
         return _Counting(m, done)
 
     def compact_idle(self) -> list[str]:
         """Compact the sessions that went quiet (any worker may; the lock makes it once)."""
         done = self.store.compact_idle()
-        for sid in done:
-            self._seen.pop(sid, None)
-            for _rules, maskers in list(self._maskers.values()):
-                maskers.close(sid)
+        with self._lock:
+            for sid in done:
+                self._seen.pop(sid, None)
+                for _rules, maskers in self._maskers.values():
+                    maskers.close(sid)
         return done
 
 
