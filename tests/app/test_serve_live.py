@@ -176,3 +176,7 @@ def test_serve_mistakes_are_one_line(tmp_path):
         assert proc.returncode == 2 and len(proc.stderr.splitlines()) == 1, (args, proc.stderr)
         assert "Traceback" not in proc.stderr
     assert not (tmp_path / "nothing-here").exists()
+    rec = tmp_path / "rec.json"
+    rec.write_text(json.dumps(snapshot(now_ms())))
+    proc = replay_cli(data, "play", rec, "--follow")
+    assert proc.returncode == 2 and "--follow" in proc.stderr and len(proc.stderr.splitlines()) == 1
