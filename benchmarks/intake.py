@@ -154,9 +154,18 @@ def main(argv: list[str] | None) -> int:
     ap.add_argument("--clients", type=int, default=4, help="concurrent client processes")
     ap.add_argument("--batch", type=int, default=100, help="events per request")
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    ap.add_argument("--payload", choices=["recording", "generated"], default="recording",
+                    help="the demo recording (real), or a generated 3,000-event visit")
     args = ap.parse_args(argv)
-    events = json.loads(RECORDING.read_text())
-    print(f"payload: {RECORDING.name}, {len(events)} events, {RECORDING.stat().st_size:,} bytes"
+    if args.payload == "recording":
+        events = json.loads(RECORDING.read_text())
+        what = RECORDING.name
+    else:
+        from replay_tools.generator import generate_session
+        events = list(generate_session(3000, duration_ms=5 * 60 * 1000, seed=1))
+        what = "replay_tools.generator visit"
+    size = len(json.dumps(events))
+    print(f"payload: {what}, {len(events)} events, {size:,} bytes"
           f" of JSON; {args.clients} clients, {args.batch} events per request,"
           f" {args.seconds:g} s per run; {os.cpu_count()} cores", file=sys.stderr)
     base = baseline(args, events)
