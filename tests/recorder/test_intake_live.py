@@ -92,3 +92,31 @@ def test_a_worker_that_missed_batches_catches_up_before_masking(tmp_path):
     with Store.open(data) as store, store.session("v") as reader:
         assert "item last" in json.dumps(list(reader.events()))
     apps.close()
+
+
+def test_quiet_sessions_are_compacted_and_a_busy_one_is_not(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    apps = Applications(data)
+    app, _ = apps.create("shop")
+    live = LiveIntake(Store.open(data), parse_rules(RULES))
+    now = int(time.time() * 1000)
+    for sid, t0 in (("quiet", now - 40 * 60_000), ("busy", now - 60_000)):
+        first = html_to_events(PAGE, href="https://shop.example/")
+        for e in first:
+            e["timestamp"] = t0
+        live.accept(app, Batch(session_id=sid, events=first))
+        for k in range(5):
+            live.accept(app, Batch(session_id=sid, events=[
+                _add(t0 + 1000 * (k + 1), _ids(first)["list"], 500 + 10 * k, f"item {k}")]))
+    store = live.store
+    with store.session("quiet") as r:
+        before = list(r.events())
+        assert len(r.segments) == 6
+    assert live.compact_idle() == ["quiet"]
+    with store.session("quiet") as r:
+        assert len(r.segments) == 1 and list(r.events()) == before
+    with store.session("busy") as r:
+        assert len(r.segments) == 6
+    assert not store.index.live("quiet") and store.index.live("busy")
+    apps.close()
