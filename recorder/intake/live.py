@@ -16,7 +16,7 @@ import time
 from collections import OrderedDict
 
 from ..ingest import Masker, OpenSession
-from ..privacy import Rules, SessionMaskers, parse_rules
+from ..privacy import Rules, SessionMasker, SessionMaskers, parse_rules
 from ..store import LocalStore
 from .apps import Application
 from .wire import Batch, Status, WireError
@@ -71,10 +71,13 @@ class LiveIntake:
             touched.append(sid)
             return self._masker(app, maskers, sid, append_to)
 
+        # the context goes to the index: masked like free text under the same rules
+        context = SessionMasker(maskers.rules).mask_context(batch.context) \
+            if batch.context else None
         try:
             return self.store.ingest(
                 batch.events, application=app.id, user=batch.user_dict(),
-                context=batch.context, live=True, session_id=batch.session_id,
+                context=context, live=True, session_id=batch.session_id,
                 now_ms=now_ms if now_ms is not None else time.time() * 1000,
                 masker_for=masker_for)
         except BaseException:

@@ -50,7 +50,7 @@ def test_one_session_in_every_encoding_listed_with_user_and_url(server):
     srv, shop = server
     t = now_ms() - 10_000
     user = {"id": "ada", "name": "Ada", "email": "ada@example.com"}
-    sent = [{"session_id": "enc", "user": user, "context": {"plan": "pro"},
+    sent = [{"session_id": "enc", "user": user, "context": {"plan": "pro", "note": "call bob@example.org"},
              "events": snapshot(t)}]
     for k, enc in enumerate(["gzip", "deflate", "zstd", None]):
         sent.append({"session_id": "enc", "events": [mark(t + 10 + k, k=k)]})
@@ -64,6 +64,8 @@ def test_one_session_in_every_encoding_listed_with_user_and_url(server):
     (row,) = [r for r in json.loads(proc.stdout) if r["id"] == "enc"]
     assert row["user_id"] == "ada" and row["first_url"] == "https://shop.test/cart"
     assert row["application"] == shop[0]
+    # the context goes to the index: masked by the rules like any free text
+    assert row["context"]["plan"] == "pro" and "bob@example.org" not in json.dumps(row)
     with Store.open(srv.data) as store, store.session("enc") as reader:
         events = list(reader.events())
     got = [e["data"]["payload"]["k"] for e in events if e["type"] == 5]
