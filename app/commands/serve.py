@@ -56,6 +56,10 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"{exc} (fix the rules file, then start the intake again)") from None
     _check_port(args.host, args.port)
     args.data.mkdir(parents=True, exist_ok=True)
+    # once here, before the workers: a damaged index is one line (and `replay repair`), and
+    # what a crash left behind is cleaned up by one process rather than by each worker
+    from recorder.store import Store
+    Store.open(args.data).close()
     os.environ[CONFIG_ENV] = json.dumps({
         "data": str(args.data.resolve()),
         "rules": str(os.path.abspath(args.rules)) if args.rules else None,

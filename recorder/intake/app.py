@@ -159,6 +159,11 @@ def create_app(intake: Intake) -> Starlette:
             return _error(WireError(Status.BAD_REQUEST, "invalid_event", str(exc)), cors)
         except ClientDisconnect:   # cut off mid-body: nothing was stored
             return Response(status_code=int(Status.BAD_REQUEST))
+        except Exception:          # the store failed (disk full...): nothing acknowledged
+            log.exception("a batch for application %s was not stored", app.name)
+            return _error(WireError(Status.UNAVAILABLE, "not_stored",
+                                    "the batch was not stored (see the intake's log) - send it"
+                                    " again later"), cors)
         return JSONResponse({"accepted": len(batch.events)}, status_code=int(Status.ACCEPTED),
                             headers=cors)
 

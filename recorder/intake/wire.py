@@ -34,6 +34,7 @@ class Status(enum.IntEnum):
     PAYLOAD_TOO_LARGE = 413
     UNSUPPORTED_MEDIA_TYPE = 415
     TOO_MANY_REQUESTS = 429
+    UNAVAILABLE = 503
 
 
 class WireError(Exception):

@@ -157,6 +157,8 @@ def test_request_cut_off_mid_body_stores_nothing_and_holds_a_slot_meanwhile(serv
             and time.monotonic() < deadline:
         time.sleep(0.1)
     assert status == 202
+    with Store.open(srv.data) as store:   # the next test starts from an empty store again
+        store.delete_session("after")
 
 
 def test_session_over_its_event_limit(tmp_path):
@@ -170,3 +172,21 @@ def test_session_over_its_event_limit(tmp_path):
         assert (status, body["error"], body["limit"]) == (400, "session_too_many_events", 10)
         with Store.open(srv.data) as store:
             assert [s.record_count for s in store.sessions()] == [6]
+
+
+def test_a_batch_the_store_cannot_write_is_503_and_not_stored(server):
+    """The store fails (here: a file sits where the session's segment folder goes): the
+    client is told to send again, nothing is stored, and the next batch is fine."""
+    srv, shop, _ = server
+    blocker = srv.data / "segments" / "bl" / "blocked"
+    blocker.parent.mkdir(parents=True, exist_ok=True)
+    blocker.write_text("in the way")
+    try:
+        body = refused(srv, shop, 503, "not_stored", batch=good(sid="blocked"))
+        assert "send it again" in body["message"]
+    finally:
+        blocker.unlink()
+    assert post_batch(srv.url, *shop, good(sid="blocked"))[0] == 202
+    with Store.open(srv.data) as store:
+        assert [s.id for s in store.sessions()] == ["blocked"]
+        store.delete_session("blocked")
