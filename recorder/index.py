@@ -219,10 +219,23 @@ class Index:
         return _Tx(self)
 
     # --- writes ----------------------------------------------------------------------
-    def add_pending(self, token: str, files: Iterable[str]) -> None:
-        with self._tx() as db:
-            db.execute("INSERT INTO pending VALUES (?, ?, ?, ?)",
-                       (token, os.getpid(), int(time.time() * 1000), json.dumps(list(files))))
+    def add_pending(self, token: str, files: Iterable[str], *, fsync: bool = True) -> None:
+        """Record a writer's intent. `fsync=False` (live appends) commits it without waiting
+        for the disk: it survives the writer's crash (it is in the WAL), and after a power
+        loss a lost intent only means that files of a whole, unanswered batch are adopted
+        by the next open instead of deleted. The commit that follows is synchronous and
+        carries it to disk anyway; a live batch waits for one sync of the index, not two."""
+        with self._lock:
+            if not fsync:
+                self.db.execute("PRAGMA synchronous=NORMAL")
+            try:
+                with self._tx() as db:
+                    db.execute("INSERT INTO pending VALUES (?, ?, ?, ?)",
+                               (token, os.getpid(), int(time.time() * 1000),
+                                json.dumps(list(files))))
+            finally:
+                if not fsync:
+                    self.db.execute("PRAGMA synchronous=FULL")
 
     def drop_pending(self, token: str) -> None:
         with self._tx() as db:

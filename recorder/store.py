@@ -572,7 +572,8 @@ class LocalStore(Store):
         # the first segment of a session written whole keeps what only the index knows
         infos = {p.id: {"application": application, "user": p.facts.user, "context": context,
                         "digest": p.digest, "live": live} for p in todo if p.append_to is None}
-        self.index.add_pending(token, files)
+        # a live batch is appended whole or not at all: its intent need not wait for the disk
+        self.index.add_pending(token, files, fsync=not all(p.append_to for p in todo))
         try:
             dirs = set()
             done = total // 2
