@@ -10,7 +10,9 @@ their time waiting on the server. Default privacy rules (mask-user-input, detect
 Baseline, same run: the same batches stored by `Store.ingest(live=True)` in this process,
 with the same masker state carried per session - no HTTP, no JSON decoding, one process.
 
-Target (DESIGN.md): intake with the default rules >= 30,000 events/s on one core.
+Target (DESIGN.md): intake with the default rules >= 30,000 events/s on one core - read
+against "events per server CPU-second" (the CPU time of the server's processes, from
+/proc), which a machine shared with other work does not distort as much as wall time.
 
     python benchmarks/intake.py [--seconds 5] [--clients 4] [--batch 100]
 """
@@ -85,6 +87,20 @@ def client(url: str, app_id: str, token: str, bodies: list, seconds: float, star
     results.put((events, raw_bytes, time.time() - start_at, lat, errors))
 
 
+def group_cpu_s(pgid: int) -> float:
+    """CPU seconds (user + system) used so far by the processes of a process group: the
+    server's own work, whatever else the machine is doing (Linux /proc; 0 elsewhere)."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[2]) == pgid:           # pgrp
+            total += int(fields[11]) + int(fields[12])   # utime, stime (clock ticks)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def run_server(workers: int, args, events: list[dict]) -> dict:
     from replay_tools.intake import IntakeServer
     with tempfile.TemporaryDirectory(prefix="intake-bench-") as tmp:
@@ -105,7 +121,9 @@ def run_server(workers: int, args, events: list[dict]) -> dict:
                      for c in range(args.clients)]
             for p in procs:
                 p.start()
+            cpu0 = group_cpu_s(srv.proc.pid)
             got = [results.get(timeout=args.seconds * 10 + 60) for _ in procs]
+            cpu = group_cpu_s(srv.proc.pid) - cpu0
             for p in procs:
                 p.join()
         finally:
@@ -113,6 +131,7 @@ def run_server(workers: int, args, events: list[dict]) -> dict:
     elapsed = max(g[2] for g in got)
     lat = [x for g in got for x in g[3]]
     return {"events_s": sum(g[0] for g in got) / elapsed,
+            "events_cpu_s": sum(g[0] for g in got) / cpu if cpu > 0 else None,
             "mb_s": sum(g[1] for g in got) / elapsed / 1e6,
             "p50": percentile(lat, 50), "p99": percentile(lat, 99),
             "errors": sum(g[4] for g in got), "requests": len(lat)}
@@ -172,10 +191,11 @@ def main(argv: list[str] | None) -> int:
     rows = [Row("in-process Store.ingest(live=True)", None, base, "", None)]
     for w in args.workers:
         r = run_server(w, args, events)
-        cores = min(w, os.cpu_count() or 1)
+        per_cpu = r["events_cpu_s"]
         rows += [
-            Row(f"{w} worker(s): events/s", r["events_s"], base,
-                f">= {GOAL_PER_CORE:,}/core", r["events_s"] / cores >= GOAL_PER_CORE),
+            Row(f"{w} worker(s): events/s", r["events_s"], base, "", None),
+            Row(f"{w} worker(s): events per server CPU-second", per_cpu, None,
+                f">= {GOAL_PER_CORE:,}/core", per_cpu is not None and per_cpu >= GOAL_PER_CORE),
             Row(f"{w} worker(s): MB/s of rrweb JSON", r["mb_s"]),
             Row(f"{w} worker(s): 202 latency p50 / p99 ms",
                 f"{r['p50']:.1f} / {r['p99']:.1f}"),
