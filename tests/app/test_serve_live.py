@@ -182,3 +182,19 @@ def test_serve_mistakes_are_one_line(tmp_path):
     rec.write_text(json.dumps(snapshot(now_ms())))
     proc = replay_cli(data, "play", rec, "--follow")
     assert proc.returncode == 2 and "--follow" in proc.stderr and len(proc.stderr.splitlines()) == 1
+
+
+def test_session_rules_a_quiet_gap_starts_a_new_session_and_late_events_join_theirs(server):
+    srv, shop = server
+    t = now_ms() - 3 * 3600 * 1000            # three hours ago: late, within 24 h
+    assert post_batch(srv.url, *shop, {"session_id": "gap", "events": snapshot(t)})[0] == 202
+    later = t + 60_000 + 16 * 60 * 1000       # 16 minutes without activity
+    assert post_batch(srv.url, *shop, {"session_id": "gap", "events": [
+        mark(t + 60_000, k="same"), mark(later, k="next")]})[0] == 202
+    with Store.open(srv.data) as store:
+        rows = {s.id: s for s in store.sessions() if s.id.startswith("gap")}
+        assert set(rows) == {"gap", f"gap.{later}"}
+        with store.session("gap") as r:
+            assert [e["data"]["payload"]["k"] for e in r.events() if e["type"] == 5] == ["same"]
+        with store.session(f"gap.{later}") as r:
+            assert [e["data"]["payload"]["k"] for e in r.events() if e["type"] == 5] == ["next"]
