@@ -15,6 +15,7 @@ from ..cli import UserError
 NAME = "serve"
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8484
+MAX_WORKERS = 64
 
 
 def register(subparsers, common) -> None:
@@ -42,8 +43,8 @@ def run(args: argparse.Namespace) -> int:
     from recorder.intake.app import CONFIG_ENV, MAX_PENDING
     from recorder.privacy import RulesError, load_rules
 
-    if not 1 <= args.workers <= 64:
-        raise UserError(f"--workers {args.workers}: give 1 to 64 worker processes")
+    if not 1 <= args.workers <= MAX_WORKERS:
+        raise UserError(f"--workers {args.workers}: give 1 to {MAX_WORKERS} worker processes")
     if not 0 < args.port < 65536:
         raise UserError(f"--port {args.port}: give a port from 1 to 65535")
     if args.max_pending is not None and args.max_pending < 1:

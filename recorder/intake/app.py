@@ -169,14 +169,14 @@ def create_app(intake: Intake) -> Starlette:
 
     async def preflight(request: Request) -> Response:
         try:
-            app = _application(intake, request)
+            _application(intake, request)   # an unknown app or a foreign origin: refused
         except WireError as exc:
             return _error(exc)
         headers = _cors(request)
         headers.update({"Access-Control-Allow-Methods": "POST, OPTIONS",
                         "Access-Control-Allow-Headers": ALLOWED_HEADERS,
                         "Access-Control-Max-Age": str(PREFLIGHT_MAX_AGE_S)})
-        return Response(status_code=204, headers=headers)
+        return Response(status_code=int(Status.NO_CONTENT), headers=headers)
 
     async def healthz(request: Request) -> Response:
         return JSONResponse({"ok": True, "pid": os.getpid()})

@@ -26,6 +26,7 @@ ZSTD_PIECE = 1024            # zstd input fed per step (expands at most ~128x pe
 
 class Status(enum.IntEnum):
     ACCEPTED = 202
+    NO_CONTENT = 204
     BAD_REQUEST = 400
     UNAUTHORIZED = 401
     FORBIDDEN = 403
