@@ -48,3 +48,29 @@ def test_timeline_grows_and_the_view_stays_at_the_live_edge(qapp, qtbot, tmp_pat
         follow.timer.stop()
         dispose(w)
         store.close()
+
+
+def test_replay_play_follow_shows_what_arrives_while_it_runs(tmp_path):
+    """The command itself, offscreen: events stored while the window is open are in the
+    timeline it ends with."""
+    import re
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    t0 = int(time.time() * 1000) - 10 * 60 * 1000
+    events = list(generate_session(800, duration_ms=2 * 60 * 1000, seed=4, start_ms=t0))
+    with Store.open(tmp_path) as store:
+        store.ingest(events[:300], live=True, session_id="cli-watch")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "app", "--data", str(tmp_path), "play", "cli-watch", "--follow",
+         "--quit-after", "8000"], cwd=Path(__file__).parents[3], stderr=subprocess.PIPE,
+        text=True)
+    time.sleep(3)   # let the window open on the first 300 events (nothing timed is asserted)
+    with Store.open(tmp_path) as store:
+        store.ingest(events[300:], live=True, session_id="cli-watch")
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    m = re.search(r"played to (\d+) ms of (\d+) ms", err)
+    assert m, err
+    assert int(m.group(2)) == events[-1]["timestamp"] - events[0]["timestamp"]
