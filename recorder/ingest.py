@@ -38,10 +38,16 @@ class Masker(Protocol):
         ...
 
 
+MaskerFor = Callable[[str, "OpenSession | None"], Masker]
+"""Live intake: the masker of session `id`, carrying its state across requests; the
+second argument is the stored session it continues (None: a new session)."""
+
+
 class OpenSession(Protocol):
     """What ingest needs to know about a session already in the store (live appends)."""
 
     id: str
+    application: str | None
     start_ms: float
     end_ms: float
     record_count: int
@@ -88,6 +94,7 @@ def validate(events: Sequence[Any], *, strict: bool) -> list[dict]:
 def prepare(events: Sequence[Any], *, application: str | None = None,
             user: dict | None = None, live: bool = False, now_ms: float | None = None,
             masker_factory: Callable[[], Masker] | None = None,
+            masker_for: MaskerFor | None = None,
             limits: Limits = DEFAULT_LIMITS, session_id: str | None = None,
             open_session: Callable[[str], OpenSession | None] = lambda sid: None,
             strict: bool | None = None, progress: Progress | None = None,
@@ -99,7 +106,8 @@ def prepare(events: Sequence[Any], *, application: str | None = None,
 
     `session_id`: live - the client's session id (appended to while it is open; events
     after a limit start `<id>.<first timestamp>`); import - the id to give the first
-    session (a `.replay` bundle keeps its id)."""
+    session (a `.replay` bundle keeps its id). `masker_for`, if given, is asked for each
+    session's masker instead of `masker_factory` (live: state kept between requests)."""
     n_in = len(events)
     total = progress_total or n_in
     strict = live if strict is None else strict
@@ -162,8 +170,10 @@ def prepare(events: Sequence[Any], *, application: str | None = None,
     # is of the input, so re-importing the same file is recognised whatever the rules.
     done = n_in // 2
     for p in out:
-        if masker_factory is not None:
-            masked = masker_factory().mask(p.events)
+        masker = masker_for(p.id, p.append_to) if masker_for is not None else \
+            masker_factory() if masker_factory is not None else None
+        if masker is not None:
+            masked = masker.mask(p.events)
             if len(masked) != len(p.events):
                 p.sizes = None
             p.events = masked

@@ -31,6 +31,8 @@ segments in S3-compatible object storage and the index in PostgreSQL.
 from __future__ import annotations
 
 import abc
+import contextlib
+import hashlib
 import io
 import itertools
 import logging
@@ -47,8 +49,8 @@ import msgspec
 import zstandard
 
 from .facts import derive_facts, view_at
-from .ingest import ImportConflict, Masker, Outcome, PreparedSession, Progress, prepare, \
-    reconcile
+from .ingest import ImportConflict, Masker, MaskerFor, Outcome, PreparedSession, Progress, \
+    prepare, reconcile
 from .index import Index, IndexDamaged, SessionInfo, SessionRow
 from .limits import DEFAULT_LIMITS, Limits, check_session_size
 from .segments import COMPACT_CODEC, LIVE, LIVE_CODEC, MAX_SEGMENT_BYTES, MAX_SEGMENT_RECORDS, \
@@ -68,6 +70,13 @@ DICTS_DIR = "dicts"
 UNREFERENCED_DIR = "unreferenced"   # segment files no session uses: set aside, not deleted
 TMP_SUFFIX = ".tmp"                 # a segment file being written (renamed when complete)
 STALE_PENDING_MS = 3600 * 1000   # a pending write this old is dead whatever its pid says
+LOCKS_DIR = "locks"                 # live-writer lock files (see LocalStore.session_lock)
+LOCK_STRIPES = 64                   # sessions share this many lock files
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: one intake process only
+    fcntl = None  # type: ignore[assignment]
 
 
 class Store(abc.ABC):
@@ -90,7 +99,8 @@ class Store(abc.ABC):
                         masker_factory: Callable[[], Masker] | None = None,
                         progress: Progress | None = None, session_id: str | None = None,
                         limits: Limits | None = None, strict: bool | None = None,
-                        as_new: bool = False, partial: str | None = None) -> list["Stored"]: ...
+                        as_new: bool = False, partial: str | None = None,
+                        masker_for: MaskerFor | None = None) -> list["Stored"]: ...
 
     @abc.abstractmethod
     def sessions(self, user: str | None = None, url: str | None = None,
@@ -309,7 +319,8 @@ class LocalStore(Store):
                         masker_factory: Callable[[], Masker] | None = None,
                         progress: Progress | None = None, session_id: str | None = None,
                         limits: Limits | None = None, strict: bool | None = None,
-                        as_new: bool = False, partial: str | None = None) -> list[Stored]:
+                        as_new: bool = False, partial: str | None = None,
+                        masker_for: MaskerFor | None = None) -> list[Stored]:
         """`ingest`, saying what happened to each session. Raises LimitError /
         InvalidEvent / ImportConflict with nothing stored.
 
@@ -317,16 +328,23 @@ class LocalStore(Store):
         the same content stores nothing, a recording that extends it appends the rest,
         one that disagrees raises ImportConflict - unless `as_new`, which stores it beside
         as `<id>_new` (`_new2`...). `partial` (why the input is damaged) stores what
-        decoded as a new session `<id>_partial`, marked with that reason in its context."""
+        decoded as a new session `<id>_partial`, marked with that reason in its context.
+
+        A live batch (`masker_for`: its session's masker, kept between requests) holds its
+        session's lock (`session_lock`) from finding the open session to committing, so
+        writers in other threads and processes append after it, never beside it; batches
+        of other sessions go on meanwhile (their fsyncs overlap)."""
         total = 2 * len(events) or 1
         if partial:
             context = {**(context or {}), PARTIAL: partial}
         if context and masker_factory is not None:  # the index is stored data too
             context = masker_factory().mask_context(context)
-        with self._write_lock:
+        held = self.session_lock(session_id) if (live and session_id) else self._write_lock
+        with held:
             prepared = prepare(
                 events, application=application, user=user, live=live, now_ms=now_ms,
-                masker_factory=masker_factory, limits=limits or self.limits,
+                masker_factory=masker_factory, masker_for=masker_for,
+                limits=limits or self.limits,
                 session_id=session_id, open_session=self._open_session, strict=strict,
                 progress=progress, progress_total=total)
             todo: list[PreparedSession] = []
@@ -380,6 +398,43 @@ class LocalStore(Store):
             raise ImportConflict(sid, reason)
         raise AssertionError("unreachable: the id candidates never run out")
 
+    @contextlib.contextmanager
+    def session_lock(self, session_id: str) -> Iterator[None]:
+        """Exclusive across processes (and threads: each holder opens its own file) for a
+        client's session and its continuations `<id>.<timestamp>`: a live append reads the
+        open session, numbers its segments and commits under it; compaction reads and
+        rewrites under it. Sessions share `LOCK_STRIPES` files by a hash of the id up to
+        its first dot (a continuation hashes like the id it continues)."""
+        if fcntl is None:  # pragma: no cover
+            yield
+            return
+        key = clean_id(session_id).split(".", 1)[0].encode()
+        stripe = int.from_bytes(hashlib.blake2b(key, digest_size=4).digest(), "big") \
+            % LOCK_STRIPES
+        path = self.root / LOCKS_DIR / f"{stripe:02d}.lock"
+        path.parent.mkdir(exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)   # released by the kernel if the holder dies
+            yield
+        finally:
+            os.close(fd)
+
+    def events_since(self, session_id: str, seen: int) -> tuple[SessionInfo, list[dict]]:
+        """The session's row and its events after the first `seen` (a live session's
+        follower, a masker catching up with what another process appended). Counted in
+        events, so a compaction that renumbers the segments in between changes nothing;
+        whole segments before `seen` are not decoded."""
+        with self.session(session_id) as reader:
+            events: list[dict] = []
+            before = 0
+            for i, meta in enumerate(reader.segments):
+                if before + meta.record_count > seen:
+                    evs = reader.read_segment(i)
+                    events += evs[max(seen - before, 0):]
+                before += meta.record_count
+            return reader.info, events
+
     def _open_session(self, client_id: str) -> SessionInfo | None:
         """The newest session started under a client's session id (it may have been
         continued as `<id>.<timestamp>` after a limit)."""
@@ -392,18 +447,29 @@ class LocalStore(Store):
         transaction switches to them; facts re-derived; id, application, user and import
         digest kept, and the context unless a (re-masked) `context` is given."""
         sid = self.resolve(session_id)
-        with self._write_lock:
+        with self._write_lock, self.session_lock(sid):
             self._rewrite(sid, list(events), self.compact_codec, context)
 
-    def compact(self, session_id: str, codec: Codec | None = None) -> None:
-        """Rewrite a finished session's (many small, live) segments into few large ones."""
-        with self._write_lock:   # no live append may slip in between read and rewrite
-            with self.session(session_id) as reader:
+    def compact(self, session_id: str, codec: Codec | None = None, *,
+                only_idle_before: float | None = None) -> bool:
+        """Rewrite a finished session's (many small, live) segments into few large ones.
+        With `only_idle_before` (epoch ms), only a live session with no event since then
+        (checked under the lock: another process may have just appended). Returns whether
+        it rewrote."""
+        sid = self.resolve(session_id)
+        # no live append, from this process or another, may slip in between read and rewrite
+        with self._write_lock, self.session_lock(sid):
+            if only_idle_before is not None:
+                info = self.index.session(sid)
+                if info is None or not self.index.live(sid) or info.end_ms >= only_idle_before:
+                    return False
+            with self.session(sid) as reader:
                 events = list(reader.events())
             if reader.damaged:
                 log.warning("compacting session %s without its damaged segments %s",
                             reader.id, reader.damaged)
             self._rewrite(reader.id, events, codec or self.compact_codec)
+            return True
 
     def compact_idle(self, now_ms: float | None = None,
                      idle_ms: int = INACTIVITY_MS) -> list[str]:
@@ -413,8 +479,8 @@ class LocalStore(Store):
         done = []
         for sid in self.index.live_sessions_before(now - idle_ms):
             try:
-                self.compact(sid)
-                done.append(sid)
+                if self.compact(sid, only_idle_before=now - idle_ms):
+                    done.append(sid)
             except (KeyError, ValueError) as exc:  # deleted meanwhile / nothing readable
                 log.warning("could not compact session %s: %s", sid, exc)
         return done
@@ -506,7 +572,8 @@ class LocalStore(Store):
         # the first segment of a session written whole keeps what only the index knows
         infos = {p.id: {"application": application, "user": p.facts.user, "context": context,
                         "digest": p.digest, "live": live} for p in todo if p.append_to is None}
-        self.index.add_pending(token, files)
+        # a live batch is appended whole or not at all: its intent need not wait for the disk
+        self.index.add_pending(token, files, fsync=not all(p.append_to for p in todo))
         try:
             dirs = set()
             done = total // 2

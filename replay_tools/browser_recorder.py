@@ -39,6 +39,7 @@ RRWEB_UMD = Path("rrweb/dist/rrweb.umd.min.cjs")
 CONSOLE_PLUGIN_UMD = Path("@rrweb/rrweb-plugin-console-record/dist/rrweb-plugin-console-record.umd.min.cjs")
 RUM_SHIM = ASSETS / "rum-shim" / "rum-plugin.js"
 BRIDGE = ASSETS / "browser-recorder" / "bridge.js"
+INTAKE_SENDER = ASSETS / "browser-recorder" / "intake-sender.js"
 
 # rrweb's defaults, spelled out: inputs are recorded, only passwords are masked. Recording
 # starts at DOMContentLoaded (rrweb 2 waits for `load` otherwise, and would miss the console
@@ -165,6 +166,7 @@ class Recording:
     dom_snapshots: list[LiveDom] = field(default_factory=list)
     eval_results: list[Any] = field(default_factory=list)
     page_messages: list[str] = field(default_factory=list)  # the page's console, for diagnosis
+    intake_status: dict | None = None   # with `intake=`: what the sender's requests got
 
     def snapshot(self, label: str) -> LiveDom:
         for s in self.dom_snapshots:
@@ -231,9 +233,11 @@ def _umd(source: str) -> str:
             + source + "\n}).call(window);\n")
 
 
-def injected_script(rrweb_dir: Path | None = None, record_options: dict | None = None) -> str:
+def injected_script(rrweb_dir: Path | None = None, record_options: dict | None = None,
+                    intake: dict | None = None) -> str:
     """The JavaScript injected into every recorded page, in order: QWebChannel's client,
-    rrweb, its console plugin, the RUM shim, the bridge that starts recording."""
+    rrweb, its console plugin, with `intake` ({url, app, token, session_id, user?}) the
+    sender to a live intake, the RUM shim, the bridge that starts recording."""
     from PySide6 import QtWebChannel  # noqa: F401 - registers the qwebchannel.js resource
     from PySide6.QtCore import QFile, QIODevice
 
@@ -249,7 +253,11 @@ def injected_script(rrweb_dir: Path | None = None, record_options: dict | None =
     options.update(record_options or {})
     bridge = _read_text(BRIDGE, "the recorder bridge").replace(
         "__REPLAY_RECORD_OPTIONS__", json.dumps(options))
-    return "\n;\n".join([channel_js, rrweb, console, _read_text(RUM_SHIM, "the RUM shim"), bridge])
+    parts = [channel_js, rrweb, console]
+    if intake:   # before the RUM shim: its requests are ours, not the page's
+        parts.append(_read_text(INTAKE_SENDER, "the intake sender").replace(
+            "__REPLAY_INTAKE__", json.dumps(intake)))
+    return "\n;\n".join(parts + [_read_text(RUM_SHIM, "the RUM shim"), bridge])
 
 
 def _qapp():
@@ -276,7 +284,8 @@ class BrowserRecorder:
     """
 
     def __init__(self, *, rrweb_dir: Path | None = None, record_options: dict | None = None,
-                 timeout_s: float = 20.0, viewport: tuple[int, int] = (1280, 800)):
+                 timeout_s: float = 20.0, viewport: tuple[int, int] = (1280, 800),
+                 intake: dict | None = None):
         _qapp()
         from PySide6.QtCore import QObject, Slot
         from PySide6.QtWebChannel import QWebChannel
@@ -284,6 +293,8 @@ class BrowserRecorder:
         from PySide6.QtWebEngineWidgets import QWebEngineView
 
         self.timeout_s = timeout_s
+        self.intake = intake
+        self.intake_status: dict | None = None
         self.events: list[dict] = []
         self.dom_snapshots: list[LiveDom] = []
         self.eval_results: list[Any] = []
@@ -333,7 +344,7 @@ class BrowserRecorder:
 
         script = QWebEngineScript()
         script.setName("replay-recorder")
-        script.setSourceCode(injected_script(rrweb_dir, record_options))
+        script.setSourceCode(injected_script(rrweb_dir, record_options, intake))
         script.setInjectionPoint(QWebEngineScript.DocumentCreation)
         script.setWorldId(QWebEngineScript.MainWorld)  # rrweb must see the page's own DOM/JS
         script.setRunsOnSubFrames(False)
@@ -550,8 +561,25 @@ class BrowserRecorder:
         _spin(50)
         status = self.eval("__replayBridge.finish()")
         self._drain(status)
+        if self.intake:
+            self.wait_intake()
         return Recording(events=list(self.events), dom_snapshots=list(self.dom_snapshots),
-                         eval_results=list(self.eval_results), page_messages=list(self.page_messages))
+                         eval_results=list(self.eval_results), page_messages=list(self.page_messages),
+                         intake_status=self.intake_status)
+
+    def wait_intake(self) -> dict:
+        """Wait until the intake has answered for every event the page emitted; the
+        sender's counts (`acked`, `failed`, `errors`)."""
+        last: list[dict] = [{}]
+
+        def settled():
+            last[0] = st = self.eval("__replayIntake.flush()")
+            return st if st["idle"] and st["acked"] + st["failed"] >= st["queued"] else None
+        try:
+            self.intake_status = self._wait_until(settled, "the intake to answer every batch")
+        except BrowserRecordingError as exc:
+            raise BrowserRecordingError(f"{exc}\nthe sender's state: {last[0]}") from None
+        return self.intake_status
 
     def grab(self, path: Path) -> None:
         """Save what the browser shows now as a PNG (to look at a recording's page)."""
@@ -576,13 +604,13 @@ class BrowserRecorder:
 
 def record_page(url: str, steps: Iterable[Step] = (), *, rrweb_dir: Path | None = None,
                 record_options: dict | None = None, timeout_s: float = 20.0,
-                viewport: tuple[int, int] = (1280, 800)) -> Recording:
+                viewport: tuple[int, int] = (1280, 800), intake: dict | None = None) -> Recording:
     """Open `url` in an offscreen recording browser, record it with rrweb while `steps` run,
     and return the events and live-DOM captures. Needs a QApplication (one is created if
     none exists). Every wait is bounded by `timeout_s`; BrowserRecordingError says what hung.
     """
     with BrowserRecorder(rrweb_dir=rrweb_dir, record_options=record_options,
-                         timeout_s=timeout_s, viewport=viewport) as rec:
+                         timeout_s=timeout_s, viewport=viewport, intake=intake) as rec:
         rec.open(url)
         rec.run(steps)
         return rec.finish()

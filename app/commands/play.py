@@ -4,6 +4,7 @@ replay view, the timeline and the dev-tools pane, opened at MS (else the first f
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from ..cli import UserError
 from ._source import add_source_arguments, moment, open_source, resolve_moment
@@ -20,6 +21,9 @@ def register(subparsers, common) -> None:
                    help="open at MS milliseconds after the session's first event ('end' for"
                         " the last moment)")
     add_quit_after(p)
+    p.add_argument("--follow", action="store_true",
+                   help="a live session: show new events as they arrive (the view stays at the"
+                        " live edge unless you scrub back)")
     p.set_defaults(func=run)
 
 
@@ -41,28 +45,39 @@ def check_screen(quit_after: int | None) -> None:
 
 
 def play(src, at, quit_after: int | None, *, autoplay: bool = False,
-         title: str | None = None) -> int:
+         title: str | None = None, follow: bool = False) -> int:
     """The player window on an opened recording at `at` (`--at`: ms or 'end', or None);
-    closes `src` when done."""
+    closes `src` when done. `follow`: a stored session, shown as it grows."""
     from player.qt.standalone import open_window, prepare_qt_environment
 
     try:
         check_screen(quit_after)
         at_ms = None
         replayer = None
+        tail = None
+        if follow:           # the session as stored so far; the window polls for more
+            from player.follow import LiveTail
+            tail = LiveTail(src.store, src.id)
+            replayer = tail.replayer()
         if at is not None:   # checked before a window opens: the range is said in one line
             from player.replayer import Replayer
 
-            replayer = Replayer(src)
+            replayer = replayer or Replayer(src)
             at_ms = int(resolve_moment(at, replayer.duration_ms, len(src.damaged)))
         prepare_qt_environment()
         return open_window(src, title or str(src.id), quit_after_ms=quit_after, at_ms=at_ms,
-                           autoplay=autoplay, replayer=replayer)
+                           autoplay=autoplay, replayer=replayer, follow=tail)
     finally:
         src.close()
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.follow and args.rules is not None:
+        raise UserError("--follow shows a live session as stored (masked by the intake's"
+                        " rules) - leave --rules out")
+    if args.follow and Path(args.session).is_file():
+        raise UserError(f"--follow tails a session stored by `replay serve`; {args.session} is"
+                        " a file - leave --follow out")
     src = open_source(args.session, args.data, args.session_number,  # a bad name is said first
                       rules=args.rules, unmasked=args.unmasked)
-    return play(src, args.at, args.quit_after)
+    return play(src, args.at, args.quit_after, follow=args.follow)

@@ -51,7 +51,10 @@
       return el && masked(el) ? "*".repeat(text.length) : text;
     };
   }
-  options.emit = function (event) { pending.push(event); queueSend(); };
+  options.emit = function (event) {
+    pending.push(event); queueSend();
+    if (win.__replayIntake) win.__replayIntake.push(event);   // intake-sender.js, if injected
+  };
   options.plugins = [win.rrwebPluginConsoleRecord.getRecordConsolePlugin(
                        {level: ["info", "log", "warn", "error", "debug"], lengthThreshold: 1000}),
                      win.ReplayRum.getRecordPlugin()];

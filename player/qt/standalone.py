@@ -65,10 +65,12 @@ def application():
 
 
 def open_window(source: Any, title: str, quit_after_ms: int | None = None, *,
-                at_ms: int | None = None, autoplay: bool = False, replayer: Any = None) -> int:
+                at_ms: int | None = None, autoplay: bool = False, replayer: Any = None,
+                follow: Any = None) -> int:
     """Show the player on a recording in its own window, at `at_ms` (else its first frame),
     playing if `autoplay`; returns when it is closed (or, with `quit_after_ms`, after that
-    long: a smoke test of the whole player)."""
+    long: a smoke test of the whole player). `follow`: a LiveTail (player/follow.py) - the
+    window shows the session as it grows, from its live edge unless `at_ms`."""
     app = application()
     from PySide6.QtWidgets import QMainWindow
 
@@ -76,7 +78,12 @@ def open_window(source: Any, title: str, quit_after_ms: int | None = None, *,
 
     win = QMainWindow()
     win.setWindowTitle(f"{title} — Session Replay")
+    if follow is not None and replayer is None:
+        replayer = follow.replayer()
     widget = ReplayWidget(source, win, replayer=replayer)
+    if follow is not None:
+        from .follow import LiveFollow
+        widget.follow = LiveFollow(widget, follow, to_edge=at_ms is None)
     win.setCentralWidget(widget)
     win.resize(*WINDOW_SIZE)
     win.show()

@@ -564,6 +564,9 @@ class SessionMaskers:
     def __len__(self) -> int:
         return len(self._open)
 
+    def __contains__(self, session_id: str) -> bool:
+        return session_id in self._open
+
 
 def masker_factory(rules: Rules | None = None) -> Callable[[], SessionMasker]:
     """What `Store.ingest(masker_factory=...)` takes: a fresh masker per session."""

@@ -1,0 +1,113 @@
+"""`replay app create|list|revoke|rules` - the applications allowed to send live sessions,
+with their client tokens (shown once; only a hash is stored), origins and rules."""
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+from ..cli import UserError
+
+NAME = "app"
+
+
+def register(subparsers, common) -> None:
+    p = subparsers.add_parser(NAME, parents=[common], help="applications that send live sessions",
+                              description="Manage the applications (sites) allowed to send"
+                                          " sessions to `replay serve`.")
+    sub = p.add_subparsers(dest="app_command", metavar="ACTION", required=True)
+    c = sub.add_parser("create", parents=[common], help="a new application and its client token")
+    c.add_argument("name", metavar="NAME")
+    c.add_argument("--origin", action="append", default=[], metavar="URL",
+                   help="an origin its pages are served from (repeat; * for any). Without one,"
+                        " only requests that send no Origin (not browsers) are accepted")
+    c.add_argument("--json", action="store_true", help='print {"id": ..., "token": ...}')
+    c.set_defaults(func=create)
+    ls = sub.add_parser("list", parents=[common], help="the applications (never their tokens)")
+    ls.add_argument("--json", action="store_true")
+    ls.set_defaults(func=list_apps)
+    r = sub.add_parser("revoke", parents=[common], help="refuse an application's token from now on")
+    r.add_argument("name", metavar="NAME")
+    r.set_defaults(func=revoke)
+    ru = sub.add_parser("rules", parents=[common],
+                        help="the privacy rules of one application (the intake masks with them)")
+    ru.add_argument("name", metavar="NAME")
+    ru.add_argument("--rules", type=Path, required=True, metavar="FILE",
+                    help="a rules file (TOML), as for `replay import --rules`")
+    ru.set_defaults(func=set_rules)
+
+
+def _apps(args: argparse.Namespace, create: bool = False):
+    from recorder.intake.apps import Applications
+    if args.data.exists() and not args.data.is_dir():
+        raise UserError(f"{args.data} is not a folder - give the data folder with --data")
+    if not args.data.is_dir():
+        if not create:
+            raise UserError(f"there is no data folder at {args.data} - create an application"
+                            f" first (`replay --data {args.data} app create NAME`)")
+        args.data.mkdir(parents=True)
+    return Applications(args.data)
+
+
+def _run(args, fn, create: bool = False):
+    from recorder.intake.apps import AppError
+    apps = _apps(args, create)
+    try:
+        return fn(apps)
+    except AppError as exc:
+        raise UserError(str(exc)) from None
+    finally:
+        apps.close()
+
+
+def create(args: argparse.Namespace) -> int:
+    app, token = _run(args, lambda apps: apps.create(args.name, args.origin), create=True)
+    if args.json:
+        print(json.dumps({"id": app.id, "token": token, "name": app.name,
+                          "origins": list(app.origins)}))
+    else:
+        print(f"application {app.name}\n  id:     {app.id}\n  token:  {token}")
+        print("  origins: " + (", ".join(app.origins) or "none (browsers cannot send yet -"
+                                                        " add --origin URL)"))
+        print("Keep the token: it is shown only now (only its hash is stored).")
+    return 0
+
+
+def list_apps(args: argparse.Namespace) -> int:
+    apps = _run(args, lambda a: a.list())
+    if args.json:
+        print(json.dumps([a.to_json() for a in apps], indent=1))
+        return 0
+    if not apps:
+        print("no applications - `replay app create NAME --origin URL` makes one")
+    for a in apps:
+        state = "revoked " + _day(a.revoked_ms) if a.revoked_ms else "active"
+        print(f"{a.name}\t{a.id}\t{state}\torigins: {', '.join(a.origins) or '-'}"
+              f"\trules: {'own' if a.rules is not None else 'intake'}")
+    return 0
+
+
+def revoke(args: argparse.Namespace) -> int:
+    app = _run(args, lambda a: a.revoke(args.name))
+    print(f"application {app.name} ({app.id}): token revoked; its pages' batches are refused"
+          " from now on")
+    return 0
+
+
+def set_rules(args: argparse.Namespace) -> int:
+    from recorder.privacy import RulesError, parse_rules
+    if not args.rules.is_file():
+        raise UserError(f"{args.rules}: no such file - give a rules file (TOML)")
+    text = args.rules.read_text(encoding="utf-8")
+    try:
+        parse_rules(text, where=str(args.rules))
+    except RulesError as exc:
+        raise UserError(f"{exc} (fix the rules file, then set it again)") from None
+    app = _run(args, lambda a: a.set_rules(args.name, text))
+    print(f"application {app.name}: rules from {args.rules} apply to its next batches")
+    return 0
+
+
+def _day(ms: int) -> str:
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(ms / 1000))

@@ -1,0 +1,93 @@
+"""`replay serve [--host --port --workers N --rules FILE]` - the live intake (Starlette under
+uvicorn). Each worker is its own process; they share the data folder safely (the store
+locks a session while it appends). Access logs are off: a sendBeacon URL carries a token."""
+from __future__ import annotations
+
+import argparse
+import errno
+import json
+import os
+import socket
+import sys
+
+from ..cli import UserError
+
+NAME = "serve"
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8484
+MAX_WORKERS = 64
+
+
+def register(subparsers, common) -> None:
+    p = subparsers.add_parser(
+        NAME, parents=[common], help="receive live sessions over HTTP (the intake)",
+        description="Serve the intake: pages send their sessions to POST /v1/events, they are"
+                    " masked and stored in the data folder. Create an application first with"
+                    " `replay app create NAME`.")
+    p.add_argument("--host", default=DEFAULT_HOST,
+                   help="address to listen on (default %(default)s; 0.0.0.0 for every"
+                        " interface - better behind a reverse proxy)")
+    p.add_argument("--port", type=int, default=DEFAULT_PORT,
+                   help="port (default %(default)s)")
+    p.add_argument("--workers", type=int, default=1, metavar="N",
+                   help="worker processes (default 1; about one per core)")
+    p.add_argument("--rules", metavar="FILE",
+                   help="privacy rules for applications without their own (default: the data"
+                        " folder's active rules)")
+    p.add_argument("--max-pending", type=int, default=None, metavar="N",
+                   help="batches one worker holds at once before answering 429 (default 64)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from recorder.intake.app import CONFIG_ENV, MAX_PENDING
+    from recorder.privacy import RulesError, load_rules
+
+    if not 1 <= args.workers <= MAX_WORKERS:
+        raise UserError(f"--workers {args.workers}: give 1 to {MAX_WORKERS} worker processes")
+    if not 0 < args.port < 65536:
+        raise UserError(f"--port {args.port}: give a port from 1 to 65535")
+    if args.max_pending is not None and args.max_pending < 1:
+        raise UserError(f"--max-pending {args.max_pending}: give 1 or more")
+    if args.data.exists() and not args.data.is_dir():
+        raise UserError(f"{args.data} is not a folder - give the data folder with --data")
+    try:
+        load_rules(args.rules, args.data)   # a mistake in the rules is said before listening
+    except RulesError as exc:
+        raise UserError(f"{exc} (fix the rules file, then start the intake again)") from None
+    _check_port(args.host, args.port)
+    args.data.mkdir(parents=True, exist_ok=True)
+    # once here, before the workers: a damaged index is one line (and `replay repair`), and
+    # what a crash left behind is cleaned up by one process rather than by each worker
+    from recorder.store import Store
+    Store.open(args.data).close()
+    os.environ[CONFIG_ENV] = json.dumps({
+        "data": str(args.data.resolve()),
+        "rules": str(os.path.abspath(args.rules)) if args.rules else None,
+        "max_pending": args.max_pending or MAX_PENDING})
+    import uvicorn
+    print(f"replay: intake on http://{args.host}:{args.port} ({args.workers} worker"
+          f"{'s' if args.workers > 1 else ''}, data {args.data}); Ctrl+C stops it",
+          file=sys.stderr, flush=True)
+    uvicorn.run("recorder.intake.app:app_from_env", factory=True, host=args.host,
+                port=args.port, workers=args.workers, access_log=False, log_level="warning",
+                server_header=False)
+    return 0
+
+
+def _check_port(host: str, port: int) -> None:
+    """A port already taken, or an address not ours, is one line, before any worker starts."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise UserError(f"--host {host}: {exc.strerror} - give an address of this machine")
+    family, kind, proto, _, addr = infos[0]
+    with socket.socket(family, kind, proto) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(addr)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise UserError(f"port {port} on {host} is in use - stop what listens there,"
+                                " or pick another with --port") from None
+            raise UserError(f"cannot listen on {host}:{port}: {exc.strerror}") from None

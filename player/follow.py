@@ -1,0 +1,39 @@
+"""Following a live session as it grows (`replay play SESSION --follow`), without Qt.
+
+`LiveTail` keeps the events read so far and asks the store only for the ones after them
+(`LocalStore.events_since`, counted in events, so a compaction in between changes
+nothing). `replayer()` rebuilds the player's index over everything read; the Qt side
+(player/qt/follow.py) polls and swaps it in.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from recorder.source import MemorySource
+
+from .replayer import Replayer
+
+
+class LiveTail:
+    def __init__(self, store: Any, session_id: str):
+        self.store = store
+        self.id = store.resolve(session_id)
+        self.events: list[dict] = []
+        self.info = None
+        self.poll()
+
+    def poll(self) -> int:
+        """Read what was stored since the last poll; how many events arrived."""
+        self.info, new = self.store.events_since(self.id, len(self.events))
+        self.events += new
+        return len(new)
+
+    def source(self) -> MemorySource:
+        i = self.info
+        user = {"id": i.user_id, "name": i.user_name, "email": i.user_email} if i else None
+        return MemorySource(self.id, list(self.events), application=i.application if i else None,
+                            user={k: v for k, v in (user or {}).items() if v} or None,
+                            context=i.context if i else None)
+
+    def replayer(self) -> Replayer:
+        return Replayer(self.source(), mode="eager")

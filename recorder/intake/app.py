@@ -1,0 +1,255 @@
+"""The intake's HTTP routes (Starlette, served by uvicorn - see app/commands/serve.py).
+
+    POST    /v1/events?app=APP_ID     a batch of a live session (wire.py); 202 once durable
+    OPTIONS /v1/events?app=APP_ID     CORS preflight, for the application's origins
+    GET     /healthz                  {"ok": true}
+    GET     /capture.js               the capture script (404 until it ships)
+    GET     /                         how to install capture on a site
+
+Order of checks on a batch: the application, the page's origin, the token, load, the
+encoding and the body, then the events (store). Each refusal is one JSON error (wire.py)
+and nothing is stored. The store call runs in a thread: it fsyncs before the 202.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import html
+import json
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import Route
+
+from ..format import InvalidEvent
+from ..limits import LimitError, Limits
+from ..paths import ASSETS
+from ..privacy import Rules
+from ..store import LocalStore, Store
+from .apps import Application, Applications
+from .live import LiveIntake
+from .wire import Status, WireError, decode_body, max_body_bytes, too_large
+
+log = logging.getLogger(__name__)
+
+CAPTURE_JS = ASSETS / "capture" / "capture.js"
+CONFIG_ENV = "REPLAY_INTAKE_CONFIG"   # how `replay serve` hands its options to each worker
+COMPACT_EVERY_S = 60                  # how often a worker compacts sessions gone quiet
+MAX_PENDING = 64                      # batches one worker holds before answering 429
+PREFLIGHT_MAX_AGE_S = 600
+DRAIN_FACTOR = 4                      # an oversized body is read (and dropped) up to 4x the limit
+ALLOWED_HEADERS = "authorization, content-type, content-encoding"
+
+
+class Intake:
+    """One worker's state: the store, the applications, the live maskers, the load."""
+
+    def __init__(self, data_dir: Path, rules: Rules, *, limits: Limits | None = None,
+                 max_pending: int = MAX_PENDING):
+        options = {"limits": limits} if limits is not None else {}
+        self.store: LocalStore = Store.open(data_dir, **options)  # type: ignore[assignment]
+        self.apps = Applications(data_dir)
+        self.live = LiveIntake(self.store, rules)
+        self.max_pending = max_pending
+        self.pending = 0
+
+    def close(self) -> None:
+        self.apps.close()
+        self.store.close()
+
+
+def _error(exc: WireError, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(exc.to_json(), status_code=int(exc.status), headers=headers)
+
+
+def _cors(request: Request) -> dict[str, str]:
+    origin = request.headers.get("origin")
+    if not origin:
+        return {}
+    return {"Access-Control-Allow-Origin": origin, "Vary": "Origin"}
+
+
+def _application(intake: Intake, request: Request) -> Application:
+    app_id = request.query_params.get("app", "")
+    app = intake.apps.find(app_id) if app_id else None
+    if app is None:
+        raise WireError(Status.UNAUTHORIZED, "unknown_app",
+                        f"no application {app_id!r} here - send ?app= with the id"
+                        " `replay app create` printed" if app_id else
+                        "the request names no application - add ?app=APP_ID")
+    origin = request.headers.get("origin")
+    if origin and not app.allows_origin(origin):
+        raise WireError(Status.FORBIDDEN, "origin_not_allowed",
+                        f"pages from {origin} may not send to application {app.name} - add it"
+                        f" with `replay app create ... --origin {origin}`")
+    return app
+
+
+def _authenticate(intake: Intake, app: Application, request: Request) -> None:
+    auth = request.headers.get("authorization", "")
+    token = auth[7:].strip() if auth[:7].lower() == "bearer " else \
+        request.query_params.get("token", "")
+    if not token:
+        raise WireError(Status.UNAUTHORIZED, "missing_token",
+                        "no client token - send Authorization: Bearer TOKEN (or &token=)")
+    if not intake.apps.check_token(app, token):
+        raise WireError(Status.UNAUTHORIZED, "bad_token",
+                        f"that is not the client token of application {app.name}")
+    if app.revoked:
+        raise WireError(Status.UNAUTHORIZED, "token_revoked",
+                        f"application {app.name}'s token was revoked - create a new"
+                        " application for this site")
+
+
+async def _read_body(request: Request, limits: Limits) -> bytes:
+    """The body, up to the limit. Past it the rest is read and dropped (up to
+    `DRAIN_FACTOR` times the limit) so that the client, still sending, gets its 413
+    instead of a reset connection."""
+    cap = max_body_bytes(limits)
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > cap * DRAIN_FACTOR:
+        raise too_large(limits, f"{int(declared):,} bytes")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > cap * DRAIN_FACTOR:
+            break
+        if size <= cap:
+            chunks.append(chunk)
+    if size > cap:
+        raise too_large(limits, f"{size:,} bytes" if size <= cap * DRAIN_FACTOR
+                        else f"over {cap * DRAIN_FACTOR:,} bytes")
+    return b"".join(chunks)
+
+
+def create_app(intake: Intake) -> Starlette:
+    async def events(request: Request) -> Response:
+        try:
+            app = _application(intake, request)
+        except WireError as exc:
+            return _error(exc)
+        cors = _cors(request)
+        try:
+            _authenticate(intake, app, request)
+            if intake.pending >= intake.max_pending:
+                raise WireError(Status.TOO_MANY_REQUESTS, "overloaded",
+                                "the intake is busy - send this batch again in a moment")
+            intake.pending += 1
+            try:
+                body = await _read_body(request, intake.store.limits)
+                batch = decode_body(body, request.headers.get("content-encoding"),
+                                    intake.store.limits)
+                await run_in_threadpool(intake.live.accept, app, batch)
+            finally:
+                intake.pending -= 1
+        except WireError as exc:
+            headers = dict(cors)
+            if exc.status == Status.TOO_MANY_REQUESTS:
+                headers["Retry-After"] = "1"
+            return _error(exc, headers)
+        except LimitError as exc:
+            return _error(WireError.from_limit(exc), cors)
+        except InvalidEvent as exc:
+            return _error(WireError(Status.BAD_REQUEST, "invalid_event", str(exc)), cors)
+        except ClientDisconnect:   # cut off mid-body: nothing was stored
+            return Response(status_code=int(Status.BAD_REQUEST))
+        except Exception:          # the store failed (disk full...): nothing acknowledged
+            log.exception("a batch for application %s was not stored", app.name)
+            return _error(WireError(Status.UNAVAILABLE, "not_stored",
+                                    "the batch was not stored (see the intake's log) - send it"
+                                    " again later"), cors)
+        return JSONResponse({"accepted": len(batch.events)}, status_code=int(Status.ACCEPTED),
+                            headers=cors)
+
+    async def preflight(request: Request) -> Response:
+        try:
+            _application(intake, request)   # an unknown app or a foreign origin: refused
+        except WireError as exc:
+            return _error(exc)
+        headers = _cors(request)
+        headers.update({"Access-Control-Allow-Methods": "POST, OPTIONS",
+                        "Access-Control-Allow-Headers": ALLOWED_HEADERS,
+                        "Access-Control-Max-Age": str(PREFLIGHT_MAX_AGE_S)})
+        return Response(status_code=int(Status.NO_CONTENT), headers=headers)
+
+    async def healthz(request: Request) -> Response:
+        return JSONResponse({"ok": True, "pid": os.getpid()})
+
+    async def capture_js(request: Request) -> Response:
+        if not CAPTURE_JS.is_file():
+            return _error(WireError(Status.NOT_FOUND, "not_available",
+                                    "capture.js is not part of this version yet"))
+        return Response(CAPTURE_JS.read_bytes(), media_type="text/javascript")
+
+    async def index(request: Request) -> Response:
+        return HTMLResponse(_install_page(str(request.base_url).rstrip("/")))
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app):
+        task = asyncio.create_task(_compact_now_and_then(intake))
+        try:
+            yield
+        finally:
+            task.cancel()
+            intake.close()
+
+    return Starlette(routes=[
+        Route("/v1/events", events, methods=["POST"]),
+        Route("/v1/events", preflight, methods=["OPTIONS"]),
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/capture.js", capture_js, methods=["GET"]),
+        Route("/", index, methods=["GET"]),
+    ], lifespan=lifespan)
+
+
+async def _compact_now_and_then(intake: Intake) -> None:
+    while True:
+        await asyncio.sleep(COMPACT_EVERY_S)
+        try:
+            await run_in_threadpool(intake.live.compact_idle)
+        except Exception:   # a bad session must not stop the intake; said in the log
+            log.exception("compacting quiet sessions failed")
+
+
+def _install_page(base: str) -> str:
+    b = html.escape(base)
+    return f"""<!doctype html>
+<html><head><meta charset="utf-8"><title>Session Replay intake</title>
+<style>body{{font:15px/1.5 system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem}}
+pre{{background:#f4f4f4;padding:.8rem;overflow:auto}}</style></head><body>
+<h1>Session Replay intake</h1>
+<p>This server stores the sessions of your site's visitors, masked under your privacy rules
+before anything reaches disk.</p>
+<ol>
+<li>Create an application for your site (once), on the machine that runs this server:
+<pre>replay app create my-shop --origin https://shop.example.com</pre>
+It prints the application id and its client token.</li>
+<li>Add capture to every page, before <code>&lt;/body&gt;</code>:
+<pre>&lt;script src="{b}/capture.js"&gt;&lt;/script&gt;
+&lt;script&gt;
+  ReplayCapture.start({{intake: "{b}", app: "APP_ID", token: "CLIENT_TOKEN",
+                       user: {{id: "...", name: "...", email: "..."}}}});
+&lt;/script&gt;</pre></li>
+<li>Find the sessions: <code>replay sessions</code>, and watch one as it happens:
+<code>replay play SESSION --follow</code>.</li>
+</ol>
+<p>Batches go to <code>POST {b}/v1/events?app=APP_ID</code> with
+<code>Authorization: Bearer CLIENT_TOKEN</code>; health: <code>{b}/healthz</code>.</p>
+</body></html>
+"""
+
+
+def app_from_env() -> Starlette:
+    """The ASGI app of one `replay serve` worker, configured by `CONFIG_ENV` (JSON)."""
+    from ..privacy import load_rules
+    cfg: dict[str, Any] = json.loads(os.environ[CONFIG_ENV])
+    rules = load_rules(cfg.get("rules"), cfg["data"])
+    limits = Limits(**cfg["limits"]) if cfg.get("limits") else None
+    return create_app(Intake(Path(cfg["data"]), rules, limits=limits,
+                             max_pending=cfg.get("max_pending", MAX_PENDING)))

@@ -1,0 +1,129 @@
+"""Live sessions: a checked batch from an application, masked and stored.
+
+The store does the session rules (4 h, 15 min idle, 24 h late, the limits) and the
+cross-process locking (`LocalStore.session_lock`); this module keeps each session's
+masker between requests. A masker holds the session's unmasked DOM, so a node hidden in
+the first batch stays hidden in the tenth. With several worker processes a session's
+batches may land on different workers: before masking, a worker's masker catches up with
+what the others stored meanwhile (read back under the session's lock, already masked -
+`SessionMasker.resume`), so every worker masks as if it had seen the whole session.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import OrderedDict
+
+from ..ingest import Masker, OpenSession
+from ..privacy import Rules, SessionMasker, SessionMaskers, parse_rules
+from ..store import LocalStore
+from .apps import Application
+from .wire import Batch, Status, WireError
+
+log = logging.getLogger(__name__)
+
+MAX_OPEN_SESSIONS = 256     # maskers (unmasked DOMs) one worker keeps in memory
+
+
+class _Counting:
+    """A masker that notes how many events it let through (what the store will hold)."""
+
+    def __init__(self, masker: Masker, done):
+        self.masker = masker
+        self.done = done
+
+    def mask(self, events: list[dict]) -> list[dict]:
+        out = self.masker.mask(events)
+        self.done(len(out))
+        return out
+
+
+class LiveIntake:
+    """Stores batches of live events for the applications of one data folder."""
+
+    def __init__(self, store: LocalStore, rules: Rules):
+        self.store = store
+        self.rules = rules
+        self._lock = threading.RLock()
+        self._maskers: dict[str, tuple[str | None, SessionMaskers]] = {}  # app id -> (rules, maskers)
+        # events of each session this worker's masker has seen, as the store counts them
+        self._seen: "OrderedDict[str, int]" = OrderedDict()
+
+    def maskers(self, app: Application) -> SessionMaskers:
+        """The application's maskers, under its own rules if it has some (a change of its
+        rules starts new maskers, resumed from what is stored)."""
+        with self._lock:
+            kept = self._maskers.get(app.id)
+            if kept is None or kept[0] != app.rules:
+                rules = self.rules if app.rules is None else app_rules(app)
+                kept = (app.rules, SessionMaskers(rules, max_open=MAX_OPEN_SESSIONS))
+                self._maskers[app.id] = kept
+            return kept[1]
+
+    def accept(self, app: Application, batch: Batch, now_ms: float | None = None) -> list[str]:
+        """Mask and store a batch durably; the ids of the sessions it went to. Raises
+        LimitError / InvalidEvent / WireError with nothing stored."""
+        maskers = self.maskers(app)
+        touched: list[str] = []
+
+        def masker_for(sid: str, append_to: OpenSession | None) -> Masker:
+            touched.append(sid)
+            return self._masker(app, maskers, sid, append_to)
+
+        # the context goes to the index: masked like free text under the same rules
+        context = SessionMasker(maskers.rules).mask_context(batch.context) \
+            if batch.context else None
+        try:
+            return self.store.ingest(
+                batch.events, application=app.id, user=batch.user_dict(),
+                context=context, live=True, session_id=batch.session_id,
+                now_ms=now_ms if now_ms is not None else time.time() * 1000,
+                masker_for=masker_for)
+        except BaseException:
+            with self._lock:
+                for sid in touched:   # their maskers ran ahead of the store: start again
+                    maskers.close(sid)
+                    self._seen.pop(sid, None)
+            raise
+
+    def _masker(self, app: Application, maskers: SessionMaskers, sid: str,
+                append_to: OpenSession | None) -> Masker:
+        stored = append_to.record_count if append_to is not None else 0
+        if append_to is not None and append_to.application != app.id:
+            raise WireError(Status.CONFLICT, "session_conflict",
+                            f"session {sid} belongs to another application - give each"
+                            " visit its own session_id")
+        with self._lock:   # batches of other sessions run in other threads
+            seen = self._seen.get(sid)
+            if sid in maskers and seen is not None and seen <= stored:
+                m = maskers.get(sid)
+                if seen < stored:   # another worker appended: catch up with what it stored
+                    m.resume(self.store.events_since(sid, seen)[1])
+            else:                   # new here (or rewritten meanwhile): from what is stored
+                maskers.close(sid)
+                m = maskers.get(sid, (lambda: self.store.events_since(sid, 0)[1])
+                                if stored else None)
+
+        def done(n: int) -> None:
+            with self._lock:
+                self._seen[sid] = stored + n
+                self._seen.move_to_end(sid)
+                while len(self._seen) > MAX_OPEN_SESSIONS:
+                    self._seen.popitem(last=False)
+        return _Counting(m, done)
+
+    def compact_idle(self) -> list[str]:
+        """Compact the sessions that went quiet (any worker may; the lock makes it once)."""
+        done = self.store.compact_idle()
+        with self._lock:
+            for sid in done:
+                self._seen.pop(sid, None)
+                for _rules, maskers in self._maskers.values():
+                    maskers.close(sid)
+        return done
+
+
+def app_rules(app: Application) -> Rules:
+    """The application's own rules (`replay app rules` checked them when they were set)."""
+    return parse_rules(app.rules or "", where=f"rules of application {app.name}")

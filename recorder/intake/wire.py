@@ -1,0 +1,176 @@
+"""The intake wire protocol: from request bytes to a checked batch, or a `WireError`.
+
+    POST /v1/events?app=APP_ID          Authorization: Bearer TOKEN  (or &token= for sendBeacon)
+    Content-Encoding: gzip | deflate | zstd   (optional)
+    {"session_id": "...", "view_id"?: "...", "user"?: {"id","name","email"},
+     "context"?: {...}, "events": [...]}
+
+Every refusal is a `WireError` with the HTTP status, a stable `code` (the JSON `error`), a
+message saying what to do, and the `limit` when one was exceeded. Decompression stops at
+the body limit, so a small compressed body cannot expand into a large one.
+"""
+from __future__ import annotations
+
+import enum
+import zlib
+from typing import Any
+
+import msgspec
+import zstandard
+
+from ..limits import LimitError, Limits
+
+ENVELOPE_BYTES = 64 * 1024   # room for session_id, user and context beside the events' limit
+ZSTD_PIECE = 1024            # zstd input fed per step (expands at most ~128x per step)
+
+
+class Status(enum.IntEnum):
+    ACCEPTED = 202
+    NO_CONTENT = 204
+    BAD_REQUEST = 400
+    UNAUTHORIZED = 401
+    FORBIDDEN = 403
+    NOT_FOUND = 404
+    CONFLICT = 409
+    PAYLOAD_TOO_LARGE = 413
+    UNSUPPORTED_MEDIA_TYPE = 415
+    TOO_MANY_REQUESTS = 429
+    UNAVAILABLE = 503
+
+
+class WireError(Exception):
+    def __init__(self, status: Status, code: str, message: str, limit: int | None = None):
+        self.status = status
+        self.code = code
+        self.limit = limit
+        super().__init__(message)
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"error": self.code, "message": str(self)}
+        if self.limit is not None:
+            out["limit"] = self.limit
+        return out
+
+    @classmethod
+    def from_limit(cls, exc: LimitError) -> "WireError":
+        return cls(Status(exc.http_status), exc.code, str(exc), exc.limit)
+
+
+class User(msgspec.Struct, forbid_unknown_fields=False):
+    id: str | None = None
+    name: str | None = None
+    email: str | None = None
+
+
+class Batch(msgspec.Struct, kw_only=True):
+    session_id: str
+    events: list[Any]
+    view_id: str | None = None
+    user: User | None = None
+    context: dict[str, Any] | None = None
+
+    def user_dict(self) -> dict | None:
+        if self.user is None:
+            return None
+        return {k: v for k, v in msgspec.structs.asdict(self.user).items() if v} or None
+
+
+_BATCH = msgspec.json.Decoder(Batch)
+MAX_SESSION_ID = 128
+
+
+def max_body_bytes(limits: Limits) -> int:
+    return limits.max_payload_bytes + ENVELOPE_BYTES
+
+
+def too_large(limits: Limits, size: str) -> WireError:
+    return WireError(Status.PAYLOAD_TOO_LARGE, "payload_too_large",
+                     f"the request body is {size}, over the {limits.max_payload_bytes:,} byte"
+                     " payload limit - send the events in smaller batches",
+                     limits.max_payload_bytes)
+
+
+def _inflate(body: bytes, wbits: int, cap: int, name: str) -> bytes:
+    d = zlib.decompressobj(wbits)
+    try:
+        out = d.decompress(body, cap + 1)
+    except zlib.error as exc:
+        raise _bad_encoding(name, str(exc)) from None
+    if len(out) > cap:
+        raise OverflowError
+    if not d.eof:
+        raise _bad_encoding(name, "the compressed data ends early (cut off?)")
+    return out
+
+
+def _unzstd(body: bytes, cap: int) -> bytes:
+    d = zstandard.ZstdDecompressor().decompressobj()
+    out = bytearray()
+    try:
+        # fed in small pieces, so what one piece expands to is bounded before we measure
+        for i in range(0, len(body), ZSTD_PIECE):
+            out += d.decompress(body[i:i + ZSTD_PIECE])
+            if len(out) > cap:
+                raise OverflowError
+    except zstandard.ZstdError as exc:
+        raise _bad_encoding("zstd", str(exc)) from None
+    if not d.eof:
+        raise _bad_encoding("zstd", "the compressed data ends early (cut off?)")
+    return bytes(out)
+
+
+def _bad_encoding(name: str, detail: str) -> WireError:
+    return WireError(Status.BAD_REQUEST, "bad_encoding",
+                     f"the body is not valid {name} data ({detail}) - send it whole, or"
+                     " uncompressed")
+
+
+def _deflate(body: bytes, cap: int) -> bytes:
+    # HTTP's "deflate" is zlib-wrapped (what CompressionStream("deflate") makes); some
+    # clients send raw deflate: accept both
+    try:
+        return _inflate(body, zlib.MAX_WBITS, cap, "deflate")
+    except WireError:
+        return _inflate(body, -zlib.MAX_WBITS, cap, "deflate")
+
+
+_DECODERS = {
+    "identity": lambda body, cap: body,
+    "gzip": lambda body, cap: _inflate(body, zlib.MAX_WBITS | 16, cap, "gzip"),
+    "x-gzip": lambda body, cap: _inflate(body, zlib.MAX_WBITS | 16, cap, "gzip"),
+    "deflate": _deflate,
+    "zstd": _unzstd,
+}
+
+
+def decode_body(body: bytes, encoding: str | None, limits: Limits) -> Batch:
+    """The batch in a request body. Raises WireError."""
+    name = (encoding or "identity").strip().lower() or "identity"
+    decoder = _DECODERS.get(name)
+    if decoder is None:
+        raise WireError(Status.UNSUPPORTED_MEDIA_TYPE, "unsupported_encoding",
+                        f"Content-Encoding {encoding!r} is not supported - send gzip, deflate,"
+                        " zstd or no encoding")
+    cap = max_body_bytes(limits)
+    try:
+        raw = decoder(body, cap)
+    except OverflowError:
+        raise too_large(limits, f"over {cap:,} bytes once decompressed") from None
+    if len(raw) > cap:
+        raise too_large(limits, f"{len(raw):,} bytes")
+    try:
+        batch = _BATCH.decode(raw)
+    except msgspec.ValidationError as exc:
+        raise WireError(Status.BAD_REQUEST, "malformed",
+                        f"the body is not an events batch ({exc}) - send"
+                        ' {"session_id": "...", "events": [...]}') from None
+    except msgspec.DecodeError as exc:
+        raise WireError(Status.BAD_REQUEST, "malformed",
+                        f"the body is not valid JSON ({exc})") from None
+    sid = batch.session_id.strip()
+    if not sid or len(sid) > MAX_SESSION_ID:
+        raise WireError(Status.BAD_REQUEST, "malformed",
+                        f"session_id must be 1 to {MAX_SESSION_ID} characters")
+    if not batch.events:
+        raise WireError(Status.BAD_REQUEST, "malformed", "the batch has no events")
+    return batch

@@ -1,0 +1,184 @@
+"""A real `replay serve` for tests and benchmarks, and a small client for it (not shipped).
+
+    with IntakeServer(data_dir, workers=2) as srv:
+        app_id, token = srv.create_app("shop", origins=["http://127.0.0.1:8000"])
+        status, body = post_batch(srv.url, app_id, token, {"session_id": "s1", "events": [...]})
+
+The server is a subprocess (`python -m app serve`) on a free loopback port, in its own
+process group so `kill9()` takes its workers with it; every wait is bounded.
+"""
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import zlib
+from pathlib import Path
+from typing import Any
+
+import zstandard
+
+REPO = Path(__file__).resolve().parent.parent
+START_TIMEOUT_S = 60.0
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def replay_cli(data: Path, *args: Any, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "app", "--data", str(data), *map(str, args)],
+                          capture_output=True, text=True, cwd=REPO, env=env, timeout=120)
+
+
+class IntakeServer:
+    """`replay serve` as a subprocess. `extra_env` reaches the workers (for instance
+    recorder.intake.app.CONFIG_ENV with small limits, through `module=True`: then the
+    workers are started by uvicorn directly, skipping the CLI)."""
+
+    def __init__(self, data: Path, *, workers: int = 1, rules: Path | None = None,
+                 port: int | None = None, args: tuple = (), config: dict | None = None):
+        self.data = Path(data)
+        self.workers = workers
+        self.rules = rules
+        self.port = port or free_port()
+        self.args = args
+        self.config = config
+        self.proc: subprocess.Popen | None = None
+        self.stderr_path = self.data.parent / f"serve-{self.port}.log"
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def create_app(self, name: str, origins: list[str] = ()) -> tuple[str, str]:
+        args = ["app", "create", name, "--json"]
+        for o in origins:
+            args += ["--origin", o]
+        proc = replay_cli(self.data, *args)
+        assert proc.returncode == 0, proc.stderr
+        d = json.loads(proc.stdout)
+        return d["id"], d["token"]
+
+    def start(self) -> "IntakeServer":
+        env = dict(os.environ)
+        if self.config is not None:   # uvicorn directly, with this worker configuration
+            from recorder.intake.app import CONFIG_ENV
+            env[CONFIG_ENV] = json.dumps({"data": str(self.data), **self.config})
+            cmd = [sys.executable, "-m", "uvicorn", "recorder.intake.app:app_from_env",
+                   "--factory", "--host", "127.0.0.1", "--port", str(self.port),
+                   "--workers", str(self.workers), "--no-access-log", "--log-level", "warning"]
+        else:
+            cmd = [sys.executable, "-m", "app", "--data", str(self.data), "serve", "--port",
+                   str(self.port), "--workers", str(self.workers), *map(str, self.args)]
+            if self.rules:
+                cmd += ["--rules", str(self.rules)]
+        self.data.mkdir(parents=True, exist_ok=True)
+        log = open(self.stderr_path, "ab")
+        self.proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=log, stderr=log,
+                                     start_new_session=True)
+        log.close()
+        self.wait_healthy()
+        return self
+
+    def wait_healthy(self) -> None:
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while time.monotonic() < deadline:
+            if self.proc is not None and self.proc.poll() is not None:
+                raise RuntimeError(f"replay serve exited with {self.proc.returncode}:\n"
+                                   + self.log())
+            try:
+                with urllib.request.urlopen(self.url + "/healthz", timeout=2) as r:
+                    if r.status == 200:
+                        return
+            except OSError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError(f"replay serve did not answer within {START_TIMEOUT_S:g} s:\n"
+                           + self.log())
+
+    def log(self) -> str:
+        try:
+            return self.stderr_path.read_text(errors="replace")[-4000:]
+        except OSError:
+            return ""
+
+    def kill9(self) -> None:
+        """SIGKILL the server and its workers (its process group), as a crash would."""
+        if self.proc is None:
+            return
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.proc.wait(30)
+        self.proc = None
+
+    def stop(self) -> None:
+        if self.proc is None:
+            return
+        try:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            self.proc.wait(30)
+        except ProcessLookupError:
+            pass
+        except subprocess.TimeoutExpired:
+            self.kill9()
+        self.proc = None
+
+    def __enter__(self) -> "IntakeServer":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+def encode(body: bytes, encoding: str | None) -> bytes:
+    if encoding in (None, "identity"):
+        return body
+    if encoding == "gzip":
+        return gzip.compress(body, 6)
+    if encoding == "deflate":
+        return zlib.compress(body, 6)
+    if encoding == "zstd":
+        return zstandard.ZstdCompressor(level=3).compress(body)
+    raise ValueError(f"no encoder for {encoding!r}")
+
+
+def post_batch(url: str, app_id: str | None, token: str | None, batch: Any, *,
+               encoding: str | None = None, origin: str | None = None, raw: bytes | None = None,
+               header_encoding: str | None = None, token_in_query: bool = False,
+               timeout: float = 30.0) -> tuple[int, dict]:
+    """POST one batch; (status, JSON answer). `raw` sends those bytes as they are;
+    `header_encoding` claims a Content-Encoding other than the one used."""
+    body = raw if raw is not None else encode(json.dumps(batch).encode(), encoding)
+    q = f"?app={app_id}" if app_id is not None else ""
+    if token and token_in_query:
+        q += f"&token={token}"
+    req = urllib.request.Request(url + "/v1/events" + q, data=body, method="POST")
+    req.add_header("Content-Type", "application/json")
+    if token and not token_in_query:
+        req.add_header("Authorization", f"Bearer {token}")
+    enc = header_encoding or encoding
+    if enc:
+        req.add_header("Content-Encoding", enc)
+    if origin:
+        req.add_header("Origin", origin)
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            return r.status, json.loads(r.read() or b"{}")
+    except urllib.error.HTTPError as e:
+        text = e.read()
+        try:
+            return e.code, json.loads(text or b"{}")
+        except ValueError:
+            return e.code, {"raw": text.decode(errors="replace")}

@@ -1,0 +1,200 @@
+"""A real `replay serve` receiving live sessions: every encoding, CORS, per-application
+rules, many concurrent clients on two worker processes, and its own mistakes said in one
+line. Everything is checked on what the data folder holds afterwards."""
+from __future__ import annotations
+
+import json
+import threading
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+
+from recorder.store import Store
+from replay_tools.intake import IntakeServer, free_port, post_batch, replay_cli
+
+ORIGIN = "http://127.0.0.1:9"
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def snapshot(ts: int, href="https://shop.test/cart") -> list[dict]:
+    return [{"type": 4, "timestamp": ts, "data": {"href": href, "width": 800, "height": 600}},
+            {"type": 2, "timestamp": ts, "data": {"initialOffset": {"left": 0, "top": 0}, "node": {
+                "type": 0, "id": 1, "childNodes": [{"type": 2, "id": 2, "tagName": "html",
+                "attributes": {}, "childNodes": [{"type": 2, "id": 3, "tagName": "body",
+                "attributes": {}, "childNodes": [
+                    {"type": 2, "id": 4, "tagName": "div", "attributes": {"id": "card"},
+                     "childNodes": [{"type": 3, "id": 5, "textContent": "PIN 7777"}]},
+                    {"type": 2, "id": 6, "tagName": "p", "attributes": {},
+                     "childNodes": [{"type": 3, "id": 7, "textContent": "hello"}]}]}]}]}}}]
+
+
+def mark(ts: int, **payload) -> dict:
+    return {"type": 5, "timestamp": ts, "data": {"tag": "mark", "payload": payload}}
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    data = tmp_path_factory.mktemp("live") / "data"
+    srv = IntakeServer(data, workers=2)
+    shop = srv.create_app("shop", origins=[ORIGIN])
+    with srv:
+        yield srv, shop
+
+
+def test_one_session_in_every_encoding_listed_with_user_and_url(server):
+    srv, shop = server
+    t = now_ms() - 10_000
+    user = {"id": "ada", "name": "Ada", "email": "ada@example.com"}
+    sent = [{"session_id": "enc", "user": user, "context": {"plan": "pro", "note": "call bob@example.org"},
+             "events": snapshot(t)}]
+    for k, enc in enumerate(["gzip", "deflate", "zstd", None]):
+        sent.append({"session_id": "enc", "events": [mark(t + 10 + k, k=k)]})
+    for batch, enc in zip(sent, [None, "gzip", "deflate", "zstd", None]):
+        assert post_batch(srv.url, *shop, batch, encoding=enc) == (202, {"accepted":
+                                                                          len(batch["events"])})
+    last = {"session_id": "enc", "events": [mark(t + 20, k="beacon")]}
+    assert post_batch(srv.url, *shop, last, token_in_query=True)[0] == 202   # sendBeacon style
+    proc = replay_cli(srv.data, "sessions", "--json")
+    assert proc.returncode == 0, proc.stderr
+    (row,) = [r for r in json.loads(proc.stdout) if r["id"] == "enc"]
+    assert row["user_id"] == "ada" and row["first_url"] == "https://shop.test/cart"
+    assert row["application"] == shop[0]
+    # the context goes to the index: masked by the rules like any free text
+    assert row["context"]["plan"] == "pro" and "bob@example.org" not in json.dumps(row)
+    with Store.open(srv.data) as store, store.session("enc") as reader:
+        events = list(reader.events())
+    got = [e["data"]["payload"]["k"] for e in events if e["type"] == 5]
+    assert got == [0, 1, 2, 3, "beacon"]
+    assert "PIN 7777" in json.dumps(events)   # the intake's rules (default) keep page text
+
+
+def test_preflight_and_cors_for_an_allowed_origin(server):
+    srv, shop = server
+    req = urllib.request.Request(f"{srv.url}/v1/events?app={shop[0]}", method="OPTIONS",
+                                 headers={"Origin": ORIGIN,
+                                          "Access-Control-Request-Method": "POST",
+                                          "Access-Control-Request-Headers": "content-encoding"})
+    with urllib.request.urlopen(req, timeout=10) as r:
+        assert r.status == 204
+        assert r.headers["Access-Control-Allow-Origin"] == ORIGIN
+        assert "POST" in r.headers["Access-Control-Allow-Methods"]
+        assert "content-encoding" in r.headers["Access-Control-Allow-Headers"]
+    body = json.dumps({"session_id": "cors", "events": snapshot(now_ms())}).encode()
+    req = urllib.request.Request(f"{srv.url}/v1/events?app={shop[0]}", data=body, method="POST",
+                                 headers={"Origin": ORIGIN, "Authorization": f"Bearer {shop[1]}"})
+    with urllib.request.urlopen(req, timeout=10) as r:
+        assert r.status == 202 and r.headers["Access-Control-Allow-Origin"] == ORIGIN
+
+
+def test_health_install_page_and_capture_script(server):
+    srv, _ = server
+    with urllib.request.urlopen(srv.url + "/healthz", timeout=10) as r:
+        assert json.loads(r.read())["ok"] is True
+    with urllib.request.urlopen(srv.url + "/", timeout=10) as r:
+        page = r.read().decode()
+    assert f"{srv.url}/capture.js" in page and "ReplayCapture.start" in page
+    with pytest.raises(urllib.error.HTTPError) as e:   # until capture.js ships
+        urllib.request.urlopen(srv.url + "/capture.js", timeout=10)
+    assert e.value.code == 404 and json.loads(e.value.read())["error"] == "not_available"
+
+
+def test_application_rules_mask_what_it_sends(server, tmp_path):
+    srv, _ = server
+    app = srv.create_app("bank")
+    bad = tmp_path / "bad.toml"
+    bad.write_text('default = "allow"\n[[rule]]\nselector = "a:hover"\nlevel = "hidden"\n')
+    proc = replay_cli(srv.data, "app", "rules", "bank", "--rules", bad)
+    assert proc.returncode == 2 and len(proc.stderr.splitlines()) == 1 and "a:hover" in proc.stderr
+    rules = tmp_path / "bank.toml"
+    rules.write_text('default = "allow"\ndetectors = []\n[[rule]]\nselector = "#card"\n'
+                     'level = "hidden"\n')
+    assert replay_cli(srv.data, "app", "rules", "bank", "--rules", rules).returncode == 0
+    t = now_ms()
+    assert post_batch(srv.url, *app, {"session_id": "bank-1", "events": snapshot(t)})[0] == 202
+    # the tenth batch changes the hidden card's text: its masker still knows it is hidden
+    for k in range(9):
+        post_batch(srv.url, *app, {"session_id": "bank-1", "events": [
+            {"type": 3, "timestamp": t + k + 1, "data": {"source": 0, "texts": [
+                {"id": 5, "value": f"PIN 777{k}"}, {"id": 7, "value": f"hi {k}"}],
+                "attributes": [], "removes": [], "adds": []}}]})
+    with Store.open(srv.data) as store, store.session("bank-1") as reader:
+        text = json.dumps(list(reader.events()))
+    assert "PIN" not in text and "hi 8" in text
+
+
+def test_concurrent_clients_on_two_workers(server):
+    """8 clients at once: 4 share one session, 4 have their own; every event is stored once,
+    each client's in the order it sent them."""
+    srv, shop = server
+    t = now_ms() - 60_000
+    assert post_batch(srv.url, *shop, {"session_id": "crowd", "events": snapshot(t)})[0] == 202
+    errors: list = []
+
+    def client(c: int, sid: str) -> None:
+        for b in range(8):
+            batch = {"session_id": sid,
+                     "events": [mark(t + 1 + b * 10 + i, c=c, b=b, i=i) for i in range(25)]}
+            status, body = post_batch(srv.url, *shop, batch, encoding="gzip")
+            if status != 202:
+                errors.append((c, b, status, body))
+    threads = [threading.Thread(target=client, args=(c, "crowd" if c < 4 else f"solo-{c}"))
+               for c in range(8)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(120)
+    assert not errors
+    with Store.open(srv.data) as store:
+        for sid in ["crowd"] + [f"solo-{c}" for c in range(4, 8)]:
+            with store.session(sid) as reader:
+                marks = [e["data"]["payload"] for e in reader.events() if e["type"] == 5]
+                assert [s.index for s in reader.segments] == list(range(len(reader.segments)))
+            keys = [(m["c"], m["b"], m["i"]) for m in marks]
+            assert len(keys) == len(set(keys)) == (4 if sid == "crowd" else 1) * 8 * 25
+            for c in {k[0] for k in keys}:
+                mine = [k for k in keys if k[0] == c]
+                assert mine == sorted(mine)
+
+
+def test_serve_mistakes_are_one_line(tmp_path):
+    data = tmp_path / "data"
+    bad = tmp_path / "rules.toml"
+    bad.write_text("default = 'sometimes'\n")
+    proc = replay_cli(data, "serve", "--rules", bad, "--port", free_port())
+    assert proc.returncode == 2 and len(proc.stderr.splitlines()) == 1, proc.stderr
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        proc = replay_cli(data, "serve", "--port", s.getsockname()[1])
+    assert proc.returncode == 2 and "in use" in proc.stderr and len(proc.stderr.splitlines()) == 1
+    for args in (["serve", "--workers", "0"], ["app", "revoke", "nobody"], ["app", "list"]):
+        proc = replay_cli(tmp_path / "nothing-here", *args)
+        assert proc.returncode == 2 and len(proc.stderr.splitlines()) == 1, (args, proc.stderr)
+        assert "Traceback" not in proc.stderr
+    assert not (tmp_path / "nothing-here").exists()
+    rec = tmp_path / "rec.json"
+    rec.write_text(json.dumps(snapshot(now_ms())))
+    proc = replay_cli(data, "play", rec, "--follow")
+    assert proc.returncode == 2 and "--follow" in proc.stderr and len(proc.stderr.splitlines()) == 1
+
+
+def test_session_rules_a_quiet_gap_starts_a_new_session_and_late_events_join_theirs(server):
+    srv, shop = server
+    t = now_ms() - 3 * 3600 * 1000            # three hours ago: late, within 24 h
+    assert post_batch(srv.url, *shop, {"session_id": "gap", "events": snapshot(t)})[0] == 202
+    later = t + 60_000 + 16 * 60 * 1000       # 16 minutes without activity
+    assert post_batch(srv.url, *shop, {"session_id": "gap", "events": [
+        mark(t + 60_000, k="same"), mark(later, k="next")]})[0] == 202
+    with Store.open(srv.data) as store:
+        rows = {s.id: s for s in store.sessions() if s.id.startswith("gap")}
+        assert set(rows) == {"gap", f"gap.{later}"}
+        with store.session("gap") as r:
+            assert [e["data"]["payload"]["k"] for e in r.events() if e["type"] == 5] == ["same"]
+        with store.session(f"gap.{later}") as r:
+            assert [e["data"]["payload"]["k"] for e in r.events() if e["type"] == 5] == ["next"]
