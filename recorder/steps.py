@@ -388,11 +388,20 @@ class StepsBuilder:
         if self.sem is None:
             return []
         out = [Step(v.t, StepKind.NAVIGATE, url=v.url) for v in self.sem.views]
+        clicks: list[Step] = []
         for a in click_actions(self.sem.clicks):
             kind = _CLICK_STEPS.get(a.type)
-            if kind is not None:
-                out.append(Step(a.t, StepKind(kind), a.target, a.selector, id=a.id,
-                                frustrations=list(a.frustrations)))
+            if kind is None:
+                continue
+            if kind == StepKind.DBLCLICK:
+                # a double-click arrives as click, click, dblclick: one step
+                for _ in range(2):
+                    if clicks and clicks[-1].kind is StepKind.CLICK and clicks[-1].id == a.id \
+                            and not clicks[-1].frustrations:
+                        clicks.pop()
+            clicks.append(Step(a.t, StepKind(kind), a.target, a.selector, id=a.id,
+                               frustrations=list(a.frustrations)))
+        out += clicks
         out += self._inputs
         return sorted(out, key=lambda s: (s.t, s.kind is not StepKind.NAVIGATE))
 

@@ -264,7 +264,10 @@ class BrowserRecorder:
     """
 
     def __init__(self, *, rrweb_dir: Path | None = None, record_options: dict | None = None,
-                 timeout_s: float = 20.0, viewport: tuple[int, int] = (1280, 800)):
+                 timeout_s: float = 20.0, viewport: tuple[int, int] = (1280, 800),
+                 browser=None, view=None):
+        """`browser` + `view`: drive a recording browser someone else shows (record mode's
+        page) instead of opening one; it stays theirs (not armed, not closed here)."""
         _qapp()
         from PySide6.QtWebEngineWidgets import QWebEngineView
 
@@ -276,22 +279,30 @@ class BrowserRecorder:
         self._loading = False
         self._load_ok: bool | None = None
         self._mouse = None
+        self._owned = browser is None
+        if browser is not None:
+            self.browser, self.view = browser, view
+            self._attach()
+            return
         try:
             self.browser = RecordingBrowser(_options(record_options), umd=npm_umd(rrweb_dir),
                                             answer_dialogs=True, missing_hint=_NPM_HINT)
         except RecorderMissing as exc:
             raise BrowserRecordingError(str(exc)) from None
         self.browser.arm()
+        self.view = QWebEngineView()
+        self._attach()
+        self.view.setPage(self._page)
+        self.view.resize(*viewport)
+        self.view.show()
+
+    def _attach(self) -> None:
         self.events = self.browser.events
         self._received = self.browser.received
         self.page_messages = self.browser.page.messages   # the page's console, for diagnosis
         self._page = self.browser.page
         self._page.loadStarted.connect(self._on_load_started)
         self._page.loadFinished.connect(self._on_load_finished)
-        self.view = QWebEngineView()
-        self.view.setPage(self._page)
-        self.view.resize(*viewport)
-        self.view.show()
 
     # -- page plumbing ------------------------------------------------------------------------
     def _on_load_started(self) -> None:
@@ -505,6 +516,8 @@ class BrowserRecorder:
         self.view.grab().save(str(path))
 
     def close(self) -> None:
+        if not self._owned:
+            return
         self.view.close()
         self.view.setPage(None)
         self.view.deleteLater()

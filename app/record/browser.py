@@ -149,12 +149,15 @@ class RecordingBrowser(QObject):
         super().__init__(parent)
         self.events: list[dict] = []
         self.received: dict[str, int] = {}   # document id -> events received from it
+        self._umd, self._missing_hint = umd, missing_hint
         self.script_source = injected_script(record_options, umd, missing_hint)
         # Off the record (a profile without a storage name): nothing kept between recordings;
         # and its own - never the player's JavaScript-off profile.
-        # Both without a Qt parent: the page must be deleted before its profile (`close`).
+        # Both are children of this object, the page first: children are deleted in that
+        # order, and a page must go before its profile.
         self.profile = QWebEngineProfile()
-        self.page = RecordingPage(self.profile, answer_dialogs=answer_dialogs)
+        self.page = RecordingPage(self.profile, self, answer_dialogs=answer_dialogs)
+        self.profile.setParent(self)
         self._sink = _Sink(self)
         self._sink.arrived.connect(self.eventsArrived)
         self._channel = QWebChannel(self.page)
@@ -166,6 +169,15 @@ class RecordingBrowser(QObject):
         self._script.setInjectionPoint(QWebEngineScript.DocumentCreation)
         self._script.setWorldId(QWebEngineScript.MainWorld)  # rrweb must see the page's own DOM
         self._script.setRunsOnSubFrames(False)
+
+    def configure(self, record_options: dict[str, Any]) -> None:
+        """Record with these options from the next `arm` / `record_now` on (rules change)."""
+        armed = self.armed
+        self.disarm()
+        self.script_source = injected_script(record_options, self._umd, self._missing_hint)
+        self._script.setSourceCode(self.script_source)
+        if armed:
+            self.arm()
 
     @property
     def armed(self) -> bool:

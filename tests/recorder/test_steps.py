@@ -155,3 +155,11 @@ def test_bad_events_are_skipped_not_raised():
     got = steps(events)
     assert [s.kind for s in got] == [StepKind.NAVIGATE, StepKind.CLICK]
     assert got[1].selector == ""
+
+
+def test_a_double_click_is_one_step():
+    cell = el("td", text("Ada"), id="cell")
+    dbl = {**click(cell, 120), "data": {**click(cell, 120)["data"],
+                                        "type": MouseInteractions.DblClick}}
+    got = steps(full(page(el("table", el("tr", cell)))) + [click(cell, 100), click(cell, 120), dbl])
+    assert [(s.kind, s.selector) for s in got[1:]] == [(StepKind.DBLCLICK, "#cell")]
