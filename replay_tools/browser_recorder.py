@@ -344,11 +344,15 @@ class BrowserRecorder:
             raise BrowserRecordingError(f"rrweb.record failed to start: {status['error']}")
         return status if status and status.get("snapshot") else None
 
-    def wait_ready(self) -> dict:
-        """Wait for the current page to be loaded and rrweb to have taken its snapshot."""
+    def wait_loaded(self) -> None:
+        """Wait for the current page to be loaded (recorded or not)."""
         self._wait_until(lambda: not self._loading, "the page to load")
         if self._load_ok is False:
             raise BrowserRecordingError(f"the page failed to load: {self._page.url().toString()}")
+
+    def wait_ready(self) -> dict:
+        """Wait for the current page to be loaded and rrweb to have taken its snapshot."""
+        self.wait_loaded()
         status = self._wait_until(self._bridge_ready, "rrweb to take its full snapshot")
         self._drain(status)
         return status

@@ -122,7 +122,7 @@ class RecordPage(QWidget):
         self.splitter.addWidget(self.stack)
         self.splitter.addWidget(side)
         self.splitter.setStretchFactor(0, 1)
-        self.splitter.setSizes([900, 340])
+        self.splitter.setSizes([960, 320])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
