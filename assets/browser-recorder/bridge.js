@@ -45,10 +45,23 @@
   // `maskInputOptions` always masks. rrweb only calls maskInputFn for input types it masks,
   // so every type is handed to it and it decides per element.
   var options, baseMask, maskSelector, allowSelector, maskAll;
+  // Options given as lists of CSS selectors: the ones this browser cannot parse are dropped
+  // (one bad selector would otherwise break the whole list, or rrweb itself); the store's
+  // privacy pass still applies them.
+  var SELECTOR_LISTS = ["blockSelector", "maskTextSelector", "maskInputSelector", "allowInputSelector"];
+  function selectorList(list) {
+    var ok = list.filter(function (sel) {
+      try { win.document.createDocumentFragment().querySelector(sel); return true; } catch (e) { return false; }
+    });
+    return ok.length ? ok.join(", ") : null;
+  }
   function start(given) {
     if (stop) return;
     options = {};
     for (var k in given) options[k] = given[k];
+    SELECTOR_LISTS.forEach(function (k) {
+      if (Array.isArray(options[k])) options[k] = selectorList(options[k]);
+    });
     baseMask = options.maskInputOptions || {};
     maskSelector = options.maskInputSelector || null;
     allowSelector = options.allowInputSelector || null;

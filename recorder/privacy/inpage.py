@@ -36,7 +36,8 @@ def _selectors(rules: Rules, level: Level) -> list[str]:
 
 def rrweb_options(rules: Rules) -> dict[str, Any]:
     """rrweb.record options (plus the recording bridge's `maskInputSelector` /
-    `allowInputSelector`, see assets/browser-recorder/bridge.js) for these rules."""
+    `allowInputSelector`, see assets/browser-recorder/bridge.js) for these rules. Selector
+    options are lists: the bridge drops what the browser cannot parse and joins the rest."""
     hidden = [".rr-block"] + _markup(Level.HIDDEN) + _selectors(rules, Level.HIDDEN)
     masked = [".rr-mask"] + _markup(Level.MASK) + _selectors(rules, Level.MASK)
     allowed = _markup(Level.ALLOW) + _selectors(rules, Level.ALLOW)
@@ -47,10 +48,10 @@ def rrweb_options(rules: Rules) -> dict[str, Any]:
         masked.append("body")
     return {
         "maskInputOptions": {t: True for t in sorted(ALWAYS_MASKED_TYPES)},
-        "maskInputSelector": ", ".join([_CC_INPUTS] + masked),
-        "allowInputSelector": ", ".join(allowed),
+        "maskInputSelector": [_CC_INPUTS] + masked,
+        "allowInputSelector": allowed,
         "maskAllInputs": default >= Level.MASK_USER_INPUT,
-        "maskTextSelector": ", ".join(masked),
-        "blockSelector": ", ".join(hidden),
+        "maskTextSelector": masked,
+        "blockSelector": hidden,
         "recordAfter": "DOMContentLoaded",
     }

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 from app.cli import main
 from replay_tools.browser_recorder import Eval, PageServer, WaitFor, record_page
 

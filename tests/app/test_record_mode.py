@@ -82,7 +82,7 @@ def test_record_mode_records_clicks_and_typing_and_opens_the_session_with_its_st
     _load(qtbot, page, shop.url("index.html"))
     assert page.state is State.BROWSING and not page.browser.events   # browsing keeps nothing
     page.title_edit.setText("Add to cart counts twice")
-    page.notes_edit.setPlainText("Expected 1 item after one click, got 2.")
+    page.notes_edit.setPlainText(f"Expected 1 item after one click, got 2. Seen by {SECRET_EMAIL}")
 
     qtbot.mouseClick(page.record_button, Qt.LeftButton)
     assert page.state is State.RECORDING
@@ -106,6 +106,9 @@ def test_record_mode_records_clicks_and_typing_and_opens_the_session_with_its_st
         qtbot.mouseClick(page.record_button, Qt.LeftButton)
     sid = stored.args[0]
     assert page.state is State.STORED and page.session_id == sid
+    # the page's own pass: the email never left the browser; the allowed search box did
+    raw = json.dumps(page.browser.events)
+    assert SECRET_EMAIL not in raw and "red shoes" in raw
 
     # it opens in the player, its steps beside it
     assert page.player is not None and page.stack.currentWidget() is page.player
@@ -139,8 +142,11 @@ def test_record_mode_records_clicks_and_typing_and_opens_the_session_with_its_st
     out = subprocess.run([sys.executable, "-m", "app", "--data", str(page.data_dir), "sessions",
                           "--json"], capture_output=True, text=True, check=True, cwd=REPO)
     (row,) = [r for r in json.loads(out.stdout) if r["id"] == sid]
-    assert row["context"]["bug"] == {"title": "Add to cart counts twice",
-                                     "notes": "Expected 1 item after one click, got 2."}
+    bug = row["context"]["bug"]
+    assert bug["title"] == "Add to cart counts twice"
+    # the context is stored data too: the rules' detectors mask an email in the notes
+    assert bug["notes"].startswith("Expected 1 item after one click, got 2. Seen by ")
+    assert SECRET_EMAIL not in out.stdout
 
     # and back to the browser for the next bug
     page.new_button.click()
@@ -163,3 +169,13 @@ def test_record_after_stop_records_again_on_the_same_page(qtbot, record_page, sh
         assert [s.kind for s in page.steps] == [StepKind.NAVIGATE, StepKind.CLICK]
         page.new_recording()
     assert ids[0] != ids[1]   # two recordings, two sessions
+
+
+def test_a_broken_rules_file_records_nothing_and_says_what_to_fix(qtbot, record_page, shop):
+    page = record_page
+    (page.data_dir / "rules.toml").write_text('version = 1\ndefault = "sometimes"\n')
+    _load(qtbot, page, shop.url("index.html"))
+    page.record()
+    assert page.state is State.BROWSING and not page.browser.armed
+    assert page.status.text().startswith("Cannot record:")
+    assert "fix the rules file" in page.status.text()
