@@ -12,8 +12,12 @@ WINDOW_SIZE = (1280, 800)
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m app.record", description=__doc__.splitlines()[0])
-    ap.add_argument("--data", type=Path, default=default_data_dir(), help="data folder")
+    ap = argparse.ArgumentParser(
+        prog="python -m app.record",
+        description="Record mode in a window of its own: browse to a bug, Record, reproduce it,"
+                    " Stop - the session is stored in the data folder and opens in the player.")
+    ap.add_argument("--data", type=Path, default=default_data_dir(), metavar="DIR",
+                    help="data folder (default: %(default)s)")
     ap.add_argument("url", nargs="?", help="page to open")
     args = ap.parse_args(argv)
 
@@ -22,9 +26,20 @@ def main(argv: list[str] | None = None) -> int:
     app = application()
     from PySide6.QtWidgets import QMainWindow
 
-    from .page import RecordPage
+    from .page import RecordPage, State
 
-    win = QMainWindow()
+    class Window(QMainWindow):
+        def closeEvent(self, event):  # noqa: N802 (Qt)
+            # closing while recording stores the recording first: nothing recorded is lost
+            if page.state in (State.RECORDING, State.STORING):
+                event.ignore()
+                page.sessionRecorded.connect(lambda _sid: self.close())
+                page.recordingFailed.connect(self.close)
+                page.stop()
+                return
+            super().closeEvent(event)
+
+    win = Window()
     win.setWindowTitle("Record a bug — Session Replay")
     page = RecordPage(args.data, win)
     win.setCentralWidget(page)

@@ -44,7 +44,8 @@ class State(enum.Enum):
 class RecordPage(QWidget):
     """The built-in browser with Record/Stop, the bug's title and notes, and the steps."""
 
-    sessionRecorded = Signal(str)
+    sessionRecorded = Signal(str)     # a session id, once stored
+    recordingFailed = Signal(str)     # why nothing was stored (said in the status line too)
 
     def __init__(self, data_dir: Path | str, parent: QWidget | None = None, *,
                  open_in_player: bool = True):
@@ -211,9 +212,7 @@ class RecordPage(QWidget):
         from recorder.store import Store
 
         if not events:
-            self._set_state(State.BROWSING)
-            self._say("Nothing was recorded (the page sent no events) — nothing stored.",
-                      error=True)
+            self._fail("Nothing was recorded (the page sent no events) — nothing stored.")
             return
         ctx = self.context()
         try:
@@ -221,8 +220,7 @@ class RecordPage(QWidget):
                 stored = store.ingest_outcomes(events, context=ctx if ctx[CONTEXT_KEY] else None,
                                                masker_factory=masker_factory(self._rules))
         except (LimitError, InvalidEvent, OSError) as exc:
-            self._set_state(State.BROWSING)
-            self._say(f"The recording was not stored: {exc}", error=True)
+            self._fail(f"The recording was not stored: {exc}")
             return
         ids = [s.id for s in stored]
         self.session_id = ids[0]
@@ -233,6 +231,11 @@ class RecordPage(QWidget):
                   f" `replay play {self.session_id}`.")
         for sid in ids:
             self.sessionRecorded.emit(sid)
+
+    def _fail(self, why: str) -> None:
+        self._set_state(State.BROWSING)
+        self._say(why, error=True)
+        self.recordingFailed.emit(why)
 
     def _open_stored(self, sid: str) -> None:
         """The steps of the session as stored (after the privacy pass), and - unless the host
