@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import enum
+from html import escape
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, QUrl, Signal
@@ -32,13 +33,14 @@ from .browser import RecordingBrowser
 CONTEXT_KEY = "bug"            # the session context's entry holding the title and notes
 STEPS_REFRESH_MS = 150         # while recording, the steps list is redrawn at most this often
 BLANK = "about:blank"
+SIDE_MIN_WIDTH = 300           # px: the bug form and the steps list
 
 
 class State(enum.Enum):
     BROWSING = "browsing"      # the QA's own browsing, nothing kept
     RECORDING = "recording"
     STORING = "storing"        # Stop pressed: the page's last events, then the store
-    STORED = "stored"          # the session is in the player beside its steps
+    STORED = "stored"          # the session is in the player, its steps in a tab beside it
 
 
 class RecordPage(QWidget):
@@ -94,34 +96,48 @@ class RecordPage(QWidget):
         self.notes_edit = QPlainTextEdit(self)
         self.notes_edit.setPlaceholderText("Expected, actual, environment…")
         self.notes_edit.setMaximumHeight(110)
-        self.steps_label = QLabel(self)
-        self.steps_list = QListWidget(self)
+        # The steps panel sits under the bug form while recording; once stored it becomes the
+        # player's first dev-tools tab, so the steps stay beside the replay at the player's
+        # full width, with the stored title and notes above them.
+        self.steps_panel = QWidget(self)
+        self.bug_summary = QLabel(self.steps_panel, wordWrap=True)
+        self.bug_summary.setTextFormat(Qt.TextFormat.RichText)
+        self.bug_summary.setContentsMargins(6, 6, 6, 6)
+        self.bug_summary.hide()
+        self.steps_label = QLabel(self.steps_panel)
+        self.steps_label.setFont(_bold(self.steps_label.font()))
+        self.steps_list = QListWidget(self.steps_panel)
         self.steps_list.setWordWrap(True)
-        self.steps_list.setAlternatingRowColors(True)
+        self.steps_list.setSpacing(2)
         self.steps_list.itemActivated.connect(self._seek_to_step)
         self.steps_list.itemClicked.connect(self._seek_to_step)
+        panel_layout = QVBoxLayout(self.steps_panel)
+        panel_layout.setContentsMargins(0, 0, 0, 0)
+        panel_layout.setSpacing(4)
+        panel_layout.addWidget(self.bug_summary)
+        panel_layout.addWidget(self.steps_label)
+        panel_layout.addWidget(self.steps_list, 1)
         self.new_button = QPushButton("New recording", self)
         self.new_button.clicked.connect(self.new_recording)
+        bar.addWidget(self.new_button)
         form = QFormLayout()
         form.addRow("Title", self.title_edit)
         form.addRow("Notes", self.notes_edit)
-        side = QWidget(self)
-        side_layout = QVBoxLayout(side)
-        side_layout.setContentsMargins(6, 0, 6, 6)
-        bug_label = QLabel("Bug", side)
+        self.side = QWidget(self)
+        self.side.setMinimumWidth(SIDE_MIN_WIDTH)   # the form and the steps stay readable
+        self._side_layout = QVBoxLayout(self.side)
+        self._side_layout.setContentsMargins(6, 0, 6, 6)
+        bug_label = QLabel("Bug", self.side)
         bug_label.setFont(_bold(bug_label.font()))
-        self.steps_label.setFont(_bold(self.steps_label.font()))
-        side_layout.addWidget(bug_label)
-        side_layout.addLayout(form)
-        side_layout.addWidget(self.steps_label)
-        side_layout.addWidget(self.steps_list, 1)
-        side_layout.addWidget(self.new_button)
+        self._side_layout.addWidget(bug_label)
+        self._side_layout.addLayout(form)
+        self._side_layout.addWidget(self.steps_panel, 1)
 
         self.stack = QStackedWidget(self)
         self.stack.addWidget(self.view)
         self.splitter = QSplitter(self)
         self.splitter.addWidget(self.stack)
-        self.splitter.addWidget(side)
+        self.splitter.addWidget(self.side)
         self.splitter.setStretchFactor(0, 1)
         self.splitter.setSizes([960, 320])
         layout = QVBoxLayout(self)
@@ -254,6 +270,19 @@ class RecordPage(QWidget):
         self.player = ReplayWidget(source, self)
         self.stack.addWidget(self.player)
         self.stack.setCurrentWidget(self.player)
+        # the title and notes as stored (the rules' detectors applied), not as typed
+        bug = ((source.info.context or {}).get(CONTEXT_KEY) or {}) if source.info else {}
+        self.bug_summary.setText("<br>".join(
+            f"<b>{escape(v)}</b>" if k == "title" else escape(v).replace("\n", "<br>")
+            for k, v in bug.items()))
+        self.bug_summary.setVisible(bool(bug))
+        self.steps_label.hide()     # the tab says it
+        tabs = self.player.devtools
+        tabs.insertTab(0, self.steps_panel, f"Steps {len(self.steps)}" if self.steps else "Steps")
+        tabs.setCurrentIndex(0)
+        # the pane is never narrower than its tab labels (player/qt/devtools): one more now
+        tabs.setMinimumWidth(max(tabs.minimumWidth(), tabs.tabBar().sizeHint().width()))
+        self.side.hide()
 
     def new_recording(self) -> None:
         """Back to the browser, for the next bug."""
@@ -270,6 +299,12 @@ class RecordPage(QWidget):
         if self.player is not None:
             from player.qt.standalone import dispose
 
+            tabs = self.player.devtools
+            tabs.removeTab(tabs.indexOf(self.steps_panel))   # the panel is ours: take it back
+            self._side_layout.addWidget(self.steps_panel, 1)
+            self.bug_summary.hide()
+            self.steps_label.show()
+            self.side.show()
             self.stack.removeWidget(self.player)
             dispose(self.player)
             self.player = None

@@ -110,9 +110,16 @@ def test_record_mode_records_clicks_and_typing_and_opens_the_session_with_its_st
     raw = json.dumps(page.browser.events)
     assert SECRET_EMAIL not in raw and "red shoes" in raw
 
-    # it opens in the player, its steps beside it
+    # it opens in the player, its steps beside it (the first tab of the dev-tools pane, under
+    # the bug's title)
     assert page.player is not None and page.stack.currentWidget() is page.player
     page.player.wait_ready()
+    tabs = page.player.devtools
+    assert tabs.currentWidget() is page.steps_panel and tabs.tabText(0) == "Steps 8"
+    # the title and notes shown as stored: the email in the notes is masked there too
+    summary = page.bug_summary.text()
+    assert "Add to cart counts twice" in summary and "Seen by" in summary
+    assert SECRET_EMAIL not in summary
     described = [s.describe() for s in page.steps]
     assert described == [
         f"Open {shop.url('index.html')}",
@@ -152,6 +159,7 @@ def test_record_mode_records_clicks_and_typing_and_opens_the_session_with_its_st
     page.new_button.click()
     assert page.state is State.BROWSING and page.stack.currentWidget() is page.view
     assert page.player is None and page.title_edit.text() == ""
+    assert page.steps_panel.parent() is page.side and page.side.isVisible()
 
 
 def test_record_after_stop_records_again_on_the_same_page(qtbot, record_page, shop):
