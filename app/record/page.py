@@ -172,6 +172,10 @@ class RecordPage(QWidget):
 
     def record(self) -> None:
         """Start recording the page shown (or, with none yet, the address bar's)."""
+        if self.view.url().toString() in ("", BLANK) and not self.address.text().strip():
+            self._say("Type the address of the page to test first, then press Record.",
+                      error=True)
+            return
         try:
             self._rules = load_rules(None, self.data_dir)
         except RulesError as exc:

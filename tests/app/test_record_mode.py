@@ -187,3 +187,9 @@ def test_a_broken_rules_file_records_nothing_and_says_what_to_fix(qtbot, record_
     assert page.state is State.BROWSING and not page.browser.armed
     assert page.status.text().startswith("Cannot record:")
     assert "fix the rules file" in page.status.text()
+
+
+def test_record_with_no_page_asks_for_an_address(record_page):
+    record_page.record()
+    assert record_page.state is State.BROWSING and not record_page.browser.armed
+    assert "Type the address" in record_page.status.text()
