@@ -1,4 +1,4 @@
-"""Real-browser recordings: a QtWebEngine page recorded by rrweb's own recorder (from npm).
+"""Real-browser recordings: a QtWebEngine page recorded by rrweb's own recorder (npm's build, vendored).
 
 The recording browser is the shipped one record mode uses (`app.record.browser`: a real
 Chromium with the page's JavaScript ON, rrweb + its console plugin + our RUM shim + the bridge
