@@ -25,10 +25,11 @@ from typing import Any
 import msgspec
 import msgspec.structs
 
-from recorder.format import USER_INTERACTION_SOURCES, EventType, IncrementalSource, NodeType
+from recorder.format import USER_INTERACTION_SOURCES, EventType, IncrementalSource
 from recorder.mirror import Mirror
 from recorder.semantics import (Action, ConsoleMessage, ErrorEvent, ErrorGroup, LongTask, Resource,
                                 Semantics, View, error_groups)
+from recorder.steps import target_name
 
 Raw = dict[str, Any]
 DEFAULT_INACTIVITY_MS = 10_000
@@ -346,47 +347,3 @@ class TimelineBuilder:
         """The frozen timeline. Built from a copy unless `final` (nothing more will be fed:
         the timeline may share the builder's columns, no second copy in memory)."""
         return Timeline(self if final else self.snapshot(), duration)
-
-
-def target_name(m: Mirror, nid: int) -> str:
-    """A person-readable name for the clicked element: aria-label, text, alt/title/value,
-    id, else its tag — looking up to a few ancestors (a click on an icon inside a button
-    names the button)."""
-    n = m.nodes.get(nid)
-    hops = 0
-    while n is not None and hops < 4:
-        if n.type == NodeType.Element:
-            a = n.attrs
-            for k in ("aria-label", "title", "alt"):
-                v = a.get(k)
-                if isinstance(v, str) and v.strip():
-                    return v.strip()[:80]
-            text = " ".join(_short_text(m, n.id).split())
-            if text:
-                return text[:80]
-            if n.tag == "input" and isinstance(a.get("value"), str) and a["value"].strip() and \
-                    str(a.get("type", "")).lower() in ("submit", "button", "reset"):
-                return a["value"].strip()[:80]
-            if isinstance(a.get("id"), str) and a["id"]:
-                return f"{n.tag}#{a['id']}"
-        if n.parent is None:
-            break
-        n = m.nodes.get(n.parent)
-        hops += 1
-    n = m.nodes.get(nid)
-    return n.tag if n is not None and n.tag else ""
-
-
-def _short_text(m: Mirror, nid: int, limit: int = 120, max_nodes: int = 400) -> str:
-    """The start of the text beneath a node, without walking a whole page."""
-    parts: list[str] = []
-    size = 0
-    for i, x in enumerate(m.walk(nid)):
-        if i >= max_nodes or size >= limit:
-            break
-        if x.type == NodeType.Element and x.tag in ("script", "style", "noscript", "template"):
-            continue
-        if x.type == NodeType.Text and x.text:
-            parts.append(x.text)
-            size += len(x.text)
-    return "".join(parts)[:limit]

@@ -1,10 +1,9 @@
-"""Real-browser recordings: a QtWebEngine page recorded by rrweb's own recorder (from npm).
+"""Real-browser recordings: a QtWebEngine page recorded by rrweb's own recorder (npm's build, vendored).
 
-The recording browser is a real Chromium showing a real page with its JavaScript ON (unlike
-the player, which never runs recorded scripts). rrweb's UMD build, its console plugin, our
-RUM shim (`assets/rum-shim/rum-plugin.js`) and a bridge (`assets/browser-recorder/bridge.js`)
-are injected at document creation into every page the view loads; events stream to Python
-over a QWebChannel as they are emitted, so a navigation loses nothing.
+The recording browser is the shipped one record mode uses (`app.record.browser`: a real
+Chromium with the page's JavaScript ON, rrweb + its console plugin + our RUM shim + the bridge
+injected at document creation, events streamed over a QWebChannel). This harness adds what a
+test needs and the app does not: scripted steps, blocking waits, live-DOM captures.
 
 Steps act as a person would: `Click` moves the mouse there and presses the real button,
 `Type` sends real key events to the focused element, so rrweb sees genuine input.
@@ -31,15 +30,12 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Callable, Iterable, Union
 
-from recorder.paths import ASSETS
 
 REPO = Path(__file__).resolve().parent.parent  # a checkout: the harness is not shipped
-DEFAULT_RRWEB_DIR = REPO / "tests" / "browser" / "node_modules"
-RRWEB_UMD = Path("rrweb/dist/rrweb.umd.min.cjs")
-CONSOLE_PLUGIN_UMD = Path("@rrweb/rrweb-plugin-console-record/dist/rrweb-plugin-console-record.umd.min.cjs")
-RUM_SHIM = ASSETS / "rum-shim" / "rum-plugin.js"
-BRIDGE = ASSETS / "browser-recorder" / "bridge.js"
-INTAKE_SENDER = ASSETS / "browser-recorder" / "intake-sender.js"
+NPM_RRWEB_DIR = REPO / "tests" / "browser" / "node_modules"   # what assets/vendor/rrweb copies
+NPM_RRWEB_UMD = Path("rrweb/dist/rrweb.umd.min.cjs")
+NPM_CONSOLE_PLUGIN_UMD = Path(
+    "@rrweb/rrweb-plugin-console-record/dist/rrweb-plugin-console-record.umd.min.cjs")
 
 # rrweb's defaults, spelled out: inputs are recorded, only passwords are masked. Recording
 # starts at DOMContentLoaded (rrweb 2 waits for `load` otherwise, and would miss the console
@@ -217,47 +213,33 @@ class PageServer:
 
 # ---- the recording browser ------------------------------------------------------------------
 
-def _read_text(path: Path, what: str) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise BrowserRecordingError(
-            f"{what} not found at {path} — install the recorder with "
-            f"`npm ci --prefix tests/browser` (or pass rrweb_dir=)") from None
+_NPM_HINT = (" - install the recorder with `npm ci --prefix tests/browser` (or pass"
+             " rrweb_dir=)")
 
 
-def _umd(source: str) -> str:
-    """Load a UMD bundle as a plain global even if the page defines AMD/CommonJS names."""
-    source = source.replace("//# sourceMappingURL=", "//# no-sourcemap=")
-    return ("(function(){var exports=undefined,module=undefined,define=undefined;\n"
-            + source + "\n}).call(window);\n")
+def npm_umd(rrweb_dir: Path | None) -> tuple[Path, Path] | None:
+    """rrweb's and its console plugin's UMD builds in an npm node_modules folder."""
+    if rrweb_dir is None:
+        return None
+    return Path(rrweb_dir) / NPM_RRWEB_UMD, Path(rrweb_dir) / NPM_CONSOLE_PLUGIN_UMD
 
 
 def injected_script(rrweb_dir: Path | None = None, record_options: dict | None = None,
                     intake: dict | None = None) -> str:
-    """The JavaScript injected into every recorded page, in order: QWebChannel's client,
-    rrweb, its console plugin, with `intake` ({url, app, token, session_id, user?}) the
-    sender to a live intake, the RUM shim, the bridge that starts recording."""
-    from PySide6 import QtWebChannel  # noqa: F401 - registers the qwebchannel.js resource
-    from PySide6.QtCore import QFile, QIODevice
+    """The JavaScript injected into every recorded page (app.record.browser.injected_script),
+    with rrweb from `rrweb_dir` (an npm node_modules folder; default: the vendored copy)."""
+    from app.record.browser import RecorderMissing, injected_script as shipped
 
-    rrweb_dir = Path(rrweb_dir) if rrweb_dir else DEFAULT_RRWEB_DIR
-    rrweb = _umd(_read_text(rrweb_dir / RRWEB_UMD, "rrweb's recorder"))
-    console = _umd(_read_text(rrweb_dir / CONSOLE_PLUGIN_UMD, "rrweb's console plugin"))
-    f = QFile(":/qtwebchannel/qwebchannel.js")
-    if not f.open(QIODevice.ReadOnly):
-        raise BrowserRecordingError("Qt's qwebchannel.js is missing from this PySide6 build")
-    channel_js = bytes(f.readAll()).decode("utf-8")
-    f.close()
+    try:
+        return shipped(_options(record_options), npm_umd(rrweb_dir), _NPM_HINT, intake)
+    except RecorderMissing as exc:
+        raise BrowserRecordingError(str(exc)) from None
+
+
+def _options(record_options: dict | None) -> dict:
     options = dict(DEFAULT_RECORD_OPTIONS)
     options.update(record_options or {})
-    bridge = _read_text(BRIDGE, "the recorder bridge").replace(
-        "__REPLAY_RECORD_OPTIONS__", json.dumps(options))
-    parts = [channel_js, rrweb, console]
-    if intake:   # before the RUM shim: its requests are ours, not the page's
-        parts.append(_read_text(INTAKE_SENDER, "the intake sender").replace(
-            "__REPLAY_INTAKE__", json.dumps(intake)))
-    return "\n;\n".join(parts + [_read_text(RUM_SHIM, "the RUM shim"), bridge])
+    return options
 
 
 def _qapp():
@@ -285,77 +267,49 @@ class BrowserRecorder:
 
     def __init__(self, *, rrweb_dir: Path | None = None, record_options: dict | None = None,
                  timeout_s: float = 20.0, viewport: tuple[int, int] = (1280, 800),
-                 intake: dict | None = None):
+                 browser=None, view=None, intake: dict | None = None):
+        """`browser` + `view`: drive a recording browser someone else shows (record mode's
+        page) instead of opening one; it stays theirs (not armed, not closed here).
+        `intake` ({url, app, token, session_id, user?}): also send every event to a live
+        intake (`replay serve`), as a site's visitors' browsers would."""
         _qapp()
-        from PySide6.QtCore import QObject, Slot
-        from PySide6.QtWebChannel import QWebChannel
-        from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineProfile, QWebEngineScript
         from PySide6.QtWebEngineWidgets import QWebEngineView
+
+        from app.record.browser import RecorderMissing, RecordingBrowser
 
         self.timeout_s = timeout_s
         self.intake = intake
         self.intake_status: dict | None = None
-        self.events: list[dict] = []
         self.dom_snapshots: list[LiveDom] = []
         self.eval_results: list[Any] = []
-        self.page_messages: list[str] = []
-        self._received: dict[str, int] = {}  # document id -> events received from it
         self._loading = False
         self._load_ok: bool | None = None
         self._mouse = None
-
-        recorder = self
-
-        class _Sink(QObject):
-            @Slot(str)
-            def push(self, message: str) -> None:
-                batch = json.loads(message)
-                recorder.events.extend(batch["events"])
-                recorder._received[batch["doc"]] = batch["upto"]
-
-        class _Page(QWebEnginePage):
-            def javaScriptConsoleMessage(self, level, message, line, source):
-                self._note(f"{source}:{line}: {message}")
-
-            # Modal JavaScript dialogs would block an offscreen recording forever: answer
-            # them at once, as a person clicking OK would, and note them.
-            def javaScriptAlert(self, origin, message):
-                self._note(f"alert: {message}")
-
-            def javaScriptConfirm(self, origin, message):
-                self._note(f"confirm (answered OK): {message}")
-                return True
-
-            def javaScriptPrompt(self, origin, message, default):
-                self._note(f"prompt (answered with its default): {message}")
-                return True, default
-
-            def _note(self, text):
-                if len(recorder.page_messages) < 1000:  # for diagnosis only: bounded
-                    recorder.page_messages.append(text[:500])
-
-        # An off-the-record profile: no cache or cookies leak between recordings.
-        self._profile = QWebEngineProfile()
-        self._page = _Page(self._profile)
-        self._sink = _Sink()
-        self._channel = QWebChannel(self._page)
-        self._channel.registerObject("recorder", self._sink)
-        self._page.setWebChannel(self._channel, QWebEngineScript.MainWorld)
-
-        script = QWebEngineScript()
-        script.setName("replay-recorder")
-        script.setSourceCode(injected_script(rrweb_dir, record_options, intake))
-        script.setInjectionPoint(QWebEngineScript.DocumentCreation)
-        script.setWorldId(QWebEngineScript.MainWorld)  # rrweb must see the page's own DOM/JS
-        script.setRunsOnSubFrames(False)
-        self._page.scripts().insert(script)
-
-        self._page.loadStarted.connect(self._on_load_started)
-        self._page.loadFinished.connect(self._on_load_finished)
+        self._owned = browser is None
+        if browser is not None:
+            self.browser, self.view = browser, view
+            self._attach()
+            return
+        try:
+            self.browser = RecordingBrowser(_options(record_options), umd=npm_umd(rrweb_dir),
+                                            answer_dialogs=True, missing_hint=_NPM_HINT,
+                                            intake=intake)
+        except RecorderMissing as exc:
+            raise BrowserRecordingError(str(exc)) from None
+        self.browser.arm()
         self.view = QWebEngineView()
+        self._attach()
         self.view.setPage(self._page)
         self.view.resize(*viewport)
         self.view.show()
+
+    def _attach(self) -> None:
+        self.events = self.browser.events
+        self._received = self.browser.received
+        self.page_messages = self.browser.page.messages   # the page's console, for diagnosis
+        self._page = self.browser.page
+        self._page.loadStarted.connect(self._on_load_started)
+        self._page.loadFinished.connect(self._on_load_finished)
 
     # -- page plumbing ------------------------------------------------------------------------
     def _on_load_started(self) -> None:
@@ -397,11 +351,15 @@ class BrowserRecorder:
             raise BrowserRecordingError(f"rrweb.record failed to start: {status['error']}")
         return status if status and status.get("snapshot") else None
 
-    def wait_ready(self) -> dict:
-        """Wait for the current page to be loaded and rrweb to have taken its snapshot."""
+    def wait_loaded(self) -> None:
+        """Wait for the current page to be loaded (recorded or not)."""
         self._wait_until(lambda: not self._loading, "the page to load")
         if self._load_ok is False:
             raise BrowserRecordingError(f"the page failed to load: {self._page.url().toString()}")
+
+    def wait_ready(self) -> dict:
+        """Wait for the current page to be loaded and rrweb to have taken its snapshot."""
+        self.wait_loaded()
         status = self._wait_until(self._bridge_ready, "rrweb to take its full snapshot")
         self._drain(status)
         return status
@@ -586,13 +544,12 @@ class BrowserRecorder:
         self.view.grab().save(str(path))
 
     def close(self) -> None:
-        # The page must go before its profile (Qt warns of trouble otherwise).
+        if not self._owned:
+            return
         self.view.close()
         self.view.setPage(None)
-        self._page.deleteLater()
         self.view.deleteLater()
-        _spin(0)
-        self._profile.deleteLater()
+        self.browser.close()   # the page, then its profile
         _spin(0)
 
     def __enter__(self) -> "BrowserRecorder":

@@ -1,12 +1,15 @@
-/* The recording browser's bridge (replay_tools/browser_recorder.py). Runs in the recorded page's main
- * world at document creation, after rrweb, its console plugin and the RUM shim:
- * starts rrweb.record (which itself waits for DOMContentLoaded) and streams every event to
- * Python over a QWebChannel as soon as it is emitted, so nothing is lost when the page
- * navigates away. `__REPLAY_RECORD_OPTIONS__` is replaced by Python with a JSON object.
+/* The recording browser's bridge (app/record/browser.py; the test harness
+ * replay_tools/browser_recorder.py drives the same one). Runs in the recorded page's main world,
+ * after rrweb, its console plugin and the RUM shim: starts rrweb.record (which itself waits for
+ * DOMContentLoaded) and streams every event to Python over a QWebChannel as soon as it is
+ * emitted, so nothing is lost when the page navigates away. `__REPLAY_RECORD_OPTIONS__` is
+ * replaced by Python with a JSON object. Injected again into a document it already runs in
+ * (record mode: Record after Stop), it starts recording again with the new options.
  */
 (function (win) {
   "use strict";
-  if (win.__replayBridge) return;
+  var OPTIONS = __REPLAY_RECORD_OPTIONS__;
+  if (win.__replayBridge) { win.__replayBridge.start(OPTIONS); return; }
   var docId = Math.random().toString(36).slice(2) + Date.now().toString(36);
   var pending = [], sent = 0, bridge = null, flushQueued = false, stop = null, started = false;
 
@@ -35,35 +38,62 @@
     };
   }
 
-  var options = __REPLAY_RECORD_OPTIONS__;
-  // Our one extension to rrweb's options: `maskInputSelector` masks the inputs matching a CSS
-  // selector (say `input[autocomplete^="cc-"]`). rrweb only calls maskInputFn for input types
-  // it masks, so every type is handed to it and it decides per element.
-  var baseMask = options.maskInputOptions || {};
-  var maskSelector = options.maskInputSelector || null;
-  delete options.maskInputSelector;
-  if (maskSelector) {
-    var every = {};
-    ["color", "date", "datetime-local", "email", "month", "number", "range", "search", "tel",
-     "text", "time", "url", "week", "textarea", "select", "password"].forEach(function (k) { every[k] = true; });
-    options.maskInputOptions = every;
-    options.maskInputFn = function (text, el) {
-      return el && masked(el) ? "*".repeat(text.length) : text;
+  // Our extensions to rrweb's options, decided per element by `masked` below:
+  // `maskInputSelector` masks the inputs inside what matches a CSS selector (say
+  // `input[autocomplete^="cc-"]`); `allowInputSelector` records in clear the inputs inside what
+  // matches it even under `maskAllInputs` (the privacy rules' `allow`), except the types
+  // `maskInputOptions` always masks. rrweb only calls maskInputFn for input types it masks,
+  // so every type is handed to it and it decides per element.
+  var options, baseMask, maskSelector, allowSelector, maskAll;
+  // Options given as lists of CSS selectors: the ones this browser cannot parse are dropped
+  // (one bad selector would otherwise break the whole list, or rrweb itself); the store's
+  // privacy pass still applies them.
+  var SELECTOR_LISTS = ["blockSelector", "maskTextSelector", "maskInputSelector", "allowInputSelector"];
+  function selectorList(list) {
+    var ok = list.filter(function (sel) {
+      try { win.document.createDocumentFragment().querySelector(sel); return true; } catch (e) { return false; }
+    });
+    return ok.length ? ok.join(", ") : null;
+  }
+  function start(given) {
+    if (stop) return;
+    options = {};
+    for (var k in given) options[k] = given[k];
+    SELECTOR_LISTS.forEach(function (k) {
+      if (Array.isArray(options[k])) options[k] = selectorList(options[k]);
+    });
+    baseMask = options.maskInputOptions || {};
+    maskSelector = options.maskInputSelector || null;
+    allowSelector = options.allowInputSelector || null;
+    maskAll = !!options.maskAllInputs;
+    delete options.maskInputSelector;
+    delete options.allowInputSelector;
+    if (maskSelector || allowSelector) {
+      var every = {};
+      ["color", "date", "datetime-local", "email", "month", "number", "range", "search", "tel",
+       "text", "time", "url", "week", "textarea", "select", "password"].forEach(function (k) { every[k] = true; });
+      options.maskInputOptions = every;
+      delete options.maskAllInputs;
+      options.maskInputFn = function (text, el) {
+        return el && masked(el) ? "*".repeat(text.length) : text;
+      };
+    }
+    options.emit = function (event) {
+      pending.push(event); queueSend();
+      if (win.__replayIntake) win.__replayIntake.push(event);   // intake-sender.js, if injected
     };
+    options.plugins = [win.rrwebPluginConsoleRecord.getRecordConsolePlugin(
+                         {level: ["info", "log", "warn", "error", "debug"], lengthThreshold: 1000}),
+                       win.ReplayRum.getRecordPlugin()];
+    try {
+      stop = win.rrweb.record(options) || null;
+      started = true;
+      win.__replayBridgeError = null;
+    } catch (e) {
+      win.__replayBridgeError = String(e && e.stack || e);
+    }
   }
-  options.emit = function (event) {
-    pending.push(event); queueSend();
-    if (win.__replayIntake) win.__replayIntake.push(event);   // intake-sender.js, if injected
-  };
-  options.plugins = [win.rrwebPluginConsoleRecord.getRecordConsolePlugin(
-                       {level: ["info", "log", "warn", "error", "debug"], lengthThreshold: 1000}),
-                     win.ReplayRum.getRecordPlugin()];
-  try {
-    stop = win.rrweb.record(options);
-    started = true;
-  } catch (e) {
-    win.__replayBridgeError = String(e && e.stack || e);
-  }
+  start(OPTIONS);
 
   win.__replayBridge = {
     docId: docId,
@@ -74,6 +104,7 @@
               snapshot: !!(win.rrweb.record.mirror && win.rrweb.record.mirror.getId(win.document) > 0)};
     },
     finish: function () { try { win.ReplayRum.flush(); } catch (e) { } return this.status(); },
+    start: start,
     stop: function () { if (stop) stop(); stop = null; return this.status(); },
     // The live DOM as a comparable structure, with rrweb's node ids, taken together with the
     // number of events emitted so far (the rebuild at that event index should match it).
@@ -90,9 +121,13 @@
   // them), so a capture compares with the rebuild and never holds a masked secret.
   function masked(el) {
     var type = el.tagName === "INPUT" ? (el.type || "text").toLowerCase() : el.tagName.toLowerCase();
-    if (options.maskAllInputs || baseMask[type]) return true;
-    if (el.tagName === "INPUT" && el.hasAttribute("data-rr-is-password")) return !!baseMask.password;
-    try { return !!(maskSelector && el.matches(maskSelector)); } catch (e) { return false; }
+    if (baseMask[type]) return true;
+    if (el.tagName === "INPUT" && el.hasAttribute("data-rr-is-password") && baseMask.password) return true;
+    if (inside(el, maskSelector)) return true;
+    return maskAll && !inside(el, allowSelector);
+  }
+  function inside(el, selector) {
+    try { return !!(selector && el.closest(selector)); } catch (e) { return false; }
   }
 
   function liveNode(n) {

@@ -35,6 +35,12 @@ def mask_value(v: Any) -> Any:
     return MASK
 
 
+def is_masked_value(v: Any) -> bool:
+    """An input value as masking left it: our `***`, or rrweb's one asterisk per character
+    (the page's pass). Empty is not masked: nothing was typed."""
+    return isinstance(v, str) and v != "" and set(v) == {"*"}
+
+
 def censored_image(width: Any, height: Any) -> str:
     w, h = _px(width), _px(height)
     if w is None or h is None:

@@ -4,15 +4,8 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 from app.cli import main
-from replay_tools.browser_recorder import DEFAULT_RRWEB_DIR, RRWEB_UMD, Eval, PageServer, \
-    WaitFor, record_page
-
-if not (DEFAULT_RRWEB_DIR / RRWEB_UMD).is_file():  # pragma: no cover - npm ci not run
-    pytest.skip("rrweb from npm is not installed (npm ci --prefix tests/browser)",
-                allow_module_level=True)
+from replay_tools.browser_recorder import Eval, PageServer, WaitFor, record_page
 
 # rrweb (injected by the harness as the global `rrweb`) replays the file into #root; the
 # rebuilt document at 60 s is reported once it is there.

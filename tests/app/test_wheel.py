@@ -60,7 +60,12 @@ def test_wheel_holds_every_module_and_asset_and_no_harness(wheel):
             rel = py.relative_to(REPO).as_posix()
             assert rel in names, f"{rel} is not in the wheel (add its package to pyproject.toml)"
     for asset in ("replay_assets/runtime/replay-runtime.js", "replay_assets/demo/demo-session.json",
-                  "replay_assets/demo/pages/index.html", "replay_assets/rum-shim/rum-plugin.js"):
+                  "replay_assets/demo/pages/index.html", "replay_assets/rum-shim/rum-plugin.js",
+                  # record mode records with these (rrweb vendored, with its licence)
+                  "replay_assets/browser-recorder/bridge.js",
+                  "replay_assets/vendor/rrweb/rrweb.umd.min.js",
+                  "replay_assets/vendor/rrweb/rrweb-plugin-console-record.umd.min.js",
+                  "replay_assets/vendor/rrweb/LICENSE"):
         assert asset in names
     assert not any(n.startswith(("replay_tools/", "tests/", "benchmarks/")) for n in names)
 

@@ -1,0 +1,56 @@
+"""`python -m app.record [--data DIR] [URL]` - record mode in a window of its own (until the
+desktop app hosts it as a page)."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from recorder.paths import default_data_dir
+
+WINDOW_SIZE = (1280, 800)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(
+        prog="python -m app.record",
+        description="Record mode in a window of its own: browse to a bug, Record, reproduce it,"
+                    " Stop - the session is stored in the data folder and opens in the player.")
+    ap.add_argument("--data", type=Path, default=default_data_dir(), metavar="DIR",
+                    help="data folder (default: %(default)s)")
+    ap.add_argument("url", nargs="?", help="page to open")
+    args = ap.parse_args(argv)
+
+    from player.qt.standalone import application, prepare_qt_environment
+    prepare_qt_environment()
+    app = application()
+    from PySide6.QtWidgets import QMainWindow
+
+    from .page import RecordPage, State
+
+    class Window(QMainWindow):
+        def closeEvent(self, event):  # noqa: N802 (Qt)
+            # closing while recording stores the recording first: nothing recorded is lost
+            if page.state in (State.RECORDING, State.STORING):
+                event.ignore()
+                page.sessionRecorded.connect(lambda _sid: self.close())
+                page.recordingFailed.connect(self.close)
+                page.stop()
+                return
+            super().closeEvent(event)
+
+    win = Window()
+    win.setWindowTitle("Record a bug — Session Replay")
+    page = RecordPage(args.data, win)
+    win.setCentralWidget(page)
+    win.resize(*WINDOW_SIZE)
+    if args.url:
+        page.go(args.url)
+    win.show()
+    code = app.exec()
+    page.close_browser()
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

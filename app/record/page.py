@@ -1,0 +1,384 @@
+"""Record mode: a QA engineer browses to a bug in a built-in browser, presses Record, reproduces
+it, presses Stop - and gets a stored session, opened in the player, with the steps taken
+listed beside it and the bug's title and notes stored with it.
+
+Capture is the live-recording pipeline: rrweb in the page (app.record.browser) under the
+rules in force (their in-page form, recorder.privacy.inpage), then the store's authoritative
+privacy pass at ingest with the data folder's rules - the same `load_rules` +
+`masker_factory` `replay import` uses. The steps listed while recording are read from the
+events after that same pass (a live masker), so nothing the rules mask is ever shown.
+
+`RecordPage(data_dir)` is self-contained; a host window listens to `sessionRecorded(id)`.
+"""
+from __future__ import annotations
+
+import copy
+import enum
+from html import escape
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QColor, QFont
+from PySide6.QtWebEngineWidgets import QWebEngineView
+from PySide6.QtWidgets import (QFormLayout, QHBoxLayout, QLabel, QLineEdit, QListWidget,
+                               QListWidgetItem, QPlainTextEdit, QPushButton, QSplitter,
+                               QStackedWidget, QVBoxLayout, QWidget)
+
+from recorder.privacy import Rules, RulesError, load_rules, masker_factory
+from recorder.privacy.inpage import rrweb_options
+from recorder.steps import Step, StepKind, StepsBuilder, steps
+
+from .browser import RecordingBrowser
+
+CONTEXT_KEY = "bug"            # the session context's entry holding the title and notes
+STEPS_REFRESH_MS = 150         # while recording, the steps list is redrawn at most this often
+BLANK = "about:blank"
+SIDE_MIN_WIDTH = 300           # px: the bug form and the steps list
+
+
+class State(enum.Enum):
+    BROWSING = "browsing"      # the QA's own browsing, nothing kept
+    RECORDING = "recording"
+    STORING = "storing"        # Stop pressed: the page's last events, then the store
+    STORED = "stored"          # the session is in the player, its steps in a tab beside it
+
+
+class RecordPage(QWidget):
+    """The built-in browser with Record/Stop, the bug's title and notes, and the steps."""
+
+    sessionRecorded = Signal(str)     # a session id, once stored
+    recordingFailed = Signal(str)     # why nothing was stored (said in the status line too)
+
+    def __init__(self, data_dir: Path | str, parent: QWidget | None = None, *,
+                 open_in_player: bool = True):
+        super().__init__(parent)
+        self.setObjectName("recordPage")
+        self.data_dir = Path(data_dir)
+        self.open_in_player = open_in_player
+        self.state = State.BROWSING
+        self.session_id: str | None = None
+        self.steps: list[Step] = []
+        self.player = None
+        self._builder = StepsBuilder()
+        self._live_masker = None
+        self._rules: Rules | None = None
+        self._refresh = QTimer(self, singleShot=True, interval=STEPS_REFRESH_MS)
+        self._refresh.timeout.connect(self._show_live_steps)
+
+        self.browser = RecordingBrowser(rrweb_options(Rules.default()), self)
+        self.browser.eventsArrived.connect(self._on_events)
+        self.view = QWebEngineView(self)
+        self.view.setPage(self.browser.page)
+        self.view.urlChanged.connect(self._on_url_changed)
+
+        # -- the toolbar: back, reload, address, Record/Stop, status ------------------------
+        self.back_button = QPushButton("◀", self, toolTip="Back")
+        self.back_button.clicked.connect(self.view.back)
+        self.reload_button = QPushButton("⟳", self, toolTip="Reload")
+        self.reload_button.clicked.connect(self.view.reload)
+        for b in (self.back_button, self.reload_button):
+            b.setFixedWidth(32)
+        self.address = QLineEdit(self, placeholderText="Address of the page to test — Enter to go")
+        self.address.returnPressed.connect(self.go)
+        self.record_button = QPushButton(self)
+        self.record_button.setMinimumWidth(110)
+        self.record_button.clicked.connect(self.toggle_recording)
+        self.status = QLabel(self)
+        bar = QHBoxLayout()
+        bar.setContentsMargins(6, 6, 6, 6)
+        for w in (self.back_button, self.reload_button):
+            bar.addWidget(w)
+        bar.addWidget(self.address, 1)
+        bar.addWidget(self.record_button)
+
+        # -- the side panel: the bug, the steps ---------------------------------------------
+        self.title_edit = QLineEdit(self, placeholderText="What goes wrong, in one line")
+        self.notes_edit = QPlainTextEdit(self)
+        self.notes_edit.setPlaceholderText("Expected, actual, environment…")
+        self.notes_edit.setMaximumHeight(110)
+        # The steps panel sits under the bug form while recording; once stored it becomes the
+        # player's first dev-tools tab, so the steps stay beside the replay at the player's
+        # full width, with the stored title and notes above them.
+        self.steps_panel = QWidget(self)
+        self.bug_summary = QLabel(self.steps_panel, wordWrap=True)
+        self.bug_summary.setTextFormat(Qt.TextFormat.RichText)
+        self.bug_summary.setContentsMargins(6, 6, 6, 6)
+        self.bug_summary.hide()
+        self.steps_label = QLabel(self.steps_panel)
+        self.steps_label.setFont(_bold(self.steps_label.font()))
+        self.steps_list = QListWidget(self.steps_panel)
+        self.steps_list.setWordWrap(True)
+        self.steps_list.setSpacing(2)
+        self.steps_list.itemActivated.connect(self._seek_to_step)
+        self.steps_list.itemClicked.connect(self._seek_to_step)
+        panel_layout = QVBoxLayout(self.steps_panel)
+        panel_layout.setContentsMargins(0, 0, 0, 0)
+        panel_layout.setSpacing(4)
+        panel_layout.addWidget(self.bug_summary)
+        panel_layout.addWidget(self.steps_label)
+        panel_layout.addWidget(self.steps_list, 1)
+        self.new_button = QPushButton("New recording", self)
+        self.new_button.clicked.connect(self.new_recording)
+        bar.addWidget(self.new_button)
+        form = QFormLayout()
+        form.addRow("Title", self.title_edit)
+        form.addRow("Notes", self.notes_edit)
+        self.side = QWidget(self)
+        self.side.setMinimumWidth(SIDE_MIN_WIDTH)   # the form and the steps stay readable
+        self._side_layout = QVBoxLayout(self.side)
+        self._side_layout.setContentsMargins(6, 0, 6, 6)
+        bug_label = QLabel("Bug", self.side)
+        bug_label.setFont(_bold(bug_label.font()))
+        self._side_layout.addWidget(bug_label)
+        self._side_layout.addLayout(form)
+        self._side_layout.addWidget(self.steps_panel, 1)
+
+        self.stack = QStackedWidget(self)
+        self.stack.addWidget(self.view)
+        self.splitter = QSplitter(self)
+        self.splitter.addWidget(self.stack)
+        self.splitter.addWidget(self.side)
+        self.splitter.setStretchFactor(0, 1)
+        self.splitter.setSizes([960, 320])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addLayout(bar)
+        layout.addWidget(self.splitter, 1)
+        layout.addWidget(self.status)
+        self.status.setContentsMargins(8, 3, 8, 3)
+        self._set_state(State.BROWSING)
+
+    # --- browsing -----------------------------------------------------------------------------
+    def go(self, url: str | None = None) -> None:
+        """Open `url` (default: the address bar's); a bare host gets http://."""
+        text = (url if url is not None else self.address.text()).strip()
+        if not text:
+            return
+        q = QUrl.fromUserInput(text)
+        self.address.setText(q.toString())
+        self.view.load(q)
+
+    def _on_url_changed(self, url: QUrl) -> None:
+        if url.toString() != BLANK:
+            self.address.setText(url.toString())
+
+    # --- recording ----------------------------------------------------------------------------
+    def toggle_recording(self) -> None:
+        if self.state is State.RECORDING:
+            self.stop()
+        elif self.state in (State.BROWSING, State.STORED):
+            self.record()
+
+    def record(self) -> None:
+        """Start recording the page shown (or, with none yet, the address bar's)."""
+        if self.view.url().toString() in ("", BLANK) and not self.address.text().strip():
+            self._say("Type the address of the page to test first, then press Record.",
+                      error=True)
+            return
+        try:
+            self._rules = load_rules(None, self.data_dir)
+        except RulesError as exc:
+            self._say(f"Cannot record: {exc} — fix the rules file first.", error=True)
+            return
+        self.browser.configure(rrweb_options(self._rules))
+        self.browser.events.clear()
+        self.browser.received.clear()
+        self._builder = StepsBuilder()
+        self._live_masker = masker_factory(self._rules)()
+        self.steps = []
+        self._show_steps([])
+        if self.state is State.STORED:
+            self.new_recording()
+        self._set_state(State.RECORDING)
+        self.browser.arm()
+        shown = self.view.url().toString()
+        if shown in ("", BLANK):
+            self.go()
+        else:
+            self.browser.record_now()
+
+    def stop(self) -> None:
+        """Stop recording; the session is stored once the page's last events are in."""
+        if self.state is not State.RECORDING:
+            return
+        self._set_state(State.STORING)
+        self.browser.stop(self._store)
+
+    def _on_events(self, count: int) -> None:
+        if self.state is not State.RECORDING or self._live_masker is None:
+            return
+        batch = copy.deepcopy(self.browser.events[-count:]) if count else []
+        for e in self._live_masker.mask(batch):
+            self._builder.feed(e)
+        self._say(f"● Recording — {len(self.browser.events)} events. Press Stop when the bug"
+                  " has happened.")
+        if not self._refresh.isActive():
+            self._refresh.start()
+
+    def _show_live_steps(self) -> None:
+        if self.state is State.RECORDING:
+            self._show_steps(self._builder.steps())
+
+    def context(self) -> dict:
+        """What is stored with the session besides its events: the bug's title and notes."""
+        bug = {"title": self.title_edit.text().strip(),
+               "notes": self.notes_edit.toPlainText().strip()}
+        return {CONTEXT_KEY: {k: v for k, v in bug.items() if v}}
+
+    def _store(self, events: list[dict]) -> None:
+        from recorder.format import InvalidEvent
+        from recorder.limits import LimitError
+        from recorder.store import Store
+
+        if not events:
+            self._fail("Nothing was recorded (the page sent no events) — nothing stored.")
+            return
+        ctx = self.context()
+        try:
+            with Store.open(self.data_dir) as store:
+                stored = store.ingest_outcomes(events, context=ctx if ctx[CONTEXT_KEY] else None,
+                                               masker_factory=masker_factory(self._rules))
+        except (LimitError, InvalidEvent, OSError) as exc:
+            self._fail(f"The recording was not stored: {exc}")
+            return
+        ids = [s.id for s in stored]
+        self.session_id = ids[0]
+        self._open_stored(self.session_id)
+        self._set_state(State.STORED)
+        more = f" (and {len(ids) - 1} more: it crossed a session limit)" if len(ids) > 1 else ""
+        self._say(f"Stored as session {self.session_id}{more}. Replay it with"
+                  f" `replay play {self.session_id}`.")
+        for sid in ids:
+            self.sessionRecorded.emit(sid)
+
+    def _fail(self, why: str) -> None:
+        self._set_state(State.BROWSING)
+        self._say(why, error=True)
+        self.recordingFailed.emit(why)
+
+    def _open_stored(self, sid: str) -> None:
+        """The steps of the session as stored (after the privacy pass), and - unless the host
+        opens it itself - the session in the player, in place of the browser."""
+        from recorder.source import open_recording
+
+        source = open_recording(sid, self.data_dir)
+        self.steps = steps(source.events())
+        self._show_steps(self.steps)
+        if not self.open_in_player:
+            source.close()
+            return
+        from player.qt.replay_widget import ReplayWidget
+
+        self._drop_player()
+        self.player = ReplayWidget(source, self)
+        self.stack.addWidget(self.player)
+        self.stack.setCurrentWidget(self.player)
+        # the title and notes as stored (the rules' detectors applied), not as typed
+        bug = ((source.info.context or {}).get(CONTEXT_KEY) or {}) if source.info else {}
+        self.bug_summary.setText("<br>".join(
+            f"<b>{escape(v)}</b>" if k == "title" else escape(v).replace("\n", "<br>")
+            for k, v in bug.items()))
+        self.bug_summary.setVisible(bool(bug))
+        self.steps_label.hide()     # the tab says it
+        tabs = self.player.devtools
+        tabs.insertTab(0, self.steps_panel, f"Steps {len(self.steps)}" if self.steps else "Steps")
+        tabs.setCurrentIndex(0)
+        # the pane is never narrower than its tab labels (player/qt/devtools): one more now
+        tabs.setMinimumWidth(max(tabs.minimumWidth(), tabs.tabBar().sizeHint().width()))
+        self.side.hide()
+
+    def new_recording(self) -> None:
+        """Back to the browser, for the next bug."""
+        if self.state is State.RECORDING or self.state is State.STORING:
+            return
+        self._drop_player()
+        self.stack.setCurrentWidget(self.view)
+        self.title_edit.clear()
+        self.notes_edit.clear()
+        self._show_steps([])
+        self._set_state(State.BROWSING)
+
+    def _drop_player(self) -> None:
+        if self.player is not None:
+            from player.qt.standalone import dispose
+
+            tabs = self.player.devtools
+            tabs.removeTab(tabs.indexOf(self.steps_panel))   # the panel is ours: take it back
+            self._side_layout.addWidget(self.steps_panel, 1)
+            self.bug_summary.hide()
+            self.steps_label.show()
+            self.side.show()
+            self.stack.removeWidget(self.player)
+            dispose(self.player)
+            self.player = None
+
+    # --- the steps list -------------------------------------------------------------------
+    def _show_steps(self, found: list[Step]) -> None:
+        self.steps_label.setText(f"Steps ({len(found)})" if found else "Steps")
+        self.steps_list.clear()
+        if not found:
+            hint = QListWidgetItem("Press Record, then reproduce the bug: the pages you open,"
+                                   " what you click and type are listed here.")
+            hint.setForeground(QColor("#888888"))
+            self.steps_list.addItem(hint)
+            return
+        for i, s in enumerate(found, 1):
+            line = f"{i}. {s.describe()}"
+            if s.selector and s.kind is not StepKind.NAVIGATE:
+                line += f"\n     {s.selector}"
+            item = QListWidgetItem(line)
+            item.setData(_STEP_ROLE, s.t)
+            item.setToolTip(f"at {s.t / 1000:.1f} s — click to see this moment in the player")
+            self.steps_list.addItem(item)
+        self.steps_list.scrollToBottom()
+
+    def _seek_to_step(self, item: QListWidgetItem) -> None:
+        t = item.data(_STEP_ROLE)
+        if self.player is not None and t is not None:
+            self.player.controller.seek(int(t))
+
+    # --- state --------------------------------------------------------------------------------
+    def _set_state(self, state: State) -> None:
+        self.state = state
+        recording = state is State.RECORDING
+        self.record_button.setText("■ Stop" if recording else "● Record")
+        self.record_button.setEnabled(state is not State.STORING)
+        self.record_button.setStyleSheet(
+            "QPushButton { color: white; background: #c62828; font-weight: bold;"
+            " border-radius: 4px; padding: 4px 10px; }" if not recording else
+            "QPushButton { color: white; background: #424242; font-weight: bold;"
+            " border-radius: 4px; padding: 4px 10px; }")
+        self.new_button.setVisible(state is State.STORED)
+        browsing = state is not State.STORED
+        for w in (self.address, self.back_button, self.reload_button):
+            w.setEnabled(browsing)
+        if state is State.BROWSING:
+            self._say("Browse to the page with the bug, then press Record. Nothing is kept"
+                      " until you do.")
+        elif state is State.RECORDING:
+            self._say("● Recording — press Stop when the bug has happened.")
+        elif state is State.STORING:
+            self._say("Storing the recording…")
+
+    def _say(self, text: str, *, error: bool = False) -> None:
+        self.status.setText(text)
+        self.status.setStyleSheet("color: #c62828;" if error else "")
+
+    def close_browser(self) -> None:
+        """Release the web pages now (the host calls this before the app quits)."""
+        from PySide6.QtCore import QCoreApplication, QEvent
+
+        self._drop_player()
+        self.stack.removeWidget(self.view)
+        self.view.deleteLater()     # the view, then the page, then its profile
+        self.browser.close()
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+
+_STEP_ROLE = int(Qt.ItemDataRole.UserRole) + 1   # a step item's time (ms)
+
+
+def _bold(f: QFont) -> QFont:
+    f.setBold(True)
+    return f

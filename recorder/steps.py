@@ -1,0 +1,414 @@
+"""The steps a person took in a recording - navigations, clicks, typing - each with a robust
+selector for what it acted on and that element's visible name. Record mode lists them beside
+a bug recording; a Playwright export will replay them.
+
+What events mean is `semantics.py`'s: the navigations are its views, the clicks its recorded
+clicks (a rage burst is one step, as it is one action there). This module adds what a step
+needs beyond that: the element, found in the one mirror DOM at the moment of the event, named
+(`target_name`) and given a selector (`robust_selector`), and typed text (Input events), shown
+only where the privacy rules left it in clear (`masking.is_masked_value`).
+
+Selectors, most robust first (Playwright's selector syntax, so an export can use them as they
+are; a candidate is used only when it matches exactly one element of the page at that moment):
+1. `#id`;
+2. a test id: `[data-testid="..."]` (and data-test-id, data-test, data-cy, data-qa);
+3. a form field's `name`: `input[name="email"]`;
+4. role and accessible name: `role=button[name="Pay now"]`;
+5. text: `text="Add to cart"`;
+6. otherwise a CSS path from the nearest ancestor with an id, `:nth-of-type` only where
+   siblings share the tag.
+A name or text the privacy pass masked (`xxxx`) says nothing and is never used.
+"""
+from __future__ import annotations
+
+import enum
+import re
+from typing import Any, Iterable
+
+import msgspec
+import msgspec.structs
+
+from .format import EventType, IncrementalSource, NodeType
+from .mirror import Mirror, Node
+from .privacy.masking import is_masked_value
+from .semantics import Semantics, click_actions
+
+Raw = dict[str, Any]
+
+TEST_ID_ATTRS = ("data-testid", "data-test-id", "data-test", "data-cy", "data-qa")
+FIELD_TAGS = frozenset({"input", "select", "textarea"})
+ACTIONABLE_TAGS = frozenset({"a", "button", "input", "select", "textarea", "label", "summary",
+                             "option"})
+NAME_HOPS = 4            # ancestors looked at for a name or an actionable element
+NAME_CHARS = 80          # a name is cut to this
+TEXT_SELECTOR_CHARS = 60  # longer text makes a brittle selector
+_MASKED_TEXT = re.compile(r"[x*\s]+")   # what the privacy pass leaves of masked text
+_CSS_IDENT = re.compile(r"-?[A-Za-z_][A-Za-z0-9_-]*")
+_INPUT_ROLES = {"button": "button", "submit": "button", "reset": "button", "image": "button",
+                "checkbox": "checkbox", "radio": "radio", "range": "slider",
+                "search": "searchbox", "number": "spinbutton"}
+_TAG_ROLES = {"button": "button", "textarea": "textbox", "summary": "button", "option": "option",
+              "h1": "heading", "h2": "heading", "h3": "heading", "h4": "heading",
+              "h5": "heading", "h6": "heading", "nav": "navigation", "main": "main",
+              "dialog": "dialog"}
+_CLICK_STEPS = {"click": "click", "dblclick": "dblclick", "contextmenu": "right_click",
+                "touchend": "tap"}
+
+
+class StepKind(str, enum.Enum):
+    NAVIGATE = "navigate"
+    CLICK = "click"
+    DBLCLICK = "dblclick"
+    RIGHT_CLICK = "right_click"
+    TAP = "tap"
+    TYPE = "type"
+    CHECK = "check"
+    UNCHECK = "uncheck"
+    SELECT = "select"
+
+
+class Step(msgspec.Struct, frozen=True):
+    t: float                     # ms after the recording's first event
+    kind: StepKind
+    name: str = ""               # the visible name of the element acted on
+    selector: str = ""
+    text: str | None = None      # typed text / chosen value; None when masked
+    masked: bool = False
+    url: str = ""                # navigate
+    id: int | None = None        # the recorded node
+    frustrations: list[str] = []
+
+    def describe(self) -> str:
+        """One line for a person: what was done, to what."""
+        what = f'"{self.name}"' if self.name else "an element"
+        if self.kind is StepKind.NAVIGATE:
+            return f"Open {self.url}"
+        if self.kind in (StepKind.TYPE, StepKind.SELECT):
+            verb = "Type" if self.kind is StepKind.TYPE else "Select"
+            value = "(masked)" if self.masked else f'"{self.text}"'
+            return f"{verb} {value} in {what}"
+        verb = {StepKind.CLICK: "Click", StepKind.DBLCLICK: "Double-click",
+                StepKind.RIGHT_CLICK: "Right-click", StepKind.TAP: "Tap",
+                StepKind.CHECK: "Check", StepKind.UNCHECK: "Uncheck"}[self.kind]
+        signals = "".join(f"  [{f.replace('_click', '').upper()}]" for f in self.frustrations)
+        return f"{verb} {what}{signals}"
+
+
+# --- names --------------------------------------------------------------------------------
+def target_name(m: Mirror, nid: int) -> str:
+    """A person-readable name for the clicked element: aria-label, text, alt/title/value,
+    id, else its tag — looking up to a few ancestors (a click on an icon inside a button
+    names the button)."""
+    n = m.nodes.get(nid)
+    hops = 0
+    while n is not None and hops < NAME_HOPS:
+        if n.type == NodeType.Element:
+            a = n.attrs
+            for k in ("aria-label", "title", "alt"):
+                v = a.get(k)
+                if isinstance(v, str) and v.strip():
+                    return v.strip()[:NAME_CHARS]
+            text = " ".join(_short_text(m, n.id).split())
+            if text:
+                return text[:NAME_CHARS]
+            if n.tag == "input" and isinstance(a.get("value"), str) and a["value"].strip() and \
+                    str(a.get("type", "")).lower() in ("submit", "button", "reset"):
+                return a["value"].strip()[:NAME_CHARS]
+            if isinstance(a.get("id"), str) and a["id"]:
+                return f"{n.tag}#{a['id']}"
+        if n.parent is None:
+            break
+        n = m.nodes.get(n.parent)
+        hops += 1
+    n = m.nodes.get(nid)
+    return n.tag if n is not None and n.tag else ""
+
+
+def _short_text(m: Mirror, nid: int, limit: int = 120, max_nodes: int = 400) -> str:
+    """The start of the text beneath a node, without walking a whole page."""
+    parts: list[str] = []
+    size = 0
+    for i, x in enumerate(m.walk(nid)):
+        if i >= max_nodes or size >= limit:
+            break
+        if x.type == NodeType.Element and x.tag in ("script", "style", "noscript", "template"):
+            continue
+        if x.type == NodeType.Text and x.text:
+            parts.append(x.text)
+            size += len(x.text)
+    return "".join(parts)[:limit]
+
+
+def step_name(m: Mirror, nid: int) -> str:
+    """What a step names: the acted-on element's accessible name (a field's label, a
+    button's text), else `target_name`."""
+    el = actionable(m, nid)
+    if el is None:
+        return target_name(m, nid)
+    name = accessible_name(m, el)
+    if name or el.tag not in FIELD_TAGS:
+        return name or target_name(m, nid)
+    # a field without a label: its name or id (its ancestors' text would name something else)
+    return next((v for v in (el.attrs.get("name"), el.attrs.get("id")) if _said(v)), el.tag or "")
+
+
+def _said(s: Any) -> str:
+    """A name as a selector may use it: stripped, spaces collapsed; "" if masked or empty."""
+    if not isinstance(s, str):
+        return ""
+    s = " ".join(s.split())
+    return "" if not s or _MASKED_TEXT.fullmatch(s) else s
+
+
+def _own_text(m: Mirror, n: Node) -> str:
+    """The text of the node's own text children (not its descendants')."""
+    return _said("".join(c.text or "" for c in (m.nodes.get(i) for i in n.children)
+                         if c is not None and c.type == NodeType.Text))
+
+
+def role(n: Node) -> str:
+    """The element's ARIA role: explicit, else implicit for the common tags."""
+    explicit = n.attrs.get("role")
+    if isinstance(explicit, str) and explicit.split():
+        return explicit.split()[0].lower()
+    tag = n.tag or ""
+    if tag == "a":
+        return "link" if "href" in n.attrs else ""
+    if tag == "input":
+        t = str(n.attrs.get("type") or "text").lower()
+        return _INPUT_ROLES.get(t, "" if t in ("hidden", "password", "file", "color") else "textbox")
+    if tag == "select":
+        return "listbox" if "multiple" in n.attrs else "combobox"
+    if tag == "img":
+        return "img" if _said(n.attrs.get("alt")) else ""
+    return _TAG_ROLES.get(tag, "")
+
+
+def accessible_name(m: Mirror, n: Node, labels: dict[str, str] | None = None) -> str:
+    """The element's accessible name, as far as the recorded DOM says it: aria-label,
+    aria-labelledby, a form field's <label>, its own text, alt/title/placeholder/value."""
+    a = n.attrs
+    name = _said(a.get("aria-label"))
+    if name:
+        return name[:NAME_CHARS]
+    ref = a.get("aria-labelledby")
+    if isinstance(ref, str):
+        by_id = _ids(m)
+        name = _said(" ".join(_short_text(m, by_id[i][0].id) for i in ref.split()
+                              if len(by_id.get(i, ())) == 1))
+        if name:
+            return name[:NAME_CHARS]
+    if n.tag in FIELD_TAGS:
+        labels = labels if labels is not None else _labels(m)
+        own = labels.get(a.get("id")) if isinstance(a.get("id"), str) else None
+        wrapping = next((_said(_short_text(m, p.id)) for p in m.ancestors(n.id)
+                         if p.tag == "label"), "")
+        for v in (own, wrapping, a.get("title"), a.get("placeholder")):
+            if _said(v):
+                return _said(v)[:NAME_CHARS]
+        if str(a.get("type", "")).lower() in ("submit", "button", "reset"):
+            return _said(a.get("value"))[:NAME_CHARS]
+        return ""
+    text = _said(_short_text(m, n.id))
+    if text:
+        return text[:NAME_CHARS]
+    return (_said(a.get("alt")) or _said(a.get("title")))[:NAME_CHARS]
+
+
+def _labels(m: Mirror) -> dict[str, str]:
+    """`<label for=ID>` texts by ID."""
+    return {n.attrs["for"]: _said(_short_text(m, n.id)) for n in _elements(m)
+            if n.tag == "label" and isinstance(n.attrs.get("for"), str)}
+
+
+def _elements(m: Mirror) -> Iterable[Node]:
+    return (n for n in m.walk() if n.type == NodeType.Element)
+
+
+def _ids(m: Mirror) -> dict[str, list[Node]]:
+    out: dict[str, list[Node]] = {}
+    for n in _elements(m):
+        v = n.attrs.get("id")
+        if isinstance(v, str) and v:
+            out.setdefault(v, []).append(n)
+    return out
+
+
+# --- selectors ----------------------------------------------------------------------------
+def actionable(m: Mirror, nid: int) -> Node | None:
+    """The element a click on node `nid` acted on: the nearest actionable element at or above
+    it (a click on the icon inside a button is the button's), else the element itself."""
+    n = m.nodes.get(nid)
+    if n is not None and n.type != NodeType.Element:
+        n = m.nodes.get(n.parent) if n.parent is not None else None
+    if n is None:
+        return None
+    hop: Node | None = n
+    for _ in range(NAME_HOPS + 1):
+        if hop is None or hop.type != NodeType.Element:
+            break
+        if hop.tag in ACTIONABLE_TAGS or "role" in hop.attrs or "tabindex" in hop.attrs:
+            return hop
+        hop = m.nodes.get(hop.parent) if hop.parent is not None else None
+    return n
+
+
+def _quote(v: str) -> str:
+    return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _id_selector(v: str) -> str:
+    return f"#{v}" if _CSS_IDENT.fullmatch(v) else f"[id={_quote(v)}]"
+
+
+def robust_selector(m: Mirror, nid: int) -> str:
+    """The most robust selector (see the module's list) matching node `nid`'s actionable
+    element alone in the mirror's page as it is now; "" if the node is not there."""
+    el = actionable(m, nid)
+    if el is None:
+        return ""
+    a = el.attrs
+    elements = list(_elements(m))
+
+    def unique(pred) -> bool:
+        return sum(1 for x in elements if pred(x)) == 1
+
+    v = a.get("id")
+    if isinstance(v, str) and _said(v) == v and unique(lambda x: x.attrs.get("id") == v):
+        return _id_selector(v)
+    for attr in TEST_ID_ATTRS:
+        v = a.get(attr)
+        if isinstance(v, str) and _said(v) and unique(lambda x: x.attrs.get(attr) == v):
+            return f"[{attr}={_quote(v)}]"
+    v = a.get("name")
+    if el.tag in FIELD_TAGS and isinstance(v, str) and _said(v) and \
+            unique(lambda x: x.tag == el.tag and x.attrs.get("name") == v):
+        return f"{el.tag}[name={_quote(v)}]"
+    r = role(el)
+    if r:
+        labels = _labels(m)
+        name = accessible_name(m, el, labels)
+        if name and unique(lambda x: role(x) == r and accessible_name(m, x, labels) == name):
+            return f"role={r}[name={_quote(name)}]"
+    text = _own_text(m, el)
+    if text and len(text) <= TEXT_SELECTOR_CHARS and unique(lambda x: _own_text(m, x) == text):
+        return f"text={_quote(text)}"
+    return _css_path(m, el)
+
+
+def _css_path(m: Mirror, el: Node) -> str:
+    """`#anchor > div:nth-of-type(2) > span` from the nearest ancestor with a unique id."""
+    ids = _ids(m)
+    parts: list[str] = []
+    n: Node | None = el
+    while n is not None and n.type == NodeType.Element:
+        v = n.attrs.get("id")
+        if isinstance(v, str) and _said(v) == v and len(ids.get(v, ())) == 1:
+            parts.append(_id_selector(v))
+            break
+        parent = m.nodes.get(n.parent) if n.parent is not None else None
+        part = n.tag or "*"
+        if parent is not None:
+            same = [c for c in (m.nodes.get(i) for i in parent.children)
+                    if c is not None and c.type == NodeType.Element and c.tag == n.tag]
+            if len(same) > 1:
+                part += f":nth-of-type({same.index(n) + 1})"
+        parts.append(part)
+        n = parent
+    return " > ".join(reversed(parts))
+
+
+# --- the steps ----------------------------------------------------------------------------
+class StepsBuilder:
+    """Steps, read event by event (`feed`), so record mode lists them while recording."""
+
+    def __init__(self) -> None:
+        self.mirror = Mirror()
+        self.sem: Semantics | None = None
+        self._clicks_seen = 0
+        self._inputs: list[Step] = []
+        self._typing: int | None = None   # the node the last input step is typing into
+
+    def feed(self, e: Raw) -> None:
+        if not isinstance(e, dict):
+            return
+        ts = e.get("timestamp")
+        if self.sem is None:
+            if not isinstance(ts, (int, float)) or isinstance(ts, bool):
+                return
+            self.sem = Semantics(origin=float(ts))
+        sem = self.sem
+        data = e.get("data")
+        sem.feed(e, None, lambda nid: step_name(self.mirror, nid))
+        if len(sem.clicks) > self._clicks_seen:
+            c = sem.clicks[-1]
+            sel = robust_selector(self.mirror, c.id) if c.id is not None else ""
+            sem.clicks[-1] = msgspec.structs.replace(c, selector=sel)
+            self._clicks_seen = len(sem.clicks)
+            if c.id != self._typing:
+                self._typing = None
+        if e.get("type") == EventType.Meta:
+            self._typing = None
+        elif e.get("type") == EventType.IncrementalSnapshot and isinstance(data, dict) \
+                and data.get("source") == IncrementalSource.Input:
+            self._input(data, float(ts) - sem.origin if isinstance(ts, (int, float)) else 0.0)
+        self.mirror.apply(e)
+
+    def _input(self, data: Raw, t: float) -> None:
+        nid = data.get("id")
+        n = self.mirror.nodes.get(nid) if isinstance(nid, int) else None
+        if n is None or n.type != NodeType.Element:
+            return
+        name = step_name(self.mirror, nid)
+        checked = data.get("isChecked")
+        kind_of = str(n.attrs.get("type") or "").lower()
+        if n.tag == "input" and kind_of in ("checkbox", "radio"):
+            if kind_of == "radio" and not checked:
+                return      # the browser unchecks the group's other radios: not a step
+            kind = StepKind.CHECK if checked else StepKind.UNCHECK
+            self._typing = None
+            self._inputs.append(Step(t, kind, name, robust_selector(self.mirror, nid), id=nid))
+            return
+        text = data.get("text")
+        text = text if isinstance(text, str) else ""
+        masked = is_masked_value(text)
+        kind = StepKind.SELECT if n.tag == "select" else StepKind.TYPE
+        step = Step(t, kind, name, robust_selector(self.mirror, nid),
+                    None if masked else text, masked, id=nid)
+        if self._typing == nid and self._inputs and self._inputs[-1].kind is kind:
+            first = self._inputs[-1]
+            self._inputs[-1] = msgspec.structs.replace(step, t=first.t)  # one step, last value
+        else:
+            self._inputs.append(step)
+        self._typing = nid
+
+    def steps(self) -> list[Step]:
+        """Every step so far, in time order (a navigation before what happened on its page
+        at the same millisecond)."""
+        if self.sem is None:
+            return []
+        out = [Step(v.t, StepKind.NAVIGATE, url=v.url) for v in self.sem.views]
+        clicks: list[Step] = []
+        for a in click_actions(self.sem.clicks):
+            kind = _CLICK_STEPS.get(a.type)
+            if kind is None:
+                continue
+            if kind == StepKind.DBLCLICK:
+                # a double-click arrives as click, click, dblclick: one step
+                for _ in range(2):
+                    if clicks and clicks[-1].kind is StepKind.CLICK and clicks[-1].id == a.id \
+                            and not clicks[-1].frustrations:
+                        clicks.pop()
+            clicks.append(Step(a.t, StepKind(kind), a.target, a.selector, id=a.id,
+                               frustrations=list(a.frustrations)))
+        out += clicks
+        out += self._inputs
+        return sorted(out, key=lambda s: (s.t, s.kind is not StepKind.NAVIGATE))
+
+
+def steps(events: Iterable[Raw]) -> list[Step]:
+    """The steps of a whole recording."""
+    b = StepsBuilder()
+    for e in events:
+        b.feed(e)
+    return b.steps()

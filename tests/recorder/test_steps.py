@@ -1,0 +1,165 @@
+"""The steps of a recording: what was clicked (a robust selector, the visible name), typed
+(only where not masked), and where the person went - read from rrweb events."""
+from __future__ import annotations
+
+from recorder.format import EventType, IncrementalSource, MouseInteractions
+from recorder.mirror import Mirror
+from recorder.privacy import mask_events, parse_rules
+from recorder.steps import StepKind, robust_selector, steps
+
+T0 = 1_700_000_000_000
+_ids = iter(range(1, 10_000))
+
+
+def el(tag, *children, **attrs):
+    return {"type": 2, "id": next(_ids), "tagName": tag,
+            "attributes": {k.rstrip("_").replace("_", "-"): v for k, v in attrs.items()},
+            "childNodes": list(children)}
+
+
+def text(value):
+    return {"type": 3, "id": next(_ids), "textContent": value}
+
+
+def page(*body_children):
+    html = el("html", el("head"), el("body", *body_children))
+    return {"type": 0, "id": next(_ids), "childNodes": [html]}
+
+
+def full(doc, t=0, href="http://127.0.0.1/shop.html"):
+    return [{"type": EventType.Meta, "timestamp": T0 + t,
+             "data": {"href": href, "width": 1280, "height": 800}},
+            {"type": EventType.FullSnapshot, "timestamp": T0 + t,
+             "data": {"node": doc, "initialOffset": {"left": 0, "top": 0}}}]
+
+
+def click(node, t):
+    return {"type": EventType.IncrementalSnapshot, "timestamp": T0 + t,
+            "data": {"source": IncrementalSource.MouseInteraction,
+                     "type": MouseInteractions.Click, "id": node["id"], "x": 10, "y": 10}}
+
+
+def typed(node, value, t, checked=None):
+    data = {"source": IncrementalSource.Input, "id": node["id"], "text": value}
+    if checked is not None:
+        data["isChecked"] = checked
+    return {"type": EventType.IncrementalSnapshot, "timestamp": T0 + t, "data": data}
+
+
+def mirror_of(doc):
+    m = Mirror()
+    m.apply_all(full(doc))
+    return m
+
+
+def test_selectors_prefer_id_then_test_id_then_name_then_role_then_text():
+    by_id = el("button", text("Save"), id="save")
+    by_test_id = el("button", text("Save"), data_testid="save-draft")
+    by_name = el("input", type="text", name="q")
+    by_role = el("a", text("Help"), href="/help")
+    by_text = el("span", text("Free shipping"))
+    icon = el("i", class_="icon")
+    with_icon = el("button", icon, aria_label="Close")
+    nameless = el("div", el("span"), el("span"))
+    m = mirror_of(page(by_id, by_test_id, by_name, by_role, by_text, with_icon,
+                       el("section", nameless, id="promo")))
+    assert robust_selector(m, by_id["id"]) == "#save"
+    assert robust_selector(m, by_test_id["id"]) == '[data-testid="save-draft"]'
+    assert robust_selector(m, by_name["id"]) == 'input[name="q"]'
+    assert robust_selector(m, by_role["id"]) == 'role=link[name="Help"]'
+    assert robust_selector(m, by_text["id"]) == 'text="Free shipping"'
+    # a click on the icon inside a button acted on the button
+    assert robust_selector(m, icon["id"]) == 'role=button[name="Close"]'
+    # nothing better: a path from the nearest id, nth-of-type only where tags repeat
+    second = nameless["childNodes"][1]
+    assert robust_selector(m, second["id"]) == "#promo > div > span:nth-of-type(2)"
+
+
+def test_a_selector_that_would_match_two_elements_is_not_used():
+    a = el("button", text("Add to cart"), id="dup")
+    b = el("button", text("Add to cart"), id="dup")
+    m = mirror_of(page(el("div", a, id="first"), el("div", b, id="second")))
+    # the id and the role+name both match twice: the path from a unique id is unambiguous
+    assert robust_selector(m, b["id"]) == "#second > button"
+
+
+def test_a_field_is_named_by_its_label_and_masked_names_are_never_used():
+    field = el("input", type="text", id="full-name")
+    label = el("label", text("Full name"), for_="full-name")
+    wrapped = el("input", type="text")
+    m = mirror_of(page(label, field, el("label", text("City "), wrapped),
+                       el("button", text("xxxx xxx"))))
+    assert robust_selector(m, wrapped["id"]) == 'role=textbox[name="City"]'
+    masked_button = m.element_by_tag("button")
+    assert not robust_selector(m, masked_button.id).startswith(("role=", "text="))
+
+
+def test_steps_list_navigation_clicks_and_typing_with_names():
+    search = el("input", type="search", id="search", placeholder="Search products")
+    email = el("input", type="email", name="email")
+    terms = el("input", type="checkbox", id="terms")
+    pay = el("button", text("Pay now"), data_testid="pay")
+    doc = page(search, email, el("label", terms, text("I agree")), pay)
+    events = full(doc) + [
+        click(search, 100), typed(search, "r", 200), typed(search, "re", 250),
+        typed(search, "red shoes", 300),
+        click(email, 400), typed(email, "ada@example.com", 500),
+        typed(terms, "on", 600, checked=True),
+        click(pay, 700), click(pay, 900), click(pay, 1000),   # three within a second: rage
+    ] + full(page(el("h1", text("Thanks"))), 2000, "http://127.0.0.1/done.html")
+    # the rules let the search box and the checkbox through; an email is masked whatever
+    # the rules say
+    rules = parse_rules('version = 1\ndefault = "mask-user-input"\n'
+                        '[[rule]]\nselector = "#search, #terms"\nlevel = "allow"\n')
+    got = steps(mask_events(events, rules))
+    assert [s.describe() for s in got] == [
+        "Open http://127.0.0.1/shop.html",
+        'Click "Search products"',
+        'Type "red shoes" in "Search products"',
+        'Click "email"',
+        'Type (masked) in "email"',
+        'Check "I agree"',
+        'Click "Pay now"  [RAGE]',
+        "Open http://127.0.0.1/done.html",
+    ]
+    kinds = [s.kind for s in got]
+    assert kinds == [StepKind.NAVIGATE, StepKind.CLICK, StepKind.TYPE, StepKind.CLICK,
+                     StepKind.TYPE, StepKind.CHECK, StepKind.CLICK, StepKind.NAVIGATE]
+    typed_search, typed_email = got[2], got[4]
+    assert (typed_search.selector, typed_search.text, typed_search.t) == ("#search", "red shoes", 200)
+    # an email field is masked at every level: the step says so and holds nothing of it
+    assert typed_email.masked and typed_email.text is None
+    assert typed_email.selector == 'input[name="email"]'
+    assert "ada" not in repr(got)
+    assert got[6].selector == '[data-testid="pay"]' and got[6].frustrations == ["rage_click"]
+    assert got[5].selector == "#terms"
+
+
+def test_typing_into_one_field_twice_is_two_steps_and_unmasked_typing_follows_the_rules():
+    a = el("input", type="text", id="a")
+    b = el("input", type="text", id="b")
+    events = full(page(a, b)) + [typed(a, "one", 100), typed(b, "two", 200),
+                                 typed(a, "one more", 300)]
+    raw = [s for s in steps(events) if s.kind is StepKind.TYPE]
+    assert [(s.selector, s.text) for s in raw] == [("#a", "one"), ("#b", "two"), ("#a", "one more")]
+    # the default rules mask user input: after the privacy pass nothing typed is shown
+    masked = [s for s in steps(mask_events(events)) if s.kind is StepKind.TYPE]
+    assert [(s.selector, s.text, s.masked) for s in masked] == [
+        ("#a", None, True), ("#b", None, True), ("#a", None, True)]
+
+
+def test_bad_events_are_skipped_not_raised():
+    a = el("input", type="text", id="a")
+    events = full(page(a)) + [None, {"type": 3}, {"type": 3, "timestamp": T0 + 5, "data": "x"},
+                              typed({"id": 99_999}, "ghost", 10), click({"id": 99_999}, 20)]
+    got = steps(events)
+    assert [s.kind for s in got] == [StepKind.NAVIGATE, StepKind.CLICK]
+    assert got[1].selector == ""
+
+
+def test_a_double_click_is_one_step():
+    cell = el("td", text("Ada"), id="cell")
+    dbl = {**click(cell, 120), "data": {**click(cell, 120)["data"],
+                                        "type": MouseInteractions.DblClick}}
+    got = steps(full(page(el("table", el("tr", cell)))) + [click(cell, 100), click(cell, 120), dbl])
+    assert [(s.kind, s.selector) for s in got[1:]] == [(StepKind.DBLCLICK, "#cell")]
