@@ -23,6 +23,7 @@ from recorder.store import Store
 
 from ..browser_model import Catalog
 from ..privacy_workspace import PrivacyWorkspace
+from ..record.page import RecordPage
 from .importer import ImportJob, progress_dialog
 from .sessions_page import SessionBrowser, SessionsPage
 from .settings_page import SettingsPage
@@ -89,6 +90,10 @@ class MainWindow(QMainWindow):
         self.privacy = PrivacyWorkspace(self.data_dir)
         self.privacy.saved.connect(lambda _revision: self.settings_page.reload())
         self.add_page("Privacy", self.privacy)
+        # Record mode shows the stored session with its steps itself; the list learns of it.
+        self.record = RecordPage(self.data_dir)
+        self.record.sessionRecorded.connect(lambda _sid: self.reload_sessions())
+        self._add(1, "Record", self.record)
         self.nav.setCurrentRow(0)
 
         self._menus()
@@ -375,6 +380,8 @@ class MainWindow(QMainWindow):
         self.sessions.close_all()
         from player.qt.standalone import dispose
         dispose(self.privacy)   # its web views go now, page before profile, not at exit
+        self.record.close_browser()
+        dispose(self.record)
         self.thumbnails.shutdown()
         if self.import_job is not None:
             self.import_job.cancel()

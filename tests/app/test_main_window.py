@@ -216,9 +216,9 @@ def test_a_refused_import_is_reported_and_stores_nothing(window, qtbot, tmp_path
 
 def test_pages_are_added_before_settings_and_settings_shows_the_rules(window, data):
     (data / "rules.toml").write_text('version = 3\ndefault = "mask"\n')
-    assert window.page_titles() == ["Sessions", "Privacy", "Settings"]
+    assert window.page_titles() == ["Sessions", "Record", "Privacy", "Settings"]
     window.add_page("Extra", QLabel("extra"))
-    assert window.page_titles() == ["Sessions", "Privacy", "Extra", "Settings"]
+    assert window.page_titles() == ["Sessions", "Record", "Privacy", "Extra", "Settings"]
     page = window.show_page("Settings")
     assert window.pages.currentWidget() is page
     assert str(data) in page.folder.text()
@@ -227,6 +227,7 @@ def test_pages_are_added_before_settings_and_settings_shows_the_rules(window, da
     assert page.rules_text.isReadOnly()
     assert isinstance(window.show_page("Extra"), QLabel)
     assert window.show_page("Privacy") is window.privacy
+    assert window.show_page("Record") is window.record
 
 
 def test_window_size_and_appearance_persist(qtbot, data, settings):
