@@ -9,7 +9,7 @@ import pytest
 from recorder import limits as L
 from recorder.format import InvalidEvent
 from recorder.limits import LimitError, Limits, event_attribute_count, event_depth
-from recorder.store import Store
+from recorder.store import LOCKS_DIR, Store
 
 T0 = 1_700_000_000_000
 
@@ -37,13 +37,15 @@ def base(t=T0):
 
 
 def state(store) -> tuple:
-    """Everything the store holds: every index table's rows and every file's bytes."""
+    """Everything the store holds: every index table's rows and every file's bytes (not the
+    empty lock files live writers coordinate through: they hold no data)."""
     db = store.index.db
     tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'"
                                        " ORDER BY name")]
     rows = {t: sorted(map(repr, db.execute(f"SELECT * FROM {t}").fetchall())) for t in tables}
     files = sorted((str(p.relative_to(store.root)), hashlib.sha256(p.read_bytes()).hexdigest())
-                   for p in store.root.rglob("*") if p.is_file() and "index.sqlite3" not in p.name)
+                   for p in store.root.rglob("*") if p.is_file() and "index.sqlite3" not in p.name
+                   and p.parent.name != LOCKS_DIR)
     return rows, files
 
 
