@@ -166,3 +166,19 @@ def run_main(main: Callable[[list[str] | None], int]) -> None:
     except KeyboardInterrupt:  # pragma: no cover
         print("interrupted", file=sys.stderr)
         sys.exit(130)
+
+
+def load_recording(path: Path) -> list[dict]:
+    """The events of a real recording (any rrweb JSON, NDJSON, PostHog or Sentry export,
+    compressed or not: what `replay import` reads), for a benchmark's `--recording FILE`.
+    A file holding several windows gives the longest one (one session, as import stores)."""
+    from recorder.rrweb_io import read_recordings
+
+    recs = read_recordings(path)
+    return max(recs, key=lambda r: len(r.events)).events
+
+
+def add_recording_arg(ap: Any) -> None:
+    ap.add_argument("--recording", type=Path, default=None, metavar="FILE",
+                    help="also measure a real recording (rrweb JSON, NDJSON, PostHog/Sentry "
+                         "export; see benchmarks/record_real.py); its figures print first")

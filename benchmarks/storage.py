@@ -20,6 +20,8 @@ input, so a figure is never the size of something that cannot be read back.
     python benchmarks/storage.py                    # 1,000,000 events over 4 h
     python benchmarks/storage.py --events 100000    # smaller, faster
     python benchmarks/storage.py --no-levers        # only the Must-show figures
+    python benchmarks/storage.py --recording benchmarks/out/real-10m.json --events 200000
+                                                    # a real recording first (record_real.py)
 """
 from __future__ import annotations
 
@@ -32,12 +34,13 @@ import zlib
 from pathlib import Path
 from typing import Any, Sequence
 
-from _common import Row, Timer, fmt_bytes, peak_rss_mb, print_table, progress, run_main
+from _common import (Row, Timer, add_recording_arg, fmt_bytes, load_recording, peak_rss_mb,
+                     print_table, progress, run_main)
 
 import msgspec
 import zstandard
 
-from recorder.format import encode_msgpack
+from recorder.format import EventType, IncrementalSource, encode_msgpack
 from replay_tools.generator import generate_session
 from recorder.segments import (COMPACT_CODEC, DELTAS, LIVE_CODEC, MAX_SEGMENT_BYTES,
                                MAX_SEGMENT_RECORDS, PLAIN, Codec, decode_segment, describe,
@@ -47,6 +50,8 @@ from recorder.store import Store
 FOUR_HOURS = 4 * 3600 * 1000
 GOAL_RAW_RATIO = 15.0
 GOAL_VS_GZIP = 1.5
+EVENT_NAMES = {t.value: t.name for t in EventType}
+SOURCE_NAMES = {s.value: s.name for s in IncrementalSource}
 
 
 # --- measuring one lever -----------------------------------------------------------------
@@ -170,42 +175,66 @@ def store_roundtrip(events: list[dict], data_dir: Path, **options: Any) -> dict[
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--events", type=int, default=1_000_000, help="session length (default 1,000,000)")
+    ap.add_argument("--events", type=int, default=1_000_000,
+                    help="generated session length (default 1,000,000; 0: no generated session)")
     ap.add_argument("--duration-ms", type=int, default=FOUR_HOURS, help="session span (default 4 h)")
     ap.add_argument("--seed", type=int, default=0, help="generator seed (default 0)")
+    add_recording_arg(ap)
     ap.add_argument("--data", type=Path, default=None,
                     help="an empty data folder for the store, kept afterwards "
                          "(default: a temporary one, removed after)")
     ap.add_argument("--no-levers", action="store_true", help="skip the codec experiments")
     args = ap.parse_args(argv)
     n = args.events
-    if n < 1:
-        ap.error("--events must be at least 1")
+    if n < 0 or (n == 0 and args.recording is None):
+        ap.error("--events must be at least 1 (or 0 with --recording)")
     if args.data is not None and args.data.exists() and any(args.data.iterdir()):
         ap.error(f"{args.data} is not empty: the benchmark needs an empty data folder "
                  "(importing the same session twice stores nothing new)")
+    if args.recording is not None:
+        t_load = Timer()
+        gc.disable()
+        try:
+            with t_load:
+                real = load_recording(args.recording)
+        finally:
+            gc.enable()
+        gc.collect()
+        print(f"real recording: {args.recording} — {len(real):,} events over "
+              f"{(real[-1]['timestamp'] - real[0]['timestamp']) / 6e4:.1f} min "
+              f"(read in {t_load.s:.1f} s)")
+        measure(f"real recording {args.recording.name}", real, args,
+                None if args.data is None else args.data / "real")
+        del real
+        gc.collect()
+    if n:
+        print(f"\nsession: {n:,} generated events over {args.duration_ms / 3.6e6:.2f} h (seed {args.seed})")
+        t_gen = Timer()
+        gc.disable()  # a million acyclic dicts: the cyclic collector would only rescan them
+        try:
+            with progress("generate", n) as advance, t_gen:
+                events = []
+                for e in generate_session(n, args.duration_ms, seed=args.seed):
+                    events.append(e)
+                    if len(events) % 10_000 == 0:
+                        advance(10_000)
+        finally:
+            gc.enable()
+        gc.collect()  # the store and the baselines are measured with the collector on, as in a real import
+        print(f"generated in {t_gen.s:.1f} s ({n / t_gen.s:,.0f} events/s); RSS peak {peak_rss_mb():,.0f} MB")
+        measure(f"generated {n:,} events", events, args,
+                None if args.data is None else args.data / "generated")
+    return 0
 
-    print(f"session: {n:,} generated events over {args.duration_ms / 3.6e6:.2f} h (seed {args.seed})")
-    t_gen = Timer()
-    gc.disable()  # a million acyclic dicts: the cyclic collector would only rescan them
-    try:
-        with progress("generate", n) as advance, t_gen:
-            events = []
-            for e in generate_session(n, args.duration_ms, seed=args.seed):
-                events.append(e)
-                if len(events) % 10_000 == 0:
-                    advance(10_000)
-    finally:
-        gc.enable()
-    gc.collect()  # the store and the baselines are measured with the collector on, as in a real import
-    print(f"generated in {t_gen.s:.1f} s ({n / t_gen.s:,.0f} events/s); RSS peak {peak_rss_mb():,.0f} MB")
 
+def measure(label: str, events: list[dict], args: argparse.Namespace, data_dir: Path | None) -> None:
+    """The Must-show table (and the per-kind ratios, and the levers) for one session."""
+    n = len(events)
     base = baselines(events)
     raw, gz = base["raw"], base["gzip"]
     raw_mb = raw / 1e6
 
     tmp = None
-    data_dir = args.data
     if data_dir is None:
         tmp = tempfile.mkdtemp(prefix="replay-storage-bench-")
         data_dir = Path(tmp)
@@ -236,14 +265,46 @@ def main(argv: list[str] | None = None) -> int:
             "all", st["count"] == n and st["mismatched"] == 0 and not st["damaged"]),
         Row("peak RSS (MB)", f"{peak_rss_mb():,.0f}"),
     ]
-    print_table(f"Storage: {n:,} events, store codec: layout {codec.layout}, zstd {codec.level}"
+    print_table(f"Storage, {label}: store codec: layout {codec.layout}, zstd {codec.level}"
                 f"{', window_log ' + str(codec.window_log) if codec.window_log else ''}"
                 f"{', dict ' + str(codec.dict_id) if codec.dict_id else ''}",
                 rows, baseline_name="baseline (same run)")
-
+    by_kind(events, base)
     if not args.no_levers:
         run_levers(events, base, args)
-    return 0
+
+
+def _kind(e: Any) -> str:
+    t = e.get("type") if isinstance(e, dict) else None
+    if t == 3:
+        src = (e.get("data") or {}).get("source")
+        return f"incremental: {SOURCE_NAMES.get(src, src)}"
+    if t == 6:
+        return f"plugin: {(e.get('data') or {}).get('plugin')}"
+    return EVENT_NAMES.get(t, str(t))
+
+
+def by_kind(events: list[dict], base: dict[str, Any]) -> None:
+    """Each kind of event alone through the compact codec (segments of at most the store's
+    record count), against gzip -6 of the same events' JSON: where the bytes are."""
+    groups: dict[str, list[int]] = {}
+    for i, e in enumerate(events):
+        groups.setdefault(_kind(e), []).append(i)
+    rows = []
+    for kind, idx in sorted(groups.items(), key=lambda kv: -sum(base["sizes"][i] for i in kv[1])):
+        evs = [events[i] for i in idx]
+        raw = sum(base["sizes"][i] + 1 for i in idx)
+        stored = sum(len(encode_segment("bench", describe(evs[a:b], 0, "init", None), evs[a:b],
+                                        COMPACT_CODEC))
+                     for a, b in fixed_cuts(len(evs), MAX_SEGMENT_RECORDS))
+        gz = len(zlib.compress(b"[" + b",".join(msgspec.json.encode(e) for e in evs) + b"]", 6))
+        rows.append(Row(f"{kind} ({len(evs):,} events)",
+                        f"{fmt_bytes(stored)}  {raw / stored:.1f}x",
+                        f"{fmt_bytes(gz)}  {raw / gz:.1f}x",
+                        f"raw {fmt_bytes(raw)} ({100 * raw / base['raw']:.0f}%)",
+                        None))
+    print_table("Per event kind (each kind alone): stored, raw/stored | gzip -6, raw/gzip", rows,
+                baseline_name="gzip -6 (same run)")
 
 
 def run_levers(events: list[dict], base: dict[str, Any], args: argparse.Namespace) -> None:

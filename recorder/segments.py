@@ -16,9 +16,10 @@ frame checksum behind it); either way `decode_segment` raises `SegmentDamaged` a
 reader skips that segment instead of serving garbage.
 
 The header's codec map says how to read the payload: `transform` bits pick the layout
-(0: a plain list of events; 1/2/3: the first, delta layout; 4: the column layout, which
-every segment is written in now) and `dict_id` a trained zstd dictionary kept in the data
-folder. Readers keep decoding every layout, so older files stay readable.
+(0: a plain list of events; 1/2/3: the first, delta layout; 4: the column layout; 4|8: the
+tree layout, which every segment is written in now - the column layout with mutations and
+snapshots' node trees in columns too) and `dict_id` a trained zstd dictionary kept in the
+data folder. Readers keep decoding every layout, so older files stay readable.
 
 The codec is configurable because layout, level and segment size are the levers of the
 storage goal: small live segments are cheap to write (zstd 3), compacted ones are written
@@ -32,7 +33,7 @@ import threading
 from collections import Counter
 from itertools import accumulate, pairwise, permutations
 import zlib
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 import msgspec
 import zstandard
@@ -82,10 +83,11 @@ class SegmentMeta(msgspec.Struct, kw_only=True):
 
 
 # Payload layouts (what zstd is given; readers get the same events back in every case).
+TREES = "trees"       # the column layout, with mutations and snapshots' node trees in columns too
 COLUMNS = "columns"   # events grouped by kind into columns (`_pack_columns`)
 DELTAS = "deltas"     # the first layout: events with delta timestamps and pointer columns
 PLAIN = "plain"       # the events as they are
-LAYOUTS = (COLUMNS, DELTAS, PLAIN)
+LAYOUTS = (TREES, COLUMNS, DELTAS, PLAIN)
 
 
 class Codec(msgspec.Struct, frozen=True, kw_only=True):
@@ -98,7 +100,7 @@ class Codec(msgspec.Struct, frozen=True, kw_only=True):
     window_log: int = 0
     dict_id: int = 0
     threads: int = 0
-    layout: str = COLUMNS
+    layout: str = TREES
 
     def __post_init__(self) -> None:
         if self.layout not in LAYOUTS:
@@ -108,8 +110,10 @@ class Codec(msgspec.Struct, frozen=True, kw_only=True):
 # Measured on generated sessions (benchmarks/storage.py): the column layout at zstd 9 is
 # smaller than the delta layout at zstd 19 + long-distance matching, and several times
 # faster to write; levels above 9 cost far more time than they save bytes.
-LIVE_CODEC = Codec(level=3, window_log=0, layout=COLUMNS)
-COMPACT_CODEC = Codec(level=9, window_log=0, layout=COLUMNS)
+# On real recordings (rrweb in Chromium, benchmarks/record_real.py) mutations are nearly all
+# the bytes; the tree layout puts their ids, texts and added nodes in columns too.
+LIVE_CODEC = Codec(level=3, window_log=0, layout=TREES)
+COMPACT_CODEC = Codec(level=9, window_log=0, layout=TREES)
 
 # Largest window a reader accepts (zstd's default cap is 2**27 = 128 MB).
 _MAX_WINDOW = 1 << 31
@@ -178,6 +182,8 @@ def encode_segment(session_id: str, meta: SegmentMeta, events: Sequence[dict], c
 
 def _payload(events: Sequence[dict], layout: str) -> tuple[int, bytes]:
     """(header transform bits, uncompressed payload) of events in a layout."""
+    if layout == TREES:
+        return T_COLUMNS | T_TREES, encode_msgpack(_pack_columns(events, trees=True))
     if layout == COLUMNS:
         return T_COLUMNS, encode_msgpack(_pack_columns(events))
     if layout == DELTAS:
@@ -247,8 +253,8 @@ def decode_segment(blob: bytes, load_dict: DictLoader | None = None) -> tuple[di
         # a claimed size is checked by zstd against what the frame produces; an unclaimed
         # one is bounded by max_output_size (zstd fails a frame that would need more)
         raw = d.decompress(payload, max_output_size=MAX_RAW_BYTES)
-        if transform == T_COLUMNS:
-            events = _unpack_columns(decode_msgpack(raw))
+        if transform & T_COLUMNS:
+            events = _unpack_columns(decode_msgpack(raw), trees=bool(transform & T_TREES))
         else:
             events = _unpacker.decode(raw) if transform else decode_msgpack(raw)
     except (zstandard.ZstdError, msgspec.DecodeError, ValueError, TypeError, KeyError,
@@ -273,7 +279,9 @@ def decode_segment(blob: bytes, load_dict: DictLoader | None = None) -> tuple[di
 T_POSITIONS = 1     # header "transform" bits
 T_TIMESTAMPS = 2
 T_COLUMNS = 4       # the column layout (below); never combined with the other bits
-_TRANSFORMS = (0, T_POSITIONS, T_TIMESTAMPS, T_POSITIONS | T_TIMESTAMPS, T_COLUMNS)
+T_TREES = 8         # with T_COLUMNS: mutations and snapshot trees in columns too (below)
+_TRANSFORMS = (0, T_POSITIONS, T_TIMESTAMPS, T_POSITIONS | T_TIMESTAMPS, T_COLUMNS,
+               T_COLUMNS | T_TREES)
 _EXT_POSITIONS = 1
 _POS_KEYS = ("x", "y", "id", "timeOffset")
 _POINTER_SOURCES = (1, 6, 12)
@@ -381,6 +389,8 @@ _KEY_ORDERS = {order: list(order) for order in permutations(_EVENT_KEYS)}
 _POINTER_KEYS = ("source", "positions")
 _FIELDS = 0     # table mode: data values in `cols`
 _POINTER = 1    # table mode: `source` and the positions' columns in `cols`
+_MUTATION = 2   # table mode (tree layout): a mutation, in the `trees` streams
+_SNAPSHOT = 3   # table mode (tree layout): a full snapshot, in the `trees` streams
 
 
 def _pointer_ok(pos: Any) -> bool:
@@ -397,8 +407,9 @@ def _pointer_ok(pos: Any) -> bool:
     return True
 
 
-def _pack_columns(events: Sequence[dict]) -> dict:
+def _pack_columns(events: Sequence[dict], trees: bool = False) -> dict:
     table: list[Any] = [None]
+    tr = _Trees() if trees else None
     lookup: dict[tuple, int] = {}
     cols: list[Any] = [None]
     kinds: list[int] = []
@@ -422,20 +433,27 @@ def _pack_columns(events: Sequence[dict]) -> dict:
         src = d.get("source")
         pointer = (t == 3 and keys == _POINTER_KEYS and src in _POINTER_SOURCES
                    and type(src) is int and _pointer_ok(d["positions"]))
-        key = (t, keys, pointer, src if type(src) is int else None, order)
+        mode = _POINTER if pointer else _FIELDS
+        if tr is not None and not pointer:
+            mode = tr.add(t, keys, d)   # _MUTATION/_SNAPSHOT when it took the data, else _FIELDS
+        key = (t, keys, mode, src if type(src) is int else None, order)
         k = lookup.get(key)
         if k is None:
             if not all(type(name) is str for name in keys):
+                if mode != _FIELDS:
+                    tr.undo()
                 kinds.append(0)
                 raw.append(e)
                 continue
             k = lookup[key] = len(table)
-            table.append([t, list(keys), _POINTER if pointer else _FIELDS]
+            table.append([t, list(keys), mode]
                          + ([] if order == _EVENT_KEYS else [_KEY_ORDERS[order]]))
-            cols.append([[] for _ in range(6 if pointer else len(keys))])
+            cols.append([[] for _ in range(6 if pointer else 0 if mode != _FIELDS else len(keys))])
         kinds.append(k)
         dts.append(ts - prev)
         prev = ts
+        if mode == _MUTATION or mode == _SNAPSHOT:
+            continue
         if pointer:
             srcs, pn, px, py, pid, pt = cols[k]
             srcs.append(src)
@@ -453,8 +471,11 @@ def _pack_columns(events: Sequence[dict]) -> dict:
         else:
             for column, v in zip(cols[k], d.values()):
                 column.append(v)
-    return {"v": _COLUMNS_VERSION, "table": table, "kinds": kinds, "dt": dts, "raw": raw,
-            "cols": cols}
+    out = {"v": _COLUMNS_VERSION, "table": table, "kinds": kinds, "dt": dts, "raw": raw,
+           "cols": cols}
+    if tr is not None:
+        out["trees"] = tr.streams
+    return out
 
 
 def _unpack_pointer(keys: list, columns: list, n: int) -> list[dict]:
@@ -470,10 +491,11 @@ def _unpack_pointer(keys: list, columns: list, n: int) -> list[dict]:
             for src, (a, b) in zip(srcs, pairwise(accumulate(pn, initial=0)))]
 
 
-def _unpack_columns(c: Any) -> list:
+def _unpack_columns(c: Any, trees: bool = False) -> list:
     """Events from a column map; ValueError if the map is not one `_pack_columns` wrote."""
     if type(c) is not dict or c.get("v") != _COLUMNS_VERSION:
         raise ValueError("unknown column layout version")
+    rt = _TreeReader(c["trees"]) if trees else None
     table, kinds, dts, raw, cols = c["table"], c["kinds"], c["dt"], c["raw"], c["cols"]
     if not (type(table) is list and len(cols) == len(table) and type(kinds) is list):
         raise ValueError("bad column table")
@@ -495,6 +517,8 @@ def _unpack_columns(c: Any) -> list:
         n = counts[k]
         if mode == _POINTER:
             data = _unpack_pointer(keys, columns, n)
+        elif rt is not None and (mode == _MUTATION or mode == _SNAPSHOT):
+            data = rt.events(mode, keys, n)
         elif mode == _FIELDS:
             if len(columns) != len(keys) or any(len(col) != n for col in columns):
                 raise ValueError("bad column")
@@ -514,9 +538,312 @@ def _unpack_columns(c: Any) -> list:
             e = {"type": types[k], "data": next(datas[k]), "timestamp": next(ts)}
             order = orders.get(k)
             out.append({name: e[name] for name in order} if order else e)
-        return out
-    return [{"type": types[k], "data": next(datas[k]), "timestamp": t}
-            for k, t in zip(kinds, accumulate(dts))]
+    else:
+        out = [{"type": types[k], "data": next(datas[k]), "timestamp": t}
+               for k, t in zip(kinds, accumulate(dts))]
+    if rt is not None:
+        rt.finished()
+    return out
+
+
+# --- the tree layout (header transform bits T_COLUMNS | T_TREES) -----------------------
+# The column map gains `trees`: one list of streams shared by the whole segment, in which
+# mutations (data {source, texts, attributes, removes, adds} in any order, each item of
+# rrweb's exact shape) and full snapshots (data {node, initialOffset}) are laid out by
+# field, in event order:
+#   mutations  per list key: the item count, then per item its ids delta-coded against
+#              the previous id of that stream, text values, attribute names interned in
+#              `strs` and their values, added nodes as node columns
+#   nodes      pre-order: shape (the node's key order, interned in `shapes`), id
+#              delta-coded (added and snapshot nodes are numbered in order: mostly +1),
+#              tag names and attribute names interned, attribute values, text, children
+#              count; any other key's value in `other`
+# Anything else (an id that is not an int, an item with other keys, attributes not a
+# str-keyed map...) leaves the event to the plain columns (`_FIELDS`): its streams are
+# rolled back. Decoding gives equal dicts with the same key order and value types.
+_TREE_STREAMS = (
+    "strs", "shapes", "src", "off",                 # interned strings, node shapes, sources, initialOffset
+    "tn", "tid", "tval",                            # texts: count, id, value
+    "an", "aid", "ak", "aname", "aval",             # attributes: count, id, names per item, name, value
+    "rn", "rpid", "rid",                            # removes: count, parentId, id
+    "dn", "dpid", "dnext",                          # adds: count, parentId, nextId
+    "nshape", "nid", "ntag", "nk", "nname", "nval", "ntext", "nkids", "nother",   # nodes
+)
+(_S_STRS, _S_SHAPES, _S_SRC, _S_OFF, _S_TN, _S_TID, _S_TVAL, _S_AN, _S_AID, _S_AK, _S_ANAME,
+ _S_AVAL, _S_RN, _S_RPID, _S_RID, _S_DN, _S_DPID, _S_DNEXT, _S_NSHAPE, _S_NID, _S_NTAG,
+ _S_NK, _S_NNAME, _S_NVAL, _S_NTEXT, _S_NKIDS, _S_NOTHER) = range(len(_TREE_STREAMS))
+_MUTATION_LISTS = ("texts", "attributes", "removes", "adds")
+_MUTATION_KEYS = frozenset(("source",) + _MUTATION_LISTS)
+_SNAPSHOT_KEYS = ("node", "initialOffset")
+_TEXT_ITEM = ("id", "value")
+_ATTR_ITEM = ("id", "attributes")
+_REMOVE_ITEM = ("parentId", "id")
+_ADD_ITEM = ("parentId", "nextId", "node")
+# node keys with a stream of their own; every other key's value goes to `other`
+_NODE_ID, _NODE_TAG, _NODE_ATTRS, _NODE_TEXT, _NODE_KIDS = (
+    "id", "tagName", "attributes", "textContent", "childNodes")
+
+
+class _Refused(Exception):
+    """An event the tree streams cannot hold exactly (it goes to the plain columns)."""
+
+
+def _int(v: Any) -> int:
+    if type(v) is not int or not -_BIG < v < _BIG:
+        raise _Refused
+    return v
+
+
+class _Trees:
+    """The writer of the `trees` streams (see above)."""
+
+    def __init__(self) -> None:
+        self.streams: list[list] = [[] for _ in _TREE_STREAMS]
+        self._strs: dict[str, int] = {}
+        self._shapes: dict[tuple, int] = {}
+        self._last = [0] * len(_TREE_STREAMS)   # per delta-coded stream: its last value
+        self._mark: tuple | None = None
+
+    def _str(self, v: Any) -> int:
+        if type(v) is not str:
+            raise _Refused
+        i = self._strs.get(v)
+        if i is None:
+            i = self._strs[v] = len(self._strs)
+            self.streams[_S_STRS].append(v)
+        return i
+
+    def _delta(self, stream: int, v: Any) -> None:
+        v = _int(v)
+        self.streams[stream].append(v - self._last[stream])
+        self._last[stream] = v
+
+    def add(self, t: Any, keys: tuple, d: dict) -> int:
+        """Put one event's data in the streams: _MUTATION or _SNAPSHOT, or _FIELDS (and the
+        streams as they were) when they cannot hold it exactly."""
+        if t == 3:
+            if d.get("source") != 0 or not _MUTATION_KEYS.issuperset(keys):
+                return _FIELDS
+            mode = _MUTATION
+        elif t == 2 and keys == _SNAPSHOT_KEYS:
+            mode = _SNAPSHOT
+        else:
+            return _FIELDS
+        self._mark = (tuple(len(x) for x in self.streams), list(self._last))
+        try:
+            if mode == _MUTATION:
+                self._mutation(keys, d)
+            else:
+                self._nodes(d["node"])
+                self.streams[_S_OFF].append(d["initialOffset"])
+        except _Refused:
+            self.undo()
+            return _FIELDS
+        return mode
+
+    def undo(self) -> None:
+        """Take the last `add` back (interned strings and shapes may stay: unused is harmless)."""
+        lengths, last = self._mark
+        for x, n in zip(self.streams, lengths):
+            if x is not self.streams[_S_STRS] and x is not self.streams[_S_SHAPES]:
+                del x[n:]
+        self._last = last
+
+    def _mutation(self, keys: tuple, d: dict) -> None:
+        st = self.streams
+        for k in keys:
+            v = d[k]
+            if k == "source":
+                st[_S_SRC].append(v)
+                continue
+            if type(v) is not list:
+                raise _Refused
+            if k == "texts":
+                st[_S_TN].append(len(v))
+                for it in v:
+                    if type(it) is not dict or tuple(it) != _TEXT_ITEM:
+                        raise _Refused
+                    self._delta(_S_TID, it["id"])
+                    st[_S_TVAL].append(it["value"])
+            elif k == "attributes":
+                st[_S_AN].append(len(v))
+                for it in v:
+                    if type(it) is not dict or tuple(it) != _ATTR_ITEM \
+                            or type(it["attributes"]) is not dict:
+                        raise _Refused
+                    self._delta(_S_AID, it["id"])
+                    at = it["attributes"]
+                    st[_S_AK].append(len(at))
+                    for name, val in at.items():
+                        st[_S_ANAME].append(self._str(name))
+                        st[_S_AVAL].append(val)
+            elif k == "removes":
+                st[_S_RN].append(len(v))
+                for it in v:
+                    if type(it) is not dict or tuple(it) != _REMOVE_ITEM:
+                        raise _Refused
+                    self._delta(_S_RPID, it["parentId"])
+                    self._delta(_S_RID, it["id"])
+            else:
+                st[_S_DN].append(len(v))
+                for it in v:
+                    if type(it) is not dict or tuple(it) != _ADD_ITEM:
+                        raise _Refused
+                    self._delta(_S_DPID, it["parentId"])
+                    st[_S_DNEXT].append(it["nextId"])
+                    self._nodes(it["node"])
+
+    def _nodes(self, root: Any) -> None:
+        st = self.streams
+        shape_s, ntag, nk, nname, nval = st[_S_NSHAPE], st[_S_NTAG], st[_S_NK], st[_S_NNAME], st[_S_NVAL]
+        ntext, nkids, nother = st[_S_NTEXT], st[_S_NKIDS], st[_S_NOTHER]
+        shapes = self._shapes
+        stack = [root]
+        while stack:
+            n = stack.pop()
+            if type(n) is not dict:
+                raise _Refused
+            keys = tuple(n)
+            sh = shapes.get(keys)
+            if sh is None:
+                if not all(type(k) is str for k in keys):
+                    raise _Refused
+                sh = shapes[keys] = len(shapes)
+                st[_S_SHAPES].append(list(keys))
+            shape_s.append(sh)
+            kids = None
+            for k, v in n.items():
+                if k == _NODE_ID:
+                    self._delta(_S_NID, v)
+                elif k == _NODE_TAG:
+                    ntag.append(self._str(v))
+                elif k == _NODE_ATTRS:
+                    if type(v) is not dict:
+                        raise _Refused
+                    nk.append(len(v))
+                    for name, val in v.items():
+                        nname.append(self._str(name))
+                        nval.append(val)
+                elif k == _NODE_TEXT:
+                    ntext.append(v)
+                elif k == _NODE_KIDS:
+                    if type(v) is not list:
+                        raise _Refused
+                    nkids.append(len(v))
+                    kids = v
+                else:
+                    nother.append(v)
+            if kids:
+                stack.extend(reversed(kids))
+
+
+class _TreeReader:
+    """Reads the `trees` streams back, in the order `_Trees` wrote them."""
+
+    def __init__(self, streams: Any) -> None:
+        if type(streams) is not list or len(streams) != len(_TREE_STREAMS) \
+                or any(type(x) is not list for x in streams):
+            raise ValueError("bad tree streams")
+        self.strs = streams[_S_STRS]
+        self.shapes = [tuple(x) for x in streams[_S_SHAPES]]
+        self.it = [iter(x) for x in streams]
+        # the delta-coded streams, read as running sums (kept across kinds)
+        self.sums = {s: accumulate(self.it[s])
+                     for s in (_S_TID, _S_AID, _S_RPID, _S_RID, _S_DPID, _S_NID)}
+
+    def events(self, mode: int, keys: list, n: int) -> Iterator[dict]:
+        """The data of one kind's `n` events, one at a time: kinds share the streams in
+        event order, so the caller takes them in that order."""
+        if mode == _SNAPSHOT and tuple(keys) != _SNAPSHOT_KEYS \
+                or mode == _MUTATION and not _MUTATION_KEYS.issuperset(keys):
+            raise ValueError("bad tree event keys")
+        return self._events(mode, tuple(keys), n)
+
+    def _events(self, mode: int, keys: tuple, n: int) -> Iterator[dict]:
+        it, sums, strs = self.it, self.sums, self.strs
+        try:
+            for _ in range(n):
+                if mode == _SNAPSHOT:
+                    node = self._node()
+                    yield {"node": node, "initialOffset": next(it[_S_OFF])}
+                    continue
+                d: dict = {}
+                for k in keys:
+                    if k == "source":
+                        d[k] = next(it[_S_SRC])
+                    elif k == "texts":
+                        tid, tval = sums[_S_TID], it[_S_TVAL]
+                        d[k] = [{"id": next(tid), "value": next(tval)}
+                                for _ in range(next(it[_S_TN]))]
+                    elif k == "attributes":
+                        aid, ak, aname, aval = sums[_S_AID], it[_S_AK], it[_S_ANAME], it[_S_AVAL]
+                        d[k] = [{"id": next(aid), "attributes": {
+                                    strs[next(aname)]: next(aval) for _ in range(next(ak))}}
+                                for _ in range(next(it[_S_AN]))]
+                    elif k == "removes":
+                        rpid, rid = sums[_S_RPID], sums[_S_RID]
+                        d[k] = [{"parentId": next(rpid), "id": next(rid)}
+                                for _ in range(next(it[_S_RN]))]
+                    else:
+                        dpid, dnext = sums[_S_DPID], it[_S_DNEXT]
+                        d[k] = [{"parentId": next(dpid), "nextId": next(dnext),
+                                 "node": self._node()} for _ in range(next(it[_S_DN]))]
+                yield d
+        except StopIteration:   # inside a generator it would turn into a RuntimeError
+            raise ValueError("tree streams end before their events") from None
+
+    def _node(self) -> dict:
+        it, strs, shapes = self.it, self.strs, self.shapes
+        nshape, nid, ntag, nk, nname, nval, ntext, nkids, nother = (
+            it[_S_NSHAPE], self.sums[_S_NID], it[_S_NTAG], it[_S_NK], it[_S_NNAME],
+            it[_S_NVAL], it[_S_NTEXT], it[_S_NKIDS], it[_S_NOTHER])
+        root: dict = {}
+        # (list to fill, children still to read) - pre-order, as written
+        pending: list[tuple[list, int]] = []
+        first = True
+        while first or pending:
+            if first:
+                target = None
+                first = False
+            else:
+                target, left = pending[-1]
+                if left == 0:
+                    pending.pop()
+                    continue
+                pending[-1] = (target, left - 1)
+            n: dict = {}
+            kids = None
+            for k in shapes[next(nshape)]:
+                if k == _NODE_ID:
+                    n[k] = next(nid)
+                elif k == _NODE_TAG:
+                    n[k] = strs[next(ntag)]
+                elif k == _NODE_ATTRS:
+                    n[k] = {strs[next(nname)]: next(nval) for _ in range(next(nk))}
+                elif k == _NODE_TEXT:
+                    n[k] = next(ntext)
+                elif k == _NODE_KIDS:
+                    kids = n[k] = []
+                    count = next(nkids)
+                else:
+                    n[k] = next(nother)
+            if target is None:
+                root = n
+            else:
+                target.append(n)
+            if kids is not None and count:
+                pending.append((kids, count))
+        return root
+
+    def finished(self) -> None:
+        """Every stream read to its end (a stream with items left over is damage)."""
+        for x in self.it[_S_SRC:]:
+            if next(x, _END) is not _END:
+                raise ValueError("tree streams longer than their events")
+
+
+_END = object()
+
 
 
 def meta_from_header(header: dict, *, file: str = "", size: int = 0) -> SegmentMeta:

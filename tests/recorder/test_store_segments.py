@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from recorder.segments import BYTES_LIMIT, COLUMNS, COMPACT_CODEC, DELTAS, INIT, LIVE_CODEC, \
-    PLAIN, RECORDS_LIMIT, T_COLUMNS, VIEW_CHANGE, Codec, SegmentDamaged, decode_segment, \
+    PLAIN, RECORDS_LIMIT, T_COLUMNS, T_TREES, TREES, VIEW_CHANGE, Codec, SegmentDamaged, decode_segment, \
     describe, encode_segment, plan_segments, read_header
 
 ALL_LAYOUTS = [Codec(level=3, layout=COLUMNS), Codec(level=3, layout=DELTAS),
@@ -403,7 +403,7 @@ def test_store_writes_columns_and_skips_a_damaged_column_segment(tmp_path, caplo
         r = store.session(sid)
         files = [store.root / s.file for s in r.segments]
         assert len(files) >= 3
-        assert {read_header(f.read_bytes())["codec"]["transform"] for f in files} == {T_COLUMNS}
+        assert {read_header(f.read_bytes())["codec"]["transform"] for f in files} == {T_COLUMNS | T_TREES}
         assert {read_header(f.read_bytes())["codec"]["level"] for f in files} == {COMPACT_CODEC.level}
         assert list(r.events()) == events
         middle = bytearray(files[1].read_bytes())
@@ -415,3 +415,107 @@ def test_store_writes_columns_and_skips_a_damaged_column_segment(tmp_path, caplo
         first, second = r.segments[0].record_count, r.segments[1].record_count
         assert got == events[:first] + events[first + second:]
         assert r.damaged == [1] and "checksum" in r.damage_reasons[1]
+
+
+# --- the tree layout: mutations and snapshot trees in columns, exactly -------------------
+def test_a_column_layout_segment_written_before_the_tree_layout_still_decodes(fixtures_dir,
+                                                                             demo_events):
+    blob = (fixtures_dir / "segment-columns-layout.seg").read_bytes()
+    header, back = decode_segment(blob)
+    assert header["codec"]["transform"] == T_COLUMNS
+    assert encode_msgpack(back) == encode_msgpack(demo_events)
+
+
+def _tree_modes(events: list) -> list:
+    c = _columns(events)
+    return [entry[2] for entry in c["table"][1:]]
+
+
+_node_id = st.one_of(st.integers(0, 5_000), st.integers(-2**63, 2**63 - 1), st.floats(),
+                     st.booleans(), st.none(), st.text(max_size=2))
+_attrs = st.one_of(st.dictionaries(st.sampled_from(["class", "id", "style", "href", "x"]),
+                                   st.one_of(st.text(max_size=4), st.none(), _json), max_size=3),
+                   _json)
+_node = st.recursive(
+    st.one_of(
+        st.fixed_dictionaries({"type": st.just(3), "textContent": st.text(max_size=6),
+                               "id": _node_id}),
+        st.fixed_dictionaries({"type": st.just(5), "textContent": st.text(max_size=3),
+                               "id": _node_id}, optional={"rootId": st.integers(0, 9)})),
+    lambda kids: st.fixed_dictionaries(
+        {"type": st.just(2), "tagName": st.sampled_from(["td", "li", "svg", "div"]),
+         "attributes": _attrs, "childNodes": st.lists(kids, max_size=3), "id": _node_id},
+        optional={"isSVG": st.booleans(), "needBlock": st.booleans()}),
+    max_leaves=6) | _json
+_mutation = st.fixed_dictionaries(
+    {"source": st.sampled_from([0, 0, 0, False, 0.0]),
+     "texts": st.lists(st.one_of(
+         st.fixed_dictionaries({"id": _node_id, "value": st.one_of(st.text(max_size=6), st.none())}),
+         _json), max_size=3),
+     "attributes": st.lists(st.one_of(
+         st.fixed_dictionaries({"id": _node_id, "attributes": _attrs}), _json), max_size=3),
+     "removes": st.lists(st.one_of(
+         st.fixed_dictionaries({"parentId": _node_id, "id": _node_id},
+                               optional={"isShadow": st.booleans()}), _json), max_size=3),
+     "adds": st.lists(st.one_of(
+         st.fixed_dictionaries({"parentId": _node_id,
+                                "nextId": st.one_of(st.none(), st.integers(0, 5_000), _json),
+                                "node": _node}), _json), max_size=3)},
+    optional={"isAttachIframe": st.booleans()})
+_tree_event = st.one_of(
+    st.fixed_dictionaries({"type": st.just(3), "data": _mutation,
+                           "timestamp": st.integers(1_600_000_000_000, 1_600_000_100_000)}),
+    st.fixed_dictionaries({"type": st.just(2),
+                           "data": st.fixed_dictionaries({"node": _node,
+                                                          "initialOffset": _json}),
+                           "timestamp": st.integers(1_600_000_000_000, 1_600_000_100_000)}),
+    _any_event)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_tree_event, max_size=12))
+def test_tree_layout_round_trips_mutations_and_snapshots_byte_identically(events):
+    _round_trip(events, Codec(level=1, layout=TREES))
+
+
+def test_regular_mutations_and_snapshots_take_the_tree_streams():
+    text = {"type": 3, "textContent": "101.25", "id": 900}
+    cell = {"type": 2, "tagName": "td", "attributes": {"class": "up"}, "childNodes": [text],
+            "id": 899}
+    snapshot = {"type": 2, "data": {"node": {"type": 0, "childNodes": [cell], "id": 1},
+                                    "initialOffset": {"left": 0, "top": 0}}, "timestamp": 10}
+    mutations = [{"type": 3, "timestamp": 20 + i, "data": {
+        "source": 0, "texts": [{"id": 900, "value": str(i)}],
+        "attributes": [{"id": 899, "attributes": {"class": "down" if i % 2 else "up"}}],
+        "removes": [{"parentId": 899, "id": 900 + i}],
+        "adds": [{"parentId": 899, "nextId": None,
+                  "node": {"type": 3, "textContent": f"{i}.5", "id": 901 + i}}]}}
+        for i in range(20)]
+    events = [snapshot] + mutations
+    assert _round_trip(events, Codec(level=3, layout=TREES)) == events
+    assert sorted(_tree_modes(events)) == [segments._MUTATION, segments._SNAPSHOT]
+    trees = _columns(events)["trees"]
+    ids = trees[segments._TREE_STREAMS.index("nid")]
+    assert ids[len(cell) - 1:] == [1] * (len(ids) - len(cell) + 1)  # added ids: +1 each
+    # an odd item sends only its own event to the plain columns; the rest stay in trees
+    odd = dict(mutations[3], data={**mutations[3]["data"], "removes": [{"id": 1, "parentId": 2}]})
+    events2 = events[:4] + [odd] + events[5:]
+    assert _round_trip(events2, Codec(level=3, layout=TREES)) == events2
+    assert segments._FIELDS in _tree_modes(events2)
+
+
+def test_tree_streams_that_do_not_add_up_are_damage():
+    events = [{"type": 3, "timestamp": 20 + i, "data": {
+        "source": 0, "texts": [], "attributes": [], "removes": [],
+        "adds": [{"parentId": 1, "nextId": None, "node": {"type": 3, "textContent": "x",
+                                                         "id": 5 + i}}]}} for i in range(5)]
+    blob = encode_segment("s", describe(events, 0, INIT, None), events, LIVE_CODEC)
+    c = _columns(events)
+    for name, change in (("ntext", lambda s: s[:-1]), ("ntext", lambda s: s + ["extra"]),
+                         ("dn", lambda s: [2] + s[1:])):
+        bad = dict(c)
+        bad["trees"] = list(c["trees"])
+        i = segments._TREE_STREAMS.index(name)
+        bad["trees"][i] = change(c["trees"][i])
+        with pytest.raises(SegmentDamaged):
+            decode_segment(_reframe(blob, bad))
