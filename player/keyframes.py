@@ -24,10 +24,8 @@ that belongs in the store (derived data it owns), not here.
 from __future__ import annotations
 
 import atexit
-import gc
 import threading
 import warnings
-from contextlib import contextmanager
 from array import array
 from bisect import bisect_right
 from collections import Counter
@@ -36,7 +34,7 @@ from typing import Any, Iterable, Iterator
 import msgspec
 import zstandard
 
-from recorder.format import EventType, IncrementalSource, decode_msgpack, encode_msgpack
+from recorder.format import EventType, IncrementalSource, decode_msgpack, encode_msgpack, no_gc
 from recorder.mirror import DOM_SOURCES, Mirror
 
 from .timeline import Timeline, TimelineBuilder
@@ -72,20 +70,6 @@ def _kill_workers() -> None:
     for p in list(_WORKERS):
         if p.poll() is None:
             p.kill()
-
-
-@contextmanager
-def no_gc():
-    """Decoding and rebuilding create millions of small, acyclic objects; the cyclic GC
-    would scan the whole heap again and again meanwhile (half the time of a decode), and
-    a gen-2 pass in the middle of a seek is a visible hitch. Refcounting frees them."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 class SegmentInfo(msgspec.Struct):

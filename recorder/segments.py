@@ -588,12 +588,6 @@ class _Refused(Exception):
     """An event the tree streams cannot hold exactly (it goes to the plain columns)."""
 
 
-def _int(v: Any) -> int:
-    if type(v) is not int or not -_BIG < v < _BIG:
-        raise _Refused
-    return v
-
-
 class _Trees:
     """The writer of the `trees` streams (see above)."""
 
@@ -612,11 +606,6 @@ class _Trees:
             i = self._strs[v] = len(self._strs)
             self.streams[_S_STRS].append(v)
         return i
-
-    def _delta(self, stream: int, v: Any) -> None:
-        v = _int(v)
-        self.streams[stream].append(v - self._last[stream])
-        self._last[stream] = v
 
     def add(self, t: Any, keys: tuple, d: dict) -> int:
         """Put one event's data in the streams: _MUTATION or _SNAPSHOT, or _FIELDS (and the
@@ -650,7 +639,8 @@ class _Trees:
         self._last = last
 
     def _mutation(self, keys: tuple, d: dict) -> None:
-        st = self.streams
+        # the hot loop of a real recording's storage: deltas and checks written inline
+        st, last, big = self.streams, self._last, _BIG
         for k in keys:
             v = d[k]
             if k == "source":
@@ -660,44 +650,72 @@ class _Trees:
                 raise _Refused
             if k == "texts":
                 st[_S_TN].append(len(v))
+                ids, vals, prev = st[_S_TID], st[_S_TVAL], last[_S_TID]
                 for it in v:
-                    if type(it) is not dict or tuple(it) != _TEXT_ITEM:
+                    if type(it) is not dict or len(it) != 2:
                         raise _Refused
-                    self._delta(_S_TID, it["id"])
-                    st[_S_TVAL].append(it["value"])
+                    i, val = it.values()
+                    if tuple(it) != _TEXT_ITEM or type(i) is not int or not -big < i < big:
+                        raise _Refused
+                    ids.append(i - prev)
+                    prev = i
+                    vals.append(val)
+                last[_S_TID] = prev
             elif k == "attributes":
                 st[_S_AN].append(len(v))
+                ids, ak, aname, aval, prev = st[_S_AID], st[_S_AK], st[_S_ANAME], st[_S_AVAL], \
+                    last[_S_AID]
+                strs = self._strs
                 for it in v:
-                    if type(it) is not dict or tuple(it) != _ATTR_ITEM \
-                            or type(it["attributes"]) is not dict:
+                    if type(it) is not dict or len(it) != 2:
                         raise _Refused
-                    self._delta(_S_AID, it["id"])
-                    at = it["attributes"]
-                    st[_S_AK].append(len(at))
+                    i, at = it.values()
+                    if tuple(it) != _ATTR_ITEM or type(i) is not int or not -big < i < big \
+                            or type(at) is not dict:
+                        raise _Refused
+                    ids.append(i - prev)
+                    prev = i
+                    ak.append(len(at))
                     for name, val in at.items():
-                        st[_S_ANAME].append(self._str(name))
-                        st[_S_AVAL].append(val)
+                        j = strs.get(name)
+                        aname.append(j if j is not None else self._str(name))
+                        aval.append(val)
+                last[_S_AID] = prev
             elif k == "removes":
                 st[_S_RN].append(len(v))
+                pids, ids, pp, pi = st[_S_RPID], st[_S_RID], last[_S_RPID], last[_S_RID]
                 for it in v:
-                    if type(it) is not dict or tuple(it) != _REMOVE_ITEM:
+                    if type(it) is not dict or len(it) != 2:
                         raise _Refused
-                    self._delta(_S_RPID, it["parentId"])
-                    self._delta(_S_RID, it["id"])
+                    p, i = it.values()
+                    if tuple(it) != _REMOVE_ITEM or type(p) is not int or type(i) is not int \
+                            or not -big < p < big or not -big < i < big:
+                        raise _Refused
+                    pids.append(p - pp)
+                    ids.append(i - pi)
+                    pp, pi = p, i
+                last[_S_RPID], last[_S_RID] = pp, pi
             else:
                 st[_S_DN].append(len(v))
+                pids, nexts = st[_S_DPID], st[_S_DNEXT]
                 for it in v:
-                    if type(it) is not dict or tuple(it) != _ADD_ITEM:
+                    if type(it) is not dict or len(it) != 3:
                         raise _Refused
-                    self._delta(_S_DPID, it["parentId"])
-                    st[_S_DNEXT].append(it["nextId"])
-                    self._nodes(it["node"])
+                    p, nxt, node = it.values()
+                    if tuple(it) != _ADD_ITEM or type(p) is not int or not -big < p < big:
+                        raise _Refused
+                    pids.append(p - last[_S_DPID])
+                    last[_S_DPID] = p
+                    nexts.append(nxt)
+                    self._nodes(node)
 
     def _nodes(self, root: Any) -> None:
-        st = self.streams
-        shape_s, ntag, nk, nname, nval = st[_S_NSHAPE], st[_S_NTAG], st[_S_NK], st[_S_NNAME], st[_S_NVAL]
+        st, big, last = self.streams, _BIG, self._last
+        shape_s, nid, ntag, nk, nname, nval = (st[_S_NSHAPE], st[_S_NID], st[_S_NTAG], st[_S_NK],
+                                              st[_S_NNAME], st[_S_NVAL])
         ntext, nkids, nother = st[_S_NTEXT], st[_S_NKIDS], st[_S_NOTHER]
-        shapes = self._shapes
+        shapes, strs = self._shapes, self._strs
+        prev = last[_S_NID]
         stack = [root]
         while stack:
             n = stack.pop()
@@ -714,18 +732,23 @@ class _Trees:
             kids = None
             for k, v in n.items():
                 if k == _NODE_ID:
-                    self._delta(_S_NID, v)
+                    if type(v) is not int or not -big < v < big:
+                        raise _Refused
+                    nid.append(v - prev)
+                    prev = v
+                elif k == _NODE_TEXT:
+                    ntext.append(v)
                 elif k == _NODE_TAG:
-                    ntag.append(self._str(v))
+                    j = strs.get(v) if type(v) is str else None
+                    ntag.append(j if j is not None else self._str(v))
                 elif k == _NODE_ATTRS:
                     if type(v) is not dict:
                         raise _Refused
                     nk.append(len(v))
                     for name, val in v.items():
-                        nname.append(self._str(name))
+                        j = strs.get(name)
+                        nname.append(j if j is not None else self._str(name))
                         nval.append(val)
-                elif k == _NODE_TEXT:
-                    ntext.append(v)
                 elif k == _NODE_KIDS:
                     if type(v) is not list:
                         raise _Refused
@@ -735,6 +758,7 @@ class _Trees:
                     nother.append(v)
             if kids:
                 stack.extend(reversed(kids))
+        last[_S_NID] = prev
 
 
 class _TreeReader:

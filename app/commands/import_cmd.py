@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Callable
 
 from recorder.bundle import BadBundle, DamagedBundle, is_bundle, open_bundle, salvage
-from recorder.format import InvalidEvent
+from recorder.format import InvalidEvent, no_gc
 from recorder.ingest import ImportConflict, Outcome
 from recorder.limits import LimitError
 from recorder.rrweb_io import DamagedRecording, UnreadableRecording, read_recordings
@@ -183,42 +183,47 @@ def _remask_hint(args, sid: str) -> str:
 
 def _import_one(store: Store, f: Path, args, masker_factory, bar) -> list[str]:
     task = bar.add_task(f"reading {f.name}", total=None)
-    ids: list[str] = []
     try:
-        if is_bundle(f):
-            try:
-                src = open_bundle(f)
-            except DamagedBundle as exc:
-                if not args.partial:
-                    raise DamagedBundle(f"{exc}, or add --partial to store what it still"
-                                        " holds as a new session") from None
-                recs = [_salvaged(f, exc, args)]
-            else:
-                recs = _bundle(src, args)
-        else:
-            recs = []
-            for r in read_recordings(f, partial=args.partial):
-                events, user = _with_user(r.events, r.user, args.given_user)
-                recs.append((events, r.session_hint, user, args.application, None, r.damaged))
-        bar.update(task, description=f"importing {f.name}")
-        for events, hint, user, app, ctx, damaged in recs:
-            def progress(done: int, total: int) -> None:
-                bar.update(task, completed=done, total=total)
-            for r in store.ingest_outcomes(events, application=app, user=user, context=ctx,
-                                           session_id=hint, masker_factory=masker_factory,
-                                           progress=progress, as_new=args.as_new,
-                                           partial=damaged):
-                if r.outcome is Outcome.SAME and args.rules is not None:
-                    raise _StoredAlready(
-                        f"{f}: session {r.id} is stored already, so --rules did not apply to"
-                        f" it{_remask_hint(args, r.id)}")
-                if damaged:
-                    print(f"replay: warning: {f}: {damaged}; stored what decoded as partial"
-                          f" session {r.id}", file=sys.stderr)
-                if r.id not in ids:
-                    ids.append(r.id)
+        with no_gc():   # a recording decodes into millions of acyclic dicts
+            return _import_file(store, f, args, masker_factory, bar, task)
     finally:
         bar.remove_task(task)
+
+
+def _import_file(store: Store, f: Path, args, masker_factory, bar, task) -> list[str]:
+    ids: list[str] = []
+    if is_bundle(f):
+        try:
+            src = open_bundle(f)
+        except DamagedBundle as exc:
+            if not args.partial:
+                raise DamagedBundle(f"{exc}, or add --partial to store what it still"
+                                    " holds as a new session") from None
+            recs = [_salvaged(f, exc, args)]
+        else:
+            recs = _bundle(src, args)
+    else:
+        recs = []
+        for r in read_recordings(f, partial=args.partial):
+            events, user = _with_user(r.events, r.user, args.given_user)
+            recs.append((events, r.session_hint, user, args.application, None, r.damaged))
+    bar.update(task, description=f"importing {f.name}")
+    for events, hint, user, app, ctx, damaged in recs:
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+        for r in store.ingest_outcomes(events, application=app, user=user, context=ctx,
+                                       session_id=hint, masker_factory=masker_factory,
+                                       progress=progress, as_new=args.as_new,
+                                       partial=damaged):
+            if r.outcome is Outcome.SAME and args.rules is not None:
+                raise _StoredAlready(
+                    f"{f}: session {r.id} is stored already, so --rules did not apply to"
+                    f" it{_remask_hint(args, r.id)}")
+            if damaged:
+                print(f"replay: warning: {f}: {damaged}; stored what decoded as partial"
+                      f" session {r.id}", file=sys.stderr)
+            if r.id not in ids:
+                ids.append(r.id)
     return ids
 
 

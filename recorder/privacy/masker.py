@@ -24,7 +24,10 @@ import re
 from collections import Counter, OrderedDict
 from typing import Any, Callable, Iterable
 
-from ..format import CONSOLE_PLUGIN, NETWORK_PLUGIN, EventType, IncrementalSource, NodeType
+import msgspec
+
+from ..format import (CONSOLE_PLUGIN, NETWORK_PLUGIN, EventType, IncrementalSource, NestingTooDeep,
+                      NodeType, encode_json)
 from ..mirror import Mirror, Node
 from . import detectors as _detectors
 from .levels import Level, PrivacyLevels, always_masked, is_ignored, input_type, value_masked
@@ -117,6 +120,8 @@ class SessionMasker:
         - keys and values, fields the format knows and fields it does not, CSS included
         (only the match is replaced, so a stylesheet still parses). `replay audit` walks
         the very same strings (`strings.map_strings`)."""
+        if _nothing_to_detect(e):
+            return e
         r = map_strings(e, self._visit, _detectors.MIN_LEN, _detectors.might_match)
         if r is not e:
             self.stats["events with detected personal data masked"] += 1
@@ -518,6 +523,26 @@ class SessionMasker:
 
 _SKIP = object()
 _BOX = frozenset(BOX_ATTRS)
+_EVENT_KEYS = frozenset(("type", "data", "timestamp"))
+
+
+def _nothing_to_detect(e: Raw) -> bool:
+    """True when no string of `e` can hold a detector match, decided in C on the event's
+    JSON: every string and key is in it, and unescaped where a match could be (digits,
+    `@`, ` .()+-`, letters), so what no hint in the JSON rules out is ruled out for each
+    of its strings. Numbers only add hints (then the walk decides), which is why a regular
+    event's numeric type and timestamp are left out. Most events of a real page - short
+    texts, prices, ids, pointer moves - end here instead of in a Python walk."""
+    if len(e) == 3 and _EVENT_KEYS.issuperset(e) and type(e["type"]) is int \
+            and type(e["timestamp"]) in (int, float):
+        body = e["data"]
+    else:
+        body = e
+    try:
+        raw = encode_json(body)
+    except (msgspec.EncodeError, NestingTooDeep):
+        return False
+    return not _detectors.might_match_json(raw)
 
 
 def _detector_visit(kinds: tuple[str, ...]) -> Callable[..., str] | None:

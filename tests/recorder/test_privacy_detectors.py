@@ -32,3 +32,40 @@ def test_stylesheets_skip_the_slow_patterns_but_not_what_they_hide():
     assert list(d.find(css)) == []
     hidden = css + ' .b::after { content: "ada@example.com +44 20 7946 0958" }'
     assert [f.kind for f in d.find(hidden)] == ["email", "phone"]
+
+
+_TEXT = st.lists(PIECES | st.sampled_from(["\u0663\u0664", "é", "\"", "\\", "\t", "}"]),
+                 max_size=16).map("".join)
+_DOC = st.recursive(st.none() | st.integers(-9, 99) | _TEXT,
+                    lambda inner: st.lists(inner, max_size=3)
+                    | st.dictionaries(_TEXT, inner, max_size=3), max_leaves=8)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(_DOC)
+@example({"adds": [{"node": {"textContent": "call 020 7946 0958", "id": 12}}]})
+@example(["ada@example.com"])
+@example({"\u0663\u0664\u0665\u0666\u0667\u0668\u0669\u0660\u0661": 1})   # Unicode digits: \d
+def test_the_whole_event_check_never_hides_a_match(doc):
+    """The masker skips the walk of an event whose JSON fails `might_match_json`: then no
+    string or key in it may hold anything `find` reports."""
+    from recorder.format import encode_json
+    from recorder.privacy.strings import map_strings
+    found: list[str] = []
+
+    def visit(s, *_place):
+        found.extend(f.kind for f in d.find(s))
+        return s
+    map_strings(doc, visit)
+    if found:
+        assert d.might_match_json(encode_json(doc))
+
+
+def test_a_real_page_s_numbers_skip_the_walk():
+    from recorder.format import encode_json
+    mutation = {"source": 0, "texts": [], "attributes": [{"id": 1054, "attributes": {"class": "up"}}],
+                "removes": [{"parentId": 1053, "id": 2345}],
+                "adds": [{"parentId": 1053, "nextId": None,
+                          "node": {"type": 3, "textContent": "101.25", "id": 2346}}]}
+    assert not d.might_match_json(encode_json(mutation))
+    assert d.might_match_json(encode_json({**mutation, "texts": [{"id": 1, "value": "555 0100 12"}]}))
