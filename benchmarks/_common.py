@@ -182,3 +182,27 @@ def add_recording_arg(ap: Any) -> None:
     ap.add_argument("--recording", type=Path, default=None, metavar="FILE",
                     help="also measure a real recording (rrweb JSON, NDJSON, PostHog/Sentry "
                          "export; see benchmarks/record_real.py); its figures print first")
+
+
+def prepare_recording(path: Path) -> tuple[Path, str]:
+    """A data folder in benchmarks/out/ holding a real recording imported the way `replay
+    import` stores it (made once per file version, then reused): (folder, session id).
+    A recording of several sessions gives its longest."""
+    import hashlib
+
+    st = path.stat()
+    key = hashlib.sha1(f"{path.resolve()}:{st.st_size}:{st.st_mtime_ns}".encode()).hexdigest()[:10]
+    data = ROOT / "benchmarks" / "out" / f"rec-{path.stem}-{key}"
+    marker = data / "bench-session.txt"
+    if marker.exists():
+        return data, marker.read_text().strip()
+    from recorder.store import Store
+
+    data.mkdir(parents=True, exist_ok=True)
+    print(f"importing {path} (once; cached in {data}) ...", file=sys.stderr)
+    events = load_recording(path)
+    with Store.open(data) as store:
+        ids = store.ingest(events)
+        sid = max(ids, key=lambda i: store.session(i).info.record_count)
+    marker.write_text(sid)
+    return data, sid

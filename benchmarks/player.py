@@ -16,7 +16,7 @@ cached in benchmarks/out/, shared with benchmarks/seek.py when it made the same 
                   frame - what a player without incremental ops does)
 Goal (DESIGN.md): painted frame <= 200 ms at p95.
 
-    python benchmarks/player.py [--events N] [--seeks 50] [--play-s 8]
+    python benchmarks/player.py [--events N] [--seeks 50] [--play-s 8] [--recording FILE]
 """
 from __future__ import annotations
 
@@ -81,23 +81,34 @@ def spin(ms: float) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--events", type=int, default=1_000_000)
+    ap.add_argument("--events", type=int, default=1_000_000,
+                    help="generated session length (0: only --recording)")
     ap.add_argument("--duration-ms", type=int, default=4 * 3600 * 1000)
     ap.add_argument("--seeks", type=int, default=50)
     ap.add_argument("--play-s", type=float, default=8.0)
     ap.add_argument("--size", default="1480x900")
+    _common.add_recording_arg(ap)
     args = ap.parse_args(argv)
 
     from player.qt.standalone import prepare_qt_environment
     prepare_qt_environment(offscreen=True)
-    data, sid = prepare(args.events, args.duration_ms)
+    from player.qt.standalone import application
+    app = application()  # noqa: F841
+    if args.recording is not None:
+        data, sid = _common.prepare_recording(args.recording)
+        measure(f"real recording {args.recording.name}", data, sid, args)
+    if args.events:
+        data, sid = prepare(args.events, args.duration_ms)
+        measure(f"generated {args.events:,}-event session", data, sid, args)
+    return 0
 
-    from player.qt.standalone import application, dispose
+
+def measure(label: str, data: Path, sid: str, args: argparse.Namespace) -> None:
+    """Open, seek and play one stored session in the Qt player; print its table."""
+    from player.qt.replay_widget import ReplayWidget
+    from player.qt.standalone import dispose
     from player.replayer import Replayer
     from recorder.store import Store
-
-    app = application()  # noqa: F841
-    from player.qt.replay_widget import ReplayWidget
 
     store = Store.open(data)
     w_, h_ = (int(x) for x in args.size.split("x"))
@@ -119,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     widget.wait_ready(120)
     widget.seek_and_wait(int(first_ms), 120)
     ours_open = time.perf_counter() - t0
-    print(f"session {sid}: {args.events:,} events over {r.duration_ms / 3.6e6:.2f} h; "
+    print(f"session {sid} ({label}): {r.duration_ms / 3.6e6:.2f} h; "
           f"player open in {ours_open:.2f} s", file=sys.stderr)
     if hasattr(r.index, "finish"):
         r.index.finish()   # seeks below measure a fully indexed session, as seek.py does
@@ -207,12 +218,12 @@ def main(argv: list[str] | None = None) -> int:
         Row("4x playback: page frames / s", f"{ours_fps:,.1f}", f"{base_fps:,.1f} (reload)"),
         Row("4x playback: clock kept (played / 4 x wall)", f"{played_ms / (4000 * wall):.0%}", ""),
     ]
-    print_table(f"Qt player, {args.events:,}-event session ({r.duration_ms / 3.6e6:.1f} h, "
+    print_table(f"Qt player, {label} ({r.duration_ms / 3.6e6:.2f} h, "
                 f"~{int(sum(nodes) / len(nodes)):,} nodes), {args.seeks} seeks, {os.cpu_count()} cores",
                 rows, baseline_name="baseline: Replayer.state_at / reload")
     print(f"runtime (all phases): {state['stats']['frames']} frames loaded, "
           f"{state['stats']['ops']:,} ops applied, {state['stats']['skipped']} skipped", file=sys.stderr)
-    return 0
+    store.close()
 
 
 if __name__ == "__main__":

@@ -25,7 +25,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "benchmarks"))
+sys.path.append(str(ROOT / "benchmarks"))   # after ROOT: benchmarks/player.py is not `player`
 
 from _common import add_recording_arg, load_recording  # noqa: E402
 

@@ -15,6 +15,7 @@ its own. Figures:
   peak RSS  of the player's process (the index worker is reported apart)
 
     python benchmarks/seek.py [--events N] [--seeks 200] [--baseline-seeks 200]
+    python benchmarks/seek.py --recording benchmarks/out/real-10m.json   # real first
 """
 from __future__ import annotations
 
@@ -30,7 +31,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.append(str(ROOT / "benchmarks"))   # after ROOT: benchmarks/player.py is not `player`
 OUT = ROOT / "benchmarks" / "out"
+
+from _common import add_recording_arg, prepare_recording  # noqa: E402
 
 
 def rss_mb() -> float:
@@ -196,19 +200,30 @@ def side(kind: str, data: Path, sid: str, seeks: int) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--events", type=int, default=1_000_000)
+    ap.add_argument("--events", type=int, default=1_000_000,
+                    help="generated session length (0: only --recording)")
     ap.add_argument("--duration-ms", type=int, default=4 * 3600 * 1000)
     ap.add_argument("--seeks", type=int, default=200)
     ap.add_argument("--baseline-seeks", type=int, default=200)
     ap.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
+    add_recording_arg(ap)
     args = ap.parse_args(argv)
     if args.child:
         kind, data, sid, seeks = args.child
         return child(kind, data, sid, int(seeks))
 
-    data, sid = prepare(args.events, args.duration_ms)
-    print(f"session {sid}: {args.events:,} events over {args.duration_ms / 3.6e6:g} h",
-          file=sys.stderr)
+    if args.recording is not None:
+        data, sid = prepare_recording(args.recording)
+        report(f"real recording {args.recording.name}", data, sid, args)
+    if args.events:
+        data, sid = prepare(args.events, args.duration_ms)
+        report(f"generated, {args.events:,} events", data, sid, args)
+    return 0
+
+
+def report(label: str, data: Path, sid: str, args: argparse.Namespace) -> None:
+    """Both sides on one stored session, and the table."""
+    print(f"session {sid} ({label})", file=sys.stderr)
     ours = side("ours", data, sid, args.seeks)
     base = side("baseline", data, sid, args.baseline_seeks)
 
@@ -224,7 +239,7 @@ def main(argv: list[str] | None = None) -> int:
         ("seeks measured", str(len(ours["seeks"])), str(len(base["seeks"])), ""),
         ("peak RSS", f"{ours['rss']:,.0f} MB", f"{base['rss']:,.0f} MB", "<= 600 MB"),
     ]
-    print(f"\nSeek benchmark: {args.events:,} events, {ours['duration'] / 3.6e6:.2f} h,"
+    print(f"\nSeek benchmark, {label}: {ours['duration'] / 3.6e6:.2f} h,"
           f" {base['full_snapshots']} full snapshots, {ours['stats']['dom_events']:,} DOM events,"
           f" {ours['stats']['checkpoints']} keyframes"
           f" ({(ours['stats']['checkpoint_bytes'] + ours['stats']['block_bytes']) / 1e6:.1f} MB"
@@ -245,7 +260,6 @@ def main(argv: list[str] | None = None) -> int:
           f" p95 {ms(pct(ours['docs'], 95))}")
     print(f"mean DOM size at the sampled moments: {sum(ours['nodes']) / len(ours['nodes']):,.0f}"
           " nodes")
-    return 0
 
 
 if __name__ == "__main__":
