@@ -127,9 +127,21 @@ def run(label: str, make_consumer, n: int, chunk: int, events) -> tuple[str, flo
     return label, done / busy, busy
 
 
+_IMPORT = """
+import sys
+from app.cli import main
+rc = main(sys.argv[1:])
+for line in open("/proc/self/status"):
+    if line.startswith("VmHWM:"):
+        print(int(line.split()[1]) / 1024, file=sys.stderr)
+sys.exit(rc)
+"""
+
+
 def import_file(path: Path) -> tuple[int, float, float]:
     """`replay import FILE` into a fresh data folder, in a subprocess: (events stored, CPU
-    seconds, peak RSS MB) of that process alone."""
+    seconds, peak RSS MB) of that process alone (its own VmHWM: ru_maxrss of a child
+    would start from this process's, which holds the recording)."""
     import json
     import resource
     import subprocess
@@ -137,14 +149,15 @@ def import_file(path: Path) -> tuple[int, float, float]:
 
     with tempfile.TemporaryDirectory(prefix="replay-privacy-bench-") as data:
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        subprocess.run([sys.executable, "-m", "app", "--data", data, "import", str(path)],
-                       check=True, stdout=subprocess.DEVNULL, cwd=ROOT)
+        done = subprocess.run([sys.executable, "-c", _IMPORT, "--data", data, "import", str(path)],
+                              check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                              cwd=ROOT, text=True)
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         out = subprocess.run([sys.executable, "-m", "app", "--data", data, "sessions", "--json"],
                              check=True, capture_output=True, cwd=ROOT, text=True).stdout
     n = sum(s["record_count"] for s in json.loads(out))
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return n, cpu, after.ru_maxrss / 1024
+    return n, cpu, float(done.stderr.strip().splitlines()[-1])
 
 
 def main(argv: list[str] | None = None) -> int:
