@@ -34,7 +34,6 @@ Two readings worth stating:
 """
 from __future__ import annotations
 
-import re
 from typing import IO, Any, Callable, Sequence
 
 import msgspec
@@ -113,22 +112,35 @@ def _depths(v: Any, cap: int) -> tuple[int, int]:
     branch once past `cap` in either measure."""
     deepest = dom = 0
     stack: list[tuple[Any, int, int]] = [(v, 1, 1)]
+    pop, push = stack.pop, stack.append
     while stack:
-        x, level, d = stack.pop()
+        x, level, d = pop()
         if level > deepest:
             deepest = level
         if d > dom:
             dom = d
         if level > cap or d > cap:
             continue
-        if isinstance(x, dict):
+        # exact types first (what JSON decodes to), isinstance only for the rare rest:
+        # this walk runs over nearly every event of an import
+        if type(x) is dict or (type(x) is not list and isinstance(x, dict)):
             for k, y in x.items():
-                if isinstance(y, list) and k == "childNodes":
-                    stack.extend((c, level, d + 1) for c in y if isinstance(c, (dict, list)))
-                elif isinstance(y, (dict, list)):
-                    stack.append((y, level + 1, d))
+                ty = type(y)
+                if ty is str or ty is int or y is None:
+                    continue
+                if ty is list and k == "childNodes" or (
+                        k == "childNodes" and ty is not dict and isinstance(y, list)):
+                    for c in y:
+                        if type(c) is dict or type(c) is list or isinstance(c, (dict, list)):
+                            push((c, level, d + 1))
+                elif ty is dict or ty is list or isinstance(y, (dict, list)):
+                    push((y, level + 1, d))
         else:
-            stack.extend((y, level + 1, d) for y in x if isinstance(y, (dict, list)))
+            for y in x:
+                ty = type(y)
+                if ty is dict or ty is list or (ty is not str and ty is not int
+                                                and isinstance(y, (dict, list))):
+                    push((y, level + 1, d))
     return deepest, dom
 
 
@@ -229,7 +241,7 @@ def check_event(event: dict, encoded: bytes, index: int | None, limits: Limits) 
                              f"event nests {depth}+ levels deep, over the attribute depth"
                              f" limit of {limits.max_depth}", index)
     # a 64-bit integer has at most 20 digits; only events with such a run are walked
-    if _LONG_DIGITS.search(encoded):
+    if _NINETEEN in encoded.translate(_DIGITS_ONLY):   # (a regex costs ten times more)
         big = _out_of_range_int(event)
         if big is not None:
             raise LimitError("integer_out_of_range", 64,
@@ -243,7 +255,8 @@ def check_event(event: dict, encoded: bytes, index: int | None, limits: Limits) 
                              f" {limits.max_attributes:,} attributes per event", index)
 
 
-_LONG_DIGITS = re.compile(rb"\d{19}")
+_DIGITS_ONLY = bytes(48 if 48 <= i <= 57 else 120 for i in range(256))   # digit -> "0"
+_NINETEEN = b"0" * 19
 
 
 def _short(n: int) -> str:

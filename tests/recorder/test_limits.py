@@ -165,3 +165,17 @@ def test_malformed_live_event_rejects_payload_import_skips_it(store, caplog):
     (sid,) = store.ingest(base() + [bad, move(T0 + 4)])
     assert "skipping invalid event" in caplog.text
     assert store.session(sid).info.record_count == 3
+
+
+def test_depths_count_every_container_type_the_same(tmp_path):
+    """`_depths` takes exact dicts and lists on its fast path; subclasses (a caller's
+    OrderedDict, a list subclass) nest just as deep."""
+    from collections import OrderedDict
+    from recorder.limits import _depths
+
+    class L(list):
+        pass
+    plain = {"a": [{"b": {"childNodes": [{"childNodes": [{"c": [1, [2, [3]]]}]}]}}]}
+    odd = OrderedDict(a=L([OrderedDict(b=OrderedDict(childNodes=L([OrderedDict(
+        childNodes=[OrderedDict(c=L([1, L([2, [3]])]))])])))]))
+    assert _depths(plain, 100) == _depths(odd, 100) == (7, 3)
