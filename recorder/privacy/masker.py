@@ -339,6 +339,15 @@ class SessionMasker:
                     extra_removes.append({"parentId": moved_from[nid], "id": nid})
                 self.stats["adds dropped under hidden"] += 1
                 continue
+            if sn.get("type") in TEXTLIKE and "childNodes" not in sn:
+                # the common add on a live page (a text replaced): no subtree to walk, and
+                # the item itself kept when its text is
+                tc = sn.get("textContent")
+                if not isinstance(tc, str) or not tc or mask_text_node(
+                        tc, plevel if plevel is not None else self.levels.default, p.tag,
+                        p.attrs, bool(sn.get("isStyle")), self.scrub) is tc:
+                    out_adds.append(a)
+                    continue
             masked = self._mask_tree(sn, plevel, p.tag, p.attrs)
             if masked is not None:
                 out_adds.append({**a, "node": masked})
@@ -398,6 +407,7 @@ class SessionMasker:
                             out_adds.append({"parentId": n.id, "nextId": None, "node": m})
                 continue
             changed = {}
+            same = True
             for k, v in at.items():
                 if isinstance(v, dict):  # a style declaration diff: no text
                     changed[k] = v
@@ -406,7 +416,11 @@ class SessionMasker:
                 nv = self._attr(n, k, v, lvl)
                 if nv is not _SKIP:
                     changed[k] = nv
-            if changed:
+                if nv is not v:
+                    same = False
+            if same:
+                out_attrs.append(a)   # kept as it came (the usual case)
+            elif changed:
                 out_attrs.append({**a, "attributes": changed})
 
         if not (kept_removes or extra_removes or out_adds or out_texts or out_attrs) and (
