@@ -130,11 +130,124 @@ def run_ours(data: Path, sid: str, seeks: int) -> dict:
         a = time.perf_counter()
         r.document_at(t)
         doc_lat.append(time.perf_counter() - a)
+    fixed, fixed_frames = {}, {}
+    for frac in FRACTIONS:   # the offsets rrweb's Replayer is timed at (--vs-rrweb)
+        t = frac * r.duration_ms
+        fixed[frac] = _best_of(3, lambda: r.state_at(t))
+        fixed_frames[frac] = _best_of(3, lambda: r.frame_at(t))
     return {"open": t_open, "early_seek": t_early, "indexed": t_indexed, "seeks": lat,
             "nodes": nodes, "ops": ops_lat, "frames": frame_lat, "docs": doc_lat,
+            "fixed": fixed, "fixed_frames": fixed_frames,
             "rss": rss_mb(), "stats": r.index.stats(), "duration": r.duration_ms,
             "lag": lag or [0.0], "worker_rss": worker_rss,
             "mode": "worker process" if getattr(r.index, "_proc", None) is not None else "thread"}
+
+
+FRACTIONS = (0.1, 0.5, 0.9, 1.0)
+
+
+def _best_of(k: int, fn) -> float:
+    """The median of k timed calls, in seconds (a seek to the same offset repeated)."""
+    xs = []
+    for _ in range(k):
+        a = time.perf_counter()
+        fn()
+        xs.append(time.perf_counter() - a)
+    return sorted(xs)[k // 2]
+
+
+# rrweb's Replayer in a real Chromium (QtWebEngine, JavaScript on, loopback only): the
+# session exported as rrweb JSON is fetched, then `pause(t)` (rebuild the DOM at t, which
+# rrweb does synchronously) is timed at each offset, and the next-but-one animation frame
+# after it (the rebuilt DOM painted). Three times per offset, the median kept, going
+# back and forth so no pause continues from the one before.
+RRWEB_PAGE = """<!DOCTYPE html><html><body><div id="root"></div>
+<script src="rrweb.js"></script><script>
+const FRACTIONS = %s;
+function frame() { return new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r))); }
+fetch("events.json").then(r => r.json()).then(async events => {
+  const t0 = performance.now();
+  const replayer = new rrweb.Replayer(events, {root: document.getElementById("root"),
+      mouseTail: false, showWarning: false, triggerFocus: false});
+  replayer.pause(0);
+  await frame();
+  const open = performance.now() - t0;
+  const duration = replayer.getMetaData().totalTime;
+  const pause = {}, paint = {};
+  for (const f of FRACTIONS) { pause[f] = []; paint[f] = []; }
+  for (let round = 0; round < 3; round++) {
+    for (const f of (round %% 2 ? [...FRACTIONS].reverse() : FRACTIONS)) {
+      replayer.pause(0);
+      await frame();
+      const a = performance.now();
+      replayer.pause(f * duration);
+      const b = performance.now();
+      await frame();
+      pause[f].push(b - a);
+      paint[f].push(performance.now() - a);
+    }
+  }
+  const med = xs => xs.sort((x, y) => x - y)[1];
+  const doc = replayer.iframe.contentDocument;
+  window.result = {open, duration, nodes: doc.getElementsByTagName("*").length,
+    pause: Object.fromEntries(FRACTIONS.map(f => [f, med(pause[f])])),
+    paint: Object.fromEntries(FRACTIONS.map(f => [f, med(paint[f])]))};
+}).catch(e => { window.result = {error: String(e && e.stack || e)}; });
+</script></body></html>"""
+
+
+def run_rrweb(data: Path, sid: str, _seeks: int) -> dict:
+    """rrweb's own Replayer on the same stored session (see RRWEB_PAGE); figures in s."""
+    import shutil
+    import tempfile
+
+    from recorder.rrweb_io import write_rrweb_json
+    from recorder.store import Store
+    from replay_tools.browser_recorder import (DEFAULT_RRWEB_DIR, RRWEB_UMD, PageServer,
+                                              ensure_offscreen_env)
+
+    ensure_offscreen_env()
+    from PySide6.QtCore import QEventLoop, QTimer, QUrl
+    from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineProfile
+    from PySide6.QtWebEngineWidgets import QWebEngineView
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication([])  # noqa: F841
+    with tempfile.TemporaryDirectory(prefix="replay-rrweb-bench-") as site:
+        site = Path(site)
+        with Store.open(data) as st:
+            write_rrweb_json(site / "events.json", st.session(sid).events())
+        shutil.copy(DEFAULT_RRWEB_DIR / RRWEB_UMD, site / "rrweb.js")
+        (site / "bench.html").write_text(RRWEB_PAGE % json.dumps(list(FRACTIONS)))
+        with PageServer(site) as server:
+            profile = QWebEngineProfile()   # off the record: nothing cached between runs
+            page = QWebEnginePage(profile)
+            view = QWebEngineView()   # shown (offscreen): a page with no view paints no frames
+            view.setPage(page)
+            view.resize(1480, 900)
+            view.show()
+            page.load(QUrl(server.url("bench.html")))
+            box: list = []
+            deadline = time.monotonic() + 600
+            while not (box and isinstance(box[-1], str) and box[-1]):
+                if time.monotonic() > deadline:
+                    raise SystemExit("rrweb's Replayer did not finish within 10 minutes")
+                loop = QEventLoop()
+                QTimer.singleShot(200, loop.quit)
+                loop.exec()
+                page.runJavaScript("window.result ? JSON.stringify(window.result) : null", 0,
+                                   box.append)
+            result = json.loads(box[-1])
+            view.close()
+            view.setPage(None)
+            del view, page   # the page before its profile (Qt warns otherwise)
+            profile.deleteLater()
+    if "error" in result:
+        raise SystemExit(f"rrweb's Replayer failed: {result['error']}")
+    return {"open": result["open"] / 1000, "nodes": result["nodes"],
+            "pause": {float(k): v / 1000 for k, v in result["pause"].items()},
+            "paint": {float(k): v / 1000 for k, v in result["paint"].items()},
+            "rss": rss_mb()}
 
 
 def run_baseline(data: Path, sid: str, seeks: int) -> dict:
@@ -183,9 +296,9 @@ def run_baseline(data: Path, sid: str, seeks: int) -> dict:
 
 
 def child(kind: str, data: str, sid: str, seeks: int) -> int:
-    fn = run_ours if kind == "ours" else run_baseline
+    fn = {"ours": run_ours, "baseline": run_baseline, "rrweb": run_rrweb}[kind]
     res = fn(Path(data), sid, seeks)
-    sys.stdout.write(json.dumps(res))
+    sys.stdout.write("\n" + json.dumps(res) + "\n")   # the last line (Chromium may print too)
     return 0
 
 
@@ -195,7 +308,10 @@ def side(kind: str, data: Path, sid: str, seeks: int) -> dict:
                          env={**os.environ, "PYTHONWARNINGS": "ignore"})
     if out.returncode:
         raise SystemExit(f"the {kind} side failed:\n{out.stderr}")
-    return json.loads(out.stdout)
+    lines = out.stdout.strip().splitlines()
+    if not lines:
+        raise SystemExit(f"the {kind} side printed nothing:\n{out.stderr[-2000:]}")
+    return json.loads(lines[-1])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -207,6 +323,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--baseline-seeks", type=int, default=200)
     ap.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
     add_recording_arg(ap)
+    ap.add_argument("--vs-rrweb", action="store_true",
+                    help="also time rrweb's own Replayer (npm, in QtWebEngine) on the session")
     args = ap.parse_args(argv)
     if args.child:
         kind, data, sid, seeks = args.child
@@ -226,6 +344,7 @@ def report(label: str, data: Path, sid: str, args: argparse.Namespace) -> None:
     print(f"session {sid} ({label})", file=sys.stderr)
     ours = side("ours", data, sid, args.seeks)
     base = side("baseline", data, sid, args.baseline_seeks)
+    rr = side("rrweb", data, sid, 0) if args.vs_rrweb else None
 
     def ms(x: float) -> str:
         return f"{x * 1000:,.1f} ms"
@@ -261,6 +380,20 @@ def report(label: str, data: Path, sid: str, args: argparse.Namespace) -> None:
     print(f"mean DOM size at the sampled moments: {sum(ours['nodes']) / len(ours['nodes']):,.0f}"
           " nodes")
 
+    if rr is not None:
+        print(f"\nrrweb's own Replayer (npm, QtWebEngine) on the same session: opened in"
+              f" {ms(rr['open'])}, {rr['nodes']:,} elements at the end, peak RSS"
+              f" {rr['rss']:,.0f} MB (the Python side; Chromium's own processes not counted)")
+        print(f"{'offset':>8}  {'ours state_at':>14}  {'rrweb pause()':>14}  {'ratio':>8}"
+              f"  {'ours frame_at':>14}  {'rrweb painted':>14}  {'ratio':>8}")
+        for f in FRACTIONS:
+            a_, b_ = ours["fixed"][str(f)], rr["pause"][str(f)]
+            c_, d_ = ours["fixed_frames"][str(f)], rr["paint"][str(f)]
+            print(f"{f:>8.0%}  {ms(a_):>14}  {ms(b_):>14}  {b_ / a_:>7.0f}x"
+                  f"  {ms(c_):>14}  {ms(d_):>14}  {d_ / c_:>7.0f}x")
+        print("goals: rebuilt DOM >= 100x faster at every offset, painted frame >= 10x"
+              " (ours: frame_at, the rebuilt DOM sanitized for the view, not painted here -"
+              " benchmarks/player.py paints it)")
 
 if __name__ == "__main__":
     sys.exit(main())
