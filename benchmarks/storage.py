@@ -1,4 +1,9 @@
-"""Storage benchmark: stored bytes and store throughput for one generated session.
+"""Storage benchmark: stored bytes and store throughput, on a real recording and a generated session.
+
+With `--recording FILE` (rrweb JSON, NDJSON, PostHog/Sentry export; benchmarks/record_real.py
+makes long ones) every table below is printed for that recording first, then for the
+generated session; each is followed by the ratio per event kind (each kind's events alone
+through the compact codec, beside gzip -6 of the same events).
 
 Issue [A] "Must show": for a generated 1,000,000-event, 4-hour session, print raw rrweb
 JSON bytes, stored bytes (through the real `recorder.store` API), their ratio, and the
@@ -11,8 +16,8 @@ Goals (DESIGN.md): stored <= 1/15 of raw JSON and >= 1.5x smaller than gzip -6.
 Then (unless --no-levers) the levers, each measured with the store's own segment codec
 (`recorder.segments.encode_segment` / `decode_segment`: framing, checksum, layout, zstd)
 on the same session cut the way the store cuts it (`recorder.segments.plan_segments`):
-the payload layout (plain events; the earlier delta layout; the column layout the store
-writes now), zstd level, long-distance matching, segment size, and a trained dictionary
+the payload layout (plain events; the earlier delta and column layouts; the tree layout
+the store writes now), zstd level, long-distance matching, segment size, and a trained dictionary
 for small live segments (trained on a *different* generated session, so it is not fitted
 to the data it compresses). Every lever's output is decoded again and compared with the
 input, so a figure is never the size of something that cannot be read back.
@@ -42,7 +47,7 @@ import zstandard
 
 from recorder.format import EventType, IncrementalSource, encode_msgpack
 from replay_tools.generator import generate_session
-from recorder.segments import (COMPACT_CODEC, DELTAS, LIVE_CODEC, MAX_SEGMENT_BYTES,
+from recorder.segments import (COLUMNS, COMPACT_CODEC, DELTAS, LIVE_CODEC, MAX_SEGMENT_BYTES,
                                MAX_SEGMENT_RECORDS, PLAIN, Codec, decode_segment, describe,
                                encode_segment, payload_bytes, plan_segments)
 from recorder.store import Store
@@ -324,11 +329,13 @@ def run_levers(events: list[dict], base: dict[str, Any], args: argparse.Namespac
     add("delta layout, zstd 3", events, store_cuts, Codec(level=3, layout=DELTAS))
     add("delta layout, zstd 19 + LDM (the former compact codec)", events, store_cuts,
         Codec(level=19, window_log=27, layout=DELTAS))
+    add("column layout, zstd 9 (the former compact codec)", events, store_cuts,
+        Codec(level=9, layout=COLUMNS))
     for level in (3, 6, 9, 12):
-        add(f"column layout, zstd {level}" + (" (= compact codec)" if Codec(level=level) == COMPACT_CODEC
-                                              else ""), events, store_cuts, Codec(level=level))
-    add("column layout, zstd 19 + LDM", events, store_cuts, Codec(level=19, window_log=27))
-    add("column layout, zstd 9, one segment", events, whole, COMPACT_CODEC, note="segment-size lever")
+        add(f"tree layout, zstd {level}" + (" (= compact codec)" if Codec(level=level) == COMPACT_CODEC
+                                            else ""), events, store_cuts, Codec(level=level))
+    add("tree layout, zstd 19 + LDM", events, store_cuts, Codec(level=19, window_log=27))
+    add("tree layout, zstd 9, one segment", events, whole, COMPACT_CODEC, note="segment-size lever")
     # live intake: small segments (1,000 events), where a trained dictionary matters
     other = list(generate_session(min(n, 200_000), args.duration_ms, seed=args.seed + 1))
     with progress("train dictionaries (on another session)", None):
@@ -340,9 +347,9 @@ def run_levers(events: list[dict], base: dict[str, Any], args: argparse.Namespac
     add("live: plain events, zstd 3 (the former live codec)", events, live, Codec(level=3, layout=PLAIN))
     add("live: plain events, zstd 3 + dictionary", events, live, Codec(level=3, layout=PLAIN),
         zdict=plain_dict, note="dictionary trained on another session")
-    add("live: column layout, zstd 3 (= live codec)", events, live, LIVE_CODEC)
-    add("live: column layout, zstd 3 + dictionary", events, live, LIVE_CODEC, zdict=column_dict,
-        note="dictionary trained on column payloads")
+    add("live: tree layout, zstd 3 (= live codec)", events, live, LIVE_CODEC)
+    add("live: tree layout, zstd 3 + dictionary", events, live, LIVE_CODEC, zdict=column_dict,
+        note="dictionary trained on tree payloads")
 
     # where the store's write time goes: the same ingest with a fast codec
     tmp = tempfile.mkdtemp(prefix="replay-storage-bench-")
@@ -350,7 +357,7 @@ def run_levers(events: list[dict], base: dict[str, Any], args: argparse.Namespac
         fast = store_roundtrip(events, Path(tmp), compact_codec=LIVE_CODEC)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    rows = [Row("store.ingest, compact_codec = live codec (column layout, zstd 3)",
+    rows = [Row("store.ingest, compact_codec = live codec (tree layout, zstd 3)",
                 f"{fmt_bytes(fast['stored'])}  {raw / fast['stored']:.1f}x  {gz / fast['stored']:.2f}x gz",
                 f"{raw / 1e6 / fast['write_s']:.0f} / {n / fast['read_s']:,.0f}",
                 f"{fast['segments']} seg; whole ingest: {n / fast['write_s']:,.0f} events/s written",
