@@ -81,6 +81,7 @@ class SegmentInfo(msgspec.Struct):
     has_full_snapshot: bool = False
     creation_reason: str = "import"
     view_id: str | None = None
+    raw_bytes: int = 0      # unknown for a list in memory
 
 
 class ListSource:

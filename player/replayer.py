@@ -34,6 +34,9 @@ Raw = dict[str, Any]
 # Above this many records the index is finished by a worker process (or a background
 # thread) after the first frame, so a long session opens at once.
 BACKGROUND_ABOVE = 50_000
+# ...or above this many bytes of stored events: a real page's records are heavy (a live
+# table's mutations: 38,000 of them took 3 s to index, 6 MB in segments).
+BACKGROUND_ABOVE_BYTES = 4 * 1024 * 1024
 
 
 class Replayer:
@@ -42,7 +45,8 @@ class Replayer:
         """`mode`: how the rest of the recording is indexed once the first frame is in —
         "eager" now, "background" in a thread, "process" in a worker process (stored
         sessions; else a thread), "lazy" only as far as asked (seeks index on demand),
-        "auto" = eager for small recordings, a worker process above BACKGROUND_ABOVE."""
+        "auto" = eager for small recordings, a worker process above BACKGROUND_ABOVE
+        records or BACKGROUND_ABOVE_BYTES."""
         if isinstance(source, (list, tuple)) or not hasattr(source, "read_segment"):
             source = ListSource(list(source))
         self.source = source
@@ -51,7 +55,9 @@ class Replayer:
         self.index.ensure_first()
         if mode == "auto":
             total = sum(getattr(s, "record_count", 0) or 0 for s in self.index.segments)
-            mode = "process" if total > BACKGROUND_ABOVE else "eager"
+            size = sum(getattr(s, "raw_bytes", 0) or 0 for s in self.index.segments)
+            mode = "process" if total > BACKGROUND_ABOVE or size > BACKGROUND_ABOVE_BYTES \
+                else "eager"
         if mode == "process":
             mode = "process" if self.index.start_worker() else "background"
         if mode == "background":
