@@ -203,7 +203,7 @@ def run_rrweb(data: Path, sid: str, _seeks: int) -> dict:
 
     from recorder.rrweb_io import write_rrweb_json
     from recorder.store import Store
-    from replay_tools.browser_recorder import (DEFAULT_RRWEB_DIR, RRWEB_UMD, PageServer,
+    from replay_tools.browser_recorder import (NPM_RRWEB_DIR, NPM_RRWEB_UMD, PageServer,
                                               ensure_offscreen_env)
 
     ensure_offscreen_env()
@@ -217,7 +217,9 @@ def run_rrweb(data: Path, sid: str, _seeks: int) -> dict:
         site = Path(site)
         with Store.open(data) as st:
             write_rrweb_json(site / "events.json", st.session(sid).events())
-        shutil.copy(DEFAULT_RRWEB_DIR / RRWEB_UMD, site / "rrweb.js")
+        if not (NPM_RRWEB_DIR / NPM_RRWEB_UMD).is_file():
+            raise SystemExit("rrweb from npm is missing: npm ci --prefix tests/browser")
+        shutil.copy(NPM_RRWEB_DIR / NPM_RRWEB_UMD, site / "rrweb.js")
         (site / "bench.html").write_text(RRWEB_PAGE % json.dumps(list(FRACTIONS)))
         with PageServer(site) as server:
             profile = QWebEngineProfile()   # off the record: nothing cached between runs
