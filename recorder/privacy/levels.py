@@ -18,6 +18,7 @@ means the element's input events are not recorded at all.
 from __future__ import annotations
 
 import enum
+import re
 from typing import TYPE_CHECKING
 
 from ..format import NodeType
@@ -144,6 +145,10 @@ class PrivacyLevels:
                 self.index.add(sel, rule.level)
         self.watched_attrs = frozenset(PRIVACY_ATTRS | self.index.attr_names)
         self.classes = frozenset(MARKER_CLASSES | self.index.classes)
+        # a class in `a ^ b` below is a substring of the old or the new value: searched in
+        # C first, so a live page's class swaps (`up` <-> `down`) cost no sets
+        self._class_hint = re.compile("|".join(map(re.escape, sorted(self.classes)))).search \
+            if self.classes else None
         self.ids = frozenset(self.index.ids)
         self.structural = self.index.structural
         self.uses_empty = self.index.uses_empty
@@ -180,6 +185,10 @@ class PrivacyLevels:
         for k, v in new_attrs.items():
             if k == "class":
                 old = n.attrs.get("class")
+                hint = self._class_hint
+                if hint is None or not ((isinstance(old, str) and hint(old))
+                                        or (isinstance(v, str) and hint(v))):
+                    continue
                 a = set(old.split()) if isinstance(old, str) else set()
                 b = set(v.split()) if isinstance(v, str) else set()
                 if not self.classes.isdisjoint(a ^ b):
