@@ -33,12 +33,14 @@ def main() -> int:
         return 0
 
     from player.qt.standalone import application, dispose, grab_stable
-    from recorder.source import open_recording
+    from recorder.privacy import load_rules
+    from recorder.source import masked_source, open_recording
 
     app = application()  # noqa: F841
     from player.qt.replay_widget import ReplayWidget
 
-    src = open_recording(str(args.session), ROOT)
+    # what a person sees: the file through the default rules, as `replay play FILE` shows it
+    src = masked_source(open_recording(str(args.session), ROOT), load_rules(None, None))
     w = ReplayWidget(src)
     w.resize(*WINDOW_SIZE)
     w.show()
@@ -106,6 +108,7 @@ def app_shots(args) -> None:
 
     from player.qt.standalone import application, dispose, grab_stable
     from PySide6.QtCore import QSettings
+    from recorder.privacy import load_rules, masker_factory
     from recorder.rrweb_io import read_recordings
     from recorder.store import Store
     from replay_tools.generator import generate_session
@@ -117,15 +120,17 @@ def app_shots(args) -> None:
     data = Path(tmp.name) / "data"
     demo = read_recordings(args.session)[0]
     now = demo.events[0]["timestamp"]   # the others came before the demo visit (RUM payloads
+    mask = masker_factory(load_rules(None, None))   # stored as `replay import` stores them
     with Store.open(data) as store:     # carry their own times: the demo is not moved)
         for k, (email, application_id, minutes) in enumerate(PEOPLE):
             events = generate_session(40 * minutes + 200, duration_ms=minutes * 60_000, seed=k,
                                       start_ms=now - (k * 7 + 3) * 3_600_000)
             store.ingest(list(events), application=application_id,
-                         user={"id": f"u{k}", "email": email}, session_id=f"ops-{k}")
+                         user={"id": f"u{k}", "email": email}, session_id=f"ops-{k}",
+                         masker_factory=mask)
         demo_id = store.ingest(demo.events, application="acme-shop",
                                user={"id": "m1", "email": "maria.gomez@example.com"},
-                               session_id="acme-shop-demo")[0]
+                               session_id="acme-shop-demo", masker_factory=mask)[0]
     settings = QSettings(str(Path(tmp.name) / "settings.ini"), QSettings.Format.IniFormat)
     w = MainWindow(data, settings=settings)
     w.show()
