@@ -88,9 +88,12 @@ def _read_entry(z: zipfile.ZipFile, name: str, cap: int) -> bytes | bytearray:
     return data
 
 
-def write_bundle(path: Path | str, source: RecordingSource) -> int:
+def write_bundle(path: Path | str, source: RecordingSource, *,
+                 context: dict[str, Any] | None = None) -> int:
     """Write `source` (a stored session or any RecordingSource) as a bundle, atomically.
-    Damaged segments are left out (with a warning). Returns the number of segments."""
+    Damaged segments are left out (with a warning). `context`: the session context the
+    manifest carries instead of the source's (a bug report added on export, recorder.bug).
+    Returns the number of segments."""
     path = Path(path)
     tmp = path.with_name(path.name + ".tmp")
     metas: list[dict] = []
@@ -117,6 +120,8 @@ def write_bundle(path: Path | str, source: RecordingSource) -> int:
             info = msgspec.to_builtins(source.info)
             info["bytes"] = sum(m["bytes"] for m in metas)
             info["segment_count"] = len(metas)
+            if context is not None:
+                info["context"] = context
             manifest = {"format": FORMAT, "version": VERSION, "session": info,
                         "segments": metas, "dictionaries": sorted(dict_ids),
                         "created_ms": int(time.time() * 1000)}

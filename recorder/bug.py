@@ -1,0 +1,71 @@
+"""A bug report travelling with a recording: its title, notes, the moment the bug shows and
+the steps that led there. Record mode stores it in the session's context; `replay export
+--format replay --title --notes --at` writes it into a bundle's manifest (the session's
+context), `replay import` keeps it, and `replay play` / the player's Session tab show it.
+
+It lives in the context under `CONTEXT_KEY`, as plain JSON, so the index, bundles and the
+privacy pass over contexts (`SessionMasker.mask_context`) handle it like any context.
+A context entry of the wrong shape is read as far as it makes sense and never raised.
+"""
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+import msgspec
+
+from .steps import Step, steps
+
+CONTEXT_KEY = "bug"          # the session context's entry (record mode writes the same)
+
+
+class BugReport(msgspec.Struct, kw_only=True, omit_defaults=True):
+    title: str = ""
+    notes: str = ""
+    at_ms: float | None = None    # the moment of the bug, ms after the first event
+    steps: list[Step] = []
+
+    @property
+    def empty(self) -> bool:
+        return not (self.title or self.notes or self.at_ms is not None or self.steps)
+
+    def lines(self) -> list[str]:
+        """The report as a person reads it (`replay play` prints these)."""
+        out = [f"Bug: {self.title or '(untitled)'}"]
+        if self.at_ms is not None:
+            out.append(f"At: {self.at_ms / 1000:.1f} s")
+        if self.notes:
+            out += ["Notes:"] + [f"  {ln}" for ln in self.notes.splitlines()]
+        if self.steps:
+            out.append("Steps:")
+            out += [f"  {i}. {s.describe()}" for i, s in enumerate(self.steps, 1)]
+        return out
+
+
+def from_context(context: dict[str, Any] | None) -> BugReport | None:
+    """The bug report a session's context holds, or None."""
+    raw = (context or {}).get(CONTEXT_KEY)
+    if not isinstance(raw, dict):
+        return None
+    try:
+        report = msgspec.convert(raw, BugReport)
+    except msgspec.ValidationError:   # a hand-edited or foreign context: keep what reads
+        report = BugReport(title=raw["title"] if isinstance(raw.get("title"), str) else "",
+                           notes=raw["notes"] if isinstance(raw.get("notes"), str) else "")
+    return None if report.empty else report
+
+
+def with_report(context: dict[str, Any] | None, report: BugReport) -> dict[str, Any]:
+    """`context` with `report` as its bug entry (other entries kept)."""
+    return {**(context or {}), CONTEXT_KEY: msgspec.to_builtins(report)}
+
+
+def report_for(events: Iterable[dict], context: dict[str, Any] | None, *, title: str | None = None,
+               notes: str | None = None, at_ms: float | None = None) -> BugReport:
+    """The report a bundle carries: what the context says (record mode's title and notes),
+    overridden by what is given, with the recording's steps (masked values stay masked:
+    the steps are read from the events as the privacy rules left them)."""
+    old = from_context(context) or BugReport()
+    return BugReport(title=old.title if title is None else title.strip(),
+                     notes=old.notes if notes is None else notes.strip(),
+                     at_ms=old.at_ms if at_ms is None else at_ms,
+                     steps=steps(events))

@@ -1,0 +1,416 @@
+"""A recording as a runnable Playwright (Python) script: `replay export --format playwright`.
+
+The script performs the recorded steps (`steps.py`: navigations, clicks with robust
+selectors, typing, checks, selects), plus the page scrolls, and after each step waits for the
+DOM state the recording shows before the next one: the text of each element with an id that
+changed meanwhile, as it was just before the next step. It ends with an assertion for the
+error the session hit. A developer runs it against their own server (`REPLAY_BASE_URL`).
+
+- Values the privacy rules masked were never recorded: each becomes a named placeholder in
+  `FILL_IN` at the top of the script (also read from `REPLAY_FILL_<NAME>`), never a guess.
+- Selectors are `steps.robust_selector`'s (id, test id, field name, role + name, text, then
+  a CSS path), written as Playwright's own locators (`get_by_role`, `get_by_test_id`...).
+- A double-click acts on the element as it was at its first click (the first click may
+  rename it: "Add to cart" becomes "Adding…").
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from typing import Any, Iterable
+from urllib.parse import urlsplit
+
+import msgspec
+
+from .format import EventType, IncrementalSource, NodeType
+from .mirror import Mirror
+from .semantics import CLICK_CHAIN_MS, ErrorEvent, Reporter
+from .steps import Step, StepKind, StepsBuilder, robust_selector
+
+Raw = dict[str, Any]
+
+STATE_TEXT_CHARS = 80       # a longer text is content, not a state worth waiting for
+STATE_WAITS_PER_STEP = 3    # at most this many elements waited for after a step
+WAIT_TIMEOUT_MS = 10_000    # how long the script waits for a recorded DOM state
+SAME_CLICK_MS = 50          # two click records this close on one element are one click
+NAVIGATION_AFTER_STEP_MS = 2_000   # a page load this soon after a step is that step's doing
+_MASKED_TEXT = re.compile(r"[x*\s]+")
+_ROLE = re.compile(r'^role=([a-z]+)\[name="((?:[^"\\]|\\.)*)"\]$')
+_TEXT = re.compile(r'^text="((?:[^"\\]|\\.)*)"$')
+_TEST_ID = re.compile(r'^\[data-testid="((?:[^"\\]|\\.)*)"\]$')
+_CSS_IDENT = re.compile(r"-?[A-Za-z_][A-Za-z0-9_-]*")
+_NOT_JS_ERRORS = frozenset({"console", "HTTPError"})   # error types that are not a thrown error
+
+
+class Scroll(msgspec.Struct, frozen=True):
+    t: float
+    selector: str            # "" for the page itself
+    x: float
+    y: float
+
+
+def _unquote(s: str) -> str:
+    return s.replace('\\"', '"').replace("\\\\", "\\")
+
+
+def locator_code(selector: str) -> str:
+    """Python for Playwright's locator of a `steps.robust_selector` selector."""
+    m = _ROLE.match(selector)
+    if m:
+        return f"page.get_by_role({m.group(1)!r}, name={_unquote(m.group(2))!r}, exact=True)"
+    m = _TEXT.match(selector)
+    if m:
+        return f"page.get_by_text({_unquote(m.group(1))!r}, exact=True)"
+    m = _TEST_ID.match(selector)
+    if m:
+        return f"page.get_by_test_id({_unquote(m.group(1))!r})"
+    return f"page.locator({selector!r})"
+
+
+def placeholder_name(label: str, taken: set[str]) -> str:
+    """`Card number` -> CARD_NUMBER (unique among `taken`)."""
+    base = re.sub(r"[^A-Za-z0-9]+", "_", label).strip("_").upper()[:40] or "VALUE"
+    if base[0].isdigit():
+        base = "F_" + base
+    name, n = base, 2
+    while name in taken:
+        name, n = f"{base}_{n}", n + 1
+    taken.add(name)
+    return name
+
+
+class _Reader:
+    """One pass over the events: the steps (StepsBuilder), the page scrolls, and the
+    DOM states to wait for between steps."""
+
+    def __init__(self) -> None:
+        self.b = StepsBuilder()
+        self.origin: float | None = None
+        self.scrolls: list[Scroll] = []
+        self.touched: list[tuple[float, int]] = []     # (t, node id) of changed text
+        self.states: list[tuple[float, dict[str, str]]] = []   # (t, {selector: text}) taken
+        self._dbl_selectors: dict[float, str] = {}
+
+    def feed(self, e: Raw) -> None:
+        b = self.b
+        b.feed(e)
+        if b.sem is None:
+            return
+        self.origin = b.sem.origin
+        ts = e.get("timestamp")
+        t = float(ts) - self.origin if isinstance(ts, (int, float)) else 0.0
+        data = e.get("data") if isinstance(e.get("data"), dict) else {}
+        if e.get("type") != EventType.IncrementalSnapshot:
+            return
+        src = data.get("source")
+        if src == IncrementalSource.Mutation:
+            for x in data.get("texts") or []:
+                if isinstance(x, dict) and isinstance(x.get("id"), int):
+                    self.touched.append((t, x["id"]))
+            for x in data.get("adds") or []:
+                if isinstance(x, dict) and isinstance(x.get("parentId"), int):
+                    self.touched.append((t, x["parentId"]))
+        elif src == IncrementalSource.Scroll and isinstance(data.get("id"), int):
+            m = b.mirror
+            n = m.nodes.get(data["id"])
+            if n is None:
+                return
+            sel = "" if n.type == NodeType.Document or n.tag in ("html", "body") \
+                else robust_selector(m, n.id)
+            x, y = data.get("x"), data.get("y")
+            if isinstance(x, (int, float)) and isinstance(y, (int, float)):
+                self.scrolls.append(Scroll(t, sel, float(x), float(y)))
+
+    def settle(self, until: float) -> dict[str, str]:
+        """The texts, as the mirror holds them now, of the elements with an id whose text
+        changed before `until` (then forgotten)."""
+        m = self.b.mirror
+        out: dict[str, str] = {}
+        keep = []
+        for t, nid in self.touched:
+            if t >= until:
+                keep.append((t, nid))
+                continue
+            el = _with_id(m, nid)
+            if el is None or len(out) >= STATE_WAITS_PER_STEP:
+                continue
+            sel = _id_selector(m.nodes[el].attrs["id"])
+            text = _text(m, el)
+            if text and not _MASKED_TEXT.fullmatch(text):
+                out[sel] = text
+        self.touched = keep
+        return out
+
+
+def _id_selector(v: str) -> str:
+    return f"#{v}" if _CSS_IDENT.fullmatch(v) else f'[id="{v}"]'
+
+
+def _with_id(m: Mirror, nid: int) -> int | None:
+    """The nearest element at or above `nid` with an id attribute."""
+    n = m.nodes.get(nid)
+    while n is not None:
+        if n.type == NodeType.Element and isinstance(n.attrs.get("id"), str) and n.attrs["id"]:
+            return n.id if n.tag not in ("html", "body") else None
+        n = m.nodes.get(n.parent) if n.parent is not None else None
+    return None
+
+
+def _text(m: Mirror, nid: int) -> str | None:
+    """The element's text as a state to wait for, or None: a container of other elements
+    with ids (they are waited for themselves) or a long text is not one."""
+    parts: list[str] = []
+    size = 0
+    for x in m.walk(nid):
+        if x.id != nid and x.type == NodeType.Element and x.attrs.get("id"):
+            return None
+        if x.type == NodeType.Element and x.tag in ("script", "style"):
+            return None
+        if x.type == NodeType.Text and x.text:
+            parts.append(x.text)
+            size += len(x.text)
+            if size > 4 * STATE_TEXT_CHARS:
+                return None
+    text = " ".join("".join(parts).split())
+    return text if len(text) <= STATE_TEXT_CHARS else None
+
+
+def _target_error(errors: list[ErrorEvent]) -> ErrorEvent | None:
+    """The error the session hit: its last thrown error, else its last failed request,
+    else its last console error."""
+    for want in (lambda e: e.type not in _NOT_JS_ERRORS and Reporter.RUM.value in e.reported_by
+                 or e.type not in _NOT_JS_ERRORS and e.type,
+                 lambda e: e.type == "HTTPError",
+                 lambda e: True):
+        hits = [e for e in errors if want(e)]
+        if hits:
+            return hits[-1]
+    return None
+
+
+def playwright_script(events: Iterable[Raw], *, session_id: str,
+                      viewport: tuple[float, float] | None = None,
+                      start_ms: float | None = None, end_ms: float | None = None) -> str:
+    """The script's text. `start_ms`/`end_ms`: only the steps in that range (a navigation
+    to the page they happen on comes first)."""
+    r = _Reader()
+    events = list(events)
+    # the steps' times are needed to take the DOM states just before each: a first pass
+    probe = StepsBuilder()
+    for e in events:
+        probe.feed(e)
+    all_steps = _fix_dblclicks(probe)
+    step_times = sorted({s.t for s in all_steps})
+    k = 0
+    for e in events:
+        ts = e.get("timestamp") if isinstance(e, dict) else None
+        if r.origin is not None and isinstance(ts, (int, float)):
+            t = float(ts) - r.origin
+            while k < len(step_times) and step_times[k] <= t:
+                r.states.append((step_times[k], r.settle(step_times[k])))
+                k += 1
+        r.feed(e)
+    while k < len(step_times):
+        r.states.append((step_times[k], r.settle(step_times[k])))
+        k += 1
+    r.states.append((float("inf"), r.settle(float("inf"))))
+    sem = probe.sem
+    errors = sorted(sem.errors, key=lambda e: e.t) if sem is not None else []
+    return _write(all_steps, r, errors, session_id=session_id, viewport=viewport,
+                  start_ms=start_ms, end_ms=end_ms, origin=r.origin or 0.0)
+
+
+def _fix_dblclicks(b: StepsBuilder) -> list[Step]:
+    """The steps as a browser must perform them. rrweb records a `dblclick` after a single
+    click too: one with fewer than two clicks before it on that element is that click.
+    A real double-click acts on the element as it was at its first click, and includes the
+    clicks it is made of; a click that checks a box is one step, the check."""
+    clicks = [c for c in (b.sem.clicks if b.sem is not None else []) if c.type == "click"]
+    out: list[Step] = []
+    for s in b.steps():
+        if s.kind is StepKind.DBLCLICK:
+            mine = [c for c in clicks if c.id == s.id and 0 <= s.t - c.t <= CLICK_CHAIN_MS]
+            if mine and mine[0].selector:
+                s = msgspec.structs.replace(s, selector=mine[0].selector)
+            if len(mine) < 2:
+                s = msgspec.structs.replace(s, kind=StepKind.CLICK)
+        prev = out[-1] if out else None
+        if prev is not None and prev.id == s.id and not prev.frustrations \
+                and prev.kind is StepKind.CLICK and s.kind in (StepKind.CLICK, StepKind.DBLCLICK) \
+                and s.t - prev.t <= (CLICK_CHAIN_MS if s.kind is StepKind.DBLCLICK else SAME_CLICK_MS):
+            out[-1] = msgspec.structs.replace(s, t=prev.t, frustrations=s.frustrations)
+            continue
+        out.append(s)
+    checks = {(s.id, s.t) for s in out if s.kind in (StepKind.CHECK, StepKind.UNCHECK)}
+    return [s for s in out if not (s.kind is StepKind.CLICK and (s.id, s.t) in checks)]
+
+
+def _write(steps: list[Step], r: _Reader, errors: list[ErrorEvent], *, session_id: str,
+           viewport, start_ms, end_ms, origin: float) -> str:
+    lo = float("-inf") if start_ms is None else start_ms
+    hi = float("inf") if end_ms is None else end_ms
+    navs = [s for s in steps if s.kind is StepKind.NAVIGATE]
+    chosen = [s for s in steps if lo <= s.t <= hi]
+    if chosen and chosen[0].kind is not StepKind.NAVIGATE:
+        before = [n for n in navs if n.t <= chosen[0].t]
+        if before:
+            chosen.insert(0, before[-1])
+    first_url = next((s.url for s in chosen if s.kind is StepKind.NAVIGATE), "")
+    parts = urlsplit(first_url)
+    recorded_origin = f"{parts.scheme}://{parts.netloc}" if parts.scheme else ""
+    states = dict(r.states)
+    taken: set[str] = set()
+    fill_in: list[tuple[str, str]] = []
+    body: list[str] = []
+    scrolls = [s for s in r.scrolls if lo <= s.t <= hi]
+    si = 0
+    for n, s in enumerate(chosen, 1):
+        while si < len(scrolls) and scrolls[si].t < s.t:
+            # only the last position before the next step matters
+            last = scrolls[si]
+            while si + 1 < len(scrolls) and scrolls[si + 1].t < s.t and \
+                    scrolls[si + 1].selector == last.selector:
+                si += 1
+                last = scrolls[si]
+            body += _scroll(last)
+            si += 1
+        body.append(f"    # {n}. {s.describe()}  (at {s.t / 1000:.1f} s)")
+        loc = locator_code(s.selector) if s.selector else None
+        if s.kind is StepKind.NAVIGATE and n > 1 and chosen[n - 2].kind is not StepKind.NAVIGATE \
+                and s.t - chosen[n - 2].t <= NAVIGATION_AFTER_STEP_MS:
+            body.append(f"    wait_for(page, {s.url!r})  # the step before opened it")
+        elif s.kind is StepKind.NAVIGATE:
+            body.append(f"    goto(page, {s.url!r})")
+        elif loc is None:
+            body.append("    # (no selector: the element was not in the recorded page)")
+        elif s.kind in (StepKind.TYPE, StepKind.SELECT):
+            if s.masked:
+                name = placeholder_name(s.name or "value", taken)
+                fill_in.append((name, s.name))
+                value = f"FILL_IN[{name!r}]"
+            else:
+                value = repr(s.text or "")
+            verb = "select_option" if s.kind is StepKind.SELECT else "fill"
+            body.append(f"    {loc}.{verb}({value})")
+        else:
+            verb = {StepKind.CLICK: "click()", StepKind.DBLCLICK: "dblclick()",
+                    StepKind.RIGHT_CLICK: 'click(button="right")', StepKind.TAP: "tap()",
+                    StepKind.CHECK: "check()", StepKind.UNCHECK: "uncheck()"}[s.kind]
+            body.append(f"    {loc}.{verb}")
+        # the state the recording shows just before the next step (the end, after the last)
+        nxt = chosen[n].t if n < len(chosen) else float("inf")
+        wait = states.get(nxt) if nxt in states else states.get(float("inf"), {})
+        for sel, text in (wait or {}).items():
+            body.append(f"    expect(page.locator({sel!r})).to_have_text({text!r},"
+                        f" timeout=WAIT_MS)")
+    if not chosen:
+        body.append("    pass  # no steps were recorded in this range")
+    target = _target_error([e for e in errors if lo <= e.t <= hi] if start_ms is not None
+                           or end_ms is not None else errors)
+    return _TEMPLATE.format(
+        session=session_id,
+        recorded=_dt.datetime.fromtimestamp(origin / 1000, _dt.timezone.utc)
+        .strftime("%Y-%m-%d %H:%M UTC") if origin else "unknown",
+        origin=recorded_origin,
+        viewport=(f'{{"width": {int(viewport[0])}, "height": {int(viewport[1])}}}'
+                  if viewport else "None"),
+        wait_ms=WAIT_TIMEOUT_MS,
+        fill_in="".join(f"    {k!r}: os.environ.get({'REPLAY_FILL_' + k!r}, {('<' + k + '>')!r}),"
+                        f"  # {label} (masked when recorded)\n" for k, label in fill_in),
+        steps="\n".join(body),
+        check=_check(target))
+
+
+def _scroll(s: Scroll) -> list[str]:
+    if not s.selector:
+        return [f"    page.evaluate('window.scrollTo({s.x:g}, {s.y:g})')"]
+    return [f"    {locator_code(s.selector)}.evaluate('(el) => el.scrollTo({s.x:g}, {s.y:g})')"]
+
+
+def _check(e: ErrorEvent | None) -> str:
+    if e is None:
+        return ("    # the recording holds no error: the steps above are the reproduction\n"
+                "    return None")
+    if e.type == "HTTPError":
+        return (f"    # the session hit: {e.message}\n"
+                f"    expected = {e.message!r}\n"
+                "    assert any(f\"{r.request.method} {r.url} failed with status {r.status}\"\n"
+                "               .split('?')[0] == expected.split('?')[0] for r in failed), \\\n"
+                "        f\"the request did not fail as recorded: {expected}\"\n"
+                "    return expected")
+    if e.type == "console":
+        return (f"    # the session hit (console.error): {e.message}\n"
+                f"    expected = {e.message!r}\n"
+                "    assert any(expected in m for m in console_errors), \\\n"
+                "        f\"no console error {expected!r}; seen: {console_errors}\"\n"
+                "    return expected")
+    return (f"    # the session hit: {e.type}: {e.message}\n"
+            f"    expected = {e.type + ': ' + e.message!r}\n"
+            "    page.wait_for_timeout(500)  # an error thrown by the last step's handler\n"
+            "    assert any(expected in m for m in page_errors), \\\n"
+            "        f\"the page did not throw {expected!r}; it threw: {page_errors}\"\n"
+            "    return expected")
+
+
+_TEMPLATE = '''"""Reproduction of session {session} (recorded {recorded}), written by
+`replay export --format playwright`: the recorded steps, the DOM states the recording shows
+between them, and at the end the error the session hit.
+
+Run it (Playwright for Python):  python THIS_FILE
+  REPLAY_BASE_URL   the site to run against (default: the recorded {origin})
+  REPLAY_CHROMIUM   a Chromium/Chrome executable to use (default: Playwright's own browser)
+  REPLAY_HEADED=1   show the browser
+Values that were masked when recorded are not in the recording: fill in FILL_IN below
+(or set REPLAY_FILL_<NAME>).
+"""
+import os
+
+from playwright.sync_api import expect, sync_playwright
+
+RECORDED_ORIGIN = {origin!r}
+BASE_URL = os.environ.get("REPLAY_BASE_URL", RECORDED_ORIGIN).rstrip("/")
+VIEWPORT = {viewport}
+WAIT_MS = {wait_ms}
+
+FILL_IN = {{
+{fill_in}}}
+
+
+def goto(page, recorded_url):
+    """Open a recorded URL on BASE_URL."""
+    if RECORDED_ORIGIN and recorded_url.startswith(RECORDED_ORIGIN):
+        recorded_url = BASE_URL + recorded_url[len(RECORDED_ORIGIN):]
+    page.goto(recorded_url)
+
+
+def wait_for(page, recorded_url):
+    """Wait for the page a step opened."""
+    if RECORDED_ORIGIN and recorded_url.startswith(RECORDED_ORIGIN):
+        recorded_url = BASE_URL + recorded_url[len(RECORDED_ORIGIN):]
+    page.wait_for_url(recorded_url, timeout=WAIT_MS)
+
+
+def reproduce(page):
+    """The recorded steps; returns the error the session hit (None if it hit none)."""
+    page_errors, console_errors, failed = [], [], []
+    page.on("pageerror", lambda exc: page_errors.append(f"{{exc.name}}: {{exc.message}}"))
+    page.on("console", lambda m: m.type == "error" and console_errors.append(m.text))
+    page.on("response", lambda r: r.status >= 400 and failed.append(r))
+{steps}
+{check}
+
+
+def main():
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=os.environ.get("REPLAY_CHROMIUM") or None,
+                                    headless=not os.environ.get("REPLAY_HEADED"))
+        try:
+            page = browser.new_page(viewport=VIEWPORT)
+            print("reproduced:", reproduce(page))
+        finally:
+            browser.close()
+
+
+if __name__ == "__main__":
+    main()
+'''
