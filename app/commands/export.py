@@ -1,5 +1,7 @@
-"""`replay export SESSION --format rrweb|replay -o FILE` - a stored session (or a
-recording file) as rrweb JSON (plays in rrweb's own player) or as a `.replay` bundle."""
+"""`replay export SESSION --format rrweb|replay|har|gif|webp|playwright -o FILE` - a stored
+session (or a recording file, under the privacy rules in force) as rrweb JSON (plays in
+rrweb's own player), a `.replay` bundle (with a bug report: `--title --notes --at`), a HAR
+1.2 file of its requests, an animated GIF/WebP clip, or a Playwright script of its steps."""
 from __future__ import annotations
 
 import argparse
@@ -10,10 +12,13 @@ from recorder.bundle import write_bundle
 from recorder.rrweb_io import with_session_marker, write_rrweb_json
 
 from ..cli import UserError
-from ._source import add_source_arguments, check_output, open_source
+from ._source import add_source_arguments, check_output, moment, open_source, resolve_moment
 
 NAME = "export"
-_SUFFIX = {".json": "rrweb", ".replay": "replay"}
+_SUFFIX = {".json": "rrweb", ".replay": "replay", ".har": "har", ".gif": "gif",
+           ".webp": "webp", ".py": "playwright"}
+_EXT = {"rrweb": ".json", "replay": ".replay", "har": ".har", "gif": ".gif", "webp": ".webp",
+        "playwright": ".py"}
 
 
 def register(subparsers, common) -> None:
@@ -22,25 +27,73 @@ def register(subparsers, common) -> None:
                                           " recording file.")
     add_source_arguments(p)
     p.add_argument("--format", "-f", choices=list(_EXPORTERS), default=None,
-                   help="rrweb: JSON array of rrweb events; replay: single-file bundle"
-                        " (default: from the -o suffix, else rrweb)")
+                   help="rrweb: JSON array of rrweb events; replay: single-file bundle; har:"
+                        " the network requests (HAR 1.2); gif/webp: an animated clip;"
+                        " playwright: a Python script performing the steps (default: from"
+                        " the -o suffix, else rrweb)")
     p.add_argument("-o", "--output", type=Path, metavar="FILE",
-                   help="where to write ('-' for stdout with rrweb; default: SESSION.json /"
-                        " SESSION.replay in the current folder)")
+                   help="where to write ('-' for stdout with rrweb, har and playwright;"
+                        " default: SESSION.<format's suffix> in the current folder)")
+    r = p.add_argument_group("range (har, gif, webp, playwright)")
+    r.add_argument("--from", dest="start", type=moment, default=None, metavar="MS",
+                   help="start at MS ms after the first event (default: the start)")
+    r.add_argument("--to", dest="end", type=moment, default=None, metavar="MS",
+                   help="end at MS ms after the first event, or 'end' (default: the end)")
+    c = p.add_argument_group("clips (gif, webp)")
+    c.add_argument("--size", type=_clip_size, default=None, metavar="WxH",
+                   help="frame size (default: the recorded page, at most 800 px wide)")
+    c.add_argument("--fps", type=_fps, default=None, metavar="N",
+                   help="frames per second (1-50, default 10)")
+    c.add_argument("--speed", type=_speed, default=1.0, metavar="X",
+                   help="recording time per clip time (0.25-16, default 1)")
+    c.add_argument("--no-skip", dest="skip_inactive", action="store_false",
+                   help="keep the quiet stretches (by default they are skipped, as the"
+                        " player's Skip inactivity does)")
+    b = p.add_argument_group("bug bundle (replay)")
+    b.add_argument("--title", default=None, help="the bug's title, shown when it is opened")
+    b.add_argument("--notes", default=None, help="notes: expected, actual, environment")
+    b.add_argument("--at", type=moment, default=None, metavar="MS",
+                   help="the moment of the bug (ms after the first event, or 'end'); the"
+                        " player opens there")
     p.set_defaults(func=run)
+
+
+def _clip_size(text: str) -> tuple[int, int]:
+    from .screenshot import frame_size
+    return frame_size(text)
+
+
+def _ranged(kind, lo: float, hi: float):
+    def parse(text: str):
+        try:
+            v = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        if not lo <= v <= hi:
+            raise argparse.ArgumentTypeError(f"{text} is outside {lo:g}..{hi:g}")
+        return v
+    return parse
+
+
+_fps = _ranged(int, 1, 50)
+_speed = _ranged(float, 0.25, 16)
 
 
 def run(args: argparse.Namespace) -> int:
     fmt = args.format or (_SUFFIX.get(args.output.suffix.lower()) if args.output else None) \
         or "rrweb"
     exporter = _EXPORTERS[fmt]
+    _check_flags(args, fmt)
     if args.output is not None:
-        check_output(args.output, f"session.{'replay' if fmt == 'replay' else 'json'}")
+        check_output(args.output, f"session{_EXT[fmt]}")
+    if fmt in ("gif", "webp"):
+        from player.qt.standalone import prepare_qt_environment
+        prepare_qt_environment(offscreen=True)
     src = open_source(args.session, args.data, args.session_number,
                       rules=args.rules, unmasked=args.unmasked)
     try:
-        out = args.output or Path(f"{src.id}{'.replay' if fmt == 'replay' else '.json'}")
-        exporter(src, out)
+        out = args.output or Path(f"{src.id}{_EXT[fmt]}")
+        exporter(src, out, args)
         if src.damaged:
             print(f"replay: warning: {len(src.damaged)} damaged segment(s) of {src.id} were"
                   " left out", file=sys.stderr)
@@ -49,7 +102,97 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _rrweb(src, out: Path) -> None:
+_FLAGS = {"start": ("--from", ("har", "gif", "webp", "playwright")),
+          "end": ("--to", ("har", "gif", "webp", "playwright")),
+          "size": ("--size", ("gif", "webp")), "fps": ("--fps", ("gif", "webp")),
+          "title": ("--title", ("replay",)), "notes": ("--notes", ("replay",)),
+          "at": ("--at", ("replay",))}
+
+
+def _check_flags(args, fmt: str) -> None:
+    """A flag another format uses is refused, not silently ignored."""
+    for dest, (flag, formats) in _FLAGS.items():
+        if getattr(args, dest) is not None and fmt not in formats:
+            raise UserError(f"{flag} is for --format {'/'.join(formats)}, not {fmt} - leave it"
+                            " out, or pick one of those formats")
+    if args.speed != 1.0 and fmt not in ("gif", "webp"):
+        raise UserError(f"--speed is for --format gif/webp, not {fmt} - leave it out")
+
+
+def _range(src, args) -> tuple[float, float, float]:
+    """(from, to, duration) in ms after the first event, checked."""
+    duration = float(src.info.duration_ms or 0)
+    lo = 0.0 if args.start is None else resolve_moment(args.start, duration, len(src.damaged))
+    hi = duration if args.end is None else resolve_moment(args.end, duration, len(src.damaged))
+    if hi < lo:
+        raise UserError(f"--to {hi:.0f} is before --from {lo:.0f} - give a range that moves"
+                        " forward")
+    return lo, hi, duration
+
+
+def _text_out(out: Path, text: str, what: str) -> None:
+    if str(out) == "-":
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    tmp = out.with_name(out.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(out)
+    print(f"wrote {what} to {out}", file=sys.stderr)
+
+
+def _har(src, out: Path, args) -> None:
+    import json
+
+    from recorder.har import har
+    lo, hi, _ = _range(src, args)
+    doc = har(src.events(), start_ms=lo, end_ms=hi)
+    _text_out(out, json.dumps(doc, indent=1, ensure_ascii=False) + "\n",
+              f"{len(doc['log']['entries'])} requests of session {src.id}")
+
+
+def _playwright(src, out: Path, args) -> None:
+    from player.replayer import Replayer
+    from recorder.playwright_export import playwright_script
+    lo, hi, duration = _range(src, args)
+    vp = Replayer(src).timeline.facts.get("viewport")
+    text = playwright_script(src.events(), session_id=src.id,
+                             viewport=tuple(vp) if isinstance(vp, list) and len(vp) == 2 else None,
+                             start_ms=None if args.start is None else lo,
+                             end_ms=None if args.end is None else hi)
+    _text_out(out, text, f"a Playwright script of session {src.id}")
+
+
+def _clip(fmt):
+    def export(src, out: Path, args) -> None:
+        if str(out) == "-":
+            raise UserError(f"a {fmt} clip cannot go to stdout - give -o FILE.{fmt}")
+        from player.qt.clip import DEFAULT_FPS, ClipFormat, render_clip
+        from player.replayer import Replayer
+
+        from ._progress import progress_bar
+        r = Replayer(src)
+        lo, hi, _ = _range(src, args)
+        with progress_bar() as bar:
+            task = bar.add_task(f"painting {out.name}", total=None)
+            try:
+                clip = render_clip(src, out, ClipFormat(fmt), start_ms=lo, end_ms=hi,
+                                   fps=args.fps or DEFAULT_FPS, speed=args.speed, size=args.size,
+                                   skip_inactive=args.skip_inactive, replayer=r,
+                                   progress=lambda i, n: bar.update(task, completed=i, total=n))
+            except ValueError as exc:
+                raise UserError(f"{exc} - give a shorter --from/--to range, fewer --fps or"
+                                " more --speed") from None
+            except TimeoutError as exc:
+                raise UserError(f"the player did not finish painting: {exc} - try again, or a"
+                                " smaller --size") from None
+        print(f"wrote {len(clip.durations)} frames ({len(clip.times)} painted,"
+              f" {sum(clip.durations) / 1000:.1f} s, {clip.size[0]}x{clip.size[1]}) of session"
+              f" {src.id} to {out}", file=sys.stderr)
+    return export
+
+
+def _rrweb(src, out: Path, args) -> None:
     """A JSON array led by a `replay/session` Custom event with the session id, so
     importing the file back finds this session (rrweb's player ignores that event)."""
     if str(out) == "-":
@@ -65,12 +208,25 @@ def _rrweb(src, out: Path) -> None:
     print(f"wrote {n} events of session {src.id} to {out}", file=sys.stderr)
 
 
-def _replay(src, out: Path) -> None:
+def _replay(src, out: Path, args) -> None:
     if str(out) == "-":
         raise UserError("a .replay bundle cannot go to stdout - give -o FILE.replay")
-    n = write_bundle(out, src)
-    print(f"wrote session {src.id} ({n} segments) to {out}", file=sys.stderr)
+    from recorder.bug import from_context, report_for, with_report
+
+    context = None
+    if args.title is not None or args.notes is not None or args.at is not None \
+            or from_context(src.info.context) is not None:
+        at = None
+        if args.at is not None:
+            at = resolve_moment(args.at, float(src.info.duration_ms or 0), len(src.damaged))
+        report = report_for(src.events(), src.info.context, title=args.title, notes=args.notes,
+                            at_ms=at)
+        context = with_report(src.info.context, report)
+    n = write_bundle(out, src, context=context)
+    print(f"wrote session {src.id} ({n} segments{', with its bug report' if context else ''})"
+          f" to {out}", file=sys.stderr)
 
 
-# format -> exporter(source, output path); other formats register here as they land
-_EXPORTERS = {"rrweb": _rrweb, "replay": _replay}
+# format -> exporter(source, output path, arguments)
+_EXPORTERS = {"rrweb": _rrweb, "replay": _replay, "har": _har, "gif": _clip("gif"),
+              "webp": _clip("webp"), "playwright": _playwright}

@@ -130,35 +130,56 @@ def grab_stable(widget, bridge, timeout_s: float = 3.0):
     return last
 
 
+class FramePainter:
+    """One offscreen player that paints frames of a recording, seek by seek: what
+    `replay screenshot` writes, and every frame of a clip (player.qt.clip). By default the
+    replay view only (the page as recorded, with the cursor and click ripples), cropped to
+    the recorded viewport; `whole_player` grabs the player with its timeline and panes."""
+
+    def __init__(self, source: Any, *, width: int = 1280, height: int = 800,
+                 whole_player: bool = False, replayer: Any = None):
+        application()
+        from .replay_widget import ReplayWidget
+
+        self.whole_player = whole_player
+        self.widget = widget = ReplayWidget(source, replayer=replayer)
+        widget.resize(width, height)
+        if not whole_player:
+            widget.devtools.hide()
+            widget.timeline.hide()
+            widget.page_bar.hide()
+        widget.show()
+        widget.wait_ready()
+        if whole_player:   # the timeline's markers and the panes' rows, not empty ones
+            widget.wait_indexed()
+
+    def frame(self, at_ms: float):
+        """The QImage painted at `at_ms` (ms after the first event)."""
+        w = self.widget
+        w.seek_and_wait(int(at_ms))
+        target = w if self.whole_player else w.stage
+        img = grab_stable(target, w.bridge)
+        if not self.whole_player:  # just the recorded viewport, without the letterbox
+            img = img.copy(w.stage.page_rect())
+        return img
+
+    def close(self) -> None:
+        dispose(self.widget)
+
+
 def screenshot(source: Any, at_ms: float, out: Path, *, width: int = 1280, height: int = 800,
                whole_player: bool = False, replayer: Any = None) -> tuple[int, int]:
-    """Paint the recording at `at_ms` offscreen and write it as PNG; returns the image size.
-    By default the replay view (the page as recorded, with the cursor); `whole_player`
-    grabs the player with its timeline and dev-tools pane."""
-    application()
-    from .replay_widget import ReplayWidget
-
-    widget = ReplayWidget(source, replayer=replayer)
-    widget.resize(width, height)
-    if not whole_player:
-        widget.devtools.hide()
-        widget.timeline.hide()
-        widget.page_bar.hide()
-    widget.show()
-    widget.wait_ready()
-    if whole_player:   # the timeline's markers and the panes' rows, not empty ones
-        widget.wait_indexed()
-    widget.seek_and_wait(int(at_ms))
-    target = widget if whole_player else widget.stage
-    img = grab_stable(target, widget.bridge)
-    if not whole_player:  # just the recorded viewport, without the letterbox
-        img = img.copy(widget.stage.page_rect())
-    out.parent.mkdir(parents=True, exist_ok=True)
-    if not img.save(str(out), "PNG"):
-        raise OSError(f"could not write {out}")
-    size = (img.width(), img.height())
-    dispose(widget)
-    return size
+    """Paint the recording at `at_ms` offscreen and write it as PNG; returns the image size."""
+    painter = FramePainter(source, width=width, height=height, whole_player=whole_player,
+                           replayer=replayer)
+    try:
+        img = painter.frame(at_ms)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        if not img.save(str(out), "PNG"):
+            raise OSError(f"could not write {out}")
+        return (img.width(), img.height())
+    finally:
+        painter.close()
 
 
 def dispose(widget) -> None:
