@@ -80,4 +80,18 @@ def run(args: argparse.Namespace) -> int:
                         " a file - leave --follow out")
     src = open_source(args.session, args.data, args.session_number,  # a bad name is said first
                       rules=args.rules, unmasked=args.unmasked)
-    return play(src, args.at, args.quit_after, follow=args.follow)
+    at = args.at
+    report = show_bug_report(src)
+    if at is None and report is not None and report.at_ms is not None:
+        at = min(report.at_ms, float(src.info.duration_ms or 0))   # opens on the bug
+    return play(src, at, args.quit_after, follow=args.follow)
+
+
+def show_bug_report(src):
+    """A recording handed over as a bug (recorder.bug) says what it is before it plays."""
+    from recorder.bug import from_context
+
+    report = from_context(src.info.context)
+    if report is not None:
+        print("\n".join(report.lines()), flush=True)
+    return report

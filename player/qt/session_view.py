@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from recorder.bug import from_context
+
 INACTIVITY_MS = 10_000       # a gap between user interactions longer than this is shaded
 DENSITY_BUCKETS = 240
 
@@ -223,6 +225,16 @@ def _facts(sv: SessionView, f: dict, info: Any) -> list[tuple[str, str]]:
     ]
     for i, u in enumerate(f.get("urls") or []):
         rows.append(("URLs" if i == 0 else "", str(u)))
+    report = from_context(g("context"))
+    if report is not None:   # a bug handed over: what it is comes first
+        bug = [("Bug", report.title or "(untitled)")]
+        if report.at_ms is not None:
+            bug.append(("Bug at", fmt_ms(report.at_ms, precise=True)))
+        for i, line in enumerate(report.notes.splitlines()):
+            bug.append(("Notes" if i == 0 else "", line))
+        for i, s in enumerate(report.steps, 1):
+            bug.append(("Steps" if i == 1 else "", f"{i}. {s.describe()}"))
+        rows = bug + rows
     return rows
 
 
