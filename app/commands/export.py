@@ -17,6 +17,7 @@ from ._source import add_source_arguments, check_output, moment, open_source, re
 NAME = "export"
 _SUFFIX = {".json": "rrweb", ".replay": "replay", ".har": "har", ".gif": "gif",
            ".webp": "webp", ".py": "playwright"}
+MIN_CLIP_SIDE = 16   # a clip may be a thumbnail; the page is painted full size and scaled
 _EXT = {"rrweb": ".json", "replay": ".replay", "har": ".har", "gif": ".gif", "webp": ".webp",
         "playwright": ".py"}
 
@@ -59,8 +60,16 @@ def register(subparsers, common) -> None:
 
 
 def _clip_size(text: str) -> tuple[int, int]:
-    from .screenshot import frame_size
-    return frame_size(text)
+    """argparse type of a clip's `--size`: WIDTHxHEIGHT, each MIN_CLIP_SIDE..MAX_SIZE."""
+    from .screenshot import MAX_SIZE
+    try:
+        w, h = (int(x) for x in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not WIDTHxHEIGHT - e.g. 640x400") from None
+    if not (MIN_CLIP_SIDE <= w <= MAX_SIZE[0] and MIN_CLIP_SIDE <= h <= MAX_SIZE[1]):
+        raise argparse.ArgumentTypeError(f"{text} is outside {MIN_CLIP_SIDE}x{MIN_CLIP_SIDE}"
+                                         f"..{MAX_SIZE[0]}x{MAX_SIZE[1]}")
+    return w, h
 
 
 def _ranged(kind, lo: float, hi: float):
