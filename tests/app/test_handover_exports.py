@@ -14,6 +14,8 @@ import player.qt.webview  # noqa: F401  (schemes before the QApplication)
 import pytest
 from PIL import Image, ImageChops, ImageSequence, ImageStat
 
+from player.qt.standalone import dispose
+
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "assets" / "demo" / "demo-session.json"
 
@@ -92,11 +94,11 @@ def test_har_is_har_1_2_and_matches_the_network_tab_row_for_row(tmp_path, qtbot)
     src = masked_source(open_recording(str(DEMO), tmp_path / "data"),
                         load_rules(None, tmp_path / "data"))
     w = ReplayWidget(src)
-    qtbot.addWidget(w)
     rows = w.devtools.network.model.rows
+    origin = w.replayer.start_ms
+    dispose(w)
     entries = doc["log"]["entries"]
     assert len(rows) == len(entries) == 25
-    origin = w.replayer.start_ms
     for row, e in zip(rows, entries):
         started = dt.datetime.fromisoformat(e["startedDateTime"]).timestamp() * 1000 - origin
         assert abs(started - row["t"]) <= 1
@@ -246,8 +248,140 @@ def test_session_tab_shows_the_bug(tmp_path, qtbot):
                 data=tmp_path / "data")
     assert p.returncode == 0, p.stderr
     w = ReplayWidget(open_bundle(bug))
-    qtbot.addWidget(w)
     facts = [(r["k"], r["v"]) for r in w.devtools.session.model.rows]
+    dispose(w)
     assert facts[0] == ("Bug", "Coupon dead")
     assert facts[1] == ("Bug at", "1:05.9")
     assert facts[2][0] == "Steps" and facts[2][1].startswith("1. Open http://")
+
+
+# --- Playwright -----------------------------------------------------------------------------
+CHROMIUM = Path("/usr/bin/chromium")   # Debian's package (.ci/run installs it); never downloaded
+
+_DRIVER = '''
+import importlib.util, json, sys
+from playwright.sync_api import sync_playwright
+spec = importlib.util.spec_from_file_location("repro", sys.argv[1])
+repro = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(repro)
+with sync_playwright() as p:
+    browser = p.chromium.launch(executable_path=sys.argv[2], headless=True)
+    page = browser.new_page(viewport=repro.VIEWPORT)
+    error = repro.reproduce(page)
+    state = page.evaluate("""() => {
+        const out = {};
+        for (const el of document.querySelectorAll("[id]")) {
+            out[el.id] = {value: "value" in el && el.tagName !== "BUTTON" ? String(el.value) : null,
+                          checked: el.type === "checkbox" || el.type === "radio" ? el.checked : null,
+                          text: el.textContent.replace(/\\\\s+/g, " ").trim()};
+        }
+        return {ids: out, body: document.body.className, path: location.pathname};
+    }""")
+    browser.close()
+print(json.dumps({"error": error, "state": state}))
+'''
+
+
+def _free_port() -> int:
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _recorded_end_state(src) -> dict:
+    """What the recording shows at its last moment, element by element (by id)."""
+    from player.replayer import Replayer
+    from recorder.format import NodeType
+
+    r = Replayer(src)
+    m = r.state_at(r.duration_ms)
+    out = {}
+    for n in m.walk():
+        if n.type != NodeType.Element or not n.attrs.get("id"):
+            continue
+        text = " ".join("".join(x.text or "" for x in m.walk(n.id)
+                                if x.type == NodeType.Text).split())
+        value = n.value if n.value is not None else n.attrs.get("value")
+        box = str(n.attrs.get("type", "")).lower() in ("checkbox", "radio")
+        checked = (n.checked if n.checked is not None else "checked" in n.attrs) if box else None
+        out[n.attrs["id"]] = {"tag": n.tag, "value": value, "checked": checked, "text": text}
+    body = next(n for n in m.walk() if n.type == NodeType.Element and n.tag == "body")
+    return {"ids": out, "body": body.attrs.get("class", "")}
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed (.ci/run"
+                    " installs it)")
+def test_playwright_script_reproduces_the_session_on_the_demo_pages(tmp_path):
+    import ast
+
+    data = tmp_path / "data"
+    # typed text in clear (the demo's data is made up); email, phone, card and password
+    # inputs stay masked at every level
+    rules = tmp_path / "rules.toml"
+    rules.write_text('version = 1\ndefault = "allow"\n')
+    script = tmp_path / "repro.py"
+    p = _replay("export", str(DEMO), "--rules", str(rules), "-o", str(script), data=data)
+    assert p.returncode == 0, p.stderr
+    text = script.read_text()
+    ast.parse(text)
+    # robust selectors; masked values are named placeholders, never a value
+    assert "page.locator('#search').fill('lamp')" in text
+    assert "page.get_by_role('button', name='Add to cart', exact=True).click()" in text
+    assert "page.locator('#email').fill(FILL_IN['EMAIL'])" in text
+    assert "'CARD_NUMBER': os.environ.get('REPLAY_FILL_CARD_NUMBER', '<CARD_NUMBER>')" in text
+    assert "nth-of-type" not in text.split("page.locator('#product-2 >")[0]
+    assert "window.scrollTo(" in text
+    assert "expect(page.locator('#cart-count')).to_have_text('4'" in text
+
+    port = _free_port()
+    server = subprocess.Popen([sys.executable, str(ROOT / "assets" / "demo" / "server.py"),
+                               "--port", str(port)], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    try:
+        import time
+        import urllib.request
+        for _ in range(100):   # until it answers
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/index.html", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.1)
+        driver = tmp_path / "driver.py"
+        driver.write_text(_DRIVER)
+        env = dict(os.environ, REPLAY_BASE_URL=f"http://127.0.0.1:{port}")
+        run = subprocess.run([sys.executable, str(driver), str(script), str(CHROMIUM)],
+                             capture_output=True, text=True, env=env, timeout=240)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    assert run.returncode == 0, run.stderr[-3000:]
+    got = json.loads(run.stdout.strip().splitlines()[-1])
+    # the same error
+    assert got["error"] == "TypeError: Cannot read properties of null (reading 'classList')"
+
+    # the same final DOM: every element with an id, its text, value and checked state -
+    # except the values that were masked when recorded (the script types placeholders)
+    from recorder.privacy import load_rules
+    from recorder.source import masked_source, open_recording
+    from recorder.privacy.masking import is_masked_value
+
+    src = masked_source(open_recording(str(DEMO), data), load_rules(rules, data))
+    want = _recorded_end_state(src)
+    assert got["state"]["path"] == "/checkout.html"
+    assert want["body"] == got["state"]["body"] == "ordered"
+    compared = 0
+    for el, w in want["ids"].items():
+        g = got["state"]["ids"].get(el)
+        assert g is not None, f"#{el} is missing"
+        if w["checked"] is not None:
+            assert g["checked"] == w["checked"], el
+        if w["tag"] in ("input", "textarea", "select") and w["value"] is not None \
+                and not is_masked_value(w["value"]):
+            assert g["value"] == w["value"], el
+            compared += 1
+        elif w["tag"] not in ("input", "textarea", "select", "script", "style") \
+                and "x" * 4 not in w["text"]:
+            assert g["text"] == w["text"], el
+            compared += 1
+    assert compared > 10   # (16 today: the cart, the summary, the typed fields, the order id...)
