@@ -26,11 +26,11 @@ from PySide6.QtWidgets import (QFormLayout, QHBoxLayout, QLabel, QLineEdit, QLis
 
 from recorder.privacy import Rules, RulesError, load_rules, masker_factory
 from recorder.privacy.inpage import rrweb_options
+from recorder.bug import CONTEXT_KEY   # the session context's entry holding the bug
 from recorder.steps import Step, StepKind, StepsBuilder, steps
 
 from .browser import RecordingBrowser
 
-CONTEXT_KEY = "bug"            # the session context's entry holding the title and notes
 STEPS_REFRESH_MS = 150         # while recording, the steps list is redrawn at most this often
 BLANK = "about:blank"
 SIDE_MIN_WIDTH = 300           # px: the bug form and the steps list

@@ -179,8 +179,10 @@ def test_clip_has_its_frames_size_and_duration_and_paints_what_screenshot_paints
     while elapsed + durations[k] <= 6 * 200:
         elapsed += durations[k]
         k += 1
-    assert _diff(frames[k], ref) < (0.5 if fmt == "webp" else 6.0)
-    assert _diff(frames[0], ref) > _diff(frames[k], ref)   # and it is not just any frame
+    # (lossless WebP: the same pixels but for anti-aliasing; GIF: 256 colours a frame)
+    near, first = _diff(frames[k], ref), _diff(frames[0], ref)
+    assert near < (1.0 if fmt == "webp" else 6.0), (near, first, durations)
+    assert first > near, (near, first, durations)   # and it is not just any frame
 
 
 def test_clip_speed_and_bad_ranges(tmp_path):
