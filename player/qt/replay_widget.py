@@ -4,8 +4,9 @@ Embed it in the desktop app, or open it standalone (`replay play`, `replay demo`
 a RecordingSource (a stored session or a file opened without importing) or a list of raw
 rrweb events.
 
-What a host uses: `seek(ms)`, `current_ms()`, `session_id`, `play()`/`pause()`, and the
-`copyLink` action ("copy link to this moment": `replay://SESSION?t=MS` on the clipboard).
+What a host uses: `seek(ms)`, `current_ms()`, `session_id`, `play()`/`pause()`, the
+`copyLink` action ("copy link to this moment": `replay://SESSION?t=MS` on the clipboard), and
+`export_menu` (the Export button's menu: bundle, HAR, clips, Playwright script).
 """
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from player.zoom import pane_width
 from recorder.source import RecordingSource
 
 from .devtools.pane import READING, DevToolsPane
+from .export_menu import ExportMenu
 from .page_bar import NO_URL, PageBar
 from .playback import PlaybackController
 from .runtime_bridge import RuntimeBridge
@@ -40,6 +42,7 @@ class ReplayWidget(QWidget):
 
         self.setObjectName("replayWidget")
         self.setStyleSheet(STYLESHEET)
+        self.source = source
         self.replayer = replayer if replayer is not None else Replayer(source)
         self._info = getattr(source, "info", None)
         # only a recording with an id can be linked to (raw events have none)
@@ -72,6 +75,9 @@ class ReplayWidget(QWidget):
         self.stage.profile.assets.resolver = assets
         self.bridge = RuntimeBridge(self.stage.page, self)
         self.timeline = TimelineWidget(self.session, self)
+        # Export: the session, or the range selected on the timeline (any host gets it)
+        self.export_menu = ExportMenu(self)
+        self.timeline.add_tool(self.export_menu.button)
         self.devtools = DevToolsPane(self.session, self,
                                      reading=not getattr(self.replayer, "ready", True))
         self.controller = PlaybackController(self.replayer, self.session, self.stage,

@@ -142,7 +142,11 @@ class FramePainter:
         from .replay_widget import ReplayWidget
 
         self.whole_player = whole_player
+        from PySide6.QtCore import Qt
+
         self.widget = widget = ReplayWidget(source, replayer=replayer)
+        # painted, never shown: a clip exported from a player on a desktop opens no window
+        widget.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen)
         widget.resize(width, height)
         if not whole_player:
             widget.devtools.hide()

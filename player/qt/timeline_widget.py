@@ -40,12 +40,17 @@ LEGEND = [
 MIN_BAR_WIDTH = 240     # a scrub bar narrower than this is hard to aim at
 ACCENT = QColor(88, 166, 255)
 TRACK = QColor(60, 64, 74)
+SELECTION = QColor(255, 196, 64)      # a selected range (Shift+drag): what Export exports
 INACTIVE = QColor(255, 255, 255, 28)
 DENSITY = QColor(88, 166, 255, 110)
 
 
 class TimelineBar(QWidget):
+    """The scrub bar. Click or drag to seek; Shift+drag selects a range (what the Export
+    menu exports), a Shift+click clears it."""
+
     seekRequested = Signal(int)
+    selectionChanged = Signal()
 
     PAD = 8
 
@@ -61,9 +66,20 @@ class TimelineBar(QWidget):
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         self._dragging = False
         self._static = None
+        self.selection: tuple[int, int] | None = None   # (from, to) ms, from < to
+        self._anchor: int | None = None                 # where a Shift+drag started
 
     def sizeHint(self) -> QSize:  # noqa: N802
         return QSize(600, 54)
+
+    def set_selection(self, selection: tuple[int, int] | None) -> None:
+        if selection is not None:
+            lo, hi = sorted(int(min(max(v, 0), self.sv.duration_ms)) for v in selection)
+            selection = (lo, hi) if hi > lo else None
+        if selection != self.selection:
+            self.selection = selection
+            self.selectionChanged.emit()
+            self.update()
 
     # --- geometry ----------------------------------------------------------------------------
     def _span(self) -> tuple[float, float]:
@@ -100,14 +116,22 @@ class TimelineBar(QWidget):
 
     # --- input ----------------------------------------------------------------------------------
     def mousePressEvent(self, ev) -> None:  # noqa: N802
-        if ev.button() == Qt.MouseButton.LeftButton:
-            self._dragging = True
-            self.seekRequested.emit(self.t_of(ev.position().x()))
+        if ev.button() != Qt.MouseButton.LeftButton:
+            return
+        t = self.t_of(ev.position().x())
+        if ev.modifiers() & Qt.KeyboardModifier.ShiftModifier:
+            self._anchor = t
+            self.set_selection(None)
+            return
+        self._dragging = True
+        self.seekRequested.emit(t)
 
     def mouseMoveEvent(self, ev) -> None:  # noqa: N802
         x = ev.position().x()
         self.hover_x = x
-        if self._dragging:
+        if self._anchor is not None:
+            self.set_selection((self._anchor, self.t_of(x)))
+        elif self._dragging:
             self.seekRequested.emit(self.t_of(x))
         m = self.marker_at(x)
         tip = fmt_ms(self.t_of(x), precise=True)
@@ -118,6 +142,7 @@ class TimelineBar(QWidget):
 
     def mouseReleaseEvent(self, ev) -> None:  # noqa: N802
         self._dragging = False
+        self._anchor = None
 
     def leaveEvent(self, ev) -> None:  # noqa: N802
         self.hover_x = None
@@ -190,6 +215,11 @@ class TimelineBar(QWidget):
         p.setBrush(ACCENT)
         p.drawRoundedRect(played, 4, 4)
         p.drawPixmap(0, 0, self._static_layer())
+        if self.selection is not None:
+            lo, hi = (self.x_of(v) for v in self.selection)
+            p.setPen(QPen(SELECTION, 1))
+            p.setBrush(QColor(SELECTION.red(), SELECTION.green(), SELECTION.blue(), 70))
+            p.drawRect(QRectF(lo, 14, max(1.0, hi - lo), self.height() - 16))
         if self.hover_x is not None:
             p.setPen(QPen(QColor(255, 255, 255, 90), 1))
             p.drawLine(QPointF(self.hover_x, 16), QPointF(self.hover_x, self.height() - 2))
@@ -324,7 +354,13 @@ class TimelineWidget(QWidget):
         lay.addWidget(self.speed_box)
         lay.addWidget(self.skip_box)
         lay.addWidget(self.legend_button)
+        self._layout = lay
         self.set_time(0)
+
+    def add_tool(self, button: QWidget) -> None:
+        """A host's button in the transport row, before the legend (the Export menu)."""
+        button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self._layout.insertWidget(self._layout.indexOf(self.legend_button), button)
 
     def show_legend(self) -> None:
         """The legend, just above its button (the timeline sits at the window's bottom)."""

@@ -1,0 +1,144 @@
+"""The player's Export menu: hand what is on screen over - a bug bundle (.replay), the
+requests as HAR, a GIF or WebP clip, a Playwright script - of the whole session, or of the
+range selected on the timeline (Shift+drag). It writes what the player shows: the player's
+recording was opened under the privacy rules in force, so an export carries nothing the
+screen does not. Every format is the one `replay export` writes (the same functions).
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Callable
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QProgressDialog, QToolButton
+
+from recorder.bug import from_context, report_for, with_report
+from recorder.bundle import write_bundle
+from recorder.har import har
+from recorder.playwright_export import playwright_script
+
+from .clip import ClipFormat, render_clip
+
+# format -> (menu text, file suffix, file-dialog filter)
+FORMATS = {
+    "replay": ("Bug bundle (.replay)…", ".replay", "Replay bundles (*.replay)"),
+    "har": ("Network requests (HAR)…", ".har", "HAR files (*.har)"),
+    "gif": ("Clip (GIF)…", ".gif", "GIF images (*.gif)"),
+    "webp": ("Clip (WebP)…", ".webp", "WebP images (*.webp)"),
+    "playwright": ("Playwright script…", ".py", "Python scripts (*.py)"),
+}
+WHOLE_ONLY = frozenset({"replay"})   # a bundle is the whole session (with the bug moment)
+
+
+class ExportMenu(QMenu):
+    def __init__(self, player: Any):
+        """`player`: the ReplayWidget (its source, replayer, timeline and clock)."""
+        super().__init__("Export", player)
+        self.player = player
+        self.setObjectName("exportMenu")
+        self.actions_by_format = {}
+        for fmt, (text, _suffix, _filter) in FORMATS.items():
+            a = self.addAction(text)
+            a.setObjectName(f"export_{fmt}")
+            a.triggered.connect(lambda _=False, f=fmt: self.export(f))
+            self.actions_by_format[fmt] = a
+        self.addSeparator()
+        self.clear_range = self.addAction("Clear the selected range")
+        self.clear_range.triggered.connect(lambda: self.bar.set_selection(None))
+        self.aboutToShow.connect(self._refresh)
+        self.button = QToolButton(player)
+        self.button.setObjectName("exportButton")
+        self.button.setText("Export")
+        self.button.setToolTip("Export the session, or the range selected on the timeline"
+                               " (Shift+drag on it)")
+        self.button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.button.setMenu(self)
+        self.button.setEnabled(player.session_id is not None)
+
+    @property
+    def bar(self):
+        return self.player.timeline.bar
+
+    def scope(self) -> tuple[int, int] | None:
+        """The selected range, or None for the whole session."""
+        return self.bar.selection
+
+    def _refresh(self) -> None:
+        sel = self.scope()
+        where = "the whole session" if sel is None else \
+            f"{sel[0] / 1000:.1f}–{sel[1] / 1000:.1f} s (the selected range)"
+        for fmt, a in self.actions_by_format.items():
+            a.setToolTip("the whole session" if fmt in WHOLE_ONLY else where)
+            a.setText(FORMATS[fmt][0] if fmt in WHOLE_ONLY or sel is None else
+                      FORMATS[fmt][0].replace("…", f" of {sel[0] / 1000:.1f}–{sel[1] / 1000:.1f} s…"))
+        self.clear_range.setEnabled(sel is not None)
+
+    # --- exporting --------------------------------------------------------------------------
+    def export(self, fmt: str, path: Path | str | None = None) -> Path | None:
+        """Write `fmt` (asking where unless `path`); returns the file written, or None."""
+        src = self.player.source
+        if path is None:
+            suggested = f"{self.player.session_id}{FORMATS[fmt][1]}"
+            chosen, _ = QFileDialog.getSaveFileName(self, "Export", suggested, FORMATS[fmt][2])
+            if not chosen:
+                return None
+            path = chosen
+        out = Path(path)
+        sel = None if fmt in WHOLE_ONLY else self.scope()
+        lo, hi = (None, None) if sel is None else sel
+        try:
+            _WRITERS[fmt](self, src, out, lo, hi)
+        except (OSError, ValueError, TimeoutError) as exc:
+            QMessageBox.warning(self.player, "Export failed", f"{out.name} was not written: {exc}")
+            return None
+        return out
+
+    def _bundle(self, src, out: Path, _lo, _hi) -> None:
+        ctx = src.info.context
+        report = from_context(ctx)
+        at = self.player.current_ms()   # the moment on show is the bug's, unless one is set
+        report = report_for(src.events(), ctx, at_ms=report.at_ms if report and
+                            report.at_ms is not None else at)
+        write_bundle(out, src, context=with_report(ctx, report))
+
+    def _har(self, src, out: Path, lo, hi) -> None:
+        doc = har(src.events(), start_ms=lo, end_ms=hi)
+        _write_text(out, json.dumps(doc, indent=1, ensure_ascii=False) + "\n")
+
+    def _playwright(self, src, out: Path, lo, hi) -> None:
+        vp = self.player.stage.recorded
+        _write_text(out, playwright_script(src.events(), session_id=src.id, viewport=vp,
+                                           start_ms=lo, end_ms=hi))
+
+    def _clip(self, fmt: ClipFormat) -> Callable:
+        def write(src, out: Path, lo, hi) -> None:
+            whole = (0, int(self.player.replayer.duration_ms))
+            start, end = (lo, hi) if lo is not None else whole
+            dialog = QProgressDialog(f"Painting {out.name}…", "", 0, 0, self.player)
+            dialog.setCancelButton(None)
+            dialog.setWindowModality(Qt.WindowModality.WindowModal)
+            dialog.setMinimumDuration(300)
+
+            def progress(i: int, n: int) -> None:
+                dialog.setMaximum(n)
+                dialog.setValue(i)
+
+            try:
+                render_clip(src, out, fmt, start_ms=start, end_ms=end,
+                            skip_inactive=lo is None, progress=progress)
+            finally:
+                dialog.close()
+        return write
+
+
+def _write_text(out: Path, text: str) -> None:
+    tmp = out.with_name(out.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(out)
+
+
+_WRITERS = {"replay": ExportMenu._bundle, "har": ExportMenu._har,
+            "playwright": ExportMenu._playwright,
+            "gif": lambda self, *a: self._clip(ClipFormat.GIF)(*a),
+            "webp": lambda self, *a: self._clip(ClipFormat.WEBP)(*a)}
