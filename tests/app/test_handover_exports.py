@@ -387,3 +387,17 @@ def test_playwright_script_reproduces_the_session_on_the_demo_pages(tmp_path):
             assert g["text"] == w["text"], el
             compared += 1
     assert compared > 10   # (16 today: the cart, the summary, the typed fields, the order id...)
+
+
+def test_playwright_script_never_holds_a_masked_value(tmp_path):
+    script = tmp_path / "repro.py"
+    p = _replay("export", str(DEMO), "-f", "playwright", "-o", str(script), data=tmp_path / "d")
+    assert p.returncode == 0, p.stderr
+    text = script.read_text()
+    ast_tree = __import__("ast").parse(text)
+    assert ast_tree.body
+    # the default rules mask what was typed: each field is a named placeholder instead
+    for typed in ("Jane Doe", "42 Example Street", "Springfield", "SPRING10", "neighbour"):
+        assert typed not in text
+    for name in ("FULL_NAME", "STREET_ADDRESS", "CITY", "COUPON_CODE", "DELIVERY_NOTES"):
+        assert f"FILL_IN[{name!r}]" in text and f"'REPLAY_FILL_{name}'" in text
