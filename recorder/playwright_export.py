@@ -24,7 +24,7 @@ import msgspec
 
 from .format import EventType, IncrementalSource, NodeType
 from .mirror import Mirror
-from .semantics import CLICK_CHAIN_MS, ErrorEvent, Reporter
+from .semantics import CLICK_CHAIN_MS, ErrorEvent
 from .steps import Step, StepKind, StepsBuilder, robust_selector
 
 Raw = dict[str, Any]
@@ -178,8 +178,7 @@ def _text(m: Mirror, nid: int) -> str | None:
 def _target_error(errors: list[ErrorEvent]) -> ErrorEvent | None:
     """The error the session hit: its last thrown error, else its last failed request,
     else its last console error."""
-    for want in (lambda e: e.type not in _NOT_JS_ERRORS and Reporter.RUM.value in e.reported_by
-                 or e.type not in _NOT_JS_ERRORS and e.type,
+    for want in (lambda e: bool(e.type) and e.type not in _NOT_JS_ERRORS,
                  lambda e: e.type == "HTTPError",
                  lambda e: True):
         hits = [e for e in errors if want(e)]
@@ -259,6 +258,7 @@ def _write(steps: list[Step], r: _Reader, errors: list[ErrorEvent], *, session_i
     parts = urlsplit(first_url)
     recorded_origin = f"{parts.scheme}://{parts.netloc}" if parts.scheme else ""
     states = dict(r.states)
+    times = sorted(t for t in states if t != float("inf"))
     taken: set[str] = set()
     fill_in: list[tuple[str, str]] = []
     body: list[str] = []
@@ -297,10 +297,12 @@ def _write(steps: list[Step], r: _Reader, errors: list[ErrorEvent], *, session_i
                     StepKind.RIGHT_CLICK: 'click(button="right")', StepKind.TAP: "tap()",
                     StepKind.CHECK: "check()", StepKind.UNCHECK: "uncheck()"}[s.kind]
             body.append(f"    {loc}.{verb}")
-        # the state the recording shows just before the next step (the end, after the last)
-        nxt = chosen[n].t if n < len(chosen) else float("inf")
-        wait = states.get(nxt) if nxt in states else states.get(float("inf"), {})
-        for sel, text in (wait or {}).items():
+        # the DOM state the recording shows just before the next step (after the last step,
+        # at the end); steps at one moment wait once, after the last of them
+        if n < len(chosen) and chosen[n].t == s.t:
+            continue
+        nxt = next((t for t in times if t > s.t), float("inf"))
+        for sel, text in (states.get(nxt) or {}).items():
             body.append(f"    expect(page.locator({sel!r})).to_have_text({text!r},"
                         f" timeout=WAIT_MS)")
     if not chosen:

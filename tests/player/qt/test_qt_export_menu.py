@@ -21,7 +21,7 @@ DEMO = Path(__file__).resolve().parents[3] / "assets" / "demo" / "demo-session.j
 
 
 @pytest.fixture
-def player(qtbot, tmp_path):
+def player_widget(qtbot, tmp_path):
     src = masked_source(open_recording(str(DEMO), tmp_path), load_rules(None, tmp_path))
     w = ReplayWidget(src)
     w.resize(1400, 860)
@@ -31,17 +31,17 @@ def player(qtbot, tmp_path):
     dispose(w)
 
 
-def test_the_menu_offers_every_format_from_the_timeline_row(player):
-    menu = player.export_menu
+def test_the_menu_offers_every_format_from_the_timeline_row(player_widget):
+    menu = player_widget.export_menu
     assert menu.button.isEnabled()
-    assert player.timeline.isAncestorOf(menu.button)
+    assert player_widget.timeline.isAncestorOf(menu.button)
     assert list(menu.actions_by_format) == ["replay", "har", "gif", "webp", "playwright"]
     menu._refresh()
     assert not menu.clear_range.isEnabled()          # nothing selected: the whole session
 
 
-def test_shift_drag_selects_a_range_and_exports_only_it(player, qtbot, tmp_path):
-    bar = player.timeline.bar
+def test_shift_drag_selects_a_range_and_exports_only_it(player_widget, qtbot, tmp_path):
+    bar = player_widget.timeline.bar
     x0, x1 = bar.x_of(40_000), bar.x_of(46_000)
     y = int(bar.track_rect().center().y())
     qtbot.mousePress(bar, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.ShiftModifier,
@@ -51,22 +51,22 @@ def test_shift_drag_selects_a_range_and_exports_only_it(player, qtbot, tmp_path)
                        QPoint(int(x1), y))
     lo, hi = bar.selection
     assert abs(lo - 40_000) < 500 and abs(hi - 46_000) < 500
-    player.export_menu._refresh()
-    assert "selected range" in player.export_menu.actions_by_format["har"].toolTip()
+    player_widget.export_menu._refresh()
+    assert "selected range" in player_widget.export_menu.actions_by_format["har"].toolTip()
 
-    har = player.export_menu.export("har", tmp_path / "part.har")
+    har = player_widget.export_menu.export("har", tmp_path / "part.har")
     entries = json.loads(har.read_text())["log"]["entries"]
-    rows = [r for r in player.devtools.network.model.rows if lo <= r["t"] <= hi]
+    rows = [r for r in player_widget.devtools.network.model.rows if lo <= r["t"] <= hi]
     assert entries and [e["request"]["url"] for e in entries] == [r["url"] for r in rows]
 
-    script = player.export_menu.export("playwright", tmp_path / "part.py")
+    script = player_widget.export_menu.export("playwright", tmp_path / "part.py")
     text = script.read_text()
     ast.parse(text)
     steps = [ln for ln in text.splitlines() if ln.strip().startswith("# ") and ". " in ln]
     assert "Open http" in steps[0]           # the page the range's steps happen on, first
     assert any("Country" in s for s in steps) and not any("Add to cart" in s for s in steps)
 
-    clip = player.export_menu.export("webp", tmp_path / "part.webp")
+    clip = player_widget.export_menu.export("webp", tmp_path / "part.webp")
     durations = [(f.load(), f.info["duration"])[1] for f in ImageSequence.Iterator(Image.open(clip))]
     # the range, at 10 frames a second, quiet stretches kept (the person chose them)
     assert sum(durations) == ((hi - lo) // 100 + 1) * 100
@@ -79,9 +79,9 @@ def test_shift_drag_selects_a_range_and_exports_only_it(player, qtbot, tmp_path)
     assert bar.selection is None
 
 
-def test_a_bundle_from_the_player_marks_the_moment_on_show(player, tmp_path):
-    player.seek_and_wait(58_000)
-    out = player.export_menu.export("replay", tmp_path / "bug.replay")
+def test_a_bundle_from_the_player_marks_the_moment_on_show(player_widget, tmp_path):
+    player_widget.seek_and_wait(58_000)
+    out = player_widget.export_menu.export("replay", tmp_path / "bug.replay")
     with zipfile.ZipFile(out) as z:
         bug = json.loads(z.read("manifest.json"))["session"]["context"]["bug"]
     assert bug["at_ms"] == 58_000
