@@ -24,7 +24,7 @@ import msgspec
 
 from .format import EventType, IncrementalSource, NodeType
 from .mirror import Mirror
-from .semantics import CLICK_CHAIN_MS, ErrorEvent
+from .semantics import CLICK_CHAIN_MS, ErrorEvent, Resource
 from .steps import Step, StepKind, StepsBuilder, robust_selector
 
 Raw = dict[str, Any]
@@ -215,7 +215,8 @@ def playwright_script(events: Iterable[Raw], *, session_id: str,
     r.states.append((float("inf"), r.settle(float("inf"))))
     sem = probe.sem
     errors = sorted(sem.errors, key=lambda e: e.t) if sem is not None else []
-    return _write(all_steps, r, errors, session_id=session_id, viewport=viewport,
+    failed = [x for x in (sem.resources if sem is not None else []) if (x.status or 0) >= 400]
+    return _write(all_steps, r, errors, failed, session_id=session_id, viewport=viewport,
                   start_ms=start_ms, end_ms=end_ms, origin=r.origin or 0.0)
 
 
@@ -244,16 +245,19 @@ def _fix_dblclicks(b: StepsBuilder) -> list[Step]:
     return [s for s in out if not (s.kind is StepKind.CLICK and (s.id, s.t) in checks)]
 
 
-def _write(steps: list[Step], r: _Reader, errors: list[ErrorEvent], *, session_id: str,
+def _write(steps: list[Step], r: _Reader, errors: list[ErrorEvent], failed: list[Resource], *,
+           session_id: str,
            viewport, start_ms, end_ms, origin: float) -> str:
     lo = float("-inf") if start_ms is None else start_ms
     hi = float("inf") if end_ms is None else end_ms
     navs = [s for s in steps if s.kind is StepKind.NAVIGATE]
     chosen = [s for s in steps if lo <= s.t <= hi]
+    opened: Step | None = None   # a range starts on the page on show at its start
     if chosen and chosen[0].kind is not StepKind.NAVIGATE:
         before = [n for n in navs if n.t <= chosen[0].t]
         if before:
-            chosen.insert(0, before[-1])
+            opened = before[-1]
+            chosen.insert(0, opened)
     first_url = next((s.url for s in chosen if s.kind is StepKind.NAVIGATE), "")
     parts = urlsplit(first_url)
     recorded_origin = f"{parts.scheme}://{parts.netloc}" if parts.scheme else ""
@@ -301,6 +305,8 @@ def _write(steps: list[Step], r: _Reader, errors: list[ErrorEvent], *, session_i
         # at the end); steps at one moment wait once, after the last of them
         if n < len(chosen) and chosen[n].t == s.t:
             continue
+        if s is opened:   # what it showed then came of steps before the range: not waited for
+            continue
         nxt = next((t for t in times if t > s.t), float("inf"))
         for sel, text in (states.get(nxt) or {}).items():
             body.append(f"    expect(page.locator({sel!r})).to_have_text({text!r},"
@@ -320,7 +326,7 @@ def _write(steps: list[Step], r: _Reader, errors: list[ErrorEvent], *, session_i
         fill_in="".join(f"    {k!r}: os.environ.get({'REPLAY_FILL_' + k!r}, {('<' + k + '>')!r}),"
                         f"  # {label} (masked when recorded)\n" for k, label in fill_in),
         steps="\n".join(body),
-        check=_check(target))
+        check=_check(target, failed))
 
 
 def _scroll(s: Scroll) -> list[str]:
@@ -329,16 +335,20 @@ def _scroll(s: Scroll) -> list[str]:
     return [f"    {locator_code(s.selector)}.evaluate('(el) => el.scrollTo({s.x:g}, {s.y:g})')"]
 
 
-def _check(e: ErrorEvent | None) -> str:
+def _check(e: ErrorEvent | None, failed: list[Resource]) -> str:
     if e is None:
         return ("    # the recording holds no error: the steps above are the reproduction\n"
                 "    return None")
-    if e.type == "HTTPError":
+    request = min(failed, key=lambda x: abs(x.t - e.t), default=None) \
+        if e.type == "HTTPError" else None
+    if request is not None:   # the failed request, on whatever server the script runs against
+        u = urlsplit(request.url)
+        path = u.path + (f"?{u.query}" if u.query else "")
         return (f"    # the session hit: {e.message}\n"
-                f"    expected = {e.message!r}\n"
-                "    assert any(f\"{r.request.method} {r.url} failed with status {r.status}\"\n"
-                "               .split('?')[0] == expected.split('?')[0] for r in failed), \\\n"
-                "        f\"the request did not fail as recorded: {expected}\"\n"
+                f"    expected = ({request.method!r}, {path!r}, {request.status})\n"
+                "    page.wait_for_timeout(500)  # the last step's request\n"
+                "    seen = [(r.request.method, r.url[len(BASE_URL):], r.status) for r in failed]\n"
+                "    assert expected in seen, f\"no {expected} among the failed requests {seen}\"\n"
                 "    return expected")
     if e.type == "console":
         return (f"    # the session hit (console.error): {e.message}\n"

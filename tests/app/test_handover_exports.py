@@ -354,9 +354,20 @@ def test_playwright_script_reproduces_the_session_on_the_demo_pages(tmp_path):
         env = dict(os.environ, REPLAY_BASE_URL=f"http://127.0.0.1:{port}")
         run = subprocess.run([sys.executable, str(driver), str(script), str(CHROMIUM)],
                              capture_output=True, text=True, env=env, timeout=240)
+        # a range (the checkout form, 30-46 s) opens the page on show at its start and hits
+        # that range's error: the shipping quote's 500; run as a developer would run it
+        part = tmp_path / "part.py"
+        p = _replay("export", str(DEMO), "--rules", str(rules), "--from", "30000", "--to",
+                    "46000", "-o", str(part), data=data)
+        assert p.returncode == 0, p.stderr
+        ranged = subprocess.run([sys.executable, str(part)], capture_output=True, text=True,
+                                env=dict(env, REPLAY_CHROMIUM=str(CHROMIUM)), timeout=240)
     finally:
         server.terminate()
         server.wait(timeout=10)
+    assert ranged.returncode == 0, ranged.stderr[-3000:]
+    assert ranged.stdout.strip() == "reproduced: ('GET', '/api/shipping-quote?country=US', 500)"
+    assert "goto(page, 'http://127.0.0.1:35437/checkout.html')" in part.read_text()
     assert run.returncode == 0, run.stderr[-3000:]
     got = json.loads(run.stdout.strip().splitlines()[-1])
     # the same error
