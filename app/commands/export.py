@@ -124,8 +124,9 @@ def _check_flags(args, fmt: str) -> None:
         if getattr(args, dest) is not None and fmt not in formats:
             raise UserError(f"{flag} is for --format {'/'.join(formats)}, not {fmt} - leave it"
                             " out, or pick one of those formats")
-    if args.speed != 1.0 and fmt not in ("gif", "webp"):
-        raise UserError(f"--speed is for --format gif/webp, not {fmt} - leave it out")
+    for flag, used in (("--speed", args.speed != 1.0), ("--no-skip", not args.skip_inactive)):
+        if used and fmt not in ("gif", "webp"):
+            raise UserError(f"{flag} is for --format gif/webp, not {fmt} - leave it out")
 
 
 def _range(src, args) -> tuple[float, float, float]:

@@ -7,8 +7,9 @@ fps` ms per frame; with `skip_inactive`, times inside the quiet stretches the ti
 shades are left out (as the player's *Skip inactivity* crosses them). Each frame shows for
 `1000 / fps` ms. Frames are scaled to fit the chosen size, centred on a white canvas.
 WebP is written lossless (a frame compares pixel for pixel); GIF has 256 colours a frame.
-MP4 is not offered: no encoder on PyPI that is well kept and needs no system FFmpeg fits
-DESIGN.md's dependencies (imageio-ffmpeg downloads or bundles an ffmpeg binary).
+MP4 is not written: it needs an H.264 encoder. The well-kept one on PyPI is PyAV (`av`,
+wheels carrying FFmpeg's libraries, tens of MB); it is not among DESIGN.md's dependencies,
+so MP4 waits for that decision.
 """
 from __future__ import annotations
 

@@ -28,6 +28,7 @@ FORMATS = {
     "webp": ("Clip (WebP)…", ".webp", "WebP images (*.webp)"),
     "playwright": ("Playwright script…", ".py", "Python scripts (*.py)"),
 }
+# A clip skips the quiet stretches when the player does (its Skip inactivity box).
 WHOLE_ONLY = frozenset({"replay"})   # a bundle is the whole session (with the bug moment)
 
 
@@ -125,8 +126,8 @@ class ExportMenu(QMenu):
                 dialog.setValue(i)
 
             try:
-                render_clip(src, out, fmt, start_ms=start, end_ms=end,
-                            skip_inactive=lo is None, progress=progress)
+                render_clip(src, out, fmt, start_ms=start, end_ms=end, progress=progress,
+                            skip_inactive=self.player.timeline.skip_box.isChecked())
             finally:
                 dialog.close()
         return write

@@ -412,3 +412,31 @@ def test_playwright_script_never_holds_a_masked_value(tmp_path):
         assert typed not in text
     for name in ("FULL_NAME", "STREET_ADDRESS", "CITY", "COUPON_CODE", "DELIVERY_NOTES"):
         assert f"FILL_IN[{name!r}]" in text and f"'REPLAY_FILL_{name}'" in text
+
+
+def test_a_whole_session_clip_skips_the_quiet_stretches_unless_told(tmp_path):
+    from player.qt.session_view import INACTIVITY_MS
+    from player.replayer import Replayer
+    from recorder.source import open_recording
+
+    events = json.loads(DEMO.read_text())
+    t0 = events[0]["timestamp"]
+    for e in events:   # the visitor pauses 30 s after the first 20 s
+        if e["timestamp"] - t0 > 20_000:
+            e["timestamp"] += 30_000
+    rec = tmp_path / "paused.json"
+    rec.write_text(json.dumps(events))
+    r = Replayer(open_recording(str(rec), tmp_path))
+    quiet = [(p.start, p.end) for p in r.timeline.inactivity(INACTIVITY_MS)]
+    assert quiet and max(b - a for a, b in quiet) >= 30_000
+    totals = {}
+    for flag in ([], ["--no-skip"]):
+        out = tmp_path / f"whole{len(flag)}.gif"
+        p = _replay("export", str(rec), "-o", str(out), "--fps", "2", "--speed", "4",
+                    "--size", "160x100", *flag, data=tmp_path / "data")
+        assert p.returncode == 0, p.stderr
+        totals[bool(flag)] = sum(_frames(out)[1])
+    step = 4 * 500   # ms of recording per frame
+    assert totals[True] == (int(r.duration_ms) // step + 1) * 500
+    skipped = sum(b - a for a, b in quiet)
+    assert totals[False] == pytest.approx(totals[True] - skipped / step * 500, abs=2 * 500)
