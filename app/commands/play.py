@@ -84,7 +84,8 @@ def run(args: argparse.Namespace) -> int:
     report = show_bug_report(src)
     if at is None and report is not None and report.at_ms is not None:
         at = min(report.at_ms, float(src.info.duration_ms or 0))   # opens on the bug
-    return play(src, at, args.quit_after, follow=args.follow)
+    return play(src, at, args.quit_after, follow=args.follow,
+                title=f"{report.title} ({src.id})" if report is not None and report.title else None)
 
 
 def show_bug_report(src):
