@@ -80,24 +80,23 @@ def placeholder_name(label: str, taken: set[str]) -> str:
 
 
 class _Reader:
-    """One pass over the events: the steps (StepsBuilder), the page scrolls, and the
-    DOM states to wait for between steps."""
+    """The second pass over the events (the steps' times known from the first): the page
+    scrolls, and the DOM states to wait for between steps, read off the one mirror DOM."""
 
     def __init__(self) -> None:
-        self.b = StepsBuilder()
+        self.mirror = Mirror()
         self.origin: float | None = None
         self.scrolls: list[Scroll] = []
         self.touched: list[tuple[float, int]] = []     # (t, node id) of changed text
         self.states: list[tuple[float, dict[str, str]]] = []   # (t, {selector: text}) taken
-        self._dbl_selectors: dict[float, str] = {}
 
     def feed(self, e: Raw) -> None:
-        b = self.b
-        b.feed(e)
-        if b.sem is None:
-            return
-        self.origin = b.sem.origin
         ts = e.get("timestamp")
+        if self.origin is None:   # times count from the first event, as the steps' do
+            if not isinstance(ts, (int, float)) or isinstance(ts, bool):
+                return
+            self.origin = float(ts)
+        self.mirror.apply(e)
         t = float(ts) - self.origin if isinstance(ts, (int, float)) else 0.0
         data = e.get("data") if isinstance(e.get("data"), dict) else {}
         if e.get("type") != EventType.IncrementalSnapshot:
@@ -111,7 +110,7 @@ class _Reader:
                 if isinstance(x, dict) and isinstance(x.get("parentId"), int):
                     self.touched.append((t, x["parentId"]))
         elif src == IncrementalSource.Scroll and isinstance(data.get("id"), int):
-            m = b.mirror
+            m = self.mirror
             n = m.nodes.get(data["id"])
             if n is None:
                 return
@@ -124,7 +123,7 @@ class _Reader:
     def settle(self, until: float) -> dict[str, str]:
         """The texts, as the mirror holds them now, of the elements with an id whose text
         changed before `until` (then forgotten)."""
-        m = self.b.mirror
+        m = self.mirror
         out: dict[str, str] = {}
         keep = []
         for t, nid in self.touched:
@@ -202,7 +201,9 @@ def playwright_script(events: Iterable[Raw], *, session_id: str,
     step_times = sorted({s.t for s in all_steps})
     k = 0
     for e in events:
-        ts = e.get("timestamp") if isinstance(e, dict) else None
+        if not isinstance(e, dict):
+            continue
+        ts = e.get("timestamp")
         if r.origin is not None and isinstance(ts, (int, float)):
             t = float(ts) - r.origin
             while k < len(step_times) and step_times[k] <= t:
