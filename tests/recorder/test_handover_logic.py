@@ -1,0 +1,67 @@
+"""The pure logic behind the hand-over exports: HAR entries from semantics' resources, and the
+Playwright script's selectors, placeholders and click handling."""
+from __future__ import annotations
+
+import ast
+import json
+from pathlib import Path
+
+from recorder.har import har
+from recorder.playwright_export import locator_code, placeholder_name, playwright_script
+
+DEMO = Path(__file__).resolve().parents[2] / "assets" / "demo" / "demo-session.json"
+
+
+def test_locators_are_playwrights_own():
+    assert locator_code("#pay") == "page.locator('#pay')"
+    assert locator_code('role=button[name="Say \\"hi\\""]') == \
+        "page.get_by_role('button', name='Say \"hi\"', exact=True)"
+    assert locator_code('text="Add to cart"') == "page.get_by_text('Add to cart', exact=True)"
+    assert locator_code('[data-testid="buy"]') == "page.get_by_test_id('buy')"
+    assert locator_code('[data-cy="buy"]') == "page.locator('[data-cy=\"buy\"]')"
+
+
+def test_placeholders_are_named_after_the_field_and_unique():
+    taken: set[str] = set()
+    assert placeholder_name("Card number", taken) == "CARD_NUMBER"
+    assert placeholder_name("Card number", taken) == "CARD_NUMBER_2"
+    assert placeholder_name("3-D code", taken) == "F_3_D_CODE"
+    assert placeholder_name("…", taken) == "VALUE"
+
+
+def test_a_dblclick_rrweb_records_after_one_click_is_one_click():
+    events = json.loads(DEMO.read_text())
+    text = playwright_script(events, session_id="demo")
+    ast.parse(text)
+    # 18.3 s: one click on the Ceramic Mug's button (rrweb adds a dblclick record): one click,
+    # on the button as it was when clicked (its text became "Adding…" after)
+    line = next(ln for ln in text.splitlines() if "(at 18.3 s)" in ln)
+    nxt = text.splitlines()[text.splitlines().index(line) + 1]
+    assert line.strip().startswith("# 6. Click ") and nxt.strip().endswith(".click()")
+    assert ".dblclick()" not in nxt
+
+
+def test_har_pages_and_network_plugin_requests():
+    t0 = 1_700_000_000_000
+    events = [
+        {"type": 4, "timestamp": t0, "data": {"href": "https://shop.test/a", "width": 800,
+                                               "height": 600}},
+        {"type": 6, "timestamp": t0 + 100, "data": {"plugin": "rrweb/network@1", "payload": {
+            "requests": [{"name": "https://shop.test/api/x?q=1&q=2", "method": "POST",
+                          "responseStatus": 201, "startTime": t0 + 50, "endTime": t0 + 80,
+                          "transferSize": 12, "initiatorType": "fetch"},
+                         {"name": "https://shop.test/img.png", "startTime": t0 + 60}]}}},
+        {"type": 4, "timestamp": t0 + 1000, "data": {"href": "https://shop.test/b"}},
+    ]
+    log = har(events)["log"]
+    assert [p["title"] for p in log["pages"]] == ["https://shop.test/a", "https://shop.test/b"]
+    post, img = log["entries"]
+    assert post["startedDateTime"] == "2023-11-14T22:13:20.050+00:00"
+    assert (post["request"]["method"], post["response"]["status"], post["time"]) == ("POST", 201, 30)
+    assert post["request"]["queryString"] == [{"name": "q", "value": "1"}, {"name": "q", "value": "2"}]
+    assert post["response"]["bodySize"] == 12 and post["_source"] == "network"
+    assert post["pageref"] == log["pages"][0]["id"]
+    # what was not recorded is said, not made up
+    assert img["response"]["status"] == 0 and img["comment"] == "duration not recorded"
+    assert img["response"]["bodySize"] == -1 and img["request"]["headers"] == []
+    assert har([])["log"]["entries"] == []
