@@ -6,7 +6,7 @@ sanitizer (`player.sanitize`), so what reaches the view is inert. Shapes (JSON-a
 frame = {"tree": sanitized rrweb node tree (ids kept), "width", "height", "href",
          "scroll": {"window": [x, y], "nodes": {"id": [x, y]}},
          "inputs": {"id": {"v": value, "c": checked}}, "media": {"id": {...}},
-         "adopted": {"hostId": css}, "t": offset}
+         "adopted": {"hostId": css}, "focus": id | None, "t": offset}
 
 Ops (see `OpsBuilder`) have "t" (ms after the first event) and "k" (kind).
 
@@ -25,7 +25,7 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from recorder.format import EventType, IncrementalSource, MouseInteractions, NodeType
-from recorder.mirror import Mirror, Node
+from recorder.mirror import FOCUS_MOVES, Mirror, Node
 
 from .sanitize import (AssetResolver, safe_comment, safe_tag, sanitize_attrs, sanitize_css,
                        sanitize_text, tag_name)
@@ -154,7 +154,10 @@ def build_frame(m: Mirror, t: float, asset: AssetResolver = None) -> Raw:
     media: dict[str, Raw] = {}
     shown: list[Node] = []
     tree = serialize(m, None, asset, shown)
+    focus = None
     for n in shown:   # state only for what the view has (not e.g. inside a <style>)
+        if n.id == m.focus:
+            focus = n.id
         pos = n.scroll or _attr_scroll(n)
         if pos is not None:
             scroll_nodes[str(n.id)] = [pos[0], pos[1]]
@@ -171,7 +174,8 @@ def build_frame(m: Mirror, t: float, asset: AssetResolver = None) -> Raw:
         "tree": tree,
         "width": m.width, "height": m.height, "href": m.href,
         "scroll": {"window": [m.window_scroll[0], m.window_scroll[1]], "nodes": scroll_nodes},
-        "inputs": inputs, "media": media, "adopted": adopted_css(m, asset), "t": t,
+        "inputs": inputs, "media": media, "adopted": adopted_css(m, asset),
+        "focus": focus, "t": t,
     }
 
 
@@ -411,6 +415,12 @@ class OpsBuilder:
                         "x": p.get("x", 0), "y": p.get("y", 0)})
 
     def _click(self, data: Raw, t: float, out: list) -> None:
+        if data.get("type") in FOCUS_MOVES:
+            before = self.m.focus
+            self.m.apply_interaction(data)
+            if self.m.focus != before:
+                out.append({"t": t, "k": "focus", "id": self.m.focus})
+            return
         x, y = data.get("x"), data.get("y")
         if x is not None and y is not None:
             out.append({"t": t, "k": "mouse", "x": x, "y": y})

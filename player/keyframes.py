@@ -35,11 +35,12 @@ import msgspec
 import zstandard
 
 from recorder.format import EventType, IncrementalSource, decode_msgpack, encode_msgpack, no_gc
-from recorder.mirror import DOM_SOURCES, Mirror
+from recorder.mirror import DOM_SOURCES, FOCUS_MOVES, Mirror
 
 from .timeline import Timeline, TimelineBuilder
 
 Raw = dict[str, Any]
+_INTERACTION = int(IncrementalSource.MouseInteraction)
 DEFAULT_INTERVAL = 1000   # DOM operations between checkpoints
 
 # zstd contexts must not be used by two threads at once (it corrupts memory: the UI thread
@@ -264,7 +265,12 @@ class KeyframeIndex:
             typ = e.get("type")
             if typ == 3:
                 data = e.get("data")
-                dom = type(data) is dict and data.get("source") in DOM_SOURCES
+                if type(data) is dict:   # mirror.changes_dom, inlined: this loop is hot
+                    src = data.get("source")
+                    dom = src in DOM_SOURCES or (src == _INTERACTION
+                                                 and data.get("type") in FOCUS_MOVES)
+                else:
+                    dom = False
             else:
                 dom = typ == 2 or typ == 4   # full snapshot, meta
             if dom:

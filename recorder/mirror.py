@@ -15,7 +15,8 @@ import re
 from collections import Counter
 from typing import Any, Iterable, Iterator
 
-from .format import EventType, IncrementalSource, NodeType, decode_msgpack, encode_msgpack
+from .format import (EventType, IncrementalSource, MouseInteractions, NodeType, decode_msgpack,
+                     encode_msgpack)
 
 Raw = dict[str, Any]
 
@@ -84,6 +85,7 @@ class Mirror:
         self.height: float = 0
         self.window_scroll: tuple[float, float] = (0, 0)
         self.selection: list | None = None
+        self.focus: int | None = None               # the focused node's id (Focus/Blur)
         self.adopted: dict[int, list[str]] = {}     # styleId -> rules (adopted sheets)
         self.adopted_by: dict[int, list[int]] = {}  # host node id -> styleIds
         self.warnings: Counter[str] = Counter()
@@ -161,6 +163,7 @@ class Mirror:
         self.adopted = {}
         self.adopted_by = {}
         self.selection = None
+        self.focus = None
         self.root = None
         root = self._build(node, None)
         self.root = root.id if root is not None else None
@@ -454,6 +457,19 @@ class Mirror:
             diff[rm["property"]] = False
         sheet[idx[0]] = rule[: brace + 1] + " " + apply_style_diff(body, diff) + " }"
 
+    def apply_interaction(self, data: Raw) -> None:
+        """Focus and Blur move the focus (`:focus` styles, focus rings); the other mouse
+        interactions change nothing in the DOM."""
+        kind = data.get("type")
+        nid = data.get("id")
+        if kind == MouseInteractions.Focus:
+            if nid in self.nodes:
+                self.focus = nid
+            else:
+                self.warnings["focus on unknown node"] += 1
+        elif kind == MouseInteractions.Blur and nid == self.focus:
+            self.focus = None
+
     def apply_selection(self, data: Raw) -> None:
         self.selection = data.get("ranges")
 
@@ -473,14 +489,16 @@ class Mirror:
             1, self.root, self.href, self.width, self.height, list(self.window_scroll),
             self.selection, {str(k): v for k, v in self.adopted.items()},
             {str(k): v for k, v in self.adopted_by.items()}, self.has_snapshot,
-            [n._dump() for n in self.nodes.values()],
+            [n._dump() for n in self.nodes.values()], self.focus,
         ])
 
     @classmethod
     def load(cls, blob: bytes) -> "Mirror":
         (_v, root, href, width, height, scroll, selection, adopted, adopted_by, has_snapshot,
-         rows) = decode_msgpack(blob)
+         rows, *later) = decode_msgpack(blob)
         m = cls()
+        if later:   # fields added after version 1, in order
+            m.focus = later[0]
         m.root, m.href, m.width, m.height = root, href, width, height
         m.window_scroll = tuple(scroll)
         m.selection = selection
@@ -551,18 +569,27 @@ _INCREMENTAL = {
     IncrementalSource.StyleDeclaration: Mirror.apply_style_declaration,
     IncrementalSource.Selection: Mirror.apply_selection,
     IncrementalSource.AdoptedStyleSheet: Mirror.apply_adopted,
+    IncrementalSource.MouseInteraction: Mirror.apply_interaction,
 }
 _INCREMENTAL = {int(k): v for k, v in _INCREMENTAL.items()}
 
-# Sources that change the mirror's state; everything else (mouse, logs, ...) does not.
-DOM_SOURCES = frozenset(_INCREMENTAL)
+# Sources whose every event changes the mirror's state; everything else (mouse, logs, ...)
+# does not, except the focus moves among the mouse interactions (`is_focus_move`).
+DOM_SOURCES = frozenset(_INCREMENTAL) - {int(IncrementalSource.MouseInteraction)}
+FOCUS_MOVES = frozenset({int(MouseInteractions.Focus), int(MouseInteractions.Blur)})
+_INTERACTION = int(IncrementalSource.MouseInteraction)
+
+
+def is_focus_move(data: Raw) -> bool:
+    """An incremental event's data is a Focus or Blur (it changes the mirror's focus)."""
+    return data.get("source") == _INTERACTION and data.get("type") in FOCUS_MOVES
 
 
 def changes_dom(event: Raw) -> bool:
     t = event.get("type")
     if t == EventType.IncrementalSnapshot:
         d = event.get("data")
-        return isinstance(d, dict) and d.get("source") in DOM_SOURCES
+        return isinstance(d, dict) and (d.get("source") in DOM_SOURCES or is_focus_move(d))
     return t in (EventType.FullSnapshot, EventType.Meta)
 
 

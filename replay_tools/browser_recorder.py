@@ -7,8 +7,9 @@ test needs and the app does not: scripted steps, blocking waits, live-DOM captur
 
 Steps act as a person would: `Click` moves the mouse there and presses the real button,
 `Type` sends real key events to the focused element, so rrweb sees genuine input.
-`CaptureDom` records the live DOM together with how many events had been emitted at that
-moment — the rebuild at that event index must look the same.
+`CaptureDom` records the live DOM and a screenshot of the live page (what the view shows,
+as PNG) together with how many events had been emitted at that moment — the rebuild at that
+event index must look the same (`replay_tools.pixels` compares the pictures).
 
     rec = record_page(url, [Type("#email", "ada@example.com"), Click("#pay"),
                             CaptureDom("paid")])
@@ -140,6 +141,7 @@ class LiveDom:
     height: int
     scroll: tuple[int, int]
     tree: dict
+    png: bytes = b""   # the live page's pixels at that moment (the view, 1:1)
 
     def find(self, pred: Callable[[dict], bool]) -> list[dict]:
         """All element/text nodes of `tree` for which pred(node) is true, document order."""
@@ -469,7 +471,25 @@ class BrowserRecorder:
             if not ok:
                 raise BrowserRecordingError(f"no element matches {selector!r} to scroll")
 
+    def grab_png(self) -> bytes:
+        """What the view shows now, as PNG bytes, once two grabs in a row agree (the
+        compositor has caught up with the last change)."""
+        from PySide6.QtCore import QBuffer, QIODevice
+
+        last = None
+        for _ in range(20):
+            img = self.view.grab().toImage()
+            if last is not None and img == last:
+                break
+            last = img
+            _spin(60)
+        buf = QBuffer()
+        buf.open(QIODevice.WriteOnly)
+        img.save(buf, "PNG")
+        return bytes(buf.data())
+
     def capture_dom(self, label: str) -> LiveDom:
+        png = self.grab_png()
         snap = self.eval("__replayBridge.capture()")
         self._drain(snap["status"])
         count = len(self.events)
@@ -477,7 +497,7 @@ class BrowserRecorder:
                        last_timestamp=self.events[-1]["timestamp"] if count else None,
                        taken_at=snap["taken_at"], url=snap["url"], title=snap["title"],
                        width=snap["width"], height=snap["height"],
-                       scroll=tuple(snap["scroll"]), tree=snap["tree"])
+                       scroll=tuple(snap["scroll"]), tree=snap["tree"], png=png)
         self.dom_snapshots.append(live)
         return live
 

@@ -1,6 +1,7 @@
 """`replay screenshot SESSION|FILE --at MS -o FILE.png` — one frame as the player paints it
-(the recorded page rebuilt at MS ms after the session's first event, with the cursor),
-rendered offscreen: it runs on a server without a screen."""
+(the recorded page rebuilt at MS ms after the session's first event, at the recorded
+viewport's size 1:1, with the cursor unless --no-cursor), rendered offscreen: it runs on a
+server without a screen."""
 from __future__ import annotations
 
 import argparse
@@ -26,9 +27,12 @@ def register(subparsers, common) -> None:
                    help="milliseconds after the session's first event ('end' for the last"
                         " moment)")
     p.add_argument("-o", "--output", type=Path, required=True, metavar="FILE.png")
-    p.add_argument("--size", default="1280x800", type=frame_size, metavar="WxH",
-                   help="size of the player the frame is painted in (default 1280x800;"
+    p.add_argument("--size", default=None, type=frame_size, metavar="WxH",
+                   help="paint in a player of this size, the page scaled to fit (default: the"
+                        " page at the recorded viewport's size, 1:1; with --player 1280x800;"
                         f" {MIN_SIZE[0]}x{MIN_SIZE[1]} to {MAX_SIZE[0]}x{MAX_SIZE[1]})")
+    p.add_argument("--no-cursor", dest="cursor", action="store_false",
+                   help="leave out the recorded cursor, its trail and click ripples")
     p.add_argument("--player", action="store_true",
                    help="the whole player (timeline, dev-tools pane), not only the page")
     p.set_defaults(func=run)
@@ -47,7 +51,6 @@ def frame_size(text: str) -> tuple[int, int]:
 
 
 def run(args: argparse.Namespace) -> int:
-    w, h = args.size
     check_output(args.output, "frame.png")
     if args.output.suffix.lower() != ".png":
         raise UserError(f"{args.output} does not end in .png - screenshots are written as PNG")
@@ -61,8 +64,8 @@ def run(args: argparse.Namespace) -> int:
 
         r = Replayer(src)
         at = resolve_moment(args.at, r.duration_ms, len(src.damaged))
-        size = screenshot(src, at, args.output, width=w, height=h,
-                          whole_player=args.player, replayer=r)
+        size = screenshot(src, at, args.output, size=args.size, whole_player=args.player,
+                          cursor=args.cursor, replayer=r)
     except TimeoutError as exc:
         raise UserError(f"the player did not finish painting: {exc} - try again, or a smaller --size") from None
     finally:

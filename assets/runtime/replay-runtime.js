@@ -213,6 +213,21 @@
     st.textContent = css == null ? "" : String(css);
   }
 
+  // Focus: the recorded element gets the real focus (so :focus, :focus-within and
+  // :focus-visible styles and focus rings show), without scrolling - the recorded scroll
+  // positions say where the page is.
+  var focusId = null;
+  function setFocus(id) {
+    focusId = id === undefined ? null : id;
+    var el = focusId === null ? null : nodes.get(focusId);
+    if (el && el.nodeType === 1 && typeof el.focus === "function") {
+      try { el.focus({ preventScroll: true }); } catch (e) { stats.skipped++; }
+    } else if (document.activeElement && document.activeElement !== document.body
+               && typeof document.activeElement.blur === "function") {
+      document.activeElement.blur();
+    }
+  }
+
   // The player's own CSS (hidden elements' placeholders; player/document.py PLAYER_CSS, set
   // by the bridge): a <style> of ours, without a recorded id, put back after every frame.
   var playerCss = "";
@@ -251,6 +266,7 @@
     var adopted = (frame && frame.adopted) || {};
     for (var host in adopted) setAdopted(+host, adopted[host]);
     putPlayerCss();
+    setFocus(frame ? frame.focus : null);
     stats.frames++;
     return { nodes: nodes.size, title: document.title };
   }
@@ -345,6 +361,9 @@
       case "adopted":
         setAdopted(op.id, op.css);
         return;
+      case "focus":
+        setFocus(op.id);
+        return;
       default:                                   // mouse, click, viewport: drawn by the player
         return;
     }
@@ -383,7 +402,9 @@
     apply: function (ops) { var r = apply(ops); state.applied = ++state.seq; return r; },
     state: function () {
       return { seq: state.seq, applied: state.applied, painted: state.painted, nodes: nodes.size,
-               title: document.title, stats: stats,
+               title: document.title, stats: stats, focus: focusId,
+               active: document.activeElement && document.activeElement[RID] !== undefined
+                       ? document.activeElement[RID] : null,
                viewport: [window.innerWidth, window.innerHeight],
                scroll: [window.scrollX, window.scrollY] };
     },

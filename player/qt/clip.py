@@ -97,7 +97,7 @@ def render_clip(source: Any, out: Path, fmt: ClipFormat, *, start_ms: float, end
     """Write the clip (atomically) and say what it holds."""
     from .standalone import FramePainter
 
-    painter = FramePainter(source, replayer=replayer, width=1280, height=800)
+    painter = FramePainter(source, replayer=replayer, size=(1280, 800))
     try:
         w = painter.widget
         w.wait_indexed()

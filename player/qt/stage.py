@@ -106,6 +106,10 @@ class ReplayStage(QWidget):
             self._layout()
             self.viewportChanged.emit(w, h)
 
+    def one_to_one_size(self) -> tuple[int, int]:
+        """The stage size that holds the recorded viewport at zoom 1 with its margins."""
+        return self.recorded[0] + 2 * MARGIN, self.recorded[1] + 2 * MARGIN
+
     def page_rect(self) -> QRect:
         return self.view.geometry()
 

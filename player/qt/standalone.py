@@ -130,58 +130,90 @@ def grab_stable(widget, bridge, timeout_s: float = 3.0):
     return last
 
 
-class FramePainter:
-    """One offscreen player that paints frames of a recording, seek by seek: what
-    `replay screenshot` writes, and every frame of a clip (player.qt.clip). By default the
-    replay view only (the page as recorded, with the cursor and click ripples), cropped to
-    the recorded viewport; `whole_player` grabs the player with its timeline and panes."""
+PLAYER_SIZE = (1280, 800)
 
-    def __init__(self, source: Any, *, width: int = 1280, height: int = 800,
-                 whole_player: bool = False, replayer: Any = None):
+
+class FramePainter:
+    """One offscreen player that paints moments of a recording, seek by seek and in any
+    order (a seek backwards or forwards paints what a fresh player would): what `replay
+    screenshot` writes, and every frame of a clip (player.qt.clip).
+
+    By default the replay view only: the page at the recorded viewport's size, 1:1 (zoom 1,
+    pixel for pixel what the user's browser showed), with the cursor and click ripples
+    unless `cursor` is False. `size` instead paints a player of that size, the page scaled
+    to fit (the letterbox cropped off). `whole_player` paints the player with its timeline
+    and dev-tools pane (default size PLAYER_SIZE)."""
+
+    def __init__(self, source: Any, *, size: tuple[int, int] | None = None,
+                 whole_player: bool = False, cursor: bool = True, replayer: Any = None):
         application()
+        from PySide6.QtCore import Qt
+
         from .replay_widget import ReplayWidget
 
         self.whole_player = whole_player
-        from PySide6.QtCore import Qt
-
-        self.widget = widget = ReplayWidget(source, replayer=replayer)
+        self.one_to_one = size is None and not whole_player
+        self.widget = w = ReplayWidget(source, replayer=replayer)
         # painted, never shown: a clip exported from a player on a desktop opens no window
-        widget.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen)
-        widget.resize(width, height)
+        w.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen)
+        w.resize(*(size or PLAYER_SIZE))
         if not whole_player:
-            widget.devtools.hide()
-            widget.timeline.hide()
-            widget.page_bar.hide()
-        widget.show()
-        widget.wait_ready()
+            w.devtools.hide()
+            w.timeline.hide()
+            w.page_bar.hide()
+        if not cursor:
+            w.stage.overlay.hide()
+        if self.one_to_one:
+            w.stage.set_zoom(1.0)
+        w.show()
+        w.wait_ready()
         if whole_player:   # the timeline's markers and the panes' rows, not empty ones
-            widget.wait_indexed()
+            w.wait_indexed()
 
     def frame(self, at_ms: float):
         """The QImage painted at `at_ms` (ms after the first event)."""
         w = self.widget
         w.seek_and_wait(int(at_ms))
+        if self.one_to_one:
+            self._fit()
         target = w if self.whole_player else w.stage
         img = grab_stable(target, w.bridge)
         if not self.whole_player:  # just the recorded viewport, without the letterbox
             img = img.copy(w.stage.page_rect())
         return img
 
+    def _fit(self) -> None:
+        """Make the stage big enough to hold the recorded viewport at zoom 1 (a viewport
+        under the stage's minimum size sits centred in it and is cropped out after)."""
+        from PySide6.QtCore import QCoreApplication
+
+        w, stage = self.widget, self.widget.stage
+        want = stage.one_to_one_size()
+        for _ in range(3):   # the layout may take a pass or two to hand the stage its size
+            dw, dh = max(0, want[0] - stage.width()), max(0, want[1] - stage.height())
+            if not dw and not dh:
+                break
+            w.resize(w.width() + dw, w.height() + dh)
+            QCoreApplication.processEvents()
+        w.bridge.wait_painted()
+
     def close(self) -> None:
         dispose(self.widget)
 
 
-def screenshot(source: Any, at_ms: float, out: Path, *, width: int = 1280, height: int = 800,
-               whole_player: bool = False, replayer: Any = None) -> tuple[int, int]:
-    """Paint the recording at `at_ms` offscreen and write it as PNG; returns the image size."""
-    painter = FramePainter(source, width=width, height=height, whole_player=whole_player,
+def screenshot(source: Any, at_ms: float, out: Path, *, size: tuple[int, int] | None = None,
+               whole_player: bool = False, cursor: bool = True,
+               replayer: Any = None) -> tuple[int, int]:
+    """Paint the recording at `at_ms` offscreen (see FramePainter) and write it as PNG;
+    returns the image size."""
+    painter = FramePainter(source, size=size, whole_player=whole_player, cursor=cursor,
                            replayer=replayer)
     try:
         img = painter.frame(at_ms)
         out.parent.mkdir(parents=True, exist_ok=True)
         if not img.save(str(out), "PNG"):
             raise OSError(f"could not write {out}")
-        return (img.width(), img.height())
+        return img.width(), img.height()
     finally:
         painter.close()
 

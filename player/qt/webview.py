@@ -173,7 +173,7 @@ class ReplayPage(QWebEnginePage):
                          (A.PluginsEnabled, False), (A.AutoLoadIconsForPage, False),
                          (A.LocalContentCanAccessRemoteUrls, False), (A.WebGLEnabled, False),
                          (A.HyperlinkAuditingEnabled, False), (A.PdfViewerEnabled, False),
-                         (A.FocusOnNavigationEnabled, False), (A.ShowScrollBars, False),
+                         (A.FocusOnNavigationEnabled, False), (A.ShowScrollBars, True),
                          (A.PlaybackRequiresUserGesture, True), (A.DnsPrefetchEnabled, False),
                          (A.AutoLoadImages, True), (A.ErrorPageEnabled, False)):
             s.setAttribute(attr, on)

@@ -5,7 +5,7 @@ import os
 import subprocess
 import sys
 
-from PIL import Image
+from PIL import Image, ImageChops
 
 
 def _replay(*args: str, tmp_path) -> subprocess.CompletedProcess:
@@ -49,3 +49,21 @@ def test_demo_and_play_open_the_player_and_close_when_told(tmp_path, fixtures_di
     assert p.returncode == 0, p.stderr
     p = _replay("play", str(fixtures_dir / "rrweb-player-demo.json"), tmp_path=tmp_path)
     assert p.returncode == 2 and "no screen" in p.stderr   # not left running invisibly
+
+
+def test_screenshot_is_the_recorded_viewport_one_to_one_and_can_leave_out_the_cursor(
+        tmp_path, fixtures_dir):
+    demo = str(fixtures_dir / "rrweb-player-demo.json")
+    with_cursor, without = tmp_path / "cursor.png", tmp_path / "plain.png"
+    p = _replay("screenshot", demo, "--at", "1800", "-o", str(with_cursor), tmp_path=tmp_path)
+    assert p.returncode == 0, p.stderr
+    assert "wrote 1166x705 frame" in p.stderr
+    p = _replay("screenshot", demo, "--at", "1800", "-o", str(without), "--no-cursor",
+                tmp_path=tmp_path)
+    assert p.returncode == 0, p.stderr
+    a, b = Image.open(with_cursor).convert("RGB"), Image.open(without).convert("RGB")
+    assert a.size == b.size == (1166, 705)   # the recorded viewport, not scaled
+    # the only difference is the cursor (and its trail): a small patch, not the page
+    box = ImageChops.difference(a, b).getbbox()
+    assert box is not None, "--no-cursor changed nothing: the cursor was not drawn"
+    assert (box[2] - box[0]) * (box[3] - box[1]) < 0.05 * a.width * a.height

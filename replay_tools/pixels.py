@@ -1,0 +1,74 @@
+"""Compare two screenshots of a page the way a person would: the live recorded page and the
+replay painted at the same moment.
+
+Anti-aliasing and sub-pixel text placement differ a little between two paints of the same
+page, so a pixel matches when it is within `tolerance` (per channel) of *some* pixel in the
+other picture's 3×3 neighbourhood around it — checked both ways, so something missing from
+either picture counts. Only pixels that are not page background (the live picture's most
+common colour) in either picture are counted: a mostly white page would otherwise match at
+99 % with nothing on it.
+"""
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+from PIL import Image, ImageChops, ImageFilter
+
+TOLERANCE = 24   # per channel, out of 255
+
+
+@dataclass
+class PixelMatch:
+    matched: int      # non-background pixels that match
+    counted: int      # non-background pixels (in either picture)
+    size: tuple[int, int]
+
+    @property
+    def fraction(self) -> float:
+        return self.matched / self.counted if self.counted else 1.0
+
+
+def _rgb(img: "Image.Image | bytes") -> Image.Image:
+    if isinstance(img, (bytes, bytearray)):
+        img = Image.open(io.BytesIO(img))
+    return img.convert("RGB")
+
+
+def _over(img: Image.Image, tolerance: int) -> Image.Image:
+    """Mode "1": where any channel of `img` (a difference) exceeds the tolerance."""
+    r, g, b = img.split()
+    worst = ImageChops.lighter(ImageChops.lighter(r, g), b)
+    return worst.point(lambda v: 255 if v > tolerance else 0).convert("1")
+
+
+def _outside(a: Image.Image, b: Image.Image, tolerance: int) -> Image.Image:
+    """Where a pixel of `a` is outside the per-channel range of b's 3×3 neighbourhood."""
+    lo, hi = b.filter(ImageFilter.MinFilter(3)), b.filter(ImageFilter.MaxFilter(3))
+    below = ImageChops.subtract(lo, a)     # > 0 where a is darker than every neighbour
+    above = ImageChops.subtract(a, hi)     # > 0 where a is lighter than every neighbour
+    return ImageChops.logical_or(_over(below, tolerance), _over(above, tolerance))
+
+
+def compare(live: "Image.Image | bytes", replay: "Image.Image | bytes",
+            tolerance: int = TOLERANCE) -> PixelMatch:
+    """How well `replay` reproduces `live` (same size required: a 1:1 screenshot)."""
+    a, b = _rgb(live), _rgb(replay)
+    if a.size != b.size:
+        raise ValueError(f"the pictures differ in size: live {a.size}, replay {b.size}")
+    bg_colour = max(a.getcolors(maxcolors=a.width * a.height), key=lambda c: c[0])[1]
+    bg = Image.new("RGB", a.size, bg_colour)
+    content = ImageChops.logical_or(_over(ImageChops.difference(a, bg), tolerance),
+                                    _over(ImageChops.difference(b, bg), tolerance))
+    wrong = ImageChops.logical_or(_outside(a, b, tolerance), _outside(b, a, tolerance))
+    counted = content.histogram()[255]
+    bad = ImageChops.logical_and(content, wrong).histogram()[255]
+    return PixelMatch(matched=counted - bad, counted=counted, size=a.size)
+
+
+def difference_image(live: "Image.Image | bytes", replay: "Image.Image | bytes",
+                     tolerance: int = TOLERANCE) -> Image.Image:
+    """The live picture with every mismatching pixel painted red (to look at a failure)."""
+    a, b = _rgb(live), _rgb(replay)
+    wrong = ImageChops.logical_or(_outside(a, b, tolerance), _outside(b, a, tolerance))
+    return Image.composite(Image.new("RGB", a.size, (255, 0, 0)), a, wrong)

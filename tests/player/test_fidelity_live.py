@@ -1,0 +1,84 @@
+"""The replay shows what the user saw (issue 11), judged against the live page itself.
+
+Each test page under tests/browser/pages/fidelity/ is recorded by rrweb's own recorder in a
+real browser (replay_tools.browser_recorder); at chosen moments the harness keeps the live
+page's screenshot, its DOM and the number of events emitted so far. The player then paints
+each moment 1:1 without the cursor — forwards through the moments and back again, in one
+player, so every seek direction is covered — and the pictures must agree on ≥ 98 % of
+the non-background pixels (replay_tools.pixels); the rebuilt DOM must equal the live one.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import player.qt.webview  # noqa: F401  (registers our URL schemes before the QApplication)
+import pytest
+from PIL import Image
+
+from player.qt.standalone import FramePainter
+from player.replayer import Replayer
+from replay_tools.browser_recorder import CaptureDom, Eval, PageServer, Scroll, Type, record_page
+from replay_tools.pixels import compare, difference_image
+from test_rebuild_live_dom import _moment, assert_rebuild_matches
+
+PAGES = Path(__file__).resolve().parents[1] / "browser" / "pages"
+ENOUGH = 0.98
+
+
+@pytest.fixture(scope="module")
+def server():
+    with PageServer(PAGES) as srv:
+        yield srv
+
+
+def _qimage_to_pil(img) -> Image.Image:
+    from PySide6.QtCore import QBuffer, QIODevice
+
+    buf = QBuffer()
+    buf.open(QIODevice.WriteOnly)
+    img.save(buf, "PNG")
+    import io
+    return Image.open(io.BytesIO(bytes(buf.data())))
+
+
+def assert_replay_looks_live(rec, tmp_path: Path, *, keyframe_interval: int = 3) -> dict:
+    """Paint every captured moment forwards, then backwards; each must look like the live
+    page (pixels) and rebuild like it (DOM). Returns {label: fraction} of the last pass."""
+    events = rec.events
+    r = Replayer(events, keyframe_interval=keyframe_interval)
+    painter = FramePainter(events, cursor=False, replayer=r)
+    seen: dict[str, float] = {}
+    try:
+        moments = list(rec.dom_snapshots)
+        for live in moments + moments[::-1]:
+            assert_rebuild_matches(r, events, live)
+            shot = _qimage_to_pil(painter.frame(_moment(events, live)))
+            got = compare(live.png, shot)
+            if got.fraction < ENOUGH:   # keep the evidence
+                Image.open(__import__("io").BytesIO(live.png)).save(tmp_path / f"{live.label}-live.png")
+                shot.save(tmp_path / f"{live.label}-replay.png")
+                difference_image(live.png, shot).save(tmp_path / f"{live.label}-diff.png")
+            assert got.fraction >= ENOUGH, (live.label, got, str(tmp_path))
+            seen[live.label] = got.fraction
+    finally:
+        painter.close()
+    return seen
+
+
+def test_focus_shows_as_the_user_saw_it(qapp, server, tmp_path):
+    """A loud :focus style and :focus-within on the form; focus moves, leaves, and lands
+    on a field below the fold without the replay scrolling to it."""
+    rec = record_page(server.url("fidelity/focus.html"), [
+        CaptureDom("start"),
+        Type("#name", "Ada"), CaptureDom("name"),
+        Type("#city", "Paris"), CaptureDom("city"),
+        Eval("document.activeElement.blur()"), CaptureDom("blurred"),
+        Type("#far", "x"), Scroll(None, 0), CaptureDom("far-focused-scrolled-back"),
+    ])
+    r = Replayer(rec.events)
+    names = {n["attrs"].get("id"): n["id"] for n in rec.snapshot("start").find(lambda n: "tag" in n)}
+    for label, want in (("start", None), ("name", "name"), ("city", "city"), ("blurred", None),
+                        ("far-focused-scrolled-back", "far")):
+        m = r.state_at(_moment(rec.events, rec.snapshot(label)))
+        assert m.focus == (names[want] if want else None), label
+    assert_replay_looks_live(rec, tmp_path)
