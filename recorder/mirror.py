@@ -401,8 +401,13 @@ class Mirror:
             self.warnings["stylesheet edit on unknown node"] += 1
             return None
         if n.sheet is None:
-            css = n.attrs.get("_cssText") if n.tag == "link" else self.text_of(n.id)
-            n.sheet = split_css_rules(css if isinstance(css, str) else "")
+            # rrweb inlines a sheet as `_cssText` when the element's text is not its CSS: a
+            # <link>'s, and a <style> filled only by insertRule (CSS-in-JS) - its rules
+            # are that text, not the (empty) text children
+            css = n.attrs.get("_cssText")
+            if not isinstance(css, str):
+                css = self.text_of(n.id) if n.tag != "link" else ""
+            n.sheet = split_css_rules(css)
         return n.sheet
 
     def apply_stylesheet_rule(self, data: Raw) -> None:
@@ -412,42 +417,20 @@ class Mirror:
         for key in ("replace", "replaceSync"):
             if isinstance(data.get(key), str):
                 sheet[:] = split_css_rules(data[key])
-        # rrweb's replayer applies the inserts before the deletes
+        # rrweb's replayer applies the inserts before the deletes; an index is a position
+        # in the sheet, or a path of positions into nested rules (@media, @supports, ...)
         for a in data.get("adds") or ():
-            rule = a.get("rule")
-            if not isinstance(rule, str):
-                continue
-            idx = a.get("index")
-            if isinstance(idx, list):
-                if len(idx) != 1:
-                    self.warnings["nested stylesheet rule edit"] += 1
-                    continue
-                idx = idx[0]
-            if isinstance(idx, int) and 0 <= idx <= len(sheet):
-                sheet.insert(idx, rule)
-            else:
-                sheet.append(rule)
+            rule = a.get("rule") if isinstance(a, dict) else None
+            if isinstance(rule, str):
+                self._edit_rules(sheet, a.get("index"), _insert_rule(rule))
         for r in data.get("removes") or ():
-            idx = r.get("index")
-            if isinstance(idx, list):
-                idx = idx[0] if len(idx) == 1 else None
-                if idx is None:
-                    self.warnings["nested stylesheet rule edit"] += 1
-                    continue
-            if isinstance(idx, int) and 0 <= idx < len(sheet):
-                del sheet[idx]
+            if isinstance(r, dict):
+                self._edit_rules(sheet, r.get("index"), _delete_rule)
 
     def apply_style_declaration(self, data: Raw) -> None:
         sheet = self._sheet_of(data)
-        idx = data.get("index") or []
-        if sheet is None or len(idx) != 1 or not (0 <= idx[0] < len(sheet)):
-            self.warnings["style declaration edit not applied"] += 1
+        if sheet is None:
             return
-        rule = sheet[idx[0]]
-        brace = rule.find("{")
-        if brace < 0:
-            return
-        body = rule[brace + 1: rule.rfind("}")]
         diff: dict[str, Any] = {}
         s = data.get("set")
         if isinstance(s, dict) and s.get("property"):
@@ -455,7 +438,36 @@ class Mirror:
         rm = data.get("remove")
         if isinstance(rm, dict) and rm.get("property"):
             diff[rm["property"]] = False
-        sheet[idx[0]] = rule[: brace + 1] + " " + apply_style_diff(body, diff) + " }"
+        self._edit_rules(sheet, data.get("index"), _declare(diff), exact=True)
+
+    def _edit_rules(self, sheet: list[str], index: Any, edit: Any, exact: bool = False) -> bool:
+        """Apply `edit(rules, i)` at `index` (a position, or a path of positions through
+        nested grouping rules); rules above it are re-serialized around the edited list.
+        A path that does not lead anywhere, or an edit that finds no rule there, is
+        counted, not raised. `exact`: the index is required (declarations edit an existing
+        rule)."""
+        path = [index] if isinstance(index, int) and not isinstance(index, bool) else index
+        if index is None and not exact:
+            path = [None]        # no index: insertRule's default (the end)
+        if not isinstance(path, list) or not path or len(path) > MAX_RULE_NESTING or not all(
+                (isinstance(i, int) and not isinstance(i, bool)) or i is None for i in path):
+            self.warnings["stylesheet edit with a bad index"] += 1
+            return False
+        lists = [sheet]
+        for i in path[:-1]:       # down to the list the last position is in
+            rules = lists[-1]
+            if i is None or not 0 <= i < len(rules) or _block(rules[i]) is None:
+                self.warnings["nested stylesheet edit outside the sheet"] += 1
+                return False
+            lists.append(split_css_rules(_block(rules[i])[1]))
+        if not edit(lists[-1], path[-1]):
+            self.warnings["style declaration edit not applied"] += 1
+            return False
+        for depth in range(len(path) - 2, -1, -1):   # back up, rebuilding each group
+            rules, i = lists[depth], path[depth]
+            prelude, _ = _block(rules[i])
+            rules[i] = prelude.strip() + " { " + " ".join(lists[depth + 1]) + " }"
+        return True
 
     def apply_interaction(self, data: Raw) -> None:
         """Focus and Blur move the focus (`:focus` styles, focus rings); the other mouse
@@ -552,6 +564,47 @@ class Mirror:
                         kids.append(cd)
                         stack.append((cn, cd))
         return top
+
+
+# CSSOM edit paths deeper than this are refused (no real sheet nests grouping rules so deep).
+MAX_RULE_NESTING = 32
+
+
+def _block(rule: str) -> tuple[str, str] | None:
+    """A rule with a block -> (its prelude as written, the text inside its braces)."""
+    brace, end = rule.find("{"), rule.rfind("}")
+    if brace < 0 or end < brace:
+        return None
+    return rule[:brace], rule[brace + 1:end]
+
+
+def _insert_rule(rule: str):
+    def edit(rules: list[str], i: int | None) -> bool:
+        if isinstance(i, int) and 0 <= i <= len(rules):
+            rules.insert(i, rule)
+        else:
+            rules.append(rule)
+        return True
+    return edit
+
+
+def _delete_rule(rules: list[str], i: int | None) -> bool:
+    if isinstance(i, int) and 0 <= i < len(rules):
+        del rules[i]
+    return True
+
+
+def _declare(diff: dict[str, Any]):
+    """An edit of one rule's declarations (CSSStyleDeclaration set/removeProperty)."""
+    def edit(rules: list[str], i: int | None) -> bool:
+        if not isinstance(i, int) or not 0 <= i < len(rules):
+            return False
+        b = _block(rules[i])
+        if b is None:
+            return False
+        rules[i] = b[0] + "{ " + apply_style_diff(b[1], diff) + " }"
+        return True
+    return edit
 
 
 def _sibling(v: Any) -> int | None:

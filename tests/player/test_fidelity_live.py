@@ -82,3 +82,16 @@ def test_focus_shows_as_the_user_saw_it(qapp, server, tmp_path):
         m = r.state_at(_moment(rec.events, rec.snapshot(label)))
         assert m.focus == (names[want] if want else None), label
     assert_replay_looks_live(rec, tmp_path)
+
+
+def test_css_in_js_and_nested_cssom_edits_show_as_the_user_saw_them(qapp, server, tmp_path):
+    """An empty <style> filled only by insertRule/deleteRule (styled-components, emotion),
+    and rule edits inside @media and @supports > @media at any depth."""
+    rec = record_page(server.url("fidelity/cssom.html"), [
+        CaptureDom("start"),
+        Eval("cssInJs()"), CaptureDom("css-in-js"),
+        Eval("nestedEdits()"), CaptureDom("nested"),
+    ])
+    r = Replayer(rec.events)
+    assert not r.warnings, r.warnings
+    assert_replay_looks_live(rec, tmp_path)

@@ -1,0 +1,77 @@
+"""Mirror state the replay needs to look like the live page (issue 11): CSSOM edits at any
+depth, CSS-in-JS sheets, focus — and all of it carried by checkpoints."""
+from recorder.mirror import MAX_RULE_NESTING, Mirror
+
+
+def _doc(style_attrs=None, style_text=None):
+    style_kids = [] if style_text is None else [{"type": 3, "id": 6, "textContent": style_text}]
+    return {"type": 2, "timestamp": 1, "data": {"node": {"type": 0, "id": 1, "childNodes": [
+        {"type": 2, "id": 3, "tagName": "html", "attributes": {}, "childNodes": [
+            {"type": 2, "id": 5, "tagName": "style", "attributes": style_attrs or {},
+             "childNodes": style_kids},
+            {"type": 2, "id": 7, "tagName": "input", "attributes": {}, "childNodes": []},
+            {"type": 2, "id": 8, "tagName": "input", "attributes": {}, "childNodes": []}]}]}}}
+
+
+def _rule(**data):
+    return {"type": 3, "timestamp": 2, "data": {"source": 8, "id": 5, **data}}
+
+
+def _decl(index, **data):
+    return {"type": 3, "timestamp": 2, "data": {"source": 13, "id": 5, "index": index, **data}}
+
+
+def test_a_css_in_js_sheet_keeps_its_inlined_rules_when_edited():
+    """styled-components: an empty <style> whose rules arrive as _cssText; the first
+    insertRule must add to them, not start from the (empty) text."""
+    m = Mirror().apply_all([_doc({"_cssText": ".a { color: red; }.b { color: blue; }"}),
+                            _rule(adds=[{"rule": ".c { color: green; }", "index": 1}])])
+    assert m.nodes[5].sheet == [".a { color: red; }", ".c { color: green; }", ".b { color: blue; }"]
+    assert not m.warnings
+
+
+def test_rule_edits_apply_at_any_depth():
+    css = "@supports (display: grid) { @media screen { .a { color: red; } } } .z { top: 0; }"
+    m = Mirror().apply_all([_doc(style_text=css),
+                            _rule(adds=[{"rule": ".b { color: blue; }", "index": [0, 0, 1]}]),
+                            _rule(removes=[{"index": [0, 0, 0]}]),
+                            _decl([0, 0, 0], set={"property": "margin", "value": "2px",
+                                                  "priority": "important"})])
+    assert not m.warnings, m.warnings
+    assert [" ".join(r.split()) for r in m.nodes[5].sheet] == [
+        "@supports (display: grid) { @media screen { .b { color: blue; margin: 2px !important; } } }",
+        ".z { top: 0; }"]
+    # a whole top-level rule by path [i] and by plain index
+    m.apply(_rule(removes=[{"index": [1]}]))
+    m.apply(_rule(adds=[{"rule": ".y { left: 0; }", "index": 0}]))
+    assert m.nodes[5].sheet[0] == ".y { left: 0; }" and len(m.nodes[5].sheet) == 2
+
+
+def test_bad_rule_paths_are_counted_never_raised():
+    m = Mirror().apply_all([_doc(style_text=".a { color: red; }")])
+    before = list(m.nodes[5].sheet or [".a { color: red; }"])
+    m.apply_all([
+        _rule(adds=[{"rule": ".b {}", "index": [5, 0]}]),            # no rule 5
+        _rule(adds=[{"rule": ".b {}", "index": [0, 0, 0]}]),         # .a has no nested rules
+        _rule(removes=[{"index": ["x"]}]),
+        _rule(adds=[{"rule": ".b {}", "index": [0] * (MAX_RULE_NESTING + 1)}]),
+        _decl([3], set={"property": "color", "value": "blue"}),
+        _decl("nope", set={"property": "color", "value": "blue"}),
+    ])
+    assert m.nodes[5].sheet == before
+    assert sum(m.warnings.values()) == 6
+
+
+def test_focus_moves_blurs_and_survives_a_checkpoint():
+    focus = lambda kind, nid: {"type": 3, "timestamp": 3, "data": {"source": 2, "type": kind, "id": nid}}  # noqa: E731
+    m = Mirror().apply_all([_doc(), focus(5, 7)])
+    assert m.focus == 7
+    m.apply(focus(6, 8))          # the blur of another element leaves the focus alone
+    assert m.focus == 7
+    assert Mirror.load(m.dump()).focus == 7
+    m.apply_all([focus(5, 8), focus(6, 8)])
+    assert m.focus is None
+    m.apply(focus(5, 404))
+    assert m.focus is None and m.warnings["focus on unknown node"] == 1
+    m.apply_all([focus(5, 7), _doc()])   # a new full snapshot: nothing is focused
+    assert m.focus is None
