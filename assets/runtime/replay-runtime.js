@@ -228,6 +228,59 @@
     }
   }
 
+  // Hover, emulated as rrweb's Replayer does: the view never gets the real mouse, so every
+  // `:hover` in the page's sheets is rewritten to match HOVER, an attribute put on the
+  // element under the recorded cursor and its ancestors after every change.
+  var HOVER = "data-replay-hover";
+  var pointer = null;              // [x, y] in recorded viewport pixels, or null
+  var hovered = [];
+  var rewritten = new WeakSet();   // sheets whose :hover selectors are rewritten
+  function rewriteHover() {
+    var sheets = document.styleSheets;
+    for (var i = 0; i < sheets.length; i++) {
+      var sheet = sheets[i];
+      if (rewritten.has(sheet)) continue;
+      rewritten.add(sheet);
+      var stack = [];
+      try { stack.push(sheet.cssRules); } catch (e) { continue; }
+      while (stack.length) {
+        var rules = stack.pop();
+        for (var j = 0; j < rules.length; j++) {
+          var r = rules[j];
+          var sel = r.selectorText;
+          if (sel && sel.indexOf(":hover") >= 0) {
+            try { r.selectorText = sel.replace(/:hover\b/g, "[" + HOVER + "]"); } catch (e) { stats.skipped++; }
+          }
+          if (r.cssRules && r.cssRules.length) stack.push(r.cssRules);
+        }
+      }
+    }
+  }
+  // The hovered chain follows the cursor as a browser's does: the element under the new
+  // position is found with the current hover state still applied (a menu opened by
+  // hovering stays open while the cursor moves into it), then the chain is updated.
+  function hoverAt(x, y) {
+    if (!document.documentElement) return;
+    var el = document.elementFromPoint(+x || 0, +y || 0);
+    var chain = [];
+    for (; el && el.nodeType === 1; el = el.parentElement) chain.push(el);
+    for (var i = 0; i < hovered.length; i++) if (chain.indexOf(hovered[i]) < 0) hovered[i].removeAttribute(HOVER);
+    for (var j = 0; j < chain.length; j++) if (!chain[j].hasAttribute(HOVER)) chain[j].setAttribute(HOVER, "");
+    hovered = chain;
+  }
+  // `path`: the recorded positions leading to the cursor's current one, oldest first.
+  function movePointer(path) {
+    if (!path || !path.length) return;
+    rewriteHover();
+    for (var i = 0; i < path.length; i++) hoverAt(path[i][0], path[i][1]);
+    pointer = path[path.length - 1];
+  }
+  function applyHover() {     // after DOM changes: what is under the cursor now
+    if (!pointer) return;
+    rewriteHover();
+    hoverAt(pointer[0], pointer[1]);
+  }
+
   // The player's own CSS (hidden elements' placeholders; player/document.py PLAYER_CSS, set
   // by the bridge): a <style> of ours, without a recorded id, put back after every frame.
   var playerCss = "";
@@ -267,6 +320,9 @@
     for (var host in adopted) setAdopted(+host, adopted[host]);
     putPlayerCss();
     setFocus(frame ? frame.focus : null);
+    pointer = null;
+    hovered = [];
+    movePointer(frame && frame.pointer);
     stats.frames++;
     return { nodes: nodes.size, title: document.title };
   }
@@ -290,6 +346,7 @@
       stats.ops++;
     }
     flushScroll();
+    applyHover();
     stats.batches++;
     return stats.ops;
   }
@@ -356,6 +413,7 @@
         if (typeof op.volume === "number") { try { el.volume = op.volume; } catch (e) {} }
         return;
       case "full":
+        if (pointer && !op.frame.pointer) op.frame.pointer = [pointer];
         loadFrame(op.frame);
         return;
       case "adopted":
@@ -363,6 +421,9 @@
         return;
       case "focus":
         setFocus(op.id);
+        return;
+      case "pointer":                            // where the recorded cursor went (hover)
+        movePointer(op.path);
         return;
       default:                                   // mouse, click, viewport: drawn by the player
         return;
@@ -384,7 +445,9 @@
     var out = [node[RID] === undefined ? null : node[RID]];
     if (node.nodeType === 1) {
       var attrs = {};
-      for (var i = 0; i < node.attributes.length; i++) attrs[node.attributes[i].name] = node.attributes[i].value;
+      for (var i = 0; i < node.attributes.length; i++) {
+        if (node.attributes[i].name !== HOVER) attrs[node.attributes[i].name] = node.attributes[i].value;
+      }
       out.push(node.getAttribute("data-replay-inert") || node.localName, attrs);
     } else if (node.nodeType === 3) out.push("#text", null, node.data);
     else if (node.nodeType === 8) out.push("#comment", null, node.data);
@@ -412,7 +475,9 @@
     textOf: function (id) { var n = nodes.get(id); return n ? n.textContent : null; },
     attrsOf: function (id) {
       var n = nodes.get(id); if (!n || n.nodeType !== 1) return null;
-      var a = {}; for (var i = 0; i < n.attributes.length; i++) a[n.attributes[i].name] = n.attributes[i].value; return a;
+      var a = {};
+      for (var i = 0; i < n.attributes.length; i++) if (n.attributes[i].name !== HOVER) a[n.attributes[i].name] = n.attributes[i].value;
+      return a;
     },
     valueOf: function (id) { var n = nodes.get(id); return n && "value" in n ? { v: n.value, c: n.checked } : null; },
     describe: function () { return describe(document.documentElement); },

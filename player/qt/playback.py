@@ -25,6 +25,9 @@ SKIP_MS = 1500             # an inactive stretch is crossed in about this long
 SHORT_JUMP_MS = 15_000     # forward seeks up to this long may replay ops instead of reloading
 MAX_JUMP_OPS = 400         # ... if they are fewer than this many
 _VIEW_KINDS = frozenset({"mouse", "click", "viewport", "meta"})
+_POINTER_KINDS = frozenset({"mouse", "click"})
+HOVER_PATH_MS = 5000       # a seek replays this much of the cursor's way for :hover ...
+HOVER_PATH_MAX = 60        # ... at most this many positions
 
 
 class PlaybackController(QObject):
@@ -164,8 +167,11 @@ class PlaybackController(QObject):
         if not ops:
             return
         page_ops = []
+        path = []
         for op in ops:
             k = op.get("k")
+            if k in _POINTER_KINDS and op.get("x") is not None and op.get("y") is not None:
+                path.append([op["x"], op["y"]])
             if k == "viewport":
                 self.stage.set_viewport(op.get("w"), op.get("h"))
             elif k == "full":
@@ -174,6 +180,8 @@ class PlaybackController(QObject):
             if k not in _VIEW_KINDS:
                 page_ops.append(op)
         self.overlay.feed(ops)
+        if path:   # the page shows :hover under the cursor (the runtime's emulation)
+            page_ops.append({"t": ops[-1]["t"], "k": "pointer", "path": path[-HOVER_PATH_MAX:]})
         if page_ops:
             self.bridge.apply_ops(page_ops)
             self.batches_sent += 1
@@ -202,6 +210,9 @@ class PlaybackController(QObject):
             # before the first snapshot there is no page: show the first one instead
             frame = self.r.frame_at(max(t, self.first_frame))
             self.stage.set_viewport(frame.get("width"), frame.get("height"))
+            path = self.hover_path(t)
+            if path:
+                frame["pointer"] = path
             self.bridge.load_frame(frame)
             self.frames_loaded += 1
         # the view now shows the recording as of t (or of its first frame, if t is earlier)
@@ -212,6 +223,16 @@ class PlaybackController(QObject):
         if self._last_tick:
             self._last_tick = time.monotonic()
         self.timeChanged.emit(t)
+
+    def hover_path(self, t: int) -> list[list[float]]:
+        """The cursor's last recorded positions up to `t`, for the runtime's :hover
+        emulation: the way the cursor came matters (a menu it opened stays open while it
+        moves into it), so a seek hands over the path, not only the end point."""
+        path = [[x, y] for _mt, x, y in self.sv.mouse_trail(t - HOVER_PATH_MS, t)]
+        pos = self.sv.mouse_at(t)
+        if pos is not None and (not path or path[-1] != [pos[0], pos[1]]):
+            path.append([pos[0], pos[1]])
+        return path[-HOVER_PATH_MAX:]
 
     def _on_applied(self, _seq: int) -> None:
         if self._wanted_seek is not None and self.bridge.pending == 0:

@@ -17,7 +17,8 @@ from PIL import Image
 
 from player.qt.standalone import FramePainter
 from player.replayer import Replayer
-from replay_tools.browser_recorder import CaptureDom, Eval, PageServer, Scroll, Type, record_page
+from replay_tools.browser_recorder import (CaptureDom, Eval, Hover, PageServer, Scroll, Type, Wait,
+                                           record_page)
 from replay_tools.pixels import compare, difference_image
 from test_rebuild_live_dom import _moment, assert_rebuild_matches
 
@@ -94,4 +95,15 @@ def test_css_in_js_and_nested_cssom_edits_show_as_the_user_saw_them(qapp, server
     ])
     r = Replayer(rec.events)
     assert not r.warnings, r.warnings
+    assert_replay_looks_live(rec, tmp_path)
+
+
+def test_hover_menus_open_under_the_recorded_cursor(qapp, server, tmp_path):
+    """A CSS-only menu opens on :hover, its item highlights; moving away closes it. (rrweb
+    sends cursor positions in batches, so each moment waits for the batch to go out.)"""
+    rec = record_page(server.url("fidelity/hover.html"), [
+        Hover("#file"), Wait(700), CaptureDom("menu-open"),
+        Hover("#save"), Wait(700), CaptureDom("item-hovered"),
+        Hover("#away"), Wait(700), CaptureDom("closed"),
+    ])
     assert_replay_looks_live(rec, tmp_path)
