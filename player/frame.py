@@ -6,7 +6,8 @@ sanitizer (`player.sanitize`), so what reaches the view is inert. Shapes (JSON-a
 frame = {"tree": sanitized rrweb node tree (ids kept), "width", "height", "href",
          "scroll": {"window": [x, y], "nodes": {"id": [x, y]}},
          "inputs": {"id": {"v": value, "c": checked}}, "media": {"id": {...}},
-         "adopted": {"hostId": css}, "focus": id | None, "t": offset}
+         "adopted": {"hostId": css}, "focus": id | None,
+         "selection": [{"start", "startOffset", "end", "endOffset"}] | None, "t": offset}
 
 Ops (see `OpsBuilder`) have "t" (ms after the first event) and "k" (kind).
 
@@ -175,7 +176,7 @@ def build_frame(m: Mirror, t: float, asset: AssetResolver = None) -> Raw:
         "width": m.width, "height": m.height, "href": m.href,
         "scroll": {"window": [m.window_scroll[0], m.window_scroll[1]], "nodes": scroll_nodes},
         "inputs": inputs, "media": media, "adopted": adopted_css(m, asset),
-        "focus": focus, "t": t,
+        "focus": focus, "selection": m.selection, "t": t,
     }
 
 

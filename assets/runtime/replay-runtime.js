@@ -228,6 +228,26 @@
     }
   }
 
+  // Text selection (rrweb's Selection events): ranges between recorded nodes, shown with
+  // the Selection API. A range naming a node we do not have is left out.
+  function setSelection(ranges) {
+    var sel = window.getSelection();
+    if (!sel) return;
+    sel.removeAllRanges();
+    if (!ranges || !ranges.length) return;
+    for (var i = 0; i < ranges.length; i++) {
+      var r = ranges[i] || {};
+      var a = nodes.get(r.start), b = nodes.get(r.end);
+      if (!a || !b || a === document || b === document) { stats.skipped++; continue; }
+      try {
+        var range = document.createRange();
+        range.setStart(a, +r.startOffset || 0);
+        range.setEnd(b, +r.endOffset || 0);
+        sel.addRange(range);
+      } catch (e) { stats.skipped++; }
+    }
+  }
+
   // Hover, emulated as rrweb's Replayer does: the view never gets the real mouse, so every
   // `:hover` in the page's sheets is rewritten to match HOVER, an attribute put on the
   // element under the recorded cursor and its ancestors after every change.
@@ -320,6 +340,7 @@
     for (var host in adopted) setAdopted(+host, adopted[host]);
     putPlayerCss();
     setFocus(frame ? frame.focus : null);
+    setSelection(frame ? frame.selection : null);
     pointer = null;
     hovered = [];
     movePointer(frame && frame.pointer);
@@ -421,6 +442,9 @@
         return;
       case "focus":
         setFocus(op.id);
+        return;
+      case "selection":
+        setSelection(op.ranges);
         return;
       case "pointer":                            // where the recorded cursor went (hover)
         movePointer(op.path);

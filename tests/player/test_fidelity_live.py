@@ -107,3 +107,12 @@ def test_hover_menus_open_under_the_recorded_cursor(qapp, server, tmp_path):
         Hover("#away"), Wait(700), CaptureDom("closed"),
     ])
     assert_replay_looks_live(rec, tmp_path)
+
+
+def test_text_selection_shows_as_the_user_saw_it(qapp, server, tmp_path):
+    rec = record_page(server.url("fidelity/selection.html"), [
+        Eval("select('a', 4, 'a', 28)"), Wait(300), CaptureDom("words"),
+        Eval("select('a', 20, 'b', 11)"), Wait(300), CaptureDom("across"),
+        Eval("getSelection().removeAllRanges()"), Wait(300), CaptureDom("none"),
+    ])
+    assert_replay_looks_live(rec, tmp_path)
