@@ -152,6 +152,13 @@
       var child = liveNode(c);
       if (child) out.children.push(child);
     }
+    // an open shadow root's children follow the light ones, as rrweb serializes them
+    if (n.shadowRoot) {
+      for (c = n.shadowRoot.firstChild; c; c = c.nextSibling) {
+        var inner = liveNode(c);
+        if (inner) { inner.shadow = true; out.children.push(inner); }
+      }
+    }
     return out;
   }
   connect();

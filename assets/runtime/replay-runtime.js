@@ -92,7 +92,27 @@
       if (n[RID] !== undefined && nodes.get(n[RID]) === n) nodes.delete(n[RID]);
       var c = n.firstChild;
       while (c) { stack.push(c); c = c.nextSibling; }
+      if (n.shadowRoot && shadowRoots.has(n.shadowRoot)) {
+        for (c = n.shadowRoot.firstChild; c; c = c.nextSibling) stack.push(c);
+      }
     }
+  }
+
+  // Shadow DOM: rrweb lists a shadow root's children among its host's, marked `isShadow`.
+  // They go into a real (open) shadow root, so <slot>s distribute the light children and
+  // the component's styles stay inside it. Elements that cannot host one keep them in
+  // their light DOM (as before). Shadow roots are remembered for hover and adopted sheets.
+  var shadowRoots = new Set();
+  function shadowOf(host) {
+    if (host.shadowRoot) return host.shadowRoot;
+    try {
+      var root = host.attachShadow({ mode: "open" });
+      shadowRoots.add(root);
+      return root;
+    } catch (e) { stats.skipped++; return host; }
+  }
+  function containerFor(parent, sn) {
+    return sn && sn.isShadow && parent && parent.nodeType === 1 ? shadowOf(parent) : parent;
   }
 
   /* Build a serialized subtree into detached DOM nodes; registers every id. Iterative, as real
@@ -149,13 +169,9 @@
         nodes.set(s.id, node);
       }
       if (parent) {
-        if (parent.nodeName === "TEMPLATE" && parent.getAttribute && parent.getAttribute("data-replay-inert")) {
-          parent.appendChild(node);   // a template's direct children are never rendered
-        } else if (parent.nodeType === 11) {
-          parent.appendChild(node);
-        } else {
-          parent.appendChild(node);
-        }
+        // (a template's direct children are never rendered: inert holders stay inert)
+        var inert = parent.nodeName === "TEMPLATE" && parent.getAttribute && parent.getAttribute("data-replay-inert");
+        (inert ? parent : containerFor(parent, s)).appendChild(node);
       }
       if (top === null) top = node;
     }
@@ -197,20 +213,23 @@
     }
   }
 
-  // Adopted (constructed) stylesheets: shown as a <style> of our own at the end of <head>
-  // (document host) - it carries no recorded id, so it never collides with the recording.
-  var adoptedStyles = new Map();   // host id -> our <style>
+  // Adopted (constructed) stylesheets, on the document or a shadow host's root: rebuilt as
+  // constructed sheets of our own and adopted there, after the root's other sheets as in
+  // the recorded page. (Ours carry no recorded id, so they never collide with the
+  // recording.)
+  var adoptedSheets = new Map();   // host id -> our CSSStyleSheet
   function setAdopted(hostId, css) {
     var host = nodes.get(hostId);
-    if (host !== document) { stats.skipped++; return; }   // shadow roots are not rebuilt
-    var st = adoptedStyles.get(hostId);
-    if (!st || !st.isConnected) {
-      st = document.createElement("style");
-      st.setAttribute("data-replay-adopted", "");
-      (document.head || document.documentElement).appendChild(st);
-      adoptedStyles.set(hostId, st);
+    var root = host === document ? document : host && host.nodeType === 1 ? shadowOf(host) : null;
+    if (!root || root.nodeType === 1) { stats.skipped++; return; }   // no root to adopt into
+    var sheet = adoptedSheets.get(hostId);
+    if (!sheet) {
+      sheet = new CSSStyleSheet();
+      adoptedSheets.set(hostId, sheet);
     }
-    st.textContent = css == null ? "" : String(css);
+    try { sheet.replaceSync(css == null ? "" : String(css)); } catch (e) { stats.skipped++; }
+    rewritten.delete(sheet);
+    if (root.adoptedStyleSheets.indexOf(sheet) < 0) root.adoptedStyleSheets = root.adoptedStyleSheets.concat([sheet]);
   }
 
   // Focus: the recorded element gets the real focus (so :focus, :focus-within and
@@ -255,8 +274,16 @@
   var pointer = null;              // [x, y] in recorded viewport pixels, or null
   var hovered = [];
   var rewritten = new WeakSet();   // sheets whose :hover selectors are rewritten
+  function allSheets() {
+    var out = [].slice.call(document.styleSheets).concat(document.adoptedStyleSheets || []);
+    shadowRoots.forEach(function (root) {
+      if (!root.host.isConnected) { shadowRoots.delete(root); return; }
+      out = out.concat([].slice.call(root.styleSheets), root.adoptedStyleSheets || []);
+    });
+    return out;
+  }
   function rewriteHover() {
-    var sheets = document.styleSheets;
+    var sheets = allSheets();
     for (var i = 0; i < sheets.length; i++) {
       var sheet = sheets[i];
       if (rewritten.has(sheet)) continue;
@@ -282,8 +309,18 @@
   function hoverAt(x, y) {
     if (!document.documentElement) return;
     var el = document.elementFromPoint(+x || 0, +y || 0);
+    // into shadow roots (the document only sees their host), then up through hosts
+    while (el && el.shadowRoot && shadowRoots.has(el.shadowRoot)) {
+      var inner = el.shadowRoot.elementFromPoint(+x || 0, +y || 0);
+      if (!inner || inner === el) break;
+      el = inner;
+    }
     var chain = [];
-    for (; el && el.nodeType === 1; el = el.parentElement) chain.push(el);
+    while (el && el.nodeType === 1) {
+      chain.push(el);
+      var root = el.parentElement ? null : el.getRootNode();
+      el = el.parentElement || (root && root.host) || null;
+    }
     for (var i = 0; i < hovered.length; i++) if (chain.indexOf(hovered[i]) < 0) hovered[i].removeAttribute(HOVER);
     for (var j = 0; j < chain.length; j++) if (!chain[j].hasAttribute(HOVER)) chain[j].setAttribute(HOVER, "");
     hovered = chain;
@@ -317,7 +354,9 @@
 
   function loadFrame(frame) {
     nodes.clear();
-    adoptedStyles.clear();
+    adoptedSheets.clear();
+    shadowRoots.clear();
+    document.adoptedStyleSheets = [];
     pendingScroll = [];
     var tree = frame && frame.tree;
     var old = document.documentElement;
@@ -382,7 +421,7 @@
         if (old && old !== document) { forget(old); if (old.parentNode) old.parentNode.removeChild(old); }
         var svg = parent.namespaceURI === SVG_NS && parent.localName !== "foreignObject";
         var node = build(op.node, svg);
-        if (node) place(parent, node, op.n);
+        if (node) place(containerFor(parent, op.node), node, op.n);
         return;
       }
       case "rm":

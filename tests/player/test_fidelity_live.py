@@ -17,7 +17,7 @@ from PIL import Image
 
 from player.qt.standalone import FramePainter
 from player.replayer import Replayer
-from replay_tools.browser_recorder import (CaptureDom, Eval, Hover, PageServer, Scroll, Type, Wait,
+from replay_tools.browser_recorder import (CaptureDom, Click, Eval, Hover, PageServer, Scroll, Type, Wait,
                                            record_page)
 from replay_tools.pixels import compare, difference_image
 from test_rebuild_live_dom import _moment, assert_rebuild_matches
@@ -115,4 +115,16 @@ def test_text_selection_shows_as_the_user_saw_it(qapp, server, tmp_path):
         Eval("select('a', 20, 'b', 11)"), Wait(300), CaptureDom("across"),
         Eval("getSelection().removeAllRanges()"), Wait(300), CaptureDom("none"),
     ])
+    assert_replay_looks_live(rec, tmp_path)
+
+
+def test_shadow_dom_with_slots_and_adopted_sheets_shows_as_the_user_saw_it(qapp, server, tmp_path):
+    """A web component: an open shadow root with its own <style>, an adopted sheet, named
+    and default slots, changes inside it; the document adopts a sheet too."""
+    rec = record_page(server.url("fidelity/shadow.html"), [
+        CaptureDom("start"),
+        Click("#bump"), Click("#bump"), Hover("#away-from-card"), Wait(600), CaptureDom("bumped"),
+    ])
+    live = rec.snapshot("bumped")
+    assert live.find(lambda n: n.get("shadow")), "the harness must see the shadow root"
     assert_replay_looks_live(rec, tmp_path)
