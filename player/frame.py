@@ -7,7 +7,8 @@ frame = {"tree": sanitized rrweb node tree (ids kept), "width", "height", "href"
          "scroll": {"window": [x, y], "nodes": {"id": [x, y]}},
          "inputs": {"id": {"v": value, "c": checked}}, "media": {"id": {...}},
          "adopted": {"hostId": css}, "focus": id | None,
-         "selection": [{"start", "startOffset", "end", "endOffset"}] | None, "t": offset}
+         "selection": [{"start", "startOffset", "end", "endOffset"}] | None,
+         "fonts": [{"family", "src" (CSS, sanitized), "descriptors"}], "t": offset}
 
 Ops (see `OpsBuilder`) have "t" (ms after the first event) and "k" (kind).
 
@@ -23,6 +24,9 @@ Conventions the runtime can rely on:
 """
 from __future__ import annotations
 
+import base64
+import functools
+import json
 from typing import Any, Iterable
 
 from recorder.format import EventType, IncrementalSource, MouseInteractions, NodeType
@@ -176,8 +180,42 @@ def build_frame(m: Mirror, t: float, asset: AssetResolver = None) -> Raw:
         "width": m.width, "height": m.height, "href": m.href,
         "scroll": {"window": [m.window_scroll[0], m.window_scroll[1]], "nodes": scroll_nodes},
         "inputs": inputs, "media": media, "adopted": adopted_css(m, asset),
-        "focus": focus, "selection": m.selection, "t": t,
+        "focus": focus, "selection": m.selection, "fonts": font_faces(m.fonts, asset), "t": t,
     }
+
+
+# FontFace descriptors the runtime passes on (strings, as CSS would give them)
+_FONT_DESCRIPTORS = ("style", "weight", "stretch", "unicodeRange", "variant",
+                     "featureSettings", "display", "ascentOverride", "descentOverride",
+                     "lineGapOverride")
+_FONT_MAGIC = ((b"wOF2", "font/woff2"), (b"wOFF", "font/woff"), (b"OTTO", "font/otf"))
+
+
+def font_faces(fonts: list[dict], asset: AssetResolver = None) -> list[Raw]:
+    """The recorded font faces as the runtime loads them: `src` is a sanitized CSS font
+    source - a face recorded as bytes becomes a data: URL, a URL becomes our asset scheme
+    or is blocked (never fetched)."""
+    out = []
+    for f in fonts:
+        src = _font_data_url(f["fontSource"]) if f.get("buffer") else sanitize_css(f["fontSource"], asset)
+        if not src:
+            continue
+        d = f.get("descriptors") or {}
+        out.append({"family": f["family"], "src": src,
+                    "descriptors": {k: str(d[k]) for k in _FONT_DESCRIPTORS
+                                    if isinstance(d.get(k), (str, int, float))}})
+    return out
+
+
+@functools.lru_cache(maxsize=32)
+def _font_data_url(byte_list_json: str) -> str:
+    """rrweb records a FontFace made from an ArrayBuffer as a JSON list of its bytes."""
+    try:
+        data = bytes(json.loads(byte_list_json))
+    except (ValueError, TypeError):
+        return ""
+    mime = next((m for magic, m in _FONT_MAGIC if data.startswith(magic)), "font/ttf")
+    return f'url("data:{mime};base64,{base64.b64encode(data).decode("ascii")}")'
 
 
 def _attr_scroll(n: Node) -> tuple[float, float] | None:
@@ -403,6 +441,10 @@ class OpsBuilder:
             if h == host or (style_ids and style_ids & set(ids)):
                 out.append({"t": t, "k": "adopted", "id": h, "css": css.get(str(h), "")})
 
+    def _font(self, data: Raw, t: float, out: list) -> None:
+        self.m.apply_font(data)
+        out.append({"t": t, "k": "fonts", "fonts": font_faces(self.m.fonts, self.asset)})
+
     def _selection(self, data: Raw, t: float, out: list) -> None:
         self.m.apply_selection(data)
         out.append({"t": t, "k": "selection", "ranges": self.m.selection})
@@ -444,6 +486,7 @@ _OPS = {
     IncrementalSource.StyleDeclaration: OpsBuilder._sheet_rule,
     IncrementalSource.AdoptedStyleSheet: OpsBuilder._adopted,
     IncrementalSource.Selection: OpsBuilder._selection,
+    IncrementalSource.Font: OpsBuilder._font,
     IncrementalSource.MouseMove: OpsBuilder._mouse,
     IncrementalSource.TouchMove: OpsBuilder._mouse,
     IncrementalSource.Drag: OpsBuilder._mouse,

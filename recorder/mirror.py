@@ -86,6 +86,7 @@ class Mirror:
         self.window_scroll: tuple[float, float] = (0, 0)
         self.selection: list | None = None
         self.focus: int | None = None               # the focused node's id (Focus/Blur)
+        self.fonts: list[dict] = []                 # font faces the page loaded (Font events)
         self.adopted: dict[int, list[str]] = {}     # styleId -> rules (adopted sheets)
         self.adopted_by: dict[int, list[int]] = {}  # host node id -> styleIds
         self.warnings: Counter[str] = Counter()
@@ -145,7 +146,10 @@ class Mirror:
         elif t == EventType.FullSnapshot:
             self.apply_full_snapshot(data)
         elif t == EventType.Meta:
-            self.href = data.get("href", self.href) or self.href
+            href = data.get("href", self.href) or self.href
+            if href != self.href:
+                self.fonts = []   # a new page: the last one's font faces went with it
+            self.href = href
             self.width = data.get("width", self.width) or self.width
             self.height = data.get("height", self.height) or self.height
 
@@ -482,6 +486,20 @@ class Mirror:
         elif kind == MouseInteractions.Blur and nid == self.focus:
             self.focus = None
 
+    def apply_font(self, data: Raw) -> None:
+        """A font face the page constructed (rrweb's `collectFonts`): kept as recorded,
+        {family, fontSource, buffer, descriptors}; the same face again replaces it."""
+        family, src = data.get("family"), data.get("fontSource")
+        if not isinstance(family, str) or not isinstance(src, str):
+            self.warnings["font without family or source"] += 1
+            return
+        desc = data.get("descriptors")
+        face = {"family": family, "fontSource": src, "buffer": bool(data.get("buffer")),
+                "descriptors": desc if isinstance(desc, dict) else {}}
+        self.fonts = [f for f in self.fonts
+                      if (f["family"], f["descriptors"]) != (family, face["descriptors"])]
+        self.fonts.append(face)
+
     def apply_selection(self, data: Raw) -> None:
         self.selection = data.get("ranges")
 
@@ -501,7 +519,7 @@ class Mirror:
             1, self.root, self.href, self.width, self.height, list(self.window_scroll),
             self.selection, {str(k): v for k, v in self.adopted.items()},
             {str(k): v for k, v in self.adopted_by.items()}, self.has_snapshot,
-            [n._dump() for n in self.nodes.values()], self.focus,
+            [n._dump() for n in self.nodes.values()], self.focus, self.fonts,
         ])
 
     @classmethod
@@ -511,6 +529,8 @@ class Mirror:
         m = cls()
         if later:   # fields added after version 1, in order
             m.focus = later[0]
+        if len(later) > 1:
+            m.fonts = later[1]
         m.root, m.href, m.width, m.height = root, href, width, height
         m.window_scroll = tuple(scroll)
         m.selection = selection
@@ -623,6 +643,7 @@ _INCREMENTAL = {
     IncrementalSource.Selection: Mirror.apply_selection,
     IncrementalSource.AdoptedStyleSheet: Mirror.apply_adopted,
     IncrementalSource.MouseInteraction: Mirror.apply_interaction,
+    IncrementalSource.Font: Mirror.apply_font,
 }
 _INCREMENTAL = {int(k): v for k, v in _INCREMENTAL.items()}
 

@@ -247,6 +247,27 @@
     }
   }
 
+  // Font faces the page loaded from script (rrweb's collectFonts): loaded again from the
+  // recording (data: URLs; anything else was blocked by the player). Painting waits for
+  // them (`fontsLoading`), so a frame never shows the fallback font the user did not see.
+  var ourFonts = [];
+  var fontsLoading = 0;
+  function setFonts(faces) {
+    for (var i = 0; i < ourFonts.length; i++) document.fonts.delete(ourFonts[i]);
+    ourFonts = [];
+    for (var j = 0; faces && j < faces.length; j++) {
+      var f = faces[j];
+      var face;
+      try { face = new FontFace(String(f.family), String(f.src), f.descriptors || {}); }
+      catch (e) { stats.skipped++; continue; }
+      document.fonts.add(face);
+      ourFonts.push(face);
+      fontsLoading++;
+      face.load().then(fontSettled, function () { stats.skipped++; fontSettled(); });
+    }
+  }
+  function fontSettled() { fontsLoading--; }
+
   // Text selection (rrweb's Selection events): ranges between recorded nodes, shown with
   // the Selection API. A range naming a node we do not have is left out.
   function setSelection(ranges) {
@@ -378,6 +399,7 @@
     var adopted = (frame && frame.adopted) || {};
     for (var host in adopted) setAdopted(+host, adopted[host]);
     putPlayerCss();
+    setFonts(frame ? frame.fonts : null);
     setFocus(frame ? frame.focus : null);
     setSelection(frame ? frame.selection : null);
     pointer = null;
@@ -485,6 +507,9 @@
       case "selection":
         setSelection(op.ranges);
         return;
+      case "fonts":
+        setFonts(op.fonts);
+        return;
       case "pointer":                            // where the recorded cursor went (hover)
         movePointer(op.path);
         return;
@@ -496,7 +521,7 @@
   // --- painting: count animation frames so the player can tell a batch reached the screen ---
   function onFrame() {
     stats.rafs++;
-    if (state.painted < state.applied) { state.painted = state.applied; stats.painted++; }
+    if (state.painted < state.applied && fontsLoading <= 0) { state.painted = state.applied; stats.painted++; }
     requestAnimationFrame(onFrame);
   }
   requestAnimationFrame(onFrame);

@@ -17,8 +17,8 @@ from PIL import Image
 
 from player.qt.standalone import FramePainter
 from player.replayer import Replayer
-from replay_tools.browser_recorder import (CaptureDom, Click, Eval, Hover, PageServer, Scroll, Type, Wait,
-                                           record_page)
+from replay_tools.browser_recorder import (CaptureDom, Click, Eval, Hover, PageServer, Scroll, Type,
+                                           Wait, WaitFor, record_page)
 from replay_tools.pixels import compare, difference_image
 from test_rebuild_live_dom import _moment, assert_rebuild_matches
 
@@ -127,4 +127,15 @@ def test_shadow_dom_with_slots_and_adopted_sheets_shows_as_the_user_saw_it(qapp,
     ])
     live = rec.snapshot("bumped")
     assert live.find(lambda n: n.get("shadow")), "the harness must see the shadow root"
+    assert_replay_looks_live(rec, tmp_path)
+
+
+def test_a_web_font_loaded_by_script_is_replayed_from_the_recording(qapp, server, tmp_path):
+    rec = record_page(server.url("fidelity/fonts.html"), [
+        CaptureDom("fallback"),
+        Eval("loadFont()"), WaitFor("body[data-font=loaded]", visible=False), Wait(300),
+        CaptureDom("web-font"),
+    ], record_options={"collectFonts": True})
+    fonts = [e for e in rec.events if e["type"] == 3 and e["data"].get("source") == 10]
+    assert fonts and fonts[0]["data"]["buffer"], "rrweb recorded the font's bytes"
     assert_replay_looks_live(rec, tmp_path)

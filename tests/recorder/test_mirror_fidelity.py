@@ -75,3 +75,20 @@ def test_focus_moves_blurs_and_survives_a_checkpoint():
     assert m.focus is None and m.warnings["focus on unknown node"] == 1
     m.apply_all([focus(5, 7), _doc()])   # a new full snapshot: nothing is focused
     assert m.focus is None
+
+
+def test_font_faces_are_kept_replaced_and_dropped_on_a_new_page():
+    font = lambda fam, src, buf=False, **d: {"type": 3, "timestamp": 4, "data": {  # noqa: E731
+        "source": 10, "family": fam, "fontSource": src, "buffer": buf, "descriptors": d}}
+    m = Mirror().apply_all([{"type": 4, "timestamp": 0, "data": {"href": "https://a/", "width": 9, "height": 9}},
+                            _doc(), font("A", "[0, 1, 0, 0]", True), font("B", "url(x.woff2)"),
+                            font("A", "[0, 1, 0, 1]", True), font("A", "url(bold.woff2)", weight="700"),
+                            font(None, "x")])
+    assert [(f["family"], f["fontSource"]) for f in m.fonts] == [
+        ("B", "url(x.woff2)"), ("A", "[0, 1, 0, 1]"), ("A", "url(bold.woff2)")]
+    assert m.warnings["font without family or source"] == 1
+    assert Mirror.load(m.dump()).fonts == m.fonts
+    m.apply({"type": 4, "timestamp": 5, "data": {"href": "https://a/", "width": 9, "height": 9}})
+    assert len(m.fonts) == 3          # the same page (a new snapshot of it) keeps them
+    m.apply({"type": 4, "timestamp": 6, "data": {"href": "https://a/next", "width": 9, "height": 9}})
+    assert m.fonts == []

@@ -1,0 +1,19 @@
+"""What frames carry for fidelity (issue 11): font faces from the recording only."""
+import base64
+
+from player.frame import font_faces
+
+
+def test_font_faces_come_from_the_recording_never_the_network():
+    faces = font_faces([
+        {"family": "W", "fontSource": "[119, 79, 70, 50, 1]", "buffer": True,
+         "descriptors": {"weight": "700", "onload": "x", "style": {"bad": 1}}},
+        {"family": "U", "fontSource": "url(https://fonts.example/u.woff2) format('woff2')",
+         "buffer": False, "descriptors": {}},
+        {"family": "Broken", "fontSource": "not json", "buffer": True, "descriptors": {}},
+    ])
+    assert [f["family"] for f in faces] == ["W", "U"]
+    w, u = faces
+    assert w["src"] == 'url("data:font/woff2;base64,%s")' % base64.b64encode(b"wOF2\x01").decode()
+    assert w["descriptors"] == {"weight": "700"}
+    assert "fonts.example" not in u["src"] and "replay-blocked:" in u["src"]
