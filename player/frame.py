@@ -8,7 +8,8 @@ frame = {"tree": sanitized rrweb node tree (ids kept), "width", "height", "href"
          "inputs": {"id": {"v": value, "c": checked}}, "media": {"id": {...}},
          "adopted": {"hostId": css}, "focus": id | None,
          "selection": [{"start", "startOffset", "end", "endOffset"}] | None,
-         "fonts": [{"family", "src" (CSS, sanitized), "descriptors"}], "t": offset}
+         "fonts": [{"family", "src" (CSS, sanitized), "descriptors"}],
+         "canvas": {"id": [2D commands {"property", "args", "setter"?}]}, "t": offset}
 
 Ops (see `OpsBuilder`) have "t" (ms after the first event) and "k" (kind).
 
@@ -27,6 +28,7 @@ from __future__ import annotations
 import base64
 import functools
 import json
+import re
 from typing import Any, Iterable
 
 from recorder.format import EventType, IncrementalSource, MouseInteractions, NodeType
@@ -160,9 +162,12 @@ def build_frame(m: Mirror, t: float, asset: AssetResolver = None) -> Raw:
     shown: list[Node] = []
     tree = serialize(m, None, asset, shown)
     focus = None
+    canvas: dict[str, list] = {}
     for n in shown:   # state only for what the view has (not e.g. inside a <style>)
         if n.id == m.focus:
             focus = n.id
+        if n.id in m.canvas:
+            canvas[str(n.id)] = canvas_commands(m.canvas[n.id])
         pos = n.scroll or _attr_scroll(n)
         if pos is not None:
             scroll_nodes[str(n.id)] = [pos[0], pos[1]]
@@ -180,7 +185,8 @@ def build_frame(m: Mirror, t: float, asset: AssetResolver = None) -> Raw:
         "width": m.width, "height": m.height, "href": m.href,
         "scroll": {"window": [m.window_scroll[0], m.window_scroll[1]], "nodes": scroll_nodes},
         "inputs": inputs, "media": media, "adopted": adopted_css(m, asset),
-        "focus": focus, "selection": m.selection, "fonts": font_faces(m.fonts, asset), "t": t,
+        "focus": focus, "selection": m.selection, "fonts": font_faces(m.fonts, asset),
+        "canvas": canvas, "t": t,
     }
 
 
@@ -216,6 +222,46 @@ def _font_data_url(byte_list_json: str) -> str:
         return ""
     mime = next((m for magic, m in _FONT_MAGIC if data.startswith(magic)), "font/ttf")
     return f'url("data:{mime};base64,{base64.b64encode(data).decode("ascii")}")'
+
+
+# What a canvas command's arguments may be besides JSON scalars and lists: rrweb's
+# serialized objects that carry their data inline. Anything else (an image by URL, a
+# gradient we cannot rebuild) drops the command: never a fetch.
+_CANVAS_OBJECTS = frozenset({"ImageData", "Uint8ClampedArray", "ArrayBuffer", "Blob",
+                             "ImageBitmap", "HTMLImageElement"})
+_CANVAS_PROPERTY = re.compile(r"^[A-Za-z][A-Za-z0-9]*$")
+
+
+def canvas_commands(cmds: list[Raw]) -> list[Raw]:
+    """2D canvas commands safe for the runtime: plain method/property names, inline data
+    only (an image only as a data:image/ URL), no CSS `url()` in a string (a filter
+    could name an external document)."""
+    out = []
+    for c in cmds:
+        if _CANVAS_PROPERTY.match(c.get("property") or "") and _canvas_arg_ok(c.get("args")):
+            out.append(c)
+    return out
+
+
+def _canvas_arg_ok(arg: Any) -> bool:
+    stack = [arg]
+    while stack:
+        a = stack.pop()
+        if isinstance(a, str):
+            if "url(" in a.lower():
+                return False
+        elif isinstance(a, list):
+            stack.extend(a)
+        elif isinstance(a, dict):
+            kind = a.get("rr_type")
+            if kind not in _CANVAS_OBJECTS:
+                return False
+            if kind == "HTMLImageElement" and not str(a.get("src", "")).startswith("data:image/"):
+                return False
+            stack.extend(v for k, v in a.items() if k != "rr_type")
+        elif not (a is None or isinstance(a, (bool, int, float))):
+            return False
+    return True
 
 
 def _attr_scroll(n: Node) -> tuple[float, float] | None:
@@ -441,6 +487,19 @@ class OpsBuilder:
             if h == host or (style_ids and style_ids & set(ids)):
                 out.append({"t": t, "k": "adopted", "id": h, "css": css.get(str(h), "")})
 
+    def _canvas(self, data: Raw, t: float, out: list) -> None:
+        m = self.m
+        before = len(m.canvas.get(data.get("id"), ()))
+        rewritten = m.apply_canvas(data)
+        history = m.canvas.get(data.get("id"))
+        if history is None:
+            return
+        # the new commands, or (compacted, or over the cap) the whole history afresh
+        fresh = rewritten
+        cmds = history if fresh else history[before:]
+        out.append({"t": t, "k": "canvas", "id": data["id"], "reset": fresh,
+                    "commands": canvas_commands(cmds)})
+
     def _font(self, data: Raw, t: float, out: list) -> None:
         self.m.apply_font(data)
         out.append({"t": t, "k": "fonts", "fonts": font_faces(self.m.fonts, self.asset)})
@@ -487,6 +546,7 @@ _OPS = {
     IncrementalSource.AdoptedStyleSheet: OpsBuilder._adopted,
     IncrementalSource.Selection: OpsBuilder._selection,
     IncrementalSource.Font: OpsBuilder._font,
+    IncrementalSource.CanvasMutation: OpsBuilder._canvas,
     IncrementalSource.MouseMove: OpsBuilder._mouse,
     IncrementalSource.TouchMove: OpsBuilder._mouse,
     IncrementalSource.Drag: OpsBuilder._mouse,

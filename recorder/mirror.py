@@ -87,6 +87,8 @@ class Mirror:
         self.selection: list | None = None
         self.focus: int | None = None               # the focused node's id (Focus/Blur)
         self.fonts: list[dict] = []                 # font faces the page loaded (Font events)
+        self.canvas: dict[int, list[dict]] = {}     # 2D canvas id -> drawing commands since
+                                                    # the snapshot's bitmap (compacted)
         self.adopted: dict[int, list[str]] = {}     # styleId -> rules (adopted sheets)
         self.adopted_by: dict[int, list[int]] = {}  # host node id -> styleIds
         self.warnings: Counter[str] = Counter()
@@ -168,6 +170,7 @@ class Mirror:
         self.adopted_by = {}
         self.selection = None
         self.focus = None
+        self.canvas = {}
         self.root = None
         root = self._build(node, None)
         self.root = root.id if root is not None else None
@@ -290,6 +293,8 @@ class Mirror:
                     n.value = None  # the attribute now speaks for the value
                 elif k == "checked":
                     n.checked = None
+                elif k in ("width", "height", "rr_dataURL") and n.tag == "canvas":
+                    self.canvas.pop(n.id, None)   # resized or re-snapshotted: drawn afresh
 
     def _apply_adds(self, adds: Iterable[Raw]) -> None:
         nodes = self.nodes
@@ -500,6 +505,43 @@ class Mirror:
                       if (f["family"], f["descriptors"]) != (family, face["descriptors"])]
         self.fonts.append(face)
 
+    def apply_canvas(self, data: Raw) -> bool:
+        """2D drawing commands (rrweb's recordCanvas): appended to the canvas's history,
+        so any moment can redraw it. A command painting over the whole canvas
+        (clearRect/fillRect from the origin at least its size) makes what was drawn before
+        invisible: the history is compacted to the context state set before it. WebGL
+        contexts are recorded as commands too, but only their bitmaps are shown.
+        Returns True when the history was rewritten, not only appended to."""
+        n = self.nodes.get(data.get("id"))
+        if n is None or n.tag != "canvas":
+            self.warnings["canvas commands on unknown node"] += 1
+            return False
+        if data.get("type", CANVAS_2D) != CANVAS_2D:
+            self.warnings["webgl canvas commands not replayed"] += 1
+            return False
+        cmds = data.get("commands")
+        if not isinstance(cmds, list):
+            cmds = [data] if "property" in data else []
+        history = self.canvas.setdefault(n.id, [])
+        rewritten = False
+        size = (_num_attr(n.attrs.get("width"), 300), _num_attr(n.attrs.get("height"), 150))
+        for c in cmds:
+            if not isinstance(c, dict) or not isinstance(c.get("property"), str):
+                self.warnings["canvas command without property"] += 1
+                continue
+            cmd = {"property": c["property"], "args": c.get("args") if isinstance(c.get("args"), list) else []}
+            if c.get("setter"):
+                cmd["setter"] = True
+            if _covers(cmd, size) and history:
+                history[:] = [h for h in history if h.get("setter") or h["property"] in CANVAS_STATE]
+                rewritten = True
+            history.append(cmd)
+        if len(history) > MAX_CANVAS_COMMANDS:
+            self.warnings["canvas history over its limit (oldest drawing dropped)"] += 1
+            del history[: len(history) - MAX_CANVAS_COMMANDS]
+            rewritten = True
+        return rewritten
+
     def apply_selection(self, data: Raw) -> None:
         self.selection = data.get("ranges")
 
@@ -520,6 +562,7 @@ class Mirror:
             self.selection, {str(k): v for k, v in self.adopted.items()},
             {str(k): v for k, v in self.adopted_by.items()}, self.has_snapshot,
             [n._dump() for n in self.nodes.values()], self.focus, self.fonts,
+            {str(k): v for k, v in self.canvas.items()},
         ])
 
     @classmethod
@@ -531,6 +574,8 @@ class Mirror:
             m.focus = later[0]
         if len(later) > 1:
             m.fonts = later[1]
+        if len(later) > 2:
+            m.canvas = {int(k): v for k, v in later[2].items()}
         m.root, m.href, m.width, m.height = root, href, width, height
         m.window_scroll = tuple(scroll)
         m.selection = selection
@@ -584,6 +629,30 @@ class Mirror:
                         kids.append(cd)
                         stack.append((cn, cd))
         return top
+
+
+# Canvas: rrweb's CanvasContext 2D; context methods that change state, not pixels (kept
+# when a full-canvas paint makes earlier drawing invisible); a history cap per canvas.
+CANVAS_2D = 0
+CANVAS_STATE = frozenset({"save", "restore", "translate", "rotate", "scale", "transform",
+                          "setTransform", "resetTransform", "setLineDash"})
+MAX_CANVAS_COMMANDS = 20_000
+
+
+def _num_attr(v: Any, default: float) -> float:
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return default
+
+
+def _covers(cmd: Raw, size: tuple[float, float]) -> bool:
+    """A clearRect/fillRect from the origin over at least the whole canvas."""
+    if cmd["property"] not in ("clearRect", "fillRect") or cmd.get("setter"):
+        return False
+    a = cmd["args"]
+    return (len(a) == 4 and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in a)
+            and a[0] <= 0 and a[1] <= 0 and a[0] + a[2] >= size[0] and a[1] + a[3] >= size[1])
 
 
 # CSSOM edit paths deeper than this are refused (no real sheet nests grouping rules so deep).
@@ -644,6 +713,7 @@ _INCREMENTAL = {
     IncrementalSource.AdoptedStyleSheet: Mirror.apply_adopted,
     IncrementalSource.MouseInteraction: Mirror.apply_interaction,
     IncrementalSource.Font: Mirror.apply_font,
+    IncrementalSource.CanvasMutation: Mirror.apply_canvas,
 }
 _INCREMENTAL = {int(k): v for k, v in _INCREMENTAL.items()}
 

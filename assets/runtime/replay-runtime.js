@@ -66,6 +66,7 @@
       return;
     }
     if (!safeAttr(name, value)) { stats.skipped++; return; }
+    if (el.localName === "canvas" && (name === "width" || name === "height")) forgetDrawing(el);
     try {
       if (isSvg && name === "xlink:href") el.setAttributeNS(XLINK_NS, name, String(value));
       else el.setAttribute(name, String(value));
@@ -268,6 +269,141 @@
   }
   function fontSettled() { fontsLoading--; }
 
+  // Canvas: rrweb's recorded 2D drawing commands, redrawn on our canvas element (the
+  // snapshot's bitmap shows as its background). Arguments come as plain values or rrweb's
+  // inline objects (image data, blobs, bitmaps; images only as data: URLs, checked by the
+  // player). Commands needing an image wait for it, in order, and painting waits too.
+  var canvasChains = new WeakMap();   // canvas element -> promise of its queued commands
+  var canvasPending = 0;
+  function b64bytes(s) {
+    var bin = atob(String(s || "")), out = new Uint8Array(bin.length);
+    for (var i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+    return out;
+  }
+  function isAsyncArg(a) {
+    if (!a || typeof a !== "object") return false;
+    if (Array.isArray(a)) return a.some(isAsyncArg);
+    return a.rr_type === "ImageBitmap" || a.rr_type === "HTMLImageElement";
+  }
+  function canvasArg(a) {            // -> a value, or a promise of one for images
+    if (!a || typeof a !== "object") return a;
+    if (Array.isArray(a)) return a.some(isAsyncArg) ? Promise.all(a.map(canvasArg)) : a.map(canvasArg);
+    var args = a.args || [];
+    switch (a.rr_type) {
+      case "Uint8ClampedArray": return new Uint8ClampedArray(args[0] || []);
+      case "ImageData": return new ImageData(canvasArg(args[0]), +args[1], +args[2]);
+      case "ArrayBuffer": return b64bytes(a.base64).buffer;
+      case "Blob": return new Blob((a.data || []).map(canvasArg), { type: String(a.type || "") });
+      case "ImageBitmap": return createImageBitmap(canvasArg(args[0]));
+      case "HTMLImageElement": {
+        var img = new Image();
+        if (/^data:image\//.test(String(a.src))) img.src = String(a.src);
+        return img.decode().then(function () { return img; });
+      }
+    }
+    throw new Error("canvas argument not replayable");
+  }
+  function runCommand(ctx, cmd, args) {
+    var p = String(cmd.property);
+    if (cmd.setter) ctx[p] = args[0];
+    else if (typeof ctx[p] === "function") ctx[p].apply(ctx, args);
+    else stats.skipped++;
+  }
+  // With the page's scripting off, Chromium renders a <canvas> as its fallback content, not
+  // as a picture: so we draw on an offscreen canvas of the same size and show its pixels as
+  // the element's background, over the snapshot's bitmap (the sanitizer put that there);
+  // CANVAS_CSS gives the element the size a real canvas would have and hides the fallback.
+  var drawn = new WeakMap();          // canvas element -> {off, ctx, base, dirty}
+  var dirtyCanvases = new Set();
+  function surfaceOf(el) {
+    var d = drawn.get(el);
+    if (!d) {
+      var off = document.createElement("canvas");
+      off.width = el.width;
+      off.height = el.height;
+      d = { off: off, ctx: off.getContext("2d"), base: el.style.backgroundImage || "" };
+      drawn.set(el, d);
+    }
+    return d;
+  }
+  function showCanvases() {
+    dirtyCanvases.forEach(function (el) {
+      var d = drawn.get(el);
+      if (!d || !el.isConnected) return;
+      var url = "url(\"" + d.off.toDataURL() + "\")";
+      el.style.backgroundImage = d.base ? url + ", " + d.base : url;
+      el.style.backgroundSize = "100% 100%";
+      el.style.backgroundRepeat = "no-repeat";
+    });
+    dirtyCanvases.clear();
+  }
+  function forgetDrawing(el) {     // resized: a canvas starts blank (over its snapshot)
+    var d = drawn.get(el);
+    if (!d) return;
+    el.style.backgroundImage = d.base;
+    drawn.delete(el);
+    dirtyCanvases.delete(el);
+  }
+  function drawCanvas(id, cmds, reset) {
+    var el = nodes.get(id);
+    if (!el || el.localName !== "canvas") { stats.skipped++; return; }
+    var d = surfaceOf(el);
+    var ctx = d.ctx;
+    if (!ctx) { stats.skipped++; return; }
+    if (reset) {
+      if (typeof ctx.reset === "function") ctx.reset();
+      else { ctx.setTransform(1, 0, 0, 1, 0, 0); ctx.clearRect(0, 0, d.off.width, d.off.height); }
+    }
+    dirtyCanvases.add(el);
+    (cmds || []).forEach(function (cmd) {
+      var chain = canvasChains.get(el);
+      if (!chain && !isAsyncArg(cmd.args)) {
+        try { runCommand(ctx, cmd, (cmd.args || []).map(canvasArg)); } catch (e) { stats.skipped++; }
+        return;
+      }
+      canvasPending++;
+      var next = (chain || Promise.resolve()).then(function () {
+        return Promise.all((cmd.args || []).map(canvasArg));
+      }).then(function (args) { runCommand(ctx, cmd, args); }, function () { stats.skipped++; })
+        .then(function () {
+          canvasPending--;
+          dirtyCanvases.add(el);
+          if (canvasChains.get(el) === next) canvasChains.delete(el);
+        });
+      canvasChains.set(el, next);
+    });
+  }
+  var CANVAS_CSS = "canvas>*{display:none!important}"
+    + ":where(canvas){display:inline-block;width:300px;aspect-ratio:300/150}";
+  var canvasSizes = new Set();
+  function sizeCanvases() {      // a rule per width/height pair in use: the intrinsic size
+    var st = document.querySelector("style[data-replay=canvas]");
+    if (!st && document.documentElement) {
+      st = document.createElement("style");
+      st.setAttribute("data-replay", "canvas");
+      var head = document.head || document.documentElement;
+      head.insertBefore(st, head.firstChild);   // first: every page rule wins over these
+      canvasSizes.clear();
+    }
+    if (!st) return;
+    var list = document.getElementsByTagName("canvas");
+    var added = false;
+    for (var i = 0; i < list.length; i++) {
+      var w = list[i].width, h = list[i].height, key = w + "x" + h;
+      if (canvasSizes.has(key)) continue;
+      canvasSizes.add(key);
+      added = true;
+    }
+    if (!added && st.textContent) return;
+    var css = CANVAS_CSS;
+    canvasSizes.forEach(function (key) {
+      var wh = key.split("x");
+      css += ":where(canvas[width=\"" + wh[0] + "\"][height=\"" + wh[1] + "\"]){width:" + wh[0]
+        + "px;aspect-ratio:" + wh[0] + "/" + wh[1] + "}";
+    });
+    st.textContent = css;
+  }
+
   // Text selection (rrweb's Selection events): ranges between recorded nodes, shown with
   // the Selection API. A range naming a node we do not have is left out.
   function setSelection(ranges) {
@@ -399,7 +535,10 @@
     var adopted = (frame && frame.adopted) || {};
     for (var host in adopted) setAdopted(+host, adopted[host]);
     putPlayerCss();
+    sizeCanvases();
     setFonts(frame ? frame.fonts : null);
+    var canvas = (frame && frame.canvas) || {};
+    for (var cid in canvas) drawCanvas(+cid, canvas[cid], false);
     setFocus(frame ? frame.focus : null);
     setSelection(frame ? frame.selection : null);
     pointer = null;
@@ -428,6 +567,7 @@
       stats.ops++;
     }
     flushScroll();
+    sizeCanvases();
     applyHover();
     stats.batches++;
     return stats.ops;
@@ -510,6 +650,9 @@
       case "fonts":
         setFonts(op.fonts);
         return;
+      case "canvas":
+        drawCanvas(op.id, op.commands, op.reset);
+        return;
       case "pointer":                            // where the recorded cursor went (hover)
         movePointer(op.path);
         return;
@@ -521,7 +664,8 @@
   // --- painting: count animation frames so the player can tell a batch reached the screen ---
   function onFrame() {
     stats.rafs++;
-    if (state.painted < state.applied && fontsLoading <= 0) { state.painted = state.applied; stats.painted++; }
+    if (dirtyCanvases.size) showCanvases();
+    if (state.painted < state.applied && fontsLoading <= 0 && canvasPending <= 0) { state.painted = state.applied; stats.painted++; }
     requestAnimationFrame(onFrame);
   }
   requestAnimationFrame(onFrame);

@@ -139,3 +139,14 @@ def test_a_web_font_loaded_by_script_is_replayed_from_the_recording(qapp, server
     fonts = [e for e in rec.events if e["type"] == 3 and e["data"].get("source") == 10]
     assert fonts and fonts[0]["data"]["buffer"], "rrweb recorded the font's bytes"
     assert_replay_looks_live(rec, tmp_path)
+
+
+def test_a_canvas_redrawn_on_click_shows_each_drawing(qapp, server, tmp_path):
+    """2D drawing commands (rrweb's recordCanvas): shapes, text, image data; redrawn on
+    each click over a full-canvas fill."""
+    rec = record_page(server.url("fidelity/canvas.html"), [
+        CaptureDom("first"),
+        Click("#draw"), Wait(300), CaptureDom("second"),
+        Click("#draw"), Click("#draw"), Wait(300), CaptureDom("fourth"),
+    ], record_options={"recordCanvas": True})
+    assert_replay_looks_live(rec, tmp_path)

@@ -92,3 +92,37 @@ def test_font_faces_are_kept_replaced_and_dropped_on_a_new_page():
     assert len(m.fonts) == 3          # the same page (a new snapshot of it) keeps them
     m.apply({"type": 4, "timestamp": 6, "data": {"href": "https://a/next", "width": 9, "height": 9}})
     assert m.fonts == []
+
+
+def _canvas_doc():
+    return {"type": 2, "timestamp": 1, "data": {"node": {"type": 0, "id": 1, "childNodes": [
+        {"type": 2, "id": 3, "tagName": "html", "attributes": {}, "childNodes": [
+            {"type": 2, "id": 9, "tagName": "canvas", "attributes": {"width": "100", "height": "50"},
+             "childNodes": []}]}]}}}
+
+
+def _draw(*cmds, nid=9, ctx=0):
+    return {"type": 3, "timestamp": 5, "data": {"source": 9, "id": nid, "type": ctx,
+                                                "commands": [dict(c) for c in cmds]}}
+
+
+def test_canvas_history_is_kept_and_compacted_by_a_full_canvas_paint():
+    fill = {"property": "fillStyle", "args": ["red"], "setter": True}
+    m = Mirror().apply_all([_canvas_doc(), _draw(fill, {"property": "fillRect", "args": [1, 1, 5, 5]},
+                                                 {"property": "translate", "args": [2, 2]})])
+    assert [c["property"] for c in m.canvas[9]] == ["fillStyle", "fillRect", "translate"]
+    # a clear of the whole canvas hides what was drawn: only the context state stays
+    assert m.apply_canvas(_draw({"property": "clearRect", "args": [0, 0, 100, 50]},
+                                {"property": "arc", "args": [5, 5, 2, 0, 6]})["data"]) is True
+    assert [c["property"] for c in m.canvas[9]] == ["fillStyle", "translate", "clearRect", "arc"]
+    assert Mirror.load(m.dump()).canvas == m.canvas
+    # a smaller paint, WebGL, an unknown canvas: nothing compacted, the rest counted
+    m.apply_all([_draw({"property": "fillRect", "args": [0, 0, 99, 50]}), _draw(fill, ctx=1),
+                 _draw(fill, nid=404)])
+    assert len(m.canvas[9]) == 5
+    assert m.warnings["webgl canvas commands not replayed"] == 1
+    assert m.warnings["canvas commands on unknown node"] == 1
+    # resizing a canvas clears it
+    m.apply({"type": 3, "timestamp": 6, "data": {"source": 0, "attributes": [
+        {"id": 9, "attributes": {"width": "200"}}]}})
+    assert 9 not in m.canvas
