@@ -124,6 +124,8 @@ def serialize(m: Mirror, id: int | None = None, asset: AssetResolver = None,
                  "publicId": "", "systemId": ""}
         elif t == NodeType.Document:
             d = {"type": 0, "id": n.id, "childNodes": []}
+            if shown is not None and n.id != m.root:
+                shown.append(n)   # an iframe's document: its scroll is state
             kids = d["childNodes"]
             for c in reversed(n.children):
                 cn = nodes.get(c)
@@ -450,7 +452,7 @@ class OpsBuilder:
         if n is None:
             return
         # the same rule as the mirror: the document or the top html/body scroll the window
-        if n.type == NodeType.Document or (n.tag in ("html", "body") and n.id in m._top_ids()):
+        if m.scrolls_window(n):
             out.append({"t": t, "k": "scroll", "id": None, "x": m.window_scroll[0],
                         "y": m.window_scroll[1]})
         elif n.scroll is not None:

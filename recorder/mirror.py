@@ -371,10 +371,16 @@ class Mirror:
         if n is None:
             self.warnings["scroll on unknown node"] += 1
             return
-        if n.type == NodeType.Document or (n.tag in ("html", "body") and nid in self._top_ids()):
+        if self.scrolls_window(n):
             self.window_scroll = pos
         else:
-            n.scroll = pos
+            n.scroll = pos   # an element, or an iframe's document (its own window)
+
+    def scrolls_window(self, n: Node) -> bool:
+        """A scroll of this node is the window's: the top document, or its html/body."""
+        if n.type == NodeType.Document:
+            return n.id == self.root
+        return n.tag in ("html", "body") and n.id in self._top_ids()
 
     def _top_ids(self) -> tuple:
         r = self.nodes.get(self.root) if self.root is not None else None

@@ -141,7 +141,7 @@ class LiveDom:
     height: int
     scroll: tuple[int, int]
     tree: dict
-    png: bytes = b""   # the live page's pixels at that moment (the view, 1:1)
+    png: bytes = field(default=b"", repr=False)   # the live page's pixels then (the view, 1:1)
 
     def find(self, pred: Callable[[dict], bool]) -> list[dict]:
         """All element/text nodes of `tree` for which pred(node) is true, document order."""

@@ -152,6 +152,18 @@
       var child = liveNode(c);
       if (child) out.children.push(child);
     }
+    // a same-origin iframe's document, as rrweb records it: a document node under the
+    // iframe, holding the frame's scroll (its html's scroll is the frame's window's)
+    var doc = null;
+    if (n.tagName === "IFRAME") { try { doc = n.contentDocument; } catch (e) { doc = null; } }
+    if (doc && doc.documentElement) {
+      var html = liveNode(doc.documentElement);
+      delete html.scroll;
+      var dn = {id: win.rrweb.record.mirror.getId(doc), document: true, children: [html]};
+      var sx = doc.defaultView ? [doc.defaultView.scrollX, doc.defaultView.scrollY] : [0, 0];
+      if (sx[0] || sx[1]) dn.scroll = sx;
+      out.children.push(dn);
+    }
     // an open shadow root's children follow the light ones, as rrweb serializes them
     if (n.shadowRoot) {
       for (c = n.shadowRoot.firstChild; c; c = c.nextSibling) {

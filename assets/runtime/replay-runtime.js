@@ -93,6 +93,9 @@
       if (n[RID] !== undefined && nodes.get(n[RID]) === n) nodes.delete(n[RID]);
       var c = n.firstChild;
       while (c) { stack.push(c); c = c.nextSibling; }
+      if (n.localName === "iframe" && n.contentDocument && n.contentDocument[RID] !== undefined) {
+        stack.push(n.contentDocument);
+      }
       if (n.shadowRoot && shadowRoots.has(n.shadowRoot)) {
         for (c = n.shadowRoot.firstChild; c; c = c.nextSibling) stack.push(c);
       }
@@ -114,6 +117,39 @@
   }
   function containerFor(parent, sn) {
     return sn && sn.isShadow && parent && parent.nodeType === 1 ? shadowOf(parent) : parent;
+  }
+
+  // Same-origin iframes: rrweb records the frame's document as a Document node under the
+  // iframe element. The iframe (sandboxed, about:blank, never loaded) gets it as its own
+  // document once it is in the page, so it lays out and scrolls in its own window; its
+  // nodes are addressed by id like any other.
+  var pendingFrames = [];   // [iframe element, fragment holding its document, document id]
+  var FRAME_DOC = "__replayFrameDoc";   // expando on an iframe: [its <html>, document id]
+  function attachFrames() {
+    var left = [];
+    for (var i = 0; i < pendingFrames.length; i++) {
+      var p = pendingFrames[i], frame = p[0], frag = p[1];
+      if (!frame.isConnected) { left.push(p); continue; }
+      var html = null;
+      for (var c = frag.firstChild; c; c = c.nextSibling) if (c.nodeType === 1) { html = c; break; }
+      if (nodes.get(p[2]) === frag) nodes.delete(p[2]);
+      if (!html) { stats.skipped++; continue; }
+      var first = !frame[FRAME_DOC];
+      frame[FRAME_DOC] = [html, p[2]];
+      if (first) frame.addEventListener("load", function () { showFrameDoc(this); });
+      showFrameDoc(frame);
+    }
+    pendingFrames = left;
+  }
+  // Chromium may still commit the iframe's about:blank after it is inserted, replacing the
+  // document we filled: its load event puts ours back.
+  function showFrameDoc(frame) {
+    var held = frame[FRAME_DOC], doc = frame.contentDocument;
+    if (!held || !doc || (doc[RID] === held[1] && doc.documentElement === held[0])) return;
+    if (doc.documentElement) doc.replaceChild(held[0], doc.documentElement);
+    else doc.appendChild(held[0]);
+    doc[RID] = held[1];
+    nodes.set(held[1], doc);
   }
 
   /* Build a serialized subtree into detached DOM nodes; registers every id. Iterative, as real
@@ -159,6 +195,13 @@
         node = document.createDocumentFragment();
         var dk = s.childNodes || [];
         for (var j = dk.length - 1; j >= 0; j--) stack.push([dk[j], node, false]);
+        if (parent && parent.localName === "iframe") {   // an iframe's document: see attachFrames
+          pendingFrames.push([parent, node, s.id]);
+          node[RID] = s.id;
+          nodes.set(s.id, node);
+          if (top === null) top = node;
+          continue;
+        }
       } else if (type === 1) {               // DocumentType: the shell's doctype stands in
         node = document.createComment("doctype " + (s.name || "html"));
       } else {
@@ -211,6 +254,7 @@
     for (var id in ns) {
       var el = nodes.get(+id);
       if (el && el.nodeType === 1) { el.scrollLeft = +ns[id][0] || 0; el.scrollTop = +ns[id][1] || 0; }
+      else if (el && el.nodeType === 9 && el.defaultView) el.defaultView.scrollTo(+ns[id][0] || 0, +ns[id][1] || 0);
     }
   }
 
@@ -511,6 +555,7 @@
 
   function loadFrame(frame) {
     nodes.clear();
+    pendingFrames = [];
     adoptedSheets.clear();
     shadowRoots.clear();
     document.adoptedStyleSheets = [];
@@ -529,6 +574,7 @@
     }
     if (!html) html = document.createElement("html");
     if (old) document.replaceChild(html, old); else document.appendChild(html);
+    attachFrames();
     flushScroll();
     applyInputs(frame && frame.inputs);
     applyScroll(frame && frame.scroll);
@@ -550,10 +596,10 @@
 
   function place(parent, node, nextId) {
     var next = nextId === null || nextId === undefined ? null : nodes.get(nextId);
-    if (parent === document) {
+    if (parent.nodeType === 9) {                  // the page's or an iframe's document
       if (node.nodeType !== 1) return;            // a doctype/comment beside <html>: not shown
-      if (document.documentElement) document.replaceChild(node, document.documentElement);
-      else document.appendChild(node);
+      if (parent.documentElement) parent.replaceChild(node, parent.documentElement);
+      else parent.appendChild(node);
       return;
     }
     if (next && next.parentNode === parent) parent.insertBefore(node, next);
@@ -583,7 +629,13 @@
         if (old && old !== document) { forget(old); if (old.parentNode) old.parentNode.removeChild(old); }
         var svg = parent.namespaceURI === SVG_NS && parent.localName !== "foreignObject";
         var node = build(op.node, svg);
+        if (node && node.nodeType === 11 && parent.localName === "iframe") {
+          pendingFrames.push([parent, node, op.node.id]);   // an iframe's document arrived
+          attachFrames();
+          return;
+        }
         if (node) place(containerFor(parent, op.node), node, op.n);
+        attachFrames();
         return;
       }
       case "rm":
@@ -617,6 +669,7 @@
           window.scrollTo(+op.x || 0, +op.y || 0);
         } else {
           el = nodes.get(op.id);
+          if (el && el.nodeType === 9 && el.defaultView) { el.defaultView.scrollTo(+op.x || 0, +op.y || 0); return; }
           if (!el || el.nodeType !== 1) { stats.skipped++; return; }
           if (el === document.documentElement || el === document.body) window.scrollTo(+op.x || 0, +op.y || 0);
           else { el.scrollLeft = +op.x || 0; el.scrollTop = +op.y || 0; }

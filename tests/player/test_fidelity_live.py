@@ -150,3 +150,16 @@ def test_a_canvas_redrawn_on_click_shows_each_drawing(qapp, server, tmp_path):
         Click("#draw"), Click("#draw"), Wait(300), CaptureDom("fourth"),
     ], record_options={"recordCanvas": True})
     assert_replay_looks_live(rec, tmp_path)
+
+
+def test_a_same_origin_iframe_changes_and_scrolls_as_the_user_saw_it(qapp, server, tmp_path):
+    """The frame's document is rebuilt inside the iframe (its own layout, styles and
+    scroll); changes made inside it apply by node id."""
+    rec = record_page(server.url("fidelity/iframe.html"), [
+        CaptureDom("start"),
+        Click("#change"), Wait(200), CaptureDom("changed"),
+        Click("#scroll"), Wait(300), CaptureDom("scrolled"),
+    ])
+    frame_doc = rec.snapshot("scrolled").find(lambda n: n.get("document"))
+    assert frame_doc and frame_doc[0].get("scroll") == [0, 160], "the harness sees the frame"
+    assert_replay_looks_live(rec, tmp_path)

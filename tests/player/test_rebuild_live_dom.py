@@ -46,6 +46,8 @@ def assert_rebuild_matches(r: Replayer, events: list[dict], live) -> None:
                     continue
                 if k == "style":
                     assert parse_style(node.attrs.get(k)) == parse_style(v)
+                elif k == "src" and ln["tag"] == "iframe":
+                    continue   # rrweb records a same-origin frame's document, not its URL
                 elif k in ("href", "src"):
                     assert node.attrs.get(k) == urljoin(live.url, v)
                 else:
@@ -66,6 +68,13 @@ def assert_rebuild_matches(r: Replayer, events: list[dict], live) -> None:
             if ln["tag"] not in ("style", "script"):
                 for c in ln["children"]:
                     check(c)
+        elif ln.get("document"):   # a same-origin iframe's document, with its own scroll
+            assert [nodes_id for nodes_id in node.children
+                    if m.get(nodes_id) is not None and m.get(nodes_id).tag] == [c["id"] for c in ln["children"]]
+            if ln.get("scroll"):
+                assert node.scroll is not None and list(node.scroll) == ln["scroll"]
+            for c in ln["children"]:
+                check(c)
         elif "text" in ln:
             assert node.text == ln["text"]
 
