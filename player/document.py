@@ -26,7 +26,7 @@ from urllib.parse import quote
 import lxml.html
 from lxml import etree
 
-from .sanitize import inert_css_text
+from .sanitize import ATTR_NAME_OK, inert_css_text
 
 Raw = dict[str, Any]
 
@@ -264,7 +264,6 @@ _RENAME = {"html": "div", "head": "div", "body": "div", "frameset": "div", "fram
 _NEWLINE_EATERS = frozenset({"pre", "textarea", "listing"})
 _TAG = re.compile(r"^[a-z][a-z0-9_.\-]*$")
 _HTML_SPACE = " \t\n\f\r"   # HTML's whitespace (not U+00A0, which str.strip() takes too)
-_ATTR = re.compile(r"^[A-Za-z_][A-Za-z0-9_.:\-]*$")
 
 
 class Elem:
@@ -308,7 +307,7 @@ def _attrs(el: etree._Element) -> list[tuple[str, str]]:
     out = []
     for k, v in el.attrib.items():
         low = k.lower()
-        if low in seen or not _ATTR.match(k):
+        if low in seen or not ATTR_NAME_OK.match(k):
             continue   # a parser keeps the first of a repeated name
         seen.add(low)
         out.append((k, _x(v)))

@@ -6,7 +6,7 @@ sanitizer (`player.sanitize`), so what reaches the view is inert. Shapes (JSON-a
 frame = {"tree": sanitized rrweb node tree (ids kept), "width", "height", "href",
          "scroll": {"window": [x, y], "nodes": {"id": [x, y]}},
          "inputs": {"id": {"v": value, "c": checked}}, "media": {"id": {...}},
-         "adopted": {"hostId": css}, "focus": id | None,
+         "adopted": {"hostId": css}, "focus": id | None, "focus_visible": bool,
          "selection": [{"start", "startOffset", "end", "endOffset"}] | None,
          "fonts": [{"family", "src" (CSS, sanitized), "descriptors"}],
          "canvas": {"id": [2D commands {"property", "args", "setter"?}]}, "t": offset}
@@ -187,7 +187,7 @@ def build_frame(m: Mirror, t: float, asset: AssetResolver = None) -> Raw:
         "width": m.width, "height": m.height, "href": m.href,
         "scroll": {"window": [m.window_scroll[0], m.window_scroll[1]], "nodes": scroll_nodes},
         "inputs": inputs, "media": media, "adopted": adopted_css(m, asset),
-        "focus": focus, "selection": m.selection, "fonts": font_faces(m.fonts, asset),
+        "focus": focus, "focus_visible": m.focus_visible, "selection": m.selection, "fonts": font_faces(m.fonts, asset),
         "canvas": canvas, "t": t,
     }
 
@@ -520,10 +520,11 @@ class OpsBuilder:
 
     def _click(self, data: Raw, t: float, out: list) -> None:
         if data.get("type") in FOCUS_MOVES:
-            before = self.m.focus
-            self.m.apply_interaction(data)
-            if self.m.focus != before:
-                out.append({"t": t, "k": "focus", "id": self.m.focus})
+            m = self.m
+            before = (m.focus, m.focus_visible)
+            m.apply_interaction(data)
+            if (m.focus, m.focus_visible) != before:
+                out.append({"t": t, "k": "focus", "id": m.focus, "visible": m.focus_visible})
             return
         x, y = data.get("x"), data.get("y")
         if x is not None and y is not None:

@@ -55,7 +55,10 @@ URL_ATTRS = frozenset({
 _DROP_ATTRS = frozenset({"srcdoc", "ping", "http-equiv", "autoplay", "attributionsrc",
                          "xml:base", "integrity", "nonce", "crossorigin", "download"})
 _SRCSET_ATTRS = frozenset({"srcset", "imagesrcset"})
-_ATTR_NAME_OK = re.compile(r"^[A-Za-z_][A-Za-z0-9_.:\-]*$")
+ATTR_NAME_OK = re.compile(r"^(?:[A-Za-z_]|[@:][A-Za-z_:])[A-Za-z0-9_.:\-]*$")
+# Framework shorthands (Vue `@click`, `:class`; Alpine `@click.outside`): inert without the
+# framework's script, kept as recorded so the DOM matches; never read as a namespace prefix.
+_SHORTHAND = ("@", ":")
 _TAG_OK = re.compile(r"^[A-Za-z][A-Za-z0-9_.\-]*$")
 # Characters a browser strips or ignores inside a URL before reading its scheme.
 _URL_JUNK = re.compile(r"[\x00-\x20\x7f-\x9f\u00a0\u1680\u2000-\u200f\u2028\u2029\u202f\u205f\u3000\ufeff]+")
@@ -133,7 +136,11 @@ def sanitize_attrs(tag: str, attrs: dict, *, svg: bool = False, asset: AssetReso
     values_unsafe = animate and any(_animates_unsafe(v) for k, v in attrs.items()
                                     if isinstance(k, str) and k.lower() == "attributename")
     for name, value in attrs.items():
-        if not isinstance(name, str) or not _ATTR_NAME_OK.match(name):
+        if not isinstance(name, str) or not ATTR_NAME_OK.match(name):
+            continue
+        if name.startswith(_SHORTHAND):
+            if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+                out[name] = str(value)
             continue
         low = name.lower()
         local = low.rsplit(":", 1)[-1]

@@ -86,6 +86,8 @@ class Mirror:
         self.window_scroll: tuple[float, float] = (0, 0)
         self.selection: list | None = None
         self.focus: int | None = None               # the focused node's id (Focus/Blur)
+        self.focus_visible = False                  # ... and whether it shows a focus ring
+        self._pointer_down = False                  # a press not yet followed by a focus
         self.fonts: list[dict] = []                 # font faces the page loaded (Font events)
         self.canvas: dict[int, list[dict]] = {}     # 2D canvas id -> drawing commands since
                                                     # the snapshot's bitmap (compacted)
@@ -170,6 +172,7 @@ class Mirror:
         self.adopted_by = {}
         self.selection = None
         self.focus = None
+        self.focus_visible = self._pointer_down = False
         self.canvas = {}
         self.root = None
         root = self._build(node, None)
@@ -486,16 +489,25 @@ class Mirror:
 
     def apply_interaction(self, data: Raw) -> None:
         """Focus and Blur move the focus (`:focus` styles, focus rings); the other mouse
-        interactions change nothing in the DOM."""
+        interactions change nothing in the DOM. Whether the focus shows as `:focus-visible`
+        follows Chromium's rule: a text field always does, anything else only when the
+        focus did not come from a press of the mouse or a finger (MouseDown/TouchStart
+        just before it)."""
         kind = data.get("type")
         nid = data.get("id")
-        if kind == MouseInteractions.Focus:
-            if nid in self.nodes:
+        if kind in POINTER_PRESSES:
+            self._pointer_down = True
+        elif kind == MouseInteractions.Focus:
+            n = self.nodes.get(nid)
+            if n is not None:
                 self.focus = nid
+                self.focus_visible = not self._pointer_down or _is_text_entry(n)
             else:
                 self.warnings["focus on unknown node"] += 1
+            self._pointer_down = False
         elif kind == MouseInteractions.Blur and nid == self.focus:
             self.focus = None
+            self.focus_visible = False
 
     def apply_font(self, data: Raw) -> None:
         """A font face the page constructed (rrweb's `collectFonts`): kept as recorded,
@@ -568,7 +580,7 @@ class Mirror:
             self.selection, {str(k): v for k, v in self.adopted.items()},
             {str(k): v for k, v in self.adopted_by.items()}, self.has_snapshot,
             [n._dump() for n in self.nodes.values()], self.focus, self.fonts,
-            {str(k): v for k, v in self.canvas.items()},
+            {str(k): v for k, v in self.canvas.items()}, self.focus_visible, self._pointer_down,
         ])
 
     @classmethod
@@ -582,6 +594,8 @@ class Mirror:
             m.fonts = later[1]
         if len(later) > 2:
             m.canvas = {int(k): v for k, v in later[2].items()}
+        if len(later) > 4:
+            m.focus_visible, m._pointer_down = later[3], later[4]
         m.root, m.href, m.width, m.height = root, href, width, height
         m.window_scroll = tuple(scroll)
         m.selection = selection
@@ -702,6 +716,21 @@ def _declare(diff: dict[str, Any]):
     return edit
 
 
+# input types that take typed text: focused, they always show a focus ring (:focus-visible)
+_TEXT_INPUTS = frozenset({"", "text", "search", "email", "url", "tel", "password", "number",
+                          "date", "datetime-local", "month", "week", "time"})
+
+
+def _is_text_entry(n: Node) -> bool:
+    if n.tag == "textarea":
+        return True
+    if n.tag == "input":
+        t = n.attrs.get("type")
+        return (t.lower() if isinstance(t, str) else "") in _TEXT_INPUTS
+    ce = n.attrs.get("contenteditable")
+    return isinstance(ce, str) and ce.lower() in ("", "true", "plaintext-only")
+
+
 def _sibling(v: Any) -> int | None:
     # legacy rrweb writes -1 (and sometimes null) for "no sibling"
     return v if isinstance(v, int) and not isinstance(v, bool) and v >= 0 else None
@@ -724,14 +753,17 @@ _INCREMENTAL = {
 _INCREMENTAL = {int(k): v for k, v in _INCREMENTAL.items()}
 
 # Sources whose every event changes the mirror's state; everything else (mouse, logs, ...)
-# does not, except the focus moves among the mouse interactions (`is_focus_move`).
+# does not, except the mouse interactions that move the focus or decide how it shows
+# (`is_focus_move`).
 DOM_SOURCES = frozenset(_INCREMENTAL) - {int(IncrementalSource.MouseInteraction)}
-FOCUS_MOVES = frozenset({int(MouseInteractions.Focus), int(MouseInteractions.Blur)})
+POINTER_PRESSES = frozenset({int(MouseInteractions.MouseDown), int(MouseInteractions.TouchStart)})
+FOCUS_MOVES = frozenset({int(MouseInteractions.Focus), int(MouseInteractions.Blur)}) | POINTER_PRESSES
 _INTERACTION = int(IncrementalSource.MouseInteraction)
 
 
 def is_focus_move(data: Raw) -> bool:
-    """An incremental event's data is a Focus or Blur (it changes the mirror's focus)."""
+    """An incremental event's data is a Focus, a Blur or a press (it changes the mirror's
+    focus or how the next one shows)."""
     return data.get("source") == _INTERACTION and data.get("type") in FOCUS_MOVES
 
 

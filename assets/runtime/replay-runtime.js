@@ -47,6 +47,29 @@
     return true;
   }
 
+  // Framework shorthands (Vue `@click`, `:class`): inert attributes the DOM's setAttribute
+  // refuses (they are not XML names) though an HTML parser accepts them. The name is
+  // checked first - letters, digits and `_.:-` after its `@`/`:` - so parsing `<i NAME>`
+  // yields exactly that one attribute; its clone takes the recorded value.
+  var SHORTHAND = /^[@:][A-Za-z_:][A-Za-z0-9_.:\-]*$/;
+  var shorthandAttrs = new Map();   // name -> a parsed attribute to clone
+  function setShorthand(el, name, value) {
+    if (!SHORTHAND.test(name)) return false;
+    var proto = shorthandAttrs.get(name);
+    if (!proto) {
+      var t = document.createElement("template");
+      t.innerHTML = "<i " + name + "></i>";
+      var i = t.content.firstChild;
+      proto = i && i.attributes.length === 1 ? i.attributes[0] : null;
+      if (!proto || proto.name !== name.toLowerCase()) return false;
+      shorthandAttrs.set(name, proto);
+    }
+    var a = document.importNode(proto, false);
+    a.value = String(value);
+    el.setAttributeNode(a);
+    return true;
+  }
+
   function setAttr(el, name, value, isSvg) {
     if (value === null || value === undefined || value === false) {
       try { el.removeAttribute(name); } catch (e) {}
@@ -70,7 +93,12 @@
     try {
       if (isSvg && name === "xlink:href") el.setAttributeNS(XLINK_NS, name, String(value));
       else el.setAttribute(name, String(value));
-    } catch (e) { stats.skipped++; return; }  // invalid attribute names in the recording
+    } catch (e) {
+      var kept = false;
+      try { kept = setShorthand(el, name, value); } catch (e2) { kept = false; }
+      if (!kept) stats.skipped++;   // another invalid attribute name in the recording
+      return;
+    }
     var tag = el.localName;
     if (name === "value" && (tag === "input" || tag === "textarea" || tag === "select")) el.value = String(value);
     if (name === "checked" && tag === "input") el.checked = true;
@@ -280,10 +308,20 @@
   // Focus: the recorded element gets the real focus (so :focus, :focus-within and
   // :focus-visible styles and focus rings show), without scrolling - the recorded scroll
   // positions say where the page is.
+  // Chromium decides :focus-visible by how focus came (a click on a button shows no ring);
+  // here focus always comes from script, so the recorded verdict is applied instead: page
+  // rules' :focus-visible are rewritten to FOCUS_VISIBLE (with :hover, see rewriteSelectors)
+  // and RUNTIME_CSS takes the browser's own ring off when it should not show.
+  var FOCUS_VISIBLE = "data-replay-focus-visible";
   var focusId = null;
-  function setFocus(id) {
+  var ringed = null;
+  function setFocus(id, visible) {
     focusId = id === undefined ? null : id;
     var el = focusId === null ? null : nodes.get(focusId);
+    if (ringed && ringed !== el) { ringed.removeAttribute(FOCUS_VISIBLE); ringed = null; }
+    if (el && el.nodeType === 1 && visible) { el.setAttribute(FOCUS_VISIBLE, ""); ringed = el; }
+    else if (el && el.nodeType === 1) el.removeAttribute(FOCUS_VISIBLE);
+    rewriteSelectors();
     if (el && el.nodeType === 1 && typeof el.focus === "function") {
       try { el.focus({ preventScroll: true }); } catch (e) { stats.skipped++; }
     } else if (document.activeElement && document.activeElement !== document.body
@@ -356,7 +394,7 @@
   // With the page's scripting off, Chromium renders a <canvas> as its fallback content, not
   // as a picture: so we draw on an offscreen canvas of the same size and show its pixels as
   // the element's background, over the snapshot's bitmap (the sanitizer put that there);
-  // CANVAS_CSS gives the element the size a real canvas would have and hides the fallback.
+  // RUNTIME_CSS gives the element the size a real canvas would have and hides the fallback.
   var drawn = new WeakMap();          // canvas element -> {off, ctx, base, dirty}
   var dirtyCanvases = new Set();
   function surfaceOf(el) {
@@ -417,14 +455,15 @@
       canvasChains.set(el, next);
     });
   }
-  var CANVAS_CSS = "canvas>*{display:none!important}"
+  var RUNTIME_CSS = ":where(:focus-visible:not([" + FOCUS_VISIBLE + "])){outline:none}"
+    + "canvas>*{display:none!important}"
     + ":where(canvas){display:inline-block;width:300px;aspect-ratio:300/150}";
   var canvasSizes = new Set();
-  function sizeCanvases() {      // a rule per width/height pair in use: the intrinsic size
-    var st = document.querySelector("style[data-replay=canvas]");
+  function sizeCanvases() {      // RUNTIME_CSS, and a rule per canvas size in use (intrinsic size)
+    var st = document.querySelector("style[data-replay=runtime]");
     if (!st && document.documentElement) {
       st = document.createElement("style");
-      st.setAttribute("data-replay", "canvas");
+      st.setAttribute("data-replay", "runtime");
       var head = document.head || document.documentElement;
       head.insertBefore(st, head.firstChild);   // first: every page rule wins over these
       canvasSizes.clear();
@@ -439,7 +478,7 @@
       added = true;
     }
     if (!added && st.textContent) return;
-    var css = CANVAS_CSS;
+    var css = RUNTIME_CSS;
     canvasSizes.forEach(function (key) {
       var wh = key.split("x");
       css += ":where(canvas[width=\"" + wh[0] + "\"][height=\"" + wh[1] + "\"]){width:" + wh[0]
@@ -483,11 +522,12 @@
     });
     return out;
   }
-  function rewriteHover() {
+  function rewriteSelectors() {
     var sheets = allSheets();
     for (var i = 0; i < sheets.length; i++) {
       var sheet = sheets[i];
       if (rewritten.has(sheet)) continue;
+      if (sheet.ownerNode && sheet.ownerNode.hasAttribute && sheet.ownerNode.hasAttribute("data-replay")) continue;  // ours
       rewritten.add(sheet);
       var stack = [];
       try { stack.push(sheet.cssRules); } catch (e) { continue; }
@@ -496,8 +536,11 @@
         for (var j = 0; j < rules.length; j++) {
           var r = rules[j];
           var sel = r.selectorText;
-          if (sel && sel.indexOf(":hover") >= 0) {
-            try { r.selectorText = sel.replace(/:hover\b/g, "[" + HOVER + "]"); } catch (e) { stats.skipped++; }
+          if (sel && (sel.indexOf(":hover") >= 0 || sel.indexOf(":focus-visible") >= 0)) {
+            try {
+              r.selectorText = sel.replace(/:hover\b/g, "[" + HOVER + "]")
+                                  .replace(/:focus-visible\b/g, "[" + FOCUS_VISIBLE + "]");
+            } catch (e) { stats.skipped++; }
           }
           if (r.cssRules && r.cssRules.length) stack.push(r.cssRules);
         }
@@ -529,13 +572,13 @@
   // `path`: the recorded positions leading to the cursor's current one, oldest first.
   function movePointer(path) {
     if (!path || !path.length) return;
-    rewriteHover();
+    rewriteSelectors();
     for (var i = 0; i < path.length; i++) hoverAt(path[i][0], path[i][1]);
     pointer = path[path.length - 1];
   }
   function applyHover() {     // after DOM changes: what is under the cursor now
     if (!pointer) return;
-    rewriteHover();
+    rewriteSelectors();
     hoverAt(pointer[0], pointer[1]);
   }
 
@@ -585,7 +628,8 @@
     setFonts(frame ? frame.fonts : null);
     var canvas = (frame && frame.canvas) || {};
     for (var cid in canvas) drawCanvas(+cid, canvas[cid], false);
-    setFocus(frame ? frame.focus : null);
+    ringed = null;
+    setFocus(frame ? frame.focus : null, frame ? frame.focus_visible : false);
     setSelection(frame ? frame.selection : null);
     pointer = null;
     hovered = [];
@@ -695,7 +739,7 @@
         setAdopted(op.id, op.css);
         return;
       case "focus":
-        setFocus(op.id);
+        setFocus(op.id, op.visible);
         return;
       case "selection":
         setSelection(op.ranges);
@@ -724,6 +768,8 @@
   requestAnimationFrame(onFrame);
 
   // --- introspection (tests, benchmarks) ---
+  var OWN_ATTRS = {};   // the attributes the runtime puts on recorded elements
+  OWN_ATTRS[HOVER] = OWN_ATTRS[FOCUS_VISIBLE] = true;
   function describe(node) {
     // [id, tag or "#text", attributes, text, children] for comparing with the player's model
     if (!node) return null;
@@ -731,7 +777,7 @@
     if (node.nodeType === 1) {
       var attrs = {};
       for (var i = 0; i < node.attributes.length; i++) {
-        if (node.attributes[i].name !== HOVER) attrs[node.attributes[i].name] = node.attributes[i].value;
+        if (!OWN_ATTRS[node.attributes[i].name]) attrs[node.attributes[i].name] = node.attributes[i].value;
       }
       out.push(node.getAttribute("data-replay-inert") || node.localName, attrs);
     } else if (node.nodeType === 3) out.push("#text", null, node.data);
@@ -761,7 +807,7 @@
     attrsOf: function (id) {
       var n = nodes.get(id); if (!n || n.nodeType !== 1) return null;
       var a = {};
-      for (var i = 0; i < n.attributes.length; i++) if (n.attributes[i].name !== HOVER) a[n.attributes[i].name] = n.attributes[i].value;
+      for (var i = 0; i < n.attributes.length; i++) if (!OWN_ATTRS[n.attributes[i].name]) a[n.attributes[i].name] = n.attributes[i].value;
       return a;
     },
     valueOf: function (id) { var n = nodes.get(id); return n && "value" in n ? { v: n.value, c: n.checked } : null; },

@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import player.qt.webview  # noqa: F401  (registers our URL schemes before the QApplication)
+import lxml.html
 import pytest
 from PIL import Image
 
@@ -68,20 +69,25 @@ def assert_replay_looks_live(rec, tmp_path: Path, *, keyframe_interval: int = 3)
 
 def test_focus_shows_as_the_user_saw_it(qapp, server, tmp_path):
     """A loud :focus style and :focus-within on the form; focus moves, leaves, and lands
-    on a field below the fold without the replay scrolling to it."""
+    on a field below the fold without the replay scrolling to it. A button focused by a
+    click shows no :focus-visible ring, focused from the keyboard it does."""
     rec = record_page(server.url("fidelity/focus.html"), [
         CaptureDom("start"),
         Type("#name", "Ada"), CaptureDom("name"),
         Type("#city", "Paris"), CaptureDom("city"),
+        Click("#go"), CaptureDom("clicked-button"),
+        Type("#city", "\t"), CaptureDom("tabbed-to-button"),
         Eval("document.activeElement.blur()"), CaptureDom("blurred"),
         Type("#far", "x"), Scroll(None, 0), CaptureDom("far-focused-scrolled-back"),
     ])
     r = Replayer(rec.events)
     names = {n["attrs"].get("id"): n["id"] for n in rec.snapshot("start").find(lambda n: "tag" in n)}
-    for label, want in (("start", None), ("name", "name"), ("city", "city"), ("blurred", None),
-                        ("far-focused-scrolled-back", "far")):
+    for label, want, ring in (("start", None, False), ("name", "name", True), ("city", "city", True),
+                              ("clicked-button", "go", False), ("tabbed-to-button", "go", True),
+                              ("blurred", None, False), ("far-focused-scrolled-back", "far", True)):
         m = r.state_at(_moment(rec.events, rec.snapshot(label)))
         assert m.focus == (names[want] if want else None), label
+        assert m.focus_visible == ring, label
     assert_replay_looks_live(rec, tmp_path)
 
 
@@ -163,3 +169,36 @@ def test_a_same_origin_iframe_changes_and_scrolls_as_the_user_saw_it(qapp, serve
     frame_doc = rec.snapshot("scrolled").find(lambda n: n.get("document"))
     assert frame_doc and frame_doc[0].get("scroll") == [0, 160], "the harness sees the frame"
     assert_replay_looks_live(rec, tmp_path)
+
+
+def test_framework_shorthand_attributes_are_kept_inert(qapp, server, tmp_path):
+    """Vue/Alpine `@click`, `:class`, `x-on:click.outside`: the rebuilt DOM, the live view
+    and the safe document keep them as the page had them (they do nothing without the
+    framework's script, which never runs)."""
+    rec = record_page(server.url("fidelity/alpine.html"), [
+        CaptureDom("start"), Click("#more"), Wait(200), CaptureDom("added"),
+    ])
+    assert_replay_looks_live(rec, tmp_path)
+    events = rec.events
+    live = rec.snapshot("added")
+    shorthand = {n["id"]: n["attrs"] for n in live.find(
+        lambda n: any(k[:1] in "@:" or k.startswith("x-on:") for k in n.get("attrs", {})))}
+    assert len(shorthand) == 5
+    # the live view (the runtime's DOM)
+    painter = FramePainter(events, cursor=False)
+    try:
+        painter.paint(_moment(events, live))
+        for nid, attrs in shorthand.items():
+            got = painter.widget.bridge.call_sync(f"window.__replay.attrsOf({nid})")
+            for k, v in attrs.items():
+                if k[:1] in "@:" or k.startswith("x-"):
+                    assert got.get(k) == v, (nid, k, got)
+    finally:
+        painter.close()
+    # the safe document, as a browser parses it
+    doc = lxml.html.document_fromstring(Replayer(events).document_at(_moment(events, live)))
+    by_id = {el.get("data-rr-id"): el for el in doc.iter() if isinstance(el.tag, str)}
+    for nid, attrs in shorthand.items():
+        for k, v in attrs.items():
+            if k[:1] in "@:":
+                assert by_id[str(nid)].get(k) == v, (nid, k)

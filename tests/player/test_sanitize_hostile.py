@@ -170,7 +170,8 @@ def test_attribute_rules():
                                "alt": "hi", "@click": "x", "rr_width": "10px"})
     assert a["src"] == BLOCKED and a["alt"] == "hi"
     assert a["srcset"] == "data:image/png;base64,AA= 2x"
-    assert not any(k.lower().startswith("on") for k in a) and "@click" not in a
+    assert not any(k.lower().startswith("on") for k in a)
+    assert a["@click"] == "x"   # a framework shorthand: inert without its script, kept (issue 11)
     assert "width: 10px" in a["style"] and "data-replay-hidden" in a
     assert sanitize_attrs("script", {"src": "x.js", "type": "module"}) == {}
     assert sanitize_attrs("form", {"action": "/post", "target": "_blank"}) == {"action": BLOCKED}
