@@ -4,7 +4,8 @@ sanitized) turned into markup with lxml.
 It renders like the page did — inlined stylesheets as <style>, hidden elements as sized
 placeholders, input values, checked boxes and selected options written into the markup,
 scroll positions as `data-replay-scroll` (and, for the window, a small CSS shift so the
-static file opens at the recorded scroll) — and it cannot act: the tree is sanitized, and a
+static file opens at the recorded scroll), the focused element marked `data-replay-focus`
+— and it cannot act: the tree is sanitized, and a
 Content-Security-Policy forbidding scripts and every fetch but `data:`/`replay-asset:` is the
 first child of <head> as a second line of defence for when the file is opened in a browser.
 
@@ -92,7 +93,8 @@ def _document(frame: Raw, static_scroll: bool) -> tuple[str | None, etree._Eleme
         html_node = {"type": 2, "id": None, "tagName": "html", "attributes": {},
                      "childNodes": [html_node]}
     root = _build(html_node) if html_node is not None else lxml.html.Element("html")
-    _apply_state(root, inputs, scroll.get("nodes") or {}, media)
+    _apply_state(root, inputs, scroll.get("nodes") or {}, media, frame.get("focus"),
+                 bool(frame.get("focus_visible")))
 
     head = root.find("head")
     if head is None:
@@ -192,10 +194,14 @@ def _build(top: Raw) -> etree._Element:
     return root
 
 
-def _apply_state(root: etree._Element, inputs: Raw, scrolls: Raw, media: Raw) -> None:
-    if not (inputs or scrolls or media):
+def _apply_state(root: etree._Element, inputs: Raw, scrolls: Raw, media: Raw,
+                 focus: Any = None, focus_visible: bool = False) -> None:
+    if not (inputs or scrolls or media or focus is not None):
         return
     by_id = {el.get("data-rr-id"): el for el in root.iter() if isinstance(el.tag, str)}
+    if focus is not None and str(focus) in by_id:
+        # a static file has no focus: the focused element says so ("visible": with a ring)
+        by_id[str(focus)].set("data-replay-focus", "visible" if focus_visible else "")
     for nid, st in inputs.items():
         el = by_id.get(str(nid))
         if el is None:

@@ -202,3 +202,15 @@ def test_framework_shorthand_attributes_are_kept_inert(qapp, server, tmp_path):
         for k, v in attrs.items():
             if k[:1] in "@:":
                 assert by_id[str(nid)].get(k) == v, (nid, k)
+
+
+def test_the_safe_document_says_which_element_has_focus(qapp, server):
+    rec = record_page(server.url("fidelity/focus.html"), [
+        Type("#name", "Ada"), CaptureDom("name"), Click("#go"), CaptureDom("button")])
+    r = Replayer(rec.events)
+    for label, want, mark in (("name", "name", "visible"), ("button", "go", "")):
+        doc = lxml.html.document_fromstring(r.document_at(_moment(rec.events, rec.snapshot(label))))
+        marked = [el.get("id") for el in doc.iter() if isinstance(el.tag, str)
+                  and el.get("data-replay-focus") is not None]
+        assert marked == [want], label
+        assert doc.get_element_by_id(want).get("data-replay-focus") == mark
