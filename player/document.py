@@ -61,10 +61,10 @@ def _x(s: Any) -> str:
     return _XML_BAD.sub("", s)
 
 
-def render_document(frame: Raw, *, static_scroll: bool = True) -> str:
+def render_document(frame: Raw, *, static_scroll: bool = True, _depth: int = 0) -> str:
     """HTML text of a frame. `static_scroll` shifts the body by the window scroll with CSS
     (there is no script to scroll a static file)."""
-    doctype, root = _document(frame, static_scroll)
+    doctype, root = _document(frame, static_scroll, _depth)
     return (doctype + "\n" if doctype else "") + to_html(stable_tree(root))
 
 
@@ -73,7 +73,7 @@ def stable_document(frame: Raw, *, static_scroll: bool = True) -> "Elem":
     return stable_tree(_document(frame, static_scroll)[1])
 
 
-def _document(frame: Raw, static_scroll: bool) -> tuple[str | None, etree._Element]:
+def _document(frame: Raw, static_scroll: bool, depth: int = 0) -> tuple[str | None, etree._Element]:
     """(doctype, lxml tree) of a frame."""
     tree = frame.get("tree")
     inputs = frame.get("inputs") or {}
@@ -92,9 +92,19 @@ def _document(frame: Raw, static_scroll: bool) -> tuple[str | None, etree._Eleme
     if html_node is not None and html_node.get("tagName") != "html":
         html_node = {"type": 2, "id": None, "tagName": "html", "attributes": {},
                      "childNodes": [html_node]}
-    root = _build(html_node) if html_node is not None else lxml.html.Element("html")
+    frames: list[tuple[etree._Element, Raw]] = []
+    root = _build(html_node, frames) if html_node is not None else lxml.html.Element("html")
     _apply_state(root, inputs, scroll.get("nodes") or {}, media, frame.get("focus"),
                  bool(frame.get("focus_visible")))
+    for iframe, doc in frames:
+        # a same-origin frame's recorded document: the same safe document (its own CSP
+        # first), shown by the sandboxed iframe as its srcdoc - nothing is loaded
+        if depth < MAX_FRAME_DEPTH:
+            sub = {"tree": doc, "inputs": inputs, "media": media,
+                   "scroll": {"window": (scroll.get("nodes") or {}).get(str(doc.get("id"))) or [0, 0],
+                              "nodes": scroll.get("nodes") or {}},
+                   "adopted": frame.get("adopted") or {}}
+            iframe.set("srcdoc", render_document(sub, static_scroll=static_scroll, _depth=depth + 1))
 
     head = root.find("head")
     if head is None:
@@ -159,8 +169,13 @@ def _make(tag: str, attrs: dict, nid: Any) -> etree._Element:
     return el
 
 
-def _build(top: Raw) -> etree._Element:
-    """lxml tree of a sanitized element node (iterative; text goes to .text/.tail)."""
+# iframes inside iframes get their documents this deep; deeper ones stay empty
+MAX_FRAME_DEPTH = 4
+
+
+def _build(top: Raw, frames: list | None = None) -> etree._Element:
+    """lxml tree of a sanitized element node (iterative; text goes to .text/.tail).
+    `frames` collects (iframe element, its recorded document node) pairs."""
     root = _make(top.get("tagName") or "div", top.get("attributes") or {}, top.get("id"))
     stack: list[tuple[Raw, etree._Element]] = [(c, root) for c in reversed(top.get("childNodes") or ())]
     while stack:
@@ -190,7 +205,8 @@ def _build(top: Raw) -> etree._Element:
                 parent.text = (parent.text or "") + text
         elif t == 5:
             parent.append(etree.Comment(_x(node.get("textContent")).replace("--", "- -").rstrip("-")))
-        # nested documents (iframe content) are not part of the static document
+        elif t == 0 and parent.tag == "iframe" and frames is not None:
+            frames.append((parent, node))   # rendered by _document as the frame's srcdoc
     return root
 
 

@@ -214,3 +214,20 @@ def test_the_safe_document_says_which_element_has_focus(qapp, server):
                   and el.get("data-replay-focus") is not None]
         assert marked == [want], label
         assert doc.get_element_by_id(want).get("data-replay-focus") == mark
+
+
+def test_the_safe_document_shows_an_iframe_document_as_its_srcdoc(qapp, server):
+    rec = record_page(server.url("fidelity/iframe.html"), [
+        Click("#change"), Click("#scroll"), Wait(300), CaptureDom("scrolled")])
+    live = rec.snapshot("scrolled")
+    html = Replayer(rec.events).document_at(_moment(rec.events, live))
+    doc = lxml.html.document_fromstring(html)
+    frame = doc.get_element_by_id("f")
+    assert frame.get("sandbox") == "allow-same-origin" and frame.get("src") is None
+    inner = lxml.html.document_fromstring(frame.get("srcdoc"))
+    assert inner.get_element_by_id("status").text_content() == "Changed from the parent page"
+    assert len(inner.get_element_by_id("list").findall("li")) == 9
+    # the frame's own document keeps the safety of the outer one, and its scroll
+    assert inner.find(".//head")[0].get("http-equiv") == "Content-Security-Policy"
+    assert inner.getroottree().getroot().get("data-replay-scroll") == "0,160"
+    assert "<script" not in frame.get("srcdoc").lower()
