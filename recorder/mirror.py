@@ -656,7 +656,7 @@ class Mirror:
 CANVAS_2D = 0
 CANVAS_STATE = frozenset({"save", "restore", "translate", "rotate", "scale", "transform",
                           "setTransform", "resetTransform", "setLineDash"})
-MAX_CANVAS_COMMANDS = 20_000
+MAX_CANVAS_COMMANDS = 5_000
 
 
 def _num_attr(v: Any, default: float) -> float:
@@ -667,10 +667,16 @@ def _num_attr(v: Any, default: float) -> float:
 
 
 def _covers(cmd: Raw, size: tuple[float, float]) -> bool:
-    """A clearRect/fillRect from the origin over at least the whole canvas."""
-    if cmd["property"] not in ("clearRect", "fillRect") or cmd.get("setter"):
+    """A clearRect/fillRect from the origin over at least the whole canvas, or a
+    putImageData of a whole-canvas image there (pixels replaced, whatever was drawn)."""
+    if cmd.get("setter"):
         return False
     a = cmd["args"]
+    if cmd["property"] == "putImageData" and len(a) == 3 and isinstance(a[0], dict):
+        dims = (a[0].get("args") or [None, 0, 0])[1:3]
+        a = [a[1], a[2], *dims] if len(dims) == 2 else []
+    elif cmd["property"] not in ("clearRect", "fillRect"):
+        return False
     return (len(a) == 4 and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in a)
             and a[0] <= 0 and a[1] <= 0 and a[0] + a[2] >= size[0] and a[1] + a[3] >= size[1])
 

@@ -126,3 +126,12 @@ def test_canvas_history_is_kept_and_compacted_by_a_full_canvas_paint():
     m.apply({"type": 3, "timestamp": 6, "data": {"source": 0, "attributes": [
         {"id": 9, "attributes": {"width": "200"}}]}})
     assert 9 not in m.canvas
+
+
+def test_a_whole_canvas_image_put_hides_what_was_drawn_before():
+    img = {"rr_type": "ImageData", "args": [{"rr_type": "Uint8ClampedArray", "args": [[0] * 8]}, 100, 50]}
+    m = Mirror().apply_all([_canvas_doc(), _draw({"property": "fillRect", "args": [1, 1, 5, 5]}),
+                            _draw({"property": "putImageData", "args": [img, 0, 0]})])
+    assert [c["property"] for c in m.canvas[9]] == ["putImageData"]
+    m.apply(_draw({"property": "putImageData", "args": [img, 10, 0]}))   # shifted: not all of it
+    assert len(m.canvas[9]) == 2
