@@ -29,7 +29,7 @@ def paint(store, session_id: str, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         frame = path.with_name(path.name + ".frame.png")
         try:
-            screenshot(src, at, frame, width=PAINT_SIZE[0], height=PAINT_SIZE[1])
+            screenshot(src, at, frame, size=PAINT_SIZE)
             img = QImage(str(frame)).scaled(*SIZE, Qt.AspectRatioMode.KeepAspectRatio,
                                             Qt.TransformationMode.SmoothTransformation)
         finally:
