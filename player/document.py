@@ -93,7 +93,8 @@ def _document(frame: Raw, static_scroll: bool, depth: int = 0) -> tuple[str | No
         html_node = {"type": 2, "id": None, "tagName": "html", "attributes": {},
                      "childNodes": [html_node]}
     frames: list[tuple[etree._Element, Raw]] = []
-    root = _build(html_node, frames) if html_node is not None else lxml.html.Element("html")
+    root = (_build(html_node, frames, frame.get("adopted") or {}) if html_node is not None
+            else lxml.html.Element("html"))
     _apply_state(root, inputs, scroll.get("nodes") or {}, media, frame.get("focus"),
                  bool(frame.get("focus_visible")))
     for iframe, doc in frames:
@@ -173,11 +174,13 @@ def _make(tag: str, attrs: dict, nid: Any) -> etree._Element:
 MAX_FRAME_DEPTH = 4
 
 
-def _build(top: Raw, frames: list | None = None) -> etree._Element:
+def _build(top: Raw, frames: list | None = None, adopted: Raw | None = None) -> etree._Element:
     """lxml tree of a sanitized element node (iterative; text goes to .text/.tail).
-    `frames` collects (iframe element, its recorded document node) pairs."""
+    `frames` collects (iframe element, its recorded document node) pairs; `adopted` is the
+    frame's adopted CSS by host id (a shadow root's goes last inside it)."""
     root = _make(top.get("tagName") or "div", top.get("attributes") or {}, top.get("id"))
     stack: list[tuple[Raw, etree._Element]] = [(c, root) for c in reversed(top.get("childNodes") or ())]
+    shadow_css: list[tuple[etree._Element, str]] = []
     while stack:
         node, parent = stack.pop()
         t = node.get("type")
@@ -188,6 +191,9 @@ def _build(top: Raw, frames: list | None = None) -> etree._Element:
             if node.get("isShadowHost") and any(c.get("isShadow") for c in kids):
                 # a shadow root, declaratively: no script needed to attach it
                 shadow = etree.SubElement(el, "template", {"shadowrootmode": "open"})
+                css = (adopted or {}).get(str(node.get("id")))
+                if css:
+                    shadow_css.append((shadow, css))
                 light = [c for c in kids if not c.get("isShadow")]
                 for c in reversed(light):
                     stack.append((c, el))
@@ -207,6 +213,8 @@ def _build(top: Raw, frames: list | None = None) -> etree._Element:
             parent.append(etree.Comment(_x(node.get("textContent")).replace("--", "- -").rstrip("-")))
         elif t == 0 and parent.tag == "iframe" and frames is not None:
             frames.append((parent, node))   # rendered by _document as the frame's srcdoc
+    for shadow, css in shadow_css:   # adopted sheets come after the root's own: last in it
+        etree.SubElement(shadow, "style", {"data-replay-adopted": ""}).text = _x(css)
     return root
 
 

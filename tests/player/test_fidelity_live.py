@@ -231,3 +231,15 @@ def test_the_safe_document_shows_an_iframe_document_as_its_srcdoc(qapp, server):
     assert inner.find(".//head")[0].get("http-equiv") == "Content-Security-Policy"
     assert inner.getroottree().getroot().get("data-replay-scroll") == "0,160"
     assert "<script" not in frame.get("srcdoc").lower()
+
+
+def test_the_safe_document_keeps_a_shadow_roots_adopted_sheet_inside_it(qapp, server):
+    rec = record_page(server.url("fidelity/shadow.html"), [CaptureDom("start")])
+    html = Replayer(rec.events).document_at(_moment(rec.events, rec.snapshot("start")))
+    doc = lxml.html.document_fromstring(html)
+    card = doc.get_element_by_id("card")
+    shadow = card.find("template")
+    assert shadow is not None and shadow.get("shadowrootmode") == "open"
+    assert shadow[-1].tag == "style" and ".card" in shadow[-1].text   # after the root's own
+    head_adopted = doc.find(".//head/style[@data-replay-adopted]")
+    assert head_adopted is not None and "h1" in head_adopted.text and ".card" not in head_adopted.text
