@@ -187,7 +187,7 @@ def test_framework_shorthand_attributes_are_kept_inert(qapp, server, tmp_path):
     # the live view (the runtime's DOM)
     painter = FramePainter(events, cursor=False)
     try:
-        painter.paint(_moment(events, live))
+        painter.frame(_moment(events, live))
         for nid, attrs in shorthand.items():
             got = painter.widget.bridge.call_sync(f"window.__replay.attrsOf({nid})")
             for k, v in attrs.items():
