@@ -312,15 +312,33 @@
   // here focus always comes from script, so the recorded verdict is applied instead: page
   // rules' :focus-visible are rewritten to FOCUS_VISIBLE (with :hover, see rewriteSelectors)
   // and RUNTIME_CSS takes the browser's own ring off when it should not show.
+  // :focus and :focus-within are emulated the same way (FOCUS on the element, FOCUS_WITHIN
+  // on it and its ancestors, through shadow hosts): a page painted offscreen, or in a window
+  // without the keyboard focus, shows no real :focus.
   var FOCUS_VISIBLE = "data-replay-focus-visible";
+  var FOCUS = "data-replay-focus";
+  var FOCUS_WITHIN = "data-replay-focus-within";
   var focusId = null;
-  var ringed = null;
+  var focusMarked = [];
   function setFocus(id, visible) {
     focusId = id === undefined ? null : id;
     var el = focusId === null ? null : nodes.get(focusId);
-    if (ringed && ringed !== el) { ringed.removeAttribute(FOCUS_VISIBLE); ringed = null; }
-    if (el && el.nodeType === 1 && visible) { el.setAttribute(FOCUS_VISIBLE, ""); ringed = el; }
-    else if (el && el.nodeType === 1) el.removeAttribute(FOCUS_VISIBLE);
+    for (var i = 0; i < focusMarked.length; i++) {
+      focusMarked[i].removeAttribute(FOCUS);
+      focusMarked[i].removeAttribute(FOCUS_WITHIN);
+      focusMarked[i].removeAttribute(FOCUS_VISIBLE);
+    }
+    focusMarked = [];
+    if (el && el.nodeType === 1) {
+      el.setAttribute(FOCUS, "");
+      if (visible) el.setAttribute(FOCUS_VISIBLE, "");
+      for (var a = el; a && a.nodeType === 1; ) {
+        a.setAttribute(FOCUS_WITHIN, "");
+        focusMarked.push(a);
+        var root = a.parentElement ? null : a.getRootNode();
+        a = a.parentElement || (root && root.host) || null;
+      }
+    }
     rewriteSelectors();
     if (el && el.nodeType === 1 && typeof el.focus === "function") {
       try { el.focus({ preventScroll: true }); } catch (e) { stats.skipped++; }
@@ -455,7 +473,9 @@
       canvasChains.set(el, next);
     });
   }
+  // the browser's own focus ring, on the recorded verdict only
   var RUNTIME_CSS = ":where(:focus-visible:not([" + FOCUS_VISIBLE + "])){outline:none}"
+    + ":where([" + FOCUS_VISIBLE + "]){outline:auto 1px -webkit-focus-ring-color}"
     + "canvas>*{display:none!important}"
     + ":where(canvas){display:inline-block;width:300px;aspect-ratio:300/150}";
   var canvasSizes = new Set();
@@ -536,10 +556,12 @@
         for (var j = 0; j < rules.length; j++) {
           var r = rules[j];
           var sel = r.selectorText;
-          if (sel && (sel.indexOf(":hover") >= 0 || sel.indexOf(":focus-visible") >= 0)) {
+          if (sel && (sel.indexOf(":hover") >= 0 || sel.indexOf(":focus") >= 0)) {
             try {
               r.selectorText = sel.replace(/:hover\b/g, "[" + HOVER + "]")
-                                  .replace(/:focus-visible\b/g, "[" + FOCUS_VISIBLE + "]");
+                                  .replace(/:focus-visible\b/g, "[" + FOCUS_VISIBLE + "]")
+                                  .replace(/:focus-within\b/g, "[" + FOCUS_WITHIN + "]")
+                                  .replace(/:focus(?![\w-])/g, "[" + FOCUS + "]");
             } catch (e) { stats.skipped++; }
           }
           if (r.cssRules && r.cssRules.length) stack.push(r.cssRules);
@@ -628,7 +650,7 @@
     setFonts(frame ? frame.fonts : null);
     var canvas = (frame && frame.canvas) || {};
     for (var cid in canvas) drawCanvas(+cid, canvas[cid], false);
-    ringed = null;
+    focusMarked = [];
     setFocus(frame ? frame.focus : null, frame ? frame.focus_visible : false);
     setSelection(frame ? frame.selection : null);
     pointer = null;
@@ -769,7 +791,7 @@
 
   // --- introspection (tests, benchmarks) ---
   var OWN_ATTRS = {};   // the attributes the runtime puts on recorded elements
-  OWN_ATTRS[HOVER] = OWN_ATTRS[FOCUS_VISIBLE] = true;
+  OWN_ATTRS[HOVER] = OWN_ATTRS[FOCUS_VISIBLE] = OWN_ATTRS[FOCUS] = OWN_ATTRS[FOCUS_WITHIN] = true;
   function describe(node) {
     // [id, tag or "#text", attributes, text, children] for comparing with the player's model
     if (!node) return null;

@@ -97,12 +97,11 @@ def render_clip(source: Any, out: Path, fmt: ClipFormat, *, start_ms: float, end
     """Write the clip (atomically) and say what it holds."""
     from .standalone import FramePainter
 
-    painter = FramePainter(source, replayer=replayer, size=(1280, 800))
+    painter = FramePainter(source, replayer=replayer)   # the page 1:1, as screenshot paints it
     try:
         w = painter.widget
         w.wait_indexed()
         vp = w.stage.recorded
-        painter.widget.resize(max(320, int(vp[0])), max(240, int(vp[1])))
         size = size or default_size(vp)
         times = clip_times(start_ms, end_ms, fps=fps, speed=speed,
                            inactive=w.session.inactive if skip_inactive else [])
