@@ -8,9 +8,25 @@ which meanwhile shows the first frame and seeks from full snapshots.
 """
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
 import warnings
 from pathlib import Path
+
+
+def spawn(root: Path, session_id: str, interval: int) -> "subprocess.Popen | None":
+    """Start a worker indexing a stored session (its export on stdout); None if no
+    process can be started."""
+    repo = str(Path(__file__).resolve().parent.parent)
+    env = dict(os.environ)
+    env["PYTHONPATH"] = repo + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    try:
+        return subprocess.Popen(
+            [sys.executable, "-m", "player.index_worker", str(root), str(session_id), str(interval)],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, env=env)
+    except OSError:
+        return None
 
 
 def main(argv: list[str]) -> int:

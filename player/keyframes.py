@@ -157,6 +157,24 @@ def _scrub(v: Any) -> Any:
     return holder[0]
 
 
+class IndexExport(msgspec.Struct, frozen=True):
+    """A finished index as a worker process hands it to the player (`export`/`load_export`):
+    its times, checkpoints, compressed event blocks, counters and timeline."""
+    start_ms: float | None
+    t_last: float
+    events_seen: int
+    dom_events: int
+    cp_t: list[float]
+    cp_blob: list[bytes]
+    blocks: list[tuple[bytes, bytes | None]]
+    full_snapshot_t: list[float]
+    seg_first_event: list[int]
+    warnings: dict[str, int]
+    checkpoint_bytes: int
+    block_bytes: int
+    tb: bytes | None = None
+
+
 class Block(msgspec.Struct):
     """DOM-changing events after one checkpoint, until the next."""
     times: array
@@ -409,16 +427,14 @@ class KeyframeIndex:
     def export(self) -> bytes:
         """The finished index as bytes (see `load_export`)."""
         assert self.done
-        return _compress(encode_msgpack({
-            "v": 1, "start_ms": self.start_ms, "t_last": self.t_last,
-            "events_seen": self.events_seen, "dom_events": self.dom_events,
-            "cp_t": self.cp_t, "cp_blob": self.cp_blob,
-            "blocks": [[b.times.tobytes(), b.blob] for b in self.blocks],
-            "full_snapshot_t": self.full_snapshot_t, "seg_first_event": self.seg_first_event,
-            "warnings": dict(self.warnings), "checkpoint_bytes": self.checkpoint_bytes,
-            "block_bytes": self.block_bytes,
-            "tb": self._tb.to_bytes() if self._tb is not None else None,
-        }))
+        return _compress(msgspec.msgpack.encode(IndexExport(
+            start_ms=self.start_ms, t_last=self.t_last, events_seen=self.events_seen,
+            dom_events=self.dom_events, cp_t=self.cp_t, cp_blob=self.cp_blob,
+            blocks=[(b.times.tobytes(), b.blob) for b in self.blocks],
+            full_snapshot_t=self.full_snapshot_t, seg_first_event=self.seg_first_event,
+            warnings=dict(self.warnings), checkpoint_bytes=self.checkpoint_bytes,
+            block_bytes=self.block_bytes,
+            tb=self._tb.to_bytes() if self._tb is not None else None)))
 
     def load_export(self, blob: bytes) -> None:
         """Take over an index a worker built for the same source (replaces any progress
@@ -427,21 +443,21 @@ class KeyframeIndex:
             self._seg_cache = []   # make room first: the index serves everything from now on
         with no_gc():
             raw = _decompress(blob)
-            d = decode_msgpack(raw)
+            d = msgspec.msgpack.decode(raw, type=IndexExport)
             del raw
             blocks = []
-            for raw, b in d["blocks"]:
+            for raw, b in d.blocks:
                 times = array("d")
                 times.frombytes(raw)
                 blocks.append(Block(times, b, None))
-            tb = TimelineBuilder.from_bytes(d["tb"]) if d["tb"] is not None else None
+            tb = TimelineBuilder.from_bytes(d.tb) if d.tb is not None else None
         with self.lock:
-            self.start_ms, self.t_last = d["start_ms"], d["t_last"]
-            self.events_seen, self.dom_events = d["events_seen"], d["dom_events"]
-            self.cp_t, self.cp_blob, self.blocks = d["cp_t"], d["cp_blob"], blocks
-            self.full_snapshot_t, self.seg_first_event = d["full_snapshot_t"], d["seg_first_event"]
-            self.warnings = Counter(d["warnings"])
-            self.checkpoint_bytes, self.block_bytes = d["checkpoint_bytes"], d["block_bytes"]
+            self.start_ms, self.t_last = d.start_ms, d.t_last
+            self.events_seen, self.dom_events = d.events_seen, d.dom_events
+            self.cp_t, self.cp_blob, self.blocks = d.cp_t, d.cp_blob, blocks
+            self.full_snapshot_t, self.seg_first_event = d.full_snapshot_t, d.seg_first_event
+            self.warnings = Counter(d.warnings)
+            self.checkpoint_bytes, self.block_bytes = d.checkpoint_bytes, d.block_bytes
             self._tb = tb
             self._pending = None
             self._resume = None
@@ -469,19 +485,10 @@ class KeyframeIndex:
         sid = getattr(self.src, "id", None)
         if root is None or not sid or self._thread is not None or self.done:
             return False
-        import os
-        import subprocess
-        import sys
-        from pathlib import Path
+        from .index_worker import spawn
 
-        repo = str(Path(__file__).resolve().parent.parent)
-        env = dict(os.environ)
-        env["PYTHONPATH"] = repo + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-        try:
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "player.index_worker", str(root), str(sid), str(self.interval)],
-                stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, env=env)
-        except OSError:
+        proc = spawn(root, sid, self.interval)
+        if proc is None:
             return False
         self._proc = proc
         _WORKERS.add(proc)
