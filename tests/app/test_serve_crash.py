@@ -3,6 +3,7 @@ is killed with SIGKILL at random moments and restarted. Afterwards every event t
 answered 202 is stored exactly once and in order, and every batch is whole or absent."""
 from __future__ import annotations
 
+import http.client
 import random
 import threading
 import time
@@ -35,8 +36,8 @@ def test_kill_9_at_random_moments_loses_no_acknowledged_event(tmp_path):
             tried.append(b)
             try:
                 status, _ = post_batch(srv.url, *shop, batch, encoding="gzip", timeout=10)
-            except OSError:          # the server died under this request, or is restarting
-                status = None
+            except (OSError, http.client.HTTPException):   # the server died under this
+                status = None        # request (even half way through its answer), or is restarting
             if status == 202:
                 acked.append(b)
             else:
