@@ -43,6 +43,9 @@ NPM_CONSOLE_PLUGIN_UMD = Path(
 # output and DOM changes of the page's own start-up scripts).
 DEFAULT_RECORD_OPTIONS: dict[str, Any] = {"maskInputOptions": {"password": True},
                                           "recordAfter": "DOMContentLoaded"}
+# The same for capture.js (`recorder="capture"`): record in clear what rrweb's defaults record
+# in clear; the always-masked inputs (password, email, tel, cc-*) stay masked at every level.
+DEFAULT_CAPTURE_RULES: dict[str, Any] = {"default": "allow"}
 
 
 def ensure_offscreen_env() -> None:
@@ -238,7 +241,10 @@ def injected_script(rrweb_dir: Path | None = None, record_options: dict | None =
         raise BrowserRecordingError(str(exc)) from None
 
 
-def _options(record_options: dict | None) -> dict:
+def _options(record_options: dict | None, recorder: str = "rrweb") -> dict:
+    """rrweb.record's options; for capture.js, `{"rules": Rules.to_json()}`."""
+    if recorder == "capture":
+        return {"rules": (record_options or {}).get("rules") or DEFAULT_CAPTURE_RULES}
     options = dict(DEFAULT_RECORD_OPTIONS)
     options.update(record_options or {})
     return options
@@ -269,9 +275,11 @@ class BrowserRecorder:
 
     def __init__(self, *, rrweb_dir: Path | None = None, record_options: dict | None = None,
                  timeout_s: float = 20.0, viewport: tuple[int, int] = (1280, 800),
-                 browser=None, view=None, intake: dict | None = None):
+                 browser=None, view=None, intake: dict | None = None, recorder: str = "rrweb"):
         """`browser` + `view`: drive a recording browser someone else shows (record mode's
         page) instead of opening one; it stays theirs (not armed, not closed here).
+        `recorder`: "rrweb" (npm's recorder) or "capture" (our capture.js, masking from
+        `record_options["rules"]`, a Rules.to_json() dict; default: allow).
         `intake` ({url, app, token, session_id, user?}): also send every event to a live
         intake (`replay serve`), as a site's visitors' browsers would."""
         _qapp()
@@ -293,9 +301,10 @@ class BrowserRecorder:
             self._attach()
             return
         try:
-            self.browser = RecordingBrowser(_options(record_options), umd=npm_umd(rrweb_dir),
+            self.browser = RecordingBrowser(_options(record_options, recorder),
+                                            umd=npm_umd(rrweb_dir),
                                             answer_dialogs=True, missing_hint=_NPM_HINT,
-                                            intake=intake)
+                                            intake=intake, recorder=recorder)
         except RecorderMissing as exc:
             raise BrowserRecordingError(str(exc)) from None
         self.browser.arm()
@@ -581,13 +590,16 @@ class BrowserRecorder:
 
 def record_page(url: str, steps: Iterable[Step] = (), *, rrweb_dir: Path | None = None,
                 record_options: dict | None = None, timeout_s: float = 20.0,
-                viewport: tuple[int, int] = (1280, 800), intake: dict | None = None) -> Recording:
-    """Open `url` in an offscreen recording browser, record it with rrweb while `steps` run,
+                viewport: tuple[int, int] = (1280, 800), intake: dict | None = None,
+                recorder: str = "rrweb") -> Recording:
+    """Open `url` in an offscreen recording browser, record it with rrweb (or capture.js,
+    `recorder="capture"`) while `steps` run,
     and return the events and live-DOM captures. Needs a QApplication (one is created if
     none exists). Every wait is bounded by `timeout_s`; BrowserRecordingError says what hung.
     """
     with BrowserRecorder(rrweb_dir=rrweb_dir, record_options=record_options,
-                         timeout_s=timeout_s, viewport=viewport, intake=intake) as rec:
+                         timeout_s=timeout_s, viewport=viewport, intake=intake,
+                         recorder=recorder) as rec:
         rec.open(url)
         rec.run(steps)
         return rec.finish()

@@ -26,6 +26,10 @@ CONSOLE_PLUGIN_UMD = "rrweb-plugin-console-record.umd.min.js"
 RUM_SHIM = ASSETS / "rum-shim" / "rum-plugin.js"
 BRIDGE = ASSETS / "browser-recorder" / "bridge.js"
 INTAKE_SENDER = ASSETS / "browser-recorder" / "intake-sender.js"
+CAPTURE = ASSETS / "capture" / "capture.js"
+# Which recorder runs in the page: rrweb's (with its console plugin and our RUM shim), or our
+# own capture.js, which masks at capture time from `record_options["rules"]` (Rules.to_json()).
+RECORDERS = ("rrweb", "capture")
 SCRIPT_NAME = "replay-recorder"
 DRAIN_POLL_MS = 10       # how often Stop checks that the page's last events have arrived
 DRAIN_LIMIT_MS = 3000    # ... and for how long, before storing what did arrive
@@ -62,19 +66,25 @@ def _channel_js() -> str:
 
 
 def injected_script(record_options: dict[str, Any], umd: tuple[Path, Path] | None = None,
-                    missing_hint: str = "", intake: dict[str, Any] | None = None) -> str:
+                    missing_hint: str = "", intake: dict[str, Any] | None = None,
+                    recorder: str = "rrweb") -> str:
     """The JavaScript injected into every recorded page, in order: QWebChannel's client,
     rrweb, its console plugin, with `intake` ({url, app, token, session_id, user?}) a sender
     to a live intake, the RUM shim, the bridge that starts recording with `record_options`.
-    `umd`: the rrweb and console-plugin UMD builds (default: vendored)."""
+    `umd`: the rrweb and console-plugin UMD builds (default: vendored). With
+    `recorder="capture"`: QWebChannel's client, capture.js, the bridge."""
+    if recorder not in RECORDERS:
+        raise ValueError(f"unknown recorder {recorder!r} (use one of {', '.join(RECORDERS)})")
+    bridge = _read_text(BRIDGE, "the recorder bridge").replace(
+        "__REPLAY_RECORD_OPTIONS__", json.dumps(record_options))
+    if recorder == "capture":
+        return "\n;\n".join([_channel_js(), _read_text(CAPTURE, "capture.js"), bridge])
     rrweb_umd, console_umd = umd or (VENDOR / RRWEB_UMD, VENDOR / CONSOLE_PLUGIN_UMD)
     try:
         rrweb = _umd(_read_text(rrweb_umd, "rrweb's recorder"))
         console = _umd(_read_text(console_umd, "rrweb's console plugin"))
     except RecorderMissing as exc:
         raise RecorderMissing(f"{exc}{missing_hint}") from None
-    bridge = _read_text(BRIDGE, "the recorder bridge").replace(
-        "__REPLAY_RECORD_OPTIONS__", json.dumps(record_options))
     parts = [_channel_js(), rrweb, console]
     if intake:   # before the RUM shim: its requests are ours, not the page's
         parts.append(_read_text(INTAKE_SENDER, "the intake sender").replace(
@@ -150,12 +160,14 @@ class RecordingBrowser(QObject):
 
     def __init__(self, record_options: dict[str, Any], parent: QObject | None = None, *,
                  umd: tuple[Path, Path] | None = None, answer_dialogs: bool = False,
-                 missing_hint: str = "", intake: dict[str, Any] | None = None):
+                 missing_hint: str = "", intake: dict[str, Any] | None = None,
+                 recorder: str = "rrweb"):
         super().__init__(parent)
         self.events: list[dict] = []
         self.received: dict[str, int] = {}   # document id -> events received from it
         self._umd, self._missing_hint, self._intake = umd, missing_hint, intake
-        self.script_source = injected_script(record_options, umd, missing_hint, intake)
+        self._recorder = recorder
+        self.script_source = injected_script(record_options, umd, missing_hint, intake, recorder)
         # Off the record (a profile without a storage name): nothing kept between recordings;
         # and its own - never the player's JavaScript-off profile.
         # Both are children of this object, the page first: children are deleted in that
@@ -180,7 +192,7 @@ class RecordingBrowser(QObject):
         armed = self.armed
         self.disarm()
         self.script_source = injected_script(record_options, self._umd, self._missing_hint,
-                                             self._intake)
+                                             self._intake, self._recorder)
         self._script.setSourceCode(self.script_source)
         if armed:
             self.arm()

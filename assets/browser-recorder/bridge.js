@@ -10,6 +10,9 @@
   "use strict";
   var OPTIONS = __REPLAY_RECORD_OPTIONS__;
   if (win.__replayBridge) { win.__replayBridge.start(OPTIONS); return; }
+  // The recorder in this page: our capture.js when it was injected, else rrweb's.
+  var CAPTURE = win.ReplayCapture || null;
+  var REC = CAPTURE || win.rrweb;
   var docId = Math.random().toString(36).slice(2) + Date.now().toString(36);
   var pending = [], sent = 0, bridge = null, flushQueued = false, stop = null, started = false;
 
@@ -55,8 +58,23 @@
     });
     return ok.length ? ok.join(", ") : null;
   }
+  function startCapture(given) {
+    // capture.js masks from the rules itself; console and RUM are its own business
+    var opts = {rules: given.rules || null, emit: function (event) {
+      pending.push(event); queueSend();
+      if (win.__replayIntake) win.__replayIntake.push(event);
+    }};
+    try {
+      stop = CAPTURE.record(opts) || null;
+      started = true;
+      win.__replayBridgeError = null;
+    } catch (e) {
+      win.__replayBridgeError = String(e && e.stack || e);
+    }
+  }
   function start(given) {
     if (stop) return;
+    if (CAPTURE) { startCapture(given); return; }
     options = {};
     for (var k in given) options[k] = given[k];
     SELECTOR_LISTS.forEach(function (k) {
@@ -99,11 +117,12 @@
     docId: docId,
     // How many events this document has emitted so far (sent or about to be sent).
     status: function () {
+      if (REC.record.flush) REC.record.flush();   // capture.js batches mutations per frame
       send();
       return {doc: docId, emitted: sent, started: started, error: win.__replayBridgeError || null,
-              snapshot: !!(win.rrweb.record.mirror && win.rrweb.record.mirror.getId(win.document) > 0)};
+              snapshot: !!(REC.record.mirror && REC.record.mirror.getId(win.document) > 0)};
     },
-    finish: function () { try { win.ReplayRum.flush(); } catch (e) { } return this.status(); },
+    finish: function () { try { if (win.ReplayRum) win.ReplayRum.flush(); } catch (e) { } return this.status(); },
     start: start,
     stop: function () { if (stop) stop(); stop = null; return this.status(); },
     // The live DOM as a comparable structure, with rrweb's node ids, taken together with the
@@ -120,6 +139,7 @@
   // The live value as rrweb records it: masked inputs show as asterisks (as rrweb masks
   // them), so a capture compares with the rebuild and never holds a masked secret.
   function masked(el) {
+    if (CAPTURE) { var v = CAPTURE.record.recordedValue(el); return v !== null && v !== el.value; }
     var type = el.tagName === "INPUT" ? (el.type || "text").toLowerCase() : el.tagName.toLowerCase();
     if (baseMask[type]) return true;
     if (el.tagName === "INPUT" && el.hasAttribute("data-rr-is-password") && baseMask.password) return true;
@@ -130,8 +150,12 @@
     try { return !!(selector && el.closest(selector)); } catch (e) { return false; }
   }
 
+  function liveValue(el) {
+    if (!masked(el)) return el.value;
+    return CAPTURE ? CAPTURE.record.recordedValue(el) : "*".repeat(el.value.length);
+  }
   function liveNode(n) {
-    var id = win.rrweb.record.mirror.getId(n);
+    var id = REC.record.mirror.getId(n);
     if (n.nodeType === 3) return {id: id, text: n.data};
     if (n.nodeType === 8) return {id: id, comment: n.data};
     if (n.nodeType !== 1) return null;
@@ -139,8 +163,10 @@
     for (var i = 0; i < n.attributes.length; i++) out.attrs[n.attributes[i].name] = n.attributes[i].value;
     if (n.tagName === "INPUT" || n.tagName === "TEXTAREA" || n.tagName === "SELECT") {
       // a checkbox/radio's value is its attribute (already in attrs); its state is `checked`
-      if (n.type === "checkbox" || n.type === "radio") out.checked = n.checked;
-      else out.value = masked(n) ? "*".repeat(n.value.length) : n.value;
+      if (n.type === "checkbox" || n.type === "radio") {
+        // capture.js records no state of a masked checkbox: the rebuild shows it unchecked
+        out.checked = CAPTURE && CAPTURE.record.recordedValue(n) === null ? false : n.checked;
+      } else out.value = liveValue(n);
     }
     if (n.tagName === "OPTION") out.selected = n.selected;
     if (n.scrollTop || n.scrollLeft) out.scroll = [n.scrollLeft, n.scrollTop];

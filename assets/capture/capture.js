@@ -1,0 +1,807 @@
+/* capture.js - our recorder, running in the recorded page.
+ *
+ * Emits DESIGN.md's format (rrweb's event model: Meta, FullSnapshot, IncrementalSnapshot
+ * mutations, mouse, scroll, viewport, input, media, CSSOM edits) so recordings play in our
+ * player and in rrweb's. Written for this project; rrweb's recorder is only the test oracle.
+ *
+ * Privacy is applied HERE, before anything leaves the page, with the rules the recorder uses
+ * (`Rules.to_json()`) and the precedence of recorder/privacy/levels.py:
+ *   1. beneath a `hidden` element nothing is recorded (it is sent as a box: rr_width/rr_height);
+ *   2. an element's own explicit level (markup or selector rules; the strictest claim on one
+ *      node wins) replaces the inherited one;
+ *   3. otherwise the parent's level; at the top, the rules' default.
+ * Password/email/tel/hidden/`autocomplete=cc-*` inputs are masked at every level. The value
+ * functions follow recorder/privacy/masking.py; tests/fixtures/privacy-conformance.json is the
+ * one table both implementations pass. (The pattern detectors run in the recorder's pass.)
+ *
+ * API:
+ *   ReplayCapture.record({emit, rules, mousemoveWait}) -> stop()   the recorder alone
+ *   ReplayCapture.start({intake, app, token, rules, user})        record + send to `replay serve`
+ *   ReplayCapture.stop(); ReplayCapture.setUser({id, name, email})
+ */
+(function (win) {
+  "use strict";
+  if (win.ReplayCapture) return;
+  var doc = win.document;
+
+  // ---- the event model (recorder/format.py) ------------------------------------------------
+  var EV = {FULL: 2, INC: 3, META: 4, CUSTOM: 5, PLUGIN: 6};
+  var SRC = {MUTATION: 0, MOVE: 1, INTERACTION: 2, SCROLL: 3, RESIZE: 4, INPUT: 5, TOUCHMOVE: 6,
+             MEDIA: 7, SHEET_RULE: 8, STYLE_DECL: 13, SELECTION: 14};
+  var NODE = {DOCUMENT: 0, DOCTYPE: 1, ELEMENT: 2, TEXT: 3, CDATA: 4, COMMENT: 5};
+  var MOUSE = {mouseup: 0, mousedown: 1, click: 2, contextmenu: 3, dblclick: 4, focus: 5,
+               blur: 6, touchstart: 7, touchend: 9, touchcancel: 10};
+  var MEDIA = {play: 0, pause: 1, seeked: 2, volumechange: 3, ratechange: 4};
+  var MOVE_SAMPLE_MS = 50, MOVE_SEND_MS = 500, SCROLL_MS = 100, MUTATION_MAX_WAIT_MS = 100;
+
+  // ---- privacy (recorder/privacy/levels.py and masking.py) -----------------------------------
+  var L = {ALLOW: 0, MASK_USER_INPUT: 1, MASK: 2, HIDDEN: 3};
+  var LEVEL_NAMES = {"allow": 0, "mask-user-input": 1, "mask": 2, "hidden": 3};
+  var LEVEL_ATTRS = ["data-replay-privacy", "data-dd-privacy"];
+  var CLASS_LEVELS = {"rr-block": L.HIDDEN, "rr-mask": L.MASK};
+  ["replay-privacy-", "dd-privacy-"].forEach(function (p) {
+    for (var n in LEVEL_NAMES) CLASS_LEVELS[p + n] = LEVEL_NAMES[n];
+  });
+  var ALWAYS_MASKED_TYPES = {password: 1, email: 1, tel: 1, hidden: 1};
+  var BUTTON_TYPES = {button: 1, submit: 1, reset: 1, image: 1};
+  var SENSITIVE_ATTRS = {title: 1, alt: 1, placeholder: 1, "aria-label": 1, "aria-description": 1,
+                         "aria-valuetext": 1, name: 1, label: 1};
+  var BOX_ATTRS = ["id", "class", "type", "style", "width", "height", "size", "rows", "cols"];
+  var MASK = "***";
+  var CENSORED_IMG = "data:image/gif;base64,R0lGODlhAQABAIAAAMLCwgAAACH5BAAAAAAALAAAAAABAAEAAAICRAEAOw==";
+  var DROP = {};
+
+  function parseLevel(v) {
+    var k = String(v).trim().toLowerCase();
+    return Object.prototype.hasOwnProperty.call(LEVEL_NAMES, k) ? LEVEL_NAMES[k] : null;
+  }
+
+  /* The rules as the page applies them: default level, selector rules (ones this browser
+   * cannot parse are left to the recorder's pass), the URL query parameters to scrub. */
+  function Privacy(rules) {
+    rules = rules || {};
+    var d = parseLevel(rules["default"] || "mask-user-input");
+    this.defaultLevel = d === null ? L.MASK_USER_INPUT : d;
+    this.rules = [];
+    (rules.rules || []).forEach(function (r) {
+      var lvl = parseLevel(r.level);
+      try { doc.createDocumentFragment().querySelector(r.selector); } catch (e) { return; }
+      if (lvl !== null) this.rules.push({selector: r.selector, level: lvl});
+    }, this);
+    this.scrub = urlScrubber(rules.scrub_query_params || []);
+  }
+  Privacy.prototype.markup = function (el) {
+    var found = null, i, v, lvl;
+    for (i = 0; i < LEVEL_ATTRS.length; i++) {
+      v = el.getAttribute(LEVEL_ATTRS[i]);
+      if (v !== null) {
+        lvl = parseLevel(v);
+        if (lvl === null) lvl = L.MASK;   // a marker we cannot read: the page wanted privacy
+        found = found === null ? lvl : Math.max(found, lvl);
+      }
+    }
+    var cls = el.getAttribute("class");
+    if (cls && (cls.indexOf("privacy") >= 0 || cls.indexOf("rr-") >= 0)) {
+      var toks = cls.split(/\s+/);
+      for (i = 0; i < toks.length; i++) {
+        lvl = CLASS_LEVELS[toks[i]];
+        if (lvl !== undefined) found = found === null ? lvl : Math.max(found, lvl);
+      }
+    }
+    return found;
+  };
+  Privacy.prototype.explicit = function (el) {
+    var lvl = this.markup(el);
+    for (var i = 0; i < this.rules.length; i++) {
+      var r = this.rules[i];
+      if ((lvl === null || r.level > lvl) && el.matches(r.selector)) lvl = r.level;
+    }
+    return lvl;
+  };
+  /* The level an element's children inherit, given its parent's. */
+  Privacy.prototype.own = function (el, parentLevel) {
+    if (parentLevel === L.HIDDEN) return L.HIDDEN;
+    var e = this.explicit(el);
+    return e === null ? parentLevel : e;
+  };
+  /* An element's level from the top (walks up; `cache` (Map) is per batch). */
+  Privacy.prototype.levelOf = function (node, cache) {
+    var chain = [], x = node, base = this.defaultLevel;
+    while (x) {
+      if (cache && cache.has(x)) { base = cache.get(x); break; }
+      if (x.nodeType === 1) chain.push(x);
+      x = x.parentNode || (x.host && x.nodeType === 11 ? x.host : null);
+    }
+    for (var i = chain.length - 1; i >= 0; i--) {
+      base = this.own(chain[i], base);
+      if (cache) cache.set(chain[i], base);
+    }
+    return base;
+  };
+
+  function inputType(tag, el) {
+    if (tag !== "input") return tag;
+    var t = el.getAttribute("type");
+    return t ? t.toLowerCase() : "text";
+  }
+  function alwaysMasked(tag, el) {
+    if (tag !== "input" && tag !== "textarea" && tag !== "select") return false;
+    var ac = el.getAttribute("autocomplete");
+    if (ac && ac.toLowerCase().indexOf("cc-") >= 0) return true;
+    return tag === "input" && !!ALWAYS_MASKED_TYPES[inputType(tag, el)];
+  }
+  function valueMasked(level, tag, el) {
+    if (alwaysMasked(tag, el)) return true;
+    if (tag === "input" && BUTTON_TYPES[inputType(tag, el)]) return level >= L.MASK;
+    return level >= L.MASK_USER_INPUT;
+  }
+  function maskText(s) { return s.replace(/\S/g, "x"); }
+  function maskValue(v) { return v === null || v === undefined || v === "" ? v : MASK; }
+  function pxNum(v) {
+    var m = /^\s*(\d+(?:\.\d+)?)\s*(?:px)?\s*$/.exec(v == null ? "" : String(v));
+    return m ? parseFloat(m[1]) : null;
+  }
+  function elementSize(el, attrs) {
+    var w = pxNum(attrs.rr_width), h = pxNum(attrs.rr_height);
+    if (w === null) w = pxNum(attrs.width);
+    if (h === null) h = pxNum(attrs.height);
+    var style = attrs.style, re = /(?:^|;)\s*(width|height)\s*:\s*(\d+(?:\.\d+)?)px/gi, m;
+    while (style && (w === null || h === null) && (m = re.exec(style))) {
+      if (m[1].toLowerCase() === "width" && w === null) w = parseFloat(m[2]);
+      else if (m[1].toLowerCase() === "height" && h === null) h = parseFloat(m[2]);
+    }
+    return [w, h];
+  }
+  function censoredImage(size) {
+    if (size[0] === null || size[1] === null) return CENSORED_IMG;
+    return "data:image/svg+xml;charset=utf-8,<svg xmlns='http://www.w3.org/2000/svg' width='" +
+      size[0] + "' height='" + size[1] + "' style='background-color:silver'></svg>";
+  }
+  function urlScrubber(params) {
+    if (!params.length) return null;
+    var names = params.map(function (p) { return p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"); }).join("|");
+    var rx = new RegExp("([?&;](?:" + names + ")=)[^&#\\s\"'<>)]*", "gi");
+    return function (s) {
+      if (s.indexOf("=") < 0) return s;
+      return s.replace(rx, function (all, head) { return all.length > head.length ? head + MASK : all; });
+    };
+  }
+  /* One attribute as recorded at `level` (not hidden); DROP leaves it out (masking.mask_attr). */
+  function maskAttr(P, tag, el, name, value, level) {
+    if (LEVEL_ATTRS.indexOf(name) >= 0 || name === "class" || name === "style" || name === "_cssText") {
+      return P.scrub && typeof value === "string" && name !== "class" ? P.scrub(value) : value;
+    }
+    if (tag === "input" || tag === "textarea" || tag === "select" || tag === "option") {
+      if (name === "value" && tag !== "option" && valueMasked(level, tag, el)) return maskValue(value);
+      if (name === "checked" && tag === "input" && level >= L.MASK_USER_INPUT) return DROP;
+      if (name === "selected" && tag === "option" && level >= L.MASK_USER_INPUT) return DROP;
+    }
+    if (typeof value !== "string") return value;
+    if (level >= L.MASK) {
+      if (SENSITIVE_ATTRS[name] || name.lastIndexOf("data-", 0) === 0) return MASK;
+      if (tag === "a" && name === "href") return MASK;
+      if (tag === "iframe" && name === "srcdoc") return MASK;
+      if (name === "rr_dataURL") return DROP;
+      if ((tag === "img" || tag === "source" || tag === "picture" || tag === "input") &&
+          (name === "src" || name === "srcset")) {
+        if (name === "srcset" || tag === "source") return DROP;
+        return censoredImage(elementSize(el, attrMap(el)));
+      }
+      if (name === "poster" && tag === "video") return DROP;
+      if (name === "value" && tag !== "param") return MASK;
+    }
+    return P.scrub ? P.scrub(value) : value;
+  }
+  /* A text node's content under its parent element at `level` (masking.mask_text_node). */
+  function maskTextNode(P, text, level, parent) {
+    if (!text) return text;
+    var ptag = parent && parent.nodeType === 1 ? parent.tagName.toLowerCase() : null;
+    if (ptag === "style") return P.scrub ? P.scrub(text) : text;
+    if (ptag === "textarea" && valueMasked(level, "textarea", parent)) return text.trim() ? MASK : text;
+    if (level >= L.MASK) return ptag === "option" ? MASK : maskText(text);
+    return text;
+  }
+  /* What a hidden element keeps: its box and markers, its measured size (masking.hidden_attrs). */
+  function hiddenAttrs(P, el) {
+    var attrs = attrMap(el), out = {}, i;
+    for (i = 0; i < BOX_ATTRS.length; i++) {
+      var v = attrs[BOX_ATTRS[i]];
+      if (typeof v === "string") out[BOX_ATTRS[i]] = BOX_ATTRS[i] === "style" ?
+        v.replace(/url\(\s*(?:"[^"]*"|'[^']*'|[^)]*)\s*\)/gi, "none") : v;
+    }
+    for (i = 0; i < LEVEL_ATTRS.length; i++) if (LEVEL_ATTRS[i] in attrs) out[LEVEL_ATTRS[i]] = attrs[LEVEL_ATTRS[i]];
+    if (P.markup(el) !== L.HIDDEN) out["data-replay-privacy"] = "hidden";
+    var size = elementSize(el, attrs);
+    if (size[0] === null || size[1] === null) {
+      var r = el.getBoundingClientRect();
+      if (size[0] === null && r.width) size[0] = Math.round(r.width * 100) / 100;
+      if (size[1] === null && r.height) size[1] = Math.round(r.height * 100) / 100;
+    }
+    if (size[0] !== null) out.rr_width = size[0] + "px";
+    if (size[1] !== null) out.rr_height = size[1] + "px";
+    return out;
+  }
+  function attrMap(el) {
+    var out = {};
+    for (var i = 0; i < el.attributes.length; i++) out[el.attributes[i].name] = el.attributes[i].value;
+    return out;
+  }
+
+  // ---- the recorder ------------------------------------------------------------------------
+  var URL_ATTRS = {href: 1, src: 1, background: 1};   // made absolute, as rrweb does
+
+  function absolute(v) {
+    if (!v || /^(data|blob|javascript|mailto|tel|about):/i.test(v) || v.charAt(0) === "#") return v;
+    try { return new URL(v, doc.baseURI).href; } catch (e) { return v; }
+  }
+  function sheetText(sheet) {
+    try {
+      var rules = sheet.cssRules, out = [];
+      for (var i = 0; i < rules.length; i++) out.push(rules[i].cssText);
+      return out.join("");
+    } catch (e) { return null; }   // a cross-origin sheet
+  }
+
+  function Recorder(opts) {
+    this.emit = opts.emit;
+    this.P = new Privacy(opts.rules);
+    this.ids = new Map();      // node -> id
+    this.nodes = new Map();    // id -> node
+    this.hidden = new Set();   // ids of hidden placeholders (nothing beneath is recorded)
+    this.nextId = 1;
+    this.lastValue = new Map();
+    this.records = [];
+    this.flushTimer = null;
+    this.frame = null;
+    this.moves = [];
+    this.lastMove = 0;
+    this.moveTimer = null;
+    this.scrollTimers = new Map();
+    this.undo = [];
+    this.stopped = false;
+    this.moveSample = opts.mousemoveWait || MOVE_SAMPLE_MS;
+  }
+  var R = Recorder.prototype;
+
+  R.getId = function (n) { var id = this.ids.get(n); return id === undefined ? -1 : id; };
+  R.assign = function (n) {
+    var id = this.ids.get(n);
+    if (id === undefined) { id = this.nextId++; this.ids.set(n, id); }
+    this.nodes.set(id, n);
+    return id;
+  };
+  R.forget = function (n) {
+    var stack = [n];
+    while (stack.length) {
+      var x = stack.pop(), id = this.ids.get(x);
+      if (id !== undefined) { this.ids.delete(x); this.nodes.delete(id); this.hidden.delete(id); }
+      for (var c = x.firstChild; c; c = c.nextSibling) stack.push(c);
+      if (x.shadowRoot) stack.push(x.shadowRoot);
+    }
+  };
+  R.wrap = function (event) {
+    if (this.stopped) return;
+    try { this.emit(event); } catch (e) { /* never break the page */ }
+  };
+  R.inc = function (data) { this.wrap({type: EV.INC, data: data, timestamp: Date.now()}); };
+
+  /* A node and its subtree, serialized (ids for every node; `level`: the inherited level). */
+  R.serialize = function (top, level, cache) {
+    var self = this, P = this.P;
+    var holder = [];
+    var stack = [[top, level, holder, false]];
+    while (stack.length) {
+      var item = stack.pop(), n = item[0], lvl = item[1], into = item[2], svg = item[3], out;
+      if (n.nodeType === 1) {
+        var tag = n.tagName.toLowerCase(), own = P.own(n, lvl);
+        if (cache) cache.set(n, own);
+        out = {type: NODE.ELEMENT, tagName: tag, attributes: null, childNodes: [], id: this.assign(n)};
+        svg = svg || tag === "svg" || n.namespaceURI === "http://www.w3.org/2000/svg";
+        if (svg) out.isSVG = true;
+        into.push(out);
+        if (own === L.HIDDEN) {
+          out.attributes = hiddenAttrs(P, n);
+          this.hidden.add(out.id);
+          continue;
+        }
+        this.hidden.delete(out.id);
+        out.attributes = this.attributes(n, tag, own);
+        var kids = [];
+        for (var c = n.firstChild; c; c = c.nextSibling) kids.push(c);
+        if (n.shadowRoot) {
+          out.isShadowHost = true;
+          for (var s = n.shadowRoot.firstChild; s; s = s.nextSibling) kids.push(s);
+        }
+        for (var k = kids.length - 1; k >= 0; k--) stack.push([kids[k], own, out.childNodes, svg]);
+      } else if (n.nodeType === 3 || n.nodeType === 4) {
+        var parent = n.parentNode;
+        var ptag = parent && parent.nodeType === 1 ? parent.tagName : "";
+        var text = ptag === "SCRIPT" ? "" : maskTextNode(P, n.data, lvl, parent);
+        out = {type: n.nodeType === 3 ? NODE.TEXT : NODE.CDATA, textContent: text, id: this.assign(n)};
+        if (ptag === "STYLE") out.isStyle = true;
+        into.push(out);
+      } else if (n.nodeType === 8) {
+        into.push({type: NODE.COMMENT, textContent: lvl >= L.MASK ? maskText(n.data) : n.data, id: this.assign(n)});
+      } else if (n.nodeType === 9) {
+        out = {type: NODE.DOCUMENT, childNodes: [], id: this.assign(n)};
+        into.push(out);
+        for (var d = n.lastChild; d; d = d.previousSibling) stack.push([d, lvl, out.childNodes, false]);
+      } else if (n.nodeType === 10) {
+        into.push({type: NODE.DOCTYPE, name: n.name, publicId: n.publicId, systemId: n.systemId,
+                   id: this.assign(n)});
+      }
+      if (out && n.parentNode && n.parentNode.nodeType === 11 && n.parentNode.host) out.isShadow = true;
+    }
+    return holder[0];
+  };
+
+  /* An element's recorded attributes: URLs absolute, stylesheets inlined, form state, scroll. */
+  R.attributes = function (el, tag, level) {
+    var attrs = {}, i, a;
+    for (i = 0; i < el.attributes.length; i++) {
+      a = el.attributes[i];
+      attrs[a.name] = URL_ATTRS[a.name] ? absolute(a.value) : a.value;
+    }
+    if (tag === "link" && el.sheet && /stylesheet/i.test(el.rel || "")) {
+      var css = sheetText(el.sheet);
+      if (css !== null) { attrs._cssText = css; delete attrs.href; delete attrs.rel; }
+    } else if (tag === "style" && el.sheet && !el.textContent.trim()) {
+      var rules = sheetText(el.sheet);
+      if (rules) attrs._cssText = rules;
+    }
+    if (tag === "input" || tag === "textarea" || tag === "select") {
+      var t = inputType(tag, el);
+      if (t === "checkbox" || t === "radio") {
+        if (el.checked) attrs.checked = true; else delete attrs.checked;
+      } else if (el.value || "value" in attrs || tag === "textarea" || tag === "select") {
+        attrs.value = el.value;
+      }
+      this.lastValue.set(el, t === "checkbox" || t === "radio" ? el.checked : el.value);
+    } else if (tag === "option") {
+      if (el.selected) attrs.selected = true; else delete attrs.selected;
+    } else if (tag === "video" || tag === "audio") {
+      attrs.rr_mediaState = el.paused ? "paused" : "played";
+      attrs.rr_mediaCurrentTime = el.currentTime;
+    }
+    if (el.scrollLeft) attrs.rr_scrollLeft = el.scrollLeft;
+    if (el.scrollTop && tag !== "html") attrs.rr_scrollTop = el.scrollTop;
+    var out = {};
+    for (var k in attrs) {
+      var v = maskAttr(this.P, tag, el, k, attrs[k], level);
+      if (v !== DROP) out[k] = v;
+    }
+    return out;
+  };
+
+  R.fullSnapshot = function () {
+    var de = doc.documentElement;
+    this.wrap({type: EV.META, data: {href: win.location.href, width: win.innerWidth,
+                                     height: win.innerHeight}, timestamp: Date.now()});
+    var node = this.serialize(doc, this.P.defaultLevel, null);
+    this.wrap({type: EV.FULL, data: {node: node, initialOffset: {
+      left: win.pageXOffset || (de && de.scrollLeft) || 0,
+      top: win.pageYOffset || (de && de.scrollTop) || 0}}, timestamp: Date.now()});
+  };
+
+  // -- mutations: collected, then processed once per animation frame (or on flush) -----------
+  R.onRecords = function (records) {
+    for (var i = 0; i < records.length; i++) this.records.push(records[i]);
+    if (this.frame === null) {
+      var self = this;
+      this.frame = win.requestAnimationFrame(function () { self.flush(); });
+      this.flushTimer = setTimeout(function () { self.flush(); }, MUTATION_MAX_WAIT_MS);
+    }
+  };
+  R.flush = function () {
+    if (this.observer) {
+      var pending = this.observer.takeRecords();
+      for (var i = 0; i < pending.length; i++) this.records.push(pending[i]);
+    }
+    if (this.frame !== null) { win.cancelAnimationFrame(this.frame); this.frame = null; }
+    if (this.flushTimer !== null) { clearTimeout(this.flushTimer); this.flushTimer = null; }
+    if (!this.records.length) return;
+    var records = this.records;
+    this.records = [];
+    try { this.processMutations(records); } catch (e) { /* never break the page */ }
+  };
+  R.recorded = function (n) {
+    /* Is this (connected) node in the recording: known, and not beneath a hidden one? */
+    return this.ids.has(n);
+  };
+  R.parentOf = function (n) {
+    var p = n.parentNode;
+    return p && p.nodeType === 11 && p.host ? p.host : p;
+  };
+  R.connected = function (n) {
+    while (n) {
+      if (n === doc) return true;
+      n = n.parentNode || (n.nodeType === 11 ? n.host : null);
+    }
+    return false;
+  };
+  R.processMutations = function (records) {
+    var self = this, P = this.P, cache = new Map();
+    var removes = [], removedSet = new Set(), added = new Set(), texts = new Map(), attrs = new Map();
+    var origParent = new Map();
+    for (var i = 0; i < records.length; i++) {
+      var r = records[i], j;
+      if (r.type === "childList") {
+        for (j = 0; j < r.removedNodes.length; j++) {
+          var rn = r.removedNodes[j];
+          if (added.has(rn)) added.delete(rn);
+          if (!origParent.has(rn) && this.ids.has(rn)) {
+            var target = r.target.nodeType === 11 && r.target.host ? r.target.host : r.target;
+            origParent.set(rn, target);
+          }
+          removedSet.add(rn);
+        }
+        for (j = 0; j < r.addedNodes.length; j++) added.add(r.addedNodes[j]);
+      } else if (r.type === "characterData") {
+        texts.set(r.target, true);
+      } else if (r.type === "attributes") {
+        var m = attrs.get(r.target);
+        if (!m) attrs.set(r.target, m = {});
+        m[r.attributeName] = true;
+      }
+    }
+    // removes: nodes that were recorded, whose recorded parent is still in the recording
+    origParent.forEach(function (parent, node) {
+      if (self.connected(node) && self.parentOf(node) === parent && !added.has(node)) return;
+      if (!self.ids.has(parent) || self.hidden.has(self.ids.get(parent))) return;
+      if (removedSet.has(parent) && !self.connected(parent)) return;  // its parent's remove covers it
+      removes.push({parentId: self.ids.get(parent), id: self.ids.get(node)});
+    });
+    // nodes that left the document: forget their ids (after the removes above read them)
+    removedSet.forEach(function (n) { if (!self.connected(n)) self.forget(n); });
+    // adds: connected nodes under a recorded, non-hidden parent, whose parent is not itself new
+    var tops = [];
+    added.forEach(function (n) {
+      if (!self.connected(n)) return;
+      var p = self.parentOf(n);
+      for (var x = p; x && x !== doc; x = self.parentOf(x)) if (added.has(x)) return;
+      if (!self.ids.has(p) || self.hidden.has(self.ids.get(p))) return;
+      if (removedSet.has(n) && !origParent.has(n) && self.ids.has(n)) self.forget(n);
+      tops.push(n);
+    });
+    var adds = [], pendingTop = new Set(tops), done = new Set();
+    tops.forEach(function (n) {
+      // a node's next sibling must exist before it: add the chain from the last one back
+      var chain = [], x = n;
+      while (x && pendingTop.has(x) && !done.has(x)) { chain.push(x); done.add(x); x = self.nextRecorded(x); }
+      for (var k = chain.length - 1; k >= 0; k--) {
+        var c = chain[k], par = self.parentOf(c), nxt = self.nextRecorded(c);
+        var lvl = c.nodeType === 1 || c.nodeType === 9 ? P.levelOf(par, cache) : P.levelOf(par, cache);
+        adds.push({parentId: self.ids.get(par), nextId: nxt ? self.getId(nxt) : null,
+                   node: self.serialize(c, lvl, cache)});
+      }
+    });
+    var textOut = [];
+    texts.forEach(function (_, n) {
+      if (!self.ids.has(n) || !self.connected(n) || self.inAdds(n, added)) return;
+      var parent = n.parentNode;
+      var lvl = parent && parent.nodeType === 1 ? P.levelOf(parent, cache) : P.defaultLevel;
+      if (lvl === L.HIDDEN) return;
+      textOut.push({id: self.ids.get(n), value: maskTextNode(P, n.data, lvl, parent)});
+    });
+    var attrOut = [];
+    attrs.forEach(function (names, el) {
+      if (!self.ids.has(el) || !self.connected(el) || self.inAdds(el, added)) return;
+      var id = self.ids.get(el), tag = el.tagName.toLowerCase();
+      var lvl = P.levelOf(el, cache);
+      var out = {}, any = false, k;
+      if (self.hidden.has(id)) {
+        if (lvl !== L.HIDDEN) {  // no longer hidden: send it again, whole
+          removes.push({parentId: self.getId(self.parentOf(el)), id: id});
+          adds.push({parentId: self.getId(self.parentOf(el)), nextId: self.getId(self.nextRecorded(el)),
+                     node: self.serialize(el, P.levelOf(self.parentOf(el), cache), cache)});
+          return;
+        }
+        var box = hiddenAttrs(P, el);
+        for (k in names) { out[k] = k in box ? box[k] : null; any = true; }
+      } else if (lvl === L.HIDDEN) {   // became hidden: its children go, it stays as a box
+        for (var c = el.firstChild; c; c = c.nextSibling) {
+          if (self.ids.has(c)) removes.push({parentId: id, id: self.ids.get(c)});
+        }
+        for (c = el.firstChild; c; c = c.nextSibling) self.forget(c);
+        self.hidden.add(id);
+        var hb = hiddenAttrs(P, el), cur = attrMap(el);
+        for (k in cur) if (!(k in hb)) out[k] = null;
+        for (k in hb) out[k] = hb[k];
+        any = true;
+      } else {
+        for (k in names) {
+          var v = el.getAttribute(k);
+          if (v !== null && URL_ATTRS[k]) v = absolute(v);
+          if (v !== null) { v = maskAttr(P, tag, el, k, v, lvl); if (v === DROP) continue; }
+          out[k] = v; any = true;
+        }
+      }
+      if (any) attrOut.push({id: id, attributes: out});
+    });
+    if (removes.length || adds.length || textOut.length || attrOut.length) {
+      this.inc({source: SRC.MUTATION, texts: textOut, attributes: attrOut, removes: removes, adds: adds});
+    }
+  };
+  R.nextRecorded = function (n) {
+    var x = n.nextSibling;
+    while (x && !(x.nodeType === 1 || x.nodeType === 3 || x.nodeType === 4 || x.nodeType === 8)) x = x.nextSibling;
+    return x;
+  };
+  R.inAdds = function (n, added) {
+    for (var x = n; x && x !== doc; x = this.parentOf(x)) if (added.has(x)) return true;
+    return false;
+  };
+
+  // -- user activity ----------------------------------------------------------------------------
+  R.listen = function (target, type, fn, opts) {
+    target.addEventListener(type, fn, opts === undefined ? {capture: true, passive: true} : opts);
+    this.undo.push(function () { target.removeEventListener(type, fn, opts === undefined ? {capture: true, passive: true} : opts); });
+  };
+  R.targetId = function (t) {
+    if (t && t.nodeType === 1 && t.shadowRoot === undefined) return this.getId(t);
+    return this.getId(t);
+  };
+  R.eventTarget = function (e) {
+    var path = e.composedPath ? e.composedPath() : null;
+    return path && path.length ? path[0] : e.target;
+  };
+  R.onMove = function (e) {
+    var t = Date.now();
+    if (t - this.lastMove < this.moveSample) return;
+    this.lastMove = t;
+    var p = e.touches ? e.touches[0] : e;
+    if (!p) return;
+    this.moves.push({x: Math.round(p.clientX), y: Math.round(p.clientY),
+                     id: this.getId(this.eventTarget(e)), t: t, touch: !!e.touches});
+    if (this.moveTimer === null) {
+      var self = this;
+      this.moveTimer = setTimeout(function () { self.sendMoves(); }, MOVE_SEND_MS);
+    }
+  };
+  R.sendMoves = function () {
+    if (this.moveTimer !== null) { clearTimeout(this.moveTimer); this.moveTimer = null; }
+    if (!this.moves.length) return;
+    var moves = this.moves, now = Date.now(), touch = moves[0].touch;
+    this.moves = [];
+    this.inc({source: touch ? SRC.TOUCHMOVE : SRC.MOVE, positions: moves.map(function (m) {
+      return {x: m.x, y: m.y, id: m.id, timeOffset: m.t - now};
+    })});
+  };
+  R.onInteraction = function (e) {
+    var kind = MOUSE[e.type], target = this.eventTarget(e), id = this.getId(target);
+    if (kind === undefined || id < 0) return;
+    var p = e.changedTouches ? e.changedTouches[0] : e, data = {source: SRC.INTERACTION, type: kind, id: id};
+    if (p && p.clientX !== undefined && e.type !== "focus" && e.type !== "blur") {
+      data.x = Math.round(p.clientX); data.y = Math.round(p.clientY);
+    }
+    if (e.pointerType !== undefined) data.pointerType = e.pointerType === "touch" ? 1 : e.pointerType === "pen" ? 2 : 0;
+    this.sendMoves();   // the cursor's path to the click comes first
+    this.inc(data);
+  };
+  R.onScroll = function (e) {
+    var t = e.target === doc || e.target === win ? doc : e.target;
+    if (this.getId(t) < 0 || this.scrollTimers.has(t)) return;
+    var self = this;
+    this.scrollTimers.set(t, setTimeout(function () {
+      self.scrollTimers.delete(t);
+      self.sendScroll(t);
+    }, SCROLL_MS));
+  };
+  R.sendScroll = function (t) {
+    var id = this.getId(t);
+    if (id < 0) return;
+    var de = doc.documentElement;
+    if (t === doc) this.inc({source: SRC.SCROLL, id: id, x: win.pageXOffset || de.scrollLeft,
+                             y: win.pageYOffset || de.scrollTop});
+    else this.inc({source: SRC.SCROLL, id: id, x: t.scrollLeft, y: t.scrollTop});
+  };
+  R.onResize = function () {
+    this.inc({source: SRC.RESIZE, width: win.innerWidth, height: win.innerHeight});
+  };
+  /* An input's value as recorded (null: not recorded at all). */
+  R.inputData = function (el) {
+    var P = this.P, tag = el.tagName.toLowerCase(), lvl = P.levelOf(el, null);
+    if (lvl === L.HIDDEN || !this.ids.has(el)) return null;
+    var cls = el.getAttribute("class");
+    if (cls && /(^|\s)rr-ignore(\s|$)/.test(cls)) return null;
+    var t = inputType(tag, el);
+    var masked = tag === "input" || tag === "textarea" || tag === "select" ?
+      valueMasked(lvl, tag, el) : lvl >= L.MASK_USER_INPUT;
+    if (t === "checkbox" || t === "radio") {
+      if (masked) return null;   // its state is the secret
+      return {text: el.value, isChecked: el.checked};
+    }
+    var text = el.isContentEditable && tag !== "input" && tag !== "textarea" ? el.textContent : el.value;
+    if (masked) return {text: maskValue(text)};
+    return {text: P.scrub && text ? P.scrub(text) : text};
+  };
+  R.onInput = function (e) {
+    var el = this.eventTarget(e);
+    if (!el || el.nodeType !== 1) return;
+    this.recordInput(el);
+    var t = el.tagName === "INPUT" ? (el.type || "").toLowerCase() : "";
+    if (t === "radio" && el.name) {   // the others of its group went off
+      var group = doc.querySelectorAll('input[type="radio"][name="' + el.name.replace(/["\\]/g, "\\$&") + '"]');
+      for (var i = 0; i < group.length; i++) if (group[i] !== el) this.recordInput(group[i]);
+    }
+  };
+  R.recordInput = function (el) {
+    var t = el.tagName === "INPUT" ? (el.type || "").toLowerCase() : "";
+    var state = t === "checkbox" || t === "radio" ? el.checked : el.isContentEditable ? el.textContent : el.value;
+    if (this.lastValue.get(el) === state) return;
+    this.lastValue.set(el, state);
+    var data = this.inputData(el);
+    if (data === null) return;
+    data.source = SRC.INPUT;
+    data.id = this.getId(el);
+    this.inc(data);
+  };
+  R.onMedia = function (e) {
+    var el = e.target, id = this.getId(el);
+    if (id < 0) return;
+    this.inc({source: SRC.MEDIA, type: MEDIA[e.type], id: id, currentTime: el.currentTime,
+              volume: el.volume, muted: el.muted, playbackRate: el.playbackRate, loop: el.loop});
+  };
+
+  /* Programmatic changes the page's events do not report: value/checked setters, CSSOM. */
+  R.hook = function (proto, name, make) {
+    var desc = Object.getOwnPropertyDescriptor(proto, name);
+    if (!desc) return;
+    var replaced = make(desc);
+    Object.defineProperty(proto, name, replaced);
+    this.undo.push(function () { Object.defineProperty(proto, name, desc); });
+  };
+  R.hookValues = function () {
+    var self = this;
+    [[win.HTMLInputElement, "value"], [win.HTMLInputElement, "checked"],
+     [win.HTMLTextAreaElement, "value"], [win.HTMLSelectElement, "value"],
+     [win.HTMLSelectElement, "selectedIndex"], [win.HTMLOptionElement, "selected"]].forEach(function (pair) {
+      if (!pair[0]) return;
+      self.hook(pair[0].prototype, pair[1], function (desc) {
+        return {configurable: true, enumerable: desc.enumerable, get: desc.get,
+                set: function (v) {
+                  desc.set.call(this, v);
+                  if (self.stopped) return;
+                  var el = this.tagName === "OPTION" ? this.parentNode && this.parentNode.closest && this.closest("select") : this;
+                  if (el && self.ids.has(el)) { self.flush(); self.onInput({target: el}); }
+                }};
+      });
+    });
+  };
+  R.ruleIndex = function (rule) {
+    /* The path of a CSS rule in its style sheet: [i] at the top, [i, j] in a @media... */
+    var path = [];
+    while (rule) {
+      var list = rule.parentRule ? rule.parentRule.cssRules : rule.parentStyleSheet && rule.parentStyleSheet.cssRules;
+      if (!list) return null;
+      path.unshift(Array.prototype.indexOf.call(list, rule));
+      rule = rule.parentRule;
+    }
+    return path;
+  };
+  R.sheetOwnerId = function (sheet) {
+    while (sheet && sheet.parentStyleSheet) sheet = sheet.parentStyleSheet;
+    return sheet && sheet.ownerNode ? this.getId(sheet.ownerNode) : -1;
+  };
+  R.hookCssom = function () {
+    var self = this, S = win.CSSStyleSheet && win.CSSStyleSheet.prototype;
+    if (!S) return;
+    function wrapMethod(proto, name, after) {
+      var orig = proto[name];
+      if (typeof orig !== "function") return;
+      proto[name] = function () {
+        var result = orig.apply(this, arguments);
+        if (!self.stopped) { try { after(this, arguments, result); } catch (e) { /* never break the page */ } }
+        return result;
+      };
+      self.undo.push(function () { proto[name] = orig; });
+    }
+    function nested(owner, index) {
+      var base = owner instanceof win.CSSStyleSheet ? [] : self.ruleIndex(owner);
+      return base === null ? null : base.concat([index]);
+    }
+    function sheetOf(owner) { return owner instanceof win.CSSStyleSheet ? owner : owner.parentStyleSheet; }
+    var onInsert = function (owner, args, index) {
+      var id = self.sheetOwnerId(sheetOf(owner)), path = nested(owner, index);
+      if (id < 0 || path === null) return;
+      self.flush();
+      self.inc({source: SRC.SHEET_RULE, id: id, adds: [{rule: args[0], index: path.length === 1 ? path[0] : path}]});
+    };
+    var onDelete = function (owner, args) {
+      var id = self.sheetOwnerId(sheetOf(owner)), path = nested(owner, args[0]);
+      if (id < 0 || path === null) return;
+      self.flush();
+      self.inc({source: SRC.SHEET_RULE, id: id, removes: [{index: path.length === 1 ? path[0] : path}]});
+    };
+    wrapMethod(S, "insertRule", onInsert);
+    wrapMethod(S, "deleteRule", onDelete);
+    if (win.CSSGroupingRule) {
+      wrapMethod(win.CSSGroupingRule.prototype, "insertRule", onInsert);
+      wrapMethod(win.CSSGroupingRule.prototype, "deleteRule", onDelete);
+    }
+    ["replace", "replaceSync"].forEach(function (name) {
+      wrapMethod(S, name, function (sheet, args) {
+        var id = self.sheetOwnerId(sheet);
+        if (id < 0) return;
+        var data = {source: SRC.SHEET_RULE, id: id};
+        data[name] = args[0];
+        self.inc(data);
+      });
+    });
+    var D = win.CSSStyleDeclaration && win.CSSStyleDeclaration.prototype;
+    if (D) {
+      var declared = function (decl, data) {
+        var rule = decl.parentRule;
+        if (!rule || !rule.parentStyleSheet) return;   // an element's inline style: a mutation
+        var id = self.sheetOwnerId(rule.parentStyleSheet), path = self.ruleIndex(rule);
+        if (id < 0 || path === null) return;
+        data.source = SRC.STYLE_DECL; data.id = id; data.index = path;
+        self.inc(data);
+      };
+      wrapMethod(D, "setProperty", function (decl, args) {
+        declared(decl, {set: {property: args[0], value: args[1], priority: args[2] || ""}});
+      });
+      wrapMethod(D, "removeProperty", function (decl, args) {
+        declared(decl, {remove: {property: args[0]}});
+      });
+    }
+  };
+
+  R.start = function () {
+    var self = this;
+    this.fullSnapshot();
+    this.observer = new win.MutationObserver(function (records) { self.onRecords(records); });
+    var watch = {childList: true, subtree: true, attributes: true, characterData: true};
+    this.observer.observe(doc, watch);
+    this.observeShadows(doc, watch);
+    var on = function (fn) { return function (e) { try { fn.call(self, e); } catch (x) { /* never break the page */ } }; };
+    this.listen(doc, "mousemove", on(this.onMove));
+    this.listen(doc, "touchmove", on(this.onMove));
+    ["mouseup", "mousedown", "click", "contextmenu", "dblclick", "focus", "blur",
+     "touchstart", "touchend", "touchcancel"].forEach(function (t) { self.listen(doc, t, on(self.onInteraction)); });
+    this.listen(doc, "scroll", on(this.onScroll));
+    this.listen(win, "resize", on(this.onResize), {passive: true});
+    this.listen(doc, "input", on(this.onInput));
+    this.listen(doc, "change", on(this.onInput));
+    ["play", "pause", "seeked", "volumechange", "ratechange"].forEach(function (t) { self.listen(doc, t, on(self.onMedia)); });
+    this.hookValues();
+    this.hookCssom();
+  };
+  R.observeShadows = function (root, watch) {
+    var all = root.querySelectorAll ? root.querySelectorAll("*") : [];
+    for (var i = 0; i < all.length; i++) {
+      if (all[i].shadowRoot) {
+        this.observer.observe(all[i].shadowRoot, watch);
+        this.observeShadows(all[i].shadowRoot, watch);
+      }
+    }
+  };
+  R.stop = function () {
+    this.flush();
+    this.sendMoves();
+    this.stopped = true;
+    if (this.observer) this.observer.disconnect();
+    this.scrollTimers.forEach(function (t) { clearTimeout(t); });
+    while (this.undo.length) this.undo.pop()();
+  };
+
+  // ---- public API -------------------------------------------------------------------------------
+  var current = null;
+  function record(opts) {
+    if (current) current.stop();
+    var rec = current = new Recorder(opts || {});
+    var go = function () { if (!rec.stopped) rec.start(); };
+    if (doc.readyState === "loading") doc.addEventListener("DOMContentLoaded", go, {once: true});
+    else go();
+    return function () { rec.stop(); if (current === rec) current = null; };
+  }
+  record.mirror = {getId: function (n) { return current ? current.getId(n) : -1; }};
+  record.flush = function () { if (current) current.flush(); };
+  /* The live value of a form control as this recording records it (for comparisons). */
+  record.recordedValue = function (el) {
+    var d = current ? current.inputData(el) : null;
+    return d ? d.text : null;
+  };
+
+  win.ReplayCapture = {record: record, version: 1};
+})(window);
