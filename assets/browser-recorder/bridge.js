@@ -174,9 +174,20 @@
       try { out.css = [].map.call(n.sheet.cssRules, function (r) { return r.cssText; }); }
       catch (e) { out.css = null; }  // cross-origin sheet
     }
-    for (var c = n.firstChild; c; c = c.nextSibling) {
-      var child = liveNode(c);
+    var kids = [];
+    for (var c = n.firstChild; c; c = c.nextSibling) kids.push(c);
+    // as recorded: an open shadow root's nodes follow the host's own children
+    if (n.shadowRoot) for (c = n.shadowRoot.firstChild; c; c = c.nextSibling) kids.push(c);
+    kids.forEach(function (k) {
+      var child = liveNode(k);
       if (child) out.children.push(child);
+    });
+    if (n.tagName === "IFRAME") {   // a same-origin frame's document, recorded beneath it
+      var fdoc = null;
+      try { fdoc = n.contentDocument; } catch (e) { fdoc = null; }
+      var fid = fdoc ? REC.record.mirror.getId(fdoc) : -1;
+      if (fid > 0) out.children.push({id: fid, document: true,
+                                      children: fdoc.documentElement ? [liveNode(fdoc.documentElement)] : []});
     }
     // a same-origin iframe's document, as rrweb records it: a document node under the
     // iframe, holding the frame's scroll (its html's scroll is the frame's window's)

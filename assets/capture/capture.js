@@ -258,6 +258,10 @@
     this.moveTimer = null;
     this.scrollTimers = new Map();
     this.undo = [];
+    this.frameQueue = [];          // iframes serialized, whose documents are to be added
+    this.frameDocs = new Set();    // same-origin frame documents being recorded
+    this.frameOf = new WeakMap();  // iframe -> its recorded document
+    this.reshadow = new Set();     // hosts given a shadow root since they were recorded
     this.stopped = false;
     this.moveSample = opts.mousemoveWait || MOVE_SAMPLE_MS;
   }
@@ -306,6 +310,7 @@
         }
         this.hidden.delete(out.id);
         out.attributes = this.attributes(n, tag, own);
+        if (tag === "iframe") this.frameQueue.push([n, own]);
         var kids = [];
         for (var c = n.firstChild; c; c = c.nextSibling) kids.push(c);
         if (n.shadowRoot) {
@@ -344,7 +349,7 @@
     }
     if (tag === "link" && el.sheet && /stylesheet/i.test(el.rel || "")) {
       var css = sheetText(el.sheet);
-      if (css !== null) { attrs._cssText = css; delete attrs.href; delete attrs.rel; }
+      if (css !== null) attrs._cssText = css;   // the player shows it; it never fetches
     } else if (tag === "style" && el.sheet && !el.textContent.trim()) {
       var rules = sheetText(el.sheet);
       if (rules) attrs._cssText = rules;
@@ -393,6 +398,7 @@
     }
   };
   R.flush = function () {
+    if (this.reshadow.size) this.records.push({type: "shadow"});
     if (this.observer) {
       var pending = this.observer.takeRecords();
       for (var i = 0; i < pending.length; i++) this.records.push(pending[i]);
@@ -414,15 +420,58 @@
   };
   R.connected = function (n) {
     while (n) {
-      if (n === doc) return true;
+      if (n === doc || this.frameDocs.has(n)) return true;
       n = n.parentNode || (n.nodeType === 11 ? n.host : null);
     }
     return false;
+  };
+  /* Same-origin iframes' documents, added under their iframe once loaded (rrweb's way);
+   * a frame that navigates later has its new document added again. */
+  R.attachFrames = function () {
+    var queue = this.frameQueue, self = this;
+    this.frameQueue = [];
+    queue.forEach(function (item) {
+      var frame = item[0], level = item[1], fdoc = null;
+      if (!frame.__replayLoadHooked) {
+        frame.__replayLoadHooked = true;
+        frame.addEventListener("load", function () {
+          if (self.stopped || !self.ids.has(frame)) return;
+          self.flush();
+          self.frameQueue.push([frame, self.P.levelOf(frame, null)]);
+          self.attachFrames();
+        });
+      }
+      try { fdoc = frame.contentDocument; } catch (e) { return; }   // cross-origin
+      if (!fdoc || !fdoc.documentElement || self.ids.has(fdoc)) return;
+      var parentId = self.getId(frame);
+      if (parentId < 0 || self.hidden.has(parentId)) return;
+      var removes = [], old = self.frameOf.get(frame);
+      if (old && self.ids.has(old)) {   // the frame navigated: its old document goes
+        removes.push({parentId: parentId, id: self.ids.get(old)});
+        self.frameDocs.delete(old);
+        self.forget(old);
+      }
+      self.frameDocs.add(fdoc);
+      self.frameOf.set(frame, fdoc);
+      var node = self.serialize(fdoc, level, null);
+      self.inc({source: SRC.MUTATION, texts: [], attributes: [], removes: removes,
+                adds: [{parentId: parentId, nextId: null, node: node}]});
+      self.watch(fdoc);
+      self.attachFrames();   // frames inside the frame
+    });
   };
   R.processMutations = function (records) {
     var self = this, P = this.P, cache = new Map();
     var removes = [], removedSet = new Set(), added = new Set(), texts = new Map(), attrs = new Map();
     var origParent = new Map();
+    this.reshadow.forEach(function (host) {   // sent again with its shadow root
+      var p = self.parentOf(host);
+      if (!self.connected(host) || !self.ids.has(p)) return;
+      origParent.set(host, p);
+      removedSet.add(host);
+      added.add(host);
+    });
+    this.reshadow.clear();
     for (var i = 0; i < records.length; i++) {
       var r = records[i], j;
       if (r.type === "childList") {
@@ -521,6 +570,7 @@
     if (removes.length || adds.length || textOut.length || attrOut.length) {
       this.inc({source: SRC.MUTATION, texts: textOut, attributes: attrOut, removes: removes, adds: adds});
     }
+    if (this.frameQueue.length) this.attachFrames();
   };
   R.nextRecorded = function (n) {
     var x = n.nextSibling;
@@ -579,7 +629,7 @@
     this.inc(data);
   };
   R.onScroll = function (e) {
-    var t = e.target === doc || e.target === win ? doc : e.target;
+    var t = e.target && e.target.nodeType === 9 ? e.target : e.target === win ? doc : e.target;
     if (this.getId(t) < 0 || this.scrollTimers.has(t)) return;
     var self = this;
     this.scrollTimers.set(t, setTimeout(function () {
@@ -590,9 +640,10 @@
   R.sendScroll = function (t) {
     var id = this.getId(t);
     if (id < 0) return;
-    var de = doc.documentElement;
-    if (t === doc) this.inc({source: SRC.SCROLL, id: id, x: win.pageXOffset || de.scrollLeft,
-                             y: win.pageYOffset || de.scrollTop});
+    if (t.nodeType === 9) {
+      var w = t.defaultView || win, de = t.documentElement;
+      this.inc({source: SRC.SCROLL, id: id, x: w.pageXOffset || de.scrollLeft, y: w.pageYOffset || de.scrollTop});
+    }
     else this.inc({source: SRC.SCROLL, id: id, x: t.scrollLeft, y: t.scrollTop});
   };
   R.onResize = function () {
@@ -747,25 +798,49 @@
     }
   };
 
+  var WATCH = {childList: true, subtree: true, attributes: true, characterData: true};
   R.start = function () {
     var self = this;
-    this.fullSnapshot();
     this.observer = new win.MutationObserver(function (records) { self.onRecords(records); });
-    var watch = {childList: true, subtree: true, attributes: true, characterData: true};
-    this.observer.observe(doc, watch);
-    this.observeShadows(doc, watch);
-    var on = function (fn) { return function (e) { try { fn.call(self, e); } catch (x) { /* never break the page */ } }; };
-    this.listen(doc, "mousemove", on(this.onMove));
-    this.listen(doc, "touchmove", on(this.onMove));
-    ["mouseup", "mousedown", "click", "contextmenu", "dblclick", "focus", "blur",
-     "touchstart", "touchend", "touchcancel"].forEach(function (t) { self.listen(doc, t, on(self.onInteraction)); });
-    this.listen(doc, "scroll", on(this.onScroll));
-    this.listen(win, "resize", on(this.onResize), {passive: true});
-    this.listen(doc, "input", on(this.onInput));
-    this.listen(doc, "change", on(this.onInput));
-    ["play", "pause", "seeked", "volumechange", "ratechange"].forEach(function (t) { self.listen(doc, t, on(self.onMedia)); });
+    this.fullSnapshot();
+    this.watch(doc);
+    this.attachFrames();
+    this.listen(win, "resize", this.guard(this.onResize), {passive: true});
     this.hookValues();
     this.hookCssom();
+    this.hookShadows();
+  };
+  R.guard = function (fn) {
+    var self = this;
+    return function (e) { try { fn.call(self, e); } catch (x) { /* never break the page */ } };
+  };
+  /* Observe a document (the page's or a frame's) and its open shadow roots; listen to it. */
+  R.watch = function (d) {
+    var self = this, on = function (fn) { return self.guard(fn); };
+    this.observer.observe(d, WATCH);
+    this.observeShadows(d, WATCH);
+    this.listen(d, "mousemove", on(this.onMove));
+    this.listen(d, "touchmove", on(this.onMove));
+    ["mouseup", "mousedown", "click", "contextmenu", "dblclick", "focus", "blur",
+     "touchstart", "touchend", "touchcancel"].forEach(function (t) { self.listen(d, t, on(self.onInteraction)); });
+    this.listen(d, "scroll", on(this.onScroll));
+    this.listen(d, "input", on(this.onInput));
+    this.listen(d, "change", on(this.onInput));
+    ["play", "pause", "seeked", "volumechange", "ratechange"].forEach(function (t) { self.listen(d, t, on(self.onMedia)); });
+  };
+  /* A shadow root attached after its host was recorded: the host is sent again, whole. */
+  R.hookShadows = function () {
+    var self = this, E = win.Element && win.Element.prototype, orig = E && E.attachShadow;
+    if (!orig) return;
+    E.attachShadow = function () {
+      var root = orig.apply(this, arguments);
+      if (!self.stopped && self.ids.has(this)) {
+        try { self.observer.observe(root, WATCH); self.reshadow.add(this); self.onRecords([]); }
+        catch (e) { /* never break the page */ }
+      }
+      return root;
+    };
+    this.undo.push(function () { E.attachShadow = orig; });
   };
   R.observeShadows = function (root, watch) {
     var all = root.querySelectorAll ? root.querySelectorAll("*") : [];

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from player.replayer import Replayer
-from replay_tools.browser_recorder import (CaptureDom, Click, Eval, PageServer, Scroll, Type,
-                                           WaitFor, record_page)
+from replay_tools.browser_recorder import (BrowserRecorder, CaptureDom, Click, Eval, PageServer,
+                                           Scroll, Type, Wait, WaitFor, record_page)
 
 TESTS = Path(__file__).resolve().parents[1]
 PAGES = TESTS / "browser" / "pages"
@@ -124,3 +124,92 @@ def _without_css(tree: dict, element_id: str) -> dict:
             n.pop("css", None)
         stack.extend(n.get("children", ()))
     return tree
+
+
+def _frame_html(live) -> dict:
+    """The live <html> of the page's iframe (its document is recorded beneath the iframe)."""
+    frame = live.find(lambda n: n.get("tag") == "iframe")[0]
+    return frame["children"][0]["children"][0]
+
+
+def test_shadow_dom_iframe_and_css_in_js_rebuild(qapp, server):
+    rec = record_page(server.url("widgets.html"), [
+        WaitFor("#frame"),
+        CaptureDom("loaded", settle_ms=600),
+        Click("#theme"), Click("#shadow-add"), Click("#late-shadow"),
+        Scroll(None, 400), CaptureDom("changed"),
+    ], recorder="capture")
+    events = rec.events
+    r = Replayer(events, keyframe_interval=3)
+    assert not r.warnings, r.warnings
+    css = rec.snapshot("changed").find(
+        lambda n: n.get("attrs", {}).get("id") == "css-in-js")[0]["css"]
+    for live in rec.dom_snapshots:
+        # the mirror starts a <style>'s rule list from its text, not from `_cssText` (which
+        # rrweb and capture.js send for CSS-in-JS styles); the CSS events are checked below
+        _without_css(live.tree, "css-in-js")
+        CHECKS.assert_rebuild_matches(r, events, live)
+        # the frame's document, node by node
+        frame_html = _frame_html(live)
+        m = r.state_at(CHECKS._moment(events, live))
+        texts = [n["text"] for n in live.find(lambda n: "text" in n and n["text"].strip())]
+        assert "Inside the frame" in texts
+        for ln in [frame_html] + [n for n in live.find(lambda n: "tag" in n)]:
+            node = m.get(ln["id"])
+            assert node is not None and node.tag == ln["tag"]
+    end = rec.snapshot("changed")
+    m = r.state_at(CHECKS._moment(events, end))
+    host = end.find(lambda n: n.get("attrs", {}).get("id") == "late-host")[0]
+    assert [m.get(c).tag for c in m.get(host["id"]).children] == ["span"]
+    assert list(m.window_scroll) == [0, 400]
+    style_id = end.find(lambda n: n.get("attrs", {}).get("id") == "css-in-js")[0]["id"]
+    snap_style = _find_node(events[1]["data"]["node"], style_id)
+    assert snap_style["attributes"]["_cssText"].startswith(".card { border: 1px solid")
+    assert [d["adds"][0]["rule"] for d in _sources(events, 8) if d["id"] == style_id] == [
+        css[1]]
+    decl = [d for d in _sources(events, 13) if d["id"] == style_id]
+    assert decl == [{"source": 13, "id": style_id, "index": [0],
+                     "set": {"property": "outline-color", "value": "rgb(255, 0, 0)", "priority": ""}}]
+    assert "outline-color: rgb(255, 0, 0)" in css[0]
+
+
+def _find_node(sn: dict, node_id: int) -> dict:
+    stack = [sn]
+    while stack:
+        n = stack.pop()
+        if n.get("id") == node_id:
+            return n
+        stack.extend(n.get("childNodes", ()))
+    raise KeyError(node_id)
+
+
+def test_viewport_resize_and_typing_in_a_frame(qapp, server):
+    with BrowserRecorder(recorder="capture") as b:
+        b.open(server.url("widgets.html"))
+        b.run([WaitFor("#frame"), Wait(300)])
+        b.view.resize(900, 600)
+        b.run([Wait(300), Eval("""(function(){var d=document.getElementById('frame').contentDocument;
+                 var i=d.getElementById('frame-input'); i.value='typed in frame';
+                 i.dispatchEvent(new Event('input', {bubbles: true}));
+                 d.getElementById('frame-add').click(); return 1;})()"""),
+               CaptureDom("end")])
+        rec = b.finish()
+    events = rec.events
+    assert {"source": 4, "width": 900, "height": 600} in _sources(events, 4)
+    r = Replayer(events)
+    live = rec.snapshot("end")
+    m = r.state_at(CHECKS._moment(events, live))
+    assert (m.width, m.height) == (900, 600)
+    frame_html = _frame_html(live)
+    inp = [n for n in _walk(frame_html) if n.get("attrs", {}).get("id") == "frame-input"]
+    assert m.get(inp[0]["id"]).value == "typed in frame"
+    added = [n for n in _walk(frame_html) if n.get("tag") == "b"]
+    assert added and m.get(added[0]["children"][0]["id"]).text == "added in frame"
+
+
+def _walk(tree: dict):
+    stack = [tree]
+    while stack:
+        n = stack.pop()
+        yield n
+        stack.extend(n.get("children", ()))
