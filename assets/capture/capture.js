@@ -188,7 +188,8 @@
         return censoredImage(elementSize(el, attrMap(el)));
       }
       if (name === "poster" && tag === "video") return DROP;
-      if (name === "value" && tag !== "param") return MASK;
+      if (name === "value" && tag !== "input" && tag !== "textarea" && tag !== "select" &&
+          tag !== "option" && tag !== "param") return MASK;
     }
     return P.scrub ? P.scrub(value) : value;
   }
@@ -212,10 +213,11 @@
     for (i = 0; i < LEVEL_ATTRS.length; i++) if (LEVEL_ATTRS[i] in attrs) out[LEVEL_ATTRS[i]] = attrs[LEVEL_ATTRS[i]];
     if (P.markup(el) !== L.HIDDEN) out["data-replay-privacy"] = "hidden";
     var size = elementSize(el, attrs);
-    if (size[0] === null || size[1] === null) {
+    // no size in its markup: the one it is shown at (the root's is the viewport, in Meta)
+    if (size[0] === null && size[1] === null && el !== el.ownerDocument.documentElement) {
       var r = el.getBoundingClientRect();
-      if (size[0] === null && r.width) size[0] = Math.round(r.width * 100) / 100;
-      if (size[1] === null && r.height) size[1] = Math.round(r.height * 100) / 100;
+      if (r.width) size[0] = Math.round(r.width * 100) / 100;
+      if (r.height) size[1] = Math.round(r.height * 100) / 100;
     }
     if (size[0] !== null) out.rr_width = size[0] + "px";
     if (size[1] !== null) out.rr_height = size[1] + "px";
@@ -358,7 +360,9 @@
       var t = inputType(tag, el);
       if (t === "checkbox" || t === "radio") {
         if (el.checked) attrs.checked = true; else delete attrs.checked;
-      } else if (el.value || "value" in attrs || tag === "textarea" || tag === "select") {
+      } else if (tag === "textarea" ? el.value !== el.defaultValue : tag === "input" && (el.value || "value" in attrs)) {
+        // a textarea's own text is its value until edited; a select's value is its
+        // selected option
         attrs.value = el.value;
       }
       this.lastValue.set(el, t === "checkbox" || t === "radio" ? el.checked : el.value);
@@ -380,7 +384,8 @@
 
   R.fullSnapshot = function () {
     var de = doc.documentElement;
-    this.wrap({type: EV.META, data: {href: win.location.href, width: win.innerWidth,
+    var href = this.P.scrub ? this.P.scrub(win.location.href) : win.location.href;
+    this.wrap({type: EV.META, data: {href: href, width: win.innerWidth,
                                      height: win.innerHeight}, timestamp: Date.now()});
     var node = this.serialize(doc, this.P.defaultLevel, null);
     this.wrap({type: EV.FULL, data: {node: node, initialOffset: {

@@ -104,6 +104,8 @@ def _safe_attr(tag: str, k: str, v: Any) -> str | None:
     if not isinstance(v, (str, int, float)) or isinstance(v, bool) and not v:
         return None
     k = str(k)
+    if v is True:   # rrweb's boolean attributes (checked, selected): as HTML writes them
+        return k
     if k.lower().startswith("on") or k in ("srcdoc", "_cssText") or k.startswith("rr_"):
         return None
     s = str(v)

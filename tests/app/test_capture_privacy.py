@@ -1,0 +1,134 @@
+"""Masking at capture: capture.js in a real browser (QtWebEngine) masks with the recorder's
+rules before anything leaves the page.
+
+- The shared conformance table (tests/fixtures/privacy-conformance.json, which the recorder's
+  pass also runs: tests/recorder/test_privacy_conformance.py): each document, recorded by
+  capture.js under the case's rules, renders exactly as expected, and each control's value
+  set by script leaves exactly the expected input event.
+- The leak test with capture-time masking ALONE: fake personal data typed with real key
+  events into the checkout, the events stored with the recorder's pass switched off, every
+  stored byte searched.
+"""
+from __future__ import annotations
+
+import json
+from http.server import SimpleHTTPRequestHandler
+from pathlib import Path
+
+import pytest
+
+from recorder.privacy import parse_rules
+from recorder.privacy.preview import render_node
+from recorder.store import Store
+from replay_tools.browser_recorder import Eval, PageServer, record_page
+from replay_tools.stored import hits, stored_bytes
+
+TESTS = Path(__file__).resolve().parents[1]
+TABLE = json.loads((TESTS / "fixtures" / "privacy-conformance.json").read_text(encoding="utf-8"))["cases"]
+CASES = {c["name"]: c for c in TABLE}
+
+
+class _TableHandler(SimpleHTTPRequestHandler):
+    """Serves case N of the table at /case/N; everything else from the pages folder."""
+
+    def log_message(self, format, *args):  # noqa: A002 - quiet tests
+        pass
+
+    def do_GET(self):  # noqa: N802 (http.server)
+        if self.path.startswith("/case/"):
+            body = TABLE[int(self.path.rsplit("/", 1)[1])]["html"].encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
+        super().do_GET()
+
+
+@pytest.fixture(scope="module")
+def server():
+    with PageServer(TESTS / "browser" / "pages", handler=_TableHandler) as srv:
+        yield srv
+
+
+def _set_values(inputs: list) -> str:
+    """JavaScript setting each control as a script would; each one first to something else,
+    so the value (even an unchanged one) is a change capture.js records."""
+    return "(function(){var steps=%s; steps.forEach(function(s){" \
+        "var el=document.getElementById(s[0]), d=s[1];" \
+        "if ('isChecked' in d) { el.checked = !d.isChecked; el.checked = d.isChecked; }" \
+        "else { el.value = ''; el.value = d.text; }" \
+        "el.dispatchEvent(new Event('input', {bubbles: true}));});" \
+        "return steps.length;})()" % json.dumps(inputs)
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_capture_masks_the_table_as_the_recorder_does(qapp, server, name):
+    case = CASES[name]
+    steps = [Eval(_set_values(case["inputs"]))] if "inputs" in case else []
+    rec = record_page(server.url(f"case/{TABLE.index(case)}"), steps, recorder="capture",
+                      record_options={"rules": case["rules"]})
+    full = rec.events[1]
+    assert full["type"] == 2
+    assert render_node(full["data"]["node"]) == case["expected"]
+    if "inputs" not in case:
+        return
+    ids = {}
+    stack = [full["data"]["node"]]
+    while stack:
+        n = stack.pop()
+        if "id" in (n.get("attributes") or {}):
+            ids[n["id"]] = n["attributes"]["id"]
+        stack.extend(n.get("childNodes") or ())
+    last = {}
+    for e in rec.events:
+        if e["type"] == 3 and e["data"]["source"] == 5:
+            d = dict(e["data"])
+            el_id = ids[d.pop("id")]
+            last[el_id] = {k: v for k, v in d.items() if k != "source"}
+    want = {k: v for k, v in case["expected_inputs"].items() if v is not None}
+    assert last == want
+
+
+# ---- the leak test, capture-time masking alone ------------------------------------------------
+
+def _leaks_module():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("leaks", TESTS / "app" / "test_privacy_leaks.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+LEAKS = _leaks_module()   # the same secrets, typing and needles as the recorder's leak test
+
+
+@pytest.mark.parametrize("key,rules_text,terms", [
+    ("default rules", 'scrub_query_params = ["token", "email"]', False),
+    ("strict rules", LEAKS.STRICT_RULES, True),
+])
+def test_capture_alone_stores_none_of_the_typed_data(qapp, server, tmp_path, key, rules_text, terms):
+    rules = parse_rules(rules_text)
+    rec = record_page(server.url("checkout.html?token=s3ss10n&email=" + LEAKS.EMAIL),
+                      LEAKS.fill_form(terms), recorder="capture",
+                      record_options={"rules": rules.to_json()})
+    events = rec.events
+    assert len(events) > 100
+    # the premise: real typing was recorded (as masked input events)
+    assert sum(1 for e in events if e["type"] == 3 and e["data"]["source"] == 5) > 20
+    data = tmp_path / "data"
+    store = Store.open(data)
+    try:
+        assert store.ingest(events)          # no masker: what capture.js sent is what is kept
+    finally:
+        store.close()
+    blobs = stored_bytes(data)
+    blobs["what left the page"] = json.dumps(events).encode()
+    assert any(k.endswith("(decompressed)") for k in blobs)
+    assert LEAKS.hits(blobs, LEAKS.NEEDLES) == [], key
+    seg = b"".join(v for k, v in blobs.items() if k.endswith("(decompressed)"))
+    assert b"***" in seg
+    if not terms:
+        assert b"Card number" in seg   # the page's own text is kept under mask-user-input
