@@ -241,10 +241,12 @@ def injected_script(rrweb_dir: Path | None = None, record_options: dict | None =
         raise BrowserRecordingError(str(exc)) from None
 
 
-def _options(record_options: dict | None, recorder: str = "rrweb") -> dict:
+def _options(record_options: dict | None, recorder: str = "rrweb",
+             intake: dict | None = None) -> dict:
     """rrweb.record's options; for capture.js, `{"rules": Rules.to_json()}`."""
-    if recorder == "capture":
-        return {"rules": (record_options or {}).get("rules") or DEFAULT_CAPTURE_RULES}
+    if recorder == "capture":   # with `intake`, capture.js sends to it itself
+        return {"rules": (record_options or {}).get("rules") or DEFAULT_CAPTURE_RULES,
+                "intake": intake}
     options = dict(DEFAULT_RECORD_OPTIONS)
     options.update(record_options or {})
     return options
@@ -301,10 +303,11 @@ class BrowserRecorder:
             self._attach()
             return
         try:
-            self.browser = RecordingBrowser(_options(record_options, recorder),
+            self.browser = RecordingBrowser(_options(record_options, recorder, intake),
                                             umd=npm_umd(rrweb_dir),
                                             answer_dialogs=True, missing_hint=_NPM_HINT,
-                                            intake=intake, recorder=recorder)
+                                            intake=None if recorder == "capture" else intake,
+                                            recorder=recorder)
         except RecorderMissing as exc:
             raise BrowserRecordingError(str(exc)) from None
         self.browser.arm()

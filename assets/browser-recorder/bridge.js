@@ -59,13 +59,19 @@
     return ok.length ? ok.join(", ") : null;
   }
   function startCapture(given) {
-    // capture.js masks from the rules itself; console and RUM are its own business
-    var opts = {rules: given.rules || null, emit: function (event) {
-      pending.push(event); queueSend();
-      if (win.__replayIntake) win.__replayIntake.push(event);
-    }};
+    // capture.js masks from the rules itself and, with `intake`, sends to it itself
+    var tap = function (event) { pending.push(event); queueSend(); };
     try {
-      stop = CAPTURE.record(opts) || null;
+      if (given.intake) {
+        var cfg = given.intake;
+        CAPTURE.start({intake: cfg.url, app: cfg.app, token: cfg.token, sessionId: cfg.session_id,
+                       user: cfg.user, rules: given.rules || null, flushMs: cfg.batch_ms,
+                       batchEvents: cfg.max_events, emit: tap});
+        stop = function () { CAPTURE.stop(); };
+        win.__replayIntake = {flush: function () { return CAPTURE.flush(); }};
+      } else {
+        stop = CAPTURE.record({rules: given.rules || null, emit: tap}) || null;
+      }
       started = true;
       win.__replayBridgeError = null;
     } catch (e) {

@@ -883,5 +883,218 @@
     return d ? d.text : null;
   };
 
-  win.ReplayCapture = {record: record, version: 1};
+  // ---- transport to the intake (DESIGN.md's wire protocol) -------------------------------------
+  /* Sessions follow the product's limits: at most 4 hours, ended by 15 minutes without
+   * activity; the id lives in first-party storage so the pages of one visit share it. */
+  var SESSION_KEY = "replay_capture_session";
+  var SESSION_MAX_MS = 4 * 3600 * 1000, SESSION_IDLE_MS = 15 * 60 * 1000;
+  var FLUSH_MS = 5000;             // a batch every few seconds...
+  var BATCH_EVENTS = 500;          // ... or sooner when this many are waiting
+  var QUEUE_MAX_EVENTS = 20000;    // the retry queue's bound: the oldest go first beyond it
+  var BEACON_MAX_BYTES = 60000;    // sendBeacon's budget is 64 KB per page
+  var RETRY_MS = 1000, RETRY_MAX_MS = 30000;
+
+  function randomId() {
+    var a = new Uint8Array(16);
+    (win.crypto || {getRandomValues: function (x) { for (var i = 0; i < x.length; i++) x[i] = Math.random() * 256; return x; }}).getRandomValues(a);
+    return Array.prototype.map.call(a, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+  }
+  function storage() { try { return win.localStorage; } catch (e) { return null; } }
+  function sessionId(now, given) {
+    if (given) return given;
+    var st = storage(), s = null;
+    try { s = st && JSON.parse(st.getItem(SESSION_KEY) || "null"); } catch (e) { s = null; }
+    if (!s || !s.id || now - s.created > SESSION_MAX_MS || now - s.last > SESSION_IDLE_MS) {
+      s = {id: randomId(), created: now, last: now};
+    }
+    s.last = now;
+    try { if (st) st.setItem(SESSION_KEY, JSON.stringify(s)); } catch (e) { /* private mode */ }
+    return s.id;
+  }
+  function touchSession(id) {
+    var st = storage();
+    try {
+      var s = st && JSON.parse(st.getItem(SESSION_KEY) || "null");
+      if (s && s.id === id) { s.last = Date.now(); st.setItem(SESSION_KEY, JSON.stringify(s)); }
+    } catch (e) { /* private mode */ }
+  }
+  function gzip(text) {
+    var stream = new Blob([text]).stream().pipeThrough(new win.CompressionStream("gzip"));
+    return new Response(stream).arrayBuffer();
+  }
+
+  /* Batches to `POST /v1/events`: one request at a time, gzipped where the browser can,
+   * retried with backoff on 429/5xx/network errors, split on 413, dropped (counted) on 400;
+   * on pagehide the rest goes by sendBeacon. Never blocks the page. */
+  function Sender(cfg, fetchFn) {
+    this.cfg = cfg;
+    this.fetch = fetchFn;
+    this.queue = [];
+    this.inFlight = false;
+    this.timer = null;
+    this.retryMs = RETRY_MS;
+    this.dead = null;   // a reason to stop sending (revoked token...)
+    this.stats = {queued: 0, acked: 0, failed: 0, dropped: 0, requests: 0, beacons: 0, errors: []};
+  }
+  var S = Sender.prototype;
+  S.url = function (beacon) {
+    var u = this.cfg.intake.replace(/\/+$/, "") + "/v1/events?app=" + encodeURIComponent(this.cfg.app);
+    return beacon ? u + "&token=" + encodeURIComponent(this.cfg.token) : u;
+  };
+  S.push = function (event) {
+    this.queue.push(event);
+    this.stats.queued++;
+    if (this.queue.length > QUEUE_MAX_EVENTS) {
+      var over = this.queue.length - QUEUE_MAX_EVENTS;
+      this.queue.splice(0, over);
+      this.stats.dropped += over;
+    }
+    if (this.queue.length >= (this.cfg.batchEvents || BATCH_EVENTS)) this.schedule(0);
+    else this.schedule(this.cfg.flushMs || FLUSH_MS);
+  };
+  S.schedule = function (ms) {
+    if (this.timer !== null) { if (ms > 0) return; clearTimeout(this.timer); }
+    var self = this;
+    this.timer = setTimeout(function () { self.timer = null; self.send(); }, ms);
+  };
+  S.body = function (events) {
+    var b = {session_id: this.cfg.sessionId, events: events};
+    if (this.cfg.user) b.user = this.cfg.user;
+    if (this.cfg.context) b.context = this.cfg.context;
+    return JSON.stringify(b);
+  };
+  S.note = function (msg) { this.stats.errors.push(msg); if (this.stats.errors.length > 20) this.stats.errors.shift(); };
+  S.send = function () {
+    if (this.inFlight || !this.queue.length || this.dead) return;
+    var self = this, n = Math.min(this.queue.length, this.cfg.batchEvents || BATCH_EVENTS);
+    var batch = this.queue.slice(0, n), text = this.body(batch);
+    this.inFlight = true;
+    var zipped = win.CompressionStream ? gzip(text) : Promise.resolve(null);
+    zipped.then(function (data) {
+      var headers = {"Authorization": "Bearer " + self.cfg.token, "Content-Type": "application/json"};
+      if (data) headers["Content-Encoding"] = "gzip";
+      var body = data || text;
+      self.stats.requests++;
+      return self.fetch(self.url(false), {method: "POST", body: body, headers: headers,
+        keepalive: (data ? data.byteLength : text.length) < BEACON_MAX_BYTES, credentials: "omit"});
+    }).then(function (r) {
+      if (r.status === 202) {
+        self.queue.splice(0, n);
+        self.stats.acked += n;
+        self.retryMs = RETRY_MS;
+        touchSession(self.cfg.sessionId);
+        return "next";
+      }
+      return r.text().then(function (t) {
+        self.note(r.status + " " + t.slice(0, 200));
+        if (r.status === 413) {   // too big: halve the batch; one event alone too big is dropped
+          if (n === 1) { self.queue.splice(0, 1); self.stats.failed += 1; }
+          else self.cfg.batchEvents = Math.max(1, Math.floor(n / 2));
+          return "next";
+        }
+        if (r.status === 429 || r.status >= 500) {
+          var after = parseFloat(r.headers.get("Retry-After"));
+          return isFinite(after) && after > 0 ? after * 1000 : "backoff";
+        }
+        if (r.status === 401 || r.status === 403) { self.dead = "refused: " + r.status; return "stop"; }
+        self.queue.splice(0, n);   // malformed for the intake: sending it again cannot help
+        self.stats.failed += n;
+        return "next";
+      });
+    }).catch(function (e) {
+      self.note(String(e));
+      return "backoff";
+    }).then(function (next) {
+      self.inFlight = false;
+      if (next === "stop") return;
+      if (next === "next") { if (self.queue.length) self.schedule(self.queue.length >= (self.cfg.batchEvents || BATCH_EVENTS) ? 0 : (self.cfg.flushMs || FLUSH_MS)); return; }
+      var wait = next === "backoff" ? self.retryMs : next;   // 429/5xx/offline: later
+      self.retryMs = Math.min(RETRY_MAX_MS, self.retryMs * 2);
+      if (self.timer !== null) clearTimeout(self.timer);
+      self.timer = setTimeout(function () { self.timer = null; self.send(); }, wait);
+    });
+  };
+  /* The page is going away: what is left goes now, by beacon (uncompressed, token in the URL). */
+  S.beacon = function () {
+    if (!this.queue.length || this.dead || !win.navigator.sendBeacon) return;
+    var events = this.inFlight ? this.queue.slice(this.cfg.batchEvents || BATCH_EVENTS) : this.queue.slice();
+    var chunk = [], size = 0, sent = 0;
+    var go = function (self, list) {
+      var text = self.body(list);
+      if (win.navigator.sendBeacon(self.url(true), new Blob([text], {type: "text/plain"}))) {
+        self.stats.beacons++;
+        sent += list.length;
+      }
+    };
+    for (var i = 0; i < events.length; i++) {
+      var len = JSON.stringify(events[i]).length;
+      if (chunk.length && size + len > BEACON_MAX_BYTES) { go(this, chunk); chunk = []; size = 0; }
+      chunk.push(events[i]); size += len;
+    }
+    if (chunk.length) go(this, chunk);
+    if (sent) {
+      var start = this.inFlight ? (this.cfg.batchEvents || BATCH_EVENTS) : 0;
+      this.queue.splice(start, sent);
+      this.stats.acked += sent;   // handed to the browser, which delivers it after the page
+    }
+  };
+  S.status = function () {
+    var st = this.stats;
+    return {session_id: this.cfg.sessionId, queued: st.queued, acked: st.acked, failed: st.failed,
+            dropped: st.dropped, requests: st.requests, beacons: st.beacons,
+            errors: st.errors.slice(-5), idle: !this.inFlight && !this.queue.length, stopped: this.dead};
+  };
+
+  var session = null;   // {stopRecording, sender, cleanup}
+  function start(cfg) {
+    cfg = cfg || {};
+    if (session) stop(true);
+    if (!cfg.intake || !cfg.app || !cfg.token) throw new Error("ReplayCapture.start needs {intake, app, token}");
+    var conf = {intake: String(cfg.intake), app: String(cfg.app), token: String(cfg.token),
+                user: cfg.user || null, context: cfg.context || null,
+                sessionId: sessionId(Date.now(), cfg.sessionId), flushMs: cfg.flushMs,
+                batchEvents: cfg.batchEvents};
+    var sender = new Sender(conf, (cfg.fetch || win.fetch).bind(win));
+    var tap = typeof cfg.emit === "function" ? cfg.emit : null;
+    var stopRecording = record({rules: cfg.rules, mousemoveWait: cfg.mousemoveWait, emit: function (e) {
+      sender.push(e);
+      if (tap) tap(e);
+    }});
+    var leave = function () { if (current) current.flush(); if (current) current.sendMoves(); sender.beacon(); };
+    var hidden = function () { if (doc.visibilityState === "hidden") leave(); };
+    win.addEventListener("pagehide", leave);
+    doc.addEventListener("visibilitychange", hidden);
+    session = {stopRecording: stopRecording, sender: sender, cleanup: function () {
+      win.removeEventListener("pagehide", leave);
+      doc.removeEventListener("visibilitychange", hidden);
+    }};
+    return conf.sessionId;
+  }
+  /* End recording; the queue is sent. `keepSession` is for a restart: otherwise the session
+   * ends too (a kiosk's next visitor gets a new one). */
+  function stop(keepSession) {
+    if (!session) return;
+    session.stopRecording();
+    session.cleanup();
+    session.sender.send();
+    if (keepSession !== true) { try { var st = storage(); if (st) st.removeItem(SESSION_KEY); } catch (e) { /* private mode */ } }
+    session.done = true;
+  }
+
+  win.ReplayCapture = {
+    record: record,
+    start: start,
+    stop: function () { stop(false); },
+    setUser: function (user) {
+      if (session) session.sender.cfg.user = user ? {id: user.id, name: user.name, email: user.email} : null;
+    },
+    /* Send what is waiting now; the sender's counts (for tests and the demo page). */
+    flush: function () {
+      if (current) { current.flush(); current.sendMoves(); }
+      if (session) { session.sender.send(); return session.sender.status(); }
+      return null;
+    },
+    status: function () { return session ? session.sender.status() : null; },
+    version: 1
+  };
 })(window);

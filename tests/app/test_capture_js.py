@@ -3,29 +3,17 @@ events rebuild to the live DOM at every captured moment, as rrweb's recordings d
 (tests/player/test_rebuild_live_dom.py holds the comparison), and they mean what rrweb's mean."""
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import pytest
 
 from player.replayer import Replayer
+import tests.player.test_rebuild_live_dom as CHECKS   # the live-DOM comparison rrweb's recordings pass
 from replay_tools.browser_recorder import (BrowserRecorder, CaptureDom, Click, Eval, PageServer,
                                            Scroll, Type, Wait, WaitFor, record_page)
 
 TESTS = Path(__file__).resolve().parents[1]
 PAGES = TESTS / "browser" / "pages"
-
-
-def _rebuild_checks():
-    """The live-DOM comparison the rrweb recordings pass (one implementation of it)."""
-    spec = importlib.util.spec_from_file_location(
-        "rebuild_live_dom", TESTS / "player" / "test_rebuild_live_dom.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
-CHECKS = _rebuild_checks()
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,8 @@ from recorder.privacy import parse_rules
 from recorder.privacy.preview import render_node
 from recorder.store import Store
 from replay_tools.browser_recorder import Eval, PageServer, record_page
-from replay_tools.stored import hits, stored_bytes
+from replay_tools.stored import stored_bytes
+import tests.app.test_privacy_leaks as LEAKS   # the same secrets, typing and needles
 
 TESTS = Path(__file__).resolve().parents[1]
 TABLE = json.loads((TESTS / "fixtures" / "privacy-conformance.json").read_text(encoding="utf-8"))["cases"]
@@ -92,17 +93,6 @@ def test_capture_masks_the_table_as_the_recorder_does(qapp, server, name):
 
 
 # ---- the leak test, capture-time masking alone ------------------------------------------------
-
-def _leaks_module():
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("leaks", TESTS / "app" / "test_privacy_leaks.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
-LEAKS = _leaks_module()   # the same secrets, typing and needles as the recorder's leak test
 
 
 @pytest.mark.parametrize("key,rules_text,terms", [

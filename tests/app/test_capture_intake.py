@@ -1,0 +1,154 @@
+"""capture.js sending to a real `replay serve`: batches (gzipped with CompressionStream),
+the session id kept across the pages of a visit, what is left sent by sendBeacon when the
+page goes away, the intake's answers obeyed (429: later, 413: smaller batches); and the
+intake serving /capture.js, installed on a page exactly as DESIGN.md's contract says."""
+from __future__ import annotations
+
+import json
+import urllib.request
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+from player.replayer import Replayer
+from recorder.source import open_recording
+from replay_tools.browser_recorder import (BrowserRecorder, CaptureDom, Click, PageServer, Type,
+                                           WaitFor, record_page)
+from replay_tools.intake import IntakeServer, replay_cli
+from tests.player.test_rebuild_live_dom import assert_rebuild_matches
+
+PAGES = Path(__file__).resolve().parents[1] / "browser" / "pages"
+ALLOW = 'version = 1\ndefault = "allow"\ndetectors = []\n'
+CAPTURE_JS = Path(__file__).resolve().parents[2] / "assets" / "capture" / "capture.js"
+
+
+@pytest.fixture(scope="module")
+def pages():
+    with PageServer(PAGES) as site:
+        yield site
+
+
+@pytest.fixture()
+def intake(tmp_path, pages):
+    rules = tmp_path / "allow.toml"
+    rules.write_text(ALLOW)
+    srv = IntakeServer(tmp_path / "data", workers=1, rules=rules)
+    app_id, token = srv.create_app("pages", origins=[pages.base_url.rstrip("/")])
+    with srv:
+        yield srv, app_id, token
+
+
+def _open_installed(b: BrowserRecorder, pages: PageServer, cfg: dict) -> None:
+    """Open installed.html (which loads the intake's /capture.js and starts it with `cfg`)
+    in the harness's browser, with nothing injected: only what the page installs records."""
+    from PySide6.QtCore import QUrl
+
+    b.browser.disarm()
+    b._loading = True
+    b._page.load(QUrl(pages.url("installed.html") + "#" + quote(json.dumps(cfg))))
+    b.wait_loaded()
+    b._wait_until(lambda: b.eval("window.ReplayCapture && ReplayCapture.status()"),
+                  "capture.js to start")
+
+
+def _sent_everything(b: BrowserRecorder) -> dict:
+    return b._wait_until(lambda: (lambda s: s if s["idle"] and s["acked"] == s["queued"] else None)(
+        b.eval("ReplayCapture.flush()")), "capture.js to send everything")
+
+
+def test_capture_posts_a_visit_that_rebuilds_like_the_live_dom(qapp, pages, intake):
+    srv, app_id, token = intake
+    rec = record_page(pages.url("dynamic.html"), [
+        CaptureDom("loaded"),
+        Click("#add"), Click("#edit"), CaptureDom("edited"),
+        Click("#to-checkout"), WaitFor("#name"),
+        Type("#name", "Ada"), CaptureDom("checkout"),
+    ], recorder="capture",
+        intake={"url": srv.url, "app": app_id, "token": token, "session_id": "capture-visit",
+                "user": {"id": "tester-9", "email": "qa@example.com"}, "batch_ms": 100})
+    st = rec.intake_status
+    assert st["failed"] == 0 and st["idle"], st
+    assert st["requests"] >= 2
+    proc = replay_cli(srv.data, "sessions", "--json", "--user", "tester-9")
+    assert proc.returncode == 0, proc.stderr
+    (row,) = json.loads(proc.stdout)
+    assert row["id"] == "capture-visit" and row["first_url"] == pages.url("dynamic.html")
+    src = open_recording("capture-visit", srv.data)
+    stored = list(src.events())
+    # every event of both pages arrived: the first page's last ones by beacon or batch
+    assert [(e["type"], e["timestamp"]) for e in stored] == \
+        [(e["type"], e["timestamp"]) for e in rec.events]
+    assert sum(1 for e in stored if e["type"] == 2) == 2      # one snapshot per page
+    r = Replayer(src)
+    try:
+        for live in rec.dom_snapshots:
+            assert_rebuild_matches(r, stored, live)
+    finally:
+        r.close()
+
+
+def test_the_intake_serves_capture_js_and_a_page_installs_it(qapp, pages, intake):
+    srv, app_id, token = intake
+    with urllib.request.urlopen(srv.url + "/capture.js", timeout=10) as resp:
+        assert resp.status == 200
+        assert resp.headers["Content-Type"].startswith("text/javascript")
+        assert resp.read() == CAPTURE_JS.read_bytes()
+    cfg = {"intake": srv.url, "app": app_id, "token": token, "flushMs": 100,
+           "rules": {"default": "mask-user-input"}, "user": {"id": "installed-1"}}
+    with BrowserRecorder(recorder="capture") as b:
+        _open_installed(b, pages, cfg)
+        b.click("#more")
+        b.click("#more")
+        b.type("#who", "Grace")
+        b.eval("ReplayCapture.setUser({id: 'installed-2', name: 'Grace', email: 'g@example.com'})")
+        b.click("#more")
+        st = _sent_everything(b)
+        sid = b.eval("window.__sessionId")
+        # the id is kept in first-party storage: the next page of the visit shares it
+        assert b.eval("JSON.parse(localStorage.getItem('replay_capture_session')).id") == sid
+        b.eval("ReplayCapture.stop()")
+        assert b.eval("localStorage.getItem('replay_capture_session')") is None
+    assert st["failed"] == 0 and st["requests"] >= 1
+    src = open_recording(sid, srv.data)
+    stored = list(src.events())
+    assert len(stored) == st["acked"]
+    texts = json.dumps(stored)
+    assert "More 2" in texts and "Grace" not in texts       # typed input masked at capture
+    proc = replay_cli(srv.data, "sessions", "--json")
+    users = {row["id"]: row.get("user") for row in json.loads(proc.stdout)}
+    assert sid in users
+
+
+def test_capture_obeys_429_and_413(qapp, pages, intake):
+    """A fake fetch answering as an overloaded intake (429 with Retry-After), then one that
+    finds the batch too large (413) before the real intake: nothing is lost, the batch is
+    split, the page never waits."""
+    srv, app_id, token = intake
+    script = """(function(){
+      var calls = [], real = window.fetch.bind(window), n = 0;
+      window.__calls = calls;
+      var fake = function (url, init) {
+        n++;
+        var events = null;
+        calls.push(n);
+        if (n === 1) return Promise.resolve(new Response('{"error":"overloaded"}', {status: 429, headers: {'Retry-After': '0.2'}}));
+        if (n === 2) return Promise.resolve(new Response('{"error":"payload_too_large"}', {status: 413}));
+        return real(url, init);
+      };
+      document.getElementById('more').click();
+      window.__sid = ReplayCapture.start({intake: %s, app: %s, token: %s, fetch: fake,
+        flushMs: 50, sessionId: 'obeys-limits', rules: {default: 'allow'}});
+      for (var i = 0; i < 40; i++) document.getElementById('more').click();
+      return 1; })()""" % (json.dumps(srv.url), json.dumps(app_id), json.dumps(token))
+    with BrowserRecorder(recorder="capture") as b:
+        _open_installed(b, pages, {"intake": srv.url, "app": app_id, "token": token,
+                                   "flushMs": 100000})
+        b.eval("ReplayCapture.stop()")
+        b.eval(script)
+        st = _sent_everything(b)
+        calls = b.eval("window.__calls.length")
+    assert st["failed"] == 0 and st["requests"] >= 4 and calls >= 4
+    assert any(e.startswith("429") for e in st["errors"]) and any(e.startswith("413") for e in st["errors"])
+    stored = list(open_recording("obeys-limits", srv.data).events())
+    assert len(stored) == st["queued"] and stored[0]["type"] == 4
