@@ -19,3 +19,13 @@ def default_data_dir() -> Path:
     if env:
         return Path(env)
     return Path(platformdirs.user_data_dir("session-replay", appauthor=False))
+
+
+# The capture script as the intake serves it and the recording browser injects it: our RUM
+# plugin (replay/rum@1; it must run before the page's scripts to see their requests), then
+# capture.js, which records the page and hands the RUM plugin's payloads on.
+CAPTURE_PARTS = (Path("rum-shim") / "rum-plugin.js", Path("capture") / "capture.js")
+
+
+def capture_script() -> str:
+    return "\n;\n".join((ASSETS / part).read_text(encoding="utf-8") for part in CAPTURE_PARTS)

@@ -18,7 +18,7 @@ from PySide6.QtCore import QFile, QIODevice, QObject, QTimer, Signal, Slot
 from PySide6.QtWebChannel import QWebChannel
 from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineProfile, QWebEngineScript
 
-from recorder.paths import ASSETS
+from recorder.paths import ASSETS, capture_script
 
 VENDOR = ASSETS / "vendor" / "rrweb"
 RRWEB_UMD = "rrweb.umd.min.js"
@@ -26,7 +26,6 @@ CONSOLE_PLUGIN_UMD = "rrweb-plugin-console-record.umd.min.js"
 RUM_SHIM = ASSETS / "rum-shim" / "rum-plugin.js"
 BRIDGE = ASSETS / "browser-recorder" / "bridge.js"
 INTAKE_SENDER = ASSETS / "browser-recorder" / "intake-sender.js"
-CAPTURE = ASSETS / "capture" / "capture.js"
 # Which recorder runs in the page: rrweb's (with its console plugin and our RUM shim), or our
 # own capture.js, which masks at capture time from `record_options["rules"]` (Rules.to_json()).
 RECORDERS = ("rrweb", "capture")
@@ -72,13 +71,14 @@ def injected_script(record_options: dict[str, Any], umd: tuple[Path, Path] | Non
     rrweb, its console plugin, with `intake` ({url, app, token, session_id, user?}) a sender
     to a live intake, the RUM shim, the bridge that starts recording with `record_options`.
     `umd`: the rrweb and console-plugin UMD builds (default: vendored). With
-    `recorder="capture"`: QWebChannel's client, capture.js, the bridge."""
+    `recorder="capture"`: QWebChannel's client, the capture script as the intake serves it
+    (recorder.paths.capture_script), the bridge."""
     if recorder not in RECORDERS:
         raise ValueError(f"unknown recorder {recorder!r} (use one of {', '.join(RECORDERS)})")
     bridge = _read_text(BRIDGE, "the recorder bridge").replace(
         "__REPLAY_RECORD_OPTIONS__", json.dumps(record_options))
     if recorder == "capture":
-        return "\n;\n".join([_channel_js(), _read_text(CAPTURE, "capture.js"), bridge])
+        return "\n;\n".join([_channel_js(), capture_script(), bridge])
     rrweb_umd, console_umd = umd or (VENDOR / RRWEB_UMD, VENDOR / CONSOLE_PLUGIN_UMD)
     try:
         rrweb = _umd(_read_text(rrweb_umd, "rrweb's recorder"))

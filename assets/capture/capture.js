@@ -15,7 +15,9 @@
  * one table both implementations pass. (The pattern detectors run in the recorder's pass.)
  *
  * API:
- *   ReplayCapture.record({emit, rules, mousemoveWait}) -> stop()   the recorder alone
+ *   ReplayCapture.record({emit, rules, plugins?, mousemoveWait}) -> stop()   the recorder alone
+ *     (plugins: rrweb's interface; default: console as rrweb/console@1, and replay/rum@1 when
+ *     the RUM plugin is loaded first, as the intake serves it: recorder.paths.capture_script)
  *   ReplayCapture.start({intake, app, token, rules, user})        record + send to `replay serve`
  *   ReplayCapture.stop(); ReplayCapture.setUser({id, name, email})
  */
@@ -266,6 +268,7 @@
     this.reshadow = new Set();     // hosts given a shadow root since they were recorded
     this.stopped = false;
     this.moveSample = opts.mousemoveWait || MOVE_SAMPLE_MS;
+    this.plugins = opts.plugins || [];
   }
   var R = Recorder.prototype;
 
@@ -804,10 +807,39 @@
   };
 
   var WATCH = {childList: true, subtree: true, attributes: true, characterData: true};
+  /* Plugins, rrweb's interface: {name, observer(cb, win, options) -> stop, options}; each
+   * payload becomes a Plugin event, its URLs scrubbed of the rules' query parameters. */
+  R.startPlugins = function (plugins) {
+    var self = this;
+    (plugins || []).forEach(function (plugin) {
+      try {
+        var stop = plugin.observer(function (payload) {
+          if (self.stopped) return;
+          self.flush();   // what the page did before it comes first
+          self.wrap({type: EV.PLUGIN, data: {plugin: plugin.name, payload: self.scrubAll(payload, 0)},
+                     timestamp: Date.now()});
+        }, win, plugin.options || {});
+        if (typeof stop === "function") self.undo.push(stop);
+      } catch (e) { /* a plugin must not stop the recording */ }
+    });
+  };
+  R.scrubAll = function (v, depth) {
+    var scrub = this.P.scrub;
+    if (!scrub || depth > 20) return v;
+    if (typeof v === "string") return scrub(v);
+    if (Array.isArray(v)) { var self = this; return v.map(function (x) { return self.scrubAll(x, depth + 1); }); }
+    if (v && typeof v === "object") {
+      var out = {};
+      for (var k in v) out[k] = this.scrubAll(v[k], depth + 1);
+      return out;
+    }
+    return v;
+  };
   R.start = function () {
     var self = this;
     this.observer = new win.MutationObserver(function (records) { self.onRecords(records); });
     this.fullSnapshot();
+    this.startPlugins(this.plugins);
     this.watch(doc);
     this.attachFrames();
     this.listen(win, "resize", this.guard(this.onResize), {passive: true});
@@ -865,11 +897,87 @@
     while (this.undo.length) this.undo.pop()();
   };
 
+  // ---- console, as rrweb's console plugin records it (rrweb/console@1) ----------------------------
+  var CONSOLE_LEVELS = ["debug", "info", "log", "warn", "error", "assert", "trace", "table",
+                        "dir", "count", "group", "groupCollapsed", "groupEnd", "time", "timeEnd"];
+  var ARG_MAX_CHARS = 1000;      // each argument, encoded, is cut to this
+  var ARGS_MAX = 20;
+
+  /* One console argument as JSON text: errors with their stack, DOM nodes by tag, cycles cut. */
+  function encodeArg(a) {
+    var text;
+    try {
+      if (a instanceof Error) text = JSON.stringify(a.name + ": " + a.message + (a.stack ? "\n" + a.stack : ""));
+      else if (a && a.nodeType) text = JSON.stringify("<" + (a.nodeName || "node").toLowerCase() + ">");
+      else if (typeof a === "function") text = JSON.stringify("function " + (a.name || "anonymous"));
+      else if (typeof a === "undefined") text = "undefined";
+      else {
+        var seen = [];
+        text = JSON.stringify(a, function (k, v) {
+          if (v && typeof v === "object") {
+            if (seen.indexOf(v) >= 0) return "[Circular]";
+            seen.push(v);
+            if (v.nodeType) return "<" + (v.nodeName || "node").toLowerCase() + ">";
+          }
+          return typeof v === "bigint" ? String(v) : v;
+        });
+        if (text === undefined) text = JSON.stringify(String(a));
+      }
+    } catch (e) { text = JSON.stringify(String(a)); }
+    return text.length > ARG_MAX_CHARS ? text.slice(0, ARG_MAX_CHARS) + "..." : text;
+  }
+  function stackFrames(skip) {
+    var s = (new Error()).stack || "";
+    return s.split("\n").slice(skip).map(function (l) { return l.trim().replace(/^at /, ""); })
+      .filter(function (l) { return l && l.indexOf("capture.js") < 0; }).slice(0, 10);
+  }
+  var consolePlugin = {name: "rrweb/console@1", options: {}, observer: function (cb) {
+    var c = win.console, originals = {}, busy = false;
+    CONSOLE_LEVELS.forEach(function (level) {
+      if (!c || typeof c[level] !== "function") return;
+      var orig = originals[level] = c[level];
+      c[level] = function () {
+        if (!busy) {   // what we do inside must not be recorded again
+          busy = true;
+          try {
+            var args = Array.prototype.slice.call(arguments, 0, ARGS_MAX);
+            if (level === "assert") { if (args[0]) { busy = false; return orig.apply(this, arguments); } args = args.slice(1); }
+            cb({level: level, trace: stackFrames(2), payload: args.map(encodeArg)});
+          } catch (e) { /* never break the page */ }
+          busy = false;
+        }
+        return orig.apply(this, arguments);
+      };
+    });
+    // uncaught errors, as rrweb's plugin reports them (the RUM plugin reports them too;
+    // recorder/semantics.py makes them one error)
+    var onError = function (ev) {
+      if (ev.target && ev.target !== win) return;
+      var err = ev.error;
+      cb({level: "error", trace: err && err.stack ? String(err.stack).split("\n").slice(1).map(function (l) { return l.trim().replace(/^at /, ""); }) : [],
+          payload: [JSON.stringify((err && err.stack) || ev.message || "Script error")]});
+    };
+    win.addEventListener("error", onError);
+    return function () {
+      for (var level in originals) c[level] = originals[level];
+      win.removeEventListener("error", onError);
+    };
+  }};
+  /* What start() and the recording browser record beside the DOM: console, and RUM when the
+   * RUM plugin was loaded before us (recorder.paths.capture_script). */
+  function defaultPlugins() {
+    var out = [consolePlugin];
+    if (win.ReplayRum) out.push(win.ReplayRum.getRecordPlugin());
+    return out;
+  }
+
   // ---- public API -------------------------------------------------------------------------------
   var current = null;
   function record(opts) {
     if (current) current.stop();
-    var rec = current = new Recorder(opts || {});
+    opts = opts || {};
+    if (opts.plugins === undefined) opts.plugins = defaultPlugins();
+    var rec = current = new Recorder(opts);
     var go = function () { if (!rec.stopped) rec.start(); };
     if (doc.readyState === "loading") doc.addEventListener("DOMContentLoaded", go, {once: true});
     else go();
@@ -1054,7 +1162,9 @@
                 user: cfg.user || null, context: cfg.context || null,
                 sessionId: sessionId(Date.now(), cfg.sessionId), flushMs: cfg.flushMs,
                 batchEvents: cfg.batchEvents};
-    var sender = new Sender(conf, (cfg.fetch || win.fetch).bind(win));
+    // the page's own fetch: our requests are not the page's (the RUM plugin wraps fetch)
+    var pageFetch = win.ReplayRum && win.ReplayRum.pageFetch || win.fetch;
+    var sender = new Sender(conf, (cfg.fetch || pageFetch).bind(win));
     var tap = typeof cfg.emit === "function" ? cfg.emit : null;
     var stopRecording = record({rules: cfg.rules, mousemoveWait: cfg.mousemoveWait, emit: function (e) {
       sender.push(e);

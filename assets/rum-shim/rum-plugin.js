@@ -1,7 +1,8 @@
 /* replay/rum@1 — a tiny rrweb record plugin emitting Datadog-style RUM payloads
- * (view, resource, error, action with frustration signals) as rrweb Plugin events.
+ * (view, resource, error, action with frustration signals, long task) as rrweb Plugin events.
  *
- * The honest stand-in until our own capture script exists. Install it BEFORE the page's own
+ * capture.js's RUM (served together: recorder.paths.capture_script), and the RUM of record
+ * mode's rrweb recordings. Install it BEFORE the page's own
  * scripts run (fetch/XHR wrappers and error listeners must be in place first); it buffers what
  * it sees until rrweb calls the plugin's observer, then streams. Field names follow Datadog's
  * RUM schema; all durations are in MILLISECONDS (Datadog uses ns) like rrweb's timestamps, and
@@ -60,8 +61,8 @@
   }
   function headerSize(h) { var v = h && h.get && h.get("content-length"); return v ? +v : null; }
 
+  var origFetch = win.fetch;   // the page's own, for senders whose requests are not the page's
   if (win.fetch) {
-    var origFetch = win.fetch;
     win.fetch = function (input, init) {
       var method = ((init && init.method) || (input && input.method) || "GET").toUpperCase();
       var url = typeof input === "string" || input instanceof URL ? String(input) : input.url;
@@ -132,7 +133,7 @@
   function emitView() {
     var v = {id: view.id, url: view.url, referrer: view.referrer};
     var nav = perf.getEntriesByType && perf.getEntriesByType("navigation")[0];
-    if (nav && nav.loadEventEnd > 0) v.loading_time = round(nav.loadEventEnd);
+    if (nav && nav.loadEventEnd > 0 && view.id === viewId) v.loading_time = round(nav.loadEventEnd);
     if (lcp != null) v.largest_contentful_paint = round(lcp);
     v.cumulative_layout_shift = Math.round(cls * 10000) / 10000;
     var i = inp();
@@ -166,6 +167,36 @@
   }
   observe("event", onEventTiming, {durationThreshold: 16});
   observe("first-input", onEventTiming);
+  observe("longtask", function (e) {
+    emit({type: "long_task", date: Math.round(perf.timeOrigin + e.startTime),
+          long_task: {duration: round(e.duration)}});
+  });
+
+  // Route changes of single-page apps (History API): the view so far is final, a new one starts.
+  function routeChanged() {
+    if (win.location.href === view.url) return;
+    flushChain();
+    if (viewTimer) clearTimeout(viewTimer);
+    viewTimer = null;
+    emitView();
+    var from = view.url;
+    view = {id: Math.random().toString(36).slice(2, 10) + Date.now().toString(36),
+            url: win.location.href, referrer: from};
+    lcp = null; cls = 0; clsWindow = 0; interactions = {}; lastView = null;
+    bump();
+    emit({type: "view", view: {id: view.id, url: view.url, referrer: view.referrer,
+                               loading_type: "route_change"}});
+  }
+  ["pushState", "replaceState"].forEach(function (name) {
+    var orig = win.history && win.history[name];
+    if (!orig) return;
+    win.history[name] = function () {
+      var r = orig.apply(this, arguments);
+      try { routeChanged(); } catch (e) { /* never break the page */ }
+      return r;
+    };
+  });
+  win.addEventListener("popstate", function () { routeChanged(); });
 
   /* ---- errors ---------------------------------------------------------------------------- */
   var lastErrorAt = -1e9;
@@ -309,6 +340,7 @@
 
   win.ReplayRum = {
     flush: flush,
+    pageFetch: origFetch,
     getRecordPlugin: function () {
       return {
         name: "replay/rum@1",

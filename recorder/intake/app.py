@@ -3,7 +3,7 @@
     POST    /v1/events?app=APP_ID     a batch of a live session (wire.py); 202 once durable
     OPTIONS /v1/events?app=APP_ID     CORS preflight, for the application's origins
     GET     /healthz                  {"ok": true}
-    GET     /capture.js               the capture script (404 until it ships)
+    GET     /capture.js               the capture script (recorder.paths.capture_script)
     GET     /                         how to install capture on a site
 
 Order of checks on a batch: the application, the page's origin, the token, load, the
@@ -29,7 +29,7 @@ from starlette.routing import Route
 
 from ..format import InvalidEvent
 from ..limits import LimitError, Limits
-from ..paths import ASSETS
+from ..paths import capture_script
 from ..privacy import Rules
 from ..store import LocalStore, Store
 from .apps import Application, Applications
@@ -38,7 +38,6 @@ from .wire import Status, WireError, decode_body, max_body_bytes, too_large
 
 log = logging.getLogger(__name__)
 
-CAPTURE_JS = ASSETS / "capture" / "capture.js"
 CONFIG_ENV = "REPLAY_INTAKE_CONFIG"   # how `replay serve` hands its options to each worker
 COMPACT_EVERY_S = 60                  # how often a worker compacts sessions gone quiet
 MAX_PENDING = 64                      # batches one worker holds before answering 429
@@ -181,11 +180,11 @@ def create_app(intake: Intake) -> Starlette:
     async def healthz(request: Request) -> Response:
         return JSONResponse({"ok": True, "pid": os.getpid()})
 
+    script = capture_script()   # read once per worker
+
     async def capture_js(request: Request) -> Response:
-        if not CAPTURE_JS.is_file():
-            return _error(WireError(Status.NOT_FOUND, "not_available",
-                                    "capture.js is not part of this version yet"))
-        return Response(CAPTURE_JS.read_bytes(), media_type="text/javascript")
+        return Response(script, media_type="text/javascript",
+                        headers={"Cache-Control": "public, max-age=300"})
 
     async def index(request: Request) -> Response:
         return HTMLResponse(_install_page(str(request.base_url).rstrip("/")))

@@ -12,6 +12,7 @@ from urllib.parse import quote
 import pytest
 
 from player.replayer import Replayer
+from recorder.paths import capture_script
 from recorder.source import open_recording
 from replay_tools.browser_recorder import (BrowserRecorder, CaptureDom, Click, PageServer, Type,
                                            WaitFor, record_page)
@@ -20,7 +21,6 @@ from tests.player.test_rebuild_live_dom import assert_rebuild_matches
 
 PAGES = Path(__file__).resolve().parents[1] / "browser" / "pages"
 ALLOW = 'version = 1\ndefault = "allow"\ndetectors = []\n'
-CAPTURE_JS = Path(__file__).resolve().parents[2] / "assets" / "capture" / "capture.js"
 
 
 @pytest.fixture(scope="module")
@@ -93,7 +93,7 @@ def test_the_intake_serves_capture_js_and_a_page_installs_it(qapp, pages, intake
     with urllib.request.urlopen(srv.url + "/capture.js", timeout=10) as resp:
         assert resp.status == 200
         assert resp.headers["Content-Type"].startswith("text/javascript")
-        assert resp.read() == CAPTURE_JS.read_bytes()
+        assert resp.read().decode() == capture_script()   # the RUM plugin, then capture.js
     cfg = {"intake": srv.url, "app": app_id, "token": token, "flushMs": 100,
            "rules": {"default": "mask-user-input"}, "user": {"id": "installed-1"}}
     with BrowserRecorder(recorder="capture") as b:
@@ -126,7 +126,7 @@ def test_capture_obeys_429_and_413(qapp, pages, intake):
     split, the page never waits."""
     srv, app_id, token = intake
     script = """(function(){
-      var calls = [], real = window.fetch.bind(window), n = 0;
+      var calls = [], real = ReplayRum.pageFetch.bind(window), n = 0;   // not the RUM-wrapped one
       window.__calls = calls;
       var fake = function (url, init) {
         n++;

@@ -98,9 +98,10 @@ def test_health_install_page_and_capture_script(server):
     with urllib.request.urlopen(srv.url + "/", timeout=10) as r:
         page = r.read().decode()
     assert f"{srv.url}/capture.js" in page and "ReplayCapture.start" in page
-    with pytest.raises(urllib.error.HTTPError) as e:   # until capture.js ships
-        urllib.request.urlopen(srv.url + "/capture.js", timeout=10)
-    assert e.value.code == 404 and json.loads(e.value.read())["error"] == "not_available"
+    with urllib.request.urlopen(srv.url + "/capture.js", timeout=10) as r:
+        script = r.read().decode()
+    assert r.headers["Content-Type"].startswith("text/javascript")
+    assert "window.ReplayCapture" in script or "win.ReplayCapture = {" in script
 
 
 def test_application_rules_mask_what_it_sends(server, tmp_path):

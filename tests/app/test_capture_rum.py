@@ -1,0 +1,93 @@
+"""capture.js's RUM (replay/rum@1) and console (rrweb/console@1) in a real browser, read by
+the one module that says what events mean (recorder/semantics.py), as the dev-tools pane does:
+console at every level, an uncaught error with its stack, fetches answered 200/404/500 (the
+rules' query parameters masked in their URLs), a view per page load and route change with
+loading time, LCP and CLS, a rage click and a dead click, the user."""
+from __future__ import annotations
+
+import json
+from http.server import SimpleHTTPRequestHandler
+from pathlib import Path
+
+import pytest
+
+from recorder.semantics import Semantics
+from replay_tools.browser_recorder import Click, PageServer, Wait, WaitFor, record_page
+
+PAGES = Path(__file__).resolve().parents[1] / "browser" / "pages"
+
+
+class _Handler(SimpleHTTPRequestHandler):
+    """The pages, plus /status/500: a server error."""
+
+    def log_message(self, format, *args):  # noqa: A002 - quiet tests
+        pass
+
+    def do_GET(self):  # noqa: N802 (http.server)
+        if self.path.startswith("/status/500"):
+            self.send_response(500)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"no")
+            return
+        super().do_GET()
+
+
+@pytest.fixture(scope="module")
+def recording(qapp):
+    with PageServer(PAGES, handler=_Handler) as srv:
+        rec = record_page(srv.url("rum.html"), [
+            Wait(400),
+            Click("#log-all"), Click("#throw"), Click("#requests"), WaitFor("#out"), Wait(300),
+            Click("#dead"), Wait(1200),
+            Click("#broken", count=4, interval_ms=100), Wait(1200),
+            Click("#route"), Wait(300),
+        ], recorder="capture", record_options={"rules": {
+            "default": "allow", "scrub_query_params": ["token"]}})
+        yield srv, rec
+
+
+def _semantics(events) -> Semantics:
+    s = Semantics(origin=events[0]["timestamp"])
+    for e in events:
+        s.feed(e)
+    return s
+
+
+def test_console_at_every_level_with_a_size_cap(recording):
+    _, rec = recording
+    logs = [e["data"]["payload"] for e in rec.events
+            if e["type"] == 6 and e["data"]["plugin"] == "rrweb/console@1"]
+    by_level = {p["level"]: p for p in logs}
+    assert {"debug", "info", "log", "warn", "error"} <= set(by_level)
+    assert json.loads(by_level["info"]["payload"][1]) == {"a": 1}
+    long = [p for p in logs if p["payload"] and json.loads(p["payload"][0]) == "long"][0]
+    assert len(long["payload"][1]) <= 1003 and long["payload"][1].endswith("...")
+    s = _semantics(rec.events)
+    levels = {m.level for m in s.console}
+    assert {"debug", "info", "log", "warn", "error"} <= levels
+
+
+def test_errors_with_stacks_and_fetches_by_status(recording):
+    srv, rec = recording
+    s = _semantics(rec.events)
+    thrown = [e for e in s.errors if "thrown on purpose" in e.message]
+    assert thrown and "failsLater" in thrown[0].stack
+    assert any("logged failure" in e.message for e in s.errors)
+    status = {r.url.split("/")[-1]: r.status for r in s.resources if r.type == "fetch"}
+    assert status == {"data.json?token=***": 200, "missing.json": 404, "500": 500}
+    assert "s3cr3t" not in json.dumps(rec.events)
+
+
+def test_views_vitals_and_frustrations(recording):
+    srv, rec = recording
+    s = _semantics(rec.events)
+    urls = [v.url for v in s.views]
+    assert urls[0] == srv.url("rum.html") and urls[-1] == srv.url("rum.html?step=2")
+    first = s.views[0]
+    assert first.vitals["loading_time"] > 0 and first.vitals["largest_contentful_paint"] > 0
+    assert first.vitals["cumulative_layout_shift"] > 0
+    frustrated = {a.target: a.frustrations for a in s.actions if a.frustrations}
+    assert "rage_click" in frustrated["Apply coupon"] and "error_click" in frustrated["Apply coupon"]
+    assert frustrated["Does nothing"] == ["dead_click"]
+    assert frustrated["Log at every level"] == ["error_click"]   # its console.error
