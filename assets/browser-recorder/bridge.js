@@ -27,6 +27,12 @@
     if (!flushQueued) { flushQueued = true; Promise.resolve().then(send); }
   }
   function connect() {
+    // another driver (replay_tools/chromium.py, Playwright) hands over a sink of its own
+    if (typeof win.__replayBridgeSink === "function") {
+      bridge = {push: win.__replayBridgeSink};
+      send();
+      return;
+    }
     if (!(win.qt && win.qt.webChannelTransport)) { setTimeout(connect, 5); return; }
     var channel = new win.QWebChannel(win.qt.webChannelTransport, function (ch) {
       bridge = ch.objects.recorder;

@@ -528,8 +528,7 @@
       for (var k = chain.length - 1; k >= 0; k--) {
         var c = chain[k], par = self.parentOf(c), nxt = self.nextRecorded(c);
         var lvl = c.nodeType === 1 || c.nodeType === 9 ? P.levelOf(par, cache) : P.levelOf(par, cache);
-        adds.push({parentId: self.ids.get(par), nextId: nxt ? self.getId(nxt) : null,
-                   node: self.serialize(c, lvl, cache)});
+        flatAdds(adds, self.ids.get(par), nxt ? self.getId(nxt) : null, self.serialize(c, lvl, cache));
       }
     });
     var textOut = [];
@@ -549,8 +548,8 @@
       if (self.hidden.has(id)) {
         if (lvl !== L.HIDDEN) {  // no longer hidden: send it again, whole
           removes.push({parentId: self.getId(self.parentOf(el)), id: id});
-          adds.push({parentId: self.getId(self.parentOf(el)), nextId: self.getId(self.nextRecorded(el)),
-                     node: self.serialize(el, P.levelOf(self.parentOf(el), cache), cache)});
+          flatAdds(adds, self.getId(self.parentOf(el)), self.getId(self.nextRecorded(el)),
+                   self.serialize(el, P.levelOf(self.parentOf(el), cache), cache));
           return;
         }
         var box = hiddenAttrs(P, el);
@@ -580,6 +579,24 @@
     }
     if (this.frameQueue.length) this.attachFrames();
   };
+  /* An added subtree as rrweb sends it: one add per node, each without children, a parent
+   * before its children and a node after its next sibling (so `nextId` always exists when
+   * it is applied). rrweb's Replayer builds added nodes without their children. */
+  function flatAdds(out, parentId, nextId, sn) {
+    var stack = [[parentId, nextId, sn]];
+    while (stack.length) {
+      var item = stack.pop(), node = item[2], kids = node.childNodes;
+      var flat = {};
+      for (var k in node) if (k !== "childNodes") flat[k] = node[k];
+      if (kids) flat.childNodes = [];
+      out.push({parentId: item[0], nextId: item[1] === -1 ? null : item[1], node: flat});
+      if (!kids) continue;
+      // pushed first-to-last, so popped last-to-first: each after its next sibling
+      for (var i = 0; i < kids.length; i++) {
+        stack.push([node.id, i + 1 < kids.length ? kids[i + 1].id : null, kids[i]]);
+      }
+    }
+  }
   R.nextRecorded = function (n) {
     var x = n.nextSibling;
     while (x && !(x.nodeType === 1 || x.nodeType === 3 || x.nodeType === 4 || x.nodeType === 8)) x = x.nextSibling;

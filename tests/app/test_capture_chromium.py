@@ -1,0 +1,154 @@
+"""capture.js in a second engine: Debian's chromium, headless, driven by Playwright with
+executable_path (no browser download). The same pages and steps as in QtWebEngine: the
+rebuild equals the live DOM at each captured moment; the recording plays in rrweb's own
+Replayer (npm) without a warning and shows the live page's text; and on the same page,
+rrweb's recorder's output and ours rebuild the same DOM."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("playwright.sync_api", reason="playwright is in the test extra")
+
+from player.replayer import Replayer  # noqa: E402
+import tests.player.test_rebuild_live_dom as CHECKS  # noqa: E402
+from replay_tools.browser_recorder import (CaptureDom, Click, PageServer, Scroll, Type,  # noqa: E402
+                                           WaitFor, record_page)
+from replay_tools.chromium import chromium_path, launch, record_page_chromium  # noqa: E402
+
+TESTS = Path(__file__).resolve().parents[1]
+PAGES = TESTS / "browser" / "pages"
+RRWEB_UMD = TESTS / "browser" / "node_modules" / "rrweb" / "dist" / "rrweb.umd.min.cjs"
+RRWEB_CSS = TESTS / "browser" / "node_modules" / "rrweb" / "dist" / "style.css"
+
+pytestmark = pytest.mark.skipif(chromium_path() is None,
+                                reason="Debian's chromium is not installed (.ci/run installs it)")
+
+DYNAMIC_STEPS = [
+    CaptureDom("loaded"),
+    Click("#add"), Click("#remove"), Click("#edit"), CaptureDom("edited"),
+    Click("#toggle"), Click("#restyle"), CaptureDom("styled"),
+    Click("#load"), WaitFor("#item-16"), Scroll("#feed", 90), CaptureDom("scrolled"),
+]
+
+
+@pytest.fixture(scope="module")
+def server():
+    with PageServer(PAGES) as srv:
+        yield srv
+
+
+@pytest.fixture(scope="module")
+def dynamic(server):
+    return record_page_chromium(server.url("dynamic.html"), DYNAMIC_STEPS)
+
+
+def test_chromium_recording_rebuilds_like_the_live_dom(dynamic):
+    events = dynamic.events
+    r = Replayer(events, keyframe_interval=3)
+    assert not r.warnings, r.warnings
+    for live in dynamic.dom_snapshots:
+        CHECKS.assert_rebuild_matches(r, events, live)
+        CHECKS.assert_document_matches(r, events, live)
+
+
+def test_chromium_forms_shadow_dom_and_frames(server):
+    rec = record_page_chromium(server.url("checkout.html"), [
+        Type("#name", "Ada Lovelace"), Type("#country", "f"), Click("#express"), Click("#terms"),
+        CaptureDom("typed"), Click("#pay"), CaptureDom("paid")])
+    r = Replayer(rec.events, keyframe_interval=4)
+    for live in rec.dom_snapshots:
+        CHECKS.assert_rebuild_matches(r, rec.events, live)
+    widgets = record_page_chromium(server.url("widgets.html"), [
+        WaitFor("#frame"), CaptureDom("loaded", settle_ms=600),
+        Click("#shadow-add"), Click("#late-shadow"), CaptureDom("changed")])
+    r = Replayer(widgets.events)
+    for live in widgets.dom_snapshots:
+        live.tree = _drop_css(live.tree)   # see test_capture_js: CSS-in-JS rule lists
+        CHECKS.assert_rebuild_matches(r, widgets.events, live)
+
+
+def _drop_css(tree):
+    stack = [tree]
+    while stack:
+        n = stack.pop()
+        if n.get("attrs", {}).get("id") == "css-in-js":
+            n.pop("css", None)
+        stack.extend(n.get("children", ()))
+    return tree
+
+
+def _play_in_rrweb(events: list[dict]) -> dict:
+    """Play `events` to the end in rrweb's Replayer (npm's build) in chromium; its warnings,
+    and the replayed document's body text and element ids."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = launch(pw)
+        try:
+            page = browser.new_page()
+            warnings: list[str] = []
+            page.on("console", lambda m: warnings.append(m.text) if m.type in ("warning", "error") else None)
+            page.set_content("<html><head><style>%s</style></head><body><div id=root></div></body></html>"
+                             % RRWEB_CSS.read_text())
+            page.add_script_tag(content="(function(){var exports=undefined,module=undefined,define=undefined;\n"
+                                + RRWEB_UMD.read_text() + "\n}).call(window);")
+            out = page.evaluate("""(events) => new Promise((resolve) => {
+                var r = new rrweb.Replayer(events, {root: document.getElementById('root'),
+                    showWarning: true, showDebug: false, mouseTail: false, triggerFocus: false});
+                var total = r.getMetaData().totalTime;
+                r.pause(total);
+                setTimeout(() => {
+                    var d = r.iframe.contentDocument;
+                    resolve({text: d.body ? d.body.textContent : '',
+                             ids: Array.from(d.querySelectorAll('[id]')).map(e => e.id)});
+                }, 300);
+            })""", events)
+        finally:
+            browser.close()
+    out["warnings"] = warnings
+    return out
+
+
+def test_capture_recording_plays_in_rrwebs_replayer(dynamic):
+    out = _play_in_rrweb(dynamic.events)
+    assert out["warnings"] == []
+    last = dynamic.dom_snapshots[-1]
+    live_ids = [n["attrs"]["id"] for n in last.find(lambda n: "id" in n.get("attrs", {}))]
+    assert out["ids"] == live_ids
+    item16 = last.find(lambda n: n.get("attrs", {}).get("id") == "item-16")[0]
+    assert "Edited at step" in out["text"] and item16["children"][0]["text"] in out["text"]
+
+
+def _shape(sn: dict, out: list, depth: int = 0) -> list:
+    """A serialized tree without ids: (depth, tag, attributes) / (depth, text)."""
+    if sn.get("type") == 2:
+        # rrweb sends a <style>'s CSS as `_cssText`, capture.js as its text: the same sheet;
+        # neither sends a script's code (rrweb: a placeholder, capture.js: nothing)
+        attrs = {k: v for k, v in (sn.get("attributes") or {}).items()
+                 if not k.startswith("rr_") and k != "_cssText"}
+        out.append((depth, sn["tagName"], json.dumps(attrs, sort_keys=True)))
+        if sn["tagName"] in ("style", "script"):
+            return out
+    elif sn.get("type") == 3:
+        out.append((depth, "#text", sn.get("textContent", "")))
+    for c in sn.get("childNodes") or ():
+        _shape(c, out, depth + 1)
+    return out
+
+
+def test_rrweb_and_capture_rebuild_the_same_dom(qapp, server):
+    """The same page and steps recorded by rrweb's recorder and by capture.js (both in
+    QtWebEngine): the two rebuilds at the end are the same document, node for node."""
+    steps = [Click("#add"), Click("#remove"), Click("#edit"), Click("#toggle"),
+             Click("#load"), WaitFor("#item-16"), CaptureDom("end")]
+    shapes = {}
+    for recorder in ("rrweb", "capture"):
+        rec = record_page(server.url("dynamic.html"), steps, recorder=recorder)
+        r = Replayer(rec.events)
+        m = r.state_at(CHECKS._moment(rec.events, rec.snapshot("end")))
+        shapes[recorder] = _shape(m.to_serialized(), [])
+    assert len(shapes["capture"]) > 50
+    assert shapes["capture"] == shapes["rrweb"]
