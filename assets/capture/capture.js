@@ -70,7 +70,12 @@
       try { doc.createDocumentFragment().querySelector(r.selector); } catch (e) { return; }
       if (lvl !== null) this.rules.push({selector: r.selector, level: lvl});
     }, this);
-    this.scrub = urlScrubber(rules.scrub_query_params || []);
+    var scrub = urlScrubber(rules.scrub_query_params || []);
+    var detect = detector(rules.detectors === undefined ? ["email", "card", "phone"] : rules.detectors);
+    // as the recorder's pass: URL parameters scrubbed from attributes, values, CSS and
+    // payloads, then the detectors over every string (page text included)
+    this.detect = detect;
+    this.scrub = scrub && detect ? function (t) { return detect(scrub(t)); } : scrub || detect;
   }
   Privacy.prototype.markup = function (el) {
     var found = null, i, v, lvl;
@@ -159,6 +164,63 @@
     return "data:image/svg+xml;charset=utf-8,<svg xmlns='http://www.w3.org/2000/svg' width='" +
       size[0] + "' height='" + size[1] + "' style='background-color:silver'></svg>";
   }
+  /* The rules' pattern detectors (recorder/privacy/detectors.py, same patterns and checks):
+   * e-mails, Luhn-checked card numbers and phone numbers are masked like text in every
+   * string capture.js sends, even in `allow` text. */
+  var DETECT = {
+    email: /(?<![\w.+-])[\w.+-]{1,64}(?:@|%40)[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*\.[A-Za-z]{2,24}\b/g,
+    card: /(?<![\w.-])(?:[2-6]\d{12,18}|[2-6]\d{3}([ -])\d{4}\1\d{4}\1\d{4}(?:\1\d{1,3})?|3[47]\d{2}([ -])\d{6}\2\d{5})(?![\w-])/g,
+    phone: new RegExp([
+      "(?<![\\w+])\\+\\d{1,3}(?:[ .-]?\\(\\d{1,4}\\))?(?:[ .-]?\\d{1,5}){1,6}(?![\\w])",
+      "(?<![\\w(])\\(\\d{2,5}\\)[ .-]?\\d{2,5}(?:[ .-]?\\d{2,5}){0,3}(?!\\w)",
+      "(?<![\\w.:/-])(?:1[ .-])?\\d{3}([ .-])\\d{3}\\1\\d{4}(?![\\w]|[.:/-]\\d)",
+      "(?<![\\w.:/-])0\\d{1,4}[ -]\\d{3,4}[ -]?\\d{3,4}(?![\\w]|[.:/-]\\d)",
+      "(?<![\\w.:/-])0\\d(?:[ .]\\d\\d){4}(?![\\w]|[.:/-]\\d)"].join("|"), "g")
+  };
+  var MIGHT_MATCH = /[@\d]/, NUMBER_HINT = /\d(?:[ .()-]{0,2}\d){8}/;
+  function luhnOk(digits) {
+    var total = 0;
+    for (var i = 0; i < digits.length; i++) {
+      var d = digits.charCodeAt(digits.length - 1 - i) - 48;
+      if (i % 2) { d *= 2; if (d > 9) d -= 9; }
+      total += d;
+    }
+    return total % 10 === 0;
+  }
+  var CHECK = {
+    email: function () { return true; },
+    card: function (m) { var d = m.replace(/\D/g, ""); return d.length >= 13 && d.length <= 19 && luhnOk(d); },
+    phone: function (m) {
+      var n = m.replace(/\D/g, "").length;
+      if (n < 9 || n > 15) return false;
+      if (/^\d{1,3}(?:\.\d{1,3}){3}$/.test(m) || /^\d{4}[-./]\d{1,2}[-./]\d{1,2}$|^\d{1,2}[-./]\d{1,2}[-./]\d{2,4}$/.test(m)) return false;
+      if (m.indexOf(".") >= 0 && m.indexOf("+") < 0 && m.indexOf("(") < 0 && m.split(".").length - 1 !== 2) return false;
+      return true;
+    }
+  };
+  function detector(kinds) {
+    kinds = (kinds || []).filter(function (k) { return DETECT[k]; });
+    if (!kinds.length) return null;
+    return function (text) {
+      if (typeof text !== "string" || text.length < 6 || !MIGHT_MATCH.test(text)) return text;
+      var found = [], numbers = NUMBER_HINT.test(text);
+      kinds.forEach(function (k) {
+        if (k !== "email" && !numbers) return;
+        var rx = DETECT[k], m;
+        rx.lastIndex = 0;
+        while ((m = rx.exec(text))) {
+          var overlaps = found.some(function (f) { return f[0] < m.index + m[0].length && m.index < f[1]; });
+          if (!overlaps && CHECK[k](m[0])) found.push([m.index, m.index + m[0].length]);
+          if (m[0].length === 0) rx.lastIndex++;
+        }
+      });
+      if (!found.length) return text;
+      found.sort(function (a, b) { return a[0] - b[0]; });
+      var out = "", pos = 0;
+      found.forEach(function (f) { out += text.slice(pos, f[0]) + maskText(text.slice(f[0], f[1])); pos = f[1]; });
+      return out + text.slice(pos);
+    };
+  }
   function urlScrubber(params) {
     if (!params.length) return null;
     var names = params.map(function (p) { return p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"); }).join("|");
@@ -202,7 +264,7 @@
     if (ptag === "style") return P.scrub ? P.scrub(text) : text;
     if (ptag === "textarea" && valueMasked(level, "textarea", parent)) return text.trim() ? MASK : text;
     if (level >= L.MASK) return ptag === "option" ? MASK : maskText(text);
-    return text;
+    return P.detect ? P.detect(text) : text;
   }
   /* What a hidden element keeps: its box and markers, its measured size (masking.hidden_attrs). */
   function hiddenAttrs(P, el) {
