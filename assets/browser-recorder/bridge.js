@@ -186,20 +186,9 @@
       try { out.css = [].map.call(n.sheet.cssRules, function (r) { return r.cssText; }); }
       catch (e) { out.css = null; }  // cross-origin sheet
     }
-    var kids = [];
-    for (var c = n.firstChild; c; c = c.nextSibling) kids.push(c);
-    // as recorded: an open shadow root's nodes follow the host's own children
-    if (n.shadowRoot) for (c = n.shadowRoot.firstChild; c; c = c.nextSibling) kids.push(c);
-    kids.forEach(function (k) {
-      var child = liveNode(k);
+    for (var c = n.firstChild; c; c = c.nextSibling) {
+      var child = liveNode(c);
       if (child) out.children.push(child);
-    });
-    if (n.tagName === "IFRAME") {   // a same-origin frame's document, recorded beneath it
-      var fdoc = null;
-      try { fdoc = n.contentDocument; } catch (e) { fdoc = null; }
-      var fid = fdoc ? REC.record.mirror.getId(fdoc) : -1;
-      if (fid > 0) out.children.push({id: fid, document: true,
-                                      children: fdoc.documentElement ? [liveNode(fdoc.documentElement)] : []});
     }
     // a same-origin iframe's document, as rrweb records it: a document node under the
     // iframe, holding the frame's scroll (its html's scroll is the frame's window's)
@@ -208,7 +197,7 @@
     if (doc && doc.documentElement) {
       var html = liveNode(doc.documentElement);
       delete html.scroll;
-      var dn = {id: win.rrweb.record.mirror.getId(doc), document: true, children: [html]};
+      var dn = {id: REC.record.mirror.getId(doc), document: true, children: [html]};
       var sx = doc.defaultView ? [doc.defaultView.scrollX, doc.defaultView.scrollY] : [0, 0];
       if (sx[0] || sx[1]) dn.scroll = sx;
       out.children.push(dn);
