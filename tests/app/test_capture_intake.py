@@ -5,6 +5,7 @@ intake serving /capture.js, installed on a page exactly as DESIGN.md's contract 
 from __future__ import annotations
 
 import json
+import time
 import urllib.request
 from pathlib import Path
 from urllib.parse import quote
@@ -70,9 +71,17 @@ def test_capture_posts_a_visit_that_rebuilds_like_the_live_dom(qapp, pages, inta
     st = rec.intake_status
     assert st["failed"] == 0 and st["idle"], st
     assert st["requests"] >= 2
-    proc = replay_cli(srv.data, "sessions", "--json", "--user", "tester-9")
-    assert proc.returncode == 0, proc.stderr
-    (row,) = json.loads(proc.stdout)
+    # the first page's last events went by sendBeacon, which the browser delivers on its
+    # own time: wait (bounded) until the session holds every event
+    deadline = time.monotonic() + 20
+    while True:
+        proc = replay_cli(srv.data, "sessions", "--json", "--user", "tester-9")
+        assert proc.returncode == 0, proc.stderr
+        rows = json.loads(proc.stdout)
+        if (rows and rows[0]["record_count"] >= len(rec.events)) or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    (row,) = rows
     assert row["id"] == "capture-visit" and row["first_url"] == pages.url("dynamic.html")
     src = open_recording("capture-visit", srv.data)
     stored = list(src.events())
