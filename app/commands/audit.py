@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from recorder.privacy import DETECTORS
-from recorder.privacy.audit import audit_session
+from recorder.privacy.audit import audit_session, clock, looked_for
 
 from ..cli import UserError
 from ._store import open_existing_store
@@ -28,8 +28,6 @@ from ._source import open_raw
 
 # Besides the pattern detectors: what `audit_events` reports on its own.
 SENSITIVE_INPUTS = "sensitive-input"
-_EVERY_STRING = "every stored string, keys, CSS and unknown fields too, and the session context"
-_SENSITIVE_WHAT = "values in clear typed into password, email, tel, hidden or cc-* fields"
 
 NAME = "audit"
 
@@ -47,13 +45,6 @@ def register(subparsers, common) -> None:
     p.add_argument("--limit", type=int, default=50, metavar="N",
                    help="findings listed per session in the table (default 50; --json lists all)")
     p.set_defaults(func=run)
-
-
-def _clock(ms: float) -> str:
-    s, ms = divmod(int(ms), 1000)
-    m, s = divmod(s, 60)
-    h, m = divmod(m, 60)
-    return f"{h}:{m:02}:{s:02}.{ms:03}" if h else f"{m:02}:{s:02}.{ms:03}"
 
 
 def run(args: argparse.Namespace) -> int:
@@ -87,17 +78,16 @@ def run(args: argparse.Namespace) -> int:
                     bar.advance(task)
         finally:
             store.close()
-    looked_for = kinds + [SENSITIVE_INPUTS]
+    searched = kinds + [SENSITIVE_INPUTS]
     if args.json:
-        print(json.dumps([{**a.to_json(), "looked_for": looked_for} for _, a in audits],
+        print(json.dumps([{**a.to_json(), "looked_for": searched} for _, a in audits],
                          indent=1))
     else:
         console = Console()
-        console.print(f"looked for: {', '.join(kinds)} (patterns, in {_EVERY_STRING}), and"
-                      f" {_SENSITIVE_WHAT}; nothing else")
+        console.print(f"looked for: {looked_for(kinds)}")
         for label, a in audits:
             counts = ", ".join(f"{n} {k}" for k, n in sorted(a.counts().items())) or \
-                f"none of: {', '.join(looked_for)}"
+                f"none of: {', '.join(searched)}"
             console.print(f"[bold]{label}[/]  {a.events} events  {counts}"
                           + (f"  (damaged segments not read: {a.damaged_segments})"
                              if a.damaged_segments else ""))
@@ -107,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
                     t.add_column(col)
                 for f in a.findings[: args.limit]:
                     t.add_row(f.kind, "context" if f.event_index is None else str(f.event_index),
-                              _clock(f.offset_ms),
+                              clock(f.offset_ms),
                               "" if f.node_id is None else str(f.node_id), f.where, f.excerpt)
                 console.print(t)
                 if len(a.findings) > args.limit:

@@ -24,10 +24,10 @@ from PySide6.QtWidgets import (
 from player.qt.runtime_bridge import RuntimeBridge
 from player.qt.stage import ReplayStage
 from recorder.privacy import DETECTORS, Level, Rule, Rules, RulesError
+from recorder.privacy.audit import clock, looked_for
 from recorder.privacy.history import active_rules, read_history, save_rules
 from recorder.privacy.rules import RULES_FILENAME, check_selector
 
-from ..commands.audit import _EVERY_STRING, _SENSITIVE_WHAT, _clock   # the CLI's words
 from .model import OUTLINE, OUTLINE_CSS, Preview, Subject, build_preview, has_page
 
 LEVELS = [lvl.label for lvl in Level]
@@ -541,11 +541,11 @@ class PrivacyWorkspace(QWidget):
         self.moment.setRange(0, dur)
         self.moment.setValue(dur)         # the end: every field as it was filled in
         self.moment.blockSignals(False)
-        self.moment_label.setText(_clock(dur))
+        self.moment_label.setText(clock(dur))
         self.refresh_preview()
 
     def _moment_moved(self, value: int) -> None:
-        self.moment_label.setText(_clock(value))
+        self.moment_label.setText(clock(value))
         self._timer.start()
 
     def set_moment(self, ms: int) -> None:
@@ -711,7 +711,7 @@ class PrivacyWorkspace(QWidget):
                     for f in a.findings:
                         rows.append([info.id[:13], f.kind,
                                      "context" if f.event_index is None else str(f.event_index),
-                                     _clock(f.offset_ms),
+                                     clock(f.offset_ms),
                                      "" if f.node_id is None else str(f.node_id), f.where,
                                      f.excerpt])
             finally:
@@ -719,5 +719,4 @@ class PrivacyWorkspace(QWidget):
         _fill(self.audit_table, rows)
         self.audit_note.setText(
             f"{audited} stored session(s) audited, {found} finding(s). Looked for:"
-            f" {', '.join(DETECTORS)} (patterns, in {_EVERY_STRING}), and {_SENSITIVE_WHAT};"
-            " nothing else.")
+            f" {looked_for(DETECTORS)}.")

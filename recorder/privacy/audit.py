@@ -19,6 +19,25 @@ from . import detectors
 from .levels import always_masked
 from .strings import map_strings, place
 
+# What an audit looks at, said in one place (the CLI and the privacy workspace print it): an
+# audit cannot vouch for what it did not look for.
+EVERY_STRING = "every stored string, keys, CSS and unknown fields too, and the session context"
+SENSITIVE_WHAT = "values in clear typed into password, email, tel, hidden or cc-* fields"
+
+
+def looked_for(kinds: Iterable[str]) -> str:
+    """The sentence saying what an audit with these detectors looked for."""
+    return (f"{', '.join(kinds)} (patterns, in {EVERY_STRING}), and {SENSITIVE_WHAT};"
+            " nothing else")
+
+
+def clock(ms: float) -> str:
+    """A finding's time after the session's start: m:ss.mmm, or h:mm:ss.mmm."""
+    s, ms = divmod(int(ms), 1000)
+    m, s = divmod(s, 60)
+    h, m = divmod(m, 60)
+    return f"{h}:{m:02}:{s:02}.{ms:03}" if h else f"{m:02}:{s:02}.{ms:03}"
+
 _INC = int(EventType.IncrementalSnapshot)
 _INPUT = int(IncrementalSource.Input)
 _MASKED_VALUES = frozenset({"", "***"})
