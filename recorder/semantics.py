@@ -222,15 +222,18 @@ _UNCAUGHT = re.compile(r"^\s*Uncaught\s+(?:\(in promise\)\s+)?")
 _TYPED = re.compile(r"^([A-Z][A-Za-z0-9_$]*(?:Error|Exception)):\s*(.*)$", re.DOTALL)
 _VOLATILE = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b"
                        r"|\b(?=[0-9a-f]*\d)[0-9a-f]{12,}\b|\d{4,}", re.IGNORECASE)
+_STACK_TAIL = re.compile(r"\n\s*at\s.*\Z", re.DOTALL)   # an Error.stack's frames, after its message
 _LINE_COL = re.compile(r"(:\d+){1,2}(?=\)?$)")
 _QUERY = re.compile(r"[?#][^\s)]*")
 
 
 def split_uncaught(text: str) -> tuple[str, str]:
-    """("TypeError", "x is null") from "Uncaught TypeError: x is null"; ("", text) when the
-    text names no error type."""
-    m = _TYPED.match(_UNCAUGHT.sub("", text))
-    return (m.group(1), m.group(2)) if m else ("", _UNCAUGHT.sub("", text))
+    """("TypeError", "x is null") from "Uncaught TypeError: x is null", or from an Error's
+    stack as capture.js echoes an uncaught error ("TypeError: x is null\n    at f (...)");
+    ("", text) when the text names no error type."""
+    head = _UNCAUGHT.sub("", text)
+    m = _TYPED.match(head)
+    return (m.group(1), _STACK_TAIL.sub("", m.group(2))) if m else ("", head)
 
 
 def normalise_message(message: str, type_: str = "") -> str:

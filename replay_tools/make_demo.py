@@ -1,14 +1,15 @@
-"""Re-record the bundled demo session (`assets/demo/demo-session.json`).
+"""Re-record the bundled demo session (`assets/demo/demo-session.json`) with capture.js.
 
-Starts the Acme Shop demo server on 127.0.0.1, opens it in the offscreen recording browser
-(QtWebEngine + rrweb from npm, see replay_tools/browser_recorder.py) and plays a scripted ~75 s visit
-with real mouse and key events: browse, search, add to cart, open the cart, go to checkout
-(a second view), fill the form with FAKE data, hit the shipping-quote 500 and the coupon
-404, rage-click the broken "Apply coupon" button, place the order. Writes the rrweb events
-as a JSON array, checks the session holds everything the demo is meant to show, and saves
-screenshots of the live page along the way.
+What a real site produces: the Acme Shop demo server on 127.0.0.1 with capture.js installed in
+its pages (injected at document creation by the offscreen recording browser,
+replay_tools/browser_recorder.py `recorder="capture"`), posting its batches to a real
+`replay serve` (a subprocess, on a temporary data folder); the stored session is then exported
+as rrweb JSON with `replay export`. A scripted ~75 s visit with real mouse and key events:
+browse, click the promo code (a dead click), search, add to cart, open the cart, go to
+checkout (a second view), fill the form with FAKE data, hit the shipping-quote 500 and the
+coupon 404, rage-click the broken "Apply coupon" button, place the order. Checks the session
+holds everything the demo is meant to show, and saves screenshots of the live page.
 
-    npm ci --prefix tests/browser
     python replay_tools/make_demo.py [-o assets/demo/demo-session.json] [--shots /tmp/demo-shots]
 """
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import tempfile
 import time
 from collections import Counter
 from pathlib import Path
@@ -26,6 +28,7 @@ HERE = REPO / "assets" / "demo"
 
 from replay_tools.browser_recorder import (BrowserRecorder, Click, Hover, Scroll, Type,  # noqa: E402
                                           Wait, WaitFor, ensure_offscreen_env)
+from replay_tools.intake import IntakeServer, replay_cli  # noqa: E402
 
 ensure_offscreen_env()  # before Qt is imported (BrowserRecorder imports it lazily)
 
@@ -33,12 +36,14 @@ sys.path.insert(0, str(HERE))
 from server import demo_server  # noqa: E402
 
 OUT = HERE / "demo-session.json"
-# What capture.js will mask at every level: secrets never leave the browser. The name and
-# address stay visible (rrweb's defaults) so the replay shows typing.
-RECORD_OPTIONS = {
-    "maskInputOptions": {"password": True},
-    "maskInputSelector": 'input[type=email], input[type=tel], input[autocomplete^="cc-"]',
-}
+APP_NAME = "acme-shop"
+SESSION_ID = "acme-shop-demo"
+# The shop's privacy rules, given to capture.js and to the intake alike: text and the name and
+# address typed stay visible so the replay shows typing; passwords, email, tel and card inputs
+# are masked at every level, in the browser, so those secrets never leave it.
+RULES = 'version = 1\ndefault = "allow"\n'
+BATCH_MS = 1000            # capture.js's flush interval (its default is a few seconds)
+STORED_WAIT_S = 20         # the last page's final batch goes by sendBeacon, on the browser's time
 KEY_MS = 110  # a steady typist
 
 
@@ -48,7 +53,7 @@ def visit() -> list[tuple[str, list]]:
         ("home", [Wait(2200), Hover("#product-3 .art", 500), Wait(700), Hover("#product-4 .name", 400),
                   Wait(500), Scroll(None, 460), Wait(1400), Hover("#reco .item:nth-child(2)", 500),
                   Wait(1200), Scroll(None, 120), Wait(900), Scroll(None, 0), Wait(900),
-                  Hover(".hero .pill", 600), Wait(1200)]),
+                  Hover(".hero .pill", 600), Click(".hero .pill"), Wait(1200)]),
         ("search-lamp", [Click("#search"), Type("#search", "lamp", KEY_MS), Wait(1300),
                          Click("#product-1 .add"), Wait(1900)]),
         ("search-mug", [Type("#search", "mug", KEY_MS, clear=True), Wait(1300),
@@ -98,13 +103,14 @@ def check(events: list[dict]) -> dict:
     problems = []
     if views != {"index.html", "checkout.html"}:
         problems.append(f"expected two views, got {sorted(views)}")
-    for status in (200, 404, 500):
+    for status in (200, 201, 404, 500):
         if not statuses.get(status):
             problems.append(f"no fetch answered {status}")
     if facts["slowest_fetch_ms"] < 1500:
         problems.append("the slow call is missing")
-    if not frustrations.get("rage_click") or not frustrations.get("error_click"):
-        problems.append(f"no rage + error click (got {dict(frustrations)})")
+    for kind in ("rage_click", "error_click", "dead_click"):
+        if not frustrations.get(kind):
+            problems.append(f"no {kind} (got {dict(frustrations)})")
     if not facts["source_errors"]:
         problems.append("no uncaught error")
     for level in ("info", "log", "warn", "error"):
@@ -121,6 +127,53 @@ def check(events: list[dict]) -> dict:
     return facts
 
 
+def record(shots: Path, data: Path, rules: Path) -> list[dict]:
+    """The visit, sent by capture.js to a live intake on `data`; the events the page emitted."""
+    from recorder.privacy import load_rules
+
+    started = time.monotonic()
+    with demo_server() as shop:
+        srv = IntakeServer(data, rules=rules)
+        app_id, token = srv.create_app(APP_NAME, origins=[shop.base_url.rstrip("/")])
+        intake = {"url": srv.url, "app": app_id, "token": token, "session_id": SESSION_ID,
+                  "batch_ms": BATCH_MS}
+        with srv, BrowserRecorder(recorder="capture", intake=intake, timeout_s=30,
+                                  record_options={"rules": load_rules(rules).to_json()}) as browser:
+            browser.open(shop.url("index.html"))
+            for i, (name, steps) in enumerate(visit(), 1):
+                print(f"[{time.monotonic() - started:5.1f} s] {name}", flush=True)
+                browser.run(steps)
+                browser.grab(shots / f"{i:02d}-{name}.png")
+            recording = browser.finish()
+            if recording.intake_status["failed"]:
+                raise SystemExit(f"make_demo: the intake refused batches: {recording.intake_status}")
+            wait_stored(data, len(recording.events))
+    return recording.events
+
+
+def wait_stored(data: Path, count: int) -> None:
+    """Bounded wait until the stored session holds every event the page emitted."""
+    deadline = time.monotonic() + STORED_WAIT_S
+    while True:
+        proc = replay_cli(data, "sessions", "--json")
+        rows = {r["id"]: r for r in json.loads(proc.stdout or "[]")} if proc.returncode == 0 else {}
+        stored = rows.get(SESSION_ID, {}).get("record_count", 0)
+        if stored >= count:
+            return
+        if time.monotonic() > deadline:
+            raise SystemExit(f"make_demo: the intake stored {stored} of the {count} events sent"
+                             f" ({proc.stderr.strip()})")
+        time.sleep(0.2)
+
+
+def export(data: Path, rules: Path, out: Path) -> list[dict]:
+    """`replay export SESSION --format rrweb`: the stored session as anyone would get it."""
+    proc = replay_cli(data, "export", SESSION_ID, "--format", "rrweb", "--rules", rules, "-o", out)
+    if proc.returncode != 0:
+        raise SystemExit(f"make_demo: export failed: {proc.stderr.strip()}")
+    return json.loads(out.read_text(encoding="utf-8"))
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description="Re-record the bundled demo session.")
     ap.add_argument("-o", "--output", type=Path, default=OUT)
@@ -128,17 +181,17 @@ def main(argv=None) -> int:
                     help="where to save screenshots of the live page (default: %(default)s)")
     args = ap.parse_args(argv)
     args.shots.mkdir(parents=True, exist_ok=True)
-    started = time.monotonic()
-    with demo_server() as srv, BrowserRecorder(record_options=RECORD_OPTIONS, timeout_s=30) as browser:
-        browser.open(srv.url("index.html"))
-        for i, (name, steps) in enumerate(visit(), 1):
-            print(f"[{time.monotonic() - started:5.1f} s] {name}", flush=True)
-            browser.run(steps)
-            browser.grab(args.shots / f"{i:02d}-{name}.png")
-        recording = browser.finish()
-    facts = check(recording.events)
-    data = json.dumps(recording.events, separators=(",", ":"), ensure_ascii=False)
-    args.output.write_text(data + "\n", encoding="utf-8")
+    with tempfile.TemporaryDirectory(prefix="make-demo-") as tmp:
+        rules = Path(tmp) / "rules.toml"
+        rules.write_text(RULES, encoding="utf-8")
+        sent = record(args.shots, Path(tmp) / "data", rules)
+        exported = Path(tmp) / "demo-session.json"
+        events = export(Path(tmp) / "data", rules, exported)
+        facts = check(events)
+        if len(events) < len(sent):
+            raise SystemExit(f"make_demo: {len(sent)} events sent, {len(events)} exported")
+        data = exported.read_text(encoding="utf-8")
+    args.output.write_text(data.rstrip("\n") + "\n", encoding="utf-8")
     print(json.dumps(facts, indent=1))
     print(f"wrote {args.output} ({len(data) / 1e6:.2f} MB); screenshots in {args.shots}")
     return 0

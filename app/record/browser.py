@@ -30,6 +30,7 @@ INTAKE_SENDER = ASSETS / "browser-recorder" / "intake-sender.js"
 # own capture.js, which masks at capture time from `record_options["rules"]` (Rules.to_json()).
 RECORDERS = ("rrweb", "capture")
 SCRIPT_NAME = "replay-recorder"
+CAPTURE_SOURCE_URL = "\n//# sourceURL=replay-recorder/capture.js\n"
 DRAIN_POLL_MS = 10       # how often Stop checks that the page's last events have arrived
 DRAIN_LIMIT_MS = 3000    # ... and for how long, before storing what did arrive
 
@@ -77,8 +78,10 @@ def injected_script(record_options: dict[str, Any], umd: tuple[Path, Path] | Non
         raise ValueError(f"unknown recorder {recorder!r} (use one of {', '.join(RECORDERS)})")
     bridge = _read_text(BRIDGE, "the recorder bridge").replace(
         "__REPLAY_RECORD_OPTIONS__", json.dumps(record_options))
-    if recorder == "capture":
-        return "\n;\n".join([_channel_js(), capture_script(), bridge])
+    if recorder == "capture":   # named as the intake serves it: capture.js leaves its own
+        # frames out of console traces by that name (else the page's console.error calls
+        # would show capture.js's wrapper as their top frame)
+        return "\n;\n".join([_channel_js(), capture_script(), bridge]) + CAPTURE_SOURCE_URL
     rrweb_umd, console_umd = umd or (VENDOR / RRWEB_UMD, VENDOR / CONSOLE_PLUGIN_UMD)
     try:
         rrweb = _umd(_read_text(rrweb_umd, "rrweb's recorder"))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import msgspec
@@ -144,22 +145,37 @@ RUM_ERR = {"type": "error", "error": {"message": "Cannot read properties of null
     ([rum(100, {"type": "error", "error": {"message": "quote failed: 500 no answer", "source": "console",
                                            "type": "console"}}),
       console(101, "error", "quote failed:", 500, "no answer")], [(100, ["console", "rum"])]),
-], ids=["same-moment", "console-first", "apart", "different", "two-rum", "pairs", "console-sourced"])
+    ([rum(100, RUM_ERR), console(100, "error", UNCAUGHT[len("Uncaught "):] + "\n    at f (a.js:1:1)")],
+     [(100, ["console", "rum"])]),                                # capture.js echoes the stack
+], ids=["same-moment", "console-first", "apart", "different", "two-rum", "pairs", "console-sourced",
+        "stack-echo"])
 def test_a_rum_error_and_its_console_echo_are_one_error(events, errors):
     s = one(events)
     assert [(e.t, e.reported_by) for e in s.errors] == errors
     assert len(s.console) == sum(1 for e in events if e["data"]["plugin"] == CONSOLE_PLUGIN)
 
 
-def test_the_demo_session_has_eight_errors_not_fifteen():
+def test_the_demo_session_counts_each_error_once():
+    """Each uncaught error of the demo is reported twice (RUM and its console echo), the
+    shipping quote's 500 by RUM and by console: one error each. The broken "Apply coupon"
+    button throws once per click of the scripted visit."""
+    from replay_tools.make_demo import Click, visit
+
     events = json.loads(DEMO.read_text())
-    reports = sum(1 for e in events if e["type"] == 6 and (
-        e["data"]["payload"].get("type") == "error" or e["data"]["payload"].get("level") == "error"))
+    rum_errors = [e["data"]["payload"] for e in events if e["type"] == 6
+                  and e["data"]["plugin"] == RUM_PLUGIN and e["data"]["payload"].get("type") == "error"]
+    console_errors = sum(1 for e in events if e["type"] == 6 and e["data"]["plugin"] == CONSOLE_PLUGIN
+                         and e["data"]["payload"].get("level") == "error")
     s = read(events)
-    assert reports == 15 and len(s.errors) == 8
+    coupon_clicks = sum(step.count for _, steps in visit() for step in steps
+                        if isinstance(step, Click) and step.selector == "#apply-coupon")
+    assert console_errors == coupon_clicks + 1                  # the echoes, and the quote's
+    assert len(s.errors) == len(rum_errors) == coupon_clicks + 2   # + the 500 itself
+    assert all(sorted(e.reported_by) == ["console", "rum"] for e in s.errors if e.source != "network")
     groups = s.error_groups()
-    assert [(g.type, g.count) for g in groups] == [("TypeError", 6), ("HTTPError", 1), ("console", 1)]
-    assert groups[0].frame == "HTMLButtonElement.<anonymous> (http://127.0.0.1:35437/app.js)"
+    assert [(g.type, g.count) for g in groups] == [("TypeError", coupon_clicks), ("HTTPError", 1), ("console", 1)]
+    assert re.fullmatch(r"HTMLButtonElement\.<anonymous> \(http://127\.0\.0\.1:\d+/app\.js\)", groups[0].frame)
+    assert "/app.js" in groups[2].frame and "capture" not in groups[2].frame   # the page's call
     assert groups[0].last_t - groups[0].first_t > 0
 
 
