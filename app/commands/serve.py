@@ -36,6 +36,9 @@ def register(subparsers, common) -> None:
                         " folder's active rules)")
     p.add_argument("--max-pending", type=int, default=None, metavar="N",
                    help="batches one worker holds at once before answering 429 (default 64)")
+    p.add_argument("--demo", action="store_true",
+                   help="also serve a demo shop at /demo/ with capture.js installed, sending"
+                        " its visits here as application 'demo' (created on first use)")
     p.set_defaults(func=run)
 
 
@@ -61,18 +64,32 @@ def run(args: argparse.Namespace) -> int:
     # what a crash left behind is cleaned up by one process rather than by each worker
     from recorder.store import Store
     Store.open(args.data).close()
+    demo = _demo_app(args.data) if args.demo else None
     os.environ[CONFIG_ENV] = json.dumps({
         "data": str(args.data.resolve()),
         "rules": str(os.path.abspath(args.rules)) if args.rules else None,
-        "max_pending": args.max_pending or MAX_PENDING})
+        "max_pending": args.max_pending or MAX_PENDING,
+        "demo": demo.to_json() if demo else None})
     import uvicorn
     print(f"replay: intake on http://{args.host}:{args.port} ({args.workers} worker"
           f"{'s' if args.workers > 1 else ''}, data {args.data}); Ctrl+C stops it",
           file=sys.stderr, flush=True)
+    if demo:
+        print(f"replay: the demo shop is at http://{args.host}:{args.port}/demo/ (application"
+              f" demo)", file=sys.stderr, flush=True)
     uvicorn.run("recorder.intake.app:app_from_env", factory=True, host=args.host,
                 port=args.port, workers=args.workers, access_log=False, log_level="warning",
                 server_header=False)
     return 0
+
+
+def _demo_app(data):
+    from recorder.intake.apps import AppError
+    from recorder.intake.demo import demo_app
+    try:
+        return demo_app(data)
+    except AppError as exc:
+        raise UserError(f"--demo: {exc}") from None
 
 
 def _check_port(host: str, port: int) -> None:

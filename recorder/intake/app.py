@@ -5,6 +5,8 @@
     GET     /healthz                  {"ok": true}
     GET     /capture.js               the capture script (recorder.paths.capture_script)
     GET     /                         how to install capture on a site
+    GET     /demo/                    with `serve --demo`: the demo shop, capture installed (demo.py)
+    GET|POST /demo/api/...            the demo shop's API
 
 Order of checks on a batch: the application, the page's origin, the token, load, the
 encoding and the body, then the events (store). Each refusal is one JSON error (wire.py)
@@ -17,6 +19,7 @@ import contextlib
 import html
 import json
 import logging
+import mimetypes
 import os
 from pathlib import Path
 from typing import Any
@@ -24,7 +27,7 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from ..format import InvalidEvent
@@ -33,6 +36,7 @@ from ..paths import capture_script
 from ..privacy import Rules
 from ..store import LocalStore, Store
 from .apps import Application, Applications
+from .demo import DEMO_APP, PAGES, DemoApp, Shop, install, page_names
 from .live import LiveIntake
 from .wire import Status, WireError, decode_body, max_body_bytes, too_large
 
@@ -127,7 +131,8 @@ async def _read_body(request: Request, limits: Limits) -> bytes:
     return b"".join(chunks)
 
 
-def create_app(intake: Intake) -> Starlette:
+def create_app(intake: Intake, demo: DemoApp | None = None) -> Starlette:
+    """The routes; `demo`: the demo application whose sessions the demo shop sends."""
     async def events(request: Request) -> Response:
         try:
             app = _application(intake, request)
@@ -187,7 +192,37 @@ def create_app(intake: Intake) -> Starlette:
                         headers={"Cache-Control": "public, max-age=300"})
 
     async def index(request: Request) -> Response:
-        return HTMLResponse(_install_page(str(request.base_url).rstrip("/")))
+        return HTMLResponse(_install_page(str(request.base_url).rstrip("/"), demo is not None))
+
+    shop, pages = Shop(), page_names()
+
+    async def demo_page(request: Request) -> Response:
+        if demo is None:
+            return HTMLResponse(_DEMO_OFF, status_code=404)
+        name = request.path_params.get("name") or "index.html"
+        if name not in pages:
+            return HTMLResponse("no such page in the demo shop", status_code=404)
+        if name.endswith(".html"):
+            base = str(request.base_url).rstrip("/")
+            return HTMLResponse(install(name, base, demo), headers={"Cache-Control": "no-store"})
+        return Response((PAGES / name).read_bytes(), media_type=mimetypes.guess_type(name)[0],
+                        headers={"Cache-Control": "no-store"})
+
+    async def demo_api(request: Request) -> Response:
+        if demo is None:
+            return JSONResponse({"error": "demo_off", "message": _DEMO_HINT}, status_code=404)
+        path = request.path_params["path"]
+        if request.method == "POST":
+            try:
+                body = json.loads(await request.body() or b"{}")
+            except ValueError:
+                body = {}
+            answer = shop.post(path, body)
+        else:
+            answer = shop.get(path, dict(request.query_params))
+        await asyncio.sleep(answer.delay_s)
+        return JSONResponse(answer.body, status_code=answer.status,
+                            headers={"Cache-Control": "no-store"})
 
     @contextlib.asynccontextmanager
     async def lifespan(_app):
@@ -204,6 +239,10 @@ def create_app(intake: Intake) -> Starlette:
         Route("/healthz", healthz, methods=["GET"]),
         Route("/capture.js", capture_js, methods=["GET"]),
         Route("/", index, methods=["GET"]),
+        Route("/demo", lambda request: RedirectResponse("/demo/"), methods=["GET"]),
+        Route("/demo/", demo_page, methods=["GET"]),
+        Route("/demo/api/{path:path}", demo_api, methods=["GET", "POST"]),
+        Route("/demo/{name}", demo_page, methods=["GET"]),
     ], lifespan=lifespan)
 
 
@@ -216,12 +255,36 @@ async def _compact_now_and_then(intake: Intake) -> None:
             log.exception("compacting quiet sessions failed")
 
 
-def _install_page(base: str) -> str:
+_DEMO_HINT = "the demo shop is off - start the intake with `replay serve --demo`"
+_DEMO_OFF = f"""<!doctype html><html><head><meta charset="utf-8"><title>Demo off</title></head>
+<body style="font:15px/1.5 system-ui,sans-serif;max-width:46rem;margin:2rem auto">
+<p>{html.escape(_DEMO_HINT[0].upper() + _DEMO_HINT[1:])}: it serves a demo shop here with
+capture.js installed, sending its sessions to this intake. <a href="/">How to install capture</a></p>
+</body></html>"""
+
+
+def _demo_section(b: str, on: bool) -> str:
+    if not on:
+        return (f"<h2>Try it</h2><p>Start this intake with <code>replay serve --demo</code> to"
+                f" see capture.js running on a demo shop at <code>{b}/demo/</code>.</p>")
+    return f"""<h2>Try it</h2>
+<p class="demo"><a class="button" href="{b}/demo/">Open the demo shop</a>
+capture.js is installed on its pages and sends every visit to this intake, as application
+<code>{DEMO_APP}</code>; a badge on the page counts the events sent. Browse, search, fill the
+checkout (its card and email fields are masked in the browser), then
+<code>replay sessions</code> lists your visit and <code>replay play SESSION</code> replays it.</p>"""
+
+
+def _install_page(base: str, demo_on: bool = False) -> str:
     b = html.escape(base)
     return f"""<!doctype html>
 <html><head><meta charset="utf-8"><title>Session Replay intake</title>
 <style>body{{font:15px/1.5 system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem}}
-pre{{background:#f4f4f4;padding:.8rem;overflow:auto}}</style></head><body>
+pre{{background:#f4f4f4;padding:.8rem;overflow:auto}}
+h2{{font-size:1.15rem;margin-top:1.6rem}}
+.demo{{background:#eef3ff;border:1px solid #c9d7f5;border-radius:8px;padding:.8rem 1rem}}
+.button{{display:inline-block;background:#2754c5;color:#fff;text-decoration:none;font-weight:600;
+padding:.35rem .9rem;border-radius:6px;margin-right:.4rem}}</style></head><body>
 <h1>Session Replay intake</h1>
 <p>This server stores the sessions of your site's visitors, masked under your privacy rules
 before anything reaches disk.</p>
@@ -240,6 +303,7 @@ It prints the application id and its client token.</li>
 </ol>
 <p>Batches go to <code>POST {b}/v1/events?app=APP_ID</code> with
 <code>Authorization: Bearer CLIENT_TOKEN</code>; health: <code>{b}/healthz</code>.</p>
+{_demo_section(b, demo_on)}
 </body></html>
 """
 
@@ -250,5 +314,6 @@ def app_from_env() -> Starlette:
     cfg: dict[str, Any] = json.loads(os.environ[CONFIG_ENV])
     rules = load_rules(cfg.get("rules"), cfg["data"])
     limits = Limits(**cfg["limits"]) if cfg.get("limits") else None
+    demo = DemoApp(**cfg["demo"]) if cfg.get("demo") else None
     return create_app(Intake(Path(cfg["data"]), rules, limits=limits,
-                             max_pending=cfg.get("max_pending", MAX_PENDING)))
+                             max_pending=cfg.get("max_pending", MAX_PENDING)), demo)

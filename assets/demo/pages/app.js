@@ -70,7 +70,7 @@
     }
   }
   function changeCart(id, qty) {
-    return api("/api/cart", {method: "POST", headers: {"Content-Type": "application/json"},
+    return api("api/cart", {method: "POST", headers: {"Content-Type": "application/json"},
                              body: JSON.stringify({id: id, qty: qty})}).then(function (res) {
       cart = res.body;
       renderCart();
@@ -79,7 +79,7 @@
     });
   }
   function loadCart() {
-    return api("/api/cart").then(function (res) { cart = res.body; renderCart(); });
+    return api("api/cart").then(function (res) { cart = res.body; renderCart(); });
   }
 
   /* ---- the shop page ---- */
@@ -103,14 +103,14 @@
     });
   }
   function search(term) {
-    return api("/api/products?q=" + encodeURIComponent(term)).then(function (res) {
+    return api("api/products?q=" + encodeURIComponent(term)).then(function (res) {
       renderGrid(res.body, term);
       if (term) console.info("search", JSON.stringify(term), "->", res.body.length, "results");
     });
   }
   function loadRecommendations() {
     var started = performance.now();
-    return api("/api/recommendations").then(function (res) {
+    return api("api/recommendations").then(function (res) {
       var ms = Math.round(performance.now() - started);
       if (ms > 1000) console.warn("recommendations took " + ms + " ms (budget: 1000 ms)");
       var box = $("#reco");
@@ -161,7 +161,7 @@
     $("#country").addEventListener("change", function (ev) {
       var hint = $("#shipping-hint");
       hint.textContent = "Getting a shipping quote…";
-      api("/api/shipping-quote?country=" + ev.target.value).then(function (res) {
+      api("api/shipping-quote?country=" + ev.target.value).then(function (res) {
         if (!res.ok) {
           console.error("shipping quote failed:", res.status, res.body.message);
           hint.textContent = "Shipping will be calculated later.";
@@ -171,7 +171,7 @@
     });
     $("#apply-coupon").addEventListener("click", function () {
       var code = $("#coupon").value.trim().toUpperCase();
-      api("/api/coupons/" + encodeURIComponent(code)).then(function (res) {
+      api("api/coupons/" + encodeURIComponent(code)).then(function (res) {
         if (!res.ok) console.warn("coupon lookup:", res.status, res.body.message);
       });
       // The bug a support engineer will find in this session: the message element was
@@ -183,7 +183,7 @@
       var btn = $("#place-order");
       btn.textContent = "Placing order…";
       btn.disabled = true;
-      api("/api/orders", {method: "POST", headers: {"Content-Type": "application/json"},
+      api("api/orders", {method: "POST", headers: {"Content-Type": "application/json"},
                           body: JSON.stringify({items: cart.items.length})}).then(function (res) {
         console.log("order placed", res.body.order_id);
         $("#order-id").textContent = res.body.order_id;

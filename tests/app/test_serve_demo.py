@@ -1,0 +1,139 @@
+"""`replay serve --demo`: the intake serves the demo shop at /demo/ with capture.js installed
+as a site installs it, sending to the same intake as application `demo`. A real server and a
+real browser (QtWebEngine, nothing injected: only what the page installs records): a visit
+across two pages lands in `replay sessions`, masked in the browser, the page's badge counting
+what was sent without being recorded itself. Without --demo, `/` says how to turn it on."""
+from __future__ import annotations
+
+import json
+import re
+import time
+import urllib.error
+import urllib.request
+import pytest
+
+from recorder.intake.demo import DEMO_APP, DEMO_FILE
+from recorder.source import open_recording
+from replay_tools.browser_recorder import BrowserRecorder, Wait
+from replay_tools.intake import IntakeServer, free_port, replay_cli
+
+def _get(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+
+
+def _open(b: BrowserRecorder, url: str) -> None:
+    """Load `url` in the harness's browser with nothing injected, and wait for the
+    capture.js the page installs to be running."""
+    from PySide6.QtCore import QUrl
+
+    b._loading = True
+    b._page.load(QUrl(url))
+    _capturing(b)
+
+
+def _capturing(b: BrowserRecorder) -> None:
+    b.wait_loaded()
+    b._wait_until(lambda: b.eval("window.ReplayCapture && ReplayCapture.status()"),
+                  "the page's capture.js to start")
+
+
+def _sent_everything(b: BrowserRecorder) -> dict:
+    return b._wait_until(lambda: (lambda s: s if s["idle"] and s["acked"] == s["queued"] else None)(
+        b.eval("ReplayCapture.flush()")), "capture.js to send everything")
+
+
+@pytest.fixture()
+def demo_intake(tmp_path):
+    with IntakeServer(tmp_path / "data", args=("--demo",)) as srv:
+        yield srv
+
+
+def test_the_demo_shop_sends_a_visit_to_this_intake(qapp, demo_intake):
+    srv = demo_intake
+    status, index = _get(srv.url + "/")
+    assert status == 200 and f'href="{srv.url}/demo/"' in index
+    with BrowserRecorder(recorder="capture") as b:
+        b.browser.disarm()
+        _open(b, srv.url + "/demo/")
+        b._wait_until(lambda: b.eval("document.querySelectorAll('#grid .card').length"),
+                      "the products to load from the demo API")
+        sid = b.eval("window.__replaySession")
+        b.click("#product-2 .add")
+        b.type("#search", "mug")
+        b._wait_until(lambda: b.eval("document.getElementById('result-count').textContent")
+                      .startswith("2"), "the search to answer")
+        first = _sent_everything(b)
+        b._wait_until(lambda: b.eval("document.getElementById('replay-demo-sent').textContent")
+                      == str(first["acked"]), "the badge to count the events sent")
+        b.click("#open-cart")
+        b.run([Wait(800)])                                          # the drawer slides in
+        b.click("#go-checkout")
+        b._wait_until(lambda: not b._loading and "checkout" in b._page.url().toString(),
+                      "the checkout page")
+        _capturing(b)
+        b._wait_until(lambda: b.eval("!!document.getElementById('email')"), "the checkout form")
+        b.type("#email", "jane.doe@example.com")
+        b.type("#full-name", "Jane Doe")
+        assert b.eval("window.__replaySession") == sid      # one session across the visit
+        second = _sent_everything(b)
+    assert first["failed"] == second["failed"] == 0
+    deadline = time.monotonic() + 20     # the first page's last events went by sendBeacon
+    while True:
+        proc = replay_cli(srv.data, "sessions", "--json")
+        assert proc.returncode == 0, proc.stderr
+        rows = {r["id"]: r for r in json.loads(proc.stdout)}
+        if sid in rows and rows[sid]["record_count"] >= first["acked"] + second["acked"]:
+            break
+        assert time.monotonic() < deadline, rows
+        time.sleep(0.2)
+    assert rows[sid]["first_url"] == srv.url + "/demo/"
+    stored = list(open_recording(sid, srv.data).events())
+    assert sum(1 for e in stored if e["type"] == 2) == 2           # the shop, then checkout
+    blob = json.dumps(stored)
+    assert "Ceramic Mug" in blob and "Jane Doe" not in blob         # mask-user-input
+    assert "jane.doe@example.com" not in blob                       # masked in the browser
+    assert "events sent" not in blob and "replay-demo-sent" not in blob   # the badge: a box only
+    assert re.search(r'"id": "replay-demo-badge"[^}]*"rr_width"', blob)
+    statuses = {e["data"]["payload"]["resource"]["url"].split("/demo/")[1]:
+                e["data"]["payload"]["resource"]["status_code"] for e in stored
+                if e["type"] == 6 and e["data"]["payload"].get("type") == "resource"
+                and e["data"]["payload"]["resource"].get("type") == "fetch"}
+    assert statuses["api/cart"] == 200 and statuses["api/products?q=mug"] == 200
+
+
+def test_serve_demo_keeps_one_demo_application(tmp_path):
+    data = tmp_path / "data"
+    with IntakeServer(data, args=("--demo",)):
+        pass
+    saved = json.loads((data / DEMO_FILE).read_text())
+    with IntakeServer(data, args=("--demo",)) as srv:
+        _, page = _get(srv.url + "/demo/checkout.html")
+        assert saved["token"] in page and saved["id"] in page
+    proc = replay_cli(data, "app", "list", "--json")
+    assert [a["name"] for a in json.loads(proc.stdout)].count(DEMO_APP) == 1
+
+
+def test_serve_demo_refuses_someone_elses_demo_application(tmp_path):
+    data = tmp_path / "data"
+    assert replay_cli(data, "app", "create", DEMO_APP).returncode == 0
+    proc = replay_cli(data, "serve", "--demo", "--port", free_port())
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    (line,) = proc.stderr.strip().splitlines()
+    assert "--demo" in line and "exists already" in line
+    assert not (data / DEMO_FILE).exists()
+
+
+def test_without_demo_the_page_says_how_to_turn_it_on(tmp_path):
+    with IntakeServer(tmp_path / "data") as srv:
+        status, index = _get(srv.url + "/")
+        assert status == 200 and "replay serve --demo" in index and 'href="/demo/' not in index
+        for path in ("/demo/", "/demo/index.html"):
+            status, page = _get(srv.url + path)
+            assert status == 404 and "replay serve --demo" in page and "capture.js\"" not in page
+        status, body = _get(srv.url + "/demo/api/products")
+        assert status == 404 and json.loads(body)["error"] == "demo_off"
+    assert not (tmp_path / "data" / DEMO_FILE).exists()
