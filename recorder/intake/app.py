@@ -264,38 +264,44 @@ capture.js installed, sending its sessions to this intake. <a href="/">How to in
 
 
 def _demo_section(b: str, on: bool) -> str:
+    """With --demo, first on the page: the way to see capture running; else, how to."""
     if not on:
-        return (f"<h2>Try it</h2><p>Start this intake with <code>replay serve --demo</code> to"
-                f" see capture.js running on a demo shop at <code>{b}/demo/</code>.</p>")
-    return f"""<h2>Try it</h2>
-<p class="demo"><a class="button" href="{b}/demo/">Open the demo shop</a>
-capture.js is installed on its pages and sends every visit to this intake, as application
-<code>{DEMO_APP}</code>; a badge on the page counts the events sent. Browse, search, fill the
-checkout (its card and email fields are masked in the browser), then
-<code>replay sessions</code> lists your visit and <code>replay play SESSION</code> replays it.</p>"""
+        return (f"<p class=\"hint\">To see capture.js running on a demo shop at"
+                f" <code>{b}/demo/</code>, start this intake with"
+                f" <code>replay serve --demo</code>.</p>")
+    return f"""<div class="demo"><p><b>See it running.</b> This intake serves a demo shop with
+capture.js installed, sending each visit here as application <code>{DEMO_APP}</code>; a badge
+on its pages counts the events sent. Browse, search, fill in the checkout (card, email and
+password are masked in the browser), then <code>replay sessions</code> lists your visit and
+<code>replay play SESSION</code> replays it.</p>
+<p><a class="button" href="{b}/demo/">Open the demo shop</a></p></div>"""
 
 
 def _install_page(base: str, demo_on: bool = False) -> str:
     b = html.escape(base)
+    demo = _demo_section(b, demo_on)
     return f"""<!doctype html>
 <html><head><meta charset="utf-8"><title>Session Replay intake</title>
 <style>body{{font:15px/1.5 system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem}}
 pre{{background:#f4f4f4;padding:.8rem;overflow:auto}}
-h2{{font-size:1.15rem;margin-top:1.6rem}}
-.demo{{background:#eef3ff;border:1px solid #c9d7f5;border-radius:8px;padding:.8rem 1rem}}
+.demo{{background:#eef3ff;border:1px solid #c9d7f5;border-radius:8px;padding:0 1rem}}
 .button{{display:inline-block;background:#2754c5;color:#fff;text-decoration:none;font-weight:600;
-padding:.35rem .9rem;border-radius:6px;margin-right:.4rem}}</style></head><body>
+padding:.35rem .9rem;border-radius:6px}}
+.hint{{color:#555}}</style></head><body>
 <h1>Session Replay intake</h1>
 <p>This server stores the sessions of your site's visitors, masked under your privacy rules
 before anything reaches disk.</p>
+{demo if demo_on else ""}
 <ol>
 <li>Create an application for your site (once), on the machine that runs this server:
 <pre>replay app create my-shop --origin https://shop.example.com</pre>
 It prints the application id and its client token.</li>
-<li>Add capture to every page, before <code>&lt;/body&gt;</code>:
+<li>Add capture to every page, first in <code>&lt;head&gt;</code> (so it sees the page's
+own requests from the start):
 <pre>&lt;script src="{b}/capture.js"&gt;&lt;/script&gt;
 &lt;script&gt;
-  ReplayCapture.start({{intake: "{b}", app: "APP_ID", token: "CLIENT_TOKEN",
+  ReplayCapture.start({{intake: "{b}",
+                       app: "APP_ID", token: "CLIENT_TOKEN",
                        user: {{id: "...", name: "...", email: "..."}}}});
 &lt;/script&gt;</pre></li>
 <li>Find the sessions: <code>replay sessions</code>, and watch one as it happens:
@@ -303,7 +309,7 @@ It prints the application id and its client token.</li>
 </ol>
 <p>Batches go to <code>POST {b}/v1/events?app=APP_ID</code> with
 <code>Authorization: Bearer CLIENT_TOKEN</code>; health: <code>{b}/healthz</code>.</p>
-{_demo_section(b, demo_on)}
+{"" if demo_on else demo}
 </body></html>
 """
 
