@@ -20,6 +20,22 @@ ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "assets" / "demo" / "demo-session.json"
 
 
+def _demo_moments() -> tuple[int, int, int, str]:
+    """When, in ms after the demo's first event: its rage clicks on "Apply coupon" start (to
+    100 ms: a clip's frames fall on it), it ends, the checkout page opens; and that page's URL."""
+    events = json.loads(DEMO.read_text())
+    t0 = events[0]["timestamp"]
+    rage = next(e["data"]["payload"].get("date", e["timestamp"]) for e in events
+                if e["type"] == 6 and "rage_click" in e["data"]["payload"].get("action", {})
+                .get("frustration", {}).get("type", []))
+    checkout = next(e for e in events if e["type"] == 4 and "checkout" in e["data"]["href"])
+    return (round((rage - t0) / 100) * 100, events[-1]["timestamp"] - t0,
+            checkout["timestamp"] - t0, checkout["data"]["href"])
+
+
+RAGE_MS, DURATION_MS, CHECKOUT_MS, CHECKOUT_URL = _demo_moments()
+
+
 def _replay(*args: str, data: Path) -> subprocess.CompletedProcess:
     env = dict(os.environ, REPLAY_DATA=str(data))
     env.pop("DISPLAY", None)   # painted offscreen, as on a server
@@ -158,15 +174,17 @@ def test_clip_has_its_frames_size_and_duration_and_paints_what_screenshot_paints
     data = tmp_path / "data"
     shot = tmp_path / "at.png"
     # the rage clicks on "Apply coupon": ripples and a moving cursor
-    p = _replay("screenshot", str(DEMO), "--at", "58200", "-o", str(shot), data=data)
+    at = RAGE_MS + 200
+    p = _replay("screenshot", str(DEMO), "--at", str(at), "-o", str(shot), data=data)
     assert p.returncode == 0, p.stderr
     ref = Image.open(shot).convert("RGB")
     out = tmp_path / f"clip.{fmt}"
-    p = _replay("export", str(DEMO), "-o", str(out), "--from", "57000", "--to", "59000",
+    p = _replay("export", str(DEMO), "-o", str(out), "--from", str(at - 1200), "--to", str(at + 800),
                 "--fps", "5", "--size", f"{ref.width}x{ref.height}", data=data)
     assert p.returncode == 0, p.stderr
     frames, durations = _frames(out)
-    # 2 s at 5 frames a second: 11 moments painted (57.0, 57.2, ... 59.0 s), each shown 200 ms;
+    # 2 s at 5 frames a second: 11 moments painted (at - 1.2 s, at - 1.0 s, ... at + 0.8 s),
+    # each shown 200 ms;
     # a moment identical to the one before is the same frame shown longer
     assert sum(durations) == 11 * 200
     assert all(d % 200 == 0 for d in durations)
@@ -174,7 +192,7 @@ def test_clip_has_its_frames_size_and_duration_and_paints_what_screenshot_paints
     assert 1 < len(frames) <= 11
     assert all(f.size == ref.size for f in frames)
     assert all(_diff(a, b) > 0 for a, b in zip(frames, frames[1:])), "repeated frame"
-    # the frame on show at 58.2 s (the 7th moment: 6 x 200 ms after the start)
+    # the frame on show at `at` (the 7th moment: 6 x 200 ms after the start)
     elapsed, k = 0, 0
     while elapsed + durations[k] <= 6 * 200:
         elapsed += durations[k]
@@ -210,11 +228,11 @@ def test_bug_bundle_title_notes_steps_survive_export_and_import(tmp_path):
     data = tmp_path / "data"
     bug = tmp_path / "bug.replay"
     p = _replay("export", str(DEMO), "-o", str(bug), "--title", "Apply coupon does nothing",
-                "--notes", "Expected 10% off.\nChromium 120, Linux", "--at", "58000", data=data)
+                "--notes", "Expected 10% off.\nChromium 120, Linux", "--at", str(RAGE_MS), data=data)
     assert p.returncode == 0, p.stderr
     with zipfile.ZipFile(bug) as z:
         report = json.loads(z.read("manifest.json"))["session"]["context"]["bug"]
-    assert report["title"] == "Apply coupon does nothing" and report["at_ms"] == 58000
+    assert report["title"] == "Apply coupon does nothing" and report["at_ms"] == RAGE_MS
     kinds = [s["kind"] for s in report["steps"]]
     assert kinds[0] == "navigate" and "click" in kinds and "type" in kinds
     # the default rules mask typed text: the steps say so and never hold it
@@ -223,12 +241,12 @@ def test_bug_bundle_title_notes_steps_survive_export_and_import(tmp_path):
 
     shown = _replay("play", str(bug), "--quit-after", "3000", data=data)
     assert shown.returncode == 0, shown.stderr
-    assert shown.stdout.startswith("Bug: Apply coupon does nothing\nAt: 58.0 s\nNotes:\n"
+    assert shown.stdout.startswith(f"Bug: Apply coupon does nothing\nAt: {RAGE_MS / 1000:.1f} s\nNotes:\n"
                                    "  Expected 10% off.\n  Chromium 120, Linux\nSteps:\n  1. Open ")
     assert 'Click "Apply coupon"' in shown.stdout
     # it opens on the bug (the player had 3 s to show its first frame, plenty unless the
     # machine is swamped)
-    assert "opened at 58000 ms" in shown.stderr, shown.stderr
+    assert f"opened at {RAGE_MS} ms" in shown.stderr, shown.stderr
 
     p = _replay("import", str(bug), data=data)
     assert p.returncode == 0, p.stderr
@@ -245,6 +263,7 @@ def test_bug_bundle_title_notes_steps_survive_export_and_import(tmp_path):
 
 def test_session_tab_shows_the_bug(tmp_path, qtbot):
     from player.qt.replay_widget import ReplayWidget
+    from player.qt.session_view import fmt_ms
     from recorder.bundle import open_bundle
 
     bug = tmp_path / "bug.replay"
@@ -255,7 +274,7 @@ def test_session_tab_shows_the_bug(tmp_path, qtbot):
     facts = [(r["k"], r["v"]) for r in w.devtools.session.model.rows]
     dispose(w)
     assert facts[0] == ("Bug", "Coupon dead")
-    assert facts[1] == ("Bug at", "1:05.9")
+    assert facts[1] == ("Bug at", fmt_ms(DURATION_MS, precise=True))
     assert facts[2][0] == "Steps" and facts[2][1].startswith("1. Open http://")
 
 
@@ -356,11 +375,12 @@ def test_playwright_script_reproduces_the_session_on_the_demo_pages(tmp_path):
         env = dict(os.environ, REPLAY_BASE_URL=f"http://127.0.0.1:{port}")
         run = subprocess.run([sys.executable, str(driver), str(script), str(CHROMIUM)],
                              capture_output=True, text=True, env=env, timeout=240)
-        # a range (the checkout form, 30-46 s) opens the page on show at its start and hits
+        # a range (16 s of the checkout form) opens the page on show at its start and hits
         # that range's error: the shipping quote's 500; run as a developer would run it
         part = tmp_path / "part.py"
-        p = _replay("export", str(DEMO), "--rules", str(rules), "--from", "30000", "--to",
-                    "46000", "-o", str(part), data=data)
+        start = (CHECKOUT_MS // 1000 + 1) * 1000
+        p = _replay("export", str(DEMO), "--rules", str(rules), "--from", str(start), "--to",
+                    str(start + 16000), "-o", str(part), data=data)
         assert p.returncode == 0, p.stderr
         ranged = subprocess.run([sys.executable, str(part)], capture_output=True, text=True,
                                 env=dict(env, REPLAY_CHROMIUM=str(CHROMIUM)), timeout=240)
@@ -369,7 +389,7 @@ def test_playwright_script_reproduces_the_session_on_the_demo_pages(tmp_path):
         server.wait(timeout=10)
     assert ranged.returncode == 0, ranged.stderr[-3000:]
     assert ranged.stdout.strip() == "reproduced: ('GET', '/api/shipping-quote?country=US', 500)"
-    assert "goto(page, 'http://127.0.0.1:35437/checkout.html')" in part.read_text()
+    assert f"goto(page, {CHECKOUT_URL!r})" in part.read_text()
     assert run.returncode == 0, run.stderr[-3000:]
     got = json.loads(run.stdout.strip().splitlines()[-1])
     # the same error
