@@ -29,8 +29,10 @@ INTAKE_SENDER = ASSETS / "browser-recorder" / "intake-sender.js"
 # Which recorder runs in the page: rrweb's (with its console plugin and our RUM shim), or our
 # own capture.js, which masks at capture time from `record_options["rules"]` (Rules.to_json()).
 RECORDERS = ("rrweb", "capture")
-SCRIPT_NAME = "replay-recorder"
-CAPTURE_SOURCE_URL = "\n//# sourceURL=replay-recorder/capture.js\n"
+# The injected script's name, which is also its frames' URL (userscript:NAME). capture.js's
+# ends as the intake serves it: capture.js leaves its own frames out of console traces by
+# that name (else the page's console.error calls would show its wrapper as their top frame).
+SCRIPT_NAMES = {"rrweb": "replay-recorder", "capture": "replay-recorder/capture.js"}
 DRAIN_POLL_MS = 10       # how often Stop checks that the page's last events have arrived
 DRAIN_LIMIT_MS = 3000    # ... and for how long, before storing what did arrive
 
@@ -78,10 +80,8 @@ def injected_script(record_options: dict[str, Any], umd: tuple[Path, Path] | Non
         raise ValueError(f"unknown recorder {recorder!r} (use one of {', '.join(RECORDERS)})")
     bridge = _read_text(BRIDGE, "the recorder bridge").replace(
         "__REPLAY_RECORD_OPTIONS__", json.dumps(record_options))
-    if recorder == "capture":   # named as the intake serves it: capture.js leaves its own
-        # frames out of console traces by that name (else the page's console.error calls
-        # would show capture.js's wrapper as their top frame)
-        return "\n;\n".join([_channel_js(), capture_script(), bridge]) + CAPTURE_SOURCE_URL
+    if recorder == "capture":
+        return "\n;\n".join([_channel_js(), capture_script(), bridge])
     rrweb_umd, console_umd = umd or (VENDOR / RRWEB_UMD, VENDOR / CONSOLE_PLUGIN_UMD)
     try:
         rrweb = _umd(_read_text(rrweb_umd, "rrweb's recorder"))
@@ -184,7 +184,7 @@ class RecordingBrowser(QObject):
         self._channel.registerObject("recorder", self._sink)
         self.page.setWebChannel(self._channel, QWebEngineScript.MainWorld)
         self._script = QWebEngineScript()
-        self._script.setName(SCRIPT_NAME)
+        self._script.setName(SCRIPT_NAMES[recorder])
         self._script.setSourceCode(self.script_source)
         self._script.setInjectionPoint(QWebEngineScript.DocumentCreation)
         self._script.setWorldId(QWebEngineScript.MainWorld)  # rrweb must see the page's own DOM
@@ -202,7 +202,7 @@ class RecordingBrowser(QObject):
 
     @property
     def armed(self) -> bool:
-        return bool(self.page.scripts().find(SCRIPT_NAME))
+        return bool(self.page.scripts().find(self._script.name()))
 
     def arm(self) -> None:
         """Record every document loaded from now on."""
@@ -210,7 +210,7 @@ class RecordingBrowser(QObject):
             self.page.scripts().insert(self._script)
 
     def disarm(self) -> None:
-        for s in self.page.scripts().find(SCRIPT_NAME):
+        for s in self.page.scripts().find(self._script.name()):
             self.page.scripts().remove(s)
 
     def record_now(self) -> None:

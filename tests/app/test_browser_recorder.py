@@ -167,6 +167,19 @@ def _strings(obj):
             stack.extend(o)
 
 
+def test_capture_console_traces_start_at_the_pages_own_call(qapp, server):
+    """capture.js injected by the recording browser wraps console like a served one: its own
+    frames stay out of each trace, so the page's call is on top (an error group's frame)."""
+    rec = record_page(server.url("dynamic.html"), [Click("#add"), Click("#remove")],
+                      recorder="capture")
+    logs = plugin_payloads(rec.events, "rrweb/console@1")
+    added = [p for p in logs if json.loads(p["payload"][0]) in ("added", "removed")]
+    assert len(added) == 2
+    for p in added:
+        assert p["trace"] and "dynamic.html" in p["trace"][0], p["trace"]
+        assert not any("capture" in frame or "replay-recorder" in frame for frame in p["trace"])
+
+
 def test_checkout_typing_is_recorded_but_the_password_is_not(qapp, server):
     secret, card = "Hunter2-secret", "4242 4242 4242 4242"
     rec = record_page(server.url("checkout.html"), [
