@@ -30,6 +30,7 @@ CLI: `python -m replay_tools.generator --events N [--duration-ms D] [--seed S] -
 from __future__ import annotations
 
 import argparse
+import bisect
 import functools
 import math
 import random
@@ -384,6 +385,8 @@ class _App:
     focused field, open toasts, the RUM view. `now` is the timestamp of the event being
     built (set by the driver before each event is pulled)."""
 
+    MOVE_POSITIONS = (2, 8)  # positions per MouseMove batch: lo + int(random() * span)
+
     def __init__(self, rng: random.Random, start_ms: int, n_events: int):
         self.rng = rng
         self.now = start_ms
@@ -411,7 +414,7 @@ class _App:
         x0, y0 = self.x, self.y
         fallback = self.page.root.id if self.page else 1
         for b in range(1, batches + 1):
-            npos = 2 + int(rnd() * 8)
+            npos = self.MOVE_POSITIONS[0] + int(rnd() * self.MOVE_POSITIONS[1])
             span = min(500, max(npos, self.now - self.last_move))
             pos = []
             for i in range(1, npos + 1):
@@ -1419,17 +1422,630 @@ class _Reports(_Page):
             yield app.action(card.kids[1].kids[0].kids[0].text)
 
 
+# --- the "real" profile: what benchmarks/record_real.py records ------------------------------
+# Calibrated against a real 10-minute recording made by rrweb's recorder in Chromium
+# (benchmarks/calibrate.py prints how close): in turns, a market board whose cells are
+# replaced ~900 times a second (each quote one mutation: six text nodes swapped, the
+# changed cells' class), a live-search list rebuilt on every key and a chart redrawn twice a
+# second; a shop (search, cart, a checkout form typed key by key, masked fields, a failing
+# coupon); long articles read by scrolling. Every page is a full load (DomContentLoaded,
+# Meta, FullSnapshot, Load), the RUM plugin speaks as the shim does (long tasks included).
+_DCL, _LOAD = 0, 1
+_REAL_ORIGIN = "http://127.0.0.1:8000"
+_SYLL = ("AC", "ME", "ZO", "RA", "TI", "QU", "BE", "LO", "NI", "XO", "PA", "DE")
+_SYMBOLS = tuple(_SYLL[i % 12] + _SYLL[(i * 7) % 12] + (_SYLL[(i * 5) % 12] if i > 143 else "") + f"-{i}"
+                 for i in range(600))
+_MARKET_WORDS = ("market shares rose fell steady quarter report growth outlook analysts expected revenue "
+                 "margin investors sector energy technology retail banks yields bonds inflation rates "
+                 "central policy demand supply earnings guidance volatile session traders index futures "
+                 "commodity currency dollar euro forecast").split()
+_BOARD_CSS = ("body { font: 13px/1.4 system-ui, sans-serif; margin: 0; color: #1d2433; background: #f6f7fb; }"
+              "header { background: #1d2433; color: #fff; padding: 10px 16px; display: flex; gap: 24px; align-items: center; }"
+              "header a { color: #9cc3ff; }main { display: grid; grid-template-columns: 2fr 1fr; gap: 16px; padding: 16px; }"
+              "table { border-collapse: collapse; width: 100%; background: #fff; }"
+              "th, td { border: 1px solid #e3e6ef; padding: 2px 6px; text-align: right; font-variant-numeric: tabular-nums; }"
+              "th { background: #eef1f8; }td.up { color: #0a7f3f; background: #e9f8ef; }"
+              "td.down { color: #b3261e; background: #fdecea; }#results li { padding: 2px 0; border-bottom: 1px solid #eee; list-style: none; }"
+              "#results li mark { background: #ffe58a; }svg { background: #fff; border: 1px solid #e3e6ef; }")
+_BROWSER = {"browser": {"name": "Chrome", "version": "140.0.0.0", "engine": "QtWebEngine 6.11.3"},
+            "os": {"name": "Linux"}, "device": {"type": "desktop"}}
+_USER_AGENT = ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+               "QtWebEngine/6.11.3 Chrome/140.0.0.0 Safari/537.36")
+
+
+def _ws(text: str = "\n  ") -> T:
+    return T(text)
+
+
+class _Schedule:
+    """Turns of pages, each with its share of the events and of the time, repeated once per
+    ~190 s of the session (as record_real.py's rounds): which page event k belongs to, and
+    the clock that spends each turn's time on its events (busy pages dense, others sparse)."""
+
+    ROUND_MS = 190_000
+
+    def __init__(self, n: int, duration_ms: int, turns: tuple[tuple[str, float, float], ...]):
+        rounds = max(1, round(duration_ms / self.ROUND_MS))
+        self.names: list[str] = []
+        self.u: list[float] = [0.0]   # cumulative event share at each turn's start (and the end)
+        self.f: list[float] = [0.0]   # cumulative time share there
+        for _ in range(rounds):
+            for name, events, time in turns:
+                self.names.append(name)
+                self.u.append(self.u[-1] + events / rounds)
+                self.f.append(self.f[-1] + time / rounds)
+        self.u[-1] = self.f[-1] = 1.0
+        self.inv = 1.0 / (n - 1) if n > 1 else 0.0
+        self.n = n
+
+    def turn_at(self, k: int) -> int:
+        return max(0, bisect.bisect_right(self.u, k * self.inv) - 1) if k < self.n - 1 else len(self.names) - 1
+
+    def start_of(self, turn: int) -> int:
+        return math.ceil(self.u[turn] / self.inv) if self.inv else 0
+
+    def time_at(self, k: int) -> float:
+        u = k * self.inv
+        i = min(bisect.bisect_right(self.u, u) - 1, len(self.names) - 1)
+        span = self.u[i + 1] - self.u[i]
+        return self.f[i] + (self.f[i + 1] - self.f[i]) * ((u - self.u[i]) / span if span else 0.0)
+
+    def timestamps(self, duration_ms: int, start_ms: int, rng: random.Random) -> Iterator[int]:
+        n = self.n
+        if n <= 0:
+            return
+        if n == 1:
+            yield start_ms
+            return
+        here = self.time_at(0)
+        for k in range(n - 1):
+            nxt = self.time_at(k + 1)
+            jitter = rng.random() * 0.8 * (nxt - here) if k else 0.0   # < the spacing: order kept
+            yield start_ms + int(duration_ms * (here + jitter))
+            here = nxt
+        yield start_ms + duration_ms
+
+
+class _RealApp(_App):
+    """The driver of the real profile: turns of board, shop and article (see `_Schedule`)."""
+
+    MOVE_POSITIONS = (1, 4)
+    TURNS = (("board", 0.935, 0.34), ("shop", 0.058, 0.48), ("article", 0.007, 0.18))
+
+    def __init__(self, rng: random.Random, start_ms: int, n_events: int, schedule: _Schedule):
+        super().__init__(rng, start_ms, n_events)
+        self.width, self.height = 1280, 800
+        self.schedule = schedule
+        self.article_no = 0
+
+    def _alive(self, node: E) -> bool:
+        return True   # only fixed inputs are ever focused here
+
+    def run(self) -> Iterator[tuple[int, Raw]]:
+        turn = -1
+        stream: Iterator = iter(())
+        while True:
+            t = self.schedule.turn_at(self.k)
+            if t != turn:
+                turn = t
+                stream = self.turn(self.schedule.names[t], self.schedule.start_of(t + 1)
+                                   if t + 1 < len(self.schedule.names) else self.n)
+            yield next(stream)
+
+    def turn(self, name: str, end_k: int) -> Iterator:
+        if name == "board":
+            yield from self.visit(_Board(self))
+        elif name == "shop":
+            split = self.k + (end_k - self.k) * 2 // 5   # the shop's home page, then checkout
+            yield from self.visit(_Shop(self, checkout=False), until_k=split)
+            yield from self.visit(_Shop(self, checkout=True))
+        else:
+            split = self.k + (end_k - self.k) * 4 // 5   # an article, then the next
+            for until in (split, None):
+                self.article_no += 1
+                yield from self.visit(_Article(self, self.article_no), until_k=until)
+
+    def visit(self, scene: "_Scene", until_k: int | None = None) -> Iterator:
+        """A full page load, then the scene's actions (until event `until_k`, or forever)."""
+        rng = self.rng
+        self.ids = _Ids()
+        self.focused = None
+        self.page = scene
+        self.url = f"{_REAL_ORIGIN}/{scene.path}"
+        self.view_id = "".join(rng.choice("abcdefghijklmnopqrstuvwxyz0123456789") for _ in range(16))
+        yield _DCL, {}
+        yield _META, {"href": self.url, "width": self.width, "height": self.height}
+        html = scene.build()
+        scene.root = E("#doc")
+        scene.root.id = self.ids.next
+        self.ids.next += 1
+        doctype = self.ids.next
+        self.ids.next += 1
+        yield _FULL, {"node": {"type": 0, "childNodes": [
+            {"type": 1, "name": "html", "publicId": "", "systemId": "", "id": doctype},
+            self.ids.serialize(html)], "id": scene.root.id}, "initialOffset": {"left": 0, "top": 0}}
+        yield self.rum_real("view", {"id": self.view_id, "url": self.url, "referrer": None}, dated=False,
+                            **_BROWSER, display={"viewport": {"width": self.width, "height": self.height},
+                                                 "screen": {"width": 800, "height": 800}},
+                            user_agent=_USER_AGENT)
+        yield self.long_task()
+        yield _LOAD, {}
+        yield self.rum_real("resource", {"url": self.url, "method": "GET", "status_code": 200,
+                                         "duration": round(rng.uniform(5, 250), 1),
+                                         "size": rng.randint(2000, 9000), "type": "document"})
+        while until_k is None or self.k < until_k:
+            yield from scene.act()
+
+    # --- what the RUM shim and rrweb send ---------------------------------------------------
+    def rum_real(self, kind: str, body: Raw, dated: bool = True, **extra: Any) -> tuple[int, Raw]:
+        payload: Raw = {"type": kind}
+        if dated:
+            payload["date"] = self.now - int(self.rng.random() * 400)
+        payload[kind] = body
+        payload.update(extra)
+        return _PLUGIN, {"plugin": RUM_PLUGIN, "payload": payload}
+
+    def long_task(self) -> tuple[int, Raw]:
+        return self.rum_real("long_task", {"duration": int(self.rng.lognormvariate(4.4, 0.5))})
+
+    def view_update(self) -> tuple[int, Raw]:
+        rng = self.rng
+        return self.rum_real("view", {"id": self.view_id, "url": self.url,
+                                      "largest_contentful_paint": round(rng.lognormvariate(6, 0.5), 1),
+                                      "cumulative_layout_shift": round(rng.expovariate(20), 4)})
+
+    def act_click(self, node: E, name: str) -> tuple[int, Raw]:
+        return self.rum_real("action", {"type": "click", "target": {"name": name, "selector": f"{node.tag}#{node.attrs.get('id', '')}"},
+                                        "position": {"x": self.x, "y": self.y}})
+
+    def key(self, node: E, text: str) -> tuple[int, Raw]:
+        return _INC, {"source": _INPUT, "text": text, "isChecked": False, "id": node.id}
+
+    def scroll_to(self, y: int) -> tuple[int, Raw]:
+        return _INC, {"source": _SCROLL, "id": 1, "x": 0, "y": max(0, y)}
+
+
+class _Scene:
+    path = ""
+    root: E
+
+    def __init__(self, app: _RealApp):
+        self.app = app
+        self.rng = app.rng
+        self.hover: list[E] = []
+
+    def build(self) -> E:
+        raise NotImplementedError
+
+    def act(self) -> Iterator:
+        raise NotImplementedError
+
+    def page(self, title: str, css: str, body: list) -> E:
+        head = E("head", {}, [_ws("\n"), E("meta", {"charset": "utf-8"}), _ws("\n"),
+                              E("title", {}, [T(title)]), _ws("\n"), E("style", {}, [T(css, style=True)]), _ws("\n")])
+        script = E("script", {}, [T("SCRIPT_PLACEHOLDER")])
+        return E("html", {"lang": "en"}, [head, _ws("\n"), E("body", {}, [_ws("\n")] + body + [
+            _ws("\n"), script, _ws("\n\n\n")])])
+
+
+class _Board(_Scene):
+    """benchmarks/real_pages/stress.html."""
+    path = "stress.html"
+    ROWS, COLS, HITS = 40, 12, 80
+
+    def build(self) -> E:
+        rng = self.rng
+        self.clock = E("span", {"id": "clock"}, [T("--:--:--")])
+        self.tbody = E("tbody", {}, [])
+        self.cells: list[list] = []   # [td, value, class]
+        self.rows: list[E] = []
+        for r in range(self.ROWS):
+            tds = []
+            for _ in range(self.COLS):
+                v = 100 + rng.random() * 50
+                td = E("td", {}, [T(f"{v:.2f}")])
+                self.cells.append([td, v, ""])
+                tds.append(td)
+            tr = E("tr", {}, [E("th", {}, [T(_SYMBOLS[r])])] + tds, box=(16, 120 + 22 * r, 820, 20))
+            self.rows.append(tr)
+            self.tbody.kids.append(tr)
+        head = E("tr", {}, [E("th", {}, [T("Symbol")])] + [E("th", {}, [T(f"T{c}")]) for c in range(self.COLS)])
+        self.q = E("input", {"id": "q", "type": "search", "autocomplete": "off", "placeholder": "e.g. ACME"},
+                   box=(900, 30, 200, 24))
+        self.count = E("p", {"id": "count"}, [T(f"{self.HITS} shown")])
+        self.results = E("ul", {"id": "results"}, [])
+        self.search_value = ""
+        self._fill_results(self._hits(""))
+        self.line = E("polyline", {"id": "line", "fill": "none", "stroke": "#3367d6", "stroke-width": "2",
+                                   "points": ""}, svg=True)
+        self.bars = E("g", {"id": "bars"}, svg=True)
+        self.series = [90.0] * 60
+        self.chart = E("svg", {"id": "chart", "width": "360", "height": "180", "viewBox": "0 0 360 180"},
+                       [_ws("\n      "), self.line, _ws("\n      "), self.bars, _ws("\n    ")], box=(880, 600, 360, 180), svg=True)
+        self.hover = [self.q, self.count, self.chart] + self.rows
+        return self.page("Market board (stress page)", _BOARD_CSS, [
+            E("header", {}, [E("strong", {}, [T("Market board")]), T(" "), self.clock, _ws("\n  "),
+                             E("a", {"id": "to-article", "href": "article.html?n=1"}, [T("Read the market report")])]),
+            _ws("\n"),
+            E("main", {}, [_ws(), E("section", {}, [_ws("\n    "), E("table", {"id": "board"}, [
+                E("thead", {}, [head]), self.tbody]), _ws()]), _ws(),
+                E("aside", {}, [_ws("\n    "), E("label", {"for": "q"}, [T("Search instruments")]), E("br"), _ws("\n    "),
+                                self.q, _ws("\n    "), self.count, _ws("\n    "), self.results, _ws("\n    "),
+                                self.chart, _ws()]), _ws("\n")]),
+        ])
+
+    def _hits(self, s: str) -> list[str]:
+        return [n for n in _SYMBOLS if not s or s in n][: self.HITS]
+
+    def _li(self, name: str, s: str) -> E:
+        i = name.find(s) if s else -1
+        kids = [T(name)] if i < 0 else [T(name[:i]), E("mark", {}, [T(name[i:i + len(s)])]), T(name[i + len(s):])]
+        return E("li", {"title": f"Instrument {name}"}, kids)
+
+    def _fill_results(self, hits: list[str]) -> None:
+        self.results.kids = [self._li(n, self.search_value) for n in hits]
+
+    def act(self) -> Iterator:
+        app = self.app
+        r = self.rng.random()
+        if r < 0.0045:
+            yield from app.goto(self.rng.choice(self.hover))
+        elif r < 0.0055:
+            yield app.scroll_to(self.rng.choice((0, 300, 600, 900)))
+        elif r < 0.0085:
+            yield app.long_task()
+        elif r < 0.0093:
+            yield app.view_update()
+        elif r < 0.0096:
+            yield from self.search()
+        elif r < 0.0416:
+            yield self.tick()
+        elif r < 0.0543:
+            yield self.draw()
+        else:
+            yield self.quote()
+
+    def _swap_text(self, parent: E, text: str, removes: list, adds: list) -> None:
+        old = parent.kids[0]
+        new = T(text)
+        new.id = self.app.ids.next
+        self.app.ids.next += 1
+        parent.kids = [new]
+        removes.append({"parentId": parent.id, "id": old.id})
+        adds.append({"parentId": parent.id, "nextId": None, "node": {"type": 3, "textContent": text, "id": new.id}})
+
+    def quote(self) -> tuple[int, Raw]:
+        """Six cells get a new price: each text node replaced, a changed class recorded."""
+        rng = self.rng
+        picked: dict[int, list] = {}
+        for _ in range(6):
+            cell = self.cells[int(rng.random() * len(self.cells))]
+            picked[id(cell)] = cell
+        removes: list = []
+        adds: list = []
+        attrs: list = []
+        for cell in picked.values():
+            td, old, cls = cell
+            v = old + (rng.random() - 0.5) * 2
+            cell[1] = v
+            self._swap_text(td, f"{v:.2f}", removes, adds)
+            new_cls = "up" if v >= old else "down"
+            if new_cls != cls:
+                cell[2] = new_cls
+                td.attrs["class"] = new_cls
+                attrs.append({"id": td.id, "attributes": {"class": new_cls}})
+        return _mutation(adds=adds, removes=removes, attributes=attrs)
+
+    def tick(self) -> tuple[int, Raw]:
+        """The clock; one time in ten a row moves to the bottom (its nodes keep their ids)."""
+        removes: list = []
+        adds: list = []
+        self._swap_text(self.clock, _clock(self.app.now), removes, adds)
+        if self.rng.random() < 0.1:
+            tr = self.rows.pop(int(self.rng.random() * len(self.rows)))
+            self.rows.append(tr)
+            self.tbody.kids.remove(tr)
+            self.tbody.kids.append(tr)
+            removes.insert(0, {"parentId": self.tbody.id, "id": tr.id})
+            adds.extend(self.app.ids.adds(self.tbody, tr, None, assign=False))
+        return _mutation(adds=adds, removes=removes)
+
+    def draw(self) -> tuple[int, Raw]:
+        """The chart: a new point on the line, the twelve bars replaced."""
+        rng = self.rng
+        s = self.series
+        s.pop(0)
+        s.append(max(5.0, min(175.0, s[-1] + (rng.random() - 0.5) * 30)))
+        points = " ".join(f"{i * 6},{y:.1f}" for i, y in enumerate(s))
+        self.line.attrs["points"] = points
+        removes = [{"parentId": self.bars.id, "id": b.id} for b in reversed(self.bars.kids)]
+        bars = [E("rect", {"x": str(i * 30), "y": f"{180 - y / 3:.1f}", "width": "20", "height": f"{y / 3:.1f}",
+                           "fill": "#c5d5f5"}, svg=True) for i, y in enumerate(s[-12:])]
+        ids = self.app.ids
+        for b in bars:
+            ids.assign(b)
+        adds: list = []
+        for i in range(len(bars) - 1, -1, -1):   # last first, as rrweb orders sibling adds
+            adds.extend(ids.adds(self.bars, bars[i], bars[i + 1].id if i + 1 < len(bars) else None, assign=False))
+        self.bars.kids = bars
+        return _mutation(adds=adds, removes=removes, attributes=[{"id": self.line.id, "attributes": {"points": points}}])
+
+    def search(self) -> Iterator:
+        """Click the search box and type: the result list is rebuilt on every key."""
+        app = self.app
+        rng = self.rng
+        yield from app.click(self.q, focusable=True)
+        word = rng.choice(("ACQU", "ZO", "RA-1", "LO", "-2", "TI", "QUNI", "BE"))
+        value = ""
+        for ch in word:
+            value += ch
+            yield app.key(self.q, value)
+            yield self.rebuild(value)
+            if len(value) == 3:
+                yield app.console("log", "search", value, len(self._hits(value)), depth=1)
+        yield app.act_click(self.q, "Search instruments")
+
+    def rebuild(self, value: str) -> tuple[int, Raw]:
+        ids = self.app.ids
+        removes = [{"parentId": self.results.id, "id": li.id} for li in self.results.kids]
+        hits = self._hits(value)
+        self.search_value = value
+        self._fill_results(hits)
+        lis = self.results.kids
+        for li in lis:
+            ids.assign(li)
+        adds: list = []
+        for i in range(len(lis) - 1, -1, -1):
+            adds.extend(ids.adds(self.results, lis[i], lis[i + 1].id if i + 1 < len(lis) else None, assign=False))
+        self._swap_text(self.count, f"{len(hits)} shown", removes, adds)
+        return _mutation(adds=adds, removes=removes)
+
+
+_SHOP_CSS = (":root{--ink:#1f2430;--muted:#6b7280;--accent:#7c3aed;--line:#e5e7eb}"
+             "body{margin:0;font:15px/1.5 system-ui,-apple-system,'Segoe UI',sans-serif;color:var(--ink)}"
+             "header.top{display:flex;align-items:center;gap:16px;padding:12px 24px;border-bottom:1px solid var(--line)}"
+             "#search{flex:1;padding:8px 12px;border:1px solid var(--line);border-radius:8px}"
+             ".grid{display:grid;grid-template-columns:repeat(4,1fr);gap:18px;padding:24px}"
+             ".product{border:1px solid var(--line);border-radius:12px;padding:12px}"
+             ".product .art{height:120px;border-radius:8px}.product .name{font-weight:600;margin:8px 0 2px}"
+             ".product .price{color:var(--accent);font-weight:700}.add{width:100%;margin-top:8px}"
+             ".drawer{position:fixed;right:0;top:0;bottom:0;width:360px;background:#fff;box-shadow:-8px 0 24px rgba(0,0,0,.12)}"
+             "form.checkout{display:grid;grid-template-columns:1fr 1fr;gap:12px 20px;max-width:720px;margin:24px auto}"
+             "form.checkout label{display:flex;flex-direction:column;font-size:13px;color:var(--muted)}"
+             "form.checkout input{padding:9px 11px;border:1px solid var(--line);border-radius:8px;font:inherit}"
+             ".summary .line{display:flex;justify-content:space-between;padding:6px 0;border-bottom:1px dashed var(--line)}"
+             ".error{color:#b91c1c}.pill{display:inline-block;padding:2px 10px;border-radius:999px;background:#ede9fe}") * 3
+_SHOP_PRODUCTS = ("Desk lamp", "Ceramic mug", "Linen notebook", "Walnut tray", "Glass carafe", "Wool throw",
+                  "Brass pen", "Oak coaster set", "Table clock", "Plant pot", "Wall print", "Travel mug")
+_SHOP_FIELDS = (("full-name", "Jane Doe", False), ("email", "jane.doe@example.com", True),
+                ("phone", "+1 555 0100", True), ("address", "42 Example Street", False),
+                ("city", "Springfield", False), ("card", "4242 4242 4242 4242", True),
+                ("expiry", "12 / 29", True), ("cvc", "123", True), ("password", "not-a-real-password", True),
+                ("coupon", "SPRING10", False), ("notes", "Please leave it with the neighbour", False))
+
+
+class _Shop(_Scene):
+    """The demo shop (assets/demo/pages): its home page or its checkout."""
+
+    def __init__(self, app: _RealApp, checkout: bool):
+        super().__init__(app)
+        self.checkout = checkout
+        self.path = "checkout.html" if checkout else "index.html"
+
+    def _card(self, i: int) -> E:
+        rng = self.rng
+        name = _SHOP_PRODUCTS[i % len(_SHOP_PRODUCTS)]
+        add = E("button", {"class": "add", "data-id": str(i)}, [T("Add to cart")], box=(40 + 300 * (i % 4), 420 + 260 * (i // 4), 260, 32))
+        self.adds.append(add)
+        return E("article", {"class": "product", "id": f"product-{i}"}, [
+            _ws("\n      "), E("div", {"class": "art", "style": f"background: linear-gradient(135deg, hsl({rng.randint(0, 359)} 70% 80%), hsl({rng.randint(0, 359)} 60% 60%));"}),
+            _ws("\n      "), E("h3", {"class": "name"}, [T(name)]),
+            _ws("\n      "), E("p", {"class": "desc"}, [T(" ".join(rng.choice(_MARKET_WORDS) for _ in range(rng.randint(8, 16))))]),
+            _ws("\n      "), E("span", {"class": "price"}, [T(f"${rng.randint(8, 120)}.{rng.choice(('00', '50', '99'))}")]),
+            _ws("\n      "), add, _ws("\n    ")], box=(40 + 300 * (i % 4), 200 + 260 * (i // 4), 260, 250))
+
+    def build(self) -> E:
+        self.adds: list[E] = []
+        self.search = E("input", {"id": "search", "type": "search", "placeholder": "Search products"}, box=(300, 14, 500, 32))
+        self.cart_count = E("span", {"class": "pill"}, [T("0")])
+        self.cart_btn = E("button", {"id": "open-cart"}, [T("Cart "), self.cart_count], box=(1100, 14, 90, 32))
+        self.grid = E("section", {"class": "grid"}, [])
+        self.fields: list[tuple[E, str, bool]] = []
+        top = E("header", {"class": "top"}, [E("a", {"href": "index.html", "class": "logo"}, [T("Acme Shop")]), _ws(), self.search, _ws(), self.cart_btn])
+        if not self.checkout:
+            self.cards = [self._card(i) for i in range(12)]
+            self.grid.kids = list(self.cards)
+            self.hover = [self.search, self.cart_btn] + self.cards + self.adds
+            body = [top, _ws(), E("main", {}, [E("h1", {}, [T("Things for a calm desk")]), self.grid]),
+                    E("aside", {"id": "reco"}, [E("div", {"class": "item"}, [T(p)]) for p in _SHOP_PRODUCTS[:6]])]
+        else:
+            labels = []
+            for i, (fid, _, masked) in enumerate(_SHOP_FIELDS):
+                inp = E("input", {"id": fid, "name": fid, "type": "password" if fid == "password" else "text",
+                                  "autocomplete": "cc-number" if fid == "card" else fid}, box=(300 + 360 * (i % 2), 160 + 60 * (i // 2), 320, 36))
+                self.fields.append((inp, _SHOP_FIELDS[i][1], masked))
+                labels += [_ws("\n      "), E("label", {"for": fid}, [T(fid.replace("-", " ").capitalize()), inp])]
+            self.terms = E("input", {"id": "terms", "type": "checkbox"}, box=(300, 560, 18, 18))
+            self.apply = E("button", {"id": "apply-coupon", "type": "button"}, [T("Apply coupon")], box=(700, 520, 120, 32))
+            self.place = E("button", {"id": "place-order"}, [T("Place order")], box=(300, 620, 160, 40))
+            self.total = E("strong", {}, [T("$64.50")])
+            self.summary = E("div", {"class": "summary", "id": "summary-lines"}, [
+                E("div", {"class": "line"}, [E("span", {}, [T(p)]), E("span", {}, [T(f"${8 + 3 * i}.50")])]) for i, p in enumerate(_SHOP_PRODUCTS[:4])
+            ] + [E("div", {"class": "line total"}, [T("Total "), self.total])])
+            self.hover = [f[0] for f in self.fields] + [self.terms, self.apply, self.place, self.summary]
+            body = [top, _ws(), E("main", {}, [E("h1", {}, [T("Checkout")]),
+                                               E("form", {"class": "checkout", "novalidate": ""}, labels + [self.terms, self.apply, self.place]),
+                                               self.summary])]
+        return self.page("Acme Shop" + (" — checkout" if self.checkout else ""), _SHOP_CSS, body)
+
+    def act(self) -> Iterator:
+        app = self.app
+        rng = self.rng
+        r = rng.random()
+        if r < 0.22:
+            yield from app.goto(rng.choice(self.hover))
+        elif r < 0.30:
+            yield app.scroll_to(rng.choice((0, 120, 460, 800)))
+        elif r < 0.44:
+            yield app.long_task()
+        elif r < 0.50:
+            yield app.console(rng.choice(("log", "info", "warn")), f"[shop] {rng.choice(_MARKET_WORDS)} {rng.randint(1, 999)}", depth=2)
+        elif r < 0.55:
+            yield app.rum_real("resource", {"url": f"{_REAL_ORIGIN}/api/{rng.choice(('products', 'cart', 'reco', 'stock'))}",
+                                            "method": "GET", "status_code": 200, "duration": round(rng.uniform(3, 1900), 1),
+                                            "size": rng.randint(80, 6000), "type": "fetch"})
+        elif self.checkout:
+            yield from self.checkout_act(r)
+        else:
+            yield from self.home_act(r)
+
+    def home_act(self, r: float) -> Iterator:
+        app = self.app
+        rng = self.rng
+        if r < 0.85:
+            btn = rng.choice(self.adds)
+            yield from app.click(btn)
+            n = str(int(self.cart_count.kids[0].text) + 1)
+            removes: list = []
+            adds: list = []
+            old = self.cart_count.kids[0]
+            new = T(n)
+            app.ids.assign(new)
+            self.cart_count.kids = [new]
+            removes.append({"parentId": self.cart_count.id, "id": old.id})
+            adds.append({"parentId": self.cart_count.id, "nextId": None, "node": {"type": 3, "textContent": n, "id": new.id}})
+            yield _mutation(adds=adds, removes=removes)
+            yield app.act_click(btn, "Add to cart")
+            yield app.rum_real("resource", {"url": f"{_REAL_ORIGIN}/api/cart", "method": "POST", "status_code": 201,
+                                            "duration": round(rng.uniform(3, 80), 1), "size": rng.randint(40, 300), "type": "fetch"})
+        else:
+            yield from app.click(self.search, focusable=True)
+            word = rng.choice(("lamp", "mug", "tray", "oak"))
+            for i in range(1, len(word) + 1):
+                yield app.key(self.search, word[:i])
+                keep = [c for c in self.cards if word[:i] in c.kids[3].kids[0].text.lower()] or self.cards[:1]
+                removes = [{"parentId": self.grid.id, "id": c.id} for c in self.grid.kids]
+                fresh = [self._card(self.cards.index(c)) for c in keep]
+                for c in fresh:
+                    app.ids.assign(c)
+                adds: list = []
+                for j in range(len(fresh) - 1, -1, -1):
+                    adds.extend(app.ids.adds(self.grid, fresh[j], fresh[j + 1].id if j + 1 < len(fresh) else None, assign=False))
+                self.grid.kids = fresh
+                yield _mutation(adds=adds, removes=removes)
+
+    def checkout_act(self, r: float) -> Iterator:
+        app = self.app
+        rng = self.rng
+        if r < 0.86:
+            inp, value, masked = rng.choice(self.fields)
+            yield from app.click(inp, focusable=True)
+            typed = ""
+            for ch in value[: rng.randint(3, len(value))]:
+                typed += ch
+                yield app.key(inp, "*" * len(typed) if masked else typed)
+        elif r < 0.92:
+            yield from app.click(self.apply)
+            yield app.rum_real("resource", {"url": f"{_REAL_ORIGIN}/api/coupon", "method": "POST", "status_code": 500,
+                                            "duration": round(rng.uniform(3, 80), 1), "size": 0, "type": "fetch"})
+            yield app.console("error", "coupon failed:", 500, "The coupon service did not answer", depth=1)
+            yield app.rum_real("error", {"message": f"POST {_REAL_ORIGIN}/api/coupon failed with status 500", "source": "network",
+                                         "stack": None, "type": "HTTPError",
+                                         "resource": {"url": f"{_REAL_ORIGIN}/api/coupon", "method": "POST", "status_code": 500}},
+                               dated=False)
+            yield app.act_click(self.apply, "Apply coupon")
+        elif r < 0.96:
+            yield from app.click(self.terms)
+            yield _INC, {"source": _INPUT, "text": "on", "isChecked": rng.random() < 0.5, "id": self.terms.id}
+        else:
+            old = self.total.kids[0]
+            new = T(f"${rng.randint(20, 200)}.50")
+            app.ids.assign(new)
+            self.total.kids = [new]
+            yield _mutation(removes=[{"parentId": self.total.id, "id": old.id}],
+                            adds=[{"parentId": self.total.id, "nextId": None,
+                                   "node": {"type": 3, "textContent": new.text, "id": new.id}}])
+
+
+class _Article(_Scene):
+    """benchmarks/real_pages/article.html: a long report, read by scrolling."""
+
+    def __init__(self, app: _RealApp, n: int):
+        super().__init__(app)
+        self.path = f"article.html?n={n}"
+        self.n = n
+        self.y = 0
+
+    def _sentence(self) -> str:
+        rng = self.rng
+        s = " ".join(rng.choice(_MARKET_WORDS) for _ in range(8 + int(rng.random() * 14)))
+        return s[0].upper() + s[1:] + "."
+
+    def _para(self) -> str:
+        return " ".join(self._sentence() for _ in range(3 + int(self.rng.random() * 5)))
+
+    def build(self) -> E:
+        kids: list = [E("h1", {}, [T(f"Market report no. {self.n}")]), E("p", {}, [E("em", {}, [T(self._sentence())])])]
+        for sec in range(1, 13):
+            kids.append(E("h2", {"id": f"s{sec}"}, [T(self._sentence()[:40])], box=(200, 300 * sec, 600, 30)))
+            kids += [E("p", {}, [T(self._para())]) for _ in range(6)]
+            if sec % 3 == 0:
+                kids.append(E("blockquote", {}, [T(self._para())]))
+            if sec % 4 == 0:
+                kids.append(E("figure", {}, [E("svg", {"width": "600", "height": "120"}, [
+                    E("rect", {"width": "600", "height": "120", "fill": "#eef"}, svg=True),
+                    E("text", {"x": "10", "y": "60"}, [T(f"Figure {sec}")], svg=True)], svg=True),
+                    E("figcaption", {}, [T(self._sentence())])]))
+        self.next = E("a", {"id": "next", "href": f"article.html?n={self.n + 1}"}, [T("Next report")], box=(300, 20, 100, 20))
+        self.hover = [self.next] + [k for k in kids if k.tag == "h2"]
+        css = ("body { font: 17px/1.6 Georgia, serif; max-width: 46em; margin: 0 auto; padding: 24px; color: #222; }"
+               "h1 { font-size: 2em; } h2 { margin-top: 2em; }figure { margin: 1.5em 0; } figcaption { font-size: .85em; color: #666; }"
+               "nav a { margin-right: 1em; }blockquote { border-left: 4px solid #ccc; margin-left: 0; padding-left: 1em; color: #555; }")
+        return self.page(f"Market report no. {self.n}", css, [
+            E("nav", {}, [E("a", {"href": "stress.html"}, [T("Board")]), self.next]), _ws("\n"),
+            E("article", {"id": "article"}, kids)])
+
+    def act(self) -> Iterator:
+        app = self.app
+        r = self.rng.random()
+        if r < 0.55:
+            self.y = self.y + 250 if self.y < 6000 else 0
+            yield app.scroll_to(self.y)
+        elif r < 0.80:
+            yield app.long_task()
+        elif r < 0.92:
+            yield from app.goto(self.rng.choice(self.hover))
+        else:
+            yield app.view_update()
+
+
 # --- the public API -----------------------------------------------------------------------------
+DEFAULT_PROFILE = "default"
+PROFILES = {
+    DEFAULT_PROFILE: "the Acme Ops app: a mix of every kind of event, quiet stretches",
+    "real": "calibrated on benchmarks/record_real.py's recording: a market board replacing "
+            "~900 cells a second, a shop, long articles; no quiet stretch",
+}
+
+
 def generate_session(n_events: int, duration_ms: int = 4 * 3600 * 1000, seed: int = 0,
-                     start_ms: int = 1_700_000_000_000) -> Iterator[Raw]:
+                     start_ms: int = 1_700_000_000_000, profile: str = DEFAULT_PROFILE) -> Iterator[Raw]:
     """Stream exactly `n_events` raw rrweb events spanning `duration_ms` (see the module
     docstring). Each event is a fresh dict, safe to keep or mutate. Quiet stretches stay
-    under 15 min as long as `duration_ms / n_events` does too."""
+    under 15 min as long as `duration_ms / n_events` does too. `profile` (PROFILES) picks
+    the workload; the default one's output never changes for a seed."""
     if n_events < 0 or duration_ms < 0:
         raise ValueError("n_events and duration_ms must be >= 0")
+    if profile not in PROFILES:
+        raise ValueError(f"unknown profile {profile!r}: one of {', '.join(PROFILES)}")
     rng = random.Random(seed)
-    clock = _timestamps(n_events, duration_ms, start_ms, random.Random(seed ^ 0x5EED))
-    app = _App(rng, start_ms, n_events)
+    if profile == DEFAULT_PROFILE:
+        clock = _timestamps(n_events, duration_ms, start_ms, random.Random(seed ^ 0x5EED))
+        app = _App(rng, start_ms, n_events)
+    else:
+        schedule = _Schedule(n_events, duration_ms, _RealApp.TURNS)
+        clock = schedule.timestamps(duration_ms, start_ms, random.Random(seed ^ 0x5EED))
+        app = _RealApp(rng, start_ms, n_events, schedule)
     stream = app.run()
     k = 0
     for t in clock:
