@@ -1459,10 +1459,10 @@ def _ws(text: str = "\n  ") -> T:
 
 class _Schedule:
     """Turns of pages, each with its share of the events and of the time, repeated once per
-    ~190 s of the session (as record_real.py's rounds): which page event k belongs to, and
+    ~170 s of the session (as record_real.py's rounds): which page event k belongs to, and
     the clock that spends each turn's time on its events (busy pages dense, others sparse)."""
 
-    ROUND_MS = 190_000
+    ROUND_MS = 170_000
 
     def __init__(self, n: int, duration_ms: int, turns: tuple[tuple[str, float, float], ...]):
         rounds = max(1, round(duration_ms / self.ROUND_MS))
@@ -1517,6 +1517,7 @@ class _RealApp(_App):
         self.width, self.height = 1280, 800
         self.schedule = schedule
         self.article_no = 0
+        self.page_seed = rng.getrandbits(32)
 
     def _alive(self, node: E) -> bool:
         return True   # only fixed inputs are ever focused here
@@ -1540,10 +1541,10 @@ class _RealApp(_App):
             yield from self.visit(_Shop(self, checkout=False), until_k=split)
             yield from self.visit(_Shop(self, checkout=True))
         else:
-            split = self.k + (end_k - self.k) * 4 // 5   # an article, then the next
-            for until in (split, None):
-                self.article_no += 1
-                yield from self.visit(_Article(self, self.article_no), until_k=until)
+            split = self.k + (end_k - self.k) * 4 // 5   # report n, then n + 1 (read again next round)
+            self.article_no += 1
+            yield from self.visit(_Article(self, self.article_no), until_k=split)
+            yield from self.visit(_Article(self, self.article_no + 1))
 
     def visit(self, scene: "_Scene", until_k: int | None = None) -> Iterator:
         """A full page load, then the scene's actions (until event `until_k`, or forever)."""
@@ -1606,12 +1607,17 @@ class _RealApp(_App):
 
 
 class _Scene:
+    """A page of the real profile. `rng` is the visitor (the session's generator); `script`
+    is the page's own seeded script, the same on every visit of the page, as in
+    record_real.py's pages: a page repeats its content and its changes from round to round,
+    which is much of why the real recording compresses as it does."""
     path = ""
     root: E
 
-    def __init__(self, app: _RealApp):
+    def __init__(self, app: _RealApp, page: str):
         self.app = app
         self.rng = app.rng
+        self.script: random.Random | _Lcg = random.Random(f"{app.page_seed}:{page}")
         self.hover: list[E] = []
 
     def build(self) -> E:
@@ -1628,13 +1634,33 @@ class _Scene:
             _ws("\n"), script, _ws("\n\n\n")])])
 
 
+class _Lcg:
+    """The stress page's own PRNG, computed as its JavaScript does: in doubles, where
+    `seed * 1103515245` overflows 53 bits and rounds. That makes a poor generator whose
+    picks repeat in patterns a compressor finds — part of what the real recording's
+    figures are made of, so it is copied exactly (with the page's seed)."""
+
+    PAGE_SEED = 12345.0
+
+    def __init__(self) -> None:
+        self.seed = self.PAGE_SEED
+
+    def random(self) -> float:
+        self.seed = (self.seed * 1103515245.0 + 12345.0) % 2147483648.0
+        return self.seed / 2147483648.0
+
+
 class _Board(_Scene):
     """benchmarks/real_pages/stress.html."""
     path = "stress.html"
     ROWS, COLS, HITS = 40, 12, 80
 
+    def __init__(self, app: _RealApp):
+        super().__init__(app, self.path)
+        self.script = _Lcg()
+
     def build(self) -> E:
-        rng = self.rng
+        rng = self.script
         self.clock = E("span", {"id": "clock"}, [T("--:--:--")])
         self.tbody = E("tbody", {}, [])
         self.cells: list[list] = []   # [td, value, class]
@@ -1663,6 +1689,7 @@ class _Board(_Scene):
         self.chart = E("svg", {"id": "chart", "width": "360", "height": "180", "viewBox": "0 0 360 180"},
                        [_ws("\n      "), self.line, _ws("\n      "), self.bars, _ws("\n    ")], box=(880, 600, 360, 180), svg=True)
         self.hover = [self.q, self.count, self.chart] + self.rows
+        self.timers = self._timers()
         return self.page("Market board (stress page)", _BOARD_CSS, [
             E("header", {}, [E("strong", {}, [T("Market board")]), T(" "), self.clock, _ws("\n  "),
                              E("a", {"id": "to-article", "href": "article.html?n=1"}, [T("Read the market report")])]),
@@ -1698,12 +1725,23 @@ class _Board(_Scene):
             yield app.view_update()
         elif r < 0.0096:
             yield from self.search()
-        elif r < 0.0416:
-            yield self.tick()
-        elif r < 0.0543:
-            yield self.draw()
         else:
-            yield self.quote()
+            yield next(self.timers)
+
+    def _timers(self) -> Iterator[tuple[int, Raw]]:
+        """The page's own timers: every 200 ms the clock and thirty quotes, every 500 ms the
+        chart — 157 changes a second. Where the chart falls among the quotes depends on the
+        browser's timing (the visitor's generator), and shifts the page's PRNG: so visits
+        repeat each other only in stretches, as the real ones do."""
+        while True:
+            mid = int(self.rng.random() * 30)
+            for t in range(5):
+                yield self.tick()
+                for q in range(30):
+                    yield self.quote()
+                    if t == 2 and q == mid:
+                        yield self.draw()
+            yield self.draw()
 
     def _swap_text(self, parent: E, text: str, removes: list, adds: list) -> None:
         old = parent.kids[0]
@@ -1716,7 +1754,7 @@ class _Board(_Scene):
 
     def quote(self) -> tuple[int, Raw]:
         """Six cells get a new price: each text node replaced, a changed class recorded."""
-        rng = self.rng
+        rng = self.script
         picked: dict[int, list] = {}
         for _ in range(6):
             cell = self.cells[int(rng.random() * len(self.cells))]
@@ -1741,8 +1779,8 @@ class _Board(_Scene):
         removes: list = []
         adds: list = []
         self._swap_text(self.clock, _clock(self.app.now), removes, adds)
-        if self.rng.random() < 0.1:
-            tr = self.rows.pop(int(self.rng.random() * len(self.rows)))
+        if self.script.random() < 0.1:
+            tr = self.rows.pop(int(self.script.random() * len(self.rows)))
             self.rows.append(tr)
             self.tbody.kids.remove(tr)
             self.tbody.kids.append(tr)
@@ -1752,7 +1790,7 @@ class _Board(_Scene):
 
     def draw(self) -> tuple[int, Raw]:
         """The chart: a new point on the line, the twelve bars replaced."""
-        rng = self.rng
+        rng = self.script
         s = self.series
         s.pop(0)
         s.append(max(5.0, min(175.0, s[-1] + (rng.random() - 0.5) * 30)))
@@ -1828,12 +1866,13 @@ class _Shop(_Scene):
     """The demo shop (assets/demo/pages): its home page or its checkout."""
 
     def __init__(self, app: _RealApp, checkout: bool):
-        super().__init__(app)
-        self.checkout = checkout
         self.path = "checkout.html" if checkout else "index.html"
+        super().__init__(app, self.path)
+        self.checkout = checkout
+        self.next_field = 0
 
     def _card(self, i: int) -> E:
-        rng = self.rng
+        rng = self.script
         name = _SHOP_PRODUCTS[i % len(_SHOP_PRODUCTS)]
         add = E("button", {"class": "add", "data-id": str(i)}, [T("Add to cart")], box=(40 + 300 * (i % 4), 420 + 260 * (i // 4), 260, 32))
         self.adds.append(add)
@@ -1937,11 +1976,12 @@ class _Shop(_Scene):
     def checkout_act(self, r: float) -> Iterator:
         app = self.app
         rng = self.rng
-        if r < 0.86:
-            inp, value, masked = rng.choice(self.fields)
+        if r < 0.86:   # the form, field after field
+            inp, value, masked = self.fields[self.next_field % len(self.fields)]
+            self.next_field += 1
             yield from app.click(inp, focusable=True)
             typed = ""
-            for ch in value[: rng.randint(3, len(value))]:
+            for ch in value:
                 typed += ch
                 yield app.key(inp, "*" * len(typed) if masked else typed)
         elif r < 0.92:
@@ -1971,18 +2011,18 @@ class _Article(_Scene):
     """benchmarks/real_pages/article.html: a long report, read by scrolling."""
 
     def __init__(self, app: _RealApp, n: int):
-        super().__init__(app)
         self.path = f"article.html?n={n}"
+        super().__init__(app, self.path)
         self.n = n
         self.y = 0
 
     def _sentence(self) -> str:
-        rng = self.rng
+        rng = self.script
         s = " ".join(rng.choice(_MARKET_WORDS) for _ in range(8 + int(rng.random() * 14)))
         return s[0].upper() + s[1:] + "."
 
     def _para(self) -> str:
-        return " ".join(self._sentence() for _ in range(3 + int(self.rng.random() * 5)))
+        return " ".join(self._sentence() for _ in range(3 + int(self.script.random() * 5)))
 
     def build(self) -> E:
         kids: list = [E("h1", {}, [T(f"Market report no. {self.n}")]), E("p", {}, [E("em", {}, [T(self._sentence())])])]
