@@ -33,6 +33,8 @@ HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
 sys.path.insert(0, str(ROOT))
 
+from replay_tools.generator import DEFAULT_PROFILE, add_profile_arg  # noqa: E402
+
 
 def _load_common():
     import importlib.util
@@ -49,22 +51,23 @@ Row, percentile, print_table = _common.Row, _common.percentile, _common.print_ta
 OUT = ROOT / "benchmarks" / "out"
 
 
-def prepare(n: int, duration_ms: int) -> tuple[Path, str]:
+def prepare(n: int, duration_ms: int, profile: str = DEFAULT_PROFILE) -> tuple[Path, str]:
     """A data folder holding the generated session (made once, then reused)."""
-    for name in (f"seek-{n}-{duration_ms}", f"player-{n}-{duration_ms}"):
+    tag = "" if profile == DEFAULT_PROFILE else f"-{profile}"
+    for name in (f"seek-{n}-{duration_ms}{tag}", f"player-{n}-{duration_ms}{tag}"):
         marker = OUT / name / "bench-session.txt"
         if marker.exists():
             return marker.parent, marker.read_text().strip()
     from replay_tools.generator import generate_session
     from recorder.store import Store
 
-    data = OUT / f"player-{n}-{duration_ms}"
+    data = OUT / f"player-{n}-{duration_ms}{tag}"
     data.mkdir(parents=True, exist_ok=True)
     print(f"generating and importing a {n:,}-event session (once; cached in {data}) ...",
           file=sys.stderr)
     t = time.perf_counter()
     with Store.open(data) as st:
-        ids = st.ingest(list(generate_session(n, duration_ms=duration_ms, seed=7)))
+        ids = st.ingest(list(generate_session(n, duration_ms=duration_ms, seed=7, profile=profile)))
     if len(ids) != 1:
         raise SystemExit(f"expected one session, the store made {len(ids)}")
     (data / "bench-session.txt").write_text(ids[0])
@@ -87,6 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seeks", type=int, default=50)
     ap.add_argument("--play-s", type=float, default=8.0)
     ap.add_argument("--size", default="1480x900")
+    add_profile_arg(ap)
     _common.add_recording_arg(ap)
     args = ap.parse_args(argv)
 
@@ -98,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
         data, sid = _common.prepare_recording(args.recording)
         measure(f"real recording {args.recording.name}", data, sid, args)
     if args.events:
-        data, sid = prepare(args.events, args.duration_ms)
+        data, sid = prepare(args.events, args.duration_ms, args.profile)
         measure(f"generated {args.events:,}-event session", data, sid, args)
     return 0
 

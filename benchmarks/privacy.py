@@ -29,7 +29,7 @@ sys.path.append(str(ROOT / "benchmarks"))   # after ROOT: benchmarks/player.py i
 
 from _common import add_recording_arg, load_recording  # noqa: E402
 
-from replay_tools.generator import generate_session  # noqa: E402
+from replay_tools.generator import add_profile_arg, generate_session  # noqa: E402
 from recorder.mirror import Mirror  # noqa: E402
 from recorder.privacy import SessionMasker, parse_rules  # noqa: E402
 
@@ -166,6 +166,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="generated session length (0: only the recording)")
     ap.add_argument("--chunk", type=int, default=50_000)
     ap.add_argument("--seed", type=int, default=0)
+    add_profile_arg(ap)
     add_recording_arg(ap)
     a = ap.parse_args(argv)
     rules = parse_rules(TWENTY_RULES, where="benchmark rules")
@@ -192,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
                           len(real), lambda: copy.deepcopy(real)))
     if a.events:
         workloads.append((f"a generated {a.events:,}-event session", a.events,
-                          lambda: generate_session(a.events, seed=a.seed)))
+                          lambda: generate_session(a.events, seed=a.seed, profile=a.profile)))
     for what, n, events in workloads:
         rows = [run("mirror apply only (floor)", floor, n, a.chunk, events()),
                 run("privacy pass, default rules", plain, n, a.chunk, events()),

@@ -35,6 +35,7 @@ sys.path.append(str(ROOT / "benchmarks"))   # after ROOT: benchmarks/player.py i
 OUT = ROOT / "benchmarks" / "out"
 
 from _common import add_recording_arg, prepare_recording  # noqa: E402
+from replay_tools.generator import DEFAULT_PROFILE, add_profile_arg  # noqa: E402
 
 
 def rss_mb() -> float:
@@ -54,12 +55,12 @@ def pct(xs: list[float], p: float) -> float:
     return xs[min(len(xs) - 1, int(round(p / 100 * (len(xs) - 1))))]
 
 
-def prepare(n: int, duration_ms: int) -> tuple[Path, str]:
+def prepare(n: int, duration_ms: int, profile: str = DEFAULT_PROFILE) -> tuple[Path, str]:
     """A data folder holding the generated session (made once, then reused)."""
     from replay_tools.generator import generate_session
     from recorder.store import Store
 
-    data = OUT / f"seek-{n}-{duration_ms}"
+    data = OUT / (f"seek-{n}-{duration_ms}" + ("" if profile == DEFAULT_PROFILE else f"-{profile}"))
     marker = data / "bench-session.txt"
     if marker.exists():
         return data, marker.read_text().strip()
@@ -67,7 +68,7 @@ def prepare(n: int, duration_ms: int) -> tuple[Path, str]:
     print(f"generating and importing a {n:,}-event session (once; cached in {data}) ...",
           file=sys.stderr)
     t = time.perf_counter()
-    events = list(generate_session(n, duration_ms=duration_ms, seed=7))
+    events = list(generate_session(n, duration_ms=duration_ms, seed=7, profile=profile))
     with Store.open(data) as st:
         ids = st.ingest(events)
     if len(ids) != 1:
@@ -324,6 +325,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seeks", type=int, default=200)
     ap.add_argument("--baseline-seeks", type=int, default=200)
     ap.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
+    add_profile_arg(ap)
     add_recording_arg(ap)
     ap.add_argument("--vs-rrweb", action="store_true",
                     help="also time rrweb's own Replayer (npm, in QtWebEngine) on the session")
@@ -336,7 +338,7 @@ def main(argv: list[str] | None = None) -> int:
         data, sid = prepare_recording(args.recording)
         report(f"real recording {args.recording.name}", data, sid, args)
     if args.events:
-        data, sid = prepare(args.events, args.duration_ms)
+        data, sid = prepare(args.events, args.duration_ms, args.profile)
         report(f"generated, {args.events:,} events", data, sid, args)
     return 0
 

@@ -46,7 +46,7 @@ import msgspec
 import zstandard
 
 from recorder.format import EventType, IncrementalSource, encode_msgpack
-from replay_tools.generator import generate_session
+from replay_tools.generator import add_profile_arg, generate_session
 from recorder.segments import (COLUMNS, COMPACT_CODEC, DELTAS, LIVE_CODEC, MAX_SEGMENT_BYTES,
                                MAX_SEGMENT_RECORDS, PLAIN, Codec, decode_segment, describe,
                                encode_segment, payload_bytes, plan_segments)
@@ -184,6 +184,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="generated session length (default 1,000,000; 0: no generated session)")
     ap.add_argument("--duration-ms", type=int, default=FOUR_HOURS, help="session span (default 4 h)")
     ap.add_argument("--seed", type=int, default=0, help="generator seed (default 0)")
+    add_profile_arg(ap)
     add_recording_arg(ap)
     ap.add_argument("--data", type=Path, default=None,
                     help="an empty data folder for the store, kept afterwards "
@@ -213,13 +214,13 @@ def main(argv: list[str] | None = None) -> int:
         del real
         gc.collect()
     if n:
-        print(f"\nsession: {n:,} generated events over {args.duration_ms / 3.6e6:.2f} h (seed {args.seed})")
+        print(f"\nsession: {n:,} generated events over {args.duration_ms / 3.6e6:.2f} h (seed {args.seed}, profile {args.profile})")
         t_gen = Timer()
         gc.disable()  # a million acyclic dicts: the cyclic collector would only rescan them
         try:
             with progress("generate", n) as advance, t_gen:
                 events = []
-                for e in generate_session(n, args.duration_ms, seed=args.seed):
+                for e in generate_session(n, args.duration_ms, seed=args.seed, profile=args.profile):
                     events.append(e)
                     if len(events) % 10_000 == 0:
                         advance(10_000)
@@ -337,7 +338,8 @@ def run_levers(events: list[dict], base: dict[str, Any], args: argparse.Namespac
     add("tree layout, zstd 19 + LDM", events, store_cuts, Codec(level=19, window_log=27))
     add("tree layout, zstd 9, one segment", events, whole, COMPACT_CODEC, note="segment-size lever")
     # live intake: small segments (1,000 events), where a trained dictionary matters
-    other = list(generate_session(min(n, 200_000), args.duration_ms, seed=args.seed + 1))
+    other = list(generate_session(min(n, 200_000), args.duration_ms, seed=args.seed + 1,
+                                  profile=args.profile))
     with progress("train dictionaries (on another session)", None):
         plain_dict = zstandard.train_dictionary(
             112 * 1024, [encode_msgpack(other[i:i + 64]) for i in range(0, len(other), 64)])

@@ -20,12 +20,16 @@ mutation is valid for `recorder.mirror.Mirror` (zero warnings); it is an iterato
 million events are never all in memory (~250k events/s streamed on one core). Durations
 inside RUM payloads are milliseconds; `action.frustration.type` is a list, as Datadog's.
 
+`generate_session(..., profile="real")` streams another workload, calibrated against a
+real recording made by `benchmarks/record_real.py` (see `_RealApp`; `benchmarks/calibrate.py`
+prints how close it comes): the same guarantees, no quiet stretch, ~60k events/s.
+
 `hostile_session()` is a small recording full of things a player must neutralise
 (scripts, on* handlers, javascript: URLs, srcdoc, remote resources, meta refresh, <base>)
 for the player's sanitizer tests.
 
-CLI: `python -m replay_tools.generator --events N [--duration-ms D] [--seed S] -o FILE.json`
-(`--hostile` for the hostile recording) writes an rrweb JSON array.
+CLI: `python -m replay_tools.generator --events N [--duration-ms D] [--seed S] [--profile P]
+-o FILE.json` (`--hostile` for the hostile recording) writes an rrweb JSON array.
 """
 from __future__ import annotations
 
@@ -1463,9 +1467,10 @@ class _Schedule:
     the clock that spends each turn's time on its events (busy pages dense, others sparse)."""
 
     ROUND_MS = 170_000
+    MIN_ROUND_EVENTS = 2000   # fewer rounds in a short session, so every page has its turn
 
     def __init__(self, n: int, duration_ms: int, turns: tuple[tuple[str, float, float], ...]):
-        rounds = max(1, round(duration_ms / self.ROUND_MS))
+        rounds = max(1, min(round(duration_ms / self.ROUND_MS), n // self.MIN_ROUND_EVENTS))
         self.names: list[str] = []
         self.u: list[float] = [0.0]   # cumulative event share at each turn's start (and the end)
         self.f: list[float] = [0.0]   # cumulative time share there
@@ -1518,6 +1523,7 @@ class _RealApp(_App):
         self.schedule = schedule
         self.article_no = 0
         self.page_seed = rng.getrandbits(32)
+        self.loaded = False
 
     def _alive(self, node: E) -> bool:
         return True   # only fixed inputs are ever focused here
@@ -1527,7 +1533,7 @@ class _RealApp(_App):
         stream: Iterator = iter(())
         while True:
             t = self.schedule.turn_at(self.k)
-            if t != turn:
+            if t != turn and (turn < 0 or self.loaded):   # a page load is never cut short
                 turn = t
                 stream = self.turn(self.schedule.names[t], self.schedule.start_of(t + 1)
                                    if t + 1 < len(self.schedule.names) else self.n)
@@ -1549,6 +1555,7 @@ class _RealApp(_App):
     def visit(self, scene: "_Scene", until_k: int | None = None) -> Iterator:
         """A full page load, then the scene's actions (until event `until_k`, or forever)."""
         rng = self.rng
+        self.loaded = False
         self.ids = _Ids()
         self.focused = None
         self.page = scene
@@ -1574,6 +1581,7 @@ class _RealApp(_App):
         yield self.rum_real("resource", {"url": self.url, "method": "GET", "status_code": 200,
                                          "duration": round(rng.uniform(5, 250), 1),
                                          "size": rng.randint(2000, 9000), "type": "document"})
+        self.loaded = True
         while until_k is None or self.k < until_k:
             yield from scene.act()
 
@@ -2318,6 +2326,13 @@ def hostile_session(start_ms: int = 1_700_000_000_000, host: str = HOSTILE_HOST)
 
 
 # --- command line --------------------------------------------------------------------------------
+def add_profile_arg(ap: argparse.ArgumentParser) -> None:
+    """`--profile NAME`: the generator's workload (this CLI and the benchmarks share it)."""
+    ap.add_argument("--profile", choices=list(PROFILES), default=DEFAULT_PROFILE,
+                    help="generated workload (default %(default)s): "
+                         + "; ".join(f"{k} = {v}" for k, v in PROFILES.items()))
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m replay_tools.generator",
                                  description="Write a synthetic rrweb recording as a JSON array.")
@@ -2326,6 +2341,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="time span in ms (default: 4 h for >= 100k events, else 15 ms per event)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--start-ms", type=int, default=1_700_000_000_000)
+    add_profile_arg(ap)
     ap.add_argument("--hostile", action="store_true", help="write the small hostile recording instead")
     ap.add_argument("-o", "--output", default="-", help="output file (default: stdout)")
     args = ap.parse_args(argv)
@@ -2337,7 +2353,7 @@ def main(argv: list[str] | None = None) -> int:
         duration = args.duration_ms
         if duration is None:
             duration = 4 * 3600 * 1000 if args.events >= 100_000 else max(60_000, args.events * 15)
-        events = generate_session(args.events, duration, args.seed, args.start_ms)
+        events = generate_session(args.events, duration, args.seed, args.start_ms, args.profile)
     out = sys.stdout.buffer if args.output == "-" else open(args.output, "wb")
     try:
         out.write(b"[")

@@ -1,11 +1,14 @@
 """The synthetic session generator: exact, deterministic, valid, realistic, streaming."""
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import tracemalloc
 from collections import Counter
+from pathlib import Path
 
+import msgspec
 import pytest
 
 from recorder.format import (CONSOLE_PLUGIN, RUM_PLUGIN, EventType, IncrementalSource,
@@ -14,8 +17,10 @@ from replay_tools.generator import (HOSTILE_HOST, HOSTILE_INERT, HOSTILE_MARK, g
                                 hostile_session, main)
 from recorder.mirror import Mirror
 from recorder.sessions import split_sessions
+from replay_tools.calibration import Description, describe, distance
 
 START = 1_700_000_000_000
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 HALF_HOUR = 30 * 60 * 1000
 
 
@@ -215,3 +220,96 @@ def test_command_line_writes_rrweb_json(tmp_path):
     hostile = tmp_path / "h.json"
     assert main(["--hostile", "-o", str(hostile)]) == 0
     assert json.loads(hostile.read_text()) == json.loads(encode_json(hostile_session()))
+
+
+# --- the "real" profile: calibrated on benchmarks/record_real.py's recording ----------------------
+ROUND_MS = 170_000   # one turn of board, shop and articles
+
+
+@pytest.fixture(scope="module")
+def real9k() -> list[dict]:
+    return list(generate_session(9000, ROUND_MS, seed=3, profile="real"))
+
+
+def test_default_profile_output_is_unchanged():
+    """Many tests and benchmarks expect the default workload exactly: a profile is an
+    addition, never a change to it (this digest was taken before profiles existed)."""
+    digest = hashlib.sha1(b"".join(encode_json(e) for e in generate_session(3000, 600_000, seed=1)))
+    assert digest.hexdigest() == "ffe7153470a09d298974903c6073eb7542ad3b96"
+    assert [encode_json(e) for e in generate_session(500, 60_000, seed=4, profile="default")] == \
+        [encode_json(e) for e in generate_session(500, 60_000, seed=4)]
+
+
+def test_real_profile_same_seed_same_events_other_seed_other_events():
+    a = [encode_json(e) for e in generate_session(3000, 60_000, seed=1, profile="real")]
+    b = [encode_json(e) for e in generate_session(3000, 60_000, seed=1, profile="real")]
+    c = [encode_json(e) for e in generate_session(3000, 60_000, seed=2, profile="real")]
+    assert a == b
+    assert a != c
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 7, 333, 5000])
+def test_real_profile_exact_count_and_time_span(n):
+    events = list(generate_session(n, 600_000, seed=3, start_ms=START, profile="real"))
+    assert len(events) == n
+    if n:
+        ts = [e["timestamp"] for e in events]
+        assert ts[0] == START
+        if n > 1:
+            assert ts[-1] == START + 600_000
+        assert all(x <= y for x, y in zip(ts, ts[1:]))
+    # a page load as the browser records it: DomContentLoaded, Meta, FullSnapshot
+    assert [e["type"] for e in events[:3]] == [EventType.DomContentLoaded, EventType.Meta,
+                                               EventType.FullSnapshot][:n]
+
+
+def test_real_profile_plays_with_zero_mirror_warnings(real9k):
+    mirror = Mirror()
+    loads = Counter()
+    for i, e in enumerate(real9k):
+        mirror.apply(e)
+        assert not isinstance(validate_event(e, i), UnknownEvent)
+        if e["type"] == EventType.Meta:
+            loads[e["data"]["href"].rsplit("/", 1)[1].split("?")[0]] += 1
+    assert sum(mirror.warnings.values()) == 0, dict(mirror.warnings)
+    # the round's pages, each a full load: the board, the shop and its checkout, two articles
+    assert loads == {"stress.html": 1, "index.html": 1, "checkout.html": 1, "article.html": 2}
+    assert split_sessions(real9k) == [(0, len(real9k))]
+
+
+def test_long_real_profile_session_stays_valid():
+    """Several rounds: ids restart at every load, rows move, result lists are rebuilt."""
+    mirror = Mirror()
+    metas = 0
+    for e in generate_session(10_000, 3 * ROUND_MS, seed=8, profile="real"):
+        mirror.apply(e)
+        metas += e["type"] == EventType.Meta
+    assert sum(mirror.warnings.values()) == 0, dict(mirror.warnings)
+    assert metas == 3 * 5
+
+
+def test_real_profile_is_close_to_the_real_recording_and_the_default_is_not(real9k):
+    """The figures of the real recording (tests/fixtures/real-10m-description.json, made by
+    replay_tools.calibration.describe) against one round of the profile."""
+    ref = msgspec.json.decode((FIXTURES / "real-10m-description.json").read_bytes(), type=Description)
+    real = distance(ref, describe(real9k))
+    assert real.closeness >= 0.95, real.errors
+    for figure in ("event mix (TV)", "byte mix (TV)", "mutation bytes, p50", "adds per mutation",
+                   "removes per mutation", "attribute changes per mutation", "gzip -6 ratio",
+                   "stored ratio"):
+        assert real.errors[figure] <= 0.15, (figure, real.errors[figure])
+    no_ratios = msgspec.structs.replace(ref, gzip_ratio=None, stored_ratio=None, stored_vs_gzip=None)
+    default = distance(no_ratios, describe(list(generate_session(9000, ROUND_MS, seed=3)), compress=False))
+    assert default.closeness <= 0.7, default.errors
+
+
+def test_unknown_profile_is_refused():
+    with pytest.raises(ValueError, match="unknown profile 'fake'"):
+        next(generate_session(10, 1000, profile="fake"))
+
+
+def test_command_line_takes_a_profile(tmp_path):
+    out = tmp_path / "r.json"
+    assert main(["--events", "400", "--seed", "4", "--profile", "real", "-o", str(out)]) == 0
+    assert json.loads(out.read_text()) == json.loads(encode_json(
+        list(generate_session(400, 60_000, seed=4, profile="real"))))
