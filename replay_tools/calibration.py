@@ -173,7 +173,7 @@ def _mutation_shape(mutations: list[dict]) -> MutationShape:
 
 def describe(events: Sequence[dict], *, compress: bool = True) -> Description:
     """The figures of one recording (see the module docstring). `compress=False` skips
-    gzip and the store's codec (the slow part: about a second per 40,000 events)."""
+    gzip and the store's codec (most of the time it takes)."""
     enc = msgspec.json.Encoder()
     blobs = [enc.encode(e) for e in events]
     n = len(events)
