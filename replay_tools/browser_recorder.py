@@ -46,6 +46,8 @@ DEFAULT_RECORD_OPTIONS: dict[str, Any] = {"maskInputOptions": {"password": True}
 # The same for capture.js (`recorder="capture"`): record in clear what rrweb's defaults record
 # in clear; the always-masked inputs (password, email, tel, cc-*) stay masked at every level.
 DEFAULT_CAPTURE_RULES: dict[str, Any] = {"default": "allow"}
+# capture.js's record options besides its rules, passed through to ReplayCapture.record/start
+CAPTURE_OPTIONS = ("recordCanvas", "canvasFps")
 
 
 def ensure_offscreen_env() -> None:
@@ -243,10 +245,12 @@ def injected_script(rrweb_dir: Path | None = None, record_options: dict | None =
 
 def _options(record_options: dict | None, recorder: str = "rrweb",
              intake: dict | None = None) -> dict:
-    """rrweb.record's options; for capture.js, `{"rules": Rules.to_json()}`."""
+    """rrweb.record's options; for capture.js, `{"rules": Rules.to_json()}` and its own
+    options (`recordCanvas`, `canvasFps`)."""
     if recorder == "capture":   # with `intake`, capture.js sends to it itself
-        return {"rules": (record_options or {}).get("rules") or DEFAULT_CAPTURE_RULES,
-                "intake": intake}
+        given = record_options or {}
+        return {"rules": given.get("rules") or DEFAULT_CAPTURE_RULES, "intake": intake,
+                **{k: given[k] for k in CAPTURE_OPTIONS if k in given}}
     options = dict(DEFAULT_RECORD_OPTIONS)
     options.update(record_options or {})
     return options

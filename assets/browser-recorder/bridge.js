@@ -72,11 +72,13 @@
         var cfg = given.intake;
         CAPTURE.start({intake: cfg.url, app: cfg.app, token: cfg.token, sessionId: cfg.session_id,
                        user: cfg.user, rules: given.rules || null, flushMs: cfg.batch_ms,
-                       batchEvents: cfg.max_events, emit: tap});
+                       batchEvents: cfg.max_events, recordCanvas: given.recordCanvas,
+                       canvasFps: given.canvasFps, emit: tap});
         stop = function () { CAPTURE.stop(); };
         win.__replayIntake = {flush: function () { return CAPTURE.flush(); }};
       } else {
-        stop = CAPTURE.record({rules: given.rules || null, emit: tap}) || null;
+        stop = CAPTURE.record({rules: given.rules || null, recordCanvas: given.recordCanvas,
+                               canvasFps: given.canvasFps, emit: tap}) || null;
       }
       started = true;
       win.__replayBridgeError = null;

@@ -1,8 +1,9 @@
 /* capture.js - our recorder, running in the recorded page.
  *
  * Emits DESIGN.md's format (rrweb's event model: Meta, FullSnapshot, IncrementalSnapshot
- * mutations, mouse, scroll, viewport, input, media, CSSOM edits) so recordings play in our
- * player and in rrweb's. Written for this project; rrweb's recorder is only the test oracle.
+ * mutations, mouse, scroll, viewport, input, media, CSSOM edits, selection, adopted
+ * stylesheets, fonts, and canvas bitmaps when asked) so recordings play in our player and in
+ * rrweb's. Written for this project; rrweb's recorder is only the test oracle.
  *
  * Privacy is applied HERE, before anything leaves the page, with the rules the recorder uses
  * (`Rules.to_json()`) and the precedence of recorder/privacy/levels.py:
@@ -15,10 +16,12 @@
  * one table both implementations pass. (The pattern detectors run in the recorder's pass.)
  *
  * API:
- *   ReplayCapture.record({emit, rules, plugins?, mousemoveWait}) -> stop()   the recorder alone
+ *   ReplayCapture.record({emit, rules, plugins?, mousemoveWait, recordCanvas?, canvasFps?})
+ *     -> stop()   the recorder alone (recordCanvas: 2D canvases' bitmaps, canvasFps a second)
  *     (plugins: rrweb's interface; default: console as rrweb/console@1, and replay/rum@1 when
  *     the RUM plugin is loaded first, as the intake serves it: recorder.paths.capture_script)
- *   ReplayCapture.start({intake, app, token, rules, user})        record + send to `replay serve`
+ *   ReplayCapture.start({intake, app, token, rules, user, recordCanvas?, canvasFps?})
+ *     record + send to `replay serve`
  *   ReplayCapture.stop(); ReplayCapture.setUser({id, name, email})
  */
 (function (win) {
@@ -29,12 +32,17 @@
   // ---- the event model (recorder/format.py) ------------------------------------------------
   var EV = {FULL: 2, INC: 3, META: 4, CUSTOM: 5, PLUGIN: 6};
   var SRC = {MUTATION: 0, MOVE: 1, INTERACTION: 2, SCROLL: 3, RESIZE: 4, INPUT: 5, TOUCHMOVE: 6,
-             MEDIA: 7, SHEET_RULE: 8, STYLE_DECL: 13, SELECTION: 14};
+             MEDIA: 7, SHEET_RULE: 8, CANVAS: 9, FONT: 10, STYLE_DECL: 13, SELECTION: 14,
+             ADOPTED: 15};
   var NODE = {DOCUMENT: 0, DOCTYPE: 1, ELEMENT: 2, TEXT: 3, CDATA: 4, COMMENT: 5};
   var MOUSE = {mouseup: 0, mousedown: 1, click: 2, contextmenu: 3, dblclick: 4, focus: 5,
                blur: 6, touchstart: 7, touchend: 9, touchcancel: 10};
   var MEDIA = {play: 0, pause: 1, seeked: 2, volumechange: 3, ratechange: 4};
   var MOVE_SAMPLE_MS = 50, MOVE_SEND_MS = 500, SCROLL_MS = 100, MUTATION_MAX_WAIT_MS = 100;
+  var SELECTION_MS = 100;          // selectionchange coalesced (a drag fires it per pixel)
+  var CANVAS_2D = 0;               // rrweb's CanvasContext
+  var CANVAS_FPS = 2;              // bitmaps per second when recordCanvas is on (`canvasFps`)
+  var FONT_MAX_BYTES = 200000;     // a FontFace's bytes, JSON-listed, stay under 1 MB
 
   // ---- privacy (recorder/privacy/levels.py and masking.py) -----------------------------------
   var L = {ALLOW: 0, MASK_USER_INPUT: 1, MASK: 2, HIDDEN: 3};
@@ -331,8 +339,19 @@
     this.stopped = false;
     this.moveSample = opts.mousemoveWait || MOVE_SAMPLE_MS;
     this.plugins = opts.plugins || [];
+    this.initFeatures(opts);
   }
   var R = Recorder.prototype;
+  /* State of the selection, canvas, font and adopted-sheet observers (below). */
+  R.initFeatures = function (opts) {
+    this.canvasFps = opts.recordCanvas ? Math.max(0.1, Math.min(60, +opts.canvasFps || CANVAS_FPS)) : 0;
+    this.canvasDirty = new Set();      // canvases painted since the last sample
+    this.canvasSent = new WeakMap();   // canvas -> the bitmap last sent (null: blank)
+    this.blankCanvas = new Map();      // "WxH" -> a blank canvas's data: URL
+    this.styleIds = new WeakMap();     // constructed sheet -> styleId
+    this.nextStyleId = 1;              // rrweb's style mirror starts at 1 (0 reads as none)
+    this.adoptQueue = [];              // documents / shadow hosts serialized with adopted sheets
+  };
 
   R.getId = function (n) { var id = this.ids.get(n); return id === undefined ? -1 : id; };
   R.assign = function (n) {
@@ -382,6 +401,7 @@
         for (var c = n.firstChild; c; c = c.nextSibling) kids.push(c);
         if (n.shadowRoot) {
           out.isShadowHost = true;
+          this.queueAdopted(n);
           for (var s = n.shadowRoot.firstChild; s; s = s.nextSibling) kids.push(s);
         }
         for (var k = kids.length - 1; k >= 0; k--) stack.push([kids[k], own, out.childNodes, svg]);
@@ -397,6 +417,7 @@
       } else if (n.nodeType === 9) {
         out = {type: NODE.DOCUMENT, childNodes: [], id: this.assign(n)};
         into.push(out);
+        this.queueAdopted(n);
         for (var d = n.lastChild; d; d = d.previousSibling) stack.push([d, lvl, out.childNodes, false]);
       } else if (n.nodeType === 10) {
         into.push({type: NODE.DOCTYPE, name: n.name, publicId: n.publicId, systemId: n.systemId,
@@ -436,6 +457,8 @@
     } else if (tag === "video" || tag === "audio") {
       attrs.rr_mediaState = el.paused ? "paused" : "played";
       attrs.rr_mediaCurrentTime = el.currentTime;
+    } else if (tag === "canvas") {
+      this.canvasSnapshot(el, attrs, level);
     }
     if (el.scrollLeft) attrs.rr_scrollLeft = el.scrollLeft;
     if (el.scrollTop && tag !== "html") attrs.rr_scrollTop = el.scrollTop;
@@ -456,6 +479,7 @@
     this.wrap({type: EV.FULL, data: {node: node, initialOffset: {
       left: win.pageXOffset || (de && de.scrollLeft) || 0,
       top: win.pageYOffset || (de && de.scrollTop) || 0}}, timestamp: Date.now()});
+    this.sendAdoptQueue();
   };
 
   // -- mutations: collected, then processed once per animation frame (or on flush) -----------
@@ -526,6 +550,7 @@
       var node = self.serialize(fdoc, level, null);
       self.inc({source: SRC.MUTATION, texts: [], attributes: [], removes: removes,
                 adds: [{parentId: parentId, nextId: null, node: node}]});
+      self.sendAdoptQueue();
       self.watch(fdoc);
       self.attachFrames();   // frames inside the frame
     });
@@ -640,6 +665,7 @@
       this.inc({source: SRC.MUTATION, texts: textOut, attributes: attrOut, removes: removes, adds: adds});
     }
     if (this.frameQueue.length) this.attachFrames();
+    if (this.adoptQueue.length) this.sendAdoptQueue();
   };
   /* An added subtree as rrweb sends it: one add per node, each without children, a parent
    * before its children and a node after its next sibling (so `nextId` always exists when
@@ -817,10 +843,6 @@
     }
     return path;
   };
-  R.sheetOwnerId = function (sheet) {
-    while (sheet && sheet.parentStyleSheet) sheet = sheet.parentStyleSheet;
-    return sheet && sheet.ownerNode ? this.getId(sheet.ownerNode) : -1;
-  };
   R.hookCssom = function () {
     var self = this, S = win.CSSStyleSheet && win.CSSStyleSheet.prototype;
     if (!S) return;
@@ -839,17 +861,19 @@
       return base === null ? null : base.concat([index]);
     }
     function sheetOf(owner) { return owner instanceof win.CSSStyleSheet ? owner : owner.parentStyleSheet; }
+    // an edit names its sheet as rrweb does: `id` (the owner element) or `styleId` (constructed)
+    function send(to, data) { for (var k in to) data[k] = to[k]; self.inc(data); }
     var onInsert = function (owner, args, index) {
-      var id = self.sheetOwnerId(sheetOf(owner)), path = nested(owner, index);
-      if (id < 0 || path === null) return;
+      var to = self.sheetTarget(sheetOf(owner)), path = nested(owner, index);
+      if (!to || path === null) return;
       self.flush();
-      self.inc({source: SRC.SHEET_RULE, id: id, adds: [{rule: args[0], index: path.length === 1 ? path[0] : path}]});
+      send(to, {source: SRC.SHEET_RULE, adds: [{rule: args[0], index: path.length === 1 ? path[0] : path}]});
     };
     var onDelete = function (owner, args) {
-      var id = self.sheetOwnerId(sheetOf(owner)), path = nested(owner, args[0]);
-      if (id < 0 || path === null) return;
+      var to = self.sheetTarget(sheetOf(owner)), path = nested(owner, args[0]);
+      if (!to || path === null) return;
       self.flush();
-      self.inc({source: SRC.SHEET_RULE, id: id, removes: [{index: path.length === 1 ? path[0] : path}]});
+      send(to, {source: SRC.SHEET_RULE, removes: [{index: path.length === 1 ? path[0] : path}]});
     };
     wrapMethod(S, "insertRule", onInsert);
     wrapMethod(S, "deleteRule", onDelete);
@@ -859,11 +883,11 @@
     }
     ["replace", "replaceSync"].forEach(function (name) {
       wrapMethod(S, name, function (sheet, args) {
-        var id = self.sheetOwnerId(sheet);
-        if (id < 0) return;
-        var data = {source: SRC.SHEET_RULE, id: id};
+        var to = self.sheetTarget(sheet);
+        if (!to) return;
+        var data = {source: SRC.SHEET_RULE};
         data[name] = args[0];
-        self.inc(data);
+        send(to, data);
       });
     });
     var D = win.CSSStyleDeclaration && win.CSSStyleDeclaration.prototype;
@@ -871,10 +895,10 @@
       var declared = function (decl, data) {
         var rule = decl.parentRule;
         if (!rule || !rule.parentStyleSheet) return;   // an element's inline style: a mutation
-        var id = self.sheetOwnerId(rule.parentStyleSheet), path = self.ruleIndex(rule);
-        if (id < 0 || path === null) return;
-        data.source = SRC.STYLE_DECL; data.id = id; data.index = path;
-        self.inc(data);
+        var to = self.sheetTarget(rule.parentStyleSheet), path = self.ruleIndex(rule);
+        if (!to || path === null) return;
+        data.source = SRC.STYLE_DECL; data.index = path;
+        send(to, data);
       };
       wrapMethod(D, "setProperty", function (decl, args) {
         declared(decl, {set: {property: args[0], value: args[1], priority: args[2] || ""}});
@@ -925,6 +949,10 @@
     this.hookValues();
     this.hookCssom();
     this.hookShadows();
+    this.hookAdopted();
+    this.hookFonts();
+    this.startCanvas();
+    this.watchSelection();
   };
   R.guard = function (fn) {
     var self = this;
@@ -967,6 +995,223 @@
       }
     }
   };
+  // ---- selection, canvas, fonts, adopted stylesheets (rrweb's sources 14, 9, 10, 15) ---------
+  /* Selection (14): the ranges' ends as node ids and offsets, as rrweb's selection observer
+   * sends them; never the selected text. Offsets in masked text are safe: masking keeps
+   * every character's place. A range with an end under a hidden element is not sent. */
+  R.watchSelection = function () {
+    var self = this, timer = null;
+    this.selectionCollapsed = true;
+    this.listen(doc, "selectionchange", this.guard(function () {
+      if (timer === null) timer = setTimeout(function () { timer = null; self.sendSelection(); }, SELECTION_MS);
+    }));
+    this.undo.push(function () { if (timer !== null) clearTimeout(timer); });
+    this.sendSelection();
+  };
+  R.sendSelection = function () {
+    var sel = doc.getSelection ? doc.getSelection() : null;
+    if (this.stopped || !sel || (this.selectionCollapsed && sel.isCollapsed)) return;
+    this.selectionCollapsed = sel.isCollapsed;
+    this.flush();   // the nodes it selects are in the recording first
+    var ranges = [];
+    for (var i = 0; i < sel.rangeCount; i++) {
+      var r = sel.getRangeAt(i), start = this.getId(r.startContainer), end = this.getId(r.endContainer);
+      if (start < 0 || end < 0 || this.hidden.has(start) || this.hidden.has(end)) continue;
+      ranges.push({start: start, startOffset: r.startOffset, end: end, endOffset: r.endOffset});
+    }
+    this.inc({source: SRC.SELECTION, ranges: ranges});
+  };
+
+  /* Canvas (9), opt-in (`recordCanvas: true`): a 2D canvas's bitmap as rrweb's canvas FPS
+   * sampling sends it - a PNG drawn over the whole canvas (clearRect + drawImage of an
+   * ImageBitmap from its bytes) - at most `canvasFps` times a second, and only for a canvas
+   * whose context painted since (context methods mark it) and whose picture changed. The
+   * bitmap at serialization is its `rr_dataURL`. A canvas at `mask` or `hidden` is never
+   * read: drawing can paint text. WebGL canvases are not recorded. */
+  var CANVAS_PAINTS = ["fillRect", "strokeRect", "clearRect", "fill", "stroke", "fillText",
+                       "strokeText", "drawImage", "putImageData", "reset", "drawFocusIfNeeded"];
+  R.canvasAllowed = function (el, level) {
+    var id = this.getId(el);
+    if (id < 0 || this.hidden.has(id)) return false;
+    return (level === undefined ? this.P.levelOf(el, null) : level) < L.MASK;
+  };
+  /* The bitmap as a data: URL, or null when blank or unreadable (a tainted canvas). */
+  R.canvasBitmap = function (el) {
+    try {
+      if (!el.width || !el.height) return null;
+      var url = el.toDataURL(), key = el.width + "x" + el.height;
+      var blank = this.blankCanvas.get(key);
+      if (blank === undefined) {
+        var b = doc.createElement("canvas");
+        b.width = el.width; b.height = el.height;
+        this.blankCanvas.set(key, blank = b.toDataURL());
+      }
+      return url === blank ? null : url;
+    } catch (e) { return null; }
+  };
+  /* For R.attributes: a serialized canvas carries its bitmap (rrweb's rr_dataURL). */
+  R.canvasSnapshot = function (el, attrs, level) {
+    if (!this.canvasFps || level >= L.MASK) return;
+    var url = this.canvasBitmap(el);
+    this.canvasSent.set(el, url);
+    if (url) attrs.rr_dataURL = url;
+  };
+  R.startCanvas = function () {
+    var self = this, C = win.CanvasRenderingContext2D && win.CanvasRenderingContext2D.prototype;
+    if (!this.canvasFps || !C) return;
+    CANVAS_PAINTS.forEach(function (name) {
+      var orig = C[name];
+      if (typeof orig !== "function") return;
+      C[name] = function () {
+        var out = orig.apply(this, arguments);
+        if (!self.stopped && this.canvas && this.canvas.nodeType === 1) self.canvasDirty.add(this.canvas);
+        return out;
+      };
+      self.undo.push(function () { C[name] = orig; });
+    });
+    var timer = setInterval(this.guard(this.sampleCanvases), 1000 / this.canvasFps);
+    this.undo.push(function () { clearInterval(timer); });
+  };
+  R.sampleCanvases = function () {
+    if (!this.canvasDirty.size) return;
+    var self = this, dirty = this.canvasDirty;
+    this.canvasDirty = new Set();
+    this.flush();   // a canvas added in this frame is in the recording first
+    dirty.forEach(function (el) {
+      if (!self.canvasAllowed(el)) return;
+      var url = self.canvasBitmap(el);
+      if (url === (self.canvasSent.get(el) || null)) return;
+      self.canvasSent.set(el, url);
+      var cmds = [{property: "clearRect", args: [0, 0, el.width, el.height]}];
+      if (url) {
+        var comma = url.indexOf(",");
+        cmds.push({property: "drawImage", args: [{rr_type: "ImageBitmap", args: [{rr_type: "Blob",
+          data: [{rr_type: "ArrayBuffer", base64: url.slice(comma + 1)}], type: url.slice(5, url.indexOf(";"))}]}, 0, 0]});
+      }
+      self.inc({source: SRC.CANVAS, id: self.getId(el), type: CANVAS_2D, commands: cmds});
+    });
+  };
+
+  /* Fonts (10): a FontFace the page constructs and adds to document.fonts, as rrweb's
+   * collectFonts sends it: {family, fontSource, buffer, descriptors}; a URL source with its
+   * URLs absolute and scrubbed, bytes as rrweb encodes them (a JSON list), up to
+   * FONT_MAX_BYTES (larger faces are left out: one event must stay under the intake's 1 MB).
+   * A font is the page's, not an element's: it is sent unless the whole page is `hidden`. */
+  R.hookFonts = function () {
+    var self = this, Orig = win.FontFace, set = doc.fonts;
+    if (typeof Orig !== "function" || !set || typeof set.add !== "function" ||
+        this.P.defaultLevel === L.HIDDEN) return;
+    var made = new WeakMap();
+    var Face = function FontFace(family, source, descriptors) {
+      var face = arguments.length > 2 ? new Orig(family, source, descriptors) : new Orig(family, source);
+      try { made.set(face, self.fontData(family, source, descriptors)); } catch (e) { /* never break the page */ }
+      return face;
+    };
+    Face.prototype = Orig.prototype;
+    win.FontFace = Face;
+    var add = set.add, hadOwn = Object.prototype.hasOwnProperty.call(set, "add");
+    set.add = function (face) {
+      var out = add.apply(this, arguments), data = made.get(face);
+      if (data && !self.stopped) {
+        made.delete(face);
+        self.flush();
+        data.source = SRC.FONT;
+        self.inc(data);
+      }
+      return out;
+    };
+    this.undo.push(function () {
+      win.FontFace = Orig;
+      if (hadOwn) set.add = add; else delete set.add;
+    });
+  };
+  R.fontData = function (family, source, descriptors) {
+    var data = {family: String(family), fontSource: null, buffer: typeof source !== "string", descriptors: {}};
+    if (typeof source === "string") {
+      data.fontSource = source.replace(/url\(\s*(["']?)([^"')]+)\1\s*\)/gi, function (all, q, u) {
+        return "url(" + q + absolute(u.trim()) + q + ")";
+      });
+      if (this.P.scrub) data.fontSource = this.P.scrub(data.fontSource);
+    } else {
+      var bytes = source instanceof ArrayBuffer ? new Uint8Array(source) :
+        new Uint8Array(source.buffer, source.byteOffset, source.byteLength);
+      if (bytes.length > FONT_MAX_BYTES) return null;
+      data.fontSource = JSON.stringify(Array.prototype.slice.call(bytes));
+    }
+    for (var k in descriptors || {}) {
+      var v = descriptors[k];
+      if (typeof v === "string" || typeof v === "number") data.descriptors[k] = String(v);
+    }
+    return data;
+  };
+
+  /* Adopted stylesheets (15): constructed sheets get a styleId (rrweb's style mirror); a
+   * document's or open shadow root's adoptedStyleSheets are sent as {id: the document or the
+   * shadow host, styleIds, styles: [{styleId, rules: [{rule, index}]}] for sheets not sent
+   * before}, after the FullSnapshot or the mutation that added the host, and whenever the
+   * property is set. CSSOM edits of a constructed sheet carry its styleId (R.sheetTarget).
+   * (A sheet pushed onto the array without setting the property is not seen.) */
+  R.sheetTarget = function (sheet) {
+    while (sheet && sheet.parentStyleSheet) sheet = sheet.parentStyleSheet;
+    if (!sheet) return null;
+    if (sheet.ownerNode) { var id = this.getId(sheet.ownerNode); return id < 0 ? null : {id: id}; }
+    var styleId = this.styleIds.get(sheet);
+    return styleId === undefined ? null : {styleId: styleId};
+  };
+  /* For R.serialize: a document or shadow host whose adopted sheets go out after it. */
+  R.queueAdopted = function (n) {
+    var root = n.nodeType === 9 ? n : n.shadowRoot;
+    if (root && root.adoptedStyleSheets && root.adoptedStyleSheets.length) this.adoptQueue.push(n);
+  };
+  R.sendAdoptQueue = function () {
+    var queue = this.adoptQueue;
+    this.adoptQueue = [];
+    for (var i = 0; i < queue.length; i++) {
+      var n = queue[i];
+      this.sendAdopted(n.nodeType === 9 ? n : n.shadowRoot, this.getId(n));
+    }
+  };
+  R.sendAdopted = function (root, hostId) {
+    if (hostId < 0 || this.hidden.has(hostId)) return;
+    var sheets = root.adoptedStyleSheets || [], data = {source: SRC.ADOPTED, id: hostId, styleIds: []};
+    var styles = [];
+    for (var i = 0; i < sheets.length; i++) {
+      var styleId = this.styleIds.get(sheets[i]);
+      if (styleId === undefined) {
+        this.styleIds.set(sheets[i], styleId = this.nextStyleId++);
+        var rules = [];
+        try {
+          for (var j = 0; j < sheets[i].cssRules.length; j++) {
+            var text = sheets[i].cssRules[j].cssText;
+            rules.push({rule: this.P.scrub ? this.P.scrub(text) : text, index: j});
+          }
+        } catch (e) { /* unreadable: adopted empty */ }
+        styles.push({styleId: styleId, rules: rules});
+      }
+      data.styleIds.push(styleId);
+    }
+    if (styles.length) data.styles = styles;
+    this.inc(data);
+  };
+  R.hookAdopted = function () {
+    var self = this;
+    [win.Document, win.ShadowRoot].forEach(function (C) {
+      if (!C || !Object.getOwnPropertyDescriptor(C.prototype, "adoptedStyleSheets")) return;
+      self.hook(C.prototype, "adoptedStyleSheets", function (desc) {
+        return {configurable: true, enumerable: desc.enumerable, get: desc.get, set: function (v) {
+          desc.set.call(this, v);
+          if (self.stopped) return;
+          try {
+            var host = this.nodeType === 9 ? this : this.host;
+            if (!self.ids.has(host) || (this.nodeType === 11 && self.reshadow.has(host))) return;
+            self.flush();   // pending mutations first (a shadow root's host re-sent whole)
+            self.sendAdopted(this, self.getId(host));
+          } catch (e) { /* never break the page */ }
+        }};
+      });
+    });
+  };
+
   R.stop = function () {
     this.flush();
     this.sendMoves();
@@ -1245,7 +1490,8 @@
     var pageFetch = win.ReplayRum && win.ReplayRum.pageFetch || win.fetch;
     var sender = new Sender(conf, (cfg.fetch || pageFetch).bind(win));
     var tap = typeof cfg.emit === "function" ? cfg.emit : null;
-    var stopRecording = record({rules: cfg.rules, mousemoveWait: cfg.mousemoveWait, emit: function (e) {
+    var stopRecording = record({rules: cfg.rules, mousemoveWait: cfg.mousemoveWait,
+                                recordCanvas: cfg.recordCanvas, canvasFps: cfg.canvasFps, emit: function (e) {
       sender.push(e);
       if (tap) tap(e);
     }});

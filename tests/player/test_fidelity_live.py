@@ -21,7 +21,7 @@ from player.replayer import Replayer
 from replay_tools.browser_recorder import (CaptureDom, Click, Eval, Hover, PageServer, Scroll, Type,
                                            Wait, WaitFor, record_page)
 from replay_tools.pixels import compare, difference_image
-from test_rebuild_live_dom import _moment, assert_rebuild_matches
+from tests.player.test_rebuild_live_dom import _moment, assert_rebuild_matches
 
 PAGES = Path(__file__).resolve().parents[1] / "browser" / "pages"
 ENOUGH = 0.98

@@ -1,0 +1,189 @@
+"""capture.js's selection, canvas (opt-in), font and adopted-stylesheet recording, in a real
+browser (QtWebEngine, page JavaScript on): the events are rrweb's (sources 14, 9, 10, 15, and
+8/13 with a styleId for constructed sheets); the stored session rebuilds to the live DOM and
+the player paints each moment as the live page looked (tests/player/test_fidelity_live.py's
+comparison); what is masked is never read (a masked canvas, text behind a selection)."""
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+
+import player.qt.webview  # noqa: F401  (registers our URL schemes before the QApplication)
+import pytest
+
+from player.replayer import Replayer
+from replay_tools.browser_recorder import CaptureDom, Click, Eval, PageServer, Wait, WaitFor, record_page
+from tests.player.test_fidelity_live import assert_replay_looks_live
+from tests.player.test_rebuild_live_dom import _moment
+
+PAGES = Path(__file__).resolve().parents[1] / "browser" / "pages"
+PNG = b"\x89PNG\r\n\x1a\n"
+
+SELECTION, CANVAS, FONT, SHEET_RULE, STYLE_DECL, ADOPTED = 14, 9, 10, 8, 13, 15
+
+
+@pytest.fixture(scope="module")
+def server():
+    with PageServer(PAGES) as srv:
+        yield srv
+
+
+def _sources(events, source):
+    return [e["data"] for e in events if e["type"] == 3 and e["data"]["source"] == source]
+
+
+def _node(events, live, element_id: str) -> int:
+    return live.find(lambda n: n.get("attrs", {}).get("id") == element_id)[0]["id"]
+
+
+def _snapshot_node(events, node_id: int) -> dict:
+    stack = [events[1]["data"]["node"]]
+    while stack:
+        n = stack.pop()
+        if n.get("id") == node_id:
+            return n
+        stack.extend(n.get("childNodes", ()))
+    raise KeyError(node_id)
+
+
+FEATURE_STEPS = [
+    CaptureDom("start"),
+    Eval("select('a', 4, 'a', 28)"), Wait(300), CaptureDom("selected"),
+    Eval("getSelection().removeAllRanges()"), Wait(300),
+    Click("#draw"), Wait(700), CaptureDom("drawn"),
+    Eval("editSheets()"), Wait(200), CaptureDom("edited"),
+    Eval("replaceSheets()"), Wait(300), CaptureDom("replaced"),
+    Eval("loadFonts()"), WaitFor("body[data-font=loaded]", visible=False), Wait(300),
+    CaptureDom("fonts"),
+]
+RULES = {"default": "allow"}
+
+
+@pytest.fixture(scope="module")
+def features(qapp, server):
+    return record_page(server.url("fidelity/features.html"), FEATURE_STEPS, recorder="capture",
+                       record_options={"rules": RULES, "recordCanvas": True, "canvasFps": 4})
+
+
+def test_the_features_page_looks_as_the_user_saw_it(features, tmp_path):
+    r = Replayer(features.events)
+    assert not r.warnings, r.warnings
+    assert_replay_looks_live(features, tmp_path)
+
+
+def test_selection_is_sent_as_node_ids_and_offsets(features):
+    events = features.events
+    a = _text_of(features.snapshot("start"), "a")
+    sel = _sources(events, SELECTION)
+    assert {"source": SELECTION, "ranges": [
+        {"start": a, "startOffset": 4, "end": a, "endOffset": 28}]} in sel
+    assert sel[-1]["ranges"] == []   # cleared
+    r = Replayer(events)
+    moment = r.state_at(_moment(events, features.snapshot("selected")))
+    assert moment.selection == [{"start": a, "startOffset": 4, "end": a, "endOffset": 28}]
+
+
+def _text_of(live, element_id: str) -> int:
+    return live.find(lambda n: n.get("attrs", {}).get("id") == element_id)[0]["children"][0]["id"]
+
+
+def test_masked_text_is_selected_by_offsets_and_a_masked_canvas_is_never_read(qapp, server):
+    rec = record_page(server.url("fidelity/features.html"), [
+        Eval("addMasked()"), Wait(100), Eval("select('m', 0, 'm', 11)"), Wait(300),
+        Eval("drawSecret()"), Wait(700), CaptureDom("masked")],
+        recorder="capture", record_options={"rules": RULES, "recordCanvas": True})
+    events, live = rec.events, rec.snapshot("masked")
+    m, secret = _text_of(live, "m"), _node(events, live, "secret")
+    # in masked text the offsets are the same (masking keeps each character's place)
+    assert {"source": SELECTION, "ranges": [
+        {"start": m, "startOffset": 0, "end": m, "endOffset": 11}]} in _sources(events, SELECTION)
+    assert "Masked words" not in json.dumps(events)
+    # the canvas under `mask`: no bitmap when it was added, no drawing sent
+    added = [a["node"] for d in _sources(events, 0) for a in d["adds"] if a["node"]["id"] == secret]
+    assert added and "rr_dataURL" not in added[0]["attributes"]
+    assert not [d for d in _sources(events, CANVAS) if d["id"] == secret]
+
+
+def test_canvas_bitmaps_as_rrweb_samples_them(features):
+    events = features.events
+    c = _node(events, features.snapshot("start"), "c")
+    first = _snapshot_node(events, c)["attributes"]["rr_dataURL"]
+    assert base64.b64decode(first.split(",", 1)[1]).startswith(PNG)
+    drawn = [d for d in _sources(events, CANVAS) if d["id"] == c]
+    assert drawn, "a click's drawing is sampled"
+    cmds = drawn[-1]["commands"]
+    assert drawn[-1]["type"] == 0 and cmds[0] == {"property": "clearRect", "args": [0, 0, 300, 120]}
+    bitmap = cmds[1]["args"][0]
+    assert cmds[1]["property"] == "drawImage" and bitmap["rr_type"] == "ImageBitmap"
+    blob = bitmap["args"][0]
+    assert blob["rr_type"] == "Blob" and blob["type"] == "image/png"
+    assert base64.b64decode(blob["data"][0]["base64"]).startswith(PNG)
+
+
+def test_canvas_is_not_recorded_unless_asked(qapp, server):
+    rec = record_page(server.url("fidelity/features.html"), [Click("#draw"), Wait(700)],
+                      recorder="capture", record_options={"rules": RULES})
+    assert not _sources(rec.events, CANVAS)
+    assert "rr_dataURL" not in json.dumps(rec.events[1])
+
+
+def test_adopted_sheets_and_their_edits_travel_by_style_id(features):
+    events = features.events
+    live = features.snapshot("start")
+    doc_id = events[1]["data"]["node"]["id"]
+    card = _node(events, live, "card")
+    adopted = _sources(events, ADOPTED)
+    # after the FullSnapshot, in rrweb's format: the document's sheet, the shadow root's
+    first_doc = next(d for d in adopted if d["id"] == doc_id)
+    first_card = next(d for d in adopted if d["id"] == card)
+    assert first_doc["styles"][0]["rules"][0]["rule"].startswith("h1 {")
+    assert first_doc["styleIds"] == [first_doc["styles"][0]["styleId"]]
+    card_style = first_card["styleIds"][0]
+    assert first_card["styles"][0]["rules"][0] == {
+        "rule": ".card { border: 4px solid rgb(0, 120, 255); padding: 8px; width: 360px; }", "index": 0}
+    doc_style = first_doc["styleIds"][0]
+    rules = _sources(events, SHEET_RULE)
+    assert {"source": SHEET_RULE, "styleId": doc_style,
+            "adds": [{"rule": "h1 { color: rgb(200, 0, 0); }", "index": 1}]} in rules
+    assert {"source": SHEET_RULE, "styleId": doc_style,
+            "adds": [{"rule": "#note { font-weight: bold; }", "index": [2, 1]}]} in rules
+    assert any(d.get("styleId") == card_style and "replaceSync" in d for d in rules)
+    assert {"source": SHEET_RULE, "styleId": doc_style, "removes": [{"index": 0}]} in rules
+    assert {"source": STYLE_DECL, "styleId": card_style, "index": [0],
+            "set": {"property": "background", "value": "rgb(255, 250, 200)", "priority": ""}} in \
+        _sources(events, STYLE_DECL)
+    # the document re-adopts (a new sheet's rules come along), a later card shares a sheet
+    readopt = [d for d in adopted if d["id"] == doc_id][-1]
+    assert readopt["styleIds"][0] == doc_style and len(readopt["styles"]) == 1
+    card2 = _node(events, features.snapshot("replaced"), "card2")
+    assert {"source": ADOPTED, "id": card2, "styleIds": [card_style]} in adopted
+
+
+def test_fonts_as_rrweb_collects_them(features):
+    events = features.events
+    fonts = {d["family"]: d for d in _sources(events, FONT)}
+    assert fonts["ReplayMono"]["buffer"] is True
+    ttf = (PAGES / "fidelity" / "replay-mono.ttf").read_bytes()
+    assert bytes(json.loads(fonts["ReplayMono"]["fontSource"])) == ttf
+    by_url = fonts["ReplayMonoUrl"]
+    assert by_url["buffer"] is False and by_url["descriptors"] == {"style": "normal"}
+    page = features.snapshot("start").url
+    assert by_url["fontSource"] == "url(%s/replay-mono.ttf)" % page.rsplit("/", 1)[0]   # absolute
+
+
+@pytest.mark.parametrize("page", ["selection", "canvas", "fonts", "shadow"])
+def test_rrwebs_fidelity_pages_look_live_when_capture_js_records_them(qapp, server, tmp_path, page):
+    """The pages rrweb's recorder passes in test_fidelity_live, recorded by capture.js."""
+    steps = {
+        "selection": [Eval("select('a', 4, 'a', 28)"), Wait(300), CaptureDom("words"),
+                      Eval("select('a', 20, 'b', 11)"), Wait(300), CaptureDom("across")],
+        "canvas": [CaptureDom("first"), Click("#draw"), Wait(700), CaptureDom("second")],
+        "fonts": [CaptureDom("fallback"), Eval("loadFont()"),
+                  WaitFor("body[data-font=loaded]", visible=False), Wait(300), CaptureDom("web-font")],
+        "shadow": [CaptureDom("start"), Click("#bump"), Wait(300), CaptureDom("bumped")],
+    }[page]
+    rec = record_page(server.url(f"fidelity/{page}.html"), steps, recorder="capture",
+                      record_options={"rules": RULES, "recordCanvas": True})
+    assert not Replayer(rec.events).warnings
+    assert_replay_looks_live(rec, tmp_path)
