@@ -561,16 +561,40 @@ class Mirror:
         return rewritten
 
     def apply_selection(self, data: Raw) -> None:
-        self.selection = data.get("ranges")
+        """The selected ranges, {start, startOffset, end, endOffset} by node id (an empty
+        list: nothing selected). A range that is not of that shape, or names a node the
+        recording does not have, is left out and counted."""
+        ranges = data.get("ranges")
+        if not isinstance(ranges, list):
+            self.warnings["selection without ranges"] += 1
+            return
+        kept = []
+        for r in ranges:
+            if not (isinstance(r, dict) and all(_count(r.get(k)) for k in _RANGE_KEYS)):
+                self.warnings["malformed selection range"] += 1
+            elif r["start"] not in self.nodes or r["end"] not in self.nodes:
+                self.warnings["selection of unknown node"] += 1
+            else:
+                kept.append({k: r[k] for k in _RANGE_KEYS})
+        self.selection = kept
 
     def apply_adopted(self, data: Raw) -> None:
-        if isinstance(data.get("styles"), list):
-            for s in data["styles"]:
-                if isinstance(s, dict) and isinstance(s.get("styleId"), int):
-                    self.adopted[s["styleId"]] = [r.get("rule", "") for r in s.get("rules") or []
-                                                  if isinstance(r, dict)]
-        if isinstance(data.get("id"), int):
-            self.adopted_by[data["id"]] = [i for i in data.get("styleIds") or [] if isinstance(i, int)]
+        """Constructed sheets adopted by a document or a shadow host: new sheets' rules by
+        styleId, then the host's list of styleIds (rrweb's AdoptedStyleSheet event)."""
+        for s in data.get("styles") or ():
+            if not (isinstance(s, dict) and _count(s.get("styleId"))):
+                self.warnings["adopted sheet without styleId"] += 1
+                continue
+            rules = s.get("rules") if isinstance(s.get("rules"), list) else []
+            self.adopted[s["styleId"]] = [r["rule"] for r in rules
+                                          if isinstance(r, dict) and isinstance(r.get("rule"), str)]
+        host, ids = data.get("id"), data.get("styleIds")
+        if host not in self.nodes or isinstance(host, bool):
+            self.warnings["adopted sheets on unknown node"] += 1
+        elif not isinstance(ids, list):
+            self.warnings["adopted sheets without styleIds"] += 1
+        else:
+            self.adopted_by[host] = [i for i in ids if _count(i)]
 
     # --- checkpoints -------------------------------------------------------------------
     def dump(self) -> bytes:
@@ -735,6 +759,14 @@ def _is_text_entry(n: Node) -> bool:
         return (t.lower() if isinstance(t, str) else "") in _TEXT_INPUTS
     ce = n.attrs.get("contenteditable")
     return isinstance(ce, str) and ce.lower() in ("", "true", "plaintext-only")
+
+
+_RANGE_KEYS = ("start", "startOffset", "end", "endOffset")
+
+
+def _count(v: Any) -> bool:
+    """A non-negative int (an id, an offset): not a bool, not a float."""
+    return isinstance(v, int) and not isinstance(v, bool) and v >= 0
 
 
 def _sibling(v: Any) -> int | None:

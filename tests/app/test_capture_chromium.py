@@ -14,8 +14,8 @@ pytest.importorskip("playwright.sync_api", reason="playwright is in the test ext
 
 from player.replayer import Replayer  # noqa: E402
 import tests.player.test_rebuild_live_dom as CHECKS  # noqa: E402
-from replay_tools.browser_recorder import (CaptureDom, Click, PageServer, Scroll, Type,  # noqa: E402
-                                           WaitFor, record_page)
+from replay_tools.browser_recorder import (CaptureDom, Click, Eval, PageServer, Scroll, Type,  # noqa: E402
+                                           Wait, WaitFor, record_page)
 from replay_tools.chromium import chromium_path, launch, record_page_chromium  # noqa: E402
 
 TESTS = Path(__file__).resolve().parents[1]
@@ -80,9 +80,11 @@ def _drop_css(tree):
     return tree
 
 
-def _play_in_rrweb(events: list[dict]) -> dict:
+def _play_in_rrweb(events: list[dict], *, probe: str = "null", options: dict | None = None,
+                   settle_ms: int = 300) -> dict:
     """Play `events` to the end in rrweb's Replayer (npm's build) in chromium; its warnings,
-    and the replayed document's body text and element ids."""
+    and the replayed document's body text and element ids, and `probe` (a JavaScript
+    function of the replayed document) run on it."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
@@ -95,17 +97,20 @@ def _play_in_rrweb(events: list[dict]) -> dict:
                              % RRWEB_CSS.read_text())
             page.add_script_tag(content="(function(){var exports=undefined,module=undefined,define=undefined;\n"
                                 + RRWEB_UMD.read_text() + "\n}).call(window);")
-            out = page.evaluate("""(events) => new Promise((resolve) => {
-                var r = new rrweb.Replayer(events, {root: document.getElementById('root'),
-                    showWarning: true, showDebug: false, mouseTail: false, triggerFocus: false});
+            out = page.evaluate("""([events, options, settle]) => new Promise((resolve) => {
+                var r = new rrweb.Replayer(events, Object.assign({root: document.getElementById('root'),
+                    showWarning: true, showDebug: false, mouseTail: false, triggerFocus: false}, options));
                 var total = r.getMetaData().totalTime;
                 r.pause(total);
                 setTimeout(() => {
                     var d = r.iframe.contentDocument;
+                    var probe;
+                    try { probe = (%s)(d); } catch (e) { probe = {error: String(e)}; }
                     resolve({text: d.body ? d.body.textContent : '',
-                             ids: Array.from(d.querySelectorAll('[id]')).map(e => e.id)});
-                }, 300);
-            })""", events)
+                             ids: Array.from(d.querySelectorAll('[id]')).map(e => e.id),
+                             probe: probe});
+                }, settle);
+            })""" % probe, [events, options or {}, settle_ms])
         finally:
             browser.close()
     out["warnings"] = warnings
@@ -120,6 +125,46 @@ def test_capture_recording_plays_in_rrwebs_replayer(dynamic):
     assert out["ids"] == live_ids
     item16 = last.find(lambda n: n.get("attrs", {}).get("id") == "item-16")[0]
     assert "Edited at step" in out["text"] and item16["children"][0]["text"] in out["text"]
+
+
+# What the user saw of capture.js's selection, canvas, font and adopted-sheet events, read
+# from a document: the live page's, and the one rrweb's Replayer rebuilt.
+FEATURES_PROBE = """function (d) {
+    var w = d.defaultView, cs = function (el) { return w.getComputedStyle(el); };
+    var h1 = d.querySelector('h1'), note = d.getElementById('note');
+    var card = d.getElementById('card').shadowRoot.querySelector('.card');
+    var card2 = d.getElementById('card2').shadowRoot.querySelector('.card');
+    var px = d.getElementById('c').getContext('2d').getImageData(45, 30, 1, 1).data;
+    return {h1: [cs(h1).color, cs(h1).backgroundColor],
+            note: [cs(note).color, cs(note).fontWeight, cs(note).textDecorationLine],
+            cards: [card, card2].map(function (c) { return [cs(c).borderTopStyle, cs(c).borderTopWidth,
+                                                              cs(c).backgroundColor]; }),
+            selected: String(d.getSelection()),
+            fonts: Array.from(d.fonts).map(function (f) { return f.family; }).sort(),
+            canvas: [px[0], px[1], px[2], px[3]]};
+}"""
+
+
+def test_selection_canvas_fonts_and_adopted_sheets_play_in_rrwebs_replayer(server):
+    """capture.js's sources 14, 9, 10, 15 and its styleId edits, played by rrweb's Replayer
+    (canvas with its UNSAFE_replayCanvas): no warning, and the replayed page has the live
+    page's adopted styles (document and shadow roots, after insertRule/replaceSync/
+    deleteRule/setProperty), selection, font faces and canvas pixels."""
+    rec = record_page_chromium(server.url("fidelity/features.html"), [
+        Click("#draw"), Eval("editSheets()"), Eval("replaceSheets()"),
+        Eval("loadFonts()"), WaitFor("body[data-font=loaded]", visible=False),
+        Eval("select('a', 4, 'a', 28)"), Wait(700), CaptureDom("end"),
+        Eval("(%s)(document)" % FEATURES_PROBE)],
+        record_options={"recordCanvas": True, "canvasFps": 4})
+    live = rec.eval_results[-1]
+    assert live["selected"] == "support engineer needs t" and live["canvas"] == [220, 40, 40, 255]
+    assert {8, 9, 10, 13, 14, 15} <= {e["data"]["source"] for e in rec.events if e["type"] == 3}
+    out = _play_in_rrweb(rec.events, probe=FEATURES_PROBE, options={"UNSAFE_replayCanvas": True},
+                         settle_ms=1000)
+    # Chromium's own note on the sandbox that UNSAFE_replayCanvas asks of the Replayer
+    sandbox = "allow-scripts and allow-same-origin for its sandbox attribute"
+    assert [w for w in out["warnings"] if sandbox not in w] == []
+    assert out["probe"] == live
 
 
 def _shape(sn: dict, out: list, depth: int = 0) -> list:

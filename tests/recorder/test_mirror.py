@@ -160,3 +160,32 @@ def test_css_helpers():
     assert split_css_rules('@import "a;b.css"; a{b:c} @media x { d{e:f} } /* } */ g{}') == [
         '@import "a;b.css";', "a{b:c}", "@media x { d{e:f} }", "/* } */ g{}"]
     assert apply_style_diff("a: url(x;y); b: c", {"b": False}) == "a: url(x;y);"
+
+
+def test_bad_selection_ranges_and_adopted_sheets_are_counted_never_kept():
+    m = Mirror().apply_all([snapshot(),
+        {"type": 3, "timestamp": 3, "data": {"source": 14, "ranges": [
+            {"start": 10, "startOffset": 1, "end": 12, "endOffset": 2, "text": "leak?"},
+            {"start": 999, "startOffset": 0, "end": 10, "endOffset": 1},
+            {"start": 10, "startOffset": -1, "end": 10, "endOffset": 1},
+            {"start": True, "startOffset": 0, "end": 10, "endOffset": 1}, "x"]}},
+        {"type": 3, "timestamp": 4, "data": {"source": 15, "id": 1, "styleIds": [1, "2", None],
+                                             "styles": [{"styleId": 1, "rules": [
+                                                 {"rule": "h1 { color: red; }", "index": 0},
+                                                 {"rule": None}, "x"]},
+                                                 {"styleId": "2", "rules": []}]}},
+        {"type": 3, "timestamp": 5, "data": {"source": 15, "id": 404, "styleIds": [1]}},
+        {"type": 3, "timestamp": 6, "data": {"source": 15, "id": 8, "styleIds": "1"}},
+    ])
+    # the well-formed range is kept, as its four fields only
+    assert m.selection == [{"start": 10, "startOffset": 1, "end": 12, "endOffset": 2}]
+    assert m.warnings["selection of unknown node"] == 1
+    assert m.warnings["malformed selection range"] == 3
+    assert m.adopted == {1: ["h1 { color: red; }"]} and m.adopted_by == {1: [1]}
+    assert m.warnings["adopted sheet without styleId"] == 1
+    assert m.warnings["adopted sheets on unknown node"] == 1
+    assert m.warnings["adopted sheets without styleIds"] == 1
+    m.apply({"type": 3, "timestamp": 7, "data": {"source": 14, "ranges": None}})
+    assert m.warnings["selection without ranges"] == 1 and m.selection   # unchanged
+    m.apply({"type": 3, "timestamp": 8, "data": {"source": 14, "ranges": []}})
+    assert m.selection == []
