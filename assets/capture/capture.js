@@ -1172,7 +1172,9 @@
     }
   };
   R.sendAdopted = function (root, hostId) {
+    // a hidden host (or a document whose <html> is hidden) shows nothing its sheets could style
     if (hostId < 0 || this.hidden.has(hostId)) return;
+    if (root.nodeType === 9 && root.documentElement && this.hidden.has(this.getId(root.documentElement))) return;
     var sheets = root.adoptedStyleSheets || [], data = {source: SRC.ADOPTED, id: hostId, styleIds: []};
     var styles = [];
     for (var i = 0; i < sheets.length; i++) {

@@ -91,6 +91,7 @@ def _text_of(live, element_id: str) -> int:
 def test_masked_text_is_selected_by_offsets_and_a_masked_canvas_is_never_read(qapp, server):
     rec = record_page(server.url("fidelity/features.html"), [
         Eval("addMasked()"), Wait(100), Eval("select('m', 0, 'm', 11)"), Wait(300),
+        Eval("select('h-inner', 0, 'h-inner', 6)"), Wait(300),
         Eval("drawSecret()"), Wait(700), CaptureDom("masked")],
         recorder="capture", record_options={"rules": RULES, "recordCanvas": True})
     events, live = rec.events, rec.snapshot("masked")
@@ -98,11 +99,21 @@ def test_masked_text_is_selected_by_offsets_and_a_masked_canvas_is_never_read(qa
     # in masked text the offsets are the same (masking keeps each character's place)
     assert {"source": SELECTION, "ranges": [
         {"start": m, "startOffset": 0, "end": m, "endOffset": 11}]} in _sources(events, SELECTION)
-    assert "Masked words" not in json.dumps(events)
+    # a range in a hidden element's text is not sent (those nodes are not in the recording)
+    assert _sources(events, SELECTION)[-1] == {"source": SELECTION, "ranges": []}
+    assert "Masked words" not in json.dumps(events) and "Hidden words" not in json.dumps(events)
     # the canvas under `mask`: no bitmap when it was added, no drawing sent
     added = [a["node"] for d in _sources(events, 0) for a in d["adds"] if a["node"]["id"] == secret]
     assert added and "rr_dataURL" not in added[0]["attributes"]
     assert not [d for d in _sources(events, CANVAS) if d["id"] == secret]
+
+
+def test_no_fonts_are_sent_from_a_page_hidden_whole(qapp, server):
+    rec = record_page(server.url("fidelity/features.html"), [
+        Eval("loadFonts()"), WaitFor("body[data-font=loaded]", visible=False), Wait(300)],
+        recorder="capture", record_options={"rules": {"default": "hidden"}, "recordCanvas": True})
+    assert not _sources(rec.events, FONT) and not _sources(rec.events, CANVAS)
+    assert not _sources(rec.events, ADOPTED)   # a hidden <html>: nothing they could style
 
 
 def test_canvas_bitmaps_as_rrweb_samples_them(features):
