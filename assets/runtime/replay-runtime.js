@@ -411,18 +411,41 @@
   }
   // With the page's scripting off, Chromium renders a <canvas> as its fallback content, not
   // as a picture: so we draw on an offscreen canvas of the same size and show its pixels as
-  // the element's background, over the snapshot's bitmap (the sanitizer put that there);
-  // RUNTIME_CSS gives the element the size a real canvas would have and hides the fallback.
-  var drawn = new WeakMap();          // canvas element -> {off, ctx, base, dirty}
+  // the element's background. The snapshot's bitmap (the sanitizer made it the background)
+  // is drawn into the offscreen canvas first, as rrweb's Replayer draws it into the canvas,
+  // so a clearRect clears it too (a chart redrawn on a transparent canvas); until it is,
+  // or if it cannot be, it stays beneath. RUNTIME_CSS gives the element the size a real
+  // canvas would have and hides the fallback.
+  var drawn = new WeakMap();          // canvas element -> {off, ctx, base, inside, epoch}
   var dirtyCanvases = new Set();
+  var BASE_BITMAP = /^url\("?(data:image\/[^")]+)"?\)/;
   function surfaceOf(el) {
     var d = drawn.get(el);
     if (!d) {
       var off = document.createElement("canvas");
       off.width = el.width;
       off.height = el.height;
-      d = { off: off, ctx: off.getContext("2d"), base: el.style.backgroundImage || "" };
+      d = { off: off, ctx: off.getContext("2d"), base: el.style.backgroundImage || "", inside: false, epoch: 0 };
       drawn.set(el, d);
+      var m = BASE_BITMAP.exec(d.base);
+      if (m && d.ctx) {
+        var img = new Image(), epoch = d.epoch;
+        img.src = m[1];
+        canvasPending++;
+        var first = img.decode().then(function () {
+          if (d.epoch !== epoch) return;   // reset before it arrived: the snapshot is gone
+          d.ctx.save();   // the commands wait for it (canvasChains): it is drawn first
+          d.ctx.setTransform(1, 0, 0, 1, 0, 0);
+          d.ctx.drawImage(img, 0, 0, off.width, off.height);
+          d.ctx.restore();
+          d.inside = true;
+        }, function () { stats.skipped++; }).then(function () {
+          canvasPending--;
+          dirtyCanvases.add(el);
+          if (canvasChains.get(el) === first) canvasChains.delete(el);
+        });
+        canvasChains.set(el, first);
+      }
     }
     return d;
   }
@@ -431,7 +454,7 @@
       var d = drawn.get(el);
       if (!d || !el.isConnected) return;
       var url = "url(\"" + d.off.toDataURL() + "\")";
-      el.style.backgroundImage = d.base ? url + ", " + d.base : url;
+      el.style.backgroundImage = d.base && !d.inside ? url + ", " + d.base : url;
       el.style.backgroundSize = "100% 100%";
       el.style.backgroundRepeat = "no-repeat";
     });
@@ -451,6 +474,8 @@
     var ctx = d.ctx;
     if (!ctx) { stats.skipped++; return; }
     if (reset) {
+      d.epoch++;
+      d.inside = true;   // the snapshot's bitmap is drawn over, whether or not it was in yet
       if (typeof ctx.reset === "function") ctx.reset();
       else { ctx.setTransform(1, 0, 0, 1, 0, 0); ctx.clearRect(0, 0, d.off.width, d.off.height); }
     }

@@ -134,14 +134,16 @@ FEATURES_PROBE = """function (d) {
     var h1 = d.querySelector('h1'), note = d.getElementById('note');
     var card = d.getElementById('card').shadowRoot.querySelector('.card');
     var card2 = d.getElementById('card2').shadowRoot.querySelector('.card');
-    var px = d.getElementById('c').getContext('2d').getImageData(45, 30, 1, 1).data;
+    var all = d.getElementById('c').getContext('2d').getImageData(0, 0, 300, 120).data;
+    var at = function (x, y) { var i = (y * 300 + x) * 4; return Array.from(all.slice(i, i + 4)); };
+    var px = at(45, 30).concat(at(165, 30));   // the first drawing (cleared), the second
     return {h1: [cs(h1).color, cs(h1).backgroundColor],
             note: [cs(note).color, cs(note).fontWeight, cs(note).textDecorationLine],
             cards: [card, card2].map(function (c) { return [cs(c).borderTopStyle, cs(c).borderTopWidth,
                                                               cs(c).backgroundColor]; }),
             selected: String(d.getSelection()),
             fonts: Array.from(d.fonts).map(function (f) { return f.family; }).sort(),
-            canvas: [px[0], px[1], px[2], px[3]]};
+            canvas: px};
 }"""
 
 
@@ -157,7 +159,7 @@ def test_selection_canvas_fonts_and_adopted_sheets_play_in_rrwebs_replayer(serve
         Eval("(%s)(document)" % FEATURES_PROBE)],
         record_options={"recordCanvas": True, "canvasFps": 4})
     live = rec.eval_results[-1]
-    assert live["selected"] == "support engineer needs t" and live["canvas"] == [220, 40, 40, 255]
+    assert live["selected"] == "support engineer needs t" and live["canvas"] == [0, 0, 0, 0, 220, 40, 40, 255]
     assert {8, 9, 10, 13, 14, 15} <= {e["data"]["source"] for e in rec.events if e["type"] == 3}
     out = _play_in_rrweb(rec.events, probe=FEATURES_PROBE, options={"UNSAFE_replayCanvas": True},
                          settle_ms=1000)
