@@ -351,6 +351,7 @@
     this.styleIds = new WeakMap();     // constructed sheet -> styleId
     this.nextStyleId = 1;              // rrweb's style mirror starts at 1 (0 reads as none)
     this.adoptQueue = [];              // documents / shadow hosts serialized with adopted sheets
+    this.adoptedLists = new WeakSet();  // adoptedStyleSheets lists whose edits are watched
   };
 
   R.getId = function (n) { var id = this.ids.get(n); return id === undefined ? -1 : id; };
@@ -1149,8 +1150,8 @@
    * document's or open shadow root's adoptedStyleSheets are sent as {id: the document or the
    * shadow host, styleIds, styles: [{styleId, rules: [{rule, index}]}] for sheets not sent
    * before}, after the FullSnapshot or the mutation that added the host, and whenever the
-   * property is set. CSSOM edits of a constructed sheet carry its styleId (R.sheetTarget).
-   * (A sheet pushed onto the array without setting the property is not seen.) */
+   * property is set or the list edited in place (push, splice...; R.hookAdoptedList). CSSOM
+   * edits of a constructed sheet carry its styleId (R.sheetTarget). */
   R.sheetTarget = function (sheet) {
     while (sheet && sheet.parentStyleSheet) sheet = sheet.parentStyleSheet;
     if (!sheet) return null;
@@ -1161,7 +1162,37 @@
   /* For R.serialize: a document or shadow host whose adopted sheets go out after it. */
   R.queueAdopted = function (n) {
     var root = n.nodeType === 9 ? n : n.shadowRoot;
-    if (root && root.adoptedStyleSheets && root.adoptedStyleSheets.length) this.adoptQueue.push(n);
+    if (!root || !root.adoptedStyleSheets) return;
+    this.hookAdoptedList(root);
+    if (root.adoptedStyleSheets.length) this.adoptQueue.push(n);
+  };
+  /* The list edited in place (MDN's way: `document.adoptedStyleSheets.push(sheet)`): the
+   * browser keeps one list object per document or shadow root, so its mutating methods are
+   * wrapped on it. (An assignment to an index or to `length` is still not seen.) */
+  var LIST_EDITS = ["push", "pop", "shift", "unshift", "splice"];
+  R.hookAdoptedList = function (root) {
+    var self = this, list = root.adoptedStyleSheets;
+    if (!list || this.adoptedLists.has(list)) return;
+    this.adoptedLists.add(list);
+    LIST_EDITS.forEach(function (name) {
+      try {
+        Object.defineProperty(list, name, {configurable: true, writable: true, value: function () {
+          var out = Array.prototype[name].apply(this, arguments);
+          self.adoptedChanged(root);
+          return out;
+        }});
+      } catch (e) { /* a frozen list (older browsers): only assignment changes it */ }
+    });
+    this.undo.push(function () { LIST_EDITS.forEach(function (name) { delete list[name]; }); });
+  };
+  R.adoptedChanged = function (root) {
+    if (this.stopped) return;
+    try {
+      var host = root.nodeType === 9 ? root : root.host;
+      if (!this.ids.has(host) || (root.nodeType === 11 && this.reshadow.has(host))) return;
+      this.flush();   // pending mutations first (a shadow root's host re-sent whole)
+      this.sendAdopted(root, this.getId(host));
+    } catch (e) { /* never break the page */ }
   };
   R.sendAdoptQueue = function () {
     var queue = this.adoptQueue;
@@ -1202,13 +1233,7 @@
       self.hook(C.prototype, "adoptedStyleSheets", function (desc) {
         return {configurable: true, enumerable: desc.enumerable, get: desc.get, set: function (v) {
           desc.set.call(this, v);
-          if (self.stopped) return;
-          try {
-            var host = this.nodeType === 9 ? this : this.host;
-            if (!self.ids.has(host) || (this.nodeType === 11 && self.reshadow.has(host))) return;
-            self.flush();   // pending mutations first (a shadow root's host re-sent whole)
-            self.sendAdopted(this, self.getId(host));
-          } catch (e) { /* never break the page */ }
+          self.adoptedChanged(this);
         }};
       });
     });

@@ -138,9 +138,9 @@ FEATURES_PROBE = """function (d) {
     var at = function (x, y) { var i = (y * 300 + x) * 4; return Array.from(all.slice(i, i + 4)); };
     var px = at(45, 30).concat(at(165, 30));   // the first drawing (cleared), the second
     return {h1: [cs(h1).color, cs(h1).backgroundColor],
-            note: [cs(note).color, cs(note).fontWeight, cs(note).textDecorationLine],
+            note: [cs(note).color, cs(note).fontWeight, cs(note).textDecorationLine, cs(note).letterSpacing],
             cards: [card, card2].map(function (c) { return [cs(c).borderTopStyle, cs(c).borderTopWidth,
-                                                              cs(c).backgroundColor]; }),
+                                                              cs(c).backgroundColor, cs(c).outlineStyle]; }),
             selected: String(d.getSelection()),
             fonts: Array.from(d.fonts).map(function (f) { return f.family; }).sort(),
             canvas: px};
@@ -160,6 +160,7 @@ def test_selection_canvas_fonts_and_adopted_sheets_play_in_rrwebs_replayer(serve
         record_options={"recordCanvas": True, "canvasFps": 4})
     live = rec.eval_results[-1]
     assert live["selected"] == "support engineer needs t" and live["canvas"] == [0, 0, 0, 0, 220, 40, 40, 255]
+    assert live["note"][3] == "2px" and [c[3] for c in live["cards"]] == ["solid", "none"]   # pushed
     assert {8, 9, 10, 13, 14, 15} <= {e["data"]["source"] for e in rec.events if e["type"] == 3}
     out = _play_in_rrweb(rec.events, probe=FEATURES_PROBE, options={"UNSAFE_replayCanvas": True},
                          settle_ms=1000)

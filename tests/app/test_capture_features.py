@@ -165,8 +165,13 @@ def test_adopted_sheets_and_their_edits_travel_by_style_id(features):
             "set": {"property": "background", "value": "rgb(255, 250, 200)", "priority": ""}} in \
         _sources(events, STYLE_DECL)
     # the document re-adopts (a new sheet's rules come along), a later card shares a sheet
-    readopt = [d for d in adopted if d["id"] == doc_id][-1]
+    readopt = [d for d in adopted if d["id"] == doc_id][1]
     assert readopt["styleIds"][0] == doc_style and len(readopt["styles"]) == 1
+    # sheets pushed onto the lists (no assignment): the lists are sent again
+    pushed = [d for d in adopted if d["id"] in (doc_id, card) and len(d["styleIds"]) > 1
+              and any("letter-spacing" in r["rule"] or "outline" in r["rule"]
+                      for st in d.get("styles", ()) for r in st["rules"])]
+    assert sorted(d["id"] for d in pushed) == sorted([doc_id, card])
     card2 = _node(events, features.snapshot("replaced"), "card2")
     assert {"source": ADOPTED, "id": card2, "styleIds": [card_style]} in adopted
 
