@@ -19,6 +19,7 @@ import msgspec
 import zstandard
 
 from ..limits import LimitError, Limits
+from . import compact
 
 ENVELOPE_BYTES = 64 * 1024   # room for session_id, user and context beside the events' limit
 ZSTD_PIECE = 1024            # zstd input fed per step (expands at most ~128x per step)
@@ -68,6 +69,8 @@ class Batch(msgspec.Struct, kw_only=True):
     view_id: str | None = None
     user: User | None = None
     context: dict[str, Any] | None = None
+    encoding: str | None = None        # "compact@1": capture.js's compact form (compact.py)
+    strings: list[str] | None = None   # the compact form's interned names
 
     def user_dict(self) -> dict | None:
         if self.user is None:
@@ -173,4 +176,21 @@ def decode_body(body: bytes, encoding: str | None, limits: Limits) -> Batch:
                         f"session_id must be 1 to {MAX_SESSION_ID} characters")
     if not batch.events:
         raise WireError(Status.BAD_REQUEST, "malformed", "the batch has no events")
+    return expand(batch)
+
+
+def expand(batch: Batch) -> Batch:
+    """A compact batch as the plain batch it stands for (DESIGN.md's events); plain as is."""
+    if batch.encoding is None:
+        return batch
+    if batch.encoding != compact.ENCODING:
+        raise WireError(Status.BAD_REQUEST, "unsupported_encoding",
+                        f"the batch encoding {batch.encoding[:40]!r} is unknown - send"
+                        f" {compact.ENCODING!r} or plain events (no \"encoding\")")
+    try:
+        batch.events = compact.decode(batch.events, batch.strings)
+    except compact.CompactError as exc:
+        raise WireError(Status.BAD_REQUEST, "malformed",
+                        f"the compact events do not decode ({exc}) - send plain events") from None
+    batch.encoding = batch.strings = None
     return batch
