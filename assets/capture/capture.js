@@ -514,6 +514,11 @@
     return p && p.nodeType === 11 && p.host ? p.host : p;
   };
   R.connected = function (n) {
+    if (n.isConnected !== undefined) {   // the native walk, then: is its root recorded?
+      if (!n.isConnected) return false;
+      var root = n.getRootNode({composed: true});
+      return root === doc || this.frameDocs.has(root);
+    }
     while (n) {
       if (n === doc || this.frameDocs.has(n)) return true;
       n = n.parentNode || (n.nodeType === 11 ? n.host : null);
@@ -582,13 +587,15 @@
         }
         for (j = 0; j < r.addedNodes.length; j++) added.add(r.addedNodes[j]);
       } else if (r.type === "characterData") {
-        texts.set(r.target, true);
+        // only the last value matters; the first record's old value says if it changed at all
+        if (!texts.has(r.target)) texts.set(r.target, r.oldValue);
       } else if (r.type === "attributes") {
         var m = attrs.get(r.target);
-        if (!m) attrs.set(r.target, m = {});
-        m[r.attributeName] = true;
+        if (!m) attrs.set(r.target, m = Object.create(null));
+        if (!(r.attributeName in m)) m[r.attributeName] = r.oldValue;
       }
     }
+    this.reuseReplacedTexts(origParent, removedSet, added, texts);
     // removes: nodes that were recorded, whose recorded parent is still in the recording
     origParent.forEach(function (parent, node) {
       if (self.connected(node) && self.parentOf(node) === parent && !added.has(node)) return;
@@ -620,8 +627,8 @@
       }
     });
     var textOut = [];
-    texts.forEach(function (_, n) {
-      if (!self.ids.has(n) || !self.connected(n) || self.inAdds(n, added)) return;
+    texts.forEach(function (old, n) {
+      if (n.data === old || !self.ids.has(n) || !self.connected(n) || self.inAdds(n, added)) return;
       var parent = n.parentNode;
       var lvl = parent && parent.nodeType === 1 ? P.levelOf(parent, cache) : P.defaultLevel;
       if (lvl === L.HIDDEN) return;
@@ -629,7 +636,10 @@
     });
     var attrOut = [];
     attrs.forEach(function (names, el) {
-      if (!self.ids.has(el) || !self.connected(el) || self.inAdds(el, added)) return;
+      // an attribute set back to the value it had (or to the same one) is no change
+      var changed = false;
+      for (var a in names) { if (el.getAttribute(a) !== names[a]) changed = true; else delete names[a]; }
+      if (!changed || !self.ids.has(el) || !self.connected(el) || self.inAdds(el, added)) return;
       var id = self.ids.get(el), tag = el.tagName.toLowerCase();
       var lvl = P.levelOf(el, cache);
       var out = {}, any = false, k;
@@ -663,10 +673,38 @@
       if (any) attrOut.push({id: id, attributes: out});
     });
     if (removes.length || adds.length || textOut.length || attrOut.length) {
+      // by id: the order of distinct nodes' changes does not matter, and near ids pack small
+      textOut.sort(byId);
+      attrOut.sort(byId);
       this.inc({source: SRC.MUTATION, texts: textOut, attributes: attrOut, removes: removes, adds: adds});
     }
     if (this.frameQueue.length) this.attachFrames();
     if (this.adoptQueue.length) this.sendAdoptQueue();
+  };
+  function byId(a, b) { return a.id - b.id; }
+  var NO_REUSE = {STYLE: 1, SCRIPT: 1, TEXTAREA: 1};   // their text is special to players
+  /* `el.textContent = v` replaces an element's only text node with a new one: the new node
+   * takes the old one's id and goes as a text change, not as a remove and an add (what the
+   * replay shows is the same; it costs a fraction of the bytes and no serializing). */
+  R.reuseReplacedTexts = function (origParent, removedSet, added, texts) {
+    if (!added.size || !origParent.size) return;
+    var self = this, count = new Map();
+    origParent.forEach(function (p) { count.set(p, (count.get(p) || 0) + 1); });
+    origParent.forEach(function (p, old) {
+      if (old.nodeType !== 3 || count.get(p) !== 1 || p.nodeType !== 1 || NO_REUSE[p.tagName]) return;
+      var n = p.firstChild;
+      if (!n || n !== p.lastChild || n === old || n.nodeType !== 3 || !added.has(n) || self.ids.has(n)) return;
+      if (added.has(p) || removedSet.has(p) || old.parentNode || !self.ids.has(p) ||
+          self.hidden.has(self.ids.get(p)) || !self.connected(p)) return;
+      var id = self.ids.get(old);
+      self.ids.delete(old);
+      self.ids.set(n, id);
+      self.nodes.set(id, n);
+      origParent.delete(old);
+      removedSet.delete(old);
+      added.delete(n);
+      texts.set(n, old.data);
+    });
   };
   /* An added subtree as rrweb sends it: one add per node, each without children, a parent
    * before its children and a node after its next sibling (so `nextId` always exists when
@@ -675,9 +713,8 @@
     var stack = [[parentId, nextId, sn]];
     while (stack.length) {
       var item = stack.pop(), node = item[2], kids = node.childNodes;
-      var flat = {};
-      for (var k in node) if (k !== "childNodes") flat[k] = node[k];
-      if (kids) flat.childNodes = [];
+      var flat = {};   // the node's own keys, in serialize's order
+      for (var k in node) flat[k] = k === "childNodes" ? [] : node[k];
       out.push({parentId: item[0], nextId: item[1] === -1 ? null : item[1], node: flat});
       if (!kids) continue;
       // pushed first-to-last, so popped last-to-first: each after its next sibling
@@ -692,6 +729,7 @@
     return x;
   };
   R.inAdds = function (n, added) {
+    if (!added.size) return false;
     for (var x = n; x && x !== doc; x = this.parentOf(x)) if (added.has(x)) return true;
     return false;
   };
@@ -910,7 +948,8 @@
     }
   };
 
-  var WATCH = {childList: true, subtree: true, attributes: true, characterData: true};
+  var WATCH = {childList: true, subtree: true, attributes: true, characterData: true,
+               attributeOldValue: true, characterDataOldValue: true};
   /* Plugins, rrweb's interface: {name, observer(cb, win, options) -> stop, options}; each
    * payload becomes a Plugin event, its URLs scrubbed of the rules' query parameters. */
   R.startPlugins = function (plugins) {
@@ -1352,6 +1391,7 @@
   var QUEUE_MAX_EVENTS = 20000;    // the retry queue's bound: the oldest go first beyond it
   var BEACON_MAX_BYTES = 60000;    // sendBeacon's budget is 64 KB per page
   var RETRY_MS = 1000, RETRY_MAX_MS = 30000;
+  var COMPACT = "compact@1";       // the batch encoding (recorder/intake/compact.py)
 
   function randomId() {
     var a = new Uint8Array(16);
@@ -1377,6 +1417,87 @@
       if (s && s.id === id) { s.last = Date.now(); st.setItem(SESSION_KEY, JSON.stringify(s)); }
     } catch (e) { /* private mode */ }
   }
+  /* The compact batch encoding (recorder/intake/compact.py describes it; the intake turns it
+   * back into exactly these events before storing them): keys dropped, ids and timestamps as
+   * deltas, tag and attribute names interned per batch. An event it has no form for goes as
+   * it is. */
+  function compactBatch(events) {
+    var strings = [], index = new Map(), last = 0, t = 0, out = [];
+    function name(s) {
+      var i = index.get(s);
+      if (i === undefined) { i = strings.length; strings.push(s); index.set(s, i); }
+      return i;
+    }
+    function id(v) { var d = v - last; last = v; return d; }
+    function count(o) { var n = 0; for (var k in o) n++; return n; }
+    function attrs(a) {
+      var flat = [];
+      for (var k in a) if (a[k] !== undefined) flat.push(name(k), a[k]);   // as JSON leaves it out
+      return flat;
+    }
+    function node(n) {
+      var kind = n.type, fixed, out, k, extra = null, nid;
+      if (kind === NODE.ELEMENT) fixed = ELEMENT_KEYS;
+      else if (kind === NODE.DOCUMENT) fixed = DOCUMENT_KEYS;
+      else if (kind === NODE.TEXT || kind === NODE.CDATA || kind === NODE.COMMENT) fixed = TEXT_KEYS;
+      else fixed = OTHER_KEYS;
+      for (k in n) if (!fixed[k]) { if (!extra) extra = {}; extra[k] = n[k]; }
+      nid = id(n.id);
+      if (kind === NODE.ELEMENT) {
+        out = [kind, nid, name(n.tagName), attrs(n.attributes), n.childNodes.map(node)];
+      } else if (kind === NODE.DOCUMENT) out = [kind, nid, n.childNodes.map(node)];
+      else if (fixed === TEXT_KEYS) out = [kind, nid, n.textContent];
+      else return [kind, nid, extra || {}];
+      if (extra) out.push(extra);
+      return out;
+    }
+    function mutation(d) {
+      var texts = [], at = [], rm = [], adds = [], i, x;
+      for (i = 0; i < d.texts.length; i++) { x = d.texts[i]; texts.push(id(x.id), x.value); }
+      for (i = 0; i < d.attributes.length; i++) { x = d.attributes[i]; at.push(id(x.id), attrs(x.attributes)); }
+      for (i = 0; i < d.removes.length; i++) {
+        x = d.removes[i];
+        if (count(x) !== 2) return null;
+        rm.push(id(x.parentId), id(x.id));
+      }
+      for (i = 0; i < d.adds.length; i++) {
+        x = d.adds[i];
+        if (count(x) !== 3) return null;
+        adds.push(id(x.parentId), x.nextId === null ? null : id(x.nextId), node(x.node));
+      }
+      return [SRC.MUTATION, texts, at, rm, adds];
+    }
+    function moves(d) {
+      var flat = [], p;
+      for (var i = 0; i < d.positions.length; i++) {
+        p = d.positions[i];
+        flat.push(p.x, p.y, id(p.id), p.timeOffset);
+      }
+      return [d.source, flat];
+    }
+    for (var i = 0; i < events.length; i++) {
+      var e = events[i], d = e.data, c = d;
+      last = 0;
+      if (count(e) !== 3 || typeof e.timestamp !== "number") {
+        out.push(e);
+        if (typeof e.timestamp === "number") t = e.timestamp;
+        continue;
+      }
+      if (e.type === EV.FULL && count(d) === 2) c = [node(d.node), d.initialOffset];
+      else if (e.type === EV.INC && count(d) === 5 && d.source === SRC.MUTATION) c = mutation(d);
+      else if (e.type === EV.INC && count(d) === 2 && (d.source === SRC.MOVE || d.source === SRC.TOUCHMOVE)) c = moves(d);
+      if (c === null) { out.push(e); t = e.timestamp; continue; }
+      out.push([e.type, e.timestamp - t, c]);
+      t = e.timestamp;
+    }
+    return {events: out, strings: strings};
+  }
+  function keySet(keys) { var o = {}; keys.forEach(function (k) { o[k] = 1; }); return o; }
+  var ELEMENT_KEYS = keySet(["type", "tagName", "attributes", "childNodes", "id"]);
+  var DOCUMENT_KEYS = keySet(["type", "childNodes", "id"]);
+  var TEXT_KEYS = keySet(["type", "textContent", "id"]);
+  var OTHER_KEYS = keySet(["type", "id"]);
+
   function gzip(text) {
     var stream = new Blob([text]).stream().pipeThrough(new win.CompressionStream("gzip"));
     return new Response(stream).arrayBuffer();
@@ -1418,6 +1539,12 @@
   };
   S.body = function (events) {
     var b = {session_id: this.cfg.sessionId, events: events};
+    if (this.cfg.compact !== false) {   // the intake that serves capture.js decodes it
+      var c = compactBatch(events);
+      b.encoding = COMPACT;
+      b.strings = c.strings;
+      b.events = c.events;
+    }
     if (this.cfg.user) b.user = this.cfg.user;
     if (this.cfg.context) b.context = this.cfg.context;
     return JSON.stringify(b);
@@ -1512,7 +1639,7 @@
     var conf = {intake: String(cfg.intake), app: String(cfg.app), token: String(cfg.token),
                 user: cfg.user || null, context: cfg.context || null,
                 sessionId: sessionId(Date.now(), cfg.sessionId), flushMs: cfg.flushMs,
-                batchEvents: cfg.batchEvents};
+                batchEvents: cfg.batchEvents, compact: cfg.compact};
     // the page's own fetch: our requests are not the page's (the RUM plugin wraps fetch)
     var pageFetch = win.ReplayRum && win.ReplayRum.pageFetch || win.fetch;
     var sender = new Sender(conf, (cfg.fetch || pageFetch).bind(win));
@@ -1557,6 +1684,8 @@
       return null;
     },
     status: function () { return session ? session.sender.status() : null; },
+    /* A batch's events as start() posts them ({events, strings}; `compact: false` posts plain). */
+    compactBatch: compactBatch,
     version: 1
   };
 })(window);
