@@ -36,7 +36,7 @@ from pathlib import Path
 
 from _common import ROOT, Row, print_table
 
-from recorder.intake.wire import Status, decode_body
+from recorder.intake.wire import Status, WireError, decode_body
 from recorder.limits import Limits
 from recorder.paths import ASSETS, capture_script
 from replay_tools.browser_recorder import PageServer, _QuietHandler
@@ -83,11 +83,16 @@ class Intake(_QuietHandler):
 
     def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        batch = decode_body(body, self.headers.get("Content-Encoding"), Limits())
-        with self.lock:
-            self.posted.append((len(body), len(batch.events)))
-        out = json.dumps({"accepted": len(batch.events)}).encode()
-        self.send_response(int(Status.ACCEPTED))
+        try:
+            batch = decode_body(body, self.headers.get("Content-Encoding"), Limits())
+        except WireError as exc:   # a bug in the sender: say so, loudly
+            print(f"the intake refused a batch: {exc}", file=sys.stderr)
+            status, out = exc.status, json.dumps(exc.to_json()).encode()
+        else:
+            with self.lock:
+                self.posted.append((len(body), len(batch.events)))
+            status, out = Status.ACCEPTED, json.dumps({"accepted": len(batch.events)}).encode()
+        self.send_response(int(status))
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(out)))
         self.end_headers()

@@ -96,7 +96,7 @@
       }
     }
     var cls = el.getAttribute("class");
-    if (cls && (cls.indexOf("privacy") >= 0 || cls.indexOf("rr-") >= 0)) {
+    if (privacyClass(cls)) {
       var toks = cls.split(/\s+/);
       for (i = 0; i < toks.length; i++) {
         lvl = CLASS_LEVELS[toks[i]];
@@ -322,6 +322,9 @@
     this.ids = new Map();      // node -> id
     this.nodes = new Map();    // id -> node
     this.hidden = new Set();   // ids of hidden placeholders (nothing beneath is recorded)
+    // elements' privacy levels, kept across batches while no change can move them: markup
+    // only (selector rules may follow any change, so with rules the cache is per batch)
+    this.levels = this.P.rules.length ? null : new WeakMap();
     this.nextId = 1;
     this.lastValue = new Map();
     this.records = [];
@@ -514,10 +517,10 @@
     return p && p.nodeType === 11 && p.host ? p.host : p;
   };
   R.connected = function (n) {
-    if (n.isConnected !== undefined) {   // the native walk, then: is its root recorded?
+    if (n.isConnected !== undefined) {   // the native walk, then: is its document recorded?
       if (!n.isConnected) return false;
-      var root = n.getRootNode({composed: true});
-      return root === doc || this.frameDocs.has(root);
+      var owner = n.ownerDocument;
+      return owner === doc || this.frameDocs.has(owner) || n === doc || this.frameDocs.has(n);
     }
     while (n) {
       if (n === doc || this.frameDocs.has(n)) return true;
@@ -562,7 +565,7 @@
     });
   };
   R.processMutations = function (records) {
-    var self = this, P = this.P, cache = new Map();
+    var self = this, P = this.P;
     var removes = [], removedSet = new Set(), added = new Set(), texts = new Map(), attrs = new Map();
     var origParent = new Map();
     this.reshadow.forEach(function (host) {   // sent again with its shadow root
@@ -573,29 +576,32 @@
       added.add(host);
     });
     this.reshadow.clear();
-    for (var i = 0; i < records.length; i++) {
-      var r = records[i], j;
-      if (r.type === "childList") {
-        for (j = 0; j < r.removedNodes.length; j++) {
-          var rn = r.removedNodes[j];
-          if (added.has(rn)) added.delete(rn);
-          if (!origParent.has(rn) && this.ids.has(rn)) {
-            var target = r.target.nodeType === 11 && r.target.host ? r.target.host : r.target;
-            origParent.set(rn, target);
+    var ids = this.ids;
+    for (var i = 0; i < records.length; i++) {   // each record's fields read once (DOM calls)
+      var r = records[i], type = r.type, target = r.target, j;
+      if (type === "childList") {
+        var gone = r.removedNodes, come = r.addedNodes, ng = gone.length, nc = come.length;
+        for (j = 0; j < ng; j++) {
+          var rn = gone[j];
+          if (added.delete(rn)) { removedSet.add(rn); continue; }   // came and went in this batch
+          if (!origParent.has(rn) && ids.has(rn)) {
+            origParent.set(rn, target.nodeType === 11 && target.host ? target.host : target);
           }
           removedSet.add(rn);
         }
-        for (j = 0; j < r.addedNodes.length; j++) added.add(r.addedNodes[j]);
-      } else if (r.type === "characterData") {
+        for (j = 0; j < nc; j++) added.add(come[j]);
+      } else if (type === "attributes") {
         // only the last value matters; the first record's old value says if it changed at all
-        if (!texts.has(r.target)) texts.set(r.target, r.oldValue);
-      } else if (r.type === "attributes") {
-        var m = attrs.get(r.target);
-        if (!m) attrs.set(r.target, m = Object.create(null));
-        if (!(r.attributeName in m)) m[r.attributeName] = r.oldValue;
+        var m = attrs.get(target), name = r.attributeName;
+        if (!m) attrs.set(target, m = new Map());
+        if (!m.has(name)) m.set(name, r.oldValue);
+      } else if (type === "characterData") {
+        if (!texts.has(target)) texts.set(target, r.oldValue);
       }
     }
-    this.reuseReplacedTexts(origParent, removedSet, added, texts);
+    if (this.levels && levelsMoved(attrs)) this.levels = new WeakMap();
+    var cache = this.levels || new Map(), textOut = [];
+    var reused = this.reuseReplacedTexts(origParent, removedSet, added, texts, cache, textOut);
     // removes: nodes that were recorded, whose recorded parent is still in the recording
     origParent.forEach(function (parent, node) {
       if (self.connected(node) && self.parentOf(node) === parent && !added.has(node)) return;
@@ -626,9 +632,9 @@
         flatAdds(adds, self.ids.get(par), nxt ? self.getId(nxt) : null, self.serialize(c, lvl, cache));
       }
     });
-    var textOut = [];
     texts.forEach(function (old, n) {
-      if (n.data === old || !self.ids.has(n) || !self.connected(n) || self.inAdds(n, added)) return;
+      if (n.data === old || reused.has(n)) return;
+      if (!ids.has(n) || !self.connected(n) || self.inAdds(n, added)) return;
       var parent = n.parentNode;
       var lvl = parent && parent.nodeType === 1 ? P.levelOf(parent, cache) : P.defaultLevel;
       if (lvl === L.HIDDEN) return;
@@ -637,9 +643,8 @@
     var attrOut = [];
     attrs.forEach(function (names, el) {
       // an attribute set back to the value it had (or to the same one) is no change
-      var changed = false;
-      for (var a in names) { if (el.getAttribute(a) !== names[a]) changed = true; else delete names[a]; }
-      if (!changed || !self.ids.has(el) || !self.connected(el) || self.inAdds(el, added)) return;
+      names.forEach(function (old, a) { if (el.getAttribute(a) === old) names.delete(a); });
+      if (!names.size || !ids.has(el) || !self.connected(el) || self.inAdds(el, added)) return;
       var id = self.ids.get(el), tag = el.tagName.toLowerCase();
       var lvl = P.levelOf(el, cache);
       var out = {}, any = false, k;
@@ -651,7 +656,8 @@
           return;
         }
         var box = hiddenAttrs(P, el);
-        for (k in names) { out[k] = k in box ? box[k] : null; any = true; }
+        names.forEach(function (_, k) { out[k] = k in box ? box[k] : null; });
+        any = true;
       } else if (lvl === L.HIDDEN) {   // became hidden: its children go, it stays as a box
         for (var c = el.firstChild; c; c = c.nextSibling) {
           if (self.ids.has(c)) removes.push({parentId: id, id: self.ids.get(c)});
@@ -663,12 +669,12 @@
         for (k in hb) out[k] = hb[k];
         any = true;
       } else {
-        for (k in names) {
+        names.forEach(function (_, k) {
           var v = el.getAttribute(k);
           if (v !== null && URL_ATTRS[k]) v = absolute(v);
-          if (v !== null) { v = maskAttr(P, tag, el, k, v, lvl); if (v === DROP) continue; }
+          if (v !== null) { v = maskAttr(P, tag, el, k, v, lvl); if (v === DROP) return; }
           out[k] = v; any = true;
-        }
+        });
       }
       if (any) attrOut.push({id: id, attributes: out});
     });
@@ -686,8 +692,9 @@
   /* `el.textContent = v` replaces an element's only text node with a new one: the new node
    * takes the old one's id and goes as a text change, not as a remove and an add (what the
    * replay shows is the same; it costs a fraction of the bytes and no serializing). */
-  R.reuseReplacedTexts = function (origParent, removedSet, added, texts) {
-    if (!added.size || !origParent.size) return;
+  R.reuseReplacedTexts = function (origParent, removedSet, added, texts, cache, textOut) {
+    var reused = new Set();
+    if (!added.size || !origParent.size) return reused;
     var self = this, count = new Map();
     origParent.forEach(function (p) { count.set(p, (count.get(p) || 0) + 1); });
     origParent.forEach(function (p, old) {
@@ -703,9 +710,25 @@
       origParent.delete(old);
       removedSet.delete(old);
       added.delete(n);
-      texts.set(n, old.data);
+      reused.add(n);
+      if (n.data === old.data) return;   // the same text again: nothing to send
+      var lvl = self.P.levelOf(p, cache);
+      if (lvl !== L.HIDDEN) textOut.push({id: id, value: maskTextNode(self.P, n.data, lvl, p)});
     });
+    return reused;
   };
+  /* Did this batch's attribute changes (element -> Map(name -> old value)) touch privacy
+   * markup, so that cached levels may be wrong? */
+  function levelsMoved(attrs) {
+    var moved = false;
+    attrs.forEach(function (names, el) {
+      if (moved) return;
+      for (var i = 0; i < LEVEL_ATTRS.length; i++) if (names.has(LEVEL_ATTRS[i])) { moved = true; return; }
+      if (names.has("class") && (privacyClass(names.get("class")) || privacyClass(el.getAttribute("class")))) moved = true;
+    });
+    return moved;
+  }
+  function privacyClass(cls) { return !!cls && (cls.indexOf("privacy") >= 0 || cls.indexOf("rr-") >= 0); }
   /* An added subtree as rrweb sends it: one add per node, each without children, a parent
    * before its children and a node after its next sibling (so `nextId` always exists when
    * it is applied). rrweb's Replayer builds added nodes without their children. */

@@ -200,3 +200,29 @@ def test_rrweb_and_capture_rebuild_the_same_dom(qapp, server):
         shapes[recorder] = _shape(m.to_serialized(), [])
     assert len(shapes["capture"]) > 50
     assert shapes["capture"] == shapes["rrweb"]
+
+
+def test_capture_compact_batches_decode_to_exactly_its_events(dynamic):
+    """capture.js's own encoder (what start() posts) on a real recording: the intake's decoder
+    gives back the same events, key order included, so the stored session is the one plain
+    batches store (tests/recorder/test_intake_compact.py stores both)."""
+    from playwright.sync_api import sync_playwright
+
+    from recorder.intake import compact
+    from recorder.paths import capture_script
+
+    with sync_playwright() as pw:
+        browser = launch(pw)
+        try:
+            page = browser.new_page()
+            page.add_script_tag(content=capture_script())
+            packed = page.evaluate("(events) => ReplayCapture.compactBatch(events)", dynamic.events)
+        finally:
+            browser.close()
+    assert all(isinstance(e, list) for e in packed["events"][:2])   # Meta... and the snapshot
+    kinds = {e[2][0] for e in packed["events"] if isinstance(e, list) and e[0] == 3 and isinstance(e[2], list)}
+    assert kinds >= {0}   # mutations went compact
+    decoded = compact.decode(packed["events"], packed["strings"])
+    assert json.dumps(decoded) == json.dumps(dynamic.events)
+    plain = len(json.dumps(dynamic.events, separators=(",", ":")))
+    assert len(json.dumps(packed, separators=(",", ":"))) < plain * 0.8
