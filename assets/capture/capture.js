@@ -1414,7 +1414,8 @@
   var QUEUE_MAX_EVENTS = 20000;    // the retry queue's bound: the oldest go first beyond it
   var BEACON_MAX_BYTES = 60000;    // sendBeacon's budget is 64 KB per page
   var RETRY_MS = 1000, RETRY_MAX_MS = 30000;
-  var COMPACT = "compact@1";       // the batch encoding (recorder/intake/compact.py)
+  var COMPACT = "compact@1";
+  var TOUCH_MS = 60000;            // the session's activity time, written at most this often       // the batch encoding (recorder/intake/compact.py)
 
   function randomId() {
     var a = new Uint8Array(16);
@@ -1521,8 +1522,8 @@
   var TEXT_KEYS = keySet(["type", "textContent", "id"]);
   var OTHER_KEYS = keySet(["type", "id"]);
 
-  function gzip(text) {
-    var stream = new Blob([text]).stream().pipeThrough(new win.CompressionStream("gzip"));
+  function gzip(text) {   // a Response's body: the cheapest start of the pipe on the main thread
+    var stream = new Response(text).body.pipeThrough(new win.CompressionStream("gzip"));
     return new Response(stream).arrayBuffer();
   }
 
@@ -1536,6 +1537,7 @@
     this.inFlight = false;
     this.timer = null;
     this.retryMs = RETRY_MS;
+    this.touched = 0;   // when the session's last activity was last written to storage
     this.dead = null;   // a reason to stop sending (revoked token...)
     this.stats = {queued: 0, acked: 0, failed: 0, dropped: 0, requests: 0, beacons: 0, errors: []};
   }
@@ -1591,7 +1593,8 @@
         self.queue.splice(0, n);
         self.stats.acked += n;
         self.retryMs = RETRY_MS;
-        touchSession(self.cfg.sessionId);
+        var now = Date.now();
+        if (now - self.touched >= TOUCH_MS) { touchSession(self.cfg.sessionId); self.touched = now; }
         return "next";
       }
       return r.text().then(function (t) {
