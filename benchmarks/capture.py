@@ -4,8 +4,9 @@
 CPU, two ways: the main-thread time each recorder adds to the page (Chrome's own
 ScriptDuration + TaskDuration counters, minus the same page unrecorded: everything, but noisy
 on a busy machine), and the recorder's own JavaScript time from V8's sampling profiler (every
-sample with a recorder frame on its stack, native calls it makes included: steady, but blind
-to work the browser does for it outside its frames).
+sample with a recorder frame on its stack, native calls it makes included: steadier, but blind
+to work the browser does for it outside its frames). capture.js's figures include its whole
+transport (encoding, gzip, fetch).
 
 Bytes per second: capture.js's are the request bodies it actually POSTs (its whole transport:
 batches, compact encoding, gzip) to an intake on the page's server, which decodes each one as
