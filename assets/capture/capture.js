@@ -1477,8 +1477,17 @@
     }
     function mutation(d) {
       var texts = [], at = [], rm = [], adds = [], i, x;
-      for (i = 0; i < d.texts.length; i++) { x = d.texts[i]; texts.push(id(x.id), x.value); }
-      for (i = 0; i < d.attributes.length; i++) { x = d.attributes[i]; at.push(id(x.id), attrs(x.attributes)); }
+      // a shape with a key more than the compact form has goes plain (nothing is dropped)
+      for (i = 0; i < d.texts.length; i++) {
+        x = d.texts[i];
+        if (count(x) !== 2) return null;
+        texts.push(id(x.id), x.value);
+      }
+      for (i = 0; i < d.attributes.length; i++) {
+        x = d.attributes[i];
+        if (count(x) !== 2) return null;
+        at.push(id(x.id), attrs(x.attributes));
+      }
       for (i = 0; i < d.removes.length; i++) {
         x = d.removes[i];
         if (count(x) !== 2) return null;
@@ -1495,6 +1504,7 @@
       var flat = [], p;
       for (var i = 0; i < d.positions.length; i++) {
         p = d.positions[i];
+        if (count(p) !== 4) return null;
         flat.push(p.x, p.y, id(p.id), p.timeOffset);
       }
       return [d.source, flat];
