@@ -492,8 +492,10 @@ class EventStream:
                              f" {MAX_NESTING:,} levels deep") from None
         except UnreadableRecording as exc:
             raise type(exc)(f"{self.path}: {exc}") from None
-        if not self.count and self.damaged is None:
-            raise UnreadableRecording(f"{self.path}: no rrweb events found")
+        if not self.count:
+            raise UnreadableRecording(f"{self.path}: {self.damaged}, and nothing before that"
+                                      " decoded" if self.damaged else
+                                      f"{self.path}: no rrweb events found")
 
     # --- bytes --------------------------------------------------------------------------
     def _chunks(self) -> Iterator[bytes]:
@@ -720,6 +722,8 @@ class _Elements:
                 break
             try:
                 _raw_list.decode(b"[" + buf[start:cut] + b"]")
+            except RecursionError:
+                raise NestingTooDeep() from None
             except msgspec.DecodeError:
                 continue
             return cut
@@ -731,6 +735,8 @@ def _value_end(buf: bytes, i: int) -> int | None:
     try:
         _raw_decoder.decode(memoryview(buf)[i:])
         return len(buf)
+    except RecursionError:
+        raise NestingTooDeep() from None
     except msgspec.DecodeError as exc:
         m = _TRAILING.search(str(exc))
         if m:

@@ -8,17 +8,19 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import itertools
 import json
 import logging
 import sys
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable, Iterator
 
 from recorder.bundle import BadBundle, DamagedBundle, is_bundle, open_bundle, salvage
 from recorder.format import InvalidEvent, no_gc
 from recorder.ingest import ImportConflict, Outcome
 from recorder.limits import LimitError
-from recorder.rrweb_io import DamagedRecording, UnreadableRecording, read_recordings
+from recorder.rrweb_io import DamagedRecording, EventStream, NotStreamable, \
+    UnreadableRecording, read_recordings
 from recorder.semantics import User, user_event
 from recorder.store import Store
 
@@ -203,6 +205,9 @@ def _import_file(store: Store, f: Path, args, masker_factory, bar, task) -> list
         else:
             recs = _bundle(src, args)
     else:
+        streamed = _stream_file(store, f, args, masker_factory, bar, task)
+        if streamed is not None:
+            return streamed
         recs = []
         for r in read_recordings(f, partial=args.partial):
             events, user = _with_user(r.events, r.user, args.given_user)
@@ -225,6 +230,74 @@ def _import_file(store: Store, f: Path, args, masker_factory, bar, task) -> list
             if r.id not in ids:
                 ids.append(r.id)
     return ids
+
+
+PROGRESS_EVERY = 2_000   # events between progress bar updates
+
+
+def _stream_file(store: Store, f: Path, args, masker_factory, bar, task) -> list[str] | None:
+    """Import a file read as a stream (`rrweb_io.EventStream`), so memory stays flat
+    whatever its size; None when its shape is read whole (nothing was stored then). A
+    damaged file with --partial is read twice: the first reading finds the damage, the
+    second stores what comes before it, as a partial session."""
+    damaged: str | None = None
+    while True:
+        stream = EventStream(f, partial=damaged is not None)
+        bar.update(task, description=f"importing {f.name}", completed=0, total=stream.total)
+        events = _progressed(stream, bar, task)
+        try:
+            first = next(events, None)   # the export's marker, if any, names the session
+            if first is not None:
+                events = itertools.chain([first], events)
+            stored = store.import_stream(
+                _given_user_last(events, args.given_user),
+                application=args.application,
+                user=args.given_user.as_dict() if args.given_user is not None else None,
+                session_id=stream.session_hint, masker_factory=masker_factory,
+                as_new=args.as_new, partial=damaged)
+        except NotStreamable:
+            return None
+        except DamagedRecording as exc:
+            if not args.partial or damaged is not None:
+                raise
+            damaged = str(exc).removeprefix(f"{f}: ")
+            continue
+        break
+    ids: list[str] = []
+    for r in stored:
+        if r.outcome is Outcome.SAME and args.rules is not None:
+            raise _StoredAlready(
+                f"{f}: session {r.id} is stored already, so --rules did not apply to"
+                f" it{_remask_hint(args, r.id)}")
+        if damaged:
+            print(f"replay: warning: {f}: {damaged}; stored what decoded as partial"
+                  f" session {r.id}", file=sys.stderr)
+        if r.id not in ids:
+            ids.append(r.id)
+    return ids
+
+
+def _progressed(stream: EventStream, bar, task) -> Iterator:
+    """The stream's events, moving the bar by bytes of the file read."""
+    for n, e in enumerate(stream, 1):
+        if n % PROGRESS_EVERY == 0:
+            bar.update(task, completed=stream.done)
+        yield e
+    bar.update(task, completed=stream.done)
+
+
+def _given_user_last(events: Iterable, given: User | None) -> Iterator:
+    """The events, then `--user`'s identify event at their last moment (see _with_user)."""
+    last = None
+    for e in events:
+        if given is not None and isinstance(e, dict):
+            ts = e.get("timestamp")
+            if isinstance(ts, (int, float)) and not isinstance(ts, bool) and \
+                    (last is None or ts > last):
+                last = ts
+        yield e
+    if given is not None and last is not None:
+        yield user_event(given, last)
 
 
 @contextlib.contextmanager
