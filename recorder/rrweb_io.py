@@ -451,6 +451,8 @@ _WS = re.compile(rb"[\s,]*")
 _EVENT_END = re.compile(rb'"timestamp"\s*:\s*-?\d[\d.eE+-]*\s*}\s*[,\]]')
 _GUESSES = 4                    # cut guesses tried per chunk before splitting one by one
 _TRAILING = re.compile(r"trailing characters \(byte (\d+)\)")
+_AT_BYTE = re.compile(r"\(byte (\d+)\)")
+_TOKEN_MAX = 64          # bytes a number or literal cut at a chunk's end may already hold
 _raw_decoder = msgspec.json.Decoder(msgspec.Raw)
 _raw_list = msgspec.json.Decoder(list[msgspec.Raw])
 
@@ -741,6 +743,8 @@ def _value_end(buf: bytes, i: int) -> int | None:
         m = _TRAILING.search(str(exc))
         if m:
             return i + int(m.group(1)) - 1
-        if "truncated" in str(exc):
+        at = _AT_BYTE.search(str(exc))
+        # cut in a number or literal ("-", "tru"), the decoder calls it invalid: wait for more
+        if "truncated" in str(exc) or (at and i + int(at.group(1)) >= len(buf) - _TOKEN_MAX):
             return None
         raise _Damage(f"the JSON array breaks off ({exc})") from None

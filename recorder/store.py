@@ -401,36 +401,51 @@ class LocalStore(Store):
                 used: set[str] = set()
                 sess: _StreamSession | None = None
                 start_ms = last_ms = 0.0
-                bad: list[InvalidEvent] = []
-                good = 0
-                for i, e in enumerate(events):
-                    try:
-                        validate_event(e, i)
-                    except InvalidEvent as exc:
-                        bad.append(exc)
-                        continue
-                    enc = encode_json(e)
-                    check_event(e, enc, i, limits)
-                    check_timestamp(e, i, now, limits)
-                    check_viewport(e, i, limits)
-                    good += 1
-                    ts = e["timestamp"]
-                    if sess is None or ts - last_ms > INACTIVITY_MS or \
-                            ts - start_ms > MAX_SESSION_MS:
-                        if sess is not None:
-                            done.append(sess.finish())
-                        sess = _StreamSession(self, w, len(done), used, limits, **opts)
-                        start_ms = last_ms = ts
-                    elif ts > last_ms:
-                        last_ms = ts
-                    sess.add(e, len(enc))
+                bad: list[InvalidEvent] = []   # the first few, named in warnings
+                n_bad = good = 0
+                i = 0
+                for batch in _batches(events, STREAM_BATCH):
+                    # each step over a batch, not each event through every step: the
+                    # phases keep their locality (as the whole-list ingest does)
+                    valid = []
+                    for e in batch:
+                        try:
+                            validate_event(e, i)
+                        except InvalidEvent as exc:
+                            n_bad += 1
+                            if len(bad) < 5:
+                                bad.append(exc)
+                        else:
+                            valid.append((i, e))
+                        i += 1
+                    checked = []
+                    for k, e in valid:
+                        enc = encode_json(e)
+                        check_event(e, enc, k, limits)
+                        check_timestamp(e, k, now, limits)
+                        check_viewport(e, k, limits)
+                        checked.append((e, len(enc)))
+                    good += len(checked)
+                    for e, size in checked:
+                        ts = e["timestamp"]
+                        if sess is None or ts - last_ms > INACTIVITY_MS or \
+                                ts - start_ms > MAX_SESSION_MS:
+                            if sess is not None:
+                                done.append(sess.finish())
+                            sess = _StreamSession(self, w, len(done), used, limits, **opts)
+                            start_ms = last_ms = ts
+                        elif ts > last_ms:
+                            last_ms = ts
+                        sess.add(e, size)
+                    if sess is not None:
+                        sess.drain()
                 if bad and not good:
-                    raise InvalidEvent(f"none of its {len(bad)} events is an rrweb event"
+                    raise InvalidEvent(f"none of its {n_bad} events is an rrweb event"
                                        f" ({bad[0]})")
-                for exc in bad[:5]:   # as ingest.validate says it
+                for exc in bad:   # as ingest.validate says it
                     log.warning("skipping invalid event: %s", exc)
-                if len(bad) > 5:
-                    log.warning("skipped %d invalid events in all", len(bad))
+                if n_bad > 5:
+                    log.warning("skipped %d invalid events in all", n_bad)
                 if sess is not None:
                     done.append(sess.finish())
                 rows = [row for _, row in done if row is not None]
@@ -956,7 +971,14 @@ class LocalStore(Store):
         return added
 
 
-STREAM_HEAD = 64   # events a streamed session's id is derived from (sessions.derive_session_id)
+STREAM_HEAD = 64     # events a streamed session's id is derived from (sessions.derive_session_id)
+STREAM_BATCH = 8192  # events a streaming import takes through each step at a time
+
+
+def _batches(items: Iterable[Any], n: int) -> Iterator[list[Any]]:
+    it = iter(items)
+    while batch := list(itertools.islice(it, n)):
+        yield batch
 
 
 class _StreamSession:
@@ -975,12 +997,13 @@ class _StreamSession:
         self.masker = masker_factory() if masker_factory is not None else None
         self.digest = ContentDigest()
         self.head: list[tuple[dict, int]] | None = []
+        self.batch: list[tuple[dict, int]] = []
         self.count = 0
         self.legacy_id: Any = None      # the `sessionId` every event carries, if the id is it
         self.id = ""
         self.target: str | None = None  # where the events are written (None: compared only)
         self.others: list[str] = []     # stored candidates compared by digest only
-        self.stored_iter: Iterator[dict] | None = None
+        self.stored_iter: Iterator[dict] = iter(())
         self.reader: SessionReader | None = None
         self.rec: Reconciler | None = None
         self.facts = FactsReader(user)
@@ -1010,9 +1033,13 @@ class _StreamSession:
             if len(self.head) == STREAM_HEAD:
                 self._place()
             return
-        if self.legacy_id is not None and e.get("sessionId") != self.legacy_id:
-            raise NotStreamable("the events' sessionId changes part way")
-        self._take(e, size)
+        self.batch.append((e, size))
+
+    def drain(self) -> None:
+        """Mask, hash, read and write (or compare) the events added since the last drain."""
+        if self.batch:
+            batch, self.batch = self.batch, []
+            self._take(batch)
 
     def _place(self) -> None:
         """The session's id, and where its events go (as LocalStore._place decides)."""
@@ -1046,25 +1073,29 @@ class _StreamSession:
         if not self.partial and self.others and self.others[0] == sid:
             self.others.pop(0)          # compared event by event, not by digest only
             self.reader = self.store.session(sid)
-            self.stored_iter = self.reader.events()
+            self.stored_iter = iter(self.reader.events())
             self.rec = Reconciler(spool=_FileSpool() if self.target is None else _Counted())
-        for e, size in head:
-            if self.legacy_id is not None and e.get("sessionId") != self.legacy_id:
-                raise NotStreamable("the events' sessionId changes part way")
-            self._take(e, size)
+        self._take(head)
 
-    def _take(self, e: dict, size: int) -> None:
-        self.digest.add(e)
-        m = self.masker.mask_event(e) if self.masker is not None else e
-        if m is None:
-            return
+    def _take(self, batch: list[tuple[dict, int]]) -> None:
+        legacy, add = self.legacy_id, self.digest.add
+        for e, _ in batch:
+            if legacy is not None and e.get("sessionId") != legacy:
+                raise NotStreamable("the events' sessionId changes part way")
+            add(e)
+        if self.masker is not None:
+            one = self.masker.mask_event
+            batch = [(m, size) for e, size in batch if (m := one(e)) is not None]
         if self.rec is not None:
-            s = next(self.stored_iter, None) if self.stored_iter is not None else None
-            if s is not None:
-                self.rec.stored(s)
-            self.rec.incoming(m, size)
+            stored, rec = self.stored_iter, self.rec
+            for m, size in batch:
+                s = next(stored, None)
+                if s is not None:
+                    rec.stored(s)
+                rec.incoming(m, size)
         if self.target is not None:
-            self._write_event(m, size, self.facts)
+            for m, size in batch:
+                self._write_event(m, size, self.facts)
 
     # --- writing ------------------------------------------------------------------------
     def _write_event(self, m: dict, size: int | None, facts: FactsReader) -> None:
@@ -1094,7 +1125,7 @@ class _StreamSession:
                                                    self._zdict()))
             self.files.append(meta.file)
         self.segs.append(meta)
-        gc.collect()   # import runs with the collector off (no_gc); the mirror makes cycles
+        pass
 
     def _zdict(self):
         codec = self.store.compact_codec
@@ -1119,6 +1150,7 @@ class _StreamSession:
 
     # --- deciding -----------------------------------------------------------------------
     def finish(self) -> tuple[Stored, SessionRow | None]:
+        self.drain()
         if self.check_snapshot:
             raise NotStreamable("a session split off the recording needs a snapshot")
         if self.head is not None:
@@ -1139,7 +1171,7 @@ class _StreamSession:
         if self.rec is not None:
             if index.digest(self.id) == digest:
                 return self._same(self.id)
-            for s in self.stored_iter or ():
+            for s in self.stored_iter:
                 self.rec.stored(s)
             r = self.rec.result(listed=False)
             if r.outcome is Outcome.SAME:
