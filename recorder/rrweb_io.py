@@ -469,9 +469,10 @@ class EventStream:
     are the recording and `damaged` says what was lost. Raises NotStreamable (before the
     first event, or on meeting a second window) for shapes read whole."""
 
-    def __init__(self, path: Path | str, *, partial: bool = False):
+    def __init__(self, path: Path | str, *, partial: bool = False, chunk_size: int = READ_CHUNK):
         self.path = Path(path)
         self.partial = partial
+        self.chunk_size = chunk_size   # bytes read from the file at a time
         try:
             self.total = self.path.stat().st_size
         except OSError as exc:
@@ -503,49 +504,49 @@ class EventStream:
     def _chunks(self) -> Iterator[bytes]:
         """The file's bytes, decompressed, a chunk at a time."""
         with open(self.path, "rb") as f:
-            head = f.read(READ_CHUNK)
+            head = f.read(self.chunk_size)
             self.done = len(head)
             if head[:2] == _GZIP_MAGIC:
-                yield from self._inflate(head, f, lambda: zlib.decompressobj(wbits=31),
-                                         zlib.error, "gzip")
+                yield from self._inflate(head, f, _Gunzip, zlib.error, "gzip")
             elif head[:4] == _ZSTD_MAGIC:
-                yield from self._inflate(head, f,
-                                         lambda: zstandard.ZstdDecompressor().decompressobj(),
-                                         zstandard.ZstdError, "zstd")
+                yield from self._inflate(head, f, _Unzstd, zstandard.ZstdError, "zstd")
             else:
                 chunk = head
                 while chunk:
                     yield chunk
-                    chunk = f.read(READ_CHUNK)
+                    chunk = f.read(self.chunk_size)
                     self.done += len(chunk)
 
     def _inflate(self, head: bytes, f, new, error, name: str) -> Iterator[bytes]:
         """Decompressed chunks of gzip members / zstd frames one after another, refusing
-        more than `decompressed_cap` (a bomb costs one chunk of memory)."""
+        more than `decompressed_cap`; no step yields more than a chunk or so, so a bomb
+        costs that much memory whatever it expands to."""
         cap = decompressed_cap(self.total)
-        d, n, data = new(), 0, head
-        while data:
+        d, n, data = new(self.chunk_size), 0, head
+        while True:
             try:
-                out = d.decompress(data)
+                for out in d.feed(data):
+                    n += len(out)
+                    if n > cap:
+                        raise LimitError("decompressed_too_large", cap,
+                                         f"the {self.total:,} byte compressed file expands to"
+                                         f" more than {cap:,} bytes: a decompression bomb, or"
+                                         " not a recording")
+                    yield out
             except error as exc:
                 raise _Damage(f"the {name} stream is corrupt ({exc})") from None
-            n += len(out)
-            if n > cap:
-                raise LimitError("decompressed_too_large", cap,
-                                 f"the {self.total:,} byte compressed file expands to more"
-                                 f" than {cap:,} bytes: a decompression bomb, or not a"
-                                 " recording")
-            if out:
-                yield out
             if d.eof:   # the next member / frame, if any
                 data = d.unused_data.lstrip(b"\0")
                 if data:
-                    d = new()
+                    d = new(self.chunk_size)
                     continue
-            data = f.read(READ_CHUNK)
+            data = f.read(self.chunk_size)
             self.done += len(data)
-            if not data and not d.eof:
-                raise _Damage(f"the {name} stream is cut off (the file was truncated)")
+            if not data:
+                if not d.eof:
+                    raise _Damage(f"the {name} stream is cut off (the file was truncated)")
+                return
+
 
     # --- values -------------------------------------------------------------------------
     def _events(self) -> Iterator[Any]:
@@ -627,6 +628,55 @@ class EventStream:
                         self.session_hint = sid
                         continue
                 yield e
+
+
+class _Gunzip:
+    """One gzip member, its output in pieces of at most `out` bytes."""
+
+    def __init__(self, out: int):
+        self.d = zlib.decompressobj(wbits=31)
+        self.out = out
+
+    def feed(self, data: bytes) -> Iterator[bytes]:
+        d = self.d
+        while data and not d.eof:
+            piece = d.decompress(data, self.out)
+            data = d.unconsumed_tail
+            if piece:
+                yield piece
+
+    @property
+    def eof(self) -> bool:
+        return self.d.eof
+
+    @property
+    def unused_data(self) -> bytes:
+        return self.d.unused_data
+
+
+class _Unzstd:
+    """One zstd frame, fed a little input at a time: zstd has no output bound per call, and
+    a few bytes of a run-length block expand to 128 KB (ZSTD_STEP bytes: a few MB at most)."""
+
+    STEP = 256
+
+    def __init__(self, out: int):
+        self.d = zstandard.ZstdDecompressor().decompressobj()
+        self.unused_data = b""   # input after the frame's end
+
+    def feed(self, data: bytes) -> Iterator[bytes]:
+        d, step = self.d, self.STEP
+        for i in range(0, len(data), step):
+            piece = d.decompress(data[i: i + step])
+            if piece:
+                yield piece
+            if d.eof:
+                self.unused_data = d.unused_data + data[i + step:]
+                return
+
+    @property
+    def eof(self) -> bool:
+        return self.d.eof
 
 
 def _one_window(seen: list, w: Any) -> None:
