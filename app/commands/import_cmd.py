@@ -203,9 +203,19 @@ def _import_file(store: Store, f: Path, args, masker_factory, bar, task) -> list
                                     " holds as a new session") from None
             recs = [_salvaged(f, exc, args)]
         else:
-            recs = _bundle(src, args)
+            try:
+                streamed = _stream(store, f, args, masker_factory,
+                                   lambda partial: _bundle_events(src, args, partial, bar, task))
+            except BaseException:
+                src.close()
+                raise
+            if streamed is not None:
+                src.close()
+                return streamed
+            recs = _bundle(src, args)   # read whole (closes it)
     else:
-        streamed = _stream_file(store, f, args, masker_factory, bar, task)
+        streamed = _stream(store, f, args, masker_factory,
+                           lambda partial: _file_events(f, args, partial, bar, task))
         if streamed is not None:
             return streamed
         recs = []
@@ -235,26 +245,18 @@ def _import_file(store: Store, f: Path, args, masker_factory, bar, task) -> list
 PROGRESS_EVERY = 2_000   # events between progress bar updates
 
 
-def _stream_file(store: Store, f: Path, args, masker_factory, bar, task) -> list[str] | None:
-    """Import a file read as a stream (`rrweb_io.EventStream`), so memory stays flat
-    whatever its size; None when its shape is read whole (nothing was stored then). A
-    damaged file with --partial is read twice: the first reading finds the damage, the
-    second stores what comes before it, as a partial session."""
+def _stream(store: Store, f: Path, args, masker_factory, read) -> list[str] | None:
+    """Import a recording read as a stream, so memory stays flat whatever its size; None
+    when it cannot be (nothing was stored then: the caller reads it whole). `read(partial)`
+    gives its events and what `import_stream` needs besides. A damaged input with --partial
+    is read twice: the first reading finds the damage, the second stores what comes before
+    it (a file) or the segments that decode (a bundle), as a partial session."""
     damaged: str | None = None
     while True:
-        stream = EventStream(f, partial=damaged is not None)
-        bar.update(task, description=f"importing {f.name}", completed=0, total=stream.total)
-        events = _progressed(stream, bar, task)
         try:
-            first = next(events, None)   # the export's marker, if any, names the session
-            if first is not None:
-                events = itertools.chain([first], events)
-            stored = store.import_stream(
-                _given_user_last(events, args.given_user),
-                application=args.application,
-                user=args.given_user.as_dict() if args.given_user is not None else None,
-                session_id=stream.session_hint, masker_factory=masker_factory,
-                as_new=args.as_new, partial=damaged)
+            events, opts = read(damaged is not None)
+            stored = store.import_stream(events, masker_factory=masker_factory,
+                                         as_new=args.as_new, partial=damaged, **opts)
         except NotStreamable:
             return None
         except DamagedRecording as exc:
@@ -275,6 +277,42 @@ def _stream_file(store: Store, f: Path, args, masker_factory, bar, task) -> list
         if r.id not in ids:
             ids.append(r.id)
     return ids
+
+
+def _file_events(f: Path, args, partial: bool, bar, task) -> tuple[Iterator, dict]:
+    """An rrweb file's events as a stream (the bar counts bytes of the file)."""
+    stream = EventStream(f, partial=partial)
+    bar.update(task, description=f"importing {f.name}", completed=0, total=stream.total)
+    events = _progressed(stream, bar, task)
+    first = next(events, None)   # the export's marker, if any, names the session
+    if first is not None:
+        events = itertools.chain([first], events)
+    given = args.given_user
+    return _given_user_last(events, given), dict(
+        application=args.application, session_id=stream.session_hint,
+        user=given.as_dict() if given is not None else None)
+
+
+def _bundle_events(src, args, partial: bool, bar, task) -> tuple[Iterator, dict]:
+    """A bundle's events a segment at a time (the bar counts its segments); its damage is
+    known once every segment was read, and refused then (see _bundle)."""
+    bar.update(task, description=f"importing {src.path.name}", completed=0,
+               total=len(src.segments))
+
+    def events() -> Iterator[dict]:
+        with _quiet_bundle_log():
+            for i in range(len(src.segments)):
+                yield from src.read_segment(i)
+                bar.update(task, completed=i + 1)
+        _check_bundle(src)
+        damaged = _damage(src)
+        if damaged and not partial:
+            raise DamagedRecording(damaged)
+    user = {"id": src.info.user_id, "name": src.info.user_name, "email": src.info.user_email}
+    user = args.given_user.as_dict() if args.given_user is not None else \
+        {k: v for k, v in user.items() if v} or None
+    return events(), dict(application=args.application or src.info.application, user=user,
+                          context=src.info.context, session_id=src.id)
 
 
 def _progressed(stream: EventStream, bar, task) -> Iterator:
@@ -317,11 +355,7 @@ def _bundle(src, args) -> list[tuple]:
     try:
         with _quiet_bundle_log():
             events = list(src.events())
-        if src.segments and len(src.damaged) == len(src.segments):   # even with --partial
-            first = src.damaged[0]
-            raise BadBundle(f"{src.path}: all {len(src.segments)} segments are damaged, nothing"
-                            f" to store (segment {src.segments[first].index}:"
-                            f" {src.damage_reasons.get(first, 'unreadable')}) - export it again")
+        _check_bundle(src)
         user = {"id": src.info.user_id, "name": src.info.user_name, "email": src.info.user_email}
         user = args.given_user.as_dict() if args.given_user is not None else \
             {k: v for k, v in user.items() if v} or None
@@ -332,6 +366,15 @@ def _bundle(src, args) -> list[tuple]:
                  args.application or src.info.application, src.info.context, damaged)]
     finally:
         src.close()
+
+
+def _check_bundle(src) -> None:
+    """BadBundle when no segment of a bundle decodes (even with --partial)."""
+    if src.segments and len(src.damaged) == len(src.segments):
+        first = src.damaged[0]
+        raise BadBundle(f"{src.path}: all {len(src.segments)} segments are damaged, nothing"
+                        f" to store (segment {src.segments[first].index}:"
+                        f" {src.damage_reasons.get(first, 'unreadable')}) - export it again")
 
 
 def _salvaged(f: Path, exc: DamagedBundle, args) -> tuple:
