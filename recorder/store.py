@@ -1299,6 +1299,7 @@ class _PendingWrite:
     def discard(self, files: Iterable[str]) -> None:
         """Remove files that will not be committed (they stay named in the intent)."""
         self.store._remove_files(files)
+        self.dirs = {d for d in self.dirs if d.is_dir()}   # emptied folders go with them
 
     def commit(self, rows: list[SessionRow], replace: list[str]) -> list[str]:
         for d in self.dirs:

@@ -178,3 +178,22 @@ def test_envelopes_and_several_windows_are_not_streamed(tmp_path, events):
                                + [dict(e, windowId="w2") for e in events[5:10]]))
     with pytest.raises(NotStreamable):
         list(EventStream(wins))
+
+
+def test_as_new_and_partial_place_sessions_as_the_whole_import_does(tmp_path, events):
+    data = tmp_path / "d"
+    full = write(tmp_path / "full.json", events)
+    other = [dict(e) for e in events]
+    other[-1] = dict(other[-1], timestamp=other[-1]["timestamp"] - 1)   # differs inside
+    changed = write(tmp_path / "changed.json", other)
+    [r] = streamed(data, full)
+    with pytest.raises(ImportConflict):
+        streamed(data, changed)
+    [n] = streamed(data, changed, as_new=True)
+    assert (n.id, n.outcome) == (f"{r.id}_new", Outcome.NEW)
+    assert [x.outcome for x in streamed(data, changed, as_new=True)] == [Outcome.SAME]
+    [p] = streamed(data, full, partial="the file was cut off")
+    assert (p.id, p.outcome) == (f"{r.id}_partial", Outcome.NEW)
+    with Store.open(data) as s:
+        assert s.index.session(p.id).context == {"partial": "the file was cut off"}
+        assert list(s.session(p.id).events()) == list(s.session(r.id).events())
