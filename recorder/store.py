@@ -35,7 +35,6 @@ import contextlib
 import hashlib
 import io
 import itertools
-import gc
 import logging
 import os
 import struct
@@ -1052,9 +1051,9 @@ class _StreamSession:
             own = evs[-1].get("sessionId")
             if isinstance(own, str) and sid == clean_id(own):
                 self.legacy_id = own
-        base, n = sid, 2
-        while sid in self.used:
-            sid, n = f"{base}-{n}", n + 1
+        base, k = sid, 2
+        while sid in self.used:                  # one recording id over several sessions
+            sid, k = f"{base}-{k}", k + 1
         self.used.add(sid)
         self.id = sid
         index = self.store.index
@@ -1125,7 +1124,6 @@ class _StreamSession:
                                                    self._zdict()))
             self.files.append(meta.file)
         self.segs.append(meta)
-        pass
 
     def _zdict(self):
         codec = self.store.compact_codec
