@@ -531,7 +531,8 @@ class EventStream:
                         raise LimitError("decompressed_too_large", cap,
                                          f"the {self.total:,} byte compressed file expands to"
                                          f" more than {cap:,} bytes: a decompression bomb, or"
-                                         " not a recording")
+                                         " a recording too large to read compressed"
+                                         " (decompress it and give the plain file)")
                     yield out
             except error as exc:
                 raise _Damage(f"the {name} stream is corrupt ({exc})") from None
