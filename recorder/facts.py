@@ -12,7 +12,7 @@ from typing import Any, Sequence
 
 import msgspec
 
-from .semantics import Reporter, read
+from .semantics import Reporter, Semantics
 
 _MAX_MESSAGE = 500
 
@@ -67,19 +67,51 @@ def derive_facts(events: Sequence[dict], user: dict | None = None, *,
     """`user` (given by the caller: intake, `import --user`, an export's person) wins over
     the one the events carry. `first_view` numbers Meta-derived views (`v1`, `v2`, ...)
     when appending to a session that already has some."""
-    sem = read(events, first_view=first_view)
-    times = [e["timestamp"] for e in events]
-    views = [View(v.index, v.view_id, v.t, v.url) for v in sem.views]
-    errors = [ErrorFact(e.t, Reporter.RUM.value if Reporter.RUM.value in e.reported_by
-                        else e.reported_by[0], e.message[:_MAX_MESSAGE], e.type,
-                        fingerprint_key(e.fingerprint)) for e in sem.errors]
-    first_url = views[0].url if views and views[0].url else (sem.urls[0] if sem.urls else None)
-    found = sem.user.as_dict() if sem.user is not None else None
-    return SessionFacts(
-        start_ms=min(times) if times else 0, end_ms=max(times) if times else 0,
-        record_count=len(events), first_url=first_url, views=views, errors=errors,
-        frustration_count=sem.frustration_count, user=user if user is not None else found,
-        resource_count=len(sem.resources), action_count=len(sem.actions))
+    r = FactsReader(user, first_view=first_view)
+    for e in events:
+        r.feed(e)
+    return r.facts()
+
+
+class FactsReader:
+    """`derive_facts` an event at a time (a streaming import never holds the session)."""
+
+    def __init__(self, user: dict | None = None, *, first_view: int = 1):
+        self.user = user
+        self.sem = Semantics(first_view=first_view)
+        self.start_ms = float("inf")
+        self.end_ms = float("-inf")
+        self.count = 0
+
+    def feed(self, e: dict) -> None:
+        ts = e["timestamp"]
+        if ts < self.start_ms:
+            self.start_ms = ts
+        if ts > self.end_ms:
+            self.end_ms = ts
+        self.count += 1
+        if isinstance(e, dict):
+            self.sem.feed(e)
+
+    @property
+    def views(self) -> list[View]:
+        return [View(v.index, v.view_id, v.t, v.url) for v in self.sem.views]
+
+    def facts(self) -> SessionFacts:
+        sem = self.sem
+        views = self.views
+        errors = [ErrorFact(e.t, Reporter.RUM.value if Reporter.RUM.value in e.reported_by
+                            else e.reported_by[0], e.message[:_MAX_MESSAGE], e.type,
+                            fingerprint_key(e.fingerprint)) for e in sem.errors]
+        first_url = views[0].url if views and views[0].url else (sem.urls[0] if sem.urls
+                                                                 else None)
+        found = sem.user.as_dict() if sem.user is not None else None
+        return SessionFacts(
+            start_ms=self.start_ms if self.count else 0, end_ms=self.end_ms if self.count else 0,
+            record_count=self.count, first_url=first_url, views=views, errors=errors,
+            frustration_count=sem.frustration_count,
+            user=self.user if self.user is not None else found,
+            resource_count=len(sem.resources), action_count=len(sem.actions))
 
 
 def view_at(facts: SessionFacts, index: int) -> str | None:

@@ -237,6 +237,12 @@ class Index:
                 if not fsync:
                     self.db.execute("PRAGMA synchronous=FULL")
 
+    def set_pending(self, token: str, files: Iterable[str]) -> None:
+        """Replace a writer's intent with a longer list (a streaming import names each
+        segment file just before creating it)."""
+        with self._tx() as db:
+            db.execute("UPDATE pending SET files=? WHERE token=?", (json.dumps(list(files)), token))
+
     def drop_pending(self, token: str) -> None:
         with self._tx() as db:
             db.execute("DELETE FROM pending WHERE token=?", (token,))

@@ -9,9 +9,10 @@ returns.
 from __future__ import annotations
 
 import enum
+import hashlib
 import logging
 from collections import Counter
-from typing import Any, Callable, Protocol, Sequence
+from typing import Any, Callable, Iterator, Protocol, Sequence
 
 import msgspec
 
@@ -224,30 +225,91 @@ def reconcile(stored: Sequence[dict], incoming: Sequence[dict]) -> Reconciled:
        inside the stored time span                      -> DISAGREES (refuse)
 
     A session only ever grows: segments are appended, never rewritten, by an import."""
-    have = Counter(_canonical.encode(e) for e in stored)
-    extra: list[dict] = []
+    r = Reconciler()
+    for e in stored:
+        r.stored(e)
     for e in incoming:
-        key = _canonical.encode(e)
-        if have[key]:
-            have[key] -= 1
+        r.incoming(e)
+    return r.result()
+
+
+class Reconciler:
+    """`reconcile` fed an event at a time, so a streaming import can decide while it reads.
+    Fed side by side (a stored event, an incoming one...), events in the same order cancel
+    at once and memory stays small whatever the sessions' length. Incoming events without a
+    stored match so far go to `spool` (a list, or anything with `append` and iteration,
+    e.g. a file - a streaming import's spool); the extra ones are picked from it at the end.
+    Keys are digests of the canonical MessagePack (16 bytes an event, not the event)."""
+
+    def __init__(self, spool: Any = None):
+        self.diff: Counter = Counter()      # stored minus incoming, per key
+        self.spooled: Counter = Counter()   # incoming per key, in the spool
+        self.spool = spool if spool is not None else []
+        self.n_stored = 0
+        self.n_incoming = 0
+        self.last = float("-inf")           # the stored session's last timestamp
+
+    def stored(self, e: dict) -> None:
+        key = _key(e)
+        self.n_stored += 1
+        if e["timestamp"] > self.last:
+            self.last = e["timestamp"]
+        self._count(key, 1)
+
+    def incoming(self, e: dict, size: int | None = None) -> None:
+        key = _key(e)
+        self.n_incoming += 1
+        if self.diff.get(key, 0) <= 0:     # no stored match yet: maybe extra
+            self.spool.append((key, e, size))
+            self.spooled[key] += 1
+        self._count(key, -1)
+
+    def _count(self, key: bytes, d: int) -> None:
+        n = self.diff[key] + d
+        if n:
+            self.diff[key] = n
         else:
-            extra.append(e)
-    missing = sum(have.values())
-    if missing:
-        if not extra:
-            return Reconciled(Outcome.DISAGREES, reason=f"it holds {len(incoming):,} of the"
-                              f" {len(stored):,} stored events")
-        return Reconciled(Outcome.DISAGREES, reason=f"{missing:,} stored events are not in it"
-                          f" and {len(extra):,} of its events are not stored (different"
-                          " events at the same times, or another recording with the same id)")
-    if not extra:
-        return Reconciled(Outcome.SAME)
-    last = max((e["timestamp"] for e in stored), default=float("-inf"))
-    inside = sum(1 for e in extra if e["timestamp"] < last)
-    if inside:
-        return Reconciled(Outcome.DISAGREES, reason=f"{inside:,} of its events fall inside the"
-                          " stored session's time span but are not stored")
-    return Reconciled(Outcome.EXTENDS, append=extra)
+            del self.diff[key]
+
+    def result(self, listed: bool = True) -> Reconciled:
+        """The decision. For EXTENDS the extra events are `extras()`, read from the spool:
+        of each key, its last occurrences (the first ones matched); `listed`: also in
+        `append` (a streaming import reads them from the spool instead)."""
+        missing = sum(n for n in self.diff.values() if n > 0)
+        extra_n = -sum(n for n in self.diff.values() if n < 0)
+        if missing:
+            if not extra_n:
+                return Reconciled(Outcome.DISAGREES, reason=f"it holds {self.n_incoming:,} of"
+                                  f" the {self.n_stored:,} stored events")
+            return Reconciled(Outcome.DISAGREES, reason=f"{missing:,} stored events are not in"
+                              f" it and {extra_n:,} of its events are not stored (different"
+                              " events at the same times, or another recording with the same"
+                              " id)")
+        if not extra_n:
+            return Reconciled(Outcome.SAME)
+        inside = sum(1 for e, _ in self.extras() if e["timestamp"] < self.last)
+        if inside:
+            return Reconciled(Outcome.DISAGREES, reason=f"{inside:,} of its events fall inside"
+                              " the stored session's time span but are not stored")
+        return Reconciled(Outcome.EXTENDS,
+                          append=[e for e, _ in self.extras()] if listed else [])
+
+    def extras(self) -> Iterator[tuple[dict, int | None]]:
+        """The extra incoming events as (event, JSON size given), in their order."""
+        diff = self.diff
+        skip = {k: n + diff[k] for k, n in self.spooled.items() if diff.get(k, 0) < 0}
+        for key, e, size in self.spool:
+            left = skip.get(key)
+            if left is None:
+                continue
+            if left > 0:
+                skip[key] = left - 1
+                continue
+            yield e, size
+
+
+def _key(e: dict) -> bytes:
+    return hashlib.blake2b(_canonical.encode(e), digest_size=16).digest()
 
 
 def _needs_snapshot(evs: list[dict]) -> bool:

@@ -30,8 +30,10 @@ from __future__ import annotations
 
 import gzip
 import io
+import itertools
 import json
 import os
+import re
 import zlib
 from pathlib import Path
 from typing import Any, Iterable, Iterator
@@ -265,16 +267,23 @@ def with_session_marker(session_id: str, events: Iterable[dict]) -> Iterator[dic
     yield from it
 
 
-def _take_session_marker(rec: ParsedRecording) -> ParsedRecording:
-    """Strip an export's leading marker, keeping its id as the recording's."""
-    e = rec.events[0] if rec.events else None
+def _marker_id(e: Any) -> str | None:
+    """The session id of an export's leading marker event, if `e` is one."""
     data = e.get("data") if isinstance(e, dict) and e.get("type") == _CUSTOM else None
     if isinstance(data, dict) and data.get("tag") == SESSION_TAG:
         sid = (data.get("payload") or {}).get("id") if isinstance(data.get("payload"), dict) \
             else None
         if isinstance(sid, str) and sid:
-            rec.events = rec.events[1:]
-            rec.session_hint = rec.session_hint or sid
+            return sid
+    return None
+
+
+def _take_session_marker(rec: ParsedRecording) -> ParsedRecording:
+    """Strip an export's leading marker, keeping its id as the recording's."""
+    sid = _marker_id(rec.events[0]) if rec.events else None
+    if sid is not None:
+        rec.events = rec.events[1:]
+        rec.session_hint = rec.session_hint or sid
     return rec
 
 
@@ -419,3 +428,374 @@ def write_rrweb_json(path: Path | str, events: Iterable[dict], *,
         tmp.unlink(missing_ok=True)
         raise
     return n - 1 if session_id is not None and n else n
+
+
+# --- streaming ---------------------------------------------------------------------------
+# `replay import` reads the shapes most recordings come in a chunk at a time, so its memory
+# does not grow with the file: a JSON array of events (rrweb; Sentry's array of segments;
+# packer strings), NDJSON (one event per line, or PostHog's blob lines of one window), any
+# of them gzip- or zstd-compressed. An object envelope (PostHog's and Sentry's export
+# objects, `{"events": [...]}`), events from several windows (each its own recording, read
+# side by side) and anything odd are read whole, as above: `NotStreamable` says so before
+# anything is decided.
+
+class NotStreamable(Exception):
+    """A recording whose shape is read whole (`read_recordings`), not as a stream."""
+
+
+_GZIP_MAGIC = b"\x1f\x8b"
+_ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+_WS = re.compile(rb"[\s,]*")
+# where an rrweb event (as JSON.stringify writes it) most likely ends, at the array's depth:
+# its `timestamp` key last. Only a guess: every cut is verified by decoding (see _Elements)
+_EVENT_END = re.compile(rb'"timestamp"\s*:\s*-?\d[\d.eE+-]*\s*}\s*[,\]]')
+_GUESSES = 4                    # cut guesses tried per chunk before splitting one by one
+_TRAILING = re.compile(r"trailing characters \(byte (\d+)\)")
+_AT_BYTE = re.compile(r"\(byte (\d+)\)")
+_TOKEN_MAX = 64          # bytes a number or literal cut at a chunk's end may already hold
+_raw_decoder = msgspec.json.Decoder(msgspec.Raw)
+_raw_list = msgspec.json.Decoder(list[msgspec.Raw])
+
+
+class _Damage(Exception):
+    """The input ends or breaks before the recording does (the message says how)."""
+
+
+class EventStream:
+    """The events of a recording file, read a chunk at a time: iterate it once. `done` and
+    `total` are bytes of the file (for a progress bar); `session_hint` is the id an export's
+    marker gives (known once the first event is read). Damage (a cut-off or corrupt stream,
+    an array that breaks off) raises DamagedRecording - with `partial`, the events before it
+    are the recording and `damaged` says what was lost. Raises NotStreamable (before the
+    first event, or on meeting a second window) for shapes read whole."""
+
+    def __init__(self, path: Path | str, *, partial: bool = False, chunk_size: int = READ_CHUNK):
+        self.path = Path(path)
+        self.partial = partial
+        self.chunk_size = chunk_size   # bytes read from the file at a time
+        try:
+            self.total = self.path.stat().st_size
+        except OSError as exc:
+            raise UnreadableRecording(f"cannot read {self.path}: {exc.strerror}") from None
+        self.done = 0
+        self.session_hint: str | None = None
+        self.shape = "rrweb"
+        self.damaged: str | None = None
+        self.count = 0            # elements (events, segments or lines) read whole
+
+    def __iter__(self) -> Iterator[Any]:
+        try:
+            yield from self._events()
+        except _Damage as exc:
+            if not self.partial:
+                raise DamagedRecording(f"{self.path}: {exc}") from None
+            self.damaged = str(exc)
+        except NestingTooDeep:
+            raise LimitError("nesting_too_deep", MAX_NESTING, "the JSON nests more than"
+                             f" {MAX_NESTING:,} levels deep") from None
+        except UnreadableRecording as exc:
+            raise type(exc)(f"{self.path}: {exc}") from None
+        if not self.count:
+            raise UnreadableRecording(f"{self.path}: {self.damaged}, and nothing before that"
+                                      " decoded" if self.damaged else
+                                      f"{self.path}: no rrweb events found")
+
+    # --- bytes --------------------------------------------------------------------------
+    def _chunks(self) -> Iterator[bytes]:
+        """The file's bytes, decompressed, a chunk at a time."""
+        with open(self.path, "rb") as f:
+            head = f.read(self.chunk_size)
+            self.done = len(head)
+            if head[:2] == _GZIP_MAGIC:
+                yield from self._inflate(head, f, _Gunzip, zlib.error, "gzip")
+            elif head[:4] == _ZSTD_MAGIC:
+                yield from self._inflate(head, f, _Unzstd, zstandard.ZstdError, "zstd")
+            else:
+                chunk = head
+                while chunk:
+                    yield chunk
+                    chunk = f.read(self.chunk_size)
+                    self.done += len(chunk)
+
+    def _inflate(self, head: bytes, f, new, error, name: str) -> Iterator[bytes]:
+        """Decompressed chunks of gzip members / zstd frames one after another, refusing
+        more than `decompressed_cap`; no step yields more than a chunk or so, so a bomb
+        costs that much memory whatever it expands to."""
+        cap = decompressed_cap(self.total)
+        d, n, data = new(self.chunk_size), 0, head
+        while True:
+            try:
+                for out in d.feed(data):
+                    n += len(out)
+                    if n > cap:
+                        raise LimitError("decompressed_too_large", cap,
+                                         f"the {self.total:,} byte compressed file expands to"
+                                         f" more than {cap:,} bytes: a decompression bomb, or"
+                                         " a recording too large to read compressed"
+                                         " (decompress it and give the plain file)")
+                    yield out
+            except error as exc:
+                raise _Damage(f"the {name} stream is corrupt ({exc})") from None
+            if d.eof:   # the next member / frame, if any
+                data = d.unused_data.lstrip(b"\0")
+                if data:
+                    d = new(self.chunk_size)
+                    continue
+            data = f.read(self.chunk_size)
+            self.done += len(data)
+            if not data:
+                if not d.eof:
+                    raise _Damage(f"the {name} stream is cut off (the file was truncated)")
+                return
+
+
+    # --- values -------------------------------------------------------------------------
+    def _events(self) -> Iterator[Any]:
+        chunks = self._chunks()
+        buf = b""
+        for chunk in chunks:
+            buf = (buf + chunk).lstrip()
+            if buf.startswith(b"\xef\xbb\xbf"):
+                buf = buf[3:].lstrip()
+            if buf:
+                break
+        if buf[:1] == b"[":
+            values = self._array(buf[1:], chunks)
+        elif buf[:1] == b"{":
+            values = self._lines(buf, chunks)
+        else:
+            raise NotStreamable("not a JSON array or NDJSON")
+        yield from self._recording(values)
+
+    def _array(self, buf: bytes, chunks: Iterator[bytes]) -> Iterator[Any]:
+        elements = _Elements()
+        yield from elements.feed(buf)
+        for chunk in chunks:
+            yield from elements.feed(chunk)
+        yield from elements.end()
+
+    def _lines(self, buf: bytes, chunks: Iterator[bytes]) -> Iterator[Any]:
+        """NDJSON: a value per line; the first line must be an event or a PostHog blob line."""
+        line_no = 0
+        first = True
+        tail = b""
+        for chunk in itertools.chain([buf], chunks):
+            tail += chunk
+            cut = tail.rfind(b"\n")
+            if cut < 0:
+                continue
+            lines, tail = tail[:cut].split(b"\n"), tail[cut + 1:]
+            for v in _decode_lines(lines, line_no):
+                if first and not (_is_event(v) or _is_blob_line(v)):
+                    raise NotStreamable("the first line is not an event")
+                first = False
+                yield v
+            line_no += len(lines)
+        if tail.strip():
+            if first:   # one line, no newline: a whole JSON value, read whole
+                raise NotStreamable("one JSON value")
+            yield from _decode_lines([tail], line_no, last=True)
+
+    def _recording(self, values: Iterator[Any]) -> Iterator[Any]:
+        """Events out of the values, in the order `_from_value` reads them; one window. An
+        export's leading marker is taken off, its id kept (as `_take_session_marker`)."""
+        mode = None
+        window: list = []
+        first = True
+        for v in values:
+            if mode is None:
+                mode = "sentry-segments" if isinstance(v, list) else \
+                    "posthog-blob" if _is_blob_line(v) else "rrweb"
+                self.shape = mode
+            if mode == "sentry-segments":
+                if not isinstance(v, list):
+                    raise NotStreamable("segments mixed with events")
+                evs = _events(v)
+            elif mode == "posthog-blob":
+                if not _is_blob_line(v):
+                    raise NotStreamable("blob lines mixed with events")
+                _one_window(window, v.get("window_id"))
+                evs = _events(v["data"])
+            else:
+                evs = [unpack_event(v)]
+            self.count += 1
+            for e in evs:
+                if mode != "posthog-blob":
+                    _one_window(window, e.get("windowId") if isinstance(e, dict) else None)
+                if first:
+                    first = False
+                    sid = _marker_id(e)
+                    if sid is not None:
+                        self.session_hint = sid
+                        continue
+                yield e
+
+
+class _Gunzip:
+    """One gzip member, its output in pieces of at most `out` bytes."""
+
+    def __init__(self, out: int):
+        self.d = zlib.decompressobj(wbits=31)
+        self.out = out
+
+    def feed(self, data: bytes) -> Iterator[bytes]:
+        d = self.d
+        while data and not d.eof:
+            piece = d.decompress(data, self.out)
+            data = d.unconsumed_tail
+            if piece:
+                yield piece
+
+    @property
+    def eof(self) -> bool:
+        return self.d.eof
+
+    @property
+    def unused_data(self) -> bytes:
+        return self.d.unused_data
+
+
+class _Unzstd:
+    """One zstd frame, fed a little input at a time: zstd has no output bound per call, and
+    a few bytes of a run-length block expand to 128 KB (ZSTD_STEP bytes: a few MB at most)."""
+
+    STEP = 256
+
+    def __init__(self, out: int):
+        self.d = zstandard.ZstdDecompressor().decompressobj()
+        self.unused_data = b""   # input after the frame's end
+
+    def feed(self, data: bytes) -> Iterator[bytes]:
+        d, step = self.d, self.STEP
+        for i in range(0, len(data), step):
+            piece = d.decompress(data[i: i + step])
+            if piece:
+                yield piece
+            if d.eof:
+                self.unused_data = d.unused_data + data[i + step:]
+                return
+
+    @property
+    def eof(self) -> bool:
+        return self.d.eof
+
+
+def _one_window(seen: list, w: Any) -> None:
+    if not seen:
+        seen.append(w)
+    elif seen[0] != w:
+        raise NotStreamable("events of several windows")
+
+
+def _is_blob_line(v: Any) -> bool:
+    return isinstance(v, dict) and "data" in v and "window_id" in v
+
+
+def _decode_lines(lines: list[bytes], before: int, last: bool = False) -> Iterator[Any]:
+    lines = [ln for ln in lines if ln.strip()]
+    try:
+        yield from decode_json(b"[" + b",".join(lines) + b"]")
+        return
+    except msgspec.DecodeError:
+        pass
+    for n, ln in enumerate(lines, before + 1):   # say which line
+        try:
+            yield decode_json(ln)
+        except msgspec.DecodeError as exc:
+            if last:
+                raise _Damage(f"the NDJSON breaks off in line {n}") from None
+            raise UnreadableRecording(f"neither JSON nor NDJSON (line {n}: {exc})") from None
+
+
+class _Elements:
+    """The elements of a JSON array fed in chunks (after its `[`), decoded in batches. A
+    cut between elements is guessed (`_EVENT_END`) and verified by decoding the batch
+    before it as a list; when no guess holds, elements are split one at a time with the
+    decoder itself (`msgspec` names where a value ends: "trailing characters")."""
+
+    def __init__(self) -> None:
+        self.buf = b""
+        self.closed = False
+        self.count = 0
+
+    def feed(self, chunk: bytes) -> Iterator[Any]:
+        if self.closed:
+            if chunk.strip():
+                raise _Damage("the JSON array is followed by other data")
+            return
+        self.buf += chunk
+        yield from self._take()
+
+    def end(self) -> Iterator[Any]:
+        if not self.closed:
+            yield from self._take()
+        if not self.closed:
+            n = self.count
+            raise _Damage(f"the JSON array breaks off after {n:,} whole"
+                          f" event{'s' * (n != 1)}")
+
+    def _take(self) -> Iterator[Any]:
+        buf = self.buf
+        start = _WS.match(buf).end()
+        cut = self._guess(buf, start)
+        if cut is not None:
+            batch = decode_json(b"[" + buf[start:cut] + b"]")
+            self.count += len(batch)
+            yield from batch
+            start = _WS.match(buf, cut).end()
+        ends: list[tuple[int, int]] = []
+        i = start
+        while i < len(buf):
+            if buf[i] == 0x5D:   # ]
+                self.closed = True
+                if buf[i + 1:].strip():
+                    raise _Damage("the JSON array is followed by other data")
+                break
+            end = _value_end(buf, i)
+            if end is None:
+                break
+            ends.append((i, end))
+            i = _WS.match(buf, end).end()
+        if ends:
+            try:
+                batch = decode_json(b"[" + b",".join(buf[a:b] for a, b in ends) + b"]")
+            except msgspec.DecodeError:   # pragma: no cover - _value_end decoded them
+                raise _Damage(f"the JSON array breaks off after {self.count:,} whole events")
+            self.count += len(batch)
+            yield from batch
+        self.buf = buf[i:]
+
+    def _guess(self, buf: bytes, start: int) -> int | None:
+        """The end of the last element before most of the buffer, if a guess holds."""
+        tail_from = max(start, len(buf) - (256 << 10))
+        found = [m.end() for m in _EVENT_END.finditer(buf, tail_from)]
+        for end in reversed(found[-_GUESSES:]):
+            cut = buf.rindex(b"}", 0, end) + 1
+            if cut <= start:
+                break
+            try:
+                _raw_list.decode(b"[" + buf[start:cut] + b"]")
+            except RecursionError:
+                raise NestingTooDeep() from None
+            except msgspec.DecodeError:
+                continue
+            return cut
+        return None
+
+
+def _value_end(buf: bytes, i: int) -> int | None:
+    """Where the JSON value at `buf[i]` ends (None: not whole yet); _Damage if malformed."""
+    try:
+        _raw_decoder.decode(memoryview(buf)[i:])
+        return len(buf)
+    except RecursionError:
+        raise NestingTooDeep() from None
+    except msgspec.DecodeError as exc:
+        m = _TRAILING.search(str(exc))
+        if m:
+            return i + int(m.group(1)) - 1
+        at = _AT_BYTE.search(str(exc))
+        # cut in a number or literal ("-", "tru"), the decoder calls it invalid: wait for more
+        if "truncated" in str(exc) or (at and i + int(at.group(1)) >= len(buf) - _TOKEN_MAX):
+            return None
+        raise _Damage(f"the JSON array breaks off ({exc})") from None

@@ -879,43 +879,66 @@ def meta_from_header(header: dict, *, file: str = "", size: int = 0) -> SegmentM
 
 
 # --- planning: where a session's events are cut into segments --------------------------
-def _starts_view(events: Sequence[dict], i: int) -> bool:
-    """A Meta event (navigation / checkout), or a FullSnapshot not right after its Meta,
-    opens a new view: the natural place to begin a new segment."""
-    t = events[i].get("type")
-    if t == EventType.Meta:
-        return True
-    if t == EventType.FullSnapshot:
-        return i == 0 or events[i - 1].get("type") != EventType.Meta
-    return False
+class SegmentPlanner:
+    """Where segments are cut, an event at a time (`plan_segments`, and a streaming import
+    that writes each segment as it fills): a new segment at each view change - a Meta event
+    (navigation / checkout), or a FullSnapshot not right after its Meta - and whenever one
+    grows past `max_records` events or `max_bytes` of event JSON (`size`, when known)."""
+
+    def __init__(self, max_records: int = MAX_SEGMENT_RECORDS,
+                 max_bytes: int = MAX_SEGMENT_BYTES):
+        self.max_records = max_records
+        self.max_bytes = max_bytes
+        self.count = 0          # events in the current segment
+        self.acc = 0            # their JSON bytes
+        self.reason = INIT      # why the current segment began
+        self._prev: Any = None  # the type of the event before
+
+    def cut_before(self, e: dict, size: int | None) -> str | None:
+        """The reason `e` begins a new segment (then `reason` is it), or None."""
+        t = e.get("type")
+        why = None
+        if self.count:
+            if t == EventType.Meta or (t == EventType.FullSnapshot and
+                                       self._prev != EventType.Meta):
+                why = VIEW_CHANGE
+            elif self.count >= self.max_records:
+                why = RECORDS_LIMIT
+            elif size is not None and self.acc + size > self.max_bytes:
+                why = BYTES_LIMIT
+            if why:
+                self.count, self.acc, self.reason = 0, 0, why
+        self.count += 1
+        self.acc += size or 0
+        self._prev = t
+        return why
 
 
 def plan_segments(events: Sequence[dict], sizes: Sequence[int] | None = None, *,
                   max_records: int = MAX_SEGMENT_RECORDS,
                   max_bytes: int = MAX_SEGMENT_BYTES) -> list[tuple[int, int, str]]:
-    """Cut a session into (start, stop, creation_reason) ranges: a new segment at each
-    view change, and whenever one grows past `max_records` events or `max_bytes` of event
-    JSON (`sizes[i]`, when known)."""
+    """Cut a session into (start, stop, creation_reason) ranges (see SegmentPlanner)."""
     cuts: list[tuple[int, int, str]] = []
-    start, reason, acc = 0, INIT, 0
-    n = len(events)
-    for i in range(n):
-        size = sizes[i] if sizes is not None else 0
-        if i > start:
-            why = None
-            if _starts_view(events, i):
-                why = VIEW_CHANGE
-            elif i - start >= max_records:
-                why = RECORDS_LIMIT
-            elif sizes is not None and acc + size > max_bytes:
-                why = BYTES_LIMIT
-            if why:
-                cuts.append((start, i, reason))
-                start, reason, acc = i, why, 0
-        acc += size
-    if n:
-        cuts.append((start, n, reason))
+    planner = SegmentPlanner(max_records, max_bytes)
+    start, reason = 0, INIT
+    for i, e in enumerate(events):
+        why = planner.cut_before(e, sizes[i] if sizes is not None else None)
+        if why:
+            cuts.append((start, i, reason))
+            start, reason = i, why
+    if events:
+        cuts.append((start, len(events), reason))
     return cuts
+
+
+def with_session_info(blob: bytes, session_info: dict[str, Any]) -> bytes:
+    """A segment file with `session_info` added to its header (see `encode_segment`): a
+    streaming import knows the session's digest and user only once it has read it all,
+    after its first segment was encoded."""
+    header, payload = _split(blob)
+    header = encode_msgpack({**header, SESSION_INFO: session_info})
+    body = _FIXED.pack(MAGIC, VERSION, len(header), len(payload)) + header + payload
+    return body + _CRC.pack(zlib.crc32(body))
 
 
 def describe(events: Sequence[dict], index: int, reason: str, view_id: str | None) -> SegmentMeta:

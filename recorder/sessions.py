@@ -51,10 +51,33 @@ def split_sessions(events: Sequence[dict], *, max_session_ms: int = MAX_SESSION_
 
 def content_digest(events: Sequence[dict]) -> str:
     """A digest of a session's full content (detects re-import of the same recording)."""
-    h = hashlib.blake2b(digest_size=16)
-    for i in range(0, len(events), 4096):
-        h.update(encode_msgpack(events[i: i + 4096]))
-    return h.hexdigest()
+    d = ContentDigest()
+    for e in events:
+        d.add(e)
+    return d.hexdigest()
+
+
+class ContentDigest:
+    """`content_digest` an event at a time: events are hashed in runs of `RUN` (MessagePack
+    arrays), so a streamed session gets the digest of the same session read whole."""
+
+    RUN = 4096
+
+    def __init__(self) -> None:
+        self._h = hashlib.blake2b(digest_size=16)
+        self._run: list[dict] = []
+
+    def add(self, e: dict) -> None:
+        self._run.append(e)
+        if len(self._run) == self.RUN:
+            self._h.update(encode_msgpack(self._run))
+            self._run = []
+
+    def hexdigest(self) -> str:
+        h = self._h.copy()
+        if self._run:
+            h.update(encode_msgpack(self._run))
+        return h.hexdigest()
 
 
 def derive_session_id(events: Sequence[dict], *, application: str | None = None,

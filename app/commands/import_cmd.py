@@ -8,17 +8,19 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import itertools
 import json
 import logging
 import sys
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable, Iterator
 
 from recorder.bundle import BadBundle, DamagedBundle, is_bundle, open_bundle, salvage
 from recorder.format import InvalidEvent, no_gc
 from recorder.ingest import ImportConflict, Outcome
 from recorder.limits import LimitError
-from recorder.rrweb_io import DamagedRecording, UnreadableRecording, read_recordings
+from recorder.rrweb_io import DamagedRecording, EventStream, NotStreamable, \
+    UnreadableRecording, read_recordings
 from recorder.semantics import User, user_event
 from recorder.store import Store
 
@@ -201,8 +203,21 @@ def _import_file(store: Store, f: Path, args, masker_factory, bar, task) -> list
                                     " holds as a new session") from None
             recs = [_salvaged(f, exc, args)]
         else:
-            recs = _bundle(src, args)
+            try:
+                streamed = _stream(store, f, args, masker_factory,
+                                   lambda partial: _bundle_events(src, args, partial, bar, task))
+            except BaseException:
+                src.close()
+                raise
+            if streamed is not None:
+                src.close()
+                return streamed
+            recs = _bundle(src, args)   # read whole (closes it)
     else:
+        streamed = _stream(store, f, args, masker_factory,
+                           lambda partial: _file_events(f, args, partial, bar, task))
+        if streamed is not None:
+            return streamed
         recs = []
         for r in read_recordings(f, partial=args.partial):
             events, user = _with_user(r.events, r.user, args.given_user)
@@ -227,6 +242,102 @@ def _import_file(store: Store, f: Path, args, masker_factory, bar, task) -> list
     return ids
 
 
+PROGRESS_EVERY = 2_000   # events between progress bar updates
+
+
+def _stream(store: Store, f: Path, args, masker_factory, read) -> list[str] | None:
+    """Import a recording read as a stream, so memory stays flat whatever its size; None
+    when it cannot be (nothing was stored then: the caller reads it whole). `read(partial)`
+    gives its events and what `import_stream` needs besides. A damaged input with --partial
+    is read twice: the first reading finds the damage, the second stores what comes before
+    it (a file) or the segments that decode (a bundle), as a partial session."""
+    damaged: str | None = None
+    while True:
+        try:
+            events, opts = read(damaged is not None)
+            stored = store.import_stream(events, masker_factory=masker_factory,
+                                         as_new=args.as_new, partial=damaged, **opts)
+        except NotStreamable:
+            return None
+        except DamagedRecording as exc:
+            if not args.partial or damaged is not None:
+                raise
+            damaged = str(exc).removeprefix(f"{f}: ")
+            continue
+        break
+    ids: list[str] = []
+    for r in stored:
+        if r.outcome is Outcome.SAME and args.rules is not None:
+            raise _StoredAlready(
+                f"{f}: session {r.id} is stored already, so --rules did not apply to"
+                f" it{_remask_hint(args, r.id)}")
+        if damaged:
+            print(f"replay: warning: {f}: {damaged}; stored what decoded as partial"
+                  f" session {r.id}", file=sys.stderr)
+        if r.id not in ids:
+            ids.append(r.id)
+    return ids
+
+
+def _file_events(f: Path, args, partial: bool, bar, task) -> tuple[Iterator, dict]:
+    """An rrweb file's events as a stream (the bar counts bytes of the file)."""
+    stream = EventStream(f, partial=partial)
+    bar.update(task, description=f"importing {f.name}", completed=0, total=stream.total)
+    events = _progressed(stream, bar, task)
+    first = next(events, None)   # the export's marker, if any, names the session
+    if first is not None:
+        events = itertools.chain([first], events)
+    given = args.given_user
+    return _given_user_last(events, given), dict(
+        application=args.application, session_id=stream.session_hint,
+        user=given.as_dict() if given is not None else None)
+
+
+def _bundle_events(src, args, partial: bool, bar, task) -> tuple[Iterator, dict]:
+    """A bundle's events a segment at a time (the bar counts its segments); its damage is
+    known once every segment was read, and refused then (see _bundle)."""
+    bar.update(task, description=f"importing {src.path.name}", completed=0,
+               total=len(src.segments))
+
+    def events() -> Iterator[dict]:
+        with _quiet_bundle_log():
+            for i in range(len(src.segments)):
+                yield from src.read_segment(i)
+                bar.update(task, completed=i + 1)
+        _check_bundle(src)
+        damaged = _damage(src)
+        if damaged and not partial:
+            raise DamagedRecording(damaged)
+    user = {"id": src.info.user_id, "name": src.info.user_name, "email": src.info.user_email}
+    user = args.given_user.as_dict() if args.given_user is not None else \
+        {k: v for k, v in user.items() if v} or None
+    return events(), dict(application=args.application or src.info.application, user=user,
+                          context=src.info.context, session_id=src.id)
+
+
+def _progressed(stream: EventStream, bar, task) -> Iterator:
+    """The stream's events, moving the bar by bytes of the file read."""
+    for n, e in enumerate(stream, 1):
+        if n % PROGRESS_EVERY == 0:
+            bar.update(task, completed=stream.done)
+        yield e
+    bar.update(task, completed=stream.done)
+
+
+def _given_user_last(events: Iterable, given: User | None) -> Iterator:
+    """The events, then `--user`'s identify event at their last moment (see _with_user)."""
+    last = None
+    for e in events:
+        if given is not None and isinstance(e, dict):
+            ts = e.get("timestamp")
+            if isinstance(ts, (int, float)) and not isinstance(ts, bool) and \
+                    (last is None or ts > last):
+                last = ts
+        yield e
+    if given is not None and last is not None:
+        yield user_event(given, last)
+
+
 @contextlib.contextmanager
 def _quiet_bundle_log():
     """The import says in one line what in a bundle is damaged; the reader's own
@@ -244,11 +355,7 @@ def _bundle(src, args) -> list[tuple]:
     try:
         with _quiet_bundle_log():
             events = list(src.events())
-        if src.segments and len(src.damaged) == len(src.segments):   # even with --partial
-            first = src.damaged[0]
-            raise BadBundle(f"{src.path}: all {len(src.segments)} segments are damaged, nothing"
-                            f" to store (segment {src.segments[first].index}:"
-                            f" {src.damage_reasons.get(first, 'unreadable')}) - export it again")
+        _check_bundle(src)
         user = {"id": src.info.user_id, "name": src.info.user_name, "email": src.info.user_email}
         user = args.given_user.as_dict() if args.given_user is not None else \
             {k: v for k, v in user.items() if v} or None
@@ -259,6 +366,15 @@ def _bundle(src, args) -> list[tuple]:
                  args.application or src.info.application, src.info.context, damaged)]
     finally:
         src.close()
+
+
+def _check_bundle(src) -> None:
+    """BadBundle when no segment of a bundle decodes (even with --partial)."""
+    if src.segments and len(src.damaged) == len(src.segments):
+        first = src.damaged[0]
+        raise BadBundle(f"{src.path}: all {len(src.segments)} segments are damaged, nothing"
+                        f" to store (segment {src.segments[first].index}:"
+                        f" {src.damage_reasons.get(first, 'unreadable')}) - export it again")
 
 
 def _salvaged(f: Path, exc: DamagedBundle, args) -> tuple:

@@ -1,0 +1,115 @@
+"""Issue 12 item 4 through real `replay import` processes: the streaming import writes
+segments as it reads, yet a file cut off part way, or the process killed -9 part way,
+leaves the store exactly as it was - and the same file imports whole afterwards."""
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from recorder.store import Store
+from replay_tools.generator import generate_session
+
+REPO = Path(__file__).parents[2]
+T0 = 1_700_000_000_000
+PIECE_MS = 5 * 60 * 1000
+KILL_WAIT_S = 300        # at most this long for the import to write its first segment file
+
+
+def replay(data: Path, *args) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "app", "--data", str(data), *map(str, args)],
+                          capture_output=True, text=True, cwd=REPO)
+
+
+def pieces(n: int, per: int) -> list[dict]:
+    """`n` page loads one after another (each a Meta and FullSnapshot: a new view, so a
+    new segment), `per` events each."""
+    out: list[dict] = []
+    for k in range(n):
+        out += generate_session(per, duration_ms=PIECE_MS - 1000, seed=k,
+                                start_ms=T0 + k * PIECE_MS)
+    return out
+
+
+def state(root: Path) -> tuple:
+    files = sorted(str(p.relative_to(root)) for p in (root / "segments").rglob("*")
+                   if p.is_file()) if (root / "segments").exists() else []
+    with Store.open(root) as s:   # opening runs the dead-writer cleanup
+        sessions = [(i.id, i.record_count, i.segment_count) for i in s.sessions()]
+        events = {i.id: list(s.session(i.id).events()) for i in s.sessions()}
+        pending = s.index.pending()
+    files_after = sorted(str(p.relative_to(root)) for p in (root / "segments").rglob("*")
+                         if p.is_file()) if (root / "segments").exists() else []
+    return files_after, sessions, events, pending, files
+
+
+@pytest.fixture(scope="module")
+def big(tmp_path_factory) -> Path:
+    f = tmp_path_factory.mktemp("big") / "big.json"
+    f.write_text(json.dumps(pieces(8, 5_000), separators=(",", ":")))
+    return f
+
+
+@pytest.fixture()
+def data(tmp_path) -> Path:
+    d = tmp_path / "data"
+    small = tmp_path / "small.json"
+    small.write_text(json.dumps(list(generate_session(300, seed=99))))
+    assert replay(d, "import", small).returncode == 0
+    return d
+
+
+def test_killed_part_way_the_store_is_as_before_and_the_file_imports_after(data, big,
+                                                                          tmp_path):
+    before = state(data)
+    known = set(before[0])
+    p = subprocess.Popen([sys.executable, "-m", "app", "--data", str(data), "import", str(big)],
+                         cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + KILL_WAIT_S
+    new_files: list[str] = []
+    while time.monotonic() < deadline and p.poll() is None and not new_files:
+        new_files = [str(f) for f in (data / "segments").rglob("*.seg*")
+                     if str(f.relative_to(data)) not in known]
+        time.sleep(0.02)
+    assert new_files and p.poll() is None, "the import wrote no segment before it ended"
+    os.kill(p.pid, signal.SIGKILL)
+    p.wait()
+    after = state(data)
+    assert after[:4] == before[:4]          # the same sessions, events, files; no intent left
+    assert after[3] == []
+    r = replay(data, "import", big)
+    assert r.returncode == 0, r.stderr
+    [sid] = r.stdout.split()
+    fresh = tmp_path / "fresh"
+    assert replay(fresh, "import", big).stdout.split() == [sid]
+    with Store.open(data) as s, Store.open(fresh) as t:
+        assert list(s.session(sid).events()) == list(t.session(sid).events())
+        assert len(s.sessions()) == len(before[1]) + 1
+
+
+@pytest.mark.parametrize("how", ["json", "gzip"])
+def test_cut_off_file_is_refused_in_one_line_and_stores_nothing(data, big, tmp_path, how):
+    blob = big.read_bytes() if how == "json" else gzip.compress(big.read_bytes(), 1)
+    cut = tmp_path / f"cut.{how}"
+    cut.write_bytes(blob[: len(blob) * 2 // 3])
+    before = state(data)
+    r = replay(data, "import", cut)
+    lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
+    assert r.returncode == 2 and len(lines) == 1 and "Traceback" not in r.stderr
+    assert ("breaks off" if how == "json" else "cut off") in lines[0]
+    assert "--partial" in lines[0]
+    assert state(data)[:4] == before[:4]
+    r = replay(data, "import", "--partial", cut)   # what decoded, as a partial session
+    assert r.returncode == 0, r.stderr
+    [sid] = r.stdout.split()
+    assert sid.endswith("_partial")
+    with Store.open(data) as s:
+        n = s.index.session(sid).record_count
+    assert 0 < n < 40_000
