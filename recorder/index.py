@@ -5,8 +5,10 @@ segments (where each segment file is and what it covers), views, errors, users, 
 `pending` - the write-ahead intent that makes crash cleanup safe: a writer records the
 files it is about to create before creating them, and the same transaction that adds the
 index rows deletes its intent. A crash in between leaves an intent whose process is gone;
-the next open deletes those files (see LocalStore._recover). `retired` is the same idea the
-other way round: the transaction that stops referencing files (a replace, a delete) lists
+the next open deletes those files (see LocalStore._recover). `batches` remembers the live
+batches accepted under a client-chosen batch id (intake/wire.py), written by the transaction
+that adds the batch's segments, so a retried batch is recognised after any crash. `retired`
+is the same idea the other way round: the transaction that stops referencing files (a replace, a delete) lists
 them there, so files a crash kept from being deleted are deleted by the next open - they
 are the only other files recovery ever deletes.
 
@@ -79,6 +81,11 @@ CREATE TABLE IF NOT EXISTS retired (
 CREATE TABLE IF NOT EXISTS dictionaries (
     id INTEGER PRIMARY KEY, file TEXT NOT NULL, created_ms INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS batches (
+    application TEXT NOT NULL, client_session TEXT NOT NULL, batch_id TEXT NOT NULL,
+    accepted INTEGER NOT NULL, created_ms INTEGER NOT NULL,
+    PRIMARY KEY (application, client_session, batch_id)
+) WITHOUT ROWID;
 """
 
 
@@ -122,6 +129,13 @@ class SessionInfo(msgspec.Struct, kw_only=True):
     bytes: int
     segment_count: int
     context: dict[str, Any] | None = None
+
+
+class BatchKey(msgspec.Struct, frozen=True):
+    """A live batch as its sender names it: unique per application and client session."""
+    application: str | None
+    client_session: str
+    batch_id: str
 
 
 class SessionRow(msgspec.Struct, kw_only=True):
@@ -261,8 +275,10 @@ class Index:
 
     def commit(self, token: str | None, rows: Sequence[SessionRow], *,
                replace: Iterable[str] = (),
-               expected: dict[str, set[str]] | None = None) -> list[str]:
-        """Write session rows (and drop the writer's intent) in one transaction. Sessions in
+               expected: dict[str, set[str]] | None = None,
+               batch: tuple[BatchKey, int] | None = None) -> list[str]:
+        """Write session rows (and drop the writer's intent) in one transaction; `batch`
+        (a live batch's key and its event count) is remembered in it. Sessions in
         `replace` lose their old segment rows first; an `append` row adds segments to its
         existing session. Returns the files no longer referenced (to delete afterwards), and
         lists them in `retired` so a crash before that deletion does not keep them."""
@@ -320,6 +336,11 @@ class Index:
                         " first_seen_ms=min(first_seen_ms, excluded.first_seen_ms),"
                         " last_seen_ms=max(last_seen_ms, excluded.last_seen_ms)",
                         (i.user_id, i.user_name, i.user_email, i.start_ms, i.end_ms))
+            if batch is not None:
+                key, accepted = batch
+                db.execute("INSERT INTO batches VALUES (?,?,?,?,?)",
+                           (key.application or "", key.client_session, key.batch_id, accepted,
+                            now))
             if token is not None:
                 db.execute("DELETE FROM pending WHERE token=?", (token,))
         return stale
@@ -339,6 +360,7 @@ class Index:
             for table in ("segments", "views", "errors"):
                 db.execute(f"DELETE FROM {table} WHERE session_id=?", (sid,))
             db.execute("DELETE FROM sessions WHERE id=?", (sid,))
+            db.execute("DELETE FROM batches WHERE client_session=?", (sid,))
         return files
 
     def add_dictionary(self, dict_id: int, file: str) -> None:
@@ -396,6 +418,13 @@ class Index:
         return [_info(r) for r in self._all(
             f"SELECT {_INFO_COLS} FROM sessions WHERE id=? OR (id>? AND id<?)"
             " ORDER BY start_ms DESC", (client_id, client_id + ".", client_id + "/"))]
+
+    def batch_accepted(self, key: BatchKey) -> int | None:
+        """The event count a live batch was accepted with, None if it never was."""
+        rows = self._all("SELECT accepted FROM batches WHERE application=? AND"
+                         " client_session=? AND batch_id=?",
+                         (key.application or "", key.client_session, key.batch_id))
+        return rows[0][0] if rows else None
 
     def live_sessions_before(self, end_ms: float) -> list[str]:
         """Live (not yet compacted) sessions whose last event is older than `end_ms`."""

@@ -210,6 +210,16 @@ class ImportConflict(ValueError):
         self.reason = reason
 
 
+class BatchReused(ValueError):
+    """A live batch id sent again with a different number of events (nothing was written):
+    the sender gave two batches one id."""
+
+    def __init__(self, batch_id: str, session_id: str, accepted: int, now: int):
+        super().__init__(f"batch {batch_id!r} of session {session_id} was accepted with"
+                         f" {accepted} events and is now sent with {now} - give each batch its"
+                         " own batch_id, and reuse it only to retry that same batch")
+
+
 _canonical = msgspec.msgpack.Encoder(order="sorted")
 
 

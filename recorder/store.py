@@ -53,9 +53,9 @@ import zstandard
 from .facts import FactsReader, derive_facts, view_at
 from .format import EventType, InvalidEvent, decode_msgpack, encode_json, encode_msgpack, \
     validate_event
-from .ingest import ImportConflict, Masker, MaskerFor, Outcome, PreparedSession, Progress, \
-    Reconciler, prepare, reconcile
-from .index import Index, IndexDamaged, SessionInfo, SessionRow
+from .ingest import BatchReused, ImportConflict, Masker, MaskerFor, Outcome, PreparedSession, \
+    Progress, Reconciler, prepare, reconcile
+from .index import BatchKey, Index, IndexDamaged, SessionInfo, SessionRow
 from .limits import DEFAULT_LIMITS, Limits, check_event, check_session_size, check_timestamp, \
     check_viewport
 from .rrweb_io import NotStreamable
@@ -107,7 +107,8 @@ class Store(abc.ABC):
                         progress: Progress | None = None, session_id: str | None = None,
                         limits: Limits | None = None, strict: bool | None = None,
                         as_new: bool = False, partial: str | None = None,
-                        masker_for: MaskerFor | None = None) -> list["Stored"]: ...
+                        masker_for: MaskerFor | None = None,
+                        batch: BatchKey | None = None) -> list["Stored"]: ...
 
     @abc.abstractmethod
     def sessions(self, user: str | None = None, url: str | None = None,
@@ -327,7 +328,8 @@ class LocalStore(Store):
                         progress: Progress | None = None, session_id: str | None = None,
                         limits: Limits | None = None, strict: bool | None = None,
                         as_new: bool = False, partial: str | None = None,
-                        masker_for: MaskerFor | None = None) -> list[Stored]:
+                        masker_for: MaskerFor | None = None,
+                        batch: BatchKey | None = None) -> list[Stored]:
         """`ingest`, saying what happened to each session. Raises LimitError /
         InvalidEvent / ImportConflict with nothing stored.
 
@@ -340,7 +342,10 @@ class LocalStore(Store):
         A live batch (`masker_for`: its session's masker, kept between requests) holds its
         session's lock (`session_lock`) from finding the open session to committing, so
         writers in other threads and processes append after it, never beside it; batches
-        of other sessions go on meanwhile (their fsyncs overlap)."""
+        of other sessions go on meanwhile (their fsyncs overlap). A live batch named by
+        its sender (`batch`) is remembered in the transaction that stores it: sent again,
+        it stores nothing (`Outcome.SAME`), or raises BatchReused if its event count
+        differs."""
         total = 2 * len(events) or 1
         if partial:
             context = {**(context or {}), PARTIAL: partial}
@@ -348,6 +353,15 @@ class LocalStore(Store):
             context = masker_factory().mask_context(context)
         held = self.session_lock(session_id) if (live and session_id) else self._write_lock
         with held:
+            if batch is not None:
+                accepted = self.index.batch_accepted(batch)
+                if accepted is not None:
+                    if accepted != len(events):
+                        raise BatchReused(batch.batch_id, batch.client_session, accepted,
+                                          len(events))
+                    found = self._open_session(batch.client_session)
+                    return [Stored(found.id if found else batch.client_session,
+                                   Outcome.SAME, 0)]
             prepared = prepare(
                 events, application=application, user=user, live=live, now_ms=now_ms,
                 masker_factory=masker_factory, masker_for=masker_for,
@@ -366,7 +380,8 @@ class LocalStore(Store):
                     todo.append(q)
                 out.append(Stored(sid, outcome, 0 if q is None else len(q.events)))
             self._write(todo, application=application, user=user, context=context, live=live,
-                        progress=progress, total=total)
+                        progress=progress, total=total,
+                        batch=(batch, len(events)) if batch is not None else None)
         if progress:
             progress(total, total)
         return out
@@ -635,8 +650,10 @@ class LocalStore(Store):
     def _write(self, todo: list[PreparedSession], *, application: str | None,
                user: dict | None, context: dict | None, live: bool,
                codec: Codec | None = None, progress: Progress | None = None,
-               total: int = 0) -> None:
+               total: int = 0, batch: tuple[BatchKey, int] | None = None) -> None:
         if not todo:
+            if batch is not None:   # nothing of it is kept (all masked away): still seen
+                self.index.commit(None, [], batch=batch)
             return
         codec = codec or (self.live_codec if live else self.compact_codec)
         zdict = None
@@ -674,7 +691,8 @@ class LocalStore(Store):
                     progress(min(done, total - 1), total)
             rows = [self._row(p, [m for q, m, _, _ in jobs if q is p], application=application,
                               user=user, context=context, live=live) for p in todo]
-            stale = w.commit(rows, replace=[p.id for p in todo if p.append_to is None])
+            stale = w.commit(rows, replace=[p.id for p in todo if p.append_to is None],
+                             batch=batch)
         except BaseException:
             w.abort()
             raise
@@ -1299,10 +1317,11 @@ class _PendingWrite:
         self.store._remove_files(files)
         self.dirs = {d for d in self.dirs if d.is_dir()}   # emptied folders go with them
 
-    def commit(self, rows: list[SessionRow], replace: list[str]) -> list[str]:
+    def commit(self, rows: list[SessionRow], replace: list[str],
+               batch: tuple[BatchKey, int] | None = None) -> list[str]:
         for d in self.dirs:
             _fsync_dir(d)
-        return self.store.index.commit(self.token, rows, replace=replace)
+        return self.store.index.commit(self.token, rows, replace=replace, batch=batch)
 
     def abort(self) -> None:
         self.store._remove_files(self.files)

@@ -15,8 +15,10 @@ import threading
 import time
 from collections import OrderedDict
 
-from ..ingest import Masker, OpenSession
+from ..index import BatchKey
+from ..ingest import BatchReused, Masker, OpenSession
 from ..privacy import Rules, SessionMasker, SessionMaskers, parse_rules
+from ..sessions import clean_id
 from ..store import LocalStore
 from .apps import Application
 from .wire import Batch, Status, WireError
@@ -62,8 +64,9 @@ class LiveIntake:
             return kept[1]
 
     def accept(self, app: Application, batch: Batch, now_ms: float | None = None) -> list[str]:
-        """Mask and store a batch durably; the ids of the sessions it went to. Raises
-        LimitError / InvalidEvent / WireError with nothing stored."""
+        """Mask and store a batch durably; the ids of the sessions it went to. A batch whose
+        `batch_id` was accepted before stores nothing (see wire.py). Raises LimitError /
+        InvalidEvent / WireError with nothing stored."""
         maskers = self.maskers(app)
         touched: list[str] = []
 
@@ -79,7 +82,11 @@ class LiveIntake:
                 batch.events, application=app.id, user=batch.user_dict(),
                 context=context, live=True, session_id=batch.session_id,
                 now_ms=now_ms if now_ms is not None else time.time() * 1000,
-                masker_for=masker_for)
+                masker_for=masker_for,
+                batch=BatchKey(app.id, clean_id(batch.session_id), batch.batch_id)
+                if batch.batch_id is not None else None)
+        except BatchReused as exc:
+            raise WireError(Status.CONFLICT, "batch_id_reused", str(exc)) from None
         except BaseException:
             with self._lock:
                 for sid in touched:   # their maskers ran ahead of the store: start again

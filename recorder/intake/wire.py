@@ -2,8 +2,21 @@
 
     POST /v1/events?app=APP_ID          Authorization: Bearer TOKEN  (or &token= for sendBeacon)
     Content-Encoding: gzip | deflate | zstd   (optional)
-    {"session_id": "...", "view_id"?: "...", "user"?: {"id","name","email"},
-     "context"?: {...}, "events": [...]}
+    {"session_id": "...", "batch_id"?: "...", "view_id"?: "...",
+     "user"?: {"id","name","email"}, "context"?: {...}, "events": [...]}
+
+Retries store nothing twice - the batch id:
+1. `batch_id` is a string of 1 to 64 characters the sender picks, unique within its
+   `session_id` (capture.js: a random page id and a counter). It is a body field, not a
+   header, because sendBeacon cannot set headers.
+2. A sender that gets no answer (timeout, 5xx, 429, a dropped connection) sends the same
+   batch again - the same events, the same batch_id.
+3. The intake remembers each accepted batch id per application and session in the index
+   transaction that stores the batch's segments: after any crash a batch id is either
+   remembered together with its events, or neither is.
+4. A batch id seen before is answered 202 with the same `accepted` count, storing
+   nothing; the same id with another number of events is 409 `batch_id_reused`.
+5. Without `batch_id` every request is stored: a retried batch is stored twice.
 
 Every refusal is a `WireError` with the HTTP status, a stable `code` (the JSON `error`), a
 message saying what to do, and the `limit` when one was exceeded. Decompression stops at
@@ -66,6 +79,7 @@ class User(msgspec.Struct, forbid_unknown_fields=False):
 class Batch(msgspec.Struct, kw_only=True):
     session_id: str
     events: list[Any]
+    batch_id: str | None = None
     view_id: str | None = None
     user: User | None = None
     context: dict[str, Any] | None = None
@@ -80,6 +94,7 @@ class Batch(msgspec.Struct, kw_only=True):
 
 _BATCH = msgspec.json.Decoder(Batch)
 MAX_SESSION_ID = 128
+MAX_BATCH_ID = 64
 
 
 def max_body_bytes(limits: Limits) -> int:
@@ -174,6 +189,9 @@ def decode_body(body: bytes, encoding: str | None, limits: Limits) -> Batch:
     if not sid or len(sid) > MAX_SESSION_ID:
         raise WireError(Status.BAD_REQUEST, "malformed",
                         f"session_id must be 1 to {MAX_SESSION_ID} characters")
+    if batch.batch_id is not None and not 0 < len(batch.batch_id) <= MAX_BATCH_ID:
+        raise WireError(Status.BAD_REQUEST, "malformed",
+                        f"batch_id must be 1 to {MAX_BATCH_ID} characters")
     if not batch.events:
         raise WireError(Status.BAD_REQUEST, "malformed", "the batch has no events")
     return expand(batch)

@@ -73,6 +73,9 @@ def good(n=3, sid="visit"):
     (b'{"session_id": "", "events": [{}]}', "malformed"),
     (b'{"session_id": "s", "events": []}', "malformed"),
     (b'{"session_id": "s", "events": [{"type": 3}]}', "invalid_event"),   # no timestamp
+    (b'{"session_id": "s", "batch_id": "", "events": [{}]}', "malformed"),
+    (b'{"session_id": "s", "batch_id": "' + b"b" * 65 + b'", "events": [{}]}', "malformed"),
+    (b'{"session_id": "s", "batch_id": 7, "events": [{}]}', "malformed"),
 ])
 def test_malformed_bodies(server, raw, code):
     srv, shop, _ = server

@@ -199,3 +199,29 @@ def test_session_rules_a_quiet_gap_starts_a_new_session_and_late_events_join_the
             assert [e["data"]["payload"]["k"] for e in r.events() if e["type"] == 5] == ["same"]
         with store.session(f"gap.{later}") as r:
             assert [e["data"]["payload"]["k"] for e in r.events() if e["type"] == 5] == ["next"]
+
+
+def test_a_retried_batch_is_stored_once_whichever_worker_answers(server):
+    """A sender that lost the answer sends the batch again under its batch_id: 202 with the
+    same count each time (gzipped, plain, by beacon, from threads racing on two workers),
+    stored once; the same id with other events is 409 and stores nothing."""
+    srv, shop = server
+    t = now_ms() - 10_000
+    first = {"session_id": "retry", "batch_id": "pg1.0", "events": snapshot(t)}
+    assert post_batch(srv.url, *shop, first, encoding="gzip") == (202, {"accepted": 2})
+    second = {"session_id": "retry", "batch_id": "pg1.1",
+              "events": [mark(t + 1 + i, i=i) for i in range(5)]}
+    answers: list = []
+    threads = [threading.Thread(target=lambda k=k: answers.append(post_batch(
+        srv.url, *shop, second, encoding=["gzip", None][k % 2], token_in_query=k == 3)))
+        for k in range(6)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(60)
+    assert answers == [(202, {"accepted": 5})] * 6
+    status, body = post_batch(srv.url, *shop, dict(second, events=second["events"][:4]))
+    assert (status, body["error"]) == (409, "batch_id_reused")
+    with Store.open(srv.data) as store, store.session("retry") as reader:
+        got = [e["data"]["payload"]["i"] for e in reader.events() if e["type"] == 5]
+    assert got == [0, 1, 2, 3, 4]

@@ -6,9 +6,11 @@ from __future__ import annotations
 import json
 import time
 
+import pytest
+
 from recorder.intake.apps import Applications
 from recorder.intake.live import LiveIntake
-from recorder.intake.wire import Batch, User
+from recorder.intake.wire import Batch, User, WireError
 from recorder.privacy import parse_rules
 from recorder.privacy.preview import html_to_events
 from recorder.store import Store
@@ -119,4 +121,44 @@ def test_quiet_sessions_are_compacted_and_a_busy_one_is_not(tmp_path):
     with store.session("busy") as r:
         assert len(r.segments) == 6
     assert not store.index.live("quiet") and store.index.live("busy")
+    apps.close()
+
+
+def test_a_batch_sent_again_under_its_batch_id_is_stored_once_by_any_worker(tmp_path):
+    """The retry lands on the other worker, and after both were closed (a restart): each
+    time the same count is answered and nothing more is stored. Another batch id, and a
+    batch without one, are stored; the same id with other events is refused."""
+    data = tmp_path / "data"
+    data.mkdir()
+    apps = Applications(data)
+    app, _ = apps.create("shop")
+    a, b = (LiveIntake(Store.open(data), parse_rules(RULES)) for _ in range(2))
+    t0 = int(time.time() * 1000) - 30_000
+    first = html_to_events(PAGE, href="https://shop.example/")
+    for e in first:
+        e["timestamp"] = t0
+    ids = _ids(first)
+    a.accept(app, Batch(session_id="v", batch_id="p1.0", events=first))
+    again = [_add(t0 + 1, ids["list"], 500, "once")]
+    assert a.accept(app, Batch(session_id="v", batch_id="p1.1", events=again)) == ["v"]
+    assert b.accept(app, Batch(session_id="v", batch_id="p1.1", events=again)) == ["v"]
+    a.store.close()
+    b.store.close()
+    c = LiveIntake(Store.open(data), parse_rules(RULES))
+    assert c.accept(app, Batch(session_id="v", batch_id="p1.1", events=again)) == ["v"]
+    c.accept(app, Batch(session_id="v", batch_id="p1.2", events=[_add(t0 + 2, 500, 510, "two")]))
+    c.accept(app, Batch(session_id="v", events=[_add(t0 + 3, 510, 520, "no id")]))
+    with pytest.raises(WireError) as err:
+        c.accept(app, Batch(session_id="v", batch_id="p1.2", events=again + again))
+    assert err.value.status == 409 and err.value.code == "batch_id_reused"
+    with c.store.session("v") as reader:
+        text = json.dumps(list(reader.events()))
+        assert reader.info.record_count == len(first) + 3
+    assert text.count("once") == 1 and text.count('"two"') == 1 and "no id" in text
+    # another application's session of that name keeps its own batch ids
+    other, _ = apps.create("blog")
+    with pytest.raises(WireError) as err:   # (and may not write into shop's session)
+        c.accept(other, Batch(session_id="v", batch_id="p1.1", events=again))
+    assert err.value.code == "session_conflict"
+    c.store.close()
     apps.close()
