@@ -1539,7 +1539,9 @@
 
   /* Batches to `POST /v1/events`: one request at a time, gzipped where the browser can,
    * retried with backoff on 429/5xx/network errors, split on 413, dropped (counted) on 400;
-   * on pagehide the rest goes by sendBeacon. Never blocks the page. */
+   * on pagehide the rest goes by sendBeacon. Never blocks the page. Each batch has a
+   * `batch_id` (this page's random id and a counter); a retry sends the same events under
+   * the same id, so a batch whose answer was lost is not stored twice. */
   function Sender(cfg, fetchFn) {
     this.cfg = cfg;
     this.fetch = fetchFn;
@@ -1548,6 +1550,9 @@
     this.timer = null;
     this.retryMs = RETRY_MS;
     this.touched = 0;   // when the session's last activity was last written to storage
+    this.page = randomId().slice(0, 16);
+    this.batches = 0;
+    this.pending = null;   // {id, n}: the batch sent and not yet answered 202 - sent again as it is
     this.dead = null;   // a reason to stop sending (revoked token...)
     this.stats = {queued: 0, acked: 0, failed: 0, dropped: 0, requests: 0, beacons: 0, errors: []};
   }
@@ -1561,7 +1566,7 @@
     this.stats.queued++;
     if (this.queue.length > QUEUE_MAX_EVENTS) {
       var over = this.queue.length - QUEUE_MAX_EVENTS;
-      this.queue.splice(0, over);
+      this.queue.splice(this.pending ? this.pending.n : 0, over);   // not the batch sent
       this.stats.dropped += over;
     }
     if (this.queue.length >= (this.cfg.batchEvents || BATCH_EVENTS)) this.schedule(0);
@@ -1572,8 +1577,9 @@
     var self = this;
     this.timer = setTimeout(function () { self.timer = null; self.send(); }, ms);
   };
-  S.body = function (events) {
-    var b = {session_id: this.cfg.sessionId, events: events};
+  S.nextId = function () { return this.page + "." + (this.batches++); };
+  S.body = function (events, batchId) {
+    var b = {session_id: this.cfg.sessionId, batch_id: batchId, events: events};
     if (this.cfg.compact !== false) {   // the intake that serves capture.js decodes it
       var c = compactBatch(events);
       b.encoding = COMPACT;
@@ -1587,8 +1593,9 @@
   S.note = function (msg) { this.stats.errors.push(msg); if (this.stats.errors.length > 20) this.stats.errors.shift(); };
   S.send = function () {
     if (this.inFlight || !this.queue.length || this.dead) return;
-    var self = this, n = Math.min(this.queue.length, this.cfg.batchEvents || BATCH_EVENTS);
-    var batch = this.queue.slice(0, n), text = this.body(batch);
+    var self = this;
+    if (!this.pending) this.pending = {id: this.nextId(), n: Math.min(this.queue.length, this.cfg.batchEvents || BATCH_EVENTS)};
+    var n = this.pending.n, batch = this.queue.slice(0, n), text = this.body(batch, this.pending.id);
     this.inFlight = true;
     var zipped = win.CompressionStream ? gzip(text) : Promise.resolve(null);
     zipped.then(function (data) {
@@ -1600,6 +1607,7 @@
         keepalive: (data ? data.byteLength : text.length) < BEACON_MAX_BYTES, credentials: "omit"});
     }).then(function (r) {
       if (r.status === 202) {
+        self.pending = null;
         self.queue.splice(0, n);
         self.stats.acked += n;
         self.retryMs = RETRY_MS;
@@ -1610,6 +1618,7 @@
       return r.text().then(function (t) {
         self.note(r.status + " " + t.slice(0, 200));
         if (r.status === 413) {   // too big: halve the batch; one event alone too big is dropped
+          self.pending = null;   // (a smaller batch is another batch)
           if (n === 1) { self.queue.splice(0, 1); self.stats.failed += 1; }
           else self.cfg.batchEvents = Math.max(1, Math.floor(n / 2));
           return "next";
@@ -1619,6 +1628,7 @@
           return isFinite(after) && after > 0 ? after * 1000 : "backoff";
         }
         if (r.status === 401 || r.status === 403) { self.dead = "refused: " + r.status; return "stop"; }
+        self.pending = null;
         self.queue.splice(0, n);   // malformed for the intake: sending it again cannot help
         self.stats.failed += n;
         return "next";
@@ -1639,23 +1649,24 @@
   /* The page is going away: what is left goes now, by beacon (uncompressed, token in the URL). */
   S.beacon = function () {
     if (!this.queue.length || this.dead || !win.navigator.sendBeacon) return;
-    var events = this.inFlight ? this.queue.slice(this.cfg.batchEvents || BATCH_EVENTS) : this.queue.slice();
-    var chunk = [], size = 0, sent = 0;
-    var go = function (self, list) {
-      var text = self.body(list);
-      if (win.navigator.sendBeacon(self.url(true), new Blob([text], {type: "text/plain"}))) {
-        self.stats.beacons++;
-        sent += list.length;
-      }
+    // the batch in flight is its fetch's (keepalive); one waiting for its retry goes as it is
+    var p = this.pending, start = p && this.inFlight ? p.n : 0;
+    var events = this.queue.slice(start);
+    var chunk = [], size = 0, sent = 0, ok = true;
+    var go = function (self, list, id) {
+      ok = ok && win.navigator.sendBeacon(self.url(true), new Blob([self.body(list, id)], {type: "text/plain"}));
+      if (ok) { self.stats.beacons++; sent += list.length; }
     };
-    for (var i = 0; i < events.length; i++) {
+    var i = 0;
+    if (p && !this.inFlight) { go(this, events.slice(0, p.n), p.id); i = p.n; }
+    for (; i < events.length && ok; i++) {
       var len = JSON.stringify(events[i]).length;
-      if (chunk.length && size + len > BEACON_MAX_BYTES) { go(this, chunk); chunk = []; size = 0; }
+      if (chunk.length && size + len > BEACON_MAX_BYTES) { go(this, chunk, this.nextId()); chunk = []; size = 0; }
       chunk.push(events[i]); size += len;
     }
-    if (chunk.length) go(this, chunk);
+    if (chunk.length) go(this, chunk, this.nextId());
     if (sent) {
-      var start = this.inFlight ? (this.cfg.batchEvents || BATCH_EVENTS) : 0;
+      if (!start) this.pending = null;
       this.queue.splice(start, sent);
       this.stats.acked += sent;   // handed to the browser, which delivers it after the page
     }

@@ -178,3 +178,36 @@ def test_capture_obeys_429_and_413(qapp, pages, intake):
     assert any(e.startswith("429") for e in st["errors"]) and any(e.startswith("413") for e in st["errors"])
     stored = list(open_recording("obeys-limits", srv.data).events())
     assert len(stored) == st["queued"] and stored[0]["type"] == 4
+
+
+def test_capture_sends_a_batch_whose_answer_was_lost_again_and_it_is_stored_once(
+        qapp, pages, intake):
+    """A fake fetch that lets the first two requests reach the real intake and then loses
+    their answers (a network error, then a 503): capture.js sends each batch again under its
+    batch_id, and the intake stores every event once."""
+    srv, app_id, token = intake
+    script = """(function(){
+      var real = ReplayRum.pageFetch.bind(window), n = 0;
+      var fake = function (url, init) {
+        n++;
+        var k = n;
+        return real(url, init).then(function (r) {
+          if (k === 1) throw new TypeError('Failed to fetch (answer lost)');
+          if (k === 2) return new Response('{"error":"not_stored"}', {status: 503, headers: {'Retry-After': '0.1'}});
+          return r;
+        });
+      };
+      window.__sid = ReplayCapture.start({intake: %s, app: %s, token: %s, fetch: fake,
+        flushMs: 50, batchEvents: 5, sessionId: 'lost-answers', rules: {default: 'allow'}});
+      for (var i = 0; i < 20; i++) document.getElementById('more').click();
+      return 1; })()""" % (json.dumps(srv.url), json.dumps(app_id), json.dumps(token))
+    with BrowserRecorder(recorder="capture") as b:
+        _open_installed(b, pages, {"intake": srv.url, "app": app_id, "token": token,
+                                   "flushMs": 100000})
+        b.eval("ReplayCapture.stop()")
+        b.eval(script)
+        st = _sent_everything(b)
+    assert st["failed"] == 0 and st["requests"] >= 4
+    assert any("answer lost" in e for e in st["errors"]) and any(e.startswith("503") for e in st["errors"])
+    stored = list(open_recording("lost-answers", srv.data).events())
+    assert len(stored) == st["queued"]   # (twice: 10 more)
