@@ -1,11 +1,13 @@
 """Throughput and latency of the live intake: a real `replay serve` on loopback, fed by
 several concurrent client processes, for 1 and 2 workers.
 
-Payloads are a real recording (the demo session: rrweb's recorder in Chromium, see
+Payloads are a real recording (`--recording FILE`, for instance the 10-minute one of
+benchmarks/record_real.py; else the demo session: rrweb's recorder in Chromium, see
 README), replayed as many live sessions: each client sends one session after another,
-re-stamped to now, in gzipped batches of `--batch` events, one request at a time, and
-waits for each 202. Bodies are prepared before the clock starts, so the clients spend
-their time waiting on the server. Default privacy rules (mask-user-input, detectors on).
+re-stamped to now, in gzipped batches of `--batch` events, each with its batch_id as
+capture.js sends them, one request at a time, and waits for each 202. Bodies are prepared
+before the clock starts, so the clients spend their time waiting on the server. Default
+privacy rules (mask-user-input, detectors on).
 
 Baseline, same run: the same batches stored by `Store.ingest(live=True)` in this process,
 with the same masker state carried per session - no HTTP, no JSON decoding, one process.
@@ -14,7 +16,7 @@ Target (DESIGN.md): intake with the default rules >= 30,000 events/s on one core
 against "events per server CPU-second" (the CPU time of the server's processes, from
 /proc), which a machine shared with other work does not distort as much as wall time.
 
-    python benchmarks/intake.py [--seconds 5] [--clients 4] [--batch 100]
+    python benchmarks/intake.py [--recording FILE] [--seconds 5] [--clients 4] [--batch 100]
 """
 from __future__ import annotations
 
@@ -30,7 +32,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from _common import Row, percentile, print_table, run_main  # noqa: E402
+from _common import Row, add_recording_arg, load_recording, percentile, print_table, \
+    run_main  # noqa: E402
 
 from recorder.paths import ASSETS  # noqa: E402
 
@@ -38,20 +41,26 @@ RECORDING = ASSETS / "demo" / "demo-session.json"
 GOAL_PER_CORE = 30_000
 
 
-def sessions_of(events: list[dict], batch: int, t0: int, prefix: str, count: int):
+def sessions_of(events: list[dict], batch: int, t0: int, prefix: str, count: int,
+                max_events: int | None = None):
     """`count` copies of the recording as live sessions, each as (raw bytes, gzipped
-    bodies with their event counts)."""
+    bodies with their event counts); at most `max_events` events in all (the last session
+    cut short): a long recording is not prepared further than a run can send."""
     first = events[0]["timestamp"]
     span = events[-1]["timestamp"] - first + 1000
     out = []
+    left = max_events if max_events is not None else count * len(events)
     for k in range(count):
+        if left <= 0:
+            break
         shift = t0 + k * span - first
-        evs = [dict(e, timestamp=e["timestamp"] + shift) for e in events]
         bodies = []
-        for i in range(0, len(evs), batch):
-            part = evs[i:i + batch]
-            raw = json.dumps({"session_id": f"{prefix}-{k}", "events": part}).encode()
+        for i in range(0, min(len(events), left), batch):
+            part = [dict(e, timestamp=e["timestamp"] + shift) for e in events[i:i + batch]]
+            raw = json.dumps({"session_id": f"{prefix}-{k}", "batch_id": f"b{i}",
+                              "events": part}).encode()
             bodies.append((len(raw), gzip.compress(raw, 6), len(part)))
+        left -= len(events)
         out.append(bodies)
     return out
 
@@ -82,6 +91,8 @@ def client(url: str, app_id: str, token: str, bodies: list, seconds: float, star
                 raw_bytes += raw_len
             else:
                 errors += 1
+            if time.time() > deadline:   # (a long real session is not sent to its end)
+                break
         if time.time() > deadline:
             break
     results.put((events, raw_bytes, time.time() - start_at, lat, errors))
@@ -113,7 +124,8 @@ def run_server(workers: int, args, events: list[dict]) -> dict:
             t0 = int(time.time() * 1000) - 3_600_000
             # enough sessions for the time given; unused ones are never sent
             per_client = max(2, int(args.seconds * 40_000 / len(events) / args.clients) + 2)
-            bodies = [sessions_of(events, args.batch, t0, f"w{workers}-c{c}", per_client)
+            most = int(args.seconds * args.most / args.clients)
+            bodies = [sessions_of(events, args.batch, t0, f"w{workers}-c{c}", per_client, most)
                       for c in range(args.clients)]
             start_at = time.time() + 1.0
             procs = [ctx.Process(target=client, args=(srv.url, app_id, token, bodies[c],
@@ -152,13 +164,16 @@ def baseline(args, events: list[dict]) -> float:
         live = LiveIntake(store, Rules.default())
         t0 = int(time.time() * 1000) - 3_600_000
         todo = sessions_of(events, args.batch, t0, "base",
-                           max(2, int(args.seconds * 40_000 / len(events))))
+                           max(2, int(args.seconds * 40_000 / len(events))),
+                           int(args.seconds * args.most))
         n = 0
         start = time.perf_counter()
         for session in todo:
             for _raw_len, body, count in session:
                 live.accept(app, decode_body(gzip.decompress(body), None, store.limits))
                 n += count
+                if time.perf_counter() - start > args.seconds:
+                    break
             if time.perf_counter() - start > args.seconds:
                 break
         elapsed = time.perf_counter() - start
@@ -175,8 +190,15 @@ def main(argv: list[str] | None) -> int:
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--payload", choices=["recording", "generated"], default="recording",
                     help="the demo recording (real), or a generated 3,000-event visit")
+    ap.add_argument("--most", type=int, default=60_000, metavar="N",
+                    help="events/s no run can exceed: bodies are prepared for that many"
+                         " (default %(default)s)")
+    add_recording_arg(ap)
     args = ap.parse_args(argv)
-    if args.payload == "recording":
+    if args.recording is not None:
+        events = load_recording(args.recording)
+        what = args.recording.name
+    elif args.payload == "recording":
         events = json.loads(RECORDING.read_text())
         what = RECORDING.name
     else:

@@ -434,6 +434,13 @@ class Index:
     def segments(self, sid: str) -> list[SegmentMeta]:
         return [_seg(r) for r in self._all(_SEGMENTS_SQL, (sid,))]
 
+    def last_view(self, sid: str) -> str | None:
+        """The view of a session's last segment (one row: a live append asks on every
+        batch, and a live session has thousands of segments)."""
+        rows = self._all("SELECT view_id FROM segments WHERE session_id=? ORDER BY idx DESC"
+                         " LIMIT 1", (sid,))
+        return rows[0][0] if rows else None
+
     def segment_files(self) -> dict[str, str]:
         """file -> session id, for every segment row."""
         return dict(self._all("SELECT file, session_id FROM segments"))

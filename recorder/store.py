@@ -741,8 +741,7 @@ class LocalStore(Store):
         return SessionRow(info=info, digest=p.digest, live=live, segments=segs, facts=f)
 
     def _last_view(self, sid: str) -> str | None:
-        segs = self.index.segments(sid)
-        return segs[-1].view_id if segs else None
+        return self.index.last_view(sid)
 
     def _retire(self, files: list[str]) -> None:
         """Delete files a committed transaction listed in `retired`, then forget them."""

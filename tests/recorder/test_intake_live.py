@@ -13,6 +13,7 @@ from recorder.intake.live import LiveIntake
 from recorder.intake.wire import Batch, User, WireError
 from recorder.privacy import parse_rules
 from recorder.privacy.preview import html_to_events
+from recorder.segments import T_TREES, read_header
 from recorder.store import Store
 
 PAGE = """<!DOCTYPE html><html><head></head><body>
@@ -115,9 +116,12 @@ def test_quiet_sessions_are_compacted_and_a_busy_one_is_not(tmp_path):
     with store.session("quiet") as r:
         before = list(r.events())
         assert len(r.segments) == 6
+        # live segments are cheap to write (the events as they are), compaction packs them
+        assert read_header(r.raw_segment(0))["codec"]["transform"] == 0
     assert live.compact_idle() == ["quiet"]
     with store.session("quiet") as r:
         assert len(r.segments) == 1 and list(r.events()) == before
+        assert read_header(r.raw_segment(0))["codec"]["transform"] & T_TREES
     with store.session("busy") as r:
         assert len(r.segments) == 6
     assert not store.index.live("quiet") and store.index.live("busy")

@@ -7,6 +7,7 @@ from recorder.segments import BYTES_LIMIT, COLUMNS, COMPACT_CODEC, DELTAS, INIT,
     PLAIN, RECORDS_LIMIT, T_COLUMNS, T_TREES, TREES, VIEW_CHANGE, Codec, SegmentDamaged, decode_segment, \
     describe, encode_segment, plan_segments, read_header
 
+TREES_QUICK = Codec(level=3, window_log=0, layout=TREES)   # the tree path at a quick level
 ALL_LAYOUTS = [Codec(level=3, layout=COLUMNS), Codec(level=3, layout=DELTAS),
                Codec(level=3, layout=PLAIN)]
 
@@ -141,7 +142,7 @@ from recorder.format import decode_msgpack, encode_msgpack  # noqa: E402
 from replay_tools.generator import generate_session, hostile_session  # noqa: E402
 
 
-def _round_trip(events: list, codec: Codec = LIVE_CODEC) -> list:
+def _round_trip(events: list, codec: Codec = TREES_QUICK) -> list:
     meta = segments.SegmentMeta(index=0, start_ms=0, end_ms=0, record_count=len(events),
                                 has_full_snapshot=False, creation_reason=INIT)
     header, back = decode_segment(encode_segment("s", meta, events, codec))
@@ -153,10 +154,10 @@ def _round_trip(events: list, codec: Codec = LIVE_CODEC) -> list:
 
 
 def _columns(events: list) -> dict:
-    return decode_msgpack(segments.payload_bytes(events, LIVE_CODEC))
+    return decode_msgpack(segments.payload_bytes(events, TREES_QUICK))
 
 
-@pytest.mark.parametrize("codec", [LIVE_CODEC, COMPACT_CODEC])
+@pytest.mark.parametrize("codec", [TREES_QUICK, LIVE_CODEC, COMPACT_CODEC])
 def test_columns_round_trip_the_real_2018_fixture(demo_events, codec):
     assert _round_trip(demo_events, codec) == demo_events
 
@@ -322,7 +323,7 @@ def test_inconsistent_columns_are_damage_not_garbage():
     events = _events(6) + [{"type": 5, "data": {"tag": "t", "payload": 1}, "timestamp": 9}] \
         + [{"type": 3, "data": {"source": 1, "positions": [{"x": 1, "y": 2, "id": 3,
                                                             "timeOffset": 0}]}, "timestamp": 10}]
-    blob = encode_segment("s", describe(events, 0, INIT, None), events, LIVE_CODEC)
+    blob = encode_segment("s", describe(events, 0, INIT, None), events, TREES_QUICK)
     c = _columns(events)
     assert decode_segment(_reframe(blob, c))[1] == events   # the reframing itself is sound
     for payload in _tampered(c):
@@ -332,7 +333,7 @@ def test_inconsistent_columns_are_damage_not_garbage():
 
 def test_a_transform_from_a_newer_version_is_refused():
     events = _events(3)
-    blob = encode_segment("s", describe(events, 0, INIT, None), events, LIVE_CODEC)
+    blob = encode_segment("s", describe(events, 0, INIT, None), events, TREES_QUICK)
     header, payload = segments._split(blob)
     header["codec"]["transform"] = 8
     hbytes = encode_msgpack(header)
@@ -509,7 +510,7 @@ def test_tree_streams_that_do_not_add_up_are_damage():
         "source": 0, "texts": [], "attributes": [], "removes": [],
         "adds": [{"parentId": 1, "nextId": None, "node": {"type": 3, "textContent": "x",
                                                          "id": 5 + i}}]}} for i in range(5)]
-    blob = encode_segment("s", describe(events, 0, INIT, None), events, LIVE_CODEC)
+    blob = encode_segment("s", describe(events, 0, INIT, None), events, TREES_QUICK)
     c = _columns(events)
     for name, change in (("ntext", lambda s: s[:-1]), ("ntext", lambda s: s + ["extra"]),
                          ("dn", lambda s: [2] + s[1:])):
