@@ -153,7 +153,7 @@ def baseline(args, events: list[dict]) -> float:
     """Events/s of Store.ingest(live=True) in-process, same batches, same masker carry."""
     from recorder.intake.apps import Applications
     from recorder.intake.live import LiveIntake
-    from recorder.intake.wire import decode_body
+    from recorder.intake.wire import decode_request
     from recorder.privacy import Rules
     from recorder.store import Store
     with tempfile.TemporaryDirectory(prefix="intake-base-") as tmp:
@@ -170,7 +170,8 @@ def baseline(args, events: list[dict]) -> float:
         start = time.perf_counter()
         for session in todo:
             for _raw_len, body, count in session:
-                live.accept(app, decode_body(gzip.decompress(body), None, store.limits))
+                batch, encoded = decode_request(gzip.decompress(body), None, store.limits)
+                live.accept(app, batch, encoded=encoded)
                 n += count
                 if time.perf_counter() - start > args.seconds:
                     break

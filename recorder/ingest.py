@@ -68,15 +68,17 @@ class PreparedSession:
         self.append_to = append_to
 
 
-def validate(events: Sequence[Any], *, strict: bool) -> list[dict]:
+def validate(events: Sequence[Any], *, strict: bool,
+             encoded: Sequence[bytes] | None = None) -> list[dict]:
     """Keep well-formed events. Strict (live intake): the first bad one rejects the
     payload. Otherwise (imports) a bad event is skipped with a warning naming it - unless
-    none is valid: then the recording is refused in one error naming the first problem."""
+    none is valid: then the recording is refused in one error naming the first problem.
+    `encoded`: each event's JSON as received (see validate_event)."""
     out: list[dict] = []
     bad: list[InvalidEvent] = []
     for i, e in enumerate(events):
         try:
-            validate_event(e, i)
+            validate_event(e, i, encoded[i] if encoded is not None else None)
         except InvalidEvent as exc:
             if strict:
                 raise
@@ -101,18 +103,23 @@ def prepare(events: Sequence[Any], *, application: str | None = None,
             strict: bool | None = None, progress: Progress | None = None,
             progress_total: int | None = None,
             max_session_ms: int = MAX_SESSION_MS,
-            inactivity_ms: int = INACTIVITY_MS) -> list[PreparedSession]:
+            inactivity_ms: int = INACTIVITY_MS,
+            encoded: Sequence[bytes] | None = None) -> list[PreparedSession]:
     """Check and cut `events` into sessions. Raises LimitError / InvalidEvent before
     anything is decided; the caller writes the result.
 
     `session_id`: live - the client's session id (appended to while it is open; events
     after a limit start `<id>.<first timestamp>`); import - the id to give the first
     session (a `.replay` bundle keeps its id). `masker_for`, if given, is asked for each
-    session's masker instead of `masker_factory` (live: state kept between requests)."""
+    session's masker instead of `masker_factory` (live: state kept between requests).
+    `encoded` (strict only: every event is kept): each event's JSON as received, measured
+    against the limits instead of encoding the event again."""
     n_in = len(events)
     total = progress_total or n_in
     strict = live if strict is None else strict
-    good = validate(events, strict=strict)
+    if encoded is not None and not strict:
+        raise ValueError("encoded events are for strict ingest (each event kept)")
+    good = validate(events, strict=strict, encoded=encoded)
     if progress:
         progress(n_in // 4, total)
 
@@ -120,7 +127,7 @@ def prepare(events: Sequence[Any], *, application: str | None = None,
     payload = 1 + max(len(good) - 1, 0)      # brackets and commas of the JSON array
     now = now_ms if now_ms is not None else _now_ms()
     for i, e in enumerate(good):
-        enc = encode_json(e)
+        enc = encoded[i] if encoded is not None else encode_json(e)
         check_event(e, enc, i, limits)
         check_timestamp(e, i, now, limits)
         check_viewport(e, i, limits)
@@ -164,7 +171,9 @@ def prepare(events: Sequence[Any], *, application: str | None = None,
         used.add(sid)
         before = append_to.record_count if append_to else 0
         check_session_size(before + len(evs), limits, sid)
-        out.append(PreparedSession(sid, evs, ev_sizes, content_digest(evs), None,  # type: ignore[arg-type]
+        # (a live append keeps the digest of the session's start: its own is not needed)
+        digest = content_digest(evs) if append_to is None else ""
+        out.append(PreparedSession(sid, evs, ev_sizes, digest, None,  # type: ignore[arg-type]
                                    append_to))
 
     # Masking runs after every check, on sessions that will be written; the digest above

@@ -108,7 +108,8 @@ class Store(abc.ABC):
                         limits: Limits | None = None, strict: bool | None = None,
                         as_new: bool = False, partial: str | None = None,
                         masker_for: MaskerFor | None = None,
-                        batch: BatchKey | None = None) -> list["Stored"]: ...
+                        batch: BatchKey | None = None,
+                        encoded: Sequence[bytes] | None = None) -> list["Stored"]: ...
 
     @abc.abstractmethod
     def sessions(self, user: str | None = None, url: str | None = None,
@@ -329,7 +330,8 @@ class LocalStore(Store):
                         limits: Limits | None = None, strict: bool | None = None,
                         as_new: bool = False, partial: str | None = None,
                         masker_for: MaskerFor | None = None,
-                        batch: BatchKey | None = None) -> list[Stored]:
+                        batch: BatchKey | None = None,
+                        encoded: Sequence[bytes] | None = None) -> list[Stored]:
         """`ingest`, saying what happened to each session. Raises LimitError /
         InvalidEvent / ImportConflict with nothing stored.
 
@@ -345,7 +347,7 @@ class LocalStore(Store):
         of other sessions go on meanwhile (their fsyncs overlap). A live batch named by
         its sender (`batch`) is remembered in the transaction that stores it: sent again,
         it stores nothing (`Outcome.SAME`), or raises BatchReused if its event count
-        differs."""
+        differs. `encoded`: see `ingest.prepare`."""
         total = 2 * len(events) or 1
         if partial:
             context = {**(context or {}), PARTIAL: partial}
@@ -367,7 +369,7 @@ class LocalStore(Store):
                 masker_factory=masker_factory, masker_for=masker_for,
                 limits=limits or self.limits,
                 session_id=session_id, open_session=self._open_session, strict=strict,
-                progress=progress, progress_total=total)
+                progress=progress, progress_total=total, encoded=encoded)
             todo: list[PreparedSession] = []
             out: list[Stored] = []
             for p in prepared:

@@ -39,7 +39,7 @@ from ..store import LocalStore, Store
 from .apps import Application, Applications
 from .demo import DEMO_APP, PAGES, DemoApp, Shop, install, page_names
 from .live import LiveIntake
-from .wire import Status, WireError, decode_body, max_body_bytes, too_large
+from .wire import Status, WireError, decode_request, max_body_bytes, too_large
 
 log = logging.getLogger(__name__)
 
@@ -153,9 +153,9 @@ def create_app(intake: Intake, demo: DemoApp | None = None) -> Starlette:
             intake.pending += 1
             try:
                 body = await _read_body(request, intake.store.limits)
-                batch = decode_body(body, request.headers.get("content-encoding"),
-                                    intake.store.limits)
-                await run_in_threadpool(intake.live.accept, app, batch)
+                batch, encoded = decode_request(body, request.headers.get("content-encoding"),
+                                                intake.store.limits)
+                await run_in_threadpool(intake.live.accept, app, batch, None, encoded)
             finally:
                 intake.pending -= 1
         except WireError as exc:

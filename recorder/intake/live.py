@@ -63,10 +63,12 @@ class LiveIntake:
                 self._maskers[app.id] = kept
             return kept[1]
 
-    def accept(self, app: Application, batch: Batch, now_ms: float | None = None) -> list[str]:
+    def accept(self, app: Application, batch: Batch, now_ms: float | None = None,
+               encoded: list[bytes] | None = None) -> list[str]:
         """Mask and store a batch durably; the ids of the sessions it went to. A batch whose
-        `batch_id` was accepted before stores nothing (see wire.py). Raises LimitError /
-        InvalidEvent / WireError with nothing stored."""
+        `batch_id` was accepted before stores nothing (see wire.py). `encoded`: each
+        event's JSON as received (`wire.decode_request`), so it is not encoded again to be
+        measured. Raises LimitError / InvalidEvent / WireError with nothing stored."""
         maskers = self.maskers(app)
         touched: list[str] = []
 
@@ -82,7 +84,7 @@ class LiveIntake:
                 batch.events, application=app.id, user=batch.user_dict(),
                 context=context, live=True, session_id=batch.session_id,
                 now_ms=now_ms if now_ms is not None else time.time() * 1000,
-                masker_for=masker_for,
+                masker_for=masker_for, encoded=encoded,
                 batch=BatchKey(app.id, clean_id(batch.session_id), batch.batch_id)
                 if batch.batch_id is not None else None)
         except BatchReused as exc:

@@ -92,7 +92,13 @@ class Batch(msgspec.Struct, kw_only=True):
         return {k: v for k, v in msgspec.structs.asdict(self.user).items() if v} or None
 
 
+class _Wire(msgspec.Struct):
+    """The events of a batch as the bytes they were sent as (`msgspec.Raw`: no copy)."""
+    events: list[msgspec.Raw]
+
+
 _BATCH = msgspec.json.Decoder(Batch)
+_WIRE = msgspec.json.Decoder(_Wire)
 MAX_SESSION_ID = 128
 MAX_BATCH_ID = 64
 
@@ -163,6 +169,15 @@ _DECODERS = {
 
 def decode_body(body: bytes, encoding: str | None, limits: Limits) -> Batch:
     """The batch in a request body. Raises WireError."""
+    return decode_request(body, encoding, limits)[0]
+
+
+def decode_request(body: bytes, encoding: str | None,
+                   limits: Limits) -> tuple[Batch, list[bytes] | None]:
+    """The batch in a request body, and each of its events' JSON as it was sent - what
+    the limits measure, and what validation decodes straight into the event Structs
+    (`LiveIntake.accept(encoded=)`); None for a compact batch, whose events are rebuilt.
+    Raises WireError."""
     name = (encoding or "identity").strip().lower() or "identity"
     decoder = _DECODERS.get(name)
     if decoder is None:
@@ -194,7 +209,9 @@ def decode_body(body: bytes, encoding: str | None, limits: Limits) -> Batch:
                         f"batch_id must be 1 to {MAX_BATCH_ID} characters")
     if not batch.events:
         raise WireError(Status.BAD_REQUEST, "malformed", "the batch has no events")
-    return expand(batch)
+    if batch.encoding is not None:   # compact: the events are rebuilt, not what was sent
+        return expand(batch), None
+    return batch, [bytes(e) for e in _WIRE.decode(raw).events]
 
 
 def expand(batch: Batch) -> Batch:
