@@ -186,6 +186,9 @@ class Index:
     def __init__(self, path: Path):
         self.path = path
         self._lock = threading.RLock()
+        self._group = threading.Condition(threading.Lock())   # commit_appends
+        self._queue: list[_Waiting] = []
+        self._leading = False
         self.db = sqlite3.connect(str(path), timeout=30, check_same_thread=False,
                                   isolation_level=None)
         try:
@@ -282,67 +285,118 @@ class Index:
         `replace` lose their old segment rows first; an `append` row adds segments to its
         existing session. Returns the files no longer referenced (to delete afterwards), and
         lists them in `retired` so a crash before that deletion does not keep them."""
+        with self._tx() as db:
+            return self._write_rows(db, token, rows, replace, expected, batch)
+
+    def commit_appends(self, token: str, rows: Sequence[SessionRow],
+                       batch: tuple[BatchKey, int] | None = None) -> None:
+        """`commit` for live appends (rows that only add segments: nothing to retire),
+        grouped: appends that arrive while another thread's transaction is being made
+        durable wait for it, then the first of them commits them all in one transaction -
+        one sync of the index for many batches. Each caller returns only once its own rows
+        are durable, or raises what failed them."""
+        me = _Waiting(token, rows, batch)
+        with self._group:
+            self._queue.append(me)
+            while not me.done and self._leading:
+                self._group.wait()
+            if me.done:
+                if me.error is not None:
+                    raise me.error
+                return
+            self._leading = True
+            group, self._queue = self._queue, []
+        try:
+            self._commit_group(group)
+        finally:
+            with self._group:
+                self._leading = False
+                for w in group:
+                    w.done = True
+                self._group.notify_all()
+        if me.error is not None:
+            raise me.error
+
+    def _commit_group(self, group: list["_Waiting"]) -> None:
+        try:
+            with self._tx() as db:
+                for w in group:
+                    self._write_rows(db, w.token, w.rows, (), None, w.batch)
+            return
+        except Exception as exc:
+            if len(group) == 1:
+                group[0].error = exc
+                return
+        for w in group:   # one bad append must not fail the others: each on its own
+            try:
+                self.commit(w.token, w.rows, batch=w.batch)
+            except Exception as exc:
+                w.error = exc
+
+    def _write_rows(self, db: sqlite3.Connection, token: str | None,
+                    rows: Sequence[SessionRow], replace: Iterable[str],
+                    expected: dict[str, set[str]] | None,
+                    batch: tuple[BatchKey, int] | None) -> list[str]:
         stale: list[str] = []
         now = int(time.time() * 1000)
-        with self._tx() as db:
-            for sid in replace:
-                stale += [f for (f,) in db.execute(
-                    "SELECT file FROM segments WHERE session_id=?", (sid,))]
-                db.execute("DELETE FROM segments WHERE session_id=?", (sid,))
-            db.executemany("INSERT OR IGNORE INTO retired VALUES (?)", [(f,) for f in stale])
-            if expected is not None:   # adopt(): see there
-                rows = [r for r in rows if expected.get(r.info.id, set()) == {
-                    f for (f,) in db.execute("SELECT file FROM segments WHERE session_id=?",
-                                             (r.info.id,))}]
-                db.executemany("DELETE FROM segments WHERE session_id=?",
-                               [(r.info.id,) for r in rows])
-                stale = [r.info.id for r in rows]
-            for r in rows:
-                i = r.info
-                ctx = json.dumps(i.context) if i.context else None
+        for sid in replace:
+            stale += [f for (f,) in db.execute(
+                "SELECT file FROM segments WHERE session_id=?", (sid,))]
+            db.execute("DELETE FROM segments WHERE session_id=?", (sid,))
+        db.executemany("INSERT OR IGNORE INTO retired VALUES (?)", [(f,) for f in stale])
+        if expected is not None:   # adopt(): see there
+            rows = [r for r in rows if expected.get(r.info.id, set()) == {
+                f for (f,) in db.execute("SELECT file FROM segments WHERE session_id=?",
+                                         (r.info.id,))}]
+            db.executemany("DELETE FROM segments WHERE session_id=?",
+                           [(r.info.id,) for r in rows])
+            stale = [r.info.id for r in rows]
+        for r in rows:
+            i = r.info
+            ctx = json.dumps(i.context) if i.context else None
+            db.execute(
+                f"INSERT OR REPLACE INTO sessions ({_INFO_COLS}, digest, live, created_ms)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (i.id, i.application, i.user_id, i.user_name, i.user_email, i.start_ms,
+                 i.end_ms, i.duration_ms, i.first_url, i.view_count, i.error_count,
+                 i.frustration_count, i.record_count, i.bytes, i.segment_count, ctx,
+                 i.error_group_count, i.resource_count, i.action_count,
+                 r.digest, int(r.live), now))
+            db.executemany(
+                "INSERT INTO segments VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                [(i.id, s.index, s.file, s.start_ms, s.end_ms, s.record_count,
+                  int(s.has_full_snapshot), s.creation_reason, s.view_id, s.bytes,
+                  s.raw_bytes) for s in r.segments])
+            if r.facts is not None:
+                f = r.facts
+                if not r.append:
+                    db.execute("DELETE FROM views WHERE session_id=?", (i.id,))
+                    db.execute("DELETE FROM errors WHERE session_id=?", (i.id,))
+                db.executemany("INSERT OR IGNORE INTO views VALUES (?,?,?,?)",
+                               [(i.id, v.view_id, v.start_ms, v.url) for v in f.views])
+                db.executemany("INSERT INTO errors VALUES (?,?,?,?,?,?)",
+                               [(i.id, e.ts, e.kind, e.message, e.type, e.fingerprint)
+                                for e in f.errors])
+                # counted from the rows, so appends (repeated RUM views) stay exact
+                db.execute("UPDATE sessions SET view_count=(SELECT count(*) FROM views"
+                           " WHERE session_id=?1), error_count=(SELECT count(*) FROM errors"
+                           " WHERE session_id=?1), error_group_count=(SELECT count(DISTINCT"
+                           " fingerprint) FROM errors WHERE session_id=?1) WHERE id=?1",
+                           (i.id,))
+            if i.user_id:
                 db.execute(
-                    f"INSERT OR REPLACE INTO sessions ({_INFO_COLS}, digest, live, created_ms)"
-                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                    (i.id, i.application, i.user_id, i.user_name, i.user_email, i.start_ms,
-                     i.end_ms, i.duration_ms, i.first_url, i.view_count, i.error_count,
-                     i.frustration_count, i.record_count, i.bytes, i.segment_count, ctx,
-                     i.error_group_count, i.resource_count, i.action_count,
-                     r.digest, int(r.live), now))
-                db.executemany(
-                    "INSERT INTO segments VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                    [(i.id, s.index, s.file, s.start_ms, s.end_ms, s.record_count,
-                      int(s.has_full_snapshot), s.creation_reason, s.view_id, s.bytes,
-                      s.raw_bytes) for s in r.segments])
-                if r.facts is not None:
-                    f = r.facts
-                    if not r.append:
-                        db.execute("DELETE FROM views WHERE session_id=?", (i.id,))
-                        db.execute("DELETE FROM errors WHERE session_id=?", (i.id,))
-                    db.executemany("INSERT OR IGNORE INTO views VALUES (?,?,?,?)",
-                                   [(i.id, v.view_id, v.start_ms, v.url) for v in f.views])
-                    db.executemany("INSERT INTO errors VALUES (?,?,?,?,?,?)",
-                                   [(i.id, e.ts, e.kind, e.message, e.type, e.fingerprint)
-                                    for e in f.errors])
-                    # counted from the rows, so appends (repeated RUM views) stay exact
-                    db.execute("UPDATE sessions SET view_count=(SELECT count(*) FROM views"
-                               " WHERE session_id=?1), error_count=(SELECT count(*) FROM errors"
-                               " WHERE session_id=?1), error_group_count=(SELECT count(DISTINCT"
-                               " fingerprint) FROM errors WHERE session_id=?1) WHERE id=?1",
-                               (i.id,))
-                if i.user_id:
-                    db.execute(
-                        "INSERT INTO users VALUES (?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET"
-                        " name=coalesce(excluded.name, name), email=coalesce(excluded.email, email),"
-                        " first_seen_ms=min(first_seen_ms, excluded.first_seen_ms),"
-                        " last_seen_ms=max(last_seen_ms, excluded.last_seen_ms)",
-                        (i.user_id, i.user_name, i.user_email, i.start_ms, i.end_ms))
-            if batch is not None:
-                key, accepted = batch
-                db.execute("INSERT INTO batches VALUES (?,?,?,?,?)",
-                           (key.application or "", key.client_session, key.batch_id, accepted,
-                            now))
-            if token is not None:
-                db.execute("DELETE FROM pending WHERE token=?", (token,))
+                    "INSERT INTO users VALUES (?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET"
+                    " name=coalesce(excluded.name, name), email=coalesce(excluded.email, email),"
+                    " first_seen_ms=min(first_seen_ms, excluded.first_seen_ms),"
+                    " last_seen_ms=max(last_seen_ms, excluded.last_seen_ms)",
+                    (i.user_id, i.user_name, i.user_email, i.start_ms, i.end_ms))
+        if batch is not None:
+            key, accepted = batch
+            db.execute("INSERT INTO batches VALUES (?,?,?,?,?)",
+                       (key.application or "", key.client_session, key.batch_id, accepted,
+                        now))
+        if token is not None:
+            db.execute("DELETE FROM pending WHERE token=?", (token,))
         return stale
 
     def adopt(self, rows: Sequence[SessionRow], expected: dict[str, set[str]]) -> list[str]:
@@ -508,6 +562,20 @@ class Index:
     def users(self) -> list[tuple]:
         return self._all("SELECT id, name, email, first_seen_ms, last_seen_ms FROM users"
                          " ORDER BY last_seen_ms DESC")
+
+
+class _Waiting:
+    """A thread's appends waiting for a group commit (`Index.commit_appends`)."""
+
+    __slots__ = ("token", "rows", "batch", "done", "error")
+
+    def __init__(self, token: str, rows: Sequence[SessionRow],
+                 batch: tuple[BatchKey, int] | None):
+        self.token = token
+        self.rows = rows
+        self.batch = batch
+        self.done = False
+        self.error: BaseException | None = None
 
 
 class _Tx:

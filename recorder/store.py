@@ -1322,7 +1322,11 @@ class _PendingWrite:
                batch: tuple[BatchKey, int] | None = None) -> list[str]:
         for d in self.dirs:
             _fsync_dir(d)
-        return self.store.index.commit(self.token, rows, replace=replace, batch=batch)
+        if replace or not all(r.append for r in rows):
+            return self.store.index.commit(self.token, rows, replace=replace, batch=batch)
+        # live appends of other sessions share one sync of the index
+        self.store.index.commit_appends(self.token, rows, batch)
+        return []
 
     def abort(self) -> None:
         self.store._remove_files(self.files)
