@@ -153,6 +153,7 @@ def run_server(workers: int, args, events: list[dict]) -> dict:
 def baseline(args, events: list[dict]) -> float:
     """Events per CPU-second of LiveIntake.accept in-process, same batches, same masker
     carry."""
+    from recorder.intake.app import tune_gc
     from recorder.intake.apps import Applications
     from recorder.intake.live import LiveIntake
     from recorder.intake.wire import decode_request
@@ -168,6 +169,7 @@ def baseline(args, events: list[dict]) -> float:
         todo = sessions_of(events, args.batch, t0, "base",
                            max(2, int(args.seconds * 40_000 / len(events))),
                            int(args.seconds * args.most))
+        tune_gc()   # as a worker does (what is loaded so far is never garbage)
         n = 0
         start = time.perf_counter()
         cpu0 = time.process_time()

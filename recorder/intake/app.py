@@ -329,7 +329,12 @@ def app_from_env() -> Starlette:
     demo = DemoApp(**cfg["demo"]) if cfg.get("demo") else None
     app = create_app(Intake(Path(cfg["data"]), rules, limits=limits,
                             max_pending=cfg.get("max_pending", MAX_PENDING)), demo)
+    tune_gc()
+    return app
+
+
+def tune_gc() -> None:
+    """The collector of a process that keeps live sessions' DOMs (see GC_YOUNG_EVERY)."""
     _, every_young, every_middle = gc.get_threshold()
     gc.set_threshold(GC_YOUNG_EVERY, every_young, every_middle)
     gc.freeze()   # what the worker loaded (modules, rules) is never garbage: not walked again
-    return app
