@@ -18,6 +18,12 @@ against "events per server CPU-second" (the CPU time of the server's processes, 
 /proc), which a machine shared with other work does not distort as much as wall time.
 
     python benchmarks/intake.py [--recording FILE] [--seconds 5] [--clients 4] [--batch 100]
+                                [--events-per-client N]
+
+How much of a recording a run gets through depends on the speed, and real recordings are
+not the same all along (the 10-minute one starts with its heaviest page): to compare two
+versions, `--events-per-client N` sends exactly the first N events of the recording from
+each client (no time limit), so both do the same work.
 """
 from __future__ import annotations
 
@@ -123,19 +129,20 @@ def run_server(workers: int, args, events: list[dict]) -> dict:
             ctx = multiprocessing.get_context("fork")
             results = ctx.Queue()
             t0 = int(time.time() * 1000) - 3_600_000
+            seconds = float("inf") if args.events_per_client else args.seconds
             # enough sessions for the time given; unused ones are never sent
             per_client = max(2, int(args.seconds * 40_000 / len(events) / args.clients) + 2)
-            most = int(args.seconds * args.most / args.clients)
+            most = args.events_per_client or int(args.seconds * args.most / args.clients)
             bodies = [sessions_of(events, args.batch, t0, f"w{workers}-c{c}", per_client, most)
                       for c in range(args.clients)]
             start_at = time.time() + 1.0
             procs = [ctx.Process(target=client, args=(srv.url, app_id, token, bodies[c],
-                                                      args.seconds, start_at, results))
+                                                      seconds, start_at, results))
                      for c in range(args.clients)]
             for p in procs:
                 p.start()
             cpu0 = group_cpu_s(srv.proc.pid)
-            got = [results.get(timeout=args.seconds * 10 + 60) for _ in procs]
+            got = [results.get(timeout=min(seconds, 600) * 10 + 60) for _ in procs]
             cpu = group_cpu_s(srv.proc.pid) - cpu0
             for p in procs:
                 p.join()
@@ -191,6 +198,9 @@ def baseline(args, events: list[dict]) -> float:
 def main(argv: list[str] | None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--seconds", type=float, default=5.0, help="sending time per run")
+    ap.add_argument("--events-per-client", type=int, default=0, metavar="N",
+                    help="send exactly this many events from each client instead (the same"
+                         " work whatever the speed)")
     ap.add_argument("--clients", type=int, default=4, help="concurrent client processes")
     ap.add_argument("--batch", type=int, default=100, help="events per request")
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
