@@ -1595,7 +1595,7 @@
     if (this.inFlight || !this.queue.length || this.dead) return;
     var self = this;
     if (!this.pending) this.pending = {id: this.nextId(), n: Math.min(this.queue.length, this.cfg.batchEvents || BATCH_EVENTS)};
-    var n = this.pending.n, batch = this.queue.slice(0, n), text = this.body(batch, this.pending.id);
+    var p = this.pending, n = p.n, batch = this.queue.slice(0, n), text = this.body(batch, p.id);
     this.inFlight = true;
     var zipped = win.CompressionStream ? gzip(text) : Promise.resolve(null);
     zipped.then(function (data) {
@@ -1606,6 +1606,7 @@
       return self.fetch(self.url(false), {method: "POST", body: body, headers: headers,
         keepalive: (data ? data.byteLength : text.length) < BEACON_MAX_BYTES, credentials: "omit"});
     }).then(function (r) {
+      if (self.pending !== p) return "next";   // the beacon took it (same batch_id: stored once)
       if (r.status === 202) {
         self.pending = null;
         self.queue.splice(0, n);
@@ -1649,16 +1650,20 @@
   /* The page is going away: what is left goes now, by beacon (uncompressed, token in the URL). */
   S.beacon = function () {
     if (!this.queue.length || this.dead || !win.navigator.sendBeacon) return;
-    // the batch in flight is its fetch's (keepalive); one waiting for its retry goes as it is
-    var p = this.pending, start = p && this.inFlight ? p.n : 0;
-    var events = this.queue.slice(start);
+    // the batch sent (still being gzipped, in flight, or waiting for its retry) goes first,
+    // as it is under its batch_id: if its own request lands too, the intake stores it once
+    var p = this.pending, start = 0, i = 0;
+    var events = this.queue.slice();
     var chunk = [], size = 0, sent = 0, ok = true;
     var go = function (self, list, id) {
       ok = ok && win.navigator.sendBeacon(self.url(true), new Blob([self.body(list, id)], {type: "text/plain"}));
       if (ok) { self.stats.beacons++; sent += list.length; }
     };
-    var i = 0;
-    if (p && !this.inFlight) { go(this, events.slice(0, p.n), p.id); i = p.n; }
+    if (p) {
+      go(this, events.slice(0, p.n), p.id);
+      if (ok) { i = p.n; this.pending = null; }
+      else if (this.inFlight) { ok = true; start = i = p.n; }   // too big for a beacon: its fetch (keepalive) carries it
+    }
     for (; i < events.length && ok; i++) {
       var len = JSON.stringify(events[i]).length;
       if (chunk.length && size + len > BEACON_MAX_BYTES) { go(this, chunk, this.nextId()); chunk = []; size = 0; }
@@ -1666,7 +1671,6 @@
     }
     if (chunk.length) go(this, chunk, this.nextId());
     if (sent) {
-      if (!start) this.pending = null;
       this.queue.splice(start, sent);
       this.stats.acked += sent;   // handed to the browser, which delivers it after the page
     }
