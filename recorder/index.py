@@ -147,6 +147,7 @@ class SessionRow(msgspec.Struct, kw_only=True):
     segments: list[SegmentMeta]
     facts: SessionFacts | None = None   # views/errors/users rows; None keeps existing ones
     append: bool = False                # segments/views/errors add to the existing ones
+    batches: list[tuple[BatchKey, int]] = []   # live batches its segments' headers name
 
 
 _INFO_COLS = ("id, application, user_id, user_name, user_email, start_ms, end_ms, duration_ms,"
@@ -390,6 +391,10 @@ class Index:
                     " first_seen_ms=min(first_seen_ms, excluded.first_seen_ms),"
                     " last_seen_ms=max(last_seen_ms, excluded.last_seen_ms)",
                     (i.user_id, i.user_name, i.user_email, i.start_ms, i.end_ms))
+            if r.batches:   # a rebuild from segment files (see segments.BATCH)
+                db.executemany("INSERT OR IGNORE INTO batches VALUES (?,?,?,?,?)",
+                               [(k.application or "", k.client_session, k.batch_id, n, now)
+                                for k, n in r.batches])
         if batch is not None:
             key, accepted = batch
             db.execute("INSERT INTO batches VALUES (?,?,?,?,?)",

@@ -61,6 +61,9 @@ MAX_SEGMENT_BYTES = 24 * 1024 * 1024  # of raw event JSON
 
 # Header key of the session facts not derivable from events (see `encode_segment`).
 SESSION_INFO = "session_info"
+# Header key of the live batch a segment begins: [application, client session, batch id,
+# event count], so a rebuilt index still knows the batch was accepted (intake/wire.py).
+BATCH = "batch"
 
 
 class SegmentDamaged(ValueError):
@@ -155,11 +158,13 @@ def _compressor(codec: Codec, zdict: zstandard.ZstdCompressionDict | None):
 
 def encode_segment(session_id: str, meta: SegmentMeta, events: Sequence[dict], codec: Codec,
                    zdict: zstandard.ZstdCompressionDict | None = None, *,
-                   session_info: dict[str, Any] | None = None) -> bytes:
+                   session_info: dict[str, Any] | None = None,
+                   batch: list | None = None) -> bytes:
     """Serialise one segment file. `meta.raw_bytes` and `meta.bytes` are filled in.
     `session_info` (the first segment of a write) keeps what the index knows about the
     session beyond its events - application, user, context - so `replay repair` can bring
-    it back when the index is lost."""
+    it back when the index is lost; `batch` (the first segment of a named live batch) does
+    the same for its batch id."""
     transform, raw = _payload(events, codec.layout)
     payload = _compressor(codec, zdict).compress(raw)
     meta.raw_bytes = len(raw)
@@ -177,6 +182,7 @@ def encode_segment(session_id: str, meta: SegmentMeta, events: Sequence[dict], c
                   "dict_id": codec.dict_id if zdict is not None else 0,
                   "transform": transform},
         **({SESSION_INFO: session_info} if session_info is not None else {}),
+        **({BATCH: batch} if batch is not None else {}),
     })
     body = _FIXED.pack(MAGIC, VERSION, len(header), len(payload)) + header + payload
     blob = body + _CRC.pack(zlib.crc32(body))

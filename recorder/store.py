@@ -60,8 +60,9 @@ from .limits import DEFAULT_LIMITS, Limits, check_event, check_session_size, che
     check_viewport
 from .rrweb_io import NotStreamable
 from .segments import COMPACT_CODEC, LIVE, LIVE_CODEC, MAX_SEGMENT_BYTES, MAX_SEGMENT_RECORDS, \
-    SESSION_INFO, SUFFIX, Codec, SegmentDamaged, SegmentMeta, SegmentPlanner, decode_segment, \
-    describe, encode_segment, meta_from_header, plan_segments, read_header, with_session_info
+    BATCH, SESSION_INFO, SUFFIX, Codec, SegmentDamaged, SegmentMeta, SegmentPlanner, \
+    decode_segment, describe, encode_segment, meta_from_header, plan_segments, read_header, \
+    with_session_info
 from .sessions import INACTIVITY_MS, MAX_SESSION_MS, ContentDigest, clean_id, content_digest, \
     derive_session_id
 from .source import RecordingSource, info_from
@@ -686,7 +687,10 @@ class LocalStore(Store):
                           fsync=not all(p.append_to for p in todo))
         try:
             done = total // 2
-            for (p, meta, a, b), blob in zip(jobs, self._encode_all(jobs, codec, zdict, infos)):
+            named = [batch[0].application, batch[0].client_session, batch[0].batch_id,
+                     batch[1]] if batch is not None else None
+            for (p, meta, a, b), blob in zip(jobs, self._encode_all(jobs, codec, zdict, infos,
+                                                                    named)):
                 w.write(meta.file, blob)
                 if progress:
                     done += (b - a)
@@ -700,14 +704,18 @@ class LocalStore(Store):
             raise
         self._retire(stale)
 
-    def _encode_all(self, jobs, codec: Codec, zdict,
-                    infos: dict[str, dict]) -> Iterator[bytes]:
-        """Segment files in job order. Slow (high-level) compression runs on a few threads:
-        zstd releases the GIL, so an import uses every core."""
+    def _encode_all(self, jobs, codec: Codec, zdict, infos: dict[str, dict],
+                    batch: list | None = None) -> Iterator[bytes]:
+        """Segment files in job order (the first names the live `batch`, if any). Slow
+        (high-level) compression runs on a few threads: zstd releases the GIL, so an
+        import uses every core."""
+        first = jobs[0][1] if jobs else None
+
         def encode(job) -> bytes:
             p, meta, a, b = job
             return encode_segment(p.id, meta, p.events[a:b], codec, zdict,
-                                  session_info=infos.get(p.id) if a == 0 else None)
+                                  session_info=infos.get(p.id) if a == 0 else None,
+                                  batch=batch if meta is first else None)
         workers = min(os.cpu_count() or 1, 4)
         if len(jobs) < 2 or workers < 2 or codec.level < 10:
             return map(encode, jobs)
@@ -926,6 +934,7 @@ class LocalStore(Store):
         events: list[dict] = []
         segs: list[SegmentMeta] = []
         bad: list[_Found] = []
+        batches: list[tuple[BatchKey, int]] = []
         for f in chain:
             try:
                 header, evs = decode_segment((self.root / f.rel).read_bytes(),
@@ -935,6 +944,9 @@ class LocalStore(Store):
                 continue
             segs.append(meta_from_header(header, file=f.rel, size=f.size))
             events += evs
+            named = _batch(header)
+            if named is not None:
+                batches.append(named)
         if not events:
             return None, bad
         old = self.index.session(sid)
@@ -952,8 +964,10 @@ class LocalStore(Store):
             live = bool(kept.get("live")) or not one_write
         facts = derive_facts(events, user)
         p = PreparedSession(sid, events, None, digest or content_digest(events), facts, None)
-        return self._row(p, segs, application=application, user=user, context=context,
-                         live=live), bad
+        row = self._row(p, segs, application=application, user=user, context=context,
+                        live=live)
+        row.batches = batches
+        return row, bad
 
     def _set_aside(self, files: list[str]) -> list[str]:
         """Move segment files no session uses any more into `unreferenced/` (same relative
@@ -1393,6 +1407,16 @@ def _session_info(header: dict) -> dict[str, Any]:
         if isinstance(kept.get(key), types):
             out[key] = kept[key]
     return out
+
+
+def _batch(header: dict) -> tuple[BatchKey, int] | None:
+    """The live batch a segment begins (see segments.BATCH), type-checked."""
+    named = header.get(BATCH)
+    if not (isinstance(named, list) and len(named) == 4 and isinstance(named[3], int)
+            and all(isinstance(x, str) for x in named[1:3])
+            and isinstance(named[0], (str, type(None)))):
+        return None
+    return BatchKey(named[0], named[1], named[2]), named[3]
 
 
 class RepairReport(msgspec.Struct, kw_only=True):

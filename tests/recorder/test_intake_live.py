@@ -166,3 +166,31 @@ def test_a_batch_sent_again_under_its_batch_id_is_stored_once_by_any_worker(tmp_
     assert err.value.code == "session_conflict"
     c.store.close()
     apps.close()
+
+
+def test_batch_ids_come_back_with_an_index_rebuilt_from_the_segment_files(tmp_path):
+    """The index is a cache of the segment files: a live segment's header names the batch
+    it begins, so after the index is lost (and rebuilt on open) a retry still stores
+    nothing."""
+    data = tmp_path / "data"
+    data.mkdir()
+    apps = Applications(data)
+    app, _ = apps.create("shop")
+    live = LiveIntake(Store.open(data), parse_rules(RULES))
+    t0 = int(time.time() * 1000) - 30_000
+    first = html_to_events(PAGE, href="https://shop.example/")
+    for e in first:
+        e["timestamp"] = t0
+    live.accept(app, Batch(session_id="v", batch_id="a", events=first))
+    second = [_add(t0 + 1, _ids(first)["list"], 500, "once")]
+    live.accept(app, Batch(session_id="v", batch_id="b", events=second))
+    live.store.close()
+    for f in data.glob("index.sqlite3*"):
+        f.unlink()
+    again = LiveIntake(Store.open(data), parse_rules(RULES))
+    assert again.store.recovered.rebuilt == ["v"]
+    assert again.accept(app, Batch(session_id="v", batch_id="b", events=second)) == ["v"]
+    with again.store.session("v") as reader:
+        assert json.dumps(list(reader.events())).count("once") == 1
+    again.store.close()
+    apps.close()
