@@ -13,7 +13,8 @@ Retries store nothing twice - the batch id:
    batch again - the same events, the same batch_id.
 3. The intake remembers each accepted batch id per application and session in the index
    transaction that stores the batch's segments: after any crash a batch id is either
-   remembered together with its events, or neither is.
+   remembered together with its events, or neither is. The batch's first segment names
+   it in its header too, so an index rebuilt from the segment files knows it as well.
 4. A batch id seen before is answered 202 with the same `accepted` count, storing
    nothing; the same id with another number of events is 409 `batch_id_reused`.
 5. Without `batch_id` every request is stored: a retried batch is stored twice.
