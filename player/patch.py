@@ -1,0 +1,276 @@
+"""A seek that keeps the page: what changes in the view between the DOM it shows and the DOM
+at another moment, as a patch instead of a whole frame.
+
+Loading a frame replaces the page's whole document: Chromium then re-parses every stylesheet
+and lays out and paints the page from nothing, and the frame must be sanitized and built node
+by node first. Most seeks land on the same page a little earlier or later (or on the same
+page recorded again: rrweb restarts its ids on every page load), so most nodes are the same.
+`diff_view(shown, target)` walks both mirrors from the document down, keeps every node that
+has the same id, kind and parent on both sides (in the same order), and describes the rest
+with the view's ordinary operations (player.frame):
+
+1. "rm" for every shown node that is not kept (all of them before any "add": an id may come
+   back elsewhere);
+2. "add" for every target node that is not kept (its whole subtree, sanitized, right to left
+   so each op's next sibling is already in the view);
+3. "attr" / "sheet" / "text" for kept nodes whose content changed (only those are sanitized);
+4. the frame's state (scroll, inputs, adopted sheets, fonts, canvas drawings, focus,
+   selection), for the kept and rebuilt nodes alike.
+
+A node is rebuilt rather than patched when patching it could leave state the frame would not
+have: live input values, rrweb's special attributes, media and canvas state, the contents of
+a select, an iframe or a shadow host. When more than MAX_REBUILT of the target page would be
+rebuilt anyway, the patch is not worth it: `diff_view` returns None and the caller loads the
+whole frame (`build_frame`). The runtime applies a patch with `__replay.patch`; the result is
+the same DOM as loading the target frame (tests/player/qt/test_qt_seek_patch.py checks it).
+"""
+from __future__ import annotations
+
+from bisect import bisect_left
+from typing import Any
+
+from recorder.format import NodeType
+from recorder.mirror import Mirror, Node
+
+from .frame import (_attr_scroll, adopted_css, canvas_commands, element_shape, font_faces,
+                    serialize, sheet_css)
+from .sanitize import AssetResolver, safe_comment, sanitize_text, tag_name
+
+Raw = dict[str, Any]
+
+MAX_REBUILT = 0.5   # above this share of the target's nodes rebuilt, load the whole frame
+_SHOWN_TYPES = frozenset({NodeType.Element, NodeType.Text, NodeType.CDATA, NodeType.Comment,
+                          NodeType.DocumentType, NodeType.Document})
+# elements kept only when nothing in their subtree changed: their state lives in the DOM
+# (selectedness, a frame's document, a shadow root's distribution)
+_WHOLE = frozenset({"select", "iframe", "frame", "object", "embed", "datalist"})
+_NO_CHILDREN = frozenset({"script", "noscript"})
+
+
+def shown_children(m: Mirror, n: Node) -> list[int]:
+    """The children `player.frame.serialize` puts in the view, in order."""
+    nodes = m.nodes
+    if n.type == NodeType.Element:
+        local = tag_name(n.tag)
+        if local in _NO_CHILDREN:
+            return []
+        if local in ("style", "link"):
+            if sheet_css(m, n) is not None:
+                return []
+            if local == "style":
+                return [c for c in n.children if c in nodes and nodes[c].type == NodeType.Text]
+    elif n.type != NodeType.Document:
+        return []
+    return [c for c in n.children if c in nodes and nodes[c].type in _SHOWN_TYPES]
+
+
+def _omits(m: Mirror, n: Node) -> bool:
+    """A style/link shown by its whole CSS, children omitted (as `element_shape` says)."""
+    return tag_name(n.tag) in ("style", "link") and sheet_css(m, n) is not None
+
+
+def _same_subtree(a: Mirror, b: Mirror, nid: int) -> bool:
+    """Every node beneath (and at) nid is the same in both mirrors, state included."""
+    stack = [nid]
+    an, bn = a.nodes, b.nodes
+    while stack:
+        i = stack.pop()
+        x, y = an.get(i), bn.get(i)
+        if x is None or y is None or x._dump() != y._dump():
+            return False
+        if a.canvas.get(i) != b.canvas.get(i):
+            return False
+        stack.extend(y.children)
+    return True
+
+
+def _keepable(a: Mirror, b: Mirror, o: Node, n: Node) -> bool:
+    """Whether the shown node o can stay in the view as the target's n (same id and parent)."""
+    if o.type != n.type:
+        return False
+    if o.type == NodeType.Element:
+        if o.tag != n.tag or o.svg != n.svg or (o.extra or None) != (n.extra or None):
+            return False
+        if _omits(a, o) != _omits(b, n):
+            return False
+        if (o.value, o.checked, o.media) != (n.value, n.checked, n.media):
+            return False
+        if o.attrs != n.attrs and any(k.startswith("rr_") for k in {*o.attrs, *n.attrs}
+                                      if o.attrs.get(k) != n.attrs.get(k)):
+            return False
+        local = tag_name(n.tag)
+        if local in ("input", "textarea", "option", "canvas", "video", "audio") \
+                and o.attrs != n.attrs:
+            return False
+        if local == "canvas" and a.canvas.get(o.id) != b.canvas.get(n.id):
+            return False
+        if local in _WHOLE or (n.extra and n.extra.get("isShadowHost")):
+            return _same_subtree(a, b, n.id)
+        return True
+    if o.type == NodeType.DocumentType:
+        return o.attrs == n.attrs
+    if o.type == NodeType.Document:
+        return _same_subtree(a, b, n.id)
+    return True
+
+
+def _kept_in_order(old: list[int], cands: list[int]) -> set[int]:
+    """The largest set of `cands` (in the target's order) that is also in order in `old`:
+    a longest increasing subsequence of their old positions."""
+    pos = {c: i for i, c in enumerate(old)}
+    seq = [pos[c] for c in cands]
+    tails: list[int] = []        # index into seq of the smallest tail per length
+    prev = [-1] * len(seq)
+    tail_vals: list[int] = []
+    for i, v in enumerate(seq):
+        k = bisect_left(tail_vals, v)
+        if k == len(tail_vals):
+            tail_vals.append(v)
+            tails.append(i)
+        else:
+            tail_vals[k] = v
+            tails[k] = i
+        prev[i] = tails[k - 1] if k else -1
+    out = set()
+    i = tails[-1] if tails else -1
+    while i >= 0:
+        out.add(cands[i])
+        i = prev[i]
+    return out
+
+
+def diff_view(shown: Mirror, target: Mirror, t: float, asset: AssetResolver = None,
+              max_rebuilt: float = MAX_REBUILT) -> Raw | None:
+    """The patch that turns the view showing `shown` into the frame of `target` (see the
+    module's docstring), or None when loading the whole frame is the better way."""
+    a, b = shown, target
+    if a.root is None or a.root != b.root or b.root not in b.nodes or a.root not in a.nodes:
+        return None
+    an, bn = a.nodes, b.nodes
+    if an[a.root].type != NodeType.Document or bn[b.root].type != NodeType.Document:
+        return None
+    rms: list[Raw] = []
+    adds: list[Raw] = []
+    edits: list[Raw] = []
+    kept: list[Node] = []          # target nodes left in the view
+    fresh: list[Node] = []         # target elements rebuilt by the adds
+    rebuilt = 0
+    total = len(bn)
+    limit = max_rebuilt * total
+    stack = [b.root]
+    while stack:
+        pid = stack.pop()
+        o, n = an[pid], bn[pid]
+        kept.append(n)
+        _edit(a, b, o, n, t, asset, edits)
+        old = shown_children(a, o)
+        new = shown_children(b, n)
+        if old == new and all(_keepable(a, b, an[c], bn[c]) for c in new):
+            stack.extend(new)
+            continue
+        old_set = set(old)
+        cands = [c for c in new if c in old_set and _keepable(a, b, an[c], bn[c])]
+        keep = _kept_in_order(old, cands) if cands else set()
+        for c in old:
+            if c not in keep:
+                rms.append({"t": t, "k": "rm", "id": c})
+        nxt = None
+        for c in reversed(new):
+            if c in keep:
+                stack.append(c)
+            else:
+                node = serialize(b, c, asset, fresh)
+                rebuilt += 1 + _count(node)
+                if rebuilt > limit:
+                    return None
+                adds.append({"t": t, "k": "add", "p": pid, "n": nxt, "node": node})
+            nxt = c
+    return {"t": t, "ops": rms + adds + edits, "rebuilt": rebuilt,
+            **_state(a, b, kept, fresh, asset)}
+
+
+def _count(node: Raw | None) -> int:
+    """Nodes beneath a serialized node (not itself)."""
+    if node is None:
+        return 0
+    k = 0
+    stack = list(node.get("childNodes") or ())
+    while stack:
+        x = stack.pop()
+        k += 1
+        stack.extend(x.get("childNodes") or ())
+    return k
+
+
+def _edit(a: Mirror, b: Mirror, o: Node, n: Node, t: float, asset: AssetResolver,
+          out: list[Raw]) -> None:
+    """Ops for a kept node whose own content changed (its children are diffed apart)."""
+    typ = n.type
+    if typ == NodeType.Element:
+        if o.attrs == n.attrs and o.sheet == n.sheet:
+            return
+        _tag0, before, _ = element_shape(a, o, asset)
+        _tag1, after, _ = element_shape(b, n, asset)
+        if after.get("_cssText") != before.get("_cssText"):
+            out.append({"t": t, "k": "sheet", "id": n.id, "css": after.get("_cssText") or ""})
+        diff = {k: v for k, v in after.items() if before.get(k) != v and k != "_cssText"}
+        for k in before:
+            if k not in after and k != "_cssText":
+                diff[k] = None
+        if diff:
+            out.append({"t": t, "k": "attr", "id": n.id, "a": diff})
+    elif typ in (NodeType.Text, NodeType.CDATA, NodeType.Comment):
+        if o.text == n.text:
+            return
+        if typ == NodeType.Comment:
+            v = safe_comment(n.text)
+        else:
+            p = b.nodes.get(n.parent) if n.parent is not None else None
+            v = sanitize_text(n.text, p.tag if p is not None else None, asset)
+        out.append({"t": t, "k": "text", "id": n.id, "v": v})
+
+
+def _state(a: Mirror, b: Mirror, kept: list[Node], fresh: list[Node],
+           asset: AssetResolver) -> Raw:
+    """The frame's state for the patched view (as `build_frame`, see player.frame)."""
+    scroll_nodes: dict[str, list] = {}
+    inputs: dict[str, Raw] = {}
+    canvas: dict[str, list] = {}
+    focus = None
+    an = a.nodes
+    for n in kept:
+        if n.id == b.root or n.type not in (NodeType.Element, NodeType.Document):
+            continue
+        if n.id == b.focus:
+            focus = n.id
+        pos = n.scroll or _attr_scroll(n)
+        if pos is not None:
+            scroll_nodes[str(n.id)] = [pos[0], pos[1]]
+        else:
+            o = an.get(n.id)
+            if o is not None and (o.scroll or _attr_scroll(o)) is not None:
+                scroll_nodes[str(n.id)] = [0, 0]    # scrolled before, not at the target
+    for n in fresh:
+        if n.id == b.focus:
+            focus = n.id
+        if n.id in b.canvas:
+            canvas[str(n.id)] = canvas_commands(b.canvas[n.id])
+        pos = n.scroll or _attr_scroll(n)
+        if pos is not None:
+            scroll_nodes[str(n.id)] = [pos[0], pos[1]]
+        if n.value is not None or n.checked is not None:
+            st: Raw = {}
+            if n.value is not None:
+                st["v"] = n.value if isinstance(n.value, str) else str(n.value)
+            if n.checked is not None:
+                st["c"] = n.checked
+            inputs[str(n.id)] = st
+    out: Raw = {
+        "width": b.width, "height": b.height, "href": b.href,
+        "scroll": {"window": [b.window_scroll[0], b.window_scroll[1]], "nodes": scroll_nodes},
+        "inputs": inputs, "adopted": adopted_css(b, asset), "canvas": canvas,
+        "focus": focus, "focus_visible": b.focus_visible, "selection": b.selection,
+    }
+    if a.fonts != b.fonts:
+        out["fonts"] = font_faces(b.fonts, asset)
+    return out
