@@ -27,6 +27,7 @@ the same DOM as loading the target frame (tests/player/qt/test_qt_seek_patch.py 
 from __future__ import annotations
 
 from bisect import bisect_left
+from difflib import SequenceMatcher
 from typing import Any
 
 from recorder.format import NodeType
@@ -152,41 +153,93 @@ def diff_view(shown: Mirror, target: Mirror, t: float, asset: AssetResolver = No
     rms: list[Raw] = []
     adds: list[Raw] = []
     edits: list[Raw] = []
-    kept: list[Node] = []          # target nodes left in the view
+    rekey: list[list[int]] = []    # [shown id, target id] of nodes kept under a new id
+    kept: list[tuple[Node, Node]] = []   # (shown, target) pairs left in the view
     fresh: list[Node] = []         # target elements rebuilt by the adds
     rebuilt = 0
-    total = len(bn)
-    limit = max_rebuilt * total
-    stack = [b.root]
+    limit = max_rebuilt * len(bn)
+    stack = [(a.root, b.root)]
     while stack:
-        pid = stack.pop()
-        o, n = an[pid], bn[pid]
-        kept.append(n)
+        oid, nid = stack.pop()
+        o, n = an[oid], bn[nid]
+        kept.append((o, n))
+        if oid != nid:
+            rekey.append([oid, nid])
         _edit(a, b, o, n, t, asset, edits)
         old = shown_children(a, o)
         new = shown_children(b, n)
         if old == new and all(_keepable(a, b, an[c], bn[c]) for c in new):
-            stack.extend(new)
+            stack.extend((c, c) for c in new)
             continue
-        old_set = set(old)
-        cands = [c for c in new if c in old_set and _keepable(a, b, an[c], bn[c])]
-        keep = _kept_in_order(old, cands) if cands else set()
+        pairs = _match(a, b, old, new)
+        matched_old = set(pairs.values())
         for c in old:
-            if c not in keep:
+            if c not in matched_old:
                 rms.append({"t": t, "k": "rm", "id": c})
         nxt = None
         for c in reversed(new):
-            if c in keep:
-                stack.append(c)
+            if c in pairs:
+                stack.append((pairs[c], c))
             else:
                 node = serialize(b, c, asset, fresh)
                 rebuilt += 1 + _count(node)
                 if rebuilt > limit:
                     return None
-                adds.append({"t": t, "k": "add", "p": pid, "n": nxt, "node": node})
+                adds.append({"t": t, "k": "add", "p": nid, "n": nxt, "node": node})
             nxt = c
-    return {"t": t, "ops": rms + adds + edits, "rebuilt": rebuilt,
-            **_state(a, b, kept, fresh, asset)}
+    # removals first (by the ids shown), then the kept nodes take their target ids, then
+    # everything else speaks the target's ids
+    ops = rms + ([{"t": t, "k": "rekey", "pairs": rekey}] if rekey else []) + adds + edits
+    return {"t": t, "ops": ops, "rebuilt": rebuilt, **_state(a, b, kept, fresh, asset)}
+
+
+def _key(n: Node) -> tuple:
+    return (n.type, n.tag, n.svg)
+
+
+def _match(a: Mirror, b: Mirror, old: list[int], new: list[int]) -> dict[int, int]:
+    """Which shown child each target child keeps ({target id: shown id}), in order: the
+    same ids where they stayed in order (the same page a little later), then, between
+    those, by position and kind - a page loaded again, or rows a script re-created, have
+    the same structure under other ids."""
+    an, bn = a.nodes, b.nodes
+    old_set = set(old)
+    cands = [c for c in new if c in old_set and _keepable(a, b, an[c], bn[c])]
+    out = {c: c for c in _kept_in_order(old, cands)} if cands else {}
+    if len(out) == len(new):
+        return out
+    # the gaps between kept anchors, matched by kind
+    opos = {c: i for i, c in enumerate(old)}
+    o0 = n0 = 0
+    for j in range(len(new) + 1):
+        if j < len(new) and new[j] not in out:
+            continue
+        o1 = opos[out[new[j]]] if j < len(new) else len(old)
+        _match_gap(a, b, old[o0:o1],
+                   new[n0:j], out)
+        o0, n0 = o1 + 1, j + 1
+    return out
+
+
+def _match_gap(a: Mirror, b: Mirror, old: list[int], new: list[int],
+               out: dict[int, int]) -> None:
+    if not old or not new:
+        return
+    an, bn = a.nodes, b.nodes
+    sm = SequenceMatcher(None, [_key(an[c]) for c in old], [_key(bn[c]) for c in new],
+                         autojunk=False)
+    for i, j, size in sm.get_matching_blocks():
+        for k in range(size):
+            o, n = old[i + k], new[j + k]
+            if (o == n or not _by_id_only(bn[n])) and _keepable(a, b, an[o], bn[n]):
+                out[n] = o
+
+
+def _by_id_only(n: Node) -> bool:
+    """Nodes kept only as themselves: their state lives under their id in the runtime
+    (a frame's document, a shadow root's adopted sheets, a select's options)."""
+    return n.type == NodeType.Document or (n.type == NodeType.Element and (
+        tag_name(n.tag) in _WHOLE or bool(n.extra and n.extra.get("isShadowHost"))))
 
 
 def _count(node: Raw | None) -> int:
@@ -230,15 +283,14 @@ def _edit(a: Mirror, b: Mirror, o: Node, n: Node, t: float, asset: AssetResolver
         out.append({"t": t, "k": "text", "id": n.id, "v": v})
 
 
-def _state(a: Mirror, b: Mirror, kept: list[Node], fresh: list[Node],
+def _state(a: Mirror, b: Mirror, kept: list[tuple[Node, Node]], fresh: list[Node],
            asset: AssetResolver) -> Raw:
     """The frame's state for the patched view (as `build_frame`, see player.frame)."""
     scroll_nodes: dict[str, list] = {}
     inputs: dict[str, Raw] = {}
     canvas: dict[str, list] = {}
     focus = None
-    an = a.nodes
-    for n in kept:
+    for o, n in kept:
         if n.id == b.root or n.type not in (NodeType.Element, NodeType.Document):
             continue
         if n.id == b.focus:
@@ -246,10 +298,8 @@ def _state(a: Mirror, b: Mirror, kept: list[Node], fresh: list[Node],
         pos = n.scroll or _attr_scroll(n)
         if pos is not None:
             scroll_nodes[str(n.id)] = [pos[0], pos[1]]
-        else:
-            o = an.get(n.id)
-            if o is not None and (o.scroll or _attr_scroll(o)) is not None:
-                scroll_nodes[str(n.id)] = [0, 0]    # scrolled before, not at the target
+        elif (o.scroll or _attr_scroll(o)) is not None:
+            scroll_nodes[str(n.id)] = [0, 0]    # scrolled before, not at the target
     for n in fresh:
         if n.id == b.focus:
             focus = n.id

@@ -847,6 +847,17 @@
       case "canvas":
         drawCanvas(op.id, op.commands, op.reset);
         return;
+      case "rekey": {                            // a patch keeps these nodes under new ids
+        var pairs = op.pairs || [], els = [];
+        for (var r = 0; r < pairs.length; r++) els.push(nodes.get(pairs[r][0]));
+        for (r = 0; r < pairs.length; r++) if (els[r] === nodes.get(pairs[r][0])) nodes.delete(pairs[r][0]);
+        for (r = 0; r < pairs.length; r++) {
+          if (!els[r]) { stats.skipped++; continue; }
+          els[r][RID] = pairs[r][1];
+          nodes.set(pairs[r][1], els[r]);
+        }
+        return;
+      }
       case "pointer":                            // where the recorded cursor went (hover)
         movePointer(op.path);
         return;

@@ -112,3 +112,47 @@ def test_the_patch_rebuilds_only_what_changed(demo_events):
     assert "text" in kinds
     assert p["rebuilt"] < len(b.nodes) * 0.1
     assert diff_view(b, b, 50_000)["ops"] == []
+
+
+def _li(i: int, text: str) -> dict:
+    return {"type": 2, "id": i, "tagName": "li", "attributes": {}, "childNodes": [
+        {"type": 3, "id": i + 100, "textContent": text}]}
+
+
+def test_rows_a_script_recreated_are_kept_under_their_new_ids(qapp):
+    """A list re-rendered by the page's script: same structure, new ids. The patch keeps
+    the shown rows (their ids changed, text edited), and the view ends as the frame."""
+    snap = {"type": 0, "id": 1, "childNodes": [{"type": 2, "id": 2, "tagName": "html",
+            "attributes": {}, "childNodes": [
+                {"type": 2, "id": 3, "tagName": "head", "attributes": {}, "childNodes": []},
+                {"type": 2, "id": 4, "tagName": "body", "attributes": {}, "childNodes": [
+                    {"type": 2, "id": 5, "tagName": "ul", "attributes": {}, "childNodes": [
+                        _li(10, "a"), _li(11, "b"), _li(12, "c")]}]}]}]}
+    rerender = {"source": 0, "texts": [], "attributes": [],
+                "removes": [{"parentId": 5, "id": i} for i in (10, 11, 12)],
+                "adds": [{"parentId": 5, "nextId": None, "node": _li(i, f"new {i}")}
+                         for i in (20, 21, 22, 23)]}
+    events = [{"type": 4, "data": {"href": "http://x.test/", "width": 800, "height": 600},
+               "timestamp": 1000},
+              {"type": 2, "data": {"node": snap, "initialOffset": {"left": 0, "top": 0}},
+               "timestamp": 1001},
+              {"type": 3, "data": rerender, "timestamp": 31_000}]
+    r = Replayer(events)
+    p = diff_view(r.state_at(1), r.state_at(35_000), 35_000)
+    assert p is not None
+    rekey = [op for op in p["ops"] if op["k"] == "rekey"]
+    assert rekey and {tuple(x) for x in rekey[0]["pairs"]} >= {(10, 20), (11, 21), (12, 22)}
+    assert p["rebuilt"] == 2     # only the fourth row (and its text) is new
+    w = ReplayWidget(events)
+    w.resize(900, 700)
+    w.show()
+    w.wait_ready()
+    try:
+        patched = check_pairs(w, [(1, 35_000), (35_000, 1)])   # > a short jump apart
+        assert patched == 2
+        assert w.bridge.call_sync("window.__replay.textOf(10)") == "a"   # back at 1 ms
+        w.seek_and_wait(35_000)
+        assert w.bridge.call_sync("[window.__replay.textOf(22), window.__replay.has(10)]") \
+            == ["new 22", False]
+    finally:
+        dispose(w)
