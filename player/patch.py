@@ -19,7 +19,8 @@ with the view's ordinary operations (player.frame):
 
 A node is rebuilt rather than patched when patching it could leave state the frame would not
 have: live input values, rrweb's special attributes, media and canvas state, the contents of
-a select, an iframe or a shadow host. When more than MAX_REBUILT of the target page would be
+a select, an iframe or a shadow host (a page whose iframe documents changed is loaded whole).
+When more than MAX_REBUILT of the target page would be
 rebuilt anyway, the patch is not worth it: `diff_view` returns None and the caller loads the
 whole frame (`build_frame`). The runtime applies a patch with `__replay.patch`; the result is
 the same DOM as loading the target frame (tests/player/qt/test_qt_seek_patch.py checks it).
@@ -149,6 +150,12 @@ def diff_view(shown: Mirror, target: Mirror, t: float, asset: AssetResolver = No
         return None
     an, bn = a.nodes, b.nodes
     if an[a.root].type != NodeType.Document or bn[b.root].type != NodeType.Document:
+        return None
+    # a frame's document reaches its iframe only once Chromium has committed the frame
+    # (asynchronously, see the runtime's attachFrames); rebuilt by a patch, the old one
+    # was seen painted in the meantime: a page whose frames changed is loaded whole
+    if any(n.type == NodeType.Document and i != b.root and not _same_subtree(a, b, i)
+           for i, n in bn.items()):
         return None
     rms: list[Raw] = []
     adds: list[Raw] = []

@@ -673,16 +673,13 @@
     if (!html) html = document.createElement("html");
     if (old) document.replaceChild(html, old); else document.appendChild(html);
     attachFrames();
-    // every sheet in place (and its :hover/:focus rules rewritten) before anything asks
-    // for layout: one style pass, and scroll offsets clamped to the final page
+    flushScroll();
+    applyInputs(frame && frame.inputs);
+    applyScroll(frame && frame.scroll);
     var adopted = (frame && frame.adopted) || {};
     for (var host in adopted) setAdopted(+host, adopted[host]);
     putPlayerCss();
     sizeCanvases();
-    rewriteSelectors();
-    flushScroll();
-    applyInputs(frame && frame.inputs);
-    applyScroll(frame && frame.scroll);
     setFonts(frame ? frame.fonts : null);
     var canvas = (frame && frame.canvas) || {};
     for (var cid in canvas) drawCanvas(+cid, canvas[cid], false);
@@ -705,6 +702,9 @@
       try { applyOne(ops[i]); } catch (e) { stats.skipped++; }
       stats.ops++;
     }
+    flushScroll();
+    applyInputs(p.inputs);
+    applyScroll(p.scroll);
     var adopted = p.adopted || {};
     adoptedSheets.forEach(function (sheet, host) {   // hosts the target has no sheets for
       if (Object.prototype.hasOwnProperty.call(adopted, String(host))) return;
@@ -717,10 +717,6 @@
     for (var host in adopted) setAdopted(+host, adopted[host]);
     putPlayerCss();
     sizeCanvases();
-    rewriteSelectors();
-    flushScroll();
-    applyInputs(p.inputs);
-    applyScroll(p.scroll);
     if (p.fonts) setFonts(p.fonts);
     var canvas = p.canvas || {};
     for (var cid in canvas) drawCanvas(+cid, canvas[cid], false);
