@@ -137,6 +137,29 @@ def rss_now_mb() -> tuple[float, float]:
     return peak, web
 
 
+def _p50(xs) -> float:
+    return percentile(list(xs), 50)
+
+
+def cpu_s() -> float:
+    """CPU seconds used so far by this process and the QtWebEngine processes (Chromium's
+    renderer and GPU work): the work a seek costs, whatever else the machine is doing."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            if int(pid) != os.getpid() and \
+                    "QtWebEngineProcess" not in Path(f"/proc/{pid}/cmdline").read_text():
+                continue
+            f = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(f[11]) + int(f[12])   # utime, stime
+        except (OSError, ValueError, IndexError):
+            continue
+    return total / tick
+
+
 def spin(ms: float) -> None:
     from PySide6.QtCore import QEventLoop, QTimer
     loop = QEventLoop()
@@ -220,19 +243,50 @@ def measure(label: str, data: Path, sid: str, args: argparse.Namespace) -> None:
     stalls.phase("seeks")
     c = widget.controller
     patches0 = c.patches_sent
-    for t in offsets:   # as the app seeks: from the moment shown (a patch when it pays)
+    # first every seek as the app does it (from the moment the one before showed: a patch
+    # when it pays), then the same offsets in the same order each loaded whole
+    whole = []
+    was_patch = []
+    cpu0 = cpu_s()
+    for t in offsets:
+        k = c.patches_sent
         a = time.perf_counter()
         widget.seek_and_wait(int(t))
         painted.append(time.perf_counter() - a)
-    patched = c.patches_sent - patches0
+        was_patch.append(c.patches_sent > k)
+    cpu_ours = cpu_s() - cpu0
     stalls.phase("baseline: seeks loading the whole frame")
-    whole = []
+    cpu0 = cpu_s()
     for t in offsets:
         a = time.perf_counter()
         c.seek(int(t), force_frame=True)   # what every seek did before patches
         widget.bridge.wait_idle(30)
         widget.bridge.wait_painted(30)
         whole.append(time.perf_counter() - a)
+    cpu_whole = (cpu_s() - cpu0) / len(offsets)
+    patched = c.patches_sent - patches0
+    cpu_ours /= len(offsets)
+
+    # scrubbing back through the busiest moment sampled, 2 s a step (dragging the timeline):
+    # the page stays, so this is where patches pay; the same steps loaded whole after
+    stalls.phase("scrubbing")
+    busy = offsets[max(range(len(nodes)), key=nodes.__getitem__)]
+    steps = [max(0.0, busy - 2000 * k) for k in range(20)]
+    scrub, scrub_whole = [], []
+    p0 = c.patches_sent
+    widget.seek_and_wait(int(steps[0]))
+    for t in steps[1:]:
+        a = time.perf_counter()
+        widget.seek_and_wait(int(t))
+        scrub.append(time.perf_counter() - a)
+    scrub_patched = c.patches_sent - p0
+    stalls.phase("baseline: scrubbing, whole frames")
+    for t in steps[1:]:
+        a = time.perf_counter()
+        c.seek(int(t), force_frame=True)
+        widget.bridge.wait_idle(30)
+        widget.bridge.wait_painted(30)
+        scrub_whole.append(time.perf_counter() - a)
     state = widget.bridge.call_sync("window.__replay.state()")
 
     # --- 4x playback ------------------------------------------------------------------------
@@ -298,6 +352,15 @@ def measure(label: str, data: Path, sid: str, args: argparse.Namespace) -> None:
         Row("seek -> painted frame p95", ms(p95), ms(percentile(whole, 95)), "<= 50 ms", p95 <= 0.05),
         Row("seek -> painted frame max", ms(max(painted)), ms(max(whole))),
         Row("  seeks that patched the page shown", f"{patched} of {len(offsets)}", ""),
+        Row("  those seeks, p50 / max",
+            " / ".join(ms(f(x for x, p in zip(painted, was_patch) if p)) for f in (_p50, max))
+            if patched else "-",
+            " / ".join(ms(f(x for x, p in zip(whole, was_patch) if p)) for f in (_p50, max))
+            if patched else "-"),
+        Row("  CPU per seek (player + Chromium processes)", ms(cpu_ours), ms(cpu_whole)),
+        Row(f"scrubbing back 2 s a step p50 / p95 ({scrub_patched} of {len(scrub)} patched)",
+            f"{ms(percentile(scrub, 50))} / {ms(percentile(scrub, 95))}",
+            f"{ms(percentile(scrub_whole, 50))} / {ms(percentile(scrub_whole, 95))}"),
         Row("  state_at p50 / p95 (the DOM rebuild alone)",
             f"{ms(percentile(rebuild, 50))} / {ms(percentile(rebuild, 95))}", ""),
         Row("  frame_at p95 (rebuild+sanitize, a whole frame)", ms(percentile(frame, 95)), ""),
