@@ -5,12 +5,14 @@ Loading a frame replaces the page's whole document: Chromium then re-parses ever
 and lays out and paints the page from nothing, and the frame must be sanitized and built node
 by node first. Most seeks land on the same page a little earlier or later (or on the same
 page recorded again: rrweb restarts its ids on every page load), so most nodes are the same.
-`diff_view(shown, target)` walks both mirrors from the document down, keeps every node that
-has the same id, kind and parent on both sides (in the same order), and describes the rest
-with the view's ordinary operations (player.frame):
+`diff_view(shown, target)` walks both mirrors from the document down and, under each node
+kept, keeps the children that are the same node kind in the same order - matched by id
+where the ids stayed, else by position and tag (a page loaded again, rows a script
+re-created: same structure, other ids) - and describes the rest with the view's ordinary
+operations (player.frame):
 
 1. "rm" for every shown node that is not kept (all of them before any "add": an id may come
-   back elsewhere);
+   back elsewhere), then one "rekey" giving the nodes kept under another id their new one;
 2. "add" for every target node that is not kept (its whole subtree, sanitized, right to left
    so each op's next sibling is already in the view);
 3. "attr" / "sheet" / "text" for kept nodes whose content changed (only those are sanitized);
@@ -20,8 +22,7 @@ with the view's ordinary operations (player.frame):
 A node is rebuilt rather than patched when patching it could leave state the frame would not
 have: live input values, rrweb's special attributes, media and canvas state, the contents of
 a select, an iframe or a shadow host (a page whose iframe documents changed is loaded whole).
-When more than MAX_REBUILT of the target page would be
-rebuilt anyway, the patch is not worth it: `diff_view` returns None and the caller loads the
+When more than MAX_REBUILT of the target page would be rebuilt anyway, the patch is not worth it: `diff_view` returns None and the caller loads the
 whole frame (`build_frame`). The runtime applies a patch with `__replay.patch`; the result is
 the same DOM as loading the target frame (tests/player/qt/test_qt_seek_patch.py checks it).
 """
@@ -57,7 +58,7 @@ def shown_children(m: Mirror, n: Node) -> list[int]:
         if local in _NO_CHILDREN:
             return []
         if local in ("style", "link"):
-            if sheet_css(m, n) is not None:
+            if _omits(m, n):
                 return []
             if local == "style":
                 return [c for c in n.children if c in nodes and nodes[c].type == NodeType.Text]
@@ -87,7 +88,8 @@ def _same_subtree(a: Mirror, b: Mirror, nid: int) -> bool:
 
 
 def _keepable(a: Mirror, b: Mirror, o: Node, n: Node) -> bool:
-    """Whether the shown node o can stay in the view as the target's n (same id and parent)."""
+    """Whether the shown node o can stay in the view as the target's n (o's parent is kept
+    as n's)."""
     if o.type != n.type:
         return False
     if o.type == NodeType.Element:
