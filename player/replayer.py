@@ -5,6 +5,7 @@
     r.state_at(ms)      -> Mirror        # the rebuilt DOM (a private copy)
     r.document_at(ms)   -> str           # the safe HTML document of that moment
     r.frame_at(ms)      -> dict          # what the web view loads to show that moment
+    r.view_at(ms, shown)-> (kind, dict)  # ... or the patch from the moment it shows (seeks)
     r.ops_between(a, b) -> list[dict]    # what changes in the view from a to b (playback)
     r.timeline          -> Timeline      # markers, inactivity, logs, errors, network, ...
                                          # (waits for the index; r.timeline_now() does not)
@@ -27,6 +28,7 @@ from recorder.mirror import Mirror
 from .document import render_document
 from .frame import OpsBuilder, build_frame
 from .keyframes import DEFAULT_INTERVAL, KeyframeIndex, ListSource
+from .patch import diff_view
 from .sanitize import AssetResolver
 from .timeline import Timeline
 
@@ -111,6 +113,20 @@ class Replayer:
 
     def frame_at(self, offset_ms: float) -> Raw:
         return build_frame(self.state_at(offset_ms), offset_ms, self.asset)
+
+    def view_at(self, offset_ms: float, shown_ms: float | None = None) -> tuple[str, Raw]:
+        """What a view showing `shown_ms` (None: nothing, or not known) needs to show
+        `offset_ms`: ("patch", patch) when most of its page stays (player.patch), else
+        ("frame", frame). Either way playback continues from `offset_ms` without a seek."""
+        cur = self._cursor
+        m = self.state_at(offset_ms)
+        patch = None
+        if shown_ms is not None and cur is not None and cur[0] == shown_ms:
+            patch = diff_view(cur[1], m, offset_ms, self.asset)
+        self._cursor = (offset_ms, m)
+        if patch is not None:
+            return "patch", patch
+        return "frame", build_frame(m, offset_ms, self.asset)
 
     def document_at(self, offset_ms: float, *, static_scroll: bool = True) -> str:
         return render_document(self.frame_at(offset_ms), static_scroll=static_scroll)

@@ -34,7 +34,7 @@
 
   var nodes = new Map();        // rrweb id -> DOM node
   var RID = "__rid";            // expando on our DOM nodes (isolated-world property)
-  var stats = { frames: 0, batches: 0, ops: 0, skipped: 0, rafs: 0, painted: 0 };
+  var stats = { frames: 0, patches: 0, batches: 0, ops: 0, skipped: 0, rafs: 0, painted: 0 };
   var state = { seq: 0, applied: 0, painted: 0, title: null };
 
   function safeAttr(name, value) {
@@ -291,6 +291,7 @@
   // the recorded page. (Ours carry no recorded id, so they never collide with the
   // recording.)
   var adoptedSheets = new Map();   // host id -> our CSSStyleSheet
+  var adoptedCss = new Map();      // host id -> the CSS text it was given
   function setAdopted(hostId, css) {
     var host = nodes.get(hostId);
     var root = host === document ? document : host && host.nodeType === 1 ? shadowOf(host) : null;
@@ -300,8 +301,12 @@
       sheet = new CSSStyleSheet();
       adoptedSheets.set(hostId, sheet);
     }
-    try { sheet.replaceSync(css == null ? "" : String(css)); } catch (e) { stats.skipped++; }
-    rewritten.delete(sheet);
+    var text = css == null ? "" : String(css);
+    if (adoptedCss.get(hostId) !== text) {   // a patch re-sends every host's sheet
+      try { sheet.replaceSync(text); } catch (e) { stats.skipped++; }
+      adoptedCss.set(hostId, text);
+      rewritten.delete(sheet);
+    }
     if (root.adoptedStyleSheets.indexOf(sheet) < 0) root.adoptedStyleSheets = root.adoptedStyleSheets.concat([sheet]);
   }
 
@@ -635,18 +640,21 @@
   function putPlayerCss() {
     if (!playerCss || !document.documentElement) return;
     var st = document.querySelector("style[data-replay=player]");
+    var into = document.head || document.documentElement;
     if (!st) {
       st = document.createElement("style");
       st.setAttribute("data-replay", "player");
-      (document.head || document.documentElement).appendChild(st);
     }
-    st.textContent = playerCss;
+    // last, so it wins over the page's rules (a patch may have added some after it)
+    if (st.parentNode !== into || st !== into.lastChild) into.appendChild(st);
+    if (st.textContent !== playerCss) st.textContent = playerCss;
   }
 
   function loadFrame(frame) {
     nodes.clear();
     pendingFrames = [];
     adoptedSheets.clear();
+    adoptedCss.clear();
     shadowRoots.clear();
     document.adoptedStyleSheets = [];
     pendingScroll = [];
@@ -682,6 +690,44 @@
     hovered = [];
     movePointer(frame && frame.pointer);
     stats.frames++;
+    return { nodes: nodes.size, title: document.title };
+  }
+
+  // A seek that keeps the page (player/patch.py): the ops turn the DOM shown into the
+  // target's, then the target frame's state is applied as loadFrame does.
+  function patch(p) {
+    pendingScroll = [];
+    var ops = p.ops || [];
+    for (var i = 0; i < ops.length; i++) {
+      try { applyOne(ops[i]); } catch (e) { stats.skipped++; }
+      stats.ops++;
+    }
+    flushScroll();
+    applyInputs(p.inputs);
+    applyScroll(p.scroll);
+    var adopted = p.adopted || {};
+    adoptedSheets.forEach(function (sheet, host) {   // hosts the target has no sheets for
+      if (Object.prototype.hasOwnProperty.call(adopted, String(host))) return;
+      var el = nodes.get(host);
+      var root = el === document ? document : el && el.shadowRoot;
+      if (root) root.adoptedStyleSheets = root.adoptedStyleSheets.filter(function (s) { return s !== sheet; });
+      adoptedSheets.delete(host);
+      adoptedCss.delete(host);
+    });
+    for (var host in adopted) setAdopted(+host, adopted[host]);
+    putPlayerCss();
+    sizeCanvases();
+    if (p.fonts) setFonts(p.fonts);
+    var canvas = p.canvas || {};
+    for (var cid in canvas) drawCanvas(+cid, canvas[cid], false);
+    setFocus(p.focus, p.focus_visible);
+    setSelection(p.selection);
+    // the hover chain as a loaded frame has it: from no hover, along the cursor's path
+    for (var h = 0; h < hovered.length; h++) hovered[h].removeAttribute(HOVER);
+    pointer = null;
+    hovered = [];
+    movePointer(p.pointer);
+    stats.patches++;
     return { nodes: nodes.size, title: document.title };
   }
 
@@ -797,6 +843,17 @@
       case "canvas":
         drawCanvas(op.id, op.commands, op.reset);
         return;
+      case "rekey": {                            // a patch keeps these nodes under new ids
+        var pairs = op.pairs || [], els = [];
+        for (var r = 0; r < pairs.length; r++) els.push(nodes.get(pairs[r][0]));
+        for (r = 0; r < pairs.length; r++) if (els[r] === nodes.get(pairs[r][0])) nodes.delete(pairs[r][0]);
+        for (r = 0; r < pairs.length; r++) {
+          if (!els[r]) { stats.skipped++; continue; }
+          els[r][RID] = pairs[r][1];
+          nodes.set(pairs[r][1], els[r]);
+        }
+        return;
+      }
       case "pointer":                            // where the recorded cursor went (hover)
         movePointer(op.path);
         return;
@@ -840,6 +897,7 @@
     version: 1,
     setPlayerCss: function (css) { playerCss = String(css || ""); putPlayerCss(); return true; },
     loadFrame: function (frame) { var r = loadFrame(frame); state.applied = ++state.seq; return r; },
+    patch: function (p) { var r = patch(p); state.applied = ++state.seq; return r; },
     apply: function (ops) { var r = apply(ops); state.applied = ++state.seq; return r; },
     state: function () {
       return { seq: state.seq, applied: state.applied, painted: state.painted, nodes: nodes.size,

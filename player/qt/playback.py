@@ -2,9 +2,9 @@
 
 Playing, a ~60 fps QTimer advances the clock by speed × elapsed wall time and sends the
 Replayer's operations since the last tick to the runtime (holding back while the runtime
-is still busy, so batches merge instead of piling up). A seek loads the frame at the new
-time — or, for a short jump forward, just applies the operations in between when that is
-cheaper. Inside an inactive stretch with skipping on, the clock speeds up so the whole
+is still busy, so batches merge instead of piling up). A seek patches the page shown into
+the one at the new time when most of it stays (player.patch), else loads the whole frame —
+or, for a short jump forward, just applies the operations in between when that is cheaper. Inside an inactive stretch with skipping on, the clock speeds up so the whole
 stretch passes in about SKIP_MS.
 """
 from __future__ import annotations
@@ -51,6 +51,7 @@ class PlaybackController(QObject):
         self.speed = 1.0
         self.skip_inactive = True
         self.frames_loaded = 0
+        self.patches_sent = 0
         self.batches_sent = 0
         self._wanted_seek: int | None = None
         self.skipping = False
@@ -207,14 +208,20 @@ class PlaybackController(QObject):
         if ops is not None:
             self._send_ops(ops)
         elif force_frame or t != self.sent:
-            # before the first snapshot there is no page: show the first one instead
-            frame = self.r.frame_at(max(t, self.first_frame))
+            # before the first snapshot there is no page: show the first one instead. The
+            # page shown stays when most of it is the same (a patch), else a whole frame.
+            shown = None if force_frame or self.sent < 0 else self.sent
+            kind, frame = self.r.view_at(max(t, self.first_frame), shown)
             self.stage.set_viewport(frame.get("width"), frame.get("height"))
             path = self.hover_path(t)
             if path:
                 frame["pointer"] = path
-            self.bridge.load_frame(frame)
-            self.frames_loaded += 1
+            if kind == "patch":
+                self.bridge.apply_patch(frame)
+                self.patches_sent += 1
+            else:
+                self.bridge.load_frame(frame)
+                self.frames_loaded += 1
         # the view now shows the recording as of t (or of its first frame, if t is earlier)
         self.sent = t if ops is not None else max(t, self.first_frame)
         self.time = t

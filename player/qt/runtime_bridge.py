@@ -72,6 +72,10 @@ class RuntimeBridge(QObject):
     def load_frame(self, frame: dict, callback: Callable[[Any], None] | None = None) -> int:
         return self._send(f"window.__replay.loadFrame({_js_value(frame)})", callback)
 
+    def apply_patch(self, patch: dict, callback: Callable[[Any], None] | None = None) -> int:
+        """A seek that keeps the page (player.patch): the same DOM as loading the frame."""
+        return self._send(f"window.__replay.patch({_js_value(patch)})", callback)
+
     def apply_ops(self, ops: list[dict], callback: Callable[[Any], None] | None = None) -> int:
         return self._send(f"window.__replay.apply({_js_value(ops)})", callback)
 
