@@ -20,6 +20,12 @@ from .format import (EventType, IncrementalSource, MouseInteractions, NodeType, 
 
 Raw = dict[str, Any]
 
+_ELEMENT = int(NodeType.Element)
+_TEXTLIKE = tuple(int(t) for t in (NodeType.Text, NodeType.Comment, NodeType.CDATA))   # `in` by ==: bad input may be unhashable
+_DOCTYPE = int(NodeType.DocumentType)
+_DOCUMENT = int(NodeType.Document)
+_INC = int(EventType.IncrementalSnapshot)
+
 # Serialized-node keys the mirror models itself; anything else is kept in `extra`.
 _MODELLED_KEYS = frozenset(
     {"type", "id", "tagName", "attributes", "childNodes", "isSVG", "textContent", "isStyle",
@@ -143,7 +149,7 @@ class Mirror:
         data = event.get("data")
         if not isinstance(data, dict):
             return
-        if t == EventType.IncrementalSnapshot:
+        if t == _INC:
             handler = _INCREMENTAL.get(data.get("source"))
             if handler is not None:
                 handler(self, data)
@@ -187,30 +193,33 @@ class Mirror:
         nodes = self.nodes
         top: Node | None = None
         stack: list[tuple[Raw, int | None]] = [(sn, parent)]
+        pop, push = stack.pop, stack.append
         while stack:
-            s, p = stack.pop()
+            s, p = pop()
             nid = s.get("id")
-            if not isinstance(nid, int) or isinstance(nid, bool):
-                self.warnings["node without id"] += 1
-                continue
+            if type(nid) is not int:
+                if not isinstance(nid, int) or isinstance(nid, bool):
+                    self.warnings["node without id"] += 1
+                    continue
             if nid in nodes:
                 self.warnings["duplicate node id"] += 1
                 continue
             ntype = s.get("type")
-            if ntype == NodeType.Element:
+            if ntype == _ELEMENT:
                 attrs = s.get("attributes")
-                n = Node(nid, ntype, str(s.get("tagName") or "div").lower(),
-                         dict(attrs) if isinstance(attrs, dict) else {}, None, p,
-                         bool(s.get("isSVG")))
-            elif ntype in (NodeType.Text, NodeType.Comment, NodeType.CDATA):
+                tag = s.get("tagName")
+                n = Node(nid, ntype, str(tag or "div").lower(),
+                         dict(attrs) if type(attrs) is dict or isinstance(attrs, dict) else {},
+                         None, p, bool(s.get("isSVG")))
+            elif ntype in _TEXTLIKE:
                 tc = s.get("textContent")
-                n = Node(nid, ntype, None, None, tc if isinstance(tc, str) else "", p,
-                         False, bool(s.get("isStyle")))
-            elif ntype == NodeType.DocumentType:
+                n = Node(nid, ntype, None, None, tc if type(tc) is str or isinstance(tc, str)
+                         else "", p, False, bool(s.get("isStyle")))
+            elif ntype == _DOCTYPE:
                 n = Node(nid, ntype, None, {"name": s.get("name", "html"),
                                             "publicId": s.get("publicId", ""),
                                             "systemId": s.get("systemId", "")}, None, p)
-            elif ntype == NodeType.Document:
+            elif ntype == _DOCUMENT:
                 n = Node(nid, ntype, None, None, None, p)
             else:
                 self.warnings["unknown node type"] += 1
@@ -229,8 +238,8 @@ class Mirror:
             kids = s.get("childNodes")
             if kids:
                 for child in reversed(kids):
-                    if isinstance(child, dict):
-                        stack.append((child, nid))
+                    if type(child) is dict or isinstance(child, dict):
+                        push((child, nid))
         return top
 
     def _detach(self, nid: int) -> None:
@@ -246,6 +255,11 @@ class Mirror:
                     pn.children.remove(nid)
                 except ValueError:
                     pass
+        if not n.children:  # the usual remove on a live page: one text node or a leaf
+            del nodes[nid]
+            if nid == self.root:
+                self.root = None
+            return
         stack = [nid]
         while stack:
             x = nodes.pop(stack.pop(), None)
@@ -301,27 +315,41 @@ class Mirror:
 
     def _apply_adds(self, adds: Iterable[Raw]) -> None:
         nodes = self.nodes
-        pending = [a for a in adds if isinstance(a, dict) and isinstance(a.get("node"), dict)]
+        insert = self._insert
         # rrweb emits adds children-first in places; retry until nothing more can be
-        # placed, then count what is left as orphans (its parent never arrived).
+        # placed, then count what is left as orphans (its parent never arrived). The first
+        # round also drops malformed items; written for the usual add (a known parent, no
+        # sibling or a known one), it is the only round of nearly every mutation.
+        pending: Iterable[Raw] = adds
+        first = True
         while pending:
             left = []
+            tried = 0
             for a in pending:
+                if first and (type(a) is not dict or type(a.get("node")) is not dict) and (
+                        not isinstance(a, dict) or not isinstance(a.get("node"), dict)):
+                    continue
+                tried += 1
                 pid = a.get("parentId")
-                nxt = _sibling(a.get("nextId"))
-                prev = _sibling(a.get("previousId"))
+                nxt = a.get("nextId")
+                if nxt is not None:
+                    nxt = _sibling(nxt)
+                prev = a.get("previousId")
+                if prev is not None:
+                    prev = _sibling(prev)
                 if pid not in nodes or (nxt is not None and nxt not in nodes) or (
                         prev is not None and nxt is None and prev not in nodes):
                     left.append(a)
                     continue
-                self._insert(a["node"], pid, nxt, prev)
-            if len(left) == len(pending):
+                insert(a["node"], pid, nxt, prev)
+            first = False
+            if left and len(left) == tried:
                 # last resort: ignore a sibling that never arrived, keep the parent
                 progressed = False
                 for a in left:
                     if a.get("parentId") in nodes:
                         self.warnings["add with unknown sibling"] += 1
-                        self._insert(a["node"], a["parentId"], None, None)
+                        insert(a["node"], a["parentId"], None, None)
                         progressed = True
                 if not progressed:
                     self.warnings["add with unknown parent"] += len(left)
@@ -339,9 +367,21 @@ class Mirror:
                 return
             self._detach(nid)
         parent = self.nodes[pid]
-        n = self._build(sn, pid)
-        if n is None:
-            return
+        ntype = sn.get("type")
+        if ntype in _TEXTLIKE and type(nid) is int and "childNodes" not in sn:
+            # a text node, most adds of a live page: what `_build` makes of it, directly
+            tc = sn.get("textContent")
+            n = Node(nid, ntype, None, None, tc if type(tc) is str or isinstance(tc, str)
+                     else "", pid, False, bool(sn.get("isStyle")))
+            if len(sn) > 4:
+                extra = {k: v for k, v in sn.items() if k not in _MODELLED_KEYS}
+                if extra:
+                    n.extra = extra
+            self.nodes[nid] = n
+        else:
+            n = self._build(sn, pid)
+            if n is None:
+                return
         kids = parent.children
         if nxt is not None and nxt in self.nodes:
             try:

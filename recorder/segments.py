@@ -592,6 +592,7 @@ _ADD_ITEM = ("parentId", "nextId", "node")
 # node keys with a stream of their own; every other key's value goes to `other`
 _NODE_ID, _NODE_TAG, _NODE_ATTRS, _NODE_TEXT, _NODE_KIDS = (
     "id", "tagName", "attributes", "textContent", "childNodes")
+_TEXT_SHAPE = ("type", "textContent", "id")   # written as the generic walk would write it
 
 
 class _Refused(Exception):
@@ -628,7 +629,7 @@ class _Trees:
             mode = _SNAPSHOT
         else:
             return _FIELDS
-        self._mark = (tuple(len(x) for x in self.streams), list(self._last))
+        self._mark = (list(map(len, self.streams)), self._last[:])
         try:
             if mode == _MUTATION:
                 self._mutation(keys, d)
@@ -707,31 +708,51 @@ class _Trees:
                 last[_S_RPID], last[_S_RID] = pp, pi
             else:
                 st[_S_DN].append(len(v))
-                pids, nexts = st[_S_DPID], st[_S_DNEXT]
+                pids, nexts, prev = st[_S_DPID], st[_S_DNEXT], last[_S_DPID]
+                roots = []
                 for it in v:
                     if type(it) is not dict or len(it) != 3:
                         raise _Refused
                     p, nxt, node = it.values()
                     if tuple(it) != _ADD_ITEM or type(p) is not int or not -big < p < big:
                         raise _Refused
-                    pids.append(p - last[_S_DPID])
-                    last[_S_DPID] = p
+                    pids.append(p - prev)
+                    prev = p
                     nexts.append(nxt)
-                    self._nodes(node)
+                    roots.append(node)
+                last[_S_DPID] = prev
+                # the node streams are apart from the item streams: all the added trees
+                # in one walk write what one walk per item would, in the same order
+                self._nodes(*roots)
 
-    def _nodes(self, root: Any) -> None:
+    def _nodes(self, *roots: Any) -> None:
+        """Serialized trees `roots`, each in pre-order, one after the other."""
         st, big, last = self.streams, _BIG, self._last
         shape_s, nid, ntag, nk, nname, nval = (st[_S_NSHAPE], st[_S_NID], st[_S_NTAG], st[_S_NK],
                                               st[_S_NNAME], st[_S_NVAL])
         ntext, nkids, nother = st[_S_NTEXT], st[_S_NKIDS], st[_S_NOTHER]
         shapes, strs = self._shapes, self._strs
         prev = last[_S_NID]
-        stack = [root]
+        stack = list(reversed(roots))
         while stack:
             n = stack.pop()
             if type(n) is not dict:
                 raise _Refused
             keys = tuple(n)
+            if keys == _TEXT_SHAPE:   # rrweb's text node, most of a live page's adds
+                t, text, i = n.values()
+                if type(i) is not int or not -big < i < big:
+                    raise _Refused
+                sh = shapes.get(keys)
+                if sh is None:
+                    sh = shapes[keys] = len(shapes)
+                    st[_S_SHAPES].append(list(keys))
+                shape_s.append(sh)
+                nother.append(t)
+                ntext.append(text)
+                nid.append(i - prev)
+                prev = i
+                continue
             sh = shapes.get(keys)
             if sh is None:
                 if not all(type(k) is str for k in keys):

@@ -51,6 +51,7 @@ class Level(enum.IntEnum):
                              f"{', '.join(_BY_NAME)})") from None
 
 
+_HIDDEN = Level.HIDDEN
 _LABELS = {Level.ALLOW: "allow", Level.MASK_USER_INPUT: "mask-user-input",
            Level.MASK: "mask", Level.HIDDEN: "hidden"}
 _BY_NAME = {v: k for k, v in _LABELS.items()}
@@ -277,7 +278,10 @@ class PrivacyLevels:
         p = self.mirror.nodes.get(n.parent)
         if p is None or (p.type != ELEMENT and p.parent is None):
             return False  # the top document is never hidden; an iframe's document may be
-        return self.level_of(p) == Level.HIDDEN  # inherited: hidden or beneath hidden
+        m = p.mark   # `level_of`'s cache, read here first: this runs for every remove
+        if m is not None and m[0] == self.gen:
+            return m[1] == _HIDDEN
+        return self.level_of(p) == _HIDDEN  # inherited: hidden or beneath hidden
 
     def recorded(self, n: Node) -> bool:
         """Whether the node exists in the masked recording (as itself or a placeholder)."""

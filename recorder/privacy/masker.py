@@ -31,8 +31,8 @@ from ..format import (CONSOLE_PLUGIN, NETWORK_PLUGIN, EventType, IncrementalSour
 from ..mirror import Mirror, Node
 from . import detectors as _detectors
 from .levels import Level, PrivacyLevels, always_masked, is_ignored, input_type, value_masked
-from .masking import (_DROP, BOX_ATTRS, MASK, hidden_attrs, make_url_scrubber, mask_attr,
-                      mask_attrs, mask_text_node, mask_value)
+from .masking import (_DROP, BOX_ATTRS, MASK, attrs_as_recorded, hidden_attrs, make_url_scrubber,
+                      mask_attr, mask_attrs, mask_text_node, mask_value)
 from .rules import Rules
 from .strings import map_strings
 
@@ -270,8 +270,12 @@ class SessionMasker:
 
     # --- mutations -----------------------------------------------------------------------
     def _mutation(self, e: Raw, data: Raw) -> Raw | None:
+        # The hot path of a live page (94% of a real recording's events): text nodes
+        # replaced, classes swapped. `changed` says whether any item was dropped, replaced
+        # or added; an event with none is the input itself, without building its copy.
         mirror, levels = self.mirror, self.levels
         nodes = mirror.nodes
+        beneath_hidden = levels.beneath_hidden
         removes = data.get("removes") or ()
         adds = data.get("adds") or ()
         texts = data.get("texts") or ()
@@ -281,26 +285,28 @@ class SessionMasker:
         # nodes, and the level of nodes whose privacy-relevant attributes change.
         kept_removes = []
         for r in removes:
-            n = nodes.get(r.get("id")) if isinstance(r, dict) else None
-            if n is not None and levels.beneath_hidden(n):
+            n = nodes.get(r.get("id")) if type(r) is dict or isinstance(r, dict) else None
+            if n is not None and beneath_hidden(n):
                 continue  # the recording never had it
             kept_removes.append(r)
+        changed = len(kept_removes) != len(removes)
         moved_from: dict[int, int] = {}
         for a in adds:
-            sn = a.get("node") if isinstance(a, dict) else None
-            n = nodes.get(sn.get("id")) if isinstance(sn, dict) else None
-            if n is not None and n.parent is not None and not levels.beneath_hidden(n):
+            sn = a.get("node") if type(a) is dict or isinstance(a, dict) else None
+            n = nodes.get(sn.get("id")) if type(sn) is dict or isinstance(sn, dict) else None
+            if n is not None and n.parent is not None and not beneath_hidden(n):
                 moved_from[n.id] = n.parent
         before: dict[int, tuple[Level, dict]] = {}
         dirty: list[int] = []
+        changes_level = levels.changes_level
         for a in attributes:
-            at = a.get("attributes") if isinstance(a, dict) else None
-            n = nodes.get(a.get("id")) if isinstance(at, dict) else None
-            if n is not None and n.type == ELEMENT and levels.changes_level(n, at):
+            at = a.get("attributes") if type(a) is dict or isinstance(a, dict) else None
+            n = nodes.get(a.get("id")) if type(at) is dict or isinstance(at, dict) else None
+            if n is not None and n.type == ELEMENT and changes_level(n, at):
                 dirty.append(n.id)
                 if n.parent is not None and self._structural:
                     dirty.append(n.parent)  # `.changed + p`: its siblings may match now
-                if not levels.beneath_hidden(n):
+                if not beneath_hidden(n):
                     before[n.id] = (levels.level_of(n), dict(n.attrs))
         structural = self._structural
         if structural:  # sibling-dependent selectors: a parent's children changed
@@ -321,67 +327,79 @@ class SessionMasker:
                 levels.invalidate_subtree(nid)
 
         level_of = levels.level_of
+        scrub = self.scrub
+        default = levels.default
         out_adds = []
         extra_removes = []
         for a in adds:
-            sn = a.get("node") if isinstance(a, dict) else None
-            if not isinstance(sn, dict):
+            sn = a.get("node") if type(a) is dict or isinstance(a, dict) else None
+            if type(sn) is not dict and not isinstance(sn, dict):
+                changed = True
                 continue
             p = nodes.get(a.get("parentId"))
             nid = sn.get("id")
             if p is None or nid not in nodes:
                 self.stats["orphan adds dropped"] += 1
+                changed = True
                 continue  # the mirror could not place it: neither can a player
             # None: the top document; an iframe's document inherits the iframe's level
             plevel = level_of(p) if (p.type == ELEMENT or p.parent is not None) else None
-            if plevel == Level.HIDDEN:
+            if plevel == _HIDDEN:
                 if nid in moved_from:  # it moved out of sight: the recording must drop it
                     extra_removes.append({"parentId": moved_from[nid], "id": nid})
                 self.stats["adds dropped under hidden"] += 1
+                changed = True
                 continue
             if sn.get("type") in TEXTLIKE and "childNodes" not in sn:
                 # the common add on a live page (a text replaced): no subtree to walk, and
                 # the item itself kept when its text is
                 tc = sn.get("textContent")
-                if not isinstance(tc, str) or not tc or mask_text_node(
-                        tc, plevel if plevel is not None else self.levels.default, p.tag,
-                        p.attrs, bool(sn.get("isStyle")), self.scrub) is tc:
+                if type(tc) is not str and not isinstance(tc, str) or not tc or mask_text_node(
+                        tc, plevel if plevel is not None else default, p.tag,
+                        p.attrs, bool(sn.get("isStyle")), scrub) is tc:
                     out_adds.append(a)
                     continue
+            changed = True
             masked = self._mask_tree(sn, plevel, p.tag, p.attrs)
             if masked is not None:
                 out_adds.append({**a, "node": masked})
 
         out_texts = []
         for t in texts:
-            n = nodes.get(t.get("id")) if isinstance(t, dict) else None
+            n = nodes.get(t.get("id")) if type(t) is dict or isinstance(t, dict) else None
             if n is None:
                 self.stats["texts on unknown nodes dropped"] += 1
+                changed = True
                 continue
-            if levels.beneath_hidden(n):
+            if beneath_hidden(n):
+                changed = True
                 continue
             v = t.get("value")
-            if isinstance(v, str) and v:
+            if type(v) is str and v or isinstance(v, str) and v:
                 p = nodes.get(n.parent) if n.parent is not None else None
                 nv = mask_text_node(v, level_of(n), p.tag if p else None,
-                                    p.attrs if p else {}, n.is_style, self.scrub)
+                                    p.attrs if p else {}, n.is_style, scrub)
                 if nv is not v:
                     t = {**t, "value": nv}
+                    changed = True
             out_texts.append(t)
 
         out_attrs = []
         for a in attributes:
-            n = nodes.get(a.get("id")) if isinstance(a, dict) else None
+            n = nodes.get(a.get("id")) if type(a) is dict or isinstance(a, dict) else None
             at = a.get("attributes") if n is not None else None
-            if n is None or not isinstance(at, dict):
+            if n is None or type(at) is not dict and not isinstance(at, dict):
                 self.stats["attributes on unknown nodes dropped"] += 1
+                changed = True
                 continue
-            if n.type != ELEMENT or levels.beneath_hidden(n):
+            if n.type != ELEMENT or beneath_hidden(n):
+                changed = True
                 continue
             lvl = level_of(n)
-            prev = before.get(n.id)
-            if lvl == Level.HIDDEN:
-                if prev is not None and prev[0] != Level.HIDDEN:
+            prev = before.get(n.id) if before else None
+            if lvl == _HIDDEN:
+                changed = True
+                if prev is not None and prev[0] != _HIDDEN:
                     # became hidden: clear what the recording showed and its children
                     ha = hidden_attrs(n.attrs)
                     diff: dict = {k: None for k in prev[1] if k not in ha}
@@ -393,9 +411,10 @@ class SessionMasker:
                     gone = {k: None for k in at if k in _BOX and k not in ha}
                     out_attrs.append({**a, "attributes": {**gone, **ha}})
                 continue
-            if prev is not None and prev[0] == Level.HIDDEN:
+            if prev is not None and prev[0] == _HIDDEN:
                 # revealed: the recording has an empty placeholder; send the real element
-                full = mask_attrs(n.tag, n.attrs, lvl, n.attrs, self.scrub)
+                changed = True
+                full = mask_attrs(n.tag, n.attrs, lvl, n.attrs, scrub)
                 diff = {k: None for k in ("rr_width", "rr_height") if k not in full}
                 diff.update(full)
                 out_attrs.append({**a, "attributes": diff})
@@ -406,23 +425,30 @@ class SessionMasker:
                         if m is not None:
                             out_adds.append({"parentId": n.id, "nextId": None, "node": m})
                 continue
-            changed = {}
+            if attrs_as_recorded(n.tag, lvl, scrub):
+                out_attrs.append(a)   # a class or style swap below `mask`: as it came
+                continue
+            changes = {}
             same = True
             for k, v in at.items():
                 if isinstance(v, dict):  # a style declaration diff: no text
-                    changed[k] = v
+                    changes[k] = v
                     continue
                 # removals too: `checked: null` would tell a masked checkbox was unticked
                 nv = self._attr(n, k, v, lvl)
                 if nv is not _SKIP:
-                    changed[k] = nv
+                    changes[k] = nv
                 if nv is not v:
                     same = False
             if same:
                 out_attrs.append(a)   # kept as it came (the usual case)
-            elif changed:
-                out_attrs.append({**a, "attributes": changed})
+            else:
+                changed = True
+                if changes:
+                    out_attrs.append({**a, "attributes": changes})
 
+        if not changed and not extra_removes and _plain_lists(data):
+            return e  # every item kept as it came: the caller's own event
         if not (kept_removes or extra_removes or out_adds or out_texts or out_attrs) and (
                 removes or adds or texts or attributes):
             return None
@@ -432,7 +458,7 @@ class SessionMasker:
         new["adds"] = out_adds
         new["texts"] = out_texts
         new["attributes"] = out_attrs
-        for k in ("removes", "adds", "texts", "attributes"):
+        for k in _MUTATION_LISTS:
             if k not in data and not new[k]:
                 del new[k]
         if new == data:  # compared in C; keeps untouched events the caller's own objects
@@ -536,6 +562,20 @@ class SessionMasker:
 
 
 _SKIP = object()
+_HIDDEN = Level.HIDDEN
+_MUTATION_LISTS = ("removes", "adds", "texts", "attributes")
+
+
+def _plain_lists(data: Raw) -> bool:
+    """Each of a mutation's item lists is a list or absent (the output form: a `null` or
+    other falsy value there is written as an empty list, so the event changes)."""
+    for k in _MUTATION_LISTS:
+        v = data.get(k)
+        if v is not None and type(v) is not list:
+            return False
+        if v is None and k in data:
+            return False
+    return True
 _BOX = frozenset(BOX_ATTRS)
 _EVENT_KEYS = frozenset(("type", "data", "timestamp"))
 

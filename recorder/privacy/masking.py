@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any, Callable
 
-from .levels import LEVEL_ATTRS, Level, markup_level, value_masked
+from .levels import FORM_TAGS, LEVEL_ATTRS, Level, markup_level, value_masked
 
 MASK = "***"
 _NONSPACE = re.compile(r"\S")
@@ -182,6 +182,13 @@ def mask_attr(tag: str | None, name: str, value: Any, level: Level, node_attrs: 
     if scrub is not None:
         value = scrub(value)
     return value
+
+
+def attrs_as_recorded(tag: str | None, level: Level, scrub) -> bool:
+    """True when `mask_attr` keeps every attribute of this element as it is - below `mask`,
+    no form control (values, checked, selected), no URL to scrub - so a caller may skip it:
+    the class and style swaps of a live page, each attribute otherwise a call."""
+    return scrub is None and level < Level.MASK and tag not in FORM_TAGS
 
 
 def mask_attrs(tag: str | None, attrs: dict, level: Level, node_attrs: dict,
