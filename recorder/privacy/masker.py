@@ -32,7 +32,7 @@ from ..mirror import Mirror, Node
 from . import detectors as _detectors
 from .levels import Level, PrivacyLevels, always_masked, is_ignored, input_type, value_masked
 from .masking import (_DROP, BOX_ATTRS, MASK, attrs_as_recorded, hidden_attrs, make_url_scrubber,
-                      mask_attr, mask_attrs, mask_text_node, mask_value)
+                      mask_attr, mask_attrs, mask_text_node, mask_value, text_as_recorded)
 from .rules import Rules
 from .strings import map_strings
 
@@ -353,10 +353,13 @@ class SessionMasker:
             if sn.get("type") in TEXTLIKE and "childNodes" not in sn:
                 # the common add on a live page (a text replaced): no subtree to walk, and
                 # the item itself kept when its text is
+                lvl = plevel if plevel is not None else default
+                if text_as_recorded(lvl, p.tag, scrub):
+                    out_adds.append(a)
+                    continue
                 tc = sn.get("textContent")
                 if type(tc) is not str and not isinstance(tc, str) or not tc or mask_text_node(
-                        tc, plevel if plevel is not None else default, p.tag,
-                        p.attrs, bool(sn.get("isStyle")), scrub) is tc:
+                        tc, lvl, p.tag, p.attrs, bool(sn.get("isStyle")), scrub) is tc:
                     out_adds.append(a)
                     continue
             changed = True

@@ -201,6 +201,12 @@ def mask_attrs(tag: str | None, attrs: dict, level: Level, node_attrs: dict,
     return out
 
 
+def text_as_recorded(level: Level, parent_tag: str | None, scrub) -> bool:
+    """True when `mask_text_node` keeps any text under this parent as it is (below `mask`,
+    not a textarea's value, no URL to scrub in CSS): the text a live page swaps in."""
+    return scrub is None and level < Level.MASK and parent_tag != "textarea"
+
+
 def mask_text_node(text: str, level: Level, parent_tag: str | None, parent_attrs: dict,
                    is_style: bool, scrub) -> str:
     """The recorded form of a text node's content under its parent at `level`."""
