@@ -136,11 +136,31 @@ def _depths(v: Any, cap: int) -> tuple[int, int]:
                 elif ty is dict or ty is list or isinstance(y, (dict, list)):
                     push((y, level + 1, d))
         else:
+            down = level + 1
             for y in x:
                 ty = type(y)
-                if ty is dict or ty is list or (ty is not str and ty is not int
-                                                and isinstance(y, (dict, list))):
-                    push((y, level + 1, d))
+                if ty is dict:
+                    # a list's items are mostly small maps of scalars (a mutation's removes,
+                    # adds, attribute changes): walked here, not pushed and popped - the
+                    # same accounting as the dict branch above, one level down
+                    if down > deepest:
+                        deepest = down
+                    if down > cap:
+                        continue
+                    for k, z in y.items():
+                        tz = type(z)
+                        if tz is str or tz is int or z is None:
+                            continue
+                        if tz is list and k == "childNodes" or (
+                                k == "childNodes" and tz is not dict and isinstance(z, list)):
+                            for c in z:
+                                if type(c) is dict or type(c) is list or isinstance(c, (dict, list)):
+                                    push((c, down, d + 1))
+                        elif tz is dict or tz is list or isinstance(z, (dict, list)):
+                            push((z, down + 1, d))
+                elif ty is list or (ty is not str and ty is not int
+                                    and isinstance(y, (dict, list))):
+                    push((y, down, d))
     return deepest, dom
 
 
