@@ -154,7 +154,8 @@ def _depths(v: Any, cap: int) -> tuple[int, int]:
                         if tz is list and k == "childNodes" or (
                                 k == "childNodes" and tz is not dict and isinstance(z, list)):
                             for c in z:
-                                if type(c) is dict or type(c) is list or isinstance(c, (dict, list)):
+                                if type(c) is dict or type(c) is list or \
+                                        isinstance(c, (dict, list)):
                                     push((c, down, d + 1))
                         elif tz is dict or tz is list or isinstance(z, (dict, list)):
                             push((z, down + 1, d))

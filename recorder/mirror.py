@@ -21,7 +21,8 @@ from .format import (EventType, IncrementalSource, MouseInteractions, NodeType, 
 Raw = dict[str, Any]
 
 _ELEMENT = int(NodeType.Element)
-_TEXTLIKE = tuple(int(t) for t in (NodeType.Text, NodeType.Comment, NodeType.CDATA))   # `in` by ==: bad input may be unhashable
+# `in` compares by ==: a node type in bad input may be unhashable
+_TEXTLIKE = tuple(int(t) for t in (NodeType.Text, NodeType.Comment, NodeType.CDATA))
 _DOCTYPE = int(NodeType.DocumentType)
 _DOCUMENT = int(NodeType.Document)
 _INC = int(EventType.IncrementalSnapshot)
