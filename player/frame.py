@@ -157,6 +157,18 @@ def _doctype_name(v: Any) -> str:
 
 
 # --- frames ----------------------------------------------------------------------------
+def input_state(n: Node) -> Raw | None:
+    """A form control's live state as the runtime applies it (`v` value, `c` checked)."""
+    if n.value is None and n.checked is None:
+        return None
+    st: Raw = {}
+    if n.value is not None:
+        st["v"] = n.value if isinstance(n.value, str) else str(n.value)
+    if n.checked is not None:
+        st["c"] = n.checked
+    return st
+
+
 def build_frame(m: Mirror, t: float, asset: AssetResolver = None) -> Raw:
     scroll_nodes: dict[str, list] = {}
     inputs: dict[str, Raw] = {}
@@ -173,12 +185,8 @@ def build_frame(m: Mirror, t: float, asset: AssetResolver = None) -> Raw:
         pos = n.scroll or _attr_scroll(n)
         if pos is not None:
             scroll_nodes[str(n.id)] = [pos[0], pos[1]]
-        if n.value is not None or n.checked is not None:
-            st: Raw = {}
-            if n.value is not None:
-                st["v"] = n.value if isinstance(n.value, str) else str(n.value)
-            if n.checked is not None:
-                st["c"] = n.checked
+        st = input_state(n)
+        if st is not None:
             inputs[str(n.id)] = st
         if n.media:
             media[str(n.id)] = dict(n.media)

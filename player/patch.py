@@ -36,7 +36,7 @@ from recorder.format import NodeType
 from recorder.mirror import Mirror, Node
 
 from .frame import (_attr_scroll, adopted_css, canvas_commands, element_shape, font_faces,
-                    serialize, sheet_css)
+                    input_state, serialize, sheet_css)
 from .sanitize import AssetResolver, safe_comment, sanitize_text, tag_name
 
 Raw = dict[str, Any]
@@ -317,12 +317,8 @@ def _state(a: Mirror, b: Mirror, kept: list[tuple[Node, Node]], fresh: list[Node
         pos = n.scroll or _attr_scroll(n)
         if pos is not None:
             scroll_nodes[str(n.id)] = [pos[0], pos[1]]
-        if n.value is not None or n.checked is not None:
-            st: Raw = {}
-            if n.value is not None:
-                st["v"] = n.value if isinstance(n.value, str) else str(n.value)
-            if n.checked is not None:
-                st["c"] = n.checked
+        st = input_state(n)
+        if st is not None:
             inputs[str(n.id)] = st
     out: Raw = {
         "width": b.width, "height": b.height, "href": b.href,

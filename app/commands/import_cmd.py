@@ -230,15 +230,7 @@ def _import_file(store: Store, f: Path, args, masker_factory, bar, task) -> list
                                        session_id=hint, masker_factory=masker_factory,
                                        progress=progress, as_new=args.as_new,
                                        partial=damaged):
-            if r.outcome is Outcome.SAME and args.rules is not None:
-                raise _StoredAlready(
-                    f"{f}: session {r.id} is stored already, so --rules did not apply to"
-                    f" it{_remask_hint(args, r.id)}")
-            if damaged:
-                print(f"replay: warning: {f}: {damaged}; stored what decoded as partial"
-                      f" session {r.id}", file=sys.stderr)
-            if r.id not in ids:
-                ids.append(r.id)
+            _stored(f, args, r, damaged, ids)
     return ids
 
 
@@ -267,16 +259,22 @@ def _stream(store: Store, f: Path, args, masker_factory, read) -> list[str] | No
         break
     ids: list[str] = []
     for r in stored:
-        if r.outcome is Outcome.SAME and args.rules is not None:
-            raise _StoredAlready(
-                f"{f}: session {r.id} is stored already, so --rules did not apply to"
-                f" it{_remask_hint(args, r.id)}")
-        if damaged:
-            print(f"replay: warning: {f}: {damaged}; stored what decoded as partial"
-                  f" session {r.id}", file=sys.stderr)
-        if r.id not in ids:
-            ids.append(r.id)
+        _stored(f, args, r, damaged, ids)
     return ids
+
+
+def _stored(f: Path, args, r, damaged: str | None, ids: list[str]) -> None:
+    """One stored outcome of `f`: said if it matters (rules that could not apply, a partial
+    session), its id added to `ids` once."""
+    if r.outcome is Outcome.SAME and args.rules is not None:
+        raise _StoredAlready(
+            f"{f}: session {r.id} is stored already, so --rules did not apply to"
+            f" it{_remask_hint(args, r.id)}")
+    if damaged:
+        print(f"replay: warning: {f}: {damaged}; stored what decoded as partial"
+              f" session {r.id}", file=sys.stderr)
+    if r.id not in ids:
+        ids.append(r.id)
 
 
 def _file_events(f: Path, args, partial: bool, bar, task) -> tuple[Iterator, dict]:
