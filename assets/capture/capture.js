@@ -766,9 +766,14 @@
     if (t && t.nodeType === 1 && t.shadowRoot === undefined) return this.getId(t);
     return this.getId(t);
   };
+  /* The node the event began at: the target itself unless it hosts an open shadow root (an
+   * event from inside one is retargeted to its host); composedPath() builds the whole path,
+   * so it is asked only then. */
   R.eventTarget = function (e) {
+    var t = e.target;
+    if (t && t.shadowRoot === null) return t;
     var path = e.composedPath ? e.composedPath() : null;
-    return path && path.length ? path[0] : e.target;
+    return path && path.length ? path[0] : t;
   };
   R.onMove = function (e) {
     var t = Date.now();
