@@ -1416,6 +1416,11 @@
   var SESSION_MAX_MS = 4 * 3600 * 1000, SESSION_IDLE_MS = 15 * 60 * 1000;
   var FLUSH_MS = 5000;             // a batch every few seconds...
   var BATCH_EVENTS = 500;          // ... or sooner when this many are waiting
+  /* A quiet page sends less often: a queue without a full snapshot and with fewer than
+   * BUSY_EVENTS events waits QUIET_FACTOR times the flush period (each request has a fixed
+   * main-thread cost; pagehide still sends the rest by beacon). */
+  var BUSY_EVENTS = 50, QUIET_FACTOR = 3;
+  var GZIP_MIN_CHARS = 1024;       // below this gzip saves less than a request's own headers
   var QUEUE_MAX_EVENTS = 20000;    // the retry queue's bound: the oldest go first beyond it
   var BEACON_MAX_BYTES = 60000;    // sendBeacon's budget is 64 KB per page
   var RETRY_MS = 1000, RETRY_MAX_MS = 30000;
@@ -1553,6 +1558,8 @@
     this.queue = [];
     this.inFlight = false;
     this.timer = null;
+    this.timerAt = 0;   // when the timer fires
+    this.holdUntil = 0;   // no send before this (the intake's Retry-After, a backoff)
     this.retryMs = RETRY_MS;
     this.touched = 0;   // when the session's last activity was last written to storage
     this.page = randomId().slice(0, 16);
@@ -1574,13 +1581,25 @@
       this.queue.splice(this.pending ? this.pending.n : 0, over);   // not the batch sent
       this.stats.dropped += over;
     }
-    if (this.queue.length >= (this.cfg.batchEvents || BATCH_EVENTS)) this.schedule(0);
-    else this.schedule(this.cfg.flushMs || FLUSH_MS);
+    this.schedule(this.wait());
   };
+  /* How long what is queued may wait: at once when a batch is full, a flush period when the
+   * queue holds a snapshot or is busy, longer when the page is quiet. */
+  S.wait = function () {
+    var n = this.queue.length, ms = this.cfg.flushMs || FLUSH_MS;
+    if (n >= (this.cfg.batchEvents || BATCH_EVENTS)) return 0;
+    if (n >= BUSY_EVENTS) return ms;
+    for (var i = 0; i < n; i++) if (this.queue[i].type === EV.FULL) return ms;
+    return ms * QUIET_FACTOR;
+  };
+  /* A send at most `ms` from now (never before a backoff ends): an earlier timer stands, a
+   * later one is brought forward. */
   S.schedule = function (ms) {
-    if (this.timer !== null) { if (ms > 0) return; clearTimeout(this.timer); }
+    var now = Date.now(), at = Math.max(now + ms, this.holdUntil);
+    if (this.timer !== null) { if (at >= this.timerAt) return; clearTimeout(this.timer); }
     var self = this;
-    this.timer = setTimeout(function () { self.timer = null; self.send(); }, ms);
+    this.timerAt = at;
+    this.timer = setTimeout(function () { self.timer = null; self.send(); }, at - now);
   };
   S.nextId = function () { return this.page + "." + (this.batches++); };
   S.body = function (events, batchId) {
@@ -1602,7 +1621,7 @@
     if (!this.pending) this.pending = {id: this.nextId(), n: Math.min(this.queue.length, this.cfg.batchEvents || BATCH_EVENTS)};
     var p = this.pending, n = p.n, batch = this.queue.slice(0, n), text = this.body(batch, p.id);
     this.inFlight = true;
-    var zipped = win.CompressionStream ? gzip(text) : Promise.resolve(null);
+    var zipped = win.CompressionStream && text.length >= GZIP_MIN_CHARS ? gzip(text) : Promise.resolve(null);
     zipped.then(function (data) {
       var headers = {"Authorization": "Bearer " + self.cfg.token, "Content-Type": "application/json"};
       if (data) headers["Content-Encoding"] = "gzip";
@@ -1617,6 +1636,7 @@
         self.queue.splice(0, n);
         self.stats.acked += n;
         self.retryMs = RETRY_MS;
+        self.holdUntil = 0;
         var now = Date.now();
         if (now - self.touched >= TOUCH_MS) { touchSession(self.cfg.sessionId); self.touched = now; }
         return "next";
@@ -1645,11 +1665,13 @@
     }).then(function (next) {
       self.inFlight = false;
       if (next === "stop") return;
-      if (next === "next") { if (self.queue.length) self.schedule(self.queue.length >= (self.cfg.batchEvents || BATCH_EVENTS) ? 0 : (self.cfg.flushMs || FLUSH_MS)); return; }
+      if (next === "next") { if (self.queue.length) self.schedule(self.wait()); return; }
       var wait = next === "backoff" ? self.retryMs : next;   // 429/5xx/offline: later
       self.retryMs = Math.min(RETRY_MAX_MS, self.retryMs * 2);
       if (self.timer !== null) clearTimeout(self.timer);
-      self.timer = setTimeout(function () { self.timer = null; self.send(); }, wait);
+      self.timer = null;
+      self.holdUntil = Date.now() + wait;
+      self.schedule(0);
     });
   };
   /* The page is going away: what is left goes now, by beacon (uncompressed, token in the URL). */

@@ -119,7 +119,7 @@
   /* ---- view and web vitals ------------------------------------------------------------- */
   var view = {id: viewId, url: win.location.href, referrer: doc.referrer || null};
   var lcp = null, cls = 0, clsWindow = 0, clsFirst = 0, clsLast = 0, interactions = {};
-  var viewTimer = null, lastView = null;
+  var viewTimer = null, lastView = null, loadingTime = null;
   function viewUpdate(delay) {
     if (viewTimer) clearTimeout(viewTimer);
     viewTimer = setTimeout(function () { viewTimer = null; emitView(); }, delay);
@@ -132,8 +132,11 @@
   }
   function emitView() {
     var v = {id: view.id, url: view.url, referrer: view.referrer};
-    var nav = perf.getEntriesByType && perf.getEntriesByType("navigation")[0];
-    if (nav && nav.loadEventEnd > 0 && view.id === viewId) v.loading_time = round(nav.loadEventEnd);
+    if (loadingTime === null) {   // final once the load event ended: looked up until then
+      var nav = perf.getEntriesByType && perf.getEntriesByType("navigation")[0];
+      if (nav && nav.loadEventEnd > 0) loadingTime = round(nav.loadEventEnd);
+    }
+    if (loadingTime !== null && view.id === viewId) v.loading_time = loadingTime;
     if (lcp != null) v.largest_contentful_paint = round(lcp);
     v.cumulative_layout_shift = Math.round(cls * 10000) / 10000;
     var i = inp();
