@@ -1621,6 +1621,7 @@
     if (!this.pending) this.pending = {id: this.nextId(), n: Math.min(this.queue.length, this.cfg.batchEvents || BATCH_EVENTS)};
     var p = this.pending, n = p.n, batch = this.queue.slice(0, n), text = this.body(batch, p.id);
     this.inFlight = true;
+    if (this.timer !== null) { clearTimeout(this.timer); this.timer = null; }   // rescheduled after
     var zipped = win.CompressionStream && text.length >= GZIP_MIN_CHARS ? gzip(text) : Promise.resolve(null);
     zipped.then(function (data) {
       var headers = {"Authorization": "Bearer " + self.cfg.token, "Content-Type": "application/json"};
@@ -1706,7 +1707,8 @@
     var st = this.stats;
     return {session_id: this.cfg.sessionId, queued: st.queued, acked: st.acked, failed: st.failed,
             dropped: st.dropped, requests: st.requests, beacons: st.beacons,
-            errors: st.errors.slice(-5), idle: !this.inFlight && !this.queue.length, stopped: this.dead};
+            errors: st.errors.slice(-5), idle: !this.inFlight && !this.queue.length, stopped: this.dead,
+            next_send_ms: this.timer === null ? null : Math.max(0, this.timerAt - Date.now())};
   };
 
   var session = null;   // {stopRecording, sender, cleanup}

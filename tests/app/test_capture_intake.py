@@ -211,3 +211,45 @@ def test_capture_sends_a_batch_whose_answer_was_lost_again_and_it_is_stored_once
     assert any("answer lost" in e for e in st["errors"]) and any(e.startswith("503") for e in st["errors"])
     stored = list(open_recording("lost-answers", srv.data).events())
     assert len(stored) == st["queued"]   # (twice: 10 more)
+
+
+def test_a_quiet_page_sends_less_often_and_small_bodies_go_plain(qapp, pages, intake):
+    """The snapshot's batch goes after a flush period; a few events after it wait three (a
+    quiet page pays fewer requests), a busy queue one again; a body under 1 KB goes without
+    gzip, the snapshot's gzipped. Timers are read from status, not waited for."""
+    srv, app_id, token = intake
+    flush_ms = 100_000
+    script = """(function(){
+      var real = ReplayRum.pageFetch.bind(window);
+      window.__enc = [];
+      var spy = function (url, init) {   // the real intake answers; what was sent is noted
+        window.__enc.push(init.headers['Content-Encoding'] || 'plain');
+        return real(url, init);
+      };
+      window.__sid = ReplayCapture.start({intake: %s, app: %s, token: %s, fetch: spy,
+        flushMs: %d, sessionId: 'quiet-page', rules: {default: 'allow'}});
+      return ReplayCapture.status().next_send_ms; })()""" % (
+        json.dumps(srv.url), json.dumps(app_id), json.dumps(token), flush_ms)
+    with BrowserRecorder(recorder="capture") as b:
+        _open_installed(b, pages, {"intake": srv.url, "app": app_id, "token": token,
+                                   "flushMs": flush_ms})
+        b.eval("ReplayCapture.stop()")
+        first = b.eval(script)
+        _sent_everything(b)                       # the snapshot's batch
+        b.click("#more")
+        b.eval("ReplayCapture.record.flush()")    # its mutation is queued now
+        quiet = b.eval("ReplayCapture.status().next_send_ms")
+        _sent_everything(b)                       # a small batch
+        # 60 clicks, each one's mutation its own event
+        b.eval("(function () { for (var i = 0; i < 60; i++) {"
+               " document.getElementById('more').click(); ReplayCapture.record.flush(); } })()")
+        busy = b.eval("ReplayCapture.status()")
+        st = _sent_everything(b)
+        enc = b.eval("window.__enc")
+    assert flush_ms * 0.9 < first <= flush_ms              # a snapshot: one flush period
+    assert flush_ms < quiet <= 3 * flush_ms                 # quiet: longer
+    assert enc[0] == "gzip" and enc[1] == "plain", enc      # the snapshot zipped, a click not
+    assert st["failed"] == 0
+    assert len(list(open_recording("quiet-page", srv.data).events())) == st["acked"]
+    assert busy["queued"] - busy["acked"] >= 50             # a busy queue: one period again
+    assert flush_ms * 0.9 < busy["next_send_ms"] <= flush_ms
