@@ -31,7 +31,8 @@ import msgspec
 from .facts import SessionFacts
 from .segments import SegmentMeta
 
-SCHEMA_VERSION = 2   # 2: per-tab counts on sessions, error type and group on errors
+SCHEMA_VERSION = 3   # 2: per-tab counts on sessions, error type and group on errors;
+                     # 3: the digest of a live batch's events
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS sessions (
@@ -138,6 +139,15 @@ class BatchKey(msgspec.Struct, frozen=True):
     batch_id: str
 
 
+class AcceptedBatch(msgspec.Struct, frozen=True):
+    """What is remembered of a live batch: its event count and the digest of its events
+    (`ingest.batch_digest`, before masking); None for one stored before digests were
+    kept, which is then told apart by its count only."""
+    key: BatchKey
+    events: int
+    digest: str | None = None
+
+
 class SessionRow(msgspec.Struct, kw_only=True):
     """Everything written for one session in one transaction."""
 
@@ -147,7 +157,7 @@ class SessionRow(msgspec.Struct, kw_only=True):
     segments: list[SegmentMeta]
     facts: SessionFacts | None = None   # views/errors/users rows; None keeps existing ones
     append: bool = False                # segments/views/errors add to the existing ones
-    batches: list[tuple[BatchKey, int]] = []   # live batches its segments' headers name
+    batches: list[AcceptedBatch] = []   # live batches its segments' headers name
 
 
 _INFO_COLS = ("id, application, user_id, user_name, user_email, start_ms, end_ms, duration_ms,"
@@ -212,7 +222,8 @@ class Index:
     _ADDED = {"sessions": ("error_group_count INTEGER NOT NULL DEFAULT 0",
                            "resource_count INTEGER NOT NULL DEFAULT 0",
                            "action_count INTEGER NOT NULL DEFAULT 0"),
-              "errors": ("type TEXT", "fingerprint TEXT")}
+              "errors": ("type TEXT", "fingerprint TEXT"),
+              "batches": ("digest TEXT",)}
 
     def _add_columns(self) -> None:
         for table, cols in self._ADDED.items():
@@ -280,9 +291,9 @@ class Index:
     def commit(self, token: str | None, rows: Sequence[SessionRow], *,
                replace: Iterable[str] = (),
                expected: dict[str, set[str]] | None = None,
-               batch: tuple[BatchKey, int] | None = None) -> list[str]:
+               batch: AcceptedBatch | None = None) -> list[str]:
         """Write session rows (and drop the writer's intent) in one transaction; `batch`
-        (a live batch's key and its event count) is remembered in it. Sessions in
+        (a live batch's key, event count and digest) is remembered in it. Sessions in
         `replace` lose their old segment rows first; an `append` row adds segments to its
         existing session. Returns the files no longer referenced (to delete afterwards), and
         lists them in `retired` so a crash before that deletion does not keep them."""
@@ -290,7 +301,7 @@ class Index:
             return self._write_rows(db, token, rows, replace, expected, batch)
 
     def commit_appends(self, token: str, rows: Sequence[SessionRow],
-                       batch: tuple[BatchKey, int] | None = None) -> None:
+                       batch: AcceptedBatch | None = None) -> None:
         """`commit` for live appends (rows that only add segments: nothing to retire),
         grouped: appends that arrive while another thread's transaction is being made
         durable wait for it, then the first of them commits them all in one transaction -
@@ -337,7 +348,7 @@ class Index:
     def _write_rows(self, db: sqlite3.Connection, token: str | None,
                     rows: Sequence[SessionRow], replace: Iterable[str],
                     expected: dict[str, set[str]] | None,
-                    batch: tuple[BatchKey, int] | None) -> list[str]:
+                    batch: AcceptedBatch | None) -> list[str]:
         stale: list[str] = []
         now = int(time.time() * 1000)
         for sid in replace:
@@ -392,14 +403,10 @@ class Index:
                     " last_seen_ms=max(last_seen_ms, excluded.last_seen_ms)",
                     (i.user_id, i.user_name, i.user_email, i.start_ms, i.end_ms))
             if r.batches:   # a rebuild from segment files (see segments.BATCH)
-                db.executemany("INSERT OR IGNORE INTO batches VALUES (?,?,?,?,?)",
-                               [(k.application or "", k.client_session, k.batch_id, n, now)
-                                for k, n in r.batches])
+                db.executemany("INSERT OR IGNORE INTO batches VALUES (?,?,?,?,?,?)",
+                               [_batch_row(b, now) for b in r.batches])
         if batch is not None:
-            key, accepted = batch
-            db.execute("INSERT INTO batches VALUES (?,?,?,?,?)",
-                       (key.application or "", key.client_session, key.batch_id, accepted,
-                        now))
+            db.execute("INSERT INTO batches VALUES (?,?,?,?,?,?)", _batch_row(batch, now))
         if token is not None:
             db.execute("DELETE FROM pending WHERE token=?", (token,))
         return stale
@@ -478,12 +485,12 @@ class Index:
             f"SELECT {_INFO_COLS} FROM sessions WHERE id=? OR (id>? AND id<?)"
             " ORDER BY start_ms DESC", (client_id, client_id + ".", client_id + "/"))]
 
-    def batch_accepted(self, key: BatchKey) -> int | None:
-        """The event count a live batch was accepted with, None if it never was."""
-        rows = self._all("SELECT accepted FROM batches WHERE application=? AND"
+    def batch_accepted(self, key: BatchKey) -> AcceptedBatch | None:
+        """What a live batch was accepted with, None if it never was."""
+        rows = self._all("SELECT accepted, digest FROM batches WHERE application=? AND"
                          " client_session=? AND batch_id=?",
                          (key.application or "", key.client_session, key.batch_id))
-        return rows[0][0] if rows else None
+        return AcceptedBatch(key, rows[0][0], rows[0][1]) if rows else None
 
     def live_sessions_before(self, end_ms: float) -> list[str]:
         """Live (not yet compacted) sessions whose last event is older than `end_ms`."""
@@ -569,13 +576,18 @@ class Index:
                          " ORDER BY last_seen_ms DESC")
 
 
+def _batch_row(b: AcceptedBatch, now: int) -> tuple:
+    k = b.key
+    return (k.application or "", k.client_session, k.batch_id, b.events, now, b.digest)
+
+
 class _Waiting:
     """A thread's appends waiting for a group commit (`Index.commit_appends`)."""
 
     __slots__ = ("token", "rows", "batch", "done", "error")
 
     def __init__(self, token: str, rows: Sequence[SessionRow],
-                 batch: tuple[BatchKey, int] | None):
+                 batch: AcceptedBatch | None):
         self.token = token
         self.rows = rows
         self.batch = batch

@@ -220,12 +220,13 @@ class ImportConflict(ValueError):
 
 
 class BatchReused(ValueError):
-    """A live batch id sent again with a different number of events (nothing was written):
-    the sender gave two batches one id."""
+    """A live batch id sent again with other events (nothing was written): the sender
+    gave two batches one id."""
 
     def __init__(self, batch_id: str, session_id: str, accepted: int, now: int):
+        what = f"now sent with {now}" if now != accepted else "now sent with other events"
         super().__init__(f"batch {batch_id!r} of session {session_id} was accepted with"
-                         f" {accepted} events and is now sent with {now} - give each batch its"
+                         f" {accepted} events and is {what} - give each batch its"
                          " own batch_id, and reuse it only to retry that same batch")
 
 
@@ -329,6 +330,12 @@ class Reconciler:
 
 def _key(e: dict) -> bytes:
     return hashlib.blake2b(_canonical.encode(e), digest_size=16).digest()
+
+
+def batch_digest(events: Sequence[Any]) -> str:
+    """The digest a live batch id is remembered with: of the events as decoded, keys in
+    order, so a retry matches however its JSON was laid out (compact@1 or plain)."""
+    return hashlib.blake2b(_canonical.encode(events), digest_size=16).hexdigest()
 
 
 def _needs_snapshot(evs: list[dict]) -> bool:

@@ -54,8 +54,8 @@ from .facts import FactsReader, derive_facts, view_at
 from .format import EventType, InvalidEvent, decode_msgpack, encode_json, encode_msgpack, \
     validate_event
 from .ingest import BatchReused, ImportConflict, Masker, MaskerFor, Outcome, PreparedSession, \
-    Progress, Reconciler, prepare, reconcile
-from .index import BatchKey, Index, IndexDamaged, SessionInfo, SessionRow
+    Progress, Reconciler, batch_digest, prepare, reconcile
+from .index import AcceptedBatch, BatchKey, Index, IndexDamaged, SessionInfo, SessionRow
 from .limits import DEFAULT_LIMITS, Limits, check_event, check_session_size, check_timestamp, \
     check_viewport
 from .rrweb_io import NotStreamable
@@ -356,12 +356,14 @@ class LocalStore(Store):
             context = masker_factory().mask_context(context)
         held = self.session_lock(session_id) if (live and session_id) else self._write_lock
         with held:
+            named = AcceptedBatch(batch, len(events), batch_digest(events)) \
+                if batch is not None else None
             if batch is not None:
                 accepted = self.index.batch_accepted(batch)
                 if accepted is not None:
-                    if accepted != len(events):
-                        raise BatchReused(batch.batch_id, batch.client_session, accepted,
-                                          len(events))
+                    if not _same_batch(accepted, named):
+                        raise BatchReused(batch.batch_id, batch.client_session,
+                                          accepted.events, len(events))
                     found = self._open_session(batch.client_session)
                     return [Stored(found.id if found else batch.client_session,
                                    Outcome.SAME, 0)]
@@ -384,7 +386,7 @@ class LocalStore(Store):
                 out.append(Stored(sid, outcome, 0 if q is None else len(q.events)))
             self._write(todo, application=application, user=user, context=context, live=live,
                         progress=progress, total=total,
-                        batch=(batch, len(events)) if batch is not None else None)
+                        batch=named)
         if progress:
             progress(total, total)
         return out
@@ -653,7 +655,7 @@ class LocalStore(Store):
     def _write(self, todo: list[PreparedSession], *, application: str | None,
                user: dict | None, context: dict | None, live: bool,
                codec: Codec | None = None, progress: Progress | None = None,
-               total: int = 0, batch: tuple[BatchKey, int] | None = None) -> None:
+               total: int = 0, batch: AcceptedBatch | None = None) -> None:
         if not todo:
             if batch is not None:   # nothing of it is kept (all masked away): still seen
                 self.index.commit(None, [], batch=batch)
@@ -687,8 +689,8 @@ class LocalStore(Store):
                           fsync=not all(p.append_to for p in todo))
         try:
             done = total // 2
-            named = [batch[0].application, batch[0].client_session, batch[0].batch_id,
-                     batch[1]] if batch is not None else None
+            named = [batch.key.application, batch.key.client_session, batch.key.batch_id,
+                     batch.events, batch.digest] if batch is not None else None
             for (p, meta, a, b), blob in zip(jobs, self._encode_all(jobs, codec, zdict, infos,
                                                                     named)):
                 w.write(meta.file, blob)
@@ -934,7 +936,7 @@ class LocalStore(Store):
         events: list[dict] = []
         segs: list[SegmentMeta] = []
         bad: list[_Found] = []
-        batches: list[tuple[BatchKey, int]] = []
+        batches: list[AcceptedBatch] = []
         for f in chain:
             try:
                 header, evs = decode_segment((self.root / f.rel).read_bytes(),
@@ -1333,7 +1335,7 @@ class _PendingWrite:
         self.dirs = {d for d in self.dirs if d.is_dir()}   # emptied folders go with them
 
     def commit(self, rows: list[SessionRow], replace: list[str],
-               batch: tuple[BatchKey, int] | None = None) -> list[str]:
+               batch: AcceptedBatch | None = None) -> list[str]:
         for d in self.dirs:
             _fsync_dir(d)
         if replace or not all(r.append for r in rows):
@@ -1409,14 +1411,22 @@ def _session_info(header: dict) -> dict[str, Any]:
     return out
 
 
-def _batch(header: dict) -> tuple[BatchKey, int] | None:
-    """The live batch a segment begins (see segments.BATCH), type-checked."""
+def _batch(header: dict) -> AcceptedBatch | None:
+    """The live batch a segment begins (see segments.BATCH), type-checked; a header
+    written before digests were kept has no fifth item."""
     named = header.get(BATCH)
-    if not (isinstance(named, list) and len(named) == 4 and isinstance(named[3], int)
+    if not (isinstance(named, list) and len(named) in (4, 5) and isinstance(named[3], int)
             and all(isinstance(x, str) for x in named[1:3])
             and isinstance(named[0], (str, type(None)))):
         return None
-    return BatchKey(named[0], named[1], named[2]), named[3]
+    digest = named[4] if len(named) == 5 and isinstance(named[4], str) else None
+    return AcceptedBatch(BatchKey(named[0], named[1], named[2]), named[3], digest)
+
+
+def _same_batch(stored: AcceptedBatch, now: AcceptedBatch) -> bool:
+    """A retry of the stored batch: the same events (only their count, for a batch
+    remembered before digests were kept)."""
+    return stored.events == now.events and stored.digest in (None, now.digest)
 
 
 class RepairReport(msgspec.Struct, kw_only=True):

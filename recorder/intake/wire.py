@@ -15,8 +15,10 @@ Retries store nothing twice - the batch id:
    transaction that stores the batch's segments: after any crash a batch id is either
    remembered together with its events, or neither is. The batch's first segment names
    it in its header too, so an index rebuilt from the segment files knows it as well.
-4. A batch id seen before is answered 202 with the same `accepted` count, storing
-   nothing; the same id with another number of events is 409 `batch_id_reused`.
+4. A batch id seen before with the same events (the digest of the decoded events, so a
+   compact@1 retry matches) is answered 202 with the same `accepted` count, storing
+   nothing; the same id with other events is 409 `batch_id_reused`. A batch id
+   remembered before digests were kept is compared by its event count only.
 5. Without `batch_id` every request is stored: a retried batch is stored twice.
 
 Every refusal is a `WireError` with the HTTP status, a stable `code` (the JSON `error`), a

@@ -11,6 +11,7 @@ import urllib.request
 
 import pytest
 
+from recorder.intake import compact
 from recorder.store import Store
 from replay_tools.intake import IntakeServer, free_port, post_batch, replay_cli
 
@@ -222,6 +223,12 @@ def test_a_retried_batch_is_stored_once_whichever_worker_answers(server):
     assert answers == [(202, {"accepted": 5})] * 6
     status, body = post_batch(srv.url, *shop, dict(second, events=second["events"][:4]))
     assert (status, body["error"]) == (409, "batch_id_reused")
+    changed = second["events"][:4] + [mark(t + 99, i=99)]   # same count, one event other
+    status, body = post_batch(srv.url, *shop, dict(second, events=changed))
+    assert (status, body["error"]) == (409, "batch_id_reused")
+    events, strings = compact.encode(second["events"])     # the same events, compact@1
+    retry = dict(second, events=events, strings=strings, encoding=compact.ENCODING)
+    assert post_batch(srv.url, *shop, retry) == (202, {"accepted": 5})
     with Store.open(srv.data) as store, store.session("retry") as reader:
         got = [e["data"]["payload"]["i"] for e in reader.events() if e["type"] == 5]
     assert got == [0, 1, 2, 3, 4]

@@ -194,3 +194,43 @@ def test_batch_ids_come_back_with_an_index_rebuilt_from_the_segment_files(tmp_pa
         assert json.dumps(list(reader.events())).count("once") == 1
     again.store.close()
     apps.close()
+
+
+def test_a_batch_id_sent_again_with_other_events_of_the_same_count_is_refused(tmp_path):
+    """The batch's events, not only their number, say it is a retry - also once the index
+    was rebuilt from the segment files; an id remembered before digests were kept (no
+    digest) is still told apart by its count."""
+    data = tmp_path / "data"
+    data.mkdir()
+    apps = Applications(data)
+    app, _ = apps.create("shop")
+    live = LiveIntake(Store.open(data), parse_rules(RULES))
+    t0 = int(time.time() * 1000) - 30_000
+    first = html_to_events(PAGE, href="https://shop.example/")
+    for e in first:
+        e["timestamp"] = t0
+    live.accept(app, Batch(session_id="v", batch_id="a", events=first))
+    parent = _ids(first)["list"]
+    second = [_add(t0 + 1, parent, 500, "kept"), _add(t0 + 2, parent, 510, "kept too")]
+    other = [second[0], _add(t0 + 2, parent, 510, "never stored")]
+    live.accept(app, Batch(session_id="v", batch_id="b", events=second))
+    with pytest.raises(WireError) as err:
+        live.accept(app, Batch(session_id="v", batch_id="b", events=other))
+    assert err.value.status == 409 and err.value.code == "batch_id_reused"
+    live.store.close()
+    for f in data.glob("index.sqlite3*"):
+        f.unlink()
+    again = LiveIntake(Store.open(data), parse_rules(RULES))
+    assert again.store.recovered.rebuilt == ["v"]
+    with pytest.raises(WireError) as err:
+        again.accept(app, Batch(session_id="v", batch_id="b", events=other))
+    assert err.value.code == "batch_id_reused"
+    assert again.accept(app, Batch(session_id="v", batch_id="b", events=second)) == ["v"]
+    # as an index written before digests were kept remembers it: the count decides
+    again.store.index.db.execute("UPDATE batches SET digest=NULL WHERE batch_id='b'")
+    assert again.accept(app, Batch(session_id="v", batch_id="b", events=other)) == ["v"]
+    with again.store.session("v") as reader:
+        text = json.dumps(list(reader.events()))
+    assert text.count("kept") == 2 and "never stored" not in text
+    again.store.close()
+    apps.close()

@@ -387,7 +387,7 @@ def test_a_session_cut_without_a_snapshot_gets_one_built_by_the_mirror(store, de
 def test_an_index_of_schema_1_gains_the_per_tab_counts(tmp_path):
     import sqlite3
 
-    from recorder.index import Index
+    from recorder.index import SCHEMA_VERSION, Index
     db = sqlite3.connect(tmp_path / "index.sqlite3")
     db.executescript("""
         CREATE TABLE sessions (id TEXT PRIMARY KEY, application TEXT, user_id TEXT, user_name TEXT,
@@ -408,6 +408,31 @@ def test_an_index_of_schema_1_gains_the_per_tab_counts(tmp_path):
         assert (info.id, info.error_count, info.error_group_count, info.resource_count,
                 info.action_count) == ("old", 1, 0, 0, 0)
         assert ix.errors("old") == [(1.5, "rum", "boom")]
-        assert ix.db.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert ix.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    finally:
+        ix.close()
+
+
+def test_an_index_of_schema_2_keeps_its_batch_ids_without_digest(tmp_path):
+    """Batch ids remembered before digests were kept still answer (count only), and new
+    ones are written with their digest."""
+    import sqlite3
+
+    from recorder.index import SCHEMA_VERSION, AcceptedBatch, BatchKey, Index
+    db = sqlite3.connect(tmp_path / "index.sqlite3")
+    db.executescript("""
+        CREATE TABLE batches (application TEXT NOT NULL, client_session TEXT NOT NULL,
+            batch_id TEXT NOT NULL, accepted INTEGER NOT NULL, created_ms INTEGER NOT NULL,
+            PRIMARY KEY (application, client_session, batch_id)) WITHOUT ROWID;
+        INSERT INTO batches VALUES ('app_1', 's', 'old', 3, 0);
+        PRAGMA user_version=2;""")
+    db.close()
+    ix = Index(tmp_path / "index.sqlite3")
+    try:
+        old, new = BatchKey("app_1", "s", "old"), BatchKey("app_1", "s", "new")
+        assert ix.batch_accepted(old) == AcceptedBatch(old, 3, None)
+        ix.commit(None, [], batch=AcceptedBatch(new, 2, "d1"))
+        assert ix.batch_accepted(new) == AcceptedBatch(new, 2, "d1")
+        assert ix.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     finally:
         ix.close()
