@@ -1,4 +1,4 @@
-"""`replay app create|list|revoke|rules` - the applications allowed to send live sessions,
+"""`replay app create|list|origins|revoke|rules` - the applications allowed to send live sessions,
 with their client tokens (shown once; only a hash is stored), origins and rules."""
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pathlib import Path
 from ..cli import UserError
 
 NAME = "app"
+_NAME_HELP = "the application's name (or its id)"
 
 
 def register(subparsers, common) -> None:
@@ -17,22 +18,40 @@ def register(subparsers, common) -> None:
                               description="Manage the applications (sites) allowed to send"
                                           " sessions to `replay serve`.")
     sub = p.add_subparsers(dest="app_command", metavar="ACTION", required=True)
-    c = sub.add_parser("create", parents=[common], help="a new application and its client token")
-    c.add_argument("name", metavar="NAME")
+    c = sub.add_parser("create", parents=[common], help="a new application and its client token",
+                       description="Create an application: prints its id and client token (the"
+                                   " token only now) for `ReplayCapture.start` on its pages.")
+    c.add_argument("name", metavar="NAME", help=_NAME_HELP + " (1-64 letters, digits, . _ -)")
     c.add_argument("--origin", action="append", default=[], metavar="URL",
                    help="an origin its pages are served from (repeat; * for any). Without one,"
                         " only requests that send no Origin (not browsers) are accepted")
     c.add_argument("--json", action="store_true", help='print {"id": ..., "token": ...}')
     c.set_defaults(func=create)
-    ls = sub.add_parser("list", parents=[common], help="the applications (never their tokens)")
-    ls.add_argument("--json", action="store_true")
+    ls = sub.add_parser("list", parents=[common], help="the applications (never their tokens)",
+                        description="List the applications: name, id, state, origins, rules.")
+    ls.add_argument("--json", action="store_true", help="print them as a JSON list")
     ls.set_defaults(func=list_apps)
-    r = sub.add_parser("revoke", parents=[common], help="refuse an application's token from now on")
-    r.add_argument("name", metavar="NAME")
+    o = sub.add_parser("origins", parents=[common], help="add or remove the origins of an application",
+                       description="Change the origins (scheme://host[:port]) whose pages may send"
+                                   " to an application, then print its origins. Without --add or"
+                                   " --remove, only prints them.")
+    o.add_argument("name", metavar="NAME", help=_NAME_HELP)
+    o.add_argument("--add", action="append", default=[], metavar="URL",
+                   help="an origin to allow (repeat; * for any)")
+    o.add_argument("--remove", action="append", default=[], metavar="URL",
+                   help="an origin to refuse from now on (repeat)")
+    o.set_defaults(func=origins)
+    r = sub.add_parser("revoke", parents=[common], help="refuse an application's token from now on",
+                       description="Revoke an application's client token: the intake refuses its"
+                                   " batches from now on (what it stored stays). It cannot be"
+                                   " undone - create a new application for the site.")
+    r.add_argument("name", metavar="NAME", help=_NAME_HELP)
     r.set_defaults(func=revoke)
     ru = sub.add_parser("rules", parents=[common],
-                        help="the privacy rules of one application (the intake masks with them)")
-    ru.add_argument("name", metavar="NAME")
+                        help="the privacy rules of one application (the intake masks with them)",
+                        description="Give an application its own privacy rules: the intake masks"
+                                    " its next batches with them instead of the intake's rules.")
+    ru.add_argument("name", metavar="NAME", help=_NAME_HELP)
     ru.add_argument("--rules", type=Path, required=True, metavar="FILE",
                     help="a rules file (TOML), as for `replay import --rules`")
     ru.set_defaults(func=set_rules)
@@ -81,10 +100,19 @@ def list_apps(args: argparse.Namespace) -> int:
         return 0
     if not apps:
         print("no applications - `replay app create NAME --origin URL` makes one")
+        return 0
+    print("name\tid\tstate\torigins\trules")
     for a in apps:
         state = "revoked " + _day(a.revoked_ms) if a.revoked_ms else "active"
-        print(f"{a.name}\t{a.id}\t{state}\torigins: {', '.join(a.origins) or '-'}"
-              f"\trules: {'own' if a.rules is not None else 'intake'}")
+        print(f"{a.name}\t{a.id}\t{state}\t{', '.join(a.origins) or '-'}"
+              f"\t{'own' if a.rules is not None else 'intake'}")
+    return 0
+
+
+def origins(args: argparse.Namespace) -> int:
+    app = _run(args, lambda a: a.change_origins(args.name, args.add, args.remove))
+    print(f"application {app.name}: origins " + (", ".join(app.origins) or
+                                                 "none (browsers cannot send - add --add URL)"))
     return 0
 
 

@@ -96,7 +96,7 @@ def _application(intake: Intake, request: Request) -> Application:
     if origin and not app.allows_origin(origin):
         raise WireError(Status.FORBIDDEN, "origin_not_allowed",
                         f"pages from {origin} may not send to application {app.name} - add it"
-                        f" with `replay app create ... --origin {origin}`")
+                        f" with `replay app origins {app.name} --add {origin}`")
     return app
 
 

@@ -115,8 +115,12 @@ class Applications:
         return [_app(r) for r in self._rows("SELECT * FROM applications ORDER BY created_ms")]
 
     def get(self, name_or_id: str) -> Application:
-        rows = self._rows("SELECT * FROM applications WHERE name=? OR id=?",
-                          (name_or_id, name_or_id))
+        with self._lock:
+            return self._get(name_or_id)
+
+    def _get(self, name_or_id: str) -> Application:
+        rows = self.db.execute("SELECT * FROM applications WHERE name=? OR id=?",
+                               (name_or_id, name_or_id)).fetchall()
         if not rows:
             raise AppError(f"no application {name_or_id!r} - `replay app list` shows them,"
                            " `replay app create NAME` makes one")
@@ -143,6 +147,30 @@ class Applications:
         app = self.get(name_or_id)
         with self._lock:
             self.db.execute("UPDATE applications SET rules=? WHERE id=?", (rules_text, app.id))
+        return self.get(app.id)
+
+    def change_origins(self, name_or_id: str, add: list[str] = (),
+                       remove: list[str] = ()) -> Application:
+        """Add and remove origins of an application (checked all first: a bad one changes
+        nothing); the intake sees the change on the next request."""
+        added = [normalize_origin(o) for o in add]
+        removed = [normalize_origin(o) for o in remove]
+        with self._lock:
+            self.db.execute("BEGIN IMMEDIATE")   # read-modify-write: no other writer between
+            try:
+                app = self._get(name_or_id)
+                missing = [o for o in removed if o not in app.origins]
+                if missing:
+                    raise AppError(f"application {app.name} has no origin {missing[0]} - its"
+                                   f" origins: {', '.join(app.origins) or 'none'}")
+                kept = [o for o in app.origins if o not in removed]
+                origins = tuple(dict.fromkeys(kept + added))
+                self.db.execute("UPDATE applications SET origins=? WHERE id=?",
+                                (json.dumps(origins), app.id))
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+            self.db.execute("COMMIT")
         return self.get(app.id)
 
     def _rows(self, sql: str, args: tuple = ()) -> list:

@@ -232,3 +232,23 @@ def test_a_retried_batch_is_stored_once_whichever_worker_answers(server):
     with Store.open(srv.data) as store, store.session("retry") as reader:
         got = [e["data"]["payload"]["i"] for e in reader.events() if e["type"] == 5]
     assert got == [0, 1, 2, 3, 4]
+
+
+def test_a_refused_origin_says_how_to_add_it_and_replay_app_origins_does(server):
+    """The 403 names the command that allows the origin; run as said, the next batch from
+    that origin is stored, and removing the origin refuses it again."""
+    srv, _ = server
+    blog = srv.create_app("blog")
+    site = "https://blog.test"
+    batch = {"session_id": "blog-visit", "events": snapshot(now_ms())}
+    status, body = post_batch(srv.url, *blog, batch, origin=site)
+    assert (status, body["error"]) == (403, "origin_not_allowed")
+    said = body["message"].split("`")[1]
+    assert said == f"replay app origins blog --add {site}"
+    proc = replay_cli(srv.data, *said.split()[1:])
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == f"application blog: origins {site}"
+    assert post_batch(srv.url, *blog, batch, origin=site) == (202, {"accepted": 2})
+    proc = replay_cli(srv.data, "app", "origins", "blog", "--remove", site)
+    assert proc.returncode == 0 and "origins none" in proc.stdout, proc.stderr
+    assert post_batch(srv.url, *blog, batch, origin=site)[0] == 403

@@ -1,0 +1,51 @@
+"""`replay app` as a person types it: each action says what it is for, the list has a
+header, and `replay app origins` changes an application's origins (a mistake changes
+nothing)."""
+from __future__ import annotations
+
+import json
+
+from replay_tools.intake import replay_cli
+
+
+def _origins(data, name: str) -> list[str]:
+    proc = replay_cli(data, "app", "list", "--json")
+    assert proc.returncode == 0, proc.stderr
+    return next(a["origins"] for a in json.loads(proc.stdout) if a["name"] == name)
+
+
+def test_app_origins_adds_removes_and_refuses_mistakes_in_one_line(tmp_path):
+    data = tmp_path / "data"
+    assert replay_cli(data, "app", "create", "shop", "--origin", "https://a.test").returncode == 0
+    proc = replay_cli(data, "app", "origins", "shop", "--add", "https://B.test/",
+                      "--add", "http://localhost:8080", "--remove", "https://a.test")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == "application shop: origins https://b.test, http://localhost:8080\n"
+    assert _origins(data, "shop") == ["https://b.test", "http://localhost:8080"]
+    for bad in (["--add", "ftp://c.test"], ["--add", "https://c.test", "--add", "c.test/x"],
+                ["--remove", "https://never.test"]):
+        proc = replay_cli(data, "app", "origins", "shop", *bad)
+        assert proc.returncode == 2 and len(proc.stderr.splitlines()) == 1, (bad, proc.stderr)
+        assert "Traceback" not in proc.stderr
+    assert _origins(data, "shop") == ["https://b.test", "http://localhost:8080"]
+    proc = replay_cli(data, "app", "origins", "nobody", "--add", "https://c.test")
+    assert proc.returncode == 2 and "no application 'nobody'" in proc.stderr
+    proc = replay_cli(data, "app", "origins", "shop")   # no change: only shows them
+    assert proc.stdout == "application shop: origins https://b.test, http://localhost:8080\n"
+
+
+def test_app_actions_have_help_and_the_list_a_header(tmp_path):
+    data = tmp_path / "data"
+    for action in ("create", "revoke", "rules", "origins", "list"):
+        proc = replay_cli(data, "app", action, "--help")
+        assert proc.returncode == 0, proc.stderr
+        usage, _, rest = proc.stdout.partition("\n\n")
+        description = rest.split("\n\n")[0]
+        assert not description.startswith(("positional", "options")), (action, proc.stdout)
+        if action != "list":
+            assert "the application's name" in proc.stdout, (action, proc.stdout)
+    replay_cli(data, "app", "create", "shop", "--origin", "https://a.test")
+    lines = replay_cli(data, "app", "list").stdout.splitlines()
+    assert lines[0].split("\t") == ["name", "id", "state", "origins", "rules"]
+    assert lines[1].split("\t")[0::2] == ["shop", "active", "intake"]
+    assert lines[1].split("\t")[3] == "https://a.test"
