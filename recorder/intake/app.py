@@ -8,6 +8,8 @@
     GET     /demo/                    with `serve --demo`: the demo shop, capture installed (demo.py)
     GET|POST /demo/api/...            the demo shop's API
 
+Any other path or method is a JSON error too (404 `not_found`, 405 `method_not_allowed`).
+
 Order of checks on a batch: the application, the page's origin, the token, load, the
 encoding and the body, then the events (store). Each refusal is one JSON error (wire.py)
 and nothing is stored. The store call runs in a thread: it fsyncs before the 202.
@@ -22,18 +24,20 @@ import json
 import logging
 import mimetypes
 import os
+import shlex
 from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from ..format import InvalidEvent
 from ..limits import LimitError, Limits
-from ..paths import capture_script
+from ..paths import capture_script, default_data_dir
 from ..privacy import Rules
 from ..store import LocalStore, Store
 from .apps import Application, Applications
@@ -62,6 +66,7 @@ class Intake:
     def __init__(self, data_dir: Path, rules: Rules, *, limits: Limits | None = None,
                  max_pending: int = MAX_PENDING):
         options = {"limits": limits} if limits is not None else {}
+        self.data_dir = Path(data_dir)
         self.store: LocalStore = Store.open(data_dir, **options)  # type: ignore[assignment]
         self.apps = Applications(data_dir)
         self.live = LiveIntake(self.store, rules)
@@ -72,9 +77,28 @@ class Intake:
         self.apps.close()
         self.store.close()
 
+    def replay_command(self) -> str:
+        """How a person on this machine runs `replay` on this intake's data: with
+        `--data DIR` unless that is the default folder."""
+        if self.data_dir.resolve() == default_data_dir().resolve():
+            return "replay"
+        return f"replay --data {shlex.quote(str(self.data_dir))}"
+
 
 def _error(exc: WireError, headers: dict[str, str] | None = None) -> JSONResponse:
     return JSONResponse(exc.to_json(), status_code=int(exc.status), headers=headers)
+
+
+# what the router answers itself (no route, or not this method): JSON like every refusal
+_ROUTING = {int(Status.NOT_FOUND): "not_found", int(Status.METHOD_NOT_ALLOWED): "method_not_allowed"}
+
+
+async def _routing_error(request: Request, exc: HTTPException) -> Response:
+    code = _ROUTING.get(exc.status_code, "http_error")
+    message = (f"{request.method} {request.url.path} is not served here - pages send batches"
+               " with POST /v1/events?app=APP_ID (GET / shows how)")
+    return JSONResponse({"error": code, "message": message}, status_code=exc.status_code,
+                        headers=exc.headers)
 
 
 def _cors(request: Request) -> dict[str, str]:
@@ -198,7 +222,8 @@ def create_app(intake: Intake, demo: DemoApp | None = None) -> Starlette:
                         headers={"Cache-Control": "public, max-age=300"})
 
     async def index(request: Request) -> Response:
-        return HTMLResponse(_install_page(str(request.base_url).rstrip("/"), demo is not None))
+        return HTMLResponse(_install_page(str(request.base_url).rstrip("/"), demo is not None,
+                                          intake.replay_command()))
 
     shop, pages = Shop(), page_names()
 
@@ -249,7 +274,7 @@ def create_app(intake: Intake, demo: DemoApp | None = None) -> Starlette:
         Route("/demo/", demo_page, methods=["GET"]),
         Route("/demo/api/{path:path}", demo_api, methods=["GET", "POST"]),
         Route("/demo/{name}", demo_page, methods=["GET"]),
-    ], lifespan=lifespan)
+    ], lifespan=lifespan, exception_handlers={HTTPException: _routing_error})
 
 
 async def _compact_now_and_then(intake: Intake) -> None:
@@ -269,23 +294,24 @@ capture.js installed, sending its sessions to this intake. <a href="/">How to in
 </body></html>"""
 
 
-def _demo_section(b: str, on: bool) -> str:
+def _demo_section(b: str, on: bool, replay: str) -> str:
     """With --demo, first on the page: the way to see capture running; else, how to."""
     if not on:
         return (f"<p class=\"hint\">To see capture.js running on a demo shop at"
                 f" <code>{b}/demo/</code>, start this intake with"
-                f" <code>replay serve --demo</code>.</p>")
+                f" <code>{replay} serve --demo</code>.</p>")
     return f"""<div class="demo"><p><b>See it running.</b> This intake serves a demo shop with
 capture.js installed, sending each visit here as application <code>{DEMO_APP}</code>; a badge
 on its pages counts the events sent. Browse, search, fill in the checkout (card, email and
-password are masked in the browser), then <code>replay sessions</code> lists your visit and
-<code>replay play SESSION</code> replays it.</p>
+password are masked in the browser), then <code>{replay} sessions</code> lists your visit and
+<code>{replay} play SESSION</code> replays it.</p>
 <p><a class="button" href="{b}/demo/">Open the demo shop</a></p></div>"""
 
 
-def _install_page(base: str, demo_on: bool = False) -> str:
-    b = html.escape(base)
-    demo = _demo_section(b, demo_on)
+def _install_page(base: str, demo_on: bool = False, replay: str = "replay") -> str:
+    """The install page; `replay`: the command as a person types it here (with --data)."""
+    b, replay = html.escape(base), html.escape(replay)
+    demo = _demo_section(b, demo_on, replay)
     return f"""<!doctype html>
 <html><head><meta charset="utf-8"><title>Session Replay intake</title>
 <style>body{{font:15px/1.5 system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem}}
@@ -300,7 +326,7 @@ before anything reaches disk.</p>
 {demo if demo_on else ""}
 <ol>
 <li>Create an application for your site (once), on the machine that runs this server:
-<pre>replay app create my-shop --origin https://shop.example.com</pre>
+<pre>{replay} app create my-shop --origin https://shop.example.com</pre>
 It prints the application id and its client token.</li>
 <li>Add capture to every page, first in <code>&lt;head&gt;</code> (so it sees the page's
 own requests from the start):
@@ -310,8 +336,8 @@ own requests from the start):
                        app: "APP_ID", token: "CLIENT_TOKEN",
                        user: {{id: "...", name: "...", email: "..."}}}});
 &lt;/script&gt;</pre></li>
-<li>Find the sessions: <code>replay sessions</code>, and watch one as it happens:
-<code>replay play SESSION --follow</code>.</li>
+<li>Find the sessions: <code>{replay} sessions</code>, and watch one as it happens:
+<code>{replay} play SESSION --follow</code>.</li>
 </ol>
 <p>Batches go to <code>POST {b}/v1/events?app=APP_ID</code> with
 <code>Authorization: Bearer CLIENT_TOKEN</code>; health: <code>{b}/healthz</code>.</p>

@@ -99,6 +99,10 @@ def test_health_install_page_and_capture_script(server):
     with urllib.request.urlopen(srv.url + "/", timeout=10) as r:
         page = r.read().decode()
     assert f"{srv.url}/capture.js" in page and "ReplayCapture.start" in page
+    # the server's data folder is not the default one: the commands shown name it
+    shown = f"replay --data {srv.data} "
+    assert f"<pre>{shown}app create my-shop --origin" in page
+    assert f"<code>{shown}sessions</code>" in page and "<code>replay sessions" not in page
     with urllib.request.urlopen(srv.url + "/capture.js", timeout=10) as r:
         script = r.read().decode()
     assert r.headers["Content-Type"].startswith("text/javascript")
@@ -252,3 +256,41 @@ def test_a_refused_origin_says_how_to_add_it_and_replay_app_origins_does(server)
     proc = replay_cli(srv.data, "app", "origins", "blog", "--remove", site)
     assert proc.returncode == 0 and "origins none" in proc.stdout, proc.stderr
     assert post_batch(srv.url, *blog, batch, origin=site)[0] == 403
+
+
+def test_every_refusal_of_the_intake_is_json_even_from_the_router(server):
+    """A wrong method or path under /v1/ answers like every other refusal:
+    {"error", "message"} as JSON (405 says which methods the path takes)."""
+    srv, _ = server
+    for method, path, status, code in (("GET", "/v1/events", 405, "method_not_allowed"),
+                                       ("PUT", "/v1/events", 405, "method_not_allowed"),
+                                       ("POST", "/v1/event", 404, "not_found"),
+                                       ("GET", "/v1/", 404, "not_found")):
+        req = urllib.request.Request(srv.url + path, method=method,
+                                     data=b"{}" if method != "GET" else None)
+        with pytest.raises(urllib.error.HTTPError) as err:
+            urllib.request.urlopen(req, timeout=10)
+        e = err.value
+        assert (e.code, e.headers["Content-Type"]) == (status, "application/json"), path
+        body = json.loads(e.read())
+        assert body["error"] == code and f"{method} {path} is not served" in body["message"]
+        if status == 405:
+            assert "POST" in e.headers["Allow"]
+
+
+def test_the_install_page_names_the_data_folder_only_when_it_is_not_the_default(tmp_path,
+                                                                                monkeypatch):
+    from recorder.intake.app import Intake, _install_page
+    from recorder.privacy import Rules
+    data = tmp_path / "my data"
+    data.mkdir()
+    monkeypatch.setenv("REPLAY_DATA", str(tmp_path / "elsewhere"))
+    intake = Intake(data, Rules.default())
+    try:
+        assert intake.replay_command() == f"replay --data '{data}'"
+        assert f"replay --data &#x27;{data}&#x27; app create" in _install_page(
+            "http://x.test", False, intake.replay_command())
+        monkeypatch.setenv("REPLAY_DATA", str(data))
+        assert intake.replay_command() == "replay"
+    finally:
+        intake.close()
