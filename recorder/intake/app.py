@@ -229,7 +229,7 @@ def create_app(intake: Intake, demo: DemoApp | None = None) -> Starlette:
 
     async def demo_page(request: Request) -> Response:
         if demo is None:
-            return HTMLResponse(_DEMO_OFF, status_code=404)
+            return HTMLResponse(_demo_off(intake.replay_command()), status_code=404)
         name = request.path_params.get("name") or "index.html"
         if name not in pages:
             return HTMLResponse("no such page in the demo shop", status_code=404)
@@ -241,7 +241,8 @@ def create_app(intake: Intake, demo: DemoApp | None = None) -> Starlette:
 
     async def demo_api(request: Request) -> Response:
         if demo is None:
-            return JSONResponse({"error": "demo_off", "message": _DEMO_HINT}, status_code=404)
+            return JSONResponse({"error": "demo_off",
+                                 "message": _demo_hint(intake.replay_command())}, status_code=404)
         path = request.path_params["path"]
         if request.method == "POST":
             try:
@@ -286,10 +287,15 @@ async def _compact_now_and_then(intake: Intake) -> None:
             log.exception("compacting quiet sessions failed")
 
 
-_DEMO_HINT = "the demo shop is off - start the intake with `replay serve --demo`"
-_DEMO_OFF = f"""<!doctype html><html><head><meta charset="utf-8"><title>Demo off</title></head>
+def _demo_hint(replay: str) -> str:
+    return f"the demo shop is off - start the intake with `{replay} serve --demo`"
+
+
+def _demo_off(replay: str) -> str:
+    hint = html.escape(_demo_hint(replay))
+    return f"""<!doctype html><html><head><meta charset="utf-8"><title>Demo off</title></head>
 <body style="font:15px/1.5 system-ui,sans-serif;max-width:46rem;margin:2rem auto">
-<p>{html.escape(_DEMO_HINT[0].upper() + _DEMO_HINT[1:])}: it serves a demo shop here with
+<p>{hint[0].upper() + hint[1:]}: it serves a demo shop here with
 capture.js installed, sending its sessions to this intake. <a href="/">How to install capture</a></p>
 </body></html>"""
 

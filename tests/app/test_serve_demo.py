@@ -130,10 +130,11 @@ def test_serve_demo_refuses_someone_elses_demo_application(tmp_path):
 def test_without_demo_the_page_says_how_to_turn_it_on(tmp_path):
     with IntakeServer(tmp_path / "data") as srv:
         status, index = _get(srv.url + "/")
-        assert status == 200 and "replay serve --demo" in index and 'href="/demo/' not in index
+        hint = f"replay --data {srv.data} serve --demo"   # not the default data folder
+        assert status == 200 and hint in index and 'href="/demo/' not in index
         for path in ("/demo/", "/demo/index.html"):
             status, page = _get(srv.url + path)
-            assert status == 404 and "replay serve --demo" in page and "capture.js\"" not in page
+            assert status == 404 and hint in page and "capture.js\"" not in page
         status, body = _get(srv.url + "/demo/api/products")
         assert status == 404 and json.loads(body)["error"] == "demo_off"
     assert not (tmp_path / "data" / DEMO_FILE).exists()
