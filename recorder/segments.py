@@ -62,7 +62,8 @@ MAX_SEGMENT_BYTES = 24 * 1024 * 1024  # of raw event JSON
 # Header key of the session facts not derivable from events (see `encode_segment`).
 SESSION_INFO = "session_info"
 # Header key of the live batch a segment begins: [application, client session, batch id,
-# event count, digest of its events (absent in older files)], so a rebuilt index still knows the batch was accepted (intake/wire.py).
+# event count, digest of its events (absent in older files)], so a rebuilt index still
+# knows the batch was accepted, and with which events (intake/wire.py).
 BATCH = "batch"
 
 

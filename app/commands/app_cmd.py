@@ -31,7 +31,8 @@ def register(subparsers, common) -> None:
                         description="List the applications: name, id, state, origins, rules.")
     ls.add_argument("--json", action="store_true", help="print them as a JSON list")
     ls.set_defaults(func=list_apps)
-    o = sub.add_parser("origins", parents=[common], help="add or remove the origins of an application",
+    o = sub.add_parser("origins", parents=[common],
+                       help="add or remove the origins of an application",
                        description="Change the origins (scheme://host[:port]) whose pages may send"
                                    " to an application, then print its origins. Without --add or"
                                    " --remove, only prints them.")

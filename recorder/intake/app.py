@@ -90,7 +90,8 @@ def _error(exc: WireError, headers: dict[str, str] | None = None) -> JSONRespons
 
 
 # what the router answers itself (no route, or not this method): JSON like every refusal
-_ROUTING = {int(Status.NOT_FOUND): "not_found", int(Status.METHOD_NOT_ALLOWED): "method_not_allowed"}
+_ROUTING = {int(Status.NOT_FOUND): "not_found",
+            int(Status.METHOD_NOT_ALLOWED): "method_not_allowed"}
 
 
 async def _routing_error(request: Request, exc: HTTPException) -> Response:
