@@ -141,7 +141,7 @@ class BatchKey(msgspec.Struct, frozen=True):
 
 class AcceptedBatch(msgspec.Struct, frozen=True):
     """What is remembered of a live batch: its event count and the digest of its events
-    (`ingest.batch_digest`, before masking); None for one stored before digests were
+    (`ingest.batch_digest`: keyed, before masking); None for one stored before digests were
     kept, which is then told apart by its count only."""
     key: BatchKey
     events: int

@@ -11,6 +11,7 @@ from __future__ import annotations
 import enum
 import hashlib
 import logging
+import os
 from collections import Counter
 from typing import Any, Callable, Iterator, Protocol, Sequence
 
@@ -332,10 +333,42 @@ def _key(e: dict) -> bytes:
     return hashlib.blake2b(_canonical.encode(e), digest_size=16).digest()
 
 
+BATCH_KEY_ENV = "REPLAY_BATCH_KEY"   # hex; set by `replay serve` for its workers
+
+
+def batch_key() -> bytes:
+    """This server's key for batch digests: made once per `replay serve` (its workers inherit
+    it through the environment) and never written anywhere."""
+    raw = os.environ.get(BATCH_KEY_ENV)
+    try:
+        key = bytes.fromhex(raw) if raw else b""
+    except ValueError:
+        key = b""
+    if len(key) != 32:
+        key = os.urandom(32)
+        os.environ[BATCH_KEY_ENV] = key.hex()
+    return key
+
+
 def batch_digest(events: Sequence[Any]) -> str:
-    """The digest a live batch id is remembered with: of the events as decoded, keys in
-    order, so a retry matches however its JSON was laid out (compact@1 or plain)."""
-    return hashlib.blake2b(_canonical.encode(events), digest_size=16).hexdigest()
+    """The digest a live batch id is remembered with, "KEYID:MAC": of the events as decoded,
+    keys in order, so a retry matches however its JSON was laid out (compact@1 or plain).
+    It is taken before masking (a retry is not masked again), so it is keyed with a key that
+    lives only in the running server: what is on disk cannot be used to check a guess at a
+    masked value. After a restart the key differs and a stored digest is not comparable:
+    the batch is then told apart by its event count only (`store._same_batch`)."""
+    key = batch_key()
+    key_id = hashlib.blake2b(key, digest_size=4, person=b"batch-key-id").hexdigest()
+    mac = hashlib.blake2b(_canonical.encode(events), digest_size=16, key=key).hexdigest()
+    return f"{key_id}:{mac}"
+
+
+def same_batch_digest(stored: str | None, now: str) -> bool:
+    """Whether a retry's digest agrees with the stored one, as far as can be told: a digest
+    from before digests were kept, or made under another server's key, cannot say no."""
+    if stored is None or stored.partition(":")[0] != now.partition(":")[0]:
+        return True
+    return stored == now
 
 
 def _needs_snapshot(evs: list[dict]) -> bool:

@@ -54,7 +54,7 @@ from .facts import FactsReader, derive_facts, view_at
 from .format import EventType, InvalidEvent, decode_msgpack, encode_json, encode_msgpack, \
     validate_event
 from .ingest import BatchReused, ImportConflict, Masker, MaskerFor, Outcome, PreparedSession, \
-    Progress, Reconciler, batch_digest, prepare, reconcile
+    Progress, Reconciler, batch_digest, prepare, reconcile, same_batch_digest
 from .index import AcceptedBatch, BatchKey, Index, IndexDamaged, SessionInfo, SessionRow
 from .limits import DEFAULT_LIMITS, Limits, check_event, check_session_size, check_timestamp, \
     check_viewport
@@ -1425,8 +1425,9 @@ def _batch(header: dict) -> AcceptedBatch | None:
 
 def _same_batch(stored: AcceptedBatch, now: AcceptedBatch) -> bool:
     """A retry of the stored batch: the same events (only their count, for a batch
-    remembered before digests were kept)."""
-    return stored.events == now.events and stored.digest in (None, now.digest)
+    remembered before digests were kept or under another server's key)."""
+    return stored.events == now.events and (
+        now.digest is None or same_batch_digest(stored.digest, now.digest))
 
 
 class RepairReport(msgspec.Struct, kw_only=True):

@@ -62,6 +62,7 @@ def run(args: argparse.Namespace) -> int:
     args.data.mkdir(parents=True, exist_ok=True)
     # once here, before the workers: a damaged index is one line (and `replay repair`), and
     # what a crash left behind is cleaned up by one process rather than by each worker
+    from recorder.ingest import batch_key
     from recorder.store import Store
     Store.open(args.data).close()
     demo = _demo_app(args.data) if args.demo else None
@@ -70,6 +71,7 @@ def run(args: argparse.Namespace) -> int:
         "rules": str(os.path.abspath(args.rules)) if args.rules else None,
         "max_pending": args.max_pending or MAX_PENDING,
         "demo": demo.to_json() if demo else None})
+    batch_key()   # one key for every worker's batch digests, in their environment only
     import uvicorn
     print(f"replay: intake on http://{args.host}:{args.port} ({args.workers} worker"
           f"{'s' if args.workers > 1 else ''}, data {args.data}); Ctrl+C stops it",

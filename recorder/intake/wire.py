@@ -17,8 +17,10 @@ Retries store nothing twice - the batch id:
    it in its header too, so an index rebuilt from the segment files knows it as well.
 4. A batch id seen before with the same events (the digest of the decoded events, so a
    compact@1 retry matches) is answered 202 with the same `accepted` count, storing
-   nothing; the same id with other events is 409 `batch_id_reused`. A batch id
-   remembered before digests were kept is compared by its event count only.
+   nothing; the same id with other events is 409 `batch_id_reused`. The digest is keyed
+   with a key that lives only in the running server (nothing on disk can check a guess at
+   a masked value): a batch id remembered before digests were kept, or by a server
+   started earlier, is compared by its event count only.
 5. Without `batch_id` every request is stored: a retried batch is stored twice.
 
 Every refusal is a `WireError` with the HTTP status, a stable `code` (the JSON `error`), a

@@ -3,6 +3,7 @@ two worker processes): each session's masker state carries across requests and a
 workers, so what is hidden stays hidden and nothing visible is dropped."""
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 
@@ -228,6 +229,46 @@ def test_a_batch_id_sent_again_with_other_events_of_the_same_count_is_refused(tm
     assert again.accept(app, Batch(session_id="v", batch_id="b", events=second)) == ["v"]
     # as an index written before digests were kept remembers it: the count decides
     again.store.index.db.execute("UPDATE batches SET digest=NULL WHERE batch_id='b'")
+    assert again.accept(app, Batch(session_id="v", batch_id="b", events=other)) == ["v"]
+    with again.store.session("v") as reader:
+        text = json.dumps(list(reader.events()))
+    assert text.count("kept") == 2 and "never stored" not in text
+    again.store.close()
+    apps.close()
+
+
+def test_a_batch_digest_on_disk_cannot_check_a_guess_and_another_servers_is_count_only(
+        tmp_path, monkeypatch):
+    """The digest is taken before masking, so it is keyed with a key held only by the
+    running server: no byte on disk is a plain hash of the unmasked events, and after a
+    restart (another key) a retry is told apart by its count, as an old id is."""
+    from recorder.ingest import BATCH_KEY_ENV, _canonical, batch_digest
+
+    monkeypatch.setenv(BATCH_KEY_ENV, "11" * 32)
+    data = tmp_path / "data"
+    data.mkdir()
+    apps = Applications(data)
+    app, _ = apps.create("shop")
+    live = LiveIntake(Store.open(data), parse_rules(RULES))
+    t0 = int(time.time() * 1000) - 30_000
+    first = html_to_events(PAGE, href="https://shop.example/")
+    for e in first:
+        e["timestamp"] = t0
+    live.accept(app, Batch(session_id="v", batch_id="a", events=first))
+    parent = _ids(first)["list"]
+    second = [_add(t0 + 1, parent, 500, "kept"), _add(t0 + 2, parent, 510, "kept too")]
+    live.accept(app, Batch(session_id="v", batch_id="b", events=second))
+    live.store.close()
+    plain = [hashlib.blake2b(_canonical.encode(evs), digest_size=16).hexdigest()
+             for evs in (first, second)]
+    on_disk = b"".join(f.read_bytes() for f in data.rglob("*") if f.is_file())
+    for h in plain:
+        assert h.encode() not in on_disk and bytes.fromhex(h) not in on_disk
+    assert batch_digest(second).split(":")[1].encode() in on_disk   # the keyed one is kept
+    # another server's key: the same-count retry with other events cannot be told apart
+    monkeypatch.setenv(BATCH_KEY_ENV, "22" * 32)
+    other = [second[0], _add(t0 + 2, parent, 510, "never stored")]
+    again = LiveIntake(Store.open(data), parse_rules(RULES))
     assert again.accept(app, Batch(session_id="v", batch_id="b", events=other)) == ["v"]
     with again.store.session("v") as reader:
         text = json.dumps(list(reader.events()))
