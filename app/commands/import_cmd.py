@@ -22,10 +22,12 @@ from recorder.ingest import ImportConflict, Outcome
 from recorder.limits import LimitError
 from recorder.rrweb_io import DamagedRecording, EventStream, NotStreamable, \
     UnreadableRecording, read_recordings
+from recorder.privacy.remask import REMASKED
 from recorder.semantics import User, user_event
 from recorder.store import Store, Stored
 
 from ..cli import UserError
+from .sessions import _when as _date
 from ._progress import progress_bar
 
 NAME = "import"
@@ -149,8 +151,9 @@ def import_files(store: Store, files, args: argparse.Namespace, masker_factory, 
                             " (fix the file, then import it again)")
             continue
         except ImportConflict as exc:
-            failures.append(f"{f}: not imported - {exc}; to keep both, import it as a"
-                            " new session with --as-new"
+            failures.append(f"{f}: not imported - {exc}"
+                            + (_remasked(store, exc.session_id) or "; to keep both, import it"
+                               " as a new session with --as-new")
                             + _remask_hint(args, exc.session_id))
             continue
         except _StoredAlready as exc:
@@ -176,6 +179,17 @@ def import_files(store: Store, files, args: argparse.Namespace, masker_factory, 
 
 class _StoredAlready(Exception):
     """`--rules` given for a recording that is stored already (the rules did not apply)."""
+
+
+def _remasked(store: Store, sid: str) -> str:
+    """Why a stored session disagrees with its own original recording, if it was re-masked
+    (`replay mask`) since: what `--as-new` is then for."""
+    with store.session(sid) as stored:
+        when = (stored.info.context or {}).get(REMASKED)
+    if not isinstance(when, (int, float)):
+        return ""
+    return (f"; the stored session was re-masked on {_date(when)}, so its events no longer"
+            " match the original recording - use --as-new to keep this copy beside it")
 
 
 def _remask_hint(args, sid: str) -> str:

@@ -63,3 +63,22 @@ def test_import_counts_what_the_privacy_rules_dropped(tmp_path, recording):
     values = {e["data"]["text"] for e in recording if e.get("type") == 3
               and e["data"].get("source") == 5 and len(e["data"].get("text") or "") > 3}
     assert values and not any(v in lines[0] for v in values)
+
+
+def test_a_refusal_after_re_masking_says_the_stored_session_was_re_masked(tmp_path, recording):
+    data = tmp_path / "d"
+    full, prefix = tmp_path / "full.json", tmp_path / "prefix.json"
+    full.write_text(json.dumps(recording))
+    prefix.write_text(json.dumps(recording[:2000]))
+    (sid,) = replay("--data", data, "import", full).stdout.split()
+    plain = replay("--data", data, "import", prefix)   # before: a plain disagreement
+    assert plain.returncode == 2 and "re-masked" not in plain.stderr
+    rules = tmp_path / "r.toml"
+    rules.write_text('default = "mask"\n')
+    assert replay("--data", data, "mask", "--rules", rules, sid).returncode == 0
+    proc = replay("--data", data, "import", prefix)
+    assert proc.returncode == 2 and proc.stdout == ""
+    (line,) = proc.stderr.splitlines()
+    assert "the stored session was re-masked on " in line and "--as-new" in line
+    assert "no longer match the original recording" in line
+    assert replay("--data", data, "import", "--as-new", prefix).stdout.split() == [f"{sid}_new"]
