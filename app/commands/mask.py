@@ -15,7 +15,7 @@ from recorder.privacy.remask import remask_sessions
 
 from ..cli import UserError
 from ._store import open_existing_store
-from ._progress import progress_bar
+from ._progress import advancing, event_total, progress_bar
 from ._selection import (add_session_selection, check_selection, named_files, names_stored,
                          selected_ids)
 from ._source import check_output, open_raw
@@ -129,9 +129,14 @@ def _print_dry_run(label: str, r) -> None:
 def _dry_run_stored(args: argparse.Namespace, rules) -> int:
     store = open_existing_store(args.data)
     try:
-        for sid in selected_ids(store, args, "re-mask"):
-            reader = store.session(sid)
-            _print_dry_run(sid, dry_run(reader.events(), rules, sid))
+        ids = selected_ids(store, args, "re-mask")
+        with progress_bar() as bar:
+            task = bar.add_task("looking", total=event_total(store, ids))
+            for sid in ids:
+                bar.update(task, description=f"looking at {sid[:13]}")
+                with store.session(sid) as reader:
+                    r = dry_run(advancing(reader.events(), bar, task), rules, sid)
+                _print_dry_run(sid, r)
     finally:
         store.close()
     return 0
