@@ -14,6 +14,7 @@ from recorder.privacy.dryrun import dry_run
 from recorder.privacy.remask import remask_sessions
 
 from ..cli import UserError
+from ._words import count
 from ._store import open_existing_store
 from ._progress import advancing, event_total, progress_bar
 from ._selection import (add_session_selection, check_selection, named_files, names_stored,
@@ -95,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
     for r in results:
         what = "re-masked" if r.changed else "unchanged"
         extra = f", damaged segments dropped: {r.damaged_segments}" if r.damaged_segments else ""
-        print(f"{r.session_id}\t{what}\t{r.events_after} events{extra}")
+        print(f"{r.session_id}\t{what}\t{count(r.events_after, 'event')}{extra}")
     if args.activate:
         _activate(args.data, rules)
     return 0
@@ -120,10 +121,10 @@ def _activate(data: Path, rules) -> None:
 
 
 def _print_dry_run(label: str, r) -> None:
-    kinds = ", ".join(f"{n} {k}" for k, n in sorted(r.by_kind().items())) or "nothing"
-    print(f"{label}\twould change {r.events_changed} of {r.events} events: {kinds}")
+    kinds = ", ".join(f"{n:,} {k}" for k, n in sorted(r.by_kind().items())) or "nothing"
+    print(f"{label}\twould change {r.events_changed:,} of {count(r.events, 'event')}: {kinds}")
     for claim, per_kind in r.by_claim().items():
-        print(f"  {claim}: " + ", ".join(f"{n} {k}" for k, n in sorted(per_kind.items())))
+        print(f"  {claim}: " + ", ".join(f"{n:,} {k}" for k, n in sorted(per_kind.items())))
 
 
 def _dry_run_stored(args: argparse.Namespace, rules) -> int:
@@ -161,8 +162,8 @@ def _file(spec: str, args: argparse.Namespace, rules) -> int:
     out = args.output
     if out.suffix.lower() == ".replay":
         n = write_bundle(out, masked)
-        print(f"wrote {spec} masked under {args.rules.name} ({n} segments) to {out}")
+        print(f"wrote {spec} masked under {args.rules.name} ({count(n, 'segment')}) to {out}")
     else:
         n = write_rrweb_json(out, masked.events())
-        print(f"wrote {spec} masked under {args.rules.name} ({n} events) to {out}")
+        print(f"wrote {spec} masked under {args.rules.name} ({count(n, 'event')}) to {out}")
     return 0
