@@ -15,6 +15,8 @@ from recorder.paths import default_data_dir
 
 from . import commands as _commands
 
+DISTRIBUTION = "session-replay"   # the package name in pyproject.toml
+
 # Order in --help (module names); modules not listed follow alphabetically.
 _ORDER = ["demo", "play", "open_cmd", "url_handler", "import_cmd", "sessions", "export", "snapshot", "screenshot", "mask",
           "audit", "repair", "serve", "app_cmd"]
@@ -41,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
                                     " the desktop app (sessions, player, settings).")
     parser.add_argument("--data", type=Path, default=None,
                         help="data folder (default: %s)" % default_data_dir())
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     common = _common()
     names = [m.name for m in pkgutil.iter_modules(_commands.__path__) if not m.name.startswith("_")]
@@ -48,6 +51,15 @@ def build_parser() -> argparse.ArgumentParser:
     for name in names:
         importlib.import_module(f"{_commands.__name__}.{name}").register(sub, common)
     return parser
+
+
+def _version() -> str:
+    """The installed package's version (its metadata: one source, pyproject.toml)."""
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        return version(DISTRIBUTION)
+    except PackageNotFoundError:   # run from a checkout that was never installed
+        return "(not installed)"
 
 
 def main(argv: list[str] | None = None) -> int:

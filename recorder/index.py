@@ -477,6 +477,14 @@ class Index:
             "SELECT id FROM sessions WHERE id LIKE ? ESCAPE '\\' ORDER BY id LIMIT 10",
             (esc + "%",))]
 
+    def resolve_tagged(self, prefix: str, tag: str) -> list[str]:
+        """Ids starting with `prefix` and ending with `tag` (a shortened `<id>_partial`)."""
+        esc = [t.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+               for t in (prefix, tag)]
+        return [r[0] for r in self._all(
+            "SELECT id FROM sessions WHERE id LIKE ? ESCAPE '\\' ORDER BY id LIMIT 10",
+            (esc[0] + "%" + esc[1],))]
+
     def sessions_for_client(self, client_id: str) -> list[SessionInfo]:
         """Sessions begun under a client's session id: `<id>` and its continuations
         `<id>.<timestamp>` (newest first). A range on the primary key, not LIKE: the live

@@ -11,6 +11,7 @@ import platformdirs
 # unzipped, so its resources are real files: the runtime is read as text, the demo session is
 # opened by path and the demo pages are served from their folder.
 ASSETS = Path(str(files("replay_assets")))
+DEMO_SESSION = ASSETS / "demo" / "demo-session.json"   # `replay demo`; `demo` as SESSION|FILE
 
 
 def default_data_dir() -> Path:

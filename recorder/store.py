@@ -37,6 +37,7 @@ import io
 import itertools
 import logging
 import os
+import re
 import struct
 import sys
 import tempfile
@@ -71,6 +72,13 @@ log = logging.getLogger(__name__)
 
 PARTIAL = "partial"   # context key of a session imported from a damaged input (--partial)
 AS_NEW = "new"        # id tag of a session imported beside a different stored one (--as-new)
+_TAGGED = re.compile(rf"(.+)(_(?:{PARTIAL}|{AS_NEW})\d*)")   # <id>_partial, <id>_new2...
+
+
+def split_tag(session_id: str) -> tuple[str, str]:
+    """(base id, import tag) - `("abc", "_new2")` for `abc_new2`, `(id, "")` untagged."""
+    m = _TAGGED.fullmatch(session_id)
+    return (m.group(1), m.group(2)) if m else (session_id, "")
 
 INDEX_FILE = "index.sqlite3"
 SEGMENTS_DIR = "segments"
@@ -287,6 +295,9 @@ class LocalStore(Store):
         """The full id of a session given its id or a unique prefix (KeyError otherwise)."""
         spec = str(session_id_or_prefix).strip()
         ids = self.index.resolve(spec) if spec else []
+        base, tag = split_tag(spec)
+        if not ids and tag:   # a shortened tagged id as `replay sessions` shows it: PREFIX_TAG
+            ids = [i for i in self.index.resolve_tagged(base, tag) if split_tag(i)[1] == tag]
         if not ids:
             raise KeyError(f"no session {spec!r} in {self.root}")
         if len(ids) > 1:

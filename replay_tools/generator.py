@@ -2329,7 +2329,7 @@ def hostile_session(start_ms: int = 1_700_000_000_000, host: str = HOSTILE_HOST)
 def add_profile_arg(ap: argparse.ArgumentParser) -> None:
     """`--profile NAME`: the generator's workload (this CLI and the benchmarks share it)."""
     ap.add_argument("--profile", choices=list(PROFILES), default=DEFAULT_PROFILE,
-                    help="generated workload (default %(default)s): "
+                    help="the workload to generate (if not given: %(default)s): "
                          + "; ".join(f"{k} = {v}" for k, v in PROFILES.items()))
 
 

@@ -6,18 +6,24 @@ recorder saw, so it is masked at open unless `--unmasked` - and the `--at` momen
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Any
 
+from recorder.paths import DEMO_SESSION
+
 from ..cli import UserError
+from ._store import open_existing_store
 
 _KINDS = "a session id (or unique prefix), a .replay bundle or an rrweb JSON file"
+DEMO = "demo"   # as SESSION|FILE, when no file or stored session is called that: the demo
 
 
 def add_source_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("session", metavar="SESSION|FILE",
-                   help="session id (or unique prefix), a .replay bundle or an rrweb JSON file")
+                   help="session id (or unique prefix), a .replay bundle or an rrweb JSON file"
+                        f" ('{DEMO}': the demo session that ships with replay)")
     p.add_argument("--session-number", type=session_index, default=0, metavar="N",
                    help="for a file holding several sessions: which one (0-based)")
     p.add_argument("--rules", type=Path, default=None, metavar="FILE",
@@ -59,6 +65,10 @@ def open_raw(spec: str, data: Path, session_number: int = 0) -> Any:
     for `audit` and `mask`, which must see what is there), or a UserError saying what to do."""
     if not spec.strip():
         raise UserError(f"no recording named (an empty argument) - give {_KINDS}")
+    if spec == DEMO and not Path(spec).exists() and not _stored(spec, data):
+        spec = str(DEMO_SESSION)
+    if not Path(spec).exists() and _is_path(spec):
+        raise UserError(f"{spec}: no such file - check the path")
     if not Path(spec).exists() and not Path(data).is_dir():
         raise UserError(f"{spec} is neither a file nor a stored session: there is no data"
                         f" folder at {data} - check the path, or give the right --data")
@@ -89,6 +99,27 @@ def open_raw(spec: str, data: Path, session_number: int = 0) -> Any:
     except OSError as exc:
         raise UserError(f"cannot read {spec}: {exc.strerror or exc} - check the path and"
                         " its permissions") from None
+
+
+def _is_path(spec: str) -> bool:
+    """Whether `spec` names a file, not a session: a folder in it, or a file suffix (.json,
+    .replay, .gz; a continuation id's `.<timestamp>` is digits)."""
+    suffix = Path(spec).suffix[1:]
+    return "/" in spec or os.sep in spec or (suffix.isalnum() and not suffix.isdigit())
+
+
+def _stored(spec: str, data: Path) -> bool:
+    """Whether the data folder holds a session `spec` names (its id or a unique prefix)."""
+    if not Path(data).is_dir():
+        return False
+    store = open_existing_store(data)
+    try:
+        store.resolve(spec)
+    except KeyError:
+        return False
+    finally:
+        store.close()
+    return True
 
 
 def open_source(spec: str, data: Path, session_number: int = 0, *,

@@ -21,7 +21,7 @@ from recorder.privacy.audit import audit_session, clock, looked_for
 
 from ..cli import UserError
 from ._store import open_existing_store
-from ._progress import progress_bar
+from ._progress import advancing, event_total, progress_bar
 from ._selection import (add_session_selection, check_selection, named_files, names_stored,
                          selected_ids)
 from ._source import open_raw
@@ -71,11 +71,12 @@ def run(args: argparse.Namespace) -> int:
         try:
             ids = selected_ids(store, args, "audit")
             with progress_bar() as bar:
-                task = bar.add_task("auditing", total=len(ids))
+                task = bar.add_task("auditing", total=event_total(store, ids))
                 for sid in ids:
                     bar.update(task, description=f"auditing {sid[:13]}")
-                    audits.append((sid, audit_session(store.session(sid), kinds)))
-                    bar.advance(task)
+                    with store.session(sid) as reader:
+                        audits.append((sid, audit_session(
+                            reader, kinds, advancing(reader.events(), bar, task))))
         finally:
             store.close()
     searched = kinds + [SENSITIVE_INPUTS]

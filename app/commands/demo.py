@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import argparse
 
-from recorder.paths import ASSETS
+from recorder.paths import DEMO_SESSION as DEMO
 
 from ..cli import UserError
 from ._source import open_source
 from .play import add_quit_after, check_screen, play
 
 NAME = "demo"
-DEMO = ASSETS / "demo" / "demo-session.json"
 
 
 def register(subparsers, common) -> None:

@@ -12,6 +12,7 @@ from recorder.bundle import write_bundle
 from recorder.rrweb_io import with_session_marker, write_rrweb_json
 
 from ..cli import UserError
+from ._words import count
 from ._source import add_source_arguments, check_output, moment, open_source, resolve_moment
 
 NAME = "export"
@@ -215,7 +216,7 @@ def _rrweb(src, out: Path, args) -> None:
         w.flush()
         return
     n = write_rrweb_json(out, src.events(), session_id=src.id)
-    print(f"wrote {n} events of session {src.id} to {out}", file=sys.stderr)
+    print(f"wrote {count(n, 'event')} of session {src.id} to {out}", file=sys.stderr)
 
 
 def _replay(src, out: Path, args) -> None:
@@ -233,7 +234,8 @@ def _replay(src, out: Path, args) -> None:
                             at_ms=at)
         context = with_report(src.info.context, report)
     n = write_bundle(out, src, context=context)
-    print(f"wrote session {src.id} ({n} segments{', with its bug report' if context else ''})"
+    print(f"wrote session {src.id} ({count(n, 'segment')}"
+          f"{', with its bug report' if context else ''})"
           f" to {out}", file=sys.stderr)
 
 

@@ -12,6 +12,7 @@ import itertools
 import json
 import logging
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
@@ -21,10 +22,12 @@ from recorder.ingest import ImportConflict, Outcome
 from recorder.limits import LimitError
 from recorder.rrweb_io import DamagedRecording, EventStream, NotStreamable, \
     UnreadableRecording, read_recordings
+from recorder.privacy.remask import REMASKED
 from recorder.semantics import User, user_event
-from recorder.store import Store
+from recorder.store import Store, Stored
 
 from ..cli import UserError
+from .sessions import _when as _date
 from ._progress import progress_bar
 
 NAME = "import"
@@ -148,8 +151,9 @@ def import_files(store: Store, files, args: argparse.Namespace, masker_factory, 
                             " (fix the file, then import it again)")
             continue
         except ImportConflict as exc:
-            failures.append(f"{f}: not imported - {exc}; to keep both, import it as a"
-                            " new session with --as-new"
+            failures.append(f"{f}: not imported - {exc}"
+                            + (_remasked(store, exc.session_id) or "; to keep both, import it"
+                               " as a new session with --as-new")
                             + _remask_hint(args, exc.session_id))
             continue
         except _StoredAlready as exc:
@@ -177,6 +181,17 @@ class _StoredAlready(Exception):
     """`--rules` given for a recording that is stored already (the rules did not apply)."""
 
 
+def _remasked(store: Store, sid: str) -> str:
+    """Why a stored session disagrees with its own original recording, if it was re-masked
+    (`replay mask`) since: what `--as-new` is then for."""
+    with store.session(sid) as stored:
+        when = (stored.info.context or {}).get(REMASKED)
+    if not isinstance(when, (int, float)):
+        return ""
+    return (f"; the stored session was re-masked on {_date(when)}, so its events no longer"
+            " match the original recording - use --as-new to keep this copy beside it")
+
+
 def _remask_hint(args, sid: str) -> str:
     if args.rules is None:
         return ""
@@ -185,15 +200,37 @@ def _remask_hint(args, sid: str) -> str:
 
 def _import_one(store: Store, f: Path, args, masker_factory, bar) -> list[str]:
     task = bar.add_task(f"reading {f.name}", total=None)
+    maskers: list = []
+
+    def counted():   # the maskers of this file, for what their rules dropped
+        maskers.append(masker_factory())
+        return maskers[-1]
     try:
         with no_gc():   # a recording decodes into millions of acyclic dicts
-            return _import_file(store, f, args, masker_factory, bar, task)
+            done = _import_file(store, f, args, counted if masker_factory else None, bar,
+                                task)
     finally:
         bar.remove_task(task)
+    if any(r.outcome is not Outcome.SAME for r in done):
+        _say_dropped(f, maskers)
+    return list(dict.fromkeys(r.id for r in done))
 
 
-def _import_file(store: Store, f: Path, args, masker_factory, bar, task) -> list[str]:
-    ids: list[str] = []
+def _say_dropped(f: Path, maskers: list) -> None:
+    """One line on what the privacy rules left out of what was stored, counted by kind
+    (the masker's own counters; never a value)."""
+    dropped: Counter[str] = Counter()
+    for m in maskers:
+        dropped.update({k: n for k, n in m.stats.items() if DROPPED in k})
+    if dropped:
+        kinds = ", ".join(f"{n:,} {k.replace(DROPPED, '').replace('  ', ' ').strip()}"
+                          for k, n in dropped.most_common())
+        print(f"replay: note: {f}: the privacy rules dropped {kinds}"
+              " (`replay mask --help` to see or change the rules)", file=sys.stderr)
+
+
+def _import_file(store: Store, f: Path, args, masker_factory, bar, task) -> list[Stored]:
+    ids: list[Stored] = []
     if is_bundle(f):
         try:
             src = open_bundle(f)
@@ -234,10 +271,11 @@ def _import_file(store: Store, f: Path, args, masker_factory, bar, task) -> list
     return ids
 
 
+DROPPED = "dropped"   # a masker counter of things left out (SessionMasker.stats keys)
 PROGRESS_EVERY = 2_000   # events between progress bar updates
 
 
-def _stream(store: Store, f: Path, args, masker_factory, read) -> list[str] | None:
+def _stream(store: Store, f: Path, args, masker_factory, read) -> list[Stored] | None:
     """Import a recording read as a stream, so memory stays flat whatever its size; None
     when it cannot be (nothing was stored then: the caller reads it whole). `read(partial)`
     gives its events and what `import_stream` needs besides. A damaged input with --partial
@@ -257,15 +295,15 @@ def _stream(store: Store, f: Path, args, masker_factory, read) -> list[str] | No
             damaged = str(exc).removeprefix(f"{f}: ")
             continue
         break
-    ids: list[str] = []
+    done: list[Stored] = []
     for r in stored:
-        _stored(f, args, r, damaged, ids)
-    return ids
+        _stored(f, args, r, damaged, done)
+    return done
 
 
-def _stored(f: Path, args, r, damaged: str | None, ids: list[str]) -> None:
-    """One stored outcome of `f`: said if it matters (rules that could not apply, a partial
-    session), its id added to `ids` once."""
+def _stored(f: Path, args, r: Stored, damaged: str | None, done: list[Stored]) -> None:
+    """One stored outcome of `f`: said on stderr if it matters (rules that could not apply,
+    nothing new, events appended, a partial session), and added to `done`."""
     if r.outcome is Outcome.SAME and args.rules is not None:
         raise _StoredAlready(
             f"{f}: session {r.id} is stored already, so --rules did not apply to"
@@ -273,8 +311,12 @@ def _stored(f: Path, args, r, damaged: str | None, ids: list[str]) -> None:
     if damaged:
         print(f"replay: warning: {f}: {damaged}; stored what decoded as partial"
               f" session {r.id}", file=sys.stderr)
-    if r.id not in ids:
-        ids.append(r.id)
+    elif r.outcome is Outcome.SAME:
+        print(f"replay: note: {r.id}: already stored, nothing new", file=sys.stderr)
+    elif r.outcome is Outcome.EXTENDS:
+        print(f"replay: note: {r.id}: already stored, appended {r.added:,}"
+              f" event{'' if r.added == 1 else 's'}", file=sys.stderr)
+    done.append(r)
 
 
 def _file_events(f: Path, args, partial: bool, bar, task) -> tuple[Iterator, dict]:

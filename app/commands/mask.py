@@ -14,8 +14,9 @@ from recorder.privacy.dryrun import dry_run
 from recorder.privacy.remask import remask_sessions
 
 from ..cli import UserError
+from ._words import count
 from ._store import open_existing_store
-from ._progress import progress_bar
+from ._progress import advancing, event_total, progress_bar
 from ._selection import (add_session_selection, check_selection, named_files, names_stored,
                          selected_ids)
 from ._source import check_output, open_raw
@@ -95,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
     for r in results:
         what = "re-masked" if r.changed else "unchanged"
         extra = f", damaged segments dropped: {r.damaged_segments}" if r.damaged_segments else ""
-        print(f"{r.session_id}\t{what}\t{r.events_after} events{extra}")
+        print(f"{r.session_id}\t{what}\t{count(r.events_after, 'event')}{extra}")
     if args.activate:
         _activate(args.data, rules)
     return 0
@@ -120,18 +121,23 @@ def _activate(data: Path, rules) -> None:
 
 
 def _print_dry_run(label: str, r) -> None:
-    kinds = ", ".join(f"{n} {k}" for k, n in sorted(r.by_kind().items())) or "nothing"
-    print(f"{label}\twould change {r.events_changed} of {r.events} events: {kinds}")
+    kinds = ", ".join(f"{n:,} {k}" for k, n in sorted(r.by_kind().items())) or "nothing"
+    print(f"{label}\twould change {r.events_changed:,} of {count(r.events, 'event')}: {kinds}")
     for claim, per_kind in r.by_claim().items():
-        print(f"  {claim}: " + ", ".join(f"{n} {k}" for k, n in sorted(per_kind.items())))
+        print(f"  {claim}: " + ", ".join(f"{n:,} {k}" for k, n in sorted(per_kind.items())))
 
 
 def _dry_run_stored(args: argparse.Namespace, rules) -> int:
     store = open_existing_store(args.data)
     try:
-        for sid in selected_ids(store, args, "re-mask"):
-            reader = store.session(sid)
-            _print_dry_run(sid, dry_run(reader.events(), rules, sid))
+        ids = selected_ids(store, args, "re-mask")
+        with progress_bar() as bar:
+            task = bar.add_task("looking", total=event_total(store, ids))
+            for sid in ids:
+                bar.update(task, description=f"looking at {sid[:13]}")
+                with store.session(sid) as reader:
+                    r = dry_run(advancing(reader.events(), bar, task), rules, sid)
+                _print_dry_run(sid, r)
     finally:
         store.close()
     return 0
@@ -156,8 +162,8 @@ def _file(spec: str, args: argparse.Namespace, rules) -> int:
     out = args.output
     if out.suffix.lower() == ".replay":
         n = write_bundle(out, masked)
-        print(f"wrote {spec} masked under {args.rules.name} ({n} segments) to {out}")
+        print(f"wrote {spec} masked under {args.rules.name} ({count(n, 'segment')}) to {out}")
     else:
         n = write_rrweb_json(out, masked.events())
-        print(f"wrote {spec} masked under {args.rules.name} ({n} events) to {out}")
+        print(f"wrote {spec} masked under {args.rules.name} ({count(n, 'event')}) to {out}")
     return 0

@@ -26,7 +26,8 @@ def register(subparsers, common) -> None:
     p.add_argument("--at", type=moment, required=True, metavar="MS",
                    help="milliseconds after the session's first event ('end' for the last"
                         " moment)")
-    p.add_argument("-o", "--output", type=Path, required=True, metavar="FILE.png")
+    p.add_argument("-o", "--output", type=Path, required=True, metavar="FILE.png",
+                   help="where to write the PNG")
     p.add_argument("--size", default=None, type=frame_size, metavar="WxH",
                    help="paint in a player of this size, the page scaled to fit (default: the"
                         " page at the recorded viewport's size, 1:1; with --player 1280x800;"

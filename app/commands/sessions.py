@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import re
 import time
 from datetime import datetime, timezone
@@ -11,9 +12,11 @@ from datetime import datetime, timezone
 import msgspec
 from rich import box
 from rich.console import Console
+from rich.cells import cell_len
 from rich.table import Table
+from rich.text import Text
 
-from recorder.store import PARTIAL
+from recorder.store import PARTIAL, split_tag
 
 from ..cli import UserError
 from ._store import open_existing_store
@@ -78,41 +81,104 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(msgspec.to_builtins(rows), indent=1))
         return 0
-    console = Console()
-    if not console.is_terminal:  # piped: no terminal width to fit, keep rows whole
-        console = Console(width=200)
+    console = _console()
     if not rows:
         console.print("no sessions" + (" match" if any(
             (args.user, args.url, args.errors, args.since, args.application)) else
             f" in {args.data} - add some with `replay import FILE`"))
         return 0
-    table = Table(title=f"{len(rows)} session(s) in {args.data}", box=box.SIMPLE_HEAD,
-                  pad_edge=False,
-                  caption="ids shortened to a unique prefix (any command accepts one);"
-                          " --json for full rows")
-    width = _prefix_len([s.id for s in rows])
-    for col, just in (("id", "left"), ("start", "left"), ("duration", "right"),
-                      ("user", "left"), ("first URL", "left"), ("views", "right"),
-                      ("errors", "right"), ("frustr.", "right"), ("events", "right"),
-                      ("size", "right")):
-        flexible = col in ("first URL", "user")
-        table.add_column(col, justify=just, no_wrap=True, overflow="ellipsis",
-                         min_width=width if col == "id" else None,
-                         max_width=(24 if col == "user" else 32) if flexible else None)
-    for s in rows:
-        table.add_row(
-            s.id[:width], _when(s.start_ms), _duration(s.duration_ms),
-            s.user_email or s.user_name or s.user_id or "", s.first_url or "",
-            str(s.view_count), f"[red]{s.error_count}[/]" if s.error_count else "0",
-            str(s.frustration_count), _events(s), _size(s.bytes))
+    ids = _short_ids([s.id for s in rows])
+    cells = {
+        "id": ids, "start": [_when(s.start_ms) for s in rows],
+        "duration": [_duration(s.duration_ms) for s in rows],
+        "user": [s.user_email or s.user_name or s.user_id or "" for s in rows],
+        "first URL": [s.first_url or "" for s in rows],
+        "views": [str(s.view_count) for s in rows],
+        "errors": [f"{s.error_count:,}" for s in rows],
+        "frustr.": [f"{s.frustration_count:,}" for s in rows],
+        "events": [_events(s) for s in rows],
+        "size": [_size(s.bytes) for s in rows]}
+    shown, url_width = _fit(cells, console.width)
+    dropped = [c for c, _ in _COLUMNS if c not in shown and any(cells[c])]
+    caption = "ids shortened to a unique prefix (any command accepts one)"
+    if any(i != s.id for i, s in zip(ids, rows)):
+        caption = ("ids shortened to a unique prefix, tag kept (any command accepts one:"
+                   " PREFIX or PREFIX_TAG)")
+    caption += ("; not shown at this width: " + ", ".join(dropped) if dropped else "") + \
+        "; --json for full rows"
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
+    for col, just in _COLUMNS:
+        if col in shown:
+            table.add_column(col, justify=just, no_wrap=True, overflow="ellipsis",
+                             width=url_width if col == "first URL" else None,
+                             min_width=_width(col, cells[col]))
+    for i, s in enumerate(rows):
+        styled = {"errors": "red" if s.error_count else None,
+                  "events": "yellow" if (s.context or {}).get(PARTIAL) else None}
+        table.add_row(*(Text(cells[c][i], style=styled.get(c) or "")
+                        for c, _ in _COLUMNS if c in shown))
+    # title and footer as plain lines: a table caption is cut, not wrapped, at its width
+    console.print(f"{len(rows)} session(s) in {args.data}", highlight=False, markup=False)
     console.print(table)
+    console.print(caption, style="dim", highlight=False, markup=False)
     return 0
+
+
+# Columns left to right. The table fits the width by giving up the least useful first:
+# 1. the first URL is shortened (down to _URL_MIN);
+# 2. then whole columns go, in _DROP order; id, start, duration, errors, events always stay.
+_COLUMNS = (("id", "left"), ("start", "left"), ("duration", "right"), ("user", "left"),
+            ("first URL", "left"), ("views", "right"), ("errors", "right"),
+            ("frustr.", "right"), ("events", "right"), ("size", "right"))
+_DROP = ("views", "size", "frustr.", "user", "first URL")
+_URL_MIN, _URL_MAX = 16, 48
+_GAP = 3             # cells between columns (SIMPLE_HEAD: a pad, the blank divider, a pad)
+_PIPED_WIDTH = 120   # piped with no COLUMNS: a width a pager or a log shows whole
+
+
+def _console() -> Console:
+    """The terminal's width (rich reads COLUMNS); piped, COLUMNS if set, else _PIPED_WIDTH."""
+    console = Console()
+    if not console.is_terminal and not os.environ.get("COLUMNS", "").isdigit():
+        console = Console(width=_PIPED_WIDTH)
+    return console
+
+
+def _width(col: str, values: list[str]) -> int:
+    return max([cell_len(col), *map(cell_len, values)])
+
+
+def _fit(cells: dict[str, list[str]], width: int) -> tuple[list[str], int]:
+    """The columns to show within `width`, and the first URL's width. A column empty in
+    every row (no user was identified) is not shown at all."""
+    shown = [c for c, _ in _COLUMNS if any(cells[c])]
+    url_full = min(_width("first URL", cells["first URL"]), _URL_MAX)
+
+    def need(cols: list[str], url: int) -> int:
+        return sum(url if c == "first URL" else _width(c, cells[c]) for c in cols) + \
+            _GAP * (len(cols) - 1)
+    for col in (None, *_DROP):
+        if col in shown:
+            shown.remove(col)
+        if need(shown, min(url_full, _URL_MIN)) <= width:
+            break
+    url = max(min(url_full, width - need(shown, 0)), min(url_full, _URL_MIN))
+    return shown, url
+
+
+def _short_ids(ids: list[str], least: int = 8) -> list[str]:
+    """Each id as its shortest unique prefix (at least `least` long). An id tagged by import
+    (`<id>_partial`, `<id>_new2`) keeps its tag after the shortened base, which
+    `Store.resolve` accepts: its bare prefix would also match the untagged original."""
+    bases, tags = zip(*(split_tag(i) for i in ids))
+    n = _prefix_len(list(set(bases)), least)
+    return [i if len(b) <= n else b[:n] + t for i, b, t in zip(ids, bases, tags)]
 
 
 def _events(s) -> str:
     """The event count; a session stored from a damaged file (`import --partial`) says so."""
     n = f"{s.record_count:,}"
-    return f"[yellow]{n} partial[/]" if (s.context or {}).get(PARTIAL) else n
+    return f"{n} partial" if (s.context or {}).get(PARTIAL) else n
 
 
 def _prefix_len(ids: list[str], least: int = 8) -> int:

@@ -128,9 +128,12 @@ def audit_events(events: Iterable[dict], kinds: Iterable[str] = detectors.KINDS,
     return result
 
 
-def audit_session(reader, kinds: Iterable[str] = detectors.KINDS) -> SessionAudit:
-    """Audit a stored session (a SessionReader / RecordingSource)."""
-    result = audit_events(reader.events(), kinds, session_id=reader.id,
+def audit_session(reader, kinds: Iterable[str] = detectors.KINDS,
+                  events: Iterable | None = None) -> SessionAudit:
+    """Audit a stored session (a SessionReader / RecordingSource); `events`: its events
+    as the caller passes them on (through a progress bar), default `reader.events()`."""
+    result = audit_events(reader.events() if events is None else events, kinds,
+                          session_id=reader.id,
                           context=reader.info.context)
     result.damaged_segments = list(getattr(reader, "damaged", []) or [])
     return result

@@ -11,6 +11,7 @@ truncated.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
@@ -18,6 +19,10 @@ from .masker import SessionMasker
 from .rules import Rules
 
 log = logging.getLogger(__name__)
+
+# Context key: when (epoch ms) the session was last rewritten under new rules - its events
+# then differ from the original recording's, which an import of that recording must say.
+REMASKED = "remasked_ms"
 
 
 @dataclass
@@ -61,6 +66,7 @@ def remask_session(store, session_id: str, rules: Rules) -> RemaskResult:
         # The damaged segments cannot be read, so cannot be masked: rewriting drops them.
         changed = True
     if changed and masked:
+        context = {**(context or {}), REMASKED: int(time.time() * 1000)}
         _forget_deleted(store, before=True)
         store.replace_session(reader.id, masked, context=context)
     elif changed:

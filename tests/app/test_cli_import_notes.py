@@ -1,0 +1,84 @@
+"""What `replay import` says on stderr besides the ids on stdout: a re-import that stores
+nothing, a longer copy appended, and what the privacy rules left out (counts by kind, never
+a value). Real `replay` processes."""
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+
+import pytest
+
+from replay_tools.generator import generate_session
+
+
+def replay(*argv) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "app", *map(str, argv)],
+                          capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def recording() -> list[dict]:
+    """A generated session: its checkboxes' state is masked by default, so dropped."""
+    return list(generate_session(3000, duration_ms=3000 * 15, seed=3))
+
+
+def test_again_says_nothing_new_longer_says_appended_ids_unchanged(tmp_path, recording):
+    data = tmp_path / "d"
+    short, full = tmp_path / "short.json", tmp_path / "full.json"
+    short.write_text(json.dumps(recording[:2000]))
+    full.write_text(json.dumps(recording))
+    first = replay("--data", data, "import", short)
+    assert first.returncode == 0 and "already stored" not in first.stderr
+    (sid,) = first.stdout.split()
+    for flags in ((), ("--as-new",)):
+        again = replay("--data", data, "import", *flags, short)
+        assert again.returncode == 0 and again.stdout.split() == [sid]   # scripts read stdout
+        assert f"{sid}: already stored, nothing new" in again.stderr
+        assert "privacy rules dropped" not in again.stderr   # nothing was stored
+    (before,) = json.loads(replay("--data", data, "sessions", "--json").stdout)
+    longer = replay("--data", data, "import", full)
+    assert longer.returncode == 0 and longer.stdout.split() == [sid]
+    (after,) = json.loads(replay("--data", data, "sessions", "--json").stdout)
+    m = re.search(rf"{sid}: already stored, appended ([\d,]+) events", longer.stderr)
+    assert m, longer.stderr
+    appended = int(m.group(1).replace(",", ""))
+    assert appended > 0 and after["record_count"] - before["record_count"] == appended
+
+
+def test_import_counts_what_the_privacy_rules_dropped(tmp_path, recording):
+    src = tmp_path / "g.json"
+    src.write_text(json.dumps(recording))
+    proc = replay("--data", tmp_path / "d", "import", src)
+    assert proc.returncode == 0, proc.stderr
+    lines = [ln for ln in proc.stderr.splitlines() if "privacy rules dropped" in ln]
+    assert len(lines) == 1, proc.stderr
+    m = re.search(r"dropped ([\d,]+) checkbox/radio inputs", lines[0])
+    assert m, lines[0]
+    (row,) = json.loads(replay("--data", tmp_path / "d", "sessions", "--json").stdout)
+    dropped = int(m.group(1).replace(",", ""))
+    assert row["record_count"] <= len(recording) - dropped
+    # the line counts kinds; no value of the recording is in it
+    values = {e["data"]["text"] for e in recording if e.get("type") == 3
+              and e["data"].get("source") == 5 and len(e["data"].get("text") or "") > 3}
+    assert values and not any(v in lines[0] for v in values)
+
+
+def test_a_refusal_after_re_masking_says_the_stored_session_was_re_masked(tmp_path, recording):
+    data = tmp_path / "d"
+    full, prefix = tmp_path / "full.json", tmp_path / "prefix.json"
+    full.write_text(json.dumps(recording))
+    prefix.write_text(json.dumps(recording[:2000]))
+    (sid,) = replay("--data", data, "import", full).stdout.split()
+    plain = replay("--data", data, "import", prefix)   # before: a plain disagreement
+    assert plain.returncode == 2 and "re-masked" not in plain.stderr
+    rules = tmp_path / "r.toml"
+    rules.write_text('default = "mask"\n')
+    assert replay("--data", data, "mask", "--rules", rules, sid).returncode == 0
+    proc = replay("--data", data, "import", prefix)
+    assert proc.returncode == 2 and proc.stdout == ""
+    (line,) = proc.stderr.splitlines()
+    assert "the stored session was re-masked on " in line and "--as-new" in line
+    assert "no longer match the original recording" in line
+    assert replay("--data", data, "import", "--as-new", prefix).stdout.split() == [f"{sid}_new"]

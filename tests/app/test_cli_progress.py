@@ -1,0 +1,67 @@
+"""`replay mask --dry-run` and `replay audit` over stored sessions show import's progress bar
+in a terminal (a real pty), and nothing of it when stderr is piped."""
+from __future__ import annotations
+
+import json
+import os
+import pty
+import subprocess
+import sys
+
+import pytest
+
+
+def replay_on_tty(*argv) -> tuple[int, str, str]:
+    """Run `replay` with stderr on a pseudo-terminal; (exit code, stdout, what the pty got)."""
+    master, slave = pty.openpty()
+    env = {**os.environ, "TERM": "xterm", "COLUMNS": "100"}
+    proc = subprocess.Popen([sys.executable, "-m", "app", *map(str, argv)], env=env,
+                            stdout=subprocess.PIPE, stderr=slave, stdin=subprocess.DEVNULL)
+    os.close(slave)
+    got = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:   # the child closed its end
+            break
+        if not chunk:
+            break
+        got += chunk
+    out = proc.stdout.read().decode()
+    code = proc.wait(timeout=120)
+    os.close(master)
+    return code, out, got.decode(errors="replace")
+
+
+@pytest.fixture
+def data(tmp_path, demo_events):
+    src = tmp_path / "in.json"
+    src.write_text(json.dumps(demo_events))
+    data = tmp_path / "d"
+    assert subprocess.run([sys.executable, "-m", "app", "--data", data, "import", src],
+                          capture_output=True).returncode == 0
+    rules = tmp_path / "r.toml"
+    rules.write_text('default = "mask"\n')
+    return data, rules
+
+
+@pytest.mark.parametrize("argv, said", [(("mask", "--dry-run", "--all"), "looking at"),
+                                        (("audit", "--all"), "auditing")])
+def test_progress_bar_in_a_terminal_only(data, argv, said):
+    folder, rules = data
+    argv = (*argv, "--rules", rules) if argv[0] == "mask" else argv
+    code, out, tty = replay_on_tty("--data", folder, *argv)
+    assert code in (0, 1) and out.strip(), tty   # audit exits 1 when it finds something
+    assert said in tty and "%" in tty, tty
+    piped = subprocess.run([sys.executable, "-m", "app", "--data", folder, *map(str, argv)],
+                           capture_output=True, text=True)
+    assert said not in piped.stderr and piped.stdout.split()[:8] == out.split()[:8]
+
+
+def test_ids_stay_on_stdout_while_the_bar_is_on_the_terminal(tmp_path, demo_events):
+    """`sid=$(replay import f.json)` in a terminal: the bar is shown, the id is captured."""
+    src = tmp_path / "in.json"
+    src.write_text(json.dumps(demo_events))
+    code, out, tty = replay_on_tty("--data", tmp_path / "d", "import", src)
+    assert code == 0 and len(out.split()) == 1, (out, tty)
+    assert out.strip() not in tty

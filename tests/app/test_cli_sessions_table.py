@@ -1,0 +1,81 @@
+"""`replay sessions` fits the width it is given (COLUMNS, the terminal, or 120 when piped):
+the columns that matter stay whole, the least useful go first, headers are never cut, and
+a shortened id - tagged ones included - is one any command accepts. Real `replay` process."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ALWAYS = ("id", "start", "duration", "errors", "events")
+HEADERS = ("id", "start", "duration", "user", "first URL", "views", "errors", "frustr.",
+           "events", "size")
+
+
+def replay(*argv, columns: int | None = None) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}
+    if columns:
+        env["COLUMNS"] = str(columns)
+    return subprocess.run([sys.executable, "-m", "app", *map(str, argv)], env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture
+def data(tmp_path, demo_events) -> Path:
+    """The demo session and, beside it, a shorter copy stored with --as-new (`<id>_new`)."""
+    data = tmp_path / "d"
+    full, short = tmp_path / "all.json", tmp_path / "first200.json"
+    full.write_text(json.dumps(demo_events))
+    short.write_text(json.dumps(demo_events[:200]))
+    assert replay("--data", data, "import", full).returncode == 0
+    assert replay("--data", data, "import", "--as-new", short).returncode == 0
+    return data
+
+
+def header(out: str) -> list[str]:
+    """The header row's column names (two spaces or more between columns)."""
+    line = next(ln for ln in out.splitlines() if ln.lstrip().startswith("id "))
+    return [h.strip() for h in line.split("  ") if h.strip()]
+
+
+@pytest.mark.parametrize("columns, absent", [(60, {"views", "size", "frustr.", "first URL"}),
+                                              (80, {"views", "size", "frustr."}),
+                                              (100, {"views"}),
+                                              (160, set())])
+def test_table_fits_the_width_dropping_the_least_useful_columns(data, columns, absent):
+    """(No user was identified in the demo: its empty column is never shown.)"""
+    proc = replay("--data", data, "sessions", columns=columns)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert max(map(len, lines)) <= columns, proc.stdout
+    shown = header(proc.stdout)
+    assert set(ALWAYS) <= set(shown), shown            # whole names: no `dura…`
+    assert set(shown) == set(HEADERS) - absent - {"user"}, shown
+    assert all(h in HEADERS for h in shown)
+    footer = " ".join(proc.stdout.split())
+    assert ("not shown at this width: " in footer) == bool(absent)
+    assert "user" not in footer
+
+
+def test_piped_without_columns_is_120_wide(data):
+    proc = replay("--data", data, "sessions")
+    assert proc.returncode == 0 and max(map(len, proc.stdout.splitlines())) <= 120
+
+
+def test_ids_are_shortened_with_their_tag_and_are_accepted_back(data, tmp_path):
+    (full, new) = sorted(s["id"] for s in json.loads(
+        replay("--data", data, "sessions", "--json").stdout))
+    assert new == f"{full}_new"
+    out = replay("--data", data, "sessions", columns=100).stdout
+    rows = [ln.split()[0] for ln in out.splitlines() if ln.startswith(full[:8])]
+    assert len(rows) == 2 and "…" not in "".join(rows), out
+    short_new = next(r for r in rows if r.endswith("_new"))
+    assert len(short_new) < len(new) and "PREFIX_TAG" in out
+    dest = tmp_path / "x.json"
+    proc = replay("--data", data, "export", short_new, "-o", dest)
+    assert proc.returncode == 0, proc.stderr
+    assert len(json.loads(dest.read_text())) == 201   # the --as-new copy, with its marker

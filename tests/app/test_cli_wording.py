@@ -1,0 +1,52 @@
+"""Small things `replay` says: singular for one, thousands separated, every option with help,
+and `--version`. Real `replay` processes."""
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from importlib.metadata import version
+
+from replay_tools.generator import generate_session
+
+
+def replay(*argv) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "app", *map(str, argv)],
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_version_is_the_installed_packages():
+    proc = replay("--version")
+    assert proc.returncode == 0 and proc.stdout.strip() == f"replay {version('session-replay')}"
+
+
+def test_one_segment_is_singular_and_big_numbers_are_separated(tmp_path):
+    src = tmp_path / "g.json"
+    src.write_text(json.dumps(list(generate_session(3000, duration_ms=45_000, seed=5))))
+    data = tmp_path / "d"
+    (sid,) = replay("--data", data, "import", src).stdout.split()
+    bundle = tmp_path / "s.replay"
+    proc = replay("--data", data, "export", sid, "-o", bundle)
+    assert proc.returncode == 0
+    n = int(re.search(r"\((\d+) segments?", proc.stderr).group(1))
+    assert f"({n} segment{'' if n == 1 else 's'}" in proc.stderr, proc.stderr
+    rules = tmp_path / "r.toml"
+    rules.write_text('default = "mask"\n')
+    proc = replay("--data", data, "mask", "--dry-run", "--rules", rules, sid)
+    assert proc.returncode == 0
+    numbers = re.findall(r"\d[\d,]*", proc.stdout.split("\t", 1)[1])
+    big = [x for x in numbers if int(x.replace(",", "")) >= 1000]
+    assert big and all(re.fullmatch(r"\d{1,3}(,\d{3})+", x) for x in big), proc.stdout
+    one = tmp_path / "one.replay"
+    proc = replay("--data", data, "mask", "--rules", rules, bundle, "-o", one)
+    assert proc.returncode == 0 and re.search(r"\(1 segment\)|\(\d+ segments\)", proc.stdout)
+    assert "(1 segments)" not in proc.stdout
+
+
+def test_every_screenshot_option_has_help_and_generator_default_reads():
+    out = replay("screenshot", "--help").stdout
+    assert re.search(r"-o FILE\.png, --output FILE\.png\s+\S", out), out
+    gen = subprocess.run([sys.executable, "-m", "replay_tools.generator", "--help"],
+                         capture_output=True, text=True).stdout
+    assert "(default default)" not in " ".join(gen.split())
