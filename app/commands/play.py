@@ -41,7 +41,7 @@ def check_screen(quit_after: int | None) -> None:
     if not has_screen() and quit_after is None:
         raise UserError("no screen to show the player on (DISPLAY is not set) - run it on a"
                         " desktop, or paint frames with `replay screenshot SESSION|FILE"
-                        " --at MS -o FILE.png`")
+                        " --at MS -o FILE.png` (SESSION may be `demo`)")
 
 
 def play(src, at, quit_after: int | None, *, autoplay: bool = False,
