@@ -194,14 +194,15 @@ class ReplayWidget(QWidget):
         self.page_bar.set_url(self.session.url_at(t))
 
     def set_session(self, sv: SessionView) -> None:
-        """Show a (complete) session view: timeline markers and the dev-tools rows."""
+        """Show a (complete) session view: timeline markers and the dev-tools rows (the
+        tables fill in over the next event-loop steps, so a long session never blocks the UI)."""
         self.session = sv
         self.controller.sv = sv
         self.controller.duration = int(self.replayer.duration_ms or sv.duration_ms)
         self.timeline.set_session(sv)
         old = self.devtools
         tab = old.currentIndex()
-        self.devtools = DevToolsPane(sv, self)
+        self.devtools = DevToolsPane(sv, self, gradual=True)   # rows a chunk at a time
         self.devtools.setCurrentIndex(tab)
         self.devtools.seekRequested.connect(self.controller.seek)
         self.splitter.replaceWidget(1, self.devtools)
@@ -258,14 +259,14 @@ class ReplayWidget(QWidget):
 
     def wait_indexed(self, timeout_s: float = 120.0) -> None:
         """Until the recording is indexed and the timeline and panes show it (they fill in
-        when indexing ends; a long session is indexed in the background)."""
+        when indexing ends; a long session is indexed in the background), every row in."""
         import time
 
         from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer
 
         deadline = time.monotonic() + timeout_s
         timer = getattr(self, "_index_timer", None)
-        while timer is not None and timer.isActive():
+        while (timer is not None and timer.isActive()) or self.devtools.filling:
             if time.monotonic() > deadline:
                 raise TimeoutError(f"the recording was not indexed within {timeout_s:.0f} s")
             self._check_index()

@@ -155,3 +155,26 @@ def test_errors_tab_has_one_row_per_group_with_first_and_last_seen(qtbot):
     titles = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())]
     last = model.data(model.index(i, titles.index("Last seen")))
     assert last == fmt_ms(row["last_t"], precise=True) != model.data(model.index(i, 0))
+
+
+def test_a_gradual_pane_fills_a_chunk_at_a_time_to_the_same_rows(qtbot, session, monkeypatch):
+    """A long session's rows arrive FILL_ROWS per event-loop step (the UI is never blocked
+    long), and end up exactly as in a pane filled at once."""
+    import player.qt.devtools.pane as pane_mod
+    monkeypatch.setattr(pane_mod, "FILL_ROWS", 50)
+    whole = DevToolsPane(session)
+    gradual = DevToolsPane(session, gradual=True)
+    qtbot.addWidget(whole)
+    qtbot.addWidget(gradual)
+    assert gradual.filling
+    assert gradual.console.model.rowCount() == 0   # nothing yet: the constructor is cheap
+    gradual._fill()
+    assert sum(t.model.rowCount() for t in gradual.tabs.values()) == 50
+    assert gradual.console.model.rowCount() == min(50, len(session.console))  # on show first
+    qtbot.waitUntil(lambda: not gradual.filling, timeout=20000)
+    for name, tab in whole.tabs.items():
+        assert gradual.tabs[name].model.rows == tab.model.rows, name
+        assert gradual.tabs[name].count.text() == tab.count.text(), name
+    gradual.set_time(session.duration_ms // 2)
+    whole.set_time(session.duration_ms // 2)
+    assert gradual.console.model.current_row() == whole.console.model.current_row() >= 0
