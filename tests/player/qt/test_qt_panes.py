@@ -178,3 +178,24 @@ def test_a_gradual_pane_fills_a_chunk_at_a_time_to_the_same_rows(qtbot, session,
     gradual.set_time(session.duration_ms // 2)
     whole.set_time(session.duration_ms // 2)
     assert gradual.console.model.current_row() == whole.console.model.current_row() >= 0
+
+
+def test_timeline_marks_each_marker_at_its_time_in_its_colour(qtbot):
+    """Markers are stamped once per pixel column and kind: each kind's colour is drawn at
+    its marker's column, and nowhere a marker is not."""
+    from player.qt.session_view import Marker, SessionView
+    from player.qt.timeline_widget import MARKER_STYLE
+    kinds = ["click", "error", "rage_click", "dead_click"]
+    sv = SessionView(start_ms=0, end_ms=100_000,
+                     markers=[Marker(20_000 * (i + 1), k, k) for i, k in enumerate(kinds)]
+                     + [Marker(20_000, "click", "again")] * 500)   # one column, drawn once
+    bar = TimelineBar(sv)
+    qtbot.addWidget(bar)
+    bar.resize(600, 54)
+    img = bar._static_layer().toImage()
+    y = int(bar.track_rect().bottom() + 8)
+    for m in sv.markers[:len(kinds)]:
+        x = round(bar.x_of(m.t))
+        assert img.pixelColor(x, y).rgb() == MARKER_STYLE[m.kind][0].rgb(), m.kind
+    empty_x = round(bar.x_of(10_000))
+    assert img.pixelColor(empty_x, y).alpha() == 0
