@@ -11,9 +11,9 @@ What a host uses: `seek(ms)`, `current_ms()`, `session_id`, `play()`/`pause()`, 
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import Any, Callable, TypeVar
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QEventLoop, Qt, QTimer
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 
@@ -32,6 +32,38 @@ from .style import STYLESHEET
 from .timeline_widget import TimelineWidget
 
 
+T = TypeVar("T")
+POLL_MS = 5   # how often a nested event loop looks whether its thread is done
+
+
+def in_background(work: Callable[[], T], name: str) -> T:
+    """`work()` run in a thread while this (the UI) thread's event loop goes on — the web
+    view loads, the window paints — and its result (or its exception) returned here."""
+    out: list = []
+
+    def run() -> None:
+        try:
+            out.append((True, work()))
+        except BaseException as exc:  # noqa: BLE001 - raised in the caller's thread
+            out.append((False, exc))
+
+    th = threading.Thread(target=run, name=name, daemon=True)
+    th.start()
+    loop = QEventLoop()
+    poll = QTimer()
+    poll.setInterval(POLL_MS)
+    poll.timeout.connect(lambda: th.is_alive() or loop.quit())
+    poll.start()
+    if th.is_alive():
+        loop.exec()
+    poll.stop()
+    th.join()
+    ok, value = out[0]
+    if not ok:
+        raise value
+    return value
+
+
 class ReplayWidget(QWidget):
     def __init__(self, source: Any, parent: QWidget | None = None, *, replayer: Any = None,
                  title: str | None = None, assets: Any = None):
@@ -43,7 +75,13 @@ class ReplayWidget(QWidget):
         self.setObjectName("replayWidget")
         self.setStyleSheet(STYLESHEET)
         self.source = source
-        self.replayer = replayer if replayer is not None else Replayer(source)
+        # the web view first: Chromium starts and loads the runtime's page while the
+        # recording's first frame is read (in a thread; this thread's event loop goes on)
+        self.stage = ReplayStage(self)
+        self.stage.profile.assets.resolver = assets
+        self.bridge = RuntimeBridge(self.stage.page, self)
+        self.replayer = replayer if replayer is not None else \
+            in_background(lambda: Replayer(source), "replay-open")
         self._info = getattr(source, "info", None)
         # only a recording with an id can be linked to (raw events have none)
         self.session_id: str | None = source.id if isinstance(source, RecordingSource) else None
@@ -71,9 +109,6 @@ class ReplayWidget(QWidget):
         self.copyLink.triggered.connect(self.copy_link)
         self.addAction(self.copyLink)
         self.page_bar = PageBar(self.copyLink, self)
-        self.stage = ReplayStage(self)
-        self.stage.profile.assets.resolver = assets
-        self.bridge = RuntimeBridge(self.stage.page, self)
         self.timeline = TimelineWidget(self.session, self)
         # Export: the session, or the range selected on the timeline (any host gets it)
         self.export_menu = ExportMenu(self)
