@@ -487,26 +487,26 @@ class KeyframeIndex:
             return False
         from .index_worker import spawn
 
-        proc = spawn(root, sid, self.interval)
-        if proc is None:
+        worker = spawn(root, sid, self.interval)
+        if worker is None:
             return False
-        self._proc = proc
+        self._proc = proc = worker.proc
         _WORKERS.add(proc)
         self.release_pending()
 
         def run() -> None:
-            out, err = proc.communicate()
+            code, out, err = worker.result()
             _WORKERS.discard(proc)
             if self._stop:
                 return
-            if proc.returncode == 0 and out:
+            if code == 0 and out:
                 try:
                     self.load_export(out)
                     return
                 except Exception as exc:  # noqa: BLE001 - fall back to indexing here
-                    err = repr(exc).encode()
+                    err = repr(exc)
             warnings.warn("the index worker failed (%s); indexing in this process"
-                          % (err.decode(errors="replace").strip().splitlines() or ["?"])[-1])
+                          % (err.strip().splitlines() or ["?"])[-1])
             while not self._stop and self.advance():
                 pass
 
