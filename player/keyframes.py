@@ -157,6 +157,10 @@ def _scrub(v: Any) -> Any:
     return holder[0]
 
 
+NIL_BYTE = msgspec.msgpack.encode(None)   # MessagePack's nil
+_NIL = msgspec.Raw(NIL_BYTE)
+
+
 class IndexExport(msgspec.Struct, frozen=True):
     """A finished index as a worker process hands it to the player (`export`/`load_export`):
     its times, checkpoints, compressed event blocks, counters and timeline."""
@@ -172,7 +176,8 @@ class IndexExport(msgspec.Struct, frozen=True):
     warnings: dict[str, int]
     checkpoint_bytes: int
     block_bytes: int
-    tb: bytes | None = None
+    # TimelineBuilder.to_bytes nested as is (decoded as a view: read in place), or nil
+    tb: msgspec.Raw = _NIL
 
 
 class Block(msgspec.Struct):
@@ -434,7 +439,7 @@ class KeyframeIndex:
             full_snapshot_t=self.full_snapshot_t, seg_first_event=self.seg_first_event,
             warnings=dict(self.warnings), checkpoint_bytes=self.checkpoint_bytes,
             block_bytes=self.block_bytes,
-            tb=self._tb.to_bytes() if self._tb is not None else None)))
+            tb=msgspec.Raw(self._tb.to_bytes()) if self._tb is not None else _NIL)))
 
     def load_export(self, blob: bytes) -> None:
         """Take over an index a worker built for the same source (replaces any progress
@@ -450,7 +455,7 @@ class KeyframeIndex:
                 times = array("d")
                 times.frombytes(raw)
                 blocks.append(Block(times, b, None))
-            tb = TimelineBuilder.from_bytes(d.tb) if d.tb is not None else None
+            tb = TimelineBuilder.from_bytes(d.tb) if memoryview(d.tb) != NIL_BYTE else None
         with self.lock:
             self.start_ms, self.t_last = d.start_ms, d.t_last
             self.events_seen, self.dom_events = d.events_seen, d.dom_events
