@@ -269,7 +269,7 @@ class RowsTab(QWidget):
         n, total = self.proxy.rowCount(), self.model.rowCount()
         self.count.setText(f"{n}" if n == total else f"{n} of {total}")
         if n == 0:
-            self.empty.setText(self.empty_text if total == 0 else
+            self.empty.setText(READING if self.pending else self.empty_text if total == 0 else
                                f"None of the {total} rows matches the filter.")
         self.body.setCurrentWidget(self.empty if n == 0 else self.table)
 

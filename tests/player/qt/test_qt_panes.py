@@ -7,7 +7,7 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 
 from player.qt.devtools.models import CURRENT_BG, FUTURE
-from player.qt.devtools.pane import DevToolsPane, rating
+from player.qt.devtools.pane import READING, DevToolsPane, rating
 from player.qt.session_view import build_session_view, fmt_ms
 from player.qt.timeline_widget import TimelineBar
 from player.replayer import Replayer
@@ -168,6 +168,7 @@ def test_a_gradual_pane_fills_a_chunk_at_a_time_to_the_same_rows(qtbot, session,
     qtbot.addWidget(gradual)
     assert gradual.filling
     assert gradual.console.model.rowCount() == 0   # nothing yet: the constructor is cheap
+    assert gradual.network.empty.text() == READING   # rows to come, not "none recorded"
     gradual._fill()
     assert sum(t.model.rowCount() for t in gradual.tabs.values()) == 50
     assert gradual.console.model.rowCount() == min(50, len(session.console))  # on show first
