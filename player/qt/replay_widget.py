@@ -166,6 +166,7 @@ class ReplayWidget(QWidget):
         self._shortcuts()
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self._builder: threading.Thread | None = None
+        self._rows_for: SessionView | None = None   # the pane is rebuilt for it, next step
         self._built: SessionView | Exception | None = None
         if not getattr(self.replayer, "ready", True):
             self._index_timer = QTimer(self)
@@ -235,16 +236,27 @@ class ReplayWidget(QWidget):
         self.controller.sv = sv
         self.controller.duration = int(self.replayer.duration_ms or sv.duration_ms)
         self.timeline.set_session(sv)
+        self.page_bar.url.setPlaceholderText(NO_URL)
+        self._show_url(self.controller.time)
+        # the new pane in the event loop's next step: the timeline's repaint and the pane's
+        # widgets are tens of ms each, not to be spent in one go
+        if self._rows_for is None:
+            QTimer.singleShot(0, self, self._show_rows)
+        self._rows_for = sv
+
+    def _show_rows(self) -> None:
+        """The dev-tools pane for the latest session view (its rows a chunk at a time)."""
+        sv, self._rows_for = self._rows_for, None
+        if sv is None:
+            return
         old = self.devtools
         tab = old.currentIndex()
-        self.devtools = DevToolsPane(sv, self, gradual=True)   # rows a chunk at a time
+        self.devtools = DevToolsPane(sv, self, gradual=True)
         self.devtools.setCurrentIndex(tab)
         self.devtools.seekRequested.connect(self.controller.seek)
         self.splitter.replaceWidget(1, self.devtools)
         old.deleteLater()
         self.devtools.set_time(self.controller.time)
-        self.page_bar.url.setPlaceholderText(NO_URL)
-        self._show_url(self.controller.time)
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt)
         super().resizeEvent(event)
@@ -301,7 +313,8 @@ class ReplayWidget(QWidget):
 
         deadline = time.monotonic() + timeout_s
         timer = getattr(self, "_index_timer", None)
-        while (timer is not None and timer.isActive()) or self.devtools.filling:
+        while (timer is not None and timer.isActive()) or self._rows_for is not None \
+                or self.devtools.filling:
             if time.monotonic() > deadline:
                 raise TimeoutError(f"the recording was not indexed within {timeout_s:.0f} s")
             self._check_index()
