@@ -215,8 +215,8 @@ def measure(label: str, data: Path, sid: str, args: argparse.Namespace) -> None:
     stalls.phase("open")
     t0 = time.perf_counter()
     src = store.session(sid)
-    r = Replayer(src)
-    widget = ReplayWidget(src, replayer=r)
+    widget = ReplayWidget(src)   # as the app opens a session: it builds the Replayer
+    r = widget.replayer
     widget.resize(w_, h_)
     widget.show()
     widget.wait_ready(120)

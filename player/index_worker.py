@@ -11,22 +11,44 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 import warnings
 from pathlib import Path
+from typing import IO, NamedTuple
 
 
-def spawn(root: Path, session_id: str, interval: int) -> "subprocess.Popen | None":
+class Worker(NamedTuple):
+    proc: subprocess.Popen
+    errors: IO[bytes]    # its stderr: a temporary file, so no pipe needs draining meanwhile
+
+    def result(self) -> tuple[int, bytes, str]:
+        """(exit code, the export, what it said on stderr) once it ends. The export is read
+        in one piece: `communicate` would keep its chunks on the Popen (as much again as
+        the export, 40 MB for a million events, for as long as the player holds it)."""
+        out = self.proc.stdout.read()
+        self.proc.stdout.close()
+        code = self.proc.wait()
+        self.errors.seek(0)
+        err = self.errors.read().decode(errors="replace")
+        self.errors.close()
+        return code, out, err
+
+
+def spawn(root: Path, session_id: str, interval: int) -> Worker | None:
     """Start a worker indexing a stored session (its export on stdout); None if no
     process can be started."""
     repo = str(Path(__file__).resolve().parent.parent)
     env = dict(os.environ)
     env["PYTHONPATH"] = repo + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    errors = tempfile.TemporaryFile()
     try:
-        return subprocess.Popen(
+        proc = subprocess.Popen(
             [sys.executable, "-m", "player.index_worker", str(root), str(session_id), str(interval)],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, env=env)
+            stdout=subprocess.PIPE, stderr=errors, stdin=subprocess.DEVNULL, env=env)
     except OSError:
+        errors.close()
         return None
+    return Worker(proc, errors)
 
 
 def main(argv: list[str]) -> int:

@@ -157,6 +157,10 @@ def _scrub(v: Any) -> Any:
     return holder[0]
 
 
+NIL_BYTE = msgspec.msgpack.encode(None)   # MessagePack's nil
+_NIL = msgspec.Raw(NIL_BYTE)
+
+
 class IndexExport(msgspec.Struct, frozen=True):
     """A finished index as a worker process hands it to the player (`export`/`load_export`):
     its times, checkpoints, compressed event blocks, counters and timeline."""
@@ -172,7 +176,8 @@ class IndexExport(msgspec.Struct, frozen=True):
     warnings: dict[str, int]
     checkpoint_bytes: int
     block_bytes: int
-    tb: bytes | None = None
+    # TimelineBuilder.to_bytes nested as is (decoded as a view: read in place), or nil
+    tb: msgspec.Raw = _NIL
 
 
 class Block(msgspec.Struct):
@@ -434,7 +439,7 @@ class KeyframeIndex:
             full_snapshot_t=self.full_snapshot_t, seg_first_event=self.seg_first_event,
             warnings=dict(self.warnings), checkpoint_bytes=self.checkpoint_bytes,
             block_bytes=self.block_bytes,
-            tb=self._tb.to_bytes() if self._tb is not None else None)))
+            tb=msgspec.Raw(self._tb.to_bytes()) if self._tb is not None else _NIL)))
 
     def load_export(self, blob: bytes) -> None:
         """Take over an index a worker built for the same source (replaces any progress
@@ -450,7 +455,7 @@ class KeyframeIndex:
                 times = array("d")
                 times.frombytes(raw)
                 blocks.append(Block(times, b, None))
-            tb = TimelineBuilder.from_bytes(d.tb) if d.tb is not None else None
+            tb = TimelineBuilder.from_bytes(d.tb) if memoryview(d.tb) != NIL_BYTE else None
         with self.lock:
             self.start_ms, self.t_last = d.start_ms, d.t_last
             self.events_seen, self.dom_events = d.events_seen, d.dom_events
@@ -487,26 +492,26 @@ class KeyframeIndex:
             return False
         from .index_worker import spawn
 
-        proc = spawn(root, sid, self.interval)
-        if proc is None:
+        worker = spawn(root, sid, self.interval)
+        if worker is None:
             return False
-        self._proc = proc
+        self._proc = proc = worker.proc
         _WORKERS.add(proc)
         self.release_pending()
 
         def run() -> None:
-            out, err = proc.communicate()
+            code, out, err = worker.result()
             _WORKERS.discard(proc)
             if self._stop:
                 return
-            if proc.returncode == 0 and out:
+            if code == 0 and out:
                 try:
                     self.load_export(out)
                     return
                 except Exception as exc:  # noqa: BLE001 - fall back to indexing here
-                    err = repr(exc).encode()
+                    err = repr(exc)
             warnings.warn("the index worker failed (%s); indexing in this process"
-                          % (err.decode(errors="replace").strip().splitlines() or ["?"])[-1])
+                          % (err.strip().splitlines() or ["?"])[-1])
             while not self._stop and self.advance():
                 pass
 

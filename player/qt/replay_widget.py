@@ -11,9 +11,9 @@ What a host uses: `seek(ms)`, `current_ms()`, `session_id`, `play()`/`pause()`, 
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import Any, Callable, TypeVar
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QEventLoop, Qt, QTimer
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 
@@ -32,6 +32,38 @@ from .style import STYLESHEET
 from .timeline_widget import TimelineWidget
 
 
+T = TypeVar("T")
+POLL_MS = 5   # how often a nested event loop looks whether its thread is done
+
+
+def in_background(work: Callable[[], T], name: str) -> T:
+    """`work()` run in a thread while this (the UI) thread's event loop goes on — the web
+    view loads, the window paints — and its result (or its exception) returned here."""
+    out: list = []
+
+    def run() -> None:
+        try:
+            out.append((True, work()))
+        except BaseException as exc:  # noqa: BLE001 - raised in the caller's thread
+            out.append((False, exc))
+
+    th = threading.Thread(target=run, name=name, daemon=True)
+    th.start()
+    loop = QEventLoop()
+    poll = QTimer()
+    poll.setInterval(POLL_MS)
+    poll.timeout.connect(lambda: th.is_alive() or loop.quit())
+    poll.start()
+    if th.is_alive():
+        loop.exec()
+    poll.stop()
+    th.join()
+    ok, value = out[0]
+    if not ok:
+        raise value
+    return value
+
+
 class ReplayWidget(QWidget):
     def __init__(self, source: Any, parent: QWidget | None = None, *, replayer: Any = None,
                  title: str | None = None, assets: Any = None):
@@ -43,7 +75,13 @@ class ReplayWidget(QWidget):
         self.setObjectName("replayWidget")
         self.setStyleSheet(STYLESHEET)
         self.source = source
-        self.replayer = replayer if replayer is not None else Replayer(source)
+        # the web view first: Chromium starts and loads the runtime's page while the
+        # recording's first frame is read (in a thread; this thread's event loop goes on)
+        self.stage = ReplayStage(self)
+        self.stage.profile.assets.resolver = assets
+        self.bridge = RuntimeBridge(self.stage.page, self)
+        self.replayer = replayer if replayer is not None else \
+            in_background(lambda: Replayer(source), "replay-open")
         self._info = getattr(source, "info", None)
         # only a recording with an id can be linked to (raw events have none)
         self.session_id: str | None = source.id if isinstance(source, RecordingSource) else None
@@ -71,9 +109,6 @@ class ReplayWidget(QWidget):
         self.copyLink.triggered.connect(self.copy_link)
         self.addAction(self.copyLink)
         self.page_bar = PageBar(self.copyLink, self)
-        self.stage = ReplayStage(self)
-        self.stage.profile.assets.resolver = assets
-        self.bridge = RuntimeBridge(self.stage.page, self)
         self.timeline = TimelineWidget(self.session, self)
         # Export: the session, or the range selected on the timeline (any host gets it)
         self.export_menu = ExportMenu(self)
@@ -131,6 +166,7 @@ class ReplayWidget(QWidget):
         self._shortcuts()
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self._builder: threading.Thread | None = None
+        self._rows_for: SessionView | None = None   # the pane is rebuilt for it, next step
         self._built: SessionView | Exception | None = None
         if not getattr(self.replayer, "ready", True):
             self._index_timer = QTimer(self)
@@ -194,21 +230,33 @@ class ReplayWidget(QWidget):
         self.page_bar.set_url(self.session.url_at(t))
 
     def set_session(self, sv: SessionView) -> None:
-        """Show a (complete) session view: timeline markers and the dev-tools rows."""
+        """Show a (complete) session view: timeline markers and the dev-tools rows (the
+        tables fill in over the next event-loop steps, so a long session never blocks the UI)."""
         self.session = sv
         self.controller.sv = sv
         self.controller.duration = int(self.replayer.duration_ms or sv.duration_ms)
         self.timeline.set_session(sv)
+        self.page_bar.url.setPlaceholderText(NO_URL)
+        self._show_url(self.controller.time)
+        # the new pane in the event loop's next step: the timeline's repaint and the pane's
+        # widgets are tens of ms each, not to be spent in one go
+        if self._rows_for is None:
+            QTimer.singleShot(0, self, self._show_rows)
+        self._rows_for = sv
+
+    def _show_rows(self) -> None:
+        """The dev-tools pane for the latest session view (its rows a chunk at a time)."""
+        sv, self._rows_for = self._rows_for, None
+        if sv is None:
+            return
         old = self.devtools
         tab = old.currentIndex()
-        self.devtools = DevToolsPane(sv, self)
+        self.devtools = DevToolsPane(sv, self, gradual=True)
         self.devtools.setCurrentIndex(tab)
         self.devtools.seekRequested.connect(self.controller.seek)
         self.splitter.replaceWidget(1, self.devtools)
         old.deleteLater()
         self.devtools.set_time(self.controller.time)
-        self.page_bar.url.setPlaceholderText(NO_URL)
-        self._show_url(self.controller.time)
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt)
         super().resizeEvent(event)
@@ -258,14 +306,15 @@ class ReplayWidget(QWidget):
 
     def wait_indexed(self, timeout_s: float = 120.0) -> None:
         """Until the recording is indexed and the timeline and panes show it (they fill in
-        when indexing ends; a long session is indexed in the background)."""
+        when indexing ends; a long session is indexed in the background), every row in."""
         import time
 
         from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer
 
         deadline = time.monotonic() + timeout_s
         timer = getattr(self, "_index_timer", None)
-        while timer is not None and timer.isActive():
+        while (timer is not None and timer.isActive()) or self._rows_for is not None \
+                or self.devtools.filling:
             if time.monotonic() > deadline:
                 raise TimeoutError(f"the recording was not indexed within {timeout_s:.0f} s")
             self._check_index()

@@ -11,6 +11,7 @@ import json
 import time
 from typing import Any, Callable
 
+import shiboken6
 from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, QTimer, Signal
 
 from ..document import PLAYER_CSS
@@ -52,6 +53,8 @@ class RuntimeBridge(QObject):
         self.pending += 1
 
         def done(result: Any) -> None:
+            if not shiboken6.isValid(self):
+                return   # the player was closed before the page answered (opened, then shut)
             self.pending -= 1
             self.done = max(self.done, seq)
             if result is None:

@@ -28,6 +28,8 @@ MARKER_STYLE = {
     "error": (QColor(255, 85, 85), "dot"),
     "navigation": (QColor(190, 120, 255), "flag"),
 }
+DEFAULT_STYLE = (QColor(200, 200, 200), "tick")   # a kind not listed above
+STAMP = QSize(12, 12)   # room for any marker but the flag, centred
 # what the legend says each marker means (every kind the bar draws, in the bar's order)
 LEGEND = [
     ("click", "Click"),
@@ -193,13 +195,30 @@ class TimelineBar(QWidget):
         # errors and frustration drawn last so they stay on top
         order = {"click": 0, "dblclick": 0, "contextmenu": 0, "touch": 0, "navigation": 1,
                  "dead_click": 2, "error_click": 3, "rage_click": 4, "error": 5}
-        seen = set()
-        for m in sorted(sv.markers, key=lambda m: order.get(m.kind, 0)):
-            x = round(self.x_of(m.t))
-            if (x, m.kind) in seen:
+        # Each kind's mark is drawn once into a stamp, then stamped at each pixel column:
+        # drawing thousands of antialiased shapes one by one took a third of a second on a
+        # million-event session's 50,000 markers (the UI thread, when indexing ends).
+        x0, x1 = self._span()
+        d = max(1, sv.duration_ms)
+        columns: dict[str, set[int]] = {}
+        for m in sv.markers:
+            columns.setdefault(m.kind, set()).add(round(x0 + (x1 - x0) * min(max(m.t, 0), d) / d))
+        y = track.bottom() + 8
+        for kind in sorted(columns, key=lambda k: order.get(k, 0)):
+            if MARKER_STYLE.get(kind, DEFAULT_STYLE)[1] == "flag":   # few, each with its staff
+                for x in sorted(columns[kind]):
+                    self._marker(p, Marker(0, kind, ""), float(x), y)
                 continue
-            seen.add((x, m.kind))
-            self._marker(p, m, float(x), track.bottom() + 8)
+            stamp = QPixmap(STAMP * dpr)
+            stamp.setDevicePixelRatio(dpr)
+            stamp.fill(Qt.GlobalColor.transparent)
+            sp = QPainter(stamp)
+            sp.setRenderHint(QPainter.RenderHint.Antialiasing)
+            cx, cy = STAMP.width() / 2, STAMP.height() / 2
+            self._marker(sp, Marker(0, kind, ""), cx, cy)
+            sp.end()
+            for x in sorted(columns[kind]):
+                p.drawPixmap(QPointF(x - cx, y - cy), stamp)
         p.end()
         self._static = pm
         return pm
@@ -231,7 +250,7 @@ class TimelineBar(QWidget):
 
     @staticmethod
     def _marker(p: QPainter, m: Marker, x: float, y: float) -> None:
-        colour, shape = MARKER_STYLE.get(m.kind, (QColor(200, 200, 200), "tick"))
+        colour, shape = MARKER_STYLE.get(m.kind, DEFAULT_STYLE)
         p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(colour)
         if shape == "tick":

@@ -152,3 +152,18 @@ def test_generated_session_timeline_is_complete_and_ordered():
         while ref is not None and ref.t < p.end:
             assert ref.source not in (1, 2, 3, 4, 5, 6, 7, 12, 14)
             ref = tl.event_at_or_after(ref.t + 0.5) if ref.index + 1 < tl.event_count else None
+
+
+def test_the_timeline_sent_by_an_index_worker_comes_back_whole_in_chunks(monkeypatch):
+    """`to_bytes` sends the semantics' long lists in SEM_CHUNK-item chunks (each a short
+    decode on the player's side); what `from_bytes` rebuilds is the same timeline."""
+    import player.timeline as timeline_mod
+    from player.keyframes import KeyframeIndex, ListSource
+    monkeypatch.setattr(timeline_mod, "SEM_CHUNK", 3)
+    ix = KeyframeIndex(ListSource(list(generate_session(3000, duration_ms=10 * 60 * 1000, seed=3))))
+    ix.finish()
+    sem = ix._tb.sem
+    assert len(sem.console) > 3 and len(sem.resources) > 3 and len(sem.clicks) > 3
+    back = timeline_mod.TimelineBuilder.from_bytes(ix._tb.to_bytes())
+    assert back.sem == sem
+    assert back.build(ix.duration_ms, final=True).to_dict() == ix.timeline.to_dict()

@@ -85,10 +85,30 @@ class TimedRowsModel(QAbstractTableModel):
 
     def set_rows(self, rows: list[dict]) -> None:
         self.beginResetModel()
-        self.rows = sorted(rows, key=lambda r: r.get("t", 0)) if self.timed else list(rows)
+        self.rows = self.ordered(rows)
         self._times = [int(r.get("t", 0)) for r in self.rows] if self.timed else []
         self.played = bisect.bisect_right(self._times, self.now) if self.timed else len(self.rows)
         self.endResetModel()
+
+    def ordered(self, rows: list[dict]) -> list[dict]:
+        """`rows` in the order this model shows them (by time when timed)."""
+        return sorted(rows, key=lambda r: r.get("t", 0)) if self.timed else list(rows)
+
+    def append_rows(self, rows: list[dict]) -> None:
+        """Add rows after the last one (`rows` in `ordered` order, none earlier than the
+        rows held): a view and its filter only look at the new rows, so a long list can be
+        filled a chunk at a time without blocking the UI."""
+        if not rows:
+            return
+        n = len(self.rows)
+        self.beginInsertRows(QModelIndex(), n, n + len(rows) - 1)
+        self.rows.extend(rows)
+        if self.timed:
+            self._times.extend(int(r.get("t", 0)) for r in rows)
+            self.played = bisect.bisect_right(self._times, self.now)
+        else:
+            self.played = len(self.rows)
+        self.endInsertRows()
 
     # --- time ------------------------------------------------------------------------------
     def set_time(self, t: int) -> None:

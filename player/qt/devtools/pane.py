@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Callable
 from urllib.parse import urlsplit
 
-from PySide6.QtCore import QModelIndex, QRectF, Qt, Signal
+from PySide6.QtCore import QModelIndex, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView,
                                QLabel, QLineEdit, QPlainTextEdit, QSplitter, QStackedWidget,
@@ -153,10 +153,14 @@ class RowsTab(QWidget):
 
     def __init__(self, columns: list[Column], rows: list[dict], *,
                  details: Callable[[dict], str] | None = None, timed: bool = True,
-                 placeholder: str = "Filter", empty: str = "", parent=None):
-        """`empty`: what the tab would show, said when the recording has none of it."""
+                 placeholder: str = "Filter", empty: str = "", gradual: bool = False,
+                 parent=None):
+        """`empty`: what the tab would show, said when the recording has none of it.
+        `gradual`: the rows are added by `fill_step` calls (a chunk at a time), not now."""
         super().__init__(parent)
-        self.model = TimedRowsModel(columns, rows, self, timed=timed)
+        self.model = TimedRowsModel(columns, None if gradual else rows, self, timed=timed)
+        self.pending: list[dict] = self.model.ordered(rows) if gradual else []
+        self._next = 0                      # pending[:_next] are in the model
         self.proxy = RowsFilter(self)
         self.proxy.setSourceModel(self.model)
         self.details_fn = details
@@ -232,6 +236,15 @@ class RowsTab(QWidget):
         self.proxy.layoutChanged.connect(self._update_count)
         self._update_count()
 
+    def fill_step(self, budget: int) -> int:
+        """Move up to `budget` pending rows into the table; how many were moved."""
+        chunk = self.pending[self._next:self._next + budget]
+        self._next += len(chunk)
+        if self._next >= len(self.pending):
+            self.pending, self._next = [], 0
+        self.model.append_rows(chunk)
+        return len(chunk)
+
     def add_filter(self, name: str, choices: list[tuple[str, Callable[[dict], bool] | None]]) -> QComboBox:
         """A combo box of (label, predicate) narrowing the rows (e.g. level, type, status)."""
         box = QComboBox(self)
@@ -256,7 +269,7 @@ class RowsTab(QWidget):
         n, total = self.proxy.rowCount(), self.model.rowCount()
         self.count.setText(f"{n}" if n == total else f"{n} of {total}")
         if n == 0:
-            self.empty.setText(self.empty_text if total == 0 else
+            self.empty.setText(READING if self.pending else self.empty_text if total == 0 else
                                f"None of the {total} rows matches the filter.")
         self.body.setCurrentWidget(self.empty if n == 0 else self.table)
 
@@ -388,14 +401,20 @@ EMPTY = {
     "session": "Nothing is known about this session's user, device or browser.",
 }
 READING = "Reading the recording…"
+# Rows a gradual pane adds per step (one step of the UI's event loop): a few ms of
+# filtering and layout each, so a long session's tens of thousands of rows never block it.
+FILL_ROWS = 2000
 
 
 class DevToolsPane(QTabWidget):
     seekRequested = Signal(int)
 
-    def __init__(self, sv: SessionView, parent=None, *, reading: bool = False):
+    def __init__(self, sv: SessionView, parent=None, *, reading: bool = False,
+                 gradual: bool = False):
         """`reading`: the recording is still being indexed (rows come later), so an
-        empty tab says that rather than "none recorded"."""
+        empty tab says that rather than "none recorded". `gradual`: the tables are filled
+        FILL_ROWS rows per event-loop step (the tab on show first) instead of now; `filling`
+        says whether rows are still to come."""
         super().__init__(parent)
         self.setDocumentMode(True)
         self.tabBar().setUsesScrollButtons(False)   # every label shown whole (see minimumWidth)
@@ -405,7 +424,7 @@ class DevToolsPane(QTabWidget):
         self.console = RowsTab([t(), Column("Level", "level", None, 60, colour=_level_colour),
                                 Column("Message", "message", colour=_level_colour)],
                                sv.console, details=_console_details, placeholder="Filter messages",
-                               empty=empty("console"))
+                               empty=empty("console"), gradual=gradual)
         levels = sorted({r["level"] for r in sv.console})
         self.console.add_filter("level", [("All levels", None)] + [
             (lv, (lambda r, lv=lv: r["level"] == lv)) for lv in levels])
@@ -417,7 +436,7 @@ class DevToolsPane(QTabWidget):
                                Column("Last seen", "last_t", lambda v: fmt_ms(v or 0, precise=True), 72,
                                       Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)],
                               sv.errors, details=_error_details, placeholder="Filter errors",
-                              empty=empty("errors"))
+                              empty=empty("errors"), gradual=gradual)
 
         origin = _origin([v.get("url") for v in sv.views] + [r.get("url") for r in sv.network])
         shorten = (lambda u: short_url(u, origin))
@@ -435,7 +454,7 @@ class DevToolsPane(QTabWidget):
                                 Column("Duration", "duration", _dur, 70, right),
                                 Column("Waterfall", lambda r: None, lambda v: "", 120, drop=2)],
                                sv.network, details=_network_details, placeholder="Filter URLs",
-                               empty=empty("network"))
+                               empty=empty("network"), gradual=gradual)
         self.network.table.setItemDelegateForColumn(7, WaterfallDelegate(self.network.model, self.network.table))
         self.network.table.horizontalHeader().setSectionResizeMode(7, QHeaderView.ResizeMode.Fixed)
         self.network.playhead_column = 7
@@ -457,7 +476,7 @@ class DevToolsPane(QTabWidget):
                                        lambda v: "  ".join(badge.get(x, x) for x in v or []), 150,
                                        colour=lambda r: POOR if r.get("frustration") else None)],
                                sv.actions,
-                               placeholder="Filter actions", empty=empty("actions"))
+                               placeholder="Filter actions", empty=empty("actions"), gradual=gradual)
         self.actions.table.setItemDelegateForColumn(3, BadgeDelegate(self.actions.model, self.actions.table))
         self.actions.add_filter("frustration", [("All actions", None),
                                                 ("Frustrated", lambda r: bool(r.get("frustration")))])
@@ -469,17 +488,17 @@ class DevToolsPane(QTabWidget):
                                     _vital("cls", lambda v: f"{v:.3f}"),
                                     _vital("inp", lambda v: f"{v:.0f} ms")],
                                    sv.views, placeholder="Filter views",
-                                   empty=empty("performance"))
+                                   empty=empty("performance"), gradual=gradual)
         self.session = RowsTab([Column("", "k", None, 160), Column("", "v")],
                                [{"k": k, "v": v} for k, v in sv.facts], timed=False,
-                               placeholder="Filter facts", empty=empty("session"))
+                               placeholder="Filter facts", empty=empty("session"), gradual=gradual)
         self.session.table.horizontalHeader().hide()
 
         self.tabs = {}
         for name, tab, count in (("Console", self.console, len(sv.console)),
                                  ("Errors", self.errors, sum(e["count"] for e in sv.errors)),
                                  ("Network", self.network, len(sv.network)),
-                                 ("Actions", self.actions, self.actions.model.rowCount()),
+                                 ("Actions", self.actions, len(sv.actions)),
                                  ("Performance", self.performance, len(sv.views)),
                                  ("Session", self.session, None)):
             self.addTab(tab, f"{name} {count}" if count else name)
@@ -489,6 +508,27 @@ class DevToolsPane(QTabWidget):
         self._now = 0
         # never narrower than its tab labels: a clipped "Sess" is a tab nobody finds
         self.setMinimumWidth(max(MIN_WIDTH, self.tabBar().sizeHint().width()))
+        self._filler = QTimer(self)
+        self._filler.setInterval(0)
+        self._filler.timeout.connect(self._fill)
+        if gradual:
+            self._filler.start()
+
+    @property
+    def filling(self) -> bool:
+        return self._filler.isActive()
+
+    def _fill(self) -> None:
+        """One step of a gradual fill: FILL_ROWS more rows, the tab on show first."""
+        tabs = [self.currentWidget()] + [t for t in self.tabs.values() if t is not self.currentWidget()]
+        budget = FILL_ROWS
+        for tab in tabs:
+            if isinstance(tab, RowsTab) and tab.pending:
+                budget -= tab.fill_step(budget)
+                if budget <= 0:
+                    return
+        self._filler.stop()
+        self.set_time(self._now)
 
     def set_time(self, t: int) -> None:
         """Only the tab on show follows every tick; the others catch up when shown."""

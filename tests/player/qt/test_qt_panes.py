@@ -7,7 +7,7 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 
 from player.qt.devtools.models import CURRENT_BG, FUTURE
-from player.qt.devtools.pane import DevToolsPane, rating
+from player.qt.devtools.pane import READING, DevToolsPane, rating
 from player.qt.session_view import build_session_view, fmt_ms
 from player.qt.timeline_widget import TimelineBar
 from player.replayer import Replayer
@@ -155,3 +155,48 @@ def test_errors_tab_has_one_row_per_group_with_first_and_last_seen(qtbot):
     titles = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())]
     last = model.data(model.index(i, titles.index("Last seen")))
     assert last == fmt_ms(row["last_t"], precise=True) != model.data(model.index(i, 0))
+
+
+def test_a_gradual_pane_fills_a_chunk_at_a_time_to_the_same_rows(qtbot, session, monkeypatch):
+    """A long session's rows arrive FILL_ROWS per event-loop step (the UI is never blocked
+    long), and end up exactly as in a pane filled at once."""
+    import player.qt.devtools.pane as pane_mod
+    monkeypatch.setattr(pane_mod, "FILL_ROWS", 50)
+    whole = DevToolsPane(session)
+    gradual = DevToolsPane(session, gradual=True)
+    qtbot.addWidget(whole)
+    qtbot.addWidget(gradual)
+    assert gradual.filling
+    assert gradual.console.model.rowCount() == 0   # nothing yet: the constructor is cheap
+    assert gradual.network.empty.text() == READING   # rows to come, not "none recorded"
+    gradual._fill()
+    assert sum(t.model.rowCount() for t in gradual.tabs.values()) == 50
+    assert gradual.console.model.rowCount() == min(50, len(session.console))  # on show first
+    qtbot.waitUntil(lambda: not gradual.filling, timeout=20000)
+    for name, tab in whole.tabs.items():
+        assert gradual.tabs[name].model.rows == tab.model.rows, name
+        assert gradual.tabs[name].count.text() == tab.count.text(), name
+    gradual.set_time(session.duration_ms // 2)
+    whole.set_time(session.duration_ms // 2)
+    assert gradual.console.model.current_row() == whole.console.model.current_row() >= 0
+
+
+def test_timeline_marks_each_marker_at_its_time_in_its_colour(qtbot):
+    """Markers are stamped once per pixel column and kind: each kind's colour is drawn at
+    its marker's column, and nowhere a marker is not."""
+    from player.qt.session_view import Marker, SessionView
+    from player.qt.timeline_widget import MARKER_STYLE
+    kinds = ["click", "error", "rage_click", "dead_click"]
+    sv = SessionView(start_ms=0, end_ms=100_000,
+                     markers=[Marker(20_000 * (i + 1), k, k) for i, k in enumerate(kinds)]
+                     + [Marker(20_000, "click", "again")] * 500)   # one column, drawn once
+    bar = TimelineBar(sv)
+    qtbot.addWidget(bar)
+    bar.resize(600, 54)
+    img = bar._static_layer().toImage()
+    y = int(bar.track_rect().bottom() + 8)
+    for m in sv.markers[:len(kinds)]:
+        x = round(bar.x_of(m.t))
+        assert img.pixelColor(x, y).rgb() == MARKER_STYLE[m.kind][0].rgb(), m.kind
+    empty_x = round(bar.x_of(10_000))
+    assert img.pixelColor(empty_x, y).alpha() == 0

@@ -186,3 +186,37 @@ def test_zoom_keys_and_the_wheel_scroll_a_zoomed_page(demo, qtbot):
     finally:
         qtbot.keyClick(demo, Qt.Key.Key_F)
     assert stage.zoom is None and demo.page_bar.fit_button.isChecked()
+
+
+def test_work_in_background_keeps_the_event_loop_going_and_hands_back_its_result(qtbot):
+    """`in_background` (how a ReplayWidget reads a recording's first frame while the web
+    view loads): timers on the UI thread fire meanwhile; the result, or the exception,
+    comes back to the caller."""
+    import threading
+
+    from PySide6.QtCore import QTimer
+
+    from player.qt.replay_widget import in_background
+    beats: list[int] = []
+    timer = QTimer()
+    timer.setInterval(5)
+    timer.timeout.connect(lambda: beats.append(1))
+    timer.start()
+    release = threading.Event()
+
+    def work() -> str:
+        # done only once the UI thread has run its timer a few times
+        if not release.wait(20):
+            raise AssertionError("the UI thread's event loop did not run")
+        return threading.current_thread().name
+
+    watcher = QTimer()
+    watcher.setInterval(5)
+    watcher.timeout.connect(lambda: len(beats) >= 3 and release.set())
+    watcher.start()
+    assert in_background(work, "replay-test") == "replay-test"
+    assert len(beats) >= 3
+    with pytest.raises(ValueError, match="unreadable"):
+        in_background(lambda: (_ for _ in ()).throw(ValueError("unreadable")), "replay-test")
+    timer.stop()
+    watcher.stop()
