@@ -16,15 +16,23 @@ class _SignalBar:
     def __init__(self, job: "ImportJob"):
         self.job = job
         self._n = 0
+        self._total: dict[int, int] = {}   # as rich does: an update without a total keeps it
+        self._done: dict[int, int] = {}
 
     def add_task(self, description: str, total: float | None = None, **_: Any) -> int:
         self._n += 1
-        self.job.progress.emit(description, 0, int(total or 0))
+        self._total[self._n], self._done[self._n] = int(total or 0), 0
+        self.job.progress.emit(description, 0, self._total[self._n])
         return self._n
 
     def update(self, task: int, *, description: str | None = None,
                completed: float | None = None, total: float | None = None, **_: Any) -> None:
-        self.job.progress.emit(description or "", int(completed or 0), int(total or 0))
+        if total is not None:
+            self._total[task] = int(total)
+        if completed is not None:
+            self._done[task] = int(completed)
+        self.job.progress.emit(description or "", self._done.get(task, 0),
+                               self._total.get(task, 0))
 
     def remove_task(self, task: int) -> None:
         pass
