@@ -7,7 +7,7 @@ import sqlite3
 import threading
 import time
 
-from recorder.index import BatchKey, Index, SessionInfo, SessionRow
+from recorder.index import AcceptedBatch, BatchKey, Index, SessionInfo, SessionRow
 from recorder.segments import SegmentMeta
 
 
@@ -37,7 +37,7 @@ def test_appends_queued_behind_a_commit_go_in_together_and_a_bad_one_fails_alone
     def append(sid: str, idx: int) -> None:
         try:
             index.commit_appends(f"tok-{sid}", [_row(sid, idx)],
-                                 (BatchKey("app", sid, f"{sid}{idx}"), 1))
+                                 AcceptedBatch(BatchKey("app", sid, f"{sid}{idx}"), 1))
         except BaseException as exc:   # noqa: BLE001 - the test reads it
             errors[sid] = exc
 
@@ -60,7 +60,7 @@ def test_appends_queued_behind_a_commit_go_in_together_and_a_bad_one_fails_alone
     assert [s.index for s in index.segments("a")] == [0, 1]
     assert [s.index for s in index.segments("b")] == [0]
     assert [s.index for s in index.segments("c")] == [0, 1]
-    assert index.batch_accepted(BatchKey("app", "c", "c1")) == 1
+    assert index.batch_accepted(BatchKey("app", "c", "c1")).events == 1
     assert index.batch_accepted(BatchKey("app", "b", "b0")) is None
     index.close()
 
