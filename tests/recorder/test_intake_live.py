@@ -197,10 +197,9 @@ def test_batch_ids_come_back_with_an_index_rebuilt_from_the_segment_files(tmp_pa
     apps.close()
 
 
-def test_a_batch_id_sent_again_with_other_events_of_the_same_count_is_refused(tmp_path):
-    """The batch's events, not only their number, say it is a retry - also once the index
-    was rebuilt from the segment files; an id remembered before digests were kept (no
-    digest) is still told apart by its count."""
+def _two_batches(tmp_path):
+    """A live session "v" of the shop app: its page as batch "a", two added nodes as "b";
+    returns what the tests need to send "b" again, changed or not."""
     data = tmp_path / "data"
     data.mkdir()
     apps = Applications(data)
@@ -213,8 +212,16 @@ def test_a_batch_id_sent_again_with_other_events_of_the_same_count_is_refused(tm
     live.accept(app, Batch(session_id="v", batch_id="a", events=first))
     parent = _ids(first)["list"]
     second = [_add(t0 + 1, parent, 500, "kept"), _add(t0 + 2, parent, 510, "kept too")]
-    other = [second[0], _add(t0 + 2, parent, 510, "never stored")]
     live.accept(app, Batch(session_id="v", batch_id="b", events=second))
+    other = [second[0], _add(t0 + 2, parent, 510, "never stored")]
+    return data, apps, app, live, first, second, other
+
+
+def test_a_batch_id_sent_again_with_other_events_of_the_same_count_is_refused(tmp_path):
+    """The batch's events, not only their number, say it is a retry - also once the index
+    was rebuilt from the segment files; an id remembered before digests were kept (no
+    digest) is still told apart by its count."""
+    data, apps, app, live, _, second, other = _two_batches(tmp_path)
     with pytest.raises(WireError) as err:
         live.accept(app, Batch(session_id="v", batch_id="b", events=other))
     assert err.value.status == 409 and err.value.code == "batch_id_reused"
@@ -245,19 +252,7 @@ def test_a_batch_digest_on_disk_cannot_check_a_guess_and_another_servers_is_coun
     from recorder.ingest import BATCH_KEY_ENV, _canonical, batch_digest
 
     monkeypatch.setenv(BATCH_KEY_ENV, "11" * 32)
-    data = tmp_path / "data"
-    data.mkdir()
-    apps = Applications(data)
-    app, _ = apps.create("shop")
-    live = LiveIntake(Store.open(data), parse_rules(RULES))
-    t0 = int(time.time() * 1000) - 30_000
-    first = html_to_events(PAGE, href="https://shop.example/")
-    for e in first:
-        e["timestamp"] = t0
-    live.accept(app, Batch(session_id="v", batch_id="a", events=first))
-    parent = _ids(first)["list"]
-    second = [_add(t0 + 1, parent, 500, "kept"), _add(t0 + 2, parent, 510, "kept too")]
-    live.accept(app, Batch(session_id="v", batch_id="b", events=second))
+    data, apps, app, live, first, second, other = _two_batches(tmp_path)
     live.store.close()
     plain = [hashlib.blake2b(_canonical.encode(evs), digest_size=16).hexdigest()
              for evs in (first, second)]
@@ -267,7 +262,6 @@ def test_a_batch_digest_on_disk_cannot_check_a_guess_and_another_servers_is_coun
     assert batch_digest(second).split(":")[1].encode() in on_disk   # the keyed one is kept
     # another server's key: the same-count retry with other events cannot be told apart
     monkeypatch.setenv(BATCH_KEY_ENV, "22" * 32)
-    other = [second[0], _add(t0 + 2, parent, 510, "never stored")]
     again = LiveIntake(Store.open(data), parse_rules(RULES))
     assert again.accept(app, Batch(session_id="v", batch_id="b", events=other)) == ["v"]
     with again.store.session("v") as reader:
