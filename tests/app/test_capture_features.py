@@ -13,24 +13,24 @@ import player.qt.webview  # noqa: F401  (registers our URL schemes before the QA
 import pytest
 
 from player.replayer import Replayer
+from recorder.format import IncrementalSource
 from replay_tools.browser_recorder import CaptureDom, Click, Eval, PageServer, Wait, WaitFor, record_page
+from tests.app.test_capture_js import _sources
 from tests.player.test_fidelity_live import assert_replay_looks_live
 from tests.player.test_rebuild_live_dom import _moment
 
 PAGES = Path(__file__).resolve().parents[1] / "browser" / "pages"
 PNG = b"\x89PNG\r\n\x1a\n"
 
-SELECTION, CANVAS, FONT, SHEET_RULE, STYLE_DECL, ADOPTED = 14, 9, 10, 8, 13, 15
+S = IncrementalSource
+SELECTION, CANVAS, FONT = S.Selection, S.CanvasMutation, S.Font
+SHEET_RULE, STYLE_DECL, ADOPTED = S.StyleSheetRule, S.StyleDeclaration, S.AdoptedStyleSheet
 
 
 @pytest.fixture(scope="module")
 def server():
     with PageServer(PAGES) as srv:
         yield srv
-
-
-def _sources(events, source):
-    return [e["data"] for e in events if e["type"] == 3 and e["data"]["source"] == source]
 
 
 def _node(events, live, element_id: str) -> int:

@@ -58,6 +58,18 @@ def _sent_everything(b: BrowserRecorder) -> dict:
         b.eval("ReplayCapture.flush()")), "capture.js to send everything")
 
 
+def _restart_with(pages: PageServer, intake, script: str, then: str = "null"):
+    """installed.html with capture.js stopped, then started again by `script` (a fake fetch
+    of its own); waits until it sent everything. Returns its status and `then` evaluated."""
+    srv, app_id, token = intake
+    with BrowserRecorder(recorder="capture") as b:
+        _open_installed(b, pages, {"intake": srv.url, "app": app_id, "token": token,
+                                   "flushMs": 100000})
+        b.eval("ReplayCapture.stop()")
+        b.eval(script)
+        return _sent_everything(b), b.eval(then)
+
+
 def _pages(events: list[dict]) -> list[list[tuple[int, int]]]:
     """(type, timestamp) of each event, cut into pages at each Meta (type 4)."""
     pages: list[list[tuple[int, int]]] = []
@@ -167,13 +179,7 @@ def test_capture_obeys_429_and_413(qapp, pages, intake):
         flushMs: 50, sessionId: 'obeys-limits', rules: {default: 'allow'}});
       for (var i = 0; i < 40; i++) document.getElementById('more').click();
       return 1; })()""" % (json.dumps(srv.url), json.dumps(app_id), json.dumps(token))
-    with BrowserRecorder(recorder="capture") as b:
-        _open_installed(b, pages, {"intake": srv.url, "app": app_id, "token": token,
-                                   "flushMs": 100000})
-        b.eval("ReplayCapture.stop()")
-        b.eval(script)
-        st = _sent_everything(b)
-        calls = b.eval("window.__calls.length")
+    st, calls = _restart_with(pages, intake, script, "window.__calls.length")
     assert st["failed"] == 0 and st["requests"] >= 4 and calls >= 4
     assert any(e.startswith("429") for e in st["errors"]) and any(e.startswith("413") for e in st["errors"])
     stored = list(open_recording("obeys-limits", srv.data).events())
@@ -201,12 +207,7 @@ def test_capture_sends_a_batch_whose_answer_was_lost_again_and_it_is_stored_once
         flushMs: 50, batchEvents: 5, sessionId: 'lost-answers', rules: {default: 'allow'}});
       for (var i = 0; i < 20; i++) document.getElementById('more').click();
       return 1; })()""" % (json.dumps(srv.url), json.dumps(app_id), json.dumps(token))
-    with BrowserRecorder(recorder="capture") as b:
-        _open_installed(b, pages, {"intake": srv.url, "app": app_id, "token": token,
-                                   "flushMs": 100000})
-        b.eval("ReplayCapture.stop()")
-        b.eval(script)
-        st = _sent_everything(b)
+    st, _ = _restart_with(pages, intake, script)
     assert st["failed"] == 0 and st["requests"] >= 4
     assert any("answer lost" in e for e in st["errors"]) and any(e.startswith("503") for e in st["errors"])
     stored = list(open_recording("lost-answers", srv.data).events())

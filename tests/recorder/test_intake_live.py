@@ -169,10 +169,8 @@ def test_a_batch_sent_again_under_its_batch_id_is_stored_once_by_any_worker(tmp_
     apps.close()
 
 
-def test_batch_ids_come_back_with_an_index_rebuilt_from_the_segment_files(tmp_path):
-    """The index is a cache of the segment files: a live segment's header names the batch
-    it begins, so after the index is lost (and rebuilt on open) a retry still stores
-    nothing."""
+def _shop_page(tmp_path):
+    """A data folder with the shop app and a live session "v" holding its page (batch "a")."""
     data = tmp_path / "data"
     data.mkdir()
     apps = Applications(data)
@@ -183,6 +181,14 @@ def test_batch_ids_come_back_with_an_index_rebuilt_from_the_segment_files(tmp_pa
     for e in first:
         e["timestamp"] = t0
     live.accept(app, Batch(session_id="v", batch_id="a", events=first))
+    return data, apps, app, live, first, t0
+
+
+def test_batch_ids_come_back_with_an_index_rebuilt_from_the_segment_files(tmp_path):
+    """The index is a cache of the segment files: a live segment's header names the batch
+    it begins, so after the index is lost (and rebuilt on open) a retry still stores
+    nothing."""
+    data, apps, app, live, first, t0 = _shop_page(tmp_path)
     second = [_add(t0 + 1, _ids(first)["list"], 500, "once")]
     live.accept(app, Batch(session_id="v", batch_id="b", events=second))
     live.store.close()
@@ -200,16 +206,7 @@ def test_batch_ids_come_back_with_an_index_rebuilt_from_the_segment_files(tmp_pa
 def _two_batches(tmp_path):
     """A live session "v" of the shop app: its page as batch "a", two added nodes as "b";
     returns what the tests need to send "b" again, changed or not."""
-    data = tmp_path / "data"
-    data.mkdir()
-    apps = Applications(data)
-    app, _ = apps.create("shop")
-    live = LiveIntake(Store.open(data), parse_rules(RULES))
-    t0 = int(time.time() * 1000) - 30_000
-    first = html_to_events(PAGE, href="https://shop.example/")
-    for e in first:
-        e["timestamp"] = t0
-    live.accept(app, Batch(session_id="v", batch_id="a", events=first))
+    data, apps, app, live, first, t0 = _shop_page(tmp_path)
     parent = _ids(first)["list"]
     second = [_add(t0 + 1, parent, 500, "kept"), _add(t0 + 2, parent, 510, "kept too")]
     live.accept(app, Batch(session_id="v", batch_id="b", events=second))
