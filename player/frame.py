@@ -169,34 +169,47 @@ def input_state(n: Node) -> Raw | None:
     return st
 
 
-def build_frame(m: Mirror, t: float, asset: AssetResolver = None) -> Raw:
-    scroll_nodes: dict[str, list] = {}
-    inputs: dict[str, Raw] = {}
-    media: dict[str, Raw] = {}
-    shown: list[Node] = []
-    tree = serialize(m, None, asset, shown)
-    focus = None
-    canvas: dict[str, list] = {}
-    for n in shown:   # state only for what the view has (not e.g. inside a <style>)
+class NodeStates:
+    """The per-node state of a view (focus, canvas drawing, element scroll, form values,
+    media), gathered node by node: a whole frame and a patch (player.patch) say it alike."""
+
+    def __init__(self, m: Mirror):
+        self.m = m
+        self.focus: int | None = None
+        self.canvas: dict[str, list] = {}
+        self.scroll: dict[str, list] = {}
+        self.inputs: dict[str, Raw] = {}
+        self.media: dict[str, Raw] = {}
+
+    def add(self, n: Node) -> None:
+        m, key = self.m, str(n.id)
         if n.id == m.focus:
-            focus = n.id
+            self.focus = n.id
         if n.id in m.canvas:
-            canvas[str(n.id)] = canvas_commands(m.canvas[n.id])
+            self.canvas[key] = canvas_commands(m.canvas[n.id])
         pos = n.scroll or _attr_scroll(n)
         if pos is not None:
-            scroll_nodes[str(n.id)] = [pos[0], pos[1]]
+            self.scroll[key] = [pos[0], pos[1]]
         st = input_state(n)
         if st is not None:
-            inputs[str(n.id)] = st
+            self.inputs[key] = st
         if n.media:
-            media[str(n.id)] = dict(n.media)
+            self.media[key] = dict(n.media)
+
+
+def build_frame(m: Mirror, t: float, asset: AssetResolver = None) -> Raw:
+    shown: list[Node] = []
+    tree = serialize(m, None, asset, shown)
+    st = NodeStates(m)
+    for n in shown:   # state only for what the view has (not e.g. inside a <style>)
+        st.add(n)
     return {
         "tree": tree,
         "width": m.width, "height": m.height, "href": m.href,
-        "scroll": {"window": [m.window_scroll[0], m.window_scroll[1]], "nodes": scroll_nodes},
-        "inputs": inputs, "media": media, "adopted": adopted_css(m, asset),
-        "focus": focus, "focus_visible": m.focus_visible, "selection": m.selection, "fonts": font_faces(m.fonts, asset),
-        "canvas": canvas, "t": t,
+        "scroll": {"window": [m.window_scroll[0], m.window_scroll[1]], "nodes": st.scroll},
+        "inputs": st.inputs, "media": st.media, "adopted": adopted_css(m, asset),
+        "focus": st.focus, "focus_visible": m.focus_visible, "selection": m.selection,
+        "fonts": font_faces(m.fonts, asset), "canvas": st.canvas, "t": t,
     }
 
 

@@ -35,8 +35,8 @@ from typing import Any
 from recorder.format import NodeType
 from recorder.mirror import Mirror, Node
 
-from .frame import (_attr_scroll, adopted_css, canvas_commands, element_shape, font_faces,
-                    input_state, serialize, sheet_css)
+from .frame import (NodeStates, _attr_scroll, adopted_css, element_shape, font_faces,
+                    serialize, sheet_css)
 from .sanitize import AssetResolver, safe_comment, sanitize_text, tag_name
 
 Raw = dict[str, Any]
@@ -294,37 +294,26 @@ def _edit(a: Mirror, b: Mirror, o: Node, n: Node, t: float, asset: AssetResolver
 
 def _state(a: Mirror, b: Mirror, kept: list[tuple[Node, Node]], fresh: list[Node],
            asset: AssetResolver) -> Raw:
-    """The frame's state for the patched view (as `build_frame`, see player.frame)."""
-    scroll_nodes: dict[str, list] = {}
-    inputs: dict[str, Raw] = {}
-    canvas: dict[str, list] = {}
-    focus = None
+    """The frame's state for the patched view (as `build_frame`, see player.frame), without
+    media state, which a patch does not carry."""
+    st = NodeStates(b)
     for o, n in kept:
         if n.id == b.root or n.type not in (NodeType.Element, NodeType.Document):
             continue
         if n.id == b.focus:
-            focus = n.id
+            st.focus = n.id
         pos = n.scroll or _attr_scroll(n)
         if pos is not None:
-            scroll_nodes[str(n.id)] = [pos[0], pos[1]]
+            st.scroll[str(n.id)] = [pos[0], pos[1]]
         elif (o.scroll or _attr_scroll(o)) is not None:
-            scroll_nodes[str(n.id)] = [0, 0]    # scrolled before, not at the target
+            st.scroll[str(n.id)] = [0, 0]    # scrolled before, not at the target
     for n in fresh:
-        if n.id == b.focus:
-            focus = n.id
-        if n.id in b.canvas:
-            canvas[str(n.id)] = canvas_commands(b.canvas[n.id])
-        pos = n.scroll or _attr_scroll(n)
-        if pos is not None:
-            scroll_nodes[str(n.id)] = [pos[0], pos[1]]
-        st = input_state(n)
-        if st is not None:
-            inputs[str(n.id)] = st
+        st.add(n)
     out: Raw = {
         "width": b.width, "height": b.height, "href": b.href,
-        "scroll": {"window": [b.window_scroll[0], b.window_scroll[1]], "nodes": scroll_nodes},
-        "inputs": inputs, "adopted": adopted_css(b, asset), "canvas": canvas,
-        "focus": focus, "focus_visible": b.focus_visible, "selection": b.selection,
+        "scroll": {"window": [b.window_scroll[0], b.window_scroll[1]], "nodes": st.scroll},
+        "inputs": st.inputs, "adopted": adopted_css(b, asset), "canvas": st.canvas,
+        "focus": st.focus, "focus_visible": b.focus_visible, "selection": b.selection,
     }
     if a.fonts != b.fonts:
         out["fonts"] = font_faces(b.fonts, asset)
