@@ -35,7 +35,13 @@ ensure_offscreen_env()  # before Qt is imported (BrowserRecorder imports it lazi
 sys.path.insert(0, str(ROOT / "assets" / "demo"))
 from server import demo_server  # noqa: E402
 
-from replay_tools.make_demo import RECORD_OPTIONS, visit  # noqa: E402
+from replay_tools.make_demo import visit  # noqa: E402
+
+# rrweb's recorder masks what the demo's own capture.js masks on these pages
+RECORD_OPTIONS = {
+    "maskInputOptions": {"password": True},
+    "maskInputSelector": 'input[type=email], input[type=tel], input[autocomplete^="cc-"]',
+}
 
 PAGES = Path(__file__).resolve().parent / "real_pages"
 OUT = Path(__file__).resolve().parent / "out"
