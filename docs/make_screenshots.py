@@ -151,7 +151,7 @@ def app_shots(args) -> None:
 
     app.processEvents()
     save("app-sessions", w.grab().toImage())
-    player = w.open_session(demo_id)
+    player = w.wait_opened(w.open_session(demo_id))
     player.wait_ready()
     player.wait_indexed()
     rage = [m.t for m in player.session.markers if m.kind == "rage_click"]

@@ -24,12 +24,13 @@ from recorder.store import Store
 from ..browser_model import Catalog
 from ..privacy_workspace import PrivacyWorkspace
 from ..record.page import RecordPage
-from .importer import ImportJob, progress_dialog
+from .importer import ImportJob, progress_dialog as import_progress_dialog
+from .opener import Opened, OpenJob, Opening, progress_dialog
 from .sessions_page import SessionBrowser, SessionsPage
 from .settings_page import SettingsPage
 from .thumbnails import ThumbnailService
 
-DEFAULT_SIZE = (1440, 900)
+DEFAULT_SIZE = (1440, 900)   # on a screen with room for it (else see window_size)
 MAX_RECENT = 10
 RECORDING_FILTER = ("Recordings (*.replay *.json *.json.gz *.json.zst *.ndjson *.jsonl *.gz"
                     " *.zst);;All files (*)")
@@ -42,6 +43,7 @@ class MainWindow(QMainWindow):
     """`problem(message)` when something the person asked for could not be done (also
     shown in a message box and the status bar)."""
     problem = Signal(str)
+    playerOpened = Signal(QWidget)   # a player tab is there (File > Open, a drop, the list)
 
     def __init__(self, data_dir: Path, *, settings: QSettings | None = None,
                  thumbnails: bool = True, parent: QWidget | None = None):
@@ -56,6 +58,8 @@ class MainWindow(QMainWindow):
         self.import_job: ImportJob | None = None
         self.import_progress = None   # the last import's progress dialog
         self.file_dialog: QFileDialog | None = None
+        self.open_jobs: list[OpenJob] = []   # recordings being read for a player tab
+        self.open_progress = None   # the last open's progress dialog
 
         self.thumbnails = ThumbnailService(self.store, self, enabled=thumbnails)
         self.thumbnails.sweep()   # no picture outlives the version of a session it showed
@@ -181,52 +185,93 @@ class MainWindow(QMainWindow):
             self.settings.setValue("appearance", key)
 
     # --- opening ----------------------------------------------------------------------
-    def open_session(self, session_id: str) -> QWidget | None:
-        """A player tab on a stored session (brought to the front if already open)."""
-        return self._open(session_id, session_id)
+    def open_session(self, session_id: str) -> OpenJob | None:
+        """A player tab on a stored session (brought to the front if already open; else
+        read in the background: `playerOpened` says when its tab is there)."""
+        return self._open([Opening(session_id, session_id, is_file=False)])
 
-    def open_paths(self, paths: Iterable[Path | str]) -> list[QWidget]:
-        """A player tab per recording file, opened as `replay play FILE` opens it."""
-        opened = []
+    def open_paths(self, paths: Iterable[Path | str]) -> OpenJob | None:
+        """A player tab per recording file, opened as `replay play FILE` opens it (read in
+        the background: `playerOpened` says when each tab is there)."""
+        openings = []
         for p in paths:
             path = Path(p).resolve()
-            w = self._open(str(path), str(path), is_file=True)
-            if w is not None:
-                opened.append(w)
-                self._remember(path)
-        return opened
+            openings.append(Opening(str(path), str(path), is_file=True))
+            self._remember(path)
+        return self._open(openings)
 
-    def _open(self, key: str, spec: str, is_file: bool = False) -> QWidget | None:
+    def _open(self, openings: list[Opening]) -> OpenJob | None:
+        """Bring tabs already open to the front; read the others in a worker thread (a
+        progress dialog with Cancel), their players built as each is ready."""
+        self.show_page("Sessions")
+        todo = []
+        for o in openings:
+            existing = self.sessions.find(o.key)
+            if existing is not None:
+                self.sessions.setCurrentWidget(existing)
+            elif o not in todo and not any(o in job.openings for job in self.open_jobs):
+                todo.append(o)
+        if not todo:
+            return None
+        job = OpenJob(self.data_dir, todo)
+        self.open_jobs.append(job)
+        self.open_progress = progress_dialog(job, self)
+        job.opened.connect(self._show_player)
+        job.failed.connect(self._open_failed)
+        job.finished.connect(self._open_ended)
+        job.start()
+        return job
+
+    def wait_opened(self, job: OpenJob | None, timeout_s: float = 60.0) -> QWidget | None:
+        """Until `job` has ended (for scripts and tests): the tab of its last recording, if
+        it opened (`job` None: the tab on show, as when it was open already)."""
+        import time
+
+        from PySide6.QtCore import QEventLoop
+
+        deadline = time.monotonic() + timeout_s
+        while job is not None and job in self.open_jobs:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the recording did not open within {timeout_s:.0f} s")
+            loop = QEventLoop()
+            QTimer.singleShot(20, loop.quit)
+            loop.exec()
+        if job is None:
+            return self.sessions.currentWidget()
+        return self.sessions.find(job.openings[-1].key)
+
+    def _open_failed(self, _opening: Opening, line: str) -> None:
+        self.report(line)
+
+    def _open_ended(self, job: OpenJob) -> None:
+        self.open_jobs.remove(job)
+        if job.cancelled:
+            self.statusBar().showMessage(
+                "Cancelled opening " + ", ".join(o.name for o in job.openings), 10000)
+
+    def _show_player(self, o: Opening, done: Opened) -> None:
+        """The player tab on a recording the worker has read (UI thread: widgets only)."""
         from player.qt.replay_widget import ReplayWidget
 
-        from ..cli import UserError
-        from ..commands._source import open_source
-
-        self.show_page("Sessions")
-        existing = self.sessions.find(key)
-        if existing is not None:
-            self.sessions.setCurrentWidget(existing)
-            return existing
+        if self.store is None or self.sessions.find(o.key) is not None:
+            done.close()   # the window is closing, or the tab was opened meanwhile
+            return
+        src = done.source
         try:
-            src = open_source(spec, self.data_dir)
-        except UserError as exc:
-            self.report(str(exc))
-            return None
-        try:
-            widget = ReplayWidget(src)
+            widget = ReplayWidget(src, replayer=done.replayer, session=done.session)
         except Exception as exc:  # noqa: BLE001 - a recording the player cannot show
-            src.close()
-            self.report(f"cannot play {Path(spec).name if is_file else spec}: {exc}")
-            return None
+            done.close()
+            self.report(" ".join(f"cannot play {o.name}: {exc}".split()))
+            return
         info = src.info
         who = info.user_email or info.user_name or info.user_id
-        if is_file:
-            title = Path(spec).name
-            tip = f"{spec}\n(read from the file, not stored)"
+        if o.is_file:
+            title = o.name
+            tip = f"{o.spec}\n(read from the file, not stored)"
         else:
             title = _short_id(src.id) + (f" · {who}" if who else "")
             tip = f"Session {src.id}" + (f"\n{info.first_url}" if info.first_url else "")
-        self.sessions.add_player(key, title, widget, src, tip)
+        self.sessions.add_player(o.key, title, widget, src, tip)
         self.catch_drops(widget)
         widget.bridge.ready.connect(lambda: self.catch_drops(widget))  # the page's own view
         n = src.sessions_in_file
@@ -234,7 +279,7 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(
                 f"{title} holds {n} sessions; this is the first ({src.id}) - `replay play"
                 f" FILE --session-number N` opens another", 10000)
-        return widget
+        self.playerOpened.emit(widget)
 
     def choose_files_to_open(self) -> QFileDialog:
         return self._choose("Open recordings", self.open_paths)
@@ -268,7 +313,7 @@ class MainWindow(QMainWindow):
             return None
         job = ImportJob(self.data_dir, [Path(p) for p in paths], self)
         self.import_job = job
-        self.import_progress = progress_dialog(job, self)
+        self.import_progress = import_progress_dialog(job, self)
         job.finished.connect(self._imported)
         job.start()
         return job
@@ -350,7 +395,8 @@ class MainWindow(QMainWindow):
         if isinstance(geo, QByteArray) and not geo.isEmpty():
             self.restoreGeometry(geo)
         else:
-            self.resize(*DEFAULT_SIZE)
+            from player.qt.standalone import window_size
+            self.resize(*window_size(DEFAULT_SIZE))
 
     def _rows_changed(self, shown: int) -> None:
         took = self.browser.last_filter_ms
@@ -386,6 +432,8 @@ class MainWindow(QMainWindow):
         if self.import_job is not None:
             self.import_job.cancel()
             self.import_job.wait()
+        for job in self.open_jobs:   # what they read is let go when they see it
+            job.cancel()
         self.store.close()
         self.store = None
 

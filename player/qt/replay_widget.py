@@ -66,9 +66,12 @@ def in_background(work: Callable[[], T], name: str) -> T:
 
 class ReplayWidget(QWidget):
     def __init__(self, source: Any, parent: QWidget | None = None, *, replayer: Any = None,
-                 title: str | None = None, assets: Any = None):
+                 title: str | None = None, assets: Any = None,
+                 session: SessionView | None = None):
         """`assets`: key -> (bytes, mime) | None, serving `replay-asset:/a/KEY` URLs (assets
-        stored with the recording); everything else the page asks for is blocked."""
+        stored with the recording); everything else the page asks for is blocked.
+        `replayer` and `session` (its session view, when it is indexed whole) may come
+        made already, off the UI thread (the app opens recordings that way)."""
         super().__init__(parent)
         from player.replayer import Replayer  # the rebuild (no Qt) — imported lazily
 
@@ -85,7 +88,9 @@ class ReplayWidget(QWidget):
         self._info = getattr(source, "info", None)
         # only a recording with an id can be linked to (raw events have none)
         self.session_id: str | None = source.id if isinstance(source, RecordingSource) else None
-        if getattr(self.replayer, "ready", True):
+        if session is not None:
+            self.session = session
+        elif getattr(self.replayer, "ready", True):
             self.session = build_session_view(self.replayer, self._info)
         else:
             # a long recording is still being indexed in the background: show its first
@@ -123,10 +128,9 @@ class ReplayWidget(QWidget):
         lv.setContentsMargins(0, 0, 0, 0)
         lv.setSpacing(0)
         lv.addWidget(self.page_bar)
-        lv.addWidget(self.stage, 1)
-        lv.addWidget(self.timeline)
-        lv.addStretch(0)     # room a fitted page does not need (the stage caps its height)
+        lv.addWidget(self.stage, 1)     # every pixel of height the column has
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter.setChildrenCollapsible(False)
         self.splitter.addWidget(left)
         self.splitter.addWidget(self.devtools)
         self.splitter.setStretchFactor(0, 3)
@@ -134,9 +138,13 @@ class ReplayWidget(QWidget):
         self.splitter.setHandleWidth(1)
         self._split_auto = True     # until the person drags the splitter
         self.splitter.splitterMoved.connect(self._split_by_hand)
+        # the timeline spans the player's whole width, under the page and the pane: its
+        # markers get all the room there is, and it never sets the page column's width
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
-        lay.addWidget(self.splitter)
+        lay.setSpacing(0)
+        lay.addWidget(self.splitter, 1)
+        lay.addWidget(self.timeline)
 
         c = self.controller
         self.timeline.playToggled.connect(c.toggle)
@@ -264,17 +272,17 @@ class ReplayWidget(QWidget):
 
     def _split(self) -> None:
         """Share the width so the fitted page uses the stage's height, the dev-tools pane
-        keeping room for its tab labels (`player.zoom.pane_width`); once the person moves
-        the splitter, theirs is kept."""
+        keeping room for its tab labels whole when the window has it
+        (`player.zoom.pane_width`); once the person moves the splitter, theirs is kept."""
         if not self._split_auto or self.width() < self.devtools.minimumWidth() * 2:
             return
         w = self.splitter.width()
-        stage_h = self.height() - self.page_bar.sizeHint().height() \
-            - self.timeline.sizeHint().height()
-        # the page's column is never narrower than its URL bar and timeline need
-        left = max(self.stage.minimumWidth(), self.page_bar.minimumSizeHint().width(),
-                   self.timeline.minimumSizeHint().width())
-        pane = pane_width(w, stage_h, self.stage.recorded, self.devtools.minimumWidth(), left)
+        stage_h = self.splitter.height() - self.page_bar.sizeHint().height()
+        # the page's column is never narrower than its URL bar needs
+        left = max(self.stage.minimumWidth(), self.page_bar.minimumSizeHint().width())
+        labels = min(self.devtools.labels_width(), w - left - self.splitter.handleWidth())
+        pane = pane_width(w, stage_h, self.stage.recorded,
+                          max(self.devtools.minimumWidth(), labels), left)
         self.splitter.setSizes([w - pane - self.splitter.handleWidth(), pane])
 
     def _split_by_hand(self, *_args) -> None:

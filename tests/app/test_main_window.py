@@ -12,9 +12,9 @@ import sys
 import player.qt.webview  # noqa: F401  (registers our URL schemes before the QApplication)
 import pytest
 from browser_sessions import T0, fill, session_events
-from PySide6.QtCore import QMimeData, QPoint, QPointF, QSettings, Qt, QUrl
+from PySide6.QtCore import QMimeData, QPoint, QPointF, QSettings, Qt, QTimer, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QApplication, QFileDialog, QLabel
+from PySide6.QtWidgets import QApplication, QFileDialog, QLabel, QPushButton
 
 from app.window.main_window import MainWindow
 from player.qt.replay_widget import ReplayWidget
@@ -102,13 +102,14 @@ def test_keyboard_find_open_and_close(window, qtbot):
     qtbot.keyClick(window.browser.search, Qt.Key.Key_Down)     # into the table
     assert window.browser.table.hasFocus()
     qtbot.keyClick(window.browser.table, Qt.Key.Key_Return)    # Enter opens
+    qtbot.waitUntil(lambda: window.sessions.count() == 2, timeout=30_000)
     player = window.sessions.currentWidget()
     assert isinstance(player, ReplayWidget)
     assert player.replayer.source.id == "bob-browse"
     assert window.sessions.tabText(1).startswith("bob-brow")
     # the same session again comes to the front rather than opening twice
     window.sessions.setCurrentIndex(0)
-    window.open_session("bob-browse")
+    assert window.open_session("bob-browse") is None     # nothing to read
     assert window.sessions.count() == 2 and window.sessions.currentWidget() is player
     qtbot.keyClick(window, Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier)
     assert window.sessions.count() == 1
@@ -137,6 +138,7 @@ def test_open_a_file_from_the_menu_shows_the_player_and_remembers_it(window, qtb
     assert isinstance(dlg, QFileDialog) and dlg.isVisible()
     dlg.selectFile(str(recording))
     dlg.accept()
+    qtbot.waitUntil(lambda: window.sessions.count() == 2, timeout=30_000)
     player = window.sessions.currentWidget()
     assert isinstance(player, ReplayWidget)
     assert window.sessions.tabText(window.sessions.currentIndex()) == "bug.json"
@@ -165,7 +167,7 @@ def test_dropping_a_file_shows_the_player(window, qtbot, recording, where):
     tabs = 1
     if where == "a player's page":   # a web view would navigate to a dropped file
         from PySide6.QtWebEngineWidgets import QWebEngineView
-        window.open_session("bob-browse").wait_ready()
+        window.wait_opened(window.open_session("bob-browse")).wait_ready()
         view = window.sessions.currentWidget().findChild(QWebEngineView)
         target = view.focusProxy() or view
         tabs = 2
@@ -173,7 +175,7 @@ def test_dropping_a_file_shows_the_player(window, qtbot, recording, where):
         target = {"search box": window.browser.search, "table": window.browser.table.viewport(),
                   "window": window}[where]
     _drop(target, [recording])
-    qtbot.waitUntil(lambda: window.sessions.count() == tabs + 1)
+    qtbot.waitUntil(lambda: window.sessions.count() == tabs + 1, timeout=30_000)
     player = window.sessions.currentWidget()
     assert isinstance(player, ReplayWidget) and player.replayer.duration_ms == 20_000
     assert window.browser.search.text() == ""      # the path was not pasted
@@ -182,9 +184,11 @@ def test_dropping_a_file_shows_the_player(window, qtbot, recording, where):
 def test_a_bad_file_is_said_and_opens_nothing(window, qtbot, tmp_path):
     bad = tmp_path / "notes.json"
     bad.write_text("{ cut off")
-    window.open_paths([bad])
+    window.wait_opened(window.open_paths([bad]))
     assert window.sessions.count() == 1
-    assert "notes.json" in window.last_problem
+    # one clear line, naming the file and saying what to do
+    assert "notes.json" in window.last_problem and "\n" not in window.last_problem
+    assert "give a session id" in window.last_problem
 
 
 def test_import_from_the_menu_stores_and_lists_the_session(window, qtbot, recording, data):
@@ -285,3 +289,42 @@ def test_replay_without_a_command_needs_a_screen(tmp_path):
     assert not (tmp_path / "d").exists()
 
 
+
+
+@pytest.fixture(scope="module")
+def large_recording(tmp_path_factory):
+    """A generated recording long enough that reading it takes many event-loop turns."""
+    from replay_tools.generator import generate_session
+
+    f = tmp_path_factory.mktemp("large") / "large.json"
+    f.write_text(json.dumps(list(generate_session(60_000, duration_ms=600_000))))
+    return f
+
+
+def test_a_large_file_opens_while_the_window_keeps_running(window, qtbot, large_recording):
+    job = window.open_paths([large_recording])
+    # open_paths returned at once: the file is read in a worker thread, not here
+    assert job is not None and job.running() and window.sessions.count() == 1
+    beats: list[bool] = []     # one per heartbeat: whether the worker was still reading
+    heartbeat = QTimer()
+    heartbeat.setInterval(10)
+    heartbeat.timeout.connect(lambda: beats.append(job.running()))
+    heartbeat.start()
+    labels: list[str] = []
+    job.progress.connect(labels.append)
+    player = window.wait_opened(job)
+    heartbeat.stop()
+    assert isinstance(player, ReplayWidget) and window.sessions.count() == 2
+    assert window.sessions.tabText(1) == "large.json"
+    # the UI thread's event loop turned all along: a freeze would leave no heartbeat
+    assert sum(beats) >= 10, f"{sum(beats)} heartbeats while the file was read"
+    assert window.open_progress.labelText().startswith("Reading")
+    player.wait_ready()
+
+
+def test_cancel_opens_nothing_and_says_so(window, qtbot, large_recording):
+    job = window.open_paths([large_recording])
+    window.open_progress.findChild(QPushButton).click()    # the progress dialog's Cancel
+    assert window.wait_opened(job) is None
+    assert window.sessions.count() == 1 and window.last_problem is None
+    assert window.statusBar().currentMessage() == "Cancelled opening large.json"

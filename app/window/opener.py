@@ -1,0 +1,149 @@
+"""File > Open, Open Recent, a drop and a double-click in the sessions list: the recording
+read, decoded, masked and its first frame indexed in a worker thread (as File > Import runs
+`replay import`'s code in one), its stage shown in a progress dialog with Cancel, so a long
+recording never freezes the window. Only the player's widgets are built on the UI thread.
+
+    job = OpenJob(data_dir, [Opening(key, spec, is_file)])
+    job.opened.connect(show)        # (Opening, Opened) per recording, as each is ready
+    job.failed.connect(say)         # one line per recording that cannot be played
+    job.start()
+"""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtWidgets import QProgressDialog, QWidget
+
+
+@dataclass(frozen=True)
+class Opening:
+    """One recording to open: `key` names its tab, `spec` is what `replay play` takes."""
+    key: str
+    spec: str
+    is_file: bool
+
+    @property
+    def name(self) -> str:
+        return Path(self.spec).name if self.is_file else self.spec
+
+
+@dataclass
+class Opened:
+    """What the worker made of a recording: the player takes these as they are."""
+    source: Any      # recorder.source.RecordingSource, masked as `replay play` masks it
+    replayer: Any    # player.replayer.Replayer, its first frame in, its index under way
+    session: Any     # player.qt.session_view.SessionView when indexed already, else None
+
+    def close(self) -> None:
+        self.replayer.close()
+        self.source.close()
+
+
+class OpenJob(QObject):
+    """Open `openings` one after the other in a thread. Emits `progress(text)` at each
+    stage, `opened(opening, opened)` per recording ready to show, `failed(opening, line)`
+    per recording that cannot be (one line saying what to do) and `finished(job)` at the
+    end. `cancel()` stops at the next stage: what was read is let go, nothing opens. It has
+    no parent: the thread keeps it alive, and a window closed meanwhile hears nothing."""
+    progress = Signal(str)
+    opened = Signal(object, object)
+    failed = Signal(object, str)
+    finished = Signal(object)
+
+    def __init__(self, data_dir: Path, openings: list[Opening]):
+        super().__init__()
+        self.data_dir = Path(data_dir)
+        self.openings = list(openings)
+        self.cancelled = False
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="replay-open", daemon=True)
+        self._thread.start()
+
+    def cancel(self) -> None:
+        self.cancelled = True
+
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def wait(self, timeout_s: float | None = None) -> None:
+        if self._thread is not None:
+            self._thread.join(timeout_s)
+
+    def _run(self) -> None:
+        for opening in self.openings:
+            if self.cancelled:
+                break
+            try:
+                done = self._open(opening)
+            except Exception as exc:  # noqa: BLE001 - said in the window, never a crash
+                self.failed.emit(opening, _one_line(f"cannot play {opening.name}: {exc}"))
+                continue
+            if done is None:
+                continue
+            if self.cancelled:
+                done.close()
+                break
+            self.opened.emit(opening, done)
+        self.finished.emit(self)
+
+    def _open(self, opening: Opening) -> Opened | None:
+        """The recording as the player needs it, or None (said through `failed`, or
+        cancelled)."""
+        from player.qt.session_view import build_session_view
+        from player.replayer import Replayer
+
+        from ..cli import UserError
+        from ..commands._source import open_source
+
+        self.progress.emit(f"Reading {opening.name}…")
+        try:
+            src = open_source(opening.spec, self.data_dir)
+        except UserError as exc:
+            self.failed.emit(opening, _one_line(str(exc)))
+            return None
+        if self.cancelled:
+            src.close()
+            return None
+        self.progress.emit(f"Reading the first frame of {opening.name}…")
+        try:
+            replayer = Replayer(src)
+        except BaseException:
+            src.close()
+            raise
+        done = Opened(src, replayer, None)
+        if replayer.ready and not self.cancelled:   # a short recording, indexed whole
+            self.progress.emit(f"Building the timeline of {opening.name}…")
+            try:
+                done.session = build_session_view(replayer, src.info)
+            except BaseException:
+                done.close()
+                raise
+        return done
+
+
+def _one_line(message: str) -> str:
+    """A message as one line (the status bar's, the problem box's first)."""
+    return " ".join(message.split())
+
+
+def progress_dialog(job: OpenJob, parent: QWidget) -> QProgressDialog:
+    """A busy progress dialog following `job` (shown after half a second, so a short
+    recording does not flash one); Cancel stops the job and opens nothing."""
+    names = ", ".join(o.name for o in job.openings)
+    dlg = QProgressDialog(f"Opening {names}…", "Cancel", 0, 0, parent)
+    dlg.setWindowTitle("Open")
+    dlg.setWindowModality(Qt.WindowModality.WindowModal)
+    dlg.setMinimumDuration(500)
+    dlg.setMinimumWidth(420)
+    dlg.setAutoClose(False)
+    dlg.setAutoReset(False)
+    job.progress.connect(dlg.setLabelText)
+    job.finished.connect(dlg.hide)   # (close() would say "canceled")
+    dlg.canceled.connect(job.cancel)
+    return dlg
