@@ -18,6 +18,8 @@ from typing import Any
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
+from recorder.format import no_gc
+
 
 @dataclass(frozen=True)
 class Opening:
@@ -80,7 +82,8 @@ class OpenJob(QObject):
             if self.cancelled:
                 break
             try:
-                done = self._open(opening)
+                with no_gc():   # millions of acyclic objects: no collection scans them meanwhile
+                    done = self._open(opening)
             except Exception as exc:  # noqa: BLE001 - said in the window, never a crash
                 self.failed.emit(opening, _one_line(f"cannot play {opening.name}: {exc}"))
                 continue

@@ -118,8 +118,11 @@ class ReplayWidget(QWidget):
         # Export: the session, or the range selected on the timeline (any host gets it)
         self.export_menu = ExportMenu(self)
         self.timeline.add_tool(self.export_menu.button)
+        # a session view made off the UI thread may hold tens of thousands of rows: they
+        # fill in a chunk per event-loop step, as when indexing ends
         self.devtools = DevToolsPane(self.session, self,
-                                     reading=not getattr(self.replayer, "ready", True))
+                                     reading=not getattr(self.replayer, "ready", True),
+                                     gradual=session is not None)
         self.controller = PlaybackController(self.replayer, self.session, self.stage,
                                              self.bridge, self)
 
