@@ -29,6 +29,7 @@ from recorder.store import Store, Stored
 from ..cli import UserError
 from .sessions import _when as _date
 from ._progress import progress_bar
+from ._words import count
 
 NAME = "import"
 
@@ -120,8 +121,8 @@ def run(args: argparse.Namespace) -> int:
                 on_file=None if args.json else _print_ids)
     finally:
         store.close()
-    if args.json:
-        print(json.dumps(results, indent=1))
+    if args.json:   # the contract: {"file", "sessions"} per file
+        print(json.dumps([{k: r[k] for k in ("file", "sessions")} for r in results], indent=1))
     if failures:
         for msg in failures[:-1]:
             print(f"replay: error: {msg}", file=sys.stderr)
@@ -139,13 +140,15 @@ def import_files(store: Store, files, args: argparse.Namespace, masker_factory, 
                  ) -> tuple[list[dict], list[str]]:
     """Import `files` one by one (what `replay import` and the app's File > Import do).
     `args` is the `import` command's namespace after `prepare`; `bar` takes rich Progress
-    calls (add_task/update/remove_task). Returns `{"file", "sessions"}` per file imported
-    and one message per file refused; `on_file` hears of each import as it completes."""
+    calls (add_task/update/remove_task). Returns `{"file", "sessions", "stored",
+    "dropped"}` per file imported (`stored`: what happened to each session, a Stored;
+    `dropped`: what the privacy rules left out, by kind) and one message per file refused;
+    `on_file` hears of each import as it completes."""
     results: list[dict] = []
     failures: list[str] = []
     for f in files:
         try:
-            ids = _import_one(store, f, args, masker_factory, bar)
+            done, dropped = _import_one(store, f, args, masker_factory, bar)
         except LimitError as exc:
             failures.append(f"{f}: rejected, nothing stored from it - {exc}"
                             " (fix the file, then import it again)")
@@ -171,7 +174,8 @@ def import_files(store: Store, files, args: argparse.Namespace, masker_factory, 
                 msg += " (fix the file, then import it again)"
             failures.append(f"{f}: not imported - {msg}")
             continue
-        results.append({"file": str(f), "sessions": ids})
+        results.append({"file": str(f), "sessions": list(dict.fromkeys(r.id for r in done)),
+                        "stored": done, "dropped": dict(dropped)})
         if on_file is not None:
             on_file(results[-1])
     return results, failures
@@ -198,7 +202,8 @@ def _remask_hint(args, sid: str) -> str:
     return f"; to re-mask the stored one with these rules: replay mask --rules {args.rules} {sid}"
 
 
-def _import_one(store: Store, f: Path, args, masker_factory, bar) -> list[str]:
+def _import_one(store: Store, f: Path, args, masker_factory, bar
+                ) -> tuple[list[Stored], Counter[str]]:
     task = bar.add_task(f"reading {f.name}", total=None)
     maskers: list = []
 
@@ -211,22 +216,51 @@ def _import_one(store: Store, f: Path, args, masker_factory, bar) -> list[str]:
                                 task)
     finally:
         bar.remove_task(task)
-    if any(r.outcome is not Outcome.SAME for r in done):
-        _say_dropped(f, maskers)
-    return list(dict.fromkeys(r.id for r in done))
-
-
-def _say_dropped(f: Path, maskers: list) -> None:
-    """One line on what the privacy rules left out of what was stored, counted by kind
-    (the masker's own counters; never a value)."""
     dropped: Counter[str] = Counter()
-    for m in maskers:
-        dropped.update({k: n for k, n in m.stats.items() if DROPPED in k})
+    if any(r.outcome is not Outcome.SAME for r in done):
+        for m in maskers:
+            dropped.update({k: n for k, n in m.stats.items() if DROPPED in k})
     if dropped:
-        kinds = ", ".join(f"{n:,} {k.replace(DROPPED, '').replace('  ', ' ').strip()}"
-                          for k, n in dropped.most_common())
-        print(f"replay: note: {f}: the privacy rules dropped {kinds}"
+        print(f"replay: note: {f}: the privacy rules dropped {_dropped_kinds(dropped)}"
               " (`replay mask --help` to see or change the rules)", file=sys.stderr)
+    return done, dropped
+
+
+def _dropped_kinds(dropped: Counter[str]) -> str:
+    """What the privacy rules left out of what was stored, counted by kind (the masker's
+    own counters; never a value)."""
+    return ", ".join(f"{n:,} {k.replace(DROPPED, '').replace('  ', ' ').strip()}"
+                     for k, n in dropped.most_common())
+
+
+def import_summary(results: list[dict], failures: list[str]) -> str:
+    """One line on what an import did (the app's status bar): sessions stored new, events
+    appended to stored ones, files stored already (nothing new), what the privacy rules
+    dropped, files refused."""
+    done = [r for res in results for r in res["stored"]]
+    new = {r.id for r in done if r.outcome is Outcome.NEW}
+    extended = {r.id for r in done if r.outcome is Outcome.EXTENDS}
+    appended = sum(r.added for r in done if r.outcome is Outcome.EXTENDS)
+    same = {r.id for r in done if r.outcome is Outcome.SAME} - new - extended
+    dropped: Counter[str] = Counter()
+    for res in results:
+        dropped.update(res["dropped"])
+    parts = []
+    if new:
+        parts.append(f"{count(len(new), 'new session')} stored")
+    if extended:
+        parts.append(f"{count(appended, 'event')} appended to"
+                     f" {count(len(extended), 'stored session')}")
+    if same:
+        parts.append(f"{count(len(same), 'session')} already stored, nothing new")
+    head = f"Imported {count(len(results), 'file')}: " if new or extended else \
+        "Nothing imported: " if results else "Nothing imported"
+    line = head + "; ".join(parts)
+    if dropped:
+        line += f"; the privacy rules dropped {_dropped_kinds(dropped)}"
+    if failures:
+        line += f"; {count(len(failures), 'file')} not imported"
+    return line
 
 
 def _import_file(store: Store, f: Path, args, masker_factory, bar, task) -> list[Stored]:

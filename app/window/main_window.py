@@ -326,9 +326,9 @@ class MainWindow(QMainWindow):
             self.show_page("Sessions")
             self.sessions.setCurrentWidget(self.browser)
             self.browser.select_session(ids[0])
-        self.statusBar().showMessage(
-            f"Imported {len(ids)} session(s) from {len(results)} file(s)"
-            + (f"; {len(failures)} file(s) not imported" if failures else ""), 10000)
+        from ..commands.import_cmd import import_summary
+
+        self.statusBar().showMessage(import_summary(results, failures), 10000)
         if failures:
             self.report("\n".join(failures), title="Import")
 

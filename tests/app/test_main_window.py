@@ -209,6 +209,23 @@ def test_import_from_the_menu_stores_and_lists_the_session(window, qtbot, record
         assert store.sessions(url="file.example")[0].error_count == 1
 
 
+def test_the_status_bar_says_what_an_import_really_did(window, qtbot, tmp_path, demo_events):
+    def imported(events) -> str:
+        f = tmp_path / f"first{len(events)}.json"
+        f.write_text(json.dumps(events))
+        window.import_paths([f])
+        qtbot.waitUntil(lambda: window.import_job is None, timeout=30_000)
+        return window.statusBar().currentMessage()
+
+    assert imported(demo_events[:200]) == "Imported 1 file: 1 new session stored"
+    assert imported(demo_events[:200]) == \
+        "Nothing imported: 1 session already stored, nothing new"
+    # a longer copy of the same recording: what is new is appended to the stored session
+    assert imported(demo_events) == \
+        f"Imported 1 file: {len(demo_events) - 200} events appended to 1 stored session"
+    assert window.last_problem is None and len(shown(window)) == 5
+
+
 def test_a_refused_import_is_reported_and_stores_nothing(window, qtbot, tmp_path, data):
     bad = tmp_path / "empty.json"
     bad.write_text("[]")
