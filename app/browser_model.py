@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from enum import IntEnum
 from typing import Iterable, Sequence
 
+from recorder.bug import from_context
 from recorder.index import SessionInfo
 from recorder.store import LocalStore
 
@@ -28,15 +29,16 @@ class Column(IntEnum):
     START = 1
     DURATION = 2
     USER = 3
-    FIRST_URL = 4
-    PAGES = 5
-    ERRORS = 6
-    FRUSTRATION = 7
+    TITLE = 4          # a bug report's title (record mode, `export --title`), else empty
+    FIRST_URL = 5
+    PAGES = 6
+    ERRORS = 7
+    FRUSTRATION = 8
 
 
 HEADERS = {Column.THUMBNAIL: "", Column.START: "Start", Column.DURATION: "Duration",
-           Column.USER: "User", Column.FIRST_URL: "First URL", Column.PAGES: "Pages",
-           Column.ERRORS: "Errors", Column.FRUSTRATION: "Frustration"}
+           Column.USER: "User", Column.TITLE: "Bug", Column.FIRST_URL: "First URL",
+           Column.PAGES: "Pages", Column.ERRORS: "Errors", Column.FRUSTRATION: "Frustration"}
 
 
 @dataclass(frozen=True)
@@ -44,7 +46,9 @@ class Row:
     """One session as the browser shows and filters it."""
     info: SessionInfo
     user: str          # what the User column shows: email, else name, else id
-    haystack: str      # lower-case text the search box matches: id, user, app, URLs, errors
+    title: str         # the bug report's title, "" for a session without one
+    haystack: str      # lower-case text the search box matches: id, user, bug title, app,
+                       # URLs, errors
     users: str         # lower-case id/name/email, for the user facet
     urls: str          # lower-case page URLs, for the URL facet
 
@@ -74,6 +78,7 @@ def _sort_keys() -> dict[Column, object]:
             Column.START: lambda r: r.info.start_ms,
             Column.DURATION: lambda r: r.info.duration_ms,
             Column.USER: lambda r: r.user.lower(),
+            Column.TITLE: lambda r: r.title.lower(),
             Column.FIRST_URL: lambda r: r.info.first_url or "",
             Column.PAGES: lambda r: r.info.view_count,
             Column.ERRORS: lambda r: r.info.error_count,
@@ -135,8 +140,10 @@ def make_row(info: SessionInfo, texts: tuple[str, str] = ("", "")) -> Row:
     who = [v for v in (info.user_email, info.user_name, info.user_id) if v]
     users = "\n".join(who).lower()
     all_urls = "\n".join(u for u in (info.first_url, urls) if u).lower()
-    haystack = "\n".join([info.id.lower(), users, (info.application or "").lower(), all_urls,
-                          errors.lower()])
-    return Row(info=info, user=who[0] if who else "", haystack=haystack, users=users,
-               urls=all_urls)
+    bug = from_context(info.context)
+    title = bug.title if bug is not None else ""
+    haystack = "\n".join([info.id.lower(), users, title.lower(),
+                          (info.application or "").lower(), all_urls, errors.lower()])
+    return Row(info=info, user=who[0] if who else "", title=title, haystack=haystack,
+               users=users, urls=all_urls)
 

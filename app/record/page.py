@@ -117,6 +117,10 @@ class RecordPage(QWidget):
         panel_layout.addWidget(self.bug_summary)
         panel_layout.addWidget(self.steps_label)
         panel_layout.addWidget(self.steps_list, 1)
+        # once stored, the bar says what was stored in place of the browser's controls
+        self.stored_label = QLabel(self)
+        self.stored_label.setFont(_bold(self.stored_label.font()))
+        bar.addWidget(self.stored_label, 1)
         self.new_button = QPushButton("New recording", self)
         self.new_button.clicked.connect(self.new_recording)
         bar.addWidget(self.new_button)
@@ -284,8 +288,9 @@ class RecordPage(QWidget):
         tabs = self.player.devtools
         tabs.insertTab(0, self.steps_panel, f"Steps {len(self.steps)}" if self.steps else "Steps")
         tabs.setCurrentIndex(0)
-        # the pane is never narrower than its tab labels (player/qt/devtools): one more now
-        tabs.setMinimumWidth(max(tabs.minimumWidth(), tabs.tabBar().sizeHint().width()))
+        title = bug.get("title")
+        self.stored_label.setText(f"Stored as session {sid[:8]}"
+                                  + (f" — {title}" if title else ""))
         self.side.hide()
 
     def new_recording(self) -> None:
@@ -349,10 +354,13 @@ class RecordPage(QWidget):
             " border-radius: 4px; padding: 4px 10px; }" if not recording else
             "QPushButton { color: white; background: #424242; font-weight: bold;"
             " border-radius: 4px; padding: 4px 10px; }")
-        self.new_button.setVisible(state is State.STORED)
-        browsing = state is not State.STORED
-        for w in (self.address, self.back_button, self.reload_button):
-            w.setEnabled(browsing)
+        stored = state is State.STORED
+        self.new_button.setVisible(stored)
+        self.stored_label.setVisible(stored)
+        # the stored player below has no address and nothing to record: the browser's
+        # controls go, not just grey
+        for w in (self.address, self.back_button, self.reload_button, self.record_button):
+            w.setVisible(not stored)
         if state is State.BROWSING:
             self._say("Browse to the page with the bug, then press Record. Nothing is kept"
                       " until you do.")

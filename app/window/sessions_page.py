@@ -106,6 +106,7 @@ _DISPLAY: dict[Column, Callable[[Row], Any]] = {
     Column.START: lambda r: _when(r.info.start_ms),
     Column.DURATION: lambda r: _duration(r.info.duration_ms),
     Column.USER: lambda r: r.user or "—",
+    Column.TITLE: lambda r: r.title,
     Column.FIRST_URL: lambda r: r.info.first_url or "",
     Column.PAGES: lambda r: str(r.info.view_count),
     Column.ERRORS: lambda r: str(r.info.error_count),
@@ -141,7 +142,7 @@ class SessionBrowser(QWidget):
 
         self.search = QLineEdit(self)
         self.search.setObjectName("search")
-        self.search.setPlaceholderText("Search sessions: user, URL, error message, id…  (Ctrl+F)")
+        self.search.setPlaceholderText("Search sessions: user, bug title, URL, error message, id…  (Ctrl+F)")
         self.search.setClearButtonEnabled(True)
         self.search.installEventFilter(self)
 
@@ -199,7 +200,8 @@ class SessionBrowser(QWidget):
         head = self.table.horizontalHeader()
         head.setHighlightSections(False)
         for col, width in ((Column.THUMBNAIL, THUMB_SHOWN[0] + 12), (Column.START, 140),
-                           (Column.DURATION, 80), (Column.USER, 220), (Column.PAGES, 64),
+                           (Column.DURATION, 80), (Column.USER, 220), (Column.TITLE, 220),
+                           (Column.PAGES, 64),
                            (Column.ERRORS, 64), (Column.FRUSTRATION, 92)):
             head.resizeSection(col, width)
         head.setSectionResizeMode(Column.FIRST_URL, QHeaderView.ResizeMode.Stretch)

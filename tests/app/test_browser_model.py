@@ -134,3 +134,21 @@ def test_pictures_of_rewritten_and_deleted_sessions_are_stale(tmp_path):
         store.delete_session("bob-browse")
         assert current["bob-browse"] in stale_thumbnails(store.root,
                                                          store.index.segment_files())
+
+
+def test_a_bug_title_is_shown_searched_and_sorted(tmp_path):
+    """Two sessions of the same minute: the recorded bug is told apart by its title."""
+    from recorder.bug import BugReport, with_report
+
+    with Store.open(tmp_path / "data") as store:
+        for sid, title in (("plain-visit", None), ("the-bug", "Add to cart counts twice")):
+            store.ingest(session_events(start_ms=T0, duration_ms=20_000,
+                                        urls=["https://shop.example/cart"], title=sid),
+                         session_id=sid, context=with_report(None, BugReport(title=title))
+                         if title else None)
+        catalog = Catalog.load(store)
+    assert {r.id: r.title for r in catalog.rows} == {"plain-visit": "",
+                                                     "the-bug": "Add to cart counts twice"}
+    assert ids(catalog.filter(Query(text="cart twice"))) == {"the-bug"}
+    assert [r.id for r in Catalog.sort(catalog.rows, Column.TITLE, descending=True)] == [
+        "the-bug", "plain-visit"]

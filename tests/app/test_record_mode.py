@@ -106,6 +106,11 @@ def test_record_mode_records_clicks_and_typing_and_opens_the_session_with_its_st
         qtbot.mouseClick(page.record_button, Qt.LeftButton)
     sid = stored.args[0]
     assert page.state is State.STORED and page.session_id == sid
+    # above the stored player: what was stored, not a live Record button and an address bar
+    for browsing in (page.record_button, page.address, page.back_button, page.reload_button):
+        assert not browsing.isVisibleTo(page)
+    assert page.stored_label.isVisibleTo(page) and page.new_button.isVisibleTo(page)
+    assert page.stored_label.text() == f"Stored as session {sid[:8]} — Add to cart counts twice"
     # the page's own pass: the email never left the browser; the allowed search box did
     raw = json.dumps(page.browser.events)
     assert SECRET_EMAIL not in raw and "red shoes" in raw
@@ -160,6 +165,8 @@ def test_record_mode_records_clicks_and_typing_and_opens_the_session_with_its_st
     assert page.state is State.BROWSING and page.stack.currentWidget() is page.view
     assert page.player is None and page.title_edit.text() == ""
     assert page.steps_panel.parent() is page.side and page.side.isVisible()
+    assert page.record_button.isVisibleTo(page) and page.address.isVisibleTo(page)
+    assert not page.stored_label.isVisibleTo(page)
 
 
 def test_record_after_stop_records_again_on_the_same_page(qtbot, record_page, shop):
