@@ -83,9 +83,19 @@ def pane_width(total_w: int, stage_h: int, recorded: tuple[int, int], pane_min: 
     return max(pane_min, total_w - ideal_stage)
 
 
-def fitted_height(avail_w: int, recorded: tuple[int, int], margin: int = 0) -> int:
-    """How tall a stage avail_w wide must be for the page fitted to its width: more height
-    than this would only be empty space under the page."""
+def pane_below(total_w: int, total_h: int, recorded: tuple[int, int], pane_w: int,
+               pane_h: int) -> bool:
+    """Whether the page, fitted, shows larger with the side pane below the stage (at least
+    `pane_h` tall) than beside it (at least `pane_w` wide): on a tall window (1280x1024) a
+    landscape page beside the pane would leave half the stage empty under it."""
     rw, rh = max(1, recorded[0]), max(1, recorded[1])
-    z = clamp_zoom(max(1, avail_w - 2 * margin) / rw)
-    return max(1, round(rh * z)) + 2 * margin
+    beside = fit_zoom(total_w - pane_w, total_h, rw, rh)
+    below = fit_zoom(total_w, total_h - pane_h, rw, rh)
+    return below > beside
+
+
+def pane_height(total_w: int, total_h: int, recorded: tuple[int, int], pane_min: int) -> int:
+    """`pane_width` for a pane below the stage: the stage gets the height the page, fitted
+    to the full width, needs; the pane the rest (at least `pane_min`)."""
+    rw, rh = max(1, recorded[0]), max(1, recorded[1])
+    return max(pane_min, total_h - round(rh * fit_zoom(total_w, total_h, rw, rh)))

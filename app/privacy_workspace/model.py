@@ -112,3 +112,13 @@ def build_preview(subject: Subject, rules: Rules, at_ms: float | None, *,
     return Preview(Side(_mark(build_frame(before, t), changed), title),
                    Side(_mark(build_frame(after, t), changed), "With these rules"),
                    changed)
+
+
+def stacked_sides(width: int, height: int, recorded: tuple[int, int], chrome: int) -> bool:
+    """Whether the preview's two sides show larger one above the other than side by side,
+    in `width` x `height` with `chrome` pixels of each side's title and URL above its page
+    (a wide, short area: side by side; a narrow, tall one, as on a 1280x1024 screen: stacked)."""
+    rw, rh = max(1, recorded[0]), max(1, recorded[1])
+    beside = min(width / 2 / rw, (height - chrome) / rh)
+    stacked = min(width / rw, (height / 2 - chrome) / rh)
+    return stacked > beside

@@ -16,7 +16,8 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView, QCheckBox, QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout,
+    QAbstractItemView, QBoxLayout, QCheckBox, QComboBox, QFileDialog, QFormLayout, QGroupBox,
+    QHBoxLayout,
     QHeaderView, QLabel, QLineEdit, QMessageBox, QPushButton, QSlider, QSplitter, QTableWidget,
     QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget,
 )
@@ -28,7 +29,8 @@ from recorder.privacy.audit import clock, looked_for
 from recorder.privacy.history import active_rules, read_history, save_rules
 from recorder.privacy.rules import RULES_FILENAME, check_selector
 
-from .model import OUTLINE, OUTLINE_CSS, Preview, Subject, build_preview, has_page
+from .model import (OUTLINE, OUTLINE_CSS, Preview, Subject, build_preview, has_page,
+                    stacked_sides)
 
 LEVELS = [lvl.label for lvl in Level]
 DEBOUNCE_MS = 250        # the preview follows typing, once the officer pauses
@@ -59,7 +61,7 @@ def _fill(t: QTableWidget, rows: list[list[str]]) -> None:
 
 class PreviewPane(QWidget):
     """One side of the preview: a title, the page's URL (as that side would store it) and
-    the player's sandboxed stage (fitted: no taller than the page)."""
+    the player's sandboxed stage (the page fitted into it)."""
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -77,7 +79,6 @@ class PreviewPane(QWidget):
         lay.addWidget(self.title)
         lay.addWidget(self.url)
         lay.addWidget(self.stage, 1)
-        lay.addStretch(0)
         self._frame = None
         self.bridge.ready.connect(self._send)
 
@@ -93,6 +94,36 @@ class PreviewPane(QWidget):
     def _send(self) -> None:
         if self._frame is not None and self.bridge.is_ready:
             self.bridge.load_frame(self._frame)
+
+
+class _SidesArea(QWidget):
+    """The preview's two sides, laid out whichever way shows their pages larger."""
+
+    def __init__(self, left: PreviewPane, right: PreviewPane, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.panes = (left, right)
+        self.box = QBoxLayout(QBoxLayout.Direction.LeftToRight, self)
+        self.box.setContentsMargins(0, 0, 0, 0)
+        for pane in self.panes:
+            pane.setParent(self)
+            self.box.addWidget(pane, 1)
+            pane.stage.viewportChanged.connect(lambda *_: self._arrange())
+
+    def stacked(self) -> bool:
+        return self.box.direction() == QBoxLayout.Direction.TopToBottom
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt)
+        super().resizeEvent(event)
+        self._arrange()
+
+    def _arrange(self) -> None:
+        left = self.panes[0]
+        chrome = left.title.sizeHint().height() + left.url.sizeHint().height() \
+            + 2 * left.layout().spacing()
+        want = stacked_sides(self.width(), self.height(), left.stage.recorded, chrome)
+        if want != self.stacked():
+            self.box.setDirection(QBoxLayout.Direction.TopToBottom if want
+                                  else QBoxLayout.Direction.LeftToRight)
 
 
 class RulesForm(QWidget):
@@ -340,14 +371,14 @@ class PrivacyWorkspace(QWidget):
         when.addWidget(QLabel("Moment", w))
         when.addWidget(self.moment, 1)
         when.addWidget(self.moment_label)
-        sides = QHBoxLayout()
-        sides.addWidget(self.left, 1)
-        sides.addWidget(self.right, 1)
+        # the two sides beside each other, or one above the other when that shows them
+        # larger (`stacked_sides`, looked at again as the area changes size)
+        self.sides = _SidesArea(self.left, self.right, w)
         lay = QVBoxLayout(w)
         lay.addLayout(bar)
         lay.addLayout(when)
         lay.addWidget(self.preview_note)
-        lay.addLayout(sides, 1)
+        lay.addWidget(self.sides, 1)
         self.session_combo.activated.connect(self._session_chosen)
         self.file_button.clicked.connect(self._choose_file)
         self.unmasked.toggled.connect(lambda _on: self.refresh_preview())

@@ -11,7 +11,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QToolButton, QWidget
 
 NO_URL = "no page URL recorded"
-URL_MIN_CHARS = 36      # the URL box never shows fewer characters than this
+URL_MIN_CHARS = 20      # the URL box never shows fewer characters than this
 
 
 class PageBar(QWidget):

@@ -18,7 +18,7 @@ from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 
 from player.links import moment_link
-from player.zoom import pane_width
+from player.zoom import pane_below, pane_height, pane_width
 from recorder.source import RecordingSource
 
 from .devtools.pane import READING, DevToolsPane
@@ -34,6 +34,9 @@ from .timeline_widget import TimelineWidget
 
 T = TypeVar("T")
 POLL_MS = 5   # how often a nested event loop looks whether its thread is done
+# a dev-tools pane below the page (a tall window) is never shorter: its tabs, filter and
+# a dozen rows
+PANE_BELOW_HEIGHT = 300
 
 
 def in_background(work: Callable[[], T], name: str) -> T:
@@ -276,17 +279,27 @@ class ReplayWidget(QWidget):
     def _split(self) -> None:
         """Share the width so the fitted page uses the stage's height, the dev-tools pane
         keeping room for its tab labels whole when the window has it
-        (`player.zoom.pane_width`); once the person moves the splitter, theirs is kept."""
+        (`player.zoom.pane_width`) - or, on a tall window where the page shows larger so,
+        put the pane below it (`pane_below`, `pane_height`); once the person moves the
+        splitter, theirs is kept."""
         if not self._split_auto or self.width() < self.devtools.minimumWidth() * 2:
             return
-        w = self.splitter.width()
-        stage_h = self.splitter.height() - self.page_bar.sizeHint().height()
+        w, h = self.splitter.width(), self.splitter.height()
+        bar_h = self.page_bar.sizeHint().height()
+        stage_h = h - bar_h
         # the page's column is never narrower than its URL bar needs
         left = max(self.stage.minimumWidth(), self.page_bar.minimumSizeHint().width())
         labels = min(self.devtools.labels_width(), w - left - self.splitter.handleWidth())
-        pane = pane_width(w, stage_h, self.stage.recorded,
-                          max(self.devtools.minimumWidth(), labels), left)
-        self.splitter.setSizes([w - pane - self.splitter.handleWidth(), pane])
+        pane_w = max(self.devtools.minimumWidth(), labels)
+        handle = self.splitter.handleWidth()
+        if pane_below(w, stage_h, self.stage.recorded, pane_w, PANE_BELOW_HEIGHT):
+            self.splitter.setOrientation(Qt.Orientation.Vertical)
+            pane = pane_height(w, stage_h - handle, self.stage.recorded, PANE_BELOW_HEIGHT)
+            self.splitter.setSizes([h - pane - handle, pane])
+            return
+        self.splitter.setOrientation(Qt.Orientation.Horizontal)
+        pane = pane_width(w, stage_h, self.stage.recorded, pane_w, left)
+        self.splitter.setSizes([w - pane - handle, pane])
 
     def _split_by_hand(self, *_args) -> None:
         self._split_auto = False

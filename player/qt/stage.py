@@ -16,14 +16,13 @@ from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWebEngineWidgets import QWebEngineView
 from PySide6.QtWidgets import QScrollBar, QWidget
 
-from player.zoom import fitted_height, place, zoom_in, zoom_out
+from player.zoom import place, zoom_in, zoom_out
 from recorder.limits import MAX_VIEWPORT_PX
 
 from .overlay import CursorOverlay
 from .webview import ReplayPage, ReplayProfile
 
 MARGIN = 4
-QWIDGETSIZE_MAX = (1 << 24) - 1   # Qt's "no maximum size"
 WHEEL_STEP_PX = 60        # one notch of the mouse wheel scrolls a zoomed page this far
 WHEEL_NOTCH = 120         # Qt's angle delta of one notch (eighths of a degree)
 
@@ -75,6 +74,8 @@ class ReplayStage(QWidget):
     def set_zoom(self, zoom: float | None) -> None:
         """A fixed zoom (1.0: the page at its recorded size), or None to fit the stage."""
         self.zoom = zoom
+        if zoom is None:   # fitted, nothing is scrolled: a zoom after starts at the top
+            self.pan = (0, 0)
         self._layout()
 
     def zoom_in(self) -> None:
@@ -114,12 +115,6 @@ class ReplayStage(QWidget):
         return self.view.geometry()
 
     def _layout(self) -> None:
-        # fitted, the stage is no taller than the page at its width: what is left of the
-        # window goes below the controls, not into a band under the page
-        cap = fitted_height(self.width(), self.recorded, MARGIN) if self.zoom is None \
-            else QWIDGETSIZE_MAX
-        if self.maximumHeight() != max(cap, self.minimumHeight()):
-            self.setMaximumHeight(max(cap, self.minimumHeight()))
         bar = self.vbar.sizeHint().width()
         aw, ah = self.width(), self.height()
         pl = place(aw, ah, self.recorded, self.zoom, self.pan, MARGIN)

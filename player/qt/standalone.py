@@ -85,7 +85,7 @@ def open_window(source: Any, title: str, quit_after_ms: int | None = None, *,
         from .follow import LiveFollow
         widget.follow = LiveFollow(widget, follow, to_edge=at_ms is None)
     win.setCentralWidget(widget)
-    win.resize(*WINDOW_SIZE)
+    win.resize(*window_size(WINDOW_SIZE))
     win.show()
     widget.setFocus()
     from PySide6.QtCore import Qt, QTimer
@@ -108,7 +108,21 @@ def open_window(source: Any, title: str, quit_after_ms: int | None = None, *,
     return code
 
 
-WINDOW_SIZE = (1480, 900)   # the player's window as it opens
+WINDOW_SIZE = (1480, 900)   # the player's window as it opens, on a screen that has room
+SCREEN_SHARE = 0.92         # ...else at most this share of the screen's free area a side
+
+
+def window_size(preferred: tuple[int, int]) -> tuple[int, int]:
+    """`preferred`, made to fit the primary screen's free area (a 1280x720 or 1366x768
+    screen gets a window it shows whole); `preferred` itself without a screen."""
+    from PySide6.QtGui import QGuiApplication
+
+    screen = QGuiApplication.primaryScreen()
+    if screen is None:
+        return preferred
+    free = screen.availableGeometry()
+    return (min(preferred[0], int(free.width() * SCREEN_SHARE)),
+            min(preferred[1], int(free.height() * SCREEN_SHARE)))
 
 
 def grab_stable(widget, bridge, timeout_s: float = 3.0):

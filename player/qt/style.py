@@ -19,7 +19,7 @@ STYLESHEET = """
 #replayWidget QLineEdit:focus { border-color: #58a6ff; }
 #replayWidget QTabWidget::pane { border: none; border-top: 1px solid #2c3038; }
 #replayWidget QTabBar { background: #202329; }
-#replayWidget QTabBar::tab { background: #202329; color: #9aa1ad; padding: 7px 9px;
+#replayWidget QTabBar::tab { background: #202329; color: #9aa1ad; padding: 7px 7px;
                              border: none; border-bottom: 2px solid transparent; }
 #replayWidget QTabBar::tab:selected { color: #e6e9ef; border-bottom: 2px solid #58a6ff; }
 #replayWidget QTabBar::tab:hover { color: #e6e9ef; }

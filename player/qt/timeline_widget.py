@@ -7,8 +7,11 @@ time and calls `set_time` back.
 """
 from __future__ import annotations
 
+import enum
+
 from PySide6.QtCore import QPoint, QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPen, QPixmap, QPolygonF
+from PySide6.QtGui import (QColor, QFont, QIcon, QPainter, QPainterPath, QPen, QPixmap,
+                           QPolygonF)
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFrame, QGridLayout, QHBoxLayout, QLabel,
                                QToolButton, QToolTip, QWidget)
 
@@ -45,6 +48,37 @@ TRACK = QColor(60, 64, 74)
 SELECTION = QColor(255, 196, 64)      # a selected range (Shift+drag): what Export exports
 INACTIVE = QColor(255, 255, 255, 28)
 DENSITY = QColor(88, 166, 255, 110)
+PLAY_BUTTON = QSize(34, 34)     # the round play/pause button
+GLYPH = QSize(14, 14)           # the play / pause symbol drawn on it
+GLYPH_COLOUR = QColor(13, 17, 23)   # the stylesheet's #play colour
+
+
+class Transport(enum.Enum):
+    """What the play button shows: the action a click does."""
+    PLAY = "play"
+    PAUSE = "pause"
+
+
+def transport_icon(kind: Transport, dpr: float = 2.0) -> QIcon:
+    """The play (a triangle) or pause (two bars) symbol, drawn: a text glyph such as
+    "❚❚" is wider than the round button in some fonts, and Qt elides it to "…"."""
+    pm = QPixmap(GLYPH * dpr)
+    pm.setDevicePixelRatio(dpr)
+    pm.fill(Qt.GlobalColor.transparent)
+    p = QPainter(pm)
+    p.setRenderHint(QPainter.RenderHint.Antialiasing)
+    p.setPen(Qt.PenStyle.NoPen)
+    p.setBrush(GLYPH_COLOUR)
+    w, h = GLYPH.width(), GLYPH.height()
+    if kind == Transport.PAUSE:
+        bar = w * 0.3
+        p.drawRoundedRect(QRectF(w * 0.12, 1, bar, h - 2), 1, 1)
+        p.drawRoundedRect(QRectF(w * 0.88 - bar, 1, bar, h - 2), 1, 1)
+    else:   # a triangle pointing right, nudged right so it looks centred in a circle
+        p.drawPolygon(QPolygonF([QPointF(w * 0.2, 0.5), QPointF(w - 0.5, h / 2),
+                                 QPointF(w * 0.2, h - 0.5)]))
+    p.end()
+    return QIcon(pm)
 
 
 class TimelineBar(QWidget):
@@ -325,12 +359,16 @@ class TimelineWidget(QWidget):
     def __init__(self, sv: SessionView, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("timeline")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground)   # its stylesheet's colour
         self.sv = sv
         self.play_button = QToolButton(self)
         self.play_button.setObjectName("play")
-        self.play_button.setText("▶")
-        self.play_button.setToolTip("Play / pause (Space)")
-        self.play_button.setFixedSize(34, 34)
+        self._icons = {k: transport_icon(k) for k in (Transport.PLAY, Transport.PAUSE)}
+        self.showing = Transport.PLAY
+        self.play_button.setIcon(self._icons[Transport.PLAY])
+        self.play_button.setIconSize(GLYPH)
+        self.play_button.setToolTip("Play (Space)")
+        self.play_button.setFixedSize(PLAY_BUTTON)
         self.play_button.clicked.connect(self.playToggled)
         self.time_label = QLabel(self)
         self.time_label.setObjectName("timeLabel")
@@ -404,7 +442,9 @@ class TimelineWidget(QWidget):
         self.skip_note.setVisible(on)
 
     def set_playing(self, playing: bool) -> None:
-        self.play_button.setText("❚❚" if playing else "▶")
+        self.showing = Transport.PAUSE if playing else Transport.PLAY
+        self.play_button.setIcon(self._icons[self.showing])
+        self.play_button.setToolTip("Pause (Space)" if playing else "Play (Space)")
 
     def set_speed(self, speed: float) -> None:
         i = SPEEDS.index(speed) if speed in SPEEDS else 1

@@ -345,3 +345,18 @@ def test_cancel_opens_nothing_and_says_so(window, qtbot, large_recording):
     assert window.wait_opened(job) is None
     assert window.sessions.count() == 1 and window.last_problem is None
     assert window.statusBar().currentMessage() == "Cancelled opening large.json"
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1366, 768)])
+def test_with_a_player_tab_the_window_fits_a_small_screen(window, qtbot, size):
+    player = window.wait_opened(window.open_session("bob-browse"))
+    player.wait_ready()
+    assert window.minimumSizeHint().width() <= size[0]
+    window.resize(*size)
+    qtbot.waitUntil(lambda: (window.width(), window.height()) == size, timeout=5000)
+    # the player, its pane and each dev-tools tab inside the window
+    right = player.devtools.mapTo(window, player.devtools.rect().topRight()).x()
+    assert right < window.width()
+    bar = player.devtools.tabBar()
+    assert all(bar.rect().contains(bar.tabRect(i)) for i in range(bar.count()))
+

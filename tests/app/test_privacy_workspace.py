@@ -230,3 +230,12 @@ def test_looking_creates_no_data_folder(qtbot, tmp_path, workspace):
     assert "0 stored session(s)" in w.audit_note.text() and w.dry_run_table.rowCount() == 0
     assert not data.exists()
     assert w.form.rules() == Rules.default() and w.base_revision == 0
+
+
+def test_the_privacy_preview_puts_its_sides_one_above_the_other_when_that_is_larger():
+    from app.privacy_workspace.model import stacked_sides
+
+    desktop = (1280, 800)
+    assert not stacked_sides(740, 480, desktop, 44)     # 1280x720: beside is larger
+    assert stacked_sides(740, 780, desktop, 44)         # 1280x1024: one above the other
+    assert not stacked_sides(740, 780, (390, 844), 44)  # phone pages: always beside

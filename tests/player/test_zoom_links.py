@@ -7,7 +7,8 @@ import pytest
 from player.links import BadLink, moment_link, parse_moment_link
 from player.qt.devtools.models import columns_to_hide
 from player.qt.session_view import SessionView, page_urls
-from player.zoom import MAX_VIEW_PX, ZOOM_STEPS, fit_zoom, pane_width, place, zoom_in, zoom_out
+from player.zoom import (MAX_VIEW_PX, ZOOM_STEPS, fit_zoom, pane_below, pane_height, pane_width,
+                         place, zoom_in, zoom_out)
 
 
 def test_fit_scales_the_page_into_the_stage_at_the_top():
@@ -48,6 +49,21 @@ def test_the_pane_gets_what_the_fitted_page_does_not_need():
     assert pane_width(1480, 800, (1280, 800), 510, 320) == 510
     # a phone page: the stage is as wide as the page at full height, the pane the rest
     assert pane_width(1480, 800, (390, 844), 510, 320) == 1480 - 370
+
+
+def test_a_tall_window_puts_the_pane_below_a_landscape_page():
+    desktop = (1280, 800)
+    # 1280x720 and 1366x768 screens: beside (below, the page would be smaller)
+    assert not pane_below(1280, 640, desktop, 460, 300)
+    assert not pane_below(1366, 690, desktop, 460, 300)
+    # 1280x1024: below, the page at the full width (beside, it would be 820 px wide)
+    assert pane_below(1280, 940, desktop, 460, 300)
+    assert fit_zoom(1280, 940 - 300, *desktop) > fit_zoom(1280 - 460, 940, *desktop)
+    # a phone recording stays beside the pane whatever the window
+    assert not pane_below(1280, 1400, (390, 844), 460, 300)
+    # below, the stage gets the page's height at the full width, the pane the rest
+    assert pane_height(1280, 1200, desktop, 300) == 1200 - 800
+    assert pane_height(1280, 940, desktop, 300) == 300      # never below its minimum
 
 
 def test_a_link_names_the_session_and_moment_and_parses_back():

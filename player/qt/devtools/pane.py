@@ -384,7 +384,7 @@ def _vital(metric: str, fmt: Callable) -> Column:
                   tooltip=lambda r, m=metric: f"{m.upper()}: {rating(m, r.get(m)) or 'not measured'}")
 
 
-MIN_WIDTH = 420    # the pane's narrowest, whatever its labels
+MIN_WIDTH = 360    # the pane's narrowest (its tab bar scrolls below `labels_width`)
 URL_CHARS = 30     # a request's URL column keeps room for this many characters
 # what each tab would show, said when the recording has none of it
 EMPTY = {
@@ -417,7 +417,10 @@ class DevToolsPane(QTabWidget):
         says whether rows are still to come."""
         super().__init__(parent)
         self.setDocumentMode(True)
-        self.tabBar().setUsesScrollButtons(False)   # every label shown whole (see minimumWidth)
+        # every label whole when the pane has the room (`labels_width`, which the player's
+        # split gives it); narrower, on a small screen, the bar scrolls: no tab out of reach
+        self.tabBar().setUsesScrollButtons(True)
+        self.tabBar().setElideMode(Qt.TextElideMode.ElideNone)
         self.sv = sv
         empty = (lambda name: READING) if reading else EMPTY.get
         t = time_column
@@ -506,13 +509,17 @@ class DevToolsPane(QTabWidget):
             tab.seekRequested.connect(self.seekRequested)
         self.currentChanged.connect(lambda _i: self.set_time(self._now))
         self._now = 0
-        # never narrower than its tab labels: a clipped "Sess" is a tab nobody finds
-        self.setMinimumWidth(max(MIN_WIDTH, self.tabBar().sizeHint().width()))
+        self.setMinimumWidth(MIN_WIDTH)
         self._filler = QTimer(self)
         self._filler.setInterval(0)
         self._filler.timeout.connect(self._fill)
         if gradual:
             self._filler.start()
+
+    def labels_width(self) -> int:
+        """How wide the pane must be to show every tab label whole (a clipped "Sess" is a
+        tab nobody finds)."""
+        return max(MIN_WIDTH, self.tabBar().sizeHint().width())
 
     @property
     def filling(self) -> bool:

@@ -63,16 +63,58 @@ def test_100_percent_shows_the_page_at_its_recorded_size_then_fit_fits(demo, qtb
         assert stage.scale == 1.1
     finally:
         demo.page_bar.fit_button.click()
-    # (Qt lays the column out again after the event loop turns)
-    qtbot.waitUntil(lambda: demo.timeline.geometry().top() - stage.geometry().bottom() <= 2,
-                    timeout=5000)
     page = stage.page_rect()
     assert stage.scale < 1 and demo.page_bar.fit_button.isChecked()
     assert page.width() <= stage.width() and page.height() <= stage.height()
     assert not stage.hbar.isVisible() and not stage.vbar.isVisible()
-    # the page uses the stage it has: no band beside, above or below it (the window's
-    # spare height goes below the timeline)
-    assert page.width() >= stage.width() - 10 and page.height() >= stage.height() - 10
+    # the page fills the stage one way: its width here (the pane keeps its labels whole)
+    assert page.width() >= stage.width() - 10
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1366, 768)])
+def test_the_player_fits_a_small_screen_with_every_tab_in_reach(demo, qtbot, size):
+    assert demo.minimumSizeHint().width() <= size[0]
+    demo.resize(*size)
+    qtbot.waitUntil(lambda: (demo.width(), demo.height()) == size, timeout=5000)
+    # the timeline spans the player's width at its bottom: nothing empty under it, and its
+    # bar has the room its markers need
+    tl = demo.timeline.geometry()
+    assert tl.width() == demo.width() and tl.bottom() == demo.height() - 1
+    assert demo.timeline.bar.width() >= size[0] / 2
+    assert demo.stage.geometry().bottom() >= demo.splitter.height() - 2
+    # the dev-tools pane stays on screen, each tab in reach (whole, or scrolled to)
+    pane = demo.devtools
+    assert pane.geometry().right() <= demo.width()
+    bar = pane.tabBar()
+    for i in range(bar.count()):
+        pane.setCurrentIndex(i)
+        assert pane.currentIndex() == i and pane.currentWidget().isVisible()
+        assert bar.rect().intersects(bar.tabRect(i)), bar.tabText(i)
+    pane.setCurrentIndex(0)
+    demo.resize(*DEFAULT)
+
+
+def test_the_play_button_shows_a_pause_symbol_while_playing(demo, qtbot):
+    from player.qt.timeline_widget import Transport
+
+    button = demo.timeline.play_button
+
+    def dark_runs() -> int:
+        """Dark stretches across the middle row of the button as painted: the symbol."""
+        img = button.grab().toImage()
+        y = img.height() // 2
+        dark = [img.pixelColor(x, y).lightness() < 80 for x in range(img.width())]
+        return sum(1 for a, b in zip([False] + dark, dark) if b and not a)
+
+    assert button.text() == "" and demo.timeline.showing is Transport.PLAY
+    assert dark_runs() == 1                     # a triangle
+    demo.timeline.set_playing(True)
+    try:
+        assert demo.timeline.showing is Transport.PAUSE and button.text() == ""
+        assert dark_runs() == 2                 # two bars, not an elided "…"
+        assert button.toolTip() == "Pause (Space)"
+    finally:
+        demo.timeline.set_playing(False)
 
 
 def test_the_network_url_column_is_readable_at_the_default_size(demo):
