@@ -2,12 +2,13 @@
 worker thread, its progress shown in a dialog, so a long import never freezes the window."""
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
+
+from .jobs import ThreadJob, job_dialog
 
 
 class _SignalBar:
@@ -38,30 +39,18 @@ class _SignalBar:
         pass
 
 
-class ImportJob(QObject):
+class ImportJob(ThreadJob):
     """Import `files` into the data folder under its active rules. Emits `progress(text,
     done, total)` while it runs and `finished(results, failures)` at the end; `cancel()`
     stops before the next file (a file being imported is finished: never half-stored)."""
     progress = Signal(str, int, int)
     finished = Signal(list, list)
+    thread_name = "replay-import"
 
     def __init__(self, data_dir: Path, files: list[Path], parent: QObject | None = None):
         super().__init__(parent)
         self.data_dir = Path(data_dir)
         self.files = [Path(f) for f in files]
-        self.cancelled = False
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="replay-import", daemon=True)
-        self._thread.start()
-
-    def cancel(self) -> None:
-        self.cancelled = True
-
-    def wait(self, timeout_s: float | None = None) -> None:
-        if self._thread is not None:
-            self._thread.join(timeout_s)
 
     def _run(self) -> None:
         from recorder.store import Store
@@ -91,13 +80,7 @@ class ImportJob(QObject):
 def progress_dialog(job: ImportJob, parent: QWidget) -> QProgressDialog:
     """A window-modal progress dialog following `job` (shown after half a second, so a
     small import does not flash one); Cancel stops before the next file."""
-    dlg = QProgressDialog(f"Importing {len(job.files)} file(s)…", "Cancel", 0, 0, parent)
-    dlg.setWindowTitle("Import")
-    dlg.setWindowModality(Qt.WindowModality.WindowModal)
-    dlg.setMinimumDuration(500)
-    dlg.setMinimumWidth(420)
-    dlg.setAutoClose(False)
-    dlg.setAutoReset(False)
+    dlg = job_dialog(job, parent, "Import", f"Importing {len(job.files)} file(s)…")
 
     def on_progress(text: str, done: int, total: int) -> None:
         if text:
@@ -108,5 +91,4 @@ def progress_dialog(job: ImportJob, parent: QWidget) -> QProgressDialog:
 
     job.progress.connect(on_progress)
     job.finished.connect(lambda *_: dlg.hide())   # (close() would say "canceled")
-    dlg.canceled.connect(job.cancel)
     return dlg

@@ -10,15 +10,16 @@ recording never freezes the window. Only the player's widgets are built on the U
 """
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from recorder.format import no_gc
+
+from .jobs import ThreadJob, job_dialog
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,7 @@ class Opened:
         self.source.close()
 
 
-class OpenJob(QObject):
+class OpenJob(ThreadJob):
     """Open `openings` one after the other in a thread. Emits `progress(text)` at each
     stage, `opened(opening, opened)` per recording ready to show, `failed(opening, line)`
     per recording that cannot be (one line saying what to do) and `finished(job)` at the
@@ -56,26 +57,12 @@ class OpenJob(QObject):
     failed = Signal(object, str)
     finished = Signal(object)
 
+    thread_name = "replay-open"
+
     def __init__(self, data_dir: Path, openings: list[Opening]):
         super().__init__()
         self.data_dir = Path(data_dir)
         self.openings = list(openings)
-        self.cancelled = False
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="replay-open", daemon=True)
-        self._thread.start()
-
-    def cancel(self) -> None:
-        self.cancelled = True
-
-    def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
-
-    def wait(self, timeout_s: float | None = None) -> None:
-        if self._thread is not None:
-            self._thread.join(timeout_s)
 
     def _run(self) -> None:
         for opening in self.openings:
@@ -139,14 +126,7 @@ def progress_dialog(job: OpenJob, parent: QWidget) -> QProgressDialog:
     """A busy progress dialog following `job` (shown after half a second, so a short
     recording does not flash one); Cancel stops the job and opens nothing."""
     names = ", ".join(o.name for o in job.openings)
-    dlg = QProgressDialog(f"Opening {names}…", "Cancel", 0, 0, parent)
-    dlg.setWindowTitle("Open")
-    dlg.setWindowModality(Qt.WindowModality.WindowModal)
-    dlg.setMinimumDuration(500)
-    dlg.setMinimumWidth(420)
-    dlg.setAutoClose(False)
-    dlg.setAutoReset(False)
+    dlg = job_dialog(job, parent, "Open", f"Opening {names}…")
     job.progress.connect(dlg.setLabelText)
     job.finished.connect(dlg.hide)   # (close() would say "canceled")
-    dlg.canceled.connect(job.cancel)
     return dlg

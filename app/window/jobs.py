@@ -1,0 +1,53 @@
+"""What the window's long jobs share (File > Import, File > Open): the work in a thread of
+its own, so the window never freezes, and a progress dialog with Cancel following it."""
+from __future__ import annotations
+
+import threading
+
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtWidgets import QProgressDialog, QWidget
+
+SHOW_AFTER_MS = 500      # a short job does not flash a dialog
+DIALOG_MIN_WIDTH = 420
+
+
+class ThreadJob(QObject):
+    """`_run()` in a daemon thread named `thread_name`; `cancel()` sets `cancelled`, which
+    `_run` looks at where it can stop."""
+    thread_name = "replay-job"
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self.cancelled = False
+        self._thread: threading.Thread | None = None
+
+    def _run(self) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name=self.thread_name, daemon=True)
+        self._thread.start()
+
+    def cancel(self) -> None:
+        self.cancelled = True
+
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def wait(self, timeout_s: float | None = None) -> None:
+        if self._thread is not None:
+            self._thread.join(timeout_s)
+
+
+def job_dialog(job: ThreadJob, parent: QWidget, title: str, label: str) -> QProgressDialog:
+    """A window-modal busy dialog for `job` (shown after SHOW_AFTER_MS); Cancel cancels it.
+    The caller connects the job's progress and end to it."""
+    dlg = QProgressDialog(label, "Cancel", 0, 0, parent)
+    dlg.setWindowTitle(title)
+    dlg.setWindowModality(Qt.WindowModality.WindowModal)
+    dlg.setMinimumDuration(SHOW_AFTER_MS)
+    dlg.setMinimumWidth(DIALOG_MIN_WIDTH)
+    dlg.setAutoClose(False)
+    dlg.setAutoReset(False)
+    dlg.canceled.connect(job.cancel)
+    return dlg
