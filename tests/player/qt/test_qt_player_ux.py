@@ -262,3 +262,14 @@ def test_work_in_background_keeps_the_event_loop_going_and_hands_back_its_result
         in_background(lambda: (_ for _ in ()).throw(ValueError("unreadable")), "replay-test")
     timer.stop()
     watcher.stop()
+
+
+def test_a_window_opens_within_the_screen_it_is_on(qapp):
+    from player.qt.standalone import SCREEN_SHARE, WINDOW_SIZE, window_size
+
+    free = QGuiApplication.primaryScreen().availableGeometry()
+    assert window_size((100, 80)) == (100, 80)            # room for it: as asked
+    assert window_size((10 * free.width(), 10 * free.height())) == (
+        int(free.width() * SCREEN_SHARE), int(free.height() * SCREEN_SHARE))
+    w, h = window_size(WINDOW_SIZE)
+    assert w <= free.width() and h <= free.height()
