@@ -114,7 +114,7 @@ def app_shots(args) -> None:
     from replay_tools.generator import generate_session
 
     app = application()
-    from app.window.main_window import MainWindow
+    from app.window.main_window import DEFAULT_SIZE, MainWindow
 
     tmp = tempfile.TemporaryDirectory(prefix="replay-shots-")
     data = Path(tmp.name) / "data"
@@ -133,6 +133,7 @@ def app_shots(args) -> None:
                                session_id="acme-shop-demo", masker_factory=mask)[0]
     settings = QSettings(str(Path(tmp.name) / "settings.ini"), QSettings.Format.IniFormat)
     w = MainWindow(data, settings=settings)
+    w.resize(*DEFAULT_SIZE)   # as on a screen with room for it (the offscreen one is small)
     w.show()
     deadline = time.monotonic() + 180
     for _ in range(20):   # paint the table once: that asks for the thumbnails
