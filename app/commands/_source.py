@@ -46,7 +46,7 @@ def session_index(text: str) -> int:
     return n
 
 
-def _rules_for(spec: str, data: Path, rules_path: Path | None, stored: bool):
+def rules_for(spec: str, data: Path, rules_path: Path | None, stored: bool):
     """The rules to apply at open, or None: a file gets the active rules (`--rules`, else the
     data folder's, else the default); a stored session, which was masked when stored, only
     an explicit `--rules`."""
@@ -125,7 +125,7 @@ def _stored(spec: str, data: Path) -> bool:
 def open_source(spec: str, data: Path, session_number: int = 0, *,
                 rules: Path | None = None, unmasked: bool = False) -> Any:
     """The recording named on the command line, masked by the rules in force (see
-    `_rules_for`; `unmasked`: as recorded, said on stderr), or a UserError saying what to do."""
+    `rules_for`; `unmasked`: as recorded, said on stderr), or a UserError saying what to do."""
     from recorder.source import masked_source
 
     if unmasked and rules is not None:
@@ -138,7 +138,7 @@ def open_source(spec: str, data: Path, session_number: int = 0, *,
               f"replay: note: --unmasked: the output is unmasked - {spec} is shown as recorded"
               " and may hold personal data", file=sys.stderr)
     else:
-        active = _rules_for(spec, data, rules, stored)
+        active = rules_for(spec, data, rules, stored)
         if active is not None:
             try:
                 masked = masked_source(src, active)

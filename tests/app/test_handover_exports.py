@@ -261,6 +261,42 @@ def test_bug_bundle_title_notes_steps_survive_export_and_import(tmp_path):
     assert p.stdout == shown.stdout
 
 
+def _bundle_bytes(path: Path) -> bytes:
+    """Every byte a bundle holds: the zip itself and each entry inflated."""
+    with zipfile.ZipFile(path) as z:
+        return path.read_bytes() + b"".join(z.read(n) for n in z.namelist())
+
+
+def test_bug_report_typed_at_export_is_masked_unless_asked(tmp_path):
+    """The title and notes a person types at export pass the rules in force like any context:
+    an address or a card number in them never reaches the bundle (found by a new user:
+    `play` showed them masked while the manifest held them in clear)."""
+    data = tmp_path / "data"
+    secret_mail, secret_card = "quokka.secret@zebra-mail.test", "4111 1111 1111 1111"
+    notes = f"Expected 10% off; user {secret_mail}, paid with {secret_card}"
+    bug = tmp_path / "bug.replay"
+    p = _replay("export", str(DEMO), "-o", str(bug), "--title", f"Coupon for {secret_mail}",
+                "--notes", notes, data=data)
+    assert p.returncode == 0, p.stderr
+    blob = _bundle_bytes(bug)
+    for secret in (secret_mail, secret_card, secret_card.replace(" ", "")):
+        assert secret.encode() not in blob
+        assert secret not in p.stderr + p.stdout
+    with zipfile.ZipFile(bug) as z:
+        report = json.loads(z.read("manifest.json"))["session"]["context"]["bug"]
+    assert report["notes"].startswith("Expected 10% off; user ")   # the rest of the text stays
+    # the stored session: the same, whoever exports it again
+    p = _replay("import", str(bug), data=data)
+    assert p.returncode == 0, p.stderr
+    assert not any(secret_mail.encode() in f.read_bytes() for f in data.rglob("*") if f.is_file())
+    # asked for in so many words, it is kept
+    raw = tmp_path / "raw.replay"
+    p = _replay("export", str(DEMO), "-o", str(raw), "--notes", notes, "--unmasked", data=data)
+    assert p.returncode == 0, p.stderr
+    with zipfile.ZipFile(raw) as z:
+        assert json.loads(z.read("manifest.json"))["session"]["context"]["bug"]["notes"] == notes
+
+
 def test_session_tab_shows_the_bug(tmp_path, qtbot):
     from player.qt.replay_widget import ReplayWidget
     from player.qt.session_view import fmt_ms
