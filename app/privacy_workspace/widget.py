@@ -348,7 +348,7 @@ class PrivacyWorkspace(QWidget):
         lay.addLayout(when)
         lay.addWidget(self.preview_note)
         lay.addLayout(sides, 1)
-        self.session_combo.activated.connect(self._session_chosen)
+        self.session_combo.currentIndexChanged.connect(self._session_chosen)
         self.file_button.clicked.connect(self._choose_file)
         self.unmasked.toggled.connect(lambda _on: self.refresh_preview())
         self.moment.valueChanged.connect(self._moment_moved)
@@ -481,6 +481,7 @@ class PrivacyWorkspace(QWidget):
         return Store.open(self.data_dir)
 
     def _load_sessions(self) -> None:
+        self.session_combo.blockSignals(True)   # filling the list opens nothing; the end does
         self.session_combo.clear()
         store = self._store()
         infos = [] if store is None else store.sessions()
@@ -492,8 +493,9 @@ class PrivacyWorkspace(QWidget):
             self.session_combo.addItem(f"{when}  {s.first_url or '(no URL)'}  {s.id[:8]}", s.id)
         if not infos:
             self.session_combo.addItem("no stored sessions - open a recording file", None)
-            return
-        self.open_session(self.session_combo.itemData(0))
+        self.session_combo.blockSignals(False)
+        if infos:
+            self.open_session(self.session_combo.itemData(0))
 
     def _session_chosen(self, index: int) -> None:
         sid = self.session_combo.itemData(index)
@@ -526,8 +528,10 @@ class PrivacyWorkspace(QWidget):
         except (OSError, ValueError, KeyError, IndexError) as exc:
             self._say(f"cannot preview {path.name}: {exc}", error=True)
             return
+        self.session_combo.blockSignals(True)
         self.session_combo.insertItem(0, f"file: {path.name}", None)
         self.session_combo.setCurrentIndex(0)
+        self.session_combo.blockSignals(False)
         self._set_subject(Subject(path.name, events, stored=False))
 
     def _set_subject(self, subject: Subject) -> None:

@@ -230,3 +230,22 @@ def test_looking_creates_no_data_folder(qtbot, tmp_path, workspace):
     assert "0 stored session(s)" in w.audit_note.text() and w.dry_run_table.rowCount() == 0
     assert not data.exists()
     assert w.form.rules() == Rules.default() and w.base_revision == 0
+
+
+def test_choosing_a_session_shows_that_session(qtbot, tmp_path, workspace):
+    """The Moment slider spans the chosen session, however it was chosen (a new user's
+    script set the list's index and the slider kept the first session's length)."""
+    data = tmp_path / "data"
+    full = account_recording()
+    short = [dict(e, timestamp=e["timestamp"] + 86_400_000) for e in full[:len(full) // 2]]
+    with Store.open(data) as st:
+        for events in (full, short):
+            st.ingest(events, masker_factory=masker_factory(Rules.default()), user={"id": "u1"})
+        spans = {s.id: s.duration_ms for s in st.sessions()}
+    assert len(set(spans.values())) == 2
+    w = workspace(data)
+    for i in reversed(range(w.session_combo.count())):
+        w.session_combo.setCurrentIndex(i)
+        sid = w.session_combo.itemData(i)
+        assert w.subject.label == sid
+        assert w.moment.maximum() == int(spans[sid])
