@@ -65,7 +65,7 @@ def open_raw(spec: str, data: Path, session_number: int = 0) -> Any:
     for `audit` and `mask`, which must see what is there), or a UserError saying what to do."""
     if not spec.strip():
         raise UserError(f"no recording named (an empty argument) - give {_KINDS}")
-    if spec == DEMO and not Path(spec).exists() and not _stored(spec, data):
+    if names_demo(spec, data):
         spec = str(DEMO_SESSION)
     if not Path(spec).exists() and _is_path(spec):
         raise UserError(f"{spec}: no such file - check the path")
@@ -99,6 +99,12 @@ def open_raw(spec: str, data: Path, session_number: int = 0) -> Any:
     except OSError as exc:
         raise UserError(f"cannot read {spec}: {exc.strerror or exc} - check the path and"
                         " its permissions") from None
+
+
+def names_demo(spec: str, data: Path) -> bool:
+    """Whether `spec` is `demo` meaning the bundled demo session: no file and no stored
+    session is called that."""
+    return spec == DEMO and not Path(spec).exists() and not _stored(spec, data)
 
 
 def _is_path(spec: str) -> bool:
