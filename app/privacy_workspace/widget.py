@@ -702,7 +702,7 @@ class PrivacyWorkspace(QWidget):
         return True
 
     def run_audit(self) -> None:
-        from recorder.privacy.audit import audit_session
+        from recorder.privacy.audit import SENSITIVE_INPUTS, audit_session
         store = self._store()
         rows, audited, found = [], 0, 0
         if store is not None:
@@ -712,6 +712,9 @@ class PrivacyWorkspace(QWidget):
                         a = audit_session(reader)
                     audited += 1
                     found += len(a.findings)
+                    if not a.findings:   # a clean session says so, as the command line does
+                        rows.append([info.id[:13], "-", "", "", "", "",
+                                     f"none of: {', '.join([*DETECTORS, SENSITIVE_INPUTS])}"])
                     for f in a.findings:
                         rows.append([info.id[:13], f.kind,
                                      "context" if f.event_index is None else str(f.event_index),

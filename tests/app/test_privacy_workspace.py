@@ -249,3 +249,13 @@ def test_choosing_a_session_shows_that_session(qtbot, tmp_path, workspace):
         sid = w.session_combo.itemData(i)
         assert w.subject.label == sid
         assert w.moment.maximum() == int(spans[sid])
+
+
+def test_audit_says_a_clean_session_is_clean(qtbot, tmp_path, workspace):
+    data = tmp_path / "data"
+    sid = store_with(data)          # the default rules: detectors mask what they find
+    w = workspace(data)
+    qtbot.mouseClick(w.audit_button, Qt.MouseButton.LeftButton)
+    (row,) = [[w.audit_table.item(0, c).text() for c in range(w.audit_table.columnCount())]]
+    assert w.audit_table.rowCount() == 1 and row[0] == sid[:13]
+    assert row[-1] == "none of: email, card, phone, sensitive-input"
