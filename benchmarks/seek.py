@@ -309,7 +309,7 @@ def run_baseline(data: Path, sid: str, seeks: int) -> dict:
     snapshot at or before t (plus the Meta before it) by applying everything up to t."""
     from bisect import bisect_right
 
-    from player.keyframes import no_gc
+    from recorder.format import no_gc
     from recorder.mirror import Mirror
     from recorder.store import Store
 

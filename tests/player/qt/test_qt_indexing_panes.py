@@ -7,8 +7,8 @@ import player.qt.webview  # noqa: F401  (schemes before the QApplication)
 
 from player.qt.replay_widget import ReplayWidget
 from player.qt.standalone import HEADLESS_NOISE, dispose, forward_qt_message
-from player.keyframes import ListSource
 from player.replayer import Replayer
+from recorder.source import ListSource
 from replay_tools.generator import generate_session
 
 
@@ -33,7 +33,7 @@ def test_panes_fill_in_when_indexing_ends(qapp, monkeypatch):
         w.resize(1200, 760)
         w.show()
         assert w.session.console == [] and w.session.markers == []   # nothing to show yet
-        r.index.start_background()
+        r.runner.start_background()
         w.wait_indexed(timeout_s=60)
         assert r.ready
         assert w.session.console and w.session.network and w.session.markers
