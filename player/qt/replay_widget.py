@@ -66,13 +66,29 @@ def in_background(work: Callable[[], T], name: str) -> T:
     return value
 
 
+RELEASE_MS = 1000   # after a player closes, its objects are collected this much later
+
+
 def hold_still() -> None:
     """Move every object alive now out of the cyclic GC's reach (`gc.freeze`): an open
     session's index, timeline and dev-tools rows live as long as the player, and a full
     collection walking them (measured on a 1M-event session: 40-110 ms, holding the GIL)
-    was the UI's longest stall, mostly in the middle of a seek. Refcounting still frees
-    them when the player closes (a cycle among them would stay: none is made on purpose)."""
+    was the UI's longest stall, mostly in the middle of a seek. A frozen cycle is never
+    freed, and a player holds some (its Replayer among them): `let_go` when it closes."""
     gc.freeze()
+
+
+def let_go() -> None:
+    """A player closed: everything frozen goes back to the collector now, and RELEASE_MS
+    later (once the host dropped the player) one full collection frees the player's
+    cycles and what is still open is frozen again."""
+    gc.unfreeze()
+    QTimer.singleShot(RELEASE_MS, _collect_and_hold)
+
+
+def _collect_and_hold() -> None:
+    gc.collect()
+    hold_still()
 
 
 class ReplayWidget(QWidget):
@@ -271,6 +287,10 @@ class ReplayWidget(QWidget):
         self.splitter.replaceWidget(1, self.devtools)
         old.deleteLater()
         self.devtools.set_time(self.controller.time)
+
+    def closeEvent(self, event) -> None:  # noqa: N802 (Qt)
+        super().closeEvent(event)
+        let_go()
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt)
         super().resizeEvent(event)
