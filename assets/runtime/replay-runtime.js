@@ -35,7 +35,10 @@
   var nodes = new Map();        // rrweb id -> DOM node
   var RID = "__rid";            // expando on our DOM nodes (isolated-world property)
   var stats = { frames: 0, patches: 0, batches: 0, ops: 0, skipped: 0, rafs: 0, painted: 0 };
-  var state = { seq: 0, applied: 0, painted: 0, title: null };
+  var state = { seq: 0, applied: 0, painted: 0, title: null,
+                // benchmarks: when (epoch ms) the last batch was applied, and when the frame
+                // showing it was rendered (a task after that frame's animation callbacks)
+                appliedAt: 0, paintedAt: 0, paintedSeq: 0 };
 
   function safeAttr(name, value) {
     var n = String(name).toLowerCase();
@@ -863,10 +866,17 @@
   }
 
   // --- painting: count animation frames so the player can tell a batch reached the screen ---
+  function clock() { return performance.timeOrigin + performance.now(); }
+  var afterFrame = new MessageChannel();
+  afterFrame.port1.onmessage = function (e) { state.paintedAt = clock(); state.paintedSeq = e.data; };
   function onFrame() {
     stats.rafs++;
     if (dirtyCanvases.size) showCanvases();
-    if (state.painted < state.applied && fontsLoading <= 0 && canvasPending <= 0) { state.painted = state.applied; stats.painted++; }
+    if (state.painted < state.applied && fontsLoading <= 0 && canvasPending <= 0) {
+      state.painted = state.applied;
+      stats.painted++;
+      afterFrame.port2.postMessage(state.painted);
+    }
     requestAnimationFrame(onFrame);
   }
   requestAnimationFrame(onFrame);
@@ -893,14 +903,18 @@
     return out;
   }
 
+  function applied() { state.applied = ++state.seq; state.appliedAt = clock(); }
+
   window.__replay = {
     version: 1,
     setPlayerCss: function (css) { playerCss = String(css || ""); putPlayerCss(); return true; },
-    loadFrame: function (frame) { var r = loadFrame(frame); state.applied = ++state.seq; return r; },
-    patch: function (p) { var r = patch(p); state.applied = ++state.seq; return r; },
-    apply: function (ops) { var r = apply(ops); state.applied = ++state.seq; return r; },
+    loadFrame: function (frame) { var r = loadFrame(frame); applied(); return r; },
+    patch: function (p) { var r = patch(p); applied(); return r; },
+    apply: function (ops) { var r = apply(ops); applied(); return r; },
     state: function () {
       return { seq: state.seq, applied: state.applied, painted: state.painted, nodes: nodes.size,
+               appliedAt: state.appliedAt, paintedAt: state.paintedAt, paintedSeq: state.paintedSeq,
+               now: clock(),
                title: document.title, stats: stats, focus: focusId,
                active: document.activeElement && document.activeElement[RID] !== undefined
                        ? document.activeElement[RID] : null,
