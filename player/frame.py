@@ -180,6 +180,8 @@ _MEDIA_STATE = (("currentTime", "rr_mediaCurrentTime", float),
                 ("muted", "rr_mediaMuted", bool),
                 ("paused", None, bool))
 _MEDIA_TAGS = frozenset({"audio", "video"})
+_ELEMENT = int(NodeType.Element)
+_MEDIA_ATTRS = frozenset({"rr_mediaState"} | {attr for _key, attr, _kind in _MEDIA_STATE if attr})
 
 
 def _of_kind(v: Any, kind: type) -> bool:
@@ -193,9 +195,13 @@ def media_state(n: Node) -> Raw | None:
     rrweb's snapshot recorded in the element's rr_media* attributes, then what media
     interaction events changed since (`Node.media`). A value of the wrong kind is passed
     over (an earlier one stands)."""
+    a = n.attrs   # (the cheap tests first: this is asked of every node shown)
+    recorded = n.type == _ELEMENT and not _MEDIA_ATTRS.isdisjoint(a) \
+        and tag_name(n.tag) in _MEDIA_TAGS
+    if not recorded and not n.media:
+        return None
     st: Raw = {}
-    if n.type == NodeType.Element and tag_name(n.tag) in _MEDIA_TAGS:
-        a = n.attrs
+    if recorded:
         if a.get("rr_mediaState") in ("played", "paused"):
             st["paused"] = a["rr_mediaState"] == "paused"
         for key, attr, kind in _MEDIA_STATE:
