@@ -16,7 +16,7 @@ operations (player.frame):
 2. "add" for every target node that is not kept (its whole subtree, sanitized, right to left
    so each op's next sibling is already in the view);
 3. "attr" / "sheet" / "text" for kept nodes whose content changed (only those are sanitized);
-4. the frame's state (scroll, inputs, adopted sheets, fonts, canvas drawings, focus,
+4. the frame's state (scroll, inputs, media, adopted sheets, fonts, canvas drawings, focus,
    selection), for the kept and rebuilt nodes alike.
 
 A node is rebuilt rather than patched when patching it could leave state the frame would not
@@ -296,14 +296,14 @@ def _edit(a: Mirror, b: Mirror, o: Node, n: Node, t: float, asset: AssetResolver
 
 def _state(a: Mirror, b: Mirror, kept: list[tuple[Node, Node]], fresh: list[Node],
            asset: AssetResolver) -> Raw:
-    """The frame's state for the patched view (as `build_frame`, see player.frame), without
-    media state, which a patch does not carry."""
+    """The frame's state for the patched view (as `build_frame`, see player.frame)."""
     st = NodeStates(b)
     for o, n in kept:
         if n.id == b.root or n.type not in (NodeType.Element, NodeType.Document):
             continue
         if n.id == b.focus:
             st.focus = n.id
+        st.add_media(n)    # set again, as a frame sets it (kept only when unchanged)
         pos = n.scroll or _attr_scroll(n)
         if pos is not None:
             st.scroll[str(n.id)] = [pos[0], pos[1]]
@@ -314,7 +314,8 @@ def _state(a: Mirror, b: Mirror, kept: list[tuple[Node, Node]], fresh: list[Node
     out: Raw = {
         "width": b.width, "height": b.height, "href": b.href,
         "scroll": {"window": [b.window_scroll[0], b.window_scroll[1]], "nodes": st.scroll},
-        "inputs": st.inputs, "adopted": adopted_css(b, asset), "canvas": st.canvas,
+        "inputs": st.inputs, "media": st.media, "adopted": adopted_css(b, asset),
+        "canvas": st.canvas,
         "focus": st.focus, "focus_visible": b.focus_visible, "selection": b.selection,
     }
     if a.fonts != b.fonts:

@@ -271,6 +271,27 @@
     }
   }
 
+  // A media element's recorded state (player/frame.py media_state). The view is a still of
+  // the recording and never plays: whether the recording was playing is said by PAUSED
+  // ("true"/"false"), as the static snapshot says it (player/document.py).
+  var PAUSED = "data-replay-paused";
+  function applyMedia(media) {
+    if (!media) return;
+    for (var id in media) if (!setMedia(nodes.get(+id), media[id])) stats.skipped++;
+  }
+
+  function setMedia(el, st) {
+    if (!el || !st || el.nodeType !== 1 || !("currentTime" in el)) return false;
+    if (typeof st.playbackRate === "number") {
+      try { el.defaultPlaybackRate = st.playbackRate; el.playbackRate = st.playbackRate; } catch (e) {}
+    }
+    if (typeof st.currentTime === "number") { try { el.currentTime = st.currentTime; } catch (e) {} }
+    if (typeof st.muted === "boolean") el.muted = st.muted;
+    if (typeof st.volume === "number") { try { el.volume = st.volume; } catch (e) {} }
+    if (typeof st.paused === "boolean") el.setAttribute(PAUSED, st.paused ? "true" : "false");
+    return true;
+  }
+
   // A checkbox's or radio's `value` property is its value attribute: only `checked` is state.
   function setInput(el, v, c) {
     var toggle = el.localName === "input" && /^(checkbox|radio)$/i.test(el.type);
@@ -678,6 +699,7 @@
     attachFrames();
     flushScroll();
     applyInputs(frame && frame.inputs);
+    applyMedia(frame && frame.media);
     applyScroll(frame && frame.scroll);
     var adopted = (frame && frame.adopted) || {};
     for (var host in adopted) setAdopted(+host, adopted[host]);
@@ -707,6 +729,7 @@
     }
     flushScroll();
     applyInputs(p.inputs);
+    applyMedia(p.media);
     applyScroll(p.scroll);
     var adopted = p.adopted || {};
     adoptedSheets.forEach(function (sheet, host) {   // hosts the target has no sheets for
@@ -821,11 +844,7 @@
         else stats.skipped++;
         return;
       case "media":
-        el = nodes.get(op.id);
-        if (!el || !("currentTime" in el)) { stats.skipped++; return; }
-        if (typeof op.currentTime === "number") { try { el.currentTime = op.currentTime; } catch (e) {} }
-        if (typeof op.muted === "boolean") el.muted = op.muted;
-        if (typeof op.volume === "number") { try { el.volume = op.volume; } catch (e) {} }
+        if (!setMedia(nodes.get(op.id), op)) stats.skipped++;
         return;
       case "full":
         if (pointer && !op.frame.pointer) op.frame.pointer = [pointer];
@@ -884,6 +903,7 @@
   // --- introspection (tests, benchmarks) ---
   var OWN_ATTRS = {};   // the attributes the runtime puts on recorded elements
   OWN_ATTRS[HOVER] = OWN_ATTRS[FOCUS_VISIBLE] = OWN_ATTRS[FOCUS] = OWN_ATTRS[FOCUS_WITHIN] = true;
+  OWN_ATTRS[PAUSED] = true;
   function describe(node) {
     // [id, tag or "#text", attributes, text, children] for comparing with the player's model
     if (!node) return null;
