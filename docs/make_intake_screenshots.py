@@ -52,7 +52,7 @@ def main() -> int:
                       .startswith("2"), "the search to answer")
         b.eval("ReplayCapture.flush()")
         b._wait_until(lambda: (lambda s: s["idle"] and b.eval(
-            "document.getElementById('replay-demo-sent').textContent") == str(s["acked"]))(
+            "window.__replayDemoBadge.textContent") == str(s["acked"]))(
             b.eval("ReplayCapture.status()")), "the badge to count what was sent")
         b.move_mouse(900, 700)                   # the pointer off the cards
         (OUT / "intake-demo.png").write_bytes(b.grab_png())

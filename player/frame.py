@@ -5,7 +5,8 @@ sanitizer (`player.sanitize`), so what reaches the view is inert. Shapes (JSON-a
 
 frame = {"tree": sanitized rrweb node tree (ids kept), "width", "height", "href",
          "scroll": {"window": [x, y], "nodes": {"id": [x, y]}},
-         "inputs": {"id": {"v": value, "c": checked}}, "media": {"id": {...}},
+         "inputs": {"id": {"v": value, "c": checked}},
+         "media": {"id": {"currentTime", "volume", "playbackRate", "muted", "paused"}},
          "adopted": {"hostId": css}, "focus": id | None, "focus_visible": bool,
          "selection": [{"start", "startOffset", "end", "endOffset"}] | None,
          "fonts": [{"family", "src" (CSS, sanitized), "descriptors"}],
@@ -169,6 +170,49 @@ def input_state(n: Node) -> Raw | None:
     return st
 
 
+# A media element's state, keyed as rrweb's media interaction events give it, with the
+# snapshot attribute rrweb records it in (rr_mediaState, "played" or "paused", gives
+# `paused`) and the kind of value it takes. Not `loop`: the view never plays, and the
+# property would add a `loop` attribute the recorded DOM may not have.
+_MEDIA_STATE = (("currentTime", "rr_mediaCurrentTime", float),
+                ("volume", "rr_mediaVolume", float),
+                ("playbackRate", "rr_mediaPlaybackRate", float),
+                ("muted", "rr_mediaMuted", bool),
+                ("paused", None, bool))
+_MEDIA_TAGS = frozenset({"audio", "video"})
+_ELEMENT = int(NodeType.Element)
+_MEDIA_ATTRS = frozenset({"rr_mediaState"} | {attr for _key, attr, _kind in _MEDIA_STATE if attr})
+
+
+def _of_kind(v: Any, kind: type) -> bool:
+    if kind is bool:
+        return isinstance(v, bool)
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def media_state(n: Node) -> Raw | None:
+    """A media element's state as the view applies it (the runtime's `setMedia`): what
+    rrweb's snapshot recorded in the element's rr_media* attributes, then what media
+    interaction events changed since (`Node.media`). A value of the wrong kind is passed
+    over (an earlier one stands)."""
+    a = n.attrs   # (the cheap tests first: this is asked of every node shown)
+    recorded = n.type == _ELEMENT and not _MEDIA_ATTRS.isdisjoint(a) \
+        and tag_name(n.tag) in _MEDIA_TAGS
+    if not recorded and not n.media:
+        return None
+    st: Raw = {}
+    if recorded:
+        if a.get("rr_mediaState") in ("played", "paused"):
+            st["paused"] = a["rr_mediaState"] == "paused"
+        for key, attr, kind in _MEDIA_STATE:
+            if attr is not None and _of_kind(a.get(attr), kind):
+                st[key] = a[attr]
+    for key, _attr, kind in _MEDIA_STATE if n.media else ():
+        if _of_kind(n.media.get(key), kind):
+            st[key] = n.media[key]
+    return st or None
+
+
 class NodeStates:
     """The per-node state of a view (focus, canvas drawing, element scroll, form values,
     media), gathered node by node: a whole frame and a patch (player.patch) say it alike."""
@@ -193,8 +237,12 @@ class NodeStates:
         st = input_state(n)
         if st is not None:
             self.inputs[key] = st
-        if n.media:
-            self.media[key] = dict(n.media)
+        self.add_media(n)
+
+    def add_media(self, n: Node) -> None:
+        st = media_state(n)
+        if st is not None:
+            self.media[str(n.id)] = st
 
 
 def build_frame(m: Mirror, t: float, asset: AssetResolver = None) -> Raw:
@@ -443,9 +491,14 @@ class OpsBuilder:
             except ValueError:
                 return
         nxt = kids[idx + 1] if idx + 1 < len(kids) else None
-        node = serialize(self.m, n.id, self.asset)
+        shown: list[Node] = []
+        node = serialize(self.m, n.id, self.asset, shown)
         if node is not None:
             out.append({"t": t, "k": "add", "p": p.id, "n": nxt, "node": node})
+            for el in shown:   # an added media element's state, as a frame would give it
+                st = media_state(el)
+                if st is not None:
+                    out.append({"t": t, "k": "media", "id": el.id, **st})
 
     def _emit_sheet(self, sid: int, t: float, out: list) -> None:
         n = self.m.nodes.get(sid)
@@ -486,8 +539,9 @@ class OpsBuilder:
     def _media(self, data: Raw, t: float, out: list) -> None:
         self.m.apply_media(data)
         n = self.m.nodes.get(data.get("id"))
-        if n is not None and n.media:
-            out.append({"t": t, "k": "media", "id": n.id, **n.media})
+        st = media_state(n) if n is not None else None
+        if st is not None:
+            out.append({"t": t, "k": "media", "id": n.id, **st})
 
     def _sheet_rule(self, data: Raw, t: float, out: list) -> None:
         src = data.get("source")

@@ -1,20 +1,41 @@
-"""Build a stored session's keyframe index in its own process and write it to stdout
-(`KeyframeIndex.export()`); the player loads it when done (`KeyframeIndex.load_export`).
+"""Finishing a keyframe index away from the UI thread, once the first frame is in: in a
+worker process (another core, no GIL shared with the player's UI) when the source is a
+stored session the worker can open itself, else in a daemon thread. The player meanwhile
+shows the first frame and seeks from full snapshots.
+
+    runner = IndexRunner(index)
+    runner.start_worker(source) or runner.start_background()
+    runner.stop()
+
+The worker process is this module's program: it builds the index and writes it to stdout
+(`KeyframeIndex.export`); the player takes it over with `KeyframeIndex.load_export`.
 
     python -m player.index_worker DATA_DIR SESSION_ID INTERVAL
-
-A separate process uses the machine's other core and shares no GIL with the player's UI,
-which meanwhile shows the first frame and seeks from full snapshots.
 """
 from __future__ import annotations
 
+import atexit
 import os
 import subprocess
 import sys
 import tempfile
+import threading
 import warnings
 from pathlib import Path
-from typing import IO, NamedTuple
+from typing import IO, TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .keyframes import KeyframeIndex
+
+# Index workers still running; killed when the player exits (their work dies with it).
+_WORKERS: set[subprocess.Popen] = set()
+
+
+@atexit.register
+def _kill_workers() -> None:
+    for p in list(_WORKERS):
+        if p.poll() is None:
+            p.kill()
 
 
 class Worker(NamedTuple):
@@ -49,6 +70,75 @@ def spawn(root: Path, session_id: str, interval: int) -> Worker | None:
         errors.close()
         return None
     return Worker(proc, errors)
+
+
+class IndexRunner:
+    """Runs one index's remaining work in a worker process or a daemon thread (at most one
+    of them, once); the index's `finish` waits for it."""
+
+    def __init__(self, index: "KeyframeIndex"):
+        self.index = index
+        self.proc: subprocess.Popen | None = None   # the worker process, if one was started
+        self._stop = False
+
+    def _started(self) -> bool:
+        return self.index.finisher is not None or self.index.done
+
+    def _run_here(self) -> None:
+        while not self._stop and self.index.advance():
+            pass
+
+    def _start(self, run, name: str) -> None:
+        th = threading.Thread(target=run, name=name, daemon=True)
+        self.index.finisher = th
+        th.start()
+
+    def start_background(self) -> None:
+        """Index the rest in a daemon thread (segment by segment, so a seek waits at most
+        one segment for the lock)."""
+        if not self._started():
+            self._start(self._run_here, "replay-keyframes")
+
+    def start_worker(self, source: object) -> bool:
+        """Index in a separate process when `source` is a stored session the worker can
+        open itself; False if not possible (then nothing was started)."""
+        from recorder.store import SessionReader   # here: playing a file needs no store
+
+        if not isinstance(source, SessionReader) or not source.id or self._started():
+            return False
+        ix = self.index
+        worker = spawn(source.store.root, source.id, ix.interval)
+        if worker is None:
+            return False
+        self.proc = proc = worker.proc
+        _WORKERS.add(proc)
+        ix.release_pending()
+
+        def run() -> None:
+            code, out, err = worker.result()
+            _WORKERS.discard(proc)
+            if self._stop:
+                return
+            if code == 0 and out:
+                try:
+                    ix.load_export(out)
+                    return
+                except Exception as exc:  # noqa: BLE001 - fall back to indexing here
+                    err = repr(exc)
+            warnings.warn("the index worker failed (%s); indexing in this process"
+                          % (err.strip().splitlines() or ["?"])[-1])
+            self._run_here()
+
+        self._start(run, "replay-keyframes-worker")
+        return True
+
+    def stop(self) -> None:
+        """Stop indexing (a worker process is killed) and wait for the thread to end."""
+        self._stop = True
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+        if self.index.finisher is not None:
+            self.index.finisher.join()
 
 
 def main(argv: list[str]) -> int:

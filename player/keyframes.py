@@ -12,10 +12,10 @@ So memory is bounded by the compressed DOM history, never by the decoded recordi
 
 The pass is incremental: `ensure(t)` processes segments only until `t` is covered, so the
 first frame of a long session is ready after its first segments; the rest is indexed by a
-worker process (`start_worker`: another core, no GIL shared with the UI; the result is
-loaded with `load_export`) or a background thread (`start_background`) while the player
-already shows the session. A seek beyond what is indexed so far starts from the last full
-snapshot before it (`quick_between`), as rrweb does, instead of waiting.
+worker process or a background thread (player.index_worker; a worker's index comes back
+through `export`/`load_export`, player.index_export) while the player already shows the
+session. A seek beyond what is indexed so far starts from the last full snapshot before it
+(`quick_between`), as rrweb does, instead of waiting.
 
 Not persisted: a stored index would hold DOM text next to the session, and it would have
 to be deleted whenever the store re-masks (`replace_session`) or deletes the session —
@@ -23,97 +23,26 @@ that belongs in the store (derived data it owns), not here.
 """
 from __future__ import annotations
 
-import atexit
 import threading
 import warnings
 from array import array
 from bisect import bisect_right
 from collections import Counter
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterator
 
 import msgspec
-import zstandard
 
 from recorder.format import EventType, IncrementalSource, decode_msgpack, encode_msgpack, no_gc
+from recorder.format import replace_lone_surrogates
 from recorder.mirror import DOM_SOURCES, FOCUS_MOVES, Mirror
 
+from .checkpoint_codec import compress, decompress
+from .index_export import NIL, IndexExport, decode_export, encode_export
 from .timeline import Timeline, TimelineBuilder
 
 Raw = dict[str, Any]
 _INTERACTION = int(IncrementalSource.MouseInteraction)
 DEFAULT_INTERVAL = 1000   # DOM operations between checkpoints
-
-# zstd contexts must not be used by two threads at once (it corrupts memory: the UI thread
-# seeks while the indexing thread compresses or a worker's index is loaded), so one per thread.
-_ztls = threading.local()
-
-
-def _compress(data: bytes) -> bytes:
-    c = getattr(_ztls, "c", None)
-    if c is None:
-        c = _ztls.c = zstandard.ZstdCompressor(level=1)
-    return c.compress(data)
-
-
-def _decompress(blob: bytes) -> bytes:
-    d = getattr(_ztls, "d", None)
-    if d is None:
-        d = _ztls.d = zstandard.ZstdDecompressor()
-    return d.decompress(blob)
-
-
-# Index workers still running; killed when the player exits (their work dies with it).
-_WORKERS: set = set()
-
-
-@atexit.register
-def _kill_workers() -> None:
-    for p in list(_WORKERS):
-        if p.poll() is None:
-            p.kill()
-
-
-class SegmentInfo(msgspec.Struct):
-    """What the index needs of a segment (the store's SegmentMeta has these fields)."""
-    index: int
-    start_ms: float
-    end_ms: float
-    record_count: int
-    has_full_snapshot: bool = False
-    creation_reason: str = "import"
-    view_id: str | None = None
-    raw_bytes: int = 0      # unknown for a list in memory
-
-
-class ListSource:
-    """A recording held in memory (a list of raw events) with the RecordingSource interface:
-    the events are cut into pseudo-segments so the same lazy path serves lists and stores."""
-
-    def __init__(self, events: Iterable[Raw], segment_size: int = 5000, id: str = "memory"):
-        self.id = id
-        self.info = None
-        self.damaged: list[int] = []
-        self._events = events if isinstance(events, list) else list(events)
-        self._size = max(1, segment_size)
-        self.segments: list[SegmentInfo] = []
-        ev = self._events
-        for i, start in enumerate(range(0, len(ev), self._size)):
-            chunk = ev[start: start + self._size]
-            ts = [e["timestamp"] for e in chunk if isinstance(e, dict)
-                  and isinstance(e.get("timestamp"), (int, float))]
-            self.segments.append(SegmentInfo(
-                i, min(ts) if ts else 0, max(ts) if ts else 0, len(chunk),
-                any(isinstance(e, dict) and e.get("type") == EventType.FullSnapshot for e in chunk)))
-
-    def read_segment(self, i: int) -> list[Raw]:
-        return self._events[i * self._size: (i + 1) * self._size]
-
-    def events(self) -> Iterator[Raw]:
-        return iter(self._events)
-
-    def segment_at(self, t_ms: float) -> int:
-        starts = [s.start_ms for s in self.segments]
-        return max(0, bisect_right(starts, t_ms) - 1)
 
 
 def _weight(e: Raw) -> int:
@@ -129,57 +58,6 @@ def _weight(e: Raw) -> int:
     return 1
 
 
-def _scrub(v: Any) -> Any:
-    """A copy with lone surrogates in every string replaced by U+FFFD. Iterative: events
-    carry DOMs nested deeper than Python's stack."""
-    def fix(x: Any) -> Any:
-        if isinstance(x, str):
-            return x.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
-        return x
-
-    holder: list[Any] = [None]
-    stack: list[tuple[Any, Any, Any]] = [(holder, 0, v)]   # (copy, key in it, original)
-    while stack:
-        dst, key, src = stack.pop()
-        if isinstance(src, list):
-            new: Any = [None] * len(src)
-            pairs: Any = enumerate(src)
-        elif isinstance(src, dict):
-            new = {}
-            pairs = ((fix(k), x) for k, x in src.items())
-        else:
-            dst[key] = fix(src)
-            continue
-        dst[key] = new
-        for k, x in pairs:
-            new[k] = None                      # keeps the dict's key order
-            stack.append((new, k, x))
-    return holder[0]
-
-
-NIL_BYTE = msgspec.msgpack.encode(None)   # MessagePack's nil
-_NIL = msgspec.Raw(NIL_BYTE)
-
-
-class IndexExport(msgspec.Struct, frozen=True):
-    """A finished index as a worker process hands it to the player (`export`/`load_export`):
-    its times, checkpoints, compressed event blocks, counters and timeline."""
-    start_ms: float | None
-    t_last: float
-    events_seen: int
-    dom_events: int
-    cp_t: list[float]
-    cp_blob: list[bytes]
-    blocks: list[tuple[bytes, bytes | None]]
-    full_snapshot_t: list[float]
-    seg_first_event: list[int]
-    warnings: dict[str, int]
-    checkpoint_bytes: int
-    block_bytes: int
-    # TimelineBuilder.to_bytes nested as is (decoded as a view: read in place), or nil
-    tb: msgspec.Raw = _NIL
-
-
 class Block(msgspec.Struct):
     """DOM-changing events after one checkpoint, until the next."""
     times: array
@@ -189,20 +67,20 @@ class Block(msgspec.Struct):
     def decode(self) -> list[Raw]:
         if self.events is not None:
             return self.events
-        return decode_msgpack(_decompress(self.blob)) if self.blob else []
+        return decode_msgpack(decompress(self.blob)) if self.blob else []
 
 
 class KeyframeIndex:
     def __init__(self, source: Any, *, interval: int = DEFAULT_INTERVAL, timeline: bool = True):
         self.src = source
         self.interval = max(1, interval)
-        self.segments = list(getattr(source, "segments", None) or [])
+        self.segments = list(source.segments)
         self.start_ms: float | None = None
         self.lock = threading.RLock()
         self.warnings: Counter[str] = Counter()
         self.mirror = Mirror()          # the working mirror of the pass (never handed out)
         self.cp_t: list[float] = [-1.0]
-        self.cp_blob: list[bytes] = [_compress(Mirror().dump())]
+        self.cp_blob: list[bytes] = [compress(Mirror().dump())]
         self.blocks: list[Block] = [Block(array("d"), None, [])]
         self.full_snapshot_t: list[float] = []
         self.seg_first_event: list[int] = []
@@ -219,8 +97,8 @@ class KeyframeIndex:
         self._tb: TimelineBuilder | None = None
         self._want_timeline = timeline
         self._timeline: Timeline | None = None
-        self._thread: threading.Thread | None = None
-        self._stop = False
+        # a thread finishing this index elsewhere (player.index_worker): `finish` waits for it
+        self.finisher: threading.Thread | None = None
         self._seg_cache: list[tuple[int, list[Raw]]] = []
         self._cache_lock = threading.Lock()
         self.checkpoint_bytes = len(self.cp_blob[0])
@@ -318,8 +196,8 @@ class KeyframeIndex:
                 except UnicodeEncodeError:
                     # lone surrogates (possible in events from Python's json): repaired, counted
                     self.warnings["text with invalid characters (replaced)"] += 1
-                    raw = encode_msgpack(_scrub(b.events))
-                b.blob = _compress(raw)
+                    raw = encode_msgpack(replace_lone_surrogates(b.events))
+                b.blob = compress(raw)
             self.block_bytes += len(b.blob or b"")
             b.events = None
 
@@ -328,20 +206,12 @@ class KeyframeIndex:
             return self.mirror.dump()
         except UnicodeEncodeError:
             self.warnings["text with invalid characters (replaced)"] += 1
-            for n in self.mirror.nodes.values():
-                n.text = _scrub(n.text)
-                n.attrs = _scrub(n.attrs)
-                n.value = _scrub(n.value)
-                n.extra = _scrub(n.extra)
-                n.sheet = _scrub(n.sheet)
-            m = self.mirror
-            m.href, m.selection = _scrub(m.href), _scrub(m.selection)
-            m.adopted = _scrub(m.adopted)
-            return m.dump()
+            self.mirror.replace_lone_surrogates()
+            return self.mirror.dump()
 
     def _checkpoint(self, t: float) -> None:
         self._close_block()
-        blob = _compress(self._dump_mirror())
+        blob = compress(self._dump_mirror())
         self.checkpoint_bytes += len(blob)
         self.cp_t.append(t)
         self.cp_blob.append(blob)
@@ -376,32 +246,11 @@ class KeyframeIndex:
 
     def finish(self) -> None:
         """Index everything (waits for a background thread or worker doing it)."""
-        th = self._thread
+        th = self.finisher
         if th is not None and th is not threading.current_thread() and th.is_alive():
             th.join()
         while self.advance():
             pass
-
-    def start_background(self) -> None:
-        """Index the rest in a daemon thread (segment by segment, so a seek waits at most
-        one segment for the lock)."""
-        if self._thread is not None or self.done:
-            return
-
-        def run() -> None:
-            while not self._stop and self.advance():
-                pass
-
-        self._thread = threading.Thread(target=run, name="replay-keyframes", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop = True
-        proc = getattr(self, "_proc", None)
-        if proc is not None and proc.poll() is None:
-            proc.kill()
-        if self._thread is not None:
-            self._thread.join()
 
     @property
     def progress(self) -> float:
@@ -432,14 +281,14 @@ class KeyframeIndex:
     def export(self) -> bytes:
         """The finished index as bytes (see `load_export`)."""
         assert self.done
-        return _compress(msgspec.msgpack.encode(IndexExport(
+        return encode_export(IndexExport(
             start_ms=self.start_ms, t_last=self.t_last, events_seen=self.events_seen,
             dom_events=self.dom_events, cp_t=self.cp_t, cp_blob=self.cp_blob,
             blocks=[(b.times.tobytes(), b.blob) for b in self.blocks],
             full_snapshot_t=self.full_snapshot_t, seg_first_event=self.seg_first_event,
             warnings=dict(self.warnings), checkpoint_bytes=self.checkpoint_bytes,
             block_bytes=self.block_bytes,
-            tb=msgspec.Raw(self._tb.to_bytes()) if self._tb is not None else _NIL)))
+            tb=msgspec.Raw(self._tb.to_bytes()) if self._tb is not None else NIL))
 
     def load_export(self, blob: bytes) -> None:
         """Take over an index a worker built for the same source (replaces any progress
@@ -447,15 +296,13 @@ class KeyframeIndex:
         with self._cache_lock:
             self._seg_cache = []   # make room first: the index serves everything from now on
         with no_gc():
-            raw = _decompress(blob)
-            d = msgspec.msgpack.decode(raw, type=IndexExport)
-            del raw
+            d = decode_export(blob)
             blocks = []
             for raw, b in d.blocks:
                 times = array("d")
                 times.frombytes(raw)
                 blocks.append(Block(times, b, None))
-            tb = TimelineBuilder.from_bytes(d.tb) if memoryview(d.tb) != NIL_BYTE else None
+            tb = TimelineBuilder.from_bytes(d.tb) if d.has_timeline() else None
         with self.lock:
             self.start_ms, self.t_last = d.start_ms, d.t_last
             self.events_seen, self.dom_events = d.events_seen, d.dom_events
@@ -482,42 +329,6 @@ class KeyframeIndex:
             if self._pending is not None:
                 self._resume = self._next_seg - 1
                 self._pending = None
-
-    def start_worker(self) -> bool:
-        """Index in a separate process (another core, no GIL shared with the UI) when the
-        source is a stored session the worker can open itself; False if not possible."""
-        root = getattr(getattr(self.src, "store", None), "root", None)
-        sid = getattr(self.src, "id", None)
-        if root is None or not sid or self._thread is not None or self.done:
-            return False
-        from .index_worker import spawn
-
-        worker = spawn(root, sid, self.interval)
-        if worker is None:
-            return False
-        self._proc = proc = worker.proc
-        _WORKERS.add(proc)
-        self.release_pending()
-
-        def run() -> None:
-            code, out, err = worker.result()
-            _WORKERS.discard(proc)
-            if self._stop:
-                return
-            if code == 0 and out:
-                try:
-                    self.load_export(out)
-                    return
-                except Exception as exc:  # noqa: BLE001 - fall back to indexing here
-                    err = repr(exc)
-            warnings.warn("the index worker failed (%s); indexing in this process"
-                          % (err.strip().splitlines() or ["?"])[-1])
-            while not self._stop and self.advance():
-                pass
-
-        self._thread = threading.Thread(target=run, name="replay-keyframes-worker", daemon=True)
-        self._thread.start()
-        return True
 
     def timeline_now(self) -> Timeline:
         """The timeline of what is indexed so far (complete once `done`); for showing
@@ -546,7 +357,7 @@ class KeyframeIndex:
             if block.events is not None:
                 events = events[:n]  # the open block keeps growing; take what is ours
         with no_gc():
-            m = Mirror.load(_decompress(blob))
+            m = Mirror.load(decompress(blob))
             for e in events[:n]:
                 m.apply(e)
         return m
@@ -567,7 +378,7 @@ class KeyframeIndex:
         m = None
         if with_state:
             with no_gc():
-                m = Mirror.load(_decompress(blob))
+                m = Mirror.load(decompress(blob))
                 for e in ev0[:k]:
                     m.apply(e)
 

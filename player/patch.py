@@ -16,7 +16,7 @@ operations (player.frame):
 2. "add" for every target node that is not kept (its whole subtree, sanitized, right to left
    so each op's next sibling is already in the view);
 3. "attr" / "sheet" / "text" for kept nodes whose content changed (only those are sanitized);
-4. the frame's state (scroll, inputs, adopted sheets, fonts, canvas drawings, focus,
+4. the frame's state (scroll, inputs, media, adopted sheets, fonts, canvas drawings, focus,
    selection), for the kept and rebuilt nodes alike.
 
 A node is rebuilt rather than patched when patching it could leave state the frame would not
@@ -160,7 +160,7 @@ def diff_view(shown: Mirror, target: Mirror, t: float, asset: AssetResolver = No
            for i, n in bn.items()):
         return None
     rms: list[Raw] = []
-    adds: list[Raw] = []
+    to_add: list[tuple[int, int | None, int]] = []   # (parent, next sibling, target id)
     edits: list[Raw] = []
     rekey: list[list[int]] = []    # [shown id, target id] of nodes kept under a new id
     kept: list[tuple[Node, Node]] = []   # (shown, target) pairs left in the view
@@ -190,12 +190,14 @@ def diff_view(shown: Mirror, target: Mirror, t: float, asset: AssetResolver = No
             if c in pairs:
                 stack.append((pairs[c], c))
             else:
-                node = serialize(b, c, asset, fresh)
-                rebuilt += 1 + _count(node)
+                # counted before anything is sanitized: most seeks that give up do so here
+                rebuilt += _shown_size(b, c)
                 if rebuilt > limit:
                     return None
-                adds.append({"t": t, "k": "add", "p": nid, "n": nxt, "node": node})
+                to_add.append((nid, nxt, c))
             nxt = c
+    adds = [{"t": t, "k": "add", "p": p, "n": nxt, "node": serialize(b, c, asset, fresh)}
+            for p, nxt, c in to_add]
     # removals first (by the ids shown), then the kept nodes take their target ids, then
     # everything else speaks the target's ids
     ops = rms + ([{"t": t, "k": "rekey", "pairs": rekey}] if rekey else []) + adds + edits
@@ -251,16 +253,16 @@ def _by_id_only(n: Node) -> bool:
         tag_name(n.tag) in _WHOLE or bool(n.extra and n.extra.get("isShadowHost"))))
 
 
-def _count(node: Raw | None) -> int:
-    """Nodes beneath a serialized node (not itself)."""
-    if node is None:
-        return 0
+def _shown_size(m: Mirror, nid: int) -> int:
+    """How many nodes `serialize(m, nid)` puts in the view (the node and its shown
+    descendants), without building them."""
     k = 0
-    stack = list(node.get("childNodes") or ())
+    stack = [nid]
+    nodes = m.nodes
     while stack:
-        x = stack.pop()
+        n = nodes[stack.pop()]
         k += 1
-        stack.extend(x.get("childNodes") or ())
+        stack.extend(shown_children(m, n))
     return k
 
 
@@ -294,14 +296,14 @@ def _edit(a: Mirror, b: Mirror, o: Node, n: Node, t: float, asset: AssetResolver
 
 def _state(a: Mirror, b: Mirror, kept: list[tuple[Node, Node]], fresh: list[Node],
            asset: AssetResolver) -> Raw:
-    """The frame's state for the patched view (as `build_frame`, see player.frame), without
-    media state, which a patch does not carry."""
+    """The frame's state for the patched view (as `build_frame`, see player.frame)."""
     st = NodeStates(b)
     for o, n in kept:
         if n.id == b.root or n.type not in (NodeType.Element, NodeType.Document):
             continue
         if n.id == b.focus:
             st.focus = n.id
+        st.add_media(n)    # set again, as a frame sets it (kept only when unchanged)
         pos = n.scroll or _attr_scroll(n)
         if pos is not None:
             st.scroll[str(n.id)] = [pos[0], pos[1]]
@@ -312,7 +314,8 @@ def _state(a: Mirror, b: Mirror, kept: list[tuple[Node, Node]], fresh: list[Node
     out: Raw = {
         "width": b.width, "height": b.height, "href": b.href,
         "scroll": {"window": [b.window_scroll[0], b.window_scroll[1]], "nodes": st.scroll},
-        "inputs": st.inputs, "adopted": adopted_css(b, asset), "canvas": st.canvas,
+        "inputs": st.inputs, "media": st.media, "adopted": adopted_css(b, asset),
+        "canvas": st.canvas,
         "focus": st.focus, "focus_visible": b.focus_visible, "selection": b.selection,
     }
     if a.fonts != b.fonts:

@@ -15,8 +15,9 @@ Offsets are milliseconds after the recording's first event. Everything shown pas
 through the sanitizer, so no recorded script runs and nothing is fetched.
 
 Opening costs only the first frame: the keyframe index (player.keyframes) is built in a
-background thread for long recordings ("auto" mode), and a seek or playback beyond what it
-has reached starts from the last full snapshot before that moment instead of waiting.
+worker process or a background thread (player.index_worker) for long recordings ("auto"
+mode), and a seek or playback beyond what it has reached starts from the last full
+snapshot before that moment instead of waiting.
 """
 from __future__ import annotations
 
@@ -24,10 +25,12 @@ from bisect import bisect_right
 from typing import Any, Iterable
 
 from recorder.mirror import Mirror
+from recorder.source import ListSource
 
 from .document import render_document
 from .frame import OpsBuilder, build_frame
-from .keyframes import DEFAULT_INTERVAL, KeyframeIndex, ListSource
+from .index_worker import IndexRunner
+from .keyframes import DEFAULT_INTERVAL, KeyframeIndex
 from .patch import diff_view
 from .sanitize import AssetResolver
 from .timeline import Timeline
@@ -55,15 +58,16 @@ class Replayer:
         self.asset = asset
         self.index = KeyframeIndex(source, interval=keyframe_interval)
         self.index.ensure_first()
+        self.runner = IndexRunner(self.index)
         if mode == "auto":
             total = sum(getattr(s, "record_count", 0) or 0 for s in self.index.segments)
             size = sum(getattr(s, "raw_bytes", 0) or 0 for s in self.index.segments)
             mode = "process" if total > BACKGROUND_ABOVE or size > BACKGROUND_ABOVE_BYTES \
                 else "eager"
         if mode == "process":
-            mode = "process" if self.index.start_worker() else "background"
+            mode = "process" if self.runner.start_worker(source) else "background"
         if mode == "background":
-            self.index.start_background()
+            self.runner.start_background()
         elif mode == "eager":
             self.index.finish()
         elif mode not in ("lazy", "process"):
@@ -99,7 +103,7 @@ class Replayer:
         return ix.warnings if ix.done else ix.warnings + ix.mirror.warnings
 
     def close(self) -> None:
-        self.index.stop()
+        self.runner.stop()
 
     @property
     def first_frame_ms(self) -> float:

@@ -24,6 +24,7 @@ so they are usable without Qt and without lxml.
 """
 from __future__ import annotations
 
+import functools
 import html
 import re
 import threading
@@ -107,7 +108,12 @@ def tag_name(tag: Any) -> str:
     """The local name a recorded tag stands for: lowercase, namespace prefix dropped. The
     runtime builds SVG with createElementNS, where `svg:script` *is* an SVG script element,
     so every rule below must see `script` there."""
-    return str(tag or "").strip().lower().rsplit(":", 1)[-1]
+    return _local_name(tag if isinstance(tag, str) else str(tag or ""))
+
+
+@functools.lru_cache(maxsize=4096)   # a page has a few dozen tags, asked for on every node
+def _local_name(tag: str) -> str:
+    return tag.strip().lower().rsplit(":", 1)[-1]
 
 
 def safe_tag(tag: Any) -> str:
@@ -127,6 +133,27 @@ def sanitize_attrs(tag: str, attrs: dict, *, svg: bool = False, asset: AssetReso
     markup: `rr_width`/`rr_height` (a hidden element's placeholder) into a sized style,
     `rr_dataURL` into an image source, `rr_scrollLeft/Top` dropped (scroll is state).
     `_cssText` (an inlined stylesheet) is kept, sanitized, when `keep_css_text`."""
+    # only all-string values are memoized: True == 1 == 1.0 as keys, but not as attributes
+    if type(tag) is str and all(type(v) is str for v in attrs.values()):
+        try:
+            key = (tag, tuple(attrs.items()), asset, keep_css_text)
+            return dict(_attrs_memo(key))   # a copy: callers add to it
+        except TypeError:          # an unhashable resolver
+            pass
+    return _sanitize_attrs(tag, attrs, asset, keep_css_text)
+
+
+@functools.lru_cache(maxsize=8192)
+def _attrs_memo(key: tuple) -> dict[str, str]:
+    """sanitize_attrs is a pure function of its arguments (as `_CssMemo` says of CSS): a
+    page's thousands of elements share a few hundred attribute sets (a table's cells), and
+    sanitizing each again was a fifth of building a frame."""
+    tag, items, asset, keep_css_text = key
+    return _sanitize_attrs(tag, dict(items), asset, keep_css_text)
+
+
+def _sanitize_attrs(tag: str, attrs: dict, asset: AssetResolver,
+                    keep_css_text: bool) -> dict[str, str]:
     out: dict[str, str] = {}
     t = tag_name(tag)
     if t in ("script", "noscript"):

@@ -496,6 +496,35 @@ def encode_msgpack(obj: Any) -> bytes:
         raise NestingTooDeep() from None
 
 
+def replace_lone_surrogates(v: Any) -> Any:
+    """A copy with lone surrogates in every string (keys too) replaced by U+FFFD, so
+    MessagePack can encode it (Python's json lets them into events). Iterative: events
+    carry DOMs nested deeper than Python's stack."""
+    def fix(x: Any) -> Any:
+        if isinstance(x, str):
+            return x.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+        return x
+
+    holder: list[Any] = [None]
+    stack: list[tuple[Any, Any, Any]] = [(holder, 0, v)]   # (copy, key in it, original)
+    while stack:
+        dst, key, src = stack.pop()
+        if isinstance(src, list):
+            new: Any = [None] * len(src)
+            pairs: Any = enumerate(src)
+        elif isinstance(src, dict):
+            new = {}
+            pairs = ((fix(k), x) for k, x in src.items())
+        else:
+            dst[key] = fix(src)
+            continue
+        dst[key] = new
+        for k, x in pairs:
+            new[k] = None                      # keeps the dict's key order
+            stack.append((new, k, x))
+    return holder[0]
+
+
 # --- small accessors used everywhere -------------------------------------------------
 def event_type(raw: Raw) -> int | None:
     return raw.get("type")

@@ -568,14 +568,15 @@ class Index:
                          (sid,))
 
     def browse_texts(self) -> dict[str, tuple[str, str]]:
-        """Per session: its page URLs and its error messages (each newline-separated) -
+        """Per session: its page URLs and its errors as "type: message" (each newline-separated) -
         what the app's session browser searches beyond the sessions row, in two queries."""
         out: dict[str, tuple[str, str]] = {}
         for sid, urls in self._all("SELECT session_id, group_concat(url, char(10)) FROM views"
                                    " GROUP BY session_id"):
             out[sid] = (urls or "", "")
-        for sid, msgs in self._all("SELECT session_id, group_concat(message, char(10)) FROM"
-                                   " errors GROUP BY session_id"):
+        for sid, msgs in self._all("SELECT session_id, group_concat(coalesce(type || ': ', '')"
+                                   " || coalesce(message, ''), char(10)) FROM errors"
+                                   " GROUP BY session_id"):
             out[sid] = (out.get(sid, ("", ""))[0], msgs or "")
         return out
 

@@ -16,7 +16,7 @@ from collections import Counter
 from typing import Any, Iterable, Iterator
 
 from .format import (EventType, IncrementalSource, MouseInteractions, NodeType, decode_msgpack,
-                     encode_msgpack)
+                     encode_msgpack, replace_lone_surrogates)
 
 Raw = dict[str, Any]
 
@@ -647,6 +647,16 @@ class Mirror:
             [n._dump() for n in self.nodes.values()], self.focus, self.fonts,
             {str(k): v for k, v in self.canvas.items()}, self.focus_visible, self._pointer_down,
         ])
+
+    def replace_lone_surrogates(self) -> None:
+        """Repair every text the state holds so `dump` can encode it (lone surrogates, as
+        Python's json lets into events, become U+FFFD)."""
+        fix = replace_lone_surrogates
+        for n in self.nodes.values():
+            n.text, n.attrs, n.value = fix(n.text), fix(n.attrs), fix(n.value)
+            n.extra, n.sheet = fix(n.extra), fix(n.sheet)
+        self.href, self.selection = fix(self.href), fix(self.selection)
+        self.adopted = fix(self.adopted)
 
     @classmethod
     def load(cls, blob: bytes) -> "Mirror":

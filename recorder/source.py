@@ -1,5 +1,6 @@
-"""Recording sources: one interface over a stored session, a `.replay` bundle and an rrweb
-JSON file read without importing it. The player reads only this interface.
+"""Recording sources: one interface over a stored session, a `.replay` bundle, an rrweb
+JSON file read without importing it and a list of events in memory (`ListSource`). The
+player reads only this interface.
 
     src = open_recording("3f2a", data_dir)          # a stored session (id or unique prefix)
     src = open_recording("bug.replay", data_dir)    # a bundle
@@ -11,8 +12,9 @@ from __future__ import annotations
 import bisect
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Iterable, Iterator
 
+from .format import EventType
 from .index import SessionInfo
 from .segments import SegmentMeta
 
@@ -114,6 +116,36 @@ class MemorySource(RecordingSource):
     def _load(self, i: int) -> list[dict]:
         a, b, _ = self._cuts[i]
         return self._events[a:b]
+
+    def events(self) -> Iterator[dict]:
+        return iter(self._events)
+
+
+class ListSource(RecordingSource):
+    """A list of raw events cut into pseudo-segments of `segment_size` events, so the
+    player's lazy path serves lists as it serves stores (no facts derived, no session
+    info: the cheapest source, for tests and for events handed over in memory)."""
+
+    def __init__(self, events: Iterable[dict], segment_size: int = 5000, id: str = "memory"):
+        super().__init__()
+        self.id = id
+        self.info = None
+        self._events = events if isinstance(events, list) else list(events)
+        self._size = max(1, segment_size)
+        self.segments = []
+        ev = self._events
+        for i, start in enumerate(range(0, len(ev), self._size)):
+            chunk = ev[start: start + self._size]
+            ts = [e["timestamp"] for e in chunk if isinstance(e, dict)
+                  and isinstance(e.get("timestamp"), (int, float))]
+            self.segments.append(SegmentMeta(
+                index=i, start_ms=min(ts) if ts else 0, end_ms=max(ts) if ts else 0,
+                record_count=len(chunk), creation_reason="import",
+                has_full_snapshot=any(isinstance(e, dict)
+                                      and e.get("type") == EventType.FullSnapshot for e in chunk)))
+
+    def _load(self, i: int) -> list[dict]:
+        return self._events[i * self._size: (i + 1) * self._size]
 
     def events(self) -> Iterator[dict]:
         return iter(self._events)

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from ..cli import UserError
+from ._source import names_demo
 
 
 def add_session_selection(p: argparse.ArgumentParser) -> None:
@@ -22,8 +23,10 @@ def check_selection(args: argparse.Namespace, verb: str) -> None:
 
 
 def named_files(args: argparse.Namespace) -> list[str]:
-    """The names that are files (each once): read in place, never imported."""
-    return list(dict.fromkeys(s for s in args.sessions if Path(s).is_file()))
+    """The names that are files (each once): read in place, never imported. `demo` is the
+    bundled demo session's file, unless something else is called that."""
+    return list(dict.fromkeys(s for s in args.sessions
+                              if Path(s).is_file() or names_demo(s, args.data)))
 
 
 def names_stored(args: argparse.Namespace) -> bool:

@@ -46,7 +46,7 @@ def session_index(text: str) -> int:
     return n
 
 
-def _rules_for(spec: str, data: Path, rules_path: Path | None, stored: bool):
+def rules_for(spec: str, data: Path, rules_path: Path | None, stored: bool):
     """The rules to apply at open, or None: a file gets the active rules (`--rules`, else the
     data folder's, else the default); a stored session, which was masked when stored, only
     an explicit `--rules`."""
@@ -65,7 +65,7 @@ def open_raw(spec: str, data: Path, session_number: int = 0) -> Any:
     for `audit` and `mask`, which must see what is there), or a UserError saying what to do."""
     if not spec.strip():
         raise UserError(f"no recording named (an empty argument) - give {_KINDS}")
-    if spec == DEMO and not Path(spec).exists() and not _stored(spec, data):
+    if names_demo(spec, data):
         spec = str(DEMO_SESSION)
     if not Path(spec).exists() and _is_path(spec):
         raise UserError(f"{spec}: no such file - check the path")
@@ -101,6 +101,12 @@ def open_raw(spec: str, data: Path, session_number: int = 0) -> Any:
                         " its permissions") from None
 
 
+def names_demo(spec: str, data: Path) -> bool:
+    """Whether `spec` is `demo` meaning the bundled demo session: no file and no stored
+    session is called that."""
+    return spec == DEMO and not Path(spec).exists() and not _stored(spec, data)
+
+
 def _is_path(spec: str) -> bool:
     """Whether `spec` names a file, not a session: a folder in it, or a file suffix (.json,
     .replay, .gz; a continuation id's `.<timestamp>` is digits)."""
@@ -125,7 +131,7 @@ def _stored(spec: str, data: Path) -> bool:
 def open_source(spec: str, data: Path, session_number: int = 0, *,
                 rules: Path | None = None, unmasked: bool = False) -> Any:
     """The recording named on the command line, masked by the rules in force (see
-    `_rules_for`; `unmasked`: as recorded, said on stderr), or a UserError saying what to do."""
+    `rules_for`; `unmasked`: as recorded, said on stderr), or a UserError saying what to do."""
     from recorder.source import masked_source
 
     if unmasked and rules is not None:
@@ -138,7 +144,7 @@ def open_source(spec: str, data: Path, session_number: int = 0, *,
               f"replay: note: --unmasked: the output is unmasked - {spec} is shown as recorded"
               " and may hold personal data", file=sys.stderr)
     else:
-        active = _rules_for(spec, data, rules, stored)
+        active = rules_for(spec, data, rules, stored)
         if active is not None:
             try:
                 masked = masked_source(src, active)

@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from recorder.privacy import DETECTORS
-from recorder.privacy.audit import audit_session, clock, looked_for
+from recorder.privacy.audit import SENSITIVE_INPUTS, audit_session, clock, looked_for
 
 from ..cli import UserError
 from ._store import open_existing_store
@@ -27,7 +27,6 @@ from ._selection import (add_session_selection, check_selection, named_files, na
 from ._source import open_raw
 
 # Besides the pattern detectors: what `audit_events` reports on its own.
-SENSITIVE_INPUTS = "sensitive-input"
 
 NAME = "audit"
 

@@ -13,7 +13,8 @@ from recorder.rrweb_io import with_session_marker, write_rrweb_json
 
 from ..cli import UserError
 from ._words import count
-from ._source import add_source_arguments, check_output, moment, open_source, resolve_moment
+from ._source import (add_source_arguments, check_output, moment, open_source, resolve_moment,
+                      rules_for)
 
 NAME = "export"
 _SUFFIX = {".json": "rrweb", ".replay": "replay", ".har": "har", ".gif": "gif",
@@ -233,10 +234,20 @@ def _replay(src, out: Path, args) -> None:
         report = report_for(src.events(), src.info.context, title=args.title, notes=args.notes,
                             at_ms=at)
         context = with_report(src.info.context, report)
+        if not args.unmasked:   # the title and notes typed here pass the rules like any context
+            context = _rules_in_force(args).mask_context(context)
     n = write_bundle(out, src, context=context)
     print(f"wrote session {src.id} ({count(n, 'segment')}"
           f"{', with its bug report' if context else ''})"
           f" to {out}", file=sys.stderr)
+
+
+def _rules_in_force(args):
+    """A masker for what the person adds to an export (a bug report's title and notes):
+    `--rules`, else the data folder's rules, else the default - the rules a stored session was
+    masked by when it was stored."""
+    from recorder.privacy.masker import SessionMasker
+    return SessionMasker(rules_for(args.session, args.data, args.rules, stored=False))
 
 
 # format -> exporter(source, output path, arguments)

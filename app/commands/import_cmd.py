@@ -18,6 +18,7 @@ from typing import Callable, Iterable, Iterator
 
 from recorder.bundle import BadBundle, DamagedBundle, is_bundle, open_bundle, salvage
 from recorder.format import InvalidEvent, no_gc
+from recorder.paths import DEMO_SESSION
 from recorder.ingest import ImportConflict, Outcome
 from recorder.limits import LimitError
 from recorder.rrweb_io import DamagedRecording, EventStream, NotStreamable, \
@@ -29,6 +30,7 @@ from recorder.store import Store, Stored
 from ..cli import UserError
 from .sessions import _when as _date
 from ._progress import progress_bar
+from ._source import DEMO
 from ._words import count
 
 NAME = "import"
@@ -42,7 +44,9 @@ def register(subparsers, common) -> None:
                     " .replay bundles. Prints the id of each session stored. A stored session"
                     " is never shortened or replaced: the same recording again stores nothing,"
                     " a longer copy appends what is missing, one that disagrees is refused.")
-    p.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    p.add_argument("files", nargs="+", type=Path, metavar="FILE",
+                   help="rrweb JSON (array, NDJSON, gzip/zstd), a .replay bundle, a PostHog or Sentry"
+                        " export; `demo`: the bundled demo session")
     p.add_argument("--rules", type=Path, metavar="FILE",
                    help="privacy rules (TOML) to apply before anything is stored"
                         " (default: the data folder's active rules)")
@@ -107,6 +111,8 @@ def masker_for(args: argparse.Namespace) -> Callable | None:
 
 def run(args: argparse.Namespace) -> int:
     args.given_user = _given_user(args)
+    # `demo`, when no file is called that: the bundled demo session, as elsewhere
+    args.files = [DEMO_SESSION if str(f) == DEMO and not f.exists() else f for f in args.files]
     for f in args.files:
         if f.is_dir():
             raise UserError(f"{f} is a folder - give recording files (rrweb JSON or .replay)")

@@ -379,7 +379,7 @@ class PrivacyWorkspace(QWidget):
         lay.addLayout(when)
         lay.addWidget(self.preview_note)
         lay.addWidget(self.sides, 1)
-        self.session_combo.activated.connect(self._session_chosen)
+        self.session_combo.currentIndexChanged.connect(self._session_chosen)
         self.file_button.clicked.connect(self._choose_file)
         self.unmasked.toggled.connect(lambda _on: self.refresh_preview())
         self.moment.valueChanged.connect(self._moment_moved)
@@ -512,6 +512,7 @@ class PrivacyWorkspace(QWidget):
         return Store.open(self.data_dir)
 
     def _load_sessions(self) -> None:
+        self.session_combo.blockSignals(True)   # filling the list opens nothing; the end does
         self.session_combo.clear()
         store = self._store()
         infos = [] if store is None else store.sessions()
@@ -523,8 +524,9 @@ class PrivacyWorkspace(QWidget):
             self.session_combo.addItem(f"{when}  {s.first_url or '(no URL)'}  {s.id[:8]}", s.id)
         if not infos:
             self.session_combo.addItem("no stored sessions - open a recording file", None)
-            return
-        self.open_session(self.session_combo.itemData(0))
+        self.session_combo.blockSignals(False)
+        if infos:
+            self.open_session(self.session_combo.itemData(0))
 
     def _session_chosen(self, index: int) -> None:
         sid = self.session_combo.itemData(index)
@@ -557,8 +559,10 @@ class PrivacyWorkspace(QWidget):
         except (OSError, ValueError, KeyError, IndexError) as exc:
             self._say(f"cannot preview {path.name}: {exc}", error=True)
             return
+        self.session_combo.blockSignals(True)
         self.session_combo.insertItem(0, f"file: {path.name}", None)
         self.session_combo.setCurrentIndex(0)
+        self.session_combo.blockSignals(False)
         self._set_subject(Subject(path.name, events, stored=False))
 
     def _set_subject(self, subject: Subject) -> None:
@@ -729,7 +733,7 @@ class PrivacyWorkspace(QWidget):
         return True
 
     def run_audit(self) -> None:
-        from recorder.privacy.audit import audit_session
+        from recorder.privacy.audit import SENSITIVE_INPUTS, audit_session
         store = self._store()
         rows, audited, found = [], 0, 0
         if store is not None:
@@ -739,6 +743,9 @@ class PrivacyWorkspace(QWidget):
                         a = audit_session(reader)
                     audited += 1
                     found += len(a.findings)
+                    if not a.findings:   # a clean session says so, as the command line does
+                        rows.append([info.id[:13], "-", "", "", "", "",
+                                     f"none of: {', '.join([*DETECTORS, SENSITIVE_INPUTS])}"])
                     for f in a.findings:
                         rows.append([info.id[:13], f.kind,
                                      "context" if f.event_index is None else str(f.event_index),

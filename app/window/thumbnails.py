@@ -9,6 +9,7 @@ from collections import OrderedDict
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QProcess, Signal
+from shiboken6 import isValid
 from PySide6.QtGui import QPixmap
 
 from recorder.store import LocalStore
@@ -103,14 +104,17 @@ class ThumbnailService(QObject):
     def _start(self) -> None:
         proc = QProcess(self)
         proc.setProcessChannelMode(QProcess.ProcessChannelMode.SeparateChannels)
-        proc.readyReadStandardOutput.connect(lambda p=proc: self._read(p))
+        proc.readyReadStandardOutput.connect(self._read)
         proc.finished.connect(self._ended)
         proc.start(sys.executable, ["-m", "app.window.thumbnail_job", "--data",
                                     str(self.store.root)])
         self._proc = proc
         self._out = b""
 
-    def _read(self, proc: QProcess) -> None:
+    def _read(self) -> None:
+        proc = self._proc
+        if proc is None or not isValid(proc):   # shut down, or Qt deleted it at exit
+            return
         self._out += bytes(proc.readAllStandardOutput())
         while b"\n" in self._out:
             line, self._out = self._out.split(b"\n", 1)

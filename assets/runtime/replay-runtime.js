@@ -35,7 +35,10 @@
   var nodes = new Map();        // rrweb id -> DOM node
   var RID = "__rid";            // expando on our DOM nodes (isolated-world property)
   var stats = { frames: 0, patches: 0, batches: 0, ops: 0, skipped: 0, rafs: 0, painted: 0 };
-  var state = { seq: 0, applied: 0, painted: 0, title: null };
+  var state = { seq: 0, applied: 0, painted: 0, title: null,
+                // benchmarks: when (epoch ms) the last batch was applied, and when the frame
+                // showing it was rendered (a task after that frame's animation callbacks)
+                appliedAt: 0, paintedAt: 0, paintedSeq: 0 };
 
   function safeAttr(name, value) {
     var n = String(name).toLowerCase();
@@ -266,6 +269,27 @@
       if (!el || !st) continue;
       setInput(el, st.v, st.c);
     }
+  }
+
+  // A media element's recorded state (player/frame.py media_state). The view is a still of
+  // the recording and never plays: whether the recording was playing is said by PAUSED
+  // ("true"/"false"), as the static snapshot says it (player/document.py).
+  var PAUSED = "data-replay-paused";
+  function applyMedia(media) {
+    if (!media) return;
+    for (var id in media) if (!setMedia(nodes.get(+id), media[id])) stats.skipped++;
+  }
+
+  function setMedia(el, st) {
+    if (!el || !st || el.nodeType !== 1 || !("currentTime" in el)) return false;
+    if (typeof st.playbackRate === "number") {
+      try { el.defaultPlaybackRate = st.playbackRate; el.playbackRate = st.playbackRate; } catch (e) {}
+    }
+    if (typeof st.currentTime === "number") { try { el.currentTime = st.currentTime; } catch (e) {} }
+    if (typeof st.muted === "boolean") el.muted = st.muted;
+    if (typeof st.volume === "number") { try { el.volume = st.volume; } catch (e) {} }
+    if (typeof st.paused === "boolean") el.setAttribute(PAUSED, st.paused ? "true" : "false");
+    return true;
   }
 
   // A checkbox's or radio's `value` property is its value attribute: only `checked` is state.
@@ -675,6 +699,7 @@
     attachFrames();
     flushScroll();
     applyInputs(frame && frame.inputs);
+    applyMedia(frame && frame.media);
     applyScroll(frame && frame.scroll);
     var adopted = (frame && frame.adopted) || {};
     for (var host in adopted) setAdopted(+host, adopted[host]);
@@ -704,6 +729,7 @@
     }
     flushScroll();
     applyInputs(p.inputs);
+    applyMedia(p.media);
     applyScroll(p.scroll);
     var adopted = p.adopted || {};
     adoptedSheets.forEach(function (sheet, host) {   // hosts the target has no sheets for
@@ -818,11 +844,7 @@
         else stats.skipped++;
         return;
       case "media":
-        el = nodes.get(op.id);
-        if (!el || !("currentTime" in el)) { stats.skipped++; return; }
-        if (typeof op.currentTime === "number") { try { el.currentTime = op.currentTime; } catch (e) {} }
-        if (typeof op.muted === "boolean") el.muted = op.muted;
-        if (typeof op.volume === "number") { try { el.volume = op.volume; } catch (e) {} }
+        if (!setMedia(nodes.get(op.id), op)) stats.skipped++;
         return;
       case "full":
         if (pointer && !op.frame.pointer) op.frame.pointer = [pointer];
@@ -863,10 +885,17 @@
   }
 
   // --- painting: count animation frames so the player can tell a batch reached the screen ---
+  function clock() { return performance.timeOrigin + performance.now(); }
+  var afterFrame = new MessageChannel();
+  afterFrame.port1.onmessage = function (e) { state.paintedAt = clock(); state.paintedSeq = e.data; };
   function onFrame() {
     stats.rafs++;
     if (dirtyCanvases.size) showCanvases();
-    if (state.painted < state.applied && fontsLoading <= 0 && canvasPending <= 0) { state.painted = state.applied; stats.painted++; }
+    if (state.painted < state.applied && fontsLoading <= 0 && canvasPending <= 0) {
+      state.painted = state.applied;
+      stats.painted++;
+      afterFrame.port2.postMessage(state.painted);
+    }
     requestAnimationFrame(onFrame);
   }
   requestAnimationFrame(onFrame);
@@ -874,6 +903,7 @@
   // --- introspection (tests, benchmarks) ---
   var OWN_ATTRS = {};   // the attributes the runtime puts on recorded elements
   OWN_ATTRS[HOVER] = OWN_ATTRS[FOCUS_VISIBLE] = OWN_ATTRS[FOCUS] = OWN_ATTRS[FOCUS_WITHIN] = true;
+  OWN_ATTRS[PAUSED] = true;
   function describe(node) {
     // [id, tag or "#text", attributes, text, children] for comparing with the player's model
     if (!node) return null;
@@ -893,14 +923,18 @@
     return out;
   }
 
+  function applied() { state.applied = ++state.seq; state.appliedAt = clock(); }
+
   window.__replay = {
     version: 1,
     setPlayerCss: function (css) { playerCss = String(css || ""); putPlayerCss(); return true; },
-    loadFrame: function (frame) { var r = loadFrame(frame); state.applied = ++state.seq; return r; },
-    patch: function (p) { var r = patch(p); state.applied = ++state.seq; return r; },
-    apply: function (ops) { var r = apply(ops); state.applied = ++state.seq; return r; },
+    loadFrame: function (frame) { var r = loadFrame(frame); applied(); return r; },
+    patch: function (p) { var r = patch(p); applied(); return r; },
+    apply: function (ops) { var r = apply(ops); applied(); return r; },
     state: function () {
       return { seq: state.seq, applied: state.applied, painted: state.painted, nodes: nodes.size,
+               appliedAt: state.appliedAt, paintedAt: state.paintedAt, paintedSeq: state.paintedSeq,
+               now: clock(),
                title: document.title, stats: stats, focus: focusId,
                active: document.activeElement && document.activeElement[RID] !== undefined
                        ? document.activeElement[RID] : null,

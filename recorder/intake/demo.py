@@ -169,11 +169,17 @@ def install(page: str, base: str, demo: DemoApp) -> str:
                                             "flushMs": FLUSH_MS}).replace("<", "\\u003c")
     head = (f'<script src="{b}/capture.js"></script>\n'
             f"<script>window.__replaySession = ReplayCapture.start({cfg});</script>\n")
-    badge = f"""<div id="replay-demo-badge" data-replay-privacy="hidden" style="position:fixed;left:12px;bottom:12px;z-index:2147483647;font:12px/1.4 system-ui,sans-serif;background:#1d2433;color:#fff;padding:6px 10px;border-radius:6px;box-shadow:0 2px 8px rgba(0,0,0,.25)">
-<b>capture.js</b> &rarr; this intake: <span id="replay-demo-sent">0</span> events sent from this page
-&middot; session <code id="replay-demo-session" style="color:#9cc3ff"></code> &middot; <a href="{b}/" style="color:#9cc3ff">install it</a></div>
+    # The badge's box lives in a closed shadow root: capture sees only its empty host (hidden,
+    # so not even that is looked into), and a replay of the shop shows the shop, not a grey
+    # "hidden" box where the badge floated.
+    badge = f"""<replay-demo-badge id="replay-demo-badge" data-replay-privacy="hidden"></replay-demo-badge>
 <script>(function () {{
-  var sent = document.getElementById("replay-demo-sent"), sid = document.getElementById("replay-demo-session");
+  var root = document.getElementById("replay-demo-badge").attachShadow({{mode: "closed"}});
+  root.innerHTML = '<div style="position:fixed;left:12px;bottom:12px;z-index:2147483647;font:12px/1.4 system-ui,sans-serif;background:#1d2433;color:#fff;padding:6px 10px;border-radius:6px;box-shadow:0 2px 8px rgba(0,0,0,.25)">'
+    + '<b>capture.js</b> &rarr; this intake: <span id="sent">0</span> events sent from this page'
+    + ' &middot; session <code id="session" style="color:#9cc3ff"></code> &middot; <a href="{b}/" style="color:#9cc3ff">install it</a></div>';
+  var sent = root.getElementById("sent"), sid = root.getElementById("session");
+  window.__replayDemoBadge = sent;   // what the tests read
   function show() {{
     var s = window.ReplayCapture && ReplayCapture.status();
     if (!s) return;

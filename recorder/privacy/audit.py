@@ -42,6 +42,8 @@ _INC = int(EventType.IncrementalSnapshot)
 _INPUT = int(IncrementalSource.Input)
 _MASKED_VALUES = frozenset({"", "***"})
 
+SENSITIVE_INPUTS = "sensitive-input"   # the finding kind: a value in clear in a field always masked
+
 
 @dataclass
 class Finding:
@@ -122,7 +124,7 @@ def audit_events(events: Iterable[dict], kinds: Iterable[str] = detectors.KINDS,
                 n = mirror.nodes.get(d.get("id"))
                 if n is not None and always_masked(n.tag, n.attrs):
                     kind = n.attrs.get("type") or n.attrs.get("autocomplete") or n.tag
-                    found.append(Finding("sensitive-input", i, offset, n.id,
+                    found.append(Finding(SENSITIVE_INPUTS, i, offset, n.id,
                                          f"input value ({kind} field)",
                                          f"{len(s)} characters in clear"))
     return result

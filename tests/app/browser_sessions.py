@@ -17,9 +17,10 @@ def page(text: str, node_base: int = 1) -> dict:
 
 
 def session_events(*, start_ms: float, duration_ms: float, urls: list[str],
-                   errors: list[str] = (), rage: bool = False, title: str = "Hello") -> list[dict]:
-    """A Meta + FullSnapshot per URL, RUM errors and optionally a rage click, spread over
-    `duration_ms`."""
+                   errors: list[str | tuple[str, str]] = (), rage: bool = False,
+                   title: str = "Hello") -> list[dict]:
+    """A Meta + FullSnapshot per URL, RUM errors (a message, or an error type and a message)
+    and optionally a rage click, spread over `duration_ms`."""
     ev: list[dict] = []
     step = duration_ms / (len(urls) + len(errors) + 2)
     t = start_ms
@@ -28,9 +29,11 @@ def session_events(*, start_ms: float, duration_ms: float, urls: list[str],
         ev.append({"type": 2, "data": {"node": page(title), "initialOffset": {"left": 0, "top": 0}},
                    "timestamp": t + 1})
         t += step
-    for msg in errors:
-        ev.append({"type": 6, "data": {"plugin": RUM, "payload": {
-            "type": "error", "error": {"message": msg, "source": "source"}}}, "timestamp": t})
+    for err in errors:
+        kind, msg = err if isinstance(err, tuple) else (None, err)
+        error = {"message": msg, "source": "source"} | ({"type": kind} if kind else {})
+        ev.append({"type": 6, "data": {"plugin": RUM, "payload": {"type": "error", "error": error}},
+                   "timestamp": t})
         t += step
     if rage:
         ev.append({"type": 6, "data": {"plugin": RUM, "payload": {
@@ -51,7 +54,7 @@ SESSIONS = [
     ("bob-browse", "shop", {"id": "u2", "name": "Bob Stone"}, 3_600_000, 30_000,
      ["https://shop.example/catalog"], [], False),
     ("cy-admin", "admin", {"id": "u3", "email": "cy@example.org"}, 2 * 86_400_000, 15 * 60_000,
-     ["https://admin.example/users"], ["quota exceeded"], False),
+     ["https://admin.example/users"], [("RangeError", "quota exceeded")], False),
     ("dee-admin", "admin", None, 10 * 86_400_000, 5_000,
      ["https://admin.example/login"], [], True),
 ]

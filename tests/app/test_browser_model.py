@@ -31,6 +31,8 @@ def test_no_query_lists_every_session_newest_first(catalog):
 @pytest.mark.parametrize("query, expected", [
     (Query(text="ada"), {"ada-checkout"}),
     (Query(text="COUPON"), {"ada-checkout"}),                 # an error message
+    (Query(text="rangeerror"), {"cy-admin"}),                 # an error's type
+    (Query(text="rangeerror quota"), {"cy-admin"}),
     (Query(text="checkout"), {"ada-checkout"}),               # a later page's URL, not the first
     (Query(text="shop.example stone"), {"bob-browse"}),       # every word must match
     (Query(text="example.org"), {"cy-admin"}),

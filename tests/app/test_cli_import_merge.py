@@ -229,3 +229,23 @@ def test_rules_for_a_stored_session_point_to_mask(tmp_path, capsys, data, demo_f
     assert f"session {sid} is stored already" in line
     assert f"replay mask --rules {rules} {sid}" in line
     assert stored(capsys, data) == {sid: 272}
+
+
+def test_demo_names_the_bundled_demo_unless_a_file_is_called_that(tmp_path, capsys,
+                                                                      monkeypatch, demo_file):
+    d = tmp_path / "data"
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(capsys, "--data", d, "import", "demo")
+    assert code == 0, err
+    assert stored(capsys, d) and out.split()[0] == "acme-shop-demo"
+    # audit and mask read it in place, as they read any file
+    code, out, err = run(capsys, "--data", d, "audit", "demo")
+    assert code == 0 and "demo (acme-shop-demo)" in out, err
+    (tmp_path / "rules.toml").write_text('version = 1\ndefault = "mask"\n')
+    code, out, err = run(capsys, "--data", d, "mask", "demo", "--rules", tmp_path / "rules.toml",
+                         "--dry-run")
+    assert code == 0 and "would change" in out, err
+    # a file called `demo` in the current folder is that file (here: not a recording)
+    (tmp_path / "demo").write_text("not a recording")
+    code, _, err = run(capsys, "--data", tmp_path / "other", "import", "demo")
+    assert "demo" in refused(code, err)

@@ -232,6 +232,35 @@ def test_looking_creates_no_data_folder(qtbot, tmp_path, workspace):
     assert w.form.rules() == Rules.default() and w.base_revision == 0
 
 
+def test_choosing_a_session_shows_that_session(qtbot, tmp_path, workspace):
+    """The Moment slider spans the chosen session, however it was chosen (a new user's
+    script set the list's index and the slider kept the first session's length)."""
+    data = tmp_path / "data"
+    full = account_recording()
+    short = [dict(e, timestamp=e["timestamp"] + 86_400_000) for e in full[:len(full) // 2]]
+    with Store.open(data) as st:
+        for events in (full, short):
+            st.ingest(events, masker_factory=masker_factory(Rules.default()), user={"id": "u1"})
+        spans = {s.id: s.duration_ms for s in st.sessions()}
+    assert len(set(spans.values())) == 2
+    w = workspace(data)
+    for i in reversed(range(w.session_combo.count())):
+        w.session_combo.setCurrentIndex(i)
+        sid = w.session_combo.itemData(i)
+        assert w.subject.label == sid
+        assert w.moment.maximum() == int(spans[sid])
+
+
+def test_audit_says_a_clean_session_is_clean(qtbot, tmp_path, workspace):
+    data = tmp_path / "data"
+    sid = store_with(data)          # the default rules: detectors mask what they find
+    w = workspace(data)
+    qtbot.mouseClick(w.audit_button, Qt.MouseButton.LeftButton)
+    (row,) = [[w.audit_table.item(0, c).text() for c in range(w.audit_table.columnCount())]]
+    assert w.audit_table.rowCount() == 1 and row[0] == sid[:13]
+    assert row[-1] == "none of: email, card, phone, sensitive-input"
+
+
 def test_the_privacy_preview_puts_its_sides_one_above_the_other_when_that_is_larger():
     from app.privacy_workspace.model import stacked_sides
 

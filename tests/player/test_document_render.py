@@ -136,3 +136,27 @@ def test_shadow_dom_is_rebuilt_declaratively():
     assert tpl.tag == "template" and tpl.get("shadowrootmode") == "open"
     assert [c.tag for c in tpl] == ["style", "p"] and tpl[1][0].tag == "slot"
     assert tpl.tail == "light text"
+
+
+def test_media_state_is_the_snapshots_then_what_media_events_changed():
+    """rrweb records a media element's state in the snapshot (rr_media* attributes) and its
+    changes as media interaction events: a frame carries both, the later winning, and
+    leaves out values of the wrong kind (a damaged or hostile recording)."""
+    S = 1_700_000_000_000
+    audio = {"type": 2, "id": 5, "tagName": "audio", "childNodes": [], "attributes": {
+        "rr_mediaState": "played", "rr_mediaCurrentTime": 3, "rr_mediaVolume": "loud",
+        "rr_mediaMuted": True, "rr_mediaPlaybackRate": 1.5}}
+    doc = {"type": 0, "id": 1, "childNodes": [{"type": 2, "id": 2, "tagName": "html",
+           "attributes": {}, "childNodes": [{"type": 2, "id": 3, "tagName": "body",
+                                             "attributes": {}, "childNodes": [audio]}]}]}
+    r = Replayer([
+        {"type": 4, "data": {"href": "https://x.example/", "width": 800, "height": 600}, "timestamp": S},
+        {"type": 2, "data": {"node": doc, "initialOffset": {"left": 0, "top": 0}}, "timestamp": S + 1},
+        {"type": 3, "data": {"source": 7, "id": 5, "type": 1, "currentTime": 4.5, "muted": "no"},
+         "timestamp": S + 10},
+    ])
+    assert r.frame_at(5)["media"] == {"5": {"currentTime": 3, "playbackRate": 1.5,
+                                            "muted": True, "paused": False}}
+    assert r.frame_at(10)["media"] == {"5": {"currentTime": 4.5, "playbackRate": 1.5,
+                                             "muted": True, "paused": True}}
+    assert [(o["k"], o.get("paused")) for o in r.ops_between(5, 10)] == [("media", True)]

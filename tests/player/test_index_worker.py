@@ -30,7 +30,7 @@ def test_worker_index_equals_the_in_process_index(tmp_path):
             deadline = time.monotonic() + 120
             while not there.ready and time.monotonic() < deadline:
                 time.sleep(0.05)
-        assert there.ready and there.index._proc.returncode == 0
+        assert there.ready and there.runner.proc.returncode == 0
         assert there.index.stats() == here.index.stats()
         for t in [0, 1234, here.duration_ms / 3, here.duration_ms / 2, here.duration_ms]:
             assert _key(there.state_at(t)) == _key(here.state_at(t))

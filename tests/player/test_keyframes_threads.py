@@ -16,14 +16,14 @@ def test_checkpoint_codec_is_safe_across_threads():
     # In a child process: before the fix this aborted the interpreter (free(): invalid size).
     code = textwrap.dedent("""
         import os, threading
-        from player.keyframes import _compress, _decompress
+        from player.checkpoint_codec import compress, decompress
         payloads = [os.urandom(200) * 5000 + bytes([i]) for i in range(6)]
         errors = []
         def run():
             for _ in range(15):
                 for i, p in enumerate(payloads):
                     try:
-                        if _decompress(_compress(p)) != p:
+                        if decompress(compress(p)) != p:
                             errors.append("wrong bytes")
                     except Exception as exc:
                         errors.append(repr(exc))

@@ -56,3 +56,24 @@ def test_memo_is_bounded_by_entries_and_characters():
 def test_module_memo_has_sane_bounds():
     assert sanitize._css_memo.max_entries >= 64
     assert sanitize._css_memo.max_chars <= 64_000_000
+
+
+# --- attributes: sanitize_attrs keeps its answers too (a table's cells share a few sets) ---
+def test_repeated_attributes_give_what_sanitizing_gives_and_a_fresh_dict_each_time():
+    attrs = {"class": "cell up", "onclick": "steal()", "href": "javascript:alert(1)",
+             "style": "background: url(https://tracker.example/p.png)"}
+    first = sanitize.sanitize_attrs("a", attrs)
+    assert first == sanitize._sanitize_attrs("a", attrs, None, True)
+    assert "onclick" not in first and "javascript" not in first["href"]
+    assert "tracker.example" not in first["style"]
+    first["data-replay-link"] = ""              # a caller adds to its copy (element_shape does)
+    again = sanitize.sanitize_attrs("a", dict(attrs))
+    assert "data-replay-link" not in again and again == sanitize._sanitize_attrs("a", attrs, None, True)
+
+
+def test_attribute_values_equal_as_keys_but_not_as_markup_stay_apart():
+    # True == 1 == 1.0 for a dict key; as attributes they are "", "1" and "1.0"
+    assert sanitize.sanitize_attrs("input", {"checked": True}) == {"checked": ""}
+    assert sanitize.sanitize_attrs("input", {"checked": 1}) == {"checked": "1"}
+    assert sanitize.sanitize_attrs("input", {"checked": 1.0}) == {"checked": "1.0"}
+    assert sanitize.sanitize_attrs("input", {"checked": True}) == {"checked": ""}

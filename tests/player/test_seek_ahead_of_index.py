@@ -2,8 +2,8 @@
 from the last full snapshot before that moment, reading only the segments it needs."""
 from __future__ import annotations
 
-from player.keyframes import ListSource
 from player.replayer import Replayer, naive_state_at
+from recorder.source import ListSource
 from replay_tools.generator import generate_session
 
 

@@ -158,7 +158,8 @@ def test_the_timeline_sent_by_an_index_worker_comes_back_whole_in_chunks(monkeyp
     """`to_bytes` sends the semantics' long lists in SEM_CHUNK-item chunks (each a short
     decode on the player's side); what `from_bytes` rebuilds is the same timeline."""
     import player.timeline as timeline_mod
-    from player.keyframes import KeyframeIndex, ListSource
+    from player.keyframes import KeyframeIndex
+    from recorder.source import ListSource
     monkeypatch.setattr(timeline_mod, "SEM_CHUNK", 3)
     ix = KeyframeIndex(ListSource(list(generate_session(3000, duration_ms=10 * 60 * 1000, seed=3))))
     ix.finish()

@@ -408,13 +408,14 @@ FILL_ROWS = 2000
 
 class DevToolsPane(QTabWidget):
     seekRequested = Signal(int)
+    filled = Signal()    # a gradual fill added its last rows
 
     def __init__(self, sv: SessionView, parent=None, *, reading: bool = False,
                  gradual: bool = False):
         """`reading`: the recording is still being indexed (rows come later), so an
         empty tab says that rather than "none recorded". `gradual`: the tables are filled
         FILL_ROWS rows per event-loop step (the tab on show first) instead of now; `filling`
-        says whether rows are still to come."""
+        says whether rows are still to come, `filled` is emitted after the last."""
         super().__init__(parent)
         self.setDocumentMode(True)
         # every label whole when the pane has the room (`labels_width`, which the player's
@@ -536,6 +537,7 @@ class DevToolsPane(QTabWidget):
                     return
         self._filler.stop()
         self.set_time(self._now)
+        self.filled.emit()
 
     def set_time(self, t: int) -> None:
         """Only the tab on show follows every tick; the others catch up when shown."""

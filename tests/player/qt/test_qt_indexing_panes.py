@@ -7,8 +7,8 @@ import player.qt.webview  # noqa: F401  (schemes before the QApplication)
 
 from player.qt.replay_widget import ReplayWidget
 from player.qt.standalone import HEADLESS_NOISE, dispose, forward_qt_message
-from player.keyframes import ListSource
 from player.replayer import Replayer
+from recorder.source import ListSource
 from replay_tools.generator import generate_session
 
 
@@ -33,7 +33,7 @@ def test_panes_fill_in_when_indexing_ends(qapp, monkeypatch):
         w.resize(1200, 760)
         w.show()
         assert w.session.console == [] and w.session.markers == []   # nothing to show yet
-        r.index.start_background()
+        r.runner.start_background()
         w.wait_indexed(timeout_s=60)
         assert r.ready
         assert w.session.console and w.session.network and w.session.markers
@@ -52,3 +52,27 @@ def test_headless_chatter_is_dropped_and_real_warnings_kept(capsys):
     forward_qt_message(None, None, "js: Uncaught ReferenceError in the runtime")
     err = capsys.readouterr().err
     assert err == "js: Uncaught ReferenceError in the runtime\n"
+
+
+def test_an_indexed_player_is_kept_from_the_gc_and_freed_when_closed(qapp, qtbot):
+    # a full collection walking a long session's index stalled the UI: once the panes are
+    # filled, what the player holds is frozen; frozen cycles are never freed, so closing
+    # the player hands them back and they are collected
+    import gc
+    import weakref
+
+    events = list(generate_session(3000, duration_ms=8 * 60 * 1000, seed=3))
+    src = ListSource(events, segment_size=300)
+    r = Replayer(src, mode="lazy")
+    w = ReplayWidget(src, replayer=r)
+    w.resize(1200, 760)
+    w.show()
+    r.index.start_background()
+    w.wait_indexed(timeout_s=60)
+    index = weakref.ref(r.index)
+    assert gc.get_freeze_count() > 0
+    frozen = {id(o) for o in gc.get_objects()}
+    assert id(r.index) not in frozen            # gc.get_objects() leaves frozen ones out
+    dispose(w)
+    del w, r
+    qtbot.waitUntil(lambda: gc.collect() is not None and index() is None, timeout=10000)

@@ -363,7 +363,7 @@ def test_the_view_follows_a_viewport_resize(qapp, server):
 
 
 def test_a_session_still_being_indexed_shows_its_first_frame_then_fills_in(qapp, qtbot, generated_events):
-    from player.keyframes import ListSource
+    from recorder.source import ListSource
     src = ListSource(generated_events, segment_size=500)
     r = Replayer(src, mode="lazy")    # indexed only as far as asked
     assert not r.ready

@@ -1,0 +1,42 @@
+"""What an index worker hands the player: a finished keyframe index as one blob
+(`KeyframeIndex.export` writes it, `KeyframeIndex.load_export` takes it over), the
+`IndexExport` Struct as compressed MessagePack."""
+from __future__ import annotations
+
+import msgspec
+
+from .checkpoint_codec import compress, decompress
+
+NIL_BYTE = msgspec.msgpack.encode(None)   # MessagePack's nil
+NIL = msgspec.Raw(NIL_BYTE)
+
+
+class IndexExport(msgspec.Struct, frozen=True):
+    """A finished index: its times, checkpoints, compressed event blocks, counters and
+    timeline."""
+    start_ms: float | None
+    t_last: float
+    events_seen: int
+    dom_events: int
+    cp_t: list[float]
+    cp_blob: list[bytes]
+    blocks: list[tuple[bytes, bytes | None]]   # (times as float64 bytes, the block's blob)
+    full_snapshot_t: list[float]
+    seg_first_event: list[int]
+    warnings: dict[str, int]
+    checkpoint_bytes: int
+    block_bytes: int
+    # TimelineBuilder.to_bytes nested as is (decoded as a view: read in place), or nil
+    tb: msgspec.Raw = NIL
+
+    def has_timeline(self) -> bool:
+        return memoryview(self.tb) != NIL_BYTE
+
+
+def encode_export(export: IndexExport) -> bytes:
+    return compress(msgspec.msgpack.encode(export))
+
+
+def decode_export(blob: bytes) -> IndexExport:
+    raw = decompress(blob)
+    return msgspec.msgpack.decode(raw, type=IndexExport)
