@@ -67,7 +67,7 @@ def test_an_indexed_player_is_kept_from_the_gc_and_freed_when_closed(qapp, qtbot
     w = ReplayWidget(src, replayer=r)
     w.resize(1200, 760)
     w.show()
-    r.index.start_background()
+    r.runner.start_background()
     w.wait_indexed(timeout_s=60)
     index = weakref.ref(r.index)
     assert gc.get_freeze_count() > 0
