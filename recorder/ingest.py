@@ -32,7 +32,9 @@ Progress = Callable[[int, int], None]   # (done, total) in work units
 class Masker(Protocol):
     """Stateful per session (it follows the DOM): the privacy helper's SessionMasker."""
 
-    def mask(self, events: list[dict]) -> list[dict]: ...
+    def mask(self, events: list[dict], encoded: Sequence[bytes] | None = None) -> list[dict]:
+        """`encoded`, when given: each event's JSON (the live intake's, as received)."""
+        ...
 
     def mask_context(self, context: dict | None) -> dict | None:
         """The session's context (stored in the index beside the events) as it may be
@@ -57,16 +59,18 @@ class OpenSession(Protocol):
 
 
 class PreparedSession:
-    __slots__ = ("id", "events", "sizes", "digest", "facts", "append_to")
+    __slots__ = ("id", "events", "sizes", "digest", "facts", "append_to", "encoded")
 
     def __init__(self, id: str, events: list[dict], sizes: list[int] | None, digest: str,
-                 facts: SessionFacts, append_to: OpenSession | None):
+                 facts: SessionFacts, append_to: OpenSession | None,
+                 encoded: Sequence[bytes] | None = None):
         self.id = id
         self.events = events
         self.sizes = sizes
         self.digest = digest
         self.facts = facts
         self.append_to = append_to
+        self.encoded = encoded   # each event's JSON as received (live), for the masker
 
 
 def validate(events: Sequence[Any], *, strict: bool,
@@ -175,7 +179,9 @@ def prepare(events: Sequence[Any], *, application: str | None = None,
         # (a live append keeps the digest of the session's start: its own is not needed)
         digest = content_digest(evs) if append_to is None else ""
         out.append(PreparedSession(sid, evs, ev_sizes, digest, None,  # type: ignore[arg-type]
-                                   append_to))
+                                   append_to,
+                                   encoded[a:b] if encoded is not None and len(evs) == b - a
+                                   else None))
 
     # Masking runs after every check, on sessions that will be written; the digest above
     # is of the input, so re-importing the same file is recognised whatever the rules.
@@ -184,7 +190,9 @@ def prepare(events: Sequence[Any], *, application: str | None = None,
         masker = masker_for(p.id, p.append_to) if masker_for is not None else \
             masker_factory() if masker_factory is not None else None
         if masker is not None:
-            masked = masker.mask(p.events)
+            # live: every event kept, so the JSON received is each one's, in order
+            masked = masker.mask(p.events) if p.encoded is None else \
+                masker.mask(p.events, p.encoded)
             if len(masked) != len(p.events):
                 p.sizes = None
             p.events = masked

@@ -250,8 +250,9 @@ def check_event(event: dict, encoded: bytes, index: int | None, limits: Limits) 
                          f"event is {len(encoded):,} bytes, over the {limits.max_event_bytes:,}"
                          " byte event size limit", index)
     # Cheap pre-checks on the JSON text: nesting deeper than N needs more than N opening
-    # brackets, and more than N attributes need more than N colons.
-    if encoded.count(b"{") + encoded.count(b"[") > limits.max_depth:
+    # brackets (or N nested ones), and more than N attributes need more than N colons.
+    if encoded.count(b"{") + encoded.count(b"[") > limits.max_depth and not nests_at_most(
+            encoded, min(limits.max_depth, limits.max_dom_depth)):
         depth, dom = _depths(event, cap=max(limits.max_depth, limits.max_dom_depth) + 1)
         if dom > limits.max_dom_depth:
             raise LimitError("dom_too_deep", limits.max_dom_depth,
@@ -274,6 +275,32 @@ def check_event(event: dict, encoded: bytes, index: int | None, limits: Limits) 
             raise LimitError("too_many_attributes", limits.max_attributes,
                              f"event has {count:,} attributes, over the limit of"
                              f" {limits.max_attributes:,} attributes per event", index)
+
+
+# JSON text -> its brackets as `(` and `)` and its quotes, everything else deleted
+_BRACKETS = bytes(40 if i in b"[{" else 41 if i in b"]}" else i for i in range(256))
+_NOT_BRACKETS = bytes(i for i in range(256) if i not in b'[]{}"')
+
+
+def nests_at_most(encoded: bytes, n: int) -> bool:
+    """True when the JSON text `encoded` nests at most `n` brackets deep - then neither its
+    attribute depth nor its DOM depth (`_depths`, which only ever count fewer levels) is
+    over `n`. Told in C, without decoding: the text is cut down to its brackets and quotes,
+    and rounds of deleting empty pairs `()` empty it within `n` rounds exactly when it
+    nests at most `n` deep. Only brackets outside strings may count, so the answer is True
+    only when no string holds one: a string without brackets leaves `""` (deleted), and
+    the first string that holds one leaves a quote behind. An escaped quote (`\\"`) could
+    pair quotes otherwise: such a text is not told here (False: the walk decides)."""
+    if b'\\"' in encoded:
+        return False
+    b = encoded.translate(_BRACKETS, _NOT_BRACKETS).replace(b'""', b"")
+    if b'"' in b:
+        return False
+    for _ in range(n):
+        if not b:
+            return True
+        b = b.replace(b"()", b"")
+    return not b
 
 
 _DIGITS_ONLY = bytes(48 if 48 <= i <= 57 else 120 for i in range(256))   # digit -> "0"

@@ -440,6 +440,8 @@ class LocalStore(Store):
                     valid = []
                     for e in batch:
                         try:
+                            # (converted, not decoded from `encode_json(e)`: an event read
+                            # from MessagePack may hold what JSON cannot say, e.g. bytes)
                             validate_event(e, i)
                         except InvalidEvent as exc:
                             n_bad += 1
@@ -454,9 +456,9 @@ class LocalStore(Store):
                         check_event(e, enc, k, limits)
                         check_timestamp(e, k, now, limits)
                         check_viewport(e, k, limits)
-                        checked.append((e, len(enc)))
+                        checked.append((e, enc))
                     good += len(checked)
-                    for e, size in checked:
+                    for e, enc in checked:
                         ts = e["timestamp"]
                         if sess is None or ts - last_ms > INACTIVITY_MS or \
                                 ts - start_ms > MAX_SESSION_MS:
@@ -466,7 +468,7 @@ class LocalStore(Store):
                             start_ms = last_ms = ts
                         elif ts > last_ms:
                             last_ms = ts
-                        sess.add(e, size)
+                        sess.add(e, enc)
                     if sess is not None:
                         sess.drain()
                 if bad and not good:
@@ -1041,8 +1043,9 @@ class _StreamSession:
         self.as_new, self.partial = as_new, partial
         self.masker = masker_factory() if masker_factory is not None else None
         self.digest = ContentDigest()
-        self.head: list[tuple[dict, int]] | None = []
-        self.batch: list[tuple[dict, int]] = []
+        # (event, its JSON): measured by the limits, read again by the masker
+        self.head: list[tuple[dict, bytes]] | None = []
+        self.batch: list[tuple[dict, bytes]] = []
         self.count = 0
         self.legacy_id: Any = None      # the `sessionId` every event carries, if the id is it
         self.id = ""
@@ -1064,7 +1067,7 @@ class _StreamSession:
         self.check_snapshot = k > 0
 
     # --- reading ------------------------------------------------------------------------
-    def add(self, e: dict, size: int) -> None:
+    def add(self, e: dict, encoded: bytes) -> None:
         self.count += 1
         check_session_size(self.count, self.limits, self.id or None)
         if self.check_snapshot:
@@ -1074,11 +1077,11 @@ class _StreamSession:
             elif t == EventType.IncrementalSnapshot:
                 raise NotStreamable("a session split off the recording needs a snapshot")
         if self.head is not None:
-            self.head.append((e, size))
+            self.head.append((e, encoded))
             if len(self.head) == STREAM_HEAD:
                 self._place()
             return
-        self.batch.append((e, size))
+        self.batch.append((e, encoded))
 
     def drain(self) -> None:
         """Mask, hash, read and write (or compare) the events added since the last drain."""
@@ -1122,7 +1125,7 @@ class _StreamSession:
             self.rec = Reconciler(spool=_FileSpool() if self.target is None else _Counted())
         self._take(head)
 
-    def _take(self, batch: list[tuple[dict, int]]) -> None:
+    def _take(self, batch: list[tuple[dict, bytes]]) -> None:
         legacy, add = self.legacy_id, self.digest.add
         for e, _ in batch:
             if legacy is not None and e.get("sessionId") != legacy:
@@ -1130,16 +1133,18 @@ class _StreamSession:
             add(e)
         if self.masker is not None:
             one = self.masker.mask_event
-            batch = [(m, size) for e, size in batch if (m := one(e)) is not None]
+            sized = [(m, len(enc)) for e, enc in batch if (m := one(e, enc)) is not None]
+        else:
+            sized = [(e, len(enc)) for e, enc in batch]
         if self.rec is not None:
             stored, rec = self.stored_iter, self.rec
-            for m, size in batch:
+            for m, size in sized:
                 s = next(stored, None)
                 if s is not None:
                     rec.stored(s)
                 rec.incoming(m, size)
         if self.target is not None:
-            for m, size in batch:
+            for m, size in sized:
                 self._write_event(m, size, self.facts)
 
     # --- writing ------------------------------------------------------------------------

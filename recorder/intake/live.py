@@ -14,6 +14,7 @@ import logging
 import threading
 import time
 from collections import OrderedDict
+from typing import Sequence
 
 from ..index import BatchKey
 from ..ingest import BatchReused, Masker, OpenSession
@@ -35,8 +36,8 @@ class _Counting:
         self.masker = masker
         self.done = done
 
-    def mask(self, events: list[dict]) -> list[dict]:
-        out = self.masker.mask(events)
+    def mask(self, events: list[dict], encoded: Sequence[bytes] | None = None) -> list[dict]:
+        out = self.masker.mask(events, encoded)
         self.done(len(out))
         return out
 

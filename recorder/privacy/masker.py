@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, OrderedDict
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Sequence
 
 import msgspec
 
@@ -88,23 +88,32 @@ class SessionMasker:
         return self
 
     # --- the pass --------------------------------------------------------------------
-    def mask(self, events: Iterable[Raw]) -> list[Raw]:
+    def mask(self, events: Iterable[Raw], encoded: Sequence[bytes] | None = None) -> list[Raw]:
+        """`encoded`: each event's JSON as received or measured, if at hand (mask_event)."""
         out = []
         append = out.append
         one = self.mask_event
-        for e in events:
-            r = one(e)
-            if r is not None:
-                append(r)
+        if encoded is None:
+            for e in events:
+                r = one(e)
+                if r is not None:
+                    append(r)
+        else:
+            for e, raw in zip(events, encoded, strict=True):
+                r = one(e, raw)
+                if r is not None:
+                    append(r)
         return out
 
-    def mask_event(self, e: Raw) -> Raw | None:
+    def mask_event(self, e: Raw, encoded: bytes | None = None) -> Raw | None:
         """The recorded form of one event, or None when nothing of it may be kept: the
-        structural pass, then the detector pass over what it kept."""
+        structural pass, then the detector pass over what it kept. `encoded`: the event's
+        JSON, if at hand - when the structural pass keeps the event as it is, the detector
+        pass reads that instead of encoding the event again."""
         r = self._mask_structure(e)
         if r is None or self._visit is None:
             return r
-        return self._detect_everywhere(r)
+        return self._detect_everywhere(r, encoded if r is e else None)
 
     def mask_context(self, context: dict | None) -> dict | None:
         """A session's context (stored in the index, not in events) as it may be stored: the
@@ -115,12 +124,12 @@ class SessionMasker:
         return map_strings(context, (lambda s, *_: free(s)) if visit is None else
                            (lambda s, *_: visit(free(s))))
 
-    def _detect_everywhere(self, e: Raw) -> Raw:
+    def _detect_everywhere(self, e: Raw, encoded: bytes | None = None) -> Raw:
         """The detector pass: email, card and phone masked in every string the event stores
         - keys and values, fields the format knows and fields it does not, CSS included
         (only the match is replaced, so a stylesheet still parses). `replay audit` walks
         the very same strings (`strings.map_strings`)."""
-        if _nothing_to_detect(e):
+        if _nothing_to_detect(e, encoded):
             return e
         r = map_strings(e, self._visit, _detectors.MIN_LEN, _detectors.might_match)
         if r is not e:
@@ -583,23 +592,46 @@ _BOX = frozenset(BOX_ATTRS)
 _EVENT_KEYS = frozenset(("type", "data", "timestamp"))
 
 
-def _nothing_to_detect(e: Raw) -> bool:
+def _nothing_to_detect(e: Raw, encoded: bytes | None = None) -> bool:
     """True when no string of `e` can hold a detector match, decided in C on the event's
     JSON: every string and key is in it, and unescaped where a match could be (digits,
     `@`, ` .()+-`, letters), so what no hint in the JSON rules out is ruled out for each
     of its strings. Numbers only add hints (then the walk decides), which is why a regular
     event's numeric type and timestamp are left out. Most events of a real page - short
-    texts, prices, ids, pointer moves - end here instead of in a Python walk."""
-    if len(e) == 3 and _EVENT_KEYS.issuperset(e) and type(e["type"]) is int \
-            and type(e["timestamp"]) in (int, float):
-        body = e["data"]
-    else:
-        body = e
-    try:
-        raw = encode_json(body)
-    except (msgspec.EncodeError, NestingTooDeep):
-        return False
+    texts, prices, ids, pointer moves - end here instead of in a Python walk.
+
+    `encoded`: the event's JSON as it came (`_unescaped_body`), read instead of encoding
+    the event again when it can stand for it."""
+    plain = len(e) == 3 and _EVENT_KEYS.issuperset(e) and type(e["type"]) is int \
+        and type(e["timestamp"]) in (int, float)
+    raw = _unescaped_body(e, encoded) if encoded is not None and plain else None
+    if raw is None:
+        try:
+            raw = encode_json(e["data"] if plain else e)
+        except (msgspec.EncodeError, NestingTooDeep):
+            return False
     return not _detectors.might_match_json(raw)
+
+
+def _unescaped_body(e: Raw, encoded: bytes) -> bytes | None:
+    """A plain event's JSON text without its timestamp, as `_nothing_to_detect` may read it;
+    None when it cannot stand for the event's data. A sender's JSON may spell any character
+    as `\\uXXXX` (an `@`, a digit): such text is not read, the event is encoded again.
+    Every other escape is two characters where the string has one, neither of them a digit
+    or a separator, so it ends the same digit runs. The timestamp's digits go (numbers
+    only add hints, and every other number stays); a timestamp not found as written
+    (spaced otherwise, a float) leaves None too. Removing `"timestamp":N` joins no two
+    runs: the commas or brace around it stay."""
+    if b"\\u" in encoded:
+        return None
+    ts = e["timestamp"]
+    if type(ts) is not int:
+        return None
+    for written in (b'"timestamp":%d' % ts, b'"timestamp": %d' % ts):
+        cut = encoded.replace(written, b"")
+        if len(cut) != len(encoded):
+            return cut
+    return None
 
 
 def _detector_visit(kinds: tuple[str, ...]) -> Callable[..., str] | None:

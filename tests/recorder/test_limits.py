@@ -3,11 +3,13 @@ left exactly as it was (index rows and files)."""
 from __future__ import annotations
 
 import hashlib
+import json
 
 import pytest
+from hypothesis import example, given, settings, strategies as st
 
 from recorder import limits as L
-from recorder.format import InvalidEvent
+from recorder.format import InvalidEvent, encode_json
 from recorder.limits import LimitError, Limits, event_attribute_count, event_depth
 from recorder.store import LOCKS_DIR, Store
 
@@ -179,3 +181,49 @@ def test_depths_count_every_container_type_the_same(tmp_path):
     odd = OrderedDict(a=L([OrderedDict(b=OrderedDict(childNodes=L([OrderedDict(
         childNodes=[OrderedDict(c=L([1, L([2, [3]])]))])])))]))
     assert _depths(plain, 100) == _depths(odd, 100) == (7, 3)
+
+
+# --- the bracket bound on the JSON text (check_event skips the walk when it holds) ----------
+# strings made of what could fool a count of the text's brackets: brackets, quotes,
+# backslashes; keys include childNodes (the DOM's nesting, counted apart)
+_tricky = st.text(alphabet='[]{}"\\ a', max_size=6)
+_json = st.recursive(
+    st.none() | st.integers(-5, 5) | _tricky,
+    lambda kids: st.lists(kids, max_size=4)
+    | st.dictionaries(st.sampled_from(["childNodes", "a"]) | _tricky, kids, max_size=4),
+    max_leaves=40)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_json, st.integers(0, 12))
+@example(["]", [[]], "["], 2)                     # a string's brackets close and reopen
+@example(['"', "]", '"', [[]], '"', "[", '"'], 2)  # ... between escaped quotes that pair up
+def test_the_bracket_bound_never_passes_a_deeper_event(value, n):
+    """`nests_at_most` lets check_event skip its walk: whenever it says yes, the walk would
+    have found both depths within `n` - brackets and quotes inside strings included, in
+    the compact JSON we encode and the spaced JSON a client may send."""
+    for text in (encode_json(value), json.dumps(value).encode()):
+        if L.nests_at_most(text, n):
+            depth, dom = L._depths(value, 10_000) if isinstance(value, (dict, list)) else (0, 0)
+            assert depth <= n and dom <= n
+
+
+def test_an_event_nested_past_the_limit_with_brackets_in_its_strings_is_refused(store):
+    """Strings that close and reopen brackets do not make a deep payload look shallow."""
+    deep = "leaf"
+    for _ in range(21):
+        deep = {"]}": deep, "k": "[{"}
+    ev = {"type": 5, "timestamp": T0 + 3, "data": {"tag": "t", "payload": deep}}
+    rejected(store, base() + [ev], "attribute_depth", L.MAX_DEPTH)
+
+
+def test_the_bracket_bound_tells_a_mutation_without_a_walk():
+    """The usual event of a live page (a mutation with many items, so more brackets than the
+    depth limit) is told within the limit by its text alone."""
+    items = [{"parentId": 1, "nextId": None, "node": {"type": 3, "textContent": f"{i}.5",
+                                                       "id": 100 + i}} for i in range(30)]
+    ev = {"type": 3, "timestamp": T0, "data": {"source": 0, "texts": [], "attributes": [],
+                                                 "removes": [], "adds": items}}
+    text = encode_json(ev)
+    assert text.count(b"{") > L.MAX_DEPTH
+    assert L.nests_at_most(text, L.MAX_DEPTH) and not L.nests_at_most(text, 3)
