@@ -16,6 +16,7 @@ from recorder.privacy.masker import SessionMasker, mask_session, masker_factory
 from recorder.privacy.preview import html_to_events
 from recorder.privacy.remask import remask_session
 from recorder.store import Store
+from tests.app.test_privacy_leaks import ids_by_html_id
 
 PAGE = """<!DOCTYPE html><html><head></head><body>
 <input id="search" type="text"><input id="coupon" type="text">
@@ -31,17 +32,7 @@ ALLOW = 'default = "allow"\ndetectors = []'
 T0 = 1_700_000_000_000
 
 
-def ids() -> dict[str, int]:
-    out, stack = {}, [html_to_events(PAGE)[1]["data"]["node"]]
-    while stack:
-        n = stack.pop()
-        if (n.get("attributes") or {}).get("id"):
-            out[n["attributes"]["id"]] = n["id"]
-        stack.extend(n.get("childNodes") or ())
-    return out
-
-
-ID = ids()
+ID = ids_by_html_id(html_to_events(PAGE))
 
 
 def typed(field: str, text: str, ms: int = 10) -> dict:
