@@ -153,13 +153,12 @@ class ListSource(RecordingSource):
 
 def masked_source(src: RecordingSource, rules: "Rules") -> MemorySource:
     """A recording file as `rules` let it be shown or written: every event through a fresh
-    `SessionMasker`, in order (files are read whole anyway). A stored session, masked when
-    it was stored, comes through here only when rules are given for the occasion: masking
-    masked events again can only tighten them."""
-    from .privacy.masker import SessionMasker
+    `SessionMasker`, in order, in two passes (`mask_session`; files are read whole anyway).
+    A stored session, masked when it was stored, comes through here only when rules are
+    given for the occasion: masking masked events again can only tighten them."""
+    from .privacy.masker import mask_session
 
-    masker = SessionMasker(rules)
-    events = masker.mask(src.events())
+    masker, events = mask_session(src.events(), rules)
     if not events:
         raise ValueError(f"{src.origin or src.id}: nothing of this recording is left under the"
                          f" privacy rules ({rules.source or 'rules file'})")

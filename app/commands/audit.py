@@ -35,8 +35,13 @@ def register(subparsers, common) -> None:
     p = subparsers.add_parser(
         NAME, parents=[common], help="scan sessions or recording files for personal data",
         description="Scan stored sessions (decompressed) or recording files (as they are)"
-                    " for what looks like personal data. Exit status 1 when something is"
-                    " found.")
+                    " for what looks like personal data: e-mail addresses, card numbers and"
+                    " phone numbers (patterns, in every stored string) and values in clear"
+                    " typed into password, email, tel, hidden or cc-* fields - nothing else."
+                    " It does not find a value typed into a masked field that the page"
+                    " repeated elsewhere (a URL, the console, page text): the value is stored"
+                    " masked, so the audit cannot know it; echo scrubbing masks such echoes"
+                    " before they are stored. Exit status 1 when something is found.")
     add_session_selection(p)
     p.add_argument("--json", action="store_true", help="print a JSON array, one entry per session")
     p.add_argument("--detectors", default=",".join(DETECTORS), metavar="LIST",

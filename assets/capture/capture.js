@@ -82,8 +82,11 @@
     var detect = detector(rules.detectors === undefined ? ["email", "card", "phone"] : rules.detectors);
     // as the recorder's pass: URL parameters scrubbed from attributes, values, CSS and
     // payloads, then the detectors over every string (page text included)
-    this.detect = detect;
-    this.scrub = scrub && detect ? function (t) { return detect(scrub(t)); } : scrub || detect;
+    var both = scrub && detect ? function (t) { return detect(scrub(t)); } : scrub || detect;
+    // then the echoes of values typed into masked fields (Echoes, below), in every string
+    var echoes = this.echoes = new Echoes();
+    this.detect = detect ? function (t) { return echoes.scrub(detect(t)); } : function (t) { return echoes.scrub(t); };
+    this.scrub = both ? function (t) { return echoes.scrub(both(t)); } : this.detect;
   }
   Privacy.prototype.markup = function (el) {
     var found = null, i, v, lvl;
@@ -238,6 +241,51 @@
       return s.replace(rx, function (all, head) { return all.length > head.length ? head + MASK : all; });
     };
   }
+  /* Echo scrubbing (recorder/privacy/echoes.py): the values typed into masked fields, kept
+   * in page memory only (at most ECHO_MAX_VALUES, the oldest forgotten first), masked
+   * wherever the page echoes them later - fetch URLs, console text, error messages and
+   * stacks, text and attributes. Matched as the recorder's pass does: trimmed, in any case,
+   * each character but letters and digits also percent-encoded (a space also `+`) or
+   * JSON-escaped; values of ECHO_MIN_LEN characters or more, those shorter than
+   * ECHO_ANYWHERE_LEN only where no letter or digit touches them. */
+  var ECHO_MIN_LEN = 4, ECHO_ANYWHERE_LEN = 8, ECHO_MAX_VALUES = 2000;
+  var ALONE_BEFORE = "(?<![\\p{L}\\p{N}])", ALONE_AFTER = "(?![\\p{L}\\p{N}])";
+  function reEscape(s) { return s.replace(/[.*+?^${}()|[\]\\\/]/g, "\\$&"); }
+  function echoChar(c) {
+    if (/^[A-Za-z0-9]$/.test(c)) return c;
+    var forms = [c], pct = "";
+    new win.TextEncoder().encode(c).forEach(function (b) { pct += (b < 16 ? "%0" : "%") + b.toString(16).toUpperCase(); });
+    forms.push(pct);
+    if (c === " ") forms.push("+");
+    forms = forms.concat(forms.map(function (f) { return JSON.stringify(f).slice(1, -1); }));
+    forms = forms.filter(function (f, i) { return forms.indexOf(f) === i; })
+      .sort(function (a, b) { return b.length - a.length; });
+    return "(?:" + forms.map(reEscape).join("|") + ")";
+  }
+  function Echoes() { this.values = new Map(); this.rx = null; }
+  Echoes.prototype.add = function (value) {
+    if (typeof value !== "string") return;
+    var v = value.trim(), key = v.toLowerCase();
+    if (v.length < ECHO_MIN_LEN || /^\*+$/.test(v)) return;
+    if (this.values.has(key)) this.values.delete(key);
+    else this.rx = null;
+    this.values.set(key, v);
+    if (this.values.size > ECHO_MAX_VALUES) this.values.delete(this.values.keys().next().value);
+  };
+  Echoes.prototype.compile = function () {
+    var values = Array.from(this.values.values());
+    // longest first: at one position the whole value wins over a prefix typed before it
+    values.sort(function (a, b) { return b.length - a.length; });
+    this.rx = new RegExp(values.map(function (v) {
+      var p = Array.from(v).map(echoChar).join("");
+      return v.length < ECHO_ANYWHERE_LEN ? ALONE_BEFORE + p + ALONE_AFTER : p;
+    }).join("|"), "giu");
+  };
+  Echoes.prototype.scrub = function (s) {
+    if (!this.values.size || typeof s !== "string" || s.length < ECHO_MIN_LEN) return s;
+    if (!this.rx) this.compile();
+    return s.replace(this.rx, MASK);
+  };
   /* One attribute as recorded at `level` (not hidden); DROP leaves it out (masking.mask_attr). */
   function maskAttr(P, tag, el, name, value, level) {
     if (LEVEL_ATTRS.indexOf(name) >= 0 || name === "class" || name === "style" || name === "_cssText") {
@@ -832,18 +880,20 @@
   /* An input's value as recorded (null: not recorded at all). */
   R.inputData = function (el) {
     var P = this.P, tag = el.tagName.toLowerCase(), lvl = P.levelOf(el, null);
-    if (lvl === L.HIDDEN || !this.ids.has(el)) return null;
-    var cls = el.getAttribute("class");
-    if (cls && /(^|\s)rr-ignore(\s|$)/.test(cls)) return null;
     var t = inputType(tag, el);
+    var text = el.isContentEditable && tag !== "input" && tag !== "textarea" ? el.textContent : el.value;
+    // typed text, for echo scrubbing (a checkbox's or a select's value is the page's own)
+    var typed = t !== "checkbox" && t !== "radio" && tag !== "select";
+    if (lvl === L.HIDDEN || !this.ids.has(el)) { if (typed) P.echoes.add(text); return null; }
+    var cls = el.getAttribute("class");
+    if (cls && /(^|\s)rr-ignore(\s|$)/.test(cls)) { if (typed) P.echoes.add(text); return null; }
     var masked = tag === "input" || tag === "textarea" || tag === "select" ?
       valueMasked(lvl, tag, el) : lvl >= L.MASK_USER_INPUT;
     if (t === "checkbox" || t === "radio") {
       if (masked) return null;   // its state is the secret
       return {text: el.value, isChecked: el.checked};
     }
-    var text = el.isContentEditable && tag !== "input" && tag !== "textarea" ? el.textContent : el.value;
-    if (masked) return {text: maskValue(text)};
+    if (masked) { if (typed) P.echoes.add(text); return {text: maskValue(text)}; }
     return {text: P.scrub && text ? P.scrub(text) : text};
   };
   R.onInput = function (e) {
@@ -996,7 +1046,7 @@
   };
   R.scrubAll = function (v, depth) {
     var scrub = this.P.scrub;
-    if (!scrub || depth > 20) return v;
+    if (depth > 20) return v;
     if (typeof v === "string") return scrub(v);
     if (Array.isArray(v)) { var self = this; return v.map(function (x) { return self.scrubAll(x, depth + 1); }); }
     if (v && typeof v === "object") {

@@ -130,7 +130,7 @@ class LiveIntake:
             for sid in done:
                 self._seen.pop(sid, None)
                 for _rules, maskers in self._maskers.values():
-                    maskers.close(sid)
+                    maskers.end(sid)
         return done
 
 

@@ -25,10 +25,16 @@ EVERY_STRING = "every stored string, keys, CSS and unknown fields too, and the s
 SENSITIVE_WHAT = "values in clear typed into password, email, tel, hidden or cc-* fields"
 
 
+# What it cannot look for: a value typed into a masked field is stored masked, so an audit
+# never knows it, nor its echoes elsewhere (echo scrubbing masks those as they are stored).
+NOT_ECHOES = ("not for values typed into masked fields and repeated by the page (URLs, console,"
+              " text): those values are stored masked, so an audit cannot know them")
+
+
 def looked_for(kinds: Iterable[str]) -> str:
     """The sentence saying what an audit with these detectors looked for."""
     return (f"{', '.join(kinds)} (patterns, in {EVERY_STRING}), and {SENSITIVE_WHAT};"
-            " nothing else")
+            f" nothing else - {NOT_ECHOES}")
 
 
 def clock(ms: float) -> str:

@@ -36,6 +36,7 @@ class Kind(str, enum.Enum):
 DETECTORS = "detectors and query scrubbing"
 ALWAYS = "always masked (password, email, tel, hidden, cc-* fields)"
 FREE_TEXT = "console/network rules, detectors and query scrubbing"
+ECHOES = "echoes of values typed into masked fields"
 
 
 @dataclass
@@ -102,6 +103,8 @@ class _Counter:
         lvl = self.m.levels.level_of(n)
         by_level = mask_attr(n.tag, k, v, lvl, n.attrs, None)
         if by_level == v and lvl != Level.HIDDEN and not self.m.levels.beneath_hidden(n):
+            if self._echo(v):
+                return self.add(nid, Kind.ATTRIBUTE, ECHOES)
             # the level alone keeps it: the detectors or the query scrubbing changed it
             return self.add(nid, Kind.ATTRIBUTE, DETECTORS)
         if k == "value" and always_masked(n.tag, n.attrs):
@@ -114,8 +117,11 @@ class _Counter:
         if n is not None and isinstance(value, str) and p is not None and \
                 mask_text_node(value, self.m.levels.level_of(n), p.tag, p.attrs, n.is_style,
                                None) == value:
-            return self.add(nid, Kind.TEXT, DETECTORS)
+            return self.add(nid, Kind.TEXT, ECHOES if self._echo(value) else DETECTORS)
         self.add(nid, Kind.TEXT)
+
+    def _echo(self, value: Any) -> bool:
+        return isinstance(value, str) and self.m.echoes.scrub(value) != value
 
     def event(self, e: Raw, m: Raw | None) -> None:
         t, d = e.get("type"), e.get("data")
@@ -163,7 +169,8 @@ class _Counter:
             if src == IncrementalSource.CanvasMutation:
                 self.add(d.get("id"), Kind.OTHER)
             else:
-                self.add(None, Kind.OTHER, FREE_TEXT)
+                self.add(None, Kind.OTHER,
+                         ECHOES if self.m.echoes.scrub_event(e) is not e else FREE_TEXT)
 
 
 def dry_run(events: Iterable[Raw], rules: Rules | None, session_id: str = "") -> DryRun:
@@ -171,6 +178,7 @@ def dry_run(events: Iterable[Raw], rules: Rules | None, session_id: str = "") ->
     masker = SessionMasker(rules)
     result = DryRun(session_id)
     count = _Counter(masker, result)
+    unchanged = []   # kept as they are by the first pass: the second may still change them
     for e in events:
         result.events += 1
         m = masker.mask_event(e)
@@ -178,4 +186,11 @@ def dry_run(events: Iterable[Raw], rules: Rules | None, session_id: str = "") ->
             before = sum(result.changes.values())
             count.event(e, m)
             result.events_changed += sum(result.changes.values()) > before
+        else:
+            unchanged.append(e)
+    if masker.echoes:   # `mask_session`'s second pass: echoes from before the typing
+        for e in unchanged:
+            if masker.echoes.scrub_event(e) is not e:
+                result.changes[(ECHOES, Kind.OTHER)] += 1
+                result.events_changed += 1
     return result

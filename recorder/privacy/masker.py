@@ -30,6 +30,7 @@ from ..format import (CONSOLE_PLUGIN, NETWORK_PLUGIN, EventType, IncrementalSour
                       NodeType, encode_json)
 from ..mirror import Mirror, Node
 from . import detectors as _detectors
+from .echoes import Echoes
 from .levels import Level, PrivacyLevels, always_masked, is_ignored, input_type, value_masked
 from .masking import (_DROP, BOX_ATTRS, MASK, attrs_as_recorded, hidden_attrs, make_url_scrubber,
                       mask_attr, mask_attrs, mask_text_node, mask_value, text_as_recorded)
@@ -73,6 +74,9 @@ class SessionMasker:
         self._redact = [re.compile(p) for p in self.rules.console_redact]
         self._headers = frozenset(h.lower() for h in self.rules.network_headers)
         self._structural = self.levels.structural
+        # values typed into masked fields, masked wherever the page echoes them later
+        # (echoes.py); in memory only, like the mirror
+        self.echoes = Echoes()
         self.stats: Counter[str] = Counter()
 
     def resume(self, stored: Iterable[Raw]) -> "SessionMasker":
@@ -89,7 +93,9 @@ class SessionMasker:
 
     # --- the pass --------------------------------------------------------------------
     def mask(self, events: Iterable[Raw], encoded: Sequence[bytes] | None = None) -> list[Raw]:
-        """`encoded`: each event's JSON as received or measured, if at hand (mask_event)."""
+        """The events as recorded, in one pass: an echo of a value typed into a masked field
+        is masked from the typing on (`mask_session` also masks the echoes before it).
+        `encoded`: each event's JSON as received or measured, if at hand (mask_event)."""
         out = []
         append = out.append
         one = self.mask_event
@@ -111,9 +117,18 @@ class SessionMasker:
         JSON, if at hand - when the structural pass keeps the event as it is, the detector
         pass reads that instead of encoding the event again."""
         r = self._mask_structure(e)
-        if r is None or self._visit is None:
+        if r is None:
             return r
-        return self._detect_everywhere(r, encoded if r is e else None)
+        raw = None   # our own JSON of what can hold strings, searched by both later passes
+        if self.echoes:   # searched in our encoding: a sender's escapes could hide a value
+            raw = _strings_json(r)
+            s = self.echoes.scrub_event(r, raw)
+            if s is not r:
+                self.stats["events with typed values echoed masked"] += 1
+                r, raw = s, None
+        if self._visit is None:
+            return r
+        return self._detect_everywhere(r, raw, encoded if r is e else None)
 
     def mask_context(self, context: dict | None) -> dict | None:
         """A session's context (stored in the index, not in events) as it may be stored: the
@@ -124,12 +139,13 @@ class SessionMasker:
         return map_strings(context, (lambda s, *_: free(s)) if visit is None else
                            (lambda s, *_: visit(free(s))))
 
-    def _detect_everywhere(self, e: Raw, encoded: bytes | None = None) -> Raw:
+    def _detect_everywhere(self, e: Raw, raw: bytes | None = None,
+                           encoded: bytes | None = None) -> Raw:
         """The detector pass: email, card and phone masked in every string the event stores
         - keys and values, fields the format knows and fields it does not, CSS included
         (only the match is replaced, so a stylesheet still parses). `replay audit` walks
         the very same strings (`strings.map_strings`)."""
-        if _nothing_to_detect(e, encoded):
+        if _nothing_to_detect(e, raw, encoded):
             return e
         r = map_strings(e, self._visit, _detectors.MIN_LEN, _detectors.might_match)
         if r is not e:
@@ -500,22 +516,30 @@ class SessionMasker:
             self.stats["inputs on unknown nodes dropped"] += 1
             return None
         levels = self.levels
+        text = data.get("text")
+        kind = input_type(n.tag, n.attrs)
+        # a checkbox's text is its own value, a select's one of the page's options: not typed
+        typed = kind not in _CHOSEN
         if levels.beneath_hidden(n):
+            if typed:
+                self.echoes.add(text)
             return None
         lvl = levels.level_of(n)
         if lvl == Level.HIDDEN or is_ignored(n.attrs):
+            if typed:
+                self.echoes.add(text)
             self.stats["inputs dropped (hidden/ignored)"] += 1
             return None
-        kind = input_type(n.tag, n.attrs)
         masked = value_masked(lvl, n.tag, n.attrs) if n.tag in ("input", "textarea", "select") \
             else lvl >= Level.MASK_USER_INPUT  # contenteditable & co.
         if masked and kind in ("checkbox", "radio"):
             self.stats["checkbox/radio inputs dropped"] += 1
             return None  # its state is the secret
-        text = data.get("text")
         if not isinstance(text, str) or not text:
             return e
         if masked:
+            if typed:
+                self.echoes.add(text)
             self.stats["input values masked"] += 1
             return e if text == MASK else self._with_data(e, {**data, "text": mask_value(text)})
         nt = self.scrub(text) if self.scrub is not None else text
@@ -574,6 +598,8 @@ class SessionMasker:
 
 
 _SKIP = object()
+MAX_ECHO_SESSIONS = 4096   # sessions whose typed values a live intake keeps (SessionMaskers)
+_CHOSEN = frozenset(("checkbox", "radio", "select"))
 _HIDDEN = Level.HIDDEN
 _MUTATION_LISTS = ("removes", "adds", "texts", "attributes")
 
@@ -592,7 +618,22 @@ _BOX = frozenset(BOX_ATTRS)
 _EVENT_KEYS = frozenset(("type", "data", "timestamp"))
 
 
-def _nothing_to_detect(e: Raw, encoded: bytes | None = None) -> bool:
+def _plain(e: Raw) -> bool:
+    """A regular event: type, data and timestamp, with a numeric type and timestamp."""
+    return len(e) == 3 and _EVENT_KEYS.issuperset(e) and type(e["type"]) is int \
+        and type(e["timestamp"]) in (int, float)
+
+
+def _strings_json(e: Raw) -> bytes | None:
+    """The JSON of what in `e` can hold strings: a regular event's `data` (its numeric type
+    and timestamp left out), else the whole event; None when it cannot be encoded."""
+    try:
+        return encode_json(e["data"] if _plain(e) else e)
+    except (msgspec.EncodeError, NestingTooDeep):
+        return None
+
+
+def _nothing_to_detect(e: Raw, raw: bytes | None = None, encoded: bytes | None = None) -> bool:
     """True when no string of `e` can hold a detector match, decided in C on the event's
     JSON: every string and key is in it, and unescaped where a match could be (digits,
     `@`, ` .()+-`, letters), so what no hint in the JSON rules out is ruled out for each
@@ -600,17 +641,14 @@ def _nothing_to_detect(e: Raw, encoded: bytes | None = None) -> bool:
     event's numeric type and timestamp are left out. Most events of a real page - short
     texts, prices, ids, pointer moves - end here instead of in a Python walk.
 
-    `encoded`: the event's JSON as it came (`_unescaped_body`), read instead of encoding
-    the event again when it can stand for it."""
-    plain = len(e) == 3 and _EVENT_KEYS.issuperset(e) and type(e["type"]) is int \
-        and type(e["timestamp"]) in (int, float)
-    raw = _unescaped_body(e, encoded) if encoded is not None and plain else None
+    `raw`: `_strings_json(e)`, when the caller has it; else `encoded`, the event's JSON as
+    it came (`_unescaped_body`), read instead of encoding the event again when it can stand
+    for it."""
+    if raw is None and encoded is not None and _plain(e):
+        raw = _unescaped_body(e, encoded)
     if raw is None:
-        try:
-            raw = encode_json(e["data"] if plain else e)
-        except (msgspec.EncodeError, NestingTooDeep):
-            return False
-    return not _detectors.might_match_json(raw)
+        raw = _strings_json(e)
+    return raw is not None and not _detectors.might_match_json(raw)
 
 
 def _unescaped_body(e: Raw, encoded: bytes) -> bytes | None:
@@ -651,10 +689,17 @@ class SessionMaskers:
     written anywhere; a session that is not in memory (after a restart, or evicted as the
     least recently used) is resumed from its stored, already masked events."""
 
-    def __init__(self, rules: Rules | None = None, max_open: int = 256):
+    def __init__(self, rules: Rules | None = None, max_open: int = 256,
+                 max_echoes: int = MAX_ECHO_SESSIONS):
         self.rules = rules if rules is not None else Rules.default()
         self.max_open = max_open
         self._open: "OrderedDict[str, SessionMasker]" = OrderedDict()
+        # The values typed into masked fields, kept when a masker is evicted or closed (a
+        # DOM is big, they are small): a masker resumed from stored events, which hold them
+        # masked, could not know them again. Memory only: lost on a restart, and unknown to
+        # another worker process.
+        self.max_echoes = max_echoes
+        self._echoes: "OrderedDict[str, Echoes]" = OrderedDict()
         SessionMasker(self.rules)  # a bad selector fails here, not on the first batch
 
     def get(self, session_id: str,
@@ -666,14 +711,28 @@ class SessionMaskers:
         m = SessionMasker(self.rules)
         if stored is not None:
             m.resume(stored())
+        kept = self._echoes.get(session_id)
+        if kept is not None:
+            m.echoes = kept
+        else:
+            self._echoes[session_id] = m.echoes
+            while len(self._echoes) > self.max_echoes:
+                self._echoes.popitem(last=False)
+        self._echoes.move_to_end(session_id)
         self._open[session_id] = m
         while len(self._open) > self.max_open:
             self._open.popitem(last=False)
         return m
 
     def close(self, session_id: str) -> None:
-        """The session ended (a limit, inactivity): drop its DOM from memory."""
+        """Drop the session's DOM from memory (the next batch resumes from storage); the
+        values typed into its masked fields are kept."""
         self._open.pop(session_id, None)
+
+    def end(self, session_id: str) -> None:
+        """The session ended (a limit, inactivity): forget all of it."""
+        self._open.pop(session_id, None)
+        self._echoes.pop(session_id, None)
 
     def __len__(self) -> int:
         return len(self._open)
@@ -688,6 +747,22 @@ def masker_factory(rules: Rules | None = None) -> Callable[[], SessionMasker]:
     # Compile once up front so a bad selector fails before anything is ingested.
     SessionMasker(rules)
     return lambda: SessionMasker(rules)
+
+
+def mask_session(events: Iterable[Raw], rules: Rules | None = None
+                 ) -> tuple[SessionMasker, list[Raw]]:
+    """A whole session at once (re-masking, a file opened for output), in two passes: the
+    masker's, which also collects every value typed into a masked field, then the echoes of
+    all of them masked in everything it kept - an echo from before the typing (a field the
+    page filled in, a value typed again) goes too. An import streams, so it masks in one
+    pass, as live intake does; the masker comes back for its stats and `mask_context`."""
+    masker = SessionMasker(rules)
+    masked = masker.mask(events)
+    if masker.echoes:
+        masked, n = masker.echoes.scrub_all(masked)
+        if n:
+            masker.stats["events with typed values echoed masked (second pass)"] += n
+    return masker, masked
 
 
 def mask_events(events: Iterable[Raw], rules: Rules | None = None) -> list[Raw]:

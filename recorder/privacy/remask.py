@@ -1,7 +1,9 @@
 """Retroactive re-masking: rewrite stored sessions under new rules, so tightening the
 rules cleans history too.
 
-Each session is read whole, passed through a fresh `SessionMasker` and written back with
+Each session is read whole, masked in two passes (`masker.mask_session`: the values typed
+into masked fields collected over the whole session, then their echoes masked everywhere
+in it, before the typing too) and written back with
 `Store.replace_session` (atomic: new segment files, one index transaction, old files
 removed; the index's facts are re-derived from the masked events). For the local store the
 SQLite index is also made to forget: deleted rows are overwritten (`secure_delete`) and the
@@ -15,7 +17,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
-from .masker import SessionMasker
+from .masker import mask_session
 from .rules import Rules
 
 log = logging.getLogger(__name__)
@@ -57,8 +59,7 @@ def _forget_deleted(store, *, before: bool) -> None:
 def remask_session(store, session_id: str, rules: Rules) -> RemaskResult:
     with store.session(session_id) as reader:   # closed: the old files go with the rewrite
         events = list(reader.events())
-    masker = SessionMasker(rules)
-    masked = masker.mask(events)
+    masker, masked = mask_session(events, rules)   # two passes: echoes before typing too
     context = masker.mask_context(reader.info.context)
     changed = context != reader.info.context or len(masked) != len(events) or any(
         a is not b and a != b for a, b in zip(masked, events))

@@ -78,6 +78,14 @@ def test_the_demo_shop_sends_a_visit_to_this_intake(qapp, demo_intake):
         b._wait_until(lambda: b.eval("!!document.getElementById('email')"), "the checkout form")
         b.type("#email", "jane.doe@example.com")
         b.type("#full-name", "Jane Doe")
+        # the new-user review: a coupon code the page echoes into its request URL and the
+        # console ("No coupon named ...") - masked in the browser there too
+        b.type("#coupon", "quokkacoupon")
+        b.click("#apply-coupon")
+        b._wait_until(lambda: b.eval("performance.getEntriesByType('resource').some("
+                                     "function (r) { return r.name.indexOf('api/coupons/') >= 0; })"),
+                      "the coupon lookup")
+        b.run([Wait(300)])                                  # its console line
         assert b.eval("window.__replaySession") == sid      # one session across the visit
         second = _sent_everything(b)
     assert first["failed"] == second["failed"] == 0
@@ -96,6 +104,7 @@ def test_the_demo_shop_sends_a_visit_to_this_intake(qapp, demo_intake):
     blob = json.dumps(stored)
     assert "Ceramic Mug" in blob and "Jane Doe" not in blob         # mask-user-input
     assert "jane.doe@example.com" not in blob                       # masked in the browser
+    assert "quokka" not in blob.lower() and "api/coupons/***" in blob   # and its echoes
     assert "events sent" not in blob and "install it" not in blob   # the badge: never recorded
     # ... not even as a box: its host is empty (the badge floats in a closed shadow root), so
     # a replay of the shop shows no grey "hidden" bar where it was

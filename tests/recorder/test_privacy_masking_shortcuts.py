@@ -113,7 +113,7 @@ def test_the_detector_pass_reads_a_received_event_as_strictly_as_its_own_encodin
     from recorder.privacy.masker import _nothing_to_detect
     from recorder.privacy.strings import map_strings
     event = {"type": 5, "data": {"tag": "t", "payload": data}, "timestamp": ts}
-    if _nothing_to_detect(event, _sent(event, how)):
+    if _nothing_to_detect(event, encoded=_sent(event, how)):
         assert _nothing_to_detect(event)
         assert map_strings(event, lambda s, *_: mask(s, KINDS)) is event
 

@@ -1,0 +1,225 @@
+"""Echo scrubbing: a value a person typed into a masked input is masked wherever the page
+itself echoes it later in the same session - request URLs (path and query), resource
+names, console text and arguments, RUM error messages and stacks, action target names,
+text and attributes the page renders - in every string the privacy pass walks
+(`strings.map_strings`), keys included. The replacement is the masked input value's
+(`masking.MASK`): an echo says no more than the input event does, not even the length.
+
+What counts as typed: the text of an input event on a text control (input, textarea,
+contenteditable) whose value is masked at its level (mask-user-input and stricter, and the
+always-masked password / email / tel / hidden / cc-* fields), hidden or `rr-ignore`d -
+every value on the way, as typing sends each prefix (a debounced search fires on a prefix).
+Not checkboxes, radios and selects: their value is one of the page's own strings, which
+the page shows anyway. A value already masked by the page's pass (`***`, rrweb's one
+asterisk per character) tells nothing and is not kept.
+
+How a value is matched:
+- case-insensitively (pages upper-case coupon codes and lower-case search terms), after
+  trimming (pages trim what they read from a field);
+- in the forms a page writes it into a URL - any character but letters and digits may be
+  percent-encoded (`encodeURIComponent`, `encodeURI` and `URLSearchParams` escape different
+  sets), a space may be a form's `+` - and JSON-escaped, as console arguments are stored;
+- values of `MIN_LEN` characters or more only: one- to three-character values ("1", "a",
+  "no", a quantity, an initial) are in nearly every string of a page - masking them would
+  wipe class names, CSS and prices from the whole recording. Four characters is the
+  shortest secret commonly typed into masked fields (a PIN, a card's last four, a year);
+- values shorter than `ANYWHERE_LEN` only where they stand alone (no letter or digit
+  right before or after), so a typed "shoe" masks "Results for shoe" but not "shoelace";
+  longer values are masked anywhere, inside words and identifiers too.
+
+What it cannot see: a value the page transformed beyond case and URL-encoding (reversed,
+hashed, base64-encoded, formatted with separators), a value shorter than `MIN_LEN`, and an
+echo that came before the typing - except in a whole-session pass
+(`masker.mask_session`: re-masking, a file opened for output), which collects first and
+masks after. Import (streamed) and live intake mask in one pass, in order.
+
+The values live in memory only, in the session's masker; nothing here logs or stores them.
+"""
+from __future__ import annotations
+
+import re
+from collections import OrderedDict
+from typing import Any, Iterable
+
+import msgspec
+
+from ..format import NestingTooDeep, encode_json
+from .masking import MASK, is_masked_value
+from .strings import map_strings
+
+MIN_LEN = 4
+ANYWHERE_LEN = 8
+# The values one session keeps (each keystroke of a field adds one): past this, the oldest
+# go first - a session's typing that long is counted in `forgotten`.
+MAX_VALUES = 2000
+_ALONE_BEFORE = r"(?<![^\W_])"    # no letter or digit right before
+_ALONE_AFTER = r"(?![^\W_])"      # ... or right after
+_PLAIN = re.compile(r"[A-Za-z0-9]")   # what no URL encoder (nor JSON) escapes
+_PLAIN_RUNS = re.compile(r"[A-Za-z0-9]+")
+NEEDLE_MIN_LEN = 3     # a shorter run ("42", "ra") is in nearly every event of a page
+MAX_NEEDLES = 64       # a value's written forms, when its runs are short
+
+
+def _json(s: str) -> str:
+    return msgspec.json.encode(s).decode("utf-8")[1:-1]
+
+
+def _forms(c: str, json_depth: int) -> set[str]:
+    """One character of a value as a page may have written it: as it is, percent-encoded
+    (its UTF-8 bytes; which characters an encoder escapes differs - encodeURIComponent,
+    encodeURI, URLSearchParams, Python's quote - so any of them may be), a space as a
+    form's `+`; and each of those JSON-escaped `json_depth` times (a console argument is
+    JSON text inside a string; an event's JSON adds one more)."""
+    if _PLAIN.match(c):
+        return {c}
+    forms = {c, "".join(f"%{b:02X}" for b in c.encode("utf-8", "surrogatepass"))}
+    if c == " ":
+        forms.add("+")
+    for _ in range(json_depth):
+        forms |= {_json(f) for f in forms}
+    return forms
+
+
+def _char(c: str, json_depth: int) -> str:
+    if _PLAIN.match(c):
+        return c
+    return "(?:" + "|".join(re.escape(f) for f in sorted(_forms(c, json_depth), key=len,
+                                                         reverse=True)) + ")"
+
+
+def _needles(value: str) -> set[str] | None:
+    """Lower-cased texts one of which an event's JSON holds when it holds `value` in any
+    form: its longest run of letters and digits (no encoding changes those), or, when that
+    is too short to tell anything, the value's every written form. None: too many forms."""
+    runs = _PLAIN_RUNS.findall(value)
+    best = max(runs, key=len) if runs else ""
+    if len(best) >= NEEDLE_MIN_LEN:
+        return {best.lower()}
+    out = {""}
+    for c in value.lower():
+        out = {o + f.lower() for o in out for f in _forms(c, 2)}
+        if len(out) > MAX_NEEDLES:
+            return None
+    return out
+
+
+def pattern(value: str, json_depth: int = 1) -> str:
+    """The regular expression (case-insensitive) for `value` in a string of a recording."""
+    return "".join(_char(c, json_depth) for c in value)
+
+
+class Echoes:
+    """The values typed into masked fields of one session, and the masking of their echoes."""
+
+    def __init__(self) -> None:
+        self._values: "OrderedDict[str, str]" = OrderedDict()   # lower-cased -> trimmed
+        self._rx: re.Pattern | None = None       # the echoes, in a string
+        # necessary conditions, checked in C: a string holding an echo holds one of these
+        # (lower-cased ASCII letters and digits, which no encoding changes); None: a value
+        # without any, so every string is searched
+        self._needles: tuple[str, ...] | None = None
+        self._in_json: tuple[bytes, ...] | None = None   # the same, for an event's JSON
+        self.forgotten = 0
+
+    def __bool__(self) -> bool:
+        return bool(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def add(self, value: Any) -> bool:
+        """Note a value typed into a masked field; True when it is one echoes are looked
+        for (long enough, not masked already)."""
+        if type(value) is not str:
+            return False
+        v = value.strip()
+        if len(v) < MIN_LEN or is_masked_value(v):
+            return False
+        key = v.lower()
+        if key in self._values:
+            self._values.move_to_end(key)
+            return True
+        self._values[key] = v
+        while len(self._values) > MAX_VALUES:
+            self._values.popitem(last=False)
+            self.forgotten += 1
+        self._rx = None
+        return True
+
+    def update(self, other: "Echoes") -> None:
+        for v in other._values.values():
+            self.add(v)
+
+    def _compile(self) -> None:
+        alts = sorted(self._values.values(), key=len, reverse=True)
+        # longest first: at one position the whole value wins over a prefix typed before it
+        self._rx = re.compile("|".join(
+            _ALONE_BEFORE + pattern(v) + _ALONE_AFTER if len(v) < ANYWHERE_LEN else pattern(v)
+            for v in alts), re.I)
+        # a string holding an echo holds one of these; a needle holding another is not
+        # needed (typing sends each prefix: the shortest stands for them all)
+        found: set[str] = set()
+        for v in alts:
+            n = _needles(v)
+            if n is None:
+                self._needles = self._in_json = None
+                return
+            found |= n
+        needles: list[str] = []
+        for n in sorted(found, key=len):
+            if not any(k in n for k in needles):
+                needles.append(n)
+        self._needles = tuple(needles)
+        self._in_json = tuple(n.encode("utf-8") for n in needles)
+
+    def _might_hold(self, s: str) -> bool:
+        if self._needles is None:
+            return True
+        low = s.lower()
+        for n in self._needles:
+            if n in low:
+                return True
+        return False
+
+    def scrub(self, s: str) -> str:
+        """`s` with every echo of a noted value masked (the same string when none)."""
+        if not self._values or len(s) < MIN_LEN:
+            return s
+        if self._rx is None:
+            self._compile()
+        ns = self._rx.sub(MASK, s)
+        return s if ns == s else ns
+
+    def scrub_event(self, e: Any, raw: bytes | None = None) -> Any:
+        """`e` with every echo masked in every string it stores (`strings.map_strings`,
+        keys too); the very object back when it holds none. The event's JSON (`raw`, when
+        the caller has it: of `e`, or of every part of it holding strings) is searched first,
+        in C: most events of a page hold no typed value."""
+        if not self._values:
+            return e
+        if self._rx is None:
+            self._compile()
+        if self._in_json is not None:
+            if raw is None:
+                try:
+                    raw = encode_json(e)
+                except (msgspec.EncodeError, NestingTooDeep):
+                    raw = None
+            if raw is not None:
+                raw = raw.lower()
+                for n in self._in_json:
+                    if n in raw:
+                        break
+                else:
+                    return e
+        rx = self._rx
+        return map_strings(e, lambda s, *_: rx.sub(MASK, s), MIN_LEN, self._might_hold)
+
+    def scrub_all(self, events: Iterable[Any]) -> tuple[list[Any], int]:
+        """Every event scrubbed; and how many changed."""
+        out, changed = [], 0
+        for e in events:
+            r = self.scrub_event(e)
+            changed += r is not e
+            out.append(r)
+        return out, changed

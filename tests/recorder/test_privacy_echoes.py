@@ -1,0 +1,222 @@
+"""Echo scrubbing in the recorder's pass (recorder/privacy/echoes.py): a value typed into a
+masked field is masked wherever the page repeats it later in the session - the threshold,
+the URL-encoded and JSON-escaped forms, what counts as typed, live batches, and the
+two-pass whole-session mask that `replay mask` re-masks stored sessions with."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from recorder.format import CONSOLE_PLUGIN, NETWORK_PLUGIN, RUM_PLUGIN
+from recorder.privacy import SessionMaskers, parse_rules
+from recorder.privacy.dryrun import ECHOES, dry_run
+from recorder.privacy.echoes import ANYWHERE_LEN, MAX_VALUES, MIN_LEN, Echoes
+from recorder.privacy.masker import SessionMasker, mask_session, masker_factory
+from recorder.privacy.preview import html_to_events
+from recorder.privacy.remask import remask_session
+from recorder.store import Store
+from tests.app.test_privacy_leaks import ids_by_html_id
+
+PAGE = """<!DOCTYPE html><html><head></head><body>
+<input id="search" type="text"><input id="coupon" type="text">
+<input id="color" type="text" data-replay-privacy="allow">
+<input id="agree" type="checkbox" value="newsletter-consent">
+<select id="city"><option value="Springfield">Springfield</option></select>
+<input id="ignored" class="rr-ignore" type="text">
+<p id="out">Nothing yet</p>
+</body></html>"""
+DEFAULT = 'detectors = []'                       # mask-user-input, no detectors
+STRICT = 'detectors = []\n[[rule]]\nselector = "#coupon"\nlevel = "hidden"\n'
+ALLOW = 'default = "allow"\ndetectors = []'
+T0 = 1_700_000_000_000
+
+
+ID = ids_by_html_id(html_to_events(PAGE))
+
+
+def typed(field: str, text: str, ms: int = 10) -> dict:
+    return {"type": 3, "timestamp": T0 + ms, "data": {"source": 5, "id": ID[field], "text": text,
+                                                       "isChecked": False}}
+
+
+def console(*args: str, ms: int = 20) -> dict:
+    return {"type": 6, "timestamp": T0 + ms, "data": {"plugin": CONSOLE_PLUGIN, "payload": {
+        "level": "error", "payload": [json.dumps(a) for a in args], "trace": ["at apply (app.js:3:7)"]}}}
+
+
+def rum(payload: dict, ms: int = 30) -> dict:
+    return {"type": 6, "timestamp": T0 + ms, "data": {"plugin": RUM_PLUGIN, "payload": payload}}
+
+
+def text(value: str, ms: int = 40) -> dict:
+    return {"type": 3, "timestamp": T0 + ms, "data": {"source": 0, "texts": [
+        {"id": ID["out"] + 1, "value": value}], "attributes": [
+        {"id": ID["out"], "attributes": {"title": value}}], "removes": [], "adds": []}}
+
+
+def session(*events: dict) -> list[dict]:
+    return html_to_events(PAGE, href="https://shop.example/", timestamp=T0) + list(events)
+
+
+def masked(rules: str, *events: dict) -> str:
+    return json.dumps(SessionMasker(parse_rules(rules)).mask(session(*events)))
+
+
+# --- what a value matches ------------------------------------------------------------------
+def test_values_shorter_than_the_threshold_are_not_looked_for():
+    """A quantity, an initial, "no": in nearly every string of a page."""
+    e = Echoes()
+    for v in ("1", "a", "no", "abc", "  ab  "):
+        assert not e.add(v)
+    assert not e and e.scrub("a 1 no abc table") == "a 1 no abc table"
+    assert e.add("x" * MIN_LEN)
+    assert e.scrub("see " + "x" * MIN_LEN) == "see ***"
+
+
+def test_short_values_only_where_they_stand_alone_long_ones_anywhere():
+    e = Echoes()
+    e.add("shoe")                                # shorter than ANYWHERE_LEN
+    assert len("shoe") < ANYWHERE_LEN <= len("quokkacoupon")
+    assert e.scrub("Results for shoe.") == "Results for ***."
+    assert e.scrub("/api/search/shoe?x=1") == "/api/search/***?x=1"
+    assert e.scrub("shoelace, horseshoe, shoe2") == "shoelace, horseshoe, shoe2"
+    e.add("QuokkaCoupon")
+    assert e.scrub("applyquokkacoupon2") == "apply***2"
+
+
+def test_case_trimming_and_the_longest_typed_value_win():
+    e = Echoes()
+    for prefix in ("quok", "quokk", "quokka", "quokka s", "quokka se", "quokka search  "):
+        e.add(prefix)                            # typing sends each prefix
+    assert e.scrub("Results for QUOKKA SEARCH") == "Results for ***"
+    assert e.scrub("searching quokk...") == "searching ***..."
+
+
+def test_url_encoded_and_json_escaped_forms():
+    e = Echoes()
+    e.add("Zoë O'Hara/7 & co")
+    for s in ("/api/u/Zo%C3%AB%20O'Hara%2F7%20%26%20co",          # encodeURIComponent
+              "/api/u/Zo%C3%AB%20O'Hara/7%20&%20co",               # encodeURI
+              "?who=Zo%C3%AB+O'Hara%2F7+%26+co",                    # a form's + for spaces
+              "?who=zo%c3%ab+o'hara%2f7+%26+co",                    # hex in lower case
+              "?who=Zo%C3%AB+O%27Hara%2F7+%26+co"):                 # Python's quote_plus
+        assert "Hara" not in e.scrub(s) and "***" in e.scrub(s), s
+    e.add('say "hi"\\now')
+    arg = json.dumps('said: say "hi"\\now')                       # a console argument
+    assert e.scrub(arg) == json.dumps("said: ***")
+
+
+def test_the_values_kept_are_bounded_oldest_first():
+    e = Echoes()
+    for i in range(MAX_VALUES + 3):
+        e.add(f"value-{i:06}")
+    assert len(e) == MAX_VALUES and e.forgotten == 3
+    assert e.scrub("value-000000") == "value-000000"
+    assert e.scrub(f"value-{MAX_VALUES + 2:06}") == "***"
+
+
+def test_an_event_with_no_echo_is_the_very_same_object():
+    e = Echoes()
+    e.add("quokka search")
+    ev = console("nothing here", "or here")
+    assert e.scrub_event(ev) is ev
+    out = e.scrub_event(console("found: quokka search"))
+    assert out["data"]["payload"]["payload"] == [json.dumps("found: ***")]
+
+
+# --- the pass ---------------------------------------------------------------------------
+def test_echoes_in_every_place_are_masked_after_the_typing():
+    out = masked(DEFAULT, typed("search", "quokka search"), typed("coupon", "QuokkaCoupon"),
+                 console("No coupon named QUOKKACOUPON", "quokka search"),
+                 rum({"type": "resource", "resource": {
+                     "url": "https://shop.example/api/coupons/QUOKKACOUPON?q=quokka+search",
+                     "method": "GET", "status_code": 404}}),
+                 rum({"type": "error", "error": {"message": "Unknown coupon QUOKKACOUPON",
+                                                 "stack": "Error: Unknown coupon QUOKKACOUPON\n  at x"}}),
+                 rum({"type": "action", "action": {"type": "click",
+                                                   "target": {"name": "Apply quokkacoupon"}}}),
+                 {"type": 6, "timestamp": T0 + 50, "data": {"plugin": NETWORK_PLUGIN, "payload": {
+                     "requests": [{"url": "/api/search?q=quokka%20search"}]}}},
+                 text("Results for quokka search"),
+                 {"type": 5, "timestamp": T0 + 60, "data": {"tag": "checkout",
+                                                            "payload": {"QuokkaCoupon": 1}}})
+    assert "quokka" not in out.lower()
+    for echo in ("api/coupons/***?q=***", "No coupon named ***", "Unknown coupon ***",
+                 "Apply ***", "Results for ***", "q=***", '"***": 1'):
+        assert echo in out, echo
+
+
+def test_only_values_of_masked_text_fields_are_looked_for():
+    """An allowed field's value is page text; a checkbox's and a select's value are the page's
+    own strings. Hidden and rr-ignore'd fields are typed into: their values are secrets."""
+    out = masked(STRICT, typed("color", "ultramarine"), typed("agree", "newsletter-consent"),
+                 typed("city", "Springfield"), typed("coupon", "QuokkaCoupon"),
+                 typed("ignored", "ignored secret"),
+                 console("ultramarine newsletter-consent Springfield QuokkaCoupon ignored secret"))
+    assert "ultramarine newsletter-consent Springfield *** ***" in out
+    assert "QuokkaCoupon" not in out and "ignored secret" not in out
+    assert "quokka search" in masked(ALLOW, typed("search", "quokka search"),
+                                     console("quokka search"))   # allowed: nothing to hide
+
+
+def test_an_echo_before_the_typing_needs_the_whole_session_pass():
+    events = session(console("prefilled: QuokkaCoupon", ms=5), typed("coupon", "QuokkaCoupon"),
+                     console("applied QuokkaCoupon", ms=30))
+    one = json.dumps(SessionMasker(parse_rules(DEFAULT)).mask(events))
+    assert "prefilled: QuokkaCoupon" in one and "applied ***" in one   # in order: after only
+    masker, both = mask_session(events, parse_rules(DEFAULT))
+    assert "QuokkaCoupon" not in json.dumps(both) and "prefilled: ***" in json.dumps(both)
+    assert masker.stats["events with typed values echoed masked (second pass)"] == 1
+
+
+def test_live_batches_carry_the_values_in_the_sessions_masker():
+    maskers = SessionMaskers(parse_rules(DEFAULT))
+    first = session(typed("coupon", "QuokkaCoupon"))
+    maskers.get("s1").mask(first)
+    later = maskers.get("s1").mask([console("No coupon named QUOKKACOUPON", ms=100)])
+    assert json.dumps(later).count("No coupon named ***") == 1
+    # another session knows nothing of it
+    other = maskers.get("s2").mask(session(console("No coupon named QUOKKACOUPON")))
+    assert "QUOKKACOUPON" in json.dumps(other)
+
+
+def test_the_values_are_not_in_the_maskers_stats():
+    m = SessionMasker(parse_rules(DEFAULT))
+    m.mask(session(typed("coupon", "QuokkaCoupon"), console("QuokkaCoupon")))
+    assert m.stats["events with typed values echoed masked"] == 1
+    assert "quokka" not in repr(dict(m.stats)).lower()
+
+
+# --- re-masking a stored session: two passes --------------------------------------------------
+@pytest.fixture()
+def stored_under_allow(tmp_path):
+    """A session stored under `allow`: the typed values and their echoes in clear, one echo
+    (the page's own "last coupon" hint) from before the typing."""
+    store = Store.open(tmp_path / "data")
+    (sid,) = store.ingest(session(console("last coupon: QuokkaCoupon", ms=5),
+                                  typed("coupon", "QuokkaCoupon", ms=10),
+                                  console("No coupon named QUOKKACOUPON", ms=20),
+                                  typed("search", "quokka search", ms=25),
+                                  text("Results for quokka search", ms=30)),
+                          masker_factory=masker_factory(parse_rules(ALLOW)))
+    yield store, sid
+    store.close()
+
+
+def _stored(store, sid) -> str:
+    return json.dumps(list(store.session(sid).events()))
+
+
+def test_remask_collects_then_masks_echoes_before_and_after_the_typing(stored_under_allow):
+    store, sid = stored_under_allow
+    assert _stored(store, sid).count("QuokkaCoupon") == 2          # the premise
+    dry = dry_run(store.session(sid).events(), parse_rules(DEFAULT))
+    # the console lines (one before the typing: the second pass), the text and its title
+    assert dry.by_claim()[ECHOES] == {"other": 2, "text": 1, "attribute": 1}
+    result = remask_session(store, sid, parse_rules(DEFAULT))
+    assert result.changed
+    after = _stored(store, sid)
+    assert "quokka" not in after.lower()
+    for echo in ("last coupon: ***", "No coupon named ***", "Results for ***"):
+        assert echo in after, echo
