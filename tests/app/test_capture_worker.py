@@ -11,17 +11,43 @@ from urllib.parse import quote
 import pytest
 
 from recorder.source import open_recording
-from replay_tools.browser_recorder import BrowserRecorder
+from replay_tools.browser_recorder import BrowserRecorder, PageServer, _QuietHandler
 from replay_tools.chromium import chromium_path, launch
-from replay_tools.intake import replay_cli
-from tests.app.test_capture_intake import _open_installed, _sent_everything, intake, pages  # noqa: F401
+from replay_tools.intake import IntakeServer, replay_cli
+from tests.app.test_capture_intake import ALLOW, PAGES, _sent_everything
 
-WORKER_PAGE, NO_WORKER_PAGE = "installed.html", "installed-noworker.html"
+PAGE = "installed.html"   # the intake's /capture.js, started as DESIGN.md says
+NO_WORKERS = "worker-src 'none'"
 CLICKS = 3
 # a context with a method: JSON leaves the method out, a structured clone cannot copy it
 UNCLONABLE = "(function () { ReplayCapture.stop(); window.__sessionId = ReplayCapture.start(" \
              "Object.assign({}, %s, {context: {page: 'checkout', toString: function () { return 'x'; }}}));" \
              " return 1; })()"
+
+
+class _NoWorkersHandler(_QuietHandler):
+    """A site whose Content-Security-Policy header forbids workers."""
+
+    def end_headers(self):
+        self.send_header("Content-Security-Policy", NO_WORKERS)
+        super().end_headers()
+
+
+@pytest.fixture(scope="module")
+def sites():
+    """The test pages twice: as they are, and from a site that forbids workers."""
+    with PageServer(PAGES) as plain, PageServer(PAGES, _NoWorkersHandler) as strict:
+        yield {"plain": plain, "strict": strict}
+
+
+@pytest.fixture()
+def intake(tmp_path, sites):
+    rules = tmp_path / "allow.toml"
+    rules.write_text(ALLOW)
+    srv = IntakeServer(tmp_path / "data", workers=1, rules=rules)
+    app_id, token = srv.create_app("pages", origins=[s.base_url.rstrip("/") for s in sites.values()])
+    with srv:
+        yield srv, app_id, token
 
 
 def _cfg(intake) -> dict:
@@ -30,11 +56,18 @@ def _cfg(intake) -> dict:
             "rules": {"default": "mask-user-input"}}
 
 
-def _qt(pages, intake, page: str, then: str | None = None) -> tuple[dict, str, dict]:
-    """The page in QtWebEngine: clicks, everything sent; (status, session id, first status)."""
+def _qt(site: PageServer, intake, then: str | None = None) -> tuple[dict, str, dict]:
+    """The page in QtWebEngine (nothing injected: what it installs records); clicks,
+    everything sent. (status at the end, session id, status at the start)"""
+    from PySide6.QtCore import QUrl
+
     with BrowserRecorder(recorder="capture") as b:
         b.browser.disarm()
-        _open_installed_page(b, pages, page, _cfg(intake))
+        b._loading = True
+        b._page.load(QUrl(site.url(PAGE) + "#" + quote(json.dumps(_cfg(intake)))))
+        b.wait_loaded()
+        b._wait_until(lambda: b.eval("window.ReplayCapture && ReplayCapture.status()"),
+                      "capture.js to start")
         if then:
             b.eval(then % json.dumps(_cfg(intake)))
             b._wait_until(lambda: b.eval("ReplayCapture.status()"), "capture.js to start again")
@@ -44,20 +77,7 @@ def _qt(pages, intake, page: str, then: str | None = None) -> tuple[dict, str, d
         return _sent_everything(b), b.eval("window.__sessionId"), first
 
 
-def _open_installed_page(b: BrowserRecorder, pages, page: str, cfg: dict) -> None:
-    if page == WORKER_PAGE:
-        _open_installed(b, pages, cfg)
-        return
-    from PySide6.QtCore import QUrl
-
-    b._loading = True
-    b._page.load(QUrl(pages.url(page) + "#" + quote(json.dumps(cfg))))
-    b.wait_loaded()
-    b._wait_until(lambda: b.eval("window.ReplayCapture && ReplayCapture.status()"),
-                  "capture.js to start")
-
-
-def _chromium(pages, intake, page: str, then: str | None = None) -> tuple[dict, str, dict]:
+def _chromium(site: PageServer, intake, then: str | None = None) -> tuple[dict, str, dict]:
     """The same in Debian's chromium (Playwright, the system binary)."""
     from playwright.sync_api import sync_playwright
 
@@ -65,7 +85,7 @@ def _chromium(pages, intake, page: str, then: str | None = None) -> tuple[dict, 
         browser = launch(pw)
         try:
             p = browser.new_page()
-            p.goto(pages.url(page) + "#" + quote(json.dumps(_cfg(intake))))
+            p.goto(site.url(PAGE) + "#" + quote(json.dumps(_cfg(intake))))
             p.wait_for_function("window.ReplayCapture && ReplayCapture.status()")
             if then:
                 p.evaluate(then % json.dumps(_cfg(intake)))
@@ -90,8 +110,8 @@ def _stored(intake, sid: str) -> list[dict]:
 
 
 @pytest.mark.parametrize("engine", ENGINES)
-def test_a_worker_sends_the_batches_and_every_event_is_stored(qapp, pages, intake, engine):
-    st, sid, first = engine(pages, intake, WORKER_PAGE)
+def test_a_worker_sends_the_batches_and_every_event_is_stored(qapp, sites, intake, engine):
+    st, sid, first = engine(sites["plain"], intake)
     assert first["transport"] == "worker" and st["transport"] == "worker", st
     assert st["failed"] == 0 and st["requests"] >= 1 and not st["errors"], st
     stored = _stored(intake, sid)
@@ -102,8 +122,8 @@ def test_a_worker_sends_the_batches_and_every_event_is_stored(qapp, pages, intak
 
 
 @pytest.mark.parametrize("engine", ENGINES)
-def test_a_page_whose_csp_forbids_workers_sends_from_the_main_thread(qapp, pages, intake, engine):
-    st, sid, first = engine(pages, intake, NO_WORKER_PAGE)
+def test_a_page_whose_csp_forbids_workers_sends_from_the_main_thread(qapp, sites, intake, engine):
+    st, sid, first = engine(sites["strict"], intake)
     assert first["transport"] == "main" and st["transport"] == "main", st
     assert st["failed"] == 0 and st["requests"] >= 1, st
     stored = _stored(intake, sid)
@@ -112,8 +132,8 @@ def test_a_page_whose_csp_forbids_workers_sends_from_the_main_thread(qapp, pages
 
 
 @pytest.mark.parametrize("engine", ENGINES)
-def test_a_batch_the_worker_cannot_take_goes_from_the_main_thread(qapp, pages, intake, engine):
-    st, sid, _ = engine(pages, intake, WORKER_PAGE, then=UNCLONABLE)
+def test_a_batch_the_worker_cannot_take_goes_from_the_main_thread(qapp, sites, intake, engine):
+    st, sid, _ = engine(sites["plain"], intake, then=UNCLONABLE)
     assert st["transport"] == "worker" and st["failed"] == 0 and st["requests"] >= 1, st
     stored = _stored(intake, sid)
     assert len(stored) == st["acked"] == st["queued"]
