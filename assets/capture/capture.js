@@ -1009,7 +1009,14 @@
   };
   R.start = function () {
     var self = this;
-    this.observer = new win.MutationObserver(function (records) { self.onRecords(records); });
+    // the RUM plugin's dead-click detection learns of DOM changes from this observer
+    var rum = win.ReplayRum && win.ReplayRum.recorderWatchesDom ? win.ReplayRum : null;
+    var domActivity = rum ? rum.recorderWatchesDom(true) : null;
+    if (rum) this.undo.push(function () { rum.recorderWatchesDom(false); });
+    this.observer = new win.MutationObserver(function (records) {
+      if (domActivity) domActivity();
+      self.onRecords(records);
+    });
     this.fullSnapshot();
     this.startPlugins(this.plugins);
     this.watch(doc);
