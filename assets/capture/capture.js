@@ -20,8 +20,9 @@
  *     -> stop()   the recorder alone (recordCanvas: 2D canvases' bitmaps, canvasFps a second)
  *     (plugins: rrweb's interface; default: console as rrweb/console@1, and replay/rum@1 when
  *     the RUM plugin is loaded first, as the intake serves it: recorder.paths.capture_script)
- *   ReplayCapture.start({intake, app, token, rules, user, recordCanvas?, canvasFps?})
- *     record + send to `replay serve`
+ *   ReplayCapture.start({intake, app, token, rules, user, recordCanvas?, canvasFps?, worker?})
+ *     record + send to `replay serve` (batches encoded, gzipped and posted by a Worker
+ *     where the page allows one; `worker: false` keeps them on the main thread)
  *   ReplayCapture.stop(); ReplayCapture.setUser({id, name, email})
  */
 (function (win) {
@@ -1058,7 +1059,14 @@
   };
   R.start = function () {
     var self = this;
-    this.observer = new win.MutationObserver(function (records) { self.onRecords(records); });
+    // the RUM plugin's dead-click detection learns of DOM changes from this observer
+    var rum = win.ReplayRum && win.ReplayRum.recorderWatchesDom ? win.ReplayRum : null;
+    var domActivity = rum ? rum.recorderWatchesDom(true) : null;
+    if (rum) this.undo.push(function () { rum.recorderWatchesDom(false); });
+    this.observer = new win.MutationObserver(function (records) {
+      if (domActivity) domActivity();
+      self.onRecords(records);
+    });
     this.fullSnapshot();
     this.startPlugins(this.plugins);
     this.watch(doc);
@@ -1592,19 +1600,116 @@
   var TEXT_KEYS = keySet(["type", "textContent", "id"]);
   var OTHER_KEYS = keySet(["type", "id"]);
 
-  function gzip(text) {   // a Response's body: the cheapest start of the pipe on the main thread
+  function gzip(text) {   // a Response's body: the cheapest start of the pipe
     var stream = new Response(text).body.pipeThrough(new win.CompressionStream("gzip"));
     return new Response(stream).arrayBuffer();
   }
+  /* A batch's request body as JSON text (`cfg`: session_id, compact, user, context). */
+  function encodeBody(cfg, events, batchId) {
+    var b = {session_id: cfg.sessionId, batch_id: batchId, events: events};
+    if (cfg.compact !== false) {   // the intake that serves capture.js decodes it
+      var c = compactBatch(events);
+      b.encoding = COMPACT;
+      b.strings = c.strings;
+      b.events = c.events;
+    }
+    if (cfg.user) b.user = cfg.user;
+    if (cfg.context) b.context = cfg.context;
+    return JSON.stringify(b);
+  }
+  /* One POST of a body: gzipped where the browser can and it pays (a Promise of the Response). */
+  function postBody(fetchFn, url, token, text) {
+    var zipped = win.CompressionStream && text.length >= GZIP_MIN_CHARS ? gzip(text) : Promise.resolve(null);
+    return zipped.then(function (data) {
+      var headers = {"Authorization": "Bearer " + token, "Content-Type": "application/json"};
+      if (data) headers["Content-Encoding"] = "gzip";
+      return fetchFn(url, {method: "POST", body: data || text, headers: headers,
+        keepalive: (data ? data.byteLength : text.length) < BEACON_MAX_BYTES, credentials: "omit"});
+    });
+  }
+
+  /* The transport's encoding, gzip and fetch off the page's main thread: a Worker made from
+   * a Blob of the functions above (one implementation on both threads), so the main thread
+   * only hands each batch over (a structured clone) and reads the answer. Where the page's
+   * CSP forbids blob: workers, the browser has none, or the worker fails, the same work runs
+   * on the main thread (`status().transport` says which). The worker answers each request
+   * with what the sender reads of a Response: status, Retry-After, the error text. */
+  function workerMain(e) {
+    var m = e.data;
+    postBody(fetch, m.url, m.token, encodeBody(m.cfg, m.events, m.batchId)).then(function (r) {
+      return (r.status === 202 ? Promise.resolve("") : r.text()).then(function (text) {
+        postMessage({n: m.n, status: r.status, retryAfter: r.headers.get("Retry-After"), text: text});
+      });
+    }).catch(function (err) { postMessage({n: m.n, error: String(err)}); });
+  }
+  function workerSource() {
+    var consts = {EV: EV, SRC: SRC, NODE: NODE, COMPACT: COMPACT, GZIP_MIN_CHARS: GZIP_MIN_CHARS,
+                  BEACON_MAX_BYTES: BEACON_MAX_BYTES, ELEMENT_KEYS: ELEMENT_KEYS,
+                  DOCUMENT_KEYS: DOCUMENT_KEYS, TEXT_KEYS: TEXT_KEYS, OTHER_KEYS: OTHER_KEYS};
+    var out = ["\"use strict\";\nvar win = self;"];
+    for (var k in consts) out.push("var " + k + " = " + JSON.stringify(consts[k]) + ";");
+    [compactBatch, gzip, encodeBody, postBody].forEach(function (f) { out.push(String(f)); });
+    out.push("onmessage = " + String(workerMain) + ";");
+    return out.join("\n");
+  }
+  function OffThread(worker, url) {
+    this.worker = worker;
+    this.url = url;
+    this.waiting = new Map();   // request number -> {resolve, reject}
+    this.seq = 0;
+    this.failed = false;
+    var self = this;
+    worker.onmessage = function (e) {
+      var m = e.data, w = self.waiting.get(m.n);
+      if (!w) return;
+      self.waiting.delete(m.n);
+      if (m.error !== undefined) { w.reject(new Error(m.error)); return; }
+      w.resolve({status: m.status, headers: {get: function (name) {
+        return name.toLowerCase() === "retry-after" ? m.retryAfter : null;
+      }}, text: function () { return Promise.resolve(m.text); }});
+    };
+    worker.onerror = function (e) { self.fail("the transport's worker failed: " + (e.message || "error")); };
+  }
+  /* A Worker, or null where the page cannot have one (CSP, no Worker, no Blob URLs). */
+  OffThread.create = function () {
+    if (!win.Worker || !win.Blob || !win.URL || !win.URL.createObjectURL) return null;
+    var url = null;
+    try {
+      url = win.URL.createObjectURL(new win.Blob([workerSource()], {type: "text/javascript"}));
+      return new OffThread(new win.Worker(url), url);
+    } catch (e) {   // a CSP without blob: in worker-src / script-src throws here
+      if (url) win.URL.revokeObjectURL(url);
+      return null;
+    }
+  };
+  /* A Promise of the answer, as `postBody` gives on the main thread; null when the batch
+   * cannot be handed over (the worker failed, an event that cannot be cloned). */
+  OffThread.prototype.post = function (msg) {
+    if (this.failed) return null;
+    var self = this, n = msg.n = this.seq++;
+    try { this.worker.postMessage(msg); } catch (e) { return null; }
+    return new Promise(function (resolve, reject) { self.waiting.set(n, {resolve: resolve, reject: reject}); });
+  };
+  /* The worker is unusable: what it holds fails (the sender retries it on the main thread). */
+  OffThread.prototype.fail = function (why) {
+    if (this.failed) return;
+    this.failed = true;
+    this.worker.terminate();
+    win.URL.revokeObjectURL(this.url);
+    var waiting = this.waiting;
+    this.waiting = new Map();
+    waiting.forEach(function (w) { w.reject(new Error(why)); });
+  };
 
   /* Batches to `POST /v1/events`: one request at a time, gzipped where the browser can,
    * retried with backoff on 429/5xx/network errors, split on 413, dropped (counted) on 400;
    * on pagehide the rest goes by sendBeacon. Never blocks the page. Each batch has a
    * `batch_id` (this page's random id and a counter); a retry sends the same events under
    * the same id, so a batch whose answer was lost is not stored twice. */
-  function Sender(cfg, fetchFn) {
+  function Sender(cfg, fetchFn, off) {
     this.cfg = cfg;
     this.fetch = fetchFn;
+    this.off = off;   // the OffThread, or null: requests from the main thread
     this.queue = [];
     this.inFlight = false;
     this.timer = null;
@@ -1652,35 +1757,32 @@
     this.timer = setTimeout(function () { self.timer = null; self.send(); }, at - now);
   };
   S.nextId = function () { return this.page + "." + (this.batches++); };
-  S.body = function (events, batchId) {
-    var b = {session_id: this.cfg.sessionId, batch_id: batchId, events: events};
-    if (this.cfg.compact !== false) {   // the intake that serves capture.js decodes it
-      var c = compactBatch(events);
-      b.encoding = COMPACT;
-      b.strings = c.strings;
-      b.events = c.events;
+  S.body = function (events, batchId) { return encodeBody(this.cfg, events, batchId); };
+  /* One request for a batch: by the worker when there is one, else on the main thread. */
+  S.request = function (batch, batchId) {
+    var off = this.off, cfg = this.cfg;
+    if (off && !off.failed) {
+      var answer = off.post({url: this.url(false), token: cfg.token, events: batch, batchId: batchId,
+                             cfg: {sessionId: cfg.sessionId, compact: cfg.compact, user: cfg.user,
+                                   context: cfg.context}});
+      if (answer) return answer;
+      if (off.failed) this.note("the transport's worker failed: sending from the page");
     }
-    if (this.cfg.user) b.user = this.cfg.user;
-    if (this.cfg.context) b.context = this.cfg.context;
-    return JSON.stringify(b);
+    return postBody(this.fetch, this.url(false), cfg.token, this.body(batch, batchId));
   };
   S.note = function (msg) { this.stats.errors.push(msg); if (this.stats.errors.length > 20) this.stats.errors.shift(); };
   S.send = function () {
     if (this.inFlight || !this.queue.length || this.dead) return;
     var self = this;
     if (!this.pending) this.pending = {id: this.nextId(), n: Math.min(this.queue.length, this.cfg.batchEvents || BATCH_EVENTS)};
-    var p = this.pending, n = p.n, batch = this.queue.slice(0, n), text = this.body(batch, p.id);
+    var p = this.pending, n = p.n;
     this.inFlight = true;
     if (this.timer !== null) { clearTimeout(this.timer); this.timer = null; }   // rescheduled after
-    var zipped = win.CompressionStream && text.length >= GZIP_MIN_CHARS ? gzip(text) : Promise.resolve(null);
-    zipped.then(function (data) {
-      var headers = {"Authorization": "Bearer " + self.cfg.token, "Content-Type": "application/json"};
-      if (data) headers["Content-Encoding"] = "gzip";
-      var body = data || text;
-      self.stats.requests++;
-      return self.fetch(self.url(false), {method: "POST", body: body, headers: headers,
-        keepalive: (data ? data.byteLength : text.length) < BEACON_MAX_BYTES, credentials: "omit"});
-    }).then(function (r) {
+    this.stats.requests++;
+    var answer;
+    try { answer = this.request(this.queue.slice(0, n), p.id); }
+    catch (e) { answer = Promise.reject(e); }
+    answer.then(function (r) {
       if (self.pending !== p) return "next";   // the beacon took it (same batch_id: stored once)
       if (r.status === 202) {
         self.pending = null;
@@ -1758,6 +1860,7 @@
     return {session_id: this.cfg.sessionId, queued: st.queued, acked: st.acked, failed: st.failed,
             dropped: st.dropped, requests: st.requests, beacons: st.beacons,
             errors: st.errors.slice(-5), idle: !this.inFlight && !this.queue.length, stopped: this.dead,
+            transport: this.off && !this.off.failed ? "worker" : "main",
             next_send_ms: this.timer === null ? null : Math.max(0, this.timerAt - Date.now())};
   };
 
@@ -1772,7 +1875,9 @@
                 batchEvents: cfg.batchEvents, compact: cfg.compact};
     // the page's own fetch: our requests are not the page's (the RUM plugin wraps fetch)
     var pageFetch = win.ReplayRum && win.ReplayRum.pageFetch || win.fetch;
-    var sender = new Sender(conf, (cfg.fetch || pageFetch).bind(win));
+    // a fetch of the caller's own (tests, proxies) runs where it was given: on the main thread
+    var off = cfg.fetch || cfg.worker === false ? null : OffThread.create();
+    var sender = new Sender(conf, (cfg.fetch || pageFetch).bind(win), off);
     var tap = typeof cfg.emit === "function" ? cfg.emit : null;
     var stopRecording = record({rules: cfg.rules, mousemoveWait: cfg.mousemoveWait,
                                 recordCanvas: cfg.recordCanvas, canvasFps: cfg.canvasFps, emit: function (e) {

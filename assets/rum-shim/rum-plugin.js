@@ -308,9 +308,16 @@
   }, true);
 
   // Page activity for dead clicks: DOM changes, scrolling, navigation (requests bump too).
+  // A recorder whose own MutationObserver sees every change of the page reports them
+  // instead (ReplayRum.recorderWatchesDom): each change then makes one record, not two.
+  var domWatch = null, domByRecorder = false;
   function watchDom() {
-    try { new win.MutationObserver(bump).observe(doc, {subtree: true, childList: true,
-          attributes: true, characterData: true}); } catch (e) { /* no DOM yet */ }
+    if (domWatch || domByRecorder) return;
+    try {
+      var mo = new win.MutationObserver(bump);
+      mo.observe(doc, {subtree: true, childList: true, attributes: true, characterData: true});
+      domWatch = mo;
+    } catch (e) { /* no DOM yet */ }
   }
   if (doc.documentElement) watchDom(); else doc.addEventListener("readystatechange", watchDom, {once: true});
   win.addEventListener("scroll", bump, true);
@@ -344,6 +351,15 @@
   win.ReplayRum = {
     flush: flush,
     pageFetch: origFetch,
+    /* `true`: the caller observes the whole document and calls the function returned on
+     * each change (capture.js, from its own observer); `false`: it stopped, the plugin
+     * watches again. */
+    recorderWatchesDom: function (on) {
+      domByRecorder = !!on;
+      if (domByRecorder && domWatch) { domWatch.disconnect(); domWatch = null; }
+      if (!domByRecorder && doc.documentElement) watchDom();
+      return bump;
+    },
     getRecordPlugin: function () {
       return {
         name: "replay/rum@1",
