@@ -113,7 +113,13 @@ class Echoes:
 
     def __init__(self) -> None:
         self._values: "OrderedDict[str, str]" = OrderedDict()   # lower-cased -> trimmed
-        self._rx: re.Pattern | None = None       # the echoes, in a string
+        # each value's expression, compiled when a string first may hold it (typing adds a
+        # value a keystroke: compiling one alternation of them all again after each was most
+        # of an import's time on a session with a long form typed in)
+        self._rx: dict[str, re.Pattern] = {}
+        self._longest_first: list[str] = []       # the values, longest first
+        self._value_needles: dict[str, set[str] | None] = {}
+        self._stale = False                      # values added since the needles were made
         # necessary conditions, checked in C: a string holding an echo holds one of these
         # (lower-cased ASCII letters and digits, which no encoding changes); None: a value
         # without any, so every string is searched
@@ -143,24 +149,43 @@ class Echoes:
         while len(self._values) > MAX_VALUES:
             self._values.popitem(last=False)
             self.forgotten += 1
-        self._rx = None
+        self._stale = True
         return True
 
     def update(self, other: "Echoes") -> None:
         for v in other._values.values():
             self.add(v)
 
+    def _sub(self, s: str) -> str:
+        """`s` with every echo masked: each value that may be in it, longest first (at one
+        place the whole value wins over a prefix typed before it)."""
+        low = s.lower()
+        for v in self._longest_first:
+            needles = self._value_needles.get(v)
+            if needles is not None and not any(n in low for n in needles):
+                continue
+            rx = self._rx.get(v)
+            if rx is None:
+                rx = self._rx[v] = re.compile(
+                    _ALONE_BEFORE + pattern(v) + _ALONE_AFTER if len(v) < ANYWHERE_LEN
+                    else pattern(v), re.I)
+            ns = rx.sub(MASK, s)
+            if ns != s:
+                s, low = ns, ns.lower()
+        return s
+
     def _compile(self) -> None:
-        alts = sorted(self._values.values(), key=len, reverse=True)
-        # longest first: at one position the whole value wins over a prefix typed before it
-        self._rx = re.compile("|".join(
-            _ALONE_BEFORE + pattern(v) + _ALONE_AFTER if len(v) < ANYWHERE_LEN else pattern(v)
-            for v in alts), re.I)
-        # a string holding an echo holds one of these; a needle holding another is not
-        # needed (typing sends each prefix: the shortest stands for them all)
+        """The needles: a string holding an echo holds one of these; a needle holding another
+        is not needed (typing sends each prefix: the shortest stands for them all)."""
+        self._stale = False
+        alts = self._values.values()
+        self._longest_first = sorted(alts, key=len, reverse=True)
+        known = self._value_needles
+        self._value_needles = {v: known[v] if v in known else _needles(v) for v in alts}
+        self._rx = {v: rx for v, rx in self._rx.items() if v in self._value_needles}
         found: set[str] = set()
         for v in alts:
-            n = _needles(v)
+            n = self._value_needles[v]
             if n is None:
                 self._needles = self._in_json = None
                 return
@@ -185,9 +210,9 @@ class Echoes:
         """`s` with every echo of a noted value masked (the same string when none)."""
         if not self._values or len(s) < MIN_LEN:
             return s
-        if self._rx is None:
+        if self._stale:
             self._compile()
-        ns = self._rx.sub(MASK, s)
+        ns = self._sub(s)
         return s if ns == s else ns
 
     def scrub_event(self, e: Any, raw: bytes | None = None) -> Any:
@@ -197,7 +222,7 @@ class Echoes:
         in C: most events of a page hold no typed value."""
         if not self._values:
             return e
-        if self._rx is None:
+        if self._stale:
             self._compile()
         if self._in_json is not None:
             if raw is None:
@@ -212,8 +237,8 @@ class Echoes:
                         break
                 else:
                     return e
-        rx = self._rx
-        return map_strings(e, lambda s, *_: rx.sub(MASK, s), MIN_LEN, self._might_hold)
+        sub = self._sub
+        return map_strings(e, lambda s, *_: sub(s), MIN_LEN, self._might_hold)
 
     def scrub_all(self, events: Iterable[Any]) -> tuple[list[Any], int]:
         """Every event scrubbed; and how many changed."""
