@@ -200,3 +200,41 @@ def test_timeline_marks_each_marker_at_its_time_in_its_colour(qtbot):
         assert img.pixelColor(x, y).rgb() == MARKER_STYLE[m.kind][0].rgb(), m.kind
     empty_x = round(bar.x_of(10_000))
     assert img.pixelColor(empty_x, y).alpha() == 0
+
+
+def test_a_seek_dims_rows_without_filtering_them_again(qtbot, session, monkeypatch):
+    """Moving the time changes how rows look (dimmed after it), never whether they pass the
+    filter: a seek across the session asks the filter about no row (a dynamic filter asked
+    again for every row dimmed or lit, tens of thousands on a long session, on the UI
+    thread), while rows added later are still filtered."""
+    import player.qt.devtools.pane as pane_mod
+    from player.qt.devtools.models import RowsFilter
+
+    asked = []
+    accepts = RowsFilter.filterAcceptsRow
+
+    def counting(self, row, parent):
+        asked.append(row)
+        return accepts(self, row, parent)
+
+    monkeypatch.setattr(RowsFilter, "filterAcceptsRow", counting)
+    monkeypatch.setattr(pane_mod, "FILL_ROWS", 10)
+    pane = DevToolsPane(session, gradual=True)
+    qtbot.addWidget(pane)
+    pane.resize(700, 500)
+    pane.show()
+    console = pane.console
+    word = session.console[0]["message"].split()[0].lower()
+    console.search.setText(word)          # set while the rows are still coming
+    qtbot.waitUntil(lambda: not pane.filling, timeout=20000)
+    passing = [r for r in session.console if word in r["message"].lower()
+               or word in str(r.get("stack", "")).lower()]
+    assert 0 < console.proxy.rowCount() == len(passing) < len(session.console)
+    asked.clear()
+    pane.set_time(session.duration_ms)
+    pane.set_time(0)
+    pane.set_time(session.duration_ms // 2)
+    qtbot.wait(1)
+    assert asked == []
+    assert console.proxy.rowCount() == len(passing)
+    assert console.model.current_row() >= 0
