@@ -59,15 +59,19 @@ class SessionView:
         """Recorded (t, x, y) cursor positions with t0 <= t <= t1."""
         return self.timeline.mouse_trail(t0, t1) if self.timeline is not None else []
 
+    # Every seek asks for the clicks before it (their ripples) and every playback tick for
+    # the stretch it is in: both look their times up by bisection (`clicks` and `inactive`
+    # are in time order), not by a walk along a long session's tens of thousands of them.
     def clicks_between(self, t0: int, t1: int) -> list[tuple[int, float, float, str]]:
-        return [c for c in self.clicks if t0 < c[0] <= t1]
+        """The clicks with t0 < t <= t1."""
+        clicks = self.clicks
+        return clicks[bisect.bisect_right(clicks, t0, key=_time):
+                      bisect.bisect_right(clicks, t1, key=_time)]
 
     def inactive_at(self, t: int) -> tuple[int, int] | None:
-        for a, b in self.inactive:
-            if a <= t < b:
-                return a, b
-            if a > t:
-                break
+        i = bisect.bisect_right(self.inactive, t, key=_time) - 1
+        if i >= 0 and t < self.inactive[i][1]:
+            return self.inactive[i]
         return None
 
     def next_event(self, t: int) -> int | None:
@@ -90,6 +94,10 @@ class SessionView:
         times = sorted(m.t for m in self.markers if m.kind in ("error", "error_click"))
         i = bisect.bisect_right(times, t)
         return times[i] if i < len(times) else None
+
+
+def _time(row: tuple) -> int:
+    return row[0]
 
 
 def _dict(v: Any) -> dict:
