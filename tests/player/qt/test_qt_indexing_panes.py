@@ -76,3 +76,16 @@ def test_an_indexed_player_is_kept_from_the_gc_and_freed_when_closed(qapp, qtbot
     dispose(w)
     del w, r
     qtbot.waitUntil(lambda: gc.collect() is not None and index() is None, timeout=10000)
+
+
+def test_the_player_process_hands_the_gil_to_the_ui_thread_within_a_millisecond(qapp):
+    """While a long session's index is taken over and its rows are built in threads, the UI
+    thread waits for the GIL each time Qt calls into Python (each cell painted): the
+    player's application keeps that wait to UI_SWITCH_INTERVAL_S, not Python's 5 ms."""
+    import sys
+
+    from player.qt.standalone import UI_SWITCH_INTERVAL_S, application
+
+    sys.setswitchinterval(0.005)   # Python's default, whatever ran before
+    assert application() is qapp
+    assert sys.getswitchinterval() == UI_SWITCH_INTERVAL_S <= 0.001
