@@ -11,6 +11,8 @@ cached in benchmarks/out/, shared with benchmarks/seek.py when it made the same 
                   (player.patch), else a whole frame - p50/p95/max (baseline: the same
                   offsets, each loading the whole frame, as every seek did before)
   frame_at        the rebuilt DOM sanitized and serialized for the view (part of the above)
+  CPU per seek    this process and the Chromium processes it started (not other players');
+                  the UI thread's own CPU beside it: figures a busy machine leaves alone
   4x playback     PLAY_S seconds of playback at 4x from busy moments: view updates painted per
                   second (each update = one op batch applied by node id; bounded by how often
                   the recording changes) and page animation frames per second, i.e. how smooth
@@ -115,20 +117,43 @@ class StallMonitor:
         self._timer.stop()
 
 
+def own_chromium() -> list[int]:
+    """The QtWebEngine processes this player started (its descendants): not every
+    QtWebEngineProcess on the machine, which on a shared one counts other players' work."""
+    parent: dict[int, int] = {}
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            parent[int(pid)] = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+    mine, todo = [], [os.getpid()]
+    while todo:
+        p = todo.pop()
+        kids = [c for c, pp in parent.items() if pp == p]
+        todo.extend(kids)
+        mine.extend(kids)
+    out = []
+    for pid in mine:
+        try:
+            if "QtWebEngineProcess" in Path(f"/proc/{pid}/cmdline").read_text():
+                out.append(pid)
+        except OSError:
+            continue
+    return out
+
+
 def rss_now_mb() -> tuple[float, float]:
-    """(peak RSS of this process, current RSS of the QtWebEngine processes) in MB. VmHWM, as
+    """(peak RSS of this process, current RSS of its QtWebEngine processes) in MB. VmHWM, as
     benchmarks/seek.py: ru_maxrss would include a parent's peak."""
     peak = 0.0
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
             peak = int(line.split()[1]) / 1024
     web = 0.0
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
+    for pid in own_chromium():
         try:
-            if "QtWebEngineProcess" not in Path(f"/proc/{pid}/cmdline").read_text():
-                continue
             for line in Path(f"/proc/{pid}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
                     web += int(line.split()[1]) / 1024
@@ -142,17 +167,12 @@ def _p50(xs) -> float:
 
 
 def cpu_s() -> float:
-    """CPU seconds used so far by this process and the QtWebEngine processes (Chromium's
+    """CPU seconds used so far by this process and its QtWebEngine processes (Chromium's
     renderer and GPU work): the work a seek costs, whatever else the machine is doing."""
     tick = os.sysconf("SC_CLK_TCK")
     total = 0
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
+    for pid in [os.getpid(), *own_chromium()]:
         try:
-            if int(pid) != os.getpid() and \
-                    "QtWebEngineProcess" not in Path(f"/proc/{pid}/cmdline").read_text():
-                continue
             f = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
             total += int(f[11]) + int(f[12])   # utime, stime
         except (OSError, ValueError, IndexError):
@@ -249,11 +269,13 @@ def measure(label: str, data: Path, sid: str, args: argparse.Namespace) -> None:
     whole = []
     was_patch = []
     cpu0 = cpu_s()
+    ui_cpu = []   # the UI thread's own CPU per seek: what the machine's load does not change
     for t in offsets:
         k = c.patches_sent
-        a = time.perf_counter()
+        a, a_cpu = time.perf_counter(), time.thread_time()
         widget.seek_and_wait(int(t))
         painted.append(time.perf_counter() - a)
+        ui_cpu.append(time.thread_time() - a_cpu)
         was_patch.append(c.patches_sent > k)
     cpu_ours = cpu_s() - cpu0
     stalls.phase("baseline: seeks loading the whole frame")
@@ -359,6 +381,8 @@ def measure(label: str, data: Path, sid: str, args: argparse.Namespace) -> None:
             " / ".join(ms(f(x for x, p in zip(whole, was_patch) if p)) for f in (_p50, max))
             if patched else "-"),
         Row("  CPU per seek (player + Chromium processes)", ms(cpu_ours), ms(cpu_whole)),
+        Row("  UI-thread CPU per seek p50 / p95",
+            f"{ms(percentile(ui_cpu, 50))} / {ms(percentile(ui_cpu, 95))}", ""),
         Row(f"scrubbing back 2 s a step p50 / p95 ({scrub_patched} of {len(scrub)} patched)",
             f"{ms(percentile(scrub, 50))} / {ms(percentile(scrub, 95))}",
             f"{ms(percentile(scrub_whole, 50))} / {ms(percentile(scrub_whole, 95))}"),
