@@ -24,6 +24,10 @@ import warnings
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, NamedTuple
 
+from recorder.format import no_gc
+
+from .index_export import decode_export
+
 if TYPE_CHECKING:  # pragma: no cover
     from .keyframes import KeyframeIndex
 
@@ -121,7 +125,12 @@ class IndexRunner:
                 return
             if code == 0 and out:
                 try:
-                    ix.load_export(out)
+                    with no_gc():
+                        export = decode_export(out)
+                    # the compressed export (45 MB for a million events) is let go before
+                    # the index is taken over: it was held through the player's RSS peak
+                    out = b""
+                    ix.take_export(export)
                     return
                 except Exception as exc:  # noqa: BLE001 - fall back to indexing here
                     err = repr(exc)

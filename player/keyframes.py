@@ -293,10 +293,16 @@ class KeyframeIndex:
     def load_export(self, blob: bytes) -> None:
         """Take over an index a worker built for the same source (replaces any progress
         made here meanwhile)."""
+        with no_gc():
+            d = decode_export(blob)
+        self.take_export(d)
+
+    def take_export(self, d: IndexExport) -> None:
+        """`load_export` of an export decoded already (`decode_export`): its compressed
+        bytes need not be held while it is taken over."""
         with self._cache_lock:
             self._seg_cache = []   # make room first: the index serves everything from now on
         with no_gc():
-            d = decode_export(blob)
             blocks = []
             for raw, b in d.blocks:
                 times = array("d")

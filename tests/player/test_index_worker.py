@@ -52,3 +52,39 @@ def test_letting_go_of_the_current_segment_loses_nothing(tmp_path):
         assert r.timeline.event_count == len(events)
         t = ref.duration_ms * 0.7
         assert _key(r.state_at(t)) == _key(ref.state_at(t))
+
+
+def test_the_compressed_export_is_let_go_before_the_index_is_taken_over(tmp_path, monkeypatch):
+    """The worker's export arrives compressed (45 MB for a million events) and is read into
+    the index's own structures: the player's RSS peaks there, so the compressed bytes are
+    held by nothing any more while the index is taken over."""
+    import sys
+
+    from player import index_worker
+    from player.keyframes import KeyframeIndex
+
+    blobs: list[bytes] = []
+    holders: list[int] = []
+    result, take = index_worker.Worker.result, KeyframeIndex.take_export
+
+    def kept_result(self):
+        code, out, err = result(self)
+        blobs.append(out)
+        return code, out, err
+
+    def counted_take(self, export):
+        holders.append(sys.getrefcount(blobs[0]) - 2)   # less `blobs` and the call's own
+        return take(self, export)
+
+    monkeypatch.setattr(index_worker.Worker, "result", kept_result)
+    monkeypatch.setattr(KeyframeIndex, "take_export", counted_take)
+    events = list(generate_session(3000, duration_ms=10 * 60 * 1000, seed=5))
+    with Store.open(tmp_path / "data") as st:
+        sid = st.ingest(events)[0]
+        r = Replayer(st.session(sid), mode="process", keyframe_interval=300)
+        deadline = time.monotonic() + 120
+        while not r.ready and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert r.ready and r.runner.proc.returncode == 0
+        assert len(blobs[0]) > 0 and holders == [0]
+        r.close()
