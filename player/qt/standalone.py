@@ -51,7 +51,7 @@ def forward_qt_message(mode: Any, context: Any, message: str) -> None:
 # While another thread runs Python (a long session's index taken over from its worker, the
 # panes' rows built), the UI thread waits for the GIL each time Qt calls into Python - every
 # cell a table paints, every timer - up to the interpreter's switch interval each time: 5 ms
-# by default, so a repaint of a hundred callbacks stood still for half a second. A tenth
+# by default, so a repaint of a hundred callbacks could stand still for half a second. A tenth
 # of that bounds the wait (the other thread merely switches more often).
 UI_SWITCH_INTERVAL_S = 0.0005
 
