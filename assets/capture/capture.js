@@ -1694,11 +1694,18 @@
   OffThread.prototype.fail = function (why) {
     if (this.failed) return;
     this.failed = true;
-    this.worker.terminate();
-    win.URL.revokeObjectURL(this.url);
+    this.end();
     var waiting = this.waiting;
     this.waiting = new Map();
     waiting.forEach(function (w) { w.reject(new Error(why)); });
+  };
+
+  /* The worker's thread ends and its code's URL is freed (no answer is awaited). */
+  OffThread.prototype.end = function () {
+    if (this.worker === null) return;
+    this.worker.terminate();
+    this.worker = null;
+    win.URL.revokeObjectURL(this.url);
   };
 
   /* Batches to `POST /v1/events`: one request at a time, gzipped where the browser can,
@@ -1711,6 +1718,7 @@
     this.fetch = fetchFn;
     this.off = off;   // the OffThread, or null: requests from the main thread
     this.queue = [];
+    this.snapshots = 0;   // full snapshots in the queue (they are sent within a flush period)
     this.inFlight = false;
     this.timer = null;
     this.timerAt = 0;   // when the timer fires
@@ -1721,6 +1729,7 @@
     this.batches = 0;
     this.pending = null;   // {id, n}: the batch sent and not yet answered 202 - sent again as it is
     this.dead = null;   // a reason to stop sending (revoked token...)
+    this.closing = false;   // the recording stopped: the rest goes from the page, no worker kept
     this.stats = {queued: 0, acked: 0, failed: 0, dropped: 0, requests: 0, beacons: 0, errors: []};
   }
   var S = Sender.prototype;
@@ -1731,20 +1740,25 @@
   S.push = function (event) {
     this.queue.push(event);
     this.stats.queued++;
+    if (event.type === EV.FULL) this.snapshots++;
     if (this.queue.length > QUEUE_MAX_EVENTS) {
       var over = this.queue.length - QUEUE_MAX_EVENTS;
-      this.queue.splice(this.pending ? this.pending.n : 0, over);   // not the batch sent
+      this.take(this.pending ? this.pending.n : 0, over);   // not the batch sent
       this.stats.dropped += over;
     }
     this.schedule(this.wait());
+  };
+  /* `n` events out of the queue from `at` on (sent, dropped, refused). */
+  S.take = function (at, n) {
+    var gone = this.queue.splice(at, n);
+    if (this.snapshots) for (var i = 0; i < gone.length; i++) if (gone[i].type === EV.FULL) this.snapshots--;
   };
   /* How long what is queued may wait: at once when a batch is full, a flush period when the
    * queue holds a snapshot or is busy, longer when the page is quiet. */
   S.wait = function () {
     var n = this.queue.length, ms = this.cfg.flushMs || FLUSH_MS;
     if (n >= (this.cfg.batchEvents || BATCH_EVENTS)) return 0;
-    if (n >= BUSY_EVENTS) return ms;
-    for (var i = 0; i < n; i++) if (this.queue[i].type === EV.FULL) return ms;
+    if (n >= BUSY_EVENTS || this.snapshots) return ms;
     return ms * QUIET_FACTOR;
   };
   /* A send at most `ms` from now (never before a backoff ends): an earlier timer stands, a
@@ -1770,6 +1784,17 @@
     }
     return postBody(this.fetch, this.url(false), cfg.token, this.body(batch, batchId));
   };
+  /* The recording stopped: what is queued is sent, and the worker ends as soon as no request
+   * of it is in flight (the rest goes from the page), so a stop() and a start() leave no
+   * idle worker behind. */
+  S.close = function () {
+    this.closing = true;
+    if (!this.inFlight) this.release();
+    this.send();
+  };
+  S.release = function () {
+    if (this.off) { this.off.end(); this.off = null; }
+  };
   S.note = function (msg) { this.stats.errors.push(msg); if (this.stats.errors.length > 20) this.stats.errors.shift(); };
   S.send = function () {
     if (this.inFlight || !this.queue.length || this.dead) return;
@@ -1786,7 +1811,7 @@
       if (self.pending !== p) return "next";   // the beacon took it (same batch_id: stored once)
       if (r.status === 202) {
         self.pending = null;
-        self.queue.splice(0, n);
+        self.take(0, n);
         self.stats.acked += n;
         self.retryMs = RETRY_MS;
         self.holdUntil = 0;
@@ -1798,7 +1823,7 @@
         self.note(r.status + " " + t.slice(0, 200));
         if (r.status === 413) {   // too big: halve the batch; one event alone too big is dropped
           self.pending = null;   // (a smaller batch is another batch)
-          if (n === 1) { self.queue.splice(0, 1); self.stats.failed += 1; }
+          if (n === 1) { self.take(0, 1); self.stats.failed += 1; }
           else self.cfg.batchEvents = Math.max(1, Math.floor(n / 2));
           return "next";
         }
@@ -1808,7 +1833,7 @@
         }
         if (r.status === 401 || r.status === 403) { self.dead = "refused: " + r.status; return "stop"; }
         self.pending = null;
-        self.queue.splice(0, n);   // malformed for the intake: sending it again cannot help
+        self.take(0, n);   // malformed for the intake: sending it again cannot help
         self.stats.failed += n;
         return "next";
       });
@@ -1817,6 +1842,7 @@
       return "backoff";
     }).then(function (next) {
       self.inFlight = false;
+      if (self.closing) self.release();
       if (next === "stop") return;
       if (next === "next") { if (self.queue.length) self.schedule(self.wait()); return; }
       var wait = next === "backoff" ? self.retryMs : next;   // 429/5xx/offline: later
@@ -1851,7 +1877,7 @@
     }
     if (chunk.length) go(this, chunk, this.nextId());
     if (sent) {
-      this.queue.splice(start, sent);
+      this.take(start, sent);
       this.stats.acked += sent;   // handed to the browser, which delivers it after the page
     }
   };
@@ -1897,10 +1923,10 @@
   /* End recording; the queue is sent. `keepSession` is for a restart: otherwise the session
    * ends too (a kiosk's next visitor gets a new one). */
   function stop(keepSession) {
-    if (!session) return;
+    if (!session || session.done) return;
     session.stopRecording();
     session.cleanup();
-    session.sender.send();
+    session.sender.close();
     if (keepSession !== true) { try { var st = storage(); if (st) st.removeItem(SESSION_KEY); } catch (e) { /* private mode */ } }
     session.done = true;
   }
