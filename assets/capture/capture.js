@@ -1724,7 +1724,8 @@
     this.timerAt = 0;   // when the timer fires
     this.holdUntil = 0;   // no send before this (the intake's Retry-After, a backoff)
     this.retryMs = RETRY_MS;
-    this.touched = 0;   // when the session's last activity was last written to storage
+    // when the session's last activity was last written to storage: start() just wrote it
+    this.touched = Date.now();
     this.page = randomId().slice(0, 16);
     this.batches = 0;
     this.pending = null;   // {id, n}: the batch sent and not yet answered 202 - sent again as it is
