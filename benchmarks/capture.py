@@ -174,6 +174,7 @@ def _metrics(cdp) -> dict:
 
 
 SAMPLING_US = 250
+ACK_WAIT_MS = 10_000   # for capture.js's last batches to be answered
 
 
 def recorder_time(profile: dict, urls: tuple[str, ...] = RECORDER_URLS, *,
@@ -208,6 +209,8 @@ def run_once(pw, url: str, which: str, seconds: float, act, before: str | None =
     """One page load recorded by `which` (none, rrweb, capture, before) for `seconds` of
     `act`. The snapshot's bytes are in the figures (it is sent once per page); its time, like
     the page's own load, is not (the profile starts once the page has loaded)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     browser = launch(pw)
     Intake.posted.clear()
     try:
@@ -227,8 +230,13 @@ def run_once(pw, url: str, which: str, seconds: float, act, before: str | None =
         act(page, seconds)
         if which in (CAPTURE, BEFORE):   # what is still queued goes now: its cost is in the figures
             queued = page.evaluate("ReplayCapture.flush().queued")
-            page.wait_for_function(f"ReplayCapture.status().acked >= {queued}", polling=50,
-                                   timeout=10_000)
+            try:
+                page.wait_for_function(f"ReplayCapture.status().acked >= {queued}", polling=50,
+                                       timeout=ACK_WAIT_MS)
+            except PlaywrightTimeout:   # a transport that stalls: said, and its bytes are short
+                st = page.evaluate("ReplayCapture.status()")
+                print(f"{which}: {queued - st['acked']} of {queued} events not sent after "
+                      f"{ACK_WAIT_MS / 1000:g} s ({st['errors'][-1:]})", file=sys.stderr)
         elif which == RRWEB:
             page.evaluate("window.__save()")
         profile = cdp.send("Profiler.stop")["profile"]

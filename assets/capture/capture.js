@@ -1617,14 +1617,23 @@
     if (cfg.context) b.context = cfg.context;
     return JSON.stringify(b);
   }
-  /* One POST of a body: gzipped where the browser can and it pays (a Promise of the Response). */
+  /* One POST of a body: gzipped where the browser can and it pays (a Promise of the Response).
+   * keepalive (the request outlives the page) where the body fits the browser's budget. The
+   * budget (64 KB) is shared by the keepalive requests not yet finished - an answer whose body
+   * is never read keeps its share - and Chromium refuses a request over it with a network
+   * error before sending anything: then it goes again without keepalive. */
   function postBody(fetchFn, url, token, text) {
     var zipped = win.CompressionStream && text.length >= GZIP_MIN_CHARS ? gzip(text) : Promise.resolve(null);
     return zipped.then(function (data) {
       var headers = {"Authorization": "Bearer " + token, "Content-Type": "application/json"};
       if (data) headers["Content-Encoding"] = "gzip";
-      return fetchFn(url, {method: "POST", body: data || text, headers: headers,
-        keepalive: (data ? data.byteLength : text.length) < BEACON_MAX_BYTES, credentials: "omit"});
+      var init = {method: "POST", body: data || text, headers: headers, credentials: "omit",
+                  keepalive: (data ? data.byteLength : text.length) < BEACON_MAX_BYTES};
+      return fetchFn(url, init).catch(function (err) {
+        if (!init.keepalive) throw err;
+        init.keepalive = false;
+        return fetchFn(url, init);
+      });
     });
   }
 
@@ -1637,7 +1646,7 @@
   function workerMain(e) {
     var m = e.data;
     postBody(fetch, m.url, m.token, encodeBody(m.cfg, m.events, m.batchId)).then(function (r) {
-      return (r.status === 202 ? Promise.resolve("") : r.text()).then(function (text) {
+      return r.text().then(function (text) {   // read even when 202 (see postBody)
         postMessage({n: m.n, status: r.status, retryAfter: r.headers.get("Retry-After"), text: text});
       });
     }).catch(function (err) { postMessage({n: m.n, error: String(err)}); });
@@ -1811,6 +1820,7 @@
     answer.then(function (r) {
       if (self.pending !== p) return "next";   // the beacon took it (same batch_id: stored once)
       if (r.status === 202) {
+        r.text().catch(function () { /* read only to end the request (see postBody) */ });
         self.pending = null;
         self.take(0, n);
         self.stats.acked += n;

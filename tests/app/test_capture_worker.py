@@ -7,6 +7,7 @@ QtWebEngine and in Debian's chromium."""
 from __future__ import annotations
 
 import json
+import threading
 import time
 from contextlib import contextmanager
 from urllib.parse import quote
@@ -292,3 +293,58 @@ def test_a_worker_that_fails_mid_session_leaves_its_batch_to_the_page(qapp, site
     stored = _stored(intake, sid)
     assert len(stored) == st["acked"] == st["queued"]   # none lost, none stored twice
     assert "More 0" in json.dumps(stored)
+
+
+# The keepalive budget (64 KiB for a page's keepalive requests not finished) taken by a
+# request of the page's own that its server holds open; then a paragraph of random
+# (incompressible) text, whose batch does not fit beside it.
+HOLD_PATH = "/hold"
+HOLD_BYTES = 65000
+HOLD = "(function () { window.__held = fetch(location.origin + '%s', {method: 'POST'," \
+       " keepalive: true, body: 'x'.repeat(%d)}).then(function (r) { return r.status; }); return 1; })()" \
+       % (HOLD_PATH, HOLD_BYTES)
+PARAGRAPH = "(function () { var b = new Uint8Array(3000); crypto.getRandomValues(b);" \
+            " var p = document.createElement('p'); p.textContent = 'big ' +" \
+            " btoa(String.fromCharCode.apply(null, b)); document.body.appendChild(p); return 1; })()"
+
+
+class _HoldingHandler(_QuietHandler):
+    """The test pages, and POST /hold answered only once the test lets it go."""
+    release = threading.Event()
+
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.release.wait(WAIT_S)
+        self.send_response(204)
+        self.end_headers()
+
+
+@pytest.fixture()
+def holding_site():
+    _HoldingHandler.release.clear()
+    with PageServer(PAGES, _HoldingHandler) as site:
+        yield site
+        _HoldingHandler.release.set()
+
+
+@pytest.mark.parametrize("open_page", PAGES_IN)
+def test_a_batch_over_the_keepalive_budget_is_sent_without_keepalive(qapp, holding_site, tmp_path,
+                                                                      open_page):
+    rules = tmp_path / "allow.toml"
+    rules.write_text(ALLOW)
+    srv = IntakeServer(tmp_path / "data", workers=1, rules=rules)
+    app_id, token = srv.create_app("pages", origins=[holding_site.base_url.rstrip("/")])
+    with srv:
+        # from the page's main thread, whose keepalive budget the held request shares
+        cfg = dict(_cfg((srv, app_id, token)), worker=False)
+        with open_page(holding_site, cfg) as page:
+            sid = page.eval("window.__sessionId")
+            _sent_all(page)
+            page.eval(HOLD)
+            page.eval(PARAGRAPH)
+            st = _sent_all(page)
+            _HoldingHandler.release.set()
+        stored = _stored((srv, app_id, token), sid)
+    assert st["transport"] == "main" and st["failed"] == 0 and not st["errors"], st
+    assert len(stored) == st["acked"] == st["queued"]
+    assert "big " in json.dumps(stored)
