@@ -1618,22 +1618,18 @@
     return JSON.stringify(b);
   }
   /* One POST of a body: gzipped where the browser can and it pays (a Promise of the Response).
-   * keepalive (the request outlives the page) where the body fits the browser's budget. The
-   * budget (64 KB) is shared by the keepalive requests not yet finished - an answer whose body
-   * is never read keeps its share - and Chromium refuses a request over it with a network
-   * error before sending anything: then it goes again without keepalive. */
-  function postBody(fetchFn, url, token, text) {
+   * keepalive (the request outlives the page) where the body fits the browser's budget and
+   * `keepalive` allows it. The budget (64 KB) is shared by the keepalive requests not yet
+   * finished - an answer whose body is never read keeps its share - and Chromium refuses a
+   * request over it with a network error before sending anything: so the sender tries a
+   * batch again without keepalive after a network error. */
+  function postBody(fetchFn, url, token, text, keepalive) {
     var zipped = win.CompressionStream && text.length >= GZIP_MIN_CHARS ? gzip(text) : Promise.resolve(null);
     return zipped.then(function (data) {
       var headers = {"Authorization": "Bearer " + token, "Content-Type": "application/json"};
       if (data) headers["Content-Encoding"] = "gzip";
-      var init = {method: "POST", body: data || text, headers: headers, credentials: "omit",
-                  keepalive: (data ? data.byteLength : text.length) < BEACON_MAX_BYTES};
-      return fetchFn(url, init).catch(function (err) {
-        if (!init.keepalive) throw err;
-        init.keepalive = false;
-        return fetchFn(url, init);
-      });
+      return fetchFn(url, {method: "POST", body: data || text, headers: headers, credentials: "omit",
+        keepalive: keepalive && (data ? data.byteLength : text.length) < BEACON_MAX_BYTES});
     });
   }
 
@@ -1645,7 +1641,7 @@
    * with what the sender reads of a Response: status, Retry-After, the error text. */
   function workerMain(e) {
     var m = e.data;
-    postBody(fetch, m.url, m.token, encodeBody(m.cfg, m.events, m.batchId)).then(function (r) {
+    postBody(fetch, m.url, m.token, encodeBody(m.cfg, m.events, m.batchId), m.keepalive).then(function (r) {
       return r.text().then(function (text) {   // read even when 202 (see postBody)
         postMessage({n: m.n, status: r.status, retryAfter: r.headers.get("Retry-After"), text: text});
       });
@@ -1783,16 +1779,17 @@
   S.nextId = function () { return this.page + "." + (this.batches++); };
   S.body = function (events, batchId) { return encodeBody(this.cfg, events, batchId); };
   /* One request for a batch: by the worker when there is one, else on the main thread. */
-  S.request = function (batch, batchId) {
+  S.request = function (batch, batchId, keepalive) {
     var off = this.off, cfg = this.cfg;
     if (off && !off.failed) {
       var answer = off.post({url: this.url(false), token: cfg.token, events: batch, batchId: batchId,
+                             keepalive: keepalive,
                              cfg: {sessionId: cfg.sessionId, compact: cfg.compact, user: cfg.user,
                                    context: cfg.context}});
       if (answer) return answer;
       if (off.failed) this.note("the transport's worker failed: sending from the page");
     }
-    return postBody(this.fetch, this.url(false), cfg.token, this.body(batch, batchId));
+    return postBody(this.fetch, this.url(false), cfg.token, this.body(batch, batchId), keepalive);
   };
   /* The recording stopped: what is queued is sent, and the worker ends as soon as no request
    * of it is in flight (the rest goes from the page), so a stop() and a start() leave no
@@ -1809,13 +1806,14 @@
   S.send = function () {
     if (this.inFlight || !this.queue.length || this.dead) return;
     var self = this;
-    if (!this.pending) this.pending = {id: this.nextId(), n: Math.min(this.queue.length, this.cfg.batchEvents || BATCH_EVENTS)};
+    if (!this.pending) this.pending = {id: this.nextId(), n: Math.min(this.queue.length, this.cfg.batchEvents || BATCH_EVENTS),
+                                       plain: false};   // plain: without keepalive
     var p = this.pending, n = p.n;
     this.inFlight = true;
     if (this.timer !== null) { clearTimeout(this.timer); this.timer = null; }   // rescheduled after
     this.stats.requests++;
     var answer;
-    try { answer = this.request(this.queue.slice(0, n), p.id); }
+    try { answer = this.request(this.queue.slice(0, n), p.id, !p.plain); }
     catch (e) { answer = Promise.reject(e); }
     answer.then(function (r) {
       if (self.pending !== p) return "next";   // the beacon took it (same batch_id: stored once)
@@ -1850,6 +1848,7 @@
       });
     }).catch(function (e) {
       self.note(String(e));
+      p.plain = true;   // perhaps refused for the keepalive budget: the retry goes without
       return "backoff";
     }).then(function (next) {
       self.inFlight = false;

@@ -328,7 +328,7 @@ def holding_site():
 
 
 @pytest.mark.parametrize("open_page", PAGES_IN)
-def test_a_batch_over_the_keepalive_budget_is_sent_without_keepalive(qapp, holding_site, tmp_path,
+def test_a_batch_refused_for_the_keepalive_budget_goes_again_without_keepalive(qapp, holding_site, tmp_path,
                                                                       open_page):
     rules = tmp_path / "allow.toml"
     rules.write_text(ALLOW)
@@ -345,6 +345,6 @@ def test_a_batch_over_the_keepalive_budget_is_sent_without_keepalive(qapp, holdi
             st = _sent_all(page)
             _HoldingHandler.release.set()
         stored = _stored((srv, app_id, token), sid)
-    assert st["transport"] == "main" and st["failed"] == 0 and not st["errors"], st
+    assert st["transport"] == "main" and st["failed"] == 0, st   # (refused once, sent again)
     assert len(stored) == st["acked"] == st["queued"]
     assert "big " in json.dumps(stored)
