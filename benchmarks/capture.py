@@ -20,14 +20,23 @@ every 10 s and once more at the end, as capture.js is flushed at the end), and t
 gzipped in one piece (kinder than per-request gzip would be).
 
 rrweb runs with that sender, in a script of its own: the profiled figure is given for rrweb's
-recorder alone (the goal) and with the sender; the page's counters cannot tell them apart.
+recorder alone (the goal) and with the sender; the page's counters cannot tell them apart. The
+sender posts with the page's own fetch (`ReplayRum.pageFetch`), as capture.js does: through the
+RUM plugin's fetch wrapper its requests would be RUM resources and its native fetch time would
+count as the recorder's.
+
+Like with like: both sides run the same RUM plugin (`assets/rum-shim/rum-plugin.js`, served with
+capture.js; record mode runs it beside rrweb), so its time is in both sides' figures. It is a
+script of its own here (its frames are named `bench-rum.js`) and a row says how much of each
+side's time it is. `--before REF` adds capture.js (and its RUM plugin) as they were at git REF,
+in the same run, for before/after figures.
 
 Pages: a stress table (hundreds of cells updated several times a second) and the demo shop
 (assets/demo) with a person's mouse moves and clicks on what stays on the page. rrweb runs as
 record mode runs it: with its console plugin and our RUM plugin, so both recorders produce
 console and RUM events.
 
-    python benchmarks/capture.py [--seconds 6] [--rounds 3]
+    python benchmarks/capture.py [--seconds 6] [--rounds 3] [--before REF] [--pages stress,shop]
 
 Goal (DESIGN.md): capture.js adds <= half of rrweb's main-thread time and sends <= 1/3 of
 its bytes.
@@ -38,6 +47,7 @@ import argparse
 import gzip
 import json
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -47,12 +57,12 @@ from _common import ROOT, Row, print_table
 
 from recorder.intake.wire import Status, WireError, decode_body
 from recorder.limits import Limits
-from recorder.paths import ASSETS, capture_script
+from recorder.paths import ASSETS, CAPTURE_PARTS
 from replay_tools.browser_recorder import PageServer, _QuietHandler
 from replay_tools.chromium import launch
 
 NPM = ROOT / "tests" / "browser" / "node_modules"
-RRWEB = NPM / "rrweb" / "dist" / "rrweb.umd.min.cjs"
+RRWEB_JS = NPM / "rrweb" / "dist" / "rrweb.umd.min.cjs"
 CONSOLE = NPM / "@rrweb" / "rrweb-plugin-console-record" / "dist" / "rrweb-plugin-console-record.umd.min.cjs"
 
 STRESS = """<!doctype html><html><head><meta charset="utf-8"><title>stress</title>
@@ -76,26 +86,56 @@ def _umd(source: str) -> str:
 
 
 SOURCE_URL = "bench-recorder.js"       # the profiler's name for the recorder's frames
+RUM_URL = "bench-rum.js"               # ... for the RUM plugin's (the same code on both sides)
 SENDER_URL = "bench-rrweb-sender.js"   # ... and for the rrweb guide's sender
+RECORDER_URLS = (SOURCE_URL, RUM_URL)  # a recorder's time: its own frames and its RUM plugin's
 RRWEB_PATH = "/rrweb-events"
-# rrweb's guide ("save events"): POST the events as JSON every 10 s
+# rrweb's guide ("save events"): POST the events as JSON every 10 s, with the page's own fetch
 RRWEB_SENDER = """if (location.protocol === 'http:') {
   window.__save = function () {
     var from = window.__sent || 0, events = window.__ev.slice(from);
     if (!events.length) return Promise.resolve();
     window.__sent = window.__ev.length;
-    return fetch('%s', {method: 'POST', headers: {'Content-Type': 'application/json'},
-                        body: JSON.stringify({events: events})});
+    var post = (window.ReplayRum && window.ReplayRum.pageFetch) || fetch;
+    return post.call(window, '%s', {method: 'POST', headers: {'Content-Type': 'application/json'},
+                                    body: JSON.stringify({events: events})});
   };
   setInterval(window.__save, 10 * 1000);
 }
 //# sourceURL=%s""" % (RRWEB_PATH, SENDER_URL)
+RRWEB, CAPTURE, BEFORE, NONE = "rrweb", "capture", "before", "none"
 
 
-def recorder_script(which: str) -> str:
-    """The init script for one run; the http pages only (not the first about:blank)."""
-    return ("if (location.protocol === 'http:') {\n" + _recorder(which) + "\n}\n//# sourceURL="
-            + SOURCE_URL)
+def _http_only(source: str, url: str) -> str:
+    """An init script for the http pages only (not the first about:blank), named `url`."""
+    return "if (location.protocol === 'http:') {\n" + source + "\n}\n//# sourceURL=" + url
+
+
+def _asset(part: Path, ref: str | None) -> str:
+    if ref is None:
+        return (ASSETS / part).read_text(encoding="utf-8")
+    return subprocess.run(["git", "-C", str(ROOT), "show", f"{ref}:assets/{part.as_posix()}"],
+                          check=True, capture_output=True, text=True).stdout
+
+
+def init_scripts(which: str, before: str | None = None) -> list[str]:
+    """The init scripts of one run, in order: the RUM plugin, then the recorder (capture.js
+    as the intake serves them, recorder.paths.CAPTURE_PARTS; `before`: as at that git ref)."""
+    sink = "window.__ev=[];"
+    if which == NONE:
+        return [_http_only(sink, SOURCE_URL)]
+    rum_part, capture_part = CAPTURE_PARTS
+    ref = before if which == BEFORE else None
+    rum = _http_only(_asset(rum_part, ref), RUM_URL)
+    if which in (CAPTURE, BEFORE):   # the whole transport, to the Intake handler below
+        return [rum, _http_only(sink + _asset(capture_part, ref) +
+                                ";\nReplayCapture.start({intake: location.origin, app: 'bench',"
+                                " token: 't', rules: {default: 'mask-user-input'}});", SOURCE_URL)]
+    return [rum, _http_only(
+        sink + _umd(RRWEB_JS.read_text()) + _umd(CONSOLE.read_text()) +
+        ";\nrrweb.record({emit: function (e) { window.__ev.push(e); }, recordAfter: 'DOMContentLoaded',"
+        " maskAllInputs: true, plugins: [rrwebPluginConsoleRecord.getRecordConsolePlugin(),"
+        " ReplayRum.getRecordPlugin()]});", SOURCE_URL), RRWEB_SENDER]
 
 
 class Intake(_QuietHandler):
@@ -129,31 +169,18 @@ class Intake(_QuietHandler):
         self.wfile.write(out)
 
 
-def _recorder(which: str) -> str:
-    sink = "window.__ev=[];"
-    if which == "none":
-        return sink
-    if which == "capture":   # the whole transport, to the Intake handler above
-        return sink + capture_script() + \
-            ";\nReplayCapture.start({intake: location.origin, app: 'bench', token: 't'," \
-            " rules: {default: 'mask-user-input'}});"
-    rum = (ASSETS / "rum-shim" / "rum-plugin.js").read_text()
-    return (sink + _umd(RRWEB.read_text()) + _umd(CONSOLE.read_text()) + rum +
-            ";\nrrweb.record({emit: function (e) { window.__ev.push(e); }, recordAfter: 'DOMContentLoaded',"
-            " maskAllInputs: true, plugins: [rrwebPluginConsoleRecord.getRecordConsolePlugin(),"
-            " ReplayRum.getRecordPlugin()]});")
-
-
 def _metrics(cdp) -> dict:
     return {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
 
 
 SAMPLING_US = 250
+ACK_WAIT_MS = 10_000   # for capture.js's last batches to be answered
 
 
-def recorder_time(profile: dict, url: str = SOURCE_URL, *, counted: bool = False) -> float:
-    """Seconds of samples with a frame of the script `url` on their stack: by V8's time
-    deltas, or (`counted`) as many sampling intervals as there are such samples."""
+def recorder_time(profile: dict, urls: tuple[str, ...] = RECORDER_URLS, *,
+                  counted: bool = False) -> float:
+    """Seconds of samples with a frame of one of the scripts `urls` on their stack: by V8's
+    time deltas, or (`counted`) as many sampling intervals as there are such samples."""
     nodes = {n["id"]: n for n in profile["nodes"]}
     parent = {c: n["id"] for n in profile["nodes"] for c in n.get("children", ())}
     mine: dict[int, bool] = {}
@@ -162,7 +189,7 @@ def recorder_time(profile: dict, url: str = SOURCE_URL, *, counted: bool = False
         chain = []
         while nid not in mine:
             chain.append(nid)
-            if nodes[nid]["callFrame"]["url"].endswith(url):
+            if nodes[nid]["callFrame"]["url"].endswith(urls):
                 mine[nid] = True
                 break
             if nid not in parent:
@@ -178,16 +205,18 @@ def recorder_time(profile: dict, url: str = SOURCE_URL, *, counted: bool = False
                if is_mine(nid)) / 1e6
 
 
-def run_once(pw, url: str, which: str, seconds: float, act) -> dict:
-    """One page load recorded by `which` (none, rrweb, capture) for `seconds` of `act`. The
-    snapshot is in the figures (it is sent once per page), the page's own load is not."""
+def run_once(pw, url: str, which: str, seconds: float, act, before: str | None = None) -> dict:
+    """One page load recorded by `which` (none, rrweb, capture, before) for `seconds` of
+    `act`. The snapshot's bytes are in the figures (it is sent once per page); its time, like
+    the page's own load, is not (the profile starts once the page has loaded)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     browser = launch(pw)
     Intake.posted.clear()
     try:
         ctx = browser.new_context(viewport={"width": 1280, "height": 800})
-        ctx.add_init_script(recorder_script(which))
-        if which == "rrweb":
-            ctx.add_init_script(RRWEB_SENDER)
+        for script in init_scripts(which, before):
+            ctx.add_init_script(script)
         page = ctx.new_page()
         cdp = ctx.new_cdp_session(page)
         cdp.send("Performance.enable")
@@ -199,22 +228,28 @@ def run_once(pw, url: str, which: str, seconds: float, act) -> dict:
         before = _metrics(cdp)
         cdp.send("Profiler.start")
         act(page, seconds)
-        if which == "capture":   # what is still queued goes now: its cost is in the figures
+        if which in (CAPTURE, BEFORE):   # what is still queued goes now: its cost is in the figures
             queued = page.evaluate("ReplayCapture.flush().queued")
-            page.wait_for_function(f"ReplayCapture.status().acked >= {queued}", polling=50,
-                                   timeout=10_000)
-        elif which == "rrweb":
+            try:
+                page.wait_for_function(f"ReplayCapture.status().acked >= {queued}", polling=50,
+                                       timeout=ACK_WAIT_MS)
+            except PlaywrightTimeout:   # a transport that stalls: said, and its bytes are short
+                st = page.evaluate("ReplayCapture.status()")
+                print(f"{which}: {queued - st['acked']} of {queued} events not sent after "
+                      f"{ACK_WAIT_MS / 1000:g} s ({st['errors'][-1:]})", file=sys.stderr)
+        elif which == RRWEB:
             page.evaluate("window.__save()")
         profile = cdp.send("Profiler.stop")["profile"]
         after = _metrics(cdp)
         cpu_s = sum(after[k] - before[k] for k in ("ScriptDuration", "TaskDuration"))
         out = {"cpu_s": cpu_s, "js_s": recorder_time(profile),
                "js_counted_s": recorder_time(profile, counted=True),
-               "sender_s": recorder_time(profile, SENDER_URL)}
+               "rum_counted_s": recorder_time(profile, (RUM_URL,), counted=True),
+               "sender_s": recorder_time(profile, (SENDER_URL,))}
         with Intake.lock:
             out.update(events=sum(n for _, n in Intake.posted),
                        wire=sum(b for b, _ in Intake.posted), requests=len(Intake.posted))
-        if which == "rrweb":
+        if which == RRWEB:
             text = page.evaluate("JSON.stringify(window.__ev)").encode()
             out.update(events=len(json.loads(text)), gzip=len(gzip.compress(text, 6)))
         return out
@@ -247,53 +282,91 @@ def shopper(page, seconds: float) -> None:
         i += 1
 
 
+PAGES = ("stress", "shop")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seconds", type=float, default=6.0)
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--before", metavar="REF", default=None,
+                    help="also run capture.js as it was at this git ref (same run, same pages)")
+    ap.add_argument("--pages", default=",".join(PAGES), help="which pages: " + ",".join(PAGES))
     args = ap.parse_args()
+    pages = [p.strip() for p in args.pages.split(",") if p.strip()]
+    bad = [p for p in pages if p not in PAGES]
+    if bad or not pages:
+        print(f"capture.py: --pages takes {','.join(PAGES)}, not {args.pages!r}", file=sys.stderr)
+        return 2
+    if args.before is not None:
+        try:
+            for part in CAPTURE_PARTS:
+                _asset(part, args.before)
+        except subprocess.CalledProcessError:
+            print(f"capture.py: --before {args.before!r}: no capture.js at that git ref",
+                  file=sys.stderr)
+            return 2
     from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as pw:
         (Path(tmp) / "stress.html").write_text(STRESS)
         with PageServer(Path(tmp), Intake) as stress, \
                 PageServer(ASSETS / "demo" / "pages", Intake) as shop:
-            bench(pw, [("stress table", stress.url("stress.html"), idle),
-                       ("demo shop", shop.url("index.html"), shopper)], args)
+            chosen = {"stress": ("stress table", stress.url("stress.html"), idle),
+                      "shop": ("demo shop", shop.url("index.html"), shopper)}
+            bench(pw, [chosen[p] for p in pages], args)
     return 0
 
 
 def bench(pw, pages, args) -> None:
+    contenders = [NONE, RRWEB, CAPTURE] + ([BEFORE] if args.before else [])
     for name, url, act in pages:
-        results: dict[str, list[dict]] = {"none": [], "rrweb": [], "capture": []}
+        results: dict[str, list[dict]] = {w: [] for w in contenders}
         for _ in range(args.rounds):
-            for which in results:
-                results[which].append(run_once(pw, url, which, args.seconds, act))
+            for which in results:   # interleaved: each round's load falls on every contender
+                results[which].append(run_once(pw, url, which, args.seconds, act, args.before))
         med = {w: {k: statistics.median(r[k] for r in rs) for k in rs[0]} for w, rs in results.items()}
-        added = {w: max(0.0, med[w]["cpu_s"] - med["none"]["cpu_s"]) / args.seconds * 1000
-                 for w in ("rrweb", "capture")}
-        js = {w: med[w]["js_s"] / args.seconds * 1000 for w in ("rrweb", "capture")}
-        counted = {w: med[w]["js_counted_s"] / args.seconds * 1000 for w in ("rrweb", "capture")}
-        rrweb_sent = (med["rrweb"]["js_s"] + med["rrweb"]["sender_s"]) / args.seconds * 1000
-        ours = med["capture"]["wire"] / args.seconds
-        json_rate, gzip_rate = (med["rrweb"][k] / args.seconds for k in ("wire", "gzip"))
+        recorders = contenders[1:]
+        added = {w: max(0.0, med[w]["cpu_s"] - med[NONE]["cpu_s"]) / args.seconds * 1000
+                 for w in recorders}
+        js = {w: med[w]["js_s"] / args.seconds * 1000 for w in recorders}
+        counted = {w: med[w]["js_counted_s"] / args.seconds * 1000 for w in recorders}
+        rum = {w: med[w]["rum_counted_s"] / args.seconds * 1000 for w in recorders}
+        rrweb_sent = (med[RRWEB]["js_s"] + med[RRWEB]["sender_s"]) / args.seconds * 1000
+        sent = {w: med[w]["wire"] / args.seconds for w in (CAPTURE, BEFORE) if w in med}
+        ours = sent[CAPTURE]
+        json_rate, gzip_rate = (med[RRWEB][k] / args.seconds for k in ("wire", "gzip"))
         print_table(f"{name}: {args.seconds:g} s, median of {args.rounds} rounds", [
-            Row("added main-thread time (ms/s; rrweb sending)", round(added["capture"], 1),
-                round(added["rrweb"], 1), "<= 1/2 of rrweb", added["capture"] <= added["rrweb"] / 2),
-            Row("recorder JS, profiled (ms/s)", round(js["capture"], 1), round(js["rrweb"], 1),
-                "<= 1/2 of rrweb", js["capture"] <= js["rrweb"] / 2),
-            Row("... rrweb with its guide's sender", round(js["capture"], 1), round(rrweb_sent, 1),
-                "<= 1/2 of rrweb", js["capture"] <= rrweb_sent / 2),
-            Row("recorder JS, samples x interval (ms/s)", round(counted["capture"], 2),
-                round(counted["rrweb"], 2), "<= 1/2 of rrweb",
-                counted["capture"] <= counted["rrweb"] / 2),
-            Row("events", int(med["capture"]["events"]), int(med["rrweb"]["events"])),
+            Row("added main-thread time (ms/s; rrweb sending)", round(added[CAPTURE], 1),
+                round(added[RRWEB], 1), "<= 1/2 of rrweb", added[CAPTURE] <= added[RRWEB] / 2),
+            Row("recorder JS, profiled (ms/s)", round(js[CAPTURE], 1), round(js[RRWEB], 1),
+                "<= 1/2 of rrweb", js[CAPTURE] <= js[RRWEB] / 2),
+            Row("... rrweb with its guide's sender", round(js[CAPTURE], 1), round(rrweb_sent, 1),
+                "<= 1/2 of rrweb", js[CAPTURE] <= rrweb_sent / 2),
+            Row("recorder JS, samples x interval (ms/s)", round(counted[CAPTURE], 2),
+                round(counted[RRWEB], 2), "<= 1/2 of rrweb",
+                counted[CAPTURE] <= counted[RRWEB] / 2),
+            Row("... of which the RUM plugin (same code both sides)", round(rum[CAPTURE], 2),
+                round(rum[RRWEB], 2)),
+            Row("events", int(med[CAPTURE]["events"]), int(med[RRWEB]["events"])),
             Row("bytes / s: ours posted, rrweb JSON", int(ours), int(json_rate), "<= 1/3 of rrweb",
                 ours <= json_rate / 3),
             Row("bytes / s: ours posted, rrweb gzip", int(ours), int(gzip_rate), "<= 1/3 of rrweb",
                 ours <= gzip_rate / 3),
-            Row("requests", int(med["capture"]["requests"]), int(med["rrweb"]["requests"])),
+            Row("requests", int(med[CAPTURE]["requests"]), int(med[RRWEB]["requests"])),
         ], baseline_name="rrweb")
+        if BEFORE in med:
+            print_table(f"{name}: capture.js now and at {args.before}, same run", [
+                Row("added main-thread time (ms/s)", round(added[CAPTURE], 1),
+                    round(added[BEFORE], 1)),
+                Row("recorder JS, profiled (ms/s)", round(js[CAPTURE], 1), round(js[BEFORE], 1)),
+                Row("recorder JS, samples x interval (ms/s)", round(counted[CAPTURE], 2),
+                    round(counted[BEFORE], 2)),
+                Row("... of which the RUM plugin", round(rum[CAPTURE], 2), round(rum[BEFORE], 2)),
+                Row("events", int(med[CAPTURE]["events"]), int(med[BEFORE]["events"])),
+                Row("bytes / s posted", int(sent[CAPTURE]), int(sent[BEFORE])),
+                Row("requests", int(med[CAPTURE]["requests"]), int(med[BEFORE]["requests"])),
+            ], baseline_name=f"at {args.before}")
 
 
 if __name__ == "__main__":

@@ -1617,14 +1617,19 @@
     if (cfg.context) b.context = cfg.context;
     return JSON.stringify(b);
   }
-  /* One POST of a body: gzipped where the browser can and it pays (a Promise of the Response). */
-  function postBody(fetchFn, url, token, text) {
+  /* One POST of a body: gzipped where the browser can and it pays (a Promise of the Response).
+   * keepalive (the request outlives the page) where the body fits the browser's budget and
+   * `keepalive` allows it. The budget (64 KB) is shared by the keepalive requests not yet
+   * finished - an answer whose body is never read keeps its share - and Chromium refuses a
+   * request over it with a network error before sending anything: so the sender tries a
+   * batch again without keepalive after a network error. */
+  function postBody(fetchFn, url, token, text, keepalive) {
     var zipped = win.CompressionStream && text.length >= GZIP_MIN_CHARS ? gzip(text) : Promise.resolve(null);
     return zipped.then(function (data) {
       var headers = {"Authorization": "Bearer " + token, "Content-Type": "application/json"};
       if (data) headers["Content-Encoding"] = "gzip";
-      return fetchFn(url, {method: "POST", body: data || text, headers: headers,
-        keepalive: (data ? data.byteLength : text.length) < BEACON_MAX_BYTES, credentials: "omit"});
+      return fetchFn(url, {method: "POST", body: data || text, headers: headers, credentials: "omit",
+        keepalive: keepalive && (data ? data.byteLength : text.length) < BEACON_MAX_BYTES});
     });
   }
 
@@ -1636,8 +1641,8 @@
    * with what the sender reads of a Response: status, Retry-After, the error text. */
   function workerMain(e) {
     var m = e.data;
-    postBody(fetch, m.url, m.token, encodeBody(m.cfg, m.events, m.batchId)).then(function (r) {
-      return (r.status === 202 ? Promise.resolve("") : r.text()).then(function (text) {
+    postBody(fetch, m.url, m.token, encodeBody(m.cfg, m.events, m.batchId), m.keepalive).then(function (r) {
+      return r.text().then(function (text) {   // read even when 202 (see postBody)
         postMessage({n: m.n, status: r.status, retryAfter: r.headers.get("Retry-After"), text: text});
       });
     }).catch(function (err) { postMessage({n: m.n, error: String(err)}); });
@@ -1694,11 +1699,18 @@
   OffThread.prototype.fail = function (why) {
     if (this.failed) return;
     this.failed = true;
-    this.worker.terminate();
-    win.URL.revokeObjectURL(this.url);
+    this.end();
     var waiting = this.waiting;
     this.waiting = new Map();
     waiting.forEach(function (w) { w.reject(new Error(why)); });
+  };
+
+  /* The worker's thread ends and its code's URL is freed (no answer is awaited). */
+  OffThread.prototype.end = function () {
+    if (this.worker === null) return;
+    this.worker.terminate();
+    this.worker = null;
+    win.URL.revokeObjectURL(this.url);
   };
 
   /* Batches to `POST /v1/events`: one request at a time, gzipped where the browser can,
@@ -1711,16 +1723,19 @@
     this.fetch = fetchFn;
     this.off = off;   // the OffThread, or null: requests from the main thread
     this.queue = [];
+    this.snapshots = 0;   // full snapshots in the queue (they are sent within a flush period)
     this.inFlight = false;
     this.timer = null;
     this.timerAt = 0;   // when the timer fires
     this.holdUntil = 0;   // no send before this (the intake's Retry-After, a backoff)
     this.retryMs = RETRY_MS;
-    this.touched = 0;   // when the session's last activity was last written to storage
+    // when the session's last activity was last written to storage: start() just wrote it
+    this.touched = Date.now();
     this.page = randomId().slice(0, 16);
     this.batches = 0;
     this.pending = null;   // {id, n}: the batch sent and not yet answered 202 - sent again as it is
     this.dead = null;   // a reason to stop sending (revoked token...)
+    this.closing = false;   // the recording stopped: the rest goes from the page, no worker kept
     this.stats = {queued: 0, acked: 0, failed: 0, dropped: 0, requests: 0, beacons: 0, errors: []};
   }
   var S = Sender.prototype;
@@ -1731,20 +1746,25 @@
   S.push = function (event) {
     this.queue.push(event);
     this.stats.queued++;
+    if (event.type === EV.FULL) this.snapshots++;
     if (this.queue.length > QUEUE_MAX_EVENTS) {
       var over = this.queue.length - QUEUE_MAX_EVENTS;
-      this.queue.splice(this.pending ? this.pending.n : 0, over);   // not the batch sent
+      this.take(this.pending ? this.pending.n : 0, over);   // not the batch sent
       this.stats.dropped += over;
     }
     this.schedule(this.wait());
+  };
+  /* `n` events out of the queue from `at` on (sent, dropped, refused). */
+  S.take = function (at, n) {
+    var gone = this.queue.splice(at, n);
+    if (this.snapshots) for (var i = 0; i < gone.length; i++) if (gone[i].type === EV.FULL) this.snapshots--;
   };
   /* How long what is queued may wait: at once when a batch is full, a flush period when the
    * queue holds a snapshot or is busy, longer when the page is quiet. */
   S.wait = function () {
     var n = this.queue.length, ms = this.cfg.flushMs || FLUSH_MS;
     if (n >= (this.cfg.batchEvents || BATCH_EVENTS)) return 0;
-    if (n >= BUSY_EVENTS) return ms;
-    for (var i = 0; i < n; i++) if (this.queue[i].type === EV.FULL) return ms;
+    if (n >= BUSY_EVENTS || this.snapshots) return ms;
     return ms * QUIET_FACTOR;
   };
   /* A send at most `ms` from now (never before a backoff ends): an earlier timer stands, a
@@ -1759,34 +1779,48 @@
   S.nextId = function () { return this.page + "." + (this.batches++); };
   S.body = function (events, batchId) { return encodeBody(this.cfg, events, batchId); };
   /* One request for a batch: by the worker when there is one, else on the main thread. */
-  S.request = function (batch, batchId) {
+  S.request = function (batch, batchId, keepalive) {
     var off = this.off, cfg = this.cfg;
     if (off && !off.failed) {
       var answer = off.post({url: this.url(false), token: cfg.token, events: batch, batchId: batchId,
+                             keepalive: keepalive,
                              cfg: {sessionId: cfg.sessionId, compact: cfg.compact, user: cfg.user,
                                    context: cfg.context}});
       if (answer) return answer;
       if (off.failed) this.note("the transport's worker failed: sending from the page");
     }
-    return postBody(this.fetch, this.url(false), cfg.token, this.body(batch, batchId));
+    return postBody(this.fetch, this.url(false), cfg.token, this.body(batch, batchId), keepalive);
+  };
+  /* The recording stopped: what is queued is sent, and the worker ends as soon as no request
+   * of it is in flight (the rest goes from the page), so a stop() and a start() leave no
+   * idle worker behind. */
+  S.close = function () {
+    this.closing = true;
+    if (!this.inFlight) this.release();
+    this.send();
+  };
+  S.release = function () {
+    if (this.off) { this.off.end(); this.off = null; }
   };
   S.note = function (msg) { this.stats.errors.push(msg); if (this.stats.errors.length > 20) this.stats.errors.shift(); };
   S.send = function () {
     if (this.inFlight || !this.queue.length || this.dead) return;
     var self = this;
-    if (!this.pending) this.pending = {id: this.nextId(), n: Math.min(this.queue.length, this.cfg.batchEvents || BATCH_EVENTS)};
+    if (!this.pending) this.pending = {id: this.nextId(), n: Math.min(this.queue.length, this.cfg.batchEvents || BATCH_EVENTS),
+                                       plain: false};   // plain: without keepalive
     var p = this.pending, n = p.n;
     this.inFlight = true;
     if (this.timer !== null) { clearTimeout(this.timer); this.timer = null; }   // rescheduled after
     this.stats.requests++;
     var answer;
-    try { answer = this.request(this.queue.slice(0, n), p.id); }
+    try { answer = this.request(this.queue.slice(0, n), p.id, !p.plain); }
     catch (e) { answer = Promise.reject(e); }
     answer.then(function (r) {
       if (self.pending !== p) return "next";   // the beacon took it (same batch_id: stored once)
       if (r.status === 202) {
+        r.text().catch(function () { /* read only to end the request (see postBody) */ });
         self.pending = null;
-        self.queue.splice(0, n);
+        self.take(0, n);
         self.stats.acked += n;
         self.retryMs = RETRY_MS;
         self.holdUntil = 0;
@@ -1798,7 +1832,7 @@
         self.note(r.status + " " + t.slice(0, 200));
         if (r.status === 413) {   // too big: halve the batch; one event alone too big is dropped
           self.pending = null;   // (a smaller batch is another batch)
-          if (n === 1) { self.queue.splice(0, 1); self.stats.failed += 1; }
+          if (n === 1) { self.take(0, 1); self.stats.failed += 1; }
           else self.cfg.batchEvents = Math.max(1, Math.floor(n / 2));
           return "next";
         }
@@ -1808,15 +1842,17 @@
         }
         if (r.status === 401 || r.status === 403) { self.dead = "refused: " + r.status; return "stop"; }
         self.pending = null;
-        self.queue.splice(0, n);   // malformed for the intake: sending it again cannot help
+        self.take(0, n);   // malformed for the intake: sending it again cannot help
         self.stats.failed += n;
         return "next";
       });
     }).catch(function (e) {
       self.note(String(e));
+      p.plain = true;   // perhaps refused for the keepalive budget: the retry goes without
       return "backoff";
     }).then(function (next) {
       self.inFlight = false;
+      if (self.closing) self.release();
       if (next === "stop") return;
       if (next === "next") { if (self.queue.length) self.schedule(self.wait()); return; }
       var wait = next === "backoff" ? self.retryMs : next;   // 429/5xx/offline: later
@@ -1851,7 +1887,7 @@
     }
     if (chunk.length) go(this, chunk, this.nextId());
     if (sent) {
-      this.queue.splice(start, sent);
+      this.take(start, sent);
       this.stats.acked += sent;   // handed to the browser, which delivers it after the page
     }
   };
@@ -1897,10 +1933,10 @@
   /* End recording; the queue is sent. `keepSession` is for a restart: otherwise the session
    * ends too (a kiosk's next visitor gets a new one). */
   function stop(keepSession) {
-    if (!session) return;
+    if (!session || session.done) return;
     session.stopRecording();
     session.cleanup();
-    session.sender.send();
+    session.sender.close();
     if (keepSession !== true) { try { var st = storage(); if (st) st.removeItem(SESSION_KEY); } catch (e) { /* private mode */ } }
     session.done = true;
   }

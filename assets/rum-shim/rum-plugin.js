@@ -40,8 +40,17 @@
     for (var i = 0; i < EXT.length; i++) if (EXT[i][0].test(url)) return EXT[i][1];
     return INITIATOR[initiator] || "other";
   }
-  var activity = 0;  // bumped on page activity; dead-click detection compares it
-  function bump() { activity++; }
+  // Page activity and errors are stamped on the clicks that they follow within SETTLE_MS
+  // (dead and error clicks are decided from the stamps: no timer per click).
+  var SETTLE_MS = 100;
+  function stamp(key) {
+    var t = perf.now();
+    for (var i = 0; i < chain.length; i++) {
+      var c = chain[i];
+      if (c[key] === null && t - c.perf <= SETTLE_MS) c[key] = t;
+    }
+  }
+  function bump() { if (chain.length) stamp("acted"); }
 
   var unloading = false;  // requests cut short by leaving the page are not failures
   win.addEventListener("beforeunload", function () { unloading = true; });
@@ -119,9 +128,13 @@
   /* ---- view and web vitals ------------------------------------------------------------- */
   var view = {id: viewId, url: win.location.href, referrer: doc.referrer || null};
   var lcp = null, cls = 0, clsWindow = 0, clsFirst = 0, clsLast = 0, interactions = {};
-  var viewTimer = null, lastView = null, loadingTime = null;
+  var viewTimer = null, viewAt = 0, lastView = null, loadingTime = null;
+  // A view update at most `delay` ms from now: one that is due sooner stands (it reads the
+  // figures when it fires), so a burst of entries costs one timer, not one each.
   function viewUpdate(delay) {
-    if (viewTimer) clearTimeout(viewTimer);
+    var at = perf.now() + delay;
+    if (viewTimer) { if (viewAt <= at) return; clearTimeout(viewTimer); }
+    viewAt = at;
     viewTimer = setTimeout(function () { viewTimer = null; emitView(); }, delay);
   }
   function inp() {
@@ -164,8 +177,8 @@
     if (clsWindow > cls) { cls = clsWindow; viewUpdate(1000); }
   });
   function onEventTiming(e) {
-    if (!e.interactionId) return;
-    interactions[e.interactionId] = Math.max(interactions[e.interactionId] || 0, e.duration);
+    if (!e.interactionId || e.duration <= (interactions[e.interactionId] || 0)) return;
+    interactions[e.interactionId] = e.duration;   // INP can only have changed if this grew
     viewUpdate(1000);
   }
   observe("event", onEventTiming, {durationThreshold: 16});
@@ -202,8 +215,7 @@
   win.addEventListener("popstate", function () { routeChanged(); });
 
   /* ---- errors ---------------------------------------------------------------------------- */
-  var lastErrorAt = -1e9;
-  function errorSeen() { lastErrorAt = perf.now(); }
+  function errorSeen() { if (chain.length) stamp("failed"); }
   win.addEventListener("error", function (ev) {
     if (ev.target && ev.target !== win) return;  // a failed <img>/<script>: resource, not JS
     var err = ev.error;
@@ -260,15 +272,15 @@
     if (c.count > 1) a.click_count = c.count;
     emit({type: "action", date: c.date, action: a});
   }
-  function settle(c) {  // 100 ms after a click: did anything happen? did something fail?
-    c.error = c.error || lastErrorAt >= c.perf;
-    c.dead = !c.error && activity === c.activity && !NO_DEAD.test(c.tag) && !c.editable;
+  function settle(c) {  // within SETTLE_MS of a click: did anything happen? did something fail?
+    c.error = c.failed !== null;
+    c.dead = !c.error && c.acted === null && !NO_DEAD.test(c.tag) && !c.editable;
   }
   function flushChain() {
     if (chainTimer) { clearTimeout(chainTimer); chainTimer = null; }
     var clicks = chain; chain = [];
     if (!clicks.length) return;
-    clicks.forEach(function (c) { if (c.dead == null) settle(c); });
+    clicks.forEach(settle);
     if (clicks.length >= 3) {  // rage: >= 3 clicks within 1 s in a small area -> one action
       var first = clicks[0], f = ["rage_click"];
       if (clicks.some(function (c) { return c.error; })) f.push("error_click");
@@ -296,13 +308,12 @@
     if (!el) return;
     var c = {date: now(), perf: perf.now(), x: ev.clientX, y: ev.clientY, name: targetName(el),
              selector: selectorOf(el), tag: el.tagName, editable: el.isContentEditable,
-             activity: activity, count: 1, dead: null, error: false};
+             acted: null, failed: null, count: 1, dead: null, error: false};
     var last = chain[chain.length - 1];
     if (last && (c.perf - chain[0].perf > 1000 || Math.abs(c.x - last.x) > 32 || Math.abs(c.y - last.y) > 32)) {
       flushChain();
     }
     chain.push(c);
-    setTimeout(function () { settle(c); }, 100);
     if (chainTimer) clearTimeout(chainTimer);
     chainTimer = setTimeout(flushChain, 1000);
   }, true);

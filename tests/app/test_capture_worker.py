@@ -1,11 +1,15 @@
 """capture.js's transport off the main thread: a Worker (from a Blob of capture.js's own
 functions) encodes, gzips and posts each batch to a real `replay serve`; where the page's
 CSP forbids workers, or a batch cannot be handed to the worker (a `context` with a method),
-the same work runs on the main thread. Every event is stored once either way. In QtWebEngine
-and in Debian's chromium."""
+or the worker fails mid-session, the same work runs on the main thread. Every event is stored
+once either way. A stopped session's worker ends (stop() then start() leaves one worker). In
+QtWebEngine and in Debian's chromium."""
 from __future__ import annotations
 
 import json
+import threading
+import time
+from contextlib import contextmanager
 from urllib.parse import quote
 
 import pytest
@@ -14,7 +18,7 @@ from recorder.source import open_recording
 from replay_tools.browser_recorder import BrowserRecorder, PageServer, _QuietHandler
 from replay_tools.chromium import chromium_path, launch
 from replay_tools.intake import IntakeServer, replay_cli
-from tests.app.test_capture_intake import ALLOW, PAGES, _sent_everything
+from tests.app.test_capture_intake import ALLOW, PAGES
 
 PAGE = "installed.html"   # the intake's /capture.js, started as DESIGN.md says
 NO_WORKERS = "worker-src 'none'"
@@ -56,52 +60,96 @@ def _cfg(intake) -> dict:
             "rules": {"default": "mask-user-input"}}
 
 
-def _qt(site: PageServer, intake, then: str | None = None) -> tuple[dict, str, dict]:
-    """The page in QtWebEngine (nothing injected: what it installs records); clicks,
-    everything sent. (status at the end, session id, status at the start)"""
+WAIT_S = 20   # for what the page does next
+
+
+class _QtPage:
+    def __init__(self, b: BrowserRecorder):
+        self.b = b
+
+    def eval(self, js: str):
+        return self.b.eval(js)
+
+    def click(self, selector: str) -> None:
+        self.b.click(selector)
+
+    def until(self, cond, what: str):
+        return self.b._wait_until(cond, what, WAIT_S)
+
+    def live_workers(self) -> int | None:
+        return None   # QtWebEngine does not list a page's workers
+
+
+class _ChromiumPage:
+    def __init__(self, page):
+        self.p = page
+
+    def eval(self, js: str):
+        return self.p.evaluate(js)
+
+    def click(self, selector: str) -> None:
+        self.p.click(selector)
+
+    def until(self, cond, what: str):
+        deadline = time.monotonic() + WAIT_S
+        while not (value := cond()):
+            assert time.monotonic() < deadline, f"timed out waiting for {what}"
+            self.p.wait_for_timeout(50)
+        return value
+
+    def live_workers(self) -> int | None:
+        return len(self.p.workers)   # the browser's own list: a terminated worker leaves it
+
+
+@contextmanager
+def _qt_page(site: PageServer, cfg: dict):
     from PySide6.QtCore import QUrl
 
     with BrowserRecorder(recorder="capture") as b:
         b.browser.disarm()
         b._loading = True
-        b._page.load(QUrl(site.url(PAGE) + "#" + quote(json.dumps(_cfg(intake)))))
+        b._page.load(QUrl(site.url(PAGE) + "#" + quote(json.dumps(cfg))))
         b.wait_loaded()
         b._wait_until(lambda: b.eval("window.ReplayCapture && ReplayCapture.status()"),
                       "capture.js to start")
-        if then:
-            b.eval(then % json.dumps(_cfg(intake)))
-            b._wait_until(lambda: b.eval("ReplayCapture.status()"), "capture.js to start again")
-        first = b.eval("ReplayCapture.status()")
-        for _ in range(CLICKS):
-            b.click("#more")
-        return _sent_everything(b), b.eval("window.__sessionId"), first
+        yield _QtPage(b)
 
 
-def _chromium(site: PageServer, intake, then: str | None = None) -> tuple[dict, str, dict]:
-    """The same in Debian's chromium (Playwright, the system binary)."""
+@contextmanager
+def _chromium_page(site: PageServer, cfg: dict):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
         browser = launch(pw)
         try:
             p = browser.new_page()
-            p.goto(site.url(PAGE) + "#" + quote(json.dumps(_cfg(intake))))
+            p.goto(site.url(PAGE) + "#" + quote(json.dumps(cfg)))
             p.wait_for_function("window.ReplayCapture && ReplayCapture.status()")
-            if then:
-                p.evaluate(then % json.dumps(_cfg(intake)))
-            first = p.evaluate("ReplayCapture.status()")
-            for _ in range(CLICKS):
-                p.click("#more")
-            p.wait_for_function("(s => s.idle && s.acked === s.queued)(ReplayCapture.flush())",
-                                polling=50, timeout=20_000)
-            return p.evaluate("ReplayCapture.status()"), p.evaluate("window.__sessionId"), first
+            yield _ChromiumPage(p)
         finally:
             browser.close()
 
 
-ENGINES = [pytest.param(_qt, id="qtwebengine"),
-           pytest.param(_chromium, id="chromium", marks=pytest.mark.skipif(
-               chromium_path() is None, reason="Debian's chromium is not installed"))]
+PAGES_IN = [pytest.param(_qt_page, id="qtwebengine"),
+            pytest.param(_chromium_page, id="chromium", marks=pytest.mark.skipif(
+                chromium_path() is None, reason="Debian's chromium is not installed"))]
+
+
+def _sent_all(page) -> dict:
+    page.until(lambda: page.eval(SENT_ALL), "capture.js to send everything")
+    return page.eval("ReplayCapture.status()")
+
+
+def _clicked(engine, site: PageServer, intake, then: str | None = None) -> tuple[dict, str, dict]:
+    """The page (nothing injected: what it installs records), `then` run in it, clicks,
+    everything sent. (status at the end, session id, status at the start)"""
+    with engine(site, _cfg(intake)) as page:
+        if then:
+            page.eval(then % json.dumps(_cfg(intake)))
+        first = page.eval("ReplayCapture.status()")
+        for _ in range(CLICKS):
+            page.click("#more")
+        return _sent_all(page), page.eval("window.__sessionId"), first
 
 
 def _stored(intake, sid: str) -> list[dict]:
@@ -109,9 +157,9 @@ def _stored(intake, sid: str) -> list[dict]:
     return list(open_recording(sid, srv.data).events())
 
 
-@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("engine", PAGES_IN)
 def test_a_worker_sends_the_batches_and_every_event_is_stored(qapp, sites, intake, engine):
-    st, sid, first = engine(sites["plain"], intake)
+    st, sid, first = _clicked(engine, sites["plain"], intake)
     assert first["transport"] == "worker" and st["transport"] == "worker", st
     assert st["failed"] == 0 and st["requests"] >= 1 and not st["errors"], st
     stored = _stored(intake, sid)
@@ -121,9 +169,9 @@ def test_a_worker_sends_the_batches_and_every_event_is_stored(qapp, sites, intak
     assert all(f"More {i}" in texts for i in range(CLICKS))  # each click's mutation
 
 
-@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("engine", PAGES_IN)
 def test_a_page_whose_csp_forbids_workers_sends_from_the_main_thread(qapp, sites, intake, engine):
-    st, sid, first = engine(sites["strict"], intake)
+    st, sid, first = _clicked(engine, sites["strict"], intake)
     assert first["transport"] == "main" and st["transport"] == "main", st
     assert st["failed"] == 0 and st["requests"] >= 1, st
     stored = _stored(intake, sid)
@@ -131,9 +179,9 @@ def test_a_page_whose_csp_forbids_workers_sends_from_the_main_thread(qapp, sites
     assert all(f"More {i}" in json.dumps(stored) for i in range(CLICKS))
 
 
-@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("engine", PAGES_IN)
 def test_a_batch_the_worker_cannot_take_goes_from_the_main_thread(qapp, sites, intake, engine):
-    st, sid, _ = engine(sites["plain"], intake, then=UNCLONABLE)
+    st, sid, _ = _clicked(engine, sites["plain"], intake, then=UNCLONABLE)
     assert st["transport"] == "worker" and st["failed"] == 0 and st["requests"] >= 1, st
     stored = _stored(intake, sid)
     assert len(stored) == st["acked"] == st["queued"]
@@ -143,3 +191,127 @@ def test_a_batch_the_worker_cannot_take_goes_from_the_main_thread(qapp, sites, i
     assert proc.returncode == 0, proc.stderr
     (row,) = [r for r in json.loads(proc.stdout) if r["id"] == sid]
     assert "checkout" in json.dumps(row)   # the context, sent as JSON sends it
+
+
+# ---- the transport's workers followed (installed.html with `keepWorkers`) -------------------
+SENT_ALL = "(s => s.idle && s.acked === s.queued)(ReplayCapture.flush())"
+RESTART = "(function () { ReplayCapture.stop(); window.__sessionId = ReplayCapture.start(%s);" \
+          " return 1; })()"
+# each worker's code URL fetched: a revoked Blob URL fails
+CODE_FETCHED = "(function () { window.__code = []; __workers.forEach(function (w, i) {" \
+               " fetch(w.codeUrl).then(function () { __code[i] = 'there'; }," \
+               " function () { __code[i] = 'gone'; }); }); return 1; })()"
+# a click, then the worker made to raise an uncaught error (a message it cannot read) with the
+# click's batch queued behind it: the worker fails while it holds that batch
+FAIL_WITH_A_BATCH = "(function () { document.getElementById('more').click();" \
+                    " __workers[0].postMessage({n: -1}); return ReplayCapture.flush(); })()"
+
+
+
+
+def _stored_text(page, intake, sid: str, want: str) -> str:
+    """The session's stored events as JSON text, once `want` is in them."""
+    return page.until(lambda: (lambda t: t if want in t else None)(json.dumps(_stored(intake, sid))),
+                      f"{want!r} stored")
+
+
+@pytest.mark.parametrize("engine", PAGES_IN)
+def test_stop_then_start_ends_the_stopped_sessions_worker(qapp, sites, intake, engine):
+    cfg = dict(_cfg(intake), keepWorkers=True)
+    with engine(sites["plain"], cfg) as page:
+        first = page.eval("window.__sessionId")
+        page.click("#more")
+        _sent_all(page)
+        page.click("#more")   # queued when the session stops: sent all the same
+        page.eval(RESTART % json.dumps(cfg))
+        page.click("#more")
+        st = _sent_all(page)
+        ended = page.eval("__workers.map(function (w) { return !!w.ended; })")
+        page.eval(CODE_FETCHED)
+        code = page.until(lambda: page.eval("__code[0] && __code[1] ? __code : null"),
+                          "both workers' code fetched")
+        live = page.until(lambda: page.live_workers() in (None, 1) and [page.live_workers()],
+                          "one worker left")[0]
+        first_text = _stored_text(page, intake, first, "More 1")
+        second = page.eval("window.__sessionId")
+    assert ended == [True, False]          # the stopped session's worker ended, the new one runs
+    assert code == ["gone", "there"]       # ... and its code's Blob URL was freed
+    assert live in (None, 1)
+    assert st["transport"] == "worker" and st["failed"] == 0 and not st["errors"], st
+    assert "More 0" in first_text          # the stopped session lost nothing
+    assert second != first and "More 2" in json.dumps(_stored(intake, second))
+
+
+@pytest.mark.parametrize("engine", PAGES_IN)
+def test_a_worker_that_fails_mid_session_leaves_its_batch_to_the_page(qapp, sites, intake,
+                                                                       engine):
+    cfg = dict(_cfg(intake), keepWorkers=True)
+    with engine(sites["plain"], cfg) as page:
+        sid = page.eval("window.__sessionId")
+        before = _sent_all(page)   # the snapshot went by the worker
+        during = page.eval(FAIL_WITH_A_BATCH)
+        st = _sent_all(page)
+        ended = page.eval("__workers.length === 1 && __workers[0].ended === true")
+    assert before["transport"] == "worker" and before["requests"] >= 1, before
+    assert not during["idle"] and during["requests"] == before["requests"] + 1, during
+    assert ended
+    assert st["transport"] == "main" and st["failed"] == 0, st
+    assert any("worker failed" in e for e in st["errors"]), st
+    assert st["requests"] > during["requests"]   # the batch went again, from the page
+    stored = _stored(intake, sid)
+    assert len(stored) == st["acked"] == st["queued"]   # none lost, none stored twice
+    assert "More 0" in json.dumps(stored)
+
+
+# The keepalive budget (64 KiB for a page's keepalive requests not finished) taken by a
+# request of the page's own that its server holds open; then a paragraph of random
+# (incompressible) text, whose batch does not fit beside it.
+HOLD_PATH = "/hold"
+HOLD_BYTES = 65000
+HOLD = "(function () { window.__held = fetch(location.origin + '%s', {method: 'POST'," \
+       " keepalive: true, body: 'x'.repeat(%d)}).then(function (r) { return r.status; }); return 1; })()" \
+       % (HOLD_PATH, HOLD_BYTES)
+PARAGRAPH = "(function () { var b = new Uint8Array(3000); crypto.getRandomValues(b);" \
+            " var p = document.createElement('p'); p.textContent = 'big ' +" \
+            " btoa(String.fromCharCode.apply(null, b)); document.body.appendChild(p); return 1; })()"
+
+
+class _HoldingHandler(_QuietHandler):
+    """The test pages, and POST /hold answered only once the test lets it go."""
+    release = threading.Event()
+
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.release.wait(WAIT_S)
+        self.send_response(204)
+        self.end_headers()
+
+
+@pytest.fixture()
+def holding_site():
+    _HoldingHandler.release.clear()
+    with PageServer(PAGES, _HoldingHandler) as site:
+        yield site
+        _HoldingHandler.release.set()
+
+
+@pytest.mark.parametrize("engine", PAGES_IN)
+def test_a_batch_refused_for_the_keepalive_budget_goes_again_without_keepalive(
+        qapp, holding_site, tmp_path, engine):
+    rules = tmp_path / "allow.toml"
+    rules.write_text(ALLOW)
+    srv = IntakeServer(tmp_path / "data", workers=1, rules=rules)
+    app_id, token = srv.create_app("pages", origins=[holding_site.base_url.rstrip("/")])
+    with srv:
+        # from the page's main thread, whose keepalive budget the held request shares
+        cfg = dict(_cfg((srv, app_id, token)), worker=False)
+        with engine(holding_site, cfg) as page:
+            sid = page.eval("window.__sessionId")
+            _sent_all(page)
+            page.eval(HOLD)
+            page.eval(PARAGRAPH)
+            st = _sent_all(page)
+            _HoldingHandler.release.set()
+        stored = _stored((srv, app_id, token), sid)
+    assert st["transport"] == "main" and st["failed"] == 0, st   # (refused once, sent again)
+    assert "big " in json.dumps(stored)   # (before the fix: refused at every retry)
