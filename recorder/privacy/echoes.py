@@ -108,6 +108,10 @@ def pattern(value: str, json_depth: int = 1) -> str:
     return "".join(_char(c, json_depth) for c in value)
 
 
+def _longest_first(v: str) -> tuple[int, str]:
+    return -len(v), v
+
+
 class Echoes:
     """The values typed into masked fields of one session, and the masking of their echoes."""
 
@@ -117,8 +121,14 @@ class Echoes:
         # value a keystroke: compiling one alternation of them all again after each was most
         # of an import's time on a session with a long form typed in)
         self._rx: dict[str, re.Pattern] = {}
-        self._longest_first: list[str] = []       # the values, longest first
         self._value_needles: dict[str, set[str] | None] = {}
+        # each value under its roots: a root is a needle contained in one of the value's
+        # needles, so a string without the root holds no echo of the value. Typing sends
+        # each prefix, and a field's prefixes share one root: a string is searched for the
+        # values under the roots it holds, not for every value of the session.
+        self._roots_of: dict[str, tuple[str, ...]] = {}
+        self._under: dict[str, list[str]] = {}
+        self._everywhere: list[str] = []         # values without needles: looked for always
         self._stale = False                      # values added since the needles were made
         # necessary conditions, checked in C: a string holding an echo holds one of these
         # (lower-cased ASCII letters and digits, which no encoding changes); None: a value
@@ -160,8 +170,14 @@ class Echoes:
         """`s` with every echo masked: each value that may be in it, longest first (at one
         place the whole value wins over a prefix typed before it)."""
         low = s.lower()
-        for v in self._longest_first:
-            needles = self._value_needles.get(v)
+        under = self._under
+        found = [v for r in under if r in low for v in under[r]]
+        if self._everywhere:
+            found += self._everywhere
+        if not found:
+            return s
+        for v in sorted(set(found), key=_longest_first):
+            needles = self._value_needles[v]
             if needles is not None and not any(n in low for n in needles):
                 continue
             rx = self._rx.get(v)
@@ -175,27 +191,38 @@ class Echoes:
         return s
 
     def _compile(self) -> None:
-        """The needles: a string holding an echo holds one of these; a needle holding another
-        is not needed (typing sends each prefix: the shortest stands for them all)."""
+        """Values added since the last call go under their roots (a needle of theirs, or an
+        earlier root one of their needles holds); values forgotten leave. The roots are the
+        needles a string is checked for first. Each value's work is done once, when it is
+        added: typing adds a value a keystroke."""
         self._stale = False
-        alts = self._values.values()
-        self._longest_first = sorted(alts, key=len, reverse=True)
-        known = self._value_needles
-        self._value_needles = {v: known[v] if v in known else _needles(v) for v in alts}
-        self._rx = {v: rx for v, rx in self._rx.items() if v in self._value_needles}
-        found: set[str] = set()
-        for v in alts:
-            n = self._value_needles[v]
-            if n is None:
-                self._needles = self._in_json = None
-                return
-            found |= n
-        needles: list[str] = []
-        for n in sorted(found, key=len):
-            if not any(k in n for k in needles):
-                needles.append(n)
-        self._needles = tuple(needles)
-        self._in_json = tuple(n.encode("utf-8") for n in needles)
+        values, roots_of, under = self._values, self._roots_of, self._under
+        live = set(values.values())
+        for v in [v for v in roots_of if v not in live]:   # forgotten (MAX_VALUES)
+            for r in roots_of.pop(v):
+                under[r].remove(v)
+                if not under[r]:
+                    del under[r]
+            del self._value_needles[v]
+            self._rx.pop(v, None)
+        for v in [v for v in values.values() if v not in roots_of]:
+            needles = self._value_needles[v] = _needles(v)
+            if needles is None:
+                roots_of[v] = ()
+                self._everywhere.append(v)
+                continue
+            roots = set()
+            for n in needles:
+                roots.add(next((r for r in under if r in n), n))
+            roots_of[v] = tuple(roots)
+            for r in roots:
+                under.setdefault(r, []).append(v)
+        self._everywhere = [v for v in self._everywhere if v in roots_of]
+        if self._everywhere:
+            self._needles = self._in_json = None
+        else:
+            self._needles = tuple(under)
+            self._in_json = tuple(n.encode("utf-8") for n in under)
 
     def _might_hold(self, s: str) -> bool:
         if self._needles is None:

@@ -116,6 +116,45 @@ def test_the_values_kept_are_bounded_oldest_first():
     assert e.scrub(f"value-{MAX_VALUES + 2:06}") == "***"
 
 
+def test_values_forgotten_between_scrubs_are_no_longer_looked_for():
+    e = Echoes()
+    for i in range(MAX_VALUES + 3):
+        e.add(f"Value-{i:06}")
+        e.scrub("a page's text")             # each value's work done as it comes
+    assert e.scrub("value-000002 and VALUE-000003") == "value-000002 and ***"
+    assert e.scrub(f"at value-{MAX_VALUES + 2:06}!") == "at ***!"
+
+
+class _Counted(dict):
+    """A value's needles, counting how often they are read."""
+    reads = 0
+
+    def __getitem__(self, k):
+        _Counted.reads += 1
+        return super().__getitem__(k)
+
+    def get(self, k, default=None):
+        _Counted.reads += 1
+        return super().get(k, default)
+
+
+def test_a_string_is_searched_for_the_values_of_the_field_it_echoes_not_every_value():
+    """Typing sends each prefix: 200 fields typed key by key are ~2,000 values. A string
+    echoing one field is searched for that field's prefixes, not for all of them (each
+    string looked at every value was most of the time of opening a long session)."""
+    e = Echoes()
+    words = [f"{chr(97 + i % 26)}{chr(97 + i // 26 % 26)}zq{i:04}xy" for i in range(200)]
+    for w in words:
+        for k in range(1, len(w) + 1):
+            e.add(w[:k])
+    e.scrub("warm up")
+    e._value_needles = _Counted(e._value_needles)
+    _Counted.reads = 0
+    assert e.scrub(f"Results for {words[7]}") == "Results for ***"
+    assert _Counted.reads <= len(words[7])
+    assert e.scrub(f"Results for {words[8][:5]}") == "Results for ***"
+
+
 def test_an_event_with_no_echo_is_the_very_same_object():
     e = Echoes()
     e.add("quokka search")
