@@ -29,9 +29,13 @@ def register(subparsers, common) -> None:
 
 def add_quit_after(p) -> None:
     """`--quit-after MS` (play, demo, open): the smoke test of a whole player."""
+    from player.qt.standalone import QUIT_AFTER_CAP_MS
+
     p.add_argument("--quit-after", type=int, default=None, metavar="MS",
-                   help="close the player after MS milliseconds and say where it opened and"
-                        " how far it played (smoke tests; works without a screen)")
+                   help="close the player MS milliseconds after its first frame showed and"
+                        " say where it opened and how far it played (if no frame shows within"
+                        f" {QUIT_AFTER_CAP_MS // 1000} s, close and say it never opened; smoke"
+                        " tests; works without a screen)")
 
 
 def check_screen(quit_after: int | None) -> None:

@@ -77,8 +77,9 @@ def open_window(source: Any, title: str, quit_after_ms: int | None = None, *,
                 at_ms: int | None = None, autoplay: bool = False, replayer: Any = None,
                 follow: Any = None) -> int:
     """Show the player on a recording in its own window, at `at_ms` (else its first frame),
-    playing if `autoplay`; returns when it is closed (or, with `quit_after_ms`, after that
-    long: a smoke test of the whole player). `follow`: a LiveTail (player/follow.py) - the
+    playing if `autoplay`; returns when it is closed (or, with `quit_after_ms`, that long
+    after its first frame showed - at most QUIT_AFTER_CAP_MS waiting for it: a smoke test of
+    the whole player). `follow`: a LiveTail (player/follow.py) - the
     window shows the session as it grows, from its live edge unless `at_ms`."""
     app = application()
     from PySide6.QtWidgets import QMainWindow
@@ -106,17 +107,25 @@ def open_window(source: Any, title: str, quit_after_ms: int | None = None, *,
                                 Qt.ConnectionType.SingleShotConnection)
     if autoplay:
         widget.play()
-    if quit_after_ms is not None:
-        QTimer.singleShot(max(0, quit_after_ms), win.close)
+    if quit_after_ms is not None:   # counted from the first frame shown, however long that takes
+        widget.bridge.ready.connect(lambda: QTimer.singleShot(max(0, quit_after_ms), win.close),
+                                    Qt.ConnectionType.SingleShotConnection)
+        QTimer.singleShot(QUIT_AFTER_CAP_MS, lambda: opened or win.close())   # ...if ever
     code = app.exec()
     if quit_after_ms is not None:  # the smoke test's evidence that the player really played
         c = widget.controller
-        print(f"opened at {opened[0] if opened else -1} ms, played to {int(c.time)} ms"
-              f" of {int(c.duration)} ms", file=sys.stderr)
+        if not opened:
+            print(f"never opened: no frame shown within {QUIT_AFTER_CAP_MS // 1000} s",
+                  file=sys.stderr)
+            code = code or 1
+        else:
+            print(f"opened at {opened[0]} ms, played to {int(c.time)} ms"
+                  f" of {int(c.duration)} ms", file=sys.stderr)
     dispose(win)
     return code
 
 
+QUIT_AFTER_CAP_MS = 120_000  # `quit_after_ms` waits this long at most for the first frame
 WINDOW_SIZE = (1480, 900)   # the player's window as it opens, on a screen that has room
 SCREEN_SHARE = 0.92         # ...else at most this share of the screen's free area a side
 
