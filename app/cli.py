@@ -43,7 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
                                     " the desktop app (sessions, player, settings).")
     parser.add_argument("--data", type=Path, default=None,
                         help="data folder (default: %s)" % default_data_dir())
-    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    parser.add_argument("--version", action=_VersionAction, nargs=0,
+                        help="show the version and which modules run compiled, and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     common = _common()
     names = [m.name for m in pkgutil.iter_modules(_commands.__path__) if not m.name.startswith("_")]
@@ -51,6 +52,18 @@ def build_parser() -> argparse.ArgumentParser:
     for name in names:
         importlib.import_module(f"{_commands.__name__}.{name}").register(sub, common)
     return parser
+
+
+class _VersionAction(argparse.Action):
+    """`--version`: the version, then the compiled core's modules that run compiled here
+    (imported only when asked: every other command starts without them)."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from recorder import compiled
+        names = compiled()
+        print(f"{parser.prog} {_version()}\ncompiled core: "
+              f"{', '.join(names) if names else 'none (pure Python)'}")
+        parser.exit()
 
 
 def _version() -> str:

@@ -41,7 +41,8 @@ class Node:
     state, scroll offsets, media state, and a stylesheet's rules once edited by CSSOM."""
 
     __slots__ = ("id", "type", "tag", "attrs", "text", "parent", "children", "svg",
-                 "is_style", "value", "checked", "scroll", "media", "sheet", "extra", "mark")
+                 "is_style", "value", "checked", "scroll", "media", "sheet", "extra", "mark",
+                 "mark_gen")
 
     def __init__(self, id: int, type: int, tag: str | None = None, attrs: dict | None = None,
                  text: str | None = None, parent: int | None = None, svg: bool = False,
@@ -61,7 +62,8 @@ class Node:
         self.media: dict | None = None
         self.sheet: list[str] | None = None   # CSS rules after StyleSheetRule edits
         self.extra: dict | None = None        # serialized-node fields we do not model
-        self.mark: Any = None                 # free slot for a pass (privacy level)
+        self.mark: Any = None                 # a pass's cache (the privacy level) ...
+        self.mark_gen = -1                    # ... valid while this is the pass's generation
 
     def __repr__(self) -> str:  # pragma: no cover - debugging aid
         what = self.tag if self.type == NodeType.Element else repr((self.text or "")[:20])
@@ -80,6 +82,7 @@ class Node:
          n.value, n.checked, scroll, n.media, n.sheet, n.extra) = row
         n.scroll = tuple(scroll) if scroll else None
         n.mark = None
+        n.mark_gen = -1
         return n
 
 
@@ -363,7 +366,13 @@ class Mirror:
         if nid in self.nodes:
             # the same id added again is a move: rrweb re-serializes a moved node; a move
             # under itself or its own descendant cannot happen in a real DOM
-            if nid == pid or any(a.id == nid for a in self.ancestors(pid)):
+            under_itself = nid == pid
+            if not under_itself:   # a loop, not any(): compiled, _insert holds no closure
+                for a in self.ancestors(pid):
+                    if a.id == nid:
+                        under_itself = True
+                        break
+            if under_itself:
                 self.warnings["node moved under itself"] += 1
                 return
             self._detach(nid)

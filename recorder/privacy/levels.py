@@ -129,7 +129,8 @@ def value_masked(level: Level, tag: str | None, attrs: dict) -> bool:
 
 
 class PrivacyLevels:
-    """Computes (and caches on `Node.mark`) the level of mirror nodes under one rules set.
+    """Computes (and caches on `Node.mark`, with `Node.mark_gen`) the level of mirror nodes
+    under one rules set.
 
     The cache is keyed by a generation number; `invalidate()` is called when an attribute
     the rules look at changes, or - only if some selector depends on siblings - when nodes
@@ -169,15 +170,15 @@ class PrivacyLevels:
         nodes = self.mirror.nodes
         gen = self.gen
         n = nodes.get(nid)
-        if n is None or n.mark is None or n.mark[0] != gen:
+        if n is None or n.mark_gen != gen:
             return
         stack = [n]
         while stack:
             x = stack.pop()
-            x.mark = None
+            x.mark, x.mark_gen = None, -1
             for c in x.children:
                 y = nodes.get(c)
-                if y is not None and y.mark is not None and y.mark[0] == gen:
+                if y is not None and y.mark_gen == gen:
                     stack.append(y)
 
     def changes_level(self, n: Node, new_attrs: dict) -> bool:
@@ -213,26 +214,24 @@ class PrivacyLevels:
         means "record a placeholder"; on anything beneath a hidden element see
         `beneath_hidden`."""
         gen = self.gen
-        m = n.mark
-        if m is not None and m[0] == gen:
-            return m[1]
+        if n.mark_gen == gen:
+            return n.mark
         nodes = self.mirror.nodes
         chain = []
         x: Node | None = n
         base = self.default
         while x is not None:
-            m = x.mark
-            if m is not None and m[0] == gen:
-                base = m[1]
+            if x.mark_gen == gen:
+                base = x.mark
                 break
             chain.append(x)
             x = nodes.get(x.parent) if x.parent is not None else None
         for x in reversed(chain):
-            if base != Level.HIDDEN and x.type == ELEMENT:
+            if base != _HIDDEN and x.type == ELEMENT:
                 e = self.explicit(x)
                 if e is not None:
                     base = e
-            x.mark = (gen, base)
+            x.mark, x.mark_gen = base, gen
         return base
 
     def decided_by(self, n: Node) -> str:
@@ -278,9 +277,8 @@ class PrivacyLevels:
         p = self.mirror.nodes.get(n.parent)
         if p is None or (p.type != ELEMENT and p.parent is None):
             return False  # the top document is never hidden; an iframe's document may be
-        m = p.mark   # `level_of`'s cache, read here first: this runs for every remove
-        if m is not None and m[0] == self.gen:
-            return m[1] == _HIDDEN
+        if p.mark_gen == self.gen:   # `level_of`'s cache, read here first: this runs for
+            return p.mark == _HIDDEN  # every remove
         return self.level_of(p) == _HIDDEN  # inherited: hidden or beneath hidden
 
     def recorded(self, n: Node) -> bool:

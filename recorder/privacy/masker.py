@@ -233,7 +233,7 @@ class SessionMasker:
         stack: list[tuple[Raw, Level, str | None, dict | None, list]] = [
             (sn, parent_level, parent_tag, parent_attrs, root_holder)]
         nodes = self.mirror.nodes
-        level_of = self.levels.level_of
+        levels = self.levels
         scrub = self.scrub
         while stack:
             s, plevel, ptag, pattrs, sink = stack.pop()
@@ -243,12 +243,12 @@ class SessionMasker:
                 continue
             inherited = plevel  # None: beneath the top document (an iframe's inherits)
             if plevel is None:
-                plevel = self.levels.default
+                plevel = levels.default
             if ntype == ELEMENT:
                 tag = str(s.get("tagName") or "div").lower()
                 n = nodes.get(s.get("id"))
                 if n is not None and n.type == ELEMENT and n.tag == tag:
-                    lvl, real = level_of(n), n.attrs
+                    lvl, real = levels.level_of(n), n.attrs
                 else:  # not in the mirror (duplicate id...): assume the strict side
                     attrs0 = s.get("attributes") if isinstance(s.get("attributes"), dict) else {}
                     lvl, real = max(plevel, Level.MASK), attrs0
@@ -300,7 +300,6 @@ class SessionMasker:
         # or added; an event with none is the input itself, without building its copy.
         mirror, levels = self.mirror, self.levels
         nodes = mirror.nodes
-        beneath_hidden = levels.beneath_hidden
         removes = data.get("removes") or ()
         adds = data.get("adds") or ()
         texts = data.get("texts") or ()
@@ -311,7 +310,7 @@ class SessionMasker:
         kept_removes = []
         for r in removes:
             n = nodes.get(r.get("id")) if type(r) is dict or isinstance(r, dict) else None
-            if n is not None and beneath_hidden(n):
+            if n is not None and levels.beneath_hidden(n):
                 continue  # the recording never had it
             kept_removes.append(r)
         changed = len(kept_removes) != len(removes)
@@ -319,19 +318,18 @@ class SessionMasker:
         for a in adds:
             sn = a.get("node") if type(a) is dict or isinstance(a, dict) else None
             n = nodes.get(sn.get("id")) if type(sn) is dict or isinstance(sn, dict) else None
-            if n is not None and n.parent is not None and not beneath_hidden(n):
+            if n is not None and n.parent is not None and not levels.beneath_hidden(n):
                 moved_from[n.id] = n.parent
         before: dict[int, tuple[Level, dict]] = {}
         dirty: list[int] = []
-        changes_level = levels.changes_level
         for a in attributes:
             at = a.get("attributes") if type(a) is dict or isinstance(a, dict) else None
             n = nodes.get(a.get("id")) if type(at) is dict or isinstance(at, dict) else None
-            if n is not None and n.type == ELEMENT and changes_level(n, at):
+            if n is not None and n.type == ELEMENT and levels.changes_level(n, at):
                 dirty.append(n.id)
                 if n.parent is not None and self._structural:
                     dirty.append(n.parent)  # `.changed + p`: its siblings may match now
-                if not beneath_hidden(n):
+                if not levels.beneath_hidden(n):
                     before[n.id] = (levels.level_of(n), dict(n.attrs))
         structural = self._structural
         if structural:  # sibling-dependent selectors: a parent's children changed
@@ -339,7 +337,7 @@ class SessionMasker:
                 n = nodes.get(r.get("id")) if isinstance(r, dict) else None
                 if n is not None and n.parent is not None:
                     dirty.append(n.parent)
-            dirty.extend(a.get("parentId") for a in adds if isinstance(a, dict))
+            dirty.extend([a.get("parentId") for a in adds if isinstance(a, dict)])
             if levels.uses_empty:
                 for t in texts:
                     n = nodes.get(t.get("id")) if isinstance(t, dict) else None
@@ -351,7 +349,6 @@ class SessionMasker:
             if nid in nodes:
                 levels.invalidate_subtree(nid)
 
-        level_of = levels.level_of
         scrub = self.scrub
         default = levels.default
         out_adds = []
@@ -368,7 +365,7 @@ class SessionMasker:
                 changed = True
                 continue  # the mirror could not place it: neither can a player
             # None: the top document; an iframe's document inherits the iframe's level
-            plevel = level_of(p) if (p.type == ELEMENT or p.parent is not None) else None
+            plevel = levels.level_of(p) if (p.type == ELEMENT or p.parent is not None) else None
             if plevel == _HIDDEN:
                 if nid in moved_from:  # it moved out of sight: the recording must drop it
                     extra_removes.append({"parentId": moved_from[nid], "id": nid})
@@ -399,13 +396,13 @@ class SessionMasker:
                 self.stats["texts on unknown nodes dropped"] += 1
                 changed = True
                 continue
-            if beneath_hidden(n):
+            if levels.beneath_hidden(n):
                 changed = True
                 continue
             v = t.get("value")
             if type(v) is str and v or isinstance(v, str) and v:
                 p = nodes.get(n.parent) if n.parent is not None else None
-                nv = mask_text_node(v, level_of(n), p.tag if p else None,
+                nv = mask_text_node(v, levels.level_of(n), p.tag if p else None,
                                     p.attrs if p else {}, n.is_style, scrub)
                 if nv is not v:
                     t = {**t, "value": nv}
@@ -420,10 +417,10 @@ class SessionMasker:
                 self.stats["attributes on unknown nodes dropped"] += 1
                 changed = True
                 continue
-            if n.type != ELEMENT or beneath_hidden(n):
+            if n.type != ELEMENT or levels.beneath_hidden(n):
                 changed = True
                 continue
-            lvl = level_of(n)
+            lvl = levels.level_of(n)
             prev = before.get(n.id) if before else None
             if lvl == _HIDDEN:
                 changed = True
@@ -433,7 +430,7 @@ class SessionMasker:
                     diff: dict = {k: None for k in prev[1] if k not in ha}
                     diff.update(ha)
                     out_attrs.append({**a, "attributes": diff})
-                    extra_removes.extend({"parentId": n.id, "id": c} for c in n.children)
+                    extra_removes.extend([{"parentId": n.id, "id": c} for c in n.children])
                 elif not _BOX.isdisjoint(at):  # only its box may change
                     ha = hidden_attrs(n.attrs)
                     gone = {k: None for k in at if k in _BOX and k not in ha}

@@ -16,9 +16,12 @@ def replay(*argv) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=300)
 
 
-def test_version_is_the_installed_packages():
+def test_version_is_the_installed_packages_and_names_the_compiled_modules():
+    from recorder import compiled
     proc = replay("--version")
-    assert proc.returncode == 0 and proc.stdout.strip() == f"replay {version('session-replay')}"
+    first, second = proc.stdout.splitlines()
+    assert proc.returncode == 0 and first == f"replay {version('session-replay')}"
+    assert second == "compiled core: " + (", ".join(compiled()) or "none (pure Python)")
 
 
 def test_one_segment_is_singular_and_big_numbers_are_separated(tmp_path):

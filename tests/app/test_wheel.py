@@ -79,6 +79,16 @@ def test_every_module_comes_from_the_wheel(installed, tmp_path):
         assert str(REPO) not in f and "site-packages" in f, f
 
 
+def test_the_wheel_runs_the_compiled_core(installed, tmp_path):
+    """The wheel holds each compiled module beside its source, and it runs compiled."""
+    from recorder import compiled
+    listed = compiled()   # this checkout's build (test_compiled_core: all of setup.py's list)
+    code = "import recorder; print(' '.join(recorder.compiled()))"
+    out = subprocess.run([str(installed / "python"), "-c", code], cwd=tmp_path, env=_env(),
+                         check=True, capture_output=True, text=True).stdout.split()
+    assert listed and out == listed
+
+
 def test_installed_replay_paints_the_demo_from_outside_the_checkout(installed, tmp_path):
     replay = str(installed / "replay")
     demo = subprocess.run([str(installed / "python"), "-c",

@@ -1,0 +1,39 @@
+# Types for the compiled core (Cython, pure Python mode): mirror.py compiled with these
+# declarations is the same module, with typed fields and C calls in the hot loops. Without
+# a build, mirror.py runs as plain Python. See setup.py.
+cimport cython
+
+
+cdef class Node:
+    cdef public object id, type, tag, text, parent
+    cdef public dict attrs
+    cdef public list children
+    cdef public object svg, is_style
+    cdef public object value, checked, scroll, media, sheet, extra
+    # the privacy pass's cache: its level, valid while `mark_gen` is its generation
+    cdef public object mark
+    cdef public long mark_gen
+
+
+cdef class Mirror:
+    cdef public dict nodes
+    cdef public object root, href, width, height, window_scroll, selection, focus
+    cdef public object focus_visible, _pointer_down
+    cdef public list fonts
+    cdef public dict canvas, adopted, adopted_by
+    cdef public object warnings
+    cdef public object has_snapshot
+
+    @cython.locals(nodes=dict, top=Node, n=Node, pn=Node, stack=list)
+    cpdef Node _build(self, dict sn, object parent)
+    @cython.locals(nodes=dict, n=Node, pn=Node, x=Node, stack=list)
+    cpdef _detach(self, object nid)
+    @cython.locals(nodes=dict, n=Node, pn=Node)
+    cpdef apply_mutation(self, dict data)
+    @cython.locals(nodes=dict, first=bint, tried=Py_ssize_t, left=list, progressed=bint)
+    cpdef _apply_adds(self, object adds)
+    @cython.locals(nodes=dict, parent=Node, n=Node, kids=list)
+    cpdef _insert(self, dict sn, object pid, object nxt, object prev)
+
+
+cpdef object _sibling(object v)

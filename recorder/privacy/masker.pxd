@@ -1,0 +1,20 @@
+# Types for the compiled core (see setup.py and recorder/mirror.pxd).
+cimport cython
+
+from recorder.mirror cimport Mirror, Node
+from recorder.privacy.levels cimport PrivacyLevels
+
+
+cdef class SessionMasker:
+    cdef public object rules
+    cdef public Mirror mirror
+    cdef public PrivacyLevels levels
+    cdef public object scrub, _visit, _redact, _headers, _structural, echoes, stats
+
+    @cython.locals(mirror=Mirror, levels=PrivacyLevels, nodes=dict, n=Node, p=Node,
+                   kept_removes=list, moved_from=dict, before=dict, dirty=list, out_adds=list,
+                   extra_removes=list, out_texts=list, out_attrs=list, changed=bint, same=bint)
+    cpdef _mutation(self, object e, object data)
+    @cython.locals(stack=list, root_holder=list, nodes=dict, levels=PrivacyLevels, n=Node)
+    cpdef _mask_tree(self, object sn, object parent_level, object parent_tag,
+                     object parent_attrs)

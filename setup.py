@@ -1,0 +1,36 @@
+"""The compiled core: the hottest recorder modules, compiled by Cython when it is there.
+
+Each module listed is ordinary Python (the `.py` file) with a `.pxd` file beside it that
+declares C types for its classes and hot functions ("pure Python mode"). With Cython at build
+time (pyproject's build requirements bring it), `pip install` compiles each into an extension
+module beside its source; without Cython, or when a module does not compile, the same `.py`
+runs as it is (`optional=True`: a build that fails only leaves that module pure Python).
+`recorder.compiled()` tells which modules run compiled; REPLAY_PURE_PYTHON=1 runs the source.
+Everything else about the package is in pyproject.toml.
+"""
+from pathlib import Path
+
+from setuptools import Extension, setup
+
+CYTHON_MODULES = [
+    "recorder.mirror",
+    "recorder.privacy.levels",
+    "recorder.privacy.masker",
+]
+
+try:
+    from Cython.Build import cythonize
+except ImportError:   # no Cython: the package runs as pure Python
+    ext_modules = []
+else:
+    ext_modules = cythonize(
+        [Extension(m, [str(Path(*m.split(".")).with_suffix(".py"))], optional=True)
+         for m in CYTHON_MODULES],
+        compiler_directives={"language_level": 3,
+                             # types come from the .pxd files only: the modules' annotations
+                             # are documentation (and `int` there admits any int)
+                             "annotation_typing": False,
+                             "boundscheck": False, "wraparound": True},
+        quiet=True)
+
+setup(ext_modules=ext_modules)
