@@ -53,7 +53,7 @@ import zstandard
 
 from .facts import FactsReader, derive_facts, view_at
 from .format import EventType, InvalidEvent, decode_msgpack, encode_json, encode_msgpack, \
-    validate_event
+    invalid_events
 from .ingest import BatchReused, ImportConflict, Masker, MaskerFor, Outcome, PreparedSession, \
     Progress, Reconciler, batch_digest, prepare, reconcile, same_batch_digest
 from .index import AcceptedBatch, BatchKey, Index, IndexDamaged, SessionInfo, SessionRow
@@ -437,19 +437,16 @@ class LocalStore(Store):
                 for batch in _batches(events, STREAM_BATCH):
                     # each step over a batch, not each event through every step: the
                     # phases keep their locality (as the whole-list ingest does)
-                    valid = []
-                    for e in batch:
-                        try:
-                            # (converted, not decoded from `encode_json(e)`: an event read
-                            # from MessagePack may hold what JSON cannot say, e.g. bytes)
-                            validate_event(e, i)
-                        except InvalidEvent as exc:
-                            n_bad += 1
-                            if len(bad) < 5:
-                                bad.append(exc)
-                        else:
-                            valid.append((i, e))
-                        i += 1
+                    # (converted, not decoded from `encode_json(e)`: an event read from
+                    # MessagePack may hold what JSON cannot say, e.g. bytes)
+                    invalid = invalid_events(batch, i)
+                    if invalid:
+                        n_bad += len(invalid)
+                        bad.extend(list(invalid.values())[:5 - len(bad)])
+                        valid = [(i + k, e) for k, e in enumerate(batch) if k not in invalid]
+                    else:
+                        valid = list(enumerate(batch, i))
+                    i += len(batch)
                     checked = []
                     for k, e in valid:
                         enc = encode_json(e)
