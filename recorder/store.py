@@ -1123,11 +1123,12 @@ class _StreamSession:
         self._take(head)
 
     def _take(self, batch: list[tuple[dict, bytes]]) -> None:
-        legacy, add = self.legacy_id, self.digest.add
-        for e, _ in batch:
-            if legacy is not None and e.get("sessionId") != legacy:
-                raise NotStreamable("the events' sessionId changes part way")
-            add(e)
+        legacy = self.legacy_id
+        if legacy is not None:
+            for e, _ in batch:
+                if e.get("sessionId") != legacy:
+                    raise NotStreamable("the events' sessionId changes part way")
+        self.digest.extend(e for e, _ in batch)
         if self.masker is not None:
             one = self.masker.mask_event
             sized = [(m, len(enc)) for e, enc in batch if (m := one(e, enc)) is not None]
