@@ -8,6 +8,7 @@ runs as it is (`optional=True`: a build that fails only leaves that module pure 
 `recorder.compiled()` tells which modules run compiled; REPLAY_PURE_PYTHON=1 runs the source.
 Everything else about the package is in pyproject.toml.
 """
+import os
 from pathlib import Path
 
 from setuptools import Extension, setup
@@ -16,6 +17,7 @@ CYTHON_MODULES = [
     "recorder.mirror",
     "recorder.privacy.levels",
     "recorder.privacy.masker",
+    "recorder.segments",
 ]
 
 try:
@@ -31,6 +33,7 @@ else:
                              # are documentation (and `int` there admits any int)
                              "annotation_typing": False,
                              "boundscheck": False, "wraparound": True},
-        quiet=True)
+        quiet=True, nthreads=os.cpu_count() or 1)
 
-setup(ext_modules=ext_modules)
+# the C compiles side by side (each module is a few MB of C): install time is CI time
+setup(ext_modules=ext_modules, options={"build_ext": {"parallel": os.cpu_count() or 1}})

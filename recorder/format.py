@@ -13,7 +13,7 @@ import enum
 import gc
 import sys
 from contextlib import contextmanager
-from typing import Any, Iterator, Union
+from typing import Any, Iterator, Sequence, Union
 
 import msgspec
 from msgspec import Struct, field
@@ -408,14 +408,7 @@ def validate_event(raw: Any, index: int | None = None,
     broken or a known type's data does not fit; an unknown type/source is returned as
     UnknownEvent (kept, not rejected). `encoded`, the event's JSON as received (the live
     intake has it), is decoded straight into the Structs: twice as fast as converting."""
-    if not isinstance(raw, dict):
-        raise InvalidEvent(f"expected an object, got {type(raw).__name__}", index)
-    ts = raw.get("timestamp")
-    if isinstance(ts, bool) or not isinstance(ts, (int, float)):
-        raise InvalidEvent("missing or non-numeric 'timestamp'", index)
-    if "type" not in raw:
-        raise InvalidEvent("missing 'type'", index)
-    if not is_known(raw):
+    if not _known_envelope(raw, index):
         return UnknownEvent(raw)
     try:
         if encoded is not None:
@@ -423,6 +416,49 @@ def validate_event(raw: Any, index: int | None = None,
         return msgspec.convert(raw, KnownEvent)
     except msgspec.ValidationError as exc:
         raise InvalidEvent(f"type {raw.get('type')}: {exc}", index) from None
+
+
+def _known_envelope(raw: Any, index: int | None) -> bool:
+    """Whether `raw` is of a known type (False: kept as UnknownEvent); InvalidEvent when its
+    envelope is broken."""
+    if not isinstance(raw, dict):
+        raise InvalidEvent(f"expected an object, got {type(raw).__name__}", index)
+    ts = raw.get("timestamp")
+    if isinstance(ts, bool) or not isinstance(ts, (int, float)):
+        raise InvalidEvent("missing or non-numeric 'timestamp'", index)
+    if "type" not in raw:
+        raise InvalidEvent("missing 'type'", index)
+    return is_known(raw)
+
+
+_KNOWN_LIST = list[KnownEvent]
+
+
+def invalid_events(raws: Sequence[Any], first_index: int = 0) -> dict[int, InvalidEvent]:
+    """`validate_event` of many events at once: {position in `raws`: its error} for those
+    that are not valid (none: all are). The known ones are converted in one call: msgspec
+    translates the KnownEvent union anew on every call, which cost twice the conversion
+    itself one event at a time (a real 35,586-event recording: 0.72 s one by one, 0.25 s
+    in one call). Only when that call finds an invalid event is each one converted alone,
+    to name it."""
+    bad: dict[int, InvalidEvent] = {}
+    known = []
+    for k, raw in enumerate(raws):
+        try:
+            if _known_envelope(raw, first_index + k):
+                known.append(raw)
+        except InvalidEvent as exc:
+            bad[k] = exc
+    try:
+        msgspec.convert(known, _KNOWN_LIST)
+    except msgspec.ValidationError:
+        for k, raw in enumerate(raws):
+            if k not in bad:
+                try:
+                    validate_event(raw, first_index + k)
+                except InvalidEvent as exc:
+                    bad[k] = exc
+    return bad
 
 
 # --- codecs -------------------------------------------------------------------------

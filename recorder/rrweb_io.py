@@ -454,7 +454,6 @@ _TRAILING = re.compile(r"trailing characters \(byte (\d+)\)")
 _AT_BYTE = re.compile(r"\(byte (\d+)\)")
 _TOKEN_MAX = 64          # bytes a number or literal cut at a chunk's end may already hold
 _raw_decoder = msgspec.json.Decoder(msgspec.Raw)
-_raw_list = msgspec.json.Decoder(list[msgspec.Raw])
 
 
 class _Damage(Exception):
@@ -567,15 +566,16 @@ class EventStream:
             raise NotStreamable("not a JSON array or NDJSON")
         yield from self._recording(values)
 
-    def _array(self, buf: bytes, chunks: Iterator[bytes]) -> Iterator[Any]:
+    def _array(self, buf: bytes, chunks: Iterator[bytes]) -> Iterator[list]:
         elements = _Elements()
         yield from elements.feed(buf)
         for chunk in chunks:
             yield from elements.feed(chunk)
         yield from elements.end()
 
-    def _lines(self, buf: bytes, chunks: Iterator[bytes]) -> Iterator[Any]:
-        """NDJSON: a value per line; the first line must be an event or a PostHog blob line."""
+    def _lines(self, buf: bytes, chunks: Iterator[bytes]) -> Iterator[list]:
+        """NDJSON: a value per line, a chunk's lines at a time; the first line must be an
+        event or a PostHog blob line."""
         line_no = 0
         first = True
         tail = b""
@@ -585,24 +585,26 @@ class EventStream:
             if cut < 0:
                 continue
             lines, tail = tail[:cut].split(b"\n"), tail[cut + 1:]
-            for v in _decode_lines(lines, line_no):
-                if first and not (_is_event(v) or _is_blob_line(v)):
+            values = list(_decode_lines(lines, line_no))
+            if first and values:
+                if not (_is_event(values[0]) or _is_blob_line(values[0])):
                     raise NotStreamable("the first line is not an event")
                 first = False
-                yield v
+            yield values
             line_no += len(lines)
         if tail.strip():
             if first:   # one line, no newline: a whole JSON value, read whole
                 raise NotStreamable("one JSON value")
-            yield from _decode_lines([tail], line_no, last=True)
+            yield list(_decode_lines([tail], line_no, last=True))
 
-    def _recording(self, values: Iterator[Any]) -> Iterator[Any]:
-        """Events out of the values, in the order `_from_value` reads them; one window. An
-        export's leading marker is taken off, its id kept (as `_take_session_marker`)."""
+    def _recording(self, batches: Iterator[list]) -> Iterator[Any]:
+        """Events out of the values (in lists, as they were decoded together), in the order
+        `_from_value` reads them; one window. An export's leading marker is taken off, its
+        id kept (as `_take_session_marker`)."""
         mode = None
         window: list = []
         first = True
-        for v in values:
+        for v in itertools.chain.from_iterable(batches):
             if mode is None:
                 mode = "sentry-segments" if isinstance(v, list) else \
                     "posthog-blob" if _is_blob_line(v) else "rrweb"
@@ -708,17 +710,18 @@ def _decode_lines(lines: list[bytes], before: int, last: bool = False) -> Iterat
 
 
 class _Elements:
-    """The elements of a JSON array fed in chunks (after its `[`), decoded in batches. A
-    cut between elements is guessed (`_EVENT_END`) and verified by decoding the batch
-    before it as a list; when no guess holds, elements are split one at a time with the
-    decoder itself (`msgspec` names where a value ends: "trailing characters")."""
+    """The elements of a JSON array fed in chunks (after its `[`), decoded in batches (lists,
+    as they are yielded). A cut between elements is guessed (`_EVENT_END`) and verified by
+    decoding the batch before it as a list; when no guess holds, elements are split one at
+    a time with the decoder itself (`msgspec` names where a value ends: "trailing
+    characters")."""
 
     def __init__(self) -> None:
         self.buf = b""
         self.closed = False
         self.count = 0
 
-    def feed(self, chunk: bytes) -> Iterator[Any]:
+    def feed(self, chunk: bytes) -> Iterator[list]:
         if self.closed:
             if chunk.strip():
                 raise _Damage("the JSON array is followed by other data")
@@ -726,7 +729,7 @@ class _Elements:
         self.buf += chunk
         yield from self._take()
 
-    def end(self) -> Iterator[Any]:
+    def end(self) -> Iterator[list]:
         if not self.closed:
             yield from self._take()
         if not self.closed:
@@ -734,14 +737,14 @@ class _Elements:
             raise _Damage(f"the JSON array breaks off after {n:,} whole"
                           f" event{'s' * (n != 1)}")
 
-    def _take(self) -> Iterator[Any]:
+    def _take(self) -> Iterator[list]:
         buf = self.buf
         start = _WS.match(buf).end()
-        cut = self._guess(buf, start)
-        if cut is not None:
-            batch = decode_json(b"[" + buf[start:cut] + b"]")
+        guessed = self._guess(buf, start)
+        if guessed is not None:
+            cut, batch = guessed
             self.count += len(batch)
-            yield from batch
+            yield batch
             start = _WS.match(buf, cut).end()
         ends: list[tuple[int, int]] = []
         i = start
@@ -762,11 +765,12 @@ class _Elements:
             except msgspec.DecodeError:   # pragma: no cover - _value_end decoded them
                 raise _Damage(f"the JSON array breaks off after {self.count:,} whole events")
             self.count += len(batch)
-            yield from batch
+            yield batch
         self.buf = buf[i:]
 
-    def _guess(self, buf: bytes, start: int) -> int | None:
-        """The end of the last element before most of the buffer, if a guess holds."""
+    def _guess(self, buf: bytes, start: int) -> tuple[int, list] | None:
+        """The end of the last element before most of the buffer, and the elements before
+        it, if a guess holds (decoded once: the decoding is the check)."""
         tail_from = max(start, len(buf) - (256 << 10))
         found = [m.end() for m in _EVENT_END.finditer(buf, tail_from)]
         for end in reversed(found[-_GUESSES:]):
@@ -774,12 +778,9 @@ class _Elements:
             if cut <= start:
                 break
             try:
-                _raw_list.decode(b"[" + buf[start:cut] + b"]")
-            except RecursionError:
-                raise NestingTooDeep() from None
+                return cut, decode_json(b"[" + buf[start:cut] + b"]")
             except msgspec.DecodeError:
                 continue
-            return cut
         return None
 
 

@@ -418,6 +418,13 @@ def _pointer_ok(pos: Any) -> bool:
     return True
 
 
+def _all_str(keys: tuple) -> bool:
+    for k in keys:
+        if type(k) is not str:
+            return False
+    return True
+
+
 def _pack_columns(events: Sequence[dict], trees: bool = False) -> dict:
     table: list[Any] = [None]
     tr = _Trees() if trees else None
@@ -450,7 +457,7 @@ def _pack_columns(events: Sequence[dict], trees: bool = False) -> dict:
         key = (t, keys, mode, src if type(src) is int else None, order)
         k = lookup.get(key)
         if k is None:
-            if not all(type(name) is str for name in keys):
+            if not _all_str(keys):
                 if mode != _FIELDS:
                     tr.undo()
                 kinds.append(0)
@@ -630,13 +637,14 @@ class _Trees:
             mode = _SNAPSHOT
         else:
             return _FIELDS
-        self._mark = (list(map(len, self.streams)), self._last[:])
+        st = self.streams
+        self._mark = ([len(x) for x in st], self._last[:])
         try:
             if mode == _MUTATION:
                 self._mutation(keys, d)
             else:
-                self._nodes(d["node"])
-                self.streams[_S_OFF].append(d["initialOffset"])
+                self._nodes([d["node"]])
+                st[_S_OFF].append(d["initialOffset"])
         except _Refused:
             self.undo()
             return _FIELDS
@@ -651,7 +659,9 @@ class _Trees:
         self._last = last
 
     def _mutation(self, keys: tuple, d: dict) -> None:
-        # the hot loop of a real recording's storage: deltas and checks written inline
+        # the hot loop of a real recording's storage: deltas and checks written inline.
+        # `items` and `item` are the list and the item once checked: segments.pxd types
+        # them for the compiled build (list and dict operations in C)
         st, last, big = self.streams, self._last, _BIG
         for k in keys:
             v = d[k]
@@ -660,47 +670,59 @@ class _Trees:
                 continue
             if type(v) is not list:
                 raise _Refused
+            items = v
             if k == "texts":
-                st[_S_TN].append(len(v))
-                ids, vals, prev = st[_S_TID], st[_S_TVAL], last[_S_TID]
-                for it in v:
-                    if type(it) is not dict or len(it) != 2:
+                st[_S_TN].append(len(items))
+                ids, vals, prev, shape = st[_S_TID], st[_S_TVAL], last[_S_TID], _TEXT_ITEM
+                for it in items:
+                    if type(it) is not dict:
                         raise _Refused
-                    i, val = it.values()
-                    if tuple(it) != _TEXT_ITEM or type(i) is not int or not -big < i < big:
+                    item = it
+                    if len(item) != 2:
+                        raise _Refused
+                    i, val = item.values()
+                    if tuple(item) != shape or type(i) is not int or not -big < i < big:
                         raise _Refused
                     ids.append(i - prev)
                     prev = i
                     vals.append(val)
                 last[_S_TID] = prev
             elif k == "attributes":
-                st[_S_AN].append(len(v))
+                st[_S_AN].append(len(items))
                 ids, ak, aname, aval, prev = st[_S_AID], st[_S_AK], st[_S_ANAME], st[_S_AVAL], \
                     last[_S_AID]
-                strs = self._strs
-                for it in v:
-                    if type(it) is not dict or len(it) != 2:
+                strs, shape = self._strs, _ATTR_ITEM
+                for it in items:
+                    if type(it) is not dict:
                         raise _Refused
-                    i, at = it.values()
-                    if tuple(it) != _ATTR_ITEM or type(i) is not int or not -big < i < big \
+                    item = it
+                    if len(item) != 2:
+                        raise _Refused
+                    i, at = item.values()
+                    if tuple(item) != shape or type(i) is not int or not -big < i < big \
                             or type(at) is not dict:
                         raise _Refused
                     ids.append(i - prev)
                     prev = i
-                    ak.append(len(at))
-                    for name, val in at.items():
+                    attrs = at
+                    ak.append(len(attrs))
+                    for name, val in attrs.items():
                         j = strs.get(name)
                         aname.append(j if j is not None else self._str(name))
                         aval.append(val)
                 last[_S_AID] = prev
             elif k == "removes":
-                st[_S_RN].append(len(v))
-                pids, ids, pp, pi = st[_S_RPID], st[_S_RID], last[_S_RPID], last[_S_RID]
-                for it in v:
-                    if type(it) is not dict or len(it) != 2:
+                st[_S_RN].append(len(items))
+                pids, ids, pp, pi, shape = st[_S_RPID], st[_S_RID], last[_S_RPID], \
+                    last[_S_RID], _REMOVE_ITEM
+                for it in items:
+                    if type(it) is not dict:
                         raise _Refused
-                    p, i = it.values()
-                    if tuple(it) != _REMOVE_ITEM or type(p) is not int or type(i) is not int \
+                    item = it
+                    if len(item) != 2:
+                        raise _Refused
+                    p, i = item.values()
+                    if tuple(item) != shape or type(p) is not int or type(i) is not int \
                             or not -big < p < big or not -big < i < big:
                         raise _Refused
                     pids.append(p - pp)
@@ -708,14 +730,17 @@ class _Trees:
                     pp, pi = p, i
                 last[_S_RPID], last[_S_RID] = pp, pi
             else:
-                st[_S_DN].append(len(v))
-                pids, nexts, prev = st[_S_DPID], st[_S_DNEXT], last[_S_DPID]
+                st[_S_DN].append(len(items))
+                pids, nexts, prev, shape = st[_S_DPID], st[_S_DNEXT], last[_S_DPID], _ADD_ITEM
                 roots = []
-                for it in v:
-                    if type(it) is not dict or len(it) != 3:
+                for it in items:
+                    if type(it) is not dict:
                         raise _Refused
-                    p, nxt, node = it.values()
-                    if tuple(it) != _ADD_ITEM or type(p) is not int or not -big < p < big:
+                    item = it
+                    if len(item) != 3:
+                        raise _Refused
+                    p, nxt, node = item.values()
+                    if tuple(item) != shape or type(p) is not int or not -big < p < big:
                         raise _Refused
                     pids.append(p - prev)
                     prev = p
@@ -724,24 +749,26 @@ class _Trees:
                 last[_S_DPID] = prev
                 # the node streams are apart from the item streams: all the added trees
                 # in one walk write what one walk per item would, in the same order
-                self._nodes(*roots)
+                self._nodes(roots)
 
-    def _nodes(self, *roots: Any) -> None:
-        """Serialized trees `roots`, each in pre-order, one after the other."""
+    def _nodes(self, roots: list) -> None:
+        """Serialized trees `roots`, each in pre-order, one after the other (`node` and
+        `attrs` typed as `item` in _mutation)."""
         st, big, last = self.streams, _BIG, self._last
         shape_s, nid, ntag, nk, nname, nval = (st[_S_NSHAPE], st[_S_NID], st[_S_NTAG], st[_S_NK],
                                               st[_S_NNAME], st[_S_NVAL])
         ntext, nkids, nother = st[_S_NTEXT], st[_S_NKIDS], st[_S_NOTHER]
-        shapes, strs = self._shapes, self._strs
+        shapes, strs, text_shape = self._shapes, self._strs, _TEXT_SHAPE
         prev = last[_S_NID]
-        stack = list(reversed(roots))
+        stack = roots[::-1]
         while stack:
             n = stack.pop()
             if type(n) is not dict:
                 raise _Refused
-            keys = tuple(n)
-            if keys == _TEXT_SHAPE:   # rrweb's text node, most of a live page's adds
-                t, text, i = n.values()
+            node = n
+            keys = tuple(node)
+            if keys == text_shape:   # rrweb's text node, most of a live page's adds
+                t, text, i = node.values()
                 if type(i) is not int or not -big < i < big:
                     raise _Refused
                 sh = shapes.get(keys)
@@ -756,13 +783,13 @@ class _Trees:
                 continue
             sh = shapes.get(keys)
             if sh is None:
-                if not all(type(k) is str for k in keys):
+                if not _all_str(keys):
                     raise _Refused
                 sh = shapes[keys] = len(shapes)
                 st[_S_SHAPES].append(list(keys))
             shape_s.append(sh)
             kids = None
-            for k, v in n.items():
+            for k, v in node.items():
                 if k == _NODE_ID:
                     if type(v) is not int or not -big < v < big:
                         raise _Refused
@@ -776,8 +803,9 @@ class _Trees:
                 elif k == _NODE_ATTRS:
                     if type(v) is not dict:
                         raise _Refused
-                    nk.append(len(v))
-                    for name, val in v.items():
+                    attrs = v
+                    nk.append(len(attrs))
+                    for name, val in attrs.items():
                         j = strs.get(name)
                         nname.append(j if j is not None else self._str(name))
                         nval.append(val)
@@ -831,7 +859,7 @@ class _TreeReader:
                         tid, tval = sums[_S_TID], it[_S_TVAL]
                         d[k] = [{"id": next(tid), "value": next(tval)}
                                 for _ in range(next(it[_S_TN]))]
-                    elif k == "attributes":
+                    elif k == _NODE_ATTRS:
                         aid, ak, aname, aval = sums[_S_AID], it[_S_AK], it[_S_ANAME], it[_S_AVAL]
                         d[k] = [{"id": next(aid), "attributes": {
                                     strs[next(aname)]: next(aval) for _ in range(next(ak))}}

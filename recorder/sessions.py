@@ -13,7 +13,7 @@ stamped with its first position) stay in the current session.
 from __future__ import annotations
 
 import hashlib
-from typing import Sequence
+from typing import Iterable, Sequence
 
 from .format import encode_msgpack
 
@@ -52,8 +52,7 @@ def split_sessions(events: Sequence[dict], *, max_session_ms: int = MAX_SESSION_
 def content_digest(events: Sequence[dict]) -> str:
     """A digest of a session's full content (detects re-import of the same recording)."""
     d = ContentDigest()
-    for e in events:
-        d.add(e)
+    d.extend(events)
     return d.hexdigest()
 
 
@@ -72,6 +71,14 @@ class ContentDigest:
         if len(self._run) == self.RUN:
             self._h.update(encode_msgpack(self._run))
             self._run = []
+
+    def extend(self, events: Iterable[dict]) -> None:
+        """`add` each of `events` (the same runs, without a call per event)."""
+        run = self._run
+        run.extend(events)
+        while len(run) >= self.RUN:
+            self._h.update(encode_msgpack(run[:self.RUN]))
+            del run[:self.RUN]
 
     def hexdigest(self) -> str:
         h = self._h.copy()

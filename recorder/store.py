@@ -53,7 +53,7 @@ import zstandard
 
 from .facts import FactsReader, derive_facts, view_at
 from .format import EventType, InvalidEvent, decode_msgpack, encode_json, encode_msgpack, \
-    validate_event
+    invalid_events
 from .ingest import BatchReused, ImportConflict, Masker, MaskerFor, Outcome, PreparedSession, \
     Progress, Reconciler, batch_digest, prepare, reconcile, same_batch_digest
 from .index import AcceptedBatch, BatchKey, Index, IndexDamaged, SessionInfo, SessionRow
@@ -437,19 +437,16 @@ class LocalStore(Store):
                 for batch in _batches(events, STREAM_BATCH):
                     # each step over a batch, not each event through every step: the
                     # phases keep their locality (as the whole-list ingest does)
-                    valid = []
-                    for e in batch:
-                        try:
-                            # (converted, not decoded from `encode_json(e)`: an event read
-                            # from MessagePack may hold what JSON cannot say, e.g. bytes)
-                            validate_event(e, i)
-                        except InvalidEvent as exc:
-                            n_bad += 1
-                            if len(bad) < 5:
-                                bad.append(exc)
-                        else:
-                            valid.append((i, e))
-                        i += 1
+                    # (converted, not decoded from `encode_json(e)`: an event read from
+                    # MessagePack may hold what JSON cannot say, e.g. bytes)
+                    invalid = invalid_events(batch, i)
+                    if invalid:
+                        n_bad += len(invalid)
+                        bad.extend(list(invalid.values())[:5 - len(bad)])
+                        valid = [(i + k, e) for k, e in enumerate(batch) if k not in invalid]
+                    else:
+                        valid = list(enumerate(batch, i))
+                    i += len(batch)
                     checked = []
                     for k, e in valid:
                         enc = encode_json(e)
@@ -1126,11 +1123,12 @@ class _StreamSession:
         self._take(head)
 
     def _take(self, batch: list[tuple[dict, bytes]]) -> None:
-        legacy, add = self.legacy_id, self.digest.add
-        for e, _ in batch:
-            if legacy is not None and e.get("sessionId") != legacy:
-                raise NotStreamable("the events' sessionId changes part way")
-            add(e)
+        legacy = self.legacy_id
+        if legacy is not None:
+            for e, _ in batch:
+                if e.get("sessionId") != legacy:
+                    raise NotStreamable("the events' sessionId changes part way")
+        self.digest.extend(e for e, _ in batch)
         if self.masker is not None:
             one = self.masker.mask_event
             sized = [(m, len(enc)) for e, enc in batch if (m := one(e, enc)) is not None]

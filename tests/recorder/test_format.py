@@ -6,7 +6,7 @@ import pytest
 from recorder.format import (
     FullSnapshotEvent, IncrementalSnapshotEvent, InvalidEvent, MetaEvent, MutationData,
     PluginEvent, UnknownEvent, decode_json, decode_msgpack, encode_json, encode_msgpack,
-    event_source, is_user_interaction, validate_event,
+    event_source, invalid_events, is_user_interaction, validate_event,
 )
 
 
@@ -44,6 +44,31 @@ def test_broken_known_events_get_a_specific_error(raw, needle):
     with pytest.raises(InvalidEvent) as exc:
         validate_event(raw, index=3)
     assert "event #3" in str(exc.value) and needle in str(exc.value)
+
+
+_BROKEN = [[1, 2], {"type": 2, "data": {}}, {"timestamp": 5, "data": {}},
+           {"type": 2, "timestamp": 5, "data": {}},
+           {"type": 3, "timestamp": 5, "data": {"source": 5, "id": "seven"}}]
+
+
+def test_invalid_events_names_what_validate_event_refuses_one_at_a_time(demo_events):
+    unknown = {"type": 42, "timestamp": 1, "data": {}}
+    batch = demo_events[:40] + _BROKEN[:2] + [unknown] + demo_events[40:60] + _BROKEN[2:]
+    found = invalid_events(batch, first_index=100)
+    expected = {}
+    for k, raw in enumerate(batch):
+        try:
+            validate_event(raw, 100 + k)
+        except InvalidEvent as exc:
+            expected[k] = str(exc)
+    assert {k: str(exc) for k, exc in found.items()} == expected
+    assert sorted(found) == [40, 41, 63, 64, 65]
+    assert "event #164" in str(found[64])
+
+
+def test_invalid_events_of_a_valid_recording_is_empty(demo_events):
+    assert invalid_events(demo_events + [{"type": 42, "timestamp": 1}]) == {}
+    assert invalid_events([]) == {}
 
 
 def test_plugin_events_type_check():

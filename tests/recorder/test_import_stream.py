@@ -17,6 +17,7 @@ from recorder.privacy import masker_factory
 from recorder.rrweb_io import DamagedRecording, EventStream, NotStreamable, read_recordings, \
     session_marker
 from recorder import store as store_mod
+from recorder.sessions import ContentDigest
 from recorder.store import Store
 from replay_tools.generator import generate_session
 
@@ -91,6 +92,19 @@ def test_streamed_import_stores_what_the_whole_file_import_stores(tmp_path, even
     finally:
         sa.close()
         sb.close()
+
+
+@pytest.mark.parametrize("n", [0, 1, ContentDigest.RUN, ContentDigest.RUN + 1, 2 * ContentDigest.RUN + 5])
+def test_digest_of_batches_is_the_digest_of_one_event_at_a_time(events, n):
+    evs = (events * (1 + n // len(events)))[:n]
+    one = ContentDigest()
+    for e in evs:
+        one.add(e)
+    batched = ContentDigest()
+    for k in range(0, n, 1000):   # runs and batches cut at other places
+        batched.extend(evs[k:k + 1000])
+    assert batched.hexdigest() == one.hexdigest()
+    assert (ContentDigest().hexdigest() == one.hexdigest()) == (n == 0)
 
 
 def test_export_marker_names_the_session(tmp_path, events):
