@@ -20,13 +20,18 @@ CYTHON_MODULES = [
     "recorder.segments",
 ]
 
+# after Python's own flags (-g -O3), so these win: without debug information and at -O2 the
+# four modules compile in 40% less time (levels.c: 12.1 -> 7.3 CPU-s)
+COMPILE_ARGS = ["-g0", "-O2"]
+
 try:
     from Cython.Build import cythonize
 except ImportError:   # no Cython: the package runs as pure Python
     ext_modules = []
 else:
     ext_modules = cythonize(
-        [Extension(m, [str(Path(*m.split(".")).with_suffix(".py"))], optional=True)
+        [Extension(m, [str(Path(*m.split(".")).with_suffix(".py"))], optional=True,
+                   extra_compile_args=COMPILE_ARGS)
          for m in CYTHON_MODULES],
         compiler_directives={"language_level": 3,
                              # types come from the .pxd files only: the modules' annotations
