@@ -6,6 +6,7 @@ and in Debian's chromium."""
 from __future__ import annotations
 
 import json
+from functools import partial
 from urllib.parse import quote
 
 import pytest
@@ -40,11 +41,13 @@ def sites():
         yield {"plain": plain, "strict": strict}
 
 
-@pytest.fixture()
-def intake(tmp_path, sites):
-    rules = tmp_path / "allow.toml"
+@pytest.fixture(scope="module")
+def intake(tmp_path_factory, sites):
+    """One `replay serve` for the module: each page load starts a session of its own id."""
+    tmp = tmp_path_factory.mktemp("capture-worker")
+    rules = tmp / "allow.toml"
     rules.write_text(ALLOW)
-    srv = IntakeServer(tmp_path / "data", workers=1, rules=rules)
+    srv = IntakeServer(tmp / "data", workers=1, rules=rules)
     app_id, token = srv.create_app("pages", origins=[s.base_url.rstrip("/") for s in sites.values()])
     with srv:
         yield srv, app_id, token
@@ -77,31 +80,50 @@ def _qt(site: PageServer, intake, then: str | None = None) -> tuple[dict, str, d
         return _sent_everything(b), b.eval("window.__sessionId"), first
 
 
-def _chromium(site: PageServer, intake, then: str | None = None) -> tuple[dict, str, dict]:
-    """The same in Debian's chromium (Playwright, the system binary)."""
+def _chromium(context, site: PageServer, intake,
+              then: str | None = None) -> tuple[dict, str, dict]:
+    """The same in Debian's chromium (Playwright, the system binary), in a browser context
+    of this test's own (no storage shared with the module's other pages)."""
+    p = context.new_page()
+    p.goto(site.url(PAGE) + "#" + quote(json.dumps(_cfg(intake))))
+    p.wait_for_function("window.ReplayCapture && ReplayCapture.status()")
+    if then:
+        p.evaluate(then % json.dumps(_cfg(intake)))
+    first = p.evaluate("ReplayCapture.status()")
+    for _ in range(CLICKS):
+        p.click("#more")
+    p.wait_for_function("(s => s.idle && s.acked === s.queued)(ReplayCapture.flush())",
+                        polling=50, timeout=20_000)
+    return p.evaluate("ReplayCapture.status()"), p.evaluate("window.__sessionId"), first
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """One headless chromium for the module's chromium cases (launched once, not per test)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
         browser = launch(pw)
         try:
-            p = browser.new_page()
-            p.goto(site.url(PAGE) + "#" + quote(json.dumps(_cfg(intake))))
-            p.wait_for_function("window.ReplayCapture && ReplayCapture.status()")
-            if then:
-                p.evaluate(then % json.dumps(_cfg(intake)))
-            first = p.evaluate("ReplayCapture.status()")
-            for _ in range(CLICKS):
-                p.click("#more")
-            p.wait_for_function("(s => s.idle && s.acked === s.queued)(ReplayCapture.flush())",
-                                polling=50, timeout=20_000)
-            return p.evaluate("ReplayCapture.status()"), p.evaluate("window.__sessionId"), first
+            yield browser
         finally:
             browser.close()
 
 
-ENGINES = [pytest.param(_qt, id="qtwebengine"),
-           pytest.param(_chromium, id="chromium", marks=pytest.mark.skipif(
-               chromium_path() is None, reason="Debian's chromium is not installed"))]
+@pytest.fixture(params=[pytest.param("qtwebengine"),
+                        pytest.param("chromium", marks=pytest.mark.skipif(
+                            chromium_path() is None, reason="Debian's chromium is not installed"))])
+def engine(request):
+    """Where the page runs: QtWebEngine (the harness), or a new context of the module's
+    chromium. The context closes after the test's checks: closing a page sends capture.js's
+    pagehide beacon (closing a whole browser, as each test once did, sent none), which must
+    not land between the status read and the count of stored events."""
+    if request.param != "chromium":
+        yield _qt
+        return
+    context = request.getfixturevalue("chromium").new_context()
+    yield partial(_chromium, context)
+    context.close()
 
 
 def _stored(intake, sid: str) -> list[dict]:
@@ -109,7 +131,6 @@ def _stored(intake, sid: str) -> list[dict]:
     return list(open_recording(sid, srv.data).events())
 
 
-@pytest.mark.parametrize("engine", ENGINES)
 def test_a_worker_sends_the_batches_and_every_event_is_stored(qapp, sites, intake, engine):
     st, sid, first = engine(sites["plain"], intake)
     assert first["transport"] == "worker" and st["transport"] == "worker", st
@@ -121,7 +142,6 @@ def test_a_worker_sends_the_batches_and_every_event_is_stored(qapp, sites, intak
     assert all(f"More {i}" in texts for i in range(CLICKS))  # each click's mutation
 
 
-@pytest.mark.parametrize("engine", ENGINES)
 def test_a_page_whose_csp_forbids_workers_sends_from_the_main_thread(qapp, sites, intake, engine):
     st, sid, first = engine(sites["strict"], intake)
     assert first["transport"] == "main" and st["transport"] == "main", st
@@ -131,7 +151,6 @@ def test_a_page_whose_csp_forbids_workers_sends_from_the_main_thread(qapp, sites
     assert all(f"More {i}" in json.dumps(stored) for i in range(CLICKS))
 
 
-@pytest.mark.parametrize("engine", ENGINES)
 def test_a_batch_the_worker_cannot_take_goes_from_the_main_thread(qapp, sites, intake, engine):
     st, sid, _ = engine(sites["plain"], intake, then=UNCLONABLE)
     assert st["transport"] == "worker" and st["failed"] == 0 and st["requests"] >= 1, st
