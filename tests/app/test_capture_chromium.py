@@ -16,7 +16,7 @@ from player.replayer import Replayer  # noqa: E402
 import tests.player.test_rebuild_live_dom as CHECKS  # noqa: E402
 from replay_tools.browser_recorder import (CaptureDom, Click, Eval, PageServer, Scroll, Type,  # noqa: E402
                                            Wait, WaitFor, record_page)
-from replay_tools.chromium import chromium_path, launch, record_page_chromium  # noqa: E402
+from replay_tools.chromium import chromium_path, record_page_chromium  # noqa: E402
 
 TESTS = Path(__file__).resolve().parents[1]
 PAGES = TESTS / "browser" / "pages"
@@ -38,20 +38,6 @@ DYNAMIC_STEPS = [
 def server():
     with PageServer(PAGES) as srv:
         yield srv
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    """One headless chromium for the module, launched once: each recording and each replay
-    runs in a browser context of its own (nothing shared between them but the process)."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = launch(pw)
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 @pytest.fixture(scope="module")

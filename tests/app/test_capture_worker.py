@@ -13,7 +13,7 @@ import pytest
 
 from recorder.source import open_recording
 from replay_tools.browser_recorder import BrowserRecorder, PageServer, _QuietHandler
-from replay_tools.chromium import chromium_path, launch
+from replay_tools.chromium import chromium_path
 from replay_tools.intake import IntakeServer, replay_cli
 from tests.app.test_capture_intake import ALLOW, PAGES, _sent_everything
 
@@ -95,19 +95,6 @@ def _chromium(context, site: PageServer, intake,
     p.wait_for_function("(s => s.idle && s.acked === s.queued)(ReplayCapture.flush())",
                         polling=50, timeout=20_000)
     return p.evaluate("ReplayCapture.status()"), p.evaluate("window.__sessionId"), first
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    """One headless chromium for the module's chromium cases (launched once, not per test)."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = launch(pw)
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 @pytest.fixture(params=[pytest.param("qtwebengine"),
