@@ -3,13 +3,11 @@ and one headless chromium per module for the tests that drive Debian's chromium.
 from __future__ import annotations
 
 import os
-import select
 import shutil
 import subprocess
+import time
 
 import pytest
-
-XVFB_START_S = 10   # at most this long for Xvfb to accept connections
 
 
 @pytest.fixture
@@ -19,24 +17,18 @@ def x_display():
         if os.environ.get("CI"):
             pytest.fail("Xvfb is missing: .ci/run installs it (apt-get install xvfb)")
         pytest.skip("Xvfb not installed (apt-get install xvfb)")
-    # Xvfb picks a free display itself (its lock files decide, so test processes running
-    # side by side never take the same one) and writes its number when it accepts clients
-    read_end, write_end = os.pipe()
-    proc = subprocess.Popen([xvfb, "-displayfd", str(write_end), "-screen", "0", "1600x1000x24",
-                             "-nolisten", "tcp"], pass_fds=(write_end,),
+    for n in range(90, 110):
+        if not os.path.exists(f"/tmp/.X11-unix/X{n}") and not os.path.exists(f"/tmp/.X{n}-lock"):
+            break
+    proc = subprocess.Popen([xvfb, f":{n}", "-screen", "0", "1600x1000x24", "-nolisten", "tcp"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    os.close(write_end)
-    try:
-        ready, _, _ = select.select([read_end], [], [], XVFB_START_S)
-        number = os.read(read_end, 64).decode().strip() if ready else ""
-    finally:
-        os.close(read_end)
-    if not number.isdigit():
-        code = proc.poll()
-        proc.kill()
-        proc.wait()
-        pytest.fail(f"Xvfb did not start ({'still starting' if code is None else f'exit {code}'})")
-    yield f":{number}"
+    deadline = time.monotonic() + 10
+    while not os.path.exists(f"/tmp/.X11-unix/X{n}"):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail(f"Xvfb :{n} did not start")
+        time.sleep(0.05)
+    yield f":{n}"
     proc.terminate()
     proc.wait(10)
 
