@@ -49,7 +49,9 @@ class ChromiumRecorder:
 
     def __init__(self, *, recorder: str = "capture", record_options: dict | None = None,
                  intake: dict | None = None, viewport: tuple[int, int] = (1280, 800),
-                 timeout_s: float = 20.0):
+                 timeout_s: float = 20.0, browser=None):
+        """`browser`: record in a context of this running chromium (`launch`; it stays the
+        caller's, open) instead of starting Playwright and a chromium of its own."""
         if recorder != "capture":
             raise ValueError("the chromium harness records with capture.js")
         from playwright.sync_api import sync_playwright
@@ -65,9 +67,10 @@ class ChromiumRecorder:
         options = _options(record_options, "capture", intake)
         bridge = BRIDGE.read_text(encoding="utf-8").replace("__REPLAY_RECORD_OPTIONS__",
                                                             json.dumps(options))
-        self._pw = sync_playwright().start()
+        self._pw = None if browser is not None else sync_playwright().start()
+        self.context = None
         try:
-            self.browser = launch(self._pw)
+            self.browser = browser if browser is not None else launch(self._pw)
             self.context = self.browser.new_context(
                 viewport={"width": viewport[0], "height": viewport[1]})
             self.context.expose_binding(SINK, lambda _source, message: self._push(message))
@@ -79,7 +82,10 @@ class ChromiumRecorder:
             self.page.on("console", lambda m: self._note(f"{m.type}: {m.text}"))
             self.page.on("pageerror", lambda e: self._note(f"pageerror: {e}"))
         except Exception:
-            self._pw.stop()
+            if self._pw is not None:
+                self._pw.stop()
+            elif self.context is not None:
+                self.context.close()
             raise
 
     def _note(self, text: str) -> None:
@@ -207,6 +213,9 @@ class ChromiumRecorder:
                          page_messages=list(self.page_messages), intake_status=self.intake_status)
 
     def close(self) -> None:
+        if self._pw is None:   # the caller's chromium: only this recorder's context goes
+            self.context.close()
+            return
         try:
             self.browser.close()
         finally:

@@ -1,4 +1,5 @@
-"""Fixtures of the app's tests: a real X server for the tests of windows where a person sits."""
+"""Fixtures of the app's tests: a real X server for the tests of windows where a person sits,
+and one headless chromium per module for the tests that drive Debian's chromium."""
 from __future__ import annotations
 
 import os
@@ -30,3 +31,19 @@ def x_display():
     yield f":{n}"
     proc.terminate()
     proc.wait(10)
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """Debian's chromium (Playwright, the system binary), launched once for the module:
+    each test opens its pages in a browser context of its own (no storage shared)."""
+    from playwright.sync_api import sync_playwright
+
+    from replay_tools.chromium import launch
+
+    with sync_playwright() as pw:
+        browser = launch(pw)
+        try:
+            yield browser
+        finally:
+            browser.close()

@@ -16,7 +16,7 @@ from player.replayer import Replayer  # noqa: E402
 import tests.player.test_rebuild_live_dom as CHECKS  # noqa: E402
 from replay_tools.browser_recorder import (CaptureDom, Click, Eval, PageServer, Scroll, Type,  # noqa: E402
                                            Wait, WaitFor, record_page)
-from replay_tools.chromium import chromium_path, launch, record_page_chromium  # noqa: E402
+from replay_tools.chromium import chromium_path, record_page_chromium  # noqa: E402
 
 TESTS = Path(__file__).resolve().parents[1]
 PAGES = TESTS / "browser" / "pages"
@@ -41,8 +41,8 @@ def server():
 
 
 @pytest.fixture(scope="module")
-def dynamic(server):
-    return record_page_chromium(server.url("dynamic.html"), DYNAMIC_STEPS)
+def dynamic(server, chromium):
+    return record_page_chromium(server.url("dynamic.html"), DYNAMIC_STEPS, browser=chromium)
 
 
 def test_chromium_recording_rebuilds_like_the_live_dom(dynamic):
@@ -54,16 +54,16 @@ def test_chromium_recording_rebuilds_like_the_live_dom(dynamic):
         CHECKS.assert_document_matches(r, events, live)
 
 
-def test_chromium_forms_shadow_dom_and_frames(server):
+def test_chromium_forms_shadow_dom_and_frames(server, chromium):
     rec = record_page_chromium(server.url("checkout.html"), [
         Type("#name", "Ada Lovelace"), Type("#country", "f"), Click("#express"), Click("#terms"),
-        CaptureDom("typed"), Click("#pay"), CaptureDom("paid")])
+        CaptureDom("typed"), Click("#pay"), CaptureDom("paid")], browser=chromium)
     r = Replayer(rec.events, keyframe_interval=4)
     for live in rec.dom_snapshots:
         CHECKS.assert_rebuild_matches(r, rec.events, live)
     widgets = record_page_chromium(server.url("widgets.html"), [
         WaitFor("#frame"), CaptureDom("loaded", settle_ms=600),
-        Click("#shadow-add"), Click("#late-shadow"), CaptureDom("changed")])
+        Click("#shadow-add"), Click("#late-shadow"), CaptureDom("changed")], browser=chromium)
     r = Replayer(widgets.events)
     for live in widgets.dom_snapshots:
         live.tree = _drop_css(live.tree)   # see test_capture_js: CSS-in-JS rule lists
@@ -80,45 +80,41 @@ def _drop_css(tree):
     return tree
 
 
-def _play_in_rrweb(events: list[dict], *, probe: str = "null", options: dict | None = None,
-                   settle_ms: int = 300) -> dict:
-    """Play `events` to the end in rrweb's Replayer (npm's build) in chromium; its warnings,
-    and the replayed document's body text and element ids, and `probe` (a JavaScript
-    function of the replayed document) run on it."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = launch(pw)
-        try:
-            page = browser.new_page()
-            warnings: list[str] = []
-            page.on("console", lambda m: warnings.append(m.text) if m.type in ("warning", "error") else None)
-            page.set_content("<html><head><style>%s</style></head><body><div id=root></div></body></html>"
-                             % RRWEB_CSS.read_text())
-            page.add_script_tag(content="(function(){var exports=undefined,module=undefined,define=undefined;\n"
-                                + RRWEB_UMD.read_text() + "\n}).call(window);")
-            out = page.evaluate("""([events, options, settle]) => new Promise((resolve) => {
-                var r = new rrweb.Replayer(events, Object.assign({root: document.getElementById('root'),
-                    showWarning: true, showDebug: false, mouseTail: false, triggerFocus: false}, options));
-                var total = r.getMetaData().totalTime;
-                r.pause(total);
-                setTimeout(() => {
-                    var d = r.iframe.contentDocument;
-                    var probe;
-                    try { probe = (%s)(d); } catch (e) { probe = {error: String(e)}; }
-                    resolve({text: d.body ? d.body.textContent : '',
-                             ids: Array.from(d.querySelectorAll('[id]')).map(e => e.id),
-                             probe: probe});
-                }, settle);
-            })""" % probe, [events, options or {}, settle_ms])
-        finally:
-            browser.close()
+def _play_in_rrweb(browser, events: list[dict], *, probe: str = "null",
+                   options: dict | None = None, settle_ms: int = 300) -> dict:
+    """Play `events` to the end in rrweb's Replayer (npm's build) in a new page (its own
+    context) of `browser`; its warnings, and the replayed document's body text and element
+    ids, and `probe` (a JavaScript function of the replayed document) run on it."""
+    page = browser.new_page()
+    try:
+        warnings: list[str] = []
+        page.on("console", lambda m: warnings.append(m.text) if m.type in ("warning", "error") else None)
+        page.set_content("<html><head><style>%s</style></head><body><div id=root></div></body></html>"
+                         % RRWEB_CSS.read_text())
+        page.add_script_tag(content="(function(){var exports=undefined,module=undefined,define=undefined;\n"
+                            + RRWEB_UMD.read_text() + "\n}).call(window);")
+        out = page.evaluate("""([events, options, settle]) => new Promise((resolve) => {
+            var r = new rrweb.Replayer(events, Object.assign({root: document.getElementById('root'),
+                showWarning: true, showDebug: false, mouseTail: false, triggerFocus: false}, options));
+            var total = r.getMetaData().totalTime;
+            r.pause(total);
+            setTimeout(() => {
+                var d = r.iframe.contentDocument;
+                var probe;
+                try { probe = (%s)(d); } catch (e) { probe = {error: String(e)}; }
+                resolve({text: d.body ? d.body.textContent : '',
+                         ids: Array.from(d.querySelectorAll('[id]')).map(e => e.id),
+                         probe: probe});
+            }, settle);
+        })""" % probe, [events, options or {}, settle_ms])
+    finally:
+        page.context.close()
     out["warnings"] = warnings
     return out
 
 
-def test_capture_recording_plays_in_rrwebs_replayer(dynamic):
-    out = _play_in_rrweb(dynamic.events)
+def test_capture_recording_plays_in_rrwebs_replayer(dynamic, chromium):
+    out = _play_in_rrweb(chromium, dynamic.events)
     assert out["warnings"] == []
     last = dynamic.dom_snapshots[-1]
     live_ids = [n["attrs"]["id"] for n in last.find(lambda n: "id" in n.get("attrs", {}))]
@@ -147,7 +143,7 @@ FEATURES_PROBE = """function (d) {
 }"""
 
 
-def test_selection_canvas_fonts_and_adopted_sheets_play_in_rrwebs_replayer(server):
+def test_selection_canvas_fonts_and_adopted_sheets_play_in_rrwebs_replayer(server, chromium):
     """capture.js's sources 14, 9, 10, 15 and its styleId edits, played by rrweb's Replayer
     (canvas with its UNSAFE_replayCanvas): no warning, and the replayed page has the live
     page's adopted styles (document and shadow roots, after insertRule/replaceSync/
@@ -157,12 +153,12 @@ def test_selection_canvas_fonts_and_adopted_sheets_play_in_rrwebs_replayer(serve
         Eval("loadFonts()"), WaitFor("body[data-font=loaded]", visible=False),
         Eval("select('a', 4, 'a', 28)"), Wait(700), CaptureDom("end"),
         Eval("(%s)(document)" % FEATURES_PROBE)],
-        record_options={"recordCanvas": True, "canvasFps": 4})
+        record_options={"recordCanvas": True, "canvasFps": 4}, browser=chromium)
     live = rec.eval_results[-1]
     assert live["selected"] == "support engineer needs t" and live["canvas"] == [0, 0, 0, 0, 220, 40, 40, 255]
     assert live["note"][3] == "2px" and [c[3] for c in live["cards"]] == ["solid", "none"]   # pushed
     assert {8, 9, 10, 13, 14, 15} <= {e["data"]["source"] for e in rec.events if e["type"] == 3}
-    out = _play_in_rrweb(rec.events, probe=FEATURES_PROBE, options={"UNSAFE_replayCanvas": True},
+    out = _play_in_rrweb(chromium, rec.events, probe=FEATURES_PROBE, options={"UNSAFE_replayCanvas": True},
                          settle_ms=1000)
     # Chromium's own note on the sandbox that UNSAFE_replayCanvas asks of the Replayer
     sandbox = "allow-scripts and allow-same-origin for its sandbox attribute"
@@ -202,30 +198,26 @@ def test_rrweb_and_capture_rebuild_the_same_dom(qapp, server):
     assert shapes["capture"] == shapes["rrweb"]
 
 
-def test_capture_compact_batches_decode_to_exactly_its_events(dynamic):
+def test_capture_compact_batches_decode_to_exactly_its_events(dynamic, chromium):
     """capture.js's own encoder (what start() posts) on a real recording: the intake's decoder
     gives back the same events, key order included, so the stored session is the one plain
     batches store (tests/recorder/test_intake_compact.py stores both)."""
-    from playwright.sync_api import sync_playwright
-
     from recorder.intake import compact
     from recorder.paths import capture_script
 
-    with sync_playwright() as pw:
-        browser = launch(pw)
-        try:
-            page = browser.new_page()
-            page.add_script_tag(content=capture_script())
-            packed = page.evaluate("(events) => ReplayCapture.compactBatch(events)", dynamic.events)
-            # shapes with a key the compact form does not have go as they are, nothing dropped
-            odd = [{"type": 3, "timestamp": 5, "data": {"source": 1, "positions": [
-                       {"x": 1, "y": 2, "id": 3, "timeOffset": 0, "pressure": 0.5}]}},
-                   {"type": 3, "timestamp": 6, "data": {"source": 0, "texts": [
-                       {"id": 4, "value": "a", "isShadow": True}], "attributes": [], "removes": [],
-                       "adds": []}}]
-            odd_packed = page.evaluate("(events) => ReplayCapture.compactBatch(events)", odd)
-        finally:
-            browser.close()
+    page = chromium.new_page()
+    try:
+        page.add_script_tag(content=capture_script())
+        packed = page.evaluate("(events) => ReplayCapture.compactBatch(events)", dynamic.events)
+        # shapes with a key the compact form does not have go as they are, nothing dropped
+        odd = [{"type": 3, "timestamp": 5, "data": {"source": 1, "positions": [
+                   {"x": 1, "y": 2, "id": 3, "timeOffset": 0, "pressure": 0.5}]}},
+               {"type": 3, "timestamp": 6, "data": {"source": 0, "texts": [
+                   {"id": 4, "value": "a", "isShadow": True}], "attributes": [], "removes": [],
+                   "adds": []}}]
+        odd_packed = page.evaluate("(events) => ReplayCapture.compactBatch(events)", odd)
+    finally:
+        page.context.close()
     assert all(isinstance(e, list) for e in packed["events"][:2])   # Meta... and the snapshot
     kinds = {e[2][0] for e in packed["events"] if isinstance(e, list) and e[0] == 3 and isinstance(e[2], list)}
     assert kinds >= {0}   # mutations went compact

@@ -30,11 +30,13 @@ def pages():
         yield site
 
 
-@pytest.fixture()
-def intake(tmp_path, pages):
-    rules = tmp_path / "allow.toml"
+@pytest.fixture(scope="module")
+def intake(tmp_path_factory, pages):
+    """One `replay serve` for the module: each test sends a session of its own id."""
+    tmp = tmp_path_factory.mktemp("capture-intake")
+    rules = tmp / "allow.toml"
     rules.write_text(ALLOW)
-    srv = IntakeServer(tmp_path / "data", workers=1, rules=rules)
+    srv = IntakeServer(tmp / "data", workers=1, rules=rules)
     app_id, token = srv.create_app("pages", origins=[pages.base_url.rstrip("/")])
     with srv:
         yield srv, app_id, token

@@ -24,8 +24,9 @@ FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "rrweb-player-demo.
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory) -> dict[str, Path]:
-    """Input files of every bad kind, and a data folder with the fixture imported."""
+def world(tmp_path_factory) -> dict[str, Path | str]:
+    """Input files of every bad kind, a data folder with the fixture imported, and its
+    session's id (`sid`)."""
     d = tmp_path_factory.mktemp("bad")
     raw = FIXTURE.read_bytes()
     files = {
@@ -42,7 +43,8 @@ def world(tmp_path_factory) -> dict[str, Path]:
     files["folder"].mkdir()
     files["bad_rules"].write_text('version = 1\ndefault = "sometimes"\n')
     _replay(["--data", str(files["data"]), "import", str(FIXTURE)], check=True)
-    _replay(["--data", str(files["data"]), "export", _sid(files["data"]), "-o",
+    files["sid"] = _sid(files["data"])
+    _replay(["--data", str(files["data"]), "export", files["sid"], "-o",
              str(files["bundle"])], check=True)
     files["cut_bundle"].write_bytes(files["bundle"].read_bytes()[:-300])
     return files
@@ -141,7 +143,7 @@ CASES = [
 @pytest.mark.parametrize("case,argv,words", CASES, ids=[c[0] for c in CASES])
 def test_bad_input_gets_one_clear_line_and_changes_nothing(world, case, argv, words):
     data = world["data"]
-    fill = {k: str(v) for k, v in world.items()} | {"sid": _sid(data)}
+    fill = {k: str(v) for k, v in world.items()}
     argv = [a.format(**fill) for a in argv]
     if "--data" not in argv:
         argv = ["--data", str(data), *argv]

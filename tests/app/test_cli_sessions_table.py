@@ -24,11 +24,13 @@ def replay(*argv, columns: int | None = None) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=120)
 
 
-@pytest.fixture
-def data(tmp_path, demo_events) -> Path:
-    """The demo session and, beside it, a shorter copy stored with --as-new (`<id>_new`)."""
-    data = tmp_path / "d"
-    full, short = tmp_path / "all.json", tmp_path / "first200.json"
+@pytest.fixture(scope="module")
+def data(tmp_path_factory, demo_events) -> Path:
+    """The demo session and, beside it, a shorter copy stored with --as-new (`<id>_new`).
+    Every test only reads it (one folder for the module: two imports, not twelve)."""
+    tmp = tmp_path_factory.mktemp("sessions-table")
+    data = tmp / "d"
+    full, short = tmp / "all.json", tmp / "first200.json"
     full.write_text(json.dumps(demo_events))
     short.write_text(json.dumps(demo_events[:200]))
     assert replay("--data", data, "import", full).returncode == 0

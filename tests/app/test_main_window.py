@@ -310,11 +310,20 @@ def test_replay_without_a_command_needs_a_screen(tmp_path):
 
 @pytest.fixture(scope="module")
 def large_recording(tmp_path_factory):
-    """A generated recording long enough that reading it takes many event-loop turns."""
-    from replay_tools.generator import generate_session
+    """A recording long enough that reading it takes many event-loop turns, and past the
+    player's BACKGROUND_ABOVE records, so its timeline is indexed in the background: a page
+    and then that many mouse moves. (Moves, not a generated shop visit: what is typed in one
+    is looked for again in every later string, so 60,000 of its events took 50 s of CPU
+    to read, and these 2.5 s.)"""
+    from player.replayer import BACKGROUND_ABOVE
 
+    events = session_events(start_ms=T0, duration_ms=600_000, urls=["https://big.example/"],
+                            title="Large")
+    moves = BACKGROUND_ABOVE + 10_000
+    events[-1:] = [{"type": 3, "timestamp": T0 + 2 + 9 * i, "data": {"source": 1, "positions": [
+        {"x": i % 800, "y": i % 600, "id": 4, "timeOffset": 0}]}} for i in range(moves)]
     f = tmp_path_factory.mktemp("large") / "large.json"
-    f.write_text(json.dumps(list(generate_session(60_000, duration_ms=600_000))))
+    f.write_text(json.dumps(events))
     return f
 
 
