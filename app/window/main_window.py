@@ -367,7 +367,7 @@ class MainWindow(QMainWindow):
             if files:
                 event.acceptProposedAction()
                 if event.type() == QEvent.Type.Drop:
-                    QTimer.singleShot(0, lambda: self.open_paths(files))
+                    QTimer.singleShot(0, self, lambda: self.open_paths(files))
                 return True
         return super().eventFilter(obj, event)
 

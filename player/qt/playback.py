@@ -64,7 +64,8 @@ class PlaybackController(QObject):
         self.first_frame = int(getattr(replayer, "first_frame_ms", 0) or 0)
         self.time = self.first_frame
         if bridge.is_ready:
-            QTimer.singleShot(0, lambda: self.seek(self.time))
+            # (with itself as the context: a player closed before the call drops it)
+            QTimer.singleShot(0, self, lambda: self.seek(self.time))
         else:
             bridge.ready.connect(lambda: self.seek(self.time, force_frame=True))
 
