@@ -6,6 +6,10 @@ The fresh venv gets the wheel itself (`pip install --no-deps`); the third-party 
 file. A plain path line does not run that venv's own `.pth` files, so the editable install's
 finder (which maps `recorder`, `player`, `app` to the checkout) is not loaded: every module of
 ours comes from the wheel, as `test_every_module_comes_from_the_wheel` checks.
+
+The wheel is built from this checkout as `pip wheel .` builds it: its compiled core is the
+modules the editable install compiled beside their sources, when they are newer than their C
+and setup.py (setup.py's BuildExt), and compiled afresh otherwise.
 """
 from __future__ import annotations
 
