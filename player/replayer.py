@@ -60,8 +60,8 @@ class Replayer:
         self.index.ensure_first()
         self.runner = IndexRunner(self.index)
         if mode == "auto":
-            total = sum(getattr(s, "record_count", 0) or 0 for s in self.index.segments)
-            size = sum(getattr(s, "raw_bytes", 0) or 0 for s in self.index.segments)
+            total = sum(s.record_count for s in self.index.segments)
+            size = sum(s.raw_bytes for s in self.index.segments)
             mode = "process" if total > BACKGROUND_ABOVE or size > BACKGROUND_ABOVE_BYTES \
                 else "eager"
         if mode == "process":

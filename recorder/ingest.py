@@ -18,7 +18,7 @@ from typing import Any, Callable, Iterator, Protocol, Sequence
 import msgspec
 
 from .facts import SessionFacts, derive_facts
-from .format import InvalidEvent, encode_json, validate_event
+from .format import InvalidEvent, encode_json, invalid_events
 from .limits import DEFAULT_LIMITS, Limits, check_event, check_late, check_payload, \
     check_session_size, check_timestamp, check_viewport
 from .sessions import INACTIVITY_MS, MAX_SESSION_MS, content_digest, derive_session_id, \
@@ -73,24 +73,20 @@ class PreparedSession:
         self.encoded = encoded   # each event's JSON as received (live), for the masker
 
 
-def validate(events: Sequence[Any], *, strict: bool,
-             encoded: Sequence[bytes] | None = None) -> list[dict]:
+def validate(events: Sequence[Any], *, strict: bool) -> list[dict]:
     """Keep well-formed events. Strict (live intake): the first bad one rejects the
     payload. Otherwise (imports) a bad event is skipped with a warning naming it - unless
     none is valid: then the recording is refused in one error naming the first problem.
-    `encoded`: each event's JSON as received (see validate_event)."""
-    out: list[dict] = []
-    bad: list[InvalidEvent] = []
-    for i, e in enumerate(events):
-        try:
-            validate_event(e, i, encoded[i] if encoded is not None else None)
-        except InvalidEvent as exc:
-            if strict:
-                raise
-            bad.append(exc)
-            continue
-        out.append(e)
-    if bad and not out:
+    The events are checked in one conversion (`invalid_events`): one at a time cost the
+    live intake a tenth of its CPU."""
+    invalid = invalid_events(events)
+    if not invalid:
+        return list(events)
+    if strict:
+        raise invalid[min(invalid)]
+    out = [e for k, e in enumerate(events) if k not in invalid]
+    bad = [invalid[k] for k in sorted(invalid)]
+    if not out:
         raise InvalidEvent(f"none of its {len(bad)} events is an rrweb event ({bad[0]})")
     for exc in bad[:5]:
         log.warning("skipping invalid event: %s", exc)
@@ -124,7 +120,7 @@ def prepare(events: Sequence[Any], *, application: str | None = None,
     strict = live if strict is None else strict
     if encoded is not None and not strict:
         raise ValueError("encoded events are for strict ingest (each event kept)")
-    good = validate(events, strict=strict, encoded=encoded)
+    good = validate(events, strict=strict)
     if progress:
         progress(n_in // 4, total)
 

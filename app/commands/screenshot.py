@@ -70,8 +70,6 @@ def run(args: argparse.Namespace) -> int:
     except TimeoutError as exc:
         raise UserError(f"the player did not finish painting: {exc} - try again, or a smaller --size") from None
     finally:
-        close = getattr(src, "close", None)
-        if close:
-            close()
+        src.close()
     print(f"wrote {size[0]}x{size[1]} frame at {at:.0f} ms to {args.output}", file=sys.stderr)
     return 0

@@ -44,7 +44,7 @@ class PlaybackController(QObject):
         self.stage = stage
         self.overlay: CursorOverlay = stage.overlay
         self.bridge = bridge
-        self.duration = int(getattr(replayer, "duration_ms", sv.duration_ms) or sv.duration_ms)
+        self.duration = int(replayer.duration_ms or sv.duration_ms)
         self.time = 0
         self.sent = -1            # the view shows the recording as of this time (-1: nothing)
         self.playing = False
@@ -61,7 +61,7 @@ class PlaybackController(QObject):
         self._timer.timeout.connect(self._tick)
         bridge.applied.connect(self._on_applied)
         # open on the first frame with something to show (a Meta may come a little earlier)
-        self.first_frame = int(getattr(replayer, "first_frame_ms", 0) or 0)
+        self.first_frame = int(replayer.first_frame_ms)
         self.time = self.first_frame
         if bridge.is_ready:
             # (with itself as the context: a player closed before the call drops it)

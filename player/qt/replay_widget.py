@@ -115,12 +115,12 @@ class ReplayWidget(QWidget):
         self.bridge = RuntimeBridge(self.stage.page, self)
         self.replayer = replayer if replayer is not None else \
             in_background(lambda: Replayer(source), "replay-open")
-        self._info = getattr(source, "info", None)
+        self._info = source.info if isinstance(source, RecordingSource) else None
         # only a recording with an id can be linked to (raw events have none)
         self.session_id: str | None = source.id if isinstance(source, RecordingSource) else None
         if session is not None:
             self.session = session
-        elif getattr(self.replayer, "ready", True):
+        elif self.replayer.ready:
             self.session = build_session_view(self.replayer, self._info)
         else:
             # a long recording is still being indexed in the background: show its first
@@ -151,7 +151,7 @@ class ReplayWidget(QWidget):
         # a session view made off the UI thread may hold tens of thousands of rows: they
         # fill in a chunk per event-loop step, as when indexing ends
         self.devtools = DevToolsPane(self.session, self,
-                                     reading=not getattr(self.replayer, "ready", True),
+                                     reading=not self.replayer.ready,
                                      gradual=session is not None)
         self.controller = PlaybackController(self.replayer, self.session, self.stage,
                                              self.bridge, self)
@@ -201,7 +201,7 @@ class ReplayWidget(QWidget):
         st.viewportChanged.connect(lambda *_: self._split())
         pb.set_viewport(*st.recorded)
         pb.set_zoom(st.scale, st.zoom is None)
-        if not getattr(self.replayer, "ready", True):
+        if not self.replayer.ready:
             pb.url.setPlaceholderText(READING)   # the URLs come with the index
         self._show_url(c.time)
         self._shortcuts()
@@ -209,7 +209,8 @@ class ReplayWidget(QWidget):
         self._builder: threading.Thread | None = None
         self._rows_for: SessionView | None = None   # the pane is rebuilt for it, next step
         self._built: SessionView | Exception | None = None
-        if not getattr(self.replayer, "ready", True):
+        self._index_timer: QTimer | None = None   # polls the background index until done
+        if not self.replayer.ready:
             self._index_timer = QTimer(self)
             self._index_timer.setInterval(250)
             self._index_timer.timeout.connect(self._check_index)
@@ -220,7 +221,7 @@ class ReplayWidget(QWidget):
         """Polled while indexing: once it is done, the session view (a few hundred ms of
         pure Python on a million events) is built in a thread, so playback does not
         stall; the next poll shows it."""
-        if not getattr(self.replayer, "ready", True):
+        if not self.replayer.ready:
             return
         if self._built is None:
             if self._builder is None:
@@ -370,7 +371,7 @@ class ReplayWidget(QWidget):
         from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer
 
         deadline = time.monotonic() + timeout_s
-        timer = getattr(self, "_index_timer", None)
+        timer = self._index_timer
         while (timer is not None and timer.isActive()) or self._rows_for is not None \
                 or self.devtools.filling:
             if time.monotonic() > deadline:

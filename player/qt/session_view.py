@@ -135,7 +135,7 @@ def build_session_view(replayer: Any, info: Any = None) -> SessionView:
     """The panes' rows from the Replayer's timeline index (player.timeline.Timeline)."""
     tl = replayer.timeline
     sv = SessionView()
-    sv.start_ms = int(getattr(replayer, "start_ms", 0) or 0)
+    sv.start_ms = int(replayer.start_ms)
     sv.end_ms = sv.start_ms + int(tl.duration)
     sv.timeline = tl
     sv.console = [{"t": int(x.t), "level": x.level or "log", "message": x.message,

@@ -198,7 +198,7 @@ class TimelineBar(QWidget):
 
     def _static_layer(self):
         from PySide6.QtGui import QPixmap
-        pm = getattr(self, "_static", None)
+        pm = self._static
         if pm is not None and pm.size() == self.size() * self.devicePixelRatioF():
             return pm
         dpr = self.devicePixelRatioF()

@@ -166,6 +166,7 @@ class RowsTab(QWidget):
         self.details_fn = details
         self.playhead_column: int | None = None
         self.filters: dict[str, QComboBox] = {}
+        self._preds: dict[str, list] = {}   # filter name -> its choices' predicates
         self.follow = True
 
         self.search = QLineEdit(self)
@@ -252,9 +253,7 @@ class RowsTab(QWidget):
         for label, _ in choices:
             box.addItem(label)
         self.filters[name] = box
-        preds: dict[str, list] = getattr(self, "_preds", {})
-        self._preds = preds
-        preds[name] = [p for _, p in choices]
+        self._preds[name] = [p for _, p in choices]
         box.currentIndexChanged.connect(self._apply_filters)
         self.bar.insertWidget(self.bar.count() - 1, box)
         return box
