@@ -40,10 +40,11 @@ def wheel(tmp_path_factory) -> Path:
 def installed(wheel, tmp_path_factory) -> Path:
     """A fresh venv with the wheel installed non-editable; returns its bin folder."""
     root = tmp_path_factory.mktemp("venv")
-    venv.EnvBuilder(with_pip=True).create(root)
+    venv.EnvBuilder(with_pip=False).create(root)   # this venv's pip installs into it
     bin_dir = root / "bin"
-    subprocess.run([str(bin_dir / "python"), "-m", "pip", "install", "-q", "--no-deps",
-                    "--no-index", str(wheel)], check=True, capture_output=True, text=True)
+    subprocess.run([sys.executable, "-m", "pip", "--python", str(bin_dir / "python"), "install",
+                    "-q", "--no-deps", "--no-index", str(wheel)],
+                   check=True, capture_output=True, text=True)
     site = subprocess.run([str(bin_dir / "python"), "-c",
                            "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
                           check=True, capture_output=True, text=True).stdout.strip()
