@@ -1,6 +1,13 @@
 """capture.js against rrweb's recorder, in the same run, on the same pages, in Debian's chromium
 (headless, Playwright with executable_path).
 
+Two windows per page load. Loading: from the navigation to 300 ms after `load` (the recorder's
+script, its start, the full snapshot, its observers; the page is opened unrecorded first, on
+the same origin, so the navigation keeps its renderer and the profile runs across it). After
+load: `--seconds` of a person (or of nothing, on the stress page), then what is still queued is
+sent. The whole visit is the two together, each recorder with its transport: capture.js's is
+in its own frames; rrweb's is the sender from its guide (a script of its own).
+
 CPU, two ways: the main-thread time each recorder adds to the page (Chrome's own
 ScriptDuration + TaskDuration counters, minus the same page unrecorded: everything, but noisy
 on a busy machine), and the recorder's own JavaScript time from V8's sampling profiler (every
@@ -8,28 +15,33 @@ sample with a recorder frame on its stack, native calls it makes included: stead
 to work the browser does for it outside its frames). The profile is given two ways: each sample
 weighed by the time since the previous one (V8's own figure; on a busy machine a sample taken
 after the thread was preempted carries the wait too), and each sample counted as one sampling
-interval (close to CPU time when other processes share the cores). capture.js's figures include
-its whole transport on the main thread: where the page allows a Worker, that is handing each
-batch over (a structured clone), and the encoding, gzip and fetch run in the worker's thread,
-off the page's main thread (the goal's subject); where it does not, all of it.
+interval (close to CPU time when other processes share the cores; a synchronous wait of the
+main thread, for the browser's storage or a Blob URL, counts too: the page cannot run then).
+capture.js's figures include its whole transport on the main thread: where the page allows a
+Worker, that is making it (once, when the page is idle after load) and handing each batch over
+(a structured clone), and the encoding, gzip and fetch run in the worker's thread, off the
+page's main thread (the goal's subject); where it does not, all of it.
 
-Bytes per second: capture.js's are the request bodies it actually POSTs (its whole transport:
-batches, compact encoding, gzip) to an intake on the page's server, which decodes each one as
-`replay serve` does. rrweb's are what the sender from rrweb's guide posts (the events as JSON,
-every 10 s and once more at the end, as capture.js is flushed at the end), and the same JSON
-gzipped in one piece (kinder than per-request gzip would be).
+Bytes per second (the whole visit, its snapshot included: sent once per page): capture.js's are
+the request bodies it actually POSTs (its whole transport: batches, compact encoding, gzip) to
+an intake on the page's server, which decodes each one as `replay serve` does. rrweb's are what
+the sender from rrweb's guide posts (the events as JSON, every 10 s and once more at the end, as
+capture.js is flushed at the end); beside them, each of those requests gzipped (as capture.js
+gzips each of its own: what rrweb's sender would post if it gzipped), and the whole stream
+gzipped in one piece (kinder to rrweb than any sender can be: no request starts afresh).
 
-rrweb runs with that sender, in a script of its own: the profiled figure is given for rrweb's
-recorder alone (the goal) and with the sender; the page's counters cannot tell them apart. The
-sender posts with the page's own fetch (`ReplayRum.pageFetch`), as capture.js does: through the
-RUM plugin's fetch wrapper its requests would be RUM resources and its native fetch time would
-count as the recorder's.
+rrweb runs with that sender, in a script of its own: the after-load figures are given for
+rrweb's recorder alone (the goal) and with the sender; the page's counters cannot tell them
+apart. The sender posts with the page's own fetch (`ReplayRum.pageFetch`), as capture.js does:
+through the RUM plugin's fetch wrapper its requests would be RUM resources and its native fetch
+time would count as the recorder's.
 
 Like with like: both sides run the same RUM plugin (`assets/rum-shim/rum-plugin.js`, served with
 capture.js; record mode runs it beside rrweb), so its time is in both sides' figures. It is a
 script of its own here (its frames are named `bench-rum.js`) and a row says how much of each
-side's time it is. `--before REF` adds capture.js (and its RUM plugin) as they were at git REF,
-in the same run, for before/after figures.
+side's time it is (its handlers' samples, with what each recorder does with its events).
+`--before REF` adds capture.js (and its RUM plugin) as they were at git REF, in the same run,
+for before/after figures.
 
 Pages: a stress table (hundreds of cells updated several times a second) and the demo shop
 (assets/demo) with a person's mouse moves and clicks on what stays on the page. rrweb runs as
