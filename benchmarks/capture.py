@@ -1,6 +1,13 @@
 """capture.js against rrweb's recorder, in the same run, on the same pages, in Debian's chromium
 (headless, Playwright with executable_path).
 
+Two windows per page load. Loading: from the navigation to 300 ms after `load` (the recorder's
+script, its start, the full snapshot, its observers; the page is opened unrecorded first, on
+the same origin, so the navigation keeps its renderer and the profile runs across it). After
+load: `--seconds` of a person (or of nothing, on the stress page), then what is still queued is
+sent. The whole visit is the two together, each recorder with its transport: capture.js's is
+in its own frames; rrweb's is the sender from its guide (a script of its own).
+
 CPU, two ways: the main-thread time each recorder adds to the page (Chrome's own
 ScriptDuration + TaskDuration counters, minus the same page unrecorded: everything, but noisy
 on a busy machine), and the recorder's own JavaScript time from V8's sampling profiler (every
@@ -8,28 +15,33 @@ sample with a recorder frame on its stack, native calls it makes included: stead
 to work the browser does for it outside its frames). The profile is given two ways: each sample
 weighed by the time since the previous one (V8's own figure; on a busy machine a sample taken
 after the thread was preempted carries the wait too), and each sample counted as one sampling
-interval (close to CPU time when other processes share the cores). capture.js's figures include
-its whole transport on the main thread: where the page allows a Worker, that is handing each
-batch over (a structured clone), and the encoding, gzip and fetch run in the worker's thread,
-off the page's main thread (the goal's subject); where it does not, all of it.
+interval (close to CPU time when other processes share the cores; a synchronous wait of the
+main thread, for the browser's storage or a Blob URL, counts too: the page cannot run then).
+capture.js's figures include its whole transport on the main thread: where the page allows a
+Worker, that is making it (once, when the page is idle after load) and handing each batch over
+(a structured clone), and the encoding, gzip and fetch run in the worker's thread, off the
+page's main thread (the goal's subject); where it does not, all of it.
 
-Bytes per second: capture.js's are the request bodies it actually POSTs (its whole transport:
-batches, compact encoding, gzip) to an intake on the page's server, which decodes each one as
-`replay serve` does. rrweb's are what the sender from rrweb's guide posts (the events as JSON,
-every 10 s and once more at the end, as capture.js is flushed at the end), and the same JSON
-gzipped in one piece (kinder than per-request gzip would be).
+Bytes per second (the whole visit, its snapshot included: sent once per page): capture.js's are
+the request bodies it actually POSTs (its whole transport: batches, compact encoding, gzip) to
+an intake on the page's server, which decodes each one as `replay serve` does. rrweb's are what
+the sender from rrweb's guide posts (the events as JSON, every 10 s and once more at the end, as
+capture.js is flushed at the end); beside them, each of those requests gzipped (as capture.js
+gzips each of its own: what rrweb's sender would post if it gzipped), and the whole stream
+gzipped in one piece (kinder to rrweb than any sender can be: no request starts afresh).
 
-rrweb runs with that sender, in a script of its own: the profiled figure is given for rrweb's
-recorder alone (the goal) and with the sender; the page's counters cannot tell them apart. The
-sender posts with the page's own fetch (`ReplayRum.pageFetch`), as capture.js does: through the
-RUM plugin's fetch wrapper its requests would be RUM resources and its native fetch time would
-count as the recorder's.
+rrweb runs with that sender, in a script of its own: the after-load figures are given for
+rrweb's recorder alone (the goal) and with the sender; the page's counters cannot tell them
+apart. The sender posts with the page's own fetch (`ReplayRum.pageFetch`), as capture.js does:
+through the RUM plugin's fetch wrapper its requests would be RUM resources and its native fetch
+time would count as the recorder's.
 
 Like with like: both sides run the same RUM plugin (`assets/rum-shim/rum-plugin.js`, served with
 capture.js; record mode runs it beside rrweb), so its time is in both sides' figures. It is a
 script of its own here (its frames are named `bench-rum.js`) and a row says how much of each
-side's time it is. `--before REF` adds capture.js (and its RUM plugin) as they were at git REF,
-in the same run, for before/after figures.
+side's time it is (its handlers' samples, with what each recorder does with its events).
+`--before REF` adds capture.js (and its RUM plugin) as they were at git REF, in the same run,
+for before/after figures.
 
 Pages: a stress table (hundreds of cells updated several times a second) and the demo shop
 (assets/demo) with a person's mouse moves and clicks on what stays on the page. rrweb runs as
@@ -85,13 +97,14 @@ def _umd(source: str) -> str:
             + "\n}).call(window);\n")
 
 
+UNRECORDED = "unrecorded"   # the query of the page each run opens first, with no recorder
 SOURCE_URL = "bench-recorder.js"       # the profiler's name for the recorder's frames
 RUM_URL = "bench-rum.js"               # ... for the RUM plugin's (the same code on both sides)
 SENDER_URL = "bench-rrweb-sender.js"   # ... and for the rrweb guide's sender
 RECORDER_URLS = (SOURCE_URL, RUM_URL)  # a recorder's time: its own frames and its RUM plugin's
 RRWEB_PATH = "/rrweb-events"
 # rrweb's guide ("save events"): POST the events as JSON every 10 s, with the page's own fetch
-RRWEB_SENDER = """if (location.protocol === 'http:') {
+RRWEB_SENDER = """if (location.protocol === 'http:' && location.search !== '?%s') {
   window.__save = function () {
     var from = window.__sent || 0, events = window.__ev.slice(from);
     if (!events.length) return Promise.resolve();
@@ -102,13 +115,15 @@ RRWEB_SENDER = """if (location.protocol === 'http:') {
   };
   setInterval(window.__save, 10 * 1000);
 }
-//# sourceURL=%s""" % (RRWEB_PATH, SENDER_URL)
+//# sourceURL=%s""" % (UNRECORDED, RRWEB_PATH, SENDER_URL)
 RRWEB, CAPTURE, BEFORE, NONE = "rrweb", "capture", "before", "none"
 
 
 def _http_only(source: str, url: str) -> str:
-    """An init script for the http pages only (not the first about:blank), named `url`."""
-    return "if (location.protocol === 'http:') {\n" + source + "\n}\n//# sourceURL=" + url
+    """An init script for the recorded http pages only (not the first about:blank, nor the
+    page a run opens before the measured one), named `url`."""
+    return ("if (location.protocol === 'http:' && location.search !== '?" + UNRECORDED + "') {\n"
+            + source + "\n}\n//# sourceURL=" + url)
 
 
 def _asset(part: Path, ref: str | None) -> str:
@@ -141,14 +156,15 @@ def init_scripts(which: str, before: str | None = None) -> list[str]:
 class Intake(_QuietHandler):
     """The page's server, with `POST /v1/events` answered as `replay serve` answers it: each
     body is decoded by the intake's own wire code (gzip, compact encoding) and counted."""
-    posted: list[tuple[int, int]] = []   # (bytes on the wire, events), per request
+    posted: list[tuple[int, int, int]] = []   # (bytes on the wire, events, gzipped), per request
     lock = threading.Lock()
 
     def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         if self.path == RRWEB_PATH:   # rrweb's sender: counted as it came
             with self.lock:
-                self.posted.append((len(body), len(json.loads(body)["events"])))
+                self.posted.append((len(body), len(json.loads(body)["events"]),
+                                    len(gzip.compress(body, GZIP_LEVEL))))
             self.send_response(200)
             self.send_header("Content-Length", "0")
             self.end_headers()
@@ -160,7 +176,7 @@ class Intake(_QuietHandler):
             status, out = exc.status, json.dumps(exc.to_json()).encode()
         else:
             with self.lock:
-                self.posted.append((len(body), len(batch.events)))
+                self.posted.append((len(body), len(batch.events), len(body)))
             status, out = Status.ACCEPTED, json.dumps({"accepted": len(batch.events)}).encode()
         self.send_response(int(status))
         self.send_header("Content-Type", "application/json")
@@ -174,6 +190,7 @@ def _metrics(cdp) -> dict:
 
 
 SAMPLING_US = 250
+GZIP_LEVEL = 6   # CompressionStream's gzip level (zlib's default)
 ACK_WAIT_MS = 10_000   # for capture.js's last batches to be answered
 
 
@@ -205,10 +222,27 @@ def recorder_time(profile: dict, urls: tuple[str, ...] = RECORDER_URLS, *,
                if is_mine(nid)) / 1e6
 
 
+def _profile(cdp) -> dict:
+    """The recorder's share of the profile running since `Profiler.start` (which it stops)."""
+    profile = cdp.send("Profiler.stop")["profile"]
+    return {"js_s": recorder_time(profile), "js_counted_s": recorder_time(profile, counted=True),
+            "rum_counted_s": recorder_time(profile, (RUM_URL,), counted=True),
+            "sender_s": recorder_time(profile, (SENDER_URL,)),
+            "sender_counted_s": recorder_time(profile, (SENDER_URL,), counted=True)}
+
+
+def _main_thread_s(before: dict, after: dict) -> float:
+    return sum(after[k] - before[k] for k in ("ScriptDuration", "TaskDuration"))
+
+
 def run_once(pw, url: str, which: str, seconds: float, act, before: str | None = None) -> dict:
     """One page load recorded by `which` (none, rrweb, capture, before) for `seconds` of
-    `act`. The snapshot's bytes are in the figures (it is sent once per page); its time, like
-    the page's own load, is not (the profile starts once the page has loaded)."""
+    `act`, in two windows: loading (from the navigation to 300 ms after `load`: the
+    recorder's start, its snapshot, the page's own load) and the visit (`act`, then what is
+    queued is sent). The page is opened unrecorded first, on the same origin, so the
+    navigation stays in its renderer (the profile and the counters go on) and nothing of an
+    earlier recording is in the figures. The bytes are the whole visit's (the snapshot's
+    included: it is sent once per page)."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     browser = launch(pw)
@@ -222,10 +256,15 @@ def run_once(pw, url: str, which: str, seconds: float, act, before: str | None =
         cdp.send("Performance.enable")
         cdp.send("Profiler.enable")
         cdp.send("Profiler.setSamplingInterval", {"interval": SAMPLING_US})
+        page.goto(f"{url}?{UNRECORDED}")
+        page.wait_for_load_state("load")
+        m0 = _metrics(cdp)
+        cdp.send("Profiler.start")
         page.goto(url)
         page.wait_for_load_state("load")
         page.wait_for_timeout(300)
-        before = _metrics(cdp)
+        loading = _profile(cdp)
+        m1 = _metrics(cdp)
         cdp.send("Profiler.start")
         act(page, seconds)
         if which in (CAPTURE, BEFORE):   # what is still queued goes now: its cost is in the figures
@@ -239,19 +278,17 @@ def run_once(pw, url: str, which: str, seconds: float, act, before: str | None =
                       f"{ACK_WAIT_MS / 1000:g} s ({st['errors'][-1:]})", file=sys.stderr)
         elif which == RRWEB:
             page.evaluate("window.__save()")
-        profile = cdp.send("Profiler.stop")["profile"]
-        after = _metrics(cdp)
-        cpu_s = sum(after[k] - before[k] for k in ("ScriptDuration", "TaskDuration"))
-        out = {"cpu_s": cpu_s, "js_s": recorder_time(profile),
-               "js_counted_s": recorder_time(profile, counted=True),
-               "rum_counted_s": recorder_time(profile, (RUM_URL,), counted=True),
-               "sender_s": recorder_time(profile, (SENDER_URL,))}
+        out = _profile(cdp)
+        m2 = _metrics(cdp)
+        out["cpu_s"] = _main_thread_s(m1, m2)
+        out.update({"load_" + k: v for k, v in loading.items()})
+        out["load_cpu_s"] = _main_thread_s(m0, m1)
         with Intake.lock:
-            out.update(events=sum(n for _, n in Intake.posted),
-                       wire=sum(b for b, _ in Intake.posted), requests=len(Intake.posted))
+            out.update(events=sum(p[1] for p in Intake.posted), wire=sum(p[0] for p in Intake.posted),
+                       gzipped=sum(p[2] for p in Intake.posted), requests=len(Intake.posted))
         if which == RRWEB:
             text = page.evaluate("JSON.stringify(window.__ev)").encode()
-            out.update(events=len(json.loads(text)), gzip=len(gzip.compress(text, 6)))
+            out.update(events=len(json.loads(text)), gzip=len(gzip.compress(text, GZIP_LEVEL)))
         return out
     finally:
         browser.close()
@@ -318,51 +355,80 @@ def main() -> int:
     return 0
 
 
+def _half(ours: float, theirs: float) -> tuple[str, bool]:
+    return ("<= 1/2 of rrweb", ours <= theirs / 2)
+
+
 def bench(pw, pages, args) -> None:
     contenders = [NONE, RRWEB, CAPTURE] + ([BEFORE] if args.before else [])
+    secs = args.seconds
     for name, url, act in pages:
         results: dict[str, list[dict]] = {w: [] for w in contenders}
         for _ in range(args.rounds):
             for which in results:   # interleaved: each round's load falls on every contender
-                results[which].append(run_once(pw, url, which, args.seconds, act, args.before))
+                results[which].append(run_once(pw, url, which, secs, act, args.before))
         med = {w: {k: statistics.median(r[k] for r in rs) for k in rs[0]} for w, rs in results.items()}
         recorders = contenders[1:]
-        added = {w: max(0.0, med[w]["cpu_s"] - med[NONE]["cpu_s"]) / args.seconds * 1000
-                 for w in recorders}
-        js = {w: med[w]["js_s"] / args.seconds * 1000 for w in recorders}
-        counted = {w: med[w]["js_counted_s"] / args.seconds * 1000 for w in recorders}
-        rum = {w: med[w]["rum_counted_s"] / args.seconds * 1000 for w in recorders}
-        rrweb_sent = (med[RRWEB]["js_s"] + med[RRWEB]["sender_s"]) / args.seconds * 1000
-        sent = {w: med[w]["wire"] / args.seconds for w in (CAPTURE, BEFORE) if w in med}
+        ms = {w: {k: v * 1000 for k, v in m.items() if k.endswith("_s")} for w, m in med.items()}
+        added = {w: max(0.0, ms[w]["cpu_s"] - ms[NONE]["cpu_s"]) / secs for w in recorders}
+        load_added = {w: max(0.0, ms[w]["load_cpu_s"] - ms[NONE]["load_cpu_s"]) for w in recorders}
+        js = {w: ms[w]["js_s"] / secs for w in recorders}
+        counted = {w: ms[w]["js_counted_s"] / secs for w in recorders}
+        rum = {w: ms[w]["rum_counted_s"] / secs for w in recorders}
+        load = {w: ms[w]["load_js_counted_s"] for w in recorders}
+        # the whole visit, each side with its transport: capture.js's is in its own frames,
+        # rrweb's is its guide's sender (its own script)
+        visit = {w: ms[w]["load_js_counted_s"] + ms[w]["js_counted_s"] + ms[w]["load_sender_counted_s"]
+                 + ms[w]["sender_counted_s"] for w in recorders}
+        rrweb_sent = js[RRWEB] + ms[RRWEB]["sender_s"] / secs
+        rrweb_counted_sent = counted[RRWEB] + ms[RRWEB]["sender_counted_s"] / secs
+        sent = {w: med[w]["wire"] / secs for w in (CAPTURE, BEFORE) if w in med}
         ours = sent[CAPTURE]
-        json_rate, gzip_rate = (med[RRWEB][k] / args.seconds for k in ("wire", "gzip"))
-        print_table(f"{name}: {args.seconds:g} s, median of {args.rounds} rounds", [
-            Row("added main-thread time (ms/s; rrweb sending)", round(added[CAPTURE], 1),
-                round(added[RRWEB], 1), "<= 1/2 of rrweb", added[CAPTURE] <= added[RRWEB] / 2),
-            Row("recorder JS, profiled (ms/s)", round(js[CAPTURE], 1), round(js[RRWEB], 1),
-                "<= 1/2 of rrweb", js[CAPTURE] <= js[RRWEB] / 2),
+        json_rate, zipped_rate, gzip_rate = (med[RRWEB][k] / secs for k in ("wire", "gzipped", "gzip"))
+        print_table(f"{name}: {secs:g} s, median of {args.rounds} rounds", [
+            Row("after load: added main-thread time (ms/s; rrweb sending)", round(added[CAPTURE], 1),
+                round(added[RRWEB], 1), *_half(added[CAPTURE], added[RRWEB])),
+            Row("after load: recorder JS, profiled (ms/s)", round(js[CAPTURE], 1), round(js[RRWEB], 1),
+                *_half(js[CAPTURE], js[RRWEB])),
             Row("... rrweb with its guide's sender", round(js[CAPTURE], 1), round(rrweb_sent, 1),
-                "<= 1/2 of rrweb", js[CAPTURE] <= rrweb_sent / 2),
-            Row("recorder JS, samples x interval (ms/s)", round(counted[CAPTURE], 2),
-                round(counted[RRWEB], 2), "<= 1/2 of rrweb",
-                counted[CAPTURE] <= counted[RRWEB] / 2),
+                *_half(js[CAPTURE], rrweb_sent)),
+            Row("after load: recorder JS, samples x interval (ms/s)", round(counted[CAPTURE], 2),
+                round(counted[RRWEB], 2), *_half(counted[CAPTURE], counted[RRWEB])),
+            Row("... rrweb with its guide's sender", round(counted[CAPTURE], 2),
+                round(rrweb_counted_sent, 2), *_half(counted[CAPTURE], rrweb_counted_sent)),
             Row("... of which the RUM plugin (same code both sides)", round(rum[CAPTURE], 2),
                 round(rum[RRWEB], 2)),
+            Row("loading the page: recorder JS, samples x interval (ms)", round(load[CAPTURE], 1),
+                round(load[RRWEB], 1), *_half(load[CAPTURE], load[RRWEB])),
+            Row("loading the page: added main-thread time (ms)", round(load_added[CAPTURE], 1),
+                round(load_added[RRWEB], 1), *_half(load_added[CAPTURE], load_added[RRWEB])),
+            Row(f"whole visit (loading + {secs:g} s): recorder JS with its transport, samples"
+                " x interval (ms)", round(visit[CAPTURE], 1), round(visit[RRWEB], 1),
+                *_half(visit[CAPTURE], visit[RRWEB])),
             Row("events", int(med[CAPTURE]["events"]), int(med[RRWEB]["events"])),
-            Row("bytes / s: ours posted, rrweb JSON", int(ours), int(json_rate), "<= 1/3 of rrweb",
-                ours <= json_rate / 3),
-            Row("bytes / s: ours posted, rrweb gzip", int(ours), int(gzip_rate), "<= 1/3 of rrweb",
-                ours <= gzip_rate / 3),
+            Row("bytes / s: ours posted, rrweb JSON posted", int(ours), int(json_rate),
+                "<= 1/3 of rrweb", ours <= json_rate / 3),
+            Row("bytes / s: ours posted, rrweb's requests gzipped (as ours)", int(ours),
+                int(zipped_rate), "<= 1/3 of rrweb", ours <= zipped_rate / 3),
+            Row("bytes / s: ours posted, rrweb gzipped in one piece", int(ours), int(gzip_rate),
+                "<= 1/3 of rrweb", ours <= gzip_rate / 3),
             Row("requests", int(med[CAPTURE]["requests"]), int(med[RRWEB]["requests"])),
         ], baseline_name="rrweb")
         if BEFORE in med:
             print_table(f"{name}: capture.js now and at {args.before}, same run", [
-                Row("added main-thread time (ms/s)", round(added[CAPTURE], 1),
+                Row("after load: added main-thread time (ms/s)", round(added[CAPTURE], 1),
                     round(added[BEFORE], 1)),
-                Row("recorder JS, profiled (ms/s)", round(js[CAPTURE], 1), round(js[BEFORE], 1)),
-                Row("recorder JS, samples x interval (ms/s)", round(counted[CAPTURE], 2),
+                Row("after load: recorder JS, profiled (ms/s)", round(js[CAPTURE], 1),
+                    round(js[BEFORE], 1)),
+                Row("after load: recorder JS, samples x interval (ms/s)", round(counted[CAPTURE], 2),
                     round(counted[BEFORE], 2)),
                 Row("... of which the RUM plugin", round(rum[CAPTURE], 2), round(rum[BEFORE], 2)),
+                Row("loading the page: recorder JS, samples x interval (ms)",
+                    round(load[CAPTURE], 1), round(load[BEFORE], 1)),
+                Row("loading the page: added main-thread time (ms)", round(load_added[CAPTURE], 1),
+                    round(load_added[BEFORE], 1)),
+                Row("whole visit: recorder JS, samples x interval (ms)", round(visit[CAPTURE], 1),
+                    round(visit[BEFORE], 1)),
                 Row("events", int(med[CAPTURE]["events"]), int(med[BEFORE]["events"])),
                 Row("bytes / s posted", int(sent[CAPTURE]), int(sent[BEFORE])),
                 Row("requests", int(med[CAPTURE]["requests"]), int(med[BEFORE]["requests"])),

@@ -136,16 +136,15 @@ def write_bundle(path: Path | str, source: RecordingSource, *,
 
 
 def _segment_blob(source: RecordingSource, i: int, meta: SegmentMeta) -> bytes | None:
-    raw = getattr(source, "raw_segment", None)
-    if raw is not None:
-        try:
-            blob = raw(i)
-            decode_segment(blob, getattr(getattr(source, "store", None), "load_dictionary", None))
+    try:
+        blob = source.raw_segment(i)
+        if blob is not None:
+            decode_segment(blob, source.load_dictionary)
             return blob
-        except (OSError, SegmentDamaged) as exc:
-            log.warning("session %s: segment %d left out of the bundle: %s", source.id,
-                        meta.index, exc)
-            return None
+    except (OSError, SegmentDamaged) as exc:
+        log.warning("session %s: segment %d left out of the bundle: %s", source.id,
+                    meta.index, exc)
+        return None
     events = source.read_segment(i)
     if not events and i in source.damaged:
         return None

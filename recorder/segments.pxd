@@ -6,6 +6,9 @@ import cython
 
 cdef bint _all_str(tuple keys)
 
+@cython.locals(pos=Py_ssize_t)
+cdef _item_values(dict item, tuple shape, list out)
+
 @cython.locals(table=list, lookup=dict, cols=list, kinds=list, dts=list, raw=list,
                last=dict, keys=tuple, mode=cython.int, pointer=cython.bint, tr=_Trees)
 cpdef dict _pack_columns(object events, bint trees=*)
@@ -27,7 +30,7 @@ cdef class _Trees:
 
     @cython.locals(st=list, last=list, items=list, item=dict, attrs=dict, ids=list, vals=list,
                    ak=list, aname=list, aval=list, pids=list, nexts=list, roots=list, strs=dict,
-                   shape=tuple)
+                   shape=tuple, got=list)
     cdef _mutation(self, tuple keys, dict d)
 
     @cython.locals(st=list, last=list, shape_s=list, nid=list, ntag=list, nk=list, nname=list,

@@ -607,6 +607,21 @@ class _Refused(Exception):
     """An event the tree streams cannot hold exactly (it goes to the plain columns)."""
 
 
+def _item_values(item: dict, shape: tuple, out: list) -> None:
+    """A mutation item's values into `out`, in order, when its keys are `shape` in that
+    order (the streams hold the values in the shape's order and the reader puts the keys
+    back in it); else _Refused. Read off the dict as it is: no tuple of its keys or
+    view of its values is built per item, as `tuple(item) == shape` would."""
+    if len(item) != len(shape):
+        raise _Refused
+    pos = 0
+    for key, x in item.items():
+        if key != shape[pos]:
+            raise _Refused
+        out[pos] = x
+        pos += 1
+
+
 class _Trees:
     """The writer of the `trees` streams (see above)."""
 
@@ -663,6 +678,8 @@ class _Trees:
         # `items` and `item` are the list and the item once checked: segments.pxd types
         # them for the compiled build (list and dict operations in C)
         st, last, big = self.streams, self._last, _BIG
+        lo = -big
+        got = [None, None, None]   # each item's values, in its shape's order
         for k in keys:
             v = d[k]
             if k == "source":
@@ -678,10 +695,9 @@ class _Trees:
                     if type(it) is not dict:
                         raise _Refused
                     item = it
-                    if len(item) != 2:
-                        raise _Refused
-                    i, val = item.values()
-                    if tuple(item) != shape or type(i) is not int or not -big < i < big:
+                    _item_values(item, shape, got)
+                    i, val = got[0], got[1]
+                    if type(i) is not int or not lo < i < big:
                         raise _Refused
                     ids.append(i - prev)
                     prev = i
@@ -696,11 +712,9 @@ class _Trees:
                     if type(it) is not dict:
                         raise _Refused
                     item = it
-                    if len(item) != 2:
-                        raise _Refused
-                    i, at = item.values()
-                    if tuple(item) != shape or type(i) is not int or not -big < i < big \
-                            or type(at) is not dict:
+                    _item_values(item, shape, got)
+                    i, at = got[0], got[1]
+                    if type(i) is not int or not lo < i < big or type(at) is not dict:
                         raise _Refused
                     ids.append(i - prev)
                     prev = i
@@ -719,11 +733,10 @@ class _Trees:
                     if type(it) is not dict:
                         raise _Refused
                     item = it
-                    if len(item) != 2:
-                        raise _Refused
-                    p, i = item.values()
-                    if tuple(item) != shape or type(p) is not int or type(i) is not int \
-                            or not -big < p < big or not -big < i < big:
+                    _item_values(item, shape, got)
+                    p, i = got[0], got[1]
+                    if type(p) is not int or type(i) is not int \
+                            or not lo < p < big or not lo < i < big:
                         raise _Refused
                     pids.append(p - pp)
                     ids.append(i - pi)
@@ -737,10 +750,9 @@ class _Trees:
                     if type(it) is not dict:
                         raise _Refused
                     item = it
-                    if len(item) != 3:
-                        raise _Refused
-                    p, nxt, node = item.values()
-                    if tuple(item) != shape or type(p) is not int or not -big < p < big:
+                    _item_values(item, shape, got)
+                    p, nxt, node = got[0], got[1], got[2]
+                    if type(p) is not int or not lo < p < big:
                         raise _Refused
                     pids.append(p - prev)
                     prev = p

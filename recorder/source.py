@@ -12,7 +12,7 @@ from __future__ import annotations
 import bisect
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 from .format import EventType
 from .index import SessionInfo
@@ -43,6 +43,16 @@ class RecordingSource:
 
     def _load(self, i: int) -> list[dict]:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def raw_segment(self, i: int) -> bytes | None:
+        """Segment i's file as stored, for sources that hold segment files (a stored
+        session, a bundle: copied verbatim into bundles); None for events held otherwise."""
+        return None
+
+    def load_dictionary(self, dict_id: int) -> Any:
+        """The zstd dictionary `dict_id` its segment files were compressed with, if it holds
+        it (None: not held)."""
+        return None
 
     def read_segment(self, i: int) -> list[dict]:
         if not 0 <= i < len(self.segments):

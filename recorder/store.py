@@ -236,6 +236,9 @@ class SessionReader(RecordingSource):
         """The segment file's bytes as stored (bundles copy them verbatim)."""
         return self._bytes(i)
 
+    def load_dictionary(self, dict_id: int) -> Any:
+        return self.store.load_dictionary(dict_id)
+
     def close(self) -> None:
         for pin in self._pinned or ():
             if isinstance(pin, _Pinned):

@@ -1478,12 +1478,13 @@
    * BUSY_EVENTS events waits QUIET_FACTOR times the flush period (each request has a fixed
    * main-thread cost; pagehide still sends the rest by beacon). */
   var BUSY_EVENTS = 50, QUIET_FACTOR = 3;
+  var WORKER_IDLE_MAX_MS = 2000;   // the transport's Worker is made by then after the load
   var GZIP_MIN_CHARS = 1024;       // below this gzip saves less than a request's own headers
   var QUEUE_MAX_EVENTS = 20000;    // the retry queue's bound: the oldest go first beyond it
   var BEACON_MAX_BYTES = 60000;    // sendBeacon's budget is 64 KB per page
   var RETRY_MS = 1000, RETRY_MAX_MS = 30000;
-  var COMPACT = "compact@1";
-  var TOUCH_MS = 60000;            // the session's activity time, written at most this often       // the batch encoding (recorder/intake/compact.py)
+  var COMPACT = "compact@1";       // the batch encoding (recorder/intake/compact.py)
+  var TOUCH_MS = 60000;            // the session's activity time, written at most this often
 
   function randomId() {
     var a = new Uint8Array(16);
@@ -1718,10 +1719,13 @@
    * on pagehide the rest goes by sendBeacon. Never blocks the page. Each batch has a
    * `batch_id` (this page's random id and a counter); a retry sends the same events under
    * the same id, so a batch whose answer was lost is not stored twice. */
-  function Sender(cfg, fetchFn, off) {
+  function Sender(cfg, fetchFn, offThread) {
     this.cfg = cfg;
     this.fetch = fetchFn;
-    this.off = off;   // the OffThread, or null: requests from the main thread
+    this.off = null;   // the OffThread, or null: requests from the main thread
+    // a Worker is wanted and not made yet: it is made when the page is idle after its load,
+    // or at the first request or status() if sooner (see S.offThread)
+    this.offWanted = !!offThread;
     this.queue = [];
     this.snapshots = 0;   // full snapshots in the queue (they are sent within a flush period)
     this.inFlight = false;
@@ -1780,7 +1784,7 @@
   S.body = function (events, batchId) { return encodeBody(this.cfg, events, batchId); };
   /* One request for a batch: by the worker when there is one, else on the main thread. */
   S.request = function (batch, batchId, keepalive) {
-    var off = this.off, cfg = this.cfg;
+    var off = this.offThread(), cfg = this.cfg;
     if (off && !off.failed) {
       var answer = off.post({url: this.url(false), token: cfg.token, events: batch, batchId: batchId,
                              keepalive: keepalive,
@@ -1800,7 +1804,26 @@
     this.send();
   };
   S.release = function () {
+    this.offWanted = false;
     if (this.off) { this.off.end(); this.off = null; }
+  };
+  /* The OffThread (made now if it is wanted and not made yet), or null. Making a Worker from
+   * a Blob costs the main thread a few ms (the Blob's URL and the worker are registered with
+   * the browser, synchronously): not while the page loads, unless a request needs it. */
+  S.offThread = function () {
+    if (this.offWanted && !this.closing) { this.offWanted = false; this.off = OffThread.create(); }
+    return this.off;
+  };
+  /* The Worker made once the page has loaded and is idle (the first request makes it if it
+   * comes sooner). */
+  S.prepare = function () {
+    var self = this, make = function () { self.offThread(); };
+    var idle = function () {
+      if (win.requestIdleCallback) win.requestIdleCallback(make, {timeout: WORKER_IDLE_MAX_MS});
+      else setTimeout(make, 0);
+    };
+    if (doc.readyState === "complete") idle();
+    else win.addEventListener("load", idle, {once: true});
   };
   S.note = function (msg) { this.stats.errors.push(msg); if (this.stats.errors.length > 20) this.stats.errors.shift(); };
   S.send = function () {
@@ -1896,7 +1919,7 @@
     return {session_id: this.cfg.sessionId, queued: st.queued, acked: st.acked, failed: st.failed,
             dropped: st.dropped, requests: st.requests, beacons: st.beacons,
             errors: st.errors.slice(-5), idle: !this.inFlight && !this.queue.length, stopped: this.dead,
-            transport: this.off && !this.off.failed ? "worker" : "main",
+            transport: this.offThread() && !this.off.failed ? "worker" : "main",
             next_send_ms: this.timer === null ? null : Math.max(0, this.timerAt - Date.now())};
   };
 
@@ -1912,8 +1935,7 @@
     // the page's own fetch: our requests are not the page's (the RUM plugin wraps fetch)
     var pageFetch = win.ReplayRum && win.ReplayRum.pageFetch || win.fetch;
     // a fetch of the caller's own (tests, proxies) runs where it was given: on the main thread
-    var off = cfg.fetch || cfg.worker === false ? null : OffThread.create();
-    var sender = new Sender(conf, (cfg.fetch || pageFetch).bind(win), off);
+    var sender = new Sender(conf, (cfg.fetch || pageFetch).bind(win), !cfg.fetch && cfg.worker !== false);
     var tap = typeof cfg.emit === "function" ? cfg.emit : null;
     var stopRecording = record({rules: cfg.rules, mousemoveWait: cfg.mousemoveWait,
                                 recordCanvas: cfg.recordCanvas, canvasFps: cfg.canvasFps, emit: function (e) {
@@ -1922,6 +1944,7 @@
     }});
     var leave = function () { if (current) current.flush(); if (current) current.sendMoves(); sender.beacon(); };
     var hidden = function () { if (doc.visibilityState === "hidden") leave(); };
+    sender.prepare();
     win.addEventListener("pagehide", leave);
     doc.addEventListener("visibilitychange", hidden);
     session = {stopRecording: stopRecording, sender: sender, cleanup: function () {

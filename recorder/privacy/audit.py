@@ -143,5 +143,5 @@ def audit_session(reader, kinds: Iterable[str] = detectors.KINDS,
     result = audit_events(reader.events() if events is None else events, kinds,
                           session_id=reader.id,
                           context=reader.info.context)
-    result.damaged_segments = list(getattr(reader, "damaged", []) or [])
+    result.damaged_segments = list(reader.damaged)
     return result

@@ -114,21 +114,27 @@ class SessionMasker:
     def mask_event(self, e: Raw, encoded: bytes | None = None) -> Raw | None:
         """The recorded form of one event, or None when nothing of it may be kept: the
         structural pass, then the detector pass over what it kept. `encoded`: the event's
-        JSON, if at hand - when the structural pass keeps the event as it is, the detector
-        pass reads that instead of encoding the event again."""
+        JSON, if at hand - when the structural pass keeps the event as it is, the echo and
+        detector passes read that instead of encoding the event again."""
         r = self._mask_structure(e)
         if r is None:
             return r
-        raw = None   # our own JSON of what can hold strings, searched by both later passes
-        if self.echoes:   # searched in our encoding: a sender's escapes could hide a value
-            raw = _strings_json(r)
+        # the JSON of what can hold strings, searched by both later passes: the event's own
+        # when the structural pass kept it as it is (`_unescaped_body`), else our encoding
+        body = _unescaped_body(e, encoded) if r is e and encoded is not None and _plain(e) \
+            else None
+        raw = None
+        if self.echoes:
+            # a sender's escapes could hide a value: its text only when it has none at all
+            # (then every string is in it as it is); else our own encoding
+            raw = body if body is not None and b"\\" not in body else _strings_json(r)
             s = self.echoes.scrub_event(r, raw)
             if s is not r:
                 self.stats["events with typed values echoed masked"] += 1
-                r, raw = s, None
+                r, raw, body = s, None, None
         if self._visit is None:
             return r
-        return self._detect_everywhere(r, raw, encoded if r is e else None)
+        return self._detect_everywhere(r, raw if raw is not None else body)
 
     def mask_context(self, context: dict | None) -> dict | None:
         """A session's context (stored in the index, not in events) as it may be stored: the
@@ -139,13 +145,13 @@ class SessionMasker:
         return map_strings(context, (lambda s, *_: free(s)) if visit is None else
                            (lambda s, *_: visit(free(s))))
 
-    def _detect_everywhere(self, e: Raw, raw: bytes | None = None,
-                           encoded: bytes | None = None) -> Raw:
+    def _detect_everywhere(self, e: Raw, raw: bytes | None = None) -> Raw:
         """The detector pass: email, card and phone masked in every string the event stores
         - keys and values, fields the format knows and fields it does not, CSS included
         (only the match is replaced, so a stylesheet still parses). `replay audit` walks
-        the very same strings (`strings.map_strings`)."""
-        if _nothing_to_detect(e, raw, encoded):
+        the very same strings (`strings.map_strings`). `raw`: the JSON `_nothing_to_detect`
+        reads, if at hand."""
+        if _nothing_to_detect(e, raw):
             return e
         r = map_strings(e, self._visit, _detectors.MIN_LEN, _detectors.might_match)
         if r is not e:

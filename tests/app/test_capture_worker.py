@@ -209,6 +209,27 @@ FAIL_WITH_A_BATCH = "(function () { document.getElementById('more').click();" \
 
 
 
+# a session started again in the loaded page: the workers there are, before and after start()
+START_AGAIN = "(function () { ReplayCapture.stop(); var before = __workers.length;" \
+              " window.__sessionId = ReplayCapture.start(%s); return [before, __workers.length]; })()"
+
+
+@pytest.mark.parametrize("engine", PAGES_IN)
+def test_start_makes_no_worker_the_page_being_idle_does(qapp, sites, intake, engine):
+    """Making a Worker from a Blob waits on the browser: start() (which an installed page runs
+    while it loads) leaves it to the first idle moment after the load."""
+    cfg = dict(_cfg(intake), keepWorkers=True)
+    with engine(sites["plain"], cfg) as page:
+        before, after_start = page.eval(START_AGAIN % json.dumps(cfg))
+        page.until(lambda: page.eval("__workers.length") == before + 1, "the new session's worker")
+        page.click("#more")
+        st = _sent_all(page)
+        made = page.eval("__workers.length")
+    assert after_start == before            # start() itself made none
+    assert made == before + 1               # one, made while the page was idle, sent the batches
+    assert st["transport"] == "worker" and st["failed"] == 0 and not st["errors"], st
+
+
 def _stored_text(page, intake, sid: str, want: str) -> str:
     """The session's stored events as JSON text, once `want` is in them."""
     return page.until(lambda: (lambda t: t if want in t else None)(json.dumps(_stored(intake, sid))),

@@ -165,6 +165,20 @@ def test_an_event_with_no_echo_is_the_very_same_object():
 
 
 # --- the pass ---------------------------------------------------------------------------
+def test_an_echo_is_found_in_the_events_own_json_and_escapes_there_do_not_hide_it():
+    """The pass reads the event's JSON as it came when nothing else changed it; a sender may
+    escape `/` as `\\/`, which would hide a value written with one: such text is not read."""
+    m = SessionMasker(parse_rules(DEFAULT))
+    for e in session(typed("search", "a/b/c")):
+        m.mask_event(e)
+    ev = text("Results for a/b/c here")
+    plain = json.dumps(ev, separators=(",", ":")).encode()
+    for sent in (plain, plain.replace(b"/", b"\\/")):
+        out = m.mask_event(ev, sent)
+        assert out["data"]["texts"][0]["value"] == "Results for *** here", sent
+        assert out["data"]["attributes"][0]["attributes"]["title"] == "Results for *** here"
+
+
 def test_echoes_in_every_place_are_masked_after_the_typing():
     out = masked(DEFAULT, typed("search", "quokka search"), typed("coupon", "QuokkaCoupon"),
                  console("No coupon named QUOKKACOUPON", "quokka search"),
