@@ -39,11 +39,26 @@ GEOMETRY = """(function(){
 
 
 def recording(masked: bool) -> list[dict]:
-    events = html_to_events(PAGE, href="https://shop.example/", width=600, height=400,
+    events = html_to_events(PAGE, href="https://shop.example/", width=RECORDED_WIDTH, height=400,
                             timestamp=1_700_000_000_000)
     events.append({"type": 3, "timestamp": 1_700_000_000_100,
                    "data": {"source": 1, "positions": [{"x": 5, "y": 5, "id": 1, "timeOffset": 0}]}})
     return SessionMasker().mask(events) if masked else events
+
+
+RECORDED_WIDTH = 600
+
+
+def _until_viewport(w: ReplayWidget, width: int, timeout_s: float = 15.0) -> None:
+    """Until the view lays the page out at the recorded width: the stage scales the view to
+    the recorded viewport as the player's panes settle, and a page measured in between was
+    laid out a few pixels wider (seen in a parallel CI run: 585.5 px for 580)."""
+    import time
+    deadline = time.monotonic() + timeout_s
+    while w.bridge.call_sync("window.innerWidth") != width and time.monotonic() < deadline:
+        loop = QEventLoop()
+        QTimer.singleShot(20, loop.quit)
+        loop.exec()
 
 
 def live_geometry(events: list[dict]) -> dict:
@@ -53,6 +68,7 @@ def live_geometry(events: list[dict]) -> dict:
         w.show()
         w.wait_ready()
         w.seek_and_wait(50)
+        _until_viewport(w, RECORDED_WIDTH)
         return json.loads(w.bridge.call_sync(GEOMETRY))
     finally:
         dispose(w)
