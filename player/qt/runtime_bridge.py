@@ -37,6 +37,7 @@ class RuntimeBridge(QObject):
         self.seq = 0            # batches/frames sent
         self.done = 0           # batches/frames the runtime confirmed
         self.errors: list[str] = []
+        self.grabs = 0          # screenshots taken of its view (player.qt.standalone.grab_stable)
         page.runtimeReady.connect(self._send_player_css)
         page.runtimeReady.connect(self.ready)
         if page.ready:

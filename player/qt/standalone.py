@@ -6,7 +6,7 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 
 def has_screen() -> bool:
@@ -143,23 +143,63 @@ def window_size(preferred: tuple[int, int]) -> tuple[int, int]:
             min(preferred[1], int(free.height() * SCREEN_SHARE)))
 
 
+FIRST_RENDER_WAIT_S = 1.0   # a view's first grab waits this long at most for Qt to render it
+SETTLE_MS = 60              # two equal grabs this far apart: what the page paints has settled
+
+
 def grab_stable(widget, bridge, timeout_s: float = 3.0):
-    """Grab a widget once what the page paints has settled (two equal grabs in a row)."""
+    """Grab a widget once what the page paints has settled (two equal grabs in a row).
+
+    The first grab of a view also waits until Qt has rendered it after the page painted: a
+    fresh view shows white until Chromium's first frame of the page arrives, which a loaded
+    machine delays, and two equal white grabs looked settled (a blank `replay screenshot`,
+    seen under load). Later grabs need no such wait - a frame still on its way shows as a
+    difference between the two grabs - and cannot have it: Chromium sends a frame only when
+    something changed, so a seek to an unchanged picture is never rendered again."""
     from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer
 
+    def spin(ms: int) -> None:
+        loop = QEventLoop()
+        QTimer.singleShot(ms, loop.quit)
+        loop.exec()
+
     bridge.wait_painted(timeout_s)
+    if bridge.grabs == 0:
+        _wait_rendered(bridge.page, min(FIRST_RENDER_WAIT_S, timeout_s), spin)
+    bridge.grabs += 1
     deadline = time.monotonic() + timeout_s
     last = widget.grab().toImage()
     while time.monotonic() < deadline:
-        loop = QEventLoop()
-        QTimer.singleShot(60, loop.quit)
-        loop.exec()
+        spin(SETTLE_MS)
         QCoreApplication.processEvents()
         img = widget.grab().toImage()
         if img == last:
             return img
         last = img
     return last
+
+
+def _wait_rendered(page, limit_s: float, spin: Callable[[int], None]) -> None:
+    """Until Qt renders the view showing `page` once (or `limit_s` passes)."""
+    from PySide6.QtQuickWidgets import QQuickWidget
+    from PySide6.QtWebEngineWidgets import QWebEngineView
+
+    view = QWebEngineView.forPage(page)
+    windows = [w.quickWindow() for w in view.findChildren(QQuickWidget)] if view else []
+    rendered: list[bool] = []
+
+    def mark() -> None:
+        rendered.append(True)
+
+    for win in windows:
+        win.afterRendering.connect(mark)
+    try:
+        until = time.monotonic() + limit_s
+        while windows and not rendered and time.monotonic() < until:
+            spin(5)
+    finally:
+        for win in windows:
+            win.afterRendering.disconnect(mark)
 
 
 PLAYER_SIZE = (1280, 800)
