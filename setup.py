@@ -15,6 +15,7 @@ from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
 
 CYTHON_MODULES = [
+    "recorder.jsonscan",
     "recorder.mirror",
     "recorder.privacy.levels",
     "recorder.privacy.masker",

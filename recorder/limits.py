@@ -39,6 +39,7 @@ from typing import IO, Any, Callable, Sequence
 import msgspec
 
 from .format import MAX_NESTING, EventType, IncrementalSource, encode_json
+from .jsonscan import scan_json
 
 MB = 1024 * 1024
 MAX_EVENT_BYTES = 1 * MB              # one event, as JSON
@@ -251,8 +252,19 @@ def check_event(event: dict, encoded: bytes, index: int | None, limits: Limits) 
                          " byte event size limit", index)
     # Cheap pre-checks on the JSON text: nesting deeper than N needs more than N opening
     # brackets (or N nested ones), and more than N attributes need more than N colons.
-    if encoded.count(b"{") + encoded.count(b"[") > limits.max_depth and not nests_at_most(
-            encoded, min(limits.max_depth, limits.max_dom_depth)):
+    # Told by one compiled pass (jsonscan) where there is one, else by bytes methods.
+    facts = scan_json(encoded)
+    if facts is None:
+        deep = encoded.count(b"{") + encoded.count(b"[") > limits.max_depth and \
+            not nests_at_most(encoded, min(limits.max_depth, limits.max_dom_depth))
+        # a 64-bit integer has at most 20 digits (a regex costs ten times more)
+        long_number = _NINETEEN in encoded.translate(_DIGITS_ONLY)
+        keys = encoded.count(b":")
+    else:
+        deep = facts.depth > min(limits.max_depth, limits.max_dom_depth)
+        long_number = facts.long_number   # among the numbers, not the strings
+        keys = facts.colons               # outside strings
+    if deep:
         depth, dom = _depths(event, cap=max(limits.max_depth, limits.max_dom_depth) + 1)
         if dom > limits.max_dom_depth:
             raise LimitError("dom_too_deep", limits.max_dom_depth,
@@ -262,14 +274,14 @@ def check_event(event: dict, encoded: bytes, index: int | None, limits: Limits) 
             raise LimitError("attribute_depth", limits.max_depth,
                              f"event nests {depth}+ levels deep, over the attribute depth"
                              f" limit of {limits.max_depth}", index)
-    # a 64-bit integer has at most 20 digits; only events with such a run are walked
-    if _NINETEEN in encoded.translate(_DIGITS_ONLY):   # (a regex costs ten times more)
+    # only events with a run of digits as long as a 64-bit integer's are walked
+    if long_number:
         big = _out_of_range_int(event)
         if big is not None:
             raise LimitError("integer_out_of_range", 64,
                              f"event holds the integer {_short(big)}, beyond the 64 bits"
                              " a recording can store", index)
-    if encoded.count(b":") > limits.max_attributes:
+    if keys > limits.max_attributes:
         count = event_attribute_count(event)
         if count > limits.max_attributes:
             raise LimitError("too_many_attributes", limits.max_attributes,

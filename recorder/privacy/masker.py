@@ -28,6 +28,7 @@ import msgspec
 
 from ..format import (CONSOLE_PLUGIN, NETWORK_PLUGIN, EventType, IncrementalSource, NestingTooDeep,
                       NodeType, encode_json)
+from ..jsonscan import JsonFacts, scan_json
 from ..mirror import Mirror, Node
 from . import detectors as _detectors
 from .echoes import Echoes
@@ -119,6 +120,9 @@ class SessionMasker:
         r = self._mask_structure(e)
         if r is None:
             return r
+        facts = scan_json(encoded) if r is e and encoded is not None else None
+        if facts is not None:
+            return self._later_passes(r, encoded, facts)
         # the JSON of what can hold strings, searched by both later passes: the event's own
         # when the structural pass kept it as it is (`_unescaped_body`), else our encoding
         body = _unescaped_body(e, encoded) if r is e and encoded is not None and _plain(e) \
@@ -135,6 +139,21 @@ class SessionMasker:
         if self._visit is None:
             return r
         return self._detect_everywhere(r, raw if raw is not None else body)
+
+    def _later_passes(self, e: Raw, encoded: bytes, facts: JsonFacts) -> Raw:
+        """The echo and detector passes of an event the structural pass kept as it came,
+        told by its own JSON (`encoded`) and that text's facts (`jsonscan.scan_json`): the
+        echoes are searched in that text when it has no escapes (a sender's `\\/` or
+        `\\u0040` could hide a typed value; then the event is encoded again), and only an
+        event one of whose strings holds a detector hint is walked."""
+        if self.echoes:
+            s = self.echoes.scrub_event(e, None if facts.escapes else encoded)
+            if s is not e:
+                self.stats["events with typed values echoed masked"] += 1
+                return s if self._visit is None else self._detect_everywhere(s)
+        if self._visit is None or not facts.string_hint:
+            return e
+        return self._detect_strings(e)
 
     def mask_context(self, context: dict | None) -> dict | None:
         """A session's context (stored in the index, not in events) as it may be stored: the
@@ -153,6 +172,10 @@ class SessionMasker:
         reads, if at hand."""
         if _nothing_to_detect(e, raw):
             return e
+        return self._detect_strings(e)
+
+    def _detect_strings(self, e: Raw) -> Raw:
+        """The detector pass's walk over every string of the event (`_detect_everywhere`)."""
         r = map_strings(e, self._visit, _detectors.MIN_LEN, _detectors.might_match)
         if r is not e:
             self.stats["events with detected personal data masked"] += 1

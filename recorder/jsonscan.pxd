@@ -1,0 +1,20 @@
+# Types for the compiled build of jsonscan.py (Cython, pure-Python mode; see setup.py): the
+# scan is a C loop over the text's bytes.
+cimport cython
+
+# the byte values and counts, as C constants in the loop
+cdef unsigned char _QUOTE, _BACKSLASH, _U, _OPEN_BRACE, _OPEN_BRACKET, _CLOSE_BRACE
+cdef unsigned char _CLOSE_BRACKET, _COLON, _AT, _PERCENT, _FOUR, _ZERO, _NINE
+cdef unsigned char _SPACE, _DOT, _LPAREN, _RPAREN, _DASH, _NON_ASCII
+cdef Py_ssize_t HINT_DIGITS, LONG_DIGITS
+
+
+cdef class JsonFacts:
+    cdef public Py_ssize_t depth, colons
+    cdef public bint long_number, string_hint, escapes
+
+
+@cython.locals(n=Py_ssize_t, i=Py_ssize_t, c=cython.uchar, depth=Py_ssize_t,
+               deepest=Py_ssize_t, colons=Py_ssize_t, run=Py_ssize_t, digits=Py_ssize_t,
+               long_number=bint, hint=bint, closed=bint, escapes=bint)
+cpdef JsonFacts _scan(bytes text)

@@ -1,0 +1,126 @@
+"""One pass over an event's JSON text, in place of several byte prefilters.
+
+The limits and the privacy pass each ask the event's JSON a few cheap questions before they
+decide whether to walk the decoded event: how deep it nests, how many keys it may hold,
+whether it holds an integer too long for 64 bits, whether any of its strings could hold
+a detector match. Asked with bytes methods (`translate`, `count`, `replace`), each question
+is a pass over the whole text: a tenth of a real recording's import went there.
+`scan_json` answers all of them in one pass that reads the text as JSON - strings apart
+from the rest - so each answer is about what it concerns: keys and nesting outside
+strings, integers among the numbers, detector hints inside strings only (a detector sees
+strings and keys, never numbers, so a timestamp or a node id is no hint).
+
+Compiled (see setup.py and jsonscan.pxd), the pass is a C loop over the bytes. As plain
+Python a loop over bytes costs more than the passes it replaces, so there `scan_json`
+answers None and the callers ask their bytes methods as before.
+"""
+from __future__ import annotations
+
+import importlib.machinery
+
+# ASCII bytes the scan tells apart
+_QUOTE, _BACKSLASH, _U = 0x22, 0x5C, 0x75
+_OPEN_BRACE, _OPEN_BRACKET, _CLOSE_BRACE, _CLOSE_BRACKET = 0x7B, 0x5B, 0x7D, 0x5D
+_COLON, _AT, _PERCENT, _FOUR, _ZERO, _NINE = 0x3A, 0x40, 0x25, 0x34, 0x30, 0x39
+# what the detectors' number hint allows between two digits (detectors._SEPARATORS)
+_SPACE, _DOT, _LPAREN, _RPAREN, _DASH = 0x20, 0x2E, 0x28, 0x29, 0x2D
+_NON_ASCII = 0x80
+HINT_DIGITS = 9         # digits in a row (separators between them) that make a number hint
+LONG_DIGITS = 19        # digits of a number beyond which it may not fit 64 bits
+
+# this module runs compiled (an extension module), not from its source
+COMPILED = isinstance(__spec__.loader, importlib.machinery.ExtensionFileLoader)
+
+
+class JsonFacts:
+    """What one pass over a JSON text found (`scan_json`)."""
+
+    __slots__ = ("depth", "colons", "long_number", "string_hint", "escapes")
+
+    def __init__(self, depth: int, colons: int, long_number: bool, string_hint: bool,
+                 escapes: bool):
+        self.depth = depth              # bracket nesting, outside strings (a flat object: 1)
+        self.colons = colons            # key separators, outside strings: keys of all maps
+        self.long_number = long_number  # a number of LONG_DIGITS or more digits in a row
+        # a string (or key) may hold a detector match: a non-ASCII or `\\u`-escaped
+        # character, an `@` or `%40`, or HINT_DIGITS digits with only ` .()-` between them
+        self.string_hint = string_hint
+        self.escapes = escapes          # a string holds an escape (`\\`): not as written
+
+
+def scan_json(text: bytes) -> JsonFacts | None:
+    """The facts of a JSON text (an event's, as encoded or as received); None when this
+    build cannot tell them in one cheap pass (plain Python), or the text is not well-formed
+    JSON (an unterminated string, unbalanced brackets): then the callers' own checks run."""
+    if not COMPILED:
+        return None
+    return _scan(text)
+
+
+def _scan(text: bytes) -> JsonFacts | None:
+    """The pass itself (plain Python: the reference the compiled loop is tested against)."""
+    n = len(text)
+    i = 0
+    depth = deepest = colons = 0
+    run = 0                 # digits in a row outside strings
+    long_number = False
+    hint = False
+    escapes = False
+    while i < n:
+        c = text[i]
+        i += 1
+        if c == _QUOTE:
+            # a string (or key), to its closing quote
+            digits = 0      # digits with only separators between them
+            closed = False
+            while i < n:
+                c = text[i]
+                i += 1
+                if c == _QUOTE:
+                    closed = True
+                    break
+                if _ZERO <= c <= _NINE:
+                    digits += 1
+                    if digits >= HINT_DIGITS:
+                        hint = True
+                elif c == _SPACE or c == _DOT or c == _LPAREN or c == _RPAREN or c == _DASH:
+                    pass    # a separator: the digits go on
+                elif c == _BACKSLASH:
+                    # `\\uXXXX` may spell any character; every other escape is a character
+                    # that is neither a digit nor a separator
+                    if i < n and text[i] == _U:
+                        hint = True
+                    escapes = True
+                    i += 1
+                    digits = 0
+                elif c >= _NON_ASCII or c == _AT:
+                    hint = True
+                    digits = 0
+                elif c == _PERCENT:
+                    if i + 1 < n and text[i] == _FOUR and text[i + 1] == _ZERO:
+                        hint = True
+                    digits = 0
+                else:
+                    digits = 0
+            if not closed:
+                return None
+            run = 0
+        elif _ZERO <= c <= _NINE:
+            run += 1
+            if run >= LONG_DIGITS:
+                long_number = True
+        else:
+            run = 0
+            if c == _OPEN_BRACE or c == _OPEN_BRACKET:
+                depth += 1
+                if depth > deepest:
+                    deepest = depth
+            elif c == _CLOSE_BRACE or c == _CLOSE_BRACKET:
+                depth -= 1
+                if depth < 0:
+                    return None
+            elif c == _COLON:
+                colons += 1
+    if depth != 0:
+        return None
+    return JsonFacts(deepest, colons, long_number, hint, escapes)

@@ -1,0 +1,166 @@
+"""The one pass over an event's JSON (recorder.jsonscan) in place of the byte prefilters:
+each fact it answers bounds what the limits' and the detectors' walks would find, in the
+compact JSON we encode and in the JSON a sender may write (spaced, escaped); the compiled
+loop answers what its Python source answers; and the masker and the limits, told by it,
+still mask and refuse what they did."""
+from __future__ import annotations
+
+import importlib.util
+import json
+
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from recorder import jsonscan, limits as L
+from recorder.format import encode_json
+from recorder.privacy import detectors as d
+from recorder.privacy.masker import SessionMasker
+from recorder.privacy.strings import map_strings
+
+# strings of what the detectors look for and of what JSON escapes or could mistake for
+# structure; numbers up to past 64 bits
+TEXT = st.one_of(
+    st.text(alphabet='0123456789 .()-+@%4ax\\"/\n{}[]:,é\u0663', max_size=24),
+    st.sampled_from(["ada@example.com", "ada%40example.com", "4111 1111 1111 1111",
+                     "+44 20 7946 0958", "(555) 123-4567", "1796117406467", "101.25"]))
+VALUE = st.recursive(
+    st.none() | st.booleans() | st.integers(-2**70, 2**70) | st.floats(allow_nan=False,
+                                                                        allow_infinity=False)
+    | TEXT,
+    lambda kids: st.lists(kids, max_size=3) | st.dictionaries(TEXT, kids, max_size=3),
+    max_leaves=12)
+
+
+def _texts(value) -> list[bytes]:
+    """The value as we encode it and as a sender may: spaced, ASCII-escaped, each
+    character of its strings escaped."""
+    def escaped(v):
+        if isinstance(v, str):
+            return '"' + "".join(f"\\u{ord(c):04x}" for c in v) + '"'
+        if isinstance(v, dict):
+            return "{" + ", ".join(f"{escaped(k)}: {escaped(x)}" for k, x in v.items()) + "}"
+        if isinstance(v, list):
+            return "[" + ", ".join(map(escaped, v)) + "]"
+        return json.dumps(v)
+    return [encode_json(value), json.dumps(value).encode(),
+            json.dumps(value, ensure_ascii=True).encode(), escaped(value).encode()]
+
+
+def _depth(v) -> int:
+    if isinstance(v, dict):
+        return 1 + max(map(_depth, v.values()), default=0)
+    if isinstance(v, list):
+        return 1 + max(map(_depth, v), default=0)
+    return 0
+
+
+def _keys(v) -> int:
+    if isinstance(v, dict):
+        return len(v) + sum(map(_keys, v.values()))
+    if isinstance(v, list):
+        return sum(map(_keys, v))
+    return 0
+
+
+def _source_module():
+    """jsonscan run from its source, beside the (maybe compiled) module imported above."""
+    spec = importlib.util.spec_from_file_location(
+        "jsonscan_source", jsonscan.__file__.rsplit("jsonscan", 1)[0] + "jsonscan.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+SOURCE = _source_module()
+
+
+@settings(max_examples=1500, deadline=None)
+@given(VALUE)
+@example({"]}": {"k": "[{"}, "n": 2**64})
+@example({"who": "ada@example.com"})
+@example(["1234", "56789"])
+@example({"\u0663\u0664\u0665\u0666\u0667\u0668\u0669\u0660\u0661": 1})   # Unicode digits: \d
+def test_each_fact_bounds_what_the_walks_find(value):
+    found: list[str] = []
+
+    def visit(s, *_place):
+        found.extend(f.kind for f in d.find(s, d.KINDS))
+        return s
+    map_strings(value, visit)
+    out_of_range = L._out_of_range_int(value) is not None
+    walked = L._depths(value, 10_000) if isinstance(value, (dict, list)) else (0, 0)
+    for text in _texts(value):
+        f = SOURCE._scan(text)
+        assert f.depth == _depth(value) and f.depth >= max(walked)
+        assert f.colons == _keys(value) >= (L.event_attribute_count(value)
+                                             if isinstance(value, dict) else 0)
+        assert f.long_number or not out_of_range
+        assert f.string_hint or not found, found
+        # no escapes: every string is in the text as it is
+        assert f.escapes or all(json.dumps(s, ensure_ascii=False)[1:-1] == s
+                                for s in _strings(value))
+        if jsonscan.COMPILED:
+            c = jsonscan.scan_json(text)
+            assert (c.depth, c.colons, c.long_number, c.string_hint, c.escapes) == (
+                f.depth, f.colons, f.long_number, f.string_hint, f.escapes)
+
+
+def _strings(v):
+    if isinstance(v, str):
+        yield v
+    elif isinstance(v, dict):
+        for k, x in v.items():
+            yield k
+            yield from _strings(x)
+    elif isinstance(v, list):
+        for x in v:
+            yield from _strings(x)
+
+
+@pytest.mark.parametrize("text", [b'{"a":"b', b'{"a":1}}', b'[[1]', b'"\\', b'{"a":"\\"}'])
+def test_a_text_that_is_not_well_formed_is_left_to_the_callers_checks(text):
+    assert SOURCE._scan(text) is None
+    if jsonscan.COMPILED:
+        assert jsonscan.scan_json(text) is None
+
+
+def test_numbers_are_no_detector_hint_and_strings_no_long_integer():
+    """A timestamp, node ids, coordinates: numbers a detector never reads; a string of 19
+    digits is no integer to walk for."""
+    ev = {"type": 3, "timestamp": 1796117406467,
+          "data": {"source": 0, "adds": [{"parentId": 123456789012, "nextId": None,
+                                          "node": {"type": 3, "textContent": "12345678", "id": 5}}],
+                   "texts": [{"id": 7, "value": "x"}]}}
+    f = SOURCE._scan(encode_json(ev))
+    assert (f.depth, f.string_hint, f.long_number, f.escapes) == (5, False, False, False)
+    g = SOURCE._scan(encode_json({**ev, "data": {"text": "call 1234567890123456789"}}))
+    assert g.string_hint and not g.long_number
+
+
+def test_a_kept_event_with_an_email_is_masked_when_read_from_its_own_json():
+    """The masker's shortcut for an event kept as it came decides from the event's JSON:
+    a string holding an e-mail is still masked, one without is the caller's object."""
+    m = SessionMasker()
+    plain = {"type": 5, "data": {"tag": "note", "payload": {"n": 1796117406467}},
+             "timestamp": 1796117406467}
+    assert m.mask_event(plain, encode_json(plain)) is plain
+    for sent in (encode_json, lambda e: json.dumps(e, ensure_ascii=True).encode()):
+        ev = {"type": 5, "data": {"tag": "note", "payload": {"who": "é ada@example.com"}},
+              "timestamp": 1796117406467}
+        out = m.mask_event(ev, sent(ev))
+        assert "@" not in encode_json(out).decode()
+
+
+def test_an_echo_is_found_in_a_kept_event_s_own_json_and_behind_its_escapes():
+    """After a value typed into a masked field, an event echoing it is masked whether its
+    JSON spells the value as it is or behind escapes (then it is encoded again)."""
+    m = SessionMasker()
+    m.echoes.add("Hunter2Secret")
+    for payload, sent in (("said Hunter2Secret", encode_json(
+            {"type": 5, "data": {"tag": "n", "payload": "said Hunter2Secret"}, "timestamp": 1})),
+                          ("said Hunter2Secret", b'{"type": 5, "data": {"tag": "n", "payload":'
+                                                 b' "said Hunter\\u0032Secret"}, "timestamp": 1}')):
+        ev = {"type": 5, "data": {"tag": "n", "payload": payload}, "timestamp": 1}
+        out = m.mask_event(ev, sent)
+        assert "Hunter2Secret" not in encode_json(out).decode()
