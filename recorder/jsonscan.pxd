@@ -7,6 +7,8 @@ cdef unsigned char _QUOTE, _BACKSLASH, _U, _OPEN_BRACE, _OPEN_BRACKET, _CLOSE_BR
 cdef unsigned char _CLOSE_BRACKET, _COLON, _AT, _PERCENT, _FOUR, _ZERO, _NINE
 cdef unsigned char _SPACE, _DOT, _LPAREN, _RPAREN, _DASH, _NON_ASCII
 cdef Py_ssize_t HINT_DIGITS, LONG_DIGITS
+cdef unsigned char _PLAIN, _DIGIT, _SEPARATOR, _END, _ESCAPE, _HINT, _PERCENT_SIGN
+cdef bytes _STRING_KINDS
 
 
 cdef class JsonFacts:
@@ -14,7 +16,8 @@ cdef class JsonFacts:
     cdef public bint long_number, string_hint, escapes
 
 
-@cython.locals(n=Py_ssize_t, i=Py_ssize_t, c=cython.uchar, depth=Py_ssize_t,
+@cython.locals(p="const unsigned char *", kinds="const unsigned char *", k=cython.uchar,
+               n=Py_ssize_t, i=Py_ssize_t, c=cython.uchar, depth=Py_ssize_t,
                deepest=Py_ssize_t, colons=Py_ssize_t, run=Py_ssize_t, digits=Py_ssize_t,
                long_number=bint, hint=bint, closed=bint, escapes=bint)
 cpdef JsonFacts _scan(bytes text)

@@ -25,6 +25,15 @@ _COLON, _AT, _PERCENT, _FOUR, _ZERO, _NINE = 0x3A, 0x40, 0x25, 0x34, 0x30, 0x39
 # what the detectors' number hint allows between two digits (detectors._SEPARATORS)
 _SPACE, _DOT, _LPAREN, _RPAREN, _DASH = 0x20, 0x2E, 0x28, 0x29, 0x2D
 _NON_ASCII = 0x80
+# what each byte is inside a string: one table lookup per byte
+_PLAIN, _DIGIT, _SEPARATOR, _END, _ESCAPE, _HINT, _PERCENT_SIGN = range(7)
+_STRING_KINDS = bytes(
+    _DIGIT if _ZERO <= b <= _NINE else
+    _SEPARATOR if b in (_SPACE, _DOT, _LPAREN, _RPAREN, _DASH) else
+    _END if b == _QUOTE else
+    _ESCAPE if b == _BACKSLASH else
+    _HINT if b >= _NON_ASCII or b == _AT else
+    _PERCENT_SIGN if b == _PERCENT else _PLAIN for b in range(256))
 HINT_DIGITS = 9         # digits in a row (separators between them) that make a number hint
 LONG_DIGITS = 19        # digits of a number beyond which it may not fit 64 bits
 
@@ -59,6 +68,8 @@ def scan_json(text: bytes) -> JsonFacts | None:
 
 def _scan(text: bytes) -> JsonFacts | None:
     """The pass itself (plain Python: the reference the compiled loop is tested against)."""
+    p = text                # a pointer to the bytes, compiled
+    kinds = _STRING_KINDS
     n = len(text)
     i = 0
     depth = deepest = colons = 0
@@ -67,41 +78,40 @@ def _scan(text: bytes) -> JsonFacts | None:
     hint = False
     escapes = False
     while i < n:
-        c = text[i]
+        c = p[i]
         i += 1
         if c == _QUOTE:
             # a string (or key), to its closing quote
             digits = 0      # digits with only separators between them
             closed = False
             while i < n:
-                c = text[i]
+                k = kinds[p[i]]
                 i += 1
-                if c == _QUOTE:
-                    closed = True
-                    break
-                if _ZERO <= c <= _NINE:
+                if k == _PLAIN:
+                    digits = 0
+                elif k == _DIGIT:
                     digits += 1
                     if digits >= HINT_DIGITS:
                         hint = True
-                elif c == _SPACE or c == _DOT or c == _LPAREN or c == _RPAREN or c == _DASH:
-                    pass    # a separator: the digits go on
-                elif c == _BACKSLASH:
+                elif k == _END:
+                    closed = True
+                    break
+                elif k == _ESCAPE:
                     # `\\uXXXX` may spell any character; every other escape is a character
                     # that is neither a digit nor a separator
-                    if i < n and text[i] == _U:
+                    if i < n and p[i] == _U:
                         hint = True
                     escapes = True
                     i += 1
                     digits = 0
-                elif c >= _NON_ASCII or c == _AT:
+                elif k == _HINT:
                     hint = True
                     digits = 0
-                elif c == _PERCENT:
-                    if i + 1 < n and text[i] == _FOUR and text[i + 1] == _ZERO:
+                elif k == _PERCENT_SIGN:
+                    if i + 1 < n and p[i] == _FOUR and p[i + 1] == _ZERO:
                         hint = True
                     digits = 0
-                else:
-                    digits = 0
+                # else a separator: the digits go on
             if not closed:
                 return None
             run = 0

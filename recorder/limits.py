@@ -39,7 +39,7 @@ from typing import IO, Any, Callable, Sequence
 import msgspec
 
 from .format import MAX_NESTING, EventType, IncrementalSource, encode_json
-from .jsonscan import scan_json
+from .jsonscan import JsonFacts, scan_json
 
 MB = 1024 * 1024
 MAX_EVENT_BYTES = 1 * MB              # one event, as JSON
@@ -244,8 +244,11 @@ def event_attribute_count(event: dict) -> int:
 
 
 # --- checking -----------------------------------------------------------------------
-def check_event(event: dict, encoded: bytes, index: int | None, limits: Limits) -> None:
-    """Per-event limits. `encoded` is the event's JSON (its size on the wire)."""
+def check_event(event: dict, encoded: bytes, index: int | None, limits: Limits
+                ) -> JsonFacts | None:
+    """Per-event limits. `encoded` is the event's JSON (its size on the wire). Returns what
+    the one pass over that text found (`jsonscan.scan_json`, None where it did not run),
+    for the privacy pass to read instead of passing over the text again."""
     if len(encoded) > limits.max_event_bytes:
         raise LimitError("event_too_large", limits.max_event_bytes,
                          f"event is {len(encoded):,} bytes, over the {limits.max_event_bytes:,}"
@@ -287,6 +290,7 @@ def check_event(event: dict, encoded: bytes, index: int | None, limits: Limits) 
             raise LimitError("too_many_attributes", limits.max_attributes,
                              f"event has {count:,} attributes, over the limit of"
                              f" {limits.max_attributes:,} attributes per event", index)
+    return facts
 
 
 # JSON text -> its brackets as `(` and `)` and its quotes, everything else deleted

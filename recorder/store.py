@@ -57,6 +57,7 @@ from .format import EventType, InvalidEvent, decode_msgpack, encode_json, encode
 from .ingest import BatchReused, ImportConflict, Masker, MaskerFor, Outcome, PreparedSession, \
     Progress, Reconciler, batch_digest, prepare, reconcile, same_batch_digest
 from .index import AcceptedBatch, BatchKey, Index, IndexDamaged, SessionInfo, SessionRow
+from .jsonscan import JsonFacts
 from .limits import DEFAULT_LIMITS, Limits, check_event, check_session_size, check_timestamp, \
     check_viewport
 from .rrweb_io import NotStreamable
@@ -453,12 +454,12 @@ class LocalStore(Store):
                     checked = []
                     for k, e in valid:
                         enc = encode_json(e)
-                        check_event(e, enc, k, limits)
+                        facts = check_event(e, enc, k, limits)
                         check_timestamp(e, k, now, limits)
                         check_viewport(e, k, limits)
-                        checked.append((e, enc))
+                        checked.append((e, enc, facts))
                     good += len(checked)
-                    for e, enc in checked:
+                    for e, enc, facts in checked:
                         ts = e["timestamp"]
                         if sess is None or ts - last_ms > INACTIVITY_MS or \
                                 ts - start_ms > MAX_SESSION_MS:
@@ -468,7 +469,7 @@ class LocalStore(Store):
                             start_ms = last_ms = ts
                         elif ts > last_ms:
                             last_ms = ts
-                        sess.add(e, enc)
+                        sess.add(e, enc, facts)
                     if sess is not None:
                         sess.drain()
                 if bad and not good:
@@ -1043,9 +1044,10 @@ class _StreamSession:
         self.as_new, self.partial = as_new, partial
         self.masker = masker_factory() if masker_factory is not None else None
         self.digest = ContentDigest()
-        # (event, its JSON): measured by the limits, read again by the masker
-        self.head: list[tuple[dict, bytes]] | None = []
-        self.batch: list[tuple[dict, bytes]] = []
+        # (event, its JSON, that JSON's facts): measured by the limits, read again by the
+        # masker without another pass over the text
+        self.head: list[tuple[dict, bytes, JsonFacts | None]] | None = []
+        self.batch: list[tuple[dict, bytes, JsonFacts | None]] = []
         self.count = 0
         self.legacy_id: Any = None      # the `sessionId` every event carries, if the id is it
         self.id = ""
@@ -1067,7 +1069,7 @@ class _StreamSession:
         self.check_snapshot = k > 0
 
     # --- reading ------------------------------------------------------------------------
-    def add(self, e: dict, encoded: bytes) -> None:
+    def add(self, e: dict, encoded: bytes, facts: JsonFacts | None = None) -> None:
         self.count += 1
         check_session_size(self.count, self.limits, self.id or None)
         if self.check_snapshot:
@@ -1077,11 +1079,11 @@ class _StreamSession:
             elif t == EventType.IncrementalSnapshot:
                 raise NotStreamable("a session split off the recording needs a snapshot")
         if self.head is not None:
-            self.head.append((e, encoded))
+            self.head.append((e, encoded, facts))
             if len(self.head) == STREAM_HEAD:
                 self._place()
             return
-        self.batch.append((e, encoded))
+        self.batch.append((e, encoded, facts))
 
     def drain(self) -> None:
         """Mask, hash, read and write (or compare) the events added since the last drain."""
@@ -1092,7 +1094,7 @@ class _StreamSession:
     def _place(self) -> None:
         """The session's id, and where its events go (as LocalStore._place decides)."""
         head, self.head = self.head or [], None
-        evs = [e for e, _ in head]
+        evs = [e for e, _, _ in head]
         if self.hint:
             sid = clean_id(self.hint if self.k == 0 else f"{self.hint}.{int(evs[0]['timestamp'])}")
         else:
@@ -1125,18 +1127,19 @@ class _StreamSession:
             self.rec = Reconciler(spool=_FileSpool() if self.target is None else _Counted())
         self._take(head)
 
-    def _take(self, batch: list[tuple[dict, bytes]]) -> None:
+    def _take(self, batch: list[tuple[dict, bytes, JsonFacts | None]]) -> None:
         legacy = self.legacy_id
         if legacy is not None:
-            for e, _ in batch:
+            for e, _, _ in batch:
                 if e.get("sessionId") != legacy:
                     raise NotStreamable("the events' sessionId changes part way")
-        self.digest.extend(e for e, _ in batch)
+        self.digest.extend(e for e, _, _ in batch)
         if self.masker is not None:
             one = self.masker.mask_event
-            sized = [(m, len(enc)) for e, enc in batch if (m := one(e, enc)) is not None]
+            sized = [(m, len(enc)) for e, enc, facts in batch
+                     if (m := one(e, enc, facts)) is not None]
         else:
-            sized = [(e, len(enc)) for e, enc in batch]
+            sized = [(e, len(enc)) for e, enc, _ in batch]
         if self.rec is not None:
             stored, rec = self.stored_iter, self.rec
             for m, size in sized:

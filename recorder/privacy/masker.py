@@ -112,17 +112,21 @@ class SessionMasker:
                     append(r)
         return out
 
-    def mask_event(self, e: Raw, encoded: bytes | None = None) -> Raw | None:
+    def mask_event(self, e: Raw, encoded: bytes | None = None,
+                   facts: JsonFacts | None = None) -> Raw | None:
         """The recorded form of one event, or None when nothing of it may be kept: the
         structural pass, then the detector pass over what it kept. `encoded`: the event's
         JSON, if at hand - when the structural pass keeps the event as it is, the echo and
-        detector passes read that instead of encoding the event again."""
+        detector passes read that instead of encoding the event again; `facts`: that
+        text's `jsonscan.scan_json`, if the caller has it (the limits found them)."""
         r = self._mask_structure(e)
         if r is None:
             return r
-        facts = scan_json(encoded) if r is e and encoded is not None else None
-        if facts is not None:
-            return self._later_passes(r, encoded, facts)
+        if r is e and encoded is not None:
+            if facts is None:
+                facts = scan_json(encoded)
+            if facts is not None:
+                return self._later_passes(r, encoded, facts)
         # the JSON of what can hold strings, searched by both later passes: the event's own
         # when the structural pass kept it as it is (`_unescaped_body`), else our encoding
         body = _unescaped_body(e, encoded) if r is e and encoded is not None and _plain(e) \

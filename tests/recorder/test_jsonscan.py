@@ -164,3 +164,29 @@ def test_an_echo_is_found_in_a_kept_event_s_own_json_and_behind_its_escapes():
         ev = {"type": 5, "data": {"tag": "n", "payload": payload}, "timestamp": 1}
         out = m.mask_event(ev, sent)
         assert "Hunter2Secret" not in encode_json(out).decode()
+
+
+def test_the_facts_the_limits_found_serve_the_masker_as_its_own_pass_would():
+    """The import hands the masker the facts check_event found: the demo recording, with a
+    value typed into a masked field echoed on the page and an e-mail in a custom event,
+    masks the same either way."""
+    from pathlib import Path
+    from recorder.format import decode_json
+    demo = Path(__file__).resolve().parents[1] / "fixtures" / "rrweb-player-demo.json"
+    events = decode_json(demo.read_bytes())
+    t = events[-1]["timestamp"]
+    events += [{"type": 5, "data": {"tag": "n", "payload": {"who": "ada@example.com"}},
+                "timestamp": t + 1}]
+    own, handed = SessionMasker(), SessionMasker()
+    own.echoes.add("Hunter2Secret")
+    handed.echoes.add("Hunter2Secret")
+    events += [{"type": 5, "data": {"tag": "n", "payload": "said Hunter2Secret"},
+                "timestamp": t + 2}]
+    for i, e in enumerate(events):
+        enc = encode_json(e)
+        facts = L.check_event(e, enc, i, L.DEFAULT_LIMITS)
+        assert (facts is not None) == jsonscan.COMPILED
+        assert encode_json(own.mask_event(e, enc)) == encode_json(handed.mask_event(e, enc, facts))
+    assert own.stats == handed.stats
+    assert own.stats["events with detected personal data masked"] >= 1
+    assert own.stats["events with typed values echoed masked"] >= 1
