@@ -19,6 +19,7 @@ CYTHON_MODULES = [
     "recorder.mirror",
     "recorder.privacy.levels",
     "recorder.privacy.masker",
+    "recorder.schema_check",
     "recorder.segments",
 ]
 
