@@ -17,13 +17,42 @@ from __future__ import annotations
 
 import importlib.machinery
 
-from .format import EventType, IncrementalSource, NodeType
+import msgspec
+
+from .format import (AddedNode, AttributeMutation, AttrValue, EventType, IncrementalSource,
+                     MutationData, NodeType, RemovedNode, SerializedNode, TextMutation)
 
 _INCREMENTAL = int(EventType.IncrementalSnapshot)
 _MUTATION = int(IncrementalSource.Mutation)
 _NODE_TYPES = frozenset(int(t) for t in NodeType)
 MAX_WALK_DEPTH = 64     # deeper trees are left to msgspec (its recursion, its verdict)
 _ABSENT = object()      # a key not there (None is a value)
+
+# What a field may hold (format.py's annotations), one code each; `_value_fits` reads them.
+(_INT, _OPT_INT, _OPT_STR, _OPT_BOOL, _NODE_TYPE, _ATTRS, _OPT_ATTRS, _NODE, _OPT_NODES,
+ _TEXT_LIST, _ATTRIBUTE_LIST, _REMOVE_LIST, _ADD_LIST) = range(13)
+# Each Struct's fields, read off format.py: name -> (code, required), and how many are
+# required. Keys not named are ignored, as msgspec ignores them. A field of a type not in
+# _CODES fails here, at import: the walk never guesses at a type format.py changed.
+_CODES = {int: _INT, int | None: _OPT_INT, str | None: _OPT_STR, bool | None: _OPT_BOOL,
+          NodeType: _NODE_TYPE, dict[str, AttrValue]: _ATTRS,
+          dict[str, AttrValue] | None: _OPT_ATTRS, SerializedNode: _NODE,
+          list[SerializedNode] | None: _OPT_NODES, list[TextMutation]: _TEXT_LIST,
+          list[AttributeMutation]: _ATTRIBUTE_LIST, list[RemovedNode]: _REMOVE_LIST,
+          list[AddedNode]: _ADD_LIST}
+
+
+def _shape(struct: type) -> tuple:
+    fields = {f.encode_name: (_CODES[f.type], f.required) for f in msgspec.structs.fields(struct)}
+    return fields, sum(1 for _, required in fields.values() if required)
+
+
+_MUTATION_SHAPE = _shape(MutationData)
+_TEXT_SHAPE = _shape(TextMutation)
+_ATTRIBUTE_SHAPE = _shape(AttributeMutation)
+_REMOVE_SHAPE = _shape(RemovedNode)
+_ADD_SHAPE = _shape(AddedNode)
+_NODE_SHAPE = _shape(SerializedNode)
 
 # this module runs compiled (an extension module), not from its source
 COMPILED = isinstance(__spec__.loader, importlib.machinery.ExtensionFileLoader)
@@ -50,87 +79,90 @@ def _fits(raw: object) -> bool:
     src = d.get("source")
     if type(src) is not int or src != _MUTATION:
         return False
-    for k, v in d.items():
+    return _fields(d, _MUTATION_SHAPE, 0)
+
+
+def _fields(item: dict, shape: tuple, depth: int) -> bool:
+    """Each key of `item` read against `shape`'s fields, and every required one there."""
+    spec, need = shape
+    required = 0
+    for k, x in item.items():
         if type(k) is not str:
             return False
-        if k == "texts":
-            if not _texts(v):
-                return False
-        elif k == "attributes":
-            if not _attribute_changes(v):
-                return False
-        elif k == "removes":
-            if not _removes(v):
-                return False
-        elif k == "adds":
-            if not _adds(v):
-                return False
-        elif k == "isAttachIframe":
-            if v is not None and v is not True and v is not False:
-                return False
-    return True
+        field = spec.get(k)
+        if field is None:
+            continue
+        code, req = field
+        if not _value_fits(x, code, depth):
+            return False
+        if req:
+            required += 1
+    return required == need
 
 
-def _texts(v: object) -> bool:
-    if type(v) is not list:
+def _value_fits(x: object, code: int, depth: int) -> bool:
+    """Whether `x` is what a field of kind `code` holds."""
+    if code == _INT:
+        return type(x) is int
+    if code == _OPT_STR:
+        return x is None or type(x) is str
+    if code == _OPT_INT:
+        return x is None or type(x) is int
+    if code == _OPT_BOOL:
+        return x is None or x is True or x is False
+    if code == _NODE_TYPE:
+        return type(x) is int and x in _NODE_TYPES
+    if code == _ATTRS:
+        return _attr_map(x)
+    if code == _OPT_ATTRS:
+        return x is None or _attr_map(x)
+    if code == _NODE:
+        return _node(x, depth)
+    if code == _OPT_NODES:
+        if x is None:
+            return True
+        if type(x) is not list:
+            return False
+        kids = x
+        for c in kids:
+            if not _node(c, depth + 1):
+                return False
+        return True
+    if type(x) is not list:
         return False
-    items = v
+    items = x
     for it in items:
-        if type(it) is not dict:
-            return False
-        item = it
-        if len(item) == 2 and type(item.get("id")) is int:
-            x = item.get("value", _ABSENT)
-            if x is None or type(x) is str:
-                continue    # rrweb's text change: these two keys only
-        has_id = has_value = False
-        for k, x in item.items():
-            if type(k) is not str:
-                return False
-            if k == "id":
-                if type(x) is not int:
-                    return False
-                has_id = True
-            elif k == "value":
-                if x is not None and type(x) is not str:
-                    return False
-                has_value = True
-        if not (has_id and has_value):
+        if type(it) is not dict or not _item(it, code):
             return False
     return True
 
 
-def _attribute_changes(v: object) -> bool:
-    if type(v) is not list:
-        return False
-    items = v
-    for it in items:
-        if type(it) is not dict:
-            return False
-        item = it
-        if len(item) == 2 and type(item.get("id")) is int:
-            x = item.get("attributes", _ABSENT)
-            if x is not _ABSENT and _attr_map(x):
-                continue    # rrweb's attribute change: these two keys only
-        has_id = has_attrs = False
-        for k, x in item.items():
-            if type(k) is not str:
-                return False
-            if k == "id":
-                if type(x) is not int:
-                    return False
-                has_id = True
-            elif k == "attributes":
-                if not _attr_map(x):
-                    return False
-                has_attrs = True
-        if not (has_id and has_attrs):
-            return False
-    return True
+def _item(item: dict, code: int) -> bool:
+    """A mutation item of list kind `code`: the keys rrweb writes looked up, and the item's
+    length telling there is no other; an item with other keys is read key by key."""
+    n = len(item)
+    if code == _REMOVE_LIST:
+        if n == 2 and type(item.get("parentId")) is int and type(item.get("id")) is int:
+            return True
+        return _fields(item, _REMOVE_SHAPE, 0)
+    if code == _ADD_LIST:
+        if n == 3 and type(item.get("parentId")) is int \
+                and _value_fits(item.get("nextId", _ABSENT), _OPT_INT, 0):
+            return _node(item.get("node"), 0)
+        return _fields(item, _ADD_SHAPE, 0)
+    if code == _TEXT_LIST:
+        if n == 2 and type(item.get("id")) is int \
+                and _value_fits(item.get("value", _ABSENT), _OPT_STR, 0):
+            return True
+        return _fields(item, _TEXT_SHAPE, 0)
+    if n == 2 and type(item.get("id")) is int and _attr_map(item.get("attributes", _ABSENT)):
+        return True
+    return _fields(item, _ATTRIBUTE_SHAPE, 0)
 
 
 def _attr_map(x: object) -> bool:
-    """dict[str, AttrValue]: str, int, float, bool, None or a dict as each value."""
+    """dict[str, AttrValue]: str, int, float, bool, None or a dict as each value (the
+    test holds this to format.AttrValue)."""
     if type(x) is not dict:
         return False
     attrs = x
@@ -143,72 +175,8 @@ def _attr_map(x: object) -> bool:
     return True
 
 
-def _removes(v: object) -> bool:
-    if type(v) is not list:
-        return False
-    items = v
-    for it in items:
-        if type(it) is not dict:
-            return False
-        item = it
-        if len(item) == 2 and type(item.get("parentId")) is int \
-                and type(item.get("id")) is int:
-            continue    # rrweb's remove: these two keys only
-        has_parent = has_id = False
-        for k, x in item.items():
-            if type(k) is not str:
-                return False
-            if k == "id":
-                if type(x) is not int:
-                    return False
-                has_id = True
-            elif k == "parentId":
-                if type(x) is not int:
-                    return False
-                has_parent = True
-            elif k == "isShadow":
-                if x is not None and x is not True and x is not False:
-                    return False
-        if not (has_parent and has_id):
-            return False
-    return True
-
-
-def _adds(v: object) -> bool:
-    if type(v) is not list:
-        return False
-    items = v
-    for it in items:
-        if type(it) is not dict:
-            return False
-        item = it
-        if len(item) == 3 and type(item.get("parentId")) is int:
-            nxt = item.get("nextId", _ABSENT)
-            if (nxt is None or type(nxt) is int) and _node(item.get("node"), 0):
-                continue    # rrweb's add: these three keys only
-        has_parent = has_node = False
-        for k, x in item.items():
-            if type(k) is not str:
-                return False
-            if k == "parentId":
-                if type(x) is not int:
-                    return False
-                has_parent = True
-            elif k == "nextId" or k == "previousId":
-                if x is not None and type(x) is not int:
-                    return False
-            elif k == "node":
-                if not _node(x, 0):
-                    return False
-                has_node = True
-        if not (has_parent and has_node):
-            return False
-    return True
-
-
 def _node(x: object, depth: int) -> bool:
-    """format.SerializedNode, its children to MAX_WALK_DEPTH levels: the fields rrweb
-    writes looked up; a node with any other key is read key by key (`_node_keys`)."""
+    """format.SerializedNode, its children to MAX_WALK_DEPTH levels."""
     if type(x) is not dict or depth > MAX_WALK_DEPTH:
         return False
     node = x
@@ -233,51 +201,7 @@ def _node(x: object, depth: int) -> bool:
         found += 1
     v = node.get("childNodes", _ABSENT)
     if v is not _ABSENT:
-        if v is not None:
-            if type(v) is not list:
-                return False
-            kids = v
-            for c in kids:
-                if not _node(c, depth + 1):
-                    return False
-        found += 1
-    if found == len(node):
-        return True
-    return _node_keys(node, depth)
-
-
-def _node_keys(node: dict, depth: int) -> bool:
-    """`_node` of a node with keys beyond those it looks up: each key read."""
-    has_type = has_id = False
-    for k, v in node.items():
-        if type(k) is not str:
+        if not _value_fits(v, _OPT_NODES, depth):
             return False
-        if k == "type":
-            if type(v) is not int or v not in _NODE_TYPES:
-                return False
-            has_type = True
-        elif k == "id":
-            if type(v) is not int:
-                return False
-            has_id = True
-        elif k == "textContent" or k == "tagName" or k == "name" or k == "publicId" \
-                or k == "systemId" or k == "compatMode":
-            if v is not None and type(v) is not str:
-                return False
-        elif k == "attributes":
-            if v is not None and not _attr_map(v):
-                return False
-        elif k == "childNodes":
-            if v is not None:
-                if type(v) is not list:
-                    return False
-                for c in v:
-                    if not _node(c, depth + 1):
-                        return False
-        elif k == "isSVG" or k == "needBlock" or k == "isStyle":
-            if v is not None and v is not True and v is not False:
-                return False
-        elif k == "rootId":
-            if v is not None and type(v) is not int:
-                return False
-    return has_type and has_id
+        found += 1
+    return found == len(node) or _fields(node, _NODE_SHAPE, depth)

@@ -17,6 +17,7 @@ from recorder.format import encode_json
 from recorder.privacy import detectors as d
 from recorder.privacy.masker import SessionMasker
 from recorder.privacy.strings import map_strings
+from tests.recorder.test_privacy_masking_shortcuts import escaped_json
 
 # strings of what the detectors look for and of what JSON escapes or could mistake for
 # structure; numbers up to past 64 bits
@@ -35,16 +36,8 @@ VALUE = st.recursive(
 def _texts(value) -> list[bytes]:
     """The value as we encode it and as a sender may: spaced, ASCII-escaped, each
     character of its strings escaped."""
-    def escaped(v):
-        if isinstance(v, str):
-            return '"' + "".join(f"\\u{ord(c):04x}" for c in v) + '"'
-        if isinstance(v, dict):
-            return "{" + ", ".join(f"{escaped(k)}: {escaped(x)}" for k, x in v.items()) + "}"
-        if isinstance(v, list):
-            return "[" + ", ".join(map(escaped, v)) + "]"
-        return json.dumps(v)
     return [encode_json(value), json.dumps(value).encode(),
-            json.dumps(value, ensure_ascii=True).encode(), escaped(value).encode()]
+            json.dumps(value, ensure_ascii=True).encode(), escaped_json(value).encode()]
 
 
 def _depth(v) -> int:

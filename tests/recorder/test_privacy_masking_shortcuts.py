@@ -87,17 +87,20 @@ def _sent(event, how):
         return json.dumps(event).encode()
     if how == "ascii":
         return json.dumps(event, ensure_ascii=True).encode()
-
-    def escaped(v):   # every character of the data's strings as "\u" and 4 hex digits
-        if isinstance(v, str):
-            return '"' + "".join(f"\\u{ord(c):04x}" for c in v) + '"'
-        if isinstance(v, dict):
-            return "{" + ", ".join(f"{escaped(k)}: {escaped(x)}" for k, x in v.items()) + "}"
-        if isinstance(v, list):
-            return "[" + ", ".join(map(escaped, v)) + "]"
-        return json.dumps(v)
-    return (f'{{"type": {event["type"]}, "data": {escaped(event["data"])},'
+    return (f'{{"type": {event["type"]}, "data": {escaped_json(event["data"])},'
             f' "timestamp": {event["timestamp"]}}}').encode()
+
+
+def escaped_json(v) -> str:
+    """`v`'s JSON with every character of its strings as "\\u" and 4 hex digits."""
+    import json
+    if isinstance(v, str):
+        return '"' + "".join(f"\\u{ord(c):04x}" for c in v) + '"'
+    if isinstance(v, dict):
+        return "{" + ", ".join(f"{escaped_json(k)}: {escaped_json(x)}" for k, x in v.items()) + "}"
+    if isinstance(v, list):
+        return "[" + ", ".join(map(escaped_json, v)) + "]"
+    return json.dumps(v)
 
 
 @settings(max_examples=1500, deadline=None)

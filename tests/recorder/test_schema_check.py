@@ -130,3 +130,13 @@ def test_a_real_page_s_mutations_skip_the_conversion_and_bad_ones_are_still_name
     {"type": 3.0, "timestamp": 1, "data": {"source": 0}}])
 def test_other_events_are_left_to_msgspec(raw):
     assert not SOURCE._fits(raw)
+
+
+def test_the_check_reads_its_fields_off_format_py():
+    """The Structs' fields are read off format.py at import; the attribute values it lets
+    through are format.AttrValue's."""
+    import typing
+    from recorder.format import AttrValue, RemovedNode
+    assert typing.get_args(AttrValue) == (str, int, float, bool, type(None), dict)
+    fields, required = SOURCE._shape(RemovedNode)
+    assert set(fields) == {"parentId", "id", "isShadow"} and required == 2
