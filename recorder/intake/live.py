@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 
 MAX_OPEN_SESSIONS = 256     # maskers (unmasked DOMs) one worker keeps in memory
 MAX_SESSION_TEXTS = 64      # long texts kept per session for the batches that name them
+MAX_TEXT_CHARS = 32_000_000  # ... and in all (the least recently used sessions' go first)
 
 
 class _Counting:
@@ -57,6 +58,7 @@ class LiveIntake:
         # the long texts each session's batches declared (compact.Texts), as received: memory
         # only, like the maskers' DOMs; (app id, client session id) -> digest -> text
         self._texts: "OrderedDict[tuple[str, str], dict[str, str]]" = OrderedDict()
+        self._text_chars = 0
 
     def maskers(self, app: Application) -> SessionMaskers:
         """The application's maskers, under its own rules if it has some (a change of its
@@ -95,8 +97,8 @@ class LiveIntake:
                 masker_for=masker_for, encoded=encoded,
                 batch=BatchKey(app.id, clean_id(batch.session_id), batch.batch_id)
                 if batch.batch_id is not None else None)
-            if batch.texts is not None and batch.texts.declared:
-                self._keep_texts(app, batch)
+            if batch.texts is not None:
+                self._add_texts(app, batch.session_id, batch.texts.declared)
             return stored
         except BatchReused as exc:
             raise WireError(Status.CONFLICT, "batch_id_reused", str(exc)) from None
@@ -108,22 +110,33 @@ class LiveIntake:
             raise
 
     def _session_texts(self, app: Application, client_sid: str) -> dict[str, str]:
+        with self._lock:
+            return dict(self._texts.get((app.id, clean_id(client_sid))) or {})
+
+    def _add_texts(self, app: Application, client_sid: str, new: dict[str, str]) -> None:
+        """Keep `new` among a session's texts, within the bounds: a text let go is found again
+        in the stored session, or sent whole again (409)."""
+        if not new:
+            return
         key = (app.id, clean_id(client_sid))
         with self._lock:
             texts = self._texts.get(key)
             if texts is None:
                 texts = self._texts[key] = {}
-                while len(self._texts) > MAX_OPEN_SESSIONS:
-                    self._texts.popitem(last=False)
             self._texts.move_to_end(key)
-            return texts
+            self._add_locked(texts, new)
 
-    def _keep_texts(self, app: Application, batch: Batch) -> None:
-        texts = self._session_texts(app, batch.session_id)
-        with self._lock:
-            texts.update(batch.texts.declared)
-            while len(texts) > MAX_SESSION_TEXTS:   # the oldest go first
-                del texts[next(iter(texts))]
+    def _add_locked(self, texts: dict[str, str], new: dict[str, str]) -> None:
+        for digest, text in new.items():
+            if digest not in texts:
+                texts[digest] = text
+                self._text_chars += len(text)
+        while len(texts) > MAX_SESSION_TEXTS:   # the oldest go first
+            self._text_chars -= len(texts.pop(next(iter(texts))))
+        while self._texts and (len(self._texts) > MAX_OPEN_SESSIONS
+                               or self._text_chars > MAX_TEXT_CHARS):
+            _key, gone = self._texts.popitem(last=False)
+            self._text_chars -= sum(map(len, gone.values()))
 
     def _resolve_texts(self, app: Application, batch: Batch) -> None:
         """Put in place the long texts the batch names by digest (compact.Texts): from
@@ -134,8 +147,7 @@ class LiveIntake:
         missing = batch.texts.resolve(texts.get)
         if missing:
             found = self._stored_texts(app, batch.session_id)
-            with self._lock:
-                texts.update(found)
+            self._add_texts(app, batch.session_id, found)
             missing = batch.texts.resolve(found.get)
         if missing:
             raise WireError(Status.CONFLICT, "unknown_text",

@@ -171,3 +171,19 @@ def test_texts_in_mutations_a_link_added_later_and_attribute_changes():
     added["data"]["adds"] = []   # the text is in the attribute change alone
     compact.collect_texts(added, found)
     assert found == {DIGEST: CSS}
+
+
+def test_texts_over_the_memory_bound_are_found_in_the_stored_session(folder, monkeypatch):
+    from recorder.intake import live as live_module
+
+    data, app, _ = folder
+    monkeypatch.setattr(live_module, "MAX_TEXT_CHARS", len(CSS) - 1)   # nothing stays in memory
+    live = LiveIntake(Store.open(data), ALLOW)
+    t0 = int(time.time() * 1000) - 60_000
+    live.accept(app, decode_body(_body("v", "a.0", _page(t0, "https://shop.example/"),
+                                       {"text": CSS, "id": DIGEST}), None, Limits()))
+    assert live._text_chars == 0 and not live._texts
+    live.accept(app, decode_body(_body("v", "b.0", _page(t0 + 1000, "https://shop.example/b"),
+                                       {"ref": DIGEST}), None, Limits()))
+    assert _css_texts(Store.open(data).events_since("v", 0)[1]) == [CSS, CSS]
+    assert live._text_chars == 0
