@@ -540,13 +540,12 @@
   // -- mutations: collected, then processed once per animation frame (or on flush) -----------
   R.onRecords = function (records) {
     for (var i = 0; i < records.length; i++) this.records.push(records[i]);
-    if (this.frame === null && this.flushTimer === null) {
+    if (this.frame === null) {
       var self = this;
-      // the next frame, while the page is shown; a hidden page has no frames (its changes
-      // wait at most MUTATION_MAX_WAIT_MS; on becoming hidden the page flushed what it had)
-      if (doc.visibilityState === "hidden") {
-        this.flushTimer = setTimeout(function () { self.flush(); }, MUTATION_MAX_WAIT_MS);
-      } else this.frame = win.requestAnimationFrame(function () { self.flush(); });
+      // the next frame, or MUTATION_MAX_WAIT_MS where frames do not come (a hidden page, a
+      // view the embedder does not paint: a visible page is no promise of frames)
+      this.frame = win.requestAnimationFrame(function () { self.flush(); });
+      this.flushTimer = setTimeout(function () { self.flush(); }, MUTATION_MAX_WAIT_MS);
     }
   };
   R.flush = function () {
@@ -1087,10 +1086,6 @@
     this.watch(doc);
     this.attachFrames();
     this.listen(win, "resize", this.guard(this.onResize), {passive: true});
-    // a page hidden before its next frame has no frame: what is waiting for one goes now
-    this.listen(doc, "visibilitychange", this.guard(function () {
-      if (doc.visibilityState === "hidden" && this.frame !== null) this.flush();
-    }), {passive: true});
     this.hookValues();
     this.hookCssom();
     this.hookShadows();
