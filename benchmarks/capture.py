@@ -46,9 +46,12 @@ for before/after figures.
 Pages: a stress table (hundreds of cells updated several times a second) and the demo shop
 (assets/demo) with a person's mouse moves and clicks on what stays on the page. rrweb runs as
 record mode runs it: with its console plugin and our RUM plugin, so both recorders produce
-console and RUM events.
+console and RUM events. `shop-next` is the shop as the next page of a visit: its checkout page
+is recorded and sent first, outside the figures (both recorders alike), so the figures are
+those of a page whose session has sent the site's stylesheet already (capture.js then names
+it by digest; rrweb sends it again). `shop` stays the first page of a new session.
 
-    python benchmarks/capture.py [--seconds 6] [--rounds 3] [--before REF] [--pages stress,shop]
+    python benchmarks/capture.py [--seconds 6] [--rounds 3] [--before REF] [--pages stress,shop,shop-next]
 
 Goal (DESIGN.md): capture.js adds <= half of rrweb's main-thread time and sends <= 1/3 of
 its bytes.
@@ -235,16 +238,35 @@ def _main_thread_s(before: dict, after: dict) -> float:
     return sum(after[k] - before[k] for k in ("ScriptDuration", "TaskDuration"))
 
 
-def run_once(pw, url: str, which: str, seconds: float, act, before: str | None = None) -> dict:
+def _send_the_rest(page, which: str) -> None:
+    """What the recorder still holds goes now (its cost is in the figures): capture.js's
+    queue until answered, rrweb's events by its guide's sender."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    if which in (CAPTURE, BEFORE):
+        queued = page.evaluate("ReplayCapture.flush().queued")
+        try:
+            page.wait_for_function(f"ReplayCapture.status().acked >= {queued}", polling=50,
+                                   timeout=ACK_WAIT_MS)
+        except PlaywrightTimeout:   # a transport that stalls: said, and its bytes are short
+            st = page.evaluate("ReplayCapture.status()")
+            print(f"{which}: {queued - st['acked']} of {queued} events not sent after "
+                  f"{ACK_WAIT_MS / 1000:g} s ({st['errors'][-1:]})", file=sys.stderr)
+    elif which == RRWEB:
+        page.evaluate("window.__save()")
+
+
+def run_once(pw, url: str, which: str, seconds: float, act, before: str | None = None,
+             previous: str | None = None) -> dict:
     """One page load recorded by `which` (none, rrweb, capture, before) for `seconds` of
     `act`, in two windows: loading (from the navigation to 300 ms after `load`: the
     recorder's start, its snapshot, the page's own load) and the visit (`act`, then what is
     queued is sent). The page is opened unrecorded first, on the same origin, so the
     navigation stays in its renderer (the profile and the counters go on) and nothing of an
     earlier recording is in the figures. The bytes are the whole visit's (the snapshot's
-    included: it is sent once per page)."""
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
+    included: it is sent once per page). `previous`: a page of the same visit opened (and
+    recorded, and sent) before the measured one, outside the figures - the measured page is
+    then the next page of a visit, as most pages of a visit are."""
     browser = launch(pw)
     Intake.posted.clear()
     try:
@@ -258,6 +280,13 @@ def run_once(pw, url: str, which: str, seconds: float, act, before: str | None =
         cdp.send("Profiler.setSamplingInterval", {"interval": SAMPLING_US})
         page.goto(f"{url}?{UNRECORDED}")
         page.wait_for_load_state("load")
+        if previous is not None:
+            page.goto(previous)
+            page.wait_for_load_state("load")
+            page.wait_for_timeout(300)
+            _send_the_rest(page, which)
+            with Intake.lock:
+                Intake.posted.clear()
         m0 = _metrics(cdp)
         cdp.send("Profiler.start")
         page.goto(url)
@@ -267,17 +296,7 @@ def run_once(pw, url: str, which: str, seconds: float, act, before: str | None =
         m1 = _metrics(cdp)
         cdp.send("Profiler.start")
         act(page, seconds)
-        if which in (CAPTURE, BEFORE):   # what is still queued goes now: its cost is in the figures
-            queued = page.evaluate("ReplayCapture.flush().queued")
-            try:
-                page.wait_for_function(f"ReplayCapture.status().acked >= {queued}", polling=50,
-                                       timeout=ACK_WAIT_MS)
-            except PlaywrightTimeout:   # a transport that stalls: said, and its bytes are short
-                st = page.evaluate("ReplayCapture.status()")
-                print(f"{which}: {queued - st['acked']} of {queued} events not sent after "
-                      f"{ACK_WAIT_MS / 1000:g} s ({st['errors'][-1:]})", file=sys.stderr)
-        elif which == RRWEB:
-            page.evaluate("window.__save()")
+        _send_the_rest(page, which)
         out = _profile(cdp)
         m2 = _metrics(cdp)
         out["cpu_s"] = _main_thread_s(m1, m2)
@@ -319,7 +338,7 @@ def shopper(page, seconds: float) -> None:
         i += 1
 
 
-PAGES = ("stress", "shop")
+PAGES = ("stress", "shop", "shop-next")
 
 
 def main() -> int:
@@ -349,8 +368,11 @@ def main() -> int:
         (Path(tmp) / "stress.html").write_text(STRESS)
         with PageServer(Path(tmp), Intake) as stress, \
                 PageServer(ASSETS / "demo" / "pages", Intake) as shop:
-            chosen = {"stress": ("stress table", stress.url("stress.html"), idle),
-                      "shop": ("demo shop", shop.url("index.html"), shopper)}
+            chosen = {"stress": ("stress table", stress.url("stress.html"), idle, None),
+                      "shop": ("demo shop", shop.url("index.html"), shopper, None),
+                      # the shop as the second page of a visit, after its checkout page
+                      "shop-next": ("demo shop, next page of a visit", shop.url("index.html"),
+                                    shopper, shop.url("checkout.html"))}
             bench(pw, [chosen[p] for p in pages], args)
     return 0
 
@@ -362,11 +384,11 @@ def _half(ours: float, theirs: float) -> tuple[str, bool]:
 def bench(pw, pages, args) -> None:
     contenders = [NONE, RRWEB, CAPTURE] + ([BEFORE] if args.before else [])
     secs = args.seconds
-    for name, url, act in pages:
+    for name, url, act, previous in pages:
         results: dict[str, list[dict]] = {w: [] for w in contenders}
         for _ in range(args.rounds):
             for which in results:   # interleaved: each round's load falls on every contender
-                results[which].append(run_once(pw, url, which, secs, act, args.before))
+                results[which].append(run_once(pw, url, which, secs, act, args.before, previous))
         med = {w: {k: statistics.median(r[k] for r in rs) for k in rs[0]} for w, rs in results.items()}
         recorders = contenders[1:]
         ms = {w: {k: v * 1000 for k, v in m.items() if k.endswith("_s")} for w, m in med.items()}

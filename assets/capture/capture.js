@@ -381,7 +381,8 @@
     this.frame = null;
     this.moves = [];
     this.lastMove = 0;
-    this.moveTimer = null;
+    this.moveTimer = null;         // without an owner that pulls moves (R.movesWaiting)
+    this.onMovesWaiting = opts.movesWaiting || null;
     this.scrollTimers = new Map();
     this.undo = [];
     this.frameQueue = [];          // iframes serialized, whose documents are to be added
@@ -424,6 +425,7 @@
   };
   R.wrap = function (event) {
     if (this.stopped) return;
+    if (this.moves.length) this.sendMoves();   // the cursor's path comes before what follows it
     try { this.emit(event); } catch (e) { /* never break the page */ }
   };
   R.inc = function (data) { this.wrap({type: EV.INC, data: data, timestamp: Date.now()}); };
@@ -540,6 +542,8 @@
     for (var i = 0; i < records.length; i++) this.records.push(records[i]);
     if (this.frame === null) {
       var self = this;
+      // the next frame, or MUTATION_MAX_WAIT_MS where frames do not come (a hidden page, a
+      // view the embedder does not paint: a visible page is no promise of frames)
       this.frame = win.requestAnimationFrame(function () { self.flush(); });
       this.flushTimer = setTimeout(function () { self.flush(); }, MUTATION_MAX_WAIT_MS);
     }
@@ -824,17 +828,28 @@
     var path = e.composedPath ? e.composedPath() : null;
     return path && path.length ? path[0] : t;
   };
+  /* Mouse and touch moves: one sample every `moveSample` ms; the samples go as one event once
+   * they span MOVE_SEND_MS (at the next sample), before any other event (the path comes before
+   * what follows it: R.wrap), or when the recording's owner pulls them (`opts.movesWaiting`:
+   * start()'s sender pulls them when it sends; without an owner, a timer sends them). No timer
+   * per chunk: a person moving the mouse makes no timers. */
   R.onMove = function (e) {
     var t = Date.now();
     if (t - this.lastMove < this.moveSample) return;
     this.lastMove = t;
     var p = e.touches ? e.touches[0] : e;
     if (!p) return;
-    this.moves.push({x: Math.round(p.clientX), y: Math.round(p.clientY),
-                     id: this.getId(this.eventTarget(e)), t: t, touch: !!e.touches});
+    var moves = this.moves;
+    moves.push({x: Math.round(p.clientX), y: Math.round(p.clientY),
+                id: this.getId(this.eventTarget(e)), t: t, touch: !!e.touches});
+    if (t - moves[0].t >= MOVE_SEND_MS) this.sendMoves();
+    else if (moves.length === 1) this.movesWaiting();
+  };
+  R.movesWaiting = function () {
+    if (this.onMovesWaiting) { this.onMovesWaiting(); return; }
     if (this.moveTimer === null) {
       var self = this;
-      this.moveTimer = setTimeout(function () { self.sendMoves(); }, MOVE_SEND_MS);
+      this.moveTimer = setTimeout(function () { self.moveTimer = null; self.sendMoves(); }, MOVE_SEND_MS);
     }
   };
   R.sendMoves = function () {
@@ -854,8 +869,7 @@
       data.x = Math.round(p.clientX); data.y = Math.round(p.clientY);
     }
     if (e.pointerType !== undefined) data.pointerType = e.pointerType === "touch" ? 1 : e.pointerType === "pen" ? 2 : 0;
-    this.sendMoves();   // the cursor's path to the click comes first
-    this.inc(data);
+    this.inc(data);   // after the cursor's path to it (R.wrap)
   };
   R.onScroll = function (e) {
     var t = e.target && e.target.nodeType === 9 ? e.target : e.target === win ? doc : e.target;
@@ -1485,6 +1499,11 @@
   var RETRY_MS = 1000, RETRY_MAX_MS = 30000;
   var COMPACT = "compact@1";       // the batch encoding (recorder/intake/compact.py)
   var TOUCH_MS = 60000;            // the session's activity time, written at most this often
+  /* Long texts (a stylesheet inlined on every page of a visit) go whole once per session, then
+   * by their digest (recorder/intake/compact.py: TEXT_MIN_CHARS, text_digest): named only once
+   * the intake answered 202 for a batch that held them, and never in a beacon (which gets no
+   * answer). The intake keeps as many per session as capture.js remembers (MAX_SESSION_TEXTS). */
+  var TEXT_REF_MIN_CHARS = 1024, TEXTS_KEPT = 64, DIGEST_HEX_BYTES = 16;
 
   function randomId() {
     var a = new Uint8Array(16);
@@ -1503,6 +1522,21 @@
     try { if (st) st.setItem(SESSION_KEY, JSON.stringify(s)); } catch (e) { /* private mode */ }
     return s.id;
   }
+  /* The digests of the long texts the intake has for this session (answered 202). */
+  function sessionTexts(id) {
+    var st = storage();
+    try {
+      var s = st && JSON.parse(st.getItem(SESSION_KEY) || "null");
+      return s && s.id === id && Array.isArray(s.texts) ? s.texts : [];
+    } catch (e) { return []; }
+  }
+  function keepSessionTexts(id, texts) {
+    var st = storage();
+    try {
+      var s = st && JSON.parse(st.getItem(SESSION_KEY) || "null");
+      if (s && s.id === id) { s.texts = texts; st.setItem(SESSION_KEY, JSON.stringify(s)); }
+    } catch (e) { /* private mode */ }
+  }
   function touchSession(id) {
     var st = storage();
     try {
@@ -1516,6 +1550,7 @@
    * it is. */
   function compactBatch(events) {
     var strings = [], index = new Map(), last = 0, t = 0, out = [];
+    var texts = [];   // [array, index] of each long text (stylesheets): nameTexts may name them
     function name(s) {
       var i = index.get(s);
       if (i === undefined) { i = strings.length; strings.push(s); index.set(s, i); }
@@ -1524,8 +1559,13 @@
     function id(v) { var d = v - last; last = v; return d; }
     function count(o) { var n = 0; for (var k in o) n++; return n; }
     function attrs(a) {
-      var flat = [];
-      for (var k in a) if (a[k] !== undefined) flat.push(name(k), a[k]);   // as JSON leaves it out
+      var flat = [], v;
+      for (var k in a) {
+        v = a[k];
+        if (v === undefined) continue;   // as JSON leaves it out
+        flat.push(name(k), v);
+        if (k === "_cssText" && typeof v === "string" && v.length >= TEXT_REF_MIN_CHARS) texts.push([flat, flat.length - 1]);
+      }
       return flat;
     }
     function node(n) {
@@ -1539,7 +1579,10 @@
       if (kind === NODE.ELEMENT) {
         out = [kind, nid, name(n.tagName), attrs(n.attributes), n.childNodes.map(node)];
       } else if (kind === NODE.DOCUMENT) out = [kind, nid, n.childNodes.map(node)];
-      else if (fixed === TEXT_KEYS) out = [kind, nid, n.textContent];
+      else if (fixed === TEXT_KEYS) {
+        out = [kind, nid, n.textContent];
+        if (typeof n.textContent === "string" && n.textContent.length >= TEXT_REF_MIN_CHARS) texts.push([out, 2]);
+      }
       else return [kind, nid, extra || {}];
       if (extra) out.push(extra);
       return out;
@@ -1593,7 +1636,7 @@
       out.push([e.type, e.timestamp - t, c]);
       t = e.timestamp;
     }
-    return {events: out, strings: strings};
+    return {events: out, strings: strings, texts: texts};
   }
   function keySet(keys) { var o = {}; keys.forEach(function (k) { o[k] = 1; }); return o; }
   var ELEMENT_KEYS = keySet(["type", "tagName", "attributes", "childNodes", "id"]);
@@ -1605,11 +1648,12 @@
     var stream = new Response(text).body.pipeThrough(new win.CompressionStream("gzip"));
     return new Response(stream).arrayBuffer();
   }
-  /* A batch's request body as JSON text (`cfg`: session_id, compact, user, context). */
-  function encodeBody(cfg, events, batchId) {
+  /* A batch's request body as JSON text (`cfg`: session_id, compact, user, context), every
+   * text whole; `c`: the events compacted (compactBatch), if they were. */
+  function encodeBody(cfg, events, batchId, c) {
     var b = {session_id: cfg.sessionId, batch_id: batchId, events: events};
     if (cfg.compact !== false) {   // the intake that serves capture.js decodes it
-      var c = compactBatch(events);
+      if (!c) c = compactBatch(events);
       b.encoding = COMPACT;
       b.strings = c.strings;
       b.events = c.events;
@@ -1617,6 +1661,37 @@
     if (cfg.user) b.user = cfg.user;
     if (cfg.context) b.context = cfg.context;
     return JSON.stringify(b);
+  }
+  /* The long texts of a compacted batch put as {text, id} (the intake keeps them for the
+   * session) or, those the intake has (`known`: their digests), as {ref: id}: a Promise of
+   * {declared: the digests sent whole, named: how many went by digest}. SHA-256 needs
+   * crypto.subtle (a secure context): without it the texts stay whole. */
+  function nameTexts(slots, known) {
+    var subtle = win.crypto && win.crypto.subtle;
+    if (!slots.length || !subtle || !win.TextEncoder) return Promise.resolve({declared: [], named: 0});
+    var enc = new win.TextEncoder();
+    return Promise.all(slots.map(function (s) { return subtle.digest("SHA-256", enc.encode(s[0][s[1]])); }))
+      .then(function (hashes) {
+        var out = {declared: [], named: 0};
+        hashes.forEach(function (h, i) {
+          var bytes = new Uint8Array(h), id = "sha256:", slot = slots[i];
+          for (var j = 0; j < DIGEST_HEX_BYTES; j++) id += (bytes[j] < 16 ? "0" : "") + bytes[j].toString(16);
+          if (known.indexOf(id) >= 0) { slot[0][slot[1]] = {ref: id}; out.named++; }
+          else { slot[0][slot[1]] = {text: slot[0][slot[1]], id: id}; out.declared.push(id); }
+        });
+        return out;
+      }, function () { return {declared: [], named: 0}; });
+  }
+  /* A Promise of {text: the body, declared, named}: long texts named (nameTexts) when
+   * `cfg.known` is given (not for beacons). */
+  function encodeBatch(cfg, events, batchId) {
+    if (cfg.compact === false || !cfg.known) {
+      return Promise.resolve({text: encodeBody(cfg, events, batchId), declared: [], named: 0});
+    }
+    var c = compactBatch(events);
+    return nameTexts(c.texts, cfg.known).then(function (t) {
+      return {text: encodeBody(cfg, events, batchId, c), declared: t.declared, named: t.named};
+    });
   }
   /* One POST of a body: gzipped where the browser can and it pays (a Promise of the Response).
    * keepalive (the request outlives the page) where the body fits the browser's budget and
@@ -1642,19 +1717,23 @@
    * with what the sender reads of a Response: status, Retry-After, the error text. */
   function workerMain(e) {
     var m = e.data;
-    postBody(fetch, m.url, m.token, encodeBody(m.cfg, m.events, m.batchId), m.keepalive).then(function (r) {
-      return r.text().then(function (text) {   // read even when 202 (see postBody)
-        postMessage({n: m.n, status: r.status, retryAfter: r.headers.get("Retry-After"), text: text});
+    encodeBatch(m.cfg, m.events, m.batchId).then(function (b) {
+      return postBody(fetch, m.url, m.token, b.text, m.keepalive).then(function (r) {
+        return r.text().then(function (text) {   // read even when 202 (see postBody)
+          postMessage({n: m.n, status: r.status, retryAfter: r.headers.get("Retry-After"), text: text,
+                       declared: b.declared, named: b.named});
+        });
       });
     }).catch(function (err) { postMessage({n: m.n, error: String(err)}); });
   }
   function workerSource() {
     var consts = {EV: EV, SRC: SRC, NODE: NODE, COMPACT: COMPACT, GZIP_MIN_CHARS: GZIP_MIN_CHARS,
-                  BEACON_MAX_BYTES: BEACON_MAX_BYTES, ELEMENT_KEYS: ELEMENT_KEYS,
+                  BEACON_MAX_BYTES: BEACON_MAX_BYTES, TEXT_REF_MIN_CHARS: TEXT_REF_MIN_CHARS,
+                  DIGEST_HEX_BYTES: DIGEST_HEX_BYTES, ELEMENT_KEYS: ELEMENT_KEYS,
                   DOCUMENT_KEYS: DOCUMENT_KEYS, TEXT_KEYS: TEXT_KEYS, OTHER_KEYS: OTHER_KEYS};
     var out = ["\"use strict\";\nvar win = self;"];
     for (var k in consts) out.push("var " + k + " = " + JSON.stringify(consts[k]) + ";");
-    [compactBatch, gzip, encodeBody, postBody].forEach(function (f) { out.push(String(f)); });
+    [compactBatch, gzip, encodeBody, nameTexts, encodeBatch, postBody].forEach(function (f) { out.push(String(f)); });
     out.push("onmessage = " + String(workerMain) + ";");
     return out.join("\n");
   }
@@ -1672,7 +1751,7 @@
       if (m.error !== undefined) { w.reject(new Error(m.error)); return; }
       w.resolve({status: m.status, headers: {get: function (name) {
         return name.toLowerCase() === "retry-after" ? m.retryAfter : null;
-      }}, text: function () { return Promise.resolve(m.text); }});
+      }}, text: function () { return Promise.resolve(m.text); }, declared: m.declared, named: m.named});
     };
     worker.onerror = function (e) { self.fail("the transport's worker failed: " + (e.message || "error")); };
   }
@@ -1740,7 +1819,12 @@
     this.pending = null;   // {id, n}: the batch sent and not yet answered 202 - sent again as it is
     this.dead = null;   // a reason to stop sending (revoked token...)
     this.closing = false;   // the recording stopped: the rest goes from the page, no worker kept
-    this.stats = {queued: 0, acked: 0, failed: 0, dropped: 0, requests: 0, beacons: 0, errors: []};
+    this.stats = {queued: 0, acked: 0, failed: 0, dropped: 0, requests: 0, beacons: 0, texts_named: 0,
+                  errors: []};
+    this.known = sessionTexts(cfg.sessionId);   // digests of the long texts the intake has
+    this.pull = null;   // queues the events the recorder holds back (made when a batch is made)
+    this.holding = function () { return false; };   // does the recorder hold some back?
+    this.pulling = false;
   }
   var S = Sender.prototype;
   S.url = function (beacon) {
@@ -1756,7 +1840,7 @@
       this.take(this.pending ? this.pending.n : 0, over);   // not the batch sent
       this.stats.dropped += over;
     }
-    this.schedule(this.wait());
+    if (!this.pulling) this.schedule(this.wait());   // send() is sending them
   };
   /* `n` events out of the queue from `at` on (sent, dropped, refused). */
   S.take = function (at, n) {
@@ -1789,11 +1873,26 @@
       var answer = off.post({url: this.url(false), token: cfg.token, events: batch, batchId: batchId,
                              keepalive: keepalive,
                              cfg: {sessionId: cfg.sessionId, compact: cfg.compact, user: cfg.user,
-                                   context: cfg.context}});
+                                   context: cfg.context, known: this.known}});
       if (answer) return answer;
       if (off.failed) this.note("the transport's worker failed: sending from the page");
     }
-    return postBody(this.fetch, this.url(false), cfg.token, this.body(batch, batchId), keepalive);
+    var self = this;
+    return encodeBatch({sessionId: cfg.sessionId, compact: cfg.compact, user: cfg.user,
+                        context: cfg.context, known: this.known}, batch, batchId).then(function (b) {
+      return postBody(self.fetch, self.url(false), cfg.token, b.text, keepalive).then(function (r) {
+        return {status: r.status, headers: r.headers, text: function () { return r.text(); },
+                declared: b.declared, named: b.named};
+      });
+    });
+  };
+  /* The intake answered 202 for a batch: the long texts it held whole are the intake's now. */
+  S.textsSent = function (r) {
+    if (r.named) this.stats.texts_named += r.named;
+    if (!r.declared || !r.declared.length) return;
+    var known = this.known.concat(r.declared.filter(function (d) { return this.known.indexOf(d) < 0; }, this));
+    this.known = known.slice(-TEXTS_KEPT);
+    keepSessionTexts(this.cfg.sessionId, this.known);
   };
   /* The recording stopped: what is queued is sent, and the worker ends as soon as no request
    * of it is in flight (the rest goes from the page), so a stop() and a start() leave no
@@ -1827,7 +1926,12 @@
   };
   S.note = function (msg) { this.stats.errors.push(msg); if (this.stats.errors.length > 20) this.stats.errors.shift(); };
   S.send = function () {
-    if (this.inFlight || !this.queue.length || this.dead) return;
+    if (this.inFlight || this.dead) return;
+    if (this.pull && !this.pending) {   // what the recorder holds back (mouse moves) goes too
+      this.pulling = true;
+      try { this.pull(); } finally { this.pulling = false; }
+    }
+    if (!this.queue.length) return;
     var self = this;
     if (!this.pending) this.pending = {id: this.nextId(), n: Math.min(this.queue.length, this.cfg.batchEvents || BATCH_EVENTS),
                                        plain: false};   // plain: without keepalive
@@ -1842,6 +1946,7 @@
       if (self.pending !== p) return "next";   // the beacon took it (same batch_id: stored once)
       if (r.status === 202) {
         r.text().catch(function () { /* read only to end the request (see postBody) */ });
+        self.textsSent(r);
         self.pending = null;
         self.take(0, n);
         self.stats.acked += n;
@@ -1864,6 +1969,12 @@
           return isFinite(after) && after > 0 ? after * 1000 : "backoff";
         }
         if (r.status === 401 || r.status === 403) { self.dead = "refused: " + r.status; return "stop"; }
+        if (r.status === 409 && t.indexOf("unknown_text") >= 0 && self.known.length) {
+          // the intake no longer has a text named by digest: the same batch goes with them whole
+          self.known = [];
+          keepSessionTexts(self.cfg.sessionId, self.known);
+          return 0;
+        }
         self.pending = null;
         self.take(0, n);   // malformed for the intake: sending it again cannot help
         self.stats.failed += n;
@@ -1877,7 +1988,7 @@
       self.inFlight = false;
       if (self.closing) self.release();
       if (next === "stop") return;
-      if (next === "next") { if (self.queue.length) self.schedule(self.wait()); return; }
+      if (next === "next") { if (self.queue.length || self.holding()) self.schedule(self.wait()); return; }
       var wait = next === "backoff" ? self.retryMs : next;   // 429/5xx/offline: later
       self.retryMs = Math.min(RETRY_MAX_MS, self.retryMs * 2);
       if (self.timer !== null) clearTimeout(self.timer);
@@ -1917,7 +2028,7 @@
   S.status = function () {
     var st = this.stats;
     return {session_id: this.cfg.sessionId, queued: st.queued, acked: st.acked, failed: st.failed,
-            dropped: st.dropped, requests: st.requests, beacons: st.beacons,
+            dropped: st.dropped, requests: st.requests, beacons: st.beacons, texts_named: st.texts_named,
             errors: st.errors.slice(-5), idle: !this.inFlight && !this.queue.length, stopped: this.dead,
             transport: this.offThread() && !this.off.failed ? "worker" : "main",
             next_send_ms: this.timer === null ? null : Math.max(0, this.timerAt - Date.now())};
@@ -1937,8 +2048,14 @@
     // a fetch of the caller's own (tests, proxies) runs where it was given: on the main thread
     var sender = new Sender(conf, (cfg.fetch || pageFetch).bind(win), !cfg.fetch && cfg.worker !== false);
     var tap = typeof cfg.emit === "function" ? cfg.emit : null;
+    // mouse moves wait in the recorder until the sender sends (it pulls them): they need no
+    // timer of their own, only one of the sender's
+    sender.pull = function () { if (current) current.sendMoves(); };
+    sender.holding = function () { return !!(current && current.moves.length); };
     var stopRecording = record({rules: cfg.rules, mousemoveWait: cfg.mousemoveWait,
-                                recordCanvas: cfg.recordCanvas, canvasFps: cfg.canvasFps, emit: function (e) {
+                                recordCanvas: cfg.recordCanvas, canvasFps: cfg.canvasFps,
+                                movesWaiting: function () { sender.schedule(sender.wait()); },
+                                emit: function (e) {
       sender.push(e);
       if (tap) tap(e);
     }});
@@ -1979,7 +2096,7 @@
     },
     status: function () { return session ? session.sender.status() : null; },
     /* A batch's events as start() posts them ({events, strings}; `compact: false` posts plain). */
-    compactBatch: compactBatch,
+    compactBatch: function (events) { var c = compactBatch(events); return {events: c.events, strings: c.strings}; },
     version: 1
   };
 })(window);

@@ -127,6 +127,7 @@
 
   /* ---- view and web vitals ------------------------------------------------------------- */
   var view = {id: viewId, url: win.location.href, referrer: doc.referrer || null};
+  var INP_MIN_MS = 40;
   var lcp = null, cls = 0, clsWindow = 0, clsFirst = 0, clsLast = 0, interactions = {};
   var viewTimer = null, viewAt = 0, lastView = null, loadingTime = null;
   // A view update at most `delay` ms from now: one that is due sooner stands (it reads the
@@ -181,7 +182,10 @@
     interactions[e.interactionId] = e.duration;   // INP can only have changed if this grew
     viewUpdate(1000);
   }
-  observe("event", onEventTiming, {durationThreshold: 16});
+  // web-vitals' threshold: a faster interaction cannot be the page's INP unless it is the only
+  // one (the first input, observed below, still is); at 16 ms nearly every pointer event of
+  // every mouse move over an element is an entry (its duration runs to the next frame)
+  observe("event", onEventTiming, {durationThreshold: INP_MIN_MS});
   observe("first-input", onEventTiming);
   observe("longtask", function (e) {
     emit({type: "long_task", date: Math.round(perf.timeOrigin + e.startTime),
@@ -265,7 +269,7 @@
   }
   // Clicks where nothing visible is expected to happen are never "dead" (as Datadog).
   var NO_DEAD = /^(INPUT|TEXTAREA|SELECT|OPTION|LABEL|VIDEO|AUDIO)$/;
-  var chain = [], chainTimer = null;
+  var chain = [], chainTimer = null, CHAIN_MS = 1000;
   function clickAction(c, frustration) {
     var a = {type: "click", target: {name: c.name, selector: c.selector}, position: {x: c.x, y: c.y}};
     if (frustration.length) a.frustration = {type: frustration};
@@ -314,9 +318,16 @@
       flushChain();
     }
     chain.push(c);
-    if (chainTimer) clearTimeout(chainTimer);
-    chainTimer = setTimeout(flushChain, 1000);
+    if (!chainTimer) chainTimer = setTimeout(chainDue, CHAIN_MS);
   }, true);
+  // The chain is decided CHAIN_MS after its last click: one timer per chain (moved on when it
+  // fires early), not one per click.
+  function chainDue() {
+    chainTimer = null;
+    var wait = chain.length ? chain[chain.length - 1].perf + CHAIN_MS - perf.now() : 0;
+    if (wait > 1) chainTimer = setTimeout(chainDue, wait);
+    else flushChain();
+  }
 
   // Page activity for dead clicks: DOM changes, scrolling, navigation (requests bump too).
   // A recorder whose own MutationObserver sees every change of the page reports them

@@ -31,12 +31,27 @@ last) holds the node's other keys (isSVG, isStyle, rootId...):
 
 A tag or attribute name is a string, or an index into the batch's `strings`.
 
+Long texts sent once per session (`_cssText`, a stylesheet inlined on every page of a visit): an
+attribute value or a text node's `textContent` may be an object instead of the string,
+
+    {"text": STRING, "id": DIGEST}   the value is STRING; later batches of the session may
+                                     name it by DIGEST
+    {"ref": DIGEST}                  the value is the STRING of that DIGEST, sent in an
+                                     earlier batch of the same session
+
+DIGEST is `text_digest(STRING)`: "sha256:" and the first 32 hex digits of SHA-256 of its UTF-8
+bytes. `decode` puts each STRING in place and lists what the batch names (`Texts`); a
+`{"ref"}` is left for the intake to resolve (`Texts.resolve`) from the session's earlier
+batches before anything reads the events, so what is stored is the same as if the text had
+been sent again (an unknown DIGEST refuses the batch: the sender sends it whole).
+
 `encode` is the reference encoder (capture.js has its own, `compactBatch`); `decode` is what
 the intake runs. Bad compact data raises `CompactError`, never anything else.
 """
 from __future__ import annotations
 
-from typing import Any
+import hashlib
+from typing import Any, Callable
 
 ENCODING = "compact@1"
 FULL_SNAPSHOT, INCREMENTAL = 2, 3
@@ -48,6 +63,88 @@ MAX_DEPTH = 800   # deeper than any page; past it, the batch is refused, not rec
 
 class CompactError(ValueError):
     """The compact data does not decode (what is wrong, for the sender's error message)."""
+
+
+DIGEST_PREFIX = "sha256:"
+DIGEST_HEX = 32
+
+
+def text_digest(text: str) -> str:
+    """The name of a long text in a session's batches (capture.js computes the same with
+    crypto.subtle: SHA-256 of the UTF-8 bytes; a lone surrogate, which the page's encoder
+    replaces, gives another name - the text is then sent whole)."""
+    return DIGEST_PREFIX + hashlib.sha256(text.encode("utf-8", "replace")).hexdigest()[:DIGEST_HEX]
+
+
+class Texts:
+    """The long texts of one compact batch: those it declares (`{"text", "id"}`, digest ->
+    text) and the places that name one sent before (`{"ref"}`), which `resolve` fills."""
+    __slots__ = ("declared", "refs")
+
+    def __init__(self) -> None:
+        self.declared: dict[str, str] = {}
+        self.refs: list[tuple[Any, Any, str]] = []   # (dict or list, key or index, digest)
+
+    def value(self, v: Any, into: Any, key: Any) -> Any:
+        """A text value as decoded: the string of a `{"text"}`, a placeholder for a `{"ref"}`
+        (noted with where it goes), any other value as it is."""
+        if not isinstance(v, dict):
+            return v
+        if len(v) == 2 and type(v.get("text")) is str and _is_digest(v.get("id")):
+            self.declared[v["id"]] = v["text"]
+            return v["text"]
+        if len(v) == 1 and _is_digest(v.get("ref")):
+            self.refs.append((into, key, v["ref"]))
+            return v
+        raise CompactError(f"a text value must be a string, {{text, id}} or {{ref}}, not {str(v)[:40]}")
+
+    def resolve(self, known: Callable[[str], str | None]) -> list[str]:
+        """Put each referenced text in place: from this batch's own declarations, else
+        `known(digest)`. The digests nobody knows (their places keep the placeholder)."""
+        missing = []
+        for into, key, digest in self.refs:
+            text = self.declared.get(digest)
+            if text is None:
+                text = known(digest)
+            if text is None:
+                missing.append(digest)
+            else:
+                into[key] = text
+        return missing
+
+
+TEXT_MIN_CHARS = 1024   # shorter texts are always sent whole (capture.js: TEXT_REF_MIN_CHARS)
+CSS_TEXT = "_cssText"
+
+
+def collect_texts(event: Any, into: dict[str, str]) -> None:
+    """digest -> text of the long texts (inlined stylesheets, text nodes) of an event in
+    DESIGN.md's model: what a later batch of its session may name by digest."""
+    if not isinstance(event, dict) or not isinstance(event.get("data"), dict):
+        return
+    data, stack = event["data"], []
+    if event.get("type") == FULL_SNAPSHOT:
+        stack.append(data.get("node"))
+    elif event.get("type") == INCREMENTAL and data.get("source") == MUTATION:
+        stack += [a.get("node") for a in data.get("adds") or () if isinstance(a, dict)]
+        stack += [a for a in data.get("attributes") or () if isinstance(a, dict)]   # {id, attributes}
+    while stack:
+        n = stack.pop()
+        if not isinstance(n, dict):
+            continue
+        attrs = n.get("attributes")
+        for text in ((attrs or {}).get(CSS_TEXT) if isinstance(attrs, dict) else None,
+                     n.get("textContent")):
+            if type(text) is str and len(text) >= TEXT_MIN_CHARS:
+                into[text_digest(text)] = text
+        kids = n.get("childNodes")
+        if isinstance(kids, list):
+            stack += kids
+
+
+def _is_digest(v: Any) -> bool:
+    return (type(v) is str and len(v) == len(DIGEST_PREFIX) + DIGEST_HEX
+            and v.startswith(DIGEST_PREFIX))
 
 
 # ---- decode ------------------------------------------------------------------------------------
@@ -82,10 +179,14 @@ def _list(x: Any, what: str) -> list:
     return x
 
 
-def _attrs(strings: list[str], flat: list) -> dict[str, Any]:
+def _attrs(strings: list[str], flat: list, texts: Texts) -> dict[str, Any]:
     if len(_list(flat, "an attribute list")) % 2:
         raise CompactError("an attribute list has a name without a value")
-    return {_name(strings, flat[i]): flat[i + 1] for i in range(0, len(flat), 2)}
+    out: dict[str, Any] = {}
+    for i in range(0, len(flat), 2):
+        k = _name(strings, flat[i])
+        out[k] = texts.value(flat[i + 1], out, k)
+    return out
 
 
 def _extra(node: dict, extra: Any) -> dict:
@@ -96,7 +197,7 @@ def _extra(node: dict, extra: Any) -> dict:
     return node
 
 
-def _node(c: Any, ids: _Ids, strings: list[str], depth: int = 0) -> Any:
+def _node(c: Any, ids: _Ids, strings: list[str], texts: Texts, depth: int = 0) -> Any:
     if isinstance(c, dict):
         return c
     if not isinstance(c, list):
@@ -105,16 +206,18 @@ def _node(c: Any, ids: _Ids, strings: list[str], depth: int = 0) -> Any:
         raise CompactError(f"nodes are nested deeper than {MAX_DEPTH}")
     kind = c[0]
     if kind == ELEMENT and type(kind) is int:
-        node = {"type": ELEMENT, "tagName": _name(strings, c[2]), "attributes": _attrs(strings, c[3]),
+        node = {"type": ELEMENT, "tagName": _name(strings, c[2]),
+                "attributes": _attrs(strings, c[3], texts),
                 "childNodes": [], "id": ids(c[1])}   # the id before its children's
-        node["childNodes"] = [_node(k, ids, strings, depth + 1) for k in _list(c[4], "children")]
+        node["childNodes"] = [_node(k, ids, strings, texts, depth + 1) for k in _list(c[4], "children")]
         return _extra(node, c[5]) if len(c) > 5 else node
     if kind == DOCUMENT and type(kind) is int:
         node = {"type": DOCUMENT, "childNodes": [], "id": ids(c[1])}
-        node["childNodes"] = [_node(k, ids, strings, depth + 1) for k in _list(c[2], "children")]
+        node["childNodes"] = [_node(k, ids, strings, texts, depth + 1) for k in _list(c[2], "children")]
         return _extra(node, c[3]) if len(c) > 3 else node
     if kind in TEXT_LIKE and type(kind) is int:
-        node = {"type": kind, "textContent": c[2], "id": ids(c[1])}
+        node = {"type": kind, "textContent": None, "id": ids(c[1])}
+        node["textContent"] = texts.value(c[2], node, "textContent")
         return _extra(node, c[3]) if len(c) > 3 else node
     if type(kind) is not int:
         raise CompactError(f"a node's type must be an integer, not {kind!r:.40}")
@@ -129,7 +232,7 @@ def _pairs(flat: list, step: int) -> range:
     return range(0, len(flat), step)
 
 
-def _mutation(d: list, ids: _Ids, strings: list[str]) -> dict:
+def _mutation(d: list, ids: _Ids, strings: list[str], named: Texts) -> dict:
     if len(d) != 5:
         raise CompactError("a mutation is [0, texts, attributes, removes, adds]")
     texts, attrs, removes, adds = d[1], d[2], d[3], d[4]
@@ -137,7 +240,7 @@ def _mutation(d: list, ids: _Ids, strings: list[str]) -> dict:
     out_attrs = []
     for i in _pairs(attrs, 2):
         nid = ids(attrs[i])
-        out_attrs.append({"id": nid, "attributes": _attrs(strings, attrs[i + 1])})
+        out_attrs.append({"id": nid, "attributes": _attrs(strings, attrs[i + 1], named)})
     out_removes = []
     for i in _pairs(removes, 2):
         parent = ids(removes[i])
@@ -146,7 +249,8 @@ def _mutation(d: list, ids: _Ids, strings: list[str]) -> dict:
     for i in _pairs(adds, 3):
         parent = ids(adds[i])
         nxt = None if adds[i + 1] is None else ids(adds[i + 1])
-        out_adds.append({"parentId": parent, "nextId": nxt, "node": _node(adds[i + 2], ids, strings)})
+        out_adds.append({"parentId": parent, "nextId": nxt,
+                         "node": _node(adds[i + 2], ids, strings, named)})
     return {"source": MUTATION, "texts": out_texts, "attributes": out_attrs,
             "removes": out_removes, "adds": out_adds}
 
@@ -159,24 +263,27 @@ def _moves(d: list, ids: _Ids) -> dict:
         {"x": p[i], "y": p[i + 1], "id": ids(p[i + 2]), "timeOffset": p[i + 3]} for i in _pairs(p, 4)]}
 
 
-def _data(kind: int, d: Any, strings: list[str]) -> Any:
+def _data(kind: int, d: Any, strings: list[str], texts: Texts) -> Any:
     if isinstance(d, dict):
         return d
     if not isinstance(d, list):
         raise CompactError(f"event data must be an object or an array, not {d!r:.40}")
     ids = _Ids()
     if kind == FULL_SNAPSHOT and len(d) == 2:
-        return {"node": _node(d[0], ids, strings), "initialOffset": d[1]}
+        return {"node": _node(d[0], ids, strings, texts), "initialOffset": d[1]}
     if kind == INCREMENTAL and d and d[0] == MUTATION and type(d[0]) is int:
-        return _mutation(d, ids, strings)
+        return _mutation(d, ids, strings, texts)
     if kind == INCREMENTAL and d and d[0] in (MOUSE_MOVE, TOUCH_MOVE) and type(d[0]) is int:
         return _moves(d, ids)
     raise CompactError(f"no compact form for event type {kind!r:.20} with data {str(d)[:40]}")
 
 
-def decode(events: list, strings: list | None) -> list[dict]:
-    """The batch's events in DESIGN.md's model. Raises CompactError."""
+def decode(events: list, strings: list | None, texts: Texts | None = None) -> list[dict]:
+    """The batch's events in DESIGN.md's model; the long texts it declares and names go to
+    `texts` (a batch that names one without `texts` to resolve it is refused). Raises
+    CompactError."""
     strings = strings or []
+    named = texts if texts is not None else Texts()
     if not all(type(s) is str for s in strings):
         raise CompactError("strings must be a list of strings")
     out: list[dict] = []
@@ -194,11 +301,14 @@ def decode(events: list, strings: list | None) -> list[dict]:
             if type(kind) is not int or type(dt) is not int:
                 raise CompactError("a compact event's type and dt must be integers")
             t += dt
-            out.append({"type": kind, "data": _data(kind, d, strings), "timestamp": t})
+            out.append({"type": kind, "data": _data(kind, d, strings, named), "timestamp": t})
     except CompactError:
         raise
     except (IndexError, TypeError, KeyError, AttributeError) as exc:
         raise CompactError(f"compact data of the wrong shape ({type(exc).__name__}: {exc})") from None
+    if texts is None and named.refs:
+        raise CompactError("the batch names texts sent before ({\"ref\"}), which only the"
+                           " live intake resolves")
     return out
 
 

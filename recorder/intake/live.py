@@ -22,11 +22,14 @@ from ..privacy import Rules, SessionMasker, SessionMaskers, parse_rules
 from ..sessions import clean_id
 from ..store import LocalStore
 from .apps import Application
+from . import compact
 from .wire import Batch, Status, WireError
 
 log = logging.getLogger(__name__)
 
 MAX_OPEN_SESSIONS = 256     # maskers (unmasked DOMs) one worker keeps in memory
+MAX_SESSION_TEXTS = 64      # long texts kept per session for the batches that name them
+MAX_TEXT_CHARS = 32_000_000  # ... and in all (the least recently used sessions' go first)
 
 
 class _Counting:
@@ -52,6 +55,10 @@ class LiveIntake:
         self._maskers: dict[str, tuple[str | None, SessionMaskers]] = {}  # app id -> (rules, maskers)
         # events of each session this worker's masker has seen, as the store counts them
         self._seen: "OrderedDict[str, int]" = OrderedDict()
+        # the long texts each session's batches declared (compact.Texts), as received: memory
+        # only, like the maskers' DOMs; (app id, client session id) -> digest -> text
+        self._texts: "OrderedDict[tuple[str, str], dict[str, str]]" = OrderedDict()
+        self._text_chars = 0
 
     def maskers(self, app: Application) -> SessionMaskers:
         """The application's maskers, under its own rules if it has some (a change of its
@@ -71,6 +78,8 @@ class LiveIntake:
         event's JSON as received (`wire.decode_request`), so it is not encoded again to be
         measured. Raises LimitError / InvalidEvent / WireError with nothing stored."""
         maskers = self.maskers(app)
+        if batch.texts is not None:
+            self._resolve_texts(app, batch)
         touched: list[str] = []
 
         def masker_for(sid: str, append_to: OpenSession | None) -> Masker:
@@ -81,13 +90,16 @@ class LiveIntake:
         context = SessionMasker(maskers.rules).mask_context(batch.context) \
             if batch.context else None
         try:
-            return self.store.ingest(
+            stored = self.store.ingest(
                 batch.events, application=app.id, user=batch.user_dict(),
                 context=context, live=True, session_id=batch.session_id,
                 now_ms=now_ms if now_ms is not None else time.time() * 1000,
                 masker_for=masker_for, encoded=encoded,
                 batch=BatchKey(app.id, clean_id(batch.session_id), batch.batch_id)
                 if batch.batch_id is not None else None)
+            if batch.texts is not None:
+                self._add_texts(app, batch.session_id, batch.texts.declared)
+            return stored
         except BatchReused as exc:
             raise WireError(Status.CONFLICT, "batch_id_reused", str(exc)) from None
         except BaseException:
@@ -96,6 +108,62 @@ class LiveIntake:
                     maskers.close(sid)
                     self._seen.pop(sid, None)
             raise
+
+    def _session_texts(self, app: Application, client_sid: str) -> dict[str, str]:
+        with self._lock:
+            return dict(self._texts.get((app.id, clean_id(client_sid))) or {})
+
+    def _add_texts(self, app: Application, client_sid: str, new: dict[str, str]) -> None:
+        """Keep `new` among a session's texts, within the bounds: a text let go is found again
+        in the stored session, or sent whole again (409)."""
+        if not new:
+            return
+        key = (app.id, clean_id(client_sid))
+        with self._lock:
+            texts = self._texts.get(key)
+            if texts is None:
+                texts = self._texts[key] = {}
+            self._texts.move_to_end(key)
+            self._add_locked(texts, new)
+
+    def _add_locked(self, texts: dict[str, str], new: dict[str, str]) -> None:
+        for digest, text in new.items():
+            if digest not in texts:
+                texts[digest] = text
+                self._text_chars += len(text)
+        while len(texts) > MAX_SESSION_TEXTS:   # the oldest go first
+            self._text_chars -= len(texts.pop(next(iter(texts))))
+        while self._texts and (len(self._texts) > MAX_OPEN_SESSIONS
+                               or self._text_chars > MAX_TEXT_CHARS):
+            _key, gone = self._texts.popitem(last=False)
+            self._text_chars -= sum(map(len, gone.values()))
+
+    def _resolve_texts(self, app: Application, batch: Batch) -> None:
+        """Put in place the long texts the batch names by digest (compact.Texts): from
+        this session's earlier batches seen here, else from what the session stored
+        (another worker stored it, or this one restarted). Refused with nothing stored
+        when a text is unknown: the sender then sends it whole."""
+        texts = self._session_texts(app, batch.session_id)
+        missing = batch.texts.resolve(texts.get)
+        if missing:
+            found = self._stored_texts(app, batch.session_id)
+            self._add_texts(app, batch.session_id, found)
+            missing = batch.texts.resolve(found.get)
+        if missing:
+            raise WireError(Status.CONFLICT, "unknown_text",
+                            f"the batch names {len(missing)} text(s) this session never sent"
+                            f" ({missing[0]}) - send the batch again with the texts whole")
+
+    def _stored_texts(self, app: Application, client_sid: str) -> dict[str, str]:
+        """digest -> text of the long texts in the session's stored events (stored masked:
+        a text the privacy pass changed has another digest, and stays unknown)."""
+        found: dict[str, str] = {}
+        for info in self.store.index.sessions_for_client(clean_id(client_sid)):
+            if info.application != app.id:
+                continue
+            for event in self.store.events_since(info.id, 0)[1]:
+                compact.collect_texts(event, found)
+        return found
 
     def _masker(self, app: Application, maskers: SessionMaskers, sid: str,
                 append_to: OpenSession | None) -> Masker:

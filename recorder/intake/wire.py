@@ -91,6 +91,9 @@ class Batch(msgspec.Struct, kw_only=True):
     context: dict[str, Any] | None = None
     encoding: str | None = None        # "compact@1": capture.js's compact form (compact.py)
     strings: list[str] | None = None   # the compact form's interned names
+    # the long texts a compact batch declares and names (compact.Texts; set by `expand`, never
+    # read from the body), resolved by the live intake from the session's earlier batches
+    texts: Any = None
 
     def user_dict(self) -> dict | None:
         if self.user is None:
@@ -215,6 +218,7 @@ def decode_request(body: bytes, encoding: str | None,
                         f"batch_id must be 1 to {MAX_BATCH_ID} characters")
     if not batch.events:
         raise WireError(Status.BAD_REQUEST, "malformed", "the batch has no events")
+    batch.texts = None   # not a field of the wire protocol
     if batch.encoding is not None:   # compact: the events are rebuilt, not what was sent
         return expand(batch), None
     return batch, [bytes(e) for e in _WIRE.decode(raw).events]
@@ -228,10 +232,12 @@ def expand(batch: Batch) -> Batch:
         raise WireError(Status.BAD_REQUEST, "unsupported_encoding",
                         f"the batch encoding {batch.encoding[:40]!r} is unknown - send"
                         f" {compact.ENCODING!r} or plain events (no \"encoding\")")
+    texts = compact.Texts()
     try:
-        batch.events = compact.decode(batch.events, batch.strings)
+        batch.events = compact.decode(batch.events, batch.strings, texts)
     except compact.CompactError as exc:
         raise WireError(Status.BAD_REQUEST, "malformed",
                         f"the compact events do not decode ({exc}) - send plain events") from None
     batch.encoding = batch.strings = None
+    batch.texts = texts if texts.declared or texts.refs else None
     return batch

@@ -1,0 +1,93 @@
+"""capture.js sends a long text (a stylesheet it inlines on every page of a visit) whole once
+per session, and by its digest on the pages after it, once the intake answered 202 for it; a
+real `replay serve --demo` puts the text back before storing. In Debian's chromium: the
+stored visit has the whole stylesheet on both pages and plays in rrweb's own Replayer; an
+intake that no longer has the text (here: a new data folder behind the same address) refuses
+the batch, and capture.js sends it again with the text whole, losing nothing."""
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+pytest.importorskip("playwright.sync_api", reason="playwright is in the test extra")
+
+from recorder.source import open_recording  # noqa: E402
+from replay_tools.chromium import chromium_path  # noqa: E402
+from replay_tools.intake import IntakeServer, free_port, replay_cli  # noqa: E402
+from tests.app.test_capture_chromium import _play_in_rrweb  # noqa: E402
+
+pytestmark = pytest.mark.skipif(chromium_path() is None,
+                                reason="Debian's chromium is not installed (.ci/run installs it)")
+
+SENT_ALL = "(s => s.idle && s.acked === s.queued ? s : null)(ReplayCapture.flush())"
+
+
+def _visit(page, url: str) -> dict:
+    """Open a page of the demo shop (its capture.js installed by the intake) and wait until
+    everything it recorded was answered 202."""
+    page.goto(url)
+    page.wait_for_function("window.ReplayCapture && ReplayCapture.status()")
+    page.wait_for_function("document.querySelector('link[rel=stylesheet]').sheet !== null")
+    page.mouse.move(200, 200, steps=4)
+    return page.wait_for_function(SENT_ALL, polling=100, timeout=20_000).json_value()
+
+
+def _stylesheets(events: list[dict]) -> list[str]:
+    out, stack = [], [e["data"]["node"] for e in events if e["type"] == 2]
+    while stack:
+        n = stack.pop()
+        if n.get("tagName") == "link" and "_cssText" in n.get("attributes", {}):
+            out.append(n["attributes"]["_cssText"])
+        stack.extend(n.get("childNodes") or ())
+    return out
+
+
+def _stored(data, sid: str, at_least: int) -> list[dict]:
+    deadline = time.monotonic() + 20   # a page's last events may go by sendBeacon
+    while True:
+        rows = {r["id"]: r for r in json.loads(replay_cli(data, "sessions", "--json").stdout)}
+        if sid in rows and rows[sid]["record_count"] >= at_least:
+            return list(open_recording(sid, data).events())
+        assert time.monotonic() < deadline, rows
+        time.sleep(0.2)
+
+
+def test_the_next_page_names_the_stylesheet_and_the_intake_stores_it_whole(tmp_path, chromium):
+    with IntakeServer(tmp_path / "data", args=("--demo",)) as srv:
+        ctx = chromium.new_context()
+        try:
+            page = ctx.new_page()
+            first = _visit(page, srv.url + "/demo/")
+            assert first["texts_named"] == 0 and first["failed"] == 0
+            second = _visit(page, srv.url + "/demo/checkout.html")
+            sid = page.evaluate("ReplayCapture.status().session_id")
+        finally:
+            ctx.close()
+        assert second["texts_named"] == 1 and second["failed"] == 0 and not second["errors"], second
+        stored = _stored(srv.data, sid, first["acked"] + second["acked"])
+    sheets = _stylesheets(stored)
+    assert len(sheets) == 2 and sheets[0] == sheets[1] and ".card" in sheets[0]
+    played = _play_in_rrweb(chromium, stored, probe="function (d) { return d.styleSheets.length; }")
+    assert played["warnings"] == [] and "Pay" in played["text"] and played["probe"] >= 1
+
+
+def test_an_intake_without_the_text_gets_it_whole_again(tmp_path, chromium):
+    port = free_port()
+    ctx = chromium.new_context()
+    try:
+        page = ctx.new_page()
+        with IntakeServer(tmp_path / "before", port=port, args=("--demo",)):
+            _visit(page, f"http://127.0.0.1:{port}/demo/")
+        # the same address, a new data folder: the session and its texts are unknown there
+        with IntakeServer(tmp_path / "after", port=port, args=("--demo",)) as srv:
+            second = _visit(page, srv.url + "/demo/checkout.html")
+            sid = page.evaluate("ReplayCapture.status().session_id")
+            stored = _stored(srv.data, sid, second["acked"])
+    finally:
+        ctx.close()
+    assert second["failed"] == 0 and second["texts_named"] == 0, second
+    assert any("409" in e and "unknown_text" in e for e in second["errors"]), second["errors"]
+    sheets = _stylesheets(stored)
+    assert len(sheets) == 1 and ".card" in sheets[0]

@@ -1,0 +1,189 @@
+"""Long texts named by digest (compact.py's `{"text", "id"}` and `{"ref"}`): a stylesheet
+that capture.js inlined on an earlier page of the visit goes by its digest, and the intake
+puts the text back before anything reads the batch, so the session stores what it would have
+stored had the text been sent again. A digest the session never sent refuses the batch with
+nothing stored; another worker (or this one after a restart) finds the text in what the
+session stored."""
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from recorder.intake import compact
+from recorder.intake.apps import Applications
+from recorder.intake.live import LiveIntake
+from recorder.intake.wire import Status, WireError, decode_body
+from recorder.limits import Limits
+from recorder.privacy import parse_rules
+from recorder.privacy.preview import html_to_events
+from recorder.store import Store
+
+CSS = "".join(f".item-{i} {{ color: rgb({i}, 10, 20); padding: {i}px; }}" for i in range(60))
+PAGE = '<!DOCTYPE html><html><head><link rel="stylesheet" href="/s.css"></head><body><p>hi</p></body></html>'
+ALLOW = parse_rules('default = "allow"\ndetectors = []\n')
+
+
+def _page(t0: int, href: str) -> list[dict]:
+    """Meta + FullSnapshot of PAGE at `t0`, its stylesheet inlined as capture.js inlines it."""
+    events = html_to_events(PAGE, href=href)
+    stack = [events[1]["data"]["node"]]
+    while stack:
+        n = stack.pop()
+        if n.get("tagName") == "link":
+            n["attributes"]["_cssText"] = CSS
+        stack.extend(n.get("childNodes") or ())
+    for e in events:
+        e["timestamp"] = t0
+    return events
+
+
+def _as(value, form):
+    """The compact value `value` with CSS replaced by `form` (the text or its digest)."""
+    if value == CSS:
+        return form
+    if isinstance(value, list):
+        return [_as(v, form) for v in value]
+    return value
+
+
+def _body(sid: str, batch_id: str, events: list[dict], form) -> bytes:
+    packed, strings = compact.encode(events)
+    return json.dumps({"session_id": sid, "batch_id": batch_id, "encoding": compact.ENCODING,
+                       "strings": strings, "events": _as(packed, form)}).encode()
+
+
+def _css_texts(events: list[dict]) -> list[str]:
+    out, stack = [], [e["data"]["node"] for e in events if e["type"] == 2]
+    while stack:
+        n = stack.pop()
+        if "_cssText" in (n.get("attributes") or {}):
+            out.append(n["attributes"]["_cssText"])
+        stack.extend(n.get("childNodes") or ())
+    return out
+
+
+@pytest.fixture
+def folder(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    apps = Applications(data)
+    app, _ = apps.create("shop")
+    other, _ = apps.create("elsewhere")
+    return data, app, other
+
+
+DIGEST = compact.text_digest(CSS)
+
+
+def test_digest_is_sha256_of_the_utf8_text():
+    import hashlib
+    assert DIGEST == "sha256:" + hashlib.sha256(CSS.encode()).hexdigest()[:32]
+    assert compact.text_digest("é" * 2000) != compact.text_digest("e" * 2000)
+
+
+def test_a_text_named_on_the_next_page_is_stored_whole(folder):
+    data, app, _ = folder
+    live = LiveIntake(Store.open(data), ALLOW)
+    t0 = int(time.time() * 1000) - 60_000
+    first = decode_body(_body("visit", "p1.0", _page(t0, "https://shop.example/"),
+                              {"text": CSS, "id": DIGEST}), None, Limits())
+    assert first.texts.declared == {DIGEST: CSS}
+    live.accept(app, first)
+    second = decode_body(_body("visit", "p2.0", _page(t0 + 5000, "https://shop.example/b"),
+                               {"ref": DIGEST}), None, Limits())
+    assert second.texts.refs
+    live.accept(app, second)
+    events = list(Store.open(data).events_since("visit", 0)[1])
+    assert _css_texts(events) == [CSS, CSS]
+    # the same as a session whose pages both sent the text whole
+    plain = LiveIntake(Store.open(data), ALLOW)
+    plain.accept(app, decode_body(_body("plain", "q1.0", _page(t0, "https://shop.example/"), CSS),
+                                  None, Limits()))
+    plain.accept(app, decode_body(_body("plain", "q2.0", _page(t0 + 5000, "https://shop.example/b"),
+                                        CSS), None, Limits()))
+    assert Store.open(data).events_since("plain", 0)[1] == events
+
+
+def test_an_unknown_digest_refuses_the_batch_and_stores_nothing(folder):
+    data, app, _ = folder
+    live = LiveIntake(Store.open(data), ALLOW)
+    t0 = int(time.time() * 1000) - 60_000
+    live.accept(app, decode_body(_body("v", "a.0", _page(t0, "https://shop.example/"), CSS),
+                                 None, Limits()))
+    unknown = compact.text_digest(CSS + " ")
+    with pytest.raises(WireError) as err:
+        live.accept(app, decode_body(_body("v", "b.0", _page(t0 + 1000, "https://shop.example/b"),
+                                           {"ref": unknown}), None, Limits()))
+    assert err.value.status == Status.CONFLICT and err.value.code == "unknown_text"
+    assert Store.open(data).events_since("v", 0)[0].record_count == 2
+    # the sender's retry, the text whole under the same batch id, is stored
+    live.accept(app, decode_body(_body("v", "b.0", _page(t0 + 1000, "https://shop.example/b"), CSS),
+                                 None, Limits()))
+    assert _css_texts(Store.open(data).events_since("v", 0)[1]) == [CSS, CSS]
+
+
+def test_another_worker_finds_the_text_in_what_the_session_stored(folder):
+    data, app, other = folder
+    t0 = int(time.time() * 1000) - 60_000
+    LiveIntake(Store.open(data), ALLOW).accept(app, decode_body(
+        _body("v", "a.0", _page(t0, "https://shop.example/"), {"text": CSS, "id": DIGEST}),
+        None, Limits()))
+    worker2 = LiveIntake(Store.open(data), ALLOW)
+    worker2.accept(app, decode_body(_body("v", "b.0", _page(t0 + 1000, "https://shop.example/b"),
+                                          {"ref": DIGEST}), None, Limits()))
+    assert _css_texts(Store.open(data).events_since("v", 0)[1]) == [CSS, CSS]
+    # another application's batch cannot name the texts of this one's session
+    with pytest.raises(WireError) as err:
+        LiveIntake(Store.open(data), ALLOW).accept(other, decode_body(
+            _body("v", "c.0", _page(t0 + 2000, "https://shop.example/c"), {"ref": DIGEST}),
+            None, Limits()))
+    assert err.value.code == "unknown_text"
+
+
+def test_compact_text_values_are_checked():
+    packed, strings = compact.encode(_page(1000, "https://shop.example/"))
+    with pytest.raises(compact.CompactError):   # a digest needs the intake to resolve it
+        compact.decode(_as(packed, {"ref": DIGEST}), strings)
+    for bad in ({"ref": "md5:00"}, {"text": CSS}, {"text": 5, "id": DIGEST}, {"ref": DIGEST, "x": 1}):
+        with pytest.raises(compact.CompactError):
+            compact.decode(_as(packed, bad), strings, compact.Texts())
+    texts = compact.Texts()
+    events = compact.decode(_as(packed, {"ref": DIGEST}), strings, texts)
+    assert texts.resolve({}.get) == [DIGEST]
+    assert texts.resolve({DIGEST: CSS}.get) == [] and _css_texts(events) == [CSS]
+
+
+def test_texts_in_mutations_a_link_added_later_and_attribute_changes():
+    added = {"type": 3, "timestamp": 2000, "data": {
+        "source": 0, "texts": [{"id": 9, "value": "x"}],
+        "attributes": [{"id": 4, "attributes": {"class": "on", "_cssText": CSS}}], "removes": [],
+        "adds": [{"parentId": 3, "nextId": None, "node": {
+            "type": 2, "id": 20, "tagName": "style", "attributes": {}, "childNodes": [
+                {"type": 3, "id": 21, "textContent": CSS, "isStyle": True}]}}]}}
+    packed, strings = compact.encode([added])
+    texts = compact.Texts()
+    events = compact.decode(_as(packed, {"ref": DIGEST}), strings, texts)
+    assert len(texts.refs) == 2 and texts.resolve({DIGEST: CSS}.get) == []
+    assert events == [added]
+    found: dict[str, str] = {}
+    added["data"]["adds"] = []   # the text is in the attribute change alone
+    compact.collect_texts(added, found)
+    assert found == {DIGEST: CSS}
+
+
+def test_texts_over_the_memory_bound_are_found_in_the_stored_session(folder, monkeypatch):
+    from recorder.intake import live as live_module
+
+    data, app, _ = folder
+    monkeypatch.setattr(live_module, "MAX_TEXT_CHARS", len(CSS) - 1)   # nothing stays in memory
+    live = LiveIntake(Store.open(data), ALLOW)
+    t0 = int(time.time() * 1000) - 60_000
+    live.accept(app, decode_body(_body("v", "a.0", _page(t0, "https://shop.example/"),
+                                       {"text": CSS, "id": DIGEST}), None, Limits()))
+    assert live._text_chars == 0 and not live._texts
+    live.accept(app, decode_body(_body("v", "b.0", _page(t0 + 1000, "https://shop.example/b"),
+                                       {"ref": DIGEST}), None, Limits()))
+    assert _css_texts(Store.open(data).events_since("v", 0)[1]) == [CSS, CSS]
+    assert live._text_chars == 0
