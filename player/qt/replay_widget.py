@@ -214,6 +214,7 @@ class ReplayWidget(QWidget):
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self._builder: threading.Thread | None = None
         self._rows_for: SessionView | None = None   # the pane is rebuilt for it, next step
+        self._made: tuple[SessionView, DevToolsPane] | None = None   # ... made, not yet placed
         self._built: SessionView | Exception | None = None
         self._index_timer: QTimer | None = None   # polls the background index until done
         if not self.replayer.ready:
@@ -314,13 +315,27 @@ class ReplayWidget(QWidget):
         self._rows_for = sv
 
     def _show_rows(self) -> None:
-        """The dev-tools pane for the latest session view (its rows a chunk at a time)."""
-        sv, self._rows_for = self._rows_for, None
+        """The dev-tools pane for the latest session view (its rows a chunk at a time), in
+        two event-loop steps: made here (its six tables: 70 ms of the UI thread's CPU on
+        the real recording), put in place in the next (`_place_rows`: polished with the
+        style sheet and laid out, 80 ms); both in one step were the UI's longest stall
+        while a long recording's index came in."""
+        sv = self._rows_for
         if sv is None:
             return
+        self._made = (sv, DevToolsPane(sv, self, gradual=True))   # hidden until placed
+        QTimer.singleShot(0, self, self._place_rows)
+
+    def _place_rows(self) -> None:
+        (sv, pane), self._made = self._made, None
+        if sv is not self._rows_for:   # a newer session view came meanwhile: that one's
+            pane.deleteLater()
+            self._show_rows()
+            return
+        self._rows_for = None
         old = self.devtools
         tab = old.currentIndex()
-        self.devtools = DevToolsPane(sv, self, gradual=True)
+        self.devtools = pane
         self.devtools.setCurrentIndex(tab)
         self.devtools.seekRequested.connect(self.controller.seek)
         self.devtools.filled.connect(hold_still)   # the index, timeline and rows are all in
