@@ -440,18 +440,16 @@ def measure(label: str, data: Path, sid: str, args: argparse.Namespace) -> None:
     ours_phases = [k for k in stalls.worst if k and not k.startswith(("baseline", "(benchmark)"))]
     rss = max(stalls.peak_mb.get(k, 0.0) for k in ours_phases)
     top = max(ours_phases, key=lambda k: stalls.peak_mb.get(k, 0.0))
-    longest = max(stalls.worst[k] for k in ours_phases)
-    rows.append(Row("longest UI stall (10 ms heartbeat)", ms(longest),
-                    ms(max(v for k, v in stalls.worst.items() if k.startswith("baseline"))),
-                    "<= 100 ms", longest <= 0.1))
-    for k in ours_phases:
-        rows.append(Row(f"  while {k}", ms(stalls.worst[k]), ""))
-    own = max(stalls.worst_own[k] for k in ours_phases)
-    rows.append(Row("  longest less its wait for a core (schedstat)", ms(own),
-                    ms(max(v for k, v in stalls.worst_own.items() if k.startswith("baseline"))),
-                    "<= 100 ms", own <= 0.1))
-    for k in ours_phases:
-        rows.append(Row(f"    while {k}", ms(stalls.worst_own[k]), ""))
+
+    def stall_rows(title: str, worst: dict[str, float], indent: str) -> None:
+        longest = max(worst[k] for k in ours_phases)
+        rows.append(Row(indent + title, ms(longest),
+                        ms(max(v for k, v in worst.items() if k.startswith("baseline"))),
+                        "<= 100 ms", longest <= 0.1))
+        rows.extend(Row(f"{indent}  while {k}", ms(worst[k]), "") for k in ours_phases)
+
+    stall_rows("longest UI stall (10 ms heartbeat)", stalls.worst, "")
+    stall_rows("longest less its wait for a core (schedstat)", stalls.worst_own, "  ")
     rows.append(Row(f"player peak RSS (Python process; while {top})", f"{rss:,.0f} MB",
                     f"Chromium's processes now: {web_rss:,.0f} MB", "<= 600 MB", rss <= 600))
     bench = max(v for k, v in stalls.peak_mb.items() if k not in ours_phases)
