@@ -144,17 +144,19 @@ class Replayer:
                     ) -> list[Raw] | None:
         """Sanitized view operations for everything with t0 < t <= t1, in order. Calls
         that continue where the previous one stopped (playback) do not re-seek.
-        `limit`: None instead of more DOM operations than this (a seek's short jump, which
-        shows the moment another way then) - before building any when the index weighs
-        the range's events above it (the view shown can still be patched, `view_at`), else
-        as soon as they are built: a busy page's 15 s are 30,000 operations, 0.3-0.9 s of
-        the UI thread, all to be thrown away."""
+        `limit`: None instead of more DOM operations than this or a whole page (a full
+        snapshot) - a seek's short jump, which shows the moment another way then: before
+        building any when the index weighs the range's events above it or holds a full
+        snapshot in it (the view shown can still be patched, `view_at`), else as soon as
+        they are built. A busy page's 15 s are 30,000 operations, 0.3-0.9 s of the UI
+        thread, all to be thrown away."""
         if t1_ms <= t0_ms:
             return []
         ix = self.index
         if limit is not None:
             w = ix.weight_between(t0_ms, t1_ms)
-            if w is not None and w > limit:
+            fs = ix.full_snapshot_t
+            if w is not None and (w > limit or bisect_right(fs, t1_ms) > bisect_right(fs, t0_ms)):
                 return None
         cur = self._cursor
         cont = cur is not None and cur[0] == t0_ms
@@ -173,7 +175,7 @@ class Replayer:
         b = OpsBuilder(m, self.asset)
         for t, e in events:
             b.apply(e, t, ops)
-            if limit is not None and len(ops) > limit:
+            if limit is not None and (len(ops) > limit or (ops and ops[-1]["k"] == "full")):
                 self._cursor = None   # its mirror stopped part-way
                 return None
         self._cursor = (t1_ms, m)

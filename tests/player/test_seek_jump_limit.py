@@ -90,13 +90,23 @@ def test_a_busy_jump_is_refused_before_it_is_built_and_the_page_shown_is_patched
     assert kind == "patch"
 
 
-def test_operations_outgrowing_the_limit_are_dropped_as_they_are_built():
+def test_a_jump_over_a_page_load_is_refused_before_it_is_built():
     r = Replayer(_session())
     r.view_at(5000)
-    # a full snapshot weighs nothing but is a whole frame: over a limit of none
+    # a full snapshot weighs nothing (a checkpoint follows it) but is a whole page
     assert r.index.weight_between(5000, 6000) == 0
-    assert r.ops_between(5000, 6000, 0) is None
+    assert r.ops_between(5000, 6000, 400) is None
+    kind, frame = r.view_at(6000, 5000)   # the view shown is still known
+    assert kind == "patch"
+
+
+def test_operations_outgrowing_the_limit_are_dropped_as_they_are_built():
+    # ahead of the index nothing is weighed: the operations are counted as they are built
+    r = Replayer(ListSource(_session(), segment_size=2), mode="lazy")
+    r.view_at(2500)
+    assert r.index.weight_between(2500, 4500) is None
+    assert r.ops_between(2500, 4500, 10) is None
     # its mirror stopped part-way: what the view shows is no longer known, a frame follows
-    kind, frame = r.view_at(6000, 5000)
+    kind, frame = r.view_at(4500, 2500)
     assert kind == "frame"
-    assert frame == Replayer(_session()).frame_at(6000)
+    assert frame == Replayer(_session()).frame_at(4500)
