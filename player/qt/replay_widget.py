@@ -70,7 +70,6 @@ def in_background(work: Callable[[], T], name: str) -> T:
 
 
 RELEASE_MS = 1000   # after a player closes, its objects are collected this much later
-PANE_LAG_MS = 100   # the dev-tools pane follows the clock at most this late while the view is busy
 
 
 def hold_still() -> None:
@@ -187,12 +186,11 @@ class ReplayWidget(QWidget):
         self.timeline.skipToggled.connect(c.set_skip_inactive)
         self.devtools.seekRequested.connect(c.seek)
         c.timeChanged.connect(self.timeline.set_time)
-        self._pane_due = False      # the clock moved since the pane last followed it
-        self._pane_timer = QTimer(self)
+        self._pane_timer = QTimer(self)     # the pane follows the clock, next step
         self._pane_timer.setSingleShot(True)
-        self._pane_timer.timeout.connect(self._pane_follow)
+        self._pane_timer.setInterval(0)
+        self._pane_timer.timeout.connect(lambda: self.devtools.set_time(self.controller.time))
         c.timeChanged.connect(self._time_moved)
-        self.bridge.applied.connect(self._view_applied)
         c.playingChanged.connect(self.timeline.set_playing)
         c.speedChanged.connect(self.timeline.set_speed)
         c.skippingChanged.connect(self.timeline.set_skipping)
@@ -281,23 +279,12 @@ class ReplayWidget(QWidget):
         self.page_bar.set_url(self.session.url_at(t))
 
     def _time_moved(self, _t: int) -> None:
-        """The dev-tools pane follows the clock an event-loop step after the view took
-        what it was sent (or PANE_LAG_MS later, playback keeping it busy): its table's
-        repaint costs the UI thread 15-20 ms (each visible cell's data from Python, its
-        text laid out again), and spent right behind a seek's own work it made one
-        100-170 ms block of the two, ahead of the page's answer and painted frame."""
-        self._pane_due = True
+        """The dev-tools pane follows the clock in the event loop's next step, while
+        Chromium applies what the seek sent: its table's repaint costs the UI thread
+        15-20 ms (each visible cell's data from Python, its text laid out again), and
+        spent right behind a seek's own work it made one 100-170 ms block of the two."""
         if not self._pane_timer.isActive():
-            self._pane_timer.start(0 if self.bridge.pending == 0 else PANE_LAG_MS)
-
-    def _view_applied(self, _seq: int) -> None:
-        if self._pane_due and self.bridge.pending == 0:
-            self._pane_timer.start(0)
-
-    def _pane_follow(self) -> None:
-        if self._pane_due:
-            self._pane_due = False
-            self.devtools.set_time(self.controller.time)
+            self._pane_timer.start()
 
     def set_session(self, sv: SessionView) -> None:
         """Show a (complete) session view: timeline markers and the dev-tools rows (the
