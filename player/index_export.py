@@ -20,7 +20,8 @@ class IndexExport(msgspec.Struct, frozen=True):
     dom_events: int
     cp_t: list[float]
     cp_blob: list[bytes]
-    blocks: list[tuple[bytes, bytes | None]]   # (times as float64 bytes, the block's blob)
+    # (times as float64 bytes, weights as uint16 bytes, the block's blob)
+    blocks: list[tuple[bytes, bytes, bytes | None]]
     full_snapshot_t: list[float]
     seg_first_event: list[int]
     warnings: dict[str, int]

@@ -203,8 +203,9 @@ class PlaybackController(QObject):
         self._wanted_seek = None
         ops = None
         if not force_frame and self.sent >= 0 and self.sent < t <= self.sent + SHORT_JUMP_MS:
-            ops = self.r.ops_between(self.sent, t)
-            if len(ops) > MAX_JUMP_OPS or any(op.get("k") == "full" for op in ops):
+            ops = self.r.ops_between(self.sent, t, MAX_JUMP_OPS)
+            if ops is not None and (len(ops) > MAX_JUMP_OPS
+                                    or any(op.get("k") == "full" for op in ops)):
                 ops = None
         if ops is not None:
             self._send_ops(ops)

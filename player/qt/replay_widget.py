@@ -186,7 +186,11 @@ class ReplayWidget(QWidget):
         self.timeline.skipToggled.connect(c.set_skip_inactive)
         self.devtools.seekRequested.connect(c.seek)
         c.timeChanged.connect(self.timeline.set_time)
-        c.timeChanged.connect(lambda t: self.devtools.set_time(t))
+        self._pane_timer = QTimer(self)     # the pane follows the clock, next step
+        self._pane_timer.setSingleShot(True)
+        self._pane_timer.setInterval(0)
+        self._pane_timer.timeout.connect(lambda: self.devtools.set_time(self.controller.time))
+        c.timeChanged.connect(self._time_moved)
         c.playingChanged.connect(self.timeline.set_playing)
         c.speedChanged.connect(self.timeline.set_speed)
         c.skippingChanged.connect(self.timeline.set_skipping)
@@ -208,6 +212,7 @@ class ReplayWidget(QWidget):
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self._builder: threading.Thread | None = None
         self._rows_for: SessionView | None = None   # the pane is rebuilt for it, next step
+        self._made: tuple[SessionView, DevToolsPane] | None = None   # ... made, not yet placed
         self._built: SessionView | Exception | None = None
         self._index_timer: QTimer | None = None   # polls the background index until done
         if not self.replayer.ready:
@@ -273,6 +278,14 @@ class ReplayWidget(QWidget):
     def _show_url(self, t: int) -> None:
         self.page_bar.set_url(self.session.url_at(t))
 
+    def _time_moved(self, _t: int) -> None:
+        """The dev-tools pane follows the clock in the event loop's next step, while
+        Chromium applies what the seek sent: its table's repaint costs the UI thread
+        15-20 ms (each visible cell's data from Python, its text laid out again), and
+        spent right behind a seek's own work it made one 100-170 ms block of the two."""
+        if not self._pane_timer.isActive():
+            self._pane_timer.start()
+
     def set_session(self, sv: SessionView) -> None:
         """Show a (complete) session view: timeline markers and the dev-tools rows (the
         tables fill in over the next event-loop steps, so a long session never blocks the UI)."""
@@ -289,13 +302,27 @@ class ReplayWidget(QWidget):
         self._rows_for = sv
 
     def _show_rows(self) -> None:
-        """The dev-tools pane for the latest session view (its rows a chunk at a time)."""
-        sv, self._rows_for = self._rows_for, None
+        """The dev-tools pane for the latest session view (its rows a chunk at a time), in
+        two event-loop steps: made here (its six tables: 70 ms of the UI thread's CPU on
+        the real recording), put in place in the next (`_place_rows`: polished with the
+        style sheet and laid out, 80 ms); both in one step were the UI's longest stall
+        while a long recording's index came in."""
+        sv = self._rows_for
         if sv is None:
             return
+        self._made = (sv, DevToolsPane(sv, self, gradual=True))   # hidden until placed
+        QTimer.singleShot(0, self, self._place_rows)
+
+    def _place_rows(self) -> None:
+        (sv, pane), self._made = self._made, None
+        if sv is not self._rows_for:   # a newer session view came meanwhile: that one's
+            pane.deleteLater()
+            self._show_rows()
+            return
+        self._rows_for = None
         old = self.devtools
         tab = old.currentIndex()
-        self.devtools = DevToolsPane(sv, self, gradual=True)
+        self.devtools = pane
         self.devtools.setCurrentIndex(tab)
         self.devtools.seekRequested.connect(self.controller.seek)
         self.devtools.filled.connect(hold_still)   # the index, timeline and rows are all in

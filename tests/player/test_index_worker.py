@@ -88,3 +88,16 @@ def test_the_compressed_export_is_let_go_before_the_index_is_taken_over(tmp_path
         assert r.ready and r.runner.proc.returncode == 0
         assert len(blobs[0]) > 0 and holders == [0]
         r.close()
+
+
+def test_opening_indexes_no_further_than_the_first_frame():
+    # what the player indexes before it opens is let go when a worker takes over: a
+    # whole step of a long segment (4,096 events of the real recording) was done for nothing
+    from player.keyframes import FIRST_STEP
+    from recorder.source import ListSource
+
+    events = list(generate_session(6_000, duration_ms=10 * 60 * 1000, seed=4))
+    first = next(i for i, e in enumerate(events) if e["type"] == 2)
+    r = Replayer(ListSource(events, segment_size=5_000), mode="lazy")
+    assert r.index.full_snapshot_t
+    assert first < r.index.events_seen <= first + FIRST_STEP < 5_000

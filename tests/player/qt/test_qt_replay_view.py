@@ -454,3 +454,18 @@ def test_assets_stored_in_the_recording_are_served_by_our_scheme(qapp):
         assert w.stage.profile.guard.blocked == []
     finally:
         dispose(w)
+
+
+def test_the_console_follows_a_seek_in_the_next_step(generated_widget):
+    # its table's repaint is not added to the seek's own work in one event-loop step
+    w = generated_widget
+    tab = w.devtools.console
+    w.devtools.setCurrentWidget(tab)
+    w.seek_and_wait(0)
+    times = [r["t"] for r in tab.model.rows]
+    target = times[len(times) // 2]
+    w.controller.seek(target)
+    assert tab.model.now != target
+    w.bridge.wait_painted()
+    assert tab.model.now == target
+    assert tab.model.current_row() == max(i for i, t in enumerate(times) if t <= target)
