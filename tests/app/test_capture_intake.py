@@ -62,14 +62,20 @@ def _sent_everything(b: BrowserRecorder) -> dict:
 
 def _restart_with(pages: PageServer, intake, script: str, then: str = "null"):
     """installed.html with capture.js stopped, then started again by `script` (a fake fetch
-    of its own); waits until it sent everything. Returns its status and `then` evaluated."""
+    of its own); waits until it sent everything. Returns its status once stopped and `then`
+    evaluated."""
     srv, app_id, token = intake
     with BrowserRecorder(recorder="capture") as b:
         _open_installed(b, pages, {"intake": srv.url, "app": app_id, "token": token,
                                    "flushMs": 100000})
         b.eval("ReplayCapture.stop()")
         b.eval(script)
-        return _sent_everything(b), b.eval(then)
+        _sent_everything(b)
+        value = b.eval(then)
+        # counted once stopped: a count taken while it records can miss an event recorded
+        # after it (under load, a blur as the page closes, sent by beacon and stored)
+        b.eval("ReplayCapture.stop()")
+        return _sent_everything(b), value
 
 
 def _pages(events: list[dict]) -> list[list[tuple[int, int]]]:
@@ -251,10 +257,15 @@ def test_a_quiet_page_sends_less_often_and_small_bodies_go_plain(qapp, pages, in
         busy = b.eval("ReplayCapture.status()")
         st = _sent_everything(b)
         enc = b.eval("window.__enc")
+        # the store is held against the counts once stopped: a count taken while recording
+        # can miss an event recorded after it (under load, a blur as the page closes, sent
+        # by beacon and stored: 131 stored, 130 counted) - no event lost
+        b.eval("ReplayCapture.stop()")
+        final = _sent_everything(b)
     assert flush_ms * 0.9 < first <= flush_ms              # a snapshot: one flush period
     assert flush_ms < quiet <= 3 * flush_ms                 # quiet: longer
     assert enc[0] == "gzip" and enc[1] == "plain", enc      # the snapshot zipped, a click not
     assert st["failed"] == 0
-    assert len(list(open_recording("quiet-page", srv.data).events())) == st["acked"]
+    assert len(list(open_recording("quiet-page", srv.data).events())) == final["acked"], final
     assert busy["queued"] - busy["acked"] >= 50             # a busy queue: one period again
     assert flush_ms * 0.9 < busy["next_send_ms"] <= flush_ms
