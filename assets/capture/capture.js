@@ -1493,7 +1493,10 @@
    * main-thread cost; pagehide still sends the rest by beacon). */
   var BUSY_EVENTS = 50, QUIET_FACTOR = 3;
   var WORKER_IDLE_MAX_MS = 2000;   // the transport's Worker is made by then after the load
-  var GZIP_MIN_CHARS = 1024;       // below this gzip saves less than a request's own headers
+  /* A body is gzipped when it is at least GZIP_MIN_CHARS long, and sent gzipped when that
+   * saves more than the Content-Encoding header costs (a few hundred characters of events
+   * already gzip to about half). */
+  var GZIP_MIN_CHARS = 200, GZIP_HEADER_BYTES = 24;
   var QUEUE_MAX_EVENTS = 20000;    // the retry queue's bound: the oldest go first beyond it
   var BEACON_MAX_BYTES = 60000;    // sendBeacon's budget is 64 KB per page
   var RETRY_MS = 1000, RETRY_MAX_MS = 30000;
@@ -1502,7 +1505,13 @@
   /* Long texts (a stylesheet inlined on every page of a visit) go whole once per session, then
    * by their digest (recorder/intake/compact.py: TEXT_MIN_CHARS, text_digest): named only once
    * the intake answered 202 for a batch that held them, and never in a beacon (which gets no
-   * answer). The intake keeps as many per session as capture.js remembers (MAX_SESSION_TEXTS). */
+   * answer). The intake keeps as many per session as capture.js remembers (MAX_SESSION_TEXTS).
+   * A stylesheet read from a <link rel=stylesheet> with an http(s) URL is a public resource
+   * (any visitor can fetch it): it goes marked `public`, the intake keeps it for the whole
+   * application (recorder/intake/live.py says why that is safe, and for which texts only),
+   * and it is named by digest from a session's first page on - a guess, as a new visitor's
+   * page cannot know what the intake has: a 409 unknown_text sends the batch again with its
+   * texts whole, and that page guesses no more. */
   var TEXT_REF_MIN_CHARS = 1024, TEXTS_KEPT = 64, DIGEST_HEX_BYTES = 16;
 
   function randomId() {
@@ -1550,7 +1559,7 @@
    * it is. */
   function compactBatch(events) {
     var strings = [], index = new Map(), last = 0, t = 0, out = [];
-    var texts = [];   // [array, index] of each long text (stylesheets): nameTexts may name them
+    var texts = [];   // [array, index, public] of each long text (stylesheets): nameTexts may name them
     function name(s) {
       var i = index.get(s);
       if (i === undefined) { i = strings.length; strings.push(s); index.set(s, i); }
@@ -1558,15 +1567,18 @@
     }
     function id(v) { var d = v - last; last = v; return d; }
     function count(o) { var n = 0; for (var k in o) n++; return n; }
-    function attrs(a) {
+    function attrs(a, pub) {   // pub: the attributes of a <link> to a public stylesheet
       var flat = [], v;
       for (var k in a) {
         v = a[k];
         if (v === undefined) continue;   // as JSON leaves it out
         flat.push(name(k), v);
-        if (k === "_cssText" && typeof v === "string" && v.length >= TEXT_REF_MIN_CHARS) texts.push([flat, flat.length - 1]);
+        if (k === "_cssText" && typeof v === "string" && v.length >= TEXT_REF_MIN_CHARS) texts.push([flat, flat.length - 1, !!pub]);
       }
       return flat;
+    }
+    function publicSheet(n) {   // capture.js inlines a <link>'s sheet only for a stylesheet
+      return n.tagName === "link" && typeof n.attributes.href === "string" && /^https?:/i.test(n.attributes.href);
     }
     function node(n) {
       var kind = n.type, fixed, out, k, extra = null, nid;
@@ -1577,11 +1589,11 @@
       for (k in n) if (!fixed[k]) { if (!extra) extra = {}; extra[k] = n[k]; }
       nid = id(n.id);
       if (kind === NODE.ELEMENT) {
-        out = [kind, nid, name(n.tagName), attrs(n.attributes), n.childNodes.map(node)];
+        out = [kind, nid, name(n.tagName), attrs(n.attributes, publicSheet(n)), n.childNodes.map(node)];
       } else if (kind === NODE.DOCUMENT) out = [kind, nid, n.childNodes.map(node)];
       else if (fixed === TEXT_KEYS) {
         out = [kind, nid, n.textContent];
-        if (typeof n.textContent === "string" && n.textContent.length >= TEXT_REF_MIN_CHARS) texts.push([out, 2]);
+        if (typeof n.textContent === "string" && n.textContent.length >= TEXT_REF_MIN_CHARS) texts.push([out, 2, false]);
       }
       else return [kind, nid, extra || {}];
       if (extra) out.push(extra);
@@ -1663,10 +1675,11 @@
     return JSON.stringify(b);
   }
   /* The long texts of a compacted batch put as {text, id} (the intake keeps them for the
-   * session) or, those the intake has (`known`: their digests), as {ref: id}: a Promise of
-   * {declared: the digests sent whole, named: how many went by digest}. SHA-256 needs
-   * crypto.subtle (a secure context): without it the texts stay whole. */
-  function nameTexts(slots, known) {
+   * session; public ones {text, id, public: true}, kept for the application) or, those the
+   * intake has (`known`: their digests) and, when `guess`, the public ones, as {ref: id}: a
+   * Promise of {declared: the digests sent whole, named: how many went by digest}. SHA-256
+   * needs crypto.subtle (a secure context): without it the texts stay whole. */
+  function nameTexts(slots, known, guess) {
     var subtle = win.crypto && win.crypto.subtle;
     if (!slots.length || !subtle || !win.TextEncoder) return Promise.resolve({declared: [], named: 0});
     var enc = new win.TextEncoder();
@@ -1676,8 +1689,11 @@
         hashes.forEach(function (h, i) {
           var bytes = new Uint8Array(h), id = "sha256:", slot = slots[i];
           for (var j = 0; j < DIGEST_HEX_BYTES; j++) id += (bytes[j] < 16 ? "0" : "") + bytes[j].toString(16);
-          if (known.indexOf(id) >= 0) { slot[0][slot[1]] = {ref: id}; out.named++; }
-          else { slot[0][slot[1]] = {text: slot[0][slot[1]], id: id}; out.declared.push(id); }
+          if (known.indexOf(id) >= 0 || (guess && slot[2])) { slot[0][slot[1]] = {ref: id}; out.named++; }
+          else {
+            slot[0][slot[1]] = slot[2] ? {text: slot[0][slot[1]], id: id, public: true} : {text: slot[0][slot[1]], id: id};
+            out.declared.push(id);
+          }
         });
         return out;
       }, function () { return {declared: [], named: 0}; });
@@ -1689,7 +1705,7 @@
       return Promise.resolve({text: encodeBody(cfg, events, batchId), declared: [], named: 0});
     }
     var c = compactBatch(events);
-    return nameTexts(c.texts, cfg.known).then(function (t) {
+    return nameTexts(c.texts, cfg.known, cfg.guess).then(function (t) {
       return {text: encodeBody(cfg, events, batchId, c), declared: t.declared, named: t.named};
     });
   }
@@ -1702,6 +1718,7 @@
   function postBody(fetchFn, url, token, text, keepalive) {
     var zipped = win.CompressionStream && text.length >= GZIP_MIN_CHARS ? gzip(text) : Promise.resolve(null);
     return zipped.then(function (data) {
+      if (data && data.byteLength + GZIP_HEADER_BYTES >= text.length) data = null;   // it does not pay
       var headers = {"Authorization": "Bearer " + token, "Content-Type": "application/json"};
       if (data) headers["Content-Encoding"] = "gzip";
       return fetchFn(url, {method: "POST", body: data || text, headers: headers, credentials: "omit",
@@ -1728,6 +1745,7 @@
   }
   function workerSource() {
     var consts = {EV: EV, SRC: SRC, NODE: NODE, COMPACT: COMPACT, GZIP_MIN_CHARS: GZIP_MIN_CHARS,
+                  GZIP_HEADER_BYTES: GZIP_HEADER_BYTES,
                   BEACON_MAX_BYTES: BEACON_MAX_BYTES, TEXT_REF_MIN_CHARS: TEXT_REF_MIN_CHARS,
                   DIGEST_HEX_BYTES: DIGEST_HEX_BYTES, ELEMENT_KEYS: ELEMENT_KEYS,
                   DOCUMENT_KEYS: DOCUMENT_KEYS, TEXT_KEYS: TEXT_KEYS, OTHER_KEYS: OTHER_KEYS};
@@ -1822,6 +1840,7 @@
     this.stats = {queued: 0, acked: 0, failed: 0, dropped: 0, requests: 0, beacons: 0, texts_named: 0,
                   errors: []};
     this.known = sessionTexts(cfg.sessionId);   // digests of the long texts the intake has
+    this.guess = true;   // name public texts by digest before the intake said it has them
     this.pull = null;   // queues the events the recorder holds back (made when a batch is made)
     this.holding = function () { return false; };   // does the recorder hold some back?
     this.pulling = false;
@@ -1873,13 +1892,15 @@
       var answer = off.post({url: this.url(false), token: cfg.token, events: batch, batchId: batchId,
                              keepalive: keepalive,
                              cfg: {sessionId: cfg.sessionId, compact: cfg.compact, user: cfg.user,
-                                   context: cfg.context, known: this.known}});
+                                   context: cfg.context, known: this.known,
+                                   guess: this.guess}});
       if (answer) return answer;
       if (off.failed) this.note("the transport's worker failed: sending from the page");
     }
     var self = this;
     return encodeBatch({sessionId: cfg.sessionId, compact: cfg.compact, user: cfg.user,
-                        context: cfg.context, known: this.known}, batch, batchId).then(function (b) {
+                        context: cfg.context, known: this.known,
+                                   guess: this.guess}, batch, batchId).then(function (b) {
       return postBody(self.fetch, self.url(false), cfg.token, b.text, keepalive).then(function (r) {
         return {status: r.status, headers: r.headers, text: function () { return r.text(); },
                 declared: b.declared, named: b.named};
@@ -1969,9 +1990,11 @@
           return isFinite(after) && after > 0 ? after * 1000 : "backoff";
         }
         if (r.status === 401 || r.status === 403) { self.dead = "refused: " + r.status; return "stop"; }
-        if (r.status === 409 && t.indexOf("unknown_text") >= 0 && self.known.length) {
-          // the intake no longer has a text named by digest: the same batch goes with them whole
+        if (r.status === 409 && t.indexOf("unknown_text") >= 0 && (self.known.length || self.guess)) {
+          // the intake does not have a text named by digest (any more): the same batch goes
+          // with them whole, and this page no longer guesses
           self.known = [];
+          self.guess = false;
           keepSessionTexts(self.cfg.sessionId, self.known);
           return 0;
         }

@@ -39,10 +39,18 @@ attribute value or a text node's `textContent` may be an object instead of the s
     {"ref": DIGEST}                  the value is the STRING of that DIGEST, sent in an
                                      earlier batch of the same session
 
+    {"text": STRING, "id": DIGEST, "public": true}
+                                     the same, for a stylesheet capture.js read from a
+                                     `<link rel=stylesheet>` with an http(s) URL (a resource
+                                     any visitor of the site can fetch): the intake may keep it
+                                     for the whole application, so a `{"ref"}` of any of its
+                                     sessions may name it (`public` is never false)
+
 DIGEST is `text_digest(STRING)`: "sha256:" and the first 32 hex digits of SHA-256 of its UTF-8
-bytes. `decode` puts each STRING in place and lists what the batch names (`Texts`); a
+bytes; a public text whose DIGEST is not that of its STRING is refused (it would be put in
+other sessions). `decode` puts each STRING in place and lists what the batch names (`Texts`); a
 `{"ref"}` is left for the intake to resolve (`Texts.resolve`) from the session's earlier
-batches before anything reads the events, so what is stored is the same as if the text had
+batches (or the application's public texts) before anything reads the events, so what is stored is the same as if the text had
 been sent again (an unknown DIGEST refuses the batch: the sender sends it whole).
 
 `encode` is the reference encoder (capture.js has its own, `compactBatch`); `decode` is what
@@ -79,10 +87,11 @@ def text_digest(text: str) -> str:
 class Texts:
     """The long texts of one compact batch: those it declares (`{"text", "id"}`, digest ->
     text) and the places that name one sent before (`{"ref"}`), which `resolve` fills."""
-    __slots__ = ("declared", "refs")
+    __slots__ = ("declared", "public", "refs")
 
     def __init__(self) -> None:
         self.declared: dict[str, str] = {}
+        self.public: dict[str, str] = {}   # those of `declared` marked public (digests checked)
         self.refs: list[tuple[Any, Any, str]] = []   # (dict or list, key or index, digest)
 
     def value(self, v: Any, into: Any, key: Any) -> Any:
@@ -90,13 +99,19 @@ class Texts:
         (noted with where it goes), any other value as it is."""
         if not isinstance(v, dict):
             return v
-        if len(v) == 2 and type(v.get("text")) is str and _is_digest(v.get("id")):
+        public = len(v) == 3 and v.get("public") is True
+        if (len(v) == 2 or public) and type(v.get("text")) is str and _is_digest(v.get("id")):
             self.declared[v["id"]] = v["text"]
+            if public:
+                if text_digest(v["text"]) != v["id"]:
+                    raise CompactError(f"the public text {v['id']} is not the text of that digest")
+                self.public[v["id"]] = v["text"]
             return v["text"]
         if len(v) == 1 and _is_digest(v.get("ref")):
             self.refs.append((into, key, v["ref"]))
             return v
-        raise CompactError(f"a text value must be a string, {{text, id}} or {{ref}}, not {str(v)[:40]}")
+        raise CompactError("a text value must be a string, {text, id}, {text, id, public: true}"
+                           f" or {{ref}}, not {str(v)[:40]}")
 
     def resolve(self, known: Callable[[str], str | None]) -> list[str]:
         """Put each referenced text in place: from this batch's own declarations, else

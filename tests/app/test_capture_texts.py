@@ -3,7 +3,9 @@ per session, and by its digest on the pages after it, once the intake answered 2
 real `replay serve --demo` puts the text back before storing. In Debian's chromium: the
 stored visit has the whole stylesheet on both pages and plays in rrweb's own Replayer; an
 intake that no longer has the text (here: a new data folder behind the same address) refuses
-the batch, and capture.js sends it again with the text whole, losing nothing."""
+the batch, and capture.js sends it again with the text whole, losing nothing. The site's
+`<link>` stylesheet is public (any visitor can fetch it): the intake keeps it for the
+application, so a new visitor's first page names it too."""
 from __future__ import annotations
 
 import json
@@ -91,3 +93,27 @@ def test_an_intake_without_the_text_gets_it_whole_again(tmp_path, chromium):
     assert any("409" in e and "unknown_text" in e for e in second["errors"]), second["errors"]
     sheets = _stylesheets(stored)
     assert len(sheets) == 1 and ".card" in sheets[0]
+
+
+def test_a_new_visitor_names_the_sites_stylesheet_from_its_first_page(tmp_path, chromium):
+    with IntakeServer(tmp_path / "data", args=("--demo",)) as srv:
+        visits = []
+        for _visitor in range(2):   # two browsers: two sessions, nothing shared but the site
+            ctx = chromium.new_context()
+            try:
+                page = ctx.new_page()
+                visits.append(_visit(page, srv.url + "/demo/"))
+                visits[-1]["sid"] = page.evaluate("ReplayCapture.status().session_id")
+            finally:
+                ctx.close()
+        first, second = visits
+        stored = _stored(srv.data, second["sid"], second["acked"])
+    assert first["sid"] != second["sid"]
+    # the first page ever guessed: the intake had never seen the stylesheet (409), so it went whole
+    assert first["texts_named"] == 0 and first["failed"] == 0, first
+    assert any("409" in e and "unknown_text" in e for e in first["errors"]), first["errors"]
+    assert second["texts_named"] == 1 and second["failed"] == 0 and not second["errors"], second
+    sheets = _stylesheets(stored)
+    assert len(sheets) == 1 and ".card" in sheets[0]
+    played = _play_in_rrweb(chromium, stored, probe="function (d) { return d.styleSheets.length; }")
+    assert played["warnings"] == [] and played["probe"] >= 1
