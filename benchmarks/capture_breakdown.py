@@ -29,6 +29,7 @@ from pathlib import Path
 import capture as bench
 from _common import ROOT  # noqa: F401  (makes the project importable)
 
+from recorder.intake import compact
 from recorder.paths import ASSETS
 
 GZIP_LEVEL = bench.GZIP_LEVEL
@@ -92,6 +93,8 @@ def category(e) -> str:
 def css_slots(events, strings) -> list[tuple[list, int]]:
     """The places of the stylesheet texts in compact events: (list, index)."""
     css = {i for i, s in enumerate(strings or ()) if s == "_cssText"} | {"_cssText"}
+    if "_cssText" in compact.NAMES:
+        css.add(-1 - compact.NAMES.index("_cssText"))
     slots = []
 
     def node(n):

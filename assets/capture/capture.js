@@ -1561,7 +1561,9 @@
     var strings = [], index = new Map(), last = 0, t = 0, out = [];
     var texts = [];   // [array, index, public] of each long text (stylesheets): nameTexts may name them
     function name(s) {
-      var i = index.get(s);
+      var i = NAME_INDEX.get(s);
+      if (i !== undefined) return i;
+      i = index.get(s);
       if (i === undefined) { i = strings.length; strings.push(s); index.set(s, i); }
       return i;
     }
@@ -1650,6 +1652,23 @@
     }
     return {events: out, strings: strings, texts: texts};
   }
+  /* The compact encoding's fixed table of common names (recorder/intake/compact.py NAMES,
+   * the same list: a test holds them equal): a name in it is written -1 - its index. */
+  var NAMES = ["html", "head", "meta", "charset", "name", "content", "title", "link", "rel",
+    "href", "_cssText", "script", "src", "body", "header", "class", "a", "aria-label", "svg",
+    "viewBox", "aria-hidden", "rect", "width", "height", "rx", "fill", "path", "d", "stroke",
+    "stroke-width", "stroke-linecap", "stroke-linejoin", "div", "circle", "cx", "cy", "r", "input",
+    "id", "type", "placeholder", "autocomplete", "nav", "button", "span", "section", "h1", "h2",
+    "h3", "h4", "p", "small", "footer", "main", "ul", "ol", "li", "img", "alt", "style", "form",
+    "label", "for", "value", "select", "option", "textarea", "table", "thead", "tbody", "tr", "td",
+    "th", "strong", "em", "b", "i", "br", "hr", "article", "aside", "iframe", "video", "audio",
+    "source", "canvas", "g", "line", "polyline", "polygon", "use", "xmlns", "role", "tabindex",
+    "target", "method", "action", "disabled", "checked", "selected", "hidden", "lang", "dir",
+    "srcset", "sizes", "loading", "noscript", "template", "picture", "time", "datetime", "code",
+    "pre", "blockquote", "aria-expanded", "aria-controls", "aria-live", "data-testid",
+    "rr_scrollLeft", "rr_scrollTop", "min", "max", "step", "required", "colspan", "rowspan"];
+  function nameIndex(names) { var m = new Map(); names.forEach(function (n, i) { m.set(n, -1 - i); }); return m; }
+  var NAME_INDEX = nameIndex(NAMES);
   function keySet(keys) { var o = {}; keys.forEach(function (k) { o[k] = 1; }); return o; }
   var ELEMENT_KEYS = keySet(["type", "tagName", "attributes", "childNodes", "id"]);
   var DOCUMENT_KEYS = keySet(["type", "childNodes", "id"]);
@@ -1745,12 +1764,13 @@
   }
   function workerSource() {
     var consts = {EV: EV, SRC: SRC, NODE: NODE, COMPACT: COMPACT, GZIP_MIN_CHARS: GZIP_MIN_CHARS,
-                  GZIP_HEADER_BYTES: GZIP_HEADER_BYTES,
+                  GZIP_HEADER_BYTES: GZIP_HEADER_BYTES, NAMES: NAMES,
                   BEACON_MAX_BYTES: BEACON_MAX_BYTES, TEXT_REF_MIN_CHARS: TEXT_REF_MIN_CHARS,
                   DIGEST_HEX_BYTES: DIGEST_HEX_BYTES, ELEMENT_KEYS: ELEMENT_KEYS,
                   DOCUMENT_KEYS: DOCUMENT_KEYS, TEXT_KEYS: TEXT_KEYS, OTHER_KEYS: OTHER_KEYS};
     var out = ["\"use strict\";\nvar win = self;"];
     for (var k in consts) out.push("var " + k + " = " + JSON.stringify(consts[k]) + ";");
+    out.push(String(nameIndex), "var NAME_INDEX = nameIndex(NAMES);");
     [compactBatch, gzip, encodeBody, nameTexts, encodeBatch, postBody].forEach(function (f) { out.push(String(f)); });
     out.push("onmessage = " + String(workerMain) + ";");
     return out.join("\n");

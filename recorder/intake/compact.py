@@ -29,7 +29,10 @@ last) holds the node's other keys (isSVG, isStyle, rootId...):
     text, cdata, comment  [3|4|5, id, textContent, extra?]
     any other type        [type, id, extra]
 
-A tag or attribute name is a string, or an index into the batch's `strings`.
+A tag or attribute name is a string, an index into the batch's `strings`, or a negative
+integer -k: NAMES[k - 1], a table of common HTML and SVG names fixed by the encoding (so a
+page's first batch does not list them; capture.js has the same table). The table is only ever
+appended to: the capture.js an intake serves uses no index past its own table.
 
 Long texts sent once per session (`_cssText`, a stylesheet inlined on every page of a visit): an
 attribute value or a text node's `textContent` may be an object instead of the string,
@@ -67,6 +70,25 @@ MUTATION, MOUSE_MOVE, TOUCH_MOVE = 0, 1, 6
 ELEMENT, DOCUMENT = 2, 0
 TEXT_LIKE = (3, 4, 5)
 MAX_DEPTH = 800   # deeper than any page; past it, the batch is refused, not recursed into
+
+
+# the names of the encoding's fixed table (above); append only
+NAMES = (
+    "html", "head", "meta", "charset", "name", "content", "title", "link", "rel", "href",
+    "_cssText", "script", "src", "body", "header", "class", "a", "aria-label", "svg", "viewBox",
+    "aria-hidden", "rect", "width", "height", "rx", "fill", "path", "d", "stroke", "stroke-width",
+    "stroke-linecap", "stroke-linejoin", "div", "circle", "cx", "cy", "r", "input", "id", "type",
+    "placeholder", "autocomplete", "nav", "button", "span", "section", "h1", "h2", "h3", "h4",
+    "p", "small", "footer", "main", "ul", "ol", "li", "img", "alt", "style", "form", "label",
+    "for", "value", "select", "option", "textarea", "table", "thead", "tbody", "tr", "td", "th",
+    "strong", "em", "b", "i", "br", "hr", "article", "aside", "iframe", "video", "audio",
+    "source", "canvas", "g", "line", "polyline", "polygon", "use", "xmlns", "role", "tabindex",
+    "target", "method", "action", "disabled", "checked", "selected", "hidden", "lang", "dir",
+    "srcset", "sizes", "loading", "noscript", "template", "picture", "time", "datetime", "code",
+    "pre", "blockquote", "aria-expanded", "aria-controls", "aria-live", "data-testid",
+    "rr_scrollLeft", "rr_scrollTop", "min", "max", "step", "required", "colspan", "rowspan",
+)
+_NAME_INDEX = {n: -1 - i for i, n in enumerate(NAMES)}
 
 
 class CompactError(ValueError):
@@ -180,7 +202,11 @@ class _Ids:
 
 def _name(strings: list[str], k: Any) -> str:
     if type(k) is int:
-        if not 0 <= k < len(strings):
+        if k < 0:
+            if -k > len(NAMES):
+                raise CompactError(f"name index {k} is outside the fixed table's {len(NAMES)} names")
+            return NAMES[-k - 1]
+        if k >= len(strings):
             raise CompactError(f"string index {k} is outside the batch's {len(strings)} strings")
         return strings[k]
     if type(k) is not str:
@@ -336,6 +362,9 @@ class _Enc:
         self.last = 0
 
     def name(self, s: str) -> int:
+        fixed = _NAME_INDEX.get(s)
+        if fixed is not None:
+            return fixed
         i = self.index.get(s)
         if i is None:
             i = self.index[s] = len(self.strings)
