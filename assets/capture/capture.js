@@ -20,7 +20,8 @@
  *     -> stop()   the recorder alone (recordCanvas: 2D canvases' bitmaps, canvasFps a second)
  *     (plugins: rrweb's interface; default: console as rrweb/console@1, and replay/rum@1 when
  *     the RUM plugin is loaded first, as the intake serves it: recorder.paths.capture_script)
- *   ReplayCapture.start({intake, app, token, rules, user, recordCanvas?, canvasFps?, worker?})
+ *   ReplayCapture.start({intake, app, token, rules, user, recordCanvas?, canvasFps?, worker?,
+ *                        publicTexts?})
  *     record + send to `replay serve` (batches encoded, gzipped and posted by a Worker
  *     where the page allows one; `worker: false` keeps them on the main thread)
  *   ReplayCapture.stop(); ReplayCapture.setUser({id, name, email})
@@ -1511,7 +1512,8 @@
    * application (recorder/intake/live.py says why that is safe, and for which texts only),
    * and it is named by digest from a session's first page on - a guess, as a new visitor's
    * page cannot know what the intake has: a 409 unknown_text sends the batch again with its
-   * texts whole, and that page guesses no more. */
+   * texts whole, and that page guesses no more. `start({publicTexts: false})` keeps every
+   * text per session (a site whose linked stylesheets differ from visitor to visitor). */
   var TEXT_REF_MIN_CHARS = 1024, TEXTS_KEPT = 64, DIGEST_HEX_BYTES = 16;
 
   function randomId() {
@@ -1696,9 +1698,10 @@
   /* The long texts of a compacted batch put as {text, id} (the intake keeps them for the
    * session; public ones {text, id, public: true}, kept for the application) or, those the
    * intake has (`known`: their digests) and, when `guess`, the public ones, as {ref: id}: a
-   * Promise of {declared: the digests sent whole, named: how many went by digest}. SHA-256
-   * needs crypto.subtle (a secure context): without it the texts stay whole. */
-  function nameTexts(slots, known, guess) {
+   * Promise of {declared: the digests sent whole, named: how many went by digest}; `shared`
+   * false: none is public. SHA-256 needs crypto.subtle (a secure context): without it the
+   * texts stay whole. */
+  function nameTexts(slots, known, guess, shared) {
     var subtle = win.crypto && win.crypto.subtle;
     if (!slots.length || !subtle || !win.TextEncoder) return Promise.resolve({declared: [], named: 0});
     var enc = new win.TextEncoder();
@@ -1706,11 +1709,11 @@
       .then(function (hashes) {
         var out = {declared: [], named: 0};
         hashes.forEach(function (h, i) {
-          var bytes = new Uint8Array(h), id = "sha256:", slot = slots[i];
+          var bytes = new Uint8Array(h), id = "sha256:", slot = slots[i], pub = shared && slot[2];
           for (var j = 0; j < DIGEST_HEX_BYTES; j++) id += (bytes[j] < 16 ? "0" : "") + bytes[j].toString(16);
-          if (known.indexOf(id) >= 0 || (guess && slot[2])) { slot[0][slot[1]] = {ref: id}; out.named++; }
+          if (known.indexOf(id) >= 0 || (guess && pub)) { slot[0][slot[1]] = {ref: id}; out.named++; }
           else {
-            slot[0][slot[1]] = slot[2] ? {text: slot[0][slot[1]], id: id, public: true} : {text: slot[0][slot[1]], id: id};
+            slot[0][slot[1]] = pub ? {text: slot[0][slot[1]], id: id, public: true} : {text: slot[0][slot[1]], id: id};
             out.declared.push(id);
           }
         });
@@ -1724,7 +1727,7 @@
       return Promise.resolve({text: encodeBody(cfg, events, batchId), declared: [], named: 0});
     }
     var c = compactBatch(events);
-    return nameTexts(c.texts, cfg.known, cfg.guess).then(function (t) {
+    return nameTexts(c.texts, cfg.known, cfg.guess, cfg.publicTexts !== false).then(function (t) {
       return {text: encodeBody(cfg, events, batchId, c), declared: t.declared, named: t.named};
     });
   }
@@ -1913,14 +1916,14 @@
                              keepalive: keepalive,
                              cfg: {sessionId: cfg.sessionId, compact: cfg.compact, user: cfg.user,
                                    context: cfg.context, known: this.known,
-                                   guess: this.guess}});
+                                   guess: this.guess, publicTexts: cfg.publicTexts}});
       if (answer) return answer;
       if (off.failed) this.note("the transport's worker failed: sending from the page");
     }
     var self = this;
     return encodeBatch({sessionId: cfg.sessionId, compact: cfg.compact, user: cfg.user,
                         context: cfg.context, known: this.known,
-                                   guess: this.guess}, batch, batchId).then(function (b) {
+                                   guess: this.guess, publicTexts: cfg.publicTexts}, batch, batchId).then(function (b) {
       return postBody(self.fetch, self.url(false), cfg.token, b.text, keepalive).then(function (r) {
         return {status: r.status, headers: r.headers, text: function () { return r.text(); },
                 declared: b.declared, named: b.named};
@@ -2085,7 +2088,8 @@
     var conf = {intake: String(cfg.intake), app: String(cfg.app), token: String(cfg.token),
                 user: cfg.user || null, context: cfg.context || null,
                 sessionId: sessionId(Date.now(), cfg.sessionId), flushMs: cfg.flushMs,
-                batchEvents: cfg.batchEvents, compact: cfg.compact};
+                batchEvents: cfg.batchEvents, compact: cfg.compact,
+                publicTexts: cfg.publicTexts !== false};
     // the page's own fetch: our requests are not the page's (the RUM plugin wraps fetch)
     var pageFetch = win.ReplayRum && win.ReplayRum.pageFetch || win.fetch;
     // a fetch of the caller's own (tests, proxies) runs where it was given: on the main thread
