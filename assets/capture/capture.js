@@ -20,7 +20,8 @@
  *     -> stop()   the recorder alone (recordCanvas: 2D canvases' bitmaps, canvasFps a second)
  *     (plugins: rrweb's interface; default: console as rrweb/console@1, and replay/rum@1 when
  *     the RUM plugin is loaded first, as the intake serves it: recorder.paths.capture_script)
- *   ReplayCapture.start({intake, app, token, rules, user, recordCanvas?, canvasFps?, worker?})
+ *   ReplayCapture.start({intake, app, token, rules, user, recordCanvas?, canvasFps?, worker?,
+ *                        publicTexts?})
  *     record + send to `replay serve` (batches encoded, gzipped and posted by a Worker
  *     where the page allows one; `worker: false` keeps them on the main thread)
  *   ReplayCapture.stop(); ReplayCapture.setUser({id, name, email})
@@ -1493,7 +1494,10 @@
    * main-thread cost; pagehide still sends the rest by beacon). */
   var BUSY_EVENTS = 50, QUIET_FACTOR = 3;
   var WORKER_IDLE_MAX_MS = 2000;   // the transport's Worker is made by then after the load
-  var GZIP_MIN_CHARS = 1024;       // below this gzip saves less than a request's own headers
+  /* A body is gzipped when it is at least GZIP_MIN_CHARS long, and sent gzipped when that
+   * saves more than the Content-Encoding header costs (a few hundred characters of events
+   * already gzip to about half). */
+  var GZIP_MIN_CHARS = 200, GZIP_HEADER_BYTES = 24;
   var QUEUE_MAX_EVENTS = 20000;    // the retry queue's bound: the oldest go first beyond it
   var BEACON_MAX_BYTES = 60000;    // sendBeacon's budget is 64 KB per page
   var RETRY_MS = 1000, RETRY_MAX_MS = 30000;
@@ -1502,7 +1506,14 @@
   /* Long texts (a stylesheet inlined on every page of a visit) go whole once per session, then
    * by their digest (recorder/intake/compact.py: TEXT_MIN_CHARS, text_digest): named only once
    * the intake answered 202 for a batch that held them, and never in a beacon (which gets no
-   * answer). The intake keeps as many per session as capture.js remembers (MAX_SESSION_TEXTS). */
+   * answer). The intake keeps as many per session as capture.js remembers (MAX_SESSION_TEXTS).
+   * A stylesheet read from a <link rel=stylesheet> with an http(s) URL is a public resource
+   * (any visitor can fetch it): it goes marked `public`, the intake keeps it for the whole
+   * application (recorder/intake/live.py says why that is safe, and for which texts only),
+   * and it is named by digest from a session's first page on - a guess, as a new visitor's
+   * page cannot know what the intake has: a 409 unknown_text sends the batch again with its
+   * texts whole, and that page guesses no more. `start({publicTexts: false})` keeps every
+   * text per session (a site whose linked stylesheets differ from visitor to visitor). */
   var TEXT_REF_MIN_CHARS = 1024, TEXTS_KEPT = 64, DIGEST_HEX_BYTES = 16;
 
   function randomId() {
@@ -1550,23 +1561,28 @@
    * it is. */
   function compactBatch(events) {
     var strings = [], index = new Map(), last = 0, t = 0, out = [];
-    var texts = [];   // [array, index] of each long text (stylesheets): nameTexts may name them
+    var texts = [];   // [array, index, public] of each long text (stylesheets): nameTexts may name them
     function name(s) {
-      var i = index.get(s);
+      var i = NAME_INDEX.get(s);
+      if (i !== undefined) return i;
+      i = index.get(s);
       if (i === undefined) { i = strings.length; strings.push(s); index.set(s, i); }
       return i;
     }
     function id(v) { var d = v - last; last = v; return d; }
     function count(o) { var n = 0; for (var k in o) n++; return n; }
-    function attrs(a) {
+    function attrs(a, pub) {   // pub: the attributes of a <link> to a public stylesheet
       var flat = [], v;
       for (var k in a) {
         v = a[k];
         if (v === undefined) continue;   // as JSON leaves it out
         flat.push(name(k), v);
-        if (k === "_cssText" && typeof v === "string" && v.length >= TEXT_REF_MIN_CHARS) texts.push([flat, flat.length - 1]);
+        if (k === "_cssText" && typeof v === "string" && v.length >= TEXT_REF_MIN_CHARS) texts.push([flat, flat.length - 1, !!pub]);
       }
       return flat;
+    }
+    function publicSheet(n) {   // capture.js inlines a <link>'s sheet only for a stylesheet
+      return n.tagName === "link" && typeof n.attributes.href === "string" && /^https?:/i.test(n.attributes.href);
     }
     function node(n) {
       var kind = n.type, fixed, out, k, extra = null, nid;
@@ -1577,11 +1593,11 @@
       for (k in n) if (!fixed[k]) { if (!extra) extra = {}; extra[k] = n[k]; }
       nid = id(n.id);
       if (kind === NODE.ELEMENT) {
-        out = [kind, nid, name(n.tagName), attrs(n.attributes), n.childNodes.map(node)];
+        out = [kind, nid, name(n.tagName), attrs(n.attributes, publicSheet(n)), n.childNodes.map(node)];
       } else if (kind === NODE.DOCUMENT) out = [kind, nid, n.childNodes.map(node)];
       else if (fixed === TEXT_KEYS) {
         out = [kind, nid, n.textContent];
-        if (typeof n.textContent === "string" && n.textContent.length >= TEXT_REF_MIN_CHARS) texts.push([out, 2]);
+        if (typeof n.textContent === "string" && n.textContent.length >= TEXT_REF_MIN_CHARS) texts.push([out, 2, false]);
       }
       else return [kind, nid, extra || {}];
       if (extra) out.push(extra);
@@ -1638,6 +1654,23 @@
     }
     return {events: out, strings: strings, texts: texts};
   }
+  /* The compact encoding's fixed table of common names (recorder/intake/compact.py NAMES,
+   * the same list: a test holds them equal): a name in it is written -1 - its index. */
+  var NAMES = ["html", "head", "meta", "charset", "name", "content", "title", "link", "rel",
+    "href", "_cssText", "script", "src", "body", "header", "class", "a", "aria-label", "svg",
+    "viewBox", "aria-hidden", "rect", "width", "height", "rx", "fill", "path", "d", "stroke",
+    "stroke-width", "stroke-linecap", "stroke-linejoin", "div", "circle", "cx", "cy", "r", "input",
+    "id", "type", "placeholder", "autocomplete", "nav", "button", "span", "section", "h1", "h2",
+    "h3", "h4", "p", "small", "footer", "main", "ul", "ol", "li", "img", "alt", "style", "form",
+    "label", "for", "value", "select", "option", "textarea", "table", "thead", "tbody", "tr", "td",
+    "th", "strong", "em", "b", "i", "br", "hr", "article", "aside", "iframe", "video", "audio",
+    "source", "canvas", "g", "line", "polyline", "polygon", "use", "xmlns", "role", "tabindex",
+    "target", "method", "action", "disabled", "checked", "selected", "hidden", "lang", "dir",
+    "srcset", "sizes", "loading", "noscript", "template", "picture", "time", "datetime", "code",
+    "pre", "blockquote", "aria-expanded", "aria-controls", "aria-live", "data-testid",
+    "rr_scrollLeft", "rr_scrollTop", "min", "max", "step", "required", "colspan", "rowspan"];
+  function nameIndex(names) { var m = new Map(); names.forEach(function (n, i) { m.set(n, -1 - i); }); return m; }
+  var NAME_INDEX = nameIndex(NAMES);
   function keySet(keys) { var o = {}; keys.forEach(function (k) { o[k] = 1; }); return o; }
   var ELEMENT_KEYS = keySet(["type", "tagName", "attributes", "childNodes", "id"]);
   var DOCUMENT_KEYS = keySet(["type", "childNodes", "id"]);
@@ -1663,10 +1696,12 @@
     return JSON.stringify(b);
   }
   /* The long texts of a compacted batch put as {text, id} (the intake keeps them for the
-   * session) or, those the intake has (`known`: their digests), as {ref: id}: a Promise of
-   * {declared: the digests sent whole, named: how many went by digest}. SHA-256 needs
-   * crypto.subtle (a secure context): without it the texts stay whole. */
-  function nameTexts(slots, known) {
+   * session; public ones {text, id, public: true}, kept for the application) or, those the
+   * intake has (`known`: their digests) and, when `guess`, the public ones, as {ref: id}: a
+   * Promise of {declared: the digests sent whole, named: how many went by digest}; `shared`
+   * false: none is public. SHA-256 needs crypto.subtle (a secure context): without it the
+   * texts stay whole. */
+  function nameTexts(slots, known, guess, shared) {
     var subtle = win.crypto && win.crypto.subtle;
     if (!slots.length || !subtle || !win.TextEncoder) return Promise.resolve({declared: [], named: 0});
     var enc = new win.TextEncoder();
@@ -1674,10 +1709,13 @@
       .then(function (hashes) {
         var out = {declared: [], named: 0};
         hashes.forEach(function (h, i) {
-          var bytes = new Uint8Array(h), id = "sha256:", slot = slots[i];
+          var bytes = new Uint8Array(h), id = "sha256:", slot = slots[i], pub = shared && slot[2];
           for (var j = 0; j < DIGEST_HEX_BYTES; j++) id += (bytes[j] < 16 ? "0" : "") + bytes[j].toString(16);
-          if (known.indexOf(id) >= 0) { slot[0][slot[1]] = {ref: id}; out.named++; }
-          else { slot[0][slot[1]] = {text: slot[0][slot[1]], id: id}; out.declared.push(id); }
+          if (known.indexOf(id) >= 0 || (guess && pub)) { slot[0][slot[1]] = {ref: id}; out.named++; }
+          else {
+            slot[0][slot[1]] = pub ? {text: slot[0][slot[1]], id: id, public: true} : {text: slot[0][slot[1]], id: id};
+            out.declared.push(id);
+          }
         });
         return out;
       }, function () { return {declared: [], named: 0}; });
@@ -1689,7 +1727,7 @@
       return Promise.resolve({text: encodeBody(cfg, events, batchId), declared: [], named: 0});
     }
     var c = compactBatch(events);
-    return nameTexts(c.texts, cfg.known).then(function (t) {
+    return nameTexts(c.texts, cfg.known, cfg.guess, cfg.publicTexts !== false).then(function (t) {
       return {text: encodeBody(cfg, events, batchId, c), declared: t.declared, named: t.named};
     });
   }
@@ -1702,6 +1740,7 @@
   function postBody(fetchFn, url, token, text, keepalive) {
     var zipped = win.CompressionStream && text.length >= GZIP_MIN_CHARS ? gzip(text) : Promise.resolve(null);
     return zipped.then(function (data) {
+      if (data && data.byteLength + GZIP_HEADER_BYTES >= text.length) data = null;   // it does not pay
       var headers = {"Authorization": "Bearer " + token, "Content-Type": "application/json"};
       if (data) headers["Content-Encoding"] = "gzip";
       return fetchFn(url, {method: "POST", body: data || text, headers: headers, credentials: "omit",
@@ -1728,11 +1767,13 @@
   }
   function workerSource() {
     var consts = {EV: EV, SRC: SRC, NODE: NODE, COMPACT: COMPACT, GZIP_MIN_CHARS: GZIP_MIN_CHARS,
+                  GZIP_HEADER_BYTES: GZIP_HEADER_BYTES, NAMES: NAMES,
                   BEACON_MAX_BYTES: BEACON_MAX_BYTES, TEXT_REF_MIN_CHARS: TEXT_REF_MIN_CHARS,
                   DIGEST_HEX_BYTES: DIGEST_HEX_BYTES, ELEMENT_KEYS: ELEMENT_KEYS,
                   DOCUMENT_KEYS: DOCUMENT_KEYS, TEXT_KEYS: TEXT_KEYS, OTHER_KEYS: OTHER_KEYS};
     var out = ["\"use strict\";\nvar win = self;"];
     for (var k in consts) out.push("var " + k + " = " + JSON.stringify(consts[k]) + ";");
+    out.push(String(nameIndex), "var NAME_INDEX = nameIndex(NAMES);");
     [compactBatch, gzip, encodeBody, nameTexts, encodeBatch, postBody].forEach(function (f) { out.push(String(f)); });
     out.push("onmessage = " + String(workerMain) + ";");
     return out.join("\n");
@@ -1822,6 +1863,7 @@
     this.stats = {queued: 0, acked: 0, failed: 0, dropped: 0, requests: 0, beacons: 0, texts_named: 0,
                   errors: []};
     this.known = sessionTexts(cfg.sessionId);   // digests of the long texts the intake has
+    this.guess = true;   // name public texts by digest before the intake said it has them
     this.pull = null;   // queues the events the recorder holds back (made when a batch is made)
     this.holding = function () { return false; };   // does the recorder hold some back?
     this.pulling = false;
@@ -1873,13 +1915,15 @@
       var answer = off.post({url: this.url(false), token: cfg.token, events: batch, batchId: batchId,
                              keepalive: keepalive,
                              cfg: {sessionId: cfg.sessionId, compact: cfg.compact, user: cfg.user,
-                                   context: cfg.context, known: this.known}});
+                                   context: cfg.context, known: this.known,
+                                   guess: this.guess, publicTexts: cfg.publicTexts}});
       if (answer) return answer;
       if (off.failed) this.note("the transport's worker failed: sending from the page");
     }
     var self = this;
     return encodeBatch({sessionId: cfg.sessionId, compact: cfg.compact, user: cfg.user,
-                        context: cfg.context, known: this.known}, batch, batchId).then(function (b) {
+                        context: cfg.context, known: this.known,
+                                   guess: this.guess, publicTexts: cfg.publicTexts}, batch, batchId).then(function (b) {
       return postBody(self.fetch, self.url(false), cfg.token, b.text, keepalive).then(function (r) {
         return {status: r.status, headers: r.headers, text: function () { return r.text(); },
                 declared: b.declared, named: b.named};
@@ -1969,9 +2013,11 @@
           return isFinite(after) && after > 0 ? after * 1000 : "backoff";
         }
         if (r.status === 401 || r.status === 403) { self.dead = "refused: " + r.status; return "stop"; }
-        if (r.status === 409 && t.indexOf("unknown_text") >= 0 && self.known.length) {
-          // the intake no longer has a text named by digest: the same batch goes with them whole
+        if (r.status === 409 && t.indexOf("unknown_text") >= 0 && (self.known.length || self.guess)) {
+          // the intake does not have a text named by digest (any more): the same batch goes
+          // with them whole, and this page no longer guesses
           self.known = [];
+          self.guess = false;
           keepSessionTexts(self.cfg.sessionId, self.known);
           return 0;
         }
@@ -2042,7 +2088,8 @@
     var conf = {intake: String(cfg.intake), app: String(cfg.app), token: String(cfg.token),
                 user: cfg.user || null, context: cfg.context || null,
                 sessionId: sessionId(Date.now(), cfg.sessionId), flushMs: cfg.flushMs,
-                batchEvents: cfg.batchEvents, compact: cfg.compact};
+                batchEvents: cfg.batchEvents, compact: cfg.compact,
+                publicTexts: cfg.publicTexts !== false};
     // the page's own fetch: our requests are not the page's (the RUM plugin wraps fetch)
     var pageFetch = win.ReplayRum && win.ReplayRum.pageFetch || win.fetch;
     // a fetch of the caller's own (tests, proxies) runs where it was given: on the main thread

@@ -29,7 +29,10 @@ last) holds the node's other keys (isSVG, isStyle, rootId...):
     text, cdata, comment  [3|4|5, id, textContent, extra?]
     any other type        [type, id, extra]
 
-A tag or attribute name is a string, or an index into the batch's `strings`.
+A tag or attribute name is a string, an index into the batch's `strings`, or a negative
+integer -k: NAMES[k - 1], a table of common HTML and SVG names fixed by the encoding (so a
+page's first batch does not list them; capture.js has the same table). The table is only ever
+appended to: the capture.js an intake serves uses no index past its own table.
 
 Long texts sent once per session (`_cssText`, a stylesheet inlined on every page of a visit): an
 attribute value or a text node's `textContent` may be an object instead of the string,
@@ -39,10 +42,18 @@ attribute value or a text node's `textContent` may be an object instead of the s
     {"ref": DIGEST}                  the value is the STRING of that DIGEST, sent in an
                                      earlier batch of the same session
 
+    {"text": STRING, "id": DIGEST, "public": true}
+                                     the same, for a stylesheet capture.js read from a
+                                     `<link rel=stylesheet>` with an http(s) URL (a resource
+                                     any visitor of the site can fetch): the intake may keep it
+                                     for the whole application, so a `{"ref"}` of any of its
+                                     sessions may name it (`public` is never false)
+
 DIGEST is `text_digest(STRING)`: "sha256:" and the first 32 hex digits of SHA-256 of its UTF-8
-bytes. `decode` puts each STRING in place and lists what the batch names (`Texts`); a
+bytes; a public text whose DIGEST is not that of its STRING is refused (it would be put in
+other sessions). `decode` puts each STRING in place and lists what the batch names (`Texts`); a
 `{"ref"}` is left for the intake to resolve (`Texts.resolve`) from the session's earlier
-batches before anything reads the events, so what is stored is the same as if the text had
+batches (or the application's public texts) before anything reads the events, so what is stored is the same as if the text had
 been sent again (an unknown DIGEST refuses the batch: the sender sends it whole).
 
 `encode` is the reference encoder (capture.js has its own, `compactBatch`); `decode` is what
@@ -59,6 +70,25 @@ MUTATION, MOUSE_MOVE, TOUCH_MOVE = 0, 1, 6
 ELEMENT, DOCUMENT = 2, 0
 TEXT_LIKE = (3, 4, 5)
 MAX_DEPTH = 800   # deeper than any page; past it, the batch is refused, not recursed into
+
+
+# the names of the encoding's fixed table (above); append only
+NAMES = (
+    "html", "head", "meta", "charset", "name", "content", "title", "link", "rel", "href",
+    "_cssText", "script", "src", "body", "header", "class", "a", "aria-label", "svg", "viewBox",
+    "aria-hidden", "rect", "width", "height", "rx", "fill", "path", "d", "stroke", "stroke-width",
+    "stroke-linecap", "stroke-linejoin", "div", "circle", "cx", "cy", "r", "input", "id", "type",
+    "placeholder", "autocomplete", "nav", "button", "span", "section", "h1", "h2", "h3", "h4",
+    "p", "small", "footer", "main", "ul", "ol", "li", "img", "alt", "style", "form", "label",
+    "for", "value", "select", "option", "textarea", "table", "thead", "tbody", "tr", "td", "th",
+    "strong", "em", "b", "i", "br", "hr", "article", "aside", "iframe", "video", "audio",
+    "source", "canvas", "g", "line", "polyline", "polygon", "use", "xmlns", "role", "tabindex",
+    "target", "method", "action", "disabled", "checked", "selected", "hidden", "lang", "dir",
+    "srcset", "sizes", "loading", "noscript", "template", "picture", "time", "datetime", "code",
+    "pre", "blockquote", "aria-expanded", "aria-controls", "aria-live", "data-testid",
+    "rr_scrollLeft", "rr_scrollTop", "min", "max", "step", "required", "colspan", "rowspan",
+)
+_NAME_INDEX = {n: -1 - i for i, n in enumerate(NAMES)}
 
 
 class CompactError(ValueError):
@@ -79,10 +109,11 @@ def text_digest(text: str) -> str:
 class Texts:
     """The long texts of one compact batch: those it declares (`{"text", "id"}`, digest ->
     text) and the places that name one sent before (`{"ref"}`), which `resolve` fills."""
-    __slots__ = ("declared", "refs")
+    __slots__ = ("declared", "public", "refs")
 
     def __init__(self) -> None:
         self.declared: dict[str, str] = {}
+        self.public: dict[str, str] = {}   # those of `declared` marked public (digests checked)
         self.refs: list[tuple[Any, Any, str]] = []   # (dict or list, key or index, digest)
 
     def value(self, v: Any, into: Any, key: Any) -> Any:
@@ -90,13 +121,19 @@ class Texts:
         (noted with where it goes), any other value as it is."""
         if not isinstance(v, dict):
             return v
-        if len(v) == 2 and type(v.get("text")) is str and _is_digest(v.get("id")):
+        public = len(v) == 3 and v.get("public") is True
+        if (len(v) == 2 or public) and type(v.get("text")) is str and _is_digest(v.get("id")):
             self.declared[v["id"]] = v["text"]
+            if public:
+                if text_digest(v["text"]) != v["id"]:
+                    raise CompactError(f"the public text {v['id']} is not the text of that digest")
+                self.public[v["id"]] = v["text"]
             return v["text"]
         if len(v) == 1 and _is_digest(v.get("ref")):
             self.refs.append((into, key, v["ref"]))
             return v
-        raise CompactError(f"a text value must be a string, {{text, id}} or {{ref}}, not {str(v)[:40]}")
+        raise CompactError("a text value must be a string, {text, id}, {text, id, public: true}"
+                           f" or {{ref}}, not {str(v)[:40]}")
 
     def resolve(self, known: Callable[[str], str | None]) -> list[str]:
         """Put each referenced text in place: from this batch's own declarations, else
@@ -165,7 +202,11 @@ class _Ids:
 
 def _name(strings: list[str], k: Any) -> str:
     if type(k) is int:
-        if not 0 <= k < len(strings):
+        if k < 0:
+            if -k > len(NAMES):
+                raise CompactError(f"name index {k} is outside the fixed table's {len(NAMES)} names")
+            return NAMES[-k - 1]
+        if k >= len(strings):
             raise CompactError(f"string index {k} is outside the batch's {len(strings)} strings")
         return strings[k]
     if type(k) is not str:
@@ -321,6 +362,9 @@ class _Enc:
         self.last = 0
 
     def name(self, s: str) -> int:
+        fixed = _NAME_INDEX.get(s)
+        if fixed is not None:
+            return fixed
         i = self.index.get(s)
         if i is None:
             i = self.index[s] = len(self.strings)

@@ -7,6 +7,21 @@ the first batch stays hidden in the tenth. With several worker processes a sessi
 batches may land on different workers: before masking, a worker's masker catches up with
 what the others stored meanwhile (read back under the session's lock, already masked -
 `SessionMasker.resume`), so every worker masks as if it had seen the whole session.
+
+Long texts named by digest (compact.py): a session's texts are kept for that session only; a
+text marked `public` (a stylesheet capture.js read from a `<link rel=stylesheet>` with an
+http(s) URL) is kept for the whole application too, so the first page of a new session can
+name the site's stylesheet without sending it. Threat model: the client token is public in
+the page, so anyone can post `{"ref": DIGEST}` batches and learn from the answer (202 or 409)
+whether the application's store holds a text of that digest - a probe "was this exact text
+seen?". Only public texts can answer it across sessions: resources any visitor of the site can
+fetch (what the probe learns is, at most, which of the site's stylesheets visitors were
+served - an A/B variant, a theme). A session's other texts (inline `<style>`, text nodes, a
+sheet built by script) answer 409 to every other session. A public text's digest is checked
+against its text (compact.Texts), so a sender cannot put a text of its own under a digest
+other sessions name. The store is memory only, bounded (MAX_APP_TEXTS, MAX_PUBLIC_CHARS) and
+per worker process: a text it no longer has (or another worker never saw) is answered 409 and
+sent whole again.
 """
 from __future__ import annotations
 
@@ -30,6 +45,8 @@ log = logging.getLogger(__name__)
 MAX_OPEN_SESSIONS = 256     # maskers (unmasked DOMs) one worker keeps in memory
 MAX_SESSION_TEXTS = 64      # long texts kept per session for the batches that name them
 MAX_TEXT_CHARS = 32_000_000  # ... and in all (the least recently used sessions' go first)
+MAX_APP_TEXTS = 64          # public texts (stylesheets) kept per application for all its sessions
+MAX_PUBLIC_CHARS = 16_000_000  # ... and in all (the least recently used go first)
 
 
 class _Counting:
@@ -59,6 +76,10 @@ class LiveIntake:
         # only, like the maskers' DOMs; (app id, client session id) -> digest -> text
         self._texts: "OrderedDict[tuple[str, str], dict[str, str]]" = OrderedDict()
         self._text_chars = 0
+        # the public texts (compact.Texts.public) of each application: app id -> digest -> text,
+        # the least recently named first
+        self._public: "OrderedDict[str, OrderedDict[str, str]]" = OrderedDict()
+        self._public_chars = 0
 
     def maskers(self, app: Application) -> SessionMaskers:
         """The application's maskers, under its own rules if it has some (a change of its
@@ -99,6 +120,7 @@ class LiveIntake:
                 if batch.batch_id is not None else None)
             if batch.texts is not None:
                 self._add_texts(app, batch.session_id, batch.texts.declared)
+                self._add_public(app, batch.texts.public)
             return stored
         except BatchReused as exc:
             raise WireError(Status.CONFLICT, "batch_id_reused", str(exc)) from None
@@ -138,13 +160,45 @@ class LiveIntake:
             _key, gone = self._texts.popitem(last=False)
             self._text_chars -= sum(map(len, gone.values()))
 
+    def _add_public(self, app: Application, new: dict[str, str]) -> None:
+        """Keep `new` (public texts, their digests checked) for all of the application's
+        sessions, within the bounds."""
+        if not new:
+            return
+        with self._lock:
+            texts = self._public.get(app.id)
+            if texts is None:
+                texts = self._public[app.id] = OrderedDict()
+            self._public.move_to_end(app.id)
+            for digest, text in new.items():
+                if digest not in texts:
+                    texts[digest] = text
+                    self._public_chars += len(text)
+                texts.move_to_end(digest)
+            while len(texts) > MAX_APP_TEXTS:
+                self._public_chars -= len(texts.popitem(last=False)[1])
+            while self._public and self._public_chars > MAX_PUBLIC_CHARS:
+                oldest = next(iter(self._public.values()))
+                self._public_chars -= len(oldest.popitem(last=False)[1])
+                if not oldest:
+                    self._public.popitem(last=False)
+
+    def _public_text(self, app: Application, digest: str) -> str | None:
+        with self._lock:
+            texts = self._public.get(app.id)
+            text = texts.get(digest) if texts is not None else None
+            if text is not None:
+                texts.move_to_end(digest)
+            return text
+
     def _resolve_texts(self, app: Application, batch: Batch) -> None:
         """Put in place the long texts the batch names by digest (compact.Texts): from
-        this session's earlier batches seen here, else from what the session stored
-        (another worker stored it, or this one restarted). Refused with nothing stored
-        when a text is unknown: the sender then sends it whole."""
+        this session's earlier batches seen here, or the application's public texts, else
+        from what the session stored (another worker stored it, or this one restarted).
+        Refused with nothing stored when a text is unknown: the sender then sends it whole."""
         texts = self._session_texts(app, batch.session_id)
-        missing = batch.texts.resolve(texts.get)
+        missing = batch.texts.resolve(
+            lambda digest: texts[digest] if digest in texts else self._public_text(app, digest))
         if missing:
             found = self._stored_texts(app, batch.session_id)
             self._add_texts(app, batch.session_id, found)

@@ -226,15 +226,17 @@ def test_capture_sends_a_batch_whose_answer_was_lost_again_and_it_is_stored_once
 
 def test_a_quiet_page_sends_less_often_and_small_bodies_go_plain(qapp, pages, intake):
     """The snapshot's batch goes after a flush period; a few events after it wait three (a
-    quiet page pays fewer requests), a busy queue one again; a body under 1 KB goes without
-    gzip, the snapshot's gzipped. Timers are read from status, not waited for."""
+    quiet page pays fewer requests), a busy queue one again; a body goes gzipped where that
+    pays (the snapshot's, a click's few hundred characters), a tiny one (a resize alone)
+    without. Timers are read from status, not waited for."""
     srv, app_id, token = intake
     flush_ms = 100_000
     script = """(function(){
       var real = ReplayRum.pageFetch.bind(window);
       window.__enc = [];
       var spy = function (url, init) {   // the real intake answers; what was sent is noted
-        window.__enc.push(init.headers['Content-Encoding'] || 'plain');
+        window.__enc.push([init.headers['Content-Encoding'] || 'plain',
+                           typeof init.body === 'string' ? init.body.length : init.body.byteLength]);
         return real(url, init);
       };
       window.__sid = ReplayCapture.start({intake: %s, app: %s, token: %s, fetch: spy,
@@ -256,6 +258,8 @@ def test_a_quiet_page_sends_less_often_and_small_bodies_go_plain(qapp, pages, in
                " document.getElementById('more').click(); ReplayCapture.record.flush(); } })()")
         busy = b.eval("ReplayCapture.status()")
         st = _sent_everything(b)
+        b.eval("(window.dispatchEvent(new Event('resize')), ReplayCapture.flush().queued)")
+        _sent_everything(b)                       # a tiny batch
         enc = b.eval("window.__enc")
         # the store is held against the counts once stopped: a count taken while recording
         # can miss an event recorded after it (under load, a blur as the page closes, sent
@@ -264,7 +268,8 @@ def test_a_quiet_page_sends_less_often_and_small_bodies_go_plain(qapp, pages, in
         final = _sent_everything(b)
     assert flush_ms * 0.9 < first <= flush_ms              # a snapshot: one flush period
     assert flush_ms < quiet <= 3 * flush_ms                 # quiet: longer
-    assert enc[0] == "gzip" and enc[1] == "plain", enc      # the snapshot zipped, a click not
+    assert [e[0] for e in enc[:2]] == ["gzip", "gzip"], enc  # the snapshot and a click: zipped
+    assert enc[-1][0] == "plain" and enc[-1][1] < 200, enc  # a resize alone: not worth it
     assert st["failed"] == 0
     assert len(list(open_recording("quiet-page", srv.data).events())) == final["acked"], final
     assert busy["queued"] - busy["acked"] >= 50             # a busy queue: one period again

@@ -159,6 +159,7 @@ def test_the_intake_stores_the_same_session_from_compact_and_plain(tmp_path):
 @pytest.mark.parametrize("events_, strings, what", [
     ([[3, 0, [0, [1], [], [], []]]], [], "tuples"),                  # a text id without a value
     ([[3, 0, [0, [], [0, [7, "x"]], [], []]]], ["class"], "outside"),  # a name index past the table
+    ([[3, 0, [0, [], [0, [-999, "x"]], [], []]]], [], "fixed table"),  # past the fixed names
     ([[3, 0, [0, ["a", "v"], [], [], []]]], [], "integer"),           # an id that is not a number
     ([[3, 0, [9, []]]], [], "no compact form"),
     ([[2, "soon", {}]], [], "integers"),
@@ -193,3 +194,20 @@ def test_deep_nesting_is_refused_not_recursed():
         node = [2, 1, "div", [], [node]]
     with pytest.raises(compact.CompactError, match="deeper"):
         compact.decode([[2, 0, [node, {}]]], [])
+
+
+def test_common_names_come_from_the_encodings_fixed_table():
+    """A page's first batch lists no common tag or attribute name: they are negative indexes
+    into compact.NAMES, which capture.js holds too (the same list, in the same order)."""
+    import re
+
+    from recorder.paths import ASSETS
+
+    src = (ASSETS / "capture" / "capture.js").read_text(encoding="utf-8")
+    listed = re.search(r"var NAMES = (\[.*?\]);", src, re.S)
+    assert listed and tuple(json.loads(listed.group(1))) == compact.NAMES
+    event = {"type": 3, "timestamp": 5, "data": {"source": 0, "texts": [], "removes": [],
+             "attributes": [{"id": 4, "attributes": {"class": "on", "data-x": "1"}}], "adds": []}}
+    packed, strings = compact.encode([event])
+    assert strings == ["data-x"] and packed[0][2][2] == [4, [-1 - compact.NAMES.index("class"), "on", 0, "1"]]
+    assert compact.decode(packed, strings) == [event]

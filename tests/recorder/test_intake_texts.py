@@ -187,3 +187,94 @@ def test_texts_over_the_memory_bound_are_found_in_the_stored_session(folder, mon
                                        {"ref": DIGEST}), None, Limits()))
     assert _css_texts(Store.open(data).events_since("v", 0)[1]) == [CSS, CSS]
     assert live._text_chars == 0
+
+
+# ---- public texts: a <link> stylesheet, kept for the whole application -------------------------
+
+PUBLIC = {"text": CSS, "id": DIGEST, "public": True}
+
+
+def test_a_public_stylesheet_is_named_from_another_session_of_the_application(folder):
+    data, app, other = folder
+    live = LiveIntake(Store.open(data), ALLOW)
+    t0 = int(time.time() * 1000) - 60_000
+    first = decode_body(_body("visitor-a", "a.0", _page(t0, "https://shop.example/"), PUBLIC),
+                        None, Limits())
+    assert first.texts.public == {DIGEST: CSS}
+    live.accept(app, first)
+    # a new visitor's first page names it: stored as if it had been sent whole
+    live.accept(app, decode_body(_body("visitor-b", "b.0", _page(t0 + 1000, "https://shop.example/"),
+                                       {"ref": DIGEST}), None, Limits()))
+    stored = Store.open(data).events_since("visitor-b", 0)[1]
+    assert _css_texts(stored) == [CSS]
+    whole = LiveIntake(Store.open(data), ALLOW)
+    whole.accept(app, decode_body(_body("visitor-c", "c.0", _page(t0 + 1000, "https://shop.example/"),
+                                        CSS), None, Limits()))
+    assert Store.open(data).events_since("visitor-c", 0)[1] == stored
+    # another application's sessions cannot name it
+    with pytest.raises(WireError) as err:
+        live.accept(other, decode_body(_body("visitor-d", "d.0", _page(t0, "https://shop.example/"),
+                                             {"ref": DIGEST}), None, Limits()))
+    assert err.value.code == "unknown_text"
+
+
+def test_a_text_not_marked_public_cannot_be_named_from_another_session(folder):
+    """The probe the public store answers (was this exact text seen?) is answered 409 for
+    every text of another session not marked public: inline styles, text nodes."""
+    data, app, _ = folder
+    live = LiveIntake(Store.open(data), ALLOW)
+    t0 = int(time.time() * 1000) - 60_000
+    live.accept(app, decode_body(_body("visitor-a", "a.0", _page(t0, "https://shop.example/"),
+                                       {"text": CSS, "id": DIGEST}), None, Limits()))
+    # its own session names it...
+    live.accept(app, decode_body(_body("visitor-a", "a.1", _page(t0 + 500, "https://shop.example/b"),
+                                       {"ref": DIGEST}), None, Limits()))
+    # ...another session of the same application cannot, on this worker or a fresh one
+    for worker in (live, LiveIntake(Store.open(data), ALLOW)):
+        with pytest.raises(WireError) as err:
+            worker.accept(app, decode_body(_body("visitor-b", "b.0", _page(t0 + 1000,
+                                                 "https://shop.example/"), {"ref": DIGEST}),
+                                           None, Limits()))
+        assert err.value.status == Status.CONFLICT and err.value.code == "unknown_text"
+    assert not Store.open(data).index.sessions_for_client("visitor-b")
+
+
+def test_a_public_text_is_the_text_of_its_digest():
+    """A sender cannot put a text of its own under the digest other sessions name."""
+    packed, strings = compact.encode(_page(1000, "https://shop.example/"))
+    forged = dict(PUBLIC, text=CSS.replace("color", "colour"))
+    with pytest.raises(compact.CompactError, match="not the text of that digest"):
+        compact.decode(_as(packed, forged), strings, compact.Texts())
+    with pytest.raises(WireError) as err:
+        decode_body(json.dumps({"session_id": "s", "encoding": compact.ENCODING, "strings": strings,
+                                "events": _as(packed, forged)}).encode(), None, Limits())
+    assert err.value.status == Status.BAD_REQUEST
+    for bad in (dict(PUBLIC, public=False), dict(PUBLIC, public=1)):
+        with pytest.raises(compact.CompactError):
+            compact.decode(_as(packed, bad), strings, compact.Texts())
+    texts = compact.Texts()
+    compact.decode(_as(packed, PUBLIC), strings, texts)
+    assert texts.public == texts.declared == {DIGEST: CSS}
+
+
+def test_the_public_store_is_bounded(folder, monkeypatch):
+    from recorder.intake import live as live_module
+
+    data, app, _ = folder
+    monkeypatch.setattr(live_module, "MAX_APP_TEXTS", 1)
+    live = LiveIntake(Store.open(data), ALLOW)
+    t0 = int(time.time() * 1000) - 60_000
+    css2 = CSS + ".later { color: red; }"
+    live.accept(app, decode_body(_body("a", "a.0", _page(t0, "https://shop.example/"), PUBLIC),
+                                 None, Limits()))
+    events = _page(t0 + 10, "https://shop.example/")
+    packed, strings = compact.encode(events)
+    body = json.dumps({"session_id": "a", "batch_id": "a.1", "encoding": compact.ENCODING,
+                       "strings": strings, "events": _as(packed, {"text": css2, "public": True,
+                                                                  "id": compact.text_digest(css2)})})
+    live.accept(app, decode_body(body.encode(), None, Limits()))
+    assert live._public_chars == len(css2)   # the first went: one text per application here
+    with pytest.raises(WireError) as err:
+        live.accept(app, decode_body(_body("b", "b.0", _page(t0 + 20, "https://shop.example/"),
+                                           {"ref": DIGEST}), None, Limits()))
+    assert err.value.code == "unknown_text"
