@@ -27,7 +27,16 @@ from urllib.parse import quote
 import lxml.html
 from lxml import etree
 
+from recorder.format import NodeType
+
 from .sanitize import ATTR_NAME_OK, inert_css_text
+
+_DOCUMENT = int(NodeType.Document)
+_DOCTYPE = int(NodeType.DocumentType)
+_ELEMENT = int(NodeType.Element)
+_TEXT = int(NodeType.Text)
+_CDATA = int(NodeType.CDATA)
+_COMMENT = int(NodeType.Comment)
 
 Raw = dict[str, Any]
 
@@ -81,16 +90,16 @@ def _document(frame: Raw, static_scroll: bool, depth: int = 0) -> tuple[str | No
     media = frame.get("media") or {}
     doctype = None
     html_node = None
-    if tree and tree.get("type") == 0:
+    if tree and tree.get("type") == _DOCUMENT:
         for c in tree.get("childNodes") or ():
-            if c.get("type") == 1 and doctype is None:
+            if c.get("type") == _DOCTYPE and doctype is None:
                 doctype = f"<!DOCTYPE {c.get('name') or 'html'}>"
-            elif c.get("type") == 2 and html_node is None:
+            elif c.get("type") == _ELEMENT and html_node is None:
                 html_node = c
-    elif tree and tree.get("type") == 2:
+    elif tree and tree.get("type") == _ELEMENT:
         html_node = tree
     if html_node is not None and html_node.get("tagName") != "html":
-        html_node = {"type": 2, "id": None, "tagName": "html", "attributes": {},
+        html_node = {"type": _ELEMENT, "id": None, "tagName": "html", "attributes": {},
                      "childNodes": [html_node]}
     frames: list[tuple[etree._Element, Raw]] = []
     root = (_build(html_node, frames, frame.get("adopted") or {}) if html_node is not None
@@ -184,7 +193,7 @@ def _build(top: Raw, frames: list | None = None, adopted: Raw | None = None) -> 
     while stack:
         node, parent = stack.pop()
         t = node.get("type")
-        if t == 2:
+        if t == _ELEMENT:
             el = _make(node.get("tagName") or "div", node.get("attributes") or {}, node.get("id"))
             parent.append(el)
             kids = node.get("childNodes") or ()
@@ -202,16 +211,16 @@ def _build(top: Raw, frames: list | None = None, adopted: Raw | None = None) -> 
                 continue
             for c in reversed(kids):
                 stack.append((c, el))
-        elif t in (3, 4):
+        elif t == _TEXT or t == _CDATA:
             text = _x(node.get("textContent"))
             if len(parent):   # children are appended in order: text follows the last one
                 last = parent[-1]
                 last.tail = (last.tail or "") + text
             else:
                 parent.text = (parent.text or "") + text
-        elif t == 5:
+        elif t == _COMMENT:
             parent.append(etree.Comment(_x(node.get("textContent")).replace("--", "- -").rstrip("-")))
-        elif t == 0 and parent.tag == "iframe" and frames is not None:
+        elif t == _DOCUMENT and parent.tag == "iframe" and frames is not None:
             frames.append((parent, node))   # rendered by _document as the frame's srcdoc
     for shadow, css in shadow_css:   # adopted sheets come after the root's own: last in it
         etree.SubElement(shadow, "style", {"data-replay-adopted": ""}).text = _x(css)

@@ -38,6 +38,13 @@ from recorder.mirror import FOCUS_MOVES, Mirror, Node
 from .sanitize import (AssetResolver, safe_comment, safe_tag, sanitize_attrs, sanitize_css,
                        sanitize_text, tag_name)
 
+# node types as the serialized tree writes them (CDATA is written as text)
+_DOCUMENT = int(NodeType.Document)
+_DOCTYPE = int(NodeType.DocumentType)
+_ELEMENT = int(NodeType.Element)
+_TEXT = int(NodeType.Text)
+_COMMENT = int(NodeType.Comment)
+
 Raw = dict[str, Any]
 
 _CLICK_KINDS = {int(v): v.name.lower() for v in MouseInteractions}
@@ -101,7 +108,7 @@ def serialize(m: Mirror, id: int | None = None, asset: AssetResolver = None,
         t = n.type
         if t == NodeType.Element:
             tag, attrs, omit = element_shape(m, n, asset)
-            d: Raw = {"type": 2, "id": n.id, "tagName": tag, "attributes": attrs, "childNodes": []}
+            d: Raw = {"type": _ELEMENT, "id": n.id, "tagName": tag, "attributes": attrs, "childNodes": []}
             if shown is not None:
                 shown.append(n)
             if n.svg:
@@ -116,15 +123,15 @@ def serialize(m: Mirror, id: int | None = None, asset: AssetResolver = None,
                     if cn is not None and (not only_text or cn.type == NodeType.Text):
                         stack.append((cn, n.tag, kids))
         elif t in (NodeType.Text, NodeType.CDATA):
-            d = {"type": 3, "id": n.id, "textContent": sanitize_text(n.text, ptag, asset)}
+            d = {"type": _TEXT, "id": n.id, "textContent": sanitize_text(n.text, ptag, asset)}
             _shadow_flags(n, d)
         elif t == NodeType.Comment:
-            d = {"type": 5, "id": n.id, "textContent": safe_comment(n.text)}
+            d = {"type": _COMMENT, "id": n.id, "textContent": safe_comment(n.text)}
         elif t == NodeType.DocumentType:
-            d = {"type": 1, "id": n.id, "name": _doctype_name(n.attrs.get("name")),
+            d = {"type": _DOCTYPE, "id": n.id, "name": _doctype_name(n.attrs.get("name")),
                  "publicId": "", "systemId": ""}
         elif t == NodeType.Document:
-            d = {"type": 0, "id": n.id, "childNodes": []}
+            d = {"type": _DOCUMENT, "id": n.id, "childNodes": []}
             if shown is not None and n.id != m.root:
                 shown.append(n)   # an iframe's document: its scroll is state
             kids = d["childNodes"]
@@ -180,7 +187,6 @@ _MEDIA_STATE = (("currentTime", "rr_mediaCurrentTime", float),
                 ("muted", "rr_mediaMuted", bool),
                 ("paused", None, bool))
 _MEDIA_TAGS = frozenset({"audio", "video"})
-_ELEMENT = int(NodeType.Element)
 _MEDIA_ATTRS = frozenset({"rr_mediaState"} | {attr for _key, attr, _kind in _MEDIA_STATE if attr})
 
 

@@ -26,7 +26,7 @@ from typing import Any, Iterable
 
 from recorder.format import no_gc
 from recorder.mirror import Mirror
-from recorder.source import ListSource
+from recorder.source import ListSource, RecordingSource
 
 from .document import render_document
 from .frame import POINTER_OPS, OpsBuilder, build_frame
@@ -53,7 +53,7 @@ class Replayer:
         sessions; else a thread), "lazy" only as far as asked (seeks index on demand),
         "auto" = eager for small recordings, a worker process above BACKGROUND_ABOVE
         records or BACKGROUND_ABOVE_BYTES."""
-        if isinstance(source, (list, tuple)) or not hasattr(source, "read_segment"):
+        if not isinstance(source, RecordingSource):
             source = ListSource(list(source))
         self.source = source
         self.asset = asset

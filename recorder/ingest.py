@@ -18,7 +18,7 @@ from typing import Any, Callable, Iterator, Protocol, Sequence
 import msgspec
 
 from .facts import SessionFacts, derive_facts
-from .format import InvalidEvent, encode_json, invalid_events
+from .format import EventType, InvalidEvent, encode_json, invalid_events
 from .limits import DEFAULT_LIMITS, Limits, check_event, check_late, check_payload, \
     check_session_size, check_timestamp, check_viewport
 from .sessions import INACTIVITY_MS, MAX_SESSION_MS, content_digest, derive_session_id, \
@@ -415,9 +415,9 @@ class _Restarter:
             return evs
         ts = evs[0]["timestamp"]
         sx, sy = m.window_scroll
-        return [{"type": 4, "timestamp": ts, SYNTHETIC: "session-split",
+        return [{"type": int(EventType.Meta), "timestamp": ts, SYNTHETIC: "session-split",
                  "data": {"href": m.href, "width": m.width, "height": m.height}},
-                {"type": 2, "timestamp": ts, SYNTHETIC: "session-split",
+                {"type": int(EventType.FullSnapshot), "timestamp": ts, SYNTHETIC: "session-split",
                  "data": {"node": node, "initialOffset": {"left": sx, "top": sy}}}] + evs
 
 

@@ -38,7 +38,7 @@ from typing import Any, Callable, Iterator, Sequence
 import msgspec
 import zstandard
 
-from .format import EventType, decode_msgpack, encode_msgpack
+from .format import EventType, IncrementalSource, decode_msgpack, encode_msgpack
 
 MAGIC = b"RPSG"
 VERSION = 1
@@ -312,7 +312,12 @@ _TRANSFORMS = (0, T_POSITIONS, T_TIMESTAMPS, T_POSITIONS | T_TIMESTAMPS, T_COLUM
                T_COLUMNS | T_TREES)
 _EXT_POSITIONS = 1
 _POS_KEYS = ("x", "y", "id", "timeOffset")
-_POINTER_SOURCES = (1, 6, 12)
+# the enums as plain ints: compared with an event's own ints in the compiled loops
+_INCREMENTAL = int(EventType.IncrementalSnapshot)
+_FULL_SNAPSHOT = int(EventType.FullSnapshot)
+_MUTATION_SOURCE = int(IncrementalSource.Mutation)
+_POINTER_SOURCES = (int(IncrementalSource.MouseMove), int(IncrementalSource.TouchMove),
+                    int(IncrementalSource.Drag))
 _BIG = 1 << 60   # deltas of values inside this range always fit MessagePack's int64
 
 
@@ -356,7 +361,7 @@ def _pack_events(events: Sequence[dict], transform: int) -> list:
             prev = ts
         else:
             e2 = e
-        if e.get("type") == 3:
+        if e.get("type") == _INCREMENTAL:
             d = e.get("data")
             if type(d) is dict and d.get("source") in _POINTER_SOURCES \
                     and _positions_ok(d.get("positions")):
@@ -466,7 +471,7 @@ def _pack_columns(events: Sequence[dict], trees: bool = False) -> dict:
             continue
         keys = tuple(d)
         src = d.get("source")
-        pointer = (t == 3 and keys == _POINTER_KEYS and src in _POINTER_SOURCES
+        pointer = (t == _INCREMENTAL and keys == _POINTER_KEYS and src in _POINTER_SOURCES
                    and type(src) is int and _pointer_ok(d["positions"]))
         mode = _POINTER if pointer else _FIELDS
         if tr is not None and not pointer:
@@ -681,11 +686,11 @@ class _Trees:
     def add(self, t: Any, keys: tuple, d: dict) -> int:
         """Put one event's data in the streams: _MUTATION or _SNAPSHOT, or _FIELDS (and the
         streams as they were) when they cannot hold it exactly."""
-        if t == 3:
-            if d.get("source") != 0 or not _MUTATION_KEYS.issuperset(keys):
+        if t == _INCREMENTAL:
+            if d.get("source") != _MUTATION_SOURCE or not _MUTATION_KEYS.issuperset(keys):
                 return _FIELDS
             mode = _MUTATION
-        elif t == 2 and keys == _SNAPSHOT_KEYS:
+        elif t == _FULL_SNAPSHOT and keys == _SNAPSHOT_KEYS:
             mode = _SNAPSHOT
         else:
             return _FIELDS

@@ -38,6 +38,7 @@ import itertools
 import logging
 import os
 import re
+import sqlite3
 import struct
 import sys
 import tempfile
@@ -135,6 +136,14 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def delete_session(self, session_id: str) -> None: ...
+
+    @abc.abstractmethod
+    def resolve(self, session_id_or_prefix: str) -> str: ...
+
+    def forget_deleted(self, *, before: bool) -> None:
+        """Make what a rewrite deletes unrecoverable from the store's own files: called with
+        `before=True` ahead of a privacy rewrite (re-masking) and `before=False` after it.
+        A store that keeps no old copies has nothing to do."""
 
     @abc.abstractmethod
     def compact(self, session_id: str, codec: Codec | None = None) -> None: ...
@@ -654,6 +663,18 @@ class LocalStore(Store):
         with self._write_lock:
             files = self.index.delete_session(sid)
             self._retire(files)
+
+    def forget_deleted(self, *, before: bool) -> None:
+        """SQLite keeps deleted rows in free pages and the write-ahead log keeps the pages
+        written before: before a rewrite, deleted rows are overwritten (`secure_delete`);
+        after it, the log is checkpointed and truncated."""
+        try:
+            if before:
+                self.index.db.execute("PRAGMA secure_delete=ON")
+            else:
+                self.index.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        except sqlite3.Error as exc:  # an index we cannot tune is still correct, less clean
+            log.warning("could not scrub the index after re-masking: %s", type(exc).__name__)
 
     # --- dictionaries ----------------------------------------------------------------
     def train_dictionary(self, session_ids: Iterable[str] | None = None, *,

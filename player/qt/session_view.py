@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from recorder.bug import from_context
+from recorder.index import SessionInfo
 
 INACTIVITY_MS = 10_000       # a gap between user interactions longer than this is shaded
 DENSITY_BUCKETS = 240
@@ -131,7 +132,7 @@ def parse_user_agent(ua: str) -> tuple[str, str, str]:
     return browser, os_name, device
 
 
-def build_session_view(replayer: Any, info: Any = None) -> SessionView:
+def build_session_view(replayer: Any, info: SessionInfo | None = None) -> SessionView:
     """The panes' rows from the Replayer's timeline index (player.timeline.Timeline)."""
     tl = replayer.timeline
     sv = SessionView()
@@ -203,21 +204,18 @@ def page_urls(navigations: list[tuple[float, str]], views: list[tuple[float, str
 MARKER_KINDS = frozenset({"click", "rage_click", "dead_click", "error_click", "error", "navigation"})
 
 
-def _facts(sv: SessionView, f: dict, info: Any) -> list[tuple[str, str]]:
-    def g(name: str) -> Any:
-        return getattr(info, name, None) if info is not None else None
-
+def _facts(sv: SessionView, f: dict, info: SessionInfo | None) -> list[tuple[str, str]]:
     usr = _dict(f.get("user"))
     ua = f.get("user_agent") if isinstance(f.get("user_agent"), str) else ""
     ua_browser, ua_os, ua_device = parse_user_agent(ua) if ua else ("", "", "")
-    uname = g("user_name") or usr.get("name")
-    uid = g("user_id") or usr.get("id")
-    email = g("user_email") or usr.get("email")
+    uname = (info and info.user_name) or usr.get("name")
+    uid = (info and info.user_id) or usr.get("id")
+    email = (info and info.user_email) or usr.get("email")
     vp = f.get("viewport")
     rows = [
         ("User", " · ".join(str(x) for x in (uname, email, uid and f"id {uid}") if x) or "anonymous"),
-        ("Session", str(g("id") or "—")),
-        ("Application", str(g("application") or "—")),
+        ("Session", str((info and info.id) or "—")),
+        ("Application", str((info and info.application) or "—")),
         ("Device", _label(f.get("device"), "type", "name", "model") or ua_device or "—"),
         ("Browser", _label(f.get("browser"), "name", "version") or ua_browser or "—"),
         ("OS", _label(f.get("os"), "name", "version") or ua_os or "—"),
@@ -233,7 +231,7 @@ def _facts(sv: SessionView, f: dict, info: Any) -> list[tuple[str, str]]:
     ]
     for i, u in enumerate(f.get("urls") or []):
         rows.append(("URLs" if i == 0 else "", str(u)))
-    report = from_context(g("context"))
+    report = from_context(info.context if info is not None else None)
     if report is not None:   # a bug handed over: what it is comes first
         bug = [("Bug", report.title or "(untitled)")]
         if report.at_ms is not None:

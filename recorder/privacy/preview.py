@@ -18,6 +18,7 @@ from lxml import etree
 
 from ..format import EventType, NodeType
 from ..mirror import Mirror
+from ..source import RecordingSource
 from .masker import SessionMasker
 from .rules import Rules
 
@@ -224,7 +225,7 @@ def preview_source(source, rules: Rules | None = None, at_ms: float | None = Non
     """Masked document of a stored session / recording source (anything with
     `.events()`, or a list of events) `at_ms` milliseconds after its first event
     (None: at its end)."""
-    events = source.events() if hasattr(source, "events") else source
+    events = source.events() if isinstance(source, RecordingSource) else source
     it = iter(events)
     first = next(it, None)
     if first is None:

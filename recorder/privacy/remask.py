@@ -12,15 +12,13 @@ truncated.
 """
 from __future__ import annotations
 
-import logging
 import time
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
+from ..store import Store
 from .masker import mask_session
 from .rules import Rules
-
-log = logging.getLogger(__name__)
 
 # Context key: when (epoch ms) the session was last rewritten under new rules - its events
 # then differ from the original recording's, which an import of that recording must say.
@@ -37,26 +35,7 @@ class RemaskResult:
     stats: dict[str, int] = field(default_factory=dict)
 
 
-def _index_db(store):
-    idx = getattr(store, "index", None)
-    return getattr(idx, "db", None)
-
-
-def _forget_deleted(store, *, before: bool) -> None:
-    """Make SQLite overwrite what it deletes, and drop the WAL's old page images."""
-    db = _index_db(store)
-    if db is None:
-        return
-    try:
-        if before:
-            db.execute("PRAGMA secure_delete=ON")
-        else:
-            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    except Exception as exc:  # an index we cannot tune is still correct, just less clean
-        log.warning("could not scrub the index after re-masking: %s", type(exc).__name__)
-
-
-def remask_session(store, session_id: str, rules: Rules) -> RemaskResult:
+def remask_session(store: Store, session_id: str, rules: Rules) -> RemaskResult:
     with store.session(session_id) as reader:   # closed: the old files go with the rewrite
         events = list(reader.events())
     masker, masked = mask_session(events, rules)   # two passes: echoes before typing too
@@ -68,7 +47,7 @@ def remask_session(store, session_id: str, rules: Rules) -> RemaskResult:
         changed = True
     if changed and masked:
         context = {**(context or {}), REMASKED: int(time.time() * 1000)}
-        _forget_deleted(store, before=True)
+        store.forget_deleted(before=True)
         store.replace_session(reader.id, masked, context=context)
     elif changed:
         store.delete_session(reader.id)  # nothing of it may be kept
@@ -76,22 +55,22 @@ def remask_session(store, session_id: str, rules: Rules) -> RemaskResult:
                         dict(masker.stats))
 
 
-def remask_sessions(store, session_ids: Iterable[str] | None, rules: Rules,
+def remask_sessions(store: Store, session_ids: Iterable[str] | None, rules: Rules,
                     progress: Callable[[int, int, str], None] | None = None
                     ) -> list[RemaskResult]:
     """Re-mask the given sessions (None: every stored session). `progress(done, total, id)`
     is called before each session."""
     ids = [s.id for s in store.sessions()] if session_ids is None else \
-        [store.resolve(s) if hasattr(store, "resolve") else s for s in session_ids]
+        [store.resolve(s) for s in session_ids]
     ids = list(dict.fromkeys(ids))
     out = []
-    _forget_deleted(store, before=True)
+    store.forget_deleted(before=True)
     for i, sid in enumerate(ids):
         if progress:
             progress(i, len(ids), sid)
         out.append(remask_session(store, sid, rules))
     if any(r.changed for r in out):
-        _forget_deleted(store, before=False)
+        store.forget_deleted(before=False)
     if progress:
         progress(len(ids), len(ids), "")
     return out
