@@ -59,9 +59,9 @@ class Replayer:
         self.asset = asset
         self.index = KeyframeIndex(source, interval=keyframe_interval)
         self.runner = IndexRunner(self.index)
-        # the segment decoded for the first frame is let go when a worker takes the index
-        # over: before the collector walks it (the real recording's, 7,859 events: a
-        # 40-125 ms pass holding the GIL, the UI thread waiting, as the player opens)
+        # what was decoded for the first frame (the events up to it: the segment's are
+        # built as taken) is let go when a worker takes the index over, before the
+        # collector walks it (a pass holding the GIL while the UI thread waits)
         with no_gc():
             self.index.ensure_first()
             if mode == "auto":
