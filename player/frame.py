@@ -361,6 +361,9 @@ def adopted_css(m: Mirror, asset: AssetResolver = None) -> dict[str, str]:
 
 
 # --- operations --------------------------------------------------------------------------
+POINTER_OPS = frozenset({"mouse", "click"})   # the cursor's ops (the rest change the page)
+
+
 class OpsBuilder:
     """Applies events to a mirror and, when asked, describes each change as sanitized ops.
 

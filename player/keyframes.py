@@ -28,6 +28,7 @@ import warnings
 from array import array
 from bisect import bisect_right
 from collections import Counter
+from itertools import islice
 from typing import Any, Iterator
 
 import msgspec
@@ -45,7 +46,6 @@ _INTERACTION = int(IncrementalSource.MouseInteraction)
 DEFAULT_INTERVAL = 1000   # DOM operations between checkpoints
 MAX_WEIGHT = 0xFFFF       # an event's weight is kept up to this (a block's "H" array)
 FIRST_STEP = 64           # events indexed at a time until the first full snapshot is in
-RELEASE_STEP = 256        # events of a let-go segment freed at a time (the GIL in between)
 
 
 def _weight(e: Raw) -> int:
@@ -95,8 +95,11 @@ class KeyframeIndex:
         self.done = False
         self._since = 0
         self._next_seg = 0
-        self._pending: list[Raw] | None = None   # the segment being indexed
+        # the segment being indexed: its events as they are decoded (`iter_segment`), how
+        # many were taken and how many it holds
+        self._pending: Iterator[Raw] | None = None
         self._pending_pos = 0
+        self._pending_len = 0
         self._resume: int | None = None          # segment to read again to go on
         self._tb: TimelineBuilder | None = None
         self._want_timeline = timeline
@@ -112,31 +115,35 @@ class KeyframeIndex:
     def _read(self, i: int) -> list[Raw]:
         return self.src.read_segment(i)
 
+    def _open_pending(self, i: int, skip: int = 0) -> None:
+        """Start indexing segment i (after its first `skip` events): decoded as taken, so
+        the first frame costs the events up to it, not the whole segment's."""
+        self._pending = islice(self.src.iter_segment(i), skip, None)
+        self._pending_pos = skip
+        self._pending_len = max(1, self.segments[i].record_count)
+
     def advance(self, budget: int = 4096) -> bool:
-        """Index up to `budget` more events (a segment is decoded when first reached).
-        False once everything is indexed. The small step keeps the lock short, so a seek
-        never waits long for a background indexer."""
+        """Index up to `budget` more events (a segment is decoded as its events are
+        reached). False once everything is indexed. The small step keeps the lock short,
+        so a seek never waits long for a background indexer."""
         with self.lock, no_gc():
             if self.done:
                 return False
             if self._pending is None and self._resume is not None:
                 # the segment was let go while a worker indexes: read it again, go on
-                self._pending = self._read(self._resume)
+                self._open_pending(self._resume, self._pending_pos)
                 self._resume = None
             if self._pending is None:
                 if self._next_seg >= len(self.segments):
                     self._finish()
                     return False
-                self._pending = self._read(self._next_seg)
-                self._pending_pos = 0
+                self._open_pending(self._next_seg)
                 self._next_seg += 1
                 self.seg_first_event.append(self.events_seen)
-            evs = self._pending
-            a = self._pending_pos
-            b = min(len(evs), a + max(1, budget))
-            self._feed(evs[a:b] if a or b < len(evs) else evs)
-            self._pending_pos = b
-            if b >= len(evs):
+            chunk = list(islice(self._pending, max(1, budget)))
+            self._feed(chunk)
+            self._pending_pos += len(chunk)
+            if len(chunk) < max(1, budget):   # the segment is used up
                 self._pending = None
                 if self._next_seg >= len(self.segments):
                     self._finish()
@@ -265,7 +272,7 @@ class KeyframeIndex:
     def progress(self) -> float:
         if self.done:
             return 1.0
-        part = self._pending_pos / len(self._pending) if self._pending else 0.0
+        part = min(1.0, self._pending_pos / self._pending_len) if self._pending else 0.0
         return max(0.0, self._next_seg - (1 - part if self._pending else 0)) / max(1, len(self.segments))
 
     # --- reading -------------------------------------------------------------------------
@@ -339,17 +346,13 @@ class KeyframeIndex:
                     self.duration_ms, final=True)
 
     def release_pending(self) -> None:
-        """Drop the decoded segment the indexer is in the middle of (it is read again if
-        indexing goes on here): a worker process is building the index meanwhile."""
+        """Drop the segment the indexer is in the middle of (read again from where it
+        stopped if indexing goes on here): a worker process is building the index
+        meanwhile. Only its events taken so far were built."""
         with self.lock:
-            pending = self._pending
-            if pending is not None:
+            if self._pending is not None:
                 self._resume = self._next_seg - 1
                 self._pending = None
-        # freed a slice at a time: freeing a decoded segment (7,859 events of the real
-        # recording, 56-170 ms) holds the GIL throughout, and the UI thread waits for it
-        while pending:
-            del pending[-RELEASE_STEP:]
 
     def timeline_now(self) -> Timeline:
         """The timeline of what is indexed so far (complete once `done`); for showing

@@ -29,7 +29,7 @@ from recorder.mirror import Mirror
 from recorder.source import ListSource, RecordingSource
 
 from .document import render_document
-from .frame import OpsBuilder, build_frame
+from .frame import POINTER_OPS, OpsBuilder, build_frame
 from .index_worker import IndexRunner
 from .keyframes import DEFAULT_INTERVAL, KeyframeIndex
 from .patch import diff_view
@@ -59,9 +59,9 @@ class Replayer:
         self.asset = asset
         self.index = KeyframeIndex(source, interval=keyframe_interval)
         self.runner = IndexRunner(self.index)
-        # the segment decoded for the first frame is let go when a worker takes the index
-        # over: before the collector walks it (the real recording's, 7,859 events: a
-        # 40-125 ms pass holding the GIL, the UI thread waiting, as the player opens)
+        # what was decoded for the first frame (the events up to it: the segment's are
+        # built as taken) is let go when a worker takes the index over, before the
+        # collector walks it (a pass holding the GIL while the UI thread waits)
         with no_gc():
             self.index.ensure_first()
             if mode == "auto":
@@ -145,7 +145,8 @@ class Replayer:
         """Sanitized view operations for everything with t0 < t <= t1, in order. Calls
         that continue where the previous one stopped (playback) do not re-seek.
         `limit`: None instead of more DOM operations than this or a whole page (a full
-        snapshot) - a seek's short jump, which shows the moment another way then: before
+        snapshot; the cursor's moves and clicks from the timeline, added after, are not
+        counted) - a seek's short jump, which shows the moment another way then: before
         building any when the index weighs the range's events above it or holds a full
         snapshot in it (the view shown can still be patched, `view_at`), else as soon as
         they are built. A busy page's 15 s are 30,000 operations, 0.3-0.9 s of the UI
@@ -173,11 +174,15 @@ class Replayer:
             m = cur[1] if cont else self.state_at(t0_ms)
         ops: list[Raw] = []
         b = OpsBuilder(m, self.asset)
+        n_dom = 0   # DOM operations built so far (what `limit` counts)
         for t, e in events:
+            k = len(ops)
             b.apply(e, t, ops)
-            if limit is not None and (len(ops) > limit or (ops and ops[-1]["k"] == "full")):
-                self._cursor = None   # its mirror stopped part-way
-                return None
+            if limit is not None and len(ops) > k:
+                n_dom += sum(o["k"] not in POINTER_OPS for o in ops[k:])
+                if n_dom > limit or ops[-1]["k"] == "full":
+                    self._cursor = None   # its mirror stopped part-way
+                    return None
         self._cursor = (t1_ms, m)
         if not ahead:
             ops.extend(self._pointer_ops(t0_ms, t1_ms))

@@ -31,7 +31,7 @@ from __future__ import annotations
 import struct
 import threading
 from collections import Counter
-from itertools import accumulate, pairwise, permutations
+from itertools import accumulate, islice, permutations
 import zlib
 from typing import Any, Callable, Iterator, Sequence
 
@@ -239,8 +239,27 @@ def _split(blob: bytes) -> tuple[dict[str, Any], memoryview]:
     return header, view[_FIXED.size + hlen: _FIXED.size + hlen + plen]
 
 
+# what a payload that passed its checksums can still fail with, decoded
+DECODE_ERRORS = (zstandard.ZstdError, msgspec.DecodeError, ValueError, TypeError, KeyError,
+                 IndexError, StopIteration)
+
+
 def decode_segment(blob: bytes, load_dict: DictLoader | None = None) -> tuple[dict, list[dict]]:
     """(header, events) of a segment file; raises SegmentDamaged if it cannot be trusted."""
+    header, events = iter_segment(blob, load_dict)
+    try:
+        return header, list(events)
+    except DECODE_ERRORS as exc:
+        raise SegmentDamaged(f"payload does not decode: {exc}") from None
+
+
+def iter_segment(blob: bytes, load_dict: DictLoader | None = None) -> tuple[dict, Iterator[dict]]:
+    """(header, events one at a time) of a segment file: the framing, the checksums and
+    the payload's columns are read now (SegmentDamaged if they cannot be trusted), each
+    event is built as it is taken - so a reader that needs the first few events of a
+    segment does not hold the GIL for building its thousands (the real recording's first
+    segment: 0.4-0.6 s of compiled code). The iterator raises one of `DECODE_ERRORS`
+    where the columns disagree with their table (`decode_segment` says SegmentDamaged)."""
     header, payload = _split(blob)
     dict_id = (header.get("codec") or {}).get("dict_id") or 0
     zdict = None
@@ -265,17 +284,15 @@ def decode_segment(blob: bytes, load_dict: DictLoader | None = None) -> tuple[di
         # one is bounded by max_output_size (zstd fails a frame that would need more)
         raw = d.decompress(payload, max_output_size=MAX_RAW_BYTES)
         if transform & T_COLUMNS:
-            events = _unpack_columns(decode_msgpack(raw), trees=bool(transform & T_TREES))
-        else:
-            events = _unpacker.decode(raw) if transform else decode_msgpack(raw)
-    except (zstandard.ZstdError, msgspec.DecodeError, ValueError, TypeError, KeyError,
-            IndexError, StopIteration) as exc:
+            return header, _iter_columns(decode_msgpack(raw), trees=bool(transform & T_TREES))
+        events = _unpacker.decode(raw) if transform else decode_msgpack(raw)
+    except DECODE_ERRORS as exc:
         raise SegmentDamaged(f"payload does not decode: {exc}") from None
     if not isinstance(events, list):
         raise SegmentDamaged("payload is not a list of events")
     if transform & T_TIMESTAMPS:
         _unpack_timestamps(events)
-    return header, events
+    return header, iter(events)
 
 
 # --- the delta layout (transform bits 1 and 2; written before the column layout) -------
@@ -501,21 +518,30 @@ def _pack_columns(events: Sequence[dict], trees: bool = False) -> dict:
     return out
 
 
-def _unpack_pointer(keys: list, columns: list, n: int) -> list[dict]:
+def _unpack_pointer(keys: list, columns: list, n: int) -> Iterator[dict]:
     srcs, pn, px, py, pid, pt = columns
     if len(keys) != 2 or len(srcs) != n or len(pn) != n \
             or any(type(m) is not int or m < 0 for m in pn) \
             or not len(px) == len(py) == len(pid) == len(pt) == sum(pn):
         raise ValueError("pointer column lengths disagree")
-    points = [{"x": x, "y": y, "id": i, "timeOffset": t}
-              for x, y, i, t in zip(accumulate(px), accumulate(py), pid, pt)]
+    return _pointer_events(keys, srcs, pn, zip(accumulate(px), accumulate(py), pid, pt))
+
+
+def _pointer_events(keys: list, srcs: list, pn: list, points: Iterator) -> Iterator[dict]:
     s, p = keys
-    return [{s: src, p: points[a:b]}
-            for src, (a, b) in zip(srcs, pairwise(accumulate(pn, initial=0)))]
+    for src, m in zip(srcs, pn):
+        yield {s: src, p: [{"x": x, "y": y, "id": i, "timeOffset": t}
+                           for x, y, i, t in islice(points, m)]}
 
 
 def _unpack_columns(c: Any, trees: bool = False) -> list:
     """Events from a column map; ValueError if the map is not one `_pack_columns` wrote."""
+    return list(_iter_columns(c, trees))
+
+
+def _iter_columns(c: Any, trees: bool = False) -> Iterator[dict]:
+    """`_unpack_columns` an event at a time: the table is checked now, each event built
+    when taken (the last one taken checks that every stream was read to its end)."""
     if type(c) is not dict or c.get("v") != _COLUMNS_VERSION:
         raise ValueError("unknown column layout version")
     rt = _TreeReader(c["trees"]) if trees else None
@@ -545,28 +571,39 @@ def _unpack_columns(c: Any, trees: bool = False) -> list:
         elif mode == _FIELDS:
             if len(columns) != len(keys) or any(len(col) != n for col in columns):
                 raise ValueError("bad column")
-            data = [dict(zip(keys, row)) for row in zip(*columns)] if keys else \
-                [{} for _ in range(n)]
+            data = _field_events(keys, columns, n)
         else:
             raise ValueError(f"unknown column mode {mode!r}")
         types.append(t)
         datas.append(iter(data))
-    if raw or orders:   # the rare case: whole events in between, keys in another order
-        out: list[Any] = []
-        ts = accumulate(dts)
-        for k in kinds:
-            if k == 0:
-                out.append(next(datas[0]))
-                continue
-            e = {"type": types[k], "data": next(datas[k]), "timestamp": next(ts)}
-            order = orders.get(k)
-            out.append({name: e[name] for name in order} if order else e)
-    else:
-        out = [{"type": types[k], "data": next(datas[k]), "timestamp": t}
-               for k, t in zip(kinds, accumulate(dts))]
+    return _columns_events(kinds, dts, types, datas, orders, bool(raw), rt)
+
+
+def _field_events(keys: list, columns: list, n: int) -> Iterator[dict]:
+    if not keys:
+        return ({} for _ in range(n))
+    return (dict(zip(keys, row)) for row in zip(*columns))
+
+
+def _columns_events(kinds: list, dts: list, types: list, datas: list, orders: dict,
+                    has_raw: bool, rt: "_TreeReader | None") -> Iterator[dict]:
+    try:
+        if has_raw or orders:   # the rare case: whole events in between, keys in another order
+            ts = accumulate(dts)
+            for k in kinds:
+                if k == 0:
+                    yield next(datas[0])
+                    continue
+                e = {"type": types[k], "data": next(datas[k]), "timestamp": next(ts)}
+                order = orders.get(k)
+                yield {name: e[name] for name in order} if order else e
+        else:
+            for k, t in zip(kinds, accumulate(dts)):
+                yield {"type": types[k], "data": next(datas[k]), "timestamp": t}
+    except StopIteration:   # inside a generator it would turn into a RuntimeError
+        raise ValueError("columns end before their events") from None
     if rt is not None:
         rt.finished()
-    return out
 
 
 # --- the tree layout (header transform bits T_COLUMNS | T_TREES) -----------------------

@@ -5,7 +5,7 @@ player reads only this interface.
     src = open_recording("3f2a", data_dir)          # a stored session (id or unique prefix)
     src = open_recording("bug.replay", data_dir)    # a bundle
     src = open_recording("events.json", data_dir, session=1)   # 2nd session in the file
-    src.segments, src.read_segment(i), src.events(), src.segment_at(t_ms)
+    src.segments, src.read_segment(i), src.iter_segment(i), src.events(), src.segment_at(t_ms)
 """
 from __future__ import annotations
 
@@ -58,6 +58,13 @@ class RecordingSource:
         if not 0 <= i < len(self.segments):
             raise IndexError(f"segment {i} out of range (0..{len(self.segments) - 1})")
         return self._load(i)
+
+    def iter_segment(self, i: int) -> Iterator[dict]:
+        """`read_segment(i)` an event at a time, for a reader that may stop early (the
+        player's index stops at the first full snapshot): a source that can decode its
+        events one by one (a stored session) builds only the ones taken. A segment found
+        damaged part-way ends there (listed in `damaged`)."""
+        return iter(self.read_segment(i))
 
     def events(self) -> Iterator[dict]:
         for i in range(len(self.segments)):

@@ -63,9 +63,9 @@ from .limits import DEFAULT_LIMITS, Limits, check_event, check_session_size, che
     check_viewport
 from .rrweb_io import NotStreamable
 from .segments import COMPACT_CODEC, LIVE, LIVE_CODEC, MAX_SEGMENT_BYTES, MAX_SEGMENT_RECORDS, \
-    BATCH, SESSION_INFO, SUFFIX, Codec, SegmentDamaged, SegmentMeta, SegmentPlanner, \
-    decode_segment, describe, encode_segment, meta_from_header, plan_segments, read_header, \
-    with_session_info
+    BATCH, DECODE_ERRORS, SESSION_INFO, SUFFIX, Codec, SegmentDamaged, SegmentMeta, \
+    SegmentPlanner, decode_segment, describe, encode_segment, iter_segment, meta_from_header, \
+    plan_segments, read_header, with_session_info
 from .sessions import INACTIVITY_MS, MAX_SESSION_MS, ContentDigest, clean_id, content_digest, \
     derive_session_id
 from .source import RecordingSource, info_from
@@ -235,12 +235,35 @@ class SessionReader(RecordingSource):
                 raise SegmentDamaged("file belongs to another segment")
             return events
         except (OSError, SegmentDamaged) as exc:
-            if i not in self.damaged:   # said once: a player reads a segment many times
-                self.damaged.append(i)
-                self.damage_reasons[i] = str(exc)
-                log.warning("session %s: segment %d (%s) skipped: %s", self.id, meta.index,
-                            meta.file, exc)
+            self._skipped(i, exc)
             return []
+
+    def iter_segment(self, i: int) -> Iterator[dict]:
+        if not 0 <= i < len(self.segments):
+            raise IndexError(f"segment {i} out of range (0..{len(self.segments) - 1})")
+        meta = self.segments[i]
+        try:
+            header, events = iter_segment(self._bytes(i), self.store.load_dictionary)
+            if header.get("session") != self.id or header.get("index") != meta.index:
+                raise SegmentDamaged("file belongs to another segment")
+        except (OSError, SegmentDamaged) as exc:
+            self._skipped(i, exc)
+            return iter(())
+        return self._checked(i, events)
+
+    def _checked(self, i: int, events: Iterator[dict]) -> Iterator[dict]:
+        try:
+            yield from events
+        except DECODE_ERRORS as exc:
+            self._skipped(i, SegmentDamaged(f"payload does not decode: {exc}"))
+
+    def _skipped(self, i: int, exc: Exception) -> None:
+        if i not in self.damaged:   # said once: a player reads a segment many times
+            meta = self.segments[i]
+            self.damaged.append(i)
+            self.damage_reasons[i] = str(exc)
+            log.warning("session %s: segment %d (%s) skipped: %s", self.id, meta.index,
+                        meta.file, exc)
 
     def raw_segment(self, i: int) -> bytes:
         """The segment file's bytes as stored (bundles copy them verbatim)."""

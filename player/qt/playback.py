@@ -14,6 +14,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from player.frame import POINTER_OPS
+
 from .overlay import RIPPLE_MS, TRAIL_MS, CursorOverlay
 from .runtime_bridge import RuntimeBridge
 from .session_view import SessionView
@@ -23,9 +25,8 @@ from .timeline_widget import SPEEDS
 TICK_MS = 16
 SKIP_MS = 1500             # an inactive stretch is crossed in about this long
 SHORT_JUMP_MS = 15_000     # forward seeks up to this long may replay ops instead of reloading
-MAX_JUMP_OPS = 400         # ... if they are fewer than this many
+MAX_JUMP_OPS = 400         # ... if they are fewer than this many DOM operations
 _VIEW_KINDS = frozenset({"mouse", "click", "viewport", "meta"})
-_POINTER_KINDS = frozenset({"mouse", "click"})
 HOVER_PATH_MS = 5000       # a seek replays this much of the cursor's way for :hover ...
 HOVER_PATH_MAX = 60        # ... at most this many positions
 
@@ -172,7 +173,7 @@ class PlaybackController(QObject):
         path = []
         for op in ops:
             k = op.get("k")
-            if k in _POINTER_KINDS and op.get("x") is not None and op.get("y") is not None:
+            if k in POINTER_OPS and op.get("x") is not None and op.get("y") is not None:
                 path.append([op["x"], op["y"]])
             if k == "viewport":
                 self.stage.set_viewport(op.get("w"), op.get("h"))
@@ -203,10 +204,9 @@ class PlaybackController(QObject):
         self._wanted_seek = None
         ops = None
         if not force_frame and self.sent >= 0 and self.sent < t <= self.sent + SHORT_JUMP_MS:
+            # None when the jump is more than MAX_JUMP_OPS DOM operations or a page load
+            # (the cursor's moves on top are the overlay's, not counted)
             ops = self.r.ops_between(self.sent, t, MAX_JUMP_OPS)
-            if ops is not None and (len(ops) > MAX_JUMP_OPS
-                                    or any(op.get("k") == "full" for op in ops)):
-                ops = None
         if ops is not None:
             self._send_ops(ops)
         elif force_frame or t != self.sent:

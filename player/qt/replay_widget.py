@@ -23,7 +23,7 @@ from player.zoom import pane_below, pane_height, pane_width
 from recorder.format import no_gc
 from recorder.source import RecordingSource
 
-from .devtools.pane import READING, DevToolsPane
+from .devtools.pane import READING, DevToolsPane, PaneTabs, ReadingPane
 from .export_menu import ExportMenu
 from .page_bar import NO_URL, PageBar
 from .playback import PlaybackController
@@ -69,6 +69,11 @@ def in_background(work: Callable[[], T], name: str) -> T:
     return value
 
 
+# A step of work left for the event loop's next round: by a timer, not `singleShot(0)` -
+# that posts an event, and the event loop (glib's) delivers two posted events in a row
+# before the timers and input waiting since the first: two 70 ms steps made one 140 ms
+# stall. A timer's turn comes after theirs.
+NEXT_STEP_MS = 1
 RELEASE_MS = 1000   # after a player closes, its objects are collected this much later
 
 
@@ -149,10 +154,10 @@ class ReplayWidget(QWidget):
         self.export_menu = ExportMenu(self)
         self.timeline.add_tool(self.export_menu.button)
         # a session view made off the UI thread may hold tens of thousands of rows: they
-        # fill in a chunk per event-loop step, as when indexing ends
-        self.devtools = DevToolsPane(self.session, self,
-                                     reading=not self.replayer.ready,
-                                     gradual=session is not None)
+        # fill in a chunk per event-loop step, as when indexing ends; until a long
+        # recording is indexed, its tabs only say so
+        self.devtools: PaneTabs = ReadingPane(self) if not self.replayer.ready else \
+            DevToolsPane(self.session, self, gradual=session is not None)
         self.controller = PlaybackController(self.replayer, self.session, self.stage,
                                              self.bridge, self)
 
@@ -298,20 +303,22 @@ class ReplayWidget(QWidget):
         # the new pane in the event loop's next step: the timeline's repaint and the pane's
         # widgets are tens of ms each, not to be spent in one go
         if self._rows_for is None:
-            QTimer.singleShot(0, self, self._show_rows)
+            QTimer.singleShot(NEXT_STEP_MS, self, self._show_rows)
         self._rows_for = sv
 
     def _show_rows(self) -> None:
         """The dev-tools pane for the latest session view (its rows a chunk at a time), in
-        two event-loop steps: made here (its six tables: 70 ms of the UI thread's CPU on
-        the real recording), put in place in the next (`_place_rows`: polished with the
-        style sheet and laid out, 80 ms); both in one step were the UI's longest stall
-        while a long recording's index came in."""
+        two event-loop steps: made here (its six tables), put in place in the next
+        (`_place_rows`: polished with the style sheet and laid out); both in one step were
+        the UI's longest stall while a long recording's index came in."""
         sv = self._rows_for
         if sv is None:
             return
-        self._made = (sv, DevToolsPane(sv, self, gradual=True))   # hidden until placed
-        QTimer.singleShot(0, self, self._place_rows)
+        # made without a parent, so without the style sheet until placed: made inside the
+        # player, it was polished as its tabs were added, and again when put in place
+        # (the real recording's: 56-60 -> 23-26 ms of the UI thread to make, 72 -> 57 to place)
+        self._made = (sv, DevToolsPane(sv, gradual=True))   # hidden until placed
+        QTimer.singleShot(NEXT_STEP_MS, self, self._place_rows)
 
     def _place_rows(self) -> None:
         (sv, pane), self._made = self._made, None

@@ -70,7 +70,18 @@ def application():
         app = QApplication([sys.argv[0] if sys.argv else "replay"])
         app.setApplicationName("Session Replay")
         app.setApplicationDisplayName("Session Replay")
+        start_web_engine()
     return app
+
+
+def start_web_engine() -> None:
+    """Start QtWebEngine's browser side now, before any window shows: the first profile
+    made starts Chromium (its zygote process, which the UI thread waits for: 150-300 ms,
+    a tenth of it on a CPU) - when the first recording opened, that was the longest the
+    open player's UI stood still. Every window of ours shows web content."""
+    from PySide6.QtWebEngineCore import QWebEngineProfile
+
+    QWebEngineProfile.defaultProfile()
 
 
 def open_window(source: Any, title: str, quit_after_ms: int | None = None, *,

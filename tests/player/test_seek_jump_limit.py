@@ -110,3 +110,25 @@ def test_operations_outgrowing_the_limit_are_dropped_as_they_are_built():
     kind, frame = r.view_at(4500, 2500)
     assert kind == "frame"
     assert frame == Replayer(_session()).frame_at(4500)
+
+
+def _moves(t, n):
+    """A MouseMove event of `n` positions (n cursor operations, no DOM operation)."""
+    return {"type": 3, "timestamp": S + t, "data": {"source": 1, "positions": [
+        {"x": 10 + k, "y": 20, "id": 12, "timeOffset": -k} for k in range(n)]}}
+
+
+def test_the_cursor_moves_of_a_jump_are_not_counted_against_its_limit():
+    # the seek takes what ops_between(..., limit) gives: the one check of a jump's size.
+    # 5 DOM operations and 60 cursor positions in (500, 2500]: within a limit of 10
+    events = _session()[:4] + [_moves(1500, 20), _moves(1600, 20), _moves(1700, 20)]
+    events.sort(key=lambda e: e["timestamp"])
+    for r in (Replayer(events, mode="eager"),                                  # indexed
+              Replayer(ListSource(events, segment_size=2), mode="lazy")):      # ahead of it
+        r.view_at(500)
+        ops = r.ops_between(500, 2500, 10)
+        assert ops is not None
+        dom = [o for o in ops if o["k"] not in ("mouse", "click")]
+        assert len(dom) == 5 and len(ops) - len(dom) >= 60 > 10
+        r.view_at(500)
+        assert r.ops_between(500, 2500, 4) is None    # the DOM operations are what counts

@@ -520,3 +520,31 @@ def test_tree_streams_that_do_not_add_up_are_damage():
         bad["trees"][i] = change(c["trees"][i])
         with pytest.raises(SegmentDamaged):
             decode_segment(_reframe(blob, bad))
+
+
+@pytest.mark.parametrize("codec", [TREES_QUICK, Codec(level=3, layout=COLUMNS)])
+def test_a_segment_read_an_event_at_a_time_builds_only_the_events_taken(codec):
+    # the player's index needs a segment's events up to its first full snapshot: taking
+    # those must not build the thousands after it (they held the GIL the UI waited for)
+    import tracemalloc
+    from itertools import islice
+
+    from recorder.segments import iter_segment
+    from replay_tools.generator import generate_session
+    events = list(generate_session(3000, duration_ms=5 * 60 * 1000, seed=11))
+    blob = encode_segment("s", describe(events, 0, INIT, None), events, codec)
+    header, it = iter_segment(blob)
+    assert header["session"] == "s"
+    tracemalloc.start()
+    try:
+        first = list(islice(it, 10))
+        few = tracemalloc.get_traced_memory()[0]
+        rest = list(it)
+        everything = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    assert first + rest == events == decode_segment(blob)[1]
+    # the events after the first ten were built as they were taken (a list of them made
+    # already would cost a pointer each), and the first ten cost a small part of that
+    assert everything - few > 100 * len(rest)
+    assert few * 20 < everything

@@ -20,6 +20,7 @@ from ..session_view import SessionView, fmt_ms
 from .models import (LEVEL_COLOURS, ROW_ROLE, TIME_ROLE, Column, RowsFilter, TimedRowsModel,
                      columns_to_hide, time_column)
 
+EMPTY_MARGIN = 24   # around what an empty tab says
 GOOD, NEEDS, POOR = QColor(80, 200, 120), QColor(240, 180, 60), QColor(255, 95, 95)
 # Google's web-vitals thresholds: (good up to, needs improvement up to)
 THRESHOLDS = {"lcp": (2500.0, 4000.0), "cls": (0.1, 0.25), "inp": (200.0, 500.0)}
@@ -207,7 +208,7 @@ class RowsTab(QWidget):
         self.empty.setObjectName("emptyTab")
         self.empty.setWordWrap(True)
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.empty.setMargin(24)
+        self.empty.setMargin(EMPTY_MARGIN)
         self.body = QStackedWidget(self)
         self.body.addWidget(self.table)
         self.body.addWidget(self.empty)
@@ -405,24 +406,65 @@ READING = "Reading the recording…"
 FILL_ROWS = 2000
 
 
-class DevToolsPane(QTabWidget):
+# the tabs, in order (DevToolsPane's, and ReadingPane's while the recording is read)
+TAB_NAMES = ("Console", "Errors", "Network", "Actions", "Performance", "Session")
+
+
+class PaneTabs(QTabWidget):
+    """What the player's pane is to the player, whatever it shows: tabs whose labels all
+    show (`labels_width`), following the clock (`set_time`), asking for seeks."""
+
     seekRequested = Signal(int)
     filled = Signal()    # a gradual fill added its last rows
 
-    def __init__(self, sv: SessionView, parent=None, *, reading: bool = False,
-                 gradual: bool = False):
-        """`reading`: the recording is still being indexed (rows come later), so an
-        empty tab says that rather than "none recorded". `gradual`: the tables are filled
-        FILL_ROWS rows per event-loop step (the tab on show first) instead of now; `filling`
-        says whether rows are still to come, `filled` is emitted after the last."""
+    def __init__(self, parent=None):
         super().__init__(parent)
         self.setDocumentMode(True)
         # every label whole when the pane has the room (`labels_width`, which the player's
         # split gives it); narrower, on a small screen, the bar scrolls: no tab out of reach
         self.tabBar().setUsesScrollButtons(True)
         self.tabBar().setElideMode(Qt.TextElideMode.ElideNone)
+        self.setMinimumWidth(MIN_WIDTH)
+
+    def labels_width(self) -> int:
+        """How wide the pane must be to show every tab label whole (a clipped "Sess" is a
+        tab nobody finds)."""
+        return max(MIN_WIDTH, self.tabBar().sizeHint().width())
+
+    @property
+    def filling(self) -> bool:
+        """Whether rows are still to come (a gradual fill)."""
+        return False
+
+    def set_time(self, t: int) -> None:
+        """The rows follow the clock (none here)."""
+
+
+class ReadingPane(PaneTabs):
+    """The pane while a long recording is read: its tabs, each saying READING - a label
+    each, where the dev-tools pane's six tables cost the UI thread 60-80 ms to make and
+    50 ms more to put in place (the real recording, on opening: the longest step of it),
+    to be replaced by the filled pane when indexing ends anyway."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        for name in TAB_NAMES:
+            label = QLabel(READING, self)
+            label.setObjectName("emptyTab")
+            label.setWordWrap(True)
+            label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            label.setMargin(EMPTY_MARGIN)
+            self.addTab(label, name)
+
+
+class DevToolsPane(PaneTabs):
+    def __init__(self, sv: SessionView, parent=None, *, gradual: bool = False):
+        """`gradual`: the tables are filled FILL_ROWS rows per event-loop step (the tab on
+        show first) instead of now; `filling` says whether rows are still to come, `filled`
+        is emitted after the last."""
+        super().__init__(parent)
         self.sv = sv
-        empty = (lambda name: READING) if reading else EMPTY.get
+        empty = EMPTY.get
         t = time_column
         self.console = RowsTab([t(), Column("Level", "level", None, 60, colour=_level_colour),
                                 Column("Message", "message", colour=_level_colour)],
@@ -498,28 +540,21 @@ class DevToolsPane(QTabWidget):
         self.session.table.horizontalHeader().hide()
 
         self.tabs = {}
-        for name, tab, count in (("Console", self.console, len(sv.console)),
-                                 ("Errors", self.errors, sum(e["count"] for e in sv.errors)),
-                                 ("Network", self.network, len(sv.network)),
-                                 ("Actions", self.actions, len(sv.actions)),
-                                 ("Performance", self.performance, len(sv.views)),
-                                 ("Session", self.session, None)):
+        counts = (len(sv.console), sum(e["count"] for e in sv.errors), len(sv.network),
+                  len(sv.actions), len(sv.views), None)
+        for name, tab, count in zip(TAB_NAMES, (self.console, self.errors, self.network,
+                                                self.actions, self.performance, self.session),
+                                    counts):
             self.addTab(tab, f"{name} {count}" if count else name)
             self.tabs[name.lower()] = tab
             tab.seekRequested.connect(self.seekRequested)
         self.currentChanged.connect(lambda _i: self.set_time(self._now))
         self._now = 0
-        self.setMinimumWidth(MIN_WIDTH)
         self._filler = QTimer(self)
         self._filler.setInterval(0)
         self._filler.timeout.connect(self._fill)
         if gradual:
             self._filler.start()
-
-    def labels_width(self) -> int:
-        """How wide the pane must be to show every tab label whole (a clipped "Sess" is a
-        tab nobody finds)."""
-        return max(MIN_WIDTH, self.tabBar().sizeHint().width())
 
     @property
     def filling(self) -> bool:

@@ -9,7 +9,7 @@ from PySide6.QtGui import QGuiApplication
 
 from app.commands.demo import DEMO
 from player.links import parse_moment_link
-from player.qt.devtools.pane import EMPTY, READING, URL_CHARS, DevToolsPane
+from player.qt.devtools.pane import EMPTY, READING, URL_CHARS, DevToolsPane, ReadingPane
 from player.qt.session_view import SessionView
 from player.qt.standalone import dispose
 from player.qt.timeline_widget import LEGEND, MARKER_STYLE
@@ -160,9 +160,9 @@ def test_empty_tabs_say_what_would_appear(qapp, qtbot):
         pane.setCurrentWidget(tab)
         assert tab.body.currentWidget() is tab.empty and tab.empty.isVisible()
         assert tab.empty.text() == EMPTY[name]
-    reading = DevToolsPane(SessionView(), reading=True)
+    reading = ReadingPane()
     qtbot.addWidget(reading)
-    assert reading.console.empty.text() == READING
+    assert [reading.widget(i).text() for i in range(reading.count())] == [READING] * 6
 
 
 def test_a_filter_that_hides_every_row_says_so(demo):

@@ -11,6 +11,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from player.qt.devtools.models import FUTURE
+from player.qt.devtools.pane import READING, TAB_NAMES, ReadingPane
 from player.qt.replay_widget import ReplayWidget
 from player.qt.standalone import dispose, grab_stable
 from player.replayer import Replayer
@@ -375,12 +376,78 @@ def test_a_session_still_being_indexed_shows_its_first_frame_then_fills_in(qapp,
         assert w.controller.time == r.first_frame_ms
         w.seek_and_wait(int(r.first_frame_ms))
         assert w.bridge.call_sync("window.__replay.state().nodes") > 10   # first frame shown
-        assert w.devtools.console.model.rowCount() == 0                     # panes not yet
+        # the panes not yet: their tabs say the recording is being read (no tables made)
+        assert isinstance(w.devtools, ReadingPane)
+        assert [w.devtools.tabText(i) for i in range(w.devtools.count())] == list(TAB_NAMES)
+        assert all(w.devtools.widget(i).text() == READING for i in range(w.devtools.count()))
         r.index.finish()
-        qtbot.waitUntil(lambda: w.devtools.console.model.rowCount() > 0, timeout=5000)
+        qtbot.waitUntil(lambda: not isinstance(w.devtools, ReadingPane)
+                        and w.devtools.console.model.rowCount() > 0, timeout=5000)
         assert w.session.markers and w.timeline.bar.sv is w.session
         assert w.controller.sv is w.session
     finally:
+        dispose(w)
+
+
+def test_a_stored_long_recording_opens_reading_and_paints_its_first_frame(qapp, tmp_path):
+    # as the app opens a long stored session: the index is left to a worker process after
+    # the first full snapshot - only the events up to it were decoded here - and the pane
+    # says the recording is being read until the index is in
+    from recorder.store import Store
+    with Store.open(tmp_path / "data") as st:
+        sid = st.ingest(list(generate_session(6_000, duration_ms=20 * 60 * 1000, seed=5)))[0]
+        src = st.session(sid)
+        r = Replayer(src, mode="process")
+        assert not r.ready
+        assert r.index.events_seen < src.segments[0].record_count
+        w = ReplayWidget(src, replayer=r)
+        try:
+            assert isinstance(w.devtools, ReadingPane)
+            w.resize(1200, 760)
+            w.show()
+            w.wait_ready()
+            first = int(r.first_frame_ms)
+            w.seek_and_wait(first)
+            assert rendered_tree(w) == expected_tree(r.frame_at(first))
+            w.wait_indexed(timeout_s=120)
+            assert not isinstance(w.devtools, ReadingPane)
+            assert w.devtools.console.model.rowCount() == len(w.session.console) > 0
+        finally:
+            dispose(w)
+            r.close()
+
+
+def test_the_pane_is_made_and_placed_in_two_steps_with_the_event_loop_between(qapp, qtbot,
+                                                                          generated_events,
+                                                                          monkeypatch):
+    # a timer that comes due while the pane is made (a repaint, playback's tick, the
+    # benchmark's heartbeat) has its turn before the pane is placed: a zero-delay
+    # singleShot step (a posted event) went first, and the two steps made one stall
+    from PySide6.QtCore import Qt, QTimer
+
+    from player.qt.session_view import build_session_view
+    from recorder.source import ListSource
+    r = Replayer(ListSource(generated_events, segment_size=500), mode="lazy")
+    w = ReplayWidget(generated_events, replayer=r)
+    log: list[str] = []
+    beat = QTimer()
+    beat.setTimerType(Qt.TimerType.PreciseTimer)
+    beat.setInterval(5)    # making the pane takes longer: it comes due meanwhile
+    beat.timeout.connect(lambda: log.append("beat"))
+    show_rows, place_rows = w._show_rows, w._place_rows
+    monkeypatch.setattr(w, "_show_rows", lambda: (show_rows(), log.append("made")))
+    monkeypatch.setattr(w, "_place_rows", lambda: (place_rows(), log.append("placed")))
+    try:
+        r.index.finish()
+        sv = build_session_view(r, None)
+        beat.start()
+        QTimer.singleShot(1, lambda: w.set_session(sv))   # from a timer, as _check_index
+        qtbot.waitUntil(lambda: "placed" in log, timeout=10000)
+        made, placed = log.index("made"), log.index("placed")
+        assert "beat" in log[made:placed]
+        assert w.devtools.sv is sv
+    finally:
+        beat.stop()
         dispose(w)
 
 
