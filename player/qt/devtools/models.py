@@ -8,6 +8,7 @@ search over every column plus an optional per-tab predicate (level, type, status
 from __future__ import annotations
 
 import bisect
+import functools
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -23,6 +24,26 @@ SORT_ROLE = Qt.ItemDataRole.UserRole + 3    # a sortable raw value
 
 FUTURE = QColor(110, 116, 128)
 CURRENT_BG = QColor(38, 79, 120)
+_FUTURE_BRUSH = QBrush(FUTURE)
+_CURRENT_BRUSH = QBrush(CURRENT_BG)
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+_FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
+_BACKGROUND = int(Qt.ItemDataRole.BackgroundRole)
+_FONT = int(Qt.ItemDataRole.FontRole)
+_ALIGN = int(Qt.ItemDataRole.TextAlignmentRole)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
+
+
+@functools.cache
+def _future_font() -> QFont:
+    """Italic, for rows after now (made once a QGuiApplication exists: a QFont needs one)."""
+    f = QFont()
+    f.setItalic(True)
+    return f
+
+
+_ROLES = frozenset({_DISPLAY, _FOREGROUND, _BACKGROUND, _FONT, _ALIGN, _TOOLTIP,
+                    int(ROW_ROLE), int(TIME_ROLE), int(SORT_ROLE)})
 LEVEL_COLOURS = {"error": QColor(255, 110, 110), "warn": QColor(240, 190, 80),
                  "warning": QColor(240, 190, 80), "info": QColor(120, 180, 255),
                  "debug": QColor(160, 160, 175)}
@@ -145,39 +166,33 @@ class TimedRowsModel(QAbstractTableModel):
         return None
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
+        # asked for every visible cell and role at each repaint (a seek: ~550 calls)
+        if role not in _ROLES or not index.isValid():
             return None
-        row = self.rows[index.row()]
+        r = index.row()
+        row = self.rows[r]
         col = self.columns[index.column()]
-        if role == Qt.ItemDataRole.DisplayRole:
+        if role == _DISPLAY:
             return col.text(row)
-        if role == Qt.ItemDataRole.ForegroundRole:
-            if self.timed and index.row() >= self.played:
-                return QBrush(FUTURE)
+        if role == _FOREGROUND:
+            if self.timed and r >= self.played:
+                return _FUTURE_BRUSH
             c = col.colour(row) if col.colour else None
             return QBrush(c) if c is not None else None
-        if role == Qt.ItemDataRole.BackgroundRole:
-            if self.timed and index.row() == self.played - 1:
-                return QBrush(CURRENT_BG)
-            return None
-        if role == Qt.ItemDataRole.FontRole:
-            if self.timed and index.row() >= self.played:
-                f = QFont()
-                f.setItalic(True)
-                return f
-            return None
-        if role == Qt.ItemDataRole.TextAlignmentRole:
+        if role == _BACKGROUND:
+            return _CURRENT_BRUSH if self.timed and r == self.played - 1 else None
+        if role == _FONT:
+            return _future_font() if self.timed and r >= self.played else None
+        if role == _ALIGN:
             return int(col.align)
-        if role == Qt.ItemDataRole.ToolTipRole:
+        if role == _TOOLTIP:
             return col.tooltip(row) if col.tooltip else (col.text(row) or None)
         if role == ROW_ROLE:
             return row
         if role == TIME_ROLE:
             return int(row.get("t", 0))
-        if role == SORT_ROLE:
-            v = col.raw(row)
-            return v if isinstance(v, (int, float)) else ("" if v is None else str(v))
-        return None
+        v = col.raw(row)   # SORT_ROLE
+        return v if isinstance(v, (int, float)) else ("" if v is None else str(v))
 
 
 class RowsFilter(QSortFilterProxyModel):
