@@ -19,7 +19,8 @@ runs read that file.
 Instructions per event: (the run's instructions - those of `--batches 0`, which does
 everything but the replay) / events. Per request and per event apart: two runs whose
 batches differ in size (`--batch 100` and `--batch 500`, the same events) -
-instructions = events x per-event + requests x per-request.
+instructions = events x per-event + requests x per-request. Each of the SESSIONS sessions is
+sent the same events, so a run stores SESSIONS x `--events` events.
 """
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ import argparse
 import hashlib
 import json
 import os
+import resource
 import sys
 import tempfile
 import time
@@ -41,7 +43,7 @@ from _common import load_recording, run_main  # noqa: E402
 T0_MS = 1_700_000_000_000          # the recording's first event, re-stamped
 BATCH_KEY = "42" * 32              # the server's batch key (ingest.BATCH_KEY_ENV), fixed
 APP_ID = "app_0123456789abcdef"    # the application's id, fixed (it is in the segments)
-SESSIONS = 2                       # the events go to this many sessions, batch by batch
+SESSIONS = 2                       # sessions sent side by side, batch by batch
 
 
 class Prepared(msgspec.Struct):
@@ -50,25 +52,21 @@ class Prepared(msgspec.Struct):
 
 
 def bodies_of(events: list[dict], batch: int) -> list[bytes]:
-    """The request bodies: the events re-stamped from T0_MS, `batch` a request, the
-    requests dealt to SESSIONS sessions in turn (a worker holds several open)."""
+    """The request bodies: the events re-stamped from T0_MS, `batch` a request, sent as
+    SESSIONS sessions side by side (a worker holds several open) - each session the same
+    events whatever the batch size, so runs with other sizes do the same masking."""
     shift = T0_MS - events[0]["timestamp"]
     out = []
-    per_session: list[list[dict]] = [[] for _ in range(SESSIONS)]
-    for i in range(0, len(events), batch * SESSIONS):
+    for i in range(0, len(events), batch):
+        part = [dict(e, timestamp=e["timestamp"] + shift) for e in events[i:i + batch]]
         for s in range(SESSIONS):
-            part = events[i + s * batch:i + (s + 1) * batch]
-            if not part:
-                continue
-            per_session[s] += part
-            part = [dict(e, timestamp=e["timestamp"] + shift) for e in part]
-            out.append(json.dumps({"session_id": f"replay-{s}", "batch_id": f"b{i + s * batch}",
+            out.append(json.dumps({"session_id": f"replay-{s}", "batch_id": f"b{i}",
                                    "events": part}).encode())
     return out
 
 
 def replay(bodies: list[bytes], now: int, data: Path, profile: Path | None,
-           as_import: bool = False) -> tuple[int, float]:
+           as_import: bool = False, warmup: bytes | None = None) -> tuple[int, float]:
     """Accept every body in a new data folder: (events accepted, CPU seconds). `as_import`:
     import each session's events whole instead (`replay import`'s path), for comparison."""
     from recorder.intake.app import tune_gc
@@ -81,6 +79,14 @@ def replay(bodies: list[bytes], now: int, data: Path, profile: Path | None,
                       revoked_ms=None)
     store = Store.open(data)
     live = LiveIntake(store, Rules.default())
+    # the first request pays for imports and msgspec's type translation: made once in
+    # another folder, in every run (--batches 0 too), so it is no part of the difference
+    if warmup:
+        with tempfile.TemporaryDirectory(prefix="intake-warmup-") as tmp:
+            with Store.open(Path(tmp)) as other:
+                batch, encoded, texts = decode_request(warmup, None, other.limits)
+                LiveIntake(other, Rules.default()).accept(
+                    app, batch, now_ms=now, encoded=encoded, texts=texts)
     tune_gc()
     prof = None
     if profile is not None:
@@ -88,6 +94,7 @@ def replay(bodies: list[bytes], now: int, data: Path, profile: Path | None,
         prof = cProfile.Profile(time.process_time)   # CPU, not the disk's waits
         prof.enable()
     n = 0
+    ru0 = resource.getrusage(resource.RUSAGE_SELF)
     if as_import:   # the same events as `replay import` stores them, a session at a time
         from recorder.privacy import masker_factory
         sessions: dict[str, list[dict]] = {}
@@ -106,6 +113,9 @@ def replay(bodies: list[bytes], now: int, data: Path, profile: Path | None,
             n += len(batch.events)
             live.accept(app, batch, now_ms=now, encoded=encoded, texts=texts)
     cpu = time.process_time() - cpu0
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    print(f"replay: {usage.ru_utime - ru0.ru_utime:.3f} s user, {usage.ru_stime - ru0.ru_stime:.3f}"
+          " s system CPU", file=sys.stderr)
     if prof is not None:
         prof.disable()
         prof.dump_stats(str(profile))
@@ -166,7 +176,8 @@ def main(argv: list[str] | None) -> int:
     with tempfile.TemporaryDirectory(prefix="intake-replay-") as tmp:
         data = args.keep or Path(tmp) / "data"
         data.mkdir(parents=True)
-        n, cpu = replay(bodies, prepared.now, data, args.profile, args.as_import)
+        n, cpu = replay(bodies, prepared.now, data, args.profile, args.as_import,
+                        prepared.bodies[0] if prepared.bodies else None)
         digest, files = segments_digest(data)
     print(f"{len(bodies)} requests, {n} events, {cpu:.3f} CPU-s"
           f" ({n / cpu if cpu else 0:,.0f} events per CPU-s); segments {files} sha256 {digest}")

@@ -14,7 +14,7 @@ import pytest
 from recorder.intake import compact
 from recorder.intake.apps import Applications
 from recorder.intake.live import LiveIntake
-from recorder.intake.wire import Status, WireError, decode_request
+from recorder.intake.wire import Batch, Status, WireError, decode_request
 from recorder.limits import Limits
 from recorder.privacy import parse_rules
 from recorder.privacy.preview import html_to_events
@@ -96,6 +96,7 @@ def test_a_text_named_on_the_next_page_is_stored_whole(folder):
     first, _, texts = decode_request(_body("visit", "p1.0", _page(t0, "https://shop.example/"),
                                            {"text": CSS, "id": DIGEST}), None, Limits())
     assert texts.declared == {DIGEST: CSS}
+    assert "texts" not in Batch.__struct_fields__   # beside the batch: no wire field
     live.accept(app, first, texts=texts)
     second, _, texts = decode_request(_body("visit", "p2.0", _page(t0 + 5000,
                                                                    "https://shop.example/b"),
