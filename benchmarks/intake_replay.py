@@ -16,11 +16,14 @@ runs read that file.
     valgrind --tool=callgrind python benchmarks/intake_replay.py --bodies /tmp/bodies.msgpack
     valgrind --tool=callgrind python benchmarks/intake_replay.py --bodies ... --batches 0
 
-Instructions per event: (the run's instructions - those of `--batches 0`, which does
-everything but the replay) / events. Per request and per event apart: two runs whose
-batches differ in size (`--batch 100` and `--batch 500`, the same events) -
-instructions = events x per-event + requests x per-request. Each of the SESSIONS sessions is
-sent the same events, so a run stores SESSIONS x `--events` events.
+Instructions per event: (the run's instructions - those of `--batches 0` with the same
+bodies file, which does everything but the replay, its warm-up request included) / events.
+Per request and per event apart: two bodies files whose batches differ in size (`--batch
+100` and `--batch 500`, the same events) - instructions = events x per-event + requests x
+per-request. Each of the SESSIONS sessions is sent the same events, so a run stores
+SESSIONS x `--events` events. `--as-import` stores the same events as `replay import` does
+(for comparison in CPU time: its bodies are decoded before the clock starts). Wall time
+says little on a shared machine; the replay prints its user and system CPU.
 """
 from __future__ import annotations
 
