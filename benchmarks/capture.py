@@ -75,7 +75,7 @@ from pathlib import Path
 
 from _common import ROOT, Row, print_table
 
-from recorder.intake.wire import Status, WireError, decode_body
+from recorder.intake.wire import Status, WireError, decode_request
 from recorder.limits import Limits
 from recorder.paths import ASSETS, CAPTURE_PARTS
 from replay_tools.browser_recorder import PageServer, _QuietHandler
@@ -184,14 +184,14 @@ class Intake(_QuietHandler):
             self.end_headers()
             return
         try:
-            batch = decode_body(body, self.headers.get("Content-Encoding"), Limits())
+            batch, _encoded, texts = decode_request(body, self.headers.get("Content-Encoding"),
+                                                    Limits())
         except WireError as exc:   # a bug in the sender: say so, loudly
             print(f"the intake refused a batch: {exc}", file=sys.stderr)
             status, out = exc.status, json.dumps(exc.to_json()).encode()
         else:
             status, out = Status.ACCEPTED, json.dumps({"accepted": len(batch.events)}).encode()
             with self.lock:
-                texts = batch.texts
                 mine = self.session_texts.setdefault(batch.session_id, {})
                 if texts is not None and texts.resolve(lambda d: mine.get(d) or self.public_texts.get(d)):
                     status, out = Status.CONFLICT, json.dumps({"error": "unknown_text"}).encode()

@@ -182,8 +182,9 @@ def baseline(args, events: list[dict]) -> float:
         cpu0 = time.process_time()
         for session in todo:
             for _raw_len, body, count in session:
-                batch, encoded = decode_request(gzip.decompress(body), None, store.limits)
-                live.accept(app, batch, encoded=encoded)
+                batch, encoded, texts = decode_request(gzip.decompress(body), None,
+                                                       store.limits)
+                live.accept(app, batch, encoded=encoded, texts=texts)
                 n += count
                 if time.perf_counter() - start > args.seconds:
                     break

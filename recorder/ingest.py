@@ -19,6 +19,7 @@ import msgspec
 
 from .facts import SessionFacts, derive_facts
 from .format import EventType, InvalidEvent, encode_json, invalid_events
+from .jsonscan import JsonFacts
 from .limits import DEFAULT_LIMITS, Limits, check_event, check_late, check_payload, \
     check_session_size, check_timestamp, check_viewport
 from .sessions import INACTIVITY_MS, MAX_SESSION_MS, content_digest, derive_session_id, \
@@ -32,8 +33,11 @@ Progress = Callable[[int, int], None]   # (done, total) in work units
 class Masker(Protocol):
     """Stateful per session (it follows the DOM): the privacy helper's SessionMasker."""
 
-    def mask(self, events: list[dict], encoded: Sequence[bytes] | None = None) -> list[dict]:
-        """`encoded`, when given: each event's JSON (the live intake's, as received)."""
+    def mask(self, events: list[dict], encoded: Sequence[bytes] | None = None,
+             facts: Sequence[JsonFacts | None] | None = None) -> list[dict]:
+        """`encoded`, when given: each event's JSON (the live intake's, as received);
+        `facts`: with it, what the limits' scan of each text found (`limits.check_event`;
+        None where it did not run), so the masker does not scan the text again."""
         ...
 
     def mask_context(self, context: dict | None) -> dict | None:
@@ -59,11 +63,12 @@ class OpenSession(Protocol):
 
 
 class PreparedSession:
-    __slots__ = ("id", "events", "sizes", "digest", "facts", "append_to", "encoded")
+    __slots__ = ("id", "events", "sizes", "digest", "facts", "append_to", "encoded", "scans")
 
     def __init__(self, id: str, events: list[dict], sizes: list[int] | None, digest: str,
                  facts: SessionFacts, append_to: OpenSession | None,
-                 encoded: Sequence[bytes] | None = None):
+                 encoded: Sequence[bytes] | None = None,
+                 scans: Sequence[JsonFacts | None] | None = None):
         self.id = id
         self.events = events
         self.sizes = sizes
@@ -71,6 +76,7 @@ class PreparedSession:
         self.facts = facts
         self.append_to = append_to
         self.encoded = encoded   # each event's JSON as received (live), for the masker
+        self.scans = scans       # ... and what the limits' scan of it found (check_event)
 
 
 def validate(events: Sequence[Any], *, strict: bool) -> list[dict]:
@@ -125,11 +131,12 @@ def prepare(events: Sequence[Any], *, application: str | None = None,
         progress(n_in // 4, total)
 
     sizes: list[int] = []
+    scans: list[JsonFacts | None] = []   # the limits' scan of each JSON, for the masker
     payload = 1 + max(len(good) - 1, 0)      # brackets and commas of the JSON array
     now = now_ms if now_ms is not None else _now_ms()
     for i, e in enumerate(good):
         enc = encoded[i] if encoded is not None else encode_json(e)
-        check_event(e, enc, i, limits)
+        scans.append(check_event(e, enc, i, limits))
         check_timestamp(e, i, now, limits)
         check_viewport(e, i, limits)
         sizes.append(len(enc))
@@ -174,10 +181,10 @@ def prepare(events: Sequence[Any], *, application: str | None = None,
         check_session_size(before + len(evs), limits, sid)
         # (a live append keeps the digest of the session's start: its own is not needed)
         digest = content_digest(evs) if append_to is None else ""
+        whole = encoded is not None and len(evs) == b - a
         out.append(PreparedSession(sid, evs, ev_sizes, digest, None,  # type: ignore[arg-type]
-                                   append_to,
-                                   encoded[a:b] if encoded is not None and len(evs) == b - a
-                                   else None))
+                                   append_to, encoded[a:b] if whole else None,
+                                   scans[a:b] if whole else None))
 
     # Masking runs after every check, on sessions that will be written; the digest above
     # is of the input, so re-importing the same file is recognised whatever the rules.
@@ -188,7 +195,7 @@ def prepare(events: Sequence[Any], *, application: str | None = None,
         if masker is not None:
             # live: every event kept, so the JSON received is each one's, in order
             masked = masker.mask(p.events) if p.encoded is None else \
-                masker.mask(p.events, p.encoded)
+                masker.mask(p.events, p.encoded, p.scans)
             if len(masked) != len(p.events):
                 p.sizes = None
             p.events = masked

@@ -178,9 +178,9 @@ def create_app(intake: Intake, demo: DemoApp | None = None) -> Starlette:
             intake.pending += 1
             try:
                 body = await _read_body(request, intake.store.limits)
-                batch, encoded = decode_request(body, request.headers.get("content-encoding"),
-                                                intake.store.limits)
-                await run_in_threadpool(intake.live.accept, app, batch, None, encoded)
+                batch, encoded, texts = decode_request(
+                    body, request.headers.get("content-encoding"), intake.store.limits)
+                await run_in_threadpool(intake.live.accept, app, batch, None, encoded, texts)
             finally:
                 intake.pending -= 1
         except WireError as exc:

@@ -33,6 +33,7 @@ from typing import Sequence
 
 from ..index import BatchKey
 from ..ingest import BatchReused, Masker, OpenSession
+from ..jsonscan import JsonFacts
 from ..privacy import Rules, SessionMasker, SessionMaskers, parse_rules
 from ..sessions import clean_id
 from ..store import LocalStore
@@ -56,8 +57,9 @@ class _Counting:
         self.masker = masker
         self.done = done
 
-    def mask(self, events: list[dict], encoded: Sequence[bytes] | None = None) -> list[dict]:
-        out = self.masker.mask(events, encoded)
+    def mask(self, events: list[dict], encoded: Sequence[bytes] | None = None,
+             facts: Sequence[JsonFacts | None] | None = None) -> list[dict]:
+        out = self.masker.mask(events, encoded, facts)
         self.done(len(out))
         return out
 
@@ -93,14 +95,17 @@ class LiveIntake:
             return kept[1]
 
     def accept(self, app: Application, batch: Batch, now_ms: float | None = None,
-               encoded: list[bytes] | None = None) -> list[str]:
+               encoded: list[bytes] | None = None,
+               texts: compact.Texts | None = None) -> list[str]:
         """Mask and store a batch durably; the ids of the sessions it went to. A batch whose
         `batch_id` was accepted before stores nothing (see wire.py). `encoded`: each
         event's JSON as received (`wire.decode_request`), so it is not encoded again to be
-        measured. Raises LimitError / InvalidEvent / WireError with nothing stored."""
+        measured; `texts`: the long texts a compact batch declares and names by digest
+        (`wire.decode_request`), put in place here. Raises LimitError / InvalidEvent /
+        WireError with nothing stored."""
         maskers = self.maskers(app)
-        if batch.texts is not None:
-            self._resolve_texts(app, batch)
+        if texts is not None:
+            self._resolve_texts(app, batch.session_id, texts)
         touched: list[str] = []
 
         def masker_for(sid: str, append_to: OpenSession | None) -> Masker:
@@ -118,9 +123,9 @@ class LiveIntake:
                 masker_for=masker_for, encoded=encoded,
                 batch=BatchKey(app.id, clean_id(batch.session_id), batch.batch_id)
                 if batch.batch_id is not None else None)
-            if batch.texts is not None:
-                self._add_texts(app, batch.session_id, batch.texts.declared)
-                self._add_public(app, batch.texts.public)
+            if texts is not None:
+                self._add_texts(app, batch.session_id, texts.declared)
+                self._add_public(app, texts.public)
             return stored
         except BatchReused as exc:
             raise WireError(Status.CONFLICT, "batch_id_reused", str(exc)) from None
@@ -191,32 +196,40 @@ class LiveIntake:
                 texts.move_to_end(digest)
             return text
 
-    def _resolve_texts(self, app: Application, batch: Batch) -> None:
+    def _resolve_texts(self, app: Application, client_sid: str, named: compact.Texts) -> None:
         """Put in place the long texts the batch names by digest (compact.Texts): from
         this session's earlier batches seen here, or the application's public texts, else
         from what the session stored (another worker stored it, or this one restarted).
         Refused with nothing stored when a text is unknown: the sender then sends it whole."""
-        texts = self._session_texts(app, batch.session_id)
-        missing = batch.texts.resolve(
+        texts = self._session_texts(app, client_sid)
+        missing = named.resolve(
             lambda digest: texts[digest] if digest in texts else self._public_text(app, digest))
         if missing:
-            found = self._stored_texts(app, batch.session_id)
-            self._add_texts(app, batch.session_id, found)
-            missing = batch.texts.resolve(found.get)
+            found = self._stored_texts(app, client_sid, set(missing))
+            self._add_texts(app, client_sid, found)
+            missing = named.resolve(found.get)
         if missing:
             raise WireError(Status.CONFLICT, "unknown_text",
                             f"the batch names {len(missing)} text(s) this session never sent"
                             f" ({missing[0]}) - send the batch again with the texts whole")
 
-    def _stored_texts(self, app: Application, client_sid: str) -> dict[str, str]:
+    def _stored_texts(self, app: Application, client_sid: str,
+                      wanted: set[str]) -> dict[str, str]:
         """digest -> text of the long texts in the session's stored events (stored masked:
-        a text the privacy pass changed has another digest, and stays unknown)."""
+        a text the privacy pass changed has another digest, and stays unknown), read from
+        the newest segment back until every `wanted` digest is found: a text is named by a
+        batch soon after the one that sent it, so mostly one segment is decoded, not the
+        whole session."""
         found: dict[str, str] = {}
         for info in self.store.index.sessions_for_client(clean_id(client_sid)):
             if info.application != app.id:
                 continue
-            for event in self.store.events_since(info.id, 0)[1]:
-                compact.collect_texts(event, found)
+            with self.store.session(info.id) as reader:
+                for i in reversed(range(len(reader.segments))):
+                    for event in reader.read_segment(i):
+                        compact.collect_texts(event, found)
+                    if wanted.issubset(found):
+                        return found
         return found
 
     def _masker(self, app: Application, maskers: SessionMaskers, sid: str,

@@ -91,9 +91,6 @@ class Batch(msgspec.Struct, kw_only=True):
     context: dict[str, Any] | None = None
     encoding: str | None = None        # "compact@1": capture.js's compact form (compact.py)
     strings: list[str] | None = None   # the compact form's interned names
-    # the long texts a compact batch declares and names (compact.Texts; set by `expand`, never
-    # read from the body), resolved by the live intake from the session's earlier batches
-    texts: Any = None
 
     def user_dict(self) -> dict | None:
         if self.user is None:
@@ -177,16 +174,18 @@ _DECODERS = {
 
 
 def decode_body(body: bytes, encoding: str | None, limits: Limits) -> Batch:
-    """The batch in a request body. Raises WireError."""
+    """The batch in a request body (the texts a compact one names by digest left as
+    placeholders: see decode_request). Raises WireError."""
     return decode_request(body, encoding, limits)[0]
 
 
-def decode_request(body: bytes, encoding: str | None,
-                   limits: Limits) -> tuple[Batch, list[bytes] | None]:
-    """The batch in a request body, and each of its events' JSON as it was sent - what
-    the limits measure, and what validation decodes straight into the event Structs
-    (`LiveIntake.accept(encoded=)`); None for a compact batch, whose events are rebuilt.
-    Raises WireError."""
+def decode_request(body: bytes, encoding: str | None, limits: Limits
+                   ) -> tuple[Batch, list[bytes] | None, compact.Texts | None]:
+    """The batch in a request body; each of its events' JSON as it was sent - what the
+    limits measure, and what validation decodes straight into the event Structs
+    (`LiveIntake.accept(encoded=)`), None for a compact batch, whose events are rebuilt;
+    and the long texts a compact batch declares and names (`expand`), None when it has
+    none. Raises WireError."""
     name = (encoding or "identity").strip().lower() or "identity"
     decoder = _DECODERS.get(name)
     if decoder is None:
@@ -218,16 +217,18 @@ def decode_request(body: bytes, encoding: str | None,
                         f"batch_id must be 1 to {MAX_BATCH_ID} characters")
     if not batch.events:
         raise WireError(Status.BAD_REQUEST, "malformed", "the batch has no events")
-    batch.texts = None   # not a field of the wire protocol
     if batch.encoding is not None:   # compact: the events are rebuilt, not what was sent
-        return expand(batch), None
-    return batch, [bytes(e) for e in _WIRE.decode(raw).events]
+        batch, texts = expand(batch)
+        return batch, None, texts
+    return batch, [bytes(e) for e in _WIRE.decode(raw).events], None
 
 
-def expand(batch: Batch) -> Batch:
-    """A compact batch as the plain batch it stands for (DESIGN.md's events); plain as is."""
+def expand(batch: Batch) -> tuple[Batch, compact.Texts | None]:
+    """A compact batch as the plain batch it stands for (DESIGN.md's events), and the long
+    texts it declares and names by digest (None: none), which the live intake resolves
+    from the session's earlier batches (`LiveIntake.accept(texts=)`); plain as is."""
     if batch.encoding is None:
-        return batch
+        return batch, None
     if batch.encoding != compact.ENCODING:
         raise WireError(Status.BAD_REQUEST, "unsupported_encoding",
                         f"the batch encoding {batch.encoding[:40]!r} is unknown - send"
@@ -239,5 +240,4 @@ def expand(batch: Batch) -> Batch:
         raise WireError(Status.BAD_REQUEST, "malformed",
                         f"the compact events do not decode ({exc}) - send plain events") from None
     batch.encoding = batch.strings = None
-    batch.texts = texts if texts.declared or texts.refs else None
-    return batch
+    return batch, texts if texts.declared or texts.refs else None

@@ -93,10 +93,12 @@ class SessionMasker:
         return self
 
     # --- the pass --------------------------------------------------------------------
-    def mask(self, events: Iterable[Raw], encoded: Sequence[bytes] | None = None) -> list[Raw]:
+    def mask(self, events: Iterable[Raw], encoded: Sequence[bytes] | None = None,
+             facts: Sequence[JsonFacts | None] | None = None) -> list[Raw]:
         """The events as recorded, in one pass: an echo of a value typed into a masked field
         is masked from the typing on (`mask_session` also masks the echoes before it).
-        `encoded`: each event's JSON as received or measured, if at hand (mask_event)."""
+        `encoded`: each event's JSON as received or measured, if at hand; `facts`: with it,
+        each text's `jsonscan.scan_json`, if the caller has them (see mask_event)."""
         out = []
         append = out.append
         one = self.mask_event
@@ -105,9 +107,14 @@ class SessionMasker:
                 r = one(e)
                 if r is not None:
                     append(r)
-        else:
+        elif facts is None:
             for e, raw in zip(events, encoded, strict=True):
                 r = one(e, raw)
+                if r is not None:
+                    append(r)
+        else:
+            for e, raw, f in zip(events, encoded, facts, strict=True):
+                r = one(e, raw, f)
                 if r is not None:
                     append(r)
         return out
@@ -117,32 +124,30 @@ class SessionMasker:
         """The recorded form of one event, or None when nothing of it may be kept: the
         structural pass, then the detector pass over what it kept. `encoded`: the event's
         JSON, if at hand - when the structural pass keeps the event as it is, the echo and
-        detector passes read that instead of encoding the event again; `facts`: that
-        text's `jsonscan.scan_json`, if the caller has it (the limits found them)."""
+        detector passes are told by that text and its facts (`_later_passes`) instead of
+        encoding the event again; `facts`: that text's `jsonscan.scan_json`, if the caller
+        has it (the limits found them), else scanned here - in plain Python too, by the
+        slower loop, so both builds decide alike."""
         r = self._mask_structure(e)
         if r is None:
             return r
         if r is e and encoded is not None:
             if facts is None:
-                facts = scan_json(encoded)
+                facts = scan_json(encoded, always=True)
             if facts is not None:
                 return self._later_passes(r, encoded, facts)
-        # the JSON of what can hold strings, searched by both later passes: the event's own
-        # when the structural pass kept it as it is (`_unescaped_body`), else our encoding
-        body = _unescaped_body(e, encoded) if r is e and encoded is not None and _plain(e) \
-            else None
+        # changed by the structural pass (or its text is not JSON): our own encoding of
+        # what can hold strings, searched by both later passes
         raw = None
         if self.echoes:
-            # a sender's escapes could hide a value: its text only when it has none at all
-            # (then every string is in it as it is); else our own encoding
-            raw = body if body is not None and b"\\" not in body else _strings_json(r)
+            raw = _strings_json(r)
             s = self.echoes.scrub_event(r, raw)
             if s is not r:
                 self.stats["events with typed values echoed masked"] += 1
-                r, raw, body = s, None, None
+                r, raw = s, None
         if self._visit is None:
             return r
-        return self._detect_everywhere(r, raw if raw is not None else body)
+        return self._detect_everywhere(r, raw)
 
     def _later_passes(self, e: Raw, encoded: bytes, facts: JsonFacts) -> Raw:
         """The echo and detector passes of an event the structural pass kept as it came,
@@ -663,7 +668,7 @@ def _strings_json(e: Raw) -> bytes | None:
         return None
 
 
-def _nothing_to_detect(e: Raw, raw: bytes | None = None, encoded: bytes | None = None) -> bool:
+def _nothing_to_detect(e: Raw, raw: bytes | None = None) -> bool:
     """True when no string of `e` can hold a detector match, decided in C on the event's
     JSON: every string and key is in it, and unescaped where a match could be (digits,
     `@`, ` .()+-`, letters), so what no hint in the JSON rules out is ruled out for each
@@ -671,35 +676,11 @@ def _nothing_to_detect(e: Raw, raw: bytes | None = None, encoded: bytes | None =
     event's numeric type and timestamp are left out. Most events of a real page - short
     texts, prices, ids, pointer moves - end here instead of in a Python walk.
 
-    `raw`: `_strings_json(e)`, when the caller has it; else `encoded`, the event's JSON as
-    it came (`_unescaped_body`), read instead of encoding the event again when it can stand
-    for it."""
-    if raw is None and encoded is not None and _plain(e):
-        raw = _unescaped_body(e, encoded)
+    `raw`: `_strings_json(e)`, when the caller has it. (An event kept as it came is told by
+    its own JSON's facts instead: `SessionMasker._later_passes`.)"""
     if raw is None:
         raw = _strings_json(e)
     return raw is not None and not _detectors.might_match_json(raw)
-
-
-def _unescaped_body(e: Raw, encoded: bytes) -> bytes | None:
-    """A plain event's JSON text without its timestamp, as `_nothing_to_detect` may read it;
-    None when it cannot stand for the event's data. A sender's JSON may spell any character
-    as `\\uXXXX` (an `@`, a digit): such text is not read, the event is encoded again.
-    Every other escape is two characters where the string has one, neither of them a digit
-    or a separator, so it ends the same digit runs. The timestamp's digits go (numbers
-    only add hints, and every other number stays); a timestamp not found as written
-    (spaced otherwise, a float) leaves None too. Removing `"timestamp":N` joins no two
-    runs: the commas or brace around it stay."""
-    if b"\\u" in encoded:
-        return None
-    ts = e["timestamp"]
-    if type(ts) is not int:
-        return None
-    for written in (b'"timestamp":%d' % ts, b'"timestamp": %d' % ts):
-        cut = encoded.replace(written, b"")
-        if len(cut) != len(encoded):
-            return cut
-    return None
 
 
 def _detector_visit(kinds: tuple[str, ...]) -> Callable[..., str] | None:

@@ -14,7 +14,7 @@ import pytest
 from recorder.intake import compact
 from recorder.intake.apps import Applications
 from recorder.intake.live import LiveIntake
-from recorder.intake.wire import Status, WireError, decode_body
+from recorder.intake.wire import Batch, Status, WireError, decode_request
 from recorder.limits import Limits
 from recorder.privacy import parse_rules
 from recorder.privacy.preview import html_to_events
@@ -25,33 +25,33 @@ PAGE = '<!DOCTYPE html><html><head><link rel="stylesheet" href="/s.css"></head><
 ALLOW = parse_rules('default = "allow"\ndetectors = []\n')
 
 
-def _page(t0: int, href: str) -> list[dict]:
+def _page(t0: int, href: str, css: str = CSS) -> list[dict]:
     """Meta + FullSnapshot of PAGE at `t0`, its stylesheet inlined as capture.js inlines it."""
     events = html_to_events(PAGE, href=href)
     stack = [events[1]["data"]["node"]]
     while stack:
         n = stack.pop()
         if n.get("tagName") == "link":
-            n["attributes"]["_cssText"] = CSS
+            n["attributes"]["_cssText"] = css
         stack.extend(n.get("childNodes") or ())
     for e in events:
         e["timestamp"] = t0
     return events
 
 
-def _as(value, form):
-    """The compact value `value` with CSS replaced by `form` (the text or its digest)."""
-    if value == CSS:
+def _as(value, form, text: str = CSS):
+    """The compact value `value` with `text` replaced by `form` (the text or its digest)."""
+    if value == text:
         return form
     if isinstance(value, list):
-        return [_as(v, form) for v in value]
+        return [_as(v, form, text) for v in value]
     return value
 
 
-def _body(sid: str, batch_id: str, events: list[dict], form) -> bytes:
+def _body(sid: str, batch_id: str, events: list[dict], form, text: str = CSS) -> bytes:
     packed, strings = compact.encode(events)
     return json.dumps({"session_id": sid, "batch_id": batch_id, "encoding": compact.ENCODING,
-                       "strings": strings, "events": _as(packed, form)}).encode()
+                       "strings": strings, "events": _as(packed, form, text)}).encode()
 
 
 def _css_texts(events: list[dict]) -> list[str]:
@@ -62,6 +62,12 @@ def _css_texts(events: list[dict]) -> list[str]:
             out.append(n["attributes"]["_cssText"])
         stack.extend(n.get("childNodes") or ())
     return out
+
+
+def _send(live: LiveIntake, app, body: bytes) -> list[str]:
+    """A request body accepted as a worker accepts it: decoded, its texts beside it."""
+    batch, encoded, texts = decode_request(body, None, Limits())
+    return live.accept(app, batch, encoded=encoded, texts=texts)
 
 
 @pytest.fixture
@@ -87,22 +93,23 @@ def test_a_text_named_on_the_next_page_is_stored_whole(folder):
     data, app, _ = folder
     live = LiveIntake(Store.open(data), ALLOW)
     t0 = int(time.time() * 1000) - 60_000
-    first = decode_body(_body("visit", "p1.0", _page(t0, "https://shop.example/"),
-                              {"text": CSS, "id": DIGEST}), None, Limits())
-    assert first.texts.declared == {DIGEST: CSS}
-    live.accept(app, first)
-    second = decode_body(_body("visit", "p2.0", _page(t0 + 5000, "https://shop.example/b"),
-                               {"ref": DIGEST}), None, Limits())
-    assert second.texts.refs
-    live.accept(app, second)
+    first, _, texts = decode_request(_body("visit", "p1.0", _page(t0, "https://shop.example/"),
+                                           {"text": CSS, "id": DIGEST}), None, Limits())
+    assert texts.declared == {DIGEST: CSS}
+    assert "texts" not in Batch.__struct_fields__   # beside the batch: no wire field
+    live.accept(app, first, texts=texts)
+    second, _, texts = decode_request(_body("visit", "p2.0", _page(t0 + 5000,
+                                                                   "https://shop.example/b"),
+                                            {"ref": DIGEST}), None, Limits())
+    assert texts.refs
+    live.accept(app, second, texts=texts)
     events = list(Store.open(data).events_since("visit", 0)[1])
     assert _css_texts(events) == [CSS, CSS]
     # the same as a session whose pages both sent the text whole
     plain = LiveIntake(Store.open(data), ALLOW)
-    plain.accept(app, decode_body(_body("plain", "q1.0", _page(t0, "https://shop.example/"), CSS),
-                                  None, Limits()))
-    plain.accept(app, decode_body(_body("plain", "q2.0", _page(t0 + 5000, "https://shop.example/b"),
-                                        CSS), None, Limits()))
+    _send(plain, app, _body("plain", "q1.0", _page(t0, "https://shop.example/"), CSS))
+    _send(plain, app, _body("plain", "q2.0", _page(t0 + 5000, "https://shop.example/b"),
+                            CSS))
     assert Store.open(data).events_since("plain", 0)[1] == events
 
 
@@ -110,35 +117,31 @@ def test_an_unknown_digest_refuses_the_batch_and_stores_nothing(folder):
     data, app, _ = folder
     live = LiveIntake(Store.open(data), ALLOW)
     t0 = int(time.time() * 1000) - 60_000
-    live.accept(app, decode_body(_body("v", "a.0", _page(t0, "https://shop.example/"), CSS),
-                                 None, Limits()))
+    _send(live, app, _body("v", "a.0", _page(t0, "https://shop.example/"), CSS))
     unknown = compact.text_digest(CSS + " ")
     with pytest.raises(WireError) as err:
-        live.accept(app, decode_body(_body("v", "b.0", _page(t0 + 1000, "https://shop.example/b"),
-                                           {"ref": unknown}), None, Limits()))
+        _send(live, app, _body("v", "b.0", _page(t0 + 1000, "https://shop.example/b"),
+                               {"ref": unknown}))
     assert err.value.status == Status.CONFLICT and err.value.code == "unknown_text"
     assert Store.open(data).events_since("v", 0)[0].record_count == 2
     # the sender's retry, the text whole under the same batch id, is stored
-    live.accept(app, decode_body(_body("v", "b.0", _page(t0 + 1000, "https://shop.example/b"), CSS),
-                                 None, Limits()))
+    _send(live, app, _body("v", "b.0", _page(t0 + 1000, "https://shop.example/b"), CSS))
     assert _css_texts(Store.open(data).events_since("v", 0)[1]) == [CSS, CSS]
 
 
 def test_another_worker_finds_the_text_in_what_the_session_stored(folder):
     data, app, other = folder
     t0 = int(time.time() * 1000) - 60_000
-    LiveIntake(Store.open(data), ALLOW).accept(app, decode_body(
-        _body("v", "a.0", _page(t0, "https://shop.example/"), {"text": CSS, "id": DIGEST}),
-        None, Limits()))
+    _send(LiveIntake(Store.open(data), ALLOW), app,
+          _body("v", "a.0", _page(t0, "https://shop.example/"), {"text": CSS, "id": DIGEST}))
     worker2 = LiveIntake(Store.open(data), ALLOW)
-    worker2.accept(app, decode_body(_body("v", "b.0", _page(t0 + 1000, "https://shop.example/b"),
-                                          {"ref": DIGEST}), None, Limits()))
+    _send(worker2, app, _body("v", "b.0", _page(t0 + 1000, "https://shop.example/b"),
+                              {"ref": DIGEST}))
     assert _css_texts(Store.open(data).events_since("v", 0)[1]) == [CSS, CSS]
     # another application's batch cannot name the texts of this one's session
     with pytest.raises(WireError) as err:
-        LiveIntake(Store.open(data), ALLOW).accept(other, decode_body(
-            _body("v", "c.0", _page(t0 + 2000, "https://shop.example/c"), {"ref": DIGEST}),
-            None, Limits()))
+        _send(LiveIntake(Store.open(data), ALLOW), other,
+              _body("v", "c.0", _page(t0 + 2000, "https://shop.example/c"), {"ref": DIGEST}))
     assert err.value.code == "unknown_text"
 
 
@@ -180,11 +183,11 @@ def test_texts_over_the_memory_bound_are_found_in_the_stored_session(folder, mon
     monkeypatch.setattr(live_module, "MAX_TEXT_CHARS", len(CSS) - 1)   # nothing stays in memory
     live = LiveIntake(Store.open(data), ALLOW)
     t0 = int(time.time() * 1000) - 60_000
-    live.accept(app, decode_body(_body("v", "a.0", _page(t0, "https://shop.example/"),
-                                       {"text": CSS, "id": DIGEST}), None, Limits()))
+    _send(live, app, _body("v", "a.0", _page(t0, "https://shop.example/"),
+                           {"text": CSS, "id": DIGEST}))
     assert live._text_chars == 0 and not live._texts
-    live.accept(app, decode_body(_body("v", "b.0", _page(t0 + 1000, "https://shop.example/b"),
-                                       {"ref": DIGEST}), None, Limits()))
+    _send(live, app, _body("v", "b.0", _page(t0 + 1000, "https://shop.example/b"),
+                           {"ref": DIGEST}))
     assert _css_texts(Store.open(data).events_since("v", 0)[1]) == [CSS, CSS]
     assert live._text_chars == 0
 
@@ -198,23 +201,23 @@ def test_a_public_stylesheet_is_named_from_another_session_of_the_application(fo
     data, app, other = folder
     live = LiveIntake(Store.open(data), ALLOW)
     t0 = int(time.time() * 1000) - 60_000
-    first = decode_body(_body("visitor-a", "a.0", _page(t0, "https://shop.example/"), PUBLIC),
-                        None, Limits())
-    assert first.texts.public == {DIGEST: CSS}
-    live.accept(app, first)
+    first, _, texts = decode_request(_body("visitor-a", "a.0", _page(t0, "https://shop.example/"),
+                                           PUBLIC), None, Limits())
+    assert texts.public == {DIGEST: CSS}
+    live.accept(app, first, texts=texts)
     # a new visitor's first page names it: stored as if it had been sent whole
-    live.accept(app, decode_body(_body("visitor-b", "b.0", _page(t0 + 1000, "https://shop.example/"),
-                                       {"ref": DIGEST}), None, Limits()))
+    _send(live, app, _body("visitor-b", "b.0", _page(t0 + 1000, "https://shop.example/"),
+                           {"ref": DIGEST}))
     stored = Store.open(data).events_since("visitor-b", 0)[1]
     assert _css_texts(stored) == [CSS]
     whole = LiveIntake(Store.open(data), ALLOW)
-    whole.accept(app, decode_body(_body("visitor-c", "c.0", _page(t0 + 1000, "https://shop.example/"),
-                                        CSS), None, Limits()))
+    _send(whole, app, _body("visitor-c", "c.0", _page(t0 + 1000, "https://shop.example/"),
+                            CSS))
     assert Store.open(data).events_since("visitor-c", 0)[1] == stored
     # another application's sessions cannot name it
     with pytest.raises(WireError) as err:
-        live.accept(other, decode_body(_body("visitor-d", "d.0", _page(t0, "https://shop.example/"),
-                                             {"ref": DIGEST}), None, Limits()))
+        _send(live, other, _body("visitor-d", "d.0", _page(t0, "https://shop.example/"),
+                                 {"ref": DIGEST}))
     assert err.value.code == "unknown_text"
 
 
@@ -224,17 +227,16 @@ def test_a_text_not_marked_public_cannot_be_named_from_another_session(folder):
     data, app, _ = folder
     live = LiveIntake(Store.open(data), ALLOW)
     t0 = int(time.time() * 1000) - 60_000
-    live.accept(app, decode_body(_body("visitor-a", "a.0", _page(t0, "https://shop.example/"),
-                                       {"text": CSS, "id": DIGEST}), None, Limits()))
+    _send(live, app, _body("visitor-a", "a.0", _page(t0, "https://shop.example/"),
+                           {"text": CSS, "id": DIGEST}))
     # its own session names it...
-    live.accept(app, decode_body(_body("visitor-a", "a.1", _page(t0 + 500, "https://shop.example/b"),
-                                       {"ref": DIGEST}), None, Limits()))
+    _send(live, app, _body("visitor-a", "a.1", _page(t0 + 500, "https://shop.example/b"),
+                           {"ref": DIGEST}))
     # ...another session of the same application cannot, on this worker or a fresh one
     for worker in (live, LiveIntake(Store.open(data), ALLOW)):
         with pytest.raises(WireError) as err:
-            worker.accept(app, decode_body(_body("visitor-b", "b.0", _page(t0 + 1000,
-                                                 "https://shop.example/"), {"ref": DIGEST}),
-                                           None, Limits()))
+            _send(worker, app, _body("visitor-b", "b.0",
+                                     _page(t0 + 1000, "https://shop.example/"), {"ref": DIGEST}))
         assert err.value.status == Status.CONFLICT and err.value.code == "unknown_text"
     assert not Store.open(data).index.sessions_for_client("visitor-b")
 
@@ -246,8 +248,9 @@ def test_a_public_text_is_the_text_of_its_digest():
     with pytest.raises(compact.CompactError, match="not the text of that digest"):
         compact.decode(_as(packed, forged), strings, compact.Texts())
     with pytest.raises(WireError) as err:
-        decode_body(json.dumps({"session_id": "s", "encoding": compact.ENCODING, "strings": strings,
-                                "events": _as(packed, forged)}).encode(), None, Limits())
+        decode_request(json.dumps({"session_id": "s", "encoding": compact.ENCODING,
+                                   "strings": strings, "events": _as(packed, forged)}).encode(),
+                       None, Limits())
     assert err.value.status == Status.BAD_REQUEST
     for bad in (dict(PUBLIC, public=False), dict(PUBLIC, public=1)):
         with pytest.raises(compact.CompactError):
@@ -265,16 +268,40 @@ def test_the_public_store_is_bounded(folder, monkeypatch):
     live = LiveIntake(Store.open(data), ALLOW)
     t0 = int(time.time() * 1000) - 60_000
     css2 = CSS + ".later { color: red; }"
-    live.accept(app, decode_body(_body("a", "a.0", _page(t0, "https://shop.example/"), PUBLIC),
-                                 None, Limits()))
+    _send(live, app, _body("a", "a.0", _page(t0, "https://shop.example/"), PUBLIC))
     events = _page(t0 + 10, "https://shop.example/")
     packed, strings = compact.encode(events)
     body = json.dumps({"session_id": "a", "batch_id": "a.1", "encoding": compact.ENCODING,
                        "strings": strings, "events": _as(packed, {"text": css2, "public": True,
                                                                   "id": compact.text_digest(css2)})})
-    live.accept(app, decode_body(body.encode(), None, Limits()))
+    _send(live, app, body.encode())
     assert live._public_chars == len(css2)   # the first went: one text per application here
     with pytest.raises(WireError) as err:
-        live.accept(app, decode_body(_body("b", "b.0", _page(t0 + 20, "https://shop.example/"),
-                                           {"ref": DIGEST}), None, Limits()))
+        _send(live, app, _body("b", "b.0", _page(t0 + 20, "https://shop.example/"),
+                               {"ref": DIGEST}))
     assert err.value.code == "unknown_text"
+
+
+def test_a_worker_reads_the_stored_session_back_only_as_far_as_the_texts_it_needs(folder):
+    """A text unknown to this worker is looked for from the newest stored segment back: the
+    page before sent it, so the older pages are not decoded - their texts stay unread
+    until a batch names one of them."""
+    data, app, _ = folder
+    css2 = CSS.replace("color", "background")
+    t0 = int(time.time() * 1000) - 60_000
+    first = LiveIntake(Store.open(data), ALLOW)
+    _send(first, app, _body("v", "a.0", _page(t0, "https://shop.example/"),
+                            {"text": CSS, "id": DIGEST}))
+    _send(first, app, _body("v", "b.0", _page(t0 + 1000, "https://shop.example/b", css2),
+                            {"text": css2, "id": compact.text_digest(css2)}, css2))
+    assert Store.open(data).session("v").info.segment_count == 2
+    other = LiveIntake(Store.open(data), ALLOW)   # another worker: knows no text
+    _send(other, app, _body("v", "c.0", _page(t0 + 2000, "https://shop.example/c", css2),
+                            {"ref": compact.text_digest(css2)}, css2))
+    assert set(other._session_texts(app, "v")) == {compact.text_digest(css2)}
+    # a text of the first page is found further back when a batch names it
+    _send(other, app, _body("v", "d.0", _page(t0 + 3000, "https://shop.example/d"),
+                            {"ref": DIGEST}))
+    assert DIGEST in other._session_texts(app, "v")
+    pages = [e for e in Store.open(data).events_since("v", 0)[1] if e["type"] == 2]
+    assert [_css_texts([page]) for page in pages] == [[CSS], [css2], [css2], [CSS]]

@@ -65,7 +65,7 @@ def test_the_shortcuts_are_taken_where_a_live_page_spends_its_time():
     assert not attrs_as_recorded("a", Level.ALLOW, SCRUBBER)
 
 
-# --- the detector pass reading the event's JSON as it came (masker._unescaped_body) ----------
+# --- the detector pass told by the event's JSON as it came (masker._later_passes) ------------
 # strings of what the detectors look for, and of what a sender's JSON could hide it behind
 DETECTABLE = st.one_of(
     st.text(alphabet="0123456789 .()-+@%4ax\\\"/\n", max_size=24),
@@ -109,16 +109,22 @@ def escaped_json(v) -> str:
 @example(["1234", "56789"], 1796117406467, "compact")
 def test_the_detector_pass_reads_a_received_event_as_strictly_as_its_own_encoding(
         data, ts, how):
-    """An event the structural pass keeps as it came is read for detector hints from the
-    JSON it came as; whenever that says there is nothing to detect, neither does the event's
-    own encoding nor the detectors on each of its strings."""
+    """An event the structural pass keeps as it came is told by the facts of the JSON it
+    came as (`jsonscan`, compiled or not); whenever they say no string holds a hint, the
+    detectors change none of its strings - and the masker keeps it as it is."""
+    from recorder.jsonscan import scan_json
+    from recorder.privacy import Rules, SessionMasker
     from recorder.privacy.detectors import KINDS, mask
-    from recorder.privacy.masker import _nothing_to_detect
     from recorder.privacy.strings import map_strings
     event = {"type": 5, "data": {"tag": "t", "payload": data}, "timestamp": ts}
-    if _nothing_to_detect(event, encoded=_sent(event, how)):
-        assert _nothing_to_detect(event)
+    sent = _sent(event, how)
+    facts = scan_json(sent, always=True)
+    assert facts is not None
+    if not facts.string_hint:
         assert map_strings(event, lambda s, *_: mask(s, KINDS)) is event
+    # told by the sent JSON or by its own encoding, the masker decides alike
+    assert SessionMasker(Rules.default()).mask_event(event, sent) == \
+        SessionMasker(Rules.default()).mask_event(event)
 
 
 def test_an_email_spelled_with_escapes_by_the_sender_is_masked_live(tmp_path):
@@ -136,7 +142,7 @@ def test_an_email_spelled_with_escapes_by_the_sender_is_masked_live(tmp_path):
             f' "timestamp": {t}}},'
             '{"type": 5, "data": {"tag": "note", "payload": {"who": "ada\\u0040example.com"}},'
             f' "timestamp": {t + 1}}}]}}').encode()
-    batch, encoded = decode_request(body, None, store.limits)
+    batch, encoded, _texts = decode_request(body, None, store.limits)
     assert encoded is not None and b"\\u0040" in encoded[1]
     (sid,) = LiveIntake(store, Rules.default()).accept(app, batch, now_ms=t + 10, encoded=encoded)
     with store.session(sid) as s:
