@@ -336,6 +336,9 @@ class ReplayWidget(QWidget):
         self.splitter.replaceWidget(1, self.devtools)
         old.deleteLater()
         self.devtools.set_time(self.controller.time)
+        # its labels now carry counts ("Network 113"): wider than the reading pane's, they
+        # were cut off behind the bar's scroll buttons until the window was resized
+        self._split()
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt)
         super().closeEvent(event)

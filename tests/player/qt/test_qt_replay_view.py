@@ -385,6 +385,12 @@ def test_a_session_still_being_indexed_shows_its_first_frame_then_fills_in(qapp,
                         and w.devtools.console.model.rowCount() > 0, timeout=5000)
         assert w.session.markers and w.timeline.bar.sv is w.session
         assert w.controller.sv is w.session
+        # the real pane's labels carry counts ("Console 97"), wider than the reading pane's:
+        # the split makes room for them again, so no tab hides behind the scroll buttons
+        bar = w.devtools.tabBar()
+        qtbot.waitUntil(lambda: all(bar.rect().contains(bar.tabRect(i))
+                                    for i in range(bar.count())), timeout=5000)
+        assert any(ch.isdigit() for ch in bar.tabText(0))
     finally:
         dispose(w)
 
