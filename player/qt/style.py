@@ -46,6 +46,7 @@ STYLESHEET = """
 #replayWidget QToolButton:hover { border-color: #58a6ff; }
 #replayWidget QToolButton:checked { background: #264f78; border-color: #58a6ff; color: #ffffff; }
 #replayWidget QToolButton:disabled { color: #5c6370; }
+#replayWidget QTabBar QToolButton { background: #2a2e36; border: none; border-radius: 0; padding: 0; }
 #replayWidget QLabel#emptyTab { color: #8b93a1; font-size: 13px; }
 #legend { background: #2a2e36; color: #d7dae0; border: 1px solid #3a3f4a; }
 #legend QLabel { background: transparent; color: #d7dae0; }

@@ -5,7 +5,7 @@ there, the timeline's legend, seeking and "copy link to this moment"."""
 from __future__ import annotations
 
 import pytest
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QColor, QGuiApplication
 
 from app.commands.demo import DEMO
 from player.links import parse_moment_link
@@ -273,3 +273,23 @@ def test_a_window_opens_within_the_screen_it_is_on(qapp):
         int(free.width() * SCREEN_SHARE), int(free.height() * SCREEN_SHARE))
     w, h = window_size(WINDOW_SIZE)
     assert w <= free.width() and h <= free.height()
+
+
+def test_a_narrow_pane_scrolls_its_tabs_with_arrows_that_show(demo, qtbot):
+    # narrower than its labels, the tab bar scrolls; its two buttons are the player's
+    # styled tool buttons, whose padding once left no room to draw the arrows in them
+    from PySide6.QtWidgets import QToolButton
+    demo.resize(900, 700)
+    try:
+        bar = demo.devtools.tabBar()
+        qtbot.waitUntil(lambda: any(not bar.rect().contains(bar.tabRect(i))
+                                    for i in range(bar.count())), timeout=5000)
+        buttons = [b for b in bar.findChildren(QToolButton) if b.isVisible()]
+        assert len(buttons) == 2
+        for b in buttons:   # the arrow is drawn in the text's colour, light on the dark fill
+            img = b.grab().toImage()
+            light = [(x, y) for x in range(img.width()) for y in range(img.height())
+                     if QColor(img.pixel(x, y)).lightness() > 80]
+            assert len(light) >= 3, f"the {b.arrowType().name} button shows no arrow"
+    finally:
+        demo.resize(*DEFAULT)
