@@ -156,6 +156,7 @@ def window_size(preferred: tuple[int, int]) -> tuple[int, int]:
 
 FIRST_RENDER_WAIT_S = 1.0   # a view's first grab waits this long at most for Qt to render it
 SETTLE_MS = 60              # two equal grabs this far apart: what the page paints has settled
+BLANK_PAGE_NODES = 8        # a page with more nodes is seldom one colour: its first grab waits for more
 
 
 def grab_stable(widget, bridge, timeout_s: float = 3.0):
@@ -175,10 +176,18 @@ def grab_stable(widget, bridge, timeout_s: float = 3.0):
         loop.exec()
 
     bridge.wait_painted(timeout_s)
+    deadline = time.monotonic() + timeout_s
     if bridge.grabs == 0:
         _wait_rendered(bridge.page, min(FIRST_RENDER_WAIT_S, timeout_s), spin)
+        # Qt's first render of a view can be the white it shows before Chromium's frame
+        # arrives (a session's thumbnail painted blank, and kept, on a machine at load 7):
+        # a page that holds elements is waited for until its view shows more than one colour
+        view = _view_of(bridge.page)
+        if view is not None and (bridge.call_sync("window.__replay.state().nodes") or 0) \
+                > BLANK_PAGE_NODES:
+            while _one_colour(view.grab().toImage()) and time.monotonic() < deadline:
+                spin(SETTLE_MS)
     bridge.grabs += 1
-    deadline = time.monotonic() + timeout_s
     last = widget.grab().toImage()
     while time.monotonic() < deadline:
         spin(SETTLE_MS)
@@ -190,12 +199,28 @@ def grab_stable(widget, bridge, timeout_s: float = 3.0):
     return last
 
 
+def _view_of(page):
+    from PySide6.QtWebEngineWidgets import QWebEngineView
+
+    return QWebEngineView.forPage(page)
+
+
+def _one_colour(img) -> bool:
+    """Whether every pixel of `img` is the colour of its first."""
+    from PySide6.QtGui import QImage
+
+    if img.isNull():
+        return True
+    flat = QImage(img.size(), img.format())
+    flat.fill(img.pixel(0, 0))
+    return img == flat
+
+
 def _wait_rendered(page, limit_s: float, spin: Callable[[int], None]) -> None:
     """Until Qt renders the view showing `page` once (or `limit_s` passes)."""
     from PySide6.QtQuickWidgets import QQuickWidget
-    from PySide6.QtWebEngineWidgets import QWebEngineView
 
-    view = QWebEngineView.forPage(page)
+    view = _view_of(page)
     windows = [w.quickWindow() for w in view.findChildren(QQuickWidget)] if view else []
     rendered: list[bool] = []
 

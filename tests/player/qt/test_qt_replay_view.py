@@ -542,3 +542,16 @@ def test_the_console_follows_a_seek_in_the_next_step(generated_widget):
     w.bridge.wait_painted()
     assert tab.model.now == target
     assert tab.model.current_row() == max(i for i, t in enumerate(times) if t <= target)
+
+
+def test_a_first_grab_tells_a_view_still_blank_from_a_painted_one(qapp):
+    # Qt's first render of a fresh view can be the white it shows before Chromium's frame
+    # arrives; grab_stable waits past a grab of one colour when the page holds elements
+    from PySide6.QtGui import QColor, QImage
+    from player.qt.standalone import _one_colour
+    img = QImage(40, 30, QImage.Format.Format_ARGB32)
+    img.fill(QColor("white"))
+    assert _one_colour(img)
+    img.setPixelColor(39, 29, QColor(250, 250, 250))
+    assert not _one_colour(img)
+    assert _one_colour(QImage())
