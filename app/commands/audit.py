@@ -5,8 +5,8 @@ imported, no rules applied - the audit must see what is there).
 Prints what it looked for, then, per session, what looks like PII (email, card number,
 phone; input values typed into sensitive fields stored in clear) and where - event, time,
 node - with a masked excerpt, never the value. A session with no finding is not called
-"clean": only the listed kinds were looked for. Exit status 1 when anything was found, so it
-can gate a pipeline."""
+"clean": only the listed kinds were looked for. Exit status 1 when anything was found or a
+session could not be read whole (a damaged segment), so it can gate a pipeline."""
 from __future__ import annotations
 
 import argparse
@@ -109,4 +109,8 @@ def run(args: argparse.Namespace) -> int:
                     console.print(f"  ... {len(a.findings) - args.limit} more (--json lists all)")
         found = sum(len(a.findings) for _, a in audits)
         console.print(f"{len(audits)} session(s) audited, {found} finding(s)")
-    return 1 if any(a.findings for _, a in audits) else 0
+        unread = [label for label, a in audits if a.damaged_segments]
+        if unread:   # what was not read cannot be vouched for: the gate must not pass
+            console.print(f"{len(unread)} session(s) not audited whole (damaged segments not"
+                          f" read: {', '.join(unread)}); `replay repair` says what is damaged")
+    return 1 if any(a.findings or a.damaged_segments for _, a in audits) else 0

@@ -22,7 +22,8 @@ from .strings import map_strings, place
 # What an audit looks at, said in one place (the CLI and the privacy workspace print it): an
 # audit cannot vouch for what it did not look for.
 EVERY_STRING = "every stored string, keys, CSS and unknown fields too, and the session context"
-SENSITIVE_WHAT = "values in clear typed into password, email, tel, hidden or cc-* fields"
+SENSITIVE_WHAT = ("values in clear in password, email, tel, hidden or cc-* fields (typed, or in"
+                  " the page's own value attributes)")
 
 
 # What it cannot look for: a value typed into a masked field is stored masked, so an audit
@@ -46,6 +47,8 @@ def clock(ms: float) -> str:
 
 _INC = int(EventType.IncrementalSnapshot)
 _INPUT = int(IncrementalSource.Input)
+_MUTATION = int(IncrementalSource.Mutation)
+_FULL = int(EventType.FullSnapshot)
 _MASKED_VALUES = frozenset({"", "***"})
 
 SENSITIVE_INPUTS = "sensitive-input"   # the finding kind: a value in clear in a field always masked
@@ -124,16 +127,57 @@ def audit_events(events: Iterable[dict], kinds: Iterable[str] = detectors.KINDS,
         here[:] = [e, i, offset]
         map_strings(e, visit, detectors.MIN_LEN, detectors.might_match)
         d = e.get("data")
-        if e.get("type") == _INC and isinstance(d, dict) and d.get("source") == _INPUT:
-            s = d.get("text")
-            if isinstance(s, str) and s not in _MASKED_VALUES and set(s) != {"*"}:
-                n = mirror.nodes.get(d.get("id"))
-                if n is not None and always_masked(n.tag, n.attrs):
-                    kind = n.attrs.get("type") or n.attrs.get("autocomplete") or n.tag
-                    found.append(Finding(SENSITIVE_INPUTS, i, offset, n.id,
-                                         f"input value ({kind} field)",
-                                         f"{len(s)} characters in clear"))
+        if not isinstance(d, dict):
+            continue
+        t = e.get("type")
+        # a value in clear in a field always masked: typed (an input event), or in the page
+        # itself - a `value` attribute in the snapshot, in added nodes, or set later
+        if t == _FULL:
+            values = _tree_values(d.get("node"))
+        elif t == _INC and d.get("source") == _INPUT:
+            n = mirror.nodes.get(d.get("id"))
+            values = [(n.id, n.tag, n.attrs, d.get("text"), "input value")] if n else []
+        elif t == _INC and d.get("source") == _MUTATION:
+            values = [v for a in d.get("adds") or () if isinstance(a, dict)
+                      for v in _tree_values(a.get("node"))]
+            for a in d.get("attributes") or ():
+                at = a.get("attributes") if isinstance(a, dict) else None
+                n = mirror.nodes.get(a.get("id")) if isinstance(at, dict) and "value" in at \
+                    else None
+                if n is not None:
+                    values.append((n.id, n.tag, n.attrs, at["value"], "value attribute"))
+        else:
+            continue
+        for nid, tag, attrs, v, where in values:
+            if _in_clear(v) and always_masked(tag, attrs):
+                ac = attrs.get("autocomplete")
+                kind = ac if isinstance(ac, str) and "cc-" in ac.lower() else \
+                    attrs.get("type") or tag
+                found.append(Finding(SENSITIVE_INPUTS, i, offset, nid, f"{where} ({kind} field)",
+                                     f"{len(v)} characters in clear"))
     return result
+
+
+def _in_clear(v: Any) -> bool:
+    return isinstance(v, str) and v not in _MASKED_VALUES and set(v) != {"*"}
+
+
+def _tree_values(node: Any) -> list[tuple[Any, str, dict, Any, str]]:
+    """(id, tag, attributes, value, where) of the elements with a `value` attribute in a
+    serialized node tree."""
+    out = []
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if not isinstance(n, dict):
+            continue
+        attrs, tag = n.get("attributes"), n.get("tagName")
+        if isinstance(attrs, dict) and isinstance(tag, str) and "value" in attrs:
+            out.append((n.get("id"), tag.lower(), attrs, attrs["value"], "value attribute"))
+        kids = n.get("childNodes")
+        if isinstance(kids, list):
+            stack.extend(kids)
+    return out
 
 
 def audit_session(reader, kinds: Iterable[str] = detectors.KINDS,

@@ -186,3 +186,23 @@ def test_activate_refuses_before_re_masking_when_the_active_rules_are_broken(tmp
     rc, out, err = run(capsys, "--data", data, "mask", "--rules", strict, "--all", "--activate")
     assert rc == 2 and out == "" and "rules.toml: not valid TOML" in err
     assert stored_text(data) == before and (data / "rules.toml").read_text() == "default = [\n"
+
+
+def test_audit_does_not_pass_a_session_it_could_not_read_whole(tmp_path, capsys):
+    # a gate on `replay audit` must not pass a session whose damaged segment was never read
+    rec = write_recording(tmp_path)
+    data = tmp_path / "data"
+    strict = tmp_path / "strict.toml"
+    strict.write_text('default = "mask"\n')
+    sid = run(capsys, "--data", data, "import", "--rules", strict, rec)[1].strip()
+    rc, out, _ = run(capsys, "--data", data, "audit", sid[:8])
+    assert rc == 0 and "0 finding(s)" in out
+    (seg,) = [p for p in (data / "segments").rglob("*") if p.is_file()]
+    blob = bytearray(seg.read_bytes())
+    blob[-5] ^= 0xFF       # inside the payload: its checksum no longer holds
+    seg.write_bytes(bytes(blob))
+    rc, out, _ = run(capsys, "--data", data, "audit", sid[:8])
+    words = " ".join(out.split())
+    assert rc == 1 and "0 finding(s)" in words and "not audited whole" in words, out
+    rc, out, _ = run(capsys, "--data", data, "audit", "--json", sid[:8])
+    assert rc == 1 and json.loads(out)[0]["damaged_segments"] == [0]

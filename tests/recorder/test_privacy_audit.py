@@ -61,6 +61,42 @@ def test_audit_of_masked_events_is_clean():
     assert not audit_events(SessionMasker(ALLOW).mask(ev)).clean   # allow keeps the text
 
 
+def test_audit_finds_values_in_clear_in_the_page_itself_not_only_typed():
+    # a recording made without masking holds a password field's value as the page set it
+    # (a value attribute in the snapshot, an added field, a value set later): no detector
+    # pattern finds a password, so the audit must look at the fields themselves
+    page = """<!DOCTYPE html><html><body><form id="f">
+    <input id="pw" type="password" value="hunter22">
+    <input id="csc" type="text" autocomplete="cc-csc" value="123">
+    <input id="name" type="text" value="Ada"></form></body></html>"""
+    ev = html_to_events(page, timestamp=T0)
+    nodes = {}
+    stack = [ev[1]["data"]["node"]]
+    while stack:
+        n = stack.pop()
+        nodes[(n.get("attributes") or {}).get("id")] = n["id"]
+        stack.extend(n.get("childNodes") or ())
+    ev += [
+        {"type": 3, "timestamp": T0 + 1000, "data": {"source": 0, "texts": [], "removes": [],
+         "attributes": [{"id": nodes["pw"], "attributes": {"value": "s3cret!!"}}], "adds": [
+             {"parentId": nodes["f"], "nextId": None, "node": {
+                 "type": 2, "id": 9001, "tagName": "input", "childNodes": [],
+                 "attributes": {"type": "tel", "value": "5550100"}}}]}},
+    ]
+    a = audit_events(ev, session_id="s1")
+    got = sorted((f.kind, f.event_index, f.node_id, f.where, f.excerpt) for f in a.findings)
+    assert got == sorted([
+        ("sensitive-input", 1, nodes["pw"], "value attribute (password field)", "8 characters in clear"),
+        ("sensitive-input", 1, nodes["csc"], "value attribute (cc-csc field)", "3 characters in clear"),
+        ("sensitive-input", 2, nodes["pw"], "value attribute (password field)", "8 characters in clear"),
+        ("sensitive-input", 2, 9001, "value attribute (tel field)", "7 characters in clear"),
+    ])
+    blob = json.dumps(a.to_json())
+    for secret in ("hunter22", "s3cret!!", "5550100"):
+        assert secret not in blob
+    assert audit_events(SessionMasker().mask(ev)).clean   # as an import stores it
+
+
 def test_preview_is_masked_and_inert():
     html = PAGE.replace("<body>", "<body onload=\"steal()\"><script>steal()</script>"
                                    "<a href=\"javascript:steal()\">x</a>")
