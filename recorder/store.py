@@ -336,6 +336,12 @@ class LocalStore(Store):
             ids = [i for i in self.index.resolve_tagged(base, tag) if split_tag(i)[1] == tag]
         if not ids:
             raise KeyError(f"no session {spec!r} in {self.root}")
+        if len(ids) > 1 and not tag:
+            # `replay sessions` shows an import's copy as PREFIX_new: a prefix without the tag
+            # names the original, when the others are its tagged copies
+            plain = [i for i in ids if not split_tag(i)[1]]
+            if len(plain) == 1 and all(split_tag(i)[0] == plain[0] for i in ids if i != plain[0]):
+                ids = plain
         if len(ids) > 1:
             raise KeyError(f"{spec!r} matches several sessions ({', '.join(ids[:5])}...);"
                            " give more of the id")

@@ -135,6 +135,9 @@ def test_different_events_at_the_same_times_are_refused_unless_as_new(store):
     # the same content as the stored one is never copied
     assert store.ingest(full, as_new=True) == [sid]
     assert stored_events(store, sid) == full
+    # the id as `replay sessions` shows it still names the original, its copies by their tag
+    assert store.resolve(sid[:8]) == sid
+    assert store.resolve(f"{sid[:8]}_new2") == f"{sid}_new2"
 
 
 def test_partial_is_a_new_session_marked_partial(store):
