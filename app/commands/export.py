@@ -33,7 +33,7 @@ def register(subparsers, common) -> None:
                    help="rrweb: JSON array of rrweb events; replay: single-file bundle; har:"
                         " the network requests (HAR 1.2); gif/webp: an animated clip;"
                         " playwright: a Python script performing the steps (default: from"
-                        " the -o suffix, else rrweb)")
+                        " the -o suffix - .json .replay .har .gif .webp .py - else rrweb)")
     p.add_argument("-o", "--output", type=Path, metavar="FILE",
                    help="where to write ('-' for stdout with rrweb, har and playwright;"
                         " default: SESSION.<format's suffix> in the current folder)")
@@ -91,8 +91,7 @@ _speed = _ranged(float, 0.25, 16)
 
 
 def run(args: argparse.Namespace) -> int:
-    fmt = args.format or (_SUFFIX.get(args.output.suffix.lower()) if args.output else None) \
-        or "rrweb"
+    fmt = args.format or _format_of(args.output)
     exporter = _EXPORTERS[fmt]
     _check_flags(args, fmt)
     if args.output is not None:
@@ -111,6 +110,18 @@ def run(args: argparse.Namespace) -> int:
     finally:
         src.close()
     return 0
+
+
+def _format_of(output: Path | None) -> str:
+    """The format an -o file's suffix names (none, or stdout: rrweb). A suffix no exporter
+    writes is refused - `-o bug.mp4` once wrote rrweb JSON into a file named .mp4."""
+    suffix = output.suffix.lower() if output is not None and str(output) != "-" else ""
+    if not suffix:
+        return "rrweb"
+    if suffix not in _SUFFIX:
+        raise UserError(f"export does not write {suffix} files: name the output"
+                        f" {', '.join(_SUFFIX)}, or say --format (MP4 is not supported yet)")
+    return _SUFFIX[suffix]
 
 
 _FLAGS = {"start": ("--from", ("har", "gif", "webp", "playwright")),
