@@ -290,7 +290,8 @@ def _take_session_marker(rec: ParsedRecording) -> ParsedRecording:
 def _ndjson(data: bytes, first_error: Exception) -> list:
     lines = [ln for ln in data.splitlines() if ln.strip()]
     if len(lines) < 2:
-        raise UnreadableRecording(f"not JSON: {first_error}")
+        # msgspec says "invalid character (byte 0)": the place, not the character
+        raise UnreadableRecording("not JSON: " + _AT_BYTE.sub(r"at byte \1", str(first_error)))
     out = []
     for n, ln in enumerate(lines, 1):
         try:

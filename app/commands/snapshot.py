@@ -50,8 +50,10 @@ def run(args: argparse.Namespace) -> int:
         state = r.state_at(at)
         if not state.nodes:
             first = r.first_frame_ms
-            print(f"replay: warning: nothing is on screen at {at:.0f} ms (the first frame is at"
-                  f" {first:.0f} ms); writing that first frame", file=sys.stderr)
+            print(f"replay: warning: nothing is on screen at {at:.0f} ms"
+                  + (f" (the first frame is at {first:.0f} ms); writing that first frame"
+                     if first > at else "; the recording holds no page (no full snapshot)"
+                     ", writing an empty one"), file=sys.stderr)
             at = first
             state = r.state_at(at)
         html = render_document(build_frame(state, at, r.asset))
