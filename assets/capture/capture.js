@@ -380,7 +380,8 @@
     this.records = [];
     this.flushTimer = null;
     this.frame = null;
-    this.moves = [];
+    this.moves = [];           // rrweb's positions, timeOffset the time until sendMoves
+    this.movesTouch = false;   // the waiting positions are a touch's
     this.lastMove = 0;
     this.moveTimer = null;         // without an owner that pulls moves (R.movesWaiting)
     this.onMovesWaiting = opts.movesWaiting || null;
@@ -816,10 +817,6 @@
     target.addEventListener(type, fn, opts === undefined ? {capture: true, passive: true} : opts);
     this.undo.push(function () { target.removeEventListener(type, fn, opts === undefined ? {capture: true, passive: true} : opts); });
   };
-  R.targetId = function (t) {
-    if (t && t.nodeType === 1 && t.shadowRoot === undefined) return this.getId(t);
-    return this.getId(t);
-  };
   /* The node the event began at: the target itself unless it hosts an open shadow root (an
    * event from inside one is retargeted to its host); composedPath() builds the whole path,
    * so it is asked only then. */
@@ -833,18 +830,23 @@
    * they span MOVE_SEND_MS (at the next sample), before any other event (the path comes before
    * what follows it: R.wrap), or when the recording's owner pulls them (`opts.movesWaiting`:
    * start()'s sender pulls them when it sends; without an owner, a timer sends them). No timer
-   * per chunk: a person moving the mouse makes no timers. */
+   * per chunk: a person moving the mouse makes no timers. A sample is kept as the position
+   * it is sent as (its time made relative when sent): one object per sample. Listened to
+   * bound (R.watch): most moves end at the first test, in one frame. */
   R.onMove = function (e) {
     var t = Date.now();
     if (t - this.lastMove < this.moveSample) return;
     this.lastMove = t;
-    var p = e.touches ? e.touches[0] : e;
+    try { this.sampleMove(e, t); } catch (x) { /* never break the page */ }
+  };
+  R.sampleMove = function (e, t) {
+    var touches = e.touches, p = touches ? touches[0] : e;
     if (!p) return;
     var moves = this.moves;
     moves.push({x: Math.round(p.clientX), y: Math.round(p.clientY),
-                id: this.getId(this.eventTarget(e)), t: t, touch: !!e.touches});
-    if (t - moves[0].t >= MOVE_SEND_MS) this.sendMoves();
-    else if (moves.length === 1) this.movesWaiting();
+                id: this.getId(this.eventTarget(e)), timeOffset: t});
+    if (moves.length === 1) { this.movesTouch = !!touches; this.movesWaiting(); }
+    else if (t - moves[0].timeOffset >= MOVE_SEND_MS) this.sendMoves();
   };
   R.movesWaiting = function () {
     if (this.onMovesWaiting) { this.onMovesWaiting(); return; }
@@ -856,21 +858,25 @@
   R.sendMoves = function () {
     if (this.moveTimer !== null) { clearTimeout(this.moveTimer); this.moveTimer = null; }
     if (!this.moves.length) return;
-    var moves = this.moves, now = Date.now(), touch = moves[0].touch;
+    var moves = this.moves, now = Date.now();
     this.moves = [];
-    this.inc({source: touch ? SRC.TOUCHMOVE : SRC.MOVE, positions: moves.map(function (m) {
-      return {x: m.x, y: m.y, id: m.id, timeOffset: m.t - now};
-    })});
+    for (var i = 0; i < moves.length; i++) moves[i].timeOffset -= now;
+    this.inc({source: this.movesTouch ? SRC.TOUCHMOVE : SRC.MOVE, positions: moves});
   };
-  R.onInteraction = function (e) {
-    var kind = MOUSE[e.type], target = this.eventTarget(e), id = this.getId(target);
-    if (kind === undefined || id < 0) return;
-    var p = e.changedTouches ? e.changedTouches[0] : e, data = {source: SRC.INTERACTION, type: kind, id: id};
-    if (p && p.clientX !== undefined && e.type !== "focus" && e.type !== "blur") {
-      data.x = Math.round(p.clientX); data.y = Math.round(p.clientY);
-    }
-    if (e.pointerType !== undefined) data.pointerType = e.pointerType === "touch" ? 1 : e.pointerType === "pen" ? 2 : 0;
-    this.inc(data);   // after the cursor's path to it (R.wrap)
+  R.onInteraction = function (e) {   // listened to bound, as R.onMove: it guards itself
+    try {
+      var kind = MOUSE[e.type];
+      if (kind === undefined) return;
+      var id = this.getId(this.eventTarget(e));
+      if (id < 0) return;
+      var touches = e.changedTouches, p = touches ? touches[0] : e, data = {source: SRC.INTERACTION, type: kind, id: id};
+      if (p && kind !== MOUSE.focus && kind !== MOUSE.blur && p.clientX !== undefined) {
+        data.x = Math.round(p.clientX); data.y = Math.round(p.clientY);
+      }
+      var pointer = e.pointerType;
+      if (pointer !== undefined) data.pointerType = pointer === "touch" ? 1 : pointer === "pen" ? 2 : 0;
+      this.inc(data);   // after the cursor's path to it (R.wrap)
+    } catch (x) { /* never break the page */ }
   };
   R.onScroll = function (e) {
     var t = e.target && e.target.nodeType === 9 ? e.target : e.target === win ? doc : e.target;
@@ -1102,12 +1108,13 @@
   /* Observe a document (the page's or a frame's) and its open shadow roots; listen to it. */
   R.watch = function (d) {
     var self = this, on = function (fn) { return self.guard(fn); };
+    // the frequent ones guard themselves: bound, with no wrapper's frame per event
+    var move = this.onMove.bind(this), interaction = this.onInteraction.bind(this);
     this.observer.observe(d, WATCH);
     this.observeShadows(d, WATCH);
-    this.listen(d, "mousemove", on(this.onMove));
-    this.listen(d, "touchmove", on(this.onMove));
-    ["mouseup", "mousedown", "click", "contextmenu", "dblclick", "focus", "blur",
-     "touchstart", "touchend", "touchcancel"].forEach(function (t) { self.listen(d, t, on(self.onInteraction)); });
+    this.listen(d, "mousemove", move);
+    this.listen(d, "touchmove", move);
+    Object.keys(MOUSE).forEach(function (t) { self.listen(d, t, interaction); });
     this.listen(d, "scroll", on(this.onScroll));
     this.listen(d, "input", on(this.onInput));
     this.listen(d, "change", on(this.onInput));
