@@ -21,6 +21,7 @@ from recorder.privacy.audit import SENSITIVE_INPUTS, audit_session, clock, looke
 
 from ..cli import UserError
 from ._store import open_existing_store
+from ._words import count
 from ._progress import advancing, event_total, progress_bar
 from ._selection import (add_session_selection, check_selection, named_files, names_stored,
                          selected_ids)
@@ -93,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
         for label, a in audits:
             counts = ", ".join(f"{n} {k}" for k, n in sorted(a.counts().items())) or \
                 f"none of: {', '.join(searched)}"
-            console.print(f"[bold]{label}[/]  {a.events} events  {counts}"
+            console.print(f"[bold]{label}[/]  {count(a.events, 'event')}  {counts}"
                           + (f"  (damaged segments not read: {a.damaged_segments})"
                              if a.damaged_segments else ""))
             if a.findings:
