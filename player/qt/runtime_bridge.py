@@ -132,6 +132,24 @@ class RuntimeBridge(QObject):
             _spin(poll_ms)
 
 
+    def wait_laid_out(self, viewport: tuple[int, int], timeout_s: float = 3.0,
+                      poll_ms: int = 4) -> bool:
+        """Wait until the page's viewport is `viewport` (CSS px) and two animation frames
+        have run since - a frame of the page laid out at that size was made - or until
+        `timeout_s` passes (False: the picture is taken as it is)."""
+        deadline = time.monotonic() + timeout_s
+        first = None
+        while time.monotonic() < deadline:
+            st = self.call_sync("[innerWidth, innerHeight, window.__replay.state().stats.rafs]",
+                                timeout_s)
+            if st and abs(st[0] - viewport[0]) <= 1 and abs(st[1] - viewport[1]) <= 1:
+                first = st[2] if first is None else first
+                if st[2] >= first + 2:
+                    return True
+            _spin(poll_ms)
+        return False
+
+
 def _as_json(expr: str) -> str:
     return f"(function(){{var v=({expr});return JSON.stringify(v===undefined?null:v);}})()"
 

@@ -297,13 +297,20 @@ class FramePainter:
 
         w, stage = self.widget, self.widget.stage
         want = stage.one_to_one_size()
+        resized = False
         for _ in range(3):   # the layout may take a pass or two to hand the stage its size
             dw, dh = max(0, want[0] - stage.width()), max(0, want[1] - stage.height())
             if not dw and not dh:
                 break
             w.resize(w.width() + dw, w.height() + dh)
+            resized = True
             QCoreApplication.processEvents()
         w.bridge.wait_painted()
+        if resized:
+            # the page is laid out again at the new size in a later frame of its own: grabbed
+            # before that frame arrived (a loaded machine), two equal grabs of the old layout
+            # looked settled (a heading 1,000 px wide in a 1,280 px page, seen in CI)
+            w.bridge.wait_laid_out(stage.recorded)
 
     def close(self) -> None:
         dispose(self.widget)
