@@ -21,6 +21,16 @@ from .models import (LEVEL_COLOURS, ROW_ROLE, TIME_ROLE, Column, RowsFilter, Tim
                      columns_to_hide, time_column)
 
 EMPTY_MARGIN = 24   # around what an empty tab says
+
+
+def notice(text: str, parent: QWidget) -> QLabel:
+    """What a tab says in place of rows (none recorded, all filtered out, still reading)."""
+    label = QLabel(text, parent)
+    label.setObjectName("emptyTab")
+    label.setWordWrap(True)
+    label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    label.setMargin(EMPTY_MARGIN)
+    return label
 GOOD, NEEDS, POOR = QColor(80, 200, 120), QColor(240, 180, 60), QColor(255, 95, 95)
 # Google's web-vitals thresholds: (good up to, needs improvement up to)
 THRESHOLDS = {"lcp": (2500.0, 4000.0), "cls": (0.1, 0.25), "inp": (200.0, 500.0)}
@@ -204,11 +214,7 @@ class RowsTab(QWidget):
         self.table.clicked.connect(self._clicked)
         # an empty table says what would appear there, or that the filter hides every row
         self.empty_text = empty
-        self.empty = QLabel(self)
-        self.empty.setObjectName("emptyTab")
-        self.empty.setWordWrap(True)
-        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.empty.setMargin(EMPTY_MARGIN)
+        self.empty = notice("", self)
         self.body = QStackedWidget(self)
         self.body.addWidget(self.table)
         self.body.addWidget(self.empty)
@@ -449,12 +455,7 @@ class ReadingPane(PaneTabs):
     def __init__(self, parent=None):
         super().__init__(parent)
         for name in TAB_NAMES:
-            label = QLabel(READING, self)
-            label.setObjectName("emptyTab")
-            label.setWordWrap(True)
-            label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            label.setMargin(EMPTY_MARGIN)
-            self.addTab(label, name)
+            self.addTab(notice(READING, self), name)
 
 
 class DevToolsPane(PaneTabs):
