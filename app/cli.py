@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import logging
 import os
 import pkgutil
 import sys
@@ -80,6 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.data is None:
         args.data = default_data_dir()
+    _say_warnings()
     if not getattr(args, "func", None):   # no command: the desktop app
         from .window.launch import run as run_app
         args.func = run_app
@@ -102,6 +104,24 @@ def main(argv: list[str] | None = None) -> int:
         print(f"replay: error: {where}{exc.strerror or exc} - check the path and its"
               " permissions", file=sys.stderr)
         return 2
+
+
+class _Said(logging.Formatter):
+    """A library's warning as the commands say theirs: `replay: warning: ...`."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return f"replay: {record.levelname.lower()}: {record.getMessage()}"
+
+
+def _say_warnings() -> None:
+    """The recorder's warnings (an invalid event skipped, an unknown type kept) on stderr
+    in the commands' own words, instead of logging's bare last-resort line."""
+    root = logging.getLogger()
+    if not root.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(_Said())
+        handler.setLevel(logging.WARNING)
+        root.addHandler(handler)
 
 
 class UserError(Exception):

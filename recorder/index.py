@@ -272,6 +272,11 @@ class Index:
         with self._tx() as db:
             db.execute("UPDATE pending SET files=? WHERE token=?", (json.dumps(list(files)), token))
 
+    def set_context(self, sid: str, context: dict[str, Any] | None) -> None:
+        with self._tx() as db:
+            db.execute("UPDATE sessions SET context=? WHERE id=?",
+                       (json.dumps(context) if context else None, sid))
+
     def drop_pending(self, token: str) -> None:
         with self._tx() as db:
             db.execute("DELETE FROM pending WHERE token=?", (token,))

@@ -13,7 +13,7 @@ import hashlib
 import logging
 import os
 from collections import Counter
-from typing import Any, Callable, Iterator, Protocol, Sequence
+from typing import Any, Callable, Iterable, Iterator, Protocol, Sequence
 
 import msgspec
 
@@ -79,6 +79,40 @@ class PreparedSession:
         self.scans = scans       # ... and what the limits' scan of it found (check_event)
 
 
+_RRWEB_TYPES = frozenset(int(t) for t in EventType)
+
+
+class KnownTypes:
+    """An import's events of a type rrweb defines, beside those of a type it does not
+    (kept as they are: format.UnknownEvent, a newer recorder's). A file of only the latter
+    is not an rrweb recording, and is refused; a few among rrweb's are said."""
+
+    def __init__(self) -> None:
+        self.known = 0
+        self.unknown: Counter = Counter()
+
+    def count(self, events: Iterable[dict]) -> None:
+        for e in events:
+            t = e.get("type")
+            if type(t) is int and t in _RRWEB_TYPES:
+                self.known += 1
+            else:
+                self.unknown[t] += 1
+
+    def check(self) -> None:
+        """InvalidEvent when no event is of an rrweb type; a warning when some are not."""
+        if not self.unknown:
+            return
+        n = sum(self.unknown.values())
+        kinds = ", ".join(repr(t) for t, _ in self.unknown.most_common(3))
+        if not self.known:
+            raise InvalidEvent(f"none of its {n:,} events is of a type rrweb defines"
+                               f" ({min(_RRWEB_TYPES)}-{max(_RRWEB_TYPES)}; found type {kinds})"
+                               " - is it an rrweb recording?")
+        log.warning("kept %d event%s of a type rrweb does not define (type %s) as %s",
+                    n, "" if n == 1 else "s", kinds, "it is" if n == 1 else "they are")
+
+
 def validate(events: Sequence[Any], *, strict: bool) -> list[dict]:
     """Keep well-formed events. Strict (live intake): the first bad one rejects the
     payload. Otherwise (imports) a bad event is skipped with a warning naming it - unless
@@ -87,17 +121,22 @@ def validate(events: Sequence[Any], *, strict: bool) -> list[dict]:
     live intake a tenth of its CPU."""
     invalid = invalid_events(events)
     if not invalid:
-        return list(events)
-    if strict:
+        out = list(events)
+    elif strict:
         raise invalid[min(invalid)]
-    out = [e for k, e in enumerate(events) if k not in invalid]
-    bad = [invalid[k] for k in sorted(invalid)]
-    if not out:
-        raise InvalidEvent(f"none of its {len(bad)} events is an rrweb event ({bad[0]})")
-    for exc in bad[:5]:
-        log.warning("skipping invalid event: %s", exc)
-    if len(bad) > 5:
-        log.warning("skipped %d invalid events in all", len(bad))
+    else:
+        out = [e for k, e in enumerate(events) if k not in invalid]
+        bad = [invalid[k] for k in sorted(invalid)]
+        if not out:
+            raise InvalidEvent(f"none of its {len(bad)} events is an rrweb event ({bad[0]})")
+        for exc in bad[:5]:
+            log.warning("skipping invalid event: %s", exc)
+        if len(bad) > 5:
+            log.warning("skipped %d invalid events in all", len(bad))
+    if not strict:   # live batches of a newer recorder's types are its own business
+        types = KnownTypes()
+        types.count(out)
+        types.check()
     return out
 
 

@@ -55,8 +55,8 @@ import zstandard
 from .facts import FactsReader, derive_facts, view_at
 from .format import EventType, InvalidEvent, decode_msgpack, encode_json, encode_msgpack, \
     invalid_events
-from .ingest import BatchReused, ImportConflict, Masker, MaskerFor, Outcome, PreparedSession, \
-    Progress, Reconciler, batch_digest, prepare, reconcile, same_batch_digest
+from .ingest import BatchReused, ImportConflict, KnownTypes, Masker, MaskerFor, Outcome, \
+    PreparedSession, Progress, Reconciler, batch_digest, prepare, reconcile, same_batch_digest
 from .index import AcceptedBatch, BatchKey, Index, IndexDamaged, SessionInfo, SessionRow
 from .jsonscan import JsonFacts
 from .limits import DEFAULT_LIMITS, Limits, check_event, check_session_size, check_timestamp, \
@@ -135,6 +135,10 @@ class Store(abc.ABC):
                         context: dict | None = None) -> None: ...
 
     @abc.abstractmethod
+    def add_context(self, session_id: str, context: dict, *,
+                    masker_factory: Callable[[], Masker] | None = None) -> "ContextMerge": ...
+
+    @abc.abstractmethod
     def delete_session(self, session_id: str) -> None: ...
 
     @abc.abstractmethod
@@ -163,6 +167,13 @@ class Stored(msgspec.Struct, frozen=True):
     id: str
     outcome: Outcome
     added: int        # events written
+
+
+class ContextMerge(msgspec.Struct, frozen=True):
+    """What `Store.add_context` did: the entries it added, the ones the session holds with
+    another value (kept as stored)."""
+    added: list[str]
+    kept: list[str]
 
 
 class _Pinned:
@@ -475,6 +486,7 @@ class LocalStore(Store):
                 start_ms = last_ms = 0.0
                 bad: list[InvalidEvent] = []   # the first few, named in warnings
                 n_bad = good = 0
+                types = KnownTypes()
                 i = 0
                 for batch in _batches(events, STREAM_BATCH):
                     # each step over a batch, not each event through every step: the
@@ -497,6 +509,7 @@ class LocalStore(Store):
                         check_viewport(e, k, limits)
                         checked.append((e, enc, facts))
                     good += len(checked)
+                    types.count(e for e, _, _ in checked)
                     for e, enc, facts in checked:
                         ts = e["timestamp"]
                         if sess is None or ts - last_ms > INACTIVITY_MS or \
@@ -517,6 +530,7 @@ class LocalStore(Store):
                     log.warning("skipping invalid event: %s", exc)
                 if n_bad > 5:
                     log.warning("skipped %d invalid events in all", n_bad)
+                types.check()
                 if sess is not None:
                     done.append(sess.finish())
                 rows = [row for _, row in done if row is not None]
@@ -612,6 +626,27 @@ class LocalStore(Store):
         sid = self.resolve(session_id)
         with self._write_lock, self.session_lock(sid):
             self._rewrite(sid, list(events), self.compact_codec, context)
+
+    def add_context(self, session_id: str, context: dict, *,
+                    masker_factory: Callable[[], Masker] | None = None) -> "ContextMerge":
+        """Give a stored session the entries of `context` it does not have (a bundle's bug
+        report imported onto a session stored already), masked by `masker_factory`'s rules as
+        an import masks a context. An entry the session has is kept as it is, never replaced:
+        what differs is named in the result. The events are not touched."""
+        sid = self.resolve(session_id)
+        if context and masker_factory is not None:
+            context = masker_factory().mask_context(context)
+        with self._write_lock, self.session_lock(sid):
+            info = self.index.session(sid)
+            if info is None:
+                raise KeyError(f"no session {session_id!r} in {self.root}")
+            stored = info.context or {}
+            merge = ContextMerge(
+                added=[k for k in context if k not in stored],
+                kept=[k for k in context if k in stored and stored[k] != context[k]])
+            if merge.added:
+                self.index.set_context(sid, {**stored, **{k: context[k] for k in merge.added}})
+        return merge
 
     def compact(self, session_id: str, codec: Codec | None = None, *,
                 only_idle_before: float | None = None) -> bool:
@@ -991,6 +1026,7 @@ class LocalStore(Store):
             if progress:
                 progress(done, total)
         report.set_aside += self._set_aside(unreadable)
+        report.damaged.update({rel: in_index.get(rel) for rel in unreadable})
         return report
 
     def _rebuilt_row(self, sid: str, chain: list["_Found"]) -> tuple[SessionRow | None,
@@ -1507,6 +1543,9 @@ class RepairReport(msgspec.Struct, kw_only=True):
     rebuilt: list[str] = msgspec.field(default_factory=list)
     unchanged: int = 0
     set_aside: list[str] = msgspec.field(default_factory=list)
+    # of those, the files that did not decode: the session the index had them in, if any
+    # (it was rebuilt without their events)
+    damaged: dict[str, str | None] = msgspec.field(default_factory=dict)
     unreadable_sessions: list[str] = msgspec.field(default_factory=list)
     missing: list[str] = msgspec.field(default_factory=list)
     dictionaries: int = 0
@@ -1517,15 +1556,20 @@ class RepairReport(msgspec.Struct, kw_only=True):
         self.unchanged -= sum(1 for sid in other.rebuilt if sid not in self.rebuilt)
         self.rebuilt = other.rebuilt + [s for s in self.rebuilt if s not in other.rebuilt]
         self.set_aside = other.set_aside + self.set_aside
+        self.damaged = {**other.damaged, **self.damaged}
         self.unreadable_sessions = other.unreadable_sessions + self.unreadable_sessions
         self.moved_index = self.moved_index or other.moved_index
 
     def summary(self) -> str:
         parts = [f"rebuilt the index rows of {len(self.rebuilt)} session(s) from their"
                  " segment files"]
-        if self.set_aside:
-            parts.append(f"set aside {len(self.set_aside)} segment file(s) no session uses"
+        unused = len(self.set_aside) - len(self.damaged)
+        if unused:
+            parts.append(f"set aside {unused} segment file(s) no session uses"
                          f" in {UNREFERENCED_DIR}/")
+        if self.damaged:
+            parts.append(f"set aside {len(self.damaged)} damaged segment file(s) in"
+                         f" {UNREFERENCED_DIR}/ (their events are lost)")
         if self.unreadable_sessions:
             parts.append(f"{len(self.unreadable_sessions)} session(s) had no readable segment")
         return "; ".join(parts)

@@ -16,6 +16,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
+from recorder.bug import CONTEXT_KEY, from_context
 from recorder.bundle import BadBundle, DamagedBundle, is_bundle, open_bundle, salvage
 from recorder.format import InvalidEvent, no_gc
 from recorder.paths import DEMO_SESSION
@@ -271,6 +272,7 @@ def import_summary(results: list[dict], failures: list[str]) -> str:
 
 def _import_file(store: Store, f: Path, args, masker_factory, bar, task) -> list[Stored]:
     ids: list[Stored] = []
+    handed: dict | None = None   # a bundle's context: its bug report
     if is_bundle(f):
         try:
             src = open_bundle(f)
@@ -280,6 +282,7 @@ def _import_file(store: Store, f: Path, args, masker_factory, bar, task) -> list
                                     " holds as a new session") from None
             recs = [_salvaged(f, exc, args)]
         else:
+            handed = src.info.context
             try:
                 streamed = _stream(store, f, args, masker_factory,
                                    lambda partial: _bundle_events(src, args, partial, bar, task))
@@ -288,7 +291,7 @@ def _import_file(store: Store, f: Path, args, masker_factory, bar, task) -> list
                 raise
             if streamed is not None:
                 src.close()
-                return streamed
+                return _carry_context(store, f, handed, streamed, masker_factory)
             recs = _bundle(src, args)   # read whole (closes it)
     else:
         streamed = _stream(store, f, args, masker_factory,
@@ -308,7 +311,28 @@ def _import_file(store: Store, f: Path, args, masker_factory, bar, task) -> list
                                        progress=progress, as_new=args.as_new,
                                        partial=damaged):
             _stored(f, args, r, damaged, ids)
-    return ids
+    return _carry_context(store, f, handed, ids, masker_factory)
+
+
+def _carry_context(store: Store, f: Path, context: dict | None, done: list[Stored],
+                   masker_factory) -> list[Stored]:
+    """A bundle's context (its bug report) given to the session it was stored already as:
+    what the hand-over says must not be lost because the recipient had the recording."""
+    if from_context(context) is None:
+        return done   # only the report travels: the other entries are about the sender's copy
+    for r in done:
+        if r.outcome is Outcome.NEW:
+            continue
+        merge = store.add_context(r.id, {CONTEXT_KEY: context[CONTEXT_KEY]},
+                                  masker_factory=masker_factory)
+        if merge.added:
+            print(f"replay: note: {r.id}: added {f.name}'s bug report to the stored"
+                  " session", file=sys.stderr)   # (not its title: unmasked until stored)
+        elif CONTEXT_KEY in merge.kept:
+            print(f"replay: note: {r.id}: kept the stored session's bug report; {f.name}'s"
+                  f" differs - `replay import --as-new {f}` keeps it with a copy",
+                  file=sys.stderr)
+    return done
 
 
 DROPPED = "dropped"   # a masker counter of things left out (SessionMasker.stats keys)

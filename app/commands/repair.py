@@ -12,7 +12,7 @@ import json
 
 import msgspec
 
-from recorder.store import UNREFERENCED_DIR, LocalStore
+from recorder.store import UNREFERENCED_DIR, LocalStore, RepairReport
 
 from ..cli import UserError
 from ._progress import progress_bar
@@ -51,14 +51,26 @@ def run(args: argparse.Namespace) -> int:
     print(f"{len(report.rebuilt)} session(s) rebuilt from their segment files,"
           f" {report.unchanged} already right")
     for sid in report.rebuilt:
-        print(f"rebuilt\t{sid}")
+        lost = sum(1 for s in report.damaged.values() if s == sid)
+        print(f"rebuilt\t{sid}" + (f"\t(without {lost} damaged segment file(s): the events"
+                                   " in them are lost)" if lost else ""))
     if report.dictionaries:
         print(f"{report.dictionaries} compression dictionary(ies) registered again")
     for rel in report.set_aside:
-        print(f"set aside\t{UNREFERENCED_DIR}/{rel}\t(no session uses it)")
+        print(f"set aside\t{UNREFERENCED_DIR}/{rel}\t({_why(report, rel)})")
     for sid in report.unreadable_sessions:
         print(f"unreadable\t{sid}\t(no segment of it decodes)")
     for sid in report.missing:
         print(f"missing files\t{sid}\t(some of its segment files are gone; they cannot be"
               " brought back)")
     return 0
+
+
+def _why(report: RepairReport, rel: str) -> str:
+    """Why a segment file was set aside, as the person reading the report needs it."""
+    if rel not in report.damaged:
+        return "no session uses it"
+    sid = report.damaged[rel]
+    if sid is None:
+        return "damaged: it does not decode, and the index named no session for it"
+    return f"damaged: it does not decode; session {sid} was rebuilt without its events"

@@ -82,3 +82,31 @@ def test_a_refusal_after_re_masking_says_the_stored_session_was_re_masked(tmp_pa
     assert "the stored session was re-masked on " in line and "--as-new" in line
     assert "no longer match the original recording" in line
     assert replay("--data", data, "import", "--as-new", prefix).stdout.split() == [f"{sid}_new"]
+
+
+def test_a_file_of_no_rrweb_type_is_refused_a_few_unknown_ones_are_said(tmp_path, recording):
+    """Events of a type rrweb does not define are kept as they are (a newer recorder's), and
+    said; a file of nothing else is not an rrweb recording: one line, exit 2, nothing stored."""
+    data = tmp_path / "d"
+    alien = tmp_path / "alien.json"
+    alien.write_text(json.dumps([{"type": 99, "data": {}, "timestamp": 1_700_000_000_000 + k}
+                                 for k in range(5)]))
+    p = replay("--data", data, "import", alien)
+    assert p.returncode == 2 and "Traceback" not in p.stderr
+    assert p.stderr.strip().splitlines() == [
+        f"replay: error: {alien}: not imported - none of its 5 events is of a type rrweb"
+        " defines (0-6; found type 99) - is it an rrweb recording? (fix the file, then import"
+        " it again)"]
+    assert json.loads(replay("--data", data, "sessions", "--json").stdout) == []
+
+    mixed = tmp_path / "mixed.json"
+    events = recording[:200]
+    mixed.write_text(json.dumps(events[:100] + [{"type": 99, "data": {"x": 1},
+                                                 "timestamp": events[99]["timestamp"]}]
+                                + events[100:]))
+    p = replay("--data", data, "import", mixed)
+    assert p.returncode == 0, p.stderr
+    assert "replay: warning: kept 1 event of a type rrweb does not define (type 99) as it is" \
+        in p.stderr.splitlines()
+    (row,) = json.loads(replay("--data", data, "sessions", "--json").stdout)
+    assert row["record_count"] == 201

@@ -158,6 +158,30 @@ def test_15_5_a_damaged_index_is_one_line_naming_repair_which_rebuilds_it(tmp_pa
     assert "0 session(s) rebuilt from their segment files, 3 already right" in again.stdout
 
 
+def test_15_5_repair_names_the_session_a_damaged_segment_took_events_from(tmp_path):
+    """A segment file that fails its checksum is set aside, and the report says whose it
+    was and that its events are lost - not "no session uses it"."""
+    data = tmp_path / "d"
+    sid = imported(tmp_path, data, recording(4))
+    (before,) = json.loads(replay(data, "sessions", "--json", check=True).stdout)
+    files = sorted(segment_files(data))
+    assert len(files) >= 3
+    victim = data / files[1]
+    blob = bytearray(victim.read_bytes())
+    blob[len(blob) // 2] ^= 0xFF
+    victim.write_bytes(bytes(blob))
+    proc = replay(data, "repair", check=True)
+    assert f"rebuilt\t{sid}\t(without 1 damaged segment file(s): the events in them are lost)" \
+        in proc.stdout.splitlines(), proc.stdout
+    assert f"set aside\tunreferenced/{files[1]}\t(damaged: it does not decode; session {sid}" \
+        " was rebuilt without its events)" in proc.stdout.splitlines(), proc.stdout
+    assert "no session uses it" not in proc.stdout
+    (after,) = json.loads(replay(data, "sessions", "--json", check=True).stdout)
+    assert after["id"] == sid and 0 < after["record_count"] < before["record_count"]
+    report = json.loads(replay(data, "repair", "--json", check=True).stdout)
+    assert report["rebuilt"] == [] and report["damaged"] == {}   # done: nothing left to say
+
+
 # --- 6. an export racing a rewrite -----------------------------------------------------
 _EXPORTER = textwrap.dedent("""
     import sys

@@ -261,6 +261,39 @@ def test_bug_bundle_title_notes_steps_survive_export_and_import(tmp_path):
     assert p.stdout == shown.stdout
 
 
+def test_a_bug_bundle_of_a_session_stored_already_adds_its_report_and_never_replaces_one(tmp_path):
+    """The support engineer had the session (from the intake, an earlier import) when QA's
+    bug bundle of it arrives: nothing new to store, but the report must not be dropped. A
+    second, different report of the same session does not replace the first."""
+    data = tmp_path / "data"
+    p = _replay("import", str(DEMO), data=data)
+    assert p.returncode == 0, p.stderr
+    (sid,) = p.stdout.split()
+    first, second = tmp_path / "first.replay", tmp_path / "second.replay"
+    for out, title in ((first, "Coupon dead"), (second, "Checkout slow")):
+        p = _replay("export", sid, "-o", str(out), "--title", title, "--at", str(RAGE_MS),
+                    data=data)
+        assert p.returncode == 0, p.stderr
+    (before,) = json.loads(_replay("sessions", "--json", data=data).stdout)
+
+    p = _replay("import", str(first), data=data)
+    assert p.returncode == 0 and p.stdout.split() == [sid], p.stderr
+    assert f"{sid}: already stored, nothing new" in p.stderr
+    assert f"{sid}: added first.replay's bug report to the stored session" in p.stderr
+    shown = _replay("play", sid, "--quit-after", "1", data=data)
+    assert shown.stdout.startswith(f"Bug: Coupon dead\nAt: {RAGE_MS / 1000:.1f} s\n"), shown.stdout
+    (after,) = json.loads(_replay("sessions", "--json", data=data).stdout)
+    assert {k: v for k, v in after.items() if k != "context"} == \
+        {k: v for k, v in before.items() if k != "context"}   # the events untouched
+
+    p = _replay("import", str(second), data=data)
+    assert p.returncode == 0 and p.stdout.split() == [sid], p.stderr
+    assert f"{sid}: kept the stored session's bug report; second.replay's differs" in p.stderr
+    assert _replay("play", sid, "--quit-after", "1", data=data).stdout == shown.stdout
+    p = _replay("import", str(first), data=data)   # the same report again: nothing to say
+    assert "bug report" not in p.stderr
+
+
 def _bundle_bytes(path: Path) -> bytes:
     """Every byte a bundle holds: the zip itself and each entry inflated."""
     with zipfile.ZipFile(path) as z:
