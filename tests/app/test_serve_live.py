@@ -294,3 +294,16 @@ def test_the_install_page_names_the_data_folder_only_when_it_is_not_the_default(
         assert intake.replay_command() == "replay"
     finally:
         intake.close()
+
+
+def test_a_session_id_unsafe_for_a_file_name_is_stored_renamed_and_the_client_told(server):
+    """Session ids become file names: one with path separators is stored under a safe name,
+    and the 202 says which (a client that looks its session up later needs it)."""
+    srv, shop = server
+    t = now_ms() - 5_000
+    status, body = post_batch(srv.url, *shop, {"session_id": "../../etc/x",
+                                               "events": snapshot(t)})
+    assert (status, body) == (202, {"accepted": 2, "session_id": "_.._etc_x"})
+    with Store.open(srv.data) as store:
+        assert store.resolve("_.._etc_x") == "_.._etc_x"
+    assert not (srv.data.parent / "etc").exists()
