@@ -100,6 +100,11 @@ USER_INTERACTION_SOURCES = frozenset(
 CONSOLE_PLUGIN = "rrweb/console@1"
 RUM_PLUGIN = "replay/rum@1"
 NETWORK_PLUGIN = "rrweb/network@1"
+# an event key marking events we made, not the recorder (kept on export; rrweb ignores it),
+# and what each says it is
+SYNTHETIC = "replay:synthetic"
+SYNTHETIC_SPLIT = "session-split"   # the Meta + snapshot that start a session split off
+SYNTHETIC_USER = "user"             # `replay import --user`'s identify event
 
 Number = Union[int, float]
 AttrValue = Union[str, int, float, bool, None, dict]

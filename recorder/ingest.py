@@ -18,7 +18,8 @@ from typing import Any, Callable, Iterable, Iterator, Protocol, Sequence
 import msgspec
 
 from .facts import SessionFacts, derive_facts
-from .format import EventType, InvalidEvent, encode_json, invalid_events
+from .format import SYNTHETIC, SYNTHETIC_SPLIT, SYNTHETIC_USER, EventType, InvalidEvent, \
+    encode_json, invalid_events
 from .jsonscan import JsonFacts
 from .limits import DEFAULT_LIMITS, Limits, check_event, check_late, check_payload, \
     check_session_size, check_timestamp, check_viewport
@@ -304,6 +305,14 @@ def reconcile(stored: Sequence[dict], incoming: Sequence[dict]) -> Reconciled:
     return r.result()
 
 
+def _named_user(e: dict) -> str:
+    """Who an identify event names, as the person gave it (id, else email, else name)."""
+    payload = e.get("data", {}).get("payload")
+    if not isinstance(payload, dict):
+        return "?"
+    return str(payload.get("id") or payload.get("email") or payload.get("name") or "?")
+
+
 class Reconciler:
     """`reconcile` fed an event at a time, so a streaming import can decide while it reads.
     Fed side by side (a stored event, an incoming one...), events in the same order cancel
@@ -319,17 +328,24 @@ class Reconciler:
         self.n_stored = 0
         self.n_incoming = 0
         self.last = float("-inf")           # the stored session's last timestamp
+        # `import --user`'s identify events (semantics.user_event) by key: who each names,
+        # so a disagreement that is only about the user can say so
+        self.users: dict[bytes, str] = {}
 
     def stored(self, e: dict) -> None:
         key = _key(e)
         self.n_stored += 1
         if e["timestamp"] > self.last:
             self.last = e["timestamp"]
+        if e.get(SYNTHETIC) == SYNTHETIC_USER:
+            self.users[key] = _named_user(e)
         self._count(key, 1)
 
     def incoming(self, e: dict, size: int | None = None) -> None:
         key = _key(e)
         self.n_incoming += 1
+        if e.get(SYNTHETIC) == SYNTHETIC_USER:
+            self.users[key] = _named_user(e)
         if self.diff.get(key, 0) <= 0:     # no stored match yet: maybe extra
             self.spool.append((key, e, size))
             self.spooled[key] += 1
@@ -348,6 +364,8 @@ class Reconciler:
         `append` (a streaming import reads them from the spool instead)."""
         missing = sum(n for n in self.diff.values() if n > 0)
         extra_n = -sum(n for n in self.diff.values() if n < 0)
+        if missing and all(k in self.users for k in self.diff):
+            return Reconciled(Outcome.DISAGREES, reason=self._users_differ())
         if missing:
             if not extra_n:
                 return Reconciled(Outcome.DISAGREES, reason=f"it holds {self.n_incoming:,} of"
@@ -364,6 +382,16 @@ class Reconciler:
                               " the stored session's time span but are not stored")
         return Reconciled(Outcome.EXTENDS,
                           append=[e for e, _ in self.extras()] if listed else [])
+
+    def _users_differ(self) -> str:
+        """The reason when the events agree but for `--user`'s identify events."""
+        stored = sorted({self.users[k] for k, n in self.diff.items() if n > 0})
+        given = sorted({self.users[k] for k, n in self.diff.items() if n < 0})
+        if stored and given:
+            return (f"it is stored with user {', '.join(stored)} and this import names"
+                    f" {', '.join(given)}")
+        return (f"it is stored with user {', '.join(stored)} (given with --user) and this"
+                f" import names none: add --user {stored[0]} to match it")
 
     def extras(self) -> Iterator[tuple[dict, int | None]]:
         """The extra incoming events as (event, JSON size given), in their order."""
@@ -432,7 +460,6 @@ def _needs_snapshot(evs: list[dict]) -> bool:
     return True
 
 
-SYNTHETIC = "replay:synthetic"   # marks events we made (kept on export; rrweb ignores it)
 
 
 class _Restarter:
@@ -461,9 +488,9 @@ class _Restarter:
             return evs
         ts = evs[0]["timestamp"]
         sx, sy = m.window_scroll
-        return [{"type": int(EventType.Meta), "timestamp": ts, SYNTHETIC: "session-split",
+        return [{"type": int(EventType.Meta), "timestamp": ts, SYNTHETIC: SYNTHETIC_SPLIT,
                  "data": {"href": m.href, "width": m.width, "height": m.height}},
-                {"type": int(EventType.FullSnapshot), "timestamp": ts, SYNTHETIC: "session-split",
+                {"type": int(EventType.FullSnapshot), "timestamp": ts, SYNTHETIC: SYNTHETIC_SPLIT,
                  "data": {"node": node, "initialOffset": {"left": sx, "top": sy}}}] + evs
 
 

@@ -45,8 +45,8 @@ from typing import Any, Callable
 import msgspec
 import msgspec.structs
 
-from .format import (CONSOLE_PLUGIN, NETWORK_PLUGIN, RUM_PLUGIN, EventType,
-                     IncrementalSource, MouseInteractions)
+from .format import (CONSOLE_PLUGIN, NETWORK_PLUGIN, RUM_PLUGIN, SYNTHETIC, SYNTHETIC_USER,
+                     EventType, IncrementalSource, MouseInteractions)
 
 Raw = dict[str, Any]
 
@@ -355,7 +355,7 @@ def user_event(user: User, timestamp: float) -> Raw:
     """The custom event `replay import --user` adds to a recording so the user travels
     with it (rrweb JSON export, re-import): rrweb players ignore custom events."""
     return {"type": int(EventType.Custom), "timestamp": timestamp,
-            "replay:synthetic": "user", "data": {"tag": IDENTIFY_TAG, "payload": user.as_dict()}}
+            SYNTHETIC: SYNTHETIC_USER, "data": {"tag": IDENTIFY_TAG, "payload": user.as_dict()}}
 
 
 # --- the reader ---------------------------------------------------------------------------

@@ -15,9 +15,8 @@ from __future__ import annotations
 import hashlib
 from typing import Iterable, Sequence
 
-from .format import encode_msgpack
+from .format import SYNTHETIC, SYNTHETIC_USER, encode_msgpack
 
-_SYNTHETIC = "replay:synthetic"  # ingest's made-up snapshot at a cut is not the recording's
 MAX_SESSION_MS = 4 * 3600 * 1000
 INACTIVITY_MS = 15 * 60 * 1000
 
@@ -99,7 +98,8 @@ def derive_session_id(events: Sequence[dict], *, application: str | None = None,
     same recording a different session)."""
     if hint:
         return clean_id(hint)
-    recorded = [e for e in events[:2] if _SYNTHETIC not in e] + list(events[2:])
+    # a split's snapshot is ours, not the recording's
+    recorded = [e for e in events[:2] if SYNTHETIC not in e] + list(events[2:])
     own = {e.get("sessionId") for e in recorded[:1000]}
     if len(own) == 1:
         (sid,) = own
@@ -107,7 +107,8 @@ def derive_session_id(events: Sequence[dict], *, application: str | None = None,
             return clean_id(sid)
     h = hashlib.blake2b(digest_size=16)
     h.update((application or "").encode())
-    h.update(encode_msgpack(list(events[:64])))
+    # who imported it (`--user`'s identify event) does not make it another recording
+    h.update(encode_msgpack([e for e in events[:64] if e.get(SYNTHETIC) != SYNTHETIC_USER]))
     d = h.hexdigest()
     return f"{d[:8]}-{d[8:12]}-{d[12:16]}-{d[16:20]}-{d[20:32]}"
 

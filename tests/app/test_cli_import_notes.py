@@ -110,3 +110,27 @@ def test_a_file_of_no_rrweb_type_is_refused_a_few_unknown_ones_are_said(tmp_path
         in p.stderr.splitlines()
     (row,) = json.loads(replay("--data", data, "sessions", "--json").stdout)
     assert row["record_count"] == 201
+
+
+def test_the_user_given_on_import_neither_renames_the_session_nor_hides_in_a_refusal(
+        tmp_path, recording):
+    """`--user` adds an identify event; a short recording's derived id must not depend on
+    it (the same file was stored twice), and a second import naming another user, or none,
+    is refused naming the users."""
+    data = tmp_path / "d"
+    short = tmp_path / "short.json"
+    short.write_text(json.dumps(recording[:40]))   # the identify event among the 64 hashed
+    first = replay("--data", data, "import", "--user", "u-1", short)
+    assert first.returncode == 0, first.stderr
+    (sid,) = first.stdout.split()
+    again = replay("--data", data, "import", "--user", "u-1", short)
+    assert again.returncode == 0 and again.stdout.split() == [sid], again.stderr
+    other = replay("--data", data, "import", "--user", "u-2", short)
+    assert other.returncode == 2 and "Traceback" not in other.stderr
+    assert "it is stored with user u-1 and this import names u-2" in other.stderr
+    none = replay("--data", data, "import", short)
+    assert none.returncode == 2
+    assert "it is stored with user u-1 (given with --user) and this import names none: add" \
+        " --user u-1 to match it" in none.stderr
+    assert [r["id"] for r in json.loads(replay("--data", data, "sessions", "--json").stdout)] \
+        == [sid]
