@@ -907,7 +907,8 @@ class LocalStore(Store):
                         self.root / SEGMENTS_DIR)
         if unknown:
             self.recovered = self._rebuild(unknown)
-            log.warning("%s", self.recovered.summary())
+            if self.recovered.changed:   # (files a rewrite retired meanwhile: nothing to say)
+                log.warning("%s", self.recovered.summary())
 
     def repair(self, progress: Progress | None = None) -> "RepairReport":
         """Check every segment file against the index and rebuild from the files the
@@ -1025,8 +1026,9 @@ class LocalStore(Store):
             done += sum(f.size for f in by_session[sid])
             if progress:
                 progress(done, total)
-        report.set_aside += self._set_aside(unreadable)
-        report.damaged.update({rel: in_index.get(rel) for rel in unreadable})
+        moved = self._set_aside(unreadable)   # (one a rewrite deleted meanwhile is not)
+        report.set_aside += moved
+        report.damaged.update({rel: in_index.get(rel) for rel in moved})
         return report
 
     def _rebuilt_row(self, sid: str, chain: list["_Found"]) -> tuple[SessionRow | None,
@@ -1559,6 +1561,10 @@ class RepairReport(msgspec.Struct, kw_only=True):
         self.damaged = {**other.damaged, **self.damaged}
         self.unreadable_sessions = other.unreadable_sessions + self.unreadable_sessions
         self.moved_index = self.moved_index or other.moved_index
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.rebuilt or self.set_aside or self.unreadable_sessions)
 
     def summary(self) -> str:
         parts = [f"rebuilt the index rows of {len(self.rebuilt)} session(s) from their"
