@@ -15,9 +15,10 @@ cached in benchmarks/out/, shared with benchmarks/seek.py when it made the same 
                   the UI thread's own CPU beside it: figures a busy machine leaves alone
   4x playback     PLAY_S seconds of playback at 4x from busy moments: view updates painted per
                   second (each update = one op batch applied by node id; bounded by how often
-                  the recording changes) and page animation frames per second, i.e. how smooth
-                  it looks (baseline: the same clock, but every update reloads the whole
-                  frame - what a player without incremental ops does)
+                  the recording changes) and page animation frames per second (the runtime
+                  asks for a frame only when it has something to show, so these are frames
+                  that changed the page) (baseline: the same clock, but every update reloads
+                  the whole frame - what a player without incremental ops does)
   RSS             the player process's peak over the player's own phases (each phase's peak
                   taken apart with /proc/self/clear_refs; the benchmark's baselines apart),
                   Chromium's own processes reported beside it

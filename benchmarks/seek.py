@@ -356,7 +356,8 @@ def run_painted(data: Path, sid: str, _seeks: int) -> dict:
                 spin(2)
             got["dom"][f].append((rs["appliedAt"] - a_page) / 1000)
             got["paint"][f].append((rs["paintedAt"] - a_page) / 1000)
-    rafs0 = b.call_sync("window.__replay.state().stats.rafs")
+    # the page makes frames only when asked: a second's worth and more, counted over one
+    rafs0 = b.call_sync("window.__replay.frames(2 * 60)")
     a = time.perf_counter()
     spin(1000)
     every = (time.perf_counter() - a) / max(1, b.call_sync("window.__replay.state().stats.rafs") - rafs0)

@@ -396,7 +396,7 @@
       face.load().then(fontSettled, function () { stats.skipped++; fontSettled(); });
     }
   }
-  function fontSettled() { fontsLoading--; }
+  function fontSettled() { fontsLoading--; wantFrame(); }
 
   // Canvas: rrweb's recorded 2D drawing commands, redrawn on our canvas element (the
   // snapshot's bitmap shows as its background). Arguments come as plain values or rrweb's
@@ -470,7 +470,7 @@
           d.inside = true;
         }, function () { stats.skipped++; }).then(function () {
           canvasPending--;
-          dirtyCanvases.add(el);
+          canvasDirty(el);
           if (canvasChains.get(el) === first) canvasChains.delete(el);
         });
         canvasChains.set(el, first);
@@ -508,7 +508,7 @@
       if (typeof ctx.reset === "function") ctx.reset();
       else { ctx.setTransform(1, 0, 0, 1, 0, 0); ctx.clearRect(0, 0, d.off.width, d.off.height); }
     }
-    dirtyCanvases.add(el);
+    canvasDirty(el);
     (cmds || []).forEach(function (cmd) {
       var chain = canvasChains.get(el);
       if (!chain && !isAsyncArg(cmd.args)) {
@@ -521,7 +521,7 @@
       }).then(function (args) { runCommand(ctx, cmd, args); }, function () { stats.skipped++; })
         .then(function () {
           canvasPending--;
-          dirtyCanvases.add(el);
+          canvasDirty(el);
           if (canvasChains.get(el) === next) canvasChains.delete(el);
         });
       canvasChains.set(el, next);
@@ -697,15 +697,18 @@
     if (!html) html = document.createElement("html");
     if (old) document.replaceChild(html, old); else document.appendChild(html);
     attachFrames();
-    flushScroll();
-    applyInputs(frame && frame.inputs);
-    applyMedia(frame && frame.media);
-    applyScroll(frame && frame.scroll);
+    // every sheet in place before anything reads layout (a scroll does): the page is
+    // styled and laid out once, not again for each sheet added after
     var adopted = (frame && frame.adopted) || {};
     for (var host in adopted) setAdopted(+host, adopted[host]);
     putPlayerCss();
     sizeCanvases();
     setFonts(frame ? frame.fonts : null);
+    rewriteSelectors();
+    flushScroll();
+    applyInputs(frame && frame.inputs);
+    applyMedia(frame && frame.media);
+    applyScroll(frame && frame.scroll);
     var canvas = (frame && frame.canvas) || {};
     for (var cid in canvas) drawCanvas(+cid, canvas[cid], false);
     focusMarked = [];
@@ -727,10 +730,7 @@
       try { applyOne(ops[i]); } catch (e) { stats.skipped++; }
       stats.ops++;
     }
-    flushScroll();
-    applyInputs(p.inputs);
-    applyMedia(p.media);
-    applyScroll(p.scroll);
+    // the sheets first, then what reads layout (as loadFrame)
     var adopted = p.adopted || {};
     adoptedSheets.forEach(function (sheet, host) {   // hosts the target has no sheets for
       if (Object.prototype.hasOwnProperty.call(adopted, String(host))) return;
@@ -744,6 +744,11 @@
     putPlayerCss();
     sizeCanvases();
     if (p.fonts) setFonts(p.fonts);
+    rewriteSelectors();
+    flushScroll();
+    applyInputs(p.inputs);
+    applyMedia(p.media);
+    applyScroll(p.scroll);
     var canvas = p.canvas || {};
     for (var cid in canvas) drawCanvas(+cid, canvas[cid], false);
     setFocus(p.focus, p.focus_visible);
@@ -885,20 +890,36 @@
   }
 
   // --- painting: count animation frames so the player can tell a batch reached the screen ---
+  // Frames are asked for only while there is something to show or to mark: a loop asking
+  // for every frame kept Chromium making a frame every vsync while nothing changed (on the
+  // real recording, a page left still: 90-150 ms of CPU a second in the renderer, its
+  // compositor and the display compositor; 10-25 without the loop on most pages).
   function clock() { return performance.timeOrigin + performance.now(); }
   var afterFrame = new MessageChannel();
   afterFrame.port1.onmessage = function (e) { state.paintedAt = clock(); state.paintedSeq = e.data; };
-  function onFrame() {
-    stats.rafs++;
-    if (dirtyCanvases.size) showCanvases();
-    if (state.painted < state.applied && fontsLoading <= 0 && canvasPending <= 0) {
-      state.painted = state.applied;
-      stats.painted++;
-      afterFrame.port2.postMessage(state.painted);
-    }
+  var frameWanted = false;
+  var framesOwed = 0;           // frames asked for by `frames()` (the screenshot's wait)
+  function wantFrame() {
+    if (frameWanted) return;
+    frameWanted = true;
     requestAnimationFrame(onFrame);
   }
-  requestAnimationFrame(onFrame);
+  function canvasDirty(el) { dirtyCanvases.add(el); wantFrame(); }
+  function onFrame() {
+    frameWanted = false;
+    stats.rafs++;
+    if (dirtyCanvases.size) showCanvases();
+    if (state.painted < state.applied) {
+      if (fontsLoading <= 0 && canvasPending <= 0) {
+        state.painted = state.applied;
+        stats.painted++;
+        afterFrame.port2.postMessage(state.painted);
+      } else {
+        wantFrame();            // the next frame looks again (fonts, canvas images arriving)
+      }
+    }
+    if (framesOwed > 0) { framesOwed--; wantFrame(); }
+  }
 
   // --- introspection (tests, benchmarks) ---
   var OWN_ATTRS = {};   // the attributes the runtime puts on recorded elements
@@ -923,10 +944,12 @@
     return out;
   }
 
-  function applied() { state.applied = ++state.seq; state.appliedAt = clock(); }
+  function applied() { state.applied = ++state.seq; state.appliedAt = clock(); wantFrame(); }
 
   window.__replay = {
     version: 1,
+    // one more animation frame (and `n - 1` after it) is made; the count of frames so far
+    frames: function (n) { framesOwed = Math.max(framesOwed, (n || 1) - 1); wantFrame(); return stats.rafs; },
     setPlayerCss: function (css) { playerCss = String(css || ""); putPlayerCss(); return true; },
     loadFrame: function (frame) { var r = loadFrame(frame); applied(); return r; },
     patch: function (p) { var r = patch(p); applied(); return r; },
@@ -934,7 +957,7 @@
     state: function () {
       return { seq: state.seq, applied: state.applied, painted: state.painted, nodes: nodes.size,
                appliedAt: state.appliedAt, paintedAt: state.paintedAt, paintedSeq: state.paintedSeq,
-               now: clock(),
+               now: clock(), frameAsked: frameWanted,
                title: document.title, stats: stats, focus: focusId,
                active: document.activeElement && document.activeElement[RID] !== undefined
                        ? document.activeElement[RID] : null,

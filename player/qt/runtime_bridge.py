@@ -29,6 +29,13 @@ def _js_value(obj: Any) -> str:
     return _encoder.encode(obj).decode()
 
 
+def _js_parsed(obj: Any) -> str:
+    """A JS expression making `obj` with JSON.parse from a string: V8 scans a string
+    literal and parses JSON faster than it compiles and runs the same data as an object
+    literal (frames, patches and op batches are tens to hundreds of kB)."""
+    return "JSON.parse(" + _encoder.encode(_encoder.encode(obj).decode()).decode() + ")"
+
+
 class RuntimeBridge(QObject):
     applied = Signal(int)       # sequence number of a frame/batch the runtime finished applying
     ready = Signal()
@@ -80,14 +87,14 @@ class RuntimeBridge(QObject):
         self.page.run_isolated(f"window.__replay.setPlayerCss({_js_value(css)})")
 
     def load_frame(self, frame: dict, callback: Callable[[Any], None] | None = None) -> int:
-        return self._send(f"window.__replay.loadFrame({_js_value(frame)})", callback)
+        return self._send(f"window.__replay.loadFrame({_js_parsed(frame)})", callback)
 
     def apply_patch(self, patch: dict, callback: Callable[[Any], None] | None = None) -> int:
         """A seek that keeps the page (player.patch): the same DOM as loading the frame."""
-        return self._send(f"window.__replay.patch({_js_value(patch)})", callback)
+        return self._send(f"window.__replay.patch({_js_parsed(patch)})", callback)
 
     def apply_ops(self, ops: list[dict], callback: Callable[[Any], None] | None = None) -> int:
-        return self._send(f"window.__replay.apply({_js_value(ops)})", callback)
+        return self._send(f"window.__replay.apply({_js_parsed(ops)})", callback)
 
     def query(self, expr: str, callback: Callable[[Any], None]) -> None:
         """Evaluate an expression in the runtime's world (not counted as a batch); the result
@@ -136,11 +143,12 @@ class RuntimeBridge(QObject):
                       poll_ms: int = 4) -> bool:
         """Wait until the page's viewport is `viewport` (CSS px) and two animation frames
         have run since - a frame of the page laid out at that size was made - or until
-        `timeout_s` passes (False: the picture is taken as it is)."""
+        `timeout_s` passes (False: the picture is taken as it is). The page makes frames
+        only when asked (the runtime's `frames`): each look asks for one."""
         deadline = time.monotonic() + timeout_s
         first = None
         while time.monotonic() < deadline:
-            st = self.call_sync("[innerWidth, innerHeight, window.__replay.state().stats.rafs]",
+            st = self.call_sync("[innerWidth, innerHeight, window.__replay.frames()]",
                                 timeout_s)
             if st and abs(st[0] - viewport[0]) <= 1 and abs(st[1] - viewport[1]) <= 1:
                 first = st[2] if first is None else first
