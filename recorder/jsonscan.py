@@ -148,9 +148,9 @@ class Needles:
     A test per needle (`needle in text.lower()`) is a pass over the text per needle - with a
     dozen values typed, most of an import's privacy pass. Compiled, one pass over the text
     looks up each pair of bytes in a table of the needles' first two bytes and compares only
-    the needles starting with that pair, where it is; as plain Python (and for a needle
-    shorter than a pair, or more pairs than the table tells apart) the passes per needle,
-    with the same answers."""
+    the needles starting with that pair, where it is; as plain Python (and for one needle, a
+    needle shorter than a pair, or more pairs than the table tells apart) the passes per
+    needle, with the same answers."""
 
     __slots__ = ("needles", "_pairs", "_groups", "_per_needle")
 
@@ -161,11 +161,12 @@ class Needles:
             if len(nd) >= 2:
                 by_pair.setdefault(nd[0] << 8 | nd[1], []).append(nd)
         # a needle of fewer than two bytes has no pair; the table holds MAX_PAIR_GROUPS
-        self._per_needle = len(by_pair) > MAX_PAIR_GROUPS or any(
-            len(nd) < 2 for nd in self.needles)
+        tabled = len(by_pair) <= MAX_PAIR_GROUPS and all(len(nd) >= 2 for nd in self.needles)
+        # one needle: its own search (`in`) is one pass already, and quicker
+        self._per_needle = not tabled or len(self.needles) < 2
         pairs = bytearray(PAIRS)      # a pair's group of needles, counted from 1 (0: none)
         groups = []
-        if not self._per_needle:
+        if tabled:
             for pair, group in by_pair.items():
                 groups.append(tuple(group))
                 pairs[pair] = len(groups)
