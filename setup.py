@@ -19,6 +19,7 @@ CYTHON_MODULES = [
     "recorder.mirror",
     "recorder.privacy.levels",
     "recorder.privacy.masker",
+    "recorder.privacy.masking",
     "recorder.schema_check",
     "recorder.segments",
 ]

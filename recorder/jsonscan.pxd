@@ -21,3 +21,18 @@ cdef class JsonFacts:
                deepest=Py_ssize_t, colons=Py_ssize_t, run=Py_ssize_t, digits=Py_ssize_t,
                long_number=bint, hint=bint, closed=bint, escapes=bint)
 cpdef JsonFacts _scan(bytes text)
+
+
+cdef Py_ssize_t PAIRS, MAX_PAIR_GROUPS
+
+
+cdef class Needles:
+    cdef readonly tuple needles
+    cdef bytes _pairs
+    cdef tuple _groups
+    cdef bint _per_needle
+
+    @cython.locals(p="const unsigned char *", pairs="const unsigned char *",
+                   q="const unsigned char *", n=Py_ssize_t, i=Py_ssize_t, j=Py_ssize_t,
+                   m=Py_ssize_t, g=cython.uchar, nd=bytes)
+    cpdef bint _scan(self, bytes low) except -1

@@ -36,6 +36,8 @@ _STRING_KINDS = bytes(
     _PERCENT_SIGN if b == _PERCENT else _PLAIN for b in range(256))
 HINT_DIGITS = 9         # digits in a row (separators between them) that make a number hint
 LONG_DIGITS = 19        # digits of a number beyond which it may not fit 64 bits
+PAIRS = 1 << 16         # the values of two bytes: the size of `Needles`' table
+MAX_PAIR_GROUPS = 255   # the needles' first pairs the table tells apart (a byte each)
 
 # this module runs compiled (an extension module), not from its source
 COMPILED = isinstance(__spec__.loader, importlib.machinery.ExtensionFileLoader)
@@ -136,3 +138,65 @@ def _scan(text: bytes) -> JsonFacts | None:
     if depth != 0:
         return None
     return JsonFacts(deepest, colons, long_number, hint, escapes)
+
+
+class Needles:
+    """Texts to look for in JSON texts, ASCII case ignored (`in_text`): the values a session
+    typed into masked fields, as `echoes.Echoes` looks for them in each event's JSON before
+    it walks the event. `needles`: lower-case bytes.
+
+    A test per needle (`needle in text.lower()`) is a pass over the text per needle - with a
+    dozen values typed, most of an import's privacy pass. Compiled, one pass over the text
+    looks up each pair of bytes in a table of the needles' first two bytes and compares only
+    the needles starting with that pair, where it is; as plain Python (and for one needle, a
+    needle shorter than a pair, or more pairs than the table tells apart) the passes per
+    needle, with the same answers."""
+
+    __slots__ = ("needles", "_pairs", "_groups", "_per_needle")
+
+    def __init__(self, needles: "tuple[bytes, ...]"):
+        self.needles = tuple(needles)
+        by_pair: dict[int, list[bytes]] = {}
+        for nd in self.needles:
+            if len(nd) >= 2:
+                by_pair.setdefault(nd[0] << 8 | nd[1], []).append(nd)
+        # a needle of fewer than two bytes has no pair; the table holds MAX_PAIR_GROUPS
+        tabled = len(by_pair) <= MAX_PAIR_GROUPS and all(len(nd) >= 2 for nd in self.needles)
+        # one needle: its own search (`in`) is one pass already, and quicker
+        self._per_needle = not tabled or len(self.needles) < 2
+        pairs = bytearray(PAIRS)      # a pair's group of needles, counted from 1 (0: none)
+        groups = []
+        if tabled:
+            for pair, group in by_pair.items():
+                groups.append(tuple(group))
+                pairs[pair] = len(groups)
+        self._pairs = bytes(pairs)
+        self._groups = tuple(groups)
+
+    def in_text(self, text: bytes) -> bool:
+        """True when `text`, its ASCII letters lower-cased, holds one of the needles."""
+        low = text.lower()
+        if not COMPILED or self._per_needle:
+            return any(nd in low for nd in self.needles)
+        return self._scan(low)
+
+    def _scan(self, low: bytes) -> bool:
+        """The one pass (compiled; plain Python: the reference it is tested against)."""
+        p = low                 # pointers to the bytes, compiled
+        pairs = self._pairs
+        n = len(low)
+        i = 0
+        while i + 1 < n:
+            g = pairs[p[i] << 8 | p[i + 1]]
+            if g:
+                for nd in self._groups[g - 1]:
+                    q = nd
+                    m = len(nd)
+                    if i + m <= n:
+                        j = 2           # the pair matched
+                        while j < m and p[i + j] == q[j]:
+                            j += 1
+                        if j == m:
+                            return True
+            i += 1
+        return False

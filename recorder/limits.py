@@ -345,14 +345,19 @@ def check_timestamp(event: dict, index: int, now_ms: float, limits: Limits) -> N
                          f" {limits.max_future_ms // 3_600_000} h from now", index)
 
 
+_META = int(EventType.Meta)
+_INCREMENTAL = int(EventType.IncrementalSnapshot)
+_VIEWPORT_RESIZE = int(IncrementalSource.ViewportResize)
+
+
 def check_viewport(event: dict, index: int, limits: Limits) -> None:
     """A recorded viewport size (Meta / ViewportResize `width`, `height`) is a number of
     pixels from 0 to `max_viewport_px`."""
-    data = event.get("data")
     t = event.get("type")
-    if not isinstance(data, dict) or not (
-            t == EventType.Meta or (t == EventType.IncrementalSnapshot
-                                    and data.get("source") == IncrementalSource.ViewportResize)):
+    if t != _INCREMENTAL and t != _META:   # most events: one comparison of plain ints each
+        return
+    data = event.get("data")
+    if not isinstance(data, dict) or (t != _META and data.get("source") != _VIEWPORT_RESIZE):
         return
     for side in ("width", "height"):
         v = data.get(side)

@@ -37,3 +37,5 @@ cdef class Mirror:
 
 
 cpdef object _sibling(object v)
+@cython.locals(d=dict)
+cpdef object field(object item, object key)

@@ -276,7 +276,7 @@ class Mirror:
         nodes = self.nodes
         warn = self.warnings
         for r in data.get("removes") or ():
-            nid = r.get("id")
+            nid = field(r, "id")
             if nid in nodes:
                 self._detach(nid)
             else:
@@ -285,22 +285,22 @@ class Mirror:
         if adds:
             self._apply_adds(adds)
         for t in data.get("texts") or ():
-            n = nodes.get(t.get("id"))
+            n = nodes.get(field(t, "id"))
             if n is None:
                 warn["text change on unknown node"] += 1
                 continue
-            v = t.get("value")
+            v = field(t, "value")
             n.text = v if isinstance(v, str) else ""
             if n.parent is not None:  # editing a <style>'s text resets its CSSOM edits
                 pn = nodes.get(n.parent)
                 if pn is not None and pn.sheet is not None:
                     pn.sheet = None
         for a in data.get("attributes") or ():
-            n = nodes.get(a.get("id"))
+            n = nodes.get(field(a, "id"))
             if n is None:
                 warn["attribute change on unknown node"] += 1
                 continue
-            attrs = a.get("attributes")
+            attrs = field(a, "attributes")
             if not isinstance(attrs, dict):
                 continue
             for k, v in attrs.items():
@@ -319,7 +319,6 @@ class Mirror:
 
     def _apply_adds(self, adds: Iterable[Raw]) -> None:
         nodes = self.nodes
-        insert = self._insert
         # rrweb emits adds children-first in places; retry until nothing more can be
         # placed, then count what is left as orphans (its parent never arrived). The first
         # round also drops malformed items; written for the usual add (a known parent, no
@@ -334,18 +333,18 @@ class Mirror:
                         not isinstance(a, dict) or not isinstance(a.get("node"), dict)):
                     continue
                 tried += 1
-                pid = a.get("parentId")
-                nxt = a.get("nextId")
+                pid = field(a, "parentId")
+                nxt = field(a, "nextId")
                 if nxt is not None:
                     nxt = _sibling(nxt)
-                prev = a.get("previousId")
+                prev = field(a, "previousId")
                 if prev is not None:
                     prev = _sibling(prev)
                 if pid not in nodes or (nxt is not None and nxt not in nodes) or (
                         prev is not None and nxt is None and prev not in nodes):
                     left.append(a)
                     continue
-                insert(a["node"], pid, nxt, prev)
+                self._insert(field(a, "node"), pid, nxt, prev)
             first = False
             if left and len(left) == tried:
                 # last resort: ignore a sibling that never arrived, keep the parent
@@ -353,7 +352,7 @@ class Mirror:
                 for a in left:
                     if a.get("parentId") in nodes:
                         self.warnings["add with unknown sibling"] += 1
-                        insert(a["node"], a["parentId"], None, None)
+                        self._insert(a["node"], a["parentId"], None, None)
                         progressed = True
                 if not progressed:
                     self.warnings["add with unknown parent"] += len(left)
@@ -827,6 +826,16 @@ _RANGE_KEYS = ("start", "startOffset", "end", "endOffset")
 def _count(v: Any) -> bool:
     """A non-negative int (an id, an offset): not a bool, not a float."""
     return isinstance(v, int) and not isinstance(v, bool) and v >= 0
+
+
+def field(item: Any, key: str) -> Any:
+    """`item.get(key)` of an event's item (a mutation's add, remove, text or attribute
+    change, a serialized node) - None when the item is not a dict (damaged input, skipped by
+    the caller). Compiled, an exact dict is read with one C call instead of a method call."""
+    if type(item) is dict:
+        d = item
+        return d.get(key)
+    return item.get(key) if isinstance(item, dict) else None
 
 
 def _sibling(v: Any) -> int | None:

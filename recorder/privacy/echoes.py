@@ -44,6 +44,7 @@ from typing import Any, Iterable
 import msgspec
 
 from ..format import NestingTooDeep, encode_json
+from ..jsonscan import Needles
 from .masking import MASK, is_masked_value
 from .strings import map_strings
 
@@ -134,7 +135,7 @@ class Echoes:
         # (lower-cased ASCII letters and digits, which no encoding changes); None: a value
         # without any, so every string is searched
         self._needles: tuple[str, ...] | None = None
-        self._in_json: tuple[bytes, ...] | None = None   # the same, for an event's JSON
+        self._in_json: Needles | None = None   # the same, for an event's JSON
         self.forgotten = 0
 
     def __bool__(self) -> bool:
@@ -222,7 +223,7 @@ class Echoes:
             self._needles = self._in_json = None
         else:
             self._needles = tuple(under)
-            self._in_json = tuple(n.encode("utf-8") for n in under)
+            self._in_json = Needles(tuple(n.encode("utf-8") for n in under))
 
     def _might_hold(self, s: str) -> bool:
         if self._needles is None:
@@ -257,13 +258,8 @@ class Echoes:
                     raw = encode_json(e)
                 except (msgspec.EncodeError, NestingTooDeep):
                     raw = None
-            if raw is not None:
-                raw = raw.lower()
-                for n in self._in_json:
-                    if n in raw:
-                        break
-                else:
-                    return e
+            if raw is not None and not self._in_json.in_text(raw):
+                return e
         sub = self._sub
         return map_strings(e, lambda s, *_: sub(s), MIN_LEN, self._might_hold)
 

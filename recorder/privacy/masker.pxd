@@ -1,7 +1,9 @@
 # Types for the compiled core (see setup.py and recorder/mirror.pxd).
 cimport cython
 
-from recorder.mirror cimport Mirror, Node
+from recorder.mirror cimport Mirror, Node, field
+from recorder.privacy.masking cimport (attrs_as_recorded, mask_attr, mask_attrs, mask_text_node,
+                                       text_as_recorded)
 from recorder.privacy.levels cimport PrivacyLevels
 
 

@@ -29,7 +29,7 @@ import msgspec
 from ..format import (CONSOLE_PLUGIN, NETWORK_PLUGIN, EventType, IncrementalSource, NestingTooDeep,
                       NodeType, encode_json)
 from ..jsonscan import JsonFacts, scan_json
-from ..mirror import Mirror, Node
+from ..mirror import Mirror, Node, field
 from . import detectors as _detectors
 from .echoes import Echoes
 from .levels import Level, PrivacyLevels, always_masked, is_ignored, input_type, value_masked
@@ -347,22 +347,21 @@ class SessionMasker:
         # nodes, and the level of nodes whose privacy-relevant attributes change.
         kept_removes = []
         for r in removes:
-            n = nodes.get(r.get("id")) if type(r) is dict or isinstance(r, dict) else None
+            n = nodes.get(field(r, "id"))
             if n is not None and levels.beneath_hidden(n):
                 continue  # the recording never had it
             kept_removes.append(r)
         changed = len(kept_removes) != len(removes)
         moved_from: dict[int, int] = {}
         for a in adds:
-            sn = a.get("node") if type(a) is dict or isinstance(a, dict) else None
-            n = nodes.get(sn.get("id")) if type(sn) is dict or isinstance(sn, dict) else None
+            n = nodes.get(field(field(a, "node"), "id"))
             if n is not None and n.parent is not None and not levels.beneath_hidden(n):
                 moved_from[n.id] = n.parent
         before: dict[int, tuple[Level, dict]] = {}
         dirty: list[int] = []
         for a in attributes:
-            at = a.get("attributes") if type(a) is dict or isinstance(a, dict) else None
-            n = nodes.get(a.get("id")) if type(at) is dict or isinstance(at, dict) else None
+            at = field(a, "attributes")
+            n = nodes.get(field(a, "id")) if type(at) is dict or isinstance(at, dict) else None
             if n is not None and n.type == ELEMENT and levels.changes_level(n, at):
                 dirty.append(n.id)
                 if n.parent is not None and self._structural:
@@ -372,13 +371,13 @@ class SessionMasker:
         structural = self._structural
         if structural:  # sibling-dependent selectors: a parent's children changed
             for r in removes:
-                n = nodes.get(r.get("id")) if isinstance(r, dict) else None
+                n = nodes.get(field(r, "id"))
                 if n is not None and n.parent is not None:
                     dirty.append(n.parent)
             dirty.extend([a.get("parentId") for a in adds if isinstance(a, dict)])
             if levels.uses_empty:
                 for t in texts:
-                    n = nodes.get(t.get("id")) if isinstance(t, dict) else None
+                    n = nodes.get(field(t, "id"))
                     if n is not None and n.parent is not None:
                         dirty.append(n.parent)
 
@@ -392,12 +391,12 @@ class SessionMasker:
         out_adds = []
         extra_removes = []
         for a in adds:
-            sn = a.get("node") if type(a) is dict or isinstance(a, dict) else None
+            sn = field(a, "node")
             if type(sn) is not dict and not isinstance(sn, dict):
                 changed = True
                 continue
-            p = nodes.get(a.get("parentId"))
-            nid = sn.get("id")
+            p = nodes.get(field(a, "parentId"))
+            nid = field(sn, "id")
             if p is None or nid not in nodes:
                 self.stats["orphan adds dropped"] += 1
                 changed = True
@@ -410,16 +409,16 @@ class SessionMasker:
                 self.stats["adds dropped under hidden"] += 1
                 changed = True
                 continue
-            if sn.get("type") in TEXTLIKE and "childNodes" not in sn:
+            if field(sn, "type") in TEXTLIKE and "childNodes" not in sn:
                 # the common add on a live page (a text replaced): no subtree to walk, and
                 # the item itself kept when its text is
                 lvl = plevel if plevel is not None else default
                 if text_as_recorded(lvl, p.tag, scrub):
                     out_adds.append(a)
                     continue
-                tc = sn.get("textContent")
+                tc = field(sn, "textContent")
                 if type(tc) is not str and not isinstance(tc, str) or not tc or mask_text_node(
-                        tc, lvl, p.tag, p.attrs, bool(sn.get("isStyle")), scrub) is tc:
+                        tc, lvl, p.tag, p.attrs, bool(field(sn, "isStyle")), scrub) is tc:
                     out_adds.append(a)
                     continue
             changed = True
@@ -429,7 +428,7 @@ class SessionMasker:
 
         out_texts = []
         for t in texts:
-            n = nodes.get(t.get("id")) if type(t) is dict or isinstance(t, dict) else None
+            n = nodes.get(field(t, "id"))
             if n is None:
                 self.stats["texts on unknown nodes dropped"] += 1
                 changed = True
@@ -437,7 +436,7 @@ class SessionMasker:
             if levels.beneath_hidden(n):
                 changed = True
                 continue
-            v = t.get("value")
+            v = field(t, "value")
             if type(v) is str and v or isinstance(v, str) and v:
                 p = nodes.get(n.parent) if n.parent is not None else None
                 nv = mask_text_node(v, levels.level_of(n), p.tag if p else None,
@@ -449,8 +448,8 @@ class SessionMasker:
 
         out_attrs = []
         for a in attributes:
-            n = nodes.get(a.get("id")) if type(a) is dict or isinstance(a, dict) else None
-            at = a.get("attributes") if n is not None else None
+            n = nodes.get(field(a, "id"))
+            at = field(a, "attributes") if n is not None else None
             if n is None or type(at) is not dict and not isinstance(at, dict):
                 self.stats["attributes on unknown nodes dropped"] += 1
                 changed = True

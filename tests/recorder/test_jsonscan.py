@@ -183,3 +183,33 @@ def test_the_facts_the_limits_found_serve_the_masker_as_its_own_pass_would():
     assert own.stats == handed.stats
     assert own.stats["events with detected personal data masked"] >= 1
     assert own.stats["events with typed values echoed masked"] >= 1
+
+
+# needles as echoes.Echoes makes them: lower-case runs of letters and digits, and the
+# written forms of short values (percent-encoded, `+` for a space, JSON-escaped); texts
+# that hold them in other cases, cut at either end, beside pairs that start no needle
+NEEDLE = st.one_of(st.text(alphabet="abc1%2+ \\é", min_size=1, max_size=6),
+                   st.sampled_from(["ra%2d1", "42+e", "42 e", "abc", "a"]))
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(NEEDLE.map(lambda s: s.lower().encode()), min_size=1, max_size=8),
+       st.text(alphabet="aAbBcC12%+ \\éxyz", max_size=40))
+@example([b"acqu", b"ra%2d1", b"plea"], "Please, RA%2D1")
+@example([b"ab", b"abc"], "xab")        # a needle at the very end, one running past it
+def test_needles_are_found_in_one_pass_where_a_pass_per_needle_finds_them(needles, text):
+    raw = text.encode()
+    expected = any(n in raw.lower() for n in needles)
+    for module in (jsonscan, SOURCE):
+        found = module.Needles(tuple(needles))
+        assert found.in_text(raw) is expected
+        if all(len(n) >= 2 for n in needles):   # what the one pass tells (in_text's choice)
+            assert found._scan(raw.lower()) is expected
+
+
+def test_needles_share_a_pair_and_more_pairs_than_the_table_tells_apart_still_match():
+    shared = jsonscan.Needles((b"abx", b"aby", b"abz"))
+    assert shared.in_text(b'{"t":"ABZ"}') and not shared.in_text(b'{"t":"ab"}')
+    many = [bytes((97 + i // 26, 97 + i % 26, 48)) for i in range(26 * 26)]  # 676 pairs
+    wide = jsonscan.Needles(tuple(many))
+    assert wide.in_text(b'"' + many[-1].upper() + b'"') and not wide.in_text(b'"zz1"')
