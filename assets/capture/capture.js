@@ -1508,7 +1508,7 @@
   var QUEUE_MAX_EVENTS = 20000;    // the retry queue's bound: the oldest go first beyond it
   var BEACON_MAX_BYTES = 60000;    // sendBeacon's budget is 64 KB per page
   var RETRY_MS = 1000, RETRY_MAX_MS = 30000;
-  var COMPACT = "compact@1";       // the batch encoding (recorder/intake/compact.py)
+  var COMPACT = "compact@2";       // the batch encoding (recorder/intake/compact.py)
   var TOUCH_MS = 60000;            // the session's activity time, written at most this often
   /* Long texts (a stylesheet inlined on every page of a visit) go whole once per session, then
    * by their digest (recorder/intake/compact.py: TEXT_MIN_CHARS, text_digest): named only once
@@ -1562,10 +1562,11 @@
       if (s && s.id === id) { s.last = Date.now(); st.setItem(SESSION_KEY, JSON.stringify(s)); }
     } catch (e) { /* private mode */ }
   }
-  /* The compact batch encoding (recorder/intake/compact.py describes it; the intake turns it
-   * back into exactly these events before storing them): keys dropped, ids and timestamps as
-   * deltas, tag and attribute names interned per batch. An event it has no form for goes as
-   * it is. */
+  /* The compact batch encoding, compact@2 (recorder/intake/compact.py describes it; the intake
+   * turns it back into exactly these events before storing them): keys dropped, ids and
+   * timestamps as deltas, a node's id left out when it is the next one (a snapshot has none),
+   * move positions as differences, tag, attribute and plugin names interned. An event it has
+   * no form for goes as it is. */
   function compactBatch(events) {
     var strings = [], index = new Map(), last = 0, t = 0, out = [];
     var texts = [];   // [array, index, public] of each long text (stylesheets): nameTexts may name them
@@ -1578,6 +1579,7 @@
     }
     function id(v) { var d = v - last; last = v; return d; }
     function count(o) { var n = 0; for (var k in o) n++; return n; }
+    function int(v) { return typeof v === "number" && v % 1 === 0; }
     function attrs(a, pub) {   // pub: the attributes of a <link> to a public stylesheet
       var flat = [], v;
       for (var k in a) {
@@ -1592,23 +1594,26 @@
       return n.tagName === "link" && typeof n.attributes.href === "string" && /^https?:/i.test(n.attributes.href);
     }
     function node(n) {
-      var kind = n.type, fixed, out, k, extra = null, nid;
+      var kind = n.type, fixed, out, k, extra = null, given = n.id !== last + 1, nid;
       if (kind === NODE.ELEMENT) fixed = ELEMENT_KEYS;
       else if (kind === NODE.DOCUMENT) fixed = DOCUMENT_KEYS;
       else if (kind === NODE.TEXT || kind === NODE.CDATA || kind === NODE.COMMENT) fixed = TEXT_KEYS;
       else fixed = OTHER_KEYS;
-      for (k in n) if (!fixed[k]) { if (!extra) extra = {}; extra[k] = n[k]; }
+      for (k in n) if (!fixed[k] && n[k] !== undefined) { if (!extra) extra = {}; extra[k] = n[k]; }
       nid = id(n.id);
       if (kind === NODE.ELEMENT) {
-        out = [kind, nid, name(n.tagName), attrs(n.attributes, publicSheet(n)), n.childNodes.map(node)];
-      } else if (kind === NODE.DOCUMENT) out = [kind, nid, n.childNodes.map(node)];
+        out = [kind, name(n.tagName), attrs(n.attributes, publicSheet(n)), n.childNodes.map(node)];
+      } else if (kind === NODE.DOCUMENT) out = [kind, n.childNodes.map(node)];
       else if (fixed === TEXT_KEYS) {
-        out = [kind, nid, n.textContent];
-        if (typeof n.textContent === "string" && n.textContent.length >= TEXT_REF_MIN_CHARS) texts.push([out, 2, false]);
-      }
-      else return [kind, nid, extra || {}];
-      if (extra) out.push(extra);
-      return out;
+        var text = n.textContent, long = typeof text === "string" && text.length >= TEXT_REF_MIN_CHARS;
+        if (kind === NODE.TEXT && typeof text === "string" && !extra && !long) out = text;
+        else {
+          out = [kind, text];
+          if (long) texts.push([out, 1, false]);
+        }
+      } else out = [kind, extra || {}];
+      if (extra && fixed !== OTHER_KEYS) out.push(extra);
+      return given ? [GIVEN_ID, nid, out] : out;
     }
     function mutation(d) {
       var texts = [], at = [], rm = [], adds = [], i, x;
@@ -1635,14 +1640,23 @@
       }
       return [SRC.MUTATION, texts, at, rm, adds];
     }
-    function moves(d) {
-      var flat = [], p;
+    function moves(d) {   // after the first position, x, y and timeOffset as differences
+      var flat = [], p, x = 0, y = 0, to = 0;
       for (var i = 0; i < d.positions.length; i++) {
         p = d.positions[i];
-        if (count(p) !== 4) return null;
-        flat.push(p.x, p.y, id(p.id), p.timeOffset);
+        if (count(p) !== 4 || !int(p.x) || !int(p.y) || !int(p.timeOffset)) return null;
+        flat.push(p.x - x, p.y - y, id(p.id), p.timeOffset - to);
+        x = p.x; y = p.y; to = p.timeOffset;
       }
       return [d.source, flat];
+    }
+    function interaction(d) {   // [2, type, id, x?, y?, pointerType?]: capture.js's keys, in order
+      var n = count(d), c = [];
+      for (var k in d) {
+        if (k !== INTERACTION_KEYS[c.length] || !int(d[k])) return null;
+        c.push(k === "id" ? id(d[k]) : d[k]);
+      }
+      return n === 3 || n === 5 || n === 6 ? c : null;
     }
     for (var i = 0; i < events.length; i++) {
       var e = events[i], d = e.data, c = d;
@@ -1655,6 +1669,12 @@
       if (e.type === EV.FULL && count(d) === 2) c = [node(d.node), d.initialOffset];
       else if (e.type === EV.INC && count(d) === 5 && d.source === SRC.MUTATION) c = mutation(d);
       else if (e.type === EV.INC && count(d) === 2 && (d.source === SRC.MOVE || d.source === SRC.TOUCHMOVE)) c = moves(d);
+      else if (e.type === EV.INC && d.source === SRC.INTERACTION) c = interaction(d);
+      else if (e.type === EV.PLUGIN && count(d) === 2 && typeof d.plugin === "string" && d.payload
+               && typeof d.payload === "object" && !Array.isArray(d.payload)) {
+        for (var key in d) { if (key !== "plugin") c = null; break; }   // its keys in order
+        c = c && [name(d.plugin), d.payload];
+      }
       if (c === null) { out.push(e); t = e.timestamp; continue; }
       out.push([e.type, e.timestamp - t, c]);
       t = e.timestamp;
@@ -1675,7 +1695,8 @@
     "target", "method", "action", "disabled", "checked", "selected", "hidden", "lang", "dir",
     "srcset", "sizes", "loading", "noscript", "template", "picture", "time", "datetime", "code",
     "pre", "blockquote", "aria-expanded", "aria-controls", "aria-live", "data-testid",
-    "rr_scrollLeft", "rr_scrollTop", "min", "max", "step", "required", "colspan", "rowspan"];
+    "rr_scrollLeft", "rr_scrollTop", "min", "max", "step", "required", "colspan", "rowspan",
+    "replay/rum@1", "rrweb/console@1"];
   function nameIndex(names) { var m = new Map(); names.forEach(function (n, i) { m.set(n, -1 - i); }); return m; }
   var NAME_INDEX = nameIndex(NAMES);
   function keySet(keys) { var o = {}; keys.forEach(function (k) { o[k] = 1; }); return o; }
@@ -1683,6 +1704,8 @@
   var DOCUMENT_KEYS = keySet(["type", "childNodes", "id"]);
   var TEXT_KEYS = keySet(["type", "textContent", "id"]);
   var OTHER_KEYS = keySet(["type", "id"]);
+  var GIVEN_ID = -1;   // compact@2: [GIVEN_ID, id delta, node], a node whose id is not the next one
+  var INTERACTION_KEYS = ["source", "type", "id", "x", "y", "pointerType"];
 
   function gzip(text) {   // a Response's body: the cheapest start of the pipe
     var stream = new Response(text).body.pipeThrough(new win.CompressionStream("gzip"));
@@ -1777,7 +1800,8 @@
                   GZIP_HEADER_BYTES: GZIP_HEADER_BYTES, NAMES: NAMES,
                   BEACON_MAX_BYTES: BEACON_MAX_BYTES, TEXT_REF_MIN_CHARS: TEXT_REF_MIN_CHARS,
                   DIGEST_HEX_BYTES: DIGEST_HEX_BYTES, ELEMENT_KEYS: ELEMENT_KEYS,
-                  DOCUMENT_KEYS: DOCUMENT_KEYS, TEXT_KEYS: TEXT_KEYS, OTHER_KEYS: OTHER_KEYS};
+                  DOCUMENT_KEYS: DOCUMENT_KEYS, TEXT_KEYS: TEXT_KEYS, OTHER_KEYS: OTHER_KEYS,
+                  GIVEN_ID: GIVEN_ID, INTERACTION_KEYS: INTERACTION_KEYS};
     var out = ["\"use strict\";\nvar win = self;"];
     for (var k in consts) out.push("var " + k + " = " + JSON.stringify(consts[k]) + ";");
     out.push(String(nameIndex), "var NAME_INDEX = nameIndex(NAMES);");
