@@ -80,7 +80,15 @@ pages already loaded when an intake is upgraded) is compact@1 with these changes
 * Interactions (type 3, source 2): `[2, type, id]`, `[2, type, id, x, y]` or
   `[2, type, id, x, y, pointerType]` (integers; the keys capture.js writes, in its order).
 * Plugin events (type 6): `[plugin name, payload]`, the name a name as above (the fixed table
-  holds capture.js's plugins' names), the payload an object as it is.
+  holds capture.js's plugins' names), the payload an object as it is - or, for the RUM
+  plugin's (replay/rum@1, assets/rum-shim/rum-plugin.js) payloads, an array, its `date` the
+  difference from the event's timestamp:
+
+      [0, date, url, method, status_code, duration, size, type]   a resource
+      [1, date, duration]                                         a long task
+      [2, date, name, selector, x, y, frustration types?, click_count?]   a click action
+      [3, {fields}]   a view update of the view of the batch's last view payload: its id, url
+                      and referrer, then `fields` (the update's other keys, in order)
 
 `encode` is the reference encoder (capture.js has its own, `compactBatch`); `decode` is what
 the intake runs. Bad compact data raises `CompactError`, never anything else.
@@ -100,6 +108,10 @@ TEXT_LIKE = (3, 4, 5)
 GIVEN_ID = -1   # compact@2: [GIVEN_ID, id delta, node] - a node whose id is not the next one
 INTERACTION_KEYS = ("source", "type", "id", "x", "y", "pointerType")   # capture.js's order
 INTERACTION_LENGTHS = (3, 5, 6)   # [source, type, id] [.., x, y] [.., pointerType]
+RUM_PLUGIN = "replay/rum@1"
+RUM_RESOURCE, RUM_LONG_TASK, RUM_ACTION, RUM_VIEW = 0, 1, 2, 3   # compact@2's RUM forms
+RESOURCE_KEYS = ("url", "method", "status_code", "duration", "size", "type")
+VIEW_KEYS = ("id", "url", "referrer")   # what a view update repeats of its view
 MAX_DEPTH = 800   # deeper than any page; past it, the batch is refused, not recursed into
 
 
@@ -420,14 +432,62 @@ def _interaction(d: list, ids: _Ids) -> dict:
     return out
 
 
-def _plugin(d: list, strings: list[str]) -> dict:
-    if len(d) != 2 or not isinstance(d[1], dict):
+class _Batch:
+    """What one compact@2 batch's decoder carries from event to event: the last RUM view."""
+    __slots__ = ("view",)
+
+    def __init__(self) -> None:
+        self.view: dict | None = None
+
+
+def _plugin(d: list, strings: list[str], t: int, batch: _Batch) -> dict:
+    if len(d) != 2 or not isinstance(d[1], (dict, list)):
         raise CompactError(f"a plugin event is [plugin name, payload object], not {str(d)[:40]}")
-    return {"plugin": _name(strings, d[0]), "payload": d[1]}
+    name, payload = _name(strings, d[0]), d[1]
+    if isinstance(payload, list):
+        if name != RUM_PLUGIN:
+            raise CompactError(f"a payload of plugin {name[:40]!r} must be an object")
+        payload = _rum(payload, t, batch)
+    elif name == RUM_PLUGIN and payload.get("type") == "view" and isinstance(payload.get("view"), dict):
+        batch.view = payload["view"]
+    return {"plugin": name, "payload": payload}
 
 
-def _data(kind: int, d: Any, strings: list[str], texts: Texts, version: int) -> Any:
+def _rum(p: list, t: int, batch: _Batch) -> dict:
+    """A RUM payload from its compact@2 array (see the module's docstring)."""
+    kind = p[0] if p else None
+    if kind == RUM_VIEW and type(kind) is int:
+        if len(p) != 2 or not isinstance(p[1], dict) or any(k in p[1] for k in VIEW_KEYS):
+            raise CompactError("a RUM view update is [3, {its fields but id, url, referrer}]")
+        if batch.view is None:
+            raise CompactError("a RUM view update names no view: none came before it in the batch")
+        view = {k: batch.view[k] for k in VIEW_KEYS}
+        view.update(p[1])
+        batch.view = view
+        return {"type": "view", "view": view}
+    if len(p) < 2 or type(kind) is not int or type(p[1]) is not int:
+        raise CompactError(f"a RUM payload array is [form, date delta, ...], not {str(p)[:40]}")
+    date = t + p[1]
+    if kind == RUM_RESOURCE and len(p) == 2 + len(RESOURCE_KEYS):
+        return {"type": "resource", "date": date, "resource": dict(zip(RESOURCE_KEYS, p[2:]))}
+    if kind == RUM_LONG_TASK and len(p) == 3:
+        return {"type": "long_task", "date": date, "long_task": {"duration": p[2]}}
+    if kind == RUM_ACTION and 6 <= len(p) <= 8 and (len(p) == 6 or isinstance(p[6], list)):
+        action: dict[str, Any] = {"type": "click", "target": {"name": p[2], "selector": p[3]},
+                                  "position": {"x": p[4], "y": p[5]}}
+        if len(p) > 6:
+            action["frustration"] = {"type": p[6]}
+        if len(p) > 7:
+            action["click_count"] = p[7]
+        return {"type": "action", "date": date, "action": action}
+    raise CompactError(f"no RUM payload form {str(p)[:40]}")
+
+
+def _data(kind: int, d: Any, strings: list[str], texts: Texts, version: int, t: int,
+          batch: _Batch) -> Any:
     if isinstance(d, dict):
+        if kind == PLUGIN and d.get("plugin") == RUM_PLUGIN and isinstance(d.get("payload"), dict):
+            _plugin([RUM_PLUGIN, d["payload"]], strings, t, batch)   # a view it may update
         return d
     if not isinstance(d, list):
         raise CompactError(f"event data must be an object or an array, not {d!r:.40}")
@@ -443,7 +503,7 @@ def _data(kind: int, d: Any, strings: list[str], texts: Texts, version: int) -> 
     if version >= 2 and kind == INCREMENTAL and source == INTERACTION:
         return _interaction(d, ids)
     if version >= 2 and kind == PLUGIN:
-        return _plugin(d, strings)
+        return _plugin(d, strings, t, batch)
     raise CompactError(f"no compact form for event type {kind!r:.20} with data {str(d)[:40]}")
 
 
@@ -458,12 +518,15 @@ def decode(events: list, strings: list | None, texts: Texts | None = None,
         raise CompactError("strings must be a list of strings")
     out: list[dict] = []
     t = 0
+    batch = _Batch()
     try:
         for e in events:
             if isinstance(e, dict):
                 out.append(e)
                 if type(e.get("timestamp")) is int:
                     t = e["timestamp"]
+                if version >= 2 and e.get("type") == PLUGIN and isinstance(e.get("data"), dict):
+                    _data(PLUGIN, e["data"], strings, named, version, t, batch)   # a RUM view
                 continue
             if not isinstance(e, list) or len(e) != 3:
                 raise CompactError("a compact event is [type, dt, data]")
@@ -471,7 +534,8 @@ def decode(events: list, strings: list | None, texts: Texts | None = None,
             if type(kind) is not int or type(dt) is not int:
                 raise CompactError("a compact event's type and dt must be integers")
             t += dt
-            out.append({"type": kind, "data": _data(kind, d, strings, named, version), "timestamp": t})
+            out.append({"type": kind, "data": _data(kind, d, strings, named, version, t, batch),
+                        "timestamp": t})
     except CompactError:
         raise
     except (IndexError, TypeError, KeyError, AttributeError) as exc:
@@ -487,6 +551,8 @@ def decode(events: list, strings: list | None, texts: Texts | None = None,
 class _Enc:
     def __init__(self, version: int) -> None:
         self.version = version
+        self.t = 0            # the timestamp of the event being encoded
+        self.view: Any = None   # the last RUM view payload's view (compact@2)
         self.strings: list[str] = []
         self.index: dict[str, int] = {}
         self.last = 0
@@ -661,8 +727,47 @@ def _enc_data(kind: int, d: Any, enc: _Enc) -> Any:
     if (kind == PLUGIN and enc.version >= 2 and isinstance(d, dict)
             and list(d) == ["plugin", "payload"] and isinstance(d["plugin"], str)
             and isinstance(d["payload"], dict)):
-        return [enc.name(d["plugin"]), d["payload"]]
+        payload = d["payload"]
+        if d["plugin"] == RUM_PLUGIN:
+            payload = _enc_rum(payload, enc)
+        return [enc.name(d["plugin"]), payload]
     return d if isinstance(d, dict) else None
+
+
+def _enc_rum(p: dict, enc: _Enc) -> Any:
+    """A RUM payload as its compact@2 array, or as it is (a shape the forms do not have)."""
+    kind, t = p.get("type"), enc.t
+    view, enc.view = enc.view, p["view"] if kind == "view" and isinstance(p.get("view"), dict) else enc.view
+    if kind == "view" and list(p) == ["type", "view"] and view is not None:
+        v = p["view"]
+        if list(v)[:len(VIEW_KEYS)] == list(VIEW_KEYS) and all(
+                k in view and view[k] == v[k] and type(view[k]) is type(v[k]) for k in VIEW_KEYS):
+            return [RUM_VIEW, {k: x for k, x in v.items() if k not in VIEW_KEYS}]
+    if list(p)[:2] != ["type", "date"] or not _is_int(p["date"]) or len(p) != 3:
+        return p
+    date = p["date"] - t
+    r = p.get(kind) if isinstance(kind, str) else None
+    if kind == "resource" and isinstance(r, dict) and list(r) == list(RESOURCE_KEYS):
+        return [RUM_RESOURCE, date, *r.values()]
+    if kind == "long_task" and isinstance(r, dict) and list(r) == ["duration"]:
+        return [RUM_LONG_TASK, date, r["duration"]]
+    if kind == "action" and isinstance(r, dict) and r.get("type") == "click":
+        keys, target, pos = list(r), r.get("target"), r.get("position")
+        frustration = r.get("frustration")
+        if (keys[:3] == ["type", "target", "position"] and keys[3:] in ([], ["frustration"],
+                                                                       ["frustration", "click_count"])
+                and isinstance(target, dict) and list(target) == ["name", "selector"]
+                and isinstance(pos, dict) and list(pos) == ["x", "y"]
+                and ("frustration" not in r or (isinstance(frustration, dict)
+                                                and list(frustration) == ["type"]
+                                                and isinstance(frustration["type"], list)))):
+            out = [RUM_ACTION, date, target["name"], target["selector"], pos["x"], pos["y"]]
+            if "frustration" in r:
+                out.append(frustration["type"])
+            if "click_count" in r:
+                out.append(r["click_count"])
+            return out
+    return p
 
 
 def encode(events: list, version: int = 1) -> tuple[list, list[str]]:
@@ -674,7 +779,14 @@ def encode(events: list, version: int = 1) -> tuple[list, list[str]]:
     for e in events:
         ok = (_keys(e, ("type", "data", "timestamp")) and _is_int(e["type"])
               and _is_int(e["timestamp"]))
+        if ok:
+            enc.t = e["timestamp"]
         data = _enc_data(e["type"], e["data"], enc) if ok else None
+        d = e.get("data") if isinstance(e, dict) else None
+        if (enc.version >= 2 and (data is None or data is d) and e.get("type") == PLUGIN
+                and isinstance(d, dict) and d.get("plugin") == RUM_PLUGIN
+                and isinstance(d.get("payload"), dict)):
+            _enc_rum(d["payload"], enc)   # an object as it is: the decoder notes its view too
         if data is None:
             out.append(e)
             if isinstance(e, dict) and _is_int(e.get("timestamp")):

@@ -65,7 +65,31 @@ interaction = st.builds(lambda kind, i, xy, pointer: {"source": 2, "type": kind,
                         st.one_of(st.just({}), st.fixed_dictionaries({"x": st.integers(0, 2000),
                                                                       "y": st.one_of(st.integers(0, 2000), st.floats(0, 9))})),
                         st.one_of(st.just({}), st.fixed_dictionaries({"pointerType": st.integers(0, 2)})))
+dates = st.one_of(st.integers(1_600_000_000_000, 1_900_000_000_000), st.floats(0, 9))
+view_id = st.sampled_from(["v1", "v2"])
+rum_payload = st.one_of(
+    st.builds(lambda d, r: {"type": "resource", "date": d, "resource": r}, dates, st.one_of(
+        st.fixed_dictionaries({"url": st.text(max_size=6), "method": st.sampled_from(["GET", "POST"]),
+                               "status_code": st.one_of(st.none(), st.integers(0, 599)),
+                               "duration": values, "size": values, "type": st.sampled_from(["css", "fetch"])}),
+        st.fixed_dictionaries({"url": st.text(max_size=6)}))),
+    st.builds(lambda d, x: {"type": "long_task", "date": d, "long_task": {"duration": x}}, dates, values),
+    st.builds(lambda d, n, x, y, f, c: {"type": "action", "date": d, "action": {
+        "type": "click", "target": {"name": n, "selector": "a > b"}, "position": {"x": x, "y": y},
+        **({"frustration": {"type": f}} if f is not None else {}), **({"click_count": c} if c else {})}},
+        dates, st.text(max_size=4), values, values,
+        st.one_of(st.none(), st.lists(st.sampled_from(["dead_click", "rage_click"]), max_size=2)),
+        st.one_of(st.none(), st.integers(2, 5))),
+    st.builds(lambda i, u, r, rest, extra: {"type": "view", "view": {"id": i, "url": u, "referrer": r, **rest}, **extra},
+              view_id, st.sampled_from(["http://a/", "http://a/#"]), st.one_of(st.none(), st.just("http://a/")),
+              st.dictionaries(st.sampled_from(["loading_time", "cumulative_layout_shift", "id"]), values, max_size=2),
+              st.one_of(st.just({}), st.just({"browser": {"name": "Chrome"}}))),
+    st.builds(lambda v: {"type": "view", "view": v}, st.dictionaries(st.sampled_from(["url", "id"]), values, max_size=2)),
+)
 other_data = st.one_of(st.fixed_dictionaries({"source": st.integers(2, 16), "id": ids}), interaction,
+                       st.fixed_dictionaries({"plugin": st.just("replay/rum@1"), "payload": rum_payload}),
+                       st.fixed_dictionaries({"plugin": st.just("replay/rum@1"), "payload": rum_payload,
+                                              "extra": st.just(1)}),
                        st.fixed_dictionaries({"plugin": st.sampled_from(["rrweb/console@1", "my/plugin@3"]),
                                               "payload": st.dictionaries(st.text(max_size=4), values)}),
                        st.fixed_dictionaries({"plugin": st.just("x"), "payload": st.lists(values, max_size=2)}))
@@ -87,7 +111,7 @@ events = st.lists(st.one_of(
                            "sessionId": st.text(max_size=4)}),
     st.fixed_dictionaries({"type": st.integers(0, 7), "data": st.one_of(st.none(), st.lists(st.integers(), max_size=2)),
                            "timestamp": timestamps}),
-), max_size=8)
+), max_size=12)
 
 
 def _wire(events_: list) -> list:
@@ -221,6 +245,8 @@ def _refused(encoding: str, events_: list, strings: list, what: str) -> None:
 
 
 SNAP = [{"left": 0, "top": 0}]
+RUM = compact.RUM_PLUGIN
+VIEW1 = {"type": "view", "view": {"id": "v", "url": "http://a/", "referrer": None}}
 
 
 @pytest.mark.parametrize("events_, what", [
@@ -249,6 +275,16 @@ SNAP = [{"left": 0, "top": 0}]
     ([[6, 0, [7, {}]]], "outside the batch's 0 strings"),
     ([[6, 0, [None, {}]]], "a name must be"),
     ([[6, 0, {"plugin": "x", "payload": {}}, 1]], "[type, dt, data]"),
+    # the RUM plugin's payload arrays
+    ([[6, 0, ["my/plugin", [1, 0, 5]]]], "must be an object"),
+    ([[6, 0, [RUM, [3, {"loading_time": 1}]]]], "none came before it"),
+    ([[6, 0, [RUM, VIEW1]], [6, 0, [RUM, [3, {"url": "http://b/"}]]]], "but id, url, referrer"),
+    ([[6, 0, [RUM, [3, {"x": 1}, 2]]]], "a RUM view update is"),
+    ([[6, 0, [RUM, [0, 5, "http://a/", "GET", 200]]]], "no RUM payload form"),
+    ([[6, 0, [RUM, [1, 0.5, 5]]]], "[form, date delta, ...]"),
+    ([[6, 0, [RUM, [9, 0, 5]]]], "no RUM payload form"),
+    ([[6, 0, [RUM, [2, 0, "Buy", "a", 1, 2, "dead_click"]]]], "no RUM payload form"),
+    ([[6, 0, [RUM, []]]], "[form, date delta, ...]"),
 ])
 def test_bad_compact2_data_is_one_clear_400(events_, what):
     _refused(compact.ENCODING_2, events_, [], what)
