@@ -102,41 +102,26 @@ def css_slots(events, strings, version: int = 1) -> list[tuple[list, int]]:
         css.add(-1 - compact.NAMES.index("_cssText"))
     slots = []
 
-    def node2(n):
-        if not isinstance(n, list) or not n:
-            return
-        if n[0] == compact.GIVEN_ID and len(n) == 3:
-            node2(n[2])
-        elif n[0] == 2 and len(n) >= 4:
-            attrs = n[2]
-            for i in range(0, len(attrs) - 1, 2):
-                if attrs[i] in css:
-                    slots.append((attrs, i + 1))
-            for c in n[3]:
-                node2(c)
-        elif n[0] == 0 and len(n) >= 2:
-            for c in n[1]:
-                node2(c)
-        elif n[0] == 3 and len(n) >= 2 and isinstance(n[1], (str, dict)) and len(json.dumps(n[1])) > 1024:
-            slots.append((n, 1))   # a long <style> text
+    skip = 0 if version >= 2 else 1   # compact@1 writes each node's id after its type
 
     def node(n):
-        if version >= 2:
-            return node2(n)
         if not isinstance(n, list) or not n:
             return
-        if n[0] == 2 and len(n) >= 5:
-            attrs = n[3]
+        if version >= 2 and n[0] == compact.GIVEN_ID and len(n) == 3:
+            node(n[2])
+        elif n[0] == 2 and len(n) >= 4 + skip:
+            attrs = n[2 + skip]
             for i in range(0, len(attrs) - 1, 2):
                 if attrs[i] in css:
                     slots.append((attrs, i + 1))
-            for c in n[4]:
+            for c in n[3 + skip]:
                 node(c)
-        elif n[0] == 0 and len(n) >= 3:
-            for c in n[2]:
+        elif n[0] == 0 and len(n) >= 2 + skip:
+            for c in n[1 + skip]:
                 node(c)
-        elif n[0] == 3 and len(n) >= 3 and isinstance(n[2], (str, dict)) and len(json.dumps(n[2])) > 1024:
-            slots.append((n, 2))   # a long <style> text
+        elif (n[0] == 3 and len(n) >= 2 + skip and isinstance(n[1 + skip], (str, dict))
+              and len(json.dumps(n[1 + skip])) > 1024):
+            slots.append((n, 1 + skip))   # a long <style> text
     for e in events:
         if isinstance(e, list) and e[0] == 2:
             node(e[2][0])
