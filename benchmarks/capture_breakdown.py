@@ -75,7 +75,11 @@ def category(e) -> str:
         kind, data = e[0], e[2]
         if kind == 2:
             return "full snapshot (without stylesheet texts)"
-        if isinstance(data, list):
+        if kind == 6 and isinstance(data, list):   # compact@2's [plugin name, payload]
+            name = data[0] if isinstance(data[0], str) else compact.NAMES[-1 - data[0]] \
+                if data[0] < 0 else f"#{data[0]}"
+            data = {"plugin": name, "payload": data[1]}
+        elif isinstance(data, list):
             return SOURCES.get(data[0], f"incremental {data[0]}")
         e = {"type": kind, "data": data}
     kind, data = e.get("type"), e.get("data") or {}
@@ -90,32 +94,38 @@ def category(e) -> str:
     return TYPES.get(kind, f"type {kind}")
 
 
-def css_slots(events, strings) -> list[tuple[list, int]]:
-    """The places of the stylesheet texts in compact events: (list, index)."""
+def css_slots(events, strings, version: int = 1) -> list[tuple[list, int]]:
+    """The places of the stylesheet texts in compact events: (list, index); `version`: 1 for
+    compact@1's node forms (with ids), 2 for compact@2's (without)."""
     css = {i for i, s in enumerate(strings or ()) if s == "_cssText"} | {"_cssText"}
     if "_cssText" in compact.NAMES:
         css.add(-1 - compact.NAMES.index("_cssText"))
     slots = []
 
+    skip = 0 if version >= 2 else 1   # compact@1 writes each node's id after its type
+
     def node(n):
         if not isinstance(n, list) or not n:
             return
-        if n[0] == 2 and len(n) >= 5:
-            attrs = n[3]
+        if version >= 2 and n[0] == compact.GIVEN_ID and len(n) == 3:
+            node(n[2])
+        elif n[0] == 2 and len(n) >= 4 + skip:
+            attrs = n[2 + skip]
             for i in range(0, len(attrs) - 1, 2):
                 if attrs[i] in css:
                     slots.append((attrs, i + 1))
-            for c in n[4]:
+            for c in n[3 + skip]:
                 node(c)
-        elif n[0] == 0 and len(n) >= 3:
-            for c in n[2]:
+        elif n[0] == 0 and len(n) >= 2 + skip:
+            for c in n[1 + skip]:
                 node(c)
-        elif n[0] == 3 and len(n) >= 3 and isinstance(n[2], (str, dict)) and len(json.dumps(n[2])) > 1024:
-            slots.append((n, 2))   # a long <style> text
+        elif (n[0] == 3 and len(n) >= 2 + skip and isinstance(n[1 + skip], (str, dict))
+              and len(json.dumps(n[1 + skip])) > 1024):
+            slots.append((n, 1 + skip))   # a long <style> text
     for e in events:
         if isinstance(e, list) and e[0] == 2:
             node(e[2][0])
-        elif isinstance(e, list) and isinstance(e[2], list) and e[2] and e[2][0] == 0:
+        elif isinstance(e, list) and e[0] == 3 and isinstance(e[2], list) and e[2] and e[2][0] == 0:
             adds = e[2][4]
             for i in range(2, len(adds), 3):
                 node(adds[i])
@@ -145,7 +155,8 @@ def breakdown(bodies) -> dict:
         whole = gz(doc)
         total["gzip_whole"] += whole
         events = doc["events"]
-        slots = css_slots(events, doc.get("strings")) if doc.get("encoding") else []
+        slots = css_slots(events, doc.get("strings"), compact.VERSIONS[doc["encoding"]]) \
+            if doc.get("encoding") else []
         plain_css = []
         if not doc.get("encoding"):   # rrweb's: the _cssText values of its snapshots
             def walk(v):

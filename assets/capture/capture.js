@@ -1498,8 +1498,13 @@
   var BATCH_EVENTS = 500;          // ... or sooner when this many are waiting
   /* A quiet page sends less often: a queue without a full snapshot and with fewer than
    * BUSY_EVENTS events waits QUIET_FACTOR times the flush period (each request has a fixed
-   * main-thread cost; pagehide still sends the rest by beacon). */
-  var BUSY_EVENTS = 50, QUIET_FACTOR = 3;
+   * main-thread cost, and costs a few hundred bytes: its envelope, and gzip starting again
+   * with an empty dictionary - a demo-shop visit's events sent as one request are ~15%
+   * smaller than as three; pagehide still sends the rest by beacon). A new page's snapshot
+   * still goes within the flush period (what a live viewer sees first); a page with a person
+   * on it (a few events a second) is followed live with up to QUIET_FACTOR flush periods of
+   * delay. */
+  var BUSY_EVENTS = 150, QUIET_FACTOR = 3;
   var WORKER_IDLE_MAX_MS = 2000;   // the transport's Worker is made by then after the load
   /* A body is gzipped when it is at least GZIP_MIN_CHARS long, and sent gzipped when that
    * saves more than the Content-Encoding header costs (a few hundred characters of events
@@ -1508,7 +1513,7 @@
   var QUEUE_MAX_EVENTS = 20000;    // the retry queue's bound: the oldest go first beyond it
   var BEACON_MAX_BYTES = 60000;    // sendBeacon's budget is 64 KB per page
   var RETRY_MS = 1000, RETRY_MAX_MS = 30000;
-  var COMPACT = "compact@1";       // the batch encoding (recorder/intake/compact.py)
+  var COMPACT = "compact@2";       // the batch encoding (recorder/intake/compact.py)
   var TOUCH_MS = 60000;            // the session's activity time, written at most this often
   /* Long texts (a stylesheet inlined on every page of a visit) go whole once per session, then
    * by their digest (recorder/intake/compact.py: TEXT_MIN_CHARS, text_digest): named only once
@@ -1562,10 +1567,11 @@
       if (s && s.id === id) { s.last = Date.now(); st.setItem(SESSION_KEY, JSON.stringify(s)); }
     } catch (e) { /* private mode */ }
   }
-  /* The compact batch encoding (recorder/intake/compact.py describes it; the intake turns it
-   * back into exactly these events before storing them): keys dropped, ids and timestamps as
-   * deltas, tag and attribute names interned per batch. An event it has no form for goes as
-   * it is. */
+  /* The compact batch encoding, compact@2 (recorder/intake/compact.py describes it; the intake
+   * turns it back into exactly these events before storing them): keys dropped, ids and
+   * timestamps as deltas, a node's id left out when it is the next one (a snapshot has none),
+   * move positions as differences, tag, attribute and plugin names interned. An event it has
+   * no form for goes as it is. */
   function compactBatch(events) {
     var strings = [], index = new Map(), last = 0, t = 0, out = [];
     var texts = [];   // [array, index, public] of each long text (stylesheets): nameTexts may name them
@@ -1578,6 +1584,7 @@
     }
     function id(v) { var d = v - last; last = v; return d; }
     function count(o) { var n = 0; for (var k in o) n++; return n; }
+    function int(v) { return typeof v === "number" && v % 1 === 0; }
     function attrs(a, pub) {   // pub: the attributes of a <link> to a public stylesheet
       var flat = [], v;
       for (var k in a) {
@@ -1592,23 +1599,26 @@
       return n.tagName === "link" && typeof n.attributes.href === "string" && /^https?:/i.test(n.attributes.href);
     }
     function node(n) {
-      var kind = n.type, fixed, out, k, extra = null, nid;
+      var kind = n.type, fixed, out, k, extra = null, given = n.id !== last + 1, nid;
       if (kind === NODE.ELEMENT) fixed = ELEMENT_KEYS;
       else if (kind === NODE.DOCUMENT) fixed = DOCUMENT_KEYS;
       else if (kind === NODE.TEXT || kind === NODE.CDATA || kind === NODE.COMMENT) fixed = TEXT_KEYS;
       else fixed = OTHER_KEYS;
-      for (k in n) if (!fixed[k]) { if (!extra) extra = {}; extra[k] = n[k]; }
+      for (k in n) if (!fixed[k] && n[k] !== undefined) { if (!extra) extra = {}; extra[k] = n[k]; }
       nid = id(n.id);
       if (kind === NODE.ELEMENT) {
-        out = [kind, nid, name(n.tagName), attrs(n.attributes, publicSheet(n)), n.childNodes.map(node)];
-      } else if (kind === NODE.DOCUMENT) out = [kind, nid, n.childNodes.map(node)];
+        out = [kind, name(n.tagName), attrs(n.attributes, publicSheet(n)), n.childNodes.map(node)];
+      } else if (kind === NODE.DOCUMENT) out = [kind, n.childNodes.map(node)];
       else if (fixed === TEXT_KEYS) {
-        out = [kind, nid, n.textContent];
-        if (typeof n.textContent === "string" && n.textContent.length >= TEXT_REF_MIN_CHARS) texts.push([out, 2, false]);
-      }
-      else return [kind, nid, extra || {}];
-      if (extra) out.push(extra);
-      return out;
+        var text = n.textContent, long = typeof text === "string" && text.length >= TEXT_REF_MIN_CHARS;
+        if (kind === NODE.TEXT && typeof text === "string" && !extra && !long) out = text;
+        else {
+          out = [kind, text];
+          if (long) texts.push([out, 1, false]);
+        }
+      } else out = [kind, extra || {}];
+      if (extra && fixed !== OTHER_KEYS) out.push(extra);
+      return given ? [GIVEN_ID, nid, out] : out;
     }
     function mutation(d) {
       var texts = [], at = [], rm = [], adds = [], i, x;
@@ -1635,26 +1645,87 @@
       }
       return [SRC.MUTATION, texts, at, rm, adds];
     }
-    function moves(d) {
-      var flat = [], p;
+    function moves(d) {   // after the first position, x, y and timeOffset as differences
+      var flat = [], p, x = 0, y = 0, to = 0;
       for (var i = 0; i < d.positions.length; i++) {
         p = d.positions[i];
-        if (count(p) !== 4) return null;
-        flat.push(p.x, p.y, id(p.id), p.timeOffset);
+        if (count(p) !== 4 || !int(p.x) || !int(p.y) || !int(p.timeOffset)) return null;
+        flat.push(p.x - x, p.y - y, id(p.id), p.timeOffset - to);
+        x = p.x; y = p.y; to = p.timeOffset;
       }
       return [d.source, flat];
     }
+    function isObj(v) { return v !== null && typeof v === "object" && !Array.isArray(v); }
+    function keys(o) { var ks = []; for (var k in o) if (o[k] !== undefined) ks.push(k); return ks; }
+    function same(ks, want) {
+      if (ks.length !== want.length) return false;
+      for (var i = 0; i < ks.length; i++) if (ks[i] !== want[i]) return false;
+      return true;
+    }
+    /* A RUM payload as its compact@2 array (resource, long task, click action: `date` as the
+     * difference from the event's time; a view update without its view's id, url and
+     * referrer when the batch's last view payload has them), else as it is. */
+    function rum(p, t) {
+      var kind = p.type, prev = view, ks = keys(p), r = p[kind], rk, i;
+      if (kind === "view" && isObj(p.view)) view = p.view;
+      if (kind === "view" && prev && same(ks, ["type", "view"]) && isObj(p.view)) {
+        var vk = keys(p.view), rest = {}, kept = same(vk.slice(0, VIEW_KEYS.length), VIEW_KEYS);
+        for (i = 0; kept && i < VIEW_KEYS.length; i++) {
+          kept = prev[VIEW_KEYS[i]] !== undefined && prev[VIEW_KEYS[i]] === p.view[VIEW_KEYS[i]];
+        }
+        if (!kept) return p;
+        for (i = VIEW_KEYS.length; i < vk.length; i++) rest[vk[i]] = p.view[vk[i]];
+        return [RUM_FORM.view, rest];
+      }
+      if (ks.length !== 3 || ks[0] !== "type" || ks[1] !== "date" || !int(p.date) || !isObj(r)) return p;
+      rk = keys(r);
+      if (kind === "resource" && same(rk, RESOURCE_KEYS)) {
+        return [RUM_FORM.resource, p.date - t, r.url, r.method, r.status_code, r.duration, r.size, r.type];
+      }
+      if (kind === "long_task" && same(rk, ["duration"])) return [RUM_FORM.long_task, p.date - t, r.duration];
+      if (kind === "action" && r.type === "click") {
+        var tail = rk.slice(3).join(","), fr = r.frustration;
+        if (same(rk.slice(0, 3), ["type", "target", "position"]) && ACTION_TAILS[tail]
+            && isObj(r.target) && same(keys(r.target), ["name", "selector"])
+            && isObj(r.position) && same(keys(r.position), ["x", "y"])
+            && (fr === undefined || (isObj(fr) && same(keys(fr), ["type"]) && Array.isArray(fr.type)))) {
+          var a = [RUM_FORM.action, p.date - t, r.target.name, r.target.selector, r.position.x, r.position.y];
+          if (fr !== undefined) a.push(fr.type);
+          if (r.click_count !== undefined) a.push(r.click_count);
+          return a;
+        }
+      }
+      return p;
+    }
+    function interaction(d) {   // [2, type, id, x?, y?, pointerType?]: capture.js's keys, in order
+      var n = count(d), c = [];
+      for (var k in d) {
+        if (k !== INTERACTION_KEYS[c.length] || !int(d[k])) return null;
+        c.push(k === "id" ? id(d[k]) : d[k]);
+      }
+      return n === 3 || n === 5 || n === 6 ? c : null;
+    }
+    var view = null;   // the batch's last RUM view payload's view (the intake follows it too)
     for (var i = 0; i < events.length; i++) {
       var e = events[i], d = e.data, c = d;
       last = 0;
       if (count(e) !== 3 || typeof e.timestamp !== "number") {
         out.push(e);
         if (typeof e.timestamp === "number") t = e.timestamp;
+        if (e.type === EV.PLUGIN && isObj(d) && d.plugin === RUM_PLUGIN && isObj(d.payload)) rum(d.payload, 0);
         continue;
       }
       if (e.type === EV.FULL && count(d) === 2) c = [node(d.node), d.initialOffset];
       else if (e.type === EV.INC && count(d) === 5 && d.source === SRC.MUTATION) c = mutation(d);
       else if (e.type === EV.INC && count(d) === 2 && (d.source === SRC.MOVE || d.source === SRC.TOUCHMOVE)) c = moves(d);
+      else if (e.type === EV.INC && d.source === SRC.INTERACTION) c = interaction(d);
+      else if (e.type === EV.PLUGIN && isObj(d)) {
+        // [name, payload] for {plugin, payload} in that order; else as it is (its view noted)
+        c = same(keys(d), ["plugin", "payload"]) && typeof d.plugin === "string" && isObj(d.payload) ? [name(d.plugin), null] : null;
+        var payload = d.plugin === RUM_PLUGIN && isObj(d.payload) ? rum(d.payload, e.timestamp) : d.payload;
+        if (c) c[1] = payload;
+        else c = d;
+      }
       if (c === null) { out.push(e); t = e.timestamp; continue; }
       out.push([e.type, e.timestamp - t, c]);
       t = e.timestamp;
@@ -1675,7 +1746,8 @@
     "target", "method", "action", "disabled", "checked", "selected", "hidden", "lang", "dir",
     "srcset", "sizes", "loading", "noscript", "template", "picture", "time", "datetime", "code",
     "pre", "blockquote", "aria-expanded", "aria-controls", "aria-live", "data-testid",
-    "rr_scrollLeft", "rr_scrollTop", "min", "max", "step", "required", "colspan", "rowspan"];
+    "rr_scrollLeft", "rr_scrollTop", "min", "max", "step", "required", "colspan", "rowspan",
+    "replay/rum@1", "rrweb/console@1"];
   function nameIndex(names) { var m = new Map(); names.forEach(function (n, i) { m.set(n, -1 - i); }); return m; }
   var NAME_INDEX = nameIndex(NAMES);
   function keySet(keys) { var o = {}; keys.forEach(function (k) { o[k] = 1; }); return o; }
@@ -1683,6 +1755,13 @@
   var DOCUMENT_KEYS = keySet(["type", "childNodes", "id"]);
   var TEXT_KEYS = keySet(["type", "textContent", "id"]);
   var OTHER_KEYS = keySet(["type", "id"]);
+  var GIVEN_ID = -1;   // compact@2: [GIVEN_ID, id delta, node], a node whose id is not the next one
+  var INTERACTION_KEYS = ["source", "type", "id", "x", "y", "pointerType"];
+  var RUM_PLUGIN = "replay/rum@1";   // its payloads have compact@2 forms (compact.py)
+  var RUM_FORM = {resource: 0, long_task: 1, action: 2, view: 3};
+  var RESOURCE_KEYS = ["url", "method", "status_code", "duration", "size", "type"];
+  var VIEW_KEYS = ["id", "url", "referrer"];
+  var ACTION_TAILS = {"": 1, "frustration": 1, "frustration,click_count": 1};
 
   function gzip(text) {   // a Response's body: the cheapest start of the pipe
     var stream = new Response(text).body.pipeThrough(new win.CompressionStream("gzip"));
@@ -1777,7 +1856,10 @@
                   GZIP_HEADER_BYTES: GZIP_HEADER_BYTES, NAMES: NAMES,
                   BEACON_MAX_BYTES: BEACON_MAX_BYTES, TEXT_REF_MIN_CHARS: TEXT_REF_MIN_CHARS,
                   DIGEST_HEX_BYTES: DIGEST_HEX_BYTES, ELEMENT_KEYS: ELEMENT_KEYS,
-                  DOCUMENT_KEYS: DOCUMENT_KEYS, TEXT_KEYS: TEXT_KEYS, OTHER_KEYS: OTHER_KEYS};
+                  DOCUMENT_KEYS: DOCUMENT_KEYS, TEXT_KEYS: TEXT_KEYS, OTHER_KEYS: OTHER_KEYS,
+                  GIVEN_ID: GIVEN_ID, INTERACTION_KEYS: INTERACTION_KEYS, RUM_PLUGIN: RUM_PLUGIN,
+                  RUM_FORM: RUM_FORM, RESOURCE_KEYS: RESOURCE_KEYS, VIEW_KEYS: VIEW_KEYS,
+                  ACTION_TAILS: ACTION_TAILS};
     var out = ["\"use strict\";\nvar win = self;"];
     for (var k in consts) out.push("var " + k + " = " + JSON.stringify(consts[k]) + ";");
     out.push(String(nameIndex), "var NAME_INDEX = nameIndex(NAMES);");

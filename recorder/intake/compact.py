@@ -1,10 +1,16 @@
-"""The compact batch encoding (`"encoding": "compact@1"`): what capture.js posts, turned back
-into DESIGN.md's event model (rrweb's events) before anything else reads the batch.
+"""The compact batch encodings (`"encoding": "compact@2"`, and `"compact@1"` before it): what
+capture.js posts, turned back into DESIGN.md's event model (rrweb's events) before anything
+else reads the batch.
 
 The same events, fewer bytes: keys go, ids and timestamps become small deltas, tag and
 attribute names are interned once per batch. Plain rrweb batches stay valid (other senders),
 and a compact batch decodes to exactly the events that were encoded, so what is stored does
-not depend on the encoding.
+not depend on the encoding. A departure from DESIGN.md's wire protocol (which names plain
+events): the batch's `encoding` says which form it is; an intake keeps decoding every form it
+ever served (compact@1 below, then compact@2's changes after it), since a page keeps the
+capture.js it loaded while the intake is upgraded; an unknown encoding is refused
+(`unsupported_encoding`), a form that does not decode is a 400 `malformed` naming what is
+wrong, with nothing stored.
 
     {"session_id": ..., "encoding": "compact@1", "strings": [names...], "events": [E...]}
 
@@ -56,6 +62,40 @@ other sessions). `decode` puts each STRING in place and lists what the batch nam
 batches (or the application's public texts) before anything reads the events, so what is stored is the same as if the text had
 been sent again (an unknown DIGEST refuses the batch: the sender sends it whole).
 
+compact@2 (what capture.js posts now; compact@1 stays accepted as it was, for the capture.js
+pages already loaded when an intake is upgraded) is compact@1 with these changes:
+
+* A node's id is left out when it is the next id: the id decoded before it (in the event's
+  running order above: parent, next, then the node, then its children) plus one. A full
+  snapshot's nodes are numbered in that order (depth first, a parent before its children),
+  so a snapshot carries no ids at all; the intake numbers them exactly as the page did. A node
+  whose id is not the next one (the top of most mutation adds, a node moved back in) is
+  wrapped: `[-1, id delta, node]` (-1 is no node type). The node forms, without ids:
+
+      element  [2, tagName, [name, value, ...], [child nodes], extra?]
+      document [0, [child nodes], extra?]
+      text     STRING            (type 3, a string textContent, no extra keys)
+      text, cdata, comment  [3|4|5, textContent, extra?]
+      any other type        [type, extra]
+
+  An object node is still a node as it is (its id its own: the running id is not moved).
+  `extra` never repeats a key the form has (id, type...): such a batch is refused.
+* Mouse and touch moves: `[source, [x, y, id, timeOffset, dx, dy, id, dt, ...]]` - after the
+  first position, x, y and timeOffset are the differences from the position before (ids are
+  deltas as before); every number an integer.
+* Interactions (type 3, source 2): `[2, type, id]`, `[2, type, id, x, y]` or
+  `[2, type, id, x, y, pointerType]` (integers; the keys capture.js writes, in its order).
+* Plugin events (type 6): `[plugin name, payload]`, the name a name as above (the fixed table
+  holds capture.js's plugins' names), the payload an object as it is - or, for the RUM
+  plugin's (replay/rum@1, assets/rum-shim/rum-plugin.js) payloads, an array, its `date` the
+  difference from the event's timestamp:
+
+      [0, date, url, method, status_code, duration, size, type]   a resource
+      [1, date, duration]                                         a long task
+      [2, date, name, selector, x, y, frustration types?, click_count?]   a click action
+      [3, {fields}]   a view update of the view of the batch's last view payload: its id, url
+                      and referrer, then `fields` (the update's other keys, in order)
+
 `encode` is the reference encoder (capture.js has its own, `compactBatch`); `decode` is what
 the intake runs. Bad compact data raises `CompactError`, never anything else.
 """
@@ -64,11 +104,20 @@ from __future__ import annotations
 import hashlib
 from typing import Any, Callable
 
-ENCODING = "compact@1"
-FULL_SNAPSHOT, INCREMENTAL = 2, 3
-MUTATION, MOUSE_MOVE, TOUCH_MOVE = 0, 1, 6
-ELEMENT, DOCUMENT = 2, 0
+ENCODING = "compact@1"     # what older capture.js posts (the reference encoder's default)
+ENCODING_2 = "compact@2"   # what capture.js posts now
+VERSIONS = {ENCODING: 1, ENCODING_2: 2}   # the batch's "encoding" -> the decoder's version
+FULL_SNAPSHOT, INCREMENTAL, PLUGIN = 2, 3, 6
+MUTATION, MOUSE_MOVE, INTERACTION, TOUCH_MOVE = 0, 1, 2, 6
+ELEMENT, DOCUMENT, TEXT = 2, 0, 3
 TEXT_LIKE = (3, 4, 5)
+GIVEN_ID = -1   # compact@2: [GIVEN_ID, id delta, node] - a node whose id is not the next one
+INTERACTION_KEYS = ("source", "type", "id", "x", "y", "pointerType")   # capture.js's order
+INTERACTION_LENGTHS = (3, 5, 6)   # [source, type, id] [.., x, y] [.., pointerType]
+RUM_PLUGIN = "replay/rum@1"
+RUM_RESOURCE, RUM_LONG_TASK, RUM_ACTION, RUM_VIEW = 0, 1, 2, 3   # compact@2's RUM forms
+RESOURCE_KEYS = ("url", "method", "status_code", "duration", "size", "type")
+VIEW_KEYS = ("id", "url", "referrer")   # what a view update repeats of its view
 MAX_DEPTH = 800   # deeper than any page; past it, the batch is refused, not recursed into
 
 
@@ -87,6 +136,7 @@ NAMES = (
     "srcset", "sizes", "loading", "noscript", "template", "picture", "time", "datetime", "code",
     "pre", "blockquote", "aria-expanded", "aria-controls", "aria-live", "data-testid",
     "rr_scrollLeft", "rr_scrollTop", "min", "max", "step", "required", "colspan", "rowspan",
+    "replay/rum@1", "rrweb/console@1",
 )
 _NAME_INDEX = {n: -1 - i for i, n in enumerate(NAMES)}
 
@@ -267,13 +317,74 @@ def _node(c: Any, ids: _Ids, strings: list[str], texts: Texts, depth: int = 0) -
     return node
 
 
+def _extra2(node: dict, c: list, at: int, fixed: tuple[str, ...]) -> dict:
+    """compact@2: the node's extra keys, the optional item `at` of its form (strict)."""
+    if len(c) > at + 1:
+        raise CompactError(f"a type {node['type']} node has {len(c)} items, more than its form")
+    if len(c) == at + 1:
+        extra = c[at]
+        if not isinstance(extra, dict):
+            raise CompactError("a node's extra keys must be an object")
+        clash = next((k for k in extra if k in fixed), None)
+        if clash is not None:
+            raise CompactError(f"a node's extra keys repeat its own {clash!r}")
+        node.update(extra)
+    return node
+
+
+def _node2(c: Any, ids: _Ids, strings: list[str], texts: Texts, depth: int = 0) -> Any:
+    """A compact@2 node (see the module's docstring): its id the next one unless wrapped."""
+    if isinstance(c, dict):
+        return c
+    if depth > MAX_DEPTH:
+        raise CompactError(f"nodes are nested deeper than {MAX_DEPTH}")
+    if type(c) is str:
+        return {"type": TEXT, "textContent": c, "id": ids(1)}
+    if not isinstance(c, list) or not c:
+        raise CompactError(f"a node must be a string, an object or a list, not {c!r:.40}")
+    kind = c[0]
+    if type(kind) is not int:
+        raise CompactError(f"a node's type must be an integer, not {kind!r:.40}")
+    if kind == GIVEN_ID:
+        if len(c) != 3 or (isinstance(c[2], list) and c[2] and c[2][0] == GIVEN_ID):
+            raise CompactError("a node with its id given is [-1, id delta, node], once")
+        if isinstance(c[2], dict):
+            raise CompactError("a node with its id given is a list or a string, not an object")
+        ids.last = ids(c[1]) - 1   # the wrapped node takes the next id: the one given
+        return _node2(c[2], ids, strings, texts, depth)
+    if len(c) < 2:
+        raise CompactError(f"a type {kind} node is cut short")
+    if kind == ELEMENT:
+        if len(c) < 4:
+            raise CompactError("an element is [2, tagName, attributes, children, extra?]")
+        node = {"type": ELEMENT, "tagName": _name(strings, c[1]),
+                "attributes": _attrs(strings, c[2], texts), "childNodes": [], "id": ids(1)}
+        node["childNodes"] = [_node2(k, ids, strings, texts, depth + 1) for k in _list(c[3], "children")]
+        return _extra2(node, c, 4, NODE_KEYS[ELEMENT])
+    if kind == DOCUMENT:
+        node = {"type": DOCUMENT, "childNodes": [], "id": ids(1)}
+        node["childNodes"] = [_node2(k, ids, strings, texts, depth + 1) for k in _list(c[1], "children")]
+        return _extra2(node, c, 2, NODE_KEYS[DOCUMENT])
+    if kind in TEXT_LIKE:
+        node = {"type": kind, "textContent": None, "id": ids(1)}
+        node["textContent"] = texts.value(c[1], node, "textContent")
+        return _extra2(node, c, 2, NODE_KEYS[kind])
+    if len(c) != 2 or not isinstance(c[1], dict):
+        raise CompactError(f"a type {kind} node is [{kind}, extra keys]")
+    if "type" in c[1] or "id" in c[1]:
+        raise CompactError("a node's extra keys repeat its own type or id")
+    node = {"type": kind, **c[1]}
+    node["id"] = ids(1)   # last, as capture.js and rrweb write a doctype
+    return node
+
+
 def _pairs(flat: list, step: int) -> range:
     if len(_list(flat, "a flat list")) % step:
         raise CompactError(f"a list of {step}-tuples has {len(flat)} items")
     return range(0, len(flat), step)
 
 
-def _mutation(d: list, ids: _Ids, strings: list[str], named: Texts) -> dict:
+def _mutation(d: list, ids: _Ids, strings: list[str], named: Texts, node=_node) -> dict:
     if len(d) != 5:
         raise CompactError("a mutation is [0, texts, attributes, removes, adds]")
     texts, attrs, removes, adds = d[1], d[2], d[3], d[4]
@@ -291,7 +402,7 @@ def _mutation(d: list, ids: _Ids, strings: list[str], named: Texts) -> dict:
         parent = ids(adds[i])
         nxt = None if adds[i + 1] is None else ids(adds[i + 1])
         out_adds.append({"parentId": parent, "nextId": nxt,
-                         "node": _node(adds[i + 2], ids, strings, named)})
+                         "node": node(adds[i + 2], ids, strings, named)})
     return {"source": MUTATION, "texts": out_texts, "attributes": out_attrs,
             "removes": out_removes, "adds": out_adds}
 
@@ -304,37 +415,124 @@ def _moves(d: list, ids: _Ids) -> dict:
         {"x": p[i], "y": p[i + 1], "id": ids(p[i + 2]), "timeOffset": p[i + 3]} for i in _pairs(p, 4)]}
 
 
-def _data(kind: int, d: Any, strings: list[str], texts: Texts) -> Any:
+def _moves2(d: list, ids: _Ids) -> dict:
+    """compact@2's moves: after the first, x, y and timeOffset as differences."""
+    if len(d) != 2:
+        raise CompactError("a move is [source, [x, y, id, timeOffset, dx, dy, id, dt, ...]]")
+    p, out = d[1], []
+    x = y = t = 0
+    for i in _pairs(p, 4):
+        if not all(type(v) is int for v in p[i:i + 4]):
+            raise CompactError(f"a move's numbers must be integers, not {p[i:i + 4]!r:.60}")
+        x, y, t = (p[i], p[i + 1], p[i + 3]) if i == 0 else (x + p[i], y + p[i + 1], t + p[i + 3])
+        out.append({"x": x, "y": y, "id": ids(p[i + 2]), "timeOffset": t})
+    return {"source": d[0], "positions": out}
+
+
+def _interaction(d: list, ids: _Ids) -> dict:
+    if len(d) not in INTERACTION_LENGTHS or not all(type(v) is int for v in d):
+        raise CompactError("an interaction is [2, type, id], [2, type, id, x, y] or"
+                           f" [2, type, id, x, y, pointerType] of integers, not {d!r:.60}")
+    out = dict(zip(INTERACTION_KEYS, d))
+    out["id"] = ids(d[2])
+    return out
+
+
+class _Batch:
+    """What one compact@2 batch's decoder carries from event to event: the last RUM view."""
+    __slots__ = ("view",)
+
+    def __init__(self) -> None:
+        self.view: dict | None = None
+
+
+def _plugin(d: list, strings: list[str], t: int, batch: _Batch) -> dict:
+    if len(d) != 2 or not isinstance(d[1], (dict, list)):
+        raise CompactError(f"a plugin event is [plugin name, payload object], not {str(d)[:40]}")
+    name, payload = _name(strings, d[0]), d[1]
+    if isinstance(payload, list):
+        if name != RUM_PLUGIN:
+            raise CompactError(f"a payload of plugin {name[:40]!r} must be an object")
+        payload = _rum(payload, t, batch)
+    elif name == RUM_PLUGIN and payload.get("type") == "view" and isinstance(payload.get("view"), dict):
+        batch.view = payload["view"]
+    return {"plugin": name, "payload": payload}
+
+
+def _rum(p: list, t: int, batch: _Batch) -> dict:
+    """A RUM payload from its compact@2 array (see the module's docstring)."""
+    kind = p[0] if p else None
+    if kind == RUM_VIEW and type(kind) is int:
+        if len(p) != 2 or not isinstance(p[1], dict) or any(k in p[1] for k in VIEW_KEYS):
+            raise CompactError("a RUM view update is [3, {its fields but id, url, referrer}]")
+        if batch.view is None:
+            raise CompactError("a RUM view update names no view: none came before it in the batch")
+        view = {k: batch.view[k] for k in VIEW_KEYS}
+        view.update(p[1])
+        batch.view = view
+        return {"type": "view", "view": view}
+    if len(p) < 2 or type(kind) is not int or type(p[1]) is not int:
+        raise CompactError(f"a RUM payload array is [form, date delta, ...], not {str(p)[:40]}")
+    date = t + p[1]
+    if kind == RUM_RESOURCE and len(p) == 2 + len(RESOURCE_KEYS):
+        return {"type": "resource", "date": date, "resource": dict(zip(RESOURCE_KEYS, p[2:]))}
+    if kind == RUM_LONG_TASK and len(p) == 3:
+        return {"type": "long_task", "date": date, "long_task": {"duration": p[2]}}
+    if kind == RUM_ACTION and 6 <= len(p) <= 8 and (len(p) == 6 or isinstance(p[6], list)):
+        action: dict[str, Any] = {"type": "click", "target": {"name": p[2], "selector": p[3]},
+                                  "position": {"x": p[4], "y": p[5]}}
+        if len(p) > 6:
+            action["frustration"] = {"type": p[6]}
+        if len(p) > 7:
+            action["click_count"] = p[7]
+        return {"type": "action", "date": date, "action": action}
+    raise CompactError(f"no RUM payload form {str(p)[:40]}")
+
+
+def _data(kind: int, d: Any, strings: list[str], texts: Texts, version: int, t: int,
+          batch: _Batch) -> Any:
     if isinstance(d, dict):
+        if kind == PLUGIN and d.get("plugin") == RUM_PLUGIN and isinstance(d.get("payload"), dict):
+            _plugin([RUM_PLUGIN, d["payload"]], strings, t, batch)   # a view it may update
         return d
     if not isinstance(d, list):
         raise CompactError(f"event data must be an object or an array, not {d!r:.40}")
     ids = _Ids()
+    node = _node2 if version >= 2 else _node
+    source = d[0] if d and type(d[0]) is int else None
     if kind == FULL_SNAPSHOT and len(d) == 2:
-        return {"node": _node(d[0], ids, strings, texts), "initialOffset": d[1]}
-    if kind == INCREMENTAL and d and d[0] == MUTATION and type(d[0]) is int:
-        return _mutation(d, ids, strings, texts)
-    if kind == INCREMENTAL and d and d[0] in (MOUSE_MOVE, TOUCH_MOVE) and type(d[0]) is int:
-        return _moves(d, ids)
+        return {"node": node(d[0], ids, strings, texts), "initialOffset": d[1]}
+    if kind == INCREMENTAL and source == MUTATION:
+        return _mutation(d, ids, strings, texts, node)
+    if kind == INCREMENTAL and source in (MOUSE_MOVE, TOUCH_MOVE):
+        return _moves2(d, ids) if version >= 2 else _moves(d, ids)
+    if version >= 2 and kind == INCREMENTAL and source == INTERACTION:
+        return _interaction(d, ids)
+    if version >= 2 and kind == PLUGIN:
+        return _plugin(d, strings, t, batch)
     raise CompactError(f"no compact form for event type {kind!r:.20} with data {str(d)[:40]}")
 
 
-def decode(events: list, strings: list | None, texts: Texts | None = None) -> list[dict]:
-    """The batch's events in DESIGN.md's model; the long texts it declares and names go to
-    `texts` (a batch that names one without `texts` to resolve it is refused). Raises
-    CompactError."""
+def decode(events: list, strings: list | None, texts: Texts | None = None,
+           version: int = 1) -> list[dict]:
+    """The batch's events in DESIGN.md's model (`version`: VERSIONS[its encoding]); the long
+    texts it declares and names go to `texts` (a batch that names one without `texts` to
+    resolve it is refused). Raises CompactError."""
     strings = strings or []
     named = texts if texts is not None else Texts()
     if not all(type(s) is str for s in strings):
         raise CompactError("strings must be a list of strings")
     out: list[dict] = []
     t = 0
+    batch = _Batch()
     try:
         for e in events:
             if isinstance(e, dict):
                 out.append(e)
                 if type(e.get("timestamp")) is int:
                     t = e["timestamp"]
+                if version >= 2 and e.get("type") == PLUGIN and isinstance(e.get("data"), dict):
+                    _data(PLUGIN, e["data"], strings, named, version, t, batch)   # a RUM view
                 continue
             if not isinstance(e, list) or len(e) != 3:
                 raise CompactError("a compact event is [type, dt, data]")
@@ -342,7 +540,8 @@ def decode(events: list, strings: list | None, texts: Texts | None = None) -> li
             if type(kind) is not int or type(dt) is not int:
                 raise CompactError("a compact event's type and dt must be integers")
             t += dt
-            out.append({"type": kind, "data": _data(kind, d, strings, named), "timestamp": t})
+            out.append({"type": kind, "data": _data(kind, d, strings, named, version, t, batch),
+                        "timestamp": t})
     except CompactError:
         raise
     except (IndexError, TypeError, KeyError, AttributeError) as exc:
@@ -356,7 +555,10 @@ def decode(events: list, strings: list | None, texts: Texts | None = None) -> li
 # ---- encode (the reference; capture.js has its own) --------------------------------------------
 
 class _Enc:
-    def __init__(self) -> None:
+    def __init__(self, version: int) -> None:
+        self.version = version
+        self.t = 0            # the timestamp of the event being encoded
+        self.view: Any = None   # the last RUM view payload's view (compact@2)
         self.strings: list[str] = []
         self.index: dict[str, int] = {}
         self.last = 0
@@ -408,6 +610,8 @@ def _encodable_node(n: Any) -> bool:
 def _enc_node(n: Any, enc: _Enc) -> Any:
     if not _encodable_node(n):
         return n
+    if enc.version >= 2:
+        return _enc_node2(n, enc)
     kind = n["type"]
     fixed = NODE_KEYS.get(kind, ("type", "id"))
     extra = {k: v for k, v in n.items() if k not in fixed}
@@ -424,6 +628,31 @@ def _enc_node(n: Any, enc: _Enc) -> Any:
     else:
         return [kind, nid, extra]
     return out + [extra] if extra else out
+
+
+def _enc_node2(n: dict, enc: _Enc) -> Any:
+    """compact@2: the id left out when it is the next one, else the node wrapped."""
+    kind = n["type"]
+    fixed = NODE_KEYS.get(kind, ("type", "id"))
+    extra = {k: v for k, v in n.items() if k not in fixed}
+    given = n["id"] != enc.last + 1
+    nid = enc.id(n["id"])
+    if kind == ELEMENT:
+        attrs: list = []
+        for k, v in n["attributes"].items():
+            attrs += [enc.name(k), v]
+        out: Any = [ELEMENT, enc.name(n["tagName"]), attrs, [_enc_node(c, enc) for c in n["childNodes"]]]
+    elif kind == DOCUMENT:
+        out = [DOCUMENT, [_enc_node(c, enc) for c in n["childNodes"]]]
+    elif kind == TEXT and type(n["textContent"]) is str and not extra:
+        out = n["textContent"]
+    elif kind in TEXT_LIKE:
+        out = [kind, n["textContent"]]
+    else:
+        out = [kind, extra]
+    if extra and kind in NODE_KEYS:
+        out.append(extra)
+    return [GIVEN_ID, nid, out] if given else out
 
 
 def _enc_mutation(d: dict, enc: _Enc) -> list | None:
@@ -467,9 +696,27 @@ def _enc_moves(d: dict, enc: _Enc) -> list | None:
     if not all(_keys(p, ("x", "y", "id", "timeOffset")) and _is_int(p["id"]) for p in d["positions"]):
         return None
     flat: list = []
+    if enc.version >= 2:
+        if not all(_is_int(p[k]) for p in d["positions"] for k in ("x", "y", "timeOffset")):
+            return None
+        x = y = t = 0
+        for p in d["positions"]:
+            flat += [p["x"] - x, p["y"] - y, enc.id(p["id"]), p["timeOffset"] - t]
+            x, y, t = p["x"], p["y"], p["timeOffset"]
+        return [d["source"], flat]
     for p in d["positions"]:
         flat += [p["x"], p["y"], enc.id(p["id"]), p["timeOffset"]]
     return [d["source"], flat]
+
+
+def _enc_interaction(d: dict, enc: _Enc) -> list | None:
+    keys = list(d)
+    if (len(keys) not in INTERACTION_LENGTHS or keys != list(INTERACTION_KEYS[:len(keys)])
+            or not all(_is_int(v) for v in d.values())):
+        return None
+    out = list(d.values())
+    out[2] = enc.id(d["id"])
+    return out
 
 
 def _enc_data(kind: int, d: Any, enc: _Enc) -> Any:
@@ -481,18 +728,71 @@ def _enc_data(kind: int, d: Any, enc: _Enc) -> Any:
             return _enc_mutation(d, enc)
         if d["source"] in (MOUSE_MOVE, TOUCH_MOVE):
             return _enc_moves(d, enc)
+        if d["source"] == INTERACTION and enc.version >= 2:
+            return _enc_interaction(d, enc)
+    if (kind == PLUGIN and enc.version >= 2 and isinstance(d, dict)
+            and list(d) == ["plugin", "payload"] and isinstance(d["plugin"], str)
+            and isinstance(d["payload"], dict)):
+        payload = d["payload"]
+        if d["plugin"] == RUM_PLUGIN:
+            payload = _enc_rum(payload, enc)
+        return [enc.name(d["plugin"]), payload]
     return d if isinstance(d, dict) else None
 
 
-def encode(events: list) -> tuple[list, list[str]]:
-    """(compact events, strings) that `decode` turns back into exactly `events`."""
-    enc = _Enc()
+def _enc_rum(p: dict, enc: _Enc) -> Any:
+    """A RUM payload as its compact@2 array, or as it is (a shape the forms do not have)."""
+    kind, t = p.get("type"), enc.t
+    view, enc.view = enc.view, p["view"] if kind == "view" and isinstance(p.get("view"), dict) else enc.view
+    if kind == "view" and list(p) == ["type", "view"] and view is not None:
+        v = p["view"]
+        if list(v)[:len(VIEW_KEYS)] == list(VIEW_KEYS) and all(
+                k in view and view[k] == v[k] and type(view[k]) is type(v[k]) for k in VIEW_KEYS):
+            return [RUM_VIEW, {k: x for k, x in v.items() if k not in VIEW_KEYS}]
+    if list(p)[:2] != ["type", "date"] or not _is_int(p["date"]) or len(p) != 3:
+        return p
+    date = p["date"] - t
+    r = p.get(kind) if isinstance(kind, str) else None
+    if kind == "resource" and isinstance(r, dict) and list(r) == list(RESOURCE_KEYS):
+        return [RUM_RESOURCE, date, *r.values()]
+    if kind == "long_task" and isinstance(r, dict) and list(r) == ["duration"]:
+        return [RUM_LONG_TASK, date, r["duration"]]
+    if kind == "action" and isinstance(r, dict) and r.get("type") == "click":
+        keys, target, pos = list(r), r.get("target"), r.get("position")
+        frustration = r.get("frustration")
+        if (keys[:3] == ["type", "target", "position"] and keys[3:] in ([], ["frustration"],
+                                                                       ["frustration", "click_count"])
+                and isinstance(target, dict) and list(target) == ["name", "selector"]
+                and isinstance(pos, dict) and list(pos) == ["x", "y"]
+                and ("frustration" not in r or (isinstance(frustration, dict)
+                                                and list(frustration) == ["type"]
+                                                and isinstance(frustration["type"], list)))):
+            out = [RUM_ACTION, date, target["name"], target["selector"], pos["x"], pos["y"]]
+            if "frustration" in r:
+                out.append(frustration["type"])
+            if "click_count" in r:
+                out.append(r["click_count"])
+            return out
+    return p
+
+
+def encode(events: list, version: int = 1) -> tuple[list, list[str]]:
+    """(compact events, strings) that `decode(..., version=version)` turns back into exactly
+    `events` (`version`: 1 for compact@1, 2 for compact@2)."""
+    enc = _Enc(version)
     out: list = []
     t = 0
     for e in events:
         ok = (_keys(e, ("type", "data", "timestamp")) and _is_int(e["type"])
               and _is_int(e["timestamp"]))
+        if ok:
+            enc.t = e["timestamp"]
         data = _enc_data(e["type"], e["data"], enc) if ok else None
+        d = e.get("data") if isinstance(e, dict) else None
+        if (enc.version >= 2 and (data is None or data is d) and e.get("type") == PLUGIN
+                and isinstance(d, dict) and d.get("plugin") == RUM_PLUGIN
+                and isinstance(d.get("payload"), dict)):
+            _enc_rum(d["payload"], enc)   # an object as it is: the decoder notes its view too
         if data is None:
             out.append(e)
             if isinstance(e, dict) and _is_int(e.get("timestamp")):

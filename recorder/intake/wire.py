@@ -16,7 +16,7 @@ Retries store nothing twice - the batch id:
    remembered together with its events, or neither is. The batch's first segment names
    it in its header too, so an index rebuilt from the segment files knows it as well.
 4. A batch id seen before with the same events (the digest of the decoded events, so a
-   compact@1 retry matches) is answered 202 with the same `accepted` count, storing
+   compact retry matches) is answered 202 with the same `accepted` count, storing
    nothing; the same id with other events is 409 `batch_id_reused`. The digest is keyed
    with a key that lives only in the running server (nothing on disk can check a guess at
    a masked value): a batch id remembered before digests were kept, or by a server
@@ -89,7 +89,7 @@ class Batch(msgspec.Struct, kw_only=True):
     view_id: str | None = None
     user: User | None = None
     context: dict[str, Any] | None = None
-    encoding: str | None = None        # "compact@1": capture.js's compact form (compact.py)
+    encoding: str | None = None        # "compact@2" (or @1): capture.js's compact form (compact.py)
     strings: list[str] | None = None   # the compact form's interned names
 
     def user_dict(self) -> dict | None:
@@ -229,13 +229,15 @@ def expand(batch: Batch) -> tuple[Batch, compact.Texts | None]:
     from the session's earlier batches (`LiveIntake.accept(texts=)`); plain as is."""
     if batch.encoding is None:
         return batch, None
-    if batch.encoding != compact.ENCODING:
+    version = compact.VERSIONS.get(batch.encoding)
+    if version is None:
         raise WireError(Status.BAD_REQUEST, "unsupported_encoding",
                         f"the batch encoding {batch.encoding[:40]!r} is unknown - send"
-                        f" {compact.ENCODING!r} or plain events (no \"encoding\")")
+                        f" {' or '.join(map(repr, compact.VERSIONS))} or plain events"
+                        " (no \"encoding\")")
     texts = compact.Texts()
     try:
-        batch.events = compact.decode(batch.events, batch.strings, texts)
+        batch.events = compact.decode(batch.events, batch.strings, texts, version)
     except compact.CompactError as exc:
         raise WireError(Status.BAD_REQUEST, "malformed",
                         f"the compact events do not decode ({exc}) - send plain events") from None

@@ -198,6 +198,33 @@ def test_rrweb_and_capture_rebuild_the_same_dom(qapp, server):
     assert shapes["capture"] == shapes["rrweb"]
 
 
+def _rum(t: int, payload: dict) -> dict:
+    return {"type": 6, "data": {"plugin": "replay/rum@1", "payload": payload}, "timestamp": t}
+
+
+VIEW = {"id": "v1", "url": "http://shop/", "referrer": None}
+RUM_EVENTS = [
+    _rum(1000, {"type": "view", "view": dict(VIEW), "browser": {"name": "Chrome"}}),
+    _rum(1001, {"type": "resource", "date": 900, "resource": {
+        "url": "http://shop/app.js", "method": "GET", "status_code": 200, "duration": 40.2,
+        "size": None, "type": "js"}}),
+    _rum(1002, {"type": "long_task", "date": 990, "long_task": {"duration": 53}}),
+    _rum(1003, {"type": "action", "date": 1000, "action": {
+        "type": "click", "target": {"name": "Buy", "selector": "button#buy"},
+        "position": {"x": 10.5, "y": 20}}}),
+    _rum(1004, {"type": "action", "date": 1001, "action": {
+        "type": "click", "target": {"name": "Buy", "selector": "button#buy"},
+        "position": {"x": 10, "y": 20}, "frustration": {"type": ["rage_click", "dead_click"]},
+        "click_count": 4}}),
+    _rum(1005, {"type": "view", "view": dict(VIEW, loading_time=439.2, cumulative_layout_shift=0)}),
+    _rum(1006, {"type": "view", "view": {"id": "v2", "url": "http://shop/#", "referrer": "http://shop/",
+                                         "loading_type": "route_change"}}),
+    _rum(1007, {"type": "view", "view": {"id": "v2", "url": "http://shop/#", "referrer": "http://shop/",
+                                         "interaction_to_next_paint": 88}}),
+    dict(_rum(1008, {"type": "view", "view": dict(VIEW)}), sessionId="x"),
+]
+
+
 def test_capture_compact_batches_decode_to_exactly_its_events(dynamic, chromium):
     """capture.js's own encoder (what start() posts) on a real recording: the intake's decoder
     gives back the same events, key order included, so the stored session is the one plain
@@ -216,13 +243,27 @@ def test_capture_compact_batches_decode_to_exactly_its_events(dynamic, chromium)
                    {"id": 4, "value": "a", "isShadow": True}], "attributes": [], "removes": [],
                    "adds": []}}]
         odd_packed = page.evaluate("(events) => ReplayCapture.compactBatch(events)", odd)
+        rum_packed = page.evaluate("(events) => ReplayCapture.compactBatch(events)", RUM_EVENTS)
     finally:
         page.context.close()
     assert all(isinstance(e, list) for e in packed["events"][:2])   # Meta... and the snapshot
     kinds = {e[2][0] for e in packed["events"] if isinstance(e, list) and e[0] == 3 and isinstance(e[2], list)}
-    assert kinds >= {0}   # mutations went compact
+    assert kinds >= {0, 2}   # mutations and interactions went compact
+    snapshot = next(e for e in packed["events"] if isinstance(e, list) and e[0] == 2)
+    assert '"id"' not in json.dumps(snapshot)   # compact@2: the snapshot's ids are its order
     assert odd_packed["events"] == odd
-    decoded = compact.decode(packed["events"], packed["strings"])
+    decoded = compact.decode(packed["events"], packed["strings"],
+                             version=compact.VERSIONS[compact.ENCODING_2])
+    # the RUM plugin's payloads as compact@2's arrays (a view update without its view's id,
+    # url and referrer), the same events back, key order included
+    forms = [e[2][1] for e in rum_packed["events"] if isinstance(e, list)]
+    assert [f[0] if isinstance(f, list) else f["type"] for f in forms] == [
+        "view", compact.RUM_RESOURCE, compact.RUM_LONG_TASK, compact.RUM_ACTION, compact.RUM_ACTION,
+        compact.RUM_VIEW, "view", compact.RUM_VIEW]
+    assert isinstance(rum_packed["events"][-1], dict)   # a key more: as it is
+    rum_decoded = compact.decode(rum_packed["events"], rum_packed["strings"],
+                                 version=compact.VERSIONS[compact.ENCODING_2])
+    assert json.dumps(rum_decoded) == json.dumps(RUM_EVENTS)
     assert json.dumps(decoded) == json.dumps(dynamic.events)
     plain = len(json.dumps(dynamic.events, separators=(",", ":")))
     assert len(json.dumps(packed, separators=(",", ":"))) < plain * 0.8
