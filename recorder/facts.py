@@ -63,11 +63,12 @@ def fingerprint_key(fp: tuple[str, str, str]) -> str:
 
 
 def derive_facts(events: Sequence[dict], user: dict | None = None, *,
-                 first_view: int = 1) -> SessionFacts:
+                 first_view: int = 1, last_url: str | None = None) -> SessionFacts:
     """`user` (given by the caller: intake, `import --user`, an export's person) wins over
     the one the events carry. `first_view` numbers Meta-derived views (`v1`, `v2`, ...)
-    when appending to a session that already has some."""
-    r = FactsReader(user, first_view=first_view)
+    when appending to a session that already has some, and `last_url` is the URL of its
+    last view: the facts of an append are those of the whole session's tail."""
+    r = FactsReader(user, first_view=first_view, last_url=last_url)
     for e in events:
         r.feed(e)
     return r.facts()
@@ -76,9 +77,10 @@ def derive_facts(events: Sequence[dict], user: dict | None = None, *,
 class FactsReader:
     """`derive_facts` an event at a time (a streaming import never holds the session)."""
 
-    def __init__(self, user: dict | None = None, *, first_view: int = 1):
+    def __init__(self, user: dict | None = None, *, first_view: int = 1,
+                 last_url: str | None = None):
         self.user = user
-        self.sem = Semantics(first_view=first_view)
+        self.sem = Semantics(first_view=first_view, last_url=last_url)
         self.start_ms = float("inf")
         self.end_ms = float("-inf")
         self.count = 0

@@ -520,6 +520,12 @@ class Index:
                          " LIMIT 1", (sid,))
         return rows[0][0] if rows else None
 
+    def last_view_url(self, sid: str) -> str | None:
+        """The URL of a session's latest view (what an append's first Meta is compared with)."""
+        rows = self._all("SELECT url FROM views WHERE session_id=? ORDER BY start_ms DESC"
+                         " LIMIT 1", (sid,))
+        return rows[0][0] if rows else None
+
     def segment_files(self) -> dict[str, str]:
         """file -> session id, for every segment row."""
         return dict(self._all("SELECT file, session_id FROM segments"))

@@ -368,6 +368,9 @@ class Semantics(msgspec.Struct, kw_only=True):
 
     origin: float = 0.0                      # subtracted from event timestamps
     first_view: int = 1                      # number of the first Meta view (`v1`...)
+    # the page the session was on before these events (an append): a Meta repeating it (a
+    # recorder's periodic checkout, a batch starting with its page's Meta) is no new view
+    last_url: str | None = None
     console: list[ConsoleMessage] = []
     errors: list[ErrorEvent] = []
     resources: list[Resource] = []
@@ -445,7 +448,7 @@ class Semantics(msgspec.Struct, kw_only=True):
         href = data.get("href")
         if not isinstance(href, str) or not href:
             return
-        if not self.pages or self.pages[-1].url != href:
+        if (self.pages[-1].url if self.pages else self.last_url) != href:
             self.pages.append(View(t, href, view_id=f"v{len(self.pages) + self.first_view}",
                                    index=self.fed - 1, source="meta"))
             self._url(href)
@@ -642,9 +645,10 @@ _RUM_READERS = {"view": Semantics._rum_view, "action": Semantics._rum_action,
                 "long_task": Semantics._rum_long_task}
 
 
-def read(events, *, origin: float = 0.0, first_view: int = 1) -> Semantics:
+def read(events, *, origin: float = 0.0, first_view: int = 1,
+         last_url: str | None = None) -> Semantics:
     """Every event of a recording, read."""
-    s = Semantics(origin=origin, first_view=first_view)
+    s = Semantics(origin=origin, first_view=first_view, last_url=last_url)
     for e in events:
         if isinstance(e, dict):
             s.feed(e)

@@ -435,7 +435,8 @@ class LocalStore(Store):
                 events, application=application, user=user, live=live, now_ms=now_ms,
                 masker_factory=masker_factory, masker_for=masker_for,
                 limits=limits or self.limits,
-                session_id=session_id, open_session=self._open_session, strict=strict,
+                session_id=session_id, open_session=self._open_session,
+                last_url_of=self.index.last_view_url, strict=strict,
                 progress=progress, progress_total=total, encoded=encoded)
             todo: list[PreparedSession] = []
             out: list[Stored] = []
@@ -565,7 +566,8 @@ class LocalStore(Store):
             if partial or as_new:
                 continue       # a new session is asked for: never add to an existing one
             if r.outcome is Outcome.EXTENDS:
-                facts = derive_facts(r.append, user, first_view=info.view_count + 1)
+                facts = derive_facts(r.append, user, first_view=info.view_count + 1,
+                                     last_url=self.index.last_view_url(sid))
                 return sid, PreparedSession(sid, r.append, None, p.digest, facts, info), \
                     r.outcome
             reason = r.reason
@@ -1347,7 +1349,8 @@ class _StreamSession:
         assert info is not None
         self.target = self.id
         prev_view = self.store._last_view(self.id)
-        facts = FactsReader(self.user, first_view=info.view_count + 1)
+        facts = FactsReader(self.user, first_view=info.view_count + 1,
+                            last_url=self.store.index.last_view_url(self.id))
         self.planner = SegmentPlanner(self.store.max_segment_records,
                                       self.store.max_segment_bytes)
         for e, size in self.rec.extras():

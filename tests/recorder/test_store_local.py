@@ -436,3 +436,22 @@ def test_an_index_of_schema_2_keeps_its_batch_ids_without_digest(tmp_path):
         assert ix.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     finally:
         ix.close()
+
+
+def test_a_live_append_counts_views_as_the_whole_session_would(tmp_path):
+    """A batch that starts with its page's Meta again (a recorder's periodic checkout, a
+    resent batch) is no new view: the live index and a rebuild from the segment files (what
+    `replay repair` derives from the whole session) agree."""
+    def batch(t, href):
+        return page(t, 3, href=href)
+
+    with Store.open(tmp_path / "d") as store:
+        for k, href in enumerate(["https://shop.example/a", "https://shop.example/a",
+                                  "https://shop.example/b", "https://shop.example/b"]):
+            (sid,) = store.ingest(batch(T0 + k * 1000, href), live=True, session_id="s1",
+                                  now_ms=T0 + 10_000)
+        live = store.session(sid).info.view_count
+    (tmp_path / "d" / "index.sqlite3").unlink()
+    with Store.open(tmp_path / "d") as store:   # rebuilt from the segment files
+        rebuilt = store.session("s1").info.view_count
+    assert live == rebuilt == 2
