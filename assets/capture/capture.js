@@ -1084,6 +1084,16 @@
     var rum = win.ReplayRum && win.ReplayRum.recorderWatchesDom ? win.ReplayRum : null;
     var domActivity = rum ? rum.recorderWatchesDom(true) : null;
     if (rum) this.undo.push(function () { rum.recorderWatchesDom(false); });
+    // the RUM plugin names a clicked element from its text: through our levels, so what
+    // the snapshot masks is masked in the name too
+    if (rum && rum.recorderMasksText) {
+      var privacy = this.P;
+      rum.recorderMasksText(function (el, memo) {
+        var level = privacy.levelOf(el, memo);
+        return level >= L.HIDDEN ? rum.TEXT_HIDDEN : level >= L.MASK ? rum.TEXT_MASKED : rum.TEXT_SHOWN;
+      });
+      this.undo.push(function () { rum.recorderMasksText(null); });
+    }
     this.observer = new win.MutationObserver(function (records) {
       if (domActivity) domActivity();
       self.onRecords(records);

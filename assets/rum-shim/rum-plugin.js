@@ -253,18 +253,45 @@
   function safeJson(a) { try { return JSON.stringify(a); } catch (e) { return String(a); } }
 
   /* ---- actions and frustration signals ------------------------------------------------- */
+  /* The recorder in the page (capture.js) says how its privacy rules treat an element's text
+   * (ReplayRum.recorderMasksText): an action's name is read through it, so a text the
+   * recording masks never leaves the page as a name either. `privacyOf(el, memo)` is
+   * TEXT_SHOWN, TEXT_MASKED or TEXT_HIDDEN; without a recorder's word the page's text is read
+   * as it is (rrweb's recorder: the recorder's privacy pass scrubs names as free text). */
+  var TEXT_SHOWN = 0, TEXT_MASKED = 1, TEXT_HIDDEN = 2;
+  var privacyOf = null;
+  var NO_TEXT = /^(SCRIPT|STYLE|TEMPLATE|NOSCRIPT)$/;
+  function maskedText(s) { return s.replace(/\S/g, "x"); }
+  function shown(el, s, memo) {   // an attribute or value of `el`, as the recording shows it
+    return s && privacyOf && privacyOf(el, memo) !== TEXT_SHOWN ? maskedText(s) : s;
+  }
+  function textOf(n, memo) {
+    if (!privacyOf) return n.innerText;
+    var out = [];
+    (function walk(x) {
+      var how = privacyOf(x, memo);
+      if (how === TEXT_HIDDEN) return;
+      for (var c = x.firstChild; c; c = c.nextSibling) {
+        if (c.nodeType === 3) out.push(how === TEXT_MASKED ? maskedText(c.data) : c.data);
+        else if (c.nodeType === 1 && !NO_TEXT.test(c.tagName)) walk(c);
+      }
+    })(n);
+    return out.join(" ");
+  }
   function targetName(el) {
+    var memo = new Map();
     for (var n = el; n && n.nodeType === 1; n = n.parentElement) {
-      var s = n.getAttribute("aria-label") || n.getAttribute("title") || n.getAttribute("alt");
-      if (!s && /^(BUTTON|A|LABEL|SUMMARY|OPTION)$/.test(n.tagName)) s = n.innerText;
-      if (!s && n.tagName === "INPUT" && /^(button|submit|reset)$/.test(n.type)) s = n.value;
+      var s = shown(n, n.getAttribute("aria-label") || n.getAttribute("title") || n.getAttribute("alt"), memo);
+      if (!s && /^(BUTTON|A|LABEL|SUMMARY|OPTION)$/.test(n.tagName)) s = textOf(n, memo);
+      if (!s && n.tagName === "INPUT" && /^(button|submit|reset)$/.test(n.type)) s = shown(n, n.value, memo);
       if (s && (s = s.replace(/\s+/g, " ").trim())) return s.slice(0, 100);
     }
     if (/^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName)) {  // a field: its label says what it is
-      var lab = el.labels && el.labels[0] ? el.labels[0].innerText : el.getAttribute("placeholder") || el.name;
+      var lab = el.labels && el.labels[0] ? textOf(el.labels[0], memo) :
+        shown(el, el.getAttribute("placeholder"), memo) || el.name;
       if (lab && (lab = lab.replace(/\s+/g, " ").trim())) return lab.slice(0, 100);
     }
-    var t = (el.innerText || el.textContent || "").replace(/\s+/g, " ").trim();
+    var t = (privacyOf ? textOf(el, memo) : el.innerText || el.textContent || "").replace(/\s+/g, " ").trim();
     return t ? t.slice(0, 100) : el.tagName.toLowerCase();
   }
   // Clicks where nothing visible is expected to happen are never "dead" (as Datadog).
@@ -376,6 +403,9 @@
     /* `true`: the caller observes the whole document and calls the function returned on
      * each change (capture.js, from its own observer); `false`: it stopped, the plugin
      * watches again. */
+    /* The recorder's privacy for an action's name (see targetName); null: none. */
+    recorderMasksText: function (fn) { privacyOf = fn || null; },
+    TEXT_SHOWN: TEXT_SHOWN, TEXT_MASKED: TEXT_MASKED, TEXT_HIDDEN: TEXT_HIDDEN,
     recorderWatchesDom: function (on) {
       domByRecorder = !!on;
       if (domByRecorder && domWatch) { domWatch.disconnect(); domWatch = null; }
