@@ -174,6 +174,7 @@ class ContextMerge(msgspec.Struct, frozen=True):
     another value (kept as stored)."""
     added: list[str]
     kept: list[str]
+    index_only: bool = False   # added to the index alone (see add_context)
 
 
 class _Pinned:
@@ -634,7 +635,10 @@ class LocalStore(Store):
         """Give a stored session the entries of `context` it does not have (a bundle's bug
         report imported onto a session stored already), masked by `masker_factory`'s rules as
         an import masks a context. An entry the session has is kept as it is, never replaced:
-        what differs is named in the result. The events are not touched."""
+        what differs is named in the result. The context is kept where `repair` finds it
+        again, the session's first segment: the session is rewritten with the same events
+        (as `replace_session` does) - unless segments of it are damaged, which a rewrite
+        would drop: then only the index holds the entry (`index_only`)."""
         sid = self.resolve(session_id)
         if context and masker_factory is not None:
             context = masker_factory().mask_context(context)
@@ -646,8 +650,16 @@ class LocalStore(Store):
             merge = ContextMerge(
                 added=[k for k in context if k not in stored],
                 kept=[k for k in context if k in stored and stored[k] != context[k]])
-            if merge.added:
-                self.index.set_context(sid, {**stored, **{k: context[k] for k in merge.added}})
+            if not merge.added:
+                return merge
+            merged = {**stored, **{k: context[k] for k in merge.added}}
+            with self.session(sid) as reader:
+                events = list(reader.events())
+                damaged = bool(reader.damaged)
+            if damaged:
+                self.index.set_context(sid, merged)
+                return ContextMerge(merge.added, merge.kept, index_only=True)
+            self._rewrite(sid, events, self.compact_codec, merged, live=self.index.live(sid))
         return merge
 
     def compact(self, session_id: str, codec: Codec | None = None, *,
@@ -686,7 +698,7 @@ class LocalStore(Store):
         return done
 
     def _rewrite(self, sid: str, events: list[dict], codec: Codec,
-                 context: dict | None = None) -> None:
+                 context: dict | None = None, *, live: bool = False) -> None:
         info = self.index.session(sid)
         if info is None:
             raise KeyError(f"no session {sid!r} in {self.root}")
@@ -699,7 +711,7 @@ class LocalStore(Store):
         p = PreparedSession(sid, events, None, self.index.digest(sid) or content_digest(events),
                             derive_facts(events, user), None)
         self._write([p], application=info.application, user=user,
-                    context=info.context if context is None else context, live=False, codec=codec)
+                    context=info.context if context is None else context, live=live, codec=codec)
 
     def delete_session(self, session_id: str) -> None:
         sid = self.resolve(session_id)

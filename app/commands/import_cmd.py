@@ -325,13 +325,14 @@ def _carry_context(store: Store, f: Path, context: dict | None, done: list[Store
             continue
         merge = store.add_context(r.id, {CONTEXT_KEY: context[CONTEXT_KEY]},
                                   masker_factory=masker_factory)
-        if merge.added:
-            print(f"replay: note: {r.id}: added {f.name}'s bug report to the stored"
-                  " session", file=sys.stderr)   # (not its title: unmasked until stored)
+        if merge.added:   # (not its title: unmasked until stored)
+            print(f"replay: note: {r.id}: added {f.name}'s bug report to the stored session"
+                  + (" (in the index only: segments of the session are damaged, so `replay"
+                     " repair` would not find it again)" if merge.index_only else ""),
+                  file=sys.stderr)
         elif CONTEXT_KEY in merge.kept:
             print(f"replay: note: {r.id}: kept the stored session's bug report; {f.name}'s"
-                  f" differs - `replay import --as-new {f}` keeps it with a copy",
-                  file=sys.stderr)
+                  f" differs - `replay play {f}` shows it", file=sys.stderr)
     return done
 
 

@@ -4,6 +4,7 @@ replay view, the timeline and the dev-tools pane, opened at MS (else the first f
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from ..cli import UserError
@@ -49,9 +50,11 @@ def check_screen(quit_after: int | None) -> None:
 
 
 def play(src, at, quit_after: int | None, *, autoplay: bool = False,
-         title: str | None = None, follow: bool = False) -> int:
+         title: str | None = None, follow: bool = False, bug_at: float | None = None) -> int:
     """The player window on an opened recording at `at` (`--at`: ms or 'end', or None);
-    closes `src` when done. `follow`: a stored session, shown as it grows."""
+    closes `src` when done. `follow`: a stored session, shown as it grows. `bug_at`: the
+    bug report's moment, opened on when no `--at` is given (the end of what decodes, said,
+    when damaged segments cut the session short of it)."""
     from player.qt.standalone import open_window, prepare_qt_environment
 
     try:
@@ -68,6 +71,16 @@ def play(src, at, quit_after: int | None, *, autoplay: bool = False,
 
             replayer = replayer or Replayer(src)
             at_ms = int(resolve_moment(at, replayer.duration_ms, len(src.damaged)))
+        elif bug_at is not None:
+            from player.replayer import Replayer
+
+            replayer = replayer or Replayer(src)
+            at_ms = int(min(bug_at, replayer.duration_ms))
+            if at_ms < bug_at and src.damaged:
+                print(f"replay: note: the bug's moment ({bug_at / 1000:.1f} s) is past what"
+                      f" decodes of the session ({replayer.duration_ms / 1000:.1f} s:"
+                      f" {len(src.damaged)} damaged segment(s)); opening at its end",
+                      file=sys.stderr)
         prepare_qt_environment()
         return open_window(src, title or str(src.id), quit_after_ms=quit_after, at_ms=at_ms,
                            autoplay=autoplay, replayer=replayer, follow=tail)
@@ -84,11 +97,9 @@ def run(args: argparse.Namespace) -> int:
                         " a file - leave --follow out")
     src = open_source(args.session, args.data, args.session_number,  # a bad name is said first
                       rules=args.rules, unmasked=args.unmasked)
-    at = args.at
     report = show_bug_report(src)
-    if at is None and report is not None and report.at_ms is not None:
-        at = min(report.at_ms, float(src.info.duration_ms or 0))   # opens on the bug
-    return play(src, at, args.quit_after, follow=args.follow,
+    return play(src, args.at, args.quit_after, follow=args.follow,
+                bug_at=report.at_ms if report is not None else None,   # opens on the bug
                 title=f"{report.title} ({src.id})" if report is not None and report.title else None)
 
 

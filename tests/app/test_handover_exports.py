@@ -275,6 +275,7 @@ def test_a_bug_bundle_of_a_session_stored_already_adds_its_report_and_never_repl
                     data=data)
         assert p.returncode == 0, p.stderr
     (before,) = json.loads(_replay("sessions", "--json", data=data).stdout)
+    exported = _replay("export", sid, "--format", "rrweb", "-o", "-", data=data).stdout
 
     p = _replay("import", str(first), data=data)
     assert p.returncode == 0 and p.stdout.split() == [sid], p.stderr
@@ -283,15 +284,22 @@ def test_a_bug_bundle_of_a_session_stored_already_adds_its_report_and_never_repl
     shown = _replay("play", sid, "--quit-after", "1", data=data)
     assert shown.stdout.startswith(f"Bug: Coupon dead\nAt: {RAGE_MS / 1000:.1f} s\n"), shown.stdout
     (after,) = json.loads(_replay("sessions", "--json", data=data).stdout)
-    assert {k: v for k, v in after.items() if k != "context"} == \
-        {k: v for k, v in before.items() if k != "context"}   # the events untouched
+    # the events untouched (the session was written again to keep the report in its first
+    # segment: its size may move)
+    assert {k: v for k, v in after.items() if k not in ("context", "bytes")} == \
+        {k: v for k, v in before.items() if k not in ("context", "bytes")}
+    assert _replay("export", sid, "--format", "rrweb", "-o", "-", data=data).stdout == exported
 
     p = _replay("import", str(second), data=data)
     assert p.returncode == 0 and p.stdout.split() == [sid], p.stderr
-    assert f"{sid}: kept the stored session's bug report; second.replay's differs" in p.stderr
+    assert f"{sid}: kept the stored session's bug report; second.replay's differs -" \
+        f" `replay play {second}` shows it" in p.stderr
     assert _replay("play", sid, "--quit-after", "1", data=data).stdout == shown.stdout
     p = _replay("import", str(first), data=data)   # the same report again: nothing to say
     assert "bug report" not in p.stderr
+    # kept where a rebuild of the index finds it again: the session's first segment
+    (data / "index.sqlite3").unlink()
+    assert _replay("play", sid, "--quit-after", "1", data=data).stdout == shown.stdout
 
 
 def _bundle_bytes(path: Path) -> bytes:
@@ -542,3 +550,24 @@ def test_a_whole_session_clip_skips_the_quiet_stretches_unless_told(tmp_path):
     assert totals[True] == (int(r.duration_ms) // step + 1) * 500
     skipped = sum(b - a for a, b in quiet)
     assert totals[False] == pytest.approx(totals[True] - skipped / step * 500, abs=2 * 500)
+
+
+def test_a_bug_moment_past_what_decodes_opens_at_the_end_with_a_note(tmp_path):
+    """A damaged segment cut the session short of its bug's moment: play still opens (at the
+    end of what decodes) and says why, instead of refusing an --at nobody typed."""
+    data = tmp_path / "data"
+    bug = tmp_path / "bug.replay"
+    assert _replay("export", str(DEMO), "-o", str(bug), "--title", "Coupon dead", "--at",
+                   str(RAGE_MS), data=data).returncode == 0
+    p = _replay("import", str(bug), data=data)
+    assert p.returncode == 0, p.stderr
+    segs = sorted((data / "segments").rglob("*.seg"))
+    assert len(segs) >= 2
+    blob = bytearray(segs[-1].read_bytes())
+    blob[len(blob) // 2] ^= 0xFF
+    segs[-1].write_bytes(bytes(blob))
+    shown = _replay("play", p.stdout.split()[0], "--quit-after", "500", data=data)
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.startswith("Bug: Coupon dead\n")
+    assert f"the bug's moment ({RAGE_MS / 1000:.1f} s) is past what decodes of the session" \
+        in shown.stderr
