@@ -104,13 +104,20 @@ from __future__ import annotations
 import hashlib
 from typing import Any, Callable
 
+from ..format import EventType, IncrementalSource, NodeType
+
 ENCODING = "compact@1"     # what older capture.js posts (the reference encoder's default)
 ENCODING_2 = "compact@2"   # what capture.js posts now
 VERSIONS = {ENCODING: 1, ENCODING_2: 2}   # the batch's "encoding" -> the decoder's version
-FULL_SNAPSHOT, INCREMENTAL, PLUGIN = 2, 3, 6
-MUTATION, MOUSE_MOVE, INTERACTION, TOUCH_MOVE = 0, 1, 2, 6
-ELEMENT, DOCUMENT, TEXT = 2, 0, 3
-TEXT_LIKE = (3, 4, 5)
+# the event model's numbers (format.py's enums), as plain ints for the decoder's comparisons
+FULL_SNAPSHOT, INCREMENTAL, PLUGIN = (int(t) for t in (EventType.FullSnapshot,
+                                                      EventType.IncrementalSnapshot,
+                                                      EventType.Plugin))
+MUTATION, MOUSE_MOVE, INTERACTION, TOUCH_MOVE = (int(s) for s in (
+    IncrementalSource.Mutation, IncrementalSource.MouseMove,
+    IncrementalSource.MouseInteraction, IncrementalSource.TouchMove))
+ELEMENT, DOCUMENT, TEXT = int(NodeType.Element), int(NodeType.Document), int(NodeType.Text)
+TEXT_LIKE = (TEXT, int(NodeType.CDATA), int(NodeType.Comment))
 GIVEN_ID = -1   # compact@2: [GIVEN_ID, id delta, node] - a node whose id is not the next one
 INTERACTION_KEYS = ("source", "type", "id", "x", "y", "pointerType")   # capture.js's order
 INTERACTION_LENGTHS = (3, 5, 6)   # [source, type, id] [.., x, y] [.., pointerType]
