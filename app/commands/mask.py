@@ -2,11 +2,12 @@
 privacy rules, so tightening the rules cleans history too; `replay mask --rules FILE
 IN.replay -o OUT.replay` - a masked copy of a recording file (a `.replay` bundle or rrweb
 JSON, by the suffix of OUT). `--dry-run` writes nothing and says, per session, what would
-change: counts per claim (rule, markup, default level, always-masked fields, detectors) and
+change (without `--rules`: under the rules in force): counts per claim (rule, markup, default level, always-masked fields, detectors) and
 per kind (text, attribute, input...)."""
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from recorder.privacy import RULES_FILENAME, RulesError, load_rules
@@ -31,8 +32,9 @@ def register(subparsers, common) -> None:
                     " updated and what the old sessions held is removed from disk), or write"
                     " a masked copy of a recording file with -o.")
     add_session_selection(p)
-    p.add_argument("--rules", type=Path, required=True, metavar="FILE",
-                   help="privacy rules (TOML)")
+    p.add_argument("--rules", type=Path, metavar="FILE",
+                   help="privacy rules (TOML); with --dry-run it may be left out: the data"
+                        f" folder's active rules ({RULES_FILENAME}, else the built-in defaults)")
     p.add_argument("-o", "--output", type=Path, metavar="OUT",
                    help="for a recording file: where to write the masked copy (.replay: a"
                         " bundle; otherwise rrweb JSON)")
@@ -67,6 +69,14 @@ def run(args: argparse.Namespace) -> int:
         raise UserError("--activate goes with re-masking stored sessions, not with a file or"
                         " --dry-run")
     path = args.rules
+    if path is None and not args.dry_run:
+        raise UserError("say which rules to re-mask under: --rules FILE (with --dry-run and no"
+                        " --rules, see what the active rules would change)")
+    if path is None:   # a dry run under the rules in force: say which they are
+        active = args.data / RULES_FILENAME
+        print("replay: note: a dry run under " + (
+            f"the active rules, {active}" if active.is_file() else
+            f"the built-in default rules (no {RULES_FILENAME} in {args.data})"), file=sys.stderr)
     try:
         rules = load_rules(path, args.data)
     except RulesError as exc:

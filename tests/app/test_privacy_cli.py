@@ -206,3 +206,26 @@ def test_audit_does_not_pass_a_session_it_could_not_read_whole(tmp_path, capsys)
     assert rc == 1 and "0 finding(s)" in words and "not audited whole" in words, out
     rc, out, _ = run(capsys, "--data", data, "audit", "--json", sid[:8])
     assert rc == 1 and json.loads(out)[0]["damaged_segments"] == [0]
+
+
+def test_a_dry_run_without_rules_shows_what_the_rules_in_force_would_change(tmp_path, capsys):
+    """A privacy officer checking history against the rules in force: `mask --dry-run --all`
+    needs no --rules (the active file, else the defaults, said on stderr); a real re-mask
+    still asks which rules."""
+    rec = write_recording(tmp_path)
+    data = tmp_path / "data"
+    allow = tmp_path / "allow.toml"
+    allow.write_text('default = "allow"\n')
+    sid = run(capsys, "--data", data, "import", "--rules", allow, rec)[1].strip()
+    text = stored_text(data)
+    rc, out, err = run(capsys, "--data", data, "mask", "--dry-run", "--all")
+    assert rc == 0 and stored_text(data) == text
+    assert "replay: note: a dry run under the built-in default rules (no rules.toml in" in err
+    assert out.startswith(f"{sid}\twould change 1 of 2 events")   # the defaults mask the input
+    (data / "rules.toml").write_text('default = "mask"\n')
+    rc, out, err = run(capsys, "--data", data, "mask", "--dry-run", "--all")
+    assert rc == 0 and f"a dry run under the active rules, {data / 'rules.toml'}" in err
+    assert "default level mask: " in out and "Ada" not in out
+    rc, _, err = run(capsys, "--data", data, "mask", "--all")
+    assert rc == 2 and err.startswith("replay: error: say which rules to re-mask under")
+    assert stored_text(data) == text
