@@ -390,13 +390,13 @@ class InvalidEvent(ValueError):
         super().__init__(where + message)
 
 
-_KNOWN_TYPES = frozenset(int(t) for t in EventType)
+KNOWN_TYPES = frozenset(int(t) for t in EventType)   # the event types rrweb defines
 _KNOWN_SOURCES = frozenset(int(s) for s in IncrementalSource)
 
 
 def is_known(raw: Raw) -> bool:
     t = raw.get("type")
-    if t not in _KNOWN_TYPES:
+    if t not in KNOWN_TYPES:
         return False
     if t == EventType.IncrementalSnapshot:
         data = raw.get("data")

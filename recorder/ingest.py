@@ -18,8 +18,8 @@ from typing import Any, Callable, Iterable, Iterator, Protocol, Sequence
 import msgspec
 
 from .facts import SessionFacts, derive_facts
-from .format import SYNTHETIC, SYNTHETIC_SPLIT, SYNTHETIC_USER, EventType, InvalidEvent, \
-    encode_json, invalid_events
+from .format import KNOWN_TYPES, SYNTHETIC, SYNTHETIC_SPLIT, SYNTHETIC_USER, EventType, \
+    InvalidEvent, encode_json, invalid_events
 from .jsonscan import JsonFacts
 from .limits import DEFAULT_LIMITS, Limits, check_event, check_late, check_payload, \
     check_session_size, check_timestamp, check_viewport
@@ -80,9 +80,6 @@ class PreparedSession:
         self.scans = scans       # ... and what the limits' scan of it found (check_event)
 
 
-_RRWEB_TYPES = frozenset(int(t) for t in EventType)
-
-
 class KnownTypes:
     """An import's events of a type rrweb defines, beside those of a type it does not
     (kept as they are: format.UnknownEvent, a newer recorder's). A file of only the latter
@@ -95,7 +92,7 @@ class KnownTypes:
     def count(self, events: Iterable[dict]) -> None:
         for e in events:
             t = e.get("type")
-            if type(t) is int and t in _RRWEB_TYPES:
+            if type(t) is int and t in KNOWN_TYPES:
                 self.known += 1
             else:
                 self.unknown[t] += 1
@@ -108,7 +105,8 @@ class KnownTypes:
         kinds = ", ".join(repr(t) for t, _ in self.unknown.most_common(3))
         if not self.known:
             raise InvalidEvent(f"none of its {n:,} events is of a type rrweb defines"
-                               f" ({min(_RRWEB_TYPES)}-{max(_RRWEB_TYPES)}; found type {kinds})"
+                               f" ({min(KNOWN_TYPES)}-{max(KNOWN_TYPES)};"
+                               f" found type {kinds})"
                                " - is it an rrweb recording?")
         log.warning("kept %d event%s of a type rrweb does not define (type %s) as %s",
                     n, "" if n == 1 else "s", kinds, "it is" if n == 1 else "they are")

@@ -66,15 +66,12 @@ def play(src, at, quit_after: int | None, *, autoplay: bool = False,
             from player.follow import LiveTail
             tail = LiveTail(src.store, src.id)
             replayer = tail.replayer()
-        if at is not None:   # checked before a window opens: the range is said in one line
+        if at is not None or bug_at is not None:   # before a window opens
             from player.replayer import Replayer
-
             replayer = replayer or Replayer(src)
+        if at is not None:   # the range is said in one line
             at_ms = int(resolve_moment(at, replayer.duration_ms, len(src.damaged)))
         elif bug_at is not None:
-            from player.replayer import Replayer
-
-            replayer = replayer or Replayer(src)
             at_ms = int(min(bug_at, replayer.duration_ms))
             if at_ms < bug_at and src.damaged:
                 print(f"replay: note: the bug's moment ({bug_at / 1000:.1f} s) is past what"
