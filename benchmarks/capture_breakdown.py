@@ -38,6 +38,8 @@ RUM_PLUGIN = "replay/rum@1"
 SOURCES = {0: "mutation", 1: "mousemove", 2: "interaction", 3: "scroll", 4: "resize",
            5: "input", 6: "touchmove", 7: "media", 8: "stylesheet rule", 14: "selection"}
 TYPES = {0: "dom loaded", 1: "load", 4: "meta", 5: "custom"}
+RUM_FORMS = {compact.RUM_RESOURCE: "resource", compact.RUM_LONG_TASK: "long_task",
+             compact.RUM_ACTION: "action", compact.RUM_VIEW: "view"}
 STYLESHEET = "stylesheet text (_cssText)"
 ENVELOPE = "envelope (ids, strings)"
 
@@ -89,7 +91,10 @@ def category(e) -> str:
         return SOURCES.get(data.get("source"), f"incremental {data.get('source')}")
     if kind == 6:
         if data.get("plugin") == RUM_PLUGIN:
-            return "rum " + str((data.get("payload") or {}).get("type"))
+            payload = data.get("payload")
+            if isinstance(payload, list):   # compact@2's RUM forms
+                return "rum " + RUM_FORMS.get(payload[0] if payload else None, "?")
+            return "rum " + str((payload or {}).get("type"))
         return "plugin " + str(data.get("plugin"))
     return TYPES.get(kind, f"type {kind}")
 
