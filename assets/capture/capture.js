@@ -1523,7 +1523,7 @@
   var QUEUE_MAX_EVENTS = 20000;    // the retry queue's bound: the oldest go first beyond it
   var BEACON_MAX_BYTES = 60000;    // sendBeacon's budget is 64 KB per page
   var RETRY_MS = 1000, RETRY_MAX_MS = 30000;
-  var COMPACT = "compact@2";       // the batch encoding (recorder/intake/compact.py)
+  var COMPACT = "compact@3";       // the batch encoding (recorder/intake/compact.py)
   var TOUCH_MS = 60000;            // the session's activity time, written at most this often
   /* Long texts (a stylesheet inlined on every page of a visit) go whole once per session, then
    * by their digest (recorder/intake/compact.py: TEXT_MIN_CHARS, text_digest): named only once
@@ -1577,13 +1577,15 @@
       if (s && s.id === id) { s.last = Date.now(); st.setItem(SESSION_KEY, JSON.stringify(s)); }
     } catch (e) { /* private mode */ }
   }
-  /* The compact batch encoding, compact@2 (recorder/intake/compact.py describes it; the intake
+  /* The compact batch encoding, compact@3 (recorder/intake/compact.py describes it; the intake
    * turns it back into exactly these events before storing them): keys dropped, ids and
    * timestamps as deltas, a node's id left out when it is the next one (a snapshot has none),
-   * move positions as differences, tag, attribute and plugin names interned. An event it has
-   * no form for goes as it is. */
+   * move positions and interactions as differences from where the pointer was before them
+   * (the batch's cursor and pointer id), tag, attribute and plugin names interned. An event it
+   * has no form for goes as it is. */
   function compactBatch(events) {
     var strings = [], index = new Map(), last = 0, t = 0, out = [];
+    var cx = 0, cy = 0, pointer = 0;   // the cursor and the pointer id (moves, interactions)
     var texts = [];   // [array, index, public] of each long text (stylesheets): nameTexts may name them
     function name(s) {
       var i = NAME_INDEX.get(s);
@@ -1655,14 +1657,16 @@
       }
       return [SRC.MUTATION, texts, at, rm, adds];
     }
-    function moves(d) {   // after the first position, x, y and timeOffset as differences
-      var flat = [], p, x = 0, y = 0, to = 0;
+    function moves(d) {   // x, y and id from the pointer's; times after the first as gaps less MOVE_GAP_MS
+      var flat = [], p, x = cx, y = cy, to = 0;
+      last = pointer;
       for (var i = 0; i < d.positions.length; i++) {
         p = d.positions[i];
-        if (count(p) !== 4 || !int(p.x) || !int(p.y) || !int(p.timeOffset)) return null;
-        flat.push(p.x - x, p.y - y, id(p.id), p.timeOffset - to);
+        if (count(p) !== 4 || !int(p.x) || !int(p.y) || !int(p.timeOffset) || !int(p.id)) return null;
+        flat.push(p.x - x, p.y - y, id(p.id), i ? p.timeOffset - to - MOVE_GAP_MS : p.timeOffset);
         x = p.x; y = p.y; to = p.timeOffset;
       }
+      cx = x; cy = y; pointer = last;
       return [d.source, flat];
     }
     function isObj(v) { return v !== null && typeof v === "object" && !Array.isArray(v); }
@@ -1711,9 +1715,12 @@
       var n = count(d), c = [];
       for (var k in d) {
         if (k !== INTERACTION_KEYS[c.length] || !int(d[k])) return null;
-        c.push(k === "id" ? id(d[k]) : d[k]);
+        c.push(d[k]);
       }
-      return n === 3 || n === 5 || n === 6 ? c : null;
+      if (n !== 3 && n !== 5 && n !== 6) return null;
+      c[2] = d.id - pointer; pointer = d.id;   // from the pointer id, x and y from the cursor
+      if (n > 3) { c[3] = d.x - cx; c[4] = d.y - cy; cx = d.x; cy = d.y; }
+      return c;
     }
     var view = null;   // the batch's last RUM view payload's view (the intake follows it too)
     for (var i = 0; i < events.length; i++) {
@@ -1732,7 +1739,9 @@
       else if (e.type === EV.PLUGIN && isObj(d)) {
         // [name, payload] for {plugin, payload} in that order; else as it is (its view noted)
         c = same(keys(d), ["plugin", "payload"]) && typeof d.plugin === "string" && isObj(d.payload) ? [name(d.plugin), null] : null;
-        var payload = d.plugin === RUM_PLUGIN && isObj(d.payload) ? rum(d.payload, e.timestamp) : d.payload;
+        var payload = d.plugin === RUM_PLUGIN && isObj(d.payload) ? rum(d.payload, e.timestamp)
+          : d.plugin === CONSOLE_PLUGIN && isObj(d.payload) && same(keys(d.payload), CONSOLE_KEYS)
+            ? [d.payload.level, d.payload.trace, d.payload.payload] : d.payload;
         if (c) c[1] = payload;
         else c = d;
       }
@@ -1768,6 +1777,8 @@
   var GIVEN_ID = -1;   // compact@2: [GIVEN_ID, id delta, node], a node whose id is not the next one
   var INTERACTION_KEYS = ["source", "type", "id", "x", "y", "pointerType"];
   var RUM_PLUGIN = "replay/rum@1";   // its payloads have compact@2 forms (compact.py)
+  var CONSOLE_PLUGIN = "rrweb/console@1", CONSOLE_KEYS = ["level", "trace", "payload"];   // compact@3: an array
+  var MOVE_GAP_MS = 50;   // compact@3 (compact.py MOVE_GAP_MS): a move's time after the first, less this
   var RUM_FORM = {resource: 0, long_task: 1, action: 2, view: 3};
   var RESOURCE_KEYS = ["url", "method", "status_code", "duration", "size", "type"];
   var VIEW_KEYS = ["id", "url", "referrer"];
@@ -1869,7 +1880,8 @@
                   DOCUMENT_KEYS: DOCUMENT_KEYS, TEXT_KEYS: TEXT_KEYS, OTHER_KEYS: OTHER_KEYS,
                   GIVEN_ID: GIVEN_ID, INTERACTION_KEYS: INTERACTION_KEYS, RUM_PLUGIN: RUM_PLUGIN,
                   RUM_FORM: RUM_FORM, RESOURCE_KEYS: RESOURCE_KEYS, VIEW_KEYS: VIEW_KEYS,
-                  ACTION_TAILS: ACTION_TAILS};
+                  ACTION_TAILS: ACTION_TAILS, CONSOLE_PLUGIN: CONSOLE_PLUGIN,
+                  CONSOLE_KEYS: CONSOLE_KEYS, MOVE_GAP_MS: MOVE_GAP_MS};
     var out = ["\"use strict\";\nvar win = self;"];
     for (var k in consts) out.push("var " + k + " = " + JSON.stringify(consts[k]) + ";");
     out.push(String(nameIndex), "var NAME_INDEX = nameIndex(NAMES);");

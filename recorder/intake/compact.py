@@ -96,6 +96,21 @@ pages already loaded when an intake is upgraded) is compact@1 with these changes
       [3, {fields}]   a view update of the view of the batch's last view payload: its id, url
                       and referrer, then `fields` (the update's other keys, in order)
 
+compact@3 (what capture.js posts now; compact@1 and @2 stay accepted) is compact@2 with these
+changes, which the intake undoes before anything reads the batch (the same events again):
+
+* The pointer runs through the batch. Mouse and touch moves and interactions share a cursor
+  (x, y: 0, 0 at the batch's start) and a pointer id (0 at the start): a move event's first x
+  and y are the differences from the cursor, its first id the difference from the pointer id;
+  an interaction's id is the difference from the pointer id, and its x, y (when it has them)
+  the differences from the cursor. After each of them the cursor is at its last position and
+  the pointer id is its last id. (A click is where the path before it ended, on the element
+  the path was over: [2, 1, 0, 0, 0].) An event that goes as an object moves neither.
+* A move's timeOffset after the first is the difference from the one before less
+  MOVE_GAP_MS (capture.js samples the path every 50 ms, DESIGN.md: a sample on time is 0).
+* The console plugin's (rrweb/console@1) payload `{level, trace, payload}`, those keys in
+  that order, is `[level, trace, payload]`.
+
 `encode` is the reference encoder (capture.js has its own, `compactBatch`); `decode` is what
 the intake runs. Bad compact data raises `CompactError`, never anything else.
 """
@@ -107,8 +122,9 @@ from typing import Any, Callable
 from ..format import EventType, IncrementalSource, NodeType
 
 ENCODING = "compact@1"     # what older capture.js posts (the reference encoder's default)
-ENCODING_2 = "compact@2"   # what capture.js posts now
-VERSIONS = {ENCODING: 1, ENCODING_2: 2}   # the batch's "encoding" -> the decoder's version
+ENCODING_2 = "compact@2"   # what capture.js posted before compact@3
+ENCODING_3 = "compact@3"   # what capture.js posts now
+VERSIONS = {ENCODING: 1, ENCODING_2: 2, ENCODING_3: 3}   # the batch's "encoding" -> the decoder's version
 # the event model's numbers (format.py's enums), as plain ints for the decoder's comparisons
 FULL_SNAPSHOT, INCREMENTAL, PLUGIN = (int(t) for t in (EventType.FullSnapshot,
                                                       EventType.IncrementalSnapshot,
@@ -122,6 +138,9 @@ GIVEN_ID = -1   # compact@2: [GIVEN_ID, id delta, node] - a node whose id is not
 INTERACTION_KEYS = ("source", "type", "id", "x", "y", "pointerType")   # capture.js's order
 INTERACTION_LENGTHS = (3, 5, 6)   # [source, type, id] [.., x, y] [.., pointerType]
 RUM_PLUGIN = "replay/rum@1"
+CONSOLE_PLUGIN = "rrweb/console@1"
+CONSOLE_KEYS = ("level", "trace", "payload")   # compact@3's [level, trace, payload]
+MOVE_GAP_MS = 50   # compact@3: a move's time after the first is written less this (the sampling)
 RUM_RESOURCE, RUM_LONG_TASK, RUM_ACTION, RUM_VIEW = 0, 1, 2, 3   # compact@2's RUM forms
 RESOURCE_KEYS = ("url", "method", "status_code", "duration", "size", "type")
 VIEW_KEYS = ("id", "url", "referrer")   # what a view update repeats of its view
@@ -436,6 +455,36 @@ def _moves2(d: list, ids: _Ids) -> dict:
     return {"source": d[0], "positions": out}
 
 
+def _moves3(d: list, batch: _Batch) -> dict:
+    """compact@3's moves: compact@2's, the first position from the batch's cursor and pointer
+    id, the times after the first less MOVE_GAP_MS."""
+    if len(d) != 2:
+        raise CompactError("a move is [source, [dx, dy, id, timeOffset, dx, dy, id, dt, ...]]")
+    p, out, ids = d[1], [], _Ids()
+    ids.last = batch.pointer
+    x, y, t = batch.x, batch.y, 0
+    for i in _pairs(p, 4):
+        if not all(type(v) is int for v in p[i:i + 4]):
+            raise CompactError(f"a move's numbers must be integers, not {p[i:i + 4]!r:.60}")
+        x, y, t = x + p[i], y + p[i + 1], p[i + 3] if i == 0 else t + p[i + 3] + MOVE_GAP_MS
+        out.append({"x": x, "y": y, "id": ids(p[i + 2]), "timeOffset": t})
+    batch.x, batch.y, batch.pointer = x, y, ids.last
+    return {"source": d[0], "positions": out}
+
+
+def _interaction3(d: list, batch: _Batch) -> dict:
+    """compact@3's interaction: its id from the pointer id, x and y from the cursor."""
+    ids = _Ids()
+    ids.last = batch.pointer
+    out = _interaction(d, ids)
+    if "x" in out:
+        out["x"] += batch.x
+        out["y"] += batch.y
+        batch.x, batch.y = out["x"], out["y"]
+    batch.pointer = out["id"]
+    return out
+
+
 def _interaction(d: list, ids: _Ids) -> dict:
     if len(d) not in INTERACTION_LENGTHS or not all(type(v) is int for v in d):
         raise CompactError("an interaction is [2, type, id], [2, type, id, x, y] or"
@@ -446,18 +495,25 @@ def _interaction(d: list, ids: _Ids) -> dict:
 
 
 class _Batch:
-    """What one compact@2 batch's decoder carries from event to event: the last RUM view."""
-    __slots__ = ("view",)
+    """What one compact batch's decoder carries from event to event: its version, the last
+    RUM view (compact@2), the cursor and the pointer id (compact@3)."""
+    __slots__ = ("version", "view", "x", "y", "pointer")
 
-    def __init__(self) -> None:
+    def __init__(self, version: int) -> None:
+        self.version = version
         self.view: dict | None = None
+        self.x = self.y = self.pointer = 0
 
 
 def _plugin(d: list, strings: list[str], t: int, batch: _Batch) -> dict:
     if len(d) != 2 or not isinstance(d[1], (dict, list)):
         raise CompactError(f"a plugin event is [plugin name, payload object], not {str(d)[:40]}")
     name, payload = _name(strings, d[0]), d[1]
-    if isinstance(payload, list):
+    if isinstance(payload, list) and name == CONSOLE_PLUGIN and batch.version >= 3:
+        if len(payload) != len(CONSOLE_KEYS):
+            raise CompactError("a console payload is [level, trace, payload]")
+        payload = dict(zip(CONSOLE_KEYS, payload))
+    elif isinstance(payload, list):
         if name != RUM_PLUGIN:
             raise CompactError(f"a payload of plugin {name[:40]!r} must be an object")
         payload = _rum(payload, t, batch)
@@ -512,9 +568,11 @@ def _data(kind: int, d: Any, strings: list[str], texts: Texts, version: int, t: 
     if kind == INCREMENTAL and source == MUTATION:
         return _mutation(d, ids, strings, texts, node)
     if kind == INCREMENTAL and source in (MOUSE_MOVE, TOUCH_MOVE):
+        if version >= 3:
+            return _moves3(d, batch)
         return _moves2(d, ids) if version >= 2 else _moves(d, ids)
     if version >= 2 and kind == INCREMENTAL and source == INTERACTION:
-        return _interaction(d, ids)
+        return _interaction3(d, batch) if version >= 3 else _interaction(d, ids)
     if version >= 2 and kind == PLUGIN:
         return _plugin(d, strings, t, batch)
     raise CompactError(f"no compact form for event type {kind!r:.20} with data {str(d)[:40]}")
@@ -531,7 +589,7 @@ def decode(events: list, strings: list | None, texts: Texts | None = None,
         raise CompactError("strings must be a list of strings")
     out: list[dict] = []
     t = 0
-    batch = _Batch()
+    batch = _Batch(version)
     try:
         for e in events:
             if isinstance(e, dict):
@@ -569,6 +627,7 @@ class _Enc:
         self.strings: list[str] = []
         self.index: dict[str, int] = {}
         self.last = 0
+        self.x = self.y = self.pointer = 0   # the cursor and the pointer id (compact@3)
 
     def name(self, s: str) -> int:
         fixed = _NAME_INDEX.get(s)
@@ -703,6 +762,16 @@ def _enc_moves(d: dict, enc: _Enc) -> list | None:
     if not all(_keys(p, ("x", "y", "id", "timeOffset")) and _is_int(p["id"]) for p in d["positions"]):
         return None
     flat: list = []
+    if enc.version >= 3:
+        if not all(_is_int(p[k]) for p in d["positions"] for k in ("x", "y", "timeOffset")):
+            return None
+        enc.last, x, y = enc.pointer, enc.x, enc.y
+        for i, p in enumerate(d["positions"]):
+            dt = p["timeOffset"] if i == 0 else p["timeOffset"] - t - MOVE_GAP_MS
+            flat += [p["x"] - x, p["y"] - y, enc.id(p["id"]), dt]
+            x, y, t = p["x"], p["y"], p["timeOffset"]
+        enc.x, enc.y, enc.pointer = x, y, enc.last
+        return [d["source"], flat]
     if enc.version >= 2:
         if not all(_is_int(p[k]) for p in d["positions"] for k in ("x", "y", "timeOffset")):
             return None
@@ -722,6 +791,14 @@ def _enc_interaction(d: dict, enc: _Enc) -> list | None:
             or not all(_is_int(v) for v in d.values())):
         return None
     out = list(d.values())
+    if enc.version >= 3:   # the id from the pointer id, x and y from the cursor
+        enc.last = enc.pointer
+        out[2] = enc.id(d["id"])
+        enc.pointer = d["id"]
+        if len(out) > 3:
+            out[3], out[4] = d["x"] - enc.x, d["y"] - enc.y
+            enc.x, enc.y = d["x"], d["y"]
+        return out
     out[2] = enc.id(d["id"])
     return out
 
@@ -743,6 +820,8 @@ def _enc_data(kind: int, d: Any, enc: _Enc) -> Any:
         payload = d["payload"]
         if d["plugin"] == RUM_PLUGIN:
             payload = _enc_rum(payload, enc)
+        elif d["plugin"] == CONSOLE_PLUGIN and enc.version >= 3 and list(payload) == list(CONSOLE_KEYS):
+            payload = list(payload.values())
         return [enc.name(d["plugin"]), payload]
     return d if isinstance(d, dict) else None
 

@@ -225,6 +225,24 @@ RUM_EVENTS = [
 ]
 
 
+def _move(t, *points):
+    return {"type": 3, "data": {"source": 1, "positions": [
+        {"x": x, "y": y, "id": i, "timeOffset": to} for x, y, i, to in points]}, "timestamp": t}
+
+
+# a path to a button, a click on it (focus moving to it), the path on, a console line
+POINTER_EVENTS = [
+    _move(1000, (100, 200, 40, -480), (130, 230, 41, -430), (160, 260, 41, -377)),
+    {"type": 3, "data": {"source": 2, "type": 1, "id": 41, "x": 160, "y": 260}, "timestamp": 1001},
+    {"type": 3, "data": {"source": 2, "type": 5, "id": 41}, "timestamp": 1002},
+    {"type": 3, "data": {"source": 2, "type": 2, "id": 41, "x": 160, "y": 260, "pointerType": 0},
+     "timestamp": 1003},
+    _move(1500, (170, 250, 41, -400), (190, 230, 12, -351)),
+    {"type": 6, "data": {"plugin": "rrweb/console@1", "payload": {
+        "level": "info", "trace": ["f (a.js:1:2)"], "payload": ['"ready"']}}, "timestamp": 1600},
+]
+
+
 def test_capture_compact_batches_decode_to_exactly_its_events(dynamic, chromium):
     """capture.js's own encoder (what start() posts) on a real recording: the intake's decoder
     gives back the same events, key order included, so the stored session is the one plain
@@ -244,6 +262,7 @@ def test_capture_compact_batches_decode_to_exactly_its_events(dynamic, chromium)
                    "adds": []}}]
         odd_packed = page.evaluate("(events) => ReplayCapture.compactBatch(events)", odd)
         rum_packed = page.evaluate("(events) => ReplayCapture.compactBatch(events)", RUM_EVENTS)
+        pointer_packed = page.evaluate("(events) => ReplayCapture.compactBatch(events)", POINTER_EVENTS)
     finally:
         page.context.close()
     assert all(isinstance(e, list) for e in packed["events"][:2])   # Meta... and the snapshot
@@ -253,7 +272,7 @@ def test_capture_compact_batches_decode_to_exactly_its_events(dynamic, chromium)
     assert '"id"' not in json.dumps(snapshot)   # compact@2: the snapshot's ids are its order
     assert odd_packed["events"] == odd
     decoded = compact.decode(packed["events"], packed["strings"],
-                             version=compact.VERSIONS[compact.ENCODING_2])
+                             version=compact.VERSIONS[compact.ENCODING_3])
     # the RUM plugin's payloads as compact@2's arrays (a view update without its view's id,
     # url and referrer), the same events back, key order included
     forms = [e[2][1] for e in rum_packed["events"] if isinstance(e, list)]
@@ -262,8 +281,15 @@ def test_capture_compact_batches_decode_to_exactly_its_events(dynamic, chromium)
         compact.RUM_VIEW, "view", compact.RUM_VIEW]
     assert isinstance(rum_packed["events"][-1], dict)   # a key more: as it is
     rum_decoded = compact.decode(rum_packed["events"], rum_packed["strings"],
-                                 version=compact.VERSIONS[compact.ENCODING_2])
+                                 version=compact.VERSIONS[compact.ENCODING_3])
     assert json.dumps(rum_decoded) == json.dumps(RUM_EVENTS)
     assert json.dumps(decoded) == json.dumps(dynamic.events)
+    # compact@3: the pointer runs through the batch (a click where the path ended is
+    # [2, type, 0, 0, 0]), a console line is an array: capture.js writes what the reference
+    # encoder writes, and the intake gets the same events back
+    assert pointer_packed["events"] == compact.encode(json.loads(json.dumps(POINTER_EVENTS)), 3)[0]
+    assert [e[2] for e in pointer_packed["events"][1:4]] == [[2, 1, 0, 0, 0], [2, 5, 0], [2, 2, 0, 0, 0, 0]]
+    assert json.dumps(compact.decode(pointer_packed["events"], pointer_packed["strings"], version=3)) \
+        == json.dumps(POINTER_EVENTS)
     plain = len(json.dumps(dynamic.events, separators=(",", ":")))
     assert len(json.dumps(packed, separators=(",", ":"))) < plain * 0.8
