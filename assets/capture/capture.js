@@ -1795,7 +1795,7 @@
     if (cfg.compact !== false) {   // the intake that serves capture.js decodes it
       if (!c) c = compactBatch(events);
       b.encoding = COMPACT;
-      b.strings = c.strings;
+      if (c.strings.length) b.strings = c.strings;   // the intake reads none as an empty list
       b.events = c.events;
     }
     if (cfg.user) b.user = cfg.user;
