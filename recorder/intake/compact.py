@@ -62,8 +62,8 @@ other sessions). `decode` puts each STRING in place and lists what the batch nam
 batches (or the application's public texts) before anything reads the events, so what is stored is the same as if the text had
 been sent again (an unknown DIGEST refuses the batch: the sender sends it whole).
 
-compact@2 (what capture.js posted before compact@3; compact@1 stays accepted as it was, for the capture.js
-pages already loaded when an intake is upgraded) is compact@1 with these changes:
+compact@2 (what capture.js posted before compact@3; compact@1 stays accepted as it was, for
+the capture.js pages already loaded when an intake is upgraded) is compact@1 with these changes:
 
 * A node's id is left out when it is the next id: the id decoded before it (in the event's
   running order above: parent, next, then the node, then its children) plus one. A full
