@@ -1,14 +1,14 @@
-"""The compact batch encodings (`"encoding": "compact@2"`, and `"compact@1"` before it): what
-capture.js posts, turned back into DESIGN.md's event model (rrweb's events) before anything
-else reads the batch.
+"""The compact batch encodings (`"encoding": "compact@3"`; `"compact@2"` and `"compact@1"`
+before it): what capture.js posts, turned back into DESIGN.md's event model (rrweb's events)
+before anything else reads the batch.
 
 The same events, fewer bytes: keys go, ids and timestamps become small deltas, tag and
 attribute names are interned once per batch. Plain rrweb batches stay valid (other senders),
 and a compact batch decodes to exactly the events that were encoded, so what is stored does
 not depend on the encoding. A departure from DESIGN.md's wire protocol (which names plain
 events): the batch's `encoding` says which form it is; an intake keeps decoding every form it
-ever served (compact@1 below, then compact@2's changes after it), since a page keeps the
-capture.js it loaded while the intake is upgraded; an unknown encoding is refused
+ever served (compact@1 below, then compact@2's and compact@3's changes after it), since a
+page keeps the capture.js it loaded while the intake is upgraded; an unknown encoding is refused
 (`unsupported_encoding`), a form that does not decode is a 400 `malformed` naming what is
 wrong, with nothing stored.
 
