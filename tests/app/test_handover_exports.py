@@ -540,13 +540,14 @@ def test_a_whole_session_clip_skips_the_quiet_stretches_unless_told(tmp_path):
     quiet = [(p.start, p.end) for p in r.timeline.inactivity(INACTIVITY_MS)]
     assert quiet and max(b - a for a, b in quiet) >= 30_000
     totals = {}
+    SPEED = 8   # a frame every 4 s of recording: the 30 s pause spans several
     for flag in ([], ["--no-skip"]):
         out = tmp_path / f"whole{len(flag)}.gif"
-        p = _replay("export", str(rec), "-o", str(out), "--fps", "2", "--speed", "4",
+        p = _replay("export", str(rec), "-o", str(out), "--fps", "2", "--speed", str(SPEED),
                     "--size", "160x100", *flag, data=tmp_path / "data")
         assert p.returncode == 0, p.stderr
         totals[bool(flag)] = sum(_frames(out)[1])
-    step = 4 * 500   # ms of recording per frame
+    step = SPEED * 500   # ms of recording per frame
     assert totals[True] == (int(r.duration_ms) // step + 1) * 500
     skipped = sum(b - a for a, b in quiet)
     assert totals[False] == pytest.approx(totals[True] - skipped / step * 500, abs=2 * 500)

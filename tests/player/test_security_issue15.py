@@ -646,7 +646,7 @@ def _fuzz_frame(head, body) -> dict:
     return r.frame_at(0)
 
 
-@settings(max_examples=300, deadline=None, database=None,
+@settings(max_examples=150, deadline=None, database=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(head=st.lists(_stable_tree(), max_size=2), body=st.lists(_stable_tree(), max_size=4))
 def test_15_3_fuzz_chromium_reparses_the_snapshot_into_the_tree_we_sanitized(browser, head, body):
@@ -668,7 +668,7 @@ def _text_chars(tree) -> str:
                           .replace("\n", "").replace("\t", "")))
 
 
-@settings(max_examples=300, deadline=None, database=None,
+@settings(max_examples=150, deadline=None, database=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(head=st.lists(_any_tree(), max_size=2), body=st.lists(_any_tree(), max_size=4))
 def test_15_3_fuzz_any_recorded_markup_reparses_without_live_code(browser, head, body):

@@ -123,7 +123,7 @@ VERSIONS = sorted(compact.VERSIONS.values())
 
 
 @pytest.mark.parametrize("version", VERSIONS)
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(evs=events)
 def test_compact_decodes_to_exactly_the_events(version, evs):
     evs = _wire(evs)
@@ -160,7 +160,7 @@ def test_compact2_snapshot_in_page_order_carries_no_ids():
     assert strings == [] and compact.decode(_wire(packed), strings, version=2) == evs
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(st.lists(_event(st.just(3), mutation).filter(
     lambda e: all("isShadow" not in r for r in e["data"]["removes"])), min_size=1, max_size=5))
 def test_every_known_shape_goes_compact(evs):

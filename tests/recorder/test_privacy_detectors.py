@@ -11,7 +11,7 @@ PIECES = st.sampled_from(["4111", "1111", "0958", "7946", "20", "+44", "+1", "(0
                           "@", "%40", "ada", "example.com", ".org", "\n", "px", "#", "+"])
 
 
-@settings(max_examples=3000, deadline=None)
+@settings(max_examples=1000, deadline=None)
 @given(st.lists(PIECES, max_size=24).map("".join))
 @example("(020) 794 6095")       # the widest gaps a phone allows: ") " and " ("
 @example("+44 (20) 794 6095")
@@ -41,7 +41,7 @@ _DOC = st.recursive(st.none() | st.integers(-9, 99) | _TEXT,
                     | st.dictionaries(_TEXT, inner, max_size=3), max_leaves=8)
 
 
-@settings(max_examples=1500, deadline=None)
+@settings(max_examples=500, deadline=None)
 @given(_DOC)
 @example({"adds": [{"node": {"textContent": "call 020 7946 0958", "id": 12}}]})
 @example(["ada@example.com"])

@@ -30,7 +30,7 @@ NODE_ATTRS = st.dictionaries(st.sampled_from(["type", "autocomplete", "width", "
                              max_size=3)
 
 
-@settings(max_examples=3000, deadline=None)
+@settings(max_examples=1000, deadline=None)
 @given(TAGS, NAMES, VALUES, LEVELS, NODE_ATTRS, SCRUB)
 @example("input", "value", "secret", Level.MASK_USER_INPUT, {}, None)
 @example("input", "checked", "checked", Level.MASK_USER_INPUT, {}, None)
@@ -43,7 +43,7 @@ def test_attrs_as_recorded_means_mask_attr_keeps_every_attribute(tag, name, valu
         assert mask_attr(tag, name, value, level, node_attrs, scrub) is value
 
 
-@settings(max_examples=3000, deadline=None)
+@settings(max_examples=1000, deadline=None)
 @given(st.text(max_size=30), LEVELS, TAGS, NODE_ATTRS, st.booleans(), SCRUB)
 @example("typed text", Level.MASK_USER_INPUT, "textarea", {}, False, None)
 @example("b{background:url(a.png?token=abc)}", Level.ALLOW, "style", {}, True, SCRUBBER)
@@ -103,7 +103,7 @@ def escaped_json(v) -> str:
     return json.dumps(v)
 
 
-@settings(max_examples=1500, deadline=None)
+@settings(max_examples=500, deadline=None)
 @given(DATA, st.integers(0, 2**53), st.sampled_from(["compact", "spaced", "ascii", "escaped"]))
 @example({"email": "ada@example.com"}, 1796117406467, "escaped")
 @example(["1234", "56789"], 1796117406467, "compact")

@@ -86,7 +86,7 @@ EVENT = st.fixed_dictionaries({"type": mostly(st.just(3)), "data": mostly(DATA),
                                "timestamp": mostly(st.integers(0, 2**45) | st.floats())})
 
 
-@settings(max_examples=3000, deadline=None)
+@settings(max_examples=1000, deadline=None)
 @given(EVENT)
 @example({"type": 3, "timestamp": 1, "data": {"source": 0, "removes": [{"parentId": 1, "id": True}]}})
 @example({"type": 3, "timestamp": 1, "data": {"source": 0, "texts": [{"id": 1}]}})
