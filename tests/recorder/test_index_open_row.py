@@ -2,7 +2,7 @@
 of its latest view are carried in the row (`OpenSessionInfo`), not looked up in the segments
 and views tables on every batch - and what the row carries is what those tables say, after
 live appends, imports that extend, a rebuild from the segment files and an upgrade from an
-index of schema 3."""
+index of schema 3. And the session id a batch names is cleaned in one pass."""
 from __future__ import annotations
 
 import sqlite3
@@ -136,3 +136,16 @@ def test_an_index_of_schema_3_gains_what_its_rows_carry(tmp_path):
                      live=True, session_id="s1", now_ms=T0 + 10_000)
         assert carried(store, "s1") == from_tables(store, "s1")
         assert carried(store, "s1")[2] == 1   # the page shown again is no new view
+
+
+def test_a_session_id_keeps_letters_and_digits_of_any_script_and_nothing_unsafe():
+    """`clean_id` (asked three times per live batch) keeps exactly what `str.isalnum()`
+    calls a letter or digit, and "-", "_", "."; anything else becomes "_"."""
+    from recorder.sessions import clean_id
+    for i in range(0x110000):
+        c = chr(i)
+        kept = clean_id(f"a{c}a") == f"a{c}a"
+        assert kept == (c.isalnum() or c in "-_."), hex(i)
+    assert clean_id("  ../../etc/passwd ") == "_.._etc_passwd"
+    assert clean_id("...") == "session" and clean_id("x" * 200) == "x" * 128
+    assert clean_id("Sitzung-Größe_1.2") == "Sitzung-Größe_1.2"
