@@ -203,6 +203,12 @@ def _open_info(row: Sequence) -> OpenSessionInfo:
                  last_view=row[-2], last_url=row[-1])
 
 
+# an append's row: everything but what an append keeps (application, user, context)
+_APPEND_SQL = ("UPDATE sessions SET start_ms=?, end_ms=?, duration_ms=?, first_url=?,"
+               " view_count=?, error_count=?, frustration_count=?, record_count=?, bytes=?,"
+               " segment_count=?, error_group_count=?, resource_count=?, action_count=?,"
+               " digest=?, live=?, created_ms=?, last_view=?, last_url=? WHERE id=?")
+
 # what a session's row carries of its other tables (SCHEMA_VERSION 4), from those tables
 _LAST_VIEW_SQL = ("(SELECT view_id FROM segments WHERE session_id=sessions.id"
                   " ORDER BY idx DESC LIMIT 1)")
@@ -406,14 +412,24 @@ class Index:
             # last_view: of the row's last segment (an append adds after the others; a
             # whole write lists them all); last_url: see below
             last_view = r.segments[-1].view_id if r.segments else None
-            db.execute(
-                f"INSERT OR REPLACE INTO sessions ({_INFO_COLS}, digest, live, created_ms,"
-                " last_view, last_url) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (i.id, i.application, i.user_id, i.user_name, i.user_email, i.start_ms,
-                 i.end_ms, i.duration_ms, i.first_url, i.view_count, i.error_count,
-                 i.frustration_count, i.record_count, i.bytes, i.segment_count, ctx,
-                 i.error_group_count, i.resource_count, i.action_count,
-                 r.digest, int(r.live), now, last_view, r.last_url))
+            # an append changes the row in place (its application, user and context stay):
+            # one page of the table (and the start index if it moved), where a replace also
+            # rewrites the id's and the user's index entries; a row gone meanwhile is
+            # written whole, as before
+            if not (r.append and db.execute(_APPEND_SQL, (
+                    i.start_ms, i.end_ms, i.duration_ms, i.first_url, i.view_count,
+                    i.error_count, i.frustration_count, i.record_count, i.bytes,
+                    i.segment_count, i.error_group_count, i.resource_count, i.action_count,
+                    r.digest, int(r.live), now, last_view, r.last_url, i.id)).rowcount == 1):
+                db.execute(
+                    f"INSERT OR REPLACE INTO sessions ({_INFO_COLS}, digest, live, created_ms,"
+                    " last_view, last_url) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,"
+                    "?,?,?)",
+                    (i.id, i.application, i.user_id, i.user_name, i.user_email, i.start_ms,
+                     i.end_ms, i.duration_ms, i.first_url, i.view_count, i.error_count,
+                     i.frustration_count, i.record_count, i.bytes, i.segment_count, ctx,
+                     i.error_group_count, i.resource_count, i.action_count,
+                     r.digest, int(r.live), now, last_view, r.last_url))
             db.executemany(
                 "INSERT INTO segments VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                 [(i.id, s.index, s.file, s.start_ms, s.end_ms, s.record_count,

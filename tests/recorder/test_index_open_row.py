@@ -83,7 +83,7 @@ def test_what_the_row_carries_is_what_the_tables_say_after_every_live_append(tmp
 def test_a_live_append_reads_neither_segments_nor_views(tmp_path):
     """The statements of a steady live append (its session open, no new view): two reads
     (the batch id, the open session's row), the intent, and one transaction that adds the
-    segment, the row and the batch id."""
+    segment and the batch id and updates the row."""
     with Store.open(tmp_path / "d") as store:
         for k, batch in enumerate(BATCHES[:2]):
             store.ingest(batch, live=True, session_id="s1", now_ms=T0 + 10_000,
@@ -96,6 +96,9 @@ def test_a_live_append_reads_neither_segments_nor_views(tmp_path):
     reads = [s for s in seen if s.startswith("SELECT")]
     assert len(reads) == 2 and not any("FROM segments" in s or "FROM views" in s for s in reads)
     assert len(seen) <= 11, seen
+    # the row is changed in place, not replaced (which rewrites its index entries too)
+    assert any(s.startswith("UPDATE sessions SET start_ms=") for s in seen)
+    assert not any("INTO sessions" in s for s in seen)
 
 
 def test_an_import_that_extends_a_live_session_continues_from_its_row(tmp_path):
@@ -149,3 +152,42 @@ def test_a_session_id_keeps_letters_and_digits_of_any_script_and_nothing_unsafe(
     assert clean_id("  ../../etc/passwd ") == "_.._etc_passwd"
     assert clean_id("...") == "session" and clean_id("x" * 200) == "x" * 128
     assert clean_id("Sitzung-Größe_1.2") == "Sitzung-Größe_1.2"
+
+
+def _seg(idx, view):
+    from recorder.segments import SegmentMeta
+    return SegmentMeta(index=idx, start_ms=idx, end_ms=idx, record_count=1,
+                       has_full_snapshot=False, creation_reason="live", view_id=view,
+                       file=f"s/{idx}.seg")
+
+
+def _row(idx, *, append, context=None, user_id=None):
+    from recorder.index import SessionInfo, SessionRow
+    info = SessionInfo(id="s", application="app", user_id=user_id, user_name=None,
+                       user_email=None, start_ms=0, end_ms=idx, duration_ms=idx,
+                       first_url=None, view_count=0, error_count=0, frustration_count=0,
+                       record_count=idx + 1, bytes=idx + 1, segment_count=idx + 1,
+                       context=context)
+    return SessionRow(info=info, digest=None, live=True, segments=[_seg(idx, f"v{idx}")],
+                      append=append, last_url="https://shop.example/a")
+
+
+def test_an_append_changes_the_row_in_place_and_writes_it_whole_if_it_is_gone(tmp_path):
+    """An append updates what it changes (what another writer set meanwhile - the context
+    `replay` adds - stays); a row deleted meanwhile is written whole again, as a replace
+    always did."""
+    ix = Index(tmp_path / "index.sqlite3")
+    try:
+        ix.commit(None, [_row(0, append=False, user_id="u1")])
+        ix.set_context("s", {"ticket": "T-1"})           # another writer, between two appends
+        ix.commit_appends("tok1", [_row(1, append=True)])
+        row = ix.open_session("s")
+        assert (row.segment_count, row.record_count, row.end_ms) == (2, 2, 1)
+        assert (row.context, row.user_id, row.last_view) == ({"ticket": "T-1"}, "u1", "v1")
+        assert [s.index for s in ix.segments("s")] == [0, 1]
+        ix.db.execute("DELETE FROM sessions WHERE id='s'")
+        ix.commit_appends("tok2", [_row(2, append=True, context={"k": 1})])
+        row = ix.open_session("s")
+        assert (row.segment_count, row.context, row.last_view) == (3, {"k": 1}, "v2")
+    finally:
+        ix.close()
