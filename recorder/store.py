@@ -567,7 +567,9 @@ class LocalStore(Store):
                 continue       # a new session is asked for: never add to an existing one
             if r.outcome is Outcome.EXTENDS:
                 info = self.index.appendable(sid)
-                assert info is not None   # (the import holds the write lock)
+                if info is None:   # deleted since it was read: stored as a new one
+                    p.id = sid
+                    return sid, p, Outcome.NEW
                 facts = derive_facts(r.append, user, first_view=info.view_count + 1,
                                      last_url=info.last_url)
                 return sid, PreparedSession(sid, r.append, None, p.digest, facts, info), \
