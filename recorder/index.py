@@ -31,8 +31,9 @@ import msgspec
 from .facts import SessionFacts
 from .segments import SegmentMeta
 
-SCHEMA_VERSION = 3   # 2: per-tab counts on sessions, error type and group on errors;
-                     # 3: the digest of a live batch's events
+SCHEMA_VERSION = 4   # 2: per-tab counts on sessions, error type and group on errors;
+                     # 3: the digest of a live batch's events;
+                     # 4: a session's last segment's view and latest view's URL on its row
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS sessions (
@@ -47,7 +48,8 @@ CREATE TABLE IF NOT EXISTS sessions (
     digest TEXT, context TEXT, live INTEGER NOT NULL DEFAULT 0,
     created_ms INTEGER NOT NULL,
     error_group_count INTEGER NOT NULL DEFAULT 0, resource_count INTEGER NOT NULL DEFAULT 0,
-    action_count INTEGER NOT NULL DEFAULT 0
+    action_count INTEGER NOT NULL DEFAULT 0,
+    last_view TEXT, last_url TEXT
 );
 CREATE INDEX IF NOT EXISTS sessions_start ON sessions(start_ms);
 CREATE INDEX IF NOT EXISTS sessions_user ON sessions(user_id);
@@ -132,6 +134,15 @@ class SessionInfo(msgspec.Struct, kw_only=True):
     context: dict[str, Any] | None = None
 
 
+class OpenSessionInfo(SessionInfo, kw_only=True):
+    """A session's row with what an append continues from, carried in the row so that a
+    live append reads one row: the view of its last segment (`last_view`, for segments
+    that begin without one) and the URL of its latest view (`last_url`: a Meta repeating
+    it is no new view)."""
+    last_view: str | None = None
+    last_url: str | None = None
+
+
 class BatchKey(msgspec.Struct, frozen=True):
     """A live batch as its sender names it: unique per application and client session."""
     application: str | None
@@ -158,6 +169,7 @@ class SessionRow(msgspec.Struct, kw_only=True):
     facts: SessionFacts | None = None   # views/errors/users rows; None keeps existing ones
     append: bool = False                # segments/views/errors add to the existing ones
     batches: list[AcceptedBatch] = []   # live batches its segments' headers name
+    last_url: str | None = None         # an append adding no view: the session's, carried
 
 
 _INFO_COLS = ("id, application, user_id, user_name, user_email, start_ms, end_ms, duration_ms,"
@@ -170,20 +182,38 @@ def _ms(v: float) -> int | float:
     return int(v) if isinstance(v, float) and v.is_integer() else v
 
 
-def _info(row: Sequence) -> SessionInfo:
+def _info(row: Sequence, kind: type[SessionInfo] = SessionInfo, **more: Any) -> SessionInfo:
     (sid, app, uid, uname, uemail, start, end, dur, url, views, errors, frus, recs, nbytes,
      nseg, ctx, groups, resources, actions) = row
-    return SessionInfo(id=sid, application=app, user_id=uid, user_name=uname, user_email=uemail,
-                       start_ms=_ms(start), end_ms=_ms(end), duration_ms=_ms(dur), first_url=url,
-                       view_count=views, error_count=errors, error_group_count=groups,
-                       frustration_count=frus, resource_count=resources, action_count=actions,
-                       record_count=recs, bytes=nbytes, segment_count=nseg,
-                       context=json.loads(ctx) if ctx else None)
+    return kind(id=sid, application=app, user_id=uid, user_name=uname, user_email=uemail,
+                start_ms=_ms(start), end_ms=_ms(end), duration_ms=_ms(dur), first_url=url,
+                view_count=views, error_count=errors, error_group_count=groups,
+                frustration_count=frus, resource_count=resources, action_count=actions,
+                record_count=recs, bytes=nbytes, segment_count=nseg,
+                context=json.loads(ctx) if ctx else None, **more)
 
 
 _SEGMENTS_SQL = ("SELECT idx, file, start_ms, end_ms, record_count, has_full_snapshot,"
                  " creation_reason, view_id, bytes, raw_bytes FROM segments WHERE session_id=?"
                  " ORDER BY idx")
+
+
+def _open_info(row: Sequence) -> OpenSessionInfo:
+    return _info(row[:-2], OpenSessionInfo,   # type: ignore[return-value]
+                 last_view=row[-2], last_url=row[-1])
+
+
+# an append's row: everything but what an append keeps (application, user, context)
+_APPEND_SQL = ("UPDATE sessions SET start_ms=?, end_ms=?, duration_ms=?, first_url=?,"
+               " view_count=?, error_count=?, frustration_count=?, record_count=?, bytes=?,"
+               " segment_count=?, error_group_count=?, resource_count=?, action_count=?,"
+               " digest=?, live=?, created_ms=?, last_view=?, last_url=? WHERE id=?")
+
+# what a session's row carries of its other tables (SCHEMA_VERSION 4), from those tables
+_LAST_VIEW_SQL = ("(SELECT view_id FROM segments WHERE session_id=sessions.id"
+                  " ORDER BY idx DESC LIMIT 1)")
+_LAST_URL_SQL = ("(SELECT url FROM views WHERE session_id=sessions.id"
+                 " ORDER BY start_ms DESC LIMIT 1)")
 
 
 def _seg(row: Sequence) -> SegmentMeta:
@@ -211,6 +241,9 @@ class Index:
                 # written only when it changes: opening (a damaged file too) writes nothing
                 if self.db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
                     self._add_columns()
+                    # rows written before version 4 gain what they carry (none if new)
+                    self.db.execute(f"UPDATE sessions SET last_view={_LAST_VIEW_SQL},"
+                                    f" last_url={_LAST_URL_SQL}")
                     self.db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         except sqlite3.DatabaseError as exc:
             self.db.close()
@@ -221,7 +254,8 @@ class Index:
     # until `replay repair` rebuilds the index or the session is rewritten
     _ADDED = {"sessions": ("error_group_count INTEGER NOT NULL DEFAULT 0",
                            "resource_count INTEGER NOT NULL DEFAULT 0",
-                           "action_count INTEGER NOT NULL DEFAULT 0"),
+                           "action_count INTEGER NOT NULL DEFAULT 0",
+                           "last_view TEXT", "last_url TEXT"),
               "errors": ("type TEXT", "fingerprint TEXT"),
               "batches": ("digest TEXT",)}
 
@@ -253,18 +287,21 @@ class Index:
         for the disk: it survives the writer's crash (it is in the WAL), and after a power
         loss a lost intent only means that files of a whole, unanswered batch are adopted
         by the next open instead of deleted. The commit that follows is synchronous and
-        carries it to disk anyway; a live batch waits for one sync of the index, not two."""
+        carries it to disk anyway; a live batch waits for one sync of the index, not two.
+        One statement, its own transaction (SQLite's autocommit)."""
+        row = (token, os.getpid(), int(time.time() * 1000), json.dumps(list(files)))
         with self._lock:
-            if not fsync:
-                self.db.execute("PRAGMA synchronous=NORMAL")
             try:
-                with self._tx() as db:
-                    db.execute("INSERT INTO pending VALUES (?, ?, ?, ?)",
-                               (token, os.getpid(), int(time.time() * 1000),
-                                json.dumps(list(files))))
-            finally:
                 if not fsync:
-                    self.db.execute("PRAGMA synchronous=FULL")
+                    self.db.execute("PRAGMA synchronous=NORMAL")
+                try:
+                    self.db.execute("INSERT INTO pending VALUES (?, ?, ?, ?)", row)
+                finally:
+                    if not fsync:
+                        self.db.execute("PRAGMA synchronous=FULL")
+            except sqlite3.DatabaseError as exc:
+                _check_damage(self.path, exc)
+                raise
 
     def set_pending(self, token: str, files: Iterable[str]) -> None:
         """Replace a writer's intent with a longer list (a streaming import names each
@@ -360,7 +397,8 @@ class Index:
             stale += [f for (f,) in db.execute(
                 "SELECT file FROM segments WHERE session_id=?", (sid,))]
             db.execute("DELETE FROM segments WHERE session_id=?", (sid,))
-        db.executemany("INSERT OR IGNORE INTO retired VALUES (?)", [(f,) for f in stale])
+        if stale:
+            db.executemany("INSERT OR IGNORE INTO retired VALUES (?)", [(f,) for f in stale])
         if expected is not None:   # adopt(): see there
             rows = [r for r in rows if expected.get(r.info.id, set()) == {
                 f for (f,) in db.execute("SELECT file FROM segments WHERE session_id=?",
@@ -371,35 +409,55 @@ class Index:
         for r in rows:
             i = r.info
             ctx = json.dumps(i.context) if i.context else None
-            db.execute(
-                f"INSERT OR REPLACE INTO sessions ({_INFO_COLS}, digest, live, created_ms)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (i.id, i.application, i.user_id, i.user_name, i.user_email, i.start_ms,
-                 i.end_ms, i.duration_ms, i.first_url, i.view_count, i.error_count,
-                 i.frustration_count, i.record_count, i.bytes, i.segment_count, ctx,
-                 i.error_group_count, i.resource_count, i.action_count,
-                 r.digest, int(r.live), now))
+            # last_view: of the row's last segment (an append adds after the others; a
+            # whole write lists them all); last_url: see below
+            last_view = r.segments[-1].view_id if r.segments else None
+            # an append changes the row in place (its application, user and context stay):
+            # one page of the table (and the start index if it moved), where a replace also
+            # rewrites the id's and the user's index entries; a row gone meanwhile is
+            # written whole, as before
+            if not (r.append and db.execute(_APPEND_SQL, (
+                    i.start_ms, i.end_ms, i.duration_ms, i.first_url, i.view_count,
+                    i.error_count, i.frustration_count, i.record_count, i.bytes,
+                    i.segment_count, i.error_group_count, i.resource_count, i.action_count,
+                    r.digest, int(r.live), now, last_view, r.last_url, i.id)).rowcount == 1):
+                db.execute(
+                    f"INSERT OR REPLACE INTO sessions ({_INFO_COLS}, digest, live, created_ms,"
+                    " last_view, last_url) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,"
+                    "?,?,?)",
+                    (i.id, i.application, i.user_id, i.user_name, i.user_email, i.start_ms,
+                     i.end_ms, i.duration_ms, i.first_url, i.view_count, i.error_count,
+                     i.frustration_count, i.record_count, i.bytes, i.segment_count, ctx,
+                     i.error_group_count, i.resource_count, i.action_count,
+                     r.digest, int(r.live), now, last_view, r.last_url))
             db.executemany(
                 "INSERT INTO segments VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                 [(i.id, s.index, s.file, s.start_ms, s.end_ms, s.record_count,
                   int(s.has_full_snapshot), s.creation_reason, s.view_id, s.bytes,
                   s.raw_bytes) for s in r.segments])
-            if r.facts is not None:
-                f = r.facts
+            f = r.facts
+            if f is not None:
                 if not r.append:
                     db.execute("DELETE FROM views WHERE session_id=?", (i.id,))
                     db.execute("DELETE FROM errors WHERE session_id=?", (i.id,))
-                db.executemany("INSERT OR IGNORE INTO views VALUES (?,?,?,?)",
-                               [(i.id, v.view_id, v.start_ms, v.url) for v in f.views])
-                db.executemany("INSERT INTO errors VALUES (?,?,?,?,?,?)",
-                               [(i.id, e.ts, e.kind, e.message, e.type, e.fingerprint)
-                                for e in f.errors])
+                if f.views:
+                    db.executemany("INSERT OR IGNORE INTO views VALUES (?,?,?,?)",
+                                   [(i.id, v.view_id, v.start_ms, v.url) for v in f.views])
+                if f.errors:
+                    db.executemany("INSERT INTO errors VALUES (?,?,?,?,?,?)",
+                                   [(i.id, e.ts, e.kind, e.message, e.type, e.fingerprint)
+                                    for e in f.errors])
+            if f is not None and (not r.append or f.views or f.errors):
                 # counted from the rows, so appends (repeated RUM views) stay exact
                 db.execute("UPDATE sessions SET view_count=(SELECT count(*) FROM views"
                            " WHERE session_id=?1), error_count=(SELECT count(*) FROM errors"
                            " WHERE session_id=?1), error_group_count=(SELECT count(DISTINCT"
-                           " fingerprint) FROM errors WHERE session_id=?1) WHERE id=?1",
-                           (i.id,))
+                           f" fingerprint) FROM errors WHERE session_id=?1), last_url="
+                           f"{_LAST_URL_SQL} WHERE id=?1", (i.id,))
+            elif not r.append:   # its views kept as they are
+                db.execute(f"UPDATE sessions SET last_url={_LAST_URL_SQL} WHERE id=?", (i.id,))
+            # (an append that adds no view or error: the row carries the session's counts
+            # and last_url)
             if i.user_id:
                 db.execute(
                     "INSERT INTO users VALUES (?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET"
@@ -490,6 +548,19 @@ class Index:
             "SELECT id FROM sessions WHERE id LIKE ? ESCAPE '\\' ORDER BY id LIMIT 10",
             (esc[0] + "%" + esc[1],))]
 
+    def open_session(self, client_id: str) -> OpenSessionInfo | None:
+        """The newest of `sessions_for_client`, with what an append continues from."""
+        rows = self._all(f"SELECT {_INFO_COLS}, last_view, last_url FROM sessions WHERE id=?"
+                         " OR (id>? AND id<?) ORDER BY start_ms DESC LIMIT 1",
+                         (client_id, client_id + ".", client_id + "/"))
+        return _open_info(rows[0]) if rows else None
+
+    def appendable(self, sid: str) -> OpenSessionInfo | None:
+        """A session's row with what an append continues from (an import that extends it)."""
+        rows = self._all(f"SELECT {_INFO_COLS}, last_view, last_url FROM sessions WHERE id=?",
+                         (sid,))
+        return _open_info(rows[0]) if rows else None
+
     def sessions_for_client(self, client_id: str) -> list[SessionInfo]:
         """Sessions begun under a client's session id: `<id>` and its continuations
         `<id>.<timestamp>` (newest first). A range on the primary key, not LIKE: the live
@@ -512,19 +583,6 @@ class Index:
 
     def segments(self, sid: str) -> list[SegmentMeta]:
         return [_seg(r) for r in self._all(_SEGMENTS_SQL, (sid,))]
-
-    def last_view(self, sid: str) -> str | None:
-        """The view of a session's last segment (one row: a live append asks on every
-        batch, and a live session has thousands of segments)."""
-        rows = self._all("SELECT view_id FROM segments WHERE session_id=? ORDER BY idx DESC"
-                         " LIMIT 1", (sid,))
-        return rows[0][0] if rows else None
-
-    def last_view_url(self, sid: str) -> str | None:
-        """The URL of a session's latest view (what an append's first Meta is compared with)."""
-        rows = self._all("SELECT url FROM views WHERE session_id=? ORDER BY start_ms DESC"
-                         " LIMIT 1", (sid,))
-        return rows[0][0] if rows else None
 
     def segment_files(self) -> dict[str, str]:
         """file -> session id, for every segment row."""

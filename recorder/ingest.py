@@ -61,6 +61,8 @@ class OpenSession(Protocol):
     end_ms: float
     record_count: int
     view_count: int
+    last_view: str | None    # the view of its last segment
+    last_url: str | None     # the URL of its latest view
 
 
 class PreparedSession:
@@ -145,7 +147,6 @@ def prepare(events: Sequence[Any], *, application: str | None = None,
             masker_for: MaskerFor | None = None,
             limits: Limits = DEFAULT_LIMITS, session_id: str | None = None,
             open_session: Callable[[str], OpenSession | None] = lambda sid: None,
-            last_url_of: Callable[[str], str | None] = lambda sid: None,
             strict: bool | None = None, progress: Progress | None = None,
             progress_total: int | None = None,
             max_session_ms: int = MAX_SESSION_MS,
@@ -158,8 +159,8 @@ def prepare(events: Sequence[Any], *, application: str | None = None,
     after a limit start `<id>.<first timestamp>`); import - the id to give the first
     session (a `.replay` bundle keeps its id). `masker_for`, if given, is asked for each
     session's masker instead of `masker_factory` (live: state kept between requests).
-    `last_url_of(sid)`: the URL of an open session's latest view, so an append's facts are
-    what the whole session's would be (a Meta repeating it is no new view).
+    An append's facts start from the open session's `last_url`, so they are what the whole
+    session's would be (a Meta repeating its latest view's URL is no new view).
     `encoded` (strict only: every event is kept): each event's JSON as received, measured
     against the limits instead of encoding the event again."""
     n_in = len(events)
@@ -244,7 +245,7 @@ def prepare(events: Sequence[Any], *, application: str | None = None,
             p.facts = derive_facts(p.events, user)
         else:
             p.facts = derive_facts(p.events, user, first_view=p.append_to.view_count + 1,
-                                   last_url=last_url_of(p.append_to.id))
+                                   last_url=p.append_to.last_url)
         done += len(p.events) // 4
         if progress:
             progress(done, total)

@@ -13,6 +13,7 @@ stamped with its first position) stay in the current session.
 from __future__ import annotations
 
 import hashlib
+import re
 from typing import Iterable, Sequence
 
 from .format import SYNTHETIC, SYNTHETIC_USER, encode_msgpack
@@ -113,7 +114,13 @@ def derive_session_id(events: Sequence[dict], *, application: str | None = None,
     return f"{d[:8]}-{d[8:12]}-{d[12:16]}-{d[16:20]}-{d[20:32]}"
 
 
+# what a session id may keep: letters and digits (any script: `\w` is str.isalnum() and
+# "_"), "-", "_", "."
+_UNSAFE = re.compile(r"[^\w.\-]")
+
+
 def clean_id(sid: str) -> str:
-    """Session ids become file names: keep them to a safe alphabet."""
-    out = "".join(c if c.isalnum() or c in "-_." else "_" for c in sid.strip())[:128]
+    """Session ids become file names: keep them to a safe alphabet. (A live batch asks
+    three times: one pass in C, not a loop over the characters.)"""
+    out = _UNSAFE.sub("_", sid.strip())[:128]
     return out.lstrip(".") or "session"

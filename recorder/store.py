@@ -57,7 +57,8 @@ from .format import EventType, InvalidEvent, decode_msgpack, encode_json, encode
     invalid_events
 from .ingest import BatchReused, ImportConflict, KnownTypes, Masker, MaskerFor, Outcome, \
     PreparedSession, Progress, Reconciler, batch_digest, prepare, reconcile, same_batch_digest
-from .index import AcceptedBatch, BatchKey, Index, IndexDamaged, SessionInfo, SessionRow
+from .index import AcceptedBatch, BatchKey, Index, IndexDamaged, OpenSessionInfo, SessionInfo, \
+    SessionRow
 from .jsonscan import JsonFacts
 from .limits import DEFAULT_LIMITS, Limits, check_event, check_session_size, check_timestamp, \
     check_viewport
@@ -436,8 +437,7 @@ class LocalStore(Store):
                 events, application=application, user=user, live=live, now_ms=now_ms,
                 masker_factory=masker_factory, masker_for=masker_for,
                 limits=limits or self.limits,
-                session_id=session_id, open_session=self._open_session,
-                last_url_of=self.index.last_view_url, strict=strict,
+                session_id=session_id, open_session=self._open_session, strict=strict,
                 progress=progress, progress_total=total, encoded=encoded)
             todo: list[PreparedSession] = []
             out: list[Stored] = []
@@ -561,14 +561,17 @@ class LocalStore(Store):
                 return sid, None, Outcome.SAME
             with self.session(sid) as stored:   # an exact id resolves to itself
                 r = reconcile(list(stored.events()), p.events)
-            info = stored.info
             if r.outcome is Outcome.SAME:
                 return sid, None, r.outcome
             if partial or as_new:
                 continue       # a new session is asked for: never add to an existing one
             if r.outcome is Outcome.EXTENDS:
+                info = self.index.appendable(sid)
+                if info is None:   # deleted since it was read: stored as a new one
+                    p.id = sid
+                    return sid, p, Outcome.NEW
                 facts = derive_facts(r.append, user, first_view=info.view_count + 1,
-                                     last_url=self.index.last_view_url(sid))
+                                     last_url=info.last_url)
                 return sid, PreparedSession(sid, r.append, None, p.digest, facts, info), \
                     r.outcome
             reason = r.reason
@@ -592,8 +595,11 @@ class LocalStore(Store):
         stripe = int.from_bytes(hashlib.blake2b(key, digest_size=4).digest(), "big") \
             % LOCK_STRIPES
         path = self.root / LOCKS_DIR / f"{stripe:02d}.lock"
-        path.parent.mkdir(exist_ok=True)
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        except FileNotFoundError:   # the first lock of this data folder
+            path.parent.mkdir(exist_ok=True)
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)   # released by the kernel if the holder dies
             yield
@@ -615,11 +621,10 @@ class LocalStore(Store):
                 before += meta.record_count
             return reader.info, events
 
-    def _open_session(self, client_id: str) -> SessionInfo | None:
+    def _open_session(self, client_id: str) -> OpenSessionInfo | None:
         """The newest session started under a client's session id (it may have been
         continued as `<id>.<timestamp>` after a limit)."""
-        rows = self.index.sessions_for_client(clean_id(client_id))
-        return rows[0] if rows else None
+        return self.index.open_session(clean_id(client_id))
 
     def replace_session(self, session_id: str, events: Sequence[dict], *,
                         context: dict | None = None) -> None:
@@ -784,7 +789,7 @@ class LocalStore(Store):
         token = _PendingWrite.new_token()
         for p in todo:
             first = p.append_to.segment_count if p.append_to else 0
-            prev_view = self._last_view(p.append_to.id) if p.append_to else None
+            prev_view = p.append_to.last_view if p.append_to else None
             cuts = plan_segments(p.events, p.sizes, max_records=self.max_segment_records,
                                  max_bytes=self.max_segment_bytes)
             for k, (a, b, reason) in enumerate(cuts):
@@ -831,8 +836,10 @@ class LocalStore(Store):
             return encode_segment(p.id, meta, p.events[a:b], codec, zdict,
                                   session_info=infos.get(p.id) if a == 0 else None,
                                   batch=batch if meta is first else None)
+        if len(jobs) < 2 or codec.level < 10:   # (a live batch: one fast segment)
+            return map(encode, jobs)
         workers = min(os.cpu_count() or 1, 4)
-        if len(jobs) < 2 or workers < 2 or codec.level < 10:
+        if workers < 2:
             return map(encode, jobs)
         pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="segment-zstd")
         results = pool.map(encode, jobs)
@@ -856,17 +863,15 @@ class LocalStore(Store):
                 resource_count=old.resource_count + f.resource_count,
                 action_count=old.action_count + f.action_count,
                 record_count=old.record_count + f.record_count, bytes=old.bytes + nbytes,
-                segment_count=old.segment_count + len(segs), context=old.context)
+                segment_count=old.segment_count + len(segs), context=old.context,
+                error_group_count=old.error_group_count)
             # an import that extends a session keeps the digest of its whole input, so
             # importing that file again is recognised at once
             return SessionRow(info=info, digest=None if live else p.digest, live=True,
-                              segments=segs, facts=f, append=True)
+                              segments=segs, facts=f, append=True, last_url=old.last_url)
         info = info_from(p.id, f, application=application, user=f.user, context=context,
                          nbytes=nbytes, segment_count=len(segs))
         return SessionRow(info=info, digest=p.digest, live=live, segments=segs, facts=f)
-
-    def _last_view(self, sid: str) -> str | None:
-        return self.index.last_view(sid)
 
     def _retire(self, files: list[str]) -> None:
         """Delete files a committed transaction listed in `retired`, then forget them."""
@@ -1357,12 +1362,11 @@ class _StreamSession:
     def _append(self, digest: str) -> tuple[Stored, SessionRow]:
         """The extra events after the stored session's, as `_place`'s EXTENDS appends them."""
         assert self.rec is not None and self.reader is not None
-        info = self.store.index.session(self.id)
+        info = self.store.index.appendable(self.id)
         assert info is not None
         self.target = self.id
-        prev_view = self.store._last_view(self.id)
-        facts = FactsReader(self.user, first_view=info.view_count + 1,
-                            last_url=self.store.index.last_view_url(self.id))
+        prev_view = info.last_view
+        facts = FactsReader(self.user, first_view=info.view_count + 1, last_url=info.last_url)
         self.planner = SegmentPlanner(self.store.max_segment_records,
                                       self.store.max_segment_bytes)
         for e, size in self.rec.extras():
@@ -1447,10 +1451,12 @@ class _PendingWrite:
 
     def write(self, rel: str, blob: bytes) -> None:
         path = self.store.root / rel
-        if path.parent not in self.dirs:
+        self.dirs.add(path.parent)
+        try:
+            _atomic_write(path, blob)
+        except FileNotFoundError:   # the session's first segment: its folder is new
             path.parent.mkdir(parents=True, exist_ok=True)
-            self.dirs.add(path.parent)
-        _atomic_write(path, blob)
+            _atomic_write(path, blob)
 
     def discard(self, files: Iterable[str]) -> None:
         """Remove files that will not be committed (they stay named in the intent)."""
