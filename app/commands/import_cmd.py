@@ -174,8 +174,7 @@ def import_files(store: Store, files, args: argparse.Namespace, masker_factory, 
             failures.append(str(exc))
         except DamagedRecording as exc:
             failures.append(f"{f}: not imported - {str(exc).removeprefix(f'{f}: ')}; get"
-                            " an intact copy, or add --partial to store what decodes as"
-                            " a new session")
+                            f" an intact copy, or add {PARTIAL_HINT}")
         except (UnreadableRecording, BadBundle, InvalidEvent) as exc:
             # the reader's message may already name the file
             msg = str(exc).removeprefix(f"{f}: ")
@@ -190,6 +189,9 @@ def import_files(store: Store, files, args: argparse.Namespace, masker_factory, 
         if len(failures) > refused and on_fail is not None:
             on_fail(str(f), failures[-1])
     return results, failures
+
+
+PARTIAL_HINT = "--partial to store what decodes as a new session (SESSION_partial)"
 
 
 class _StoredAlready(Exception):
@@ -282,8 +284,7 @@ def _import_file(store: Store, f: Path, args, masker_factory, bar, task) -> list
             src = open_bundle(f)
         except DamagedBundle as exc:
             if not args.partial:
-                raise DamagedBundle(f"{exc}, or add --partial to store what it still"
-                                    " holds as a new session") from None
+                raise DamagedBundle(f"{exc}, or add {PARTIAL_HINT}") from None
             recs = [_salvaged(f, exc, args)]
         else:
             handed = src.info.context
@@ -378,8 +379,8 @@ def _stored(f: Path, args, r: Stored, damaged: str | None, done: list[Stored]) -
             f"{f}: session {r.id} is stored already, so --rules did not apply to"
             f" it{_remask_hint(args, r.id)}")
     if damaged:
-        print(f"replay: warning: {f}: {damaged}; stored what decoded as partial"
-              f" session {r.id}", file=sys.stderr)
+        print(f"replay: warning: {f}: {damaged}; stored what decodes as a new session,"
+              f" {r.id}, marked partial", file=sys.stderr)
     elif r.outcome is Outcome.SAME:
         print(f"replay: note: {r.id}: already stored, nothing new", file=sys.stderr)
     elif r.outcome is Outcome.EXTENDS:
@@ -493,7 +494,7 @@ def _salvaged(f: Path, exc: DamagedBundle, args) -> tuple:
     if not got.events:
         raise DamagedBundle(f"{exc}; no segment before the damage could be read") from None
     return (got.events, got.session_id, None, args.application, None,
-            f"the bundle is cut off or damaged; {got.segments} whole segment(s) read")
+            f"the bundle is cut off or damaged ({count(got.segments, 'whole segment')} read)")
 
 
 def _damage(src) -> str | None:
@@ -501,5 +502,6 @@ def _damage(src) -> str | None:
     if not src.damaged:
         return None
     first = src.damaged[0]
-    return (f"{len(src.damaged)} of its {len(src.segments)} segments are damaged (segment"
+    return (f"{len(src.damaged)} of its {len(src.segments)} segments"
+            f" {'is' if len(src.damaged) == 1 else 'are'} damaged (segment"
             f" {src.segments[first].index}: {src.damage_reasons.get(first, 'unreadable')})")
