@@ -88,6 +88,8 @@ class Step(msgspec.Struct, frozen=True):
         what = f'"{self.name}"' if self.name else "an element"
         if self.kind is StepKind.NAVIGATE:
             return f"Open {self.url}"
+        if self.kind is StepKind.TYPE and self.text == "":   # typed, then all deleted
+            return f"Clear {what}"
         if self.kind in (StepKind.TYPE, StepKind.SELECT):
             verb = "Type" if self.kind is StepKind.TYPE else "Select"
             value = "(masked)" if self.masked else f'"{self.text}"'

@@ -214,3 +214,11 @@ def test_clicks_and_double_clicks_as_rrweb_records_them():
         (5000, StepKind.CLICK, "#apply", []), (7000, StepKind.CLICK, "#apply", ["rage_click"]),
         (9000, StepKind.CHECK, "#terms", [])]
     assert [s.describe() for s in got[2:4]] == ['Double-click "Ada"', 'Click "Apply coupon"']
+
+
+def test_a_field_typed_in_then_emptied_is_cleared():
+    search = el("input", type="search", id="search", placeholder="Search")
+    got = steps(full(page(search)) + [typed(search, "mug", 100), click(el("p"), 200),
+                                      typed(search, "", 300)])
+    assert [s.describe() for s in got[1:]] == ['Type "mug" in "Search"', 'Click an element',
+                                               'Clear "Search"']
