@@ -5,6 +5,9 @@
     {"session_id": "...", "batch_id"?: "...", "view_id"?: "...",
      "user"?: {"id","name","email"}, "context"?: {...}, "events": [...]}
 
+The session is stored under `session_id` as sent: 1 to 128 characters usable as a file name
+(letters, digits, '-', '_', '.', not first; `sessions.clean_id` leaves it as it is), else 400.
+
 Retries store nothing twice - the batch id:
 1. `batch_id` is a string of 1 to 64 characters the sender picks, unique within its
    `session_id` (capture.js: a random page id and a counter). It is a body field, not a
