@@ -29,7 +29,7 @@ from lxml import etree
 
 from recorder.format import NodeType
 
-from .sanitize import ATTR_NAME_OK, inert_css_text
+from .sanitize import ATTR_NAME_OK, HIDDEN_UNSIZED, inert_css_text
 
 _DOCUMENT = int(NodeType.Document)
 _DOCTYPE = int(NodeType.DocumentType)
@@ -48,7 +48,11 @@ CSP = ("default-src 'none'; img-src data: replay-asset:; style-src 'unsafe-inlin
 # with the word "Hidden", drawn by CSS so no text enters the DOM. An empty inline element
 # has no box, so inline tags become inline-block, standing where their text stood (at the
 # text's bottom, not on the baseline, so the line keeps its height). Shown by the safe document and, through
-# the runtime bridge, by the live replay view.
+# the runtime bridge, by the live replay view. A placeholder is never smaller than
+# HIDDEN_MIN_PX (HIDDEN_MIN_INLINE for an inline one) when its height was not recorded or was
+# 0 (`sanitize.HIDDEN_UNSIZED`): an element the page filled by script after it was recorded
+# had no height then (its box is taken when the snapshot is; what is added beneath it later is
+# never recorded), and showed nothing at all where content was.
 _HIDDEN_LABEL = quote(
     "<svg xmlns='http://www.w3.org/2000/svg'><text x='50%' y='50%' text-anchor='middle'"
     " dominant-baseline='central' font-family='sans-serif' font-size='12' fill='#6b6b6b'>"
@@ -56,11 +60,18 @@ _HIDDEN_LABEL = quote(
 _INLINE = ("a", "abbr", "b", "bdi", "bdo", "cite", "code", "data", "dfn", "em", "i", "kbd",
            "label", "mark", "q", "s", "samp", "small", "span", "strong", "sub", "sup", "time",
            "u", "var")
+HIDDEN_MIN_PX = 24
+HIDDEN_MIN_INLINE = ("1em", "3em")   # height, width
 PLAYER_CSS = ("[data-replay-hidden]:empty{background:#e4e4e4 url(\"data:image/svg+xml,"
               + _HIDDEN_LABEL + "\") center/100% 100% no-repeat!important;"
               "box-shadow:inset 0 0 0 1px #c4c4c4!important;color:transparent!important}"
               + ",".join(f"{t}[data-replay-hidden]:empty" for t in _INLINE)
               + "{display:inline-block!important;vertical-align:text-bottom}"
+              f"[data-replay-hidden={HIDDEN_UNSIZED}]:empty{{min-height:{HIDDEN_MIN_PX}px!important;"
+              f"min-width:{HIDDEN_MIN_PX}px!important}}"
+              + ",".join(f"{t}[data-replay-hidden={HIDDEN_UNSIZED}]:empty" for t in _INLINE)
+              + f"{{min-height:{HIDDEN_MIN_INLINE[0]}!important;"
+              f"min-width:{HIDDEN_MIN_INLINE[1]}!important}}"
               "template,noscript{display:none!important}")
 _XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 

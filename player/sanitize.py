@@ -238,6 +238,8 @@ def _sanitize_attrs(tag: str, attrs: dict, asset: AssetResolver,
         out["sandbox"] = "allow-same-origin"
     if markup_level(attrs) == Level.HIDDEN:   # a hidden element's placeholder (see PLAYER_CSS)
         out["data-replay-hidden"] = ""
+    if "data-replay-hidden" in out and not _positive_px(attrs.get("rr_height")):
+        out["data-replay-hidden"] = HIDDEN_UNSIZED   # no height recorded: PLAYER_CSS's minimum
     if t in _EMBED_TAGS:
         for k in ("data", "src", "type", "classid", "codebase", "archive", "code"):
             out.pop(k, None)
@@ -256,6 +258,17 @@ def _animates_unsafe(target: Any) -> bool:
     t = tag_name(target)
     return (not t or t.startswith(("on", "rr_", "_")) or t in URL_ATTRS or t in _DROP_ATTRS
             or t in _SRCSET_ATTRS or t in ("style", "attributename"))
+
+
+HIDDEN_UNSIZED = "unsized"   # a placeholder whose height was not recorded, or was 0
+
+
+def _positive_px(v: Any) -> bool:
+    """`rr_height` says a height above 0 ("18px", "18.5")."""
+    try:
+        return float(str(v).strip().removesuffix("px")) > 0
+    except ValueError:
+        return False
 
 
 def _css_len(v: str) -> str:

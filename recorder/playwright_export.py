@@ -10,8 +10,8 @@ error the session hit. A developer runs it against their own server (`REPLAY_BAS
   `FILL_IN` at the top of the script (also read from `REPLAY_FILL_<NAME>`), never a guess.
 - Selectors are `steps.robust_selector`'s (id, test id, field name, role + name, text, then
   a CSS path), written as Playwright's own locators (`get_by_role`, `get_by_test_id`...).
-- A double-click acts on the element as it was at its first click (the first click may
-  rename it: "Add to cart" becomes "Adding…").
+- Clicks, double-clicks and rage bursts are `steps.click_steps`' (a double-click acts on the
+  element as it was at its first click).
 """
 from __future__ import annotations
 
@@ -24,7 +24,8 @@ import msgspec
 
 from .format import EventType, IncrementalSource, NodeType
 from .mirror import Mirror
-from .semantics import CLICK_CHAIN_MS, ErrorEvent, Resource
+from .privacy.masking import MASK
+from .semantics import ErrorEvent, Resource
 from .steps import Step, StepKind, StepsBuilder, robust_selector
 
 Raw = dict[str, Any]
@@ -32,13 +33,14 @@ Raw = dict[str, Any]
 STATE_TEXT_CHARS = 80       # a longer text is content, not a state worth waiting for
 STATE_WAITS_PER_STEP = 3    # at most this many elements waited for after a step
 WAIT_TIMEOUT_MS = 10_000    # how long the script waits for a recorded DOM state
-SAME_CLICK_MS = 50          # two click records this close on one element are one click
 NAVIGATION_AFTER_STEP_MS = 2_000   # a page load this soon after a step is that step's doing
 _MASKED_TEXT = re.compile(r"[x*\s]+")
 _ROLE = re.compile(r'^role=([a-z]+)\[name="((?:[^"\\]|\\.)*)"\]$')
 _TEXT = re.compile(r'^text="((?:[^"\\]|\\.)*)"$')
 _TEST_ID = re.compile(r'^\[data-testid="((?:[^"\\]|\\.)*)"\]$')
+_SCOPED = re.compile(r'^(#-?[A-Za-z_][A-Za-z0-9_-]*|\[id="(?:[^"\\]|\\.)*"\]) >> (.+)$')
 _CSS_IDENT = re.compile(r"-?[A-Za-z_][A-Za-z0-9_-]*")
+CHECK_COMMENT = "# the session hit"   # the check at the end: not a step's doing
 _NOT_JS_ERRORS = frozenset({"console", "HTTPError"})   # error types that are not a thrown error
 
 
@@ -54,17 +56,22 @@ def _unquote(s: str) -> str:
 
 
 def locator_code(selector: str) -> str:
-    """Python for Playwright's locator of a `steps.robust_selector` selector."""
+    """Python for Playwright's locator of a `steps.robust_selector` selector; a name within
+    an ancestor (`#product-8 >> role=button[name="Add"]`) is looked for within it."""
+    within = "page"
+    m = _SCOPED.match(selector)
+    if m:
+        within, selector = f"page.locator({m.group(1)!r})", m.group(2)
     m = _ROLE.match(selector)
     if m:
-        return f"page.get_by_role({m.group(1)!r}, name={_unquote(m.group(2))!r}, exact=True)"
+        return f"{within}.get_by_role({m.group(1)!r}, name={_unquote(m.group(2))!r}, exact=True)"
     m = _TEXT.match(selector)
     if m:
-        return f"page.get_by_text({_unquote(m.group(1))!r}, exact=True)"
+        return f"{within}.get_by_text({_unquote(m.group(1))!r}, exact=True)"
     m = _TEST_ID.match(selector)
     if m:
-        return f"page.get_by_test_id({_unquote(m.group(1))!r})"
-    return f"page.locator({selector!r})"
+        return f"{within}.get_by_test_id({_unquote(m.group(1))!r})"
+    return f"{within}.locator({selector!r})"
 
 
 def placeholder_name(label: str, taken: set[str]) -> str:
@@ -135,7 +142,7 @@ class _Reader:
                 continue
             sel = _id_selector(m.nodes[el].attrs["id"])
             text = _text(m, el)
-            if text and not _MASKED_TEXT.fullmatch(text):
+            if text and not _MASKED_TEXT.fullmatch(text) and MASK not in text:
                 out[sel] = text
         self.touched = keep
         return out
@@ -197,7 +204,7 @@ def playwright_script(events: Iterable[Raw], *, session_id: str,
     probe = StepsBuilder()
     for e in events:
         probe.feed(e)
-    all_steps = _fix_dblclicks(probe)
+    all_steps = probe.steps()
     step_times = sorted({s.t for s in all_steps})
     k = 0
     for e in events:
@@ -213,37 +220,11 @@ def playwright_script(events: Iterable[Raw], *, session_id: str,
     while k < len(step_times):
         r.states.append((step_times[k], r.settle(step_times[k])))
         k += 1
-    r.states.append((float("inf"), r.settle(float("inf"))))
     sem = probe.sem
     errors = sorted(sem.errors, key=lambda e: e.t) if sem is not None else []
     failed = [x for x in (sem.resources if sem is not None else []) if (x.status or 0) >= 400]
     return _write(all_steps, r, errors, failed, session_id=session_id, viewport=viewport,
                   start_ms=start_ms, end_ms=end_ms, origin=r.origin or 0.0)
-
-
-def _fix_dblclicks(b: StepsBuilder) -> list[Step]:
-    """The steps as a browser must perform them. rrweb records a `dblclick` after a single
-    click too: one with fewer than two clicks before it on that element is that click.
-    A real double-click acts on the element as it was at its first click, and includes the
-    clicks it is made of; a click that checks a box is one step, the check."""
-    clicks = [c for c in (b.sem.clicks if b.sem is not None else []) if c.type == "click"]
-    out: list[Step] = []
-    for s in b.steps():
-        if s.kind is StepKind.DBLCLICK:
-            mine = [c for c in clicks if c.id == s.id and 0 <= s.t - c.t <= CLICK_CHAIN_MS]
-            if mine and mine[0].selector:
-                s = msgspec.structs.replace(s, selector=mine[0].selector)
-            if len(mine) < 2:
-                s = msgspec.structs.replace(s, kind=StepKind.CLICK)
-        prev = out[-1] if out else None
-        if prev is not None and prev.id == s.id and not prev.frustrations \
-                and prev.kind is StepKind.CLICK and s.kind in (StepKind.CLICK, StepKind.DBLCLICK) \
-                and s.t - prev.t <= (CLICK_CHAIN_MS if s.kind is StepKind.DBLCLICK else SAME_CLICK_MS):
-            out[-1] = msgspec.structs.replace(s, t=prev.t, frustrations=s.frustrations)
-            continue
-        out.append(s)
-    checks = {(s.id, s.t) for s in out if s.kind in (StepKind.CHECK, StepKind.UNCHECK)}
-    return [s for s in out if not (s.kind is StepKind.CLICK and (s.id, s.t) in checks)]
 
 
 def _write(steps: list[Step], r: _Reader, errors: list[ErrorEvent], failed: list[Resource], *,
@@ -302,8 +283,9 @@ def _write(steps: list[Step], r: _Reader, errors: list[ErrorEvent], failed: list
                     StepKind.RIGHT_CLICK: 'click(button="right")', StepKind.TAP: "tap()",
                     StepKind.CHECK: "check()", StepKind.UNCHECK: "uncheck()"}[s.kind]
             body.append(f"    {loc}.{verb}")
-        # the DOM state the recording shows just before the next step (after the last step,
-        # at the end); steps at one moment wait once, after the last of them
+        # the DOM state the recording shows just before the next step (not after the last
+        # step: what it showed at the end is the run's own, an order number, say; the check
+        # at the end decides); steps at one moment wait once, after the last of them
         if n < len(chosen) and chosen[n].t == s.t:
             continue
         if s is opened:   # what it showed then came of steps before the range: not waited for
@@ -326,7 +308,7 @@ def _write(steps: list[Step], r: _Reader, errors: list[ErrorEvent], failed: list
         fill_in="".join(f"    {k!r}: os.environ.get({'REPLAY_FILL_' + k!r}, {('<' + k + '>')!r}),"
                         f"  # {label} (masked when recorded)\n" for k, label in fill_in),
         steps="\n".join(body),
-        check=_check(target, failed))
+        check_comment=CHECK_COMMENT, check=_check(target, failed))
 
 
 def _scroll(s: Scroll) -> list[str]:
@@ -344,19 +326,19 @@ def _check(e: ErrorEvent | None, failed: list[Resource]) -> str:
     if request is not None:   # the failed request, on whatever server the script runs against
         u = urlsplit(request.url)
         path = u.path + (f"?{u.query}" if u.query else "")
-        return (f"    # the session hit: {e.message}\n"
+        return (f"    {CHECK_COMMENT}: {e.message}\n"
                 f"    expected = ({request.method!r}, {path!r}, {request.status})\n"
                 "    page.wait_for_timeout(500)  # the last step's request\n"
                 "    seen = [(r.request.method, r.url[len(BASE_URL):], r.status) for r in failed]\n"
                 "    assert expected in seen, f\"no {expected} among the failed requests {seen}\"\n"
                 "    return expected")
     if e.type == "console":
-        return (f"    # the session hit (console.error): {e.message}\n"
+        return (f"    {CHECK_COMMENT} (console.error): {e.message}\n"
                 f"    expected = {e.message!r}\n"
                 "    assert any(expected in m for m in console_errors), \\\n"
                 "        f\"no console error {expected!r}; seen: {console_errors}\"\n"
                 "    return expected")
-    return (f"    # the session hit: {e.type}: {e.message}\n"
+    return (f"    {CHECK_COMMENT}: {e.type}: {e.message}\n"
             f"    expected = {e.type + ': ' + e.message!r}\n"
             "    page.wait_for_timeout(500)  # an error thrown by the last step's handler\n"
             "    assert any(expected in m for m in page_errors), \\\n"
@@ -378,14 +360,23 @@ Values that were masked when recorded are not in the recording: fill in FILL_IN 
 Where the site shows other text than the recording did between steps (its data has moved on:
 a cart kept from an earlier run, say), the script says so on stderr and goes on; only the
 error at the end decides whether the bug was reproduced.
+Exit status: 0 reproduced, 1 not reproduced (or a step could not be done), 2 cannot run here.
 """
 import os
+import re
 import sys
+import traceback
 
-from playwright.sync_api import expect, sync_playwright
+try:
+    from playwright.sync_api import Error as PlaywrightError, expect, sync_playwright
+except ImportError:
+    print("this script needs Playwright for Python: pip install playwright, then either"
+          " `playwright install chromium` or REPLAY_CHROMIUM=/path/to/chromium", file=sys.stderr)
+    sys.exit(2)
 
 RECORDED_ORIGIN = {origin!r}
 BASE_URL = os.environ.get("REPLAY_BASE_URL", RECORDED_ORIGIN).rstrip("/")
+CHECK_COMMENT = {check_comment!r}   # the comment the check at the end starts with
 VIEWPORT = {viewport}
 WAIT_MS = {wait_ms}
 
@@ -414,9 +405,9 @@ def expect_text(page, selector, text):
         expect(page.locator(selector)).to_have_text(text, timeout=WAIT_MS)
     except AssertionError:
         loc = page.locator(selector)
-        seen = loc.first.inner_text() if loc.count() else "(no such element)"
-        print(f"note: {{selector}} shows {{seen!r}}; the recording showed {{text!r}}",
-              file=sys.stderr)
+        seen = " ".join((loc.first.text_content() or "").split()) if loc.count() else None
+        print(f"note: {{selector}} " + (f"shows {{seen!r}}" if seen is not None else "is not there")
+              + f", the recording showed {{text!r}}; going on", file=sys.stderr)
 
 
 def reproduce(page):
@@ -429,17 +420,50 @@ def reproduce(page):
 {check}
 
 
+def failed_step(exc):
+    """The `# N. ...` comment above the line of reproduce() that raised `exc`."""
+    lines = open(__file__, encoding="utf-8").read().splitlines()
+    at = [f.lineno for f in traceback.extract_tb(exc.__traceback__)
+          if f.filename == __file__ and f.name == "reproduce"]
+    for line in reversed(lines[:at[-1]] if at else []):
+        if line.strip().startswith(CHECK_COMMENT):
+            break
+        m = re.match(r"\\s*# (\\d+\\. .*?)  \\(at ", line)
+        if m:
+            return "step " + m.group(1)
+    return "the check at the end"
+
+
 def main():
+    chromium = os.environ.get("REPLAY_CHROMIUM") or None
+    if chromium and not os.path.isfile(chromium):
+        print(f"REPLAY_CHROMIUM={{chromium}} is not a file: give the path of a Chromium or Chrome"
+              " executable, or unset it to use Playwright's own", file=sys.stderr)
+        return 2
+    unset = [k for k, v in FILL_IN.items() if v == f"<{{k}}>"]
+    if unset:
+        print(f"note: not given, typed as placeholders: {{', '.join(unset)}} (masked when"
+              " recorded: set REPLAY_FILL_<NAME> or edit FILL_IN)", file=sys.stderr)
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=os.environ.get("REPLAY_CHROMIUM") or None,
-                                    headless=not os.environ.get("REPLAY_HEADED"))
+        try:
+            browser = p.chromium.launch(executable_path=chromium,
+                                        headless=not os.environ.get("REPLAY_HEADED"))
+        except PlaywrightError as exc:
+            print(f"cannot start Chromium ({{str(exc).splitlines()[0]}}): run `playwright install"
+                  " chromium`, or set REPLAY_CHROMIUM=/path/to/chromium", file=sys.stderr)
+            return 2
         try:
             page = browser.new_page(viewport=VIEWPORT)
             print("reproduced:", reproduce(page))
+            return 0
+        except (PlaywrightError, AssertionError) as exc:
+            print(f"not reproduced: {{failed_step(exc)}}: {{str(exc).splitlines()[0]}}",
+                  file=sys.stderr)
+            return 1
         finally:
             browser.close()
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
 '''

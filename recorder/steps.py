@@ -17,7 +17,13 @@ are; a candidate is used only when it matches exactly one element of the page at
 5. text: `text="Add to cart"`;
 6. otherwise a CSS path from the nearest ancestor with an id, `:nth-of-type` only where
    siblings share the tag.
-A name or text the privacy pass masked (`xxxx`) says nothing and is never used.
+A name or a text (4, 5) is looked for within the nearest ancestor with a unique id when there
+is one (`#product-8 >> role=button[name="Add to cart"]`): a name is shared by many elements
+in the page as the site shows it at another moment (the other cards' buttons, which said
+"Added ✓" when recorded, or all of them before a search narrowed the list), the ancestor's id
+is not.
+A name or text the privacy pass masked, wholly (`xxxx`) or in part (`Code *** · 10% off`),
+says nothing and is never used.
 """
 from __future__ import annotations
 
@@ -30,8 +36,8 @@ import msgspec.structs
 
 from .format import EventType, IncrementalSource, NodeType
 from .mirror import Mirror, Node
-from .privacy.masking import is_masked_value
-from .semantics import Semantics, click_actions
+from .privacy.masking import MASK, is_masked_value
+from .semantics import CLICK_CHAIN_MS, Action, Semantics, click_actions
 
 Raw = dict[str, Any]
 
@@ -51,8 +57,7 @@ _TAG_ROLES = {"button": "button", "textarea": "textbox", "summary": "button", "o
               "h1": "heading", "h2": "heading", "h3": "heading", "h4": "heading",
               "h5": "heading", "h6": "heading", "nav": "navigation", "main": "main",
               "dialog": "dialog"}
-_CLICK_STEPS = {"click": "click", "dblclick": "dblclick", "contextmenu": "right_click",
-                "touchend": "tap"}
+_CLICK_STEPS = {"click": "click", "contextmenu": "right_click", "touchend": "tap"}
 
 
 class StepKind(str, enum.Enum):
@@ -83,6 +88,8 @@ class Step(msgspec.Struct, frozen=True):
         what = f'"{self.name}"' if self.name else "an element"
         if self.kind is StepKind.NAVIGATE:
             return f"Open {self.url}"
+        if self.kind is StepKind.TYPE and self.text == "":   # typed, then all deleted
+            return f"Clear {what}"
         if self.kind in (StepKind.TYPE, StepKind.SELECT):
             verb = "Type" if self.kind is StepKind.TYPE else "Select"
             value = "(masked)" if self.masked else f'"{self.text}"'
@@ -153,11 +160,12 @@ def step_name(m: Mirror, nid: int) -> str:
 
 
 def _said(s: Any) -> str:
-    """A name as a selector may use it: stripped, spaces collapsed; "" if masked or empty."""
+    """A name as a selector may use it: stripped, spaces collapsed; "" if empty or masked,
+    wholly or in part."""
     if not isinstance(s, str):
         return ""
     s = " ".join(s.split())
-    return "" if not s or _MASKED_TEXT.fullmatch(s) else s
+    return "" if not s or _MASKED_TEXT.fullmatch(s) or MASK in s else s
 
 
 def _own_text(m: Mirror, n: Node) -> str:
@@ -284,16 +292,38 @@ def robust_selector(m: Mirror, nid: int) -> str:
     if el.tag in FIELD_TAGS and isinstance(v, str) and _said(v) and \
             unique(lambda x: x.tag == el.tag and x.attrs.get("name") == v):
         return f"{el.tag}[name={_quote(v)}]"
+    anchor = _id_anchor(m, el)
+    scope = f"{_id_selector(anchor.attrs['id'])} >> " if anchor is not None else ""
+    within = [x for x in m.walk(anchor.id) if x.type == NodeType.Element] \
+        if anchor is not None else elements
+
+    def alone(pred) -> bool:
+        return sum(1 for x in within if pred(x)) == 1
+
     r = role(el)
     if r:
         labels = _labels(m)
         name = accessible_name(m, el, labels)
-        if name and unique(lambda x: role(x) == r and accessible_name(m, x, labels) == name):
-            return f"role={r}[name={_quote(name)}]"
+        if name and alone(lambda x: role(x) == r and accessible_name(m, x, labels) == name):
+            return f"{scope}role={r}[name={_quote(name)}]"
     text = _own_text(m, el)
-    if text and len(text) <= TEXT_SELECTOR_CHARS and unique(lambda x: _own_text(m, x) == text):
-        return f"text={_quote(text)}"
+    if text and len(text) <= TEXT_SELECTOR_CHARS and alone(lambda x: _own_text(m, x) == text):
+        return f"{scope}text={_quote(text)}"
     return _css_path(m, el)
+
+
+def _id_anchor(m: Mirror, el: Node) -> Node | None:
+    """The nearest ancestor of `el` with an id no other element has (not html or body)."""
+    ids = None
+    for p in m.ancestors(el.id):
+        if p.type != NodeType.Element or p.tag in ("html", "body"):
+            return None
+        v = p.attrs.get("id")
+        if isinstance(v, str) and _said(v) == v:
+            ids = ids if ids is not None else _ids(m)
+            if len(ids.get(v, ())) == 1:
+                return p
+    return None
 
 
 def _css_path(m: Mirror, el: Node) -> str:
@@ -388,22 +418,38 @@ class StepsBuilder:
         if self.sem is None:
             return []
         out = [Step(v.t, StepKind.NAVIGATE, url=v.url) for v in self.sem.views]
-        clicks: list[Step] = []
-        for a in click_actions(self.sem.clicks):
-            kind = _CLICK_STEPS.get(a.type)
-            if kind is None:
-                continue
-            if kind == StepKind.DBLCLICK:
-                # a double-click arrives as click, click, dblclick: one step
-                for _ in range(2):
-                    if clicks and clicks[-1].kind is StepKind.CLICK and clicks[-1].id == a.id \
-                            and not clicks[-1].frustrations:
-                        clicks.pop()
-            clicks.append(Step(a.t, StepKind(kind), a.target, a.selector, id=a.id,
-                               frustrations=list(a.frustrations)))
-        out += clicks
+        boxes = {(s.id, s.t) for s in self._inputs if s.kind in (StepKind.CHECK, StepKind.UNCHECK)}
+        # a click that checks a box is one step, the check
+        out += [s for s in click_steps(self.sem.clicks)
+                if not (s.kind is StepKind.CLICK and (s.id, s.t) in boxes)]
         out += self._inputs
         return sorted(out, key=lambda s: (s.t, s.kind is not StepKind.NAVIGATE))
+
+
+def click_steps(clicks: list[Action]) -> list[Step]:
+    """The recorded clicks as steps. rrweb records a double-click as click, click, dblclick on
+    one element: one step, a double-click on the element as it was at its first click (that
+    click may rename it: "Add to cart" becomes "Adding…"). A dblclick without two clicks on
+    its element within `CLICK_CHAIN_MS` before it repeats the click before it (browsers send
+    one after a single click too): no step of its own. A rage burst is one step
+    (`semantics.click_actions`), the dblclicks the browser reported within it too."""
+    single = [c for c in clicks if c.type != "dblclick"]
+    out = [Step(a.t, StepKind(_CLICK_STEPS[a.type]), a.target, a.selector, id=a.id,
+                frustrations=list(a.frustrations))
+           for a in click_actions(single) if a.type in _CLICK_STEPS]
+    for d in clicks:
+        if d.type != "dblclick" or d.id is None:
+            continue
+        before = [c.t for c in single
+                  if c.type == "click" and c.id == d.id and 0 <= d.t - c.t <= CLICK_CHAIN_MS]
+        if len(before) < 2:
+            continue
+        pair = [i for i, s in enumerate(out) if s.kind is StepKind.CLICK and s.id == d.id
+                and not s.frustrations and s.t in before[-2:]]
+        if len(pair) == 2:   # else the clicks are a rage burst's, one step already
+            out[pair[0]] = msgspec.structs.replace(out[pair[0]], kind=StepKind.DBLCLICK)
+            del out[pair[1]]
+    return out
 
 
 def steps(events: Iterable[Raw]) -> list[Step]:

@@ -57,7 +57,15 @@ def rules_for(spec: str, data: Path, rules_path: Path | None, stored: bool):
     try:
         return load_rules(rules_path, data)
     except RulesError as exc:
-        raise UserError(f"{exc} - fix the rules file, or give another with --rules") from None
+        raise rules_error(exc, "or give another with --rules") from None
+
+
+def rules_error(exc, then: str) -> UserError:
+    """A rules file's problem (`privacy.RulesError`) as one line: what, and what to do
+    (`then`: what follows the fix, "then import again")."""
+    from recorder.privacy.rules import RulesFileMissing
+    fix = "check the path" if isinstance(exc, RulesFileMissing) else "fix the rules file"
+    return UserError(f"{exc} - {fix}, {then}")
 
 
 def open_raw(spec: str, data: Path, session_number: int = 0) -> Any:

@@ -31,7 +31,7 @@ from recorder.store import Store, Stored
 from ..cli import UserError
 from .sessions import _when as _date
 from ._progress import progress_bar
-from ._source import DEMO
+from ._source import DEMO, rules_error
 from ._words import count
 
 NAME = "import"
@@ -107,7 +107,7 @@ def masker_for(args: argparse.Namespace) -> Callable | None:
     try:
         return masker_factory(load_rules(args.rules, args.data))
     except RulesError as exc:
-        raise UserError(f"{exc} (fix the rules file, then import again)") from None
+        raise rules_error(exc, "then import again") from None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -121,15 +121,18 @@ def run(args: argparse.Namespace) -> int:
             raise UserError(f"{f}: no such file - check the path")
     masker_factory = masker_for(args)
     store = Store.open(args.data)
+    rows: list[dict] = []   # --json: each file as it went, in the order given
     try:
         with progress_bar() as bar:
             results, failures = import_files(
                 store, args.files, args, masker_factory, bar,
-                on_file=None if args.json else _print_ids)
+                on_file=(lambda r: rows.append({k: r[k] for k in ("file", "sessions")}))
+                if args.json else _print_ids,
+                on_fail=lambda f, msg: rows.append({"file": f, "sessions": [], "error": msg}))
     finally:
         store.close()
-    if args.json:   # the contract: {"file", "sessions"} per file
-        print(json.dumps([{k: r[k] for k in ("file", "sessions")} for r in results], indent=1))
+    if args.json:   # the contract: {"file", "sessions", "error"?} per file
+        print(json.dumps(rows, indent=1))
     if failures:
         for msg in failures[:-1]:
             print(f"replay: error: {msg}", file=sys.stderr)
@@ -143,49 +146,52 @@ def _print_ids(result: dict) -> None:
 
 
 def import_files(store: Store, files, args: argparse.Namespace, masker_factory, bar,
-                 on_file: Callable[[dict], None] | None = None
+                 on_file: Callable[[dict], None] | None = None,
+                 on_fail: Callable[[str, str], None] | None = None
                  ) -> tuple[list[dict], list[str]]:
     """Import `files` one by one (what `replay import` and the app's File > Import do).
     `args` is the `import` command's namespace after `prepare`; `bar` takes rich Progress
     calls (add_task/update/remove_task). Returns `{"file", "sessions", "stored",
     "dropped"}` per file imported (`stored`: what happened to each session, a Stored;
     `dropped`: what the privacy rules left out, by kind) and one message per file refused;
-    `on_file` hears of each import as it completes."""
+    `on_file` hears of each import as it completes, `on_fail` of each file refused (its
+    name and the message)."""
     results: list[dict] = []
     failures: list[str] = []
     for f in files:
+        refused = len(failures)
         try:
             done, dropped = _import_one(store, f, args, masker_factory, bar)
         except LimitError as exc:
             failures.append(f"{f}: rejected, nothing stored from it - {exc}"
                             " (fix the file, then import it again)")
-            continue
         except ImportConflict as exc:
             failures.append(f"{f}: not imported - {exc}"
                             + (_remasked(store, exc.session_id) or "; to keep both, import it"
                                " as a new session with --as-new")
                             + _remask_hint(args, exc.session_id))
-            continue
         except _StoredAlready as exc:
             failures.append(str(exc))
-            continue
         except DamagedRecording as exc:
             failures.append(f"{f}: not imported - {str(exc).removeprefix(f'{f}: ')}; get"
-                            " an intact copy, or add --partial to store what decodes as"
-                            " a new session")
-            continue
+                            f" an intact copy, or add {PARTIAL_HINT}")
         except (UnreadableRecording, BadBundle, InvalidEvent) as exc:
             # the reader's message may already name the file
             msg = str(exc).removeprefix(f"{f}: ")
             if not isinstance(exc, BadBundle):   # a BadBundle says what to do
                 msg += " (fix the file, then import it again)"
             failures.append(f"{f}: not imported - {msg}")
-            continue
-        results.append({"file": str(f), "sessions": list(dict.fromkeys(r.id for r in done)),
-                        "stored": done, "dropped": dict(dropped)})
-        if on_file is not None:
-            on_file(results[-1])
+        else:
+            results.append({"file": str(f), "sessions": list(dict.fromkeys(r.id for r in done)),
+                            "stored": done, "dropped": dict(dropped)})
+            if on_file is not None:
+                on_file(results[-1])
+        if len(failures) > refused and on_fail is not None:
+            on_fail(str(f), failures[-1])
     return results, failures
+
+
+PARTIAL_HINT = "--partial to store what decodes as a new session (SESSION_partial)"
 
 
 class _StoredAlready(Exception):
@@ -278,8 +284,7 @@ def _import_file(store: Store, f: Path, args, masker_factory, bar, task) -> list
             src = open_bundle(f)
         except DamagedBundle as exc:
             if not args.partial:
-                raise DamagedBundle(f"{exc}, or add --partial to store what it still"
-                                    " holds as a new session") from None
+                raise DamagedBundle(f"{exc}, or add {PARTIAL_HINT}") from None
             recs = [_salvaged(f, exc, args)]
         else:
             handed = src.info.context
@@ -374,8 +379,8 @@ def _stored(f: Path, args, r: Stored, damaged: str | None, done: list[Stored]) -
             f"{f}: session {r.id} is stored already, so --rules did not apply to"
             f" it{_remask_hint(args, r.id)}")
     if damaged:
-        print(f"replay: warning: {f}: {damaged}; stored what decoded as partial"
-              f" session {r.id}", file=sys.stderr)
+        print(f"replay: warning: {f}: {damaged}; stored what decodes as a new session,"
+              f" {r.id}, marked partial", file=sys.stderr)
     elif r.outcome is Outcome.SAME:
         print(f"replay: note: {r.id}: already stored, nothing new", file=sys.stderr)
     elif r.outcome is Outcome.EXTENDS:
@@ -489,7 +494,7 @@ def _salvaged(f: Path, exc: DamagedBundle, args) -> tuple:
     if not got.events:
         raise DamagedBundle(f"{exc}; no segment before the damage could be read") from None
     return (got.events, got.session_id, None, args.application, None,
-            f"the bundle is cut off or damaged; {got.segments} whole segment(s) read")
+            f"the bundle is cut off or damaged ({count(got.segments, 'whole segment')} read)")
 
 
 def _damage(src) -> str | None:
@@ -497,5 +502,6 @@ def _damage(src) -> str | None:
     if not src.damaged:
         return None
     first = src.damaged[0]
-    return (f"{len(src.damaged)} of its {len(src.segments)} segments are damaged (segment"
+    return (f"{len(src.damaged)} of its {len(src.segments)} segments"
+            f" {'is' if len(src.damaged) == 1 else 'are'} damaged (segment"
             f" {src.segments[first].index}: {src.damage_reasons.get(first, 'unreadable')})")

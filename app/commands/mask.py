@@ -20,7 +20,7 @@ from ._store import open_existing_store
 from ._progress import advancing, event_total, progress_bar
 from ._selection import (add_session_selection, check_selection, named_files, names_stored,
                          selected_ids)
-from ._source import check_output, open_raw
+from ._source import check_output, open_raw, rules_error
 
 NAME = "mask"
 
@@ -80,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         rules = load_rules(path, args.data)
     except RulesError as exc:
-        raise UserError(f"{exc} (fix the rules file, then run mask again)") from None
+        raise rules_error(exc, "then run mask again") from None
     if files:
         return _file(files[0], args, rules)
     if args.dry_run:
@@ -105,7 +105,10 @@ def run(args: argparse.Namespace) -> int:
         store.close()
     for r in results:
         what = "re-masked" if r.changed else "unchanged"
-        extra = f", damaged segments dropped: {r.damaged_segments}" if r.damaged_segments else ""
+        dropped = r.events_before - r.events_after
+        extra = f" (of {r.events_before:,}: {dropped:,} dropped by the rules)" if dropped else ""
+        if r.damaged_segments:
+            extra += f", damaged segments dropped: {r.damaged_segments}"
         print(f"{r.session_id}\t{what}\t{count(r.events_after, 'event')}{extra}")
     if args.activate:
         _activate(args.data, rules)

@@ -11,6 +11,7 @@ import socket
 import sys
 
 from ..cli import UserError
+from ._source import rules_error
 
 NAME = "serve"
 DEFAULT_HOST = "127.0.0.1"
@@ -57,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         load_rules(args.rules, args.data)   # a mistake in the rules is said before listening
     except RulesError as exc:
-        raise UserError(f"{exc} (fix the rules file, then start the intake again)") from None
+        raise rules_error(exc, "then start the intake again") from None
     _check_port(args.host, args.port)
     args.data.mkdir(parents=True, exist_ok=True)
     # once here, before the workers: a damaged index is one line (and `replay repair`), and

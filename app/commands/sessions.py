@@ -100,12 +100,17 @@ def run(args: argparse.Namespace) -> int:
         "size": [_size(s.bytes) for s in rows]}
     shown, url_width = _fit(cells, console.width)
     dropped = [c for c, _ in _COLUMNS if c not in shown and any(cells[c])]
-    caption = "ids shortened to a unique prefix (any command accepts one)"
-    if any(i != s.id for i, s in zip(ids, rows)):
-        caption = ("ids shortened to a unique prefix, tag kept (any command accepts one:"
-                   " PREFIX or PREFIX_TAG)")
-    caption += ("; not shown at this width: " + ", ".join(dropped) if dropped else "") + \
-        "; --json for full rows"
+    said = []
+    if any(_GENERATED_ID.fullmatch(split_tag(s.id)[0]) for s in rows):
+        said.append("ids shortened to a unique prefix (any command accepts one)")
+        if any(i != s.id and "…" not in i for i, s in zip(ids, rows)):
+            said[-1] = ("ids shortened to a unique prefix, tag kept (any command accepts one:"
+                        " PREFIX or PREFIX_TAG)")
+    if any("…" in i for i in ids):
+        said.append("a long name is cut in the middle (…): give its start")
+    if dropped:
+        said.append("not shown at this width: " + ", ".join(dropped))
+    caption = "; ".join([*said, "--json for full rows"])
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
     for col, just in _COLUMNS:
         if col in shown:
@@ -134,6 +139,8 @@ _DROP = ("views", "size", "frustr.", "user", "first URL")
 _URL_MIN, _URL_MAX = 16, 48
 _GAP = 3             # cells between columns (SIMPLE_HEAD: a pad, the blank divider, a pad)
 _PIPED_WIDTH = 120   # piped with no COLUMNS: a width a pager or a log shows whole
+_GENERATED_ID = re.compile(r"[0-9a-fA-F-]{16,}")   # shown as its shortest unique prefix
+_NAME_MAX = 28       # a longer id a person named is cut in the middle
 
 
 def _console() -> Console:
@@ -167,12 +174,24 @@ def _fit(cells: dict[str, list[str]], width: int) -> tuple[list[str], int]:
 
 
 def _short_ids(ids: list[str], least: int = 8) -> list[str]:
-    """Each id as its shortest unique prefix (at least `least` long). An id tagged by import
+    """Each id as it is shown. A generated id (hex digits and dashes: a UUID, capture.js's
+    random id) as its shortest unique prefix (at least `least` long); an id tagged by import
     (`<id>_partial`, `<id>_new2`) keeps its tag after the shortened base, which
-    `Store.resolve` accepts: its bare prefix would also match the untagged original."""
+    `Store.resolve` accepts: its bare prefix would also match the untagged original. A name
+    a person gave (`checkout-bug-42`) is shown whole - its start alone says less - up to
+    `_NAME_MAX` characters, a longer one cut in the middle (its start and its end)."""
     bases, tags = zip(*(split_tag(i) for i in ids))
     n = _prefix_len(list(set(bases)), least)
-    return [i if len(b) <= n else b[:n] + t for i, b, t in zip(ids, bases, tags)]
+    out = []
+    for i, b, t in zip(ids, bases, tags):
+        if _GENERATED_ID.fullmatch(b):
+            out.append(i if len(b) <= n else b[:n] + t)
+        elif len(i) <= _NAME_MAX:
+            out.append(i)
+        else:
+            head = (_NAME_MAX - 1) // 2
+            out.append(i[:head] + "…" + i[-(_NAME_MAX - 1 - head):])
+    return out
 
 
 def _events(s) -> str:

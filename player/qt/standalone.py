@@ -129,6 +129,9 @@ def open_window(source: Any, title: str, quit_after_ms: int | None = None, *,
             print(f"never opened: no frame shown within {QUIT_AFTER_CAP_MS // 1000} s",
                   file=sys.stderr)
             code = code or 1
+        elif int(c.time) == opened[0]:   # nothing played: the player opens paused
+            print(f"opened at {opened[0]} ms of {int(c.duration)} ms, paused there",
+                  file=sys.stderr)
         else:
             print(f"opened at {opened[0]} ms, played to {int(c.time)} ms"
                   f" of {int(c.duration)} ms", file=sys.stderr)
@@ -239,6 +242,7 @@ def _wait_rendered(page, limit_s: float, spin: Callable[[int], None]) -> None:
 
 
 PLAYER_SIZE = (1280, 800)
+PLAYER_MIN_HEIGHT = 480   # a --player screenshot trimmed to its page is not lower than this
 
 
 class FramePainter:
@@ -261,6 +265,7 @@ class FramePainter:
 
         self.whole_player = whole_player
         self.one_to_one = size is None and not whole_player
+        self.trim = whole_player and size is None   # the default size: no empty band
         self.widget = w = ReplayWidget(source, replayer=replayer)
         # painted, never shown: a clip exported from a player on a desktop opens no window
         w.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen)
@@ -284,6 +289,8 @@ class FramePainter:
         w.seek_and_wait(int(at_ms))
         if self.one_to_one:
             self._fit()
+        elif self.trim:
+            self._trim()
         target = w if self.whole_player else w.stage
         img = grab_stable(target, w.bridge)
         if not self.whole_player:  # just the recorded viewport, without the letterbox
@@ -311,6 +318,26 @@ class FramePainter:
             # before that frame arrived (a loaded machine), two equal grabs of the old layout
             # looked settled (a heading 1,000 px wide in a 1,280 px page, seen in CI)
             w.bridge.wait_laid_out(stage.recorded)
+
+    def _trim(self) -> None:
+        """The whole player at PLAYER_SIZE's width, as high as the page scaled to the stage's
+        width needs: a recorded viewport wider than the stage left an empty band below it
+        (a third of the stage for 1280x800 beside the dev-tools pane). Not below
+        PLAYER_MIN_HEIGHT (the panes' rows, the timeline); once, on the first frame."""
+        from PySide6.QtCore import QCoreApplication
+
+        from .stage import MARGIN
+
+        self.trim = False
+        w, stage = self.widget, self.widget.stage
+        slack = stage.height() - stage.page_rect().height() - 2 * MARGIN
+        height = max(PLAYER_MIN_HEIGHT, w.height() - slack)
+        if slack <= 0 or height == w.height():
+            return
+        w.resize(w.width(), height)
+        QCoreApplication.processEvents()
+        w.bridge.wait_painted()
+        w.bridge.wait_laid_out(stage.recorded)
 
     def close(self) -> None:
         dispose(self.widget)

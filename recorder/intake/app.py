@@ -39,7 +39,6 @@ from ..format import InvalidEvent
 from ..limits import LimitError, Limits
 from ..paths import capture_script, default_data_dir
 from ..privacy import Rules
-from ..sessions import clean_id
 from ..store import LocalStore, Store
 from .apps import Application, Applications
 from .demo import DEMO_APP, PAGES, DemoApp, Shop, install, page_names
@@ -200,11 +199,10 @@ def create_app(intake: Intake, demo: DemoApp | None = None) -> Starlette:
             return _error(WireError(Status.UNAVAILABLE, "not_stored",
                                     "the batch was not stored (see the intake's log) - send it"
                                     " again later"), cors)
-        answer: dict[str, Any] = {"accepted": len(batch.events)}
-        stored_as = clean_id(batch.session_id)
-        if stored_as != batch.session_id:   # a name unsafe for a file: the client is told
-            answer["session_id"] = stored_as
-        return JSONResponse(answer, status_code=int(Status.ACCEPTED), headers=cors)
+        # stored under the session id as sent (`wire.decode_request` refuses one unsafe for
+        # a file name)
+        return JSONResponse({"accepted": len(batch.events)}, status_code=int(Status.ACCEPTED),
+                            headers=cors)
 
     async def preflight(request: Request) -> Response:
         try:

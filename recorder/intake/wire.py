@@ -5,6 +5,9 @@
     {"session_id": "...", "batch_id"?: "...", "view_id"?: "...",
      "user"?: {"id","name","email"}, "context"?: {...}, "events": [...]}
 
+The session is stored under `session_id` as sent: 1 to 128 characters usable as a file name
+(letters, digits, '-', '_', '.', not first; `sessions.clean_id` leaves it as it is), else 400.
+
 Retries store nothing twice - the batch id:
 1. `batch_id` is a string of 1 to 64 characters the sender picks, unique within its
    `session_id` (capture.js: a random page id and a counter). It is a body field, not a
@@ -37,6 +40,7 @@ import msgspec
 import zstandard
 
 from ..limits import LimitError, Limits
+from ..sessions import clean_id
 from . import compact
 
 ENVELOPE_BYTES = 64 * 1024   # room for session_id, user and context beside the events' limit
@@ -212,6 +216,11 @@ def decode_request(body: bytes, encoding: str | None, limits: Limits
     if not sid or len(sid) > MAX_SESSION_ID:
         raise WireError(Status.BAD_REQUEST, "malformed",
                         f"session_id must be 1 to {MAX_SESSION_ID} characters")
+    if clean_id(batch.session_id) != batch.session_id:
+        # stored under a made-safe name, "a/b" would be "a_b"'s session
+        raise WireError(Status.BAD_REQUEST, "malformed",
+                        f"session_id {batch.session_id[:40]!r} is not usable as a file name -"
+                        " use letters, digits, '-', '_' and '.' (not first), no spaces")
     if batch.batch_id is not None and not 0 < len(batch.batch_id) <= MAX_BATCH_ID:
         raise WireError(Status.BAD_REQUEST, "malformed",
                         f"batch_id must be 1 to {MAX_BATCH_ID} characters")

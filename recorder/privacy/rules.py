@@ -48,7 +48,11 @@ DEFAULT_HEADERS = ("accept", "accept-encoding", "accept-language", "cache-contro
 
 
 class RulesError(ValueError):
-    """A rules file that cannot be used; the message names the place and the fix."""
+    """A rules file that cannot be used; the message names the place and what is wrong."""
+
+
+class RulesFileMissing(RulesError):
+    """No rules file at the path given (the fix is the path, not the file)."""
 
 
 @dataclass(frozen=True)
@@ -108,7 +112,7 @@ def parse_rules_file(path: Path) -> Rules:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise RulesError(f"rules file {path} not found — check the path") from None
+        raise RulesFileMissing(f"rules file {path} not found") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise RulesError(f"cannot read rules file {path}: {exc}") from None
     return parse_rules(text, where=str(path))
@@ -118,10 +122,21 @@ def parse_rules(text: str, where: str = "rules") -> Rules:
     try:
         d = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise RulesError(f"{where}: not valid TOML: {exc}") from None
+        # "Invalid value (at line 5, column 9)": the line where the other errors say it
+        msg = str(exc)
+        m = _TOML_AT.search(msg)
+        if m is not None:
+            raise RulesError(f"{where}, line {m['line']}: not valid TOML:"
+                             f" {msg[:m.start()]} (column {m['column']})") from None
+        if msg.endswith(_TOML_AT_END):
+            raise RulesError(f"{where}, line {len(text.splitlines()) or 1}: not valid TOML:"
+                             f" {msg.removesuffix(_TOML_AT_END)} (at the end of the file)") from None
+        raise RulesError(f"{where}: not valid TOML: {msg}") from None
     return _build(d, text=text, where=where)
 
 
+_TOML_AT = re.compile(r" \(at line (?P<line>\d+), column (?P<column>\d+)\)$")
+_TOML_AT_END = " (at end of document)"
 _TOP_KEYS = {"version", "revision", "default", "rule", "rules", "detectors", "scrub_query_params",
              "network", "console"}
 

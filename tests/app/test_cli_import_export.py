@@ -171,3 +171,20 @@ def test_console_entry_point_runs(tmp_path, demo_events):
                           cwd=Path(__file__).parents[2])
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == demo_events[0]["sessionId"]
+
+
+def test_import_json_lists_the_files_refused_too(tmp_path, capsys, demo_events):
+    """`--json` gave only the files imported: a script reading it saw a refused file as
+    never given. Each file is listed in the order given, a refused one with its error."""
+    good, bad = tmp_path / "good.json", tmp_path / "bad.json"
+    good.write_text(json.dumps(demo_events))
+    bad.write_text("[{\"type\": 4, ")
+    data = tmp_path / "data"
+    code, out, err = run(capsys, "--data", data, "import", "--json", bad, good)
+    assert code == 2
+    (refused, imported) = json.loads(out)
+    assert refused["file"] == str(bad) and refused["sessions"] == []
+    assert refused["error"].startswith(f"{bad}: not imported - ")
+    assert err.strip() == f"replay: error: {refused['error']}"
+    assert imported == {"file": str(good), "sessions": imported["sessions"]}
+    assert len(imported["sessions"]) == 1

@@ -109,7 +109,10 @@ def test_a_bundle_with_a_bad_checksum_stores_nothing_unless_partial(tmp_path, ca
     bad.write_bytes(bytes(blob))
     data = tmp_path / "d"
     line = refused(*run(capsys, "--data", data, "import", bad)[::2])
-    assert "1 of its 6 segments are damaged" in line and "--partial" in line
+    # one hint, one wording for a damaged and a cut-off bundle (the grammar of one segment)
+    assert line.startswith(f"replay: error: {bad}: not imported - 1 of its 6 segments is"
+                           " damaged (segment 2: ")
+    assert line.endswith("; get an intact copy, or add --partial to store what decodes as a new session (SESSION_partial)")
     # as a person sees it: one line, not the reader's warning about the segment as well
     proc = subprocess.run([sys.executable, "-m", "app", "--data", str(data), "import", str(bad)],
                           capture_output=True, text=True, cwd=Path(__file__).parents[2],
@@ -120,7 +123,8 @@ def test_a_bundle_with_a_bad_checksum_stores_nothing_unless_partial(tmp_path, ca
     code, out, err = run(capsys, "--data", data, "import", "--partial", bad)
     assert code == 0 and out.split() == [f"{sid}_partial"]
     (line,) = err.splitlines()
-    assert line.startswith("replay: warning: ") and f"partial session {sid}_partial" in line
+    assert line.startswith("replay: warning: ") and line.endswith(
+        f"; stored what decodes as a new session, {sid}_partial, marked partial")
     assert stored(capsys, data) == {f"{sid}_partial": 222}
     code, table, _ = run(capsys, "--data", data, "sessions")
     assert "222 partial" in table
@@ -131,7 +135,7 @@ def test_a_bundle_with_a_bad_checksum_stores_nothing_unless_partial(tmp_path, ca
     # the damaged copy of a stored session: refused again, or the same partial session
     files = segment_files(data)
     line = refused(*run(capsys, "--data", data, "import", bad)[::2])
-    assert "segments are damaged" in line
+    assert "1 of its 6 segments is damaged" in line
     assert run(capsys, "--data", data, "import", "--partial", bad)[1].split() == \
         [f"{sid}_partial"]
     assert stored(capsys, data) == {sid: 272, f"{sid}_partial": 222}
@@ -157,12 +161,13 @@ def test_a_cut_off_bundle_stores_nothing_unless_partial(tmp_path, capsys, demo_e
     cut.write_bytes(bundle.read_bytes()[: bundle.stat().st_size * 2 // 3])
     data = tmp_path / "d"
     line = refused(*run(capsys, "--data", data, "import", cut)[::2])
-    assert "cut short" in line and "--partial" in line
+    assert "cut short" in line and line.endswith(", or add --partial to store what decodes as a new session (SESSION_partial)")
     assert stored(capsys, data) == {} and segment_files(data) == {}
     # its manifest and zip directory are lost; the whole segments before the cut are not
     code, out, err = run(capsys, "--data", data, "import", "--partial", cut)
     assert code == 0 and out.split() == [f"{sid}_partial"], err
-    assert "4 whole segment(s) read" in err
+    assert err == f"replay: warning: {cut}: the bundle is cut off or damaged (4 whole segments" \
+        f" read); stored what decodes as a new session, {sid}_partial, marked partial\n"
     assert stored(capsys, data) == {f"{sid}_partial": 200}
     dest = tmp_path / "partial.json"
     assert run(capsys, "--data", data, "export", f"{sid}_partial", "-o", dest)[0] == 0

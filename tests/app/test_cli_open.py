@@ -20,9 +20,15 @@ def _replay(*args: str, tmp_path, env: dict | None = None) -> subprocess.Complet
 
 
 def _opened(stderr: str) -> tuple[int, int, int]:
+    """(opened at, played to, duration); played to is where it opened when it says it stayed
+    paused there (it said "played to" the moment it opened at)."""
     m = re.search(r"^opened at (-?\d+) ms, played to (\d+) ms of (\d+) ms$", stderr, re.M)
+    if m:
+        assert m[1] != m[2], stderr   # nothing played is said as such
+        return int(m[1]), int(m[2]), int(m[3])
+    m = re.search(r"^opened at (-?\d+) ms of (\d+) ms, paused there$", stderr, re.M)
     assert m, stderr[-2000:]
-    return int(m[1]), int(m[2]), int(m[3])
+    return int(m[1]), int(m[1]), int(m[2])
 
 
 @pytest.fixture(scope="module")
@@ -40,6 +46,7 @@ def test_play_at_opens_at_that_moment(stored):
     assert p.returncode == 0, p.stderr
     opened, played, duration = _opened(p.stderr)
     assert opened == 30000 and played == 30000 < duration   # shown there, paused
+    assert f"opened at 30000 ms of {duration} ms, paused there\n" in p.stderr
 
 
 def test_play_at_outside_the_session_is_one_line(stored):

@@ -68,3 +68,24 @@ def test_screenshot_is_the_recorded_viewport_one_to_one_and_can_leave_out_the_cu
     changed = diff.histogram()[255]
     assert changed > 50, "--no-cursor changed nothing: the cursor was not drawn"
     assert changed < 0.01 * a.width * a.height, changed
+
+
+def test_the_whole_player_has_no_empty_band_below_the_page(tmp_path):
+    """`--player` painted 1280x800 with the page (a 1280x800 viewport, scaled to the stage
+    beside the dev-tools pane) filling its top two thirds and a dark band of ~200 empty rows
+    below. It is trimmed to the page's height; what is left dark are the bars' margins."""
+    from pathlib import Path
+    demo = Path(__file__).resolve().parents[2] / "assets" / "demo" / "demo-session.json"
+    out = tmp_path / "player.png"
+    p = _replay("screenshot", str(demo), "--at", "20000", "--player", "-o", str(out),
+                tmp_path=tmp_path)
+    assert p.returncode == 0, p.stderr
+    im = Image.open(out).convert("RGB")
+    assert im.width == 1280 and 480 <= im.height < 800 and f"{im.width}x{im.height}" in p.stderr
+    run = longest = 0
+    for y in range(im.height):   # rows of one dark colour across the stage's side
+        colours = im.crop((10, y, im.width * 6 // 10, y + 1)).getcolors(maxcolors=4)
+        empty = bool(colours) and len(colours) == 1 and sum(colours[0][1]) < 180
+        run = run + 1 if empty else 0
+        longest = max(longest, run)
+    assert longest < 12, longest

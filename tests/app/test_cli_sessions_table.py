@@ -81,3 +81,25 @@ def test_ids_are_shortened_with_their_tag_and_are_accepted_back(data, tmp_path):
     proc = replay("--data", data, "export", short_new, "-o", dest)
     assert proc.returncode == 0, proc.stderr
     assert len(json.loads(dest.read_text())) == 201   # the --as-new copy, with its marker
+
+
+def test_a_name_a_person_gave_is_shown_whole_or_cut_in_the_middle(tmp_path):
+    """A newcomer saw `acme-sho` for `acme-shop-demo`: the start of a name says less than a
+    UUID's. A generated id is still its unique prefix; a name is shown whole, a long one with
+    its start and its end, and its start is accepted back."""
+    demo = Path(__file__).resolve().parents[2] / "assets" / "demo" / "demo-session.json"
+    events = json.loads(demo.read_text())
+    long_name = "checkout-fails-when-the-coupon-is-applied-twice"
+    events[0]["data"]["payload"]["id"] = long_name   # the `replay/session` marker
+    named = tmp_path / "named.json"
+    named.write_text(json.dumps(events))
+    data = tmp_path / "d"
+    for f in (demo, named):
+        assert replay("--data", data, "import", f).returncode == 0
+    out = replay("--data", data, "sessions", columns=160).stdout
+    ids = [ln.split()[0] for ln in out.splitlines()[2:] if ln.strip() and "─" not in ln][:2]
+    assert sorted(ids) == ["acme-shop-demo", "checkout-fail…-applied-twice"], out
+    assert "a long name is cut in the middle (…): give its start" in " ".join(out.split())
+    assert "unique prefix" not in out
+    dest = tmp_path / "x.json"
+    assert replay("--data", data, "export", "checkout-fail", "-o", dest).returncode == 0

@@ -184,7 +184,7 @@ def test_activate_refuses_before_re_masking_when_the_active_rules_are_broken(tmp
     strict = tmp_path / "strict.toml"
     strict.write_text('default = "mask"\n')
     rc, out, err = run(capsys, "--data", data, "mask", "--rules", strict, "--all", "--activate")
-    assert rc == 2 and out == "" and "rules.toml: not valid TOML" in err
+    assert rc == 2 and out == "" and "rules.toml, line 1: not valid TOML" in err
     assert stored_text(data) == before and (data / "rules.toml").read_text() == "default = [\n"
 
 
@@ -229,3 +229,40 @@ def test_a_dry_run_without_rules_shows_what_the_rules_in_force_would_change(tmp_
     rc, _, err = run(capsys, "--data", data, "mask", "--all")
     assert rc == 2 and err.startswith("replay: error: say which rules to re-mask under")
     assert stored_text(data) == text
+
+
+def test_a_missing_rules_file_says_what_to_do_once(tmp_path, capsys):
+    rec = write_recording(tmp_path)
+    missing = tmp_path / "nope.toml"
+    for argv, then in ((["import", "--rules", missing, rec], "then import again"),
+                       (["mask", "--rules", missing, "--all"], "then run mask again"),
+                       (["export", rec, "--rules", missing, "-o", tmp_path / "x.har"],
+                        "or give another with --rules")):
+        rc, out, err = run(capsys, "--data", tmp_path / "data", *argv)
+        assert (rc, out) == (2, "")
+        assert err == f"replay: error: rules file {missing} not found - check the path, {then}\n"
+    bad = tmp_path / "bad.toml"
+    bad.write_text('default = "mask"\n[[rule]]\nselector = "p"\nlevel = mask\n')
+    rc, _, err = run(capsys, "--data", tmp_path / "data", "import", "--rules", bad, rec)
+    assert rc == 2 and err == (f"replay: error: {bad}, line 4: not valid TOML: Invalid value"
+                               " (column 9) - fix the rules file, then import again\n")
+
+
+def test_mask_says_how_many_events_the_rules_dropped(tmp_path, capsys):
+    """`re-masked 410 events` did not say that 6 had gone (a hidden subtree's events)."""
+    import re
+    from pathlib import Path
+    demo = Path(__file__).resolve().parents[2] / "assets" / "demo" / "demo-session.json"
+    data = tmp_path / "data"
+    assert run(capsys, "--data", data, "import", demo)[0] == 0
+    (before,) = json.loads(run(capsys, "--data", data, "sessions", "--json")[1])
+    hide = tmp_path / "hide.toml"
+    hide.write_text('default = "mask"\n[[rule]]\nselector = "#grid"\nlevel = "hidden"\n')
+    rc, out, _ = run(capsys, "--data", data, "mask", "--rules", hide, "--all")
+    m = re.fullmatch(r"acme-shop-demo\tre-masked\t(\d+) events \(of (\d+): (\d+) dropped by"
+                     r" the rules\)\n", out)
+    assert rc == 0 and m, out
+    (after,) = json.loads(run(capsys, "--data", data, "sessions", "--json")[1])
+    kept, of, dropped = map(int, m.groups())
+    assert (of, kept) == (before["record_count"], after["record_count"])
+    assert dropped == of - kept > 0

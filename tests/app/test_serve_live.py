@@ -296,14 +296,24 @@ def test_the_install_page_names_the_data_folder_only_when_it_is_not_the_default(
         intake.close()
 
 
-def test_a_session_id_unsafe_for_a_file_name_is_stored_renamed_and_the_client_told(server):
-    """Session ids become file names: one with path separators is stored under a safe name,
-    and the 202 says which (a client that looks its session up later needs it)."""
+def test_a_session_id_unsafe_for_a_file_name_is_refused_naming_the_alphabet(server):
+    """Session ids become file names. Stored under a made-safe name, "a/b" was "a_b"'s session
+    and ".." was "session": an id that is not a safe file name as sent is refused (400, the
+    characters allowed named), nothing stored; the safe ones are stored as sent."""
     srv, shop = server
     t = now_ms() - 5_000
-    status, body = post_batch(srv.url, *shop, {"session_id": "../../etc/x",
-                                               "events": snapshot(t)})
-    assert (status, body) == (202, {"accepted": 2, "session_id": "_.._etc_x"})
     with Store.open(srv.data) as store:
-        assert store.resolve("_.._etc_x") == "_.._etc_x"
+        before = {x.id for x in store.sessions()}
+    for sid in ("a/b", "../../etc/x", "..", " a_b", "a b", "x" * 120 + "/"):
+        status, body = post_batch(srv.url, *shop, {"session_id": sid, "events": snapshot(t)})
+        assert status == 400 and body["error"] == "malformed", (sid, body)
+        assert body["message"] == f"session_id {sid[:40]!r} is not usable as a file name - use" \
+            " letters, digits, '-', '_' and '.' (not first), no spaces"
+    with Store.open(srv.data) as store:
+        assert {x.id for x in store.sessions()} == before
+    for sid in ("a_b", "a.b", "Zoë-1"):
+        assert post_batch(srv.url, *shop, {"session_id": sid, "events": snapshot(t)}) == \
+            (202, {"accepted": 2})
+    with Store.open(srv.data) as store:
+        assert [store.resolve(sid) for sid in ("a_b", "a.b", "Zoë-1")] == ["a_b", "a.b", "Zoë-1"]
     assert not (srv.data.parent / "etc").exists()

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import ast
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
+
+import pytest
 
 from recorder.har import har
 from recorder.playwright_export import locator_code, placeholder_name, playwright_script
@@ -19,6 +24,11 @@ def test_locators_are_playwrights_own():
     assert locator_code('text="Add to cart"') == "page.get_by_text('Add to cart', exact=True)"
     assert locator_code('[data-testid="buy"]') == "page.get_by_test_id('buy')"
     assert locator_code('[data-cy="buy"]') == "page.locator('[data-cy=\"buy\"]')"
+    # a name within the card it belongs to
+    assert locator_code('#product-8 >> role=button[name="Add to cart"]') == \
+        "page.locator('#product-8').get_by_role('button', name='Add to cart', exact=True)"
+    assert locator_code('[id="a b"] >> text="x >> y"') == \
+        "page.locator('[id=\"a b\"]').get_by_text('x >> y', exact=True)"
 
 
 def test_placeholders_are_named_after_the_field_and_unique():
@@ -72,3 +82,45 @@ def test_har_pages_and_network_plugin_requests():
     assert img["response"]["status"] == 0 and img["comment"] == "duration not recorded"
     assert img["response"]["bodySize"] == -1 and img["request"]["headers"] == []
     assert har([])["log"]["entries"] == []
+
+
+CHROMIUM = Path("/usr/bin/chromium")   # Debian's package (.ci/run installs it); never downloaded
+
+
+def test_the_script_says_in_one_line_what_it_lacks_to_run(tmp_path):
+    """Without Playwright, with a Chromium that is not there, or a step the site does not let
+    happen: one line saying what and what to do, no traceback (2: cannot run here; 1: not
+    reproduced)."""
+    script = tmp_path / "repro.py"
+    script.write_text(playwright_script(json.loads(DEMO.read_text()), session_id="demo"))
+    # -I -S: a Python without site-packages, so without Playwright
+    p = subprocess.run([sys.executable, "-I", "-S", str(script)], capture_output=True,
+                       text=True, timeout=60)
+    assert p.returncode == 2 and p.stdout == ""
+    assert p.stderr.count("\n") == 1 and "pip install playwright" in p.stderr \
+        and "REPLAY_CHROMIUM=" in p.stderr
+    pytest.importorskip("playwright")
+    env = dict(os.environ, REPLAY_CHROMIUM=str(tmp_path / "no-chromium"))
+    p = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                       env=env, timeout=60)
+    assert p.returncode == 2
+    assert p.stderr == f"REPLAY_CHROMIUM={tmp_path / 'no-chromium'} is not a file: give the path" \
+        " of a Chromium or Chrome executable, or unset it to use Playwright's own\n"
+    if not CHROMIUM.exists():
+        return
+    import socket
+    with socket.socket() as s:   # a port nothing answers on
+        s.bind(("127.0.0.1", 0))
+        closed = s.getsockname()[1]
+    env = dict(os.environ, REPLAY_CHROMIUM=str(CHROMIUM),
+               REPLAY_BASE_URL=f"http://127.0.0.1:{closed}")
+    p = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                       env=env, timeout=120)
+    assert p.returncode == 1 and p.stdout == ""
+    *notes, last = p.stderr.splitlines()
+    # the masked values not given are said once, up front
+    assert notes == ["note: not given, typed as placeholders: EMAIL, PHONE, CARD_NUMBER, EXPIRY,"
+                     " CVC, CREATE_AN_ACCOUNT_OPTIONAL_PASSWORD (masked when recorded: set"
+                     " REPLAY_FILL_<NAME> or edit FILL_IN)"]
+    assert last.startswith("not reproduced: step 1. Open http://") and \
+        "ERR_CONNECTION_REFUSED" in last, p.stderr

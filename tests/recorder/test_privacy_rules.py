@@ -62,7 +62,9 @@ def test_built_in_default():
     ('[[rule]]\nselector = "a"\nlevel = "mask"\ncolour = "red"', r"rule\[1\]\.colour: unknown key"),
     ('detectors = ["ssn"]', r"detectors: unknown detector 'ssn'"),
     ('[console]\nredact = ["(unclosed"]', r"console.redact: bad regular expression"),
-    ('default = ', r"not valid TOML"),
+    ('default = ', r"^rules.toml, line 1: not valid TOML: Invalid value \(at the end of the file\)$"),
+    ('version = 1\n\n[[rule]]\nlevel = mask\n',
+     r"^rules.toml, line 4: not valid TOML: Invalid value \(column 9\)$"),
     ('[[rule]]\nselector = "div >"\nlevel = "mask"', r"rule\[1\]\.selector: cannot parse selector"),
 ])
 def test_errors_name_the_line_and_key(text, message):

@@ -79,8 +79,11 @@ def test_a_selector_that_would_match_two_elements_is_not_used():
     a = el("button", text("Add to cart"), id="dup")
     b = el("button", text("Add to cart"), id="dup")
     m = mirror_of(page(el("div", a, id="first"), el("div", b, id="second")))
-    # the id and the role+name both match twice: the path from a unique id is unambiguous
-    assert robust_selector(m, b["id"]) == "#second > button"
+    # the id and the role+name both match twice: within the nearest unique id, the name is
+    assert robust_selector(m, b["id"]) == '#second >> role=button[name="Add to cart"]'
+    nameless = el("button", id="dup")
+    m = mirror_of(page(el("div", el("button", id="dup"), id="first"), el("div", nameless, id="second")))
+    assert robust_selector(m, nameless["id"]) == "#second > button"
 
 
 def test_a_field_is_named_by_its_label_and_masked_names_are_never_used():
@@ -163,3 +166,59 @@ def test_a_double_click_is_one_step():
                                         "type": MouseInteractions.DblClick}}
     got = steps(full(page(el("table", el("tr", cell)))) + [click(cell, 100), click(cell, 120), dbl])
     assert [(s.kind, s.selector) for s in got[1:]] == [(StepKind.DBLCLICK, "#cell")]
+
+
+def dblclick(node, t):
+    e = click(node, t)
+    return {**e, "data": {**e["data"], "type": MouseInteractions.DblClick}}
+
+
+def test_a_name_is_looked_for_within_the_card_it_belongs_to():
+    """Found by a newcomer: the Travel Mug's "Add to cart" was `role=button[name="Add to
+    cart"]` because the Ceramic Mug's said "Added ✓" at that moment; when the script ran, it
+    said "Add to cart" again and Playwright refused a locator matching two buttons."""
+    def card(n, label):
+        return el("article", el("div", text(f"Product {n}")),
+                  el("button", text(label), type="button"), id=f"product-{n}", class_="card")
+    added, travel = card(2, "Added ✓"), card(8, "Add to cart")
+    m = mirror_of(page(el("section", added, travel, id="grid"), el("button", text("Help"))))
+    button = travel["childNodes"][1]
+    assert robust_selector(m, button["id"]) == '#product-8 >> role=button[name="Add to cart"]'
+    # with no ancestor id the name alone, as before
+    assert robust_selector(m, m.element_by_tag("body").children[-1]) == 'role=button[name="Help"]'
+
+
+def test_a_name_masked_in_part_is_no_selector():
+    promo = el("span", text("Code *** · 10% off"))
+    m = mirror_of(page(el("section", promo), el("section")))
+    assert robust_selector(m, promo["id"]) == "html > body > section:nth-of-type(1) > span"
+
+
+def test_clicks_and_double_clicks_as_rrweb_records_them():
+    """rrweb records a double-click as Click, Click, DblClick: one step. A DblClick after one
+    lone click (browsers send one) repeats that click; a rage burst is one step whatever
+    DblClicks the browser reported within it; a click long before a burst is a step of its
+    own (the demo's first "Apply coupon" click was lost to a dblclick two seconds later)."""
+    cell = el("td", text("Ada"), id="cell")
+    apply = el("button", text("Apply coupon"), id="apply")
+    terms = el("input", type="checkbox", id="terms")
+    got = steps(full(page(el("table", el("tr", cell)), apply, terms)) + [
+        click(cell, 100), dblclick(cell, 102),                     # one click
+        click(cell, 3000), click(cell, 3150), dblclick(cell, 3152),  # a double-click
+        click(apply, 5000),                                       # a click of its own
+        click(apply, 7000), dblclick(apply, 7003), click(apply, 7200), click(apply, 7400),
+        dblclick(apply, 7402), click(apply, 7600),                # a rage burst
+        click(terms, 9000), typed(terms, "on", 9000, checked=True)])  # a click that checks
+    assert [(s.t, s.kind, s.selector, s.frustrations) for s in got[1:]] == [
+        (100, StepKind.CLICK, "#cell", []), (3000, StepKind.DBLCLICK, "#cell", []),
+        (5000, StepKind.CLICK, "#apply", []), (7000, StepKind.CLICK, "#apply", ["rage_click"]),
+        (9000, StepKind.CHECK, "#terms", [])]
+    assert [s.describe() for s in got[2:4]] == ['Double-click "Ada"', 'Click "Apply coupon"']
+
+
+def test_a_field_typed_in_then_emptied_is_cleared():
+    search = el("input", type="search", id="search", placeholder="Search")
+    got = steps(full(page(search)) + [typed(search, "mug", 100), click(el("p"), 200),
+                                      typed(search, "", 300)])
+    assert [s.describe() for s in got[1:]] == ['Type "mug" in "Search"', 'Click an element',
+                                               'Clear "Search"']

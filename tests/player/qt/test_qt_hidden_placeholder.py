@@ -12,6 +12,7 @@ from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QTimer, QUrl
 from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineProfile
 from PySide6.QtWebEngineWidgets import QWebEngineView
 
+from player.document import HIDDEN_MIN_PX
 from player.qt.replay_widget import ReplayWidget
 from player.qt.standalone import dispose
 from player.replayer import Replayer
@@ -25,6 +26,7 @@ body { margin: 10px; font: 16px sans-serif }
 <p>Card: <span class="num rr-block" rr_width="120px" rr_height="18px">4111 1111 1111 1111</span> ok</p>
 <div class="card" data-replay-privacy="hidden">Zelda Quixotic, 12 Quay Street</div>
 <p id="after">after the card</p>
+<div id="later" class="rr-block"></div>
 </body></html>"""
 SECRETS = ("4111", "Zelda", "Quay")
 
@@ -33,6 +35,8 @@ GEOMETRY = """(function(){
   function box(el){var r=el.getBoundingClientRect();return [r.x,r.y,r.width,r.height];}
   return JSON.stringify({card: box(document.querySelector('.card')), num: box(document.querySelector('.num')),
           after: box(document.getElementById('after')),
+          later: box(document.getElementById('later')),
+          later_label: getComputedStyle(document.getElementById('later')).backgroundImage,
           label: getComputedStyle(document.querySelector('.card')).backgroundImage,
           text: document.body.textContent});
 })()"""
@@ -112,6 +116,10 @@ def assert_placeholders(raw: dict, masked: dict, scale: float) -> None:
     assert masked["num"][2:] == near([120 * scale, 18 * scale])   # rrweb's recorded size
     assert masked["after"] == near(raw["after"])       # nothing below moved
     assert "Hidden" in masked["label"] and "Hidden" not in raw["label"]
+    # empty when recorded (a page fills it by script later; what it adds beneath a hidden
+    # element is never recorded): a placeholder of the minimum size, not nothing
+    assert masked["later"][2:] == near([580 * scale, HIDDEN_MIN_PX * scale])
+    assert "Hidden" in masked["later_label"]
 
 
 def test_live_view_shows_hidden_elements_as_placeholders_of_their_box(qapp):
