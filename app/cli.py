@@ -9,6 +9,7 @@ import logging
 import os
 import pkgutil
 import sys
+import warnings
 from pathlib import Path
 
 from recorder.index import IndexDamaged
@@ -114,14 +115,21 @@ class _Said(logging.Formatter):
 
 
 def _say_warnings() -> None:
-    """The recorder's warnings (an invalid event skipped, an unknown type kept) on stderr
-    in the commands' own words, instead of logging's bare last-resort line."""
+    """The recorder's and the player's warnings (an invalid event skipped, an unknown type
+    kept, a recording the player found damaged) on stderr in the commands' own words,
+    instead of logging's bare last-resort line or Python's `file:line: UserWarning:` with
+    the source line under it."""
     root = logging.getLogger()
     if not root.handlers:
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(_Said())
         handler.setLevel(logging.WARNING)
         root.addHandler(handler)
+    warnings.showwarning = _show_warning
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    print(f"replay: warning: {message}", file=file or sys.stderr)
 
 
 class UserError(Exception):

@@ -54,6 +54,17 @@ _TEXT_ONLY_SOURCES = frozenset(int(s) for s in (
     IncrementalSource.MouseMove, IncrementalSource.MouseInteraction, IncrementalSource.Scroll,
     IncrementalSource.ViewportResize, IncrementalSource.TouchMove,
     IncrementalSource.MediaInteraction, IncrementalSource.Drag, IncrementalSource.Selection))
+# What an event of these sources becomes when it names a node beneath a hidden element (a
+# node the masked recording does not hold: the player would call the recording damaged):
+# the pointer's - where it was, what it clicked or focused - is moved to the hidden element's
+# placeholder, which is where it happened as the replay shows it; a scroll, a media control or
+# a selection inside the hidden element has nothing to show and is dropped.
+_POINTER_SOURCES = frozenset(int(s) for s in (
+    IncrementalSource.MouseMove, IncrementalSource.TouchMove, IncrementalSource.Drag))
+_MOUSE_INTERACTION = int(IncrementalSource.MouseInteraction)
+_DROPPED_BENEATH_HIDDEN = frozenset(int(s) for s in (
+    IncrementalSource.Scroll, IncrementalSource.MediaInteraction))
+_SELECTION = int(IncrementalSource.Selection)
 _CSS_SOURCES = frozenset(int(s) for s in (
     IncrementalSource.StyleSheetRule, IncrementalSource.StyleDeclaration,
     IncrementalSource.AdoptedStyleSheet, IncrementalSource.Font, IncrementalSource.CustomElement))
@@ -200,7 +211,7 @@ class SessionMasker:
             src = data.get("source")
             if src in _TEXT_ONLY_SOURCES:
                 self.mirror.apply(e)
-                return e
+                return self._off_hidden(e, data, src)
             if src == _MUT:
                 return self._mutation(e, data)
             if src == _INPUT:
@@ -541,6 +552,68 @@ class SessionMasker:
         if p is not None and p.tag == "optgroup" and p.parent is not None:
             p = nodes.get(p.parent)
         return p is not None and p.tag == "select" and always_masked(p.tag, p.attrs)
+
+    # --- pointer, scroll, media, selection ------------------------------------------------
+    def _off_hidden(self, e: Raw, data: Raw, src: int) -> Raw | None:
+        """The event as the masked recording can hold it: no node beneath a hidden element
+        named (see _POINTER_SOURCES)."""
+        if src == _MOUSE_INTERACTION:
+            nid = data.get("id")
+            to = self._placeholder_of(nid)
+            if to == nid:
+                return e
+            self.stats["interactions beneath hidden moved to its placeholder"] += 1
+            return self._with_data(e, {**data, "id": to})
+        if src in _POINTER_SOURCES:
+            positions = data.get("positions")
+            if not isinstance(positions, list):
+                return e
+            out = None
+            for k, pos in enumerate(positions):
+                if isinstance(pos, dict):
+                    nid = pos.get("id")
+                    to = self._placeholder_of(nid)
+                    if to != nid:
+                        if out is None:
+                            out = list(positions)
+                        out[k] = {**pos, "id": to}
+            if out is None:
+                return e
+            self.stats["pointer positions beneath hidden moved to its placeholder"] += 1
+            return self._with_data(e, {**data, "positions": out})
+        if src in _DROPPED_BENEATH_HIDDEN:
+            if self._placeholder_of(data.get("id")) == data.get("id"):
+                return e
+            self.stats["scrolls and media events beneath hidden dropped"] += 1
+            return None
+        if src == _SELECTION:
+            ranges = data.get("ranges")
+            if isinstance(ranges, list) and any(
+                    isinstance(r, dict) and (self._placeholder_of(r.get("start")) != r.get("start")
+                                             or self._placeholder_of(r.get("end")) != r.get("end"))
+                    for r in ranges):
+                self.stats["selections beneath hidden dropped"] += 1
+                return None
+        return e
+
+    def _placeholder_of(self, nid: Any) -> Any:
+        """`nid`, or - for a node beneath a hidden element - that hidden element's id (the
+        outermost hidden ancestor: the one recorded as a placeholder)."""
+        nodes = self.mirror.nodes
+        n = nodes.get(nid) if isinstance(nid, int) else None
+        if n is None:
+            return nid
+        levels = self.levels
+        if not levels.beneath_hidden(n):
+            return nid
+        while n.parent is not None:
+            p = nodes.get(n.parent)
+            if p is None:
+                break
+            n = p
+            if not levels.beneath_hidden(n):
+                break
+        return n.id
 
     # --- inputs ----------------------------------------------------------------------------
     def _input(self, e: Raw, data: Raw) -> Raw | None:

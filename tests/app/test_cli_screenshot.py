@@ -89,3 +89,37 @@ def test_the_whole_player_has_no_empty_band_below_the_page(tmp_path):
         run = run + 1 if empty else 0
         longest = max(longest, run)
     assert longest < 12, longest
+
+
+def test_a_session_masked_with_a_hidden_rule_is_not_called_damaged_and_damage_is_said_in_words(
+        tmp_path):
+    """The demo re-masked with its product grid hidden: focus and clicks inside the grid land
+    on its placeholder, so painting a moment says nothing of damage. A recording that is
+    damaged (a focus on a node it never had) is said as the commands say warnings - one
+    `replay: warning:` line, not Python's `file:line: UserWarning` and the source under it."""
+    import json
+    from pathlib import Path
+    demo = Path(__file__).resolve().parents[2] / "assets" / "demo" / "demo-session.json"
+    rules = tmp_path / "rules.toml"
+    rules.write_text('[[rule]]\nselector = "#grid"\nlevel = "hidden"\n')
+    p = _replay("import", str(demo), tmp_path=tmp_path)
+    assert p.returncode == 0, p.stderr
+    (sid,) = p.stdout.split()
+    assert _replay("mask", "--rules", str(rules), "--all", tmp_path=tmp_path).returncode == 0
+    out = tmp_path / "x.png"
+    p = _replay("screenshot", sid, "--at", "40000", "-o", str(out), "--size", "320x240",
+                tmp_path=tmp_path)
+    assert p.returncode == 0, p.stderr
+    assert "damaged" not in p.stderr and "Warning" not in p.stderr, p.stderr
+
+    events = json.loads(demo.read_text())
+    events.insert(5, {"type": 3, "timestamp": events[4]["timestamp"],
+                      "data": {"source": 2, "type": 5, "id": 987654}})
+    broken = tmp_path / "broken.json"
+    broken.write_text(json.dumps(events))
+    p = _replay("screenshot", str(broken), "--at", "40000", "-o", str(out), "--size",
+                "320x240", tmp_path=tmp_path)
+    assert p.returncode == 0, p.stderr
+    said = [ln for ln in p.stderr.splitlines() if "damaged" in ln]
+    assert said == ["replay: warning: recording is damaged: focus on unknown node (1)"], p.stderr
+    assert "UserWarning" not in p.stderr and "warn(" not in p.stderr

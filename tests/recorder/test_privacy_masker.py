@@ -62,6 +62,42 @@ def test_adds_texts_attributes_and_inputs_beneath_hidden_are_dropped():
     assert m.mirror.nodes[901].text == "pin 9999"
 
 
+def inc(source, **data):
+    return {"type": 3, "timestamp": 3, "data": {"source": source, **data}}
+
+
+def test_the_pointer_beneath_hidden_lands_on_its_placeholder_and_the_rest_is_dropped():
+    """The masked recording holds no node beneath a hidden element, so no event may name
+    one (the player called such a recording damaged): a click, focus or the cursor's path
+    there is moved to the hidden element's placeholder - where the replay shows it happened -
+    and a scroll, a media control or a selection in there is dropped. Elsewhere: untouched."""
+    m, ids = page()
+    vault, deep, box = ids["vault"], ids["deep"], ids["box"]
+    focus, click = {"type": 5, "id": deep}, {"type": 2, "id": deep, "x": 3, "y": 4}
+    events = [inc(2, **focus), inc(2, **click),
+              inc(1, positions=[{"x": 1, "y": 2, "id": deep, "timeOffset": -10},
+                                {"x": 5, "y": 6, "id": box, "timeOffset": 0}]),
+              inc(3, id=deep, x=0, y=40), inc(7, type=1, id=deep),
+              inc(14, ranges=[{"start": box, "startOffset": 0, "end": deep, "endOffset": 2}]),
+              inc(2, type=2, id=box, x=1, y=1), inc(3, id=vault, x=0, y=5)]
+    out = m.mask(copy.deepcopy(events))
+    assert [e["data"] for e in out] == [
+        {"source": 2, **focus, "id": vault}, {"source": 2, **click, "id": vault},
+        {"source": 1, "positions": [{"x": 1, "y": 2, "id": vault, "timeOffset": -10},
+                                    {"x": 5, "y": 6, "id": box, "timeOffset": 0}]},
+        events[6]["data"], events[7]["data"]]
+    named = {deep, vault, box}
+    assert deep not in {i for e in out for i in _ids_named(e["data"])} <= named
+    assert m.stats["interactions beneath hidden moved to its placeholder"] == 2
+
+
+def _ids_named(data: dict) -> set:
+    found = {data.get("id")} | {p.get("id") for p in data.get("positions", ())}
+    for r in data.get("ranges", ()):
+        found |= {r["start"], r["end"]}
+    return found - {None}
+
+
 def test_node_added_later_gets_its_selector_level():
     m, ids = page('default = "allow"\ndetectors = []\n[[rule]]\nselector = "#list .private"\nlevel = "mask"')
     out = m.mask([mut(adds=[
