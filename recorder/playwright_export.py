@@ -355,6 +355,8 @@ Run it (Playwright for Python: `pip install playwright`):  python THIS_FILE
   REPLAY_CHROMIUM   a Chromium/Chrome executable to use (default: the browser that
                     `playwright install chromium` put in place)
   REPLAY_HEADED=1   show the browser
+  REPLAY_WAIT_MS    how long to wait for each page state the recording shows before noting
+                    what the site shows instead and going on (default {wait_ms})
 Values that were masked when recorded are not in the recording: fill in FILL_IN below
 (or set REPLAY_FILL_<NAME>).
 Where the site shows other text than the recording did between steps (its data has moved on:
@@ -435,6 +437,14 @@ def failed_step(exc):
 
 
 def main():
+    global WAIT_MS
+    wait = os.environ.get("REPLAY_WAIT_MS")
+    if wait is not None:
+        if not wait.strip().isdigit():
+            print(f"REPLAY_WAIT_MS={{wait}} is not a number of milliseconds: give one (the"
+                  f" default is {{WAIT_MS}}), or unset it", file=sys.stderr)
+            return 2
+        WAIT_MS = int(wait)
     chromium = os.environ.get("REPLAY_CHROMIUM") or None
     if chromium and not os.path.isfile(chromium):
         print(f"REPLAY_CHROMIUM={{chromium}} is not a file: give the path of a Chromium or Chrome"

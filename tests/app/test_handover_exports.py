@@ -467,7 +467,8 @@ def test_playwright_script_reproduces_the_session_on_the_demo_pages(tmp_path):
                                 env=dict(env, REPLAY_CHROMIUM=str(CHROMIUM)), timeout=240)
         # run again on the same server, exported with the default rules (the search terms
         # and the country given), the cart holding two lamps from before: each count the page
-        # shows is two more than recorded and the script waits for it in vain, so the Ceramic
+        # shows is two more than recorded and the script waits for it in vain (3 s each, as
+        # REPLAY_WAIT_MS asks: longer than the button's 1.5 s "Added ✓"), so the Ceramic
         # Mug's "Added ✓" is "Add to cart" again when the Travel Mug's is clicked (a name
         # alone matched both); the script notes what differs and still gets there
         masked = tmp_path / "masked.py"
@@ -480,7 +481,8 @@ def test_playwright_script_reproduces_the_session_on_the_demo_pages(tmp_path):
                                env=dict(env, REPLAY_CHROMIUM=str(CHROMIUM),
                                         REPLAY_FILL_SEARCH_LAMPS_MUGS_CHAIRS="lamp",
                                         REPLAY_FILL_SEARCH_LAMPS_MUGS_CHAIRS_2="mug",
-                                        REPLAY_FILL_COUNTRY="US"), timeout=400)
+                                        REPLAY_FILL_COUNTRY="US", REPLAY_WAIT_MS="3000"),
+                               timeout=400)
     finally:
         server.terminate()
         server.wait(timeout=10)

@@ -106,6 +106,11 @@ def test_the_script_says_in_one_line_what_it_lacks_to_run(tmp_path):
     assert p.returncode == 2
     assert p.stderr == f"REPLAY_CHROMIUM={tmp_path / 'no-chromium'} is not a file: give the path" \
         " of a Chromium or Chrome executable, or unset it to use Playwright's own\n"
+    p = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                       env=dict(os.environ, REPLAY_WAIT_MS="2s"), timeout=60)
+    assert p.returncode == 2
+    assert p.stderr == "REPLAY_WAIT_MS=2s is not a number of milliseconds: give one (the" \
+        " default is 10000), or unset it\n"
     if not CHROMIUM.exists():
         return
     import socket
