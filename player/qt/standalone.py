@@ -23,12 +23,16 @@ def prepare_qt_environment(offscreen: bool = False) -> None:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
-    if headless:
-        flags = os.environ.get("QTWEBENGINE_CHROMIUM_FLAGS", "")
-        # no GPU offscreen; and Chromium's own chatter (no D-Bus, no GL) is not for a person
-        for flag in ("--disable-gpu", "--log-level=3"):
-            if flag not in flags:
-                flags = (flags + " " + flag).strip()
+    flags = os.environ.get("QTWEBENGINE_CHROMIUM_FLAGS", "")
+    # Chromium's own chatter (no D-Bus, no GL: "ERROR: Failed to connect to the bus" on a
+    # desktop without a system bus) is not for a person, on a screen or not (a --log-level
+    # given is kept); and no GPU offscreen
+    wanted = (["--log-level=3"] if "--log-level" not in flags else []) + \
+        (["--disable-gpu"] if headless else [])
+    for flag in wanted:
+        if flag not in flags:
+            flags = (flags + " " + flag).strip()
+    if flags:
         os.environ["QTWEBENGINE_CHROMIUM_FLAGS"] = flags
     os.environ.setdefault("QT_LOGGING_RULES", "qt.webenginecontext.debug=false;qt.rhi.*=false;qt.qpa.*=false")
 
