@@ -209,6 +209,16 @@ _APPEND_SQL = ("UPDATE sessions SET start_ms=?, end_ms=?, duration_ms=?, first_u
                " segment_count=?, error_group_count=?, resource_count=?, action_count=?,"
                " digest=?, live=?, created_ms=?, last_view=?, last_url=? WHERE id=?")
 
+# the sessions begun under a client's session id: `<id>` and its continuations
+# `<id>.<timestamp>` - a range on the primary key, not LIKE: the live intake asks on every
+# batch, and LIKE would read every session
+_CLIENT_WHERE = "(id=? OR (id>? AND id<?))"
+
+
+def _client_args(client_id: str) -> tuple[str, str, str]:
+    return client_id, client_id + ".", client_id + "/"
+
+
 # what a session's row carries of its other tables (SCHEMA_VERSION 4), from those tables
 _LAST_VIEW_SQL = ("(SELECT view_id FROM segments WHERE session_id=sessions.id"
                   " ORDER BY idx DESC LIMIT 1)")
@@ -550,9 +560,9 @@ class Index:
 
     def open_session(self, client_id: str) -> OpenSessionInfo | None:
         """The newest of `sessions_for_client`, with what an append continues from."""
-        rows = self._all(f"SELECT {_INFO_COLS}, last_view, last_url FROM sessions WHERE id=?"
-                         " OR (id>? AND id<?) ORDER BY start_ms DESC LIMIT 1",
-                         (client_id, client_id + ".", client_id + "/"))
+        rows = self._all(f"SELECT {_INFO_COLS}, last_view, last_url FROM sessions WHERE"
+                         f" {_CLIENT_WHERE} ORDER BY start_ms DESC LIMIT 1",
+                         _client_args(client_id))
         return _open_info(rows[0]) if rows else None
 
     def appendable(self, sid: str) -> OpenSessionInfo | None:
@@ -563,11 +573,10 @@ class Index:
 
     def sessions_for_client(self, client_id: str) -> list[SessionInfo]:
         """Sessions begun under a client's session id: `<id>` and its continuations
-        `<id>.<timestamp>` (newest first). A range on the primary key, not LIKE: the live
-        intake asks on every batch, and LIKE would read every session."""
+        `<id>.<timestamp>` (newest first)."""
         return [_info(r) for r in self._all(
-            f"SELECT {_INFO_COLS} FROM sessions WHERE id=? OR (id>? AND id<?)"
-            " ORDER BY start_ms DESC", (client_id, client_id + ".", client_id + "/"))]
+            f"SELECT {_INFO_COLS} FROM sessions WHERE {_CLIENT_WHERE} ORDER BY start_ms DESC",
+            _client_args(client_id))]
 
     def batch_accepted(self, key: BatchKey) -> AcceptedBatch | None:
         """What a live batch was accepted with, None if it never was."""
