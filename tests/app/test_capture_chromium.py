@@ -6,7 +6,9 @@ rrweb's recorder's output and ours rebuild the same DOM."""
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -81,10 +83,14 @@ def _drop_css(tree):
 
 
 def _play_in_rrweb(browser, events: list[dict], *, probe: str = "null",
-                   options: dict | None = None, settle_ms: int = 300) -> dict:
+                   options: dict | None = None, settle_ms: int = 300,
+                   until: Any = None) -> dict:
     """Play `events` to the end in rrweb's Replayer (npm's build) in a new page (its own
     context) of `browser`; its warnings, and the replayed document's body text and element
-    ids, and `probe` (a JavaScript function of the replayed document) run on it."""
+    ids, and `probe` (a JavaScript function of the replayed document) run on it. With
+    `until`, the probe is read again until it gives that (the Replayer draws canvas images
+    and loads font faces asynchronously: on a loaded machine later than `settle_ms`), for
+    at most UNTIL_S seconds; the last reading is returned."""
     page = browser.new_page()
     try:
         warnings: list[str] = []
@@ -93,24 +99,33 @@ def _play_in_rrweb(browser, events: list[dict], *, probe: str = "null",
                          % RRWEB_CSS.read_text())
         page.add_script_tag(content="(function(){var exports=undefined,module=undefined,define=undefined;\n"
                             + RRWEB_UMD.read_text() + "\n}).call(window);")
-        out = page.evaluate("""([events, options, settle]) => new Promise((resolve) => {
-            var r = new rrweb.Replayer(events, Object.assign({root: document.getElementById('root'),
-                showWarning: true, showDebug: false, mouseTail: false, triggerFocus: false}, options));
-            var total = r.getMetaData().totalTime;
-            r.pause(total);
-            setTimeout(() => {
-                var d = r.iframe.contentDocument;
-                var probe;
-                try { probe = (%s)(d); } catch (e) { probe = {error: String(e)}; }
-                resolve({text: d.body ? d.body.textContent : '',
-                         ids: Array.from(d.querySelectorAll('[id]')).map(e => e.id),
-                         probe: probe});
-            }, settle);
-        })""" % probe, [events, options or {}, settle_ms])
+        read = """() => {
+            var d = window.__replayer.iframe.contentDocument;
+            var probe;
+            try { probe = (%s)(d); } catch (e) { probe = {error: String(e)}; }
+            return {text: d.body ? d.body.textContent : '',
+                    ids: Array.from(d.querySelectorAll('[id]')).map(e => e.id),
+                    probe: probe};
+        }""" % probe
+        page.evaluate("""([events, options, settle]) => new Promise((resolve) => {
+            var r = window.__replayer = new rrweb.Replayer(events, Object.assign({
+                root: document.getElementById('root'), showWarning: true, showDebug: false,
+                mouseTail: false, triggerFocus: false}, options));
+            r.pause(r.getMetaData().totalTime);
+            setTimeout(resolve, settle);
+        })""", [events, options or {}, settle_ms])
+        out = page.evaluate(read)
+        deadline = time.monotonic() + UNTIL_S
+        while until is not None and out["probe"] != until and time.monotonic() < deadline:
+            page.wait_for_timeout(200)
+            out = page.evaluate(read)
     finally:
         page.context.close()
     out["warnings"] = warnings
     return out
+
+
+UNTIL_S = 20
 
 
 def test_capture_recording_plays_in_rrwebs_replayer(dynamic, chromium):
@@ -159,7 +174,7 @@ def test_selection_canvas_fonts_and_adopted_sheets_play_in_rrwebs_replayer(serve
     assert live["note"][3] == "2px" and [c[3] for c in live["cards"]] == ["solid", "none"]   # pushed
     assert {8, 9, 10, 13, 14, 15} <= {e["data"]["source"] for e in rec.events if e["type"] == 3}
     out = _play_in_rrweb(chromium, rec.events, probe=FEATURES_PROBE, options={"UNSAFE_replayCanvas": True},
-                         settle_ms=1000)
+                         until=live)
     # Chromium's own note on the sandbox that UNSAFE_replayCanvas asks of the Replayer
     sandbox = "allow-scripts and allow-same-origin for its sandbox attribute"
     assert [w for w in out["warnings"] if sandbox not in w] == []
