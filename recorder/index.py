@@ -159,6 +159,26 @@ class AcceptedBatch(msgspec.Struct, frozen=True):
     digest: str | None = None
 
 
+class AsRead(msgspec.Struct, frozen=True):
+    """A stored session as an import found it when it decided what to write: its segment
+    files in order (None: it had no row). An import holds no session lock, so a live append,
+    another import or a deletion in another process may commit in between; the import's
+    commit checks this in its own transaction and raises SessionChanged if it differs (any
+    append or rewrite names new files)."""
+    files: tuple[str, ...] | None
+
+
+class SessionChanged(ValueError):
+    """An import's session was changed by another writer after the import read it (the
+    import's transaction is rolled back: nothing of it is stored)."""
+
+    def __init__(self, session_id: str):
+        super().__init__(f"session {session_id} was changed by another writer (a live"
+                         " recording, another import or a deletion) while this import read"
+                         " it; nothing was stored - import the file again")
+        self.session_id = session_id
+
+
 class SessionRow(msgspec.Struct, kw_only=True):
     """Everything written for one session in one transaction."""
 
@@ -170,11 +190,19 @@ class SessionRow(msgspec.Struct, kw_only=True):
     append: bool = False                # segments/views/errors add to the existing ones
     batches: list[AcceptedBatch] = []   # live batches its segments' headers name
     last_url: str | None = None         # an append adding no view: the session's, carried
+    as_read: AsRead | None = None       # an import's: checked before anything is written
 
 
 _INFO_COLS = ("id, application, user_id, user_name, user_email, start_ms, end_ms, duration_ms,"
               " first_url, view_count, error_count, frustration_count, record_count, bytes,"
               " segment_count, context, error_group_count, resource_count, action_count")
+
+
+def _as_read(db: sqlite3.Connection, sid: str) -> AsRead:
+    if db.execute("SELECT 1 FROM sessions WHERE id=?", (sid,)).fetchone() is None:
+        return AsRead(None)
+    return AsRead(tuple(f for (f,) in db.execute(
+        "SELECT file FROM segments WHERE session_id=? ORDER BY idx", (sid,))))
 
 
 def _ms(v: float) -> int | float:
@@ -403,6 +431,9 @@ class Index:
                     batch: AcceptedBatch | None) -> list[str]:
         stale: list[str] = []
         now = int(time.time() * 1000)
+        for r in rows:
+            if r.as_read is not None and r.as_read != _as_read(db, r.info.id):
+                raise SessionChanged(r.info.id)
         for sid in replace:
             stale += [f for (f,) in db.execute(
                 "SELECT file FROM segments WHERE session_id=?", (sid,))]

@@ -57,8 +57,8 @@ from .format import EventType, InvalidEvent, decode_msgpack, encode_json, encode
     invalid_events
 from .ingest import BatchReused, ImportConflict, KnownTypes, Masker, MaskerFor, Outcome, \
     PreparedSession, Progress, Reconciler, batch_digest, prepare, reconcile, same_batch_digest
-from .index import AcceptedBatch, BatchKey, Index, IndexDamaged, OpenSessionInfo, SessionInfo, \
-    SessionRow
+from .index import AcceptedBatch, AsRead, BatchKey, Index, IndexDamaged, OpenSessionInfo, \
+    SessionChanged, SessionInfo, SessionRow
 from .jsonscan import JsonFacts
 from .limits import DEFAULT_LIMITS, Limits, check_event, check_session_size, check_timestamp, \
     check_viewport
@@ -231,6 +231,11 @@ class SessionReader(RecordingSource):
         self.segments = segments
         self.damage_reasons: dict[int, str] = {}
         self._pinned = pinned
+
+    @property
+    def as_read(self) -> AsRead:
+        """The session as this reader found it (an import's commit checks it still is)."""
+        return AsRead(tuple(s.file for s in self.segments))
 
     def _bytes(self, i: int) -> bytes:
         pin = self._pinned[i] if self._pinned is not None else None
@@ -441,18 +446,21 @@ class LocalStore(Store):
                 progress=progress, progress_total=total, encoded=encoded)
             todo: list[PreparedSession] = []
             out: list[Stored] = []
+            as_read: dict[str, AsRead] = {}
             for p in prepared:
                 if p.append_to is not None:     # live intake continues its open session
                     todo.append(p)
                     out.append(Stored(p.id, Outcome.EXTENDS, len(p.events)))
                     continue
-                sid, q, outcome = self._place(p, user, as_new=as_new, partial=bool(partial))
+                sid, q, outcome, found = self._place(p, user, as_new=as_new,
+                                                     partial=bool(partial))
                 if q is not None:
                     todo.append(q)
+                    as_read[q.id] = found
                 out.append(Stored(sid, outcome, 0 if q is None else len(q.events)))
             self._write(todo, application=application, user=user, context=context, live=live,
                         progress=progress, total=total,
-                        batch=named)
+                        batch=named, as_read=as_read)
         if progress:
             progress(total, total)
         return out
@@ -544,8 +552,9 @@ class LocalStore(Store):
         return [stored for stored, _ in done]
 
     def _place(self, p: PreparedSession, user: dict | None, *, as_new: bool,
-               partial: bool) -> tuple[str, PreparedSession | None, Outcome]:
-        """Which session an imported one goes to, and what to write there (None: nothing)."""
+               partial: bool) -> tuple[str, PreparedSession | None, Outcome, AsRead]:
+        """Which session an imported one goes to, what to write there (None: nothing), and
+        the stored session as it was read (the commit checks it is still so)."""
         if partial:
             ids = (f"{p.id}_{PARTIAL}{n if n > 1 else ''}" for n in itertools.count(1))
         elif as_new:
@@ -556,24 +565,24 @@ class LocalStore(Store):
         for sid in ids:
             if self.index.session(sid) is None:
                 p.id = sid
-                return sid, p, Outcome.NEW
+                return sid, p, Outcome.NEW, AsRead(None)
             if self.index.digest(sid) == p.digest:
-                return sid, None, Outcome.SAME
+                return sid, None, Outcome.SAME, AsRead(None)
             with self.session(sid) as stored:   # an exact id resolves to itself
                 r = reconcile(list(stored.events()), p.events)
             if r.outcome is Outcome.SAME:
-                return sid, None, r.outcome
+                return sid, None, r.outcome, AsRead(None)
             if partial or as_new:
                 continue       # a new session is asked for: never add to an existing one
             if r.outcome is Outcome.EXTENDS:
                 info = self.index.appendable(sid)
                 if info is None:   # deleted since it was read: stored as a new one
                     p.id = sid
-                    return sid, p, Outcome.NEW
+                    return sid, p, Outcome.NEW, AsRead(None)
                 facts = derive_facts(r.append, user, first_view=info.view_count + 1,
                                      last_url=info.last_url)
                 return sid, PreparedSession(sid, r.append, None, p.digest, facts, info), \
-                    r.outcome
+                    r.outcome, stored.as_read
             reason = r.reason
             if stored.damaged:
                 reason += (f" ({len(stored.damaged)} of the stored session's segments are"
@@ -773,7 +782,10 @@ class LocalStore(Store):
     def _write(self, todo: list[PreparedSession], *, application: str | None,
                user: dict | None, context: dict | None, live: bool,
                codec: Codec | None = None, progress: Progress | None = None,
-               total: int = 0, batch: AcceptedBatch | None = None) -> None:
+               total: int = 0, batch: AcceptedBatch | None = None,
+               as_read: dict[str, AsRead] | None = None) -> None:
+        """Write `todo`'s segments, then commit their rows in one transaction; `as_read`:
+        an import's sessions as it found them (AsRead), checked in that transaction."""
         if not todo:
             if batch is not None:   # nothing of it is kept (all masked away): still seen
                 self.index.commit(None, [], batch=batch)
@@ -817,6 +829,8 @@ class LocalStore(Store):
                     progress(min(done, total - 1), total)
             rows = [self._row(p, [m for q, m, _, _ in jobs if q is p], application=application,
                               user=user, context=context, live=live) for p in todo]
+            for r in rows:
+                r.as_read = (as_read or {}).get(r.info.id)
             stale = w.commit(rows, replace=[p.id for p in todo if p.append_to is None],
                              batch=batch)
         except BaseException:
@@ -1229,7 +1243,10 @@ class _StreamSession:
             self.others.append(cand)
         if not self.partial and self.others and self.others[0] == sid:
             self.others.pop(0)          # compared event by event, not by digest only
-            self.reader = self.store.session(sid)
+            try:
+                self.reader = self.store.session(sid)
+            except KeyError:            # deleted since it was listed
+                raise SessionChanged(sid) from None
             self.stored_iter = iter(self.reader.events())
             self.rec = Reconciler(spool=_FileSpool() if self.target is None else _Counted())
         self._take(head)
@@ -1345,6 +1362,7 @@ class _StreamSession:
             p = PreparedSession(self.target, [], None, digest, facts, None)
             row = self.store._row(p, segs, application=self.application, user=self.user,
                                   context=self.context, live=False)
+            row.as_read = AsRead(None)           # no such session when _place looked
             return Stored(self.target, Outcome.NEW, facts.record_count), row
         assert r is not None and self.reader is not None
         if r.outcome is Outcome.EXTENDS:
@@ -1363,7 +1381,8 @@ class _StreamSession:
         """The extra events after the stored session's, as `_place`'s EXTENDS appends them."""
         assert self.rec is not None and self.reader is not None
         info = self.store.index.appendable(self.id)
-        assert info is not None
+        if info is None:                        # deleted meanwhile (changed: the commit sees)
+            raise SessionChanged(self.id)
         self.target = self.id
         prev_view = info.last_view
         facts = FactsReader(self.user, first_view=info.view_count + 1, last_url=info.last_url)
@@ -1383,6 +1402,7 @@ class _StreamSession:
         p = PreparedSession(self.id, [], None, digest, f, info)
         row = self.store._row(p, self.segs, application=self.application, user=self.user,
                               context=self.context, live=False)
+        row.as_read = self.reader.as_read
         return Stored(self.id, Outcome.EXTENDS, f.record_count), row
 
 

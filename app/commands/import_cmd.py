@@ -19,9 +19,10 @@ from typing import Callable, Iterable, Iterator
 from recorder.bug import CONTEXT_KEY, from_context
 from recorder.bundle import BadBundle, DamagedBundle, is_bundle, open_bundle, salvage
 from recorder.format import InvalidEvent, no_gc
-from recorder.paths import DEMO_SESSION
+from recorder.index import SessionChanged
 from recorder.ingest import ImportConflict, Outcome
 from recorder.limits import LimitError
+from recorder.paths import DEMO_SESSION
 from recorder.rrweb_io import DamagedRecording, EventStream, NotStreamable, \
     UnreadableRecording, read_recordings
 from recorder.privacy.remask import REMASKED
@@ -172,6 +173,8 @@ def import_files(store: Store, files, args: argparse.Namespace, masker_factory, 
                             + _remask_hint(args, exc.session_id))
         except _StoredAlready as exc:
             failures.append(str(exc))
+        except SessionChanged as exc:
+            failures.append(f"{f}: not imported - {exc}")
         except DamagedRecording as exc:
             failures.append(f"{f}: not imported - {str(exc).removeprefix(f'{f}: ')}; get"
                             f" an intact copy, or add {PARTIAL_HINT}")
