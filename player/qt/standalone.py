@@ -37,17 +37,21 @@ def prepare_qt_environment(offscreen: bool = False) -> None:
     os.environ.setdefault("QT_LOGGING_RULES", "qt.webenginecontext.debug=false;qt.rhi.*=false;qt.qpa.*=false")
 
 
-# What Qt and Chromium say, as expected, when painting with no screen and no GPU (and as
-# root, without Chromium's sandbox): not news for a person reading a command's output, and
-# "Failed to create context" reads like the command failed. Anything else gets through.
-HEADLESS_NOISE = ("Sandboxing disabled by user", "QRhiGles2: Failed to create",
-                  "Failed to create RHI for backend", "GPUInfo not initialized",
-                  "This plugin does not support propagateSizeHints")
+# What Qt and Chromium say, as expected, when painting with no GPU (no screen, or a desktop
+# without Vulkan or a known GPU driver: Qt tries Vulkan, then falls back to OpenGL) and as
+# root without Chromium's sandbox (which the person asked for): not news for a person reading
+# a command's output, and "Failed to create ..." reads like the command failed. Anything else
+# gets through.
+QT_NOISE = ("Sandboxing disabled by user", "QRhiGles2: Failed to create",
+            "Failed to create RHI for backend", "GPUInfo not initialized",
+            "This plugin does not support propagateSizeHints",
+            "Failed to load vulkan", "initInstance: No Vulkan library available",
+            "Failed to create platform Vulkan instance", "Unable to detect GPU vendor")
 
 
 def forward_qt_message(mode: Any, context: Any, message: str) -> None:
-    """Qt message handler of headless runs: drop HEADLESS_NOISE, print the rest as Qt would."""
-    if message.startswith(HEADLESS_NOISE):
+    """Qt's message handler in our processes: drop QT_NOISE, print the rest as Qt would."""
+    if message.startswith(QT_NOISE):
         return
     sys.stderr.write(message + "\n")
 
@@ -68,9 +72,8 @@ def application():
     sys.setswitchinterval(UI_SWITCH_INTERVAL_S)
     app = QApplication.instance()
     if app is None:
-        if os.environ.get("QT_QPA_PLATFORM") == "offscreen":
-            from PySide6.QtCore import qInstallMessageHandler
-            qInstallMessageHandler(forward_qt_message)
+        from PySide6.QtCore import qInstallMessageHandler
+        qInstallMessageHandler(forward_qt_message)
         app = QApplication([sys.argv[0] if sys.argv else "replay"])
         app.setApplicationName("Session Replay")
         app.setApplicationDisplayName("Session Replay")

@@ -15,10 +15,10 @@ def test_demo_plays_in_a_real_window(x_display, tmp_path):
                          env=env, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr[-2000:]
     assert "Traceback" not in out.stderr
-    # Chromium's own log (no system D-Bus here, no GPU) is not shown to the person
-    assert not [ln for ln in out.stderr.splitlines() if ":ERROR:" in ln], out.stderr[-2000:]
+    # Chromium's own log (no system D-Bus here, no GPU) and Qt's (no Vulkan, an unknown GPU,
+    # the sandbox the person turned off) are not shown: the person sees our one line
     line = [ln for ln in out.stderr.splitlines() if ln.startswith("opened at ")]
-    assert line, out.stderr[-2000:]
+    assert line and out.stderr.splitlines() == line, out.stderr[-2000:]
     _opened, played, duration = (int(w) for w in line[-1].split() if w.isdigit())
     assert duration > 60_000            # the bundled 66 s demo session
     assert 1_000 <= played < duration   # the clock really advanced while the window was up

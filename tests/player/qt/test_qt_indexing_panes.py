@@ -6,7 +6,7 @@ from __future__ import annotations
 import player.qt.webview  # noqa: F401  (schemes before the QApplication)
 
 from player.qt.replay_widget import ReplayWidget
-from player.qt.standalone import HEADLESS_NOISE, dispose, forward_qt_message
+from player.qt.standalone import QT_NOISE, dispose, forward_qt_message
 from player.replayer import Replayer
 from recorder.source import ListSource
 from replay_tools.generator import generate_session
@@ -46,8 +46,8 @@ def test_panes_fill_in_when_indexing_ends(qapp, monkeypatch):
         dispose(w)
 
 
-def test_headless_chatter_is_dropped_and_real_warnings_kept(capsys):
-    for noise in HEADLESS_NOISE:
+def test_gpu_and_sandbox_chatter_is_dropped_and_real_warnings_kept(capsys):
+    for noise in QT_NOISE:
         forward_qt_message(None, None, noise + " (details)")
     forward_qt_message(None, None, "js: Uncaught ReferenceError in the runtime")
     err = capsys.readouterr().err
