@@ -51,6 +51,7 @@ class RuntimeBridge(QObject):
         self.done = 0           # batches/frames the runtime confirmed
         self.errors: list[str] = []
         self.grabs = 0          # screenshots taken of its view (player.qt.standalone.grab_stable)
+        self.settled: tuple | None = None   # what grab_stable last saw settle (see there)
         page.runtimeReady.connect(self._send_player_css)
         page.runtimeReady.connect(self.ready)
         if page.ready:
@@ -124,16 +125,17 @@ class RuntimeBridge(QObject):
     def wait_idle(self, timeout_s: float = 20.0) -> None:
         _wait_until(lambda: self.pending == 0, timeout_s, "the replay runtime to apply its work")
 
-    def wait_painted(self, timeout_s: float = 10.0, poll_ms: int = 4) -> None:
+    def wait_painted(self, timeout_s: float = 10.0, poll_ms: int = 4) -> int:
         """Wait until the last applied batch went through an animation frame of the page
-        (the runtime's requestAnimationFrame loop marks it), i.e. it was painted."""
+        (the runtime's requestAnimationFrame loop marks it), i.e. it was painted. Returns
+        the runtime's count of batches applied (it changes with every change of the page)."""
         self.wait_idle(timeout_s)
         deadline = time.monotonic() + timeout_s
         while True:
             st = self.call_sync("(function(s){return [s.applied, s.painted]})(window.__replay.state())",
                                 timeout_s)
             if st and st[1] >= st[0]:
-                return
+                return st[0]
             if time.monotonic() > deadline:
                 raise TimeoutError("the replay view did not paint within %g s" % timeout_s)
             _spin(poll_ms)

@@ -166,6 +166,9 @@ def window_size(preferred: tuple[int, int]) -> tuple[int, int]:
 
 FIRST_RENDER_WAIT_S = 1.0   # a view's first grab waits this long at most for Qt to render it
 SETTLE_MS = 60              # two equal grabs this far apart: what the page paints has settled
+# whether a CSS transition or animation is running in the replayed page (the DOM is shared
+# by the runtime's world)
+ANIMATING = "document.getAnimations().some(function (a) { return a.playState === 'running'; })"
 BLANK_PAGE_NODES = 8        # a page with more nodes is seldom one colour: its first grab waits for more
 
 
@@ -177,7 +180,9 @@ def grab_stable(widget, bridge, timeout_s: float = 3.0):
     machine delays, and two equal white grabs looked settled (a blank `replay screenshot`,
     seen under load). Later grabs need no such wait - a frame still on its way shows as a
     difference between the two grabs - and cannot have it: Chromium sends a frame only when
-    something changed, so a seek to an unchanged picture is never rendered again."""
+    something changed, so a seek to an unchanged picture is never rendered again. A grab
+    after a seek that changed nothing in the page (no batch applied since the last grab
+    that settled, the same sizes and zoom) is taken at once: nothing can be on its way."""
     from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer
 
     def spin(ms: int) -> None:
@@ -185,14 +190,24 @@ def grab_stable(widget, bridge, timeout_s: float = 3.0):
         QTimer.singleShot(ms, loop.quit)
         loop.exec()
 
-    bridge.wait_painted(timeout_s)
+    applied = bridge.wait_painted(timeout_s)
+    view = _view_of(bridge.page)
+    # the page as it was when a grab last settled: no batch applied since, the same sizes
+    # and zoom, and no CSS transition or animation running in it (a drawer sliding in after
+    # a class change moves with no batch): what Chromium shows is that settled picture, so
+    # one grab is the answer (the cursor overlay is Qt's, drawn in the grab). A clip's
+    # quiet moments, about half its frames, take this way.
+    key = (applied, widget.size().toTuple(),
+           (view.size().toTuple(), view.zoomFactor()) if view is not None else None)
+    if bridge.grabs and key == bridge.settled and not bridge.call_sync(ANIMATING):
+        bridge.grabs += 1
+        return widget.grab().toImage()
     deadline = time.monotonic() + timeout_s
     if bridge.grabs == 0:
         _wait_rendered(bridge.page, min(FIRST_RENDER_WAIT_S, timeout_s), spin)
         # Qt's first render of a view can be the white it shows before Chromium's frame
         # arrives (a session's thumbnail painted blank, and kept, on a machine at load 7):
         # a page that holds elements is waited for until its view shows more than one colour
-        view = _view_of(bridge.page)
         if view is not None and (bridge.call_sync("window.__replay.state().nodes") or 0) \
                 > BLANK_PAGE_NODES:
             while _one_colour(view.grab().toImage()) and time.monotonic() < deadline:
@@ -204,8 +219,10 @@ def grab_stable(widget, bridge, timeout_s: float = 3.0):
         QCoreApplication.processEvents()
         img = widget.grab().toImage()
         if img == last:
+            bridge.settled = key
             return img
         last = img
+    bridge.settled = None   # never settled: the next grab waits again
     return last
 
 

@@ -1,0 +1,79 @@
+"""Clip export benchmark (hand-over): how long painting a clip's frames takes, per frame,
+beside the previous release's way in the same run - every frame waited for until two grabs
+60 ms apart agree - where this release takes one grab for a frame whose page did not change
+(no batch applied since the last settled grab, no CSS transition running).
+
+Each way paints the same frames (the demo session, or `--recording`, at 10 frames a second
+with quiet stretches skipped, as `replay export -o clip.webp` does) in a fresh offscreen
+player; wall time (what the person waits), the process's CPU time, and how many frames
+differ between the two ways (the old way is not exact either: a caret blinks, a transition
+is caught where the clock has it; the figure says how often each way lands elsewhere).
+
+    python benchmarks/clip.py                  # the demo session, whole
+    python benchmarks/clip.py --frames 200     # its first 200 frames
+    python benchmarks/clip.py --recording FILE
+"""
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+
+from _common import Row, print_table
+
+
+def paint(source, frames: int | None, settle_every_frame: bool) -> tuple[float, float, list[bytes]]:
+    """(wall s, CPU s, the frames' pixels) of painting the clip's frames one way."""
+    from player.qt.clip import DEFAULT_FPS, clip_times
+    from player.qt.standalone import FramePainter
+
+    painter = FramePainter(source)
+    try:
+        w = painter.widget
+        w.wait_indexed()
+        times = clip_times(0, float(source.info.duration_ms or 0), fps=DEFAULT_FPS,
+                           speed=1.0, inactive=w.session.inactive)[:frames]
+        out: list[bytes] = []
+        t0, c0 = time.monotonic(), time.process_time()
+        for t in times:
+            if settle_every_frame:
+                w.bridge.settled = None     # as the previous release: no frame is known settled
+            img = painter.frame(t)          # (held: its bits are read from it)
+            out.append(bytes(img.constBits()))
+        return time.monotonic() - t0, time.process_time() - c0, out
+    finally:
+        painter.close()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--recording", type=Path, help="an rrweb recording (default: the demo)")
+    ap.add_argument("--frames", type=int, help="paint only the first N frames")
+    args = ap.parse_args()
+
+    from player.qt.standalone import application, prepare_qt_environment
+    prepare_qt_environment(offscreen=True)
+    app = application()  # noqa: F841 (kept alive while the players paint)
+    from recorder.paths import DEMO_SESSION
+    from recorder.rrweb_io import EventStream
+    from recorder.store import Store
+
+    with tempfile.TemporaryDirectory() as tmp, Store.open(Path(tmp) / "data") as store:
+        (done,) = store.import_stream(EventStream(args.recording or DEMO_SESSION))[:1]
+        source = store.session(done.id)
+        new_wall, new_cpu, new = paint(source, args.frames, settle_every_frame=False)
+        old_wall, old_cpu, old = paint(source, args.frames, settle_every_frame=True)
+    n = len(new)
+    differ = sum(a != b for a, b in zip(new, old))
+    print(f"{n} frames of {args.recording or 'the demo session'}")
+    print_table("clip export: painting the frames", [
+        Row("wall ms per frame", round(new_wall / n * 1000, 1), round(old_wall / n * 1000, 1)),
+        Row("CPU ms per frame (this process)", round(new_cpu / n * 1000, 1),
+            round(old_cpu / n * 1000, 1)),
+        Row("frames whose pixels differ between the two ways", differ),
+    ], baseline_name="every frame settled (previous release)")
+
+
+if __name__ == "__main__":
+    main()
