@@ -21,7 +21,7 @@ DISTRIBUTION = "session-replay"   # the package name in pyproject.toml
 
 # Order in --help (module names); modules not listed follow alphabetically.
 _ORDER = ["demo", "play", "open_cmd", "url_handler", "import_cmd", "sessions", "export", "snapshot", "screenshot", "mask",
-          "audit", "repair", "serve", "app_cmd"]
+          "audit", "delete", "repair", "serve", "app_cmd"]
 
 
 class _Parser(argparse.ArgumentParser):

@@ -47,6 +47,12 @@ def stale_thumbnails(data_dir: Path, segment_files: dict[str, str]) -> list[Path
     return [p for p in folder.iterdir() if p.name not in current]
 
 
+def session_thumbnails(data_dir: Path, session_id: str) -> list[Path]:
+    """Every cached picture of a session, whatever its version (to erase with it)."""
+    folder = Path(data_dir) / THUMBNAILS_DIR
+    return sorted(folder.glob(f"{_key(session_id)}-*.png")) if folder.is_dir() else []
+
+
 def older_versions(path: Path) -> list[Path]:
     """Thumbnails of the same session beside `path` that belong to older versions."""
     prefix = path.name.split("-")[0]

@@ -524,13 +524,19 @@ class Index:
         return self.commit(None, rows, expected=expected)
 
     def delete_session(self, sid: str) -> list[str]:
+        """Every row of a session, and its user's if no other session has that user; its
+        segment files are listed in `retired` (returned: to delete)."""
         with self._tx() as db:
             files = [f for (f,) in db.execute("SELECT file FROM segments WHERE session_id=?", (sid,))]
             db.executemany("INSERT OR IGNORE INTO retired VALUES (?)", [(f,) for f in files])
+            user = db.execute("SELECT user_id FROM sessions WHERE id=?", (sid,)).fetchone()
             for table in ("segments", "views", "errors"):
                 db.execute(f"DELETE FROM {table} WHERE session_id=?", (sid,))
             db.execute("DELETE FROM sessions WHERE id=?", (sid,))
             db.execute("DELETE FROM batches WHERE client_session=?", (sid,))
+            if user and user[0] is not None:
+                db.execute("DELETE FROM users WHERE id=?1 AND NOT EXISTS (SELECT 1 FROM"
+                           " sessions WHERE user_id=?1)", (user[0],))
         return files
 
     def add_dictionary(self, dict_id: int, file: str) -> None:

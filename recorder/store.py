@@ -39,6 +39,7 @@ import logging
 import os
 import re
 import sqlite3
+import shutil
 import struct
 import sys
 import tempfile
@@ -140,15 +141,17 @@ class Store(abc.ABC):
                     masker_factory: Callable[[], Masker] | None = None) -> "ContextMerge": ...
 
     @abc.abstractmethod
-    def delete_session(self, session_id: str) -> None: ...
+    def delete_session(self, session_id: str) -> "Erased": ...
 
     @abc.abstractmethod
     def resolve(self, session_id_or_prefix: str) -> str: ...
 
-    def forget_deleted(self, *, before: bool) -> None:
+    def forget_deleted(self, *, before: bool) -> bool:
         """Make what a rewrite deletes unrecoverable from the store's own files: called with
         `before=True` ahead of a privacy rewrite (re-masking) and `before=False` after it.
-        A store that keeps no old copies has nothing to do."""
+        A store that keeps no old copies has nothing to do. Returns False if what was
+        deleted may still be in the store's files (another program holds them open)."""
+        return True
 
     @abc.abstractmethod
     def compact(self, session_id: str, codec: Codec | None = None) -> None: ...
@@ -727,23 +730,38 @@ class LocalStore(Store):
         self._write([p], application=info.application, user=user,
                     context=info.context if context is None else context, live=live, codec=codec)
 
-    def delete_session(self, session_id: str) -> None:
+    def delete_session(self, session_id: str) -> "Erased":
+        """Erase a session: its index rows (its user's too, if no other session has that
+        user), its segment files, the damaged files of it `repair` set aside, and the index
+        pages that held its rows (see forget_deleted). Under its session lock, so a live
+        append commits before (and is erased) or after (and begins a new session)."""
         sid = self.resolve(session_id)
-        with self._write_lock:
+        with self._write_lock, self.session_lock(sid):
+            self.forget_deleted(before=True)
             files = self.index.delete_session(sid)
             self._retire(files)
+            aside = self.root / UNREFERENCED_DIR / Path(_PendingWrite.file_name(sid, 0, "x")).parent
+            set_aside = [p for p in aside.rglob("*") if p.is_file()] if aside.is_dir() else []
+            if set_aside:
+                shutil.rmtree(aside)
+                _remove_empty_dirs(aside.parent, self.root / UNREFERENCED_DIR)
+            cleared = self.forget_deleted(before=False)
+        return Erased(sid, len(files), len(set_aside), cleared)
 
-    def forget_deleted(self, *, before: bool) -> None:
+    def forget_deleted(self, *, before: bool) -> bool:
         """SQLite keeps deleted rows in free pages and the write-ahead log keeps the pages
         written before: before a rewrite, deleted rows are overwritten (`secure_delete`);
-        after it, the log is checkpointed and truncated."""
+        after it, the log is checkpointed and truncated - unless another program reading the
+        index holds it (then False: the log keeps old pages until a later checkpoint)."""
         try:
             if before:
                 self.index.db.execute("PRAGMA secure_delete=ON")
-            else:
-                self.index.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                return True
+            busy, _, _ = self.index.db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            return busy == 0
         except sqlite3.Error as exc:  # an index we cannot tune is still correct, less clean
             log.warning("could not scrub the index after re-masking: %s", type(exc).__name__)
+            return False
 
     # --- dictionaries ----------------------------------------------------------------
     def train_dictionary(self, session_ids: Iterable[str] | None = None, *,
@@ -1404,6 +1422,15 @@ class _StreamSession:
                               context=self.context, live=False)
         row.as_read = self.reader.as_read
         return Stored(self.id, Outcome.EXTENDS, f.record_count), row
+
+
+class Erased(msgspec.Struct, frozen=True):
+    """What `LocalStore.delete_session` removed."""
+
+    session_id: str
+    segment_files: int      # its segment files
+    set_aside: int          # its damaged files `repair` had set aside in unreferenced/
+    scrubbed: bool          # the index's log was emptied too (False: another program held it)
 
 
 class _Counted:

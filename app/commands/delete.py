@@ -1,0 +1,125 @@
+"""`replay delete SESSION... | --user U | --before T [--yes] [--dry-run]` - erase stored
+sessions: a person's sessions when they ask (an erasure request), sessions past a retention
+period, or ones named.
+
+What is erased (`LocalStore.delete_session`): the session's index rows (its user's row too
+when no other session has that user), its segment files, its damaged files `repair` set
+aside, the index pages that held its rows (overwritten; the index's log emptied), and the
+app's cached thumbnails of it. Files the person exported elsewhere are theirs to delete.
+
+Nothing is erased without a yes: `--yes`, or an answer at the terminal; `--dry-run` lists
+what would go. `--user` matches a user id, name or email exactly (letter case aside), never
+a part of one: `--user ada` does not erase Adam's sessions.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from recorder.index import SessionInfo
+
+from ..cli import UserError
+from ..thumbnails import session_thumbnails
+from ._store import open_existing_store
+from ._words import count
+from .sessions import _duration, _when, parse_since
+
+NAME = "delete"
+
+
+def register(subparsers, common) -> None:
+    p = subparsers.add_parser(
+        NAME, parents=[common], help="erase stored sessions (by id, user or age)",
+        description="Erase stored sessions and everything stored of them: their events, index"
+                    " rows, their user's row when no other session has that user, and their"
+                    " thumbnails. Asks first (or --yes).")
+    p.add_argument("sessions", nargs="*", metavar="SESSION",
+                   help="session ids (or unique prefixes)")
+    p.add_argument("--user", metavar="U",
+                   help="every session of this user: id, name or email, matched exactly")
+    p.add_argument("--before", metavar="T", type=parse_since,
+                   help="sessions that ended before T: an ISO date (2026-11-01) or a span"
+                        " back from now (90d)")
+    p.add_argument("--yes", action="store_true", help="do not ask")
+    p.add_argument("--dry-run", action="store_true", help="list what would be erased, erase"
+                                                          " nothing")
+    p.add_argument("--json", action="store_true",
+                   help="print what was erased (or would be) as JSON")
+    p.set_defaults(func=run)
+
+
+def _selected(store, args: argparse.Namespace) -> list[SessionInfo]:
+    if not (args.sessions or args.user or args.before is not None):
+        raise UserError("name the sessions to delete, or give --user or --before")
+    if args.sessions:
+        try:
+            ids = list(dict.fromkeys(store.resolve(s) for s in args.sessions))
+        except KeyError as exc:
+            raise UserError(f"{exc.args[0]} - see `replay sessions` for the ids") from None
+        rows = [store.index.session(i) for i in ids]
+    else:
+        rows = store.sessions()
+    wanted = (args.user or "").casefold()
+    return [s for s in rows if s is not None
+            and (not wanted or wanted in {(v or "").casefold()
+                                          for v in (s.user_id, s.user_name, s.user_email)})
+            and (args.before is None or s.end_ms < args.before)]
+
+
+def _line(s: SessionInfo) -> str:
+    who = s.user_email or s.user_name or s.user_id or "no user"
+    return f"{s.id}\t{_when(s.start_ms)}\t{_duration(s.duration_ms)}\t{who}\t" \
+           f"{count(s.record_count, 'event')}"
+
+
+def _confirm(rows: list[SessionInfo]) -> None:
+    what = "this session" if len(rows) == 1 else f"these {count(len(rows), 'session')}"
+    if not sys.stdin.isatty():
+        raise UserError(f"add --yes to erase {what} (--dry-run lists them, erasing"
+                        " nothing)")
+    answer = input(f"Erase {what} and everything stored of them? [y/N] ")
+    if answer.strip().lower() not in ("y", "yes"):
+        raise UserError("nothing erased")
+
+
+def run(args: argparse.Namespace) -> int:
+    store = open_existing_store(args.data)
+    try:
+        rows = _selected(store, args)
+        if not rows:
+            print("no sessions match - nothing erased", file=sys.stderr)
+            return 0
+        if not args.json:
+            for s in rows:
+                print(_line(s), file=sys.stderr if not args.dry_run else sys.stdout)
+        if args.dry_run:
+            if args.json:
+                print(json.dumps([s.id for s in rows], indent=1))
+            else:
+                print(f"would erase {count(len(rows), 'session')} (--dry-run: nothing erased)",
+                      file=sys.stderr)
+            return 0
+        if not args.yes:
+            _confirm(rows)
+        erased, pictures, scrubbed = [], 0, True
+        for s in rows:
+            e = store.delete_session(s.id)
+            for p in session_thumbnails(args.data, s.id):
+                p.unlink(missing_ok=True)
+                pictures += 1
+            erased.append(e)
+            scrubbed = scrubbed and e.scrubbed
+    finally:
+        store.close()
+    if args.json:
+        print(json.dumps([{"session": e.session_id, "segment_files": e.segment_files,
+                           "set_aside_files": e.set_aside} for e in erased], indent=1))
+    files = sum(e.segment_files + e.set_aside for e in erased)
+    print(f"erased {count(len(erased), 'session')}: {count(files, 'file')} and their index"
+          f" rows" + (f", {count(pictures, 'thumbnail')}" if pictures else ""), file=sys.stderr)
+    if not scrubbed:
+        print("replay: note: another program (replay serve, the app) has the data folder"
+              " open, so the index's log may keep pages of the erased rows until it closes",
+              file=sys.stderr)
+    return 0

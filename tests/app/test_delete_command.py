@@ -1,0 +1,149 @@
+"""`replay delete`: a person's sessions erased on request, or sessions past a retention
+date, or ones named - and afterwards nothing of them is in any byte of the data folder
+(index pages overwritten, its log emptied, segment files, set-aside files, thumbnails)."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from app.thumbnails import THUMBNAILS_DIR, thumbnail_path
+from recorder.store import UNREFERENCED_DIR, Store
+
+T0 = int(time.time() * 1000) - 3 * 86_400_000
+ADA = {"id": "u-ada-7f3", "name": "Ada Quokkasdottir", "email": "ada.quokka@example.org"}
+ADAM = {"id": "u-adam-91c", "name": "Adam", "email": "adam@example.org"}
+
+
+def _session(t: int, tag: str) -> list[dict]:
+    return [{"type": 4, "timestamp": t, "data": {"href": f"https://shop.test/{tag}",
+                                                  "width": 800, "height": 600}},
+            {"type": 2, "timestamp": t + 1, "data": {"initialOffset": {"left": 0, "top": 0},
+                                                      "node": {"type": 0, "id": 1, "childNodes": [
+                                                          {"type": 2, "id": 2, "tagName": "html",
+                                                           "attributes": {}, "childNodes": []}]}}},
+            {"type": 5, "timestamp": t + 2, "data": {"tag": "step", "payload": {"i": 1}}}]
+
+
+def _replay(*args: str, data: Path, stdin: str | None = None) -> subprocess.CompletedProcess:
+    env = dict(os.environ, COLUMNS="200")
+    return subprocess.run([sys.executable, "-m", "app", "--data", str(data), *args], env=env,
+                          input=stdin, capture_output=True, text=True, timeout=120)
+
+
+def _all_bytes(root: Path) -> bytes:
+    return b"".join(p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file())
+
+
+@pytest.fixture
+def data(tmp_path) -> tuple[Path, dict[str, str]]:
+    """Two sessions of Ada (one 3 days old, one today), one of Adam's (3 days old), each
+    with a cached thumbnail; one of Ada's with a damaged file `repair` set aside."""
+    root = tmp_path / "data"
+    ids = {}
+    with Store.open(root) as store:
+        ids["ada-old"] = store.ingest(_session(T0, "a1"), user=ADA)[0]
+        ids["ada-new"] = store.ingest(_session(int(time.time() * 1000) - 60_000, "a2"),
+                                      user=ADA)[0]
+        ids["adam"] = store.ingest(_session(T0 + 5000, "m1"), user=ADAM)[0]
+        for sid in ids.values():
+            pic = thumbnail_path(root, sid, [s.file for s in store.index.segments(sid)])
+            pic.parent.mkdir(exist_ok=True)
+            pic.write_bytes(b"PNG of " + sid.encode())
+        aside = root / UNREFERENCED_DIR / store.index.segments(ids["ada-old"])[0].file
+        aside.parent.mkdir(parents=True)
+        aside.write_bytes(b"damaged copy of " + ADA["email"].encode())
+    return root, ids
+
+
+def test_a_users_sessions_are_erased_to_the_last_byte(data):
+    root, ids = data
+    assert ADA["email"].encode() in _all_bytes(root)      # the index holds it, in the clear
+    p = _replay("delete", "--user", ADA["email"].upper(), "--yes", data=root)
+    assert p.returncode == 0, p.stderr
+    assert "erased 2 sessions: 3 files and their index rows, 2 thumbnails" in p.stderr
+    with Store.open(root) as store:
+        assert [s.id for s in store.sessions()] == [ids["adam"]]
+        assert store.session(ids["adam"]).info.user_email == ADAM["email"]
+    everything = _all_bytes(root)
+    for secret in (ADA["email"], ADA["name"], ADA["id"], ids["ada-old"], ids["ada-new"]):
+        assert secret.encode() not in everything, secret
+    assert ADAM["email"].encode() in everything           # the other user's session stays
+    assert not (root / UNREFERENCED_DIR).exists() or not any((root / UNREFERENCED_DIR).rglob("*.seg"))
+    assert len(list((root / THUMBNAILS_DIR).iterdir())) == 1
+
+
+def test_user_matches_whole_values_only(data):
+    root, ids = data
+    p = _replay("delete", "--user", "ada", "--yes", data=root)   # a part of "Adam", "Ada ..."
+    assert p.returncode == 0 and "no sessions match - nothing erased" in p.stderr
+    p = _replay("delete", "--user", "Adam", "--yes", data=root)
+    assert p.returncode == 0 and "erased 1 session" in p.stderr
+    with Store.open(root) as store:
+        assert sorted(s.id for s in store.sessions()) == sorted([ids["ada-old"], ids["ada-new"]])
+
+
+def test_retention_by_date_and_the_dry_run(data):
+    root, ids = data
+    p = _replay("delete", "--before", "2d", "--dry-run", data=root)
+    assert p.returncode == 0, p.stderr
+    assert sorted(ln.split("\t")[0] for ln in p.stdout.splitlines()) == \
+        sorted([ids["ada-old"], ids["adam"]])
+    assert "would erase 2 sessions (--dry-run: nothing erased)" in p.stderr
+    with Store.open(root) as store:
+        assert len(store.sessions()) == 3
+    p = _replay("delete", "--before", "2d", "--user", ADA["id"], "--yes", data=root)
+    assert p.returncode == 0 and "erased 1 session" in p.stderr
+    with Store.open(root) as store:
+        assert sorted(s.id for s in store.sessions()) == sorted([ids["ada-new"], ids["adam"]])
+
+
+def test_nothing_is_erased_without_a_yes_and_bad_input_is_one_line(data):
+    root, ids = data
+    before = _all_bytes(root)
+    for args, says in ((["delete"], "name the sessions to delete, or give --user or --before"),
+                       (["delete", ids["adam"]], "add --yes to erase this session"),
+                       (["delete", "--user", ADA["email"]], "add --yes to erase these 2 sessions"),
+                       (["delete", "nosuch", "--yes"], "no session 'nosuch'"),
+                       (["delete", "--before", "last tuesday"], "neither an ISO date")):
+        p = _replay(*args, data=root, stdin="")   # not a terminal: nobody to ask
+        assert p.returncode == 2, (args, p.stderr)
+        err = [ln for ln in p.stderr.splitlines() if ln.startswith("replay")]
+        assert len(err) == 1 and says in err[0], (args, p.stderr)
+        assert "Traceback" not in p.stderr
+    assert _all_bytes(root) == before
+
+
+def test_a_named_session_is_erased_and_a_live_one_goes_on_as_a_new_session(tmp_path):
+    root = tmp_path / "data"
+    now = int(time.time() * 1000)
+    with Store.open(root) as store:
+        store.ingest(_session(now - 5000, "live"), live=True, session_id="tab-1", now_ms=now)
+        sid = store.sessions()[0].id
+    p = _replay("delete", sid[:6], "--yes", data=root)
+    assert p.returncode == 0 and "erased 1 session" in p.stderr, p.stderr
+    with Store.open(root) as store:   # the visitor's next batch: no old event comes back
+        later = [{"type": 5, "timestamp": now - 100, "data": {"tag": "step", "payload": {"i": 2}}}]
+        store.ingest(later, live=True, session_id="tab-1", now_ms=now)
+        (info,) = store.sessions()
+        with store.session(info.id) as r:
+            assert [e["data"]["payload"]["i"] for e in r.events() if e["type"] == 5] == [2]
+
+
+def test_an_open_store_keeps_no_page_of_an_erased_session(tmp_path):
+    """The app and `replay serve` keep the index open for hours: its write-ahead log holds
+    every page written since its last checkpoint, the erased rows among them, until
+    delete_session empties it."""
+    root = tmp_path / "data"
+    with Store.open(root) as store:
+        sid = store.ingest(_session(T0, "a1"), user=ADA)[0]
+        store.ingest(_session(T0 + 9000, "m1"), user=ADAM)
+        assert ADA["email"].encode() in _all_bytes(root)
+        erased = store.delete_session(sid)
+        assert erased.scrubbed and erased.segment_files == 1
+        assert ADA["email"].encode() not in _all_bytes(root)   # the store still open
+        assert ADAM["email"].encode() in _all_bytes(root)
