@@ -66,6 +66,7 @@ class MainWindow(QMainWindow):
         self.browser = SessionBrowser(self._load_catalog(), self.thumbnails)
         self.sessions = SessionsPage(self.browser)
         self.browser.openRequested.connect(self.open_session)
+        self.browser.deleteRequested.connect(self.ask_delete)
         self.browser.rowsChanged.connect(self._rows_changed)
         self.settings_page = SettingsPage(self.data_dir)
 
@@ -331,6 +332,45 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(import_summary(results, failures), 10000)
         if failures:
             self.report("\n".join(failures), title="Import")
+
+    def ask_delete(self, session_id: str) -> QMessageBox | None:
+        """Ask before erasing a session (window-modal; Delete erases, as `replay delete`)."""
+        info = self.store.index.session(session_id) if self.store is not None else None
+        if info is None:
+            self.reload_sessions()
+            return None
+        who = info.user_email or info.user_name or info.user_id
+        box = QMessageBox(QMessageBox.Icon.Warning, "Delete session",
+                          f"Erase session {info.id}{f' of {who}' if who else ''}?\n\nIts"
+                          " events, index rows and thumbnail are removed from the data folder"
+                          " for good. Files exported from it elsewhere are not.",
+                          QMessageBox.StandardButton.Cancel, self)
+        box.setObjectName("confirmDelete")
+        erase = box.addButton("Delete", QMessageBox.ButtonRole.DestructiveRole)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.buttonClicked.connect(lambda b: self.delete_session(session_id) if b is erase else None)
+        box.open()
+        return box
+
+    def delete_session(self, session_id: str) -> None:
+        """Erase a session (its player tab closed first), then show the list without it."""
+        if self.store is None:
+            return
+        tab = self.sessions.find(session_id)
+        if tab is not None:
+            self.sessions.close_tab(self.sessions.indexOf(tab))
+        try:
+            erased = self.store.delete_session(session_id)
+        except KeyError:   # gone already (a `replay delete` meanwhile)
+            self.reload_sessions()
+            return
+        self.reload_sessions()   # (its thumbnails go in the sweep: no session, no picture)
+        self.statusBar().showMessage(
+            f"Erased session {session_id}" + ("" if erased.scrubbed else
+                                              " (the index's log is cleared once other"
+                                              " programs using the data folder close it)"),
+            10000)
 
     def reload_sessions(self) -> None:
         """Read the index again (after an import, or `replay` commands run meanwhile)."""

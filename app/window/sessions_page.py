@@ -11,7 +11,7 @@ from PySide6.QtCore import (QAbstractTableModel, QDate, QEvent, QModelIndex, QOb
                             Qt, Signal)
 from PySide6.QtGui import QColor, QFont, QIcon
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDateEdit, QHBoxLayout,
-                               QHeaderView, QLabel, QLineEdit, QPushButton, QSpinBox,
+                               QHeaderView, QLabel, QLineEdit, QMenu, QPushButton, QSpinBox,
                                QTableView, QTabWidget, QVBoxLayout, QWidget)
 
 from ..browser_model import DAY_MS, HEADERS, MINUTE_MS, Catalog, Column, Query, Row
@@ -132,6 +132,7 @@ class SessionBrowser(QWidget):
     """Search box, facets and the table. `openRequested(session_id)` when a row is opened
     (Enter, double-click)."""
     openRequested = Signal(str)
+    deleteRequested = Signal(str)   # "Delete session…" (context menu, the Delete key)
     rowsChanged = Signal(int)
 
     def __init__(self, catalog: Catalog, thumbnails: ThumbnailService | None = None,
@@ -206,6 +207,9 @@ class SessionBrowser(QWidget):
             head.resizeSection(col, width)
         head.setSectionResizeMode(Column.FIRST_URL, QHeaderView.ResizeMode.Stretch)
         self.table.activated.connect(self._activated)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._context_menu)
+        self.table.installEventFilter(self)
         self.table.verticalScrollBar().valueChanged.connect(self._visible_first)
 
         lay = QVBoxLayout(self)
@@ -345,8 +349,24 @@ class SessionBrowser(QWidget):
         if index.isValid():
             self.openRequested.emit(self.model.rows[index.row()].id)
 
+    def _context_menu(self, pos) -> None:
+        index = self.table.indexAt(pos)
+        if not index.isValid():
+            return
+        sid = self.model.rows[index.row()].id
+        menu = QMenu(self.table)
+        menu.addAction("Open", lambda: self.openRequested.emit(sid))
+        menu.addSeparator()
+        menu.addAction("Delete session…", lambda: self.deleteRequested.emit(sid))
+        menu.exec(self.table.viewport().mapToGlobal(pos))
+
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt)
-        """Down or Enter in the search box moves to the table (arrows move, Enter opens)."""
+        """Down or Enter in the search box moves to the table (arrows move, Enter opens);
+        Delete in the table asks to delete the selected session."""
+        if obj is self.table and event.type() == QEvent.Type.KeyPress and \
+                event.key() == Qt.Key.Key_Delete and self.current_session():
+            self.deleteRequested.emit(self.current_session())
+            return True
         if obj is self.search and event.type() == QEvent.Type.KeyPress and event.key() in (
                 Qt.Key.Key_Down, Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.model.rows:
             self.table.setFocus()

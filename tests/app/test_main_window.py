@@ -369,3 +369,27 @@ def test_with_a_player_tab_the_window_fits_a_small_screen(window, qtbot, size):
     bar = player.devtools.tabBar()
     assert all(bar.rect().contains(bar.tabRect(i)) for i in range(bar.count()))
 
+
+
+def test_delete_asks_then_erases_the_session_and_closes_its_tab(window, qtbot, data):
+    from PySide6.QtWidgets import QMessageBox
+    player = window.wait_opened(window.open_session("bob-browse"))
+    assert window.sessions.find("bob-browse") is player
+    window.sessions.setCurrentIndex(0)
+    b = window.browser
+    assert b.select_session("bob-browse")
+    b.table.setFocus()
+    qtbot.keyClick(b.table, Qt.Key.Key_Delete)            # asks first
+    box = window.findChild(QMessageBox, "confirmDelete")
+    assert box is not None and "bob-browse" in box.text()
+    box.button(QMessageBox.StandardButton.Cancel).click()  # nothing happens
+    assert "bob-browse" in shown(window) and window.sessions.find("bob-browse") is not None
+    qtbot.keyClick(b.table, Qt.Key.Key_Delete)
+    box = next(x for x in window.findChildren(QMessageBox, "confirmDelete") if x.isVisible())
+    next(x for x in box.buttons() if x.text() == "Delete").click()
+    assert "bob-browse" not in shown(window)
+    assert window.sessions.find("bob-browse") is None
+    assert "Erased session bob-browse" in window.statusBar().currentMessage()
+    with Store.open(data) as store:
+        assert "bob-browse" not in [s.id for s in store.sessions()]
+        assert len(store.sessions()) == 3
