@@ -35,9 +35,10 @@ RULES_TOML = ('version = 1\ndefault = "allow"\ndetectors = []\n'
 SECRET = "Zelda"
 VIEWPORT = {"width": 1000, "height": 700}
 # [x, y, width, height] of the grid, the button and footer below it, in a document `d`
+# (rrweb's recorder keeps only a blocked element's class: the grid is found by it)
 GEOMETRY = """function (d) {
-  function box(id) { var r = d.getElementById(id).getBoundingClientRect(); return [r.x, r.y, r.width, r.height]; }
-  return {grid: box('grid'), more: box('more'), below: box('below'), width: d.defaultView.innerWidth};
+  function box(sel) { var r = d.querySelector(sel).getBoundingClientRect(); return [r.x, r.y, r.width, r.height]; }
+  return {grid: box('.grid'), more: box('#more'), below: box('#below'), width: d.defaultView.innerWidth};
 }"""
 TWO_FRAMES = "new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))"
 
@@ -56,11 +57,11 @@ def visit(chromium, tmp_path_factory):
         try:
             page = ctx.new_page()
             page.goto(site.url("hidden-grows.html") + "#" + quote(json.dumps(cfg)))
-            page.wait_for_function("document.body.getAttribute('data-filled') === '1'")
-            page.evaluate(TWO_FRAMES)     # the frame that lays the cards out, and its observers
+            # the page says when the frame that laid its cards out (and ran its observers) is past
+            page.wait_for_selector("body[data-laid-out='4']", state="attached")
             filled = page.evaluate("(%s)(document)" % GEOMETRY)
             page.click("#more")
-            page.evaluate(TWO_FRAMES)
+            page.wait_for_selector("body[data-laid-out='10']", state="attached")
             live = page.evaluate("(%s)(document)" % GEOMETRY)
             # something after the last box: rrweb's pause(total), below, leaves out events at
             # exactly the end (it schedules them, and the pause cancels them)
@@ -112,12 +113,12 @@ def test_the_rebuild_at_the_end_has_the_placeholder_at_its_live_size(visit, chro
     finally:
         r.close()
     assert SECRET not in html
-    ctx = chromium.new_context(viewport=VIEWPORT, java_script_enabled=True)
+    ctx = chromium.new_context(viewport=VIEWPORT)
     try:
         page = ctx.new_page()
         page.set_content(html)
         shown = page.evaluate("(%s)(document)" % GEOMETRY)
-        hidden = page.evaluate("document.getElementById('grid').hasAttribute('data-replay-hidden')")
+        hidden = page.evaluate("document.querySelector('.grid').hasAttribute('data-replay-hidden')")
     finally:
         ctx.close()
     assert hidden
@@ -158,3 +159,94 @@ def test_our_player_resizes_the_placeholder_as_it_plays(visit, qapp):
     scale = after["below"][2] / visit["live"]["below"][2]   # its width is the page's, not the grid's
     assert before["grid"][3] < after["grid"][3]
     assert_like_live(after, visit["live"], scale)
+
+
+# The watch's life in one page: capture.js alone (ReplayCapture.record), the page's own
+# ResizeObserver counting what capture.js asks of it.
+LIFE_PAGE = """<!doctype html><html><head><style>body { margin: 0 } i { display: block; height: 50px }</style>
+</head><body>
+<div id="a" data-replay-privacy="hidden"></div>
+<div id="b" data-replay-privacy="hidden" style="width: 100px"></div>
+<p>after</p></body></html>"""
+COUNTING = """window.__calls = [];
+window.ResizeObserver = class extends ResizeObserver {
+  observe(el, o) { __calls.push('observe ' + el.id); return super.observe(el, o); }
+  unobserve(el) { __calls.push('unobserve ' + el.id); return super.unobserve(el); }
+  disconnect() { __calls.push('disconnect'); return super.disconnect(); }
+};"""
+FILL = "id => { var el = document.getElementById(id); el.innerHTML = '<i>Zelda</i><i>Quixotic</i>'; }"
+
+
+def test_the_watch_sends_only_new_sizes_and_ends_with_the_element_or_the_capture(chromium):
+    from recorder.paths import capture_script
+
+    page = chromium.new_page(viewport=VIEWPORT)
+    try:
+        page.set_content(LIFE_PAGE)
+        page.add_script_tag(content=COUNTING)
+        page.add_script_tag(content=capture_script())
+        page.evaluate("window.__ev = []; window.__stop = ReplayCapture.record({emit: e => __ev.push(e),"
+                      " rules: {default: 'allow', detectors: []}}); null")   # (a function would be called)
+        ids = page.evaluate("[ReplayCapture.record.mirror.getId(document.getElementById('a')),"
+                            " ReplayCapture.record.mirror.getId(document.getElementById('b'))]")
+
+        def boxes_after(script: str, *arg) -> list[dict]:
+            n = page.evaluate("__ev.length")
+            page.evaluate(script, *arg)
+            page.evaluate(TWO_FRAMES)
+            page.evaluate("ReplayCapture.record.flush()")
+            return [a for e in page.evaluate("n => __ev.slice(n)", n)
+                    if e["type"] == 3 and e["data"]["source"] == 0 for a in e["data"]["attributes"]]
+
+        assert boxes_after("() => null") == []                  # as recorded: nothing to send
+        assert boxes_after(FILL, "a") == [{"id": ids[0], "attributes": box_change(VIEWPORT["width"], 100)}]
+        # `b`'s width is its markup's: its height alone
+        assert boxes_after(FILL, "b") == [{"id": ids[1], "attributes": box_change(None, 100)}]
+        assert boxes_after(FILL, "a") == []                     # filled again, the same size
+        assert page.evaluate("__calls") == ["observe a", "observe b"]
+        assert boxes_after("() => document.getElementById('a').remove()") == []
+        assert page.evaluate("__calls")[-1] == "unobserve a"
+        page.evaluate("__stop()")
+        assert page.evaluate("__calls")[-1] == "disconnect"
+        assert boxes_after("() => { document.getElementById('b').innerHTML = '' }") == []
+        assert "Zelda" not in json.dumps(page.evaluate("__ev"))
+    finally:
+        page.close()
+
+
+def test_record_mode_sends_a_blocked_elements_box_again_too(qapp, chromium):
+    """Under rrweb's recorder (record mode's), the recording bridge sends a blocked element's
+    box again as capture.js does: the grid, hidden by the same rules, keeps its live size in
+    the rebuild and in rrweb's Replayer."""
+    from recorder.privacy import SessionMasker, parse_rules
+    from recorder.privacy.inpage import rrweb_options
+    from replay_tools.browser_recorder import Click, Eval, WaitFor, record_page
+
+    rules = parse_rules(RULES_TOML)
+    with PageServer(PAGES) as site:
+        rec = record_page(site.url("hidden-grows.html"), [
+            WaitFor("body[data-laid-out='4']", visible=False), Click("#more"),
+            WaitFor("body[data-laid-out='10']", visible=False),
+            Eval("(%s)(document)" % GEOMETRY), Click("#below")],
+            record_options=rrweb_options(rules), viewport=(VIEWPORT["width"], VIEWPORT["height"]))
+    live = rec.eval_results[-1]
+    assert live["grid"][3] > 300                          # the premise: filled, then grown
+    events = SessionMasker(rules).mask(rec.events)
+    assert _box_changes(events)[-1]["attributes"] == box_change(round(live["grid"][2]),
+                                                                round(live["grid"][3]))
+    assert SECRET not in json.dumps(events)
+    r = Replayer(events)
+    try:
+        html = r.document_at(r.duration_ms)
+    finally:
+        r.close()
+    ctx = chromium.new_context(viewport={"width": live["width"], "height": VIEWPORT["height"]})
+    try:
+        page = ctx.new_page()
+        page.set_content(html)
+        assert_like_live(page.evaluate("(%s)(document)" % GEOMETRY), live)
+    finally:
+        ctx.close()
+    out = _play_in_rrweb(chromium, events, probe=GEOMETRY)
+    assert out["warnings"] == []
+    assert_like_live(out["probe"], live)
