@@ -110,20 +110,78 @@
         return el && masked(el) ? "*".repeat(text.length) : text;
       };
     }
-    options.emit = function (event) {
+    var emit = options.emit = function (event) {
       pending.push(event); queueSend();
       if (win.__replayIntake) win.__replayIntake.push(event);   // intake-sender.js, if injected
+      if (boxes) boxes.recorded(event);
     };
     options.plugins = [win.rrwebPluginConsoleRecord.getRecordConsolePlugin(
                          {level: ["info", "log", "warn", "error", "debug"], lengthThreshold: 1000}),
                        win.ReplayRum.getRecordPlugin()];
+    var boxes = watchBlocked(options, emit);
     try {
-      stop = win.rrweb.record(options) || null;
+      var stopRecord = win.rrweb.record(options) || null;
+      stop = function () { if (stopRecord) stopRecord(); if (boxes) boxes.stop(); };
       started = true;
       win.__replayBridgeError = null;
     } catch (e) {
       win.__replayBridgeError = String(e && e.stack || e);
     }
+  }
+  /* rrweb's recorder sends a blocked element once, as a box (rr_width/rr_height, its border
+   * box then), and never again: one filled by script after the snapshot would keep the size
+   * it had then. Its box is sent again as capture.js sends it (masking.box_change): an
+   * attribute mutation carrying only the new size, when a ResizeObserver sees the border box
+   * change (whole px). The blocked elements of the page's document are found in what rrweb
+   * emits: its snapshot, and the nodes it adds. */
+  function watchBlocked(opts, emit) {
+    var doc = win.document, RO = win.ResizeObserver, mirror = win.rrweb.record.mirror;
+    if (!RO || !mirror || !mirror.getMeta) return null;
+    var cls = typeof opts.blockClass === "string" ? opts.blockClass : "rr-block";
+    var selector = "." + win.CSS.escape(cls) + (opts.blockSelector ? ", " + opts.blockSelector : "");
+    var sent = new Map();   // element -> [width, height] the recording has
+    var ro = new RO(function (entries) {
+      var out = [];
+      for (var i = 0; i < entries.length; i++) {
+        var el = entries[i].target, id = mirror.getId(el), b = entries[i].borderBoxSize;
+        b = b && (b.length === undefined ? b : b[0]);
+        if (id < 0 || !el.isConnected || !b) { sent.delete(el); ro.unobserve(el); continue; }
+        var w = Math.round(b.inlineSize), h = Math.round(b.blockSize), last = sent.get(el);
+        if (/^(vertical|sideways)/.test(win.getComputedStyle(el).writingMode || "")) { var t = w; w = h; h = t; }
+        if (last[0] === w && last[1] === h) continue;
+        sent.set(el, [w, h]);
+        out.push({id: id, attributes: {rr_width: w + "px", rr_height: h + "px",
+                                        style: {width: w + "px", height: h + "px"}}});
+      }
+      if (out.length) emit({type: 3, data: {source: 0, texts: [], attributes: out, removes: [], adds: []},
+                            timestamp: Date.now()});
+    });
+    function watch(el) {
+      var meta = mirror.getMeta(el), a = meta && meta.attributes;
+      if (!a || sent.has(el) || el.ownerDocument !== doc) return;
+      sent.set(el, [Math.round(parseFloat(a.rr_width) || 0), Math.round(parseFloat(a.rr_height) || 0)]);
+      ro.observe(el, {box: "border-box"});
+    }
+    function scan(root) {
+      if (root.nodeType !== 1 && root.nodeType !== 9) return;
+      if (root.nodeType === 1 && root.matches(selector)) watch(root);
+      var all = root.querySelectorAll(selector);
+      for (var i = 0; i < all.length; i++) if (mirror.getId(all[i]) > 0) watch(all[i]);
+    }
+    return {
+      recorded: function (e) {
+        try {
+          if (e.type === 2) scan(doc);
+          else if (e.type === 3 && e.data.source === 0) {
+            for (var i = 0; i < e.data.adds.length; i++) {
+              var n = mirror.getNode(e.data.adds[i].node.id);
+              if (n && n.nodeType === 1 && n.ownerDocument === doc && n.matches(selector)) watch(n);
+            }
+          }
+        } catch (x) { /* a selector this browser cannot read: nothing is watched */ }
+      },
+      stop: function () { ro.disconnect(); sent.clear(); }
+    };
   }
   start(OPTIONS);
 

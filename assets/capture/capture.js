@@ -59,6 +59,7 @@
   var SENSITIVE_ATTRS = {title: 1, alt: 1, placeholder: 1, "aria-label": 1, "aria-description": 1,
                          "aria-valuetext": 1, name: 1, label: 1};
   var BOX_ATTRS = ["id", "class", "type", "style", "width", "height", "size", "rows", "cols"];
+  var BOX_SIZE = ["rr_width", "rr_height"];   // a hidden element's size (masking.BOX_SIZE)
   var MASK = "***";
   var CENSORED_IMG = "data:image/gif;base64,R0lGODlhAQABAIAAAMLCwgAAACH5BAAAAAAALAAAAAABAAEAAAICRAEAOw==";
   var DROP = {};
@@ -335,7 +336,8 @@
     for (i = 0; i < LEVEL_ATTRS.length; i++) if (LEVEL_ATTRS[i] in attrs) out[LEVEL_ATTRS[i]] = attrs[LEVEL_ATTRS[i]];
     if (P.markup(el) !== L.HIDDEN) out["data-replay-privacy"] = "hidden";
     var size = elementSize(el, attrs);
-    // no size in its markup: the one it is shown at (the root's is the viewport, in Meta)
+    // no size in its markup: the one it is shown at (the root's is the viewport, in Meta).
+    // A dimension its markup does not give is sent again as the page changes it (R.watchBox)
     if (size[0] === null && size[1] === null && el !== el.ownerDocument.documentElement) {
       var r = el.getBoundingClientRect();
       if (r.width) size[0] = Math.round(r.width * 100) / 100;
@@ -343,6 +345,17 @@
     }
     if (size[0] !== null) out.rr_width = size[0] + "px";
     if (size[1] !== null) out.rr_height = size[1] + "px";
+    return out;
+  }
+  /* A hidden element's box sent again (masking.box_change, the one definition): the measured
+   * sizes in whole px as rr_width/rr_height (the snapshot's, by which our player sizes the
+   * placeholder) and as rrweb's style diff, which its Replayer applies as its rebuild applies
+   * rr_width/rr_height. null: that dimension is not sent (the markup gives it). */
+  function boxChange(w, h) {
+    var out = {}, style = {};
+    if (w !== null) out.rr_width = style.width = w + "px";
+    if (h !== null) out.rr_height = style.height = h + "px";
+    out.style = style;
     return out;
   }
   function attrMap(el) {
@@ -407,6 +420,8 @@
     this.nextStyleId = 1;              // rrweb's style mirror starts at 1 (0 reads as none)
     this.adoptQueue = [];              // documents / shadow hosts serialized with adopted sheets
     this.adoptedLists = new WeakSet();  // adoptedStyleSheets lists whose edits are watched
+    this.boxes = new Map();            // hidden element -> [w, h] sent (null: its markup's)
+    this.sizers = new Map();           // document -> the ResizeObserver of its hidden elements
   };
 
   R.getId = function (n) { var id = this.ids.get(n); return id === undefined ? -1 : id; };
@@ -421,6 +436,7 @@
     while (stack.length) {
       var x = stack.pop(), id = this.ids.get(x);
       if (id !== undefined) { this.ids.delete(x); this.nodes.delete(id); this.hidden.delete(id); }
+      if (this.boxes.size) this.unwatchBox(x);
       for (var c = x.firstChild; c; c = c.nextSibling) stack.push(c);
       if (x.shadowRoot) stack.push(x.shadowRoot);
     }
@@ -449,9 +465,11 @@
         if (own === L.HIDDEN) {
           out.attributes = hiddenAttrs(P, n);
           this.hidden.add(out.id);
+          this.watchBox(n, out.attributes);
           continue;
         }
         this.hidden.delete(out.id);
+        if (this.boxes.size) this.unwatchBox(n);
         out.attributes = this.attributes(n, tag, own);
         if (tag === "iframe") this.frameQueue.push([n, own]);
         var kids = [];
@@ -712,6 +730,7 @@
         }
         var box = hiddenAttrs(P, el);
         names.forEach(function (_, k) { out[k] = k in box ? box[k] : null; });
+        self.watchBox(el, null);   // its markup may give a size now, or no longer
         any = true;
       } else if (lvl === L.HIDDEN) {   // became hidden: its children go, it stays as a box
         for (var c = el.firstChild; c; c = c.nextSibling) {
@@ -722,6 +741,7 @@
         var hb = hiddenAttrs(P, el), cur = attrMap(el);
         for (k in cur) if (!(k in hb)) out[k] = null;
         for (k in hb) out[k] = hb[k];
+        self.watchBox(el, hb);
         any = true;
       } else {
         names.forEach(function (_, k) {
@@ -800,6 +820,58 @@
         stack.push([node.id, i + 1 < kids.length ? kids[i + 1].id : null, kids[i]]);
       }
     }
+  }
+  /* Hidden elements' boxes: an element hidden when the page was recorded may be filled (or
+   * emptied) by script later, and nothing beneath it is recorded, so its placeholder would
+   * keep the size it had then. One ResizeObserver per recorded document watches every hidden
+   * element whose size its markup does not give (fully); its border box, in whole px, goes
+   * when it changes as an attribute mutation of the element carrying only its box
+   * (boxChange). `sent`: the element's attributes as just recorded, or null to keep what was
+   * sent before. */
+  R.watchBox = function (el, sent) {
+    var d = el.ownerDocument, view = d.defaultView, RO = view && view.ResizeObserver;
+    if (!RO || el === d.documentElement) return;   // the root's size is the viewport's
+    var given = elementSize(el, attrMap(el)), before = this.boxes.get(el), box = [null, null];
+    for (var i = 0; i < BOX_SIZE.length; i++) {
+      if (given[i] !== null) continue;   // the markup's: a change of it goes as its attributes
+      box[i] = Math.round((sent ? pxNum(sent[BOX_SIZE[i]]) : before && before[i]) || 0);
+    }
+    if (box[0] === null && box[1] === null) { this.unwatchBox(el); return; }
+    var ro = this.sizers.get(d);
+    if (!ro) this.sizers.set(d, ro = new RO(this.guard(this.onBoxes)));
+    this.boxes.set(el, box);
+    ro.observe(el, {box: "border-box"});   // again too: it reports the size it has now
+  };
+  R.unwatchBox = function (el) {
+    if (!this.boxes.delete(el)) return;
+    var ro = this.sizers.get(el.ownerDocument);
+    if (ro) ro.unobserve(el);
+  };
+  R.onBoxes = function (entries) {
+    if (this.stopped) return;
+    this.flush();   // the DOM changes first: an element they took away is no longer watched
+    var out = [];
+    for (var i = 0; i < entries.length; i++) {
+      var el = entries[i].target, box = this.boxes.get(el), id = this.ids.get(el);
+      if (!box) continue;
+      if (id === undefined || !this.hidden.has(id)) { this.unwatchBox(el); continue; }
+      var size = borderBox(entries[i]);
+      var w = box[0] === null ? null : Math.round(size[0]), h = box[1] === null ? null : Math.round(size[1]);
+      if (w === box[0] && h === box[1]) continue;
+      this.boxes.set(el, [w, h]);
+      out.push({id: id, attributes: boxChange(w, h)});
+    }
+    if (!out.length) return;
+    out.sort(byId);
+    this.inc({source: SRC.MUTATION, texts: [], attributes: out, removes: [], adds: []});
+  };
+  /* [width, height] of a ResizeObserver entry's border box. */
+  function borderBox(entry) {
+    var el = entry.target, b = entry.borderBoxSize;
+    b = b && (b.length === undefined ? b : b[0]);   // one object, not a list, in older Firefox
+    if (!b) return [el.offsetWidth || 0, el.offsetHeight || 0];
+    var mode = el.ownerDocument.defaultView.getComputedStyle(el).writingMode || "";
+    return /^(vertical|sideways)/.test(mode) ? [b.blockSize, b.inlineSize] : [b.inlineSize, b.blockSize];
   }
   R.nextRecorded = function (n) {
     var x = n.nextSibling;
@@ -1401,6 +1473,9 @@
     this.sendMoves();
     this.stopped = true;
     if (this.observer) this.observer.disconnect();
+    this.sizers.forEach(function (ro) { ro.disconnect(); });
+    this.sizers.clear();
+    this.boxes.clear();
     this.scrollTimers.forEach(function (t) { clearTimeout(t); });
     while (this.undo.length) this.undo.pop()();
   };
@@ -1642,7 +1717,8 @@
       }
       for (i = 0; i < d.attributes.length; i++) {
         x = d.attributes[i];
-        if (count(x) !== 2) return null;
+        // a hidden element's box (boxChange) carries rrweb's style diff: values are texts here
+        if (count(x) !== 2 || isObj(x.attributes.style)) return null;
         at.push(id(x.id), attrs(x.attributes));
       }
       for (i = 0; i < d.removes.length; i++) {

@@ -35,6 +35,7 @@ from .echoes import Echoes
 from .levels import Level, PrivacyLevels, always_masked, is_ignored, input_type, value_masked
 from .masking import (_DROP, BOX_ATTRS, MASK, attrs_as_recorded, hidden_attrs, make_url_scrubber,
                       mask_attr, mask_attrs, mask_text_node, mask_value, text_as_recorded)
+from .masking import is_box_change
 from .rules import Rules
 from .strings import map_strings
 
@@ -471,6 +472,9 @@ class SessionMasker:
             lvl = levels.level_of(n)
             prev = before.get(n.id) if before else None
             if lvl == _HIDDEN:
+                if is_box_change(at) and (prev is None or prev[0] == _HIDDEN):
+                    out_attrs.append(a)   # the page resized it: its new size alone, as it came
+                    continue
                 changed = True
                 if prev is not None and prev[0] != _HIDDEN:
                     # became hidden: clear what the recording showed and its children

@@ -119,6 +119,45 @@ def hidden_attrs(attrs: dict) -> dict:
     return out
 
 
+# A hidden element's box sent again when the page resizes it (capture.js's ResizeObserver,
+# `boxChange` there): an attribute mutation of the element carrying only its measured size,
+# in whole px - as rr_width/rr_height, what the snapshot carries and our player sizes the
+# placeholder by, and as rrweb's style diff {width, height}, what rrweb's rebuild sets for
+# rr_width/rr_height (`style.setProperty`), so rrweb's Replayer resizes its placeholder too.
+# Only the dimensions measured are sent (a width the markup gives stays the markup's).
+BOX_SIZE = (("rr_width", "width"), ("rr_height", "height"))
+_WHOLE_PX = re.compile(r"\d{1,7}px")
+
+
+def box_change(width: int | None, height: int | None) -> dict:
+    """The attributes of a hidden element's box change (`None`: that dimension not sent)."""
+    out: dict = {}
+    style: dict = {}
+    for (attr, prop), v in zip(BOX_SIZE, (width, height)):
+        if v is not None:
+            out[attr] = style[prop] = f"{int(v)}px"
+    out["style"] = style
+    return out
+
+
+def is_box_change(attrs: Any) -> bool:
+    """Whether a hidden element's attribute change is a box change as `box_change` makes it,
+    and nothing else: whole-px sizes, the style diff saying exactly the same. Nothing of what
+    the element holds can travel in it."""
+    if type(attrs) is not dict or type(attrs.get("style")) is not dict:
+        return False
+    style = attrs["style"]
+    n = 0
+    for attr, prop in BOX_SIZE:
+        if attr not in attrs:
+            continue
+        v = attrs[attr]
+        if type(v) is not str or not _WHOLE_PX.fullmatch(v) or style.get(prop) != v:
+            return False
+        n += 1
+    return n > 0 and len(attrs) == n + 1 and len(style) == n
+
+
 _DROP = object()  # sentinel: leave the attribute out
 
 

@@ -9,6 +9,7 @@ from replay_tools.generator import generate_session
 from recorder.mirror import Mirror
 from recorder.privacy import Rules, SessionMasker, masker_factory, parse_rules
 from recorder.privacy.levels import PrivacyLevels
+from recorder.privacy.masking import box_change, hidden_attrs, is_box_change
 from recorder.privacy.preview import html_to_events
 
 PAGE = """<!DOCTYPE html><html><head></head><body>
@@ -419,3 +420,40 @@ def test_a_hidden_elements_box_follows_the_page_and_nothing_else_does():
     out = m.mask([mut(attributes=[{"id": vault, "attributes": {"style": None}}])])
     assert out[0]["data"]["attributes"] == [{"id": vault, "attributes": {
         "style": None, "id": "vault", "class": "rr-block wide"}}]
+
+
+def test_a_hidden_elements_new_size_passes_as_it_came_and_nothing_else_of_it_does():
+    """capture.js sends a hidden element's box again when the page resizes it, as
+    masking.box_change makes it: that change is kept exactly as it came (the mirror takes the
+    new size); any other attribute change on the element or beneath it is dropped, a box
+    change's look-alike carrying anything more included."""
+    m, ids = page()
+    vault, deep = ids["vault"], ids["deep"]
+    grown = box_change(640, 1200)
+    assert grown == {"rr_width": "640px", "rr_height": "1200px",
+                     "style": {"width": "640px", "height": "1200px"}}
+    for change in (grown, box_change(None, 900), box_change(33, None)):
+        e = mut(attributes=[{"id": vault, "attributes": change}])
+        assert m.mask([copy.deepcopy(e)]) == [e]
+    assert hidden_attrs(m.mirror.nodes[vault].attrs)["rr_height"] == "900px"
+    assert m.mirror.nodes[vault].attrs["style"] == "width: 33px; height: 900px;"
+
+    secrets = ("Jane", "1234", "4111")
+    smuggled = [
+        {"title": "Jane"},
+        {**grown, "data-pin": "1234"},                                   # one key more
+        {**grown, "style": {**grown["style"], "color": "red"}},          # one property more
+        {"rr_width": "40px", "rr_height": "12px", "title": "Jane"},      # no style diff
+        {"rr_width": "Jane", "style": {"width": "5px"}},                 # not a size
+        {"rr_width": "12px", "style": {"width": "13px"}},                # not the same size
+        {"rr_width": "12px", "rr_height": None, "style": {"width": "12px"}},
+        {"aria-label": "Jane", "value": "4111"},
+    ]
+    for change in smuggled:
+        out = m.mask([mut(attributes=[{"id": vault, "attributes": change}])])
+        kept = out[0]["data"]["attributes"] if out else []
+        assert not is_box_change(kept[0]["attributes"] if kept else None), change
+        assert not any(s in json.dumps(out) for s in secrets), (change, out)
+    # (a change of its style goes as its box does, hidden_attrs: `style` is part of the box)
+    # beneath the hidden element not even a box change passes
+    assert m.mask([mut(attributes=[{"id": deep, "attributes": box_change(5, 6)}])]) == []
