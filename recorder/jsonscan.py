@@ -37,9 +37,9 @@ _STRING_KINDS = bytes(
 HINT_DIGITS = 9         # digits in a row (separators between them) that make a number hint
 LONG_DIGITS = 19        # digits of a number beyond which it may not fit 64 bits
 PAIRS = 1 << 16         # the values of two bytes: the size of `Needles`' table
+MAX_PAIR_GROUPS = 255   # the needles' first pairs the table tells apart (a byte each)
 # each byte with its ASCII letter lower-cased (what `bytes.lower` does, byte by byte)
 _LOWER = bytes(range(256)).lower()
-MAX_PAIR_GROUPS = 255   # the needles' first pairs the table tells apart (a byte each)
 
 # this module runs compiled (an extension module), not from its source
 COMPILED = isinstance(__spec__.loader, importlib.machinery.ExtensionFileLoader)
