@@ -8,7 +8,7 @@ cdef unsigned char _CLOSE_BRACKET, _COLON, _AT, _PERCENT, _FOUR, _ZERO, _NINE
 cdef unsigned char _SPACE, _DOT, _LPAREN, _RPAREN, _DASH, _NON_ASCII
 cdef Py_ssize_t HINT_DIGITS, LONG_DIGITS
 cdef unsigned char _PLAIN, _DIGIT, _SEPARATOR, _END, _ESCAPE, _HINT, _PERCENT_SIGN
-cdef bytes _STRING_KINDS
+cdef bytes _STRING_KINDS, _LOWER
 
 
 cdef class JsonFacts:
@@ -32,7 +32,7 @@ cdef class Needles:
     cdef tuple _groups
     cdef bint _per_needle
 
-    @cython.locals(p="const unsigned char *", pairs="const unsigned char *",
-                   q="const unsigned char *", n=Py_ssize_t, i=Py_ssize_t, j=Py_ssize_t,
-                   m=Py_ssize_t, g=cython.uchar, nd=bytes)
-    cpdef bint _scan(self, bytes low) except -1
+    @cython.locals(p="const unsigned char *", lower="const unsigned char *",
+                   pairs="const unsigned char *", q="const unsigned char *", n=Py_ssize_t,
+                   i=Py_ssize_t, j=Py_ssize_t, m=Py_ssize_t, g=cython.uchar, nd=bytes)
+    cpdef bint _scan(self, bytes text) except -1

@@ -26,8 +26,10 @@ cdef class Mirror:
 
     @cython.locals(nodes=dict, top=Node, n=Node, pn=Node, stack=list)
     cpdef Node _build(self, dict sn, object parent)
-    @cython.locals(nodes=dict, n=Node, pn=Node, x=Node, stack=list)
+    @cython.locals(n=Node)
     cpdef _detach(self, object nid)
+    @cython.locals(nodes=dict, pn=Node, x=Node, stack=list)
+    cpdef _unlink(self, Node n)
     @cython.locals(nodes=dict, n=Node, pn=Node)
     cpdef apply_mutation(self, dict data)
     @cython.locals(nodes=dict, first=bint, tried=Py_ssize_t, left=list, progressed=bint)

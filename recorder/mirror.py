@@ -248,10 +248,15 @@ class Mirror:
 
     def _detach(self, nid: int) -> None:
         """Remove a node and its subtree from the table and from its parent's children."""
+        n = self.nodes.get(nid)
+        if n is not None:
+            self._unlink(n)
+
+    def _unlink(self, n: Node) -> None:
+        """`_detach` of a node at hand (a remove looks it up once). Its own id object, not
+        the event's equal one, is what the parent's children hold: found by identity."""
         nodes = self.nodes
-        n = nodes.get(nid)
-        if n is None:
-            return
+        nid = n.id
         if n.parent is not None:
             pn = nodes.get(n.parent)
             if pn is not None:
@@ -276,9 +281,9 @@ class Mirror:
         nodes = self.nodes
         warn = self.warnings
         for r in data.get("removes") or ():
-            nid = field(r, "id")
-            if nid in nodes:
-                self._detach(nid)
+            n = nodes.get(field(r, "id"))
+            if n is not None:
+                self._unlink(n)
             else:
                 warn["remove of unknown node"] += 1
         adds = data.get("adds") or ()

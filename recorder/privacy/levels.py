@@ -51,7 +51,13 @@ class Level(enum.IntEnum):
                              f"{', '.join(_BY_NAME)})") from None
 
 
-_HIDDEN = Level.HIDDEN
+# The levels the hot paths compare with, as module constants: in Python 3.11 a member read
+# from the class (`Level.MASK`) goes through the enum metaclass's `__getattr__` hook, ten
+# times a global's cost - compiled, more than the rest of `masking.text_as_recorded`, which
+# a live page's every added text calls.
+MASK_USER_INPUT_LEVEL = Level.MASK_USER_INPUT
+MASK_LEVEL = Level.MASK
+HIDDEN_LEVEL = Level.HIDDEN
 _LABELS = {Level.ALLOW: "allow", Level.MASK_USER_INPUT: "mask-user-input",
            Level.MASK: "mask", Level.HIDDEN: "hidden"}
 _BY_NAME = {v: k for k, v in _LABELS.items()}
@@ -124,8 +130,8 @@ def value_masked(level: Level, tag: str | None, attrs: dict) -> bool:
     if always_masked(tag, attrs):
         return True
     if tag == "input" and input_type(tag, attrs) in BUTTON_TYPES:
-        return level >= Level.MASK
-    return level >= Level.MASK_USER_INPUT
+        return level >= MASK_LEVEL
+    return level >= MASK_USER_INPUT_LEVEL
 
 
 class PrivacyLevels:
@@ -227,7 +233,7 @@ class PrivacyLevels:
             chain.append(x)
             x = nodes.get(x.parent) if x.parent is not None else None
         for x in reversed(chain):
-            if base != _HIDDEN and x.type == ELEMENT:
+            if base != HIDDEN_LEVEL and x.type == ELEMENT:
                 e = self.explicit(x)
                 if e is not None:
                     base = e
@@ -278,8 +284,8 @@ class PrivacyLevels:
         if p is None or (p.type != ELEMENT and p.parent is None):
             return False  # the top document is never hidden; an iframe's document may be
         if p.mark_gen == self.gen:   # `level_of`'s cache, read here first: this runs for
-            return p.mark == _HIDDEN  # every remove
-        return self.level_of(p) == _HIDDEN  # inherited: hidden or beneath hidden
+            return p.mark == HIDDEN_LEVEL  # every remove
+        return self.level_of(p) == HIDDEN_LEVEL  # inherited: hidden or beneath hidden
 
     def recorded(self, n: Node) -> bool:
         """Whether the node exists in the masked recording (as itself or a placeholder)."""

@@ -32,7 +32,8 @@ from ..jsonscan import JsonFacts, scan_json
 from ..mirror import Mirror, Node, field
 from . import detectors as _detectors
 from .echoes import Echoes
-from .levels import Level, PrivacyLevels, always_masked, is_ignored, input_type, value_masked
+from .levels import (HIDDEN_LEVEL, MASK_LEVEL, MASK_USER_INPUT_LEVEL, Level, PrivacyLevels,
+                     always_masked, is_ignored, input_type, value_masked)
 from .masking import (_DROP, BOX_ATTRS, MASK, attrs_as_recorded, hidden_attrs, make_url_scrubber,
                       mask_attr, mask_attrs, mask_text_node, mask_value, text_as_recorded)
 from .masking import is_box_change
@@ -42,6 +43,7 @@ from .strings import map_strings
 Raw = dict[str, Any]
 ELEMENT = int(NodeType.Element)
 TEXTLIKE = (int(NodeType.Text), int(NodeType.CDATA), int(NodeType.Comment))
+DOCUMENT = int(NodeType.Document)
 _INC = int(EventType.IncrementalSnapshot)
 _FULL = int(EventType.FullSnapshot)
 _META = int(EventType.Meta)
@@ -222,7 +224,7 @@ class SessionMasker:
                 return e if new is data else self._with_data(e, new)
             if src == _CANVAS:
                 n = self.mirror.nodes.get(data.get("id"))
-                if n is None or self.levels.level_of(n) >= Level.MASK:
+                if n is None or self.levels.level_of(n) >= MASK_LEVEL:
                     self.stats["canvas drawing dropped"] += 1
                     return None  # drawing commands can paint text (fillText)
                 return e
@@ -288,7 +290,7 @@ class SessionMasker:
         while stack:
             s, plevel, ptag, pattrs, sink = stack.pop()
             ntype = s.get("type")
-            if plevel == Level.HIDDEN:
+            if plevel == HIDDEN_LEVEL:
                 self.stats["nodes dropped under hidden"] += 1
                 continue
             inherited = plevel  # None: beneath the top document (an iframe's inherits)
@@ -301,13 +303,13 @@ class SessionMasker:
                     lvl, real = levels.level_of(n), n.attrs
                 else:  # not in the mirror (duplicate id...): assume the strict side
                     attrs0 = s.get("attributes") if isinstance(s.get("attributes"), dict) else {}
-                    lvl, real = max(plevel, Level.MASK), attrs0
-                if tag == "option" and lvl < Level.MASK_USER_INPUT and n is not None and \
+                    lvl, real = max(plevel, MASK_LEVEL), attrs0
+                if tag == "option" and lvl < MASK_USER_INPUT_LEVEL and n is not None and \
                         self._in_masked_select(n):
-                    lvl = Level.MASK_USER_INPUT  # which option is selected is the value
+                    lvl = MASK_USER_INPUT_LEVEL  # which option is selected is the value
                 out = dict(s)
                 attrs = s.get("attributes")
-                if lvl == Level.HIDDEN:
+                if lvl == HIDDEN_LEVEL:
                     out["attributes"] = hidden_attrs(real)
                     out["childNodes"] = []
                     out.pop("needBlock", None)
@@ -331,7 +333,7 @@ class SessionMasker:
                     out["textContent"] = mask_text_node(
                         tc, plevel, ptag, pattrs or {}, bool(s.get("isStyle")), scrub)
                 sink.append(out)
-            elif ntype == NodeType.Document:
+            elif ntype == DOCUMENT:
                 out = dict(s)
                 kids = s.get("childNodes")
                 out["childNodes"] = new_kids = []
@@ -415,7 +417,7 @@ class SessionMasker:
                 continue  # the mirror could not place it: neither can a player
             # None: the top document; an iframe's document inherits the iframe's level
             plevel = levels.level_of(p) if (p.type == ELEMENT or p.parent is not None) else None
-            if plevel == _HIDDEN:
+            if plevel == HIDDEN_LEVEL:
                 if nid in moved_from:  # it moved out of sight: the recording must drop it
                     extra_removes.append({"parentId": moved_from[nid], "id": nid})
                 self.stats["adds dropped under hidden"] += 1
@@ -471,12 +473,12 @@ class SessionMasker:
                 continue
             lvl = levels.level_of(n)
             prev = before.get(n.id) if before else None
-            if lvl == _HIDDEN:
-                if is_box_change(at) and (prev is None or prev[0] == _HIDDEN):
+            if lvl == HIDDEN_LEVEL:
+                if is_box_change(at) and (prev is None or prev[0] == HIDDEN_LEVEL):
                     out_attrs.append(a)   # the page resized it: its new size alone, as it came
                     continue
                 changed = True
-                if prev is not None and prev[0] != _HIDDEN:
+                if prev is not None and prev[0] != HIDDEN_LEVEL:
                     # became hidden: clear what the recording showed and its children
                     ha = hidden_attrs(n.attrs)
                     diff: dict = {k: None for k in prev[1] if k not in ha}
@@ -488,7 +490,7 @@ class SessionMasker:
                     gone = {k: None for k in at if k in _BOX and k not in ha}
                     out_attrs.append({**a, "attributes": {**gone, **ha}})
                 continue
-            if prev is not None and prev[0] == _HIDDEN:
+            if prev is not None and prev[0] == HIDDEN_LEVEL:
                 # revealed: the recording has an empty placeholder; send the real element
                 changed = True
                 full = mask_attrs(n.tag, n.attrs, lvl, n.attrs, scrub)
@@ -543,9 +545,9 @@ class SessionMasker:
         return self._with_data(e, new)
 
     def _attr(self, n: Node, k: str, v: Any, lvl: Level) -> Any:
-        if k == "selected" and n.tag == "option" and lvl < Level.MASK_USER_INPUT and \
+        if k == "selected" and n.tag == "option" and lvl < MASK_USER_INPUT_LEVEL and \
                 self._in_masked_select(n):
-            lvl = Level.MASK_USER_INPUT  # which option is selected is the value
+            lvl = MASK_USER_INPUT_LEVEL  # which option is selected is the value
         nv = mask_attr(n.tag, k, v, lvl, n.attrs, self.scrub)
         return _SKIP if nv is _DROP else nv
 
@@ -636,13 +638,13 @@ class SessionMasker:
                 self.echoes.add(text)
             return None
         lvl = levels.level_of(n)
-        if lvl == Level.HIDDEN or is_ignored(n.attrs):
+        if lvl == HIDDEN_LEVEL or is_ignored(n.attrs):
             if typed:
                 self.echoes.add(text)
             self.stats["inputs dropped (hidden/ignored)"] += 1
             return None
         masked = value_masked(lvl, n.tag, n.attrs) if n.tag in ("input", "textarea", "select") \
-            else lvl >= Level.MASK_USER_INPUT  # contenteditable & co.
+            else lvl >= MASK_USER_INPUT_LEVEL  # contenteditable & co.
         if masked and kind in ("checkbox", "radio"):
             self.stats["checkbox/radio inputs dropped"] += 1
             return None  # its state is the secret
@@ -711,7 +713,6 @@ class SessionMasker:
 _SKIP = object()
 MAX_ECHO_SESSIONS = 4096   # sessions whose typed values a live intake keeps (SessionMaskers)
 _CHOSEN = frozenset(("checkbox", "radio", "select"))
-_HIDDEN = Level.HIDDEN
 _MUTATION_LISTS = ("removes", "adds", "texts", "attributes")
 
 

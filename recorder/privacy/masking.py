@@ -7,7 +7,8 @@ from __future__ import annotations
 import re
 from typing import Any, Callable
 
-from .levels import FORM_TAGS, LEVEL_ATTRS, Level, markup_level, value_masked
+from .levels import (FORM_TAGS, HIDDEN_LEVEL, LEVEL_ATTRS, MASK_LEVEL, MASK_USER_INPUT_LEVEL,
+                     Level, markup_level, value_masked)
 
 MASK = "***"
 _NONSPACE = re.compile(r"\S")
@@ -107,7 +108,7 @@ def hidden_attrs(attrs: dict) -> dict:
     for a in LEVEL_ATTRS:
         if a in attrs:
             out[a] = attrs[a]
-    if markup_level(out) != Level.HIDDEN:
+    if markup_level(out) != HIDDEN_LEVEL:
         # say so in the recording: a masker resuming from stored events (live intake,
         # re-masking) must know nothing may appear beneath this placeholder
         out["data-replay-privacy"] = "hidden"
@@ -194,13 +195,13 @@ def mask_attr(tag: str | None, name: str, value: Any, level: Level, node_attrs: 
     if form:
         if name == "value" and tag != "option" and value_masked(level, tag, node_attrs):
             return mask_value(value)
-        if name == "checked" and tag == "input" and level >= Level.MASK_USER_INPUT:
+        if name == "checked" and tag == "input" and level >= MASK_USER_INPUT_LEVEL:
             return _DROP  # a checkbox/radio under masking does not reveal its state
-        if name == "selected" and tag == "option" and level >= Level.MASK_USER_INPUT:
+        if name == "selected" and tag == "option" and level >= MASK_USER_INPUT_LEVEL:
             return _DROP
     if not isinstance(value, str):
         return value
-    if level >= Level.MASK:
+    if level >= MASK_LEVEL:
         if name in SENSITIVE_ATTRS or name.startswith("data-"):
             return MASK
         if tag == "a" and name == "href":
@@ -227,7 +228,7 @@ def attrs_as_recorded(tag: str | None, level: Level, scrub) -> bool:
     """True when `mask_attr` keeps every attribute of this element as it is - below `mask`,
     no form control (values, checked, selected), no URL to scrub - so a caller may skip it:
     the class and style swaps of a live page, each attribute otherwise a call."""
-    return scrub is None and level < Level.MASK and tag not in FORM_TAGS
+    return scrub is None and level < MASK_LEVEL and tag not in FORM_TAGS
 
 
 def mask_attrs(tag: str | None, attrs: dict, level: Level, node_attrs: dict,
@@ -243,7 +244,7 @@ def mask_attrs(tag: str | None, attrs: dict, level: Level, node_attrs: dict,
 def text_as_recorded(level: Level, parent_tag: str | None, scrub) -> bool:
     """True when `mask_text_node` keeps any text under this parent as it is (below `mask`,
     not a textarea's value, no URL to scrub in CSS): the text a live page swaps in."""
-    return scrub is None and level < Level.MASK and parent_tag != "textarea"
+    return scrub is None and level < MASK_LEVEL and parent_tag != "textarea"
 
 
 def mask_text_node(text: str, level: Level, parent_tag: str | None, parent_attrs: dict,
@@ -255,7 +256,7 @@ def mask_text_node(text: str, level: Level, parent_tag: str | None, parent_attrs
         return scrub(text) if scrub is not None else text  # CSS is not page text
     if parent_tag == "textarea" and value_masked(level, "textarea", parent_attrs):
         return MASK if text.strip() else text  # a textarea's content is its value
-    if level >= Level.MASK:
+    if level >= MASK_LEVEL:
         if parent_tag == "option":
             return MASK
         return mask_text(text)
