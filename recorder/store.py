@@ -740,7 +740,7 @@ class LocalStore(Store):
             self.forget_deleted(before=True)
             files = self.index.delete_session(sid)
             self._retire(files)
-            aside = self.root / UNREFERENCED_DIR / Path(_PendingWrite.file_name(sid, 0, "x")).parent
+            aside = self.root / UNREFERENCED_DIR / _PendingWrite.session_dir(sid)
             set_aside = [p for p in aside.rglob("*") if p.is_file()] if aside.is_dir() else []
             if set_aside:
                 shutil.rmtree(aside)
@@ -1486,8 +1486,13 @@ class _PendingWrite:
         return uuid.uuid4().hex[:12]
 
     @staticmethod
+    def session_dir(sid: str) -> str:
+        """The folder of a session's segment files (relative to the data folder)."""
+        return f"{SEGMENTS_DIR}/{sid[:2]}/{sid}"
+
+    @staticmethod
     def file_name(sid: str, index: int, token: str) -> str:
-        return f"{SEGMENTS_DIR}/{sid[:2]}/{sid}/{index:06d}-{token}{SUFFIX}"
+        return f"{_PendingWrite.session_dir(sid)}/{index:06d}-{token}{SUFFIX}"
 
     def add(self, sid: str, index: int) -> str:
         """Name one more file in the intent (committed before the file exists)."""
