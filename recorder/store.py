@@ -760,7 +760,7 @@ class LocalStore(Store):
             busy, _, _ = self.index.db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
             return busy == 0
         except sqlite3.Error as exc:  # an index we cannot tune is still correct, less clean
-            log.warning("could not scrub the index after re-masking: %s", type(exc).__name__)
+            log.warning("could not scrub deleted rows from the index: %s", type(exc).__name__)
             return False
 
     # --- dictionaries ----------------------------------------------------------------
@@ -1126,7 +1126,8 @@ class LocalStore(Store):
 
     def _set_aside(self, files: list[str]) -> list[str]:
         """Move segment files no session uses any more into `unreferenced/` (same relative
-        path): kept for a person to look at, never served, never deleted by us."""
+        path): kept for a person to look at, never served, deleted only with the session they
+        belonged to (`delete_session`)."""
         referenced = set(self.index.segment_files()) | \
             {f for _, _, _, fs in self.index.pending() for f in fs}
         moved = []
