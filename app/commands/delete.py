@@ -23,7 +23,7 @@ from ..cli import UserError
 from ..thumbnails import session_thumbnails
 from ._store import open_existing_store
 from ._words import count
-from .sessions import _duration, _when, parse_since
+from .sessions import duration_text, parse_since, when_text
 
 NAME = "delete"
 
@@ -69,7 +69,7 @@ def _selected(store, args: argparse.Namespace) -> list[SessionInfo]:
 
 def _line(s: SessionInfo) -> str:
     who = s.user_email or s.user_name or s.user_id or "no user"
-    return f"{s.id}\t{_when(s.start_ms)}\t{_duration(s.duration_ms)}\t{who}\t" \
+    return f"{s.id}\t{when_text(s.start_ms)}\t{duration_text(s.duration_ms)}\t{who}\t" \
            f"{count(s.record_count, 'event')}"
 
 

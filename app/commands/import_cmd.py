@@ -30,7 +30,7 @@ from recorder.semantics import User, user_event
 from recorder.store import Store, Stored
 
 from ..cli import UserError
-from .sessions import _when as _date
+from .sessions import when_text
 from ._progress import progress_bar
 from ._source import DEMO, rules_error
 from ._words import count
@@ -208,7 +208,7 @@ def _remasked(store: Store, sid: str) -> str:
         when = (stored.info.context or {}).get(REMASKED)
     if not isinstance(when, (int, float)):
         return ""
-    return (f"; the stored session was re-masked on {_date(when)}, so its events no longer"
+    return (f"; the stored session was re-masked on {when_text(when)}, so its events no longer"
             " match the original recording - use --as-new to keep this copy beside it")
 
 

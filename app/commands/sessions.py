@@ -89,8 +89,8 @@ def run(args: argparse.Namespace) -> int:
         return 0
     ids = _short_ids([s.id for s in rows])
     cells = {
-        "id": ids, "start": [_when(s.start_ms) for s in rows],
-        "duration": [_duration(s.duration_ms) for s in rows],
+        "id": ids, "start": [when_text(s.start_ms) for s in rows],
+        "duration": [duration_text(s.duration_ms) for s in rows],
         "user": [s.user_email or s.user_name or s.user_id or "" for s in rows],
         "first URL": [s.first_url or "" for s in rows],
         "views": [str(s.view_count) for s in rows],
@@ -208,7 +208,7 @@ def _prefix_len(ids: list[str], least: int = 8) -> int:
     return n
 
 
-def _when(ms: float) -> str:
+def when_text(ms: float) -> str:
     """Local date and time; a stored value no calendar holds (an import from before
     timestamps were checked) shows as-is instead of failing the whole listing."""
     try:
@@ -218,7 +218,8 @@ def _when(ms: float) -> str:
         return f"? ({ms:g} ms)"
 
 
-def _duration(ms: float) -> str:
+def duration_text(ms: float) -> str:
+    """A duration as h:mm:ss (m:ss under an hour); one the store cannot hold shows as ?."""
     if not math.isfinite(ms) or ms < 0:
         return "?"
     s = int(ms // 1000)

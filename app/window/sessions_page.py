@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDateEdi
                                QTableView, QTabWidget, QVBoxLayout, QWidget)
 
 from ..browser_model import DAY_MS, HEADERS, MINUTE_MS, Catalog, Column, Query, Row
-from ..commands.sessions import _duration, _when   # the CLI's formats, shown the same way
+from ..commands.sessions import duration_text, when_text   # the CLI's formats, shown the same way
 from ..thumbnails import SIZE as THUMB_SIZE
 from .thumbnails import ThumbnailService
 
@@ -103,8 +103,8 @@ class SessionTableModel(QAbstractTableModel):
 
 _DISPLAY: dict[Column, Callable[[Row], Any]] = {
     Column.THUMBNAIL: lambda r: None,
-    Column.START: lambda r: _when(r.info.start_ms),
-    Column.DURATION: lambda r: _duration(r.info.duration_ms),
+    Column.START: lambda r: when_text(r.info.start_ms),
+    Column.DURATION: lambda r: duration_text(r.info.duration_ms),
     Column.USER: lambda r: r.user or "—",
     Column.TITLE: lambda r: r.title,
     Column.FIRST_URL: lambda r: r.info.first_url or "",
