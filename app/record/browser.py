@@ -107,6 +107,9 @@ class _Sink(QObject):
     def push(self, message: str) -> None:
         batch = json.loads(message)
         events = batch["events"]
+        typed = batch.get("typed")
+        if isinstance(typed, list):   # before the events: their echoes are masked live too
+            self._browser.typed.extend(v for v in typed if isinstance(v, str))
         self._browser.events.extend(events)
         self._browser.received[batch["doc"]] = batch["upto"]
         self.arrived.emit(len(events))
@@ -168,6 +171,9 @@ class RecordingBrowser(QObject):
         super().__init__(parent)
         self.events: list[dict] = []
         self.received: dict[str, int] = {}   # document id -> events received from it
+        # values typed into masked fields (bridge.js's `typed`), for the privacy pass to mask
+        # their echoes: in this process's memory only, never stored, shown or logged
+        self.typed: list[str] = []
         self._umd, self._missing_hint, self._intake = umd, missing_hint, intake
         self._recorder = recorder
         self.script_source = injected_script(record_options, umd, missing_hint, intake, recorder)

@@ -61,6 +61,7 @@ class RecordPage(QWidget):
         self.player = None
         self._builder = StepsBuilder()
         self._live_masker = None
+        self._typed_fed = 0   # of browser.typed, fed to the live masker
         self._rules: Rules | None = None
         self._refresh = QTimer(self, singleShot=True, interval=STEPS_REFRESH_MS)
         self._refresh.timeout.connect(self._show_live_steps)
@@ -188,6 +189,8 @@ class RecordPage(QWidget):
         self.browser.configure(rrweb_options(self._rules))
         self.browser.events.clear()
         self.browser.received.clear()
+        self.browser.typed.clear()
+        self._typed_fed = 0
         self._builder = StepsBuilder()
         self._live_masker = masker_factory(self._rules)()
         self.steps = []
@@ -213,6 +216,10 @@ class RecordPage(QWidget):
         if self.state is not State.RECORDING or self._live_masker is None:
             return
         batch = copy.deepcopy(self.browser.events[-count:]) if count else []
+        typed = self.browser.typed
+        for value in typed[self._typed_fed:]:   # the steps listed never show an echo
+            self._live_masker.echoes.add(value)
+        self._typed_fed = len(typed)
         for e in self._live_masker.mask(batch):
             self._builder.feed(e)
         self._say(f"● Recording — {len(self.browser.events)} events. Press Stop when the bug"
@@ -242,7 +249,8 @@ class RecordPage(QWidget):
         try:
             with Store.open(self.data_dir) as store:
                 stored = store.ingest_outcomes(events, context=ctx if ctx[CONTEXT_KEY] else None,
-                                               masker_factory=masker_factory(self._rules))
+                                               masker_factory=masker_factory(
+                                                   self._rules, self.browser.typed))
         except (LimitError, InvalidEvent, OSError) as exc:
             self._fail(f"The recording was not stored: {exc}")
             return

@@ -15,13 +15,32 @@
   var REC = CAPTURE || win.rrweb;
   var docId = Math.random().toString(36).slice(2) + Date.now().toString(36);
   var pending = [], sent = 0, bridge = null, flushQueued = false, stop = null, started = false;
+  // Values typed into masked fields. rrweb records them as asterisks, so the recorder's
+  // privacy pass could never learn them and mask their echoes (a coupon code in a request
+  // URL, a console line, the page's own "No coupon named ..."): each distinct one goes to the
+  // recording's own process with the next batch, beside the events - never into an event,
+  // never to the page's network - and lives there in memory only (`typed`, read by
+  // recorder.privacy.masker.masker_factory). capture.js scrubs its echoes itself.
+  var typed = [], typedSeen = new Set();
 
   function send() {
     flushQueued = false;
-    if (!bridge || !pending.length) return;
+    if (!bridge || (!pending.length && !typed.length)) return;
     var batch = pending; pending = [];
     sent += batch.length;
-    bridge.push(JSON.stringify({doc: docId, upto: sent, events: batch}));
+    var message = {doc: docId, upto: sent, events: batch};
+    if (typed.length) { message.typed = typed; typed = []; }
+    bridge.push(JSON.stringify(message));
+  }
+  /* A value rrweb masks, as it was typed: a value chosen from the page's own strings (a
+   * select's option, a checkbox's or radio's value) is not one (the recorder's pass skips
+   * those too, masker._CHOSEN). */
+  function rememberTyped(text, el) {
+    if (!text || el.tagName === "SELECT" || el.type === "checkbox" || el.type === "radio") return;
+    if (typedSeen.has(text)) return;
+    typedSeen.add(text);
+    typed.push(text);
+    queueSend();
   }
   function queueSend() {
     if (!flushQueued) { flushQueued = true; Promise.resolve().then(send); }
@@ -106,10 +125,13 @@
        "text", "time", "url", "week", "textarea", "select", "password"].forEach(function (k) { every[k] = true; });
       options.maskInputOptions = every;
       delete options.maskAllInputs;
-      options.maskInputFn = function (text, el) {
-        return el && masked(el) ? "*".repeat(text.length) : text;
-      };
     }
+    // rrweb calls this for the inputs its options mask (every type when we decide, above)
+    options.maskInputFn = function (text, el) {
+      if (!el || !masked(el)) return text;
+      rememberTyped(text, el);
+      return "*".repeat(text.length);
+    };
     var emit = options.emit = function (event) {
       pending.push(event); queueSend();
       if (win.__replayIntake) win.__replayIntake.push(event);   // intake-sender.js, if injected

@@ -829,12 +829,25 @@ class SessionMaskers:
         return session_id in self._open
 
 
-def masker_factory(rules: Rules | None = None) -> Callable[[], SessionMasker]:
-    """What `Store.ingest(masker_factory=...)` takes: a fresh masker per session."""
+def masker_factory(rules: Rules | None = None, typed: Iterable[str] = ()
+                   ) -> Callable[[], SessionMasker]:
+    """What `Store.ingest(masker_factory=...)` takes: a fresh masker per session. `typed`:
+    values typed into masked fields that the events themselves do not hold (record mode:
+    rrweb records them as asterisks, the recording browser saw them), so their echoes are
+    masked from the session's first event on."""
     rules = rules if rules is not None else Rules.default()
     # Compile once up front so a bad selector fails before anything is ingested.
     SessionMasker(rules)
-    return lambda: SessionMasker(rules)
+    typed = tuple(typed)
+    if not typed:
+        return lambda: SessionMasker(rules)
+
+    def make() -> SessionMasker:
+        m = SessionMasker(rules)
+        for value in typed:
+            m.echoes.add(value)
+        return m
+    return make
 
 
 def mask_session(events: Iterable[Raw], rules: Rules | None = None

@@ -200,3 +200,41 @@ def test_record_with_no_page_asks_for_an_address(record_page):
     record_page.record()
     assert record_page.state is State.BROWSING and not record_page.browser.armed
     assert "Type the address" in record_page.status.text()
+
+
+COUPON = "WINTERSALE26"
+
+
+def test_a_value_typed_into_a_masked_field_is_masked_where_the_page_repeats_it(
+        qtbot, record_page, shop):
+    """rrweb records a masked field's value as asterisks, so only the recording browser sees
+    the value: the page's echoes of it - a request's URL, a console line, its own text - are
+    masked by the pass before anything is stored or listed (as capture.js masks them in the
+    page). Every byte of the data folder is searched."""
+    page = record_page
+    _load(qtbot, page, shop.url("coupon.html"))
+    page.record()
+    hand = BrowserRecorder(browser=page.browser, view=page.view, timeout_s=TIMEOUT_MS / 1000)
+    hand.wait_ready()
+    hand.click("#coupon")
+    hand.type("#coupon", COUPON)
+    hand.click("#apply")
+    qtbot.waitUntil(lambda: "No coupon named" in (hand.eval(
+        "document.getElementById('message').textContent") or ""), timeout=TIMEOUT_MS)
+    with qtbot.waitSignal(page.sessionRecorded, timeout=TIMEOUT_MS) as stored:
+        page.stop()
+    sid = stored.args[0]
+    # what left the page's recorder holds no echo-free copy: the value only in memory
+    assert COUPON in page.browser.typed
+    listed = "\n".join(page.steps_list.item(i).text() for i in range(page.steps_list.count()))
+    assert COUPON not in listed.upper()
+    with open_recording(sid, page.data_dir) as src:
+        stored_text = json.dumps(list(src.events()))
+    # each echo is there, masked: the request, the console line and the page's text
+    assert "coupons/***" in stored_text
+    assert "No coupon named ***" in stored_text
+    assert stored_text.count("No coupon named ***") >= 2   # the console's and the page's
+    needle = COUPON.lower().encode()
+    for f in page.data_dir.rglob("*"):
+        if f.is_file():
+            assert needle not in f.read_bytes().lower(), f
