@@ -12,7 +12,8 @@ import sys
 from pathlib import Path
 from typing import Iterator
 
-from player.clip_encode import INSTALL_VIDEO, VIDEO_FORMATS, ClipFormat, odd_side, video_missing
+from player.clip_encode import (INSTALL_VIDEO, VIDEO_FORMATS, ClipFormat, even_size, odd_side,
+                                video_missing)
 from recorder.bundle import write_bundle
 from recorder.rrweb_io import with_session_marker, write_rrweb_json
 
@@ -160,9 +161,9 @@ def _check_clip(args, fmt: ClipFormat) -> None:
         raise UserError(f"{missing} - install it with `{INSTALL_VIDEO}`, or export a .gif or"
                         " .webp clip")
     if args.size is not None and odd_side(args.size):
+        w, h = even_size(args.size)
         raise UserError(f"--size {args.size[0]}x{args.size[1]} has an odd side: {fmt.value}"
-                        " video needs even width and height - e.g."
-                        f" {args.size[0] // 2 * 2}x{args.size[1] // 2 * 2}")
+                        f" video needs even width and height - e.g. {w}x{h}")
 
 
 def _range(src, args) -> tuple[float, float, float]:
