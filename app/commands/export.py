@@ -1,13 +1,19 @@
-"""`replay export SESSION --format rrweb|replay|har|gif|webp|playwright -o FILE` - a stored
-session (or a recording file, under the privacy rules in force) as rrweb JSON (plays in
+"""`replay export SESSION --format rrweb|replay|har|gif|webp|mp4|webm|playwright -o FILE` - a
+stored session (or a recording file, under the privacy rules in force) as rrweb JSON (plays in
 rrweb's own player), a `.replay` bundle (with a bug report: `--title --notes --at`), a HAR
-1.2 file of its requests, an animated GIF/WebP clip, or a Playwright script of its steps."""
+1.2 file of its requests, a clip (animated GIF/WebP, or MP4/WebM video with the optional
+PyAV), or a Playwright script of its steps."""
 from __future__ import annotations
 
 import argparse
+import contextlib
+import signal
 import sys
 from pathlib import Path
+from typing import Iterator
 
+from player.clip_encode import (INSTALL_VIDEO, VIDEO_FORMATS, ClipFormat, even_size, odd_side,
+                                video_missing)
 from recorder.bundle import write_bundle
 from recorder.rrweb_io import with_session_marker, write_rrweb_json
 
@@ -17,11 +23,11 @@ from ._source import (add_source_arguments, check_output, moment, open_source, r
                       rules_for)
 
 NAME = "export"
-_SUFFIX = {".json": "rrweb", ".replay": "replay", ".har": "har", ".gif": "gif",
-           ".webp": "webp", ".py": "playwright"}
+CLIPS = tuple(f.value for f in ClipFormat)
+_EXT = {"rrweb": ".json", "replay": ".replay", "har": ".har",
+        **{c: f".{c}" for c in CLIPS}, "playwright": ".py"}
+_SUFFIX = {ext: fmt for fmt, ext in _EXT.items()}
 MIN_CLIP_SIDE = 16   # a clip may be a thumbnail; the page is painted full size and scaled
-_EXT = {"rrweb": ".json", "replay": ".replay", "har": ".har", "gif": ".gif", "webp": ".webp",
-        "playwright": ".py"}
 
 
 def register(subparsers, common) -> None:
@@ -32,19 +38,21 @@ def register(subparsers, common) -> None:
     p.add_argument("--format", "-f", choices=list(_EXPORTERS), default=None,
                    help="rrweb: JSON array of rrweb events; replay: single-file bundle; har:"
                         " the network requests (HAR 1.2); gif/webp: an animated clip;"
-                        " playwright: a Python script performing the steps (default: from"
-                        " the -o suffix - .json .replay .har .gif .webp .py - else rrweb)")
+                        f" mp4/webm: a video clip ({INSTALL_VIDEO}); playwright: a Python"
+                        " script performing the steps (default: from the -o suffix -"
+                        f" {' '.join(_SUFFIX)} - else rrweb)")
     p.add_argument("-o", "--output", type=Path, metavar="FILE",
                    help="where to write ('-' for stdout with rrweb, har and playwright;"
                         " default: SESSION.<format's suffix> in the current folder)")
-    r = p.add_argument_group("range (har, gif, webp, playwright)")
+    r = p.add_argument_group(f"range (har, {', '.join(CLIPS)}, playwright)")
     r.add_argument("--from", dest="start", type=moment, default=None, metavar="MS",
                    help="start at MS ms after the first event (default: the start)")
     r.add_argument("--to", dest="end", type=moment, default=None, metavar="MS",
                    help="end at MS ms after the first event, or 'end' (default: the end)")
-    c = p.add_argument_group("clips (gif, webp)")
+    c = p.add_argument_group(f"clips ({', '.join(CLIPS)})")
     c.add_argument("--size", type=_clip_size, default=None, metavar="WxH",
-                   help="frame size (default: the recorded page, at most 800 px wide)")
+                   help="frame size (default: the recorded page, at most 800 px wide; mp4"
+                        " and webm need even sides, and round the default down to them)")
     c.add_argument("--fps", type=_fps, default=None, metavar="N",
                    help="frames per second (1-50, default 10)")
     c.add_argument("--speed", type=_speed, default=1.0, metavar="X",
@@ -96,7 +104,8 @@ def run(args: argparse.Namespace) -> int:
     _check_flags(args, fmt)
     if args.output is not None:
         check_output(args.output, f"session{_EXT[fmt]}")
-    if fmt in ("gif", "webp"):
+    if fmt in CLIPS:
+        _check_clip(args, ClipFormat(fmt))
         from player.qt.standalone import prepare_qt_environment
         prepare_qt_environment(offscreen=True)
     src = open_source(args.session, args.data, args.session_number,
@@ -120,13 +129,13 @@ def _format_of(output: Path | None) -> str:
         return "rrweb"
     if suffix not in _SUFFIX:
         raise UserError(f"export does not write {suffix} files: name the output"
-                        f" {', '.join(_SUFFIX)}, or say --format (MP4 is not supported yet)")
+                        f" {', '.join(_SUFFIX)}, or say --format")
     return _SUFFIX[suffix]
 
 
-_FLAGS = {"start": ("--from", ("har", "gif", "webp", "playwright")),
-          "end": ("--to", ("har", "gif", "webp", "playwright")),
-          "size": ("--size", ("gif", "webp")), "fps": ("--fps", ("gif", "webp")),
+_FLAGS = {"start": ("--from", ("har", *CLIPS, "playwright")),
+          "end": ("--to", ("har", *CLIPS, "playwright")),
+          "size": ("--size", CLIPS), "fps": ("--fps", CLIPS),
           "title": ("--title", ("replay",)), "notes": ("--notes", ("replay",)),
           "at": ("--at", ("replay",))}
 
@@ -138,8 +147,23 @@ def _check_flags(args, fmt: str) -> None:
             raise UserError(f"{flag} is for --format {'/'.join(formats)}, not {fmt} - leave it"
                             " out, or pick one of those formats")
     for flag, used in (("--speed", args.speed != 1.0), ("--no-skip", not args.skip_inactive)):
-        if used and fmt not in ("gif", "webp"):
-            raise UserError(f"{flag} is for --format gif/webp, not {fmt} - leave it out")
+        if used and fmt not in CLIPS:
+            raise UserError(f"{flag} is for --format {'/'.join(CLIPS)}, not {fmt} - leave it"
+                            " out")
+
+
+def _check_clip(args, fmt: ClipFormat) -> None:
+    """A video clip needs PyAV and even sides: refused before anything is painted."""
+    if fmt not in VIDEO_FORMATS:
+        return
+    missing = video_missing()
+    if missing is not None:
+        raise UserError(f"{missing} - install it with `{INSTALL_VIDEO}`, or export a .gif or"
+                        " .webp clip")
+    if args.size is not None and odd_side(args.size):
+        w, h = even_size(args.size)
+        raise UserError(f"--size {args.size[0]}x{args.size[1]} has an odd side: {fmt.value}"
+                        f" video needs even width and height - e.g. {w}x{h}")
 
 
 def _range(src, args) -> tuple[float, float, float]:
@@ -190,29 +214,53 @@ def _clip(fmt):
     def export(src, out: Path, args) -> None:
         if str(out) == "-":
             raise UserError(f"a {fmt} clip cannot go to stdout - give -o FILE.{fmt}")
-        from player.qt.clip import DEFAULT_FPS, ClipFormat, render_clip
+        from player.qt.clip import DEFAULT_FPS, render_clip
         from player.replayer import Replayer
 
         from ._progress import progress_bar
         r = Replayer(src)
         lo, hi, _ = _range(src, args)
-        with progress_bar() as bar:
+        with progress_bar() as bar, _stop_requests() as stop:
             task = bar.add_task(f"painting {out.name}", total=None)
+
+            def progress(i: int, n: int) -> None:
+                if stop:   # between two frames: render_clip removes what it began
+                    raise KeyboardInterrupt
+                bar.update(task, completed=i, total=n)
+
             try:
                 clip = render_clip(src, out, ClipFormat(fmt), start_ms=lo, end_ms=hi,
                                    fps=args.fps or DEFAULT_FPS, speed=args.speed, size=args.size,
                                    skip_inactive=args.skip_inactive, replayer=r,
-                                   progress=lambda i, n: bar.update(task, completed=i, total=n))
+                                   progress=progress)
             except ValueError as exc:
                 raise UserError(f"{exc} - give a shorter --from/--to range, fewer --fps or"
                                 " more --speed") from None
             except TimeoutError as exc:
                 raise UserError(f"the player did not finish painting: {exc} - try again, or a"
                                 " smaller --size") from None
+            except OSError as exc:
+                raise UserError(f"{out} could not be written ({exc.strerror or exc}) - give"
+                                " another -o path") from None
         print(f"wrote {len(clip.durations)} frames ({len(clip.times)} painted,"
               f" {sum(clip.durations) / 1000:.1f} s, {clip.size[0]}x{clip.size[1]}) of session"
               f" {src.id} to {out}", file=sys.stderr)
     return export
+
+
+@contextlib.contextmanager
+def _stop_requests() -> Iterator[list[int]]:
+    """Ctrl+C or a SIGTERM while a clip is painted, noted (the list gets the signal) instead
+    of raised wherever Python happens to be - inside a Qt callback, Qt would print the
+    exception and paint on."""
+    asked: list[int] = []
+    kept = {sig: signal.signal(sig, lambda n, _frame: asked.append(n))
+            for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield asked
+    finally:
+        for sig, handler in kept.items():
+            signal.signal(sig, handler)
 
 
 def _rrweb(src, out: Path, args) -> None:
@@ -262,5 +310,5 @@ def _rules_in_force(args):
 
 
 # format -> exporter(source, output path, arguments)
-_EXPORTERS = {"rrweb": _rrweb, "replay": _replay, "har": _har, "gif": _clip("gif"),
-              "webp": _clip("webp"), "playwright": _playwright}
+_EXPORTERS = {"rrweb": _rrweb, "replay": _replay, "har": _har,
+              **{c: _clip(c) for c in CLIPS}, "playwright": _playwright}

@@ -1,5 +1,6 @@
 """The player's Export menu: hand what is on screen over - a bug bundle (.replay), the
-requests as HAR, a GIF or WebP clip, a Playwright script - of the whole session, or of the
+requests as HAR, a GIF or WebP clip, an MP4 or WebM video (greyed, saying how to install
+PyAV, when it is missing), a Playwright script - of the whole session, or of the
 range selected on the timeline (Shift+drag). It writes what the player shows: the player's
 recording was opened under the privacy rules in force, so an export carries nothing the
 screen does not. Every format is the one `replay export` writes (the same functions).
@@ -18,7 +19,8 @@ from recorder.bundle import write_bundle
 from recorder.har import har
 from recorder.playwright_export import playwright_script
 
-from .clip import ClipFormat, render_clip
+from ..clip_encode import INSTALL_VIDEO, VIDEO_FORMATS, ClipFormat, video_missing
+from .clip import render_clip
 
 # format -> (menu text, file suffix, file-dialog filter)
 FORMATS = {
@@ -26,6 +28,8 @@ FORMATS = {
     "har": ("Network requests (HAR)…", ".har", "HAR files (*.har)"),
     "gif": ("Clip (GIF)…", ".gif", "GIF images (*.gif)"),
     "webp": ("Clip (WebP)…", ".webp", "WebP images (*.webp)"),
+    "mp4": ("Video (MP4)…", ".mp4", "MP4 videos (*.mp4)"),
+    "webm": ("Video (WebM)…", ".webm", "WebM videos (*.webm)"),
     "playwright": ("Playwright script…", ".py", "Python scripts (*.py)"),
 }
 # A clip skips the quiet stretches when the player does (its Skip inactivity box).
@@ -56,6 +60,7 @@ class ExportMenu(QMenu):
         self.button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.button.setMenu(self)
         self.button.setEnabled(player.session_id is not None)
+        self._refresh()   # the video entries greyed from the start when PyAV is missing
 
     @property
     def bar(self):
@@ -69,16 +74,26 @@ class ExportMenu(QMenu):
         sel = self.scope()
         where = "the whole session" if sel is None else \
             f"{sel[0] / 1000:.1f}–{sel[1] / 1000:.1f} s (the selected range)"
+        missing = video_missing()
         for fmt, a in self.actions_by_format.items():
             a.setToolTip("the whole session" if fmt in WHOLE_ONLY else where)
             a.setText(FORMATS[fmt][0] if fmt in WHOLE_ONLY or sel is None else
                       FORMATS[fmt][0].replace("…", f" of {sel[0] / 1000:.1f}–{sel[1] / 1000:.1f} s…"))
+            if fmt in _VIDEO:
+                a.setEnabled(missing is None)
+                if missing is not None:
+                    a.setToolTip(f"{missing}: install it with {INSTALL_VIDEO}")
         self.clear_range.setEnabled(sel is not None)
 
     # --- exporting --------------------------------------------------------------------------
     def export(self, fmt: str, path: Path | str | None = None) -> Path | None:
         """Write `fmt` (asking where unless `path`); returns the file written, or None."""
         src = self.player.source
+        missing = video_missing() if fmt in _VIDEO else None
+        if missing is not None:   # (its menu entry is greyed; a caller may still ask)
+            QMessageBox.warning(self.player, "Export failed",
+                                f"{missing}: install it with {INSTALL_VIDEO}")
+            return None
         if path is None:
             suggested = f"{self.player.session_id}{FORMATS[fmt][1]}"
             chosen, _ = QFileDialog.getSaveFileName(self, "Export", suggested, FORMATS[fmt][2])
@@ -139,7 +154,7 @@ def _write_text(out: Path, text: str) -> None:
     tmp.replace(out)
 
 
+_VIDEO = frozenset(f.value for f in VIDEO_FORMATS)
 _WRITERS = {"replay": ExportMenu._bundle, "har": ExportMenu._har,
             "playwright": ExportMenu._playwright,
-            "gif": lambda self, *a: self._clip(ClipFormat.GIF)(*a),
-            "webp": lambda self, *a: self._clip(ClipFormat.WEBP)(*a)}
+            **{f.value: (lambda self, *a, f=f: self._clip(f)(*a)) for f in ClipFormat}}

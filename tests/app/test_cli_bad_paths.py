@@ -165,10 +165,10 @@ def test_a_damaged_bundle_is_called_one(tmp_path, capsys, demo_file):
 
 
 def test_export_refuses_a_suffix_it_does_not_write(tmp_path, capsys):
-    # `-o bug.mp4` once wrote rrweb JSON into a file named .mp4
-    code, _, err = run(capsys, "--data", tmp_path / "d", "export", "demo", "-o", tmp_path / "bug.mp4")
-    assert code == 2 and "does not write .mp4" in err and "--format" in err
-    assert len(err.strip().splitlines()) == 1 and not (tmp_path / "bug.mp4").exists()
+    # `-o bug.mp4` once wrote rrweb JSON into a file named .mp4 (it writes a video now)
+    code, _, err = run(capsys, "--data", tmp_path / "d", "export", "demo", "-o", tmp_path / "bug.avi")
+    assert code == 2 and "does not write .avi" in err and "--format" in err
+    assert len(err.strip().splitlines()) == 1 and not (tmp_path / "bug.avi").exists()
     code, _, _ = run(capsys, "--data", tmp_path / "d", "export", "demo", "--format", "rrweb",
                      "-o", tmp_path / "events.txt")
     assert code == 0 and (tmp_path / "events.txt").read_text().startswith("[")

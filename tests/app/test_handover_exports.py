@@ -1,4 +1,4 @@
-"""Handing a bug over (issue 14): `replay export --format har|gif|webp|playwright` and bug
+"""Handing a bug over (issue 14): `replay export --format har|gif|webp|mp4|playwright` and bug
 bundles, through the real `replay` command, checked against what the player shows."""
 from __future__ import annotations
 
@@ -547,7 +547,18 @@ def test_playwright_script_never_holds_a_masked_value(tmp_path):
         assert f"FILL_IN[{name!r}]" in text and f"'REPLAY_FILL_{name}'" in text
 
 
-def test_a_whole_session_clip_skips_the_quiet_stretches_unless_told(tmp_path):
+def _shown_ms(path: Path) -> int:
+    """How long a clip plays: a GIF's frame durations, a video's frames at its rate."""
+    if path.suffix == ".gif":
+        return sum(_frames(path)[1])
+    import av
+    with av.open(str(path)) as c:
+        (stream,) = c.streams.video
+        return int(sum(1 for _ in c.decode(stream)) * 1000 / stream.average_rate)
+
+
+@pytest.mark.parametrize("fmt", ["gif", "mp4"])
+def test_a_whole_session_clip_skips_the_quiet_stretches_unless_told(tmp_path, fmt):
     from player.qt.session_view import INACTIVITY_MS
     from player.replayer import Replayer
     from recorder.source import open_recording
@@ -565,11 +576,11 @@ def test_a_whole_session_clip_skips_the_quiet_stretches_unless_told(tmp_path):
     totals = {}
     SPEED = 8   # a frame every 4 s of recording: the 30 s pause spans several
     for flag in ([], ["--no-skip"]):
-        out = tmp_path / f"whole{len(flag)}.gif"
+        out = tmp_path / f"whole{len(flag)}.{fmt}"
         p = _replay("export", str(rec), "-o", str(out), "--fps", "2", "--speed", str(SPEED),
                     "--size", "160x100", *flag, data=tmp_path / "data")
         assert p.returncode == 0, p.stderr
-        totals[bool(flag)] = sum(_frames(out)[1])
+        totals[bool(flag)] = _shown_ms(out)
     step = SPEED * 500   # ms of recording per frame
     assert totals[True] == (int(r.duration_ms) // step + 1) * 500
     skipped = sum(b - a for a, b in quiet)

@@ -75,6 +75,18 @@ def test_wheel_holds_every_module_and_asset_and_no_harness(wheel):
     assert not any(n.startswith(("replay_tools/", "tests/", "benchmarks/")) for n in names)
 
 
+def test_pyav_is_only_an_extra_of_the_wheel(wheel):
+    """MP4/WebM clips need PyAV, whose wheels bundle a GPL FFmpeg (libx264): it is asked for
+    only by the `video` extra (and the tests'), never installed with the package itself."""
+    with zipfile.ZipFile(wheel) as z:
+        meta = z.read(next(n for n in z.namelist() if n.endswith(".dist-info/METADATA")))
+    needs = [ln.split(":", 1)[1].strip() for ln in meta.decode().splitlines()
+             if ln.startswith("Requires-Dist:")]
+    av = [n for n in needs if n.split(";")[0].strip().startswith("av")]
+    assert av and all("extra ==" in n for n in av), av
+    assert any('extra == "video"' in n for n in av), av
+
+
 def test_every_module_comes_from_the_wheel(installed, tmp_path):
     code = ("import recorder, player, app, replay_assets, sys;"
             "print('\\n'.join(m.__file__ for m in (recorder, player, app, replay_assets)))")

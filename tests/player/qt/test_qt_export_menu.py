@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import json
+import sys
 import zipfile
 from pathlib import Path
 
@@ -35,7 +36,9 @@ def test_the_menu_offers_every_format_from_the_timeline_row(player_widget):
     menu = player_widget.export_menu
     assert menu.button.isEnabled()
     assert player_widget.timeline.isAncestorOf(menu.button)
-    assert list(menu.actions_by_format) == ["replay", "har", "gif", "webp", "playwright"]
+    assert list(menu.actions_by_format) == ["replay", "har", "gif", "webp", "mp4", "webm",
+                                            "playwright"]
+    assert all(a.isEnabled() for a in menu.actions_by_format.values())   # PyAV is installed
     menu._refresh()
     assert not menu.clear_range.isEnabled()          # nothing selected: the whole session
 
@@ -89,3 +92,48 @@ def test_a_bundle_from_the_player_marks_the_moment_on_show(player_widget, tmp_pa
     assert bug["steps"][0]["kind"] == "navigate"
     # the player was opened under the default rules: typed text is masked in the steps too
     assert all(s.get("text") in (None, "") for s in bug["steps"] if s["kind"] == "type")
+
+
+def test_a_video_from_the_player_holds_the_range_at_ten_frames_a_second(player_widget, tmp_path):
+    import av
+
+    menu = player_widget.export_menu
+    menu.bar.set_selection((40_000, 42_000))
+    player_widget.timeline.skip_box.setChecked(False)
+    out = menu.export("webm", tmp_path / "part.webm")
+    with av.open(str(out)) as c:
+        (stream,) = c.streams.video
+        assert stream.codec_context.name == "vp9"
+        assert stream.average_rate == 10 and stream.width % 2 == stream.height % 2 == 0
+        assert sum(1 for _ in c.decode(stream)) == 21   # 40.0, 40.1, ... 42.0 s
+    assert [p.name for p in tmp_path.iterdir()] == ["part.webm"]
+
+
+def test_without_pyav_the_video_entries_are_greyed_and_say_how_to_install(player_widget,
+                                                                          monkeypatch, qtbot,
+                                                                          tmp_path):
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from player.clip_encode import INSTALL_VIDEO
+
+    monkeypatch.setitem(sys.modules, "av", None)   # PyAV unimportable, as without the extra
+    menu = player_widget.export_menu
+    menu._refresh()
+    for fmt in ("mp4", "webm"):
+        action = menu.actions_by_format[fmt]
+        assert not action.isEnabled()
+        assert "need PyAV" in action.toolTip() and INSTALL_VIDEO in action.toolTip()
+    assert menu.actions_by_format["gif"].isEnabled()
+    # asked anyway (not through the greyed entry): it says why and writes nothing
+    said = []
+
+    def close_the_warning():
+        box = QApplication.activeModalWidget()
+        said.append(box.text())
+        box.close()
+
+    QTimer.singleShot(0, close_the_warning)
+    assert menu.export("mp4", tmp_path / "x.mp4") is None
+    assert said and INSTALL_VIDEO in said[0]
+    assert list(tmp_path.iterdir()) == []
