@@ -150,7 +150,7 @@ class RulesForm(QWidget):
         self.selector_error.setWordWrap(True)
         self.selector_error.setStyleSheet(f"color: {OUTLINE};")
         self.scrub = QLineEdit(self)
-        self.scrub.setPlaceholderText("token, email, session_id")
+        self.scrub.setPlaceholderText("none scrubbed - e.g. token, session_id")
         self.scrub.setToolTip("query parameters whose values are removed from every recorded"
                               " URL (comma-separated)")
         self.detectors = {k: QCheckBox(k, self) for k in DETECTORS}
