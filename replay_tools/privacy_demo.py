@@ -10,7 +10,7 @@ from recorder.privacy.preview import html_to_events
 
 PAGE = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "privacy-account.html"
 START_MS = 1_764_547_200_000      # 2025-12-01 00:00 UTC
-HREF = "https://shop.example/account?tab=orders&token=s3cr3t-t0k3n"
+HREF = "https://shop.example/account?tab=orders&invite=s3cr3t-t0k3n"
 TYPED = {"holder": "Ada Lovelace", "card": "4111 1111 1111 1111",
          "notes": "Leave it with Charles at no. 14"}
 

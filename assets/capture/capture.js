@@ -61,6 +61,10 @@
   var BOX_ATTRS = ["id", "class", "type", "style", "width", "height", "size", "rows", "cols"];
   var BOX_SIZE = ["rr_width", "rr_height"];   // a hidden element's size (masking.BOX_SIZE)
   var MASK = "***";
+  // URL parameters scrubbed when the rules name none (rules.DEFAULT_SCRUB_PARAMS, kept equal)
+  var DEFAULT_SCRUB_PARAMS = ["access_token", "api_key", "apikey", "auth", "client_secret", "code",
+                              "id_token", "password", "refresh_token", "secret", "session_id",
+                              "sessionid", "sig", "signature", "token", "x-amz-signature"];
   var CENSORED_IMG = "data:image/gif;base64,R0lGODlhAQABAIAAAMLCwgAAACH5BAAAAAAALAAAAAABAAEAAAICRAEAOw==";
   var DROP = {};
 
@@ -81,7 +85,7 @@
       try { doc.createDocumentFragment().querySelector(r.selector); } catch (e) { return; }
       if (lvl !== null) this.rules.push({selector: r.selector, level: lvl});
     }, this);
-    var scrub = urlScrubber(rules.scrub_query_params || []);
+    var scrub = urlScrubber(rules.scrub_query_params || DEFAULT_SCRUB_PARAMS);
     var detect = detector(rules.detectors === undefined ? ["email", "card", "phone"] : rules.detectors);
     // as the recorder's pass: URL parameters scrubbed from attributes, values, CSS and
     // payloads, then the detectors over every string (page text included)

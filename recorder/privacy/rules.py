@@ -41,6 +41,14 @@ from .selectors import SelectorError, compile_selector
 VERSION = 1
 RULES_FILENAME = "rules.toml"
 
+# Query parameters that carry credentials by convention (OAuth, signed URLs, API keys, password
+# resets): their values are masked in every URL when the rules do not list their own
+# (`scrub_query_params = []` scrubs none; a list replaces this one). Matched whole, any case.
+# capture.js holds the same list (DEFAULT_SCRUB_PARAMS; a test keeps them equal).
+DEFAULT_SCRUB_PARAMS = ("access_token", "api_key", "apikey", "auth", "client_secret", "code",
+                        "id_token", "password", "refresh_token", "secret", "session_id",
+                        "sessionid", "sig", "signature", "token", "x-amz-signature")
+
 # Headers that describe a request without identifying anyone.
 DEFAULT_HEADERS = ("accept", "accept-encoding", "accept-language", "cache-control",
                    "content-encoding", "content-length", "content-type", "etag", "expires",
@@ -69,7 +77,7 @@ class Rules:
     default_level: Level = Level.MASK_USER_INPUT
     rules: tuple[Rule, ...] = ()
     detectors: tuple[str, ...] = KINDS
-    scrub_query_params: tuple[str, ...] = ()
+    scrub_query_params: tuple[str, ...] = DEFAULT_SCRUB_PARAMS
     network_headers: tuple[str, ...] = DEFAULT_HEADERS
     network_bodies: bool = False
     console_redact: tuple[str, ...] = ()
@@ -77,7 +85,8 @@ class Rules:
 
     @classmethod
     def default(cls) -> "Rules":
-        """The built-in rules: mask user input, detectors on, nothing else."""
+        """The built-in rules: mask user input, detectors on, credential-like URL
+        parameters scrubbed (DEFAULT_SCRUB_PARAMS), nothing else."""
         return cls(source="built-in default")
 
     def to_json(self) -> dict[str, Any]:
@@ -211,7 +220,7 @@ def _build(d: dict[str, Any], *, text: str, where: str) -> Rules:
         if x not in KINDS:
             raise err("detectors", f"unknown detector {x!r} (known: {', '.join(KINDS)})")
 
-    scrub = d.get("scrub_query_params", [])
+    scrub = d.get("scrub_query_params", list(DEFAULT_SCRUB_PARAMS))
     if not isinstance(scrub, list) or not all(isinstance(x, str) and x for x in scrub):
         raise err("scrub_query_params", "must be a list of query parameter names")
 

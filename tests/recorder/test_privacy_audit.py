@@ -13,7 +13,7 @@ T0 = 1_700_000_000_000
 PAGE = """<!DOCTYPE html><html><body><p id="p">Contact ada@example.com</p>
 <input id="pw" type="password"><input id="q" type="text" title="call +1 415 555 0100">
 </body></html>"""
-ALLOW = parse_rules('default = "allow"\ndetectors = []')
+ALLOW = parse_rules('default = "allow"\ndetectors = []\nscrub_query_params = []')
 MASK = parse_rules('default = "mask"\nscrub_query_params = ["token"]')
 
 

@@ -3,8 +3,10 @@ active rules with a revision and a change log (`history`): on real files in a te
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -48,7 +50,7 @@ def test_written_rules_read_back_the_same(rules):
 def test_written_file_says_every_key():
     t = to_toml(Rules.default())
     for key in ("version = 1", "revision = 0", 'default = "mask-user-input"', "detectors = [",
-                "scrub_query_params = []", "[network]", "bodies = false", "[console]"):
+                'scrub_query_params = ["access_token", ', "[network]", "bodies = false", "[console]"):
         assert key in t
 
 
@@ -70,12 +72,13 @@ def test_revision_is_validated():
 
 def test_save_writes_the_next_revision_its_copy_and_a_log_line(tmp_path):
     r1 = replace(Rules.default(), default_level=Level.MASK,
-                 rules=(Rule(".address", Level.HIDDEN),), scrub_query_params=("token",))
+                 rules=(Rule(".address", Level.HIDDEN),),
+                 scrub_query_params=Rules.default().scrub_query_params + ("sid",))
     change = save_rules(tmp_path, r1, who="dpo", based_on=0, when=WHEN)
     assert change.revision == 1 and change.who == "dpo" and change.when == "2026-12-01T03:30:00+00:00"
     assert change.summary == ("default level: mask-user-input -> mask",
                               "rule added: .address (hidden)",
-                              "scrubbed URL parameter added: token")
+                              "scrubbed URL parameter added: sid")
     active = active_rules(tmp_path)
     assert active == replace(r1, revision=1)
     assert load_revision(tmp_path, 1) == active
@@ -126,11 +129,14 @@ def test_unreadable_log_lines_are_counted_not_raised(tmp_path):
 
 
 def test_a_log_line_is_json_with_who_when_what(tmp_path):
-    save_rules(tmp_path, replace(Rules.default(), scrub_query_params=("sid",)), who="dpo",
-               based_on=None, when=WHEN)
+    save_rules(tmp_path, replace(Rules.default(), scrub_query_params=("token", "sid")),
+               who="dpo", based_on=None, when=WHEN)
     line = json.loads((tmp_path / HISTORY_DIR / LOG_NAME).read_text().splitlines()[0])
     assert line == {"revision": 1, "who": "dpo", "when": "2026-12-01T03:30:00+00:00",
-                    "summary": ["scrubbed URL parameter added: sid"], "file": "r0001.toml"}
+                    "summary": ["scrubbed URL parameter added: sid"] + [
+                        f"scrubbed URL parameter removed: {p}"
+                        for p in Rules.default().scrub_query_params if p != "token"],
+                    "file": "r0001.toml"}
 
 
 def test_diff_names_reordering_and_the_other_sections():
@@ -142,3 +148,20 @@ def test_diff_names_reordering_and_the_other_sections():
     assert "network header kept removed: content-type" in out
     assert "console redaction added: x" in out
     assert diff_rules(a, a) == []
+
+
+def test_credential_parameters_are_scrubbed_unless_the_rules_list_their_own():
+    """A privacy-first default: `?token=`, `?access_token=`, `?code=` (OAuth) & co. are masked
+    with the built-in rules and a file that does not name any; a file's list replaces them
+    (`[]`: none), and capture.js holds the same default list."""
+    from recorder.privacy.masking import make_url_scrubber
+    from recorder.privacy.rules import DEFAULT_SCRUB_PARAMS
+    url = "https://app.example/cb?code=4/0Ab&state=x&Access_Token=eyJ.a.b&q=lamps"
+    for rules in (Rules.default(), parse_rules('default = "mask"')):
+        assert make_url_scrubber(rules.scrub_query_params)(url) == \
+            "https://app.example/cb?code=***&state=x&Access_Token=***&q=lamps"
+    assert parse_rules("scrub_query_params = []").scrub_query_params == ()
+    assert parse_rules('scrub_query_params = ["sid"]').scrub_query_params == ("sid",)
+    capture = (Path(__file__).resolve().parents[2] / "assets" / "capture" / "capture.js").read_text()
+    listed = re.search(r"var DEFAULT_SCRUB_PARAMS = \[([^\]]*)\]", capture).group(1)
+    assert tuple(re.findall(r'"([^"]+)"', listed)) == DEFAULT_SCRUB_PARAMS
