@@ -265,10 +265,14 @@ def _send_the_rest(page, which: str) -> None:
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     if which in (CAPTURE, BEFORE):
-        queued = page.evaluate("ReplayCapture.flush().queued")
+        # a RUM view update queued after the flush may supersede one counted in `queued`
+        # (capture.js drops it from its queue): `superseded` grows by as many as go
+        queued, superseded = page.evaluate(
+            "(s => [s.queued, s.superseded || 0])(ReplayCapture.flush())")
         try:
-            page.wait_for_function(f"ReplayCapture.status().acked >= {queued}", polling=50,
-                                   timeout=ACK_WAIT_MS)
+            page.wait_for_function(
+                f"(s => s.acked + (s.superseded || 0) - {superseded} >= {queued})"
+                "(ReplayCapture.status())", polling=50, timeout=ACK_WAIT_MS)
         except PlaywrightTimeout:   # a transport that stalls: said, and its bytes are short
             st = page.evaluate("ReplayCapture.status()")
             print(f"{which}: {queued - st['acked']} of {queued} events not sent after "
