@@ -1760,7 +1760,18 @@
       }
       cx = x; cy = y; pointer = last;
       shift = d.positions[0].timeOffset;
-      return [d.source, flat];
+      return [d.source, varints(flat)];
+    }
+    /* Integers as a move's string: zigzagged, base 32, least significant digit first, a digit
+     * continued by the next one written VARINT_MORE on (compact.py: VARINT_DIGITS). */
+    function varints(nums) {
+      var out = "", u;
+      for (var i = 0; i < nums.length; i++) {
+        u = nums[i] >= 0 ? nums[i] * 2 : -nums[i] * 2 - 1;
+        while (u >= VARINT_MORE) { out += VARINT_DIGITS.charAt(VARINT_MORE + u % VARINT_MORE); u = Math.floor(u / VARINT_MORE); }
+        out += VARINT_DIGITS.charAt(u);
+      }
+      return out;
     }
     /* An object as its keyed list [name, value, ...], objects in it the same way; null when
      * it holds an array anywhere (a list is an object there). */
@@ -1959,6 +1970,8 @@
   var META_KEYS = ["href", "width", "height"];   // compact@4: a Meta event's data as an array
   var CLICK_RUN = -1;   // compact@4: an interaction item that is a click's run (compact.py CLICK_RUN)
   var FRUSTRATIONS = ["rage_click", "dead_click", "error_click"];   // compact@4: a click action's codes
+  // compact@4: a move's numbers as one string (compact.py VARINT_DIGITS, VARINT_MORE)
+  var VARINT_DIGITS = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_", VARINT_MORE = 32;
   var RESOURCE_KEYS = ["url", "method", "status_code", "duration", "size", "type"];
   var VIEW_KEYS = ["id", "url", "referrer"];
   var ACTION_TAILS = {"": 1, "frustration": 1, "frustration,click_count": 1};
@@ -2061,7 +2074,8 @@
                   RUM_FORM: RUM_FORM, RESOURCE_KEYS: RESOURCE_KEYS, VIEW_KEYS: VIEW_KEYS,
                   ACTION_TAILS: ACTION_TAILS, CONSOLE_PLUGIN: CONSOLE_PLUGIN,
                   CONSOLE_KEYS: CONSOLE_KEYS, MOVE_GAP_MS: MOVE_GAP_MS, MOUSE: MOUSE,
-                  META_KEYS: META_KEYS, CLICK_RUN: CLICK_RUN, FRUSTRATIONS: FRUSTRATIONS};
+                  META_KEYS: META_KEYS, CLICK_RUN: CLICK_RUN, FRUSTRATIONS: FRUSTRATIONS,
+                  VARINT_DIGITS: VARINT_DIGITS, VARINT_MORE: VARINT_MORE};
     var out = ["\"use strict\";\nvar win = self;"];
     for (var k in consts) out.push("var " + k + " = " + JSON.stringify(consts[k]) + ";");
     out.push(String(nameIndex), "var NAME_INDEX = nameIndex(NAMES);");

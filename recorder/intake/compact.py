@@ -1,13 +1,13 @@
-"""The compact batch encodings (`"encoding": "compact@3"`; `"compact@2"` and `"compact@1"`
-before it): what capture.js posts, turned back into DESIGN.md's event model (rrweb's events)
-before anything else reads the batch.
+"""The compact batch encodings (`"encoding": "compact@4"`; `"compact@3"`, `"compact@2"` and
+`"compact@1"` before it): what capture.js posts, turned back into DESIGN.md's event model
+(rrweb's events) before anything else reads the batch.
 
 The same events, fewer bytes: keys go, ids and timestamps become small deltas, tag and
 attribute names are interned once per batch. Plain rrweb batches stay valid (other senders),
 and a compact batch decodes to exactly the events that were encoded, so what is stored does
 not depend on the encoding. A departure from DESIGN.md's wire protocol (which names plain
 events): the batch's `encoding` says which form it is; an intake keeps decoding every form it
-ever served (compact@1 below, then compact@2's and compact@3's changes after it), since a
+ever served (compact@1 below, then compact@2's, compact@3's and compact@4's changes after it), since a
 page keeps the capture.js it loaded while the intake is upgraded; an unknown encoding is refused
 (`unsupported_encoding`), a form that does not decode is a 400 `malformed` naming what is
 wrong, with nothing stored.
@@ -96,8 +96,8 @@ the capture.js pages already loaded when an intake is upgraded) is compact@1 wit
       [3, {fields}]   a view update of the view of the batch's last view payload: its id, url
                       and referrer, then `fields` (the update's other keys, in order)
 
-compact@3 (what capture.js posts now; compact@1 and @2 stay accepted) is compact@2 with these
-changes, which the intake undoes before anything reads the batch (the same events again):
+compact@3 (what capture.js posted before compact@4; compact@1 and @2 stay accepted) is compact@2
+with these changes, which the intake undoes before anything reads the batch (the same events again):
 
 * The pointer runs through the batch. Mouse and touch moves and interactions share a cursor
   (x, y: 0, 0 at the batch's start) and a pointer id (0 at the start): a move event's first x
@@ -110,6 +110,49 @@ changes, which the intake undoes before anything reads the batch (the same event
   MOVE_GAP_MS (capture.js samples the path every 50 ms, DESIGN.md: a sample on time is 0).
 * The console plugin's (rrweb/console@1) payload `{level, trace, payload}`, those keys in
   that order, is `[level, trace, payload]`.
+
+compact@4 (what capture.js posts now; compact@1 to @3 stay accepted) is compact@3 with these
+changes, which the intake undoes before anything reads the batch (the same events again):
+
+* A Meta event's data `{href, width, height}`, those keys in that order, is
+  `[href, width, height]` (META_KEYS).
+* A move item's time is its first position's: the time before it plus the item's dt is the
+  event's timestamp plus the first position's timeOffset; the first position's time slot holds
+  the event's timestamp less the last position's time (0 when the path was sent at its last
+  sample); the positions after the first as compact@3 writes them. A move has a position. Its
+  numbers are one string, `[source, "..."]`: each zigzagged (0, -1, 1, -2... as 0, 1, 2, 3...)
+  and written in base 32, least significant digit first, a digit being a character of
+  VARINT_DIGITS: its index, plus VARINT_MORE when more digits of the number follow (14 is "s",
+  -17 is "x1"; at most VARINT_MAX_DIGITS digits).
+* A click's run of interactions is one item. capture.js records a click as mousedown (x, y),
+  blur (of the element that had focus) and focus when focus moves, mouseup (x, y), click (x, y,
+  pointerType); the events in that order, one after the other in the batch, the mousedown,
+  mouseup and click with the same id, x and y, with the keys capture.js writes, integers all, are
+
+      [2, CLICK_RUN, id, x, y, [gaps], blur, focus, pointerType]
+
+  id, x and y as compact@3's interaction's (from the pointer id and the cursor); `gaps` the ms
+  from each event of the run to the next; blur and focus those events' ids as differences from
+  the run's id, null when the run has no such event; pointerType null when the run ends at the
+  mouseup (the click came after another event: the RUM plugin decides the click before at this
+  one's start). The item's time is the mousedown's, the run's last event's is the time after it;
+  after it the cursor is at x, y and the pointer id is id.
+* The batch's clicks are its events (in any form, objects too) that are interactions of type
+  Click with x and y, at an integer time, in order. The RUM plugin's payloads have these forms
+  more (and a view update's fields are keyed):
+
+      [3, [name, value, ...]]   a view update as in compact@2, its fields keyed
+      [4, back, date, name, selector, frustration codes?, click_count?]
+                                a click action at a click of the batch: its position is the
+                                x, y of the batch's click `back` clicks before the last one
+                                decoded before it (0: that one), its date that click's time plus
+                                `date`; the codes index FRUSTRATIONS
+      [5, [name, value, ...]]   any other RUM payload (a view's start, an error), keyed
+
+  Keyed: an object as a flat list of its keys, each a name (as a tag or attribute name: the
+  fixed table, which holds the RUM plugin's keys, or the batch's strings), and their values, a
+  value that is a list being an object written the same way (an object with a list anywhere in
+  it has no keyed form). A key written twice is refused.
 
 `encode` is the reference encoder (capture.js has its own, `compactBatch`); `decode` is what
 the intake runs. Bad compact data raises `CompactError`, never anything else.
@@ -142,6 +185,13 @@ RUM_PLUGIN = "replay/rum@1"
 CONSOLE_PLUGIN = "rrweb/console@1"
 CONSOLE_KEYS = ("level", "trace", "payload")   # compact@3's [level, trace, payload]
 MOVE_GAP_MS = 50   # compact@3: a move's time after the first is written less this (the sampling)
+# compact@4: a move's numbers as one string, each number zigzagged (0, -1, 1, -2... as 0, 1, 2,
+# 3...) and written in base 32, least significant digit first: a digit's index in VARINT_DIGITS,
+# VARINT_MORE and up when more digits of the number follow
+VARINT_DIGITS = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_"
+VARINT_MORE = 32
+VARINT_MAX_DIGITS = 10   # 50 bits: beyond what a page's ids, pixels and milliseconds need
+_VARINT_INDEX = {c: i for i, c in enumerate(VARINT_DIGITS)}
 RUM_RESOURCE, RUM_LONG_TASK, RUM_ACTION, RUM_VIEW = 0, 1, 2, 3   # compact@2's RUM forms
 RUM_CLICK_ACTION, RUM_KEYED = 4, 5   # compact@4's RUM forms
 RESOURCE_KEYS = ("url", "method", "status_code", "duration", "size", "type")
@@ -524,9 +574,9 @@ def _run4(kind: int, d: Any, t: int, batch: _Batch) -> list[dict] | None:
 def _moves4(d: list, first: int, batch: _Batch) -> dict:
     """compact@4's moves: compact@3's, except that the item's time is the first position's
     and the first position's time slot holds the event's time less the last position's."""
-    if len(d) != 2:
-        raise CompactError("a move is [source, [dx, dy, id, dt, dx, dy, id, gap, ...]]")
-    p, out, times, ids = d[1], [], [], _Ids()
+    if len(d) != 2 or type(d[1]) is not str:
+        raise CompactError("a move is [source, its numbers as a string of VARINT_DIGITS]")
+    p, out, times, ids = _varints(d[1]), [], [], _Ids()
     steps = _pairs(p, 4)
     if not steps:
         raise CompactError("a compact@4 move has no positions")
@@ -545,6 +595,37 @@ def _moves4(d: list, first: int, batch: _Batch) -> dict:
         position["timeOffset"] = at - timestamp
     batch.x, batch.y, batch.pointer = x, y, ids.last
     return {"type": INCREMENTAL, "data": {"source": d[0], "positions": out}, "timestamp": timestamp}
+
+
+def _varints(text: str) -> list[int]:
+    """compact@4: the numbers of a move's string (VARINT_DIGITS)."""
+    out, u, n = [], 0, 0
+    for ch in text:
+        digit = _VARINT_INDEX.get(ch)
+        if digit is None:
+            raise CompactError(f"a move's string has {ch[:1]!r}, which is not in VARINT_DIGITS")
+        if n == VARINT_MAX_DIGITS:
+            raise CompactError(f"a move's number has more than {VARINT_MAX_DIGITS} digits")
+        u += (digit % VARINT_MORE) * VARINT_MORE ** n
+        n += 1
+        if digit < VARINT_MORE:
+            out.append(u >> 1 if u % 2 == 0 else -(u >> 1) - 1)
+            u = n = 0
+    if n:
+        raise CompactError("a move's string ends inside a number")
+    return out
+
+
+def _varint_text(numbers: list[int]) -> str:
+    """compact@4: integers as a move's string (the reference; capture.js: varints)."""
+    out = []
+    for v in numbers:
+        u = 2 * v if v >= 0 else -2 * v - 1
+        while u >= VARINT_MORE:
+            out.append(VARINT_DIGITS[VARINT_MORE + u % VARINT_MORE])
+            u //= VARINT_MORE
+        out.append(VARINT_DIGITS[u])
+    return "".join(out)
 
 
 def _click_run(d: list, t: int, batch: _Batch) -> list[dict]:
@@ -934,7 +1015,7 @@ def _enc_moves(d: dict, enc: _Enc) -> list | None:
             flat += [p["x"] - x, p["y"] - y, enc.id(p["id"]), dt]
             x, y, t = p["x"], p["y"], p["timeOffset"]
         enc.x, enc.y, enc.pointer = x, y, enc.last
-        return [d["source"], flat]
+        return [d["source"], _varint_text(flat) if enc.version >= 4 else flat]
     if enc.version >= 2:
         if not all(_is_int(p[k]) for p in d["positions"] for k in ("x", "y", "timeOffset")):
             return None

@@ -93,7 +93,7 @@ class Batch(msgspec.Struct, kw_only=True):
     view_id: str | None = None
     user: User | None = None
     context: dict[str, Any] | None = None
-    encoding: str | None = None        # "compact@3" (or @2, @1): capture.js's compact form (compact.py)
+    encoding: str | None = None        # "compact@4" (or @3, @2, @1): capture.js's compact form (compact.py)
     strings: list[str] | None = None   # the compact form's interned names
 
     def user_dict(self) -> dict | None:

@@ -369,7 +369,7 @@ def test_an_unknown_encoding_is_refused_and_plain_batches_still_pass():
     with pytest.raises(WireError) as err:
         decode_body(body, None, Limits())
     assert err.value.code == "unsupported_encoding"
-    assert all(f"compact@{v}" in str(err.value) for v in (1, 2, 3))
+    assert all(f"compact@{v}" in str(err.value) for v in (1, 2, 3, 4))
     plain = [{"type": 3, "data": {"source": 0, "texts": [], "attributes": [], "removes": [], "adds": []},
               "timestamp": 5}]
     batch = decode_body(json.dumps({"session_id": "s", "events": plain}).encode(), None, Limits())
@@ -394,6 +394,10 @@ def test_common_names_come_from_the_encodings_fixed_table():
     src = (ASSETS / "capture" / "capture.js").read_text(encoding="utf-8")
     listed = re.search(r"var NAMES = (\[.*?\]);", src, re.S)
     assert listed and tuple(json.loads(listed.group(1))) == compact.NAMES
+    # compact@4's move digits: the same in both
+    digits = re.search(r'var VARINT_DIGITS = ("[^"]*"), VARINT_MORE = (\d+);', src)
+    assert digits and (json.loads(digits.group(1)), int(digits.group(2))) == (compact.VARINT_DIGITS,
+                                                                             compact.VARINT_MORE)
     event = {"type": 3, "timestamp": 5, "data": {"source": 0, "texts": [], "removes": [],
              "attributes": [{"id": 4, "attributes": {"class": "on", "data-x": "1"}}], "adds": []}}
     packed, strings = compact.encode([event])
@@ -519,7 +523,9 @@ def test_compact4_writes_a_visit_in_fewer_forms_and_bytes():
         k("browser"), [k("name"), "Chrome", k("version"), "156"], k("os"), [k("name"), "Linux"],
         k("display"), [k("viewport"), [k("width"), 1280, k("height"), 800]], k("user_agent"), "Mozilla/5.0"]]
     assert packed[2][2][1] == [compact.RUM_VIEW, [k("loading_time"), 179.3, k("cumulative_layout_shift"), 0]]
-    assert packed[3] == [3, 1652 - 190 - 1020, [1, [12, 12, 22, 0, 38, 38, 0, 0, 917, -18, 20, 90]]]
+    # [12, 12, 22, 0, 38, 38, 0, 0, 917, -18, 20, 90]: 12 is "o" (24), 22 "I1" (44: 12 + 32, 1)
+    assert packed[3] == [3, 1652 - 190 - 1020, [1, "ooI10I2I200GV1z1E1Q5"]]
+    assert compact._varints("ooI10I2I200GV1z1E1Q5") == [12, 12, 22, 0, 38, 38, 0, 0, 917, -18, 20, 90]
     assert packed[4] == [3, 0, [2, compact.CLICK_RUN, 0, 0, 0, [1, 1, 2], None, 0, 0]]
     assert packed[5][2][1] == [compact.RUM_CLICK_ACTION, 0, -2, "Buy", "button#buy", [1]]
     assert packed[6][2][1][0] == compact.RUM_KEYED and packed[7][2][1][0] == compact.RUM_VIEW
@@ -546,8 +552,12 @@ CLICK = [3, 0, [2, compact.CLICK_RUN, 5, 10, 10, [0, 0], None, None, 0]]
 
 @pytest.mark.parametrize("events_, what", [
     ([[4, 0, ["http://a/", 1280]]], "[href, width, height]"),
-    ([[3, 0, [1, []]]], "no positions"),
-    ([[3, 0, [1, [1, 2, 3, 4.5]]]], "integers"),
+    ([[3, 0, [1, ""]]], "no positions"),
+    ([[3, 0, [1, [1, 2, 3, 4]]]], "its numbers as a string"),
+    ([[3, 0, [1, "246"]]], "4-tuples"),
+    ([[3, 0, [1, "2460!"]]], "not in VARINT_DIGITS"),
+    ([[3, 0, [1, "246W"]]], "ends inside a number"),
+    ([[3, 0, [1, "246" + "W" * 11]]], "more than 10 digits"),
     ([[3, 0, [2, compact.CLICK_RUN, 5, 10, 10, [0, 0], None, None]]], "a click run is"),
     ([[3, 0, [2, compact.CLICK_RUN, 5, 10, 10, [0, 0.5], None, None, 0]]], "a click run is"),
     ([[3, 0, [2, compact.CLICK_RUN, 5, 10, 10, [0], None, None, 0]]], "has 1 gaps"),
