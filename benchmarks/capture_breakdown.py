@@ -157,6 +157,8 @@ def breakdown(bodies) -> dict:
     for body, enc in bodies:
         raw = zlib.decompress(body) if enc == "deflate" else gzip.decompress(body) if enc == "gzip" else body
         doc = json.loads(raw)
+        if isinstance(doc, list):   # compact@4's body as an array
+            doc = dict(zip(compact.BODY_FIELDS, doc))
         total["requests"] += 1
         print(f"   request: {len(body)} B ({enc or 'plain'}), {len(doc['events'])} events:",
               dict(Counter(category(e) for e in doc["events"])))

@@ -1607,6 +1607,7 @@
   var BEACON_MAX_BYTES = 60000;    // sendBeacon's budget is 64 KB per page
   var RETRY_MS = 1000, RETRY_MAX_MS = 30000;
   var COMPACT = "compact@4";       // the batch encoding (recorder/intake/compact.py)
+  var BODY_REQUIRED = 4;           // compact@4's array body: encoding, session_id, batch_id, events
   var TOUCH_MS = 60000;            // the session's activity time, written at most this often
   /* Long texts (a stylesheet inlined on every page of a visit) go whole once per session, then
    * by their digest (recorder/intake/compact.py: TEXT_MIN_CHARS, text_digest): named only once
@@ -1983,13 +1984,16 @@
   /* A batch's request body as JSON text (`cfg`: session_id, compact, user, context), every
    * text whole; `c`: the events compacted (compactBatch), if they were. */
   function encodeBody(cfg, events, batchId, c) {
-    var b = {session_id: cfg.sessionId, batch_id: batchId, events: events};
     if (cfg.compact !== false) {   // the intake that serves capture.js decodes it
+      // compact@4: the fields as an array, without their keys (compact.py BODY_FIELDS:
+      // encoding, session_id, batch_id, events, strings, user, context), the last ones
+      // left out when empty (the intake reads no strings as an empty list)
       if (!c) c = compactBatch(events);
-      b.encoding = COMPACT;
-      if (c.strings.length) b.strings = c.strings;   // the intake reads none as an empty list
-      b.events = c.events;
+      var a = [COMPACT, cfg.sessionId, batchId, c.events, c.strings, cfg.user || null, cfg.context || null];
+      while (a.length > BODY_REQUIRED && (a[a.length - 1] === null || (Array.isArray(a[a.length - 1]) && !a[a.length - 1].length))) a.pop();
+      return JSON.stringify(a);
     }
+    var b = {session_id: cfg.sessionId, batch_id: batchId, events: events};
     if (cfg.user) b.user = cfg.user;
     if (cfg.context) b.context = cfg.context;
     return JSON.stringify(b);
@@ -2065,7 +2069,8 @@
     }).catch(function (err) { postMessage({n: m.n, error: String(err)}); });
   }
   function workerSource() {
-    var consts = {EV: EV, SRC: SRC, NODE: NODE, COMPACT: COMPACT, ZIP_MIN_CHARS: ZIP_MIN_CHARS,
+    var consts = {EV: EV, SRC: SRC, NODE: NODE, COMPACT: COMPACT, BODY_REQUIRED: BODY_REQUIRED,
+                  ZIP_MIN_CHARS: ZIP_MIN_CHARS,
                   ZIP_HEADER_BYTES: ZIP_HEADER_BYTES, ZIP_FORMAT: ZIP_FORMAT, NAMES: NAMES,
                   BEACON_MAX_BYTES: BEACON_MAX_BYTES, TEXT_REF_MIN_CHARS: TEXT_REF_MIN_CHARS,
                   DIGEST_HEX_BYTES: DIGEST_HEX_BYTES, ELEMENT_KEYS: ELEMENT_KEYS,

@@ -114,6 +114,10 @@ with these changes, which the intake undoes before anything reads the batch (the
 compact@4 (what capture.js posts now; compact@1 to @3 stay accepted) is compact@3 with these
 changes, which the intake undoes before anything reads the batch (the same events again):
 
+* The body may be an array of the batch's fields, without their keys: `[encoding,
+  session_id, batch_id, events, strings?, user?, context?]` (BODY_FIELDS; batch_id may be
+  null, the fields after `events` left out when empty). Only a compact@4 (or later) batch may.
+
 * A Meta event's data `{href, width, height}`, those keys in that order, is
   `[href, width, height]` (META_KEYS).
 * A move item's time is its first position's: the time before it plus the item's dt is the
@@ -169,6 +173,10 @@ ENCODING_2 = "compact@2"   # what capture.js posted before compact@3
 ENCODING_3 = "compact@3"   # what capture.js posted before compact@4
 ENCODING_4 = "compact@4"   # what capture.js posts now
 VERSIONS = {ENCODING: 1, ENCODING_2: 2, ENCODING_3: 3, ENCODING_4: 4}   # the batch's "encoding" -> the decoder's version
+# compact@4: the body may be an array of the batch's fields, in this order (trailing ones left
+# out when absent): the envelope's keys are not written (wire.py reads it)
+BODY_FIELDS = ("encoding", "session_id", "batch_id", "events", "strings", "user", "context")
+ARRAY_BODY_VERSION = 4
 # the event model's numbers (format.py's enums), as plain ints for the decoder's comparisons
 FULL_SNAPSHOT, INCREMENTAL, META, PLUGIN = (int(t) for t in (EventType.FullSnapshot,
                                                             EventType.IncrementalSnapshot,

@@ -594,3 +594,29 @@ def test_a_bad_compact4_batch_stores_nothing(tmp_path):
     with Store.open(tmp_path) as store:
         assert "bad-4" not in [s.session_id for s in store.sessions()]
     apps.close()
+
+
+def test_compact4_body_may_be_an_array_of_its_fields():
+    """A compact@4 body as capture.js posts it, `[encoding, session_id, batch_id, events,
+    strings?, user?, context?]` (compact.BODY_FIELDS), is the same batch as the object with
+    those keys; an array body of an older encoding, or one cut short, is one clear 400."""
+    evs = _shop_events() + [_inter(3000, 2, 7, 1, 2, 0)]
+    packed, strings = compact.encode(copy.deepcopy(evs), 4)
+    packed.append([3, 1, [0, [], [0, [0, "on"]], [], []]])   # a name from the batch's strings
+    strings = strings + ["data-on"]
+    user = {"id": "42", "name": None, "email": None}
+    as_object = {"session_id": "s", "batch_id": "p.0", "encoding": compact.ENCODING_4,
+                 "strings": strings, "events": packed, "user": user, "context": {"plan": "pro"}}
+    as_array = [compact.ENCODING_4, "s", "p.0", packed, strings, user, {"plan": "pro"}]
+    assert dict(zip(compact.BODY_FIELDS, as_array)) == as_object
+    one = decode_body(json.dumps(as_object).encode(), None, Limits())
+    two = decode_body(json.dumps(as_array, separators=(",", ":")).encode(), None, Limits())
+    assert two == one and two.events[-1]["data"]["attributes"] == [{"id": 0, "attributes": {"data-on": "on"}}]
+    short = decode_body(json.dumps([compact.ENCODING_4, "s", None, packed[:3]]).encode(), None, Limits())
+    assert short.batch_id is None and short.events == evs[:3] and short.user is None
+    for body, what in ((["compact@3", "s", "p.0", [[3, 0, [2, 1, 0]]]], "compact@4's"),
+                       ([compact.ENCODING_4, "s", "p.0"], "not an events batch"),
+                       ([None, "s", "p.0", packed], "not an events batch")):
+        with pytest.raises(WireError) as err:
+            decode_body(json.dumps(body).encode(), None, Limits())
+        assert err.value.status == Status.BAD_REQUEST and what in str(err.value), str(err.value)
