@@ -348,3 +348,29 @@ def test_capture_compact_batches_decode_to_exactly_its_events(dynamic, chromium)
         == json.dumps(POINTER_EVENTS)
     plain = len(json.dumps(dynamic.events, separators=(",", ":")))
     assert len(json.dumps(packed, separators=(",", ":"))) < plain * 0.8
+
+
+def test_a_console_trace_starts_at_the_pages_own_call(chromium):
+    """The console plugin's trace (rrweb/console@1) is the stack of the page's call to the
+    console, as rrweb's console plugin records it: not capture.js's own wrapper frame, whatever
+    the file capture.js came in is called (here an inline script, as a site bundling it would
+    serve it under its own name)."""
+    from recorder.paths import capture_script
+
+    page = chromium.new_page()
+    try:
+        page.add_script_tag(content=capture_script())
+        page.add_script_tag(content="function checkout() { console.info('ready', 1); }\n"
+                                    "function onBuy() { checkout(); }")
+        # (record returns its stop function, which evaluate would call)
+        page.evaluate("window.__ev = []; ReplayCapture.record({emit: function (e) { __ev.push(e); }}); null")
+        page.evaluate("onBuy()")
+        lines = page.evaluate("__ev.filter(function (e) { return e.type === 6 &&"
+                              " e.data.plugin === 'rrweb/console@1'; }).map(function (e) { return e.data.payload; })")
+    finally:
+        page.context.close()
+    (line,) = lines
+    assert line["level"] == "info" and line["payload"] == ['"ready"', "1"]
+    assert line["trace"][0].startswith("checkout "), line["trace"]
+    assert line["trace"][1].startswith("onBuy "), line["trace"]
+    assert not any("[as info]" in f or "stackFrames" in f for f in line["trace"]), line["trace"]

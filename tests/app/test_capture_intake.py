@@ -224,6 +224,42 @@ def test_capture_sends_a_batch_whose_answer_was_lost_again_and_it_is_stored_once
     assert len(stored) == st["queued"]   # (twice: 10 more)
 
 
+def test_the_batch_in_flight_does_not_hurry_the_next_one(qapp, pages, intake):
+    """A snapshot's batch goes within a flush period; events queued while it is still on its
+    way (a mouse move, a click) wait as a quiet page's do: the snapshot in flight is not the
+    next batch's (it had made a visit's last seconds a request of their own)."""
+    srv, app_id, token = intake
+    flush_ms = 100_000
+    script = """(function(){
+      var real = ReplayRum.pageFetch.bind(window);
+      var spy = function (url, init) {   // the first request is answered when the test says
+        if (window.__release !== undefined) return real(url, init);
+        return new Promise(function (done) { window.__release = function () { done(real(url, init)); }; });
+      };
+      ReplayCapture.start({intake: %s, app: %s, token: %s, fetch: spy, flushMs: %d,
+                           sessionId: 'in-flight', rules: {default: 'allow'}});
+      return ReplayCapture.status().next_send_ms; })()""" % (
+        json.dumps(srv.url), json.dumps(app_id), json.dumps(token), flush_ms)
+    with BrowserRecorder(recorder="capture") as b:
+        _open_installed(b, pages, {"intake": srv.url, "app": app_id, "token": token,
+                                   "flushMs": flush_ms})
+        b.eval("ReplayCapture.stop()")
+        first = b.eval(script)
+        b.eval("ReplayCapture.flush()")           # the snapshot's batch, held on its way
+        b._wait_until(lambda: b.eval("typeof window.__release === 'function'"), "the request")
+        b.click("#more")
+        b.eval("ReplayCapture.record.flush()")    # its mutation is queued behind the batch
+        held = b.eval("ReplayCapture.status()")
+        b.eval("window.__release()")
+        b.eval("ReplayCapture.stop()")
+        final = _sent_everything(b)
+    assert flush_ms * 0.9 < first <= flush_ms               # a snapshot: one flush period
+    assert held["queued"] > held["acked"] and not held["idle"]
+    assert flush_ms < held["next_send_ms"] <= 3 * flush_ms, held   # quiet: not hurried
+    assert final["failed"] == 0
+    assert len(list(open_recording("in-flight", srv.data).events())) == final["acked"], final
+
+
 def test_a_quiet_page_sends_less_often_and_small_bodies_go_plain(qapp, pages, intake):
     """The snapshot's batch goes after a flush period; a few events after it wait three (a
     quiet page pays fewer requests), a busy queue one again; a body goes compressed where that
