@@ -157,8 +157,12 @@ def breakdown(bodies) -> dict:
     for body, enc in bodies:
         raw = zlib.decompress(body) if enc == "deflate" else gzip.decompress(body) if enc == "gzip" else body
         doc = json.loads(raw)
-        if isinstance(doc, list):   # compact@4's body as an array
+        array = isinstance(doc, list)   # compact@4's body as an array: measured as sent
+        if array:
             doc = dict(zip(compact.BODY_FIELDS, doc))
+
+        def gz_body(d, array=array):
+            return gz([d[k] for k in compact.BODY_FIELDS if k in d] if array else d)
         total["requests"] += 1
         print(f"   request: {len(body)} B ({enc or 'plain'}), {len(doc['events'])} events:",
               dict(Counter(category(e) for e in doc["events"])))
@@ -168,7 +172,7 @@ def breakdown(bodies) -> dict:
                 if not category(e).startswith("full"):
                     print("     ", json.dumps(e)[:300])
         total["wire"] += len(body) if enc in ("gzip", "deflate") else len(gzip.compress(body, GZIP_LEVEL))
-        whole = gz(doc)
+        whole = gz_body(doc)
         total["gzip_whole"] += whole
         events = doc["events"]
         slots = css_slots(events, doc.get("strings"), compact.VERSIONS[doc["encoding"]]) \
@@ -194,7 +198,7 @@ def breakdown(bodies) -> dict:
         out[STYLESHEET][1] += gz(texts) if texts else 0
         for (where, k) in places:
             where[k] = ""
-        without_css = gz(doc)
+        without_css = gz_body(doc)
         out[STYLESHEET][2] += whole - without_css
         for (where, k), t in zip(places, texts):
             where[k] = t
@@ -208,14 +212,15 @@ def breakdown(bodies) -> dict:
             out[cat][0] += len(json.dumps(evs, separators=(",", ":")))
             out[cat][1] += gz(evs)
             rest = dict(doc, events=[e for e in events if category(e) != cat])
-            out[cat][2] += (without_css if cat.startswith("full snapshot") else whole) - gz(rest)
+            out[cat][2] += (without_css if cat.startswith("full snapshot") else whole) - gz_body(rest)
             if cat.startswith("full snapshot"):
                 for (where, k), t in zip(places, texts):
                     where[k] = t
         env = {k: v for k, v in doc.items() if k != "events"}
-        out[ENVELOPE][0] += len(json.dumps(env, separators=(",", ":")))
-        out[ENVELOPE][1] += gz(env)
-        out[ENVELOPE][2] += whole - gz({"events": events})
+        env_sent = [v for k, v in env.items()] if array else env
+        out[ENVELOPE][0] += len(json.dumps(env_sent, separators=(",", ":")))
+        out[ENVELOPE][1] += gz(env_sent)
+        out[ENVELOPE][2] += whole - gz([events] if array else {"events": events})
     return {"categories": dict(out), "total": total}
 
 
