@@ -1843,13 +1843,15 @@
       for (var i = 0; i < ks.length; i++) if (ks[i] !== want[i]) return false;
       return true;
     }
-    /* A RUM payload as its compact@2 array (resource, long task, click action: `date` as the
-     * difference from the event's time; a view update without its view's id, url and
-     * referrer when the batch's last view payload has them), else as it is. */
+    /* A RUM payload as its compact array: rum2's, else (compact@4) keyed, else as it is. */
     function rum(p, t) {
       var c = rum2(p, t);
       return c === p && keyable(p) ? [RUM_FORM.keyed, keyed(p)] : c;
     }
+    /* A RUM payload as its compact@2 array (resource, long task, click action: `date` as the
+     * difference from the event's time; a view update without its view's id, url and
+     * referrer when the batch's last view payload has them, its fields keyed in compact@4; a
+     * click action at one of the batch's clicks as compact@4's), else as it is. */
     function rum2(p, t) {
       var kind = p.type, prev = view, ks = keys(p), r = p[kind], rk, i;
       if (kind === "view" && isObj(p.view)) view = p.view;
