@@ -394,10 +394,20 @@ def test_common_names_come_from_the_encodings_fixed_table():
     src = (ASSETS / "capture" / "capture.js").read_text(encoding="utf-8")
     listed = re.search(r"var NAMES = (\[.*?\]);", src, re.S)
     assert listed and tuple(json.loads(listed.group(1))) == compact.NAMES
-    # compact@4's move digits: the same in both
+    # compact@4's constants: the same in both
     digits = re.search(r'var VARINT_DIGITS = ("[^"]*"), VARINT_MORE = (\d+);', src)
     assert digits and (json.loads(digits.group(1)), int(digits.group(2))) == (compact.VARINT_DIGITS,
                                                                              compact.VARINT_MORE)
+    for name, value in (("FRUSTRATIONS", compact.FRUSTRATIONS), ("META_KEYS", compact.META_KEYS),
+                        ("CLICK_RUN", compact.CLICK_RUN)):
+        found = re.search(rf"var {name} = ([^;]*);", src)
+        assert found and json.loads(found.group(1)) == (list(value) if isinstance(value, tuple) else value)
+    forms = re.search(r"var RUM_FORM = (\{[^}]*\});", src)
+    assert forms and json.loads(re.sub(r"(\w+):", r'"\1":', forms.group(1))) == {
+        "resource": compact.RUM_RESOURCE, "long_task": compact.RUM_LONG_TASK, "action": compact.RUM_ACTION,
+        "view": compact.RUM_VIEW, "click_action": compact.RUM_CLICK_ACTION, "keyed": compact.RUM_KEYED}
+    required = re.search(r"var BODY_REQUIRED = (\d+);", src)
+    assert required and compact.BODY_FIELDS[int(required.group(1)) - 1] == "events"
     event = {"type": 3, "timestamp": 5, "data": {"source": 0, "texts": [], "removes": [],
              "attributes": [{"id": 4, "attributes": {"class": "on", "data-x": "1"}}], "adds": []}}
     packed, strings = compact.encode([event])
