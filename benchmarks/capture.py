@@ -19,15 +19,16 @@ interval (close to CPU time when other processes share the cores; a synchronous 
 main thread, for the browser's storage or a Blob URL, counts too: the page cannot run then).
 capture.js's figures include its whole transport on the main thread: where the page allows a
 Worker, that is making it (once, when the page is idle after load) and handing each batch over
-(a structured clone), and the encoding, gzip and fetch run in the worker's thread, off the
+(a structured clone), and the encoding, compression and fetch run in the worker's thread, off the
 page's main thread (the goal's subject); where it does not, all of it.
 
 Bytes per second (the whole visit, its snapshot included: sent once per page): capture.js's are
-the request bodies it actually POSTs (its whole transport: batches, compact encoding, gzip) to
+the request bodies it actually POSTs (its whole transport: batches, compact encoding, deflate) to
 an intake on the page's server, which decodes each one as `replay serve` does. rrweb's are what
 the sender from rrweb's guide posts (the events as JSON, every 10 s and once more at the end, as
 capture.js is flushed at the end); beside them, each of those requests gzipped (as capture.js
-gzips each of its own: what rrweb's sender would post if it gzipped), and the whole stream
+compresses each of its own - with deflate, 12 bytes a request less than gzip: what rrweb's
+sender would post if it gzipped), and the whole stream
 gzipped in one piece (kinder to rrweb than any sender can be: no request starts afresh).
 
 rrweb runs with that sender, in a script of its own: the after-load figures are given for
@@ -265,10 +266,14 @@ def _send_the_rest(page, which: str) -> None:
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     if which in (CAPTURE, BEFORE):
-        queued = page.evaluate("ReplayCapture.flush().queued")
+        # a RUM view update queued after the flush may supersede one counted in `queued`
+        # (capture.js drops it from its queue): `superseded` grows by as many as go
+        queued, superseded = page.evaluate(
+            "(s => [s.queued, s.superseded || 0])(ReplayCapture.flush())")
         try:
-            page.wait_for_function(f"ReplayCapture.status().acked >= {queued}", polling=50,
-                                   timeout=ACK_WAIT_MS)
+            page.wait_for_function(
+                f"(s => s.acked + (s.superseded || 0) - {superseded} >= {queued})"
+                "(ReplayCapture.status())", polling=50, timeout=ACK_WAIT_MS)
         except PlaywrightTimeout:   # a transport that stalls: said, and its bytes are short
             st = page.evaluate("ReplayCapture.status()")
             print(f"{which}: {queued - st['acked']} of {queued} events not sent after "

@@ -23,6 +23,7 @@ import json
 import sys
 import tempfile
 import threading
+import zlib
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -39,7 +40,9 @@ SOURCES = {0: "mutation", 1: "mousemove", 2: "interaction", 3: "scroll", 4: "res
            5: "input", 6: "touchmove", 7: "media", 8: "stylesheet rule", 14: "selection"}
 TYPES = {0: "dom loaded", 1: "load", 4: "meta", 5: "custom"}
 RUM_FORMS = {compact.RUM_RESOURCE: "resource", compact.RUM_LONG_TASK: "long_task",
-             compact.RUM_ACTION: "action", compact.RUM_VIEW: "view"}
+             compact.RUM_ACTION: "action", compact.RUM_VIEW: "view",
+             compact.RUM_CLICK_ACTION: "action"}
+TYPE_KEY = -1 - compact.NAMES.index("type")   # a keyed RUM payload's "type" (compact@4)
 STYLESHEET = "stylesheet text (_cssText)"
 ENVELOPE = "envelope (ids, strings)"
 
@@ -77,6 +80,8 @@ def category(e) -> str:
         kind, data = e[0], e[2]
         if kind == 2:
             return "full snapshot (without stylesheet texts)"
+        if kind == 4:
+            return TYPES[4]
         if kind == 6 and isinstance(data, list):   # compact@2's [plugin name, payload]
             name = data[0] if isinstance(data[0], str) else compact.NAMES[-1 - data[0]] \
                 if data[0] < 0 else f"#{data[0]}"
@@ -92,6 +97,10 @@ def category(e) -> str:
     if kind == 6:
         if data.get("plugin") == RUM_PLUGIN:
             payload = data.get("payload")
+            if isinstance(payload, list) and payload and payload[0] == compact.RUM_KEYED:
+                flat = payload[1]   # compact@4: [name, value, ...]
+                return "rum " + str(next((flat[i + 1] for i in range(0, len(flat) - 1, 2)
+                                          if flat[i] in (TYPE_KEY, "type")), "?"))
             if isinstance(payload, list):   # compact@2's RUM forms
                 return "rum " + RUM_FORMS.get(payload[0] if payload else None, "?")
             return "rum " + str((payload or {}).get("type"))
@@ -146,8 +155,14 @@ def breakdown(bodies) -> dict:
     out = defaultdict(lambda: [0, 0, 0])
     total = {"requests": 0, "wire": 0, "gzip_whole": 0}
     for body, enc in bodies:
-        raw = gzip.decompress(body) if enc == "gzip" else body
+        raw = zlib.decompress(body) if enc == "deflate" else gzip.decompress(body) if enc == "gzip" else body
         doc = json.loads(raw)
+        array = isinstance(doc, list)   # compact@4's body as an array: measured as sent
+        if array:
+            doc = dict(zip(compact.BODY_FIELDS, doc))
+
+        def gz_body(d, array=array):
+            return gz([d[k] for k in compact.BODY_FIELDS if k in d] if array else d)
         total["requests"] += 1
         print(f"   request: {len(body)} B ({enc or 'plain'}), {len(doc['events'])} events:",
               dict(Counter(category(e) for e in doc["events"])))
@@ -156,8 +171,8 @@ def breakdown(bodies) -> dict:
             for e in doc["events"]:
                 if not category(e).startswith("full"):
                     print("     ", json.dumps(e)[:300])
-        total["wire"] += len(body) if enc == "gzip" else len(gzip.compress(body, GZIP_LEVEL))
-        whole = gz(doc)
+        total["wire"] += len(body) if enc in ("gzip", "deflate") else len(gzip.compress(body, GZIP_LEVEL))
+        whole = gz_body(doc)
         total["gzip_whole"] += whole
         events = doc["events"]
         slots = css_slots(events, doc.get("strings"), compact.VERSIONS[doc["encoding"]]) \
@@ -183,7 +198,7 @@ def breakdown(bodies) -> dict:
         out[STYLESHEET][1] += gz(texts) if texts else 0
         for (where, k) in places:
             where[k] = ""
-        without_css = gz(doc)
+        without_css = gz_body(doc)
         out[STYLESHEET][2] += whole - without_css
         for (where, k), t in zip(places, texts):
             where[k] = t
@@ -197,14 +212,15 @@ def breakdown(bodies) -> dict:
             out[cat][0] += len(json.dumps(evs, separators=(",", ":")))
             out[cat][1] += gz(evs)
             rest = dict(doc, events=[e for e in events if category(e) != cat])
-            out[cat][2] += (without_css if cat.startswith("full snapshot") else whole) - gz(rest)
+            out[cat][2] += (without_css if cat.startswith("full snapshot") else whole) - gz_body(rest)
             if cat.startswith("full snapshot"):
                 for (where, k), t in zip(places, texts):
                     where[k] = t
         env = {k: v for k, v in doc.items() if k != "events"}
-        out[ENVELOPE][0] += len(json.dumps(env, separators=(",", ":")))
-        out[ENVELOPE][1] += gz(env)
-        out[ENVELOPE][2] += whole - gz({"events": events})
+        env_sent = [v for k, v in env.items()] if array else env
+        out[ENVELOPE][0] += len(json.dumps(env_sent, separators=(",", ":")))
+        out[ENVELOPE][1] += gz(env_sent)
+        out[ENVELOPE][2] += whole - gz([events] if array else {"events": events})
     return {"categories": dict(out), "total": total}
 
 

@@ -22,7 +22,7 @@
  *     the RUM plugin is loaded first, as the intake serves it: recorder.paths.capture_script)
  *   ReplayCapture.start({intake, app, token, rules, user, recordCanvas?, canvasFps?, worker?,
  *                        publicTexts?})
- *     record + send to `replay serve` (batches encoded, gzipped and posted by a Worker
+ *     record + send to `replay serve` (batches encoded, compressed and posted by a Worker
  *     where the page allows one; `worker: false` keeps them on the main thread)
  *   ReplayCapture.stop(); ReplayCapture.setUser({id, name, email})
  */
@@ -1513,10 +1513,17 @@
     } catch (e) { text = JSON.stringify(String(a)); }
     return text.length > ARG_MAX_CHARS ? text.slice(0, ARG_MAX_CHARS) + "..." : text;
   }
-  function stackFrames(skip) {
-    var s = (new Error()).stack || "";
-    return s.split("\n").slice(skip).map(function (l) { return l.trim().replace(/^at /, ""); })
-      .filter(function (l) { return l && l.indexOf("capture.js") < 0; }).slice(0, 10);
+  /* The stack of the page's console call, as rrweb's console plugin records it: without our
+   * own frames - this function and the console wrapper that called it (OWN_FRAMES), found by
+   * their place, not by a file name (the script may be served or bundled under any name).
+   * V8 starts a stack with a line naming the error ("Error"), which no frame line is: a
+   * frame is "at f (url:line:col)" in V8, "f@url:line:col" in SpiderMonkey and JSC. */
+  var OWN_FRAMES = 2, STACK_MAX_FRAMES = 10;
+  function stackFrames() {
+    var lines = ((new Error()).stack || "").split("\n");
+    if (lines.length && !/^\s*at\s|@/.test(lines[0])) lines.shift();   // V8's header line
+    return lines.slice(OWN_FRAMES).map(function (l) { return l.trim().replace(/^at /, ""); })
+      .filter(function (l) { return l; }).slice(0, STACK_MAX_FRAMES);
   }
   var consolePlugin = {name: "rrweb/console@1", options: {}, observer: function (cb) {
     var c = win.console, originals = {}, busy = false;
@@ -1529,7 +1536,7 @@
           try {
             var args = Array.prototype.slice.call(arguments, 0, ARGS_MAX);
             if (level === "assert") { if (args[0]) { busy = false; return orig.apply(this, arguments); } args = args.slice(1); }
-            cb({level: level, trace: stackFrames(2), payload: args.map(encodeArg)});
+            cb({level: level, trace: stackFrames(), payload: args.map(encodeArg)});
           } catch (e) { /* never break the page */ }
           busy = false;
         }
@@ -1587,7 +1594,7 @@
   var BATCH_EVENTS = 500;          // ... or sooner when this many are waiting
   /* A quiet page sends less often: a queue without a full snapshot and with fewer than
    * BUSY_EVENTS events waits QUIET_FACTOR times the flush period (each request has a fixed
-   * main-thread cost, and costs a few hundred bytes: its envelope, and gzip starting again
+   * main-thread cost, and costs a few hundred bytes: its envelope, and compression starting again
    * with an empty dictionary - a demo-shop visit's events sent as one request are ~15%
    * smaller than as three; pagehide still sends the rest by beacon). A new page's snapshot
    * still goes within the flush period (what a live viewer sees first); a page with a person
@@ -1595,14 +1602,16 @@
    * delay. */
   var BUSY_EVENTS = 150, QUIET_FACTOR = 3;
   var WORKER_IDLE_MAX_MS = 2000;   // the transport's Worker is made by then after the load
-  /* A body is gzipped when it is at least GZIP_MIN_CHARS long, and sent gzipped when that
+  /* A body is compressed when it is at least ZIP_MIN_CHARS long, and sent compressed when that
    * saves more than the Content-Encoding header costs (a few hundred characters of events
-   * already gzip to about half). */
-  var GZIP_MIN_CHARS = 200, GZIP_HEADER_BYTES = 24;
+   * already compress to about half). HTTP's `deflate` (zlib: a 2-byte header and a 4-byte
+   * checksum), not gzip (10 and 8): the same compressed data, 12 bytes less a request. */
+  var ZIP_MIN_CHARS = 200, ZIP_HEADER_BYTES = 27, ZIP_FORMAT = "deflate";
   var QUEUE_MAX_EVENTS = 20000;    // the retry queue's bound: the oldest go first beyond it
   var BEACON_MAX_BYTES = 60000;    // sendBeacon's budget is 64 KB per page
   var RETRY_MS = 1000, RETRY_MAX_MS = 30000;
-  var COMPACT = "compact@3";       // the batch encoding (recorder/intake/compact.py)
+  var COMPACT = "compact@4";       // the batch encoding (recorder/intake/compact.py)
+  var BODY_REQUIRED = 4;           // compact@4's array body: encoding, session_id, batch_id, events
   var TOUCH_MS = 60000;            // the session's activity time, written at most this often
   /* Long texts (a stylesheet inlined on every page of a visit) go whole once per session, then
    * by their digest (recorder/intake/compact.py: TEXT_MIN_CHARS, text_digest): named only once
@@ -1656,15 +1665,20 @@
       if (s && s.id === id) { s.last = Date.now(); st.setItem(SESSION_KEY, JSON.stringify(s)); }
     } catch (e) { /* private mode */ }
   }
-  /* The compact batch encoding, compact@3 (recorder/intake/compact.py describes it; the intake
+  /* The compact batch encoding, compact@4 (recorder/intake/compact.py describes it; the intake
    * turns it back into exactly these events before storing them): keys dropped, ids and
    * timestamps as deltas, a node's id left out when it is the next one (a snapshot has none),
    * move positions and interactions as differences from where the pointer was before them
-   * (the batch's cursor and pointer id), tag, attribute and plugin names interned. An event it
-   * has no form for goes as it is. */
+   * (the batch's cursor and pointer id), a move event at its first position's time, a click's
+   * run of interactions (mousedown, blur, focus, mouseup, click) as one item, a RUM click
+   * action at the batch's click it came from, other RUM payloads with their keys from the
+   * fixed table; tag, attribute, key and plugin names interned. An event it has no form for
+   * goes as it is. */
   function compactBatch(events) {
     var strings = [], index = new Map(), last = 0, t = 0, out = [];
     var cx = 0, cy = 0, pointer = 0;   // the cursor and the pointer id (moves, interactions)
+    var shift = 0;   // the item's time less its event's (a move: its first position's)
+    var clicks = [];   // [time, x, y] of the batch's clicks so far (a RUM click action names one)
     var texts = [];   // [array, index, public] of each long text (stylesheets): nameTexts may name them
     function name(s) {
       var i = NAME_INDEX.get(s);
@@ -1737,17 +1751,94 @@
       }
       return [SRC.MUTATION, texts, at, rm, adds];
     }
-    function moves(d) {   // x, y and id from the pointer's; times after the first as gaps less MOVE_GAP_MS
-      var flat = [], p, x = cx, y = cy, to = 0;
+    /* x, y and id from the pointer's; times after the first as gaps less MOVE_GAP_MS; the item
+     * at the first position's time, whose slot holds the event's time less the last one's */
+    function moves(d) {
+      var flat = [], p, x = cx, y = cy, to = 0, n = d.positions.length;
+      if (!n) return null;
       last = pointer;
-      for (var i = 0; i < d.positions.length; i++) {
+      for (var i = 0; i < n; i++) {
         p = d.positions[i];
         if (count(p) !== 4 || !int(p.x) || !int(p.y) || !int(p.timeOffset) || !int(p.id)) return null;
-        flat.push(p.x - x, p.y - y, id(p.id), i ? p.timeOffset - to - MOVE_GAP_MS : p.timeOffset);
+        flat.push(p.x - x, p.y - y, id(p.id), i ? p.timeOffset - to - MOVE_GAP_MS : -d.positions[n - 1].timeOffset);
         x = p.x; y = p.y; to = p.timeOffset;
       }
       cx = x; cy = y; pointer = last;
-      return [d.source, flat];
+      shift = d.positions[0].timeOffset;
+      return [d.source, varints(flat)];
+    }
+    /* Integers as a move's string: zigzagged, base 32, least significant digit first, a digit
+     * continued by the next one written VARINT_MORE on (compact.py: VARINT_DIGITS). */
+    function varints(nums) {
+      var out = "", u;
+      for (var i = 0; i < nums.length; i++) {
+        u = nums[i] >= 0 ? nums[i] * 2 : -nums[i] * 2 - 1;
+        while (u >= VARINT_MORE) { out += VARINT_DIGITS.charAt(VARINT_MORE + u % VARINT_MORE); u = Math.floor(u / VARINT_MORE); }
+        out += VARINT_DIGITS.charAt(u);
+      }
+      return out;
+    }
+    /* An object as its keyed list [name, value, ...], objects in it the same way; null when
+     * it holds an array anywhere (a list is an object there). */
+    function keyable(o) {
+      for (var k in o) if (Array.isArray(o[k]) || (isObj(o[k]) && !keyable(o[k]))) return false;
+      return true;
+    }
+    function keyed(o) {
+      var flat = [];
+      for (var k in o) if (o[k] !== undefined) flat.push(name(k), isObj(o[k]) ? keyed(o[k]) : o[k]);
+      return flat;
+    }
+    /* A click action at one of the batch's clicks (its position), the date from that click's
+     * time; null when none is at its position or a frustration type has no code. */
+    function clickAction(p, r) {
+      var codes = [], fr = r.frustration, i, c;
+      if (fr !== undefined) {
+        for (i = 0; i < fr.type.length; i++) {
+          c = FRUSTRATIONS.indexOf(fr.type[i]);
+          if (c < 0) return null;
+          codes.push(c);
+        }
+      }
+      for (i = clicks.length - 1; i >= 0; i--) {
+        if (clicks[i][1] !== r.position.x || clicks[i][2] !== r.position.y) continue;
+        var a = [RUM_FORM.click_action, clicks.length - 1 - i, p.date - clicks[i][0], r.target.name, r.target.selector];
+        if (fr !== undefined) a.push(codes);
+        if (r.click_count !== undefined) a.push(r.click_count);
+        return a;
+      }
+      return null;
+    }
+    function noteClick(e) {   // a click the batch's RUM click actions may name
+      var d = e.data;
+      if (e.type === EV.INC && isObj(d) && d.source === SRC.INTERACTION && d.type === MOUSE.click
+          && d.x !== undefined && d.y !== undefined && int(e.timestamp)) clicks.push([e.timestamp, d.x, d.y]);
+    }
+    /* events[i] as an interaction of `type` with `n` keys in capture.js's order, integers all */
+    function isInteraction(e, type, n) {
+      var d = e && e.data;
+      if (!e || count(e) !== 3 || e.type !== EV.INC || !int(e.timestamp) || !isObj(d) || d.source !== SRC.INTERACTION || d.type !== type) return false;
+      var ks = keys(d);
+      if (ks.length !== n || !same(ks, INTERACTION_KEYS.slice(0, n))) return false;
+      for (var k in d) if (!int(d[k])) return false;
+      return true;
+    }
+    /* A click's run of interactions from events[i]: [item, how many events] or null. */
+    function clickRun(i) {
+      var down = events[i], d, j = i + 1, blur = null, focus = null, pt = null, gaps = [], e;
+      if (!isInteraction(down, MOUSE.mousedown, 5)) return null;
+      d = down.data;
+      if (isInteraction(events[j], MOUSE.blur, 3)) blur = events[j++].data.id - d.id;
+      if (isInteraction(events[j], MOUSE.focus, 3)) focus = events[j++].data.id - d.id;
+      e = events[j];
+      if (!isInteraction(e, MOUSE.mouseup, 5) || e.data.id !== d.id || e.data.x !== d.x || e.data.y !== d.y) return null;
+      j++;
+      e = events[j];
+      if (isInteraction(e, MOUSE.click, 6) && e.data.id === d.id && e.data.x === d.x && e.data.y === d.y) { pt = e.data.pointerType; j++; }
+      for (var k = i + 1; k < j; k++) gaps.push(events[k].timestamp - events[k - 1].timestamp);
+      var run = [SRC.INTERACTION, CLICK_RUN, d.id - pointer, d.x - cx, d.y - cy, gaps, blur, focus, pt];
+      pointer = d.id; cx = d.x; cy = d.y;
+      return [run, j - i];
     }
     function isObj(v) { return v !== null && typeof v === "object" && !Array.isArray(v); }
     function keys(o) { var ks = []; for (var k in o) if (o[k] !== undefined) ks.push(k); return ks; }
@@ -1756,10 +1847,16 @@
       for (var i = 0; i < ks.length; i++) if (ks[i] !== want[i]) return false;
       return true;
     }
+    /* A RUM payload as its compact array: rum2's, else (compact@4) keyed, else as it is. */
+    function rum(p, t) {
+      var c = rum2(p, t);
+      return c === p && keyable(p) ? [RUM_FORM.keyed, keyed(p)] : c;
+    }
     /* A RUM payload as its compact@2 array (resource, long task, click action: `date` as the
      * difference from the event's time; a view update without its view's id, url and
-     * referrer when the batch's last view payload has them), else as it is. */
-    function rum(p, t) {
+     * referrer when the batch's last view payload has them, its fields keyed in compact@4; a
+     * click action at one of the batch's clicks as compact@4's), else as it is. */
+    function rum2(p, t) {
       var kind = p.type, prev = view, ks = keys(p), r = p[kind], rk, i;
       if (kind === "view" && isObj(p.view)) view = p.view;
       if (kind === "view" && prev && same(ks, ["type", "view"]) && isObj(p.view)) {
@@ -1769,7 +1866,7 @@
         }
         if (!kept) return p;
         for (i = VIEW_KEYS.length; i < vk.length; i++) rest[vk[i]] = p.view[vk[i]];
-        return [RUM_FORM.view, rest];
+        return [RUM_FORM.view, keyable(rest) ? keyed(rest) : rest];
       }
       if (ks.length !== 3 || ks[0] !== "type" || ks[1] !== "date" || !int(p.date) || !isObj(r)) return p;
       rk = keys(r);
@@ -1783,6 +1880,8 @@
             && isObj(r.target) && same(keys(r.target), ["name", "selector"])
             && isObj(r.position) && same(keys(r.position), ["x", "y"])
             && (fr === undefined || (isObj(fr) && same(keys(fr), ["type"]) && Array.isArray(fr.type)))) {
+          var at = clickAction(p, r);
+          if (at) return at;
           var a = [RUM_FORM.action, p.date - t, r.target.name, r.target.selector, r.position.x, r.position.y];
           if (fr !== undefined) a.push(fr.type);
           if (r.click_count !== undefined) a.push(r.click_count);
@@ -1804,15 +1903,25 @@
     }
     var view = null;   // the batch's last RUM view payload's view (the intake follows it too)
     for (var i = 0; i < events.length; i++) {
-      var e = events[i], d = e.data, c = d;
-      last = 0;
+      var e = events[i], d = e.data, c = d, run = clickRun(i);
+      last = 0; shift = 0;
+      if (run) {
+        out.push([EV.INC, e.timestamp - t, run[0]]);
+        for (var j = i; j < i + run[1]; j++) noteClick(events[j]);
+        i += run[1] - 1;
+        t = events[i].timestamp;
+        continue;
+      }
+      noteClick(e);
       if (count(e) !== 3 || typeof e.timestamp !== "number") {
         out.push(e);
         if (typeof e.timestamp === "number") t = e.timestamp;
-        if (e.type === EV.PLUGIN && isObj(d) && d.plugin === RUM_PLUGIN && isObj(d.payload)) rum(d.payload, 0);
+        if (e.type === EV.PLUGIN && isObj(d) && d.plugin === RUM_PLUGIN && isObj(d.payload)
+            && d.payload.type === "view" && isObj(d.payload.view)) view = d.payload.view;   // the intake notes it too
         continue;
       }
       if (e.type === EV.FULL && count(d) === 2) c = [node(d.node), d.initialOffset];
+      else if (e.type === EV.META && same(keys(d), META_KEYS)) c = [d.href, d.width, d.height];
       else if (e.type === EV.INC && count(d) === 5 && d.source === SRC.MUTATION) c = mutation(d);
       else if (e.type === EV.INC && count(d) === 2 && (d.source === SRC.MOVE || d.source === SRC.TOUCHMOVE)) c = moves(d);
       else if (e.type === EV.INC && d.source === SRC.INTERACTION) c = interaction(d);
@@ -1826,7 +1935,7 @@
         else c = d;
       }
       if (c === null) { out.push(e); t = e.timestamp; continue; }
-      out.push([e.type, e.timestamp - t, c]);
+      out.push([e.type, e.timestamp + shift - t, c]);
       t = e.timestamp;
     }
     return {events: out, strings: strings, texts: texts};
@@ -1846,7 +1955,12 @@
     "srcset", "sizes", "loading", "noscript", "template", "picture", "time", "datetime", "code",
     "pre", "blockquote", "aria-expanded", "aria-controls", "aria-live", "data-testid",
     "rr_scrollLeft", "rr_scrollTop", "min", "max", "step", "required", "colspan", "rowspan",
-    "replay/rum@1", "rrweb/console@1"];
+    "replay/rum@1", "rrweb/console@1",
+    "view", "url", "referrer", "browser", "version", "os", "device", "display", "viewport",
+    "screen", "user_agent", "loading_time", "largest_contentful_paint", "cumulative_layout_shift",
+    "interaction_to_next_paint", "loading_type", "error", "message", "stack", "resource",
+    "status_code", "engine", "date", "duration", "size", "long_task", "click_count",
+    "frustration", "selector", "position"];
   function nameIndex(names) { var m = new Map(); names.forEach(function (n, i) { m.set(n, -1 - i); }); return m; }
   var NAME_INDEX = nameIndex(NAMES);
   function keySet(keys) { var o = {}; keys.forEach(function (k) { o[k] = 1; }); return o; }
@@ -1859,25 +1973,33 @@
   var RUM_PLUGIN = "replay/rum@1";   // its payloads have compact@2 forms (compact.py)
   var CONSOLE_PLUGIN = "rrweb/console@1", CONSOLE_KEYS = ["level", "trace", "payload"];   // compact@3: an array
   var MOVE_GAP_MS = 50;   // compact@3 (compact.py MOVE_GAP_MS): a move's time after the first, less this
-  var RUM_FORM = {resource: 0, long_task: 1, action: 2, view: 3};
+  var RUM_FORM = {resource: 0, long_task: 1, action: 2, view: 3, click_action: 4, keyed: 5};
+  var META_KEYS = ["href", "width", "height"];   // compact@4: a Meta event's data as an array
+  var CLICK_RUN = -1;   // compact@4: an interaction item that is a click's run (compact.py CLICK_RUN)
+  var FRUSTRATIONS = ["rage_click", "dead_click", "error_click"];   // compact@4: a click action's codes
+  // compact@4: a move's numbers as one string (compact.py VARINT_DIGITS, VARINT_MORE)
+  var VARINT_DIGITS = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_", VARINT_MORE = 32;
   var RESOURCE_KEYS = ["url", "method", "status_code", "duration", "size", "type"];
   var VIEW_KEYS = ["id", "url", "referrer"];
   var ACTION_TAILS = {"": 1, "frustration": 1, "frustration,click_count": 1};
 
-  function gzip(text) {   // a Response's body: the cheapest start of the pipe
-    var stream = new Response(text).body.pipeThrough(new win.CompressionStream("gzip"));
+  function compress(text) {   // a Response's body: the cheapest start of the pipe
+    var stream = new Response(text).body.pipeThrough(new win.CompressionStream(ZIP_FORMAT));
     return new Response(stream).arrayBuffer();
   }
   /* A batch's request body as JSON text (`cfg`: session_id, compact, user, context), every
    * text whole; `c`: the events compacted (compactBatch), if they were. */
   function encodeBody(cfg, events, batchId, c) {
-    var b = {session_id: cfg.sessionId, batch_id: batchId, events: events};
     if (cfg.compact !== false) {   // the intake that serves capture.js decodes it
+      // compact@4: the fields as an array, without their keys (compact.py BODY_FIELDS:
+      // encoding, session_id, batch_id, events, strings, user, context), the last ones
+      // left out when empty (the intake reads no strings as an empty list)
       if (!c) c = compactBatch(events);
-      b.encoding = COMPACT;
-      if (c.strings.length) b.strings = c.strings;   // the intake reads none as an empty list
-      b.events = c.events;
+      var a = [COMPACT, cfg.sessionId, batchId, c.events, c.strings, cfg.user || null, cfg.context || null];
+      while (a.length > BODY_REQUIRED && (a[a.length - 1] === null || (Array.isArray(a[a.length - 1]) && !a[a.length - 1].length))) a.pop();
+      return JSON.stringify(a);
     }
+    var b = {session_id: cfg.sessionId, batch_id: batchId, events: events};
     if (cfg.user) b.user = cfg.user;
     if (cfg.context) b.context = cfg.context;
     return JSON.stringify(b);
@@ -1918,24 +2040,24 @@
       return {text: encodeBody(cfg, events, batchId, c), declared: t.declared, named: t.named};
     });
   }
-  /* One POST of a body: gzipped where the browser can and it pays (a Promise of the Response).
+  /* One POST of a body: compressed where the browser can and it pays (a Promise of the Response).
    * keepalive (the request outlives the page) where the body fits the browser's budget and
    * `keepalive` allows it. The budget (64 KB) is shared by the keepalive requests not yet
    * finished - an answer whose body is never read keeps its share - and Chromium refuses a
    * request over it with a network error before sending anything: so the sender tries a
    * batch again without keepalive after a network error. */
   function postBody(fetchFn, url, token, text, keepalive) {
-    var zipped = win.CompressionStream && text.length >= GZIP_MIN_CHARS ? gzip(text) : Promise.resolve(null);
+    var zipped = win.CompressionStream && text.length >= ZIP_MIN_CHARS ? compress(text) : Promise.resolve(null);
     return zipped.then(function (data) {
-      if (data && data.byteLength + GZIP_HEADER_BYTES >= text.length) data = null;   // it does not pay
+      if (data && data.byteLength + ZIP_HEADER_BYTES >= text.length) data = null;   // it does not pay
       var headers = {"Authorization": "Bearer " + token, "Content-Type": "application/json"};
-      if (data) headers["Content-Encoding"] = "gzip";
+      if (data) headers["Content-Encoding"] = ZIP_FORMAT;
       return fetchFn(url, {method: "POST", body: data || text, headers: headers, credentials: "omit",
         keepalive: keepalive && (data ? data.byteLength : text.length) < BEACON_MAX_BYTES});
     });
   }
 
-  /* The transport's encoding, gzip and fetch off the page's main thread: a Worker made from
+  /* The transport's encoding, compression and fetch off the page's main thread: a Worker made from
    * a Blob of the functions above (one implementation on both threads), so the main thread
    * only hands each batch over (a structured clone) and reads the answer. Where the page's
    * CSP forbids blob: workers, the browser has none, or the worker fails, the same work runs
@@ -1953,19 +2075,22 @@
     }).catch(function (err) { postMessage({n: m.n, error: String(err)}); });
   }
   function workerSource() {
-    var consts = {EV: EV, SRC: SRC, NODE: NODE, COMPACT: COMPACT, GZIP_MIN_CHARS: GZIP_MIN_CHARS,
-                  GZIP_HEADER_BYTES: GZIP_HEADER_BYTES, NAMES: NAMES,
+    var consts = {EV: EV, SRC: SRC, NODE: NODE, COMPACT: COMPACT, BODY_REQUIRED: BODY_REQUIRED,
+                  ZIP_MIN_CHARS: ZIP_MIN_CHARS,
+                  ZIP_HEADER_BYTES: ZIP_HEADER_BYTES, ZIP_FORMAT: ZIP_FORMAT, NAMES: NAMES,
                   BEACON_MAX_BYTES: BEACON_MAX_BYTES, TEXT_REF_MIN_CHARS: TEXT_REF_MIN_CHARS,
                   DIGEST_HEX_BYTES: DIGEST_HEX_BYTES, ELEMENT_KEYS: ELEMENT_KEYS,
                   DOCUMENT_KEYS: DOCUMENT_KEYS, TEXT_KEYS: TEXT_KEYS, OTHER_KEYS: OTHER_KEYS,
                   GIVEN_ID: GIVEN_ID, INTERACTION_KEYS: INTERACTION_KEYS, RUM_PLUGIN: RUM_PLUGIN,
                   RUM_FORM: RUM_FORM, RESOURCE_KEYS: RESOURCE_KEYS, VIEW_KEYS: VIEW_KEYS,
                   ACTION_TAILS: ACTION_TAILS, CONSOLE_PLUGIN: CONSOLE_PLUGIN,
-                  CONSOLE_KEYS: CONSOLE_KEYS, MOVE_GAP_MS: MOVE_GAP_MS};
+                  CONSOLE_KEYS: CONSOLE_KEYS, MOVE_GAP_MS: MOVE_GAP_MS, MOUSE: MOUSE,
+                  META_KEYS: META_KEYS, CLICK_RUN: CLICK_RUN, FRUSTRATIONS: FRUSTRATIONS,
+                  VARINT_DIGITS: VARINT_DIGITS, VARINT_MORE: VARINT_MORE};
     var out = ["\"use strict\";\nvar win = self;"];
     for (var k in consts) out.push("var " + k + " = " + JSON.stringify(consts[k]) + ";");
     out.push(String(nameIndex), "var NAME_INDEX = nameIndex(NAMES);");
-    [compactBatch, gzip, encodeBody, nameTexts, encodeBatch, postBody].forEach(function (f) { out.push(String(f)); });
+    [compactBatch, compress, encodeBody, nameTexts, encodeBatch, postBody].forEach(function (f) { out.push(String(f)); });
     out.push("onmessage = " + String(workerMain) + ";");
     return out.join("\n");
   }
@@ -2025,7 +2150,7 @@
     win.URL.revokeObjectURL(this.url);
   };
 
-  /* Batches to `POST /v1/events`: one request at a time, gzipped where the browser can,
+  /* Batches to `POST /v1/events`: one request at a time, compressed where the browser can,
    * retried with backoff on 429/5xx/network errors, split on 413, dropped (counted) on 400;
    * on pagehide the rest goes by sendBeacon. Never blocks the page. Each batch has a
    * `batch_id` (this page's random id and a counter); a retry sends the same events under
@@ -2048,11 +2173,11 @@
     this.touched = Date.now();
     this.page = randomId().slice(0, 16);
     this.batches = 0;
-    this.pending = null;   // {id, n}: the batch sent and not yet answered 202 - sent again as it is
+    this.pending = null;   // {id, n, snapshots}: the batch sent and not yet answered 202 - sent again as it is
     this.dead = null;   // a reason to stop sending (revoked token...)
     this.closing = false;   // the recording stopped: the rest goes from the page, no worker kept
-    this.stats = {queued: 0, acked: 0, failed: 0, dropped: 0, requests: 0, beacons: 0, texts_named: 0,
-                  errors: []};
+    this.stats = {queued: 0, acked: 0, failed: 0, dropped: 0, superseded: 0, requests: 0, beacons: 0,
+                  texts_named: 0, errors: []};
     this.known = sessionTexts(cfg.sessionId);   // digests of the long texts the intake has
     this.guess = true;   // name public texts by digest before the intake said it has them
     this.pull = null;   // queues the events the recorder holds back (made when a batch is made)
@@ -2060,11 +2185,22 @@
     this.pulling = false;
   }
   var S = Sender.prototype;
+  /* The view id of a RUM view update - a payload {type: "view", view} of the view's figures
+   * (emitView in the RUM plugin), not a view's start (which carries the environment, or its
+   * loading_type) - else null. */
+  function viewUpdateOf(e) {
+    var d = e.type === EV.PLUGIN && e.data, p = d && d.plugin === RUM_PLUGIN && d.payload;
+    if (!p || p.type !== "view" || !p.view || typeof p.view.id !== "string" || p.view.loading_type !== undefined) return null;
+    for (var k in p) if (k !== "type" && k !== "view") return null;
+    return p.view.id;
+  }
   S.url = function (beacon) {
     var u = this.cfg.intake.replace(/\/+$/, "") + "/v1/events?app=" + encodeURIComponent(this.cfg.app);
     return beacon ? u + "&token=" + encodeURIComponent(this.cfg.token) : u;
   };
   S.push = function (event) {
+    var vid = viewUpdateOf(event);
+    if (vid !== null) this.supersede(vid);
     this.queue.push(event);
     this.stats.queued++;
     if (event.type === EV.FULL) this.snapshots++;
@@ -2075,17 +2211,35 @@
     }
     if (!this.pulling) this.schedule(this.wait());   // send() is sending them
   };
+  /* A RUM view update waiting in the queue (not in the batch being sent) for view `vid` goes
+   * when a later one of the same view comes: the plugin's updates are cumulative (each holds
+   * all the view's figures so far), so the later one says all the earlier one did - as
+   * Datadog's SDK throttles view updates. The later one keeps its own time and place. */
+  S.supersede = function (vid) {
+    for (var i = this.queue.length - 1; i >= (this.pending ? this.pending.n : 0); i--) {
+      if (viewUpdateOf(this.queue[i]) === vid) {
+        this.queue.splice(i, 1);
+        this.stats.queued--;
+        this.stats.superseded++;
+        return;
+      }
+    }
+  };
   /* `n` events out of the queue from `at` on (sent, dropped, refused). */
   S.take = function (at, n) {
     var gone = this.queue.splice(at, n);
     if (this.snapshots) for (var i = 0; i < gone.length; i++) if (gone[i].type === EV.FULL) this.snapshots--;
   };
   /* How long what is queued may wait: at once when a batch is full, a flush period when the
-   * queue holds a snapshot or is busy, longer when the page is quiet. */
+   * queue holds a snapshot or is busy, longer when the page is quiet. The batch being sent
+   * (`pending`, still at the head of the queue until answered) does not count: its snapshot
+   * is on its way, and a move sampled while it is in flight would otherwise set a timer of
+   * one flush period, sending the next few events in a request of their own. */
   S.wait = function () {
-    var n = this.queue.length, ms = this.cfg.flushMs || FLUSH_MS;
+    var p = this.pending, ms = this.cfg.flushMs || FLUSH_MS;
+    var n = this.queue.length - (p ? p.n : 0), snapshots = this.snapshots - (p ? p.snapshots : 0);
     if (n >= (this.cfg.batchEvents || BATCH_EVENTS)) return 0;
-    if (n >= BUSY_EVENTS || this.snapshots) return ms;
+    if (n >= BUSY_EVENTS || snapshots) return ms;
     return ms * QUIET_FACTOR;
   };
   /* A send at most `ms` from now (never before a backoff ends): an earlier timer stands, a
@@ -2168,8 +2322,11 @@
     }
     if (!this.queue.length) return;
     var self = this;
-    if (!this.pending) this.pending = {id: this.nextId(), n: Math.min(this.queue.length, this.cfg.batchEvents || BATCH_EVENTS),
-                                       plain: false};   // plain: without keepalive
+    if (!this.pending) {
+      var size = Math.min(this.queue.length, this.cfg.batchEvents || BATCH_EVENTS), snaps = 0;
+      for (var i = 0; this.snapshots && i < size; i++) if (this.queue[i].type === EV.FULL) snaps++;
+      this.pending = {id: this.nextId(), n: size, snapshots: snaps, plain: false};   // plain: without keepalive
+    }
     var p = this.pending, n = p.n;
     this.inFlight = true;
     if (this.timer !== null) { clearTimeout(this.timer); this.timer = null; }   // rescheduled after
@@ -2237,7 +2394,7 @@
   /* The page is going away: what is left goes now, by beacon (uncompressed, token in the URL). */
   S.beacon = function () {
     if (!this.queue.length || this.dead || !win.navigator.sendBeacon) return;
-    // the batch sent (still being gzipped, in flight, or waiting for its retry) goes first,
+    // the batch sent (still being compressed, in flight, or waiting for its retry) goes first,
     // as it is under its batch_id: if its own request lands too, the intake stores it once
     var p = this.pending, start = 0, i = 0;
     var events = this.queue.slice();
@@ -2265,7 +2422,7 @@
   S.status = function () {
     var st = this.stats;
     return {session_id: this.cfg.sessionId, queued: st.queued, acked: st.acked, failed: st.failed,
-            dropped: st.dropped, requests: st.requests, beacons: st.beacons, texts_named: st.texts_named,
+            dropped: st.dropped, superseded: st.superseded, requests: st.requests, beacons: st.beacons, texts_named: st.texts_named,
             errors: st.errors.slice(-5), idle: !this.inFlight && !this.queue.length, stopped: this.dead,
             transport: this.offThread() && !this.off.failed ? "worker" : "main",
             next_send_ms: this.timer === null ? null : Math.max(0, this.timerAt - Date.now())};

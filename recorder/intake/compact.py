@@ -1,13 +1,13 @@
-"""The compact batch encodings (`"encoding": "compact@3"`; `"compact@2"` and `"compact@1"`
-before it): what capture.js posts, turned back into DESIGN.md's event model (rrweb's events)
-before anything else reads the batch.
+"""The compact batch encodings (`"encoding": "compact@4"`; `"compact@3"`, `"compact@2"` and
+`"compact@1"` before it): what capture.js posts, turned back into DESIGN.md's event model
+(rrweb's events) before anything else reads the batch.
 
 The same events, fewer bytes: keys go, ids and timestamps become small deltas, tag and
 attribute names are interned once per batch. Plain rrweb batches stay valid (other senders),
 and a compact batch decodes to exactly the events that were encoded, so what is stored does
 not depend on the encoding. A departure from DESIGN.md's wire protocol (which names plain
 events): the batch's `encoding` says which form it is; an intake keeps decoding every form it
-ever served (compact@1 below, then compact@2's and compact@3's changes after it), since a
+ever served (compact@1 below, then compact@2's, compact@3's and compact@4's changes after it), since a
 page keeps the capture.js it loaded while the intake is upgraded; an unknown encoding is refused
 (`unsupported_encoding`), a form that does not decode is a 400 `malformed` naming what is
 wrong, with nothing stored.
@@ -96,8 +96,8 @@ the capture.js pages already loaded when an intake is upgraded) is compact@1 wit
       [3, {fields}]   a view update of the view of the batch's last view payload: its id, url
                       and referrer, then `fields` (the update's other keys, in order)
 
-compact@3 (what capture.js posts now; compact@1 and @2 stay accepted) is compact@2 with these
-changes, which the intake undoes before anything reads the batch (the same events again):
+compact@3 (what capture.js posted before compact@4; compact@1 and @2 stay accepted) is compact@2
+with these changes, which the intake undoes before anything reads the batch (the same events again):
 
 * The pointer runs through the batch. Mouse and touch moves and interactions share a cursor
   (x, y: 0, 0 at the batch's start) and a pointer id (0 at the start): a move event's first x
@@ -111,6 +111,53 @@ changes, which the intake undoes before anything reads the batch (the same event
 * The console plugin's (rrweb/console@1) payload `{level, trace, payload}`, those keys in
   that order, is `[level, trace, payload]`.
 
+compact@4 (what capture.js posts now; compact@1 to @3 stay accepted) is compact@3 with these
+changes, which the intake undoes before anything reads the batch (the same events again):
+
+* The body may be an array of the batch's fields, without their keys: `[encoding,
+  session_id, batch_id, events, strings?, user?, context?]` (BODY_FIELDS; batch_id may be
+  null, the fields after `events` left out when empty). Only a compact@4 (or later) batch may.
+
+* A Meta event's data `{href, width, height}`, those keys in that order, is
+  `[href, width, height]` (META_KEYS).
+* A move item's time is its first position's: the time before it plus the item's dt is the
+  event's timestamp plus the first position's timeOffset; the first position's time slot holds
+  the event's timestamp less the last position's time (0 when the path was sent at its last
+  sample); the positions after the first as compact@3 writes them. A move has a position. Its
+  numbers are one string, `[source, "..."]`: each zigzagged (0, -1, 1, -2... as 0, 1, 2, 3...)
+  and written in base 32, least significant digit first, a digit being a character of
+  VARINT_DIGITS: its index, plus VARINT_MORE when more digits of the number follow (14 is "s",
+  -17 is "x1"; at most VARINT_MAX_DIGITS digits).
+* A click's run of interactions is one item. capture.js records a click as mousedown (x, y),
+  blur (of the element that had focus) and focus when focus moves, mouseup (x, y), click (x, y,
+  pointerType); the events in that order, one after the other in the batch, the mousedown,
+  mouseup and click with the same id, x and y, with the keys capture.js writes, integers all, are
+
+      [2, CLICK_RUN, id, x, y, [gaps], blur, focus, pointerType]
+
+  id, x and y as compact@3's interaction's (from the pointer id and the cursor); `gaps` the ms
+  from each event of the run to the next; blur and focus those events' ids as differences from
+  the run's id, null when the run has no such event; pointerType null when the run ends at the
+  mouseup (the click came after another event: the RUM plugin decides the click before at this
+  one's start). The item's time is the mousedown's, the run's last event's is the time after it;
+  after it the cursor is at x, y and the pointer id is id.
+* The batch's clicks are its events (in any form, objects too) that are interactions of type
+  Click with x and y, at an integer time, in order. The RUM plugin's payloads have these forms
+  more (and a view update's fields are keyed):
+
+      [3, [name, value, ...]]   a view update as in compact@2, its fields keyed
+      [4, back, date, name, selector, frustration codes?, click_count?]
+                                a click action at a click of the batch: its position is the
+                                x, y of the batch's click `back` clicks before the last one
+                                decoded before it (0: that one), its date that click's time plus
+                                `date`; the codes index FRUSTRATIONS
+      [5, [name, value, ...]]   any other RUM payload (a view's start, an error), keyed
+
+  Keyed: an object as a flat list of its keys, each a name (as a tag or attribute name: the
+  fixed table, which holds the RUM plugin's keys, or the batch's strings), and their values, a
+  value that is a list being an object written the same way (an object with a list anywhere in
+  it has no keyed form). A key written twice is refused.
+
 `encode` is the reference encoder (capture.js has its own, `compactBatch`); `decode` is what
 the intake runs. Bad compact data raises `CompactError`, never anything else.
 """
@@ -119,16 +166,21 @@ from __future__ import annotations
 import hashlib
 from typing import Any, Callable
 
-from ..format import EventType, IncrementalSource, NodeType
+from ..format import EventType, IncrementalSource, MouseInteractions, NodeType
 
 ENCODING = "compact@1"     # what older capture.js posts (the reference encoder's default)
 ENCODING_2 = "compact@2"   # what capture.js posted before compact@3
-ENCODING_3 = "compact@3"   # what capture.js posts now
-VERSIONS = {ENCODING: 1, ENCODING_2: 2, ENCODING_3: 3}   # the batch's "encoding" -> the decoder's version
+ENCODING_3 = "compact@3"   # what capture.js posted before compact@4
+ENCODING_4 = "compact@4"   # what capture.js posts now
+VERSIONS = {ENCODING: 1, ENCODING_2: 2, ENCODING_3: 3, ENCODING_4: 4}   # the batch's "encoding" -> the decoder's version
+# compact@4: the body may be an array of the batch's fields, in this order (trailing ones left
+# out when absent): the envelope's keys are not written (wire.py reads it)
+BODY_FIELDS = ("encoding", "session_id", "batch_id", "events", "strings", "user", "context")
+ARRAY_BODY_VERSION = 4
 # the event model's numbers (format.py's enums), as plain ints for the decoder's comparisons
-FULL_SNAPSHOT, INCREMENTAL, PLUGIN = (int(t) for t in (EventType.FullSnapshot,
-                                                      EventType.IncrementalSnapshot,
-                                                      EventType.Plugin))
+FULL_SNAPSHOT, INCREMENTAL, META, PLUGIN = (int(t) for t in (EventType.FullSnapshot,
+                                                            EventType.IncrementalSnapshot,
+                                                            EventType.Meta, EventType.Plugin))
 MUTATION, MOUSE_MOVE, INTERACTION, TOUCH_MOVE = (int(s) for s in (
     IncrementalSource.Mutation, IncrementalSource.MouseMove,
     IncrementalSource.MouseInteraction, IncrementalSource.TouchMove))
@@ -141,9 +193,24 @@ RUM_PLUGIN = "replay/rum@1"
 CONSOLE_PLUGIN = "rrweb/console@1"
 CONSOLE_KEYS = ("level", "trace", "payload")   # compact@3's [level, trace, payload]
 MOVE_GAP_MS = 50   # compact@3: a move's time after the first is written less this (the sampling)
+# compact@4: a move's numbers as one string, each number zigzagged (0, -1, 1, -2... as 0, 1, 2,
+# 3...) and written in base 32, least significant digit first: a digit's index in VARINT_DIGITS,
+# VARINT_MORE and up when more digits of the number follow
+VARINT_DIGITS = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_"
+VARINT_MORE = 32
+VARINT_MAX_DIGITS = 10   # 50 bits: beyond what a page's ids, pixels and milliseconds need
+_VARINT_INDEX = {c: i for i, c in enumerate(VARINT_DIGITS)}
 RUM_RESOURCE, RUM_LONG_TASK, RUM_ACTION, RUM_VIEW = 0, 1, 2, 3   # compact@2's RUM forms
+RUM_CLICK_ACTION, RUM_KEYED = 4, 5   # compact@4's RUM forms
 RESOURCE_KEYS = ("url", "method", "status_code", "duration", "size", "type")
 VIEW_KEYS = ("id", "url", "referrer")   # what a view update repeats of its view
+META_KEYS = ("href", "width", "height")   # compact@4: a Meta event's data as [href, width, height]
+CLICK_RUN = -1   # compact@4: an interaction "type" that is a click's run of interactions
+CLICK_RUN_LENGTH = 9   # [2, CLICK_RUN, id, x, y, gaps, blur, focus, pointerType]
+MOUSE_DOWN, MOUSE_UP, CLICK, FOCUS, BLUR = (int(m) for m in (
+    MouseInteractions.MouseDown, MouseInteractions.MouseUp, MouseInteractions.Click,
+    MouseInteractions.Focus, MouseInteractions.Blur))
+FRUSTRATIONS = ("rage_click", "dead_click", "error_click")   # compact@4: a click action's codes
 MAX_DEPTH = 800   # deeper than any page; past it, the batch is refused, not recursed into
 
 
@@ -163,6 +230,12 @@ NAMES = (
     "pre", "blockquote", "aria-expanded", "aria-controls", "aria-live", "data-testid",
     "rr_scrollLeft", "rr_scrollTop", "min", "max", "step", "required", "colspan", "rowspan",
     "replay/rum@1", "rrweb/console@1",
+    # compact@4: the RUM plugin's keys (its keyed payloads, RUM_KEYED and view updates)
+    "view", "url", "referrer", "browser", "version", "os", "device", "display", "viewport",
+    "screen", "user_agent", "loading_time", "largest_contentful_paint", "cumulative_layout_shift",
+    "interaction_to_next_paint", "loading_type", "error", "message", "stack", "resource",
+    "status_code", "engine", "date", "duration", "size", "long_task", "click_count",
+    "frustration", "selector", "position",
 )
 _NAME_INDEX = {n: -1 - i for i, n in enumerate(NAMES)}
 
@@ -494,15 +567,142 @@ def _interaction(d: list, ids: _Ids) -> dict:
     return out
 
 
+def _run4(kind: int, d: Any, t: int, batch: _Batch) -> list[dict] | None:
+    """compact@4's forms whose events' times are not the item's (moves) or that stand for
+    several events (a click run): the events, or None for any other item."""
+    if kind != INCREMENTAL or not isinstance(d, list) or len(d) < 2 or type(d[0]) is not int:
+        return None
+    if d[0] in (MOUSE_MOVE, TOUCH_MOVE):
+        return [_moves4(d, t, batch)]
+    if d[0] == INTERACTION and d[1] == CLICK_RUN and type(d[1]) is int:
+        return _click_run(d, t, batch)
+    return None
+
+
+def _moves4(d: list, first: int, batch: _Batch) -> dict:
+    """compact@4's moves: compact@3's, except that the item's time is the first position's
+    and the first position's time slot holds the event's time less the last position's."""
+    if len(d) != 2 or type(d[1]) is not str:
+        raise CompactError("a move is [source, its numbers as a string of VARINT_DIGITS]")
+    p, out, times, ids = _varints(d[1]), [], [], _Ids()
+    steps = _pairs(p, 4)
+    if not steps:
+        raise CompactError("a compact@4 move has no positions")
+    ids.last = batch.pointer
+    x, y, at = batch.x, batch.y, first
+    for i in steps:
+        if not all(type(v) is int for v in p[i:i + 4]):
+            raise CompactError(f"a move's numbers must be integers, not {p[i:i + 4]!r:.60}")
+        x, y = x + p[i], y + p[i + 1]
+        if i:
+            at += p[i + 3] + MOVE_GAP_MS
+        times.append(at)
+        out.append({"x": x, "y": y, "id": ids(p[i + 2]), "timeOffset": 0})
+    timestamp = at + p[3]
+    for position, at in zip(out, times):
+        position["timeOffset"] = at - timestamp
+    batch.x, batch.y, batch.pointer = x, y, ids.last
+    return {"type": INCREMENTAL, "data": {"source": d[0], "positions": out}, "timestamp": timestamp}
+
+
+def _varints(text: str) -> list[int]:
+    """compact@4: the numbers of a move's string (VARINT_DIGITS)."""
+    out, u, n = [], 0, 0
+    for ch in text:
+        digit = _VARINT_INDEX.get(ch)
+        if digit is None:
+            raise CompactError(f"a move's string has {ch[:1]!r}, which is not in VARINT_DIGITS")
+        if n == VARINT_MAX_DIGITS:
+            raise CompactError(f"a move's number has more than {VARINT_MAX_DIGITS} digits")
+        u += (digit % VARINT_MORE) * VARINT_MORE ** n
+        n += 1
+        if digit < VARINT_MORE:
+            out.append(u >> 1 if u % 2 == 0 else -(u >> 1) - 1)
+            u = n = 0
+    if n:
+        raise CompactError("a move's string ends inside a number")
+    return out
+
+
+def _varint_text(numbers: list[int]) -> str:
+    """compact@4: integers as a move's string (the reference; capture.js: varints)."""
+    out = []
+    for v in numbers:
+        u = 2 * v if v >= 0 else -2 * v - 1
+        while u >= VARINT_MORE:
+            out.append(VARINT_DIGITS[VARINT_MORE + u % VARINT_MORE])
+            u //= VARINT_MORE
+        out.append(VARINT_DIGITS[u])
+    return "".join(out)
+
+
+def _click_run(d: list, t: int, batch: _Batch) -> list[dict]:
+    """compact@4's click run (see the module's docstring): its 3 to 5 interaction events."""
+    if len(d) != CLICK_RUN_LENGTH or not all(type(v) is int for v in d[2:5]) \
+            or not isinstance(d[5], list) or not all(type(g) is int for g in d[5]) \
+            or not all(v is None or type(v) is int for v in d[6:]):
+        raise CompactError("a click run is [2, -1, id, x, y, [gaps], blur, focus, pointerType]"
+                           f" of integers (blur, focus, pointerType may be null), not {str(d)[:60]}")
+    did, dx, dy, gaps, blur, focus, pointer = d[2:]
+    nid, x, y = batch.pointer + did, batch.x + dx, batch.y + dy
+    steps = [(MOUSE_DOWN, nid)]
+    if blur is not None:
+        steps.append((BLUR, nid + blur))
+    if focus is not None:
+        steps.append((FOCUS, nid + focus))
+    steps.append((MOUSE_UP, nid))
+    if pointer is not None:
+        steps.append((CLICK, nid))
+    if len(gaps) != len(steps) - 1:
+        raise CompactError(f"a click run of {len(steps)} events has {len(gaps)} gaps")
+    out = []
+    for i, (kind, target) in enumerate(steps):
+        t += gaps[i - 1] if i else 0
+        data: dict[str, Any] = {"source": INTERACTION, "type": kind, "id": target}
+        if kind not in (BLUR, FOCUS):
+            data["x"], data["y"] = x, y
+        if kind == CLICK:
+            data["pointerType"] = pointer
+        out.append({"type": INCREMENTAL, "data": data, "timestamp": t})
+    batch.x, batch.y, batch.pointer = x, y, nid
+    return out
+
+
+def _note_click(e: Any, clicks: list) -> None:
+    """compact@4: a click (an interaction of type Click with x and y, at an integer time) as
+    the batch's clicks, which a RUM click action may name (encoder and decoder alike)."""
+    d = e.get("data") if isinstance(e, dict) else None
+    if (isinstance(d, dict) and e.get("type") == INCREMENTAL and type(e.get("timestamp")) is int
+            and d.get("source") == INTERACTION and d.get("type") == CLICK and "x" in d and "y" in d):
+        clicks.append((e["timestamp"], d["x"], d["y"]))
+
+
+def _unkeyed(flat: Any, strings: list[str], depth: int = 0) -> dict:
+    """compact@4: an object from its keyed list [name, value, ...], a value that is a list
+    being an object written the same way."""
+    if depth > MAX_DEPTH:
+        raise CompactError(f"keyed objects are nested deeper than {MAX_DEPTH}")
+    out: dict[str, Any] = {}
+    for i in _pairs(flat, 2):
+        k, v = _name(strings, flat[i]), flat[i + 1]
+        if k in out:
+            raise CompactError(f"a keyed object repeats the key {k[:40]!r}")
+        out[k] = _unkeyed(v, strings, depth + 1) if isinstance(v, list) else v
+    return out
+
+
 class _Batch:
     """What one compact batch's decoder carries from event to event: its version, the last
-    RUM view (compact@2), the cursor and the pointer id (compact@3)."""
-    __slots__ = ("version", "view", "x", "y", "pointer")
+    RUM view (compact@2), the cursor and the pointer id (compact@3), the batch's strings and
+    clicks (compact@4)."""
+    __slots__ = ("version", "view", "x", "y", "pointer", "strings", "clicks")
 
-    def __init__(self, version: int) -> None:
+    def __init__(self, version: int, strings: list[str] | None = None) -> None:
         self.version = version
         self.view: dict | None = None
         self.x = self.y = self.pointer = 0
+        self.strings = strings or []
+        self.clicks: list[tuple[int, Any, Any]] = []   # (timestamp, x, y)
 
 
 def _plugin(d: list, strings: list[str], t: int, batch: _Batch) -> dict:
@@ -522,18 +722,51 @@ def _plugin(d: list, strings: list[str], t: int, batch: _Batch) -> dict:
     return {"plugin": name, "payload": payload}
 
 
+def _click_action(p: list, batch: _Batch) -> dict:
+    """compact@4's click action at a click of the batch (see the module's docstring)."""
+    if not 5 <= len(p) <= 7 or type(p[1]) is not int or type(p[2]) is not int \
+            or (len(p) > 5 and not (isinstance(p[5], list)
+                                    and all(type(c) is int and 0 <= c < len(FRUSTRATIONS) for c in p[5]))):
+        raise CompactError("a click action at a click is [4, clicks back, date delta, name,"
+                           f" selector, frustration codes?, click_count?], not {str(p)[:60]}")
+    if not 0 <= p[1] < len(batch.clicks):
+        raise CompactError(f"a click action names the click {p[1]} back, and the batch has"
+                           f" {len(batch.clicks)} before it")
+    t, x, y = batch.clicks[-1 - p[1]]
+    action: dict[str, Any] = {"type": "click", "target": {"name": p[3], "selector": p[4]},
+                              "position": {"x": x, "y": y}}
+    if len(p) > 5:
+        action["frustration"] = {"type": [FRUSTRATIONS[c] for c in p[5]]}
+    if len(p) > 6:
+        action["click_count"] = p[6]
+    return {"type": "action", "date": t + p[2], "action": action}
+
+
 def _rum(p: list, t: int, batch: _Batch) -> dict:
     """A RUM payload from its compact@2 array (see the module's docstring)."""
     kind = p[0] if p else None
     if kind == RUM_VIEW and type(kind) is int:
-        if len(p) != 2 or not isinstance(p[1], dict) or any(k in p[1] for k in VIEW_KEYS):
-            raise CompactError("a RUM view update is [3, {its fields but id, url, referrer}]")
+        fields = p[1] if len(p) == 2 else None
+        if batch.version >= 4 and isinstance(fields, list):
+            fields = _unkeyed(fields, batch.strings)
+        if not isinstance(fields, dict) or any(k in fields for k in VIEW_KEYS):
+            raise CompactError("a RUM view update is [3, {its fields but id, url, referrer}]"
+                               " (compact@4: [3, [name, value, ...]])")
         if batch.view is None:
             raise CompactError("a RUM view update names no view: none came before it in the batch")
         view = {k: batch.view[k] for k in VIEW_KEYS}
-        view.update(p[1])
+        view.update(fields)
         batch.view = view
         return {"type": "view", "view": view}
+    if kind == RUM_KEYED and type(kind) is int and batch.version >= 4:
+        if len(p) != 2 or not isinstance(p[1], list):
+            raise CompactError("a keyed RUM payload is [5, [name, value, ...]]")
+        payload = _unkeyed(p[1], batch.strings)
+        if payload.get("type") == "view" and isinstance(payload.get("view"), dict):
+            batch.view = payload["view"]
+        return payload
+    if kind == RUM_CLICK_ACTION and type(kind) is int and batch.version >= 4:
+        return _click_action(p, batch)
     if len(p) < 2 or type(kind) is not int or type(p[1]) is not int:
         raise CompactError(f"a RUM payload array is [form, date delta, ...], not {str(p)[:40]}")
     date = t + p[1]
@@ -565,6 +798,10 @@ def _data(kind: int, d: Any, strings: list[str], texts: Texts, version: int, t: 
     source = d[0] if d and type(d[0]) is int else None
     if kind == FULL_SNAPSHOT and len(d) == 2:
         return {"node": node(d[0], ids, strings, texts), "initialOffset": d[1]}
+    if version >= 4 and kind == META:
+        if len(d) != len(META_KEYS):
+            raise CompactError("a Meta event's data is [href, width, height]")
+        return dict(zip(META_KEYS, d))
     if kind == INCREMENTAL and source == MUTATION:
         return _mutation(d, ids, strings, texts, node)
     if kind == INCREMENTAL and source in (MOUSE_MOVE, TOUCH_MOVE):
@@ -589,7 +826,7 @@ def decode(events: list, strings: list | None, texts: Texts | None = None,
         raise CompactError("strings must be a list of strings")
     out: list[dict] = []
     t = 0
-    batch = _Batch(version)
+    batch = _Batch(version, strings)
     try:
         for e in events:
             if isinstance(e, dict):
@@ -598,6 +835,8 @@ def decode(events: list, strings: list | None, texts: Texts | None = None,
                     t = e["timestamp"]
                 if version >= 2 and e.get("type") == PLUGIN and isinstance(e.get("data"), dict):
                     _data(PLUGIN, e["data"], strings, named, version, t, batch)   # a RUM view
+                if version >= 4:
+                    _note_click(e, batch.clicks)
                 continue
             if not isinstance(e, list) or len(e) != 3:
                 raise CompactError("a compact event is [type, dt, data]")
@@ -605,8 +844,15 @@ def decode(events: list, strings: list | None, texts: Texts | None = None,
             if type(kind) is not int or type(dt) is not int:
                 raise CompactError("a compact event's type and dt must be integers")
             t += dt
-            out.append({"type": kind, "data": _data(kind, d, strings, named, version, t, batch),
-                        "timestamp": t})
+            run = _run4(kind, d, t, batch) if version >= 4 else None
+            if run is None:
+                run = [{"type": kind, "data": _data(kind, d, strings, named, version, t, batch),
+                        "timestamp": t}]
+            for ev in run:
+                out.append(ev)
+                if version >= 4:
+                    _note_click(ev, batch.clicks)
+            t = run[-1]["timestamp"]
     except CompactError:
         raise
     except (IndexError, TypeError, KeyError, AttributeError) as exc:
@@ -628,6 +874,8 @@ class _Enc:
         self.index: dict[str, int] = {}
         self.last = 0
         self.x = self.y = self.pointer = 0   # the cursor and the pointer id (compact@3)
+        self.shift = 0   # the item's time less its event's (compact@4 moves: the first position's)
+        self.clicks: list[tuple[int, Any, Any]] = []   # the batch's clicks so far (compact@4)
 
     def name(self, s: str) -> int:
         fixed = _NAME_INDEX.get(s)
@@ -765,13 +1013,17 @@ def _enc_moves(d: dict, enc: _Enc) -> list | None:
     if enc.version >= 3:
         if not all(_is_int(p[k]) for p in d["positions"] for k in ("x", "y", "timeOffset")):
             return None
+        if enc.version >= 4 and not d["positions"]:
+            return None
         enc.last, x, y = enc.pointer, enc.x, enc.y
         for i, p in enumerate(d["positions"]):
             dt = p["timeOffset"] if i == 0 else p["timeOffset"] - t - MOVE_GAP_MS
+            if i == 0 and enc.version >= 4:   # the item at the first position's time
+                enc.shift, dt = p["timeOffset"], -d["positions"][-1]["timeOffset"]
             flat += [p["x"] - x, p["y"] - y, enc.id(p["id"]), dt]
             x, y, t = p["x"], p["y"], p["timeOffset"]
         enc.x, enc.y, enc.pointer = x, y, enc.last
-        return [d["source"], flat]
+        return [d["source"], _varint_text(flat) if enc.version >= 4 else flat]
     if enc.version >= 2:
         if not all(_is_int(p[k]) for p in d["positions"] for k in ("x", "y", "timeOffset")):
             return None
@@ -804,9 +1056,11 @@ def _enc_interaction(d: dict, enc: _Enc) -> list | None:
 
 
 def _enc_data(kind: int, d: Any, enc: _Enc) -> Any:
-    enc.last = 0
+    enc.last = enc.shift = 0
     if kind == FULL_SNAPSHOT and _keys(d, ("node", "initialOffset")):
         return [_enc_node(d["node"], enc), d["initialOffset"]]
+    if kind == META and enc.version >= 4 and isinstance(d, dict) and list(d) == list(META_KEYS):
+        return list(d.values())
     if kind == INCREMENTAL and isinstance(d, dict) and _is_int(d.get("source")):
         if d["source"] == MUTATION:
             return _enc_mutation(d, enc)
@@ -826,15 +1080,40 @@ def _enc_data(kind: int, d: Any, enc: _Enc) -> Any:
     return d if isinstance(d, dict) else None
 
 
+def _keyable(o: dict) -> bool:
+    """compact@4: an object that has a keyed list (no list in it, at any depth)."""
+    return all(_keyable(v) if isinstance(v, dict) else not isinstance(v, list) for v in o.values())
+
+
+def _enc_keyed(o: dict, enc: _Enc) -> list:
+    """compact@4: a keyable object as its keyed list [name, value, ...], objects in it the
+    same way."""
+    flat: list = []
+    for k, v in o.items():
+        flat += [enc.name(k), _enc_keyed(v, enc) if isinstance(v, dict) else v]
+    return flat
+
+
 def _enc_rum(p: dict, enc: _Enc) -> Any:
-    """A RUM payload as its compact@2 array, or as it is (a shape the forms do not have)."""
+    """A RUM payload as its compact array, or as it is (a shape the forms do not have)."""
+    out = _enc_rum2(p, enc)
+    if enc.version >= 4 and out is p and _keyable(p):
+        return [RUM_KEYED, _enc_keyed(p, enc)]
+    return out
+
+
+def _enc_rum2(p: dict, enc: _Enc) -> Any:
+    """A RUM payload as its compact@2 array (compact@4's where it has one), or as it is."""
     kind, t = p.get("type"), enc.t
     view, enc.view = enc.view, p["view"] if kind == "view" and isinstance(p.get("view"), dict) else enc.view
     if kind == "view" and list(p) == ["type", "view"] and view is not None:
         v = p["view"]
         if list(v)[:len(VIEW_KEYS)] == list(VIEW_KEYS) and all(
                 k in view and view[k] == v[k] and type(view[k]) is type(v[k]) for k in VIEW_KEYS):
-            return [RUM_VIEW, {k: x for k, x in v.items() if k not in VIEW_KEYS}]
+            fields = {k: x for k, x in v.items() if k not in VIEW_KEYS}
+            if enc.version >= 4 and _keyable(fields):
+                return [RUM_VIEW, _enc_keyed(fields, enc)]
+            return [RUM_VIEW, fields]
     if list(p)[:2] != ["type", "date"] or not _is_int(p["date"]) or len(p) != 3:
         return p
     date = p["date"] - t
@@ -853,6 +1132,9 @@ def _enc_rum(p: dict, enc: _Enc) -> Any:
                 and ("frustration" not in r or (isinstance(frustration, dict)
                                                 and list(frustration) == ["type"]
                                                 and isinstance(frustration["type"], list)))):
+            at = _enc_click_action(p, enc) if enc.version >= 4 else None
+            if at is not None:
+                return at
             out = [RUM_ACTION, date, target["name"], target["selector"], pos["x"], pos["y"]]
             if "frustration" in r:
                 out.append(frustration["type"])
@@ -862,13 +1144,87 @@ def _enc_rum(p: dict, enc: _Enc) -> Any:
     return p
 
 
+def _enc_click_action(p: dict, enc: _Enc) -> list | None:
+    """compact@4: a click action (checked by the caller) at a click of the batch: where its
+    position is that click's, its date a difference from the click's time."""
+    a = p["action"]
+    pos, codes = a["position"], []
+    if "frustration" in a:
+        if not all(isinstance(f, str) and f in FRUSTRATIONS for f in a["frustration"]["type"]):
+            return None
+        codes = [FRUSTRATIONS.index(f) for f in a["frustration"]["type"]]
+    for back, (t, x, y) in enumerate(reversed(enc.clicks)):
+        if x == pos["x"] and y == pos["y"] and type(x) is type(pos["x"]) and type(y) is type(pos["y"]):
+            out = [RUM_CLICK_ACTION, back, p["date"] - t, a["target"]["name"], a["target"]["selector"]]
+            if "frustration" in a:
+                out.append(codes)
+            if "click_count" in a:
+                out.append(a["click_count"])
+            return out
+    return None
+
+
+def _interaction_event(e: Any, kind: int, keys: int) -> bool:
+    """compact@4: `e` is an interaction of type `kind` with `keys` keys in capture.js's order,
+    integers all, at an integer time (a click run's event)."""
+    if not (_keys(e, ("type", "data", "timestamp")) and e["type"] == INCREMENTAL
+            and _is_int(e["timestamp"]) and isinstance(e["data"], dict)):
+        return False
+    d = e["data"]
+    return (list(d) == list(INTERACTION_KEYS[:keys]) and d["source"] == INTERACTION
+            and d["type"] == kind and all(_is_int(v) for v in d.values()))
+
+
+def _enc_click_run(events: list, i: int, enc: _Enc) -> tuple[list, int] | None:
+    """compact@4: the click run starting at events[i] - (its data, how many events it is) -
+    or None where there is none (see the module's docstring)."""
+    down = events[i]
+    if not _interaction_event(down, MOUSE_DOWN, 5):
+        return None
+    d = down["data"]
+    j, gaps, around = i + 1, [], {BLUR: None, FOCUS: None}
+    for kind in (BLUR, FOCUS):
+        if j < len(events) and _interaction_event(events[j], kind, 3):
+            around[kind] = events[j]["data"]["id"] - d["id"]
+            j += 1
+    steps = [MOUSE_UP, CLICK]
+    pointer = None
+    for kind, keys in zip(steps, (5, 6)):
+        e = events[j] if j < len(events) else None
+        if e is None or not _interaction_event(e, kind, keys) or any(
+                e["data"][k] != d[k] for k in ("id", "x", "y")):
+            if kind == MOUSE_UP:
+                return None
+            break
+        if kind == CLICK:
+            pointer = e["data"]["pointerType"]
+        j += 1
+    times = [e["timestamp"] for e in events[i:j]]
+    gaps = [b - a for a, b in zip(times, times[1:])]
+    run = [INTERACTION, CLICK_RUN, d["id"] - enc.pointer, d["x"] - enc.x, d["y"] - enc.y, gaps,
+           around[BLUR], around[FOCUS], pointer]
+    enc.pointer, enc.x, enc.y = d["id"], d["x"], d["y"]
+    return run, j - i
+
+
 def encode(events: list, version: int = 1) -> tuple[list, list[str]]:
     """(compact events, strings) that `decode(..., version=version)` turns back into exactly
-    `events` (`version`: 1 for compact@1, 2 for compact@2)."""
+    `events` (`version`: 1 for compact@1 ... 4 for compact@4)."""
     enc = _Enc(version)
     out: list = []
     t = 0
-    for e in events:
+    i = 0
+    while i < len(events):
+        e = events[i]
+        run = _enc_click_run(events, i, enc) if version >= 4 else None
+        if run is not None:
+            out.append([INCREMENTAL, e["timestamp"] - t, run[0]])
+            for ev in events[i:i + run[1]]:
+                _note_click(ev, enc.clicks)
+            t = events[i + run[1] - 1]["timestamp"]
+            i += run[1]
+            continue
+        i += 1
         ok = (_keys(e, ("type", "data", "timestamp")) and _is_int(e["type"])
               and _is_int(e["timestamp"]))
         if ok:
@@ -878,12 +1234,16 @@ def encode(events: list, version: int = 1) -> tuple[list, list[str]]:
         if (enc.version >= 2 and (data is None or data is d) and e.get("type") == PLUGIN
                 and isinstance(d, dict) and d.get("plugin") == RUM_PLUGIN
                 and isinstance(d.get("payload"), dict)):
-            _enc_rum(d["payload"], enc)   # an object as it is: the decoder notes its view too
+            p = d["payload"]   # an object as it is: the decoder notes its view too
+            if p.get("type") == "view" and isinstance(p.get("view"), dict):
+                enc.view = p["view"]
+        if version >= 4:
+            _note_click(e, enc.clicks)
         if data is None:
             out.append(e)
             if isinstance(e, dict) and _is_int(e.get("timestamp")):
                 t = e["timestamp"]
             continue
-        out.append([e["type"], e["timestamp"] - t, data])
+        out.append([e["type"], e["timestamp"] + enc.shift - t, data])
         t = e["timestamp"]
     return out, enc.strings

@@ -4,6 +4,8 @@
     Content-Encoding: gzip | deflate | zstd   (optional)
     {"session_id": "...", "batch_id"?: "...", "view_id"?: "...",
      "user"?: {"id","name","email"}, "context"?: {...}, "events": [...]}
+    or, a compact@4 batch, its fields as an array (compact.BODY_FIELDS):
+    ["compact@4", session_id, batch_id, events, strings?, user?, context?]
 
 The session is stored under `session_id` as sent: 1 to 128 characters usable as a file name
 (letters, digits, '-', '_', '.', not first; `sessions.clean_id` leaves it as it is), else 400.
@@ -93,7 +95,7 @@ class Batch(msgspec.Struct, kw_only=True):
     view_id: str | None = None
     user: User | None = None
     context: dict[str, Any] | None = None
-    encoding: str | None = None        # "compact@3" (or @2, @1): capture.js's compact form (compact.py)
+    encoding: str | None = None        # "compact@4" (or @3, @2, @1): capture.js's compact form (compact.py)
     strings: list[str] | None = None   # the compact form's interned names
 
     def user_dict(self) -> dict | None:
@@ -102,12 +104,29 @@ class Batch(msgspec.Struct, kw_only=True):
         return {k: v for k, v in msgspec.structs.asdict(self.user).items() if v} or None
 
 
+class _ArrayBatch(msgspec.Struct, array_like=True):
+    """A compact@4 batch's body as an array (compact.BODY_FIELDS: the same order)."""
+    encoding: str
+    session_id: str
+    batch_id: str | None
+    events: list[Any]
+    strings: list[str] | None = None
+    user: User | None = None
+    context: dict[str, Any] | None = None
+
+    def batch(self) -> Batch:
+        return Batch(session_id=self.session_id, events=self.events, batch_id=self.batch_id,
+                     user=self.user, context=self.context, encoding=self.encoding,
+                     strings=self.strings)
+
+
 class _Wire(msgspec.Struct):
     """The events of a batch as the bytes they were sent as (`msgspec.Raw`: no copy)."""
     events: list[msgspec.Raw]
 
 
 _BATCH = msgspec.json.Decoder(Batch)
+_ARRAY_BATCH = msgspec.json.Decoder(_ArrayBatch)
 _WIRE = msgspec.json.Decoder(_Wire)
 MAX_SESSION_ID = 128
 MAX_BATCH_ID = 64
@@ -203,8 +222,9 @@ def decode_request(body: bytes, encoding: str | None, limits: Limits
         raise too_large(limits, f"over {cap:,} bytes once decompressed") from None
     if len(raw) > cap:
         raise too_large(limits, f"{len(raw):,} bytes")
+    array = raw[:1] == b"["   # compact@4's body as an array (JSON.stringify writes no space first)
     try:
-        batch = _BATCH.decode(raw)
+        batch = _ARRAY_BATCH.decode(raw).batch() if array else _BATCH.decode(raw)
     except msgspec.ValidationError as exc:
         raise WireError(Status.BAD_REQUEST, "malformed",
                         f"the body is not an events batch ({exc}) - send"
@@ -212,6 +232,11 @@ def decode_request(body: bytes, encoding: str | None, limits: Limits
     except msgspec.DecodeError as exc:
         raise WireError(Status.BAD_REQUEST, "malformed",
                         f"the body is not valid JSON ({exc})") from None
+    if array and compact.VERSIONS.get(batch.encoding or "", 0) < compact.ARRAY_BODY_VERSION:
+        raise WireError(Status.BAD_REQUEST, "malformed",
+                        f"a batch as an array is compact@{compact.ARRAY_BODY_VERSION}'s, not"
+                        f" {str(batch.encoding)[:40]!r}'s - send"
+                        ' {"session_id": "...", "events": [...]}')
     sid = batch.session_id.strip()
     if not sid or len(sid) > MAX_SESSION_ID:
         raise WireError(Status.BAD_REQUEST, "malformed",

@@ -255,6 +255,34 @@ POINTER_EVENTS = [
     _move(1500, (170, 250, 41, -400), (190, 230, 12, -351)),
     {"type": 6, "data": {"plugin": "rrweb/console@1", "payload": {
         "level": "info", "trace": ["f (a.js:1:2)"], "payload": ['"ready"']}}, "timestamp": 1600},
+    # a click's run (compact@4: one item): focus moves from 41 to 12, the RUM plugin's action
+    # for it (at the click: its position and time left out), a view update, a second click
+    # whose action the RUM plugin decides at the third's mouseup (as it does), and a click
+    # its action is not at (a position of its own)
+    {"type": 3, "data": {"source": 2, "type": 1, "id": 12, "x": 190, "y": 230}, "timestamp": 1700},
+    {"type": 3, "data": {"source": 2, "type": 6, "id": 41}, "timestamp": 1700},
+    {"type": 3, "data": {"source": 2, "type": 5, "id": 12}, "timestamp": 1701},
+    {"type": 3, "data": {"source": 2, "type": 0, "id": 12, "x": 190, "y": 230}, "timestamp": 1790},
+    {"type": 3, "data": {"source": 2, "type": 2, "id": 12, "x": 190, "y": 230, "pointerType": 0},
+     "timestamp": 1791},
+    _rum(2791, {"type": "action", "date": 1789, "action": {
+        "type": "click", "target": {"name": "Buy", "selector": "button#buy"},
+        "position": {"x": 190, "y": 230}, "frustration": {"type": ["dead_click"]}}}),
+    _rum(2800, {"type": "view", "view": dict(VIEW, interaction_to_next_paint=48)}),
+    {"type": 3, "data": {"source": 2, "type": 1, "id": 12, "x": 190, "y": 230}, "timestamp": 3000},
+    {"type": 3, "data": {"source": 2, "type": 0, "id": 12, "x": 190, "y": 230}, "timestamp": 3050},
+    {"type": 3, "data": {"source": 2, "type": 2, "id": 12, "x": 190, "y": 230, "pointerType": 0},
+     "timestamp": 3051},
+    {"type": 3, "data": {"source": 2, "type": 1, "id": 12, "x": 190, "y": 230}, "timestamp": 3400},
+    {"type": 3, "data": {"source": 2, "type": 0, "id": 12, "x": 190, "y": 230}, "timestamp": 3450},
+    _rum(3450, {"type": "action", "date": 3049, "action": {
+        "type": "click", "target": {"name": "Buy", "selector": "button#buy"},
+        "position": {"x": 190, "y": 230}}}),
+    {"type": 3, "data": {"source": 2, "type": 2, "id": 12, "x": 190, "y": 230, "pointerType": 0},
+     "timestamp": 3451},
+    _rum(4451, {"type": "action", "date": 3449, "action": {
+        "type": "click", "target": {"name": "Buy", "selector": "button#buy"},
+        "position": {"x": 191, "y": 230}}}),
 ]
 
 
@@ -286,25 +314,63 @@ def test_capture_compact_batches_decode_to_exactly_its_events(dynamic, chromium)
     snapshot = next(e for e in packed["events"] if isinstance(e, list) and e[0] == 2)
     assert '"id"' not in json.dumps(snapshot)   # compact@2: the snapshot's ids are its order
     assert odd_packed["events"] == odd
-    decoded = compact.decode(packed["events"], packed["strings"],
-                             version=compact.VERSIONS[compact.ENCODING_3])
-    # the RUM plugin's payloads as compact@2's arrays (a view update without its view's id,
-    # url and referrer), the same events back, key order included
+    version = compact.VERSIONS[compact.ENCODING_4]
+    decoded = compact.decode(packed["events"], packed["strings"], version=version)
+    # the RUM plugin's payloads as compact arrays (a view update without its view's id, url
+    # and referrer, a view's start with its keys from the fixed table), the same events back,
+    # key order included
     forms = [e[2][1] for e in rum_packed["events"] if isinstance(e, list)]
     assert [f[0] if isinstance(f, list) else f["type"] for f in forms] == [
-        "view", compact.RUM_RESOURCE, compact.RUM_LONG_TASK, compact.RUM_ACTION, compact.RUM_ACTION,
-        compact.RUM_VIEW, "view", compact.RUM_VIEW]
+        compact.RUM_KEYED, compact.RUM_RESOURCE, compact.RUM_LONG_TASK, compact.RUM_ACTION,
+        compact.RUM_ACTION, compact.RUM_VIEW, compact.RUM_KEYED, compact.RUM_VIEW]
     assert isinstance(rum_packed["events"][-1], dict)   # a key more: as it is
-    rum_decoded = compact.decode(rum_packed["events"], rum_packed["strings"],
-                                 version=compact.VERSIONS[compact.ENCODING_3])
+    rum_decoded = compact.decode(rum_packed["events"], rum_packed["strings"], version=version)
     assert json.dumps(rum_decoded) == json.dumps(RUM_EVENTS)
     assert json.dumps(decoded) == json.dumps(dynamic.events)
+    # capture.js writes what the reference encoder writes (compact.py: the one description of
+    # the forms), and the intake gets the same events back
+    for events, packed_ in ((RUM_EVENTS, rum_packed), (POINTER_EVENTS, pointer_packed)):
+        reference = compact.encode(json.loads(json.dumps(events)), version)
+        assert (packed_["events"], packed_["strings"]) == (reference[0], reference[1])
     # compact@3: the pointer runs through the batch (a click where the path ended is
-    # [2, type, 0, 0, 0]), a console line is an array: capture.js writes what the reference
-    # encoder writes, and the intake gets the same events back
-    assert pointer_packed["events"] == compact.encode(json.loads(json.dumps(POINTER_EVENTS)), 3)[0]
+    # [2, type, 0, 0, 0]); compact@4: a click's run is one item, its action names it
     assert [e[2] for e in pointer_packed["events"][1:4]] == [[2, 1, 0, 0, 0], [2, 5, 0], [2, 2, 0, 0, 0, 0]]
-    assert json.dumps(compact.decode(pointer_packed["events"], pointer_packed["strings"], version=3)) \
+    runs = [e[2] for e in pointer_packed["events"] if isinstance(e, list) and e[2][:2] == [2, compact.CLICK_RUN]]
+    assert runs == [[2, compact.CLICK_RUN, 0, 0, 0, [0, 1, 89, 1], 29, 0, 0],
+                    [2, compact.CLICK_RUN, 0, 0, 0, [50, 1], None, None, 0],
+                    [2, compact.CLICK_RUN, 0, 0, 0, [50], None, None, None]]
+    actions = [e[2][1] for e in pointer_packed["events"] if isinstance(e, list) and e[0] == 6
+               and e[2][0] == -1 - compact.NAMES.index(compact.RUM_PLUGIN)]
+    assert [a[:3] for a in actions if a[0] != compact.RUM_KEYED] == [
+        [compact.RUM_CLICK_ACTION, 0, -2], [compact.RUM_CLICK_ACTION, 0, -2],
+        [compact.RUM_ACTION, 3449 - 4451, "Buy"]]
+    assert json.dumps(compact.decode(pointer_packed["events"], pointer_packed["strings"], version=version)) \
         == json.dumps(POINTER_EVENTS)
     plain = len(json.dumps(dynamic.events, separators=(",", ":")))
     assert len(json.dumps(packed, separators=(",", ":"))) < plain * 0.8
+
+
+def test_a_console_trace_starts_at_the_pages_own_call(chromium):
+    """The console plugin's trace (rrweb/console@1) is the stack of the page's call to the
+    console, as rrweb's console plugin records it: not capture.js's own wrapper frame, whatever
+    the file capture.js came in is called (here an inline script, as a site bundling it would
+    serve it under its own name)."""
+    from recorder.paths import capture_script
+
+    page = chromium.new_page()
+    try:
+        page.add_script_tag(content=capture_script())
+        page.add_script_tag(content="function checkout() { console.info('ready', 1); }\n"
+                                    "function onBuy() { checkout(); }")
+        # (record returns its stop function, which evaluate would call)
+        page.evaluate("window.__ev = []; ReplayCapture.record({emit: function (e) { __ev.push(e); }}); null")
+        page.evaluate("onBuy()")
+        lines = page.evaluate("__ev.filter(function (e) { return e.type === 6 &&"
+                              " e.data.plugin === 'rrweb/console@1'; }).map(function (e) { return e.data.payload; })")
+    finally:
+        page.context.close()
+    (line,) = lines
+    assert line["level"] == "info" and line["payload"] == ['"ready"', "1"]
+    assert line["trace"][0].startswith("checkout "), line["trace"]
+    assert line["trace"][1].startswith("onBuy "), line["trace"]
+    assert not any("[as info]" in f or "stackFrames" in f for f in line["trace"]), line["trace"]

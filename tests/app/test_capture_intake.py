@@ -224,30 +224,64 @@ def test_capture_sends_a_batch_whose_answer_was_lost_again_and_it_is_stored_once
     assert len(stored) == st["queued"]   # (twice: 10 more)
 
 
+def _started_with(b: BrowserRecorder, pages: PageServer, intake, spy: str, session_id: str,
+                  flush_ms: int) -> int:
+    """installed.html, its capture.js started again with `spy` (a JavaScript function of the
+    fetch's arguments, which has the page's own fetch as `real`) as its fetch: when its first
+    batch is due (ms)."""
+    srv, app_id, token = intake
+    _open_installed(b, pages, {"intake": srv.url, "app": app_id, "token": token, "flushMs": flush_ms})
+    b.eval("ReplayCapture.stop()")
+    return b.eval("""(function(){
+      var real = ReplayRum.pageFetch.bind(window);
+      ReplayCapture.start({intake: %s, app: %s, token: %s, fetch: %s, flushMs: %d,
+                           sessionId: %s, rules: {default: 'allow'}});
+      return ReplayCapture.status().next_send_ms; })()""" % (
+        json.dumps(srv.url), json.dumps(app_id), json.dumps(token), spy, flush_ms,
+        json.dumps(session_id)))
+
+
+def test_the_batch_in_flight_does_not_hurry_the_next_one(qapp, pages, intake):
+    """A snapshot's batch goes within a flush period; events queued while it is still on its
+    way (a mouse move, a click) wait as a quiet page's do: the snapshot in flight is not the
+    next batch's (it had made a visit's last seconds a request of their own)."""
+    srv = intake[0]
+    flush_ms = 100_000
+    spy = """function (url, init) {   // the first request is answered when the test says
+        if (window.__release !== undefined) return real(url, init);
+        return new Promise(function (done) { window.__release = function () { done(real(url, init)); }; });
+      }"""
+    with BrowserRecorder(recorder="capture") as b:
+        first = _started_with(b, pages, intake, spy, "in-flight", flush_ms)
+        b.eval("ReplayCapture.flush()")           # the snapshot's batch, held on its way
+        b._wait_until(lambda: b.eval("typeof window.__release === 'function'"), "the request")
+        b.click("#more")
+        b.eval("ReplayCapture.record.flush()")    # its mutation is queued behind the batch
+        held = b.eval("ReplayCapture.status()")
+        b.eval("window.__release()")
+        b.eval("ReplayCapture.stop()")
+        final = _sent_everything(b)
+    assert flush_ms * 0.9 < first <= flush_ms               # a snapshot: one flush period
+    assert held["queued"] > held["acked"] and not held["idle"]
+    assert flush_ms < held["next_send_ms"] <= 3 * flush_ms, held   # quiet: not hurried
+    assert final["failed"] == 0
+    assert len(list(open_recording("in-flight", srv.data).events())) == final["acked"], final
+
+
 def test_a_quiet_page_sends_less_often_and_small_bodies_go_plain(qapp, pages, intake):
     """The snapshot's batch goes after a flush period; a few events after it wait three (a
-    quiet page pays fewer requests), a busy queue one again; a body goes gzipped where that
+    quiet page pays fewer requests), a busy queue one again; a body goes compressed where that
     pays (the snapshot's, a click's few hundred characters), a tiny one (a resize alone)
     without. Timers are read from status, not waited for."""
-    srv, app_id, token = intake
+    srv = intake[0]
     flush_ms = 100_000
-    script = """(function(){
-      var real = ReplayRum.pageFetch.bind(window);
-      window.__enc = [];
-      var spy = function (url, init) {   // the real intake answers; what was sent is noted
-        window.__enc.push([init.headers['Content-Encoding'] || 'plain',
+    spy = """function (url, init) {   // the real intake answers; what was sent is noted
+        (window.__enc = window.__enc || []).push([init.headers['Content-Encoding'] || 'plain',
                            typeof init.body === 'string' ? init.body.length : init.body.byteLength]);
         return real(url, init);
-      };
-      window.__sid = ReplayCapture.start({intake: %s, app: %s, token: %s, fetch: spy,
-        flushMs: %d, sessionId: 'quiet-page', rules: {default: 'allow'}});
-      return ReplayCapture.status().next_send_ms; })()""" % (
-        json.dumps(srv.url), json.dumps(app_id), json.dumps(token), flush_ms)
+      }"""
     with BrowserRecorder(recorder="capture") as b:
-        _open_installed(b, pages, {"intake": srv.url, "app": app_id, "token": token,
-                                   "flushMs": flush_ms})
-        b.eval("ReplayCapture.stop()")
-        first = b.eval(script)
+        first = _started_with(b, pages, intake, spy, "quiet-page", flush_ms)
         _sent_everything(b)                       # the snapshot's batch
         b.click("#more")
         b.eval("ReplayCapture.record.flush()")    # its mutation is queued now
@@ -268,7 +302,7 @@ def test_a_quiet_page_sends_less_often_and_small_bodies_go_plain(qapp, pages, in
         final = _sent_everything(b)
     assert flush_ms * 0.9 < first <= flush_ms              # a snapshot: one flush period
     assert flush_ms < quiet <= 3 * flush_ms                 # quiet: longer
-    assert [e[0] for e in enc[:2]] == ["gzip", "gzip"], enc  # the snapshot and a click: zipped
+    assert [e[0] for e in enc[:2]] == ["deflate", "deflate"], enc  # the snapshot and a click: zipped
     assert enc[-1][0] == "plain" and enc[-1][1] < 200, enc  # a resize alone: not worth it
     assert st["failed"] == 0
     assert len(list(open_recording("quiet-page", srv.data).events())) == final["acked"], final

@@ -76,6 +76,11 @@ def good(n=3, sid="visit"):
     (b'{"session_id": "s", "batch_id": "", "events": [{}]}', "malformed"),
     (b'{"session_id": "s", "batch_id": "' + b"b" * 65 + b'", "events": [{}]}', "malformed"),
     (b'{"session_id": "s", "batch_id": 7, "events": [{}]}', "malformed"),
+    # compact@4's body as an array: only a compact@4 batch may be one, whole
+    (b'["compact@3", "s", null, [[5, 0, {}]]]', "malformed"),
+    (b'[null, "s", null, [{}]]', "malformed"),
+    (b'["compact@4", "s"]', "malformed"),
+    (b'["compact@4", "s", null, [[3, 0, [1, "!"]]]]', "malformed"),
 ])
 def test_malformed_bodies(server, raw, code):
     srv, shop, _ = server

@@ -369,7 +369,7 @@ def test_an_unknown_encoding_is_refused_and_plain_batches_still_pass():
     with pytest.raises(WireError) as err:
         decode_body(body, None, Limits())
     assert err.value.code == "unsupported_encoding"
-    assert all(f"compact@{v}" in str(err.value) for v in (1, 2, 3))
+    assert all(f"compact@{v}" in str(err.value) for v in (1, 2, 3, 4))
     plain = [{"type": 3, "data": {"source": 0, "texts": [], "attributes": [], "removes": [], "adds": []},
               "timestamp": 5}]
     batch = decode_body(json.dumps({"session_id": "s", "events": plain}).encode(), None, Limits())
@@ -394,8 +394,239 @@ def test_common_names_come_from_the_encodings_fixed_table():
     src = (ASSETS / "capture" / "capture.js").read_text(encoding="utf-8")
     listed = re.search(r"var NAMES = (\[.*?\]);", src, re.S)
     assert listed and tuple(json.loads(listed.group(1))) == compact.NAMES
+    # compact@4's constants: the same in both
+    digits = re.search(r'var VARINT_DIGITS = ("[^"]*"), VARINT_MORE = (\d+);', src)
+    assert digits and (json.loads(digits.group(1)), int(digits.group(2))) == (compact.VARINT_DIGITS,
+                                                                             compact.VARINT_MORE)
+    for name, value in (("FRUSTRATIONS", compact.FRUSTRATIONS), ("META_KEYS", compact.META_KEYS),
+                        ("CLICK_RUN", compact.CLICK_RUN)):
+        found = re.search(rf"var {name} = ([^;]*);", src)
+        assert found and json.loads(found.group(1)) == (list(value) if isinstance(value, tuple) else value)
+    forms = re.search(r"var RUM_FORM = (\{[^}]*\});", src)
+    assert forms and json.loads(re.sub(r"(\w+):", r'"\1":', forms.group(1))) == {
+        "resource": compact.RUM_RESOURCE, "long_task": compact.RUM_LONG_TASK, "action": compact.RUM_ACTION,
+        "view": compact.RUM_VIEW, "click_action": compact.RUM_CLICK_ACTION, "keyed": compact.RUM_KEYED}
+    required = re.search(r"var BODY_REQUIRED = (\d+);", src)
+    assert required and compact.BODY_FIELDS[int(required.group(1)) - 1] == "events"
     event = {"type": 3, "timestamp": 5, "data": {"source": 0, "texts": [], "removes": [],
              "attributes": [{"id": 4, "attributes": {"class": "on", "data-x": "1"}}], "adds": []}}
     packed, strings = compact.encode([event])
     assert strings == ["data-x"] and packed[0][2][2] == [4, [-1 - compact.NAMES.index("class"), "on", 0, "1"]]
     assert compact.decode(packed, strings) == [event]
+
+
+# ---- compact@4 ----------------------------------------------------------------------------------
+
+def _inter(t: int, kind: int, i: int, x=None, y=None, pointer=None) -> dict:
+    d = {"source": 2, "type": kind, "id": i}
+    if x is not None:
+        d.update(x=x, y=y)
+    if pointer is not None:
+        d["pointerType"] = pointer
+    return {"type": 3, "data": d, "timestamp": t}
+
+
+def _action(t: int, date, x, y, frustration=None, count=None) -> dict:
+    a = {"type": "click", "target": {"name": "Buy", "selector": "button#buy"}, "position": {"x": x, "y": y}}
+    if frustration is not None:
+        a["frustration"] = {"type": frustration}
+    if count is not None:
+        a["click_count"] = count
+    return {"type": 6, "data": {"plugin": RUM, "payload": {"type": "action", "date": date, "action": a}},
+            "timestamp": t}
+
+
+@st.composite
+def _click_block(draw) -> list[dict]:
+    """A click as a browser and capture.js record it - mousedown, blur and focus when focus
+    moves, mouseup, click - and the ways a run is cut or bent: the RUM plugin's action of the
+    click before landing inside it, the mouseup elsewhere, no click, a float position."""
+    t = draw(st.integers(1_700_000_000_000, 1_700_000_000_100))
+    i, x, y = draw(st.integers(0, 50)), draw(st.integers(0, 900)), draw(st.integers(0, 900))
+    if draw(st.booleans()) and draw(st.booleans()):
+        x = x + 0.5   # not an integer: no run
+    gap = st.integers(0, 3)
+    out = [_inter(t, 1, i, x, y)]
+    if draw(st.booleans()):
+        out.append(_inter(out[-1]["timestamp"] + draw(gap), 6, draw(st.integers(0, 50))))
+    if draw(st.booleans()):
+        out.append(_inter(out[-1]["timestamp"] + draw(gap), 5, i + draw(st.integers(-2, 2))))
+    up = (x, y) if draw(st.integers(0, 4)) else (x + 1, y)
+    out.append(_inter(out[-1]["timestamp"] + draw(gap), 0, i, *up))
+    if draw(st.booleans()):   # the action of the click before, decided at this one's start
+        out.append(_action(out[-1]["timestamp"], t - 900, draw(st.integers(0, 900)), y))
+    if draw(st.integers(0, 4)):
+        out.append(_inter(out[-1]["timestamp"] + draw(gap), 2, i, x, y, draw(st.integers(0, 2))))
+    if draw(st.booleans()):   # its own action, a second later
+        out.append(_action(out[-1]["timestamp"] + 1000, out[-1]["timestamp"] - draw(gap), x, y,
+                           draw(st.one_of(st.none(), st.just(["dead_click"]),
+                                          st.just(["rage_click", "error_click", "dead_click"]),
+                                          st.just(["odd_click"]))),
+                           draw(st.one_of(st.none(), st.integers(3, 5)))))
+    return out
+
+
+@settings(max_examples=100, deadline=None)
+@given(blocks=st.lists(st.one_of(_click_block(), events), max_size=6),
+       clicks=st.lists(_click_block(), max_size=4))
+def test_compact4_click_runs_and_their_actions_decode_to_exactly_the_events(blocks, clicks):
+    evs = _wire([e for b in blocks for e in b])
+    packed, strings = compact.encode(copy.deepcopy(evs), 4)
+    assert compact.decode(_wire(packed), strings, version=4) == evs
+    evs = _wire([e for b in clicks for e in b])   # capture.js's shapes keep their key order too
+    packed, strings = compact.encode(copy.deepcopy(evs), 4)
+    assert json.dumps(compact.decode(_wire(packed), strings, version=4)) == json.dumps(evs)
+
+
+def _shop_events() -> list[dict]:
+    """A demo-shop visit's events as capture.js records them (a page's start, a path, two
+    clicks with focus moving, the RUM plugin's payloads), shortened."""
+    view = {"id": "v1", "url": "http://shop/index.html", "referrer": None}
+    return _wire([
+        {"type": 4, "data": {"href": "http://shop/index.html", "width": 1280, "height": 800}, "timestamp": 1000},
+        _rum(1006, dict({"type": "view", "view": dict(view)}, browser={"name": "Chrome", "version": "156"},
+                        os={"name": "Linux"}, display={"viewport": {"width": 1280, "height": 800}},
+                        user_agent="Mozilla/5.0")),
+        _rum(1020, {"type": "view", "view": dict(view, loading_time=179.3, cumulative_layout_shift=0)}),
+        {"type": 3, "data": {"source": 1, "positions": [
+            {"x": 12, "y": 12, "id": 22, "timeOffset": -190}, {"x": 50, "y": 50, "id": 22, "timeOffset": -140},
+            {"x": 967, "y": 32, "id": 42, "timeOffset": 0}]}, "timestamp": 1652},
+        _inter(1652, 1, 42, 967, 32), _inter(1653, 5, 42), _inter(1654, 0, 42, 967, 32),
+        _inter(1656, 2, 42, 967, 32, 0),
+        _action(2656, 1654, 967, 32, ["dead_click"]),
+        _rum(2660, {"type": "view", "view": {"id": "v2", "url": "http://shop/index.html#",
+                                             "referrer": "http://shop/index.html", "loading_type": "route_change"}}),
+        _rum(2700, {"type": "view", "view": {"id": "v2", "url": "http://shop/index.html#",
+                                             "referrer": "http://shop/index.html", "cumulative_layout_shift": 0,
+                                             "interaction_to_next_paint": 32}}),
+        {"type": 3, "data": {"source": 1, "positions": [
+            {"x": 900, "y": 100, "id": 42, "timeOffset": -320}, {"x": 1191, "y": 32, "id": 51, "timeOffset": -30}]},
+         "timestamp": 2900},
+        _inter(2900, 1, 51, 1191, 32), _inter(2900, 6, 42), _inter(2901, 5, 51), _inter(2901, 0, 51, 1191, 32),
+        _inter(2902, 2, 51, 1191, 32, 0),
+        _rum(2905, {"type": "error", "error": {"message": "boom", "source": "source", "stack": None,
+                                               "type": "Error"}}),
+    ])
+
+
+def _rum(t: int, payload: dict) -> dict:
+    return {"type": 6, "data": {"plugin": RUM, "payload": payload}, "timestamp": t}
+
+
+def test_compact4_writes_a_visit_in_fewer_forms_and_bytes():
+    """compact@4 on a shop visit: a Meta event as [href, width, height]; a move item at its
+    first position's time (its first time slot: the event's time less the last position's);
+    a click's run as one item (blur and focus as differences from its id, null when the run
+    has none); the RUM plugin's action at the click it came from (which click back, the date
+    less its time, no position); a view's start and an error with their keys from the fixed
+    table, a view update's fields the same way - the intake gets the very same events (key
+    order included), and the batch is smaller gzipped than compact@3's."""
+    evs = _shop_events()
+    packed, strings = compact.encode(copy.deepcopy(evs), 4)
+    assert strings == []   # every key is in the fixed table
+
+    def k(name):
+        return -1 - compact.NAMES.index(name)
+    assert packed[0] == [4, 1000, ["http://shop/index.html", 1280, 800]]
+    assert packed[1][2][1] == [compact.RUM_KEYED, [
+        k("type"), "view", k("view"), [k("id"), "v1", k("url"), "http://shop/index.html", k("referrer"), None],
+        k("browser"), [k("name"), "Chrome", k("version"), "156"], k("os"), [k("name"), "Linux"],
+        k("display"), [k("viewport"), [k("width"), 1280, k("height"), 800]], k("user_agent"), "Mozilla/5.0"]]
+    assert packed[2][2][1] == [compact.RUM_VIEW, [k("loading_time"), 179.3, k("cumulative_layout_shift"), 0]]
+    # [12, 12, 22, 0, 38, 38, 0, 0, 917, -18, 20, 90]: 12 is "o" (24), 22 "I1" (44: 12 + 32, 1)
+    assert packed[3] == [3, 1652 - 190 - 1020, [1, "ooI10I2I200GV1z1E1Q5"]]
+    assert compact._varints("ooI10I2I200GV1z1E1Q5") == [12, 12, 22, 0, 38, 38, 0, 0, 917, -18, 20, 90]
+    assert packed[4] == [3, 0, [2, compact.CLICK_RUN, 0, 0, 0, [1, 1, 2], None, 0, 0]]
+    assert packed[5][2][1] == [compact.RUM_CLICK_ACTION, 0, -2, "Buy", "button#buy", [1]]
+    assert packed[6][2][1][0] == compact.RUM_KEYED and packed[7][2][1][0] == compact.RUM_VIEW
+    assert packed[9] == [3, 0, [2, compact.CLICK_RUN, 0, 0, 0, [0, 1, 0, 1], -9, 0, 0]]
+    assert packed[10][2][1][0] == compact.RUM_KEYED   # an error: its keys from the table
+    body = json.dumps({"session_id": "s", "encoding": compact.ENCODING_4, "events": packed}).encode()
+    assert json.dumps(decode_body(body, None, Limits()).events) == json.dumps(evs)
+    three, strings3 = compact.encode(copy.deepcopy(evs), 3)
+    assert len(gzip.compress(json.dumps(packed).encode())) < len(gzip.compress(json.dumps([three, strings3]).encode()))
+
+
+def test_compact4_still_decodes_the_older_forms_and_real_recordings():
+    evs = _demo_events() + _pointer_events() + _shop_events()
+    packed, strings = compact.encode(copy.deepcopy(evs), 4)
+    body = json.dumps({"session_id": "s", "encoding": compact.ENCODING_4, "strings": strings,
+                       "events": packed}).encode()
+    assert decode_body(body, None, Limits()).events == evs
+
+
+V4_VIEW = [6, 0, [RUM, [compact.RUM_KEYED, [-1 - compact.NAMES.index("type"), "view",
+                                            -1 - compact.NAMES.index("view"), ["id", "v", "url", "u", "referrer", None]]]]]
+CLICK = [3, 0, [2, compact.CLICK_RUN, 5, 10, 10, [0, 0], None, None, 0]]
+
+
+@pytest.mark.parametrize("events_, what", [
+    ([[4, 0, ["http://a/", 1280]]], "[href, width, height]"),
+    ([[3, 0, [1, ""]]], "no positions"),
+    ([[3, 0, [1, [1, 2, 3, 4]]]], "its numbers as a string"),
+    ([[3, 0, [1, "246"]]], "4-tuples"),
+    ([[3, 0, [1, "2460!"]]], "not in VARINT_DIGITS"),
+    ([[3, 0, [1, "246W"]]], "ends inside a number"),
+    ([[3, 0, [1, "246" + "W" * 11]]], "more than 10 digits"),
+    ([[3, 0, [2, compact.CLICK_RUN, 5, 10, 10, [0, 0], None, None]]], "a click run is"),
+    ([[3, 0, [2, compact.CLICK_RUN, 5, 10, 10, [0, 0.5], None, None, 0]]], "a click run is"),
+    ([[3, 0, [2, compact.CLICK_RUN, 5, 10, 10, [0], None, None, 0]]], "has 1 gaps"),
+    ([[3, 0, [2, compact.CLICK_RUN, 5, 10, 10, [0, 0, 0], None, None, 0]]], "has 3 gaps"),
+    ([[3, 0, [2, compact.CLICK_RUN, 5, 10, 10, [0, 0], "4", None, 0]]], "a click run is"),
+    ([[6, 0, [RUM, [compact.RUM_CLICK_ACTION, 0, -2, "Buy", "b"]]]], "the batch has 0 before it"),
+    ([CLICK, [6, 0, [RUM, [compact.RUM_CLICK_ACTION, 1, -2, "Buy", "b"]]]], "the batch has 1 before it"),
+    ([CLICK, [6, 0, [RUM, [compact.RUM_CLICK_ACTION, -1, -2, "Buy", "b"]]]], "the batch has 1 before it"),
+    ([CLICK, [6, 0, [RUM, [compact.RUM_CLICK_ACTION, 0, -2, "Buy", "b", [7]]]]], "frustration codes"),
+    ([CLICK, [6, 0, [RUM, [compact.RUM_CLICK_ACTION, 0, 0.5, "Buy", "b"]]]], "a click action at a click is"),
+    ([[6, 0, [RUM, [compact.RUM_KEYED, ["type"]]]]], "2-tuples"),
+    ([[6, 0, [RUM, [compact.RUM_KEYED, ["type", "view", "type", "view"]]]]], "repeats the key 'type'"),
+    ([[6, 0, [RUM, [compact.RUM_KEYED, [9, "view"]]]]], "outside the batch's 0 strings"),
+    ([[6, 0, [RUM, [compact.RUM_KEYED, {"type": "view"}]]]], "[5, [name, value, ...]]"),
+    ([V4_VIEW, [6, 0, [RUM, [compact.RUM_VIEW, ["url", "x"]]]]], "but id, url, referrer"),
+    ([[6, 0, [RUM, [compact.RUM_VIEW, ["cumulative_layout_shift", 0]]]]], "none came before it"),
+])
+def test_bad_compact4_data_is_one_clear_400(events_, what):
+    _refused(compact.ENCODING_4, events_, [], what)
+
+
+def test_a_bad_compact4_batch_stores_nothing(tmp_path):
+    """A compact@4 batch that does not decode is refused whole by the live intake: nothing
+    of it is stored, not even its good events before the bad one."""
+    apps = Applications(tmp_path)
+    app, _ = apps.create("shop")
+    live = LiveIntake(Store.open(tmp_path), parse_rules('default = "allow"'))
+    packed, _ = compact.encode(_shop_events(), 4)
+    packed.append([6, 0, [RUM, [compact.RUM_CLICK_ACTION, 9, 0, "Buy", "b"]]])
+    body = json.dumps({"session_id": "bad-4", "encoding": compact.ENCODING_4, "events": packed}).encode()
+    with pytest.raises(WireError) as err:
+        live.accept(app, decode_body(body, None, Limits()))
+    assert err.value.status == Status.BAD_REQUEST and "9 back" in str(err.value)
+    with Store.open(tmp_path) as store:
+        assert "bad-4" not in [s.session_id for s in store.sessions()]
+    apps.close()
+
+
+def test_compact4_body_may_be_an_array_of_its_fields():
+    """A compact@4 body as capture.js posts it, `[encoding, session_id, batch_id, events,
+    strings?, user?, context?]` (compact.BODY_FIELDS), is the same batch as the object with
+    those keys; an array body of an older encoding, or one cut short, is one clear 400."""
+    evs = _shop_events() + [_inter(3000, 2, 7, 1, 2, 0)]
+    packed, strings = compact.encode(copy.deepcopy(evs), 4)
+    packed.append([3, 1, [0, [], [0, [0, "on"]], [], []]])   # a name from the batch's strings
+    strings = strings + ["data-on"]
+    user = {"id": "42", "name": None, "email": None}
+    as_object = {"session_id": "s", "batch_id": "p.0", "encoding": compact.ENCODING_4,
+                 "strings": strings, "events": packed, "user": user, "context": {"plan": "pro"}}
+    as_array = [compact.ENCODING_4, "s", "p.0", packed, strings, user, {"plan": "pro"}]
+    assert dict(zip(compact.BODY_FIELDS, as_array)) == as_object
+    one = decode_body(json.dumps(as_object).encode(), None, Limits())
+    two = decode_body(json.dumps(as_array, separators=(",", ":")).encode(), None, Limits())
+    assert two == one and two.events[-1]["data"]["attributes"] == [{"id": 0, "attributes": {"data-on": "on"}}]
+    short = decode_body(json.dumps([compact.ENCODING_4, "s", None, packed[:3]]).encode(), None, Limits())
+    assert short.batch_id is None and short.events == evs[:3] and short.user is None
+    for body, what in ((["compact@3", "s", "p.0", [[3, 0, [2, 1, 0]]]], "compact@4's"),
+                       ([compact.ENCODING_4, "s", "p.0"], "not an events batch"),
+                       ([None, "s", "p.0", packed], "not an events batch")):
+        with pytest.raises(WireError) as err:
+            decode_body(json.dumps(body).encode(), None, Limits())
+        assert err.value.status == Status.BAD_REQUEST and what in str(err.value), str(err.value)
