@@ -50,11 +50,17 @@ def register(subparsers, common) -> None:
     r.set_defaults(func=revoke)
     ru = sub.add_parser("rules", parents=[common],
                         help="the privacy rules of one application (the intake masks with them)",
-                        description="Give an application its own privacy rules: the intake masks"
-                                    " its next batches with them instead of the intake's rules.")
+                        description="Give an application its own privacy rules (--rules FILE): the"
+                                    " intake masks its next batches with them instead of the"
+                                    " data folder's. Without --rules, print the rules its"
+                                    " batches are masked with now; --json prints them as"
+                                    " capture.js takes them (`ReplayCapture.start({rules:"
+                                    " ...})`, so the page masks as the intake does).")
     ru.add_argument("name", metavar="NAME", help=_NAME_HELP)
-    ru.add_argument("--rules", type=Path, required=True, metavar="FILE",
+    ru.add_argument("--rules", type=Path, default=None, metavar="FILE",
                     help="a rules file (TOML), as for `replay import --rules`")
+    ru.add_argument("--json", action="store_true",
+                    help="print the rules in force as JSON for capture.js's `rules` option")
     ru.set_defaults(func=set_rules)
 
 
@@ -126,6 +132,8 @@ def revoke(args: argparse.Namespace) -> int:
 
 def set_rules(args: argparse.Namespace) -> int:
     from recorder.privacy import RulesError, parse_rules
+    if args.rules is None:
+        return show_rules(args)
     if not args.rules.is_file():
         raise UserError(f"{args.rules}: no such file - give a rules file (TOML)")
     text = args.rules.read_text(encoding="utf-8")
@@ -135,6 +143,29 @@ def set_rules(args: argparse.Namespace) -> int:
         raise UserError(f"{exc} (fix the rules file, then set it again)") from None
     app = _run(args, lambda a: a.set_rules(args.name, text))
     print(f"application {app.name}: rules from {args.rules} apply to its next batches")
+    return 0
+
+
+def show_rules(args: argparse.Namespace) -> int:
+    """The rules an application's batches are masked with: its own, else the data folder's
+    active rules (what `replay serve` uses without --rules)."""
+    from recorder.privacy import RulesError, load_rules, parse_rules
+    from recorder.privacy.rules import to_toml
+    app = _run(args, lambda a: a.get(args.name))
+    try:
+        rules = parse_rules(app.rules, where=f"application {app.name}'s rules") \
+            if app.rules is not None else load_rules(None, args.data)
+    except RulesError as exc:
+        raise UserError(f"{exc} (fix it, then `replay app rules {app.name} --rules FILE`)") \
+            from None
+    if args.json:
+        print(json.dumps(rules.to_json()))
+    else:
+        print(f"# application {app.name}: "
+              + ("its own rules" if app.rules is not None else
+                 f"the data folder's rules ({rules.source}); `replay serve --rules FILE` masks"
+                 " with that file instead"))
+        print(to_toml(rules), end="")
     return 0
 
 

@@ -343,8 +343,12 @@ own requests from the start):
 &lt;script&gt;
   ReplayCapture.start({{intake: "{b}",
                        app: "APP_ID", token: "CLIENT_TOKEN",
+                       rules: RULES,
                        user: {{id: "...", name: "...", email: "..."}}}});
-&lt;/script&gt;</pre></li>
+&lt;/script&gt;</pre>
+<code>RULES</code> is what <code>{replay} app rules my-shop --json</code> prints: the page then
+masks as this server does, before anything leaves it (left out, the page masks with the
+built-in rules, and this server masks again with yours).</li>
 <li>Find the sessions: <code>{replay} sessions</code>, and watch one as it happens:
 <code>{replay} play SESSION --follow</code>.</li>
 </ol>

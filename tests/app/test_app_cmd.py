@@ -49,3 +49,25 @@ def test_app_actions_have_help_and_the_list_a_header(tmp_path):
     assert lines[0].split("\t") == ["name", "id", "state", "origins", "rules"]
     assert lines[1].split("\t")[0::2] == ["shop", "active", "intake"]
     assert lines[1].split("\t")[3] == "https://a.test"
+
+
+def test_app_rules_prints_the_rules_in_force_for_capture_js(tmp_path):
+    """What to paste into `ReplayCapture.start({rules: ...})`: the application's own rules,
+    else the data folder's, as capture.js takes them."""
+    from recorder.privacy import Rules, parse_rules
+
+    data = tmp_path / "data"
+    assert replay_cli(data, "app", "create", "shop", "--origin", "https://a.test").returncode == 0
+    proc = replay_cli(data, "app", "rules", "shop", "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout) == Rules.default().to_json()
+    text = replay_cli(data, "app", "rules", "shop").stdout
+    assert text.startswith("# application shop: the data folder's rules")
+    assert parse_rules(text) == Rules.default()
+    own = tmp_path / "own.toml"
+    own.write_text('version = 1\ndefault = "mask"\n[[rule]]\nselector = "#q"\nlevel = "allow"\n')
+    assert replay_cli(data, "app", "rules", "shop", "--rules", str(own)).returncode == 0
+    shown = json.loads(replay_cli(data, "app", "rules", "shop", "--json").stdout)
+    assert shown["default"] == "mask" and shown["rules"] == [{"selector": "#q", "level": "allow"}]
+    proc = replay_cli(data, "app", "rules", "nobody", "--json")
+    assert proc.returncode == 2 and len(proc.stderr.splitlines()) == 1
