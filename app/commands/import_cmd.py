@@ -238,8 +238,18 @@ def _import_one(store: Store, f: Path, args, masker_factory, bar
             dropped.update({k: n for k, n in m.stats.items() if DROPPED in k})
     if dropped:
         print(f"replay: note: {f}: the privacy rules dropped {_dropped_kinds(dropped)}"
-              " (`replay mask --help` to see or change the rules)", file=sys.stderr)
+              f" (the rules in force: {_rules_source(args)}; the app's Privacy page edits them)",
+              file=sys.stderr)
     return done, dropped
+
+
+def _rules_source(args) -> str:
+    """Where the rules an import masked with come from, as a person would open them."""
+    from recorder.privacy import RULES_FILENAME
+    if args.rules is not None:
+        return str(args.rules)
+    active = args.data / RULES_FILENAME
+    return str(active) if active.is_file() else "the built-in rules (no rules file)"
 
 
 def _dropped_kinds(dropped: Counter[str]) -> str:

@@ -56,6 +56,8 @@ def test_import_counts_what_the_privacy_rules_dropped(tmp_path, recording):
     assert len(lines) == 1, proc.stderr
     m = re.search(r"dropped ([\d,]+) checkbox/radio inputs", lines[0])
     assert m, lines[0]
+    # it says which rules did it, where a person would open them
+    assert "the rules in force: the built-in rules (no rules file)" in lines[0]
     (row,) = json.loads(replay("--data", tmp_path / "d", "sessions", "--json").stdout)
     dropped = int(m.group(1).replace(",", ""))
     assert row["record_count"] <= len(recording) - dropped
