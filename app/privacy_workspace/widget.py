@@ -29,6 +29,7 @@ from recorder.privacy.audit import clock, looked_for
 from recorder.privacy.history import active_rules, read_history, save_rules
 from recorder.privacy.rules import RULES_FILENAME, check_selector
 
+from ..thumbnails import remove_stale
 from .model import (OUTLINE, OUTLINE_CSS, Preview, Subject, build_preview, has_page,
                     stacked_sides)
 
@@ -284,6 +285,7 @@ class PrivacyWorkspace(QWidget):
     data folder `data_dir`."""
 
     saved = Signal(int)   # the new revision
+    remasked = Signal()   # stored sessions were rewritten (Apply)
 
     def __init__(self, data_dir: Path | str, parent: QWidget | None = None):
         super().__init__(parent)
@@ -722,8 +724,11 @@ class PrivacyWorkspace(QWidget):
             return False
         try:
             results = remask_sessions(store, None, rules)
+            # cached pictures of the old versions show what the rules now mask
+            remove_stale(self.data_dir, store.index.segment_files())
         finally:
             store.close()
+        self.remasked.emit()
         n = sum(r.changed for r in results)
         self._say(f"re-masked {n} of {len(results)} stored session(s) under revision"
                   f" {rules.revision}")
