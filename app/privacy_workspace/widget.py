@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 from player.qt.runtime_bridge import RuntimeBridge
 from player.qt.stage import ReplayStage
 from recorder.privacy import DETECTORS, Level, Rule, Rules, RulesError
-from recorder.privacy.audit import clock, looked_for
+from recorder.privacy.audit import clock, looked_for, owner_note
 from recorder.privacy.history import active_rules, read_history, save_rules
 from recorder.privacy.rules import RULES_FILENAME, check_selector
 
@@ -748,9 +748,10 @@ class PrivacyWorkspace(QWidget):
                         a = audit_session(reader)
                     audited += 1
                     found += len(a.findings)
-                    if not a.findings:   # a clean session says so, as the command line does
+                    if not a.findings or a.owner:   # said as the command line says it
                         rows.append([info.id[:13], "-", "", "", "", "",
-                                     f"none of: {', '.join([*DETECTORS, SENSITIVE_INPUTS])}"])
+                                     owner_note(a.owner) if a.findings else
+                                     a.summary([*DETECTORS, SENSITIVE_INPUTS])])
                     for f in a.findings:
                         rows.append([info.id[:13], f.kind,
                                      "context" if f.event_index is None else str(f.event_index),
