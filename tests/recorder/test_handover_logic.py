@@ -84,6 +84,28 @@ def test_har_pages_and_network_plugin_requests():
     assert har([])["log"]["entries"] == []
 
 
+def test_every_har_entry_names_the_page_it_belongs_to():
+    """On the demo: a navigation's document request belongs to the page it loads, whose
+    load it begins (the view is reported after); other requests to the page begun last at
+    their start - the checkout's stylesheet and script are the checkout's, not the shop's."""
+    log = har(json.loads(DEMO.read_text()))["log"]
+    shop, checkout = log["pages"]
+    assert shop["title"].endswith("/index.html") and checkout["title"].endswith("/checkout.html")
+    entries = log["entries"]
+    assert all("pageref" in e for e in entries)
+    page = {e["request"]["url"].rsplit("/", 1)[1]: [] for e in entries}
+    for e in entries:
+        page[e["request"]["url"].rsplit("/", 1)[1]].append(e["pageref"])
+    assert page["index.html"] == [shop["id"]] and page["checkout.html"] == [checkout["id"]]
+    assert page["style.css"] == page["app.js"] == [shop["id"], checkout["id"]]
+    for p in (shop, checkout):   # a page begins with its document's request
+        (doc,) = [e for e in entries if e["pageref"] == p["id"]
+                  and e["_resourceType"] == "document"]
+        assert p["startedDateTime"] == doc["startedDateTime"]
+        assert all(e["startedDateTime"] >= p["startedDateTime"] for e in entries
+                   if e["pageref"] == p["id"])
+
+
 CHROMIUM = Path("/usr/bin/chromium")   # Debian's package (.ci/run installs it); never downloaded
 
 
