@@ -59,7 +59,7 @@ def test_bad_rules_are_a_clear_error_and_nothing_is_stored(tmp_path, capsys):
     data = tmp_path / "data"
     rc, out, err = run(capsys, "--data", data, "import", "--rules", bad, rec)
     assert rc == 2 and out == ""
-    assert "line 3: rule[1].selector" in err and ":hover is not supported" in err
+    assert "line 4: rule[1].selector" in err and ":hover is not supported" in err   # its line
     assert not data.exists() or not list(data.rglob("*.seg"))
 
 
