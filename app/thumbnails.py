@@ -3,8 +3,10 @@
 A thumbnail is painted once per version of a session (from the stored, already masked
 segments; never from a raw file) and kept in `DATA/thumbnails/`. Its file name hashes the
 session id with its segment file names: a rewrite (`replay mask`, an append) writes new
-segment files, so a tightened session never shows an old picture; the app removes the
-pictures of rewritten and deleted sessions when it opens (`stale_thumbnails`).
+segment files, so a tightened session never shows an old picture. The pictures of
+rewritten and deleted sessions are removed (`remove_stale`) when the app opens or reloads,
+and by every command that rewrites stored sessions (`replay mask`, `repair`, `import`), so
+no picture stays on disk showing what the rewrite took out.
 """
 from __future__ import annotations
 
@@ -45,6 +47,14 @@ def stale_thumbnails(data_dir: Path, segment_files: dict[str, str]) -> list[Path
         by_session.setdefault(sid, []).append(file)
     current = {thumbnail_path(data_dir, sid, files).name for sid, files in by_session.items()}
     return [p for p in folder.iterdir() if p.name not in current]
+
+
+def remove_stale(data_dir: Path, segment_files: dict[str, str]) -> int:
+    """Delete the cached pictures `stale_thumbnails` names; returns how many."""
+    gone = stale_thumbnails(data_dir, segment_files)
+    for p in gone:
+        p.unlink(missing_ok=True)
+    return len(gone)
 
 
 def session_thumbnails(data_dir: Path, session_id: str) -> list[Path]:

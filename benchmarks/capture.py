@@ -76,10 +76,11 @@ from pathlib import Path
 
 from _common import ROOT, Row, print_table
 
+from recorder.intake.page_server import QuietHandler
 from recorder.intake.wire import Status, WireError, decode_request
 from recorder.limits import Limits
 from recorder.paths import ASSETS, CAPTURE_PARTS
-from replay_tools.browser_recorder import PageServer, _QuietHandler
+from replay_tools.browser_recorder import PageServer
 from replay_tools.chromium import launch
 
 NPM = ROOT / "tests" / "browser" / "node_modules"
@@ -162,7 +163,7 @@ def init_scripts(which: str, before: str | None = None) -> list[str]:
         " ReplayRum.getRecordPlugin()]});", SOURCE_URL), RRWEB_SENDER]
 
 
-class Intake(_QuietHandler):
+class Intake(QuietHandler):
     """The page's server, with `POST /v1/events` answered as `replay serve` answers it: each
     body is decoded by the intake's own wire code (gzip, compact encoding) and counted; the
     long texts a batch names by digest are looked up as LiveIntake looks them up (the

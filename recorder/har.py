@@ -18,6 +18,7 @@ carry only what the rules left (scrubbed query parameters stay scrubbed).
 """
 from __future__ import annotations
 
+import bisect
 import datetime as _dt
 from http import HTTPStatus
 from typing import Any, Iterable
@@ -50,15 +51,40 @@ def _status_text(status: int | None) -> str:
         return ""
 
 
-def _page_of(views: list[View], t: float) -> View | None:
-    """The view a request started in: the last one started at or before it."""
-    page = None
-    for v in views:
-        if v.t <= t:
-            page = v
-        else:
-            break
-    return page
+def _page_url(url: str) -> str:
+    return url.split("#", 1)[0]
+
+
+class _Pages:
+    """Which page each request belongs to. A view is reported once its page is under way
+    (a RUM view, a Meta event), after the request for its document started: that request -
+    the last `document` request for the view's URL started since the previous view and not
+    after this one - loads the view's page, and the page begins when it starts. Any other
+    request belongs to the page begun last at its start (a request before the first page
+    began: to the first page, which the recording starts in)."""
+
+    def __init__(self, views: list[View], resources: list[Resource]):
+        self.views = views
+        self.loads: dict[int, int] = {}   # a document request's index -> its view's index
+        self.starts: list[float] = []
+        docs = [i for i, r in enumerate(resources) if r.type == "document"]
+        since = float("-inf")
+        for n, v in enumerate(views):
+            mine = [i for i in docs if since <= resources[i].t <= v.t and i not in self.loads
+                    and _page_url(resources[i].url) == _page_url(v.url)]
+            if mine:
+                self.loads[mine[-1]] = n
+            self.starts.append(min(v.t, resources[mine[-1]].t) if mine else v.t)
+            since = v.t
+
+    def of(self, i: int, r: Resource) -> View | None:
+        """The page of request `i` (its index in the requests, by start time)."""
+        if not self.views:
+            return None
+        n = self.loads.get(i)
+        if n is None:
+            n = max(bisect.bisect_right(self.starts, r.t) - 1, 0)
+        return self.views[n]
 
 
 def _entry(r: Resource, origin: float, page: View | None) -> dict[str, Any]:
@@ -110,9 +136,13 @@ def har(events: Iterable[dict], *, origin: float | None = None,
     resources = sorted(sem.resources, key=lambda r: r.t)   # stable: the Network tab's order
     lo = float("-inf") if start_ms is None else start_ms
     hi = float("inf") if end_ms is None else end_ms
-    entries = [_entry(r, origin, _page_of(views, r.t)) for r in resources if lo <= r.t <= hi]
-    pages = [{"startedDateTime": iso(origin + v.t), "id": v.view_id, "title": v.url,
-              "pageTimings": _page_timings(v)} for v in views]
+    paged = _Pages(views, resources)
+    entries = [_entry(r, origin, paged.of(i, r)) for i, r in enumerate(resources)
+               if lo <= r.t <= hi]
+    # a page begins with its load (HAR: "the beginning of the page load"), its document's
+    # request when recorded
+    pages = [{"startedDateTime": iso(origin + start), "id": v.view_id, "title": v.url,
+              "pageTimings": _page_timings(v)} for v, start in zip(views, paged.starts)]
     return {"log": {"version": HAR_VERSION, "creator": dict(CREATOR), "pages": pages,
                     "entries": entries, "comment": NOT_RECORDED}}
 

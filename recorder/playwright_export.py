@@ -356,7 +356,8 @@ Run it (Playwright for Python: `pip install playwright`):  python THIS_FILE
                     `playwright install chromium` put in place)
   REPLAY_HEADED=1   show the browser
   REPLAY_WAIT_MS    how long to wait for each page state the recording shows before noting
-                    what the site shows instead and going on (default {wait_ms})
+                    what the site shows instead and going on, and for a step's element or
+                    page before the step fails (default {wait_ms})
 Values that were masked when recorded are not in the recording: fill in FILL_IN below
 (or set REPLAY_FILL_<NAME>).
 Where the site shows other text than the recording did between steps (its data has moved on:
@@ -464,6 +465,7 @@ def main():
             return 2
         try:
             page = browser.new_page(viewport=VIEWPORT)
+            page.set_default_timeout(WAIT_MS)   # each step's click, fill, page load too
             print("reproduced:", reproduce(page))
             return 0
         except (PlaywrightError, AssertionError) as exc:

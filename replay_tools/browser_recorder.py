@@ -23,13 +23,13 @@ from __future__ import annotations
 
 import json
 import os
-import threading
 import time
 from dataclasses import dataclass, field
-from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Callable, Iterable, Union
+
+# the static server for demo and test pages ships (the demo shop's server uses it)
+from recorder.intake.page_server import PageServer  # noqa: F401
 
 
 REPO = Path(__file__).resolve().parent.parent  # a checkout: the harness is not shipped
@@ -176,46 +176,6 @@ class Recording:
             if s.label == label:
                 return s
         raise KeyError(label)
-
-
-# ---- a static HTTP server for demo and test pages -------------------------------------------
-
-class _QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):  # noqa: A002 - keep test output clean
-        pass
-
-    def end_headers(self):
-        self.send_header("Cache-Control", "no-store")
-        super().end_headers()
-
-
-class PageServer:
-    """A real HTTP server on 127.0.0.1 (random free port) serving `root`, in a thread.
-
-    `handler` may be a SimpleHTTPRequestHandler subclass adding routes (the demo's API).
-    Use as a context manager; `url(path)` gives an absolute URL."""
-
-    def __init__(self, root: Path, handler: type[SimpleHTTPRequestHandler] = _QuietHandler,
-                 port: int = 0):
-        self.root = Path(root)
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), partial(handler, directory=str(self.root)))
-        self.httpd.daemon_threads = True
-        self.thread = threading.Thread(target=self.httpd.serve_forever, name="page-server", daemon=True)
-
-    @property
-    def base_url(self) -> str:
-        return "http://127.0.0.1:%d/" % self.httpd.server_address[1]
-
-    def url(self, path: str = "") -> str:
-        return self.base_url + path.lstrip("/")
-
-    def __enter__(self) -> "PageServer":
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
 
 
 # ---- the recording browser ------------------------------------------------------------------

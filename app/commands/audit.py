@@ -4,8 +4,9 @@ imported, no rules applied - the audit must see what is there).
 
 Prints what it looked for, then, per session, what looks like PII (email, card number,
 phone; input values typed into sensitive fields stored in clear) and where - event, time,
-node - with a masked excerpt, never the value. A session with no finding is not called
-"clean": only the listed kinds were looked for. Exit status 1 when anything was found or a
+node - with a masked excerpt, never the value; and which of its user's id, name and email it
+keeps as its owner (by design, not a finding: `replay delete --user` erases them). A session
+with no finding is not called "clean": only the listed kinds were looked for. Exit status 1 when anything was found or a
 session could not be read whole (a damaged segment), so it can gate a pipeline."""
 from __future__ import annotations
 
@@ -37,8 +38,11 @@ def register(subparsers, common) -> None:
         NAME, parents=[common], help="scan sessions or recording files for personal data",
         description="Scan stored sessions (decompressed) or recording files (as they are)"
                     " for what looks like personal data: e-mail addresses, card numbers and"
-                    " phone numbers (patterns, in every stored string) and values in clear"
-                    " typed into password, email, tel, hidden or cc-* fields - nothing else."
+                    " phone numbers (patterns, in every string of the events and the session"
+                    " context) and values in clear typed into password, email, tel, hidden or"
+                    " cc-* fields - nothing else. The user a session belongs to (its id, name,"
+                    " email: kept by design, erased by `replay delete --user`) is named per"
+                    " session, not searched."
                     " It does not find a value typed into a masked field that the page"
                     " repeated elsewhere (a URL, the console, page text): the value is stored"
                     " masked, so the audit cannot know it; echo scrubbing masks such echoes"
@@ -92,9 +96,7 @@ def run(args: argparse.Namespace) -> int:
         console = Console()
         console.print(f"looked for: {looked_for(kinds)}")
         for label, a in audits:
-            counts = ", ".join(f"{n} {k}" for k, n in sorted(a.counts().items())) or \
-                f"none of: {', '.join(searched)}"
-            console.print(f"[bold]{label}[/]  {count(a.events, 'event')}  {counts}"
+            console.print(f"[bold]{label}[/]  {count(a.events, 'event')}  {a.summary(searched)}"
                           + (f"  (damaged segments not read: {a.damaged_segments})"
                              if a.damaged_segments else ""))
             if a.findings:

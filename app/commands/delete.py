@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
 
 from recorder.index import SessionInfo
@@ -49,7 +50,7 @@ def register(subparsers, common) -> None:
     p.set_defaults(func=run)
 
 
-def _selected(store, args: argparse.Namespace) -> list[SessionInfo]:
+def _selected(store, args: argparse.Namespace, whole: bool = True) -> list[SessionInfo]:
     if not (args.sessions or args.user or args.before is not None):
         raise UserError("name the sessions to delete, or give --user or --before")
     if args.sessions:
@@ -61,10 +62,28 @@ def _selected(store, args: argparse.Namespace) -> list[SessionInfo]:
     else:
         rows = store.sessions()
     wanted = (args.user or "").casefold()
-    return [s for s in rows if s is not None
-            and (not wanted or wanted in {(v or "").casefold()
-                                          for v in (s.user_id, s.user_name, s.user_email)})
+    return [s for s in rows if s is not None and _user_is(s, wanted, whole)
             and (args.before is None or s.end_ms < args.before)]
+
+
+def _user_is(s: SessionInfo, wanted: str, whole: bool) -> bool:
+    """Whether the session's user id, name or email is `wanted` (casefolded; "" for any),
+    or with `whole=False` contains it."""
+    values = [(v or "").casefold() for v in (s.user_id, s.user_name, s.user_email)]
+    return not wanted or any(v == wanted if whole else wanted in v for v in values)
+
+
+def _containing_hint(store, args: argparse.Namespace) -> str:
+    """When --user matched no whole value: the sessions whose user contains it (what
+    `replay sessions --user` finds), so a person is not told there is nothing of theirs."""
+    if not args.user:
+        return ""
+    near = _selected(store, args, whole=False)
+    if not near:
+        return ""
+    return (f"; {count(len(near), 'session')} {'has' if len(near) == 1 else 'have'} a user"
+            f" containing {args.user!r} (replay sessions --user {shlex.quote(args.user)});"
+            " --user matches a whole id, name or email")
 
 
 def _line(s: SessionInfo) -> str:
@@ -88,7 +107,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         rows = _selected(store, args)
         if not rows:
-            print("no sessions match - nothing erased", file=sys.stderr)
+            print("no sessions match - nothing erased" + _containing_hint(store, args),
+                  file=sys.stderr)
             return 0
         if not args.json:
             for s in rows:

@@ -30,6 +30,7 @@ from recorder.semantics import User, user_event
 from recorder.store import Store, Stored
 
 from ..cli import UserError
+from ..thumbnails import remove_stale
 from .sessions import when_text
 from ._progress import progress_bar
 from ._source import DEMO, rules_error
@@ -130,6 +131,8 @@ def run(args: argparse.Namespace) -> int:
                 on_file=(lambda r: rows.append({k: r[k] for k in ("file", "sessions")}))
                 if args.json else _print_ids,
                 on_fail=lambda f, msg: rows.append({"file": f, "sessions": [], "error": msg}))
+        # a stored session appended to (or given a bundle's report) is a new version
+        remove_stale(args.data, store.index.segment_files())
     finally:
         store.close()
     if args.json:   # the contract: {"file", "sessions", "error"?} per file

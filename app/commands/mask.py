@@ -15,6 +15,7 @@ from recorder.privacy.dryrun import dry_run
 from recorder.privacy.remask import remask_sessions
 
 from ..cli import UserError
+from ..thumbnails import remove_stale
 from ._words import count
 from ._store import open_existing_store
 from ._progress import advancing, event_total, progress_bar
@@ -101,6 +102,8 @@ def run(args: argparse.Namespace) -> int:
                 bar.update(task, completed=done, total=total,
                            description=f"re-masking {sid[:13]}" if sid else "re-masked")
             results = remask_sessions(store, ids, rules, progress)
+        # the app's cached pictures of the old versions show what the rules now mask
+        remove_stale(args.data, store.index.segment_files())
     finally:
         store.close()
     for r in results:

@@ -15,6 +15,7 @@ import msgspec
 from recorder.store import UNREFERENCED_DIR, LocalStore, RepairReport
 
 from ..cli import UserError
+from ..thumbnails import remove_stale
 from ._progress import progress_bar
 
 NAME = "repair"
@@ -41,6 +42,8 @@ def run(args: argparse.Namespace) -> int:
         store = LocalStore.open_for_repair(args.data)
         try:
             report = store.repair(progress)
+            # a session rebuilt without a damaged file is a new version: its old picture goes
+            remove_stale(args.data, store.index.segment_files())
         finally:
             store.close()
     if args.json:

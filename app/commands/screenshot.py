@@ -8,6 +8,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from player.qt.standalone import PLAYER_MIN_HEIGHT, PLAYER_SIZE
+
 from ..cli import UserError
 from ._source import add_source_arguments, check_output, moment, open_source, resolve_moment
 
@@ -30,7 +32,9 @@ def register(subparsers, common) -> None:
                    help="where to write the PNG")
     p.add_argument("--size", default=None, type=frame_size, metavar="WxH",
                    help="paint in a player of this size, the page scaled to fit (default: the"
-                        " page at the recorded viewport's size, 1:1; with --player 1280x800;"
+                        " page at the recorded viewport's size, 1:1; with --player"
+                        f" {PLAYER_SIZE[0]} wide and as high as the page needs beside the"
+                        f" dev-tools pane, at least {PLAYER_MIN_HEIGHT};"
                         f" {MIN_SIZE[0]}x{MIN_SIZE[1]} to {MAX_SIZE[0]}x{MAX_SIZE[1]})")
     p.add_argument("--no-cursor", dest="cursor", action="store_false",
                    help="leave out the recorded cursor, its trail and click ripples")

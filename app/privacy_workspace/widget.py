@@ -25,10 +25,11 @@ from PySide6.QtWidgets import (
 from player.qt.runtime_bridge import RuntimeBridge
 from player.qt.stage import ReplayStage
 from recorder.privacy import DETECTORS, Level, Rule, Rules, RulesError
-from recorder.privacy.audit import clock, looked_for
+from recorder.privacy.audit import clock, looked_for, owner_note
 from recorder.privacy.history import active_rules, read_history, save_rules
 from recorder.privacy.rules import RULES_FILENAME, check_selector
 
+from ..thumbnails import remove_stale
 from .model import (OUTLINE, OUTLINE_CSS, Preview, Subject, build_preview, has_page,
                     stacked_sides)
 
@@ -284,6 +285,7 @@ class PrivacyWorkspace(QWidget):
     data folder `data_dir`."""
 
     saved = Signal(int)   # the new revision
+    remasked = Signal()   # stored sessions were rewritten (Apply)
 
     def __init__(self, data_dir: Path | str, parent: QWidget | None = None):
         super().__init__(parent)
@@ -722,8 +724,11 @@ class PrivacyWorkspace(QWidget):
             return False
         try:
             results = remask_sessions(store, None, rules)
+            # cached pictures of the old versions show what the rules now mask
+            remove_stale(self.data_dir, store.index.segment_files())
         finally:
             store.close()
+        self.remasked.emit()
         n = sum(r.changed for r in results)
         self._say(f"re-masked {n} of {len(results)} stored session(s) under revision"
                   f" {rules.revision}")
@@ -743,9 +748,10 @@ class PrivacyWorkspace(QWidget):
                         a = audit_session(reader)
                     audited += 1
                     found += len(a.findings)
-                    if not a.findings:   # a clean session says so, as the command line does
+                    if not a.findings or a.owner:   # said as the command line says it
                         rows.append([info.id[:13], "-", "", "", "", "",
-                                     f"none of: {', '.join([*DETECTORS, SENSITIVE_INPUTS])}"])
+                                     owner_note(a.owner) if a.findings else
+                                     a.summary([*DETECTORS, SENSITIVE_INPUTS])])
                     for f in a.findings:
                         rows.append([info.id[:13], f.kind,
                                      "context" if f.event_index is None else str(f.event_index),

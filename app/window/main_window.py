@@ -94,6 +94,7 @@ class MainWindow(QMainWindow):
         # The privacy workspace is the one page that writes the rules; Settings shows them.
         self.privacy = PrivacyWorkspace(self.data_dir)
         self.privacy.saved.connect(lambda _revision: self.settings_page.reload())
+        self.privacy.remasked.connect(self.reload_sessions)   # new versions, new pictures
         self.add_page("Privacy", self.privacy)
         # Record mode shows the stored session with its steps itself; the list learns of it.
         self.record = RecordPage(self.data_dir)

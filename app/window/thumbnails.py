@@ -14,7 +14,7 @@ from PySide6.QtGui import QPixmap
 
 from recorder.store import LocalStore
 
-from ..thumbnails import stale_thumbnails, thumbnail_path
+from ..thumbnails import remove_stale, thumbnail_path
 
 KEPT_PIXMAPS = 400   # pictures kept in memory (the rest are read again from the cache)
 
@@ -60,10 +60,7 @@ class ThumbnailService(QObject):
     def sweep(self) -> int:
         """Delete the cached pictures of sessions rewritten or deleted since they were
         painted; returns how many."""
-        gone = stale_thumbnails(self.store.root, self.store.index.segment_files())
-        for p in gone:
-            p.unlink(missing_ok=True)
-        return len(gone)
+        return remove_stale(self.store.root, self.store.index.segment_files())
 
     def failure(self, session_id: str) -> str | None:
         return self._failed.get(session_id)

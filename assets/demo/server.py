@@ -4,7 +4,8 @@ A real HTTP server (ThreadingHTTPServer) so the demo recording holds real networ
 The API's answers (most 200, the coupon lookup 404, the shipping quote 500, slow
 recommendations) are recorder/intake/demo.py's, which `replay serve --demo` answers too.
 
-    python assets/demo/server.py [--port 8000]     # browse the shop yourself
+    python -m replay_assets.demo.server [--port 8000]   # browse the shop yourself
+    python assets/demo/server.py [--port 8000]          # the same, from a checkout
 """
 from __future__ import annotations
 
@@ -12,7 +13,6 @@ import argparse
 import json
 import sys
 import time
-from http.server import SimpleHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -21,20 +21,13 @@ PAGES = HERE / "pages"
 sys.path.insert(0, str(HERE.parent.parent))  # run as a script from a checkout
 
 from recorder.intake.demo import Answer, Shop  # noqa: E402
-from replay_tools.browser_recorder import PageServer  # noqa: E402
+from recorder.intake.page_server import PageServer, QuietHandler  # noqa: E402
 
 API = "/api/"
 
 
-class DemoHandler(SimpleHTTPRequestHandler):
+class DemoHandler(QuietHandler):
     shop = Shop()
-
-    def log_message(self, format, *args):  # noqa: A002 - quiet while recording
-        pass
-
-    def end_headers(self):
-        self.send_header("Cache-Control", "no-store")
-        super().end_headers()
 
     def _answer(self, answer: Answer) -> None:
         time.sleep(answer.delay_s)
@@ -81,7 +74,7 @@ def main(argv=None) -> int:
     ap.add_argument("--port", type=int, default=8000)
     args = ap.parse_args(argv)
     with demo_server(args.port) as srv:
-        print(f"Acme Shop on {srv.base_url} — Ctrl+C to stop")
+        print(f"Acme Shop on {srv.base_url} — Ctrl+C to stop", flush=True)
         try:
             while True:
                 time.sleep(3600)

@@ -21,7 +21,14 @@ from .strings import map_strings, place
 
 # What an audit looks at, said in one place (the CLI and the privacy workspace print it): an
 # audit cannot vouch for what it did not look for.
-EVERY_STRING = "every stored string, keys, CSS and unknown fields too, and the session context"
+EVERY_STRING = ("every string of the events, keys, CSS and unknown fields too, and the session"
+                " context")
+# The user a session is filed under (`replay import --user`, a PostHog/Sentry/RUM user) is kept
+# by design: it is whom the session belongs to, what `replay delete --user` finds and erases.
+# It is not searched (it would always be "found"): each session names what of it is recorded.
+OWNER_FIELDS = ("id", "name", "email")
+OWNER_APART = ("a session's user (its id, name, email: whom it belongs to) is kept by design"
+               " and named per session, not searched")
 SENSITIVE_WHAT = ("values in clear in password, email, tel, hidden or cc-* fields (typed, or in"
                   " the page's own value attributes)")
 
@@ -35,7 +42,20 @@ NOT_ECHOES = ("not for values typed into masked fields and repeated by the page 
 def looked_for(kinds: Iterable[str]) -> str:
     """The sentence saying what an audit with these detectors looked for."""
     return (f"{', '.join(kinds)} (patterns, in {EVERY_STRING}), and {SENSITIVE_WHAT};"
-            f" nothing else - {NOT_ECHOES}")
+            f" nothing else - {NOT_ECHOES}; {OWNER_APART}")
+
+
+def owner_note(owner: Iterable[str]) -> str:
+    """What a session keeps of its user, by design, said beside its findings ("" if none)."""
+    owner = list(owner)
+    if not owner:
+        return ""
+    return (f"its user's {_and(owner)} {'is' if len(owner) == 1 else 'are'} recorded as its"
+            f" owner, by design (`replay delete --user` erases the user's sessions)")
+
+
+def _and(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
 
 
 def clock(ms: float) -> str:
@@ -73,6 +93,7 @@ class SessionAudit:
     events: int = 0
     findings: list[Finding] = field(default_factory=list)
     damaged_segments: list[int] = field(default_factory=list)
+    owner: list[str] = field(default_factory=list)   # the OWNER_FIELDS of its user recorded
 
     @property
     def clean(self) -> bool:
@@ -84,9 +105,19 @@ class SessionAudit:
             c[f.kind] = c.get(f.kind, 0) + 1
         return c
 
+    def summary(self, searched: Iterable[str]) -> str:
+        """Its findings counted per kind, or the kinds it has none of - and, apart, what it
+        keeps of its user: an owner's email is not "none of: email"."""
+        counts = ", ".join(f"{n} {k}" for k, n in sorted(self.counts().items()))
+        owner = owner_note(self.owner)
+        if not counts:
+            counts = f"none of: {', '.join(searched)}" + (" in its events or context"
+                                                          if owner else "")
+        return f"{counts}; {owner}" if owner else counts
+
     def to_json(self) -> dict[str, Any]:
         return {"session": self.session_id, "events": self.events, "counts": self.counts(),
-                "damaged_segments": self.damaged_segments,
+                "damaged_segments": self.damaged_segments, "owner": self.owner,
                 "findings": [f.to_json() for f in self.findings]}
 
 
@@ -188,4 +219,7 @@ def audit_session(reader, kinds: Iterable[str] = detectors.KINDS,
                           session_id=reader.id,
                           context=reader.info.context)
     result.damaged_segments = list(reader.damaged)
+    info = reader.info
+    result.owner = [k for k, v in zip(OWNER_FIELDS, (info.user_id, info.user_name,
+                                                     info.user_email)) if v]
     return result

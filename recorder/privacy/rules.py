@@ -155,6 +155,31 @@ def _line_of(text: str, key: str) -> int | None:
     return text.count("\n", 0, m.start()) + 1 if m else None
 
 
+def _key_line(text: str, table_line: int, key: str) -> int | None:
+    """The line of `key = ...` in the table whose header is on line `table_line` (0: the
+    top level, before any header), when it is written there (tomllib gives no positions:
+    a light scan, up to the next header)."""
+    name = re.escape(key)
+    written = re.compile(rf"""[ \t]*(?:{name}|"{name}"|'{name}')[ \t]*=""")
+    lines = text.splitlines()
+    for n in range(table_line, len(lines)):
+        if lines[n].lstrip().startswith("["):
+            return None
+        if written.match(lines[n]):
+            return n + 1
+    return None
+
+
+def _line_of_key(text: str, dotted: str) -> int | None:
+    """Where `dotted` (`default`, `network.headers`) is written: the key's own line, else
+    its table's header or its name's first line."""
+    table, _, key = dotted.partition(".")
+    if not key:
+        return _key_line(text, 0, table) or _line_of(text, table)
+    header = _line_of(text, table)
+    return (_key_line(text, header, key) if header else None) or header
+
+
 def _rule_lines(text: str) -> list[int]:
     return [text.count("\n", 0, m.start()) + 1
             for m in re.finditer(r"^[ \t]*\[\[[ \t]*rule[ \t]*\]\]", text, re.M)]
@@ -162,7 +187,7 @@ def _rule_lines(text: str) -> list[int]:
 
 def _build(d: dict[str, Any], *, text: str, where: str) -> Rules:
     def err(key: str, msg: str, line: int | None = None) -> RulesError:
-        line = line if line is not None else _line_of(text, key.split(".")[0].split("[")[0])
+        line = line if line is not None else _line_of_key(text, key.split("[")[0])
         at = f"{where}, line {line}" if line else where
         return RulesError(f"{at}: {key}: {msg}")
 
@@ -196,22 +221,26 @@ def _build(d: dict[str, Any], *, text: str, where: str) -> Rules:
     lines = _rule_lines(text)
     rules = []
     for i, r in enumerate(raw_rules):
-        line = lines[i] if i < len(lines) else None
+        line = lines[i] if i < len(lines) else None   # its [[rule]] header
+
+        def at(name: str) -> int | None:   # the line of one of its keys, else its header
+            return (_key_line(text, line, name) if line else None) or line
         key = f"rule[{i + 1}]"
         if not isinstance(r, dict):
             raise err(key, "must be a table with selector and level", line)
         extra = sorted(set(r) - {"selector", "level"})
         if extra:
-            raise err(f"{key}.{extra[0]}", "unknown key (a rule has selector and level)", line)
+            raise err(f"{key}.{extra[0]}", "unknown key (a rule has selector and level)",
+                      at(extra[0]))
         sel = r.get("selector")
         if not isinstance(sel, str) or not sel.strip():
-            raise err(f"{key}.selector", "missing or empty CSS selector", line)
+            raise err(f"{key}.selector", "missing or empty CSS selector", at("selector"))
         problem = check_selector(sel)
         if problem is not None:
-            raise err(f"{key}.selector", problem, line)
+            raise err(f"{key}.selector", problem, at("selector"))
         if "level" not in r:
             raise err(f"{key}.level", "missing (allow, mask-user-input, mask or hidden)", line)
-        rules.append(Rule(sel, level(f"{key}.level", r["level"], line), line))
+        rules.append(Rule(sel, level(f"{key}.level", r["level"], at("level")), line))
 
     detectors = d.get("detectors", list(KINDS))
     if not isinstance(detectors, list) or not all(isinstance(x, str) for x in detectors):

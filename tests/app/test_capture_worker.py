@@ -14,8 +14,9 @@ from urllib.parse import quote
 
 import pytest
 
+from recorder.intake.page_server import QuietHandler
 from recorder.source import open_recording
-from replay_tools.browser_recorder import BrowserRecorder, PageServer, _QuietHandler
+from replay_tools.browser_recorder import BrowserRecorder, PageServer
 from replay_tools.chromium import chromium_path, launch
 from replay_tools.intake import IntakeServer, replay_cli
 from tests.app.test_capture_intake import ALLOW, PAGES
@@ -29,7 +30,7 @@ UNCLONABLE = "(function () { ReplayCapture.stop(); window.__sessionId = ReplayCa
              " return 1; })()"
 
 
-class _NoWorkersHandler(_QuietHandler):
+class _NoWorkersHandler(QuietHandler):
     """A site whose Content-Security-Policy header forbids workers."""
 
     def end_headers(self):
@@ -310,7 +311,7 @@ PARAGRAPH = "(function () { var b = new Uint8Array(3000); crypto.getRandomValues
             " btoa(String.fromCharCode.apply(null, b)); document.body.appendChild(p); return 1; })()"
 
 
-class _HoldingHandler(_QuietHandler):
+class _HoldingHandler(QuietHandler):
     """The test pages, and POST /hold answered only once the test lets it go."""
     release = threading.Event()
 

@@ -91,6 +91,16 @@ def test_the_whole_player_has_no_empty_band_below_the_page(tmp_path):
     assert longest < 12, longest
 
 
+def test_the_help_says_what_size_the_whole_player_is_painted(tmp_path):
+    """It said `--player` paints 1280x800; the picture is as high as the page needs (the
+    test above), and the help says so."""
+    p = _replay("screenshot", "--help", tmp_path=tmp_path)
+    words = " ".join(p.stdout.split())
+    assert p.returncode == 0 and "1280x800" not in words
+    assert "with --player 1280 wide and as high as the page needs beside the dev-tools pane," \
+        " at least 480;" in words
+
+
 def test_a_session_masked_with_a_hidden_rule_is_not_called_damaged_and_damage_is_said_in_words(
         tmp_path):
     """The demo re-masked with its product grid hidden: focus and clicks inside the grid land

@@ -80,7 +80,16 @@ def test_a_users_sessions_are_erased_to_the_last_byte(data):
 def test_user_matches_whole_values_only(data):
     root, ids = data
     p = _replay("delete", "--user", "ada", "--yes", data=root)   # a part of "Adam", "Ada ..."
-    assert p.returncode == 0 and "no sessions match - nothing erased" in p.stderr
+    # what it does find is said: the sessions whose user contains the text
+    assert p.returncode == 0 and p.stderr == (
+        "no sessions match - nothing erased; 3 sessions have a user containing 'ada'"
+        " (replay sessions --user ada); --user matches a whole id, name or email\n")
+    p = _replay("delete", "--user", "Ada Q", "--before", "2d", "--yes", data=root)
+    assert p.returncode == 0 and p.stderr == (   # the other conditions still apply
+        "no sessions match - nothing erased; 1 session has a user containing 'Ada Q'"
+        " (replay sessions --user 'Ada Q'); --user matches a whole id, name or email\n")
+    p = _replay("delete", "--user", "grace", "--yes", data=root)
+    assert p.returncode == 0 and p.stderr == "no sessions match - nothing erased\n"
     p = _replay("delete", "--user", "Adam", "--yes", data=root)
     assert p.returncode == 0 and "erased 1 session" in p.stderr
     with Store.open(root) as store:

@@ -59,7 +59,7 @@ def test_bad_rules_are_a_clear_error_and_nothing_is_stored(tmp_path, capsys):
     data = tmp_path / "data"
     rc, out, err = run(capsys, "--data", data, "import", "--rules", bad, rec)
     assert rc == 2 and out == ""
-    assert "line 3: rule[1].selector" in err and ":hover is not supported" in err
+    assert "line 4: rule[1].selector" in err and ":hover is not supported" in err   # its line
     assert not data.exists() or not list(data.rglob("*.seg"))
 
 
@@ -266,3 +266,31 @@ def test_mask_says_how_many_events_the_rules_dropped(tmp_path, capsys):
     kept, of, dropped = map(int, m.groups())
     assert (of, kept) == (before["record_count"], after["record_count"])
     assert dropped == of - kept > 0
+
+
+def test_audit_names_the_user_a_session_keeps_and_does_not_say_none_of_email(tmp_path, capsys):
+    """`import --user-email` keeps the owner's email (by design: `delete --user` finds it);
+    the audit must not say "none of: email" about a store that holds it."""
+    rec = write_recording(tmp_path)
+    data = tmp_path / "data"
+    rc, out, _ = run(capsys, "--data", data, "import", rec, "--user", "u-42", "--user-name",
+                     "Ada Lovelace", "--user-email", "ada@example.com")
+    sid = out.strip()
+    with Store.open(data) as store:
+        assert store.session(sid).info.user_email == "ada@example.com"
+    rc, out, _ = run(capsys, "--data", data, "audit", "--all")
+    words = " ".join(out.split())
+    assert rc == 0   # kept by design: not a finding, the gate passes
+    assert "a session's user (its id, name, email: whom it belongs to) is kept by design" \
+        " and named per session, not searched" in words
+    assert "none of: email, card, phone, sensitive-input in its events or context; its" \
+        " user's id, name and email are recorded as its owner, by design (`replay delete" \
+        " --user` erases the user's sessions)" in words
+    assert "in every stored string" not in words and "ada@example.com" not in out
+    rc, out, _ = run(capsys, "--data", data, "audit", "--all", "--json")
+    (report,) = json.loads(out)
+    assert report["owner"] == ["id", "name", "email"] and report["counts"] == {}
+    assert "ada@example.com" not in out and "Ada Lovelace" not in out
+    # once the user's sessions are erased, nothing of them is left to name
+    assert run(capsys, "--data", data, "delete", "--user", "ada@example.com", "--yes")[0] == 0
+    assert json.loads(run(capsys, "--data", data, "audit", "--all", "--json")[1]) == []

@@ -14,6 +14,7 @@ from PySide6.QtCore import Qt
 
 from app.privacy_workspace import PrivacyWorkspace
 from app.privacy_workspace.model import MARK
+from app.thumbnails import thumbnail_path
 from player.qt.standalone import dispose
 from recorder.privacy import Level, Rule, Rules, masker_factory, parse_rules
 from recorder.privacy.history import HISTORY_DIR, read_history
@@ -191,7 +192,7 @@ def test_a_file_is_shown_unmasked_only_on_request_and_never_written(qtbot, tmp_p
 
 def test_dry_run_then_apply_once_saved(qtbot, tmp_path, workspace):
     data = tmp_path / "data"
-    store_with(data)
+    sid = store_with(data)
     w = workspace(data)
     type_rule(qtbot, w, ".address", Level.HIDDEN)
     qtbot.mouseClick(w.dry_run_button, Qt.MouseButton.LeftButton)
@@ -204,9 +205,16 @@ def test_dry_run_then_apply_once_saved(qtbot, tmp_path, workspace):
     assert not w.apply_to_stored(confirm=False)              # not before the rules are saved
     assert "save these rules first" in w.status.text() and "Quay" in stored_text(data)
     assert w.save() and w.apply_button.isEnabled()
-    assert w.apply_to_stored(confirm=False)
+    with Store.open(data) as st:   # the app's cached picture of the session, Quay shown
+        picture = thumbnail_path(data, sid, [s.file for s in st.index.segments(sid)])
+    picture.parent.mkdir()
+    picture.write_bytes(b"PNG showing Quay")
+    heard = []
+    w.remasked.connect(lambda: heard.append(True))   # the sessions page reloads on it
+    assert w.apply_to_stored(confirm=False) and heard == [True]
     assert "Quay" not in stored_text(data) and "Analytical engine" in stored_text(data)
     assert "re-masked 1 of 1" in w.status.text()
+    assert not picture.exists()   # no picture outlives what it showed
 
 
 def test_audit_lists_findings_with_masked_excerpts(qtbot, tmp_path, workspace):
@@ -259,7 +267,10 @@ def test_audit_says_a_clean_session_is_clean(qtbot, tmp_path, workspace):
     qtbot.mouseClick(w.audit_button, Qt.MouseButton.LeftButton)
     (row,) = [[w.audit_table.item(0, c).text() for c in range(w.audit_table.columnCount())]]
     assert w.audit_table.rowCount() == 1 and row[0] == sid[:13]
-    assert row[-1] == "none of: email, card, phone, sensitive-input"
+    # its user (stored by design) is named, so "none of: email" is not said of the store
+    assert row[-1] == ("none of: email, card, phone, sensitive-input in its events or context;"
+                       " its user's id is recorded as its owner, by design (`replay delete"
+                       " --user` erases the user's sessions)")
 
 
 def test_the_privacy_preview_puts_its_sides_one_above_the_other_when_that_is_larger():

@@ -13,6 +13,7 @@ and setup.py (setup.py's BuildExt), and compiled afresh otherwise.
 """
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -121,3 +122,45 @@ def test_installed_replay_paints_the_demo_from_outside_the_checkout(installed, t
                           capture_output=True, text=True, timeout=180)
     assert shot.returncode == 0, shot.stderr
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000
+
+
+def _imported_modules(py: Path) -> set[str]:
+    """The top-level names of every module `py` imports (absolute imports)."""
+    import ast
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(py.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(a.name.split(".")[0] for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def test_shipped_code_imports_no_harness():
+    """What ships (the packages and replay_assets, the demo shop's server too) must not
+    import what does not: from a pip install it would fail with ModuleNotFoundError."""
+    harness = {"replay_tools", "benchmarks", "tests"}
+    offenders = [f"{py.relative_to(REPO)} imports {sorted(_imported_modules(py) & harness)}"
+                 for folder in (*SHIPPED, "assets") for py in (REPO / folder).rglob("*.py")
+                 if _imported_modules(py) & harness]
+    assert offenders == []
+
+
+def test_the_installed_demo_shop_serves_from_outside_the_checkout(installed, tmp_path):
+    """`python -m replay_assets.demo.server` (README: browse the shop yourself) from the
+    wheel: its pages and its API."""
+    from urllib.request import urlopen
+    shop = subprocess.Popen([str(installed / "python"), "-m", "replay_assets.demo.server",
+                             "--port", "0"], cwd=tmp_path, env=_env(), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        first = shop.stdout.readline()   # says where it listens, or ends with a traceback
+        assert first.startswith("Acme Shop on http://127.0.0.1:"), shop.communicate()[1]
+        base = first.split()[3]
+        with urlopen(base + "index.html", timeout=30) as r:
+            assert b"Acme Shop" in r.read()
+        with urlopen(base + "api/products?q=mug", timeout=30) as r:
+            assert [p["name"] for p in json.loads(r.read())] == ["Ceramic Mug", "Travel Mug"]
+    finally:
+        shop.terminate()
+        shop.communicate(timeout=30)

@@ -84,6 +84,52 @@ def test_har_pages_and_network_plugin_requests():
     assert har([])["log"]["entries"] == []
 
 
+def test_the_script_waits_replay_wait_ms_for_a_steps_element(tmp_path):
+    """REPLAY_WAIT_MS is every step's timeout too: a click on an element the site does not
+    have fails after it, not after Playwright's own 30 s."""
+    text = playwright_script(json.loads(DEMO.read_text()), session_id="demo")
+    assert "page.set_default_timeout(WAIT_MS)" in text
+    if not CHROMIUM.exists():
+        return
+    pytest.importorskip("playwright")
+    from recorder.intake.page_server import PageServer
+    script = tmp_path / "repro.py"
+    script.write_text(text)
+    site = tmp_path / "site"   # the shop's first page, without the shop
+    site.mkdir()
+    (site / "index.html").write_text("<!DOCTYPE html><html><body><p>Closed</p></body></html>")
+    with PageServer(site) as srv:
+        p = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                           env=dict(os.environ, REPLAY_CHROMIUM=str(CHROMIUM),
+                                    REPLAY_BASE_URL=srv.base_url, REPLAY_WAIT_MS="700"),
+                           timeout=240)
+    assert p.returncode == 1 and p.stdout == "", p.stderr
+    last = p.stderr.splitlines()[-1]
+    assert last.startswith("not reproduced: step ") and "Timeout 700ms exceeded" in last, last
+
+
+def test_every_har_entry_names_the_page_it_belongs_to():
+    """On the demo: a navigation's document request belongs to the page it loads, whose
+    load it begins (the view is reported after); other requests to the page begun last at
+    their start - the checkout's stylesheet and script are the checkout's, not the shop's."""
+    log = har(json.loads(DEMO.read_text()))["log"]
+    shop, checkout = log["pages"]
+    assert shop["title"].endswith("/index.html") and checkout["title"].endswith("/checkout.html")
+    entries = log["entries"]
+    assert all("pageref" in e for e in entries)
+    page = {e["request"]["url"].rsplit("/", 1)[1]: [] for e in entries}
+    for e in entries:
+        page[e["request"]["url"].rsplit("/", 1)[1]].append(e["pageref"])
+    assert page["index.html"] == [shop["id"]] and page["checkout.html"] == [checkout["id"]]
+    assert page["style.css"] == page["app.js"] == [shop["id"], checkout["id"]]
+    for p in (shop, checkout):   # a page begins with its document's request
+        (doc,) = [e for e in entries if e["pageref"] == p["id"]
+                  and e["_resourceType"] == "document"]
+        assert p["startedDateTime"] == doc["startedDateTime"]
+        assert all(e["startedDateTime"] >= p["startedDateTime"] for e in entries
+                   if e["pageref"] == p["id"])
+
+
 CHROMIUM = Path("/usr/bin/chromium")   # Debian's package (.ci/run installs it); never downloaded
 
 
