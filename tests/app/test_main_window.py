@@ -201,6 +201,10 @@ def test_import_from_the_menu_stores_and_lists_the_session(window, qtbot, record
     dlg = window.import_progress
     assert dlg.labelText() == "importing bug.json"
     assert dlg.maximum() > 0 and dlg.value() == dlg.maximum()
+    # and ended with it: its delayed show has happened or was called off, and it is hidden
+    qtbot.waitUntil(lambda: not any(t.isActive() for t in dlg.findChildren(QTimer)),
+                    timeout=10_000)
+    assert not dlg.isVisible()
     assert window.last_problem is None
     assert len(shown(window)) == 5
     new = window.browser.current_session()
@@ -393,3 +397,28 @@ def test_delete_asks_then_erases_the_session_and_closes_its_tab(window, qtbot, d
     with Store.open(data) as store:
         assert "bob-browse" not in [s.id for s in store.sessions()]
         assert len(store.sessions()) == 3
+
+
+def test_a_session_opened_from_the_list_leaves_no_progress_dialog_behind(window, qtbot):
+    """Enter on a row opens it as a double-click does; its progress dialog ends with the
+    job, even when the job ended before the dialog's delay: a dialog left on show is
+    window-modal, and the player's keys (E: the next error) would not reach the player."""
+    b = window.browser
+    assert b.select_session("cy-admin")
+    b.table.setFocus()
+    with qtbot.waitSignal(window.playerOpened, timeout=60_000) as opened:
+        qtbot.keyClick(b.table, Qt.Key.Key_Return)
+    player = opened.args[0]
+    qtbot.waitUntil(lambda: not window.open_jobs, timeout=60_000)
+    player.wait_ready()
+    player.wait_indexed()
+    dlg = window.open_progress
+    # its delayed show has happened or was called off: nothing can show it later
+    qtbot.waitUntil(lambda: not any(t.isActive() for t in dlg.findChildren(QTimer)),
+                    timeout=10_000)
+    assert not dlg.isVisible()
+    assert QApplication.activeModalWidget() is None
+    player.setFocus()
+    qtbot.keyClick(player, Qt.Key.Key_E)
+    # cy-admin: its page at 0, its one error a quarter of its 15 minutes in
+    assert player.controller.time == 225_000
