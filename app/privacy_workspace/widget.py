@@ -292,6 +292,8 @@ class PrivacyWorkspace(QWidget):
         self.subject: Subject | None = None
         self.preview: Preview | None = None
         self._dry_rules: Rules | None = None   # the rules of the last dry run
+        self._dry_changed = 0                   # how many stored sessions it would change
+        self._dry_sessions = 0                  # of how many
         self._dirty = False                     # the form differs from the saved rules
 
         # header
@@ -689,6 +691,7 @@ class PrivacyWorkspace(QWidget):
                 store.close()
         _fill(self.dry_run_table, rows)
         self._dry_rules = rules if changed else None
+        self._dry_changed, self._dry_sessions = changed, sessions
         self.dry_run_note.setText(f"{sessions} stored session(s); {changed} would change."
                                   " Nothing was written.")
         self._update_apply()
@@ -714,8 +717,10 @@ class PrivacyWorkspace(QWidget):
             return False
         if confirm and QMessageBox.question(
                 self, "Re-mask stored sessions",
-                "Rewrite every stored session under the saved rules? What they hold now that"
-                " the rules mask is deleted for good.") != QMessageBox.StandardButton.Yes:
+                f"Rewrite every stored session under the saved rules (revision"
+                f" {rules.revision})? The dry run found {self._dry_changed} of"
+                f" {self._dry_sessions} stored session(s) that would change. What they hold"
+                " now that the rules mask is deleted for good.") != QMessageBox.StandardButton.Yes:
             return False
         store = self._store()
         if store is None:
@@ -725,8 +730,11 @@ class PrivacyWorkspace(QWidget):
         finally:
             store.close()
         n = sum(r.changed for r in results)
-        self._say(f"re-masked {n} of {len(results)} stored session(s) under revision"
-                  f" {rules.revision}")
+        done = f"re-masked {n} of {len(results)} stored session(s) under revision {rules.revision}"
+        self._say(done)
+        # the table stays: what the dry run counted, and now what was done
+        self.dry_run_note.setText(f"Applied: {done}. The table shows the dry run before it;"
+                                  " a new dry run shows what is left to change.")
         self._dry_rules = None
         self._update_apply()
         self._load_sessions()

@@ -10,7 +10,8 @@ from dataclasses import replace
 
 import player.qt.webview  # noqa: F401  (registers our URL schemes before the QApplication)
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app.privacy_workspace import PrivacyWorkspace
 from app.privacy_workspace.model import MARK
@@ -207,6 +208,40 @@ def test_dry_run_then_apply_once_saved(qtbot, tmp_path, workspace):
     assert w.apply_to_stored(confirm=False)
     assert "Quay" not in stored_text(data) and "Analytical engine" in stored_text(data)
     assert "re-masked 1 of 1" in w.status.text()
+
+
+def test_apply_asks_with_the_dry_runs_count_and_the_dry_run_tab_says_what_was_done(
+        qtbot, tmp_path, workspace):
+    """A new user applied, and the Dry run tab still said "1 would change. Nothing was
+    written." under a header saying it had been."""
+    data = tmp_path / "data"
+    with Store.open(data) as st:   # two sessions, a day apart
+        for day in range(2):
+            st.ingest([dict(e, timestamp=e["timestamp"] + day * 86_400_000)
+                       for e in account_recording()],
+                      masker_factory=masker_factory(Rules.default()), user={"id": "u1"})
+    w = workspace(data)
+    type_rule(qtbot, w, ".address", Level.HIDDEN)
+    assert w.save()
+    w.tabs.setCurrentIndex(w.tabs.indexOf(w.dry_run_button.parentWidget()))
+    qtbot.mouseClick(w.dry_run_button, Qt.MouseButton.LeftButton)
+    assert "2 would change. Nothing was written." in w.dry_run_note.text()
+    asked = []
+
+    def answer() -> None:
+        box = QApplication.activeModalWidget()
+        assert isinstance(box, QMessageBox)
+        asked.append(box.text())
+        box.button(QMessageBox.StandardButton.Yes).click()
+    QTimer.singleShot(0, answer)
+    qtbot.mouseClick(w.apply_button, Qt.MouseButton.LeftButton)
+    (question,) = asked
+    assert "revision 1" in question and "found 2 of 2 stored session(s) that would change" \
+        in question
+    assert "Quay" not in stored_text(data)
+    note = w.dry_run_note.text()
+    assert "Nothing was written" not in note and "would change" not in note
+    assert note.startswith("Applied: re-masked 2 of 2 stored session(s) under revision 1")
 
 
 def test_audit_lists_findings_with_masked_excerpts(qtbot, tmp_path, workspace):
