@@ -255,6 +255,20 @@ def test_pages_are_added_before_settings_and_settings_shows_the_rules(window, da
     assert window.show_page("Record") is window.record
 
 
+def test_settings_shows_the_rules_revision_the_privacy_page_saved(window, data):
+    """Settings said "(version 1)" - the file format's - of rules at revision 2: it says
+    the revision, as `replay mask` and the Privacy page do."""
+    privacy = window.show_page("Privacy")
+    for param in ("token", "token, email"):
+        privacy.form.scrub.setText(param)
+        privacy.form.changed.emit()
+        assert privacy.save()
+    assert privacy.base_revision == 2
+    source = window.show_page("Settings").rules_source.text()
+    assert source == f"{data / 'rules.toml'} (revision 2)"
+    assert "version" not in source
+
+
 def test_window_size_and_appearance_persist(qtbot, data, settings):
     w = MainWindow(data, settings=settings, thumbnails=False)
     qtbot.addWidget(w)
