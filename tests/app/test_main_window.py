@@ -131,6 +131,47 @@ def test_clicking_a_header_sorts_and_keeps_the_filter(window, qtbot):
     assert shown(window) == ["cy-admin", "ada-checkout"]
 
 
+def sort_arrow(header, section: int) -> str:
+    """Which way the sort arrow painted on `section` points ("up" or "down"). The pixels
+    that change when the indicator is hidden are the arrow's and the label's (it moves
+    over): the arrow is the rightmost run of changed columns, and a triangle is widest at
+    its base."""
+    def grab():
+        return header.grab(header.rect()).toImage()
+    with_arrow = grab()
+    header.setSortIndicatorShown(False)
+    without = grab()
+    header.setSortIndicatorShown(True)
+    x0 = header.sectionViewportPosition(section)
+    changed = {(x, y) for x in range(x0, x0 + header.sectionSize(section))
+               for y in range(with_arrow.height()) if with_arrow.pixel(x, y) != without.pixel(x, y)}
+    x = max(x for x, _ in changed)
+    arrow = set()
+    while any((x, y) in changed for y in range(with_arrow.height())):
+        arrow |= {(x, y) for y in range(with_arrow.height()) if (x, y) in changed}
+        x -= 1
+    rows = sorted({y for _, y in arrow})
+    widths = [sum(yy == y for _, yy in arrow) for y in rows]
+    assert len(widths) >= 3 and widths[0] != widths[-1], widths
+    return "down" if widths[0] > widths[-1] else "up"
+
+
+def test_the_sort_arrow_points_the_way_the_rows_go(window, qtbot):
+    """Newest first showed an upward arrow, which most people read as ascending (Qt gives
+    the style ascending as SortDown, which Fusion paints pointing down)."""
+    from app.browser_model import Column
+
+    table = window.browser.table
+    header = table.horizontalHeader()
+    assert shown(window)[0] == "dee-admin"               # the newest first, as it opens
+    assert header.sortIndicatorOrder() == Qt.SortOrder.DescendingOrder
+    assert sort_arrow(header, Column.START) == "down"
+    x = header.sectionViewportPosition(Column.START) + header.sectionSize(Column.START) // 2
+    qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(x, 5))
+    assert shown(window)[0] == "ada-checkout"            # the oldest first
+    assert sort_arrow(header, Column.START) == "up"
+
+
 def test_open_a_file_from_the_menu_shows_the_player_and_remembers_it(window, qtbot, recording,
                                                                       settings):
     window.open_action.trigger()
