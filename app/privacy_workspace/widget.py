@@ -523,7 +523,11 @@ class PrivacyWorkspace(QWidget):
         from datetime import datetime
         for s in sorted(infos, key=lambda s: s.start_ms, reverse=True):
             when = datetime.fromtimestamp(s.start_ms / 1000).strftime("%Y-%m-%d %H:%M")
-            self.session_combo.addItem(f"{when}  {s.first_url or '(no URL)'}  {s.id[:8]}", s.id)
+            url = s.first_url or "(no URL)"
+            # the whole id, before the URL: the box cuts a long text at its end
+            self.session_combo.addItem(f"{when}  {s.id}  {url}", s.id)
+            self.session_combo.setItemData(self.session_combo.count() - 1,
+                                           f"session {s.id}\n{url}", Qt.ItemDataRole.ToolTipRole)
         if not infos:
             self.session_combo.addItem("no stored sessions - open a recording file", None)
         self.session_combo.blockSignals(False)
@@ -683,7 +687,7 @@ class PrivacyWorkspace(QWidget):
                     changed += r.events_changed > 0
                     claims = list(r.by_claim().items()) or [("nothing would change", {})]
                     for k, (claim, per_kind) in enumerate(claims):
-                        rows.append([info.id[:13] if k == 0 else "",
+                        rows.append([info.id if k == 0 else "",
                                      f"{r.events_changed} of {r.events}" if k == 0 else "",
                                      claim, ", ".join(f"{n} {kind}" for kind, n in
                                                       sorted(per_kind.items()))])
@@ -752,10 +756,10 @@ class PrivacyWorkspace(QWidget):
                     audited += 1
                     found += len(a.findings)
                     if not a.findings:   # a clean session says so, as the command line does
-                        rows.append([info.id[:13], "-", "", "", "", "",
+                        rows.append([info.id, "-", "", "", "", "",
                                      f"none of: {', '.join([*DETECTORS, SENSITIVE_INPUTS])}"])
                     for f in a.findings:
-                        rows.append([info.id[:13], f.kind,
+                        rows.append([info.id, f.kind,
                                      "context" if f.event_index is None else str(f.event_index),
                                      clock(f.offset_ms),
                                      "" if f.node_id is None else str(f.node_id), f.where,

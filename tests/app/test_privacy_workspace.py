@@ -11,7 +11,7 @@ from dataclasses import replace
 import player.qt.webview  # noqa: F401  (registers our URL schemes before the QApplication)
 import pytest
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox, QStyle, QStyleOptionComboBox
 
 from app.privacy_workspace import PrivacyWorkspace
 from app.privacy_workspace.model import MARK
@@ -293,8 +293,37 @@ def test_audit_says_a_clean_session_is_clean(qtbot, tmp_path, workspace):
     w = workspace(data)
     qtbot.mouseClick(w.audit_button, Qt.MouseButton.LeftButton)
     (row,) = [[w.audit_table.item(0, c).text() for c in range(w.audit_table.columnCount())]]
-    assert w.audit_table.rowCount() == 1 and row[0] == sid[:13]
+    assert w.audit_table.rowCount() == 1 and row[0] == sid
     assert row[-1] == "none of: email, card, phone, sensitive-input"
+
+
+def test_session_ids_are_shown_whole(qtbot, tmp_path, workspace):
+    """A new user saw "acme-shop-dem" in the Dry run and Audit tables and "acme-sho" in the
+    Preview's session box: each shows the whole id, with room for it."""
+    sid = "acme-shop-demo-2026-12-02-checkout"
+    data = tmp_path / "data"
+    with Store.open(data) as st:
+        st.ingest(account_recording(), masker_factory=masker_factory(Rules.default()),
+                  user={"id": "u1"}, session_id=sid)
+    w = workspace(data)
+    box = w.session_combo
+    opt = QStyleOptionComboBox()
+    box.initStyleOption(opt)
+    label = box.style().subControlRect(QStyle.ComplexControl.CC_ComboBox, opt,
+                                       QStyle.SubControl.SC_ComboBoxEditField, box)
+    text = box.currentText()
+    assert sid in text
+    assert box.fontMetrics().horizontalAdvance(text[:text.index(sid) + len(sid)]) \
+        <= label.width()
+    type_rule(qtbot, w, ".address", Level.HIDDEN)
+    qtbot.mouseClick(w.dry_run_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(w.audit_button, Qt.MouseButton.LeftButton)
+    for table in (w.dry_run_table, w.audit_table):
+        item = table.item(0, 0)
+        assert item.text() == sid and item.toolTip() == sid
+        room = table.columnWidth(0) - 2 * table.style().pixelMetric(
+            QStyle.PixelMetric.PM_FocusFrameHMargin, None, table)
+        assert table.fontMetrics().horizontalAdvance(sid) <= room
 
 
 def test_the_privacy_preview_puts_its_sides_one_above_the_other_when_that_is_larger():
