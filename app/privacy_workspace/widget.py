@@ -29,8 +29,8 @@ from recorder.privacy.audit import clock, looked_for
 from recorder.privacy.history import active_rules, read_history, save_rules
 from recorder.privacy.rules import RULES_FILENAME, check_selector
 
-from .model import (OUTLINE, OUTLINE_CSS, Preview, Subject, build_preview, has_page,
-                    stacked_sides)
+from .model import (AUDIT, DRY_RUN, HISTORY, OUTLINE, OUTLINE_CSS, PREVIEW, TABS, Preview,
+                    Subject, build_preview, has_page, stacked_sides)
 
 LEVELS = [lvl.label for lvl in Level]
 DEBOUNCE_MS = 250        # the preview follows typing, once the officer pauses
@@ -311,10 +311,10 @@ class PrivacyWorkspace(QWidget):
 
         self.form = RulesForm(self)
         self.tabs = QTabWidget(self)
-        self.tabs.addTab(self._preview_tab(), "Preview")
-        self.tabs.addTab(self._dry_run_tab(), "Dry run")
-        self.tabs.addTab(self._audit_tab(), "Audit")
-        self.tabs.addTab(self._history_tab(), "History")
+        self.tabs.addTab(self._preview_tab(), PREVIEW)
+        self.tabs.addTab(self._dry_run_tab(), DRY_RUN)
+        self.tabs.addTab(self._audit_tab(), AUDIT)
+        self.tabs.addTab(self._history_tab(), HISTORY)
         split = QSplitter(Qt.Orientation.Horizontal, self)
         split.addWidget(self.form)
         split.addWidget(self.tabs)
@@ -433,6 +433,13 @@ class PrivacyWorkspace(QWidget):
         lay = QVBoxLayout(w)
         lay.addWidget(self.history_table, 1)
         return w
+
+    def show_tab(self, name: str) -> None:
+        """Bring the tab `name` (one of model.TABS) to the front."""
+        self.tabs.setCurrentIndex(TABS.index(name))
+
+    def current_tab(self) -> str:
+        return TABS[self.tabs.currentIndex()]
 
     # --- rules ----------------------------------------------------------------------------
     def reload(self) -> None:

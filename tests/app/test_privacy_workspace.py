@@ -6,11 +6,15 @@ from __future__ import annotations
 
 import getpass
 import json
+import os
+import subprocess
+import sys
 from dataclasses import replace
 
 import player.qt.webview  # noqa: F401  (registers our URL schemes before the QApplication)
 import pytest
 from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication, QMessageBox, QStyle, QStyleOptionComboBox
 
 from app.privacy_workspace import PrivacyWorkspace
@@ -333,3 +337,55 @@ def test_the_privacy_preview_puts_its_sides_one_above_the_other_when_that_is_lar
     assert not stacked_sides(740, 480, desktop, 44)     # 1280x720: beside is larger
     assert stacked_sides(740, 780, desktop, 44)         # 1280x1024: one above the other
     assert not stacked_sides(740, 780, (390, 844), 44)  # phone pages: always beside
+
+
+def test_tabs_are_named_in_any_case():
+    from app.privacy_workspace.model import TABS, tab_named
+
+    assert tab_named("audit") == "Audit" and tab_named(" dry RUN ") == "Dry run"
+    assert [tab_named(t.upper()) for t in TABS] == list(TABS)
+    with pytest.raises(ValueError, match="no tab 'audits': choose Preview, Dry run, Audit or"
+                                         " History"):
+        tab_named("audits")
+
+
+def workspace_cli(*args, tmp_path) -> subprocess.CompletedProcess:
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    return subprocess.run([sys.executable, "-m", "app.privacy_workspace", *map(str, args)],
+                          env=env, capture_output=True, text=True, timeout=120, cwd=tmp_path)
+
+
+def test_an_unknown_tab_is_refused_in_one_line(tmp_path):
+    out = workspace_cli("--data", tmp_path / "data", "--tab", "audits", tmp_path=tmp_path)
+    assert out.returncode == 2 and out.stdout == ""
+    assert out.stderr.splitlines() == [
+        "python -m app.privacy_workspace: error: argument --tab: no tab 'audits': choose"
+        " Preview, Dry run, Audit or History - see `python -m app.privacy_workspace --help`"]
+
+
+def test_a_screenshot_of_a_tab_without_pages_does_not_wait_for_them(tmp_path):
+    """`--tab audit` was ignored (the case), and `--tab Audit --screenshot` ended after
+    30 s with a traceback: the hidden preview's pages never paint."""
+    data = tmp_path / "data"
+    store_with(data)
+    png = tmp_path / "audit.png"
+    out = workspace_cli("--data", data, "--tab", "Audit", "--screenshot", png,
+                        tmp_path=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert "Traceback" not in out.stderr
+    image = QImage(str(png))
+    assert (image.width(), image.height()) == (1440, 900)
+
+
+def test_the_workspace_opens_on_the_tab_asked_for_and_says_a_failed_screenshot(
+        qtbot, tmp_path):
+    from app.privacy_workspace.__main__ import parse, screenshot, window
+
+    w = window(parse(["--data", str(tmp_path / "data"), "--tab", "HISTORY"]))
+    try:
+        assert w.current_tab() == "History" and w.tabs.currentWidget().isVisible()
+        bad = tmp_path / "no-such-folder" / "x.png"
+        assert screenshot(w, bad) == f"cannot write {bad} - check the path"
+        assert screenshot(w, tmp_path / "history.png") is None
+    finally:
+        dispose(w)
