@@ -24,7 +24,7 @@ _ORDER = ["demo", "play", "open_cmd", "url_handler", "import_cmd", "sessions", "
           "audit", "delete", "repair", "serve", "app_cmd"]
 
 
-class _Parser(argparse.ArgumentParser):
+class OneLineParser(argparse.ArgumentParser):
     """argparse, with a usage mistake said in one line (what, and where to read more)
     instead of the usage block followed by the error."""
 
@@ -33,14 +33,14 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _common() -> argparse.ArgumentParser:
-    common = _Parser(add_help=False)
+    common = OneLineParser(add_help=False)
     common.add_argument("--data", type=Path, default=argparse.SUPPRESS,
                         help="data folder (default: %s)" % default_data_dir())
     return common
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
+    parser = OneLineParser(
         prog="replay", description="Local, privacy-first session replay. With no command:"
                                     " the desktop app (sessions, player, settings).")
     parser.add_argument("--data", type=Path, default=None,

@@ -1,28 +1,41 @@
-"""`python -m app.privacy_workspace --data DIR [--file REC] [--screenshot OUT.png]`: the
-workspace in a window of its own (the desktop app hosts it as a page); `--screenshot`
-paints it at the default size and exits."""
+"""`python -m app.privacy_workspace --data DIR [--file REC] [--tab TAB] [--screenshot OUT.png]`:
+the workspace in a window of its own (the desktop app hosts it as a page); `--screenshot`
+paints it at the default size, on the tab asked for, and exits."""
 from __future__ import annotations
 
 import argparse
 import sys
 from pathlib import Path
 
+from .model import PREVIEW, tab_named
+
 DEFAULT_SIZE = (1440, 900)   # the main window's default size
+PROG = "python -m app.privacy_workspace"
 
 
-def main(argv: list[str] | None = None) -> int:
-    from recorder.paths import default_data_dir
+def _tab(text: str) -> str:
+    try:
+        return tab_named(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
-    p = argparse.ArgumentParser(prog="python -m app.privacy_workspace")
+
+def parse(argv: list[str] | None = None) -> argparse.Namespace:
+    from ..cli import OneLineParser
+
+    p = OneLineParser(prog=PROG)
     p.add_argument("--data", type=Path, default=None, help="the data folder")
     p.add_argument("--file", type=Path, default=None, help="preview this recording file")
-    p.add_argument("--tab", default="Preview", help="the tab to show first")
+    p.add_argument("--tab", type=_tab, default=PREVIEW,
+                   help="the tab to show first: Preview, Dry run, Audit or History (any case)")
     p.add_argument("--screenshot", type=Path, default=None, metavar="OUT.png")
-    args = p.parse_args(argv)
-    from player.qt.standalone import application, prepare_qt_environment
+    return p.parse_args(argv)
 
-    prepare_qt_environment(offscreen=args.screenshot is not None)
-    app = application()
+
+def window(args: argparse.Namespace):
+    """The workspace as `args` ask for it, on show (a QApplication is there)."""
+    from recorder.paths import default_data_dir
+
     from .widget import PrivacyWorkspace
 
     w = PrivacyWorkspace(args.data or default_data_dir())
@@ -30,17 +43,45 @@ def main(argv: list[str] | None = None) -> int:
     w.resize(*DEFAULT_SIZE)
     if args.file is not None:
         w.open_file(args.file)
-    for i in range(w.tabs.count()):
-        if w.tabs.tabText(i) == args.tab:
-            w.tabs.setCurrentIndex(i)
+    w.show_tab(args.tab)
     w.show()
-    if args.screenshot is not None:
-        from player.qt.standalone import dispose, grab_stable
-        w.wait_shown()
-        ok = grab_stable(w, w.right.bridge).save(str(args.screenshot), "PNG")
-        dispose(w)
-        return 0 if ok else 1
-    return app.exec()
+    return w
+
+
+def screenshot(w, out: Path) -> str | None:
+    """Paint `w` into `out` (PNG); None, or what went wrong in one line. The preview's
+    pages are waited for only when the Preview tab is on show: a hidden view never paints."""
+    from PySide6.QtCore import QCoreApplication
+
+    from player.qt.standalone import grab_stable
+
+    try:
+        if w.current_tab() == PREVIEW:
+            w.wait_shown()
+            image = grab_stable(w, w.right.bridge)
+        else:
+            QCoreApplication.processEvents()   # (the layout of the tab brought forward)
+            image = w.grab().toImage()
+    except TimeoutError as exc:
+        return f"no screenshot: {exc}"
+    return None if image.save(str(out), "PNG") else f"cannot write {out} - check the path"
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse(argv)
+    from player.qt.standalone import application, dispose, prepare_qt_environment
+
+    prepare_qt_environment(offscreen=args.screenshot is not None)
+    app = application()
+    w = window(args)
+    if args.screenshot is None:
+        return app.exec()
+    problem = screenshot(w, args.screenshot)
+    dispose(w)
+    if problem:
+        print(f"{PROG}: error: {problem}", file=sys.stderr)
+        return 2
+    return 0
 
 
 if __name__ == "__main__":

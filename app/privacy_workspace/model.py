@@ -56,6 +56,19 @@ class Preview:
     changed: set[int] = field(default_factory=set)   # element ids outlined on both sides
 
 
+# The workspace's tabs, in their order.
+PREVIEW, DRY_RUN, AUDIT, HISTORY = TABS = ("Preview", "Dry run", "Audit", "History")
+
+
+def tab_named(name: str) -> str:
+    """The tab called `name`, in any case ("audit": "Audit"); ValueError naming the tabs
+    when there is none."""
+    for tab in TABS:
+        if tab.casefold() == name.strip().casefold():
+            return tab
+    raise ValueError(f"no tab {name!r}: choose {', '.join(TABS[:-1])} or {TABS[-1]}")
+
+
 def _prefix(events: Iterable[Raw], at_ms: float | None) -> list[Raw]:
     """The events up to `at_ms` after the first one (None: all)."""
     out: list[Raw] = []

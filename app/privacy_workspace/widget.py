@@ -30,8 +30,8 @@ from recorder.privacy.history import active_rules, read_history, save_rules
 from recorder.privacy.rules import RULES_FILENAME, check_selector
 
 from ..thumbnails import remove_stale
-from .model import (OUTLINE, OUTLINE_CSS, Preview, Subject, build_preview, has_page,
-                    stacked_sides)
+from .model import (AUDIT, DRY_RUN, HISTORY, OUTLINE, OUTLINE_CSS, PREVIEW, TABS, Preview,
+                    Subject, build_preview, has_page, stacked_sides)
 
 LEVELS = [lvl.label for lvl in Level]
 DEBOUNCE_MS = 250        # the preview follows typing, once the officer pauses
@@ -294,6 +294,8 @@ class PrivacyWorkspace(QWidget):
         self.subject: Subject | None = None
         self.preview: Preview | None = None
         self._dry_rules: Rules | None = None   # the rules of the last dry run
+        self._dry_changed = 0                   # how many stored sessions it would change
+        self._dry_sessions = 0                  # of how many
         self._dirty = False                     # the form differs from the saved rules
 
         # header
@@ -311,10 +313,10 @@ class PrivacyWorkspace(QWidget):
 
         self.form = RulesForm(self)
         self.tabs = QTabWidget(self)
-        self.tabs.addTab(self._preview_tab(), "Preview")
-        self.tabs.addTab(self._dry_run_tab(), "Dry run")
-        self.tabs.addTab(self._audit_tab(), "Audit")
-        self.tabs.addTab(self._history_tab(), "History")
+        self.tabs.addTab(self._preview_tab(), PREVIEW)
+        self.tabs.addTab(self._dry_run_tab(), DRY_RUN)
+        self.tabs.addTab(self._audit_tab(), AUDIT)
+        self.tabs.addTab(self._history_tab(), HISTORY)
         split = QSplitter(Qt.Orientation.Horizontal, self)
         split.addWidget(self.form)
         split.addWidget(self.tabs)
@@ -434,6 +436,13 @@ class PrivacyWorkspace(QWidget):
         lay.addWidget(self.history_table, 1)
         return w
 
+    def show_tab(self, name: str) -> None:
+        """Bring the tab `name` (one of model.TABS) to the front."""
+        self.tabs.setCurrentIndex(TABS.index(name))
+
+    def current_tab(self) -> str:
+        return TABS[self.tabs.currentIndex()]
+
     # --- rules ----------------------------------------------------------------------------
     def reload(self) -> None:
         """Show the data folder's active rules (discarding edits)."""
@@ -523,7 +532,11 @@ class PrivacyWorkspace(QWidget):
         from datetime import datetime
         for s in sorted(infos, key=lambda s: s.start_ms, reverse=True):
             when = datetime.fromtimestamp(s.start_ms / 1000).strftime("%Y-%m-%d %H:%M")
-            self.session_combo.addItem(f"{when}  {s.first_url or '(no URL)'}  {s.id[:8]}", s.id)
+            url = s.first_url or "(no URL)"
+            # the whole id, before the URL: the box cuts a long text at its end
+            self.session_combo.addItem(f"{when}  {s.id}  {url}", s.id)
+            self.session_combo.setItemData(self.session_combo.count() - 1,
+                                           f"session {s.id}\n{url}", Qt.ItemDataRole.ToolTipRole)
         if not infos:
             self.session_combo.addItem("no stored sessions - open a recording file", None)
         self.session_combo.blockSignals(False)
@@ -683,7 +696,7 @@ class PrivacyWorkspace(QWidget):
                     changed += r.events_changed > 0
                     claims = list(r.by_claim().items()) or [("nothing would change", {})]
                     for k, (claim, per_kind) in enumerate(claims):
-                        rows.append([info.id[:13] if k == 0 else "",
+                        rows.append([info.id if k == 0 else "",
                                      f"{r.events_changed} of {r.events}" if k == 0 else "",
                                      claim, ", ".join(f"{n} {kind}" for kind, n in
                                                       sorted(per_kind.items()))])
@@ -691,6 +704,7 @@ class PrivacyWorkspace(QWidget):
                 store.close()
         _fill(self.dry_run_table, rows)
         self._dry_rules = rules if changed else None
+        self._dry_changed, self._dry_sessions = changed, sessions
         self.dry_run_note.setText(f"{sessions} stored session(s); {changed} would change."
                                   " Nothing was written.")
         self._update_apply()
@@ -716,8 +730,10 @@ class PrivacyWorkspace(QWidget):
             return False
         if confirm and QMessageBox.question(
                 self, "Re-mask stored sessions",
-                "Rewrite every stored session under the saved rules? What they hold now that"
-                " the rules mask is deleted for good.") != QMessageBox.StandardButton.Yes:
+                f"Rewrite every stored session under the saved rules (revision"
+                f" {rules.revision})? The dry run found {self._dry_changed} of"
+                f" {self._dry_sessions} stored session(s) that would change. What they hold"
+                " now that the rules mask is deleted for good.") != QMessageBox.StandardButton.Yes:
             return False
         store = self._store()
         if store is None:
@@ -730,8 +746,11 @@ class PrivacyWorkspace(QWidget):
             store.close()
         self.remasked.emit()
         n = sum(r.changed for r in results)
-        self._say(f"re-masked {n} of {len(results)} stored session(s) under revision"
-                  f" {rules.revision}")
+        done = f"re-masked {n} of {len(results)} stored session(s) under revision {rules.revision}"
+        self._say(done)
+        # the table stays: what the dry run counted, and now what was done
+        self.dry_run_note.setText(f"Applied: {done}. The table shows the dry run before it;"
+                                  " a new dry run shows what is left to change.")
         self._dry_rules = None
         self._update_apply()
         self._load_sessions()
@@ -749,11 +768,11 @@ class PrivacyWorkspace(QWidget):
                     audited += 1
                     found += len(a.findings)
                     if not a.findings or a.owner:   # said as the command line says it
-                        rows.append([info.id[:13], "-", "", "", "", "",
+                        rows.append([info.id, "-", "", "", "", "",
                                      owner_note(a.owner) if a.findings else
                                      a.summary([*DETECTORS, SENSITIVE_INPUTS])])
                     for f in a.findings:
-                        rows.append([info.id[:13], f.kind,
+                        rows.append([info.id, f.kind,
                                      "context" if f.event_index is None else str(f.event_index),
                                      clock(f.offset_ms),
                                      "" if f.node_id is None else str(f.node_id), f.where,

@@ -6,9 +6,9 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QProgressDialog, QWidget
+from PySide6.QtWidgets import QWidget
 
-from .jobs import ThreadJob, job_dialog
+from .jobs import JobDialog, ThreadJob, job_dialog
 
 
 class _SignalBar:
@@ -77,7 +77,7 @@ class ImportJob(ThreadJob):
         self.finished.emit(results, failures)
 
 
-def progress_dialog(job: ImportJob, parent: QWidget) -> QProgressDialog:
+def progress_dialog(job: ImportJob, parent: QWidget) -> JobDialog:
     """A window-modal progress dialog following `job` (shown after half a second, so a
     small import does not flash one); Cancel stops before the next file."""
     dlg = job_dialog(job, parent, "Import", f"Importing {len(job.files)} file(s)…")
@@ -90,5 +90,5 @@ def progress_dialog(job: ImportJob, parent: QWidget) -> QProgressDialog:
             dlg.setValue(min(done, total))
 
     job.progress.connect(on_progress)
-    job.finished.connect(lambda *_: dlg.hide())   # (close() would say "canceled")
+    job.finished.connect(dlg.end)
     return dlg

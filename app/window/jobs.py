@@ -39,10 +39,32 @@ class ThreadJob(QObject):
             self._thread.join(timeout_s)
 
 
-def job_dialog(job: ThreadJob, parent: QWidget, title: str, label: str) -> QProgressDialog:
+class JobDialog(QProgressDialog):
+    """A progress dialog that never shows once `end()` said its job is over.
+
+    QProgressDialog shows itself from a timer of its own: its minimum duration after it is
+    made, or after a setValue(minimum). A job that ends before that timer fires (a short
+    recording, while the window is busy building its player) would have its dialog shown
+    after the end, window-modal, with nothing left to hide it, and keys to the window
+    blocked until Cancel."""
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.ended = False
+
+    def end(self, *_args) -> None:
+        """The job is over: hidden now and from then on (close() would say "canceled")."""
+        self.ended = True
+        self.hide()
+
+    def setVisible(self, visible: bool) -> None:  # noqa: N802 (Qt)
+        super().setVisible(visible and not self.ended)
+
+
+def job_dialog(job: ThreadJob, parent: QWidget, title: str, label: str) -> JobDialog:
     """A window-modal busy dialog for `job` (shown after SHOW_AFTER_MS); Cancel cancels it.
-    The caller connects the job's progress and end to it."""
-    dlg = QProgressDialog(label, "Cancel", 0, 0, parent)
+    The caller connects the job's progress to it, and the job's end to its `end`."""
+    dlg = JobDialog(label, "Cancel", 0, 0, parent)
     dlg.setWindowTitle(title)
     dlg.setWindowModality(Qt.WindowModality.WindowModal)
     dlg.setMinimumDuration(SHOW_AFTER_MS)

@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QProgressDialog, QWidget
+from PySide6.QtWidgets import QWidget
 
 from recorder.format import no_gc
 
-from .jobs import ThreadJob, job_dialog
+from .jobs import JobDialog, ThreadJob, job_dialog
 
 
 @dataclass(frozen=True)
@@ -122,11 +122,11 @@ def _one_line(message: str) -> str:
     return " ".join(message.split())
 
 
-def progress_dialog(job: OpenJob, parent: QWidget) -> QProgressDialog:
+def progress_dialog(job: OpenJob, parent: QWidget) -> JobDialog:
     """A busy progress dialog following `job` (shown after half a second, so a short
     recording does not flash one); Cancel stops the job and opens nothing."""
     names = ", ".join(o.name for o in job.openings)
     dlg = job_dialog(job, parent, "Open", f"Opening {names}…")
     job.progress.connect(dlg.setLabelText)
-    job.finished.connect(dlg.hide)   # (close() would say "canceled")
+    job.finished.connect(dlg.end)
     return dlg

@@ -11,8 +11,8 @@ from PySide6.QtCore import (QAbstractTableModel, QDate, QEvent, QModelIndex, QOb
                             Qt, Signal)
 from PySide6.QtGui import QColor, QFont, QIcon
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDateEdit, QHBoxLayout,
-                               QHeaderView, QLabel, QLineEdit, QMenu, QPushButton, QSpinBox,
-                               QTableView, QTabWidget, QVBoxLayout, QWidget)
+                               QHeaderView, QLabel, QLineEdit, QMenu, QProxyStyle, QPushButton,
+                               QSpinBox, QStyle, QTableView, QTabWidget, QVBoxLayout, QWidget)
 
 from ..browser_model import DAY_MS, HEADERS, MINUTE_MS, Catalog, Column, Query, Row
 from ..commands.sessions import duration_text, when_text   # the CLI's formats, shown the same way
@@ -99,6 +99,21 @@ class SessionTableModel(QAbstractTableModel):
         if i is not None:
             ix = self.index(i, Column.THUMBNAIL)
             self.dataChanged.emit(ix, ix, [Qt.ItemDataRole.DecorationRole])
+
+
+class SortArrowStyle(QProxyStyle):
+    """The header's sort arrow as most people read one: up when ascending (oldest, shortest
+    first), down when descending. Qt hands the style ascending as SortDown, which Fusion
+    paints pointing down: the sessions, newest first, showed an upward arrow. The arrow is
+    drawn from the header's own order, as the plain up or down arrow of the style."""
+
+    def drawPrimitive(self, element, option, painter, widget=None) -> None:  # noqa: N802 (Qt)
+        if element == QStyle.PrimitiveElement.PE_IndicatorHeaderArrow \
+                and isinstance(widget, QHeaderView):
+            element = QStyle.PrimitiveElement.PE_IndicatorArrowUp \
+                if widget.sortIndicatorOrder() == Qt.SortOrder.AscendingOrder \
+                else QStyle.PrimitiveElement.PE_IndicatorArrowDown
+        super().drawPrimitive(element, option, painter, widget)
 
 
 _DISPLAY: dict[Column, Callable[[Row], Any]] = {
@@ -200,6 +215,9 @@ class SessionBrowser(QWidget):
         self.table.sortByColumn(Column.START, Qt.SortOrder.DescendingOrder)
         head = self.table.horizontalHeader()
         head.setHighlightSections(False)
+        arrows = SortArrowStyle()
+        arrows.setParent(head)   # (setStyle does not own it; the header does)
+        head.setStyle(arrows)
         for col, width in ((Column.THUMBNAIL, THUMB_SHOWN[0] + 12), (Column.START, 140),
                            (Column.DURATION, 80), (Column.USER, 220), (Column.TITLE, 220),
                            (Column.PAGES, 64),

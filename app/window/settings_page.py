@@ -59,7 +59,7 @@ class SettingsPage(QWidget):
             self.rules_text.setPlainText(_read(path))
             return
         if path.is_file():
-            self.rules_source.setText(f"{path} (version {rules.version})")
+            self.rules_source.setText(f"{path} (revision {rules.revision})")   # as `mask` says
             self.rules_text.setPlainText(summary(rules) + "\n\n# " + path.name + "\n\n"
                                          + _read(path))
         else:

@@ -131,6 +131,47 @@ def test_clicking_a_header_sorts_and_keeps_the_filter(window, qtbot):
     assert shown(window) == ["cy-admin", "ada-checkout"]
 
 
+def sort_arrow(header, section: int) -> str:
+    """Which way the sort arrow painted on `section` points ("up" or "down"). The pixels
+    that change when the indicator is hidden are the arrow's and the label's (it moves
+    over): the arrow is the rightmost run of changed columns, and a triangle is widest at
+    its base."""
+    def grab():
+        return header.grab(header.rect()).toImage()
+    with_arrow = grab()
+    header.setSortIndicatorShown(False)
+    without = grab()
+    header.setSortIndicatorShown(True)
+    x0 = header.sectionViewportPosition(section)
+    changed = {(x, y) for x in range(x0, x0 + header.sectionSize(section))
+               for y in range(with_arrow.height()) if with_arrow.pixel(x, y) != without.pixel(x, y)}
+    x = max(x for x, _ in changed)
+    arrow = set()
+    while any((x, y) in changed for y in range(with_arrow.height())):
+        arrow |= {(x, y) for y in range(with_arrow.height()) if (x, y) in changed}
+        x -= 1
+    rows = sorted({y for _, y in arrow})
+    widths = [sum(yy == y for _, yy in arrow) for y in rows]
+    assert len(widths) >= 3 and widths[0] != widths[-1], widths
+    return "down" if widths[0] > widths[-1] else "up"
+
+
+def test_the_sort_arrow_points_the_way_the_rows_go(window, qtbot):
+    """Newest first showed an upward arrow, which most people read as ascending (Qt gives
+    the style ascending as SortDown, which Fusion paints pointing down)."""
+    from app.browser_model import Column
+
+    table = window.browser.table
+    header = table.horizontalHeader()
+    assert shown(window)[0] == "dee-admin"               # the newest first, as it opens
+    assert header.sortIndicatorOrder() == Qt.SortOrder.DescendingOrder
+    assert sort_arrow(header, Column.START) == "down"
+    x = header.sectionViewportPosition(Column.START) + header.sectionSize(Column.START) // 2
+    qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(x, 5))
+    assert shown(window)[0] == "ada-checkout"            # the oldest first
+    assert sort_arrow(header, Column.START) == "up"
+
+
 def test_open_a_file_from_the_menu_shows_the_player_and_remembers_it(window, qtbot, recording,
                                                                       settings):
     window.open_action.trigger()
@@ -201,6 +242,10 @@ def test_import_from_the_menu_stores_and_lists_the_session(window, qtbot, record
     dlg = window.import_progress
     assert dlg.labelText() == "importing bug.json"
     assert dlg.maximum() > 0 and dlg.value() == dlg.maximum()
+    # and ended with it: its delayed show has happened or was called off, and it is hidden
+    qtbot.waitUntil(lambda: not any(t.isActive() for t in dlg.findChildren(QTimer)),
+                    timeout=10_000)
+    assert not dlg.isVisible()
     assert window.last_problem is None
     assert len(shown(window)) == 5
     new = window.browser.current_session()
@@ -249,6 +294,20 @@ def test_pages_are_added_before_settings_and_settings_shows_the_rules(window, da
     assert isinstance(window.show_page("Extra"), QLabel)
     assert window.show_page("Privacy") is window.privacy
     assert window.show_page("Record") is window.record
+
+
+def test_settings_shows_the_rules_revision_the_privacy_page_saved(window, data):
+    """Settings said "(version 1)" - the file format's - of rules at revision 2: it says
+    the revision, as `replay mask` and the Privacy page do."""
+    privacy = window.show_page("Privacy")
+    for param in ("token", "token, email"):
+        privacy.form.scrub.setText(param)
+        privacy.form.changed.emit()
+        assert privacy.save()
+    assert privacy.base_revision == 2
+    source = window.show_page("Settings").rules_source.text()
+    assert source == f"{data / 'rules.toml'} (revision 2)"
+    assert "version" not in source
 
 
 def test_window_size_and_appearance_persist(qtbot, data, settings):
@@ -393,3 +452,28 @@ def test_delete_asks_then_erases_the_session_and_closes_its_tab(window, qtbot, d
     with Store.open(data) as store:
         assert "bob-browse" not in [s.id for s in store.sessions()]
         assert len(store.sessions()) == 3
+
+
+def test_a_session_opened_from_the_list_leaves_no_progress_dialog_behind(window, qtbot):
+    """Enter on a row opens it as a double-click does; its progress dialog ends with the
+    job, even when the job ended before the dialog's delay: a dialog left on show is
+    window-modal, and the player's keys (E: the next error) would not reach the player."""
+    b = window.browser
+    assert b.select_session("cy-admin")
+    b.table.setFocus()
+    with qtbot.waitSignal(window.playerOpened, timeout=60_000) as opened:
+        qtbot.keyClick(b.table, Qt.Key.Key_Return)
+    player = opened.args[0]
+    qtbot.waitUntil(lambda: not window.open_jobs, timeout=60_000)
+    player.wait_ready()
+    player.wait_indexed()
+    dlg = window.open_progress
+    # its delayed show has happened or was called off: nothing can show it later
+    qtbot.waitUntil(lambda: not any(t.isActive() for t in dlg.findChildren(QTimer)),
+                    timeout=10_000)
+    assert not dlg.isVisible()
+    assert QApplication.activeModalWidget() is None
+    player.setFocus()
+    qtbot.keyClick(player, Qt.Key.Key_E)
+    # cy-admin: its page at 0, its one error a quarter of its 15 minutes in
+    assert player.controller.time == 225_000

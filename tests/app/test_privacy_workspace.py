@@ -6,11 +6,16 @@ from __future__ import annotations
 
 import getpass
 import json
+import os
+import subprocess
+import sys
 from dataclasses import replace
 
 import player.qt.webview  # noqa: F401  (registers our URL schemes before the QApplication)
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QApplication, QMessageBox, QStyle, QStyleOptionComboBox
 
 from app.privacy_workspace import PrivacyWorkspace
 from app.privacy_workspace.model import MARK
@@ -217,6 +222,40 @@ def test_dry_run_then_apply_once_saved(qtbot, tmp_path, workspace):
     assert not picture.exists()   # no picture outlives what it showed
 
 
+def test_apply_asks_with_the_dry_runs_count_and_the_dry_run_tab_says_what_was_done(
+        qtbot, tmp_path, workspace):
+    """A new user applied, and the Dry run tab still said "1 would change. Nothing was
+    written." under a header saying it had been."""
+    data = tmp_path / "data"
+    with Store.open(data) as st:   # two sessions, a day apart
+        for day in range(2):
+            st.ingest([dict(e, timestamp=e["timestamp"] + day * 86_400_000)
+                       for e in account_recording()],
+                      masker_factory=masker_factory(Rules.default()), user={"id": "u1"})
+    w = workspace(data)
+    type_rule(qtbot, w, ".address", Level.HIDDEN)
+    assert w.save()
+    w.tabs.setCurrentIndex(w.tabs.indexOf(w.dry_run_button.parentWidget()))
+    qtbot.mouseClick(w.dry_run_button, Qt.MouseButton.LeftButton)
+    assert "2 would change. Nothing was written." in w.dry_run_note.text()
+    asked = []
+
+    def answer() -> None:
+        box = QApplication.activeModalWidget()
+        assert isinstance(box, QMessageBox)
+        asked.append(box.text())
+        box.button(QMessageBox.StandardButton.Yes).click()
+    QTimer.singleShot(0, answer)
+    qtbot.mouseClick(w.apply_button, Qt.MouseButton.LeftButton)
+    (question,) = asked
+    assert "revision 1" in question and "found 2 of 2 stored session(s) that would change" \
+        in question
+    assert "Quay" not in stored_text(data)
+    note = w.dry_run_note.text()
+    assert "Nothing was written" not in note and "would change" not in note
+    assert note.startswith("Applied: re-masked 2 of 2 stored session(s) under revision 1")
+
+
 def test_audit_lists_findings_with_masked_excerpts(qtbot, tmp_path, workspace):
     data = tmp_path / "data"
     store_with(data, replace(Rules.default(), detectors=()))   # the e-mail address stored
@@ -266,11 +305,40 @@ def test_audit_says_a_clean_session_is_clean(qtbot, tmp_path, workspace):
     w = workspace(data)
     qtbot.mouseClick(w.audit_button, Qt.MouseButton.LeftButton)
     (row,) = [[w.audit_table.item(0, c).text() for c in range(w.audit_table.columnCount())]]
-    assert w.audit_table.rowCount() == 1 and row[0] == sid[:13]
+    assert w.audit_table.rowCount() == 1 and row[0] == sid
     # its user (stored by design) is named, so "none of: email" is not said of the store
     assert row[-1] == ("none of: email, card, phone, sensitive-input in its events or context;"
                        " its user's id is recorded as its owner, by design (`replay delete"
                        " --user` erases the user's sessions)")
+
+
+def test_session_ids_are_shown_whole(qtbot, tmp_path, workspace):
+    """A new user saw "acme-shop-dem" in the Dry run and Audit tables and "acme-sho" in the
+    Preview's session box: each shows the whole id, with room for it."""
+    sid = "acme-shop-demo-2026-12-02-checkout"
+    data = tmp_path / "data"
+    with Store.open(data) as st:
+        st.ingest(account_recording(), masker_factory=masker_factory(Rules.default()),
+                  user={"id": "u1"}, session_id=sid)
+    w = workspace(data)
+    box = w.session_combo
+    opt = QStyleOptionComboBox()
+    box.initStyleOption(opt)
+    label = box.style().subControlRect(QStyle.ComplexControl.CC_ComboBox, opt,
+                                       QStyle.SubControl.SC_ComboBoxEditField, box)
+    text = box.currentText()
+    assert sid in text
+    assert box.fontMetrics().horizontalAdvance(text[:text.index(sid) + len(sid)]) \
+        <= label.width()
+    type_rule(qtbot, w, ".address", Level.HIDDEN)
+    qtbot.mouseClick(w.dry_run_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(w.audit_button, Qt.MouseButton.LeftButton)
+    for table in (w.dry_run_table, w.audit_table):
+        item = table.item(0, 0)
+        assert item.text() == sid and item.toolTip() == sid
+        room = table.columnWidth(0) - 2 * table.style().pixelMetric(
+            QStyle.PixelMetric.PM_FocusFrameHMargin, None, table)
+        assert table.fontMetrics().horizontalAdvance(sid) <= room
 
 
 def test_the_privacy_preview_puts_its_sides_one_above_the_other_when_that_is_larger():
@@ -280,3 +348,55 @@ def test_the_privacy_preview_puts_its_sides_one_above_the_other_when_that_is_lar
     assert not stacked_sides(740, 480, desktop, 44)     # 1280x720: beside is larger
     assert stacked_sides(740, 780, desktop, 44)         # 1280x1024: one above the other
     assert not stacked_sides(740, 780, (390, 844), 44)  # phone pages: always beside
+
+
+def test_tabs_are_named_in_any_case():
+    from app.privacy_workspace.model import TABS, tab_named
+
+    assert tab_named("audit") == "Audit" and tab_named(" dry RUN ") == "Dry run"
+    assert [tab_named(t.upper()) for t in TABS] == list(TABS)
+    with pytest.raises(ValueError, match="no tab 'audits': choose Preview, Dry run, Audit or"
+                                         " History"):
+        tab_named("audits")
+
+
+def workspace_cli(*args, tmp_path) -> subprocess.CompletedProcess:
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    return subprocess.run([sys.executable, "-m", "app.privacy_workspace", *map(str, args)],
+                          env=env, capture_output=True, text=True, timeout=120, cwd=tmp_path)
+
+
+def test_an_unknown_tab_is_refused_in_one_line(tmp_path):
+    out = workspace_cli("--data", tmp_path / "data", "--tab", "audits", tmp_path=tmp_path)
+    assert out.returncode == 2 and out.stdout == ""
+    assert out.stderr.splitlines() == [
+        "python -m app.privacy_workspace: error: argument --tab: no tab 'audits': choose"
+        " Preview, Dry run, Audit or History - see `python -m app.privacy_workspace --help`"]
+
+
+def test_a_screenshot_of_a_tab_without_pages_does_not_wait_for_them(tmp_path):
+    """`--tab audit` was ignored (the case), and `--tab Audit --screenshot` ended after
+    30 s with a traceback: the hidden preview's pages never paint."""
+    data = tmp_path / "data"
+    store_with(data)
+    png = tmp_path / "audit.png"
+    out = workspace_cli("--data", data, "--tab", "Audit", "--screenshot", png,
+                        tmp_path=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert "Traceback" not in out.stderr
+    image = QImage(str(png))
+    assert (image.width(), image.height()) == (1440, 900)
+
+
+def test_the_workspace_opens_on_the_tab_asked_for_and_says_a_failed_screenshot(
+        qtbot, tmp_path):
+    from app.privacy_workspace.__main__ import parse, screenshot, window
+
+    w = window(parse(["--data", str(tmp_path / "data"), "--tab", "HISTORY"]))
+    try:
+        assert w.current_tab() == "History" and w.tabs.currentWidget().isVisible()
+        bad = tmp_path / "no-such-folder" / "x.png"
+        assert screenshot(w, bad) == f"cannot write {bad} - check the path"
+        assert screenshot(w, tmp_path / "history.png") is None
+    finally:
+        dispose(w)
