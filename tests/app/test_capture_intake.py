@@ -283,8 +283,9 @@ def test_a_quiet_page_sends_less_often_and_small_bodies_go_plain(qapp, pages, in
     with BrowserRecorder(recorder="capture") as b:
         first = _started_with(b, pages, intake, spy, "quiet-page", flush_ms)
         _sent_everything(b)                       # the snapshot's batch
-        b.click("#more")
-        b.eval("ReplayCapture.record.flush()")    # its mutation is queued now
+        for _ in range(3):   # a few clicks: a body of several hundred characters (compact@4
+            b.click("#more")   # writes one click in about 200, where compressing starts)
+        b.eval("ReplayCapture.record.flush()")    # their mutations are queued now
         quiet = b.eval("ReplayCapture.status().next_send_ms")
         _sent_everything(b)                       # a small batch
         # 160 clicks, each one's mutation its own event (capture.js: BUSY_EVENTS 150)
@@ -302,7 +303,7 @@ def test_a_quiet_page_sends_less_often_and_small_bodies_go_plain(qapp, pages, in
         final = _sent_everything(b)
     assert flush_ms * 0.9 < first <= flush_ms              # a snapshot: one flush period
     assert flush_ms < quiet <= 3 * flush_ms                 # quiet: longer
-    assert [e[0] for e in enc[:2]] == ["deflate", "deflate"], enc  # the snapshot and a click: zipped
+    assert [e[0] for e in enc[:2]] == ["deflate", "deflate"], enc  # the snapshot and clicks: zipped
     assert enc[-1][0] == "plain" and enc[-1][1] < 200, enc  # a resize alone: not worth it
     assert st["failed"] == 0
     assert len(list(open_recording("quiet-page", srv.data).events())) == final["acked"], final
