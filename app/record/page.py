@@ -254,6 +254,7 @@ class RecordPage(QWidget):
         except (LimitError, InvalidEvent, OSError) as exc:
             self._fail(f"The recording was not stored: {exc}")
             return
+        self.browser.typed.clear()   # held for this recording's pass only
         ids = [s.id for s in stored]
         self.session_id = ids[0]
         self._open_stored(self.session_id)
@@ -265,6 +266,7 @@ class RecordPage(QWidget):
             self.sessionRecorded.emit(sid)
 
     def _fail(self, why: str) -> None:
+        self.browser.typed.clear()
         self._set_state(State.BROWSING)
         self._say(why, error=True)
         self.recordingFailed.emit(why)

@@ -21,7 +21,7 @@
   // recording's own process with the next batch, beside the events - never into an event,
   // never to the page's network - and lives there in memory only (`typed`, read by
   // recorder.privacy.masker.masker_factory). capture.js scrubs its echoes itself.
-  var typed = [], typedSeen = new Set();
+  var typed = [], typedSeen = new Set(), recording = false;
 
   function send() {
     flushQueued = false;
@@ -37,6 +37,7 @@
    * those too, masker._CHOSEN). */
   function rememberTyped(text, el) {
     if (!text || el.tagName === "SELECT" || el.type === "checkbox" || el.type === "radio") return;
+    if (!recording) return;   // typed while no recording runs: nothing of it is recorded
     if (typedSeen.has(text)) return;
     typedSeen.add(text);
     typed.push(text);
@@ -105,9 +106,20 @@
       win.__replayBridgeError = String(e && e.stack || e);
     }
   }
+  /* rrweb never hands the value of a field beneath a blocked element or with rr-ignore to
+   * maskInputFn (it records nothing of it), yet the page may echo it: those are remembered
+   * from the page's own input events. */
+  var inputWatched = false;
+  function onInput(e) {
+    var el = e.target;
+    if (!el || (el.tagName !== "INPUT" && el.tagName !== "TEXTAREA")) return;
+    if (inside(el, options.blockSelector) || inside(el, ".rr-ignore") || masked(el)) rememberTyped(el.value, el);
+  }
   function start(given) {
     if (stop) return;
     if (CAPTURE) { startCapture(given); return; }
+    typed = []; typedSeen = new Set();   // a new recording learns its own (Python cleared its copy)
+    if (!inputWatched) { inputWatched = true; win.document.addEventListener("input", onInput, true); }
     options = {};
     for (var k in given) options[k] = given[k];
     SELECTOR_LISTS.forEach(function (k) {
@@ -142,6 +154,7 @@
                        win.ReplayRum.getRecordPlugin()];
     var boxes = watchBlocked(options, emit);
     try {
+      recording = true;
       var stopRecord = win.rrweb.record(options) || null;
       stop = function () { if (stopRecord) stopRecord(); if (boxes) boxes.stop(); };
       started = true;
@@ -218,7 +231,7 @@
     },
     finish: function () { try { if (win.ReplayRum) win.ReplayRum.flush(); } catch (e) { } return this.status(); },
     start: start,
-    stop: function () { if (stop) stop(); stop = null; return this.status(); },
+    stop: function () { if (stop) stop(); stop = null; recording = false; return this.status(); },
     // The live DOM as a comparable structure, with rrweb's node ids, taken together with the
     // number of events emitted so far (the rebuild at that event index should match it).
     capture: function () {

@@ -64,7 +64,8 @@
   // URL parameters scrubbed when the rules name none (rules.DEFAULT_SCRUB_PARAMS, kept equal)
   var DEFAULT_SCRUB_PARAMS = ["access_token", "api_key", "apikey", "auth", "client_secret", "code",
                               "id_token", "password", "refresh_token", "secret", "session_id",
-                              "sessionid", "sig", "signature", "token", "x-amz-signature"];
+                              "sessionid", "sig", "signature", "token", "x-amz-credential",
+                              "x-amz-security-token", "x-amz-signature", "x-goog-signature"];
   var CENSORED_IMG = "data:image/gif;base64,R0lGODlhAQABAIAAAMLCwgAAACH5BAAAAAAALAAAAAABAAEAAAICRAEAOw==";
   var DROP = {};
 
@@ -242,7 +243,7 @@
   function urlScrubber(params) {
     if (!params.length) return null;
     var names = params.map(function (p) { return p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"); }).join("|");
-    var rx = new RegExp("([?&;](?:" + names + ")=)[^&#\\s\"'<>)]*", "gi");
+    var rx = new RegExp("([?&;#](?:" + names + ")=)[^&#\\s\"'<>)]*", "gi");
     return function (s) {
       if (s.indexOf("=") < 0) return s;
       return s.replace(rx, function (all, head) { return all.length > head.length ? head + MASK : all; });

@@ -838,7 +838,12 @@ def masker_factory(rules: Rules | None = None, typed: Iterable[str] = ()
     rules = rules if rules is not None else Rules.default()
     # Compile once up front so a bad selector fails before anything is ingested.
     SessionMasker(rules)
-    typed = tuple(typed)
+    # every prefix of a value counts (echoes.py), so a value that begins another is not kept:
+    # a field's keystrokes, one value each, would fill the masker's bounded list
+    # (echoes.MAX_VALUES) and push the oldest values out before the first event
+    ordered = sorted(set(typed))
+    typed = tuple(v for v, after in zip(ordered, [*ordered[1:], None])
+                  if after is None or not after.startswith(v))
     if not typed:
         return lambda: SessionMasker(rules)
 

@@ -168,10 +168,11 @@ def make_url_scrubber(params: tuple[str, ...]) -> Callable[[str], str] | None:
     if not params:
         return None
     names = "|".join(re.escape(p) for p in params)
-    rx = re.compile(rf"([?&;](?:{names})=)[^&#\s\"'<>)]*", re.I)
+    # `#` too: an OAuth implicit or OpenID callback carries its tokens in the fragment
+    rx = re.compile(rf"([?&;#](?:{names})=)[^&#\s\"'<>)]*", re.I)
     # most strings hold none: one search in C, no lower-cased copy (the built-in rules name
     # sixteen parameters, so this runs on every string with a `=` of every import)
-    named = re.compile(rf"[?&;](?:{names})=", re.I).search
+    named = re.compile(rf"[?&;#](?:{names})=", re.I).search
 
     def scrub(s: str) -> str:
         if "=" not in s or named(s) is None:

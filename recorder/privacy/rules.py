@@ -47,7 +47,8 @@ RULES_FILENAME = "rules.toml"
 # capture.js holds the same list (DEFAULT_SCRUB_PARAMS; a test keeps them equal).
 DEFAULT_SCRUB_PARAMS = ("access_token", "api_key", "apikey", "auth", "client_secret", "code",
                         "id_token", "password", "refresh_token", "secret", "session_id",
-                        "sessionid", "sig", "signature", "token", "x-amz-signature")
+                        "sessionid", "sig", "signature", "token", "x-amz-credential",
+                        "x-amz-security-token", "x-amz-signature", "x-goog-signature")
 
 # Headers that describe a request without identifying anyone.
 DEFAULT_HEADERS = ("accept", "accept-encoding", "accept-language", "cache-control",

@@ -160,6 +160,9 @@ def test_credential_parameters_are_scrubbed_unless_the_rules_list_their_own():
     for rules in (Rules.default(), parse_rules('default = "mask"')):
         assert make_url_scrubber(rules.scrub_query_params)(url) == \
             "https://app.example/cb?code=***&state=x&Access_Token=***&q=lamps"
+    # an OAuth implicit / OpenID callback carries its tokens in the fragment
+    assert make_url_scrubber(Rules.default().scrub_query_params)(
+        "https://app.example/cb#id_token=eyJ.x&state=s") == "https://app.example/cb#id_token=***&state=s"
     assert parse_rules("scrub_query_params = []").scrub_query_params == ()
     assert parse_rules('scrub_query_params = ["sid"]').scrub_query_params == ("sid",)
     capture = (Path(__file__).resolve().parents[2] / "assets" / "capture" / "capture.js").read_text()
