@@ -247,12 +247,11 @@ def _import_one(store: Store, f: Path, args, masker_factory, bar
 
 
 def _rules_source(args) -> str:
-    """Where the rules an import masked with come from, as a person would open them."""
-    from recorder.privacy import RULES_FILENAME
-    if args.rules is not None:
-        return str(args.rules)
-    active = args.data / RULES_FILENAME
-    return str(active) if active.is_file() else "the built-in rules (no rules file)"
+    """Where the rules an import masked with come from (load_rules decides; the note is
+    printed once, so reading the small file again costs nothing that matters)."""
+    from recorder.privacy import Rules, load_rules
+    source = load_rules(args.rules, args.data).source
+    return "the built-in rules (no rules file)" if source == Rules.default().source else source
 
 
 def _dropped_kinds(dropped: Counter[str]) -> str:

@@ -113,7 +113,8 @@
   function onInput(e) {
     var el = e.target;
     if (!el || (el.tagName !== "INPUT" && el.tagName !== "TEXTAREA")) return;
-    if (inside(el, options.blockSelector) || inside(el, ".rr-ignore") || masked(el)) rememberTyped(el.value, el);
+    // (a masked field's value comes through maskInputFn, above)
+    if (inside(el, options.blockSelector) || inside(el, ".rr-ignore")) rememberTyped(el.value, el);
   }
   function start(given) {
     if (stop) return;
