@@ -72,7 +72,7 @@ def main() -> int:
     # then the edit being previewed
     w.form.add_rule(".address", Level.HIDDEN)
     w.form.add_rule(".orders td:nth-child(2)", Level.MASK)
-    w.form.scrub.setText(w.form.scrub.text() + ", invite")   # after the built-in credential names
+    w.form.scrub.setPlainText(w.form.scrub.toPlainText() + ", invite")   # after the built-in credential names
     w.form.changed.emit()
     shot("preview")
     w.form.add_rule("p:hover", Level.MASK)

@@ -9,16 +9,19 @@ is never written or logged.
 from __future__ import annotations
 
 import getpass
+import re
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QTextCursor, QTextOption
 from PySide6.QtWidgets import (
     QAbstractItemView, QBoxLayout, QCheckBox, QComboBox, QFileDialog, QFormLayout, QGroupBox,
     QHBoxLayout,
-    QHeaderView, QLabel, QLineEdit, QMessageBox, QPushButton, QSlider, QSplitter, QTableWidget,
+    QHeaderView, QLabel, QLineEdit, QMessageBox, QPlainTextEdit, QPushButton, QSlider, QSplitter,
+    QTableWidget,
     QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget,
 )
 
@@ -38,6 +41,9 @@ DEBOUNCE_MS = 250        # the preview follows typing, once the officer pauses
 POLL_MS = 30             # how often the GUI looks for the rebuilt preview
 OUTLINED = f"QLineEdit {{ border: 2px solid {OUTLINE}; }}"   # a bad selector, a changed URL
 SELECTOR_COL, LEVEL_COL = 0, 1
+SCRUB_LINES = (2, 8)     # the URL-parameter box grows with its wrapped lines, within these (the
+                         # built-in list of credential names is 19 long: one line showed its end)
+PARAM_SEPARATORS = re.compile(r"[,\s]+")   # commas, spaces or new lines between parameter names
 
 
 def _table(headers: list[str]) -> QTableWidget:
@@ -127,6 +133,31 @@ class _SidesArea(QWidget):
                                   else QBoxLayout.Direction.LeftToRight)
 
 
+class NameList(QPlainTextEdit):
+    """A list of names as wrapped text, as high as its lines (within SCRUB_LINES), Tab
+    leaving it as it leaves a line edit."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setTabChangesFocus(True)
+        self.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+        self.setWordWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
+        self.textChanged.connect(self._fit)
+        self._fit()
+
+    def resizeEvent(self, event) -> None:   # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        self._fit()   # a new width wraps the names anew
+
+    def _fit(self) -> None:
+        low, high = SCRUB_LINES
+        lines = min(high, max(low, int(self.document().size().height())))   # lines, here
+        height = (lines * self.fontMetrics().lineSpacing() + self.frameWidth() * 2
+                  + int(self.document().documentMargin() * 2) + 2)
+        if self.height() != height:
+            self.setFixedHeight(height)
+
+
 class RulesForm(QWidget):
     """The rules file as a form. `changed` on every edit; `rules()` raises RulesError
     naming the first problem (a selector that is not valid)."""
@@ -150,10 +181,12 @@ class RulesForm(QWidget):
         self.selector_error = QLabel(self)
         self.selector_error.setWordWrap(True)
         self.selector_error.setStyleSheet(f"color: {OUTLINE};")
-        self.scrub = QLineEdit(self)
+        self.scrub = NameList(self)
         self.scrub.setPlaceholderText("none scrubbed - e.g. token, session_id")
-        self.scrub.setToolTip("query parameters whose values are removed from every recorded"
-                              " URL (comma-separated)")
+        self.scrub.setToolTip("query and fragment parameters whose values are removed from every"
+                              " recorded URL (whole name, any case; commas or new lines between)")
+        self.scrub_label = QLabel(self)
+        self.scrub_label.setBuddy(self.scrub)
         self.detectors = {k: QCheckBox(k, self) for k in DETECTORS}
         self.kept = QLabel(self)
         self.kept.setWordWrap(True)
@@ -178,14 +211,15 @@ class RulesForm(QWidget):
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addLayout(top)
         lay.addWidget(rules_box, 1)
+        lay.addWidget(self.scrub_label)
+        lay.addWidget(self.scrub)
         bottom = QFormLayout()
-        bottom.addRow("Scrub URL parameters", self.scrub)
         bottom.addRow("Detectors", det_row)
         lay.addLayout(bottom)
         lay.addWidget(self.kept)
 
         self.default_level.currentIndexChanged.connect(self.changed)
-        self.scrub.textEdited.connect(self.changed)
+        self.scrub.textChanged.connect(self._scrub_edited)
         for cb in self.detectors.values():
             cb.toggled.connect(self.changed)
         self.add_rule_button.clicked.connect(lambda: self.add_rule("", Level.MASK, focus=True))
@@ -243,6 +277,20 @@ class RulesForm(QWidget):
                 return
         self.selector_error.setText("")
 
+    # --- URL parameters ------------------------------------------------------------
+    def scrub_params(self) -> tuple[str, ...]:
+        """The parameter names in the box, in order, each once."""
+        names = PARAM_SEPARATORS.split(self.scrub.toPlainText())
+        return tuple(dict.fromkeys(n for n in names if n))
+
+    def _count_params(self) -> None:
+        n = len(self.scrub_params())
+        self.scrub_label.setText(f"Scrub URL parameters ({n})" if n else "Scrub URL parameters")
+
+    def _scrub_edited(self) -> None:
+        self._count_params()
+        self.changed.emit()
+
     # --- the whole form ---------------------------------------------------------------
     def set_rules(self, rules: Rules) -> None:
         self._base = rules
@@ -250,7 +298,9 @@ class RulesForm(QWidget):
         for w in blockers:
             w.blockSignals(True)
         self.default_level.setCurrentText(rules.default_level.label)
-        self.scrub.setText(", ".join(rules.scrub_query_params))
+        self.scrub.setPlainText(", ".join(rules.scrub_query_params))
+        self.scrub.moveCursor(QTextCursor.MoveOperation.End)   # typing adds to the list
+        self._count_params()
         for k, cb in self.detectors.items():
             cb.setChecked(k in rules.detectors)
         for w in blockers:
@@ -274,7 +324,7 @@ class RulesForm(QWidget):
             if problem:
                 raise RulesError(f"rule {row + 1}: {problem}")
             out.append(Rule(sel, Level.parse(self.level_combo(row).currentText())))
-        scrub = tuple(dict.fromkeys(p.strip() for p in self.scrub.text().split(",") if p.strip()))
+        scrub = self.scrub_params()
         return replace(self._base, default_level=Level.parse(self.default_level.currentText()),
                        rules=tuple(out), scrub_query_params=scrub,
                        detectors=tuple(k for k, cb in self.detectors.items() if cb.isChecked()))

@@ -157,6 +157,30 @@ def test_saving_and_reloading_round_trips_the_rules_file_and_the_log(qtbot, tmp_
     assert again.history_table.rowCount() == 1
 
 
+def test_the_url_parameter_box_shows_the_whole_list_and_takes_new_lines(qtbot, tmp_path, workspace):
+    """The built-in list of credential names (19) went into a one-line box that showed only
+    its end: the box wraps, shows every name at the workspace's default size, counts them,
+    and takes names separated by commas, spaces or new lines."""
+    data = tmp_path / "data"
+    store_with(data)
+    w = workspace(data)
+    form = w.form
+    defaults = Rules.default().scrub_query_params
+    assert form.scrub_params() == defaults and len(defaults) > 15
+    assert form.scrub_label.text() == f"Scrub URL parameters ({len(defaults)})"
+    box = form.scrub
+    assert w.isVisible() and box.width() > 200
+    assert box.verticalScrollBar().maximum() == 0   # every wrapped line in view, none hidden
+    qtbot.keyClick(box, Qt.Key.Key_Return)
+    qtbot.keyClicks(box, "invite  ref_code,token")   # a name already there counts once
+    assert form.scrub_params() == defaults + ("invite", "ref_code")
+    assert form.scrub_label.text() == f"Scrub URL parameters ({len(defaults) + 2})"
+    assert w.title.text().endswith("(edited)")
+    assert w.form.rules().scrub_query_params == defaults + ("invite", "ref_code")
+    box.setPlainText("")
+    assert form.scrub_label.text() == "Scrub URL parameters" and form.scrub_params() == ()
+
+
 def test_a_stale_save_is_refused(qtbot, tmp_path, workspace):
     data = tmp_path / "data"
     store_with(data)
