@@ -179,6 +179,47 @@ def rum_field(payload: Any, dotted: str) -> Any:
     return cur
 
 
+def with_rum_field(payload: Raw, dotted: str, value: Any) -> Raw:
+    """`payload` with the field `rum_field(payload, dotted)` reads set to `value`: a copy of
+    each dict on the way, `payload` itself unchanged. The field must be there."""
+    if dotted in payload:
+        return {**payload, dotted: value}
+    head, _, rest = dotted.partition(".")
+    if rest and head in payload and isinstance(payload[head], dict):
+        return {**payload, head: with_rum_field(payload[head], rest, value)}
+    raise KeyError(dotted)
+
+
+# A RUM action's name, where `_rum_action` reads it (the first that is set).
+ACTION_NAMES = ("action.target.name", "action.name")
+
+
+def rum_click(payload: Any) -> tuple[float, float, float] | None:
+    """(date, x, y) of a RUM click action - when and where its click was - or None: not a
+    click action, or it does not say. (The privacy pass finds the element clicked by it.)"""
+    if not isinstance(payload, dict) or payload.get("type") != "action" or \
+            rum_field(payload, "action.type") != "click":
+        return None
+    date = _num(payload.get("date"))
+    x, y = _num(rum_field(payload, "action.position.x")), _num(rum_field(payload, "action.position.y"))
+    if date is None or x is None or y is None:
+        return None
+    return date, x, y
+
+
+def rum_action_names(payload: Raw, fn: Callable[[str], str]) -> Raw:
+    """`payload` (a RUM action) with `fn` applied to each name it holds (ACTION_NAMES); the
+    same object back when nothing changed."""
+    out = payload
+    for dotted in ACTION_NAMES:
+        name = rum_field(out, dotted)
+        if isinstance(name, str) and name:
+            new = fn(name)
+            if new != name:
+                out = with_rum_field(out, dotted, new)
+    return out
+
+
 def _num(v: Any) -> float | None:
     return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else None
 
@@ -565,7 +606,7 @@ class Semantics(msgspec.Struct, kw_only=True):
         f = rum_field(p, "action.frustration.type")
         frs = [f] if isinstance(f, str) and f else \
             [x for x in f if isinstance(x, str) and x] if isinstance(f, list) else []
-        name = rum_field(p, "action.target.name") or rum_field(p, "action.name")
+        name = next((n for n in map(lambda f: rum_field(p, f), ACTION_NAMES) if n), None)
         self.rum_actions.append(Action(
             at, _str(rum_field(p, "action.type")) or "custom", _str(name), frs,
             selector=_str(rum_field(p, "action.target.selector")),

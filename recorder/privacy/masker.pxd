@@ -11,7 +11,7 @@ cdef class SessionMasker:
     cdef public object rules
     cdef public Mirror mirror
     cdef public PrivacyLevels levels
-    cdef public object scrub, _visit, _redact, _headers, _structural, echoes, stats
+    cdef public object scrub, _visit, _redact, _headers, _structural, echoes, stats, clicks
 
     @cython.locals(mirror=Mirror, levels=PrivacyLevels, nodes=dict, n=Node, p=Node,
                    kept_removes=list, moved_from=dict, before=dict, dirty=list, out_adds=list,

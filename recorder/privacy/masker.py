@@ -26,19 +26,21 @@ from typing import Any, Callable, Iterable, Sequence
 
 import msgspec
 
-from ..format import (CONSOLE_PLUGIN, NETWORK_PLUGIN, EventType, IncrementalSource, NestingTooDeep,
-                      NodeType, encode_json)
+from ..format import (CONSOLE_PLUGIN, NETWORK_PLUGIN, RUM_PLUGIN, EventType, IncrementalSource,
+                      MouseInteractions, NestingTooDeep, NodeType, encode_json)
 from ..jsonscan import JsonFacts, scan_json
 from ..mirror import Mirror, Node, field
 from . import detectors as _detectors
 from .echoes import Echoes
-from .levels import (HIDDEN_LEVEL, MASK_LEVEL, MASK_USER_INPUT_LEVEL, Level, PrivacyLevels,
-                     always_masked, is_ignored, input_type, value_masked)
+from .levels import (FORM_TAGS, HIDDEN_LEVEL, MASK_LEVEL, MASK_USER_INPUT_LEVEL, Level,
+                     PrivacyLevels, always_masked, is_ignored, input_type, value_masked)
 from .masking import (_DROP, BOX_ATTRS, MASK, attrs_as_recorded, hidden_attrs, make_url_scrubber,
-                      mask_attr, mask_attrs, mask_text_node, mask_value, text_as_recorded)
+                      mask_attr, mask_attrs, mask_text, mask_text_node, mask_value,
+                      text_as_recorded)
 from .masking import is_box_change
 from .rules import Rules
 from .strings import map_strings
+from ..semantics import rum_action_names, rum_click
 
 Raw = dict[str, Any]
 ELEMENT = int(NodeType.Element)
@@ -65,6 +67,14 @@ _TEXT_ONLY_SOURCES = frozenset(int(s) for s in (
 _POINTER_SOURCES = frozenset(int(s) for s in (
     IncrementalSource.MouseMove, IncrementalSource.TouchMove, IncrementalSource.Drag))
 _MOUSE_INTERACTION = int(IncrementalSource.MouseInteraction)
+_CLICK = int(MouseInteractions.Click)
+# A RUM click action names what was clicked (its label, text, aria-label...), read in the page.
+# capture.js reads it through its privacy levels; under rrweb's recorder (record mode) the
+# plugin cannot, so the pass finds the recorded click the action came from - same x, y, and a
+# time within CLICK_MATCH_MS of the action's date (both are Date.now() in one dispatch of the
+# click) - among the last RECENT_CLICKS clicks (the plugin decides a chain ~1 s after it).
+CLICK_MATCH_MS = 50.0
+RECENT_CLICKS = 64
 _DROPPED_BENEATH_HIDDEN = frozenset(int(s) for s in (
     IncrementalSource.Scroll, IncrementalSource.MediaInteraction))
 _SELECTION = int(IncrementalSource.Selection)
@@ -93,6 +103,7 @@ class SessionMasker:
         # (echoes.py); in memory only, like the mirror
         self.echoes = Echoes()
         self.stats: Counter[str] = Counter()
+        self.clicks: list[tuple[float, Any, Any, Any]] = []   # (time, x, y, node id), last RECENT_CLICKS
 
     def resume(self, stored: Iterable[Raw]) -> "SessionMasker":
         """Continue a session whose earlier events were already masked and stored (live
@@ -103,6 +114,10 @@ class SessionMasker:
         apply = self.mirror.apply
         for e in stored:
             apply(e)
+            data = e.get("data")
+            if e.get("type") == _INC and isinstance(data, dict) and \
+                    data.get("source") == _MOUSE_INTERACTION:
+                self._remember_click(e, data)   # a RUM action may come in the next request
         self.levels.invalidate()
         return self
 
@@ -214,6 +229,8 @@ class SessionMasker:
             src = data.get("source")
             if src in _TEXT_ONLY_SOURCES:
                 self.mirror.apply(e)
+                if src == _MOUSE_INTERACTION:
+                    self._remember_click(e, data)
                 return self._off_hidden(e, data, src)
             if src == _MUT:
                 return self._mutation(e, data)
@@ -254,7 +271,8 @@ class SessionMasker:
             elif plugin == NETWORK_PLUGIN:
                 new = self._network(payload)
             else:  # RUM and unknown plugins: scrub URLs in every string
-                new = self._free_strings(payload)
+                new = self._free_strings(self._click_names(payload) if plugin == RUM_PLUGIN
+                                         else payload)
             return e if new is payload else self._with_data(e, {**data, "payload": new})
         if t in (0, 1):  # DomContentLoaded, Load: nothing in them
             return e
@@ -657,6 +675,65 @@ class SessionMasker:
             return e if text == MASK else self._with_data(e, {**data, "text": mask_value(text)})
         nt = self.scrub(text) if self.scrub is not None else text
         return e if nt == text else self._with_data(e, {**data, "text": nt})
+
+    # --- RUM click actions --------------------------------------------------------------
+    def _remember_click(self, e: Raw, data: Raw) -> None:
+        if data.get("type") != _CLICK:
+            return
+        clicks = self.clicks
+        clicks.append((e.get("timestamp"), data.get("x"), data.get("y"), data.get("id")))
+        if len(clicks) > RECENT_CLICKS:
+            del clicks[0]
+
+    def _click_names(self, payload: Any) -> Any:
+        """A RUM click action with its name masked when what was clicked is masked: the
+        name may be the element's text, an ancestor's label or a field's <label>, so it is
+        masked (as the page masks it: `mask_text`) when the clicked element, an ancestor, a
+        descendant or a label of it is at `mask` or stricter. A click this pass did not see
+        (or a node it no longer holds) goes by the rules' default level."""
+        at = rum_click(payload)
+        if at is None:
+            return payload
+        level = self._name_level(*at)
+        if level < MASK_LEVEL:
+            return payload
+        new = rum_action_names(payload, mask_text)
+        if new is not payload:
+            self.stats["click action names masked by the clicked element's level"] += 1
+        return new
+
+    def _name_level(self, date: float, x: float, y: float) -> Level:
+        nodes = self.mirror.nodes
+        for ts, cx, cy, nid in reversed(self.clicks):
+            if cx == x and cy == y and isinstance(ts, (int, float)) and \
+                    abs(ts - date) <= CLICK_MATCH_MS:
+                n = nodes.get(nid) if isinstance(nid, int) else None
+                if n is not None:
+                    return self._worst_around(n)
+                break
+        return self.levels.default
+
+    def _worst_around(self, n: Node) -> Level:
+        """The strictest level among the nodes a click action's name can be read from: `n`,
+        its ancestors, its descendants and, for a form field, the <label for> naming it."""
+        levels, nodes = self.levels, self.mirror.nodes
+        worst = levels.level_of(n)
+        p = n
+        while worst < MASK_LEVEL and p.parent is not None:
+            p = nodes.get(p.parent)
+            if p is None:
+                break
+            worst = max(worst, levels.level_of(p))
+        stack = list(n.children)
+        ident = n.attrs.get("id") if n.tag in FORM_TAGS else None
+        if worst < MASK_LEVEL and isinstance(ident, str) and ident:
+            stack += [m.id for m in nodes.values() if m.tag == "label" and m.attrs.get("for") == ident]
+        while stack and worst < MASK_LEVEL:
+            c = nodes.get(stack.pop())
+            if c is not None and c.type == ELEMENT:
+                worst = max(worst, levels.level_of(c))
+                stack.extend(c.children)
+        return worst
 
     # --- logs, network, free text ------------------------------------------------------------
     def _free_text(self, s: str) -> str:

@@ -1,0 +1,109 @@
+"""A RUM click action's name under the recording's privacy levels. The RUM plugin reads the
+name of what was clicked in the page (its text, an ancestor's aria-label, a field's label);
+under rrweb's recorder (record mode, and recordings made elsewhere with our plugin) it cannot
+ask for levels, so the privacy pass masks the name by the level of the element the recorded
+click landed on - the name a masked element's text would otherwise carry to disk in clear."""
+from __future__ import annotations
+
+import json
+
+from recorder.privacy import SessionMasker, parse_rules
+from recorder.privacy.preview import html_to_events
+from recorder.semantics import read
+
+PAGE = """<!DOCTYPE html><html><head></head><body>
+<div class="who"><button id="acct">Ada Lovelace</button></div>
+<button id="buy">Add to cart</button>
+<button id="wrap" aria-label="Open cart"><span class="who">Ada's cart</span></button>
+<label for="coupon" class="who">Coupon for Ada</label><input id="coupon" type="text">
+<nav id="open" class="allowed"><a id="home">Home</a></nav>
+</body></html>"""
+RULES = """default = "mask-user-input"
+detectors = []
+[[rules]]
+selector = ".who"
+level = "mask"
+"""
+T0 = 1_700_000_000_000
+
+
+def page(rules_text: str = RULES):
+    events = html_to_events(PAGE, href="https://shop.example/")
+    ids, stack = {}, [events[1]["data"]["node"]]
+    while stack:
+        n = stack.pop()
+        if (n.get("attributes") or {}).get("id"):
+            ids[n["attributes"]["id"]] = n["id"]
+        stack.extend(n.get("childNodes") or ())
+    for e in events:
+        e["timestamp"] = T0
+    return events, ids
+
+
+def click(nid, x, y, t):
+    return {"type": 3, "timestamp": t, "data": {"source": 2, "type": 2, "id": nid, "x": x, "y": y}}
+
+
+def action(name, x, y, date, t, flat=False):
+    if flat:   # Datadog's flattened names
+        payload = {"type": "action", "date": date, "action.type": "click",
+                   "action.target.name": name, "action.position.x": x, "action.position.y": y}
+    else:
+        payload = {"type": "action", "date": date, "action": {
+            "type": "click", "target": {"name": name, "selector": "button"},
+            "position": {"x": x, "y": y}}}
+    return {"type": 6, "timestamp": t, "data": {"plugin": "replay/rum@1", "payload": payload}}
+
+
+def names(out) -> list[str]:
+    return [a.target for a in read(out).rum_actions]
+
+
+def test_a_masked_elements_text_is_masked_in_its_click_action_and_the_rest_kept():
+    events, ids = page()
+    clicks = [("acct", "Ada Lovelace", 10, 20), ("buy", "Add to cart", 30, 40),
+              ("wrap", "Open cart", 50, 60), ("coupon", "Coupon for Ada", 70, 80),
+              ("home", "Home", 90, 100)]
+    t = T0 + 1000
+    for k, (el, name, x, y) in enumerate(clicks):
+        events.append(click(ids[el], x, y, t + k * 100))
+    for k, (el, name, x, y) in enumerate(clicks):   # the plugin decides ~1 s later
+        events.append(action(name, x, y, t + k * 100 + 2, t + 1500 + k * 100, flat=k == 3))
+    m = SessionMasker(parse_rules(RULES))
+    out = m.mask(events)
+    assert names(out) == [
+        "xxx xxxxxxxx",     # the element itself is masked
+        "Add to cart",      # nothing masked around it
+        "xxxx xxxx",        # a masked descendant: the name may be read from it
+        "xxxxxx xxx xxx",   # a field named by a masked <label for> (flattened names too)
+        "Home"]
+    assert "Lovelace" not in json.dumps(out) and "Ada" not in json.dumps(out)
+    assert m.stats["click action names masked by the clicked element's level"] == 3
+
+
+def test_an_action_without_its_click_goes_by_the_default_level():
+    events, ids = page()
+    events.append(action("Ada Lovelace", 1, 2, T0 + 5, T0 + 900))   # no recorded click there
+    assert names(SessionMasker(parse_rules(RULES)).mask(events)) == ["Ada Lovelace"]
+    strict = RULES.replace('default = "mask-user-input"', 'default = "mask"')
+    events, _ = page()
+    events.append(action("Ada Lovelace", 1, 2, T0 + 5, T0 + 900))
+    assert names(SessionMasker(parse_rules(strict)).mask(events)) == ["xxx xxxxxxxx"]
+
+
+def test_a_click_far_in_time_or_place_is_not_taken_for_the_actions():
+    events, ids = page()
+    events += [click(ids["acct"], 10, 20, T0 + 1000),
+               action("Add to cart", 11, 20, T0 + 1000, T0 + 2000),     # elsewhere
+               action("Add to cart", 10, 20, T0 + 1200, T0 + 2100)]     # later
+    assert names(SessionMasker(parse_rules(RULES)).mask(events)) == ["Add to cart"] * 2
+
+
+def test_a_resumed_session_masks_the_action_of_a_click_stored_before():
+    """The live intake masks each request with the session's masker; one resumed from the
+    stored events (after a restart) still knows the click of the request before."""
+    events, ids = page()
+    first = SessionMasker(parse_rules(RULES)).mask(events + [click(ids["acct"], 10, 20, T0 + 1000)])
+    later = SessionMasker(parse_rules(RULES)).resume(first)
+    out = later.mask([action("Ada Lovelace", 10, 20, T0 + 1001, T0 + 2000)])
+    assert names(out) == ["xxx xxxxxxxx"]
