@@ -144,6 +144,20 @@ def _print_dry_run(label: str, r) -> None:
 
 
 def _dry_run_stored(args: argparse.Namespace, rules) -> int:
+    """Each session under `rules` - or, with no --rules (the rules in force), a session of an
+    application with rules of its own under those, as the intake masked it."""
+    from recorder.intake.live import stored_apps_rules
+    from recorder.privacy import RulesError
+
+    try:
+        own = {} if args.rules is not None else stored_apps_rules(args.data)
+    except RulesError as exc:
+        raise UserError(f"{exc} - set them again with `replay app rules NAME --rules FILE`")\
+            from None
+    if own:
+        names = ", ".join(sorted(a.name for a, _ in own.values()))
+        print(f"replay: note: sessions of {names} (applications with rules of their own, set by"
+              " `replay app rules`) are looked at under those", file=sys.stderr)
     store = open_existing_store(args.data)
     try:
         ids = selected_ids(store, args, "re-mask")
@@ -151,9 +165,13 @@ def _dry_run_stored(args: argparse.Namespace, rules) -> int:
             task = bar.add_task("looking", total=event_total(store, ids))
             for sid in ids:
                 bar.update(task, description=f"looking at {sid[:13]}")
+                info = store.index.session(sid)
+                app = own.get(info.application) if info is not None and info.application else None
                 with store.session(sid) as reader:
-                    r = dry_run(advancing(reader.events(), bar, task), rules, sid)
-                _print_dry_run(sid, r)
+                    r = dry_run(advancing(reader.events(), bar, task),
+                                rules if app is None else app[1], sid)
+                _print_dry_run(sid if app is None else f"{sid} (application {app[0].name}'s"
+                               " rules)", r)
     finally:
         store.close()
     return 0

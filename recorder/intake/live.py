@@ -33,6 +33,7 @@ import logging
 import threading
 import time
 from collections import OrderedDict
+from pathlib import Path
 from typing import Sequence
 
 from ..index import BatchKey
@@ -41,7 +42,7 @@ from ..jsonscan import JsonFacts
 from ..privacy import Rules, SessionMasker, SessionMaskers, parse_rules
 from ..sessions import clean_id
 from ..store import LocalStore
-from .apps import Application
+from .apps import APPS_FILE, Application, Applications
 from . import compact
 from .wire import Batch, Status, WireError
 
@@ -276,3 +277,17 @@ class LiveIntake:
 def app_rules(app: Application) -> Rules:
     """The application's own rules (`replay app rules` checked them when they were set)."""
     return parse_rules(app.rules or "", where=f"rules of application {app.name}")
+
+
+def stored_apps_rules(data_dir: Path) -> dict[str, tuple[Application, Rules]]:
+    """The applications of the data folder that have rules of their own, by id, with those
+    rules: what masked their sessions (the intake's choice: `Intake.maskers`); a session of
+    any other application was masked with the folder's rules. Empty when the folder has no
+    applications (their file is not created to find that out)."""
+    if not (Path(data_dir) / APPS_FILE).is_file():
+        return {}
+    apps = Applications(data_dir)
+    try:
+        return {a.id: (a, app_rules(a)) for a in apps.list() if a.rules is not None}
+    finally:
+        apps.close()

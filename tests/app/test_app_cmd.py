@@ -71,3 +71,33 @@ def test_app_rules_prints_the_rules_in_force_for_capture_js(tmp_path):
     assert shown["default"] == "mask" and shown["rules"] == [{"selector": "#q", "level": "allow"}]
     proc = replay_cli(data, "app", "rules", "nobody", "--json")
     assert proc.returncode == 2 and len(proc.stderr.splitlines()) == 1
+
+
+def test_a_dry_run_under_the_rules_in_force_uses_an_applications_own_rules(tmp_path):
+    """An application's sessions were masked with its own rules (`replay app rules`), so "is
+    the stored history as masked as today's rules ask?" must ask it of those: without
+    --rules, each of its sessions is looked at under them, and the line says so. --rules
+    FILE still applies FILE to every session."""
+    from pathlib import Path
+
+    fixture = Path(__file__).resolve().parents[1] / "fixtures" / "rrweb-player-demo.json"
+    data = tmp_path / "data"
+    assert replay_cli(data, "app", "create", "shop").returncode == 0
+    app_id = next(a["id"] for a in json.loads(replay_cli(data, "app", "list", "--json").stdout))
+    proc = replay_cli(data, "import", fixture, "--app", app_id)
+    assert proc.returncode == 0, proc.stderr
+    sid = json.loads(replay_cli(data, "sessions", "--json").stdout)[0]["id"]
+    before = replay_cli(data, "mask", "--dry-run", "--all")
+    assert before.returncode == 0, before.stderr
+    assert before.stdout.startswith(f"{sid}\twould change 0 of ")   # the folder's rules: as stored
+    strict = tmp_path / "strict.toml"
+    strict.write_text('version = 1\ndefault = "mask"\n')
+    assert replay_cli(data, "app", "rules", "shop", "--rules", strict).returncode == 0
+    proc = replay_cli(data, "mask", "--dry-run", "--all")
+    assert proc.returncode == 0, proc.stderr
+    first = proc.stdout.splitlines()[0]
+    assert first.startswith(f"{sid} (application shop's rules)\twould change ")
+    assert not first.split("would change ")[1].startswith("0 of"), first
+    again = replay_cli(data, "mask", "--dry-run", "--all", "--rules", strict)
+    assert again.stdout.splitlines()[0].split("\t")[1] == first.split("\t")[1]   # the same, by name
+    assert "application shop" not in again.stdout
