@@ -132,6 +132,10 @@ UNCAUGHT = "Uncaught TypeError: Cannot read properties of null (reading 'x')"
 RUM_ERR = {"type": "error", "error": {"message": "Cannot read properties of null (reading 'x')",
                                       "type": "TypeError", "source": "source", "stack": "TypeError: …\n at f (a.js:1:1)"}}
 
+REJECTED = {"type": "error", "error": {"message": "Unhandled promise rejection: go is not defined",
+                                       "type": "ReferenceError", "source": "source",
+                                       "stack": "ReferenceError: go is not defined\n at f (a.js:1:1)"}}
+
 
 @pytest.mark.parametrize("events,errors", [
     ([rum(100, RUM_ERR), console(100, "error", UNCAUGHT)], [(100, ["console", "rum"])]),
@@ -147,8 +151,10 @@ RUM_ERR = {"type": "error", "error": {"message": "Cannot read properties of null
       console(101, "error", "quote failed:", 500, "no answer")], [(100, ["console", "rum"])]),
     ([rum(100, RUM_ERR), console(100, "error", UNCAUGHT[len("Uncaught "):] + "\n    at f (a.js:1:1)")],
      [(100, ["console", "rum"])]),                                # capture.js echoes the stack
+    ([rum(100, REJECTED), console(103, "error", "Uncaught (in promise) ReferenceError: go is not defined")],
+     [(100, ["console", "rum"])]),          # a rejected promise: the plugin's words and Chrome's
 ], ids=["same-moment", "console-first", "apart", "different", "two-rum", "pairs", "console-sourced",
-        "stack-echo"])
+        "stack-echo", "rejection"])
 def test_a_rum_error_and_its_console_echo_are_one_error(events, errors):
     s = one(events)
     assert [(e.t, e.reported_by) for e in s.errors] == errors
