@@ -120,8 +120,8 @@ def _application(intake: Intake, request: Request) -> Application:
     origin = request.headers.get("origin")
     if origin and not app.allows_origin(origin):
         raise WireError(Status.FORBIDDEN, "origin_not_allowed",
-                        f"pages from {origin} may not send to application {app.name} - add it"
-                        f" with `replay app origins {app.name} --add {origin}`")
+                        f"pages from {origin} may not send to this application - its owner"
+                        f" adds the origin with `replay app origins NAME --add {origin}`")
     return app
 
 
@@ -134,10 +134,10 @@ def _authenticate(intake: Intake, app: Application, request: Request) -> None:
                         "no client token - send Authorization: Bearer TOKEN (or &token=)")
     if not intake.apps.check_token(app, token):
         raise WireError(Status.UNAUTHORIZED, "bad_token",
-                        f"that is not the client token of application {app.name}")
+                        "that is not this application's client token")
     if app.revoked:
         raise WireError(Status.UNAUTHORIZED, "token_revoked",
-                        f"application {app.name}'s token was revoked - create a new"
+                        "this application's token was revoked - its owner creates a new"
                         " application for this site")
 
 

@@ -88,13 +88,18 @@ def test_malformed_bodies(server, raw, code):
 
 
 def test_wrong_token_revoked_token_wrong_app_and_no_token(server):
+    """Refused - and without naming the application to a sender that could not prove it may
+    send to it (its name is the operator's; the id is public, in every page's snippet)."""
     srv, shop, old = server
-    refused(srv, (shop[0], "rt_not-the-token"), 401, "bad_token", batch=good())
-    refused(srv, old, 401, "token_revoked", batch=good())
-    refused(srv, ("app_0000000000000000", shop[1]), 401, "unknown_app", batch=good())
-    refused(srv, (None, shop[1]), 401, "unknown_app", batch=good())
-    refused(srv, (old[0], shop[1]), 401, "bad_token", batch=good())   # another app's token
-    refused(srv, (shop[0], None), 401, "missing_token", batch=good())
+    bodies = [refused(srv, (shop[0], "rt_not-the-token"), 401, "bad_token", batch=good()),
+              refused(srv, old, 401, "token_revoked", batch=good()),
+              refused(srv, ("app_0000000000000000", shop[1]), 401, "unknown_app", batch=good()),
+              refused(srv, (None, shop[1]), 401, "unknown_app", batch=good()),
+              refused(srv, (old[0], shop[1]), 401, "bad_token", batch=good()),   # another app's token
+              refused(srv, (shop[0], None), 401, "missing_token", batch=good()),
+              refused(srv, shop, 403, "origin_not_allowed", batch=good(), origin="https://evil.test")]
+    for body in bodies:
+        assert "shop" not in json.dumps(body) and "old-site" not in json.dumps(body), body
 
 
 def test_disallowed_origin_and_its_preflight(server):
