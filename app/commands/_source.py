@@ -179,19 +179,21 @@ def moment(v: str) -> float | str:
             f"{v!r} is not a number of milliseconds (or 'end')") from None
 
 
-def resolve_moment(at: float | str, duration_ms: float, damaged: int = 0) -> float:
-    """`--at` as milliseconds inside the session, or a UserError naming the range (and
-    the `damaged` segments that could not be read, which can shorten it)."""
+def resolve_moment(at: float | str, duration_ms: float, damaged: int = 0,
+                   flag: str = "--at") -> float:
+    """`--at` (or the option `flag`) as milliseconds inside the session, or a UserError
+    naming the option and the range (and the `damaged` segments that could not be read,
+    which can shorten it)."""
     if at == "end":
         return float(duration_ms)
     span = f"give 0..{duration_ms:.0f} (or 'end')"
     if damaged:
         span += f"; {damaged} damaged segment(s) of this recording could not be read"
     if at < 0:
-        raise UserError(f"--at {at:.0f} is outside the session: before the session starts"
+        raise UserError(f"{flag} {at:.0f} is outside the session: before the session starts"
                         f" - {span}")
     if at > duration_ms:
-        raise UserError(f"--at {at:.0f} is outside the session: after the session ends"
+        raise UserError(f"{flag} {at:.0f} is outside the session: after the session ends"
                         f" ({duration_ms:.0f} ms) - {span}")
     return float(at)
 
