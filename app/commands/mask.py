@@ -1,7 +1,7 @@
 """`replay mask --rules FILE (SESSION...|--all)` - re-mask stored sessions under new
-privacy rules, so tightening the rules cleans history too; `replay mask --rules FILE
+privacy rules, so tightening the rules cleans history too; `replay mask [--rules FILE]
 IN.replay -o OUT.replay` - a masked copy of a recording file (a `.replay` bundle or rrweb
-JSON, by the suffix of OUT). `--dry-run` writes nothing and says, per session, what would
+JSON, by the suffix of OUT; without --rules, under the rules in force). `--dry-run` writes nothing and says, per session, what would
 change (without `--rules`: under the rules in force): counts per claim (rule, markup, default level, always-masked fields, detectors) and
 per kind (text, attribute, input...)."""
 from __future__ import annotations
@@ -34,8 +34,9 @@ def register(subparsers, common) -> None:
                     " a masked copy of a recording file with -o.")
     add_session_selection(p)
     p.add_argument("--rules", type=Path, metavar="FILE",
-                   help="privacy rules (TOML); with --dry-run it may be left out: the data"
-                        f" folder's active rules ({RULES_FILENAME}, else the built-in defaults)")
+                   help="privacy rules (TOML); with --dry-run or a file's copy it may be left"
+                        f" out: the data folder's active rules ({RULES_FILENAME}, else the"
+                        " built-in defaults)")
     p.add_argument("-o", "--output", type=Path, metavar="OUT",
                    help="for a recording file: where to write the masked copy (.replay: a"
                         " bundle; otherwise rrweb JSON)")
@@ -70,12 +71,12 @@ def run(args: argparse.Namespace) -> int:
         raise UserError("--activate goes with re-masking stored sessions, not with a file or"
                         " --dry-run")
     path = args.rules
-    if path is None and not args.dry_run:
+    if path is None and not args.dry_run and not files:
         raise UserError("say which rules to re-mask under: --rules FILE (with --dry-run and no"
                         " --rules, see what the active rules would change)")
-    if path is None:   # a dry run under the rules in force: say which they are
+    if path is None:   # a dry run, or a file's copy, under the rules in force: say which
         active = args.data / RULES_FILENAME
-        print("replay: note: a dry run under " + (
+        print(f"replay: note: {'a dry run' if args.dry_run else 'masking the copy'} under " + (
             f"the active rules, {active}" if active.is_file() else
             f"the built-in default rules (no {RULES_FILENAME} in {args.data})"), file=sys.stderr)
     try:
@@ -194,10 +195,11 @@ def _file(spec: str, args: argparse.Namespace, rules) -> int:
     finally:
         src.close()
     out = args.output
+    under = args.rules.name if args.rules is not None else "the rules in force"
     if out.suffix.lower() == ".replay":
         n = write_bundle(out, masked)
-        print(f"wrote {spec} masked under {args.rules.name} ({count(n, 'segment')}) to {out}")
+        print(f"wrote {spec} masked under {under} ({count(n, 'segment')}) to {out}")
     else:
         n = write_rrweb_json(out, masked.events())
-        print(f"wrote {spec} masked under {args.rules.name} ({count(n, 'event')}) to {out}")
+        print(f"wrote {spec} masked under {under} ({count(n, 'event')}) to {out}")
     return 0

@@ -161,6 +161,16 @@ def test_mask_of_a_file_and_dry_run(tmp_path, capsys):
     rc, out, _ = run(capsys, "--data", data, "audit", masked, rec)
     words = "".join(out.split())   # rich wraps long paths
     assert rc == 1 and f"{masked}(" in words and "1email" in words   # the raw file has it
+    # without --rules, a file's copy is masked under the rules in force (and says so)
+    data.mkdir()
+    (data / "rules.toml").write_text('default = "mask"\n')
+    in_force = tmp_path / "in-force.json"
+    rc, out, err = run(capsys, "--data", data, "mask", rec, "-o", in_force)
+    assert rc == 0 and f"under the active rules, {data / 'rules.toml'}" in err
+    assert "under the rules in force" in out
+    assert in_force.read_text() == masked.read_text()
+    (data / "rules.toml").unlink()
+    data.rmdir()
 
     sid = run(capsys, "--data", data, "import", "--rules", tmp_path / "strict.toml", rec)[1].strip()
     rc, _, err = run(capsys, "--data", data, "mask", "--rules", strict, rec, sid, "-o", masked)
