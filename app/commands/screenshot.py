@@ -40,7 +40,22 @@ def register(subparsers, common) -> None:
                    help="leave out the recorded cursor, its trail and click ripples")
     p.add_argument("--player", action="store_true",
                    help="the whole player (timeline, dev-tools pane), not only the page")
+    p.add_argument("--tab", type=devtools_tab, default=None, metavar="NAME",
+                   help="with the whole player (implies --player): the dev-tools tab shown -"
+                        " console (the default), errors, network, actions, performance or"
+                        " session")
     p.set_defaults(func=run)
+
+
+def devtools_tab(text: str) -> str:
+    """argparse type of `--tab`: a dev-tools tab's name, any case."""
+    from player.qt.devtools.pane import TAB_NAMES
+
+    names = [n.lower() for n in TAB_NAMES]
+    if text.strip().lower() not in names:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a dev-tools tab - give one of"
+                                         f" {', '.join(names)}")
+    return text.strip().lower()
 
 
 def frame_size(text: str) -> tuple[int, int]:
@@ -69,8 +84,9 @@ def run(args: argparse.Namespace) -> int:
 
         r = Replayer(src)
         at = resolve_moment(args.at, r.duration_ms, len(src.damaged))
-        size = screenshot(src, at, args.output, size=args.size, whole_player=args.player,
-                          cursor=args.cursor, replayer=r)
+        size = screenshot(src, at, args.output, size=args.size,
+                          whole_player=args.player or args.tab is not None,
+                          cursor=args.cursor, replayer=r, tab=args.tab)
     except TimeoutError as exc:
         raise UserError(f"the player did not finish painting: {exc} - try again, or a smaller --size") from None
     finally:

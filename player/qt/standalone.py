@@ -278,10 +278,12 @@ class FramePainter:
     pixel for pixel what the user's browser showed), with the cursor and click ripples
     unless `cursor` is False. `size` instead paints a player of that size, the page scaled
     to fit (the letterbox cropped off). `whole_player` paints the player with its timeline
-    and dev-tools pane (default size PLAYER_SIZE)."""
+    and dev-tools pane (default size PLAYER_SIZE), showing the dev-tools tab `tab` (a
+    lower-case name of TAB_NAMES; None: the first)."""
 
     def __init__(self, source: Any, *, size: tuple[int, int] | None = None,
-                 whole_player: bool = False, cursor: bool = True, replayer: Any = None):
+                 whole_player: bool = False, cursor: bool = True, replayer: Any = None,
+                 tab: str | None = None):
         application()
         from PySide6.QtCore import Qt
 
@@ -306,11 +308,15 @@ class FramePainter:
         w.wait_ready()
         if whole_player:   # the timeline's markers and the panes' rows, not empty ones
             w.wait_indexed()
+            if tab is not None:
+                w.devtools.setCurrentWidget(w.devtools.tabs[tab])
 
     def frame(self, at_ms: float):
         """The QImage painted at `at_ms` (ms after the first event)."""
         w = self.widget
         w.seek_and_wait(int(at_ms))
+        if self.whole_player:   # the pane's rows as of that moment, not as of its last tick
+            w.devtools.set_time(int(at_ms))
         if self.one_to_one:
             self._fit()
         elif self.trim:
@@ -369,11 +375,11 @@ class FramePainter:
 
 def screenshot(source: Any, at_ms: float, out: Path, *, size: tuple[int, int] | None = None,
                whole_player: bool = False, cursor: bool = True,
-               replayer: Any = None) -> tuple[int, int]:
+               replayer: Any = None, tab: str | None = None) -> tuple[int, int]:
     """Paint the recording at `at_ms` offscreen (see FramePainter) and write it as PNG;
     returns the image size."""
     painter = FramePainter(source, size=size, whole_player=whole_player, cursor=cursor,
-                           replayer=replayer)
+                           replayer=replayer, tab=tab)
     try:
         img = painter.frame(at_ms)
         out.parent.mkdir(parents=True, exist_ok=True)

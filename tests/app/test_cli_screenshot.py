@@ -133,3 +133,26 @@ def test_a_session_masked_with_a_hidden_rule_is_not_called_damaged_and_damage_is
     said = [ln for ln in p.stderr.splitlines() if "damaged" in ln]
     assert said == ["replay: warning: recording is damaged: focus on unknown node (1)"], p.stderr
     assert "UserWarning" not in p.stderr and "warn(" not in p.stderr
+
+
+def test_screenshot_shows_the_dev_tools_tab_asked_for(tmp_path, fixtures_dir):
+    """`--tab` paints the whole player on that tab (a support engineer's Network or Errors
+    without a screen); an unknown tab is refused in one line naming the tabs."""
+    demo = str(fixtures_dir / "rrweb-player-demo.json")
+    shots = {}
+    for tab in ("console", "Network", "session"):
+        out = tmp_path / f"{tab}.png"
+        p = _replay("screenshot", demo, "--at", "20000", "--tab", tab, "-o", str(out),
+                    tmp_path=tmp_path)
+        assert p.returncode == 0, p.stderr
+        shots[tab] = Image.open(out).convert("RGB")
+    console, network, session = shots["console"], shots["Network"], shots["session"]
+    assert console.size == network.size == session.size and console.width == 1280
+    pane = (console.width * 2 // 3, 0, console.width, console.height // 2)   # the pane's top
+    assert ImageChops.difference(console.crop(pane), network.crop(pane)).getbbox() is not None
+    assert ImageChops.difference(network.crop(pane), session.crop(pane)).getbbox() is not None
+    p = _replay("screenshot", demo, "--at", "0", "--tab", "elements", "-o",
+                str(tmp_path / "x.png"), tmp_path=tmp_path)
+    lines = [ln for ln in p.stderr.splitlines() if ln.strip()]
+    assert p.returncode == 2 and len(lines) == 1 and "console, errors, network" in lines[0]
+    assert not (tmp_path / "x.png").exists()
