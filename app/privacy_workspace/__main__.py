@@ -7,7 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .model import PREVIEW, tab_named
+from .model import AUDIT, DRY_RUN, PREVIEW, tab_named
 
 DEFAULT_SIZE = (1440, 900)   # the main window's default size
 PROG = "python -m app.privacy_workspace"
@@ -50,13 +50,20 @@ def window(args: argparse.Namespace):
 
 def screenshot(w, out: Path) -> str | None:
     """Paint `w` into `out` (PNG); None, or what went wrong in one line. The preview's
-    pages are waited for only when the Preview tab is on show: a hidden view never paints."""
+    pages are waited for only when the Preview tab is on show: a hidden view never paints.
+    The Dry run and Audit tabs are run first (both only read the store): a picture of their
+    empty tables says nothing."""
     from PySide6.QtCore import QCoreApplication
 
     from player.qt.standalone import grab_stable
 
+    tab = w.current_tab()
+    if tab == DRY_RUN:
+        w.run_dry_run()
+    elif tab == AUDIT:
+        w.run_audit()
     try:
-        if w.current_tab() == PREVIEW:
+        if tab == PREVIEW:
             w.wait_shown()
             image = grab_stable(w, w.right.bridge)
         else:

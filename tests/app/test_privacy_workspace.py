@@ -424,3 +424,22 @@ def test_the_workspace_opens_on_the_tab_asked_for_and_says_a_failed_screenshot(
         assert screenshot(w, tmp_path / "history.png") is None
     finally:
         dispose(w)
+
+
+@pytest.mark.parametrize("tab", ["dry run", "audit"])
+def test_a_screenshot_of_the_dry_run_or_audit_tab_shows_them_run(qtbot, tmp_path, tab):
+    """`--screenshot` of these tabs painted their empty tables (nothing runs until a button
+    is pressed): a screenshot runs them first - both only read the store."""
+    from app.privacy_workspace.__main__ import parse, screenshot, window
+
+    data = tmp_path / "data"
+    store_with(data)
+    before = sorted((p, p.stat().st_mtime_ns) for p in data.rglob("*") if p.is_file())
+    w = window(parse(["--data", str(data), "--tab", tab]))
+    try:
+        assert screenshot(w, tmp_path / "shot.png") is None
+        table = w.dry_run_table if tab == "dry run" else w.audit_table
+        assert table.rowCount() > 0
+    finally:
+        dispose(w)
+    assert sorted((p, p.stat().st_mtime_ns) for p in data.rglob("*") if p.is_file()) == before
