@@ -74,7 +74,7 @@ class _Pages:
                     and _page_url(resources[i].url) == _page_url(v.url)]
             if mine:
                 self.loads[mine[-1]] = n
-            self.starts.append(min(v.t, resources[mine[-1]].t) if mine else v.t)
+            self.starts.append(min(v.t, _start(resources[mine[-1]])) if mine else v.t)
             since = v.t
 
     def of(self, i: int, r: Resource) -> View | None:
@@ -83,15 +83,20 @@ class _Pages:
             return None
         n = self.loads.get(i)
         if n is None:
-            n = max(bisect.bisect_right(self.starts, r.t) - 1, 0)
+            n = max(bisect.bisect_right(self.starts, _start(r)) - 1, 0)
         return self.views[n]
+
+
+def _start(r: Resource) -> float:
+    """When `r` started, as recorded (before the session's start too)."""
+    return r.t if r.started is None else r.started
 
 
 def _entry(r: Resource, origin: float, page: View | None) -> dict[str, Any]:
     wait = float(r.duration) if r.duration is not None and r.duration >= 0 else 0.0
     size = r.size if r.size is not None and r.size >= 0 else UNKNOWN
     entry: dict[str, Any] = {
-        "startedDateTime": iso(origin + r.t),
+        "startedDateTime": iso(origin + _start(r)),
         "time": wait,
         "request": {"method": r.method, "url": r.url, "httpVersion": "", "cookies": [],
                     "headers": [], "queryString": [{"name": k, "value": v} for k, v in
@@ -133,7 +138,9 @@ def har(events: Iterable[dict], *, origin: float | None = None,
     sem = sem or Semantics(origin=origin or 0.0)
     origin = sem.origin
     views = sorted(sem.views, key=lambda v: v.t)
-    resources = sorted(sem.resources, key=lambda r: r.t)   # stable: the Network tab's order
+    # in the order they started (a document request began before its page's recorder, whose
+    # own script it loaded: the Network tab holds both at the session's start); stable
+    resources = sorted(sem.resources, key=_start)
     lo = float("-inf") if start_ms is None else start_ms
     hi = float("inf") if end_ms is None else end_ms
     paged = _Pages(views, resources)

@@ -130,6 +130,8 @@ class Resource(msgspec.Struct, frozen=True, gc=False):
     size: int | None = None
     type: str = ""            # fetch, xhr, image, css, document...
     source: str = "rum"       # rum | network | sentry
+    started: float | None = None   # its start as recorded, before `t` was held to the session
+                                   # (a page's document request starts before its recorder)
 
 
 class Action(msgspec.Struct, frozen=True, gc=False):
@@ -479,8 +481,15 @@ class Semantics(msgspec.Struct, kw_only=True):
             _READERS[typ](self, data, t, ts)
 
     def _at(self, t: float, ts: float, date: Any) -> float:
+        started = self._started(t, ts, date)
+        return t if started is None else max(0.0, started)
+
+    @staticmethod
+    def _started(t: float, ts: float, date: Any) -> float | None:
+        """An epoch-ms `date` on the caller's clock (`t` is the event's, `ts` its timestamp),
+        before the session's start too; None when `date` is not one."""
         d = _num(date)
-        return max(0.0, t + d - ts) if d is not None and d > _EPOCH_MS else t
+        return t + d - ts if d is not None and d > _EPOCH_MS else None
 
     def _warn(self, what: str) -> None:
         self.warnings[what] = self.warnings.get(what, 0) + 1
@@ -565,7 +574,9 @@ class Semantics(msgspec.Struct, kw_only=True):
         kind = p.get("type")
         at = self._at(t, ts, p.get("date"))
         reader = _RUM_READERS.get(kind)
-        if reader is not None:
+        if kind == "resource":
+            self._rum_resource(p, at, self._started(t, ts, p.get("date")))
+        elif reader is not None:
             reader(self, p, at)
         elif kind != "vital":
             self._warn(f"RUM event of unknown type {kind!r}")
@@ -615,11 +626,12 @@ class Semantics(msgspec.Struct, kw_only=True):
             selector=_str(rum_field(p, "action.target.selector")),
             x=_num(rum_field(p, "action.position.x")), y=_num(rum_field(p, "action.position.y"))))
 
-    def _rum_resource(self, p: Raw, at: float) -> None:
+    def _rum_resource(self, p: Raw, at: float, started: float | None = None) -> None:
         self.resources.append(Resource(
             at, _str(rum_field(p, "resource.url")), _str(rum_field(p, "resource.method")) or "GET",
             _int(rum_field(p, "resource.status_code")), _ms(rum_field(p, "resource.duration")),
-            _int(rum_field(p, "resource.size")), _str(rum_field(p, "resource.type")), "rum"))
+            _int(rum_field(p, "resource.size")), _str(rum_field(p, "resource.type")), "rum",
+            started))
 
     def _rum_error(self, p: Raw, at: float) -> None:
         self._error(ErrorEvent(
@@ -649,7 +661,8 @@ class Semantics(msgspec.Struct, kw_only=True):
             size = r.get("transferSize", r.get("encodedBodySize"))
             self.resources.append(Resource(
                 self._at(t, ts, when), url, _str(r.get("method")) or "GET", _int(status), dur,
-                _int(size), _str(r.get("initiatorType") or r.get("type")), "network"))
+                _int(size), _str(r.get("initiatorType") or r.get("type")), "network",
+                self._started(t, ts, when)))
 
     def _click(self, data: Raw, t: float, namer: Namer | None) -> None:
         kind = _CLICK_KINDS.get(data.get("type"))  # type: ignore[arg-type]

@@ -130,6 +130,30 @@ def test_every_har_entry_names_the_page_it_belongs_to():
                    if e["pageref"] == p["id"])
 
 
+def test_a_request_begun_before_the_recorder_keeps_its_own_start_in_the_har():
+    """A page's document request starts before the recorder its page loads: the HAR gave it
+    the session's start (the Network tab's clock holds it there) and could list the
+    recorder's own script before it; it is listed first, at the time RUM recorded."""
+    t0 = 1_700_000_000_000
+
+    def resource(ts, date, url, kind):
+        return {"type": 6, "timestamp": ts, "data": {"plugin": "replay/rum@1", "payload": {
+            "type": "resource", "date": date, "resource": {
+                "url": url, "method": "GET", "status_code": 200, "duration": 20, "type": kind}}}}
+    events = [
+        {"type": 4, "timestamp": t0, "data": {"href": "https://shop.test/", "width": 800,
+                                               "height": 600}},
+        resource(t0 + 5, t0 - 180, "https://shop.test/capture.js", "js"),
+        resource(t0 + 300, t0 - 280, "https://shop.test/", "document"),
+    ]
+    log = har(events)["log"]
+    doc, script = log["entries"]
+    assert doc["request"]["url"] == "https://shop.test/"
+    assert doc["startedDateTime"] == "2023-11-14T22:13:19.720+00:00"      # t0 - 280
+    assert script["startedDateTime"] == "2023-11-14T22:13:19.820+00:00"   # t0 - 180
+    assert log["pages"][0]["startedDateTime"] == doc["startedDateTime"]
+
+
 CHROMIUM = Path("/usr/bin/chromium")   # Debian's package (.ci/run installs it); never downloaded
 
 
