@@ -118,6 +118,18 @@ def _check_damage(path: Path, exc: sqlite3.DatabaseError) -> None:
         raise IndexDamaged(path, text) from exc
 
 
+def _drop_dictionaries(db, dictionaries: list[int]) -> list[str]:
+    """Inside a transaction: the dictionaries' rows go, their files are listed in `retired`."""
+    files: list[str] = []
+    for dict_id in dictionaries:
+        files += [f for (f,) in db.execute("SELECT file FROM dictionaries WHERE id=?",
+                                           (dict_id,))]
+        db.execute("DELETE FROM dictionaries WHERE id=?", (dict_id,))
+        db.execute("DELETE FROM dictionary_sessions WHERE dict_id=?", (dict_id,))
+    db.executemany("INSERT OR IGNORE INTO retired VALUES (?)", [(f,) for f in files])
+    return files
+
+
 class SessionInfo(msgspec.Struct, kw_only=True):
     id: str
     application: str | None
@@ -536,11 +548,7 @@ class Index:
         dictionaries = list(dictionaries)
         with self._tx() as db:
             files = [f for (f,) in db.execute("SELECT file FROM segments WHERE session_id=?", (sid,))]
-            for dict_id in dictionaries:
-                files += [f for (f,) in db.execute("SELECT file FROM dictionaries WHERE id=?",
-                                                   (dict_id,))]
-                db.execute("DELETE FROM dictionaries WHERE id=?", (dict_id,))
-                db.execute("DELETE FROM dictionary_sessions WHERE dict_id=?", (dict_id,))
+            files += _drop_dictionaries(db, dictionaries)
             db.executemany("INSERT OR IGNORE INTO retired VALUES (?)", [(f,) for f in files])
             user = db.execute("SELECT user_id FROM sessions WHERE id=?", (sid,)).fetchone()
             for table in ("segments", "views", "errors"):
@@ -560,6 +568,12 @@ class Index:
                        (dict_id, file, int(time.time() * 1000)))
             db.executemany("INSERT OR IGNORE INTO dictionary_sessions VALUES (?,?)",
                            [(dict_id, sid) for sid in session_ids])
+
+    def drop_dictionaries(self, dictionaries: Iterable[int]) -> list[str]:
+        """Forget these dictionaries (no segment may use them); their files are listed in
+        `retired` (returned: to delete)."""
+        with self._tx() as db:
+            return _drop_dictionaries(db, list(dictionaries))
 
     def dictionaries_holding(self, sid: str) -> dict[int, str]:
         """id -> file of the dictionaries that may hold text of session `sid`: those trained

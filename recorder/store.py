@@ -644,8 +644,19 @@ class LocalStore(Store):
         transaction switches to them; facts re-derived; id, application, user and import
         digest kept, and the context unless a (re-masked) `context` is given."""
         sid = self.resolve(session_id)
-        with self._write_lock, self.session_lock(sid):
-            self._rewrite(sid, list(events), self.compact_codec, context)
+        with self._write_lock:
+            # a dictionary that learnt the old version keeps fragments of what the new one
+            # masks: no session (this one included) uses it any more, then it goes - each
+            # step atomic, every session decodes between them
+            dicts = self.index.dictionaries_holding(sid)
+            for dict_id in dicts:
+                self._stop_using_dictionary(dict_id)
+            if dicts:
+                self._retire(self.index.drop_dictionaries(dicts))
+                for dict_id in dicts:
+                    self._dicts.pop(dict_id, None)
+            with self.session_lock(sid):
+                self._rewrite(sid, list(events), self.compact_codec, context)
 
     def add_context(self, session_id: str, context: dict, *,
                     masker_factory: Callable[[], Masker] | None = None) -> "ContextMerge":
@@ -772,12 +783,12 @@ class LocalStore(Store):
             return False
 
     # --- dictionaries ----------------------------------------------------------------
-    def _stop_using_dictionary(self, dict_id: int, *, but: str) -> None:
-        """Rewrite every session except `but` that has a segment compressed with the
-        dictionary `dict_id` without any dictionary (the events are the same; each rewrite
-        is atomic, as a compaction's), so the dictionary can go. Interrupted, nothing is
-        lost: the dictionary stays until the transaction that erases `but` drops it. A
-        segment that does not decode stays as it is (it is lost with or without it)."""
+    def _stop_using_dictionary(self, dict_id: int, *, but: str | None = None) -> None:
+        """Rewrite every session (except `but`, about to be erased) that has a segment
+        compressed with the dictionary `dict_id` without any dictionary (the same events;
+        each rewrite is atomic, as a compaction's, and like one leaves out a segment that no
+        longer decodes), so the dictionary can go. Interrupted, nothing is lost: the
+        dictionary stays until a transaction drops it."""
         if self.compact_codec.dict_id == dict_id:   # new segments stop using it too
             self.compact_codec = msgspec.structs.replace(self.compact_codec, dict_id=0)
         plain = msgspec.structs.replace(self.compact_codec, dict_id=0)

@@ -126,3 +126,40 @@ def test_an_erasure_interrupted_before_its_transaction_loses_nothing(tmp_path):
         assert {sid: list(store.session(sid).events()) for sid in ids} == before
         assert store.delete_session(ids[1]).dictionaries == 1
     assert secret(1).encode() not in _bytes_of(data)
+
+
+def _typed_page(k: int) -> list[dict]:
+    """A page whose text nodes, added one by one, carry the session's secret."""
+    from recorder.privacy.preview import html_to_events
+    events = html_to_events(f'<!DOCTYPE html><html><body><p>hello {k}</p></body></html>',
+                            timestamp=T0 + k * DAY)
+    t = events[-1]["timestamp"]
+    return events + [{"type": 3, "timestamp": t + 1 + i * 50, "data": {
+        "source": 0, "texts": [], "attributes": [], "removes": [],
+        "adds": [{"parentId": 1, "nextId": None,
+                  "node": {"type": 3, "textContent": f"{secret(k)} #{i}", "id": 1000 + i}}]}}
+        for i in range(240)]
+
+
+def test_re_masking_a_session_erases_the_dictionary_that_learnt_its_old_version(tmp_path):
+    """`replay mask` under rules that mask the text: the old text must not outlive the
+    rewrite inside a dictionary trained on it."""
+    from recorder.privacy import load_rules
+    from recorder.privacy.remask import remask_sessions
+    data = tmp_path / "data"
+    strict = tmp_path / "strict.toml"
+    strict.write_text('default = "mask"\n')
+    with Store.open(data, max_segment_records=60) as store:
+        ids = [store.ingest(_typed_page(k))[0] for k in range(3)]
+        dict_id = store.train_dictionary(size=8 * 1024)
+        for sid in ids:
+            store.compact(sid)
+        assert secret(0).encode() in (data / "dicts" / f"{dict_id}.zdict").read_bytes()
+        others = {sid: list(store.session(sid).events()) for sid in ids[1:]}
+        (result,) = remask_sessions(store, [ids[0]], load_rules(strict, data))
+        assert result.changed
+        assert secret(0).encode() not in _bytes_of(data)
+        assert store.index.dictionaries() == {}
+    with Store.open(data) as store:
+        assert {sid: list(store.session(sid).events()) for sid in ids[1:]} == others
+        assert secret(0) not in repr(list(store.session(ids[0]).events()))
