@@ -806,6 +806,11 @@ class LocalStore(Store):
             with self.session_lock(sid):
                 with self.session(sid) as reader:
                     events = list(reader.events())
+                if not events:   # nothing of it decodes: nothing to keep from the dictionary
+                    continue
+                if reader.damaged:
+                    log.warning("rewriting session %s without its damaged segments %s",
+                                reader.id, reader.damaged)
                 self._rewrite(reader.id, events, plain, live=self.index.live(sid))
 
     def train_dictionary(self, session_ids: Iterable[str] | None = None, *,
