@@ -10,7 +10,10 @@ batches accepted under a client-chosen batch id (intake/wire.py), written by the
 that adds the batch's segments, so a retried batch is recognised after any crash. `retired`
 is the same idea the other way round: the transaction that stops referencing files (a replace, a delete) lists
 them there, so files a crash kept from being deleted are deleted by the next open - they
-are the only other files recovery ever deletes.
+are the only other files recovery ever deletes. `dictionary_sessions` names the sessions a
+trained dictionary learnt from (its samples are their events): erasing one of them erases
+the dictionary too (LocalStore.delete_session). A dictionary with no row there (trained
+before the table, or registered again by `repair`) may hold any session's text.
 
 A damaged database file (`file is not a database`, `database disk image is malformed`)
 raises `IndexDamaged` from whichever call meets it; `replay repair` sets the file aside
@@ -84,6 +87,9 @@ CREATE TABLE IF NOT EXISTS retired (
 CREATE TABLE IF NOT EXISTS dictionaries (
     id INTEGER PRIMARY KEY, file TEXT NOT NULL, created_ms INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS dictionary_sessions (
+    dict_id INTEGER NOT NULL, session_id TEXT NOT NULL, PRIMARY KEY (dict_id, session_id)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS batches (
     application TEXT NOT NULL, client_session TEXT NOT NULL, batch_id TEXT NOT NULL,
     accepted INTEGER NOT NULL, created_ms INTEGER NOT NULL,
@@ -110,6 +116,18 @@ def _check_damage(path: Path, exc: sqlite3.DatabaseError) -> None:
     text = str(exc)
     if any(m in text for m in _DAMAGE_MESSAGES):
         raise IndexDamaged(path, text) from exc
+
+
+def _drop_dictionaries(db, dictionaries: list[int]) -> list[str]:
+    """Inside a transaction: the dictionaries' rows go, their files are listed in `retired`."""
+    files: list[str] = []
+    for dict_id in dictionaries:
+        files += [f for (f,) in db.execute("SELECT file FROM dictionaries WHERE id=?",
+                                           (dict_id,))]
+        db.execute("DELETE FROM dictionaries WHERE id=?", (dict_id,))
+        db.execute("DELETE FROM dictionary_sessions WHERE dict_id=?", (dict_id,))
+    db.executemany("INSERT OR IGNORE INTO retired VALUES (?)", [(f,) for f in files])
+    return files
 
 
 class SessionInfo(msgspec.Struct, kw_only=True):
@@ -523,11 +541,14 @@ class Index:
         written."""
         return self.commit(None, rows, expected=expected)
 
-    def delete_session(self, sid: str) -> list[str]:
-        """Every row of a session, and its user's if no other session has that user; its
-        segment files are listed in `retired` (returned: to delete)."""
+    def delete_session(self, sid: str, dictionaries: Iterable[int] = ()) -> list[str]:
+        """Every row of a session, and its user's if no other session has that user, and
+        the `dictionaries` that hold its text (no segment of another session may use them);
+        their files are listed in `retired` (returned: to delete)."""
+        dictionaries = list(dictionaries)
         with self._tx() as db:
             files = [f for (f,) in db.execute("SELECT file FROM segments WHERE session_id=?", (sid,))]
+            files += _drop_dictionaries(db, dictionaries)
             db.executemany("INSERT OR IGNORE INTO retired VALUES (?)", [(f,) for f in files])
             user = db.execute("SELECT user_id FROM sessions WHERE id=?", (sid,)).fetchone()
             for table in ("segments", "views", "errors"):
@@ -539,10 +560,28 @@ class Index:
                            " sessions WHERE user_id=?1)", (user[0],))
         return files
 
-    def add_dictionary(self, dict_id: int, file: str) -> None:
+    def add_dictionary(self, dict_id: int, file: str, session_ids: Iterable[str] = ()) -> None:
+        """A dictionary's file and, in the same transaction, the sessions it was trained on
+        (none: `repair` registering a file it found, whose sessions nobody knows)."""
         with self._tx() as db:
             db.execute("INSERT OR REPLACE INTO dictionaries VALUES (?,?,?)",
                        (dict_id, file, int(time.time() * 1000)))
+            db.executemany("INSERT OR IGNORE INTO dictionary_sessions VALUES (?,?)",
+                           [(dict_id, sid) for sid in session_ids])
+
+    def drop_dictionaries(self, dictionaries: Iterable[int]) -> list[str]:
+        """Forget these dictionaries (no segment may use them); their files are listed in
+        `retired` (returned: to delete)."""
+        with self._tx() as db:
+            return _drop_dictionaries(db, list(dictionaries))
+
+    def dictionaries_holding(self, sid: str) -> dict[int, str]:
+        """id -> file of the dictionaries that may hold text of session `sid`: those trained
+        on it, and those whose sessions are not known."""
+        return dict(self._all(
+            "SELECT id, file FROM dictionaries d WHERE EXISTS (SELECT 1 FROM dictionary_sessions"
+            " WHERE dict_id=d.id AND session_id=?1) OR NOT EXISTS (SELECT 1 FROM"
+            " dictionary_sessions WHERE dict_id=d.id)", (sid,)))
 
     # --- reads -----------------------------------------------------------------------
     def _all(self, sql: str, args: Sequence = ()) -> list:

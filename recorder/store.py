@@ -644,8 +644,19 @@ class LocalStore(Store):
         transaction switches to them; facts re-derived; id, application, user and import
         digest kept, and the context unless a (re-masked) `context` is given."""
         sid = self.resolve(session_id)
-        with self._write_lock, self.session_lock(sid):
-            self._rewrite(sid, list(events), self.compact_codec, context)
+        with self._write_lock:
+            # a dictionary that learnt the old version keeps fragments of what the new one
+            # masks: no session (this one included) uses it any more, then it goes - each
+            # step atomic, every session decodes between them
+            dicts = self.index.dictionaries_holding(sid)
+            for dict_id in dicts:
+                self._stop_using_dictionary(dict_id)
+            if dicts:
+                self._retire(self.index.drop_dictionaries(dicts))
+                for dict_id in dicts:
+                    self._dicts.pop(dict_id, None)
+            with self.session_lock(sid):
+                self._rewrite(sid, list(events), self.compact_codec, context)
 
     def add_context(self, session_id: str, context: dict, *,
                     masker_factory: Callable[[], Masker] | None = None) -> "ContextMerge":
@@ -736,17 +747,25 @@ class LocalStore(Store):
         pages that held its rows (see forget_deleted). Under its session lock, so a live
         append commits before (and is erased) or after (and begins a new session)."""
         sid = self.resolve(session_id)
-        with self._write_lock, self.session_lock(sid):
-            self.forget_deleted(before=True)
-            files = self.index.delete_session(sid)
-            self._retire(files)
+        with self._write_lock:
+            # a dictionary trained on it holds fragments of its text: no other session may
+            # use it when it goes (see _stop_using_dictionary), in the same transaction
+            dicts = self.index.dictionaries_holding(sid)
+            for dict_id in dicts:
+                self._stop_using_dictionary(dict_id, but=sid)
+            with self.session_lock(sid):
+                self.forget_deleted(before=True)
+                files = self.index.delete_session(sid, dicts)
+                for dict_id in dicts:
+                    self._dicts.pop(dict_id, None)
+                self._retire(files)
             aside = self.root / UNREFERENCED_DIR / _PendingWrite.session_dir(sid)
             set_aside = [p for p in aside.rglob("*") if p.is_file()] if aside.is_dir() else []
             if set_aside:
                 shutil.rmtree(aside)
                 _remove_empty_dirs(aside.parent, self.root / UNREFERENCED_DIR)
             cleared = self.forget_deleted(before=False)
-        return Erased(sid, len(files), len(set_aside), cleared)
+        return Erased(sid, len(files) - len(dicts), len(set_aside), cleared, len(dicts))
 
     def forget_deleted(self, *, before: bool) -> bool:
         """SQLite keeps deleted rows in free pages and the write-ahead log keeps the pages
@@ -764,18 +783,51 @@ class LocalStore(Store):
             return False
 
     # --- dictionaries ----------------------------------------------------------------
+    def _stop_using_dictionary(self, dict_id: int, *, but: str | None = None) -> None:
+        """Rewrite every session (except `but`, about to be erased) that has a segment
+        compressed with the dictionary `dict_id` without any dictionary (the same events;
+        each rewrite is atomic, as a compaction's, and like one leaves out a segment that no
+        longer decodes), so the dictionary can go. Interrupted, nothing is lost: the
+        dictionary stays until a transaction drops it."""
+        if self.compact_codec.dict_id == dict_id:   # new segments stop using it too
+            self.compact_codec = msgspec.structs.replace(self.compact_codec, dict_id=0)
+        plain = msgspec.structs.replace(self.compact_codec, dict_id=0)
+        users: set[str] = set()
+        for file, sid in self.index.segment_files().items():
+            if sid == but or sid in users:
+                continue
+            try:
+                header = read_header((self.root / file).read_bytes())
+            except (OSError, SegmentDamaged):
+                continue
+            if (header.get("codec") or {}).get("dict_id") == dict_id:
+                users.add(sid)
+        for sid in sorted(users):
+            with self.session_lock(sid):
+                with self.session(sid) as reader:
+                    events = list(reader.events())
+                if not events:   # nothing of it decodes: nothing to keep from the dictionary
+                    continue
+                if reader.damaged:
+                    log.warning("rewriting session %s without its damaged segments %s",
+                                reader.id, reader.damaged)
+                self._rewrite(reader.id, events, plain, live=self.index.live(sid))
+
     def train_dictionary(self, session_ids: Iterable[str] | None = None, *,
                          size: int = 112 * 1024, use: bool = True) -> int:
         """Train a zstd dictionary on stored sessions (chunks of their events), keep it in
         the data folder and, with `use`, compress compacted segments with it from now on.
-        Returns its id (segment headers reference it)."""
+        Returns its id (segment headers reference it). The index records which sessions it
+        learnt from: erasing any of them erases the dictionary (`delete_session`)."""
         ids = list(session_ids) if session_ids is not None else \
             [s.id for s in self.sessions()][:200]
         from .format import encode_msgpack
         samples: list[bytes] = []
+        learnt: list[str] = []   # the sessions it learns from, kept with it in the index
         for sid in ids:
             with self.session(sid) as reader:
                 evs = list(reader.events())
+            learnt.append(reader.id)
             samples += [encode_msgpack(evs[i: i + 16]) for i in range(0, len(evs), 16)]
         if not samples:
             raise ValueError("no stored events to train a dictionary on")
@@ -788,7 +840,7 @@ class LocalStore(Store):
         rel = f"{DICTS_DIR}/{dict_id}.zdict"
         (self.root / DICTS_DIR).mkdir(exist_ok=True)
         _atomic_write(self.root / rel, d.as_bytes())
-        self.index.add_dictionary(dict_id, rel)
+        self.index.add_dictionary(dict_id, rel, learnt)
         self._dicts[dict_id] = d
         if use:
             self.compact_codec = Codec(level=self.compact_codec.level,
@@ -1432,6 +1484,7 @@ class Erased(msgspec.Struct, frozen=True):
     segment_files: int      # its segment files
     set_aside: int          # its damaged files `repair` had set aside in unreferenced/
     scrubbed: bool          # the index's log was emptied too (False: another program held it)
+    dictionaries: int = 0   # trained dictionaries that held its text
 
 
 class _Counted:

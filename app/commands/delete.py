@@ -134,10 +134,15 @@ def run(args: argparse.Namespace) -> int:
         store.close()
     if args.json:
         print(json.dumps([{"session": e.session_id, "segment_files": e.segment_files,
-                           "set_aside_files": e.set_aside} for e in erased], indent=1))
+                           "set_aside_files": e.set_aside, "dictionaries": e.dictionaries}
+                          for e in erased], indent=1))
     files = sum(e.segment_files + e.set_aside for e in erased)
+    dicts = sum(e.dictionaries for e in erased)
     print(f"erased {count(len(erased), 'session')}: {count(files, 'file')} and their index"
-          f" rows" + (f", {count(pictures, 'thumbnail')}" if pictures else ""), file=sys.stderr)
+          f" rows" + (f", {count(pictures, 'thumbnail')}" if pictures else "")
+          + (f", {dicts:,} trained compression dictionar{'y' if dicts == 1 else 'ies'} that"
+             " learnt from them (the other sessions that used one were rewritten without it)"
+             if dicts else ""), file=sys.stderr)
     if not scrubbed:
         print("replay: note: another program (replay serve, the app) has the data folder"
               " open, so the index's log may keep pages of the erased rows until it closes",

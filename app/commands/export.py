@@ -35,7 +35,7 @@ def register(subparsers, common) -> None:
                               description="Export a stored session (id or unique prefix) or a"
                                           " recording file.")
     add_source_arguments(p)
-    p.add_argument("--format", "-f", choices=list(_EXPORTERS), default=None,
+    p.add_argument("--format", "-f", choices=list(_EXT), default=None,
                    help="rrweb: JSON array of rrweb events; replay: single-file bundle; har:"
                         " the network requests (HAR 1.2); gif/webp: an animated clip;"
                         f" mp4/webm: a video clip ({INSTALL_VIDEO}); playwright: a Python"
@@ -100,7 +100,16 @@ _speed = _ranged(float, 0.25, 16)
 
 def run(args: argparse.Namespace) -> int:
     fmt = args.format or _format_of(args.output)
-    exporter = _EXPORTERS[fmt]
+    if fmt not in CLIPS:
+        return _export(args, fmt, _EXPORTERS[fmt])
+    # A clip takes a while from here to its rename: Ctrl+C or a SIGTERM at any moment of it
+    # is noted, and the clip stops at its next step with nothing left (exit 130)
+    with _stop_requests() as stop:
+        return _export(args, fmt, lambda src, out, args: _clip(src, out, args,
+                                                               ClipFormat(fmt), stop))
+
+
+def _export(args: argparse.Namespace, fmt: str, exporter) -> int:
     _check_flags(args, fmt)
     if args.output is not None:
         check_output(args.output, f"session{_EXT[fmt]}")
@@ -212,49 +221,46 @@ def _playwright(src, out: Path, args) -> None:
     _text_out(out, text, f"a Playwright script of session {src.id}")
 
 
-def _clip(fmt):
-    def export(src, out: Path, args) -> None:
-        if str(out) == "-":
-            raise UserError(f"a {fmt} clip cannot go to stdout - give -o FILE.{fmt}")
-        from player.qt.clip import DEFAULT_FPS, render_clip
-        from player.replayer import Replayer
+def _clip(src, out: Path, args, fmt: ClipFormat, stop: list[int]) -> None:
+    if str(out) == "-":
+        raise UserError(f"a {fmt.value} clip cannot go to stdout - give -o FILE.{fmt.value}")
+    from player.qt.clip import DEFAULT_FPS, render_clip
+    from player.replayer import Replayer
 
-        from ._progress import progress_bar
-        r = Replayer(src)
-        lo, hi, _ = _range(src, args)
-        with progress_bar() as bar, _stop_requests() as stop:
-            task = bar.add_task(f"painting {out.name}", total=None)
-
-            def progress(i: int, n: int) -> None:
-                if stop:   # between two frames: render_clip removes what it began
-                    raise KeyboardInterrupt
-                bar.update(task, completed=i, total=n)
-
-            try:
-                clip = render_clip(src, out, ClipFormat(fmt), start_ms=lo, end_ms=hi,
-                                   fps=args.fps or DEFAULT_FPS, speed=args.speed, size=args.size,
-                                   skip_inactive=args.skip_inactive, replayer=r,
-                                   progress=progress)
-            except ValueError as exc:
-                raise UserError(f"{exc} - give a shorter --from/--to range, fewer --fps or"
-                                " more --speed") from None
-            except TimeoutError as exc:
-                raise UserError(f"the player did not finish painting: {exc} - try again, or a"
-                                " smaller --size") from None
-            except OSError as exc:
-                raise UserError(f"{out} could not be written ({exc.strerror or exc}) - give"
-                                " another -o path") from None
-        print(f"wrote {len(clip.durations)} frames ({len(clip.times)} painted,"
-              f" {sum(clip.durations) / 1000:.1f} s, {clip.size[0]}x{clip.size[1]}) of session"
-              f" {src.id} to {out}", file=sys.stderr)
-    return export
+    from ._progress import progress_bar
+    r = Replayer(src)
+    lo, hi, _ = _range(src, args)
+    with progress_bar() as bar:
+        task = bar.add_task(f"painting {out.name}", total=None)
+        try:
+            clip = render_clip(src, out, fmt, start_ms=lo, end_ms=hi,
+                               fps=args.fps or DEFAULT_FPS, speed=args.speed, size=args.size,
+                               skip_inactive=args.skip_inactive, replayer=r,
+                               progress=lambda i, n: bar.update(task, completed=i, total=n),
+                               interrupted=lambda: bool(stop))
+        except ValueError as exc:
+            raise UserError(f"{exc} - give a shorter --from/--to range, fewer --fps or"
+                            " more --speed") from None
+        except TimeoutError as exc:
+            raise UserError(f"the player did not finish painting: {exc} - try again, or a"
+                            " smaller --size") from None
+        except OSError as exc:
+            raise UserError(f"{out} could not be written ({exc.strerror or exc}) - give"
+                            " another -o path") from None
+    if stop:   # it came between render_clip's last look and its rename: the clip is not kept
+        out.unlink(missing_ok=True)
+        raise KeyboardInterrupt
+    print(f"wrote {len(clip.durations)} frames ({len(clip.times)} painted,"
+          f" {sum(clip.durations) / 1000:.1f} s, {clip.size[0]}x{clip.size[1]}) of session"
+          f" {src.id} to {out}", file=sys.stderr)
 
 
 @contextlib.contextmanager
 def _stop_requests() -> Iterator[list[int]]:
-    """Ctrl+C or a SIGTERM while a clip is painted, noted (the list gets the signal) instead
-    of raised wherever Python happens to be - inside a Qt callback, Qt would print the
-    exception and paint on."""
+    """Ctrl+C or a SIGTERM while a clip is made, noted (the list gets the signal) instead of
+    raised wherever Python happens to be - inside a Qt callback, Qt would print the exception
+    and paint on - or, for SIGTERM, ending the process with FILE.tmp left behind. The clip
+    looks at the list after each of its steps and stops with KeyboardInterrupt (exit 130)."""
     asked: list[int] = []
     kept = {sig: signal.signal(sig, lambda n, _frame: asked.append(n))
             for sig in (signal.SIGINT, signal.SIGTERM)}
@@ -311,6 +317,5 @@ def _rules_in_force(args):
     return SessionMasker(rules_for(args.session, args.data, args.rules, stored=False))
 
 
-# format -> exporter(source, output path, arguments)
-_EXPORTERS = {"rrweb": _rrweb, "replay": _replay, "har": _har,
-              **{c: _clip(c) for c in CLIPS}, "playwright": _playwright}
+# format -> exporter(source, output path, arguments); the clips' is `_clip`, which `run` calls
+_EXPORTERS = {"rrweb": _rrweb, "replay": _replay, "har": _har, "playwright": _playwright}

@@ -30,7 +30,7 @@ from recorder.semantics import User, user_event
 from recorder.store import Store, Stored
 
 from ..cli import UserError
-from ..thumbnails import remove_stale
+from ..thumbnails import swept_after
 from .sessions import when_text
 from ._progress import progress_bar
 from ._source import DEMO, rules_error
@@ -125,14 +125,14 @@ def run(args: argparse.Namespace) -> int:
     store = Store.open(args.data)
     rows: list[dict] = []   # --json: each file as it went, in the order given
     try:
-        with progress_bar() as bar:
+        # a stored session appended to (or given a bundle's report) is a new version: its
+        # old picture goes, also when a later file fails in a way that stops the import
+        with progress_bar() as bar, swept_after(args.data, store.index.segment_files):
             results, failures = import_files(
                 store, args.files, args, masker_factory, bar,
                 on_file=(lambda r: rows.append({k: r[k] for k in ("file", "sessions")}))
                 if args.json else _print_ids,
                 on_fail=lambda f, msg: rows.append({"file": f, "sessions": [], "error": msg}))
-        # a stored session appended to (or given a bundle's report) is a new version
-        remove_stale(args.data, store.index.segment_files())
     finally:
         store.close()
     if args.json:   # the contract: {"file", "sessions", "error"?} per file

@@ -15,7 +15,7 @@ from recorder.privacy.dryrun import dry_run
 from recorder.privacy.remask import remask_sessions
 
 from ..cli import UserError
-from ..thumbnails import remove_stale
+from ..thumbnails import swept_after
 from ._words import count
 from ._store import open_existing_store
 from ._progress import advancing, event_total, progress_bar
@@ -96,15 +96,15 @@ def run(args: argparse.Namespace) -> int:
     store = open_existing_store(args.data)
     try:
         ids = selected_ids(store, args, "re-mask")
-        with progress_bar() as bar:
+        # the app's cached pictures of the old versions show what the rules now mask: they
+        # go, also when a later session fails after some were rewritten
+        with progress_bar() as bar, swept_after(args.data, store.index.segment_files):
             task = bar.add_task("re-masking", total=None)
 
             def progress(done: int, total: int, sid: str) -> None:
                 bar.update(task, completed=done, total=total,
                            description=f"re-masking {sid[:13]}" if sid else "re-masked")
             results = remask_sessions(store, ids, rules, progress)
-        # the app's cached pictures of the old versions show what the rules now mask
-        remove_stale(args.data, store.index.segment_files())
     finally:
         store.close()
     for r in results:

@@ -15,7 +15,7 @@ import msgspec
 from recorder.store import UNREFERENCED_DIR, LocalStore, RepairReport
 
 from ..cli import UserError
-from ..thumbnails import remove_stale
+from ..thumbnails import swept_after
 from ._progress import progress_bar
 
 NAME = "repair"
@@ -41,9 +41,10 @@ def run(args: argparse.Namespace) -> int:
             bar.update(task, completed=done, total=total)
         store = LocalStore.open_for_repair(args.data)
         try:
-            report = store.repair(progress)
-            # a session rebuilt without a damaged file is a new version: its old picture goes
-            remove_stale(args.data, store.index.segment_files())
+            # a session rebuilt without a damaged file is a new version: its old picture
+            # goes, also when the repair fails after rebuilding it
+            with swept_after(args.data, store.index.segment_files):
+                report = store.repair(progress)
         finally:
             store.close()
     if args.json:

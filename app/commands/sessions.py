@@ -1,4 +1,6 @@
-"""`replay sessions [--json] [--user U] [--url S] [--errors] [--since T]` - the index."""
+"""`replay sessions [--json] [--search TEXT] [--user U] [--url S] [--errors] [--since T]` - the
+index, with each session's bug title; `--search` narrows it as the app's search box does
+(`browser_model.Catalog.filter`, the same test on the same row text)."""
 from __future__ import annotations
 
 import argparse
@@ -18,6 +20,7 @@ from rich.text import Text
 
 from recorder.store import PARTIAL, split_tag
 
+from ..browser_model import Catalog, Query, make_row
 from ..cli import UserError
 from ._store import open_existing_store
 
@@ -28,7 +31,11 @@ _UNITS = {"s": 1, "m": 60, "min": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 def register(subparsers, common) -> None:
     p = subparsers.add_parser(NAME, parents=[common], help="list stored sessions",
                               description="List the sessions in the data folder, newest first.")
-    p.add_argument("--json", action="store_true", help="print a JSON array")
+    p.add_argument("--json", action="store_true", help="print a JSON array (each session's"
+                                                       " row, and its bug \"title\" or null)")
+    p.add_argument("--search", metavar="TEXT", default="",
+                   help="as the app's search box: every word of TEXT (any case) is in the"
+                        " session's id, user, bug title, application, page URLs or errors")
     p.add_argument("--user", metavar="U", help="user id, name or email contains U")
     p.add_argument("--url", metavar="S", help="a page URL of the session contains S")
     p.add_argument("--errors", action="store_true", help="only sessions with errors")
@@ -72,26 +79,36 @@ def parse_since(text: str, now: float | None = None) -> float:
 
 def run(args: argparse.Namespace) -> int:
     store = open_existing_store(args.data)
+    searching = bool(args.search.split())
     try:
-        rows = store.sessions(user=args.user, url=args.url,
-                              has_errors=True if args.errors else None, since_ms=args.since,
-                              application=args.application, limit=args.limit)
+        infos = store.sessions(user=args.user, url=args.url,
+                               has_errors=True if args.errors else None, since_ms=args.since,
+                               application=args.application,
+                               limit=None if searching else args.limit)
+        # the app's rows: the bug title, and (to search) the page URLs and errors
+        texts = store.index.browse_texts() if searching else {}
     finally:
         store.close()
+    rows = Catalog([make_row(info, texts.get(info.id, ("", ""))) for info in infos]) \
+        .filter(Query(text=args.search))[:args.limit]
     if args.json:
-        print(json.dumps(msgspec.to_builtins(rows), indent=1))
+        print(json.dumps([{**msgspec.to_builtins(r.info), "title": r.title or None}
+                          for r in rows], indent=1))
         return 0
     console = _console()
     if not rows:
         console.print("no sessions" + (" match" if any(
-            (args.user, args.url, args.errors, args.since, args.application)) else
+            (args.user, args.url, args.errors, args.since, args.application, searching)) else
             f" in {args.data} - add some with `replay import FILE`"))
         return 0
+    titles = [r.title for r in rows]
+    rows = [r.info for r in rows]
     ids = _short_ids([s.id for s in rows])
     cells = {
         "id": ids, "start": [when_text(s.start_ms) for s in rows],
         "duration": [duration_text(s.duration_ms) for s in rows],
         "user": [s.user_email or s.user_name or s.user_id or "" for s in rows],
+        "bug": titles,
         "first URL": [s.first_url or "" for s in rows],
         "views": [str(s.view_count) for s in rows],
         "errors": [f"{s.error_count:,}" for s in rows],
@@ -115,7 +132,8 @@ def run(args: argparse.Namespace) -> int:
     for col, just in _COLUMNS:
         if col in shown:
             table.add_column(col, justify=just, no_wrap=True, overflow="ellipsis",
-                             width=url_width if col == "first URL" else None,
+                             width=url_width if col == "first URL" else
+                             _width(col, cells[col]) if col == "bug" else None,
                              min_width=_width(col, cells[col]))
     for i, s in enumerate(rows):
         styled = {"errors": "red" if s.error_count else None,
@@ -132,11 +150,13 @@ def run(args: argparse.Namespace) -> int:
 # Columns left to right. The table fits the width by giving up the least useful first:
 # 1. the first URL is shortened (down to _URL_MIN);
 # 2. then whole columns go, in _DROP order; id, start, duration, errors, events always stay.
+# A bug title (the app's Bug column) longer than _TITLE_MAX is cut (…); --json has it whole.
 _COLUMNS = (("id", "left"), ("start", "left"), ("duration", "right"), ("user", "left"),
-            ("first URL", "left"), ("views", "right"), ("errors", "right"),
+            ("bug", "left"), ("first URL", "left"), ("views", "right"), ("errors", "right"),
             ("frustr.", "right"), ("events", "right"), ("size", "right"))
-_DROP = ("views", "size", "frustr.", "user", "first URL")
+_DROP = ("views", "size", "frustr.", "user", "first URL", "bug")
 _URL_MIN, _URL_MAX = 16, 48
+_TITLE_MAX = 32
 _GAP = 3             # cells between columns (SIMPLE_HEAD: a pad, the blank divider, a pad)
 _PIPED_WIDTH = 120   # piped with no COLUMNS: a width a pager or a log shows whole
 _GENERATED_ID = re.compile(r"[0-9a-fA-F-]{16,}")   # shown as its shortest unique prefix
@@ -152,7 +172,8 @@ def _console() -> Console:
 
 
 def _width(col: str, values: list[str]) -> int:
-    return max([cell_len(col), *map(cell_len, values)])
+    widest = max([cell_len(col), *map(cell_len, values)])
+    return min(widest, _TITLE_MAX) if col == "bug" else widest
 
 
 def _fit(cells: dict[str, list[str]], width: int) -> tuple[list[str], int]:

@@ -32,7 +32,7 @@ from recorder.privacy.audit import clock, looked_for, owner_note
 from recorder.privacy.history import active_rules, read_history, save_rules
 from recorder.privacy.rules import RULES_FILENAME, check_selector
 
-from ..thumbnails import remove_stale
+from ..thumbnails import swept_after
 from .model import (AUDIT, DRY_RUN, HISTORY, OUTLINE, OUTLINE_CSS, PREVIEW, TABS, Preview,
                     Subject, build_preview, has_page, stacked_sides)
 
@@ -789,9 +789,10 @@ class PrivacyWorkspace(QWidget):
         if store is None:
             return False
         try:
-            results = remask_sessions(store, None, rules)
-            # cached pictures of the old versions show what the rules now mask
-            remove_stale(self.data_dir, store.index.segment_files())
+            # cached pictures of the old versions show what the rules now mask: they go, also
+            # when a later session fails after some were rewritten
+            with swept_after(self.data_dir, store.index.segment_files):
+                results = remask_sessions(store, None, rules)
         finally:
             store.close()
         self.remasked.emit()

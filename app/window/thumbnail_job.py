@@ -17,7 +17,8 @@ from pathlib import Path
 def paint(store, session_id: str, path: Path) -> None:
     from PySide6.QtCore import Qt
 
-    from app.thumbnails import PAINT_SIZE, SIZE, first_meaningful_ms, older_versions
+    from app.thumbnails import (PAINT_SIZE, SIZE, first_meaningful_ms, frame_path,
+                                older_versions, writing_path)
     from player.qt.standalone import screenshot
     from PySide6.QtGui import QImage
 
@@ -27,7 +28,7 @@ def paint(store, session_id: str, path: Path) -> None:
         if at is None:
             raise ValueError("the session has no full snapshot to paint")
         path.parent.mkdir(parents=True, exist_ok=True)
-        frame = path.with_name(path.name + ".frame.png")
+        frame = frame_path(path)
         try:
             screenshot(src, at, frame, size=PAINT_SIZE)
             img = QImage(str(frame)).scaled(*SIZE, Qt.AspectRatioMode.KeepAspectRatio,
@@ -36,7 +37,7 @@ def paint(store, session_id: str, path: Path) -> None:
             frame.unlink(missing_ok=True)
     finally:
         src.close()
-    tmp = path.with_name(path.name + ".tmp")
+    tmp = writing_path(path)
     if not img.save(str(tmp), "PNG"):
         raise OSError(f"could not write {tmp}")
     os.replace(tmp, path)

@@ -97,15 +97,23 @@ def painted_frames(painter: Any, times: list[int], size: tuple[int, int],
 def render_clip(source: Any, out: Path, fmt: ClipFormat, *, start_ms: float, end_ms: float,
                 fps: int = DEFAULT_FPS, speed: float = 1.0, size: tuple[int, int] | None = None,
                 skip_inactive: bool = True, replayer: Any = None,
-                progress: Callable[[int, int], None] | None = None) -> "Clip":
+                progress: Callable[[int, int], None] | None = None,
+                interrupted: Callable[[], bool] | None = None) -> "Clip":
     """Write the clip (to a temporary file beside `out`, renamed when whole: a failed or
-    interrupted export leaves no file) and say what it holds."""
+    interrupted export leaves no file) and say what it holds. `interrupted` is asked after
+    each step - the set-up, every frame, the writer's last flush - and, when it says so, the
+    clip stops there with KeyboardInterrupt (the caller's Ctrl+C)."""
     from .standalone import FramePainter
+
+    def stop_if_asked() -> None:
+        if interrupted is not None and interrupted():
+            raise KeyboardInterrupt
 
     painter = FramePainter(source, replayer=replayer)   # the page 1:1, as screenshot paints it
     try:
         w = painter.widget
         w.wait_indexed()
+        stop_if_asked()
         size = size or default_size(w.stage.recorded, fmt)
         times = clip_times(start_ms, end_ms, fps=fps, speed=speed,
                            inactive=w.session.inactive if skip_inactive else [])
@@ -119,10 +127,12 @@ def render_clip(source: Any, out: Path, fmt: ClipFormat, *, start_ms: float, end
             try:
                 for frame in painted_frames(painter, times, size, progress):
                     writer.add(frame)
+                    stop_if_asked()
                 durations = writer.finish()
             except BaseException:
                 writer.abort()
                 raise
+            stop_if_asked()   # the encode and flush may be long: asked before the rename
             tmp.replace(out)
         except BaseException:
             tmp.unlink(missing_ok=True)

@@ -156,3 +156,30 @@ def test_an_open_store_keeps_no_page_of_an_erased_session(tmp_path):
         assert erased.scrubbed and erased.segment_files == 1
         assert ADA["email"].encode() not in _all_bytes(root)   # the store still open
         assert ADAM["email"].encode() in _all_bytes(root)
+
+
+def test_delete_erases_a_trained_dictionary_that_learnt_the_session(tmp_path):
+    """A zstd dictionary trained on stored sessions holds fragments of their text: erasing
+    Ada's session erases it, and the session that used it still plays as before."""
+    data = tmp_path / "data"
+
+    def noted(k: int, who: str) -> list[dict]:
+        t = T0 + k * 3_600_000
+        return _session(t, f"p{k}") + [
+            {"type": 5, "timestamp": t + 3 + i, "data": {"tag": "note",
+                                                          "payload": {"text": f"{who} #{i}"}}}
+            for i in range(240)]
+    with Store.open(data, max_segment_records=60) as store:
+        (ada,) = store.ingest(noted(0, ADA["name"]), user=ADA)
+        (other,) = store.ingest(noted(1, "Grace Hopper-Quill"))
+        dict_id = store.train_dictionary(size=8 * 1024)
+        store.compact(other)
+        kept = list(store.session(other).events())
+    assert ADA["name"].encode() in (data / "dicts" / f"{dict_id}.zdict").read_bytes()
+    p = _replay("delete", "--user", ADA["email"], "--yes", data=data)
+    assert p.returncode == 0, p.stderr
+    assert "1 trained compression dictionary that learnt from them" in p.stderr, p.stderr
+    assert ADA["name"].encode() not in _all_bytes(data)
+    with Store.open(data) as store:
+        assert [s.id for s in store.sessions()] == [other]
+        assert list(store.session(other).events()) == kept

@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from fractions import Fraction
 from pathlib import Path
 
@@ -223,3 +224,78 @@ def test_an_interrupted_export_leaves_no_file(tmp_path, sig):
     assert proc.returncode == 130, err
     assert "Traceback" not in err and "replay: error" not in err, err
     assert list(tmp_path.iterdir()) == []
+
+
+# A real `replay export` whose one step waits (after touching MARK) until the test creates GO:
+# the test's signal then reaches the process at that step, not wherever it happens to be.
+# "set-up": before the recording is opened, the export's first step; "flush": before the
+# writer's last step (the GIF/WebP encode, the video encoder's flush and the MP4's index);
+# "flushed": after it, the file whole but not yet renamed.
+_PAUSED = r"""
+import sys, time
+from pathlib import Path
+mark, go, where = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
+
+def pause():
+    mark.touch()
+    while not go.exists():
+        time.sleep(0.02)
+
+def before(f):
+    def paused(*a, **k):
+        pause()
+        return f(*a, **k)
+    return paused
+
+def after(f):
+    def paused(*a, **k):
+        r = f(*a, **k)
+        pause()
+        return r
+    return paused
+
+import app.commands.export as export
+from player import clip_encode
+if where == "set-up":
+    export.open_source = before(export.open_source)
+else:
+    for writer in (clip_encode._Animation, clip_encode._Video):
+        writer.finish = (before if where == "flush" else after)(writer.finish)
+from app.cli import main
+sys.exit(main(sys.argv[4:]))
+"""
+
+
+@pytest.mark.parametrize("where, sig, fmt", [
+    ("set-up", signal.SIGTERM, "mp4"), ("set-up", signal.SIGINT, "gif"),
+    ("flush", signal.SIGINT, "mp4"), ("flush", signal.SIGTERM, "gif"),
+    ("flushed", signal.SIGTERM, "webm"), ("flushed", signal.SIGINT, "webp")])
+def test_an_export_interrupted_before_or_after_its_frames_leaves_no_file(tmp_path, where, sig,
+                                                                          fmt):
+    """Ctrl+C or SIGTERM at any moment from the export's start to the rename of FILE.tmp - not
+    only between two frames - stops it with 130 and leaves neither file."""
+    folder = tmp_path / "out"
+    folder.mkdir()
+    out = folder / f"bug.{fmt}"
+    mark, go = tmp_path / "mark", tmp_path / "go"
+    env = dict(os.environ, REPLAY_DATA=str(tmp_path / "data"))
+    env.pop("DISPLAY", None)
+    proc = subprocess.Popen([sys.executable, "-c", _PAUSED, str(mark), str(go), where,
+                             "export", str(DEMO), "-o", str(out), "--to", "400", "--size",
+                             "80x50"], stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
+    try:
+        while not mark.exists():
+            assert proc.poll() is None, proc.stderr.read()
+            try:
+                proc.wait(timeout=0.05)
+            except subprocess.TimeoutExpired:
+                pass
+        proc.send_signal(sig)
+        time.sleep(0.2)    # the signal is delivered while the step still waits
+        go.touch()
+        _, err = proc.communicate(timeout=120)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and "replay: error" not in err, err
+    assert list(folder.iterdir()) == []

@@ -1,0 +1,82 @@
+"""`replay sessions` shows each session's bug title (the app's Bug column) and, with
+`--search TEXT`, lists what the app's search box would: the same test (`Catalog.filter`) on
+the same row text. Real `replay` process."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from app.browser_model import Catalog, Query
+from recorder.store import Store
+
+TITLE = "Checkout total off by Coupon"
+
+
+def replay(*argv) -> subprocess.CompletedProcess:
+    env = dict(os.environ, COLUMNS="160")
+    return subprocess.run([sys.executable, "-m", "app", *map(str, argv)], env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory, demo_events) -> Path:
+    """The demo session with a bug report (exported as a bundle with --title, imported back
+    onto it), and a shorter copy of it without one (`<id>_new`)."""
+    tmp = tmp_path_factory.mktemp("sessions-search")
+    data = tmp / "d"
+    full, short, bug = tmp / "all.json", tmp / "first200.json", tmp / "bug.replay"
+    full.write_text(json.dumps(demo_events))
+    short.write_text(json.dumps(demo_events[:200]))
+    assert replay("--data", data, "import", full).returncode == 0
+    sid = replay("--data", data, "sessions", "--json")
+    (sid,) = [s["id"] for s in json.loads(sid.stdout)]
+    p = replay("--data", data, "export", sid, "--title", TITLE, "-o", bug)
+    assert p.returncode == 0, p.stderr
+    p = replay("--data", data, "import", bug)
+    assert p.returncode == 0, p.stderr
+    assert replay("--data", data, "import", "--as-new", short).returncode == 0
+    return data
+
+
+def _listed(data: Path, *argv) -> list[dict]:
+    p = replay("--data", data, "sessions", "--json", *argv)
+    assert p.returncode == 0, p.stderr
+    return json.loads(p.stdout)
+
+
+def test_the_bug_title_is_a_column_and_in_json(data):
+    rows = _listed(data)
+    assert sorted((r["title"] or "") for r in rows) == ["", TITLE]
+    assert [r["title"] for r in rows if r["id"].endswith("_new")] == [None]
+    p = replay("--data", data, "sessions")
+    assert p.returncode == 0, p.stderr
+    header = next(ln for ln in p.stdout.splitlines() if ln.lstrip().startswith("id "))
+    assert "bug" in header.split()
+    titled = [ln for ln in p.stdout.splitlines() if TITLE in ln]
+    assert len(titled) == 1 and "_new" not in titled[0], p.stdout
+
+
+@pytest.mark.parametrize("text", ["checkout coupon", "COUPON", "_new", "coupon _new", "shop",
+                                  "   ", "no-such-word", "error"])
+def test_search_lists_what_the_apps_search_box_shows(data, text):
+    """Every word, any case, anywhere in the row's text (the bug title, the id, page URLs,
+    errors...): the ids the app's filter lets through, in the same order."""
+    with Store.open(data) as store:
+        app = [r.id for r in Catalog.load(store).filter(Query(text=text))]
+    assert [r["id"] for r in _listed(data, "--search", text)] == app
+    if text == "checkout coupon":
+        assert len(app) == 1 and not app[0].endswith("_new")
+    if text == "coupon _new":
+        assert app == []
+
+
+def test_search_narrows_before_the_limit_and_says_when_nothing_matches(data):
+    (titled,) = _listed(data, "--search", "coupon")
+    assert _listed(data, "--search", "coupon", "--limit", "1") == [titled]
+    p = replay("--data", data, "sessions", "--search", "no-such-word")
+    assert p.returncode == 0 and p.stdout.strip() == "no sessions match", p.stdout
