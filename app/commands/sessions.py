@@ -42,7 +42,8 @@ def register(subparsers, common) -> None:
     p.add_argument("--since", metavar="T", type=parse_since,
                    help="active since T: an ISO date/time (2026-11-24, 2026-11-24T09:30) or"
                         " a span back from now (30m, 2h, 7d, 1w)")
-    p.add_argument("--app", dest="application", metavar="APP_ID", help="only this application")
+    p.add_argument("--app", dest="application", metavar="APP",
+                   help="only this application (its name or id)")
     p.add_argument("--limit", type=positive_int, metavar="N", help="at most N sessions")
     p.set_defaults(func=run)
 
@@ -78,6 +79,9 @@ def parse_since(text: str, now: float | None = None) -> float:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.application:
+        from recorder.intake.live import application_id
+        args.application = application_id(args.data, args.application)
     store = open_existing_store(args.data)
     searching = bool(args.search.split())
     try:

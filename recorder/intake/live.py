@@ -42,7 +42,7 @@ from ..jsonscan import JsonFacts
 from ..privacy import Rules, SessionMasker, SessionMaskers, parse_rules
 from ..sessions import clean_id
 from ..store import LocalStore
-from .apps import APPS_FILE, Application, Applications
+from .apps import APPS_FILE, AppError, Application, Applications
 from . import compact
 from .wire import Batch, Status, WireError
 
@@ -277,6 +277,20 @@ class LiveIntake:
 def app_rules(app: Application) -> Rules:
     """The application's own rules (`replay app rules` checked them when they were set)."""
     return parse_rules(app.rules or "", where=f"rules of application {app.name}")
+
+
+def application_id(data_dir: Path, name_or_id: str) -> str:
+    """The id of the data folder's application named (or with the id) `name_or_id`; as it is
+    when none is (a session imported with `--app` names its application as it likes)."""
+    if not (Path(data_dir) / APPS_FILE).is_file():
+        return name_or_id
+    apps = Applications(data_dir)
+    try:
+        return apps.get(name_or_id).id
+    except AppError:
+        return name_or_id
+    finally:
+        apps.close()
 
 
 def stored_apps_rules(data_dir: Path) -> dict[str, tuple[Application, Rules]]:

@@ -101,3 +101,19 @@ def test_a_dry_run_under_the_rules_in_force_uses_an_applications_own_rules(tmp_p
     again = replay_cli(data, "mask", "--dry-run", "--all", "--rules", strict)
     assert again.stdout.splitlines()[0].split("\t")[1] == first.split("\t")[1]   # the same, by name
     assert "application shop" not in again.stdout
+
+
+def test_sessions_of_an_application_by_its_name_or_id(tmp_path):
+    """`replay sessions --app` took only the id (`--app shop` said "no sessions match"),
+    though every `replay app` command takes the name."""
+    from pathlib import Path
+
+    fixture = Path(__file__).resolve().parents[1] / "fixtures" / "rrweb-player-demo.json"
+    data = tmp_path / "data"
+    assert replay_cli(data, "app", "create", "shop").returncode == 0
+    app_id = next(a["id"] for a in json.loads(replay_cli(data, "app", "list", "--json").stdout))
+    assert replay_cli(data, "import", fixture, "--app", app_id).returncode == 0
+    for name in ("shop", app_id):
+        rows = json.loads(replay_cli(data, "sessions", "--app", name, "--json").stdout)
+        assert [r["application"] for r in rows] == [app_id], name
+    assert "no sessions match" in replay_cli(data, "sessions", "--app", "other").stdout
