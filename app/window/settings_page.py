@@ -28,6 +28,8 @@ class SettingsPage(QWidget):
         folder_row.addWidget(show)
         self.rules_source = QLabel(self)
         self.rules_source.setWordWrap(True)
+        self.app_rules = QLabel(self)   # applications with rules of their own (`replay app rules`)
+        self.app_rules.setWordWrap(True)
         self.rules_text = QPlainTextEdit(self)
         self.rules_text.setObjectName("rulesText")
         self.rules_text.setReadOnly(True)
@@ -40,6 +42,7 @@ class SettingsPage(QWidget):
         form = QFormLayout()
         form.addRow("Data folder", folder_row)
         form.addRow("Active privacy rules", self.rules_source)
+        form.addRow("Applications' own rules", self.app_rules)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(24, 16, 24, 16)
         lay.addWidget(title)
@@ -51,6 +54,7 @@ class SettingsPage(QWidget):
     def reload(self) -> None:
         """Read the folder's active rules again (they may have changed meanwhile)."""
         self.folder.setText(str(self.data_dir))
+        self.app_rules.setText(own_rules_text(self.data_dir))
         path = self.data_dir / RULES_FILENAME
         try:
             rules = load_rules(None, self.data_dir)
@@ -66,6 +70,23 @@ class SettingsPage(QWidget):
             self.rules_source.setText(f"The built-in default: there is no {RULES_FILENAME} in the"
                                       " data folder.")
             self.rules_text.setPlainText(summary(rules))
+
+
+def own_rules_text(data_dir: Path) -> str:
+    """Which applications' live sessions are masked with rules of their own, not the active
+    rules (the intake's choice), in one line."""
+    from recorder.intake.live import stored_apps_rules
+    try:
+        own = stored_apps_rules(data_dir)
+    except RulesError as exc:
+        return f"an application's rules cannot be used: {exc}"
+    if not own:
+        return "None: every application's sessions are masked with the active rules."
+    parts = [f"{app.name} (default level {rules.default_level.label},"
+             f" {len(rules.rules)} selector rule{'s' if len(rules.rules) != 1 else ''})"
+             for app, rules in sorted(own.values(), key=lambda ar: ar[0].name)]
+    return ("; ".join(parts) + " - their sessions are masked with these, not the active rules;"
+            " `replay app rules NAME` prints them, `--rules FILE` sets them.")
 
 
 def summary(rules: Rules) -> str:

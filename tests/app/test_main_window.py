@@ -477,3 +477,24 @@ def test_a_session_opened_from_the_list_leaves_no_progress_dialog_behind(window,
     qtbot.keyClick(player, Qt.Key.Key_E)
     # cy-admin: its page at 0, its one error a quarter of its 15 minutes in
     assert player.controller.time == 225_000
+
+
+def test_settings_names_the_applications_masked_with_rules_of_their_own(window, data):
+    """Settings showed only the folder's rules while an application's sessions were masked
+    with its own stricter ones (`replay app rules`): it names them."""
+    from recorder.intake.apps import Applications
+
+    page = window.show_page("Settings")
+    assert page.app_rules.text().startswith("None: every application's sessions")
+    apps = Applications(data)
+    try:
+        apps.create("support-site")
+        apps.create("plain")
+        apps.set_rules("support-site", 'version = 1\ndefault = "mask"\n[[rule]]\n'
+                                       'selector = ".who"\nlevel = "hidden"\n')
+    finally:
+        apps.close()
+    page.reload()
+    text = page.app_rules.text()
+    assert text.startswith("support-site (default level mask, 1 selector rule)")
+    assert "plain" not in text and "replay app rules NAME" in text
