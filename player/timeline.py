@@ -29,7 +29,7 @@ import msgspec.structs
 from recorder.format import USER_INTERACTION_SOURCES, EventType, IncrementalSource
 from recorder.mirror import Mirror
 from recorder.semantics import (Action, ConsoleMessage, ErrorEvent, ErrorGroup, LongTask, Resource,
-                                Semantics, View, error_groups)
+                                Semantics, View, error_groups, start_order)
 from recorder.steps import target_name
 
 Raw = dict[str, Any]
@@ -112,7 +112,7 @@ class Timeline:
         self.clicks: list[Click] = [Click(c.t, c.x, c.y, c.type, c.id, c.target) for c in sem.clicks]
         self.logs: list[LogEntry] = _sorted(list(sem.console))
         self.errors: list[ErrorEntry] = _sorted(list(sem.errors))
-        self.resources: list[Resource] = _sorted(list(sem.resources))
+        self.resources: list[Resource] = sorted(sem.resources, key=start_order)
         self.actions: list[Action] = _sorted(list(sem.actions))
         self.views: list[View] = _ended(_sorted(list(sem.views)), duration)
         self.long_tasks: list[LongTask] = _sorted(list(sem.long_tasks))

@@ -28,14 +28,15 @@ class BugReport(msgspec.Struct, kw_only=True, omit_defaults=True):
     def empty(self) -> bool:
         return not (self.title or self.notes or self.at_ms is not None or self.steps)
 
-    def lines(self) -> list[str]:
-        """The report as a person reads it (`replay play` prints these)."""
+    def lines(self, with_steps: bool = True) -> list[str]:
+        """The report as a person reads it (`replay play` prints these; a Playwright script
+        opens with them, without the steps it lists itself)."""
         out = [f"Bug: {self.title or '(untitled)'}"]
         if self.at_ms is not None:
             out.append(f"At: {self.at_ms / 1000:.1f} s")
         if self.notes:
             out += ["Notes:"] + [f"  {ln}" for ln in self.notes.splitlines()]
-        if self.steps:
+        if self.steps and with_steps:
             out.append("Steps:")
             out += [f"  {i}. {s.describe()}" for i, s in enumerate(self.steps, 1)]
         return out

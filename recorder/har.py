@@ -24,7 +24,7 @@ from http import HTTPStatus
 from typing import Any, Iterable
 from urllib.parse import parse_qsl, urlsplit
 
-from .semantics import Resource, Semantics, View
+from .semantics import Resource, Semantics, View, start_order
 
 HAR_VERSION = "1.2"
 CREATOR = {"name": "session-replay", "version": "0.1.0"}
@@ -138,9 +138,9 @@ def har(events: Iterable[dict], *, origin: float | None = None,
     sem = sem or Semantics(origin=origin or 0.0)
     origin = sem.origin
     views = sorted(sem.views, key=lambda v: v.t)
-    # in the order they started (a document request began before its page's recorder, whose
-    # own script it loaded: the Network tab holds both at the session's start); stable
-    resources = sorted(sem.resources, key=_start)
+    # in the order they started, as the Network tab lists them (a document request began
+    # before its page's recorder, whose own script it loaded)
+    resources = sorted(sem.resources, key=start_order)
     lo = float("-inf") if start_ms is None else start_ms
     hi = float("inf") if end_ms is None else end_ms
     paged = _Pages(views, resources)

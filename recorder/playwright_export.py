@@ -26,6 +26,7 @@ from .format import EventType, IncrementalSource, NodeType
 from .mirror import Mirror
 from .privacy.masking import MASK
 from .semantics import ErrorEvent, Resource
+from .bug import BugReport
 from .steps import Step, StepKind, StepsBuilder, robust_selector
 
 Raw = dict[str, Any]
@@ -195,9 +196,11 @@ def _target_error(errors: list[ErrorEvent]) -> ErrorEvent | None:
 
 def playwright_script(events: Iterable[Raw], *, session_id: str,
                       viewport: tuple[float, float] | None = None,
-                      start_ms: float | None = None, end_ms: float | None = None) -> str:
+                      start_ms: float | None = None, end_ms: float | None = None,
+                      bug: BugReport | None = None) -> str:
     """The script's text. `start_ms`/`end_ms`: only the steps in that range (a navigation
-    to the page they happen on comes first)."""
+    to the page they happen on comes first); `bug`: the session's bug report (record mode's
+    title and notes), said at the top of the script."""
     r = _Reader()
     events = list(events)
     # the steps' times are needed to take the DOM states just before each: a first pass
@@ -224,12 +227,20 @@ def playwright_script(events: Iterable[Raw], *, session_id: str,
     errors = sorted(sem.errors, key=lambda e: e.t) if sem is not None else []
     failed = [x for x in (sem.resources if sem is not None else []) if (x.status or 0) >= 400]
     return _write(all_steps, r, errors, failed, session_id=session_id, viewport=viewport,
-                  start_ms=start_ms, end_ms=end_ms, origin=r.origin or 0.0)
+                  start_ms=start_ms, end_ms=end_ms, origin=r.origin or 0.0, bug=bug)
+
+
+def _report(bug: BugReport | None) -> str:
+    """The bug's title and notes as the script's docstring opens with them (escaped for it)."""
+    if bug is None or not (bug.title or bug.notes):
+        return ""
+    text = "\n".join(bug.lines(with_steps=False)) + "\n\n"
+    return text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
 
 
 def _write(steps: list[Step], r: _Reader, errors: list[ErrorEvent], failed: list[Resource], *,
            session_id: str,
-           viewport, start_ms, end_ms, origin: float) -> str:
+           viewport, start_ms, end_ms, origin: float, bug: BugReport | None = None) -> str:
     lo = float("-inf") if start_ms is None else start_ms
     hi = float("inf") if end_ms is None else end_ms
     navs = [s for s in steps if s.kind is StepKind.NAVIGATE]
@@ -298,6 +309,7 @@ def _write(steps: list[Step], r: _Reader, errors: list[ErrorEvent], failed: list
     target = _target_error([e for e in errors if lo <= e.t <= hi] if start_ms is not None
                            or end_ms is not None else errors)
     return _TEMPLATE.format(
+        report=_report(bug),
         session=session_id,
         recorded=_dt.datetime.fromtimestamp(origin / 1000, _dt.timezone.utc)
         .strftime("%Y-%m-%d %H:%M UTC") if origin else "unknown",
@@ -346,7 +358,7 @@ def _check(e: ErrorEvent | None, failed: list[Resource]) -> str:
             "    return expected")
 
 
-_TEMPLATE = '''"""Reproduction of session {session} (recorded {recorded}), written by
+_TEMPLATE = '''"""{report}Reproduction of session {session} (recorded {recorded}), written by
 `replay export --format playwright`: the recorded steps, the DOM states the recording shows
 between them, and at the end the error the session hit.
 

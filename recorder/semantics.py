@@ -134,6 +134,12 @@ class Resource(msgspec.Struct, frozen=True, gc=False):
                                    # (a page's document request starts before its recorder)
 
 
+def start_order(r: Resource) -> tuple[float, float]:
+    """The order requests started in: by `t`, and those held to the session's start by when
+    they really started (the Network tab and the HAR list them so)."""
+    return r.t, r.t if r.started is None else r.started
+
+
 class Action(msgspec.Struct, frozen=True, gc=False):
     t: float
     type: str                 # click, tap, scroll, custom...; dblclick... for recorded clicks

@@ -211,13 +211,15 @@ def _har(src, out: Path, args) -> None:
 
 def _playwright(src, out: Path, args) -> None:
     from player.replayer import Replayer
+    from recorder.bug import from_context
     from recorder.playwright_export import playwright_script
     lo, hi, duration = _range(src, args)
     vp = Replayer(src).timeline.facts.get("viewport")
     text = playwright_script(src.events(), session_id=src.id,
                              viewport=tuple(vp) if isinstance(vp, list) and len(vp) == 2 else None,
                              start_ms=None if args.start is None else lo,
-                             end_ms=None if args.end is None else hi)
+                             end_ms=None if args.end is None else hi,
+                             bug=from_context(src.info.context))
     _text_out(out, text, f"a Playwright script of session {src.id}")
 
 

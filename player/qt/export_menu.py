@@ -125,7 +125,8 @@ class ExportMenu(QMenu):
     def _playwright(self, src, out: Path, lo, hi) -> None:
         vp = self.player.stage.recorded
         _write_text(out, playwright_script(src.events(), session_id=src.id, viewport=vp,
-                                           start_ms=lo, end_ms=hi))
+                                           start_ms=lo, end_ms=hi,
+                                           bug=from_context(src.info.context)))
 
     def _clip(self, fmt: ClipFormat) -> Callable:
         def write(src, out: Path, lo, hi) -> None:

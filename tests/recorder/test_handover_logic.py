@@ -199,3 +199,20 @@ def test_the_script_says_in_one_line_what_it_lacks_to_run(tmp_path):
                      " REPLAY_FILL_<NAME> or edit FILL_IN)"]
     assert last.startswith("not reproduced: step 1. Open http://") and \
         "ERR_CONNECTION_REFUSED" in last, p.stderr
+
+
+def test_the_script_opens_with_the_bugs_title_and_notes():
+    """QA's title and notes travelled with the session but not into the script a developer
+    runs: its docstring opens with them (a note with quotes or backslashes cannot break it)."""
+    from recorder.bug import BugReport
+
+    bug = BugReport(title="Coupon \"\"\" breaks checkout", at_ms=58_000,
+                    notes='Expected 10% off.\nGot a 404 for C:\\path and """.')
+    text = playwright_script(json.loads(DEMO.read_text()), session_id="demo", bug=bug)
+    doc = ast.get_docstring(ast.parse(text))
+    assert doc.startswith('Bug: Coupon """ breaks checkout\nAt: 58.0 s\nNotes:\n'
+                          '  Expected 10% off.\n  Got a 404 for C:\\path and """.\n\n'
+                          "Reproduction of session demo")
+    assert "Steps:" not in doc   # the script lists them itself
+    plain = playwright_script(json.loads(DEMO.read_text()), session_id="demo")
+    assert ast.get_docstring(ast.parse(plain)).startswith("Reproduction of session demo")
