@@ -40,6 +40,7 @@
   var MOUSE = {mouseup: 0, mousedown: 1, click: 2, contextmenu: 3, dblclick: 4, focus: 5,
                blur: 6, touchstart: 7, touchend: 9, touchcancel: 10};
   var MEDIA = {play: 0, pause: 1, seeked: 2, volumechange: 3, ratechange: 4};
+  var EARLY_MAX_EVENTS = 1000;     // plugin payloads kept until the snapshot (R.startPlugins)
   var MOVE_SAMPLE_MS = 50, MOVE_SEND_MS = 500, SCROLL_MS = 100, MUTATION_MAX_WAIT_MS = 100;
   var SELECTION_MS = 100;          // selectionchange coalesced (a drag fires it per pixel)
   var CANVAS_2D = 0;               // rrweb's CanvasContext
@@ -458,6 +459,10 @@
     this.stopped = false;
     this.moveSample = opts.mousemoveWait || MOVE_SAMPLE_MS;
     this.plugins = opts.plugins || [];
+    // plugins start with the recorder (record()), before the DOM is there to snapshot: what
+    // they report until the snapshot waits here (the console of the page's first scripts)
+    this.started = false;
+    this.early = [];
     this.initFeatures(opts);
   }
   var R = Recorder.prototype;
@@ -1222,13 +1227,19 @@
       try {
         var stop = plugin.observer(function (payload) {
           if (self.stopped) return;
+          if (!self.started) {   // before the snapshot: sent after it, at its own time
+            if (self.early.length < EARLY_MAX_EVENTS) self.early.push({plugin: plugin.name, payload: payload, timestamp: Date.now()});
+            return;
+          }
           self.flush();   // what the page did before it comes first
-          self.wrap({type: EV.PLUGIN, data: {plugin: plugin.name, payload: self.scrubAll(payload, 0)},
-                     timestamp: Date.now()});
+          self.sendPlugin(plugin.name, payload, Date.now());
         }, win, plugin.options || {});
         if (typeof stop === "function") self.undo.push(stop);
       } catch (e) { /* a plugin must not stop the recording */ }
     });
+  };
+  R.sendPlugin = function (name, payload, timestamp) {
+    this.wrap({type: EV.PLUGIN, data: {plugin: name, payload: this.scrubAll(payload, 0)}, timestamp: timestamp});
   };
   R.scrubAll = function (v, depth) {
     var scrub = this.P.scrub;
@@ -1263,7 +1274,10 @@
       self.onRecords(records);
     });
     this.fullSnapshot();
-    this.startPlugins(this.plugins);
+    this.started = true;
+    var early = this.early;
+    this.early = [];
+    early.forEach(function (e) { self.sendPlugin(e.plugin, e.payload, e.timestamp); });
     this.watch(doc);
     this.attachFrames();
     this.listen(win, "resize", this.guard(this.onResize), {passive: true});
@@ -1662,6 +1676,7 @@
     opts = opts || {};
     if (opts.plugins === undefined) opts.plugins = defaultPlugins();
     var rec = current = new Recorder(opts);
+    rec.startPlugins(rec.plugins);
     var go = function () { if (!rec.stopped) rec.start(); };
     if (doc.readyState === "loading") doc.addEventListener("DOMContentLoaded", go, {once: true});
     else go();
