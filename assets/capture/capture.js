@@ -296,7 +296,8 @@
     try { return decodeURIComponent(s); } catch (e) { return s; }
   }
   /* Echo scrubbing (recorder/privacy/echoes.py): the values typed into masked fields, kept
-   * in page memory only (at most ECHO_MAX_VALUES, the oldest forgotten first), masked
+   * in page memory only (at most ECHO_MAX_VALUES, the oldest forgotten first) - and on the
+   * session's later pages, the values a GET form put in their URL (Privacy.formFields) - masked
    * wherever the page echoes them later - fetch URLs, console text, error messages and
    * stacks, text and attributes. Matched as the recorder's pass does: trimmed, in any case,
    * each character but letters and digits also percent-encoded (a space also `+`) or
