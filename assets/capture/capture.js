@@ -111,8 +111,11 @@
   Privacy.prototype.formFields = function (fields) {
     var added = false, echoes = this.echoes, typed = [];
     fields.forEach(function (f) {
-      var low = f.name.toLowerCase();
-      if (!this.params.some(function (p) { return p.toLowerCase() === low; })) { this.params.push(f.name); added = true; }
+      // as written in a URL too: a form encodes a name as it encodes a value ("a[b]": a%5Bb%5D)
+      [f.name, encodeURIComponent(f.name).replace(/%20/g, "+")].forEach(function (name) {
+        var low = name.toLowerCase();
+        if (!this.params.some(function (p) { return p.toLowerCase() === low; })) { this.params.push(name); added = true; }
+      }, this);
       if (f.typed) typed.push(f.name);
     }, this);
     if (added) this.urlScrub = urlScrubber(this.params);

@@ -20,6 +20,7 @@ import pytest
 
 pytest.importorskip("playwright.sync_api", reason="playwright is in the test extra")
 
+from recorder.paths import capture_script  # noqa: E402
 from recorder.privacy.rules import Rules, to_toml  # noqa: E402
 from recorder.source import open_recording  # noqa: E402
 from replay_tools.browser_recorder import PageServer  # noqa: E402
@@ -201,3 +202,44 @@ def test_a_form_sent_with_get_otherwise_is_scrubbed_too(chromium, tmp_path, sear
     assert "who=***" in metas[1] and "q=***" in metas[1] and f"topic={TOPIC}" in metas[1], metas
     assert "no results for ***" in json.dumps(stored)
     assert hits(stored_bytes(srv.data), NEEDLES) == []
+
+
+LATER = """<!doctype html><html><head><meta charset="utf-8"><title>Later</title></head><body>
+<p id="r"></p>
+<script>
+const p = new URLSearchParams(location.search);
+document.getElementById('r').textContent = 'Shown: ' + p.get('filter[name]') + ' / ' + p.get('plain');
+</script></body></html>
+"""
+
+
+def test_a_later_page_scrubs_the_kept_names_as_a_url_writes_them(chromium, tmp_path):
+    """The names as a form writes them into a URL (`filter[name]` is `filter%5Bname%5D`), in
+    the query and the fragment; values decoded as a form encodes them (`+` is a space). A
+    value too short to be searched for as an echo (`pin`) is scrubbed from the URL still."""
+    (tmp_path / "later.html").write_text(LATER)
+    with PageServer(tmp_path) as site:
+        ctx = chromium.new_context()
+        try:
+            page = ctx.new_page()
+            page.goto(site.url("later.html"))
+            page.evaluate("""() => localStorage.setItem('replay_capture_session', JSON.stringify(
+                {id: 's1', created: Date.now(), last: Date.now(),
+                 formFields: [{name: 'filter[name]', typed: true}, {name: 'filter[pin]', typed: true}]}))""")
+            page.goto(site.url("later.html?filter%5Bname%5D=Quintessa+Zoltan&filter%5Bpin%5D=739"
+                               "&plain=kept+as+is#filter%5Bname%5D=Quintessa%20Zoltan"))
+            page.add_script_tag(content=capture_script())
+            events = page.evaluate("""() => new Promise((resolve) => {
+                var out = [];
+                ReplayCapture.start({intake: 'http://127.0.0.1:9', app: 'a', token: 't', sessionId: 's1',
+                                     emit: (e) => out.push(e), fetch: () => new Promise(() => {})});
+                setTimeout(() => { ReplayCapture.stop(); resolve(out); }, 300);
+            })""")
+        finally:
+            ctx.close()
+    href = next(e["data"]["href"] for e in events if e["type"] == 4)
+    assert href.endswith("later.html?filter%5Bname%5D=***&filter%5Bpin%5D=***&plain=kept+as+is"
+                         "#filter%5Bname%5D=***"), href
+    text = json.dumps(events)
+    assert "Shown: *** / kept as is" in text
+    assert hits({"events": text.encode()}, {"name": ["Quintessa", "Zoltan", "=739"]}) == []
