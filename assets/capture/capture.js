@@ -1035,31 +1035,30 @@
   R.inputData = function (el) {
     var P = this.P, v = this.valuePrivacy(el, null), tag = el.tagName.toLowerCase();
     var text = el.isContentEditable && tag !== "input" && tag !== "textarea" ? el.textContent : el.value;
-    if (v.unrecorded) { if (v.typed) P.echoes.add(text); return null; }
-    if (!v.typed && tag === "input") {   // a checkbox or a radio
+    if (v.unrecorded) { if (!v.choice) P.echoes.add(text); return null; }
+    if (v.choice && tag === "input") {   // a checkbox or a radio
       if (v.masked) return null;   // its state is the secret
       return {text: el.value, isChecked: el.checked};
     }
-    if (v.masked) { if (v.typed) P.echoes.add(text); return {text: maskValue(text)}; }
+    if (v.masked) { if (!v.choice) P.echoes.add(text); return {text: maskValue(text)}; }
     return {text: P.scrub && text ? P.scrub(text) : text};
   };
-  /* How a form control's value is recorded: {unrecorded: not at all (hidden, rr-ignore, not
-   * in the recording), masked, typed: its value is typed text (kept for echo scrubbing; a
-   * checkbox's, a radio's, a select's or a button's value is the page's own)}. */
+  /* How a control's value is recorded: {unrecorded: not at all (hidden, rr-ignore, not in
+   * the recording), masked, choice: a checkbox, radio or select, whose value is the page's own
+   * string (a typed one is kept for echo scrubbing), level}. */
   R.valuePrivacy = function (el, cache) {
     var tag = el.tagName.toLowerCase(), lvl = this.P.levelOf(el, cache), t = inputType(tag, el);
     var cls = el.getAttribute("class");
-    var button = tag === "button" || (tag === "input" && !!BUTTON_TYPES[t]);
     return {unrecorded: lvl === L.HIDDEN || !this.ids.has(el) || !!(cls && /(^|\s)rr-ignore(\s|$)/.test(cls)),
-            masked: tag === "button" ? lvl >= L.MASK : tag === "input" || tag === "textarea" || tag === "select" ?
+            masked: tag === "input" || tag === "textarea" || tag === "select" ?
               valueMasked(lvl, tag, el) : lvl >= L.MASK_USER_INPUT,
-            typed: t !== "checkbox" && t !== "radio" && tag !== "select" && !button};
+            choice: t === "checkbox" || t === "radio" || tag === "select", level: lvl};
   };
   /* A form sent with GET puts its fields' values in the next page's URL: the names of those
    * whose values this recording masks (or does not record; non-empty ones) go to the session
    * (`formFieldsMasked`), whose later pages scrub them (Privacy.formFields). Names only. */
   R.onFormSent = function (form, submitter) {
-    if (!(form instanceof win.HTMLFormElement)) return;
+    if (!form || form.nodeName !== "FORM") return;   // (a same-origin frame's forms too)
     var method = submitter && submitter.hasAttribute("formmethod") ? submitter.getAttribute("formmethod") :
       form.getAttribute("method");
     // the HTML spec's keywords: any other value (or none) is GET
@@ -1071,10 +1070,12 @@
       if ((tag === "button" || (tag === "input" && (BUTTON_TYPES[t] || t === "image"))) && el !== submitter) continue;
       if ((t === "checkbox" || t === "radio") && !el.checked) continue;
       if (tag === "select" ? !Array.prototype.some.call(el.selectedOptions, function (o) { return o.value; }) : !el.value) continue;
-      var v = this.valuePrivacy(el, cache);
-      if (!v.unrecorded && !v.masked) continue;
-      fields.push({name: el.name, typed: v.typed});
-      if (v.typed) P.echoes.add(el.value);   // set by the page or autofill: not seen typed
+      var v = this.valuePrivacy(el, cache), typed = !v.choice && el !== submitter;
+      // a <button> submitter's value is masked as an input button's (valueMasked)
+      var masked = tag === "button" ? v.level >= L.MASK : v.masked;
+      if (!v.unrecorded && !masked) continue;
+      fields.push({name: el.name, typed: typed});
+      if (typed) P.echoes.add(el.value);   // set by the page or autofill: not seen typed
     }
     if (!fields.length) return;
     P.formFields(fields.map(function (f) { return {name: f.name, typed: false}; }));
