@@ -40,6 +40,7 @@
   var MOUSE = {mouseup: 0, mousedown: 1, click: 2, contextmenu: 3, dblclick: 4, focus: 5,
                blur: 6, touchstart: 7, touchend: 9, touchcancel: 10};
   var MEDIA = {play: 0, pause: 1, seeked: 2, volumechange: 3, ratechange: 4};
+  var EARLY_MAX_EVENTS = 1000;     // plugin payloads kept until the snapshot (R.startPlugins)
   var MOVE_SAMPLE_MS = 50, MOVE_SEND_MS = 500, SCROLL_MS = 100, MUTATION_MAX_WAIT_MS = 100;
   var SELECTION_MS = 100;          // selectionchange coalesced (a drag fires it per pixel)
   var CANVAS_2D = 0;               // rrweb's CanvasContext
@@ -56,6 +57,9 @@
   });
   var ALWAYS_MASKED_TYPES = {password: 1, email: 1, tel: 1, hidden: 1};
   var BUTTON_TYPES = {button: 1, submit: 1, reset: 1, image: 1};
+  var FORM_UNSENT = {fieldset: 1, object: 1, output: 1};   // in form.elements, never submitted
+  // a form's controls (the prototype's getter: a control named "elements" shadows the property)
+  var FORM_ELEMENTS = Object.getOwnPropertyDescriptor(win.HTMLFormElement.prototype, "elements").get;
   var SENSITIVE_ATTRS = {title: 1, alt: 1, placeholder: 1, "aria-label": 1, "aria-description": 1,
                          "aria-valuetext": 1, name: 1, label: 1};
   var BOX_ATTRS = ["id", "class", "type", "style", "width", "height", "size", "rows", "cols"];
@@ -76,7 +80,7 @@
 
   /* The rules as the page applies them: default level, selector rules (ones this browser
    * cannot parse are left to the recorder's pass), the URL query parameters to scrub. */
-  function Privacy(rules) {
+  function Privacy(rules, fields) {
     rules = rules || {};
     var d = parseLevel(rules["default"] || "mask-user-input");
     this.defaultLevel = d === null ? L.MASK_USER_INPUT : d;
@@ -86,16 +90,40 @@
       try { doc.createDocumentFragment().querySelector(r.selector); } catch (e) { return; }
       if (lvl !== null) this.rules.push({selector: r.selector, level: lvl});
     }, this);
-    var scrub = urlScrubber(rules.scrub_query_params || DEFAULT_SCRUB_PARAMS);
-    var detect = detector(rules.detectors === undefined ? ["email", "card", "phone"] : rules.detectors);
-    // as the recorder's pass: URL parameters scrubbed from attributes, values, CSS and
-    // payloads, then the detectors over every string (page text included)
-    var both = scrub && detect ? function (t) { return detect(scrub(t)); } : scrub || detect;
-    // then the echoes of values typed into masked fields (Echoes, below), in every string
+    // the rules' URL parameters, and the fields of GET forms this session masked
+    // (Privacy.formFields): each scrubbed from attributes, values, CSS and payloads
+    this.params = (rules.scrub_query_params || DEFAULT_SCRUB_PARAMS).slice();
+    this.urlScrub = urlScrubber(this.params);
+    var self = this, detect = detector(rules.detectors === undefined ? ["email", "card", "phone"] : rules.detectors);
+    // as the recorder's pass: URL parameters, then the detectors over every string (page
+    // text included), then the echoes of values typed into masked fields (Echoes, below)
     var echoes = this.echoes = new Echoes();
     this.detect = detect ? function (t) { return echoes.scrub(detect(t)); } : function (t) { return echoes.scrub(t); };
-    this.scrub = both ? function (t) { return echoes.scrub(both(t)); } : this.detect;
+    this.scrub = function (t) { return self.detect(self.urlScrub ? self.urlScrub(t) : t); };
+    this.formFields(fields || []);
   }
+  /* The fields of GET forms submitted earlier in the session with values recorded masked
+   * ([{name, typed}], names only: capture.js stores no value): their parameters are scrubbed
+   * from every URL recorded, and a typed field's values in this page's URL and referrer
+   * (where the form put them) are masked wherever the page echoes them, as a value typed
+   * on this page is. A choice's (select, checkbox, radio) value is the page's own string: its
+   * parameter only is scrubbed. */
+  Privacy.prototype.formFields = function (fields) {
+    var added = false, echoes = this.echoes, typed = [];
+    fields.forEach(function (f) {
+      // as written in a URL too: a form encodes a name as it encodes a value ("a[b]": a%5Bb%5D)
+      [f.name, encodeURIComponent(f.name).replace(/%20/g, "+")].forEach(function (name) {
+        var low = name.toLowerCase();
+        if (!this.params.some(function (p) { return p.toLowerCase() === low; })) { this.params.push(name); added = true; }
+      }, this);
+      if (f.typed) typed.push(f.name);
+    }, this);
+    if (added) this.urlScrub = urlScrubber(this.params);
+    if (!typed.length) return;
+    [win.location.href, doc.referrer].forEach(function (url) {
+      urlParamValues(url, typed).forEach(function (v) { echoes.add(v); });
+    });
+  };
   Privacy.prototype.markup = function (el) {
     var found = null, i, v, lvl;
     for (i = 0; i < LEVEL_ATTRS.length; i++) {
@@ -249,8 +277,30 @@
       return s.replace(rx, function (all, head) { return all.length > head.length ? head + MASK : all; });
     };
   }
+  /* The values of the parameters `names` (any case) in a URL's query and fragment, decoded as
+   * a form encodes them (`+` is a space). */
+  function urlParamValues(url, names) {
+    var out = [], want = names.map(function (n) { return n.toLowerCase(); });
+    if (!url) return out;
+    var hash = url.indexOf("#"), query = url.indexOf("?");
+    var parts = [hash >= 0 ? url.slice(hash + 1) : ""];
+    if (query >= 0 && (hash < 0 || query < hash)) parts.push(url.slice(query + 1, hash >= 0 ? hash : undefined));
+    parts.forEach(function (part) {
+      part.split(/[?&;]/).forEach(function (pair) {
+        var eq = pair.indexOf("=");
+        if (eq < 0 || want.indexOf(formDecode(pair.slice(0, eq)).toLowerCase()) < 0) return;
+        out.push(formDecode(pair.slice(eq + 1)));
+      });
+    });
+    return out;
+  }
+  function formDecode(s) {
+    s = s.replace(/\+/g, " ");
+    try { return decodeURIComponent(s); } catch (e) { return s; }
+  }
   /* Echo scrubbing (recorder/privacy/echoes.py): the values typed into masked fields, kept
-   * in page memory only (at most ECHO_MAX_VALUES, the oldest forgotten first), masked
+   * in page memory only (at most ECHO_MAX_VALUES, the oldest forgotten first) - and on the
+   * session's later pages, the values a GET form put in their URL (Privacy.formFields) - masked
    * wherever the page echoes them later - fetch URLs, console text, error messages and
    * stacks, text and attributes. Matched as the recorder's pass does: trimmed, in any case,
    * each character but letters and digits also percent-encoded (a space also `+`) or
@@ -386,7 +436,8 @@
 
   function Recorder(opts) {
     this.emit = opts.emit;
-    this.P = new Privacy(opts.rules);
+    this.P = new Privacy(opts.rules, opts.formFields);
+    this.onFormFields = opts.formFieldsMasked || null;
     this.ids = new Map();      // node -> id
     this.nodes = new Map();    // id -> node
     this.hidden = new Set();   // ids of hidden placeholders (nothing beneath is recorded)
@@ -412,6 +463,10 @@
     this.stopped = false;
     this.moveSample = opts.mousemoveWait || MOVE_SAMPLE_MS;
     this.plugins = opts.plugins || [];
+    // plugins start with the recorder (record()), before the DOM is there to snapshot: what
+    // they report until the snapshot waits here (the console of the page's first scripts)
+    this.started = false;
+    this.early = [];
     this.initFeatures(opts);
   }
   var R = Recorder.prototype;
@@ -978,22 +1033,64 @@
   };
   /* An input's value as recorded (null: not recorded at all). */
   R.inputData = function (el) {
-    var P = this.P, tag = el.tagName.toLowerCase(), lvl = P.levelOf(el, null);
-    var t = inputType(tag, el);
+    var P = this.P, v = this.valuePrivacy(el, null), tag = el.tagName.toLowerCase();
     var text = el.isContentEditable && tag !== "input" && tag !== "textarea" ? el.textContent : el.value;
-    // typed text, for echo scrubbing (a checkbox's or a select's value is the page's own)
-    var typed = t !== "checkbox" && t !== "radio" && tag !== "select";
-    if (lvl === L.HIDDEN || !this.ids.has(el)) { if (typed) P.echoes.add(text); return null; }
-    var cls = el.getAttribute("class");
-    if (cls && /(^|\s)rr-ignore(\s|$)/.test(cls)) { if (typed) P.echoes.add(text); return null; }
-    var masked = tag === "input" || tag === "textarea" || tag === "select" ?
-      valueMasked(lvl, tag, el) : lvl >= L.MASK_USER_INPUT;
-    if (t === "checkbox" || t === "radio") {
-      if (masked) return null;   // its state is the secret
+    if (v.unrecorded) { if (!v.choice) P.echoes.add(text); return null; }
+    if (v.choice && tag === "input") {   // a checkbox or a radio
+      if (v.masked) return null;   // its state is the secret
       return {text: el.value, isChecked: el.checked};
     }
-    if (masked) { if (typed) P.echoes.add(text); return {text: maskValue(text)}; }
+    if (v.masked) { if (!v.choice) P.echoes.add(text); return {text: maskValue(text)}; }
     return {text: P.scrub && text ? P.scrub(text) : text};
+  };
+  /* How a control's value is recorded: {unrecorded: not at all (hidden, rr-ignore, not in
+   * the recording), masked, choice: a checkbox, radio or select, whose value is the page's own
+   * string (a typed one is kept for echo scrubbing), level}. */
+  R.valuePrivacy = function (el, cache) {
+    var tag = el.tagName.toLowerCase(), lvl = this.P.levelOf(el, cache), t = inputType(tag, el);
+    var cls = el.getAttribute("class");
+    return {unrecorded: lvl === L.HIDDEN || !this.ids.has(el) || !!(cls && /(^|\s)rr-ignore(\s|$)/.test(cls)),
+            masked: tag === "input" || tag === "textarea" || tag === "select" ?
+              valueMasked(lvl, tag, el) : lvl >= L.MASK_USER_INPUT,
+            choice: t === "checkbox" || t === "radio" || tag === "select", level: lvl};
+  };
+  /* A form sent with GET puts its fields' values in the next page's URL: the names of those
+   * whose values this recording masks (or does not record; non-empty ones) go to the session
+   * (`formFieldsMasked`), whose later pages scrub them (Privacy.formFields). Names only. */
+  R.onFormSent = function (form, submitter) {
+    if (!form || form.nodeName !== "FORM") return;   // (a same-origin frame's forms too)
+    var method = submitter && submitter.hasAttribute("formmethod") ? submitter.getAttribute("formmethod") :
+      form.getAttribute("method");
+    // the HTML spec's keywords: any other value (or none) is GET
+    if (/^\s*(post|dialog)\s*$/i.test(method || "")) return;
+    var fields = [], cache = new Map(), els = FORM_ELEMENTS.call(form), P = this.P;
+    for (var i = 0; i < els.length; i++) {
+      var el = els[i], tag = el.tagName.toLowerCase(), t = inputType(tag, el);
+      if (!el.name || el.matches(":disabled") || FORM_UNSENT[tag]) continue;
+      if ((tag === "button" || (tag === "input" && (BUTTON_TYPES[t] || t === "image"))) && el !== submitter) continue;
+      if ((t === "checkbox" || t === "radio") && !el.checked) continue;
+      if (tag === "select" ? !Array.prototype.some.call(el.selectedOptions, function (o) { return o.value; }) : !el.value) continue;
+      var v = this.valuePrivacy(el, cache), typed = !v.choice && el !== submitter;
+      // a <button> submitter's value is masked as an input button's (valueMasked)
+      var masked = tag === "button" ? v.level >= L.MASK : v.masked;
+      if (!v.unrecorded && !masked) continue;
+      fields.push({name: el.name, typed: typed});
+      if (typed) P.echoes.add(el.value);   // set by the page or autofill: not seen typed
+    }
+    if (!fields.length) return;
+    P.formFields(fields.map(function (f) { return {name: f.name, typed: false}; }));
+    if (this.onFormFields) this.onFormFields(fields);
+  };
+  /* form.submit() sends without a submit event. */
+  R.hookFormSubmit = function () {
+    var self = this, F = win.HTMLFormElement && win.HTMLFormElement.prototype;
+    if (!F || typeof F.submit !== "function") return;
+    var orig = F.submit;
+    F.submit = function () {
+      try { if (!self.stopped) self.onFormSent(this, null); } catch (e) { /* never break the page */ }
+      return orig.apply(this, arguments);
+    };
+    this.undo.push(function () { F.submit = orig; });
   };
   R.onInput = function (e) {
     var el = this.eventTarget(e);
@@ -1135,13 +1232,19 @@
       try {
         var stop = plugin.observer(function (payload) {
           if (self.stopped) return;
+          if (!self.started) {   // before the snapshot: sent after it, at its own time
+            if (self.early.length < EARLY_MAX_EVENTS) self.early.push({plugin: plugin.name, payload: payload, timestamp: Date.now()});
+            return;
+          }
           self.flush();   // what the page did before it comes first
-          self.wrap({type: EV.PLUGIN, data: {plugin: plugin.name, payload: self.scrubAll(payload, 0)},
-                     timestamp: Date.now()});
+          self.sendPlugin(plugin.name, payload, Date.now());
         }, win, plugin.options || {});
         if (typeof stop === "function") self.undo.push(stop);
       } catch (e) { /* a plugin must not stop the recording */ }
     });
+  };
+  R.sendPlugin = function (name, payload, timestamp) {
+    this.wrap({type: EV.PLUGIN, data: {plugin: name, payload: this.scrubAll(payload, 0)}, timestamp: timestamp});
   };
   R.scrubAll = function (v, depth) {
     var scrub = this.P.scrub;
@@ -1176,11 +1279,15 @@
       self.onRecords(records);
     });
     this.fullSnapshot();
-    this.startPlugins(this.plugins);
+    this.started = true;
+    var early = this.early;
+    this.early = [];
+    early.forEach(function (e) { self.sendPlugin(e.plugin, e.payload, e.timestamp); });
     this.watch(doc);
     this.attachFrames();
     this.listen(win, "resize", this.guard(this.onResize), {passive: true});
     this.hookValues();
+    this.hookFormSubmit();
     this.hookCssom();
     this.hookShadows();
     this.hookAdopted();
@@ -1205,6 +1312,7 @@
     this.listen(d, "scroll", on(this.onScroll));
     this.listen(d, "input", on(this.onInput));
     this.listen(d, "change", on(this.onInput));
+    this.listen(d, "submit", on(function (e) { this.onFormSent(e.target, e.submitter || null); }));
     ["play", "pause", "seeked", "volumechange", "ratechange"].forEach(function (t) { self.listen(d, t, on(self.onMedia)); });
   };
   /* A shadow root attached after its host was recorded: the host is sent again, whole. */
@@ -1573,6 +1681,7 @@
     opts = opts || {};
     if (opts.plugins === undefined) opts.plugins = defaultPlugins();
     var rec = current = new Recorder(opts);
+    rec.startPlugins(rec.plugins);
     var go = function () { if (!rec.stopped) rec.start(); };
     if (doc.readyState === "loading") doc.addEventListener("DOMContentLoaded", go, {once: true});
     else go();
@@ -1626,6 +1735,7 @@
    * texts whole, and that page guesses no more. `start({publicTexts: false})` keeps every
    * text per session (a site whose linked stylesheets differ from visitor to visitor). */
   var TEXT_REF_MIN_CHARS = 1024, TEXTS_KEPT = 64, DIGEST_HEX_BYTES = 16;
+  var FORM_FIELDS_KEPT = 200;      // the names of masked GET-form fields a session keeps
 
   function randomId() {
     var a = new Uint8Array(16);
@@ -1657,6 +1767,32 @@
     try {
       var s = st && JSON.parse(st.getItem(SESSION_KEY) || "null");
       if (s && s.id === id) { s.texts = texts; st.setItem(SESSION_KEY, JSON.stringify(s)); }
+    } catch (e) { /* private mode */ }
+  }
+  /* The fields of GET forms the session's pages masked ([{name, typed}]: names only, never a
+   * value; R.onFormSent), read by each of its pages (Privacy.formFields). */
+  function sessionFormFields(id) {
+    var st = storage();
+    try {
+      var s = st && JSON.parse(st.getItem(SESSION_KEY) || "null");
+      return s && s.id === id && Array.isArray(s.formFields) ? s.formFields.filter(function (f) {
+        return f && typeof f.name === "string" && f.name;
+      }) : [];
+    } catch (e) { return []; }
+  }
+  function keepFormFields(id, fields) {
+    var st = storage();
+    try {
+      var s = st && JSON.parse(st.getItem(SESSION_KEY) || "null");
+      if (!s || s.id !== id) return;
+      var kept = Array.isArray(s.formFields) ? s.formFields : [];
+      fields.forEach(function (f) {
+        var same = kept.filter(function (k) { return k.name === f.name; })[0];
+        if (same) same.typed = same.typed || f.typed;
+        else kept.push({name: f.name, typed: f.typed});
+      });
+      s.formFields = kept.slice(-FORM_FIELDS_KEPT);
+      st.setItem(SESSION_KEY, JSON.stringify(s));
     } catch (e) { /* private mode */ }
   }
   function touchSession(id) {
@@ -2450,6 +2586,8 @@
     sender.holding = function () { return !!(current && current.moves.length); };
     var stopRecording = record({rules: cfg.rules, mousemoveWait: cfg.mousemoveWait,
                                 recordCanvas: cfg.recordCanvas, canvasFps: cfg.canvasFps,
+                                formFields: sessionFormFields(conf.sessionId),
+                                formFieldsMasked: function (fields) { keepFormFields(conf.sessionId, fields); },
                                 movesWaiting: function () { sender.schedule(sender.wait()); },
                                 emit: function (e) {
       sender.push(e);

@@ -1,0 +1,92 @@
+"""The console of a page's first scripts: capture.js installed first in <head> records the
+lines logged before DOMContentLoaded (right after ReplayCapture.start(), in inline body
+scripts, and the console line of an uncaught load-time error) as well as the later ones - in
+the order they were logged, each at its own time, after the page's snapshot. In Debian's
+chromium, sent to a real `replay serve`."""
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("playwright.sync_api", reason="playwright is in the test extra")
+
+from recorder.source import open_recording  # noqa: E402
+from replay_tools.browser_recorder import PageServer  # noqa: E402
+from replay_tools.chromium import chromium_path  # noqa: E402
+from replay_tools.intake import IntakeServer, replay_cli  # noqa: E402
+
+pytestmark = pytest.mark.skipif(chromium_path() is None,
+                                reason="Debian's chromium is not installed (.ci/run installs it)")
+
+SENT_ALL = "(s => s.idle && s.acked === s.queued ? s : null)(ReplayCapture.flush())"
+PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>Console</title>
+<script src="%(intake)s/capture.js"></script>
+<script>ReplayCapture.start({intake: "%(intake)s", app: "%(app)s", token: "%(token)s", flushMs: 100});
+window.__at = {A: Date.now()};
+console.log("A: right after start, in head");</script>
+</head><body><p>console test</p>
+<script>
+window.__at.B = Date.now();
+console.info("B: inline body script");
+console.error("B2: early console.error");
+document.addEventListener('DOMContentLoaded', () => console.log("C: DOMContentLoaded"));
+window.addEventListener('load', () => console.log("D: load"));
+</script>
+<script>window.__at.boom = Date.now(); throw new Error("load-time boom");</script>
+<script>
+// the body's end is parsed late: the early lines are older than the snapshot
+var until = Date.now() + 150; while (Date.now() < until) {}
+</script>
+</body></html>
+"""
+ORDER = ["A: right after start, in head", "B: inline body script", "B2: early console.error",
+         "load-time boom", "C: DOMContentLoaded", "D: load"]
+
+
+def test_console_lines_before_domcontentloaded_are_recorded(chromium, tmp_path):
+    site_dir = tmp_path / "site"
+    site_dir.mkdir()
+    srv = IntakeServer(tmp_path / "data")
+    with PageServer(site_dir) as site:
+        app, token = srv.create_app("console", origins=[site.base_url.rstrip("/")])
+        (site_dir / "console.html").write_text(PAGE % {"intake": srv.url, "app": app, "token": token})
+        with srv:
+            ctx = chromium.new_context()
+            try:
+                page = ctx.new_page()
+                page.goto(site.url("console.html"))
+                page.wait_for_function("document.readyState === 'complete' && window.ReplayCapture")
+                sent = page.wait_for_function(SENT_ALL, polling=100, timeout=20_000).json_value()
+                at = page.evaluate("window.__at")
+                sid = page.evaluate("ReplayCapture.status().session_id")
+                page.evaluate("ReplayCapture.stop()")
+            finally:
+                ctx.close()
+            stored = _stored(srv.data, sid, sent["acked"])
+    lines = [(e["timestamp"], json.loads(e["data"]["payload"]["payload"][0]))
+             for e in stored if e["type"] == 6 and e["data"]["plugin"] == "rrweb/console@1"]
+    texts = [text for _, text in lines]
+    found = [next((i for i, t in enumerate(texts) if want in t), None) for want in ORDER]
+    assert None not in found and found == sorted(found), texts
+    stamps = {want: lines[i][0] for want, i in zip(ORDER, found)}
+    # each line at its own time, not when the recorder got to send it
+    snapshot = next(e["timestamp"] for e in stored if e["type"] == 2)
+    assert at["A"] <= stamps[ORDER[0]] <= at["B"] <= stamps[ORDER[1]] <= at["boom"]
+    assert at["boom"] <= stamps["load-time boom"]
+    assert stamps["load-time boom"] < snapshot
+    # the snapshot still comes first in the stream: the early lines follow it
+    kinds = [e["type"] for e in stored if e["type"] in (2, 4, 6)]
+    assert kinds.index(2) < kinds.index(6)
+
+
+def _stored(data: Path, sid: str, at_least: int) -> list[dict]:
+    deadline = time.monotonic() + 20
+    while True:
+        rows = {r["id"]: r for r in json.loads(replay_cli(data, "sessions", "--json").stdout)}
+        if sid in rows and rows[sid]["record_count"] >= at_least:
+            return list(open_recording(sid, data).events())
+        assert time.monotonic() < deadline, rows
+        time.sleep(0.2)
