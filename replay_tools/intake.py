@@ -40,6 +40,21 @@ def replay_cli(data: Path, *args: Any, env: dict | None = None) -> subprocess.Co
                           capture_output=True, text=True, cwd=REPO, env=env, timeout=120)
 
 
+def stored_events(data: Path, sid: str, at_least: int, timeout_s: float = 20.0) -> list[dict]:
+    """The events of session `sid` once the data folder holds at least `at_least` of them (a
+    page's last batch may still be on its way, by sendBeacon)."""
+    from recorder.source import open_recording
+
+    deadline = time.monotonic() + timeout_s
+    while True:
+        rows = {r["id"]: r for r in json.loads(replay_cli(data, "sessions", "--json").stdout)}
+        if sid in rows and rows[sid]["record_count"] >= at_least:
+            with open_recording(sid, data) as src:
+                return list(src.events())
+        assert time.monotonic() < deadline, rows
+        time.sleep(0.2)
+
+
 class IntakeServer:
     """`replay serve` as a subprocess. `extra_env` reaches the workers (for instance
     recorder.intake.app.CONFIG_ENV with small limits, through `module=True`: then the

@@ -6,17 +6,14 @@ chromium, sent to a real `replay serve`."""
 from __future__ import annotations
 
 import json
-import time
-from pathlib import Path
 
 import pytest
 
 pytest.importorskip("playwright.sync_api", reason="playwright is in the test extra")
 
-from recorder.source import open_recording  # noqa: E402
 from replay_tools.browser_recorder import PageServer  # noqa: E402
 from replay_tools.chromium import chromium_path  # noqa: E402
-from replay_tools.intake import IntakeServer, replay_cli  # noqa: E402
+from replay_tools.intake import IntakeServer, stored_events  # noqa: E402
 
 pytestmark = pytest.mark.skipif(chromium_path() is None,
                                 reason="Debian's chromium is not installed (.ci/run installs it)")
@@ -65,7 +62,7 @@ def test_console_lines_before_domcontentloaded_are_recorded(chromium, tmp_path):
                 page.evaluate("ReplayCapture.stop()")
             finally:
                 ctx.close()
-            stored = _stored(srv.data, sid, sent["acked"])
+            stored = stored_events(srv.data, sid, sent["acked"])
     lines = [(e["timestamp"], json.loads(e["data"]["payload"]["payload"][0]))
              for e in stored if e["type"] == 6 and e["data"]["plugin"] == "rrweb/console@1"]
     texts = [text for _, text in lines]
@@ -82,11 +79,3 @@ def test_console_lines_before_domcontentloaded_are_recorded(chromium, tmp_path):
     assert kinds.index(2) < kinds.index(6)
 
 
-def _stored(data: Path, sid: str, at_least: int) -> list[dict]:
-    deadline = time.monotonic() + 20
-    while True:
-        rows = {r["id"]: r for r in json.loads(replay_cli(data, "sessions", "--json").stdout)}
-        if sid in rows and rows[sid]["record_count"] >= at_least:
-            return list(open_recording(sid, data).events())
-        assert time.monotonic() < deadline, rows
-        time.sleep(0.2)

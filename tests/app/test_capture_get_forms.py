@@ -13,7 +13,6 @@ every form a URL writes them: absent. A field the page allows (markup `allow`) i
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -22,10 +21,9 @@ pytest.importorskip("playwright.sync_api", reason="playwright is in the test ext
 
 from recorder.paths import capture_script  # noqa: E402
 from recorder.privacy.rules import Rules, to_toml  # noqa: E402
-from recorder.source import open_recording  # noqa: E402
 from replay_tools.browser_recorder import PageServer  # noqa: E402
 from replay_tools.chromium import chromium_path  # noqa: E402
-from replay_tools.intake import IntakeServer, replay_cli  # noqa: E402
+from replay_tools.intake import IntakeServer, replay_cli, stored_events  # noqa: E402
 from replay_tools.stored import hits, stored_bytes  # noqa: E402
 
 pytestmark = pytest.mark.skipif(chromium_path() is None,
@@ -95,14 +93,6 @@ def _sent(page) -> dict:
     return page.wait_for_function(SENT_ALL, polling=100, timeout=20_000).json_value()
 
 
-def _stored(data: Path, sid: str, at_least: int) -> list[dict]:
-    deadline = time.monotonic() + 20
-    while True:
-        rows = {r["id"]: r for r in json.loads(replay_cli(data, "sessions", "--json").stdout)}
-        if sid in rows and rows[sid]["record_count"] >= at_least:
-            return list(open_recording(sid, data).events())
-        assert time.monotonic() < deadline, rows
-        time.sleep(0.2)
 
 
 def _visit(chromium, tmp_path: Path, search: str = SEARCH, rules: dict = DEFAULT_RULES
@@ -147,7 +137,7 @@ def _visit(chromium, tmp_path: Path, search: str = SEARCH, rules: dict = DEFAULT
                 page.evaluate("ReplayCapture.stop()")
             finally:
                 ctx.close()
-            stored = _stored(srv.data, sid, acked)
+            stored = stored_events(srv.data, sid, acked)
     return srv, sid, stored, seen, kept
 
 

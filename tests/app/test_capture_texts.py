@@ -9,15 +9,13 @@ application, so a new visitor's first page names it too."""
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 
 pytest.importorskip("playwright.sync_api", reason="playwright is in the test extra")
 
-from recorder.source import open_recording  # noqa: E402
 from replay_tools.chromium import chromium_path  # noqa: E402
-from replay_tools.intake import IntakeServer, free_port, replay_cli  # noqa: E402
+from replay_tools.intake import IntakeServer, free_port, stored_events  # noqa: E402
 from tests.app.test_capture_chromium import _play_in_rrweb  # noqa: E402
 
 pytestmark = pytest.mark.skipif(chromium_path() is None,
@@ -46,14 +44,6 @@ def _stylesheets(events: list[dict]) -> list[str]:
     return out
 
 
-def _stored(data, sid: str, at_least: int) -> list[dict]:
-    deadline = time.monotonic() + 20   # a page's last events may go by sendBeacon
-    while True:
-        rows = {r["id"]: r for r in json.loads(replay_cli(data, "sessions", "--json").stdout)}
-        if sid in rows and rows[sid]["record_count"] >= at_least:
-            return list(open_recording(sid, data).events())
-        assert time.monotonic() < deadline, rows
-        time.sleep(0.2)
 
 
 def test_the_next_page_names_the_stylesheet_and_the_intake_stores_it_whole(tmp_path, chromium):
@@ -68,7 +58,7 @@ def test_the_next_page_names_the_stylesheet_and_the_intake_stores_it_whole(tmp_p
         finally:
             ctx.close()
         assert second["texts_named"] == 1 and second["failed"] == 0 and not second["errors"], second
-        stored = _stored(srv.data, sid, first["acked"] + second["acked"])
+        stored = stored_events(srv.data, sid, first["acked"] + second["acked"])
     sheets = _stylesheets(stored)
     assert len(sheets) == 2 and sheets[0] == sheets[1] and ".card" in sheets[0]
     played = _play_in_rrweb(chromium, stored, probe="function (d) { return d.styleSheets.length; }")
@@ -86,7 +76,7 @@ def test_an_intake_without_the_text_gets_it_whole_again(tmp_path, chromium):
         with IntakeServer(tmp_path / "after", port=port, args=("--demo",)) as srv:
             second = _visit(page, srv.url + "/demo/checkout.html")
             sid = page.evaluate("ReplayCapture.status().session_id")
-            stored = _stored(srv.data, sid, second["acked"])
+            stored = stored_events(srv.data, sid, second["acked"])
     finally:
         ctx.close()
     assert second["failed"] == 0 and second["texts_named"] == 0, second
@@ -126,7 +116,7 @@ def _visitors(chromium, url: str, options: list[dict]) -> list[dict]:
 def test_a_new_visitor_names_the_sites_stylesheet_from_its_first_page(tmp_path, chromium):
     with IntakeServer(tmp_path / "data", args=("--demo",)) as srv:
         first, second = _visitors(chromium, srv.url + "/demo/", [{}, {}])
-        stored = _stored(srv.data, second["sid"], second["acked"])
+        stored = stored_events(srv.data, second["sid"], second["acked"])
     assert first["sid"] != second["sid"]
     # the first page ever guessed: the intake had never seen the stylesheet (409), so it went whole
     assert first["texts_named"] == 0 and first["failed"] == 0, first
@@ -143,7 +133,7 @@ def test_a_site_can_keep_its_stylesheets_to_each_session(tmp_path, chromium):
     other sessions - that page does not guess, and the next visitor's guess is refused."""
     with IntakeServer(tmp_path / "data", args=("--demo",)) as srv:
         private, public = _visitors(chromium, srv.url + "/demo/", [{"publicTexts": False}, {}])
-        stored = _stored(srv.data, public["sid"], public["acked"])
+        stored = stored_events(srv.data, public["sid"], public["acked"])
     assert private["texts_named"] == 0 and not private["errors"], private
     assert public["texts_named"] == 0 and public["failed"] == 0, public
     assert any("409" in e and "unknown_text" in e for e in public["errors"]), public["errors"]
