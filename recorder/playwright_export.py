@@ -235,7 +235,9 @@ def _report(bug: BugReport | None) -> str:
     if bug is None or not (bug.title or bug.notes):
         return ""
     text = "\n".join(bug.lines(with_steps=False)) + "\n\n"
-    return text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
+    text = text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"').replace("\0", "\\x00")
+    # a lone surrogate cannot be written as UTF-8: its escape can (the script stays valid)
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _write(steps: list[Step], r: _Reader, errors: list[ErrorEvent], failed: list[Resource], *,

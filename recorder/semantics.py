@@ -187,45 +187,54 @@ def rum_field(payload: Any, dotted: str) -> Any:
     return cur
 
 
-def with_rum_field(payload: Raw, dotted: str, value: Any) -> Raw:
-    """`payload` with the field `rum_field(payload, dotted)` reads set to `value`: a copy of
-    each dict on the way, `payload` itself unchanged. The field must be there."""
-    if dotted in payload:
-        return {**payload, dotted: value}
-    head, _, rest = dotted.partition(".")
-    if rest and head in payload and isinstance(payload[head], dict):
-        return {**payload, head: with_rum_field(payload[head], rest, value)}
-    raise KeyError(dotted)
-
-
-# A RUM action's name, where `_rum_action` reads it (the first that is set).
+# A RUM action's name, where `_rum_action` reads it (the first that is set), nested or
+# flattened as `rum_field` reads Datadog's names.
 ACTION_NAMES = ("action.target.name", "action.name")
 
 
-def rum_click(payload: Any) -> tuple[float, float, float] | None:
-    """(date, x, y) of a RUM click action - when and where its click was - or None: not a
-    click action, or it does not say. (The privacy pass finds the element clicked by it.)"""
+class RumClick(msgspec.Struct, frozen=True):
+    """What a RUM click action says of its click: when and where (None where it does not
+    say) and the selector of the element (the plugin's `selectorOf`)."""
+    date: float | None
+    x: float | None
+    y: float | None
+    selector: str
+
+
+def rum_click(payload: Any) -> RumClick | None:
+    """The click a RUM click action names, or None: not a click action. (The privacy pass
+    finds the element clicked by it.)"""
     if not isinstance(payload, dict) or payload.get("type") != "action" or \
             rum_field(payload, "action.type") != "click":
         return None
-    date = _num(payload.get("date"))
-    x, y = _num(rum_field(payload, "action.position.x")), _num(rum_field(payload, "action.position.y"))
-    if date is None or x is None or y is None:
-        return None
-    return date, x, y
+    sel = rum_field(payload, "action.target.selector")
+    return RumClick(_num(payload.get("date")), _num(rum_field(payload, "action.position.x")),
+                    _num(rum_field(payload, "action.position.y")),
+                    sel if isinstance(sel, str) else "")
 
 
 def rum_action_names(payload: Raw, fn: Callable[[str], str]) -> Raw:
-    """`payload` (a RUM action) with `fn` applied to each name it holds (ACTION_NAMES); the
-    same object back when nothing changed."""
-    out = payload
-    for dotted in ACTION_NAMES:
-        name = rum_field(out, dotted)
-        if isinstance(name, str) and name:
-            new = fn(name)
-            if new != name:
-                out = with_rum_field(out, dotted, new)
-    return out
+    """`payload` (a RUM action) with `fn` applied to every name it holds - each string at an
+    ACTION_NAMES place, whether its keys are nested, flattened or both (`rum_field` reads
+    one of them; all of them are stored); the same object back when nothing changed."""
+    def walk(obj: dict, prefix: str) -> dict:
+        out = None
+        for k, v in obj.items():
+            if not isinstance(k, str):
+                continue
+            path = prefix + k
+            new = v
+            if isinstance(v, str):
+                if v and path in ACTION_NAMES:
+                    new = fn(v)
+            elif isinstance(v, dict) and any(n.startswith(path + ".") for n in ACTION_NAMES):
+                new = walk(v, path + ".")
+            if new is not v and new != v:
+                if out is None:
+                    out = dict(obj)
+                out[k] = new
+        return obj if out is None else out
+    return walk(payload, "")
 
 
 def _num(v: Any) -> float | None:

@@ -147,6 +147,7 @@ def _print_dry_run(label: str, r) -> None:
 def _dry_run_stored(args: argparse.Namespace, rules) -> int:
     """Each session under `rules` - or, with no --rules (the rules in force), a session of an
     application with rules of its own under those, as the intake masked it."""
+    from recorder.intake.apps import AppError
     from recorder.intake.live import stored_apps_rules
     from recorder.privacy import RulesError
 
@@ -155,6 +156,8 @@ def _dry_run_stored(args: argparse.Namespace, rules) -> int:
     except RulesError as exc:
         raise UserError(f"{exc} - set them again with `replay app rules NAME --rules FILE`")\
             from None
+    except AppError as exc:
+        raise UserError(str(exc)) from None
     if own:
         names = ", ".join(sorted(a.name for a, _ in own.values()))
         print(f"replay: note: sessions of {names} (applications with rules of their own, set by"

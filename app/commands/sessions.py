@@ -80,8 +80,12 @@ def parse_since(text: str, now: float | None = None) -> float:
 
 def run(args: argparse.Namespace) -> int:
     if args.application:
+        from recorder.intake.apps import AppError
         from recorder.intake.live import application_id
-        args.application = application_id(args.data, args.application)
+        try:
+            args.application = application_id(args.data, args.application)
+        except AppError as exc:
+            raise UserError(str(exc)) from None
     store = open_existing_store(args.data)
     searching = bool(args.search.split())
     try:

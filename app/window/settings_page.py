@@ -75,11 +75,14 @@ class SettingsPage(QWidget):
 def own_rules_text(data_dir: Path) -> str:
     """Which applications' live sessions are masked with rules of their own, not the active
     rules (the intake's choice), in one line."""
+    from recorder.intake.apps import AppError
     from recorder.intake.live import stored_apps_rules
     try:
         own = stored_apps_rules(data_dir)
     except RulesError as exc:
         return f"an application's rules cannot be used: {exc}"
+    except AppError as exc:
+        return str(exc)
     if not own:
         return "None: every application's sessions are masked with the active rules."
     parts = [f"{app.name} (default level {rules.default_level.label},"

@@ -30,6 +30,7 @@ sent whole again.
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 import time
 from collections import OrderedDict
@@ -284,11 +285,13 @@ def application_id(data_dir: Path, name_or_id: str) -> str:
     when none is (a session imported with `--app` names its application as it likes)."""
     if not (Path(data_dir) / APPS_FILE).is_file():
         return name_or_id
-    apps = Applications(data_dir)
+    apps = _open_apps(data_dir)
     try:
         return apps.get(name_or_id).id
     except AppError:
         return name_or_id
+    except sqlite3.DatabaseError as exc:
+        raise AppError(_unreadable(data_dir, exc)) from None
     finally:
         apps.close()
 
@@ -300,8 +303,22 @@ def stored_apps_rules(data_dir: Path) -> dict[str, tuple[Application, Rules]]:
     applications (their file is not created to find that out)."""
     if not (Path(data_dir) / APPS_FILE).is_file():
         return {}
-    apps = Applications(data_dir)
+    apps = _open_apps(data_dir)
     try:
         return {a.id: (a, app_rules(a)) for a in apps.list() if a.rules is not None}
+    except sqlite3.DatabaseError as exc:
+        raise AppError(_unreadable(data_dir, exc)) from None
     finally:
         apps.close()
+
+
+def _open_apps(data_dir: Path) -> Applications:
+    try:
+        return Applications(data_dir)
+    except sqlite3.DatabaseError as exc:
+        raise AppError(_unreadable(data_dir, exc)) from None
+
+
+def _unreadable(data_dir: Path, exc: Exception) -> str:
+    return (f"the applications file {Path(data_dir) / APPS_FILE} cannot be read ({exc}) -"
+            " restore it from a backup, or move it aside to start without applications")

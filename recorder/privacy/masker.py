@@ -32,13 +32,14 @@ from ..jsonscan import JsonFacts, scan_json
 from ..mirror import Mirror, Node, field
 from . import detectors as _detectors
 from .echoes import Echoes
-from .levels import (FORM_TAGS, HIDDEN_LEVEL, MASK_LEVEL, MASK_USER_INPUT_LEVEL, Level,
-                     PrivacyLevels, always_masked, is_ignored, input_type, value_masked)
+from .levels import (BUTTON_TYPES, FORM_TAGS, HIDDEN_LEVEL, MASK_LEVEL, MASK_USER_INPUT_LEVEL,
+                     Level, PrivacyLevels, always_masked, is_ignored, input_type, value_masked)
 from .masking import (_DROP, BOX_ATTRS, MASK, attrs_as_recorded, hidden_attrs, make_url_scrubber,
                       mask_attr, mask_attrs, mask_text, mask_text_node, mask_value,
                       text_as_recorded)
 from .masking import is_box_change
 from .rules import Rules
+from .selectors import compile_selector
 from .strings import map_strings
 from ..semantics import rum_action_names, rum_click
 
@@ -68,13 +69,20 @@ _POINTER_SOURCES = frozenset(int(s) for s in (
     IncrementalSource.MouseMove, IncrementalSource.TouchMove, IncrementalSource.Drag))
 _MOUSE_INTERACTION = int(IncrementalSource.MouseInteraction)
 _CLICK = int(MouseInteractions.Click)
-# A RUM click action names what was clicked (its label, text, aria-label...), read in the page.
-# capture.js reads it through its privacy levels; under rrweb's recorder (record mode) the
-# plugin cannot, so the pass finds the recorded click the action came from - same x, y, and a
-# time within CLICK_MATCH_MS of the action's date (both are Date.now() in one dispatch of the
-# click) - among the last RECENT_CLICKS clicks (the plugin decides a chain ~1 s after it).
-CLICK_MATCH_MS = 50.0
+# A RUM click action names what was clicked, read in the page by the plugin (`targetName`):
+# the first of the element and its ancestors with an aria-label, title or alt, or that is a
+# link, button, label, summary or option (its text), else a field's <label> or the element's
+# own text - at most NAME_CHARS characters. capture.js reads it through its privacy levels;
+# under rrweb's recorder (record mode) the plugin cannot, so the pass takes the level of what
+# the name could be read from at the recorded click the action came from: the same x, y, the
+# nearest in time within CLICK_MATCH_MS of the action's date (both are Date.now() in one
+# dispatch of the click, the plugin's listener first, its name read before rrweb's runs),
+# among the last RECENT_CLICKS clicks (the plugin decides a chain ~1 s after it).
+CLICK_MATCH_MS = 1000.0
 RECENT_CLICKS = 64
+NAME_CHARS = 100
+NAMING_TAGS = frozenset({"a", "button", "label", "summary", "option"})
+NAMING_ATTRS = ("aria-label", "title", "alt")
 _DROPPED_BENEATH_HIDDEN = frozenset(int(s) for s in (
     IncrementalSource.Scroll, IncrementalSource.MediaInteraction))
 _SELECTION = int(IncrementalSource.Selection)
@@ -116,7 +124,8 @@ class SessionMasker:
             apply(e)
             data = e.get("data")
             if e.get("type") == _INC and isinstance(data, dict) and \
-                    data.get("source") == _MOUSE_INTERACTION:
+                    data.get("source") == _MOUSE_INTERACTION and data.get("type") == _CLICK:
+                self.levels.invalidate()        # the levels of the page as it is now
                 self._remember_click(e, data)   # a RUM action may come in the next request
         self.levels.invalidate()
         return self
@@ -678,23 +687,33 @@ class SessionMasker:
 
     # --- RUM click actions --------------------------------------------------------------
     def _remember_click(self, e: Raw, data: Raw) -> None:
+        """A recorded click, with the level of what its name could be read from now (the
+        element may be gone when the plugin's action comes)."""
         if data.get("type") != _CLICK:
             return
+        nid = data.get("id")
+        n = self.mirror.nodes.get(nid) if isinstance(nid, int) else None
+        ts = e.get("timestamp")
+        if n is None or not isinstance(ts, (int, float)):
+            return
         clicks = self.clicks
-        clicks.append((e.get("timestamp"), data.get("x"), data.get("y"), data.get("id")))
+        clicks.append((ts, data.get("x"), data.get("y"), self._name_level(n)))
         if len(clicks) > RECENT_CLICKS:
             del clicks[0]
 
     def _click_names(self, payload: Any) -> Any:
-        """A RUM click action with its name masked when what was clicked is masked: the
-        name may be the element's text, an ancestor's label or a field's <label>, so it is
-        masked (as the page masks it: `mask_text`) when the clicked element, an ancestor, a
-        descendant or a label of it is at `mask` or stricter. A click this pass did not see
-        (or a node it no longer holds) goes by the rules' default level."""
-        at = rum_click(payload)
-        if at is None:
+        """A RUM click action with its name masked (as the page masks text: `mask_text`)
+        when what it could be read from is at `mask` or stricter - or, when the pass cannot
+        tell what was clicked (no recorded click there, nothing its selector names: rrweb
+        records no click on a blocked element), when anything on the page is."""
+        click = rum_click(payload)
+        if click is None:
             return payload
-        level = self._name_level(*at)
+        level = self._clicked_level(click.date, click.x, click.y)
+        if level is None:
+            level = self._selector_level(click.selector)
+        if level is None:
+            level = self._strictest_on_page()
         if level < MASK_LEVEL:
             return payload
         new = rum_action_names(payload, mask_text)
@@ -702,37 +721,79 @@ class SessionMasker:
             self.stats["click action names masked by the clicked element's level"] += 1
         return new
 
-    def _name_level(self, date: float, x: float, y: float) -> Level:
-        nodes = self.mirror.nodes
-        for ts, cx, cy, nid in reversed(self.clicks):
-            if cx == x and cy == y and isinstance(ts, (int, float)) and \
-                    abs(ts - date) <= CLICK_MATCH_MS:
-                n = nodes.get(nid) if isinstance(nid, int) else None
-                if n is not None:
-                    return self._worst_around(n)
-                break
-        return self.levels.default
+    def _clicked_level(self, date: float | None, x: float | None, y: float | None) -> Any:
+        if date is None or x is None or y is None:
+            return None
+        best, level = CLICK_MATCH_MS, None
+        for ts, cx, cy, lvl in self.clicks:
+            if cx == x and cy == y and abs(ts - date) <= best:
+                best, level = abs(ts - date), lvl
+        return level
 
-    def _worst_around(self, n: Node) -> Level:
-        """The strictest level among the nodes a click action's name can be read from: `n`,
-        its ancestors, its descendants and, for a form field, the <label for> naming it."""
+    def _selector_level(self, selector: str) -> Any:
+        """The strictest name level among the elements `selector` matches; None: none."""
+        if not selector:
+            return None
+        try:
+            compiled = compile_selector(selector)
+        except ValueError:   # SelectorError: not one our engine reads
+            return None
+        nodes = self.mirror.nodes
+        levels = [self._name_level(n) for n in list(nodes.values()) if n.type == ELEMENT
+                  and any(c.match(n, nodes) for c in compiled)]
+        return max(levels) if levels else None
+
+    def _strictest_on_page(self) -> Level:
+        """MASK when some element of the page is masked or hidden (then a name the pass
+        cannot place could be its text), else the strictest level there is."""
+        levels = self.levels
+        worst = levels.default
+        for n in list(self.mirror.nodes.values()):
+            if n.type == ELEMENT:
+                worst = max(worst, levels.level_of(n))
+                if worst >= MASK_LEVEL:
+                    break
+        return worst
+
+    def _name_level(self, n: Node) -> Level:
+        """The strictest level among what the plugin may read `n`'s name from: `n` and its
+        ancestors up to the first that names (NAMING_TAGS, NAMING_ATTRS), the first
+        NAME_CHARS characters of that one's text (or `n`'s), and a field's <label for>."""
         levels, nodes = self.levels, self.mirror.nodes
         worst = levels.level_of(n)
-        p = n
-        while worst < MASK_LEVEL and p.parent is not None:
-            p = nodes.get(p.parent)
-            if p is None:
-                break
+        region, p = n, n
+        while p is not None and worst < MASK_LEVEL:
             worst = max(worst, levels.level_of(p))
-        stack = list(n.children)
+            if p.tag in NAMING_TAGS or any(a in p.attrs for a in NAMING_ATTRS) or \
+                    (p.tag == "input" and input_type(p.tag, p.attrs) in BUTTON_TYPES):
+                region = p
+                break
+            p = nodes.get(p.parent) if p.parent is not None else None
+        if worst < MASK_LEVEL:
+            worst = max(worst, self._text_level(region))
         ident = n.attrs.get("id") if n.tag in FORM_TAGS else None
         if worst < MASK_LEVEL and isinstance(ident, str) and ident:
-            stack += [m.id for m in nodes.values() if m.tag == "label" and m.attrs.get("for") == ident]
-        while stack and worst < MASK_LEVEL:
+            for m in list(nodes.values()):
+                if m.tag == "label" and m.attrs.get("for") == ident:
+                    worst = max(worst, levels.level_of(m), self._text_level(m))
+        return worst
+
+    def _text_level(self, root: Node) -> Level:
+        """The strictest level among the elements holding the first NAME_CHARS characters
+        of `root`'s text, in document order (the name is cut there: a click on a large
+        container costs no more than its first words)."""
+        levels, nodes = self.levels, self.mirror.nodes
+        worst, chars = levels.level_of(root), 0
+        stack = list(reversed(root.children))
+        while stack and worst < MASK_LEVEL and chars < NAME_CHARS:
             c = nodes.get(stack.pop())
-            if c is not None and c.type == ELEMENT:
+            if c is None:
+                continue
+            if c.type == ELEMENT:
                 worst = max(worst, levels.level_of(c))
-                stack.extend(c.children)
+                stack.extend(reversed(c.children))
+            elif c.type in TEXTLIKE and isinstance(c.text, str):
+                chars += len(c.text.strip())
         return worst
 
     # --- logs, network, free text ------------------------------------------------------------

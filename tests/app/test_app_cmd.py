@@ -117,3 +117,18 @@ def test_sessions_of_an_application_by_its_name_or_id(tmp_path):
         rows = json.loads(replay_cli(data, "sessions", "--app", name, "--json").stdout)
         assert [r["application"] for r in rows] == [app_id], name
     assert "no sessions match" in replay_cli(data, "sessions", "--app", "other").stdout
+
+
+def test_an_unreadable_applications_file_is_said_in_one_line(tmp_path):
+    from pathlib import Path
+
+    fixture = Path(__file__).resolve().parents[1] / "fixtures" / "rrweb-player-demo.json"
+    data = tmp_path / "data"
+    assert replay_cli(data, "import", fixture).returncode == 0
+    (data / "apps.sqlite3").write_bytes(b"not a database at all" * 100)
+    for args in (("sessions", "--app", "shop"), ("mask", "--dry-run", "--all")):
+        proc = replay_cli(data, *args)
+        lines = [ln for ln in proc.stderr.splitlines() if ln.strip() and "note:" not in ln]
+        assert proc.returncode == 2 and len(lines) == 1, (args, proc.stderr)
+        assert "apps.sqlite3 cannot be read" in lines[0] and "Traceback" not in proc.stderr
+    assert (data / "apps.sqlite3").read_bytes() == b"not a database at all" * 100

@@ -214,5 +214,9 @@ def test_the_script_opens_with_the_bugs_title_and_notes():
                           '  Expected 10% off.\n  Got a 404 for C:\\path and """.\n\n'
                           "Reproduction of session demo")
     assert "Steps:" not in doc   # the script lists them itself
+    odd = playwright_script(json.loads(DEMO.read_text()), session_id="demo",
+                            bug=BugReport(title="nul \x00 and a lone \ud800 surrogate"))
+    odd.encode("utf-8")   # writable
+    assert ast.get_docstring(ast.parse(odd)).startswith("Bug: nul \x00 and a lone \ud800")
     plain = playwright_script(json.loads(DEMO.read_text()), session_id="demo")
     assert ast.get_docstring(ast.parse(plain)).startswith("Reproduction of session demo")

@@ -81,21 +81,104 @@ def test_a_masked_elements_text_is_masked_in_its_click_action_and_the_rest_kept(
     assert m.stats["click action names masked by the clicked element's level"] == 3
 
 
-def test_an_action_without_its_click_goes_by_the_default_level():
+def test_an_action_whose_click_is_not_recorded_goes_by_its_selector_else_is_masked():
+    """rrweb records no click on a blocked (hidden) element, and an action may not say where
+    its click was: the selector the plugin wrote names the element; when nothing does, the
+    pass cannot tell what was clicked and masks the name."""
     events, ids = page()
-    events.append(action("Ada Lovelace", 1, 2, T0 + 5, T0 + 900))   # no recorded click there
-    assert names(SessionMasker(parse_rules(RULES)).mask(events)) == ["Ada Lovelace"]
-    strict = RULES.replace('default = "mask-user-input"', 'default = "mask"')
+    events += [action("Add to cart", 1, 2, T0 + 5, T0 + 900),                 # no click there
+               action("Ada Lovelace", 3, 4, T0 + 6, T0 + 901),
+               action("Ada Lovelace", 5, 6, T0 + 7, T0 + 902, flat=True)]     # no selector
+    events[-3]["data"]["payload"]["action"]["target"]["selector"] = "button#buy"
+    events[-2]["data"]["payload"]["action"]["target"]["selector"] = "div.who > button"
+    assert names(SessionMasker(parse_rules(RULES)).mask(events)) == [
+        "Add to cart", "xxx xxxxxxxx", "xxx xxxxxxxx"]
     events, _ = page()
-    events.append(action("Ada Lovelace", 1, 2, T0 + 5, T0 + 900))
-    assert names(SessionMasker(parse_rules(strict)).mask(events)) == ["xxx xxxxxxxx"]
+    no_where = action("Ada Lovelace", 1, 2, T0 + 5, T0 + 900)
+    del no_where["data"]["payload"]["action"]["position"]
+    no_where["data"]["payload"]["action"]["target"]["selector"] = "button#buy"
+    out = SessionMasker(parse_rules(RULES)).mask(events + [no_where])
+    assert names(out) == ["Ada Lovelace"]   # its selector names an element shown in clear
+
+
+def test_masked_text_beside_the_clicked_element_in_what_names_it():
+    """The plugin names a click inside a link or button by the whole link's text - the
+    clicked element's masked sibling included."""
+    page_html = PAGE.replace("</body>", '<a id="link"><span id="opener">Open</span> <span class="who">'
+                             "Ada Lovelace</span></a>\n<label><span id=\"card\">Card</span>"
+                             ' <span class="who">4111 Ada</span> <input id="inside"></label></body>')
+    events = html_to_events(page_html, href="https://shop.example/")
+    for e in events:
+        e["timestamp"] = T0
+    ids, stack = {}, [events[1]["data"]["node"]]
+    while stack:
+        n = stack.pop()
+        if (n.get("attributes") or {}).get("id"):
+            ids[n["attributes"]["id"]] = n["id"]
+        stack.extend(n.get("childNodes") or ())
+    events += [click(ids["opener"], 1, 1, T0 + 100), click(ids["inside"], 2, 2, T0 + 200),
+               action("Open Ada Lovelace", 1, 1, T0 + 100, T0 + 1200),
+               action("Card 4111 Ada", 2, 2, T0 + 200, T0 + 1300)]
+    for e in events[-2:]:   # the click decides, not the selector
+        e["data"]["payload"]["action"]["target"]["selector"] = "button#buy"
+    assert names(SessionMasker(parse_rules(RULES)).mask(events)) == [
+        "xxxx xxx xxxxxxxx", "xxxx xxxx xxx"]
+
+
+def test_the_level_is_the_one_at_the_click_though_the_element_is_gone_by_the_action():
+    """The plugin sends its action a second after the click; a dismiss button or a deleted
+    row is gone by then."""
+    events, ids = page()
+    div = events[1]["data"]["node"]   # find the .who div's id: the button's parent
+    parent = {}
+    stack = [div]
+    while stack:
+        n = stack.pop()
+        for c in n.get("childNodes") or ():
+            parent[c["id"]] = n["id"]
+            stack.append(c)
+    events += [click(ids["acct"], 10, 20, T0 + 100),
+               {"type": 3, "timestamp": T0 + 130, "data": {
+                   "source": 0, "texts": [], "attributes": [], "adds": [],
+                   "removes": [{"parentId": parent[parent[ids["acct"]]],
+                                "id": parent[ids["acct"]]}]}},
+               action("Ada Lovelace", 10, 20, T0 + 100, T0 + 1200)]
+    assert names(SessionMasker(parse_rules(RULES)).mask(events)) == ["xxx xxxxxxxx"]
+
+
+def test_every_place_a_name_is_kept_is_masked():
+    """Nested and flattened names side by side (`rum_field` reads one; all are stored)."""
+    events, ids = page()
+    both = action("Ada Lovelace", 10, 20, T0 + 1001, T0 + 2000)
+    p = both["data"]["payload"]
+    p["action.target.name"] = "Ada Lovelace"
+    p["action"]["name"] = "Lovelace, Ada"
+    p["action"]["target.name"] = "Ada L."
+    out = SessionMasker(parse_rules(RULES)).mask(events + [click(ids["acct"], 10, 20, T0 + 1000),
+                                                           both])
+    assert "Ada" not in json.dumps(out) and "Lovelace" not in json.dumps(out)
+
+
+def test_odd_actions_never_raise():
+    events, ids = page()
+    odd = [{"type": "action", "action": {"type": "click", "target": "x"}},
+           {"type": "action", "date": "soon", "action": {"type": "click", "position": [1]}},
+           {"type": "action", "action": {"type": "click", "target": {"selector": "[[["}}},
+           {"type": "action", "action": {"type": "click", "target": {"name": 7, "selector": 3}}},
+           {"type": "action", "action": "click"}, "x", None]
+    out = SessionMasker(parse_rules(RULES)).mask(
+        events + [{"type": 6, "timestamp": T0 + k, "data": {"plugin": "replay/rum@1", "payload": o}}
+                  for k, o in enumerate(odd)])
+    assert len(out) == len(events) + len(odd)
 
 
 def test_a_click_far_in_time_or_place_is_not_taken_for_the_actions():
     events, ids = page()
     events += [click(ids["acct"], 10, 20, T0 + 1000),
                action("Add to cart", 11, 20, T0 + 1000, T0 + 2000),     # elsewhere
-               action("Add to cart", 10, 20, T0 + 1200, T0 + 2100)]     # later
+               action("Add to cart", 10, 20, T0 + 2200, T0 + 3100)]     # over a second later
+    for e in events[-2:]:   # the plugin's selector names the button it was
+        e["data"]["payload"]["action"]["target"]["selector"] = "button#buy"
     assert names(SessionMasker(parse_rules(RULES)).mask(events)) == ["Add to cart"] * 2
 
 
