@@ -81,6 +81,7 @@
     rules = rules || {};
     var d = parseLevel(rules["default"] || "mask-user-input");
     this.defaultLevel = d === null ? L.MASK_USER_INPUT : d;
+    this.frameOf = null;   // a recorded frame's document -> its iframe (the recorder's)
     this.rules = [];
     (rules.rules || []).forEach(function (r) {
       var lvl = parseLevel(r.level);
@@ -137,7 +138,10 @@
     while (x) {
       if (cache && cache.has(x)) { base = cache.get(x); break; }
       if (x.nodeType === 1) chain.push(x);
-      x = x.parentNode || (x.host && x.nodeType === 11 ? x.host : null);
+      // up through shadow hosts, and from a frame's document to its iframe: a frame inherits
+      // its iframe's level, in a change as in the frame's snapshot
+      x = x.parentNode || (x.host && x.nodeType === 11 ? x.host : null) ||
+          (x.nodeType === 9 && this.frameOf ? this.frameOf.get(x) || null : null);
     }
     for (var i = chain.length - 1; i >= 0; i--) {
       base = this.own(chain[i], base);
@@ -428,6 +432,7 @@
     this.fontsMade = new WeakMap();    // FontFace -> its event data, until added to a document
     this.selectionCollapsed = new WeakMap();   // document -> its selection was last collapsed
     this.frameElementOf = new WeakMap();   // recorded frame document -> its iframe
+    this.P.frameOf = this.frameElementOf;
     this.styleIds = new WeakMap();     // constructed sheet -> styleId
     this.nextStyleId = 1;              // rrweb's style mirror starts at 1 (0 reads as none)
     this.adoptQueue = [];              // documents / shadow hosts serialized with adopted sheets
@@ -1301,15 +1306,7 @@
   R.canvasAllowed = function (el, level) {
     var id = this.getId(el);
     if (id < 0 || this.hidden.has(id)) return false;
-    return (level === undefined ? this.levelIn(el) : level) < L.MASK;
-  };
-  /* An element's level, in a frame's document beneath its iframe's level. */
-  R.levelIn = function (el) {
-    var d = el.ownerDocument, frame = d && d !== doc ? this.frameElementOf.get(d) : undefined;
-    if (!frame) return this.P.levelOf(el, null);
-    var base = new Map();
-    base.set(d, this.levelIn(frame));
-    return this.P.levelOf(el, base);
+    return (level === undefined ? this.P.levelOf(el, null) : level) < L.MASK;
   };
   /* The bitmap as a data: URL, or null when blank or unreadable (a tainted canvas). */
   R.canvasBitmap = function (el) {

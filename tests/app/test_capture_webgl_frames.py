@@ -3,7 +3,8 @@ canvas pictures and fonts inside a same-origin iframe, sent from Debian's chromi
 to a real `replay serve`: the stored session's picture of a canvas at a moment decodes to the
 colours the page showed then; a canvas at `mask` is never read (no picture, no pixel bytes, the
 page's own toDataURL never called, its context keeps the page's attributes); the frame's
-selection names its nodes' ids; and our player paints the pictures where the page had them."""
+selection names its nodes' ids; and our player paints the pictures where the page had them.
+A frame inherits its iframe's level in its later changes too (text added to a masked frame)."""
 from __future__ import annotations
 
 import base64
@@ -57,23 +58,32 @@ RECTS = """() => {
 
 
 @pytest.fixture(scope="module")
-def visit(tmp_path_factory):
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=chromium_path(), headless=True, args=GL_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@pytest.fixture(scope="module")
+def visit(tmp_path_factory, browser):
     """One visit: WebGL canvases drawn twice (the second time by a draw call alone), a masked
     one drawn, then inside the frame a 2D and a WebGL canvas drawn, text selected and a font
     added. What the page showed at two moments, and the session as `replay serve` stored it."""
-    from playwright.sync_api import sync_playwright
-
     tmp = tmp_path_factory.mktemp("webgl-frames")
     rules = tmp / "rules.toml"
     rules.write_text(RULES_TOML)
-    with PageServer(PAGES) as site, IntakeServer(tmp / "data", rules=rules) as srv, \
-            sync_playwright() as pw:
+    with PageServer(PAGES) as site, IntakeServer(tmp / "data", rules=rules) as srv:
         app_id, token = srv.create_app("pages", origins=[site.base_url.rstrip("/")])
         cfg = {"intake": srv.url, "app": app_id, "token": token, "rules": RULES, "flushMs": 100000,
                "recordCanvas": True, "canvasFps": CANVAS_FPS}
-        browser = pw.chromium.launch(executable_path=chromium_path(), headless=True, args=GL_ARGS)
+        ctx = browser.new_context(viewport=VIEWPORT)
         try:
-            page = browser.new_context(viewport=VIEWPORT).new_page()
+            page = ctx.new_page()
             page.goto(site.url("canvas-gl/index.html") + "#" + quote(json.dumps(cfg)))
             # the frame's document is in the recording (capture.js attached it)
             page.wait_for_function("ReplayCapture.record.mirror.getId("
@@ -106,7 +116,7 @@ def visit(tmp_path_factory):
             sid = page.evaluate("ReplayCapture.status().session_id")
             page.evaluate("ReplayCapture.stop()")
         finally:
-            browser.close()
+            ctx.close()
         assert status["failed"] == 0 and not status["errors"], status
         stored = _stored(srv.data, sid, status["acked"])
     return {"events": stored, "first": first, "second": second, "rects": rects,
@@ -258,3 +268,36 @@ def test_our_player_paints_the_pictures_where_the_page_had_them(visit, qapp):
     x, y, w, h = rects["secret"]   # the masked canvas: blank, as the page's background
     assert _close(_colour(shots["second"], x + w / 2, y + h / 2), [255, 255, 255])
     assert selected == "words"     # the frame's own selection
+
+
+def test_text_a_masked_frame_gets_later_is_masked_too(browser):
+    """The frame's snapshot was masked under its iframe's `mask`; a text changed and a
+    paragraph added after it were sent as the rules' default (`allow`) gave them."""
+    from recorder.paths import capture_script
+
+    with PageServer(PAGES) as site:
+        page = browser.new_page()
+        try:
+            page.goto(site.url("masked-frame.html"))
+            page.wait_for_function("%s.document.getElementById('f2d')" % FRAME)
+            page.add_script_tag(content=capture_script())
+            page.evaluate("window.__ev = []; window.__stop = ReplayCapture.record({emit: e => __ev.push(e),"
+                          " rules: %s}); null" % json.dumps(RULES))
+            page.evaluate("""() => {
+                var d = %s.document, p = d.createElement('p');
+                p.textContent = 'Added later words';
+                d.body.appendChild(p);
+                d.getElementById('words').firstChild.data = 'Changed later words';
+            }""" % FRAME)
+            page.wait_for_timeout(300)
+            page.evaluate("__stop()")
+            events = page.evaluate("__ev")
+        finally:
+            page.close()
+    sent = json.dumps(events)
+    assert "The page's own words" in sent                  # the premise: the page is `allow`
+    texts = [t["value"] for d in _sources(events, MUTATION) for t in d.get("texts") or ()]
+    added = [n.get("textContent") for n in _nodes(events) if n.get("type") == 3]
+    assert "xxxxxxx xxxxx xxxxx" in texts and "xxxxx xxxxx xxxxx" in added
+    for words in ("Frame words", "Added later", "Changed later"):
+        assert words not in sent
