@@ -1244,9 +1244,6 @@
     }
   };
   // ---- selection, canvas, fonts, adopted stylesheets (rrweb's sources 14, 9, 10, 15) ---------
-  /* Selection (14): the ranges' ends as node ids and offsets, as rrweb's selection observer
-   * sends them; never the selected text. Offsets in masked text are safe: masking keeps
-   * every character's place. A range with an end under a hidden element is not sent. */
   /* The page's and each recorded frame's own APIs, wrapped once a document is in the recording
    * (a frame's scripts that ran before its document was attached are not seen): its canvas
    * contexts (recordCanvas) and FontFace, once per window; its font set and selection. */
@@ -1260,7 +1257,10 @@
     this.hookFontSet(d);
     this.watchSelection(d);
   };
-  /* A document's selection (the page's, a frame's: each has its own), with its nodes' ids. */
+  /* Selection (14): the ranges' ends as node ids and offsets, as rrweb's selection observer
+   * sends them; never the selected text. Offsets in masked text are safe: masking keeps
+   * every character's place. A range with an end under a hidden element is not sent. Each
+   * document (the page's, a recorded frame's) has its own selection, sent with its nodes' ids. */
   R.watchSelection = function (d) {
     var self = this, timer = null;
     this.selectionCollapsed.set(d, true);
@@ -1372,9 +1372,10 @@
   };
   /* getContext("webgl" | "webgl2") with `preserveDrawingBuffer: true` (the page's other
    * attributes kept; its object is not changed), unless the canvas is in the recording at
-   * `mask` or `hidden`, which is never read. The cost, the page's: the browser copies the
-   * buffer for the compositor each frame instead of handing it over, and keeps it (a
-   * page that never clears it would draw over its last frame, as rrweb's sampling also does). */
+   * `mask` or `hidden`, which is never read. The cost is the page's (README, "What WebGL
+   * capture costs"): the browser copies the buffer for the compositor each frame instead of
+   * handing it over, and keeps it (a page that never clears would draw over its last frame;
+   * rrweb's sampling does the same). */
   R.hookGetContext = function (w) {
     var self = this, H = w.HTMLCanvasElement && w.HTMLCanvasElement.prototype, orig = H && H.getContext;
     if (typeof orig !== "function") return;
