@@ -636,6 +636,11 @@
       }
       try { fdoc = frame.contentDocument; } catch (e) { return; }   // cross-origin
       if (!fdoc || !fdoc.documentElement || self.ids.has(fdoc)) return;
+      // the blank document a frame holds while its src or srcdoc loads: its load adds the
+      // real one (rrweb waits for it too; a document added, then removed for the next, is a
+      // mutation rrweb's Replayer fails on)
+      if (fdoc.URL === "about:blank" && (frame.hasAttribute("srcdoc") ||
+          !/^(about:blank([?#].*)?)?$/.test(frame.getAttribute("src") || ""))) return;
       var parentId = self.getId(frame);
       if (parentId < 0 || self.hidden.has(parentId)) return;
       var removes = [], old = self.frameOf.get(frame);

@@ -301,3 +301,31 @@ def test_text_a_masked_frame_gets_later_is_masked_too(browser):
     assert "xxxxxxx xxxxx xxxxx" in texts and "xxxxx xxxxx xxxxx" in added
     for words in ("Frame words", "Added later", "Changed later"):
         assert words not in sent
+
+
+# the middle of each half of the page's WebGL canvases, in a replayed document `d` (rrweb's
+# Replayer draws the pictures into its own canvases, with a 2D context). (Not the frame's:
+# capture.js keeps an iframe's src, and rrweb's Replayer loads it instead of the recorded
+# document.)
+HALVES = """function (d) {
+  return [d.getElementById('gl'), d.getElementById('gl2')]
+    .map(c => { var copy = d.createElement('canvas'), y = c.height >> 1;
+                copy.width = c.width; copy.height = c.height;
+                var x = copy.getContext('2d', {willReadFrequently: true});
+                x.drawImage(c, 0, 0);
+                return [c.width >> 2, (c.width * 3) >> 2].map(i => Array.from(x.getImageData(i, y, 1, 1).data)); });
+}"""
+
+
+def test_rrwebs_replayer_shows_the_pictures_too(visit, browser):
+    """Without a warning: the frame's document is added once it loaded, not its blank one
+    first (removed then for the loaded one: a mutation rrweb's Replayer fails on)."""
+    from tests.app.test_capture_chromium import _play_in_rrweb
+
+    second = visit["second"]
+    want = [second[name] for name in ("gl", "gl2")]
+    out = _play_in_rrweb(browser, visit["events"], probe=HALVES, options={"UNSAFE_replayCanvas": True},
+                         until=want)
+    assert out["probe"] == want
+    sandbox = "allow-scripts and allow-same-origin for its sandbox attribute"
+    assert [w for w in out["warnings"] if sandbox not in w] == []
