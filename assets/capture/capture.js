@@ -17,7 +17,8 @@
  *
  * API:
  *   ReplayCapture.record({emit, rules, plugins?, mousemoveWait, recordCanvas?, canvasFps?})
- *     -> stop()   the recorder alone (recordCanvas: 2D canvases' bitmaps, canvasFps a second)
+ *     -> stop()   the recorder alone (recordCanvas: 2D and WebGL canvases' pictures,
+ *                 canvasFps a second)
  *     (plugins: rrweb's interface; default: console as rrweb/console@1, and replay/rum@1 when
  *     the RUM plugin is loaded first, as the intake serves it: recorder.paths.capture_script)
  *   ReplayCapture.start({intake, app, token, rules, user, recordCanvas?, canvasFps?, worker?,
@@ -84,6 +85,7 @@
     rules = rules || {};
     var d = parseLevel(rules["default"] || "mask-user-input");
     this.defaultLevel = d === null ? L.MASK_USER_INPUT : d;
+    this.frameOf = null;   // a recorded frame's document -> its iframe (the recorder's)
     this.rules = [];
     (rules.rules || []).forEach(function (r) {
       var lvl = parseLevel(r.level);
@@ -164,7 +166,10 @@
     while (x) {
       if (cache && cache.has(x)) { base = cache.get(x); break; }
       if (x.nodeType === 1) chain.push(x);
-      x = x.parentNode || (x.host && x.nodeType === 11 ? x.host : null);
+      // up through shadow hosts, and from a frame's document to its iframe: a frame inherits
+      // its iframe's level, in a change as in the frame's snapshot
+      x = x.parentNode || (x.host && x.nodeType === 11 ? x.host : null) ||
+          (x.nodeType === 9 && this.frameOf ? this.frameOf.get(x) || null : null);
     }
     for (var i = chain.length - 1; i >= 0; i--) {
       base = this.own(chain[i], base);
@@ -476,6 +481,13 @@
     this.canvasDirty = new Set();      // canvases painted since the last sample
     this.canvasSent = new WeakMap();   // canvas -> the bitmap last sent (null: blank)
     this.blankCanvas = new Map();      // "WxH" -> a blank canvas's data: URL
+    this.glKept = new WeakMap();       // WebGL context -> its drawing buffer is preserved
+    this.hookedWindows = new WeakSet();  // windows (the page's, frames') whose canvas and font
+                                         // APIs are wrapped
+    this.fontsMade = new WeakMap();    // FontFace -> its event data, until added to a document
+    this.selectionCollapsed = new WeakMap();   // document -> its selection was last collapsed
+    this.frameElementOf = new WeakMap();   // recorded frame document -> its iframe
+    this.P.frameOf = this.frameElementOf;
     this.styleIds = new WeakMap();     // constructed sheet -> styleId
     this.nextStyleId = 1;              // rrweb's style mirror starts at 1 (0 reads as none)
     this.adoptQueue = [];              // documents / shadow hosts serialized with adopted sheets
@@ -679,6 +691,11 @@
       }
       try { fdoc = frame.contentDocument; } catch (e) { return; }   // cross-origin
       if (!fdoc || !fdoc.documentElement || self.ids.has(fdoc)) return;
+      // the blank document a frame holds while its src or srcdoc loads: its load adds the
+      // real one (rrweb waits for it too; a document added, then removed for the next, is a
+      // mutation rrweb's Replayer fails on)
+      if (fdoc.URL === "about:blank" && (frame.hasAttribute("srcdoc") ||
+          !/^(about:blank([?#].*)?)?$/.test(frame.getAttribute("src") || ""))) return;
       var parentId = self.getId(frame);
       if (parentId < 0 || self.hidden.has(parentId)) return;
       var removes = [], old = self.frameOf.get(frame);
@@ -689,11 +706,13 @@
       }
       self.frameDocs.add(fdoc);
       self.frameOf.set(frame, fdoc);
+      self.frameElementOf.set(fdoc, frame);
       var node = self.serialize(fdoc, level, null);
       self.inc({source: SRC.MUTATION, texts: [], attributes: [], removes: removes,
                 adds: [{parentId: parentId, nextId: null, node: node}]});
       self.sendAdoptQueue();
       self.watch(fdoc);
+      self.hookDocument(fdoc);
       self.attachFrames();   // frames inside the frame
     });
   };
@@ -1291,9 +1310,8 @@
     this.hookCssom();
     this.hookShadows();
     this.hookAdopted();
-    this.hookFonts();
+    this.hookDocument(doc);
     this.startCanvas();
-    this.watchSelection();
   };
   R.guard = function (fn) {
     var self = this;
@@ -1339,22 +1357,36 @@
     }
   };
   // ---- selection, canvas, fonts, adopted stylesheets (rrweb's sources 14, 9, 10, 15) ---------
+  /* The page's and each recorded frame's own APIs, wrapped once a document is in the recording
+   * (a frame's scripts that ran before its document was attached are not seen): its canvas
+   * contexts (recordCanvas) and FontFace, once per window; its font set and selection. */
+  R.hookDocument = function (d) {
+    var w = d.defaultView;
+    if (w && !this.hookedWindows.has(w)) {
+      this.hookedWindows.add(w);
+      this.hookCanvas(w);
+      this.hookFontFace(w);
+    }
+    this.hookFontSet(d);
+    this.watchSelection(d);
+  };
   /* Selection (14): the ranges' ends as node ids and offsets, as rrweb's selection observer
    * sends them; never the selected text. Offsets in masked text are safe: masking keeps
-   * every character's place. A range with an end under a hidden element is not sent. */
-  R.watchSelection = function () {
+   * every character's place. A range with an end under a hidden element is not sent. Each
+   * document (the page's, a recorded frame's) has its own selection, sent with its nodes' ids. */
+  R.watchSelection = function (d) {
     var self = this, timer = null;
-    this.selectionCollapsed = true;
-    this.listen(doc, "selectionchange", this.guard(function () {
-      if (timer === null) timer = setTimeout(function () { timer = null; self.sendSelection(); }, SELECTION_MS);
+    this.selectionCollapsed.set(d, true);
+    this.listen(d, "selectionchange", this.guard(function () {
+      if (timer === null) timer = setTimeout(function () { timer = null; self.sendSelection(d); }, SELECTION_MS);
     }));
     this.undo.push(function () { if (timer !== null) clearTimeout(timer); });
-    this.sendSelection();
+    this.sendSelection(d);
   };
-  R.sendSelection = function () {
-    var sel = doc.getSelection ? doc.getSelection() : null;
-    if (this.stopped || !sel || (this.selectionCollapsed && sel.isCollapsed)) return;
-    this.selectionCollapsed = sel.isCollapsed;
+  R.sendSelection = function (d) {
+    var sel = d.getSelection ? d.getSelection() : null;
+    if (this.stopped || !sel || (this.selectionCollapsed.get(d) && sel.isCollapsed)) return;
+    this.selectionCollapsed.set(d, sel.isCollapsed);
     this.flush();   // the nodes it selects are in the recording first
     var ranges = [];
     for (var i = 0; i < sel.rangeCount; i++) {
@@ -1365,14 +1397,25 @@
     this.inc({source: SRC.SELECTION, ranges: ranges});
   };
 
-  /* Canvas (9), opt-in (`recordCanvas: true`): a 2D canvas's bitmap as rrweb's canvas FPS
-   * sampling sends it - a PNG drawn over the whole canvas (clearRect + drawImage of an
-   * ImageBitmap from its bytes) - at most `canvasFps` times a second, and only for a canvas
-   * whose context painted since (context methods mark it) and whose picture changed. The
-   * bitmap at serialization is its `rr_dataURL`. A canvas at `mask` or `hidden` is never
-   * read: drawing can paint text. WebGL canvases are not recorded. */
+  /* Canvas (9), opt-in (`recordCanvas: true`): a canvas's picture as rrweb's canvas FPS
+   * sampling sends it, whatever its context (2D, WebGL, WebGL 2) - a PNG drawn over the whole
+   * canvas (clearRect + drawImage of an ImageBitmap from its bytes, as 2D commands) - at most
+   * `canvasFps` times a second, and only for a canvas whose context drew since (its drawing
+   * methods mark it) and whose picture changed. The picture at serialization is its
+   * `rr_dataURL`. A canvas at `mask` or `hidden` is never read: drawing can paint text.
+   * A WebGL drawing buffer is cleared once the browser has composited it, so a later read
+   * finds it blank: as rrweb's FPS sampling does, a WebGL context is made with
+   * `preserveDrawingBuffer: true` (R.hookGetContext), and only a context whose buffer is
+   * preserved is read (one made before capture.js started, or before its frame was
+   * attached, is not recorded unless the page asked for that itself). */
   var CANVAS_PAINTS = ["fillRect", "strokeRect", "clearRect", "fill", "stroke", "fillText",
                        "strokeText", "drawImage", "putImageData", "reset", "drawFocusIfNeeded"];
+  // what draws into a WebGL drawing buffer (a call through an extension such as
+  // ANGLE_instanced_arrays marks nothing: a frame's clear or plain draw does)
+  var WEBGL_DRAWS = ["clear", "drawArrays", "drawElements", "drawArraysInstanced",
+                     "drawElementsInstanced", "drawRangeElements", "clearBufferfv", "clearBufferiv",
+                     "clearBufferuiv", "clearBufferfi", "blitFramebuffer"];
+  var WEBGL_TYPES = {"webgl": 1, "webgl2": 1, "experimental-webgl": 1};
   R.canvasAllowed = function (el, level) {
     var id = this.getId(el);
     if (id < 0 || this.hidden.has(id)) return false;
@@ -1400,20 +1443,69 @@
     if (url) attrs.rr_dataURL = url;
   };
   R.startCanvas = function () {
-    var self = this, C = win.CanvasRenderingContext2D && win.CanvasRenderingContext2D.prototype;
-    if (!this.canvasFps || !C) return;
-    CANVAS_PAINTS.forEach(function (name) {
-      var orig = C[name];
-      if (typeof orig !== "function") return;
-      C[name] = function () {
-        var out = orig.apply(this, arguments);
-        if (!self.stopped && this.canvas && this.canvas.nodeType === 1) self.canvasDirty.add(this.canvas);
-        return out;
-      };
-      self.undo.push(function () { C[name] = orig; });
-    });
+    if (!this.canvasFps) return;
     var timer = setInterval(this.guard(this.sampleCanvases), 1000 / this.canvasFps);
     this.undo.push(function () { clearInterval(timer); });
+  };
+  /* A window's drawing methods mark their canvas (only with recordCanvas on). */
+  R.hookCanvas = function (w) {
+    if (!this.canvasFps) return;
+    var self = this;
+    function marks(proto, names, readable) {
+      if (!proto) return;
+      names.forEach(function (name) {
+        var orig = proto[name];
+        if (typeof orig !== "function") return;
+        proto[name] = function () {
+          var out = orig.apply(this, arguments), c = this.canvas;
+          try {
+            if (!self.stopped && c && c.nodeType === 1 && readable(this)) self.canvasDirty.add(c);
+          } catch (e) { /* never break the page */ }
+          return out;
+        };
+        self.undo.push(function () { proto[name] = orig; });
+      });
+    }
+    var C2D = w.CanvasRenderingContext2D, GL = w.WebGLRenderingContext, GL2 = w.WebGL2RenderingContext;
+    var always = function () { return true; }, kept = function (ctx) { return self.glReadable(ctx); };
+    marks(C2D && C2D.prototype, CANVAS_PAINTS, always);
+    marks(GL && GL.prototype, WEBGL_DRAWS, kept);
+    marks(GL2 && GL2.prototype, WEBGL_DRAWS, kept);
+    if (GL || GL2) this.hookGetContext(w);
+  };
+  /* Is this WebGL context's drawing buffer preserved (readable after it was shown)? */
+  R.glReadable = function (ctx) {
+    var kept = this.glKept.get(ctx);
+    if (kept === undefined) {
+      var a = ctx.getContextAttributes();   // null while the context is lost
+      if (!a) return false;
+      this.glKept.set(ctx, kept = !!a.preserveDrawingBuffer);
+    }
+    return kept;
+  };
+  /* getContext("webgl" | "webgl2") with `preserveDrawingBuffer: true` (the page's other
+   * attributes kept; its object is not changed), unless the canvas is in the recording at
+   * `mask` or `hidden`, which is never read. The cost is the page's (README, "What WebGL
+   * capture costs"): the browser copies the buffer for the compositor each frame instead of
+   * handing it over, and keeps it (a page that never clears would draw over its last frame;
+   * rrweb's sampling does the same). */
+  R.hookGetContext = function (w) {
+    var self = this, H = w.HTMLCanvasElement && w.HTMLCanvasElement.prototype, orig = H && H.getContext;
+    if (typeof orig !== "function") return;
+    H.getContext = function (type, attrs) {
+      var args = arguments;
+      try {
+        if (!self.stopped && typeof type === "string" && WEBGL_TYPES[type] === 1 &&
+            (self.getId(this) < 0 || self.canvasAllowed(this))) {
+          var own = {};
+          if (attrs && typeof attrs === "object") for (var k in attrs) own[k] = attrs[k];
+          own.preserveDrawingBuffer = true;
+          args = [type, own];
+        }
+      } catch (e) { args = arguments; }
+      return orig.apply(this, args);
+    };
+    this.undo.push(function () { H.getContext = orig; });
   };
   R.sampleCanvases = function () {
     if (!this.canvasDirty.size) return;
@@ -1439,19 +1531,25 @@
    * collectFonts sends it: {family, fontSource, buffer, descriptors}; a URL source with its
    * URLs absolute and scrubbed, bytes as rrweb encodes them (a JSON list), up to
    * FONT_MAX_BYTES (larger faces are left out: one event must stay under the intake's 1 MB).
-   * A font is the page's, not an element's: it is sent unless the whole page is `hidden`. */
-  R.hookFonts = function () {
-    var self = this, Orig = win.FontFace, set = doc.fonts;
-    if (typeof Orig !== "function" || !set || typeof set.add !== "function" ||
-        this.P.defaultLevel === L.HIDDEN) return;
-    var made = new WeakMap();
+   * A font is the page's, not an element's: it is sent unless the whole page is `hidden`.
+   * A recorded frame's faces (added to its own document.fonts) go as the same event: rrweb's
+   * names no document. */
+  R.hookFontFace = function (w) {
+    var self = this, Orig = w.FontFace, made = this.fontsMade;
+    if (typeof Orig !== "function" || this.P.defaultLevel === L.HIDDEN) return;
     var Face = function FontFace(family, source, descriptors) {
       var face = arguments.length > 2 ? new Orig(family, source, descriptors) : new Orig(family, source);
       try { made.set(face, self.fontData(family, source, descriptors)); } catch (e) { /* never break the page */ }
       return face;
     };
     Face.prototype = Orig.prototype;
-    win.FontFace = Face;
+    w.FontFace = Face;
+    this.undo.push(function () { w.FontFace = Orig; });
+  };
+  /* A document's font set (the page's, a frame's) sends a face made by FontFace when added. */
+  R.hookFontSet = function (d) {
+    var self = this, set = d.fonts, made = this.fontsMade;
+    if (!set || typeof set.add !== "function" || this.P.defaultLevel === L.HIDDEN) return;
     var add = set.add, hadOwn = Object.prototype.hasOwnProperty.call(set, "add");
     set.add = function (face) {
       var out = add.apply(this, arguments), data = made.get(face);
@@ -1463,10 +1561,7 @@
       }
       return out;
     };
-    this.undo.push(function () {
-      win.FontFace = Orig;
-      if (hadOwn) set.add = add; else delete set.add;
-    });
+    this.undo.push(function () { if (hadOwn) set.add = add; else delete set.add; });
   };
   R.fontData = function (family, source, descriptors) {
     var data = {family: String(family), fontSource: null, buffer: typeof source !== "string", descriptors: {}};

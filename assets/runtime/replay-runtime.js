@@ -532,28 +532,40 @@
     + ":where([" + FOCUS_VISIBLE + "]){outline:auto 1px -webkit-focus-ring-color}"
     + "canvas>*{display:none!important}"
     + ":where(canvas){display:inline-block;width:300px;aspect-ratio:300/150}";
-  var canvasSizes = new Set();
-  function sizeCanvases() {      // RUNTIME_CSS, and a rule per canvas size in use (intrinsic size)
-    var st = document.querySelector("style[data-replay=runtime]");
-    if (!st && document.documentElement) {
-      st = document.createElement("style");
+  var canvasSizes = new WeakMap();   // document -> the canvas sizes its runtime rules name
+  function sizeCanvases() {      // in the page, and in each frame's document we put in it
+    var docs = [document];
+    for (var i = 0; i < docs.length; i++) {
+      sizeCanvasesIn(docs[i]);
+      var frames = docs[i].getElementsByTagName("iframe");
+      for (var j = 0; j < frames.length; j++) {
+        var held = frames[j][FRAME_DOC], fdoc = held ? frames[j].contentDocument : null;
+        if (fdoc && fdoc[RID] === held[1]) docs.push(fdoc);
+      }
+    }
+  }
+  function sizeCanvasesIn(d) {   // RUNTIME_CSS, and a rule per canvas size in use (intrinsic size)
+    var st = d.querySelector("style[data-replay=runtime]"), sizes = canvasSizes.get(d);
+    if (!st && d.documentElement) {
+      st = d.createElement("style");
       st.setAttribute("data-replay", "runtime");
-      var head = document.head || document.documentElement;
+      var head = d.head || d.documentElement;
       head.insertBefore(st, head.firstChild);   // first: every page rule wins over these
-      canvasSizes.clear();
+      sizes = null;
     }
     if (!st) return;
-    var list = document.getElementsByTagName("canvas");
+    if (!sizes) canvasSizes.set(d, sizes = new Set());
+    var list = d.getElementsByTagName("canvas");
     var added = false;
     for (var i = 0; i < list.length; i++) {
       var w = list[i].width, h = list[i].height, key = w + "x" + h;
-      if (canvasSizes.has(key)) continue;
-      canvasSizes.add(key);
+      if (sizes.has(key)) continue;
+      sizes.add(key);
       added = true;
     }
     if (!added && st.textContent) return;
     var css = RUNTIME_CSS;
-    canvasSizes.forEach(function (key) {
+    sizes.forEach(function (key) {
       var wh = key.split("x");
       css += ":where(canvas[width=\"" + wh[0] + "\"][height=\"" + wh[1] + "\"]){width:" + wh[0]
         + "px;aspect-ratio:" + wh[0] + "/" + wh[1] + "}";
@@ -562,21 +574,26 @@
   }
 
   // Text selection (rrweb's Selection events): ranges between recorded nodes, shown with
-  // the Selection API. A range naming a node we do not have is left out.
+  // the Selection API - of the document the nodes are in (the page's, a frame's: each has
+  // its own). A range naming a node we do not have is left out.
+  var selectedIn = new Set();   // frame documents we selected in
   function setSelection(ranges) {
     var sel = window.getSelection();
     if (!sel) return;
     sel.removeAllRanges();
+    selectedIn.forEach(function (d) { var s = d.getSelection(); if (s) s.removeAllRanges(); });
+    selectedIn.clear();
     if (!ranges || !ranges.length) return;
     for (var i = 0; i < ranges.length; i++) {
       var r = ranges[i] || {};
       var a = nodes.get(r.start), b = nodes.get(r.end);
-      if (!a || !b || a === document || b === document) { stats.skipped++; continue; }
+      if (!a || !b || a.nodeType === 9 || b.nodeType === 9) { stats.skipped++; continue; }
       try {
-        var range = document.createRange();
+        var d = a.ownerDocument, range = d.createRange(), into = d === document ? sel : d.getSelection();
+        if (d !== document) selectedIn.add(d);
         range.setStart(a, +r.startOffset || 0);
         range.setEnd(b, +r.endOffset || 0);
-        sel.addRange(range);
+        into.addRange(range);
       } catch (e) { stats.skipped++; }
     }
   }
