@@ -120,8 +120,8 @@ def _application(intake: Intake, request: Request) -> Application:
     origin = request.headers.get("origin")
     if origin and not app.allows_origin(origin):
         raise WireError(Status.FORBIDDEN, "origin_not_allowed",
-                        f"pages from {origin} may not send to this application - its owner"
-                        f" adds the origin with `replay app origins NAME --add {origin}`")
+                        f"pages from {origin} may not send to this application - allow them"
+                        f" with `replay app origins {app.id} --add {origin}`")
     return app
 
 

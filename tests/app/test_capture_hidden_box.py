@@ -22,7 +22,8 @@ from replay_tools.browser_recorder import PageServer  # noqa: E402
 from replay_tools.chromium import chromium_path  # noqa: E402
 from replay_tools.intake import IntakeServer  # noqa: E402
 from tests.app.test_capture_chromium import _play_in_rrweb  # noqa: E402
-from tests.app.test_capture_texts import SENT_ALL, _stored  # noqa: E402
+from tests.app.test_capture_texts import SENT_ALL  # noqa: E402
+from replay_tools.intake import stored_events  # noqa: E402
 
 pytestmark = pytest.mark.skipif(chromium_path() is None,
                                 reason="Debian's chromium is not installed (.ci/run installs it)")
@@ -72,7 +73,7 @@ def visit(chromium, tmp_path_factory):
         finally:
             ctx.close()
         assert status["failed"] == 0 and not status["errors"], status
-        stored = _stored(srv.data, sid, status["acked"])
+        stored = stored_events(srv.data, sid, status["acked"])
     return {"filled": filled, "live": live, "events": stored}
 
 

@@ -24,7 +24,8 @@ from recorder.format import IncrementalSource  # noqa: E402
 from replay_tools.browser_recorder import PageServer  # noqa: E402
 from replay_tools.chromium import chromium_path  # noqa: E402
 from replay_tools.intake import IntakeServer  # noqa: E402
-from tests.app.test_capture_texts import SENT_ALL, _stored  # noqa: E402
+from tests.app.test_capture_texts import SENT_ALL  # noqa: E402
+from replay_tools.intake import stored_events  # noqa: E402
 
 pytestmark = pytest.mark.skipif(chromium_path() is None,
                                 reason="Debian's chromium is not installed (.ci/run installs it)")
@@ -118,7 +119,7 @@ def visit(tmp_path_factory, browser):
         finally:
             ctx.close()
         assert status["failed"] == 0 and not status["errors"], status
-        stored = _stored(srv.data, sid, status["acked"])
+        stored = stored_events(srv.data, sid, status["acked"])
     return {"events": stored, "first": first, "second": second, "rects": rects,
             "secret_read": secret_read}
 

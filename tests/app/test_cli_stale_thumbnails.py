@@ -207,9 +207,13 @@ def test_a_mask_stopped_by_ctrl_c_midway_removes_the_pictures_of_what_it_rewrote
     data = tmp_path / "data"
     (first, second), (pic1, pic2), strict = _two_sessions(tmp_path, data, capsys)
     mark, go = tmp_path / "mark", tmp_path / "go"
+    # Ctrl+C as a terminal delivers it: a shell runs a background job (CI's, say) with SIGINT
+    # ignored, and Python then never installs its KeyboardInterrupt handler - the child gets
+    # SIGINT's default back, as a command typed at a terminal has it
     proc = subprocess.Popen([sys.executable, "-c", _INTERRUPTED, str(mark), str(go), "--data",
                              str(data), "mask", "--rules", str(strict), first, second],
-                            stderr=subprocess.PIPE, text=True, cwd=ROOT)
+                            stderr=subprocess.PIPE, text=True, cwd=ROOT,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         while not mark.exists():
             assert proc.poll() is None, proc.stderr.read()
@@ -218,7 +222,14 @@ def test_a_mask_stopped_by_ctrl_c_midway_removes_the_pictures_of_what_it_rewrote
             except subprocess.TimeoutExpired:
                 pass
         proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=60)
+        for _ in range(30):   # (once seen to hang in a loaded CI run, not here: said, not waited out)
+            try:
+                _, err = proc.communicate(timeout=2)
+                break
+            except subprocess.TimeoutExpired:
+                proc.send_signal(signal.SIGINT)
+        else:
+            raise AssertionError("replay mask did not stop on Ctrl+C in 60 s")
     finally:
         proc.kill()
     assert proc.returncode == 130, err

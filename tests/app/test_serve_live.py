@@ -239,8 +239,9 @@ def test_a_retried_batch_is_stored_once_whichever_worker_answers(server):
 
 
 def test_a_refused_origin_says_how_to_add_it_and_replay_app_origins_does(server):
-    """The 403 names the command that allows the origin; run as said, the next batch from
-    that origin is stored, and removing the origin refuses it again."""
+    """The 403 names the command that allows the origin (by the application's id, which the
+    sender has, not its name); run as said, the next batch from that origin is stored, and
+    removing the origin refuses it again."""
     srv, _ = server
     blog = srv.create_app("blog")
     site = "https://blog.test"
@@ -248,7 +249,7 @@ def test_a_refused_origin_says_how_to_add_it_and_replay_app_origins_does(server)
     status, body = post_batch(srv.url, *blog, batch, origin=site)
     assert (status, body["error"]) == (403, "origin_not_allowed")
     said = body["message"].split("`")[1]
-    assert said == f"replay app origins blog --add {site}"
+    assert said == f"replay app origins {blog[0]} --add {site}"   # by id: the name is not told
     proc = replay_cli(srv.data, *said.split()[1:])
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == f"application blog: origins {site}"
