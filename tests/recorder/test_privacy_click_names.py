@@ -27,8 +27,9 @@ level = "mask"
 T0 = 1_700_000_000_000
 
 
-def page(rules_text: str = RULES):
-    events = html_to_events(PAGE, href="https://shop.example/")
+def page(html: str = PAGE):
+    """The page's events at T0 and its elements' node ids by their id attribute."""
+    events = html_to_events(html, href="https://shop.example/")
     ids, stack = {}, [events[1]["data"]["node"]]
     while stack:
         n = stack.pop()
@@ -107,15 +108,7 @@ def test_masked_text_beside_the_clicked_element_in_what_names_it():
     page_html = PAGE.replace("</body>", '<a id="link"><span id="opener">Open</span> <span class="who">'
                              "Ada Lovelace</span></a>\n<label><span id=\"card\">Card</span>"
                              ' <span class="who">4111 Ada</span> <input id="inside"></label></body>')
-    events = html_to_events(page_html, href="https://shop.example/")
-    for e in events:
-        e["timestamp"] = T0
-    ids, stack = {}, [events[1]["data"]["node"]]
-    while stack:
-        n = stack.pop()
-        if (n.get("attributes") or {}).get("id"):
-            ids[n["attributes"]["id"]] = n["id"]
-        stack.extend(n.get("childNodes") or ())
+    events, ids = page(page_html)
     events += [click(ids["opener"], 1, 1, T0 + 100), click(ids["inside"], 2, 2, T0 + 200),
                action("Open Ada Lovelace", 1, 1, T0 + 100, T0 + 1200),
                action("Card 4111 Ada", 2, 2, T0 + 200, T0 + 1300)]
