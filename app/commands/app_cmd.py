@@ -149,12 +149,12 @@ def set_rules(args: argparse.Namespace) -> int:
 def show_rules(args: argparse.Namespace) -> int:
     """The rules an application's batches are masked with: its own, else the data folder's
     active rules (what `replay serve` uses without --rules)."""
-    from recorder.intake.live import app_rules
+    from recorder.intake.live import masking_rules
     from recorder.privacy import RulesError, load_rules
     from recorder.privacy.rules import to_toml
     app = _run(args, lambda a: a.get(args.name))
-    try:   # as the intake chooses (live.Intake): the application's own, else the folder's
-        rules = app_rules(app) if app.rules is not None else load_rules(None, args.data)
+    try:   # as the intake chooses: the application's own, else the folder's
+        rules = masking_rules(app, lambda: load_rules(None, args.data))
     except RulesError as exc:
         raise UserError(f"{exc} (fix it, then `replay app rules {app.name} --rules FILE`)") \
             from None

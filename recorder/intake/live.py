@@ -35,7 +35,7 @@ import threading
 import time
 from collections import OrderedDict
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 from ..index import BatchKey
 from ..ingest import BatchReused, Masker, OpenSession
@@ -95,7 +95,7 @@ class LiveIntake:
         with self._lock:
             kept = self._maskers.get(app.id)
             if kept is None or kept[0] != app.rules:
-                rules = self.rules if app.rules is None else app_rules(app)
+                rules = masking_rules(app, lambda: self.rules)
                 kept = (app.rules, SessionMaskers(rules, max_open=MAX_OPEN_SESSIONS))
                 self._maskers[app.id] = kept
             return kept[1]
@@ -275,6 +275,14 @@ class LiveIntake:
         return done
 
 
+def masking_rules(app: Application, folder_rules: Callable[[], Rules]) -> Rules:
+    """The rules an application's batches are masked with - the one answer, which the intake
+    masks by and everything that shows or re-applies its masking asks: the application's own
+    (`replay app rules`), else `folder_rules()` (the rules the intake runs with: `replay serve
+    --rules`, else the data folder's active rules), asked for only then."""
+    return app_rules(app) if app.rules is not None else folder_rules()
+
+
 def app_rules(app: Application) -> Rules:
     """The application's own rules (`replay app rules` checked them when they were set)."""
     return parse_rules(app.rules or "", where=f"rules of application {app.name}")
@@ -298,8 +306,8 @@ def application_id(data_dir: Path, name_or_id: str) -> str:
 
 def stored_apps_rules(data_dir: Path) -> dict[str, tuple[Application, Rules]]:
     """The applications of the data folder that have rules of their own, by id, with those
-    rules: what masked their sessions (the intake's choice: `Intake.maskers`); a session of
-    any other application was masked with the folder's rules. Empty when the folder has no
+    rules: what masked their sessions (`masking_rules`); a session of any other application
+    was masked with the folder's rules. Empty when the folder has no
     applications (their file is not created to find that out)."""
     if not (Path(data_dir) / APPS_FILE).is_file():
         return {}
