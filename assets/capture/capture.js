@@ -606,6 +606,8 @@
       attrs.rr_mediaCurrentTime = el.currentTime;
     } else if (tag === "canvas") {
       this.canvasSnapshot(el, attrs, level);
+    } else if (tag === "iframe" && "src" in attrs) {
+      frameSrc(el, attrs);
     }
     if (el.scrollLeft) attrs.rr_scrollLeft = el.scrollLeft;
     if (el.scrollTop && tag !== "html") attrs.rr_scrollTop = el.scrollTop;
@@ -829,6 +831,11 @@
           if (v !== null) { v = maskAttr(P, tag, el, k, v, lvl); if (v === DROP) return; }
           out[k] = v; any = true;
         });
+        if (tag === "iframe" && "src" in out) {   // a same-origin frame's load adds its document
+          frameSrc(el, out);
+          any = false;
+          for (k in out) { any = true; break; }
+        }
       }
       if (any) attrOut.push({id: id, attributes: out});
     });
@@ -873,6 +880,25 @@
   };
   /* Did this batch's attribute changes (element -> Map(name -> old value)) touch privacy
    * markup, so that cached levels may be wrong? */
+  /* An iframe's address, as rrweb's recorder keeps it: a frame whose document the recording
+   * holds (same-origin: attachFrames adds it) keeps none, so no replayer loads the site's page
+   * in its place; one it cannot read (cross-origin, sandboxed without allow-same-origin) keeps
+   * it as `rr_src`, shown, never loaded. Told apart by the address, not only by
+   * `contentDocument`: a frame still loading another origin's page holds a blank document
+   * of this one (rrweb's recorder loses the address then). `attrs`: the element's
+   * attributes, or an attribute change's, changed in place (`src` absolute already). */
+  function frameSrc(el, attrs) {
+    if (!frameReadable(el, attrs.src)) attrs.rr_src = attrs.src;
+    delete attrs.src;
+  }
+  function frameReadable(el, src) {
+    var sandbox = el.getAttribute("sandbox");
+    if (sandbox !== null && !/(^|\s)allow-same-origin(\s|$)/i.test(sandbox)) return false;
+    try {
+      if (src && !/^about:/i.test(src) && new URL(src, el.baseURI).origin !== el.ownerDocument.defaultView.origin) return false;
+      return !!el.contentDocument;
+    } catch (e) { return false; }
+  }
   function levelsMoved(attrs) {
     var moved = false;
     attrs.forEach(function (names, el) {

@@ -305,26 +305,32 @@ def test_text_a_masked_frame_gets_later_is_masked_too(browser):
 
 
 # the middle of each half of the page's WebGL canvases, in a replayed document `d` (rrweb's
-# Replayer draws the pictures into its own canvases, with a 2D context). (Not the frame's:
-# capture.js keeps an iframe's src, and rrweb's Replayer loads it instead of the recorded
-# document.)
+# Replayer draws the pictures into its own canvases, with a 2D context); and what the frame
+# holds there: whether its iframe has an address to load, its words, the font's mark
 HALVES = """function (d) {
-  return [d.getElementById('gl'), d.getElementById('gl2')]
+  var f = d.getElementById('frame'), fd = f && f.contentDocument;
+  var words = fd && fd.getElementById('words');
+  return {canvases: [d.getElementById('gl'), d.getElementById('gl2')]
     .map(c => { var copy = d.createElement('canvas'), y = c.height >> 1;
                 copy.width = c.width; copy.height = c.height;
                 var x = copy.getContext('2d', {willReadFrequently: true});
                 x.drawImage(c, 0, 0);
-                return [c.width >> 2, (c.width * 3) >> 2].map(i => Array.from(x.getImageData(i, y, 1, 1).data)); });
+                return [c.width >> 2, (c.width * 3) >> 2].map(i => Array.from(x.getImageData(i, y, 1, 1).data)); }),
+    frame: {src: f ? f.hasAttribute('src') : null, words: words ? words.textContent : null,
+            font: fd && fd.body ? fd.body.getAttribute('data-font') : null}};
 }"""
 
 
 def test_rrwebs_replayer_shows_the_pictures_too(visit, browser):
     """Without a warning: the frame's document is added once it loaded, not its blank one
-    first (removed then for the loaded one: a mutation rrweb's Replayer fails on)."""
+    first (removed then for the loaded one: a mutation rrweb's Replayer fails on). The frame
+    shows the recorded document: its iframe keeps no address (as rrweb's recorder keeps it),
+    so the Replayer never loads the site's page in its place (the site is gone by then)."""
     from tests.app.test_capture_chromium import _play_in_rrweb
 
     second = visit["second"]
-    want = [second[name] for name in ("gl", "gl2")]
+    want = {"canvases": [second[name] for name in ("gl", "gl2")],
+            "frame": {"src": False, "words": "Frame words to select here", "font": "loaded"}}
     out = _play_in_rrweb(browser, visit["events"], probe=HALVES, options={"UNSAFE_replayCanvas": True},
                          until=want)
     assert out["probe"] == want

@@ -1,0 +1,107 @@
+"""An iframe's address in what capture.js sends, as rrweb's recorder keeps it: a same-origin
+frame, whose document the recording holds, keeps none (a replayer - rrweb's too - would load
+the site's page in place of the recorded document); a cross-origin one, which capture.js
+cannot read, keeps it as `rr_src` (shown, never loaded), its credentials scrubbed as any
+URL's. Its later changes likewise: a same-origin frame sent elsewhere is its new document, a
+cross-origin one's new address an `rr_src` change (rrweb-snapshot's serializer: `src` deleted,
+kept as `rr_src` when the frame has no readable document). In Debian's chromium, sent to a
+real `replay serve`."""
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("playwright.sync_api", reason="playwright is in the test extra")
+
+from recorder.format import EventType, IncrementalSource  # noqa: E402
+from replay_tools.browser_recorder import PageServer  # noqa: E402
+from replay_tools.chromium import chromium_path  # noqa: E402
+from replay_tools.intake import IntakeServer, stored_events  # noqa: E402
+from tests.app.test_capture_early_console import SENT_ALL  # noqa: E402
+
+pytestmark = pytest.mark.skipif(chromium_path() is None,
+                                reason="Debian's chromium is not installed (.ci/run installs it)")
+
+TOP = """<!doctype html><html><head><meta charset="utf-8">
+<script src="%(intake)s/capture.js"></script>
+<script>ReplayCapture.start({intake: "%(intake)s", app: "%(app)s", token: "%(token)s",
+                             flushMs: 100});</script>
+</head><body>
+<iframe id="same" src="inner.html?token=SAMESECRET"></iframe>
+<iframe id="other" src="%(other)sinner.html?token=OTHERSECRET&amp;x=1"></iframe>
+</body></html>
+"""
+INNER = '<!doctype html><html><body><p id="words">%s</p></body></html>'
+
+
+def _frames(stored: list[dict]) -> dict[str, dict]:
+    """The snapshot's iframes by their id attribute: their attributes, and their node id."""
+    found: dict[str, dict] = {}
+    snap = next(e for e in stored if e["type"] == EventType.FullSnapshot)
+    stack = [snap["data"]["node"]]
+    while stack:
+        n = stack.pop()
+        if n.get("tagName") == "iframe":
+            found[n["attributes"]["id"]] = dict(n["attributes"], _id=n["id"])
+        stack.extend(n.get("childNodes") or ())
+    return found
+
+
+def test_a_frames_address_goes_as_rrwebs_recorder_keeps_it(chromium, tmp_path):
+    site_dir, other_dir = tmp_path / "site", tmp_path / "other"
+    site_dir.mkdir()
+    other_dir.mkdir()
+    (site_dir / "inner.html").write_text(INNER % "Same-origin words")
+    (site_dir / "inner2.html").write_text(INNER % "The next page of the frame")
+    (other_dir / "inner.html").write_text(INNER % "Cross-origin words")
+    srv = IntakeServer(tmp_path / "data")
+    with PageServer(site_dir) as site, PageServer(other_dir) as other:
+        app, token = srv.create_app("frames", origins=[site.base_url.rstrip("/")])
+        (site_dir / "top.html").write_text(TOP % {"intake": srv.url, "app": app, "token": token,
+                                                  "other": other.base_url})
+        with srv:
+            ctx = chromium.new_context()
+            try:
+                page = ctx.new_page()
+                page.goto(site.url("top.html"))
+                page.wait_for_function(
+                    "ReplayCapture.record.mirror.getId(document.getElementById('same')"
+                    ".contentDocument.getElementById('words')) > 0")
+                page.evaluate("""() => {
+                    document.getElementById('other').src = '%sinner.html?token=NEXTSECRET';
+                    document.getElementById('same').src = 'inner2.html';
+                }""" % other.base_url)
+                page.wait_for_function(
+                    "(d => d && d.getElementById('words') && ReplayCapture.record.mirror"
+                    ".getId(d.getElementById('words')) > 0)"
+                    "(document.getElementById('same').contentDocument)")
+                sent = page.wait_for_function(SENT_ALL, polling=100, timeout=20_000).json_value()
+                sid = page.evaluate("ReplayCapture.status().session_id")
+                page.evaluate("ReplayCapture.stop()")
+            finally:
+                ctx.close()
+            stored = stored_events(srv.data, sid, sent["acked"])
+
+    frames = _frames(stored)
+    assert "src" not in frames["same"] and "rr_src" not in frames["same"]
+    assert "src" not in frames["other"]
+    rr_src = frames["other"]["rr_src"]
+    assert rr_src.startswith(other.base_url + "inner.html?token=") and rr_src.endswith("&x=1")
+    changes = [(a["id"], a["attributes"]) for e in stored
+               if e["type"] == EventType.IncrementalSnapshot
+               and e["data"]["source"] == IncrementalSource.Mutation
+               for a in e["data"].get("attributes") or ()]
+    # the cross-origin frame's new address is an rr_src change; the same-origin frame's none
+    assert [list(at) for nid, at in changes if nid == frames["other"]["_id"]] == [["rr_src"]]
+    assert not [at for nid, at in changes if nid == frames["same"]["_id"]]
+    assert any(at.get("rr_src", "").startswith(other.base_url + "inner.html?token=")
+               for _, at in changes)
+    # ... and its documents are in the recording instead: the first, then its next page
+    docs = [a["node"] for e in stored if e["type"] == EventType.IncrementalSnapshot
+            and e["data"]["source"] == IncrementalSource.Mutation
+            for a in e["data"].get("adds") or () if a["parentId"] == frames["same"]["_id"]]
+    assert len(docs) == 2 and "Same-origin words" in repr(docs[0]) \
+        and "The next page of the frame" in repr(docs[1])
+    whole = repr(stored)
+    for secret in ("SAMESECRET", "OTHERSECRET", "NEXTSECRET"):   # scrubbed by default
+        assert secret not in whole
+    assert "Cross-origin words" not in whole   # never readable
