@@ -482,8 +482,8 @@
     this.canvasSent = new WeakMap();   // canvas -> the bitmap last sent (null: blank)
     this.blankCanvas = new Map();      // "WxH" -> a blank canvas's data: URL
     this.glKept = new WeakMap();       // WebGL context -> its drawing buffer is preserved
-    this.hookedWindows = new WeakSet();  // windows (the page's, frames') whose canvas and font
-                                         // APIs are wrapped
+    this.hookedWindows = new WeakSet();  // windows (the page's, frames') whose form, canvas and
+                                         // font APIs are wrapped, by their realm's Object
     this.fontsMade = new WeakMap();    // FontFace -> its event data, until added to a document
     this.selectionCollapsed = new WeakMap();   // document -> its selection was last collapsed
     this.frameElementOf = new WeakMap();   // recorded frame document -> its iframe
@@ -1126,9 +1126,10 @@
     P.formFields(fields.map(function (f) { return {name: f.name, typed: false}; }));
     if (this.onFormFields) this.onFormFields(fields);
   };
-  /* form.submit() sends without a submit event. */
-  R.hookFormSubmit = function () {
-    var self = this, F = win.HTMLFormElement && win.HTMLFormElement.prototype;
+  /* form.submit() sends without a submit event: hooked in each recorded window (the page's,
+   * a same-origin frame's: its forms' prototype is its own). */
+  R.hookFormSubmit = function (w) {
+    var self = this, F = w.HTMLFormElement && w.HTMLFormElement.prototype;
     if (!F || typeof F.submit !== "function") return;
     var orig = F.submit;
     F.submit = function () {
@@ -1332,7 +1333,6 @@
     this.attachFrames();
     this.listen(win, "resize", this.guard(this.onResize), {passive: true});
     this.hookValues();
-    this.hookFormSubmit();
     this.hookCssom();
     this.hookShadows();
     this.hookAdopted();
@@ -1387,9 +1387,12 @@
    * (a frame's scripts that ran before its document was attached are not seen): its canvas
    * contexts (recordCanvas) and FontFace, once per window; its font set and selection. */
   R.hookDocument = function (d) {
-    var w = d.defaultView;
-    if (w && !this.hookedWindows.has(w)) {
-      this.hookedWindows.add(w);
+    // by the realm, not the window: a frame that goes to another page keeps its window
+    // object, whose prototypes are new (those of its new document's realm)
+    var w = d.defaultView, realm = w && w.Object;
+    if (realm && !this.hookedWindows.has(realm)) {
+      this.hookedWindows.add(realm);
+      this.hookFormSubmit(w);
       this.hookCanvas(w);
       this.hookFontFace(w);
     }

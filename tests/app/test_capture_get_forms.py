@@ -233,3 +233,55 @@ def test_a_later_page_scrubs_the_kept_names_as_a_url_writes_them(chromium, tmp_p
     text = json.dumps(events)
     assert "Shown: *** / kept as is" in text
     assert hits({"events": text.encode()}, {"name": ["Quintessa", "Zoltan", "=739"]}) == []
+
+
+FRAME_TOP = """<h2>Help centre</h2>
+<iframe id="f" src="intro.html" style="width: 600px; height: 300px"></iframe>
+</body></html>
+"""
+FRAME_PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>%s</title></head><body>
+%s"""
+
+
+def test_a_form_sent_by_script_inside_a_frame_that_navigated_is_scrubbed_too(chromium, tmp_path):
+    """`form.submit()` in a same-origin frame (capture.js runs in the page only), after the
+    frame went to another page of its own (a new window realm: its forms' prototype is new):
+    the masked fields' names are kept for the session's later pages, as for the page's own
+    forms, and nothing typed is stored."""
+    srv = IntakeServer(tmp_path / "data")
+    root = tmp_path / "site"
+    with PageServer(root) as site:
+        app, token = srv.create_app("search", origins=[site.base_url.rstrip("/")])
+        _site(root, srv, app, token, FRAME_TOP, DEFAULT_RULES)   # search.html: the top page
+        (root / "intro.html").write_text(FRAME_PAGE % ("Intro", '<a id="in" href="frame-search.html">Search</a>'))
+        (root / "frame-search.html").write_text(FRAME_PAGE % ("Search", SEARCH_SCRIPTED.replace(
+            'action="results.html"', 'action="frame-results.html"')))
+        (root / "frame-results.html").write_text(FRAME_PAGE % ("Results", RESULTS))
+        with srv:
+            ctx = chromium.new_context()
+            try:
+                page = ctx.new_page()
+                page.goto(site.url("search.html"))
+                page.wait_for_function("window.ReplayCapture && ReplayCapture.status()")
+                frame = page.frame_locator("#f")
+                frame.locator("#in").click()
+                frame.locator("#who").click()
+                page.keyboard.type(WHO, delay=5)
+                frame.locator("#q").click()
+                page.keyboard.type(QUERY, delay=5)
+                frame.locator("#go").click()
+                page.wait_for_function("(d => d && d.title.indexOf('Results for') === 0)"
+                                       "(document.getElementById('f').contentDocument)")
+                page.wait_for_function(
+                    "ReplayCapture.record.mirror.getId(document.getElementById('f')"
+                    ".contentDocument.getElementById('r')) > 0")
+                acked = _sent(page)["acked"]
+                sid = page.evaluate("ReplayCapture.status().session_id")
+                kept = page.evaluate("JSON.parse(localStorage.getItem('replay_capture_session'))")
+                page.evaluate("ReplayCapture.stop()")
+            finally:
+                ctx.close()
+            stored = stored_events(srv.data, sid, acked)
+    assert kept["formFields"] == [{"name": "who", "typed": True}, {"name": "q", "typed": True}]
+    assert "no results for ***" in json.dumps(stored)   # the premise: the frame echoed it
+    assert hits(stored_bytes(srv.data), NEEDLES) == []
