@@ -465,6 +465,7 @@
     this.frameDocs = new Set();    // same-origin frame documents being recorded
     this.frameOf = new WeakMap();  // iframe -> its recorded document
     this.reshadow = new Set();     // hosts given a shadow root since they were recorded
+    this.shadowsWatched = new WeakSet();   // open shadow roots observed and listened to
     this.stopped = false;
     this.moveSample = opts.mousemoveWait || MOVE_SAMPLE_MS;
     this.plugins = opts.plugins || [];
@@ -548,6 +549,7 @@
         for (var c = n.firstChild; c; c = c.nextSibling) kids.push(c);
         if (n.shadowRoot) {
           out.isShadowHost = true;
+          this.watchShadow(n.shadowRoot);
           this.queueAdopted(n);
           for (var s = n.shadowRoot.firstChild; s; s = s.nextSibling) kids.push(s);
         }
@@ -1343,21 +1345,36 @@
     var self = this;
     return function (e) { try { fn.call(self, e); } catch (x) { /* never break the page */ } };
   };
-  /* Observe a document (the page's or a frame's) and its open shadow roots; listen to it. */
+  /* Observe a document (the page's or a frame's); listen to it. (Its open shadow roots are
+   * watched as they are serialized: watchShadow.) */
   R.watch = function (d) {
-    var self = this, on = function (fn) { return self.guard(fn); };
+    var self = this;
     // the frequent ones guard themselves: bound, with no wrapper's frame per event
     var move = this.onMove.bind(this), interaction = this.onInteraction.bind(this);
     this.observer.observe(d, WATCH);
-    this.observeShadows(d, WATCH);
     this.listen(d, "mousemove", move);
     this.listen(d, "touchmove", move);
     Object.keys(MOUSE).forEach(function (t) { self.listen(d, t, interaction); });
-    this.listen(d, "scroll", on(this.onScroll));
-    this.listen(d, "input", on(this.onInput));
-    this.listen(d, "change", on(this.onInput));
-    this.listen(d, "submit", on(function (e) { this.onFormSent(e.target, e.submitter || null); }));
-    ["play", "pause", "seeked", "volumechange", "ratechange"].forEach(function (t) { self.listen(d, t, on(self.onMedia)); });
+    this.listen(d, "input", this.guard(this.onInput));
+    this.listenUncomposed(d);
+  };
+  /* The events that do not leave a shadow root (not composed), listened to on a document and
+   * on each open shadow root; the others (moves, clicks, input) reach the document. */
+  R.listenUncomposed = function (target) {
+    var self = this, on = function (fn) { return self.guard(fn); };
+    this.listen(target, "scroll", on(this.onScroll));
+    this.listen(target, "change", on(this.onInput));
+    this.listen(target, "submit", on(function (e) { this.onFormSent(e.target, e.submitter || null); }));
+    ["play", "pause", "seeked", "volumechange", "ratechange"].forEach(function (t) { self.listen(target, t, on(self.onMedia)); });
+  };
+  /* An open shadow root of a recorded host, as rrweb's recorder watches one: its changes
+   * observed and its own events listened to, once - whenever its host is serialized (in the
+   * page's snapshot, or added later: a web component rendered after load) or given it. */
+  R.watchShadow = function (root) {
+    if (this.shadowsWatched.has(root)) return;
+    this.shadowsWatched.add(root);
+    this.observer.observe(root, WATCH);
+    this.listenUncomposed(root);
   };
   /* A shadow root attached after its host was recorded: the host is sent again, whole. */
   R.hookShadows = function () {
@@ -1366,21 +1383,12 @@
     E.attachShadow = function () {
       var root = orig.apply(this, arguments);
       if (!self.stopped && self.ids.has(this)) {
-        try { self.observer.observe(root, WATCH); self.reshadow.add(this); self.onRecords([]); }
+        try { self.watchShadow(root); self.reshadow.add(this); self.onRecords([]); }
         catch (e) { /* never break the page */ }
       }
       return root;
     };
     this.undo.push(function () { E.attachShadow = orig; });
-  };
-  R.observeShadows = function (root, watch) {
-    var all = root.querySelectorAll ? root.querySelectorAll("*") : [];
-    for (var i = 0; i < all.length; i++) {
-      if (all[i].shadowRoot) {
-        this.observer.observe(all[i].shadowRoot, watch);
-        this.observeShadows(all[i].shadowRoot, watch);
-      }
-    }
   };
   // ---- selection, canvas, fonts, adopted stylesheets (rrweb's sources 14, 9, 10, 15) ---------
   /* The page's and each recorded frame's own APIs, wrapped once a document is in the recording

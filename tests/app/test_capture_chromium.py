@@ -65,7 +65,8 @@ def test_chromium_forms_shadow_dom_and_frames(server, chromium):
         CHECKS.assert_rebuild_matches(r, rec.events, live)
     widgets = record_page_chromium(server.url("widgets.html"), [
         WaitFor("#frame"), CaptureDom("loaded", settle_ms=600),
-        Click("#shadow-add"), Click("#late-shadow"), CaptureDom("changed")], browser=chromium)
+        Click("#shadow-add"), Click("#late-shadow"), CaptureDom("changed"),
+        Click("#component"), Click("#component-tick"), CaptureDom("component")], browser=chromium)
     r = Replayer(widgets.events)
     for live in widgets.dom_snapshots:
         live.tree = _drop_css(live.tree)   # see test_capture_js: CSS-in-JS rule lists

@@ -58,6 +58,17 @@ SEARCH_FORMMETHOD = SEARCH.replace('method="get"', 'method="post"').replace(
     'data-replay-privacy="allow"', "").replace('type="submit"', 'type="submit" formmethod="get"')
 # a form sent by script: form.submit() fires no submit event
 SEARCH_SCRIPTED = SEARCH.replace('type="submit"', 'type="button" onclick="this.form.submit()"')
+# the form inside a web component's shadow root, rendered after load: its submit event does
+# not leave the shadow root
+SEARCH_SHADOW = """<h2>Order lookup</h2>
+<search-box></search-box>
+<script>
+customElements.define('search-box', class extends HTMLElement {
+  constructor() { super(); this.attachShadow({mode: 'open'}).innerHTML = %s; }
+});
+</script>
+</body></html>
+""" % json.dumps(SEARCH.split("<h2>Order lookup</h2>")[1].split("</body>")[0])
 # the page echoes the query in its text, title, an attribute, the console and a request
 RESULTS = """<h2>Results</h2>
 <p id="r"></p>
@@ -184,8 +195,10 @@ def test_a_get_forms_masked_values_are_nowhere_on_the_next_pages(chromium, tmp_p
     assert hits(blobs, NEEDLES) == []
 
 
-@pytest.mark.parametrize("search,rules", [(SEARCH_FORMMETHOD, TOPIC_ALLOWED), (SEARCH_SCRIPTED, DEFAULT_RULES)],
-                         ids=["submitter formmethod=get, topic allowed by a rule", "form.submit()"])
+@pytest.mark.parametrize("search,rules", [(SEARCH_FORMMETHOD, TOPIC_ALLOWED), (SEARCH_SCRIPTED, DEFAULT_RULES),
+                                         (SEARCH_SHADOW, DEFAULT_RULES)],
+                         ids=["submitter formmethod=get, topic allowed by a rule", "form.submit()",
+                              "a form in a shadow root"])
 def test_a_form_sent_with_get_otherwise_is_scrubbed_too(chromium, tmp_path, search, rules):
     srv, sid, stored, seen, kept = _visit(chromium, tmp_path, search, rules)
     metas = _metas(stored)

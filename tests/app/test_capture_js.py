@@ -113,6 +113,8 @@ def test_shadow_dom_iframe_and_css_in_js_rebuild(qapp, server):
         CaptureDom("loaded", settle_ms=600),
         Click("#theme"), Click("#shadow-add"), Click("#late-shadow"),
         Scroll(None, 400), CaptureDom("changed"),
+        # a web component added after load, changed inside its shadow root later
+        Click("#component"), Click("#component-tick"), CaptureDom("component"),
     ], recorder="capture")
     events = rec.events
     r = Replayer(events, keyframe_interval=3)
