@@ -15,6 +15,7 @@ from recorder.paths import DEMO_SESSION
 
 from ..cli import UserError
 from ._store import open_existing_store
+from ._words import count
 
 _KINDS = "a session id (or unique prefix), a .replay bundle or an rrweb JSON file"
 DEMO = "demo"   # as SESSION|FILE, when no file or stored session is called that: the demo
@@ -188,7 +189,7 @@ def resolve_moment(at: float | str, duration_ms: float, damaged: int = 0,
         return float(duration_ms)
     span = f"give 0..{duration_ms:.0f} (or 'end')"
     if damaged:
-        span += f"; {damaged} damaged segment(s) of this recording could not be read"
+        span += f"; {count(damaged, 'damaged segment')} of this recording could not be read"
     if at < 0:
         raise UserError(f"{flag} {at:.0f} is outside the session: before the session starts"
                         f" - {span}")

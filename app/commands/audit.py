@@ -111,9 +111,9 @@ def run(args: argparse.Namespace) -> int:
                 if len(a.findings) > args.limit:
                     console.print(f"  ... {len(a.findings) - args.limit} more (--json lists all)")
         found = sum(len(a.findings) for _, a in audits)
-        console.print(f"{len(audits)} session(s) audited, {found} finding(s)")
+        console.print(f"{count(len(audits), 'session')} audited, {count(found, 'finding')}")
         unread = [label for label, a in audits if a.damaged_segments]
         if unread:   # what was not read cannot be vouched for: the gate must not pass
-            console.print(f"{len(unread)} session(s) not audited whole (damaged segments not"
+            console.print(f"{count(len(unread), 'session')} not audited whole (damaged segments not"
                           f" read: {', '.join(unread)}); `replay repair` says what is damaged")
     return 1 if any(a.findings or a.damaged_segments for _, a in audits) else 0

@@ -17,6 +17,7 @@ from recorder.store import UNREFERENCED_DIR, LocalStore, RepairReport
 from ..cli import UserError
 from ..thumbnails import swept_after
 from ._progress import progress_bar
+from ._words import count
 
 NAME = "repair"
 
@@ -52,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if report.moved_index:
         print(f"the index was damaged: set aside as {args.data / report.moved_index}")
-    print(f"{len(report.rebuilt)} session(s) rebuilt from their segment files,"
+    print(f"{count(len(report.rebuilt), 'session')} rebuilt from their segment files,"
           f" {report.unchanged} already right")
     for sid in report.rebuilt:
         lost = sum(1 for s in report.damaged.values() if s == sid)

@@ -23,6 +23,7 @@ from recorder.store import PARTIAL, split_tag
 from ..browser_model import Catalog, Query, make_row
 from ..cli import UserError
 from ._store import open_existing_store
+from ._words import count
 
 NAME = "sessions"
 _UNITS = {"s": 1, "m": 60, "min": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
@@ -149,7 +150,7 @@ def run(args: argparse.Namespace) -> int:
         table.add_row(*(Text(cells[c][i], style=styled.get(c) or "")
                         for c, _ in _COLUMNS if c in shown))
     # title and footer as plain lines: a table caption is cut, not wrapped, at its width
-    console.print(f"{len(rows)} session(s) in {args.data}", highlight=False, markup=False)
+    console.print(f"{count(len(rows), 'session')} in {args.data}", highlight=False, markup=False)
     console.print(table)
     console.print(caption, style="dim", highlight=False, markup=False)
     return 0

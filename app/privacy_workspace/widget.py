@@ -32,6 +32,7 @@ from recorder.privacy.audit import clock, looked_for, owner_note
 from recorder.privacy.history import active_rules, read_history, save_rules
 from recorder.privacy.rules import RULES_FILENAME, check_selector
 
+from ..commands._words import count
 from ..thumbnails import swept_after
 from .model import (AUDIT, DRY_RUN, HISTORY, OUTLINE, OUTLINE_CSS, PREVIEW, TABS, Preview,
                     Subject, build_preview, has_page, stacked_sides)
@@ -562,7 +563,7 @@ class PrivacyWorkspace(QWidget):
         rows = [[str(c.revision), c.when.replace("T", " ").replace("+00:00", ""), c.who,
                  "; ".join(c.summary)] for c in reversed(changes)]
         if bad:
-            rows.append(["?", "", "", f"{bad} line(s) of the log could not be read"])
+            rows.append(["?", "", "", f"{count(bad, 'line')} of the log could not be read"])
         _fill(self.history_table, rows)
 
     # --- what is previewed --------------------------------------------------------------
@@ -704,11 +705,11 @@ class PrivacyWorkspace(QWidget):
         if not has_page(subject.events):
             note = "This recording has no page snapshot: nothing to show."
         elif subject.stored:
-            note = (f"{len(p.changed)} element(s) would be masked differently (outlined)."
+            note = (f"{count(len(p.changed), 'element')} would be masked differently (outlined)."
                     " Left: what is stored; right: what `mask` would store under these rules"
                     " (rules can only tighten what is stored).")
         else:
-            note = (f"{len(p.changed)} element(s) masked differently (outlined). Right: what"
+            note = (f"{count(len(p.changed), 'element')} masked differently (outlined). Right: what"
                     " `import` would store under these rules.")
         self.preview_note.setText(note)
 
@@ -755,7 +756,7 @@ class PrivacyWorkspace(QWidget):
         _fill(self.dry_run_table, rows)
         self._dry_rules = rules if changed else None
         self._dry_changed, self._dry_sessions = changed, sessions
-        self.dry_run_note.setText(f"{sessions} stored session(s); {changed} would change."
+        self.dry_run_note.setText(f"{count(sessions, 'stored session')}; {changed} would change."
                                   " Nothing was written.")
         self._update_apply()
 
@@ -782,7 +783,7 @@ class PrivacyWorkspace(QWidget):
                 self, "Re-mask stored sessions",
                 f"Rewrite every stored session under the saved rules (revision"
                 f" {rules.revision})? The dry run found {self._dry_changed} of"
-                f" {self._dry_sessions} stored session(s) that would change. What they hold"
+                f" {count(self._dry_sessions, 'stored session')} that would change. What they hold"
                 " now that the rules mask is deleted for good.") != QMessageBox.StandardButton.Yes:
             return False
         store = self._store()
@@ -797,7 +798,7 @@ class PrivacyWorkspace(QWidget):
             store.close()
         self.remasked.emit()
         n = sum(r.changed for r in results)
-        done = f"re-masked {n} of {len(results)} stored session(s) under revision {rules.revision}"
+        done = f"re-masked {n} of {count(len(results), 'stored session')} under revision {rules.revision}"
         self._say(done)
         # the table stays: what the dry run counted, and now what was done
         self.dry_run_note.setText(f"Applied: {done}. The table shows the dry run before it;"
@@ -832,5 +833,5 @@ class PrivacyWorkspace(QWidget):
                 store.close()
         _fill(self.audit_table, rows)
         self.audit_note.setText(
-            f"{audited} stored session(s) audited, {found} finding(s). Looked for:"
+            f"{count(audited, 'stored session')} audited, {count(found, 'finding')}. Looked for:"
             f" {looked_for(DETECTORS)}.")

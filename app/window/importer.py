@@ -8,6 +8,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QWidget
 
+from ..commands._words import count
 from .jobs import JobDialog, ThreadJob, job_dialog
 
 
@@ -80,7 +81,7 @@ class ImportJob(ThreadJob):
 def progress_dialog(job: ImportJob, parent: QWidget) -> JobDialog:
     """A window-modal progress dialog following `job` (shown after half a second, so a
     small import does not flash one); Cancel stops before the next file."""
-    dlg = job_dialog(job, parent, "Import", f"Importing {len(job.files)} file(s)…")
+    dlg = job_dialog(job, parent, "Import", f"Importing {count(len(job.files), 'file')}…")
 
     def on_progress(text: str, done: int, total: int) -> None:
         if text:

@@ -141,7 +141,7 @@ def test_output_piped_into_a_reader_that_stops_early_is_not_an_error(tmp_path, f
 
 
 def test_a_range_error_mentions_damaged_segments():
-    with pytest.raises(UserError, match=r"give 0\.\.0 \(or 'end'\); 2 damaged segment\(s\)"):
+    with pytest.raises(UserError, match=r"give 0\.\.0 \(or 'end'\); 2 damaged segments"):
         resolve_moment(30000.0, 0.0, damaged=2)
 
 

@@ -149,13 +149,13 @@ def test_15_5_a_damaged_index_is_one_line_naming_repair_which_rebuilds_it(tmp_pa
         assert (data / "index.sqlite3").read_bytes() == damaged   # nothing changed
     proc = replay(data, "repair", check=True)
     assert "the index was damaged: set aside as" in proc.stdout
-    assert "3 session(s) rebuilt" in proc.stdout
+    assert "3 sessions rebuilt" in proc.stdout
     kept = list(data.glob("index.sqlite3.damaged-*"))
     assert [p.read_bytes() for p in kept if p.name.count("-") == 2] == [damaged]
     assert json.loads(replay(data, "sessions", "--json", check=True).stdout) == before
     assert segment_files(data) == files
     again = replay(data, "repair", check=True)
-    assert "0 session(s) rebuilt from their segment files, 3 already right" in again.stdout
+    assert "0 sessions rebuilt from their segment files, 3 already right" in again.stdout
 
 
 def test_15_5_repair_names_the_session_a_damaged_segment_took_events_from(tmp_path):

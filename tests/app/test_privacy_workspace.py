@@ -272,12 +272,12 @@ def test_apply_asks_with_the_dry_runs_count_and_the_dry_run_tab_says_what_was_do
     QTimer.singleShot(0, answer)
     qtbot.mouseClick(w.apply_button, Qt.MouseButton.LeftButton)
     (question,) = asked
-    assert "revision 1" in question and "found 2 of 2 stored session(s) that would change" \
+    assert "revision 1" in question and "found 2 of 2 stored sessions that would change" \
         in question
     assert "Quay" not in stored_text(data)
     note = w.dry_run_note.text()
     assert "Nothing was written" not in note and "would change" not in note
-    assert note.startswith("Applied: re-masked 2 of 2 stored session(s) under revision 1")
+    assert note.startswith("Applied: re-masked 2 of 2 stored sessions under revision 1")
 
 
 def test_audit_lists_findings_with_masked_excerpts(qtbot, tmp_path, workspace):
@@ -289,7 +289,7 @@ def test_audit_lists_findings_with_masked_excerpts(qtbot, tmp_path, workspace):
             for r in range(w.audit_table.rowCount())]
     kinds = {r[1] for r in rows}
     assert {"email", "phone"} <= kinds
-    assert "1 stored session(s) audited" in w.audit_note.text()
+    assert "1 stored session audited" in w.audit_note.text()
     assert "ada.lovelace@example.com" not in json.dumps(rows)   # excerpts are masked
 
 
@@ -299,7 +299,7 @@ def test_looking_creates_no_data_folder(qtbot, tmp_path, workspace):
     assert "no stored sessions" in w.session_combo.currentText()
     qtbot.mouseClick(w.audit_button, Qt.MouseButton.LeftButton)
     qtbot.mouseClick(w.dry_run_button, Qt.MouseButton.LeftButton)
-    assert "0 stored session(s)" in w.audit_note.text() and w.dry_run_table.rowCount() == 0
+    assert "0 stored sessions" in w.audit_note.text() and w.dry_run_table.rowCount() == 0
     assert not data.exists()
     assert w.form.rules() == Rules.default() and w.base_revision == 0
 
