@@ -488,6 +488,7 @@
     this.fontsMade = new WeakMap();    // FontFace -> its event data, until added to a document
     this.selectionCollapsed = new WeakMap();   // document -> its selection was last collapsed
     this.frameElementOf = new WeakMap();   // recorded frame document -> its iframe
+    this.addressed = new WeakSet();        // iframes last sent with an address (rr_src)
     this.P.frameOf = this.frameElementOf;
     this.styleIds = new WeakMap();     // constructed sheet -> styleId
     this.nextStyleId = 1;              // rrweb's style mirror starts at 1 (0 reads as none)
@@ -609,7 +610,7 @@
     } else if (tag === "canvas") {
       this.canvasSnapshot(el, attrs, level);
     } else if (tag === "iframe" && "src" in attrs) {
-      frameSrc(el, attrs);
+      frameSrc(el, attrs, this.addressed);
     }
     if (el.scrollLeft) attrs.rr_scrollLeft = el.scrollLeft;
     if (el.scrollTop && tag !== "html") attrs.rr_scrollTop = el.scrollTop;
@@ -693,8 +694,19 @@
           self.attachFrames();
         });
       }
-      try { fdoc = frame.contentDocument; } catch (e) { return; }   // cross-origin
-      if (!fdoc || !fdoc.documentElement || self.ids.has(fdoc)) return;
+      try { fdoc = frame.contentDocument; } catch (e) { fdoc = null; }
+      if (!fdoc) {   // another origin's page now: the document recorded before goes
+        var gone = self.frameOf.get(frame), pid = self.getId(frame);
+        if (gone && self.ids.has(gone) && pid >= 0) {
+          self.inc({source: SRC.MUTATION, texts: [], attributes: [], adds: [],
+                    removes: [{parentId: pid, id: self.ids.get(gone)}]});
+          self.frameDocs.delete(gone);
+          self.frameOf.delete(frame);
+          self.forget(gone);
+        }
+        return;
+      }
+      if (!fdoc.documentElement || self.ids.has(fdoc)) return;
       // the blank document a frame holds while its src or srcdoc loads: its load adds the
       // real one (rrweb waits for it too; a document added, then removed for the next, is a
       // mutation rrweb's Replayer fails on)
@@ -711,8 +723,11 @@
       self.frameDocs.add(fdoc);
       self.frameOf.set(frame, fdoc);
       self.frameElementOf.set(fdoc, frame);
-      var node = self.serialize(fdoc, level, null);
-      self.inc({source: SRC.MUTATION, texts: [], attributes: [], removes: removes,
+      var node = self.serialize(fdoc, level, null), attributes = [];
+      if (self.addressed.delete(frame)) {   // readable now: the address sent before goes
+        attributes.push({id: parentId, attributes: {rr_src: null}});
+      }
+      self.inc({source: SRC.MUTATION, texts: [], attributes: attributes, removes: removes,
                 adds: [{parentId: parentId, nextId: null, node: node}]});
       self.sendAdoptQueue();
       self.watch(fdoc);
@@ -834,7 +849,7 @@
           out[k] = v; any = true;
         });
         if (tag === "iframe" && "src" in out) {   // a same-origin frame's load adds its document
-          frameSrc(el, out);
+          frameSrc(el, out, self.addressed);
           any = false;
           for (k in out) { any = true; break; }
         }
@@ -889,13 +904,17 @@
    * `contentDocument`: a frame still loading another origin's page holds a blank document
    * of this one (rrweb's recorder loses the address then). `attrs`: the element's
    * attributes, or an attribute change's, changed in place (`src` absolute already). */
-  function frameSrc(el, attrs) {
-    if (!frameReadable(el, attrs.src)) attrs.rr_src = attrs.src;
+  function frameSrc(el, attrs, addressed) {
+    if (!frameReadable(el, attrs.src)) {
+      attrs.rr_src = attrs.src;
+      if (attrs.src !== null) addressed.add(el);   // cleared when its document is recorded
+    }
     delete attrs.src;
   }
   function frameReadable(el, src) {
     var sandbox = el.getAttribute("sandbox");
     if (sandbox !== null && !/(^|\s)allow-same-origin(\s|$)/i.test(sandbox)) return false;
+    if (el.hasAttribute("srcdoc")) return true;   // its document is the srcdoc's, not src's
     try {
       if (src && !/^about:/i.test(src) && new URL(src, el.baseURI).origin !== el.ownerDocument.defaultView.origin) return false;
       return !!el.contentDocument;
@@ -1362,6 +1381,16 @@
    * on each open shadow root; the others (moves, clicks, input) reach the document. */
   R.listenUncomposed = function (target) {
     var self = this, on = function (fn) { return self.guard(fn); };
+    if (target.nodeType === 11) {
+      // a shadow root: only the events that began in its own tree (a node of the page slotted
+      // into it has the root on its path too, and the document's listener takes its events)
+      on = function (fn) {
+        return self.guard(function (e) {
+          var path = e.composedPath(), origin = path.length ? path[0] : e.target;
+          if (origin.getRootNode && origin.getRootNode() === target) fn.call(self, e);
+        });
+      };
+    }
     this.listen(target, "scroll", on(this.onScroll));
     this.listen(target, "change", on(this.onInput));
     this.listen(target, "submit", on(function (e) { this.onFormSent(e.target, e.submitter || null); }));
@@ -1722,7 +1751,9 @@
     this.sizers.clear();
     this.boxes.clear();
     this.scrollTimers.forEach(function (t) { clearTimeout(t); });
-    while (this.undo.length) this.undo.pop()();
+    // each on its own: a frame gone to another origin refuses to have its hooks taken back
+    // (its window is another page's now), and the rest must still be
+    while (this.undo.length) { try { this.undo.pop()(); } catch (e) { /* that page's now */ } }
   };
 
   // ---- console, as rrweb's console plugin records it (rrweb/console@1) ----------------------------

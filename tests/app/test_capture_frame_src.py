@@ -30,7 +30,7 @@ TOP = """<!doctype html><html><head><meta charset="utf-8">
 <iframe id="other" src="%(other)sinner.html?token=OTHERSECRET&amp;x=1"></iframe>
 </body></html>
 """
-INNER = '<!doctype html><html><body><p id="words">%s</p></body></html>'
+INNER = '<!doctype html><html><head><title>%s</title></head><body><p id="words">%s</p></body></html>'
 
 
 def _frames(stored: list[dict]) -> dict[str, dict]:
@@ -50,9 +50,9 @@ def test_a_frames_address_goes_as_rrwebs_recorder_keeps_it(chromium, tmp_path):
     site_dir, other_dir = tmp_path / "site", tmp_path / "other"
     site_dir.mkdir()
     other_dir.mkdir()
-    (site_dir / "inner.html").write_text(INNER % "Same-origin words")
-    (site_dir / "inner2.html").write_text(INNER % "The next page of the frame")
-    (other_dir / "inner.html").write_text(INNER % "Cross-origin words")
+    (site_dir / "inner.html").write_text(INNER % ("first", "Same-origin words"))
+    (site_dir / "inner2.html").write_text(INNER % ("next", "The next page of the frame"))
+    (other_dir / "inner.html").write_text(INNER % ("other", "Cross-origin words"))
     srv = IntakeServer(tmp_path / "data")
     with PageServer(site_dir) as site, PageServer(other_dir) as other:
         app, token = srv.create_app("frames", origins=[site.base_url.rstrip("/")])
@@ -71,9 +71,22 @@ def test_a_frames_address_goes_as_rrwebs_recorder_keeps_it(chromium, tmp_path):
                     document.getElementById('same').src = 'inner2.html';
                 }""" % other.base_url)
                 page.wait_for_function(
+                    "(d => d && d.getElementById('words') && d.title !== 'first'"
+                    " && ReplayCapture.record.mirror.getId(d.getElementById('words')) > 0)"
+                    "(document.getElementById('same').contentDocument)")
+                # then the other way round: the same-origin frame goes to another origin, the
+                # cross-origin one comes to this one
+                page.evaluate("""() => {
+                    window.__oldWords = document.getElementById('same').contentDocument.getElementById('words');
+                    document.getElementById('same').src = '%sinner.html';
+                    document.getElementById('other').src = 'inner.html?token=BACKSECRET';
+                }""" % other.base_url)
+                page.wait_for_function(
                     "(d => d && d.getElementById('words') && ReplayCapture.record.mirror"
                     ".getId(d.getElementById('words')) > 0)"
-                    "(document.getElementById('same').contentDocument)")
+                    "(document.getElementById('other').contentDocument)")
+                # its load event: the document recorded before goes
+                page.wait_for_function("ReplayCapture.record.mirror.getId(window.__oldWords) < 0")
                 sent = page.wait_for_function(SENT_ALL, polling=100, timeout=20_000).json_value()
                 sid = page.evaluate("ReplayCapture.status().session_id")
                 page.evaluate("ReplayCapture.stop()")
@@ -82,26 +95,34 @@ def test_a_frames_address_goes_as_rrwebs_recorder_keeps_it(chromium, tmp_path):
             stored = stored_events(srv.data, sid, sent["acked"])
 
     frames = _frames(stored)
+    same, cross = frames["same"]["_id"], frames["other"]["_id"]
     assert "src" not in frames["same"] and "rr_src" not in frames["same"]
     assert "src" not in frames["other"]
     rr_src = frames["other"]["rr_src"]
     assert rr_src.startswith(other.base_url + "inner.html?token=") and rr_src.endswith("&x=1")
-    changes = [(a["id"], a["attributes"]) for e in stored
-               if e["type"] == EventType.IncrementalSnapshot
-               and e["data"]["source"] == IncrementalSource.Mutation
-               for a in e["data"].get("attributes") or ()]
-    # the cross-origin frame's new address is an rr_src change; the same-origin frame's none
-    assert [list(at) for nid, at in changes if nid == frames["other"]["_id"]] == [["rr_src"]]
-    assert not [at for nid, at in changes if nid == frames["same"]["_id"]]
-    assert any(at.get("rr_src", "").startswith(other.base_url + "inner.html?token=")
-               for _, at in changes)
-    # ... and its documents are in the recording instead: the first, then its next page
-    docs = [a["node"] for e in stored if e["type"] == EventType.IncrementalSnapshot
-            and e["data"]["source"] == IncrementalSource.Mutation
-            for a in e["data"].get("adds") or () if a["parentId"] == frames["same"]["_id"]]
+    mutations = [e["data"] for e in stored if e["type"] == EventType.IncrementalSnapshot
+                 and e["data"]["source"] == IncrementalSource.Mutation]
+    changes = [(a["id"], a["attributes"]) for m in mutations for a in m.get("attributes") or ()]
+    # the cross-origin frame's new address is an rr_src change; sent to this origin, its new
+    # address too (the other origin's page is in it until the next loads), then none (null)
+    # as its document comes
+    addresses = [at for nid, at in changes if nid == cross]
+    assert [list(at) for at in addresses] == [["rr_src"]] * 3
+    assert addresses[0]["rr_src"].startswith(other.base_url + "inner.html?token=")
+    assert addresses[1]["rr_src"].startswith(site.base_url + "inner.html?token=")
+    assert addresses[2]["rr_src"] is None
+    # the same-origin frame: no address until it went to the other origin
+    assert [at for nid, at in changes if nid == same] == [
+        {"rr_src": other.base_url + "inner.html"}]
+    # its documents are in the recording instead: the first, its next page, then none
+    docs = [a["node"] for m in mutations for a in m.get("adds") or () if a["parentId"] == same]
     assert len(docs) == 2 and "Same-origin words" in repr(docs[0]) \
         and "The next page of the frame" in repr(docs[1])
+    gone = [r["id"] for m in mutations for r in m.get("removes") or () if r["parentId"] == same]
+    assert gone == [d["id"] for d in docs]
+    came = [a["node"] for m in mutations for a in m.get("adds") or () if a["parentId"] == cross]
+    assert len(came) == 1 and "Same-origin words" in repr(came[0])   # this origin's page
     whole = repr(stored)
-    for secret in ("SAMESECRET", "OTHERSECRET", "NEXTSECRET"):   # scrubbed by default
+    assert "Cross-origin words" not in whole   # another origin's page is never read
+    for secret in ("SAMESECRET", "OTHERSECRET", "NEXTSECRET", "BACKSECRET"):   # scrubbed
         assert secret not in whole
-    assert "Cross-origin words" not in whole   # never readable
