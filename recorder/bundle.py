@@ -35,9 +35,10 @@ import msgspec
 import zstandard
 
 from .index import SessionInfo
+from .privacy import detectors
 from .limits import MAX_DICTIONARY_BYTES, MAX_MANIFEST_BYTES, read_capped
-from .segments import COMPACT_CODEC, MAX_FILE_BYTES, SegmentDamaged, SegmentMeta, \
-    decode_segment, encode_segment, read_header
+from .segments import COMPACT_CODEC, MAX_FILE_BYTES, SESSION_INFO, SegmentDamaged, SegmentMeta, \
+    decode_segment, encode_segment, read_header, with_session_info
 from .source import RecordingSource
 
 log = logging.getLogger(__name__)
@@ -88,6 +89,29 @@ def _read_entry(z: zipfile.ZipFile, name: str, cap: int) -> bytes | bytearray:
     return data
 
 
+def _handed_id(user_id: str | None) -> str | None:
+    """The person a session belongs to (its user's id, name and email: `import --user...`,
+    the intake's `user`) is kept in the data folder by design - for search and `replay delete
+    --user` - and stays there: a bundle is handed to others. It carries the user's id alone,
+    masked as text is (an email or a phone number used as an id), in its manifest and in the
+    first segment's header (which `repair` rebuilds the index from)."""
+    return detectors.mask(user_id) if user_id else None
+
+
+def without_owner(info: dict[str, Any]) -> dict[str, Any]:
+    """A session's index row as a bundle carries it (see `_handed_id`)."""
+    return dict(info, user_id=_handed_id(info.get("user_id")), user_name=None, user_email=None)
+
+
+def _segment_without_owner(blob: bytes) -> bytes:
+    """A segment file whose header's session info names no owner (see `_handed_id`)."""
+    kept = read_header(blob).get(SESSION_INFO)
+    if not kept or not kept.get("user"):
+        return blob
+    user = {"id": _handed_id(kept["user"].get("id")), "name": None, "email": None}
+    return with_session_info(blob, dict(kept, user=user))
+
+
 def write_bundle(path: Path | str, source: RecordingSource, *,
                  context: dict[str, Any] | None = None) -> int:
     """Write `source` (a stored session or any RecordingSource) as a bundle, atomically.
@@ -105,6 +129,7 @@ def write_bundle(path: Path | str, source: RecordingSource, *,
                 blob = _segment_blob(source, i, meta)
                 if blob is None:
                     continue
+                blob = _segment_without_owner(blob)
                 header = read_header(blob)
                 did = (header.get("codec") or {}).get("dict_id") or 0
                 if did:
@@ -117,7 +142,7 @@ def write_bundle(path: Path | str, source: RecordingSource, *,
             for did in sorted(dict_ids):
                 d = source.store.load_dictionary(did)  # type: ignore[attr-defined]
                 z.writestr(f"dicts/{did}.zdict", d.as_bytes())
-            info = msgspec.to_builtins(source.info)
+            info = without_owner(msgspec.to_builtins(source.info))
             info["bytes"] = sum(m["bytes"] for m in metas)
             info["segment_count"] = len(metas)
             if context is not None:

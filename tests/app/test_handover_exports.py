@@ -417,3 +417,30 @@ def test_a_bug_moment_past_what_decodes_opens_at_the_end_with_a_note(tmp_path):
     assert shown.stdout.startswith("Bug: Coupon dead\n")
     assert f"the bug's moment ({RAGE_MS / 1000:.1f} s) is past what decodes of the session" \
         in shown.stderr
+
+
+@pytest.mark.parametrize("user_id,kept", [("u-42", "u-42"), ("ada@example.com", None)])
+def test_a_bundle_leaves_the_sessions_owner_in_the_data_folder(tmp_path, user_id, kept):
+    """The person a session belongs to is kept in the data folder by design (search, `delete
+    --user`); a bundle handed to others carries neither their name nor their email, and an id
+    that is an email goes masked. Imported elsewhere, the session has no owner's name."""
+    data = tmp_path / "data"
+    p = _replay("import", str(DEMO), "--user", user_id, "--user-name", "Ada Lovelace",
+                "--user-email", "ada@example.com", data=data)
+    assert p.returncode == 0, p.stderr
+    sid = p.stdout.split()[0]
+    listed = _replay("sessions", "--json", data=data)
+    assert "Ada Lovelace" in listed.stdout   # the premise: the folder keeps its owner
+    out = tmp_path / "bug.replay"
+    p = _replay("export", sid, "-o", str(out), "--title", "Coupon dead", data=data)
+    assert p.returncode == 0, p.stderr
+    whole = out.read_bytes() + b"".join(zipfile.ZipFile(out).read(n) for n in zipfile.ZipFile(out).namelist())
+    for personal in (b"Ada Lovelace", b"ada@example.com", b"Lovelace"):
+        assert personal not in whole
+    manifest = json.loads(zipfile.ZipFile(out).read("manifest.json"))["session"]
+    assert manifest["user_name"] is None and manifest["user_email"] is None
+    assert manifest["user_id"] == kept if kept else "@" not in manifest["user_id"]
+    elsewhere = tmp_path / "elsewhere"
+    assert _replay("import", str(out), data=elsewhere).returncode == 0
+    again = json.loads(_replay("sessions", "--json", data=elsewhere).stdout)
+    assert [s.get("user_name") for s in again] == [None]
