@@ -91,15 +91,23 @@ _SORT_KEYS = _sort_keys()
 class Catalog:
     """Every stored session's row, newest first, and the facet values found among them."""
 
-    def __init__(self, rows: Sequence[Row]):
+    def __init__(self, rows: Sequence[Row], names: dict[str, str] | None = None):
         self.rows = list(rows)
+        self.names = names or {}   # application id -> its name
         self.applications = sorted({r.info.application for r in self.rows
                                     if r.info.application})
 
     @classmethod
-    def load(cls, store: LocalStore) -> "Catalog":
+    def load(cls, store: LocalStore, names: dict[str, str] | None = None) -> "Catalog":
+        """`names`: the applications' names by id (`live.application_names`): searched too."""
+        names = names or {}
         texts = store.index.browse_texts()
-        return cls([make_row(info, texts.get(info.id, ("", ""))) for info in store.sessions()])
+        return cls([make_row(info, texts.get(info.id, ("", "")), names.get(info.application or ""))
+                    for info in store.sessions()], names)
+
+    def application_label(self, app_id: str) -> str:
+        """How the application of that id is shown: its name, else its id."""
+        return self.names.get(app_id, app_id)
 
     def filter(self, q: Query) -> list[Row]:
         """The rows `q` lets through, in catalog order. Each condition is tested only when
@@ -134,8 +142,10 @@ class Catalog:
         return sorted(rows, key=_SORT_KEYS[column], reverse=descending)
 
 
-def make_row(info: SessionInfo, texts: tuple[str, str] = ("", "")) -> Row:
-    """`texts`: the session's page URLs and error messages, newline-separated."""
+def make_row(info: SessionInfo, texts: tuple[str, str] = ("", ""),
+             app_name: str | None = None) -> Row:
+    """`texts`: the session's page URLs and error messages, newline-separated; `app_name`:
+    its application's name (searched as its id is)."""
     urls, errors = texts
     who = [v for v in (info.user_email, info.user_name, info.user_id) if v]
     users = "\n".join(who).lower()
@@ -143,7 +153,8 @@ def make_row(info: SessionInfo, texts: tuple[str, str] = ("", "")) -> Row:
     bug = from_context(info.context)
     title = bug.title if bug is not None else ""
     haystack = "\n".join([info.id.lower(), users, title.lower(),
-                          (info.application or "").lower(), all_urls, errors.lower()])
+                          (info.application or "").lower(), (app_name or "").lower(), all_urls,
+                          errors.lower()])
     return Row(info=info, user=who[0] if who else "", title=title, haystack=haystack,
                users=users, urls=all_urls)
 

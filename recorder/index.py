@@ -102,6 +102,12 @@ CREATE TABLE IF NOT EXISTS batches (
 _DAMAGE_MESSAGES = ("file is not a database", "database disk image is malformed")
 
 
+def _literal(text: str) -> str:
+    """`text` in a LIKE pattern (with ESCAPE '\\') as itself: its `%` and `_` are not
+    wildcards."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 class IndexDamaged(Exception):
     """The index file is not a sound SQLite database. The segment files are untouched;
     `LocalStore.repair` rebuilds the index from them."""
@@ -621,18 +627,15 @@ class Index:
         """Ids equal to `prefix`, else ids starting with it."""
         if self._all("SELECT 1 FROM sessions WHERE id=?", (prefix,)):
             return [prefix]
-        esc = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         return [r[0] for r in self._all(
             "SELECT id FROM sessions WHERE id LIKE ? ESCAPE '\\' ORDER BY id LIMIT 10",
-            (esc + "%",))]
+            (_literal(prefix) + "%",))]
 
     def resolve_tagged(self, prefix: str, tag: str) -> list[str]:
         """Ids starting with `prefix` and ending with `tag` (a shortened `<id>_partial`)."""
-        esc = [t.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-               for t in (prefix, tag)]
         return [r[0] for r in self._all(
             "SELECT id FROM sessions WHERE id LIKE ? ESCAPE '\\' ORDER BY id LIMIT 10",
-            (esc[0] + "%" + esc[1],))]
+            (_literal(prefix) + "%" + _literal(tag),))]
 
     def open_session(self, client_id: str) -> OpenSessionInfo | None:
         """The newest of `sessions_for_client`, with what an append continues from."""
@@ -687,15 +690,15 @@ class Index:
                  has_errors: bool | None = None, since_ms: float | None = None,
                  application: str | None = None, limit: int | None = None) -> list[SessionInfo]:
         where, args = [], []
-        if user:
-            like = f"%{user.lower()}%"
-            where.append("(lower(user_id) LIKE ? OR lower(user_name) LIKE ?"
-                         " OR lower(user_email) LIKE ?)")
+        if user:   # the text as typed: `u_77` is not `u-77`, `%` matches a percent sign
+            like = f"%{_literal(user.lower())}%"
+            where.append("(lower(user_id) LIKE ? ESCAPE '\\' OR lower(user_name) LIKE ? ESCAPE"
+                         " '\\' OR lower(user_email) LIKE ? ESCAPE '\\')")
             args += [like, like, like]
         if url:
-            like = f"%{url.lower()}%"
-            where.append("(lower(first_url) LIKE ? OR id IN"
-                         " (SELECT session_id FROM views WHERE lower(url) LIKE ?))")
+            like = f"%{_literal(url.lower())}%"
+            where.append("(lower(first_url) LIKE ? ESCAPE '\\' OR id IN (SELECT session_id"
+                         " FROM views WHERE lower(url) LIKE ? ESCAPE '\\'))")
             args += [like, like]
         if has_errors is not None:
             where.append("error_count > 0" if has_errors else "error_count = 0")

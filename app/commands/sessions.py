@@ -80,13 +80,14 @@ def parse_since(text: str, now: float | None = None) -> float:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.application:
-        from recorder.intake.apps import AppError
-        from recorder.intake.live import application_id
-        try:
+    from recorder.intake.apps import AppError
+    from recorder.intake.live import application_id, application_names
+    try:
+        if args.application:
             args.application = application_id(args.data, args.application)
-        except AppError as exc:
-            raise UserError(str(exc)) from None
+        names = application_names(args.data) if args.search.split() else {}
+    except AppError as exc:
+        raise UserError(str(exc)) from None
     store = open_existing_store(args.data)
     searching = bool(args.search.split())
     try:
@@ -98,8 +99,8 @@ def run(args: argparse.Namespace) -> int:
         texts = store.index.browse_texts() if searching else {}
     finally:
         store.close()
-    rows = Catalog([make_row(info, texts.get(info.id, ("", ""))) for info in infos]) \
-        .filter(Query(text=args.search))[:args.limit]
+    rows = Catalog([make_row(info, texts.get(info.id, ("", "")), names.get(info.application or ""))
+                    for info in infos]).filter(Query(text=args.search))[:args.limit]
     if args.json:
         print(json.dumps([{**msgspec.to_builtins(r.info), "title": r.title or None}
                           for r in rows], indent=1))

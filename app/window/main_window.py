@@ -19,6 +19,8 @@ from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QListWidget,
                                QListWidgetItem, QMainWindow, QMessageBox, QStackedWidget,
                                QWidget)
 
+from recorder.intake.apps import AppError
+from recorder.intake.live import application_names
 from recorder.store import Store
 
 from ..browser_model import Catalog
@@ -380,7 +382,11 @@ class MainWindow(QMainWindow):
         self.browser.set_catalog(self._load_catalog())
 
     def _load_catalog(self) -> Catalog:
-        catalog = Catalog.load(self.store)
+        try:
+            names = application_names(self.data_dir)
+        except AppError:   # the Settings page says the applications file cannot be read
+            names = {}
+        catalog = Catalog.load(self.store, names)
         # Tens of thousands of long-lived row objects: without this, a full collection walks
         # them all during some keystroke (measured: 25-145 ms each, the longest stalls).
         # Rows hold no cycles; refcounting still frees an old catalog's rows on reload.

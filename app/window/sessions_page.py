@@ -335,7 +335,7 @@ class SessionBrowser(QWidget):
         self.application.clear()
         self.application.addItem("All applications", None)
         for app in self.catalog.applications:
-            self.application.addItem(app, app)
+            self.application.addItem(self.catalog.application_label(app), app)
         i = self.application.findData(current) if current else 0
         self.application.setCurrentIndex(max(i, 0))
         self.application.setEnabled(bool(self.catalog.applications))

@@ -304,6 +304,20 @@ def application_id(data_dir: Path, name_or_id: str) -> str:
         apps.close()
 
 
+def application_names(data_dir: Path) -> dict[str, str]:
+    """The data folder's applications' names, by id (what a person knows an application by:
+    the sessions list searches and shows them). Empty when the folder has no applications."""
+    if not (Path(data_dir) / APPS_FILE).is_file():
+        return {}
+    apps = _open_apps(data_dir)
+    try:
+        return {a.id: a.name for a in apps.list()}
+    except sqlite3.DatabaseError as exc:
+        raise AppError(_unreadable(data_dir, exc)) from None
+    finally:
+        apps.close()
+
+
 def stored_apps_rules(data_dir: Path) -> dict[str, tuple[Application, Rules]]:
     """The applications of the data folder that have rules of their own, by id, with those
     rules: what masked their sessions (`masking_rules`); a session of any other application

@@ -80,3 +80,36 @@ def test_search_narrows_before_the_limit_and_says_when_nothing_matches(data):
     assert _listed(data, "--search", "coupon", "--limit", "1") == [titled]
     p = replay("--data", data, "sessions", "--search", "no-such-word")
     assert p.returncode == 0 and p.stdout.strip() == "no sessions match", p.stdout
+
+
+def test_user_and_url_are_matched_as_typed_and_search_knows_application_names(tmp_path, demo_events):
+    """`--user u_77` is not `u-77`'s (`_` and `%` are no wildcards); `--search` finds a
+    session by its application's name as well as its id, and the app lists the name."""
+    from recorder.intake.apps import Applications
+
+    data = tmp_path / "d"
+    rec = tmp_path / "rec.json"
+    rec.write_text(json.dumps(demo_events))
+    data.mkdir()
+    apps = Applications(data)
+    try:
+        app = apps.create("shopfront-eu", origins=[])
+    finally:
+        apps.close()
+    app_id = app[0].id
+    for user in ("u-77", "u%77"):
+        p = replay("--data", data, "import", "--as-new", rec, "--user", user, "--app", app_id)
+        assert p.returncode == 0, p.stderr
+    assert [r["user_id"] for r in _listed(data, "--user", "u_77")] == []
+    assert [r["user_id"] for r in _listed(data, "--user", "u%77")] == ["u%77"]
+    assert len(_listed(data, "--user", "77")) == 2
+    assert _listed(data, "--url", "demoit_app") == []   # the recording's page: demoit.app/e/react
+    assert len(_listed(data, "--url", "demoit.app")) == 2
+    assert len(_listed(data, "--search", "shopfront-eu")) == 2
+    assert len(_listed(data, "--search", app_id)) == 2
+    with Store.open(data) as store:
+        from recorder.intake.live import application_names
+        catalog = Catalog.load(store, application_names(data))
+    assert catalog.applications == [app_id]
+    assert catalog.application_label(app_id) == "shopfront-eu"
+    assert len(catalog.filter(Query(text="shopfront-eu"))) == 2
