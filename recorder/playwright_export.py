@@ -4,10 +4,14 @@ The script performs the recorded steps (`steps.py`: navigations, clicks with rob
 selectors, typing, checks, selects), plus the page scrolls, and after each step waits for the
 DOM state the recording shows before the next one: the text of each element with an id that
 changed meanwhile, as it was just before the next step. It ends with an assertion for the
-error the session hit. A developer runs it against their own server (`REPLAY_BASE_URL`).
+error the session hit: a thrown one (uncaught, or a rejection no one handled) as the page's
+error, a console.error call as a console message, a failed request as a response. A developer
+runs it against their own server (`REPLAY_BASE_URL`).
 
 - Values the privacy rules masked were never recorded: each becomes a named placeholder in
   `FILL_IN` at the top of the script (also read from `REPLAY_FILL_<NAME>`), never a guess.
+  Where an error's message or an address the script waits for holds one (`***`), that part
+  matches any text (`recorded_in`, `recorded_pattern` in the script).
 - Selectors are `steps.robust_selector`'s (id, test id, field name, role + name, text, then
   a CSS path), written as Playwright's own locators (`get_by_role`, `get_by_test_id`...).
 - Clicks, double-clicks and rage bursts are `steps.click_steps`' (a double-click acts on the
@@ -42,7 +46,6 @@ _TEST_ID = re.compile(r'^\[data-testid="((?:[^"\\]|\\.)*)"\]$')
 _SCOPED = re.compile(r'^(#-?[A-Za-z_][A-Za-z0-9_-]*|\[id="(?:[^"\\]|\\.)*"\]) >> (.+)$')
 _CSS_IDENT = re.compile(r"-?[A-Za-z_][A-Za-z0-9_-]*")
 CHECK_COMMENT = "# the session hit"   # the check at the end: not a step's doing
-_NOT_JS_ERRORS = frozenset({"console", "HTTPError"})   # error types that are not a thrown error
 
 
 class Scroll(msgspec.Struct, frozen=True):
@@ -183,9 +186,10 @@ def _text(m: Mirror, nid: int) -> str | None:
 
 
 def _target_error(errors: list[ErrorEvent]) -> ErrorEvent | None:
-    """The error the session hit: its last thrown error, else its last failed request,
-    else its last console error."""
-    for want in (lambda e: bool(e.type) and e.type not in _NOT_JS_ERRORS,
+    """The error the session hit: its last thrown error (uncaught, or a rejection no one
+    handled), else its last failed request, else its last console error (a console.error
+    call, of an Error object too: the page caught that one)."""
+    for want in (lambda e: e.thrown,
                  lambda e: e.type == "HTTPError",
                  lambda e: True):
         hits = [e for e in errors if want(e)]
@@ -263,7 +267,9 @@ def _write(steps: list[Step], r: _Reader, errors: list[ErrorEvent], failed: list
     body: list[str] = []
     scrolls = [s for s in r.scrolls if lo <= s.t <= hi]
     si = 0
+    latest = float("-inf")   # a page load may be put after the step that opened it, a few ms later
     for n, s in enumerate(chosen, 1):
+        latest = max(latest, s.t)
         while si < len(scrolls) and scrolls[si].t < s.t:
             # only the last position before the next step matters
             last = scrolls[si]
@@ -299,11 +305,11 @@ def _write(steps: list[Step], r: _Reader, errors: list[ErrorEvent], failed: list
         # the DOM state the recording shows just before the next step (not after the last
         # step: what it showed at the end is the run's own, an order number, say; the check
         # at the end decides); steps at one moment wait once, after the last of them
-        if n < len(chosen) and chosen[n].t == s.t:
+        if n < len(chosen) and chosen[n].t <= latest:
             continue
         if s is opened:   # what it showed then came of steps before the range: not waited for
             continue
-        nxt = next((t for t in times if t > s.t), float("inf"))
+        nxt = next((t for t in times if t > latest), float("inf"))
         for sel, text in (states.get(nxt) or {}).items():
             body.append(f"    expect_text(page, {sel!r}, {text!r})")
     if not chosen:
@@ -346,16 +352,21 @@ def _check(e: ErrorEvent | None, failed: list[Resource]) -> str:
                 "    seen = [(r.request.method, r.url[len(BASE_URL):], r.status) for r in failed]\n"
                 "    assert expected in seen, f\"no {expected} among the failed requests {seen}\"\n"
                 "    return expected")
-    if e.type == "console":
-        return (f"    {CHECK_COMMENT} (console.error): {e.message}\n"
-                f"    expected = {e.message!r}\n"
-                "    assert any(expected in m for m in console_errors), \\\n"
+    if not e.thrown:   # a console.error call (of an Error object too): a console message
+        # its first line: the browser's console adds an Error object's stack after it
+        said = (e.message.splitlines() or [""])[0]
+        if e.type not in ("console", "HTTPError", ""):
+            said = f"{e.type}: {said}"
+        return (f"    {CHECK_COMMENT} (console.error): {said}\n"
+                f"    expected = {said!r}\n"
+                "    page.wait_for_timeout(500)  # a console.error of the last step's handler\n"
+                "    assert any(recorded_in(expected, m) for m in console_errors), \\\n"
                 "        f\"no console error {expected!r}; seen: {console_errors}\"\n"
                 "    return expected")
-    return (f"    {CHECK_COMMENT}: {e.type}: {e.message}\n"
+    return (f"    {CHECK_COMMENT}: {e.type}: {' '.join(e.message.split())}\n"
             f"    expected = {e.type + ': ' + e.message!r}\n"
             "    page.wait_for_timeout(500)  # an error thrown by the last step's handler\n"
-            "    assert any(expected in m for m in page_errors), \\\n"
+            "    assert any(recorded_in(expected, m) for m in page_errors), \\\n"
             "        f\"the page did not throw {expected!r}; it threw: {page_errors}\"\n"
             "    return expected")
 
@@ -401,6 +412,20 @@ FILL_IN = {{
 {fill_in}}}
 
 
+MASKED = re.compile(r"\\*{{3,}}")   # what the recording holds where a value was masked
+
+
+def recorded_pattern(recorded):
+    """A recorded text as a pattern: each masked part stands for any text (the value itself
+    was never recorded)."""
+    return ".+?".join(re.escape(part) for part in MASKED.split(recorded))
+
+
+def recorded_in(recorded, seen):
+    """Whether `seen` says what the recording said, whatever the masked parts were."""
+    return re.search(recorded_pattern(recorded), seen, re.DOTALL) is not None
+
+
 def goto(page, recorded_url):
     """Open a recorded URL on BASE_URL."""
     if RECORDED_ORIGIN and recorded_url.startswith(RECORDED_ORIGIN):
@@ -409,9 +434,11 @@ def goto(page, recorded_url):
 
 
 def wait_for(page, recorded_url):
-    """Wait for the page a step opened."""
+    """Wait for the page a step opened (a masked part of its address: any text)."""
     if RECORDED_ORIGIN and recorded_url.startswith(RECORDED_ORIGIN):
         recorded_url = BASE_URL + recorded_url[len(RECORDED_ORIGIN):]
+    if MASKED.search(recorded_url):
+        recorded_url = re.compile("^" + recorded_pattern(recorded_url) + "$", re.DOTALL)
     page.wait_for_url(recorded_url, timeout=WAIT_MS)
 
 

@@ -104,6 +104,7 @@ class ErrorEvent(msgspec.Struct, frozen=True, gc=False):
     stack: str = ""
     type: str = ""            # TypeError, HTTPError...; "console" for a console.error call
     reported_by: list[str] = []   # Reporter values, sorted
+    thrown: bool = False      # an uncaught error or unhandled rejection, not a console.error call
 
     @property
     def fingerprint(self) -> tuple[str, str, str]:
@@ -288,6 +289,22 @@ _LINE_COL = re.compile(r"(:\d+){1,2}(?=\)?$)")
 _QUERY = re.compile(r"[?#][^\s)]*")
 
 
+# An uncaught error as capture.js's console plugin records it: the error's stack alone, its
+# header line then its frames (a console.error(err) call has the header twice, rrweb's console
+# plugin adds "End of stack for Error object" after the frames)
+_BARE_STACK = re.compile(r"^[A-Za-z_$][\w$]*: [^\n]*\n\s*at \S")
+
+
+def _uncaught(text: str, args: Any) -> bool:
+    """A console message that reports an uncaught error or unhandled rejection (not a
+    console.error call): the browser's "Uncaught ..." (rrweb's plugin records that), or
+    capture.js's one argument, an error's bare stack."""
+    if _UNCAUGHT.match(text):
+        return True
+    return isinstance(args, list) and len(args) == 1 and bool(_BARE_STACK.match(text)) and \
+        not text.rstrip().endswith("End of stack for Error object")
+
+
 def split_uncaught(text: str) -> tuple[str, str]:
     """("TypeError", "x is null") from "Uncaught TypeError: x is null", or from an Error's
     stack as capture.js echoes an uncaught error ("TypeError: x is null\n    at f (...)");
@@ -336,7 +353,7 @@ def _merge(a: ErrorEvent, b: ErrorEvent) -> ErrorEvent:
     rum, con = (a, b) if Reporter.RUM.value in a.reported_by else (b, a)
     return ErrorEvent(min(a.t, b.t), rum.message or con.message, rum.source or con.source,
                       rum.stack or con.stack, rum.type or con.type,
-                      sorted(set(a.reported_by) | set(b.reported_by)))
+                      sorted(set(a.reported_by) | set(b.reported_by)), a.thrown or b.thrown)
 
 
 def error_groups(errors: list[ErrorEvent]) -> list[ErrorGroup]:
@@ -573,8 +590,9 @@ class Semantics(msgspec.Struct, kw_only=True):
         self.console.append(ConsoleMessage(t, level, msg, trace, reporter.value))
         if level in _ERROR_LEVELS:
             etype, emsg = split_uncaught(msg)
+            args = p.get("payload") if text is None else None
             self._error(ErrorEvent(t, emsg, reporter.value, "\n".join(trace), etype or "console",
-                                   [reporter.value]))
+                                   [reporter.value], _uncaught(msg, args)))
 
     def _error(self, e: ErrorEvent) -> None:
         errs = self.errors
@@ -652,7 +670,8 @@ class Semantics(msgspec.Struct, kw_only=True):
         self._error(ErrorEvent(
             at, _str(rum_field(p, "error.message"))[:_MAX_MESSAGE],
             _str(rum_field(p, "error.source")), _str(rum_field(p, "error.stack")),
-            _str(rum_field(p, "error.type")) or "Error", [Reporter.RUM.value]))
+            _str(rum_field(p, "error.type")) or "Error", [Reporter.RUM.value],
+            _str(rum_field(p, "error.source")) == "source"))
 
     def _rum_long_task(self, p: Raw, at: float) -> None:
         self.long_tasks.append(LongTask(at, _ms(rum_field(p, "long_task.duration"))))

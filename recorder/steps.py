@@ -49,6 +49,7 @@ NAME_HOPS = 4            # ancestors looked at for a name or an actionable eleme
 NAME_CHARS = 80          # a name is cut to this
 TEXT_SELECTOR_CHARS = 60  # longer text makes a brittle selector
 _MASKED_TEXT = re.compile(r"[x*\s]+")   # what the privacy pass leaves of masked text
+CLOCK_SKEW_MS = 1000     # a page's start read off another clock than the step before it
 _CSS_IDENT = re.compile(r"-?[A-Za-z_][A-Za-z0-9_-]*")
 _INPUT_ROLES = {"button": "button", "submit": "button", "reset": "button", "image": "button",
                 "checkbox": "checkbox", "radio": "radio", "range": "slider",
@@ -358,6 +359,7 @@ class StepsBuilder:
         self._clicks_seen = 0
         self._inputs: list[Step] = []
         self._typing: int | None = None   # the node the last input step is typing into
+        self._pos: dict[tuple[float, int | None], int] = {}   # (t, node) -> its event's place
 
     def feed(self, e: Raw) -> None:
         if not isinstance(e, dict):
@@ -375,13 +377,16 @@ class StepsBuilder:
             sel = robust_selector(self.mirror, c.id) if c.id is not None else ""
             sem.clicks[-1] = msgspec.structs.replace(c, selector=sel)
             self._clicks_seen = len(sem.clicks)
+            self._pos.setdefault((c.t, c.id), sem.fed - 1)
             if c.id != self._typing:
                 self._typing = None
         if e.get("type") == EventType.Meta:
             self._typing = None
         elif e.get("type") == EventType.IncrementalSnapshot and isinstance(data, dict) \
                 and data.get("source") == IncrementalSource.Input:
-            self._input(data, float(ts) - sem.origin if isinstance(ts, (int, float)) else 0.0)
+            t = float(ts) - sem.origin if isinstance(ts, (int, float)) else 0.0
+            self._input(data, t)
+            self._pos.setdefault((t, data.get("id")), sem.fed - 1)
         self.mirror.apply(e)
 
     def _input(self, data: Raw, t: float) -> None:
@@ -414,16 +419,27 @@ class StepsBuilder:
 
     def steps(self) -> list[Step]:
         """Every step so far, in time order (a navigation before what happened on its page
-        at the same millisecond)."""
+        at the same millisecond, after the steps recorded before it on the page it left)."""
         if self.sem is None:
             return []
-        out = [Step(v.t, StepKind.NAVIGATE, url=v.url) for v in self.sem.views]
+        navs = [(Step(v.t, StepKind.NAVIGATE, url=v.url), v.index) for v in self.sem.views]
         boxes = {(s.id, s.t) for s in self._inputs if s.kind in (StepKind.CHECK, StepKind.UNCHECK)}
         # a click that checks a box is one step, the check
-        out += [s for s in click_steps(self.sem.clicks)
-                if not (s.kind is StepKind.CLICK and (s.id, s.t) in boxes)]
-        out += self._inputs
-        return sorted(out, key=lambda s: (s.t, s.kind is not StepKind.NAVIGATE))
+        acts = [s for s in click_steps(self.sem.clicks)
+                if not (s.kind is StepKind.CLICK and (s.id, s.t) in boxes)] + self._inputs
+        out = navs + [(s, self._pos.get((s.t, s.id), -1)) for s in acts]
+        out.sort(key=lambda x: (x[0].t, x[0].kind is not StepKind.NAVIGATE))
+        # a page load is the doing of the steps recorded before it: it comes after them, even
+        # where its time says a little before (a RUM view's start is read off the new page's
+        # clock, which may be a few ms behind the one the click was recorded on)
+        for i in range(1, len(out)):
+            j = i
+            while j > 0 and out[j - 1][0].kind is StepKind.NAVIGATE and \
+                    out[j][0].kind is not StepKind.NAVIGATE and 0 <= out[j][1] < out[j - 1][1] \
+                    and out[j][0].t - out[j - 1][0].t <= CLOCK_SKEW_MS:
+                out[j - 1], out[j] = out[j], out[j - 1]
+                j -= 1
+        return [s for s, _ in out]
 
 
 def click_steps(clicks: list[Action]) -> list[Step]:

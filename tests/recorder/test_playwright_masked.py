@@ -1,0 +1,175 @@
+"""The Playwright script and what the privacy pass masked: an error message or an address with
+a masked part (`***`) is matched with any text there, a page load is awaited after the click
+that caused it (even where the new page's clock put its start a few ms before the click), and
+a console.error(new Error(...)) is checked as a console message, not as a thrown error."""
+from __future__ import annotations
+
+import ast
+import importlib.util
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from recorder.format import CONSOLE_PLUGIN, RUM_PLUGIN
+from recorder.playwright_export import playwright_script
+from recorder.steps import StepKind, steps
+
+CHROMIUM = Path("/usr/bin/chromium")   # Debian's package (.ci/run installs it); never downloaded
+S = 1_700_000_000_000
+ORIGIN = "http://shop.test"
+
+
+def _page(t: float, path: str, fields: list[tuple[int, str, dict]]) -> list[dict]:
+    """A page's Meta and full snapshot: a form of the given (id, tag, attributes) elements."""
+    kids = [{"type": 2, "id": i, "tagName": tag, "attributes": attrs,
+             "childNodes": [{"type": 3, "id": i + 100, "textContent": attrs["id"]}]
+             if tag == "button" else []} for i, tag, attrs in fields]
+    return [{"type": 4, "timestamp": S + t, "data": {"href": ORIGIN + path, "width": 800,
+                                                     "height": 600}},
+            {"type": 2, "timestamp": S + t, "data": {"initialOffset": {"left": 0, "top": 0},
+             "node": {"type": 0, "id": 1, "childNodes": [
+                 {"type": 2, "id": 2, "tagName": "html", "attributes": {}, "childNodes": [
+                     {"type": 2, "id": 3, "tagName": "body", "attributes": {}, "childNodes": [
+                         {"type": 2, "id": 4, "tagName": "form", "attributes": {"id": "f"},
+                          "childNodes": kids}]}]}]}}}]
+
+
+def _input(t, nid):   # what was typed, as the privacy pass left it
+    return {"type": 3, "timestamp": S + t, "data": {"source": 5, "id": nid, "text": "***",
+                                                    "isChecked": False}}
+
+
+def _click(t, nid):
+    return {"type": 3, "timestamp": S + t, "data": {"source": 2, "type": 2, "id": nid,
+                                                    "x": 1, "y": 1}}
+
+
+def _rum_view(t, date, vid, path):
+    return {"type": 6, "timestamp": S + t, "data": {"plugin": RUM_PLUGIN, "payload": {
+        "type": "view", "date": S + date, "view": {"id": vid, "url": ORIGIN + path}}}}
+
+
+def _console_error(t, text):
+    return {"type": 6, "timestamp": S + t, "data": {"plugin": CONSOLE_PLUGIN, "payload": {
+        "level": "error", "trace": ["f (" + ORIGIN + "/index3.html:1:2)"],
+        "payload": [json.dumps(text)]}}}
+
+
+def _session(error: list[dict]) -> list[dict]:
+    """A password typed and sent by a GET form (the next page's address holds it, masked);
+    there a coupon is typed and applied, then `error`. The next page's RUM view starts 10 ms
+    before the click that opened it: its clock is not the one the click was recorded on."""
+    return (_page(0, "/index.html", [(5, "input", {"type": "password", "name": "pw", "id": "pw"}),
+                                     (6, "button", {"id": "go"})])
+            + [_rum_view(1, 0, "a", "/index.html"), _input(1000, 5), _click(2000, 6)]
+            + _page(2100, "/index3.html?pw=***", [(5, "input", {"id": "coupon"}),
+                                                   (6, "button", {"id": "apply"})])
+            + [_rum_view(2101, 1990, "b", "/index3.html?pw=***"), _input(3000, 5),
+               _click(4000, 6)] + error)
+
+
+# capture.js's console plugin: an uncaught error is its bare stack; console.error(err) is the
+# error's name and message, then its stack (whose first line says them again)
+UNCAUGHT = "TypeError: bad coupon ***\n    at HTMLButtonElement.onclick (index3.html:1:2)"
+LOGGED = "Error: quote failed\nError: quote failed\n    at load (index3.html:1:2)"
+
+
+def _load(text: str, tmp_path: Path):
+    pytest.importorskip("playwright")
+    script = tmp_path / "repro.py"
+    script.write_text(text)
+    spec = importlib.util.spec_from_file_location("repro", script)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_a_page_load_comes_after_the_click_that_caused_it():
+    got = [(s.kind, s.selector or s.url) for s in steps(_session([]))]
+    assert got == [(StepKind.NAVIGATE, ORIGIN + "/index.html"), (StepKind.TYPE, "#pw"),
+                   (StepKind.CLICK, "#go"), (StepKind.NAVIGATE, ORIGIN + "/index3.html?pw=***"),
+                   (StepKind.TYPE, "#coupon"), (StepKind.CLICK, "#apply")]
+    lines = [ln.strip() for ln in playwright_script(_session([]), session_id="s").splitlines()]
+    click = lines.index("page.locator('#go').click()")
+    assert lines[click + 2].startswith("wait_for(page, 'http://shop.test/index3.html?pw=***')")
+
+
+def test_masked_parts_of_an_address_or_an_error_match_any_text(tmp_path):
+    text = playwright_script(_session([_console_error(4001, UNCAUGHT)]), session_id="s")
+    assert "expected = 'TypeError: bad coupon ***'" in text
+    assert "recorded_in(expected, m) for m in page_errors" in text
+    mod = _load(text, tmp_path)
+    assert mod.recorded_in("TypeError: bad coupon ***", "TypeError: bad coupon zebracoupon77")
+    assert not mod.recorded_in("TypeError: bad coupon ***", "TypeError: bad voucher zebra")
+    assert mod.recorded_in("a.b (1)", "x a.b (1) y") and not mod.recorded_in("a.b", "axb")
+
+    class Page:
+        def wait_for_url(self, url, timeout):
+            self.url = url
+    page = Page()
+    mod.BASE_URL = "http://127.0.0.1:8000"
+    mod.wait_for(page, ORIGIN + "/index3.html?pw=***&x=1")
+    assert isinstance(page.url, re.Pattern)
+    assert page.url.search("http://127.0.0.1:8000/index3.html?pw=s3cret&x=1")
+    assert not page.url.search("http://127.0.0.1:8000/index3.html?pw=s3cret&x=2")
+    mod.wait_for(page, ORIGIN + "/plain.html?a=1")
+    assert page.url == "http://127.0.0.1:8000/plain.html?a=1"   # no pattern where none is needed
+
+
+def test_a_console_error_of_an_error_object_is_not_a_thrown_error():
+    text = playwright_script(_session([_console_error(3500, LOGGED)]), session_id="s")
+    ast.parse(text)   # the message's later lines are not in the comment that says it
+    check = text[text.index("    # the session hit"):]
+    assert "console_errors" in check and "page_errors" not in check
+    assert "expected = 'Error: quote failed'" in check
+    # the same with the RUM plugin's report of the call beside it (source "console")
+    rum = {"type": 6, "timestamp": S + 3500, "data": {"plugin": RUM_PLUGIN, "payload": {
+        "type": "error", "date": S + 3500, "error": {"message": "Error: quote failed",
+                                                     "source": "console", "type": "Error"}}}}
+    check = playwright_script(_session([rum]), session_id="s").split("    # the session hit")[1]
+    assert "console_errors" in check and "page_errors" not in check
+    typed = "TypeError: no quote\nTypeError: no quote\n    at load (index3.html:1:2)"
+    check = playwright_script(_session([_console_error(3500, typed)]),
+                              session_id="s").split("    # the session hit")[1]
+    assert "console_errors" in check and "expected = 'TypeError: no quote'" in check
+    # an uncaught error (capture.js's bare stack, rrweb's "Uncaught ...", a RUM "source"
+    # error) is a thrown one, and the last thrown one is the check, not a later console.error
+    for thrown in (_console_error(3400, UNCAUGHT),
+                   _console_error(3400, "Uncaught TypeError: bad coupon ***")):
+        check = playwright_script(_session([thrown, _console_error(3500, LOGGED)]),
+                                  session_id="s").split("    # the session hit")[1]
+        assert "page_errors" in check and "'TypeError: bad coupon ***'" in check, thrown
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed (.ci/run"
+                    " installs it)")
+def test_the_script_reproduces_an_error_holding_a_masked_value_in_chromium(tmp_path):
+    pytest.importorskip("playwright")
+    from recorder.intake.page_server import PageServer
+
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "index.html").write_text(
+        '<!DOCTYPE html><html><body><form id="f" action="index3.html" method="get">'
+        '<input type="password" name="pw" id="pw"><button id="go">go</button></form></body></html>')
+    (site / "index3.html").write_text(
+        '<!DOCTYPE html><html><body><form id="f" onsubmit="return false">'
+        '<input id="coupon"><button id="apply" type="button" onclick="'
+        "throw new TypeError('bad coupon ' + document.getElementById('coupon').value)"
+        '">apply</button></form></body></html>')
+    script = tmp_path / "repro.py"
+    script.write_text(playwright_script(_session([_console_error(4001, UNCAUGHT)]),
+                                        session_id="s"))
+    with PageServer(site) as srv:
+        p = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                           env=dict(os.environ, REPLAY_CHROMIUM=str(CHROMIUM),
+                                    REPLAY_BASE_URL=srv.base_url, REPLAY_WAIT_MS="5000",
+                                    REPLAY_FILL_PW="s3cret", REPLAY_FILL_COUPON="zebracoupon77"),
+                           timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.strip() == "reproduced: TypeError: bad coupon ***"
