@@ -199,10 +199,16 @@ def resolve_moment(at: float | str, duration_ms: float, damaged: int = 0,
     return float(at)
 
 
-def check_output(out: Path, example: str) -> None:
-    """Refuse, before any work, an output path that cannot be written as a file."""
+def check_output(out: Path, example: str, reading: str | Path | None = None) -> None:
+    """Refuse, before any work, an output path that cannot be written as a file - or that
+    is the recording being read (`reading`: a file's path, or a stored session's id), which
+    writing would destroy."""
     if str(out) == "-":
         return
+    if reading is not None and out.exists() and Path(reading).is_file() \
+            and os.path.samefile(out, reading):
+        raise UserError(f"-o {out} is the recording being read - writing it would destroy it;"
+                        " give another file name")
     if out.is_dir():
         raise UserError(f"{out} is a folder - give a file name, e.g. -o {out / example}")
     if not out.parent.is_dir():

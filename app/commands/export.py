@@ -112,7 +112,7 @@ def run(args: argparse.Namespace) -> int:
 def _export(args: argparse.Namespace, fmt: str, exporter) -> int:
     _check_flags(args, fmt)
     if args.output is not None:
-        check_output(args.output, f"session{_EXT[fmt]}")
+        check_output(args.output, f"session{_EXT[fmt]}", args.session)
     if fmt in CLIPS:
         _check_clip(args, ClipFormat(fmt))
         from player.qt.standalone import prepare_qt_environment

@@ -62,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
         if args.output is None:
             raise UserError(f"say where to write the masked copy of {files[0]} - e.g."
                             f" -o {Path(files[0]).stem}-masked{Path(files[0]).suffix or '.json'}")
-        check_output(args.output, "masked.replay")
+        check_output(args.output, "masked.replay", files[0])
         if str(args.output) == "-":
             raise UserError("the masked copy cannot go to stdout - give -o FILE")
     if args.output is not None and not files:

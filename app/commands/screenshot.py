@@ -71,7 +71,7 @@ def frame_size(text: str) -> tuple[int, int]:
 
 
 def run(args: argparse.Namespace) -> int:
-    check_output(args.output, "frame.png")
+    check_output(args.output, "frame.png", args.session)
     if args.output.suffix.lower() != ".png":
         raise UserError(f"{args.output} does not end in .png - screenshots are written as PNG")
     from player.qt.standalone import prepare_qt_environment, screenshot

@@ -8,6 +8,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from ..cli import UserError
 from ._progress import progress_bar
 from ._source import add_source_arguments, check_output, moment, open_source, resolve_moment
 
@@ -33,7 +34,10 @@ def run(args: argparse.Namespace) -> int:
     from player.replayer import Replayer
 
     if args.output is not None:
-        check_output(args.output, "snapshot.html")
+        check_output(args.output, "snapshot.html", args.session)
+        if args.output.suffix.lower() in (".png", ".jpg", ".jpeg", ".webp", ".gif"):
+            raise UserError(f"{args.output}: snapshot writes the moment's HTML document - for a"
+                            " picture, use `replay screenshot`")
     src = open_source(args.session, args.data, args.session_number,
                       rules=args.rules, unmasked=args.unmasked)
     try:

@@ -76,6 +76,24 @@ def test_outputs_that_cannot_be_written(tmp_path, capsys, demo_file):
     assert not list(tmp_path.glob("*.tmp"))
 
 
+def test_an_output_that_is_the_recording_read_is_refused(tmp_path, capsys, demo_file):
+    """`-o` naming the file being read (by another path too) would destroy it: refused in
+    one line, the file as it was."""
+    data = tmp_path / "d"
+    before = demo_file.read_bytes()
+    other_path = tmp_path / "." / demo_file.name
+    for cmd in (["export", demo_file, "-o", demo_file],
+                ["export", demo_file, "--format", "rrweb", "-o", other_path],
+                ["snapshot", demo_file, "--at", "100", "-o", demo_file],
+                ["mask", demo_file, "-o", demo_file]):
+        line = _one_clear_line(*run(capsys, "--data", data, *cmd)[::2])
+        assert "is the recording being read" in line, line
+        assert demo_file.read_bytes() == before
+    line = _one_clear_line(*run(capsys, "--data", data, "snapshot", demo_file, "--at", "100",
+                                "-o", tmp_path / "moment.png")[::2])
+    assert "replay screenshot" in line and not (tmp_path / "moment.png").exists()
+
+
 @pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux /proc")
 def test_a_write_the_system_refuses_is_an_error_not_a_traceback(tmp_path, capsys, demo_file):
     line = _one_clear_line(*run(capsys, "--data", tmp_path / "d", "snapshot", demo_file,
