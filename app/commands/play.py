@@ -6,9 +6,11 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Sequence
 
 from ..cli import UserError
 from ._source import add_source_arguments, moment, open_source, resolve_moment
+from ._words import count
 
 NAME = "play"
 
@@ -50,11 +52,13 @@ def check_screen(quit_after: int | None) -> None:
 
 
 def play(src, at, quit_after: int | None, *, autoplay: bool = False,
-         title: str | None = None, follow: bool = False, bug_at: float | None = None) -> int:
+         title: str | None = None, follow: bool = False, bug_at: float | None = None,
+         said: Sequence[str] = ()) -> int:
     """The player window on an opened recording at `at` (`--at`: ms or 'end', or None);
     closes `src` when done. `follow`: a stored session, shown as it grows. `bug_at`: the
     bug report's moment, opened on when no `--at` is given (the end of what decodes, said,
-    when damaged segments cut the session short of it)."""
+    when damaged segments cut the session short of it). `said`: lines printed once the
+    window will open (the bug report), not before a refusal."""
     from player.qt.standalone import open_window, prepare_qt_environment
 
     try:
@@ -76,8 +80,10 @@ def play(src, at, quit_after: int | None, *, autoplay: bool = False,
             if at_ms < bug_at and src.damaged:
                 print(f"replay: note: the bug's moment ({bug_at / 1000:.1f} s) is past what"
                       f" decodes of the session ({replayer.duration_ms / 1000:.1f} s:"
-                      f" {len(src.damaged)} damaged segment(s)); opening at its end",
+                      f" {count(len(src.damaged), 'damaged segment')}); opening at its end",
                       file=sys.stderr)
+        if said:
+            print("\n".join(said), flush=True)
         prepare_qt_environment()
         return open_window(src, title or str(src.id), quit_after_ms=quit_after, at_ms=at_ms,
                            autoplay=autoplay, replayer=replayer, follow=tail)
@@ -94,17 +100,15 @@ def run(args: argparse.Namespace) -> int:
                         " a file - leave --follow out")
     src = open_source(args.session, args.data, args.session_number,  # a bad name is said first
                       rules=args.rules, unmasked=args.unmasked)
-    report = show_bug_report(src)
+    report = bug_report(src)
     return play(src, args.at, args.quit_after, follow=args.follow,
                 bug_at=report.at_ms if report is not None else None,   # opens on the bug
-                title=f"{report.title} ({src.id})" if report is not None and report.title else None)
+                title=f"{report.title} ({src.id})" if report is not None and report.title else None,
+                said=report.lines() if report is not None else ())
 
 
-def show_bug_report(src):
-    """A recording handed over as a bug (recorder.bug) says what it is before it plays."""
+def bug_report(src):
+    """A recording handed over as a bug (recorder.bug): it says what it is before it plays."""
     from recorder.bug import from_context
 
-    report = from_context(src.info.context)
-    if report is not None:
-        print("\n".join(report.lines()), flush=True)
-    return report
+    return from_context(src.info.context)

@@ -444,3 +444,16 @@ def test_a_bundle_leaves_the_sessions_owner_in_the_data_folder(tmp_path, user_id
     assert _replay("import", str(out), data=elsewhere).returncode == 0
     again = json.loads(_replay("sessions", "--json", data=elsewhere).stdout)
     assert [s.get("user_name") for s in again] == [None]
+
+
+def test_play_refuses_bad_input_before_printing_the_bug_report(tmp_path):
+    """The bug report is printed as the player opens - not ahead of a one-line refusal."""
+    data = tmp_path / "data"
+    bug = tmp_path / "bug.replay"
+    assert _replay("export", str(DEMO), "-o", str(bug), "--title", "Coupon dead", "--at",
+                   str(RAGE_MS), data=data).returncode == 0
+    p = _replay("play", str(bug), "--at", str(DURATION_MS + 60_000), data=data)
+    assert p.returncode == 2 and p.stdout == "", p.stdout
+    assert len(p.stderr.strip().splitlines()) == 1 and "--at" in p.stderr
+    shown = _replay("play", str(bug), "--quit-after", "300", data=data)
+    assert shown.returncode == 0 and shown.stdout.startswith("Bug: Coupon dead\n"), shown.stdout
