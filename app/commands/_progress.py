@@ -7,9 +7,19 @@ from __future__ import annotations
 import sys
 from typing import Iterable, Iterator
 
-from rich.console import Console
+from rich.console import Console as RichConsole
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn, \
     TimeRemainingColumn
+
+
+class Console(RichConsole):
+    """rich's Console, except that output piped into a reader that stopped early (`| head`)
+    ends the command as any other write does: BrokenPipeError, which `cli.main` takes for
+    success (rich itself exits with status 1 then - for `audit`, "findings")."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        raise BrokenPipeError
 
 
 def progress_bar() -> Progress:

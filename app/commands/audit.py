@@ -14,7 +14,6 @@ import argparse
 import json
 
 from rich import box
-from rich.console import Console
 from rich.table import Table
 
 from recorder.privacy import DETECTORS
@@ -23,7 +22,7 @@ from recorder.privacy.audit import SENSITIVE_INPUTS, audit_session, clock, looke
 from ..cli import UserError
 from ._store import open_existing_store
 from ._words import count
-from ._progress import advancing, event_total, progress_bar
+from ._progress import Console, advancing, event_total, progress_bar
 from ._selection import (add_session_selection, check_selection, named_files, names_stored,
                          selected_ids)
 from ._source import open_raw

@@ -13,7 +13,6 @@ from datetime import datetime, timezone
 
 import msgspec
 from rich import box
-from rich.console import Console
 from rich.cells import cell_len
 from rich.table import Table
 from rich.text import Text
@@ -22,6 +21,7 @@ from recorder.store import PARTIAL, split_tag
 
 from ..browser_model import Catalog, Query, make_row
 from ..cli import UserError
+from ._progress import Console
 from ._store import open_existing_store
 from ._words import count
 

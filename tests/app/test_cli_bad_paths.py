@@ -158,6 +158,21 @@ def test_output_piped_into_a_reader_that_stops_early_is_not_an_error(tmp_path, f
     assert "Traceback" not in err and "error" not in err
 
 
+@pytest.mark.parametrize("cmd", [["sessions"], ["audit", "--all"]])
+def test_a_table_piped_into_a_reader_gone_already_is_not_an_error(tmp_path, fixtures_dir, cmd):
+    """rich exits with status 1 on a broken pipe - for `audit`, "findings": the commands'
+    tables end as any other write to a reader gone (`| head -1`), with 0."""
+    data = tmp_path / "d"
+    assert main(["--data", str(data), "import", str(fixtures_dir / "rrweb-player-demo.json")]) == 0
+    p = subprocess.Popen([sys.executable, "-m", "app", "--data", str(data), *cmd],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         env=dict(os.environ, COLUMNS="120"))
+    p.stdout.close()   # the reader is gone before the first line
+    err = p.stderr.read().decode()
+    assert p.wait(timeout=60) == 0, err
+    assert "Traceback" not in err and "error" not in err
+
+
 def test_a_range_error_mentions_damaged_segments():
     with pytest.raises(UserError, match=r"give 0\.\.0 \(or 'end'\); 2 damaged segments"):
         resolve_moment(30000.0, 0.0, damaged=2)
