@@ -164,9 +164,12 @@ class KeyframeIndex:
                 self.warnings["event without timestamp"] += 1
                 continue
             if self.start_ms is None:
-                self.start_ms = ts
+                # the session's start: its first event's time - or, when the segments before
+                # this one gave none (damaged, skipped), the first segment's start, so every
+                # moment stays where the index, a bug report and a link put it
+                self.start_ms = ts if self._next_seg <= 1 else min(ts, self.segments[0].start_ms)
                 if self._want_timeline:
-                    tb = self._tb = TimelineBuilder(ts)
+                    tb = self._tb = TimelineBuilder(self.start_ms)
             t = ts - self.start_ms
             if t < self.t_last:
                 t = self.t_last   # out-of-order timestamps: keep time monotonic
