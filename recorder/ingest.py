@@ -23,8 +23,8 @@ from .format import KNOWN_TYPES, SYNTHETIC, SYNTHETIC_SPLIT, SYNTHETIC_USER, Eve
 from .jsonscan import JsonFacts
 from .limits import DEFAULT_LIMITS, Limits, check_event, check_late, check_payload, \
     check_session_size, check_timestamp, check_viewport
-from .sessions import INACTIVITY_MS, MAX_SESSION_MS, content_digest, derive_session_id, \
-    split_sessions
+from .sessions import INACTIVITY_MS, MAX_SESSION_MS, clean_id, content_digest, \
+    continued_id, hashed_session_id, recorded_session_id, split_sessions
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +66,8 @@ class OpenSession(Protocol):
 
 
 class PreparedSession:
-    __slots__ = ("id", "events", "sizes", "digest", "facts", "append_to", "encoded", "scans")
+    __slots__ = ("id", "events", "sizes", "digest", "facts", "append_to", "encoded", "scans",
+                 "original")
 
     def __init__(self, id: str, events: list[dict], sizes: list[int] | None, digest: str,
                  facts: SessionFacts, append_to: OpenSession | None,
@@ -80,6 +81,9 @@ class PreparedSession:
         self.append_to = append_to
         self.encoded = encoded   # each event's JSON as received (live), for the masker
         self.scans = scans       # ... and what the limits' scan of it found (check_event)
+        # the session's id as the recording gives it, when that is not usable as a file name
+        # and `id` is made of it (sessions.clean_id)
+        self.original: str | None = None
 
 
 class KnownTypes:
@@ -208,13 +212,16 @@ def prepare(events: Sequence[Any], *, application: str | None = None,
             if len(evs) != b - a:
                 ev_sizes = [len(encode_json(e)) for e in evs[:len(evs) - (b - a)]] + ev_sizes
         append_to = existing if (existing is not None and k == 0) else None
+        original = None
         if append_to is not None:
             sid = append_to.id
-        elif session_id:
-            sid = derive_session_id(evs, hint=session_id if k == 0
-                                    else f"{session_id}.{int(evs[0]['timestamp'])}")
         else:
-            sid = derive_session_id(evs, application=application)
+            original = recorded_session_id(evs, hint=session_id if k == 0 or not session_id
+                                           else continued_id(session_id, evs[0]["timestamp"]))
+            sid = clean_id(original) if original is not None else \
+                hashed_session_id(evs, application)
+        if original == sid:
+            original = None
         base, n = sid, 2
         while sid in used:                       # one recording id over several sessions
             sid, n = f"{base}-{n}", n + 1
@@ -227,6 +234,7 @@ def prepare(events: Sequence[Any], *, application: str | None = None,
         out.append(PreparedSession(sid, evs, ev_sizes, digest, None,  # type: ignore[arg-type]
                                    append_to, encoded[a:b] if whole else None,
                                    scans[a:b] if whole else None))
+        out[-1].original = original
 
     # Masking runs after every check, on sessions that will be written; the digest above
     # is of the input, so re-importing the same file is recognised whatever the rules.

@@ -87,25 +87,38 @@ class ContentDigest:
         return h.hexdigest()
 
 
-def derive_session_id(events: Sequence[dict], *, application: str | None = None,
-                      hint: str | None = None) -> str:
-    """A session's id, derived deterministically so importing the same file twice finds
-    the same session instead of duplicating it.
-
-    Choice: the recording's own id when it carries one consistently (rrweb's legacy
-    `sessionId` key on every event, PostHog's/Sentry's ids passed as `hint`), else a hash
-    of the application and the session's first events (its first 64 events and its first
-    timestamp identify a recording; hashing everything would make a longer copy of the
-    same recording a different session)."""
+def recorded_session_id(events: Sequence[dict], *, hint: str | None = None) -> str | None:
+    """The id a recording gives its session, as it gives it (`derive_session_id` makes it
+    safe): `hint` (PostHog's/Sentry's id, a bundle's), else rrweb's legacy `sessionId` key
+    when every event carries the same one; None when it gives none (its id is a hash)."""
     if hint:
-        return clean_id(hint)
+        return hint
     # a split's snapshot is ours, not the recording's
     recorded = [e for e in events[:2] if SYNTHETIC not in e] + list(events[2:])
     own = {e.get("sessionId") for e in recorded[:1000]}
     if len(own) == 1:
         (sid,) = own
         if isinstance(sid, str) and sid and all(e.get("sessionId") == sid for e in recorded):
-            return clean_id(sid)
+            return sid
+    return None
+
+
+def derive_session_id(events: Sequence[dict], *, application: str | None = None,
+                      hint: str | None = None) -> str:
+    """A session's id, derived deterministically so importing the same file twice finds
+    the same session instead of duplicating it.
+
+    Choice: the recording's own id when it carries one consistently (rrweb's legacy
+    `sessionId` key on every event, PostHog's/Sentry's ids passed as `hint`; made safe by
+    `clean_id`), else a hash of the application and the session's first events (its first
+    64 events and its first timestamp identify a recording; hashing everything would make
+    a longer copy of the same recording a different session)."""
+    own = recorded_session_id(events, hint=hint)
+    return clean_id(own) if own is not None else hashed_session_id(events, application)
+
+
+def hashed_session_id(events: Sequence[dict], application: str | None = None) -> str:
+    """The id of a session whose recording gives it none (see derive_session_id)."""
     h = hashlib.blake2b(digest_size=16)
     h.update((application or "").encode())
     # who imported it (`--user`'s identify event) does not make it another recording
@@ -114,13 +127,47 @@ def derive_session_id(events: Sequence[dict], *, application: str | None = None,
     return f"{d[:8]}-{d[8:12]}-{d[12:16]}-{d[16:20]}-{d[20:32]}"
 
 
+def continued_id(sid: str, start_ms: float) -> str:
+    """The id, as recorded, of a recording's later session (past a limit,
+    `split_sessions`) from the recording's own id `sid`: `<id>.<its first timestamp>`, which
+    `clean_id` makes safe - cut to 128 characters when `sid` is safe (as such ids were
+    always stored), else rewritten as a whole."""
+    whole = f"{sid}.{int(start_ms)}"
+    return whole[:MAX_ID] if is_safe_id(sid) else whole
+
+
+MAX_ID = 128   # characters of a session id (the live intake's limit too)
+REWRITTEN_HASH = 10   # hex digits of the original id a rewritten one ends with
+
 # what a session id may keep: letters and digits (any script: `\w` is str.isalnum() and
 # "_"), "-", "_", "."
 _UNSAFE = re.compile(r"[^\w.\-]")
+# a safe id: of those, 1 to MAX_ID, not "." first (not hidden, not "." or "..")
+_SAFE = re.compile(rf"[\w\-][\w.\-]{{0,{MAX_ID - 1}}}")
+
+
+def is_safe_id(sid: str) -> bool:
+    """Whether `sid` is usable as a file name as it is (`clean_id` keeps it)."""
+    return _SAFE.fullmatch(sid) is not None
 
 
 def clean_id(sid: str) -> str:
-    """Session ids become file names: keep them to a safe alphabet. (A live batch asks
-    three times: one pass in C, not a loop over the characters.)"""
-    out = _UNSAFE.sub("_", sid.strip())[:128]
+    """Session ids become file names: a safe id is kept as it is (the live intake takes
+    only those); any other is rewritten to the safe alphabet and ends with a short hash of
+    itself, `a b c` -> `a_b_c-<hash>`, so two ids that read alike once rewritten (`a/b/c`)
+    never become one session. (A live batch asks three times: one pass in C, not a loop
+    over the characters.)"""
+    if _SAFE.fullmatch(sid) is not None:
+        return sid
+    h = hashlib.blake2b(sid.encode("utf-8", "surrogatepass"),
+                        digest_size=REWRITTEN_HASH // 2).hexdigest()
+    base = _UNSAFE.sub("_", sid.strip()).lstrip(".")[:MAX_ID - REWRITTEN_HASH - 1]
+    return f"{base or 'session'}-{h}"
+
+
+def old_clean_id(sid: str) -> str:
+    """What `clean_id` made of an id before rewritten ids ended with a hash (`a b c` and
+    `a/b/c` were both `a_b_c`): an import finds a recording stored so before by it (and its
+    input digest), and stores it no second time."""
+    out = _UNSAFE.sub("_", sid.strip())[:MAX_ID]
     return out.lstrip(".") or "session"

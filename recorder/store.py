@@ -69,7 +69,7 @@ from .segments import COMPACT_CODEC, LIVE, LIVE_CODEC, MAX_SEGMENT_BYTES, MAX_SE
     SegmentPlanner, decode_segment, describe, encode_segment, iter_segment, meta_from_header, \
     plan_segments, read_header, with_session_info
 from .sessions import INACTIVITY_MS, MAX_SESSION_MS, ContentDigest, clean_id, content_digest, \
-    derive_session_id
+    continued_id, hashed_session_id, is_safe_id, old_clean_id, recorded_session_id
 from .source import RecordingSource, info_from
 
 log = logging.getLogger(__name__)
@@ -171,6 +171,9 @@ class Stored(msgspec.Struct, frozen=True):
     id: str
     outcome: Outcome
     added: int        # events written
+    # the session's id as the recording gives it, when that is not usable as a file name
+    # and `id` was made of it (sessions.clean_id: `a b c` -> `a_b_c-<hash>`)
+    original: str | None = None
 
 
 class ContextMerge(msgspec.Struct, frozen=True):
@@ -355,6 +358,11 @@ class LocalStore(Store):
         base, tag = split_tag(spec)
         if not ids and tag:   # a shortened tagged id as `replay sessions` shows it: PREFIX_TAG
             ids = [i for i in self.index.resolve_tagged(base, tag) if split_tag(i)[1] == tag]
+        if not ids and not is_safe_id(str(session_id_or_prefix)):
+            # a recording's own id, stored rewritten (`a b c` as `a_b_c-<hash>`): the id a
+            # customer or a ticket gives finds it
+            made = clean_id(str(session_id_or_prefix))
+            ids = [made] if self.index.session(made) is not None else []
         if not ids:
             raise KeyError(f"no session {spec!r} in {self.root}")
         if len(ids) > 1 and not tag:
@@ -460,7 +468,8 @@ class LocalStore(Store):
                 if q is not None:
                     todo.append(q)
                     as_read[q.id] = found
-                out.append(Stored(sid, outcome, 0 if q is None else len(q.events)))
+                out.append(Stored(sid, outcome, 0 if q is None else len(q.events),
+                                  p.original))
             self._write(todo, application=application, user=user, context=context, live=live,
                         progress=progress, total=total,
                         batch=named, as_read=as_read)
@@ -558,6 +567,10 @@ class LocalStore(Store):
                partial: bool) -> tuple[str, PreparedSession | None, Outcome, AsRead]:
         """Which session an imported one goes to, what to write there (None: nothing), and
         the stored session as it was read (the commit checks it is still so)."""
+        before = self._stored_before(p.original, p.id, as_new=as_new, partial=partial)
+        for sid in before:
+            if self.index.digest(sid) == p.digest:
+                return sid, None, Outcome.SAME, AsRead(None)
         if partial:
             ids = (f"{p.id}_{PARTIAL}{n if n > 1 else ''}" for n in itertools.count(1))
         elif as_new:
@@ -592,6 +605,31 @@ class LocalStore(Store):
                            " damaged and were not compared)")
             raise ImportConflict(sid, reason)
         raise AssertionError("unreachable: the id candidates never run out")
+
+    def _stored_before(self, original: str | None, sid: str, *, as_new: bool,
+                       partial: bool) -> list[str]:
+        """The stored sessions a recording whose id `original` was rewritten to `sid` may
+        have been stored as before rewritten ids ended with a hash (`a b c` was `a_b_c`,
+        `sessions.old_clean_id`; and their `--as-new`/`--partial` copies): compared by
+        input digest only, so a re-import of the same file stores it no second time."""
+        if original is None:
+            return []
+        new = clean_id(original)
+        old = old_clean_id(original) + (sid[len(new):] if sid.startswith(new) else "")
+        if old == sid:
+            return []
+        if partial:
+            names: Iterator[str] = (f"{old}_{PARTIAL}{n if n > 1 else ''}"
+                                    for n in itertools.count(1))
+        else:
+            names = itertools.chain([old], (f"{old}_{AS_NEW}{n if n > 1 else ''}"
+                                            for n in itertools.count(1)))
+        found = []
+        for name in names:
+            if self.index.session(name) is None:
+                break
+            found.append(name)
+        return found
 
     @contextlib.contextmanager
     def session_lock(self, session_id: str) -> Iterator[None]:
@@ -1243,6 +1281,7 @@ class _StreamSession:
         self.count = 0
         self.legacy_id: Any = None      # the `sessionId` every event carries, if the id is it
         self.id = ""
+        self.original: str | None = None   # the id as recorded, if `id` is it rewritten
         self.target: str | None = None  # where the events are written (None: compared only)
         self.others: list[str] = []     # stored candidates compared by digest only
         self.stored_iter: Iterator[dict] = iter(())
@@ -1288,12 +1327,15 @@ class _StreamSession:
         head, self.head = self.head or [], None
         evs = [e for e, _, _ in head]
         if self.hint:
-            sid = clean_id(self.hint if self.k == 0 else f"{self.hint}.{int(evs[0]['timestamp'])}")
+            original = self.hint if self.k == 0 else continued_id(self.hint, evs[0]["timestamp"])
+            sid = clean_id(original)
         else:
-            sid = derive_session_id(evs, application=self.application)
-            own = evs[-1].get("sessionId")
-            if isinstance(own, str) and sid == clean_id(own):
-                self.legacy_id = own
+            original = recorded_session_id(evs)
+            sid = clean_id(original) if original is not None else \
+                hashed_session_id(evs, self.application)
+            if original is not None:
+                self.legacy_id = original
+        self.original = original if original != sid else None
         base, k = sid, 2
         while sid in self.used:                  # one recording id over several sessions
             sid, k = f"{base}-{k}", k + 1
@@ -1312,6 +1354,8 @@ class _StreamSession:
                 self.target = cand
                 break
             self.others.append(cand)
+        self.others += self.store._stored_before(self.original, sid, as_new=self.as_new,
+                                                 partial=self.partial)
         if not self.partial and self.others and self.others[0] == sid:
             self.others.pop(0)          # compared event by event, not by digest only
             try:
@@ -1434,7 +1478,7 @@ class _StreamSession:
             row = self.store._row(p, segs, application=self.application, user=self.user,
                                   context=self.context, live=False)
             row.as_read = AsRead(None)           # no such session when _place looked
-            return Stored(self.target, Outcome.NEW, facts.record_count), row
+            return Stored(self.target, Outcome.NEW, facts.record_count, self.original), row
         assert r is not None and self.reader is not None
         if r.outcome is Outcome.EXTENDS:
             return self._append(digest)
@@ -1446,7 +1490,7 @@ class _StreamSession:
 
     def _same(self, sid: str) -> tuple[Stored, None]:
         self.w.discard(self.files)
-        return Stored(sid, Outcome.SAME, 0), None
+        return Stored(sid, Outcome.SAME, 0, self.original), None
 
     def _append(self, digest: str) -> tuple[Stored, SessionRow]:
         """The extra events after the stored session's, as `_place`'s EXTENDS appends them."""
@@ -1474,7 +1518,7 @@ class _StreamSession:
         row = self.store._row(p, self.segs, application=self.application, user=self.user,
                               context=self.context, live=False)
         row.as_read = self.reader.as_read
-        return Stored(self.id, Outcome.EXTENDS, f.record_count), row
+        return Stored(self.id, Outcome.EXTENDS, f.record_count, self.original), row
 
 
 class Erased(msgspec.Struct, frozen=True):

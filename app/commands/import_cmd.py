@@ -393,6 +393,10 @@ def _stored(f: Path, args, r: Stored, damaged: str | None, done: list[Stored]) -
         raise _StoredAlready(
             f"{f}: session {r.id} is stored already, so --rules did not apply to"
             f" it{_remask_hint(args, r.id)}")
+    if r.original is not None:
+        # not silent: the id a customer or a ticket names is not the one to look up here
+        print(f"replay: note: {f}: session id {_shown_id(r.original)} is not usable as a file"
+              f" name, stored as {r.id}", file=sys.stderr)
     if damaged:
         print(f"replay: warning: {f}: {damaged}; stored what decodes as a new session,"
               f" {r.id}, marked partial", file=sys.stderr)
@@ -402,6 +406,15 @@ def _stored(f: Path, args, r: Stored, damaged: str | None, done: list[Stored]) -
         print(f"replay: note: {r.id}: already stored, appended {r.added:,}"
               f" event{'' if r.added == 1 else 's'}", file=sys.stderr)
     done.append(r)
+
+
+def _shown_id(sid: str) -> str:
+    """A recording's session id in a one-line note: quoted, what would break the line
+    escaped, a long one cut."""
+    return repr(sid if len(sid) <= SHOWN_ID else sid[:SHOWN_ID] + "…")
+
+
+SHOWN_ID = 80   # characters of a recording's own id a note shows
 
 
 def _file_events(f: Path, args, partial: bool, bar, task) -> tuple[Iterator, dict]:

@@ -42,7 +42,7 @@ def window(args: argparse.Namespace):
     w.setWindowTitle("Privacy rules - replay")
     w.resize(*DEFAULT_SIZE)
     if args.file is not None:
-        w.open_file(args.file)
+        w.file_problem = w.open_file(args.file)
     w.show_tab(args.tab)
     w.show()
     return w
@@ -74,8 +74,32 @@ def screenshot(w, out: Path) -> str | None:
     return None if image.save(str(out), "PNG") else f"cannot write {out} - check the path"
 
 
+def problem_before_qt(args: argparse.Namespace) -> str | None:
+    """What makes the workspace asked for pointless, said before a window opens (one line),
+    or None: a data folder or a file given that is not there, no screen for a window."""
+    from player.qt.standalone import has_screen
+
+    if args.data is not None and not args.data.is_dir():
+        # (an empty store shown instead read as "no sessions yet")
+        return (f"there is no data folder at {args.data} - check the path, or give the right"
+                " --data")
+    if args.file is not None and args.file.is_dir():
+        return f"{args.file} is a folder - give a recording file (rrweb JSON or .replay)"
+    if args.file is not None and not args.file.is_file():
+        return f"{args.file}: no such file - check the path"
+    if args.screenshot is None and not has_screen():
+        return ("no screen to show the workspace on (DISPLAY is not set) - run it on a desktop,"
+                " or paint it with --screenshot OUT.png; `replay audit` and `replay mask"
+                " --dry-run` work without one")
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
+    problem = problem_before_qt(args)
+    if problem:
+        print(f"{PROG}: error: {problem}", file=sys.stderr)
+        return 2
     from player.qt.standalone import application, dispose, prepare_qt_environment
 
     prepare_qt_environment(offscreen=args.screenshot is not None)
@@ -83,7 +107,8 @@ def main(argv: list[str] | None = None) -> int:
     w = window(args)
     if args.screenshot is None:
         return app.exec()
-    problem = screenshot(w, args.screenshot)
+    # a file that cannot be previewed: said, and no picture of the message
+    problem = getattr(w, "file_problem", None) or screenshot(w, args.screenshot)
     dispose(w)
     if problem:
         print(f"{PROG}: error: {problem}", file=sys.stderr)

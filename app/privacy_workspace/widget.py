@@ -616,20 +616,24 @@ class PrivacyWorkspace(QWidget):
         if path:
             self.open_file(Path(path))
 
-    def open_file(self, path: Path) -> None:
-        """A recording file, read (not imported) into memory: its first session."""
+    def open_file(self, path: Path) -> str | None:
+        """A recording file, read (not imported) into memory: its first session. What went
+        wrong (shown in the window too), or None."""
         from recorder.source import open_recording
         try:
             with open_recording(path, self.data_dir) as src:
                 events = list(src.events())
         except (OSError, ValueError, KeyError, IndexError) as exc:
-            self._say(f"cannot preview {path.name}: {exc}", error=True)
-            return
+            said = str(exc).removeprefix(f"{path}: ").removeprefix(f"{path.name}: ")
+            problem = f"cannot preview {path.name}: {said}"
+            self._say(problem, error=True)
+            return problem
         self.session_combo.blockSignals(True)
         self.session_combo.insertItem(0, f"file: {path.name}", None)
         self.session_combo.setCurrentIndex(0)
         self.session_combo.blockSignals(False)
         self._set_subject(Subject(path.name, events, stored=False))
+        return None
 
     def _set_subject(self, subject: Subject) -> None:
         self.subject = subject

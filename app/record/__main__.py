@@ -21,7 +21,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("url", nargs="?", help="page to open")
     args = ap.parse_args(argv)
 
-    from player.qt.standalone import application, prepare_qt_environment
+    from player.qt.standalone import application, has_screen, prepare_qt_environment
+    if not has_screen():   # a window no one sees, left running, would look like a hang
+        print(f"{ap.prog}: error: no screen to show the recorder on (DISPLAY is not set) - run"
+              " it on a desktop; without one, a site's visitors are recorded by capture.js"
+              " and `replay serve`", file=sys.stderr)
+        return 2
     prepare_qt_environment()
     app = application()
     from PySide6.QtWidgets import QMainWindow

@@ -143,15 +143,24 @@ def test_an_index_of_schema_3_gains_what_its_rows_carry(tmp_path):
 
 def test_a_session_id_keeps_letters_and_digits_of_any_script_and_nothing_unsafe():
     """`clean_id` (asked three times per live batch) keeps exactly what `str.isalnum()`
-    calls a letter or digit, and "-", "_", "."; anything else becomes "_"."""
+    calls a letter or digit, and "-", "_", "."; anything else becomes "_", and the id made
+    so ends with a hash of the original."""
     from recorder.sessions import clean_id
     for i in range(0x110000):
         c = chr(i)
         kept = clean_id(f"a{c}a") == f"a{c}a"
         assert kept == (c.isalnum() or c in "-_."), hex(i)
-    assert clean_id("  ../../etc/passwd ") == "_.._etc_passwd"
-    assert clean_id("...") == "session" and clean_id("x" * 200) == "x" * 128
     assert clean_id("Sitzung-Größe_1.2") == "Sitzung-Größe_1.2"
+    assert clean_id("x" * 128) == "x" * 128
+    # any other id is rewritten, and ends with a hash of itself: ids that read alike once
+    # rewritten stay apart
+    made = {sid: clean_id(sid) for sid in ("  ../../etc/passwd ", "../../etc/passwd", "a b",
+                                           "a/b", "...", "", ".a", "x" * 200, "x" * 201)}
+    assert len(set(made.values())) == len(made)
+    assert made["a b"].startswith("a_b-") and made["..."].startswith("session-")
+    assert made["../../etc/passwd"].startswith("_.._etc_passwd-")
+    for sid in made.values():
+        assert clean_id(sid) == sid and 0 < len(sid) <= 128
 
 
 def _seg(idx, view):

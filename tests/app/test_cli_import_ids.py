@@ -1,0 +1,137 @@
+"""A recording's own session id that is not usable as a file name (`a b c`, `a/b/c`,
+`../../etc/evil`): `replay import` stored each made safe without a word, so `a b c` and
+`a/b/c` were both `a_b_c` and the second recording was refused as disagreeing with the
+first. A rewritten id now ends with a short hash of the original, the import says so in a
+note, and a safe id is stored as it is."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from app.cli import main
+from recorder import ingest, store as store_mod
+from recorder.ingest import Outcome
+from recorder.sessions import clean_id, old_clean_id
+from recorder.store import Store
+from replay_tools.generator import generate_session
+
+
+def run(capsys, *argv) -> tuple[int, str, str]:
+    code = main(list(map(str, argv)))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture(scope="module")
+def events() -> list[dict]:
+    return list(generate_session(50, duration_ms=5000, seed=1))
+
+
+def recording(tmp_path: Path, events: list[dict], sid: str, name: str, shift: int = 0) -> Path:
+    """The events as a recording whose every event carries rrweb's legacy `sessionId`."""
+    f = tmp_path / f"{name}.json"
+    f.write_text(json.dumps([dict(e, sessionId=sid, timestamp=e["timestamp"] + shift)
+                             for e in events]))
+    return f
+
+
+def stored(capsys, data: Path) -> dict[str, int]:
+    code, out, _ = run(capsys, "--data", data, "sessions", "--json")
+    assert code == 0
+    return {s["id"]: s["record_count"] for s in json.loads(out)}
+
+
+def test_ids_that_read_alike_once_made_safe_stay_apart_and_the_import_says_so(
+        tmp_path, capsys, events):
+    data = tmp_path / "d"
+    files = {"a b c": recording(tmp_path, events, "a b c", "spaces"),
+             "../../etc/evil": recording(tmp_path, events, "../../etc/evil", "evil", 1000),
+             "a/b/c": recording(tmp_path, events, "a/b/c", "slashes", 2000)}
+    ids = {}
+    for original, f in files.items():
+        code, out, err = run(capsys, "--data", data, "import", f)
+        assert code == 0, err
+        (sid,) = out.split()
+        ids[original] = sid
+        # one note: the id the recording gives, and the one to look it up by here
+        notes = [ln for ln in err.splitlines() if ln.strip()]
+        assert notes == [f"replay: note: {f}: session id {original!r} is not usable as a file"
+                         f" name, stored as {sid}"], err
+    assert len(set(ids.values())) == 3
+    assert ids["a b c"].startswith("a_b_c-") and ids["a/b/c"].startswith("a_b_c-")
+    assert ids["../../etc/evil"].startswith("_.._etc_evil-")
+    assert stored(capsys, data) == dict.fromkeys(ids.values(), len(events))
+    # every file of the store is inside its data folder
+    for p in data.rglob("*"):
+        assert p.resolve().is_relative_to(data.resolve())
+
+    # the same file again stores nothing, under the same id
+    code, out, err = run(capsys, "--data", data, "import", files["a b c"])
+    assert code == 0 and out.split() == [ids["a b c"]], err
+    assert f"{ids['a b c']}: already stored, nothing new" in err
+    assert stored(capsys, data) == dict.fromkeys(ids.values(), len(events))
+
+    # the id the customer gives finds the session
+    out_file = tmp_path / "out.json"
+    code, _, err = run(capsys, "--data", data, "export", "a b c", "-o", out_file)
+    assert code == 0, err
+    exported = json.loads(out_file.read_text())
+    assert exported[0]["data"]["payload"]["id"] == ids["a b c"]   # the export's marker
+    assert len(exported) == len(events) + 1
+
+
+def test_a_safe_id_is_stored_as_it_is_without_a_note(tmp_path, capsys, events):
+    f = recording(tmp_path, events, "Sitzung-Größe_1.2", "safe")
+    code, out, err = run(capsys, "--data", tmp_path / "d", "import", f)
+    assert code == 0 and out.split() == ["Sitzung-Größe_1.2"], err
+    assert "note" not in err
+
+
+def test_a_hinted_id_read_whole_and_its_later_sessions_stay_apart(tmp_path, events):
+    """The store's own path (a recording read whole, its id given as PostHog's/Sentry's
+    are): `a b c` and `a/b/c` are two sessions, and so are a recording's later sessions
+    (past 15 minutes without activity) under its id."""
+    later = [dict(e, timestamp=e["timestamp"] + 3600_000) for e in events]
+    with Store.open(tmp_path / "d") as store:
+        first = store.ingest_outcomes(events + later, session_id="a b c")
+        second = store.ingest_outcomes(events + later, session_id="a/b/c")
+        again = store.ingest_outcomes(events + later, session_id="a b c")
+        ids = [r.id for r in first + second]
+        assert len(set(ids)) == 4 and all(r.outcome is Outcome.NEW for r in first + second)
+        assert [r.original for r in first] == ["a b c", f"a b c.{int(later[0]['timestamp'])}"]
+        assert [(r.id, r.outcome) for r in again] == [(r.id, Outcome.SAME) for r in first]
+        assert store.resolve("a/b/c") == second[0].id
+        # a safe hint: stored as it is, nothing said
+        (safe,) = store.ingest_outcomes(events, session_id="abc.1")
+        assert (safe.id, safe.original) == ("abc.1", None)
+
+
+@pytest.mark.parametrize("streamed", [True, False])
+def test_a_recording_stored_before_ids_got_their_hash_is_not_stored_again(
+        tmp_path, capsys, events, monkeypatch, streamed):
+    """A store written before: `a b c` was stored as `a_b_c`. Importing the same file again
+    finds it (by its input digest) instead of storing it a second time."""
+    data = tmp_path / "d"
+    with monkeypatch.context() as m:   # the old naming
+        m.setattr(store_mod, "clean_id", old_clean_id)
+        m.setattr(ingest, "clean_id", old_clean_id)
+        with Store.open(data) as store:
+            (old,) = store.ingest([dict(e, sessionId="a b c") for e in events])
+    assert old == "a_b_c"
+    if streamed:
+        code, out, err = run(capsys, "--data", data, "import",
+                             recording(tmp_path, events, "a b c", "again"))
+        assert code == 0 and out.split() == ["a_b_c"], err
+        assert "a_b_c: already stored, nothing new" in err
+    else:
+        with Store.open(data) as store:
+            (r,) = store.ingest_outcomes([dict(e, sessionId="a b c") for e in events])
+        assert (r.id, r.outcome) == ("a_b_c", Outcome.SAME)
+    assert list(stored(capsys, data)) == ["a_b_c"]
+    # another recording that was refused then is stored now
+    with Store.open(data) as store:
+        (other,) = store.ingest_outcomes([dict(e, timestamp=e["timestamp"] + 1000)
+                                          for e in events], session_id="a/b/c")
+    assert other.outcome is Outcome.NEW and other.id == clean_id("a/b/c") != "a_b_c"
