@@ -46,6 +46,14 @@ def _frames(stored: list[dict]) -> dict[str, dict]:
     return found
 
 
+def _wait_recorded(page, frame: str, title: str) -> None:
+    """Until the iframe `#frame` holds the page titled `title` and its words are recorded."""
+    page.wait_for_function(
+        "([f, t]) => (d => d && d.title === t && d.getElementById('words') && ReplayCapture"
+        ".record.mirror.getId(d.getElementById('words')) > 0)(document.getElementById(f)"
+        ".contentDocument)", arg=[frame, title])
+
+
 def test_a_frames_address_goes_as_rrwebs_recorder_keeps_it(chromium, tmp_path):
     site_dir, other_dir = tmp_path / "site", tmp_path / "other"
     site_dir.mkdir()
@@ -63,17 +71,12 @@ def test_a_frames_address_goes_as_rrwebs_recorder_keeps_it(chromium, tmp_path):
             try:
                 page = ctx.new_page()
                 page.goto(site.url("top.html"))
-                page.wait_for_function(
-                    "ReplayCapture.record.mirror.getId(document.getElementById('same')"
-                    ".contentDocument.getElementById('words')) > 0")
+                _wait_recorded(page, "same", "first")
                 page.evaluate("""() => {
                     document.getElementById('other').src = '%sinner.html?token=NEXTSECRET';
                     document.getElementById('same').src = 'inner2.html';
                 }""" % other.base_url)
-                page.wait_for_function(
-                    "(d => d && d.getElementById('words') && d.title !== 'first'"
-                    " && ReplayCapture.record.mirror.getId(d.getElementById('words')) > 0)"
-                    "(document.getElementById('same').contentDocument)")
+                _wait_recorded(page, "same", "next")
                 # then the other way round: the same-origin frame goes to another origin, the
                 # cross-origin one comes to this one
                 page.evaluate("""() => {
@@ -81,10 +84,7 @@ def test_a_frames_address_goes_as_rrwebs_recorder_keeps_it(chromium, tmp_path):
                     document.getElementById('same').src = '%sinner.html';
                     document.getElementById('other').src = 'inner.html?token=BACKSECRET';
                 }""" % other.base_url)
-                page.wait_for_function(
-                    "(d => d && d.getElementById('words') && ReplayCapture.record.mirror"
-                    ".getId(d.getElementById('words')) > 0)"
-                    "(document.getElementById('other').contentDocument)")
+                _wait_recorded(page, "other", "first")
                 # its load event: the document recorded before goes
                 page.wait_for_function("ReplayCapture.record.mirror.getId(window.__oldWords) < 0")
                 sent = page.wait_for_function(SENT_ALL, polling=100, timeout=20_000).json_value()
