@@ -21,18 +21,6 @@ REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
-def pytest_xdist_auto_num_workers(config) -> int:
-    """`-n auto` (the README's test command): one worker more than there are cores on a small
-    machine. A third of the suite's time is spent waiting for the processes its tests start
-    (Chromium, `replay` commands, servers, encoders): with one worker per core, 2 cores were
-    busy 62% of the run; with 3 workers, 74%, and the suite took 15% less time. xdist's own
-    setting, PYTEST_XDIST_AUTO_NUM_WORKERS, still wins."""
-    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS", "").isdigit():
-        return int(os.environ["PYTEST_XDIST_AUTO_NUM_WORKERS"])
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    return cores + 1 if cores <= 4 else cores
-
-
 @pytest.fixture(scope="session")
 def fixtures_dir() -> Path:
     return FIXTURES
