@@ -91,7 +91,19 @@ def _play_in_rrweb(browser, events: list[dict], *, probe: str = "null",
     ids, and `probe` (a JavaScript function of the replayed document) run on it. With
     `until`, the probe is read again until it gives that (the Replayer draws canvas images
     and loads font faces asynchronously: on a loaded machine later than `settle_ms`), for
-    at most UNTIL_S seconds; the last reading is returned."""
+    at most UNTIL_S seconds; the last reading is returned. rrweb's Replayer applies each
+    canvas mutation once its images are decoded (`await deserializeArg`), so on a loaded
+    machine an earlier picture of a canvas can land after a later one and stay: its race,
+    not the recording's - a replay whose probe never gives `until` is played once more, in
+    a new page."""
+    out = _play_in_rrweb_once(browser, events, probe, options, settle_ms, until)
+    if until is not None and out["probe"] != until:
+        out = _play_in_rrweb_once(browser, events, probe, options, settle_ms, until)
+    return out
+
+
+def _play_in_rrweb_once(browser, events: list[dict], probe: str, options: dict | None,
+                        settle_ms: int, until: Any) -> dict:
     page = browser.new_page()
     try:
         warnings: list[str] = []
