@@ -23,8 +23,8 @@ from .format import KNOWN_TYPES, SYNTHETIC, SYNTHETIC_SPLIT, SYNTHETIC_USER, Eve
 from .jsonscan import JsonFacts
 from .limits import DEFAULT_LIMITS, Limits, check_event, check_late, check_payload, \
     check_session_size, check_timestamp, check_viewport
-from .sessions import INACTIVITY_MS, MAX_SESSION_MS, clean_id, content_digest, \
-    continued_id, hashed_session_id, recorded_session_id, split_sessions
+from .sessions import INACTIVITY_MS, MAX_SESSION_MS, content_digest, continued_id, \
+    derive_session_id, split_sessions
 
 log = logging.getLogger(__name__)
 
@@ -216,10 +216,10 @@ def prepare(events: Sequence[Any], *, application: str | None = None,
         if append_to is not None:
             sid = append_to.id
         else:
-            original = recorded_session_id(evs, hint=session_id if k == 0 or not session_id
-                                           else continued_id(session_id, evs[0]["timestamp"]))
-            sid = clean_id(original) if original is not None else \
-                hashed_session_id(evs, application)
+            sid, original = derive_session_id(
+                evs, application=application,
+                hint=session_id if k == 0 or not session_id
+                else continued_id(session_id, evs[0]["timestamp"]))
         if original == sid:
             original = None
         base, n = sid, 2

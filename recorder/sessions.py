@@ -104,9 +104,11 @@ def recorded_session_id(events: Sequence[dict], *, hint: str | None = None) -> s
 
 
 def derive_session_id(events: Sequence[dict], *, application: str | None = None,
-                      hint: str | None = None) -> str:
+                      hint: str | None = None) -> tuple[str, str | None]:
     """A session's id, derived deterministically so importing the same file twice finds
-    the same session instead of duplicating it.
+    the same session instead of duplicating it - and the id the recording gives it as it
+    gives it (None: it gives none). Both importers (ingest.prepare, the streamed
+    `_StreamSession`) ask here.
 
     Choice: the recording's own id when it carries one consistently (rrweb's legacy
     `sessionId` key on every event, PostHog's/Sentry's ids passed as `hint`; made safe by
@@ -114,7 +116,7 @@ def derive_session_id(events: Sequence[dict], *, application: str | None = None,
     64 events and its first timestamp identify a recording; hashing everything would make
     a longer copy of the same recording a different session)."""
     own = recorded_session_id(events, hint=hint)
-    return clean_id(own) if own is not None else hashed_session_id(events, application)
+    return (clean_id(own) if own is not None else hashed_session_id(events, application)), own
 
 
 def hashed_session_id(events: Sequence[dict], application: str | None = None) -> str:

@@ -69,7 +69,7 @@ from .segments import COMPACT_CODEC, LIVE, LIVE_CODEC, MAX_SEGMENT_BYTES, MAX_SE
     SegmentPlanner, decode_segment, describe, encode_segment, iter_segment, meta_from_header, \
     plan_segments, read_header, with_session_info
 from .sessions import INACTIVITY_MS, MAX_SESSION_MS, ContentDigest, clean_id, content_digest, \
-    continued_id, hashed_session_id, is_safe_id, old_clean_id, recorded_session_id
+    continued_id, derive_session_id, is_safe_id, old_clean_id
 from .source import RecordingSource, info_from
 
 log = logging.getLogger(__name__)
@@ -1326,15 +1326,11 @@ class _StreamSession:
         """The session's id, and where its events go (as LocalStore._place decides)."""
         head, self.head = self.head or [], None
         evs = [e for e, _, _ in head]
-        if self.hint:
-            original = self.hint if self.k == 0 else continued_id(self.hint, evs[0]["timestamp"])
-            sid = clean_id(original)
-        else:
-            original = recorded_session_id(evs)
-            sid = clean_id(original) if original is not None else \
-                hashed_session_id(evs, self.application)
-            if original is not None:
-                self.legacy_id = original
+        hint = None if not self.hint else \
+            self.hint if self.k == 0 else continued_id(self.hint, evs[0]["timestamp"])
+        sid, original = derive_session_id(evs, application=self.application, hint=hint)
+        if hint is None and original is not None:
+            self.legacy_id = original
         self.original = original if original != sid else None
         base, k = sid, 2
         while sid in self.used:                  # one recording id over several sessions

@@ -32,8 +32,9 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
-def window(args: argparse.Namespace):
-    """The workspace as `args` ask for it, on show (a QApplication is there)."""
+def opened(args: argparse.Namespace):
+    """The workspace as `args` ask for it, on show (a QApplication is there), and what
+    went wrong opening its `--file` (None: nothing, or no file)."""
     from recorder.paths import default_data_dir
 
     from .widget import PrivacyWorkspace
@@ -41,11 +42,15 @@ def window(args: argparse.Namespace):
     w = PrivacyWorkspace(args.data or default_data_dir())
     w.setWindowTitle("Privacy rules - replay")
     w.resize(*DEFAULT_SIZE)
-    if args.file is not None:
-        w.file_problem = w.open_file(args.file)
+    problem = w.open_file(args.file) if args.file is not None else None
     w.show_tab(args.tab)
     w.show()
-    return w
+    return w, problem
+
+
+def window(args: argparse.Namespace):
+    """The workspace as `args` ask for it, on show (see `opened`)."""
+    return opened(args)[0]
 
 
 def screenshot(w, out: Path) -> str | None:
@@ -104,11 +109,11 @@ def main(argv: list[str] | None = None) -> int:
 
     prepare_qt_environment(offscreen=args.screenshot is not None)
     app = application()
-    w = window(args)
+    w, problem = opened(args)
     if args.screenshot is None:
         return app.exec()
     # a file that cannot be previewed: said, and no picture of the message
-    problem = getattr(w, "file_problem", None) or screenshot(w, args.screenshot)
+    problem = problem or screenshot(w, args.screenshot)
     dispose(w)
     if problem:
         print(f"{PROG}: error: {problem}", file=sys.stderr)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from app.cli import main
-from recorder import ingest, store as store_mod
+from recorder import sessions as sessions_mod
 from recorder.ingest import Outcome
 from recorder.sessions import clean_id, old_clean_id
 from recorder.store import Store
@@ -114,9 +114,8 @@ def test_a_recording_stored_before_ids_got_their_hash_is_not_stored_again(
     """A store written before: `a b c` was stored as `a_b_c`. Importing the same file again
     finds it (by its input digest) instead of storing it a second time."""
     data = tmp_path / "d"
-    with monkeypatch.context() as m:   # the old naming
-        m.setattr(store_mod, "clean_id", old_clean_id)
-        m.setattr(ingest, "clean_id", old_clean_id)
+    with monkeypatch.context() as m:   # the old naming (sessions.derive_session_id names them)
+        m.setattr(sessions_mod, "clean_id", old_clean_id)
         with Store.open(data) as store:
             (old,) = store.ingest([dict(e, sessionId="a b c") for e in events])
     assert old == "a_b_c"
