@@ -8,7 +8,7 @@ reported by RUM and echoed on the console is one), `error_group_count` its rows,
 """
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import msgspec
 
@@ -55,6 +55,23 @@ class SessionFacts(msgspec.Struct, kw_only=True):
     @property
     def error_group_count(self) -> int:
         return len({e.fingerprint for e in self.errors})
+
+
+def map_strings(f: SessionFacts, fn: Callable[[str], str]) -> SessionFacts:
+    """The facts with every string they hold put through `fn`: a privacy pass over facts
+    read from events before it ran (a streaming import's echoes of a value typed after they
+    were written, store._StreamSession._scrub_written). An error group stays as it was
+    grouped (its key put through `fn` too)."""
+    def err(e: ErrorFact) -> ErrorFact:
+        return msgspec.structs.replace(e, message=fn(e.message), type=fn(e.type),
+                                       fingerprint=fn(e.fingerprint))
+    return msgspec.structs.replace(
+        f, first_url=None if f.first_url is None else fn(f.first_url),
+        views=[msgspec.structs.replace(v, url=fn(v.url))   # (its id: the segments' too)
+               for v in f.views],
+        errors=[err(e) for e in f.errors],
+        user=None if f.user is None else
+        {k: fn(v) if isinstance(v, str) else v for k, v in f.user.items()})
 
 
 def fingerprint_key(fp: tuple[str, str, str]) -> str:

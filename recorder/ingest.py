@@ -13,7 +13,7 @@ import hashlib
 import logging
 import os
 from collections import Counter
-from typing import Any, Callable, Iterable, Iterator, Protocol, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Protocol, Sequence
 
 import msgspec
 
@@ -26,6 +26,9 @@ from .limits import DEFAULT_LIMITS, Limits, check_event, check_late, check_paylo
 from .sessions import INACTIVITY_MS, MAX_SESSION_MS, content_digest, continued_id, \
     derive_session_id, split_sessions
 
+if TYPE_CHECKING:   # (privacy imports the recorder's modules)
+    from .privacy.echoes import Echoes
+
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]   # (done, total) in work units
@@ -33,6 +36,11 @@ Progress = Callable[[int, int], None]   # (done, total) in work units
 
 class Masker(Protocol):
     """Stateful per session (it follows the DOM): the privacy helper's SessionMasker."""
+
+    # the values typed into its masked fields (privacy/echoes.py): `mask` masks their echoes
+    # from the typing on; a value typed in a batch (`echoes.added` moved) may have been
+    # echoed before it, in that batch or (a stream) in what was masked before
+    echoes: Echoes
 
     def mask(self, events: list[dict], encoded: Sequence[bytes] | None = None,
              facts: Sequence[JsonFacts | None] | None = None) -> list[dict]:
@@ -244,8 +252,14 @@ def prepare(events: Sequence[Any], *, application: str | None = None,
             masker_factory() if masker_factory is not None else None
         if masker is not None:
             # live: every event kept, so the JSON received is each one's, in order
+            typed = masker.echoes.added
             masked = masker.mask(p.events) if p.encoded is None else \
                 masker.mask(p.events, p.encoded, p.scans)
+            if masker.echoes.added != typed:
+                # typed into a masked field here: its echoes before the typing go too, as
+                # mask_session's second pass does (a live session's earlier requests are
+                # stored already and keep theirs: README, "Echoes of typed values")
+                masked = masker.echoes.scrub_all(masked)[0]
             if len(masked) != len(p.events):
                 p.sizes = None
             p.events = masked

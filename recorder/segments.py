@@ -253,24 +253,21 @@ def decode_segment(blob: bytes, load_dict: DictLoader | None = None) -> tuple[di
         raise SegmentDamaged(f"payload does not decode: {exc}") from None
 
 
-def iter_segment(blob: bytes, load_dict: DictLoader | None = None) -> tuple[dict, Iterator[dict]]:
-    """(header, events one at a time) of a segment file: the framing, the checksums and
-    the payload's columns are read now (SegmentDamaged if they cannot be trusted), each
-    event is built as it is taken - so a reader that needs the first few events of a
-    segment does not hold the GIL for building its thousands (the real recording's first
-    segment: 0.4-0.6 s of compiled code). The iterator raises one of `DECODE_ERRORS`
-    where the columns disagree with their table (`decode_segment` says SegmentDamaged)."""
+def segment_payload(blob: bytes, load_dict: DictLoader | None = None) -> bytes:
+    """A segment file's payload, decompressed: MessagePack, in which every string the events
+    hold is its UTF-8 bytes (what a search for text a segment may hold can read without
+    building the events); SegmentDamaged as `decode_segment`."""
     header, payload = _split(blob)
+    return _decompressed(header, payload, load_dict)
+
+
+def _decompressed(header: dict, payload: memoryview, load_dict: DictLoader | None) -> bytes:
     dict_id = (header.get("codec") or {}).get("dict_id") or 0
     zdict = None
     if dict_id:
         zdict = load_dict(dict_id) if load_dict else None
         if zdict is None:
             raise SegmentDamaged(f"needs compression dictionary {dict_id}, which is missing")
-    transform = (header.get("codec") or {}).get("transform") or 0
-    if type(transform) is not int or transform not in _TRANSFORMS:
-        raise SegmentDamaged(f"unknown payload transform {transform!r} (written by a newer"
-                             " version?)")
     try:
         claimed = zstandard.frame_content_size(payload)
     except zstandard.ZstdError as exc:
@@ -282,7 +279,25 @@ def iter_segment(blob: bytes, load_dict: DictLoader | None = None) -> tuple[dict
         d = zstandard.ZstdDecompressor(dict_data=zdict, max_window_size=_MAX_WINDOW)
         # a claimed size is checked by zstd against what the frame produces; an unclaimed
         # one is bounded by max_output_size (zstd fails a frame that would need more)
-        raw = d.decompress(payload, max_output_size=MAX_RAW_BYTES)
+        return d.decompress(payload, max_output_size=MAX_RAW_BYTES)
+    except DECODE_ERRORS as exc:
+        raise SegmentDamaged(f"payload does not decode: {exc}") from None
+
+
+def iter_segment(blob: bytes, load_dict: DictLoader | None = None) -> tuple[dict, Iterator[dict]]:
+    """(header, events one at a time) of a segment file: the framing, the checksums and
+    the payload's columns are read now (SegmentDamaged if they cannot be trusted), each
+    event is built as it is taken - so a reader that needs the first few events of a
+    segment does not hold the GIL for building its thousands (the real recording's first
+    segment: 0.4-0.6 s of compiled code). The iterator raises one of `DECODE_ERRORS`
+    where the columns disagree with their table (`decode_segment` says SegmentDamaged)."""
+    header, payload = _split(blob)
+    transform = (header.get("codec") or {}).get("transform") or 0
+    if type(transform) is not int or transform not in _TRANSFORMS:
+        raise SegmentDamaged(f"unknown payload transform {transform!r} (written by a newer"
+                             " version?)")
+    raw = _decompressed(header, payload, load_dict)
+    try:
         if transform & T_COLUMNS:
             return header, _iter_columns(decode_msgpack(raw), trees=bool(transform & T_TREES))
         events = _unpacker.decode(raw) if transform else decode_msgpack(raw)

@@ -54,6 +54,7 @@ import msgspec
 import zstandard
 
 from .facts import FactsReader, derive_facts, view_at
+from .facts import map_strings as map_fact_strings
 from .format import EventType, InvalidEvent, decode_msgpack, encode_json, encode_msgpack, \
     invalid_events
 from .ingest import BatchReused, ImportConflict, KnownTypes, Masker, MaskerFor, Outcome, \
@@ -67,7 +68,7 @@ from .rrweb_io import NotStreamable
 from .segments import COMPACT_CODEC, LIVE, LIVE_CODEC, MAX_SEGMENT_BYTES, MAX_SEGMENT_RECORDS, \
     BATCH, DECODE_ERRORS, SESSION_INFO, SUFFIX, Codec, SegmentDamaged, SegmentMeta, \
     SegmentPlanner, decode_segment, describe, encode_segment, iter_segment, meta_from_header, \
-    plan_segments, read_header, with_session_info
+    plan_segments, read_header, segment_payload, with_session_info
 from .sessions import INACTIVITY_MS, MAX_SESSION_MS, ContentDigest, clean_id, content_digest, \
     continued_id, derive_session_id, is_safe_id, old_clean_id
 from .source import RecordingSource, info_from
@@ -1273,6 +1274,11 @@ class _StreamSession:
         self.application, self.user, self.context, self.hint = application, user, context, hint
         self.as_new, self.partial = as_new, partial
         self.masker = masker_factory() if masker_factory is not None else None
+        # values typed into masked fields so far (echoes.added), and the segments written
+        # before the last of them (0: none): their echoes before the typing are masked when
+        # the session is decided (_scrub_written), as a session read whole is (mask_session)
+        self.typed = self.masker.echoes.added if self.masker is not None else 0
+        self.rescrub = 0
         self.digest = ContentDigest()
         # (event, its JSON, that JSON's facts): measured by the limits, read again by the
         # masker without another pass over the text
@@ -1373,6 +1379,12 @@ class _StreamSession:
             one = self.masker.mask_event
             sized = [(m, len(enc)) for e, enc, facts in batch
                      if (m := one(e, enc, facts)) is not None]
+            echoes = self.masker.echoes
+            if echoes.added != self.typed:   # typed into a masked field in this batch
+                self.typed = echoes.added
+                sized = [(echoes.scrub_event(m), size) for m, size in sized]
+                if self.facts.count:   # and written before it: the segments until now
+                    self.rescrub = len(self.segs) + (1 if self.seg else 0)
         else:
             sized = [(e, len(enc)) for e, enc, _ in batch]
         if self.rec is not None:
@@ -1414,6 +1426,33 @@ class _StreamSession:
                                                    self._zdict()))
             self.files.append(meta.file)
         self.segs.append(meta)
+
+    def _scrub_written(self) -> None:
+        """The second pass of a session in which a value was typed into a masked field after
+        some of its events were written (a page that showed a saved coupon, then had it typed
+        in): its echoes in those go too, as they do in a session read whole
+        (`masker.mask_session`), before anything is committed. Only the segments written before
+the last such value can hold one (the later ones were masked knowing them all); of those, a segment whose payload holds
+        none of the values' needles (searched in C, before any event is built) cannot hold
+        an echo; the others are read back and written again if they changed. The facts read
+        from the events as they were written have their strings scrubbed alike (a view's
+        URL may hold an echo). Building every event again took a third of the import's time
+        on the real recording (values typed in its forms, a product typed into a search box
+        that listed it before)."""
+        assert self.masker is not None and self.first is not None and self.target is not None
+        echoes, store = self.masker.echoes, self.store
+        for i, meta in enumerate(self.segs[:self.rescrub]):   # one at a time, as written
+            blob = self.first[1] if i == 0 else (store.root / meta.file).read_bytes()
+            if not echoes.may_be_in(segment_payload(blob, store.load_dictionary)):
+                continue
+            events, n = echoes.scrub_all(decode_segment(blob, store.load_dictionary)[1])
+            if not n:
+                continue
+            blob = encode_segment(self.target, meta, events, store.compact_codec, self._zdict())
+            if i == 0:
+                self.first = (meta, blob)
+            else:
+                self.w.write(meta.file, blob)
 
     def _zdict(self):
         codec = self.store.compact_codec
@@ -1467,7 +1506,11 @@ class _StreamSession:
         if self.target is not None:                  # a new session
             if self.seg:
                 self._flush(self.facts)
+            if self.rescrub:
+                self._scrub_written()
             facts = self.facts.facts()
+            if self.rescrub:
+                facts = map_fact_strings(facts, self.masker.echoes.scrub)
             self._write_first(digest, facts.user)
             segs = self.segs
             p = PreparedSession(self.target, [], None, digest, facts, None)

@@ -61,6 +61,7 @@ class _Counting:
 
     def __init__(self, masker: Masker, done):
         self.masker = masker
+        self.echoes = masker.echoes
         self.done = done
 
     def mask(self, events: list[dict], encoded: Sequence[bytes] | None = None,

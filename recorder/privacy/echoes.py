@@ -137,6 +137,10 @@ class Echoes:
         self._needles: tuple[str, ...] | None = None
         self._in_json: Needles | None = None   # the same, for an event's JSON
         self.forgotten = 0
+        # values added so far (forgotten ones too): a caller that masks a stream in one pass
+        # compares it before and after a batch to learn that a value was typed, whose echoes
+        # in what it masked before need the second pass (masker.mask_session's)
+        self.added = 0
 
     def __bool__(self) -> bool:
         return bool(self._values)
@@ -157,6 +161,7 @@ class Echoes:
             self._values.move_to_end(key)
             return True
         self._values[key] = v
+        self.added += 1
         while len(self._values) > MAX_VALUES:
             self._values.popitem(last=False)
             self.forgotten += 1
@@ -262,6 +267,16 @@ class Echoes:
                 return e
         sub = self._sub
         return map_strings(e, lambda s, *_: sub(s), MIN_LEN, self._might_hold)
+
+    def may_be_in(self, data: bytes) -> bool:
+        """False when `data` - any bytes holding strings as UTF-8 unescaped: JSON, a stored
+        segment's payload - cannot hold an echo: none of the needles `scrub_event` gates on
+        is in it (checked in C)."""
+        if not self._values:
+            return False
+        if self._stale:
+            self._compile()
+        return self._in_json is None or self._in_json.in_text(data)
 
     def scrub_all(self, events: Iterable[Any]) -> tuple[list[Any], int]:
         """Every event scrubbed; and how many changed."""

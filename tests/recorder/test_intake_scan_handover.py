@@ -62,6 +62,7 @@ class _Noting:
 
     def __init__(self):
         self.masker = SessionMasker(Rules.default())
+        self.echoes = self.masker.echoes
         self.handed: list[list[JsonFacts | None]] = []
 
     def mask(self, events, encoded=None, facts=None):

@@ -1,0 +1,104 @@
+"""An echo that came *before* the value was typed into a masked field (the page showed a saved
+coupon, its URL carried it, then the person typed it into a masked field) is masked by an
+import too, not only by the passes that read a session whole (`mask_session`): the
+whole-list ingest scrubs the batch the value was typed in, and the streaming import reads
+back what it had written already (segment files and the first segment held for its header)
+before anything is committed. The promise checked as the privacy officer would: every byte of
+the data folder (segments decompressed, the SQLite index and its journal) searched."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from app.cli import main as cli
+from recorder.privacy import masker_factory, parse_rules
+from recorder.privacy.preview import html_to_events
+from recorder.rrweb_io import EventStream
+from recorder.store import STREAM_BATCH, Store
+from replay_tools.stored import hits, stored_bytes
+from tests.recorder.test_privacy_echoes import ALLOW, DEFAULT, ID, PAGE, T0, console, text, typed
+
+SECRET = "QuokkaCoupon99"
+SEEN_BEFORE = f"https://shop.example/cart?coupon={SECRET}"
+
+
+def recording(padding: int) -> list[dict]:
+    """The page opened at a URL holding the coupon, which it shows and logs; `padding` mouse
+    moves; another page of the visit; the coupon typed into the masked field key by key;
+    the page confirms it."""
+    events = html_to_events(PAGE, href=SEEN_BEFORE, timestamp=T0)
+    events += [console(f"saved coupon: {SECRET}", ms=5), text(f"Your coupon {SECRET}", ms=6)]
+    ms = 10
+    for k in range(padding):
+        ms += 1
+        events.append({"type": 3, "timestamp": T0 + ms, "data": {
+            "source": 1, "positions": [{"x": k % 500, "y": 7, "id": ID["out"], "timeOffset": 0}]}})
+    ms += 100
+    events += html_to_events(PAGE, href="https://shop.example/checkout", timestamp=T0 + ms)
+    for n in range(4, len(SECRET) + 1):
+        events.append(typed("coupon", SECRET[:n], ms=ms + n))
+    events.append(console(f"applied {SECRET}", ms=ms + 50))
+    return events
+
+
+def streamed(root: Path, path: Path, rules: str, **kw) -> list[str]:
+    with Store.open(root, **kw) as s:
+        stream = EventStream(path)
+        return [r.id for r in s.import_stream(stream, session_id=stream.session_hint,
+                                              masker_factory=masker_factory(parse_rules(rules)))]
+
+
+def whole(root: Path, path: Path, rules: str, **kw) -> list[str]:
+    with Store.open(root, **kw) as s:
+        return s.ingest(json.loads(path.read_text()),
+                        masker_factory=masker_factory(parse_rules(rules)))
+
+
+def stored_events(root: Path) -> str:
+    with Store.open(root) as s:
+        return json.dumps([list(s.session(i.id).events()) for i in s.sessions()])
+
+
+# (padding, segment size): all in one batch and one segment; the echo in a segment file
+# written before the typing; the echo a whole streaming batch before the typing too
+CASES = [(10, 50_000), (200, 100), (STREAM_BATCH + 50, 1_000)]
+
+
+@pytest.mark.parametrize("how", [streamed, whole], ids=["streamed", "whole"])
+@pytest.mark.parametrize("padding,per_segment", CASES, ids=["one-batch", "files", "batches"])
+def test_no_byte_of_the_store_holds_a_value_echoed_before_it_was_typed(
+        tmp_path, how, padding, per_segment):
+    f = tmp_path / "rec.json"
+    f.write_text(json.dumps(recording(padding)))
+    root = tmp_path / "data"
+    how(root, f, DEFAULT, max_segment_records=per_segment)
+    with Store.open(root) as s:
+        (info,) = s.sessions()
+        assert info.segment_count >= (2 if per_segment < padding else 1)
+        assert info.record_count == len(recording(padding))     # nothing dropped
+    assert hits(stored_bytes(root), {"typed value": [SECRET]}) == []
+    got = stored_events(root)
+    for echo in ("saved coupon: ***", "Your coupon ***", "applied ***", "coupon=***"):
+        assert echo in got, echo
+
+
+@pytest.mark.parametrize("how", [streamed, whole], ids=["streamed", "whole"])
+def test_a_value_typed_into_an_allowed_field_stays_where_it_was_shown(tmp_path, how):
+    f = tmp_path / "rec.json"
+    f.write_text(json.dumps(recording(200)))
+    root = tmp_path / "data"
+    how(root, f, ALLOW, max_segment_records=100)
+    got = stored_events(root)
+    assert f"saved coupon: {SECRET}" in got and f"Your coupon {SECRET}" in got
+
+
+def test_replay_import_masks_an_echo_from_before_the_typing(tmp_path, capsys):
+    f = tmp_path / "rec.json"
+    f.write_text(json.dumps(recording(STREAM_BATCH + 50)))
+    root = tmp_path / "data"
+    assert cli(["import", str(f), "--data", str(root)]) == 0
+    capsys.readouterr()
+    assert hits(stored_bytes(root), {"typed value": [SECRET]}) == []
+    assert "saved coupon: ***" in stored_events(root)
