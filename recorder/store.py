@@ -48,7 +48,7 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
 
 import msgspec
 import zstandard
@@ -72,6 +72,9 @@ from .segments import COMPACT_CODEC, LIVE, LIVE_CODEC, MAX_SEGMENT_BYTES, MAX_SE
 from .sessions import INACTIVITY_MS, MAX_SESSION_MS, ContentDigest, clean_id, content_digest, \
     continued_id, derive_session_id, is_safe_id, old_clean_id
 from .source import RecordingSource, info_from
+
+if TYPE_CHECKING:   # (privacy imports the store's modules)
+    from .privacy.echoes import Echoes
 
 log = logging.getLogger(__name__)
 
@@ -730,11 +733,13 @@ class LocalStore(Store):
         return merge
 
     def compact(self, session_id: str, codec: Codec | None = None, *,
-                only_idle_before: float | None = None) -> bool:
+                only_idle_before: float | None = None, typed: Echoes | None = None) -> bool:
         """Rewrite a finished session's (many small, live) segments into few large ones.
         With `only_idle_before` (epoch ms), only a live session with no event since then
-        (checked under the lock: another process may have just appended). Returns whether
-        it rewrote."""
+        (checked under the lock: another process may have just appended). `typed`: values
+        typed into its masked fields (the live intake's, memory only), whose echoes in
+        requests stored before the typing go now - the index's pages that held them are
+        overwritten too (`forget_deleted`). Returns whether it rewrote."""
         sid = self.resolve(session_id)
         # no live append, from this process or another, may slip in between read and rewrite
         with self._write_lock, self.session_lock(sid):
@@ -747,18 +752,27 @@ class LocalStore(Store):
             if reader.damaged:
                 log.warning("compacting session %s without its damaged segments %s",
                             reader.id, reader.damaged)
+            scrubbed = 0
+            if typed is not None:
+                events, scrubbed = typed.scrub_all(events)
+            if scrubbed:
+                self.forget_deleted(before=True)
             self._rewrite(reader.id, events, codec or self.compact_codec)
+            if scrubbed:
+                self.forget_deleted(before=False)
             return True
 
-    def compact_idle(self, now_ms: float | None = None,
-                     idle_ms: int = INACTIVITY_MS) -> list[str]:
+    def compact_idle(self, now_ms: float | None = None, idle_ms: int = INACTIVITY_MS, *,
+                     typed: Callable[[str], Echoes | None] | None = None) -> list[str]:
         """Compact every live session that has ended (no event for `idle_ms`); the intake
-        calls this now and then. Returns the ids compacted."""
+        calls this now and then, with `typed`: a session's values typed into masked fields
+        (see compact). Returns the ids compacted."""
         now = time.time() * 1000 if now_ms is None else now_ms
         done = []
         for sid in self.index.live_sessions_before(now - idle_ms):
             try:
-                if self.compact(sid, only_idle_before=now - idle_ms):
+                if self.compact(sid, only_idle_before=now - idle_ms,
+                                typed=typed(sid) if typed is not None else None):
                     done.append(sid)
             except (KeyError, ValueError) as exc:  # deleted meanwhile / nothing readable
                 log.warning("could not compact session %s: %s", sid, exc)

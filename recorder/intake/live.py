@@ -41,6 +41,7 @@ from ..index import BatchKey
 from ..ingest import BatchReused, Masker, OpenSession
 from ..jsonscan import JsonFacts
 from ..privacy import Rules, SessionMasker, SessionMaskers, parse_rules
+from ..privacy.echoes import Echoes
 from ..sessions import clean_id
 from ..store import LocalStore
 from .apps import APPS_FILE, AppError, Application, Applications
@@ -267,13 +268,23 @@ class LiveIntake:
 
     def compact_idle(self) -> list[str]:
         """Compact the sessions that went quiet (any worker may; the lock makes it once)."""
-        done = self.store.compact_idle()
+        done = self.store.compact_idle(typed=self._typed)
         with self._lock:
             for sid in done:
                 self._seen.pop(sid, None)
                 for _rules, maskers in self._maskers.values():
                     maskers.end(sid)
         return done
+
+    def _typed(self, sid: str) -> Echoes | None:
+        """The values this worker saw typed into the session's masked fields (another
+        worker's are in its memory only)."""
+        with self._lock:
+            for _rules, maskers in self._maskers.values():
+                typed = maskers.typed(sid)
+                if typed:
+                    return typed
+        return None
 
 
 def masking_rules(app: Application, folder_rules: Callable[[], Rules]) -> Rules:

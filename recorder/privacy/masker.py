@@ -950,6 +950,11 @@ class SessionMaskers:
             self._open.popitem(last=False)
         return m
 
+    def typed(self, session_id: str) -> Echoes | None:
+        """The values typed into the session's masked fields that this intake saw (memory
+        only), for a pass over what was stored before they were typed (LiveIntake.compact_idle)."""
+        return self._echoes.get(session_id)
+
     def close(self, session_id: str) -> None:
         """Drop the session's DOM from memory (the next batch resumes from storage); the
         values typed into its masked fields are kept."""

@@ -8,11 +8,15 @@ the data folder (segments decompressed, the SQLite index and its journal) search
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
 
 from app.cli import main as cli
+from recorder.intake.apps import Applications
+from recorder.intake.live import LiveIntake
+from recorder.intake.wire import Batch
 from recorder.privacy import masker_factory, parse_rules
 from recorder.privacy.preview import html_to_events
 from recorder.rrweb_io import EventStream
@@ -102,3 +106,29 @@ def test_replay_import_masks_an_echo_from_before_the_typing(tmp_path, capsys):
     capsys.readouterr()
     assert hits(stored_bytes(root), {"typed value": [SECRET]}) == []
     assert "saved coupon: ***" in stored_events(root)
+
+
+def test_a_live_session_is_scrubbed_when_it_goes_quiet_and_is_compacted(tmp_path):
+    """Live intake masks each request once: an echo in an earlier request than the typing is
+    stored by then. The worker that masked the typing knows the value (memory only) and
+    compaction, once the session is quiet, rewrites the session without it."""
+    data = tmp_path / "data"
+    data.mkdir()
+    apps = Applications(data)
+    app, _ = apps.create("shop")
+    live = LiveIntake(Store.open(data), parse_rules(DEFAULT))
+    shift = int(time.time() * 1000) - 40 * 60_000 - T0      # quiet for 40 minutes
+    events = recording(10)
+    for e in events:
+        e["timestamp"] += shift
+    cut = next(i for i, e in enumerate(events) if e["data"].get("source") == 5)
+    live.accept(app, Batch(session_id="s1", events=events[:cut]))
+    live.accept(app, Batch(session_id="s1", events=events[cut:]))
+    assert hits(stored_bytes(data), {"typed value": [SECRET]})   # the premise
+    assert live.compact_idle() == ["s1"]
+    assert hits(stored_bytes(data), {"typed value": [SECRET]}) == []
+    got = stored_events(data)
+    for echo in ("saved coupon: ***", "Your coupon ***", "applied ***", "coupon=***"):
+        assert echo in got, echo
+    live.store.close()
+    apps.close()
