@@ -130,8 +130,7 @@ def run(args: argparse.Namespace) -> int:
         with progress_bar() as bar, swept_after(args.data, store.index.segment_files):
             results, failures = import_files(
                 store, args.files, args, masker_factory, bar,
-                on_file=(lambda r: rows.append({k: r[k] for k in ("file", "sessions")}))
-                if args.json else _print_ids,
+                on_file=(lambda r: rows.append(_json_row(r))) if args.json else _print_ids,
                 on_fail=lambda f, msg: rows.append({"file": f, "sessions": [], "error": msg}))
     finally:
         store.close()
@@ -142,6 +141,15 @@ def run(args: argparse.Namespace) -> int:
             print(f"replay: error: {msg}", file=sys.stderr)
         raise UserError(failures[-1])
     return 0
+
+
+def _json_row(result: dict) -> dict:
+    """A file as --json says it: {"file", "sessions"}, and "recorded_ids" ({stored id: the
+    id as recorded}) when an id was not usable as a file name (the stderr note's facts)."""
+    row = {k: result[k] for k in ("file", "sessions")}
+    if result["recorded_ids"]:
+        row["recorded_ids"] = result["recorded_ids"]
+    return row
 
 
 def _print_ids(result: dict) -> None:
@@ -189,6 +197,7 @@ def import_files(store: Store, files, args: argparse.Namespace, masker_factory, 
             failures.append(f"{f}: not imported - {msg}")
         else:
             results.append({"file": str(f), "sessions": list(dict.fromkeys(r.id for r in done)),
+                            "recorded_ids": {r.id: r.original for r in done if r.original},
                             "stored": done, "dropped": dict(dropped)})
             if on_file is not None:
                 on_file(results[-1])
@@ -263,8 +272,8 @@ def _dropped_kinds(dropped: Counter[str]) -> str:
 
 def import_summary(results: list[dict], failures: list[str]) -> str:
     """One line on what an import did (the app's status bar): sessions stored new, events
-    appended to stored ones, files stored already (nothing new), what the privacy rules
-    dropped, files refused."""
+    appended to stored ones, files stored already (nothing new), an id stored rewritten,
+    what the privacy rules dropped, files refused."""
     done = [r for res in results for r in res["stored"]]
     new = {r.id for r in done if r.outcome is Outcome.NEW}
     extended = {r.id for r in done if r.outcome is Outcome.EXTENDS}
@@ -284,6 +293,11 @@ def import_summary(results: list[dict], failures: list[str]) -> str:
     head = f"Imported {count(len(results), 'file')}: " if new or extended else \
         "Nothing imported: " if results else "Nothing imported"
     line = head + "; ".join(parts)
+    renamed = {sid: was for res in results for sid, was in res["recorded_ids"].items()}
+    if renamed:   # the id a ticket names is not the one to look up here (as the CLI's note)
+        sid, was = next(iter(renamed.items()))
+        line += f"; recorded id {_shown_id(was)} stored as {sid}" + (
+            f" (and {count(len(renamed) - 1, 'other')})" if len(renamed) > 1 else "")
     if dropped:
         line += f"; the privacy rules dropped {_dropped_kinds(dropped)}"
     if failures:

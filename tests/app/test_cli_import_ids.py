@@ -60,6 +60,11 @@ def test_ids_that_read_alike_once_made_safe_stay_apart_and_the_import_says_so(
         assert notes == [f"replay: note: {f}: session id {original!r} is not usable as a file"
                          f" name, stored as {sid}"], err
     assert len(set(ids.values())) == 3
+    # --json says it too: the id the ticket names beside the one to look up here
+    code, out, _ = run(capsys, "--data", tmp_path / "d2", "import", "--json", *files.values())
+    assert code == 0
+    assert [r["recorded_ids"] for r in json.loads(out)] == [{sid: original}
+                                                           for original, sid in ids.items()]
     assert ids["a b c"].startswith("a_b_c-") and ids["a/b/c"].startswith("a_b_c-")
     assert ids["../../etc/evil"].startswith("_.._etc_evil-")
     assert stored(capsys, data) == dict.fromkeys(ids.values(), len(events))

@@ -269,6 +269,12 @@ def test_the_status_bar_says_what_an_import_really_did(window, qtbot, tmp_path, 
     assert imported(demo_events) == \
         f"Imported 1 file: {len(demo_events) - 200} events appended to 1 stored session"
     assert window.last_problem is None and len(shown(window)) == 5
+    # an id not usable as a file name: the one the ticket names, and the one to look up
+    ticket = [dict(e, sessionId="ticket 4711/b") for e in demo_events[:200]]
+    said = imported(ticket)
+    assert said.startswith("Imported 1 file: 1 new session stored;"
+                           " recorded id 'ticket 4711/b' stored as ticket_4711_b-"), said
+    assert said.split(" stored as ")[1] in shown(window)
 
 
 def test_a_refused_import_is_reported_and_stores_nothing(window, qtbot, tmp_path, data):
