@@ -181,20 +181,21 @@ def moment(v: str) -> float | str:
 
 
 def resolve_moment(at: float | str, duration_ms: float, damaged: int = 0,
-                   flag: str = "--at") -> float:
+                   flag: str = "--at", *, link: str | None = None) -> float:
     """`--at` (or the option `flag`) as milliseconds inside the session, or a UserError
     naming the option and the range (and the `damaged` segments that could not be read,
-    which can shorten it)."""
+    which can shorten it). `link`: the moment came as the `t=` of this replay:// link
+    (`replay open`), which is named instead."""
     if at == "end":
         return float(duration_ms)
-    span = f"give 0..{duration_ms:.0f} (or 'end')"
+    said = f"t={at:.0f} in {link!r}" if link else f"{flag} {at:.0f}"
+    span = f"give t=0..{duration_ms:.0f}" if link else f"give 0..{duration_ms:.0f} (or 'end')"
     if damaged:
         span += f"; {count(damaged, 'damaged segment')} of this recording could not be read"
     if at < 0:
-        raise UserError(f"{flag} {at:.0f} is outside the session: before the session starts"
-                        f" - {span}")
+        raise UserError(f"{said} is outside the session: before the session starts - {span}")
     if at > duration_ms:
-        raise UserError(f"{flag} {at:.0f} is outside the session: after the session ends"
+        raise UserError(f"{said} is outside the session: after the session ends"
                         f" ({duration_ms:.0f} ms) - {span}")
     return float(at)
 

@@ -30,4 +30,4 @@ def run(args: argparse.Namespace) -> int:
     except BadLink as exc:
         raise UserError(str(exc)) from None
     src = open_source(session, args.data)
-    return play(src, float(ms), args.quit_after)
+    return play(src, float(ms), args.quit_after, link=args.url.strip())

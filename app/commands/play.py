@@ -53,12 +53,13 @@ def check_screen(quit_after: int | None) -> None:
 
 def play(src, at, quit_after: int | None, *, autoplay: bool = False,
          title: str | None = None, follow: bool = False, bug_at: float | None = None,
-         said: Sequence[str] = ()) -> int:
+         said: Sequence[str] = (), link: str | None = None) -> int:
     """The player window on an opened recording at `at` (`--at`: ms or 'end', or None);
     closes `src` when done. `follow`: a stored session, shown as it grows. `bug_at`: the
     bug report's moment, opened on when no `--at` is given (the end of what decodes, said,
     when damaged segments cut the session short of it). `said`: lines printed once the
-    window will open (the bug report), not before a refusal."""
+    window will open (the bug report), not before a refusal. `link`: the replay:// link
+    `at` came from (`replay open`), named if it is outside the session."""
     from player.qt.standalone import open_window, prepare_qt_environment
 
     try:
@@ -74,7 +75,7 @@ def play(src, at, quit_after: int | None, *, autoplay: bool = False,
             from player.replayer import Replayer
             replayer = replayer or Replayer(src)
         if at is not None:   # the range is said in one line
-            at_ms = int(resolve_moment(at, replayer.duration_ms, len(src.damaged)))
+            at_ms = int(resolve_moment(at, replayer.duration_ms, len(src.damaged), link=link))
         elif bug_at is not None:
             at_ms = int(min(bug_at, replayer.duration_ms))
             if at_ms < bug_at and src.damaged:

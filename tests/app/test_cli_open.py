@@ -56,6 +56,15 @@ def test_play_at_outside_the_session_is_one_line(stored):
     assert len(p.stderr.strip().splitlines()) == 1 and "Traceback" not in p.stderr
 
 
+def test_a_link_past_the_session_names_the_links_moment_not_an_option(stored):
+    tmp, sid = stored
+    link = f"replay://{sid[:8]}?t=999999"
+    p = _replay("open", link, "--quit-after", "600", tmp_path=tmp)
+    assert p.returncode == 2 and len(p.stderr.strip().splitlines()) == 1, p.stderr
+    assert p.stderr.startswith(f"replay: error: t=999999 in '{link}' is outside the session:")
+    assert "--at" not in p.stderr and "'end'" not in p.stderr
+
+
 def test_open_a_link_opens_the_session_at_its_moment(stored):
     tmp, sid = stored
     p = _replay("open", f"replay://{sid[:8]}?t=41000", "--quit-after", "600", tmp_path=tmp)
