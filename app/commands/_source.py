@@ -14,7 +14,7 @@ from typing import Any
 from recorder.paths import DEMO_SESSION
 
 from ..cli import UserError
-from ._store import open_existing_store
+from ._store import no_data_folder, open_existing_store
 from ._words import count
 
 _KINDS = "a session id (or unique prefix), a .replay bundle or an rrweb JSON file"
@@ -79,8 +79,8 @@ def open_raw(spec: str, data: Path, session_number: int = 0) -> Any:
     if not Path(spec).exists() and _is_path(spec):
         raise UserError(f"{spec}: no such file - check the path")
     if not Path(spec).exists() and not Path(data).is_dir():
-        raise UserError(f"{spec} is neither a file nor a stored session: there is no data"
-                        f" folder at {data} - check the path, or give the right --data")
+        raise UserError(f"{spec} is neither a file nor a stored session: "
+                        + no_data_folder(data, "check the path, or give the right --data"))
     if session_number and not Path(spec).is_file():
         raise UserError(f"--session-number picks one of the sessions in a file; {spec} is not a"
                         " file - leave --session-number out")

@@ -11,6 +11,14 @@ from ..cli import UserError
 
 def open_existing_store(data: Path) -> Store:
     if not Path(data).is_dir():
-        raise UserError(f"there is no data folder at {data} - import a recording first"
-                        f" (`replay --data {data} import FILE`), or give the right --data")
+        raise UserError(no_data_folder(data, f"import a recording first (`replay --data {data}"
+                                             " import FILE`), or give the right --data"))
     return Store.open(data)
+
+
+def no_data_folder(data: Path, then: str = "give the right --data") -> str:
+    """The one line for a --data that is no data folder: something else is there (a file:
+    what to give instead), or nothing (`then`: what to do)."""
+    if Path(data).exists():
+        return f"{data} is not a folder - give the data folder with --data"
+    return f"there is no data folder at {data} - {then}"

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 from ..cli import UserError
+from ._store import no_data_folder
 
 NAME = "app"
 _NAME_HELP = "the application's name (or its id)"
@@ -66,12 +67,10 @@ def register(subparsers, common) -> None:
 
 def _apps(args: argparse.Namespace, create: bool = False):
     from recorder.intake.apps import Applications
-    if args.data.exists() and not args.data.is_dir():
-        raise UserError(f"{args.data} is not a folder - give the data folder with --data")
     if not args.data.is_dir():
-        if not create:
-            raise UserError(f"there is no data folder at {args.data} - create an application"
-                            f" first (`replay --data {args.data} app create NAME`)")
+        if not create or args.data.exists():
+            raise UserError(no_data_folder(args.data, "create an application first (`replay"
+                                                      f" --data {args.data} app create NAME`)"))
         args.data.mkdir(parents=True)
     return Applications(args.data)
 

@@ -34,6 +34,7 @@ from ..thumbnails import swept_after
 from .sessions import when_text
 from ._progress import progress_bar
 from ._source import DEMO, rules_error
+from ._store import no_data_folder
 from ._words import count
 
 NAME = "import"
@@ -121,6 +122,8 @@ def run(args: argparse.Namespace) -> int:
             raise UserError(f"{f} is a folder - give recording files (rrweb JSON or .replay)")
         if not f.is_file():
             raise UserError(f"{f}: no such file - check the path")
+    if args.data.exists() and not args.data.is_dir():
+        raise UserError(no_data_folder(args.data))
     masker_factory = masker_for(args)
     store = Store.open(args.data)
     rows: list[dict] = []   # --json: each file as it went, in the order given

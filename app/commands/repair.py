@@ -16,6 +16,7 @@ from recorder.store import UNREFERENCED_DIR, LocalStore, RepairReport
 
 from ..cli import UserError
 from ..thumbnails import swept_after
+from ._store import no_data_folder
 from ._progress import progress_bar
 from ._words import count
 
@@ -34,7 +35,7 @@ def register(subparsers, common) -> None:
 
 def run(args: argparse.Namespace) -> int:
     if not args.data.is_dir():
-        raise UserError(f"there is no data folder at {args.data} - give the right --data")
+        raise UserError(no_data_folder(args.data))
     with progress_bar() as bar:
         task = bar.add_task("checking segment files", total=None)
 

@@ -12,6 +12,7 @@ import sys
 
 from ..cli import UserError
 from ._source import rules_error
+from ._store import no_data_folder
 
 NAME = "serve"
 DEFAULT_HOST = "127.0.0.1"
@@ -54,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
     if args.max_pending is not None and args.max_pending < 1:
         raise UserError(f"--max-pending {args.max_pending}: give 1 or more")
     if args.data.exists() and not args.data.is_dir():
-        raise UserError(f"{args.data} is not a folder - give the data folder with --data")
+        raise UserError(no_data_folder(args.data))
     try:
         load_rules(args.rules, args.data)   # a mistake in the rules is said before listening
     except RulesError as exc:

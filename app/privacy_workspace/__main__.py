@@ -86,8 +86,8 @@ def problem_before_qt(args: argparse.Namespace) -> str | None:
 
     if args.data is not None and not args.data.is_dir():
         # (an empty store shown instead read as "no sessions yet")
-        return (f"there is no data folder at {args.data} - check the path, or give the right"
-                " --data")
+        from app.commands._store import no_data_folder
+        return no_data_folder(args.data, "check the path, or give the right --data")
     if args.file is not None and args.file.is_dir():
         return f"{args.file} is a folder - give a recording file (rrweb JSON or .replay)"
     if args.file is not None and not args.file.is_file():

@@ -4,11 +4,14 @@ from __future__ import annotations
 import argparse
 
 from ..cli import UserError
+from ..commands._store import no_data_folder
 
 
 def run(args: argparse.Namespace) -> int:
     from player.qt.standalone import application, has_screen, prepare_qt_environment
 
+    if args.data.exists() and not args.data.is_dir():
+        raise UserError(no_data_folder(args.data))
     if not has_screen():
         raise UserError("no screen to show the app on (DISPLAY is not set) - run `replay` on a"
                         " desktop; without one, `replay sessions` lists the stored sessions and"

@@ -46,6 +46,32 @@ def test_a_folder_is_named_as_a_folder(tmp_path, capsys):
         assert f"{folder} is a folder" in line and "no such file" not in line, line
 
 
+@pytest.mark.parametrize("argv", [
+    ["sessions"], ["import", "{demo}"], ["repair"], ["app", "list"], ["app", "create", "shop"],
+    ["audit", "--all"], ["delete", "--user", "ada"], ["export", "ada-checkout", "-o", "{out}"],
+    ["serve", "--port", "1"], [],   # (no command: the desktop app, told before any window)
+], ids=lambda a: " ".join(a[:2]) or "app")
+def test_a_data_folder_that_is_a_file_is_named_as_one(tmp_path, capsys, demo_file, argv):
+    """Every command says the same of a --data that is a file (not that there is no folder,
+    nor to import into it, nor a 'File exists' from deep down), and leaves it as it was."""
+    data = tmp_path / "sessions.json"
+    data.write_text("[]")
+    argv = [a.format(demo=demo_file, out=tmp_path / "o.json") for a in argv]
+    line = _one_clear_line(*run(capsys, "--data", data, *argv)[::2])
+    assert line.endswith(f"{data} is not a folder - give the data folder with --data"), line
+    assert data.read_text() == "[]"
+
+
+def test_record_mode_refuses_a_data_folder_that_is_a_file_before_anything_is_recorded(tmp_path):
+    data = tmp_path / "sessions.json"
+    data.write_text("[]")
+    p = subprocess.run([sys.executable, "-m", "app.record", "--data", str(data)],
+                       capture_output=True, text=True, timeout=120,
+                       env={**os.environ, "DISPLAY": ":0"})
+    assert p.returncode == 2 and p.stderr.strip() == (
+        f"python -m app.record: error: {data} is not a folder - give the data folder with --data")
+
+
 def test_empty_and_cut_off_files(tmp_path, capsys, demo_file):
     empty = tmp_path / "empty.json"
     empty.write_bytes(b"  \n")
