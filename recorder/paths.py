@@ -19,6 +19,11 @@ def default_data_dir() -> Path:
     env = os.environ.get("REPLAY_DATA")
     if env:
         return Path(env)
+    return platform_data_dir()
+
+
+def platform_data_dir() -> Path:
+    """The data folder `replay` uses when neither --data nor REPLAY_DATA says another."""
     return Path(platformdirs.user_data_dir("session-replay", appauthor=False))
 
 

@@ -37,7 +37,7 @@ from starlette.routing import Route
 
 from ..format import InvalidEvent
 from ..limits import LimitError, Limits
-from ..paths import capture_script, default_data_dir
+from ..paths import capture_script, platform_data_dir
 from ..privacy import Rules
 from ..store import LocalStore, Store
 from .apps import Application, Applications
@@ -79,8 +79,9 @@ class Intake:
 
     def replay_command(self) -> str:
         """How a person on this machine runs `replay` on this intake's data: with
-        `--data DIR` unless that is the default folder."""
-        if self.data_dir.resolve() == default_data_dir().resolve():
+        `--data DIR` unless that is the platform's default folder (REPLAY_DATA, set for the
+        server - a service's environment - is not known to be set in the person's shell)."""
+        if self.data_dir.resolve() == platform_data_dir().resolve():
             return "replay"
         return f"replay --data {shlex.quote(str(self.data_dir))}"
 

@@ -291,7 +291,18 @@ def test_the_install_page_names_the_data_folder_only_when_it_is_not_the_default(
         assert intake.replay_command() == f"replay --data '{data}'"
         assert f"replay --data &#x27;{data}&#x27; app create" in _install_page(
             "http://x.test", False, intake.replay_command())
+        # REPLAY_DATA set for the server (a service's environment) is not the person's shell's
         monkeypatch.setenv("REPLAY_DATA", str(data))
+        assert intake.replay_command() == f"replay --data '{data}'"
+    finally:
+        intake.close()
+    # the platform's own folder goes without saying
+    monkeypatch.delenv("REPLAY_DATA")
+    home = tmp_path / "home"
+    monkeypatch.setenv("XDG_DATA_HOME", str(home))
+    (home / "session-replay").mkdir(parents=True)
+    intake = Intake(home / "session-replay", Rules.default())
+    try:
         assert intake.replay_command() == "replay"
     finally:
         intake.close()
