@@ -57,23 +57,6 @@ class SessionFacts(msgspec.Struct, kw_only=True):
         return len({e.fingerprint for e in self.errors})
 
 
-def map_strings(f: SessionFacts, fn: Callable[[str], str]) -> SessionFacts:
-    """The facts with every string they hold put through `fn`: a privacy pass over facts
-    read from events before it ran (a streaming import's echoes of a value typed after they
-    were written, store._StreamSession._scrub_written). An error group stays as it was
-    grouped (its key put through `fn` too)."""
-    def err(e: ErrorFact) -> ErrorFact:
-        return msgspec.structs.replace(e, message=fn(e.message), type=fn(e.type),
-                                       fingerprint=fn(e.fingerprint))
-    return msgspec.structs.replace(
-        f, first_url=None if f.first_url is None else fn(f.first_url),
-        views=[msgspec.structs.replace(v, url=fn(v.url))   # (its id: the segments' too)
-               for v in f.views],
-        errors=[err(e) for e in f.errors],
-        user=None if f.user is None else
-        {k: fn(v) if isinstance(v, str) else v for k, v in f.user.items()})
-
-
 def fingerprint_key(fp: tuple[str, str, str]) -> str:
     """An error group as one string (the index's errors.fingerprint column)."""
     return "\x1f".join(fp)
@@ -116,15 +99,27 @@ class FactsReader:
     def views(self) -> list[View]:
         return [View(v.index, v.view_id, v.t, v.url) for v in self.sem.views]
 
-    def facts(self) -> SessionFacts:
+    def facts(self, scrub: Callable[[str], str] | None = None) -> SessionFacts:
+        """`scrub`: a privacy pass over the strings read from events fed before it could run
+        (a streaming import's echoes of a value typed after them: store._StreamSession),
+        on each message whole, before it is cut and grouped. Not over a user given."""
         sem = self.sem
         views = self.views
+        errs = sem.errors
+        if scrub is not None:
+            views = [msgspec.structs.replace(v, url=scrub(v.url)) for v in views]
+            errs = [msgspec.structs.replace(e, message=scrub(e.message), type=scrub(e.type),
+                                            stack=scrub(e.stack)) for e in errs]
         errors = [ErrorFact(e.t, Reporter.RUM.value if Reporter.RUM.value in e.reported_by
                             else e.reported_by[0], e.message[:_MAX_MESSAGE], e.type,
-                            fingerprint_key(e.fingerprint)) for e in sem.errors]
+                            fingerprint_key(e.fingerprint)) for e in errs]
         first_url = views[0].url if views and views[0].url else (sem.urls[0] if sem.urls
                                                                  else None)
+        if scrub is not None and first_url is not None:
+            first_url = scrub(first_url)
         found = sem.user.as_dict() if sem.user is not None else None
+        if scrub is not None and found is not None:
+            found = {k: scrub(v) if isinstance(v, str) else v for k, v in found.items()}
         return SessionFacts(
             start_ms=self.start_ms if self.count else 0, end_ms=self.end_ms if self.count else 0,
             record_count=self.count, first_url=first_url, views=views, errors=errors,

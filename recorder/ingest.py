@@ -75,7 +75,7 @@ class OpenSession(Protocol):
 
 class PreparedSession:
     __slots__ = ("id", "events", "sizes", "digest", "facts", "append_to", "encoded", "scans",
-                 "original")
+                 "original", "typed")
 
     def __init__(self, id: str, events: list[dict], sizes: list[int] | None, digest: str,
                  facts: SessionFacts, append_to: OpenSession | None,
@@ -92,6 +92,9 @@ class PreparedSession:
         # the session's id as the recording gives it, when that is not usable as a file name
         # and `id` is made of it (sessions.clean_id)
         self.original: str | None = None
+        # the values typed into its masked fields (None: none): a stored session it is
+        # compared with is compared with their echoes masked too (LocalStore._place)
+        self.typed: Echoes | None = None
 
 
 class KnownTypes:
@@ -258,8 +261,10 @@ def prepare(events: Sequence[Any], *, application: str | None = None,
             if masker.echoes.added != typed:
                 # typed into a masked field here: its echoes before the typing go too, as
                 # mask_session's second pass does (a live session's earlier requests are
-                # stored already and keep theirs: README, "Echoes of typed values")
+                # stored already: compaction masks theirs, LiveIntake.compact_idle)
                 masked = masker.echoes.scrub_all(masked)[0]
+            if masker.echoes:
+                p.typed = masker.echoes
             if len(masked) != len(p.events):
                 p.sizes = None
             p.events = masked
@@ -419,6 +424,28 @@ class Reconciler:
                     f" {', '.join(given)}")
         return (f"it is stored with user {', '.join(stored)} (given with --user) and this"
                 f" import names none: add --user {stored[0]} to match it")
+
+    def after_second_pass(self, stored: Iterable[dict],
+                          second: Callable[[dict], dict]) -> "Reconciler":
+        """The comparison again, with `second` (the privacy pass's second one: echoes of a
+        value typed after them) run over the events that disagreed on both sides - the
+        stored ones, which `stored` (the stored session's events, read again) gives, and
+        the incoming extra ones: one side may have been masked before it could run (stored
+        before the typing was known, or compared before it came). Events that agreed agree
+        after it too."""
+        missing = Counter({k: n for k, n in self.diff.items() if n > 0})
+        again = Reconciler()
+        for e in stored:
+            k = _key(e)
+            if missing.get(k, 0) > 0:
+                missing[k] -= 1
+                again.stored(second(e))
+        for e, size in self.extras():
+            again.incoming(second(e), size)
+        again.last = max(again.last, self.last)
+        again.n_stored, again.n_incoming = self.n_stored, self.n_incoming
+        again.users.update(self.users)
+        return again
 
     def extras(self) -> Iterator[tuple[dict, int | None]]:
         """The extra incoming events as (event, JSON size given), in their order."""

@@ -54,7 +54,6 @@ import msgspec
 import zstandard
 
 from .facts import FactsReader, derive_facts, view_at
-from .facts import map_strings as map_fact_strings
 from .format import EventType, InvalidEvent, decode_msgpack, encode_json, encode_msgpack, \
     invalid_events
 from .ingest import BatchReused, ImportConflict, KnownTypes, Masker, MaskerFor, Outcome, \
@@ -589,7 +588,10 @@ class LocalStore(Store):
             if self.index.digest(sid) == p.digest:
                 return sid, None, Outcome.SAME, AsRead(None)
             with self.session(sid) as stored:   # an exact id resolves to itself
-                r = reconcile(list(stored.events()), p.events)
+                before = list(stored.events())
+            if p.typed:   # as p.events are: stored before this pass, its echoes were not
+                before = p.typed.scrub_all(before)[0]
+            r = reconcile(before, p.events)
             if r.outcome is Outcome.SAME:
                 return sid, None, r.outcome, AsRead(None)
             if partial or as_new:
@@ -758,8 +760,9 @@ class LocalStore(Store):
             if scrubbed:
                 self.forget_deleted(before=True)
             self._rewrite(reader.id, events, codec or self.compact_codec)
-            if scrubbed:
-                self.forget_deleted(before=False)
+            if scrubbed and not self.forget_deleted(before=False):
+                log.warning("session %s: another program reading the index holds its log; the"
+                            " pages it held before compaction go at a later checkpoint", sid)
             return True
 
     def compact_idle(self, now_ms: float | None = None, idle_ms: int = INACTIVITY_MS, *,
@@ -1289,9 +1292,10 @@ class _StreamSession:
         self.as_new, self.partial = as_new, partial
         self.masker = masker_factory() if masker_factory is not None else None
         # values typed into masked fields so far (echoes.added), and the segments written
-        # before the last of them (0: none): their echoes before the typing are masked when
-        # the session is decided (_scrub_written), as a session read whole is (mask_session)
-        self.typed = self.masker.echoes.added if self.masker is not None else 0
+        # up to the batch of the last of them (0: none): their echoes before the typing are
+        # masked when the session is decided (_scrub_written), with every value known, as a
+        # session read whole is (mask_session)
+        self.typed_count = self.masker.echoes.added if self.masker is not None else 0
         self.rescrub = 0
         self.digest = ContentDigest()
         # (event, its JSON, that JSON's facts): measured by the limits, read again by the
@@ -1393,13 +1397,10 @@ class _StreamSession:
             one = self.masker.mask_event
             sized = [(m, len(enc)) for e, enc, facts in batch
                      if (m := one(e, enc, facts)) is not None]
-            echoes = self.masker.echoes
-            if echoes.added != self.typed:   # typed into a masked field in this batch
-                self.typed = echoes.added
-                sized = [(echoes.scrub_event(m), size) for m, size in sized]
-                if self.facts.count:   # and written before it: the segments until now
-                    self.rescrub = len(self.segs) + (1 if self.seg else 0)
+            typed = self.masker.echoes.added != self.typed_count   # into a masked field
+            self.typed_count = self.masker.echoes.added
         else:
+            typed = False
             sized = [(e, len(enc)) for e, enc, _ in batch]
         if self.rec is not None:
             stored, rec = self.stored_iter, self.rec
@@ -1411,6 +1412,8 @@ class _StreamSession:
         if self.target is not None:
             for m, size in sized:
                 self._write_event(m, size, self.facts)
+            if typed:   # this batch too: a value typed part way through it is known whole
+                self.rescrub = len(self.segs) + (1 if self.seg else 0)
 
     # --- writing ------------------------------------------------------------------------
     def _write_event(self, m: dict, size: int | None, facts: FactsReader) -> None:
@@ -1442,17 +1445,15 @@ class _StreamSession:
         self.segs.append(meta)
 
     def _scrub_written(self) -> None:
-        """The second pass of a session in which a value was typed into a masked field after
-        some of its events were written (a page that showed a saved coupon, then had it typed
-        in): its echoes in those go too, as they do in a session read whole
-        (`masker.mask_session`), before anything is committed. Only the segments written before
-the last such value can hold one (the later ones were masked knowing them all); of those, a segment whose payload holds
-        none of the values' needles (searched in C, before any event is built) cannot hold
-        an echo; the others are read back and written again if they changed. The facts read
-        from the events as they were written have their strings scrubbed alike (a view's
-        URL may hold an echo). Building every event again took a third of the import's time
-        on the real recording (values typed in its forms, a product typed into a search box
-        that listed it before)."""
+        """The second pass of a session in which a value was typed into a masked field
+        (a page that showed a saved coupon, then had it typed in): its echoes in what was
+        written before the typing go too, with every value known, as they do in a session
+        read whole (`masker.mask_session`), before anything is committed. Only segments
+        written up to the last such value's batch can hold one (the later ones were masked
+        knowing them all); a payload without any of the values' needles (searched in C,
+        before an event is built) cannot; the others are read back and written again if
+        they changed. Building every event again took a third of the import's time on the
+        real recording (a coupon code the shop shows, then typed into a masked field)."""
         assert self.masker is not None and self.first is not None and self.target is not None
         echoes, store = self.masker.echoes, self.store
         for i, meta in enumerate(self.segs[:self.rescrub]):   # one at a time, as written
@@ -1517,14 +1518,25 @@ the last such value can hold one (the later ones were masked knowing them all); 
             r = self.rec.result(listed=False)
             if r.outcome is Outcome.SAME:
                 return self._same(self.id)
+            if r.outcome is Outcome.DISAGREES and self.masker is not None and \
+                    self.masker.echoes:
+                # compared as masked in one pass: the stored session may have its echoes of
+                # a value typed after them masked by the second pass (or not, stored before
+                # it ran): what disagreed is compared again after it, as _place compares
+                with self.store.session(self.id) as again:
+                    self.rec = self.rec.after_second_pass(again.events(),
+                                                          self.masker.echoes.scrub_event)
+                r = self.rec.result(listed=False)
+                if r.outcome is Outcome.SAME:
+                    return self._same(self.id)
         if self.target is not None:                  # a new session
             if self.seg:
                 self._flush(self.facts)
+            scrub = None
             if self.rescrub:
                 self._scrub_written()
-            facts = self.facts.facts()
-            if self.rescrub:
-                facts = map_fact_strings(facts, self.masker.echoes.scrub)
+                scrub = self.masker.echoes.scrub   # the facts too: a view's URL, an error
+            facts = self.facts.facts(scrub)
             self._write_first(digest, facts.user)
             segs = self.segs
             p = PreparedSession(self.target, [], None, digest, facts, None)
@@ -1556,7 +1568,12 @@ the last such value can hold one (the later ones were masked knowing them all); 
         facts = FactsReader(self.user, first_view=info.view_count + 1, last_url=info.last_url)
         self.planner = SegmentPlanner(self.store.max_segment_records,
                                       self.store.max_segment_bytes)
+        # masked in one pass as they came (so they could be compared): the second pass, with
+        # every value typed into a masked field known, before they are written
+        echoes = self.masker.echoes if self.masker is not None else None
         for e, size in self.rec.extras():
+            if echoes:
+                e = echoes.scrub_event(e)
             if self.planner.cut_before(e, size) and self.seg:
                 self._flush(facts, info.segment_count, prev_view, live_first=True)
             if not self.seg:
@@ -1596,7 +1613,9 @@ class _Counted:
 
 class _FileSpool:
     """Incoming events without a stored match yet, in an unlinked temporary file (masked
-    events only: what the store would write anyway), read back once the decision is made."""
+    events only, in one pass: echoes of a value typed after them may be in it, as in the
+    masker's memory; unlinked, it goes with the process), read back once the decision is
+    made."""
 
     _LEN = struct.Struct("<I")
 

@@ -28,10 +28,11 @@ How a value is matched:
   longer values are masked anywhere, inside words and identifiers too.
 
 What it cannot see: a value the page transformed beyond case and URL-encoding (reversed,
-hashed, base64-encoded, formatted with separators), a value shorter than `MIN_LEN`, and an
-echo that came before the typing - except in a whole-session pass
-(`masker.mask_session`: re-masking, a file opened for output), which collects first and
-masks after. Import (streamed) and live intake mask in one pass, in order.
+hashed, base64-encoded, formatted with separators) and a value shorter than `MIN_LEN`. The
+masker masks in one pass, in order; an echo that came before the typing goes in a second
+pass with every value known (`scrub_all`): a session read whole (`masker.mask_session`), the
+batch a value was typed in, what a streaming import wrote before it (`may_be_in` tells which
+segments may hold one), a quiet live session when it is compacted.
 
 The values live in memory only, in the session's masker; nothing here logs or stores them.
 """
@@ -96,6 +97,10 @@ def _needles(value: str) -> set[str] | None:
     best = max(runs, key=len) if runs else ""
     if len(best) >= NEEDLE_MIN_LEN:
         return {best.lower()}
+    if any(not c.isascii() and c.lower() != c.upper() for c in value):
+        # a text is searched ASCII case ignored only (jsonscan.Needles): "Иван" would not
+        # find "ИВАН", nor even "Иван" through a needle made lower-case
+        return None
     out = {""}
     for c in value.lower():
         out = {o + f.lower() for o in out for f in _forms(c, 2)}

@@ -1003,8 +1003,10 @@ def mask_session(events: Iterable[Raw], rules: Rules | None = None
     """A whole session at once (re-masking, a file opened for output), in two passes: the
     masker's, which also collects every value typed into a masked field, then the echoes of
     all of them masked in everything it kept - an echo from before the typing (a field the
-    page filled in, a value typed again) goes too. An import streams, so it masks in one
-    pass, as live intake does; the masker comes back for its stats and `mask_context`."""
+    page filled in, a value typed again) goes too. (An import and live intake hold a part of
+    a session at a time: they run the second pass over what they hold, and over what they
+    wrote - ingest.prepare, store._StreamSession, LocalStore.compact.) The masker comes back
+    for its stats and `mask_context`."""
     masker = SessionMasker(rules)
     masked = masker.mask(events)
     if masker.echoes:

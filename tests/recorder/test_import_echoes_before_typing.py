@@ -19,7 +19,7 @@ from recorder.intake.live import LiveIntake
 from recorder.intake.wire import Batch
 from recorder.privacy import masker_factory, parse_rules
 from recorder.privacy.preview import html_to_events
-from recorder.rrweb_io import EventStream
+from recorder.rrweb_io import EventStream, NotStreamable
 from recorder.store import STREAM_BATCH, Store
 from replay_tools.stored import hits, stored_bytes
 from tests.recorder.test_privacy_echoes import ALLOW, DEFAULT, ID, PAGE, T0, console, text, typed
@@ -48,10 +48,17 @@ def recording(padding: int) -> list[dict]:
 
 
 def streamed(root: Path, path: Path, rules: str, **kw) -> list[str]:
+    """As `replay import` reads a file: streamed, or read whole when the stream cannot
+    decide (NotStreamable: nothing was written)."""
     with Store.open(root, **kw) as s:
         stream = EventStream(path)
-        return [r.id for r in s.import_stream(stream, session_id=stream.session_hint,
-                                              masker_factory=masker_factory(parse_rules(rules)))]
+        try:
+            return [r.id for r in s.import_stream(
+                stream, session_id=stream.session_hint,
+                masker_factory=masker_factory(parse_rules(rules)))]
+        except NotStreamable:
+            pass
+    return whole(root, path, rules, **kw)
 
 
 def whole(root: Path, path: Path, rules: str, **kw) -> list[str]:
@@ -132,3 +139,107 @@ def test_a_live_session_is_scrubbed_when_it_goes_quiet_and_is_compacted(tmp_path
         assert echo in got, echo
     live.store.close()
     apps.close()
+
+
+# --- a session stored already, a value typed at a batch's end, the facts ---------------------
+def pad(events: list[dict], n: int) -> None:
+    ms = events[-1]["timestamp"] - T0
+    for k in range(n):
+        events.append({"type": 3, "timestamp": T0 + ms + k + 1, "data": {
+            "source": 1, "positions": [{"x": k % 500, "y": 7, "id": ID["out"], "timeOffset": 0}]}})
+
+
+def typing(events: list[dict], value: str = SECRET) -> None:
+    ms = events[-1]["timestamp"] - T0
+    for n in range(4, len(value) + 1):
+        events.append(typed("coupon", value[:n], ms=ms + n))
+
+
+def two_exports(tmp_path: Path, echo_in_first: bool) -> tuple[Path, Path]:
+    """An earlier, shorter export of a recording and the whole recording: the page shows the
+    coupon (in the first export's part, or after it), then it is typed in."""
+    events = html_to_events(PAGE, href="https://shop.example/cart", timestamp=T0)
+    pad(events, 100)
+    cut = len(events) + (10 if echo_in_first else 0)
+    pad(events, 5)
+    events += [console(f"saved coupon: {SECRET}", ms=events[-1]["timestamp"] - T0 + 1)]
+    pad(events, 5 if echo_in_first else STREAM_BATCH + 50)
+    typing(events)
+    first, whole_file = tmp_path / "first.json", tmp_path / "whole.json"
+    first.write_text(json.dumps(events[:cut]))
+    whole_file.write_text(json.dumps(events))
+    return first, whole_file
+
+
+@pytest.mark.parametrize("how", [streamed, whole], ids=["streamed", "whole"])
+def test_what_extends_a_stored_session_is_masked_with_every_value_typed(tmp_path, how):
+    first, whole_file = two_exports(tmp_path, echo_in_first=False)
+    root = tmp_path / "data"
+    how(root, first, DEFAULT, max_segment_records=1000)
+    how(root, whole_file, DEFAULT, max_segment_records=1000)   # appended after it
+    with Store.open(root) as s:
+        (info,) = s.sessions()
+        assert info.record_count == len(json.loads(whole_file.read_text()))
+    assert hits(stored_bytes(root), {"typed value": [SECRET]}) == []
+    assert "saved coupon: ***" in stored_events(root)
+
+
+@pytest.mark.parametrize("how", [streamed, whole], ids=["streamed", "whole"])
+@pytest.mark.parametrize("start", ["echo-stored-first", "echo-after", "whole-first"])
+def test_a_longer_export_still_extends_what_an_import_stored(tmp_path, how, start):
+    """A stored session compared with one whose echoes a second pass masked (or the other way
+    round) is the same session: the longer export appends, it is not refused."""
+    first, whole_file = two_exports(tmp_path, echo_in_first=start == "echo-stored-first")
+    root = tmp_path / "data"
+    if start != "whole-first":
+        how(root, first, DEFAULT, max_segment_records=1000)
+    how(root, whole_file, DEFAULT, max_segment_records=1000)
+    longer = tmp_path / "longer.json"
+    events = json.loads(whole_file.read_text())
+    events.append(console("thanks", ms=events[-1]["timestamp"] - T0 + 100))
+    longer.write_text(json.dumps(events))
+    how(root, longer, DEFAULT, max_segment_records=1000)      # after the typing was stored
+    with Store.open(root) as s:
+        (info,) = s.sessions()
+        assert info.record_count == len(events)
+
+
+@pytest.mark.parametrize("how", [streamed, whole], ids=["streamed", "whole"])
+def test_a_value_typed_across_a_streaming_batchs_end_is_masked_whole(tmp_path, how):
+    events = html_to_events(PAGE, href="https://shop.example/cart", timestamp=T0)
+    pad(events, STREAM_BATCH - 100 - len(events))
+    events.append(text(f"Your saved coupon {SECRET}", ms=events[-1]["timestamp"] - T0 + 1))
+    pad(events, STREAM_BATCH - 5 - len(events))         # the typing starts 5 before the end
+    typing(events)
+    f = tmp_path / "rec.json"
+    f.write_text(json.dumps(events))
+    root = tmp_path / "data"
+    how(root, f, DEFAULT)
+    assert hits(stored_bytes(root), {"typed value": [SECRET, SECRET[-5:]]}) == []
+    assert "Your saved coupon ***" in stored_events(root)
+
+
+@pytest.mark.parametrize("how", [streamed, whole], ids=["streamed", "whole"])
+def test_the_index_holds_errors_masked_whole_and_the_user_given(tmp_path, how):
+    """An error's message is masked before it is cut and grouped (a fingerprint turns digits
+    into <n>: masked after it, "Quokka2024Coupon" left "Quokka<n>Coupon"); the user given
+    by the importer is never masked, whatever was typed."""
+    value = "Quokka2024Coupon"
+    events = html_to_events(PAGE, href="https://shop.example/cart", timestamp=T0)
+    events.append(console(f"invalid coupon {value}", ms=5))
+    pad(events, STREAM_BATCH + 50)
+    typing(events, value)
+    events.append(typed("coupon", "ada@example.com", ms=events[-1]["timestamp"] - T0 + 1))
+    f = tmp_path / "rec.json"
+    f.write_text(json.dumps(events))
+    root = tmp_path / "data"
+    with Store.open(root) as s:
+        mf = masker_factory(parse_rules(DEFAULT))
+        user = {"id": "ada", "email": "ada@example.com"}
+        if how is streamed:
+            s.import_stream(EventStream(f), user=user, masker_factory=mf)
+        else:
+            s.ingest(json.loads(f.read_text()), user=user, masker_factory=mf)
+        (info,) = s.sessions()
+        assert info.user_email == "ada@example.com"
+    assert hits(stored_bytes(root), {"typed value": [value, "Quokka<n>Coupon"]}) == []

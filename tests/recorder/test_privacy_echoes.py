@@ -179,6 +179,20 @@ def test_an_echo_is_found_in_the_events_own_json_and_escapes_there_do_not_hide_i
         assert out["data"]["attributes"][0]["attributes"]["title"] == "Results for *** here"
 
 
+@pytest.mark.parametrize("value,shown", [("Иван", "Привет, Иван!"), ("иван", "ПРИВЕТ, ИВАН!"),
+                                         ("Ελένη", "Γεια σου Ελένη"), ("Ólöf", "Hi ÓLÖF")])
+def test_a_value_of_non_ascii_letters_is_found_in_any_case(value, shown):
+    """Without three ASCII letters or digits in a row, a value's needles were its forms made
+    lower-case, and an event's text is lower-cased for ASCII only: "Иван" was never found,
+    not even as typed. Such a value is looked for in every string."""
+    echoes = Echoes()
+    echoes.add(value)
+    ev = text(shown)
+    out = echoes.scrub_event(ev)
+    assert value.lower() not in json.dumps(out, ensure_ascii=False).lower()
+    assert echoes.may_be_in(json.dumps(ev, ensure_ascii=False).encode())
+
+
 def test_echoes_in_every_place_are_masked_after_the_typing():
     out = masked(DEFAULT, typed("search", "quokka search"), typed("coupon", "QuokkaCoupon"),
                  console("No coupon named QUOKKACOUPON", "quokka search"),
