@@ -329,7 +329,8 @@
     for (var n = el; n && n.nodeType === 1 && parts.length < 4; n = n.parentElement) {
       var p = n.tagName.toLowerCase();
       if (n.id) { parts.unshift(p + "#" + n.id); break; }
-      if (n.classList && n.classList.length) p += "." + [].slice.call(n.classList, 0, 2).join(".");
+      var cl = n.classList, k = cl ? cl.length : 0;   // its first two classes, without an array
+      if (k) p += k > 1 ? "." + cl[0] + "." + cl[1] : "." + cl[0];
       parts.unshift(p);
     }
     return parts.join(" > ");
