@@ -183,8 +183,20 @@
     var t = el.getAttribute("type");
     return t ? t.toLowerCase() : "text";
   }
+  // Form controls masked at every level whose type (or autocomplete) the page changed since
+  // (a "show password" button makes a password a text field): still masked, as rrweb keeps
+  // them and the recorder's pass does (noteWasMasked, from the mutation records' old values).
+  var WAS_ALWAYS_MASKED = new WeakSet();
+  function noteWasMasked(r) {
+    if (r.type !== "attributes" || r.oldValue === null) return;
+    var name = r.attributeName, el = r.target, old = String(r.oldValue).toLowerCase();
+    var tag = el.tagName ? el.tagName.toLowerCase() : "";
+    if (name === "type" ? tag === "input" && ALWAYS_MASKED_TYPES[old] :
+        name === "autocomplete" && old.indexOf("cc-") >= 0) WAS_ALWAYS_MASKED.add(el);
+  }
   function alwaysMasked(tag, el) {
     if (tag !== "input" && tag !== "textarea" && tag !== "select") return false;
+    if (WAS_ALWAYS_MASKED.has(el)) return true;
     var ac = el.getAttribute("autocomplete");
     if (ac && ac.toLowerCase().indexOf("cc-") >= 0) return true;
     return tag === "input" && !!ALWAYS_MASKED_TYPES[inputType(tag, el)];
@@ -636,7 +648,10 @@
 
   // -- mutations: collected, then processed once per animation frame (or on flush) -----------
   R.onRecords = function (records) {
-    for (var i = 0; i < records.length; i++) this.records.push(records[i]);
+    for (var i = 0; i < records.length; i++) {
+      this.records.push(records[i]);
+      noteWasMasked(records[i]);   // now, not at the flush: typing may come first
+    }
     if (this.frame === null) {
       var self = this;
       // the next frame, or MUTATION_MAX_WAIT_MS where frames do not come (a hidden page, a

@@ -110,6 +110,11 @@ class SessionMasker:
         # values typed into masked fields, masked wherever the page echoes them later
         # (echoes.py); in memory only, like the mirror
         self.echoes = Echoes()
+        # inputs of the page whose value was masked at every level (a password, an email
+        # field) and whose type the page changed since - a "show password" button makes it
+        # a text field: still masked, as rrweb's recorder keeps them (node ids; a new page
+        # starts afresh). In memory only, like the mirror.
+        self._was_always: set[int] = set()
         self.stats: Counter[str] = Counter()
         self.clicks: list[tuple[float, Any, Any, Any]] = []   # (time, x, y, node id), last RECENT_CLICKS
 
@@ -121,8 +126,12 @@ class SessionMasker:
         earlier nodes, so a resumed masker errs on the side the stored events already took."""
         apply = self.mirror.apply
         for e in stored:
-            apply(e)
             data = e.get("data")
+            if e.get("type") == _INC and isinstance(data, dict) and data.get("source") == _MUT:
+                self._note_type_changes(data.get("attributes") or ())
+            elif e.get("type") == _META:
+                self._was_always.clear()
+            apply(e)
             if e.get("type") == _INC and isinstance(data, dict) and \
                     data.get("source") == _MOUSE_INTERACTION and data.get("type") == _CLICK:
                 self.levels.invalidate()        # the levels of the page as it is now
@@ -266,6 +275,7 @@ class SessionMasker:
             return self._full_snapshot(e, data)
         if t == _META:
             self.mirror.apply(e)
+            self._was_always.clear()
             href = data.get("href")
             if isinstance(href, str) and self.scrub is not None:
                 h = self.scrub(href)
@@ -327,7 +337,7 @@ class SessionMasker:
                 tag = str(s.get("tagName") or "div").lower()
                 n = nodes.get(s.get("id"))
                 if n is not None and n.type == ELEMENT and n.tag == tag:
-                    lvl, real = levels.level_of(n), n.attrs
+                    lvl, real = levels.level_of(n), self._classed(n)
                 else:  # not in the mirror (duplicate id...): assume the strict side
                     attrs0 = s.get("attributes") if isinstance(s.get("attributes"), dict) else {}
                     lvl, real = max(plevel, MASK_LEVEL), attrs0
@@ -422,6 +432,7 @@ class SessionMasker:
                     if n is not None and n.parent is not None:
                         dirty.append(n.parent)
 
+        self._note_type_changes(attributes)
         mirror.apply_mutation(data)
         for nid in dirty:
             if nid in nodes:
@@ -520,7 +531,7 @@ class SessionMasker:
             if prev is not None and prev[0] == HIDDEN_LEVEL:
                 # revealed: the recording has an empty placeholder; send the real element
                 changed = True
-                full = mask_attrs(n.tag, n.attrs, lvl, n.attrs, scrub)
+                full = mask_attrs(n.tag, n.attrs, lvl, self._classed(n), scrub)
                 diff = {k: None for k in ("rr_width", "rr_height") if k not in full}
                 diff.update(full)
                 out_attrs.append({**a, "attributes": diff})
@@ -575,8 +586,27 @@ class SessionMasker:
         if k == "selected" and n.tag == "option" and lvl < MASK_USER_INPUT_LEVEL and \
                 self._in_masked_select(n):
             lvl = MASK_USER_INPUT_LEVEL  # which option is selected is the value
-        nv = mask_attr(n.tag, k, v, lvl, n.attrs, self.scrub)
+        nv = mask_attr(n.tag, k, v, lvl, self._classed(n), self.scrub)
         return _SKIP if nv is _DROP else nv
+
+    def _note_type_changes(self, attributes: Iterable[Any]) -> None:
+        """Before a mutation applies: an input masked at every level whose type changes
+        (or whose `autocomplete` does) is remembered as one."""
+        nodes = self.mirror.nodes
+        for a in attributes:
+            at = field(a, "attributes")
+            if (type(at) is dict or isinstance(at, dict)) and ("type" in at or
+                                                               "autocomplete" in at):
+                n = nodes.get(field(a, "id"))
+                if n is not None and always_masked(n.tag, n.attrs):
+                    self._was_always.add(n.id)
+
+    def _classed(self, n: Node) -> dict:
+        """The attributes a form control is classified by: its own, or - an input masked at
+        every level before its type changed - a password's."""
+        if n.id in self._was_always:
+            return {**n.attrs, "type": "password", "autocomplete": "cc-was-masked"}
+        return n.attrs
 
     def _in_masked_select(self, n: Node) -> bool:
         """An option of a select whose value is masked at every level (cc-exp...)."""
@@ -670,7 +700,8 @@ class SessionMasker:
                 self.echoes.add(text)
             self.stats["inputs dropped (hidden/ignored)"] += 1
             return None
-        masked = value_masked(lvl, n.tag, n.attrs) if n.tag in ("input", "textarea", "select") \
+        masked = value_masked(lvl, n.tag, self._classed(n)) \
+            if n.tag in ("input", "textarea", "select") \
             else lvl >= MASK_USER_INPUT_LEVEL  # contenteditable & co.
         if masked and kind in ("checkbox", "radio"):
             self.stats["checkbox/radio inputs dropped"] += 1

@@ -122,3 +122,27 @@ def test_capture_alone_stores_none_of_the_typed_data(qapp, server, tmp_path, key
     assert b"***" in seg
     if not terms:
         assert b"Card number" in seg   # the page's own text is kept under mask-user-input
+
+
+@pytest.mark.parametrize("rules", [{"default": "allow", "detectors": []},
+                                   {"default": "mask-user-input", "detectors": []}])
+def test_capture_keeps_a_password_shown_as_text_masked(qapp, server, rules):
+    """A "show password" button makes the password field a text field: what is typed while
+    it is shown, and its value set then, stay masked at every level (as rrweb keeps them, and
+    as the recorder's pass does: tests/recorder/test_privacy_masker.py)."""
+    def typed(text):
+        return Eval("(function(){var el=document.getElementById('pw'); el.value=%s;"
+                    "el.dispatchEvent(new Event('input', {bubbles: true})); return 1;})()"
+                    % json.dumps(text))
+    rec = record_page(server.url("case/0"), [
+        Eval("(function(){var el=document.createElement('input'); el.id='pw';"
+             "el.type='password'; document.body.appendChild(el); return 1;})()"),
+        typed("Hx"),
+        Eval("document.getElementById('pw').type = 'text'"),
+        typed("HxRevealedTail77"),
+        Eval("document.getElementById('pw').setAttribute('value', 'HxRevealedTail77')"),
+        Eval("document.getElementById('pw').type = 'password'"),
+    ], recorder="capture", record_options={"rules": rules})
+    sent = json.dumps(rec.events)
+    assert '"type": "text"' in sent or '"type":"text"' in sent   # the change is recorded
+    assert "Revealed" not in sent and "Hx" not in sent

@@ -457,3 +457,48 @@ def test_a_hidden_elements_new_size_passes_as_it_came_and_nothing_else_of_it_doe
     # (a change of its style goes as its box does, hidden_attrs: `style` is part of the box)
     # beneath the hidden element not even a box change passes
     assert m.mask([mut(attributes=[{"id": deep, "attributes": box_change(5, 6)}])]) == []
+
+
+SHOW_PASSWORD = ('<html><body><form id="login"><input id="pw" type="password">'
+                 '<button id="show" type="button">show</button></form></body></html>')
+
+
+def _show_password_session():
+    """Typed into a password field, "show password" turns it into a text field, more typed,
+    hidden again; then a full snapshot of the page as it is (its value attribute set)."""
+    events = html_to_events(SHOW_PASSWORD, href="https://shop.example/login")
+    nodes = Mirror()
+    for e in events:
+        nodes.apply(e)
+    pw = next(n.id for n in nodes.nodes.values() if n.attrs.get("id") == "pw")
+
+    def typed(text, ms):
+        return {"type": 3, "timestamp": events[-1]["timestamp"] + ms,
+                "data": {"source": 5, "id": pw, "text": text, "isChecked": False}}
+
+    def attr(ms, **a):
+        return {**mut(attributes=[{"id": pw, "attributes": a}]),
+                "timestamp": events[-1]["timestamp"] + ms}
+    shown = html_to_events(SHOW_PASSWORD.replace('type="password"',
+                                                 'type="text" value="HxRevealedTail77"'),
+                           href="https://shop.example/login")[1]
+    shown["timestamp"] = events[-1]["timestamp"] + 60
+    return events + [typed("Hx", 10), attr(20, type="text"), typed("HxRevealedTail77", 30),
+                     attr(40, value="HxRevealedTail77"), shown, attr(70, type="password")]
+
+
+def test_a_password_shown_as_text_stays_masked_at_every_level():
+    """rrweb keeps an input that was a password masked when the page changes its type (a
+    "show password" button): the value typed while it is shown, its value attribute and a
+    later snapshot of it are masked under `allow` too; a live masker resumed from stored
+    events knows it as well."""
+    events = _show_password_session()
+    for rules in ('default = "allow"', 'default = "mask-user-input"'):
+        out = json.dumps(SessionMasker(parse_rules(rules)).mask(events))
+        assert "Revealed" not in out and "Hx" not in out, rules
+        assert '"type": "text"' in out   # the page's change itself is kept
+    cut = len(events) - 4
+    rules = parse_rules('default = "allow"')
+    first = SessionMasker(rules).mask(events[:cut])
+    rest = SessionMasker(rules).resume(first).mask(events[cut:])
+    assert "Revealed" not in json.dumps(rest)
