@@ -109,6 +109,20 @@ def _needles(value: str) -> set[str] | None:
     return out
 
 
+def _expression(v: str) -> re.Pattern:
+    """A typed value's expression in the strings of a recording: the value (alone, if
+    shorter than ANYWHERE_LEN), or the mask followed by the rest of it - a string the page
+    wrote while the value was being typed, whose part typed so far the pass masked then
+    ("***.quixotic@example.org" of an email typed after "zelda" was masked in the page's
+    address): the rest goes when the whole value is known."""
+    alone = len(v) < ANYWHERE_LEN
+    tails = "|".join(pattern(v[k:]) for k in range(MIN_LEN, len(v)))
+    rx = _ALONE_BEFORE + pattern(v) + _ALONE_AFTER if alone else pattern(v)
+    if tails:
+        rx += "|" + re.escape(MASK) + "(?:" + tails + ")" + (_ALONE_AFTER if alone else "")
+    return re.compile(rx, re.I)
+
+
 def pattern(value: str, json_depth: int = 1) -> str:
     """The regular expression (case-insensitive) for `value` in a string of a recording."""
     return "".join(_char(c, json_depth) for c in value)
@@ -193,9 +207,7 @@ class Echoes:
                 continue
             rx = self._rx.get(v)
             if rx is None:
-                rx = self._rx[v] = re.compile(
-                    _ALONE_BEFORE + pattern(v) + _ALONE_AFTER if len(v) < ANYWHERE_LEN
-                    else pattern(v), re.I)
+                rx = self._rx[v] = _expression(v)
             ns = rx.sub(MASK, s)
             if ns != s:
                 s, low = ns, ns.lower()

@@ -192,11 +192,12 @@ def test_remask_removes_old_values_from_disk(recordings, tmp_path, capsys):
     sid = out.split()[0]
     before_hits = hits(stored_bytes(data), NEEDLES)
     before = {h.split()[0] for h in before_hits}
-    # allow: only always-masked inputs (email, tel, password, cc-*) hidden - the email still
-    # travels in the page URL and the console line
-    assert before == {"name", "email", "notes"}
+    # allow: only always-masked inputs (email, tel, password, cc-*) hidden - and the email's
+    # echoes: in the page's URL before it was typed, in the console line after, in a RUM view
+    # the page sent while it was being typed (its address half masked then)
+    assert before == {"name", "notes"}
     rc, out = run_cli(capsys, "audit", "--data", str(data), sid)
-    assert rc == 1 and "e***.org" in out and EMAIL not in out
+    assert rc == 0 and "0 findings" in out   # a name and notes: no pattern tells them
 
     rc, out = run_cli(capsys, "--data", str(data), "mask", "--rules", str(mask), sid)
     assert rc == 0 and f"{sid}\tre-masked" in out

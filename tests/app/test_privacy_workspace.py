@@ -99,7 +99,9 @@ def test_preview_masks_what_a_rule_targets_and_not_what_it_does_not(qtbot, tmp_p
     assert right["outline"] == "solid"
     # not targeted: the orders are as stored; the left side is what is stored
     assert "Analytical engine, brass" in right["orders"] == left["orders"]
-    assert "12 Quay Street" in left["address"] and left["who"] == "Signed in as Ada Lovelace"
+    # (the greeting as stored: the name typed into the masked card holder field, its echo
+    # on the page before the typing masked too)
+    assert "12 Quay Street" in left["address"] and left["who"] == "Signed in as ***"
     assert len(w.preview.changed) == 2
     # a scrubbed URL parameter: the page's URL above each side says it
     assert "invite=s3cr3t-t0k3n" in w.left.url.text() == w.right.url.text()
