@@ -318,6 +318,24 @@ password are masked in the browser), then <code>{replay} sessions</code> lists y
 <p><a class="button" href="{b}/demo/">Open the demo shop</a></p></div>"""
 
 
+def _snippet(b: str) -> str:
+    """What a site puts in its pages (HTML-escaped; `b`: this intake's base URL, escaped):
+    capture.js loaded async, started in its onload - an intake that is down or hangs never
+    breaks or blocks the site (README: a blocking script, as an option, with its warning)."""
+    return f"""&lt;script&gt;
+  (function (s) {{
+    s.async = true;
+    s.src = "{b}/capture.js";
+    s.onload = function () {{
+      window.ReplayCapture &amp;&amp; ReplayCapture.start({{intake: "{b}",
+        app: "APP_ID", token: "CLIENT_TOKEN", rules: RULES,
+        user: {{id: "...", name: "...", email: "..."}}}});
+    }};
+    document.head.appendChild(s);
+  }})(document.createElement("script"));
+&lt;/script&gt;"""
+
+
 def _install_page(base: str, demo_on: bool = False, replay: str = "replay") -> str:
     """The install page; `replay`: the command as a person types it here (with --data)."""
     b, replay = html.escape(base), html.escape(replay)
@@ -338,15 +356,12 @@ before anything reaches disk.</p>
 <li>Create an application for your site (once), on the machine that runs this server:
 <pre>{replay} app create my-shop --origin https://shop.example.com</pre>
 It prints the application id and its client token.</li>
-<li>Add capture to every page, first in <code>&lt;head&gt;</code> (so it sees the page's
-own requests from the start):
-<pre>&lt;script src="{b}/capture.js"&gt;&lt;/script&gt;
-&lt;script&gt;
-  ReplayCapture.start({{intake: "{b}",
-                       app: "APP_ID", token: "CLIENT_TOKEN",
-                       rules: RULES,
-                       user: {{id: "...", name: "...", email: "..."}}}});
-&lt;/script&gt;</pre>
+<li>Add capture to every page, in <code>&lt;head&gt;</code>:
+<pre>{_snippet(b)}</pre>
+It loads without holding the page up and starts once loaded: if this server is down or slow,
+your site works as before, without capture (it may miss requests the page makes before it
+loads; a plain, blocking <code>&lt;script src&gt;</code> sees them, but holds every page up while
+this server is slow - the README shows it).
 <code>RULES</code> is what <code>{replay} app rules my-shop --json</code> prints: the page then
 masks as this server does, before anything leaves it (left out, the page masks with the
 built-in rules, and this server masks again with yours).</li>

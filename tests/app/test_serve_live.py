@@ -13,6 +13,7 @@ import pytest
 
 from recorder.intake import compact
 from recorder.store import Store
+from replay_tools.chromium import chromium_path
 from replay_tools.intake import IntakeServer, free_port, post_batch, replay_cli
 
 ORIGIN = "http://127.0.0.1:9"
@@ -107,6 +108,73 @@ def test_health_install_page_and_capture_script(server):
         script = r.read().decode()
     assert r.headers["Content-Type"].startswith("text/javascript")
     assert "window.ReplayCapture" in script or "win.ReplayCapture = {" in script
+
+
+def _site_with_the_install_pages_snippet(site_dir, base: str, app: str, token: str) -> None:
+    """A site page with, in its <head>, the snippet the install page recommends (as copied
+    from it), for the intake at `base`."""
+    import html
+    import re
+
+    from recorder.intake.app import _install_page
+    shown = [html.unescape(p) for p in re.findall(r"<pre>(.*?)</pre>", _install_page(base), re.S)
+             if "capture.js" in p]
+    assert len(shown) == 1, shown
+    snippet = shown[0].replace("APP_ID", app).replace("CLIENT_TOKEN", token) \
+        .replace("rules: RULES", "rules: undefined")
+    (site_dir / "page.html").write_text(
+        '<!doctype html><html><head><meta charset="utf-8"><link rel="icon" href="data:,">'
+        f"{snippet}</head><body><h1 id=site>The site</h1>"
+        "<script>window.__siteRan = true</script></body></html>")
+
+
+@pytest.mark.skipif(chromium_path() is None,
+                    reason="Debian's chromium is not installed (.ci/run installs it)")
+def test_the_install_pages_snippet_never_breaks_or_blocks_the_site(server, chromium, tmp_path):
+    """An intake that is down, or that accepts and never answers, leaves the site's page as
+    it is (no error, rendered, its scripts run); one that is up records it."""
+    import socket
+
+    from replay_tools.browser_recorder import PageServer
+    from replay_tools.intake import stored_events
+    srv, _ = server
+    hanging = socket.socket()
+    hanging.bind(("127.0.0.1", 0))
+    hanging.listen(16)            # connections are accepted (the backlog), never answered
+    down = f"http://127.0.0.1:{free_port()}"
+    site_dir = tmp_path / "site"
+    site_dir.mkdir()
+    with PageServer(site_dir) as site, hanging:
+        app, token = srv.create_app("snippet", origins=[site.base_url.rstrip("/")])
+        for base in (down, "http://127.0.0.1:%d" % hanging.getsockname()[1]):
+            _site_with_the_install_pages_snippet(site_dir, base, app, token)
+            ctx = chromium.new_context()
+            try:
+                page = ctx.new_page()
+                errors = []
+                page.on("pageerror", lambda exc: errors.append(str(exc)))
+                page.goto(site.url("page.html"), wait_until="domcontentloaded", timeout=10_000)
+                page.wait_for_timeout(500)
+                assert page.inner_text("#site") == "The site", base
+                assert page.evaluate("window.__siteRan === true"), base
+                assert errors == [], (base, errors)
+            finally:
+                ctx.close()
+        _site_with_the_install_pages_snippet(site_dir, srv.url, app, token)
+        ctx = chromium.new_context()
+        try:
+            page = ctx.new_page()
+            page.goto(site.url("page.html"))
+            page.wait_for_function("window.ReplayCapture && ReplayCapture.status()")
+            sent = page.wait_for_function(
+                "(s => s.idle && s.acked === s.queued && s.acked > 0 ? s : null)"
+                "(ReplayCapture.flush())", polling=100, timeout=20_000).json_value()
+            sid = page.evaluate("ReplayCapture.status().session_id")
+            page.evaluate("ReplayCapture.stop()")
+        finally:
+            ctx.close()
+    stored = stored_events(srv.data, sid, sent["acked"])
+    assert any(e["type"] == 2 for e in stored)   # the page's snapshot: it was recorded
 
 
 def test_application_rules_mask_what_it_sends(server, tmp_path):
