@@ -177,6 +177,24 @@ def test_the_install_pages_snippet_never_breaks_or_blocks_the_site(server, chrom
     assert any(e["type"] == 2 for e in stored)   # the page's snapshot: it was recorded
 
 
+def test_the_readmes_reverse_proxy_headers_give_the_install_page_the_sites_address(server):
+    """What the README's nginx example forwards, sent as nginx sends it for
+    https://replay.example.com/: the install page names that address, not 127.0.0.1."""
+    import re
+    from pathlib import Path
+    srv, _ = server
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    (block,) = re.findall(r"```nginx\n(.*?)```", readme, re.S)
+    nginx = {"$host": "replay.example.com", "$scheme": "https"}
+    headers = {name: nginx.get(value, value)
+               for name, value in re.findall(r"proxy_set_header\s+(\S+)\s+([^;]+);", block)}
+    assert set(headers) >= {"Host", "X-Forwarded-Proto"}, block
+    req = urllib.request.Request(srv.url + "/", headers=headers)
+    with urllib.request.urlopen(req, timeout=10) as r:
+        page = r.read().decode()
+    assert "https://replay.example.com/capture.js" in page and "127.0.0.1" not in page
+
+
 def test_application_rules_mask_what_it_sends(server, tmp_path):
     srv, _ = server
     app = srv.create_app("bank")
