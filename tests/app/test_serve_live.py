@@ -253,8 +253,24 @@ def test_concurrent_clients_on_two_workers(server):
                 assert mine == sorted(mine)
 
 
+def test_serve_refuses_a_data_folder_that_does_not_exist(tmp_path):
+    """A typo in --data is said, not served as an empty folder (no application: every page
+    refused); `replay app create` makes the folder, then serve starts on it."""
+    typo = tmp_path / "dtaa"
+    proc = replay_cli(typo, "serve", "--port", free_port())
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    (line,) = proc.stderr.strip().splitlines()
+    assert line == (f"replay: error: there is no data folder at {typo} - create an application"
+                    f" first (`replay --data {typo} app create NAME`)")
+    assert not typo.exists()
+    assert replay_cli(typo, "app", "create", "shop").returncode == 0 and typo.is_dir()
+    with IntakeServer(typo) as srv, urllib.request.urlopen(srv.url + "/healthz", timeout=10) as r:
+        assert r.status == 200
+
+
 def test_serve_mistakes_are_one_line(tmp_path):
     data = tmp_path / "data"
+    assert replay_cli(data, "app", "create", "shop").returncode == 0
     bad = tmp_path / "rules.toml"
     bad.write_text("default = 'sometimes'\n")
     proc = replay_cli(data, "serve", "--rules", bad, "--port", free_port())
