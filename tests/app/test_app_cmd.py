@@ -132,3 +132,48 @@ def test_an_unreadable_applications_file_is_said_in_one_line(tmp_path):
         assert proc.returncode == 2 and len(lines) == 1, (args, proc.stderr)
         assert "apps.sqlite3 cannot be read" in lines[0] and "Traceback" not in proc.stderr
     assert (data / "apps.sqlite3").read_bytes() == b"not a database at all" * 100
+
+
+def test_origins_are_stored_and_compared_as_browsers_send_them(tmp_path):
+    """A browser's Origin has no default port and its host in lower-case punycode: origins
+    are stored that way, so the ones a person types match what pages send."""
+    data = tmp_path / "data"
+    proc = replay_cli(data, "app", "create", "shop", "--origin", "https://Shop.Example.com:443",
+                      "--origin", "http://localhost:80", "--origin", "https://bücher.example/",
+                      "--origin", "HTTP://LocalHost:8080")
+    assert proc.returncode == 0, proc.stderr
+    want = ["https://shop.example.com", "http://localhost", "https://xn--bcher-kva.example",
+            "http://localhost:8080"]
+    assert _origins(data, "shop") == want
+    proc = replay_cli(data, "app", "origins", "shop", "--add", "https://BÜCHER.example:443",
+                      "--add", "http://[::1]:80", "--remove", "http://LOCALHOST:80/")
+    assert proc.returncode == 0, proc.stderr
+    assert _origins(data, "shop") == [want[0], want[2], want[3], "http://[::1]"]
+    for bad in ("https://shop.example.com:99999", "https://\u2488.example"):
+        proc = replay_cli(data, "app", "origins", "shop", "--add", bad)
+        assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+        (line,) = proc.stderr.strip().splitlines()
+        assert repr(bad) in line, line
+    assert _origins(data, "shop") == [want[0], want[2], want[3], "http://[::1]"]
+
+
+def test_an_origin_stored_before_normalising_still_matches_and_null_is_refused(tmp_path):
+    """Applications stored before origins were normalised keep working (both sides are
+    compared normalised), and can have such an origin removed as typed now; an Origin that
+    is no origin ("null": a sandboxed frame, a file:// page) is refused, not an error."""
+    from recorder.intake.apps import Applications
+    apps = Applications(tmp_path)
+    try:
+        app, _ = apps.create("old")
+        apps.db.execute("UPDATE applications SET origins=? WHERE id=?",
+                        (json.dumps(["https://shop.example.com:443", "https://bücher.example"]),
+                         app.id))
+        app = apps.get("old")
+        assert app.allows_origin("https://shop.example.com")
+        assert app.allows_origin("https://xn--bcher-kva.example")
+        assert not app.allows_origin("https://other.example")
+        assert not app.allows_origin("null")
+        app = apps.change_origins("old", remove=["https://shop.example.com"])
+        assert app.origins == ("https://xn--bcher-kva.example",)
+    finally:
+        apps.close()

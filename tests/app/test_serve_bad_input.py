@@ -105,6 +105,8 @@ def test_wrong_token_revoked_token_wrong_app_and_no_token(server):
 def test_disallowed_origin_and_its_preflight(server):
     srv, shop, _ = server
     refused(srv, shop, 403, "origin_not_allowed", batch=good(), origin="https://evil.test")
+    # an Origin that is no origin (a sandboxed frame, a file:// page): refused, not a 500
+    refused(srv, shop, 403, "origin_not_allowed", batch=good(), origin="null")
     import urllib.error
     import urllib.request
     req = urllib.request.Request(f"{srv.url}/v1/events?app={shop[0]}", method="OPTIONS",
