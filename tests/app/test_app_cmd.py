@@ -116,7 +116,20 @@ def test_sessions_of_an_application_by_its_name_or_id(tmp_path):
     for name in ("shop", app_id):
         rows = json.loads(replay_cli(data, "sessions", "--app", name, "--json").stdout)
         assert [r["application"] for r in rows] == [app_id], name
-    assert "no sessions match" in replay_cli(data, "sessions", "--app", "other").stdout
+    # no application has that name or id (nor any session): a mistake, said as one
+    for args in (("--app", "other"), ("--app", "other", "--json")):
+        proc = replay_cli(data, "sessions", *args)
+        assert proc.returncode == 2 and proc.stdout == "", (args, proc.stdout)
+        assert proc.stderr.strip() == ("replay: error: no application has the name or id"
+                                       " 'other' - `replay app list` shows them"), proc.stderr
+    # an application with no sessions (yet), and a label a session was imported with
+    assert replay_cli(data, "app", "create", "blog").returncode == 0
+    proc = replay_cli(data, "sessions", "--app", "blog")
+    assert proc.returncode == 0 and "no sessions match" in proc.stdout
+    other = tmp_path / "other"
+    assert replay_cli(other, "import", fixture, "--app", "legacy").returncode == 0
+    rows = json.loads(replay_cli(other, "sessions", "--app", "legacy", "--json").stdout)
+    assert [r["application"] for r in rows] == ["legacy"]
 
 
 def test_an_unreadable_applications_file_is_said_in_one_line(tmp_path):
