@@ -115,8 +115,11 @@ def _application(intake: Intake, request: Request) -> Application:
     app = intake.apps.find(app_id) if app_id else None
     if app is None:
         raise WireError(Status.UNAUTHORIZED, "unknown_app",
-                        f"no application {app_id!r} here - send ?app= with the id"
-                        " `replay app create` printed" if app_id else
+                        # the same for a name as for anything else: an unauthenticated
+                        # caller learns neither which names exist nor their ids
+                        f"no application has the id {app_id!r} here - ?app= takes the"
+                        " application id that `replay app create` printed (app_...), not its"
+                        " name" if app_id else
                         "the request names no application - add ?app=APP_ID")
     origin = request.headers.get("origin")
     if origin and not app.allows_origin(origin):
