@@ -40,7 +40,7 @@ from ..limits import LimitError, Limits
 from ..paths import capture_script, platform_data_dir
 from ..privacy import Rules
 from ..store import LocalStore, Store
-from .apps import Application, Applications
+from .apps import AppError, Application, Applications, normalize_origin
 from .demo import DEMO_APP, PAGES, DemoApp, Shop, install, page_names
 from .live import LiveIntake
 from .wire import Status, WireError, decode_request, max_body_bytes, too_large
@@ -123,9 +123,17 @@ def _application(intake: Intake, request: Request) -> Application:
                         "the request names no application - add ?app=APP_ID")
     origin = request.headers.get("origin")
     if origin and not app.allows_origin(origin):
+        try:
+            allowed = normalize_origin(origin)
+        except AppError:   # "null": a sandboxed frame, a file:// page - no origin to allow
+            raise WireError(Status.FORBIDDEN, "origin_not_allowed",
+                            f"a page whose origin is {origin!r} (a sandboxed frame, a file://"
+                            " page) may not send - serve it from an http(s) origin") from None
+        # the command as the person runs it on this machine: with the server's --data
         raise WireError(Status.FORBIDDEN, "origin_not_allowed",
-                        f"pages from {origin} may not send to this application - allow them"
-                        f" with `replay app origins {app.id} --add {origin}`")
+                        f"pages from {allowed} may not send to this application - allow them"
+                        f" with `{intake.replay_command()} app origins {app.id} --add"
+                        f" {allowed}`")
     return app
 
 

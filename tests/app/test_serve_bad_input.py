@@ -112,7 +112,11 @@ def test_wrong_token_revoked_token_wrong_app_and_no_token(server):
 
 def test_disallowed_origin_and_its_preflight(server):
     srv, shop, _ = server
-    refused(srv, shop, 403, "origin_not_allowed", batch=good(), origin="https://evil.test")
+    body = refused(srv, shop, 403, "origin_not_allowed", batch=good(),
+                   origin="https://evil.test")
+    # the command that allows it, as run on the server's machine: with its --data
+    assert body["message"].endswith(f"allow them with `replay --data {srv.data} app origins"
+                                    f" {shop[0]} --add https://evil.test`"), body
     # an Origin that is no origin (a sandboxed frame, a file:// page): refused, not a 500
     refused(srv, shop, 403, "origin_not_allowed", batch=good(), origin="null")
     import urllib.error

@@ -351,8 +351,15 @@ def test_a_refused_origin_says_how_to_add_it_and_replay_app_origins_does(server)
     status, body = post_batch(srv.url, *blog, batch, origin=site)
     assert (status, body["error"]) == (403, "origin_not_allowed")
     said = body["message"].split("`")[1]
-    assert said == f"replay app origins {blog[0]} --add {site}"   # by id: the name is not told
-    proc = replay_cli(srv.data, *said.split()[1:])
+    # by id (the name is not told), with the server's --data (not the default folder)
+    assert said == f"replay --data {srv.data} app origins {blog[0]} --add {site}"
+    import shlex
+    import subprocess
+    import sys
+
+    from replay_tools.intake import REPO
+    proc = subprocess.run([sys.executable, "-m", "app", *shlex.split(said)[1:]],
+                          capture_output=True, text=True, timeout=120, cwd=REPO)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == f"application blog: origins {site}"
     assert post_batch(srv.url, *blog, batch, origin=site) == (202, {"accepted": 2})
