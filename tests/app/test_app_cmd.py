@@ -190,3 +190,16 @@ def test_an_origin_stored_before_normalising_still_matches_and_null_is_refused(t
         assert app.origins == ("https://xn--bcher-kva.example",)
     finally:
         apps.close()
+
+
+def test_app_rules_refuses_an_empty_path_in_one_line(tmp_path):
+    """`--rules ""` (an unset variable in a script) said ".: no such file"."""
+    data = tmp_path / "data"
+    assert replay_cli(data, "app", "create", "shop").returncode == 0
+    for empty in ("", "  "):
+        proc = replay_cli(data, "app", "rules", "shop", "--rules", empty)
+        assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+        (line,) = proc.stderr.strip().splitlines()
+        assert line == ("replay: error: --rules is empty - give the path of a rules file (TOML),"
+                        " or leave --rules out to see the rules in force"), line
+    assert json.loads(replay_cli(data, "app", "list", "--json").stdout)[0]["rules"] is False
