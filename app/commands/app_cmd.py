@@ -58,7 +58,7 @@ def register(subparsers, common) -> None:
                                     " capture.js takes them (`ReplayCapture.start({rules:"
                                     " ...})`, so the page masks as the intake does).")
     ru.add_argument("name", metavar="NAME", help=_NAME_HELP)
-    ru.add_argument("--rules", type=Path, default=None, metavar="FILE",
+    ru.add_argument("--rules", default=None, metavar="FILE",
                     help="a rules file (TOML), as for `replay import --rules`")
     ru.add_argument("--json", action="store_true",
                     help="print the rules in force as JSON for capture.js's `rules` option")
@@ -133,6 +133,10 @@ def set_rules(args: argparse.Namespace) -> int:
     from recorder.privacy import RulesError, parse_rules
     if args.rules is None:
         return show_rules(args)
+    if not str(args.rules).strip():   # kept as typed: Path("") would be ".", the folder
+        raise UserError("--rules is empty - give the path of a rules file (TOML), or leave"
+                        " --rules out to see the rules in force")
+    args.rules = Path(args.rules)
     if not args.rules.is_file():
         raise UserError(f"{args.rules}: no such file - give a rules file (TOML)")
     text = args.rules.read_text(encoding="utf-8")

@@ -7,6 +7,7 @@ import argparse
 import errno
 import json
 import os
+import shlex
 import socket
 import sys
 
@@ -54,8 +55,12 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"--port {args.port}: give a port from 1 to 65535")
     if args.max_pending is not None and args.max_pending < 1:
         raise UserError(f"--max-pending {args.max_pending}: give 1 or more")
-    if args.data.exists() and not args.data.is_dir():
-        raise UserError(no_data_folder(args.data))
+    if not args.data.is_dir() and (args.data.exists() or not args.demo):
+        # a typo in --data would serve an empty folder: no application, every page refused
+        # (--demo makes its own application, so it may start on a new folder)
+        raise UserError(no_data_folder(args.data, "create an application first (`replay --data"
+                                                  f" {shlex.quote(str(args.data))} app create"
+                                                  " NAME`)"))
     try:
         load_rules(args.rules, args.data)   # a mistake in the rules is said before listening
     except RulesError as exc:

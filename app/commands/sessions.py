@@ -82,9 +82,11 @@ def parse_since(text: str, now: float | None = None) -> float:
 def run(args: argparse.Namespace) -> int:
     from recorder.intake.apps import AppError
     from recorder.intake.live import application_id, application_names
+    asked = args.application
     try:
         if args.application:
             args.application = application_id(args.data, args.application)
+            apps = application_names(args.data)
         names = application_names(args.data) if args.search.split() else {}
     except AppError as exc:
         raise UserError(str(exc)) from None
@@ -95,6 +97,12 @@ def run(args: argparse.Namespace) -> int:
                                has_errors=True if args.errors else None, since_ms=args.since,
                                application=args.application,
                                limit=None if searching else args.limit)
+        # an --app that is no application (and no label a session was imported with, `import
+        # --app`) is a mistake to say, not "no sessions match"
+        if asked and not infos and args.application not in apps \
+                and not store.sessions(application=args.application, limit=1):
+            raise UserError(f"no application has the name or id {asked!r} - `replay app list`"
+                            " shows them")
         # the app's rows: the bug title, and (to search) the page URLs and errors
         texts = store.index.browse_texts() if searching else {}
     finally:

@@ -40,7 +40,7 @@ from ..limits import LimitError, Limits
 from ..paths import capture_script, platform_data_dir
 from ..privacy import Rules
 from ..store import LocalStore, Store
-from .apps import Application, Applications
+from .apps import AppError, Application, Applications, normalize_origin
 from .demo import DEMO_APP, PAGES, DemoApp, Shop, install, page_names
 from .live import LiveIntake
 from .wire import Status, WireError, decode_request, max_body_bytes, too_large
@@ -115,14 +115,25 @@ def _application(intake: Intake, request: Request) -> Application:
     app = intake.apps.find(app_id) if app_id else None
     if app is None:
         raise WireError(Status.UNAUTHORIZED, "unknown_app",
-                        f"no application {app_id!r} here - send ?app= with the id"
-                        " `replay app create` printed" if app_id else
+                        # the same for a name as for anything else: an unauthenticated
+                        # caller learns neither which names exist nor their ids
+                        f"no application has the id {app_id!r} here - ?app= takes the"
+                        " application id that `replay app create` printed (app_...), not its"
+                        " name" if app_id else
                         "the request names no application - add ?app=APP_ID")
     origin = request.headers.get("origin")
     if origin and not app.allows_origin(origin):
+        try:
+            allowed = normalize_origin(origin)
+        except AppError:   # "null": a sandboxed frame, a file:// page - no origin to allow
+            raise WireError(Status.FORBIDDEN, "origin_not_allowed",
+                            f"a page whose origin is {origin!r} (a sandboxed frame, a file://"
+                            " page) may not send - serve it from an http(s) origin") from None
+        # the command as the person runs it on this machine: with the server's --data
         raise WireError(Status.FORBIDDEN, "origin_not_allowed",
-                        f"pages from {origin} may not send to this application - allow them"
-                        f" with `replay app origins {app.id} --add {origin}`")
+                        f"pages from {allowed} may not send to this application - allow them"
+                        f" with `{intake.replay_command()} app origins {app.id} --add"
+                        f" {allowed}`")
     return app
 
 
@@ -318,6 +329,24 @@ password are masked in the browser), then <code>{replay} sessions</code> lists y
 <p><a class="button" href="{b}/demo/">Open the demo shop</a></p></div>"""
 
 
+def _snippet(b: str) -> str:
+    """What a site puts in its pages (HTML-escaped; `b`: this intake's base URL, escaped):
+    capture.js loaded async, started in its onload - an intake that is down or hangs never
+    breaks or blocks the site (README: a blocking script, as an option, with its warning)."""
+    return f"""&lt;script&gt;
+  (function (s) {{
+    s.async = true;
+    s.src = "{b}/capture.js";
+    s.onload = function () {{
+      window.ReplayCapture &amp;&amp; ReplayCapture.start({{intake: "{b}",
+        app: "APP_ID", token: "CLIENT_TOKEN", rules: RULES,
+        user: {{id: "...", name: "...", email: "..."}}}});
+    }};
+    document.head.appendChild(s);
+  }})(document.createElement("script"));
+&lt;/script&gt;"""
+
+
 def _install_page(base: str, demo_on: bool = False, replay: str = "replay") -> str:
     """The install page; `replay`: the command as a person types it here (with --data)."""
     b, replay = html.escape(base), html.escape(replay)
@@ -338,15 +367,12 @@ before anything reaches disk.</p>
 <li>Create an application for your site (once), on the machine that runs this server:
 <pre>{replay} app create my-shop --origin https://shop.example.com</pre>
 It prints the application id and its client token.</li>
-<li>Add capture to every page, first in <code>&lt;head&gt;</code> (so it sees the page's
-own requests from the start):
-<pre>&lt;script src="{b}/capture.js"&gt;&lt;/script&gt;
-&lt;script&gt;
-  ReplayCapture.start({{intake: "{b}",
-                       app: "APP_ID", token: "CLIENT_TOKEN",
-                       rules: RULES,
-                       user: {{id: "...", name: "...", email: "..."}}}});
-&lt;/script&gt;</pre>
+<li>Add capture to every page, in <code>&lt;head&gt;</code>:
+<pre>{_snippet(b)}</pre>
+It loads without holding the page up and starts once loaded: if this server is down or slow,
+your site works as before, without capture (it may miss requests the page makes before it
+loads; a plain, blocking <code>&lt;script src&gt;</code> sees them, but holds every page up while
+this server is slow - the README shows it).
 <code>RULES</code> is what <code>{replay} app rules my-shop --json</code> prints: the page then
 masks as this server does, before anything leaves it (left out, the page masks with the
 built-in rules, and this server masks again with yours).</li>

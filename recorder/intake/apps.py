@@ -59,19 +59,67 @@ class Application(msgspec.Struct, frozen=True, kw_only=True):
                 "rules": self.rules is not None, "revoked": self.revoked}
 
     def allows_origin(self, origin: str) -> bool:
-        return ANY_ORIGIN in self.origins or normalize_origin(origin) in self.origins
+        """Whether a page whose Origin header is `origin` may send. Both sides normalised:
+        an origin stored before normalisation dropped default ports and wrote hosts in
+        punycode (https://Shop.example.com:443) still matches what browsers send."""
+        if ANY_ORIGIN in self.origins:
+            return True
+        try:
+            sent = normalize_origin(origin)
+        except AppError:       # "null" (a sandboxed frame, a file:// page...): none of ours
+            return False
+        return sent in {_stored(o) for o in self.origins}
+
+
+DEFAULT_PORTS = {"http": 80, "https": 443}
+_ORIGIN = re.compile(r"^(https?)://([^/?#\s@]+?)/?$", re.I)
+_HOST_PORT = re.compile(r"^(\[[0-9A-Fa-f:.]+\]|[^:\[\]]+)(?::(\d{1,5}))?$")
 
 
 def normalize_origin(url: str) -> str:
-    """`https://Shop.example.com/` -> `https://shop.example.com` (what browsers send as
-    Origin: scheme://host[:port], no path). Raises AppError for anything else."""
-    m = re.match(r"^(https?)://([^/?#\s]+?)/?$", url.strip(), re.I)
-    if url.strip() == ANY_ORIGIN:
+    """An origin as browsers send it in the Origin header: scheme://host[:port], scheme and
+    host lower-case, no default port (80 for http, 443 for https), an international host in
+    punycode (`https://Bücher.example:443/` -> `https://xn--bcher-kva.example`). Raises
+    AppError, in one line, for anything that cannot be one."""
+    text = url.strip()
+    if text == ANY_ORIGIN:
         return ANY_ORIGIN
-    if not m:
+    m = _ORIGIN.match(text)
+    hp = _HOST_PORT.match(m.group(2)) if m else None
+    if not hp:
         raise AppError(f"origin {url!r} is not scheme://host[:port] (for example"
                        " https://shop.example.com), or * for any origin")
-    return f"{m.group(1).lower()}://{m.group(2).lower()}"
+    scheme, host, port = m.group(1).lower(), hp.group(1), hp.group(2)
+    if port is not None and not 0 < int(port) < 65536:
+        raise AppError(f"origin {url!r}: port {port} is not a port (1-65535)")
+    if not host.startswith("["):
+        host = _ascii_host(url, host)
+    if port is None or int(port) == DEFAULT_PORTS[scheme]:
+        return f"{scheme}://{host}"
+    return f"{scheme}://{host}:{int(port)}"
+
+
+def _ascii_host(url: str, host: str) -> str:
+    """The host as a browser writes it in an Origin: lower-case, IDNA (UTS #46) punycode."""
+    if host.isascii():
+        return host.lower()
+    try:
+        try:
+            import idna   # UTS #46, as browsers map (a dependency of starlette's anyio)
+            return idna.encode(host, uts46=True).decode("ascii").lower()
+        except ImportError:
+            return host.encode("idna").decode("ascii").lower()
+    except (UnicodeError, ValueError) as exc:
+        raise AppError(f"origin {url!r}: its host cannot be written as a browser sends it"
+                       f" ({exc}) - give it in punycode (xn--...)") from None
+
+
+def _stored(origin: str) -> str:
+    """A stored origin as compared now (stored before normalisation, it may differ)."""
+    try:
+        return normalize_origin(origin)
+    except AppError:
+        return origin
 
 
 def token_hash(token: str) -> str:
@@ -159,11 +207,12 @@ class Applications:
             self.db.execute("BEGIN IMMEDIATE")   # read-modify-write: no other writer between
             try:
                 app = self._get(name_or_id)
-                missing = [o for o in removed if o not in app.origins]
+                stored = [_stored(o) for o in app.origins]   # as they are compared now
+                missing = [o for o in removed if o not in stored]
                 if missing:
                     raise AppError(f"application {app.name} has no origin {missing[0]} - its"
                                    f" origins: {', '.join(app.origins) or 'none'}")
-                kept = [o for o in app.origins if o not in removed]
+                kept = [o for o in stored if o not in removed]
                 origins = tuple(dict.fromkeys(kept + added))
                 self.db.execute("UPDATE applications SET origins=? WHERE id=?",
                                 (json.dumps(origins), app.id))

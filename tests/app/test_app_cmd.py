@@ -116,7 +116,20 @@ def test_sessions_of_an_application_by_its_name_or_id(tmp_path):
     for name in ("shop", app_id):
         rows = json.loads(replay_cli(data, "sessions", "--app", name, "--json").stdout)
         assert [r["application"] for r in rows] == [app_id], name
-    assert "no sessions match" in replay_cli(data, "sessions", "--app", "other").stdout
+    # no application has that name or id (nor any session): a mistake, said as one
+    for args in (("--app", "other"), ("--app", "other", "--json")):
+        proc = replay_cli(data, "sessions", *args)
+        assert proc.returncode == 2 and proc.stdout == "", (args, proc.stdout)
+        assert proc.stderr.strip() == ("replay: error: no application has the name or id"
+                                       " 'other' - `replay app list` shows them"), proc.stderr
+    # an application with no sessions (yet), and a label a session was imported with
+    assert replay_cli(data, "app", "create", "blog").returncode == 0
+    proc = replay_cli(data, "sessions", "--app", "blog")
+    assert proc.returncode == 0 and "no sessions match" in proc.stdout
+    other = tmp_path / "other"
+    assert replay_cli(other, "import", fixture, "--app", "legacy").returncode == 0
+    rows = json.loads(replay_cli(other, "sessions", "--app", "legacy", "--json").stdout)
+    assert [r["application"] for r in rows] == ["legacy"]
 
 
 def test_an_unreadable_applications_file_is_said_in_one_line(tmp_path):
@@ -132,3 +145,61 @@ def test_an_unreadable_applications_file_is_said_in_one_line(tmp_path):
         assert proc.returncode == 2 and len(lines) == 1, (args, proc.stderr)
         assert "apps.sqlite3 cannot be read" in lines[0] and "Traceback" not in proc.stderr
     assert (data / "apps.sqlite3").read_bytes() == b"not a database at all" * 100
+
+
+def test_origins_are_stored_and_compared_as_browsers_send_them(tmp_path):
+    """A browser's Origin has no default port and its host in lower-case punycode: origins
+    are stored that way, so the ones a person types match what pages send."""
+    data = tmp_path / "data"
+    proc = replay_cli(data, "app", "create", "shop", "--origin", "https://Shop.Example.com:443",
+                      "--origin", "http://localhost:80", "--origin", "https://bücher.example/",
+                      "--origin", "HTTP://LocalHost:8080")
+    assert proc.returncode == 0, proc.stderr
+    want = ["https://shop.example.com", "http://localhost", "https://xn--bcher-kva.example",
+            "http://localhost:8080"]
+    assert _origins(data, "shop") == want
+    proc = replay_cli(data, "app", "origins", "shop", "--add", "https://BÜCHER.example:443",
+                      "--add", "http://[::1]:80", "--remove", "http://LOCALHOST:80/")
+    assert proc.returncode == 0, proc.stderr
+    assert _origins(data, "shop") == [want[0], want[2], want[3], "http://[::1]"]
+    for bad in ("https://shop.example.com:99999", "https://\u2488.example"):
+        proc = replay_cli(data, "app", "origins", "shop", "--add", bad)
+        assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+        (line,) = proc.stderr.strip().splitlines()
+        assert repr(bad) in line, line
+    assert _origins(data, "shop") == [want[0], want[2], want[3], "http://[::1]"]
+
+
+def test_an_origin_stored_before_normalising_still_matches_and_null_is_refused(tmp_path):
+    """Applications stored before origins were normalised keep working (both sides are
+    compared normalised), and can have such an origin removed as typed now; an Origin that
+    is no origin ("null": a sandboxed frame, a file:// page) is refused, not an error."""
+    from recorder.intake.apps import Applications
+    apps = Applications(tmp_path)
+    try:
+        app, _ = apps.create("old")
+        apps.db.execute("UPDATE applications SET origins=? WHERE id=?",
+                        (json.dumps(["https://shop.example.com:443", "https://bücher.example"]),
+                         app.id))
+        app = apps.get("old")
+        assert app.allows_origin("https://shop.example.com")
+        assert app.allows_origin("https://xn--bcher-kva.example")
+        assert not app.allows_origin("https://other.example")
+        assert not app.allows_origin("null")
+        app = apps.change_origins("old", remove=["https://shop.example.com"])
+        assert app.origins == ("https://xn--bcher-kva.example",)
+    finally:
+        apps.close()
+
+
+def test_app_rules_refuses_an_empty_path_in_one_line(tmp_path):
+    """`--rules ""` (an unset variable in a script) said ".: no such file"."""
+    data = tmp_path / "data"
+    assert replay_cli(data, "app", "create", "shop").returncode == 0
+    for empty in ("", "  "):
+        proc = replay_cli(data, "app", "rules", "shop", "--rules", empty)
+        assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+        (line,) = proc.stderr.strip().splitlines()
+        assert line == ("replay: error: --rules is empty - give the path of a rules file (TOML),"
+                        " or leave --rules out to see the rules in force"), line
+    assert json.loads(replay_cli(data, "app", "list", "--json").stdout)[0]["rules"] is False

@@ -100,11 +100,25 @@ def test_wrong_token_revoked_token_wrong_app_and_no_token(server):
               refused(srv, shop, 403, "origin_not_allowed", batch=good(), origin="https://evil.test")]
     for body in bodies:
         assert "shop" not in json.dumps(body) and "old-site" not in json.dumps(body), body
+    # the application's name where its id belongs: said, without its id (the caller has
+    # proved nothing), and the same as for a name no application has
+    for name in ("shop", "no-such-app"):
+        body = refused(srv, (name, shop[1]), 401, "unknown_app", batch=good())
+        assert body["message"] == (f"no application has the id {name!r} here - ?app= takes the"
+                                   " application id that `replay app create` printed (app_...),"
+                                   " not its name"), body
+        assert shop[0] not in json.dumps(body) and old[0] not in json.dumps(body)
 
 
 def test_disallowed_origin_and_its_preflight(server):
     srv, shop, _ = server
-    refused(srv, shop, 403, "origin_not_allowed", batch=good(), origin="https://evil.test")
+    body = refused(srv, shop, 403, "origin_not_allowed", batch=good(),
+                   origin="https://evil.test")
+    # the command that allows it, as run on the server's machine: with its --data
+    assert body["message"].endswith(f"allow them with `replay --data {srv.data} app origins"
+                                    f" {shop[0]} --add https://evil.test`"), body
+    # an Origin that is no origin (a sandboxed frame, a file:// page): refused, not a 500
+    refused(srv, shop, 403, "origin_not_allowed", batch=good(), origin="null")
     import urllib.error
     import urllib.request
     req = urllib.request.Request(f"{srv.url}/v1/events?app={shop[0]}", method="OPTIONS",

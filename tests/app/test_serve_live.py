@@ -13,6 +13,7 @@ import pytest
 
 from recorder.intake import compact
 from recorder.store import Store
+from replay_tools.chromium import chromium_path
 from replay_tools.intake import IntakeServer, free_port, post_batch, replay_cli
 
 ORIGIN = "http://127.0.0.1:9"
@@ -109,6 +110,91 @@ def test_health_install_page_and_capture_script(server):
     assert "window.ReplayCapture" in script or "win.ReplayCapture = {" in script
 
 
+def _site_with_the_install_pages_snippet(site_dir, base: str, app: str, token: str) -> None:
+    """A site page with, in its <head>, the snippet the install page recommends (as copied
+    from it), for the intake at `base`."""
+    import html
+    import re
+
+    from recorder.intake.app import _install_page
+    shown = [html.unescape(p) for p in re.findall(r"<pre>(.*?)</pre>", _install_page(base), re.S)
+             if "capture.js" in p]
+    assert len(shown) == 1, shown
+    snippet = shown[0].replace("APP_ID", app).replace("CLIENT_TOKEN", token) \
+        .replace("rules: RULES", "rules: undefined")
+    (site_dir / "page.html").write_text(
+        '<!doctype html><html><head><meta charset="utf-8"><link rel="icon" href="data:,">'
+        f"{snippet}</head><body><h1 id=site>The site</h1>"
+        "<script>window.__siteRan = true</script></body></html>")
+
+
+@pytest.mark.skipif(chromium_path() is None,
+                    reason="Debian's chromium is not installed (.ci/run installs it)")
+def test_the_install_pages_snippet_never_breaks_or_blocks_the_site(server, chromium, tmp_path):
+    """An intake that is down, or that accepts and never answers, leaves the site's page as
+    it is (no error, rendered, its scripts run); one that is up records it."""
+    import socket
+
+    from replay_tools.browser_recorder import PageServer
+    from replay_tools.intake import stored_events
+    srv, _ = server
+    hanging = socket.socket()
+    hanging.bind(("127.0.0.1", 0))
+    hanging.listen(16)            # connections are accepted (the backlog), never answered
+    down = f"http://127.0.0.1:{free_port()}"
+    site_dir = tmp_path / "site"
+    site_dir.mkdir()
+    with PageServer(site_dir) as site, hanging:
+        app, token = srv.create_app("snippet", origins=[site.base_url.rstrip("/")])
+        for base in (down, "http://127.0.0.1:%d" % hanging.getsockname()[1]):
+            _site_with_the_install_pages_snippet(site_dir, base, app, token)
+            ctx = chromium.new_context()
+            try:
+                page = ctx.new_page()
+                errors = []
+                page.on("pageerror", lambda exc: errors.append(str(exc)))
+                page.goto(site.url("page.html"), wait_until="domcontentloaded", timeout=10_000)
+                page.wait_for_timeout(500)
+                assert page.inner_text("#site") == "The site", base
+                assert page.evaluate("window.__siteRan === true"), base
+                assert errors == [], (base, errors)
+            finally:
+                ctx.close()
+        _site_with_the_install_pages_snippet(site_dir, srv.url, app, token)
+        ctx = chromium.new_context()
+        try:
+            page = ctx.new_page()
+            page.goto(site.url("page.html"))
+            page.wait_for_function("window.ReplayCapture && ReplayCapture.status()")
+            sent = page.wait_for_function(
+                "(s => s.idle && s.acked === s.queued && s.acked > 0 ? s : null)"
+                "(ReplayCapture.flush())", polling=100, timeout=20_000).json_value()
+            sid = page.evaluate("ReplayCapture.status().session_id")
+            page.evaluate("ReplayCapture.stop()")
+        finally:
+            ctx.close()
+    stored = stored_events(srv.data, sid, sent["acked"])
+    assert any(e["type"] == 2 for e in stored)   # the page's snapshot: it was recorded
+
+
+def test_the_readmes_reverse_proxy_headers_give_the_install_page_the_sites_address(server):
+    """What the README's nginx example forwards, sent as nginx sends it for
+    https://replay.example.com/: the install page names that address, not 127.0.0.1."""
+    import re
+    from pathlib import Path
+    srv, _ = server
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    (block,) = re.findall(r"```nginx\n(.*?)```", readme, re.S)
+    nginx = {"$host": "replay.example.com", "$scheme": "https"}
+    headers = {name: nginx.get(value, value)
+               for name, value in re.findall(r"proxy_set_header\s+(\S+)\s+([^;]+);", block)}
+    assert set(headers) >= {"Host", "X-Forwarded-Proto"}, block
+    req = urllib.request.Request(srv.url + "/", headers=headers)
+    with urllib.request.urlopen(req, timeout=10) as r:
+        page = r.read().decode()
+    assert "https://replay.example.com/capture.js" in page and "127.0.0.1" not in page
+
+
 def test_application_rules_mask_what_it_sends(server, tmp_path):
     srv, _ = server
     app = srv.create_app("bank")
@@ -167,8 +253,24 @@ def test_concurrent_clients_on_two_workers(server):
                 assert mine == sorted(mine)
 
 
+def test_serve_refuses_a_data_folder_that_does_not_exist(tmp_path):
+    """A typo in --data is said, not served as an empty folder (no application: every page
+    refused); `replay app create` makes the folder, then serve starts on it."""
+    typo = tmp_path / "dtaa"
+    proc = replay_cli(typo, "serve", "--port", free_port())
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    (line,) = proc.stderr.strip().splitlines()
+    assert line == (f"replay: error: there is no data folder at {typo} - create an application"
+                    f" first (`replay --data {typo} app create NAME`)")
+    assert not typo.exists()
+    assert replay_cli(typo, "app", "create", "shop").returncode == 0 and typo.is_dir()
+    with IntakeServer(typo) as srv, urllib.request.urlopen(srv.url + "/healthz", timeout=10) as r:
+        assert r.status == 200
+
+
 def test_serve_mistakes_are_one_line(tmp_path):
     data = tmp_path / "data"
+    assert replay_cli(data, "app", "create", "shop").returncode == 0
     bad = tmp_path / "rules.toml"
     bad.write_text("default = 'sometimes'\n")
     proc = replay_cli(data, "serve", "--rules", bad, "--port", free_port())
@@ -249,8 +351,15 @@ def test_a_refused_origin_says_how_to_add_it_and_replay_app_origins_does(server)
     status, body = post_batch(srv.url, *blog, batch, origin=site)
     assert (status, body["error"]) == (403, "origin_not_allowed")
     said = body["message"].split("`")[1]
-    assert said == f"replay app origins {blog[0]} --add {site}"   # by id: the name is not told
-    proc = replay_cli(srv.data, *said.split()[1:])
+    # by id (the name is not told), with the server's --data (not the default folder)
+    assert said == f"replay --data {srv.data} app origins {blog[0]} --add {site}"
+    import shlex
+    import subprocess
+    import sys
+
+    from replay_tools.intake import REPO
+    proc = subprocess.run([sys.executable, "-m", "app", *shlex.split(said)[1:]],
+                          capture_output=True, text=True, timeout=120, cwd=REPO)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == f"application blog: origins {site}"
     assert post_batch(srv.url, *blog, batch, origin=site) == (202, {"accepted": 2})
