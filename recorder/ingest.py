@@ -425,16 +425,16 @@ class Reconciler:
         return (f"it is stored with user {', '.join(stored)} (given with --user) and this"
                 f" import names none: add --user {stored[0]} to match it")
 
-    def after_second_pass(self, stored: Iterable[dict],
-                          second: Callable[[dict], dict]) -> "Reconciler":
+    def after_second_pass(self, stored: Iterable[dict], second: Callable[[dict], dict],
+                          spool: Any = None) -> "Reconciler":
         """The comparison again, with `second` (the privacy pass's second one: echoes of a
         value typed after them) run over the events that disagreed on both sides - the
         stored ones, which `stored` (the stored session's events, read again) gives, and
         the incoming extra ones: one side may have been masked before it could run (stored
         before the typing was known, or compared before it came). Events that agreed agree
-        after it too."""
+        after it too. `spool`: the new comparison's (as the constructor's)."""
         missing = Counter({k: n for k, n in self.diff.items() if n > 0})
-        again = Reconciler()
+        again = Reconciler(spool)
         for e in stored:
             k = _key(e)
             if missing.get(k, 0) > 0:

@@ -1524,8 +1524,9 @@ class _StreamSession:
                 # a value typed after them masked by the second pass (or not, stored before
                 # it ran): what disagreed is compared again after it, as _place compares
                 with self.store.session(self.id) as again:
-                    self.rec = self.rec.after_second_pass(again.events(),
-                                                          self.masker.echoes.scrub_event)
+                    self.rec = self.rec.after_second_pass(
+                        again.events(), self.masker.echoes.scrub_event,
+                        _FileSpool() if self.target is None else _Counted())
                 r = self.rec.result(listed=False)
                 if r.outcome is Outcome.SAME:
                     return self._same(self.id)

@@ -664,7 +664,10 @@
     if (this.reshadow.size) this.records.push({type: "shadow"});
     if (this.observer) {
       var pending = this.observer.takeRecords();
-      for (var i = 0; i < pending.length; i++) this.records.push(pending[i]);
+      for (var i = 0; i < pending.length; i++) {
+        this.records.push(pending[i]);
+        noteWasMasked(pending[i]);   // a script's `type = "text"; value = ...` in one task
+      }
     }
     if (this.frame !== null) { win.cancelAnimationFrame(this.frame); this.frame = null; }
     if (this.flushTimer !== null) { clearTimeout(this.flushTimer); this.flushTimer = null; }

@@ -338,7 +338,8 @@ def _snippet(b: str) -> str:
     s.async = true;
     s.src = "{b}/capture.js";
     s.onload = function () {{
-      window.ReplayCapture &amp;&amp; ReplayCapture.start({{intake: "{b}",
+      window.ReplayCapture &amp;&amp; ReplayCapture.start({{
+        intake: "{b}",
         app: "APP_ID", token: "CLIENT_TOKEN", rules: RULES,
         user: {{id: "...", name: "...", email: "..."}}}});
     }};
@@ -354,7 +355,7 @@ def _install_page(base: str, demo_on: bool = False, replay: str = "replay") -> s
     return f"""<!doctype html>
 <html><head><meta charset="utf-8"><title>Session Replay intake</title>
 <style>body{{font:15px/1.5 system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem}}
-pre{{background:#f4f4f4;padding:.8rem;overflow:auto}}
+pre{{background:#f4f4f4;padding:.8rem;overflow:auto;white-space:pre-wrap;overflow-wrap:anywhere}}
 .demo{{background:#eef3ff;border:1px solid #c9d7f5;border-radius:8px;padding:0 1rem}}
 .button{{display:inline-block;background:#2754c5;color:#fff;text-decoration:none;font-weight:600;
 padding:.35rem .9rem;border-radius:6px}}

@@ -58,7 +58,9 @@ _ALONE_BEFORE = r"(?<![^\W_])"    # no letter or digit right before
 _ALONE_AFTER = r"(?![^\W_])"      # ... or right after
 _PLAIN = re.compile(r"[A-Za-z0-9]")   # what no URL encoder (nor JSON) escapes
 _PLAIN_RUNS = re.compile(r"[A-Za-z0-9]+")
+_WORD_RUNS = re.compile(r"[^\W_]+")     # letters and digits of any script
 NEEDLE_MIN_LEN = 3     # a shorter run ("42", "ra") is in nearly every event of a page
+MAX_REST = 256         # characters of a value's end a rest after the mask is looked for in
 MAX_NEEDLES = 64       # a value's written forms, when its runs are short
 
 
@@ -98,9 +100,7 @@ def _needles(value: str) -> set[str] | None:
     if len(best) >= NEEDLE_MIN_LEN:
         return {best.lower()}
     if any(not c.isascii() and c.lower() != c.upper() for c in value):
-        # a text is searched ASCII case ignored only (jsonscan.Needles): "Иван" would not
-        # find "ИВАН", nor even "Иван" through a needle made lower-case
-        return None
+        return _cased_needles(value)
     out = {""}
     for c in value.lower():
         out = {o + f.lower() for o in out for f in _forms(c, 2)}
@@ -110,17 +110,55 @@ def _needles(value: str) -> set[str] | None:
 
 
 def _expression(v: str) -> re.Pattern:
-    """A typed value's expression in the strings of a recording: the value (alone, if
-    shorter than ANYWHERE_LEN), or the mask followed by the rest of it - a string the page
-    wrote while the value was being typed, whose part typed so far the pass masked then
-    ("***.quixotic@example.org" of an email typed after "zelda" was masked in the page's
-    address): the rest goes when the whole value is known."""
-    alone = len(v) < ANYWHERE_LEN
-    tails = "|".join(pattern(v[k:]) for k in range(MIN_LEN, len(v)))
-    rx = _ALONE_BEFORE + pattern(v) + _ALONE_AFTER if alone else pattern(v)
-    if tails:
-        rx += "|" + re.escape(MASK) + "(?:" + tails + ")" + (_ALONE_AFTER if alone else "")
-    return re.compile(rx, re.I)
+    """A typed value's expression in the strings of a recording (the value, alone if
+    shorter than ANYWHERE_LEN)."""
+    return re.compile(_ALONE_BEFORE + pattern(v) + _ALONE_AFTER if len(v) < ANYWHERE_LEN
+                      else pattern(v), re.I)
+
+
+def _rest(v: str) -> re.Pattern | None:
+    """The mask followed by the rest of a value: a string the page wrote while the value
+    was being typed, whose part typed so far the pass masked then ("***.quixotic@example.org"
+    of an email the page's address held, sent while "zelda" was typed); the rest goes when
+    the whole value is known. A rest follows a prefix of MIN_LEN characters or more, holds a
+    run of NEEDLE_MIN_LEN letters or digits (" t" after "***" is in too many strings) and is
+    one of the last MAX_REST characters; applied after every value's own expression
+    (`_sub`). None: no such rest.
+
+    Every such rest in one expression, linear in the value's length: its last part that
+    every rest holds, after a chain of optional groups any suffix of the part before it
+    matches - `(?:(?:(?:a)?b)?c)?` is "", "c", "bc" or "abc"."""
+    first = max(MIN_LEN, len(v) - MAX_REST)
+    runs = [m.end() - NEEDLE_MIN_LEN for m in _PLAIN_RUNS.finditer(v, first)
+            if m.end() - m.start() >= NEEDLE_MIN_LEN]
+    if not runs:
+        return None
+    last = runs[-1]                  # the rest from here on: the shortest one there is
+    chain = ""
+    for c in v[first:last]:
+        chain = "(?:" + chain + ")?" + _char(c, 1) if chain else _char(c, 1)
+    rx = re.escape(MASK) + ("(?:" + chain + ")?" if chain else "") + pattern(v[last:])
+    return re.compile(rx + (_ALONE_AFTER if len(v) < ANYWHERE_LEN else ""), re.I)
+
+
+def _cased_needles(value: str) -> set[str] | None:
+    """Needles of a value with letters whose case is not ASCII's ("Иван", "Ólöf"): a text is
+    searched with ASCII case ignored only (jsonscan.Needles), so its longest run of letters
+    and digits goes as typed, lower-case, upper-case and capitalised - the ways pages write a
+    name - each also percent-encoded (an address). None (every string searched, in Python:
+    a hundred times slower) when that run is too short to tell anything."""
+    runs = _WORD_RUNS.findall(value)
+    best = max(runs, key=len) if runs else ""
+    if len(best) < NEEDLE_MIN_LEN:
+        return None
+    out = set()
+    for w in {best, best.lower(), best.upper(), best.capitalize()}:
+        # its ASCII letters lower-case, as the search reads the text's (and `_sub` finds
+        # the lower-case one in a string made lower-case)
+        out.add("".join(c.lower() if c.isascii() else c for c in w))
+        out.add("".join(c if _PLAIN.match(c) else "".join(f"%{b:02x}" for b in c.encode())
+                        for c in w).lower())
+    return out
 
 
 def pattern(value: str, json_depth: int = 1) -> str:
@@ -141,6 +179,7 @@ class Echoes:
         # value a keystroke: compiling one alternation of them all again after each was most
         # of an import's time on a session with a long form typed in)
         self._rx: dict[str, re.Pattern] = {}
+        self._rest: dict[str, re.Pattern | None] = {}   # each value's `_rest`, as needed
         self._value_needles: dict[str, set[str] | None] = {}
         # each value under its roots: a root is a needle contained in one of the value's
         # needles, so a string without the root holds no echo of the value. Typing sends
@@ -201,7 +240,8 @@ class Echoes:
             found += self._everywhere
         if not found:
             return s
-        for v in sorted(set(found), key=_longest_first):
+        ordered = sorted(set(found), key=_longest_first)
+        for v in ordered:
             needles = self._value_needles[v]
             if needles is not None and not any(n in low for n in needles):
                 continue
@@ -211,6 +251,14 @@ class Echoes:
             ns = rx.sub(MASK, s)
             if ns != s:
                 s, low = ns, ns.lower()
+        if MASK not in s:
+            return s
+        for v in ordered:   # the rests, once every value's own expression ran
+            if v not in self._rest:
+                self._rest[v] = _rest(v)
+            rx = self._rest[v]
+            if rx is not None:
+                s = rx.sub(MASK, s)
         return s
 
     def _compile(self) -> None:
@@ -228,6 +276,7 @@ class Echoes:
                     del under[r]
             del self._value_needles[v]
             self._rx.pop(v, None)
+            self._rest.pop(v, None)
         for v in [v for v in values.values() if v not in roots_of]:
             needles = self._value_needles[v] = _needles(v)
             if needles is None:

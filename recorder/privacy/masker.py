@@ -112,8 +112,9 @@ class SessionMasker:
         self.echoes = Echoes()
         # inputs of the page whose value was masked at every level (a password, an email
         # field) and whose type the page changed since - a "show password" button makes it
-        # a text field: still masked, as rrweb's recorder keeps them (node ids; a new page
-        # starts afresh). In memory only, like the mirror.
+        # a text field: still masked, as rrweb's recorder keeps them (node ids, kept across
+        # snapshots - a Meta comes before each, of the same page too: an id a later page
+        # reuses is masked more, the safe side). In memory only, like the mirror.
         self._was_always: set[int] = set()
         self.stats: Counter[str] = Counter()
         self.clicks: list[tuple[float, Any, Any, Any]] = []   # (time, x, y, node id), last RECENT_CLICKS
@@ -129,8 +130,6 @@ class SessionMasker:
             data = e.get("data")
             if e.get("type") == _INC and isinstance(data, dict) and data.get("source") == _MUT:
                 self._note_type_changes(data.get("attributes") or ())
-            elif e.get("type") == _META:
-                self._was_always.clear()
             apply(e)
             if e.get("type") == _INC and isinstance(data, dict) and \
                     data.get("source") == _MOUSE_INTERACTION and data.get("type") == _CLICK:
@@ -275,7 +274,6 @@ class SessionMasker:
             return self._full_snapshot(e, data)
         if t == _META:
             self.mirror.apply(e)
-            self._was_always.clear()
             href = data.get("href")
             if isinstance(href, str) and self.scrub is not None:
                 h = self.scrub(href)
@@ -595,8 +593,7 @@ class SessionMasker:
         nodes = self.mirror.nodes
         for a in attributes:
             at = field(a, "attributes")
-            if (type(at) is dict or isinstance(at, dict)) and ("type" in at or
-                                                               "autocomplete" in at):
+            if isinstance(at, dict) and ("type" in at or "autocomplete" in at):
                 n = nodes.get(field(a, "id"))
                 if n is not None and always_masked(n.tag, n.attrs):
                     self._was_always.add(n.id)

@@ -142,6 +142,12 @@ def test_capture_keeps_a_password_shown_as_text_masked(qapp, server, rules):
         typed("HxRevealedTail77"),
         Eval("document.getElementById('pw').setAttribute('value', 'HxRevealedTail77')"),
         Eval("document.getElementById('pw').type = 'password'"),
+        # "suggest a password and show it": shown and set in one task, before any frame
+        Eval("(function(){var el=document.createElement('input'); el.id='pw2';"
+             "el.type='password'; document.body.appendChild(el); return 1;})()"),
+        Eval("(function(){var el=document.getElementById('pw2'); el.type='text';"
+             " el.value='HxRevealedSuggested'; el.dispatchEvent(new Event('input',"
+             " {bubbles: true})); return 1;})()"),
     ], recorder="capture", record_options={"rules": rules})
     sent = json.dumps(rec.events)
     assert '"type": "text"' in sent or '"type":"text"' in sent   # the change is recorded

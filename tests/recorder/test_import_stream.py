@@ -119,12 +119,20 @@ def test_reimport_same_longer_and_shorter_decided_as_whole_import(tmp_path, even
     [r] = streamed(data, half)
     assert r.outcome is Outcome.NEW
     assert [x.outcome for x in streamed(data, half)] == [Outcome.SAME]
+    with Store.open(data) as s:
+        first = list(s.session(r.id).events())
     [r2] = streamed(data, full)
     assert (r2.id, r2.outcome) == (r.id, Outcome.EXTENDS)
-    # the appended session holds what importing the longer file whole holds
+    # the appended session holds what importing the longer file whole holds: what was
+    # appended as it is there, what was stored as it was (an import never rewrites it: a
+    # value typed later whose echo it holds - "[cache] the supplier tickets" - was masked
+    # in it as far as the values typed by then tell, the rest of the echo is in the whole's)
     [w] = whole(tmp_path / "w", full)
     with Store.open(data) as s, Store.open(tmp_path / "w") as t:
-        assert list(s.session(r.id).events()) == list(t.session(w.id).events())
+        got, want = list(s.session(r.id).events()), list(t.session(w.id).events())
+    assert got[:len(first)] == first and got[len(first):] == want[len(first):]
+    assert [(e["type"], e["timestamp"]) for e in got] == \
+        [(e["type"], e["timestamp"]) for e in want]
     before = state(data)
     with pytest.raises(ImportConflict):   # the same id, fewer events than stored
         streamed(data, half)

@@ -210,6 +210,17 @@ def test_an_echo_written_while_the_value_was_typed_loses_the_rest_of_it_too():
     assert "quixotic" not in out and "?e=***" in out and "sent to ***" in out
 
 
+def test_the_rest_after_the_mask_is_one_expression_linear_in_the_values_length():
+    """A value of 1,500 characters typed into a textarea: its rests were one pattern each,
+    1.5 M characters compiled (6 s); as a chain of optional groups, on its last MAX_REST
+    characters, the expression grows with the value's length no faster than it does."""
+    from recorder.privacy.echoes import MAX_REST, _rest, pattern
+    short, long_ = "note " + "abcdefghij" * 5, "note " + "abcdefghij" * 150
+    assert len(_rest(long_).pattern) <= 8 * len(pattern(long_[-MAX_REST:]))   # 6 a character
+    assert _rest(short).fullmatch("***" + short[20:]) and _rest(short).fullmatch("***" + short[4:])
+    assert not _rest(short).fullmatch("***" + short[20:-1])   # a rest runs to the value's end
+
+
 def test_echoes_in_every_place_are_masked_after_the_typing():
     out = masked(DEFAULT, typed("search", "quokka search"), typed("coupon", "QuokkaCoupon"),
                  console("No coupon named QUOKKACOUPON", "quokka search"),
