@@ -34,6 +34,20 @@ def chromium_path() -> str | None:
     return None
 
 
+def capturing_page(ctx, html: str):
+    """A page of Playwright context `ctx` holding `html`, capture.js started in it: its
+    events kept in `window.__out` as they are made (emit), never sent."""
+    page = ctx.new_page()
+    page.set_content(html)
+    page.add_script_tag(content=capture_script())
+    page.evaluate("""() => {
+        window.__out = [];
+        ReplayCapture.start({intake: 'http://127.0.0.1:9', app: 'a', token: 't',
+                             emit: (e) => window.__out.push(e), fetch: () => new Promise(() => {})});
+    }""")
+    return page
+
+
 def launch(playwright, **kwargs):
     """Chromium headless from the system's binary (sandbox off: tests run as root)."""
     path = chromium_path()

@@ -8,8 +8,7 @@ import pytest
 
 pytest.importorskip("playwright.sync_api", reason="playwright is in the test extra")
 
-from recorder.paths import capture_script  # noqa: E402
-from replay_tools.chromium import chromium_path  # noqa: E402
+from replay_tools.chromium import capturing_page, chromium_path  # noqa: E402
 
 pytestmark = pytest.mark.skipif(chromium_path() is None,
                                 reason="Debian's chromium is not installed (.ci/run installs it)")
@@ -24,14 +23,7 @@ PAGE = """<!doctype html><html><body>
 def test_a_click_actions_selector_has_four_elements_their_first_two_classes_and_stops_at_an_id(chromium):
     ctx = chromium.new_context()
     try:
-        page = ctx.new_page()
-        page.set_content(PAGE)
-        page.add_script_tag(content=capture_script())
-        page.evaluate("""() => {
-            window.__out = [];
-            ReplayCapture.start({intake: 'http://127.0.0.1:9', app: 'a', token: 't',
-                                 emit: (e) => window.__out.push(e), fetch: () => new Promise(() => {})});
-        }""")
+        page = capturing_page(ctx, PAGE)
         for sel in (".only", ".k", ".solo"):
             page.click(sel)
             page.wait_for_timeout(100)   # apart: three clicks, not one rage click

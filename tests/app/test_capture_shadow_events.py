@@ -9,8 +9,7 @@ import pytest
 pytest.importorskip("playwright.sync_api", reason="playwright is in the test extra")
 
 from recorder.format import IncrementalSource, MediaInteractions  # noqa: E402
-from recorder.paths import capture_script  # noqa: E402
-from replay_tools.chromium import chromium_path  # noqa: E402
+from replay_tools.chromium import capturing_page, chromium_path  # noqa: E402
 
 pytestmark = pytest.mark.skipif(chromium_path() is None,
                                 reason="Debian's chromium is not installed (.ci/run installs it)")
@@ -33,14 +32,7 @@ customElements.define('x-player', class extends HTMLElement {
 def test_events_in_a_shadow_root_are_recorded_once_and_slotted_ones_too(chromium):
     ctx = chromium.new_context()
     try:
-        page = ctx.new_page()
-        page.set_content(PAGE)
-        page.add_script_tag(content=capture_script())
-        page.evaluate("""() => {
-            window.__out = [];
-            ReplayCapture.start({intake: 'http://127.0.0.1:9', app: 'a', token: 't',
-                                 emit: (e) => window.__out.push(e), fetch: () => new Promise(() => {})});
-        }""")
+        page = capturing_page(ctx, PAGE)
         ids = page.evaluate("""() => {
             var root = document.querySelector('x-player').shadowRoot, id = ReplayCapture.record.mirror.getId;
             root.getElementById('inner').volume = 0.5;
