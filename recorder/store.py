@@ -588,10 +588,10 @@ class LocalStore(Store):
             if self.index.digest(sid) == p.digest:
                 return sid, None, Outcome.SAME, AsRead(None)
             with self.session(sid) as stored:   # an exact id resolves to itself
-                before = list(stored.events())
+                had = list(stored.events())
             if p.typed:   # as p.events are: stored before this pass, its echoes were not
-                before = p.typed.scrub_all(before)[0]
-            r = reconcile(before, p.events)
+                had = p.typed.scrub_all(had)[0]
+            r = reconcile(had, p.events)
             if r.outcome is Outcome.SAME:
                 return sid, None, r.outcome, AsRead(None)
             if partial or as_new:
