@@ -262,9 +262,9 @@ def prepare(events: Sequence[Any], *, application: str | None = None,
                 # typed into a masked field here: its echoes before the typing go too, as
                 # mask_session's second pass does (a live session's earlier requests are
                 # stored already: compaction masks theirs, LiveIntake.compact_idle)
-                masked = masker.echoes.scrub_all(masked)[0]
+                masked = masker.echoes.finals().scrub_all(masked)[0]
             if masker.echoes:
-                p.typed = masker.echoes
+                p.typed = masker.echoes.finals()
             if len(masked) != len(p.events):
                 p.sizes = None
             p.events = masked

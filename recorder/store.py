@@ -756,7 +756,7 @@ class LocalStore(Store):
                             reader.id, reader.damaged)
             scrubbed = 0
             if typed is not None:
-                events, scrubbed = typed.scrub_all(events)
+                events, scrubbed = typed.finals().scrub_all(events)
             if scrubbed:
                 self.forget_deleted(before=True)
             self._rewrite(reader.id, events, codec or self.compact_codec)
@@ -1455,7 +1455,7 @@ class _StreamSession:
         they changed. Building every event again took a third of the import's time on the
         real recording (a coupon code the shop shows, then typed into a masked field)."""
         assert self.masker is not None and self.first is not None and self.target is not None
-        echoes, store = self.masker.echoes, self.store
+        echoes, store = self.masker.echoes.finals(), self.store
         for i, meta in enumerate(self.segs[:self.rescrub]):   # one at a time, as written
             blob = self.first[1] if i == 0 else (store.root / meta.file).read_bytes()
             if not echoes.may_be_in(segment_payload(blob, store.load_dictionary)):
@@ -1525,7 +1525,7 @@ class _StreamSession:
                 # it ran): what disagreed is compared again after it, as _place compares
                 with self.store.session(self.id) as again:
                     self.rec = self.rec.after_second_pass(
-                        again.events(), self.masker.echoes.scrub_event,
+                        again.events(), self.masker.echoes.finals().scrub_event,
                         _FileSpool() if self.target is None else _Counted())
                 r = self.rec.result(listed=False)
                 if r.outcome is Outcome.SAME:
@@ -1536,7 +1536,7 @@ class _StreamSession:
             scrub = None
             if self.rescrub:
                 self._scrub_written()
-                scrub = self.masker.echoes.scrub   # the facts too: a view's URL, an error
+                scrub = self.masker.echoes.finals().scrub   # the facts too: a URL, an error
             facts = self.facts.facts(scrub)
             self._write_first(digest, facts.user)
             segs = self.segs
@@ -1571,7 +1571,7 @@ class _StreamSession:
                                       self.store.max_segment_bytes)
         # masked in one pass as they came (so they could be compared): the second pass, with
         # every value typed into a masked field known, before they are written
-        echoes = self.masker.echoes if self.masker is not None else None
+        echoes = self.masker.echoes.finals() if self.masker is not None else None
         for e, size in self.rec.extras():
             if echoes:
                 e = echoes.scrub_event(e)

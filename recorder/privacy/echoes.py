@@ -195,6 +195,11 @@ class Echoes:
         self._needles: tuple[str, ...] | None = None
         self._in_json: Needles | None = None   # the same, for an event's JSON
         self.forgotten = 0
+        # each field's values no later value of it extended (its key: the caller's, a node
+        # id) and the values given without a field (record mode's): what the second pass
+        # looks for (`finals`)
+        self._final: dict[Any, list[str]] = {}
+        self._finals: Echoes | None = None
         # values added so far (forgotten ones too): a caller that masks a stream in one pass
         # compares it before and after a batch to learn that a value was typed, whose echoes
         # in what it masked before need the second pass (masker.mask_session's)
@@ -206,14 +211,16 @@ class Echoes:
     def __len__(self) -> int:
         return len(self._values)
 
-    def add(self, value: Any) -> bool:
-        """Note a value typed into a masked field; True when it is one echoes are looked
-        for (long enough, not masked already)."""
+    def add(self, value: Any, field: Any = None) -> bool:
+        """Note a value typed into a masked field (`field`: which, e.g. its node id; None:
+        a value given whole); True when it is one echoes are looked for (long enough, not
+        masked already)."""
         if type(value) is not str:
             return False
         v = value.strip()
         if len(v) < MIN_LEN or is_masked_value(v):
             return False
+        self._note_final(v, field)
         key = v.lower()
         if key in self._values:
             self._values.move_to_end(key)
@@ -225,6 +232,32 @@ class Echoes:
             self.forgotten += 1
         self._stale = True
         return True
+
+    def _note_final(self, v: str, field: Any) -> None:
+        """A field's value replaces the values it extends (the keystrokes before it); one
+        it begins (a keystroke erased) adds nothing; another (the field cleared and typed
+        again) is one more."""
+        low = v.lower()
+        kept = self._final.setdefault(("given", low) if field is None else ("field", field), [])
+        if any(k.lower().startswith(low) for k in kept):
+            return
+        kept[:] = [k for k in kept if not low.startswith(k.lower())] + [v]
+        self._finals = None
+
+    def finals(self) -> "Echoes":
+        """The values the second pass looks for in what came before them: each field's last
+        value and those given whole - not the prefixes typed on the way. A prefix masks its
+        echoes from its keystroke on (a debounced search sends it), but before the typing
+        the page's own words are no echo of it: "check", typed on the way to "checkout
+        help", would mask "Check your cart" shown earlier (the typed value itself, "Code
+        SPRING10" shown before SPRING10 was typed, still goes)."""
+        if self._finals is None:
+            finals = Echoes()
+            for kept in self._final.values():
+                for v in kept:
+                    finals.add(v)
+            self._finals = finals
+        return self._finals
 
     def update(self, other: "Echoes") -> None:
         for v in other._values.values():

@@ -689,12 +689,12 @@ class SessionMasker:
         typed = kind not in _CHOSEN
         if levels.beneath_hidden(n):
             if typed:
-                self.echoes.add(text)
+                self.echoes.add(text, n.id)
             return None
         lvl = levels.level_of(n)
         if lvl == HIDDEN_LEVEL or is_ignored(n.attrs):
             if typed:
-                self.echoes.add(text)
+                self.echoes.add(text, n.id)
             self.stats["inputs dropped (hidden/ignored)"] += 1
             return None
         masked = value_masked(lvl, n.tag, self._classed(n)) \
@@ -707,7 +707,7 @@ class SessionMasker:
             return e
         if masked:
             if typed:
-                self.echoes.add(text)
+                self.echoes.add(text, n.id)
             self.stats["input values masked"] += 1
             return e if text == MASK else self._with_data(e, {**data, "text": mask_value(text)})
         nt = self.scrub(text) if self.scrub is not None else text
@@ -1038,7 +1038,7 @@ def mask_session(events: Iterable[Raw], rules: Rules | None = None
     masker = SessionMasker(rules)
     masked = masker.mask(events)
     if masker.echoes:
-        masked, n = masker.echoes.scrub_all(masked)
+        masked, n = masker.echoes.finals().scrub_all(masked)
         if n:
             masker.stats["events with typed values echoed masked (second pass)"] += n
     return masker, masked

@@ -243,3 +243,24 @@ def test_the_index_holds_errors_masked_whole_and_the_user_given(tmp_path, how):
         (info,) = s.sessions()
         assert info.user_email == "ada@example.com"
     assert hits(stored_bytes(root), {"typed value": [value, "Quokka<n>Coupon"]}) == []
+
+
+@pytest.mark.parametrize("how", [streamed, whole], ids=["streamed", "whole"])
+def test_before_the_typing_only_what_a_field_ended_with_counts_not_its_keystrokes(tmp_path, how):
+    """Each keystroke's prefix is a typed value from its keystroke on (a debounced search
+    sends it); before the typing, the page's own words are no echo of it: "Check your cart",
+    shown before "checkout help" was typed key by key, stays; the value typed, shown before,
+    goes - and so does one typed, erased and replaced by another."""
+    events = html_to_events(PAGE, href="https://shop.example/cart", timestamp=T0)
+    events += [text("Check your cart", ms=5), console("saved: checkout help", ms=6),
+               console("old code QuokkaCoupon99", ms=7)]
+    pad(events, STREAM_BATCH + 50)
+    typing(events, "checkout help")
+    typing(events)                      # then the coupon, in the same field, erased first
+    f = tmp_path / "rec.json"
+    f.write_text(json.dumps(events))
+    root = tmp_path / "data"
+    how(root, f, DEFAULT)
+    got = stored_events(root)
+    assert "Check your cart" in got
+    assert "saved: ***" in got and "old code ***" in got
