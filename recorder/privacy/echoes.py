@@ -245,8 +245,9 @@ class Echoes:
         self._finals = None
 
     def finals(self) -> "Echoes":
-        """The values the second pass looks for in what came before them: each field's last
-        value and those given whole - not the prefixes typed on the way. A prefix masks its
+        """The values the second pass looks for in what came before them: each field's values
+        that no later one of it extended (its last, and one it was cleared of) and those given
+        whole - not the prefixes typed on the way. A prefix masks its
         echoes from its keystroke on (a debounced search sends it), but before the typing
         the page's own words are no echo of it: "check", typed on the way to "checkout
         help", would mask "Check your cart" shown earlier (the typed value itself, "Code
