@@ -322,8 +322,11 @@
    * stacks, text and attributes. Matched as the recorder's pass does: trimmed, in any case,
    * each character but letters and digits also percent-encoded (a space also `+`) or
    * JSON-escaped; values of ECHO_MIN_LEN characters or more, those shorter than
-   * ECHO_ANYWHERE_LEN only where no letter or digit touches them. */
-  var ECHO_MIN_LEN = 4, ECHO_ANYWHERE_LEN = 8, ECHO_MAX_VALUES = 2000;
+   * ECHO_ANYWHERE_LEN only where no letter or digit touches them. A field's value on the way
+   * (a keystroke's) counts for ECHO_FADE_MS after a later value of the field superseded it,
+   * then no more; what each field holds or ended with (and a value it was cleared of), and
+   * values given without a field, count for the whole visit. */
+  var ECHO_MIN_LEN = 4, ECHO_ANYWHERE_LEN = 8, ECHO_MAX_VALUES = 2000, ECHO_FADE_MS = 10000;
   var ALONE_BEFORE = "(?<![\\p{L}\\p{N}])", ALONE_AFTER = "(?![\\p{L}\\p{N}])";
   function reEscape(s) { return s.replace(/[.*+?^${}()|[\]\\\/]/g, "\\$&"); }
   function echoChar(c) {
@@ -337,11 +340,56 @@
       .sort(function (a, b) { return b.length - a.length; });
     return "(?:" + forms.map(reEscape).join("|") + ")";
   }
-  function Echoes() { this.values = new Map(); this.rx = null; }
-  Echoes.prototype.add = function (value) {
+  function Echoes() {
+    this.values = new Map(); this.rx = null;
+    // per field (an element, weakly): {kept: the values it ended with or was cleared of,
+    // current}; how many fields keep / hold now each value; values fading -> until when
+    this.fields = new WeakMap(); this.held = new Map(); this.holding = new Map(); this.fading = new Map();
+  }
+  function countIn(map, key, by) {
+    var n = (map.get(key) || 0) + by;
+    if (n > 0) map.set(key, n); else map.delete(key);
+    return n;
+  }
+  /* The field's values (recorder/privacy/echoes.py's Echoes._note_final): one extending a
+   * kept value replaces it, one a kept value begins (a keystroke erased) adds nothing, any
+   * other is one more; the field's value before this one fades unless a field holds it. */
+  Echoes.prototype.noteField = function (key, field) {
+    var f = this.fields.get(field), now = Date.now(), self = this;
+    if (!f) this.fields.set(field, f = {kept: [], current: null});
+    var before = f.current;
+    if (before !== null) countIn(this.holding, before, -1);
+    f.current = key;
+    countIn(this.holding, key, 1);
+    this.fading.delete(key);
+    if (!f.kept.some(function (k) { return k.indexOf(key) === 0; })) {
+      f.kept = f.kept.filter(function (k) {
+        if (key.indexOf(k) !== 0) return true;
+        if (!countIn(self.held, k, -1)) self.fadeFrom(k, now);
+        return false;
+      });
+      f.kept.push(key);
+      countIn(this.held, key, 1);
+    }
+    if (before !== null && before !== key) this.fadeFrom(before, now);
+  };
+  Echoes.prototype.fadeFrom = function (key, now) {
+    if (!this.held.has(key) && !this.holding.has(key)) this.fading.set(key, now + ECHO_FADE_MS);
+  };
+  Echoes.prototype.fade = function () {
+    var now = Date.now(), self = this;
+    this.fading.forEach(function (until, key) {
+      if (until > now) return;
+      self.fading.delete(key);
+      if (self.values.delete(key)) self.rx = null;
+    });
+  };
+  /* `field`: the element typed into (none: a value given whole, which never fades). */
+  Echoes.prototype.add = function (value, field) {
     if (typeof value !== "string") return;
     var v = value.trim(), key = v.toLowerCase();
     if (v.length < ECHO_MIN_LEN || /^\*+$/.test(v)) return;
+    if (field) this.noteField(key, field);
     if (this.values.has(key)) this.values.delete(key);
     else this.rx = null;
     this.values.set(key, v);
@@ -357,6 +405,7 @@
     }).join("|"), "giu");
   };
   Echoes.prototype.scrub = function (s) {
+    if (this.fading.size) this.fade();
     if (!this.values.size || typeof s !== "string" || s.length < ECHO_MIN_LEN) return s;
     if (!this.rx) this.compile();
     return s.replace(this.rx, MASK);
@@ -1119,12 +1168,12 @@
   R.inputData = function (el) {
     var P = this.P, v = this.valuePrivacy(el, null), tag = el.tagName.toLowerCase();
     var text = el.isContentEditable && tag !== "input" && tag !== "textarea" ? el.textContent : el.value;
-    if (v.unrecorded) { if (!v.choice) P.echoes.add(text); return null; }
+    if (v.unrecorded) { if (!v.choice) P.echoes.add(text, el); return null; }
     if (v.choice && tag === "input") {   // a checkbox or a radio
       if (v.masked) return null;   // its state is the secret
       return {text: el.value, isChecked: el.checked};
     }
-    if (v.masked) { if (!v.choice) P.echoes.add(text); return {text: maskValue(text)}; }
+    if (v.masked) { if (!v.choice) P.echoes.add(text, el); return {text: maskValue(text)}; }
     return {text: P.scrub && text ? P.scrub(text) : text};
   };
   /* How a control's value is recorded: {unrecorded: not at all (hidden, rr-ignore, not in

@@ -9,6 +9,12 @@ What counts as typed: the text of an input event on a text control (input, texta
 contenteditable) whose value is masked at its level (mask-user-input and stricter, and the
 always-masked password / email / tel / hidden / cc-* fields), hidden or `rr-ignore`d -
 every value on the way, as typing sends each prefix (a debounced search fires on a prefix).
+A value on the way counts for `FADE_MS` of the session's time after a later value of its
+field extended it or erased back from it (the request a keystroke fired, the results it
+showed), then no more: typing "checkout help" into a search box masks that phrase wherever
+it shows for the rest of the session, but "Checkout" in the next page's heading and
+`checkout.html` in its address only while the typing goes on. What a field ended with (and
+a value it was cleared of) counts for the whole session, as does a value given whole.
 Not checkboxes, radios and selects: their value is one of the page's own strings, which
 the page shows anyway. A value already masked by the page's pass (`***`, rrweb's one
 asterisk per character) tells nothing and is not kept.
@@ -62,6 +68,10 @@ _WORD_RUNS = re.compile(r"[^\W_]+")     # letters and digits of any script
 NEEDLE_MIN_LEN = 3     # a shorter run ("42", "ra") is in nearly every event of a page
 MAX_REST = 256         # characters of a value's end a rest after the mask is looked for in
 MAX_NEEDLES = 64       # a value's written forms, when its runs are short
+# How long (of the session's time) a value on the way to a field's value is still looked
+# for once a later keystroke superseded it: a debounced search fires a few hundred ms after
+# the keystroke, its results and a slow response's RUM entry come within seconds.
+FADE_MS = 10_000
 
 
 def _json(s: str) -> str:
@@ -200,6 +210,13 @@ class Echoes:
         # looks for (`finals`)
         self._final: dict[Any, list[str]] = {}
         self._finals: Echoes | None = None
+        # lower-cased values no field holds any more (a later keystroke extended them or
+        # erased back from them), and the session time from which they stop counting;
+        # `_held`: how many fields keep each value (`_final`'s), `_current`: each field's
+        # value now
+        self._fading: dict[str, float] = {}
+        self._held: dict[str, int] = {}
+        self._current: dict[Any, str] = {}
         # values added so far (forgotten ones too): a caller that masks a stream in one pass
         # compares it before and after a batch to learn that a value was typed, whose echoes
         # in what it masked before need the second pass (masker.mask_session's)
@@ -211,16 +228,17 @@ class Echoes:
     def __len__(self) -> int:
         return len(self._values)
 
-    def add(self, value: Any, field: Any = None) -> bool:
+    def add(self, value: Any, field: Any = None, at: Any = None) -> bool:
         """Note a value typed into a masked field (`field`: which, e.g. its node id; None:
-        a value given whole); True when it is one echoes are looked for (long enough, not
-        masked already)."""
+        a value given whole; `at`: the event's timestamp, from which on the values of the
+        field it supersedes fade - none without it); True when it is one echoes are looked
+        for (long enough, not masked already)."""
         if type(value) is not str:
             return False
         v = value.strip()
         if len(v) < MIN_LEN or is_masked_value(v):
             return False
-        self._note_final(v, field)
+        self._note_final(v, field, at if isinstance(at, (int, float)) else None)
         key = v.lower()
         if key in self._values:
             self._values.move_to_end(key)
@@ -233,16 +251,45 @@ class Echoes:
         self._stale = True
         return True
 
-    def _note_final(self, v: str, field: Any) -> None:
+    def _note_final(self, v: str, field: Any, at: float | None) -> None:
         """A field's value replaces the values it extends (the keystrokes before it); one
         it begins (a keystroke erased) adds nothing; another (the field cleared and typed
-        again) is one more."""
+        again) is one more. The field's value before this one fades from `at` on, unless a
+        field holds it still (as its value now, or as one it kept)."""
         low = v.lower()
-        kept = self._final.setdefault(("given", low) if field is None else ("field", field), [])
-        if any(k.lower().startswith(low) for k in kept):
+        fk = ("given", low) if field is None else ("field", field)
+        kept = self._final.setdefault(fk, [])
+        before = self._current.get(fk)
+        self._current[fk] = low
+        self._fading.pop(low, None)
+        if not any(k.lower().startswith(low) for k in kept):
+            held = self._held
+            for k in kept:
+                key = k.lower()
+                if low.startswith(key):
+                    held[key] -= 1
+                    if not held[key]:
+                        del held[key]
+                        self._fade_from(key, at)
+            kept[:] = [k for k in kept if not low.startswith(k.lower())] + [v]
+            held[low] = held.get(low, 0) + 1
+            self._finals = None
+        if before is not None and before != low:
+            self._fade_from(before, at)
+
+    def _fade_from(self, key: str, at: float | None) -> None:
+        if at is not None and key not in self._held and key not in self._current.values():
+            self._fading[key] = at + FADE_MS
+
+    def _fade(self, now: Any) -> None:
+        """Values on the way whose time is up stop being looked for (`FADE_MS`)."""
+        if not isinstance(now, (int, float)):
             return
-        kept[:] = [k for k in kept if not low.startswith(k.lower())] + [v]
-        self._finals = None
+        gone = [k for k, until in self._fading.items() if until <= now]
+        for k in gone:
+            del self._fading[k]
+            if self._values.pop(k, None) is not None:
+                self._stale = True
 
     def finals(self) -> "Echoes":
         """The values the second pass looks for in what came before them: each field's values
@@ -353,6 +400,8 @@ class Echoes:
         keys too); the very object back when it holds none. The event's JSON (`raw`, when
         the caller has it: of `e`, or of every part of it holding strings) is searched first,
         in C: most events of a page hold no typed value."""
+        if self._fading:
+            self._fade(e.get("timestamp") if isinstance(e, dict) else None)
         if not self._values:
             return e
         if self._stale:

@@ -689,12 +689,12 @@ class SessionMasker:
         typed = kind not in _CHOSEN
         if levels.beneath_hidden(n):
             if typed:
-                self.echoes.add(text, n.id)
+                self.echoes.add(text, n.id, e.get("timestamp"))
             return None
         lvl = levels.level_of(n)
         if lvl == HIDDEN_LEVEL or is_ignored(n.attrs):
             if typed:
-                self.echoes.add(text, n.id)
+                self.echoes.add(text, n.id, e.get("timestamp"))
             self.stats["inputs dropped (hidden/ignored)"] += 1
             return None
         masked = value_masked(lvl, n.tag, self._classed(n)) \
@@ -707,7 +707,7 @@ class SessionMasker:
             return e
         if masked:
             if typed:
-                self.echoes.add(text, n.id)
+                self.echoes.add(text, n.id, e.get("timestamp"))
             self.stats["input values masked"] += 1
             return e if text == MASK else self._with_data(e, {**data, "text": mask_value(text)})
         nt = self.scrub(text) if self.scrub is not None else text

@@ -11,7 +11,7 @@ import pytest
 from recorder.format import CONSOLE_PLUGIN, NETWORK_PLUGIN, RUM_PLUGIN
 from recorder.privacy import SessionMaskers, parse_rules
 from recorder.privacy.dryrun import ECHOES, dry_run
-from recorder.privacy.echoes import ANYWHERE_LEN, MAX_VALUES, MIN_LEN, Echoes
+from recorder.privacy.echoes import ANYWHERE_LEN, FADE_MS, MAX_VALUES, MIN_LEN, Echoes
 from recorder.privacy.masker import SessionMasker, mask_session, masker_factory
 from recorder.privacy.preview import html_to_events
 from recorder.privacy.remask import remask_session
@@ -281,6 +281,75 @@ def test_the_values_are_not_in_the_maskers_stats():
     m.mask(session(typed("coupon", "QuokkaCoupon"), console("QuokkaCoupon")))
     assert m.stats["events with typed values echoed masked"] == 1
     assert "quokka" not in repr(dict(m.stats)).lower()
+
+
+# --- the values on the way fade ---------------------------------------------------------------
+def keystrokes(field: str, value: str, ms: int, step: int = 150) -> list[dict]:
+    """`value` typed into `field` a character at a time from `ms` on, `step` ms apart."""
+    return [typed(field, value[:i], ms + i * step) for i in range(1, len(value) + 1)]
+
+
+def test_a_value_on_the_way_counts_while_the_typing_goes_on_then_fades():
+    """Typing "checkout help" into the search box: a debounced search for "checkout" fires
+    and shows its results while the person types on - masked; the checkout page's heading
+    and address a minute later are the page's own words - shown; the phrase itself, wherever
+    it shows, stays masked for the whole session."""
+    typing = keystrokes("search", "checkout help", 1_000)
+    end = typing[-1]["timestamp"] - T0
+    out = json.loads(masked(DEFAULT, *typing[:8],                     # "checkout"
+                            rum({"type": "resource", "resource": {
+                                "url": "https://shop.example/api/search?q=checkout"}},
+                                ms=1_000 + 8 * 150 + 300),
+                            *typing[8:],
+                            text("Results for checkout", ms=end + FADE_MS - 1_000),
+                            rum({"type": "view", "view": {
+                                "url": "https://shop.example/checkout.html"}}, ms=end + 60_000),
+                            text("Checkout", ms=end + 60_000),
+                            console("searched for checkout help", ms=end + 3_600_000)))
+    shown = json.dumps(out)
+    assert "q=***" in shown and "Results for ***" in shown
+    assert "https://shop.example/checkout.html" in shown and '"Checkout"' in shown
+    assert "checkout help" not in shown and "searched for ***" in shown
+
+
+def test_what_a_field_ended_with_never_fades_nor_a_value_erased_back_to():
+    """Erasing back from "SPRING10X" to "SPRING10": the field's value is the shorter one now,
+    and an echo of it an hour later is still masked; so is "SPRING10X" (a value the field
+    was cleared of counts), while the keystrokes on the way are gone."""
+    typing = [*keystrokes("coupon", "SPRING10X", 1_000), typed("coupon", "SPRING10", 3_000)]
+    later = 3_000 + 3_600_000
+    out = json.dumps(json.loads(masked(DEFAULT, *typing,
+                                       console("SPRING10 SPRING10X SPRING1", ms=later)))[-1])
+    assert "*** *** SPRING1" in out
+
+
+def test_a_value_another_field_holds_does_not_fade():
+    """The same word typed on the way in one field and as the value of another."""
+    out = json.dumps(json.loads(masked(
+        DEFAULT, typed("coupon", "zebra", 500), *keystrokes("search", "zebras", 1_000),
+        console("zebra zebr", ms=1_000 + 3_600_000)))[-1])
+    assert "*** zebr" in out
+
+
+def test_fading_follows_the_sessions_time_across_live_batches():
+    maskers = SessionMaskers(parse_rules(DEFAULT))
+    maskers.get("s1").mask(session(*keystrokes("search", "quokka search", 1_000)))
+    soon = maskers.get("s1").mask([console("quokka quokka search", ms=5_000)])
+    late = maskers.get("s1").mask([console("quokka quokka search", ms=5_000 + 2 * FADE_MS)])
+    assert "*** ***" in json.dumps(soon) and "quokka ***" in json.dumps(late)
+
+
+def test_values_given_whole_and_the_second_pass_do_not_fade():
+    """Record mode's values (typed in the recording browser) have no keystrokes; the second
+    pass over what came before the typing looks only for what each field ended with."""
+    e = Echoes()
+    e.add("quokka", None, T0)
+    e.add("quokka search", None, T0 + 1)
+    assert e.scrub_event({"timestamp": T0 + 10 * FADE_MS, "data": "quokka"})["data"] == "***"
+    events = session(console("quokka and quokka search", ms=5),
+                     *keystrokes("search", "quokka search", 1_000))
+    masker, both = mask_session(events, parse_rules(DEFAULT))
+    assert "quokka and ***" in json.dumps(both)
 
 
 # --- re-masking a stored session: two passes --------------------------------------------------
