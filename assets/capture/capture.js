@@ -2542,6 +2542,7 @@
     this.batches = 0;
     this.pending = null;   // {id, n, snapshots}: the batch sent and not yet answered 202 - sent again as it is
     this.dead = null;   // a reason to stop sending (revoked token...)
+    this.onRefused = null;   // function (status, body): the intake refused this page (401/403)
     this.closing = false;   // the recording stopped: the rest goes from the page, no worker kept
     this.stats = {queued: 0, acked: 0, failed: 0, dropped: 0, superseded: 0, requests: 0, beacons: 0,
                   texts_named: 0, errors: []};
@@ -2727,7 +2728,13 @@
           var after = parseFloat(r.headers.get("Retry-After"));
           return isFinite(after) && after > 0 ? after * 1000 : "backoff";
         }
-        if (r.status === 401 || r.status === 403) { self.dead = "refused: " + r.status; return "stop"; }
+        if (r.status === 401 || r.status === 403) {   // this page may not send: no retry
+          self.dead = "refused: " + r.status;
+          self.queue = [];
+          self.pending = null;
+          if (self.onRefused) self.onRefused(r.status, t);
+          return "stop";
+        }
         if (r.status === 409 && t.indexOf("unknown_text") >= 0 && (self.known.length || self.guess)) {
           // the intake does not have a text named by digest (any more): the same batch goes
           // with them whole, and this page no longer guesses
@@ -2823,6 +2830,15 @@
       sender.push(e);
       if (tap) tap(e);
     }});
+    // refused (an unknown app, a foreign origin, a revoked token): recording this page is
+    // useless - it stops, and the site's developer reads why in the console, once a page
+    sender.onRefused = function (status, body) {
+      var why = body;
+      try { why = JSON.parse(body).message || body; } catch (e) { /* not JSON: as it came */ }
+      stop(true);
+      try { win.console.warn("Session Replay: the intake refused this page's recording (" + status + "): " +
+                             String(why).slice(0, 300) + " - capture.js stopped."); } catch (e) { /* no console */ }
+    };
     var leave = function () { if (current) current.flush(); if (current) current.sendMoves(); sender.beacon(); };
     var hidden = function () { if (doc.visibilityState === "hidden") leave(); };
     sender.prepare();

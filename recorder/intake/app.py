@@ -177,11 +177,14 @@ async def _read_body(request: Request, limits: Limits) -> bytes:
 def create_app(intake: Intake, demo: DemoApp | None = None) -> Starlette:
     """The routes; `demo`: the demo application whose sessions the demo shop sends."""
     async def events(request: Request) -> Response:
+        # every answer is readable by the page that sent it, refusals too: capture.js stops
+        # and says why in the site's console (an unknown app, a foreign origin, a revoked
+        # token) instead of retrying a request the browser would report as a network error
+        cors = _cors(request)
         try:
             app = _application(intake, request)
         except WireError as exc:
-            return _error(exc)
-        cors = _cors(request)
+            return _error(exc, cors)
         try:
             _authenticate(intake, app, request)
             if intake.pending >= intake.max_pending:
@@ -217,10 +220,9 @@ def create_app(intake: Intake, demo: DemoApp | None = None) -> Starlette:
                             headers=cors)
 
     async def preflight(request: Request) -> Response:
-        try:
-            _application(intake, request)   # an unknown app or a foreign origin: refused
-        except WireError as exc:
-            return _error(exc)
+        # answered for any origin and application: the POST after it is what refuses an
+        # unknown app or a foreign origin (before reading its body, nothing stored), with a
+        # reason the page can read - a refused preflight reaches a page as a network error
         headers = _cors(request)
         headers.update({"Access-Control-Allow-Methods": "POST, OPTIONS",
                         "Access-Control-Allow-Headers": ALLOWED_HEADERS,

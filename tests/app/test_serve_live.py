@@ -195,6 +195,47 @@ def test_the_readmes_reverse_proxy_headers_give_the_install_page_the_sites_addre
     assert "https://replay.example.com/capture.js" in page and "127.0.0.1" not in page
 
 
+@pytest.mark.skipif(chromium_path() is None,
+                    reason="Debian's chromium is not installed (.ci/run installs it)")
+def test_a_page_the_intake_refuses_stops_recording_and_says_why_in_its_console(
+        server, chromium, tmp_path):
+    """A site whose origin the application does not allow (a staging host forgotten), or an
+    application id that is wrong: the refusal reaches the page (CORS on every answer, the
+    preflight included), capture.js stops after that one request - no retries, nothing
+    recorded on - and the site's console says why and what to run. Nothing is stored."""
+    from replay_tools.browser_recorder import PageServer
+    srv, _ = server
+    site_dir = tmp_path / "site"
+    site_dir.mkdir()
+    with PageServer(site_dir) as site:
+        origin = site.base_url.rstrip("/")
+        app, token = srv.create_app("elsewhere", origins=["https://www.example.com"])
+        for app_id, status, says in ((app, 403, f"allow them with `replay --data {srv.data} app"
+                                                f" origins {app} --add {origin}`"),
+                                     ("app_0000000000000000", 401, "no application has the id")):
+            _site_with_the_install_pages_snippet(site_dir, srv.url, app_id, token)
+            ctx = chromium.new_context()
+            try:
+                page = ctx.new_page()
+                warnings = []
+                page.on("console", lambda m: warnings.append(m.text) if m.type == "warning" else None)
+                page.goto(site.url("page.html"))
+                page.wait_for_function("window.ReplayCapture && ReplayCapture.status()")
+                page.evaluate("ReplayCapture.flush()")
+                page.wait_for_function("ReplayCapture.status().stopped", timeout=20_000)
+                page.evaluate("document.querySelector('#site').textContent = 'changed'")
+                page.evaluate("console.log('after the refusal')")
+                st = page.evaluate("ReplayCapture.flush() || ReplayCapture.status()")
+            finally:
+                ctx.close()
+            assert st["stopped"] == f"refused: {status}" and st["requests"] == 1, st
+            assert st["acked"] == 0 and st["queued"] > 0, st
+            assert len(warnings) == 1 and says in warnings[0], warnings
+            assert "capture.js stopped" in warnings[0]
+    listed = replay_cli(srv.data, "sessions", "--app", "elsewhere", "--json")
+    assert listed.returncode == 0 and json.loads(listed.stdout) == [], listed.stdout
+
+
 def test_application_rules_mask_what_it_sends(server, tmp_path):
     srv, _ = server
     app = srv.create_app("bank")
