@@ -1,4 +1,4 @@
-"""`replay app create|list|origins|revoke|rules` - the applications allowed to send live sessions,
+"""`replay app create|list|origins|revoke|token|rules` - the applications allowed to send live sessions,
 with their client tokens (shown once; only a hash is stored), origins and rules."""
 from __future__ import annotations
 
@@ -45,10 +45,21 @@ def register(subparsers, common) -> None:
     o.set_defaults(func=origins)
     r = sub.add_parser("revoke", parents=[common], help="refuse an application's token from now on",
                        description="Revoke an application's client token: the intake refuses its"
-                                   " batches from now on (what it stored stays). It cannot be"
-                                   " undone - create a new application for the site.")
+                                   " batches from now on (what it stored stays). That token"
+                                   " never works again; `replay app token NAME` gives the"
+                                   " application a new one.")
     r.add_argument("name", metavar="NAME", help=_NAME_HELP)
     r.set_defaults(func=revoke)
+    t = sub.add_parser("token", parents=[common],
+                       help="a new client token for an application (the old one stops working)",
+                       description="Give an application a new client token, printed only now: its"
+                                   " old token is refused from now on (a leaked token, a"
+                                   " revoked application put back to work). Its id, origins,"
+                                   " rules and sessions stay; put the new token in the site's"
+                                   " snippet.")
+    t.add_argument("name", metavar="NAME", help=_NAME_HELP)
+    t.add_argument("--json", action="store_true", help='print {"id": ..., "token": ...}')
+    t.set_defaults(func=new_token)
     ru = sub.add_parser("rules", parents=[common],
                         help="the privacy rules of one application (the intake masks with them)",
                         description="Give an application its own privacy rules (--rules FILE): the"
@@ -56,10 +67,15 @@ def register(subparsers, common) -> None:
                                     " data folder's. Without --rules, print the rules its"
                                     " batches are masked with now; --json prints them as"
                                     " capture.js takes them (`ReplayCapture.start({rules:"
-                                    " ...})`, so the page masks as the intake does).")
+                                    " ...})`, so the page masks as the intake does); --clear"
+                                    " drops its own rules (the intake's apply again).")
     ru.add_argument("name", metavar="NAME", help=_NAME_HELP)
-    ru.add_argument("--rules", default=None, metavar="FILE",
-                    help="a rules file (TOML), as for `replay import --rules`")
+    how = ru.add_mutually_exclusive_group()
+    how.add_argument("--rules", default=None, metavar="FILE",
+                     help="a rules file (TOML), as for `replay import --rules`")
+    how.add_argument("--clear", action="store_true",
+                     help="drop the application's own rules: its next batches are masked with"
+                          " the intake's (`serve --rules`, else the data folder's)")
     ru.add_argument("--json", action="store_true",
                     help="print the rules in force as JSON for capture.js's `rules` option")
     ru.set_defaults(func=set_rules)
@@ -88,15 +104,27 @@ def _run(args, fn, create: bool = False):
 
 def create(args: argparse.Namespace) -> int:
     app, token = _run(args, lambda apps: apps.create(args.name, args.origin), create=True)
+    _print_token(args, app, token)
+    return 0
+
+
+def new_token(args: argparse.Namespace) -> int:
+    app, token = _run(args, lambda apps: apps.new_token(args.name))
+    _print_token(args, app, token)
+    if not args.json:
+        print("Its old token is refused from now on: put this one in the site's snippet.")
+    return 0
+
+
+def _print_token(args: argparse.Namespace, app, token: str) -> None:
     if args.json:
         print(json.dumps({"id": app.id, "token": token, "name": app.name,
                           "origins": list(app.origins)}))
-    else:
-        print(f"application {app.name}\n  id:     {app.id}\n  token:  {token}")
-        print("  origins: " + (", ".join(app.origins) or "none (browsers cannot send yet -"
-                                                        " add --origin URL)"))
-        print("Keep the token: it is shown only now (only its hash is stored).")
-    return 0
+        return
+    print(f"application {app.name}\n  id:     {app.id}\n  token:  {token}")
+    print("  origins: " + (", ".join(app.origins) or "none (browsers cannot send yet -"
+                                                    " add --origin URL)"))
+    print("Keep the token: it is shown only now (only its hash is stored).")
 
 
 def list_apps(args: argparse.Namespace) -> int:
@@ -125,12 +153,18 @@ def origins(args: argparse.Namespace) -> int:
 def revoke(args: argparse.Namespace) -> int:
     app = _run(args, lambda a: a.revoke(args.name))
     print(f"application {app.name} ({app.id}): token revoked; its pages' batches are refused"
-          " from now on")
+          f" from now on (`replay app token {app.name}` gives it a new token)")
     return 0
 
 
 def set_rules(args: argparse.Namespace) -> int:
     from recorder.privacy import RulesError, parse_rules
+    if args.clear:
+        app = _run(args, lambda a: a.set_rules(args.name, None))
+        print(f"application {app.name}: its own rules dropped - its next batches are masked"
+              " with the intake's rules (`replay serve --rules FILE`, else the data folder's;"
+              f" `replay app rules {app.name}` shows them)")
+        return 0
     if args.rules is None:
         return show_rules(args)
     if not str(args.rules).strip():   # kept as typed: Path("") would be ".", the folder

@@ -155,9 +155,23 @@ class Applications:
                                 (app_id, name, token_hash(token), json.dumps(allowed), None,
                                  int(time.time() * 1000), None))
             except sqlite3.IntegrityError:
-                raise AppError(f"an application named {name!r} exists already - pick another"
-                               " name (`replay app list` shows them)") from None
+                was = self._get(name)
+                raise AppError(
+                    f"an application named {name!r} exists already" +
+                    (f" (its token revoked: `replay app token {name}` gives it a new one)"
+                     if was.revoked else " - pick another name (`replay app list` shows them),"
+                     f" or `replay app token {name}` for a new token") ) from None
         return self.get(name), token
+
+    def new_token(self, name_or_id: str) -> tuple[Application, str]:
+        """A new client token for an application (the only time it is seen): the old one is
+        refused from now on, and a revoked application is active again."""
+        token = "rt_" + secrets.token_urlsafe(24)
+        with self._lock:
+            app = self._get(name_or_id)
+            self.db.execute("UPDATE applications SET token_sha256=?, revoked_ms=NULL WHERE id=?",
+                            (token_hash(token), app.id))
+        return self.get(app.id), token
 
     def list(self) -> list[Application]:
         return [_app(r) for r in self._rows("SELECT * FROM applications ORDER BY created_ms")]

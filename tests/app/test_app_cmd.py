@@ -36,7 +36,7 @@ def test_app_origins_adds_removes_and_refuses_mistakes_in_one_line(tmp_path):
 
 def test_app_actions_have_help_and_the_list_a_header(tmp_path):
     data = tmp_path / "data"
-    for action in ("create", "revoke", "rules", "origins", "list"):
+    for action in ("create", "revoke", "token", "rules", "origins", "list"):
         proc = replay_cli(data, "app", action, "--help")
         assert proc.returncode == 0, proc.stderr
         usage, _, rest = proc.stdout.partition("\n\n")
@@ -203,3 +203,63 @@ def test_app_rules_refuses_an_empty_path_in_one_line(tmp_path):
         assert line == ("replay: error: --rules is empty - give the path of a rules file (TOML),"
                         " or leave --rules out to see the rules in force"), line
     assert json.loads(replay_cli(data, "app", "list", "--json").stdout)[0]["rules"] is False
+
+
+def test_a_revoked_or_leaked_token_is_replaced_by_app_token(tmp_path):
+    """`revoke` ends a token for good; the application itself goes on: `app token` prints a
+    new token (once), the old one is refused from then on - by the running intake, at its
+    next request - and the application's id, origins and sessions stay. `create` with the
+    name of an application that exists (revoked or not) says which command to run."""
+    import time
+
+    from replay_tools.intake import IntakeServer, post_batch
+    data = tmp_path / "data"
+    srv = IntakeServer(data)
+    app_id, old = srv.create_app("shop", origins=["https://a.test"])
+    t = int(time.time() * 1000)
+
+    def batch(i: int) -> dict:
+        return {"session_id": "visit", "events": [
+            {"type": 4, "timestamp": t + i, "data": {"href": "https://a.test/", "width": 8,
+                                                     "height": 6}}]}
+    with srv:
+        assert post_batch(srv.url, app_id, old, batch(0))[0] == 202
+        assert replay_cli(data, "app", "revoke", "shop").returncode == 0
+        status, body = post_batch(srv.url, app_id, old, batch(1))
+        assert (status, body["error"]) == (401, "token_revoked")
+        proc = replay_cli(data, "app", "create", "shop")
+        assert proc.returncode == 2 and "`replay app token shop` gives it a new one" in proc.stderr
+        proc = replay_cli(data, "app", "token", "shop", "--json")
+        assert proc.returncode == 0, proc.stderr
+        new = json.loads(proc.stdout)
+        assert new["id"] == app_id and new["token"] != old and new["origins"] == ["https://a.test"]
+        assert post_batch(srv.url, app_id, new["token"], batch(2))[0] == 202
+        status, body = post_batch(srv.url, app_id, old, batch(3))
+        assert (status, body["error"]) == (401, "bad_token")
+        proc = replay_cli(data, "app", "token", "shop")      # a leaked one: replaced again
+        assert "Keep the token" in proc.stdout and "old token is refused" in proc.stdout
+        status, body = post_batch(srv.url, app_id, new["token"], batch(4))
+        assert (status, body["error"]) == (401, "bad_token")
+    listed = json.loads(replay_cli(data, "app", "list", "--json").stdout)
+    assert [(a["name"], a["revoked"]) for a in listed] == [("shop", False)]
+    assert new["token"] not in json.dumps(listed)
+    sessions = json.loads(replay_cli(data, "sessions", "--app", "shop", "--json").stdout)
+    assert [s["record_count"] for s in sessions] == [2], sessions   # batches 0 and 2, nothing else
+    proc = replay_cli(data, "app", "token", "nobody")
+    assert proc.returncode == 2 and len(proc.stderr.splitlines()) == 1
+
+
+def test_app_rules_clear_puts_the_intakes_rules_back(tmp_path):
+    data = tmp_path / "data"
+    assert replay_cli(data, "app", "create", "shop").returncode == 0
+    own = tmp_path / "own.toml"
+    own.write_text('version = 1\ndefault = "mask"\n')
+    assert replay_cli(data, "app", "rules", "shop", "--rules", str(own)).returncode == 0
+    assert replay_cli(data, "app", "list").stdout.splitlines()[1].endswith("\town")
+    proc = replay_cli(data, "app", "rules", "shop", "--clear")
+    assert proc.returncode == 0 and "its own rules dropped" in proc.stdout, proc.stderr
+    assert replay_cli(data, "app", "list").stdout.splitlines()[1].endswith("\tintake")
+    assert replay_cli(data, "app", "rules", "shop").stdout.startswith(
+        "# application shop: the data folder's rules")
+    proc = replay_cli(data, "app", "rules", "shop", "--clear", "--rules", str(own))
+    assert proc.returncode == 2 and "not allowed with" in proc.stderr
