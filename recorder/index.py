@@ -90,6 +90,9 @@ CREATE TABLE IF NOT EXISTS dictionaries (
 CREATE TABLE IF NOT EXISTS dictionary_sessions (
     dict_id INTEGER NOT NULL, session_id TEXT NOT NULL, PRIMARY KEY (dict_id, session_id)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS deleted (
+    id TEXT PRIMARY KEY, start_ms REAL NOT NULL, deleted_ms INTEGER NOT NULL
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS batches (
     application TEXT NOT NULL, client_session TEXT NOT NULL, batch_id TEXT NOT NULL,
     accepted INTEGER NOT NULL, created_ms INTEGER NOT NULL,
@@ -550,12 +553,16 @@ class Index:
     def delete_session(self, sid: str, dictionaries: Iterable[int] = ()) -> list[str]:
         """Every row of a session, and its user's if no other session has that user, and
         the `dictionaries` that hold its text (no segment of another session may use them);
-        their files are listed in `retired` (returned: to delete)."""
+        their files are listed in `retired` (returned: to delete). A session an application
+        sent is remembered as deleted - its id and start only (`deleted_since`)."""
         dictionaries = list(dictionaries)
         with self._tx() as db:
             files = [f for (f,) in db.execute("SELECT file FROM segments WHERE session_id=?", (sid,))]
             files += _drop_dictionaries(db, dictionaries)
             db.executemany("INSERT OR IGNORE INTO retired VALUES (?)", [(f,) for f in files])
+            db.execute("INSERT OR REPLACE INTO deleted SELECT id, start_ms, ? FROM sessions"
+                       " WHERE id=? AND application IS NOT NULL",
+                       (int(time.time() * 1000), sid))
             user = db.execute("SELECT user_id FROM sessions WHERE id=?", (sid,)).fetchone()
             for table in ("segments", "views", "errors"):
                 db.execute(f"DELETE FROM {table} WHERE session_id=?", (sid,))
@@ -643,6 +650,13 @@ class Index:
                          f" {_CLIENT_WHERE} ORDER BY start_ms DESC LIMIT 1",
                          _client_args(client_id))
         return _open_info(rows[0]) if rows else None
+
+    def deleted_since(self, client_id: str) -> float | None:
+        """The start of the newest session begun under a client's session id (`<id>` or a
+        continuation) that was deleted (`delete_session`), None if none was."""
+        rows = self._all(f"SELECT max(start_ms) FROM deleted WHERE {_CLIENT_WHERE}",
+                         _client_args(client_id))
+        return rows[0][0] if rows else None
 
     def appendable(self, sid: str) -> OpenSessionInfo | None:
         """A session's row with what an append continues from (an import that extends it)."""

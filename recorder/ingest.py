@@ -314,6 +314,18 @@ class BatchReused(ValueError):
                          " own batch_id, and reuse it only to retry that same batch")
 
 
+class SessionDeleted(ValueError):
+    """A live batch for a client's session whose recording was deleted while the visit went
+    on (nothing was written): appended under its id, the rest of the visit would be a
+    session without the snapshot it was deleted with. The sender starts a new session."""
+
+    def __init__(self, session_id: str):
+        super().__init__(f"session {session_id} was deleted on this server - its visit is no"
+                         " longer recorded under that id; start a new session (capture.js"
+                         " does, with a new snapshot)")
+        self.session_id = session_id
+
+
 _canonical = msgspec.msgpack.Encoder(order="sorted")
 
 

@@ -57,7 +57,8 @@ from .facts import FactsReader, derive_facts, view_at
 from .format import EventType, InvalidEvent, decode_msgpack, encode_json, encode_msgpack, \
     invalid_events
 from .ingest import BatchReused, ImportConflict, KnownTypes, Masker, MaskerFor, Outcome, \
-    PreparedSession, Progress, Reconciler, batch_digest, prepare, reconcile, same_batch_digest
+    PreparedSession, Progress, Reconciler, SessionDeleted, batch_digest, prepare, reconcile, \
+    same_batch_digest
 from .index import AcceptedBatch, AsRead, BatchKey, Index, IndexDamaged, OpenSessionInfo, \
     SessionChanged, SessionInfo, SessionRow
 from .jsonscan import JsonFacts
@@ -452,6 +453,8 @@ class LocalStore(Store):
                     found = self._open_session(batch.client_session)
                     return [Stored(found.id if found else batch.client_session,
                                    Outcome.SAME, 0)]
+            if live and session_id:
+                self._refuse_deleted(session_id)
             prepared = prepare(
                 events, application=application, user=user, live=live, now_ms=now_ms,
                 masker_factory=masker_factory, masker_for=masker_for,
@@ -797,11 +800,23 @@ class LocalStore(Store):
         self._write([p], application=info.application, user=user,
                     context=info.context if context is None else context, live=live, codec=codec)
 
+    def _refuse_deleted(self, client_id: str) -> None:
+        """A live batch for a client's session whose newest part was deleted (while the
+        visit went on) raises SessionDeleted: appended, the rest of the visit would be a
+        session without a snapshot under the deleted one's id."""
+        gone = self.index.deleted_since(clean_id(client_id))
+        if gone is None:
+            return
+        found = self._open_session(client_id)
+        if found is None or found.start_ms <= gone:
+            raise SessionDeleted(client_id)
+
     def delete_session(self, session_id: str) -> "Erased":
         """Erase a session: its index rows (its user's too, if no other session has that
         user), its segment files, the damaged files of it `repair` set aside, and the index
         pages that held its rows (see forget_deleted). Under its session lock, so a live
-        append commits before (and is erased) or after (and begins a new session)."""
+        append commits before (and is erased) or after (and is refused: SessionDeleted - a
+        session an application sent is remembered as deleted, by its id and start)."""
         sid = self.resolve(session_id)
         with self._write_lock:
             # a dictionary trained on it holds fragments of its text: no other session may

@@ -2543,6 +2543,7 @@
     this.pending = null;   // {id, n, snapshots}: the batch sent and not yet answered 202 - sent again as it is
     this.dead = null;   // a reason to stop sending (revoked token...)
     this.onRefused = null;   // function (status, body): the intake refused this page (401/403)
+    this.onGone = null;   // function (body): the intake deleted this session (410)
     this.closing = false;   // the recording stopped: the rest goes from the page, no worker kept
     this.stats = {queued: 0, acked: 0, failed: 0, dropped: 0, superseded: 0, requests: 0, beacons: 0,
                   texts_named: 0, errors: []};
@@ -2735,6 +2736,13 @@
           if (self.onRefused) self.onRefused(r.status, t);
           return "stop";
         }
+        if (r.status === 410) {   // the session was deleted on the intake: a new one begins
+          self.dead = "session deleted";
+          self.queue = [];
+          self.pending = null;
+          if (self.onGone) self.onGone(t);
+          return "stop";
+        }
         if (r.status === 409 && t.indexOf("unknown_text") >= 0 && (self.known.length || self.guess)) {
           // the intake does not have a text named by digest (any more): the same batch goes
           // with them whole, and this page no longer guesses
@@ -2838,6 +2846,19 @@
       stop(true);
       try { win.console.warn("Session Replay: the intake refused this page's recording (" + status + "): " +
                              String(why).slice(0, 300) + " - capture.js stopped."); } catch (e) { /* no console */ }
+    };
+    // the session was deleted on the intake while this visit went on (`replay delete`): the
+    // rest of the visit is a new session, beginning with a new snapshot of the page - a
+    // session id the caller gave is theirs to change, so recording stops instead
+    sender.onGone = function () {
+      if (cfg.sessionId) {
+        stop(true);
+        try { win.console.warn("Session Replay: session " + cfg.sessionId + " was deleted on the intake - capture.js stopped" +
+                               " (start it with another sessionId)."); } catch (e) { /* no console */ }
+        return;
+      }
+      stop(false);   // its stored id goes: start() makes a new one
+      start(cfg);
     };
     var leave = function () { if (current) current.flush(); if (current) current.sendMoves(); sender.beacon(); };
     var hidden = function () { if (doc.visibilityState === "hidden") leave(); };

@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from ..index import BatchKey
-from ..ingest import BatchReused, Masker, OpenSession
+from ..ingest import BatchReused, Masker, OpenSession, SessionDeleted
 from ..jsonscan import JsonFacts
 from ..privacy import Rules, SessionMasker, SessionMaskers, parse_rules
 from ..privacy.echoes import Echoes
@@ -137,6 +137,11 @@ class LiveIntake:
             return stored
         except BatchReused as exc:
             raise WireError(Status.CONFLICT, "batch_id_reused", str(exc)) from None
+        except SessionDeleted as exc:
+            with self._lock:   # what its masker knew (typed values among it) goes too
+                maskers.close(clean_id(batch.session_id))
+                self._seen.pop(clean_id(batch.session_id), None)
+            raise WireError(Status.GONE, "session_deleted", str(exc)) from None
         except BaseException:
             with self._lock:
                 for sid in touched:   # their maskers ran ahead of the store: start again

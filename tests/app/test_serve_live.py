@@ -236,6 +236,47 @@ def test_a_page_the_intake_refuses_stops_recording_and_says_why_in_its_console(
     assert listed.returncode == 0 and json.loads(listed.stdout) == [], listed.stdout
 
 
+@pytest.mark.skipif(chromium_path() is None,
+                    reason="Debian's chromium is not installed (.ci/run installs it)")
+def test_a_session_deleted_while_its_visit_goes_on_goes_on_as_a_new_session(
+        server, chromium, tmp_path):
+    """`replay delete` of a session whose visit goes on: the intake refuses the visit's next
+    batch (410 session_deleted, nothing stored under the deleted id), and capture.js goes
+    on under a new session id, beginning with a new snapshot of the page as it is now - the
+    rest of the visit is a session that plays, not one without a snapshot."""
+    from replay_tools.browser_recorder import PageServer
+    from replay_tools.intake import stored_events
+    srv, _ = server
+    site_dir = tmp_path / "site"
+    site_dir.mkdir()
+    acked = "(s => s.idle && s.acked === s.queued && s.acked > 0 ? s : null)(ReplayCapture.flush())"
+    with PageServer(site_dir) as site:
+        app, token = srv.create_app("deleting", origins=[site.base_url.rstrip("/")])
+        _site_with_the_install_pages_snippet(site_dir, srv.url, app, token)
+        ctx = chromium.new_context()
+        try:
+            page = ctx.new_page()
+            page.goto(site.url("page.html"))
+            page.wait_for_function("window.ReplayCapture && ReplayCapture.status()")
+            first = page.wait_for_function(acked, polling=100, timeout=20_000).json_value()
+            gone = first["session_id"]
+            proc = replay_cli(srv.data, "delete", gone, "--yes")
+            assert proc.returncode == 0, proc.stderr
+            page.evaluate("document.querySelector('#site').textContent = 'after the delete'")
+            page.wait_for_function("ReplayCapture.flush().session_id !== %s" % json.dumps(gone),
+                                   polling=100, timeout=20_000)
+            second = page.wait_for_function(acked, polling=100, timeout=20_000).json_value()
+            page.evaluate("ReplayCapture.stop()")
+        finally:
+            ctx.close()
+    assert second["session_id"] != gone
+    stored = stored_events(srv.data, second["session_id"], second["acked"])
+    assert stored[0]["type"] == 4 and any(e["type"] == 2 for e in stored)   # it plays
+    assert "after the delete" in json.dumps([e for e in stored if e["type"] == 2])
+    rows = json.loads(replay_cli(srv.data, "sessions", "--app", "deleting", "--json").stdout)
+    assert [r["id"] for r in rows] == [second["session_id"]], rows
+
+
 def test_application_rules_mask_what_it_sends(server, tmp_path):
     srv, _ = server
     app = srv.create_app("bank")

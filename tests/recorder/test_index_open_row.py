@@ -81,9 +81,10 @@ def test_what_the_row_carries_is_what_the_tables_say_after_every_live_append(tmp
 
 
 def test_a_live_append_reads_neither_segments_nor_views(tmp_path):
-    """The statements of a steady live append (its session open, no new view): two reads
-    (the batch id, the open session's row), the intent, and one transaction that adds the
-    segment and the batch id and updates the row."""
+    """The statements of a steady live append (its session open, no new view): three reads
+    (the batch id, whether the visit's session was deleted - a key range of a table empty
+    but for deletions -, the open session's row), the intent, and one transaction that adds
+    the segment and the batch id and updates the row."""
     with Store.open(tmp_path / "d") as store:
         for k, batch in enumerate(BATCHES[:2]):
             store.ingest(batch, live=True, session_id="s1", now_ms=T0 + 10_000,
@@ -94,8 +95,9 @@ def test_a_live_append_reads_neither_segments_nor_views(tmp_path):
                      batch=BatchKey("app", "s1", "b4"))
         store.index.db.set_trace_callback(None)
     reads = [s for s in seen if s.startswith("SELECT")]
-    assert len(reads) == 2 and not any("FROM segments" in s or "FROM views" in s for s in reads)
-    assert len(seen) <= 11, seen
+    assert len(reads) == 3 and not any("FROM segments" in s or "FROM views" in s for s in reads)
+    assert sum("FROM deleted" in s for s in reads) == 1
+    assert len(seen) <= 12, seen
     # the row is changed in place, not replaced (which rewrites its index entries too)
     assert any(s.startswith("UPDATE sessions SET start_ms=") for s in seen)
     assert not any("INTO sessions" in s for s in seen)
