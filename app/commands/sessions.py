@@ -127,13 +127,14 @@ def run(args: argparse.Namespace) -> int:
         "duration": [duration_text(s.duration_ms) for s in rows],
         "user": [s.user_email or s.user_name or s.user_id or "" for s in rows],
         "bug": titles,
-        "first URL": [s.first_url or "" for s in rows],
+        "first URL": [_without_scheme(s.first_url or "") for s in rows],
         "views": [str(s.view_count) for s in rows],
         "errors": [f"{s.error_count:,}" for s in rows],
         "frustr.": [f"{s.frustration_count:,}" for s in rows],
         "events": [_events(s) for s in rows],
         "size": [_size(s.bytes) for s in rows]}
     shown, url_width = _fit(cells, console.width)
+    cells["first URL"] = [_cut_middle(u, url_width) for u in cells["first URL"]]
     dropped = [c for c, _ in _COLUMNS if c not in shown and any(cells[c])]
     said = []
     if any(_GENERATED_ID.fullmatch(split_tag(s.id)[0]) for s in rows):
@@ -210,6 +211,31 @@ def _fit(cells: dict[str, list[str]], width: int) -> tuple[list[str], int]:
             break
     url = max(min(url_full, width - need(shown, 0)), min(url_full, _URL_MIN))
     return shown, url
+
+
+def _without_scheme(url: str) -> str:
+    """A page's URL as the table shows it: `http(s)://` says nothing a support engineer
+    looks for, the host and the path do."""
+    for scheme in ("https://", "http://"):
+        if url.startswith(scheme):
+            return url[len(scheme):]
+    return url
+
+
+def _cut_middle(text: str, width: int) -> str:
+    """`text` (a URL without its scheme) in `width` cells: whole, or its path whole after as
+    much of the host as fits (`shop.exa…/checkout/payment`), or - a longer path - the host's
+    start and the path's end around a `…`. A cut at the end hid the path, the page a
+    support engineer looks for."""
+    if cell_len(text) <= width or width < 3:
+        return text
+    slash = text.find("/")
+    path = text[slash:] if slash > 0 else ""
+    if path and len(path) <= width - 4:
+        head = width - 1 - len(path)
+    else:
+        head = min(slash if slash > 0 else len(text), (width - 1) // 2)
+    return text[:head] + "…" + text[len(text) - (width - 1 - head):]
 
 
 def _short_ids(ids: list[str], least: int = 8) -> list[str]:
