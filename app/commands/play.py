@@ -43,12 +43,12 @@ def add_quit_after(p) -> None:
 
 def check_screen(quit_after: int | None) -> None:
     """A window needs a screen; say so (not a player left running invisibly)."""
-    from player.qt.standalone import has_screen
+    from player.qt.standalone import has_screen, no_screen
 
     if not has_screen() and quit_after is None:
-        raise UserError("no screen to show the player on (DISPLAY is not set) - run it on a"
-                        " desktop, or paint frames with `replay screenshot SESSION|FILE"
-                        " --at MS -o FILE.png` (SESSION may be `demo`)")
+        raise UserError(no_screen("the player", "without one, `replay screenshot SESSION|FILE"
+                                  " --at MS -o FILE.png` paints frames (SESSION may be"
+                                  " `demo`)"))
 
 
 def play(src, at, quit_after: int | None, *, autoplay: bool = False,

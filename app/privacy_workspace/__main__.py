@@ -82,7 +82,7 @@ def screenshot(w, out: Path) -> str | None:
 def problem_before_qt(args: argparse.Namespace) -> str | None:
     """What makes the workspace asked for pointless, said before a window opens (one line),
     or None: a data folder or a file given that is not there, no screen for a window."""
-    from player.qt.standalone import has_screen
+    from player.qt.standalone import has_screen, no_screen
 
     if args.data is not None and not args.data.is_dir():
         # (an empty store shown instead read as "no sessions yet")
@@ -93,9 +93,8 @@ def problem_before_qt(args: argparse.Namespace) -> str | None:
     if args.file is not None and not args.file.is_file():
         return f"{args.file}: no such file - check the path"
     if args.screenshot is None and not has_screen():
-        return ("no screen to show the workspace on (DISPLAY is not set) - run it on a desktop,"
-                " or paint it with --screenshot OUT.png; `replay audit` and `replay mask"
-                " --dry-run` work without one")
+        return no_screen("the workspace", "without one, --screenshot OUT.png paints it, and"
+                         " `replay audit` and `replay mask --dry-run` work")
     return None
 
 

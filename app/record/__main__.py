@@ -21,16 +21,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("url", nargs="?", help="page to open")
     args = ap.parse_args(argv)
 
-    from player.qt.standalone import application, has_screen, prepare_qt_environment
+    from player.qt.standalone import application, has_screen, no_screen, prepare_qt_environment
 
     from ..commands._store import no_data_folder
     if args.data.exists() and not args.data.is_dir():   # said now, not after a recording
         print(f"{ap.prog}: error: {no_data_folder(args.data)}", file=sys.stderr)
         return 2
     if not has_screen():   # a window no one sees, left running, would look like a hang
-        print(f"{ap.prog}: error: no screen to show the recorder on (DISPLAY is not set) - run"
-              " it on a desktop; without one, a site's visitors are recorded by capture.js"
-              " and `replay serve`", file=sys.stderr)
+        print(f"{ap.prog}: error: " + no_screen(
+            "the recorder", "without one, a site's visitors are recorded by capture.js and"
+            " `replay serve`"), file=sys.stderr)
         return 2
     prepare_qt_environment()
     app = application()

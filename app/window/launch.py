@@ -8,14 +8,14 @@ from ..commands._store import no_data_folder
 
 
 def run(args: argparse.Namespace) -> int:
-    from player.qt.standalone import application, has_screen, prepare_qt_environment
+    from player.qt.standalone import application, has_screen, no_screen, prepare_qt_environment
 
     if args.data.exists() and not args.data.is_dir():
         raise UserError(no_data_folder(args.data))
     if not has_screen():
-        raise UserError("no screen to show the app on (DISPLAY is not set) - run `replay` on a"
-                        " desktop; without one, `replay sessions` lists the stored sessions and"
-                        " `replay screenshot SESSION --at MS -o FILE.png` paints them")
+        raise UserError(no_screen("the app", "without one, `replay sessions` lists the stored"
+                                  " sessions and `replay screenshot SESSION --at MS -o"
+                                  " FILE.png` paints them"))
     prepare_qt_environment()
     app = application()
     from .main_window import MainWindow

@@ -15,6 +15,13 @@ def has_screen() -> bool:
                 or os.environ.get("QT_QPA_PLATFORM", "") not in ("", "offscreen", "minimal"))
 
 
+def no_screen(window: str, instead: str) -> str:
+    """The one line every window says when `has_screen` is False (a window no one sees, left
+    running, would look like a hang): what could not be shown, and what works without."""
+    return (f"no screen to show {window} on (DISPLAY is not set, nor WAYLAND_DISPLAY) - run it"
+            f" on a desktop; {instead}")
+
+
 def prepare_qt_environment(offscreen: bool = False) -> None:
     """Set what QtWebEngine needs before Qt starts: no screen -> the offscreen platform;
     as root Chromium only runs without its sandbox; no GPU offscreen."""

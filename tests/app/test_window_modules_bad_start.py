@@ -41,7 +41,7 @@ def one_line(proc: subprocess.CompletedProcess, prog: str) -> str:
 ])
 def test_no_screen_is_said_in_one_line_not_a_silent_hang(tmp_path, name, args):
     line = one_line(module(name, *args, tmp_path=tmp_path), f"python -m {name}")
-    assert "no screen" in line and "DISPLAY is not set" in line
+    assert "no screen" in line and "DISPLAY is not set, nor WAYLAND_DISPLAY" in line
 
 
 def test_a_missing_file_to_paint_is_an_error_and_no_picture(tmp_path):
