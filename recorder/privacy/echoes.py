@@ -72,6 +72,7 @@ MAX_NEEDLES = 64       # a value's written forms, when its runs are short
 # for once a later keystroke superseded it: a debounced search fires a few hundred ms after
 # the keystroke, its results and a slow response's RUM entry come within seconds.
 FADE_MS = 10_000
+MAX_NOTED = 4 * MAX_VALUES   # the values `Echoes.added` remembers having counted
 
 
 def _json(s: str) -> str:
@@ -217,10 +218,16 @@ class Echoes:
         self._fading: dict[str, float] = {}
         self._held: dict[str, int] = {}
         self._current: dict[Any, str] = {}
-        # values added so far (forgotten ones too): a caller that masks a stream in one pass
-        # compares it before and after a batch to learn that a value was typed, whose echoes
-        # in what it masked before need the second pass (masker.mask_session's)
+        # values the second pass looks for (`finals`) first noted so far: a caller that masks
+        # a stream in one pass compares it before and after a batch to learn that a value
+        # was typed whose echoes in what it masked before need the second pass
+        # (masker.mask_session's). A value typed again (one that faded, one a field held
+        # before) is not new to that pass: counting it sent a streaming import back over a
+        # session's every segment. `_noted`: those values (lower-cased), bounded - past
+        # MAX_NOTED it starts again, and a value counts once more (a pass too many, never one
+        # too few).
         self.added = 0
+        self._noted: set[str] = set()
 
     def __bool__(self) -> bool:
         return bool(self._values)
@@ -244,7 +251,6 @@ class Echoes:
             self._values.move_to_end(key)
             return True
         self._values[key] = v
-        self.added += 1
         while len(self._values) > MAX_VALUES:
             self._values.popitem(last=False)
             self.forgotten += 1
@@ -274,6 +280,11 @@ class Echoes:
             kept[:] = [k for k in kept if not low.startswith(k.lower())] + [v]
             held[low] = held.get(low, 0) + 1
             self._finals = None
+            if low not in self._noted:
+                if len(self._noted) >= MAX_NOTED:
+                    self._noted.clear()
+                self._noted.add(low)
+                self.added += 1
         if before is not None and before != low:
             self._fade_from(before, at)
 

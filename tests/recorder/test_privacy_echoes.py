@@ -352,6 +352,25 @@ def test_values_given_whole_and_the_second_pass_do_not_fade():
     assert "quokka and ***" in json.dumps(both)
 
 
+def test_a_value_typed_again_is_not_new_to_the_second_pass():
+    """`added` tells a one-pass caller that a batch typed a value whose echoes before it the
+    second pass must look for: a value typed again - the field cleared and the same code
+    typed key by key minutes later, its keystrokes long faded - is none (a streaming import
+    went back over every segment of the real recording for it)."""
+    e = Echoes()
+    for k, v in enumerate(["spri", "sprin", "spring", "spring1", "spring10"]):
+        e.add(v, 7, T0 + k * 100)
+    first = e.added
+    assert first >= 1
+    e.scrub_event({"timestamp": T0 + 500_000, "data": "later"})   # the keystrokes fade
+    assert len(e) == 1
+    for k, v in enumerate(["spri", "sprin", "spring", "spring1", "spring10"]):
+        e.add(v, 7, T0 + 600_000 + k * 100)
+    assert e.added == first
+    e.add("summer20", 7, T0 + 700_000)                  # a new value: the pass must run
+    assert e.added == first + 1
+
+
 # --- re-masking a stored session: two passes --------------------------------------------------
 @pytest.fixture()
 def stored_under_allow(tmp_path):
