@@ -30,7 +30,8 @@ OWNER_FIELDS = ("id", "name", "email")
 OWNER_APART = ("a session's user (its id, name, email: whom it belongs to) is kept by design"
                " and named per session, not searched")
 SENSITIVE_WHAT = ("values in clear in password, email, tel, hidden or cc-* fields (typed, or in"
-                  " the page's own value attributes)")
+                  " the page's own value attributes; a field stays one after the page changes"
+                  " its type - a \"show password\" button)")
 
 
 # What it cannot look for: a value typed into a masked field is stored masked, so an audit
@@ -147,17 +148,23 @@ def audit_events(events: Iterable[dict], kinds: Iterable[str] = detectors.KINDS,
         here[:] = [None, None, 0]
         map_strings(context, visit, detectors.MIN_LEN, detectors.might_match)
     mirror = Mirror()  # to know which field an input event typed into
+    # fields masked at every level whose type the page changed since (a "show password"
+    # button makes a password a text field): still sensitive, as the recorder's pass and
+    # capture.js keep them masked (masker._was_always)
+    was_always: set[Any] = set()
     start = None
     for i, e in enumerate(events):
         result.events += 1
         ts = e.get("timestamp") or 0
         if start is None:
             start = ts
+        d = e.get("data")
+        if e.get("type") == _INC and isinstance(d, dict) and d.get("source") == _MUTATION:
+            _note_type_changes(mirror, d.get("attributes") or (), was_always)
         mirror.apply(e)
         offset = ts - start
         here[:] = [e, i, offset]
         map_strings(e, visit, detectors.MIN_LEN, detectors.might_match)
-        d = e.get("data")
         if not isinstance(d, dict):
             continue
         t = e.get("type")
@@ -180,13 +187,30 @@ def audit_events(events: Iterable[dict], kinds: Iterable[str] = detectors.KINDS,
         else:
             continue
         for nid, tag, attrs, v, where in values:
-            if _in_clear(v) and always_masked(tag, attrs):
+            if not _in_clear(v):
+                continue
+            if always_masked(tag, attrs):
                 ac = attrs.get("autocomplete")
                 kind = ac if isinstance(ac, str) and "cc-" in ac.lower() else \
                     attrs.get("type") or tag
-                found.append(Finding(SENSITIVE_INPUTS, i, offset, nid, f"{where} ({kind} field)",
-                                     f"{len(v)} characters in clear"))
+            elif nid in was_always:
+                kind = f"{attrs.get('type') or tag}, once a password or card"
+            else:
+                continue
+            found.append(Finding(SENSITIVE_INPUTS, i, offset, nid, f"{where} ({kind} field)",
+                                 f"{len(v)} characters in clear"))
     return result
+
+
+def _note_type_changes(mirror: Mirror, attributes: Iterable[Any], was: set[Any]) -> None:
+    """Before a mutation applies: a field masked at every level whose type (or autocomplete)
+    changes is remembered as one."""
+    for a in attributes:
+        at = a.get("attributes") if isinstance(a, dict) else None
+        if isinstance(at, dict) and ("type" in at or "autocomplete" in at):
+            n = mirror.nodes.get(a.get("id"))
+            if n is not None and always_masked(n.tag, n.attrs):
+                was.add(n.id)
 
 
 def _in_clear(v: Any) -> bool:

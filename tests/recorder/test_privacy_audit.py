@@ -97,6 +97,26 @@ def test_audit_finds_values_in_clear_in_the_page_itself_not_only_typed():
     assert audit_events(SessionMasker().mask(ev)).clean   # as an import stores it
 
 
+def test_audit_finds_a_password_typed_after_a_show_password_button_made_it_text():
+    """A raw recording (rrweb under a permissive setting) of a login form whose "show
+    password" button turned the field into a text field: what was typed after is still a
+    password - the recorder's pass keeps it masked, the audit reports it in clear."""
+    ev, ids = recording()
+    ev = ev[:2] + [
+        {"type": 3, "timestamp": T0 + 1000, "data": {"source": 5, "id": ids["pw"], "text": "hunt"}},
+        {"type": 3, "timestamp": T0 + 1100, "data": {"source": 0, "texts": [], "removes": [],
+         "adds": [], "attributes": [{"id": ids["pw"], "attributes": {"type": "text"}}]}},
+        {"type": 3, "timestamp": T0 + 1200, "data": {"source": 5, "id": ids["pw"], "text": "hunter2"}},
+        {"type": 3, "timestamp": T0 + 1300, "data": {"source": 5, "id": ids["q"], "text": "hello"}},
+    ]
+    a = audit_events(ev)
+    got = [(f.event_index, f.where) for f in a.findings if f.kind == "sensitive-input"]
+    assert got == [(2, "input value (password field)"),
+                   (4, "input value (text, once a password or card field)")]
+    assert "hunter2" not in json.dumps(a.to_json())
+    assert audit_events(SessionMasker().mask(ev)).clean   # as an import stores it
+
+
 def test_preview_is_masked_and_inert():
     html = PAGE.replace("<body>", "<body onload=\"steal()\"><script>steal()</script>"
                                    "<a href=\"javascript:steal()\">x</a>")
