@@ -128,6 +128,17 @@ def _site_with_the_install_pages_snippet(site_dir, base: str, app: str, token: s
         "<script>window.__siteRan = true</script></body></html>")
 
 
+# a page's capture.js has sent everything it recorded, and the intake took it (its status)
+ALL_ACKED = ("(s => s.idle && s.acked === s.queued && s.acked > 0 ? s : null)"
+             "(ReplayCapture.flush())")
+
+
+def _capturing(page, url: str) -> None:
+    """`page` opens `url` (a site page with the snippet) and capture.js is running in it."""
+    page.goto(url)
+    page.wait_for_function("window.ReplayCapture && ReplayCapture.status()")
+
+
 @pytest.mark.skipif(chromium_path() is None,
                     reason="Debian's chromium is not installed (.ci/run installs it)")
 def test_the_install_pages_snippet_never_breaks_or_blocks_the_site(server, chromium, tmp_path):
@@ -164,11 +175,8 @@ def test_the_install_pages_snippet_never_breaks_or_blocks_the_site(server, chrom
         ctx = chromium.new_context()
         try:
             page = ctx.new_page()
-            page.goto(site.url("page.html"))
-            page.wait_for_function("window.ReplayCapture && ReplayCapture.status()")
-            sent = page.wait_for_function(
-                "(s => s.idle && s.acked === s.queued && s.acked > 0 ? s : null)"
-                "(ReplayCapture.flush())", polling=100, timeout=20_000).json_value()
+            _capturing(page, site.url("page.html"))
+            sent = page.wait_for_function(ALL_ACKED, polling=100, timeout=20_000).json_value()
             sid = page.evaluate("ReplayCapture.status().session_id")
             page.evaluate("ReplayCapture.stop()")
         finally:
@@ -219,8 +227,7 @@ def test_a_page_the_intake_refuses_stops_recording_and_says_why_in_its_console(
                 page = ctx.new_page()
                 warnings = []
                 page.on("console", lambda m: warnings.append(m.text) if m.type == "warning" else None)
-                page.goto(site.url("page.html"))
-                page.wait_for_function("window.ReplayCapture && ReplayCapture.status()")
+                _capturing(page, site.url("page.html"))
                 page.evaluate("ReplayCapture.flush()")
                 page.wait_for_function("ReplayCapture.status().stopped", timeout=20_000)
                 page.evaluate("document.querySelector('#site').textContent = 'changed'")
@@ -249,23 +256,21 @@ def test_a_session_deleted_while_its_visit_goes_on_goes_on_as_a_new_session(
     srv, _ = server
     site_dir = tmp_path / "site"
     site_dir.mkdir()
-    acked = "(s => s.idle && s.acked === s.queued && s.acked > 0 ? s : null)(ReplayCapture.flush())"
     with PageServer(site_dir) as site:
         app, token = srv.create_app("deleting", origins=[site.base_url.rstrip("/")])
         _site_with_the_install_pages_snippet(site_dir, srv.url, app, token)
         ctx = chromium.new_context()
         try:
             page = ctx.new_page()
-            page.goto(site.url("page.html"))
-            page.wait_for_function("window.ReplayCapture && ReplayCapture.status()")
-            first = page.wait_for_function(acked, polling=100, timeout=20_000).json_value()
+            _capturing(page, site.url("page.html"))
+            first = page.wait_for_function(ALL_ACKED, polling=100, timeout=20_000).json_value()
             gone = first["session_id"]
             proc = replay_cli(srv.data, "delete", gone, "--yes")
             assert proc.returncode == 0, proc.stderr
             page.evaluate("document.querySelector('#site').textContent = 'after the delete'")
             page.wait_for_function("ReplayCapture.flush().session_id !== %s" % json.dumps(gone),
                                    polling=100, timeout=20_000)
-            second = page.wait_for_function(acked, polling=100, timeout=20_000).json_value()
+            second = page.wait_for_function(ALL_ACKED, polling=100, timeout=20_000).json_value()
             page.evaluate("ReplayCapture.stop()")
         finally:
             ctx.close()
