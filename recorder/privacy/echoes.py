@@ -72,7 +72,6 @@ MAX_NEEDLES = 64       # a value's written forms, when its runs are short
 # for once a later keystroke superseded it: a debounced search fires a few hundred ms after
 # the keystroke, its results and a slow response's RUM entry come within seconds.
 FADE_MS = 10_000
-MAX_NOTED = 4 * MAX_VALUES   # the values `Echoes.added` remembers having counted
 
 
 def _json(s: str) -> str:
@@ -218,16 +217,19 @@ class Echoes:
         self._fading: dict[str, float] = {}
         self._held: dict[str, int] = {}
         self._current: dict[Any, str] = {}
-        # values the second pass looks for (`finals`) first noted so far: a caller that masks
-        # a stream in one pass compares it before and after a batch to learn that a value
-        # was typed whose echoes in what it masked before need the second pass
-        # (masker.mask_session's). A value typed again (one that faded, one a field held
-        # before) is not new to that pass: counting it sent a streaming import back over a
-        # session's every segment. `_noted`: those values (lower-cased), bounded - past
-        # MAX_NOTED it starts again, and a value counts once more (a pass too many, never one
-        # too few).
-        self.added = 0
-        self._noted: set[str] = set()
+        # values the second pass looks for (`finals`): a caller that masks a stream in one
+        # pass reads `added` before and after a batch to learn that a value became one whose
+        # echoes in what it masked before need that pass (masker.mask_session's). Counted
+        # when a value some field holds at the batch's end (`_pending`) was not looked for
+        # all along since it was last counted (`_covered`: counted, and never faded or
+        # forgotten since): a value typed again after its keystrokes faded counts again (an
+        # echo shown meanwhile was kept by the first pass), one typed again while still
+        # looked for does not (counting it sent a streaming import back over a session's
+        # every segment), nor a keystroke on the way that the batch superseded.
+        self._added = 0
+        self._pending: set[str] = set()
+        self._covered: set[str] = set()
+        self._pages = 0   # documents seen (`new_page`): their fields' keys apart
 
     def __bool__(self) -> bool:
         return bool(self._values)
@@ -235,58 +237,115 @@ class Echoes:
     def __len__(self) -> int:
         return len(self._values)
 
+    @property
+    def added(self) -> int:
+        if self._pending:
+            now = set(self._current.values())
+            for k in self._pending:
+                if k in self._held or k in now:
+                    self._added += 1
+                    self._covered.add(k)
+            self._pending.clear()
+        return self._added
+
     def add(self, value: Any, field: Any = None, at: Any = None) -> bool:
         """Note a value typed into a masked field (`field`: which, e.g. its node id; None:
         a value given whole; `at`: the event's timestamp, from which on the values of the
         field it supersedes fade - none without it); True when it is one echoes are looked
-        for (long enough, not masked already)."""
+        for (long enough, not masked already). A shorter value of a field is noted as its
+        value now (a field cleared, or erased down), and looked for in nothing."""
         if type(value) is not str:
             return False
         v = value.strip()
-        if len(v) < MIN_LEN or is_masked_value(v):
+        at = at if isinstance(at, (int, float)) else None
+        if is_masked_value(v):
             return False
-        self._note_final(v, field, at if isinstance(at, (int, float)) else None)
+        if len(v) < MIN_LEN:
+            if field is not None:
+                self._moved(("field", field), v.lower(), at)
+            return False
+        self._note_final(v, field, at)
         key = v.lower()
         if key in self._values:
             self._values.move_to_end(key)
             return True
         self._values[key] = v
         while len(self._values) > MAX_VALUES:
-            self._values.popitem(last=False)
+            self._covered.discard(self._values.popitem(last=False)[0])
             self.forgotten += 1
         self._stale = True
         return True
 
     def _note_final(self, v: str, field: Any, at: float | None) -> None:
         """A field's value replaces the values it extends (the keystrokes before it); one
-        it begins (a keystroke erased) adds nothing; another (the field cleared and typed
-        again) is one more. The field's value before this one fades from `at` on, unless a
-        field holds it still (as its value now, or as one it kept)."""
+        it begins (a keystroke erased) adds nothing yet; another (the field cleared and
+        typed again) is one more. Then the field has moved (`_moved`)."""
         low = v.lower()
         fk = ("given", low) if field is None else ("field", field)
         kept = self._final.setdefault(fk, [])
-        before = self._current.get(fk)
-        self._current[fk] = low
         self._fading.pop(low, None)
         if not any(k.lower().startswith(low) for k in kept):
-            held = self._held
             for k in kept:
-                key = k.lower()
-                if low.startswith(key):
-                    held[key] -= 1
-                    if not held[key]:
-                        del held[key]
-                        self._fade_from(key, at)
+                if low.startswith(k.lower()):
+                    self._unhold(k.lower(), at)
             kept[:] = [k for k in kept if not low.startswith(k.lower())] + [v]
-            held[low] = held.get(low, 0) + 1
+            self._hold(low)
             self._finals = None
-            if low not in self._noted:
-                if len(self._noted) >= MAX_NOTED:
-                    self._noted.clear()
-                self._noted.add(low)
-                self.added += 1
-        if before is not None and before != low:
+        self._moved(fk, low, at)
+
+    def _moved(self, fk: Any, low: str, at: float | None) -> None:
+        """Field `fk`'s value is `low` now. The value before it fades when `low` types on
+        from it, or erases one character of it (its keystrokes, either way); any other
+        change - the field cleared, its text replaced - leaves it as one the field was
+        cleared of, kept for the whole session (a value erased back to - "SPRING10X" to
+        "SPRING10" - is the field's, then)."""
+        before = self._current.get(fk)
+        if before == low:
+            return
+        if len(low) >= MIN_LEN:
+            self._current[fk] = low
+            if low not in self._covered:
+                self._pending.add(low)
+        else:
+            self._current.pop(fk, None)
+        self._finals = None
+        if before is None:
+            return
+        if low.startswith(before) or (before.startswith(low) and len(before) - len(low) <= 1):
             self._fade_from(before, at)
+        else:
+            self._keep(fk, before)
+
+    def _keep(self, fk: Any, low: str) -> None:
+        kept = self._final.setdefault(fk, [])
+        if all(k.lower() != low for k in kept):
+            kept.append(low)
+            self._hold(low)
+            self._fading.pop(low, None)
+            self._finals = None
+
+    def _hold(self, low: str) -> None:
+        n = self._held.get(low, 0)
+        self._held[low] = n + 1
+        if not n and low not in self._covered:
+            self._pending.add(low)
+
+    def _unhold(self, key: str, at: float | None) -> None:
+        self._held[key] -= 1
+        if not self._held[key]:
+            del self._held[key]
+            self._fade_from(key, at)
+
+    def new_page(self) -> None:
+        """A new document (a full snapshot): its fields are new, though their node ids are
+        those of the last one's - each field's value now is one it ended with."""
+        for fk, low in list(self._current.items()):
+            if fk[0] == "field":
+                self._keep(fk, low)
+                del self._current[fk]
+        self._final = {(("page", self._pages, fk) if fk[0] == "field" else fk): kept
+                       for fk, kept in self._final.items()}
+        self._pages += 1
 
     def _fade_from(self, key: str, at: float | None) -> None:
         if at is not None and key not in self._held and key not in self._current.values():
@@ -299,13 +358,14 @@ class Echoes:
         gone = [k for k, until in self._fading.items() if until <= now]
         for k in gone:
             del self._fading[k]
+            self._covered.discard(k)
             if self._values.pop(k, None) is not None:
                 self._stale = True
 
     def finals(self) -> "Echoes":
         """The values the second pass looks for in what came before them: each field's values
-        that no later one of it extended (its last, and one it was cleared of) and those given
-        whole - not the prefixes typed on the way. A prefix masks its
+        that no later one of it extended (its last, one it was cleared of, the one it holds
+        now) and those given whole - not the prefixes typed on the way. A prefix masks its
         echoes from its keystroke on (a debounced search sends it), but before the typing
         the page's own words are no echo of it: "check", typed on the way to "checkout
         help", would mask "Check your cart" shown earlier (the typed value itself, "Code
@@ -315,6 +375,8 @@ class Echoes:
             for kept in self._final.values():
                 for v in kept:
                     finals.add(v)
+            for v in self._current.values():   # a value erased back to, held now
+                finals.add(v)
             self._finals = finals
         return self._finals
 

@@ -271,6 +271,7 @@ class SessionMasker:
                 return e
             return e if new is data else self._with_data(e, new)
         if t == _FULL:
+            self.echoes.new_page()   # its fields' node ids are new fields'
             return self._full_snapshot(e, data)
         if t == _META:
             self.mirror.apply(e)

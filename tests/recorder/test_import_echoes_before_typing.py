@@ -18,6 +18,7 @@ from recorder.intake.apps import Applications
 from recorder.intake.live import LiveIntake
 from recorder.intake.wire import Batch
 from recorder.privacy import masker_factory, parse_rules
+from recorder.privacy.echoes import FADE_MS
 from recorder.privacy.preview import html_to_events
 from recorder.rrweb_io import EventStream, NotStreamable
 from recorder.store import STREAM_BATCH, Store
@@ -264,3 +265,29 @@ def test_before_the_typing_only_what_a_field_ended_with_counts_not_its_keystroke
     got = stored_events(root)
     assert "Check your cart" in got
     assert "saved: ***" in got and "old code ***" in got
+
+
+@pytest.mark.parametrize("how", [streamed, whole], ids=["streamed", "whole"])
+def test_an_echo_shown_after_a_keystroke_faded_goes_once_another_field_ends_with_it(
+        tmp_path, how):
+    """"zebracode" was a keystroke on the way to "zebracode1" in one field, and faded; a page
+    showed it a streaming batch later; another field then ended with it. A file read whole
+    masks it in the second pass - a streamed import must go back for it too."""
+    v = "zebracode"
+    events = html_to_events(PAGE, href="https://shop.example/", timestamp=T0)
+    ms = 1_000
+    events += [typed("search", (v + "1")[:n], ms=ms + n * 100) for n in range(4, len(v) + 2)]
+    ms += 5_000 + FADE_MS
+    for _ in range(2):
+        events += [{"type": 3, "timestamp": T0 + ms + k, "data": {
+            "source": 1, "positions": [{"x": k % 500, "y": 7, "id": ID["out"], "timeOffset": 0}]}}
+            for k in range(STREAM_BATCH + 50)]
+        ms += STREAM_BATCH + 60
+        if _ == 0:
+            events.append(text(f"Your code {v}", ms=ms))
+    events += [typed("coupon", v[:n], ms=ms + 100 + n) for n in range(4, len(v) + 1)]
+    f = tmp_path / "rec.json"
+    f.write_text(json.dumps(events))
+    how(tmp_path / "data", f, DEFAULT, max_segment_records=1_000)
+    got = stored_events(tmp_path / "data")
+    assert f"Your code {v}" not in got and "Your code ***" in got

@@ -352,6 +352,54 @@ def test_values_given_whole_and_the_second_pass_do_not_fade():
     assert "quokka and ***" in json.dumps(both)
 
 
+def test_a_value_erased_back_to_is_the_fields_when_it_moves_on():
+    """"johnsmith1", corrected to "johnsmith" (submitted so), then the field given another
+    name: "johnsmith" is a value the field was cleared of - masked for the whole session,
+    and by the second pass too; the keystrokes that erased further fade."""
+    typing = [*keystrokes("coupon", "johnsmith1", 1_000), typed("coupon", "johnsmith", 3_000),
+              typed("coupon", "mary", 9_000)]
+    later = 9_000 + 3_600_000
+    out = json.dumps(json.loads(masked(DEFAULT, *typing,
+                                       console("Welcome johnsmith", ms=later)))[-1])
+    assert "Welcome ***" in out
+    erasing = [*keystrokes("coupon", "johnsmith1", 1_000), typed("coupon", "johnsmith", 3_000),
+               typed("coupon", "johnsmit", 3_100), typed("coupon", "johnsmi", 3_150),
+               typed("coupon", "johnsm", 3_200)]
+    out = json.dumps(json.loads(masked(DEFAULT, *erasing,
+                                       console("johnsmith johnsm", ms=later)))[-1])
+    assert "johnsmith ***" in out                      # erased on the way: faded
+    e = Echoes()
+    for k, v in enumerate(["john", "johns", "johnsm", "johnsmi", "johnsmit", "johnsmith",
+                           "johnsmith1", "johnsmith"]):
+        e.add(v, 5, T0 + k * 100)
+    assert e.finals().scrub("Welcome johnsmith") == "Welcome ***"   # held now: a final
+
+
+def test_a_new_pages_fields_are_new_though_their_node_ids_repeat():
+    """rrweb and capture.js number a page's nodes from 1: the next page's search box may have
+    the id the password had. What the password field ended with stays masked."""
+    first = session(*keystrokes("coupon", "hunter22", 1_000), typed("coupon", "hunter2", 3_000))
+    second = html_to_events(PAGE, href="https://shop.example/next", timestamp=T0 + 5_000)
+    out = json.loads(json.dumps(SessionMasker(parse_rules(DEFAULT)).mask(
+        first + second + keystrokes("coupon", "shoes", 6_000)
+        + [console("your password hunter2 was changed", ms=6_000 + 3_600_000)])))
+    assert "your password *** was changed" in json.dumps(out[-1])
+
+
+def test_a_value_typed_again_after_it_faded_is_new_to_the_second_pass():
+    """"zebracode", a keystroke of one field, faded; a page then showed it; another field
+    ended with it: the second pass must look for it again - `added` moves."""
+    e = Echoes()
+    for k, v in enumerate(["zebr", "zebra", "zebrac", "zebraco", "zebracod", "zebracode",
+                           "zebracode1"]):
+        e.add(v, 1, T0 + k * 100)
+    e.scrub_event({"timestamp": T0 + 2 * FADE_MS, "data": "x"})
+    before = e.added
+    for k, v in enumerate(["zebr", "zebra", "zebrac", "zebraco", "zebracod", "zebracode"]):
+        e.add(v, 2, T0 + 3 * FADE_MS + k * 100)
+    assert e.added == before + 1
+
+
 def test_a_value_typed_again_is_not_new_to_the_second_pass():
     """`added` tells a one-pass caller that a batch typed a value whose echoes before it the
     second pass must look for: a value typed again - the field cleared and the same code
