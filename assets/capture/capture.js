@@ -343,24 +343,22 @@
   function Echoes() {
     this.values = new Map(); this.rx = null;
     // per field (an element, weakly): {kept: the values it ended with or was cleared of,
-    // current}; how many fields keep / hold now each value; values fading -> until when
+    // current}; how many fields keep / hold now each value (values given whole: kept once,
+    // `given`); values fading -> until when
     this.fields = new WeakMap(); this.held = new Map(); this.holding = new Map(); this.fading = new Map();
+    this.given = new Set();
   }
   function countIn(map, key, by) {
     var n = (map.get(key) || 0) + by;
     if (n > 0) map.set(key, n); else map.delete(key);
     return n;
   }
-  /* The field's values (recorder/privacy/echoes.py's Echoes._note_final): one extending a
-   * kept value replaces it, one a kept value begins (a keystroke erased) adds nothing, any
-   * other is one more; the field's value before this one fades unless a field holds it. */
+  /* A field's value (recorder/privacy/echoes.py's Echoes._note_final): one extending a kept
+   * value replaces it, one a kept value begins (a keystroke erased) adds nothing yet, any
+   * other is one more; then the field has moved. */
   Echoes.prototype.noteField = function (key, field) {
     var f = this.fields.get(field), now = Date.now(), self = this;
     if (!f) this.fields.set(field, f = {kept: [], current: null});
-    var before = f.current;
-    if (before !== null) countIn(this.holding, before, -1);
-    f.current = key;
-    countIn(this.holding, key, 1);
     this.fading.delete(key);
     if (!f.kept.some(function (k) { return k.indexOf(key) === 0; })) {
       f.kept = f.kept.filter(function (k) {
@@ -371,7 +369,25 @@
       f.kept.push(key);
       countIn(this.held, key, 1);
     }
-    if (before !== null && before !== key) this.fadeFrom(before, now);
+    this.moved(f, key, now);
+  };
+  /* The field's value is `key` now (Echoes._moved): the value before fades when `key` types
+   * on from it or erases one character of it; any other change (the field cleared, its text
+   * replaced) keeps it as one the field was cleared of, for the whole visit. */
+  Echoes.prototype.moved = function (f, key, now) {
+    var before = f.current;
+    if (before === key) return;
+    if (before !== null) countIn(this.holding, before, -1);
+    f.current = key.length >= ECHO_MIN_LEN ? key : null;
+    if (f.current !== null) countIn(this.holding, key, 1);
+    if (before === null) return;
+    if (key.indexOf(before) === 0 || (before.indexOf(key) === 0 && before.length - key.length <= 1)) {
+      this.fadeFrom(before, now);
+    } else if (f.kept.indexOf(before) < 0) {
+      f.kept.push(before);
+      countIn(this.held, before, 1);
+      this.fading.delete(before);
+    }
   };
   Echoes.prototype.fadeFrom = function (key, now) {
     if (!this.held.has(key) && !this.holding.has(key)) this.fading.set(key, now + ECHO_FADE_MS);
@@ -384,17 +400,31 @@
       if (self.values.delete(key)) self.rx = null;
     });
   };
-  /* `field`: the element typed into (none: a value given whole, which never fades). */
+  /* `field`: the element typed into (none: a value given whole, which never fades). A
+   * shorter value of a field is its value now (cleared, erased down), looked for nowhere. */
   Echoes.prototype.add = function (value, field) {
     if (typeof value !== "string") return;
     var v = value.trim(), key = v.toLowerCase();
-    if (v.length < ECHO_MIN_LEN || /^\*+$/.test(v)) return;
+    if (/^\*+$/.test(v)) return;
+    if (v.length < ECHO_MIN_LEN) {
+      var f = field && this.fields.get(field);
+      if (f) this.moved(f, key, Date.now());
+      return;
+    }
     if (field) this.noteField(key, field);
+    else if (!this.given.has(key)) {
+      this.given.add(key);
+      countIn(this.held, key, 1);
+      this.fading.delete(key);
+    }
     if (this.values.has(key)) this.values.delete(key);
     else this.rx = null;
     this.values.set(key, v);
     if (this.values.size > ECHO_MAX_VALUES) this.values.delete(this.values.keys().next().value);
   };
+  /* The values looked for now, for a recording that goes on from this one (a new session
+   * of the same visit): given whole there. */
+  Echoes.prototype.all = function () { return Array.from(this.values.values()); };
   Echoes.prototype.compile = function () {
     var values = Array.from(this.values.values());
     // longest first: at one position the whole value wins over a prefix typed before it
@@ -1911,6 +1941,9 @@
     opts = opts || {};
     if (opts.plugins === undefined) opts.plugins = defaultPlugins();
     var rec = current = new Recorder(opts);
+    // values typed into masked fields an earlier recording of this visit knew (a session
+    // that went on as a new one): looked for from the first snapshot on
+    (opts.typed || []).forEach(function (v) { rec.P.echoes.add(v); });
     rec.startPlugins(rec.plugins);
     var go = function () { if (!rec.stopped) rec.start(); };
     if (doc.readyState === "loading") doc.addEventListener("DOMContentLoaded", go, {once: true});
@@ -2811,7 +2844,11 @@
   };
 
   var session = null;   // {stopRecording, sender, cleanup}
-  function start(cfg) {
+  // new sessions a page begins after the intake deleted its session (410): past this, a 410
+  // that keeps coming (a proxy, a retired endpoint) stops the recording instead
+  var RESTARTS_MAX = 3, restarts = 0;
+  /* `carried`: what a session going on as a new one hands it (`onGone`): {typed, formFields}. */
+  function start(cfg, carried) {
     cfg = cfg || {};
     if (session) stop(true);
     if (!cfg.intake || !cfg.app || !cfg.token) throw new Error("ReplayCapture.start needs {intake, app, token}");
@@ -2825,6 +2862,8 @@
     // a fetch of the caller's own (tests, proxies) runs where it was given: on the main thread
     var sender = new Sender(conf, (cfg.fetch || pageFetch).bind(win), !cfg.fetch && cfg.worker !== false);
     var tap = typeof cfg.emit === "function" ? cfg.emit : null;
+    if (carried) keepFormFields(conf.sessionId, carried.formFields);
+    var me = null;   // this start's session: a sender of an earlier one acts on nothing
     // mouse moves wait in the recorder until the sender sends (it pulls them): they need no
     // timer of their own, only one of the sender's
     sender.pull = function () { if (current) current.sendMoves(); };
@@ -2832,6 +2871,7 @@
     var stopRecording = record({rules: cfg.rules, mousemoveWait: cfg.mousemoveWait,
                                 recordCanvas: cfg.recordCanvas, canvasFps: cfg.canvasFps,
                                 formFields: sessionFormFields(conf.sessionId),
+                                typed: carried ? carried.typed : null,
                                 formFieldsMasked: function (fields) { keepFormFields(conf.sessionId, fields); },
                                 movesWaiting: function () { sender.schedule(sender.wait()); },
                                 emit: function (e) {
@@ -2840,32 +2880,41 @@
     }});
     // refused (an unknown app, a foreign origin, a revoked token): recording this page is
     // useless - it stops, and the site's developer reads why in the console, once a page
-    sender.onRefused = function (status, body) {
+    var refused = function (status, body) {
       var why = body;
       try { why = JSON.parse(body).message || body; } catch (e) { /* not JSON: as it came */ }
       stop(true);
       try { win.console.warn("Session Replay: the intake refused this page's recording (" + status + "): " +
                              String(why).slice(0, 300) + " - capture.js stopped."); } catch (e) { /* no console */ }
     };
+    sender.onRefused = function (status, body) {
+      if (session === me && !me.done) refused(status, body);
+    };
     // the session was deleted on the intake while this visit went on (`replay delete`): the
-    // rest of the visit is a new session, beginning with a new snapshot of the page - a
-    // session id the caller gave is theirs to change, so recording stops instead
-    sender.onGone = function () {
-      if (cfg.sessionId) {
-        stop(true);
-        try { win.console.warn("Session Replay: session " + cfg.sessionId + " was deleted on the intake - capture.js stopped" +
-                               " (start it with another sessionId)."); } catch (e) { /* no console */ }
+    // rest of the visit is a new session, beginning with a new snapshot of the page and
+    // knowing what this one masked (values typed, GET-form fields) - joining the one another
+    // tab of the visit began already, if it did. A session id the caller gave is theirs to
+    // change, and a 410 that keeps coming is not the intake's: recording stops instead.
+    sender.onGone = function (body) {
+      if (session !== me || me.done) return;
+      var code = null;
+      try { code = JSON.parse(body).error; } catch (e) { /* not the intake's */ }
+      if (code !== "session_deleted" || cfg.sessionId || restarts >= RESTARTS_MAX) {
+        refused(410, body);
         return;
       }
-      stop(false);   // its stored id goes: start() makes a new one
-      start(cfg);
+      restarts++;
+      var handed = {typed: current ? current.P.echoes.all() : [], formFields: sessionFormFields(conf.sessionId)};
+      stop(true);
+      forgetSession(conf.sessionId);
+      start(cfg, handed);
     };
     var leave = function () { if (current) current.flush(); if (current) current.sendMoves(); sender.beacon(); };
     var hidden = function () { if (doc.visibilityState === "hidden") leave(); };
     sender.prepare();
     win.addEventListener("pagehide", leave);
     doc.addEventListener("visibilitychange", hidden);
-    session = {stopRecording: stopRecording, sender: sender, cleanup: function () {
+    session = me = {stopRecording: stopRecording, sender: sender, cleanup: function () {
       win.removeEventListener("pagehide", leave);
       doc.removeEventListener("visibilitychange", hidden);
     }};
@@ -2880,6 +2929,15 @@
     session.sender.close();
     if (keepSession !== true) { try { var st = storage(); if (st) st.removeItem(SESSION_KEY); } catch (e) { /* private mode */ } }
     session.done = true;
+  }
+  /* The visit's stored session is forgotten if it is `id` (another tab may have begun the
+   * next one already: that one stays, and this tab joins it). */
+  function forgetSession(id) {
+    var st = storage();
+    try {
+      var s = st && JSON.parse(st.getItem(SESSION_KEY) || "null");
+      if (s && s.id === id) st.removeItem(SESSION_KEY);
+    } catch (e) { /* private mode */ }
   }
 
   win.ReplayCapture = {

@@ -68,3 +68,22 @@ def test_a_keystrokes_value_counts_while_typing_then_fades_what_the_field_holds_
                   "*** applied, not ***, nor SPRING1"):
         assert shown in texts, (shown, texts)
     assert "checkout help" not in texts and "SPRING10" not in texts
+
+
+def test_a_value_erased_back_to_then_replaced_stays_masked(chromium):
+    """"johnsmith1" corrected to "johnsmith", then the field given another name: "johnsmith"
+    is a value the field was cleared of - masked for the whole visit."""
+    ctx = chromium.new_context()
+    try:
+        page = capturing_page(ctx, PAGE)
+        page.click("#code")
+        page.keyboard.type("johnsmith1")
+        page.keyboard.press("Backspace")
+        page.keyboard.press("Control+A")
+        page.keyboard.type("mary")
+        _later(page, 3 * FADE_MS)
+        _show(page, "Welcome johnsmith")
+        texts = _recorded_texts(page)
+    finally:
+        ctx.close()
+    assert "Welcome ***" in texts and "johnsmith" not in texts, texts
