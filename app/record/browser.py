@@ -19,6 +19,7 @@ from PySide6.QtWebChannel import QWebChannel
 from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineProfile, QWebEngineScript
 
 from recorder.paths import ASSETS, capture_script
+from recorder.privacy.echoes import Typed, typed_values
 
 VENDOR = ASSETS / "vendor" / "rrweb"
 RRWEB_UMD = "rrweb.umd.min.js"
@@ -109,7 +110,7 @@ class _Sink(QObject):
         events = batch["events"]
         typed = batch.get("typed")
         if isinstance(typed, list):   # before the events: their echoes are masked live too
-            self._browser.typed.extend(v for v in typed if isinstance(v, str))
+            self._browser.typed.extend(typed_values(typed))
         self._browser.events.extend(events)
         self._browser.received[batch["doc"]] = batch["upto"]
         self.arrived.emit(len(events))
@@ -173,7 +174,7 @@ class RecordingBrowser(QObject):
         self.received: dict[str, int] = {}   # document id -> events received from it
         # values typed into masked fields (bridge.js's `typed`), for the privacy pass to mask
         # their echoes: in this process's memory only, never stored, shown or logged
-        self.typed: list[str] = []
+        self.typed: list[Typed] = []
         self._umd, self._missing_hint, self._intake = umd, missing_hint, intake
         self._recorder = recorder
         self.script_source = injected_script(record_options, umd, missing_hint, intake, recorder)

@@ -217,8 +217,8 @@ class RecordPage(QWidget):
             return
         batch = copy.deepcopy(self.browser.events[-count:]) if count else []
         typed = self.browser.typed
-        for value in typed[self._typed_fed:]:   # the steps listed never show an echo
-            self._live_masker.echoes.add(value)
+        # the steps listed never show an echo: each value noted as typed, at its time
+        self._live_masker.echoes.schedule(typed[self._typed_fed:])
         self._typed_fed = len(typed)
         for e in self._live_masker.mask(batch):
             self._builder.feed(e)

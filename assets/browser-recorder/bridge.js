@@ -20,8 +20,11 @@
   // URL, a console line, the page's own "No coupon named ..."): each distinct one goes to the
   // recording's own process with the next batch, beside the events - never into an event,
   // never to the page's network - and lives there in memory only (`typed`, read by
-  // recorder.privacy.masker.masker_factory). capture.js scrubs its echoes itself.
-  var typed = [], typedSeen = new Set(), recording = false;
+  // recorder.privacy.masker.masker_factory). Each keystroke's value goes with its field (the
+  // node id the events give it) and its time, so the pass notes it as typed then, and its
+  // keystrokes on the way fade as in an import (recorder/privacy/echoes.py). capture.js
+  // scrubs its echoes itself.
+  var typed = [], lastTyped = new WeakMap(), recording = false;
 
   function send() {
     flushQueued = false;
@@ -38,9 +41,10 @@
   function rememberTyped(text, el) {
     if (!text || el.tagName === "SELECT" || el.type === "checkbox" || el.type === "radio") return;
     if (!recording) return;   // typed while no recording runs: nothing of it is recorded
-    if (typedSeen.has(text)) return;
-    typedSeen.add(text);
-    typed.push(text);
+    if (lastTyped.get(el) === text) return;   // rrweb asks again for the same value
+    lastTyped.set(el, text);
+    var mirror = REC.record && REC.record.mirror, id = mirror ? mirror.getId(el) : -1;
+    typed.push({text: text, field: typeof id === "number" && id > 0 ? id : null, at: Date.now()});
     queueSend();
   }
   function queueSend() {
@@ -119,7 +123,7 @@
   function start(given) {
     if (stop) return;
     if (CAPTURE) { startCapture(given); return; }
-    typed = []; typedSeen = new Set();   // a new recording learns its own (Python cleared its copy)
+    typed = []; lastTyped = new WeakMap();   // a new recording learns its own (Python cleared its copy)
     if (!inputWatched) { inputWatched = true; win.document.addEventListener("input", onInput, true); }
     options = {};
     for (var k in given) options[k] = given[k];

@@ -46,7 +46,7 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict
-from typing import Any, Iterable
+from typing import Any, Iterable, NamedTuple
 
 import msgspec
 
@@ -176,6 +176,27 @@ def pattern(value: str, json_depth: int = 1) -> str:
     return "".join(_char(c, json_depth) for c in value)
 
 
+class Typed(NamedTuple):
+    """A value typed into a masked field, seen where it was typed (record mode's browser:
+    the events hold it masked): its text, its field (the node id its input events carry) and
+    when (the page's clock, as the events' timestamps)."""
+    text: str
+    field: Any
+    at: float
+
+
+def typed_values(items: Iterable[Any]) -> list[Typed]:
+    """The recording browser's `typed` list (bridge.js: `{text, field, at}` each) as Typed
+    values; anything else in it is left out."""
+    out = []
+    for t in items:
+        if isinstance(t, dict) and isinstance(t.get("text"), str) \
+                and isinstance(t.get("at"), (int, float)):
+            field = t.get("field")
+            out.append(Typed(t["text"], field if isinstance(field, int) else None, t["at"]))
+    return out
+
+
 def _longest_first(v: str) -> tuple[int, str]:
     return -len(v), v
 
@@ -230,12 +251,30 @@ class Echoes:
         self._pending: set[str] = set()
         self._covered: set[str] = set()
         self._pages = 0   # documents seen (`new_page`): their fields' keys apart
+        # values typed where the events do not hold them (`schedule`), in time order: each is
+        # noted as its field's keystroke when the pass reaches its time (`feed`)
+        self.scheduled: list[Typed] = []
 
     def __bool__(self) -> bool:
-        return bool(self._values)
+        return bool(self._values) or bool(self.scheduled)
 
     def __len__(self) -> int:
         return len(self._values)
+
+    def schedule(self, typed: Iterable[Typed]) -> None:
+        """Values typed in a recording browser whose events hold them masked (record mode:
+        rrweb records asterisks): each is noted as a keystroke of its field at its time, as
+        the pass reaches it (`feed`), so its keystrokes fade as typed ones do - given whole
+        from the first event, "lamp" typed on the way to "lampshade" masked the page's own
+        words before the typing and for ever after."""
+        self.scheduled = sorted([*self.scheduled, *typed], key=lambda t: t.at, reverse=True)
+
+    def feed(self, now: Any = None) -> None:
+        """Note the scheduled values typed up to `now` (None: all of them)."""
+        due = self.scheduled
+        while due and (now is None or (isinstance(now, (int, float)) and due[-1].at <= now)):
+            t = due.pop()
+            self.add(t.text, t.field, t.at)
 
     @property
     def added(self) -> int:
@@ -370,6 +409,7 @@ class Echoes:
         the page's own words are no echo of it: "check", typed on the way to "checkout
         help", would mask "Check your cart" shown earlier (the typed value itself, "Code
         SPRING10" shown before SPRING10 was typed, still goes)."""
+        self.feed()
         if self._finals is None:
             finals = Echoes()
             for kept in self._final.values():

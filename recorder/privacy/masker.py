@@ -31,7 +31,7 @@ from ..format import (CONSOLE_PLUGIN, NETWORK_PLUGIN, RUM_PLUGIN, EventType, Inc
 from ..jsonscan import JsonFacts, scan_json
 from ..mirror import Mirror, Node, field
 from . import detectors as _detectors
-from .echoes import Echoes
+from .echoes import Echoes, Typed
 from .levels import (BUTTON_TYPES, FORM_TAGS, HIDDEN_LEVEL, MASK_LEVEL, MASK_USER_INPUT_LEVEL,
                      Level, PrivacyLevels, always_masked, is_ignored, input_type, value_masked)
 from .masking import (_DROP, BOX_ATTRS, MASK, attrs_as_recorded, hidden_attrs, make_url_scrubber,
@@ -148,6 +148,7 @@ class SessionMasker:
         out = []
         append = out.append
         one = self.mask_event
+        echoes = self.echoes
         if encoded is None:
             for e in events:
                 r = one(e)
@@ -163,6 +164,8 @@ class SessionMasker:
                 r = one(e, raw, f)
                 if r is not None:
                     append(r)
+        if echoes.scheduled:   # typed after the last event (record mode): known now
+            echoes.feed()
         return out
 
     def mask_event(self, e: Raw, encoded: bytes | None = None,
@@ -174,6 +177,8 @@ class SessionMasker:
         encoding the event again; `facts`: that text's `jsonscan.scan_json`, if the caller
         has it (the limits found them), else scanned here - in plain Python too, by the
         slower loop, so both builds decide alike."""
+        if self.echoes.scheduled:   # values typed by now (record mode: the events hold ***)
+            self.echoes.feed(e.get("timestamp"))
         r = self._mask_structure(e)
         if r is None:
             return r
@@ -1001,15 +1006,28 @@ class SessionMaskers:
         return session_id in self._open
 
 
-def masker_factory(rules: Rules | None = None, typed: Iterable[str] = ()
+def masker_factory(rules: Rules | None = None, typed: Iterable[str | Typed] = ()
                    ) -> Callable[[], SessionMasker]:
     """What `Store.ingest(masker_factory=...)` takes: a fresh masker per session. `typed`:
     values typed into masked fields that the events themselves do not hold (record mode:
-    rrweb records them as asterisks, the recording browser saw them), so their echoes are
-    masked from the session's first event on."""
+    rrweb records them as asterisks, the recording browser saw them): each `Typed` (its
+    field and time known) is noted as that field's keystroke when the pass reaches its time
+    (`Echoes.schedule`); a bare string is masked from the session's first event on."""
     rules = rules if rules is not None else Rules.default()
     # Compile once up front so a bad selector fails before anything is ingested.
     SessionMasker(rules)
+    typed = list(typed)
+    keyed = [t for t in typed if isinstance(t, Typed)]
+    if keyed:
+        whole = [t for t in typed if isinstance(t, str)]
+
+        def scheduled() -> SessionMasker:
+            m = SessionMasker(rules)
+            m.echoes.schedule(keyed)
+            for value in whole:
+                m.echoes.add(value)
+            return m
+        return scheduled
     # every prefix of a value counts (echoes.py), so a value that begins another is not kept:
     # a field's keystrokes, one value each, would fill the masker's bounded list
     # (echoes.MAX_VALUES) and push the oldest values out before the first event

@@ -11,7 +11,7 @@ import pytest
 from recorder.format import CONSOLE_PLUGIN, NETWORK_PLUGIN, RUM_PLUGIN
 from recorder.privacy import SessionMaskers, parse_rules
 from recorder.privacy.dryrun import ECHOES, dry_run
-from recorder.privacy.echoes import ANYWHERE_LEN, FADE_MS, MAX_VALUES, MIN_LEN, Echoes
+from recorder.privacy.echoes import ANYWHERE_LEN, FADE_MS, MAX_VALUES, MIN_LEN, Echoes, Typed
 from recorder.privacy.masker import SessionMasker, mask_session, masker_factory
 from recorder.privacy.preview import html_to_events
 from recorder.privacy.remask import remask_session
@@ -398,6 +398,27 @@ def test_a_value_typed_again_after_it_faded_is_new_to_the_second_pass():
     for k, v in enumerate(["zebr", "zebra", "zebrac", "zebraco", "zebracod", "zebracode"]):
         e.add(v, 2, T0 + 3 * FADE_MS + k * 100)
     assert e.added == before + 1
+
+
+def test_values_typed_in_the_recording_browser_are_noted_at_their_time():
+    """Record mode: the events hold asterisks, the browser hands each keystroke's value with
+    its field and time (`Typed`): noted as typed then - the page's own word before the typing
+    stays, a debounced search's echo of a value on the way is masked, the value on the way
+    fades after the typing, and what the field ended with is masked for good."""
+    value = "checkout help"
+    at = [1_000 + i * 150 for i in range(1, len(value) + 1)]
+    typing = [Typed(value[:i], ID["search"], T0 + t) for i, t in enumerate(at, 1)]
+    end = at[-1] + FADE_MS
+    events = session(text("Checkout opens soon", ms=500),
+                     *[typed("search", "*" * i, t) for i, t in enumerate(at, 1)],
+                     console("searched checkout", ms=at[8] + 10),
+                     text("Checkout", ms=end + 5_000), console("checkout help", ms=end + 6_000))
+    m = masker_factory(parse_rules(DEFAULT), typing)()
+    first = m.mask(events)
+    out = m.echoes.finals().scrub_all(first)[0]
+    shown = [json.dumps(e) for e in out[-5:]]
+    assert "Checkout opens soon" in json.dumps(out[:3])
+    assert "searched ***" in shown[-3] and '"Checkout"' in shown[-2] and '\\"***\\"' in shown[-1]
 
 
 def test_a_value_typed_again_is_not_new_to_the_second_pass():
