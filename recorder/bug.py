@@ -70,3 +70,14 @@ def report_for(events: Iterable[dict], context: dict[str, Any] | None, *, title:
                      notes=old.notes if notes is None else notes.strip(),
                      at_ms=old.at_ms if at_ms is None else at_ms,
                      steps=steps(events))
+
+
+def restepped(context: dict[str, Any] | None, events: Iterable[dict]) -> dict[str, Any] | None:
+    """`context` for `events` masked anew (`replay mask`, a re-masked session): a bug
+    report's steps read again from them - its click names are the page's text, which
+    stricter rules mask in the events and the steps kept as they were."""
+    report = from_context(context)
+    if report is None or not report.steps:
+        return context
+    return with_report(context, BugReport(title=report.title, notes=report.notes,
+                                          at_ms=report.at_ms, steps=steps(events)))

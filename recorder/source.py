@@ -182,8 +182,9 @@ def masked_source(src: RecordingSource, rules: "Rules") -> MemorySource:
     info = src.info
     user = {k: v for k, v in (("id", info.user_id), ("name", info.user_name),
                               ("email", info.user_email)) if v is not None}
+    from .bug import restepped
     out = MemorySource(src.id, events, application=info.application, user=user or None,
-                       context=masker.mask_context(info.context),
+                       context=restepped(masker.mask_context(info.context), events),
                        sessions_in_file=src.sessions_in_file,
                        session_number=src.session_number, origin=src.origin)
     out.damaged = list(src.damaged)

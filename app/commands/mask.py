@@ -203,6 +203,8 @@ def _file(spec: str, args: argparse.Namespace, rules) -> int:
         n = write_bundle(out, masked)
         print(f"wrote {spec} masked under {under} ({count(n, 'segment')}) to {out}")
     else:
-        n = write_rrweb_json(out, masked.events())
+        # led by the session's marker, as `replay export` writes it: imported, it is the
+        # same session (a bug report travels in a .replay bundle only)
+        n = write_rrweb_json(out, masked.events(), session_id=masked.id)
         print(f"wrote {spec} masked under {under} ({count(n, 'event')}) to {out}")
     return 0

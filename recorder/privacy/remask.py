@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
+from ..bug import restepped
 from ..store import Store
 from .masker import mask_session
 from .rules import Rules
@@ -39,7 +40,7 @@ def remask_session(store: Store, session_id: str, rules: Rules) -> RemaskResult:
     with store.session(session_id) as reader:   # closed: the old files go with the rewrite
         events = list(reader.events())
     masker, masked = mask_session(events, rules)   # two passes: echoes before typing too
-    context = masker.mask_context(reader.info.context)
+    context = restepped(masker.mask_context(reader.info.context), masked)
     changed = context != reader.info.context or len(masked) != len(events) or any(
         a is not b and a != b for a, b in zip(masked, events))
     if reader.damaged:

@@ -457,3 +457,37 @@ def test_play_refuses_bad_input_before_printing_the_bug_report(tmp_path):
     assert len(p.stderr.strip().splitlines()) == 1 and "--at" in p.stderr
     shown = _replay("play", str(bug), "--quit-after", "300", data=data)
     assert shown.returncode == 0 and shown.stdout.startswith("Bug: Coupon dead\n"), shown.stdout
+
+
+def test_masking_again_reaches_the_bug_reports_steps_and_keeps_the_session(tmp_path):
+    """Stricter rules over a bug bundle (`replay mask --rules`) or a stored session (`mask
+    --all`): the steps' click names are the page's text and are masked as the events are -
+    they stayed as exported ("Add to cart" in the manifest and the index under `default =
+    "mask"`). `mask FILE -o x.json` leads with the session's marker, as `export` does:
+    imported, it is the same session, not a copy beside it."""
+    data = tmp_path / "data"
+    strict = tmp_path / "strict.toml"
+    strict.write_text('version = 1\ndefault = "mask"\n')
+    bug = tmp_path / "bug.replay"
+    assert _replay("export", str(DEMO), "-o", str(bug), "--title", "Cart", data=data).returncode == 0
+    with zipfile.ZipFile(bug) as z:
+        before = json.loads(z.read("manifest.json"))["session"]["context"]["bug"]
+    assert 'Add to cart' in json.dumps(before["steps"])               # the premise
+    masked = tmp_path / "masked.replay"
+    p = _replay("mask", "--rules", str(strict), str(bug), "-o", str(masked), data=data)
+    assert p.returncode == 0, p.stderr
+    with zipfile.ZipFile(masked) as z:
+        after = json.loads(z.read("manifest.json"))["session"]["context"]["bug"]
+    assert after["title"] == "Cart" and len(after["steps"]) == len(before["steps"])
+    assert "Add to cart" not in json.dumps(after["steps"]), after["steps"][:3]
+    assert _replay("import", str(bug), data=data).returncode == 0
+    p = _replay("mask", "--rules", str(strict), "--all", data=data)
+    assert p.returncode == 0, p.stderr
+    listed = _replay("sessions", "--json", data=data).stdout
+    assert "Add to cart" not in listed and '"Cart"' in listed
+    as_json = tmp_path / "masked.json"
+    assert _replay("mask", str(DEMO), "-o", str(as_json), data=data).returncode == 0
+    other = tmp_path / "other"
+    first = _replay("import", str(DEMO), data=other).stdout.split()[0]
+    assert _replay("import", str(as_json), data=other).stdout.split()[0] == first
+    assert len(json.loads(_replay("sessions", "--json", data=other).stdout)) == 1
