@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 from importlib.resources import files
 from pathlib import Path
 
@@ -25,6 +26,16 @@ def default_data_dir() -> Path:
 def platform_data_dir() -> Path:
     """The data folder `replay` uses when neither --data nor REPLAY_DATA says another."""
     return Path(platformdirs.user_data_dir("session-replay", appauthor=False))
+
+
+def replay_command(data_dir: Path, default: Path) -> str:
+    """How a person runs `replay` on `data_dir`: with `--data DIR` unless it is `default`,
+    the folder `replay` finds by itself where the person types it (the platform's for a
+    server's page - a service's REPLAY_DATA is not the person's shell's; `default_data_dir()`
+    for a window the person started)."""
+    if Path(data_dir).resolve() == Path(default).resolve():
+        return "replay"
+    return f"replay --data {shlex.quote(str(data_dir))}"
 
 
 # The capture script as the intake serves it and the recording browser injects it: our RUM

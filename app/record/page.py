@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (QFormLayout, QHBoxLayout, QLabel, QLineEdit, QLis
                                QStackedWidget, QVBoxLayout, QWidget)
 
 from recorder.privacy import Rules, RulesError, load_rules, masker_factory
+from recorder.paths import default_data_dir, replay_command
 from recorder.privacy.inpage import rrweb_options
 from recorder.bug import CONTEXT_KEY   # the session context's entry holding the bug
 from recorder.steps import Step, StepKind, StepsBuilder, steps
@@ -260,8 +261,9 @@ class RecordPage(QWidget):
         self._open_stored(self.session_id)
         self._set_state(State.STORED)
         more = f" (and {len(ids) - 1} more: it crossed a session limit)" if len(ids) > 1 else ""
+        replay = replay_command(self.data_dir, default_data_dir())
         self._say(f"Stored as session {self.session_id}{more}. Replay it with"
-                  f" `replay play {self.session_id}`.")
+                  f" `{replay} play {self.session_id}`.")
         for sid in ids:
             self.sessionRecorded.emit(sid)
 

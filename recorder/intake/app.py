@@ -24,7 +24,6 @@ import json
 import logging
 import mimetypes
 import os
-import shlex
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +36,7 @@ from starlette.routing import Route
 
 from ..format import InvalidEvent
 from ..limits import LimitError, Limits
-from ..paths import capture_script, platform_data_dir
+from ..paths import capture_script, platform_data_dir, replay_command
 from ..privacy import Rules
 from ..store import LocalStore, Store
 from .apps import AppError, Application, Applications, normalize_origin
@@ -81,9 +80,7 @@ class Intake:
         """How a person on this machine runs `replay` on this intake's data: with
         `--data DIR` unless that is the platform's default folder (REPLAY_DATA, set for the
         server - a service's environment - is not known to be set in the person's shell)."""
-        if self.data_dir.resolve() == platform_data_dir().resolve():
-            return "replay"
-        return f"replay --data {shlex.quote(str(self.data_dir))}"
+        return replay_command(self.data_dir, platform_data_dir())
 
 
 def _error(exc: WireError, headers: dict[str, str] | None = None) -> JSONResponse:

@@ -312,6 +312,8 @@ def test_a_value_on_the_way_that_the_page_echoed_is_masked_and_fades(qtbot, reco
                         == "No coupon named " + code, timeout=TIMEOUT_MS)
     with qtbot.waitSignal(page.sessionRecorded, timeout=TIMEOUT_MS) as stored:
         page.stop()
+    # the command it says to run names this data folder (not the default one)
+    assert f"`replay --data {page.data_dir} play {stored.args[0]}`" in page.status.text()
     with open_recording(stored.args[0], page.data_dir) as src:
         stored_text = json.dumps(list(src.events()))
     assert stored_text.count("No coupon named ***") >= 4, stored_text.count("No coupon named")
