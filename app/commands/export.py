@@ -206,7 +206,7 @@ def _har(src, out: Path, args) -> None:
     lo, hi, _ = _range(src, args)
     doc = har(src.events(), start_ms=lo, end_ms=hi)
     _text_out(out, json.dumps(doc, indent=1, ensure_ascii=False) + "\n",
-              f"{len(doc['log']['entries'])} requests of session {src.id}")
+              f"{count(len(doc['log']['entries']), 'request')} of session {src.id}")
 
 
 def _playwright(src, out: Path, args) -> None:

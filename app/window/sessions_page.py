@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDateEdi
 
 from ..browser_model import DAY_MS, HEADERS, MINUTE_MS, Catalog, Column, Query, Row
 from ..commands.sessions import duration_text, when_text   # the CLI's formats, shown the same way
+from ..commands._words import count
 from ..thumbnails import SIZE as THUMB_SIZE
 from .thumbnails import ThumbnailService
 
@@ -299,7 +300,7 @@ class SessionBrowser(QWidget):
         total = len(self.catalog.rows)
         shown = len(rows)
         self.count.setText(f"{shown:,} of {total:,} sessions" if shown != total
-                           else f"{total:,} sessions" if total else
+                           else count(total, "session") if total else
                            "No sessions stored yet - File > Import… adds recordings; File >"
                            " Open… watches a file without storing it")
         self.rowsChanged.emit(shown)
