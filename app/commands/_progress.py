@@ -8,8 +8,9 @@ import sys
 from typing import Iterable, Iterator
 
 from rich.console import Console as RichConsole
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn, \
-    TimeRemainingColumn
+from rich.progress import BarColumn, Progress, ProgressColumn, SpinnerColumn, Task, TaskID, \
+    TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.text import Text
 
 
 class Console(RichConsole):
@@ -22,12 +23,34 @@ class Console(RichConsole):
         raise BrokenPipeError
 
 
+class _Percent(ProgressColumn):
+    """The share done, blank for a stage whose length is not known (no "0%" beside it)."""
+
+    def render(self, task: Task) -> Text:
+        return Text(f"{task.percentage:>3.0f}%" if task.total is not None else "    ")
+
+
 def progress_bar() -> Progress:
     console = Console(stderr=True)
     return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
-                    TextColumn("{task.percentage:>3.0f}%"), TimeElapsedColumn(),
+                    _Percent(), TimeElapsedColumn(),
                     TimeRemainingColumn(), console=console, transient=True,
                     disable=not console.is_terminal, redirect_stdout=sys.stdout.isatty())
+
+
+def first_stage(bar: Progress, task: TaskID, **fields) -> None:
+    """`task` shown again as the only one (a file read again: `import --partial`)."""
+    for t in list(bar.task_ids):
+        if t != task:
+            bar.remove_task(t)
+    bar.update(task, visible=True, **fields)
+
+
+def next_stage(bar: Progress, task: TaskID, description: str) -> TaskID:
+    """`task` is done and a stage of unknown length follows (its bar pulses, its clock
+    runs): a bar left at 100% with its clock stopped looks like a hang."""
+    bar.update(task, visible=False)
+    return bar.add_task(description, total=None)
 
 
 PROGRESS_EVERY = 2_000   # events between bar updates (each update costs a lock and a redraw)

@@ -32,7 +32,7 @@ from recorder.store import Store, Stored
 from ..cli import UserError
 from ..thumbnails import swept_after
 from .sessions import when_text
-from ._progress import progress_bar
+from ._progress import first_stage, next_stage, progress_bar
 from ._source import DEMO, rules_error
 from ._store import no_data_folder
 from ._words import count
@@ -246,7 +246,8 @@ def _import_one(store: Store, f: Path, args, masker_factory, bar
             done = _import_file(store, f, args, counted if masker_factory else None, bar,
                                 task)
     finally:
-        bar.remove_task(task)
+        for t in list(bar.task_ids):   # the file's: reading, then finishing (next_stage)
+            bar.remove_task(t)
     dropped: Counter[str] = Counter()
     if any(r.outcome is not Outcome.SAME for r in done):
         for m in maskers:
@@ -339,7 +340,7 @@ def _import_file(store: Store, f: Path, args, masker_factory, bar, task) -> list
         for r in read_recordings(f, partial=args.partial):
             events, user = _with_user(r.events, r.user, args.given_user)
             recs.append((events, r.session_hint, user, args.application, None, r.damaged))
-    bar.update(task, description=f"importing {f.name}")
+    first_stage(bar, task, description=f"importing {f.name}")
     for events, hint, user, app, ctx, damaged in recs:
         def progress(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
@@ -437,8 +438,8 @@ SHOWN_ID = 80   # characters of a recording's own id a note shows
 def _file_events(f: Path, args, partial: bool, bar, task) -> tuple[Iterator, dict]:
     """An rrweb file's events as a stream (the bar counts bytes of the file)."""
     stream = EventStream(f, partial=partial)
-    bar.update(task, description=f"importing {f.name}", completed=0, total=stream.total)
-    events = _progressed(stream, bar, task)
+    first_stage(bar, task, description=f"importing {f.name}", completed=0, total=stream.total)
+    events = _progressed(stream, bar, task, f.name)
     first = next(events, None)   # the export's marker, if any, names the session
     if first is not None:
         events = itertools.chain([first], events)
@@ -451,14 +452,15 @@ def _file_events(f: Path, args, partial: bool, bar, task) -> tuple[Iterator, dic
 def _bundle_events(src, args, partial: bool, bar, task) -> tuple[Iterator, dict]:
     """A bundle's events a segment at a time (the bar counts its segments); its damage is
     known once every segment was read, and refused then (see _bundle)."""
-    bar.update(task, description=f"importing {src.path.name}", completed=0,
-               total=len(src.segments))
+    first_stage(bar, task, description=f"importing {src.path.name}", completed=0,
+                total=len(src.segments))
 
     def events() -> Iterator[dict]:
         with _quiet_bundle_log():
             for i in range(len(src.segments)):
                 yield from src.read_segment(i)
                 bar.update(task, completed=i + 1)
+        next_stage(bar, task, FINISHING.format(src.path.name))
         _check_bundle(src)
         damaged = _damage(src)
         if damaged and not partial:
@@ -470,13 +472,19 @@ def _bundle_events(src, args, partial: bool, bar, task) -> tuple[Iterator, dict]
                           context=src.info.context, session_id=src.id)
 
 
-def _progressed(stream: EventStream, bar, task) -> Iterator:
-    """The stream's events, moving the bar by bytes of the file read."""
+# once every event was read: the last segments, the privacy pass over what was written
+# before a value was typed, the index (a quarter to a half of a long import's time)
+FINISHING = "finishing {}: last segments, echoes before the typing, the index"
+
+
+def _progressed(stream: EventStream, bar, task, name: str) -> Iterator:
+    """The stream's events, moving the bar by bytes of the file read; then the stage after."""
     for n, e in enumerate(stream, 1):
         if n % PROGRESS_EVERY == 0:
             bar.update(task, completed=stream.done)
         yield e
     bar.update(task, completed=stream.done)
+    next_stage(bar, task, FINISHING.format(name))
 
 
 def _given_user_last(events: Iterable, given: User | None) -> Iterator:

@@ -65,3 +65,24 @@ def test_ids_stay_on_stdout_while_the_bar_is_on_the_terminal(tmp_path, demo_even
     code, out, tty = replay_on_tty("--data", tmp_path / "d", "import", src)
     assert code == 0 and len(out.split()) == 1, (out, tty)
     assert out.strip() not in tty
+
+
+def test_once_a_file_is_read_the_bar_says_the_import_is_finishing(tmp_path, demo_events):
+    """The last segments, the privacy pass over what came before a value was typed and the
+    index take a quarter to a half of a long import: a bar left at 100%, its clock stopped,
+    looked like a hang - a stage of unknown length follows it (its bar pulses, no "%")."""
+    from rich.progress import Progress
+
+    from app.commands._progress import _Percent
+    from app.commands.import_cmd import _progressed
+    from recorder.rrweb_io import EventStream
+    src = tmp_path / "in.json"
+    src.write_text(json.dumps(demo_events))
+    bar = Progress(disable=True)
+    task = bar.add_task("importing in.json", total=src.stat().st_size)
+    assert sum(1 for _ in _progressed(EventStream(src), bar, task, "in.json")) == len(demo_events)
+    reading, finishing = bar.tasks
+    assert not reading.visible and reading.completed == reading.total
+    assert finishing.visible and finishing.total is None and not finishing.finished
+    assert finishing.description.startswith("finishing in.json: ")
+    assert _Percent().render(finishing).plain.strip() == ""
