@@ -264,6 +264,7 @@ def _write(steps: list[Step], r: _Reader, errors: list[ErrorEvent], failed: list
     times = sorted(t for t in states if t != float("inf"))
     taken: set[str] = set()
     fill_in: list[tuple[str, str]] = []
+    selects: list[str] = []   # the placeholders of options chosen in a select
     body: list[str] = []
     scrolls = [s for s in r.scrolls if lo <= s.t <= hi]
     si = 0
@@ -292,7 +293,9 @@ def _write(steps: list[Step], r: _Reader, errors: list[ErrorEvent], failed: list
             if s.masked:
                 name = placeholder_name(s.name or "value", taken)
                 fill_in.append((name, s.name))
-                value = f"FILL_IN[{name!r}]"
+                if s.kind is StepKind.SELECT:
+                    selects.append(name)
+                value = f"filled({name!r})"
             else:
                 value = repr(s.text or "")
             verb = "select_option" if s.kind is StepKind.SELECT else "fill"
@@ -327,6 +330,7 @@ def _write(steps: list[Step], r: _Reader, errors: list[ErrorEvent], failed: list
         wait_ms=WAIT_TIMEOUT_MS,
         fill_in="".join(f"    {k!r}: os.environ.get({'REPLAY_FILL_' + k!r}, {('<' + k + '>')!r}),"
                         f"  # {label} (masked when recorded)\n" for k, label in fill_in),
+        selects=repr(selects),
         steps="\n".join(body),
         check_comment=CHECK_COMMENT, check=_check(target, failed))
 
@@ -410,6 +414,17 @@ WAIT_MS = {wait_ms}
 
 FILL_IN = {{
 {fill_in}}}
+# a select's value must be one of its options: a placeholder cannot stand in for it
+SELECTED = {selects}
+TYPED = []   # the placeholders typed so far, not given (`filled`)
+
+
+def filled(name):
+    """FILL_IN's value for `name`; a placeholder not given is typed as it is, and noted (the
+    site may go another way from there: a failure later names it)."""
+    if FILL_IN[name] == f"<{{name}}>" and name not in TYPED:
+        TYPED.append(name)
+    return FILL_IN[name]
 
 
 MASKED = re.compile(r"\\*{{3,}}")   # what the recording holds where a value was masked
@@ -493,6 +508,12 @@ def main():
               " executable, or unset it to use Playwright's own", file=sys.stderr)
         return 2
     unset = [k for k, v in FILL_IN.items() if v == f"<{{k}}>"]
+    chosen = [k for k in SELECTED if k in unset]
+    if chosen:
+        print(f"cannot reproduce without the option chosen in {{', '.join(chosen)}} (masked when"
+              f" recorded, and a select's value must be one of its options): set"
+              f" REPLAY_FILL_{{chosen[0]}}=VALUE or edit FILL_IN", file=sys.stderr)
+        return 2
     if unset:
         print(f"note: not given, typed as placeholders: {{', '.join(unset)}} (masked when"
               " recorded: set REPLAY_FILL_<NAME> or edit FILL_IN)", file=sys.stderr)
@@ -510,7 +531,9 @@ def main():
             print("reproduced:", reproduce(page))
             return 0
         except (PlaywrightError, AssertionError) as exc:
-            print(f"not reproduced: {{failed_step(exc)}}: {{str(exc).splitlines()[0]}}",
+            typed = (f" - typed as placeholders before it: {{', '.join(TYPED)}} (the site may have"
+                     " gone another way from there: set REPLAY_FILL_<NAME>)" if TYPED else "")
+            print(f"not reproduced: {{failed_step(exc)}}: {{str(exc).splitlines()[0]}}{{typed}}",
                   file=sys.stderr)
             return 1
         finally:

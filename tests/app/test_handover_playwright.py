@@ -91,7 +91,7 @@ def test_playwright_script_reproduces_the_session_on_the_demo_pages(tmp_path):
         assert f"page.locator({card!r}).get_by_role('button', name='Add to cart', exact=True)" \
             ".click()" in text
     assert "page.get_by_role('button', name='Add to cart'" not in text
-    assert "page.locator('#email').fill(FILL_IN['EMAIL'])" in text
+    assert "page.locator('#email').fill(filled('EMAIL'))" in text
     assert "'CARD_NUMBER': os.environ.get('REPLAY_FILL_CARD_NUMBER', '<CARD_NUMBER>')" in text
     assert "nth-of-type" not in text
     assert "window.scrollTo(" in text
@@ -203,4 +203,52 @@ def test_playwright_script_never_holds_a_masked_value(tmp_path):
     for typed in ("Jane Doe", "42 Example Street", "Springfield", "SPRING10", "neighbour"):
         assert typed not in text, typed
     for name in ("FULL_NAME", "STREET_ADDRESS", "CITY", "COUPON_CODE", "DELIVERY_NOTES"):
-        assert f"FILL_IN[{name!r}]" in text and f"'REPLAY_FILL_{name}'" in text
+        assert f"filled({name!r})" in text and f"'REPLAY_FILL_{name}'" in text
+
+
+def _demo_server(port: int) -> subprocess.Popen:
+    import time
+    import urllib.request
+    server = subprocess.Popen([sys.executable, str(ROOT / "assets" / "demo" / "server.py"),
+                               "--port", str(port)], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    for _ in range(100):   # until it answers
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/index.html", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.1)
+    return server
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")
+def test_a_placeholder_the_run_needs_is_named_before_or_when_it_fails(tmp_path):
+    """The demo's country was chosen in a masked select: no placeholder can be one of its
+    options, so the script refuses up front, naming it. Given, the search terms left as
+    placeholders empty the product list, and the step that then fails says so - it blamed
+    "Add to cart" alone."""
+    script = tmp_path / "repro.py"
+    assert _replay("export", str(DEMO), "-o", str(script), data=tmp_path / "d").returncode == 0
+    port = _free_port()
+    env = dict(os.environ, REPLAY_BASE_URL=f"http://127.0.0.1:{port}",
+               REPLAY_CHROMIUM=str(CHROMIUM), REPLAY_WAIT_MS="1500")
+    refused = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                             env=env, timeout=120)
+    assert refused.returncode == 2 and refused.stdout == "", refused.stderr
+    assert refused.stderr.strip() == (
+        "cannot reproduce without the option chosen in COUNTRY (masked when recorded, and a"
+        " select's value must be one of its options): set REPLAY_FILL_COUNTRY=VALUE or edit"
+        " FILL_IN")
+    server = _demo_server(port)
+    try:
+        run = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                             env=dict(env, REPLAY_FILL_COUNTRY="US"), timeout=240)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    assert run.returncode == 1, (run.stdout, run.stderr[-2000:])
+    last = run.stderr.strip().splitlines()[-1]
+    assert last.startswith("not reproduced: step ") and "Add to cart" in last, last
+    assert last.endswith(" - typed as placeholders before it: SEARCH_LAMPS_MUGS_CHAIRS,"
+                         " SEARCH_LAMPS_MUGS_CHAIRS_2 (the site may have gone another way from"
+                         " there: set REPLAY_FILL_<NAME>)"), last
