@@ -116,7 +116,7 @@ def target_name(m: Mirror, nid: int) -> str:
                 v = a.get(k)
                 if isinstance(v, str) and v.strip():
                     return v.strip()[:NAME_CHARS]
-            text = " ".join(_short_text(m, n.id).split())
+            text = " ".join(_short_text(m, n.id, spaced=True).split())
             if text:
                 return text[:NAME_CHARS]
             if n.tag == "input" and isinstance(a.get("value"), str) and a["value"].strip() and \
@@ -132,16 +132,24 @@ def target_name(m: Mirror, nid: int) -> str:
     return n.tag if n is not None and n.tag else ""
 
 
-def _short_text(m: Mirror, nid: int, limit: int = 120, max_nodes: int = 400) -> str:
-    """The start of the text beneath a node, without walking a whole page."""
+def _short_text(m: Mirror, nid: int, limit: int = 120, max_nodes: int = 400,
+                spaced: bool = False) -> str:
+    """The start of the text beneath a node, without walking a whole page. `spaced`: texts
+    of different elements apart, as a page shows a card's title, rating, price and button
+    ("Desk Lamp ★ 4.6 $39.00 Add to cart", not "Desk Lamp★ 4.6$39.00Add to cart") - for a
+    name a person reads; a selector's name is the text as an accessible name joins it."""
     parts: list[str] = []
     size = 0
+    parent = None
     for i, x in enumerate(m.walk(nid)):
         if i >= max_nodes or size >= limit:
             break
         if x.type == NodeType.Element and x.tag in ("script", "style", "noscript", "template"):
             continue
         if x.type == NodeType.Text and x.text:
+            if spaced and parts and x.parent != parent:
+                parts.append(" ")
+            parent = x.parent
             parts.append(x.text)
             size += len(x.text)
     return "".join(parts)[:limit]
@@ -153,7 +161,7 @@ def step_name(m: Mirror, nid: int) -> str:
     el = actionable(m, nid)
     if el is None:
         return target_name(m, nid)
-    name = accessible_name(m, el)
+    name = accessible_name(m, el, spaced=True)
     if name or el.tag not in FIELD_TAGS:
         return name or target_name(m, nid)
     # a field without a label: its name or id (its ancestors' text would name something else)
@@ -193,9 +201,11 @@ def role(n: Node) -> str:
     return _TAG_ROLES.get(tag, "")
 
 
-def accessible_name(m: Mirror, n: Node, labels: dict[str, str] | None = None) -> str:
+def accessible_name(m: Mirror, n: Node, labels: dict[str, str] | None = None,
+                    spaced: bool = False) -> str:
     """The element's accessible name, as far as the recorded DOM says it: aria-label,
-    aria-labelledby, a form field's <label>, its own text, alt/title/placeholder/value."""
+    aria-labelledby, a form field's <label>, its own text, alt/title/placeholder/value.
+    `spaced`: its elements' texts apart (`_short_text`), for a person to read."""
     a = n.attrs
     name = _said(a.get("aria-label"))
     if name:
@@ -218,7 +228,7 @@ def accessible_name(m: Mirror, n: Node, labels: dict[str, str] | None = None) ->
         if str(a.get("type", "")).lower() in ("submit", "button", "reset"):
             return _said(a.get("value"))[:NAME_CHARS]
         return ""
-    text = _said(_short_text(m, n.id))
+    text = _said(_short_text(m, n.id, spaced=spaced))
     if text:
         return text[:NAME_CHARS]
     return (_said(a.get("alt")) or _said(a.get("title")))[:NAME_CHARS]

@@ -222,3 +222,15 @@ def test_a_field_typed_in_then_emptied_is_cleared():
                                       typed(search, "", 300)])
     assert [s.describe() for s in got[1:]] == ['Type "mug" in "Search"', 'Click an element',
                                                'Clear "Search"']
+
+
+def test_a_click_on_a_card_names_its_texts_apart():
+    """A click on a product card (no role of its own) is named by the card's texts, each
+    element's apart as the page shows them - they ran together ("Desk Lamp★ 4.6$39.00Add to
+    cart") where the card's markup has no spaces between its elements."""
+    card = el("div", el("h3", text("Desk Lamp")), el("span", text("★ 4.6")),
+              el("span", text("$39.00")), el("span", text("Add"), el("b", text("to cart"))),
+              class_="card")
+    evs = full(page(card)) + [click(card, 100)]
+    (_, clicked) = steps(evs)
+    assert clicked.kind is StepKind.CLICK and clicked.name == "Desk Lamp ★ 4.6 $39.00 Add to cart"
