@@ -35,7 +35,10 @@ class ClipFormat(str, enum.Enum):
 
 
 VIDEO_FORMATS = frozenset({ClipFormat.MP4, ClipFormat.WEBM})
-INSTALL_VIDEO = "pip install 'session-replay[video]'"
+# the video extra's one requirement (pyproject.toml), named itself: this project is installed
+# from its checkout (`pip install .[video]` there), and `session-replay[video]` would ask the
+# package index for whatever bears that name
+INSTALL_VIDEO = "pip install 'av>=12'"
 TITLE = "Session Replay clip"   # the only metadata a video carries
 
 
