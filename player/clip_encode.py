@@ -5,7 +5,7 @@ the frames are PIL RGB images, all of one size).
   animation in one call: their frames are kept until the end (a still moment is one frame
   shown longer, as both encoders would merge it anyway).
 - **MP4** (H.264, libx264) and **WebM** (VP9, libvpx-vp9) go through PyAV (`av`, the optional
-  extra `session-replay[video]`; its wheel carries FFmpeg's libraries). Each frame is encoded
+  extra `video`; its wheel carries FFmpeg's libraries). Each frame is encoded
   and written as it comes - a video holds every painted moment at a constant frame rate, so
   `fps x duration` frames, nothing kept in memory. yuv420p (what every player and tracker
   plays), so width and height must be even (`even_size`); the colours are tagged BT.601
