@@ -6,7 +6,9 @@ recorder saw, so it is masked at open unless `--unmasked` - and the `--at` momen
 from __future__ import annotations
 
 import argparse
+import math
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -169,15 +171,30 @@ def open_source(spec: str, data: Path, session_number: int = 0, *,
     return src
 
 
+# a moment as the player's clock shows it: m:ss or h:mm:ss, seconds with a fraction if wanted
+_CLOCK = re.compile(r"(?:(\d+):)?(\d+):([0-5]?\d(?:\.\d+)?)")
+
+
 def moment(v: str) -> float | str:
-    """argparse type of `--at`: milliseconds, or 'end'."""
-    if v.strip().lower() == "end":
+    """argparse type of `--at` (and `--from`/`--to`): milliseconds (62000, 62000ms), seconds
+    (62s), the player's clock (1:02, 1:02.5, 1:00:02), or 'end'."""
+    s = v.strip().lower()
+    if s == "end":
         return "end"
+    clock = _CLOCK.fullmatch(s)
+    if clock:
+        h, m, sec = clock.groups()
+        return ((int(h or 0) * 60 + int(m)) * 60 + float(sec)) * 1000
+    scale = 1000.0 if s.endswith("s") and not s.endswith("ms") else 1.0
     try:
-        return float(v)
+        ms = float(s.removesuffix("ms").removesuffix("s")) * scale
     except ValueError:
         raise argparse.ArgumentTypeError(
-            f"{v!r} is not a number of milliseconds (or 'end')") from None
+            f"{v!r} is not a moment: give milliseconds (62000), seconds (62s), the player's"
+            " clock (1:02) or 'end'") from None
+    if not math.isfinite(ms):
+        raise argparse.ArgumentTypeError(f"{v!r} is not a moment: give a finite number")
+    return ms
 
 
 def resolve_moment(at: float | str, duration_ms: float, damaged: int = 0,

@@ -45,10 +45,12 @@ def register(subparsers, common) -> None:
                    help="where to write ('-' for stdout with rrweb, har and playwright;"
                         " default: SESSION.<format's suffix> in the current folder)")
     r = p.add_argument_group(f"range (har, {', '.join(CLIPS)}, playwright)")
-    r.add_argument("--from", dest="start", type=moment, default=None, metavar="MS",
-                   help="start at MS ms after the first event (default: the start)")
-    r.add_argument("--to", dest="end", type=moment, default=None, metavar="MS",
-                   help="end at MS ms after the first event, or 'end' (default: the end)")
+    r.add_argument("--from", dest="start", type=moment, default=None, metavar="T",
+                   help="start at T after the first event: ms, 62s or 1:02 (default: the"
+                        " start)")
+    r.add_argument("--to", dest="end", type=moment, default=None, metavar="T",
+                   help="end at T after the first event (ms, 62s, 1:02), or 'end' (default:"
+                        " the end)")
     c = p.add_argument_group(f"clips ({', '.join(CLIPS)})")
     c.add_argument("--size", type=_clip_size, default=None, metavar="WxH",
                    help="frame size (default: the recorded page, at most 800 px wide; mp4"
@@ -63,9 +65,9 @@ def register(subparsers, common) -> None:
     b = p.add_argument_group("bug bundle (replay)")
     b.add_argument("--title", default=None, help="the bug's title, shown when it is opened")
     b.add_argument("--notes", default=None, help="notes: expected, actual, environment")
-    b.add_argument("--at", type=moment, default=None, metavar="MS",
-                   help="the moment of the bug (ms after the first event, or 'end'); the"
-                        " player opens there")
+    b.add_argument("--at", type=moment, default=None, metavar="T",
+                   help="the moment of the bug (after the first event: ms, 62s or 1:02, or"
+                        " 'end'); the player opens there")
     p.set_defaults(func=run)
 
 

@@ -20,9 +20,9 @@ def register(subparsers, common) -> None:
                               description="Open the player on a stored session or a recording"
                                           " file (read, not imported).")
     add_source_arguments(p)
-    p.add_argument("--at", type=moment, default=None, metavar="MS",
-                   help="open at MS milliseconds after the session's first event ('end' for"
-                        " the last moment)")
+    p.add_argument("--at", type=moment, default=None, metavar="T",
+                   help="open at T after the session's first event: ms, 62s or 1:02 as the"
+                        " player's clock shows it ('end' for the last moment)")
     add_quit_after(p)
     p.add_argument("--follow", action="store_true",
                    help="a live session: show new events as they arrive (the view stays at the"

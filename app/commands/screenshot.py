@@ -25,9 +25,9 @@ def register(subparsers, common) -> None:
                               description="Paint a moment of a session (id or unique prefix) or"
                                           " recording file offscreen and write it as PNG.")
     add_source_arguments(p)
-    p.add_argument("--at", type=moment, required=True, metavar="MS",
-                   help="milliseconds after the session's first event ('end' for the last"
-                        " moment)")
+    p.add_argument("--at", type=moment, required=True, metavar="T",
+                   help="after the session's first event: milliseconds, 62s, or 1:02 as the"
+                        " player's clock shows it ('end' for the last moment)")
     p.add_argument("-o", "--output", type=Path, required=True, metavar="FILE.png",
                    help="where to write the PNG")
     p.add_argument("--size", default=None, type=frame_size, metavar="WxH",

@@ -20,9 +20,10 @@ def register(subparsers, common) -> None:
                               description="Write the DOM of a session (id or unique prefix) or"
                                           " recording file at a moment as a safe, inert HTML file.")
     add_source_arguments(p)
-    p.add_argument("--at", type=moment, default=None, metavar="MS",
-                   help="milliseconds after the session's first event (default: the first"
-                        " frame; 'end' for the last moment)")
+    p.add_argument("--at", type=moment, default=None, metavar="T",
+                   help="after the session's first event: milliseconds, 62s, or 1:02 as the"
+                        " player's clock shows it (default: the first frame; 'end' for the"
+                        " last moment)")
     p.add_argument("-o", "--output", type=Path, metavar="FILE.html",
                    help="where to write ('-' for stdout; default: SESSION-atMS.html)")
     p.set_defaults(func=run)

@@ -54,3 +54,24 @@ def test_snapshot_errors_say_what_to_do(tmp_path, fixtures_dir, capsys):
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({"not": "events"}))
     assert main(["--data", data, "snapshot", str(bad), "--at", "0"]) == 2
+
+
+def test_a_moment_is_given_as_the_players_clock_shows_it_or_in_seconds(tmp_path, fixtures_dir,
+                                                                     capsys):
+    """`--at 0:50` (the player's clock), `50s` and `50000` are the same moment; a moment that
+    is none of these is refused in one line naming the forms (exit 2)."""
+    import pytest
+    rec = str(fixtures_dir / "rrweb-player-demo.json")
+    docs = []
+    for at in ("50000", "50s", "0:50", "0:50.0"):
+        out = tmp_path / f"{at.replace(':', '_')}.html"
+        assert main(["--data", str(tmp_path / "data"), "snapshot", rec, "--at", at,
+                     "-o", str(out)]) == 0
+        docs.append(out.read_text())
+    assert len(set(docs)) == 1
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as e:
+        main(["--data", str(tmp_path / "data"), "snapshot", rec, "--at", "1:75", "-o", "-"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert e.value.code == 2 and "'1:75' is not a moment: give milliseconds (62000), seconds" \
+        " (62s), the player's clock (1:02) or 'end'" in err[-1]
