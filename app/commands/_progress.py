@@ -4,6 +4,7 @@ above the bar only when stdout is that terminal too: piped, it stays on stdout (
 would otherwise send it to the bar's stream, stderr - and `$(replay import f)` gets nothing)."""
 from __future__ import annotations
 
+import os
 import sys
 from typing import Iterable, Iterator
 
@@ -21,6 +22,19 @@ class Console(RichConsole):
     def on_broken_pipe(self) -> None:
         self.quiet = True
         raise BrokenPipeError
+
+
+PIPED_WIDTH = 120   # piped with no COLUMNS: a width a pager or a log shows whole
+
+
+def output_console(wrap: bool = True) -> Console:
+    """Where a command prints its report: the terminal's width (rich reads COLUMNS); piped,
+    COLUMNS if set, else PIPED_WIDTH. `wrap=False`: piped without COLUMNS, a sentence stays
+    one line (rich's 80 columns cut an audit's mid-phrase, trailing spaces and all)."""
+    console = Console()
+    if not console.is_terminal and not os.environ.get("COLUMNS", "").isdigit():
+        console = Console(width=PIPED_WIDTH, soft_wrap=not wrap)
+    return console
 
 
 class _Percent(ProgressColumn):

@@ -22,7 +22,7 @@ from recorder.privacy.audit import SENSITIVE_INPUTS, audit_session, clock, looke
 from ..cli import UserError
 from ._store import open_existing_store
 from ._words import count
-from ._progress import Console, advancing, event_total, progress_bar
+from ._progress import advancing, event_total, output_console, progress_bar
 from ._selection import (add_session_selection, check_selection, named_files, names_stored,
                          selected_ids)
 from ._source import open_raw
@@ -92,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps([{**a.to_json(), "looked_for": searched} for _, a in audits],
                          indent=1))
     else:
-        console = Console()
+        console = output_console(wrap=False)
         console.print(f"looked for: {looked_for(kinds)}")
         for label, a in audits:
             console.print(f"[bold]{label}[/]  {count(a.events, 'event')}  {a.summary(searched)}"

@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 import re
 import time
 from datetime import datetime, timezone
@@ -21,7 +20,7 @@ from recorder.store import PARTIAL, split_tag
 
 from ..browser_model import Catalog, Query, make_row
 from ..cli import UserError
-from ._progress import Console
+from ._progress import output_console
 from ._store import open_existing_store
 from ._words import count
 
@@ -113,7 +112,7 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps([{**msgspec.to_builtins(r.info), "title": r.title or None}
                           for r in rows], indent=1))
         return 0
-    console = _console()
+    console = output_console()
     if not rows:
         console.print("no sessions" + (" match" if any(
             (args.user, args.url, args.errors, args.since, args.application, searching)) else
@@ -177,17 +176,8 @@ _DROP = ("views", "size", "frustr.", "user", "first URL", "bug")
 _URL_MIN, _URL_MAX = 16, 48
 _TITLE_MAX = 32
 _GAP = 3             # cells between columns (SIMPLE_HEAD: a pad, the blank divider, a pad)
-_PIPED_WIDTH = 120   # piped with no COLUMNS: a width a pager or a log shows whole
 _GENERATED_ID = re.compile(r"[0-9a-fA-F-]{16,}")   # shown as its shortest unique prefix
 _NAME_MAX = 28       # a longer id a person named is cut in the middle
-
-
-def _console() -> Console:
-    """The terminal's width (rich reads COLUMNS); piped, COLUMNS if set, else _PIPED_WIDTH."""
-    console = Console()
-    if not console.is_terminal and not os.environ.get("COLUMNS", "").isdigit():
-        console = Console(width=_PIPED_WIDTH)
-    return console
 
 
 def _width(col: str, values: list[str]) -> int:

@@ -92,9 +92,13 @@ def test_mask_then_audit(tmp_path, capsys):
     rc, out, _ = run(capsys, "--data", data, "audit", sid[:8])
     # it says what it looked for, and calls nothing "clean" beyond that
     assert rc == 0 and "0 findings" in out and "clean" not in out
-    words = " ".join(out.split())   # rich wraps lines to the terminal
+    words = " ".join(out.split())
     assert "looked for: email, card, phone" in words
     assert "none of: email, card, phone, sensitive-input" in words
+    # piped (as here), a sentence is one line: rich cut them at 80 columns, mid-phrase
+    lines = out.splitlines()
+    assert lines[0].startswith("looked for: ") and lines[0].endswith("not searched"), lines[:3]
+    assert all(ln == ln.rstrip() for ln in lines), lines
 
 
 def test_outputs_of_a_file_follow_the_active_rules(tmp_path, capsys):
