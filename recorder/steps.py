@@ -388,8 +388,9 @@ class StepsBuilder:
             sem.clicks[-1] = msgspec.structs.replace(c, selector=sel)
             self._clicks_seen = len(sem.clicks)
             self._pos.setdefault((c.t, c.id), sem.fed - 1)
-            if c.id != self._typing:
-                self._typing = None
+            # a click ends the typing - on the field typed into too: clicked again later and
+            # emptied, it is a step of its own ("Clear"), not the typing's last value
+            self._typing = None
         if e.get("type") == EventType.Meta:
             self._typing = None
         elif e.get("type") == EventType.IncrementalSnapshot and isinstance(data, dict) \

@@ -224,6 +224,19 @@ def test_a_field_typed_in_then_emptied_is_cleared():
                                                'Clear "Search"']
 
 
+def test_a_field_clicked_again_and_emptied_is_a_step_of_its_own():
+    """Typed into, then (ten seconds and another click later) clicked again and emptied: two
+    steps - the typing kept the clear as its last value ("Clear" at the typing's time) and
+    the clear became a mere click (record mode, a new QA user)."""
+    search = el("input", type="search", id="search", placeholder="Search")
+    got = steps(full(page(search)) + [click(search, 100), typed(search, "lamp", 200),
+                                      typed(search, "lampJane", 300), click(search, 10_000),
+                                      typed(search, "", 10_000)])
+    assert [(s.t, s.describe()) for s in got[1:]] == [
+        (100, 'Click "Search"'), (200, 'Type "lampJane" in "Search"'),
+        (10_000, 'Click "Search"'), (10_000, 'Clear "Search"')]
+
+
 def test_a_click_on_a_card_names_its_texts_apart():
     """A click on a product card (no role of its own) is named by the card's texts, each
     element's apart as the page shows them - they ran together ("Desk Lamp★ 4.6$39.00Add to
