@@ -27,17 +27,25 @@ class _SignalBar:
         self.job.progress.emit(description, 0, self._total[self._n])
         return self._n
 
+    @property
+    def task_ids(self) -> list[int]:
+        return list(self._total)
+
     def update(self, task: int, *, description: str | None = None,
-               completed: float | None = None, total: float | None = None, **_: Any) -> None:
+               completed: float | None = None, total: float | None = None,
+               visible: bool | None = None, **_: Any) -> None:
         if total is not None:
             self._total[task] = int(total)
         if completed is not None:
             self._done[task] = int(completed)
+        if visible is False:   # a stage ended (`_progress.next_stage`): the next one says itself
+            return
         self.job.progress.emit(description or "", self._done.get(task, 0),
                                self._total.get(task, 0))
 
     def remove_task(self, task: int) -> None:
-        pass
+        self._total.pop(task, None)
+        self._done.pop(task, None)
 
 
 class ImportJob(ThreadJob):
