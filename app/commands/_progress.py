@@ -29,11 +29,13 @@ PIPED_WIDTH = 120   # piped with no COLUMNS: a width a pager or a log shows whol
 
 def output_console(wrap: bool = True) -> Console:
     """Where a command prints its report: the terminal's width (rich reads COLUMNS); piped,
-    COLUMNS if set, else PIPED_WIDTH. `wrap=False`: piped without COLUMNS, a sentence stays
-    one line (rich's 80 columns cut an audit's mid-phrase, trailing spaces and all)."""
+    COLUMNS if set, else PIPED_WIDTH. `wrap=False`: piped, a sentence stays one line (rich
+    cut an audit's at 80 columns, mid-phrase, trailing spaces and all); a table still fits."""
     console = Console()
-    if not console.is_terminal and not os.environ.get("COLUMNS", "").isdigit():
-        console = Console(width=PIPED_WIDTH, soft_wrap=not wrap)
+    if not console.is_terminal:
+        columns = os.environ.get("COLUMNS", "")
+        console = Console(width=int(columns) if columns.isdigit() else PIPED_WIDTH,
+                          soft_wrap=not wrap)
     return console
 
 

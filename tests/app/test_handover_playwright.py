@@ -98,18 +98,9 @@ def test_playwright_script_reproduces_the_session_on_the_demo_pages(tmp_path):
     assert "expect_text(page, '#cart-count', '4')" in text
 
     port = _free_port()
-    server = subprocess.Popen([sys.executable, str(ROOT / "assets" / "demo" / "server.py"),
-                               "--port", str(port)], stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
+    server = _demo_server(port)
     try:
-        import time
         import urllib.request
-        for _ in range(100):   # until it answers
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/index.html", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
         driver = tmp_path / "driver.py"
         driver.write_text(_DRIVER)
         env = dict(os.environ, REPLAY_BASE_URL=f"http://127.0.0.1:{port}")
@@ -207,6 +198,7 @@ def test_playwright_script_never_holds_a_masked_value(tmp_path):
 
 
 def _demo_server(port: int) -> subprocess.Popen:
+    """The demo shop's pages and API on loopback `port`, answering when this returns."""
     import time
     import urllib.request
     server = subprocess.Popen([sys.executable, str(ROOT / "assets" / "demo" / "server.py"),

@@ -252,10 +252,7 @@ def test_a_value_typed_into_a_masked_field_is_masked_where_the_page_repeats_it(
     hand.eval("document.getElementById('message').textContent = ''")
     hand.click("#coupon")
     hand.type("#coupon", "X", clear=True)   # a value no echo search looks for (too short)
-    hand.type("#coupon", COUPON, clear=True)
-    hand.click("#apply")
-    qtbot.waitUntil(lambda: hand.eval("document.getElementById('message').textContent")
-                    == "No coupon named " + COUPON, timeout=TIMEOUT_MS)
+    _apply_coupon(qtbot, hand, COUPON)
     with qtbot.waitSignal(page.sessionRecorded, timeout=TIMEOUT_MS) as again:
         page.stop()
     assert again.args[0] != sid
@@ -293,6 +290,16 @@ def test_a_masked_buttons_text_is_masked_in_its_click_action(qtbot, record_page,
             assert b"apply coupon" not in f.read_bytes().lower(), f
 
 
+def _apply_coupon(qtbot, hand, code: str) -> None:
+    """`code` typed into the coupon field (replacing what it held) and applied; the page has
+    said it is no coupon when this returns."""
+    hand.click("#coupon")
+    hand.type("#coupon", code, clear=True)
+    hand.click("#apply")
+    qtbot.waitUntil(lambda: hand.eval("document.getElementById('message').textContent")
+                    == "No coupon named " + code, timeout=TIMEOUT_MS)
+
+
 def test_a_value_on_the_way_that_the_page_echoed_is_masked_and_fades(qtbot, record_page, shop):
     """"WINTER", applied (the page sends and shows it), then typed on to "WINTERSALE26" and
     applied again: both echoes are masked - record mode's browser hands the pass each value
@@ -305,11 +312,7 @@ def test_a_value_on_the_way_that_the_page_echoed_is_masked_and_fades(qtbot, reco
     hand = BrowserRecorder(browser=page.browser, view=page.view, timeout_s=TIMEOUT_MS / 1000)
     hand.wait_ready()
     for code in ("WINTER", COUPON):
-        hand.click("#coupon")
-        hand.type("#coupon", code, clear=True)
-        hand.click("#apply")
-        qtbot.waitUntil(lambda: hand.eval("document.getElementById('message').textContent")
-                        == "No coupon named " + code, timeout=TIMEOUT_MS)
+        _apply_coupon(qtbot, hand, code)
     with qtbot.waitSignal(page.sessionRecorded, timeout=TIMEOUT_MS) as stored:
         page.stop()
     # the command it says to run names this data folder (not the default one)
