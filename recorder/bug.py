@@ -76,8 +76,11 @@ def restepped(context: dict[str, Any] | None, events: Iterable[dict]) -> dict[st
     """`context` for `events` masked anew (`replay mask`, a re-masked session): a bug
     report's steps read again from them - its click names are the page's text, which
     stricter rules mask in the events and the steps kept as they were."""
-    report = from_context(context)
-    if report is None or not report.steps:
+    raw = (context or {}).get(CONTEXT_KEY)
+    if not isinstance(raw, dict) or not raw.get("steps"):
         return context
+    # a report of another shape reads as its title and notes (`from_context`): its steps,
+    # unreadable, are read again from the events all the same, never kept as they were
+    report = from_context(context) or BugReport()
     return with_report(context, BugReport(title=report.title, notes=report.notes,
                                           at_ms=report.at_ms, steps=steps(events)))

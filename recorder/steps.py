@@ -369,6 +369,7 @@ class StepsBuilder:
         self._clicks_seen = 0
         self._inputs: list[Step] = []
         self._typing: int | None = None   # the node the last input step is typing into
+        self._clicked_in = False   # ... and a click on it came since its last value
         self._pos: dict[tuple[float, int | None], int] = {}   # (t, node) -> its event's place
 
     def feed(self, e: Raw) -> None:
@@ -388,9 +389,10 @@ class StepsBuilder:
             sem.clicks[-1] = msgspec.structs.replace(c, selector=sel)
             self._clicks_seen = len(sem.clicks)
             self._pos.setdefault((c.t, c.id), sem.fed - 1)
-            # a click ends the typing - on the field typed into too: clicked again later and
-            # emptied, it is a step of its own ("Clear"), not the typing's last value
-            self._typing = None
+            if c.id != self._typing:
+                self._typing = None
+            else:   # clicked into the field typed into: the typing goes on only if its next
+                self._clicked_in = True   # value extends the last (a caret moved), see _input
         if e.get("type") == EventType.Meta:
             self._typing = None
         elif e.get("type") == EventType.IncrementalSnapshot and isinstance(data, dict) \
@@ -421,9 +423,15 @@ class StepsBuilder:
         kind = StepKind.SELECT if n.tag == "select" else StepKind.TYPE
         step = Step(t, kind, name, robust_selector(self.mirror, nid),
                     None if masked else text, masked, id=nid)
-        if self._typing == nid and self._inputs and self._inputs[-1].kind is kind:
-            first = self._inputs[-1]
-            self._inputs[-1] = msgspec.structs.replace(step, t=first.t)  # one step, last value
+        last = self._inputs[-1] if self._inputs else None
+        # after a click into the field, a value that does not type on from the last (the
+        # field emptied, its text replaced) is a step of its own, not the typing's last value
+        # ("Clear" at the typing's time, the clear shown as a mere click)
+        again = self._clicked_in and last is not None and (
+            text == "" or (not masked and not last.masked and not text.startswith(last.text or "")))
+        self._clicked_in = False
+        if self._typing == nid and last is not None and last.kind is kind and not again:
+            self._inputs[-1] = msgspec.structs.replace(step, t=last.t)  # one step, last value
         else:
             self._inputs.append(step)
         self._typing = nid

@@ -172,7 +172,8 @@ def open_source(spec: str, data: Path, session_number: int = 0, *,
 
 
 # a moment as the player's clock shows it: m:ss or h:mm:ss, seconds with a fraction if wanted
-_CLOCK = re.compile(r"(?:(\d+):)?(\d+):([0-5]?\d(?:\.\d+)?)")
+_CLOCK = re.compile(r"(?:(\d+):([0-5]?\d)|(\d+)):([0-5]?\d(?:\.\d+)?)")
+_AMOUNT = re.compile(r"([+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?)(ms|s)?")
 
 
 def moment(v: str) -> float | str:
@@ -183,17 +184,15 @@ def moment(v: str) -> float | str:
         return "end"
     clock = _CLOCK.fullmatch(s)
     if clock:
-        h, m, sec = clock.groups()
-        return ((int(h or 0) * 60 + int(m)) * 60 + float(sec)) * 1000
-    scale = 1000.0 if s.endswith("s") and not s.endswith("ms") else 1.0
-    try:
-        ms = float(s.removesuffix("ms").removesuffix("s")) * scale
-    except ValueError:
+        h, hm, m, sec = clock.groups()
+        minutes = int(h) * 60 + int(hm) if h is not None else int(m)
+        return (minutes * 60 + float(sec)) * 1000
+    amount = _AMOUNT.fullmatch(s)
+    ms = float(amount[1]) * (1000.0 if amount[2] == "s" else 1.0) if amount else math.nan
+    if not math.isfinite(ms):
         raise argparse.ArgumentTypeError(
             f"{v!r} is not a moment: give milliseconds (62000), seconds (62s), the player's"
-            " clock (1:02) or 'end'") from None
-    if not math.isfinite(ms):
-        raise argparse.ArgumentTypeError(f"{v!r} is not a moment: give a finite number")
+            " clock (1:02) or 'end'")
     return ms
 
 

@@ -13,7 +13,10 @@
   // The recorder in this page: our capture.js when it was injected, else rrweb's.
   var CAPTURE = win.ReplayCapture || null;
   var REC = CAPTURE || win.rrweb;
-  var docId = Math.random().toString(36).slice(2) + Date.now().toString(36);
+  // the clock as it was when the recorder loaded (rrweb keeps its own so): a page that fakes
+  // Date.now later stamps neither the events nor the typed values with it
+  var now = Date.now.bind(Date);
+  var docId = Math.random().toString(36).slice(2) + now().toString(36);
   var pending = [], sent = 0, bridge = null, flushQueued = false, stop = null, started = false;
   // Values typed into masked fields. rrweb records them as asterisks, so the recorder's
   // privacy pass could never learn them and mask their echoes (a coupon code in a request
@@ -44,7 +47,7 @@
     if (lastTyped.get(el) === text) return;   // rrweb asks again for the same value
     lastTyped.set(el, text);
     var mirror = REC.record && REC.record.mirror, id = mirror ? mirror.getId(el) : -1;
-    typed.push({text: text, field: typeof id === "number" && id > 0 ? id : null, at: Date.now()});
+    typed.push({text: text, field: typeof id === "number" && id > 0 ? id : null, at: now()});
     queueSend();
   }
   function queueSend() {
@@ -123,6 +126,8 @@
   function start(given) {
     if (stop) return;
     if (CAPTURE) { startCapture(given); return; }
+    // Record after Stop injects rrweb again: its new instance numbers the nodes now
+    REC = win.rrweb;
     typed = []; lastTyped = new WeakMap();   // a new recording learns its own (Python cleared its copy)
     if (!inputWatched) { inputWatched = true; win.document.addEventListener("input", onInput, true); }
     options = {};
@@ -194,7 +199,7 @@
                                         style: {width: w + "px", height: h + "px"}}});
       }
       if (out.length) emit({type: 3, data: {source: 0, texts: [], attributes: out, removes: [], adds: []},
-                            timestamp: Date.now()});
+                            timestamp: now()});
     });
     function watch(el) {
       var meta = mirror.getMeta(el), a = meta && meta.attributes;

@@ -72,6 +72,7 @@ MAX_NEEDLES = 64       # a value's written forms, when its runs are short
 # for once a later keystroke superseded it: a debounced search fires a few hundred ms after
 # the keystroke, its results and a slow response's RUM entry come within seconds.
 FADE_MS = 10_000
+FEED_EARLY_MS = 100   # how much before its time a scheduled value is noted (`Echoes.feed`)
 
 
 def _json(s: str) -> str:
@@ -267,12 +268,20 @@ class Echoes:
         the pass reaches it (`feed`), so its keystrokes fade as typed ones do - given whole
         from the first event, "lamp" typed on the way to "lampshade" masked the page's own
         words before the typing and for ever after."""
-        self.scheduled = sorted([*self.scheduled, *typed], key=lambda t: t.at, reverse=True)
+        # in time order, values of one millisecond as they came (a page that cuts a value as
+        # it is typed: "12345", then "1234", one millisecond); kept last first, to pop
+        due = sorted([*reversed(self.scheduled), *typed], key=lambda t: t.at)
+        due.reverse()
+        self.scheduled = due
 
     def feed(self, now: Any = None) -> None:
-        """Note the scheduled values typed up to `now` (None: all of them)."""
+        """Note the scheduled values typed up to `now` (None: all of them), and those typed
+        within FEED_EARLY_MS after it: the page's clock and the recorder's may differ by a
+        millisecond or so (a page's own input listener stamping its echo first) - noted a
+        little early, a value only masks a little more."""
         due = self.scheduled
-        while due and (now is None or (isinstance(now, (int, float)) and due[-1].at <= now)):
+        while due and (now is None or (isinstance(now, (int, float))
+                                       and due[-1].at - FEED_EARLY_MS <= now)):
             t = due.pop()
             self.add(t.text, t.field, t.at)
 

@@ -421,6 +421,26 @@ def test_values_typed_in_the_recording_browser_are_noted_at_their_time():
     assert "searched ***" in shown[-3] and '"Checkout"' in shown[-2] and '\\"***\\"' in shown[-1]
 
 
+def test_record_modes_values_of_one_millisecond_keep_their_order_and_come_a_little_early():
+    """A page that cuts a value as it is typed ("12345", then "1234", one millisecond): the
+    field ends with "1234", masked for good - noted in the other order, it faded as a
+    keystroke on the way. And a page's own listener may stamp its echo a millisecond before
+    the recording browser's clock says the value was typed: noted a little early, it is
+    masked."""
+    e = Echoes()
+    e.schedule([Typed("12345", 5, T0 + 100), Typed("1234", 5, T0 + 100)])
+    e.feed(T0 + 100)   # as the masker does at each event
+    later = T0 + 100 + 3 * FADE_MS
+    e.feed(later)
+    assert e.scrub_event({"timestamp": later, "data": "PIN 1234 accepted"})["data"] == \
+        "PIN *** accepted"
+    e = Echoes()
+    e.schedule([Typed("lamps", 5, T0 + 1_000)])
+    e.feed(T0 + 999)
+    assert e.scrub_event({"timestamp": T0 + 999, "data": "Results for lamps"})["data"] == \
+        "Results for ***"
+
+
 def test_a_value_typed_again_is_not_new_to_the_second_pass():
     """`added` tells a one-pass caller that a batch typed a value whose echoes before it the
     second pass must look for: a value typed again - the field cleared and the same code

@@ -237,6 +237,16 @@ def test_a_field_clicked_again_and_emptied_is_a_step_of_its_own():
         (10_000, 'Click "Search"'), (10_000, 'Clear "Search"')]
 
 
+def test_a_click_into_the_field_while_typing_on_is_one_typing_step():
+    """The caret moved by a click, the typing goes on: one step, its last value (two would ask
+    the Playwright script for two placeholders of one field)."""
+    q = el("input", type="search", id="q", placeholder="Search")
+    got = steps(full(page(q)) + [click(q, 100), typed(q, "lam", 200), click(q, 300),
+                                  typed(q, "lamp", 400), typed(q, "lamps", 500)])
+    assert [(s.t, s.describe()) for s in got[1:]] == [
+        (100, 'Click "Search"'), (200, 'Type "lamps" in "Search"'), (300, 'Click "Search"')]
+
+
 def test_a_click_on_a_card_names_its_texts_apart():
     """A click on a product card (no role of its own) is named by the card's texts, each
     element's apart as the page shows them - they ran together ("Desk Lamp★ 4.6$39.00Add to
@@ -247,3 +257,17 @@ def test_a_click_on_a_card_names_its_texts_apart():
     evs = full(page(card)) + [click(card, 100)]
     (_, clicked) = steps(evs)
     assert clicked.kind is StepKind.CLICK and clicked.name == "Desk Lamp ★ 4.6 $39.00 Add to cart"
+
+
+def test_steps_of_a_report_that_does_not_read_are_read_again_not_kept():
+    """Re-masking (`restepped`): a bug report of another version's shape reads as its title
+    and notes only - its steps, names of the page's text, go all the same."""
+    from recorder.bug import CONTEXT_KEY, restepped
+    card = el("button", text("Add to cart"), id="add")
+    events = full(page(card))
+    old = {CONTEXT_KEY: {"title": "Cart", "steps": [{"t": 1, "kind": "teleport",
+                                                      "name": "Ada Lovelace's cart"}]}}
+    new = restepped(old, events)
+    assert new[CONTEXT_KEY]["title"] == "Cart" and "Ada" not in str(new)
+    assert [st["kind"] for st in new[CONTEXT_KEY]["steps"]] == ["navigate"]
+    assert restepped({"other": 1}, events) == {"other": 1}
