@@ -16,7 +16,7 @@ from typing import Any, Iterable
 from ..format import EventType, IncrementalSource
 from ..mirror import Mirror
 from . import detectors
-from .levels import always_masked
+from .levels import always_masked, note_type_changes
 from .strings import map_strings, place
 
 # What an audit looks at, said in one place (the CLI and the privacy workspace print it): an
@@ -160,7 +160,7 @@ def audit_events(events: Iterable[dict], kinds: Iterable[str] = detectors.KINDS,
             start = ts
         d = e.get("data")
         if e.get("type") == _INC and isinstance(d, dict) and d.get("source") == _MUTATION:
-            _note_type_changes(mirror, d.get("attributes") or (), was_always)
+            note_type_changes(mirror.nodes, d.get("attributes") or (), was_always)
         mirror.apply(e)
         offset = ts - start
         here[:] = [e, i, offset]
@@ -200,17 +200,6 @@ def audit_events(events: Iterable[dict], kinds: Iterable[str] = detectors.KINDS,
             found.append(Finding(SENSITIVE_INPUTS, i, offset, nid, f"{where} ({kind} field)",
                                  f"{len(v)} characters in clear"))
     return result
-
-
-def _note_type_changes(mirror: Mirror, attributes: Iterable[Any], was: set[Any]) -> None:
-    """Before a mutation applies: a field masked at every level whose type (or autocomplete)
-    changes is remembered as one."""
-    for a in attributes:
-        at = a.get("attributes") if isinstance(a, dict) else None
-        if isinstance(at, dict) and ("type" in at or "autocomplete" in at):
-            n = mirror.nodes.get(a.get("id"))
-            if n is not None and always_masked(n.tag, n.attrs):
-                was.add(n.id)
 
 
 def _in_clear(v: Any) -> bool:

@@ -22,7 +22,7 @@ import re
 from typing import TYPE_CHECKING
 
 from ..format import NodeType
-from ..mirror import Mirror, Node
+from ..mirror import Mirror, Node, field
 from .selectors import SelectorIndex, compile_selector
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -115,6 +115,18 @@ def always_masked(tag: str | None, attrs: dict) -> bool:
         t = attrs.get("type")
         return isinstance(t, str) and t.lower() in ALWAYS_MASKED_TYPES
     return False
+
+
+def note_type_changes(nodes: dict, attributes, was: set) -> None:
+    """Before a mutation's attribute changes apply: each input masked at every level whose
+    type (or autocomplete) changes goes into `was` - a "show password" button makes the
+    field a text field, which stays as masked (the recorder's pass and the audit alike)."""
+    for a in attributes:
+        at = field(a, "attributes")
+        if isinstance(at, dict) and ("type" in at or "autocomplete" in at):
+            n = nodes.get(field(a, "id"))
+            if n is not None and always_masked(n.tag, n.attrs):
+                was.add(n.id)
 
 
 def input_type(tag: str | None, attrs: dict) -> str:

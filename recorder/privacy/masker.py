@@ -33,7 +33,8 @@ from ..mirror import Mirror, Node, field
 from . import detectors as _detectors
 from .echoes import Echoes, Typed
 from .levels import (BUTTON_TYPES, FORM_TAGS, HIDDEN_LEVEL, MASK_LEVEL, MASK_USER_INPUT_LEVEL,
-                     Level, PrivacyLevels, always_masked, is_ignored, input_type, value_masked)
+                     Level, PrivacyLevels, always_masked, is_ignored, input_type, note_type_changes,
+                     value_masked)
 from .masking import (_DROP, BOX_ATTRS, MASK, attrs_as_recorded, hidden_attrs, make_url_scrubber,
                       mask_attr, mask_attrs, mask_text, mask_text_node, mask_value,
                       text_as_recorded)
@@ -596,13 +597,7 @@ class SessionMasker:
     def _note_type_changes(self, attributes: Iterable[Any]) -> None:
         """Before a mutation applies: an input masked at every level whose type changes
         (or whose `autocomplete` does) is remembered as one."""
-        nodes = self.mirror.nodes
-        for a in attributes:
-            at = field(a, "attributes")
-            if isinstance(at, dict) and ("type" in at or "autocomplete" in at):
-                n = nodes.get(field(a, "id"))
-                if n is not None and always_masked(n.tag, n.attrs):
-                    self._was_always.add(n.id)
+        note_type_changes(self.mirror.nodes, attributes, self._was_always)
 
     def _classed(self, n: Node) -> dict:
         """The attributes a form control is classified by: its own, or - an input masked at
@@ -1017,29 +1012,16 @@ def masker_factory(rules: Rules | None = None, typed: Iterable[str | Typed] = ()
     # Compile once up front so a bad selector fails before anything is ingested.
     SessionMasker(rules)
     typed = list(typed)
-    keyed = [t for t in typed if isinstance(t, Typed)]
-    if keyed:
-        whole = [t for t in typed if isinstance(t, str)]
-
-        def scheduled() -> SessionMasker:
-            m = SessionMasker(rules)
-            m.echoes.schedule(keyed)
-            for value in whole:
-                m.echoes.add(value)
-            return m
-        return scheduled
-    # every prefix of a value counts (echoes.py), so a value that begins another is not kept:
-    # a field's keystrokes, one value each, would fill the masker's bounded list
-    # (echoes.MAX_VALUES) and push the oldest values out before the first event
-    ordered = sorted(set(typed))
-    typed = tuple(v for v, after in zip(ordered, [*ordered[1:], None])
-                  if after is None or not after.startswith(v))
     if not typed:
         return lambda: SessionMasker(rules)
+    keyed = [t for t in typed if isinstance(t, Typed)]
+    whole = [t for t in typed if isinstance(t, str)]
 
     def make() -> SessionMasker:
         m = SessionMasker(rules)
-        for value in typed:
+        if keyed:
+            m.echoes.schedule(keyed)
+        for value in whole:   # each, a value that begins another too: typed as it is
             m.echoes.add(value)
         return m
     return make
