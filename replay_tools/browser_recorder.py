@@ -413,18 +413,23 @@ class BrowserRecorder:
             self._mouse_event(QEvent.MouseButtonRelease, (x, y), Qt.LeftButton, Qt.NoButton)
             _spin(interval_ms if i + 1 < count else 30)
 
-    def type(self, selector: str, text: str, delay_ms: int = 25, clear: bool = False) -> None:
+    def type(self, selector: str, text: str, delay_ms: int = 25, clear: bool = False,
+             frame: str | None = None) -> None:
+        """Real key events into the element `selector` matches (in the document of the
+        same-origin iframe `frame` matches, if given)."""
         from PySide6.QtCore import Qt
         from PySide6.QtTest import QTest
 
         sel = json.dumps(selector)
+        root = "document" if frame is None else \
+            "(document.querySelector(%s)||{}).contentDocument" % json.dumps(frame)
         ok = self.eval(
-            "(function(){var el=document.querySelector(%s); if(!el) return false;"
+            "(function(){var d=%s; var el=d&&d.querySelector(%s); if(!el) return false;"
             "el.scrollIntoView({block:'nearest'}); el.focus();"
             "if(%s && el.select) el.select();"
             "else if(el.setSelectionRange){try{var n=(el.value||'').length; el.setSelectionRange(n, n);}"
             "catch(e){/* email/number inputs have no caret API */}}"
-            "return document.activeElement===el;})()" % (sel, "true" if clear else "false"))
+            "return d.activeElement===el;})()" % (root, sel, "true" if clear else "false"))
         if not ok:
             raise BrowserRecordingError(f"cannot focus {selector!r} to type into it")
         self.view.setFocus()

@@ -115,8 +115,22 @@
   }
   /* rrweb never hands the value of a field beneath a blocked element or with rr-ignore to
    * maskInputFn (it records nothing of it), yet the page may echo it: those are remembered
-   * from the page's own input events. */
-  var inputWatched = false;
+   * from the page's own input events - the page's document's and each same-origin iframe's
+   * (an input event does not leave its document), watched as rrweb attaches the frame. */
+  var watchedDocs = new WeakSet();
+  function watchInputs(doc) {
+    if (!doc || watchedDocs.has(doc)) return;
+    watchedDocs.add(doc);
+    doc.addEventListener("input", onInput, true);
+  }
+  function attachedFrames(event) {
+    if (event.type !== 3 || event.data.source !== 0 || !event.data.isAttachIframe) return;
+    var mirror = win.rrweb.record.mirror;
+    for (var i = 0; i < event.data.adds.length; i++) {
+      var n = mirror && mirror.getNode(event.data.adds[i].node.id);
+      if (n && n.nodeType === 9) watchInputs(n);
+    }
+  }
   function onInput(e) {
     var el = e.target;
     if (!el || (el.tagName !== "INPUT" && el.tagName !== "TEXTAREA")) return;
@@ -129,7 +143,7 @@
     // Record after Stop injects rrweb again: its new instance numbers the nodes now
     REC = win.rrweb;
     typed = []; lastTyped = new WeakMap();   // a new recording learns its own (Python cleared its copy)
-    if (!inputWatched) { inputWatched = true; win.document.addEventListener("input", onInput, true); }
+    watchInputs(win.document);
     options = {};
     for (var k in given) options[k] = given[k];
     SELECTOR_LISTS.forEach(function (k) {
@@ -156,6 +170,7 @@
     };
     var emit = options.emit = function (event) {
       pending.push(event); queueSend();
+      attachedFrames(event);
       if (win.__replayIntake) win.__replayIntake.push(event);   // intake-sender.js, if injected
       if (boxes) boxes.recorded(event);
     };

@@ -324,3 +324,31 @@ def test_a_value_on_the_way_that_the_page_echoed_is_masked_and_fades(qtbot, reco
     for f in page.data_dir.rglob("*"):
         if f.is_file():
             assert b"winter" not in f.read_bytes().lower(), f
+
+
+def test_a_value_typed_into_a_hidden_field_inside_an_iframe_is_masked_where_the_frame_repeats_it(
+        qtbot, record_page, shop):
+    """rrweb records nothing of a hidden field, so the recording browser learns its value from
+    the page's own input events - which stay in their document: a field inside a same-origin
+    iframe was never learned, and the frame's "Gift card ... checked" was stored in clear."""
+    page = record_page
+    (page.data_dir / "rules.toml").write_text(RULES + '\n[[rule]]\nselector = "#gift"\nlevel = "hidden"\n')
+    _load(qtbot, page, shop.url("framed.html"))
+    page.record()
+    hand = BrowserRecorder(browser=page.browser, view=page.view, timeout_s=TIMEOUT_MS / 1000)
+    hand.wait_ready()
+    frame = "document.getElementById('payment').contentDocument"
+    # rrweb has attached the frame's document (its nodes have ids) before anything is typed
+    qtbot.waitUntil(lambda: hand.eval(f"rrweb.record.mirror.getId({frame}) > 0"), timeout=TIMEOUT_MS)
+    hand.type("#gift", GIFT, frame="#payment")
+    hand.eval(f"{frame}.getElementById('check').click()")
+    qtbot.waitUntil(lambda: "checked" in (hand.eval(
+        f"{frame}.getElementById('said').textContent") or ""), timeout=TIMEOUT_MS)
+    with qtbot.waitSignal(page.sessionRecorded, timeout=TIMEOUT_MS) as stored:
+        page.stop()
+    with open_recording(stored.args[0], page.data_dir) as src:
+        stored_text = json.dumps(list(src.events()))
+    assert "Gift card *** checked" in stored_text   # the frame's echo is there, masked
+    for f in page.data_dir.rglob("*"):
+        if f.is_file():
+            assert GIFT.lower().encode() not in f.read_bytes().lower(), f
