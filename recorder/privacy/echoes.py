@@ -2,8 +2,12 @@
 itself echoes it later in the same session - request URLs (path and query), resource
 names, console text and arguments, RUM error messages and stacks, action target names,
 text and attributes the page renders - in every string the privacy pass walks
-(`strings.map_strings`), keys included. The replacement is the masked input value's
-(`masking.MASK`): an echo says no more than the input event does, not even the length.
+(`strings.map_strings`), and the keys that are the page's own data (a custom event's
+payload, a field the format does not know; not the names of the format, a plugin or the
+markup: a search for "data", "position" or "class" masks no event's `data`, no mouse path's
+`positions`, no attribute's name, no tag name and no class name, as capture.js masks none -
+`strings.is_name`). The replacement is the masked input
+value's (`masking.MASK`): an echo says no more than the input event does, not even the length.
 
 What counts as typed: the text of an input event on a text control (input, textarea,
 contenteditable) whose value is masked at its level (mask-user-input and stricter, and the
@@ -53,7 +57,7 @@ import msgspec
 from ..format import NestingTooDeep, encode_json
 from ..jsonscan import Needles
 from .masking import MASK, is_masked_value
-from .strings import map_strings
+from .strings import is_name, map_strings
 
 MIN_LEN = 4
 ANYWHERE_LEN = 8
@@ -537,7 +541,13 @@ class Echoes:
             if raw is not None and not self._in_json.in_text(raw):
                 return e
         sub = self._sub
-        return map_strings(e, lambda s, *_: sub(s), MIN_LEN, self._might_hold)
+
+        def visit(s: str, is_key: bool, key: Any, container: Any, link: Any) -> str:
+            ns = sub(s)
+            if ns != s and is_name(e, is_key, key, container, link):
+                return s   # a name of the format or the markup, not the page's text
+            return ns
+        return map_strings(e, visit, MIN_LEN, self._might_hold)
 
     def may_be_in(self, data: bytes) -> bool:
         """False when `data` - any bytes holding strings as UTF-8 unescaped: JSON, a stored

@@ -209,6 +209,25 @@ def place(event: Any, is_key: bool, key: Any, container: Any, link: Link) -> tup
     return nid, _where(event, path, is_key)
 
 
+# where a key is the page's own data (a custom event's payload, a field the format does not
+# know), not a name the format, a plugin or the markup gives (`_where`'s places)
+_PAGE_KEY_PLACES = ("custom event", "unknown field", "unknown event type", "unknown source")
+_NAME_VALUES = ("attribute class", "node tagName")   # places whose value is a name
+
+
+def is_name(event: Any, is_key: bool, key: Any, container: Any, link: Link) -> bool:
+    """Whether a string `map_strings` visited in `event` is a name rather than the page's
+    text: a dict key other than the page's own data (a custom event's payload, a field the
+    format does not know) - an event's, a node's or a mutation's field, an attribute's name,
+    a plugin's field - or a node's tag name or `class` attribute's value (class names, which
+    `masking.mask_attr` and capture.js scrub nothing of either). Echo masking
+    (`echoes.Echoes.scrub_event`) masks no name: a search for "data" or "position" made every
+    later event's `data` and every mouse path's `positions` `***`, one for "table" every
+    table's tag, one for "row" every table row's class."""
+    where = _where(event, path_of(key, container, link), is_key)
+    return not where.startswith(_PAGE_KEY_PLACES) if is_key else where in _NAME_VALUES
+
+
 def _where(e: Any, path: list[tuple[Any, Any]], is_key: bool) -> str:
     keys = [k for k, _ in path]
     suffix = " key" if is_key else ""

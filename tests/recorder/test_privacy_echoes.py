@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from recorder.format import CONSOLE_PLUGIN, NETWORK_PLUGIN, RUM_PLUGIN
+from recorder.format import CONSOLE_PLUGIN, NETWORK_PLUGIN, RUM_PLUGIN, invalid_events
 from recorder.privacy import SessionMaskers, parse_rules
 from recorder.privacy.dryrun import ECHOES, dry_run
 from recorder.privacy.echoes import ANYWHERE_LEN, FADE_MS, MAX_VALUES, MIN_LEN, Echoes, Typed
@@ -492,3 +492,51 @@ def test_remask_collects_then_masks_echoes_before_and_after_the_typing(stored_un
     assert "quokka" not in after.lower()
     for echo in ("last coupon: ***", "No coupon named ***", "Results for ***"):
         assert echo in after, echo
+
+
+# --- names are not echoes ------------------------------------------------------------------
+TABLE_PAGE = """<!DOCTYPE html><html><head></head><body>
+<input id="q" type="search">
+<table class="data position"><tr class="row"><td class="cell" title="position">Position</td></tr></table>
+<p id="said">Nothing yet</p>
+</body></html>"""
+TABLE_ID = ids_by_html_id(html_to_events(TABLE_PAGE))
+
+
+def _shape(x):
+    """The keys of every dict in `x`, tag names and class values: what is a name in it."""
+    if isinstance(x, dict):
+        return {k: (v if k in ("tagName", "class") else _shape(v)) for k, v in x.items()}
+    if isinstance(x, list):
+        return [_shape(v) for v in x]
+    return None
+
+
+@pytest.mark.parametrize("word", ["data", "position", "table", "class", "attributes", "cell"])
+def test_a_search_for_a_word_the_format_or_the_markup_uses_masks_the_pages_text_only(word):
+    """A search typed into a masked box (the default masks every input) for "data" made every
+    later event's `data` key `***` (the events no longer said anything), "position" every
+    mouse path's `positions`, "table" every table's tag, "cell" every cell's class. The page's
+    own text and a custom event's payload, which are the page's data, still lose it."""
+    events = html_to_events(TABLE_PAGE, href="https://shop.example/", timestamp=T0) + [
+        {"type": 3, "timestamp": T0 + 10, "data": {"source": 5, "id": TABLE_ID["q"],
+                                                    "text": word, "isChecked": False}},
+        {"type": 3, "timestamp": T0 + 20, "data": {"source": 1, "positions": [
+            {"x": 5, "y": 6, "id": TABLE_ID["q"], "timeOffset": 0}]}},
+        {"type": 3, "timestamp": T0 + 30, "data": {"source": 0, "texts": [
+            {"id": TABLE_ID["said"] + 1, "value": f"Results for {word}"}], "attributes": [
+            {"id": TABLE_ID["said"], "attributes": {"class": word, "title": word}}],
+            "removes": [], "adds": [{"parentId": TABLE_ID["said"], "nextId": None, "node": {
+                "type": 2, "tagName": word, "attributes": {"class": word, word: "1"},
+                "childNodes": [], "id": 900}}]}},
+        {"type": 5, "timestamp": T0 + 40, "data": {"tag": "search", "payload": {word: 1}}},
+    ]
+    for out in (SessionMasker(parse_rules(DEFAULT)).mask(events),   # one pass, as live
+                mask_session(events, parse_rules(DEFAULT))[1]):     # both passes, as imports
+        assert len(out) == len(events)
+        assert _shape(out[:-1]) == _shape(events[:-1])   # every name as it was
+        assert invalid_events(out) == {}
+        said = json.dumps(out[-2])
+        assert f"Results for {word}" not in said and "Results for ***" in said
+        assert '"title": "***"' in said
+        assert out[-1]["data"]["payload"] == {"***": 1}
