@@ -102,6 +102,11 @@
     var echoes = this.echoes = new Echoes();
     this.detect = detect ? function (t) { return echoes.scrub(detect(t)); } : function (t) { return echoes.scrub(t); };
     this.scrub = function (t) { return self.detect(self.urlScrub ? self.urlScrub(t) : t); };
+    // CSS (a style attribute, a stylesheet's text, a rule): echoes in its strings only
+    this.scrubCss = function (t) {
+      t = self.urlScrub ? self.urlScrub(t) : t;
+      return echoes.scrubCss(detect ? detect(t) : t);
+    };
     this.formFields(fields || []);
   }
   /* The fields of GET forms submitted earlier in the session with values recorded masked
@@ -327,6 +332,9 @@
    * then no more; what each field holds or ended with (and a value it was cleared of), and
    * values given without a field, count for the whole visit. */
   var ECHO_MIN_LEN = 4, ECHO_ANYWHERE_LEN = 8, ECHO_MAX_VALUES = 2000, ECHO_FADE_MS = 10000;
+  // where CSS holds a page's data: its quoted strings and url()s (echoes.CSS_DATA); the rest
+  // is the language's own words ("position", "screen"), never an echo
+  var CSS_DATA = /"(?:[^"\\]|\\[\s\S])*"|'(?:[^'\\]|\\[\s\S])*'|url\(\s*[^)]*\)/gi;
   var ALONE_BEFORE = "(?<![\\p{L}\\p{N}])", ALONE_AFTER = "(?![\\p{L}\\p{N}])";
   function reEscape(s) { return s.replace(/[.*+?^${}()|[\]\\\/]/g, "\\$&"); }
   function echoChar(c) {
@@ -440,10 +448,16 @@
     if (!this.rx) this.compile();
     return s.replace(this.rx, MASK);
   };
+  Echoes.prototype.scrubCss = function (css) {
+    if (!this.values.size || typeof css !== "string" || css.length < ECHO_MIN_LEN) return css;
+    var self = this;
+    return css.replace(CSS_DATA, function (m) { return self.scrub(m); });
+  };
   /* One attribute as recorded at `level` (not hidden); DROP leaves it out (masking.mask_attr). */
   function maskAttr(P, tag, el, name, value, level) {
     if (LEVEL_ATTRS.indexOf(name) >= 0 || name === "class" || name === "style" || name === "_cssText") {
-      return P.scrub && typeof value === "string" && name !== "class" ? P.scrub(value) : value;
+      if (!P.scrub || typeof value !== "string" || name === "class") return value;
+      return name === "style" || name === "_cssText" ? P.scrubCss(value) : P.scrub(value);
     }
     if (tag === "input" || tag === "textarea" || tag === "select" || tag === "option") {
       if (name === "value" && tag !== "option" && valueMasked(level, tag, el)) return maskValue(value);
@@ -471,7 +485,7 @@
   function maskTextNode(P, text, level, parent) {
     if (!text) return text;
     var ptag = parent && parent.nodeType === 1 ? parent.tagName.toLowerCase() : null;
-    if (ptag === "style") return P.scrub ? P.scrub(text) : text;
+    if (ptag === "style") return P.scrub ? P.scrubCss(text) : text;
     if (ptag === "textarea" && valueMasked(level, "textarea", parent)) return text.trim() ? MASK : text;
     if (level >= L.MASK) return ptag === "option" ? MASK : maskText(text);
     return P.detect ? P.detect(text) : text;
@@ -1816,7 +1830,7 @@
         try {
           for (var j = 0; j < sheets[i].cssRules.length; j++) {
             var text = sheets[i].cssRules[j].cssText;
-            rules.push({rule: this.P.scrub ? this.P.scrub(text) : text, index: j});
+            rules.push({rule: this.P.scrub ? this.P.scrubCss(text) : text, index: j});
           }
         } catch (e) { /* unreadable: adopted empty */ }
         styles.push({styleId: styleId, rules: rules});

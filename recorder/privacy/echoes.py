@@ -5,8 +5,9 @@ text and attributes the page renders - in every string the privacy pass walks
 (`strings.map_strings`), and the keys that are the page's own data (a custom event's
 payload, a field the format does not know; not the names of the format, a plugin or the
 markup: a search for "data", "position" or "class" masks no event's `data`, no mouse path's
-`positions`, no attribute's name, no tag name and no class name, as capture.js masks none -
-`strings.is_name`). The replacement is the masked input
+`positions`, no attribute's name, no tag name and no class name, as capture.js masks none;
+in CSS only its quoted strings and url()s, where a page writes data: a search for "screen"
+masks no `@media screen` - `strings.kind_of`). The replacement is the masked input
 value's (`masking.MASK`): an echo says no more than the input event does, not even the length.
 
 What counts as typed: the text of an input event on a text control (input, textarea,
@@ -57,7 +58,7 @@ import msgspec
 from ..format import NestingTooDeep, encode_json
 from ..jsonscan import Needles
 from .masking import MASK, is_masked_value
-from .strings import is_name, map_strings
+from .strings import Kind, kind_of, map_strings
 
 MIN_LEN = 4
 ANYWHERE_LEN = 8
@@ -76,6 +77,8 @@ MAX_NEEDLES = 64       # a value's written forms, when its runs are short
 # for once a later keystroke superseded it: a debounced search fires a few hundred ms after
 # the keystroke, its results and a slow response's RUM entry come within seconds.
 FADE_MS = 10_000
+# Where CSS holds a page's data: its quoted strings and url()s (capture.js: CSS_DATA)
+CSS_DATA = re.compile(r""""(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|url\(\s*[^)]*\)""", re.I | re.S)
 FEED_EARLY_MS = 100   # how much before its time a scheduled value is noted (`Echoes.feed`)
 
 
@@ -521,6 +524,16 @@ class Echoes:
         ns = self._sub(s)
         return s if ns == s else ns
 
+    def scrub_css(self, css: str) -> str:
+        """CSS text with the echoes in its quoted strings and url()s masked (`CSS_DATA`): where
+        a page writes data into CSS; the rest is the language's own words."""
+        if not self._values or len(css) < MIN_LEN:
+            return css
+        if self._stale:
+            self._compile()
+        sub = self._sub
+        return CSS_DATA.sub(lambda m: sub(m.group()), css)
+
     def scrub_event(self, e: Any, raw: bytes | None = None) -> Any:
         """`e` with every echo masked in every string it stores (`strings.map_strings`,
         keys too); the very object back when it holds none. The event's JSON (`raw`, when
@@ -544,9 +557,10 @@ class Echoes:
 
         def visit(s: str, is_key: bool, key: Any, container: Any, link: Any) -> str:
             ns = sub(s)
-            if ns != s and is_name(e, is_key, key, container, link):
-                return s   # a name of the format or the markup, not the page's text
-            return ns
+            if ns == s:
+                return s
+            kind = kind_of(e, is_key, key, container, link)   # only for a string it changes
+            return ns if kind is Kind.TEXT else s if kind is Kind.NAME else self.scrub_css(s)
         return map_strings(e, visit, MIN_LEN, self._might_hold)
 
     def may_be_in(self, data: bytes) -> bool:

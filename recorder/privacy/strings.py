@@ -18,6 +18,7 @@ computed for findings, so the masker never pays for it.
 """
 from __future__ import annotations
 
+from enum import Enum
 from typing import Any, Callable
 
 import msgspec
@@ -209,23 +210,37 @@ def place(event: Any, is_key: bool, key: Any, container: Any, link: Link) -> tup
     return nid, _where(event, path, is_key)
 
 
+class Kind(Enum):
+    """What a string of an event is, for echo masking (`kind_of`)."""
+    TEXT = "text"   # the page's text: an echo anywhere in it is masked
+    NAME = "name"   # a name of the format, a plugin or the markup: never an echo
+    CSS = "css"     # CSS: an echo only in its quoted strings and url()s
+
+
 # where a key is the page's own data (a custom event's payload, a field the format does not
 # know), not a name the format, a plugin or the markup gives (`_where`'s places)
 _PAGE_KEY_PLACES = ("custom event", "unknown field", "unknown event type", "unknown source")
-_NAME_VALUES = ("attribute class", "node tagName")   # places whose value is a name
+_NAME_VALUES = frozenset({"attribute class", "node tagName"})   # places whose value is a name
+_CSS_VALUES = frozenset({"stylesheet text", "attribute style", "attribute _cssText", "CSS rule",
+                         "style declaration"})
 
 
-def is_name(event: Any, is_key: bool, key: Any, container: Any, link: Link) -> bool:
-    """Whether a string `map_strings` visited in `event` is a name rather than the page's
-    text: a dict key other than the page's own data (a custom event's payload, a field the
-    format does not know) - an event's, a node's or a mutation's field, an attribute's name,
-    a plugin's field - or a node's tag name or `class` attribute's value (class names, which
-    `masking.mask_attr` and capture.js scrub nothing of either). Echo masking
-    (`echoes.Echoes.scrub_event`) masks no name: a search for "data" or "position" made every
-    later event's `data` and every mouse path's `positions` `***`, one for "table" every
-    table's tag, one for "row" every table row's class."""
+def kind_of(event: Any, is_key: bool, key: Any, container: Any, link: Link) -> Kind:
+    """What a string `map_strings` visited in `event` is. A name: a dict key other than the
+    page's own data (a custom event's payload, a field the format does not know) - an
+    event's, a node's or a mutation's field, an attribute's name, a plugin's field - and a
+    node's tag name or `class` attribute's value (class names, which `masking.mask_attr` and
+    capture.js scrub nothing of either). CSS: a stylesheet's text, a rule, a style attribute
+    or declaration - a page writes data into CSS as a quoted string or a URL, and its words
+    are the language's ("position", "screen", "text-align"). Echo masking
+    (`echoes.Echoes.scrub_event`) masks no name and only CSS's strings: a search for "data"
+    or "position" made every later event's `data` and every mouse path's `positions` `***`,
+    one for "table" every table's tag, one for "screen" every `@media screen`."""
     where = _where(event, path_of(key, container, link), is_key)
-    return not where.startswith(_PAGE_KEY_PLACES) if is_key else where in _NAME_VALUES
+    if is_key:
+        return Kind.TEXT if where.startswith(_PAGE_KEY_PLACES) else Kind.NAME
+    return Kind.NAME if where in _NAME_VALUES else Kind.CSS if where in _CSS_VALUES \
+        else Kind.TEXT
 
 
 def _where(e: Any, path: list[tuple[Any, Any]], is_key: bool) -> str:

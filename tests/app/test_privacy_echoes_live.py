@@ -18,8 +18,10 @@ from pathlib import Path
 
 import pytest
 
+from recorder.privacy import parse_rules
+from recorder.privacy.masker import mask_session
 from recorder.source import open_recording
-from replay_tools.browser_recorder import Click, PageServer, Type, Wait, WaitFor, record_page
+from replay_tools.browser_recorder import Click, Eval, PageServer, Type, Wait, WaitFor, record_page
 from replay_tools.intake import IntakeServer, replay_cli
 from replay_tools.stored import hits, stored_bytes
 from tests.app.test_privacy_leaks import bundle_bytes
@@ -101,3 +103,25 @@ def test_the_recorders_pass_alone_masks_the_echoes_of_typed_values(qapp, pages, 
     blobs = _everything(srv.data, "echo-rrweb", tmp_path / "out")
     assert hits(blobs, NEEDLES) == []
     _echoes_kept_masked(list(open_recording("echo-rrweb", srv.data).events()))
+
+
+@pytest.mark.parametrize("recorder", ["capture", "rrweb"])
+def test_a_term_that_is_a_word_of_css_is_masked_in_its_strings_only(qapp, pages, recorder):
+    """"screen" typed into a masked search box: the page's text, a CSS string and a CSS URL
+    holding it lose it; `@media screen` and `position` stay, or the replay loses the page's
+    layout. capture.js masks in the page; rrweb's recording goes through the recorder's pass
+    (both passes, as an import)."""
+    term = "screen"
+    steps = [Eval("(function(){var el=document.getElementById('q'); el.focus(); el.value=%s;"
+                  "el.dispatchEvent(new Event('input', {bubbles: true})); return 1;})()"
+                  % json.dumps(term)),
+             Eval("showResults()"), Wait(200)]
+    rules = parse_rules('detectors = []')   # the default: mask-user-input
+    rec = record_page(pages.url("css-echo.html"), steps, recorder=recorder,
+                      record_options={"rules": rules.to_json()} if recorder == "capture" else None)
+    events = rec.events if recorder == "capture" else mask_session(rec.events, rules)[1]
+    after = json.dumps([e for e in events if e["type"] == 3 and e["data"]["source"] == 0])
+    assert "Results for ***" in after and "Results for screen" not in after
+    assert "/img/***.png')" in after and "position: relative" in after   # rrweb: an absolute URL
+    assert '\\" for ***\\"' in after                 # the stylesheet's string
+    assert "@media screen" in after and "position: absolute" in after
