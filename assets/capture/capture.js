@@ -102,6 +102,11 @@
     var echoes = this.echoes = new Echoes();
     this.detect = detect ? function (t) { return echoes.scrub(detect(t)); } : function (t) { return echoes.scrub(t); };
     this.scrub = function (t) { return self.detect(self.urlScrub ? self.urlScrub(t) : t); };
+    // a name (NAME_ATTRS, KIND_FIELDS): the rules' parameters and the detectors, no echo
+    this.scrubName = function (t) {
+      t = self.urlScrub ? self.urlScrub(t) : t;
+      return detect ? detect(t) : t;
+    };
     // CSS (a style attribute, a stylesheet's text, a rule): echoes in its strings only
     this.scrubCss = function (t) {
       t = self.urlScrub ? self.urlScrub(t) : t;
@@ -334,6 +339,11 @@
   var ECHO_MIN_LEN = 4, ECHO_ANYWHERE_LEN = 8, ECHO_MAX_VALUES = 2000, ECHO_FADE_MS = 10000;
   // where CSS holds a page's data: its quoted strings and url()s (echoes.CSS_DATA); the rest
   // is the language's own words ("position", "screen"), never an echo
+  // values that are names, never an echo (strings.NAME_ATTRS, strings.KIND_FIELDS): an
+  // attribute's that names (an id, a class, a type), a plugin payload's kind fields
+  var NAME_ATTRS = {id: 1, "class": 1, type: 1, role: 1, rel: 1, name: 1, "for": 1, lang: 1, dir: 1,
+                    autocomplete: 1, inputmode: 1};
+  var KIND_FIELDS = {type: 1, level: 1, source: 1, method: 1, loading_type: 1, kind: 1, plugin: 1};
   var CSS_DATA = /"(?:[^"\\]|\\[\s\S])*"|'(?:[^'\\]|\\[\s\S])*'|url\(\s*[^)]*\)/gi;
   var ALONE_BEFORE = "(?<![\\p{L}\\p{N}])", ALONE_AFTER = "(?![\\p{L}\\p{N}])";
   function reEscape(s) { return s.replace(/[.*+?^${}()|[\]\\\/]/g, "\\$&"); }
@@ -479,7 +489,8 @@
       if (name === "value" && tag !== "input" && tag !== "textarea" && tag !== "select" &&
           tag !== "option" && tag !== "param") return MASK;
     }
-    return P.scrub ? P.scrub(value) : value;
+    if (!P.scrub) return value;
+    return NAME_ATTRS[name] === 1 ? P.scrubName(value) : P.scrub(value);
   }
   /* A text node's content under its parent element at `level` (masking.mask_text_node). */
   function maskTextNode(P, text, level, parent) {
@@ -1424,14 +1435,15 @@
   R.sendPlugin = function (name, payload, timestamp) {
     this.wrap({type: EV.PLUGIN, data: {plugin: name, payload: this.scrubAll(payload, 0)}, timestamp: timestamp});
   };
-  R.scrubAll = function (v, depth) {
-    var scrub = this.P.scrub;
+  /* A plugin's payload, every string scrubbed; a kind field's (KIND_FIELDS) as a name. */
+  R.scrubAll = function (v, depth, name) {
+    var scrub = name ? this.P.scrubName : this.P.scrub;
     if (depth > 20) return v;
     if (typeof v === "string") return scrub(v);
-    if (Array.isArray(v)) { var self = this; return v.map(function (x) { return self.scrubAll(x, depth + 1); }); }
+    if (Array.isArray(v)) { var self = this; return v.map(function (x) { return self.scrubAll(x, depth + 1, name); }); }
     if (v && typeof v === "object") {
       var out = {};
-      for (var k in v) out[k] = this.scrubAll(v[k], depth + 1);
+      for (var k in v) out[k] = this.scrubAll(v[k], depth + 1, KIND_FIELDS[k] === 1);
       return out;
     }
     return v;

@@ -220,27 +220,45 @@ class Kind(Enum):
 # where a key is the page's own data (a custom event's payload, a field the format does not
 # know), not a name the format, a plugin or the markup gives (`_where`'s places)
 _PAGE_KEY_PLACES = ("custom event", "unknown field", "unknown event type", "unknown source")
-_NAME_VALUES = frozenset({"attribute class", "node tagName"})   # places whose value is a name
 _CSS_VALUES = frozenset({"stylesheet text", "attribute style", "attribute _cssText", "CSS rule",
                          "style declaration"})
+# Attributes whose value is a name, not text: identifiers, kinds, relations (capture.js:
+# NAME_ATTRS). An id or a class is what the page's CSS and scripts select by.
+NAME_ATTRS = frozenset({"id", "class", "type", "role", "rel", "name", "for", "lang", "dir",
+                        "autocomplete", "inputmode"})
+# Fields of a plugin's payload whose value names a kind (a RUM event's `type`, an error's
+# `source`, a request's `method`, a console line's `level`) and the plugin's own name
+# (capture.js: KIND_FIELDS)
+KIND_FIELDS = frozenset({"type", "level", "source", "method", "loading_type", "kind",
+                         "plugin"})
 
 
 def kind_of(event: Any, is_key: bool, key: Any, container: Any, link: Link) -> Kind:
     """What a string `map_strings` visited in `event` is. A name: a dict key other than the
     page's own data (a custom event's payload, a field the format does not know) - an
-    event's, a node's or a mutation's field, an attribute's name, a plugin's field - and a
-    node's tag name or `class` attribute's value (class names, which `masking.mask_attr` and
-    capture.js scrub nothing of either). CSS: a stylesheet's text, a rule, a style attribute
-    or declaration - a page writes data into CSS as a quoted string or a URL, and its words
-    are the language's ("position", "screen", "text-align"). Echo masking
-    (`echoes.Echoes.scrub_event`) masks no name and only CSS's strings: a search for "data"
-    or "position" made every later event's `data` and every mouse path's `positions` `***`,
-    one for "table" every table's tag, one for "screen" every `@media screen`."""
-    where = _where(event, path_of(key, container, link), is_key)
+    event's, a node's or a mutation's field, an attribute's name, a plugin's field -, a
+    node's tag name, the value of an attribute that names (`NAME_ATTRS`: an id, a class, a
+    type) and a plugin's kind fields (`KIND_FIELDS`). CSS: a stylesheet's text, a rule, a
+    style attribute or declaration - a page writes data into CSS as a quoted string or a
+    URL, and its words are the language's ("position", "screen", "text-align"). Echo
+    masking (`echoes.Echoes.scrub_event`) masks no name and only CSS's strings: a search for
+    "data" or "position" made every later event's `data` and every mouse path's `positions`
+    `***`, one for "table" every table's tag, one for "screen" every `@media screen`, one
+    for "error" every RUM error's type."""
+    path = path_of(key, container, link)
+    where = _where(event, path, is_key)
     if is_key:
         return Kind.TEXT if where.startswith(_PAGE_KEY_PLACES) else Kind.NAME
-    return Kind.NAME if where in _NAME_VALUES else Kind.CSS if where in _CSS_VALUES \
-        else Kind.TEXT
+    if where in _CSS_VALUES:
+        return Kind.CSS
+    if where == "node tagName" or (where.startswith("attribute ") and
+                                   where[len("attribute "):] in NAME_ATTRS):
+        return Kind.NAME
+    if isinstance(event, dict) and event.get("type") == EventType.Plugin:
+        field = next((k for k, _ in reversed(path) if type(k) is str), None)
+        if field in KIND_FIELDS:
+            return Kind.NAME
+    return Kind.TEXT
 
 
 def _where(e: Any, path: list[tuple[Any, Any]], is_key: bool) -> str:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from recorder.format import CONSOLE_PLUGIN, RUM_PLUGIN
 from recorder.privacy import parse_rules
 from recorder.privacy.masker import mask_session
 from recorder.source import open_recording
@@ -106,22 +107,32 @@ def test_the_recorders_pass_alone_masks_the_echoes_of_typed_values(qapp, pages, 
 
 
 @pytest.mark.parametrize("recorder", ["capture", "rrweb"])
-def test_a_term_that_is_a_word_of_css_is_masked_in_its_strings_only(qapp, pages, recorder):
-    """"screen" typed into a masked search box: the page's text, a CSS string and a CSS URL
-    holding it lose it; `@media screen` and `position` stay, or the replay loses the page's
-    layout. capture.js masks in the page; rrweb's recording goes through the recorder's pass
-    (both passes, as an import)."""
-    term = "screen"
+@pytest.mark.parametrize("term", ["screen", "error"])
+def test_a_term_that_is_a_name_is_masked_in_the_pages_text_only(qapp, pages, recorder, term):
+    """A word typed into a masked search box that is also a name: of CSS ("screen"), of the
+    recording's plugins (a console line's level and a RUM error's type, "error"), or one the
+    page gives an element as id and class. The page's text, a console message, a CSS string
+    and a CSS URL holding it lose it; `@media screen`, `position`, the element's id and
+    class and the plugins' kinds stay, or the replay loses the page's layout and the
+    dev-tools pane its errors. capture.js masks in the page; rrweb's recording goes through
+    the recorder's pass (both passes, as an import)."""
     steps = [Eval("(function(){var el=document.getElementById('q'); el.focus(); el.value=%s;"
                   "el.dispatchEvent(new Event('input', {bubbles: true})); return 1;})()"
                   % json.dumps(term)),
-             Eval("showResults()"), Wait(200)]
+             Eval("showResults()"), Wait(300)]
     rules = parse_rules('detectors = []')   # the default: mask-user-input
     rec = record_page(pages.url("css-echo.html"), steps, recorder=recorder,
                       record_options={"rules": rules.to_json()} if recorder == "capture" else None)
     events = rec.events if recorder == "capture" else mask_session(rec.events, rules)[1]
     after = json.dumps([e for e in events if e["type"] == 3 and e["data"]["source"] == 0])
-    assert "Results for ***" in after and "Results for screen" not in after
+    assert "Results for ***" in after and f"Results for {term}" not in after
     assert "/img/***.png')" in after and "position: relative" in after   # rrweb: an absolute URL
     assert '\\" for ***\\"' in after                 # the stylesheet's string
     assert "@media screen" in after and "position: absolute" in after
+    assert f'"id": "{term}", "class": "{term}", "role": "status"' in after
+    plugins = [e["data"] for e in events if e["type"] == 6]
+    console = [d["payload"] for d in plugins if d["plugin"] == CONSOLE_PLUGIN]
+    assert [(c["level"], c["payload"]) for c in console] == [("error", ['"No results for ***"'])]
+    errors = [d["payload"]["error"] for d in plugins if d["plugin"] == RUM_PLUGIN
+              and d["payload"]["type"] == "error"]
+    assert [(x["message"], x["source"]) for x in errors] == [("No results for ***", "console")]
