@@ -540,3 +540,24 @@ def test_a_search_for_a_word_the_format_or_the_markup_uses_masks_the_pages_text_
         assert f"Results for {word}" not in said and "Results for ***" in said
         assert '"title": "***"' in said
         assert out[-1]["data"]["payload"] == {"***": 1}
+
+
+def test_capture_js_holds_the_same_names_and_css_data():
+    """The names echo masking leaves alone, and where CSS holds data, are one list in each
+    implementation: capture.js's must be the recorder's."""
+    from pathlib import Path
+    import re
+
+    from recorder.privacy.echoes import CSS_DATA
+    from recorder.privacy.strings import KIND_FIELDS, NAME_ATTRS
+    capture = (Path(__file__).resolve().parents[2] / "assets" / "capture" / "capture.js").read_text()
+
+    def keys(var: str) -> set[str]:
+        listed = re.search(r"var %s = \{([^}]*)\}" % var, capture).group(1)
+        return {k.strip('"') for k in re.findall(r'("?[\w-]+"?): 1', listed)}
+    assert keys("NAME_ATTRS") == NAME_ATTRS
+    assert keys("KIND_FIELDS") == KIND_FIELDS
+    css = re.search(r"var CSS_DATA = /(.*)/gi;", capture).group(1)
+    sample = """@media screen { a::after { content: "x \\" y"; b: url( /i.png ) } } c { d: 'e' }"""
+    assert len(CSS_DATA.findall(sample)) == 3   # the string, the url(), the other string
+    assert re.findall(css.replace(r"[\s\S]", "."), sample, re.I | re.S) == CSS_DATA.findall(sample)
