@@ -222,6 +222,8 @@ class Kind(Enum):
 _PAGE_KEY_PLACES = ("custom event", "unknown field", "unknown event type", "unknown source")
 _CSS_VALUES = frozenset({"stylesheet text", "attribute style", "attribute _cssText", "CSS rule",
                          "style declaration"})
+# a node's tag name and its doctype's names ("html": a doctype without it is quirks mode)
+_NODE_NAMES = frozenset({"node tagName", "node name", "node publicId", "node systemId"})
 # Attributes whose value is a name, not text: identifiers, kinds, relations (capture.js:
 # NAME_ATTRS). An id or a class is what the page's CSS and scripts select by.
 NAME_ATTRS = frozenset({"id", "class", "type", "role", "rel", "name", "for", "lang", "dir",
@@ -237,7 +239,7 @@ def kind_of(event: Any, is_key: bool, key: Any, container: Any, link: Link) -> K
     """What a string `map_strings` visited in `event` is. A name: a dict key other than the
     page's own data (a custom event's payload, a field the format does not know) - an
     event's, a node's or a mutation's field, an attribute's name, a plugin's field -, a
-    node's tag name, the value of an attribute that names (`NAME_ATTRS`: an id, a class, a
+    node's tag name and a doctype's names, the value of an attribute that names (`NAME_ATTRS`: an id, a class, a
     type) and a plugin's kind fields (`KIND_FIELDS`). CSS: a stylesheet's text, a rule, a
     style attribute or declaration - a page writes data into CSS as a quoted string or a
     URL, and its words are the language's ("position", "screen", "text-align"). Echo
@@ -251,7 +253,7 @@ def kind_of(event: Any, is_key: bool, key: Any, container: Any, link: Link) -> K
         return Kind.TEXT if where.startswith(_PAGE_KEY_PLACES) else Kind.NAME
     if where in _CSS_VALUES:
         return Kind.CSS
-    if where == "node tagName" or (where.startswith("attribute ") and
+    if where in _NODE_NAMES or (where.startswith("attribute ") and
                                    where[len("attribute "):] in NAME_ATTRS):
         return Kind.NAME
     if isinstance(event, dict) and event.get("type") == EventType.Plugin:

@@ -506,13 +506,14 @@ TABLE_ID = ids_by_html_id(html_to_events(TABLE_PAGE))
 def _shape(x):
     """The keys of every dict in `x`, tag names and class values: what is a name in it."""
     if isinstance(x, dict):
-        return {k: (v if k in ("tagName", "class") else _shape(v)) for k, v in x.items()}
+        return {k: (v if k in ("tagName", "class", "name") else _shape(v)) for k, v in x.items()}
     if isinstance(x, list):
         return [_shape(v) for v in x]
     return None
 
 
-@pytest.mark.parametrize("word", ["data", "position", "table", "class", "attributes", "cell"])
+@pytest.mark.parametrize("word", ["data", "position", "table", "class", "attributes", "cell",
+                                  "html"])
 def test_a_search_for_a_word_the_format_or_the_markup_uses_masks_the_pages_text_only(word):
     """A search typed into a masked box (the default masks every input) for "data" made every
     later event's `data` key `***` (the events no longer said anything), "position" every
