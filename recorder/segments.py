@@ -261,6 +261,44 @@ def segment_payload(blob: bytes, load_dict: DictLoader | None = None) -> bytes:
     return _decompressed(header, payload, load_dict)
 
 
+def payload_strings(payload: bytes) -> list[str]:
+    """Every string a segment's payload (`segment_payload`) holds, dict keys included, without
+    building its events: each string an event of it holds is one of them, whole (every layout
+    stores strings as they are - interned, in columns, never cut or joined), except the
+    format's own field names that a layout's reader puts back (`type`, `data`, a mutation
+    item's `id`...). Read generically: extension values (pointer columns: numbers only) are
+    passed over. SegmentDamaged when it does not decode."""
+    try:
+        root = decode_msgpack(payload)
+    except DECODE_ERRORS as exc:
+        raise SegmentDamaged(f"payload does not decode: {exc}") from None
+    out: list[str] = []
+    add = out.append
+    stack = [root]
+    pop, push = stack.pop, stack.append
+    while stack:
+        c = pop()
+        if type(c) is list:
+            for v in c:
+                t = type(v)
+                if t is str:
+                    add(v)
+                elif t is list or t is dict:
+                    push(v)
+        elif type(c) is dict:
+            for k, v in c.items():
+                if type(k) is str:
+                    add(k)
+                t = type(v)
+                if t is str:
+                    add(v)
+                elif t is list or t is dict:
+                    push(v)
+        elif type(c) is str:
+            add(c)
+    return out
+
+
 def _decompressed(header: dict, payload: memoryview, load_dict: DictLoader | None) -> bytes:
     dict_id = (header.get("codec") or {}).get("dict_id") or 0
     zdict = None

@@ -573,6 +573,21 @@ class Echoes:
             self._compile()
         return self._in_json is None or self._in_json.in_text(data)
 
+    def changes_any(self, strings: Iterable[str]) -> bool:
+        """Whether `scrub_event` could change an event whose every string is one of `strings`
+        (a stored segment's, `segments.payload_strings`): False when none holds an echo. It
+        may say True of strings `scrub_event` leaves (a name, CSS outside its strings), never
+        False of one it changes."""
+        if not self._values:
+            return False
+        if self._stale:
+            self._compile()
+        sub, might = self._sub, self._might_hold
+        for s in strings:
+            if len(s) >= MIN_LEN and might(s) and sub(s) != s:
+                return True
+        return False
+
     def scrub_all(self, events: Iterable[Any]) -> tuple[list[Any], int]:
         """Every event scrubbed; and how many changed."""
         out, changed = [], 0
