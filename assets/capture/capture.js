@@ -340,9 +340,9 @@
   // where CSS holds a page's data: its quoted strings and url()s (echoes.CSS_DATA); the rest
   // is the language's own words ("position", "screen"), never an echo
   // values that are names, never an echo (strings.NAME_ATTRS, strings.KIND_FIELDS): an
-  // attribute's that names (an id, a class, a type), a plugin payload's kind fields
-  var NAME_ATTRS = {id: 1, "class": 1, type: 1, role: 1, rel: 1, name: 1, "for": 1, lang: 1, dir: 1,
-                    autocomplete: 1, inputmode: 1};
+  // enumerated attribute's (a type, a role) and a class, a plugin payload's kind fields
+  var NAME_ATTRS = {"class": 1, type: 1, role: 1, rel: 1, lang: 1, dir: 1, autocomplete: 1,
+                    inputmode: 1};
   var KIND_FIELDS = {type: 1, level: 1, source: 1, method: 1, loading_type: 1, kind: 1, plugin: 1};
   var CSS_DATA = /"(?:[^"\\]|\\[\s\S])*"|'(?:[^'\\]|\\[\s\S])*'|url\(\s*[^)]*\)/gi;
   var ALONE_BEFORE = "(?<![\\p{L}\\p{N}])", ALONE_AFTER = "(?![\\p{L}\\p{N}])";

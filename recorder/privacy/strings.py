@@ -224,10 +224,13 @@ _CSS_VALUES = frozenset({"stylesheet text", "attribute style", "attribute _cssTe
                          "style declaration"})
 # a node's tag name and its doctype's names ("html": a doctype without it is quirks mode)
 _NODE_NAMES = frozenset({"node tagName", "node name", "node publicId", "node systemId"})
-# Attributes whose value is a name, not text: identifiers, kinds, relations (capture.js:
-# NAME_ATTRS). An id or a class is what the page's CSS and scripts select by.
-NAME_ATTRS = frozenset({"id", "class", "type", "role", "rel", "name", "for", "lang", "dir",
-                        "autocomplete", "inputmode"})
+# Attributes whose value is a name, not text (capture.js: NAME_ATTRS): HTML's enumerated
+# kinds, whose values a page takes from the language, never from what was typed, and the
+# class names the page's CSS selects by (which no pass scrubs: masking.mask_attr). An id, a
+# name or a `for` is free-form: a page may build one from a value ("tag-" + what was typed),
+# so an echo there is masked, whatever it costs the page's styling.
+NAME_ATTRS = frozenset({"class", "type", "role", "rel", "lang", "dir", "autocomplete",
+                        "inputmode"})
 # Fields of a plugin's payload whose value names a kind (a RUM event's `type`, an error's
 # `source`, a request's `method`, a console line's `level`) and the plugin's own name
 # (capture.js: KIND_FIELDS)
@@ -239,8 +242,8 @@ def kind_of(event: Any, is_key: bool, key: Any, container: Any, link: Link) -> K
     """What a string `map_strings` visited in `event` is. A name: a dict key other than the
     page's own data (a custom event's payload, a field the format does not know) - an
     event's, a node's or a mutation's field, an attribute's name, a plugin's field -, a
-    node's tag name and a doctype's names, the value of an attribute that names (`NAME_ATTRS`: an id, a class, a
-    type) and a plugin's kind fields (`KIND_FIELDS`). CSS: a stylesheet's text, a rule, a
+    node's tag name and a doctype's names, the value of an attribute that names (`NAME_ATTRS`: a
+    class, a type) and a plugin's kind fields (`KIND_FIELDS`). CSS: a stylesheet's text, a rule, a
     style attribute or declaration - a page writes data into CSS as a quoted string or a
     URL, and its words are the language's ("position", "screen", "text-align"). Echo
     masking (`echoes.Echoes.scrub_event`) masks no name and only CSS's strings: a search for
