@@ -272,30 +272,25 @@ def payload_strings(payload: bytes) -> list[str]:
         root = decode_msgpack(payload)
     except DECODE_ERRORS as exc:
         raise SegmentDamaged(f"payload does not decode: {exc}") from None
+    if type(root) is str:
+        return [root]
     out: list[str] = []
     add = out.append
-    stack = [root]
+    stack = [root] if type(root) is list or type(root) is dict else []
     pop, push = stack.pop, stack.append
     while stack:
         c = pop()
-        if type(c) is list:
-            for v in c:
-                t = type(v)
-                if t is str:
-                    add(v)
-                elif t is list or t is dict:
-                    push(v)
-        elif type(c) is dict:
-            for k, v in c.items():
+        if type(c) is dict:
+            for k in c:
                 if type(k) is str:
                     add(k)
-                t = type(v)
-                if t is str:
-                    add(v)
-                elif t is list or t is dict:
-                    push(v)
-        elif type(c) is str:
-            add(c)
+            c = c.values()
+        for v in c:
+            t = type(v)
+            if t is str:
+                add(v)
+            elif t is list or t is dict:
+                push(v)
     return out
 
 

@@ -71,6 +71,15 @@ def record_page(qtbot, tmp_path):
     qtbot.wait(0)
 
 
+def _nowhere(data_dir: Path, *values: str) -> None:
+    """No byte of the data folder holds any of `values` (any case)."""
+    for f in data_dir.rglob("*"):
+        if f.is_file():
+            data = f.read_bytes().lower()
+            for value in values:
+                assert value.lower().encode() not in data, (value, f)
+
+
 def _load(qtbot, page, url):
     with qtbot.waitSignal(page.view.loadFinished, timeout=TIMEOUT_MS):
         page.address.setText(url)
@@ -240,11 +249,7 @@ def test_a_value_typed_into_a_masked_field_is_masked_where_the_page_repeats_it(
     assert "No coupon named ***" in stored_text
     assert stored_text.count("No coupon named ***") >= 2   # the console's and the page's
     assert "gift card *** checked" in stored_text
-    for value in (COUPON, GIFT):
-        needle = value.lower().encode()
-        for f in page.data_dir.rglob("*"):
-            if f.is_file():
-                assert needle not in f.read_bytes().lower(), (value, f)
+    _nowhere(page.data_dir, COUPON, GIFT)
     # Record again on the same page: the second recording learns its own values
     page.new_recording()
     page.record()
@@ -258,9 +263,7 @@ def test_a_value_typed_into_a_masked_field_is_masked_where_the_page_repeats_it(
     assert again.args[0] != sid
     with open_recording(again.args[0], page.data_dir) as src:
         assert "No coupon named ***" in json.dumps(list(src.events()))
-    for f in page.data_dir.rglob("*"):
-        if f.is_file():
-            assert COUPON.lower().encode() not in f.read_bytes().lower(), f
+    _nowhere(page.data_dir, COUPON)
 
 
 def test_a_masked_buttons_text_is_masked_in_its_click_action(qtbot, record_page, shop):
@@ -285,9 +288,7 @@ def test_a_masked_buttons_text_is_masked_in_its_click_action(qtbot, record_page,
     assert actions == ["xxxxx xxxxxx"]   # "Apply coupon", as the masked snapshot shows it
     listed = "\n".join(page.steps_list.item(i).text() for i in range(page.steps_list.count()))
     assert "apply coupon" not in listed.lower()
-    for f in page.data_dir.rglob("*"):
-        if f.is_file():
-            assert b"apply coupon" not in f.read_bytes().lower(), f
+    _nowhere(page.data_dir, "apply coupon")
 
 
 def _apply_coupon(qtbot, hand, code: str) -> None:
@@ -321,9 +322,7 @@ def test_a_value_on_the_way_that_the_page_echoed_is_masked_and_fades(qtbot, reco
         stored_text = json.dumps(list(src.events()))
     assert stored_text.count("No coupon named ***") >= 4, stored_text.count("No coupon named")
     assert "coupons/***" in stored_text
-    for f in page.data_dir.rglob("*"):
-        if f.is_file():
-            assert b"winter" not in f.read_bytes().lower(), f
+    _nowhere(page.data_dir, "winter")
 
 
 def test_a_value_typed_into_a_hidden_field_inside_an_iframe_is_masked_where_the_frame_repeats_it(
@@ -349,6 +348,4 @@ def test_a_value_typed_into_a_hidden_field_inside_an_iframe_is_masked_where_the_
     with open_recording(stored.args[0], page.data_dir) as src:
         stored_text = json.dumps(list(src.events()))
     assert "Gift card *** checked" in stored_text   # the frame's echo is there, masked
-    for f in page.data_dir.rglob("*"):
-        if f.is_file():
-            assert GIFT.lower().encode() not in f.read_bytes().lower(), f
+    _nowhere(page.data_dir, GIFT)
