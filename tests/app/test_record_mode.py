@@ -80,6 +80,18 @@ def _nowhere(data_dir: Path, *values: str) -> None:
                 assert value.lower().encode() not in data, (value, f)
 
 
+def _recording(qtbot, page, url: str, rules: str = "") -> BrowserRecorder:
+    """`url` opened and recorded under RULES (and `rules` after them); a hand on the page
+    once rrweb has its snapshot."""
+    if rules:
+        (page.data_dir / "rules.toml").write_text(RULES + rules)
+    _load(qtbot, page, url)
+    page.record()
+    hand = BrowserRecorder(browser=page.browser, view=page.view, timeout_s=TIMEOUT_MS / 1000)
+    hand.wait_ready()
+    return hand
+
+
 def _load(qtbot, page, url):
     with qtbot.waitSignal(page.view.loadFinished, timeout=TIMEOUT_MS):
         page.address.setText(url)
@@ -214,6 +226,7 @@ def test_record_with_no_page_asks_for_an_address(record_page):
 
 COUPON = "WINTERSALE26"
 GIFT = "GC-7734-9921-ZQ"
+GIFT_HIDDEN = '\n[[rule]]\nselector = "#gift"\nlevel = "hidden"\n'   # rrweb records nothing of it
 
 
 def test_a_value_typed_into_a_masked_field_is_masked_where_the_page_repeats_it(
@@ -224,11 +237,7 @@ def test_a_value_typed_into_a_masked_field_is_masked_where_the_page_repeats_it(
     page). Every byte of the data folder is searched."""
     page = record_page
     # the gift card field is hidden: rrweb records nothing of it, not even asterisks
-    (page.data_dir / "rules.toml").write_text(RULES + '\n[[rule]]\nselector = "#gift"\nlevel = "hidden"\n')
-    _load(qtbot, page, shop.url("coupon.html"))
-    page.record()
-    hand = BrowserRecorder(browser=page.browser, view=page.view, timeout_s=TIMEOUT_MS / 1000)
-    hand.wait_ready()
+    hand = _recording(qtbot, page, shop.url("coupon.html"), GIFT_HIDDEN)
     hand.click("#coupon")
     hand.type("#coupon", COUPON)
     hand.click("#gift")
@@ -272,11 +281,7 @@ def test_a_masked_buttons_text_is_masked_in_its_click_action(qtbot, record_page,
     the recorded click landed on (capture.js masks it in the page). The button's text is
     nowhere in the data folder."""
     page = record_page
-    (page.data_dir / "rules.toml").write_text(RULES + '\n[[rule]]\nselector = "#apply"\nlevel = "mask"\n')
-    _load(qtbot, page, shop.url("coupon.html"))
-    page.record()
-    hand = BrowserRecorder(browser=page.browser, view=page.view, timeout_s=TIMEOUT_MS / 1000)
-    hand.wait_ready()
+    hand = _recording(qtbot, page, shop.url("coupon.html"), '\n[[rule]]\nselector = "#apply"\nlevel = "mask"\n')
     hand.click("#apply")
     qtbot.waitUntil(lambda: "No coupon named" in (hand.eval(
         "document.getElementById('message').textContent") or ""), timeout=TIMEOUT_MS)
@@ -308,10 +313,7 @@ def test_a_value_on_the_way_that_the_page_echoed_is_masked_and_fades(qtbot, reco
     keystroke on, as in an import. Given whole, a value another one extended was left out
     and its echoes stored in clear."""
     page = record_page
-    _load(qtbot, page, shop.url("coupon.html"))
-    page.record()
-    hand = BrowserRecorder(browser=page.browser, view=page.view, timeout_s=TIMEOUT_MS / 1000)
-    hand.wait_ready()
+    hand = _recording(qtbot, page, shop.url("coupon.html"))
     for code in ("WINTER", COUPON):
         _apply_coupon(qtbot, hand, code)
     with qtbot.waitSignal(page.sessionRecorded, timeout=TIMEOUT_MS) as stored:
@@ -331,11 +333,7 @@ def test_a_value_typed_into_a_hidden_field_inside_an_iframe_is_masked_where_the_
     the page's own input events - which stay in their document: a field inside a same-origin
     iframe was never learned, and the frame's "Gift card ... checked" was stored in clear."""
     page = record_page
-    (page.data_dir / "rules.toml").write_text(RULES + '\n[[rule]]\nselector = "#gift"\nlevel = "hidden"\n')
-    _load(qtbot, page, shop.url("framed.html"))
-    page.record()
-    hand = BrowserRecorder(browser=page.browser, view=page.view, timeout_s=TIMEOUT_MS / 1000)
-    hand.wait_ready()
+    hand = _recording(qtbot, page, shop.url("framed.html"), GIFT_HIDDEN)
     frame = "document.getElementById('payment').contentDocument"
     # rrweb has attached the frame's document (its nodes have ids) before anything is typed
     qtbot.waitUntil(lambda: hand.eval(f"rrweb.record.mirror.getId({frame}) > 0"), timeout=TIMEOUT_MS)
