@@ -116,26 +116,39 @@
   /* rrweb never hands the value of a field beneath a blocked element or with rr-ignore to
    * maskInputFn (it records nothing of it), yet the page may echo it: those are remembered
    * from the page's own input events - the page's document's and each same-origin iframe's
-   * (an input event does not leave its document), watched as rrweb attaches the frame. */
+   * (an input event does not leave its document). The frames are watched as they load, not
+   * as rrweb attaches them: rrweb never attaches a frame it blocks (a payment iframe hidden
+   * whole), whose fields are all unrecorded then. */
   var watchedDocs = new WeakSet();
   function watchInputs(doc) {
     if (!doc || watchedDocs.has(doc)) return;
     watchedDocs.add(doc);
     doc.addEventListener("input", onInput, true);
+    doc.addEventListener("load", function (e) {   // a frame's load does not bubble: caught
+      if (e.target && e.target.tagName === "IFRAME") watchFrame(e.target);
+    }, true);
+    var frames = doc.getElementsByTagName("iframe");
+    for (var i = 0; i < frames.length; i++) watchFrame(frames[i]);
   }
-  function attachedFrames(event) {
-    if (event.type !== 3 || event.data.source !== 0 || !event.data.isAttachIframe) return;
-    var mirror = win.rrweb.record.mirror;
-    for (var i = 0; i < event.data.adds.length; i++) {
-      var n = mirror && mirror.getNode(event.data.adds[i].node.id);
-      if (n && n.nodeType === 9) watchInputs(n);
+  function watchFrame(frame) {
+    var doc = null;
+    try { doc = frame.contentDocument; } catch (e) { /* another origin's: nothing to read */ }
+    if (doc) watchInputs(doc);
+  }
+  /* Whether rrweb records nothing of `el`: it, or a frame it sits in, is blocked or ignored. */
+  function unrecorded(el) {
+    for (var n = el; n; ) {
+      if (inside(n, options.blockSelector) || inside(n, ".rr-ignore")) return true;
+      var w = n.ownerDocument && n.ownerDocument.defaultView;
+      try { n = w && w !== win ? w.frameElement : null; } catch (e) { n = null; }
     }
+    return false;
   }
   function onInput(e) {
     var el = e.target;
     if (!el || (el.tagName !== "INPUT" && el.tagName !== "TEXTAREA")) return;
     // (a masked field's value comes through maskInputFn, above)
-    if (inside(el, options.blockSelector) || inside(el, ".rr-ignore")) rememberTyped(el.value, el);
+    if (unrecorded(el)) rememberTyped(el.value, el);
   }
   function start(given) {
     if (stop) return;
@@ -170,7 +183,6 @@
     };
     var emit = options.emit = function (event) {
       pending.push(event); queueSend();
-      attachedFrames(event);
       if (win.__replayIntake) win.__replayIntake.push(event);   // intake-sender.js, if injected
       if (boxes) boxes.recorded(event);
     };
