@@ -337,14 +337,29 @@
    * then no more; what each field holds or ended with (and a value it was cleared of), and
    * values given without a field, count for the whole visit. */
   var ECHO_MIN_LEN = 4, ECHO_ANYWHERE_LEN = 8, ECHO_MAX_VALUES = 2000, ECHO_FADE_MS = 10000;
-  // where CSS holds a page's data: its quoted strings and url()s (echoes.CSS_DATA); the rest
-  // is the language's own words ("position", "screen"), never an echo
+  // where CSS holds a page's data: its comments, quoted strings and url()s, a quoted url()
+  // read whole (echoes.CSS_DATA); the rest is the language's own words ("position", "screen")
   // values that are names, never an echo (strings.NAME_ATTRS, strings.KIND_FIELDS): an
-  // enumerated attribute's (a type, a role) and a class, a plugin payload's kind fields
-  var NAME_ATTRS = {"class": 1, type: 1, role: 1, rel: 1, lang: 1, dir: 1, autocomplete: 1,
-                    inputmode: 1};
+  // enumerated attribute's (a type, a role), a plugin payload's kind fields
+  var NAME_ATTRS = {type: 1, role: 1, rel: 1, lang: 1, dir: 1, autocomplete: 1, inputmode: 1};
   var KIND_FIELDS = {type: 1, level: 1, source: 1, method: 1, loading_type: 1, kind: 1, plugin: 1};
-  var CSS_DATA = /"(?:[^"\\]|\\[\s\S])*"|'(?:[^'\\]|\\[\s\S])*'|url\(\s*[^)]*\)/gi;
+  // the words a kind field holds when it names a kind (a thrown object's `name` may be any)
+  var KIND_VALUES = {"AbortError": 1, "AggregateError": 1, "DELETE": 1, "DOMException": 1,
+                     "Error": 1, "EvalError": 1, "GET": 1, "HEAD": 1, "HTTPError": 1,
+                     "NetworkError": 1, "NotAllowedError": 1, "OPTIONS": 1, "PATCH": 1,
+                     "POST": 1, "PUT": 1, "RangeError": 1, "ReferenceError": 1,
+                     "SecurityError": 1, "SyntaxError": 1, "TimeoutError": 1, "TypeError": 1,
+                     "URIError": 1, "UnhandledRejection": 1, "action": 1, "assert": 1,
+                     "click": 1, "console": 1, "count": 1, "countReset": 1, "css": 1,
+                     "dead_click": 1, "debug": 1, "dir": 1, "dirxml": 1, "document": 1,
+                     "error": 1, "error_click": 1, "fetch": 1, "font": 1, "group": 1,
+                     "groupCollapsed": 1, "groupEnd": 1, "image": 1, "info": 1,
+                     "initial_load": 1, "js": 1, "log": 1, "long_task": 1, "media": 1,
+                     "network": 1, "other": 1, "rage_click": 1, "replay/rum@1": 1, "resource": 1,
+                     "route_change": 1, "rrweb/console@1": 1, "rrweb/network@1": 1, "source": 1,
+                     "table": 1, "time": 1, "timeEnd": 1, "timeLog": 1, "trace": 1, "view": 1,
+                     "warn": 1, "xhr": 1};
+  var CSS_DATA = /\/\*[\s\S]*?(?:\*\/|$)|"(?:[^"\\]|\\[\s\S])*(?:"|$)|'(?:[^'\\]|\\[\s\S])*(?:'|$)|url\(\s*(?:"(?:[^"\\]|\\[\s\S])*(?:"|$)|'(?:[^'\\]|\\[\s\S])*(?:'|$)|[^)]*)\s*\)?/gi;
   var ALONE_BEFORE = "(?<![\\p{L}\\p{N}])", ALONE_AFTER = "(?![\\p{L}\\p{N}])";
   function reEscape(s) { return s.replace(/[.*+?^${}()|[\]\\\/]/g, "\\$&"); }
   function echoChar(c) {
@@ -466,7 +481,9 @@
   /* One attribute as recorded at `level` (not hidden); DROP leaves it out (masking.mask_attr). */
   function maskAttr(P, tag, el, name, value, level) {
     if (LEVEL_ATTRS.indexOf(name) >= 0 || name === "class" || name === "style" || name === "_cssText") {
-      if (!P.scrub || typeof value !== "string" || name === "class") return value;
+      if (!P.scrub || typeof value !== "string") return value;
+      // class names: no detector (a name is no phone number), but an echo ("tag-" + a value)
+      if (name === "class") return P.echoes.scrub(value);
       return name === "style" || name === "_cssText" ? P.scrubCss(value) : P.scrub(value);
     }
     if (tag === "input" || tag === "textarea" || tag === "select" || tag === "option") {
@@ -1363,13 +1380,16 @@
       return base === null ? null : base.concat([index]);
     }
     function sheetOf(owner) { return owner instanceof win.CSSStyleSheet ? owner : owner.parentStyleSheet; }
+    // the CSS a script hands the page, scrubbed as a stylesheet's text is (CSS-in-JS writes
+    // all of a page's rules this way)
+    function css(text) { return typeof text === "string" && self.P.scrub ? self.P.scrubCss(text) : text; }
     // an edit names its sheet as rrweb does: `id` (the owner element) or `styleId` (constructed)
     function send(to, data) { for (var k in to) data[k] = to[k]; self.inc(data); }
     var onInsert = function (owner, args, index) {
       var to = self.sheetTarget(sheetOf(owner)), path = nested(owner, index);
       if (!to || path === null) return;
       self.flush();
-      send(to, {source: SRC.SHEET_RULE, adds: [{rule: args[0], index: path.length === 1 ? path[0] : path}]});
+      send(to, {source: SRC.SHEET_RULE, adds: [{rule: css(args[0]), index: path.length === 1 ? path[0] : path}]});
     };
     var onDelete = function (owner, args) {
       var to = self.sheetTarget(sheetOf(owner)), path = nested(owner, args[0]);
@@ -1388,7 +1408,7 @@
         var to = self.sheetTarget(sheet);
         if (!to) return;
         var data = {source: SRC.SHEET_RULE};
-        data[name] = args[0];
+        data[name] = css(args[0]);
         send(to, data);
       });
     });
@@ -1403,7 +1423,7 @@
         send(to, data);
       };
       wrapMethod(D, "setProperty", function (decl, args) {
-        declared(decl, {set: {property: args[0], value: args[1], priority: args[2] || ""}});
+        declared(decl, {set: {property: args[0], value: css(args[1]), priority: args[2] || ""}});
       });
       wrapMethod(D, "removeProperty", function (decl, args) {
         declared(decl, {remove: {property: args[0]}});
@@ -1435,11 +1455,10 @@
   R.sendPlugin = function (name, payload, timestamp) {
     this.wrap({type: EV.PLUGIN, data: {plugin: name, payload: this.scrubAll(payload, 0)}, timestamp: timestamp});
   };
-  /* A plugin's payload, every string scrubbed; a kind field's (KIND_FIELDS) as a name. */
+  /* A plugin's payload, every string scrubbed but a kind field's word (KIND_FIELDS, KIND_VALUES). */
   R.scrubAll = function (v, depth, name) {
-    var scrub = name ? this.P.scrubName : this.P.scrub;
     if (depth > 20) return v;
-    if (typeof v === "string") return scrub(v);
+    if (typeof v === "string") return name && KIND_VALUES[v] === 1 ? v : this.P.scrub(v);
     if (Array.isArray(v)) { var self = this; return v.map(function (x) { return self.scrubAll(x, depth + 1, name); }); }
     if (v && typeof v === "object") {
       var out = {};

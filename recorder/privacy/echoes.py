@@ -77,8 +77,12 @@ MAX_NEEDLES = 64       # a value's written forms, when its runs are short
 # for once a later keystroke superseded it: a debounced search fires a few hundred ms after
 # the keystroke, its results and a slow response's RUM entry come within seconds.
 FADE_MS = 10_000
-# Where CSS holds a page's data: its quoted strings and url()s (capture.js: CSS_DATA)
-CSS_DATA = re.compile(r""""(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|url\(\s*[^)]*\)""", re.I | re.S)
+# Where CSS holds a page's data (capture.js: CSS_DATA): its comments, quoted strings (one cut
+# off runs to the end) and url()s, a quoted url() read whole ("/img/Lake_(Tahoe).jpg"): the
+# rest is the language's own words. A comment is read first, so its apostrophe starts no string.
+_CSS_STRING = r""""(?:[^"\\]|\\.)*(?:"|$)|'(?:[^'\\]|\\.)*(?:'|$)"""
+CSS_DATA = re.compile(r"/\*.*?(?:\*/|$)|" + _CSS_STRING + r"|url\(\s*(?:" + _CSS_STRING
+                      + r"|[^)]*)\s*\)?", re.I | re.S)
 FEED_EARLY_MS = 100   # how much before its time a scheduled value is noted (`Echoes.feed`)
 
 

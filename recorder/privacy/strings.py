@@ -225,25 +225,43 @@ _CSS_VALUES = frozenset({"stylesheet text", "attribute style", "attribute _cssTe
 # a node's tag name and its doctype's names ("html": a doctype without it is quirks mode)
 _NODE_NAMES = frozenset({"node tagName", "node name", "node publicId", "node systemId"})
 # Attributes whose value is a name, not text (capture.js: NAME_ATTRS): HTML's enumerated
-# kinds, whose values a page takes from the language, never from what was typed, and the
-# class names the page's CSS selects by (which no pass scrubs: masking.mask_attr). An id, a
-# name or a `for` is free-form: a page may build one from a value ("tag-" + what was typed),
-# so an echo there is masked, whatever it costs the page's styling.
-NAME_ATTRS = frozenset({"class", "type", "role", "rel", "lang", "dir", "autocomplete",
-                        "inputmode"})
+# kinds, whose values a page takes from the language, never from what was typed. An id, a
+# class, a name or a `for` is free-form: a page may build one from a value ("tag-" + what
+# was typed), so an echo there is masked, whatever it costs the page's styling.
+NAME_ATTRS = frozenset({"type", "role", "rel", "lang", "dir", "autocomplete", "inputmode"})
 # Fields of a plugin's payload whose value names a kind (a RUM event's `type`, an error's
-# `source`, a request's `method`, a console line's `level`) and the plugin's own name
-# (capture.js: KIND_FIELDS)
+# `source`, a request's `method`, a console line's `level`) and the plugin's own name, and
+# the words of those kinds (capture.js: KIND_FIELDS, KIND_VALUES): only such a field holding
+# such a word is a name - a RUM error's `type` is the thrown object's name, which a page may
+# have made of anything (`Promise.reject(await res.json())`).
 KIND_FIELDS = frozenset({"type", "level", "source", "method", "loading_type", "kind",
                          "plugin"})
+KIND_VALUES = frozenset({
+    # RUM (assets/rum-shim/rum-plugin.js): events, actions, frustrations, error sources,
+    # resource types, view loading types
+    "view", "action", "resource", "error", "long_task", "click", "rage_click", "dead_click",
+    "error_click", "source", "network", "console", "fetch", "xhr", "document", "css", "js",
+    "image", "font", "media", "other", "initial_load", "route_change",
+    # the errors a browser throws, and the RUM plugin's own
+    "Error", "TypeError", "RangeError", "SyntaxError", "ReferenceError", "EvalError",
+    "URIError", "AggregateError", "DOMException", "AbortError", "TimeoutError",
+    "SecurityError", "NotAllowedError", "HTTPError", "NetworkError", "UnhandledRejection",
+    # console levels (rrweb's console plugin)
+    "log", "info", "warn", "debug", "assert", "trace", "dir", "dirxml", "table", "count",
+    "countReset", "group", "groupCollapsed", "groupEnd", "time", "timeEnd", "timeLog",
+    # request methods
+    "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS",
+    # the plugins
+    CONSOLE_PLUGIN, RUM_PLUGIN, NETWORK_PLUGIN})
 
 
 def kind_of(event: Any, is_key: bool, key: Any, container: Any, link: Link) -> Kind:
     """What a string `map_strings` visited in `event` is. A name: a dict key other than the
     page's own data (a custom event's payload, a field the format does not know) - an
     event's, a node's or a mutation's field, an attribute's name, a plugin's field -, a
-    node's tag name and a doctype's names, the value of an attribute that names (`NAME_ATTRS`: a
-    class, a type) and a plugin's kind fields (`KIND_FIELDS`). CSS: a stylesheet's text, a rule, a
+    node's tag name and a doctype's names, the value of an enumerated attribute (`NAME_ATTRS`: a
+    type, a role) and a plugin's kind field holding a kind's word (`KIND_FIELDS`,
+    `KIND_VALUES`). CSS: a stylesheet's text, a rule, a
     style attribute or declaration - a page writes data into CSS as a quoted string or a
     URL, and its words are the language's ("position", "screen", "text-align"). Echo
     masking (`echoes.Echoes.scrub_event`) masks no name and only CSS's strings: a search for
@@ -261,7 +279,7 @@ def kind_of(event: Any, is_key: bool, key: Any, container: Any, link: Link) -> K
         return Kind.NAME
     if isinstance(event, dict) and event.get("type") == EventType.Plugin:
         field = next((k for k, _ in reversed(path) if type(k) is str), None)
-        if field in KIND_FIELDS:
+        if field in KIND_FIELDS and container[key] in KIND_VALUES:
             return Kind.NAME
     return Kind.TEXT
 

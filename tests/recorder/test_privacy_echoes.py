@@ -504,21 +504,21 @@ TABLE_ID = ids_by_html_id(html_to_events(TABLE_PAGE))
 
 
 def _shape(x):
-    """The keys of every dict in `x`, tag names and class values: what is a name in it."""
+    """The keys of every dict in `x`, tag names, doctype names and types: what is a name in it."""
     if isinstance(x, dict):
-        return {k: (v if k in ("tagName", "class", "name") else _shape(v)) for k, v in x.items()}
+        return {k: (v if k in ("tagName", "type", "name") else _shape(v)) for k, v in x.items()}
     if isinstance(x, list):
         return [_shape(v) for v in x]
     return None
 
 
-@pytest.mark.parametrize("word", ["data", "position", "table", "class", "attributes", "cell",
+@pytest.mark.parametrize("word", ["data", "position", "table", "class", "attributes", "search",
                                   "html"])
 def test_a_search_for_a_word_the_format_or_the_markup_uses_masks_the_pages_text_only(word):
     """A search typed into a masked box (the default masks every input) for "data" made every
     later event's `data` key `***` (the events no longer said anything), "position" every
-    mouse path's `positions`, "table" every table's tag, "cell" every cell's class. The page's
-    own text and a custom event's payload, which are the page's data, still lose it."""
+    mouse path's `positions`, "table" every table's tag, "search" every search box's type. The
+    page's own text and a custom event's payload, which are the page's data, still lose it."""
     events = html_to_events(TABLE_PAGE, href="https://shop.example/", timestamp=T0) + [
         {"type": 3, "timestamp": T0 + 10, "data": {"source": 5, "id": TABLE_ID["q"],
                                                     "text": word, "isChecked": False}},
@@ -550,15 +550,47 @@ def test_capture_js_holds_the_same_names_and_css_data():
     import re
 
     from recorder.privacy.echoes import CSS_DATA
-    from recorder.privacy.strings import KIND_FIELDS, NAME_ATTRS
+    from recorder.privacy.strings import KIND_FIELDS, KIND_VALUES, NAME_ATTRS
     capture = (Path(__file__).resolve().parents[2] / "assets" / "capture" / "capture.js").read_text()
 
     def keys(var: str) -> set[str]:
         listed = re.search(r"var %s = \{([^}]*)\}" % var, capture).group(1)
-        return {k.strip('"') for k in re.findall(r'("?[\w-]+"?): 1', listed)}
+        return {a or b for a, b in re.findall(r'"([^"]+)": 1|(\w+): 1', listed)}
     assert keys("NAME_ATTRS") == NAME_ATTRS
     assert keys("KIND_FIELDS") == KIND_FIELDS
+    assert keys("KIND_VALUES") == KIND_VALUES
     css = re.search(r"var CSS_DATA = /(.*)/gi;", capture).group(1)
-    sample = """@media screen { a::after { content: "x \\" y"; b: url( /i.png ) } } c { d: 'e' }"""
-    assert len(CSS_DATA.findall(sample)) == 3   # the string, the url(), the other string
+    sample = ("""/* don't */ @media screen { a::after { content: "x \\" y"; b: url( /i.png ) } }"""
+              """ c { d: url("/(a)/b.png"); e: 'cut off""")
+    # the comment, the string, the url()s (a quoted one whole), the string cut off
+    assert CSS_DATA.findall(sample) == ["/* don't */", '"x \\" y"', "url( /i.png )",
+                                        'url("/(a)/b.png")', "'cut off"]
     assert re.findall(css.replace(r"[\s\S]", "."), sample, re.I | re.S) == CSS_DATA.findall(sample)
+
+
+def test_css_is_searched_in_its_strings_urls_and_comments_read_whole():
+    """A quoted url() holding a `)` and a comment holding an apostrophe once threw the search
+    off (the rest of the URL, and a later string, were not searched)."""
+    e = Echoes()
+    for i, v in enumerate(("diabetes", "Jane Appleseed", "screen")):
+        e.add(v, i, 0)
+    assert e.scrub_css('a { b: url("/tags/(all)/diabetes.png") }') == 'a { b: url("/tags/(all)/***.png") }'
+    assert e.scrub_css('.h{b:url("/img/Lake_(Tahoe).jpg")} .b::after{content:"Hi Jane Appleseed"}') \
+        == '.h{b:url("/img/Lake_(Tahoe).jpg")} .b::after{content:"Hi ***"}'
+    assert e.scrub_css("/* don't */ .b::after{content:'Jane Appleseed'} /* diabetes */") \
+        == "/* don't */ .b::after{content:'***'} /* *** */"
+    assert e.scrub_css("@media screen { .a { b: url(/q/diabetes.png) } } .c::after{content:'Jane Appleseed") \
+        == "@media screen { .a { b: url(/q/***.png) } } .c::after{content:'***"
+
+
+def test_a_kind_field_is_a_name_only_when_it_holds_a_kinds_word():
+    """A RUM error's `type` is the thrown object's name: a page that rejects with what its
+    server answered ({name: <the name typed>}) puts a typed value there. Only a kind's own
+    word ("error", "TypeError") is left as it is."""
+    out = masked(DEFAULT, typed("search", "Jane Appleseed"), typed("coupon", "error", ms=12),
+                 rum({"type": "error", "error": {"message": "Unhandled promise rejection: x",
+                                                 "source": "source", "type": "Jane Appleseed"}}),
+                 rum({"type": "error", "error": {"message": "an error", "source": "console",
+                                                 "type": "error"}}, ms=31))
+    assert "Jane Appleseed" not in out and '"type": "***"' in out
+    assert '"type": "error"' in out and '"message": "an ***"' in out
