@@ -119,26 +119,36 @@
    * (an input event does not leave its document). The frames are watched as they load, not
    * as rrweb attaches them: rrweb never attaches a frame it blocks (a payment iframe hidden
    * whole), whose fields are all unrecorded then. */
-  var watchedDocs = new WeakSet();
+  // (no set of the documents watched: `document.open()` keeps a frame's Document but drops
+  // its listeners, and adding the same listener twice adds it once)
   function watchInputs(doc) {
-    if (!doc || watchedDocs.has(doc)) return;
-    watchedDocs.add(doc);
+    if (!doc) return;
     doc.addEventListener("input", onInput, true);
-    doc.addEventListener("load", function (e) {   // a frame's load does not bubble: caught
-      if (e.target && e.target.tagName === "IFRAME") watchFrame(e.target);
-    }, true);
+    doc.addEventListener("load", onFrameLoad, true);   // a frame's load does not bubble
     var frames = doc.getElementsByTagName("iframe");
     for (var i = 0; i < frames.length; i++) watchFrame(frames[i]);
+  }
+  function onFrameLoad(e) {
+    if (e.target && e.target.tagName === "IFRAME") watchFrame(e.target);
   }
   function watchFrame(frame) {
     var doc = null;
     try { doc = frame.contentDocument; } catch (e) { /* another origin's: nothing to read */ }
-    if (doc) watchInputs(doc);
+    if (!doc) return;
+    watchInputs(doc);
+    // what was typed before the frame was watched (before its load: a slow image in it); a
+    // value the page set in its markup is the page's, not typed
+    var fields = doc.querySelectorAll("input, textarea");
+    for (var i = 0; i < fields.length; i++) {
+      if (fields[i].value && fields[i].value !== fields[i].defaultValue) onInput({target: fields[i]});
+    }
   }
-  /* Whether rrweb records nothing of `el`: it, or a frame it sits in, is blocked or ignored. */
+  /* Whether rrweb records nothing of `el`: it, or a frame it sits in, is blocked, or it is
+   * ignored (rrweb's rr-ignore: the field's own class). */
   function unrecorded(el) {
+    if (el.classList && el.classList.contains("rr-ignore")) return true;
     for (var n = el; n; ) {
-      if (inside(n, options.blockSelector) || inside(n, ".rr-ignore")) return true;
+      if (inside(n, options.blockSelector)) return true;
       var w = n.ownerDocument && n.ownerDocument.defaultView;
       try { n = w && w !== win ? w.frameElement : null; } catch (e) { n = null; }
     }

@@ -351,15 +351,15 @@
                      "SecurityError": 1, "SyntaxError": 1, "TimeoutError": 1, "TypeError": 1,
                      "URIError": 1, "UnhandledRejection": 1, "action": 1, "assert": 1,
                      "click": 1, "console": 1, "count": 1, "countReset": 1, "css": 1,
-                     "dead_click": 1, "debug": 1, "dir": 1, "dirxml": 1, "document": 1,
-                     "error": 1, "error_click": 1, "fetch": 1, "font": 1, "group": 1,
+                     "dead_click": 1, "debug": 1, "desktop": 1, "dir": 1, "dirxml": 1,
+                     "document": 1, "mobile": 1, "tablet": 1, "error": 1, "error_click": 1, "fetch": 1, "font": 1, "group": 1,
                      "groupCollapsed": 1, "groupEnd": 1, "image": 1, "info": 1,
                      "initial_load": 1, "js": 1, "log": 1, "long_task": 1, "media": 1,
                      "network": 1, "other": 1, "rage_click": 1, "replay/rum@1": 1, "resource": 1,
                      "route_change": 1, "rrweb/console@1": 1, "rrweb/network@1": 1, "source": 1,
                      "table": 1, "time": 1, "timeEnd": 1, "timeLog": 1, "trace": 1, "view": 1,
                      "warn": 1, "xhr": 1};
-  var CSS_DATA = /\/\*[\s\S]*?(?:\*\/|$)|"(?:[^"\\]|\\[\s\S])*(?:"|$)|'(?:[^'\\]|\\[\s\S])*(?:'|$)|url\(\s*(?:"(?:[^"\\]|\\[\s\S])*(?:"|$)|'(?:[^'\\]|\\[\s\S])*(?:'|$)|[^)]*)\s*\)?/gi;
+  var CSS_DATA = /\/\*[\s\S]*?(?:\*\/|$)|"(?:[^"\\]|\\[\s\S])*(?:"|\\?$)|'(?:[^'\\]|\\[\s\S])*(?:'|\\?$)|url\(\s*(?:"(?:[^"\\]|\\[\s\S])*(?:"|\\?$)|'(?:[^'\\]|\\[\s\S])*(?:'|\\?$)|[^)]*)\s*\)?/gi;
   var ALONE_BEFORE = "(?<![\\p{L}\\p{N}])", ALONE_AFTER = "(?![\\p{L}\\p{N}])";
   function reEscape(s) { return s.replace(/[.*+?^${}()|[\]\\\/]/g, "\\$&"); }
   function echoChar(c) {
@@ -1381,8 +1381,8 @@
     }
     function sheetOf(owner) { return owner instanceof win.CSSStyleSheet ? owner : owner.parentStyleSheet; }
     // the CSS a script hands the page, scrubbed as a stylesheet's text is (CSS-in-JS writes
-    // all of a page's rules this way)
-    function css(text) { return typeof text === "string" && self.P.scrub ? self.P.scrubCss(text) : text; }
+    // all of a page's rules this way); anything else as the browser reads it (a String object)
+    function css(text) { return text == null || !self.P.scrub ? text : self.P.scrubCss(String(text)); }
     // an edit names its sheet as rrweb does: `id` (the owner element) or `styleId` (constructed)
     function send(to, data) { for (var k in to) data[k] = to[k]; self.inc(data); }
     var onInsert = function (owner, args, index) {

@@ -238,10 +238,11 @@ KIND_FIELDS = frozenset({"type", "level", "source", "method", "loading_type", "k
                          "plugin"})
 KIND_VALUES = frozenset({
     # RUM (assets/rum-shim/rum-plugin.js): events, actions, frustrations, error sources,
-    # resource types, view loading types
+    # resource types, view loading types, device types
     "view", "action", "resource", "error", "long_task", "click", "rage_click", "dead_click",
     "error_click", "source", "network", "console", "fetch", "xhr", "document", "css", "js",
-    "image", "font", "media", "other", "initial_load", "route_change",
+    "image", "font", "media", "other", "initial_load", "route_change", "desktop", "mobile",
+    "tablet",
     # the errors a browser throws, and the RUM plugin's own
     "Error", "TypeError", "RangeError", "SyntaxError", "ReferenceError", "EvalError",
     "URIError", "AggregateError", "DOMException", "AbortError", "TimeoutError",

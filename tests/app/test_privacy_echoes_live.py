@@ -144,4 +144,5 @@ def test_a_term_that_is_a_name_is_masked_in_the_pages_text_only(qapp, pages, rec
     # rrweb in the stylesheet's text, the style element being new)
     text = json.dumps(events)
     assert "Searched ***" in text and f"Searched {term}" not in text
+    assert "Shown ***" in text and f"Shown {term}" not in text   # a rule given as a String object
     assert f'\\"{term}\\"' not in text and '--searched' in text

@@ -327,24 +327,27 @@ def test_a_value_on_the_way_that_the_page_echoed_is_masked_and_fades(qtbot, reco
     _nowhere(page.data_dir, "winter")
 
 
-@pytest.mark.parametrize("hidden", ["#gift", "#payment"])
+@pytest.mark.parametrize("hidden, in_frame", [("#gift", "#payment"), ("#payment", "#payment"),
+                                              ("#notes", "#notes")])
 def test_a_value_typed_into_a_hidden_field_inside_an_iframe_is_masked_where_it_is_repeated(
-        qtbot, record_page, shop, hidden):
+        qtbot, record_page, shop, hidden, in_frame):
     """rrweb records nothing of a hidden field, so the recording browser learns its value from
     the page's own input events - which stay in their document: a field inside a same-origin
     iframe was never learned, and the frame's "Gift card ... checked" was stored in clear; nor
     one in a frame hidden whole (rrweb never attaches it), and the shop's "Gift card ...
-    applied" around it was."""
+    applied" around it was, nor one in a frame whose page the script wrote."""
     page = record_page
     hand = _recording(qtbot, page, shop.url("framed.html"),
                       f'\n[[rule]]\nselector = "{hidden}"\nlevel = "hidden"\n')
-    frame = "document.getElementById('payment').contentDocument"
+    frame = f"document.querySelector('{in_frame}').contentDocument"
+    if in_frame == "#notes":
+        hand.eval("writeNotes()")   # the frame watched since Record, then written
     qtbot.waitUntil(lambda: hand.eval(f"!!({frame} && {frame}.getElementById('check'))"),
                     timeout=TIMEOUT_MS)
     if hidden == "#gift":   # rrweb has attached the frame's document before anything is typed
         qtbot.waitUntil(lambda: hand.eval(f"rrweb.record.mirror.getId({frame}) > 0"),
                         timeout=TIMEOUT_MS)
-    hand.type("#gift", GIFT, frame="#payment")
+    hand.type("#gift", GIFT, frame=in_frame)
     hand.eval(f"{frame}.getElementById('check').click()")
     qtbot.waitUntil(lambda: "applied" in (hand.eval(
         "document.getElementById('applied').textContent") or ""), timeout=TIMEOUT_MS)

@@ -11,7 +11,7 @@ import pytest
 from recorder.format import CONSOLE_PLUGIN, NETWORK_PLUGIN, RUM_PLUGIN, invalid_events
 from recorder.privacy import SessionMaskers, parse_rules
 from recorder.privacy.dryrun import ECHOES, dry_run
-from recorder.privacy.echoes import ANYWHERE_LEN, FADE_MS, MAX_VALUES, MIN_LEN, Echoes, Typed
+from recorder.privacy.echoes import ANYWHERE_LEN, CSS_DATA, FADE_MS, MAX_VALUES, MIN_LEN, Echoes, Typed
 from recorder.privacy.masker import SessionMasker, mask_session, masker_factory
 from recorder.privacy.preview import html_to_events
 from recorder.privacy.remask import remask_session
@@ -588,9 +588,26 @@ def test_a_kind_field_is_a_name_only_when_it_holds_a_kinds_word():
     server answered ({name: <the name typed>}) puts a typed value there. Only a kind's own
     word ("error", "TypeError") is left as it is."""
     out = masked(DEFAULT, typed("search", "Jane Appleseed"), typed("coupon", "error", ms=12),
+                 typed("ignored", "desktop", ms=14),
                  rum({"type": "error", "error": {"message": "Unhandled promise rejection: x",
                                                  "source": "source", "type": "Jane Appleseed"}}),
                  rum({"type": "error", "error": {"message": "an error", "source": "console",
-                                                 "type": "error"}}, ms=31))
+                                                 "type": "error"}}, ms=31),
+                 rum({"type": "view", "view": {"name": "desktop view"},
+                      "device": {"type": "desktop"}}, ms=32))
     assert "Jane Appleseed" not in out and '"type": "***"' in out
     assert '"type": "error"' in out and '"message": "an ***"' in out
+    assert '"device": {"type": "desktop"}' in out and '"name": "*** view"' in out
+
+
+def test_css_that_ends_in_a_lone_backslash_is_searched_in_linear_time():
+    """A string cut off by a lone backslash at the end: every quote before it was read to the
+    end again (a 16 KB stylesheet took over a second, a megabyte hours), and its echo was left."""
+    import time
+    e = Echoes()
+    e.add("GIFT-1234-5678", 1, 0)
+    assert e.scrub_css('a{content:"GIFT-1234-5678\\\\') == 'a{content:"***\\\\'
+    css = '"\\\\' * 200_000 + "\\\\"   # 600 KB of quotes and escaped quotes, then the lone one
+    t0 = time.process_time()
+    assert len(CSS_DATA.findall(css)) >= 1
+    assert time.process_time() - t0 < 5   # quadratic: hours; linear: milliseconds
