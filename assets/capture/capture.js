@@ -338,7 +338,8 @@
    * values given without a field, count for the whole visit. */
   var ECHO_MIN_LEN = 4, ECHO_ANYWHERE_LEN = 8, ECHO_MAX_VALUES = 2000, ECHO_FADE_MS = 10000;
   // where CSS holds a page's data: its comments, quoted strings and url()s, a quoted url()
-  // read whole (echoes.CSS_DATA); the rest is the language's own words ("position", "screen")
+  // read whole, and its class and id selectors (echoes.CSS_DATA); the rest is the language's
+  // own words ("position", "screen")
   // values that are names, never an echo (strings.NAME_ATTRS, strings.KIND_FIELDS): an
   // enumerated attribute's (a type, a role), a plugin payload's kind fields
   var NAME_ATTRS = {type: 1, role: 1, rel: 1, lang: 1, dir: 1, autocomplete: 1, inputmode: 1};
@@ -359,7 +360,7 @@
                      "route_change": 1, "rrweb/console@1": 1, "rrweb/network@1": 1, "source": 1,
                      "table": 1, "time": 1, "timeEnd": 1, "timeLog": 1, "trace": 1, "view": 1,
                      "warn": 1, "xhr": 1};
-  var CSS_DATA = /\/\*[\s\S]*?(?:\*\/|$)|"(?:[^"\\]|\\[\s\S])*(?:"|\\?$)|'(?:[^'\\]|\\[\s\S])*(?:'|\\?$)|url\(\s*(?:"(?:[^"\\]|\\[\s\S])*(?:"|\\?$)|'(?:[^'\\]|\\[\s\S])*(?:'|\\?$)|[^)]*)\s*\)?/gi;
+  var CSS_DATA = /\/\*[\s\S]*?(?:\*\/|$)|"(?:[^"\\]|\\[\s\S])*(?:"|\\?$)|'(?:[^'\\]|\\[\s\S])*(?:'|\\?$)|url\(\s*(?:"(?:[^"\\]|\\[\s\S])*(?:"|\\?$)|'(?:[^'\\]|\\[\s\S])*(?:'|\\?$)|[^)]*)\s*\)?|[.#][-A-Za-z0-9_\u0080-\uffff]+/gi;
   var ALONE_BEFORE = "(?<![\\p{L}\\p{N}])", ALONE_AFTER = "(?![\\p{L}\\p{N}])";
   function reEscape(s) { return s.replace(/[.*+?^${}()|[\]\\\/]/g, "\\$&"); }
   function echoChar(c) {

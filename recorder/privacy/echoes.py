@@ -80,10 +80,12 @@ FADE_MS = 10_000
 # Where CSS holds a page's data (capture.js: CSS_DATA): its comments, quoted strings (one cut
 # off runs to the end, a lone backslash there included: else every quote before it is read
 # to the end again, in quadratic time) and url()s, a quoted url() read whole ("/img/Lake_(Tahoe).jpg"): the
-# rest is the language's own words. A comment is read first, so its apostrophe starts no string.
+# rest is the language's own words - but for the class and id selectors (`.tag-` + a value),
+# whose names an echo in a class or id attribute loses too. A comment is read first, so its
+# apostrophe starts no string.
 _CSS_STRING = r""""(?:[^"\\]|\\.)*(?:"|\\?$)|'(?:[^'\\]|\\.)*(?:'|\\?$)"""
 CSS_DATA = re.compile(r"/\*.*?(?:\*/|$)|" + _CSS_STRING + r"|url\(\s*(?:" + _CSS_STRING
-                      + r"|[^)]*)\s*\)?", re.I | re.S)
+                      + r"|[^)]*)\s*\)?|[.#][-A-Za-z0-9_\u0080-\uffff]+", re.I | re.S)
 FEED_EARLY_MS = 100   # how much before its time a scheduled value is noted (`Echoes.feed`)
 
 

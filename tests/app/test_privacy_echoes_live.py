@@ -145,4 +145,5 @@ def test_a_term_that_is_a_name_is_masked_in_the_pages_text_only(qapp, pages, rec
     text = json.dumps(events)
     assert "Searched ***" in text and f"Searched {term}" not in text
     assert "Shown ***" in text and f"Shown {term}" not in text   # a rule given as a String object
+    assert ".tag-***" in text and f".tag-{term}" not in text     # a class selector made of it
     assert f'\\"{term}\\"' not in text and '--searched' in text

@@ -561,10 +561,10 @@ def test_capture_js_holds_the_same_names_and_css_data():
     assert keys("KIND_VALUES") == KIND_VALUES
     css = re.search(r"var CSS_DATA = /(.*)/gi;", capture).group(1)
     sample = ("""/* don't */ @media screen { a::after { content: "x \\" y"; b: url( /i.png ) } }"""
-              """ c { d: url("/(a)/b.png"); e: 'cut off""")
-    # the comment, the string, the url()s (a quoted one whole), the string cut off
+              """ .c { d: url("/(a)/b.png"); e: 'cut off""")
+    # the comment, the string, the url()s (a quoted one whole), the selector, the string cut off
     assert CSS_DATA.findall(sample) == ["/* don't */", '"x \\" y"', "url( /i.png )",
-                                        'url("/(a)/b.png")', "'cut off"]
+                                        ".c", 'url("/(a)/b.png")', "'cut off"]
     assert re.findall(css.replace(r"[\s\S]", "."), sample, re.I | re.S) == CSS_DATA.findall(sample)
 
 
@@ -581,6 +581,9 @@ def test_css_is_searched_in_its_strings_urls_and_comments_read_whole():
         == "/* don't */ .b::after{content:'***'} /* *** */"
     assert e.scrub_css("@media screen { .a { b: url(/q/diabetes.png) } } .c::after{content:'Jane Appleseed") \
         == "@media screen { .a { b: url(/q/***.png) } } .c::after{content:'***"
+    # class and id selectors are names a class or id attribute loses an echo from too
+    assert e.scrub_css(".tag-diabetes, #screen, .screen-reader { display: block }") \
+        == ".tag-***, #***, .***-reader { display: block }"
 
 
 def test_a_kind_field_is_a_name_only_when_it_holds_a_kinds_word():
