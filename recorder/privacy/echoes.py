@@ -4,11 +4,12 @@ names, console text and arguments, RUM error messages and stacks, action target 
 text and attributes the page renders - in every string the privacy pass walks
 (`strings.map_strings`), and the keys that are the page's own data (a custom event's
 payload, a field the format does not know; not the names of the format, a plugin or the
-markup: a search for "data", "position" or "class" masks no event's `data`, no mouse path's
-`positions`, no attribute's name, no tag name and no class name, as capture.js masks none;
-in CSS only its quoted strings and url()s, where a page writes data: a search for "screen"
-masks no `@media screen` - `strings.kind_of`). The replacement is the masked input
-value's (`masking.MASK`): an echo says no more than the input event does, not even the length.
+markup: a search for "data", "position" or "search" masks no event's `data`, no mouse path's
+`positions`, no attribute's name, no tag name, no `type="search"`; in CSS only its quoted
+strings, url()s, comments and class/id selectors, where a page writes data: a search for
+"screen" masks no `@media screen` - `strings.kind_of`). An id or a class may be made of a
+typed value: an echo there is masked. The replacement is the masked input value's
+(`masking.MASK`): an echo says no more than the input event does, not even the length.
 
 What counts as typed: the text of an input event on a text control (input, textarea,
 contenteditable) whose value is masked at its level (mask-user-input and stricter, and the
@@ -79,10 +80,10 @@ MAX_NEEDLES = 64       # a value's written forms, when its runs are short
 FADE_MS = 10_000
 # Where CSS holds a page's data (capture.js: CSS_DATA): its comments, quoted strings (one cut
 # off runs to the end, a lone backslash there included: else every quote before it is read
-# to the end again, in quadratic time) and url()s, a quoted url() read whole ("/img/Lake_(Tahoe).jpg"): the
-# rest is the language's own words - but for the class and id selectors (`.tag-` + a value),
-# whose names an echo in a class or id attribute loses too. A comment is read first, so its
-# apostrophe starts no string.
+# to the end again, in quadratic time) and url()s, a quoted url() read whole
+# ("/img/Lake_(Tahoe).jpg"); and its class and id selectors (`.tag-` + a value), whose names
+# an echo in a class or id attribute loses too. The rest is the language's own words. A
+# comment is read first, so its apostrophe starts no string.
 _CSS_STRING = r""""(?:[^"\\]|\\.)*(?:"|\\?$)|'(?:[^'\\]|\\.)*(?:'|\\?$)"""
 CSS_DATA = re.compile(r"/\*.*?(?:\*/|$)|" + _CSS_STRING + r"|url\(\s*(?:" + _CSS_STRING
                       + r"|[^)]*)\s*\)?|[.#][-A-Za-z0-9_\u0080-\uffff]+", re.I | re.S)
@@ -532,8 +533,9 @@ class Echoes:
         return s if ns == s else ns
 
     def scrub_css(self, css: str) -> str:
-        """CSS text with the echoes in its quoted strings and url()s masked (`CSS_DATA`): where
-        a page writes data into CSS; the rest is the language's own words."""
+        """CSS text with the echoes in its strings, url()s, comments and class/id selectors
+        masked (`CSS_DATA`): where a page writes data into CSS; the rest is the language's own
+        words."""
         if not self._values or len(css) < MIN_LEN:
             return css
         if self._stale:

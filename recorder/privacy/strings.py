@@ -214,7 +214,7 @@ class Kind(Enum):
     """What a string of an event is, for echo masking (`kind_of`)."""
     TEXT = "text"   # the page's text: an echo anywhere in it is masked
     NAME = "name"   # a name of the format, a plugin or the markup: never an echo
-    CSS = "css"     # CSS: an echo only in its quoted strings and url()s
+    CSS = "css"     # CSS: an echo only where it holds data (`echoes.CSS_DATA`)
 
 
 # where a key is the page's own data (a custom event's payload, a field the format does not
@@ -260,12 +260,12 @@ def kind_of(event: Any, is_key: bool, key: Any, container: Any, link: Link) -> K
     """What a string `map_strings` visited in `event` is. A name: a dict key other than the
     page's own data (a custom event's payload, a field the format does not know) - an
     event's, a node's or a mutation's field, an attribute's name, a plugin's field -, a
-    node's tag name and a doctype's names, the value of an enumerated attribute (`NAME_ATTRS`: a
-    type, a role) and a plugin's kind field holding a kind's word (`KIND_FIELDS`,
-    `KIND_VALUES`). CSS: a stylesheet's text, a rule, a
-    style attribute or declaration - a page writes data into CSS as a quoted string or a
-    URL, and its words are the language's ("position", "screen", "text-align"). Echo
-    masking (`echoes.Echoes.scrub_event`) masks no name and only CSS's strings: a search for
+    node's tag name and a doctype's names, the value of an enumerated attribute
+    (`NAME_ATTRS`: a type, a role) and a plugin's kind field holding a kind's word
+    (`KIND_FIELDS`, `KIND_VALUES`). CSS: a stylesheet's text, a rule, a style attribute or
+    declaration - a page writes data into CSS as a quoted string or a URL, and its words are
+    the language's ("position", "screen", "text-align"). Echo masking
+    (`echoes.Echoes.scrub_event`) masks no name and only CSS's data: a search for
     "data" or "position" made every later event's `data` and every mouse path's `positions`
     `***`, one for "table" every table's tag, one for "screen" every `@media screen`, one
     for "error" every RUM error's type."""
