@@ -101,17 +101,14 @@
     // text included), then the echoes of values typed into masked fields (Echoes, below)
     var echoes = this.echoes = new Echoes();
     this.detect = detect ? function (t) { return echoes.scrub(detect(t)); } : function (t) { return echoes.scrub(t); };
-    this.scrub = function (t) { return self.detect(self.urlScrub ? self.urlScrub(t) : t); };
-    // a name (NAME_ATTRS, KIND_FIELDS): the rules' parameters and the detectors, no echo
+    // a name (NAME_ATTRS): the rules' parameters and the detectors, no echo
     this.scrubName = function (t) {
       t = self.urlScrub ? self.urlScrub(t) : t;
       return detect ? detect(t) : t;
     };
-    // CSS (a style attribute, a stylesheet's text, a rule): echoes in its strings only
-    this.scrubCss = function (t) {
-      t = self.urlScrub ? self.urlScrub(t) : t;
-      return echoes.scrubCss(detect ? detect(t) : t);
-    };
+    this.scrub = function (t) { return echoes.scrub(self.scrubName(t)); };
+    // CSS (a style attribute, a stylesheet's text, a rule): echoes where it holds data only
+    this.scrubCss = function (t) { return echoes.scrubCss(self.scrubName(t)); };
     this.formFields(fields || []);
   }
   /* The fields of GET forms submitted earlier in the session with values recorded masked
@@ -337,9 +334,6 @@
    * then no more; what each field holds or ended with (and a value it was cleared of), and
    * values given without a field, count for the whole visit. */
   var ECHO_MIN_LEN = 4, ECHO_ANYWHERE_LEN = 8, ECHO_MAX_VALUES = 2000, ECHO_FADE_MS = 10000;
-  // where CSS holds a page's data: its comments, quoted strings and url()s, a quoted url()
-  // read whole, and its class and id selectors (echoes.CSS_DATA); the rest is the language's
-  // own words ("position", "screen")
   // values that are names, never an echo (strings.NAME_ATTRS, strings.KIND_FIELDS): an
   // enumerated attribute's (a type, a role), a plugin payload's kind fields
   var NAME_ATTRS = {type: 1, role: 1, rel: 1, lang: 1, dir: 1, autocomplete: 1, inputmode: 1};
@@ -353,13 +347,16 @@
                      "URIError": 1, "UnhandledRejection": 1, "action": 1, "assert": 1,
                      "click": 1, "console": 1, "count": 1, "countReset": 1, "css": 1,
                      "dead_click": 1, "debug": 1, "desktop": 1, "dir": 1, "dirxml": 1,
-                     "document": 1, "mobile": 1, "tablet": 1, "error": 1, "error_click": 1, "fetch": 1, "font": 1, "group": 1,
-                     "groupCollapsed": 1, "groupEnd": 1, "image": 1, "info": 1,
+                     "document": 1, "error": 1, "error_click": 1, "fetch": 1, "font": 1,
+                     "group": 1, "mobile": 1, "tablet": 1, "groupCollapsed": 1, "groupEnd": 1, "image": 1, "info": 1,
                      "initial_load": 1, "js": 1, "log": 1, "long_task": 1, "media": 1,
                      "network": 1, "other": 1, "rage_click": 1, "replay/rum@1": 1, "resource": 1,
                      "route_change": 1, "rrweb/console@1": 1, "rrweb/network@1": 1, "source": 1,
                      "table": 1, "time": 1, "timeEnd": 1, "timeLog": 1, "trace": 1, "view": 1,
                      "warn": 1, "xhr": 1};
+  // where CSS holds a page's data: its comments, quoted strings and url()s, a quoted url()
+  // read whole, and its class and id selectors (echoes.CSS_DATA); the rest is the language's
+  // own words ("position", "screen")
   var CSS_DATA = /\/\*[\s\S]*?(?:\*\/|$)|"(?:[^"\\]|\\[\s\S])*(?:"|\\?$)|'(?:[^'\\]|\\[\s\S])*(?:'|\\?$)|url\(\s*(?:"(?:[^"\\]|\\[\s\S])*(?:"|\\?$)|'(?:[^'\\]|\\[\s\S])*(?:'|\\?$)|[^)]*)\s*\)?|[.#][-A-Za-z0-9_\u0080-\uffff]+/gi;
   var ALONE_BEFORE = "(?<![\\p{L}\\p{N}])", ALONE_AFTER = "(?![\\p{L}\\p{N}])";
   function reEscape(s) { return s.replace(/[.*+?^${}()|[\]\\\/]/g, "\\$&"); }

@@ -523,12 +523,18 @@ class Echoes:
                 return True
         return False
 
-    def scrub(self, s: str) -> str:
-        """`s` with every echo of a noted value masked (the same string when none)."""
-        if not self._values or len(s) < MIN_LEN:
-            return s
+    def _ready(self) -> bool:
+        """Whether any value is looked for, its needles made (values added since compiled)."""
+        if not self._values:
+            return False
         if self._stale:
             self._compile()
+        return True
+
+    def scrub(self, s: str) -> str:
+        """`s` with every echo of a noted value masked (the same string when none)."""
+        if len(s) < MIN_LEN or not self._ready():
+            return s
         ns = self._sub(s)
         return s if ns == s else ns
 
@@ -536,10 +542,8 @@ class Echoes:
         """CSS text with the echoes in its strings, url()s, comments and class/id selectors
         masked (`CSS_DATA`): where a page writes data into CSS; the rest is the language's own
         words."""
-        if not self._values or len(css) < MIN_LEN:
+        if len(css) < MIN_LEN or not self._ready():
             return css
-        if self._stale:
-            self._compile()
         sub = self._sub
         return CSS_DATA.sub(lambda m: sub(m.group()), css)
 
@@ -550,10 +554,8 @@ class Echoes:
         in C: most events of a page hold no typed value."""
         if self._fading:
             self._fade(e.get("timestamp") if isinstance(e, dict) else None)
-        if not self._values:
+        if not self._ready():
             return e
-        if self._stale:
-            self._compile()
         if self._in_json is not None:
             if raw is None:
                 try:
@@ -576,10 +578,8 @@ class Echoes:
         """False when `data` - any bytes holding strings as UTF-8 unescaped: JSON, a stored
         segment's payload - cannot hold an echo: none of the needles `scrub_event` gates on
         is in it (checked in C)."""
-        if not self._values:
+        if not self._ready():
             return False
-        if self._stale:
-            self._compile()
         return self._in_json is None or self._in_json.in_text(data)
 
     def changes_any(self, strings: Iterable[str]) -> bool:
@@ -587,10 +587,8 @@ class Echoes:
         (a stored segment's, `segments.payload_strings`): False when none holds an echo. It
         may say True of strings `scrub_event` leaves (a name, CSS outside its strings), never
         False of one it changes."""
-        if not self._values:
+        if not self._ready():
             return False
-        if self._stale:
-            self._compile()
         sub, might = self._sub, self._might_hold
         for s in strings:
             if len(s) >= MIN_LEN and might(s) and sub(s) != s:
