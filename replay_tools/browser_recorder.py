@@ -414,15 +414,17 @@ class BrowserRecorder:
             _spin(interval_ms if i + 1 < count else 30)
 
     def type(self, selector: str, text: str, delay_ms: int = 25, clear: bool = False,
-             frame: str | None = None) -> None:
+             frame: str | None = None, root: str | None = None) -> None:
         """Real key events into the element `selector` matches (in the document of the
-        same-origin iframe `frame` matches, if given)."""
+        same-origin iframe `frame` matches, if given; in the Document or ShadowRoot the
+        JavaScript expression `root` gives, if given)."""
         from PySide6.QtCore import Qt
         from PySide6.QtTest import QTest
 
         sel = json.dumps(selector)
-        root = "document" if frame is None else \
-            "(document.querySelector(%s)||{}).contentDocument" % json.dumps(frame)
+        if root is None:
+            root = "document" if frame is None else \
+                "(document.querySelector(%s)||{}).contentDocument" % json.dumps(frame)
         ok = self.eval(
             "(function(){var d=%s; var el=d&&d.querySelector(%s); if(!el) return false;"
             "el.scrollIntoView({block:'nearest'}); el.focus();"

@@ -114,19 +114,40 @@
     }
   }
   /* rrweb never hands the value of a field beneath a blocked element or with rr-ignore to
-   * maskInputFn (it records nothing of it), yet the page may echo it: those are remembered
-   * from the page's own input events - the page's document's and each same-origin iframe's
-   * (an input event does not leave its document). The frames are watched as they load, not
-   * as rrweb attaches them: rrweb never attaches a frame it blocks (a payment iframe hidden
-   * whole), whose fields are all unrecorded then. */
+   * maskInputFn (it records nothing of it), nor anything of a field inside a closed shadow
+   * root, yet the page may echo it: those are remembered from the page's own input events -
+   * the page's document's and each same-origin iframe's (an input event does not leave its
+   * document; one from inside a shadow root reaches it with the host as its target, so the
+   * field is the first of its path; one from inside a closed root shows the document no
+   * part of its path, and is heard on the root itself). The frames are watched as they
+   * load, not as rrweb attaches them: rrweb never attaches a frame it blocks (a payment
+   * iframe hidden whole), whose fields are all unrecorded then. A frame's load does not
+   * leave its shadow root either: every shadow root is watched - the open ones there when
+   * its document is, and each one attached later (the document's realm's attachShadow,
+   * wrapped once). */
   // (no set of the documents watched: `document.open()` keeps a frame's Document but drops
   // its listeners, and adding the same listener twice adds it once)
-  function watchInputs(doc) {
-    if (!doc) return;
-    doc.addEventListener("input", onInput, true);
-    doc.addEventListener("load", onFrameLoad, true);   // a frame's load does not bubble
-    var frames = doc.getElementsByTagName("iframe");
-    for (var i = 0; i < frames.length; i++) watchFrame(frames[i]);
+  var realmsHooked = new WeakSet();   // the Element.prototype of each document's realm
+  function watchInputs(root) {   // a Document or a ShadowRoot
+    if (!root) return;
+    if (root.nodeType === 9 || root.mode === "closed") root.addEventListener("input", onInput, true);
+    root.addEventListener("load", onFrameLoad, true);   // a frame's load does not bubble
+    if (root.nodeType === 9) hookShadows(root.defaultView);
+    var all = root.querySelectorAll("*");
+    for (var i = 0; i < all.length; i++) {
+      if (all[i].tagName === "IFRAME") watchFrame(all[i]);
+      if (all[i].shadowRoot) watchInputs(all[i].shadowRoot);
+    }
+  }
+  function hookShadows(w) {
+    var E = w && w.Element && w.Element.prototype, attach = E && E.attachShadow;
+    if (!attach || realmsHooked.has(E)) return;
+    realmsHooked.add(E);
+    E.attachShadow = function () {
+      var root = attach.apply(this, arguments);
+      try { watchInputs(root); } catch (e) { /* never break the page */ }
+      return root;
+    };
   }
   function onFrameLoad(e) {
     if (e.target && e.target.tagName === "IFRAME") watchFrame(e.target);
@@ -143,8 +164,8 @@
       if (fields[i].value && fields[i].value !== fields[i].defaultValue) onInput({target: fields[i]});
     }
   }
-  /* Whether rrweb records nothing of `el`: it, or a frame it sits in, is blocked, or it is
-   * ignored (rrweb's rr-ignore: the field's own class). */
+  /* Whether rrweb records nothing of `el`: it, or a frame it sits in, is blocked (inside:
+   * across shadow roots), or it is ignored (rrweb's rr-ignore: the field's own class). */
   function unrecorded(el) {
     if (el.classList && el.classList.contains("rr-ignore")) return true;
     for (var n = el; n; ) {
@@ -154,11 +175,18 @@
     }
     return false;
   }
+  /* Whether `el` sits inside a closed shadow root (at any depth): rrweb records nothing there. */
+  function inClosedRoot(el) {
+    for (var r = el.getRootNode(); r && r.host; r = r.host.getRootNode()) {
+      if (r.mode === "closed") return true;
+    }
+    return false;
+  }
   function onInput(e) {
-    var el = e.target;
+    var path = e.composedPath ? e.composedPath() : [], el = path.length ? path[0] : e.target;
     if (!el || (el.tagName !== "INPUT" && el.tagName !== "TEXTAREA")) return;
-    // (a masked field's value comes through maskInputFn, above)
-    if (unrecorded(el)) rememberTyped(el.value, el);
+    // (a masked field's value rrweb records comes through maskInputFn, above)
+    if (unrecorded(el) || (inClosedRoot(el) && masked(el))) rememberTyped(el.value, el);
   }
   function start(given) {
     if (stop) return;
@@ -300,8 +328,19 @@
     if (inside(el, maskSelector)) return true;
     return maskAll && !inside(el, allowSelector);
   }
+  /* Whether `el` or an element around it matches `selector`: up through the shadow roots it
+   * sits in to their hosts (rrweb records nothing beneath a blocked host; a rule's region
+   * holds the web components inside it). */
   function inside(el, selector) {
-    try { return !!(selector && el.closest(selector)); } catch (e) { return false; }
+    if (!selector) return false;
+    try {
+      for (var n = el; n; ) {
+        if (n.closest(selector)) return true;
+        var root = n.getRootNode();
+        n = root && root.host ? root.host : null;
+      }
+    } catch (e) { /* a selector this browser cannot read */ }
+    return false;
   }
 
   function liveValue(el) {

@@ -359,3 +359,55 @@ def test_a_value_typed_into_a_hidden_field_inside_an_iframe_is_masked_where_it_i
     if hidden == "#gift":
         assert "Gift card *** checked" in stored_text   # and the frame's
     _nowhere(page.data_dir, GIFT)
+
+
+GIFT_BOX_OPEN = "document.getElementById('open-box').shadowRoot"
+# inputs in clear but what is in the gift box (a rule's region holds the components inside it)
+ALLOW_BUT_THE_BOX = 'version = 1\ndefault = "allow"\n\n[[rule]]\nselector = "#open-box"\nlevel = "mask"\n'
+GIFT_BOX_FRAME = ("document.getElementById('later-host').shadowRoot"
+                  ".getElementById('payment').contentDocument")
+
+
+@pytest.mark.parametrize("root, rules", [
+    (GIFT_BOX_OPEN, GIFT_HIDDEN),        # hidden, in an open shadow root
+    (GIFT_BOX_OPEN, ALLOW_BUT_THE_BOX),  # in an open shadow root whose host is masked
+    ("window.closedRoot", ""),           # masked, in a closed one rrweb never records (the
+                                         # next page's: see the README's "Not yet")
+    (GIFT_BOX_FRAME, GIFT_HIDDEN),       # hidden, in an iframe of a shadow root attached later
+], ids=["open-shadow-root", "masked-host", "closed-shadow-root", "frame-in-a-later-shadow-root"])
+def test_a_value_typed_into_a_field_inside_a_shadow_root_is_masked_where_it_is_repeated(
+        qtbot, record_page, shop, root, rules):
+    """An input event from inside a shadow root reaches the document with its host as its
+    target, a frame's load never leaves its shadow root, and rrweb records nothing inside a
+    closed shadow root: the recording browser learnt none of these values, and the page's
+    "Gift card ... applied" was stored in clear."""
+    page = record_page
+    if rules == ALLOW_BUT_THE_BOX:
+        (page.data_dir / "rules.toml").write_text(rules)
+        rules = ""
+    if root == "window.closedRoot":   # recorded from its start: its closed roots are seen made
+        hand = _recording(qtbot, page, shop.url("index.html"), rules)
+        _load(qtbot, page, shop.url("shadowed.html"))
+        hand.wait_ready()
+    else:
+        hand = _recording(qtbot, page, shop.url("shadowed.html"), rules)
+    if root == GIFT_BOX_FRAME:
+        hand.eval("frameLater()")
+        qtbot.waitUntil(lambda: hand.eval(f"!!({root} && {root}.getElementById('check'))"),
+                        timeout=TIMEOUT_MS)
+    hand.type("#gift", GIFT, root=root)
+    hand.eval(f"{root}.getElementById('check').click()")
+    qtbot.waitUntil(lambda: "applied" in (hand.eval(
+        "document.getElementById('applied').textContent") or ""), timeout=TIMEOUT_MS)
+    with qtbot.waitSignal(page.sessionRecorded, timeout=TIMEOUT_MS) as stored:
+        page.stop()
+    with open_recording(stored.args[0], page.data_dir) as src:
+        stored_text = json.dumps(list(src.events()))
+    assert "Gift card *** applied" in stored_text   # the page's echo is there, masked
+    # and the field's value left the page masked (or not at all): the pass is not the only lock
+    inputs = [e["data"].get("text") or "" for e in page.browser.events
+              if e["type"] == 3 and e["data"].get("source") == 5]
+    assert not [t for t in inputs if GIFT in t]
+    if root == GIFT_BOX_FRAME:
+        assert "Gift card *** checked" in stored_text   # and the frame's
+    _nowhere(page.data_dir, GIFT)
