@@ -97,6 +97,10 @@ USER_INTERACTION_SOURCES = frozenset(
     }
 )
 
+# rrweb's id for a node its mirror does not hold - beneath a blocked element, inside a closed
+# shadow root: a focus, click or input on it happened where nothing is recorded
+UNRECORDED_NODE = -1
+
 CONSOLE_PLUGIN = "rrweb/console@1"
 RUM_PLUGIN = "replay/rum@1"
 NETWORK_PLUGIN = "rrweb/network@1"

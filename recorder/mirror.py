@@ -15,8 +15,8 @@ import re
 from collections import Counter
 from typing import Any, Iterable, Iterator
 
-from .format import (EventType, IncrementalSource, MouseInteractions, NodeType, decode_msgpack,
-                     encode_msgpack, replace_lone_surrogates)
+from .format import (UNRECORDED_NODE, EventType, IncrementalSource, MouseInteractions, NodeType,
+                     decode_msgpack, encode_msgpack, replace_lone_surrogates)
 
 Raw = dict[str, Any]
 
@@ -556,8 +556,11 @@ class Mirror:
             if n is not None:
                 self.focus = nid
                 self.focus_visible = not self._pointer_down or _is_text_entry(n)
-            else:
-                self.warnings["focus on unknown node"] += 1
+            else:   # it left what is recorded (rrweb's UNRECORDED_NODE: no damage)
+                self.focus = None
+                self.focus_visible = False
+                if nid != UNRECORDED_NODE:
+                    self.warnings["focus on unknown node"] += 1
             self._pointer_down = False
         elif kind == MouseInteractions.Blur and nid == self.focus:
             self.focus = None

@@ -1,5 +1,6 @@
 """Mirror state the replay needs to look like the live page (issue 11): CSSOM edits at any
 depth, CSS-in-JS sheets, focus — and all of it carried by checkpoints."""
+from recorder.format import UNRECORDED_NODE
 from recorder.mirror import MAX_RULE_NESTING, Mirror
 
 
@@ -72,6 +73,11 @@ def test_focus_moves_blurs_and_survives_a_checkpoint():
     m.apply_all([focus(5, 8), focus(6, 8)])
     assert m.focus is None
     m.apply(focus(5, 404))
+    assert m.focus is None and m.warnings["focus on unknown node"] == 1
+    # rrweb's id for a field it does not record (under a blocked element): the focus left
+    # the recorded page, and the recording is not damaged
+    m.apply(focus(5, 7))
+    m.apply(focus(5, UNRECORDED_NODE))
     assert m.focus is None and m.warnings["focus on unknown node"] == 1
     m.apply_all([focus(5, 7), _doc()])   # a new full snapshot: nothing is focused
     assert m.focus is None
