@@ -114,8 +114,9 @@ class KnownTypes:
             else:
                 self.unknown[t] += 1
 
-    def check(self) -> None:
-        """InvalidEvent when no event is of an rrweb type; a warning when some are not."""
+    def check(self, warn: bool = True) -> None:
+        """InvalidEvent when no event is of an rrweb type; a warning when some are not
+        (`warn`)."""
         if not self.unknown:
             return
         n = sum(self.unknown.values())
@@ -125,8 +126,9 @@ class KnownTypes:
                                f" ({min(KNOWN_TYPES)}-{max(KNOWN_TYPES)};"
                                f" found type {kinds})"
                                " - is it an rrweb recording?")
-        log.warning("kept %d event%s of a type rrweb does not define (type %s) as %s",
-                    n, "" if n == 1 else "s", kinds, "it is" if n == 1 else "they are")
+        if warn:
+            log.warning("kept %d event%s of a type rrweb does not define (type %s) as %s",
+                        n, "" if n == 1 else "s", kinds, "it is" if n == 1 else "they are")
 
 
 def validate(events: Sequence[Any], *, strict: bool) -> list[dict]:
@@ -223,6 +225,12 @@ def prepare(events: Sequence[Any], *, application: str | None = None,
             if len(evs) != b - a:
                 ev_sizes = [len(encode_json(e)) for e in evs[:len(evs) - (b - a)]] + ev_sizes
         append_to = existing if (existing is not None and k == 0) else None
+        if live and append_to is None:
+            # a live session begins as an import does: with rrweb's events (a batch of a
+            # newer recorder's types alone would store what no import or player reads)
+            types = KnownTypes()
+            types.count(evs)
+            types.check(warn=False)
         original = None
         if append_to is not None:
             sid = append_to.id

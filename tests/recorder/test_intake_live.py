@@ -266,3 +266,21 @@ def test_a_batch_digest_on_disk_cannot_check_a_guess_and_another_servers_is_coun
     assert text.count("kept") == 2 and "never stored" not in text
     again.store.close()
     apps.close()
+
+
+def test_a_live_session_begins_with_rrweb_events_then_takes_a_newer_recorders_too(tmp_path):
+    """A new session of no type rrweb defines was stored, listed, and exported as a file
+    that `replay import` refuses; a session that began with rrweb's events keeps taking a
+    newer recorder's (as an import keeps them)."""
+    from recorder.format import InvalidEvent
+    t = int(time.time() * 1000)
+    newer = {"type": 99, "timestamp": t, "data": {"x": 1}}
+    with Store.open(tmp_path / "d") as store:
+        with pytest.raises(InvalidEvent, match="none of its 1 events is of a type rrweb defines"):
+            store.ingest([newer], live=True, session_id="s1", now_ms=t)
+        assert store.sessions() == []
+        page = html_to_events(PAGE, href="https://shop.example/", timestamp=t)
+        (sid,) = store.ingest(page, live=True, session_id="s1", now_ms=t)
+        assert store.ingest([dict(newer, timestamp=t + 5)], live=True, session_id="s1",
+                            now_ms=t) == [sid]
+        assert [e["type"] for e in store.session(sid).events()] == [4, 2, 99]
