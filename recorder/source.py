@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 from .format import EventType
 from .index import SessionInfo
-from .segments import SegmentMeta
+from .segments import SegmentDamaged, SegmentMeta, read_header
 
 if TYPE_CHECKING:  # pragma: no cover
     from .facts import SessionFacts
@@ -53,6 +53,21 @@ class RecordingSource:
         """The zstd dictionary `dict_id` its segment files were compressed with, if it holds
         it (None: not held)."""
         return None
+
+    def readable(self) -> bool:
+        """Whether any of its segments can be read: its file's framing and checksum hold
+        (`read_header`), looked at in order up to the first that does - one file, as a rule.
+        False when it has no segment, or every one is damaged; True for a source that holds
+        its events otherwise (a file read whole)."""
+        for i in range(len(self.segments)):
+            try:
+                blob = self.raw_segment(i)
+                if blob is not None:
+                    read_header(blob)
+            except (OSError, SegmentDamaged):
+                continue
+            return True
+        return False
 
     def read_segment(self, i: int) -> list[dict]:
         if not 0 <= i < len(self.segments):

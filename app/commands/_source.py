@@ -148,6 +148,13 @@ def open_source(spec: str, data: Path, session_number: int = 0, *,
     if unmasked and rules is not None:
         raise UserError("--unmasked and --rules contradict each other - give one of them")
     src = open_raw(spec, data, session_number)
+    if not src.readable():   # an empty export, a blank picture: said instead
+        n = len(src.segments)
+        src.close()
+        what = "it holds no segment" if not n else "its segment is damaged" if n == 1 \
+            else f"all {n} of its segments are damaged"
+        raise UserError(f"nothing of {src.id} can be read: {what} - nothing to show or export"
+                        " (`replay repair` sets damaged files aside)")
     stored = src.origin is None
     if unmasked:
         print(f"replay: note: --unmasked: {spec} is a stored session, shown as stored (it was"

@@ -532,8 +532,11 @@ def _bundle(src, args) -> list[tuple]:
 
 
 def _check_bundle(src) -> None:
-    """BadBundle when no segment of a bundle decodes (even with --partial)."""
-    if src.segments and len(src.damaged) == len(src.segments):
+    """BadBundle when no segment of a bundle decodes (even with --partial), or it has none."""
+    if not src.segments:
+        raise BadBundle(f"{src.path}: it holds no segment, nothing to store - export the"
+                        " session again")
+    if len(src.damaged) == len(src.segments):
         first = src.damaged[0]
         raise BadBundle(f"{src.path}: all {len(src.segments)} segments are damaged, nothing"
                         f" to store (segment {src.segments[first].index}:"

@@ -182,6 +182,27 @@ def test_15_5_repair_names_the_session_a_damaged_segment_took_events_from(tmp_pa
     assert report["rebuilt"] == [] and report["damaged"] == {}   # done: nothing left to say
 
 
+@pytest.mark.parametrize("command", [["export", "-o", "{out}.json"], ["export", "-o", "{out}.replay"],
+                                     ["export", "-o", "{out}.har"], ["snapshot", "-o", "{out}.html"]])
+def test_15_5_a_session_with_nothing_readable_is_said_not_written_empty(tmp_path, command):
+    """Every segment of a session damaged: an export once wrote `[]` (a bundle of no segment,
+    a HAR of no request, an empty page) and exited 0. One line, exit 2, no file."""
+    data = tmp_path / "d"
+    sid = imported(tmp_path, data, recording(1))
+    for f in segment_files(data):
+        victim = data / f
+        blob = bytearray(victim.read_bytes())
+        blob[len(blob) // 2] ^= 0xFF
+        victim.write_bytes(bytes(blob))
+    out = tmp_path / "out"
+    proc = replay(data, *[a.format(out=out) for a in command[:1]], sid,
+                  *[a.format(out=out) for a in command[1:]])
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and f"nothing of {sid} can be read" in lines[0], proc.stderr
+    assert not list(tmp_path.glob("out.*"))
+
+
 # --- 6. an export racing a rewrite -----------------------------------------------------
 _EXPORTER = textwrap.dedent("""
     import sys

@@ -320,6 +320,17 @@ def test_15_9_bundle_whose_segments_are_all_damaged_says_so(tmp_path, capsys, bu
     assert stored(capsys, tmp_path / "data") == []
 
 
+def test_15_9_bundle_of_no_segment_says_so(tmp_path, capsys, bundle):
+    """An export of a session none of whose segments could be read once wrote a bundle of
+    none, which imported with no word and exit 0."""
+    m = json.loads(entries_of(bundle)["manifest.json"])
+    m["segments"] = []
+    f = rebundle(bundle, tmp_path / "empty.replay", manifest=m)
+    line = one_line(*run(capsys, "--data", tmp_path / "data", "import", f)[::2])
+    assert "holds no segment, nothing to store" in line, line
+    assert stored(capsys, tmp_path / "data") == []
+
+
 def test_15_9_bundle_listing_one_segment_three_times_is_refused(tmp_path, capsys, bundle):
     m = json.loads(entries_of(bundle)["manifest.json"])
     m["segments"] = [m["segments"][0]] * 3
