@@ -115,54 +115,56 @@
   }
   /* rrweb never hands the value of a field beneath a blocked element or with rr-ignore to
    * maskInputFn (it records nothing of it), nor anything of a field inside a closed shadow
-   * root, yet the page may echo it: those are remembered from the page's own input events -
-   * the page's document's and each same-origin iframe's (an input event does not leave its
-   * document; one from inside a shadow root reaches it with the host as its target, so the
-   * field is the first of its path; one from inside a closed root shows the document no
-   * part of its path, and is heard on the root itself). The frames are watched as they
+   * root, yet the page may echo it: those are remembered from the page's own input events,
+   * heard on the page's document, each same-origin iframe's (an input event does not leave
+   * its document) and each shadow root (one from inside reaches the document with the host
+   * as its target - the field is the first of its path -, a closed root's shows the
+   * document none of its path, and one a script dispatches without `composed` stops at its
+   * root). A value already in such a field when it is first watched (typed before Record,
+   * or in a frame before its load) is remembered then. The frames are watched as they
    * load, not as rrweb attaches them: rrweb never attaches a frame it blocks (a payment
    * iframe hidden whole), whose fields are all unrecorded then. A frame's load does not
    * leave its shadow root either: every shadow root is watched - the open ones there when
-   * its document is, and each one attached later (the document's realm's attachShadow,
-   * wrapped once). */
+   * its document is (walked again once parsed: a page's declarative roots), and each one
+   * attached later (the document's realm's attachShadow, wrapped once). */
   // (no set of the documents watched: `document.open()` keeps a frame's Document but drops
   // its listeners, and adding the same listener twice adds it once)
   var realmsHooked = new WeakSet();   // the Element.prototype of each document's realm
   function watchInputs(root) {   // a Document or a ShadowRoot
     if (!root) return;
-    if (root.nodeType === 9 || root.mode === "closed") root.addEventListener("input", onInput, true);
+    root.addEventListener("input", onInput, true);
     root.addEventListener("load", onFrameLoad, true);   // a frame's load does not bubble
     if (root.nodeType === 9) hookShadows(root.defaultView);
     var all = root.querySelectorAll("*");
     for (var i = 0; i < all.length; i++) {
-      if (all[i].tagName === "IFRAME") watchFrame(all[i]);
-      if (all[i].shadowRoot) watchInputs(all[i].shadowRoot);
+      var el = all[i];
+      if (el.tagName === "IFRAME") watchFrame(el);
+      else if ((el.tagName === "INPUT" || el.tagName === "TEXTAREA") && el.value &&
+               el.value !== el.defaultValue) onInput({target: el});   // (set in the markup: the page's)
+      if (el.shadowRoot) watchInputs(el.shadowRoot);
     }
   }
   function hookShadows(w) {
     var E = w && w.Element && w.Element.prototype, attach = E && E.attachShadow;
     if (!attach || realmsHooked.has(E)) return;
     realmsHooked.add(E);
-    E.attachShadow = function () {
-      var root = attach.apply(this, arguments);
-      try { watchInputs(root); } catch (e) { /* never break the page */ }
-      return root;
-    };
+    try {
+      E.attachShadow = function () {
+        var root = attach.apply(this, arguments);
+        try { watchInputs(root); } catch (e) { /* never break the page */ }
+        return root;
+      };
+    } catch (e) { /* a frozen prototype: its later roots are not heard (README: Not yet) */ }
   }
   function onFrameLoad(e) {
-    if (e.target && e.target.tagName === "IFRAME") watchFrame(e.target);
+    try {
+      if (e.target && e.target.tagName === "IFRAME") watchFrame(e.target);
+    } catch (x) { /* never break the page */ }
   }
   function watchFrame(frame) {
     var doc = null;
     try { doc = frame.contentDocument; } catch (e) { /* another origin's: nothing to read */ }
-    if (!doc) return;
     watchInputs(doc);
-    // what was typed before the frame was watched (before its load: a slow image in it); a
-    // value the page set in its markup is the page's, not typed
-    var fields = doc.querySelectorAll("input, textarea");
-    for (var i = 0; i < fields.length; i++) {
-      if (fields[i].value && fields[i].value !== fields[i].defaultValue) onInput({target: fields[i]});
-    }
   }
   /* Whether rrweb records nothing of `el`: it, or a frame it sits in, is blocked (inside:
    * across shadow roots), or it is ignored (rrweb's rr-ignore: the field's own class). */
@@ -194,7 +196,6 @@
     // Record after Stop injects rrweb again: its new instance numbers the nodes now
     REC = win.rrweb;
     typed = []; lastTyped = new WeakMap();   // a new recording learns its own (Python cleared its copy)
-    watchInputs(win.document);
     options = {};
     for (var k in given) options[k] = given[k];
     SELECTOR_LISTS.forEach(function (k) {
@@ -228,8 +229,16 @@
                          {level: ["info", "log", "warn", "error", "debug"], lengthThreshold: 1000}),
                        win.ReplayRum.getRecordPlugin()];
     var boxes = watchBlocked(options, emit);
+    recording = true;
     try {
-      recording = true;
+      watchInputs(win.document);   // (the options tell what is unrecorded)
+      if (win.document.readyState === "loading") {
+        win.document.addEventListener("DOMContentLoaded", function () {
+          try { watchInputs(win.document); } catch (e) { /* never break the page */ }
+        });
+      }
+    } catch (e) { /* never break the page, nor the recording */ }
+    try {
       var stopRecord = win.rrweb.record(options) || null;
       stop = function () { if (stopRecord) stopRecord(); if (boxes) boxes.stop(); };
       started = true;

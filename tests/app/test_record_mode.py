@@ -396,6 +396,7 @@ def test_a_value_typed_into_a_field_inside_a_shadow_root_is_masked_where_it_is_r
         qtbot.waitUntil(lambda: hand.eval(f"!!({root} && {root}.getElementById('check'))"),
                         timeout=TIMEOUT_MS)
     hand.type("#gift", GIFT, root=root)
+    assert hand.eval(f"{root}.getElementById('gift').value") == GIFT   # every key landed
     hand.eval(f"{root}.getElementById('check').click()")
     qtbot.waitUntil(lambda: "applied" in (hand.eval(
         "document.getElementById('applied').textContent") or ""), timeout=TIMEOUT_MS)
@@ -410,4 +411,63 @@ def test_a_value_typed_into_a_field_inside_a_shadow_root_is_masked_where_it_is_r
     assert not [t for t in inputs if GIFT in t]
     if root == GIFT_BOX_FRAME:
         assert "Gift card *** checked" in stored_text   # and the frame's
+    _nowhere(page.data_dir, GIFT)
+
+
+def test_a_value_typed_before_record_into_a_hidden_field_in_a_frame_is_masked_where_repeated(
+        qtbot, record_page, shop):
+    """A frame's field filled before Record: the bridge read the rules before it had them
+    and threw, so nothing at all was recorded; and the value, typed while no recording ran,
+    was never learnt, though the page repeats it while recorded."""
+    page = record_page
+    (page.data_dir / "rules.toml").write_text(RULES + GIFT_HIDDEN)
+    _load(qtbot, page, shop.url("framed.html"))
+    hand = BrowserRecorder(browser=page.browser, view=page.view, timeout_s=TIMEOUT_MS / 1000)
+    frame = "document.querySelector('#payment').contentDocument"
+    qtbot.waitUntil(lambda: hand.eval(f"!!({frame} && {frame}.getElementById('check'))"),
+                    timeout=TIMEOUT_MS)
+    hand.type("#gift", GIFT, frame="#payment")
+    assert hand.eval(f"{frame}.getElementById('gift').value") == GIFT
+    page.record()
+    hand.wait_ready()
+    hand.eval(f"{frame}.getElementById('check').click()")
+    qtbot.waitUntil(lambda: "applied" in (hand.eval(
+        "document.getElementById('applied').textContent") or ""), timeout=TIMEOUT_MS)
+    with qtbot.waitSignal(page.sessionRecorded, timeout=TIMEOUT_MS) as stored:
+        page.stop()
+    with open_recording(stored.args[0], page.data_dir) as src:
+        stored_text = json.dumps(list(src.events()))
+    assert "Gift card *** applied" in stored_text and "Gift card *** checked" in stored_text
+    _nowhere(page.data_dir, GIFT)
+
+
+@pytest.mark.parametrize("how", ["script-event", "frozen-prototype"])
+def test_a_hidden_fields_value_a_script_sets_is_learnt_and_a_frozen_page_still_records(
+        qtbot, record_page, shop, how):
+    """A widget that writes a field's value and dispatches its own `input` event (not
+    composed: it stops at the shadow root) was never heard; a page that froze
+    `Element.prototype` made the bridge throw at Record, and nothing was recorded."""
+    page = record_page
+    (page.data_dir / "rules.toml").write_text(RULES + GIFT_HIDDEN)
+    _load(qtbot, page, shop.url("shadowed.html"))
+    hand = BrowserRecorder(browser=page.browser, view=page.view, timeout_s=TIMEOUT_MS / 1000)
+    if how == "frozen-prototype":
+        hand.eval("Object.freeze(Element.prototype), 1")
+    page.record()
+    hand.wait_ready()
+    field = f"{GIFT_BOX_OPEN}.getElementById('gift')"
+    if how == "script-event":
+        hand.eval(f"(function () {{ var f = {field}; f.value = {json.dumps(GIFT)};"
+                  " f.dispatchEvent(new Event('input', {bubbles: true})); return 1; })()")
+    else:
+        hand.type("#gift", GIFT, root=GIFT_BOX_OPEN)
+    assert hand.eval(f"{field}.value") == GIFT
+    hand.eval(f"{GIFT_BOX_OPEN}.getElementById('check').click()")
+    qtbot.waitUntil(lambda: "applied" in (hand.eval(
+        "document.getElementById('applied').textContent") or ""), timeout=TIMEOUT_MS)
+    with qtbot.waitSignal(page.sessionRecorded, timeout=TIMEOUT_MS) as stored:
+        page.stop()
+    with open_recording(stored.args[0], page.data_dir) as src:
+        stored_text = json.dumps(list(src.events()))
+    assert "Gift card *** applied" in stored_text
     _nowhere(page.data_dir, GIFT)
