@@ -1200,6 +1200,13 @@ class LocalStore(Store):
             done += sum(f.size for f in by_session[sid])
             if progress:
                 progress(done, total)
+        # a session none of whose files can be trusted: said; its rows and files stay as
+        # they are (as a session's whose files are gone: nothing to rebuild it from)
+        for rel in unreadable:
+            sid = in_index.get(rel)
+            if sid is not None and sid not in by_session and \
+                    sid not in report.unreadable_sessions:
+                report.unreadable_sessions.append(sid)
         moved = self._set_aside(unreadable)   # (one a rewrite deleted meanwhile is not)
         report.set_aside += moved
         report.damaged.update({rel: in_index.get(rel) for rel in moved})

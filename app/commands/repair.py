@@ -65,7 +65,8 @@ def run(args: argparse.Namespace) -> int:
     for rel in report.set_aside:
         print(f"set aside\t{UNREFERENCED_DIR}/{rel}\t({_why(report, rel)})")
     for sid in report.unreadable_sessions:
-        print(f"unreadable\t{sid}\t(no segment of it decodes)")
+        print(f"unreadable\t{sid}\t(no segment of it decodes: it stays listed and shows"
+              f" nothing; `replay delete {sid}` erases it)")
     for sid in report.missing:
         print(f"missing files\t{sid}\t(some of its segment files are gone; they cannot be"
               " brought back)")

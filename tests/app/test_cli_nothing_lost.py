@@ -182,6 +182,25 @@ def test_15_5_repair_names_the_session_a_damaged_segment_took_events_from(tmp_pa
     assert report["rebuilt"] == [] and report["damaged"] == {}   # done: nothing left to say
 
 
+def test_15_5_repair_says_which_session_has_no_readable_segment_left(tmp_path):
+    """The only segment file of a session damaged: repair counted the others as right and
+    said nothing of it, though `audit` sent the person there."""
+    data = tmp_path / "d"
+    sid = imported(tmp_path, data, recording(1))
+    (victim,) = segment_files(data)
+    blob = bytearray((data / victim).read_bytes())
+    blob[len(blob) // 2] ^= 0xFF
+    (data / victim).write_bytes(bytes(blob))
+    proc = replay(data, "repair", check=True)
+    assert f"unreadable\t{sid}\t(no segment of it decodes: it stays listed and shows nothing;" \
+        f" `replay delete {sid}` erases it)" in proc.stdout.splitlines(), proc.stdout
+    report = json.loads(replay(data, "repair", "--json", check=True).stdout)
+    assert report["unreadable_sessions"] == [sid] and report["unchanged"] == 0
+    assert (data / victim).read_bytes() == bytes(blob)   # where it was, as it was
+    assert replay(data, "delete", sid, "--yes", check=True).returncode == 0
+    assert not (data / victim).exists()
+
+
 @pytest.mark.parametrize("command", [["export", "-o", "{out}.json"], ["export", "-o", "{out}.replay"],
                                      ["export", "-o", "{out}.har"], ["snapshot", "-o", "{out}.html"]])
 def test_15_5_a_session_with_nothing_readable_is_said_not_written_empty(tmp_path, command):
