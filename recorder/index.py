@@ -480,10 +480,13 @@ class Index:
             # last_view: of the row's last segment (an append adds after the others; a
             # whole write lists them all); last_url: see below
             last_view = r.segments[-1].view_id if r.segments else None
-            # an append changes the row in place (its application, user and context stay):
-            # one page of the table (and the start index if it moved), where a replace also
-            # rewrites the id's and the user's index entries; a row gone meanwhile is
-            # written whole, as before
+            # an append changes the row in place (its application and context stay, and
+            # its user - unless it had none, and this append names one): one page of the
+            # table (and the start index if it moved), where a replace also rewrites the
+            # id's and the user's index entries; a row gone meanwhile is written whole
+            if r.append and i.user_id:
+                db.execute("UPDATE sessions SET user_id=?, user_name=?, user_email=? WHERE id=?"
+                           " AND user_id IS NULL", (i.user_id, i.user_name, i.user_email, i.id))
             if not (r.append and db.execute(_APPEND_SQL, (
                     i.start_ms, i.end_ms, i.duration_ms, i.first_url, i.view_count,
                     i.error_count, i.frustration_count, i.record_count, i.bytes,

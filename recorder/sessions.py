@@ -93,8 +93,9 @@ def recorded_session_id(events: Sequence[dict], *, hint: str | None = None) -> s
     when every event carries the same one; None when it gives none (its id is a hash)."""
     if hint:
         return hint
-    # a split's snapshot is ours, not the recording's
-    recorded = [e for e in events[:2] if SYNTHETIC not in e] + list(events[2:])
+    # a split's snapshot is ours, not the recording's; nor is `--user`'s identify event
+    recorded = [e for e in events[:2] if SYNTHETIC not in e] + \
+        [e for e in events[2:] if e.get(SYNTHETIC) != SYNTHETIC_USER]
     own = {e.get("sessionId") for e in recorded[:1000]}
     if len(own) == 1:
         (sid,) = own

@@ -211,8 +211,8 @@ def info_from(sid: str, facts: "SessionFacts", *, application: str | None, user:
     user = user or {}
     return SessionInfo(
         id=sid, application=application,
-        user_id=_str(user.get("id")), user_name=_str(user.get("name")),
-        user_email=_str(user.get("email")),
+        user_id=optional_str(user.get("id")), user_name=optional_str(user.get("name")),
+        user_email=optional_str(user.get("email")),
         start_ms=facts.start_ms, end_ms=facts.end_ms,
         duration_ms=facts.end_ms - facts.start_ms, first_url=facts.first_url,
         view_count=facts.view_count, error_count=facts.error_count,
@@ -222,7 +222,7 @@ def info_from(sid: str, facts: "SessionFacts", *, application: str | None, user:
         bytes=nbytes, segment_count=segment_count, context=context or None)
 
 
-def _str(v) -> str | None:
+def optional_str(v) -> str | None:
     return None if v is None else str(v)
 
 

@@ -71,7 +71,7 @@ from .segments import COMPACT_CODEC, LIVE, LIVE_CODEC, MAX_SEGMENT_BYTES, MAX_SE
     payload_strings, plan_segments, read_header, segment_payload, with_session_info
 from .sessions import INACTIVITY_MS, MAX_SESSION_MS, ContentDigest, clean_id, content_digest, \
     continued_id, derive_session_id, is_safe_id, old_clean_id
-from .source import RecordingSource, info_from
+from .source import RecordingSource, info_from, optional_str
 
 if TYPE_CHECKING:   # (privacy imports the store's modules)
     from .privacy.echoes import Echoes
@@ -1007,9 +1007,13 @@ class LocalStore(Store):
         nbytes = sum(s.bytes for s in segs)
         if p.append_to is not None:
             old = p.append_to
+            named = {"id": old.user_id, "name": old.user_name, "email": old.user_email}
+            if old.user_id is None and f.user and f.user.get("id") is not None:
+                named = f.user   # its user first named now (`--user`, a later live batch)
             info = SessionInfo(
-                id=old.id, application=old.application, user_id=old.user_id,
-                user_name=old.user_name, user_email=old.user_email,
+                id=old.id, application=old.application,
+                user_id=optional_str(named.get("id")), user_name=optional_str(named.get("name")),
+                user_email=optional_str(named.get("email")),
                 start_ms=min(old.start_ms, f.start_ms), end_ms=max(old.end_ms, f.end_ms),
                 duration_ms=max(old.end_ms, f.end_ms) - min(old.start_ms, f.start_ms),
                 first_url=old.first_url or f.first_url, view_count=old.view_count,

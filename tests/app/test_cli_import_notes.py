@@ -136,3 +136,19 @@ def test_the_user_given_on_import_neither_renames_the_session_nor_hides_in_a_ref
         " --user u-1 to match it" in none.stderr
     assert [r["id"] for r in json.loads(replay("--data", data, "sessions", "--json").stdout)] \
         == [sid]
+
+
+def test_a_recording_that_names_its_session_keeps_that_name_when_imported_with_a_user(
+        tmp_path, recording):
+    """rrweb's legacy `sessionId` on every event names the session - but the identify event
+    `--user` adds carries none, so the same file imported with a user was stored again, as
+    a second session under a hashed id. Now it is the same session, which gains its user."""
+    data = tmp_path / "d"
+    named = tmp_path / "named.json"
+    named.write_text(json.dumps([dict(e, sessionId="visit-42") for e in recording[:300]]))
+    first = replay("--data", data, "import", named)
+    assert first.returncode == 0 and first.stdout.split() == ["visit-42"], first.stderr
+    again = replay("--data", data, "import", "--user", "u-7", named)
+    assert again.returncode == 0 and again.stdout.split() == ["visit-42"], again.stderr
+    (row,) = json.loads(replay("--data", data, "sessions", "--json").stdout)
+    assert row["id"] == "visit-42" and row["user_id"] == "u-7"

@@ -284,3 +284,21 @@ def test_a_live_session_begins_with_rrweb_events_then_takes_a_newer_recorders_to
         assert store.ingest([dict(newer, timestamp=t + 5)], live=True, session_id="s1",
                             now_ms=t) == [sid]
         assert [e["type"] for e in store.session(sid).events()] == [4, 2, 99]
+
+
+def test_a_live_session_gains_the_user_a_later_batch_names_first_and_keeps_it(tmp_path):
+    """`ReplayCapture.setUser` called after the first batch went: the session stayed
+    anonymous in the index (its user searched for in vain); the first user named stays."""
+    t = int(time.time() * 1000)
+    page = html_to_events(PAGE, href="https://shop.example/", timestamp=t)
+    more = [{"type": 5, "timestamp": t + 10, "data": {"tag": "t", "payload": {}}}]
+    ada = {"id": "u-1", "name": "Ada", "email": "ada@example.com"}
+    with Store.open(tmp_path / "d") as store:
+        (sid,) = store.ingest(page, live=True, session_id="s1", now_ms=t)
+        assert store.sessions()[0].user_id is None
+        store.ingest(more, live=True, session_id="s1", now_ms=t, user=ada)
+        store.ingest([dict(more[0], timestamp=t + 50)], live=True, session_id="s1", now_ms=t,
+                     user={"id": "u-2"})
+        (row,) = store.sessions()
+        assert (row.user_id, row.user_name, row.user_email) == ("u-1", "Ada", "ada@example.com")
+        assert [s.id for s in store.sessions(user="u-1")] == [sid]
