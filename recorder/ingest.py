@@ -357,6 +357,11 @@ def reconcile(stored: Sequence[dict], incoming: Sequence[dict]) -> Reconciled:
     return r.result()
 
 
+def _events(n: int, what: str) -> str:
+    """"1 stored event is", "3 stored events are"."""
+    return f"{n:,} {what} is" if n == 1 else f"{n:,} {what}s are"
+
+
 def _named_user(e: dict) -> str:
     """Who an identify event names, as the person gave it (id, else email, else name)."""
     payload = e.get("data", {}).get("payload")
@@ -422,16 +427,19 @@ class Reconciler:
             if not extra_n:
                 return Reconciled(Outcome.DISAGREES, reason=f"it holds {self.n_incoming:,} of"
                                   f" the {self.n_stored:,} stored events")
-            return Reconciled(Outcome.DISAGREES, reason=f"{missing:,} stored events are not in"
-                              f" it and {extra_n:,} of its events are not stored (different"
+            return Reconciled(Outcome.DISAGREES, reason=f"{_events(missing, 'stored event')}"
+                              f" not in it and {extra_n:,} of its events"
+                              f" {'is' if extra_n == 1 else 'are'} not stored (different"
                               " events at the same times, or another recording with the same"
                               " id)")
         if not extra_n:
             return Reconciled(Outcome.SAME)
         inside = sum(1 for e, _ in self.extras() if e["timestamp"] < self.last)
         if inside:
-            return Reconciled(Outcome.DISAGREES, reason=f"{inside:,} of its events fall inside"
-                              " the stored session's time span but are not stored")
+            return Reconciled(Outcome.DISAGREES, reason=f"{inside:,} of its events"
+                              f" {'falls' if inside == 1 else 'fall'} inside the stored"
+                              f" session's time span but {'is' if inside == 1 else 'are'} not"
+                              " stored")
         return Reconciled(Outcome.EXTENDS,
                           append=[e for e, _ in self.extras()] if listed else [])
 

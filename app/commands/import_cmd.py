@@ -117,11 +117,14 @@ def run(args: argparse.Namespace) -> int:
     args.given_user = _given_user(args)
     # `demo`, when no file is called that: the bundled demo session, as elsewhere
     args.files = [DEMO_SESSION if str(f) == DEMO and not f.exists() else f for f in args.files]
-    for f in args.files:
-        if f.is_dir():
-            raise UserError(f"{f} is a folder - give recording files (rrweb JSON or .replay)")
-        if not f.is_file():
-            raise UserError(f"{f}: no such file - check the path")
+    for f in args.files:   # checked before any is imported: nothing is
+        problem = f"{f} is a folder - give recording files (rrweb JSON or .replay)" \
+            if f.is_dir() else None if f.is_file() else f"{f}: no such file - check the path"
+        if problem is not None:
+            if args.json:   # the contract holds for a refusal up front too
+                print(json.dumps([{"file": str(g), "sessions": [], **(
+                    {"error": problem} if g == f else {})} for g in args.files], indent=1))
+            raise UserError(problem)
     if args.data.exists() and not args.data.is_dir():
         raise UserError(no_data_folder(args.data))
     masker_factory = masker_for(args)
@@ -415,7 +418,10 @@ def _stored(f: Path, args, r: Stored, damaged: str | None, done: list[Stored]) -
         # not silent: the id a customer or a ticket names is not the one to look up here
         print(f"replay: note: {f}: session id {_shown_id(r.original)} is not usable as a file"
               f" name, stored as {r.id}", file=sys.stderr)
-    if damaged:
+    if damaged and r.outcome is Outcome.SAME:   # this cut-off file, imported before
+        print(f"replay: note: {f}: {damaged}; what decodes is stored already, as {r.id}"
+              " (marked partial): nothing new", file=sys.stderr)
+    elif damaged:
         print(f"replay: warning: {f}: {damaged}; stored what decodes as a new session,"
               f" {r.id}, marked partial", file=sys.stderr)
     elif r.outcome is Outcome.SAME:

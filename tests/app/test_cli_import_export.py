@@ -173,6 +173,20 @@ def test_console_entry_point_runs(tmp_path, demo_events):
     assert proc.stdout.strip() == demo_events[0]["sessionId"]
 
 
+def test_import_json_says_a_path_that_is_no_file_and_imports_none(tmp_path, capsys, demo_events):
+    """A missing path is refused before anything is imported: `--json` printed nothing."""
+    good, gone = tmp_path / "good.json", tmp_path / "gone.json"
+    good.write_text(json.dumps(demo_events))
+    data = tmp_path / "data"
+    code, out, err = run(capsys, "--data", data, "import", "--json", good, gone)
+    assert code == 2
+    assert json.loads(out) == [{"file": str(good), "sessions": []},
+                               {"file": str(gone), "sessions": [],
+                                "error": f"{gone}: no such file - check the path"}]
+    assert err.strip() == f"replay: error: {gone}: no such file - check the path"
+    assert not data.exists() or json.loads(run(capsys, "--data", data, "sessions", "--json")[1]) == []
+
+
 def test_import_json_lists_the_files_refused_too(tmp_path, capsys, demo_events):
     """`--json` gave only the files imported: a script reading it saw a refused file as
     never given. Each file is listed in the order given, a refused one with its error."""

@@ -201,6 +201,13 @@ def test_a_cut_off_compressed_file_stores_nothing_unless_partial(tmp_path, capsy
     assert rows[sid]["record_count"] == 272 and segment_files(data).items() >= files.items()
     assert "cut off" in rows[pid]["context"]["partial"]
     assert 0 < rows[pid]["record_count"] < len(events)
+    # the same cut file again: nothing new - once said it stored a new session
+    files = segment_files(data)
+    code, out, err = run(capsys, "--data", data, "import", "--partial", cut)
+    assert code == 0 and out.split() == [pid], err
+    assert f"what decodes is stored already, as {pid} (marked partial): nothing new" in err
+    assert "stored what decodes as a new session" not in err
+    assert segment_files(data) == files
 
 
 def test_an_rrweb_export_imports_back_as_the_same_session(tmp_path, capsys, demo_events):

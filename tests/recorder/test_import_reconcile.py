@@ -44,7 +44,7 @@ A, B, C, D = ev(0, 1), ev(10, 2), ev(20, 3), ev(30, 4)
     ([A, A, B], [A, A, B, C], Outcome.EXTENDS, [C], ""),           # duplicates counted
     ([A, B, C], [A, B], Outcome.DISAGREES, [], "holds 2 of the 3 stored events"),
     ([A, A, B], [A, B], Outcome.DISAGREES, [], "holds 2 of the 3 stored events"),
-    ([A, B, C], [A, ev(10, 9), C], Outcome.DISAGREES, [], "1 stored events are not in it"),
+    ([A, B, C], [A, ev(10, 9), C], Outcome.DISAGREES, [], "1 stored event is not in it and 1 of its events is not stored"),
     ([A, C], [A, B, C], Outcome.DISAGREES, [], "inside the stored session's time span"),
     ([], [A], Outcome.EXTENDS, [A], ""),
 ])
@@ -125,7 +125,7 @@ def test_different_events_at_the_same_times_are_refused_unless_as_new(store):
     other[30]["data"]["positions"][0]["x"] = 999
     with pytest.raises(ImportConflict) as exc:
         store.ingest(other, session_id=sid)
-    assert "1 stored events are not in it" in exc.value.reason
+    assert "1 stored event is not in it and 1 of its events is not stored" in exc.value.reason
     (r,) = store.ingest_outcomes(other, session_id=sid, as_new=True)
     assert (r.id, r.outcome) == (f"{sid}_new", Outcome.NEW)
     # the same again finds that copy; a third version gets the next id
