@@ -165,9 +165,12 @@ class _Counter:
                 else:
                     self.add(d.get("id"), Kind.INPUT)
             return
+        named_by, self.m.named_by = self.m.named_by, None
         if m is not e and m != e:
             if src == IncrementalSource.CanvasMutation:
                 self.add(d.get("id"), Kind.OTHER)
+            elif named_by is not None:   # a click action's name, masked by what was clicked
+                self.add(named_by, Kind.OTHER)
             else:
                 self.add(None, Kind.OTHER,
                          ECHOES if self.m.echoes.scrub_event(e) is not e else FREE_TEXT)

@@ -12,6 +12,7 @@ cdef class SessionMasker:
     cdef public Mirror mirror
     cdef public PrivacyLevels levels
     cdef public object scrub, _visit, _redact, _headers, _structural, echoes, stats, clicks
+    cdef public object named_by
     cdef public set _was_always
 
     @cython.locals(mirror=Mirror, levels=PrivacyLevels, nodes=dict, n=Node, p=Node,

@@ -118,7 +118,11 @@ class SessionMasker:
         # reuses is masked more, the safe side). In memory only, like the mirror.
         self._was_always: set[int] = set()
         self.stats: Counter[str] = Counter()
-        self.clicks: list[tuple[float, Any, Any, Any]] = []   # (time, x, y, node id), last RECENT_CLICKS
+        # (time, x, y, level of its name, node id), the last RECENT_CLICKS
+        self.clicks: list[tuple[float, Any, Any, Any, Any]] = []
+        # the node whose level masked the last click action's name masked (None: none, or
+        # the page's strictest level) - a dry run names the claim that decided it
+        self.named_by: Any = None
 
     def resume(self, stored: Iterable[Raw]) -> "SessionMasker":
         """Continue a session whose earlier events were already masked and stored (live
@@ -726,7 +730,7 @@ class SessionMasker:
         if n is None or not isinstance(ts, (int, float)):
             return
         clicks = self.clicks
-        clicks.append((ts, data.get("x"), data.get("y"), self._name_level(n)))
+        clicks.append((ts, data.get("x"), data.get("y"), self._name_level(n), nid))
         if len(clicks) > RECENT_CLICKS:
             del clicks[0]
 
@@ -738,39 +742,47 @@ class SessionMasker:
         click = rum_click(payload)
         if click is None:
             return payload
-        level = self._clicked_level(click.date, click.x, click.y)
+        level, nid = self._clicked_level(click.date, click.x, click.y)
         if level is None:
-            level = self._selector_level(click.selector)
+            level, nid = self._selector_level(click.selector)
         if level is None:
-            level = self._strictest_on_page()
+            level, nid = self._strictest_on_page(), None
         if level < MASK_LEVEL:
             return payload
         new = rum_action_names(payload, mask_text)
         if new is not payload:
             self.stats["click action names masked by the clicked element's level"] += 1
+            self.named_by = nid
         return new
 
-    def _clicked_level(self, date: float | None, x: float | None, y: float | None) -> Any:
+    def _clicked_level(self, date: float | None, x: float | None, y: float | None
+                       ) -> tuple[Any, Any]:
+        """(the name level, the node id) of the recorded click the action came from;
+        (None, None): none there."""
         if date is None or x is None or y is None:
-            return None
-        best, level = CLICK_MATCH_MS, None
-        for ts, cx, cy, lvl in self.clicks:
+            return None, None
+        best, level, nid = CLICK_MATCH_MS, None, None
+        for ts, cx, cy, lvl, clicked in self.clicks:
             if cx == x and cy == y and abs(ts - date) <= best:
-                best, level = abs(ts - date), lvl
-        return level
+                best, level, nid = abs(ts - date), lvl, clicked
+        return level, nid
 
-    def _selector_level(self, selector: str) -> Any:
-        """The strictest name level among the elements `selector` matches; None: none."""
+    def _selector_level(self, selector: str) -> tuple[Any, Any]:
+        """The strictest name level among the elements `selector` matches, and the id of
+        the first at it; (None, None): none."""
         if not selector:
-            return None
+            return None, None
         try:
             compiled = compile_selector(selector)
         except ValueError:   # SelectorError: not one our engine reads
-            return None
+            return None, None
         nodes = self.mirror.nodes
-        levels = [self._name_level(n) for n in list(nodes.values()) if n.type == ELEMENT
-                  and any(c.match(n, nodes) for c in compiled)]
-        return max(levels) if levels else None
+        found = [(self._name_level(n), n.id) for n in list(nodes.values()) if n.type == ELEMENT
+                 and any(c.match(n, nodes) for c in compiled)]
+        if not found:
+            return None, None
+        top = max(lvl for lvl, _ in found)
+        return top, next(nid for lvl, nid in found if lvl == top)
 
     def _strictest_on_page(self) -> Level:
         """MASK when some element of the page is masked or hidden (then a name the pass

@@ -183,3 +183,18 @@ def test_a_resumed_session_masks_the_action_of_a_click_stored_before():
     later = SessionMasker(parse_rules(RULES)).resume(first)
     out = later.mask([action("Ada Lovelace", 10, 20, T0 + 1001, T0 + 2000)])
     assert names(out) == ["xxx xxxxxxxx"]
+
+
+def test_a_dry_run_counts_a_masked_action_name_under_the_rule_that_masked_it():
+    """`mask --dry-run` counted the name under "console/network rules, detectors and query
+    scrubbing": the privacy officer could not see that the `.who` rule did it."""
+    from recorder.privacy.dryrun import FREE_TEXT, dry_run
+    events, ids = page()
+    events += [click(ids["acct"], 40, 12, T0 + 10),
+               action("Ada Lovelace", 40, 12, T0 + 10, T0 + 20),   # masked: .who
+               click(ids["buy"], 40, 40, T0 + 30),
+               action("Add to cart", 40, 40, T0 + 30, T0 + 40)]   # kept
+    claims = dry_run(events, parse_rules(RULES), "s1").by_claim()
+    rule = next(c for c in claims if '".who"' in c)
+    assert claims[rule]["other"] == 1, claims
+    assert FREE_TEXT not in claims, claims
