@@ -145,7 +145,8 @@ def run(args: argparse.Namespace) -> int:
         said.append("a long name is cut in the middle (…): give its start")
     if dropped:
         said.append("not shown at this width: " + ", ".join(dropped))
-    caption = "; ".join([*said, "--json for full rows"])
+    # a note a line: one sentence wrapped across them read as "...PREFIX_TAG); not / shown at"
+    caption = "\n".join([*said[:-1], "; ".join([*said[-1:], "--json for full rows"])])
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
     for col, just in _COLUMNS:
         if col in shown:

@@ -60,6 +60,8 @@ def test_table_fits_the_width_dropping_the_least_useful_columns(data, columns, a
     assert all(h in HEADERS for h in shown)
     footer = " ".join(proc.stdout.split())
     assert ("not shown at this width: " in footer) == bool(absent)
+    if absent:   # a note of its own, not the end of the ids' sentence wrapped mid-phrase
+        assert any(ln.startswith("not shown at this width: ") for ln in lines), proc.stdout
     assert "user" not in footer
 
 
