@@ -327,6 +327,17 @@ def test_a_value_on_the_way_that_the_page_echoed_is_masked_and_fades(qtbot, reco
     _nowhere(page.data_dir, "winter")
 
 
+def _stored_once_applied(qtbot, page, hand) -> str:
+    """Once the page says a gift card was applied: Stop, and the stored session's events as
+    JSON text."""
+    qtbot.waitUntil(lambda: "applied" in (hand.eval(
+        "document.getElementById('applied').textContent") or ""), timeout=TIMEOUT_MS)
+    with qtbot.waitSignal(page.sessionRecorded, timeout=TIMEOUT_MS) as stored:
+        page.stop()
+    with open_recording(stored.args[0], page.data_dir) as src:
+        return json.dumps(list(src.events()))
+
+
 @pytest.mark.parametrize("hidden, in_frame", [("#gift", "#payment"), ("#payment", "#payment"),
                                               ("#notes", "#notes")])
 def test_a_value_typed_into_a_hidden_field_inside_an_iframe_is_masked_where_it_is_repeated(
@@ -349,12 +360,7 @@ def test_a_value_typed_into_a_hidden_field_inside_an_iframe_is_masked_where_it_i
                         timeout=TIMEOUT_MS)
     hand.type("#gift", GIFT, frame=in_frame)
     hand.eval(f"{frame}.getElementById('check').click()")
-    qtbot.waitUntil(lambda: "applied" in (hand.eval(
-        "document.getElementById('applied').textContent") or ""), timeout=TIMEOUT_MS)
-    with qtbot.waitSignal(page.sessionRecorded, timeout=TIMEOUT_MS) as stored:
-        page.stop()
-    with open_recording(stored.args[0], page.data_dir) as src:
-        stored_text = json.dumps(list(src.events()))
+    stored_text = _stored_once_applied(qtbot, page, hand)
     assert "Gift card *** applied" in stored_text   # the shop's echo is there, masked
     if hidden == "#gift":
         assert "Gift card *** checked" in stored_text   # and the frame's
@@ -398,12 +404,7 @@ def test_a_value_typed_into_a_field_inside_a_shadow_root_is_masked_where_it_is_r
     hand.type("#gift", GIFT, root=root)
     assert hand.eval(f"{root}.getElementById('gift').value") == GIFT   # every key landed
     hand.eval(f"{root}.getElementById('check').click()")
-    qtbot.waitUntil(lambda: "applied" in (hand.eval(
-        "document.getElementById('applied').textContent") or ""), timeout=TIMEOUT_MS)
-    with qtbot.waitSignal(page.sessionRecorded, timeout=TIMEOUT_MS) as stored:
-        page.stop()
-    with open_recording(stored.args[0], page.data_dir) as src:
-        stored_text = json.dumps(list(src.events()))
+    stored_text = _stored_once_applied(qtbot, page, hand)
     assert "Gift card *** applied" in stored_text   # the page's echo is there, masked
     # and the field's value left the page masked (or not at all): the pass is not the only lock
     inputs = [e["data"].get("text") or "" for e in page.browser.events
@@ -431,12 +432,7 @@ def test_a_value_typed_before_record_into_a_hidden_field_in_a_frame_is_masked_wh
     page.record()
     hand.wait_ready()
     hand.eval(f"{frame}.getElementById('check').click()")
-    qtbot.waitUntil(lambda: "applied" in (hand.eval(
-        "document.getElementById('applied').textContent") or ""), timeout=TIMEOUT_MS)
-    with qtbot.waitSignal(page.sessionRecorded, timeout=TIMEOUT_MS) as stored:
-        page.stop()
-    with open_recording(stored.args[0], page.data_dir) as src:
-        stored_text = json.dumps(list(src.events()))
+    stored_text = _stored_once_applied(qtbot, page, hand)
     assert "Gift card *** applied" in stored_text and "Gift card *** checked" in stored_text
     _nowhere(page.data_dir, GIFT)
 
@@ -463,11 +459,6 @@ def test_a_hidden_fields_value_a_script_sets_is_learnt_and_a_frozen_page_still_r
         hand.type("#gift", GIFT, root=GIFT_BOX_OPEN)
     assert hand.eval(f"{field}.value") == GIFT
     hand.eval(f"{GIFT_BOX_OPEN}.getElementById('check').click()")
-    qtbot.waitUntil(lambda: "applied" in (hand.eval(
-        "document.getElementById('applied').textContent") or ""), timeout=TIMEOUT_MS)
-    with qtbot.waitSignal(page.sessionRecorded, timeout=TIMEOUT_MS) as stored:
-        page.stop()
-    with open_recording(stored.args[0], page.data_dir) as src:
-        stored_text = json.dumps(list(src.events()))
+    stored_text = _stored_once_applied(qtbot, page, hand)
     assert "Gift card *** applied" in stored_text
     _nowhere(page.data_dir, GIFT)
