@@ -27,6 +27,8 @@ CONSOLE_PLUGIN_UMD = "rrweb-plugin-console-record.umd.min.js"
 RUM_SHIM = ASSETS / "rum-shim" / "rum-plugin.js"
 BRIDGE = ASSETS / "browser-recorder" / "bridge.js"
 INTAKE_SENDER = ASSETS / "browser-recorder" / "intake-sender.js"
+SHADOW_KEEPER = ASSETS / "browser-recorder" / "shadow-keeper.js"
+SHADOW_KEEPER_NAME = "replay-recorder/shadow-keeper"
 # Which recorder runs in the page: rrweb's (with its console plugin and our RUM shim), or our
 # own capture.js, which masks at capture time from `record_options["rules"]` (Rules.to_json()).
 RECORDERS = ("rrweb", "capture")
@@ -196,6 +198,16 @@ class RecordingBrowser(QObject):
         self._script.setInjectionPoint(QWebEngineScript.DocumentCreation)
         self._script.setWorldId(QWebEngineScript.MainWorld)  # rrweb must see the page's own DOM
         self._script.setRunsOnSubFrames(False)
+        # rrweb's bridge learns closed shadow roots' fields; a frame's scripts make theirs
+        # before the bridge sees the frame (capture.js watches frames itself)
+        self._keeper: QWebEngineScript | None = None
+        if recorder == "rrweb":
+            self._keeper = QWebEngineScript()
+            self._keeper.setName(SHADOW_KEEPER_NAME)
+            self._keeper.setSourceCode(_read_text(SHADOW_KEEPER, "the shadow keeper"))
+            self._keeper.setInjectionPoint(QWebEngineScript.DocumentCreation)
+            self._keeper.setWorldId(QWebEngineScript.MainWorld)
+            self._keeper.setRunsOnSubFrames(True)
 
     def configure(self, record_options: dict[str, Any]) -> None:
         """Record with these options from the next `arm` / `record_now` on (rules change)."""
@@ -212,13 +224,17 @@ class RecordingBrowser(QObject):
         return bool(self.page.scripts().find(self._script.name()))
 
     def arm(self) -> None:
-        """Record every document loaded from now on."""
+        """Record every document loaded from now on (the shadow keeper first, in every
+        frame)."""
         if not self.armed:
+            if self._keeper is not None:
+                self.page.scripts().insert(self._keeper)
             self.page.scripts().insert(self._script)
 
     def disarm(self) -> None:
-        for s in self.page.scripts().find(self._script.name()):
-            self.page.scripts().remove(s)
+        for name in (self._script.name(), SHADOW_KEEPER_NAME):
+            for s in self.page.scripts().find(name):
+                self.page.scripts().remove(s)
 
     def record_now(self) -> None:
         """Start recording the document shown now (rrweb takes its full snapshot at once)."""
