@@ -223,6 +223,14 @@ def resolve_moment(at: float | str, duration_ms: float, damaged: int = 0,
     return float(at)
 
 
+def output_path(v: str) -> Path:
+    """argparse type of `-o`: a path, not an empty word (which Path reads as ".", the
+    folder: "`.` is a folder" answered `-o ''`)."""
+    if not v.strip():
+        raise argparse.ArgumentTypeError("an empty name - give the file to write")
+    return Path(v)
+
+
 def check_output(out: Path, example: str, reading: str | Path | None = None) -> None:
     """Refuse, before any work, an output path that cannot be written as a file - or that
     is the recording being read (`reading`: a file's path, or a stored session's id), which

@@ -19,8 +19,8 @@ from recorder.rrweb_io import with_session_marker, write_rrweb_json
 
 from ..cli import UserError
 from ._words import count
-from ._source import (add_source_arguments, check_output, moment, open_source, resolve_moment,
-                      rules_for)
+from ._source import (add_source_arguments, check_output, moment, open_source, output_path,
+                      resolve_moment, rules_for)
 
 NAME = "export"
 CLIPS = tuple(f.value for f in ClipFormat)
@@ -41,7 +41,7 @@ def register(subparsers, common) -> None:
                         f" mp4/webm: a video clip ({INSTALL_VIDEO}); playwright: a Python"
                         " script performing the steps (default: from the -o suffix -"
                         f" {' '.join(_SUFFIX)} - else rrweb)")
-    p.add_argument("-o", "--output", type=Path, metavar="FILE",
+    p.add_argument("-o", "--output", type=output_path, metavar="FILE",
                    help="where to write ('-' for stdout with rrweb, har and playwright;"
                         " default: SESSION.<format's suffix> in the current folder)")
     r = p.add_argument_group(f"range (har, {', '.join(CLIPS)}, playwright)")

@@ -21,7 +21,7 @@ from ._store import open_existing_store
 from ._progress import advancing, event_total, progress_bar
 from ._selection import (add_session_selection, check_selection, named_files, names_stored,
                          selected_ids)
-from ._source import check_output, open_raw, rules_error
+from ._source import check_output, open_raw, output_path, rules_error
 
 NAME = "mask"
 
@@ -37,7 +37,7 @@ def register(subparsers, common) -> None:
                    help="privacy rules (TOML); with --dry-run or a file's copy it may be left"
                         f" out: the data folder's active rules ({RULES_FILENAME}, else the"
                         " built-in defaults)")
-    p.add_argument("-o", "--output", type=Path, metavar="OUT",
+    p.add_argument("-o", "--output", type=output_path, metavar="OUT",
                    help="for a recording file: where to write the masked copy (.replay: a"
                         " bundle; otherwise rrweb JSON)")
     p.add_argument("--session-number", type=int, default=0, metavar="N",

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from player.qt.standalone import PLAYER_MIN_HEIGHT, PLAYER_SIZE
 
 from ..cli import UserError
-from ._source import add_source_arguments, check_output, moment, open_source, resolve_moment
+from ._source import (add_source_arguments, check_output, moment, open_source, output_path,
+                      resolve_moment)
 
 NAME = "screenshot"
 # What the painting view accepts: below this the player's own controls do not fit; above it
@@ -28,7 +28,7 @@ def register(subparsers, common) -> None:
     p.add_argument("--at", type=moment, required=True, metavar="T",
                    help="after the session's first event: milliseconds, 62s, or 1:02 as the"
                         " player's clock shows it ('end' for the last moment)")
-    p.add_argument("-o", "--output", type=Path, required=True, metavar="FILE.png",
+    p.add_argument("-o", "--output", type=output_path, required=True, metavar="FILE.png",
                    help="where to write the PNG")
     p.add_argument("--size", default=None, type=frame_size, metavar="WxH",
                    help="paint in a player of this size, the page scaled to fit (default: the"

@@ -10,7 +10,8 @@ from pathlib import Path
 
 from ..cli import UserError
 from ._progress import progress_bar
-from ._source import add_source_arguments, check_output, moment, open_source, resolve_moment
+from ._source import (add_source_arguments, check_output, moment, open_source, output_path,
+                      resolve_moment)
 
 NAME = "snapshot"
 
@@ -24,7 +25,7 @@ def register(subparsers, common) -> None:
                    help="after the session's first event: milliseconds, 62s, or 1:02 as the"
                         " player's clock shows it (default: the first frame; 'end' for the"
                         " last moment)")
-    p.add_argument("-o", "--output", type=Path, metavar="FILE.html",
+    p.add_argument("-o", "--output", type=output_path, metavar="FILE.html",
                    help="where to write ('-' for stdout; default: SESSION-atMS.html)")
     p.set_defaults(func=run)
 

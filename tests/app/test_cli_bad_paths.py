@@ -98,6 +98,11 @@ def test_outputs_that_cannot_be_written(tmp_path, capsys, demo_file):
         assert f"the folder {missing} does not exist" in line
         line = _one_clear_line(*run(capsys, "--data", data, *cmd, tmp_path)[::2])
         assert f"{tmp_path} is a folder" in line and "give a file name" in line
+        with pytest.raises(SystemExit) as stop:   # `-o ''`: once ". is a folder"
+            main(["--data", str(data), *map(str, cmd), ""])
+        (line,) = capsys.readouterr()[1].strip().splitlines()   # argparse's own one line
+        assert stop.value.code == 2 and "argument -o/--output: an empty name - give the file" \
+            " to write" in line, line
     assert not missing.exists()
     assert not list(tmp_path.glob("*.tmp"))
 
