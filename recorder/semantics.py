@@ -281,7 +281,8 @@ def console_text(args: Any) -> str:
 # "Uncaught (in promise)") and the RUM plugin's for a rejected promise (rum-plugin.js,
 # "unhandledrejection") - so a rejection reported by both is one error
 _UNCAUGHT = re.compile(r"^\s*(?:Uncaught\s+(?:\(in promise\)\s+)?|Unhandled promise rejection:\s*)")
-_TYPED = re.compile(r"^([A-Z][A-Za-z0-9_$]*(?:Error|Exception)):\s*(.*)$", re.DOTALL)
+# a type's name: Error itself too (a page's `throw new Error(...)`), TypeError, DOMException...
+_TYPED = re.compile(r"^((?:[A-Z][A-Za-z0-9_$]*)?(?:Error|Exception)):\s*(.*)$", re.DOTALL)
 _VOLATILE = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b"
                        r"|\b(?=[0-9a-f]*\d)[0-9a-f]{12,}\b|\d{4,}", re.IGNORECASE)
 _STACK_TAIL = re.compile(r"\n\s*at\s.*\Z", re.DOTALL)   # an Error.stack's frames, after its message

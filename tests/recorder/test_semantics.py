@@ -11,7 +11,7 @@ import pytest
 from recorder.format import CONSOLE_PLUGIN, NETWORK_PLUGIN, RUM_PLUGIN
 from recorder.rrweb_io import parse_recordings
 from recorder.semantics import (ECHO_WINDOW_MS, Semantics, User, normalise_message, read,
-                                top_frame, user_event, user_from)
+                                split_uncaught, top_frame, user_event, user_from)
 
 S = 1_700_000_000_000
 DEMO = Path(__file__).resolve().parents[2] / "assets" / "demo" / "demo-session.json"
@@ -183,6 +183,35 @@ def test_the_demo_session_counts_each_error_once():
     assert re.fullmatch(r"HTMLButtonElement\.<anonymous> \(http://127\.0\.0\.1:\d+/app\.js\)", groups[0].frame)
     assert "/app.js" in groups[2].frame and "capture" not in groups[2].frame   # the page's call
     assert groups[0].last_t - groups[0].first_t > 0
+
+
+@pytest.mark.parametrize("text, split", [
+    ("Uncaught TypeError: x is null", ("TypeError", "x is null")),
+    ("Uncaught Error: kaboom ***", ("Error", "kaboom ***")),   # once ("", "Error: kaboom ***")
+    ("Uncaught (in promise) DOMException: aborted", ("DOMException", "aborted")),
+    ("Uncaught Exception: x", ("Exception", "x")),
+    ("Uncaught boom", ("", "boom")),
+    ("Uncaught MyErrorish: x", ("", "MyErrorish: x")),
+])
+def test_an_uncaught_errors_type_is_split_from_its_message(text, split):
+    assert split_uncaught(text) == split
+
+
+def test_an_uncaught_plain_error_on_rrwebs_console_and_from_rum_is_one_error():
+    """record mode: rrweb's console plugin says "Uncaught Error: kaboom", the RUM plugin
+    type Error, message "kaboom" - counted twice (a plain `Error` was no type), and the
+    Playwright script waited for the console's copy as a thrown error."""
+    t = 1_700_000_000_000
+    events = [{"type": 6, "timestamp": t, "data": {"plugin": RUM_PLUGIN, "payload": {
+                  "type": "error", "error": {"message": "kaboom ***", "source": "source",
+                                             "stack": "Error: kaboom ***\n    at f (https://a.test/x.js:1:2)",
+                                             "type": "Error"}}}},
+              {"type": 6, "timestamp": t + 1, "data": {"plugin": CONSOLE_PLUGIN, "payload": {
+                  "level": "error", "trace": ["f (https://a.test/x.js:1:2)"],
+                  "payload": ['"Uncaught Error: kaboom ***"']}}}]
+    (e,) = read(events).errors
+    assert (e.type, e.message, e.reported_by, e.thrown) == ("Error", "kaboom ***",
+                                                           ["console", "rum"], True)
 
 
 @pytest.mark.parametrize("a,b,same", [
