@@ -496,7 +496,8 @@ class PrivacyWorkspace(QWidget):
 
     # --- rules ----------------------------------------------------------------------------
     def reload(self) -> None:
-        """Show the data folder's active rules (discarding edits)."""
+        """Show the data folder's active rules (discarding edits), and the stored sessions
+        as they are now (the Reload button)."""
         try:
             rules = active_rules(self.data_dir)
         except RulesError as exc:
@@ -509,6 +510,8 @@ class PrivacyWorkspace(QWidget):
         self._update_apply()
         self._update_title()
         self._load_history()
+        if self.subject is not None or self.session_combo.count():   # (built: the list too)
+            self.sessions_changed()
         self.refresh_preview()
 
     def _update_title(self) -> None:
@@ -573,7 +576,16 @@ class PrivacyWorkspace(QWidget):
             return None   # never create a data folder by looking at it
         return Store.open(self.data_dir)
 
-    def _load_sessions(self) -> None:
+    def sessions_changed(self) -> None:
+        """The stored sessions changed (an import, a recording, F5): the list again, the
+        session previewed kept when it is still there (a file previewed stays)."""
+        subject = self.subject
+        self._load_sessions(keep=None if subject is None else
+                            subject.label if subject.stored else "")
+
+    def _load_sessions(self, keep: str | None = None) -> None:
+        """The stored sessions in the box; the newest opened, unless `keep` (a session id
+        still listed, or "": what is previewed stays)."""
         self.session_combo.blockSignals(True)   # filling the list opens nothing; the end does
         self.session_combo.clear()
         store = self._store()
@@ -590,8 +602,11 @@ class PrivacyWorkspace(QWidget):
                                            f"session {s.id}\n{url}", Qt.ItemDataRole.ToolTipRole)
         if not infos:
             self.session_combo.addItem("no stored sessions - open a recording file", None)
+        kept = self.session_combo.findData(keep) if keep else -1
+        if kept >= 0:
+            self.session_combo.setCurrentIndex(kept)
         self.session_combo.blockSignals(False)
-        if infos:
+        if infos and kept < 0 and keep != "":
             self.open_session(self.session_combo.itemData(0))
 
     def _session_chosen(self, index: int) -> None:

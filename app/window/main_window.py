@@ -380,6 +380,7 @@ class MainWindow(QMainWindow):
         self.thumbnails.forget()
         self.thumbnails.sweep()
         self.browser.set_catalog(self._load_catalog())
+        self.privacy.sessions_changed()   # its preview's list of sessions too
 
     def _load_catalog(self) -> Catalog:
         try:

@@ -325,6 +325,25 @@ def test_choosing_a_session_shows_that_session(qtbot, tmp_path, workspace):
         assert w.moment.maximum() == int(spans[sid])
 
 
+def test_sessions_stored_while_it_is_open_are_listed_and_the_one_previewed_stays(
+        qtbot, tmp_path, workspace):
+    """The list was read once, when the page was built: "no stored sessions" stayed after an
+    import or a recording, through F5 and Reload, until the app was started again."""
+    data = tmp_path / "data"
+    w = workspace(data)
+    assert w.session_combo.itemData(0) is None and w.subject is None   # none yet
+    first = store_with(data)
+    w.reload()                               # the Reload button
+    assert w.session_combo.itemData(0) == first and w.subject.label == first
+    full = account_recording()
+    with Store.open(data) as st:             # another one, newer: F5 (the window calls this)
+        (second,) = st.ingest([dict(e, timestamp=e["timestamp"] + 86_400_000) for e in full],
+                              masker_factory=masker_factory(Rules.default()), user={"id": "u2"})
+    w.sessions_changed()
+    assert {w.session_combo.itemData(i) for i in range(w.session_combo.count())} == {first, second}
+    assert w.subject.label == first and w.session_combo.currentData() == first   # kept
+
+
 def test_audit_says_a_clean_session_is_clean(qtbot, tmp_path, workspace):
     data = tmp_path / "data"
     sid = store_with(data)          # the default rules: detectors mask what they find
