@@ -42,6 +42,7 @@ class ExportMenu(QMenu):
         super().__init__("Export", player)
         self.player = player
         self.setObjectName("exportMenu")
+        self.setToolTipsVisible(True)   # a greyed video entry says what to install
         self.actions_by_format = {}
         for fmt, (text, _suffix, _filter) in FORMATS.items():
             a = self.addAction(text)

@@ -2,6 +2,11 @@
 
 STYLESHEET = """
 #replayWidget, #replayWidget QWidget { background: #1b1d22; color: #d7dae0; font-size: 12px; }
+#replayWidget QMenu { background: #23262d; border: 1px solid #3a3f4a; padding: 3px 0; }
+#replayWidget QMenu::item { padding: 4px 20px; }
+#replayWidget QMenu::item:selected { background: #264f78; color: #ffffff; }
+#replayWidget QMenu::item:disabled { color: #5f6672; background: transparent; }
+#replayWidget QMenu::separator { height: 1px; background: #3a3f4a; margin: 3px 8px; }
 #replayWidget QSplitter::handle { background: #2c3038; }
 #timeline { background: #202329; border-top: 1px solid #2c3038; }
 #timeline QLabel#timeLabel { color: #aeb4c0; padding: 0 2px; }

@@ -125,6 +125,18 @@ def test_without_pyav_the_video_entries_are_greyed_and_say_how_to_install(player
         assert not action.isEnabled()
         assert "need PyAV" in action.toolTip() and INSTALL_VIDEO in action.toolTip()
     assert menu.actions_by_format["gif"].isEnabled()
+    # and look it: the player's style gave every entry one colour, and its tooltips never showed
+    assert menu.toolTipsVisible()
+    menu.popup(player_widget.mapToGlobal(QPoint(10, 10)))
+    qtbot.waitExposed(menu)
+    picture = menu.grab().toImage()
+    menu.hide()
+
+    def brightest(fmt: str) -> int:   # of the entry's text, its lightest pixel
+        r = menu.actionGeometry(menu.actions_by_format[fmt])
+        return max(picture.pixelColor(x, y).lightness()
+                   for x in range(r.left(), r.right()) for y in range(r.top(), r.bottom()))
+    assert brightest("mp4") < brightest("gif") - 60, (brightest("mp4"), brightest("gif"))
     # asked anyway (not through the greyed entry): it says why and writes nothing
     said = []
 
