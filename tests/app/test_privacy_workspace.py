@@ -344,6 +344,16 @@ def test_sessions_stored_while_it_is_open_are_listed_and_the_one_previewed_stays
     assert w.subject.label == first and w.session_combo.currentData() == first   # kept
 
 
+def test_the_tables_headers_are_whole_before_any_run(qtbot, tmp_path, workspace):
+    """The dry run's "claim (what decided it)" read "m (what decided" until a run filled it."""
+    w = workspace(tmp_path / "data")
+    for t in (w.dry_run_table, w.audit_table):
+        h = t.horizontalHeader()
+        for i in range(h.count() - 1):   # (the last one stretches)
+            assert h.sectionSize(i) >= h.sectionSizeHint(i), (t.horizontalHeaderItem(i).text(),
+                                                             h.sectionSize(i))
+
+
 def test_audit_says_a_clean_session_is_clean(qtbot, tmp_path, workspace):
     data = tmp_path / "data"
     sid = store_with(data)          # the default rules: detectors mask what they find
