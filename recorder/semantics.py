@@ -70,6 +70,17 @@ class Reporter(str, enum.Enum):
 
 
 _CONSOLE_REPORTERS = frozenset({Reporter.CONSOLE.value, Reporter.LOG.value, Reporter.SENTRY.value})
+
+# Where an error came from, as a RUM error's `source` says it (Datadog's values), in words
+ERROR_ORIGINS = {"source": "the page's code", "network": "a request", "console":
+                 "a console.error call", "custom": "the page's own report (addError)",
+                 "report": "a browser report", "logger": "a logger", "agent": "the recorder"}
+
+
+def error_origin(source: str) -> str:
+    """An error's `source` as a person reads it ("source" is the page's code); one this
+    table does not know as it is; "" for none."""
+    return ERROR_ORIGINS.get(source, source or "")
 _ERROR_LEVELS = frozenset({"error", "assert"})
 _CLICK_KINDS = {int(MouseInteractions.Click): "click", int(MouseInteractions.DblClick): "dblclick",
                 int(MouseInteractions.ContextMenu): "contextmenu",

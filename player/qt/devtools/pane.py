@@ -16,6 +16,8 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeade
                                QStyledItemDelegate, QStyleOptionViewItem, QTableView,
                                QTabWidget, QVBoxLayout, QWidget)
 
+from recorder.semantics import error_origin
+
 from ..session_view import SessionView, fmt_ms
 from .models import (LEVEL_COLOURS, ROW_ROLE, TIME_ROLE, Column, RowsFilter, TimedRowsModel,
                      columns_to_hide, time_column)
@@ -328,7 +330,8 @@ def _console_details(row: dict) -> str:
 
 def _error_details(row: dict) -> str:
     reported = " + ".join(row.get("reported_by") or []) or "—"
-    return (f"{row['type']}: {row['message']}\nsource: {row.get('source') or '—'} · reported by "
+    return (f"{row['type']}: {row['message']}\nfrom {error_origin(row.get('source') or '') or '—'}"
+            f" · reported by "
             f"{reported} · seen {row['count']}× · first at {fmt_ms(row['t'], True)} · last at "
             f"{fmt_ms(row.get('last_t', row['t']), True)}\n\n{row.get('stack') or '(no stack recorded)'}")
 

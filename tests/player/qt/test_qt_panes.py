@@ -155,6 +155,17 @@ def test_errors_tab_has_one_row_per_group_with_first_and_last_seen(qtbot):
     titles = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())]
     last = model.data(model.index(i, titles.index("Last seen")))
     assert last == fmt_ms(row["last_t"], precise=True) != model.data(model.index(i, 0))
+    # its details say where it came from in words (once "source: source")
+    pane.resize(900, 500)
+    pane.show()
+    pane.setCurrentWidget(pane.errors)
+    qtbot.waitExposed(pane)
+    table = pane.errors.table
+    qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton,
+                     pos=table.visualRect(table.model().index(i, 0)).center())
+    said = pane.errors.detail.toPlainText()
+    assert "from the page's code · reported by console + rum" in said, said
+    assert "source: source" not in said
 
 
 def test_a_gradual_pane_fills_a_chunk_at_a_time_to_the_same_rows(qtbot, session, monkeypatch):
