@@ -53,7 +53,9 @@ QT_NOISE = ("Sandboxing disabled by user", "QRhiGles2: Failed to create",
             "Failed to create RHI for backend", "GPUInfo not initialized",
             "This plugin does not support propagateSizeHints",
             "Failed to load vulkan", "initInstance: No Vulkan library available",
-            "Failed to create platform Vulkan instance", "Unable to detect GPU vendor")
+            "Failed to create platform Vulkan instance", "Unable to detect GPU vendor",
+            "This plugin does not support createPlatformVulkanInstance",
+            "QVulkanInstance: Failed to initialize Vulkan")
 
 
 def forward_qt_message(mode: Any, context: Any, message: str) -> None:
