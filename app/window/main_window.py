@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QListWidget,
                                QListWidgetItem, QMainWindow, QMessageBox, QStackedWidget,
                                QWidget)
 
+from player.qt.standalone import APP_NAME
 from recorder.intake.apps import AppError
 from recorder.intake.live import application_names
 from recorder.store import Store
@@ -54,7 +55,9 @@ class MainWindow(QMainWindow):
         self.settings = settings if settings is not None else QSettings(
             "session-replay", "Session Replay")
         self.store = Store.open(self.data_dir)
-        self.setWindowTitle(f"Session Replay — {self.data_dir}")
+        # the application's name last, as the player's windows have it (Qt adds it to a title
+        # that does not end with it: "Session Replay — DIR — Session Replay")
+        self.setWindowTitle(f"{self.data_dir} — {APP_NAME}")
         self.setAcceptDrops(True)
         self.last_problem: str | None = None
         self.import_job: ImportJob | None = None
@@ -450,7 +453,7 @@ class MainWindow(QMainWindow):
         took = self.browser.last_filter_ms
         self.statusBar().showMessage(f"Data folder {self.data_dir} - filtered in {took:.0f} ms")
 
-    def report(self, message: str, title: str = "Session Replay") -> None:
+    def report(self, message: str, title: str = APP_NAME) -> None:
         """Say what went wrong without blocking (a window-modal box, the status bar)."""
         self.last_problem = message
         self.statusBar().showMessage(message.splitlines()[0], 15000)

@@ -71,6 +71,9 @@ def forward_qt_message(mode: Any, context: Any, message: str) -> None:
 # by default, so a repaint of a hundred callbacks could stand still for half a second. A tenth
 # of that bounds the wait (the other thread merely switches more often).
 UI_SWITCH_INTERVAL_S = 0.0005
+# The product's name: the application's display name, which Qt adds to a window title that
+# does not end with it (so every title ends with it)
+APP_NAME = "Session Replay"
 
 
 def application():
@@ -84,8 +87,8 @@ def application():
         from PySide6.QtCore import qInstallMessageHandler
         qInstallMessageHandler(forward_qt_message)
         app = QApplication([sys.argv[0] if sys.argv else "replay"])
-        app.setApplicationName("Session Replay")
-        app.setApplicationDisplayName("Session Replay")
+        app.setApplicationName(APP_NAME)
+        app.setApplicationDisplayName(APP_NAME)
         start_web_engine()
     return app
 
@@ -114,7 +117,7 @@ def open_window(source: Any, title: str, quit_after_ms: int | None = None, *,
     from .replay_widget import ReplayWidget
 
     win = QMainWindow()
-    win.setWindowTitle(f"{title} — Session Replay")
+    win.setWindowTitle(f"{title} — {APP_NAME}")
     if follow is not None and replayer is None:
         replayer = follow.replayer()
     widget = ReplayWidget(source, win, replayer=replayer)

@@ -57,6 +57,13 @@ def shown(w: MainWindow) -> list[str]:
     return [r.id for r in w.browser.model.rows]
 
 
+def test_the_title_ends_with_the_apps_name_once(window, data):
+    """Qt adds the application's display name to a title that does not end with it: the
+    window read "Session Replay — DIR — Session Replay"."""
+    from player.qt.standalone import APP_NAME   # (the display name `application()` sets)
+    assert window.windowTitle() == f"{data} — {APP_NAME}"
+
+
 def test_typing_and_facets_change_the_rows(window, qtbot):
     b = window.browser
     assert shown(window) == ["dee-admin", "cy-admin", "bob-browse", "ada-checkout"]
