@@ -279,6 +279,7 @@ class MainWindow(QMainWindow):
             title = _short_id(src.id) + (f" · {who}" if who else "")
             tip = f"Session {src.id}" + (f"\n{info.first_url}" if info.first_url else "")
         self.sessions.add_player(o.key, title, widget, src, tip)
+        widget.export_menu.exported.connect(lambda said: self.statusBar().showMessage(said, 10000))
         self.catch_drops(widget)
         widget.bridge.ready.connect(lambda: self.catch_drops(widget))  # the page's own view
         n = src.sessions_in_file

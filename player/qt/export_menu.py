@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Any, Callable
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QProgressDialog, QToolButton
 
 from recorder.bug import from_context, report_for, with_report
@@ -37,6 +37,8 @@ WHOLE_ONLY = frozenset({"replay"})   # a bundle is the whole session (with the b
 
 
 class ExportMenu(QMenu):
+    exported = Signal(str)   # what was written, in words (a window's status bar says it)
+
     def __init__(self, player: Any):
         """`player`: the ReplayWidget (its source, replayer, timeline and clock)."""
         super().__init__("Export", player)
@@ -109,6 +111,8 @@ class ExportMenu(QMenu):
         except (OSError, ValueError, TimeoutError) as exc:
             QMessageBox.warning(self.player, "Export failed", f"{out.name} was not written: {exc}")
             return None
+        what = FORMATS[fmt][0].rstrip("…")
+        self.exported.emit(f"{what} of session {self.player.session_id} written to {out}")
         return out
 
     def _bundle(self, src, out: Path, _lo, _hi) -> None:

@@ -196,6 +196,9 @@ def test_open_a_file_from_the_menu_shows_the_player_and_remembers_it(window, qtb
     assert [a.statusTip() for a in window.recent_menu.actions()] == [str(recording.resolve())]
     # read, not stored
     assert len(shown(window)) == 4
+    # an export from its menu is said in the status bar (it succeeded without a word)
+    out = player.export_menu.export("har", recording.parent / "bug.har")
+    assert out is not None and str(out) in window.statusBar().currentMessage()
 
 
 def _drop(target, files) -> None:

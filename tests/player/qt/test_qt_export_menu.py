@@ -83,9 +83,11 @@ def test_shift_drag_selects_a_range_and_exports_only_it(player_widget, qtbot, tm
     assert bar.selection is None
 
 
-def test_a_bundle_from_the_player_marks_the_moment_on_show(player_widget, tmp_path):
+def test_a_bundle_from_the_player_marks_the_moment_on_show(player_widget, qtbot, tmp_path):
     player_widget.seek_and_wait(58_000)
-    out = player_widget.export_menu.export("replay", tmp_path / "bug.replay")
+    with qtbot.waitSignal(player_widget.export_menu.exported) as said:   # the windows say it
+        out = player_widget.export_menu.export("replay", tmp_path / "bug.replay")
+    assert said.args == [f"Bug bundle (.replay) of session acme-shop-demo written to {out}"]
     with zipfile.ZipFile(out) as z:
         bug = json.loads(z.read("manifest.json"))["session"]["context"]["bug"]
     assert bug["at_ms"] == 58_000
