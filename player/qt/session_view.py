@@ -92,7 +92,9 @@ class SessionView:
         return self.pages[max(0, i - 1)][1]
 
     def next_error(self, t: int) -> int | None:
-        times = sorted(m.t for m in self.markers if m.kind in ("error", "error_click"))
+        """The next error's time after `t` (the error, not the error click just before it:
+        there the error's row is still ahead, dimmed)."""
+        times = sorted(m.t for m in self.markers if m.kind == "error")
         i = bisect.bisect_right(times, t)
         return times[i] if i < len(times) else None
 

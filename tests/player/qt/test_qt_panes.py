@@ -249,3 +249,19 @@ def test_a_seek_dims_rows_without_filtering_them_again(qtbot, session, monkeypat
     assert asked == []
     assert console.proxy.rowCount() == len(passing)
     assert console.model.current_row() >= 0
+
+
+def test_next_error_lands_on_the_error_not_the_click_before_it():
+    """E stopped first at the error click a few ms before each error, where the error's row
+    was still ahead (dimmed)."""
+    import json
+    from pathlib import Path
+    demo = Path(__file__).resolve().parents[3] / "assets" / "demo" / "demo-session.json"
+    sv = build_session_view(Replayer(json.loads(demo.read_text())))
+    errors = sorted({m.t for m in sv.markers if m.kind == "error"})
+    clicks = {m.t for m in sv.markers if m.kind == "error_click"} - set(errors)
+    assert clicks   # the demo has error clicks just before its errors
+    t, landed = -1, []
+    while (t := sv.next_error(t)) is not None:
+        landed.append(t)
+    assert landed == errors
