@@ -543,6 +543,13 @@ class PrivacyWorkspace(QWidget):
                                 based_on=self.base_revision)
         except (RulesError, OSError) as exc:
             self._say(f"not saved: {exc}", error=True)
+            try:
+                newer = active_rules(self.data_dir).revision
+            except RulesError:
+                newer = self.base_revision
+            if newer != self.base_revision:   # "Save as revision N" named one that exists
+                self.save_button.setText(f"Revision {newer} is newer: Reload")
+                self.save_button.setEnabled(False)
             return False
         if change is None:
             self._say("nothing changed - nothing saved")

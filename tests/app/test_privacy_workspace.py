@@ -194,6 +194,10 @@ def test_a_stale_save_is_refused(qtbot, tmp_path, workspace):
     assert not b.save()
     assert "someone else saved" in b.status.text()
     assert (data / "rules.toml").read_bytes() == before
+    # its button no longer offers the revision that now exists (it said "Save as revision 1")
+    assert b.save_button.text() == "Revision 1 is newer: Reload" and not b.save_button.isEnabled()
+    b.reload()
+    assert b.save_button.text() == "Save as revision 2"
 
 
 def test_a_file_is_shown_unmasked_only_on_request_and_never_written(qtbot, tmp_path, workspace):
