@@ -120,8 +120,8 @@ class SessionMasker:
         self.stats: Counter[str] = Counter()
         # (time, x, y, level of its name, node id), the last RECENT_CLICKS
         self.clicks: list[tuple[float, Any, Any, Any, Any]] = []
-        # the node whose level masked the last click action's name masked (None: none, or
-        # the page's strictest level) - a dry run names the claim that decided it
+        # the node whose level masked the last click action's name (None: none, or the
+        # page's strictest level did) - a dry run names the claim that decided it
         self.named_by: Any = None
 
     def resume(self, stored: Iterable[Raw]) -> "SessionMasker":
