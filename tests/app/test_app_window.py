@@ -20,7 +20,9 @@ def test_replay_opens_the_main_window(x_display, tmp_path):
     proc = subprocess.Popen([sys.executable, "-m", "app", "--data", str(data)], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        title = f"Session Replay — {data}"
+        # the whole title, quoted as xwininfo prints it: the app's name once, at its end (Qt
+        # adds the display name to a title that does not end with it)
+        title = f'"{data} — Session Replay"'
         deadline = time.monotonic() + 60
         found = False
         while time.monotonic() < deadline and proc.poll() is None and not found:
