@@ -371,6 +371,8 @@ GIFT_BOX_OPEN = "document.getElementById('open-box').shadowRoot"
 # inputs in clear but what is in the gift box (a rule's region holds the components inside it)
 ALLOW_BUT_THE_BOX = 'version = 1\ndefault = "allow"\n\n[[rule]]\nselector = "#open-box"\nlevel = "mask"\n'
 CLOSED_IN_FRAME = "document.querySelector('#payment').contentWindow.closedRoot"
+DECLARED_FRAME = ("document.getElementById('declared').shadowRoot"
+                  ".getElementById('payment').contentDocument")
 GIFT_BOX_FRAME = ("document.getElementById('later-host').shadowRoot"
                   ".getElementById('payment').contentDocument")
 
@@ -381,8 +383,10 @@ GIFT_BOX_FRAME = ("document.getElementById('later-host').shadowRoot"
     ("window.closedRoot", ""),           # masked, in a closed one rrweb never records (the
                                          # next page's: see the README's "Not yet")
     (CLOSED_IN_FRAME, ""),               # the same in a frame, made by the frame's own script
+    (DECLARED_FRAME, GIFT_HIDDEN),       # hidden, in a frame in a root the parser made
     (GIFT_BOX_FRAME, GIFT_HIDDEN),       # hidden, in an iframe of a shadow root attached later
-], ids=["open-shadow-root", "masked-host", "closed-shadow-root", "closed-root-of-a-frame", "frame-in-a-later-shadow-root"])
+], ids=["open-shadow-root", "masked-host", "closed-shadow-root", "closed-root-of-a-frame",
+        "frame-in-a-declared-root", "frame-in-a-later-shadow-root"])
 def test_a_value_typed_into_a_field_inside_a_shadow_root_is_masked_where_it_is_repeated(
         qtbot, record_page, shop, root, rules):
     """An input event from inside a shadow root reaches the document with its host as its
@@ -393,10 +397,11 @@ def test_a_value_typed_into_a_field_inside_a_shadow_root_is_masked_where_it_is_r
     if rules == ALLOW_BUT_THE_BOX:
         (page.data_dir / "rules.toml").write_text(rules)
         rules = ""
-    if root in ("window.closedRoot", CLOSED_IN_FRAME):   # recorded from its start: its
-        hand = _recording(qtbot, page, shop.url("index.html"), rules)   # closed roots seen made
-        _load(qtbot, page, shop.url("shadowed.html" if root == "window.closedRoot"
-                                    else "closed-framed.html"))
+    navigated = {"window.closedRoot": "shadowed.html", CLOSED_IN_FRAME: "closed-framed.html",
+                 DECLARED_FRAME: "declared.html"}   # recorded from their start
+    if root in navigated:
+        hand = _recording(qtbot, page, shop.url("index.html"), rules)
+        _load(qtbot, page, shop.url(navigated[root]))
         hand.wait_ready()
         qtbot.waitUntil(lambda: hand.eval(f"!!({root} && {root}.getElementById('check'))"),
                         timeout=TIMEOUT_MS)
@@ -415,7 +420,7 @@ def test_a_value_typed_into_a_field_inside_a_shadow_root_is_masked_where_it_is_r
     inputs = [e["data"].get("text") or "" for e in page.browser.events
               if e["type"] == 3 and e["data"].get("source") == 5]
     assert not [t for t in inputs if GIFT in t]
-    if root == GIFT_BOX_FRAME:
+    if root in (GIFT_BOX_FRAME, DECLARED_FRAME):
         assert "Gift card *** checked" in stored_text   # and the frame's
     _nowhere(page.data_dir, GIFT)
 
