@@ -75,7 +75,8 @@ def injected_script(record_options: dict[str, Any], umd: tuple[Path, Path] | Non
                     recorder: str = "rrweb") -> str:
     """The JavaScript injected into every recorded page, in order: QWebChannel's client,
     rrweb, its console plugin, with `intake` ({url, app, token, session_id, user?}) a sender
-    to a live intake, the RUM shim, the bridge that starts recording with `record_options`.
+    to a live intake, the RUM shim, the shadow keeper, the bridge that starts recording with
+    `record_options`.
     `umd`: the rrweb and console-plugin UMD builds (default: vendored). With
     `recorder="capture"`: QWebChannel's client, the capture script as the intake serves it
     (recorder.paths.capture_script), the bridge."""
@@ -95,7 +96,9 @@ def injected_script(record_options: dict[str, Any], umd: tuple[Path, Path] | Non
     if intake:   # before the RUM shim: its requests are ours, not the page's
         parts.append(_read_text(INTAKE_SENDER, "the intake sender").replace(
             "__REPLAY_INTAKE__", json.dumps(intake)))
-    return "\n;\n".join(parts + [_read_text(RUM_SHIM, "the RUM shim"), bridge])
+    # the shadow keeper before the bridge, which hooks every realm through it
+    return "\n;\n".join(parts + [_read_text(RUM_SHIM, "the RUM shim"),
+                                  _read_text(SHADOW_KEEPER, "the shadow keeper"), bridge])
 
 
 class _Sink(QObject):

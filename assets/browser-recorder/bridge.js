@@ -126,9 +126,9 @@
    * iframe hidden whole), whose fields are all unrecorded then. A frame's load does not
    * leave its shadow root either: every shadow root is watched - the open ones there when
    * its document is (walked again once parsed: a page's declarative roots), and each one
-   * attached later (the document's realm's attachShadow, wrapped once - by the shadow keeper
-   * from the document's start, which kept the closed ones made before the bridge took them,
-   * where it ran: shadow-keeper.js). */
+   * attached later (the document's realm's attachShadow, wrapped once by its shadow keeper -
+   * from the document's start where it ran then, which kept the closed ones made before the
+   * bridge took them: shadow-keeper.js). */
   // (no set of the documents watched: `document.open()` keeps a frame's Document but drops
   // its listeners, and adding the same listener twice adds it once)
   var realmsHooked = new WeakSet();   // the Element.prototype of each document's realm
@@ -147,21 +147,13 @@
     }
   }
   function hookShadows(w) {
-    var E = w && w.Element && w.Element.prototype, attach = E && E.attachShadow;
-    if (!attach || realmsHooked.has(E)) return;
+    var E = w && w.Element && w.Element.prototype;
+    if (!E || realmsHooked.has(E)) return;
     realmsHooked.add(E);
-    var keeper = w.__replayShadowKeeper;   // shadow-keeper.js, since the document began
-    if (keeper) {   // the closed roots made before now, then every root made
-      keeper.take(function (root) { watchInputs(root); });
-      return;
-    }
-    try {
-      E.attachShadow = function () {
-        var root = attach.apply(this, arguments);
-        try { watchInputs(root); } catch (e) { /* never break the page */ }
-        return root;
-      };
-    } catch (e) { /* a frozen prototype: its later roots are not heard (README: Not yet) */ }
+    // its keeper (shadow-keeper.js, injected before this): the closed roots made before now,
+    // then every root made; none where attachShadow cannot be wrapped (README: Not yet)
+    var ours = win.__replayShadowKeeper, keeper = w.__replayShadowKeeper || (ours && ours.of(w));
+    if (keeper) keeper.take(watchInputs);
   }
   function onFrameLoad(e) {
     try {

@@ -69,6 +69,7 @@ def test_wheel_holds_every_module_and_asset_and_no_harness(wheel):
                   "replay_assets/demo/pages/index.html", "replay_assets/rum-shim/rum-plugin.js",
                   # record mode records with these (rrweb vendored, with its licence)
                   "replay_assets/browser-recorder/bridge.js",
+                  "replay_assets/browser-recorder/shadow-keeper.js",
                   "replay_assets/vendor/rrweb/rrweb.umd.min.js",
                   "replay_assets/vendor/rrweb/rrweb-plugin-console-record.umd.min.js",
                   "replay_assets/vendor/rrweb/LICENSE"):
