@@ -396,8 +396,7 @@ class PrivacyWorkspace(QWidget):
         self.form.changed.connect(self._edited)
         self.save_button.clicked.connect(self.save)
         self.reload_button.clicked.connect(self.reload)
-        self.reload()
-        self._load_sessions()
+        self.reload()   # (the rules, then the stored sessions, the newest previewed)
 
     # --- tabs ---------------------------------------------------------------------------
     def _preview_tab(self) -> QWidget:
@@ -511,8 +510,7 @@ class PrivacyWorkspace(QWidget):
         self._update_apply()
         self._update_title()
         self._load_history()
-        if self.subject is not None or self.session_combo.count():   # (built: the list too)
-            self.sessions_changed()
+        self.sessions_changed()
         self.refresh_preview()
 
     def _update_title(self) -> None:
