@@ -2013,11 +2013,12 @@
    * main-thread cost, and costs a few hundred bytes: its envelope, and compression starting again
    * with an empty dictionary - a demo-shop visit's events sent as one request are ~15%
    * smaller than as three; pagehide still sends the rest by beacon). A new page's snapshot
-   * still goes within the flush period (what a live viewer sees first); a page with a person
+   * goes at the page's first idle moment after its load (S.prepare: what a live viewer sees
+   * first), or within the flush period if it comes later; a page with a person
    * on it (a few events a second) is followed live with up to QUIET_FACTOR flush periods of
    * delay. */
   var BUSY_EVENTS = 150, QUIET_FACTOR = 3;
-  var WORKER_IDLE_MAX_MS = 2000;   // the transport's Worker is made by then after the load
+  var WORKER_IDLE_MAX_MS = 2000;   // the transport's Worker is made (and the snapshot sent) by then after the load
   /* A body is compressed when it is at least ZIP_MIN_CHARS long, and sent compressed when that
    * saves more than the Content-Encoding header costs (a few hundred characters of events
    * already compress to about half). HTTP's `deflate` (zlib: a 2-byte header and a 4-byte
@@ -2747,10 +2748,16 @@
     if (this.offWanted && !this.closing) { this.offWanted = false; this.off = OffThread.create(); }
     return this.off;
   };
-  /* The Worker made once the page has loaded and is idle (the first request makes it if it
-   * comes sooner). */
+  /* At the page's first idle moment after its load: the Worker is made (the first request
+   * makes it if it comes sooner), and the page's snapshot goes - a live viewer sees the page
+   * as soon as it has loaded, and it is a request of its own: what comes after it is sent as
+   * a quiet or busy page's events are (S.wait), where a snapshot waiting a flush period took
+   * the first seconds of the person with it and left the rest a request of their own. */
   S.prepare = function () {
-    var self = this, make = function () { self.offThread(); };
+    var self = this, make = function () {
+      self.offThread();
+      if (self.snapshots > (self.pending ? self.pending.snapshots : 0)) self.schedule(0);
+    };
     var idle = function () {
       if (win.requestIdleCallback) win.requestIdleCallback(make, {timeout: WORKER_IDLE_MAX_MS});
       else setTimeout(make, 0);

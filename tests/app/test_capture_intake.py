@@ -269,8 +269,9 @@ def test_the_batch_in_flight_does_not_hurry_the_next_one(qapp, pages, intake):
 
 
 def test_a_quiet_page_sends_less_often_and_small_bodies_go_plain(qapp, pages, intake):
-    """The snapshot's batch goes after a flush period; a few events after it wait three (a
-    quiet page pays fewer requests), a busy queue one again; a body goes compressed where that
+    """The snapshot's batch goes once the page is idle after its load, without waiting for
+    its flush period; a few events after it wait three periods (a quiet page pays fewer
+    requests), a busy queue one again; a body goes compressed where that
     pays (the snapshot's, a click's few hundred characters), a tiny one (a resize alone)
     without. Timers are read from status, not waited for."""
     srv = intake[0]
@@ -282,7 +283,10 @@ def test_a_quiet_page_sends_less_often_and_small_bodies_go_plain(qapp, pages, in
       }"""
     with BrowserRecorder(recorder="capture") as b:
         first = _started_with(b, pages, intake, spy, "quiet-page", flush_ms)
-        _sent_everything(b)                       # the snapshot's batch
+        # nothing asks it to send: the period is 100 s, and the page is loaded
+        b._wait_until(lambda: b.eval("ReplayCapture.status().acked") > 0, "the snapshot's batch")
+        sent_idle = b.eval("ReplayCapture.status()")
+        _sent_everything(b)
         for _ in range(3):   # a few clicks: a body of several hundred characters (compact@4
             b.click("#more")   # writes one click in about 200, where compressing starts)
         b.eval("ReplayCapture.record.flush()")    # their mutations are queued now
@@ -301,7 +305,8 @@ def test_a_quiet_page_sends_less_often_and_small_bodies_go_plain(qapp, pages, in
         # by beacon and stored: 131 stored, 130 counted) - no event lost
         b.eval("ReplayCapture.stop()")
         final = _sent_everything(b)
-    assert flush_ms * 0.9 < first <= flush_ms              # a snapshot: one flush period
+    assert flush_ms * 0.9 < first <= flush_ms              # a snapshot: one period at most...
+    assert sent_idle["requests"] == 1, sent_idle            # ... and sooner, once idle
     assert flush_ms < quiet <= 3 * flush_ms                 # quiet: longer
     assert [e[0] for e in enc[:2]] == ["deflate", "deflate"], enc  # the snapshot and clicks: zipped
     assert enc[-1][0] == "plain" and enc[-1][1] < 200, enc  # a resize alone: not worth it
