@@ -187,7 +187,7 @@ class Intake(QuietHandler):
             return
         try:
             batch, _encoded, texts = decode_request(body, self.headers.get("Content-Encoding"),
-                                                    Limits())
+                                                    Limits(), self.headers.get("User-Agent"))
         except WireError as exc:   # a bug in the sender: say so, loudly
             print(f"the intake refused a batch: {exc}", file=sys.stderr)
             status, out = exc.status, json.dumps(exc.to_json()).encode()

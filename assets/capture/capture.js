@@ -2027,7 +2027,13 @@
   var QUEUE_MAX_EVENTS = 20000;    // the retry queue's bound: the oldest go first beyond it
   var BEACON_MAX_BYTES = 60000;    // sendBeacon's budget is 64 KB per page
   var RETRY_MS = 1000, RETRY_MAX_MS = 30000;
-  var COMPACT = "compact@4";       // the batch encoding (recorder/intake/compact.py)
+  var COMPACT = "compact@5";       // the batch encoding (recorder/intake/compact.py)
+  /* The browser's user agent, which every request of ours carries in its header (compact@5);
+   * read where the batch is encoded (the page, or the transport's Worker: the same browser's). */
+  function ownUserAgent() {
+    return typeof navigator !== "undefined" && typeof navigator.userAgent === "string" ? navigator.userAgent : null;
+  }
+  var OWN_UA = ownUserAgent();
   var BODY_REQUIRED = 4;           // compact@4's array body: encoding, session_id, batch_id, events
   var TOUCH_MS = 60000;            // the session's activity time, written at most this often
   /* Long texts (a stylesheet inlined on every page of a visit) go whole once per session, then
@@ -2109,15 +2115,15 @@
       if (s && s.id === id) { s.last = Date.now(); st.setItem(SESSION_KEY, JSON.stringify(s)); }
     } catch (e) { /* private mode */ }
   }
-  /* The compact batch encoding, compact@4 (recorder/intake/compact.py describes it; the intake
+  /* The compact batch encoding, compact@5 (recorder/intake/compact.py describes it; the intake
    * turns it back into exactly these events before storing them): keys dropped, ids and
    * timestamps as deltas, a node's id left out when it is the next one (a snapshot has none),
    * move positions and interactions as differences from where the pointer was before them
    * (the batch's cursor and pointer id), a move event at its first position's time, a click's
    * run of interactions (mousedown, blur, focus, mouseup, click) as one item, a RUM click
    * action at the batch's click it came from, other RUM payloads with their keys from the
-   * fixed table; tag, attribute, key and plugin names interned. An event it has no form for
-   * goes as it is. */
+   * fixed table, the browser's user agent left to the request's header; tag, attribute, key
+   * and plugin names interned. An event it has no form for goes as it is. */
   function compactBatch(events) {
     var strings = [], index = new Map(), last = 0, t = 0, out = [];
     var cx = 0, cy = 0, pointer = 0;   // the cursor and the pointer id (moves, interactions)
@@ -2291,10 +2297,17 @@
       for (var i = 0; i < ks.length; i++) if (ks[i] !== want[i]) return false;
       return true;
     }
-    /* A RUM payload as its compact array: rum2's, else (compact@4) keyed, else as it is. */
+    /* A RUM payload as its compact array: rum2's, else (compact@4) keyed, else as it is; keyed,
+     * the browser's own user agent as null (compact@5: the request's header carries it). */
     function rum(p, t) {
-      var c = rum2(p, t);
-      return c === p && keyable(p) ? [RUM_FORM.keyed, keyed(p)] : c;
+      var c = rum2(p, t), k;
+      if (c !== p || !keyable(p)) return c;
+      if (OWN_UA !== null && p.user_agent === OWN_UA) {
+        c = {};
+        for (k in p) c[k] = k === "user_agent" ? null : p[k];
+        p = c;
+      }
+      return [RUM_FORM.keyed, keyed(p)];
     }
     /* A RUM payload as its compact@2 array (resource, long task, click action: `date` as the
      * difference from the event's time; a view update without its view's id, url and
@@ -2534,6 +2547,7 @@
     var out = ["\"use strict\";\nvar win = self;"];
     for (var k in consts) out.push("var " + k + " = " + JSON.stringify(consts[k]) + ";");
     out.push(String(nameIndex), "var NAME_INDEX = nameIndex(NAMES);");
+    out.push(String(ownUserAgent), "var OWN_UA = ownUserAgent();");
     [compactBatch, compress, encodeBody, nameTexts, encodeBatch, postBody].forEach(function (f) { out.push(String(f)); });
     out.push("onmessage = " + String(workerMain) + ";");
     return out.join("\n");

@@ -373,27 +373,15 @@
   win.addEventListener("scroll", bump, true);
   win.addEventListener("pagehide", function () { bump(); flush(); });
 
-  // Who is browsing, Datadog-style (browser / os / device), read from the user agent once
-  // per view; the player's Session tab shows it.
+  // Who is browsing: the user agent and the screen, once per page (its first view). Which
+  // browser, OS and device that is, the player reads from the user agent (Python's
+  // player.qt.session_view.parse_user_agent: one reading of it, as Datadog's intake derives
+  // them from the header instead of its SDK); capture.js leaves the string itself to the
+  // header of the request that carries it (compact@5).
   function environment() {
-    var ua = win.navigator.userAgent || "", m;
-    var browser = {name: "Other"}, os = {name: "Other"};
-    if ((m = /Edg\/([\d.]+)/.exec(ua))) browser = {name: "Edge", version: m[1]};
-    else if ((m = /Firefox\/([\d.]+)/.exec(ua))) browser = {name: "Firefox", version: m[1]};
-    else if ((m = /Chrome\/([\d.]+)/.exec(ua))) browser = {name: "Chrome", version: m[1]};
-    else if ((m = /Version\/([\d.]+).*Safari/.exec(ua))) browser = {name: "Safari", version: m[1]};
-    if ((m = /QtWebEngine\/([\d.]+)/.exec(ua))) browser.engine = "QtWebEngine " + m[1];
-    if ((m = /Windows NT ([\d.]+)/.exec(ua))) os = {name: "Windows", version: m[1]};
-    else if ((m = /Android ([\d.]+)/.exec(ua))) os = {name: "Android", version: m[1]};
-    else if ((m = /(iPhone|iPad).*OS ([\d_]+)/.exec(ua))) os = {name: "iOS", version: m[2].replace(/_/g, ".")};
-    else if ((m = /Mac OS X ([\d_.]+)/.exec(ua))) os = {name: "Mac OS X", version: m[1].replace(/_/g, ".")};
-    else if (/CrOS/.test(ua)) os = {name: "Chrome OS"};
-    else if (/Linux/.test(ua)) os = {name: "Linux"};
-    var type = /iPad|Tablet/.test(ua) ? "tablet" : /Mobi|iPhone|Android/.test(ua) ? "mobile" : "desktop";
-    return {browser: browser, os: os, device: {type: type},
-            display: {viewport: {width: win.innerWidth, height: win.innerHeight},
+    return {display: {viewport: {width: win.innerWidth, height: win.innerHeight},
                       screen: {width: win.screen.width, height: win.screen.height}},
-            user_agent: ua};
+            user_agent: win.navigator.userAgent || ""};
   }
 
   function flush() { flushChain(); if (viewTimer) clearTimeout(viewTimer); viewTimer = null; emitView(); }

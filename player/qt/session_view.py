@@ -130,7 +130,8 @@ def parse_user_agent(ua: str) -> tuple[str, str, str]:
             browser = name + (" " + m.group(1) if m else "")
             break
     os_name = next((name for key, name in _UA_OS if key in ua), "")
-    device = "mobile" if ("Mobile" in ua or "iPhone" in ua) else "tablet" if "iPad" in ua else "desktop"
+    device = ("tablet" if "iPad" in ua or "Tablet" in ua
+              else "mobile" if "Mobi" in ua or "iPhone" in ua or "Android" in ua else "desktop")
     return browser, os_name, device
 
 

@@ -191,7 +191,8 @@ def create_app(intake: Intake, demo: DemoApp | None = None) -> Starlette:
             try:
                 body = await _read_body(request, intake.store.limits)
                 batch, encoded, texts = decode_request(
-                    body, request.headers.get("content-encoding"), intake.store.limits)
+                    body, request.headers.get("content-encoding"), intake.store.limits,
+                    request.headers.get("user-agent"))
                 await run_in_threadpool(intake.live.accept, app, batch, None, encoded, texts)
             finally:
                 intake.pending -= 1

@@ -111,7 +111,7 @@ with these changes, which the intake undoes before anything reads the batch (the
 * The console plugin's (rrweb/console@1) payload `{level, trace, payload}`, those keys in
   that order, is `[level, trace, payload]`.
 
-compact@4 (what capture.js posts now; compact@1 to @3 stay accepted) is compact@3 with these
+compact@4 (what capture.js posted before compact@5) is compact@3 with these
 changes, which the intake undoes before anything reads the batch (the same events again):
 
 * The body may be an array of the batch's fields, without their keys: `[encoding,
@@ -158,6 +158,15 @@ changes, which the intake undoes before anything reads the batch (the same event
   value that is a list being an object written the same way (an object with a list anywhere in
   it has no keyed form). A key written twice is refused.
 
+compact@5 (what capture.js posts now; compact@1 to @4 stay accepted) is compact@4 with one
+change, which the intake undoes before anything reads the batch:
+
+* A keyed RUM payload's `user_agent` written as null is the browser's user agent: the
+  User-Agent header of the request that carried the batch (`decode(user_agent=)`), which the
+  browser sends with every request - as Datadog's intake reads it instead of the SDK sending it.
+  capture.js writes null where the value is its own `navigator.userAgent`; decoded without a
+  header, the key is left out (a null would say the page had none).
+
 `encode` is the reference encoder (capture.js has its own, `compactBatch`); `decode` is what
 the intake runs. Bad compact data raises `CompactError`, never anything else.
 """
@@ -171,12 +180,15 @@ from ..format import EventType, IncrementalSource, MouseInteractions, NodeType
 ENCODING = "compact@1"     # what older capture.js posts (the reference encoder's default)
 ENCODING_2 = "compact@2"   # what capture.js posted before compact@3
 ENCODING_3 = "compact@3"   # what capture.js posted before compact@4
-ENCODING_4 = "compact@4"   # what capture.js posts now
-VERSIONS = {ENCODING: 1, ENCODING_2: 2, ENCODING_3: 3, ENCODING_4: 4}   # the batch's "encoding" -> the decoder's version
+ENCODING_4 = "compact@4"   # what capture.js posted before compact@5
+ENCODING_5 = "compact@5"   # what capture.js posts now
+VERSIONS = {ENCODING: 1, ENCODING_2: 2, ENCODING_3: 3, ENCODING_4: 4, ENCODING_5: 5}   # the batch's "encoding" -> the decoder's version
 # compact@4: the body may be an array of the batch's fields, in this order (trailing ones left
 # out when absent): the envelope's keys are not written (wire.py reads it)
 BODY_FIELDS = ("encoding", "session_id", "batch_id", "events", "strings", "user", "context")
 ARRAY_BODY_VERSION = 4
+# compact@5: a keyed RUM payload's user agent written as null is the request's User-Agent header
+USER_AGENT_VERSION, UA_KEY = 5, "user_agent"
 # the event model's numbers (format.py's enums), as plain ints for the decoder's comparisons
 FULL_SNAPSHOT, INCREMENTAL, META, PLUGIN = (int(t) for t in (EventType.FullSnapshot,
                                                             EventType.IncrementalSnapshot,
@@ -695,10 +707,12 @@ class _Batch:
     """What one compact batch's decoder carries from event to event: its version, the last
     RUM view (compact@2), the cursor and the pointer id (compact@3), the batch's strings and
     clicks (compact@4)."""
-    __slots__ = ("version", "view", "x", "y", "pointer", "strings", "clicks")
+    __slots__ = ("version", "view", "x", "y", "pointer", "strings", "clicks", "user_agent")
 
-    def __init__(self, version: int, strings: list[str] | None = None) -> None:
+    def __init__(self, version: int, strings: list[str] | None = None,
+                 user_agent: str | None = None) -> None:
         self.version = version
+        self.user_agent = user_agent   # the request's User-Agent header (compact@5)
         self.view: dict | None = None
         self.x = self.y = self.pointer = 0
         self.strings = strings or []
@@ -764,6 +778,11 @@ def _rum(p: list, t: int, batch: _Batch) -> dict:
         payload = _unkeyed(p[1], batch.strings)
         if payload.get("type") == "view" and isinstance(payload.get("view"), dict):
             batch.view = payload["view"]
+        if batch.version >= USER_AGENT_VERSION and UA_KEY in payload and payload[UA_KEY] is None:
+            if batch.user_agent:
+                payload[UA_KEY] = batch.user_agent
+            else:
+                del payload[UA_KEY]
         return payload
     if kind == RUM_CLICK_ACTION and type(kind) is int and batch.version >= 4:
         return _click_action(p, batch)
@@ -816,17 +835,18 @@ def _data(kind: int, d: Any, strings: list[str], texts: Texts, version: int, t: 
 
 
 def decode(events: list, strings: list | None, texts: Texts | None = None,
-           version: int = 1) -> list[dict]:
+           version: int = 1, user_agent: str | None = None) -> list[dict]:
     """The batch's events in DESIGN.md's model (`version`: VERSIONS[its encoding]); the long
     texts it declares and names go to `texts` (a batch that names one without `texts` to
-    resolve it is refused). Raises CompactError."""
+    resolve it is refused); `user_agent`: the User-Agent header of the request that carried
+    it (compact@5). Raises CompactError."""
     strings = strings or []
     named = texts if texts is not None else Texts()
     if not all(type(s) is str for s in strings):
         raise CompactError("strings must be a list of strings")
     out: list[dict] = []
     t = 0
-    batch = _Batch(version, strings)
+    batch = _Batch(version, strings, user_agent)
     try:
         for e in events:
             if isinstance(e, dict):
@@ -866,8 +886,9 @@ def decode(events: list, strings: list | None, texts: Texts | None = None,
 # ---- encode (the reference; capture.js has its own) --------------------------------------------
 
 class _Enc:
-    def __init__(self, version: int) -> None:
+    def __init__(self, version: int, user_agent: str | None = None) -> None:
         self.version = version
+        self.user_agent = user_agent   # the browser's, which the request's header carries (compact@5)
         self.t = 0            # the timestamp of the event being encoded
         self.view: Any = None   # the last RUM view payload's view (compact@2)
         self.strings: list[str] = []
@@ -1098,6 +1119,9 @@ def _enc_rum(p: dict, enc: _Enc) -> Any:
     """A RUM payload as its compact array, or as it is (a shape the forms do not have)."""
     out = _enc_rum2(p, enc)
     if enc.version >= 4 and out is p and _keyable(p):
+        if (enc.version >= USER_AGENT_VERSION and enc.user_agent is not None
+                and p.get(UA_KEY) == enc.user_agent):
+            p = dict(p, **{UA_KEY: None})   # the intake reads it from the request's header
         return [RUM_KEYED, _enc_keyed(p, enc)]
     return out
 
@@ -1207,10 +1231,12 @@ def _enc_click_run(events: list, i: int, enc: _Enc) -> tuple[list, int] | None:
     return run, j - i
 
 
-def encode(events: list, version: int = 1) -> tuple[list, list[str]]:
+def encode(events: list, version: int = 1, user_agent: str | None = None
+           ) -> tuple[list, list[str]]:
     """(compact events, strings) that `decode(..., version=version)` turns back into exactly
-    `events` (`version`: 1 for compact@1 ... 4 for compact@4)."""
-    enc = _Enc(version)
+    `events` (`version`: 1 for compact@1 ... 5 for compact@5; from compact@5, `user_agent`: the
+    browser's, which the request carrying the batch sends - decode with the same)."""
+    enc = _Enc(version, user_agent)
     out: list = []
     t = 0
     i = 0

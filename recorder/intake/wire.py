@@ -4,8 +4,8 @@
     Content-Encoding: gzip | deflate | zstd   (optional)
     {"session_id": "...", "batch_id"?: "...", "view_id"?: "...",
      "user"?: {"id","name","email"}, "context"?: {...}, "events": [...]}
-    or, a compact@4 batch, its fields as an array (compact.BODY_FIELDS):
-    ["compact@4", session_id, batch_id, events, strings?, user?, context?]
+    or, a compact@4 (or later) batch, its fields as an array (compact.BODY_FIELDS):
+    ["compact@5", session_id, batch_id, events, strings?, user?, context?]
 
 The session is stored under `session_id` as sent: 1 to 128 characters usable as a file name
 (letters, digits, '-', '_', '.', not first; `sessions.clean_id` leaves it as it is), else 400.
@@ -96,7 +96,7 @@ class Batch(msgspec.Struct, kw_only=True):
     view_id: str | None = None
     user: User | None = None
     context: dict[str, Any] | None = None
-    encoding: str | None = None        # "compact@4" (or @3, @2, @1): capture.js's compact form (compact.py)
+    encoding: str | None = None        # "compact@5" (or @4 ... @1): capture.js's compact form (compact.py)
     strings: list[str] | None = None   # the compact form's interned names
 
     def user_dict(self) -> dict | None:
@@ -203,13 +203,15 @@ def decode_body(body: bytes, encoding: str | None, limits: Limits) -> Batch:
     return decode_request(body, encoding, limits)[0]
 
 
-def decode_request(body: bytes, encoding: str | None, limits: Limits
+def decode_request(body: bytes, encoding: str | None, limits: Limits,
+                   user_agent: str | None = None
                    ) -> tuple[Batch, list[bytes] | None, compact.Texts | None]:
     """The batch in a request body; each of its events' JSON as it was sent - what the
     limits measure, and what validation decodes straight into the event Structs
     (`LiveIntake.accept(encoded=)`), None for a compact batch, whose events are rebuilt;
     and the long texts a compact batch declares and names (`expand`), None when it has
-    none. Raises WireError."""
+    none. `user_agent`: the request's User-Agent header (a compact@5 batch leaves the
+    browser's to it). Raises WireError."""
     name = (encoding or "identity").strip().lower() or "identity"
     decoder = _DECODERS.get(name)
     if decoder is None:
@@ -253,15 +255,16 @@ def decode_request(body: bytes, encoding: str | None, limits: Limits
     if not batch.events:
         raise WireError(Status.BAD_REQUEST, "malformed", "the batch has no events")
     if batch.encoding is not None:   # compact: the events are rebuilt, not what was sent
-        batch, texts = expand(batch)
+        batch, texts = expand(batch, user_agent)
         return batch, None, texts
     return batch, [bytes(e) for e in _WIRE.decode(raw).events], None
 
 
-def expand(batch: Batch) -> tuple[Batch, compact.Texts | None]:
+def expand(batch: Batch, user_agent: str | None = None) -> tuple[Batch, compact.Texts | None]:
     """A compact batch as the plain batch it stands for (DESIGN.md's events), and the long
     texts it declares and names by digest (None: none), which the live intake resolves
-    from the session's earlier batches (`LiveIntake.accept(texts=)`); plain as is."""
+    from the session's earlier batches (`LiveIntake.accept(texts=)`); plain as is.
+    `user_agent`: the User-Agent header of the request that carried it (compact@5)."""
     if batch.encoding is None:
         return batch, None
     version = compact.VERSIONS.get(batch.encoding)
@@ -272,7 +275,7 @@ def expand(batch: Batch) -> tuple[Batch, compact.Texts | None]:
                         " (no \"encoding\")")
     texts = compact.Texts()
     try:
-        batch.events = compact.decode(batch.events, batch.strings, texts, version)
+        batch.events = compact.decode(batch.events, batch.strings, texts, version, user_agent)
     except compact.CompactError as exc:
         raise WireError(Status.BAD_REQUEST, "malformed",
                         f"the compact events do not decode ({exc}) - send plain events") from None

@@ -16,6 +16,7 @@ from replay_tools.browser_recorder import (BrowserRecorder, BrowserRecordingErro
                                   record_page)
 from recorder.format import EventType, IncrementalSource, NodeType, validate_event
 from recorder.mirror import Mirror
+from player.qt.session_view import parse_user_agent
 
 PAGES = Path(__file__).resolve().parents[1] / "browser" / "pages"
 
@@ -133,8 +134,10 @@ def test_dynamic_page_records_mutations_console_and_network(qapp, server):
     views = rum(events, "view")
     assert views[0]["url"] == server.url("dynamic.html")
     first_view = plugin_payloads(events, "replay/rum@1")[0]
-    assert first_view["browser"]["name"] == "Chrome" and "QtWebEngine" in first_view["browser"]["engine"]
-    assert first_view["os"]["name"] == "Linux" and first_view["device"]["type"] == "desktop"
+    # who is browsing: the user agent, read by the player (one reading of it, in Python)
+    assert "QtWebEngine/" in first_view["user_agent"] and "browser" not in first_view
+    assert parse_user_agent(first_view["user_agent"])[1:] == ("Linux", "desktop")
+    assert parse_user_agent(first_view["user_agent"])[0].startswith("QtWebEngine ")
     assert first_view["display"]["viewport"] == {"width": 1280, "height": 800}
     assert views[-1].get("loading_time", 0) > 0
 

@@ -319,6 +319,13 @@ def test_capture_compact_batches_decode_to_exactly_its_events(dynamic, chromium)
         odd_packed = page.evaluate("(events) => ReplayCapture.compactBatch(events)", odd)
         rum_packed = page.evaluate("(events) => ReplayCapture.compactBatch(events)", RUM_EVENTS)
         pointer_packed = page.evaluate("(events) => ReplayCapture.compactBatch(events)", POINTER_EVENTS)
+        # a page's first view says who is browsing: the browser's own user agent is left to
+        # the request's header (compact@5), another one (a page that changed it) goes as it is
+        ua = page.evaluate("navigator.userAgent")
+        ua_events = [_rum(1000, {"type": "view", "view": dict(VIEW), "display": {"viewport": {
+                         "width": 1280, "height": 800}}, "user_agent": ua}),
+                     _rum(1001, {"type": "view", "view": dict(VIEW, id="v2"), "user_agent": "Other/1.0"})]
+        ua_packed = page.evaluate("(events) => ReplayCapture.compactBatch(events)", ua_events)
     finally:
         page.context.close()
     assert all(isinstance(e, list) for e in packed["events"][:2])   # Meta... and the snapshot
@@ -327,8 +334,8 @@ def test_capture_compact_batches_decode_to_exactly_its_events(dynamic, chromium)
     snapshot = next(e for e in packed["events"] if isinstance(e, list) and e[0] == 2)
     assert '"id"' not in json.dumps(snapshot)   # compact@2: the snapshot's ids are its order
     assert odd_packed["events"] == odd
-    version = compact.VERSIONS[compact.ENCODING_4]
-    decoded = compact.decode(packed["events"], packed["strings"], version=version)
+    version = compact.VERSIONS[compact.ENCODING_5]
+    decoded = compact.decode(packed["events"], packed["strings"], version=version, user_agent=ua)
     # the RUM plugin's payloads as compact arrays (a view update without its view's id, url
     # and referrer, a view's start with its keys from the fixed table), the same events back,
     # key order included
@@ -359,6 +366,14 @@ def test_capture_compact_batches_decode_to_exactly_its_events(dynamic, chromium)
         [compact.RUM_ACTION, 3449 - 4451, "Buy"]]
     assert json.dumps(compact.decode(pointer_packed["events"], pointer_packed["strings"], version=version)) \
         == json.dumps(POINTER_EVENTS)
+    ua_key = -1 - compact.NAMES.index("user_agent")
+    keyed = [e[2][1][1] for e in ua_packed["events"]]
+    assert [k[k.index(ua_key) + 1] for k in keyed] == [None, "Other/1.0"]
+    assert ua not in json.dumps(ua_packed)
+    assert json.dumps(compact.decode(ua_packed["events"], ua_packed["strings"], version=version,
+                                     user_agent=ua)) == json.dumps(ua_events)
+    assert (ua_packed["events"], ua_packed["strings"]) == compact.encode(
+        json.loads(json.dumps(ua_events)), version, user_agent=ua)
     plain = len(json.dumps(dynamic.events, separators=(",", ":")))
     assert len(json.dumps(packed, separators=(",", ":"))) < plain * 0.8
 

@@ -149,7 +149,7 @@ def _clicked(engine, site: PageServer, intake, then: str | None = None
     with engine(site, _cfg(intake)) as page:
         if then:
             page.eval(then % json.dumps(_cfg(intake)))
-        first = page.eval("ReplayCapture.status()")
+        first = dict(page.eval("ReplayCapture.status()"), user_agent=page.eval("navigator.userAgent"))
         for _ in range(CLICKS):
             page.click("#more")
         st = _sent_all(page)
@@ -180,6 +180,14 @@ def test_a_worker_sends_the_batches_and_every_event_is_stored(qapp, sites, intak
     assert [e["type"] for e in stored[:2]] == [4, 2]        # Meta, the snapshot
     texts = json.dumps(stored)
     assert all(f"More {i}" in texts for i in range(CLICKS))  # each click's mutation
+    # the worker left the browser's user agent to its request's header (compact@5)
+    assert _user_agents(stored) == [first["user_agent"]]
+
+
+def _user_agents(stored: list[dict]) -> list:
+    """The user agents the RUM plugin's payloads carry (its page's first view's)."""
+    return [e["data"]["payload"]["user_agent"] for e in stored if e["type"] == 6
+            and e["data"]["plugin"] == "replay/rum@1" and "user_agent" in e["data"]["payload"]]
 
 
 @pytest.mark.parametrize("engine", PAGES_IN)
@@ -190,6 +198,7 @@ def test_a_page_whose_csp_forbids_workers_sends_from_the_main_thread(qapp, sites
     stored = _stored(intake, sid)
     assert len(stored) == final["acked"] == final["queued"], final
     assert all(f"More {i}" in json.dumps(stored) for i in range(CLICKS))
+    assert _user_agents(stored) == [first["user_agent"]]   # from the main thread's request too
 
 
 @pytest.mark.parametrize("engine", PAGES_IN)

@@ -15,7 +15,7 @@ from hypothesis import given, settings, strategies as st
 from recorder.intake import compact
 from recorder.intake.apps import Applications
 from recorder.intake.live import LiveIntake
-from recorder.intake.wire import Status, WireError, decode_body
+from recorder.intake.wire import Status, WireError, decode_body, decode_request
 from recorder.limits import Limits
 from recorder.privacy import parse_rules
 from recorder.store import Store
@@ -553,6 +553,36 @@ def test_compact4_still_decodes_the_older_forms_and_real_recordings():
     body = json.dumps({"session_id": "s", "encoding": compact.ENCODING_4, "strings": strings,
                        "events": packed}).encode()
     assert decode_body(body, None, Limits()).events == evs
+
+
+# ---- compact@5 ----------------------------------------------------------------------------------
+
+UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36"
+
+
+def test_compact5_leaves_the_browsers_user_agent_to_the_requests_header():
+    """A page's first view carries the browser's user agent: compact@5 writes it as null and
+    the intake takes it from the User-Agent header of the request (the same events back, key
+    order included); another user agent goes as it is; without a header the key is left out
+    (not null: the page had one); compact@4 reads a null as a null."""
+    evs = _shop_events()
+    start = evs[1]["data"]["payload"]
+    start["user_agent"] = UA
+    other = _rum(2661, {"type": "view", "view": {"id": "v3", "url": "http://shop/", "referrer": None},
+                        "user_agent": "Other/1.0"})
+    evs = _wire(evs + [other])
+    packed, strings = compact.encode(copy.deepcopy(evs), 5, user_agent=UA)
+    assert UA not in json.dumps(packed) and "Other/1.0" in json.dumps(packed)
+    four, _ = compact.encode(copy.deepcopy(evs), 4, user_agent=UA)
+    saved = len(gzip.compress(json.dumps(four).encode())) - len(gzip.compress(json.dumps(packed).encode()))
+    assert saved > len(UA) // 2
+    body = json.dumps([compact.ENCODING_5, "s", "p.0", packed]).encode()
+    assert json.dumps(decode_request(body, None, Limits(), UA)[0].events) == json.dumps(evs)
+    headless = decode_request(body, None, Limits())[0].events
+    assert "user_agent" not in headless[1]["data"]["payload"]
+    assert headless[-1]["data"]["payload"]["user_agent"] == "Other/1.0"
+    as_four = json.dumps([compact.ENCODING_4, "s", "p.0", packed]).encode()
+    assert decode_request(as_four, None, Limits(), UA)[0].events[1]["data"]["payload"]["user_agent"] is None
 
 
 V4_VIEW = [6, 0, [RUM, [compact.RUM_KEYED, [-1 - compact.NAMES.index("type"), "view",
