@@ -706,13 +706,13 @@ def _unkeyed(flat: Any, strings: list[str], depth: int = 0) -> dict:
 class _Batch:
     """What one compact batch's decoder carries from event to event: its version, the last
     RUM view (compact@2), the cursor and the pointer id (compact@3), the batch's strings and
-    clicks (compact@4)."""
+    clicks (compact@4), the request's user agent (compact@5)."""
     __slots__ = ("version", "view", "x", "y", "pointer", "strings", "clicks", "user_agent")
 
     def __init__(self, version: int, strings: list[str] | None = None,
                  user_agent: str | None = None) -> None:
         self.version = version
-        self.user_agent = user_agent   # the request's User-Agent header (compact@5)
+        self.user_agent = user_agent
         self.view: dict | None = None
         self.x = self.y = self.pointer = 0
         self.strings = strings or []
