@@ -323,6 +323,7 @@ class RecordPage(QWidget):
             tabs = self.player.devtools
             tabs.removeTab(tabs.indexOf(self.steps_panel))   # the panel is ours: take it back
             self._side_layout.addWidget(self.steps_panel, 1)
+            self.steps_panel.show()   # a tab page not shown was hidden: it stays so when moved
             self.bug_summary.hide()
             self.steps_label.show()
             self.side.show()

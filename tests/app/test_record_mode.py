@@ -204,7 +204,12 @@ def test_record_after_stop_records_again_on_the_same_page(qtbot, record_page, sh
             page.stop()
         ids.append(stored.args[0])
         assert [s.kind for s in page.steps] == [StepKind.NAVIGATE, StepKind.CLICK]
+        assert page.player is not None and page.steps_panel.isVisibleTo(page.player)
         page.new_recording()
+        # back beside the browser, the steps list with it (it had stayed hidden in the side
+        # panel once a player had shown it: only "Bug" left there)
+        assert page.player is None and page.steps_panel.isVisibleTo(page)
+        assert page.steps_list.isVisibleTo(page) and page.steps_label.isVisibleTo(page)
     assert ids[0] != ids[1]   # two recordings, two sessions
 
 
