@@ -66,11 +66,26 @@
   var BOX_ATTRS = ["id", "class", "type", "style", "width", "height", "size", "rows", "cols"];
   var BOX_SIZE = ["rr_width", "rr_height"];   // a hidden element's size (masking.BOX_SIZE)
   var MASK = "***";
-  // URL parameters scrubbed when the rules name none (rules.DEFAULT_SCRUB_PARAMS, kept equal)
+  // URL parameters scrubbed whatever the rules list besides them, unless the rules keep them
+  // (rules.DEFAULT_SCRUB_PARAMS, kept equal; rules.params_in_force: the same sum)
   var DEFAULT_SCRUB_PARAMS = ["access_token", "api_key", "apikey", "auth", "client_secret", "code",
                               "id_token", "password", "refresh_token", "secret", "session_id",
                               "sessionid", "sig", "signature", "token", "x-amz-credential",
                               "x-amz-security-token", "x-amz-signature", "x-goog-signature"];
+  /* The built-in parameters but those kept, then the rules' own (each name once, any case). */
+  function paramsInForce(scrub, keep) {
+    var kept = {}, seen = {}, out = [], i, p;
+    for (i = 0; i < keep.length; i++) kept[String(keep[i]).toLowerCase()] = true;
+    for (i = 0; i < DEFAULT_SCRUB_PARAMS.length; i++) {
+      p = DEFAULT_SCRUB_PARAMS[i];
+      if (!kept[p]) { out.push(p); seen[p] = true; }
+    }
+    for (i = 0; i < scrub.length; i++) {
+      p = String(scrub[i]);
+      if (!seen[p.toLowerCase()]) { seen[p.toLowerCase()] = true; out.push(p); }
+    }
+    return out;
+  }
   var CENSORED_IMG = "data:image/gif;base64,R0lGODlhAQABAIAAAMLCwgAAACH5BAAAAAAALAAAAAABAAEAAAICRAEAOw==";
   var DROP = {};
 
@@ -94,7 +109,7 @@
     }, this);
     // the rules' URL parameters, and the fields of GET forms this session masked
     // (Privacy.formFields): each scrubbed from attributes, values, CSS and payloads
-    this.params = (rules.scrub_query_params || DEFAULT_SCRUB_PARAMS).slice();
+    this.params = paramsInForce(rules.scrub_query_params || [], rules.keep_query_params || []);
     this.urlScrub = urlScrubber(this.params);
     var self = this, detect = detector(rules.detectors === undefined ? ["email", "card", "phone"] : rules.detectors);
     // as the recorder's pass: URL parameters, then the detectors over every string (page

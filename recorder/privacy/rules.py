@@ -6,7 +6,8 @@ revision = 3                         # which saved edition of these rules (the p
                                      # workspace increments it; see history.py)
 default = "mask-user-input"          # allow | mask-user-input | mask | hidden
 detectors = ["email", "card", "phone"]
-scrub_query_params = ["token", "email"]
+scrub_query_params = ["promo", "email"]   # scrubbed besides the built-in credential names
+keep_query_params = ["code"]              # built-in names not scrubbed here
 
 [[rule]]
 selector = "#checkout .card"
@@ -42,9 +43,10 @@ VERSION = 1
 RULES_FILENAME = "rules.toml"
 
 # Query parameters that carry credentials by convention (OAuth, signed URLs, API keys, password
-# resets): their values are masked in every URL when the rules do not list their own
-# (`scrub_query_params = []` scrubs none; a list replaces this one). Matched whole, any case.
-# capture.js holds the same list (DEFAULT_SCRUB_PARAMS; a test keeps them equal).
+# resets): their values are masked in every URL whatever the rules list besides them
+# (`scrub_query_params`), unless the rules name them in `keep_query_params` - as Sentry's data
+# scrubbing adds "sensitive fields" to its defaults and takes "safe fields" out. Matched whole,
+# any case. capture.js holds the same list (DEFAULT_SCRUB_PARAMS; a test keeps them equal).
 DEFAULT_SCRUB_PARAMS = ("access_token", "api_key", "apikey", "auth", "client_secret", "code",
                         "id_token", "password", "refresh_token", "secret", "session_id",
                         "sessionid", "sig", "signature", "token", "x-amz-credential",
@@ -78,11 +80,17 @@ class Rules:
     default_level: Level = Level.MASK_USER_INPUT
     rules: tuple[Rule, ...] = ()
     detectors: tuple[str, ...] = KINDS
-    scrub_query_params: tuple[str, ...] = DEFAULT_SCRUB_PARAMS
+    scrub_query_params: tuple[str, ...] = DEFAULT_SCRUB_PARAMS   # all in force, built-in ones too
     network_headers: tuple[str, ...] = DEFAULT_HEADERS
     network_bodies: bool = False
     console_redact: tuple[str, ...] = ()
     source: str | None = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        # one order for one set of parameters: the built-in ones first (as a file reads)
+        given = self.scrub_query_params
+        object.__setattr__(self, "scrub_query_params", params_in_force(
+            [p for p in given if p.lower() not in DEFAULT_SCRUB_PARAMS], kept_params(given)))
 
     @classmethod
     def default(cls) -> "Rules":
@@ -97,6 +105,7 @@ class Rules:
             "rules": [{"selector": r.selector, "level": r.level.label} for r in self.rules],
             "detectors": list(self.detectors),
             "scrub_query_params": list(self.scrub_query_params),
+            "keep_query_params": list(kept_params(self.scrub_query_params)),
             "network": {"headers": list(self.network_headers), "bodies": self.network_bodies},
             "console": {"redact": list(self.console_redact)},
         }
@@ -148,6 +157,7 @@ def parse_rules(text: str, where: str = "rules") -> Rules:
 _TOML_AT = re.compile(r" \(at line (?P<line>\d+), column (?P<column>\d+)\)$")
 _TOML_AT_END = " (at end of document)"
 _TOP_KEYS = {"version", "revision", "default", "rule", "rules", "detectors", "scrub_query_params",
+             "keep_query_params",
              "network", "console"}
 
 
@@ -250,9 +260,18 @@ def _build(d: dict[str, Any], *, text: str, where: str) -> Rules:
         if x not in KINDS:
             raise err("detectors", f"unknown detector {x!r} (known: {', '.join(KINDS)})")
 
-    scrub = d.get("scrub_query_params", list(DEFAULT_SCRUB_PARAMS))
+    scrub = d.get("scrub_query_params", [])
     if not isinstance(scrub, list) or not all(isinstance(x, str) and x for x in scrub):
         raise err("scrub_query_params", "must be a list of query parameter names")
+    keep = d.get("keep_query_params", [])
+    if not isinstance(keep, list) or not all(isinstance(x, str) and x for x in keep):
+        raise err("keep_query_params", "must be a list of query parameter names")
+    for x in keep:
+        if x.lower() not in DEFAULT_SCRUB_PARAMS:
+            raise err("keep_query_params", f"{x!r} is not a built-in scrubbed parameter: nothing"
+                      f" to keep (built-in: {', '.join(DEFAULT_SCRUB_PARAMS)})")
+        if x.lower() in {s.lower() for s in scrub}:
+            raise err("keep_query_params", f"{x!r} is in scrub_query_params too: say which")
 
     net = d.get("network", {})
     if not isinstance(net, dict):
@@ -284,9 +303,30 @@ def _build(d: dict[str, Any], *, text: str, where: str) -> Rules:
 
     return Rules(version=version, revision=revision, default_level=default, rules=tuple(rules),
                  detectors=tuple(dict.fromkeys(detectors)),
-                 scrub_query_params=tuple(scrub),
+                 scrub_query_params=params_in_force(scrub, keep),
                  network_headers=tuple(h.lower() for h in headers), network_bodies=bodies,
                  console_redact=tuple(redact), source=where)
+
+
+def params_in_force(scrub: list[str] | tuple[str, ...], keep: list[str] | tuple[str, ...] = ()
+                    ) -> tuple[str, ...]:
+    """The URL parameters scrubbed under a rules file's `scrub_query_params` (besides the
+    built-in ones) and `keep_query_params` (built-in ones not scrubbed): the built-in ones
+    first, in their order, then the file's (each name once, any case)."""
+    kept = {k.lower() for k in keep}
+    out = [p for p in DEFAULT_SCRUB_PARAMS if p not in kept]
+    seen = set(out)
+    for p in scrub:
+        if p.lower() not in seen:
+            seen.add(p.lower())
+            out.append(p)
+    return tuple(out)
+
+
+def kept_params(in_force: tuple[str, ...]) -> tuple[str, ...]:
+    """The built-in scrubbed parameters that `in_force` leaves out (`keep_query_params`)."""
+    names = {p.lower() for p in in_force}
+    return tuple(p for p in DEFAULT_SCRUB_PARAMS if p not in names)
 
 
 def check_selector(text: str) -> str | None:
@@ -311,12 +351,18 @@ def _toml_list(items: tuple[str, ...]) -> str:
 
 def to_toml(rules: Rules) -> str:
     """The rules file text of `rules`: every key written out, so the file says exactly
-    what is in force (a default left implicit could change under it)."""
+    what is in force (a default left implicit could change under it) - but the built-in
+    scrubbed URL parameters, which it names only to keep (a later release's additions to
+    that list apply to it: stricter, never looser)."""
+    extra = tuple(p for p in rules.scrub_query_params if p.lower() not in DEFAULT_SCRUB_PARAMS)
     out = [f"version = {rules.version}",
            f"revision = {rules.revision}",
            f"default = {_toml_str(rules.default_level.label)}",
            f"detectors = {_toml_list(rules.detectors)}",
-           f"scrub_query_params = {_toml_list(rules.scrub_query_params)}"]
+           "# URL parameters scrubbed besides the built-in credential names, and built-in names"
+           " not scrubbed",
+           f"scrub_query_params = {_toml_list(extra)}",
+           f"keep_query_params = {_toml_list(kept_params(rules.scrub_query_params))}"]
     for r in rules.rules:
         out += ["", "[[rule]]", f"selector = {_toml_str(r.selector)}",
                 f"level = {_toml_str(r.level.label)}"]

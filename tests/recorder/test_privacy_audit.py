@@ -7,13 +7,15 @@ from recorder.privacy import SessionMasker, masker_factory, parse_rules
 from recorder.privacy.audit import audit_events, audit_session
 from recorder.privacy.preview import html_to_events, preview_events, preview_html, preview_source
 from recorder.privacy.remask import remask_sessions
+from recorder.privacy.rules import DEFAULT_SCRUB_PARAMS
 from recorder.store import Store
 
 T0 = 1_700_000_000_000
 PAGE = """<!DOCTYPE html><html><body><p id="p">Contact ada@example.com</p>
 <input id="pw" type="password"><input id="q" type="text" title="call +1 415 555 0100">
 </body></html>"""
-ALLOW = parse_rules('default = "allow"\ndetectors = []\nscrub_query_params = []')
+ALLOW = parse_rules('default = "allow"\ndetectors = []\nkeep_query_params = '
+                    + json.dumps(list(DEFAULT_SCRUB_PARAMS)))   # no URL parameter scrubbed
 MASK = parse_rules('default = "mask"\nscrub_query_params = ["token"]')
 
 

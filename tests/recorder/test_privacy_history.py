@@ -50,8 +50,12 @@ def test_written_rules_read_back_the_same(rules):
 def test_written_file_says_every_key():
     t = to_toml(Rules.default())
     for key in ("version = 1", "revision = 0", 'default = "mask-user-input"', "detectors = [",
-                'scrub_query_params = ["access_token", ', "[network]", "bodies = false", "[console]"):
+                "scrub_query_params = []", "keep_query_params = []", "[network]", "bodies = false",
+                "[console]"):
         assert key in t
+    # the built-in parameters are named only to keep them: a rules file adds to them
+    t = to_toml(replace(Rules.default(), scrub_query_params=("token", "sid")))
+    assert 'scrub_query_params = ["sid"]' in t and '"access_token"' in t.split("keep_query_params")[1]
 
 
 def test_check_selector_says_why_or_nothing():
@@ -150,10 +154,12 @@ def test_diff_names_reordering_and_the_other_sections():
     assert diff_rules(a, a) == []
 
 
-def test_credential_parameters_are_scrubbed_unless_the_rules_list_their_own():
+def test_credential_parameters_are_scrubbed_unless_the_rules_keep_them():
     """A privacy-first default: `?token=`, `?access_token=`, `?code=` (OAuth) & co. are masked
-    with the built-in rules and a file that does not name any; a file's list replaces them
-    (`[]`: none), and capture.js holds the same default list."""
+    with the built-in rules and with any file: its `scrub_query_params` add to them (a file
+    that listed its own once replaced them - a privacy officer adding `promo` lost
+    `access_token`), its `keep_query_params` takes built-in ones out, by name; capture.js holds
+    the same default list."""
     from recorder.privacy.masking import make_url_scrubber
     from recorder.privacy.rules import DEFAULT_SCRUB_PARAMS
     url = "https://app.example/cb?code=4/0Ab&state=x&Access_Token=eyJ.a.b&q=lamps"
@@ -163,8 +169,21 @@ def test_credential_parameters_are_scrubbed_unless_the_rules_list_their_own():
     # an OAuth implicit / OpenID callback carries its tokens in the fragment
     assert make_url_scrubber(Rules.default().scrub_query_params)(
         "https://app.example/cb#id_token=eyJ.x&state=s") == "https://app.example/cb#id_token=***&state=s"
-    assert parse_rules("scrub_query_params = []").scrub_query_params == ()
-    assert parse_rules('scrub_query_params = ["sid"]').scrub_query_params == ("sid",)
+    assert parse_rules("scrub_query_params = []").scrub_query_params == DEFAULT_SCRUB_PARAMS
+    promo = parse_rules('scrub_query_params = ["promo", "Token"]')
+    assert promo.scrub_query_params == DEFAULT_SCRUB_PARAMS + ("promo",)
+    assert make_url_scrubber(promo.scrub_query_params)(url + "&promo=SPRING") == \
+        "https://app.example/cb?code=***&state=x&Access_Token=***&q=lamps&promo=***"
+    oauth = parse_rules('keep_query_params = ["code"]\nscrub_query_params = ["sid"]')
+    assert make_url_scrubber(oauth.scrub_query_params)(url) == \
+        "https://app.example/cb?code=4/0Ab&state=x&Access_Token=***&q=lamps"
+    assert parse_rules(to_toml(oauth)) == oauth and Rules.from_json(oauth.to_json()) == oauth
+    with pytest.raises(RulesError, match="keep_query_params: 'acess_token' is not a built-in"):
+        parse_rules('keep_query_params = ["acess_token"]')
+    with pytest.raises(RulesError, match="'code' is in scrub_query_params too"):
+        parse_rules('keep_query_params = ["code"]\nscrub_query_params = ["code"]')
+    none = "keep_query_params = " + json.dumps(list(DEFAULT_SCRUB_PARAMS))
+    assert parse_rules(none).scrub_query_params == ()
     capture = (Path(__file__).resolve().parents[2] / "assets" / "capture" / "capture.js").read_text()
     listed = re.search(r"var DEFAULT_SCRUB_PARAMS = \[([^\]]*)\]", capture).group(1)
     assert tuple(re.findall(r'"([^"]+)"', listed)) == DEFAULT_SCRUB_PARAMS

@@ -8,6 +8,7 @@ import pytest
 from recorder.mirror import Mirror
 from recorder.privacy import Level, Rules, RulesError, load_rules, parse_rules
 from recorder.privacy.detectors import excerpt, find, luhn_ok, mask
+from recorder.privacy.rules import DEFAULT_SCRUB_PARAMS
 from recorder.privacy.preview import html_to_events
 from recorder.privacy.selectors import SelectorError, SelectorIndex, compile_selector
 
@@ -38,7 +39,7 @@ def test_full_rules_file_parses_and_round_trips_through_json():
     assert r.default_level == Level.MASK
     assert [(x.selector, x.level, x.line) for x in r.rules] == [
         (".public", Level.ALLOW, 6), ("#card", Level.HIDDEN, 10)]
-    assert r.detectors == ("email",) and r.scrub_query_params == ("token", "sid")
+    assert r.detectors == ("email",) and r.scrub_query_params == DEFAULT_SCRUB_PARAMS + ("sid",)
     assert r.network_headers == ("content-type",) and r.network_bodies is True
     assert r.console_redact == ("secret-\\d+",)
     j = r.to_json()
