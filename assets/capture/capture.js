@@ -600,6 +600,7 @@
     this.records = [];
     this.flushTimer = null;
     this.frame = null;
+    this.domActivity = null;   // the RUM plugin's: told of every change this observer sees (R.start)
     this.moves = [];           // rrweb's positions, timeOffset the time until sendMoves
     this.movesTouch = false;   // the waiting positions are a touch's
     this.lastMove = 0;
@@ -797,7 +798,10 @@
   R.flush = function () {
     if (this.reshadow.size) this.records.push({type: "shadow"});
     if (this.observer) {
+      // changes taken before the observer's callback (a console line, a CSS rule, a click's
+      // flush comes first) are the page's activity all the same
       var pending = this.observer.takeRecords();
+      if (pending.length && this.domActivity) this.domActivity();
       for (var i = 0; i < pending.length; i++) {
         this.records.push(pending[i]);
         noteWasMasked(pending[i]);   // a script's `type = "text"; value = ...` in one task
@@ -1484,7 +1488,7 @@
     var self = this;
     // the RUM plugin's dead-click detection learns of DOM changes from this observer
     var rum = win.ReplayRum && win.ReplayRum.recorderWatchesDom ? win.ReplayRum : null;
-    var domActivity = rum ? rum.recorderWatchesDom(true) : null;
+    this.domActivity = rum ? rum.recorderWatchesDom(true) : null;
     if (rum) this.undo.push(function () { rum.recorderWatchesDom(false); });
     // the RUM plugin names a clicked element from its text: through our levels, so what
     // the snapshot masks is masked in the name too
@@ -1497,7 +1501,7 @@
       this.undo.push(function () { rum.recorderMasksText(null); });
     }
     this.observer = new win.MutationObserver(function (records) {
-      if (domActivity) domActivity();
+      if (self.domActivity) self.domActivity();
       self.onRecords(records);
     });
     this.fullSnapshot();

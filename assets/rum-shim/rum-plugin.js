@@ -195,6 +195,7 @@
   // Route changes of single-page apps (History API): the view so far is final, a new one starts.
   function routeChanged() {
     if (win.location.href === view.url) return;
+    bump();   // the route change is what the clicks before it did: not dead
     flushChain();
     if (viewTimer) clearTimeout(viewTimer);
     viewTimer = null;
@@ -203,7 +204,6 @@
     view = {id: Math.random().toString(36).slice(2, 10) + Date.now().toString(36),
             url: win.location.href, referrer: from};
     lcp = null; cls = 0; clsWindow = 0; interactions = {}; lastView = null;
-    bump();
     emit({type: "view", view: {id: view.id, url: view.url, referrer: view.referrer,
                                loading_type: "route_change"}});
   }

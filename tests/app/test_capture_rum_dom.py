@@ -1,7 +1,9 @@
 """While capture.js records, the RUM plugin learns of DOM changes from capture.js's own
 MutationObserver (ReplayRum.recorderWatchesDom) instead of a second observer of its own: a
 click whose only effect is a DOM change is still not a dead click, a click on plain text
-still is. In QtWebEngine and in Debian's chromium."""
+still is; neither is a single-page app's route change, nor a change the recorder took early
+(before a console line or a CSS rule it records after it). In QtWebEngine and in Debian's
+chromium."""
 from __future__ import annotations
 
 import pytest
@@ -13,6 +15,8 @@ from tests.app.test_capture_intake import PAGES
 
 RUM_DECIDES_MS = 1200   # the plugin reports a click once a rage click is ruled out (1 s)
 STEPS = [Wait(300), Click("#edit"), Wait(RUM_DECIDES_MS), Click("#title"), Wait(RUM_DECIDES_MS)]
+ACTIVE = [Wait(300), Click("#route"), Wait(RUM_DECIDES_MS), Click("#logged"), Wait(RUM_DECIDES_MS),
+          Click("#styled"), Wait(RUM_DECIDES_MS), Click("#heading"), Wait(RUM_DECIDES_MS)]
 
 
 @pytest.fixture(scope="module")
@@ -21,23 +25,40 @@ def server():
         yield srv
 
 
-def _qt(url: str):
-    return record_page(url, STEPS, recorder="capture")
+def _qt(url: str, steps=STEPS):
+    return record_page(url, steps, recorder="capture")
 
 
-def _chromium(url: str):
-    return record_page_chromium(url, STEPS)
+def _chromium(url: str, steps=STEPS):
+    return record_page_chromium(url, steps)
 
 
-@pytest.mark.parametrize("engine", [
-    pytest.param(_qt, id="qtwebengine"),
-    pytest.param(_chromium, id="chromium", marks=pytest.mark.skipif(
-        chromium_path() is None, reason="Debian's chromium is not installed"))])
-def test_dom_changes_reach_the_rum_plugin_through_capture_js(qapp, server, engine):
-    rec = engine(server.url("dynamic.html"))
+ENGINES = [pytest.param(_qt, id="qtwebengine"),
+           pytest.param(_chromium, id="chromium", marks=pytest.mark.skipif(
+               chromium_path() is None, reason="Debian's chromium is not installed"))]
+
+
+def _clicks(rec) -> dict[str, list[str]]:
     s = Semantics(origin=rec.events[0]["timestamp"])
     for e in rec.events:
         s.feed(e)
-    clicks = {a.target: a.frustrations for a in s.actions}
+    return {a.target: a.frustrations for a in s.actions}
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_dom_changes_reach_the_rum_plugin_through_capture_js(qapp, server, engine):
+    clicks = _clicks(engine(server.url("dynamic.html")))
     assert "dead_click" not in clicks["Edit status"], clicks   # its text and class changed
     assert clicks["Dynamic page"] == ["dead_click"], clicks    # the heading: nothing happened
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_route_change_and_changes_taken_early_are_not_dead_clicks(qapp, server, engine):
+    """Found by a new user: every single-page app navigation was a DEAD click (the plugin
+    decided the click before counting the route change), and so was a click that changed the
+    page and then logged a line or added a CSS rule (capture.js took the change for the line
+    or rule before its observer told the plugin)."""
+    clicks = _clicks(engine(server.url("rum-activity.html"), ACTIVE))
+    for name in ("Next step", "Save and log", "Restyle"):
+        assert clicks[name] == [], clicks
+    assert clicks["Clicks that do something"] == ["dead_click"], clicks   # the control
