@@ -115,8 +115,13 @@ def _label(v: Any, *keys: str) -> str:
     return " ".join(str(d[k]) for k in keys if d.get(k)) or ""
 
 
-_UA_BROWSERS = [("Edg/", "Edge"), ("OPR/", "Opera"), ("Firefox/", "Firefox"),
-                ("QtWebEngine/", "QtWebEngine"), ("Chrome/", "Chrome"), ("Safari/", "Safari")]
+# Which browser a user agent names: the first key found (Chrome's, Firefox's and Edge's iOS
+# builds name themselves CriOS, FxiOS and EdgiOS beside Safari's tokens; a Chromium-based
+# browser names Chrome too, after its own token).
+_UA_BROWSERS = [("Edg/", "Edge"), ("EdgiOS/", "Edge"), ("EdgA/", "Edge"), ("OPR/", "Opera"),
+                ("SamsungBrowser/", "Samsung Internet"), ("Firefox/", "Firefox"),
+                ("FxiOS/", "Firefox"), ("CriOS/", "Chrome"), ("QtWebEngine/", "QtWebEngine"),
+                ("Chrome/", "Chrome"), ("Version/", "Safari")]
 _UA_OS = [("Windows", "Windows"), ("Android", "Android"), ("iPhone", "iOS"), ("iPad", "iOS"),
           ("Mac OS X", "macOS"), ("CrOS", "ChromeOS"), ("Linux", "Linux")]
 
@@ -130,8 +135,9 @@ def parse_user_agent(ua: str) -> tuple[str, str, str]:
             browser = name + (" " + m.group(1) if m else "")
             break
     os_name = next((name for key, name in _UA_OS if key in ua), "")
-    device = ("tablet" if "iPad" in ua or "Tablet" in ua
-              else "mobile" if "Mobi" in ua or "iPhone" in ua or "Android" in ua else "desktop")
+    # an Android device without "Mobile" is a tablet (Google's advice to browser makers)
+    device = ("tablet" if "iPad" in ua or "Tablet" in ua or ("Android" in ua and "Mobi" not in ua)
+              else "mobile" if "Mobi" in ua or "iPhone" in ua else "desktop")
     return browser, os_name, device
 
 

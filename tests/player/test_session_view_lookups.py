@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import random
 
-from player.qt.session_view import SessionView
+import pytest
+
+from player.qt.session_view import SessionView, parse_user_agent
 
 
 class Counted(list):
@@ -56,3 +58,39 @@ def test_a_lookup_reads_a_few_items_of_a_long_session():
     sv.inactive_at(900_000)
     assert sv.clicks.reads <= 2 * 20 + 1     # two bisections and the slice
     assert sv.inactive.reads <= 20 + 2
+
+
+# Real user agents (each browser's published form): the Session tab's one reading of them
+USER_AGENTS = [
+    ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0"
+     " Safari/537.36", ("Chrome 156", "Linux", "desktop")),
+    ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko)"
+     " Chrome/120.0.0.0 Safari/537.36 Edg/120.0.2210.91", ("Edge 120", "Windows", "desktop")),
+    ("Mozilla/5.0 (Macintosh; Intel Mac OS X 14.4; rv:125.0) Gecko/20100101 Firefox/125.0",
+     ("Firefox 125", "macOS", "desktop")),
+    ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like"
+     " Gecko) Version/17.4 Mobile/15E148 Safari/604.1", ("Safari 17", "iOS", "mobile")),
+    ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like"
+     " Gecko) CriOS/124.0.6367.88 Mobile/15E148 Safari/604.1", ("Chrome 124", "iOS", "mobile")),
+    ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like"
+     " Gecko) FxiOS/125.0 Mobile/15E148 Safari/605.1.15", ("Firefox 125", "iOS", "mobile")),
+    ("Mozilla/5.0 (iPad; CPU OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko)"
+     " Version/17.4 Mobile/15E148 Safari/604.1", ("Safari 17", "iOS", "tablet")),
+    ("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko)"
+     " Chrome/124.0.6367.82 Mobile Safari/537.36", ("Chrome 124", "Android", "mobile")),
+    ("Mozilla/5.0 (Linux; Android 13; SM-X710) AppleWebKit/537.36 (KHTML, like Gecko)"
+     " Chrome/124.0.6367.82 Safari/537.36", ("Chrome 124", "Android", "tablet")),
+    ("Mozilla/5.0 (Linux; Android 14; SM-S918B) AppleWebKit/537.36 (KHTML, like Gecko)"
+     " SamsungBrowser/24.0 Chrome/117.0.0.0 Mobile Safari/537.36",
+     ("Samsung Internet 24", "Android", "mobile")),
+    ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko)"
+     " QtWebEngine/6.8.0 Chrome/122.0.0.0 Safari/537.36", ("QtWebEngine 6", "Linux", "desktop")),
+]
+
+
+@pytest.mark.parametrize("ua,expected", USER_AGENTS, ids=[" ".join(e) for _, e in USER_AGENTS])
+def test_the_session_tab_reads_browser_os_and_device_from_the_user_agent(ua, expected):
+    """capture.js sends the user agent alone (the intake reads it from the request's header):
+    the Session tab names the browser, OS and device from it, iOS's Chrome and Firefox and
+    Android tablets included (a new user's tryout found them read as Other and mobile)."""
+    assert parse_user_agent(ua) == expected
