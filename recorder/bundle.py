@@ -103,6 +103,13 @@ def without_owner(info: dict[str, Any]) -> dict[str, Any]:
     return dict(info, user_id=_handed_id(info.get("user_id")), user_name=None, user_email=None)
 
 
+def info_without_owner(info: SessionInfo) -> SessionInfo:
+    """A session's SessionInfo as what is handed over shows it (a picture of the player's
+    Session tab: see `_handed_id`)."""
+    return msgspec.structs.replace(info, user_id=_handed_id(info.user_id), user_name=None,
+                                   user_email=None)
+
+
 def _segment_without_owner(blob: bytes) -> bytes:
     """A segment file whose header's session info names no owner (see `_handed_id`)."""
     kept = read_header(blob).get(SESSION_INFO)

@@ -9,6 +9,8 @@ import sys
 
 from player.qt.standalone import PLAYER_MIN_HEIGHT, PLAYER_SIZE
 
+from recorder.bundle import info_without_owner
+
 from ..cli import UserError
 from ._source import (add_source_arguments, check_output, moment, open_source, output_path,
                       resolve_moment)
@@ -79,6 +81,10 @@ def run(args: argparse.Namespace) -> int:
     prepare_qt_environment(offscreen=True)
     src = open_source(args.session, args.data, args.session_number,
                       rules=args.rules, unmasked=args.unmasked)
+    if src.info is not None and not args.unmasked:
+        # a picture is handed over: the session's owner stays in the data folder, its id
+        # alone shown (as a bundle carries it) - the Session tab named them in full
+        src.info = info_without_owner(src.info)
     try:
         from player.replayer import Replayer
 

@@ -156,3 +156,31 @@ def test_screenshot_shows_the_dev_tools_tab_asked_for(tmp_path, fixtures_dir):
     lines = [ln for ln in p.stderr.splitlines() if ln.strip()]
     assert p.returncode == 2 and len(lines) == 1 and "console, errors, network" in lines[0]
     assert not (tmp_path / "x.png").exists()
+
+
+def test_a_picture_of_the_session_tab_names_the_owner_by_id_alone(tmp_path, fixtures_dir):
+    """The session's owner (a capture.js setUser, the intake's `user`) stays in the data
+    folder, as a bundle carries only the id: a screenshot is handed over too. The same session
+    stored with its user's name and email, and with the id alone, paints the same Session tab
+    (a new user's tryout found the name and email in the picture); `--unmasked` shows them."""
+    import json
+
+    from recorder.store import Store
+    events = json.loads((fixtures_dir / "rrweb-player-demo.json").read_text())
+    owner = {"id": "u-4711", "name": "Quinby Fenwick", "email": "quinby.fenwick7@zorbmail.com"}
+    shots = {}
+    for name, user in (("full", owner), ("id", {"id": "u-4711"})):
+        data = tmp_path / name
+        with Store.open(data) as store:
+            store.ingest(events, user=user, session_id="handed")
+        for unmasked in ((), ("--unmasked",)):
+            out = tmp_path / f"{name}{len(unmasked)}.png"
+            p = subprocess.run([sys.executable, "-m", "app", "--data", str(data), "screenshot",
+                                "handed", "--at", "20000", "--tab", "session", *unmasked,
+                                "-o", str(out)], capture_output=True, text=True,
+                               env={k: v for k, v in os.environ.items() if k != "DISPLAY"},
+                               timeout=120)
+            assert p.returncode == 0, p.stderr
+            shots[name, bool(unmasked)] = Image.open(out).convert("RGB")
+    assert ImageChops.difference(shots["full", False], shots["id", False]).getbbox() is None
+    assert ImageChops.difference(shots["full", True], shots["id", True]).getbbox() is not None
