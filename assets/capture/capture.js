@@ -1224,11 +1224,14 @@
       var id = this.getId(this.eventTarget(e));
       if (id < 0) return;
       var touches = e.changedTouches, p = touches ? touches[0] : e, data = {source: SRC.INTERACTION, type: kind, id: id};
-      if (p && kind !== MOUSE.focus && kind !== MOUSE.blur && p.clientX !== undefined) {
+      // a click no pointer made (Enter or Space on a button, a form submitted with Enter, a
+      // script's el.click()) happened at no place: its 0, 0 is not where anyone clicked
+      var placed = !(kind === MOUSE.click && e.detail === 0 && !p.clientX && !p.clientY);
+      if (p && placed && kind !== MOUSE.focus && kind !== MOUSE.blur && p.clientX !== undefined) {
         data.x = Math.round(p.clientX); data.y = Math.round(p.clientY);
       }
-      var pointer = e.pointerType;
-      if (pointer !== undefined) data.pointerType = pointer === "touch" ? 1 : pointer === "pen" ? 2 : 0;
+      var pointer = e.pointerType;   // "" for a key's click
+      if (pointer) data.pointerType = pointer === "touch" ? 1 : pointer === "pen" ? 2 : 0;
       this.inc(data);   // after the cursor's path to it (R.wrap)
     } catch (x) { /* never break the page */ }
   };

@@ -298,7 +298,8 @@
   var NO_DEAD = /^(INPUT|TEXTAREA|SELECT|OPTION|LABEL|VIDEO|AUDIO)$/;
   var chain = [], chainTimer = null, CHAIN_MS = 1000;
   function clickAction(c, frustration) {
-    var a = {type: "click", target: {name: c.name, selector: c.selector}, position: {x: c.x, y: c.y}};
+    var a = {type: "click", target: {name: c.name, selector: c.selector}};
+    if (c.x !== null) a.position = {x: c.x, y: c.y};
     if (frustration.length) a.frustration = {type: frustration};
     if (c.count > 1) a.click_count = c.count;
     emit({type: "action", date: c.date, action: a});
@@ -338,11 +339,14 @@
   doc.addEventListener("click", function (ev) {
     var el = ev.target && ev.target.nodeType === 1 ? ev.target : ev.target && ev.target.parentElement;
     if (!el) return;
-    var c = {date: now(), perf: perf.now(), x: ev.clientX, y: ev.clientY, name: targetName(el),
+    // a click no pointer made (a key's, a script's: detail 0 at 0, 0) has no position
+    var placed = ev.detail !== 0 || ev.clientX || ev.clientY;
+    var c = {date: now(), perf: perf.now(), x: placed ? ev.clientX : null, y: placed ? ev.clientY : null, name: targetName(el),
              selector: selectorOf(el), tag: el.tagName, editable: el.isContentEditable,
              acted: null, failed: null, count: 1, dead: null, error: false};
     var last = chain[chain.length - 1];
-    if (last && (c.perf - chain[0].perf > 1000 || Math.abs(c.x - last.x) > 32 || Math.abs(c.y - last.y) > 32)) {
+    if (last && (c.perf - chain[0].perf > 1000 || (c.x === null) !== (last.x === null) ||
+                 Math.abs(c.x - last.x) > 32 || Math.abs(c.y - last.y) > 32)) {
       flushChain();
     }
     chain.push(c);

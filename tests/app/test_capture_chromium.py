@@ -296,6 +296,10 @@ POINTER_EVENTS = [
     _rum(4451, {"type": "action", "date": 3449, "action": {
         "type": "click", "target": {"name": "Buy", "selector": "button#buy"},
         "position": {"x": 191, "y": 230}}}),
+    # a click no pointer made (Enter on the button): at no place, its action without one
+    {"type": 3, "data": {"source": 2, "type": 2, "id": 12}, "timestamp": 5000},
+    _rum(6000, {"type": "action", "date": 5000, "action": {
+        "type": "click", "target": {"name": "Buy", "selector": "button#buy"}}}),
 ]
 
 

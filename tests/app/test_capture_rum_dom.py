@@ -9,14 +9,15 @@ from __future__ import annotations
 import pytest
 
 from recorder.semantics import Semantics
-from replay_tools.browser_recorder import Click, PageServer, Wait, record_page
+from replay_tools.browser_recorder import Click, PageServer, Type, Wait, record_page
 from replay_tools.chromium import chromium_path, record_page_chromium
 from tests.app.test_capture_intake import PAGES
 
 RUM_DECIDES_MS = 1200   # the plugin reports a click once a rage click is ruled out (1 s)
 STEPS = [Wait(300), Click("#edit"), Wait(RUM_DECIDES_MS), Click("#title"), Wait(RUM_DECIDES_MS)]
 ACTIVE = [Wait(300), Click("#route"), Wait(RUM_DECIDES_MS), Click("#logged"), Wait(RUM_DECIDES_MS),
-          Click("#styled"), Wait(RUM_DECIDES_MS), Click("#heading"), Wait(RUM_DECIDES_MS)]
+          Click("#styled"), Wait(RUM_DECIDES_MS), Click("#heading"), Wait(RUM_DECIDES_MS),
+          Type("#q", "lamps\n"), Wait(RUM_DECIDES_MS)]
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +59,18 @@ def test_a_route_change_and_changes_taken_early_are_not_dead_clicks(qapp, server
     decided the click before counting the route change), and so was a click that changed the
     page and then logged a line or added a CSS rule (capture.js took the change for the line
     or rule before its observer told the plugin)."""
-    clicks = _clicks(engine(server.url("rum-activity.html"), ACTIVE))
-    for name in ("Next step", "Save and log", "Restyle"):
+    rec = engine(server.url("rum-activity.html"), ACTIVE)
+    clicks = _clicks(rec)
+    for name in ("Next step", "Save and log", "Restyle", "Search"):
         assert clicks[name] == [], clicks
     assert clicks["Clicks that do something"] == ["dead_click"], clicks   # the control
+    # Enter submitted the form: the browser's click on its button was made at no place - not
+    # a click at the page's corner (the player drew the cursor and a ripple there)
+    mouse_clicks = [e["data"] for e in rec.events if e["type"] == 3 and e["data"]["source"] == 2
+                    and e["data"]["type"] == 2]
+    assert len(mouse_clicks) == 5 and all("x" in d for d in mouse_clicks[:4]), mouse_clicks
+    assert "x" not in mouse_clicks[4] and "pointerType" not in mouse_clicks[4], mouse_clicks
+    search = [e["data"]["payload"]["action"] for e in rec.events if e["type"] == 6
+              and e["data"]["plugin"] == "replay/rum@1" and e["data"]["payload"].get("type") == "action"
+              and e["data"]["payload"]["action"]["target"]["name"] == "Search"]
+    assert len(search) == 1 and "position" not in search[0], search
