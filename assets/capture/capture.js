@@ -1472,6 +1472,16 @@
       } catch (e) { /* a plugin must not stop the recording */ }
     });
   };
+  /* A plugin's payload of an earlier moment (an error the install snippet kept while
+   * capture.js loaded), sent after the snapshot at its own time. */
+  R.pastPlugin = function (name, payload, timestamp) {
+    if (this.stopped) return;
+    if (!this.started) {
+      if (this.early.length < EARLY_MAX_EVENTS) this.early.push({plugin: name, payload: payload, timestamp: timestamp});
+      return;
+    }
+    this.sendPlugin(name, payload, timestamp);
+  };
   R.sendPlugin = function (name, payload, timestamp) {
     this.wrap({type: EV.PLUGIN, data: {plugin: name, payload: this.scrubAll(payload, 0)}, timestamp: timestamp});
   };
@@ -1959,6 +1969,12 @@
     return lines.slice(OWN_FRAMES).map(function (l) { return l.trim().replace(/^at /, ""); })
       .filter(function (l) { return l; }).slice(0, STACK_MAX_FRAMES);
   }
+  /* An uncaught error's console line, as rrweb's console plugin writes it. */
+  function errorLine(ev) {
+    var err = ev.error;
+    return {level: "error", trace: err && err.stack ? String(err.stack).split("\n").slice(1).map(function (l) { return l.trim().replace(/^at /, ""); }) : [],
+            payload: [JSON.stringify((err && err.stack) || ev.message || "Script error")]};
+  }
   var consolePlugin = {name: "rrweb/console@1", options: {}, observer: function (cb) {
     var c = win.console, originals = {}, busy = false;
     CONSOLE_LEVELS.forEach(function (level) {
@@ -1981,9 +1997,7 @@
     // recorder/semantics.py makes them one error)
     var onError = function (ev) {
       if (ev.target && ev.target !== win) return;
-      var err = ev.error;
-      cb({level: "error", trace: err && err.stack ? String(err.stack).split("\n").slice(1).map(function (l) { return l.trim().replace(/^at /, ""); }) : [],
-          payload: [JSON.stringify((err && err.stack) || ev.message || "Script error")]});
+      cb(errorLine(ev));
     };
     win.addEventListener("error", onError);
     return function () {
@@ -3000,11 +3014,32 @@
     sender.prepare();
     win.addEventListener("pagehide", leave);
     doc.addEventListener("visibilitychange", hidden);
+    pastErrors(win[EARLY_ERRORS]);
     session = me = {stopRecording: stopRecording, sender: sender, cleanup: function () {
       win.removeEventListener("pagehide", leave);
       doc.removeEventListener("visibilitychange", hidden);
     }};
     return conf.sessionId;
+  }
+  /* The errors the install snippet kept while capture.js loaded (`window.ReplayCaptureEarly`:
+   * [{t, e}], the page's `error` and `unhandledrejection` events and when they came): the
+   * console line and the RUM error each would have made, at their own time - a page whose
+   * inline script failed as it loaded is a session with errors. Taken once: the snippet
+   * keeps no more after it (`done`). */
+  var EARLY_ERRORS = "ReplayCaptureEarly";
+  function pastErrors(kept) {
+    if (!Array.isArray(kept) || kept.done) return;
+    kept.done = true;
+    var rum = win.ReplayRum && win.ReplayRum.pastError;
+    for (var i = 0; i < kept.length; i++) {
+      var x = kept[i], ev = x && x.e;
+      if (!ev || typeof x.t !== "number") continue;
+      try {
+        if (ev.type === "error" && !(ev.target && ev.target !== win) && current) current.pastPlugin(consolePlugin.name, errorLine(ev), x.t);
+        if (rum) rum(ev, x.t);
+      } catch (e) { /* never break the page */ }
+    }
+    kept.length = 0;
   }
   /* End recording; the queue is sent. `keepSession` is for a restart: otherwise the session
    * ends too (a kiosk's next visitor gets a new one). */

@@ -220,21 +220,34 @@
 
   /* ---- errors ---------------------------------------------------------------------------- */
   function errorSeen() { if (chain.length) stamp("failed"); }
-  win.addEventListener("error", function (ev) {
-    if (ev.target && ev.target !== win) return;  // a failed <img>/<script>: resource, not JS
+  /* The RUM error of an `error` event (null: a failed <img>/<script>, a resource, not JS)
+   * or an `unhandledrejection` event. */
+  function errorOf(ev) {
+    if (ev.type === "unhandledrejection") {
+      var r = ev.reason;
+      return {type: "error", error: {message: "Unhandled promise rejection: " +
+              ((r && r.message) || String(r)), source: "source", stack: (r && r.stack) || null,
+              type: (r && r.name) || "UnhandledRejection"}};
+    }
+    if (ev.target && ev.target !== win) return null;
     var err = ev.error;
-    emit({type: "error", error: {message: (err && err.message) || ev.message || "Script error",
-          source: "source", stack: (err && err.stack) || null,
-          type: (err && err.name) || "Error"}});
+    return {type: "error", error: {message: (err && err.message) || ev.message || "Script error",
+            source: "source", stack: (err && err.stack) || null, type: (err && err.name) || "Error"}};
+  }
+  function onError(ev) {
+    var p = errorOf(ev);
+    if (!p) return;
+    emit(p);
     errorSeen();
-  }, true);
-  win.addEventListener("unhandledrejection", function (ev) {
-    var r = ev.reason;
-    emit({type: "error", error: {message: "Unhandled promise rejection: " +
-          ((r && r.message) || String(r)), source: "source", stack: (r && r.stack) || null,
-          type: (r && r.name) || "UnhandledRejection"}});
-    errorSeen();
-  });
+  }
+  win.addEventListener("error", onError, true);
+  win.addEventListener("unhandledrejection", onError);
+  /* An error of an earlier moment `t` (epoch ms), which the install snippet kept while the
+   * plugin loaded: at its own date. */
+  function pastError(ev, t) {
+    var p = errorOf(ev);
+    if (p) { p.date = t; emit(p); }
+  }
   if (win.console && win.console.error) {
     var origError = win.console.error;
     win.console.error = function () {
@@ -392,6 +405,7 @@
 
   win.ReplayRum = {
     flush: flush,
+    pastError: pastError,
     pageFetch: origFetch,
     /* `true`: the caller observes the whole document and calls the function returned on
      * each change (capture.js, from its own observer); `false`: it stopped, the plugin

@@ -332,9 +332,14 @@ password are masked in the browser), then <code>{replay} sessions</code> lists y
 def _snippet(b: str) -> str:
     """What a site puts in its pages (HTML-escaped; `b`: this intake's base URL, escaped):
     capture.js loaded async, started in its onload - an intake that is down or hangs never
-    breaks or blocks the site (README: a blocking script, as an option, with its warning)."""
+    breaks or blocks the site (README: a blocking script, as an option, with its warning) -
+    and the page's uncaught errors kept until it has (capture.js: pastErrors)."""
     return f"""&lt;script&gt;
-  (function (s) {{
+  (function (w, s) {{
+    var early = w.ReplayCaptureEarly = [];   // errors before capture.js has loaded
+    var keep = function (e) {{ if (!early.done &amp;&amp; early.length &lt; 20) early.push({{t: Date.now(), e: e}}); }};
+    w.addEventListener("error", keep);
+    w.addEventListener("unhandledrejection", keep);
     s.async = true;
     s.src = "{b}/capture.js";
     s.onload = function () {{
@@ -344,7 +349,7 @@ def _snippet(b: str) -> str:
         user: {{id: "...", name: "...", email: "..."}}}});
     }};
     document.head.appendChild(s);
-  }})(document.createElement("script"));
+  }})(window, document.createElement("script"));
 &lt;/script&gt;"""
 
 

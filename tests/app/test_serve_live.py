@@ -110,9 +110,10 @@ def test_health_install_page_and_capture_script(server):
     assert "window.ReplayCapture" in script or "win.ReplayCapture = {" in script
 
 
-def _site_with_the_install_pages_snippet(site_dir, base: str, app: str, token: str) -> None:
+def _site_with_the_install_pages_snippet(site_dir, base: str, app: str, token: str,
+                                         body: str = "") -> None:
     """A site page with, in its <head>, the snippet the install page recommends (as copied
-    from it), for the intake at `base`."""
+    from it), for the intake at `base`; `body`: more of the page's body (its scripts)."""
     import html
     import re
 
@@ -125,7 +126,7 @@ def _site_with_the_install_pages_snippet(site_dir, base: str, app: str, token: s
     (site_dir / "page.html").write_text(
         '<!doctype html><html><head><meta charset="utf-8"><link rel="icon" href="data:,">'
         f"{snippet}</head><body><h1 id=site>The site</h1>"
-        "<script>window.__siteRan = true</script></body></html>")
+        f"<script>window.__siteRan = true</script>{body}</body></html>")
 
 
 # a page's capture.js has sent everything it recorded, and the intake took it (its status)
@@ -183,6 +184,57 @@ def test_the_install_pages_snippet_never_breaks_or_blocks_the_site(server, chrom
             ctx.close()
     stored = stored_events(srv.data, sid, sent["acked"])
     assert any(e["type"] == 2 for e in stored)   # the page's snapshot: it was recorded
+
+
+@pytest.mark.skipif(chromium_path() is None,
+                    reason="Debian's chromium is not installed (.ci/run installs it)")
+def test_the_install_pages_snippet_keeps_errors_from_before_capture_js_loaded(server, chromium,
+                                                                             tmp_path):
+    """An inline script that fails as the page loads, and a promise rejected then, come before
+    the async capture.js has loaded: the snippet keeps them, and the session has both errors
+    at their own time (a new user's tryout found such sessions with no error: out of the
+    "has errors" filter); once capture.js runs, an error is recorded once, not kept too."""
+    from recorder.semantics import Semantics
+    from replay_tools.browser_recorder import PageServer
+    from replay_tools.intake import stored_events
+    srv, _ = server
+    site_dir = tmp_path / "site"
+    site_dir.mkdir()
+    failing = ("<script>window.__failedAt = Date.now();"
+               " Promise.reject(new Error('early rejection'));"
+               " null.load_time_failure();</script>")
+    with PageServer(site_dir) as site:
+        app, token = srv.create_app("early", origins=[site.base_url.rstrip("/")])
+        _site_with_the_install_pages_snippet(site_dir, srv.url, app, token, body=failing)
+        ctx = chromium.new_context()
+        try:
+            page = ctx.new_page()
+            _capturing(page, site.url("page.html"))
+            failed_at = page.evaluate("window.__failedAt")
+            page.evaluate("setTimeout(function () { throw new RangeError('after start'); }, 0)")
+            page.wait_for_timeout(200)
+            sent = page.wait_for_function(ALL_ACKED, polling=100, timeout=20_000).json_value()
+            sid = page.evaluate("ReplayCapture.status().session_id")
+            kept = page.evaluate("window.ReplayCaptureEarly.length")
+            page.evaluate("ReplayCapture.stop()")
+        finally:
+            ctx.close()
+    stored = stored_events(srv.data, sid, sent["acked"])
+    s = Semantics(origin=stored[0]["timestamp"])
+    for e in stored:
+        s.feed(e)
+    messages = sorted(e.message for e in s.errors)
+    assert len(messages) == 3, messages
+    assert any("load_time_failure" in m for m in messages), messages
+    assert any("early rejection" in m for m in messages), messages
+    assert any("after start" in m for m in messages), messages
+    rum = [e["data"]["payload"] for e in stored if e["type"] == 6
+           and e["data"]["plugin"] == "replay/rum@1" and e["data"]["payload"].get("type") == "error"]
+    early = [p for p in rum if "after start" not in p["error"]["message"]]
+    # at their own time: as the page failed, before capture.js began (its first event)
+    assert len(early) == 2 and all(failed_at <= p["date"] <= stored[0]["timestamp"]
+                                   for p in early), (failed_at, stored[0]["timestamp"], early)
+    assert kept == 0   # taken, and nothing kept after
 
 
 def test_the_readmes_reverse_proxy_headers_give_the_install_page_the_sites_address(server):
