@@ -331,6 +331,13 @@ class Index:
                 if col.split()[0] not in have:
                     self.db.execute(f"ALTER TABLE {table} ADD COLUMN {col}")
 
+    def data_version(self) -> int:
+        """A number that differs from the one read before when another connection (another
+        process: `replay serve`, `replay mask`, an import) committed a change to the index
+        meanwhile (SQLite's `PRAGMA data_version`; this connection's own commits leave it)."""
+        with self._lock:
+            return self.db.execute("PRAGMA data_version").fetchone()[0]
+
     def close(self) -> None:
         self.db.close()
 

@@ -68,6 +68,7 @@ class MainWindow(QMainWindow):
 
         self.thumbnails = ThumbnailService(self.store, self, enabled=thumbnails)
         self.thumbnails.sweep()   # no picture outlives the version of a session it showed
+        self.index_version = self.store.index.data_version()   # what the list was read at
         self.browser = SessionBrowser(self._load_catalog(), self.thumbnails)
         self.sessions = SessionsPage(self.browser)
         self.browser.openRequested.connect(self.open_session)
@@ -379,8 +380,24 @@ class MainWindow(QMainWindow):
                                               " programs using the data folder close it)"),
             10000)
 
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt)
+        if event.type() == QEvent.Type.ActivationChange and self.isActiveWindow():
+            self.catch_up()
+        super().changeEvent(event)
+
+    def catch_up(self) -> bool:
+        """The person comes back to the app: the list is read again if another process
+        changed the index meanwhile (`replay serve` storing live sessions, `replay mask`
+        rewriting some - their old thumbnails with them); True if it was. Nothing is read
+        when nothing changed: coming back costs one query."""
+        if self.store is None or self.store.index.data_version() == self.index_version:
+            return False
+        self.reload_sessions()
+        return True
+
     def reload_sessions(self) -> None:
         """Read the index again (after an import, or `replay` commands run meanwhile)."""
+        self.index_version = self.store.index.data_version()
         self.thumbnails.forget()
         self.thumbnails.sweep()
         self.browser.set_catalog(self._load_catalog())

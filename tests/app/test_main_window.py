@@ -515,3 +515,29 @@ def test_settings_names_the_applications_masked_with_rules_of_their_own(window, 
     text = page.app_rules.text()
     assert text.startswith("support-site (default level mask, 1 selector rule)")
     assert "plain" not in text and "replay app rules NAME" in text
+
+
+def test_coming_back_to_the_app_shows_what_other_processes_stored(window, data, qtbot):
+    """Sessions stored by another process while the app is open (`replay serve`, an import
+    in a terminal, `replay mask` rewriting one) are listed when the person comes back to the
+    window; a new user's tryout saw the old list and thumbnails until View > Refresh. Coming
+    back with nothing changed reads nothing."""
+    from PySide6.QtWidgets import QWidget
+    before = set(shown(window))
+    catalog = window.browser.catalog
+    assert not window.catch_up() and window.browser.catalog is catalog
+    elsewhere = QWidget()   # the person goes to another window...
+    qtbot.addWidget(elsewhere)
+    elsewhere.show()
+    elsewhere.activateWindow()
+    qtbot.waitUntil(lambda: not window.isActiveWindow())
+    with Store.open(data) as other:   # ... where another process stores a session
+        (sid,) = other.ingest(session_events(start_ms=T0 + 40 * 86_400_000, duration_ms=5_000,
+                                             urls=["https://elsewhere.example/"]))
+    assert sid not in shown(window)
+    window.activateWindow()   # ... and comes back
+    qtbot.waitUntil(lambda: sid in shown(window))
+    assert set(shown(window)) == before | {sid}
+    reread = window.browser.catalog
+    assert reread is not catalog
+    assert not window.catch_up() and window.browser.catalog is reread
