@@ -63,6 +63,21 @@ def rules_for(spec: str, data: Path, rules_path: Path | None, stored: bool):
         raise rules_error(exc, "or give another with --rules") from None
 
 
+def _say_other_rules(spec: str, data: Path, given) -> None:
+    """A file masked by `--rules` rather than the data folder's rules: said when they differ
+    (a looser file would put in the output what the folder's rules mask, without a word)."""
+    from recorder.privacy import RulesError, load_rules
+
+    try:
+        folder = load_rules(None, data)
+    except RulesError:   # a broken folder's rules: the given ones are the person's answer
+        return
+    if folder != given:
+        print(f"replay: note: {spec} is masked by {given.source}, not by the data folder's"
+              f" rules ({folder.source}) - what only those mask is in the output",
+              file=sys.stderr)
+
+
 def rules_error(exc, then: str) -> UserError:
     """A rules file's problem (`privacy.RulesError`) as one line: what, and what to do
     (`then`: what follows the fix, "then import again")."""
@@ -163,6 +178,8 @@ def open_source(spec: str, data: Path, session_number: int = 0, *,
               " and may hold personal data", file=sys.stderr)
     else:
         active = rules_for(spec, data, rules, stored)
+        if active is not None and not stored and rules is not None:
+            _say_other_rules(spec, data, active)
         if active is not None:
             try:
                 masked = masked_source(src, active)

@@ -53,3 +53,27 @@ def test_every_screenshot_option_has_help_and_generator_default_reads():
     gen = subprocess.run([sys.executable, "-m", "replay_tools.generator", "--help"],
                          capture_output=True, text=True).stdout
     assert "(default default)" not in " ".join(gen.split())
+
+
+def test_a_file_exported_with_other_rules_than_the_data_folders_says_so(tmp_path):
+    """`--rules` on a file (not a stored session) masks it with those rules: looser than the
+    data folder's, the output holds what the folder's mask - said in a note (a new user's
+    tryout exported a typed value in clear with no word of it); the same rules say nothing."""
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "rules.toml").write_text('default = "mask"\n')
+    rec = tmp_path / "rec.json"
+    rec.write_text(json.dumps(list(generate_session(300, duration_ms=3_000, seed=3))))
+    lax = tmp_path / "lax.toml"
+    lax.write_text('default = "allow"\ndetectors = []\n')
+    same = tmp_path / "same.toml"
+    same.write_text('default = "mask"\n')
+    said = {}
+    for rules in (lax, same):
+        proc = replay("--data", data, "export", rec, "--rules", rules, "-o",
+                      tmp_path / f"{rules.stem}.json")
+        assert proc.returncode == 0, proc.stderr
+        said[rules.stem] = [ln for ln in proc.stderr.splitlines() if "note:" in ln]
+    assert said["lax"] == [f"replay: note: {rec} is masked by {lax}, not by the data folder's rules"
+                           f" ({data / 'rules.toml'}) - what only those mask is in the output"]
+    assert said["same"] == []
