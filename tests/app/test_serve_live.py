@@ -211,8 +211,9 @@ def test_the_install_pages_snippet_keeps_errors_from_before_capture_js_loaded(se
             page = ctx.new_page()
             _capturing(page, site.url("page.html"))
             failed_at = page.evaluate("window.__failedAt")
-            page.evaluate("setTimeout(function () { throw new RangeError('after start'); }, 0)")
-            page.wait_for_timeout(200)
+            page.evaluate("addEventListener('error', function () { window.__thrown = true; });"
+                          " setTimeout(function () { throw new RangeError('after start'); }, 0)")
+            page.wait_for_function("window.__thrown === true")
             sent = page.wait_for_function(ALL_ACKED, polling=100, timeout=20_000).json_value()
             sid = page.evaluate("ReplayCapture.status().session_id")
             kept = page.evaluate("window.ReplayCaptureEarly.length")
