@@ -2800,9 +2800,8 @@
   };
   /* At the page's first idle moment after its load: the Worker is made (the first request
    * makes it if it comes sooner), and the page's snapshot goes - a live viewer sees the page
-   * as soon as it has loaded, and it is a request of its own: what comes after it is sent as
-   * a quiet or busy page's events are (S.wait), where a snapshot waiting a flush period took
-   * the first seconds of the person with it and left the rest a request of their own. */
+   * as soon as it has loaded; what comes after it is sent as a quiet or busy page's events
+   * are (S.wait). */
   S.prepare = function () {
     var self = this, make = function () {
       self.offThread();
