@@ -48,6 +48,8 @@ DEFAULT_RECORD_OPTIONS: dict[str, Any] = {"maskInputOptions": {"password": True}
 DEFAULT_CAPTURE_RULES: dict[str, Any] = {"default": "allow"}
 # capture.js's record options besides its rules, passed through to ReplayCapture.record/start
 CAPTURE_OPTIONS = ("recordCanvas", "canvasFps")
+# the JavaScript world the harness's own page scripts run in (not the page's, world 0)
+OWN_WORLD = 17
 
 
 def ensure_offscreen_env() -> None:
@@ -454,9 +456,41 @@ class BrowserRecorder:
             if not ok:
                 raise BrowserRecordingError(f"no element matches {selector!r} to scroll")
 
+    def _engine_css(self, on: bool) -> None:
+        """Put the replay's ENGINE_CSS (player.qt.webview: the font Chrome gives form
+        controls, which QtWebEngine leaves unset) on the page and its same-origin frames, or
+        take it off: the live page pictured as Chrome would show it, as the replay shows it.
+        An adopted sheet set from a world of our own: no DOM change, and the recorders
+        (rrweb's, capture.js), watching the main world's setters, see nothing. (Adopted, its
+        layer comes after the page's own layers, where the replay's comes first: alike on
+        pages without layers, as the tests' are.)"""
+        from player.qt.webview import ENGINE_CSS
+        box: list = []
+        js = ("(function(on, css){var docs=[document], key='__replayEngineSheet';"
+              "for (var i = 0; i < docs.length; i++) {"
+              " var fr = docs[i].querySelectorAll('iframe');"
+              " for (var j = 0; j < fr.length; j++) { try { if (fr[j].contentDocument)"
+              " docs.push(fr[j].contentDocument); } catch (e) {} } }"
+              "docs.forEach(function(d){ var w = d.defaultView, sheet = d[key]; if (!w) return;"
+              " if (on && !sheet) { sheet = d[key] = new w.CSSStyleSheet();"
+              "  sheet.replaceSync('@layer replay-engine{' + css + '}'); }"
+              " var others = d.adoptedStyleSheets.filter(function(s){ return s !== sheet; });"
+              " d.adoptedStyleSheets = on ? others.concat([sheet]) : others; });"
+              "return true;})(%s, %s)" % ("true" if on else "false", json.dumps(ENGINE_CSS)))
+        self._page.runJavaScript(js, OWN_WORLD, lambda result: box.append(result))
+        self._wait_until(lambda: box, "the page to take the engine's style")
+
     def grab_png(self) -> bytes:
         """What the view shows now, as PNG bytes, once two grabs in a row agree (the
-        compositor has caught up with the last change)."""
+        compositor has caught up with the last change); with the replay's ENGINE_CSS on
+        the page meanwhile (`_engine_css`)."""
+        self._engine_css(True)
+        try:
+            return self._grab_stable()
+        finally:
+            self._engine_css(False)
+
+    def _grab_stable(self) -> bytes:
         from PySide6.QtCore import QBuffer, QIODevice
 
         last = None

@@ -443,8 +443,8 @@
   // the element's background. The snapshot's bitmap (the sanitizer made it the background)
   // is drawn into the offscreen canvas first, as rrweb's Replayer draws it into the canvas,
   // so a clearRect clears it too (a chart redrawn on a transparent canvas); until it is,
-  // or if it cannot be, it stays beneath. RUNTIME_CSS gives the element the size a real
-  // canvas would have and hides the fallback.
+  // or if it cannot be, it stays beneath. engineLayer gives the element the size a real
+  // canvas would have; RUNTIME_CSS hides the fallback.
   var drawn = new WeakMap();          // canvas element -> {off, ctx, base, inside, epoch}
   var dirtyCanvases = new Set();
   var BASE_BITMAP = /^url\("?(data:image\/[^")]+)"?\)/;
@@ -530,8 +530,17 @@
   // the browser's own focus ring, on the recorded verdict only
   var RUNTIME_CSS = ":where(:focus-visible:not([" + FOCUS_VISIBLE + "])){outline:none}"
     + ":where([" + FOCUS_VISIBLE + "]){outline:auto 1px -webkit-focus-ring-color}"
-    + "canvas>*{display:none!important}"
-    + ":where(canvas){display:inline-block;width:300px;aspect-ratio:300/150}";
+    + "canvas>*{display:none!important}";
+  // What the browser's own style sheet gives and this view's does not: a canvas's size (see
+  // above), and what the bridge sends as engineCss (player/qt/webview.py ENGINE_CSS: a form
+  // control's font). In a cascade layer of the document's first style sheet: the lowest there
+  // is, so every rule of the page wins over these, its layered ones too (a reset's
+  // `@layer base{button{font:inherit}}`), as over the browser's own.
+  var engineCss = "";
+  function engineLayer() {
+    return "@layer replay-engine{" + engineCss
+      + "canvas{display:inline-block;width:300px;aspect-ratio:300/150}";
+  }
   var canvasSizes = new WeakMap();   // document -> the canvas sizes its runtime rules name
   function sizeCanvases() {      // in the page, and in each frame's document we put in it
     var docs = [document];
@@ -544,7 +553,7 @@
       }
     }
   }
-  function sizeCanvasesIn(d) {   // RUNTIME_CSS, and a rule per canvas size in use (intrinsic size)
+  function sizeCanvasesIn(d) {   // RUNTIME_CSS, engineLayer and a rule per canvas size in use
     var st = d.querySelector("style[data-replay=runtime]"), sizes = canvasSizes.get(d);
     if (!st && d.documentElement) {
       st = d.createElement("style");
@@ -564,13 +573,13 @@
       added = true;
     }
     if (!added && st.textContent) return;
-    var css = RUNTIME_CSS;
+    var css = RUNTIME_CSS + engineLayer();
     sizes.forEach(function (key) {
       var wh = key.split("x");
-      css += ":where(canvas[width=\"" + wh[0] + "\"][height=\"" + wh[1] + "\"]){width:" + wh[0]
+      css += "canvas[width=\"" + wh[0] + "\"][height=\"" + wh[1] + "\"]{width:" + wh[0]
         + "px;aspect-ratio:" + wh[0] + "/" + wh[1] + "}";
     });
-    st.textContent = css;
+    st.textContent = css + "}";
   }
 
   // Text selection (rrweb's Selection events): ranges between recorded nodes, shown with
@@ -967,7 +976,12 @@
     version: 1,
     // one more animation frame (and `n - 1` after it) is made; the count of frames so far
     frames: function (n) { framesOwed = Math.max(framesOwed, (n || 1) - 1); wantFrame(); return stats.rafs; },
-    setPlayerCss: function (css) { playerCss = String(css || ""); putPlayerCss(); return true; },
+    setPlayerCss: function (css, engine) {
+      playerCss = String(css || "");
+      engineCss = String(engine || "");
+      putPlayerCss();
+      return true;
+    },
     loadFrame: function (frame) { var r = loadFrame(frame); applied(); return r; },
     patch: function (p) { var r = patch(p); applied(); return r; },
     apply: function (ops) { var r = apply(ops); applied(); return r; },

@@ -16,7 +16,7 @@ import shiboken6
 from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, QTimer, Signal
 
 from ..document import PLAYER_CSS
-from .webview import ReplayPage
+from .webview import ENGINE_CSS, ReplayPage
 
 
 _encoder = msgspec.json.Encoder()
@@ -85,7 +85,8 @@ class RuntimeBridge(QObject):
         """The player's CSS (hidden elements' placeholders), before any frame: the one
         definition is the safe document's."""
         css = PLAYER_CSS + self.extra_css
-        self.page.run_isolated(f"window.__replay.setPlayerCss({_js_value(css)})")
+        self.page.run_isolated(f"window.__replay.setPlayerCss({_js_value(css)},"
+                               f" {_js_value(ENGINE_CSS)})")
 
     def load_frame(self, frame: dict, callback: Callable[[Any], None] | None = None) -> int:
         return self._send(f"window.__replay.loadFrame({_js_parsed(frame)})", callback)

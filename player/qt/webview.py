@@ -39,6 +39,15 @@ SHELL_URL = QUrl("replay-asset:/shell")
 RUNTIME_JS = ASSETS / "runtime" / "replay-runtime.js"
 WORLD = QWebEngineScript.ScriptWorldId.ApplicationWorld
 
+# What Chrome's own style sheet gives that QtWebEngine's does not: Chrome draws a form
+# control with no font of the page's own (a plain <button>, an input's placeholder) in the
+# system's sans; QtWebEngine leaves the system font unset (Chromium's --system-font-family
+# reaches its renderer too late to rely on), so the page's standard font showed - a serif.
+# The runtime puts it in the lowest cascade layer of each document it builds (every rule of
+# the page wins); the tests' live pages get it too, for the moment they are pictured
+# (replay_tools.browser_recorder), so both show what Chrome would.
+ENGINE_CSS = "button,input,select,textarea{font-family:sans-serif}"
+
 # The document the runtime builds into. Standards mode; the recorded <html> replaces ours.
 SHELL_HTML = (b"<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title></title></head>"
               b"<body></body></html>")
