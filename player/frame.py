@@ -34,6 +34,7 @@ from typing import Any, Iterable
 
 from recorder.format import EventType, IncrementalSource, MouseInteractions, NodeType
 from recorder.mirror import FOCUS_MOVES, Mirror, Node
+from recorder.semantics import interaction_place
 
 from .sanitize import (AssetResolver, safe_comment, safe_tag, sanitize_attrs, sanitize_css,
                        sanitize_text, tag_name)
@@ -610,15 +611,15 @@ class OpsBuilder:
             if (m.focus, m.focus_visible) != before:
                 out.append({"t": t, "k": "focus", "id": m.focus, "visible": m.focus_visible})
             return
-        x, y = data.get("x"), data.get("y")
-        if x is not None and y is not None:
-            out.append({"t": t, "k": "mouse", "x": x, "y": y})
+        place = interaction_place(data)
+        if place is not None:
+            out.append({"t": t, "k": "mouse", "x": place[0], "y": place[1]})
         kind = data.get("type")
         if kind not in _CLICKS:   # the same clicks as the timeline's
             return
         op = {"t": t, "k": "click", "kind": _CLICK_KINDS.get(kind, "click"), "id": data.get("id")}
-        if x is not None:
-            op["x"], op["y"] = x, y
+        if place is not None:
+            op["x"], op["y"] = place
         out.append(op)
 
 

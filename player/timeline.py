@@ -29,7 +29,7 @@ import msgspec.structs
 from recorder.format import USER_INTERACTION_SOURCES, EventType, IncrementalSource
 from recorder.mirror import Mirror
 from recorder.semantics import (Action, ConsoleMessage, ErrorEvent, ErrorGroup, LongTask, Resource,
-                                Semantics, View, error_groups, start_order)
+                                Semantics, View, error_groups, interaction_place, start_order)
 from recorder.steps import target_name
 
 Raw = dict[str, Any]
@@ -279,9 +279,9 @@ class TimelineBuilder:
                     mx.append(x)
                     my.append(y)
             elif src == IncrementalSource.MouseInteraction:
-                x, y = _num(data.get("x")), _num(data.get("y"))
-                if x is not None and y is not None:
-                    self._mouse(t, x, y)
+                place = interaction_place(data)
+                if place is not None:
+                    self._mouse(t, *place)
             elif src == IncrementalSource.ViewportResize:
                 self._viewport(data.get("width"), data.get("height"))
             if src == IncrementalSource.MouseInteraction:

@@ -213,6 +213,24 @@ class RumClick(msgspec.Struct, frozen=True):
     selector: str
 
 
+_CLICK = int(MouseInteractions.Click)
+
+
+def interaction_place(data: Raw) -> tuple[float, float] | None:
+    """Where a MouseInteraction (rrweb's source 2) happened, in the viewport; None when
+    nowhere: no x/y (focus, blur; capture.js's click no pointer made), and a click at
+    exactly 0, 0 - the place the browser gives a click no pointer made (Enter or Space on a
+    button, a form submitted with Enter, a script's `el.click()`), which rrweb's recorder
+    records as it is (its `pointerType` does not tell: it carries the last pointer's over
+    to such a click). A person's click on the page's very corner pixel is lost with them.
+    The one reading for the player's cursor and ripples, the timeline's mouse path and the
+    Actions list."""
+    x, y = _num(data.get("x")), _num(data.get("y"))
+    if x is None or y is None or (x == 0 and y == 0 and data.get("type") == _CLICK):
+        return None
+    return x, y
+
+
 def rum_click(payload: Any) -> RumClick | None:
     """The click a RUM click action names, or None: not a click action. (The privacy pass
     finds the element clicked by it.)"""
@@ -716,8 +734,8 @@ class Semantics(msgspec.Struct, kw_only=True):
             return
         nid = data.get("id") if isinstance(data.get("id"), int) else None
         target = namer(nid) if namer is not None and nid is not None else ""
-        self.clicks.append(Action(t, kind, target, [], nid, "", _num(data.get("x")),
-                                  _num(data.get("y")), "click"))
+        x, y = interaction_place(data) or (None, None)
+        self.clicks.append(Action(t, kind, target, [], nid, "", x, y, "click"))
 
     def _user(self, obj: Raw) -> None:
         u = user_from(obj)
