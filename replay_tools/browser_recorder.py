@@ -458,24 +458,31 @@ class BrowserRecorder:
 
     def _engine_css(self, on: bool) -> None:
         """Put the replay's ENGINE_CSS (player.qt.webview: the font Chrome gives form
-        controls, which QtWebEngine leaves unset) on the page and its same-origin frames, or
-        take it off: the live page pictured as Chrome would show it, as the replay shows it.
-        An adopted sheet set from a world of our own: no DOM change, and the recorders
-        (rrweb's, capture.js), watching the main world's setters, see nothing. (Adopted, its
-        layer comes after the page's own layers, where the replay's comes first: alike on
-        pages without layers, as the tests' are.)"""
+        controls, which QtWebEngine leaves unset) on the page, its same-origin frames and
+        their open shadow roots (two deep), or take it off: the live page pictured as Chrome
+        would show it, as the replay shows it. An adopted sheet set from a world of our own:
+        no DOM change, and the recorders (rrweb's, capture.js), watching the main world's
+        setters, see nothing. (Adopted, its layer comes after the page's own layers, where the
+        replay's comes first: alike on pages without layers, as the tests' are.)"""
         from player.qt.webview import ENGINE_CSS
         box: list = []
-        js = ("(function(on, css){var docs=[document], key='__replayEngineSheet';"
+        js = ("(function(on, css){var docs = [document], roots = [], key = '__replayEngineSheet';"
               "for (var i = 0; i < docs.length; i++) {"
-              " var fr = docs[i].querySelectorAll('iframe');"
-              " for (var j = 0; j < fr.length; j++) { try { if (fr[j].contentDocument)"
-              " docs.push(fr[j].contentDocument); } catch (e) {} } }"
-              "docs.forEach(function(d){ var w = d.defaultView, sheet = d[key]; if (!w) return;"
+              " var all = docs[i].querySelectorAll('*');"
+              " for (var j = 0; j < all.length; j++) {"
+              "  var el = all[j];"
+              "  if (el.shadowRoot) { roots.push(el.shadowRoot);"
+              "   var inner = el.shadowRoot.querySelectorAll('*');"
+              "   for (var k = 0; k < inner.length; k++) if (inner[k].shadowRoot)"
+              "    roots.push(inner[k].shadowRoot); }"
+              "  if (el.localName === 'iframe') { try { if (el.contentDocument)"
+              "   docs.push(el.contentDocument); } catch (e) {} } } }"
+              "docs.concat(roots).forEach(function(r){"
+              " var d = r.ownerDocument || r, w = d.defaultView, sheet = d[key]; if (!w) return;"
               " if (on && !sheet) { sheet = d[key] = new w.CSSStyleSheet();"
               "  sheet.replaceSync('@layer replay-engine{' + css + '}'); }"
-              " var others = d.adoptedStyleSheets.filter(function(s){ return s !== sheet; });"
-              " d.adoptedStyleSheets = on ? others.concat([sheet]) : others; });"
+              " var others = r.adoptedStyleSheets.filter(function(s){ return s !== sheet; });"
+              " r.adoptedStyleSheets = on ? [sheet].concat(others) : others; });"
               "return true;})(%s, %s)" % ("true" if on else "false", json.dumps(ENGINE_CSS)))
         self._page.runJavaScript(js, OWN_WORLD, lambda result: box.append(result))
         self._wait_until(lambda: box, "the page to take the engine's style")

@@ -137,12 +137,16 @@
   // They go into a real (open) shadow root, so <slot>s distribute the light children and
   // the component's styles stay inside it. Elements that cannot host one keep them in
   // their light DOM (as before). Shadow roots are remembered for hover and adopted sheets.
+  // A root starts with engineCss adopted (the document's engineLayer, a style sheet of the
+  // document, does not reach into shadow trees), before the recorded sheets.
   var shadowRoots = new Set();
   function shadowOf(host) {
     if (host.shadowRoot) return host.shadowRoot;
     try {
       var root = host.attachShadow({ mode: "open" });
       shadowRoots.add(root);
+      var engine = engineSheetOf(host.ownerDocument);
+      if (engine) root.adoptedStyleSheets = [engine];
       return root;
     } catch (e) { stats.skipped++; return host; }
   }
@@ -540,6 +544,18 @@
   function engineLayer() {
     return "@layer replay-engine{" + engineCss
       + "canvas{display:inline-block;width:300px;aspect-ratio:300/150}";
+  }
+  var engineSheets = new WeakMap();   // document -> its shadow roots' engineCss, layered
+  function engineSheetOf(d) {
+    var sheet = engineSheets.get(d);
+    if (!sheet && d.defaultView) {
+      try {
+        sheet = new d.defaultView.CSSStyleSheet();   // of that document: a frame's roots too
+        sheet.replaceSync("@layer replay-engine{" + engineCss + "}");   // (no canvas sizes)
+        engineSheets.set(d, sheet);
+      } catch (e) { stats.skipped++; return null; }
+    }
+    return sheet || null;
   }
   var canvasSizes = new WeakMap();   // document -> the canvas sizes its runtime rules name
   function sizeCanvases() {      // in the page, and in each frame's document we put in it

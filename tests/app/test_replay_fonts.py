@@ -1,4 +1,5 @@
-"""Form controls replay in the system's sans, as Chrome draws them, unless the page says.
+"""Form controls replay in the system's sans, as Chrome draws them, unless the page says
+(shadow roots' too).
 
 Chrome draws a `<button>` (an `<input>`, a `<select>`) with no font of the page's own in the
 system's sans; QtWebEngine leaves that font unset, so the replay painted the page's standard
@@ -16,10 +17,11 @@ import sys
 from PIL import Image
 
 T0 = 1_700_000_000_000
-# each row's top (px) and the button's own style; the last row's font comes from the page's
-# reset in a layer of its own (`@layer base{.reset{font-family:serif}}`)
+# each row's top (px) and the button's own style; "layered" takes its font from the page's
+# reset in a layer of its own (`@layer base{.reset{font-family:serif}}`); "shadow" is a plain
+# button in a component's shadow root (which the document's style sheets do not reach)
 ROWS = {"plain": (10, ""), "sans": (70, "font-family:sans-serif"),
-        "serif": (130, "font-family:serif"), "layered": (190, "")}
+        "serif": (130, "font-family:serif"), "layered": (190, ""), "shadow": (250, "")}
 PAGE_CSS = "@layer base{.reset{font-family:serif}}"
 
 
@@ -33,16 +35,20 @@ def _recording() -> list[dict]:
         attrs = {"style": f"position:absolute;left:10px;top:{top}px;{style}"}
         if kind == "layered":
             attrs["class"] = "reset"
-        body.append(_el(nid, "button", attrs,
-                        [{"type": 3, "id": nid + 1, "textContent": "Wg Buy now"}]))
-        nid += 2
+        button = _el(nid, "button", {} if kind == "shadow" else attrs,
+                     [{"type": 3, "id": nid + 1, "textContent": "Wg Buy now"}])
+        if kind == "shadow":
+            button["isShadow"] = True
+            button = {**_el(nid + 2, "div", attrs, [button]), "isShadowHost": True}
+        body.append(button)
+        nid += 3
     head = _el(3, "head", {}, [_el(5, "style", {}, [
         {"type": 3, "id": 6, "textContent": PAGE_CSS, "isStyle": True}])])
     html = _el(2, "html", {}, [head, _el(4, "body", {"style": "margin:0;background:#fff"},
                                          body)])
     return [
         {"type": 4, "timestamp": T0, "data": {"href": "https://shop.test/", "width": 300,
-                                              "height": 240}},
+                                              "height": 300}},
         {"type": 2, "timestamp": T0 + 1,
          "data": {"node": {"type": 0, "id": 1, "childNodes": [html]},
                   "initialOffset": {"top": 0, "left": 0}}},
@@ -60,7 +66,7 @@ def test_controls_replay_in_sans_and_the_pages_own_layers_still_win(tmp_path):
                        env=env, timeout=120)
     assert p.returncode == 0, p.stderr
     frame = Image.open(out).convert("L")
-    assert frame.size == (300, 240)
+    assert frame.size == (300, 300)
 
     def button(kind: str) -> bytes:
         top = ROWS[kind][0]
@@ -70,3 +76,4 @@ def test_controls_replay_in_sans_and_the_pages_own_layers_still_win(tmp_path):
     assert button("sans") != button("serif")
     assert button("plain") == button("sans"), "a plain button is not in the sans-serif"
     assert button("layered") == button("serif"), "the page's layered rule lost"
+    assert button("shadow") == button("sans"), "a plain button in a shadow root is not in sans"
