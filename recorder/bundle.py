@@ -34,6 +34,7 @@ from typing import Any
 import msgspec
 import zstandard
 
+from .format import SYNTHETIC, SYNTHETIC_USER
 from .index import SessionInfo
 from .privacy import detectors
 from .limits import MAX_DICTIONARY_BYTES, MAX_MANIFEST_BYTES, read_capped
@@ -96,6 +97,19 @@ def _handed_id(user_id: str | None) -> str | None:
     masked as text is (an email or a phone number used as an id), in its manifest and in the
     first segment's header (which `repair` rebuilds the index from)."""
     return detectors.mask(user_id) if user_id else None
+
+
+def handed_event(e: Any) -> Any:
+    """An event as what is handed over carries it: `import --user`'s identify event
+    (semantics.user_event) with the user's id alone (see `_handed_id`) - one stored before it
+    carried the id alone may name the user and their email too."""
+    if not isinstance(e, dict) or e.get(SYNTHETIC) != SYNTHETIC_USER:
+        return e
+    data = e.get("data") if isinstance(e.get("data"), dict) else {}
+    payload = data.get("payload") if isinstance(data.get("payload"), dict) else {}
+    uid = payload.get("id") if isinstance(payload.get("id"), str) else None
+    handed = {"id": _handed_id(uid)} if uid else {}
+    return e if payload == handed else dict(e, data=dict(data, payload=handed))
 
 
 def without_owner(info: dict[str, Any]) -> dict[str, Any]:
@@ -171,13 +185,20 @@ def _segment_blob(source: RecordingSource, i: int, meta: SegmentMeta) -> bytes |
     try:
         blob = source.raw_segment(i)
         if blob is not None:
-            decode_segment(blob, source.load_dictionary)
-            return blob
+            header, stored = decode_segment(blob, source.load_dictionary)
+            handed = [handed_event(e) for e in stored]
+            if all(h is e for h, e in zip(handed, stored)):
+                return blob
+            # the user's name in an identify event stored before user_event left it out
+            blob = encode_segment(source.id, msgspec.structs.replace(meta), handed,
+                                  COMPACT_CODEC)
+            info = header.get(SESSION_INFO)
+            return with_session_info(blob, info) if info else blob
     except (OSError, SegmentDamaged) as exc:
         log.warning("session %s: segment %d left out of the bundle: %s", source.id,
                     meta.index, exc)
         return None
-    events = source.read_segment(i)
+    events = [handed_event(e) for e in source.read_segment(i)]
     if not events and i in source.damaged:
         return None
     m = msgspec.structs.replace(meta)

@@ -460,10 +460,12 @@ def user_from(obj: Any) -> User | None:
 
 
 def user_event(user: User, timestamp: float) -> Raw:
-    """The custom event `replay import --user` adds to a recording so the user travels
-    with it (rrweb JSON export, re-import): rrweb players ignore custom events."""
+    """The custom event `replay import --user` adds to a recording so the user's id travels
+    with it (rrweb JSON export, re-import): rrweb players ignore custom events. The id alone:
+    the name and email given stay in the data folder's index (see recorder.bundle
+    `_handed_id`), where search and `replay delete --user` find them."""
     return {"type": int(EventType.Custom), "timestamp": timestamp,
-            SYNTHETIC: SYNTHETIC_USER, "data": {"tag": IDENTIFY_TAG, "payload": user.as_dict()}}
+            SYNTHETIC: SYNTHETIC_USER, "data": {"tag": IDENTIFY_TAG, "payload": {"id": user.id}}}
 
 
 # --- the reader ---------------------------------------------------------------------------

@@ -277,17 +277,20 @@ def _stop_requests() -> Iterator[list[int]]:
 
 def _rrweb(src, out: Path, args) -> None:
     """A JSON array led by a `replay/session` Custom event with the session id, so
-    importing the file back finds this session (rrweb's player ignores that event)."""
+    importing the file back finds this session (rrweb's player ignores that event). The
+    user it belongs to goes as a bundle carries them: their id alone (handed_event)."""
+    from recorder.bundle import handed_event
+    events = map(handed_event, src.events())
     if str(out) == "-":
         from recorder.format import encode_json
         w = sys.stdout.buffer
         w.write(b"[")
-        for i, e in enumerate(with_session_marker(src.id, src.events())):
+        for i, e in enumerate(with_session_marker(src.id, events)):
             w.write((b"," if i else b"") + encode_json(e))
         w.write(b"]\n")
         w.flush()
         return
-    n = write_rrweb_json(out, src.events(), session_id=src.id)
+    n = write_rrweb_json(out, events, session_id=src.id)
     print(f"wrote {count(n, 'event')} of session {src.id} to {out}", file=sys.stderr)
 
 

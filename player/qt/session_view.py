@@ -214,12 +214,14 @@ MARKER_KINDS = frozenset({"click", "rage_click", "dead_click", "error_click", "e
 
 
 def _facts(sv: SessionView, f: dict, info: SessionInfo | None) -> list[tuple[str, str]]:
-    usr = _dict(f.get("user"))
     ua = f.get("user_agent") if isinstance(f.get("user_agent"), str) else ""
     ua_browser, ua_os, ua_device = parse_user_agent(ua) if ua else ("", "", "")
-    uname = (info and info.user_name) or usr.get("name")
-    uid = (info and info.user_id) or usr.get("id")
-    email = (info and info.user_email) or usr.get("email")
+    # a stored session's owner is its index row's (what the recording names was read into
+    # it; a row handed over - recorder.bundle.info_without_owner - names the id alone); a
+    # file's, what its events name
+    usr = {"id": info.user_id, "name": info.user_name, "email": info.user_email} \
+        if info is not None else _dict(f.get("user"))
+    uname, uid, email = usr.get("name"), usr.get("id"), usr.get("email")
     vp = f.get("viewport")
     rows = [
         ("User", " · ".join(str(x) for x in (uname, email, uid and f"id {uid}") if x) or "anonymous"),

@@ -158,6 +158,9 @@ def test_screenshot_shows_the_dev_tools_tab_asked_for(tmp_path, fixtures_dir):
     assert not (tmp_path / "x.png").exists()
 
 
+TIMELINE_PX = 90   # the whole player's timeline and controls, at its foot
+
+
 def test_a_picture_of_the_session_tab_names_the_owner_by_id_alone(tmp_path, fixtures_dir):
     """The session's owner (a capture.js setUser, the intake's `user`) stays in the data
     folder, as a bundle carries only the id: a screenshot is handed over too. The same session
@@ -168,11 +171,16 @@ def test_a_picture_of_the_session_tab_names_the_owner_by_id_alone(tmp_path, fixt
     from recorder.store import Store
     events = json.loads((fixtures_dir / "rrweb-player-demo.json").read_text())
     owner = {"id": "u-4711", "name": "Quinby Fenwick", "email": "quinby.fenwick7@zorbmail.com"}
+    # "inside": the recording itself names the user (an identify event, as `import
+    # --user-name` stored it before it kept the id alone): read into the index, never painted
+    identify = {"type": 5, "timestamp": events[-1]["timestamp"],
+                "data": {"tag": "identify", "payload": owner}}
     shots = {}
-    for name, user in (("full", owner), ("id", {"id": "u-4711"})):
+    for name, user, evs in (("full", owner, events), ("id", {"id": "u-4711"}, events),
+                            ("inside", None, events + [identify])):
         data = tmp_path / name
         with Store.open(data) as store:
-            store.ingest(events, user=user, session_id="handed")
+            store.ingest(evs, user=user, session_id="handed")
         for unmasked in ((), ("--unmasked",)):
             out = tmp_path / f"{name}{len(unmasked)}.png"
             p = subprocess.run([sys.executable, "-m", "app", "--data", str(data), "screenshot",
@@ -183,4 +191,11 @@ def test_a_picture_of_the_session_tab_names_the_owner_by_id_alone(tmp_path, fixt
             assert p.returncode == 0, p.stderr
             shots[name, bool(unmasked)] = Image.open(out).convert("RGB")
     assert ImageChops.difference(shots["full", False], shots["id", False]).getbbox() is None
+    # (the identify event is a moment of activity on the timeline below the panes: left out)
+    def panes(im):
+        return im.crop((0, 0, im.width, im.height - TIMELINE_PX))
+    assert ImageChops.difference(panes(shots["inside", False]),
+                                 panes(shots["id", False])).getbbox() is None
+    assert ImageChops.difference(panes(shots["inside", True]),
+                                 panes(shots["full", True])).getbbox() is None
     assert ImageChops.difference(shots["full", True], shots["id", True]).getbbox() is not None

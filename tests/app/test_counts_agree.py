@@ -8,6 +8,7 @@ from pathlib import Path
 import player.qt.webview  # noqa: F401  (schemes before the QApplication)
 
 from app.cli import main
+from recorder.bundle import open_bundle
 from player.qt.devtools.pane import DevToolsPane
 from player.qt.session_view import build_session_view
 from player.replayer import Replayer
@@ -123,12 +124,39 @@ def test_import_user_makes_the_session_findable_and_travels_in_exports(tmp_path,
         assert store.index.users()[0][:3] == ("u-42", "Ada Lovelace", "ada@example.com")
     finally:
         store.close()
-    # the user is in the recording too: an rrweb export re-imported elsewhere keeps it
-    # (the email went through the privacy rules like any recorded text: masked by default)
-    out = tmp_path / "out.json"
+    # the user's id is in the recording too: an rrweb export re-imported elsewhere keeps it;
+    # their name and email stay in this data folder (a bundle carries the id alone, too)
+    out, bundle = tmp_path / "out.json", tmp_path / "out.replay"
     run(capsys, "--data", data, "export", sid, "--format", "rrweb", "-o", out)
+    run(capsys, "--data", data, "export", sid, "-o", bundle)
+    for path in (out, bundle):
+        assert b"Lovelace" not in path.read_bytes() and b"ada@" not in path.read_bytes()
+    stored = json.dumps(list(open_bundle(bundle).events()))   # its segments, as they are
+    assert "u-42" in stored and "Lovelace" not in stored and "ada@" not in stored
     run(capsys, "--data", other, "import", out)
-    (row,) = json.loads(run(capsys, "--data", other, "sessions", "--json", "--user", "lovelace"))
-    assert (row["user_id"], row["user_name"]) == ("u-42", "Ada Lovelace")
-    assert row["user_email"] is None   # masked in the recording, so it names no one
+    (row,) = json.loads(run(capsys, "--data", other, "sessions", "--json", "--user", "u-42"))
+    assert (row["user_id"], row["user_name"], row["user_email"]) == ("u-42", None, None)
+
+
+def test_a_user_named_inside_a_stored_recording_is_handed_over_by_id_alone(tmp_path, capsys):
+    """An identify event that names the user (what `import --user-name` stored before it kept
+    the id alone, or an export of then) is stored as it came; what is handed over - an rrweb
+    export, a bundle's segments, the Session tab painted - names the id alone."""
+    from recorder.format import SYNTHETIC, SYNTHETIC_USER
+    data = tmp_path / "data"
+    events = json.loads((REPO / "tests" / "fixtures" / "rrweb-player-demo.json").read_text())
+    events.append({"type": 5, "timestamp": events[-1]["timestamp"], SYNTHETIC: SYNTHETIC_USER,
+                   "data": {"tag": "identify", "payload": {"id": "u-7", "name": "Grace Hopper",
+                                                           "email": "grace@example.com"}}})
+    src = tmp_path / "old-export.json"
+    src.write_text(json.dumps(events))
+    (sid,) = run(capsys, "--data", data, "import", src).split()
+    (row,) = json.loads(run(capsys, "--data", data, "sessions", "--json", "--user", "hopper"))
+    assert row["id"] == sid                   # kept in this data folder, findable
+    out, bundle = tmp_path / "out.json", tmp_path / "out.replay"
+    run(capsys, "--data", data, "export", sid, "--format", "rrweb", "-o", out)
+    run(capsys, "--data", data, "export", sid, "-o", bundle)
+    for text in (out.read_text(), json.dumps(list(open_bundle(bundle).events()))):
+        assert '"id": "u-7"' in text.replace('":"', '": "') and "Hopper" not in text
+        assert "grace@" not in text
 
