@@ -310,7 +310,8 @@
   function urlScrubber(params) {
     if (!params.length) return null;
     var names = params.map(function (p) { return p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"); }).join("|");
-    var rx = new RegExp("([?&;#](?:" + names + ")=)[^&#\\s\"'<>)]*", "gi");
+    // (masking.make_url_scrubber: in a query or fragment, or standing alone after a space)
+    var rx = new RegExp("((?:^|[?&;#\\s])(?:" + names + ")=)[^&#\\s\"'<>)]*", "gi");
     return function (s) {
       if (s.indexOf("=") < 0) return s;
       return s.replace(rx, function (all, head) { return all.length > head.length ? head + MASK : all; });
@@ -529,6 +530,7 @@
     if (ptag === "style") return P.scrub ? P.scrubCss(text) : text;
     if (ptag === "textarea" && valueMasked(level, "textarea", parent)) return text.trim() ? MASK : text;
     if (level >= L.MASK) return ptag === "option" ? MASK : maskText(text);
+    if (P.urlScrub) text = P.urlScrub(text);   // a URL the page shows, a token
     return P.detect ? P.detect(text) : text;
   }
   /* What a hidden element keeps: its box and markers, its measured size (masking.hidden_attrs). */

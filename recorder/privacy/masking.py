@@ -164,15 +164,17 @@ _DROP = object()  # sentinel: leave the attribute out
 
 def make_url_scrubber(params: tuple[str, ...]) -> Callable[[str], str] | None:
     """`?token=abc&x=1` -> `?token=***&x=1` for the listed parameters, anywhere in a string
-    (attributes, CSS url(), console text, RUM URLs). None when nothing is to be scrubbed."""
+    (attributes, CSS url(), page text, console text, RUM URLs) - and `token=abc` standing
+    alone, at the start or after a space (a log line's `api_key=...&x=1`, a page showing
+    `token=...`). None when nothing is to be scrubbed. capture.js's urlScrubber is the same."""
     if not params:
         return None
     names = "|".join(re.escape(p) for p in params)
     # `#` too: an OAuth implicit or OpenID callback carries its tokens in the fragment
-    rx = re.compile(rf"([?&;#](?:{names})=)[^&#\s\"'<>)]*", re.I)
+    rx = re.compile(rf"((?:^|[?&;#\s])(?:{names})=)[^&#\s\"'<>)]*", re.I)
     # most strings hold none: one search in C, no lower-cased copy (the built-in rules name
     # sixteen parameters, so this runs on every string with a `=` of every import)
-    named = re.compile(rf"[?&;#](?:{names})=", re.I).search
+    named = re.compile(rf"(?:^|[?&;#\s])(?:{names})=", re.I).search
 
     def scrub(s: str) -> str:
         if "=" not in s or named(s) is None:
@@ -243,7 +245,7 @@ def mask_attrs(tag: str | None, attrs: dict, level: Level, node_attrs: dict,
 
 def text_as_recorded(level: Level, parent_tag: str | None, scrub) -> bool:
     """True when `mask_text_node` keeps any text under this parent as it is (below `mask`,
-    not a textarea's value, no URL to scrub in CSS): the text a live page swaps in."""
+    not a textarea's value, no URL parameter to scrub): the text a live page swaps in."""
     return scrub is None and level < MASK_LEVEL and parent_tag != "textarea"
 
 
@@ -260,4 +262,4 @@ def mask_text_node(text: str, level: Level, parent_tag: str | None, parent_attrs
         if parent_tag == "option":
             return MASK
         return mask_text(text)
-    return text
+    return scrub(text) if scrub is not None else text   # a URL the page shows, a token
