@@ -121,9 +121,12 @@ def run(args: argparse.Namespace) -> int:
         problem = f"{f} is a folder - give recording files (rrweb JSON or .replay)" \
             if f.is_dir() else None if f.is_file() else f"{f}: no such file - check the path"
         if problem is not None:
+            if len(args.files) > 1:   # the others were not imported either: say so
+                problem += f" (none of the {len(args.files)} files was imported)"
             if args.json:   # the contract holds for a refusal up front too
-                print(json.dumps([{"file": str(g), "sessions": [], **(
-                    {"error": problem} if g == f else {})} for g in args.files], indent=1))
+                print(json.dumps([{"file": str(g), "sessions": [], "error": problem if g == f
+                                   else "not imported: another file named is missing"}
+                                  for g in args.files], indent=1))
             raise UserError(problem)
     if args.data.exists() and not args.data.is_dir():
         raise UserError(no_data_folder(args.data))

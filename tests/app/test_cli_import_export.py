@@ -180,10 +180,11 @@ def test_import_json_says_a_path_that_is_no_file_and_imports_none(tmp_path, caps
     data = tmp_path / "data"
     code, out, err = run(capsys, "--data", data, "import", "--json", good, gone)
     assert code == 2
-    assert json.loads(out) == [{"file": str(good), "sessions": []},
-                               {"file": str(gone), "sessions": [],
-                                "error": f"{gone}: no such file - check the path"}]
-    assert err.strip() == f"replay: error: {gone}: no such file - check the path"
+    said = f"{gone}: no such file - check the path (none of the 2 files was imported)"
+    assert json.loads(out) == [{"file": str(good), "sessions": [],
+                                "error": "not imported: another file named is missing"},
+                               {"file": str(gone), "sessions": [], "error": said}]
+    assert err.strip() == f"replay: error: {said}"
     assert not data.exists() or json.loads(run(capsys, "--data", data, "sessions", "--json")[1]) == []
 
 

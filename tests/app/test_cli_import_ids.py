@@ -78,13 +78,22 @@ def test_ids_that_read_alike_once_made_safe_stay_apart_and_the_import_says_so(
     assert f"{ids['a b c']}: already stored, nothing new" in err
     assert stored(capsys, data) == dict.fromkeys(ids.values(), len(events))
 
-    # the id the customer gives finds the session
-    out_file = tmp_path / "out.json"
-    code, _, err = run(capsys, "--data", data, "export", "a b c", "-o", out_file)
-    assert code == 0, err
-    exported = json.loads(out_file.read_text())
-    assert exported[0]["data"]["payload"]["id"] == ids["a b c"]   # the export's marker
-    assert len(exported) == len(events) + 1
+    # the id the customer gives finds the session - one that looks like a path too (it was
+    # "a/b/c: no such file"), in the commands that take a session or a file
+    for given in ("a b c", "a/b/c"):
+        out_file = tmp_path / "out.json"
+        code, _, err = run(capsys, "--data", data, "export", given, "-o", out_file)
+        assert code == 0, err
+        exported = json.loads(out_file.read_text())
+        assert exported[0]["data"]["payload"]["id"] == ids[given]   # the export's marker
+        assert len(exported) == len(events) + 1
+        code, out, err = run(capsys, "--data", data, "audit", given)
+        assert code in (0, 1) and ids[given] in out, err
+    # a path to no file, and a folder, are said to be that, not a session no one stored
+    for name, said in ((str(tmp_path / "gone" / "x.json"), "no such file - check the path"),
+                       (str(tmp_path), "is a folder")):
+        code, _, err = run(capsys, "--data", data, "audit", name)
+        assert code == 2 and said in err and "no session" not in err, err
 
 
 def test_a_safe_id_is_stored_as_it_is_without_a_note(tmp_path, capsys, events):
