@@ -93,6 +93,10 @@ def run(args: argparse.Namespace) -> int:
         size = screenshot(src, at, args.output, size=args.size,
                           whole_player=args.player or args.tab is not None,
                           cursor=args.cursor, replayer=r, tab=args.tab)
+        first = r.first_frame_ms
+        if first > at:   # (as `snapshot` says it) the player shows the first page there is
+            print(f"replay: warning: nothing is on screen at {at:.0f} ms (the first frame is at"
+                  f" {first:.0f} ms); the picture shows that first frame", file=sys.stderr)
     except TimeoutError as exc:
         raise UserError(f"the player did not finish painting: {exc} - try again, or a smaller --size") from None
     finally:

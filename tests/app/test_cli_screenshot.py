@@ -199,3 +199,30 @@ def test_a_picture_of_the_session_tab_names_the_owner_by_id_alone(tmp_path, fixt
     assert ImageChops.difference(panes(shots["inside", True]),
                                  panes(shots["full", True])).getbbox() is None
     assert ImageChops.difference(shots["full", True], shots["id", True]).getbbox() is not None
+
+
+def test_a_moment_before_the_first_page_is_said_to_be_one(tmp_path):
+    """Before the recording's first full snapshot nothing is on screen: the player shows the
+    first page there is, and `screenshot` says so as `snapshot` does (it wrote the first
+    page's picture under the moment asked for without a word)."""
+    import json
+
+    t0 = 1_700_000_000_000
+    page = {"type": 0, "id": 1, "childNodes": [
+        {"type": 2, "id": 2, "tagName": "html", "attributes": {}, "childNodes": [
+            {"type": 2, "id": 3, "tagName": "body", "attributes": {}, "childNodes": [
+                {"type": 3, "id": 4, "textContent": "the first page"}]}]}]}
+    rec = tmp_path / "late.json"
+    rec.write_text(json.dumps([
+        {"type": 4, "timestamp": t0, "data": {"href": "https://x.test/", "width": 400,
+                                              "height": 300}},
+        {"type": 2, "timestamp": t0 + 5000, "data": {"node": page,
+                                                     "initialOffset": {"top": 0, "left": 0}}},
+        {"type": 3, "timestamp": t0 + 6000, "data": {"source": 1, "positions": [
+            {"x": 5, "y": 5, "id": 4, "timeOffset": 0}]}}]))
+    for at, warned in (("1000", True), ("5500", False)):
+        p = _replay("screenshot", str(rec), "--at", at, "-o", str(tmp_path / "x.png"),
+                    tmp_path=tmp_path)
+        assert p.returncode == 0, p.stderr
+        said = "nothing is on screen at 1000 ms (the first frame is at 5000 ms)"
+        assert (said in p.stderr) is warned, p.stderr
