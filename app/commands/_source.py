@@ -122,7 +122,8 @@ def open_raw(spec: str, data: Path, session_number: int = 0) -> Any:
     except LimitError as exc:  # a bomb, or data no recording can hold
         raise UserError(f"{spec}: refused - {exc}") from None
     except (UnreadableRecording, ValueError) as exc:
-        raise UserError(f"{exc} - give {KINDS}") from None
+        said = str(exc) if spec in str(exc) else f"{spec}: {exc}"   # which file, when files
+        raise UserError(f"{said} - give {KINDS}") from None
     except OSError as exc:
         raise UserError(f"cannot read {spec}: {exc.strerror or exc} - check the path and"
                         " its permissions") from None
