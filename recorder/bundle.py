@@ -205,6 +205,16 @@ def _segment_blob(source: RecordingSource, i: int, meta: SegmentMeta) -> bytes |
     return encode_segment(source.id, m, events, COMPACT_CODEC)
 
 
+def _starts_as_zip(path: Path | str) -> bool:
+    """Whether the file begins as a zip file does (a local file header): a bundle cut short
+    or damaged further on, which `--partial` can salvage, does."""
+    try:
+        with open(path, "rb") as f:
+            return f.read(4) == b"PK\x03\x04"
+    except OSError:
+        return False
+
+
 def is_bundle(path: Path | str) -> bool:
     """Whether to read `path` as a bundle: a zip file (no rrweb shape is one), or a file
     named `.replay` that is not JSON. A damaged bundle is still one, so that opening it
@@ -237,6 +247,9 @@ class BundleSource(RecordingSource):
             raise BadBundle(f"{self.path}: broken manifest ({exc}) - export it again") from None
         except (OSError, EOFError, zipfile.BadZipFile, KeyError, ValueError,
                 NotImplementedError) as exc:
+            if not _starts_as_zip(self.path):   # nothing of a bundle to salvage in it
+                raise BadBundle(f"{self.path}: not a .replay bundle (not a zip file, nor"
+                                " rrweb JSON) - give a .replay file exported by replay") from None
             raise DamagedBundle(f"{self.path}: not a readable .replay bundle, damaged or cut"
                                 f" short ({exc}) - copy or export it again") from None
         if envelope.format != FORMAT:

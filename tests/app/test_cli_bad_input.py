@@ -34,7 +34,7 @@ def world(tmp_path_factory) -> dict[str, Path | str]:
         "cut_gz": d / "cut.json.gz", "cut_zst": d / "cut.json.zst", "ints": d / "ints.json",
         "text": d / "notes.txt", "folder": d / "folder", "cut_bundle": d / "cut.replay",
         "bad_rules": d / "bad.toml", "data": d / "data", "newdir": d / "never-created",
-        "bundle": d / "full.replay",
+        "bundle": d / "full.replay", "no_zip": d / "noise.replay",
     }
     files["cut_gz"].write_bytes(gzip.compress(raw)[:5000])
     files["cut_zst"].write_bytes(zstandard.ZstdCompressor().compress(raw)[:5000])
@@ -47,6 +47,7 @@ def world(tmp_path_factory) -> dict[str, Path | str]:
     _replay(["--data", str(files["data"]), "export", files["sid"], "-o",
              str(files["bundle"])], check=True)
     files["cut_bundle"].write_bytes(files["bundle"].read_bytes()[:-300])
+    files["no_zip"].write_bytes(bytes(range(256)) * 8)   # named .replay, no zip at all
     return files
 
 
@@ -92,7 +93,9 @@ CASES = [
     ("import a text file", ["import", "{text}"], ["notes.txt", "not json"]),
     ("import a folder", ["import", "{folder}"], ["is a folder"]),
     ("import a missing file", ["import", "{folder}/nope.json"], ["no such file"]),
-    ("import a cut-off bundle", ["import", "{cut_bundle}"], ["cut.replay"]),
+    ("import a cut-off bundle", ["import", "{cut_bundle}"], ["cut.replay", "--partial"]),
+    ("import a .replay that is no zip", ["import", "{no_zip}"],
+     ["noise.replay", "not a .replay bundle"]),
     ("import with a bad rules file", ["import", "{good}", "--rules", "{bad_rules}"],
      ["bad.toml", "default"]),
     ("import --user-email without --user", ["import", "{good}", "--user-email", "a@b.test"],
@@ -167,3 +170,10 @@ def test_bad_input_gets_one_clear_line_and_changes_nothing(world, case, argv, wo
         assert w.lower() in line, (w, line)
     assert _state(target) == before, "the data folder changed"
     assert not (world["folder"] / "missing").exists()
+
+
+def test_a_replay_file_that_is_no_zip_is_not_offered_partial(world):
+    """`--partial` salvages what a damaged or cut-off bundle still holds; a file that is no
+    zip at all holds nothing of one: suggesting it led to a second failure."""
+    p = _replay(["--data", str(world["data"]), "import", str(world["no_zip"])])
+    assert p.returncode == 2 and "--partial" not in p.stderr, p.stderr
