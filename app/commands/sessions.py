@@ -237,7 +237,7 @@ def _short_ids(ids: list[str], least: int = 8) -> list[str]:
     a person gave (`checkout-bug-42`) is shown whole - its start alone says less - up to
     `_NAME_MAX` characters, a longer one cut in the middle (its start and its end)."""
     bases, tags = zip(*(split_tag(i) for i in ids))
-    n = _prefix_len(list(set(bases)), least)
+    n = _prefix_len(sorted(set(bases)), least, _GENERATED_ID.fullmatch)
     out = []
     for i, b, t in zip(ids, bases, tags):
         if _GENERATED_ID.fullmatch(b):
@@ -256,11 +256,22 @@ def _events(s) -> str:
     return f"{n} partial" if (s.context or {}).get(PARTIAL) else n
 
 
-def _prefix_len(ids: list[str], least: int = 8) -> int:
-    """Shortest prefix length (at least `least`) that tells these ids apart."""
+def _prefix_len(ids: list[str], least: int = 8, shortened=lambda _i: True) -> int:
+    """Shortest prefix length (at least `least`) at which each id `shortened` says is shown
+    shortened is told apart from every other id (`ids` sorted, each once): two names a
+    person gave that share a long start (`ph-session-123.win-A` and `...win-B`), shown
+    whole, no longer lengthen every generated id. An id's nearest ids share the longest
+    prefixes with it, and they are its neighbours in sorted order."""
     n = least
-    while n < max(map(len, ids)) and len({i[:n] for i in ids}) < len(set(ids)):
-        n += 1
+    for k, i in enumerate(ids):
+        if not shortened(i):
+            continue
+        for j in (k - 1, k + 1):
+            if 0 <= j < len(ids):
+                other = ids[j]
+                common = next((c for c, (a, b) in enumerate(zip(i, other)) if a != b),
+                              min(len(i), len(other)))
+                n = max(n, min(common + 1, len(i)))
     return n
 
 
