@@ -97,6 +97,35 @@ class PreparedSession:
         self.typed: Echoes | None = None
 
 
+class TimeOrder:
+    """An import's events earlier than one before them. A recorder emits in time order; a
+    file merged or shuffled does not, and its events are stored - and replayed - in the
+    file's order, where rrweb's player sorts them by time: said, not changed (the order is
+    what a stored session's id and a re-import's match are made of)."""
+
+    def __init__(self) -> None:
+        self.latest = float("-inf")
+        self.back = 0            # events earlier than one before them
+        self.most = 0.0          # ... by how much at most, ms
+
+    def see(self, t: float) -> None:
+        if t < self.latest:
+            self.back += 1
+            if self.latest - t > self.most:
+                self.most = self.latest - t
+        else:
+            self.latest = t
+
+    def check(self) -> None:
+        """A warning when some were."""
+        if self.back:
+            many = self.back > 1
+            log.warning("%s earlier than an event before %s (by up to %s ms): stored in the"
+                        " file's order, %s replay in that order (rrweb's player sorts by time)",
+                        f"{self.back:,} events are" if many else "1 event is",
+                        "them" if many else "it", f"{self.most:,.0f}", "they" if many else "it")
+
+
 class KnownTypes:
     """An import's events of a type rrweb defines, beside those of a type it does not
     (kept as they are: format.UnknownEvent, a newer recorder's). A file of only the latter
@@ -193,6 +222,7 @@ def prepare(events: Sequence[Any], *, application: str | None = None,
     scans: list[JsonFacts | None] = []   # the limits' scan of each JSON, for the masker
     payload = 1 + max(len(good) - 1, 0)      # brackets and commas of the JSON array
     now = now_ms if now_ms is not None else _now_ms()
+    order = TimeOrder()
     for i, e in enumerate(good):
         enc = encoded[i] if encoded is not None else encode_json(e)
         scans.append(check_event(e, enc, i, limits))
@@ -202,8 +232,11 @@ def prepare(events: Sequence[Any], *, application: str | None = None,
         payload += len(enc)
         if live:
             check_late(e, i, now, limits)
+        order.see(e["timestamp"])
     if live:
         check_payload(payload, limits)
+    else:   # (a live batch's late events go to their place: see check_late)
+        order.check()
     if progress:
         progress(n_in // 2, total)
 

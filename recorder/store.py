@@ -58,7 +58,7 @@ from .format import EventType, InvalidEvent, decode_msgpack, encode_json, encode
     invalid_events
 from .ingest import BatchReused, ImportConflict, KnownTypes, Masker, MaskerFor, Outcome, \
     PreparedSession, Progress, Reconciler, SessionDeleted, batch_digest, prepare, reconcile, \
-    same_batch_digest
+    same_batch_digest, TimeOrder
 from .index import AcceptedBatch, AsRead, BatchKey, Index, IndexDamaged, OpenSessionInfo, \
     SessionChanged, SessionInfo, SessionRow
 from .jsonscan import JsonFacts
@@ -515,6 +515,7 @@ class LocalStore(Store):
                 bad: list[InvalidEvent] = []   # the first few, named in warnings
                 n_bad = good = 0
                 types = KnownTypes()
+                order = TimeOrder()
                 i = 0
                 for batch in _batches(events, STREAM_BATCH):
                     # each step over a batch, not each event through every step: the
@@ -540,6 +541,7 @@ class LocalStore(Store):
                     types.count(e for e, _, _ in checked)
                     for e, enc, facts in checked:
                         ts = e["timestamp"]
+                        order.see(ts)
                         if sess is None or ts - last_ms > INACTIVITY_MS or \
                                 ts - start_ms > MAX_SESSION_MS:
                             if sess is not None:
@@ -559,6 +561,7 @@ class LocalStore(Store):
                 if n_bad > 5:
                     log.warning("skipped %d invalid events in all", n_bad)
                 types.check()
+                order.check()
                 if sess is not None:
                     done.append(sess.finish())
                 rows = [row for _, row in done if row is not None]

@@ -203,3 +203,27 @@ def test_import_json_lists_the_files_refused_too(tmp_path, capsys, demo_events):
     assert err.strip() == f"replay: error: {refused['error']}"
     assert imported == {"file": str(good), "sessions": imported["sessions"]}
     assert len(imported["sessions"]) == 1
+
+
+def test_import_says_when_events_are_out_of_time_order(tmp_path, demo_events):
+    """A file whose events are not in time order (shuffled, merged badly) is stored - and
+    replayed - in its order, where rrweb's player sorts by time: the import says so, once; a
+    recorder's file (in order) says nothing."""
+    import random
+    shuffled = list(demo_events)
+    middle = shuffled[10:30]
+    random.Random(1).shuffle(middle)
+    shuffled[10:30] = middle
+    back = sum(1 for k, e in enumerate(shuffled)
+               if e["timestamp"] < max(x["timestamp"] for x in shuffled[:k + 1]))
+    files = {"ordered": demo_events, "shuffled": shuffled}
+    for name, events in files.items():
+        path = tmp_path / f"{name}.json"
+        path.write_text(json.dumps(events))
+        p = subprocess.run([sys.executable, "-m", "app", "--data", str(tmp_path / name),
+                            "import", str(path)], capture_output=True, text=True, timeout=120)
+        assert p.returncode == 0, p.stderr
+        said = [ln for ln in p.stderr.splitlines() if "earlier than an event before" in ln]
+        assert len(said) == (name == "shuffled"), p.stderr
+        if said:
+            assert f"{back} events are earlier" in said[0] and "replay in that order" in said[0]
