@@ -5,7 +5,9 @@ same order (by start time, same-time requests in recording order) - so a develop
 viewer lists what the support engineer saw. Nothing is read from raw payloads here.
 
 What a recording does not hold is said, not invented:
-- headers, cookies and bodies are not recorded today: empty lists, sizes -1 (HAR's "unknown");
+- cookies and bodies are not recorded: empty lists, sizes -1 (HAR's "unknown"); headers are
+  there where rrweb's network plugin recorded them and the rules kept them (RUM resources,
+  capture.js's, carry none);
 - the duration is one `wait` phase (the recording has no DNS/connect/send phases): `send`
   and `receive` are 0, as HAR requires them;
 - a request without a status (cut off, blocked) is status 0, as browsers write it;
@@ -30,7 +32,8 @@ HAR_VERSION = "1.2"
 CREATOR = {"name": "session-replay", "version": "0.1.0"}
 UNKNOWN = -1                  # HAR: "-1 if the info is not available"
 UNKNOWN_MIME = "x-unknown"
-NOT_RECORDED = "headers, cookies, bodies and timing phases are not recorded"
+NOT_RECORDED = ("cookies, bodies and timing phases are not recorded; headers only where the"
+                " recorder's network plugin recorded them and the privacy rules kept them")
 # the recorded resource type -> the MIME type it implies (only where it is unambiguous)
 _MIME = {"css": "text/css", "js": "application/javascript", "document": "text/html",
          "image": "image/*", "font": "font/*", "media": "video/*"}
@@ -92,6 +95,10 @@ def _start(r: Resource) -> float:
     return r.t if r.started is None else r.started
 
 
+def _pairs(headers: tuple[tuple[str, str], ...]) -> list[dict[str, str]]:
+    return [{"name": k, "value": v} for k, v in headers]
+
+
 def _entry(r: Resource, origin: float, page: View | None) -> dict[str, Any]:
     wait = float(r.duration) if r.duration is not None and r.duration >= 0 else 0.0
     size = r.size if r.size is not None and r.size >= 0 else UNKNOWN
@@ -99,12 +106,13 @@ def _entry(r: Resource, origin: float, page: View | None) -> dict[str, Any]:
         "startedDateTime": iso(origin + _start(r)),
         "time": wait,
         "request": {"method": r.method, "url": r.url, "httpVersion": "", "cookies": [],
-                    "headers": [], "queryString": [{"name": k, "value": v} for k, v in
+                    "headers": _pairs(r.request_headers),
+                    "queryString": [{"name": k, "value": v} for k, v in
                                                    parse_qsl(urlsplit(r.url).query,
                                                              keep_blank_values=True)],
                     "headersSize": UNKNOWN, "bodySize": UNKNOWN},
         "response": {"status": r.status or 0, "statusText": _status_text(r.status),
-                     "httpVersion": "", "cookies": [], "headers": [],
+                     "httpVersion": "", "cookies": [], "headers": _pairs(r.response_headers),
                      "content": {"size": max(size, 0),
                                  "mimeType": _MIME.get(r.type, UNKNOWN_MIME)},
                      "redirectURL": "", "headersSize": UNKNOWN, "bodySize": size},

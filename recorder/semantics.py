@@ -144,6 +144,9 @@ class Resource(msgspec.Struct, frozen=True, gc=False):
     source: str = "rum"       # rum | network | sentry
     started: float | None = None   # its start as recorded, before `t` was held to the session
                                    # (a page's document request starts before its recorder)
+    # headers as stored (rrweb's network plugin records them; the rules say which are kept)
+    request_headers: tuple[tuple[str, str], ...] = ()
+    response_headers: tuple[tuple[str, str], ...] = ()
 
 
 def start_order(r: Resource) -> tuple[float, float]:
@@ -728,7 +731,8 @@ class Semantics(msgspec.Struct, kw_only=True):
             self.resources.append(Resource(
                 self._at(t, ts, when), url, _str(r.get("method")) or "GET", _int(status), dur,
                 _int(size), _str(r.get("initiatorType") or r.get("type")), "network",
-                self._started(t, ts, when)))
+                self._started(t, ts, when), _headers(r.get("requestHeaders")),
+                _headers(r.get("responseHeaders"))))
 
     def _click(self, data: Raw, t: float, namer: Namer | None) -> None:
         kind = _CLICK_KINDS.get(data.get("type"))  # type: ignore[arg-type]
@@ -750,6 +754,14 @@ class Semantics(msgspec.Struct, kw_only=True):
     def _url(self, url: str) -> None:
         if url not in self.urls:
             self.urls.append(url)
+
+
+def _headers(v: Any) -> tuple[tuple[str, str], ...]:
+    """A request's or response's headers as recorded ({name: value}), as (name, value)
+    pairs; what is not a string is left out."""
+    if not isinstance(v, dict):
+        return ()
+    return tuple((k, x) for k, x in v.items() if isinstance(k, str) and isinstance(x, str))
 
 
 def _sec(v: Any) -> float | None:

@@ -66,7 +66,9 @@ def test_har_pages_and_network_plugin_requests():
         {"type": 6, "timestamp": t0 + 100, "data": {"plugin": "rrweb/network@1", "payload": {
             "requests": [{"name": "https://shop.test/api/x?q=1&q=2", "method": "POST",
                           "responseStatus": 201, "startTime": t0 + 50, "endTime": t0 + 80,
-                          "transferSize": 12, "initiatorType": "fetch"},
+                          "transferSize": 12, "initiatorType": "fetch",
+                          "requestHeaders": {"content-type": "application/json"},
+                          "responseHeaders": {"x-request-id": "r-7", "n": 3}},
                          {"name": "https://shop.test/img.png", "startTime": t0 + 60}]}}},
         {"type": 4, "timestamp": t0 + 1000, "data": {"href": "https://shop.test/b"}},
     ]
@@ -78,6 +80,9 @@ def test_har_pages_and_network_plugin_requests():
     assert post["request"]["queryString"] == [{"name": "q", "value": "1"}, {"name": "q", "value": "2"}]
     assert post["response"]["bodySize"] == 12 and post["_source"] == "network"
     assert post["pageref"] == log["pages"][0]["id"]
+    # the headers the network plugin recorded (and the rules kept) are in it
+    assert post["request"]["headers"] == [{"name": "content-type", "value": "application/json"}]
+    assert post["response"]["headers"] == [{"name": "x-request-id", "value": "r-7"}]
     # what was not recorded is said, not made up
     assert img["response"]["status"] == 0 and img["comment"] == "duration not recorded"
     assert img["response"]["bodySize"] == -1 and img["request"]["headers"] == []
