@@ -16,9 +16,10 @@ from rich.cells import cell_len
 from rich.table import Table
 from rich.text import Text
 
-from recorder.store import PARTIAL, split_tag
+from recorder.store import PARTIAL
 
 from ..browser_model import Catalog, Query, make_row
+from ..ids import is_generated, short_ids
 from ..cli import UserError
 from ._progress import output_console
 from ._store import open_existing_store
@@ -120,7 +121,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     titles = [r.title for r in rows]
     rows = [r.info for r in rows]
-    ids = _short_ids([s.id for s in rows])
+    ids = short_ids([s.id for s in rows])
     cells = {
         "id": ids, "start": [when_text(s.start_ms) for s in rows],
         "duration": [duration_text(s.duration_ms) for s in rows],
@@ -136,7 +137,7 @@ def run(args: argparse.Namespace) -> int:
     cells["first URL"] = [_cut_middle(u, url_width) for u in cells["first URL"]]
     dropped = [c for c, _ in _COLUMNS if c not in shown and any(cells[c])]
     said = []
-    if any(_GENERATED_ID.fullmatch(split_tag(s.id)[0]) for s in rows):
+    if any(is_generated(s.id) for s in rows):
         said.append("ids shortened to a unique prefix (any command accepts one)")
         if any(i != s.id and "…" not in i for i, s in zip(ids, rows)):
             said[-1] = ("ids shortened to a unique prefix, tag kept (any command accepts one:"
@@ -177,8 +178,6 @@ _DROP = ("views", "size", "frustr.", "user", "first URL", "bug")
 _URL_MIN, _URL_MAX = 16, 48
 _TITLE_MAX = 32
 _GAP = 3             # cells between columns (SIMPLE_HEAD: a pad, the blank divider, a pad)
-_GENERATED_ID = re.compile(r"[0-9a-fA-F-]{16,}")   # shown as its shortest unique prefix
-_NAME_MAX = 28       # a longer id a person named is cut in the middle
 
 
 def _width(col: str, values: list[str]) -> int:
@@ -229,50 +228,10 @@ def _cut_middle(text: str, width: int) -> str:
     return text[:head] + "…" + text[len(text) - (width - 1 - head):]
 
 
-def _short_ids(ids: list[str], least: int = 8) -> list[str]:
-    """Each id as it is shown. A generated id (hex digits and dashes: a UUID, capture.js's
-    random id) as its shortest unique prefix (at least `least` long); an id tagged by import
-    (`<id>_partial`, `<id>_new2`) keeps its tag after the shortened base, which
-    `Store.resolve` accepts: its bare prefix would also match the untagged original. A name
-    a person gave (`checkout-bug-42`) is shown whole - its start alone says less - up to
-    `_NAME_MAX` characters, a longer one cut in the middle (its start and its end)."""
-    bases, tags = zip(*(split_tag(i) for i in ids))
-    n = _prefix_len(sorted(set(bases)), least, _GENERATED_ID.fullmatch)
-    out = []
-    for i, b, t in zip(ids, bases, tags):
-        if _GENERATED_ID.fullmatch(b):
-            out.append(i if len(b) <= n else b[:n] + t)
-        elif len(i) <= _NAME_MAX:
-            out.append(i)
-        else:
-            head = (_NAME_MAX - 1) // 2
-            out.append(i[:head] + "…" + i[-(_NAME_MAX - 1 - head):])
-    return out
-
-
 def _events(s) -> str:
     """The event count; a session stored from a damaged file (`import --partial`) says so."""
     n = f"{s.record_count:,}"
     return f"{n} partial" if (s.context or {}).get(PARTIAL) else n
-
-
-def _prefix_len(ids: list[str], least: int = 8, shortened=lambda _i: True) -> int:
-    """Shortest prefix length (at least `least`) at which each id `shortened` says is shown
-    shortened is told apart from every other id (`ids` sorted, each once): two names a
-    person gave that share a long start (`ph-session-123.win-A` and `...win-B`), shown
-    whole, no longer lengthen every generated id. An id's nearest ids share the longest
-    prefixes with it, and they are its neighbours in sorted order."""
-    n = least
-    for k, i in enumerate(ids):
-        if not shortened(i):
-            continue
-        for j in (k - 1, k + 1):
-            if 0 <= j < len(ids):
-                other = ids[j]
-                common = next((c for c, (a, b) in enumerate(zip(i, other)) if a != b),
-                              min(len(i), len(other)))
-                n = max(n, min(common + 1, len(i)))
-    return n
 
 
 def when_text(ms: float) -> str:

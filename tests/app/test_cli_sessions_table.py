@@ -134,12 +134,12 @@ def test_a_long_url_is_cut_in_the_middle_keeping_host_start_and_path_end():
 def test_names_sharing_a_long_start_do_not_lengthen_the_generated_ids():
     """Two names a person gave (PostHog's `<session>.<window>`) alike for 19 characters made
     every UUID in the table 20 characters long, pushing columns out (a new user's tryout)."""
-    from app.commands.sessions import _short_ids
+    from app.ids import short_ids
     uuids = ["8dda0c07-b950-47ec-a5ea-3d25746042bf", "ce0610ed-2865-babc-f6e0-269ea9b2f59f"]
     names = ["ph-session-123.win-A", "ph-session-123.win-B"]
-    assert _short_ids(uuids + names) == ["8dda0c07", "ce0610ed"] + names
+    assert short_ids(uuids + names) == ["8dda0c07", "ce0610ed"] + names
     # generated ids alike for longer are told apart, and from a name that starts like one
     alike = ["3f2a9c1b-0000-4000-8000-000000000001", "3f2a9c1b-0000-4000-8000-000000000002"]
-    assert _short_ids(alike) == alike
-    assert _short_ids(["3f2a9c1bdd-1111-2222", "3f2a9c1bd-name"]) == ["3f2a9c1bdd", "3f2a9c1bd-name"]
-    assert _short_ids([uuids[0], uuids[0] + "_new"]) == ["8dda0c07", "8dda0c07_new"]
+    assert short_ids(alike) == alike
+    assert short_ids(["3f2a9c1bdd-1111-2222", "3f2a9c1bd-name"]) == ["3f2a9c1bdd", "3f2a9c1bd-name"]
+    assert short_ids([uuids[0], uuids[0] + "_new"]) == ["8dda0c07", "8dda0c07_new"]
