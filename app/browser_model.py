@@ -11,13 +11,15 @@ keystroke would not (see benchmarks/app_browser.py). `Catalog.load` again after 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import IntEnum
 from typing import Iterable, Sequence
 
 from recorder.bug import from_context
 from recorder.index import SessionInfo
 from recorder.store import LocalStore
+
+from .ids import short_ids
 
 DAY_MS = 86_400_000
 MINUTE_MS = 60_000
@@ -27,18 +29,20 @@ class Column(IntEnum):
     """The table's columns, in order."""
     THUMBNAIL = 0
     START = 1
-    DURATION = 2
-    USER = 3
-    TITLE = 4          # a bug report's title (record mode, `export --title`), else empty
-    FIRST_URL = 5
-    PAGES = 6
-    ERRORS = 7
-    FRUSTRATION = 8
+    ID = 2             # as `replay sessions` shows it (app.ids): copies (`_new`, `_partial`) apart
+    DURATION = 3
+    USER = 4
+    TITLE = 5          # a bug report's title (record mode, `export --title`), else empty
+    FIRST_URL = 6
+    PAGES = 7
+    ERRORS = 8
+    FRUSTRATION = 9
 
 
-HEADERS = {Column.THUMBNAIL: "", Column.START: "Start", Column.DURATION: "Duration",
-           Column.USER: "User", Column.TITLE: "Bug", Column.FIRST_URL: "First URL",
-           Column.PAGES: "Pages", Column.ERRORS: "Errors", Column.FRUSTRATION: "Frustration"}
+HEADERS = {Column.THUMBNAIL: "", Column.START: "Start", Column.ID: "ID",
+           Column.DURATION: "Duration", Column.USER: "User", Column.TITLE: "Bug",
+           Column.FIRST_URL: "First URL", Column.PAGES: "Pages", Column.ERRORS: "Errors",
+           Column.FRUSTRATION: "Frustration"}
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,7 @@ class Row:
                        # URLs, errors
     users: str         # lower-case id/name/email, for the user facet
     urls: str          # lower-case page URLs, for the URL facet
+    shown_id: str = ""  # the id as the list shows it (app.ids.short_ids over the catalog)
 
     @property
     def id(self) -> str:
@@ -76,6 +81,7 @@ class Query:
 def _sort_keys() -> dict[Column, object]:
     return {Column.THUMBNAIL: lambda r: r.info.start_ms,
             Column.START: lambda r: r.info.start_ms,
+            Column.ID: lambda r: r.id,
             Column.DURATION: lambda r: r.info.duration_ms,
             Column.USER: lambda r: r.user.lower(),
             Column.TITLE: lambda r: r.title.lower(),
@@ -102,8 +108,10 @@ class Catalog:
         """`names`: the applications' names by id (`live.application_names`): searched too."""
         names = names or {}
         texts = store.index.browse_texts()
-        return cls([make_row(info, texts.get(info.id, ("", "")), names.get(info.application or ""))
-                    for info in store.sessions()], names)
+        rows = [make_row(info, texts.get(info.id, ("", "")), names.get(info.application or ""))
+                for info in store.sessions()]
+        shown = short_ids([r.id for r in rows])
+        return cls([replace(r, shown_id=i) for r, i in zip(rows, shown)], names)
 
     def application_label(self, app_id: str) -> str:
         """How the application of that id is shown: its name, else its id."""

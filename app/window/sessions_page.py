@@ -120,6 +120,7 @@ class SortArrowStyle(QProxyStyle):
 _DISPLAY: dict[Column, Callable[[Row], Any]] = {
     Column.THUMBNAIL: lambda r: None,
     Column.START: lambda r: when_text(r.info.start_ms),
+    Column.ID: lambda r: r.shown_id or r.id,
     Column.DURATION: lambda r: duration_text(r.info.duration_ms),
     Column.USER: lambda r: r.user or "—",
     Column.TITLE: lambda r: r.title,
@@ -220,7 +221,8 @@ class SessionBrowser(QWidget):
         arrows.setParent(head)   # (setStyle does not own it; the header does)
         head.setStyle(arrows)
         for col, width in ((Column.THUMBNAIL, THUMB_SHOWN[0] + 12), (Column.START, 140),
-                           (Column.DURATION, 80), (Column.USER, 220), (Column.TITLE, 220),
+                           (Column.ID, 140), (Column.DURATION, 80), (Column.USER, 220),
+                           (Column.TITLE, 220),
                            (Column.PAGES, 64),
                            (Column.ERRORS, 64), (Column.FRUSTRATION, 92)):
             head.resizeSection(col, width)

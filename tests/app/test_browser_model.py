@@ -154,3 +154,20 @@ def test_a_bug_title_is_shown_searched_and_sorted(tmp_path):
     assert ids(catalog.filter(Query(text="cart twice"))) == {"the-bug"}
     assert [r.id for r in Catalog.sort(catalog.rows, Column.TITLE, descending=True)] == [
         "the-bug", "plain-visit"]
+
+
+def test_the_list_shows_ids_as_replay_sessions_does_so_copies_are_told_apart(tmp_path):
+    """A session and its copies (`import --as-new`: `<id>_new`) were alike in every column
+    (a new user's tryout): the Id column shows each as `replay sessions` does, the shortest
+    prefix any command accepts back with its tag; a name a person gave, whole."""
+    uuid = "8dda0c07-b950-47ec-a5ea-3d25746042bf"
+    with Store.open(tmp_path / "data") as store:
+        for sid, t in ((uuid, T0), (uuid + "_new", T0 + DAY_MS), ("ada-checkout", T0 + 2 * DAY_MS)):
+            store.ingest(session_events(start_ms=t, duration_ms=60_000,
+                                        urls=["https://shop.example/"]), session_id=sid)
+        catalog = Catalog.load(store)
+        shown = {r.id: r.shown_id for r in catalog.rows}
+        assert shown == {uuid: "8dda0c07", uuid + "_new": "8dda0c07_new",
+                         "ada-checkout": "ada-checkout"}
+        assert {store.resolve(v) for v in shown.values()} == set(shown)
+    assert [r.id for r in Catalog.sort(catalog.rows, Column.ID)] == sorted(shown)
