@@ -37,7 +37,7 @@ from starlette.routing import Route
 from ..format import InvalidEvent
 from ..limits import LimitError, Limits
 from ..paths import capture_script, platform_data_dir, replay_command
-from ..privacy import Rules
+from ..privacy import ActiveRules, Rules
 from ..store import LocalStore, Store
 from .apps import AppError, Application, Applications, normalize_origin
 from .demo import DEMO_APP, PAGES, DemoApp, Shop, install, page_names
@@ -62,7 +62,8 @@ GC_YOUNG_EVERY = 20_000
 class Intake:
     """One worker's state: the store, the applications, the live maskers, the load."""
 
-    def __init__(self, data_dir: Path, rules: Rules, *, limits: Limits | None = None,
+    def __init__(self, data_dir: Path, rules: Rules | ActiveRules, *,
+                 limits: Limits | None = None,
                  max_pending: int = MAX_PENDING):
         options = {"limits": limits} if limits is not None else {}
         self.data_dir = Path(data_dir)
@@ -394,9 +395,9 @@ built-in rules, and this server masks again with yours).</li>
 
 def app_from_env() -> Starlette:
     """The ASGI app of one `replay serve` worker, configured by `CONFIG_ENV` (JSON)."""
-    from ..privacy import load_rules
+    from ..privacy import ActiveRules
     cfg: dict[str, Any] = json.loads(os.environ[CONFIG_ENV])
-    rules = load_rules(cfg.get("rules"), cfg["data"])
+    rules = ActiveRules(cfg.get("rules"), cfg["data"])   # `mask --activate` reaches it
     limits = Limits(**cfg["limits"]) if cfg.get("limits") else None
     demo = DemoApp(**cfg["demo"]) if cfg.get("demo") else None
     app = create_app(Intake(Path(cfg["data"]), rules, limits=limits,

@@ -40,7 +40,7 @@ from typing import Callable, Sequence
 from ..index import BatchKey
 from ..ingest import BatchReused, Masker, OpenSession, SessionDeleted
 from ..jsonscan import JsonFacts
-from ..privacy import Rules, SessionMasker, SessionMaskers, parse_rules
+from ..privacy import ActiveRules, Rules, SessionMasker, SessionMaskers, parse_rules
 from ..privacy.echoes import Echoes
 from ..sessions import clean_id
 from ..store import LocalStore
@@ -75,11 +75,14 @@ class _Counting:
 class LiveIntake:
     """Stores batches of live events for the applications of one data folder."""
 
-    def __init__(self, store: LocalStore, rules: Rules):
+    def __init__(self, store: LocalStore, rules: Rules | ActiveRules):
         self.store = store
-        self.rules = rules
+        # the rules of applications without their own: `replay serve --rules`, else the
+        # data folder's active rules, as they are now (ActiveRules reads a change)
+        self.folder_rules = rules if isinstance(rules, ActiveRules) else ActiveRules.fixed(rules)
         self._lock = threading.RLock()
-        self._maskers: dict[str, tuple[str | None, SessionMaskers]] = {}  # app id -> (rules, maskers)
+        # app id -> (its own rules, the folder's rules object they came from, maskers)
+        self._maskers: dict[str, tuple[str | None, Rules | None, SessionMaskers]] = {}
         # events of each session this worker's masker has seen, as the store counts them
         self._seen: "OrderedDict[str, int]" = OrderedDict()
         # the long texts each session's batches declared (compact.Texts), as received: memory
@@ -92,15 +95,16 @@ class LiveIntake:
         self._public_chars = 0
 
     def maskers(self, app: Application) -> SessionMaskers:
-        """The application's maskers, under its own rules if it has some (a change of its
-        rules starts new maskers, resumed from what is stored)."""
+        """The application's maskers, under its own rules if it has some, else the folder's
+        (a change of either starts new maskers, resumed from what is stored)."""
         with self._lock:
+            folder = self.folder_rules.current() if app.rules is None else None
             kept = self._maskers.get(app.id)
-            if kept is None or kept[0] != app.rules:
-                rules = masking_rules(app, lambda: self.rules)
-                kept = (app.rules, SessionMaskers(rules, max_open=MAX_OPEN_SESSIONS))
+            if kept is None or kept[0] != app.rules or kept[1] is not folder:
+                rules = masking_rules(app, lambda: folder)
+                kept = (app.rules, folder, SessionMaskers(rules, max_open=MAX_OPEN_SESSIONS))
                 self._maskers[app.id] = kept
-            return kept[1]
+            return kept[2]
 
     def accept(self, app: Application, batch: Batch, now_ms: float | None = None,
                encoded: list[bytes] | None = None,
@@ -277,7 +281,7 @@ class LiveIntake:
         with self._lock:
             for sid in done:
                 self._seen.pop(sid, None)
-                for _rules, maskers in self._maskers.values():
+                for *_rules, maskers in self._maskers.values():
                     maskers.end(sid)
         return done
 
@@ -285,7 +289,7 @@ class LiveIntake:
         """The values this worker saw typed into the session's masked fields (another
         worker's are in its memory only)."""
         with self._lock:
-            for _rules, maskers in self._maskers.values():
+            for *_rules, maskers in self._maskers.values():
                 typed = maskers.typed(sid)
                 if typed:
                     return typed

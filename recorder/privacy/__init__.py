@@ -11,8 +11,9 @@
 from .detectors import KINDS as DETECTORS
 from .levels import Level
 from .masker import SessionMasker, SessionMaskers, mask_events, masker_factory
-from .rules import RULES_FILENAME, Rule, Rules, RulesError, load_rules, parse_rules
+from .rules import RULES_FILENAME, ActiveRules, Rule, Rules, RulesError, load_rules, \
+    parse_rules
 
 __all__ = ["DETECTORS", "Level", "Rule", "Rules", "RulesError", "RULES_FILENAME", "SessionMasker",
            "SessionMaskers",
-           "load_rules", "mask_events", "masker_factory", "parse_rules"]
+           "load_rules", "ActiveRules", "mask_events", "masker_factory", "parse_rules"]

@@ -29,6 +29,7 @@ selector check, for an editor validating as the officer types.
 from __future__ import annotations
 
 import json
+import logging
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -41,6 +42,7 @@ from .selectors import SelectorError, compile_selector
 
 VERSION = 1
 RULES_FILENAME = "rules.toml"
+_log = logging.getLogger(__name__)
 
 # Query parameters that carry credentials by convention (OAuth, signed URLs, API keys, password
 # resets): their values are masked in every URL whatever the rules list besides them
@@ -125,6 +127,49 @@ def load_rules(path: Path | str | None, data_dir: Path | str | None = None) -> R
         if active.is_file():
             return parse_rules_file(active)
     return Rules.default()
+
+
+class ActiveRules:
+    """The rules in force for a process that runs on (`replay serve`'s workers):
+    `load_rules(path, data_dir)`, read again whenever the file they come from changes - so
+    `replay mask --rules F --activate` (or an edited `--rules` file) reaches a running intake
+    on its next batch, as a privacy officer expects, not at its next restart. One stat a
+    call. A file that turns broken keeps the rules read last (said in the log, once per
+    change; `--activate` refuses broken rules, so only a hand edit gets there). `fixed`:
+    rules that never change (tests, benchmarks)."""
+
+    def __init__(self, path: Path | str | None, data_dir: Path | str | None):
+        self._given = Path(path) if path is not None else None
+        self._data = Path(data_dir) if data_dir is not None else None
+        self._file = self._given or (self._data / RULES_FILENAME if self._data else None)
+        self._seen = self._stat()
+        self._rules = load_rules(self._given, self._data)   # RulesError: said at start
+
+    @classmethod
+    def fixed(cls, rules: Rules) -> "ActiveRules":
+        out = cls.__new__(cls)
+        out._given = out._data = out._file = out._seen = None
+        out._rules = rules
+        return out
+
+    def _stat(self) -> tuple[int, int, int] | None:
+        try:
+            st = self._file.stat() if self._file is not None else None
+        except OSError:
+            return None
+        return (st.st_mtime_ns, st.st_size, st.st_ino) if st is not None else None
+
+    def current(self) -> Rules:
+        if self._file is None:
+            return self._rules
+        seen = self._stat()
+        if seen != self._seen:
+            self._seen = seen
+            try:
+                self._rules = load_rules(self._given, self._data)
+            except RulesError as exc:
+                _log.error("%s - the rules read before stay in force", exc)
+        return self._rules
 
 
 def parse_rules_file(path: Path) -> Rules:

@@ -302,3 +302,37 @@ def test_a_live_session_gains_the_user_a_later_batch_names_first_and_keeps_it(tm
         (row,) = store.sessions()
         assert (row.user_id, row.user_name, row.user_email) == ("u-1", "Ada", "ada@example.com")
         assert [s.id for s in store.sessions(user="u-1")] == [sid]
+
+
+def test_rules_activated_in_the_data_folder_reach_a_running_intake(tmp_path, caplog):
+    """`replay mask --rules F --activate` while `replay serve` runs: the next batches of
+    applications without rules of their own are masked by the new rules, not by those the
+    worker read at its start (a privacy officer's stricter rules were ignored until a
+    restart, `replay app rules` saying they applied). A broken file keeps the last rules."""
+    from recorder.privacy import ActiveRules
+    data = tmp_path / "data"
+    data.mkdir()
+    apps = Applications(data)
+    app, _token = apps.create("shop")
+    live = LiveIntake(Store.open(data), ActiveRules(None, data))   # as a worker starts
+    t0 = int(time.time() * 1000) - 30_000
+
+    def visit(sid: str) -> str:
+        events = html_to_events(PAGE, href="https://shop.example/")
+        for e in events:
+            e["timestamp"] = t0
+        live.accept(app, Batch(session_id=sid, events=events))
+        with Store.open(data) as store, store.session(sid) as reader:
+            return json.dumps(list(reader.events()))
+
+    assert "account 1234" in visit("before")          # the default: page text kept
+    rules = data / "rules.toml"
+    tmp = data / "rules.toml.new"                      # as --activate writes it: replaced whole
+    tmp.write_text('version = 1\ndefault = "mask"\n')
+    tmp.replace(rules)
+    assert "account" not in visit("after")             # masked, no restart
+    tmp.write_text('version = 1\ndefault = "sometimes"\n')   # a hand edit gone wrong
+    tmp.replace(rules)
+    assert "account" not in visit("broken")            # the rules read last stay
+    assert any("sometimes" in r.getMessage() for r in caplog.records)
+    apps.close()
