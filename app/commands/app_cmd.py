@@ -93,7 +93,10 @@ def _apps(args: argparse.Namespace, create: bool = False):
 
 def _run(args, fn, create: bool = False):
     from recorder.intake.apps import AppError
-    apps = _apps(args, create)
+    try:
+        apps = _apps(args, create)
+    except AppError as exc:   # a damaged applications file
+        raise UserError(str(exc)) from None
     try:
         return fn(apps)
     except AppError as exc:

@@ -70,8 +70,13 @@ def run(args: argparse.Namespace) -> int:
     # once here, before the workers: a damaged index is one line (and `replay repair`), and
     # what a crash left behind is cleaned up by one process rather than by each worker
     from recorder.ingest import batch_key
+    from recorder.intake.apps import AppError, Applications
     from recorder.store import Store
     Store.open(args.data).close()
+    try:   # (a damaged applications file: one line here, not each worker failing on start)
+        Applications(args.data).close()
+    except AppError as exc:
+        raise UserError(str(exc)) from None
     demo = _demo_app(args.data) if args.demo else None
     os.environ[CONFIG_ENV] = json.dumps({
         "data": str(args.data.resolve()),

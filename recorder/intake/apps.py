@@ -122,6 +122,12 @@ def _stored(origin: str) -> str:
         return origin
 
 
+def unreadable(data_dir: Path | str, exc: Exception) -> str:
+    """What is said of an applications file SQLite cannot read."""
+    return (f"the applications file {Path(data_dir) / APPS_FILE} cannot be read ({exc}) -"
+            " restore it from a backup, or move it aside to start without applications")
+
+
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -130,13 +136,18 @@ class Applications:
     """The applications table of a data folder (safe to use from several processes)."""
 
     def __init__(self, data_dir: Path | str):
+        """AppError (one line: what, and what to do) when the file is not a database."""
         path = Path(data_dir) / APPS_FILE
         self._lock = threading.Lock()
         self.db = sqlite3.connect(str(path), timeout=30, check_same_thread=False,
                                   isolation_level=None)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=FULL")
-        self.db.executescript(_SCHEMA)
+        try:
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=FULL")
+            self.db.executescript(_SCHEMA)
+        except sqlite3.DatabaseError as exc:
+            self.db.close()
+            raise AppError(unreadable(data_dir, exc)) from None
 
     def close(self) -> None:
         self.db.close()

@@ -44,7 +44,7 @@ from ..privacy import ActiveRules, Rules, SessionMasker, SessionMaskers, parse_r
 from ..privacy.echoes import Echoes
 from ..sessions import clean_id
 from ..store import LocalStore
-from .apps import APPS_FILE, AppError, Application, Applications
+from .apps import APPS_FILE, AppError, Application, Applications, unreadable
 from . import compact
 from .wire import Batch, Status, WireError
 
@@ -314,13 +314,13 @@ def application_id(data_dir: Path, name_or_id: str) -> str:
     when none is (a session imported with `--app` names its application as it likes)."""
     if not (Path(data_dir) / APPS_FILE).is_file():
         return name_or_id
-    apps = _open_apps(data_dir)
+    apps = Applications(data_dir)
     try:
         return apps.get(name_or_id).id
     except AppError:
         return name_or_id
     except sqlite3.DatabaseError as exc:
-        raise AppError(_unreadable(data_dir, exc)) from None
+        raise AppError(unreadable(data_dir, exc)) from None
     finally:
         apps.close()
 
@@ -330,11 +330,11 @@ def application_names(data_dir: Path) -> dict[str, str]:
     the sessions list searches and shows them). Empty when the folder has no applications."""
     if not (Path(data_dir) / APPS_FILE).is_file():
         return {}
-    apps = _open_apps(data_dir)
+    apps = Applications(data_dir)
     try:
         return {a.id: a.name for a in apps.list()}
     except sqlite3.DatabaseError as exc:
-        raise AppError(_unreadable(data_dir, exc)) from None
+        raise AppError(unreadable(data_dir, exc)) from None
     finally:
         apps.close()
 
@@ -346,22 +346,10 @@ def stored_apps_rules(data_dir: Path) -> dict[str, tuple[Application, Rules]]:
     applications (their file is not created to find that out)."""
     if not (Path(data_dir) / APPS_FILE).is_file():
         return {}
-    apps = _open_apps(data_dir)
+    apps = Applications(data_dir)
     try:
         return {a.id: (a, app_rules(a)) for a in apps.list() if a.rules is not None}
     except sqlite3.DatabaseError as exc:
-        raise AppError(_unreadable(data_dir, exc)) from None
+        raise AppError(unreadable(data_dir, exc)) from None
     finally:
         apps.close()
-
-
-def _open_apps(data_dir: Path) -> Applications:
-    try:
-        return Applications(data_dir)
-    except sqlite3.DatabaseError as exc:
-        raise AppError(_unreadable(data_dir, exc)) from None
-
-
-def _unreadable(data_dir: Path, exc: Exception) -> str:
-    return (f"the applications file {Path(data_dir) / APPS_FILE} cannot be read ({exc}) -"
-            " restore it from a backup, or move it aside to start without applications")

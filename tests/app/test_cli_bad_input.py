@@ -177,3 +177,22 @@ def test_a_replay_file_that_is_no_zip_is_not_offered_partial(world):
     zip at all holds nothing of one: suggesting it led to a second failure."""
     p = _replay(["--data", str(world["data"]), "import", str(world["no_zip"])])
     assert p.returncode == 2 and "--partial" not in p.stderr, p.stderr
+
+
+def test_a_damaged_applications_file_is_one_line_and_no_worker_starts(tmp_path):
+    """`DATA/apps.sqlite3` that is not a database: a traceback from `replay app`, and with
+    `serve --workers 2` workers failing on start again and again (an operator's tryout)."""
+    import socket
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "apps.sqlite3").write_bytes(b"garbage, not a database\n")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    for argv in (["app", "list"], ["app", "create", "shop"], ["app", "rules", "shop"],
+                 ["serve", "--port", str(port), "--workers", "2"]):
+        p = _replay(["--data", str(data), *argv])
+        lines = [ln for ln in p.stderr.splitlines() if ln.strip()]
+        assert p.returncode == 2 and len(lines) == 1, (argv, p.stderr)
+        assert "apps.sqlite3 cannot be read" in lines[0] and "Traceback" not in p.stderr
+    assert (data / "apps.sqlite3").read_bytes() == b"garbage, not a database\n"
