@@ -174,9 +174,15 @@ def set_rules(args: argparse.Namespace) -> int:
         raise UserError("--rules is empty - give the path of a rules file (TOML), or leave"
                         " --rules out to see the rules in force")
     args.rules = Path(args.rules)
+    if args.rules.is_dir():
+        raise UserError(f"{args.rules} is a folder - give a rules file (TOML)")
     if not args.rules.is_file():
         raise UserError(f"{args.rules}: no such file - give a rules file (TOML)")
-    text = args.rules.read_text(encoding="utf-8")
+    try:   # (a byte-order mark, as some editors save, is no TOML: left out)
+        text = args.rules.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserError(f"cannot read rules file {args.rules}: {exc} - save it as UTF-8 text,"
+                        " then set it again") from None
     try:
         parse_rules(text, where=str(args.rules))
     except RulesError as exc:

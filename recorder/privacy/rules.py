@@ -173,8 +173,8 @@ class ActiveRules:
 
 
 def parse_rules_file(path: Path) -> Rules:
-    try:
-        text = path.read_text(encoding="utf-8")
+    try:   # (a byte-order mark, as some editors save, is no TOML: left out)
+        text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise RulesFileMissing(f"rules file {path} not found") from None
     except (OSError, UnicodeDecodeError) as exc:

@@ -196,3 +196,22 @@ def test_a_damaged_applications_file_is_one_line_and_no_worker_starts(tmp_path):
         assert p.returncode == 2 and len(lines) == 1, (argv, p.stderr)
         assert "apps.sqlite3 cannot be read" in lines[0] and "Traceback" not in p.stderr
     assert (data / "apps.sqlite3").read_bytes() == b"garbage, not a database\n"
+
+
+def test_app_rules_says_what_is_wrong_with_the_file_in_one_line(tmp_path):
+    """Not UTF-8: a traceback; a folder: "no such file"; a UTF-8 byte-order mark (as some
+    editors save): "not valid TOML" at column 1 (an operator's tryout). The same for `mask`."""
+    data = tmp_path / "data"
+    assert _replay(["--data", str(data), "app", "create", "shop"]).returncode == 0
+    latin = tmp_path / "latin.toml"
+    latin.write_bytes(b'version = 1\ndefault = "mask"\n# caf\xe9\n')
+    bom = tmp_path / "bom.toml"
+    bom.write_bytes(b'\xef\xbb\xbfversion = 1\ndefault = "mask"\n')
+    for path, said in ((latin, "save it as utf-8"), (tmp_path, "is a folder")):
+        p = _replay(["--data", str(data), "app", "rules", "shop", "--rules", str(path)])
+        lines = [ln for ln in p.stderr.splitlines() if ln.strip()]
+        assert p.returncode == 2 and len(lines) == 1 and said in lines[0].lower(), p.stderr
+    p = _replay(["--data", str(data), "app", "rules", "shop", "--rules", str(bom)])
+    assert p.returncode == 0, p.stderr
+    p = _replay(["--data", str(data), "mask", "--rules", str(bom), "--dry-run", str(FIXTURE)])
+    assert p.returncode == 0 and "default level mask" in p.stdout + p.stderr, p.stderr
