@@ -147,8 +147,8 @@ def _authenticate(intake: Intake, app: Application, request: Request) -> None:
                         "that is not this application's client token")
     if app.revoked:
         raise WireError(Status.UNAUTHORIZED, "token_revoked",
-                        "this application's token was revoked - its owner creates a new"
-                        " application for this site")
+                        "this application's token was revoked - its owner gives it a new"
+                        " one (`replay app token NAME`) and puts it in the site's snippet")
 
 
 async def _read_body(request: Request, limits: Limits) -> bytes:

@@ -227,6 +227,7 @@ def test_a_revoked_or_leaked_token_is_replaced_by_app_token(tmp_path):
         assert replay_cli(data, "app", "revoke", "shop").returncode == 0
         status, body = post_batch(srv.url, app_id, old, batch(1))
         assert (status, body["error"]) == (401, "token_revoked")
+        assert "`replay app token NAME`" in body["message"]   # what makes it work again
         proc = replay_cli(data, "app", "create", "shop")
         assert proc.returncode == 2 and "`replay app token shop` gives it a new one" in proc.stderr
         proc = replay_cli(data, "app", "token", "shop", "--json")
