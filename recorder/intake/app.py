@@ -346,7 +346,7 @@ def _snippet(b: str) -> str:
     s.onload = function () {{
       window.ReplayCapture &amp;&amp; ReplayCapture.start({{
         intake: "{b}",
-        app: "APP_ID", token: "CLIENT_TOKEN", rules: RULES,
+        app: "APP_ID", token: "CLIENT_TOKEN", rules: null /* RULES */,
         user: {{id: "...", name: "...", email: "..."}}}});
     }};
     document.head.appendChild(s);
@@ -380,9 +380,10 @@ It loads without holding the page up and starts once loaded: if this server is d
 your site works as before, without capture (it may miss requests the page makes before it
 loads; a plain, blocking <code>&lt;script src&gt;</code> sees them, but holds every page up while
 this server is slow - the README shows it).
-<code>RULES</code> is what <code>{replay} app rules my-shop --json</code> prints: the page then
-masks as this server does, before anything leaves it (left out, the page masks with the
-built-in rules, and this server masks again with yours).</li>
+<code>RULES</code>, in place of <code>null</code>, is what <code>{replay} app rules my-shop
+--json</code> prints: the page then masks as this server does, before anything leaves it (as
+<code>null</code>, the page masks with the built-in rules, and this server masks again with
+yours).</li>
 <li>Find the sessions: <code>{replay} sessions</code>, and watch one as it happens:
 <code>{replay} play SESSION --follow</code>.</li>
 </ol>

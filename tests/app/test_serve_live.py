@@ -121,8 +121,9 @@ def _site_with_the_install_pages_snippet(site_dir, base: str, app: str, token: s
     shown = [html.unescape(p) for p in re.findall(r"<pre>(.*?)</pre>", _install_page(base), re.S)
              if "capture.js" in p]
     assert len(shown) == 1, shown
-    snippet = shown[0].replace("APP_ID", app).replace("CLIENT_TOKEN", token) \
-        .replace("rules: RULES", "rules: undefined")
+    # pasted as it is shown, with the application's id and token put in (its rules left
+    # null: a bare RULES there stopped capture with a ReferenceError, an operator found)
+    snippet = shown[0].replace("APP_ID", app).replace("CLIENT_TOKEN", token)
     (site_dir / "page.html").write_text(
         '<!doctype html><html><head><meta charset="utf-8"><link rel="icon" href="data:,">'
         f"{snippet}</head><body><h1 id=site>The site</h1>"
