@@ -143,6 +143,16 @@ def sanitize_attrs(tag: str, attrs: dict, *, svg: bool = False, asset: AssetReso
     return _sanitize_attrs(tag, attrs, asset, keep_css_text)
 
 
+_SIZE_DECL = re.compile(r"(?:^|;)\s*(?:width|height)\s*:", re.I)
+
+
+def _sized_in_markup(attrs: dict) -> bool:
+    """Whether an element's own attributes give its size (width/height, or in its style)."""
+    style = attrs.get("style")
+    return "width" in attrs or "height" in attrs or \
+        (isinstance(style, str) and _SIZE_DECL.search(style) is not None)
+
+
 @functools.lru_cache(maxsize=8192)
 def _attrs_memo(key: tuple) -> dict[str, str]:
     """sanitize_attrs is a pure function of its arguments (as `_CssMemo` says of CSS): a
@@ -185,6 +195,11 @@ def _sanitize_attrs(tag: str, attrs: dict, asset: AssetResolver,
                 out["_cssText"] = sanitize_css(value, asset)
             continue
         if low in ("rr_width", "rr_height"):
+            # a size measured is the border box: the page's padding and border are not added
+            # to it again (a 960 x 41 box replayed 982 x 63); one the element's own markup
+            # gives (capture.js takes it first) keeps the box-sizing it has
+            if "data-replay-hidden" not in out and not _sized_in_markup(attrs):
+                extra_style.append("box-sizing: border-box")
             extra_style.append(f"{'width' if low == 'rr_width' else 'height'}: {_css_len(value)}")
             out["data-replay-hidden"] = ""
             continue

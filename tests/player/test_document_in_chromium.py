@@ -3,6 +3,8 @@ request recorded: a hostile recording's document runs nothing and fetches nothin
 declarative shadow root is attached by the parser alone."""
 from __future__ import annotations
 
+import json
+
 import pytest
 
 pytest.importorskip("PySide6.QtWebEngineCore")
@@ -105,3 +107,34 @@ def test_declarative_shadow_root_is_attached_without_script(page):
     page.setHtml(r.document_at(0), QUrl("http://127.0.0.1:9/"))
     assert _wait(page) == [True]
     assert _run_js(page, "document.getElementById('host').shadowRoot.textContent") == "inside the shadow"
+
+
+def test_a_hidden_placeholder_has_the_box_the_element_had(page):
+    """A hidden element's recorded size (rr_width/rr_height, what capture.js and rrweb
+    measure: the border box) was given as CSS width and height, to which the page's padding
+    and border were added: a 960 x 41 box replayed 982 x 63, and everything below moved
+    (an operator's tryout). The placeholder is sized as a border box."""
+    t0 = 1_700_000_000_000
+    css = (".box{padding:10px;border:1px solid #999;margin:0;display:block}"
+           "body{margin:0}p{margin:0}")
+    doc = {"type": 0, "id": 1, "childNodes": [
+        {"type": 2, "id": 2, "tagName": "html", "attributes": {}, "childNodes": [
+            {"type": 2, "id": 3, "tagName": "head", "attributes": {}, "childNodes": [
+                {"type": 2, "id": 4, "tagName": "style", "attributes": {}, "childNodes": [
+                    {"type": 3, "id": 5, "textContent": css, "isStyle": True}]}]},
+            {"type": 2, "id": 6, "tagName": "body", "attributes": {}, "childNodes": [
+                {"type": 2, "id": 7, "tagName": "div",
+                 "attributes": {"class": "box", "rr_width": "960px", "rr_height": "41px",
+                                "data-replay-privacy": "hidden"}, "childNodes": []},
+                {"type": 2, "id": 8, "tagName": "p", "attributes": {"id": "after"},
+                 "childNodes": [{"type": 3, "id": 9, "textContent": "below"}]}]}]}]}
+    r = Replayer([{"type": 4, "timestamp": t0, "data": {"href": "https://x.test/",
+                                                        "width": 1200, "height": 600}},
+                  {"type": 2, "timestamp": t0 + 1,
+                   "data": {"node": doc, "initialOffset": {"top": 0, "left": 0}}}])
+    page.setHtml(r.document_at(1), QUrl("http://127.0.0.1:9/recorded-page/"))
+    assert _wait(page) == [True]
+    box = _run_js(page, "(function(){var r = document.querySelector('.box')"
+                        ".getBoundingClientRect(); return JSON.stringify([r.width, r.height,"
+                        " document.getElementById('after').getBoundingClientRect().top])})()")
+    assert json.loads(box) == [960, 41, 41], box
