@@ -958,6 +958,14 @@ class LocalStore(Store):
         # the first segment of a session written whole keeps what only the index knows
         infos = {p.id: {"application": application, "user": p.facts.user, "context": context,
                         "digest": p.digest, "live": live} for p in todo if p.append_to is None}
+        # a live append that names the session's first user (capture.js's setUser after the
+        # first batch): its segment keeps them too, so `repair` finds the owner (and `delete
+        # --user` the session) before compaction writes them into the first segment
+        for p in todo:
+            if p.append_to is not None and p.facts.user:
+                row = self.index.session(p.id)
+                if row is None or not (row.user_id or row.user_name or row.user_email):
+                    infos[p.id] = {"user": p.facts.user}
         # a live batch is appended whole or not at all: its intent need not wait for the disk
         w = _PendingWrite(self, [m.file for _, m, _, _ in jobs], token=token,
                           fsync=not all(p.append_to for p in todo))
@@ -1251,6 +1259,9 @@ class LocalStore(Store):
             kept = _session_info(chain[0].header) if chain[0].index == 0 else {}
             application, user, context = kept.get("application"), kept.get("user"), \
                 kept.get("context")
+            if user is None:  # a user named by a later live batch (see _write's infos)
+                user = next((u for u in (_session_info(f.header).get("user")
+                                         for f in reversed(chain)) if u), None)
             one_write = len({f.token for f in chain}) == 1
             digest = kept.get("digest") if one_write else None
             live = bool(kept.get("live")) or not one_write

@@ -336,3 +336,32 @@ def test_rules_activated_in_the_data_folder_reach_a_running_intake(tmp_path, cap
     assert "account" not in visit("broken")            # the rules read last stay
     assert any("sometimes" in r.getMessage() for r in caplog.records)
     apps.close()
+
+
+def test_a_user_named_after_the_first_batch_survives_an_index_rebuild(tmp_path):
+    """capture.js's setUser after the session's first batch: the user was in the index only
+    until compaction (~15 min after the last event) - an index rebuilt meanwhile lost them,
+    and `replay delete --user` could no longer find the session (an operator's tryout)."""
+    data = tmp_path / "data"
+    data.mkdir()
+    apps = Applications(data)
+    app, _token = apps.create("shop")
+    live = LiveIntake(Store.open(data), parse_rules(RULES))
+    t0 = int(time.time() * 1000) - 30_000
+    first = html_to_events(PAGE, href="https://shop.example/")
+    for e in first:
+        e["timestamp"] = t0
+    ids = _ids(first)
+    live.accept(app, Batch(session_id="visit", events=first))
+    ada = User(id="u-77", name="Ada Byron", email="ada@example.com")
+    live.accept(app, Batch(session_id="visit", events=[_add(t0 + 5, ids["list"], 900, "two")],
+                           user=ada))
+    live.accept(app, Batch(session_id="visit", events=[_add(t0 + 9, 900, 910, "three")],
+                           user=ada))
+    live.store.close()
+    for f in data.glob("index.sqlite3*"):
+        f.unlink()                                  # lost: rebuilt from the segments
+    with Store.open(data) as store:
+        (info,) = store.sessions(user="ada@example.com")
+        assert (info.id, info.user_id, info.user_name) == ("visit", "u-77", "Ada Byron")
+    apps.close()
