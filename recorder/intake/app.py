@@ -397,6 +397,7 @@ yours).</li>
 def app_from_env() -> Starlette:
     """The ASGI app of one `replay serve` worker, configured by `CONFIG_ENV` (JSON)."""
     from ..privacy import ActiveRules
+    _end_with_parent()
     cfg: dict[str, Any] = json.loads(os.environ[CONFIG_ENV])
     rules = ActiveRules(cfg.get("rules"), cfg["data"])   # `mask --activate` reaches it
     limits = Limits(**cfg["limits"]) if cfg.get("limits") else None
@@ -405,6 +406,30 @@ def app_from_env() -> Starlette:
                             max_pending=cfg.get("max_pending", MAX_PENDING)), demo)
     tune_gc()
     return app
+
+
+PR_SET_PDEATHSIG = 1   # prctl(2): the signal a process gets when its parent dies
+
+
+def _end_with_parent() -> None:
+    """A worker of `replay serve --workers N` ends when the process that started it does:
+    killed with -9, it left its workers serving on the port as orphans, and a new `replay
+    serve` found the port in use (an operator's tryout). Linux's parent-death signal (its
+    default action ends the process); elsewhere nothing is asked."""
+    import ctypes
+    import multiprocessing
+    import signal
+    if multiprocessing.parent_process() is None:   # `--workers 1`: the server itself
+        return
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        prctl = libc.prctl
+    except (OSError, AttributeError):   # not Linux
+        return
+    parent = os.getppid()
+    prctl(PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0)
+    if os.getppid() != parent:   # it died before the request was made
+        os.kill(os.getpid(), signal.SIGTERM)
 
 
 def tune_gc() -> None:

@@ -579,3 +579,54 @@ def test_a_session_id_unsafe_for_a_file_name_is_refused_naming_the_alphabet(serv
     with Store.open(srv.data) as store:
         assert [store.resolve(sid) for sid in ("a_b", "a.b", "Zoë-1")] == ["a_b", "a.b", "Zoë-1"]
     assert not (srv.data.parent / "etc").exists()
+
+
+def test_workers_end_with_the_server_killed_with_9(tmp_path):
+    """`kill -9` of `replay serve --workers 2`: its workers went on serving the port as
+    orphans (parent 1), and a new `replay serve` found it in use (an operator's tryout).
+    They now end with it; the port is free again."""
+    import os
+    import signal
+    import socket
+    from pathlib import Path
+    srv = IntakeServer(tmp_path / "data", workers=2).start()
+    try:
+        main = srv.proc.pid
+        workers = [int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit()
+                   and _parent(p) == main and b"spawn_main" in _cmdline(p)]
+        assert len(workers) == 2, workers
+        os.kill(main, signal.SIGKILL)
+        srv.proc.wait(30)
+        deadline = time.monotonic() + 30   # (they end at once; the bound is for a slow machine)
+        while any(Path(f"/proc/{w}").exists() and _parent(Path(f"/proc/{w}")) != 0
+                  for w in workers) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        alive = [w for w in workers if Path(f"/proc/{w}/stat").exists()
+                 and _state(Path(f"/proc/{w}")) not in ("Z", "X")]
+        assert alive == [], f"workers {alive} outlived the server"
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", int(srv.url.rsplit(":", 1)[1])))   # free again
+    finally:
+        srv.kill9()
+
+
+def _stat(p) -> list[str]:
+    try:
+        return (p / "stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return ["X", "0"]
+
+
+def _parent(p) -> int:
+    return int(_stat(p)[1])
+
+
+def _state(p) -> str:
+    return _stat(p)[0]
+
+
+def _cmdline(p) -> bytes:
+    try:
+        return (p / "cmdline").read_bytes()
+    except OSError:
+        return b""
