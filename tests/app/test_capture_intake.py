@@ -297,6 +297,7 @@ def test_a_quiet_page_sends_less_often_and_small_bodies_go_plain(qapp, pages, in
                " document.getElementById('more').click(); ReplayCapture.record.flush(); } })()")
         busy = b.eval("ReplayCapture.status()")
         st = _sent_everything(b)
+        before_resize = b.eval("window.__enc.length")
         b.eval("(window.dispatchEvent(new Event('resize')), ReplayCapture.flush().queued)")
         _sent_everything(b)                       # a tiny batch
         enc = b.eval("window.__enc")
@@ -309,7 +310,9 @@ def test_a_quiet_page_sends_less_often_and_small_bodies_go_plain(qapp, pages, in
     assert sent_idle["requests"] == 1, sent_idle            # ... and sooner, once idle
     assert flush_ms < quiet <= 3 * flush_ms                 # quiet: longer
     assert [e[0] for e in enc[:2]] == ["deflate", "deflate"], enc  # the snapshot and clicks: zipped
-    assert enc[-1][0] == "plain" and enc[-1][1] < 200, enc  # a resize alone: not worth it
+    # a resize alone: not worth it (the request it went in; a loaded machine may send a late
+    # RUM update after it, in a batch of its own)
+    assert enc[before_resize][0] == "plain" and enc[before_resize][1] < 200, enc
     assert st["failed"] == 0
     assert len(list(open_recording("quiet-page", srv.data).events())) == final["acked"], final
     assert busy["queued"] - busy["acked"] >= 150            # a busy queue: one period again
