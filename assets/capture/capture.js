@@ -1940,7 +1940,10 @@
   function encodeArg(a) {
     var text;
     try {
-      if (a instanceof Error) text = JSON.stringify(a.name + ": " + a.message + (a.stack ? "\n" + a.stack : ""));
+      if (a instanceof Error) {   // V8's stack starts with its "Name: message" line already
+        var head = a.name + ": " + a.message, stack = a.stack ? String(a.stack) : "";
+        text = JSON.stringify(stack.indexOf(head) === 0 ? stack : head + (stack ? "\n" + stack : ""));
+      }
       else if (a && a.nodeType) text = JSON.stringify("<" + (a.nodeName || "node").toLowerCase() + ">");
       else if (typeof a === "function") text = JSON.stringify("function " + (a.name || "anonymous"));
       else if (typeof a === "undefined") text = "undefined";

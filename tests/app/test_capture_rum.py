@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from recorder.semantics import Semantics
-from replay_tools.browser_recorder import Click, PageServer, Wait, WaitFor, record_page
+from replay_tools.browser_recorder import Click, Eval, PageServer, Wait, WaitFor, record_page
 
 PAGES = Path(__file__).resolve().parents[1] / "browser" / "pages"
 
@@ -41,7 +41,8 @@ def recording(qapp):
             Click("#log-all"), Click("#throw"), Click("#requests"), WaitFor("#out"), Wait(300),
             Click("#dead"), Wait(1200),
             Click("#broken", count=4, interval_ms=100), Wait(1200),
-            Click("#route"), Wait(300),
+            Click("#route"), Wait(1200),
+            Eval("(console.error(new Error('widget exploded')), 1)"), Wait(300),
         ], recorder="capture", record_options={"rules": {
             "default": "allow", "scrub_query_params": ["token"]}})
         yield srv, rec
@@ -74,6 +75,12 @@ def test_errors_with_stacks_and_fetches_by_status(recording):
     thrown = [e for e in s.errors if "thrown on purpose" in e.message]
     assert thrown and "failsLater" in thrown[0].stack
     assert any("logged failure" in e.message for e in s.errors)
+    # an Error logged alone is one error, its console text its stack once (V8's stack starts
+    # with "Error: widget exploded": capture.js wrote that line twice, and the echo did not
+    # match the RUM error, so it counted twice - an operator's tryout)
+    exploded = [e for e in s.errors if "widget exploded" in e.message]
+    assert [sorted(e.reported_by) for e in exploded] == [["console", "rum"]], exploded
+    assert "Error: widget exploded\nError: widget exploded" not in json.dumps(rec.events)
     status = {r.url.split("/")[-1]: r.status for r in s.resources if r.type == "fetch"}
     assert status == {"data.json?token=***": 200, "missing.json": 404, "500": 500}
     assert "s3cr3t" not in json.dumps(rec.events)
