@@ -154,8 +154,10 @@ def origins(args: argparse.Namespace) -> int:
 
 
 def revoke(args: argparse.Namespace) -> int:
+    before = _run(args, lambda a: a.get(args.name))
     app = _run(args, lambda a: a.revoke(args.name))
-    print(f"application {app.name} ({app.id}): token revoked; its pages' batches are refused"
+    said = "was revoked already" if before.revoked else "token revoked"
+    print(f"application {app.name} ({app.id}): {said}; its pages' batches are refused"
           f" from now on (`replay app token {app.name}` gives it a new token)")
     return 0
 
@@ -163,8 +165,10 @@ def revoke(args: argparse.Namespace) -> int:
 def set_rules(args: argparse.Namespace) -> int:
     from recorder.privacy import RulesError, parse_rules
     if args.clear:
+        before = _run(args, lambda a: a.get(args.name))
         app = _run(args, lambda a: a.set_rules(args.name, None))
-        print(f"application {app.name}: its own rules dropped - its next batches are masked"
+        said = "its own rules dropped" if before.rules is not None else "it had no rules of its own"
+        print(f"application {app.name}: {said} - its next batches are masked"
               " with the intake's rules (`replay serve --rules FILE`, else the data folder's;"
               f" `replay app rules {app.name}` shows them)")
         return 0

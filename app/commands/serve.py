@@ -85,16 +85,21 @@ def run(args: argparse.Namespace) -> int:
         "demo": demo.to_json() if demo else None})
     batch_key()   # one key for every worker's batch digests, in their environment only
     import uvicorn
-    print(f"replay: intake on http://{args.host}:{args.port} ({args.workers} worker"
+    print(f"replay: intake on {http_address(args.host, args.port)} ({args.workers} worker"
           f"{'s' if args.workers > 1 else ''}, data {args.data}); Ctrl+C stops it",
           file=sys.stderr, flush=True)
     if demo:
-        print(f"replay: the demo shop is at http://{args.host}:{args.port}/demo/ (application"
+        print(f"replay: the demo shop is at {http_address(args.host, args.port)}/demo/ (application"
               f" demo)", file=sys.stderr, flush=True)
     uvicorn.run("recorder.intake.app:app_from_env", factory=True, host=args.host,
                 port=args.port, workers=args.workers, access_log=False, log_level="warning",
                 server_header=False)
     return 0
+
+
+def http_address(host: str, port: int) -> str:
+    """The server's address as a browser takes it (an IPv6 address in brackets)."""
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
 def _demo_app(data):

@@ -264,3 +264,18 @@ def test_app_rules_clear_puts_the_intakes_rules_back(tmp_path):
         "# application shop: the data folder's rules")
     proc = replay_cli(data, "app", "rules", "shop", "--clear", "--rules", str(own))
     assert proc.returncode == 2 and "not allowed with" in proc.stderr
+
+
+def test_revoking_twice_and_clearing_no_rules_say_so(tmp_path):
+    """`app revoke` of a revoked application said "token revoked" again, `app rules --clear`
+    of one without rules "its own rules dropped" (an operator's tryout); and `serve --host
+    ::1` printed an address no browser takes (http://::1:8484)."""
+    from app.commands.serve import http_address
+    data = tmp_path / "data"
+    assert replay_cli(data, "app", "create", "shop").returncode == 0
+    said = [replay_cli(data, "app", "revoke", "shop").stdout for _ in range(2)]
+    assert "token revoked" in said[0] and "was revoked already" in said[1], said
+    said = [replay_cli(data, "app", "rules", "shop", "--clear").stdout for _ in range(1)]
+    assert "it had no rules of its own" in said[0], said
+    assert http_address("::1", 8484) == "http://[::1]:8484"
+    assert http_address("127.0.0.1", 8484) == "http://127.0.0.1:8484"
