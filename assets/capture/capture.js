@@ -2675,6 +2675,7 @@
     this.pending = null;   // {id, n, snapshots}: the batch sent and not yet answered 202 - sent again as it is
     this.dead = null;   // a reason to stop sending (revoked token...)
     this.onRefused = null;   // function (status, body): the intake refused this page (401/403)
+    this.onLostSnapshot = null;   // function (status, body): a batch with a snapshot refused (400)
     this.onGone = null;   // function (body): the intake deleted this session (410)
     this.closing = false;   // the recording stopped: the rest goes from the page, no worker kept
     this.stats = {queued: 0, acked: 0, failed: 0, dropped: 0, superseded: 0, requests: 0, beacons: 0,
@@ -2889,8 +2890,10 @@
           return 0;
         }
         self.pending = null;
+        var snapshot = self.queue.slice(0, n).some(function (e) { return e.type === EV.FULL; });
         self.take(0, n);   // malformed for the intake: sending it again cannot help
         self.stats.failed += n;
+        if (snapshot && self.onLostSnapshot) self.onLostSnapshot(r.status, t);
         return "next";
       });
     }).catch(function (e) {
@@ -2993,6 +2996,16 @@
     };
     sender.onRefused = function (status, body) {
       if (session === me && !me.done) refused(status, body);
+    };
+    // a page snapshot the intake refused (over its 1 MB event limit, say): the visit cannot
+    // be played back from it - said once in the console, as a refusal is (recording goes on:
+    // the next page's snapshot may fit)
+    sender.onLostSnapshot = function (status, body) {
+      var why = body;
+      try { why = JSON.parse(body).message || body; } catch (e) { /* not JSON: as it came */ }
+      try { win.console.warn("Session Replay: the intake refused this page's snapshot (" + status +
+                             "): " + String(why).slice(0, 300) + " - this page will not play back."); }
+      catch (e) { /* no console */ }
     };
     // the session was deleted on the intake while this visit went on (`replay delete`): the
     // rest of the visit is a new session, beginning with a new snapshot of the page and

@@ -299,6 +299,36 @@ def test_a_page_the_intake_refuses_stops_recording_and_says_why_in_its_console(
 
 @pytest.mark.skipif(chromium_path() is None,
                     reason="Debian's chromium is not installed (.ci/run installs it)")
+def test_a_snapshot_the_intake_refuses_is_said_in_the_sites_console(server, chromium, tmp_path):
+    """A page whose snapshot is over the intake's 1 MB event limit: refused (400), the visit
+    stored without its page - unplayable - and nothing said where the site's developer looks
+    (an operator's tryout). The console now says it, once."""
+    from replay_tools.browser_recorder import PageServer
+    srv, _ = server
+    site_dir = tmp_path / "site"
+    site_dir.mkdir()
+    with PageServer(site_dir) as site:
+        app, token = srv.create_app("big", origins=[site.base_url.rstrip("/")])
+        words = " ".join(f"word{i}" for i in range(150_000))   # ~1.3 MB of page text
+        _site_with_the_install_pages_snippet(site_dir, srv.url, app, token,
+                                             body=f"<p>{words}</p>")
+        ctx = chromium.new_context()
+        try:
+            page = ctx.new_page()
+            warnings = []
+            page.on("console", lambda m: warnings.append(m.text) if m.type == "warning" else None)
+            _capturing(page, site.url("page.html"))
+            page.wait_for_function("(s => s.failed > 0 ? s : null)(ReplayCapture.flush())",
+                                   timeout=30_000)
+            page.evaluate("new Promise(r => setTimeout(r, 0))")   # the warning's task
+        finally:
+            ctx.close()
+    said = [w for w in warnings if "refused this page's snapshot (400)" in w]
+    assert len(said) == 1 and "will not play back" in said[0], warnings
+
+
+@pytest.mark.skipif(chromium_path() is None,
+                    reason="Debian's chromium is not installed (.ci/run installs it)")
 def test_a_session_deleted_while_its_visit_goes_on_goes_on_as_a_new_session(
         server, chromium, tmp_path):
     """`replay delete` of a session whose visit goes on: the intake refuses the visit's next
