@@ -419,17 +419,17 @@ def _end_with_parent() -> None:
     import ctypes
     import multiprocessing
     import signal
-    if multiprocessing.parent_process() is None:   # `--workers 1`: the server itself
+    parent = multiprocessing.parent_process()
+    if parent is None:   # `--workers 1`: the server itself
         return
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         prctl = libc.prctl
     except (OSError, AttributeError):   # not Linux
         return
-    parent = os.getppid()
     prctl(PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0)
-    if os.getppid() != parent:   # it died before the request was made
-        os.kill(os.getpid(), signal.SIGTERM)
+    if os.getppid() != parent.pid:   # it died before the request was made (while this
+        os.kill(os.getpid(), signal.SIGTERM)   # worker started)
 
 
 def tune_gc() -> None:

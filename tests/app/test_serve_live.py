@@ -634,8 +634,9 @@ def test_workers_end_with_the_server_killed_with_9(tmp_path):
         alive = [w for w in workers if Path(f"/proc/{w}/stat").exists()
                  and _state(Path(f"/proc/{w}")) not in ("Z", "X")]
         assert alive == [], f"workers {alive} outlived the server"
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", int(srv.url.rsplit(":", 1)[1])))   # free again
+        with socket.socket() as s:   # free again: nothing listens (as a new server binds it)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind(("127.0.0.1", int(srv.url.rsplit(":", 1)[1])))
     finally:
         srv.kill9()
 
