@@ -2987,12 +2987,13 @@
     }});
     // refused (an unknown app, a foreign origin, a revoked token): recording this page is
     // useless - it stops, and the site's developer reads why in the console, once a page
+    var whyOf = function (body) {   // the intake's message, else the body as it came
+      try { return JSON.parse(body).message || body; } catch (e) { return body; }
+    };
     var refused = function (status, body) {
-      var why = body;
-      try { why = JSON.parse(body).message || body; } catch (e) { /* not JSON: as it came */ }
       stop(true);
       try { win.console.warn("Session Replay: the intake refused this page's recording (" + status + "): " +
-                             String(why).slice(0, 300) + " - capture.js stopped."); } catch (e) { /* no console */ }
+                             String(whyOf(body)).slice(0, 300) + " - capture.js stopped."); } catch (e) { /* no console */ }
     };
     sender.onRefused = function (status, body) {
       if (session === me && !me.done) refused(status, body);
@@ -3001,10 +3002,8 @@
     // be played back from it - said once in the console, as a refusal is (recording goes on:
     // the next page's snapshot may fit)
     sender.onLostSnapshot = function (status, body) {
-      var why = body;
-      try { why = JSON.parse(body).message || body; } catch (e) { /* not JSON: as it came */ }
       try { win.console.warn("Session Replay: the intake refused this page's snapshot (" + status +
-                             "): " + String(why).slice(0, 300) + " - this page will not play back."); }
+                             "): " + String(whyOf(body)).slice(0, 300) + " - this page will not play back."); }
       catch (e) { /* no console */ }
     };
     // the session was deleted on the intake while this visit went on (`replay delete`): the
