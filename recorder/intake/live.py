@@ -79,7 +79,8 @@ class LiveIntake:
         self.store = store
         # the rules of applications without their own: `replay serve --rules`, else the
         # data folder's active rules, as they are now (ActiveRules reads a change)
-        self.folder_rules = rules if isinstance(rules, ActiveRules) else ActiveRules.fixed(rules)
+        self.folder_rules = rules if isinstance(rules, ActiveRules) \
+            else ActiveRules(None, None, fixed=rules)
         self._lock = threading.RLock()
         # app id -> (its own rules, the folder's rules object they came from, maskers)
         self._maskers: dict[str, tuple[str | None, Rules | None, SessionMaskers]] = {}

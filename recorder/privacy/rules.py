@@ -136,21 +136,17 @@ class ActiveRules:
     on its next batch, as a privacy officer expects, not at its next restart. One stat a
     call. A file that turns broken keeps the rules read last (said in the log, once per
     change; `--activate` refuses broken rules, so only a hand edit gets there). `fixed`:
-    rules that never change (tests, benchmarks)."""
+    rules that never change (tests, benchmarks): no file is watched."""
 
-    def __init__(self, path: Path | str | None, data_dir: Path | str | None):
+    def __init__(self, path: Path | str | None, data_dir: Path | str | None, *,
+                 fixed: Rules | None = None):
         self._given = Path(path) if path is not None else None
         self._data = Path(data_dir) if data_dir is not None else None
-        self._file = self._given or (self._data / RULES_FILENAME if self._data else None)
+        self._file = None if fixed is not None else \
+            self._given or (self._data / RULES_FILENAME if self._data else None)
         self._seen = self._stat()
-        self._rules = load_rules(self._given, self._data)   # RulesError: said at start
-
-    @classmethod
-    def fixed(cls, rules: Rules) -> "ActiveRules":
-        out = cls.__new__(cls)
-        out._given = out._data = out._file = out._seen = None
-        out._rules = rules
-        return out
+        self._rules = fixed if fixed is not None else \
+            load_rules(self._given, self._data)   # RulesError: said at start
 
     def _stat(self) -> tuple[int, int, int] | None:
         try:
@@ -173,13 +169,17 @@ class ActiveRules:
 
 
 def parse_rules_file(path: Path) -> Rules:
+    return parse_rules(read_rules_text(path), where=str(path))
+
+
+def read_rules_text(path: Path) -> str:
+    """A rules file's text (RulesFileMissing, or RulesError: it cannot be read as UTF-8)."""
     try:   # (a byte-order mark, as some editors save, is no TOML: left out)
-        text = path.read_text(encoding="utf-8-sig")
+        return path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise RulesFileMissing(f"rules file {path} not found") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise RulesError(f"cannot read rules file {path}: {exc}") from None
-    return parse_rules(text, where=str(path))
 
 
 def parse_rules(text: str, where: str = "rules") -> Rules:
