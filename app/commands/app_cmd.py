@@ -154,8 +154,7 @@ def origins(args: argparse.Namespace) -> int:
 
 
 def revoke(args: argparse.Namespace) -> int:
-    before = _run(args, lambda a: a.get(args.name))
-    app = _run(args, lambda a: a.revoke(args.name))
+    before, app = _run(args, lambda a: (a.get(args.name), a.revoke(args.name)))
     said = "was revoked already" if before.revoked else "token revoked"
     print(f"application {app.name} ({app.id}): {said}; its pages' batches are refused"
           f" from now on (`replay app token {app.name}` gives it a new token)")
@@ -164,9 +163,9 @@ def revoke(args: argparse.Namespace) -> int:
 
 def set_rules(args: argparse.Namespace) -> int:
     from recorder.privacy import RulesError, parse_rules
+    from recorder.privacy.rules import read_rules_text
     if args.clear:
-        before = _run(args, lambda a: a.get(args.name))
-        app = _run(args, lambda a: a.set_rules(args.name, None))
+        before, app = _run(args, lambda a: (a.get(args.name), a.set_rules(args.name, None)))
         said = "its own rules dropped" if before.rules is not None else "it had no rules of its own"
         print(f"application {app.name}: {said} - its next batches are masked"
               " with the intake's rules (`replay serve --rules FILE`, else the data folder's;"
@@ -182,11 +181,10 @@ def set_rules(args: argparse.Namespace) -> int:
         raise UserError(f"{args.rules} is a folder - give a rules file (TOML)")
     if not args.rules.is_file():
         raise UserError(f"{args.rules}: no such file - give a rules file (TOML)")
-    try:   # (a byte-order mark, as some editors save, is no TOML: left out)
-        text = args.rules.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UserError(f"cannot read rules file {args.rules}: {exc} - save it as UTF-8 text,"
-                        " then set it again") from None
+    try:
+        text = read_rules_text(args.rules)
+    except RulesError as exc:
+        raise UserError(f"{exc} - save it as UTF-8 text, then set it again") from None
     try:
         parse_rules(text, where=str(args.rules))
     except RulesError as exc:
