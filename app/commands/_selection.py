@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from ..cli import UserError
-from ._source import KINDS, is_path, names_demo
+from ._source import names_demo, not_a_file
 
 
 def add_session_selection(p: argparse.ArgumentParser) -> None:
@@ -48,9 +48,6 @@ def selected_ids(store, args: argparse.Namespace, verb: str) -> list[str]:
         try:
             ids.append(store.resolve(name))
         except KeyError as exc:   # a folder, or a path to no file, is not a session's name
-            if Path(name).is_dir():
-                raise UserError(f"{name} is a folder - give {KINDS}") from None
-            if is_path(name):
-                raise UserError(f"{name}: no such file - check the path") from None
-            raise UserError(f"{exc.args[0]} - see `replay sessions` for the ids") from None
+            raise not_a_file(name) or \
+                UserError(f"{exc.args[0]} - see `replay sessions` for the ids") from None
     return list(dict.fromkeys(ids))

@@ -19,7 +19,7 @@ from ..cli import UserError
 from ._store import no_data_folder, open_existing_store
 from ._words import count
 
-KINDS = "a session id (or unique prefix), a .replay bundle or an rrweb JSON file"
+_KINDS = "a session id (or unique prefix), a .replay bundle or an rrweb JSON file"
 DEMO = "demo"   # as SESSION|FILE, when no file or stored session is called that: the demo
 
 
@@ -90,12 +90,12 @@ def open_raw(spec: str, data: Path, session_number: int = 0) -> Any:
     """The recording named on the command line as it is (stored, or as the file holds it:
     for `audit` and `mask`, which must see what is there), or a UserError saying what to do."""
     if not spec.strip():
-        raise UserError(f"no recording named (an empty argument) - give {KINDS}")
+        raise UserError(f"no recording named (an empty argument) - give {_KINDS}")
     if names_demo(spec, data):
         spec = str(DEMO_SESSION)
-    if not Path(spec).exists() and is_path(spec) and not _stored(spec, data):
+    if not Path(spec).exists() and _is_path(spec) and not _stored(spec, data):
         # (a recording's own id may look like a path - `a/b/c`, stored as `a_b_c-<hash>`)
-        raise UserError(f"{spec}: no such file - check the path")
+        raise not_a_file(spec)
     if not Path(spec).exists() and not Path(data).is_dir():
         raise UserError(f"{spec} is neither a file nor a stored session: "
                         + no_data_folder(data, "check the path, or give the right --data"))
@@ -112,7 +112,7 @@ def open_raw(spec: str, data: Path, session_number: int = 0) -> Any:
     except KeyError as exc:
         raise UserError(f"{exc.args[0]} - list sessions with `replay sessions`") from None
     except IsADirectoryError:
-        raise UserError(f"{spec} is a folder - give {KINDS}") from None
+        raise not_a_file(spec) from None
     except FileNotFoundError as exc:
         raise UserError(f"{exc} - check the path") from None
     except IndexError as exc:
@@ -123,7 +123,7 @@ def open_raw(spec: str, data: Path, session_number: int = 0) -> Any:
         raise UserError(f"{spec}: refused - {exc}") from None
     except (UnreadableRecording, ValueError) as exc:
         said = str(exc) if spec in str(exc) else f"{spec}: {exc}"   # which file, when files
-        raise UserError(f"{said} - give {KINDS}") from None
+        raise UserError(f"{said} - give {_KINDS}") from None
     except OSError as exc:
         raise UserError(f"cannot read {spec}: {exc.strerror or exc} - check the path and"
                         " its permissions") from None
@@ -135,7 +135,17 @@ def names_demo(spec: str, data: Path) -> bool:
     return spec == DEMO and not Path(spec).exists() and not _stored(spec, data)
 
 
-def is_path(spec: str) -> bool:
+def not_a_file(spec: str) -> UserError | None:
+    """What is wrong with `spec` as a file when it names none a session could be read from:
+    a folder, or a path to nothing (None: a file, or a name that is no path)."""
+    if Path(spec).is_dir():
+        return UserError(f"{spec} is a folder - give {_KINDS}")
+    if not Path(spec).exists() and _is_path(spec):
+        return UserError(f"{spec}: no such file - check the path")
+    return None
+
+
+def _is_path(spec: str) -> bool:
     """Whether `spec` names a file, not a session: a folder in it, or a file suffix (.json,
     .replay, .gz; a continuation id's `.<timestamp>` is digits)."""
     suffix = Path(spec).suffix[1:]
