@@ -135,6 +135,13 @@ ALL_ACKED = ("(s => s.idle && s.acked === s.queued && s.acked > 0 ? s : null)"
              "(ReplayCapture.flush())")
 
 
+def _warnings_of(page) -> list[str]:
+    """The console warnings `page` will print (a list that fills as they come)."""
+    warnings: list[str] = []
+    page.on("console", lambda m: warnings.append(m.text) if m.type == "warning" else None)
+    return warnings
+
+
 def _capturing(page, url: str) -> None:
     """`page` opens `url` (a site page with the snippet) and capture.js is running in it."""
     page.goto(url)
@@ -279,8 +286,7 @@ def test_a_page_the_intake_refuses_stops_recording_and_says_why_in_its_console(
             ctx = chromium.new_context()
             try:
                 page = ctx.new_page()
-                warnings = []
-                page.on("console", lambda m: warnings.append(m.text) if m.type == "warning" else None)
+                warnings = _warnings_of(page)
                 _capturing(page, site.url("page.html"))
                 page.evaluate("ReplayCapture.flush()")
                 page.wait_for_function("ReplayCapture.status().stopped", timeout=20_000)
@@ -315,8 +321,7 @@ def test_a_snapshot_the_intake_refuses_is_said_in_the_sites_console(server, chro
         ctx = chromium.new_context()
         try:
             page = ctx.new_page()
-            warnings = []
-            page.on("console", lambda m: warnings.append(m.text) if m.type == "warning" else None)
+            warnings = _warnings_of(page)
             _capturing(page, site.url("page.html"))
             page.wait_for_function("(s => s.failed > 0 ? s : null)(ReplayCapture.flush())",
                                    timeout=30_000)
