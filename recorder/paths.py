@@ -28,6 +28,17 @@ def platform_data_dir() -> Path:
     return Path(platformdirs.user_data_dir("session-replay", appauthor=False))
 
 
+# A data folder holds what people did on a site: only its owner may enter it. Made so when
+# `replay` creates it (`mkdir` applies the mode to the last folder only; the umask can only take
+# bits away); one that already exists keeps the permissions someone gave it.
+DATA_FOLDER_MODE = 0o700
+
+
+def make_data_folder(path: Path) -> None:
+    """Create the data folder `path` (and its parents) if it is missing, private to its owner."""
+    Path(path).mkdir(mode=DATA_FOLDER_MODE, parents=True, exist_ok=True)
+
+
 def replay_command(data_dir: Path, default: Path) -> str:
     """How a person runs `replay` on `data_dir`: with `--data DIR` unless it is `default`,
     the folder `replay` finds by itself where the person types it (the platform's for a

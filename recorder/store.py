@@ -64,6 +64,7 @@ from .index import AcceptedBatch, AsRead, BatchKey, Index, IndexDamaged, OpenSes
 from .jsonscan import JsonFacts
 from .limits import DEFAULT_LIMITS, Limits, check_event, check_session_size, check_timestamp, \
     check_viewport
+from .paths import make_data_folder
 from .rrweb_io import NotStreamable
 from .segments import COMPACT_CODEC, LIVE, LIVE_CODEC, MAX_SEGMENT_BYTES, MAX_SEGMENT_RECORDS, \
     BATCH, DECODE_ERRORS, SESSION_INFO, SUFFIX, Codec, SegmentDamaged, SegmentMeta, \
@@ -331,7 +332,7 @@ class LocalStore(Store):
                  max_segment_bytes: int = MAX_SEGMENT_BYTES):
         self.root = Path(root)
         try:
-            self.root.mkdir(parents=True, exist_ok=True)
+            make_data_folder(self.root)
         except OSError as exc:
             raise OSError(f"cannot create the data folder {self.root}: {exc.strerror}") from None
         self.limits = limits

@@ -7,6 +7,8 @@ import json
 import time
 from pathlib import Path
 
+from recorder.paths import make_data_folder
+
 from ..cli import UserError
 from ._store import no_data_folder
 
@@ -87,7 +89,7 @@ def _apps(args: argparse.Namespace, create: bool = False):
         if not create or args.data.exists():
             raise UserError(no_data_folder(args.data, "create an application first (`replay"
                                                       f" --data {args.data} app create NAME`)"))
-        args.data.mkdir(parents=True)
+        make_data_folder(args.data)
     return Applications(args.data)
 
 
