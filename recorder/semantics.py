@@ -347,6 +347,20 @@ def split_uncaught(text: str) -> tuple[str, str]:
     return (m.group(1), _STACK_TAIL.sub("", m.group(2))) if m else ("", head)
 
 
+def logged_error(args: Any) -> tuple[str, str]:
+    """("TypeError", "save failed: x is null") of console.error("save failed:", err): an Error
+    logged beside other arguments is written as its stack, and the RUM plugin names the call
+    by the Error's message (rum-plugin.js) - so the first argument that is an Error's stack
+    stands as its message, and its type is the call's. ("", text) when no argument is one."""
+    texts = [arg_text(a) for a in args] if isinstance(args, list) else [arg_text(args)]
+    for i, text in enumerate(texts):
+        m = _TYPED.match(text) if _BARE_STACK.match(text) else None
+        if m:
+            texts[i] = _STACK_TAIL.sub("", m.group(2))
+            return m.group(1), " ".join(texts)[:_MAX_MESSAGE]
+    return "", " ".join(texts)[:_MAX_MESSAGE]
+
+
 def normalise_message(message: str, type_: str = "") -> str:
     """The message without "Uncaught", a repeated "Type:" prefix, volatile ids and long
     numbers (order numbers, timestamps), whitespace collapsed - what stays the same each
@@ -624,8 +638,10 @@ class Semantics(msgspec.Struct, kw_only=True):
             if isinstance(p.get("trace"), list) else []
         self.console.append(ConsoleMessage(t, level, msg, trace, reporter.value))
         if level in _ERROR_LEVELS:
-            etype, emsg = split_uncaught(msg)
             args = p.get("payload") if text is None else None
+            etype, emsg = split_uncaught(msg)
+            if not etype and isinstance(args, list) and len(args) > 1:
+                etype, emsg = logged_error(args)
             self._error(ErrorEvent(t, emsg, reporter.value, "\n".join(trace), etype or "console",
                                    [reporter.value], _uncaught(msg, args)))
 

@@ -43,6 +43,7 @@ def recording(qapp):
             Click("#broken", count=4, interval_ms=100), Wait(1200),
             Click("#route"), Wait(1200),
             Eval("(console.error(new Error('widget exploded')), 1)"), Wait(300),
+            Eval("(console.error('save failed:', new Error('disk full')), 1)"), Wait(300),
         ], recorder="capture", record_options={"rules": {
             "default": "allow", "scrub_query_params": ["token"]}})
         yield srv, rec
@@ -81,6 +82,10 @@ def test_errors_with_stacks_and_fetches_by_status(recording):
     exploded = [e for e in s.errors if "widget exploded" in e.message]
     assert [sorted(e.reported_by) for e in exploded] == [["console", "rum"]], exploded
     assert "Error: widget exploded\nError: widget exploded" not in json.dumps(rec.events)
+    # ... and so is an Error logged beside words (the RUM plugin names it by its message)
+    broke = [e for e in s.errors if "disk full" in e.message]
+    assert [(e.message, e.type, sorted(e.reported_by)) for e in broke] == [
+        ("save failed: disk full", "Error", ["console", "rum"])], broke
     status = {r.url.split("/")[-1]: r.status for r in s.resources if r.type == "fetch"}
     assert status == {"data.json?token=***": 200, "missing.json": 404, "500": 500}
     assert "s3cr3t" not in json.dumps(rec.events)

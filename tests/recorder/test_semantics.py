@@ -153,8 +153,16 @@ REJECTED = {"type": "error", "error": {"message": "Unhandled promise rejection: 
      [(100, ["console", "rum"])]),                                # capture.js echoes the stack
     ([rum(100, REJECTED), console(103, "error", "Uncaught (in promise) ReferenceError: go is not defined")],
      [(100, ["console", "rum"])]),          # a rejected promise: the plugin's words and Chrome's
+    ([rum(100, {"type": "error", "error": {"message": "save failed: widget exploded", "source": "console",
+                                           "type": "Error", "stack": "Error: widget exploded\n at f (a.js:1:1)"}}),
+      console(100, "error", "save failed:", "Error: widget exploded\n    at f (a.js:1:1)")],
+     [(100, ["console", "rum"])]),          # an Error logged beside words: the plugin names its message
+    ([rum(100, {"type": "error", "error": {"message": "save failed: Error: widget exploded",
+                                           "source": "console", "type": "console"}}),
+      console(100, "error", "save failed:", "Error: widget exploded")],
+     [(100, ["console", "rum"])]),          # words that look like an error (no stack): words
 ], ids=["same-moment", "console-first", "apart", "different", "two-rum", "pairs", "console-sourced",
-        "stack-echo", "rejection"])
+        "stack-echo", "rejection", "error-with-words", "error-words-only"])
 def test_a_rum_error_and_its_console_echo_are_one_error(events, errors):
     s = one(events)
     assert [(e.t, e.reported_by) for e in s.errors] == errors
