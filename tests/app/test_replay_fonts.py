@@ -3,7 +3,7 @@
 
 Chrome draws a `<button>` (an `<input>`, a `<select>`) with no font of the page's own in the
 system's sans; QtWebEngine leaves that font unset, so the replay painted the page's standard
-font, a serif. The replay runtime gives controls the sans-serif family in a cascade layer
+font, a serif. (`system-ui` is the system's sans already: fontconfig answers for it.) The replay runtime gives controls the sans-serif family in a cascade layer
 of the document's first style sheet (assets/runtime/replay-runtime.js, ENGINE_LAYER): every
 page rule still wins, a layered one too. Painted by `replay screenshot`, as a person runs it.
 """
@@ -21,7 +21,8 @@ T0 = 1_700_000_000_000
 # reset in a layer of its own (`@layer base{.reset{font-family:serif}}`); "shadow" is a plain
 # button in a component's shadow root (which the document's style sheets do not reach)
 ROWS = {"plain": (10, ""), "sans": (70, "font-family:sans-serif"),
-        "serif": (130, "font-family:serif"), "layered": (190, ""), "shadow": (250, "")}
+        "serif": (130, "font-family:serif"), "layered": (190, ""), "shadow": (250, ""),
+        "system-ui": (310, "font-family:system-ui")}
 PAGE_CSS = "@layer base{.reset{font-family:serif}}"
 
 
@@ -48,7 +49,7 @@ def _recording() -> list[dict]:
                                          body)])
     return [
         {"type": 4, "timestamp": T0, "data": {"href": "https://shop.test/", "width": 300,
-                                              "height": 300}},
+                                              "height": 360}},
         {"type": 2, "timestamp": T0 + 1,
          "data": {"node": {"type": 0, "id": 1, "childNodes": [html]},
                   "initialOffset": {"top": 0, "left": 0}}},
@@ -66,7 +67,7 @@ def test_controls_replay_in_sans_and_the_pages_own_layers_still_win(tmp_path):
                        env=env, timeout=120)
     assert p.returncode == 0, p.stderr
     frame = Image.open(out).convert("L")
-    assert frame.size == (300, 300)
+    assert frame.size == (300, 360)
 
     def button(kind: str) -> bytes:
         top = ROWS[kind][0]
@@ -77,3 +78,5 @@ def test_controls_replay_in_sans_and_the_pages_own_layers_still_win(tmp_path):
     assert button("plain") == button("sans"), "a plain button is not in the sans-serif"
     assert button("layered") == button("serif"), "the page's layered rule lost"
     assert button("shadow") == button("sans"), "a plain button in a shadow root is not in sans"
+    # the system's font, as Chrome on Linux draws it (fontconfig's match for system-ui: a sans)
+    assert button("system-ui") == button("sans"), "system-ui is not the system's sans"
