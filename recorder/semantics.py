@@ -23,11 +23,13 @@ Rules (each decided here and nowhere else):
 2. Actions are the RUM actions; without any, recorded clicks stand in for them, and a
    burst of clicks on one element (3 within a second, Datadog's rule) is one action with a
    rage_click signal. Frustration signals are the `frustration.type` entries of actions.
-3. An error is a RUM error, a console message at level error/assert, or a Sentry console
-   breadcrumb at level error. A RUM error and a console message saying the same thing
+3. An error is a RUM error, a console message at level error/assert, a Sentry console
+   breadcrumb at level error, or a request the network plugin recorded answered 5xx (an
+   `HTTPError` worded as the RUM plugin words one: Datadog's rule for a failed request).
+   A RUM error and a console message or network-plugin request saying the same thing
    within `ECHO_WINDOW_MS` of each other are **one** error (the browser's uncaught-error
-   echo, or Datadog's console-sourced error next to the console call): the RUM report's
-   type, source and stack are kept, with the earlier time.
+   echo, Datadog's console-sourced error next to the console call, a failed request both
+   plugins saw): the RUM report's type, source and stack are kept, with the earlier time.
 4. An error group is (type, normalised message, top stack frame).
 
 Times: `feed(event, t)` takes the event's time on the caller's clock (the index uses
@@ -66,10 +68,19 @@ class Reporter(str, enum.Enum):
     RUM = "rum"
     CONSOLE = "console"       # rrweb's console plugin
     LOG = "log"               # rrweb's legacy Log source
-    SENTRY = "sentry"         # a Sentry console breadcrumb
+    SENTRY = "sentry"         # a Sentry console breadcrumb (or a resource span answered 5xx)
+    NETWORK = "network"       # rrweb's network plugin (a request answered 5xx)
 
 
 _CONSOLE_REPORTERS = frozenset({Reporter.CONSOLE.value, Reporter.LOG.value, Reporter.SENTRY.value})
+# who may echo a RUM error (rule 3)
+_ECHO_REPORTERS = _CONSOLE_REPORTERS | {Reporter.NETWORK.value}
+HTTP_ERROR_STATUS = 500       # a request answered this or above failed (rum-plugin.js too)
+
+
+def http_error_message(method: str, url: str, status: int) -> str:
+    """A failed request's error message, in rum-plugin.js's words."""
+    return f"{method} {url} failed with status {status}"
 
 # Where an error came from, as a RUM error's `source` says it (Datadog's values), in words
 ERROR_ORIGINS = {"source": "the page's code", "network": "a request", "console":
@@ -384,11 +395,11 @@ def top_frame(stack: str) -> str:
 
 
 def _echoes(a: ErrorEvent, b: ErrorEvent) -> bool:
-    """Rule 3: one report is RUM and the other a console message, close in time, and they
-    say the same thing."""
+    """Rule 3: one report is RUM and the other a console message or a network-plugin request,
+    close in time, and they say the same thing."""
     a_rum, b_rum = Reporter.RUM.value in a.reported_by, Reporter.RUM.value in b.reported_by
-    a_con = bool(_CONSOLE_REPORTERS.intersection(a.reported_by))
-    b_con = bool(_CONSOLE_REPORTERS.intersection(b.reported_by))
+    a_con = bool(_ECHO_REPORTERS.intersection(a.reported_by))
+    b_con = bool(_ECHO_REPORTERS.intersection(b.reported_by))
     if not ((a_rum and not a_con and b_con and not b_rum) or (b_rum and not b_con and a_con and not a_rum)):
         return False
     if abs(a.t - b.t) > ECHO_WINDOW_MS:
@@ -607,12 +618,12 @@ class Semantics(msgspec.Struct, kw_only=True):
                 start, end = _sec(p.get("startTimestamp")), _sec(p.get("endTimestamp"))
                 size = _int(rum_field(p, "data.response.size") or rum_field(p, "data.responseBodySize")
                             or rum_field(p, "data.encodedBodySize"))
-                self.resources.append(Resource(
+                self._request(Resource(
                     self._at(t, ts, start), _str(p.get("description")),
                     _str(rum_field(p, "data.method")) or "GET",
                     _int(rum_field(p, "data.statusCode")),
                     end - start if start is not None and end is not None else None,
-                    size, op.split(".", 1)[1], "sentry"))
+                    size, op.split(".", 1)[1], "sentry"), Reporter.SENTRY)
         for k in ("userAgent", "user_agent", "browser", "os", "device"):
             if isinstance(p.get(k), str):
                 self.context["user_agent" if k == "userAgent" else k] = p[k]
@@ -744,11 +755,20 @@ class Semantics(msgspec.Struct, kw_only=True):
                 dur = end - start
             status = r.get("status", r.get("responseStatus"))
             size = r.get("transferSize", r.get("encodedBodySize"))
-            self.resources.append(Resource(
+            self._request(Resource(
                 self._at(t, ts, when), url, _str(r.get("method")) or "GET", _int(status), dur,
                 _int(size), _str(r.get("initiatorType") or r.get("type")), "network",
                 self._started(t, ts, when), _headers(r.get("requestHeaders")),
-                _headers(r.get("responseHeaders"))))
+                _headers(r.get("responseHeaders"))), Reporter.NETWORK)
+
+    def _request(self, res: Resource, reporter: Reporter) -> None:
+        """A request a recorder's network records saw (not RUM's, which reports its own
+        errors); answered 5xx, it is an error too (rule 3), dated when it failed."""
+        self.resources.append(res)
+        if res.status is not None and res.status >= HTTP_ERROR_STATUS:
+            self._error(ErrorEvent(res.t + (res.duration or 0.0),
+                                   http_error_message(res.method, res.url, res.status), "network",
+                                   type="HTTPError", reported_by=[reporter.value]))
 
     def _click(self, data: Raw, t: float, namer: Namer | None) -> None:
         kind = _CLICK_KINDS.get(data.get("type"))  # type: ignore[arg-type]

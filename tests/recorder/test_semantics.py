@@ -263,6 +263,27 @@ def test_network_requests(event, expected):
     assert (r.t, r.url, r.method, r.status, pytest.approx(r.duration), r.size, r.type, r.source) == expected
 
 
+def test_a_request_answered_5xx_is_an_error_and_one_with_the_rum_report_of_it():
+    """A network plugin's (or Sentry's) request answered 500 is an HTTPError, worded as the
+    RUM plugin words one, when it failed; beside that RUM error, the two are one error."""
+    failed = network(300, {"requests": [
+        {"url": "https://a.test/pay", "method": "POST", "status": 503, "startTime": S + 100,
+         "endTime": S + 250}, {"url": "https://a.test/nope", "status": 404, "startTime": S + 100}]})
+    rum_err = rum(260, {"type": "error", "date": S + 251, "error": {
+        "message": "POST https://a.test/pay failed with status 503", "source": "network",
+        "type": "HTTPError"}})
+    span = custom(100, "performanceSpan", {"op": "resource.fetch", "description": "https://a.test/z",
+                                           "startTimestamp": (S + 20) / 1000,
+                                           "endTimestamp": (S + 70) / 1000,
+                                           "data": {"method": "PUT", "statusCode": 500}})
+    alone = one([failed, span]).errors
+    assert sorted((e.t, e.message, e.type, e.source, e.reported_by) for e in alone) == [
+        (70, "PUT https://a.test/z failed with status 500", "HTTPError", "network", ["sentry"]),
+        (250, "POST https://a.test/pay failed with status 503", "HTTPError", "network", ["network"])]
+    for events in ([failed, rum_err], [rum_err, failed]):
+        assert [(e.t, e.reported_by) for e in one(events).errors] == [(250, ["network", "rum"])]
+
+
 def test_sentry_console_breadcrumb_is_a_console_message_and_an_error():
     s = one([custom(100, "breadcrumb", {"type": "default", "category": "console", "level": "error",
                                         "message": "boom 1", "timestamp": (S + 90) / 1000,
