@@ -12,7 +12,13 @@ Two readings worth stating:
   as all the keys of the payload; depth is the JSON nesting depth of the event with each
   serialized DOM node measured from its own level (the DOM tree's structure is exempt).
 - Imports of recordings from files are exempt from the payload size (a file is not a
-  request) and from lateness; every per-event limit applies to them too.
+  request) and from lateness, and an imported event may be bigger: a real page's full
+  snapshot with its stylesheets inlined (fonts as data: URLs, a CSS framework) passes 1 MB
+  often enough that a support engineer could not open a customer's rrweb recording at all.
+  The 1 MB bound protects the intake from what anyone on the Internet may send; a file is
+  one a person chose, so its events are held only to MAX_IMPORTED_EVENT_BYTES, which
+  keeps an import within its 300 MB (an 8 MB snapshot of 86,000 nodes peaked at 156 MB).
+  Every other per-event limit applies to imports too.
 - Sanity, for live events and imports alike: a timestamp is epoch milliseconds between
   1970 and one day from now (a year-33714 event would be its own session that no calendar
   can show), and a recorded viewport (Meta, ViewportResize) is at most 16,384 px a side
@@ -37,12 +43,14 @@ from __future__ import annotations
 from typing import IO, Any, Callable, Sequence
 
 import msgspec
+import msgspec.structs
 
 from .format import MAX_NESTING, EventType, IncrementalSource, encode_json
 from .jsonscan import JsonFacts, scan_json
 
 MB = 1024 * 1024
-MAX_EVENT_BYTES = 1 * MB              # one event, as JSON
+MAX_EVENT_BYTES = 1 * MB              # one event, as JSON (the live intake's)
+MAX_IMPORTED_EVENT_BYTES = 8 * MB     # one event of an imported file, as JSON (see above)
 MAX_PAYLOAD_BYTES = 5 * MB            # one live request's events, as JSON
 MAX_ATTRIBUTES = 1_000                # attributes of one node / keys of one payload
 MAX_DEPTH = 20                        # JSON nesting depth (DOM tree structure exempt)
@@ -70,6 +78,8 @@ class Limits(msgspec.Struct, frozen=True, kw_only=True):
     ones, e.g. `Limits(max_session_events=100)`)."""
 
     max_event_bytes: int = MAX_EVENT_BYTES
+    max_imported_event_bytes: int = MAX_IMPORTED_EVENT_BYTES
+    imported: bool = False    # held to what an import is (`for_import`)
     max_payload_bytes: int = MAX_PAYLOAD_BYTES
     max_attributes: int = MAX_ATTRIBUTES
     max_depth: int = MAX_DEPTH
@@ -79,10 +89,15 @@ class Limits(msgspec.Struct, frozen=True, kw_only=True):
     max_viewport_px: int = MAX_VIEWPORT_PX
     max_dom_depth: int = MAX_DOM_DEPTH
 
+    def for_import(self) -> "Limits":
+        """The limits an import of a file is held to (see the module docstring)."""
+        return msgspec.structs.replace(self, max_event_bytes=self.max_imported_event_bytes,
+                                       imported=True)
+
 
 DEFAULT_LIMITS = Limits()
 # For reading a file to play it (nothing is stored, so nothing to protect).
-UNLIMITED = Limits(max_event_bytes=1 << 62, max_payload_bytes=1 << 62, max_attributes=1 << 62,
+UNLIMITED = Limits(max_event_bytes=1 << 62, max_imported_event_bytes=1 << 62, max_payload_bytes=1 << 62, max_attributes=1 << 62,
                    max_depth=1 << 30, max_late_ms=1 << 62, max_session_events=1 << 62,
                    max_future_ms=1 << 62, max_viewport_px=1 << 62,
                    max_dom_depth=1 << 30)
@@ -252,7 +267,8 @@ def check_event(event: dict, encoded: bytes, index: int | None, limits: Limits
     if len(encoded) > limits.max_event_bytes:
         raise LimitError("event_too_large", limits.max_event_bytes,
                          f"event is {len(encoded):,} bytes, over the {limits.max_event_bytes:,}"
-                         " byte event size limit", index)
+                         " byte size limit of " + ("an imported event" if limits.imported
+                                                   else "an event"), index)
     # Cheap pre-checks on the JSON text: nesting deeper than N needs more than N opening
     # brackets (or N nested ones), and more than N attributes need more than N colons.
     # Told by one compiled pass (jsonscan) where there is one, else by bytes methods.

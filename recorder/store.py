@@ -459,7 +459,7 @@ class LocalStore(Store):
             prepared = prepare(
                 events, application=application, user=user, live=live, now_ms=now_ms,
                 masker_factory=masker_factory, masker_for=masker_for,
-                limits=limits or self.limits,
+                limits=(limits or self.limits) if live else (limits or self.limits).for_import(),
                 session_id=session_id, open_session=self._open_session, strict=strict,
                 progress=progress, progress_total=total, encoded=encoded)
             todo: list[PreparedSession] = []
@@ -498,7 +498,7 @@ class LocalStore(Store):
         store as it was. Raises NotStreamable (nothing written) for what only the whole
         events can decide: a session split off without a snapshot of its own, events whose
         legacy `sessionId` changes after the first ones."""
-        limits = limits or self.limits
+        limits = (limits or self.limits).for_import()
         if partial:
             context = {**(context or {}), PARTIAL: partial}
         if context and masker_factory is not None:

@@ -166,6 +166,14 @@ def _print_ids(result: dict) -> None:
         print(sid, flush=True)
 
 
+FIX_THE_FILE = "fix the file, then import it again"
+# what a person can do about a limit an imported file passed, where there is more to say
+LIMIT_ADVICE = {
+    "event_too_large": "an event that big is nearly always media inlined as a data: URL - an"
+                       " image, a font, a video; remove or shrink it, then import the file again",
+}
+
+
 def import_files(store: Store, files, args: argparse.Namespace, masker_factory, bar,
                  on_file: Callable[[dict], None] | None = None,
                  on_fail: Callable[[str, str], None] | None = None
@@ -185,7 +193,7 @@ def import_files(store: Store, files, args: argparse.Namespace, masker_factory, 
             done, dropped = _import_one(store, f, args, masker_factory, bar)
         except LimitError as exc:
             failures.append(f"{f}: rejected, nothing stored from it - {exc}"
-                            " (fix the file, then import it again)")
+                            f" ({LIMIT_ADVICE.get(exc.code, FIX_THE_FILE)})")
         except ImportConflict as exc:
             failures.append(f"{f}: not imported - {exc}"
                             + (_remasked(store, exc.session_id) or "; to keep both, import it"
@@ -202,7 +210,7 @@ def import_files(store: Store, files, args: argparse.Namespace, masker_factory, 
             # the reader's message may already name the file
             msg = str(exc).removeprefix(f"{f}: ")
             if not isinstance(exc, BadBundle):   # a BadBundle says what to do
-                msg += " (fix the file, then import it again)"
+                msg += f" ({FIX_THE_FILE})"
             failures.append(f"{f}: not imported - {msg}")
         else:
             results.append({"file": str(f), "sessions": list(dict.fromkeys(r.id for r in done)),

@@ -141,13 +141,14 @@ def test_errors_say_what_and_what_to_do(tmp_path, capsys, demo_events):
     assert code == 2 and "bad.json" in err and "events" in err
     code, _, err = run(capsys, "--data", data, "export", "does-not-exist", "-o", tmp_path / "x.json")
     assert code == 2 and "replay sessions" in err
-    huge = copy.deepcopy(demo_events[:3])
+    huge = copy.deepcopy(demo_events[:3])   # an event over the 8 MB an imported one may hold
     huge.append({"type": 5, "timestamp": huge[-1]["timestamp"], "data": {"tag": "x",
-                                                                          "payload": "z" * (2 << 20)}})
+                                                                          "payload": "z" * (8 << 20)}})
     h = tmp_path / "huge.json"
     h.write_text(json.dumps(huge))
     code, out, err = run(capsys, "--data", data, "import", h)
     assert code == 2 and "event_too_large" in err and "nothing stored" in err and out == ""
+    assert "8,388,608" in err and "imported event" in err
     assert json.loads(run(capsys, "--data", data, "sessions", "--json")[1]) == []
 
 

@@ -71,13 +71,35 @@ def rejected(store, events, code, limit, **kw) -> LimitError:
     return err
 
 
+def blob(t, size):
+    return {"type": 5, "timestamp": t, "data": {"tag": "blob", "payload": "x" * size}}
+
+
 def test_event_over_1_mb(store):
-    big = {"type": 5, "timestamp": T0 + 5, "data": {"tag": "blob", "payload": "x" * L.MB}}
-    err = rejected(store, base() + [big], "event_too_large", L.MAX_EVENT_BYTES)
+    """Live, an event over 1 MB is refused; just under it is fine."""
+    err = rejected(store, base() + [blob(T0 + 5, L.MB)], "event_too_large", L.MAX_EVENT_BYTES,
+                   live=True, now_ms=T0 + 10)
     assert err.index == 2
-    # just under the limit is fine
-    ok = {"type": 5, "timestamp": T0 + 5, "data": {"tag": "blob", "payload": "x" * (L.MB - 100)}}
-    store.ingest(base() + [ok])
+    store.ingest(base() + [blob(T0 + 5, L.MB - 100)], live=True, now_ms=T0 + 10)
+
+
+def test_an_imported_event_may_be_bigger_up_to_its_own_limit(store, tmp_path):
+    """A file's events are held to 16 MB (a real page's snapshot with its stylesheets inlined
+    passes 1 MB), read whole or as a stream; over that, refused by name, nothing stored."""
+    from recorder.rrweb_io import EventStream
+    big = base(T0) + [blob(T0 + 5, 2 * L.MB)]
+    (stored,) = store.ingest_outcomes(big)
+    assert len(list(store.session(stored.id).events())) == 3
+    too_big = base(T0 + 3_600_000) + [blob(T0 + 3_600_005, L.MAX_IMPORTED_EVENT_BYTES)]
+    err = rejected(store, too_big, "event_too_large", L.MAX_IMPORTED_EVENT_BYTES)
+    assert err.index == 2
+    f = tmp_path / "too-big.json"
+    f.write_bytes(encode_json(too_big))
+    before = state(store)
+    with pytest.raises(LimitError) as info:
+        store.import_stream(EventStream(f))
+    assert (info.value.code, info.value.limit) == ("event_too_large", L.MAX_IMPORTED_EVENT_BYTES)
+    assert state(store) == before
 
 
 def test_payload_over_5_mb_when_live(store):
