@@ -36,16 +36,12 @@ def main(argv: list[str] | None = None) -> int:
     app = application()
     from PySide6.QtWidgets import QMainWindow
 
-    from .page import RecordPage, State
+    from .page import RecordPage
 
     class Window(QMainWindow):
         def closeEvent(self, event):  # noqa: N802 (Qt)
-            # closing while recording stores the recording first: nothing recorded is lost
-            if page.state in (State.RECORDING, State.STORING):
+            if page.store_before_closing(self.close):
                 event.ignore()
-                page.sessionRecorded.connect(lambda _sid: self.close())
-                page.recordingFailed.connect(self.close)
-                page.stop()
                 return
             super().closeEvent(event)
 

@@ -16,6 +16,7 @@ import copy
 import enum
 from html import escape
 from pathlib import Path
+from typing import Callable
 
 from PySide6.QtCore import Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QColor, QFont
@@ -212,6 +213,21 @@ class RecordPage(QWidget):
             return
         self._set_state(State.STORING)
         self.browser.stop(self._store)
+
+    def store_before_closing(self, close: Callable[[], object]) -> bool:
+        """Closing the window while recording stores the recording first (nothing recorded
+        is lost): True when the close must wait - `close` is called once the session is
+        stored, or storing it failed (said in the status line)."""
+        if self.state not in (State.RECORDING, State.STORING):
+            return False
+        def again(*_):
+            self.sessionRecorded.disconnect(again)
+            self.recordingFailed.disconnect(again)
+            close()
+        self.sessionRecorded.connect(again)
+        self.recordingFailed.connect(again)
+        self.stop()
+        return True
 
     def _on_events(self, count: int) -> None:
         if self.state is not State.RECORDING or self._live_masker is None:

@@ -482,6 +482,10 @@ class MainWindow(QMainWindow):
         self.problem.emit(message)
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt)
+        if self.record.store_before_closing(self.close):   # a recording in progress is kept
+            self.show_page("Record")   # where "Storing the recording…" is said
+            event.ignore()
+            return
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.sync()
         self.shutdown()

@@ -16,7 +16,8 @@ from app.record.browser import CONSOLE_PLUGIN_UMD, RRWEB_UMD, VENDOR
 from app.record.page import RecordPage, State
 from recorder.semantics import read
 from recorder.source import open_recording
-from recorder.steps import StepKind
+from recorder.bug import CONTEXT_KEY
+from recorder.steps import StepKind, steps
 from replay_tools.browser_recorder import (NPM_CONSOLE_PLUGIN_UMD, NPM_RRWEB_DIR, NPM_RRWEB_UMD,
                                            BrowserRecorder, PageServer)
 
@@ -477,3 +478,33 @@ def test_a_hidden_fields_value_a_script_sets_is_learnt_and_a_frozen_page_still_r
     stored_text = _stored_once_applied(qtbot, page, hand)
     assert "Gift card *** applied" in stored_text
     _nowhere(page.data_dir, GIFT)
+
+
+def test_closing_the_app_while_recording_stores_the_recording_first(qtbot, tmp_path, shop):
+    """Ctrl+Q (or the window's close box) in the middle of a recording: the window waits
+    while the recording is stored, then closes - a QA's reproduction is never thrown away."""
+    from PySide6.QtCore import QSettings
+
+    from app.window.main_window import MainWindow
+    from recorder.store import Store
+
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "rules.toml").write_text(RULES)
+    win = MainWindow(data, settings=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat),
+                     thumbnails=False)
+    qtbot.addWidget(win)
+    win.show()
+    page = win.show_page("Record")
+    page.title_edit.setText("Red shoes never reach the cart")
+    hand = _recording(qtbot, page, shop.url("index.html"))
+    hand.click('[data-testid="add-red-shoes"]')
+    with qtbot.waitSignal(page.sessionRecorded, timeout=TIMEOUT_MS) as stored:
+        assert win.close() is False        # not yet: the recording is being stored
+        assert win.isVisible() and win.page_titles()[win.nav.currentRow()] == "Record"
+    qtbot.waitUntil(lambda: not win.isVisible(), timeout=TIMEOUT_MS)
+    with Store.open(data) as store:
+        assert [r.id for r in store.index.sessions()] == [stored.args[0]]
+    with open_recording(stored.args[0], data) as src:
+        assert [s.kind for s in steps(src.events())] == [StepKind.NAVIGATE, StepKind.CLICK]
+        assert src.info.context[CONTEXT_KEY]["title"] == "Red shoes never reach the cart"
