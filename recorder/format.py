@@ -590,3 +590,20 @@ def plugin_name(raw: Raw) -> str | None:
 
 def is_user_interaction(raw: Raw) -> bool:
     return event_source(raw) in USER_INTERACTION_SOURCES
+
+
+SHOWN_TYPE_DIGITS = 4   # a type number this long is said as it is (rrweb's are 0-6)
+
+
+def type_shown(t: Any) -> str:
+    """An unknown type (of an event, of a RUM payload) as a message may say it: a small
+    number, or what it is - never a value a recording made up (a text or a long number
+    there can be anything, personal data too, and messages are not masked)."""
+    if type(t) is int and len(str(abs(t))) <= SHOWN_TYPE_DIGITS:
+        return str(t)
+    if isinstance(t, str):
+        return f"a text of {len(t):,} characters"
+    return _JSON_KINDS.get(type(t), "a number")
+
+
+_JSON_KINDS = {type(None): "null", bool: "true/false", dict: "an object", list: "an array"}

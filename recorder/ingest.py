@@ -19,7 +19,7 @@ import msgspec
 
 from .facts import SessionFacts, derive_facts
 from .format import KNOWN_TYPES, SYNTHETIC, SYNTHETIC_SPLIT, SYNTHETIC_USER, EventType, \
-    InvalidEvent, encode_json, invalid_events
+    InvalidEvent, encode_json, invalid_events, type_shown
 from .jsonscan import JsonFacts
 from .limits import DEFAULT_LIMITS, Limits, check_event, check_late, check_payload, \
     check_session_size, check_timestamp, check_viewport
@@ -149,7 +149,7 @@ class KnownTypes:
         if not self.unknown:
             return
         n = sum(self.unknown.values())
-        kinds = ", ".join(repr(t) for t, _ in self.unknown.most_common(3))
+        kinds = ", ".join(dict.fromkeys(type_shown(t) for t, _ in self.unknown.most_common(3)))
         if not self.known:
             raise InvalidEvent(f"none of its {n:,} events is of a type rrweb defines"
                                f" ({min(KNOWN_TYPES)}-{max(KNOWN_TYPES)};"

@@ -48,7 +48,7 @@ import msgspec
 import msgspec.structs
 
 from .format import (CONSOLE_PLUGIN, NETWORK_PLUGIN, RUM_PLUGIN, SYNTHETIC, SYNTHETIC_USER,
-                     EventType, IncrementalSource, MouseInteractions)
+                     EventType, IncrementalSource, MouseInteractions, type_shown)
 
 Raw = dict[str, Any]
 
@@ -674,7 +674,7 @@ class Semantics(msgspec.Struct, kw_only=True):
         elif reader is not None:
             reader(self, p, at)
         elif kind != "vital":
-            self._warn(f"RUM event of unknown type {kind!r}")
+            self._warn(f"RUM event of unknown type ({type_shown(kind)})")
         usr = rum_field(p, "usr")
         if isinstance(usr, dict):
             self._user(usr)

@@ -113,6 +113,17 @@ def test_a_file_of_no_rrweb_type_is_refused_a_few_unknown_ones_are_said(tmp_path
     (row,) = json.loads(replay("--data", data, "sessions", "--json").stdout)
     assert row["record_count"] == 201
 
+    # a type the recording made up is said by what it is, never by its value: messages are
+    # not masked (the stored event is)
+    pii = "note for ada.lovelace@example.com card 4111111111111111"
+    odd = tmp_path / "odd.json"
+    odd.write_text(json.dumps(events[:100] + [{"type": pii, "data": {}, "timestamp":
+                                               events[99]["timestamp"]}]))
+    p = replay("--data", data, "import", "--as-new", odd)
+    assert p.returncode == 0, p.stderr
+    assert f"kept 1 event of a type rrweb does not define (type a text of {len(pii)} characters)" \
+        in p.stderr and "ada.lovelace" not in p.stderr and "4111" not in p.stderr
+
 
 def test_the_user_given_on_import_neither_renames_the_session_nor_hides_in_a_refusal(
         tmp_path, recording):
