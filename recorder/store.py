@@ -90,6 +90,7 @@ def split_tag(session_id: str) -> tuple[str, str]:
     return (m.group(1), m.group(2)) if m else (session_id, "")
 
 INDEX_FILE = "index.sqlite3"
+DAMAGED_INDEX_MARK = ".damaged-"   # index.sqlite3.damaged-TIME: one `repair` set aside
 SEGMENTS_DIR = "segments"
 DICTS_DIR = "dicts"
 UNREFERENCED_DIR = "unreferenced"   # segment files no session uses: set aside, not deleted
@@ -157,6 +158,12 @@ class Store(abc.ABC):
         A store that keeps no old copies has nothing to do. Returns False if what was
         deleted may still be in the store's files (another program holds them open)."""
         return True
+
+    def erase_set_aside_indexes(self) -> int:
+        """Remove the old copies of the index the store kept aside (a damaged one `repair`
+        replaced): erasing a session or re-masking must reach what they hold. Returns how
+        many files went; a store that keeps none has nothing to do."""
+        return 0
 
     @abc.abstractmethod
     def compact(self, session_id: str, codec: Codec | None = None) -> None: ...
@@ -840,7 +847,23 @@ class LocalStore(Store):
                 shutil.rmtree(aside)
                 _remove_empty_dirs(aside.parent, self.root / UNREFERENCED_DIR)
             cleared = self.forget_deleted(before=False)
-        return Erased(sid, len(files) - len(dicts), len(set_aside), cleared, len(dicts))
+            old_indexes = self.erase_set_aside_indexes()
+        return Erased(sid, len(files) - len(dicts), len(set_aside), cleared, len(dicts),
+                      old_indexes)
+
+    def set_aside_indexes(self) -> list[Path]:
+        """The damaged index files `repair` set aside (with their logs)."""
+        return sorted(p for p in self.root.glob(f"{INDEX_FILE}*{DAMAGED_INDEX_MARK}*")
+                      if p.is_file())
+
+    def erase_set_aside_indexes(self) -> int:
+        """The damaged index copies `repair` set aside hold rows of every session of their
+        day - users' names and emails, URLs, error messages as then masked: they go (they
+        are derived from the segments, and the index that replaced them was rebuilt)."""
+        gone = self.set_aside_indexes()
+        for p in gone:
+            p.unlink(missing_ok=True)
+        return len(gone)
 
     def forget_deleted(self, *, before: bool) -> bool:
         """SQLite keeps deleted rows in free pages and the write-ahead log keeps the pages
@@ -1118,8 +1141,9 @@ class LocalStore(Store):
     @classmethod
     def open_for_repair(cls, root: Path | str, **options: Any) -> "LocalStore":
         """The store in `root` even when its index is damaged: a damaged index file (and
-        its WAL) is set aside as `index.sqlite3.damaged-TIME`, never deleted, and a new one
-        is rebuilt from the segment files. `moved_index` says where it went."""
+        its WAL) is set aside as `index.sqlite3.damaged-TIME`, kept until a session is
+        erased or sessions re-masked (`erase_set_aside_indexes`), and a new one is rebuilt
+        from the segment files. `moved_index` says where it went."""
         root = Path(root)
         path = root / INDEX_FILE
         problem = None
@@ -1133,12 +1157,16 @@ class LocalStore(Store):
                 index.close()
         moved = None
         if problem:
-            stamp = time.strftime("%Y%m%d-%H%M%S")
+            stamp = base = time.strftime("%Y%m%d-%H%M%S")
+            n = 1   # a second repair within the second keeps the first one's copy
+            while path.with_name(f"{INDEX_FILE}{DAMAGED_INDEX_MARK}{stamp}").exists():
+                n += 1
+                stamp = f"{base}-{n}"
             for suffix in ("", "-wal", "-shm"):
                 old = path.with_name(INDEX_FILE + suffix)
                 if old.exists():
-                    os.replace(old, old.with_name(f"{old.name}.damaged-{stamp}"))
-            moved = f"{INDEX_FILE}.damaged-{stamp}"
+                    os.replace(old, old.with_name(f"{old.name}{DAMAGED_INDEX_MARK}{stamp}"))
+            moved = f"{INDEX_FILE}{DAMAGED_INDEX_MARK}{stamp}"
             log.warning("the index was damaged (%s); set aside as %s", problem, moved)
         store = cls(root, **options)
         store.recovered.moved_index = moved
@@ -1647,6 +1675,7 @@ class Erased(msgspec.Struct, frozen=True):
     set_aside: int          # its damaged files `repair` had set aside in unreferenced/
     scrubbed: bool          # the index's log was emptied too (False: another program held it)
     dictionaries: int = 0   # trained dictionaries that held its text
+    old_indexes: int = 0    # damaged index copies `repair` had set aside (they held its rows)
 
 
 class _Counted:

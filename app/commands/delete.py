@@ -4,8 +4,9 @@ period, or ones named.
 
 What is erased (`LocalStore.delete_session`): the session's index rows (its user's row too
 when no other session has that user), its segment files, its damaged files `repair` set
-aside, the index pages that held its rows (overwritten; the index's log emptied), and the
-app's cached thumbnails of it. Files the person exported elsewhere are theirs to delete.
+aside, the index pages that held its rows (overwritten; the index's log emptied), the damaged
+index copies `repair` set aside (they hold every session's rows of their day), and the app's
+cached thumbnails of it. Files the person exported elsewhere are theirs to delete.
 
 Nothing is erased without a yes: `--yes`, or an answer at the terminal; `--dry-run` lists
 what would go. `--user` matches a user id, name or email exactly (letter case aside), never
@@ -134,12 +135,16 @@ def run(args: argparse.Namespace) -> int:
         store.close()
     if args.json:
         print(json.dumps([{"session": e.session_id, "segment_files": e.segment_files,
-                           "set_aside_files": e.set_aside, "dictionaries": e.dictionaries}
+                           "set_aside_files": e.set_aside, "dictionaries": e.dictionaries,
+                           "damaged_index_files": e.old_indexes}
                           for e in erased], indent=1))
     files = sum(e.segment_files + e.set_aside for e in erased)
     dicts = sum(e.dictionaries for e in erased)
+    old_indexes = sum(e.old_indexes for e in erased)
     print(f"erased {count(len(erased), 'session')}: {count(files, 'file')} and their index"
           f" rows" + (f", {count(pictures, 'thumbnail')}" if pictures else "")
+          + (f", {count(old_indexes, 'damaged index file')} `replay repair` had set aside"
+             " (they held these sessions' rows too)" if old_indexes else "")
           + (f", {dicts:,} trained compression dictionar{'y' if dicts == 1 else 'ies'} that"
              " learnt from them (the other sessions that used one were rewritten without it)"
              if dicts else ""), file=sys.stderr)

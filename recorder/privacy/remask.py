@@ -12,6 +12,7 @@ truncated.
 """
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
@@ -19,6 +20,8 @@ from typing import Callable, Iterable
 from ..bug import restepped
 from ..store import Store
 from .masker import mask_session
+
+log = logging.getLogger(__name__)
 from .rules import Rules
 
 # Context key: when (epoch ms) the session was last rewritten under new rules - its events
@@ -72,6 +75,11 @@ def remask_sessions(store: Store, session_ids: Iterable[str] | None, rules: Rule
         out.append(remask_session(store, sid, rules))
     if any(r.changed for r in out):
         store.forget_deleted(before=False)
+        old = store.erase_set_aside_indexes()
+        if old:
+            log.warning("erased %d damaged index file%s `replay repair` had set aside: %s"
+                        " what these sessions held before", old, "" if old == 1 else "s",
+                        "it held" if old == 1 else "they held")
     if progress:
         progress(len(ids), len(ids), "")
     return out

@@ -77,6 +77,48 @@ def test_a_users_sessions_are_erased_to_the_last_byte(data):
     assert len(list((root / THUMBNAILS_DIR).iterdir())) == 1
 
 
+def _damage_and_repair(root: Path) -> list[Path]:
+    """The index damaged and `replay repair` run: the damaged copy it sets aside."""
+    with open(root / "index.sqlite3", "r+b") as f:
+        f.write(b"garbage garbage garbage!")
+    p = _replay("repair", data=root)
+    assert p.returncode == 0 and "set aside as" in p.stdout, p.stderr
+    aside = sorted(root.glob("index.sqlite3*.damaged-*"))
+    assert aside and ADA["email"].encode() in b"".join(f.read_bytes() for f in aside)
+    return aside
+
+
+def test_an_erasure_reaches_the_damaged_index_repair_set_aside(data):
+    """A damaged index `repair` set aside holds every session's rows of its day, Ada's name
+    and email among them: erasing her sessions erases it too, and says so."""
+    root, ids = data
+    _damage_and_repair(root)
+    p = _replay("delete", "--user", ADA["email"], "--yes", data=root)
+    assert p.returncode == 0, p.stderr
+    assert "damaged index file `replay repair` had set aside" in p.stderr, p.stderr
+    assert not list(root.glob("index.sqlite3*.damaged-*"))
+    everything = _all_bytes(root)
+    for secret in (ADA["email"], ADA["name"], ADA["id"]):
+        assert secret.encode() not in everything, secret
+
+
+def test_a_remask_reaches_the_damaged_index_repair_set_aside(data):
+    """Re-masked under stricter rules, what the old index held as then masked goes too."""
+    root, ids = data
+    _damage_and_repair(root)
+    rules = root.parent / "strict.toml"
+    rules.write_text('version = 1\nscrub_query_params = ["promo"]\n')
+    with Store.open(root) as store:   # a URL the stricter rules scrub
+        sid = store.ingest(_session(T0 + 9000, "cart?promo=PROMOSECRET77"))[0]
+    _damage_and_repair(root)
+    assert b"PROMOSECRET77" in b"".join(f.read_bytes() for f in root.glob("index.sqlite3*.damaged-*"))
+    p = _replay("mask", sid, "--rules", str(rules), data=root)
+    assert p.returncode == 0, p.stderr
+    assert "damaged index files `replay repair` had set aside" in p.stderr, p.stderr
+    assert not list(root.glob("index.sqlite3*.damaged-*"))
+    assert b"PROMOSECRET77" not in _all_bytes(root)
+
+
 def test_user_matches_whole_values_only(data):
     root, ids = data
     p = _replay("delete", "--user", "ada", "--yes", data=root)   # a part of "Adam", "Ada ..."
