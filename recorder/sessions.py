@@ -117,7 +117,26 @@ def derive_session_id(events: Sequence[dict], *, application: str | None = None,
     64 events and its first timestamp identify a recording; hashing everything would make
     a longer copy of the same recording a different session)."""
     own = recorded_session_id(events, hint=hint)
-    return (clean_id(own) if own is not None else hashed_session_id(events, application)), own
+    return (stored_id(own) if own is not None else hashed_session_id(events, application)), own
+
+
+def personal_data_in(recorded_id: str) -> list[str]:
+    """What personal data a recording's own session id holds, by the detectors' kinds
+    (a tool that keys sessions by the visitor's email): [] for an ordinary id."""
+    from .privacy.detectors import find
+
+    return list(dict.fromkeys(f.kind for f in find(recorded_id)))
+
+
+def stored_id(recorded_id: str) -> str:
+    """The id a recording's own id is stored as: made safe (`clean_id`), or, when it holds
+    personal data, a hash of it alone - ids are file names, index keys and what exports and
+    messages name, and no rule masks them, so personal data never becomes one. The detectors
+    run whatever the rules say (a hashed id loses nothing a replay shows)."""
+    if personal_data_in(recorded_id):
+        h = hashlib.blake2b(recorded_id.encode("utf-8", "surrogatepass"), digest_size=10)
+        return f"session-{h.hexdigest()}"
+    return clean_id(recorded_id)
 
 
 def hashed_session_id(events: Sequence[dict], application: str | None = None) -> str:

@@ -26,7 +26,9 @@ from recorder.paths import DEMO_SESSION
 from recorder.rrweb_io import DamagedRecording, EventStream, NotStreamable, \
     UnreadableRecording, read_recordings
 from recorder.privacy.remask import REMASKED
+from recorder.privacy.detectors import mask as mask_detected
 from recorder.semantics import User, user_event
+from recorder.sessions import personal_data_in
 from recorder.store import Store, Stored
 
 from ..cli import UserError
@@ -214,7 +216,8 @@ def import_files(store: Store, files, args: argparse.Namespace, masker_factory, 
             failures.append(f"{f}: not imported - {msg}")
         else:
             results.append({"file": str(f), "sessions": list(dict.fromkeys(r.id for r in done)),
-                            "recorded_ids": {r.id: r.original for r in done if r.original},
+                            "recorded_ids": {r.id: mask_detected(r.original)
+                                             for r in done if r.original},
                             "stored": done, "dropped": dict(dropped)})
             if on_file is not None:
                 on_file(results[-1])
@@ -425,7 +428,11 @@ def _stored(f: Path, args, r: Stored, damaged: str | None, done: list[Stored]) -
         raise _StoredAlready(
             f"{f}: session {r.id} is stored already, so --rules did not apply to"
             f" it{_remask_hint(args, r.id)}")
-    if r.original is not None:
+    personal = personal_data_in(r.original) if r.original is not None else []
+    if personal:   # said, never shown: a message is not masked
+        print(f"replay: note: {f}: the recording's session id holds personal data"
+              f" ({', '.join(personal)}): stored as {r.id}", file=sys.stderr)
+    elif r.original is not None:
         # not silent: the id a customer or a ticket names is not the one to look up here
         print(f"replay: note: {f}: session id {_shown_id(r.original)} is not usable as a file"
               f" name, stored as {r.id}", file=sys.stderr)

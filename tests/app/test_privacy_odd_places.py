@@ -9,6 +9,7 @@ all three and name the place.
 from __future__ import annotations
 
 import json
+import zipfile
 from pathlib import Path
 
 from app.cli import main as cli
@@ -192,3 +193,29 @@ def test_15_10_bundle_manifest_context(tmp_path, capsys):
     assert rc == 0, msg
     assert hits({"export": out.read_bytes()}, NEEDLES) == []
     assert hits({"bundle": bundle.read_bytes()}, NEEDLES)  # the premise
+
+
+def test_15_10_a_session_id_made_of_personal_data(tmp_path, capsys):
+    """A recording keyed by its visitor's email (rrweb's legacy `sessionId`): the id is a
+    file name, an index key and what messages and exports name, and no rule masks it - so
+    it is stored as a hash of itself, whatever the rules, and said without being shown."""
+    ev = page()
+    for e in ev:
+        e["sessionId"] = EMAIL
+    f = write(tmp_path, ev)
+    rules = tmp_path / "allow.toml"
+    rules.write_text(ALLOW_NO_DETECTORS)
+    for data, extra in ((tmp_path / "masked", []), (tmp_path / "raw", ["--rules", rules])):
+        rc, out = run(capsys, "--data", data, "import", "--json", f, *extra)
+        assert rc == 0, out
+        (row,) = json.loads(out[:out.rindex("]") + 1])
+        (sid,) = row["sessions"]
+        assert sid.startswith("session-") and "personal data (email)" in out, out
+        rc, listed = run(capsys, "--data", data, "sessions", "--json")
+        rc, bundle = run(capsys, "--data", data, "export", sid, "-o", tmp_path / f"{data.name}.replay")
+        with zipfile.ZipFile(tmp_path / f"{data.name}.replay") as z:   # manifest and all
+            handed = b"".join(z.read(n) for n in z.namelist())
+        assert not hits({"said": (out + listed + bundle).encode(), "bundle": handed},
+                        {"email": NEEDLES["email"]})
+        assert not [p for p in data.rglob("*") if "lovelace" in str(p)]
+    assert not hits(stored_bytes(tmp_path / "masked"), {"email": NEEDLES["email"]})
