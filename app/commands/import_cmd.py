@@ -108,11 +108,20 @@ def masker_for(args: argparse.Namespace) -> Callable | None:
     """The masker factory import applies: `--rules FILE`, else the data folder's active
     rules (DATA/rules.toml), else the built-in default (mask-user-input). Nothing is ever
     stored unmasked."""
-    from recorder.privacy import RulesError, load_rules, masker_factory
+    from recorder.privacy import Rules, RulesError, load_rules, masker_factory
     try:
-        return masker_factory(load_rules(args.rules, args.data))
+        rules = load_rules(args.rules, args.data)
+        active = load_rules(None, args.data) if args.rules is not None else rules
     except RulesError as exc:
         raise rules_error(exc, "then import again") from None
+    if not rules.same_as(active) and active.source != Rules.default().source:
+        # a privacy officer's active rules are the store's; another file is allowed (a
+        # stricter one, a test), never silently
+        print(f"replay: warning: masking with {args.rules}, not the data folder's active rules"
+              f" (revision {active.revision}): what they mask and this file does not is"
+              " stored in clear - `replay mask --dry-run --all` shows what the active rules"
+              " would change", file=sys.stderr)
+    return masker_factory(rules)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -52,6 +52,30 @@ def test_import_applies_the_data_folders_active_rules(tmp_path, capsys):
     assert "Ada" not in text and '"class": "bio"' in text
 
 
+def test_rules_other_than_the_active_ones_are_said_never_silent(tmp_path, capsys):
+    """`import --rules FILE` where a privacy officer activated rules: allowed (a stricter
+    file, a test), but said - what the active rules mask and the file does not is stored in
+    clear. The active rules themselves, given as a file, are not worth a warning."""
+    rec = write_recording(tmp_path)
+    data = tmp_path / "data"
+    data.mkdir()
+    active = 'version = 1\n[[rule]]\nselector = ".bio"\nlevel = "hidden"\n'
+    (data / "rules.toml").write_text(active)
+    loose = tmp_path / "loose.toml"
+    loose.write_text('version = 1\ndefault = "allow"\ndetectors = []\n')
+    rc, _, err = run(capsys, "--data", data, "import", rec, "--rules", loose)
+    assert rc == 0 and "not the data folder's active rules" in err and str(loose) in err, err
+    same = tmp_path / "same.toml"
+    same.write_text(active)
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "rules.toml").write_text(active)
+    rc, _, err = run(capsys, "--data", other, "import", rec, "--rules", same)
+    assert rc == 0 and "active rules" not in err, err
+    rc, _, err = run(capsys, "--data", tmp_path / "fresh", "import", rec, "--rules", loose)
+    assert rc == 0 and "active rules" not in err, err   # none activated: nothing to depart from
+
+
 def test_bad_rules_are_a_clear_error_and_nothing_is_stored(tmp_path, capsys):
     rec = write_recording(tmp_path)
     bad = tmp_path / "bad.toml"
