@@ -9,9 +9,10 @@ A context entry of the wrong shape is read as far as it makes sense and never ra
 """
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 import msgspec
+import msgspec.structs
 
 from .steps import Step, steps
 
@@ -53,6 +54,17 @@ def from_context(context: dict[str, Any] | None) -> BugReport | None:
         report = BugReport(title=raw["title"] if isinstance(raw.get("title"), str) else "",
                            notes=raw["notes"] if isinstance(raw.get("notes"), str) else "")
     return None if report.empty else report
+
+
+def shown_report(context: dict[str, Any] | None, events: Callable[[], Iterable[dict]]
+                 ) -> BugReport | None:
+    """The bug report a player shows beside a recording: its context's, with the steps it
+    carries - or, where it carries none (record mode stores the title and notes; the steps
+    are the events'), the steps read from `events()`. None for a recording that is no bug."""
+    report = from_context(context)
+    if report is None or report.steps:
+        return report
+    return msgspec.structs.replace(report, steps=steps(events()))
 
 
 def with_report(context: dict[str, Any] | None, report: BugReport) -> dict[str, Any]:

@@ -53,13 +53,14 @@ def check_screen(quit_after: int | None) -> None:
 
 def play(src, at, quit_after: int | None, *, autoplay: bool = False,
          title: str | None = None, follow: bool = False, bug_at: float | None = None,
-         said: Sequence[str] = (), link: str | None = None) -> int:
+         said: Sequence[str] = (), link: str | None = None, report=None) -> int:
     """The player window on an opened recording at `at` (`--at`: ms or 'end', or None);
     closes `src` when done. `follow`: a stored session, shown as it grows. `bug_at`: the
     bug report's moment, opened on when no `--at` is given (the end of what decodes, said,
     when damaged segments cut the session short of it). `said`: lines printed once the
     window will open (the bug report), not before a refusal. `link`: the replay:// link
-    `at` came from (`replay open`), named if it is outside the session."""
+    `at` came from (`replay open`), named if it is outside the session. `report`: the bug
+    report the recording carries (recorder.bug.shown_report), the player's Steps tab."""
     from player.qt.standalone import open_window, prepare_qt_environment
 
     try:
@@ -87,7 +88,7 @@ def play(src, at, quit_after: int | None, *, autoplay: bool = False,
             print("\n".join(said), flush=True)
         prepare_qt_environment()
         return open_window(src, title or str(src.id), quit_after_ms=quit_after, at_ms=at_ms,
-                           autoplay=autoplay, replayer=replayer, follow=tail)
+                           autoplay=autoplay, replayer=replayer, follow=tail, report=report)
     finally:
         src.close()
 
@@ -105,11 +106,12 @@ def run(args: argparse.Namespace) -> int:
     return play(src, args.at, args.quit_after, follow=args.follow,
                 bug_at=report.at_ms if report is not None else None,   # opens on the bug
                 title=f"{report.title} ({src.id})" if report is not None and report.title else None,
-                said=report.lines() if report is not None else ())
+                said=report.lines() if report is not None else (), report=report)
 
 
 def bug_report(src):
-    """A recording handed over as a bug (recorder.bug): it says what it is before it plays."""
-    from recorder.bug import from_context
+    """A recording handed over as a bug (recorder.bug): it says what it is before it plays,
+    and the player shows it beside the replay, its steps too."""
+    from recorder.bug import shown_report
 
-    return from_context(src.info.context)
+    return shown_report(src.info.context, src.events)

@@ -14,22 +14,22 @@ from __future__ import annotations
 
 import copy
 import enum
-from html import escape
 from pathlib import Path
 from typing import Callable
 
-from PySide6.QtCore import Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QColor, QFont
+import msgspec.structs
+from PySide6.QtCore import QTimer, QUrl, Signal
+from PySide6.QtGui import QFont
 from PySide6.QtWebEngineWidgets import QWebEngineView
-from PySide6.QtWidgets import (QFormLayout, QHBoxLayout, QLabel, QLineEdit, QListWidget,
-                               QListWidgetItem, QPlainTextEdit, QPushButton, QSplitter,
-                               QStackedWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit,
+                               QPushButton, QSplitter, QStackedWidget, QVBoxLayout, QWidget)
 
+from player.qt.steps_pane import StepsPane
 from recorder.privacy import Rules, RulesError, load_rules, masker_factory
 from recorder.paths import default_data_dir, replay_command
 from recorder.privacy.inpage import rrweb_options
-from recorder.bug import CONTEXT_KEY   # the session context's entry holding the bug
-from recorder.steps import Step, StepKind, StepsBuilder, steps
+from recorder.bug import CONTEXT_KEY, BugReport, from_context   # the context's bug entry
+from recorder.steps import Step, StepsBuilder, steps
 
 from .browser import RecordingBrowser
 
@@ -99,27 +99,13 @@ class RecordPage(QWidget):
         self.notes_edit = QPlainTextEdit(self)
         self.notes_edit.setPlaceholderText("Expected, actual, environment…")
         self.notes_edit.setMaximumHeight(110)
-        # The steps panel sits under the bug form while recording; once stored it becomes the
-        # player's first dev-tools tab, so the steps stay beside the replay at the player's
-        # full width, with the stored title and notes above them.
-        self.steps_panel = QWidget(self)
-        self.bug_summary = QLabel(self.steps_panel, wordWrap=True)
-        self.bug_summary.setTextFormat(Qt.TextFormat.RichText)
-        self.bug_summary.setContentsMargins(6, 6, 6, 6)
-        self.bug_summary.hide()
-        self.steps_label = QLabel(self.steps_panel)
-        self.steps_label.setFont(_bold(self.steps_label.font()))
-        self.steps_list = QListWidget(self.steps_panel)
-        self.steps_list.setWordWrap(True)
-        self.steps_list.setSpacing(2)
-        self.steps_list.itemActivated.connect(self._seek_to_step)
-        self.steps_list.itemClicked.connect(self._seek_to_step)
-        panel_layout = QVBoxLayout(self.steps_panel)
-        panel_layout.setContentsMargins(0, 0, 0, 0)
-        panel_layout.setSpacing(4)
-        panel_layout.addWidget(self.bug_summary)
-        panel_layout.addWidget(self.steps_label)
-        panel_layout.addWidget(self.steps_list, 1)
+        # The steps are listed under the bug form while recording; once stored, the player
+        # shows the stored report (title, notes, steps) as its first dev-tools tab, so the
+        # steps stay beside the replay at the player's full width.
+        self.steps_panel = StepsPane(self, empty_hint=(
+            "Press Record, then reproduce the bug: the pages you open, what you click and"
+            " type are listed here."))
+        self.steps_list = self.steps_panel.list
         # once stored, the bar says what was stored in place of the browser's controls
         self.stored_label = QLabel(self)
         self.stored_label.setFont(_bold(self.stored_label.font()))
@@ -196,7 +182,7 @@ class RecordPage(QWidget):
         self._builder = StepsBuilder()
         self._live_masker = masker_factory(self._rules)()
         self.steps = []
-        self._show_steps([])
+        self.steps_panel.show_steps([])
         if self.state is State.STORED:
             self.new_recording()
         self._set_state(State.RECORDING)
@@ -246,7 +232,7 @@ class RecordPage(QWidget):
 
     def _show_live_steps(self) -> None:
         if self.state is State.RECORDING:
-            self._show_steps(self._builder.steps())
+            self.steps_panel.show_steps(self._builder.steps())
 
     def context(self) -> dict:
         """What is stored with the session besides its events: the bug's title and notes."""
@@ -291,32 +277,26 @@ class RecordPage(QWidget):
 
     def _open_stored(self, sid: str) -> None:
         """The steps of the session as stored (after the privacy pass), and - unless the host
-        opens it itself - the session in the player, in place of the browser."""
+        opens it itself - the session in the player, in place of the browser, its report
+        (the title and notes as stored - the rules' detectors applied - and the steps) the
+        player's first tab."""
         from recorder.source import open_recording
 
         source = open_recording(sid, self.data_dir)
         self.steps = steps(source.events())
-        self._show_steps(self.steps)
+        self.steps_panel.show_steps(self.steps)
         if not self.open_in_player:
             source.close()
             return
         from player.qt.replay_widget import ReplayWidget
 
         self._drop_player()
-        self.player = ReplayWidget(source, self)
+        report = from_context(source.info.context if source.info else None) or BugReport()
+        self.player = ReplayWidget(source, self,
+                                   report=msgspec.structs.replace(report, steps=self.steps))
         self.stack.addWidget(self.player)
         self.stack.setCurrentWidget(self.player)
-        # the title and notes as stored (the rules' detectors applied), not as typed
-        bug = ((source.info.context or {}).get(CONTEXT_KEY) or {}) if source.info else {}
-        self.bug_summary.setText("<br>".join(
-            f"<b>{escape(v)}</b>" if k == "title" else escape(v).replace("\n", "<br>")
-            for k, v in bug.items()))
-        self.bug_summary.setVisible(bool(bug))
-        self.steps_label.hide()     # the tab says it
-        tabs = self.player.devtools
-        tabs.insertTab(0, self.steps_panel, f"Steps {len(self.steps)}" if self.steps else "Steps")
-        tabs.setCurrentIndex(0)
-        title = bug.get("title")
+        title = report.title
         self.stored_label.setText(f"Stored as session {sid[:8]}"
                                   + (f" — {title}" if title else ""))
         self.side.hide()
@@ -329,48 +309,17 @@ class RecordPage(QWidget):
         self.stack.setCurrentWidget(self.view)
         self.title_edit.clear()
         self.notes_edit.clear()
-        self._show_steps([])
+        self.steps_panel.show_steps([])
         self._set_state(State.BROWSING)
 
     def _drop_player(self) -> None:
         if self.player is not None:
             from player.qt.standalone import dispose
 
-            tabs = self.player.devtools
-            tabs.removeTab(tabs.indexOf(self.steps_panel))   # the panel is ours: take it back
-            self._side_layout.addWidget(self.steps_panel, 1)
-            self.steps_panel.show()   # a tab page not shown was hidden: it stays so when moved
-            self.bug_summary.hide()
-            self.steps_label.show()
             self.side.show()
             self.stack.removeWidget(self.player)
             dispose(self.player)
             self.player = None
-
-    # --- the steps list -------------------------------------------------------------------
-    def _show_steps(self, found: list[Step]) -> None:
-        self.steps_label.setText(f"Steps ({len(found)})" if found else "Steps")
-        self.steps_list.clear()
-        if not found:
-            hint = QListWidgetItem("Press Record, then reproduce the bug: the pages you open,"
-                                   " what you click and type are listed here.")
-            hint.setForeground(QColor("#888888"))
-            self.steps_list.addItem(hint)
-            return
-        for i, s in enumerate(found, 1):
-            line = f"{i}. {s.describe()}"
-            if s.selector and s.kind is not StepKind.NAVIGATE:
-                line += f"\n     {s.selector}"
-            item = QListWidgetItem(line)
-            item.setData(_STEP_ROLE, s.t)
-            item.setToolTip(f"at {s.t / 1000:.1f} s — click to see this moment in the player")
-            self.steps_list.addItem(item)
-        self.steps_list.scrollToBottom()
-
-    def _seek_to_step(self, item: QListWidgetItem) -> None:
-        t = item.data(_STEP_ROLE)
-        if self.player is not None and t is not None:
-            self.player.controller.seek(int(t))
 
     # --- state --------------------------------------------------------------------------------
     def _set_state(self, state: State) -> None:
@@ -411,9 +360,6 @@ class RecordPage(QWidget):
         self.view.deleteLater()     # the view, then the page, then its profile
         self.browser.close()
         QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
-
-
-_STEP_ROLE = int(Qt.ItemDataRole.UserRole) + 1   # a step item's time (ms)
 
 
 def _bold(f: QFont) -> QFont:

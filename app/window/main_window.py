@@ -266,7 +266,8 @@ class MainWindow(QMainWindow):
             return
         src = done.source
         try:
-            widget = ReplayWidget(src, replayer=done.replayer, session=done.session)
+            widget = ReplayWidget(src, replayer=done.replayer, session=done.session,
+                                  report=done.report)
         except Exception as exc:  # noqa: BLE001 - a recording the player cannot show
             done.close()
             self.report(" ".join(f"cannot play {o.name}: {exc}".split()))
@@ -280,6 +281,8 @@ class MainWindow(QMainWindow):
             title = _short_id(src.id) + (f" · {who}" if who else "")
             tip = f"Session {src.id}" + (f"\n{info.first_url}" if info.first_url else "")
         self.sessions.add_player(o.key, title, widget, src, tip)
+        if done.report is not None and done.report.at_ms is not None:
+            widget.seek(int(done.report.at_ms))   # a bug handed over opens on the bug
         widget.export_menu.exported.connect(lambda said: self.statusBar().showMessage(said, 10000))
         self.catch_drops(widget)
         widget.bridge.ready.connect(lambda: self.catch_drops(widget))  # the page's own view

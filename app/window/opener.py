@@ -40,6 +40,7 @@ class Opened:
     source: Any      # recorder.source.RecordingSource, masked as `replay play` masks it
     replayer: Any    # player.replayer.Replayer, its first frame in, its index under way
     session: Any     # player.qt.session_view.SessionView when indexed already, else None
+    report: Any = None   # recorder.bug.BugReport (its steps read) when it is a bug handed over
 
     def close(self) -> None:
         self.replayer.close()
@@ -87,6 +88,7 @@ class OpenJob(ThreadJob):
         cancelled)."""
         from player.qt.session_view import build_session_view
         from player.replayer import Replayer
+        from recorder.bug import shown_report
 
         from ..cli import UserError
         from ..commands._source import open_source
@@ -106,7 +108,7 @@ class OpenJob(ThreadJob):
         except BaseException:
             src.close()
             raise
-        done = Opened(src, replayer, None)
+        done = Opened(src, replayer, None, shown_report(src.info.context, src.events))
         if replayer.ready and not self.cancelled:   # a short recording, indexed whole
             self.progress.emit(f"Building the timeline of {opening.name}…")
             try:

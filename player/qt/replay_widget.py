@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 
 from player.links import moment_link
 from player.zoom import pane_below, pane_height, pane_width
+from recorder.bug import BugReport
 from recorder.format import no_gc
 from recorder.source import RecordingSource
 
@@ -30,6 +31,7 @@ from .playback import PlaybackController
 from .runtime_bridge import RuntimeBridge
 from .session_view import SessionView, build_session_view
 from .stage import ReplayStage
+from .steps_pane import StepsPane
 from .style import STYLESHEET
 from .timeline_widget import TimelineWidget
 
@@ -102,11 +104,13 @@ def _collect_and_hold() -> None:
 class ReplayWidget(QWidget):
     def __init__(self, source: Any, parent: QWidget | None = None, *, replayer: Any = None,
                  title: str | None = None, assets: Any = None,
-                 session: SessionView | None = None):
+                 session: SessionView | None = None, report: BugReport | None = None):
         """`assets`: key -> (bytes, mime) | None, serving `replay-asset:/a/KEY` URLs (assets
         stored with the recording); everything else the page asks for is blocked.
         `replayer` and `session` (its session view, when it is indexed whole) may come
-        made already, off the UI thread (the app opens recordings that way)."""
+        made already, off the UI thread (the app opens recordings that way). `report`: the
+        bug report the recording carries (`recorder.bug`, its steps read): shown as the
+        pane's first tab, "Steps", its rows and the bug's moment seeking there."""
         super().__init__(parent)
         from player.replayer import Replayer  # the rebuild (no Qt) — imported lazily
 
@@ -160,6 +164,14 @@ class ReplayWidget(QWidget):
             DevToolsPane(self.session, self, gradual=session is not None)
         self.controller = PlaybackController(self.replayer, self.session, self.stage,
                                              self.bridge, self)
+        self.steps_pane: StepsPane | None = None
+        if report is not None:
+            self.steps_pane = StepsPane()
+            self.steps_pane.show_report(report)
+            self.steps_pane.label.hide()   # its tab says "Steps N"
+            self.steps_pane.seekRequested.connect(self.controller.seek)
+            self._add_steps_tab(self.devtools)
+            self.devtools.setCurrentIndex(0)
 
         left = QWidget(self)
         lv = QVBoxLayout(left)
@@ -329,6 +341,9 @@ class ReplayWidget(QWidget):
         self._rows_for = None
         old = self.devtools
         tab = old.currentIndex()
+        if self.steps_pane is not None:   # the report's tab moves to the new pane, first
+            old.removeTab(old.indexOf(self.steps_pane))
+            self._add_steps_tab(pane)
         self.devtools = pane
         self.devtools.setCurrentIndex(tab)
         self.devtools.seekRequested.connect(self.controller.seek)
@@ -339,6 +354,9 @@ class ReplayWidget(QWidget):
         # its labels now carry counts ("Network 113"): wider than the reading pane's, they
         # were cut off behind the bar's scroll buttons until the window was resized
         self._split()
+
+    def _add_steps_tab(self, pane: PaneTabs) -> None:
+        pane.insertTab(0, self.steps_pane, self.steps_pane.tab_label)
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt)
         super().closeEvent(event)

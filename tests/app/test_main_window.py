@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QLabel, QPushButton
 
 from app.window.main_window import MainWindow
 from player.qt.replay_widget import ReplayWidget
+from player.qt.steps_pane import BUG_MOMENT_LINK, STEP_ROLE
 from recorder.store import Store
 
 
@@ -541,3 +542,35 @@ def test_coming_back_to_the_app_shows_what_other_processes_stored(window, data, 
     reread = window.browser.catalog
     assert reread is not catalog
     assert not window.catch_up() and window.browser.catalog is reread
+
+
+def test_a_bug_handed_over_opens_on_the_bug_with_its_steps(window, qtbot, tmp_path, data):
+    """A bundle a QA exported with its report, opened by the developer - as a file (File >
+    Open) and imported then opened from the list: the player opens on the bug's moment, its
+    first tab the report (title, "Bug at", notes) and the steps, each a seek (a QA's tryout:
+    it opened at 0:00 with the report only as rows of the Session tab)."""
+    bug = tmp_path / "bug.replay"
+    p = subprocess.run([sys.executable, "-m", "app", "--data", str(data), "export", "demo", "-o",
+                        str(bug), "--title", "Coupon does nothing", "--notes", "Seen twice",
+                        "--at", "30000"], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    p = subprocess.run([sys.executable, "-m", "app", "--data", str(data), "import", str(bug)],
+                       capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    sid = p.stdout.split()[0]
+    window.reload_sessions()
+    for open_it in (lambda: window.open_paths([bug]), lambda: window.open_session(sid)):
+        player = window.wait_opened(open_it())
+        assert isinstance(player, ReplayWidget)
+        player.wait_ready()
+        pane, tabs = player.steps_pane, player.devtools
+        assert pane is not None and tabs.currentWidget() is pane
+        assert pane.count > 3 and tabs.tabText(0) == f"Steps {pane.count}"
+        summary = pane.summary.text()
+        assert "Coupon does nothing" in summary and "Bug at 0:30.0" in summary and "Seen twice" in summary
+        assert player.current_ms() == 30000                  # opened on the bug
+        first = pane.list.item(0)
+        pane.list.itemClicked.emit(first)
+        assert player.current_ms() == min(int(first.data(STEP_ROLE)), player.controller.duration)
+        pane.summary.linkActivated.emit(BUG_MOMENT_LINK)
+        assert player.current_ms() == 30000

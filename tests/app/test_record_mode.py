@@ -143,9 +143,10 @@ def test_record_mode_records_clicks_and_typing_and_opens_the_session_with_its_st
     assert page.player is not None and page.stack.currentWidget() is page.player
     page.player.wait_ready()
     tabs = page.player.devtools
-    assert tabs.currentWidget() is page.steps_panel and tabs.tabText(0) == "Steps 8"
+    shown = page.player.steps_pane
+    assert tabs.currentWidget() is shown and tabs.tabText(0) == "Steps 8"
     # the title and notes shown as stored: the email in the notes is masked there too
-    summary = page.bug_summary.text()
+    summary = shown.summary.text()
     assert "Add to cart counts twice" in summary and "Seen by" in summary
     assert SECRET_EMAIL not in summary
     described = [s.describe() for s in page.steps]
@@ -162,12 +163,12 @@ def test_record_mode_records_clicks_and_typing_and_opens_the_session_with_its_st
     by_kind = {(s.kind, s.name): s for s in page.steps}
     assert by_kind[(StepKind.TYPE, "Search")].selector == "#search"
     assert by_kind[(StepKind.CLICK, "+ Add to cart")].selector == '[data-testid="add-red-shoes"]'
-    listed = [page.steps_list.item(i).text() for i in range(page.steps_list.count())]
+    listed = [shown.list.item(i).text() for i in range(shown.list.count())]
     assert listed[2].startswith('3. Type "red shoes" in "Search"') and "#search" in listed[2]
 
     # clicking a step shows that moment in the player
     typed_at = by_kind[(StepKind.TYPE, "Search")].t
-    page.steps_list.itemClicked.emit(page.steps_list.item(2))
+    shown.list.itemClicked.emit(shown.list.item(2))
     assert page.player.controller.time == int(min(typed_at, page.player.controller.duration))
 
     # stored under the rules, the email nowhere; title and notes stored with the session
@@ -205,12 +206,11 @@ def test_record_after_stop_records_again_on_the_same_page(qtbot, record_page, sh
             page.stop()
         ids.append(stored.args[0])
         assert [s.kind for s in page.steps] == [StepKind.NAVIGATE, StepKind.CLICK]
-        assert page.player is not None and page.steps_panel.isVisibleTo(page.player)
+        assert page.player is not None and page.player.steps_pane.isVisibleTo(page.player)
         page.new_recording()
-        # back beside the browser, the steps list with it (it had stayed hidden in the side
-        # panel once a player had shown it: only "Bug" left there)
+        # back beside the browser, the steps list with it
         assert page.player is None and page.steps_panel.isVisibleTo(page)
-        assert page.steps_list.isVisibleTo(page) and page.steps_label.isVisibleTo(page)
+        assert page.steps_list.isVisibleTo(page) and page.steps_panel.label.isVisibleTo(page)
     assert ids[0] != ids[1]   # two recordings, two sessions
 
 

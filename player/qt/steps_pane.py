@@ -1,0 +1,110 @@
+"""A bug report beside the replay: its title, its moment and notes, then the steps that led
+there (recorder.steps), each a row that shows its moment when clicked.
+
+One widget for both places steps are shown: record mode lists a recording's steps in it as
+they happen, and the player puts one as the first tab of its dev-tools pane for a session
+that carries a bug report (recorder.bug) - the developer who opens a handed-over bug sees
+what the QA saw when pressing Stop.
+"""
+from __future__ import annotations
+
+from html import escape
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
+
+from recorder.bug import BugReport
+from recorder.steps import Step, StepKind
+
+from .session_view import fmt_ms
+
+STEP_ROLE = int(Qt.ItemDataRole.UserRole) + 1   # a step item's time (ms)
+BUG_MOMENT_LINK = "#bug-moment"
+LINK_COLOR = "#8ab4f8"   # readable on the player's dark pane and on a light window alike
+
+
+class StepsPane(QWidget):
+    seekRequested = Signal(int)   # ms after the session's first event
+
+    def __init__(self, parent: QWidget | None = None, *, empty_hint: str = ""):
+        """`empty_hint`: what the list says while it has no step."""
+        super().__init__(parent)
+        self.setObjectName("stepsPane")
+        self.empty_hint = empty_hint
+        self.at_ms: float | None = None
+        self.count = 0   # steps shown
+        self.summary = QLabel(self, wordWrap=True)
+        self.summary.setTextFormat(Qt.TextFormat.RichText)
+        self.summary.setContentsMargins(6, 6, 6, 6)
+        self.summary.linkActivated.connect(self._link)
+        self.summary.hide()
+        self.label = QLabel(self)
+        bold = self.label.font()
+        bold.setBold(True)
+        self.label.setFont(bold)
+        self.list = QListWidget(self)
+        self.list.setWordWrap(True)
+        self.list.setSpacing(2)
+        self.list.itemActivated.connect(self._seek_to)
+        self.list.itemClicked.connect(self._seek_to)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(4)
+        lay.addWidget(self.summary)
+        lay.addWidget(self.label)
+        lay.addWidget(self.list, 1)
+        self.show_steps([])
+
+    @property
+    def tab_label(self) -> str:
+        return f"Steps {self.count}" if self.count else "Steps"
+
+    def show_report(self, report: BugReport | None) -> None:
+        """The report's title, moment (a link to it) and notes above the steps; the steps
+        are the report's own - `show_steps` for others."""
+        self.at_ms = report.at_ms if report is not None else None
+        parts = []
+        if report is not None and report.title:
+            parts.append(f"<b>{escape(report.title)}</b>")
+        if self.at_ms is not None:
+            parts.append(f'<a href="{BUG_MOMENT_LINK}" style="color: {LINK_COLOR}">Bug at'
+                         f' {fmt_ms(self.at_ms, precise=True)}</a> — click to see it')
+        if report is not None and report.notes:
+            parts.append(escape(report.notes).replace("\n", "<br>"))
+        self.summary.setText("<br>".join(parts))
+        self.summary.setVisible(bool(parts))
+        if report is not None:
+            self.show_steps(report.steps, follow=False)
+
+    def show_steps(self, found: list[Step], *, follow: bool = True) -> None:
+        """The steps, numbered, each with its selector; `follow`: scrolled to the last (a
+        list growing as a recording goes on), else to the first."""
+        self.count = len(found)
+        self.label.setText(f"Steps ({len(found)})" if found else "Steps")
+        self.list.clear()
+        if not found:
+            if self.empty_hint:
+                hint = QListWidgetItem(self.empty_hint)
+                hint.setForeground(QColor("#888888"))
+                self.list.addItem(hint)
+            return
+        for i, s in enumerate(found, 1):
+            line = f"{i}. {s.describe()}"
+            if s.selector and s.kind is not StepKind.NAVIGATE:
+                line += f"\n     {s.selector}"
+            item = QListWidgetItem(line)
+            item.setData(STEP_ROLE, s.t)
+            item.setToolTip(f"at {fmt_ms(s.t, precise=True)} — click to see this moment")
+            self.list.addItem(item)
+        if follow:
+            self.list.scrollToBottom()
+
+    def _seek_to(self, item: QListWidgetItem) -> None:
+        t = item.data(STEP_ROLE)
+        if t is not None:
+            self.seekRequested.emit(int(t))
+
+    def _link(self, href: str) -> None:
+        if href == BUG_MOMENT_LINK and self.at_ms is not None:
+            self.seekRequested.emit(int(self.at_ms))
