@@ -18,11 +18,11 @@ from pathlib import Path
 from typing import Callable
 
 import msgspec.structs
-from PySide6.QtCore import QTimer, QUrl, Signal
+from PySide6.QtCore import Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWebEngineWidgets import QWebEngineView
 from PySide6.QtWidgets import (QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit,
-                               QPushButton, QSplitter, QStackedWidget, QVBoxLayout, QWidget)
+                               QPushButton, QSizePolicy, QSplitter, QStackedWidget, QVBoxLayout, QWidget)
 
 from player.qt.steps_pane import StepsPane
 from recorder.privacy import Rules, RulesError, load_rules, masker_factory
@@ -35,6 +35,7 @@ from .browser import RecordingBrowser
 
 STEPS_REFRESH_MS = 150         # while recording, the steps list is redrawn at most this often
 BLANK = "about:blank"
+ERROR_PAGE_SCHEME = "chrome-error"   # Chromium's page for a load that failed
 SIDE_MIN_WIDTH = 300           # px: the bug form and the steps list
 
 
@@ -73,6 +74,7 @@ class RecordPage(QWidget):
         self.view = QWebEngineView(self)
         self.view.setPage(self.browser.page)
         self.view.urlChanged.connect(self._on_url_changed)
+        self.view.loadFinished.connect(self._on_load_finished)
 
         # -- the toolbar: back, reload, address, Record/Stop, status ------------------------
         self.back_button = QPushButton("◀", self, toolTip="Back")
@@ -86,7 +88,8 @@ class RecordPage(QWidget):
         self.record_button = QPushButton(self)
         self.record_button.setMinimumWidth(110)
         self.record_button.clicked.connect(self.toggle_recording)
-        self.status = QLabel(self)
+        self.status = QLabel(self, wordWrap=True)   # a long line (the replay command) wraps
+        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         bar = QHBoxLayout()
         bar.setContentsMargins(6, 6, 6, 6)
         for w in (self.back_button, self.reload_button):
@@ -109,6 +112,9 @@ class RecordPage(QWidget):
         # once stored, the bar says what was stored in place of the browser's controls
         self.stored_label = QLabel(self)
         self.stored_label.setFont(_bold(self.stored_label.font()))
+        # whatever the title's length, the bar takes the width it is given (a long title
+        # widened the window past the screen): the label is cut, its tooltip says it all
+        self.stored_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         bar.addWidget(self.stored_label, 1)
         self.new_button = QPushButton("New recording", self)
         self.new_button.clicked.connect(self.new_recording)
@@ -150,11 +156,20 @@ class RecordPage(QWidget):
             return
         q = QUrl.fromUserInput(text)
         self.address.setText(q.toString())
+        if self.state is State.BROWSING:   # what was said before (no address yet) is past
+            self._set_state(State.BROWSING)
         self.view.load(q)
 
     def _on_url_changed(self, url: QUrl) -> None:
-        if url.toString() != BLANK:
+        # Chromium's own error page (a site down, a typo) is not where the person is going:
+        # the address bar keeps what they typed, and the status line says what happened
+        if url.toString() != BLANK and url.scheme() != ERROR_PAGE_SCHEME:
             self.address.setText(url.toString())
+
+    def _on_load_finished(self, ok: bool) -> None:
+        if not ok:
+            self._say(f"Could not load {self.address.text()}: the site did not answer - check"
+                      " the address, or that its server is up.", error=True)
 
     # --- recording ----------------------------------------------------------------------------
     def toggle_recording(self) -> None:
@@ -299,6 +314,7 @@ class RecordPage(QWidget):
         title = report.title
         self.stored_label.setText(f"Stored as session {sid[:8]}"
                                   + (f" — {title}" if title else ""))
+        self.stored_label.setToolTip(f"Session {sid}" + (f"\n{title}" if title else ""))
         self.side.hide()
 
     def new_recording(self) -> None:

@@ -508,3 +508,35 @@ def test_closing_the_app_while_recording_stores_the_recording_first(qtbot, tmp_p
     with open_recording(stored.args[0], data) as src:
         assert [s.kind for s in steps(src.events())] == [StepKind.NAVIGATE, StepKind.CLICK]
         assert src.info.context[CONTEXT_KEY]["title"] == "Red shoes never reach the cart"
+
+
+def test_a_long_title_never_widens_the_window(qtbot, record_page, shop):
+    """Stored with a title of 300 characters, the bar above the player is cut, not the
+    window widened (it grew to 2,745 px on a 1,600 px screen: a QA's tryout)."""
+    page = record_page
+    page.resize(1024, 700)
+    page.title_edit.setText("The coupon field " * 18)
+    _recording(qtbot, page, shop.url("index.html"))
+    with qtbot.waitSignal(page.sessionRecorded, timeout=TIMEOUT_MS):
+        page.stop()
+    assert page.stored_label.text().startswith("Stored as session")
+    assert page.minimumSizeHint().width() <= 1024, page.minimumSizeHint()
+    assert "The coupon field" in page.stored_label.toolTip()
+
+
+def test_a_site_that_does_not_answer_is_said_and_the_address_kept(qtbot, record_page):
+    """A typo or a server that is down: the status line says so in red, and the address bar
+    keeps what was typed (it showed chrome-error://chromewebdata/); the earlier "type an
+    address first" is gone once one is typed."""
+    from replay_tools.intake import free_port
+
+    page = record_page
+    page.record()                                   # no address yet
+    assert "Type the address" in page.status.text()
+    url = f"http://127.0.0.1:{free_port()}/nothing-here.html"   # a port nobody listens on
+    with qtbot.waitSignal(page.view.loadFinished, timeout=TIMEOUT_MS) as loaded:
+        page.address.setText(url)
+        page.go()
+    assert loaded.args == [False]
+    assert page.address.text() == url
+    assert "Could not load" in page.status.text() and "Type the address" not in page.status.text()
