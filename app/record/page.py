@@ -309,6 +309,7 @@ class RecordPage(QWidget):
         report = from_context(source.info.context if source.info else None) or BugReport()
         self.player = ReplayWidget(source, self,
                                    report=msgspec.structs.replace(report, steps=self.steps))
+        self.player.export_menu.exported.connect(self._say)   # what was written, or not
         self.stack.addWidget(self.player)
         self.stack.setCurrentWidget(self.player)
         title = report.title

@@ -8,6 +8,7 @@ screen does not. Every format is the one `replay export` writes (the same functi
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any, Callable
 
@@ -34,6 +35,22 @@ FORMATS = {
 }
 # A clip skips the quiet stretches when the player does (its Skip inactivity box).
 WHOLE_ONLY = frozenset({"replay"})   # a bundle is the whole session (with the bug moment)
+
+
+class ExportCancelled(Exception):
+    """The person pressed Cancel while an export was being made: nothing was written."""
+
+
+def suggested_name(src: Any) -> str:
+    """A file name for an export of `src`: its bug's title where it has one ("Coupon does
+    nothing" -> coupon-does-nothing), else its session id."""
+    report = from_context(src.info.context if src.info else None)
+    title = re.sub(r"[^\w]+", "-", report.title.lower()).strip("-")[:MAX_NAME] \
+        if report is not None else ""
+    return title or str(src.id)
+
+
+MAX_NAME = 60   # characters of a title a file name keeps
 
 
 class ExportMenu(QMenu):
@@ -98,7 +115,7 @@ class ExportMenu(QMenu):
                                 f"{missing}: install it with {INSTALL_VIDEO}")
             return None
         if path is None:
-            suggested = f"{self.player.session_id}{FORMATS[fmt][1]}"
+            suggested = f"{suggested_name(src)}{FORMATS[fmt][1]}"
             chosen, _ = QFileDialog.getSaveFileName(self, "Export", suggested, FORMATS[fmt][2])
             if not chosen:
                 return None
@@ -111,8 +128,13 @@ class ExportMenu(QMenu):
         except (OSError, ValueError, TimeoutError) as exc:
             QMessageBox.warning(self.player, "Export failed", f"{out.name} was not written: {exc}")
             return None
+        except ExportCancelled:
+            self.exported.emit(f"Cancelled: {out.name} was not written")
+            return None
         what = FORMATS[fmt][0].rstrip("…")
-        self.exported.emit(f"{what} of session {self.player.session_id} written to {out}")
+        whole = " (the whole session: a bundle holds all of it; the range is for clips, HAR" \
+            " and scripts)" if fmt in WHOLE_ONLY and self.scope() is not None else ""
+        self.exported.emit(f"{what} of session {self.player.session_id} written to {out}{whole}")
         return out
 
     def _bundle(self, src, out: Path, _lo, _hi) -> None:
@@ -137,8 +159,7 @@ class ExportMenu(QMenu):
         def write(src, out: Path, lo, hi) -> None:
             whole = (0, int(self.player.replayer.duration_ms))
             start, end = (lo, hi) if lo is not None else whole
-            dialog = QProgressDialog(f"Painting {out.name}…", "", 0, 0, self.player)
-            dialog.setCancelButton(None)
+            dialog = QProgressDialog(f"Painting {out.name}…", "Cancel", 0, 0, self.player)
             dialog.setWindowModality(Qt.WindowModality.WindowModal)
             dialog.setMinimumDuration(300)
 
@@ -148,7 +169,12 @@ class ExportMenu(QMenu):
 
             try:
                 render_clip(src, out, fmt, start_ms=start, end_ms=end, progress=progress,
-                            skip_inactive=self.player.timeline.skip_box.isChecked())
+                            skip_inactive=self.player.timeline.skip_box.isChecked(),
+                            interrupted=dialog.wasCanceled)
+            except KeyboardInterrupt:   # how render_clip stops when asked (nothing written)
+                if dialog.wasCanceled():
+                    raise ExportCancelled from None
+                raise
             finally:
                 dialog.close()
         return write

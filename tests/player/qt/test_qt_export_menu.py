@@ -151,3 +151,42 @@ def test_without_pyav_the_video_entries_are_greyed_and_say_how_to_install(player
     assert menu.export("mp4", tmp_path / "x.mp4") is None
     assert said and INSTALL_VIDEO in said[0]
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_clip_can_be_cancelled_and_a_bundle_says_it_is_whole(player_widget, qtbot, tmp_path):
+    """The clip's progress dialog has a Cancel that stops it with nothing written (a long
+    clip locked the player until done); a bundle exported with a range selected says it
+    holds the whole session (it did, silently: a QA's tryout)."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QProgressDialog
+
+    menu = player_widget.export_menu
+    menu.bar.set_selection((0, 60_000))
+    player_widget.timeline.skip_box.setChecked(False)   # 601 frames: long enough to cancel
+
+    def cancel_once_painting() -> None:
+        dialog = player_widget.findChild(QProgressDialog)
+        if dialog is not None and dialog.value() > 2:
+            dialog.cancel()
+        else:
+            QTimer.singleShot(20, cancel_once_painting)
+    QTimer.singleShot(20, cancel_once_painting)
+    with qtbot.waitSignal(menu.exported, timeout=120_000) as said:
+        assert menu.export("gif", tmp_path / "long.gif") is None
+    assert said.args == ["Cancelled: long.gif was not written"]
+    assert list(tmp_path.iterdir()) == []
+    with qtbot.waitSignal(menu.exported) as said:
+        menu.export("replay", tmp_path / "bug.replay")
+    assert "the whole session: a bundle holds all of it" in said.args[0]
+
+
+def test_an_export_is_named_after_the_bugs_title(tmp_path):
+    from types import SimpleNamespace
+
+    from player.qt.export_menu import suggested_name
+
+    def src(context):
+        return SimpleNamespace(id="8dda0c07", info=SimpleNamespace(context=context))
+    assert suggested_name(src({"bug": {"title": "Coupon does nothing!"}})) == "coupon-does-nothing"
+    assert suggested_name(src({"bug": {"title": "???"}})) == "8dda0c07"
+    assert suggested_name(src(None)) == "8dda0c07"
