@@ -121,9 +121,10 @@ class TimeOrder:
         if self.back:
             many = self.back > 1
             log.warning("%s earlier than an event before %s (by up to %s ms): stored in the"
-                        " file's order, %s replay in that order (rrweb's player sorts by time)",
+                        " file's order, %s in that order (rrweb's player sorts by time)",
                         f"{self.back:,} events are" if many else "1 event is",
-                        "them" if many else "it", f"{self.most:,.0f}", "they" if many else "it")
+                        "them" if many else "it", f"{self.most:,.0f}",
+                        "they replay" if many else "it replays")
 
 
 class KnownTypes:

@@ -227,4 +227,4 @@ def test_import_says_when_events_are_out_of_time_order(tmp_path, demo_events):
         said = [ln for ln in p.stderr.splitlines() if "earlier than an event before" in ln]
         assert len(said) == (name == "shuffled"), p.stderr
         if said:
-            assert f"{back} events are earlier" in said[0] and "replay in that order" in said[0]
+            assert f"{back} events are earlier" in said[0] and "they replay in that order" in said[0]
