@@ -10,9 +10,11 @@ import argparse
 import sys
 from pathlib import Path
 
+from recorder.paths import make_data_folder
 from recorder.privacy import RULES_FILENAME, RulesError, load_rules
 from recorder.privacy.dryrun import dry_run
 from recorder.privacy.remask import remask_sessions
+from recorder.store import INDEX_FILE
 
 from ..cli import UserError
 from ..thumbnails import swept_after
@@ -93,6 +95,11 @@ def run(args: argparse.Namespace) -> int:
             active_rules(args.data)
         except RulesError as exc:
             raise UserError(f"{exc} - fix or remove it, then run mask --activate again") from None
+    if args.activate and args.all and not (args.data / INDEX_FILE).is_file():
+        # a privacy officer's first step, before any recording is stored: nothing to re-mask
+        print(f"no session is stored in {args.data} yet: nothing re-masked", file=sys.stderr)
+        _activate(args.data, rules)
+        return 0
     store = open_existing_store(args.data)
     try:
         ids = selected_ids(store, args, "re-mask")
@@ -126,7 +133,7 @@ def _activate(data: Path, rules) -> None:
 
     from recorder.privacy.history import save_rules
 
-    data.mkdir(parents=True, exist_ok=True)
+    make_data_folder(data)
     try:
         change = save_rules(data, rules, who=getpass.getuser(), based_on=None)
     except (RulesError, OSError) as exc:

@@ -332,3 +332,17 @@ def test_audit_names_the_user_a_session_keeps_and_does_not_say_none_of_email(tmp
     # once the user's sessions are erased, nothing of them is left to name
     assert run(capsys, "--data", data, "delete", "--user", "ada@example.com", "--yes")[0] == 0
     assert json.loads(run(capsys, "--data", data, "audit", "--all", "--json")[1]) == []
+
+
+def test_rules_are_activated_before_any_session_is_stored(tmp_path, capsys):
+    """A privacy officer's first step comes before the first import: `mask --activate --all`
+    on a data folder that does not exist yet makes it (its owner's alone) and activates the
+    rules, re-masking nothing; the first import is masked by them."""
+    data = tmp_path / "new" / "data"
+    rules = tmp_path / "strict.toml"
+    rules.write_text('version = 1\n[[rule]]\nselector = ".bio"\nlevel = "hidden"\n')
+    rc, out, err = run(capsys, "--data", data, "mask", "--rules", rules, "--activate", "--all")
+    assert rc == 0 and "nothing re-masked" in err and "revision 1" in out, (out, err)
+    assert (data / "rules.toml").is_file() and (data.stat().st_mode & 0o077) == 0
+    rc, _, _ = run(capsys, "--data", data, "import", write_recording(tmp_path))
+    assert rc == 0 and "Ada Lovelace" not in stored_text(data)
