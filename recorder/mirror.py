@@ -32,6 +32,12 @@ _MODELLED_KEYS = frozenset(
     {"type", "id", "tagName", "attributes", "childNodes", "isSVG", "textContent", "isStyle",
      "name", "publicId", "systemId"}
 )
+# A serialized node with more keys than these may carry some the mirror does not model (kept
+# in `extra`): a text node has three (type, id, textContent), an element four (and its
+# children). A shadow root's text node - `{type, id, textContent, isShadow}` - lost its flag
+# when text was held to the element's count, and replayed outside its shadow root.
+_TEXT_KEYS = 3
+_ELEMENT_KEYS = 4
 
 
 class Node:
@@ -228,7 +234,7 @@ class Mirror:
             else:
                 self.warnings["unknown node type"] += 1
                 continue
-            if len(s) > 4:
+            if len(s) > (_TEXT_KEYS if ntype in _TEXTLIKE else _ELEMENT_KEYS):
                 extra = {k: v for k, v in s.items() if k not in _MODELLED_KEYS}
                 if extra:
                     n.extra = extra
@@ -387,7 +393,7 @@ class Mirror:
             tc = sn.get("textContent")
             n = Node(nid, ntype, None, None, tc if type(tc) is str or isinstance(tc, str)
                      else "", pid, False, bool(sn.get("isStyle")))
-            if len(sn) > 4:
+            if len(sn) > _TEXT_KEYS:   # a shadow root's text: `isShadow` beside the three
                 extra = {k: v for k, v in sn.items() if k not in _MODELLED_KEYS}
                 if extra:
                     n.extra = extra

@@ -160,3 +160,29 @@ def test_media_state_is_the_snapshots_then_what_media_events_changed():
     assert r.frame_at(10)["media"] == {"5": {"currentTime": 4.5, "playbackRate": 1.5,
                                              "muted": True, "paused": True}}
     assert [(o["k"], o.get("paused")) for o in r.ops_between(5, 10)] == [("media", True)]
+
+
+def test_a_shadow_roots_own_text_stays_in_it_from_the_snapshot_and_from_a_mutation():
+    """A text node directly in a shadow root - `{type, id, textContent, isShadow}`, the space
+    between `<b>` and `<button>` - is the shadow root's, not the host's light DOM (where it
+    showed nowhere: "Shadow textShadow btn", a QA's tryout); added later, too."""
+    doc = {"type": 0, "id": 1, "childNodes": [
+        {"type": 2, "id": 2, "tagName": "html", "attributes": {}, "childNodes": [
+            {"type": 2, "id": 3, "tagName": "body", "attributes": {}, "childNodes": [
+                {"type": 2, "id": 4, "tagName": "my-widget", "attributes": {"id": "host"},
+                 "isShadowHost": True, "childNodes": [
+                     {"type": 2, "id": 5, "tagName": "b", "attributes": {}, "isShadow": True,
+                      "childNodes": [{"type": 3, "id": 6, "textContent": "Shadow text"}]},
+                     {"type": 3, "id": 7, "textContent": " ", "isShadow": True},
+                     {"type": 2, "id": 8, "tagName": "button", "attributes": {}, "isShadow": True,
+                      "childNodes": [{"type": 3, "id": 9, "textContent": "Shadow btn"}]}]}]}]}]}
+    added = {"type": 3, "timestamp": S + 10, "data": {"source": 0, "texts": [], "attributes": [],
+             "removes": [], "adds": [{"parentId": 4, "nextId": None, "node": {
+                 "type": 3, "id": 10, "textContent": " (added)", "isShadow": True}}]}}
+    r = Replayer([{"type": 2, "data": {"node": doc}, "timestamp": S}, added])
+    for t, texts in ((0, ["Shadow text", " ", "Shadow btn"]),
+                     (10, ["Shadow text", " ", "Shadow btn", " (added)"])):
+        tpl = lxml.html.document_fromstring(r.document_at(t)).get_element_by_id("host")[0]
+        assert tpl.tag == "template"
+        assert [tpl[0].text, tpl[0].tail, tpl[1].text, tpl[1].tail or None][:len(texts)] == texts
+        assert not (tpl.tail or "").strip()   # nothing of it left in the light DOM
