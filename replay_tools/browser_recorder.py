@@ -362,9 +362,13 @@ class BrowserRecorder:
         return w if w is not None else self.view
 
     def _rect(self, selector: str) -> dict:
+        """The element's box; `host >>> inner` reaches into a host's open shadow root."""
         sel = json.dumps(selector)
         r = self.eval(
-            "(function(){var el=document.querySelector(%s); if(!el) return null;"
+            "(function(){var parts=%s.split(' >>> '), el=document.querySelector(parts[0]);"
+            " for (var i = 1; el && i < parts.length; i++)"
+            "   el = el.shadowRoot && el.shadowRoot.querySelector(parts[i]);"
+            " if(!el) return null;"
             "el.scrollIntoView({block:'nearest', inline:'nearest'});"
             "var r=el.getBoundingClientRect(); return {x:r.left, y:r.top, w:r.width, h:r.height};})()"
             % sel)

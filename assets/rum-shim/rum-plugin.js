@@ -350,8 +350,10 @@
     return parts.join(" > ");
   }
   doc.addEventListener("click", function (ev) {
-    var el = ev.target && ev.target.nodeType === 1 ? ev.target : ev.target && ev.target.parentElement;
-    if (!el) return;
+    // what was clicked, inside an open shadow root too (the event's target here is its host)
+    var t = ev.composedPath ? ev.composedPath()[0] || ev.target : ev.target;
+    var el = t && t.nodeType === 1 ? t : t && t.parentElement || ev.target;
+    if (!el || el.nodeType !== 1) return;
     // a click no pointer made (a key's, a script's: detail 0 at 0, 0) has no position
     var placed = ev.detail !== 0 || ev.clientX || ev.clientY;
     var c = {date: now(), perf: perf.now(), x: placed ? ev.clientX : null, y: placed ? ev.clientY : null, name: targetName(el),
@@ -377,16 +379,39 @@
   // Page activity for dead clicks: DOM changes, scrolling, navigation (requests bump too).
   // A recorder whose own MutationObserver sees every change of the page reports them
   // instead (ReplayRum.recorderWatchesDom): each change then makes one record, not two.
+  // Shadow roots are watched too, as the page attaches them (and, once parsed, the
+  // declarative ones and any attached before): a document's observer does not see into them.
   var domWatch = null, domByRecorder = false;
+  var DOM_CHANGES = {subtree: true, childList: true, attributes: true, characterData: true};
+  function watchRoot(root) {
+    if (domWatch && root) try { domWatch.observe(root, DOM_CHANGES); } catch (e) { /* gone */ }
+  }
+  function watchShadowRoots() {
+    if (!domWatch) return;
+    var all = doc.querySelectorAll("*");
+    for (var i = 0; i < all.length; i++) if (all[i].shadowRoot) watchRoot(all[i].shadowRoot);
+  }
   function watchDom() {
     if (domWatch || domByRecorder) return;
     try {
       var mo = new win.MutationObserver(bump);
-      mo.observe(doc, {subtree: true, childList: true, attributes: true, characterData: true});
+      mo.observe(doc, DOM_CHANGES);
       domWatch = mo;
     } catch (e) { /* no DOM yet */ }
   }
+  var attachShadow = win.Element && win.Element.prototype.attachShadow;
+  if (attachShadow) {
+    try {
+      win.Element.prototype.attachShadow = function () {
+        var root = attachShadow.apply(this, arguments);
+        watchRoot(root);
+        return root;
+      };
+    } catch (e) { /* a frozen prototype: its roots go unwatched */ }
+  }
   if (doc.documentElement) watchDom(); else doc.addEventListener("readystatechange", watchDom, {once: true});
+  if (doc.readyState === "loading") doc.addEventListener("DOMContentLoaded", watchShadowRoots, {once: true});
+  else watchShadowRoots();
   win.addEventListener("scroll", bump, true);
   win.addEventListener("pagehide", function () { bump(); flush(); });
 
@@ -416,7 +441,7 @@
     recorderWatchesDom: function (on) {
       domByRecorder = !!on;
       if (domByRecorder && domWatch) { domWatch.disconnect(); domWatch = null; }
-      if (!domByRecorder && doc.documentElement) watchDom();
+      if (!domByRecorder && doc.documentElement) { watchDom(); watchShadowRoots(); }
       return bump;
     },
     getRecordPlugin: function () {

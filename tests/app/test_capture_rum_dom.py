@@ -74,3 +74,20 @@ def test_a_route_change_and_changes_taken_early_are_not_dead_clicks(qapp, server
               and e["data"]["plugin"] == "replay/rum@1" and e["data"]["payload"].get("type") == "action"
               and e["data"]["payload"]["action"]["target"]["name"] == "Search"]
     assert len(search) == 1 and "position" not in search[0], search
+
+
+@pytest.mark.parametrize("recorder", ["rrweb", "capture"])
+def test_a_click_that_changes_a_shadow_root_is_not_dead(qapp, server, recorder):
+    """A button inside a component's shadow root that changes only text there, whether the
+    root was attached by script or by the parser (declarative): not a dead click - with
+    rrweb, as record mode records, the RUM plugin's own observer watches shadow roots too (it
+    watched the document alone: a QA's tryout); one that changes nothing still is. Each is
+    named by the button clicked, not by its host (`my-widget` named both widgets' clicks)."""
+    rec = record_page(server.url("shadow-click.html"), [
+        Wait(300), Click("#scripted >>> #btn"), Wait(RUM_DECIDES_MS),
+        Click("#declarative >>> #d-btn"), Wait(RUM_DECIDES_MS),
+        Click("#inert >>> #btn"), Wait(RUM_DECIDES_MS)], recorder=recorder)
+    clicks = _clicks(rec)
+    assert "dead_click" not in clicks["Shadow button"], clicks
+    assert "dead_click" not in clicks["Card button"], clicks
+    assert clicks["Inert button"] == ["dead_click"], clicks
