@@ -29,6 +29,51 @@
   // scrubs its echoes itself.
   var typed = [], lastTyped = new WeakMap(), recording = false;
 
+  /* The page's console before rrweb's console plugin takes over. rrweb starts at
+   * DOMContentLoaded, so the lines of a page's first scripts - on every page a recording
+   * goes to - were lost, and a load-time console.error or uncaught error was in the Errors
+   * tab (the RUM plugin's) but not the Console. From the document's start they are kept
+   * here, each at its own time, and sent as the console plugin's events right after the
+   * page's snapshot (as capture.js sends its own early lines); then the plugin records. */
+  var early = [], earlyOn = !CAPTURE, EARLY_MAX = 200, ARG_MAX = 1000;
+  function earlyArg(a) {   // an argument as the console plugin writes one: JSON text
+    try {
+      if (a instanceof Error) return JSON.stringify(String(a.stack || a.name + ": " + a.message));
+      if (a === undefined) return "undefined";
+      if (typeof a === "function") return JSON.stringify("function " + (a.name || "anonymous"));
+      if (a && a.nodeType) return JSON.stringify("<" + String(a.nodeName).toLowerCase() + ">");
+      var text = JSON.stringify(a);
+      return text === undefined ? JSON.stringify(String(a)) : text.slice(0, ARG_MAX);
+    } catch (e) { return JSON.stringify(String(a)); }
+  }
+  function keepEarly(level, args) {
+    if (earlyOn && recording && early.length < EARLY_MAX) {
+      early.push({level: level, payload: args, at: now()});
+    }
+  }
+  if (earlyOn && win.console) {
+    ["log", "info", "warn", "error", "debug"].forEach(function (level) {
+      var orig = win.console[level];
+      if (typeof orig !== "function") return;
+      win.console[level] = function () {
+        try { if (earlyOn) keepEarly(level, [].map.call(arguments, earlyArg)); } catch (e) { /* never the page's */ }
+        return orig.apply(this, arguments);
+      };
+    });
+    win.addEventListener("error", function (ev) {   // as the plugin words an uncaught error
+      if (earlyOn && ev && typeof ev.message === "string") keepEarly("error", [JSON.stringify(ev.message)]);
+    });
+  }
+  function sendEarly(emit) {
+    earlyOn = false;
+    var lines = early;
+    early = [];
+    lines.forEach(function (e) {
+      emit({type: 6, timestamp: e.at, data: {plugin: "rrweb/console@1",
+            payload: {level: e.level, trace: [], payload: e.payload}}});
+    });
+  }
+
   function send() {
     flushQueued = false;
     if (!bridge || (!pending.length && !typed.length)) return;
@@ -223,6 +268,7 @@
       pending.push(event); queueSend();
       if (win.__replayIntake) win.__replayIntake.push(event);   // intake-sender.js, if injected
       if (boxes) boxes.recorded(event);
+      if (earlyOn && event.type === 2) sendEarly(emit);   // the console plugin starts now
     };
     options.plugins = [win.rrwebPluginConsoleRecord.getRecordConsolePlugin(
                          {level: ["info", "log", "warn", "error", "debug"], lengthThreshold: 1000}),

@@ -543,3 +543,33 @@ def test_a_site_that_does_not_answer_is_said_and_the_address_kept(qtbot, record_
     assert loaded.args == [False]
     assert page.address.text() == url
     assert "Could not load" in page.status.text() and "Type the address" not in page.status.text()
+
+
+def test_the_console_of_a_pages_first_scripts_is_recorded(qtbot, record_page, shop):
+    """A page the recording goes to logs while it loads (head and body scripts, an Error
+    beside words, an uncaught error): rrweb's console plugin starts at DOMContentLoaded and
+    missed them all - the Errors tab had the RUM plugin's reports, the Console tab nothing
+    (a QA's tryout). Each line once, at its own time, after the page's snapshot; each error
+    once."""
+    from tests.app.test_capture_intake import PAGES
+
+    page = record_page
+    hand = _recording(qtbot, page, shop.url("index.html"))
+    with PageServer(PAGES) as pages:
+        page.go(pages.url("early-console.html"))
+        hand.wait_ready()
+        qtbot.waitUntil(lambda: "D: after load" in json.dumps(page.browser.events),
+                        timeout=TIMEOUT_MS)
+        with qtbot.waitSignal(page.sessionRecorded, timeout=TIMEOUT_MS) as stored:
+            page.stop()
+    with open_recording(stored.args[0], page.data_dir) as src:
+        s = read(list(src.events()))
+    lines = [(c.level, c.message) for c in s.console]
+    assert [m for _, m in lines if m[:2] in ("A:", "B:", "C:", "D:")] == [
+        "A: head script", 'B: a warning {"n": 1}', lines[2][1], "D: after load"], lines
+    assert lines[2][1].startswith("C: failed on load Error: disk full")
+    assert any("Uncaught ReferenceError: notDefinedOnLoad" in m for _, m in lines), lines
+    errors = {e.message: sorted(e.reported_by) for e in s.errors}
+    assert errors.get("C: failed on load disk full") == ["console", "rum"], errors
+    uncaught = [r for m, r in errors.items() if "notDefinedOnLoad" in m]
+    assert uncaught == [["console", "rum"]], errors
