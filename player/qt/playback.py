@@ -9,6 +9,7 @@ stretch passes in about SKIP_MS.
 """
 from __future__ import annotations
 
+import math
 import time
 from typing import Any
 
@@ -191,7 +192,7 @@ class PlaybackController(QObject):
 
     # --- seeking ---------------------------------------------------------------------------
     def seek(self, t: int, force_frame: bool = False) -> None:
-        t = int(min(max(0, t), self.duration))
+        t = min(max(0, math.ceil(t)), self.duration)   # a fraction of a ms: what happened in it
         if not self.bridge.is_ready:
             self.time = t
             return

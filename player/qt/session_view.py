@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as _dt
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -92,11 +93,23 @@ class SessionView:
         return self.pages[max(0, i - 1)][1]
 
     def next_error(self, t: int) -> int | None:
-        """The next error's time after `t` (the error, not the error click just before it:
-        there the error's row is still ahead, dimmed)."""
-        times = sorted(m.t for m in self.markers if m.kind == "error")
+        """The moment of the next error after `t` as shown (`error_moment`: the error, not
+        the error click just before it, where its row is still ahead, dimmed)."""
+        times = sorted(error_moment(m.t) for m in self.markers if m.kind == "error")
         i = bisect.bisect_right(times, t)
         return times[i] if i < len(times) else None
+
+
+# An error is reported as it is thrown; what its task changed on the page is recorded just
+# after (rrweb's mutation observer calls back once the task has ended, capture.js's by the
+# next frame): 34 ms later in a QA's recording, whose jump to the error showed the page
+# before it. An error's moment, as the player shows it, is that much after its report.
+ERROR_SETTLE_MS = 100
+
+
+def error_moment(t: float) -> int:
+    """Where the player shows the error reported at `t`: what its task changed included."""
+    return math.ceil(t) + ERROR_SETTLE_MS
 
 
 def _time(row: tuple) -> int:

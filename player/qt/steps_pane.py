@@ -8,6 +8,7 @@ what the QA saw when pressing Stop.
 """
 from __future__ import annotations
 
+import math
 from html import escape
 
 from PySide6.QtCore import Qt, Signal
@@ -103,8 +104,8 @@ class StepsPane(QWidget):
     def _seek_to(self, item: QListWidgetItem) -> None:
         t = item.data(STEP_ROLE)
         if t is not None:
-            self.seekRequested.emit(int(t))
+            self.seekRequested.emit(math.ceil(t))
 
     def _link(self, href: str) -> None:
         if href == BUG_MOMENT_LINK and self.at_ms is not None:
-            self.seekRequested.emit(int(self.at_ms))
+            self.seekRequested.emit(math.ceil(self.at_ms))

@@ -6,6 +6,7 @@ seeks the player there and shows the row's details (stack, request) underneath.
 """
 from __future__ import annotations
 
+import math
 from typing import Callable
 from urllib.parse import urlsplit
 
@@ -18,7 +19,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeade
 
 from recorder.semantics import error_origin
 
-from ..session_view import SessionView, fmt_ms
+from ..session_view import SessionView, error_moment, fmt_ms
 from .models import (LEVEL_COLOURS, ROW_ROLE, TIME_ROLE, Column, RowsFilter, TimedRowsModel,
                      columns_to_hide, time_column)
 
@@ -167,10 +168,13 @@ class RowsTab(QWidget):
     def __init__(self, columns: list[Column], rows: list[dict], *,
                  details: Callable[[dict], str] | None = None, timed: bool = True,
                  placeholder: str = "Filter", empty: str = "", gradual: bool = False,
-                 parent=None):
+                 moment: Callable[[float], int] = math.ceil, parent=None):
         """`empty`: what the tab would show, said when the recording has none of it.
-        `gradual`: the rows are added by `fill_step` calls (a chunk at a time), not now."""
+        `gradual`: the rows are added by `fill_step` calls (a chunk at a time), not now.
+        `moment`: where a row's time is shown (a fraction of a ms rounds up: the row is
+        reached there, not dimmed; an error's moment includes what its task changed)."""
         super().__init__(parent)
+        self.moment = moment
         self.model = TimedRowsModel(columns, None if gradual else rows, self, timed=timed)
         self.pending: list[dict] = self.model.ordered(rows) if gradual else []
         self._next = 0                      # pending[:_next] are in the model
@@ -306,7 +310,7 @@ class RowsTab(QWidget):
             self.detail.setPlainText(self.details_fn(row))
             self.detail.show()
         if self.model.timed:
-            self.seekRequested.emit(int(index.data(TIME_ROLE)))
+            self.seekRequested.emit(self.moment(index.data(TIME_ROLE)))
 
     def set_time(self, t: int) -> None:
         before = self.model.current_row()
@@ -485,7 +489,7 @@ class DevToolsPane(PaneTabs):
                                Column("Last seen", "last_t", lambda v: fmt_ms(v or 0, precise=True), 72,
                                       Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)],
                               sv.errors, details=_error_details, placeholder="Filter errors",
-                              empty=empty("errors"), gradual=gradual)
+                              empty=empty("errors"), gradual=gradual, moment=error_moment)
 
         origin = _origin([v.get("url") for v in sv.views] + [r.get("url") for r in sv.network])
         shorten = (lambda u: short_url(u, origin))

@@ -8,7 +8,7 @@ from PySide6.QtCore import QPoint, Qt
 
 from player.qt.devtools.models import CURRENT_BG, FUTURE
 from player.qt.devtools.pane import READING, DevToolsPane, rating
-from player.qt.session_view import build_session_view, fmt_ms
+from player.qt.session_view import build_session_view, error_moment, fmt_ms
 from player.qt.timeline_widget import TimelineBar
 from player.replayer import Replayer
 from replay_tools.generator import generate_session
@@ -264,4 +264,37 @@ def test_next_error_lands_on_the_error_not_the_click_before_it():
     t, landed = -1, []
     while (t := sv.next_error(t)) is not None:
         landed.append(t)
-    assert landed == errors
+    assert landed == [error_moment(e) for e in errors]
+
+
+def test_an_errors_moment_shows_what_its_task_changed_and_its_row_reached(qtbot):
+    """An error is reported as it is thrown (at a fraction of a ms), what its task changed is
+    recorded 34 ms later: E and the Errors tab land after both - the page as the person saw
+    it, the error's row reached, not dimmed (a QA's tryout: "got 500" where the page said
+    "applying...")."""
+    T = 1_700_000_000_000
+    el = lambda i, tag, kids=(): {"type": 2, "id": i, "tagName": tag, "attributes": {"id": tag},  # noqa: E731
+                                  "childNodes": list(kids)}
+    doc = {"type": 0, "id": 1, "childNodes": [el(2, "html", [el(3, "body", [
+        el(4, "output", [{"type": 3, "id": 5, "textContent": "got 500"}])])])]}
+    events = [{"type": 4, "timestamp": T, "data": {"href": "https://x.test/", "width": 800, "height": 600}},
+              {"type": 2, "timestamp": T + 1, "data": {"node": doc, "initialOffset": {"left": 0, "top": 0}}},
+              {"type": 6, "timestamp": T + 1000, "data": {"plugin": "replay/rum@1", "payload": {
+                  "type": "error", "date": T + 1000.4, "error": {
+                      "message": "x is null", "type": "TypeError", "source": "source"}}}},
+              {"type": 3, "timestamp": T + 1034, "data": {"source": 0, "texts": [
+                  {"id": 5, "value": "applying..."}], "attributes": [], "removes": [], "adds": []}},
+              {"type": 3, "timestamp": T + 5000, "data": {"source": 1, "positions": [
+                  {"x": 1, "y": 1, "id": 3, "timeOffset": 0}]}}]
+    r = Replayer(events)
+    sv = build_session_view(r)
+    t = sv.next_error(0)
+    assert "applying..." in r.document_at(t) and "got 500" in r.document_at(1000)
+    pane = DevToolsPane(sv)
+    qtbot.addWidget(pane)
+    asked = []
+    pane.errors.seekRequested.connect(asked.append)
+    pane.errors._clicked(pane.errors.proxy.index(0, 0))
+    assert asked == [t]
+    pane.errors.set_time(t)
+    assert pane.errors.model.current_row() == 0
