@@ -15,7 +15,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QFileSystemWatcher, Qt, QTimer, Signal
 from PySide6.QtGui import QTextCursor, QTextOption
 from PySide6.QtWidgets import (
     QAbstractItemView, QBoxLayout, QCheckBox, QComboBox, QFileDialog, QFormLayout, QGroupBox,
@@ -396,6 +396,11 @@ class PrivacyWorkspace(QWidget):
         self.form.changed.connect(self._edited)
         self.save_button.clicked.connect(self.save)
         self.reload_button.clicked.connect(self.reload)
+        # the active rules replaced from elsewhere (`replay mask --activate`, another window):
+        # the folder's entries change (the file is renamed into place), and so the page knows
+        self._rules_seen: tuple[int, int] | None = None
+        self._watcher = QFileSystemWatcher(self)
+        self._watcher.directoryChanged.connect(lambda _path: self.check_rules_file())
         self.reload()   # (the rules, then the stored sessions, the newest previewed)
 
     # --- tabs ---------------------------------------------------------------------------
@@ -504,6 +509,9 @@ class PrivacyWorkspace(QWidget):
             self._say(f"{exc} - fix the file; the form shows the built-in default", error=True)
             rules = Rules.default()
         self.base_revision = rules.revision
+        self._rules_seen = self._rules_file_state()
+        if self.data_dir.is_dir() and not self._watcher.directories():
+            self._watcher.addPath(str(self.data_dir))
         self.form.set_rules(rules)
         self._dirty = False
         self._dry_rules = None
@@ -512,6 +520,35 @@ class PrivacyWorkspace(QWidget):
         self._load_history()
         self.sessions_changed()
         self.refresh_preview()
+
+    def _rules_file_state(self) -> tuple[int, int] | None:
+        try:
+            st = (self.data_dir / RULES_FILENAME).stat()
+        except OSError:
+            return None
+        return st.st_mtime_ns, st.st_size
+
+    def check_rules_file(self) -> None:
+        """The active rules file changed since the page read it: shown now, unless the form
+        holds edits (then said: Reload shows them, Save would be refused as out of date)."""
+        state = self._rules_file_state()
+        if state == self._rules_seen:
+            return
+        try:
+            revision = active_rules(self.data_dir).revision
+        except RulesError:
+            revision = None
+        if self._dirty:
+            self._rules_seen = state
+            self._say(f"the active rules were replaced elsewhere (revision {revision}): Reload"
+                      " shows them, and drops your edits", error=True)
+            return
+        self.reload()
+        self._say(f"the active rules were replaced elsewhere: revision {revision} shown")
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt)
+        super().showEvent(event)
+        self.check_rules_file()   # changed while another page was on show
 
     def _update_title(self) -> None:
         star = " (edited)" if self._dirty else ""
@@ -588,6 +625,8 @@ class PrivacyWorkspace(QWidget):
         subject = self.subject
         self._load_sessions(keep=None if subject is None else
                             subject.label if subject.stored else "")
+        if subject is not None and not subject.stored:   # the file previewed stays named
+            self._name_file(subject.label)
 
     def _load_sessions(self, keep: str | None = None) -> None:
         """The stored sessions in the box; the newest opened, unless `keep` (a session id
@@ -649,12 +688,17 @@ class PrivacyWorkspace(QWidget):
             problem = f"cannot preview {path.name}: {said}"
             self._say(problem, error=True)
             return problem
-        self.session_combo.blockSignals(True)
-        self.session_combo.insertItem(0, f"file: {path.name}", None)
-        self.session_combo.setCurrentIndex(0)
-        self.session_combo.blockSignals(False)
+        self._name_file(path.name)
         self._set_subject(Subject(path.name, events, stored=False))
         return None
+
+    def _name_file(self, name: str) -> None:
+        """The box names the file previewed, first (a stored session's name beside a file's
+        unmasked content would say the store holds it)."""
+        self.session_combo.blockSignals(True)
+        self.session_combo.insertItem(0, f"file: {name}", None)
+        self.session_combo.setCurrentIndex(0)
+        self.session_combo.blockSignals(False)
 
     def _set_subject(self, subject: Subject) -> None:
         self.subject = subject

@@ -478,3 +478,39 @@ def test_a_screenshot_of_the_dry_run_or_audit_tab_shows_them_run(qtbot, tmp_path
     finally:
         dispose(w)
     assert sorted((p, p.stat().st_mtime_ns) for p in data.rglob("*") if p.is_file()) == before
+
+
+def test_rules_activated_elsewhere_are_shown_or_said(qtbot, tmp_path, workspace):
+    """`replay mask --activate` while the page is open: it showed the old revision, and
+    previewed, dry-ran and refused to apply with it (a privacy officer's tryout). Unedited,
+    the page shows the new rules; with edits, it says so."""
+    from app.cli import main as cli
+
+    data = tmp_path / "data"
+    store_with(data)
+    w = workspace(data)
+    other = tmp_path / "other.toml"
+    other.write_text('version = 1\n[[rule]]\nselector = ".who"\nlevel = "hidden"\n')
+    assert cli(["--data", str(data), "mask", "--all", "--rules", str(other), "--activate"]) == 0
+    qtbot.waitUntil(lambda: w.base_revision == 1, timeout=10_000)
+    assert "revision 1" in w.title.text() and "replaced elsewhere" in w.status.text()
+    assert [(r.selector, r.level) for r in w.form.rules().rules] == [(".who", Level.HIDDEN)]
+    type_rule(qtbot, w, ".address", Level.MASK)      # edits, then another activation
+    other.write_text('version = 1\n[[rule]]\nselector = ".who"\nlevel = "mask"\n')
+    assert cli(["--data", str(data), "mask", "--all", "--rules", str(other), "--activate"]) == 0
+    qtbot.waitUntil(lambda: "Reload shows them" in w.status.text(), timeout=10_000)
+    assert w.base_revision == 1                       # the edits stay until Reload
+
+
+def test_a_file_previewed_stays_named_when_the_store_changes(qtbot, tmp_path, workspace):
+    """A file shown unmasked, then a session stored from elsewhere: the box named that
+    session beside the file's unmasked content (a privacy officer's tryout)."""
+    data = tmp_path / "data"
+    store_with(data)
+    rec = tmp_path / "raw.json"
+    rec.write_text(json.dumps(account_recording()))
+    w = workspace(data)
+    w.open_file(rec)
+    store_with(data)
+    w.sessions_changed()
+    assert w.session_combo.currentText() == "file: raw.json" and not w.subject.stored
