@@ -2,7 +2,10 @@
 selector rule with its line, page markup, always-masked fields, detectors) and per kind."""
 from __future__ import annotations
 
+import pytest
+
 from recorder.privacy import parse_rules
+from recorder.privacy.masker import mask_session
 from recorder.privacy.dryrun import DETECTORS, dry_run
 from recorder.privacy.preview import html_to_events
 
@@ -61,3 +64,22 @@ def test_nothing_to_change_counts_nothing():
     ev = html_to_events("<html><body><p>hello</p></body></html>")
     r = dry_run(ev, parse_rules('default = "allow"'), "s1")
     assert r.by_claim() == {} and r.events_changed == 0 and r.events == 2
+
+
+@pytest.mark.parametrize("rules", [
+    RULES,
+    'version = 1\n[[rule]]\nselector = ".x"\nlevel = "hidden"\n',   # an empty element hidden
+    'version = 1\ndefault = "allow"\ndetectors = []\n',
+    'version = 1\ndefault = "mask"\n',
+])
+def test_the_dry_run_says_would_change_exactly_where_re_masking_rewrites(rules):
+    """The dry run said "0 of 18 - nothing would change" of a session Apply then rewrote (an
+    empty element a rule hides gains the hidden marker and nothing else: a privacy officer's
+    tryout): per event, it counts a change exactly where the real pass changes the event."""
+    ev = events()
+    ev[1]["data"]["node"]["childNodes"][-1]["childNodes"][-1]["childNodes"].append(
+        {"type": 2, "id": 9000, "tagName": "div", "attributes": {"class": "x"}, "childNodes": []})
+    parsed = parse_rules(rules, where="test")
+    _, masked = mask_session(ev, parsed)
+    rewritten = sum(1 for a, b in zip(masked, ev) if a != b)
+    assert dry_run(ev, parsed).events_changed == rewritten
