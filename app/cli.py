@@ -20,7 +20,7 @@ from . import commands as _commands
 DISTRIBUTION = "session-replay"   # the package name in pyproject.toml
 
 # Order in --help (module names); modules not listed follow alphabetically.
-_ORDER = ["demo", "play", "open_cmd", "url_handler", "import_cmd", "sessions", "export", "snapshot", "screenshot", "mask",
+_ORDER = ["demo", "play", "open_cmd", "url_handler", "record", "import_cmd", "sessions", "export", "snapshot", "screenshot", "mask",
           "audit", "delete", "repair", "serve", "app_cmd"]
 
 

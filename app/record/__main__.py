@@ -1,5 +1,5 @@
-"""`python -m app.record [--data DIR] [URL]` - record mode in a window of its own (until the
-desktop app hosts it as a page)."""
+"""`python -m app.record [--data DIR] [URL]` (`replay record`) - record mode in a window of its
+own; the desktop app hosts the same page as its Record page."""
 from __future__ import annotations
 
 import argparse
@@ -11,9 +11,9 @@ from recorder.paths import default_data_dir
 WINDOW_SIZE = (1280, 800)
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, prog: str = "python -m app.record") -> int:
     ap = argparse.ArgumentParser(
-        prog="python -m app.record",
+        prog=prog,
         description="Record mode in a window of its own: browse to a bug, Record, reproduce it,"
                     " Stop - the session is stored in the data folder and opens in the player.")
     ap.add_argument("--data", type=Path, default=default_data_dir(), metavar="DIR",

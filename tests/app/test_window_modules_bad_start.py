@@ -44,6 +44,15 @@ def test_no_screen_is_said_in_one_line_not_a_silent_hang(tmp_path, name, args):
     assert "no screen" in line and "DISPLAY is not set, nor WAYLAND_DISPLAY" in line
 
 
+def test_replay_record_is_record_mode_and_says_no_screen_as_its_own(tmp_path):
+    """`replay record` is record mode from the command line (the CLI never said how to record,
+    a QA's tryout); with no screen, one line in its own name."""
+    line = one_line(module("app", "record", "https://example.com", tmp_path=tmp_path), "replay record")
+    assert "no screen" in line
+    helped = module("app", "--help", tmp_path=tmp_path)
+    assert "record a bug in a browser of its own" in helped.stdout
+
+
 def test_a_missing_file_to_paint_is_an_error_and_no_picture(tmp_path):
     png = tmp_path / "x.png"
     line = one_line(module("app.privacy_workspace", "--file", "nonexist.json",
