@@ -301,7 +301,9 @@ def _write(steps: list[Step], r: _Reader, errors: list[ErrorEvent], failed: list
             verb = "select_option" if s.kind is StepKind.SELECT else "fill"
             body.append(f"    {loc}.{verb}({value})")
         else:
-            verb = {StepKind.CLICK: "click()", StepKind.DBLCLICK: "dblclick()",
+            verb = {StepKind.CLICK: "click()" if s.count == 1 else
+                    f"click(click_count={s.count})",   # a rage burst, as many clicks
+                    StepKind.DBLCLICK: "dblclick()",
                     StepKind.RIGHT_CLICK: 'click(button="right")', StepKind.TAP: "tap()",
                     StepKind.CHECK: "check()", StepKind.UNCHECK: "uncheck()"}[s.kind]
             body.append(f"    {loc}.{verb}")

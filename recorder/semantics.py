@@ -176,6 +176,7 @@ class Action(msgspec.Struct, frozen=True, gc=False):
     x: float | None = None
     y: float | None = None
     source: str = "rum"       # rum | click
+    count: int = 1            # clicks it stands for (a rage burst's, recorded clicks)
 
 
 class View(msgspec.Struct, frozen=True, gc=False):
@@ -443,7 +444,8 @@ def click_actions(clicks: list[Action]) -> list[Action]:
     def close() -> None:
         if any(chain[i + RAGE_CLICKS - 1].t - chain[i].t <= CLICK_CHAIN_MS
                for i in range(len(chain) - RAGE_CLICKS + 1)):
-            out.append(msgspec.structs.replace(chain[0], frustrations=[RAGE_CLICK]))
+            out.append(msgspec.structs.replace(chain[0], frustrations=[RAGE_CLICK],
+                                               count=len(chain)))
         else:
             out.extend(chain)
 

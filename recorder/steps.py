@@ -83,6 +83,7 @@ class Step(msgspec.Struct, frozen=True):
     url: str = ""                # navigate
     id: int | None = None        # the recorded node
     frustrations: list[str] = []
+    count: int = 1               # clicks (a rage burst's many: replayed as many)
 
     def describe(self) -> str:
         """One line for a person: what was done, to what."""
@@ -99,7 +100,8 @@ class Step(msgspec.Struct, frozen=True):
                 StepKind.RIGHT_CLICK: "Right-click", StepKind.TAP: "Tap",
                 StepKind.CHECK: "Check", StepKind.UNCHECK: "Uncheck"}[self.kind]
         signals = "".join(f"  [{f.replace('_click', '').upper()}]" for f in self.frustrations)
-        return f"{verb} {what}{signals}"
+        times = f" ×{self.count}" if self.count > 1 else ""
+        return f"{verb} {what}{times}{signals}"
 
 
 # --- names --------------------------------------------------------------------------------
@@ -470,7 +472,7 @@ def click_steps(clicks: list[Action]) -> list[Step]:
     (`semantics.click_actions`), the dblclicks the browser reported within it too."""
     single = [c for c in clicks if c.type != "dblclick"]
     out = [Step(a.t, StepKind(_CLICK_STEPS[a.type]), a.target, a.selector, id=a.id,
-                frustrations=list(a.frustrations))
+                frustrations=list(a.frustrations), count=a.count)
            for a in click_actions(single) if a.type in _CLICK_STEPS]
     for d in clicks:
         if d.type != "dblclick" or d.id is None:

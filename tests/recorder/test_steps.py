@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from recorder.format import EventType, IncrementalSource, MouseInteractions
 from recorder.mirror import Mirror
+from recorder.playwright_export import playwright_script
 from recorder.privacy import mask_events, parse_rules
 from recorder.steps import StepKind, robust_selector, steps
 
@@ -122,7 +123,7 @@ def test_steps_list_navigation_clicks_and_typing_with_names():
         'Click "email"',
         'Type (masked) in "email"',
         'Check "I agree"',
-        'Click "Pay now"  [RAGE]',
+        'Click "Pay now" ×3  [RAGE]',
         "Open http://127.0.0.1/done.html",
     ]
     kinds = [s.kind for s in got]
@@ -135,6 +136,8 @@ def test_steps_list_navigation_clicks_and_typing_with_names():
     assert typed_email.selector == 'input[name="email"]'
     assert "ada" not in repr(got)
     assert got[6].selector == '[data-testid="pay"]' and got[6].frustrations == ["rage_click"]
+    assert got[6].count == 3   # the burst replays as three clicks (a Playwright script: one)
+    assert "click(click_count=3)" in playwright_script(events, session_id="s")
     assert got[5].selector == "#terms"
 
 
