@@ -31,7 +31,7 @@ from .mirror import Mirror
 from .privacy.masking import MASK
 from .semantics import ErrorEvent, Resource
 from .bug import BugReport
-from .steps import Step, StepKind, StepsBuilder, robust_selector
+from .steps import FRAME_SEP, Step, StepKind, StepsBuilder, frame_prefix, robust_selector
 
 Raw = dict[str, Any]
 
@@ -61,11 +61,13 @@ def _unquote(s: str) -> str:
 
 def locator_code(selector: str) -> str:
     """Python for Playwright's locator of a `steps.robust_selector` selector; a name within
-    an ancestor (`#product-8 >> role=button[name="Add"]`) is looked for within it."""
-    within = "page"
+    an ancestor (`#product-8 >> role=button[name="Add"]`) is looked for within it, an element
+    in a frame (`#payment |> #pay`) within that frame."""
+    *frames, selector = selector.split(FRAME_SEP)
+    within = "page" + "".join(f".frame_locator({f!r})" for f in frames)
     m = _SCOPED.match(selector)
     if m:
-        within, selector = f"page.locator({m.group(1)!r})", m.group(2)
+        within, selector = f"{within}.locator({m.group(1)!r})", m.group(2)
     m = _ROLE.match(selector)
     if m:
         return f"{within}.get_by_role({m.group(1)!r}, name={_unquote(m.group(2))!r}, exact=True)"
@@ -144,7 +146,7 @@ class _Reader:
             el = _with_id(m, nid)
             if el is None or len(out) >= STATE_WAITS_PER_STEP:
                 continue
-            sel = _id_selector(m.nodes[el].attrs["id"])
+            sel = frame_prefix(m, el) + _id_selector(m.nodes[el].attrs["id"])
             text = _text(m, el)
             if text and not _MASKED_TEXT.fullmatch(text) and MASK not in text:
                 out[sel] = text
@@ -329,7 +331,7 @@ def _write(steps: list[Step], r: _Reader, errors: list[ErrorEvent], failed: list
         origin=recorded_origin,
         viewport=(f'{{"width": {int(viewport[0])}, "height": {int(viewport[1])}}}'
                   if viewport else "None"),
-        wait_ms=WAIT_TIMEOUT_MS,
+        wait_ms=WAIT_TIMEOUT_MS, frame_sep=FRAME_SEP,
         fill_in="".join(f"    {k!r}: os.environ.get({'REPLAY_FILL_' + k!r}, {('<' + k + '>')!r}),"
                         f"  # {label} (masked when recorded)\n" for k, label in fill_in),
         selects=repr(selects),
@@ -459,13 +461,22 @@ def wait_for(page, recorded_url):
     page.wait_for_url(recorded_url, timeout=WAIT_MS)
 
 
+def locate(page, selector):
+    """The element of a selector; "FRAME |> SELECTOR": inside that frame."""
+    *frames, selector = selector.split({frame_sep!r})
+    within = page
+    for frame in frames:
+        within = within.frame_locator(frame)
+    return within.locator(selector)
+
+
 def expect_text(page, selector, text):
     """Wait for the text the recording showed here; if the site shows other text, say so and
     go on (the steps after it may still reach the bug)."""
     try:
-        expect(page.locator(selector)).to_have_text(text, timeout=WAIT_MS)
+        expect(locate(page, selector)).to_have_text(text, timeout=WAIT_MS)
     except AssertionError:
-        loc = page.locator(selector)
+        loc = locate(page, selector)
         seen = " ".join((loc.first.text_content() or "").split()) if loc.count() else None
         print(f"note: {{selector}} " + (f"shows {{seen!r}}" if seen is not None else "is not there")
               + f", the recording showed {{text!r}}; going on", file=sys.stderr)

@@ -24,12 +24,15 @@ in the page as the site shows it at another moment (the other cards' buttons, wh
 is not.
 A name or text the privacy pass masked, wholly (`xxxx`) or in part (`Code *** · 10% off`),
 says nothing and is never used.
+An element inside a (same-origin) frame is chosen among its frame's document, and its selector
+is the frame's own, then FRAME_SEP, then the element's within it (`#payment |> role=button
+[name="Pay"]`): a page's locator does not reach into frames (Playwright's `frame_locator` does).
 """
 from __future__ import annotations
 
 import enum
 import re
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 import msgspec
 import msgspec.structs
@@ -48,6 +51,7 @@ ACTIONABLE_TAGS = frozenset({"a", "button", "input", "select", "textarea", "labe
 NAME_HOPS = 4            # ancestors looked at for a name or an actionable element
 NAME_CHARS = 80          # a name is cut to this
 TEXT_SELECTOR_CHARS = 60  # longer text makes a brittle selector
+FRAME_SEP = " |> "        # a frame's selector, then the element's inside it
 _MASKED_TEXT = re.compile(r"[x*\s]+")   # what the privacy pass leaves of masked text
 CLOCK_SKEW_MS = 1000     # a page's start read off another clock than the step before it
 _CSS_IDENT = re.compile(r"-?[A-Za-z_][A-Za-z0-9_-]*")
@@ -236,19 +240,35 @@ def accessible_name(m: Mirror, n: Node, labels: dict[str, str] | None = None,
     return (_said(a.get("alt")) or _said(a.get("title")))[:NAME_CHARS]
 
 
-def _labels(m: Mirror) -> dict[str, str]:
-    """`<label for=ID>` texts by ID."""
-    return {n.attrs["for"]: _said(_short_text(m, n.id)) for n in _elements(m)
+def _labels(m: Mirror, doc: int | None = None) -> dict[str, str]:
+    """`<label for=ID>` texts by ID (in the document `doc`, default: the page's)."""
+    return {n.attrs["for"]: _said(_short_text(m, n.id)) for n in _elements(m, doc)
             if n.tag == "label" and isinstance(n.attrs.get("for"), str)}
 
 
-def _elements(m: Mirror) -> Iterable[Node]:
-    return (n for n in m.walk() if n.type == NodeType.Element)
+def _elements(m: Mirror, doc: int | None = None) -> Iterator[Node]:
+    """The elements of the document `doc` (default: the page's), in document order - not
+    those of the frames in it, which a selector of this document does not reach."""
+    start = m.root if doc is None else doc
+    nodes = m.nodes
+    stack = [start] if start is not None else []
+    while stack:
+        n = nodes.get(stack.pop())
+        if n is None or (n.type == NodeType.Document and n.id != start):
+            continue
+        if n.type == NodeType.Element:
+            yield n
+        stack.extend(reversed(n.children))
 
 
-def _ids(m: Mirror) -> dict[str, list[Node]]:
+def _document_of(m: Mirror, el: Node) -> Node | None:
+    """The document `el` is in: the page's, or a frame's (its parent is the frame element)."""
+    return next((p for p in m.ancestors(el.id) if p.type == NodeType.Document), None)
+
+
+def _ids(m: Mirror, doc: int | None = None) -> dict[str, list[Node]]:
     out: dict[str, list[Node]] = {}
-    for n in _elements(m):
+    for n in _elements(m, doc):
         v = n.attrs.get("id")
         if isinstance(v, str) and v:
             out.setdefault(v, []).append(n)
@@ -288,8 +308,29 @@ def robust_selector(m: Mirror, nid: int) -> str:
     el = actionable(m, nid)
     if el is None:
         return ""
+    doc = _document_of(m, el)
+    if doc is not None and doc.id != m.root and doc.parent in m.nodes:
+        frame = frame_prefix(m, el.id)   # a frame's element: among its document's
+        inner = _selector_in(m, el, doc.id)
+        return f"{frame}{inner}" if frame and inner else ""
+    return _selector_in(m, el, None)
+
+
+def frame_prefix(m: Mirror, nid: int) -> str:
+    """What a selector of node `nid` within its document is prefixed with: "" in the page's,
+    its frame's selector and FRAME_SEP in a frame's."""
+    n = m.nodes.get(nid)
+    doc = _document_of(m, n) if n is not None else None
+    if doc is None or doc.id == m.root or doc.parent not in m.nodes:
+        return ""
+    frame = robust_selector(m, doc.parent)
+    return f"{frame}{FRAME_SEP}" if frame else ""
+
+
+def _selector_in(m: Mirror, el: Node, doc: int | None) -> str:
+    """`robust_selector` of `el` among the elements of the document `doc` (None: the page's)."""
     a = el.attrs
-    elements = list(_elements(m))
+    elements = list(_elements(m, doc))
 
     def unique(pred) -> bool:
         return sum(1 for x in elements if pred(x)) == 1
@@ -305,7 +346,7 @@ def robust_selector(m: Mirror, nid: int) -> str:
     if el.tag in FIELD_TAGS and isinstance(v, str) and _said(v) and \
             unique(lambda x: x.tag == el.tag and x.attrs.get("name") == v):
         return f"{el.tag}[name={_quote(v)}]"
-    anchor = _id_anchor(m, el)
+    anchor = _id_anchor(m, el, doc)
     scope = f"{_id_selector(anchor.attrs['id'])} >> " if anchor is not None else ""
     within = [x for x in m.walk(anchor.id) if x.type == NodeType.Element] \
         if anchor is not None else elements
@@ -315,17 +356,17 @@ def robust_selector(m: Mirror, nid: int) -> str:
 
     r = role(el)
     if r:
-        labels = _labels(m)
+        labels = _labels(m, doc)
         name = accessible_name(m, el, labels)
         if name and alone(lambda x: role(x) == r and accessible_name(m, x, labels) == name):
             return f"{scope}role={r}[name={_quote(name)}]"
     text = _own_text(m, el)
     if text and len(text) <= TEXT_SELECTOR_CHARS and alone(lambda x: _own_text(m, x) == text):
         return f"{scope}text={_quote(text)}"
-    return _css_path(m, el)
+    return _css_path(m, el, doc)
 
 
-def _id_anchor(m: Mirror, el: Node) -> Node | None:
+def _id_anchor(m: Mirror, el: Node, doc: int | None = None) -> Node | None:
     """The nearest ancestor of `el` with an id no other element has (not html or body)."""
     ids = None
     for p in m.ancestors(el.id):
@@ -333,15 +374,15 @@ def _id_anchor(m: Mirror, el: Node) -> Node | None:
             return None
         v = p.attrs.get("id")
         if isinstance(v, str) and _said(v) == v:
-            ids = ids if ids is not None else _ids(m)
+            ids = ids if ids is not None else _ids(m, doc)
             if len(ids.get(v, ())) == 1:
                 return p
     return None
 
 
-def _css_path(m: Mirror, el: Node) -> str:
+def _css_path(m: Mirror, el: Node, doc: int | None = None) -> str:
     """`#anchor > div:nth-of-type(2) > span` from the nearest ancestor with a unique id."""
-    ids = _ids(m)
+    ids = _ids(m, doc)
     parts: list[str] = []
     n: Node | None = el
     while n is not None and n.type == NodeType.Element:

@@ -274,3 +274,24 @@ def test_steps_of_a_report_that_does_not_read_are_read_again_not_kept():
     assert new[CONTEXT_KEY]["title"] == "Cart" and "Ada" not in str(new)
     assert [st["kind"] for st in new[CONTEXT_KEY]["steps"]] == ["navigate"]
     assert restepped({"other": 1}, events) == {"other": 1}
+
+
+def test_an_element_in_a_frame_is_chosen_in_its_frame_and_reached_through_it():
+    """A click in a same-origin iframe: its selector is the frame's, then the element's
+    within the frame's document (a page's locator does not reach into frames: the script
+    timed out on it, and a click in the frame became `html > body` of the page - a QA's
+    tryout); a Playwright script goes through `frame_locator`."""
+    inner_btn = el("button", text("Frame btn"))
+    frame_doc = {"type": 0, "id": next(_ids), "childNodes": [
+        el("html", el("head"), el("body", el("p", text("In the iframe")), inner_btn))]}
+    frame = el("iframe", frame_doc, id="fr", src="/frame.html")
+    page_btn = el("button", text("Frame btn"))        # the same name in the page itself
+    doc = page(page_btn, frame)
+    events = full(doc) + [click(inner_btn, 100)]
+    (_, step) = steps(events)
+    assert step.selector == '#fr |> role=button[name="Frame btn"]', step
+    script = playwright_script(events, session_id="s")
+    assert "page.frame_locator('#fr').get_by_role('button', name='Frame btn', exact=True).click()" \
+        in script, script
+    m = mirror_of(doc)
+    assert robust_selector(m, page_btn["id"]) == 'role=button[name="Frame btn"]'
