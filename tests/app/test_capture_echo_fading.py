@@ -25,11 +25,16 @@ PAGE = """<!doctype html><html><body>
 FADE_MS = 10_000   # capture.js's ECHO_FADE_MS
 
 
+TEXT_CHANGES = "() => window.__out.filter(e => e.type === 3 && e.data.source === 0 && e.data.texts.length).length"
+
+
 def _show(page, text: str, where: str = "#out") -> None:
-    """The page writes `text`; capture.js has recorded it before this returns."""
-    n = page.evaluate("() => window.__out.length")
+    """The page writes `text`; capture.js has recorded it before this returns (its text
+    change, not any event: a keystroke's input event recorded meanwhile ended the wait
+    before the last change was in, once, on a loaded machine)."""
+    n = page.evaluate(TEXT_CHANGES)
     page.evaluate("([w, t]) => { document.querySelector(w).textContent = t; }", [where, text])
-    page.wait_for_function("n => window.__out.length > n", arg=n, timeout=5000)
+    page.wait_for_function(f"n => ({TEXT_CHANGES})() > n", arg=n, timeout=5000)
 
 
 def _later(page, ms: int) -> None:
