@@ -17,6 +17,8 @@ import msgspec.structs
 from .steps import Step, steps
 
 CONTEXT_KEY = "bug"          # the session context's entry (record mode writes the same)
+# rrweb's format has no place for it: said wherever a session with a report is written so
+NO_REPORT_IN_RRWEB = "the bug report (title, notes, moment, steps) is not in rrweb JSON"
 
 
 class BugReport(msgspec.Struct, kw_only=True, omit_defaults=True):

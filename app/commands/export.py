@@ -14,6 +14,7 @@ from typing import Iterator
 
 from player.clip_encode import (INSTALL_VIDEO, VIDEO_FORMATS, ClipFormat, even_size, odd_side,
                                 video_missing)
+from recorder.bug import NO_REPORT_IN_RRWEB, from_context
 from recorder.bundle import write_bundle
 from recorder.rrweb_io import with_session_marker, write_rrweb_json
 
@@ -213,7 +214,6 @@ def _har(src, out: Path, args) -> None:
 
 def _playwright(src, out: Path, args) -> None:
     from player.replayer import Replayer
-    from recorder.bug import from_context
     from recorder.playwright_export import playwright_script
     lo, hi, duration = _range(src, args)
     vp = Replayer(src).timeline.facts.get("viewport")
@@ -292,6 +292,9 @@ def _rrweb(src, out: Path, args) -> None:
         return
     n = write_rrweb_json(out, events, session_id=src.id)
     print(f"wrote {count(n, 'event')} of session {src.id} to {out}", file=sys.stderr)
+    if from_context(src.info.context) is not None:
+        print(f"replay: note: {NO_REPORT_IN_RRWEB} - `-o FILE.replay` keeps it",
+              file=sys.stderr)
 
 
 def _replay(src, out: Path, args) -> None:

@@ -15,17 +15,21 @@ from typing import Any, Callable
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QProgressDialog, QToolButton
 
-from recorder.bug import from_context, report_for, with_report
-from recorder.bundle import write_bundle
+from recorder.bug import NO_REPORT_IN_RRWEB, from_context, report_for, with_report
+from recorder.bundle import handed_event, write_bundle
 from recorder.har import har
 from recorder.playwright_export import playwright_script
+from recorder.rrweb_io import write_rrweb_json
 
 from ..clip_encode import INSTALL_VIDEO, VIDEO_FORMATS, ClipFormat, video_missing
 from .clip import render_clip
+from .standalone import screenshot
 
 # format -> (menu text, file suffix, file-dialog filter)
 FORMATS = {
     "replay": ("Bug bundle (.replay)…", ".replay", "Replay bundles (*.replay)"),
+    "rrweb": ("Recording (rrweb JSON)…", ".json", "rrweb recordings (*.json)"),
+    "png": ("Screenshot of this moment (PNG)…", ".png", "PNG images (*.png)"),
     "har": ("Network requests (HAR)…", ".har", "HAR files (*.har)"),
     "gif": ("Clip (GIF)…", ".gif", "GIF images (*.gif)"),
     "webp": ("Clip (WebP)…", ".webp", "WebP images (*.webp)"),
@@ -34,7 +38,8 @@ FORMATS = {
     "playwright": ("Playwright script…", ".py", "Python scripts (*.py)"),
 }
 # A clip skips the quiet stretches when the player does (its Skip inactivity box).
-WHOLE_ONLY = frozenset({"replay"})   # a bundle is the whole session (with the bug moment)
+WHOLE_ONLY = frozenset({"replay", "rrweb"})   # the whole session (a bundle with the bug moment)
+MOMENT_ONLY = frozenset({"png"})              # the moment on show
 
 
 class ExportCancelled(Exception):
@@ -96,8 +101,10 @@ class ExportMenu(QMenu):
             f"{sel[0] / 1000:.1f}–{sel[1] / 1000:.1f} s (the selected range)"
         missing = video_missing()
         for fmt, a in self.actions_by_format.items():
-            a.setToolTip("the whole session" if fmt in WHOLE_ONLY else where)
-            a.setText(FORMATS[fmt][0] if fmt in WHOLE_ONLY or sel is None else
+            a.setToolTip("the whole session" if fmt in WHOLE_ONLY else
+                         "the moment on show, as `replay screenshot` paints it"
+                         if fmt in MOMENT_ONLY else where)
+            a.setText(FORMATS[fmt][0] if fmt in WHOLE_ONLY | MOMENT_ONLY or sel is None else
                       FORMATS[fmt][0].replace("…", f" of {sel[0] / 1000:.1f}–{sel[1] / 1000:.1f} s…"))
             if fmt in _VIDEO:
                 a.setEnabled(missing is None)
@@ -121,7 +128,7 @@ class ExportMenu(QMenu):
                 return None
             path = chosen
         out = Path(path)
-        sel = None if fmt in WHOLE_ONLY else self.scope()
+        sel = None if fmt in WHOLE_ONLY | MOMENT_ONLY else self.scope()
         lo, hi = (None, None) if sel is None else sel
         try:
             _WRITERS[fmt](self, src, out, lo, hi)
@@ -132,8 +139,10 @@ class ExportMenu(QMenu):
             self.exported.emit(f"Cancelled: {out.name} was not written")
             return None
         what = FORMATS[fmt][0].rstrip("…")
-        whole = " (the whole session: a bundle holds all of it; the range is for clips, HAR" \
-            " and scripts)" if fmt in WHOLE_ONLY and self.scope() is not None else ""
+        whole = " (the whole session: the range is for clips, HAR and scripts)" \
+            if fmt in WHOLE_ONLY and self.scope() is not None else ""
+        if fmt == "rrweb" and from_context(src.info.context if src.info else None) is not None:
+            whole += f"; {NO_REPORT_IN_RRWEB}: the bug bundle keeps it"
         self.exported.emit(f"{what} of session {self.player.session_id} written to {out}{whole}")
         return out
 
@@ -144,6 +153,13 @@ class ExportMenu(QMenu):
         report = report_for(src.events(), ctx, at_ms=report.at_ms if report and
                             report.at_ms is not None else at)
         write_bundle(out, src, context=with_report(ctx, report))
+
+    def _rrweb(self, src, out: Path, _lo, _hi) -> None:
+        """As `replay export -o FILE.json` writes it (the owner as a bundle carries them)."""
+        write_rrweb_json(out, map(handed_event, src.events()), session_id=src.id)
+
+    def _png(self, src, out: Path, _lo, _hi) -> None:
+        screenshot(src, self.player.current_ms(), out)
 
     def _har(self, src, out: Path, lo, hi) -> None:
         doc = har(src.events(), start_ms=lo, end_ms=hi)
@@ -188,5 +204,6 @@ def _write_text(out: Path, text: str) -> None:
 
 _VIDEO = frozenset(f.value for f in VIDEO_FORMATS)
 _WRITERS = {"replay": ExportMenu._bundle, "har": ExportMenu._har,
+            "rrweb": ExportMenu._rrweb, "png": ExportMenu._png,
             "playwright": ExportMenu._playwright,
             **{f.value: (lambda self, *a, f=f: self._clip(f)(*a)) for f in ClipFormat}}

@@ -260,6 +260,10 @@ def test_bug_bundle_title_notes_steps_survive_export_and_import(tmp_path):
     assert kept == report
     p = _replay("play", sid, "--quit-after", "3000", data=data)
     assert p.stdout == shown.stdout
+    # rrweb JSON has no place for the report: said, never silently dropped (a QA's tryout)
+    p = _replay("export", sid, "-o", str(tmp_path / "s.json"), data=data)
+    assert p.returncode == 0 and "bug report (title, notes, moment, steps) is not in rrweb" \
+        " JSON - `-o FILE.replay` keeps it" in p.stderr, p.stderr
 
 
 def test_a_bug_bundle_of_a_session_stored_already_adds_its_report_and_never_replaces_one(tmp_path):

@@ -36,8 +36,8 @@ def test_the_menu_offers_every_format_from_the_timeline_row(player_widget):
     menu = player_widget.export_menu
     assert menu.button.isEnabled()
     assert player_widget.timeline.isAncestorOf(menu.button)
-    assert list(menu.actions_by_format) == ["replay", "har", "gif", "webp", "mp4", "webm",
-                                            "playwright"]
+    assert list(menu.actions_by_format) == ["replay", "rrweb", "png", "har", "gif", "webp",
+                                            "mp4", "webm", "playwright"]
     assert all(a.isEnabled() for a in menu.actions_by_format.values())   # PyAV is installed
     menu._refresh()
     assert not menu.clear_range.isEnabled()          # nothing selected: the whole session
@@ -177,7 +177,7 @@ def test_a_clip_can_be_cancelled_and_a_bundle_says_it_is_whole(player_widget, qt
     assert list(tmp_path.iterdir()) == []
     with qtbot.waitSignal(menu.exported) as said:
         menu.export("replay", tmp_path / "bug.replay")
-    assert "the whole session: a bundle holds all of it" in said.args[0]
+    assert "the whole session: the range is for clips" in said.args[0]
 
 
 def test_an_export_is_named_after_the_bugs_title(tmp_path):
@@ -190,3 +190,24 @@ def test_an_export_is_named_after_the_bugs_title(tmp_path):
     assert suggested_name(src({"bug": {"title": "Coupon does nothing!"}})) == "coupon-does-nothing"
     assert suggested_name(src({"bug": {"title": "???"}})) == "8dda0c07"
     assert suggested_name(src(None)) == "8dda0c07"
+
+
+def test_the_recording_as_rrweb_json_and_a_screenshot_of_the_moment_on_show(player_widget, qtbot,
+                                                                          tmp_path):
+    """The app's Export offered neither (a QA's tryout): the rrweb JSON is what `replay
+    export -o FILE.json` writes, the PNG what `replay screenshot --at` paints at the moment on
+    show."""
+    from recorder.source import open_recording as read
+
+    player_widget.seek_and_wait(40_000)
+    menu = player_widget.export_menu
+    with qtbot.waitSignal(menu.exported) as said:
+        out = menu.export("rrweb", tmp_path / "s.json")
+    assert said.args[0].endswith(f"written to {out}")
+    events = json.loads(out.read_text())
+    assert events[0]["data"]["tag"] == "replay/session"
+    with read(str(out), tmp_path) as again:
+        assert len(list(again.events())) == len(list(player_widget.source.events()))
+    png = menu.export("png", tmp_path / "moment.png")
+    assert Image.open(png).size == tuple(int(v) for v in player_widget.stage.recorded)
+    assert "moment on show" in menu.actions_by_format["png"].toolTip()
