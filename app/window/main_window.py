@@ -73,6 +73,7 @@ class MainWindow(QMainWindow):
         self.sessions = SessionsPage(self.browser)
         self.browser.openRequested.connect(self.open_session)
         self.browser.deleteRequested.connect(self.ask_delete)
+        self.browser.reportRequested.connect(self.ask_report)
         self.browser.rowsChanged.connect(self._rows_changed)
         self.settings_page = SettingsPage(self.data_dir)
 
@@ -363,6 +364,46 @@ class MainWindow(QMainWindow):
         box.buttonClicked.connect(lambda b: self.delete_session(session_id) if b is erase else None)
         box.open()
         return box
+
+    def ask_report(self, session_id: str):
+        """The session's bug report, its title and notes to edit (window-modal; Save stores
+        them, as `save_report`)."""
+        from recorder.bug import from_context
+
+        from .report_dialog import ReportDialog
+
+        info = self.store.index.session(session_id) if self.store is not None else None
+        if info is None:
+            self.reload_sessions()
+            return None
+        dialog = ReportDialog(info.id, from_context(info.context), self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self.save_report(info.id, dialog.title(), dialog.notes()))
+        dialog.open()
+        return dialog
+
+    def save_report(self, session_id: str, title: str, notes: str) -> None:
+        """Store the session's bug report title and notes, masked by the data folder's rules
+        as an import masks them; its player tab, if open, is opened again to show them."""
+        from recorder.bug import edit_report
+        from recorder.privacy import RulesError, load_rules, masker_factory
+
+        if self.store is None:
+            return
+        try:
+            rules = load_rules(None, self.data_dir)
+        except RulesError as exc:
+            self.report(f"the bug report was not saved: {exc} - fix the rules first")
+            return
+        tab = self.sessions.find(session_id)
+        if tab is not None:
+            self.sessions.close_tab(self.sessions.indexOf(tab))
+        edit_report(self.store, session_id, title=title, notes=notes,
+                    masker_factory=masker_factory(rules))
+        self.reload_sessions()
+        if tab is not None:
+            self.open_session(session_id)
+        self.statusBar().showMessage(f"Saved the bug report of session {session_id}", 10000)
 
     def delete_session(self, session_id: str) -> None:
         """Erase a session (its player tab closed first), then show the list without it."""

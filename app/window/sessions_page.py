@@ -150,6 +150,7 @@ class SessionBrowser(QWidget):
     (Enter, double-click)."""
     openRequested = Signal(str)
     deleteRequested = Signal(str)   # "Delete session…" (context menu, the Delete key)
+    reportRequested = Signal(str)   # "Bug report…" (context menu): its title and notes
     rowsChanged = Signal(int)
 
     def __init__(self, catalog: Catalog, thumbnails: ThumbnailService | None = None,
@@ -377,6 +378,7 @@ class SessionBrowser(QWidget):
         sid = self.model.rows[index.row()].id
         menu = QMenu(self.table)
         menu.addAction("Open", lambda: self.openRequested.emit(sid))
+        menu.addAction("Bug report…", lambda: self.reportRequested.emit(sid))
         menu.addSeparator()
         menu.addAction("Delete session…", lambda: self.deleteRequested.emit(sid))
         menu.exec(self.table.viewport().mapToGlobal(pos))
