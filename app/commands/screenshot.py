@@ -85,6 +85,10 @@ def run(args: argparse.Namespace) -> int:
         # a picture is handed over: the session's owner stays in the data folder, its id
         # alone shown (as a bundle carries it) - the Session tab named them in full
         src.info = info_without_owner(src.info)
+    elif src.info is not None and (src.info.user_name or src.info.user_email) and \
+            (args.player or args.tab is not None):
+        print("replay: note: --unmasked: the Session tab names the session's owner in full"
+              " (their name and email, kept in the data folder)", file=sys.stderr)
     try:
         from player.replayer import Replayer
 

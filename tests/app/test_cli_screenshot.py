@@ -190,6 +190,10 @@ def test_a_picture_of_the_session_tab_names_the_owner_by_id_alone(tmp_path, fixt
                                timeout=120)
             assert p.returncode == 0, p.stderr
             shots[name, bool(unmasked)] = Image.open(out).convert("RGB")
+            # said, where the picture names the owner (it said "shown as stored" alone: a
+            # privacy officer's tryout)
+            assert ("the Session tab names the session's owner in full" in p.stderr) == \
+                (bool(unmasked) and name != "id"), (name, unmasked, p.stderr)
     assert ImageChops.difference(shots["full", False], shots["id", False]).getbbox() is None
     # (the identify event is a moment of activity on the timeline below the panes: left out)
     def panes(im):
