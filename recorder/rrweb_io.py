@@ -135,6 +135,8 @@ def parse_recordings(data: bytes, *, partial: bool = False) -> list[ParsedRecord
     except NestingTooDeep:
         raise LimitError("nesting_too_deep", MAX_NESTING, "the JSON nests more than"
                          f" {MAX_NESTING:,} levels deep") from None
+    except msgspec.ValidationError as exc:   # whole JSON, with a number nothing can hold
+        raise UnreadableRecording(out_of_range(exc)) from None
     except msgspec.DecodeError as exc:
         try:
             top = _ndjson(data, exc)
@@ -763,6 +765,8 @@ class _Elements:
         if ends:
             try:
                 batch = decode_json(b"[" + b",".join(buf[a:b] for a, b in ends) + b"]")
+            except msgspec.ValidationError as exc:
+                raise UnreadableRecording(out_of_range(exc, self.count)) from None
             except msgspec.DecodeError:   # pragma: no cover - _value_end decoded them
                 raise _Damage(f"the JSON array breaks off after {self.count:,} whole events")
             self.count += len(batch)
@@ -783,6 +787,15 @@ class _Elements:
             except msgspec.DecodeError:
                 continue
         return None
+
+
+def out_of_range(exc: msgspec.ValidationError, before: int = 0) -> str:
+    """What a whole JSON file's decoding refused: a number no float or 64-bit integer holds
+    (`1e400` is valid JSON), in which event (`before`: the events decoded ahead of it)."""
+    m = re.search(r"\$\[(\d+)\]", str(exc))
+    where = f"event #{before + int(m.group(1))}" if m else "an event"
+    return (f"{where} holds a number out of range (valid JSON, but larger than any number a"
+            " recorder writes)")
 
 
 def _value_end(buf: bytes, i: int) -> int | None:

@@ -34,11 +34,15 @@ def world(tmp_path_factory) -> dict[str, Path | str]:
         "cut_gz": d / "cut.json.gz", "cut_zst": d / "cut.json.zst", "ints": d / "ints.json",
         "text": d / "notes.txt", "folder": d / "folder", "cut_bundle": d / "cut.replay",
         "bad_rules": d / "bad.toml", "data": d / "data", "newdir": d / "never-created",
-        "bundle": d / "full.replay", "no_zip": d / "noise.replay",
+        "bundle": d / "full.replay", "no_zip": d / "noise.replay", "huge_number": d / "huge.json",
     }
     files["cut_gz"].write_bytes(gzip.compress(raw)[:5000])
     files["cut_zst"].write_bytes(zstandard.ZstdCompressor().compress(raw)[:5000])
     files["ints"].write_text("[1, 2, 3]")
+    # valid JSON whose last event holds a number no float holds (it said "breaks off")
+    events = json.loads(raw)
+    files["huge_number"].write_text(json.dumps(events)[:-1] + ', {"type": 3, "timestamp": 1e400,'
+                                    ' "data": {"source": 1, "positions": []}}]')
     files["text"].write_text("these are my notes, not a recording\n")
     files["folder"].mkdir()
     files["bad_rules"].write_text('version = 1\ndefault = "sometimes"\n')
@@ -91,6 +95,8 @@ CASES = [
      ["ints.json", "rrweb event"]),
     ("audit a JSON array of numbers", ["audit", "{ints}"], ["ints.json", "rrweb event"]),
     ("import a text file", ["import", "{text}"], ["notes.txt", "not json"]),
+    ("import a number out of range", ["import", "{huge_number}"],
+     ["huge.json", "number out of range", "event #"]),
     ("import a folder", ["import", "{folder}"], ["is a folder"]),
     ("import a missing file", ["import", "{folder}/nope.json"], ["no such file"]),
     ("import a cut-off bundle", ["import", "{cut_bundle}"], ["cut.replay", "--partial"]),
