@@ -75,6 +75,7 @@ class MainWindow(QMainWindow):
         self.browser.deleteRequested.connect(self.ask_delete)
         self.browser.reportRequested.connect(self.ask_report)
         self.browser.rowsChanged.connect(self._rows_changed)
+        self._rows_changed(self.browser.model.rowCount())   # the list as it opens
         self.settings_page = SettingsPage(self.data_dir)
 
         self.nav = QListWidget(self)
@@ -511,9 +512,9 @@ class MainWindow(QMainWindow):
             from player.qt.standalone import window_size
             self.resize(*window_size(DEFAULT_SIZE))
 
-    def _rows_changed(self, shown: int) -> None:
-        took = self.browser.last_filter_ms
-        self.statusBar().showMessage(f"Data folder {self.data_dir} - filtered in {took:.0f} ms")
+    def _rows_changed(self, _shown: int) -> None:
+        # (how many are listed, the list's own line says)
+        self.statusBar().showMessage(f"Data folder {self.data_dir}")
 
     def report(self, message: str, title: str = APP_NAME) -> None:
         """Say what went wrong without blocking (a window-modal box, the status bar)."""

@@ -304,8 +304,9 @@ class SessionBrowser(QWidget):
         shown = len(rows)
         self.count.setText(f"{shown:,} of {total:,} sessions" if shown != total
                            else count(total, "session") if total else
-                           "No sessions stored yet - File > Import… adds recordings; File >"
-                           " Open… watches a file without storing it")
+                           "No sessions stored yet - the Record page records one; File >"
+                           " Import… adds recordings; File > Open… watches a file without"
+                           " storing it")
         self.rowsChanged.emit(shown)
         self._visible_first()
 

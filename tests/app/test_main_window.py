@@ -603,3 +603,14 @@ def test_a_stored_sessions_bug_report_is_edited_from_the_list(window, qtbot, dat
     qtbot.waitUntil(lambda: window.sessions.find("bob-browse") is not None
                     and window.sessions.find("bob-browse").steps_pane is not None, timeout=30_000)
     assert "Checkout button does nothing" in window.sessions.find("bob-browse").steps_pane.summary.text()
+
+
+def test_the_status_bar_names_the_data_folder_and_no_timing(window, qtbot, data):
+    """It said "Data folder … - filtered in 0 ms" for good, a figure for developers (a QA's
+    tryout); the list's own line says how many sessions are listed."""
+    assert window.statusBar().currentMessage() == f"Data folder {data}"
+    total = len(shown(window))
+    qtbot.keyClicks(window.browser.search, "bob")
+    qtbot.waitUntil(lambda: len(shown(window)) < total, timeout=5000)
+    assert window.statusBar().currentMessage() == f"Data folder {data}"
+    assert window.browser.count.text() == f"{len(shown(window))} of {total} sessions"
