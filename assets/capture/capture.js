@@ -111,7 +111,7 @@
     // (Privacy.formFields): each scrubbed from attributes, values, CSS and payloads
     this.params = paramsInForce(rules.scrub_query_params || [], rules.keep_query_params || []);
     this.urlScrub = urlScrubber(this.params);
-    var self = this, detect = detector(rules.detectors === undefined ? ["email", "card", "phone"] : rules.detectors);
+    var self = this, detect = detector(rules.detectors === undefined ? ["email", "card", "phone", "iban"] : rules.detectors);
     // as the recorder's pass: URL parameters, then the detectors over every string (page
     // text included), then the echoes of values typed into masked fields (Echoes, below)
     var echoes = this.echoes = new Echoes();
@@ -251,9 +251,12 @@
       size[0] + "' height='" + size[1] + "' style='background-color:silver'></svg>";
   }
   /* The rules' pattern detectors (recorder/privacy/detectors.py, same patterns and checks):
-   * e-mails, Luhn-checked card numbers and phone numbers are masked like text in every
-   * string capture.js sends, even in `allow` text. */
+   * e-mails, Luhn-checked card numbers, phone numbers and mod-97-checked IBANs are masked like
+   * text in every string capture.js sends, even in `allow` text. Where two match the same
+   * characters, the first in DETECT_ORDER keeps them, as in Python. */
+  var DETECT_ORDER = ["email", "iban", "card", "phone"];
   var DETECT = {
+    iban: /(?<![\w-])[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?(?![\w-])/g,
     email: /(?<![\w.+-])[\w.+-]{1,64}(?:@|%40)[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*\.[A-Za-z]{2,24}\b/g,
     card: /(?<![\w.-])(?:[2-6]\d{12,18}|[2-6]\d{3}([ -])\d{4}\1\d{4}\1\d{4}(?:\1\d{1,3})?|3[47]\d{2}([ -])\d{6}\2\d{5})(?![\w-])/g,
     phone: new RegExp([
@@ -273,8 +276,19 @@
     }
     return total % 10 === 0;
   }
+  function ibanOk(m) {
+    var s = m.replace(/ /g, "");
+    if (s.length < 15 || s.length > 34) return false;
+    var moved = s.slice(4) + s.slice(0, 4), rest = 0;   // mod 97 of it as a number, A=10...
+    for (var i = 0; i < moved.length; i++) {
+      var v = parseInt(moved.charAt(i), 36);
+      rest = (v > 9 ? rest * 100 + v : rest * 10 + v) % 97;
+    }
+    return rest === 1;
+  }
   var CHECK = {
     email: function () { return true; },
+    iban: ibanOk,
     card: function (m) { var d = m.replace(/\D/g, ""); return d.length >= 13 && d.length <= 19 && luhnOk(d); },
     phone: function (m) {
       var n = m.replace(/\D/g, "").length;
@@ -285,7 +299,7 @@
     }
   };
   function detector(kinds) {
-    kinds = (kinds || []).filter(function (k) { return DETECT[k]; });
+    kinds = DETECT_ORDER.filter(function (k) { return (kinds || []).indexOf(k) >= 0; });
     if (!kinds.length) return null;
     return function (text) {
       if (typeof text !== "string" || text.length < 6 || !MIGHT_MATCH.test(text)) return text;

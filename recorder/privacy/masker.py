@@ -230,7 +230,7 @@ class SessionMasker:
                            (lambda s, *_: visit(free(s))))
 
     def _detect_everywhere(self, e: Raw, raw: bytes | None = None) -> Raw:
-        """The detector pass: email, card and phone masked in every string the event stores
+        """The detector pass: email, card, phone and iban masked in every string the event stores
         - keys and values, fields the format knows and fields it does not, CSS included
         (only the match is replaced, so a stylesheet still parses). `replay audit` walks
         the very same strings (`strings.map_strings`). `raw`: the JSON `_nothing_to_detect`

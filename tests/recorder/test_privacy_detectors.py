@@ -69,3 +69,17 @@ def test_a_real_page_s_numbers_skip_the_walk():
                           "node": {"type": 3, "textContent": "101.25", "id": 2346}}]}
     assert not d.might_match_json(encode_json(mutation))
     assert d.might_match_json(encode_json({**mutation, "texts": [{"id": 1, "value": "555 0100 12"}]}))
+
+
+def test_ibans_are_found_by_their_check_digits_and_never_shown_whole():
+    """Bank account numbers (a privacy officer's tryout found one stored in clear): written in
+    one run or in groups of four, found when their mod-97 check holds; the same shape with a
+    wrong check, a product code or a card-like group inside stays as it is; the audit's
+    excerpt keeps the country and the last three characters."""
+    text = ("Pay DE89 3704 0044 0532 0130 00, or GB29NWBK60161331926819; not DE89 3704 0044"
+            " 0532 0130 01, nor AB12 1234 5678 9012.")
+    found = [(f.kind, f.value) for f in d.find(text) if f.kind == "iban"]
+    assert found == [("iban", "DE89 3704 0044 0532 0130 00"), ("iban", "GB29NWBK60161331926819")]
+    assert d.mask(text).startswith("Pay xxxx xxxx xxxx xxxx xxxx xx, or xxxxxxxxxxxxxxxxxxxxxx;")
+    assert [d.excerpt(k, v) for k, v in found] == ["DE** **** 000", "GB** **** 819"]
+    assert not [f for f in d.find(text, kinds=("email", "card", "phone")) if f.kind == "iban"]

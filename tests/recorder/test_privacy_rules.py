@@ -50,7 +50,7 @@ def test_full_rules_file_parses_and_round_trips_through_json():
 def test_built_in_default():
     r = Rules.default()
     assert r.default_level == Level.MASK_USER_INPUT and r.rules == ()
-    assert set(r.detectors) == {"email", "card", "phone"}
+    assert set(r.detectors) == {"email", "card", "phone", "iban"}
     assert parse_rules("") == r  # an empty file means the defaults
 
 
