@@ -24,8 +24,9 @@ Rules (each decided here and nowhere else):
    burst of clicks on one element (3 within a second, Datadog's rule) is one action with a
    rage_click signal. Frustration signals are the `frustration.type` entries of actions.
 3. An error is a RUM error, a console message at level error/assert, a Sentry console
-   breadcrumb at level error, or a request the network plugin recorded answered 5xx (an
-   `HTTPError` worded as the RUM plugin words one: Datadog's rule for a failed request).
+   breadcrumb at level error, a request the network plugin recorded answered 5xx (an
+   `HTTPError` worded as the RUM plugin words one: Datadog's rule for a failed request), or
+   a page the browser could not load (its error page recorded: a `NavigationError`).
    A RUM error and a console message or network-plugin request saying the same thing
    within `ECHO_WINDOW_MS` of each other are **one** error (the browser's uncaught-error
    echo, Datadog's console-sourced error next to the console call, a failed request both
@@ -70,12 +71,17 @@ class Reporter(str, enum.Enum):
     LOG = "log"               # rrweb's legacy Log source
     SENTRY = "sentry"         # a Sentry console breadcrumb (or a resource span answered 5xx)
     NETWORK = "network"       # rrweb's network plugin (a request answered 5xx)
+    BROWSER = "browser"       # the browser's own error page where a page did not load
 
 
 _CONSOLE_REPORTERS = frozenset({Reporter.CONSOLE.value, Reporter.LOG.value, Reporter.SENTRY.value})
 # who may echo a RUM error (rule 3)
 _ECHO_REPORTERS = _CONSOLE_REPORTERS | {Reporter.NETWORK.value}
 HTTP_ERROR_STATUS = 500       # a request answered this or above failed (rum-plugin.js too)
+# Chromium's page for a load that failed (a site down, an address mistyped): recorded as a
+# page of its own, with this URL - a page that did not load, and an error (rule 3)
+BROWSER_ERROR_PAGE = "chrome-error://"
+PAGE_DID_NOT_LOAD = "a page did not load: the browser showed its error page"
 
 
 def http_error_message(method: str, url: str, status: int) -> str:
@@ -599,6 +605,9 @@ class Semantics(msgspec.Struct, kw_only=True):
             self.pages.append(View(t, href, view_id=f"v{len(self.pages) + self.first_view}",
                                    index=self.fed - 1, source="meta"))
             self._url(href)
+            if href.startswith(BROWSER_ERROR_PAGE):
+                self._error(ErrorEvent(t, PAGE_DID_NOT_LOAD, "network", type="NavigationError",
+                                       reported_by=[Reporter.BROWSER.value]))
 
     def _custom(self, data: Raw, t: float, ts: float) -> None:
         tag, p = data.get("tag"), data.get("payload")

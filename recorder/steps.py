@@ -40,7 +40,7 @@ import msgspec.structs
 from .format import EventType, IncrementalSource, NodeType
 from .mirror import Mirror, Node
 from .privacy.masking import MASK, is_masked_value
-from .semantics import CLICK_CHAIN_MS, Action, Semantics, click_actions
+from .semantics import BROWSER_ERROR_PAGE, CLICK_CHAIN_MS, Action, Semantics, click_actions
 
 Raw = dict[str, Any]
 
@@ -93,6 +93,8 @@ class Step(msgspec.Struct, frozen=True):
         """One line for a person: what was done, to what."""
         what = f'"{self.name}"' if self.name else "an element"
         if self.kind is StepKind.NAVIGATE:
+            if self.url.startswith(BROWSER_ERROR_PAGE):   # what was asked for, the page hides
+                return "Open a page that did not load (the browser showed its error page)"
             return f"Open {self.url}"
         if self.kind is StepKind.TYPE and self.text == "":   # typed, then all deleted
             return f"Clear {what}"

@@ -29,13 +29,13 @@ from recorder.privacy import Rules, RulesError, load_rules, masker_factory
 from recorder.paths import default_data_dir, replay_command
 from recorder.privacy.inpage import rrweb_options
 from recorder.bug import CONTEXT_KEY, BugReport, from_context   # the context's bug entry
+from recorder.semantics import BROWSER_ERROR_PAGE
 from recorder.steps import Step, StepsBuilder, steps
 
 from .browser import RecordingBrowser
 
 STEPS_REFRESH_MS = 150         # while recording, the steps list is redrawn at most this often
 BLANK = "about:blank"
-ERROR_PAGE_SCHEME = "chrome-error"   # Chromium's page for a load that failed
 SIDE_MIN_WIDTH = 300           # px: the bug form and the steps list
 
 
@@ -163,7 +163,7 @@ class RecordPage(QWidget):
     def _on_url_changed(self, url: QUrl) -> None:
         # Chromium's own error page (a site down, a typo) is not where the person is going:
         # the address bar keeps what they typed, and the status line says what happened
-        if url.toString() != BLANK and url.scheme() != ERROR_PAGE_SCHEME:
+        if url.toString() != BLANK and not url.toString().startswith(BROWSER_ERROR_PAGE):
             self.address.setText(url.toString())
 
     def _on_load_finished(self, ok: bool) -> None:

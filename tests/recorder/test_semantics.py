@@ -365,3 +365,19 @@ def test_without_rum_a_burst_of_clicks_is_a_rage_click(clicks, actions):
     assert [(a.t, a.frustrations) for a in s.actions] == actions
     assert len(s.clicks) == len(clicks)          # every click still ripples in the player
     assert s.frustration_count == sum(len(f) for _, f in actions)
+
+
+def test_a_page_the_browser_could_not_load_is_an_error_and_a_step_that_says_so():
+    """Recorded on a site that was down or an address mistyped, the browser's own error page
+    (chrome-error://chromewebdata/) was a view and an "Open chrome-error://…" step, and no
+    error (a QA's tryout): it is a NavigationError, and the step says the page did not load."""
+    from recorder.steps import steps
+
+    s = one([meta(0, "https://x.test/"), meta(500, "chrome-error://chromewebdata/")])
+    assert [(e.t, e.type, e.reported_by) for e in s.errors] == [(500, "NavigationError", ["browser"])]
+    assert "did not load" in s.errors[0].message
+    snap = {"type": 2, "timestamp": S + 501, "data": {"initialOffset": {"left": 0, "top": 0}, "node": {
+        "type": 0, "id": 1, "childNodes": [{"type": 2, "id": 2, "tagName": "html", "attributes": {},
+                                            "childNodes": []}]}}}
+    described = [st.describe() for st in steps([meta(500, "chrome-error://chromewebdata/"), snap])]
+    assert described == ["Open a page that did not load (the browser showed its error page)"]
