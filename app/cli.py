@@ -63,12 +63,12 @@ class _VersionAction(argparse.Action):
     def __call__(self, parser, namespace, values, option_string=None):
         from recorder import compiled
         names = compiled()
-        print(f"{parser.prog} {_version()}\ncompiled core: "
+        print(f"{parser.prog} {installed_version()}\ncompiled core: "
               f"{', '.join(names) if names else 'none (pure Python)'}")
         parser.exit()
 
 
-def _version() -> str:
+def installed_version() -> str:
     """The installed package's version (its metadata: one source, pyproject.toml)."""
     from importlib.metadata import PackageNotFoundError, version
     try:

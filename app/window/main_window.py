@@ -27,6 +27,7 @@ from recorder.store import Store
 from ..browser_model import Catalog
 from ..privacy_workspace import PrivacyWorkspace
 from ..record.page import RecordPage
+from . import help_menu
 from .importer import ImportJob, progress_dialog as import_progress_dialog
 from .opener import Opened, OpenJob, Opening, progress_dialog
 from .sessions_page import SessionBrowser, SessionsPage
@@ -170,6 +171,11 @@ class MainWindow(QMainWindow):
             act.triggered.connect(lambda _=False, k=key: self.set_appearance(k))
             group.addAction(act)
         self.set_appearance(chosen, save=False)
+        helps = bar.addMenu("&Help")
+        self._action(helps, "&Keyboard Shortcuts", "F1",
+                     lambda: help_menu.show_keys(self, self.menuBar()))
+        self._action(helps, "&About Session Replay", QKeySequence(),
+                     lambda: help_menu.show_about(self, self.data_dir))
         self._fill_recent()
 
     def _action(self, menu, text: str, keys, slot, tip: str = "") -> QAction:

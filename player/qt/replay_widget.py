@@ -101,6 +101,27 @@ def _collect_and_hold() -> None:
     hold_still()
 
 
+# The player's keys: (keys, what they do - the app's Help lists them -, the action)
+PLAYER_KEYS: tuple[tuple[str, str, Callable[["ReplayWidget"], object]], ...] = (
+    ("Space", "play or pause", lambda w: w.controller.toggle()),
+    ("Left", "5 s back", lambda w: w.controller.step(-5000)),
+    ("Right", "5 s on", lambda w: w.controller.step(5000)),
+    ("Shift+Left", "the previous event", lambda w: w.controller.previous_event()),
+    ("Shift+Right", "the next event", lambda w: w.controller.next_event()),
+    ("Up", "faster", lambda w: w.controller.faster()),
+    ("Down", "slower", lambda w: w.controller.slower()),
+    ("E", "the next error (what its task changed shown)", lambda w: w.controller.next_error()),
+    ("Home", "the start", lambda w: w.controller.seek(0)),
+    ("End", "the end", lambda w: w.controller.seek(w.controller.duration)),
+    # the page's zoom, as in a browser; F fits it to the player again
+    ("Ctrl++", "zoom in", lambda w: w.stage.zoom_in()),
+    ("Ctrl+=", "zoom in", lambda w: w.stage.zoom_in()),
+    ("Ctrl+-", "zoom out", lambda w: w.stage.zoom_out()),
+    ("Ctrl+0", "the page at 100%", lambda w: w.stage.set_zoom(1.0)),
+    ("F", "fit the page to the player", lambda w: w.stage.fit()),
+)
+
+
 class ReplayWidget(QWidget):
     def __init__(self, source: Any, parent: QWidget | None = None, *, replayer: Any = None,
                  title: str | None = None, assets: Any = None,
@@ -395,22 +416,11 @@ class ReplayWidget(QWidget):
         self._split_auto = False
 
     def _shortcuts(self) -> None:
-        c = self.controller
-        keys = {
-            "Space": c.toggle, "Left": lambda: c.step(-5000), "Right": lambda: c.step(5000),
-            "Shift+Left": c.previous_event, "Shift+Right": c.next_event,
-            "Up": c.faster, "Down": c.slower, "E": c.next_error,
-            "Home": lambda: c.seek(0), "End": lambda: c.seek(c.duration),
-            # the page's zoom, as in a browser; F fits it to the player again
-            "Ctrl++": self.stage.zoom_in, "Ctrl+=": self.stage.zoom_in,
-            "Ctrl+-": self.stage.zoom_out, "Ctrl+0": lambda: self.stage.set_zoom(1.0),
-            "F": self.stage.fit,
-        }
         self._keys = []
-        for seq, fn in keys.items():
+        for seq, _what, act in PLAYER_KEYS:
             sc = QShortcut(QKeySequence(seq), self)
             sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            sc.activated.connect(fn)
+            sc.activated.connect(lambda act=act: act(self))
             self._keys.append(sc)
 
     # conveniences for the CLI, tests and benchmarks

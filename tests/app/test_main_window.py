@@ -614,3 +614,27 @@ def test_the_status_bar_names_the_data_folder_and_no_timing(window, qtbot, data)
     qtbot.waitUntil(lambda: len(shown(window)) < total, timeout=5000)
     assert window.statusBar().currentMessage() == f"Data folder {data}"
     assert window.browser.count.text() == f"{len(shown(window))} of {total} sessions"
+
+
+def test_help_lists_the_keys_where_they_are_defined_and_says_what_runs(window, qtbot, data):
+    """There was no Help menu (a QA's tryout): F1 lists the window's keys and the player's,
+    read from the menus and the player's own table; About names the version, the data folder
+    and the compiled core."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from player.qt.replay_widget import PLAYER_KEYS
+    from recorder import compiled
+
+    window.show()
+    qtbot.keyClick(window, Qt.Key.Key_F1)
+    box = window.findChild(QMessageBox, "keysHelp")
+    assert box is not None and box.isVisible()
+    text = box.text()
+    assert "Import" in text and "Find Sessions" in text and "Close Tab" in text
+    assert all(what in text for _seq, what, _act in PLAYER_KEYS)
+    box.close()
+    about = next(a for m in window.menuBar().actions() if m.menu() is not None
+                 for a in m.menu().actions() if a.text() == "&About Session Replay")
+    about.trigger()
+    box = window.findChild(QMessageBox, "aboutBox")
+    assert str(data) in box.text() and ", ".join(compiled()) in box.text()

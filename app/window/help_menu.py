@@ -1,0 +1,57 @@
+"""The app's Help menu: the keys (the window's menus' and the player's, read from where they
+are defined, so the list cannot drift) and About (version, data folder, compiled core)."""
+from __future__ import annotations
+
+from html import escape
+from pathlib import Path
+
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import QMenuBar, QMessageBox, QWidget
+
+from player.qt.replay_widget import PLAYER_KEYS
+
+
+def key_rows(menus: QMenuBar) -> list[tuple[str, str]]:
+    """(keys, what they do): the menus' actions with a shortcut, then the player's keys."""
+    rows = []
+    for menu_action in menus.actions():
+        menu = menu_action.menu()
+        for act in menu.actions() if menu is not None else ():
+            seq = act.shortcut()
+            if not seq.isEmpty():
+                rows.append((seq.toString(QKeySequence.SequenceFormat.NativeText),
+                             act.text().replace("&", "").rstrip("…")))
+    seen = set()
+    for seq, what, _act in PLAYER_KEYS:
+        if what not in seen:   # (two keys zoom in: the first is listed)
+            seen.add(what)
+            rows.append((f"{seq} (player)", what))
+    return rows
+
+
+def show_keys(parent: QWidget, menus: QMenuBar) -> QMessageBox:
+    table = "".join(f"<tr><td><b>{escape(k)}</b>&nbsp;&nbsp;</td><td>{escape(w)}</td></tr>"
+                    for k, w in key_rows(menus))
+    box = QMessageBox(QMessageBox.Icon.NoIcon, "Keyboard shortcuts",
+                      f"<table>{table}</table>", QMessageBox.StandardButton.Close, parent)
+    box.setObjectName("keysHelp")
+    box.open()
+    return box
+
+
+def show_about(parent: QWidget, data_dir: Path) -> QMessageBox:
+    from recorder import compiled
+
+    from ..cli import installed_version
+
+    names = compiled()
+    text = (f"<b>Session Replay {escape(installed_version())}</b><br>Local, privacy-first session replay."
+            f"<br><br>Data folder: {escape(str(data_dir))}<br>Compiled core: "
+            f"{escape(', '.join(names)) if names else 'none (pure Python)'}<br><br>"
+            "`replay --help` lists the commands; the project's README says what each command"
+            " and page does.")
+    box = QMessageBox(QMessageBox.Icon.Information, "About Session Replay", text,
+                      QMessageBox.StandardButton.Close, parent)
+    box.setObjectName("aboutBox")
+    box.open()
+    return box
