@@ -8,7 +8,7 @@ from pathlib import Path
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QMenuBar, QMessageBox, QWidget
 
-from player.qt.replay_widget import PLAYER_KEYS
+from player.qt.replay_widget import COPY_LINK_KEYS, PLAYER_KEYS
 
 
 def key_rows(menus: QMenuBar) -> list[tuple[str, str]]:
@@ -26,6 +26,7 @@ def key_rows(menus: QMenuBar) -> list[tuple[str, str]]:
         if what not in seen:   # (two keys zoom in: the first is listed)
             seen.add(what)
             rows.append((f"{seq} (player)", what))
+    rows.append((f"{COPY_LINK_KEYS} (player)", "copy a replay:// link to the moment on show"))
     return rows
 
 

@@ -101,6 +101,7 @@ def _collect_and_hold() -> None:
     hold_still()
 
 
+COPY_LINK_KEYS = "Ctrl+Shift+C"   # Copy link (an action of the player's, in its page bar)
 # The player's keys: (keys, what they do - the app's Help lists them -, the action)
 PLAYER_KEYS: tuple[tuple[str, str, Callable[["ReplayWidget"], object]], ...] = (
     ("Space", "play or pause", lambda w: w.controller.toggle()),
@@ -163,7 +164,7 @@ class ReplayWidget(QWidget):
 
         self.copyLink = QAction("Copy link", self)
         self.copyLink.setObjectName("copyLinkAction")
-        self.copyLink.setShortcut(QKeySequence("Ctrl+Shift+C"))
+        self.copyLink.setShortcut(QKeySequence(COPY_LINK_KEYS))
         self.copyLink.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.copyLink.setEnabled(self.session_id is not None)
         origin = source.origin if isinstance(source, RecordingSource) else None
