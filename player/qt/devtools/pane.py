@@ -316,6 +316,10 @@ class RowsTab(QWidget):
         before = self.model.current_row()
         self.model.set_time(t)     # signals the rows whose look changed; Qt repaints those
         cur = self.model.current_row()
+        if cur != before:   # a row picked earlier is no longer where the clock is: one row
+            picked = self.table.selectionModel().selectedRows()   # shows as current, not two
+            if picked and self.proxy.mapToSource(picked[0]).row() != cur:
+                self.table.clearSelection()
         if self.follow and cur >= 0 and cur != before and self.isVisible():
             pidx = self.proxy.mapFromSource(self.model.index(cur, 0))
             if pidx.isValid():

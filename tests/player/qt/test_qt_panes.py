@@ -298,3 +298,17 @@ def test_an_errors_moment_shows_what_its_task_changed_and_its_row_reached(qtbot)
     assert asked == [t]
     pane.errors.set_time(t)
     assert pane.errors.model.current_row() == 0
+
+
+def test_a_row_picked_earlier_lets_go_when_the_clock_moves_elsewhere(qtbot, session):
+    """After E, two Errors rows looked selected: the one clicked before, and the current one
+    (a QA's tryout). A row picked stays picked while the clock is on it, not after."""
+    pane = DevToolsPane(session)
+    qtbot.addWidget(pane)
+    tab = pane.console
+    tab.table.selectRow(1)
+    first = tab.proxy.mapToSource(tab.proxy.index(1, 0)).row()
+    tab.set_time(int(tab.model.rows[first]["t"]))         # its own moment: it stays picked
+    assert tab.table.selectionModel().selectedRows()
+    tab.set_time(int(tab.model.rows[-1]["t"]) + 1)        # elsewhere: let go
+    assert not tab.table.selectionModel().selectedRows()
