@@ -149,6 +149,10 @@ class TimedRowsModel(QAbstractTableModel):
                                   [Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.BackgroundRole,
                                    Qt.ItemDataRole.FontRole])
 
+    def time_of(self, row: int) -> int:
+        """The time (ms) the clock reaches row `row` at."""
+        return self._times[row] if self.timed else 0
+
     def current_row(self) -> int:
         """Index of the last row at or before now, or -1."""
         return self.played - 1

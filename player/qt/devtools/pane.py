@@ -318,8 +318,9 @@ class RowsTab(QWidget):
         cur = self.model.current_row()
         if cur != before:   # a row picked earlier is no longer where the clock is: one row
             picked = self.table.selectionModel().selectedRows()   # shows as current, not two
-            if picked and self.proxy.mapToSource(picked[0]).row() != cur:
-                self.table.clearSelection()
+            row = self.proxy.mapToSource(picked[0]).row() if picked else cur
+            if row != cur and (cur < 0 or self.model.time_of(row) != self.model.time_of(cur)):
+                self.table.clearSelection()   # (a row at the current one's moment stays)
         if self.follow and cur >= 0 and cur != before and self.isVisible():
             pidx = self.proxy.mapFromSource(self.model.index(cur, 0))
             if pidx.isValid():

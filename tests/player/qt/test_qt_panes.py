@@ -312,3 +312,18 @@ def test_a_row_picked_earlier_lets_go_when_the_clock_moves_elsewhere(qtbot, sess
     assert tab.table.selectionModel().selectedRows()
     tab.set_time(int(tab.model.rows[-1]["t"]) + 1)        # elsewhere: let go
     assert not tab.table.selectionModel().selectedRows()
+
+
+def test_a_row_picked_at_the_same_moment_as_the_current_one_stays_picked(qtbot):
+    """Two rows at one moment: the one clicked stays picked though the later is current."""
+    from player.qt.devtools.models import Column
+    from player.qt.devtools.pane import RowsTab
+
+    tab = RowsTab([Column("Message", "message")],
+                  [{"t": 100, "message": "a"}, {"t": 100, "message": "b"}, {"t": 900, "message": "c"}])
+    qtbot.addWidget(tab)
+    tab.table.selectRow(0)
+    tab.set_time(100)
+    assert tab.model.current_row() == 1 and tab.table.selectionModel().selectedRows()
+    tab.set_time(950)
+    assert not tab.table.selectionModel().selectedRows()
