@@ -8,6 +8,7 @@ import importlib
 import logging
 import os
 import pkgutil
+import sqlite3
 import sys
 import warnings
 from pathlib import Path
@@ -93,6 +94,13 @@ def main(argv: list[str] | None = None) -> int:
     except UserError as exc:  # a problem the person can fix: say what and how, no traceback
         print(f"replay: error: {exc}", file=sys.stderr)
         return 2
+    except sqlite3.Error as exc:   # the index cannot be written: a full disk, a read-only folder
+        from .commands._store import storage_problem
+        said = storage_problem(exc, args.data)
+        if said is None:
+            raise
+        print(f"replay: error: {said}", file=sys.stderr)
+        return 2
     except IndexDamaged as exc:   # the segment files are fine: the index can be rebuilt
         print(f"replay: error: {exc} - run `replay --data {args.data} repair` to rebuild it"
               " from the segment files (nothing has been changed)", file=sys.stderr)
@@ -101,6 +109,11 @@ def main(argv: list[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing left to flush
         return 0
     except OSError as exc:   # a file we could not read or write (a folder, no such path...)
+        from .commands._store import storage_problem
+        said = storage_problem(exc, args.data)
+        if said is not None:
+            print(f"replay: error: {said}", file=sys.stderr)
+            return 2
         where = f"{exc.filename}: " if exc.filename else ""
         print(f"replay: error: {where}{exc.strerror or exc} - check the path and its"
               " permissions", file=sys.stderr)

@@ -2,6 +2,7 @@
 mask, and a SESSION argument): a folder that does not exist is reported, never created."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from recorder.store import Store
@@ -14,6 +15,41 @@ def open_existing_store(data: Path) -> Store:
         raise UserError(no_data_folder(data, f"import a recording first (`replay --data {data}"
                                              " import FILE`), or give the right --data"))
     return Store.open(data)
+
+
+FULL_BELOW_BYTES = 1 << 20   # a disk with less room than this is full for the index
+
+
+def storage_problem(exc: BaseException, data: Path) -> str | None:
+    """The one line for a data folder the system will not let replay write - its disk full,
+    or the folder read-only (a backup mounted so) - from the error SQLite or a write raised;
+    None for any other error."""
+    import errno
+    import shutil
+    import sqlite3
+
+    said = str(exc).lower()
+    try:
+        room: int | None = shutil.disk_usage(data).free
+    except OSError:
+        room = None
+    # SQLite says "disk I/O error" where not even its log's first page fits
+    full = (isinstance(exc, OSError) and exc.errno == errno.ENOSPC) or \
+        (isinstance(exc, sqlite3.Error) and ("disk is full" in said or (
+            "disk i/o error" in said and room is not None and room < FULL_BELOW_BYTES)))
+    if full:
+        free = f"{room / 1e6:,.1f} MB free" if room is not None else "no room left"
+        return (f"the disk holding the data folder {data} is full ({free}) - what is stored is"
+                " as it was; free some space (even erasing a session needs a few MB for the"
+                " index's log), then run the command again")
+    read_only = (isinstance(exc, OSError) and exc.errno == errno.EROFS) or (
+        isinstance(exc, sqlite3.Error) and ("readonly" in said or "unable to open" in said)
+        and Path(data).is_dir() and not os.access(data, os.W_OK))
+    if read_only:
+        return (f"the data folder {data} cannot be written (a read-only disk or mount?) -"
+                " replay writes its index even to list or play sessions: copy the folder"
+                " somewhere writable and give that with --data")
+    return None
 
 
 def no_data_folder(data: Path, then: str = "give the right --data") -> str:

@@ -24,6 +24,7 @@ import json
 import logging
 import mimetypes
 import os
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -151,6 +152,16 @@ def _authenticate(intake: Intake, app: Application, request: Request) -> None:
                         " one (`replay app token NAME`) and puts it in the site's snippet")
 
 
+def _why_not_stored(exc: BaseException) -> str:
+    """What the operator reads in the log: the system's reason (a full disk, a folder that
+    cannot be written), never an event's content - a store error's own words, or its kind."""
+    if isinstance(exc, OSError):
+        return exc.strerror or type(exc).__name__
+    if isinstance(exc, sqlite3.Error):
+        return f"the index: {exc}"   # SQLite's words name no value ("database or disk is full")
+    return type(exc).__name__
+
+
 async def _read_body(request: Request, limits: Limits) -> bytes:
     """The body, up to the limit. Past it the rest is read and dropped (up to
     `DRAIN_FACTOR` times the limit) so that the client, still sending, gets its 413
@@ -208,8 +219,9 @@ def create_app(intake: Intake, demo: DemoApp | None = None) -> Starlette:
             return _error(WireError(Status.BAD_REQUEST, "invalid_event", str(exc)), cors)
         except ClientDisconnect:   # cut off mid-body: nothing was stored
             return Response(status_code=int(Status.BAD_REQUEST))
-        except Exception:          # the store failed (disk full...): nothing acknowledged
-            log.exception("a batch for application %s was not stored", app.name)
+        except Exception as exc:   # the store failed (disk full...): nothing acknowledged
+            log.exception("a batch for application %s was not stored: %s", app.name,
+                          _why_not_stored(exc))
             return _error(WireError(Status.UNAVAILABLE, "not_stored",
                                     "the batch was not stored (see the intake's log) - send it"
                                     " again later"), cors)
