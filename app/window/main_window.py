@@ -451,8 +451,16 @@ class MainWindow(QMainWindow):
         self.index_version = self.store.index.data_version()
         self.thumbnails.forget()
         self.thumbnails.sweep()
-        self.browser.set_catalog(self._load_catalog())
+        catalog = self._load_catalog()
+        self.browser.set_catalog(catalog)
         self.privacy.sessions_changed()   # its preview's list of sessions too
+        listed = {r.info.id for r in catalog.rows}
+        gone = [sid for sid in self.sessions.stored_tabs() if sid not in listed]
+        for sid in gone:   # erased meanwhile (`replay delete` in a terminal): not on screen
+            self.sessions.close_tab(self.sessions.indexOf(self.sessions.find(sid)))
+        if gone:
+            self.statusBar().showMessage(
+                "Closed the tab of " + ", ".join(gone) + ": erased from the data folder", 15000)
 
     def _load_catalog(self) -> Catalog:
         try:

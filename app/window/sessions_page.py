@@ -450,6 +450,10 @@ class SessionsPage(QTabWidget):
     def find(self, key: str) -> QWidget | None:
         return next((w for w, k in self._keys.items() if k == key), None)
 
+    def stored_tabs(self) -> dict[str, QWidget]:
+        """The tabs on stored sessions (not files), by session id."""
+        return {k: w for w, k in self._keys.items() if self._sources[w].origin is None}
+
     def players(self) -> list[QWidget]:
         return [self.widget(i) for i in range(1, self.count())]
 

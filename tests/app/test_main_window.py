@@ -638,3 +638,18 @@ def test_help_lists_the_keys_where_they_are_defined_and_says_what_runs(window, q
     about.trigger()
     box = window.findChild(QMessageBox, "aboutBox")
     assert str(data) in box.text() and ", ".join(compiled()) in box.text()
+
+
+def test_a_session_erased_by_another_program_leaves_the_screen(window, qtbot, data):
+    """`replay delete` in a terminal while its tab is open: the erased session played on in
+    the app (an operator's tryout, for an erasure request). When the list is read again (F5,
+    coming back to the window) its tab closes, and the status bar says why."""
+    player = window.wait_opened(window.open_session("bob-browse"))
+    assert player is not None
+    p = subprocess.run([sys.executable, "-m", "app", "--data", str(data), "delete", "bob-browse",
+                        "--yes"], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert window.catch_up()                       # what coming back to the window does
+    assert window.sessions.find("bob-browse") is None
+    assert "bob-browse" not in shown(window)
+    assert "erased from the data folder" in window.statusBar().currentMessage()
