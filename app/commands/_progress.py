@@ -11,6 +11,7 @@ from typing import Iterable, Iterator
 from rich.console import Console as RichConsole
 from rich.progress import BarColumn, Progress, ProgressColumn, SpinnerColumn, Task, TaskID, \
     TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.table import Column
 from rich.text import Text
 
 
@@ -46,9 +47,17 @@ class _Percent(ProgressColumn):
         return Text(f"{task.percentage:>3.0f}%" if task.total is not None else "    ")
 
 
+DESCRIPTION_MAX = 36   # characters of a stage's words a bar line keeps (80 columns hold it all)
+
+
 def progress_bar() -> Progress:
     console = Console(stderr=True)
-    return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+    # a long description is cut (…) before the clocks are: on an 80-column terminal they
+    # were not drawn at all while the longest stage ran
+    return Progress(SpinnerColumn(),
+                    TextColumn("{task.description}", table_column=Column(
+                        no_wrap=True, overflow="ellipsis", max_width=DESCRIPTION_MAX)),
+                    BarColumn(),
                     _Percent(), TimeElapsedColumn(),
                     TimeRemainingColumn(), console=console, transient=True,
                     disable=not console.is_terminal, redirect_stdout=sys.stdout.isatty())

@@ -507,7 +507,7 @@ def _bundle_events(src, args, partial: bool, bar, task) -> tuple[Iterator, dict]
 
 # once every event was read: the last segments, the privacy pass over what was written
 # before a value was typed, the index (a quarter to a half of a long import's time)
-FINISHING = "finishing {}: last segments, echoes before the typing, the index"
+FINISHING = "finishing {}: privacy pass, index"
 
 
 def _progressed(stream: EventStream, bar, task, name: str) -> Iterator:

@@ -86,3 +86,18 @@ def test_once_a_file_is_read_the_bar_says_the_import_is_finishing(tmp_path, demo
     assert finishing.visible and finishing.total is None and not finishing.finished
     assert finishing.description.startswith("finishing in.json: ")
     assert _Percent().render(finishing).plain.strip() == ""
+
+
+def test_on_an_80_column_terminal_the_clock_is_drawn(tmp_path):
+    """A stage's long words pushed the elapsed time off an 80-column line, while the longest
+    stage ran (an operator's tryout): the words are cut, the clock stays."""
+    from rich.console import Console as RichConsole
+
+    from app.commands._progress import progress_bar
+
+    bar = progress_bar()
+    bar.add_task("finishing a-recording-with-a-long-name.json: privacy pass, index", total=None)
+    narrow = RichConsole(width=80, force_terminal=True, color_system=None,
+                         file=open(tmp_path / "out.txt", "w"))
+    line = "".join(seg.text for seg in narrow.render(bar.get_renderable()))
+    assert "0:00:00" in line and "…" in line, line
