@@ -156,6 +156,8 @@ def run(args: argparse.Namespace) -> int:
         store.close()
     if args.json:   # the contract: {"file", "sessions", "error"?} per file
         print(json.dumps(rows, indent=1))
+    elif len(args.files) > 1:   # what came of them all, in one line (as the app's status bar)
+        print(f"replay: note: {import_summary(results, failures)}", file=sys.stderr)
     if failures:
         for msg in failures[:-1]:
             print(f"replay: error: {msg}", file=sys.stderr)
@@ -198,10 +200,12 @@ def import_files(store: Store, files, args: argparse.Namespace, masker_factory, 
     name and the message)."""
     results: list[dict] = []
     failures: list[str] = []
-    for f in files:
+    files = list(files)
+    for i, f in enumerate(files, 1):
         refused = len(failures)
-        try:
-            done, dropped = _import_one(store, f, args, masker_factory, bar)
+        try:   # (several files: which of how many; what the rules dropped, said once at the end)
+            done, dropped = _import_one(store, f, args, masker_factory, bar,
+                                        of=(i, len(files)) if len(files) > 1 else None)
         except LimitError as exc:
             failures.append(f"{f}: rejected, nothing stored from it - {exc}"
                             f" ({LIMIT_ADVICE.get(exc.code, FIX_THE_FILE)})")
@@ -259,9 +263,12 @@ def _remask_hint(args, sid: str) -> str:
     return f"; to re-mask the stored one with these rules: replay mask --rules {args.rules} {sid}"
 
 
-def _import_one(store: Store, f: Path, args, masker_factory, bar
-                ) -> tuple[list[Stored], Counter[str]]:
-    task = bar.add_task(f"reading {f.name}", total=None)
+def _import_one(store: Store, f: Path, args, masker_factory, bar,
+                of: tuple[int, int] | None = None) -> tuple[list[Stored], Counter[str]]:
+    """One file of an import; `of`: its place among several (the bar says it; what the rules
+    dropped is then said once, for all, by the caller)."""
+    task = bar.add_task(f"reading {f.name}" + (f" ({of[0]:,} of {of[1]:,})" if of else ""),
+                        total=None)
     maskers: list = []
 
     def counted():   # the maskers of this file, for what their rules dropped
@@ -278,7 +285,7 @@ def _import_one(store: Store, f: Path, args, masker_factory, bar
     if any(r.outcome is not Outcome.SAME for r in done):
         for m in maskers:
             dropped.update({k: n for k, n in m.stats.items() if DROPPED in k})
-    if dropped:
+    if dropped and of is None:
         print(f"replay: note: {f}: the privacy rules dropped {_dropped_kinds(dropped)}"
               f" (the rules in force: {_rules_source(args)}; the app's Privacy page edits them)",
               file=sys.stderr)
@@ -452,7 +459,7 @@ def _stored(f: Path, args, r: Stored, damaged: str | None, done: list[Stored]) -
         print(f"replay: warning: {f}: {damaged}; stored what decodes as a new session,"
               f" {r.id}, marked partial", file=sys.stderr)
     elif r.outcome is Outcome.SAME:
-        print(f"replay: note: {r.id}: already stored, nothing new", file=sys.stderr)
+        print(f"replay: note: {f}: {r.id}: already stored, nothing new", file=sys.stderr)
     elif r.outcome is Outcome.EXTENDS:
         print(f"replay: note: {r.id}: already stored, appended {r.added:,}"
               f" event{'' if r.added == 1 else 's'}", file=sys.stderr)

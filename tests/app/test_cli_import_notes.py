@@ -163,3 +163,22 @@ def test_a_recording_that_names_its_session_keeps_that_name_when_imported_with_a
     assert again.returncode == 0 and again.stdout.split() == ["visit-42"], again.stderr
     (row,) = json.loads(replay("--data", data, "sessions", "--json").stdout)
     assert row["id"] == "visit-42" and row["user_id"] == "u-7"
+
+
+def test_several_files_say_which_of_how_many_and_end_with_one_line_on_all(tmp_path, recording):
+    """202 files: the bar named only the current one, the rules' note came 191 times, a file
+    stored already was named by its session alone, and nothing said what came of them all
+    (an operator's tryout). Each note names its file; one line ends it; the dropped-fields
+    note comes once, in it."""
+    data = tmp_path / "d"
+    a, b, bad = tmp_path / "a.json", tmp_path / "b.json", tmp_path / "bad.json"
+    a.write_text(json.dumps(recording[:300]))
+    b.write_text(json.dumps(recording[:300]))        # the same recording again
+    bad.write_text('{"nope": 1}')
+    p = replay("--data", data, "import", a, b, bad)
+    assert p.returncode == 2
+    assert f"{b}: " in p.stderr and "already stored, nothing new" in p.stderr
+    summary = [ln for ln in p.stderr.splitlines() if ln.startswith("replay: note: Imported")]
+    assert summary == ["replay: note: Imported 2 files: 1 new session stored; 1 file not"
+                       " imported"], p.stderr
+    assert p.stderr.count("the privacy rules dropped") <= 1
