@@ -25,6 +25,7 @@ import logging
 import mimetypes
 import os
 import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
@@ -86,7 +87,36 @@ class Intake:
 
 
 def _error(exc: WireError, headers: dict[str, str] | None = None) -> JSONResponse:
+    _REFUSALS.note(exc.code, int(exc.status))
     return JSONResponse(exc.to_json(), status_code=int(exc.status), headers=headers)
+
+
+class Refusals:
+    """Refused requests said in the intake's log, so an operator sees a site sending with a
+    revoked token or from an origin not allowed: each error code's first refusal at once, then
+    at most one line a minute per code with how many came meanwhile (a flood of bad requests
+    never floods the log). The code and status only: never what a request held."""
+
+    EVERY_S = 60.0
+
+    def __init__(self, clock=time.monotonic) -> None:
+        self.clock = clock
+        self.said: dict[str, float] = {}     # code -> when it was last said
+        self.since: dict[str, int] = {}      # code -> refusals not said yet
+
+    def note(self, code: str, status: int) -> None:
+        now = self.clock()
+        last = self.said.get(code)
+        if last is not None and now - last < self.EVERY_S:
+            self.since[code] = self.since.get(code, 0) + 1
+            return
+        more = self.since.pop(code, 0)
+        self.said[code] = now
+        log.warning("refused a request: %s (HTTP %d)%s", code, status,
+                    f"; {more} more since the last line" if more else "")
+
+
+_REFUSALS = Refusals()
 
 
 # what the router answers itself (no route, or not this method): JSON like every refusal

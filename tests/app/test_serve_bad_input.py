@@ -104,6 +104,13 @@ def test_wrong_token_revoked_token_wrong_app_and_no_token(server):
               refused(srv, shop, 403, "origin_not_allowed", batch=good(), origin="https://evil.test")]
     for body in bodies:
         assert "shop" not in json.dumps(body) and "old-site" not in json.dumps(body), body
+    # said in the intake's log, so the operator sees a site sending with a bad token (it
+    # logged nothing: an operator's tryout) - the codes, never what the requests held
+    said = srv.log()
+    for code in ("bad_token (HTTP 401)", "token_revoked (HTTP 401)", "unknown_app (HTTP 401)",
+                 "missing_token (HTTP 401)", "origin_not_allowed (HTTP 403)"):
+        assert f"refused a request: {code}" in said, said
+    assert "rt_not-the-token" not in said
     # the application's name where its id belongs: said, without its id (the caller has
     # proved nothing), and the same as for a name no application has
     for name in ("shop", "no-such-app"):
@@ -227,7 +234,35 @@ def test_a_batch_the_store_cannot_write_is_503_and_not_stored(server):
         assert "send it again" in body["message"]
     finally:
         blocker.unlink()
+    # the log says why, in the system's words (it said only "was not stored")
+    assert "a batch for application shop was not stored: Not a directory" in srv.log(), srv.log()
     assert post_batch(srv.url, *shop, good(sid="blocked"))[0] == 202
     with Store.open(srv.data) as store:
         assert [s.id for s in store.sessions()] == ["blocked"]
         store.delete_session("blocked")
+
+
+def test_refusals_are_logged_once_a_minute_per_code_with_a_count():
+    """A flood of bad requests never floods the log: a code's first refusal at once, then one
+    line a minute with how many came meanwhile."""
+    import logging
+
+    from recorder.intake.app import Refusals
+
+    now = [0.0]
+    r = Refusals(clock=lambda: now[0])
+    lines = []
+    handler = logging.Handler()
+    handler.emit = lambda rec: lines.append(rec.getMessage())
+    logger = logging.getLogger("recorder.intake.app")
+    logger.addHandler(handler)
+    try:
+        for t in (0, 1, 2, 30, 61, 62):
+            now[0] = t
+            r.note("bad_token", 401)
+        r.note("payload_too_large", 413)
+    finally:
+        logger.removeHandler(handler)
+    assert lines == ["refused a request: bad_token (HTTP 401)",
+                     "refused a request: bad_token (HTTP 401); 3 more since the last line",
+                     "refused a request: payload_too_large (HTTP 413)"]
