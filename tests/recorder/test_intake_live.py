@@ -169,8 +169,9 @@ def test_a_batch_sent_again_under_its_batch_id_is_stored_once_by_any_worker(tmp_
     apps.close()
 
 
-def _shop_page(tmp_path):
-    """A data folder with the shop app and a live session "v" holding its page (batch "a")."""
+def _shop_page(tmp_path, session_id: str = "v", batch_id: str | None = "a"):
+    """A data folder with the shop app and a live session (`session_id`) holding its page
+    (sent as `batch_id`)."""
     data = tmp_path / "data"
     data.mkdir()
     apps = Applications(data)
@@ -180,7 +181,7 @@ def _shop_page(tmp_path):
     first = html_to_events(PAGE, href="https://shop.example/")
     for e in first:
         e["timestamp"] = t0
-    live.accept(app, Batch(session_id="v", batch_id="a", events=first))
+    live.accept(app, Batch(session_id=session_id, batch_id=batch_id, events=first))
     return data, apps, app, live, first, t0
 
 
@@ -342,17 +343,8 @@ def test_a_user_named_after_the_first_batch_survives_an_index_rebuild(tmp_path):
     """capture.js's setUser after the session's first batch: the user was in the index only
     until compaction (~15 min after the last event) - an index rebuilt meanwhile lost them,
     and `replay delete --user` could no longer find the session (an operator's tryout)."""
-    data = tmp_path / "data"
-    data.mkdir()
-    apps = Applications(data)
-    app, _token = apps.create("shop")
-    live = LiveIntake(Store.open(data), parse_rules(RULES))
-    t0 = int(time.time() * 1000) - 30_000
-    first = html_to_events(PAGE, href="https://shop.example/")
-    for e in first:
-        e["timestamp"] = t0
+    data, apps, app, live, first, t0 = _shop_page(tmp_path, "visit", None)
     ids = _ids(first)
-    live.accept(app, Batch(session_id="visit", events=first))
     ada = User(id="u-77", name="Ada Byron", email="ada@example.com")
     live.accept(app, Batch(session_id="visit", events=[_add(t0 + 5, ids["list"], 900, "two")],
                            user=ada))
