@@ -263,9 +263,10 @@ def _elements(m: Mirror, doc: int | None = None) -> Iterator[Node]:
         stack.extend(reversed(n.children))
 
 
-def _document_of(m: Mirror, el: Node) -> Node | None:
-    """The document `el` is in: the page's, or a frame's (its parent is the frame element)."""
-    return next((p for p in m.ancestors(el.id) if p.type == NodeType.Document), None)
+def _frame_document(m: Mirror, el: Node) -> Node | None:
+    """The frame's document `el` is in (its parent is the frame element); None in the page's."""
+    doc = next((p for p in m.ancestors(el.id) if p.type == NodeType.Document), None)
+    return doc if doc is not None and doc.id != m.root and doc.parent in m.nodes else None
 
 
 def _ids(m: Mirror, doc: int | None = None) -> dict[str, list[Node]]:
@@ -310,20 +311,20 @@ def robust_selector(m: Mirror, nid: int) -> str:
     el = actionable(m, nid)
     if el is None:
         return ""
-    doc = _document_of(m, el)
-    if doc is not None and doc.id != m.root and doc.parent in m.nodes:
-        frame = frame_prefix(m, el.id)   # a frame's element: among its document's
-        inner = _selector_in(m, el, doc.id)
-        return f"{frame}{inner}" if frame and inner else ""
-    return _selector_in(m, el, None)
+    doc = _frame_document(m, el)
+    if doc is None:
+        return _selector_in(m, el, None)
+    frame = robust_selector(m, doc.parent)   # a frame's element: among its document's
+    inner = _selector_in(m, el, doc.id)
+    return f"{frame}{FRAME_SEP}{inner}" if frame and inner else ""
 
 
 def frame_prefix(m: Mirror, nid: int) -> str:
     """What a selector of node `nid` within its document is prefixed with: "" in the page's,
     its frame's selector and FRAME_SEP in a frame's."""
     n = m.nodes.get(nid)
-    doc = _document_of(m, n) if n is not None else None
-    if doc is None or doc.id == m.root or doc.parent not in m.nodes:
+    doc = _frame_document(m, n) if n is not None else None
+    if doc is None:
         return ""
     frame = robust_selector(m, doc.parent)
     return f"{frame}{FRAME_SEP}" if frame else ""
