@@ -29,10 +29,16 @@ cdef Py_ssize_t PAIRS, MAX_PAIR_GROUPS
 cdef class Needles:
     cdef readonly tuple needles
     cdef bytes _pairs
-    cdef tuple _groups
+    cdef tuple _groups, _indexes
     cdef bint _per_needle
 
     @cython.locals(p="const unsigned char *", lower="const unsigned char *",
                    pairs="const unsigned char *", q="const unsigned char *", n=Py_ssize_t,
                    i=Py_ssize_t, j=Py_ssize_t, m=Py_ssize_t, g=cython.uchar, nd=bytes)
     cpdef bint _scan(self, bytes text) except -1
+
+    @cython.locals(p="const unsigned char *", lower="const unsigned char *",
+                   pairs="const unsigned char *", q="const unsigned char *", n=Py_ssize_t,
+                   i=Py_ssize_t, j=Py_ssize_t, m=Py_ssize_t, g=cython.uchar, nd=bytes,
+                   k=Py_ssize_t, hits=Py_ssize_t, seen=bytearray, group=tuple, indexes=tuple)
+    cpdef list _found(self, bytes text)

@@ -155,14 +155,16 @@ class Needles:
     for one needle, a needle shorter than a pair, or more pairs than the table tells apart)
     the passes per needle, with the same answers."""
 
-    __slots__ = ("needles", "_pairs", "_groups", "_per_needle")
+    __slots__ = ("needles", "_pairs", "_groups", "_indexes", "_per_needle")
 
     def __init__(self, needles: "tuple[bytes, ...]"):
         self.needles = tuple(needles)
         by_pair: dict[int, list[bytes]] = {}
-        for nd in self.needles:
+        places: dict[int, list[int]] = {}   # each pair's needles by their place in `needles`
+        for k, nd in enumerate(self.needles):
             if len(nd) >= 2:
                 by_pair.setdefault(nd[0] << 8 | nd[1], []).append(nd)
+                places.setdefault(nd[0] << 8 | nd[1], []).append(k)
         # a needle of fewer than two bytes has no pair; the table holds MAX_PAIR_GROUPS
         tabled = len(by_pair) <= MAX_PAIR_GROUPS and all(len(nd) >= 2 for nd in self.needles)
         # one needle: its own search (`in`) is one pass already, and quicker
@@ -175,6 +177,7 @@ class Needles:
                 pairs[pair] = len(groups)
         self._pairs = bytes(pairs)
         self._groups = tuple(groups)
+        self._indexes = tuple(tuple(places[pair]) for pair in by_pair) if tabled else ()
 
     def in_text(self, text: bytes) -> bool:
         """True when `text`, its ASCII letters lower-cased, holds one of the needles."""
@@ -182,6 +185,45 @@ class Needles:
             low = text.lower()
             return any(nd in low for nd in self.needles)
         return self._scan(text)
+
+    def found(self, text: bytes) -> list[int]:
+        """The places in `needles` of those `text` holds (ASCII case ignored), in order (a
+        needle given twice: both)."""
+        if not COMPILED or self._per_needle:
+            low = text.lower()
+            return [k for k, nd in enumerate(self.needles) if nd in low]
+        return self._found(text)
+
+    def _found(self, text: bytes) -> list[int]:
+        """`found`'s one pass (compiled; plain Python: the reference it is tested against):
+        `_scan`'s, going on to the end, each needle's place marked when first seen."""
+        p = text                # pointers to the bytes, compiled
+        lower = _LOWER
+        pairs = self._pairs
+        n = len(text)
+        seen = bytearray(len(self.needles))
+        hits = 0
+        i = 0
+        while i + 1 < n:
+            g = pairs[lower[p[i]] << 8 | lower[p[i + 1]]]
+            if g:
+                group = self._groups[g - 1]
+                indexes = self._indexes[g - 1]
+                for k in range(len(group)):
+                    nd = group[k]
+                    q = nd
+                    m = len(nd)
+                    if i + m <= n and not seen[indexes[k]]:
+                        j = 2           # the pair matched
+                        while j < m and lower[p[i + j]] == q[j]:
+                            j += 1
+                        if j == m:
+                            seen[indexes[k]] = 1
+                            hits += 1
+            i += 1
+        if not hits:
+            return []
+        return [k for k in range(len(seen)) if seen[k]]
 
     def _scan(self, text: bytes) -> bool:
         """The one pass (compiled; plain Python: the reference it is tested against), each

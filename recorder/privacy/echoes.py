@@ -154,17 +154,41 @@ def _rest(v: str) -> re.Pattern | None:
     Every such rest in one expression, linear in the value's length: its last part that
     every rest holds, after a chain of optional groups any suffix of the part before it
     matches - `(?:(?:(?:a)?b)?c)?` is "", "c", "bc" or "abc"."""
-    first = max(MIN_LEN, len(v) - MAX_REST)
-    runs = [m.end() - NEEDLE_MIN_LEN for m in _PLAIN_RUNS.finditer(v, first)
-            if m.end() - m.start() >= NEEDLE_MIN_LEN]
-    if not runs:
+    span = _rest_span(v)
+    if span is None:
         return None
-    last = runs[-1]                  # the rest from here on: the shortest one there is
+    first, last = span
     chain = ""
     for c in v[first:last]:
         chain = "(?:" + chain + ")?" + _char(c, 1) if chain else _char(c, 1)
     rx = re.escape(MASK) + ("(?:" + chain + ")?" if chain else "") + pattern(v[last:])
     return re.compile(rx + (_ALONE_AFTER if len(v) < ANYWHERE_LEN else ""), re.I)
+
+
+def _rest_span(v: str) -> tuple[int, int] | None:
+    """Where `_rest`'s rests of `v` may start (`first`: past a prefix of MIN_LEN, within the
+    last MAX_REST characters) and where the shortest one starts (`last`: the last
+    NEEDLE_MIN_LEN letters or digits of the last run that long); None: no rest."""
+    first = max(MIN_LEN, len(v) - MAX_REST)
+    runs = [m.end() - NEEDLE_MIN_LEN for m in _PLAIN_RUNS.finditer(v, first)
+            if m.end() - m.start() >= NEEDLE_MIN_LEN]
+    if not runs:
+        return None
+    return first, runs[-1]
+
+
+def _runs(text: str) -> tuple[str, ...]:
+    """The runs of ASCII letters and digits of `text`, lower-cased: each is in any string
+    holding `text` in a form `pattern` matches (no encoding changes them) - a test far
+    cheaper than the expression, to run first."""
+    return tuple(set(_PLAIN_RUNS.findall(text.lower())))
+
+
+def _holds_all(low: str, runs: tuple[str, ...]) -> bool:
+    for r in runs:
+        if r not in low:
+            return False
+    return True
 
 
 def _cased_needles(value: str) -> set[str] | None:
@@ -227,6 +251,12 @@ class Echoes:
         # of an import's time on a session with a long form typed in)
         self._rx: dict[str, re.Pattern] = {}
         self._rest: dict[str, re.Pattern | None] = {}   # each value's `_rest`, as needed
+        # each value's runs (`_runs`), and those of its shortest rest (None: no rest): a
+        # string lacking one holds no echo of it, or no rest of it
+        self._musts: dict[str, tuple[str, ...]] = {}
+        # the written forms of a value whose needles are those, not one of its runs
+        self._forms: dict[str, set[str]] = {}
+        self._rest_musts: dict[str, tuple[str, ...] | None] = {}
         self._value_needles: dict[str, set[str] | None] = {}
         # each value under its roots: a root is a needle contained in one of the value's
         # needles, so a string without the root holds no echo of the value. Typing sends
@@ -236,11 +266,14 @@ class Echoes:
         self._under: dict[str, list[str]] = {}
         self._everywhere: list[str] = []         # values without needles: looked for always
         self._stale = False                      # values added since the needles were made
-        # necessary conditions, checked in C: a string holding an echo holds one of these
-        # (lower-cased ASCII letters and digits, which no encoding changes); None: a value
-        # without any, so every string is searched
-        self._needles: tuple[str, ...] | None = None
-        self._in_json: Needles | None = None   # the same, for an event's JSON
+        self._new: list[str] = []                # ... and which, and which left since
+        self._gone: list[str] = []
+        self._next_fade = float("inf")           # `_fading`'s soonest time, or before it
+        # necessary conditions, checked in C: a string or an event's JSON holding an echo
+        # holds one of the roots (lower-cased ASCII letters and digits, which no encoding
+        # changes); None: a value without any, so every string is searched
+        self._roots: tuple[str, ...] = ()
+        self._in_json: Needles | None = None
         self.forgotten = 0
         # each field's values no later value of it extended (its key: the caller's, a node
         # id) and the values given without a field (record mode's): what the second pass
@@ -333,8 +366,11 @@ class Echoes:
             self._values.move_to_end(key)
             return True
         self._values[key] = v
+        self._new.append(v)
         while len(self._values) > MAX_VALUES:
-            self._covered.discard(self._values.popitem(last=False)[0])
+            old, old_v = self._values.popitem(last=False)
+            self._covered.discard(old)
+            self._gone.append(old_v)
             self.forgotten += 1
         self._stale = True
         return True
@@ -413,17 +449,21 @@ class Echoes:
     def _fade_from(self, key: str, at: float | None) -> None:
         if at is not None and key not in self._held and key not in self._current.values():
             self._fading[key] = at + FADE_MS
+            self._next_fade = min(self._next_fade, at + FADE_MS)
 
     def _fade(self, now: Any) -> None:
         """Values on the way whose time is up stop being looked for (`FADE_MS`)."""
-        if not isinstance(now, (int, float)):
+        if not isinstance(now, (int, float)) or now < self._next_fade:
             return
         gone = [k for k, until in self._fading.items() if until <= now]
         for k in gone:
             del self._fading[k]
             self._covered.discard(k)
-            if self._values.pop(k, None) is not None:
+            v = self._values.pop(k, None)
+            if v is not None:
+                self._gone.append(v)
                 self._stale = True
+        self._next_fade = min(self._fading.values(), default=float("inf"))
 
     def finals(self) -> "Echoes":
         """The values the second pass looks for in what came before them: each field's values
@@ -453,15 +493,22 @@ class Echoes:
         place the whole value wins over a prefix typed before it)."""
         low = s.lower()
         under = self._under
-        found = [v for r in under if r in low for v in under[r]]
-        if self._everywhere:
+        if self._in_json is not None:   # the roots it holds, found in C
+            roots = self._roots
+            found = [v for k in self._in_json.found(s.encode("utf-8", "surrogatepass"))
+                     for v in under[roots[k]]]
+        else:
+            found = [v for r in under if r in low for v in under[r]]
             found += self._everywhere
         if not found:
             return s
         ordered = sorted(set(found), key=_longest_first)
+        musts, forms = self._musts, self._forms
         for v in ordered:
-            needles = self._value_needles[v]
-            if needles is not None and not any(n in low for n in needles):
+            if not _holds_all(low, musts[v]):
+                continue
+            written = forms.get(v)
+            if written is not None and not any(n in low for n in written):
                 continue
             rx = self._rx.get(v)
             if rx is None:
@@ -471,32 +518,51 @@ class Echoes:
                 s, low = ns, ns.lower()
         if MASK not in s:
             return s
+        rest_musts = self._rest_musts
         for v in ordered:   # the rests, once every value's own expression ran
-            if v not in self._rest:
-                self._rest[v] = _rest(v)
-            rx = self._rest[v]
-            if rx is not None:
-                s = rx.sub(MASK, s)
+            tail = rest_musts[v]
+            if tail is None or not _holds_all(low, tail):
+                continue
+            rx = self._rest.get(v)
+            if rx is None:
+                rx = self._rest[v] = _rest(v)
+            ns = rx.sub(MASK, s)
+            if ns != s:
+                s, low = ns, ns.lower()
         return s
 
     def _compile(self) -> None:
         """Values added since the last call go under their roots (a needle of theirs, or an
         earlier root one of their needles holds); values forgotten leave. The roots are the
         needles a string is checked for first. Each value's work is done once, when it is
-        added: typing adds a value a keystroke."""
+        added (a keystroke's), and the roots' search (`Needles`) made again only when the
+        roots changed: typing adds a value a keystroke, a session keeps up to MAX_VALUES."""
         self._stale = False
         values, roots_of, under = self._values, self._roots_of, self._under
-        live = set(values.values())
-        for v in [v for v in roots_of if v not in live]:   # forgotten (MAX_VALUES)
+        roots_before = len(under)
+        for v in self._gone:   # faded or forgotten (MAX_VALUES), unless typed again since
+            if v not in roots_of or values.get(v.lower()) == v:
+                continue
             for r in roots_of.pop(v):
                 under[r].remove(v)
                 if not under[r]:
                     del under[r]
-            del self._value_needles[v]
+                    roots_before = -1
+            if self._value_needles.pop(v) is None:
+                self._everywhere.remove(v)
             self._rx.pop(v, None)
             self._rest.pop(v, None)
-        for v in [v for v in values.values() if v not in roots_of]:
+            del self._musts[v], self._rest_musts[v]
+            self._forms.pop(v, None)
+        for v in self._new:
+            if v in roots_of or values.get(v.lower()) != v:
+                continue
             needles = self._value_needles[v] = _needles(v)
+            self._musts[v] = _runs(v)
+            span = _rest_span(v)
+            self._rest_musts[v] = None if span is None else _runs(v[span[1]:])
+            if needles is not None and not needles <= set(self._musts[v]):
+                self._forms[v] = needles
             if needles is None:
                 roots_of[v] = ()
                 self._everywhere.append(v)
@@ -507,21 +573,20 @@ class Echoes:
             roots_of[v] = tuple(roots)
             for r in roots:
                 under.setdefault(r, []).append(v)
-        self._everywhere = [v for v in self._everywhere if v in roots_of]
+        self._new.clear()
+        self._gone.clear()
+        if roots_before == len(under) and (self._in_json is not None) != bool(self._everywhere):
+            return   # the same roots: the same search
         if self._everywhere:
-            self._needles = self._in_json = None
+            self._roots = ()
+            self._in_json = None
         else:
-            self._needles = tuple(under)
-            self._in_json = Needles(tuple(n.encode("utf-8") for n in under))
+            self._roots = tuple(under)
+            self._in_json = Needles(tuple(n.encode("utf-8") for n in self._roots))
 
     def _might_hold(self, s: str) -> bool:
-        if self._needles is None:
-            return True
-        low = s.lower()
-        for n in self._needles:
-            if n in low:
-                return True
-        return False
+        """Whether `s` holds a root (ASCII case ignored, as in an event's JSON), in C."""
+        return self._in_json is None or self._in_json.in_text(s.encode("utf-8", "surrogatepass"))
 
     def _ready(self) -> bool:
         """Whether any value is looked for, its needles made (values added since compiled)."""

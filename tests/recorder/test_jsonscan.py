@@ -207,6 +207,21 @@ def test_needles_are_found_in_one_pass_where_a_pass_per_needle_finds_them(needle
             assert found._scan(raw) is expected     # lower-cased as it reads
 
 
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(NEEDLE.map(lambda s: s.lower().encode()), min_size=1, max_size=8),
+       st.text(alphabet="aAbBcC12%+ \\éxyz", max_size=40))
+@example([b"ab", b"abc", b"ab"], "xABC")   # a needle given twice: both places
+@example([b"abc", b"bcd"], "abcd")         # overlapping needles both count
+def test_needles_found_names_every_needle_a_pass_per_needle_finds(needles, text):
+    raw = text.encode()
+    expected = [k for k, n in enumerate(needles) if n in raw.lower()]
+    for module in (jsonscan, SOURCE):
+        found = module.Needles(tuple(needles))
+        assert found.found(raw) == expected
+        if all(len(n) >= 2 for n in needles):   # the one pass itself
+            assert found._found(raw) == expected
+
+
 def test_needles_share_a_pair_and_more_pairs_than_the_table_tells_apart_still_match():
     shared = jsonscan.Needles((b"abx", b"aby", b"abz"))
     assert shared.in_text(b'{"t":"ABZ"}') and not shared.in_text(b'{"t":"ab"}')
