@@ -68,6 +68,28 @@ class DamagedRecording(UnreadableRecording):
     """A recording cut off or corrupted part way (only read with `partial`)."""
 
 
+class NotARecording(UnreadableRecording):
+    """A file of another kind altogether - a web page, an image, an archive (`what_file`):
+    nothing to fix in it; the recording is another file."""
+
+
+# the starts of files people pick by mistake, by what they are (checked on the first bytes,
+# ASCII case ignored, after white space and a byte order mark)
+_OTHER_FILES = (
+    (b"<!doctype html", "an HTML page"), (b"<html", "an HTML page"), (b"<head", "an HTML page"),
+    (b"<?xml", "an XML document"), (b"<svg", "an SVG image"),
+    (b"\x89png", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"), (b"gif8", "a GIF image"),
+    (b"riff", "a RIFF file (WebP, WAV, AVI)"), (b"%pdf", "a PDF document"),
+    (b"pk\x03\x04", "a ZIP archive"),
+)
+
+
+def what_file(data: bytes) -> str | None:
+    """What a file that is not JSON is, by its first bytes ("an HTML page"); None: unknown."""
+    head = data[:64].lstrip(b"\xef\xbb\xbf").lstrip().lower()
+    return next((what for start, what in _OTHER_FILES if head.startswith(start)), None)
+
+
 # --- packer ----------------------------------------------------------------------------
 def unpack_event(raw: Any) -> Any:
     """rrweb packer's `unpack`: plain JSON, or zlib-deflated JSON in a latin-1 string."""
@@ -138,6 +160,10 @@ def parse_recordings(data: bytes, *, partial: bool = False) -> list[ParsedRecord
     except msgspec.ValidationError as exc:   # whole JSON, with a number nothing can hold
         raise UnreadableRecording(out_of_range(exc)) from None
     except msgspec.DecodeError as exc:
+        other = what_file(data)
+        if other is not None:
+            raise NotARecording(f"this is {other}, not a session recording (rrweb JSON, a"
+                                " PostHog or Sentry export, or a .replay bundle)")
         try:
             top = _ndjson(data, exc)
         except UnreadableRecording:
@@ -588,6 +614,8 @@ class EventStream:
             if cut < 0:
                 continue
             lines, tail = tail[:cut].split(b"\n"), tail[cut + 1:]
+            if first:
+                _first_line_whole(lines)
             values = list(_decode_lines(lines, line_no))
             if first and values:
                 if not (_is_event(values[0]) or _is_blob_line(values[0])):
@@ -694,6 +722,19 @@ def _one_window(seen: list, w: Any) -> None:
 
 def _is_blob_line(v: Any) -> bool:
     return isinstance(v, dict) and "data" in v and "window_id" in v
+
+
+def _first_line_whole(lines: list[bytes]) -> None:
+    """NotStreamable when the first line of a text starting with `{` is no JSON value of its
+    own: one JSON object written over several lines (a PostHog export or a Sentry envelope
+    pretty-printed, `jq .` of one), read whole - not NDJSON broken in line 1."""
+    head = next((ln for ln in lines if ln.strip()), None)
+    if head is None:
+        return
+    try:
+        decode_json(head)
+    except msgspec.DecodeError:
+        raise NotStreamable("one JSON value over several lines") from None
 
 
 def _decode_lines(lines: list[bytes], before: int, last: bool = False) -> Iterator[Any]:

@@ -104,7 +104,7 @@ def open_raw(spec: str, data: Path, session_number: int = 0) -> Any:
                         " file - leave --session-number out")
     from recorder.bundle import BadBundle
     from recorder.limits import LimitError
-    from recorder.rrweb_io import UnreadableRecording
+    from recorder.rrweb_io import NotARecording, UnreadableRecording
     from recorder.source import open_recording
 
     try:
@@ -123,6 +123,8 @@ def open_raw(spec: str, data: Path, session_number: int = 0) -> Any:
         raise UserError(f"{spec}: refused - {exc}") from None
     except (UnreadableRecording, ValueError) as exc:
         said = str(exc) if spec in str(exc) else f"{spec}: {exc}"   # which file, when files
+        if isinstance(exc, NotARecording):   # says what it wants
+            raise UserError(said) from None
         raise UserError(f"{said} - give {_KINDS}") from None
     except OSError as exc:
         raise UserError(f"cannot read {spec}: {exc.strerror or exc} - check the path and"

@@ -23,7 +23,7 @@ from recorder.index import SessionChanged
 from recorder.ingest import ImportConflict, Outcome
 from recorder.limits import LimitError
 from recorder.paths import DEMO_SESSION
-from recorder.rrweb_io import DamagedRecording, EventStream, NotStreamable, \
+from recorder.rrweb_io import DamagedRecording, EventStream, NotARecording, NotStreamable, \
     UnreadableRecording, read_recordings
 from recorder.privacy.remask import REMASKED
 from recorder.privacy.detectors import mask as mask_detected
@@ -224,7 +224,7 @@ def import_files(store: Store, files, args: argparse.Namespace, masker_factory, 
         except (UnreadableRecording, BadBundle, InvalidEvent) as exc:
             # the reader's message may already name the file
             msg = str(exc).removeprefix(f"{f}: ")
-            if not isinstance(exc, BadBundle):   # a BadBundle says what to do
+            if not isinstance(exc, (BadBundle, NotARecording)):   # these say what to do
                 msg += f" ({FIX_THE_FILE})"
             failures.append(f"{f}: not imported - {msg}")
         else:

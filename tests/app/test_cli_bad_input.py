@@ -35,7 +35,12 @@ def world(tmp_path_factory) -> dict[str, Path | str]:
         "text": d / "notes.txt", "folder": d / "folder", "cut_bundle": d / "cut.replay",
         "bad_rules": d / "bad.toml", "data": d / "data", "newdir": d / "never-created",
         "bundle": d / "full.replay", "no_zip": d / "noise.replay", "huge_number": d / "huge.json",
+        "html": d / "checkout.json", "png": d / "shot.json",
     }
+    # files picked by mistake: a saved web page and an image, named .json
+    files["html"].write_text("<!DOCTYPE html>\n<html><head><title>Checkout</title></head>\n"
+                             "<body><p>Pay</p></body></html>\n")
+    files["png"].write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(200))
     files["cut_gz"].write_bytes(gzip.compress(raw)[:5000])
     files["cut_zst"].write_bytes(zstandard.ZstdCompressor().compress(raw)[:5000])
     files["ints"].write_text("[1, 2, 3]")
@@ -95,6 +100,11 @@ CASES = [
      ["ints.json", "rrweb event"]),
     ("audit a JSON array of numbers", ["audit", "{ints}"], ["ints.json", "rrweb event"]),
     ("import a text file", ["import", "{text}"], ["notes.txt", "not json"]),
+    ("import a web page named .json", ["import", "{html}"],
+     ["checkout.json", "an html page, not a session recording", "posthog"]),
+    ("import an image named .json", ["import", "{png}"], ["shot.json", "a png image"]),
+    ("screenshot a web page named .json", ["screenshot", "{html}", "--at", "0", "-o",
+                                           "{folder}/x.png"], ["checkout.json", "an html page"]),
     ("import a number out of range", ["import", "{huge_number}"],
      ["huge.json", "number out of range", "event #"]),
     ("import a folder", ["import", "{folder}"], ["is a folder"]),

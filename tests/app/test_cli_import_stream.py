@@ -117,3 +117,36 @@ def test_cut_off_file_is_refused_in_one_line_and_stores_nothing(data, big, tmp_p
     with Store.open(data) as s:
         n = s.index.session(sid).record_count
     assert 0 < n < BIG_PIECES * BIG_PIECE_EVENTS
+
+
+@pytest.mark.parametrize("shape", ["posthog", "sentry-envelope", "ndjson-first-line-bad"])
+def test_a_json_object_written_over_several_lines_imports_whole(tmp_path, demo_events, shape):
+    """A PostHog export or a Sentry envelope pretty-printed (`jq .` of one) starts with `{` on
+    a line of its own: it is one JSON value, read whole - it was refused as NDJSON broken in
+    line 1 ("Input data was truncated"). NDJSON whose first line is broken is still refused,
+    in one line, naming the file."""
+    events = demo_events[:60]
+    if shape == "posthog":
+        value = {"version": "2023-04-28", "data": {
+            "id": "0188-pretty", "person": {"distinct_ids": ["cust-4821"]},
+            "snapshots": [{**e, "windowId": "w1"} for e in events]}}
+        text = json.dumps(value, indent=2)
+    elif shape == "sentry-envelope":
+        text = json.dumps({"id": "0188-sentry", "user": {"id": "cust-4821"},
+                           "recording": [events[:20], events[20:]]}, indent=2)
+    else:
+        text = '{"type": 4,\n' + "\n".join(json.dumps(e) for e in events)
+    f = tmp_path / "export.json"
+    f.write_text(text)
+    d = tmp_path / "data"
+    r = replay(d, "import", f)
+    if shape == "ndjson-first-line-bad":
+        assert r.returncode == 2 and "Traceback" not in r.stderr
+        assert r.stderr.count("\n") == 1 and str(f) in r.stderr
+        assert not (d / "segments").exists() or not any((d / "segments").rglob("*.seg"))
+        return
+    assert r.returncode == 0, r.stderr
+    with Store.open(d) as s:
+        (info,) = s.sessions()
+        assert info.user_id == "cust-4821"
+        assert len(list(s.session(info.id).events())) == len(events)
