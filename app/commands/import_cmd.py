@@ -27,6 +27,7 @@ from recorder.rrweb_io import DamagedRecording, EventStream, NotARecording, NotS
     UnreadableRecording, read_recordings
 from recorder.privacy.remask import REMASKED
 from recorder.privacy.detectors import mask as mask_detected
+from recorder.privacy.masker import BEFORE_SNAPSHOT
 from recorder.semantics import User, user_event
 from recorder.sessions import personal_data_in
 from recorder.store import Store, Stored
@@ -285,11 +286,29 @@ def _import_one(store: Store, f: Path, args, masker_factory, bar,
     if any(r.outcome is not Outcome.SAME for r in done):
         for m in maskers:
             dropped.update({k: n for k, n in m.stats.items() if DROPPED in k})
+        _say_start_missing(f, maskers)
     if dropped and of is None:
         print(f"replay: note: {f}: the privacy rules dropped {_dropped_kinds(dropped)}"
               f" (the rules in force: {_rules_source(args)}; the app's Privacy page edits them)",
               file=sys.stderr)
     return done, dropped
+
+
+def _say_start_missing(f: Path, maskers: list) -> None:
+    """A warning for a recording whose page changes come before any full snapshot: its
+    start is missing (a Sentry replay without its first segment), so the player has no page
+    to show until a snapshot comes, if one does - and the changes to it are lost."""
+    for m in maskers:
+        n = m.stats[BEFORE_SNAPSHOT]
+        if not n:
+            continue
+        then = "from its first snapshot on" if m.mirror.has_snapshot else \
+            "no page at all (it holds no snapshot)"
+        print(f"replay: warning: {f}: the recording's start is missing - {n:,} page change"
+              f"{'s' * (n != 1)} and interaction{'s' * (n != 1)} before any full snapshot"
+              f" (a Sentry replay's first segment?); the player shows {then}. Import the"
+              " whole recording if you have it", file=sys.stderr)
+        return
 
 
 def _rules_source(args) -> str:

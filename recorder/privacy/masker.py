@@ -42,6 +42,10 @@ from .masking import is_box_change
 from .rules import Rules
 from .selectors import compile_selector
 from .strings import map_strings
+
+# a masker's count of the page's changes and interactions that came before any full snapshot
+# (`stats`): the recording's start is missing - a Sentry replay without its first segment
+BEFORE_SNAPSHOT = "changes before the first snapshot"
 from ..semantics import rum_action_names, rum_click
 
 Raw = dict[str, Any]
@@ -184,6 +188,8 @@ class SessionMasker:
         slower loop, so both builds decide alike."""
         if self.echoes.scheduled:   # values typed by now (record mode: the events hold ***)
             self.echoes.feed(e.get("timestamp"))
+        if not self.mirror.has_snapshot and e.get("type") == EventType.IncrementalSnapshot:
+            self.stats[BEFORE_SNAPSHOT] += 1
         r = self._mask_structure(e)
         if r is None:
             return r
@@ -685,6 +691,9 @@ class SessionMasker:
         self.mirror.apply(e)
         n = self.mirror.nodes.get(data.get("id"))
         if n is None:
+            # a field the recording never showed (its start missing): its level is unknown,
+            # so its value is looked for as a masked field's - a page's echo of it is masked
+            self.echoes.add(data.get("text"), data.get("id"), e.get("timestamp"))
             self.stats["inputs on unknown nodes dropped"] += 1
             return None
         levels = self.levels

@@ -219,3 +219,30 @@ def test_15_10_a_session_id_made_of_personal_data(tmp_path, capsys):
                         {"email": NEEDLES["email"]})
         assert not [p for p in data.rglob("*") if "lovelace" in str(p)]
     assert not hits(stored_bytes(tmp_path / "masked"), {"email": NEEDLES["email"]})
+
+
+def test_a_value_typed_where_the_recording_lost_the_page_is_masked_where_echoed(tmp_path,
+                                                                                capsys):
+    """A Sentry replay without its first segment: the input events name fields no snapshot
+    showed, so their level is unknown - the typed value counts as a masked field's, and the
+    page's console echo of it is masked (it was stored in clear: a support engineer's
+    tryout). The import says the recording's start is missing."""
+    full = page(body='<input id="coupon" type="text">')
+    coupon = node_id(full, "coupon")
+    console = {"type": 6, "timestamp": T0 + 900, "data": {"plugin": "rrweb/console@1", "payload": {
+        "level": "log", "payload": ['"coupon applied"', '"SPRINGSALE25"'], "trace": []}}}
+    typing = [inc(100 + 10 * k, {"source": 5, "id": coupon, "text": "SPRINGSALE25"[:k],
+                                 "isChecked": False}) for k in range(1, 13)]
+    late = [{**full[0], "timestamp": T0 + 50}, *typing, console]   # no snapshot: its start lost
+    rc, out = run(capsys, "--data", tmp_path / "data", "import", write(tmp_path, late))
+    assert rc == 0, out
+    assert "start is missing" in out and "no page at all" in out
+    assert hits(stored_bytes(tmp_path / "data"), {"coupon": ["SPRINGSALE25", "SPRINGSALE"]}) == []
+    with Store.open(tmp_path / "data") as s:   # the console line is kept, masked
+        (info,) = s.sessions()
+        logs = [e for e in s.session(info.id).events() if e["type"] == 6]
+        assert logs and "coupon applied" in json.dumps(logs)
+    # the whole recording imports without the warning
+    rc, out = run(capsys, "--data", tmp_path / "whole", "import",
+                  write(tmp_path, [*full, *typing, console]))
+    assert rc == 0 and "start is missing" not in out, out
