@@ -29,7 +29,9 @@ from ..privacy_workspace import PrivacyWorkspace
 from ..record.page import RecordPage
 from . import help_menu
 from .importer import ImportJob, progress_dialog as import_progress_dialog
+from .jobs import job_dialog
 from .opener import Opened, OpenJob, Opening, progress_dialog
+from .report_dialog import ReportDialog, SaveReportJob
 from .sessions_page import SessionBrowser, SessionsPage
 from .settings_page import SettingsPage
 from .thumbnails import ThumbnailService
@@ -65,6 +67,8 @@ class MainWindow(QMainWindow):
         self.import_progress = None   # the last import's progress dialog
         self.file_dialog: QFileDialog | None = None
         self.open_jobs: list[OpenJob] = []   # recordings being read for a player tab
+        self.report_jobs: list[SaveReportJob] = []   # bug reports being saved
+        self.resume_at: dict[str, int] = {}   # tabs opened again: where they were (ms)
         self.open_progress = None   # the last open's progress dialog
 
         self.thumbnails = ThumbnailService(self.store, self, enabled=thumbnails)
@@ -289,7 +293,10 @@ class MainWindow(QMainWindow):
             title = _short_id(src.id) + (f" · {who}" if who else "")
             tip = f"Session {src.id}" + (f"\n{info.first_url}" if info.first_url else "")
         self.sessions.add_player(o.key, title, widget, src, tip)
-        if done.report is not None and done.report.at_ms is not None:
+        resume = self.resume_at.pop(o.key, None)
+        if resume is not None:   # opened again (its report edited): where it was
+            widget.seek(resume)
+        elif done.report is not None and done.report.at_ms is not None:
             widget.seek(int(done.report.at_ms))   # a bug handed over opens on the bug
         widget.export_menu.exported.connect(lambda said: self.statusBar().showMessage(said, 10000))
         self.catch_drops(widget)
@@ -377,7 +384,6 @@ class MainWindow(QMainWindow):
         them, as `save_report`)."""
         from recorder.bug import from_context
 
-        from .report_dialog import ReportDialog
 
         info = self.store.index.session(session_id) if self.store is not None else None
         if info is None:
@@ -389,28 +395,46 @@ class MainWindow(QMainWindow):
         dialog.open()
         return dialog
 
-    def save_report(self, session_id: str, title: str, notes: str) -> None:
+    def save_report(self, session_id: str, title: str, notes: str) -> SaveReportJob | None:
         """Store the session's bug report title and notes, masked by the data folder's rules
-        as an import masks them; its player tab, if open, is opened again to show them."""
-        from recorder.bug import edit_report
+        as an import masks them - in a thread, behind a busy dialog (the session is
+        rewritten: seconds for a long one). Its player tab, if open, is closed meanwhile and
+        opened again where it was, to show them."""
         from recorder.privacy import RulesError, load_rules, masker_factory
 
         if self.store is None:
-            return
+            return None
         try:
             rules = load_rules(None, self.data_dir)
         except RulesError as exc:
             self.report(f"the bug report was not saved: {exc} - fix the rules first")
-            return
+            return None
         tab = self.sessions.find(session_id)
+        at = None
         if tab is not None:
+            at = tab.current_ms()
             self.sessions.close_tab(self.sessions.indexOf(tab))
-        edit_report(self.store, session_id, title=title, notes=notes,
-                    masker_factory=masker_factory(rules))
-        self.reload_sessions()
-        if tab is not None:
-            self.open_session(session_id)
-        self.statusBar().showMessage(f"Saved the bug report of session {session_id}", 10000)
+        job = SaveReportJob(self.data_dir, session_id, title, notes, masker_factory(rules))
+        dlg = job_dialog(job, self, "Bug report", f"Saving the bug report of session"
+                                                  f" {_short_id(session_id)}…")
+        dlg.setCancelButton(None)   # not cancellable
+        self.report_jobs.append(job)
+
+        def saved(_report) -> None:
+            self.reload_sessions()
+            if at is not None:
+                self.resume_at[session_id] = at
+                self.open_session(session_id)
+            self.statusBar().showMessage(f"Saved the bug report of session {session_id}", 10000)
+
+        def ended(_job) -> None:
+            dlg.end()
+            self.report_jobs.remove(job)
+        job.saved.connect(saved)
+        job.failed.connect(self.report)
+        job.finished.connect(ended)
+        job.start()
+        return job
 
     def delete_session(self, session_id: str) -> None:
         """Erase a session (its player tab closed first), then show the list without it."""
@@ -566,6 +590,8 @@ class MainWindow(QMainWindow):
             self.import_job.wait()
         for job in self.open_jobs:   # what they read is let go when they see it
             job.cancel()
+        for job in list(self.report_jobs):   # a bug report being saved is saved first
+            job.wait()
         self.store.close()
         self.store = None
 

@@ -582,18 +582,24 @@ def test_a_stored_sessions_bug_report_is_edited_from_the_list(window, qtbot, dat
     """A QA who forgot the title before Stop could only give it to an export (a QA's
     tryout): "Bug report…" on a stored session edits its title and notes - stored masked by
     the folder's rules, shown in the list and in its player's Steps tab (reopened)."""
-    from PySide6.QtWidgets import QDialogButtonBox
+    from PySide6.QtWidgets import QDialogButtonBox, QLabel
 
     from app.window.report_dialog import ReportDialog
     from recorder.bug import from_context
 
     player = window.wait_opened(window.open_session("bob-browse"))
     assert player.steps_pane is None                      # no report yet: no Steps tab
+    player.seek(7000)
+    assert player.current_ms() == 7000
     dialog = window.ask_report("bob-browse")
     assert isinstance(dialog, ReportDialog) and dialog.title() == ""
+    assert "masked" in dialog.findChild(QLabel, "maskedNote").text()   # said before Save
     dialog.title_edit.setText("Checkout button does nothing")
     dialog.notes_edit.setPlainText("Seen by ada.lovelace@example.com twice")
     dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Save).click()
+    # saved in a thread (a long session is rewritten: the window froze for seconds)
+    assert len(window.report_jobs) == 1
+    qtbot.waitUntil(lambda: not window.report_jobs, timeout=30_000)
     assert "Saved the bug report of session bob-browse" in window.statusBar().currentMessage()
     with Store.open(data) as store:
         report = from_context(store.index.session("bob-browse").context)
@@ -602,7 +608,9 @@ def test_a_stored_sessions_bug_report_is_edited_from_the_list(window, qtbot, dat
     assert report.notes.startswith("Seen by ") and "ada.lovelace" not in report.notes
     qtbot.waitUntil(lambda: window.sessions.find("bob-browse") is not None
                     and window.sessions.find("bob-browse").steps_pane is not None, timeout=30_000)
-    assert "Checkout button does nothing" in window.sessions.find("bob-browse").steps_pane.summary.text()
+    reopened = window.sessions.find("bob-browse")
+    assert "Checkout button does nothing" in reopened.steps_pane.summary.text()
+    assert reopened.current_ms() == 7000                  # where it was, not 0:00
 
 
 def test_the_status_bar_names_the_data_folder_and_no_timing(window, qtbot, data):
