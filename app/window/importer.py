@@ -83,7 +83,15 @@ class ImportJob(ThreadJob):
             results, failures = [], [f"the import stopped: {exc}"]
         finally:
             store.close()
-        self.finished.emit(results, failures)
+        self.finished.emit(results, [_in_the_window(f) for f in failures])
+
+
+def _in_the_window(failure: str) -> str:
+    """A refused file's line as the window says it: the window has no --partial; a
+    terminal does."""
+    from ..commands.import_cmd import PARTIAL_HINT
+    return failure.replace(f"add {PARTIAL_HINT}", "`replay import --partial FILE` in a"
+                           " terminal stores what decodes as a new session")
 
 
 def progress_dialog(job: ImportJob, parent: QWidget) -> JobDialog:

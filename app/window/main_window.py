@@ -355,9 +355,11 @@ class MainWindow(QMainWindow):
             self.browser.select_session(ids[0])
         from ..commands.import_cmd import import_summary
 
-        self.statusBar().showMessage(import_summary(results, failures), 10000)
-        if failures:
-            self.report("\n".join(failures), title="Import")
+        summary = import_summary(results, failures)
+        if failures:   # the summary first: the status bar shows the box's first line
+            self.report(summary + "\n\n" + "\n".join(failures), title="Import")
+        else:
+            self.statusBar().showMessage(summary, 10000)
 
     def ask_delete(self, session_id: str) -> QMessageBox | None:
         """Ask before erasing a session (window-modal; Delete erases, as `replay delete`)."""

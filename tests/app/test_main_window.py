@@ -299,6 +299,27 @@ def test_a_refused_import_is_reported_and_stores_nothing(window, qtbot, tmp_path
     assert len(shown(window)) == 4
 
 
+def test_several_files_some_refused_keep_the_summary_and_speak_the_windows_words(
+        window, qtbot, tmp_path, demo_events):
+    """One file refused among several hid what the others did: the status bar showed the
+    first refusal only, and a cut-off file's advice was "add --partial", a flag the window
+    has not (a support engineer's tryout). The summary stays first, the box lists each."""
+    good = tmp_path / "good.json"
+    good.write_text(json.dumps(demo_events[:150]))
+    cut = tmp_path / "cut.json"
+    cut.write_text(json.dumps(demo_events)[:40_000])
+    page = tmp_path / "page.json"
+    page.write_text("<!DOCTYPE html>\n<html><body>Checkout</body></html>\n")
+    window.import_paths([good, cut, page])
+    qtbot.waitUntil(lambda: window.import_job is None, timeout=30_000)
+    said = window.statusBar().currentMessage()
+    assert said.startswith("Imported 1 file: 1 new session stored") and "2 files not" in said, said
+    box = window.last_problem
+    assert box.splitlines()[0] == said
+    assert "cut.json" in box and "page.json: not imported - this is an HTML page" in box
+    assert "--partial FILE` in a terminal" in box and "add --partial" not in box
+
+
 def test_pages_are_added_before_settings_and_settings_shows_the_rules(window, data):
     (data / "rules.toml").write_text('version = 3\ndefault = "mask"\n')
     assert window.page_titles() == ["Sessions", "Record", "Privacy", "Settings"]
