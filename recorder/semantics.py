@@ -94,6 +94,16 @@ ERROR_ORIGINS = {"source": "the page's code", "network": "a request", "console":
                  "report": "a browser report", "logger": "a logger", "agent": "the recorder"}
 
 
+# who reported an error (Reporter), in words
+REPORTERS_SHOWN = {"rum": "RUM", "console": "the console", "log": "rrweb's log",
+                   "sentry": "Sentry", "network": "the network recorder", "browser": "the browser"}
+
+
+def reporters_shown(reported_by: list[str]) -> str:
+    """"RUM + the console" from an error's `reported_by`; "" for none."""
+    return " + ".join(REPORTERS_SHOWN.get(r, r) for r in reported_by)
+
+
 def error_origin(source: str) -> str:
     """An error's `source` as a person reads it ("source" is the page's code); one this
     table does not know as it is; "" for none."""
@@ -128,7 +138,7 @@ class ConsoleMessage(msgspec.Struct, frozen=True, gc=False):
 class ErrorEvent(msgspec.Struct, frozen=True, gc=False):
     t: float
     message: str
-    source: str = ""          # RUM error.source (source, network, console...), or the reporter
+    source: str = ""          # where from, as RUM's error.source says it (ERROR_ORIGINS)
     stack: str = ""
     type: str = ""            # TypeError, HTTPError...; "console" for a console.error call
     reported_by: list[str] = []   # Reporter values, sorted
@@ -664,8 +674,10 @@ class Semantics(msgspec.Struct, kw_only=True):
             etype, emsg = split_uncaught(msg)
             if not etype and isinstance(args, list) and len(args) > 1:
                 etype, emsg = logged_error(args)
-            self._error(ErrorEvent(t, emsg, reporter.value, "\n".join(trace), etype or "console",
-                                   [reporter.value], _uncaught(msg, args)))
+            thrown = _uncaught(msg, args)
+            # where it came from, in RUM's words: thrown by the page's code, or logged
+            self._error(ErrorEvent(t, emsg, "source" if thrown else "console", "\n".join(trace),
+                                   etype or "console", [reporter.value], thrown))
 
     def _error(self, e: ErrorEvent) -> None:
         errs = self.errors

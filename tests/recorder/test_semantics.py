@@ -381,3 +381,24 @@ def test_a_page_the_browser_could_not_load_is_an_error_and_a_step_that_says_so()
                                             "childNodes": []}]}}}
     described = [st.describe() for st in steps([meta(500, "chrome-error://chromewebdata/"), snap])]
     assert described == ["Open a page that did not load (the browser showed its error page)"]
+
+
+@pytest.mark.parametrize("event,origin,reporter", [
+    (console(10, "error", "Uncaught TypeError: Cannot read properties of undefined"),
+     "the page's code", "the console"),
+    (console(10, "error", "save failed", "disk full"), "a console.error call", "the console"),
+    (custom(10, "breadcrumb", {"category": "console", "level": "error", "timestamp": 0,
+                               "message": "Uncaught TypeError: x is undefined"}),
+     "the page's code", "Sentry"),
+    (custom(10, "breadcrumb", {"category": "console", "level": "error", "timestamp": 0,
+                               "message": "checkout failed"}), "a console.error call", "Sentry"),
+], ids=["uncaught-console", "logged-console", "uncaught-sentry", "logged-sentry"])
+def test_an_error_the_console_recorded_says_whether_it_was_thrown_or_logged(event, origin,
+                                                                           reporter):
+    """An uncaught TypeError the console plugin recorded was said to come "from a
+    console.error call", and Sentry's "from sentry · reported by sentry" (a support engineer's
+    tryout): where it came from is the page's code when thrown; who saw it is named."""
+    from recorder.semantics import error_origin, reporters_shown
+    (e,) = read([meta(0, "https://shop.test/"), event]).errors
+    assert error_origin(e.source) == origin
+    assert reporters_shown(e.reported_by) == reporter

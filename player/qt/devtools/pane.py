@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeade
                                QStyledItemDelegate, QStyleOptionViewItem, QTableView,
                                QTabWidget, QVBoxLayout, QWidget)
 
-from recorder.semantics import error_origin
+from recorder.semantics import error_origin, reporters_shown
 
 from ..session_view import SessionView, error_moment, fmt_ms
 from .models import (LEVEL_COLOURS, ROW_ROLE, TIME_ROLE, Column, RowsFilter, TimedRowsModel,
@@ -338,7 +338,7 @@ def _console_details(row: dict) -> str:
 
 
 def _error_details(row: dict) -> str:
-    reported = " + ".join(row.get("reported_by") or []) or "—"
+    reported = reporters_shown(row.get("reported_by") or []) or "—"
     return (f"{row['type']}: {row['message']}\nfrom {error_origin(row.get('source') or '') or '—'}"
             f" · reported by "
             f"{reported} · seen {row['count']}× · first at {fmt_ms(row['t'], True)} · last at "

@@ -164,7 +164,7 @@ def test_errors_tab_has_one_row_per_group_with_first_and_last_seen(qtbot):
     qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton,
                      pos=table.visualRect(table.model().index(i, 0)).center())
     said = pane.errors.detail.toPlainText()
-    assert "from the page's code · reported by console + rum" in said, said
+    assert "from the page's code · reported by the console + RUM" in said, said
     assert "source: source" not in said
 
 
