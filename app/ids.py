@@ -1,12 +1,12 @@
 """How a session id is shown where space is short (`replay sessions`, the app's Sessions
 list): a generated id as its shortest unique prefix, a name a person gave whole (a long
 one cut in the middle). What is shown is accepted back by every command
-(`Store.resolve`: a unique prefix, PREFIX_TAG, a name's start)."""
+(`Store.resolve`: a unique prefix, PREFIX_TAG, a name's start, a name cut as shown)."""
 from __future__ import annotations
 
 import re
 
-from recorder.store import split_tag
+from recorder.store import SHOWN_CUT, split_tag
 
 _GENERATED_ID = re.compile(r"[0-9a-fA-F-]{16,}")   # shown as its shortest unique prefix
 NAME_MAX = 28        # a longer id a person named is cut in the middle
@@ -37,7 +37,7 @@ def short_ids(ids: list[str], least: int = 8) -> list[str]:
             out.append(i)
         else:
             head = (NAME_MAX - 1) // 2
-            out.append(i[:head] + "…" + i[-(NAME_MAX - 1 - head):])
+            out.append(i[:head] + SHOWN_CUT + i[-(NAME_MAX - 1 - head):])
     return out
 
 

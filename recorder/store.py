@@ -84,6 +84,10 @@ AS_NEW = "new"        # id tag of a session imported beside a different stored o
 _TAGGED = re.compile(rf"(.+)(_(?:{PARTIAL}|{AS_NEW})\d*)")   # <id>_partial, <id>_new2...
 
 
+SHOWN_CUT = "…"   # where a long name is cut as it is shown (app.ids.short_ids): resolved back
+SAID_IDS = 5      # the ids an ambiguous prefix's message names
+
+
 def split_tag(session_id: str) -> tuple[str, str]:
     """(base id, import tag) - `("abc", "_new2")` for `abc_new2`, `(id, "")` untagged."""
     m = _TAGGED.fullmatch(session_id)
@@ -368,6 +372,9 @@ class LocalStore(Store):
         spec = str(session_id_or_prefix).strip()
         ids = self.index.resolve(spec) if spec else []
         base, tag = split_tag(spec)
+        if not ids and SHOWN_CUT in spec:   # a long name as it is shown: its start…its end
+            head, _, tail = spec.partition(SHOWN_CUT)
+            ids = [i for i in self.index.resolve(head) if i.endswith(tail)] if head else []
         if not ids and tag:   # a shortened tagged id as `replay sessions` shows it: PREFIX_TAG
             ids = [i for i in self.index.resolve_tagged(base, tag) if split_tag(i)[1] == tag]
         if not ids and not is_safe_id(str(session_id_or_prefix)):
@@ -384,8 +391,9 @@ class LocalStore(Store):
             if len(plain) == 1 and all(split_tag(i)[0] == plain[0] for i in ids if i != plain[0]):
                 ids = plain
         if len(ids) > 1:
-            raise KeyError(f"{spec!r} matches several sessions ({', '.join(ids[:5])}...);"
-                           " give more of the id")
+            more = f" and {len(ids) - SAID_IDS:,} more" if len(ids) > SAID_IDS else ""
+            raise KeyError(f"{spec!r} matches {len(ids):,} sessions"
+                           f" ({', '.join(ids[:SAID_IDS])}{more}); give more of the id")
         return ids[0]
 
     def session(self, session_id: str) -> SessionReader:

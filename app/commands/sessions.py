@@ -143,7 +143,7 @@ def run(args: argparse.Namespace) -> int:
             said[-1] = ("ids shortened to a unique prefix, tag kept (any command accepts one:"
                         " PREFIX or PREFIX_TAG)")
     if any("…" in i for i in ids):
-        said.append("a long name is cut in the middle (…): give its start")
+        said.append("a long name is cut in the middle (…): give it as shown, or its start")
     if dropped:
         said.append("not shown at this width: " + ", ".join(dropped))
     # a note a line: one sentence wrapped across them read as "...PREFIX_TAG); not / shown at"

@@ -23,6 +23,8 @@ from .thumbnails import ThumbnailService
 ERROR_COLOUR = QColor(214, 48, 49)
 THUMB_SHOWN = (THUMB_SIZE[0] * 3 // 5, THUMB_SIZE[1] * 3 // 5)   # 96x60: a page still recognisable
 _NUMERIC = (Column.DURATION, Column.PAGES, Column.ERRORS, Column.FRUSTRATION)
+TITLE_WIDTH = 220        # the Bug column, when a session listed has a bug report's title
+NO_TITLES_WIDTH = 56     # ... when none has: the first URL gets the room
 
 
 class DatePreset:
@@ -223,11 +225,15 @@ class SessionBrowser(QWidget):
         head.setStyle(arrows)
         for col, width in ((Column.THUMBNAIL, THUMB_SHOWN[0] + 12), (Column.START, 140),
                            (Column.ID, 140), (Column.DURATION, 80), (Column.USER, 220),
-                           (Column.TITLE, 220),
+                           (Column.TITLE, TITLE_WIDTH),
                            (Column.PAGES, 64),
                            (Column.ERRORS, 64), (Column.FRUSTRATION, 92)):
             head.resizeSection(col, width)
         head.setSectionResizeMode(Column.FIRST_URL, QHeaderView.ResizeMode.Stretch)
+        # a long id or URL keeps its start and its end: which window (`….win-2`), which
+        # page (`…/checkout`) - what tells the rows apart
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.model.modelReset.connect(self._fit_titles)
         self.table.activated.connect(self._activated)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._context_menu)
@@ -367,6 +373,13 @@ class SessionBrowser(QWidget):
         self.table.selectRow(i)
         self.table.scrollTo(self.model.index(i, Column.START))
         return True
+
+    def _fit_titles(self) -> None:
+        """The Bug column is wide only when a session listed has a title (most lists have
+        none, and its room cut every first URL short)."""
+        titled = any(r.title for r in self.model.rows)
+        self.table.horizontalHeader().resizeSection(
+            Column.TITLE, TITLE_WIDTH if titled else NO_TITLES_WIDTH)
 
     def _activated(self, index: QModelIndex) -> None:
         if index.isValid():

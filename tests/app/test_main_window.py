@@ -608,6 +608,12 @@ def test_a_stored_sessions_bug_report_is_edited_from_the_list(window, qtbot, dat
     from app.window.report_dialog import ReportDialog
     from recorder.bug import from_context
 
+    from app.browser_model import Column
+    from app.window.sessions_page import NO_TITLES_WIDTH, TITLE_WIDTH
+
+    head = window.browser.table.horizontalHeader()
+    assert head.sectionSize(Column.TITLE) == NO_TITLES_WIDTH   # no title listed: URLs get room
+    assert window.browser.table.textElideMode() == Qt.TextElideMode.ElideMiddle
     player = window.wait_opened(window.open_session("bob-browse"))
     assert player.steps_pane is None                      # no report yet: no Steps tab
     player.seek(7000)
@@ -629,6 +635,7 @@ def test_a_stored_sessions_bug_report_is_edited_from_the_list(window, qtbot, dat
     assert report.notes.startswith("Seen by ") and "ada.lovelace" not in report.notes
     qtbot.waitUntil(lambda: window.sessions.find("bob-browse") is not None
                     and window.sessions.find("bob-browse").steps_pane is not None, timeout=30_000)
+    assert head.sectionSize(Column.TITLE) == TITLE_WIDTH
     reopened = window.sessions.find("bob-browse")
     assert "Checkout button does nothing" in reopened.steps_pane.summary.text()
     assert reopened.current_ms() == 7000                  # where it was, not 0:00
