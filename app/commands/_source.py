@@ -93,7 +93,7 @@ def open_raw(spec: str, data: Path, session_number: int = 0) -> Any:
         raise UserError(f"no recording named (an empty argument) - give {_KINDS}")
     if names_demo(spec, data):
         spec = str(DEMO_SESSION)
-    if not Path(spec).exists() and _is_path(spec) and not _stored(spec, data):
+    if not Path(spec).exists() and _is_path(spec) and not stored(spec, data):
         # (a recording's own id may look like a path - `a/b/c`, stored as `a_b_c-<hash>`)
         raise not_a_file(spec)
     if not Path(spec).exists() and not Path(data).is_dir():
@@ -134,7 +134,7 @@ def open_raw(spec: str, data: Path, session_number: int = 0) -> Any:
 def names_demo(spec: str, data: Path) -> bool:
     """Whether `spec` is `demo` meaning the bundled demo session: no file and no stored
     session is called that."""
-    return spec == DEMO and not Path(spec).exists() and not _stored(spec, data)
+    return spec == DEMO and not Path(spec).exists() and not stored(spec, data)
 
 
 def not_a_file(spec: str) -> UserError | None:
@@ -154,7 +154,7 @@ def _is_path(spec: str) -> bool:
     return "/" in spec or os.sep in spec or (suffix.isalnum() and not suffix.isdigit())
 
 
-def _stored(spec: str, data: Path) -> bool:
+def stored(spec: str, data: Path) -> bool:
     """Whether the data folder holds a session `spec` names (its id or a unique prefix)."""
     if not Path(data).is_dir():
         return False

@@ -8,7 +8,7 @@ import argparse
 from player.links import BadLink, parse_moment_link
 
 from ..cli import UserError
-from ._source import open_source
+from ._source import open_source, stored
 from .play import add_quit_after, play
 
 NAME = "open"
@@ -29,5 +29,9 @@ def run(args: argparse.Namespace) -> int:
         session, ms = parse_moment_link(args.url)
     except BadLink as exc:
         raise UserError(str(exc)) from None
+    if not stored(session, args.data):   # a link handed over without its session
+        raise UserError(f"the link's session {session} is not in {args.data} - import the"
+                        " .replay bundle it came with (`replay import FILE.replay`, or ask for"
+                        " one), then open the link again")
     src = open_source(session, args.data)
     return play(src, float(ms), args.quit_after, link=args.url.strip())

@@ -299,6 +299,7 @@ class MainWindow(QMainWindow):
         elif done.report is not None and done.report.at_ms is not None:
             widget.seek(int(done.report.at_ms))   # a bug handed over opens on the bug
         widget.export_menu.exported.connect(lambda said: self.statusBar().showMessage(said, 10000))
+        widget.said.connect(lambda said: self.statusBar().showMessage(said, 10000))
         self.catch_drops(widget)
         widget.bridge.ready.connect(lambda: self.catch_drops(widget))  # the page's own view
         n = src.sessions_in_file

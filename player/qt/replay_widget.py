@@ -14,7 +14,7 @@ import gc
 import threading
 from typing import Any, Callable, TypeVar
 
-from PySide6.QtCore import QEventLoop, Qt, QTimer
+from PySide6.QtCore import QEventLoop, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 
@@ -29,7 +29,7 @@ from .export_menu import ExportMenu
 from .page_bar import NO_URL, PageBar
 from .playback import PlaybackController
 from .runtime_bridge import RuntimeBridge
-from .session_view import SessionView, build_session_view
+from .session_view import SessionView, build_session_view, fmt_ms
 from .stage import ReplayStage
 from .steps_pane import StepsPane
 from .style import STYLESHEET
@@ -124,6 +124,9 @@ PLAYER_KEYS: tuple[tuple[str, str, Callable[["ReplayWidget"], object]], ...] = (
 
 
 class ReplayWidget(QWidget):
+    # a line for the host's status bar: what an action of the player did (a link copied)
+    said = Signal(str)
+
     def __init__(self, source: Any, parent: QWidget | None = None, *, replayer: Any = None,
                  title: str | None = None, assets: Any = None,
                  session: SessionView | None = None, report: BugReport | None = None):
@@ -310,9 +313,14 @@ class ReplayWidget(QWidget):
         return moment_link(self.session_id, self.current_ms()) if self.session_id else None
 
     def copy_link(self) -> None:
+        """The moment's link on the clipboard, and said (`said`): copying shows nothing
+        else."""
         link = self.link()
         if link is not None:
             QGuiApplication.clipboard().setText(link)
+            self.said.emit(f"Copied the link to {fmt_ms(self.current_ms(), True)}: {link} -"
+                           " `replay open LINK` opens it where the session is stored (hand"
+                           " over a .replay bundle otherwise)")
 
     def _show_url(self, t: int) -> None:
         self.page_bar.set_url(self.session.url_at(t))

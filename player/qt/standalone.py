@@ -123,6 +123,7 @@ def open_window(source: Any, title: str, quit_after_ms: int | None = None, *,
         replayer = follow.replayer()
     widget = ReplayWidget(source, win, replayer=replayer, report=report)
     widget.export_menu.exported.connect(lambda said: win.statusBar().showMessage(said, 10000))
+    widget.said.connect(lambda said: win.statusBar().showMessage(said, 10000))
     if follow is not None:
         from .follow import LiveFollow
         widget.follow = LiveFollow(widget, follow, to_edge=at_ms is None)

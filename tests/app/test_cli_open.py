@@ -75,7 +75,9 @@ def test_open_a_link_opens_the_session_at_its_moment(stored):
 
 @pytest.mark.parametrize("link,said", [
     ("https://example.com/?t=1", "is not a replay:// link"),
-    ("replay://nosuchsession?t=10", "nosuchsession"),
+    # a link handed over without its session: where to get it (a support engineer's tryout)
+    ("replay://nosuchsession?t=10", "session nosuchsession is not in"),
+    ("replay://nosuchsession?t=10", "import the .replay bundle it came with"),
 ])
 def test_a_bad_link_is_one_line(stored, link, said):
     tmp, _sid = stored

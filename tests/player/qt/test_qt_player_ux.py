@@ -192,10 +192,14 @@ def test_seek_and_copy_link_to_this_moment(demo):
     demo.seek_and_wait(41234)
     assert demo.current_ms() == 41234
     QGuiApplication.clipboard().clear()
+    said = []
+    demo.said.connect(said.append)
     demo.copyLink.trigger()
     link = QGuiApplication.clipboard().text()
     assert parse_moment_link(link) == (demo.session_id, 41234)
     assert demo.session_id and link.startswith("replay://")
+    # copying is said (nothing on screen showed it had happened)
+    assert len(said) == 1 and link in said[0] and "0:41.2" in said[0], said
 
 
 def test_raw_events_have_no_link(qapp, demo_events):
