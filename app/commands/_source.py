@@ -240,10 +240,15 @@ def resolve_moment(at: float | str, duration_ms: float, damaged: int = 0,
     naming the option and the range (and the `damaged` segments that could not be read,
     which can shorten it). `link`: the moment came as the `t=` of this replay:// link
     (`replay open`), which is named instead."""
+    from player.qt.session_view import fmt_ms
+
     if at == "end":
         return float(duration_ms)
-    said = f"t={at:.0f} in {link!r}" if link else f"{flag} {at:.0f}"
-    span = f"give t=0..{duration_ms:.0f}" if link else f"give 0..{duration_ms:.0f} (or 'end')"
+    # in milliseconds and on the player's clock: a person may have given either
+    clock = f" ({fmt_ms(at, True)})" if at >= 0 else ""
+    said = f"t={at:.0f} in {link!r}" if link else f"{flag} {at:.0f} ms{clock}"
+    span = f"give t=0..{duration_ms:.0f}" if link else \
+        f"give 0..{duration_ms:.0f} ms (0:00.0 to {fmt_ms(duration_ms, True)}) or 'end'"
     if damaged:
         span += f"; {count(damaged, 'damaged segment')} of this recording could not be read"
     if at < 0:

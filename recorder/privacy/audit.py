@@ -198,7 +198,7 @@ def audit_events(events: Iterable[dict], kinds: Iterable[str] = detectors.KINDS,
             else:
                 continue
             found.append(Finding(SENSITIVE_INPUTS, i, offset, nid, f"{where} ({kind} field)",
-                                 f"{len(v)} characters in clear"))
+                                 f"{len(v)} character{'s' * (len(v) != 1)} in clear"))
     return result
 
 
