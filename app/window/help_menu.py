@@ -27,7 +27,17 @@ def key_rows(menus: QMenuBar) -> list[tuple[str, str]]:
             seen.add(what)
             rows.append((f"{seq} (player)", what))
     rows.append((f"{COPY_LINK_KEYS} (player)", "copy a replay:// link to the moment on show"))
+    rows += LIST_AND_MOUSE
     return rows
+
+
+# what no menu action nor player key names: the sessions list's key, the timeline's gestures
+LIST_AND_MOUSE = [
+    ("Enter (sessions list)", "open the selected session"),
+    ("Delete (sessions list)", "delete the selected session (asks first)"),
+    ("Click or drag (timeline)", "seek"),
+    ("Shift+drag (timeline)", "select a range: what Export writes"),
+]
 
 
 def show_keys(parent: QWidget, menus: QMenuBar) -> QMessageBox:

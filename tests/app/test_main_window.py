@@ -668,6 +668,7 @@ def test_help_lists_the_keys_where_they_are_defined_and_says_what_runs(window, q
     text = box.text()
     assert "Import" in text and "Find Sessions" in text and "Close Tab" in text
     assert all(what in text for _seq, what, _act in PLAYER_KEYS)
+    assert "Shift+drag (timeline)" in text and "Delete (sessions list)" in text
     box.close()
     about = next(a for m in window.menuBar().actions() if m.menu() is not None
                  for a in m.menu().actions() if a.text() == "&About Session Replay")
