@@ -501,8 +501,10 @@ class DevToolsPane(PaneTabs):
         full_url = (lambda r: r.get("url") or "")
         right = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
         # the URL keeps room for URL_CHARS characters; narrower, the waterfall, type and
-        # size give way (in that order, last first) and stay in the request's details
-        self.network = RowsTab([t(), Column("Method", "method", None, 58, drop=1),
+        # size give way (in that order, last first) and stay in the request's details. The
+        # method stays: POST or GET is what a support engineer reads first (it went at the
+        # default window size)
+        self.network = RowsTab([t(), Column("Method", "method", None, 58),
                                 Column("URL", "url", shorten, 240, stretch=True, tooltip=full_url,
                                        min_chars=URL_CHARS),
                                 Column("Status", "status", lambda v: "failed" if v == 0 else ("" if v is None else str(v)), 52,

@@ -327,3 +327,23 @@ def test_a_row_picked_at_the_same_moment_as_the_current_one_stays_picked(qtbot):
     assert tab.model.current_row() == 1 and tab.table.selectionModel().selectedRows()
     tab.set_time(950)
     assert not tab.table.selectionModel().selectedRows()
+
+
+def test_a_narrow_network_tab_keeps_the_method_and_the_url(qtbot):
+    """At the app's default size the Method column went with the waterfall (a support
+    engineer's tryout: POST was only in the details). Narrow, the waterfall, type and size
+    give way; the method and the URL stay."""
+    import json
+    from pathlib import Path
+    demo = Path(__file__).resolve().parents[3] / "assets" / "demo" / "demo-session.json"
+    pane = DevToolsPane(build_session_view(Replayer(json.loads(demo.read_text()))))
+    qtbot.addWidget(pane)
+    pane.resize(480, 500)
+    pane.show()
+    pane.setCurrentWidget(pane.network)
+    qtbot.waitExposed(pane)
+    tab = pane.network
+    tab.fit_columns()
+    titles = [tab.model.headerData(c, Qt.Orientation.Horizontal) for c in range(tab.model.columnCount())]
+    hidden = {titles[c] for c in range(len(titles)) if tab.table.isColumnHidden(c)}
+    assert "Waterfall" in hidden and not {"Method", "URL", "Status"} & hidden, hidden
