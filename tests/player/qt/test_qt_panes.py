@@ -335,10 +335,12 @@ def test_a_narrow_network_tab_keeps_the_method_and_the_url(qtbot):
     give way; the method and the URL stay."""
     import json
     from pathlib import Path
+
+    from player.qt.devtools.pane import MIN_WIDTH
     demo = Path(__file__).resolve().parents[3] / "assets" / "demo" / "demo-session.json"
     pane = DevToolsPane(build_session_view(Replayer(json.loads(demo.read_text()))))
     qtbot.addWidget(pane)
-    pane.resize(480, 500)
+    pane.resize(MIN_WIDTH, 500)     # the narrowest the pane gets
     pane.show()
     pane.setCurrentWidget(pane.network)
     qtbot.waitExposed(pane)
