@@ -184,6 +184,15 @@ def _runs(text: str) -> tuple[str, ...]:
     return tuple(set(_PLAIN_RUNS.findall(text.lower())))
 
 
+def _masked(compiled: dict, make, v: str, s: str) -> str:
+    """`s` with what value `v`'s expression (`make(v)`, compiled once into `compiled`)
+    matches masked."""
+    rx = compiled.get(v)
+    if rx is None:
+        rx = compiled[v] = make(v)
+    return rx.sub(MASK, s)
+
+
 def _holds_all(low: str, runs: tuple[str, ...]) -> bool:
     for r in runs:
         if r not in low:
@@ -510,10 +519,7 @@ class Echoes:
             written = forms.get(v)
             if written is not None and not any(n in low for n in written):
                 continue
-            rx = self._rx.get(v)
-            if rx is None:
-                rx = self._rx[v] = _expression(v)
-            ns = rx.sub(MASK, s)
+            ns = _masked(self._rx, _expression, v, s)
             if ns != s:
                 s, low = ns, ns.lower()
         if MASK not in s:
@@ -523,10 +529,7 @@ class Echoes:
             tail = rest_musts[v]
             if tail is None or not _holds_all(low, tail):
                 continue
-            rx = self._rest.get(v)
-            if rx is None:
-                rx = self._rest[v] = _rest(v)
-            ns = rx.sub(MASK, s)
+            ns = _masked(self._rest, _rest, v, s)
             if ns != s:
                 s, low = ns, ns.lower()
         return s
