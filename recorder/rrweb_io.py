@@ -69,7 +69,7 @@ class DamagedRecording(UnreadableRecording):
 
 
 class NotARecording(UnreadableRecording):
-    """A file of another kind altogether - a web page, an image, an archive (`what_file`):
+    """A file of another kind altogether - a web page, an image, a PDF (`what_file`):
     nothing to fix in it; the recording is another file."""
 
 
@@ -80,8 +80,7 @@ _OTHER_FILES = (
     (b"<?xml", "an XML document"), (b"<svg", "an SVG image"),
     (b"\x89png", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"), (b"gif8", "a GIF image"),
     (b"riff", "a RIFF file (WebP, WAV, AVI)"), (b"%pdf", "a PDF document"),
-    (b"pk\x03\x04", "a ZIP archive"),
-)
+)   # (a zip is read as a .replay bundle: bundle.is_bundle, which says what is wrong with it)
 
 
 def what_file(data: bytes) -> str | None:

@@ -425,14 +425,15 @@ class MainWindow(QMainWindow):
 
         def saved(_report) -> None:
             self.reload_sessions()
-            if at is not None:
-                self.resume_at[session_id] = at
-                self.open_session(session_id)
             self.statusBar().showMessage(f"Saved the bug report of session {session_id}", 10000)
 
-        def ended(_job) -> None:
+        def ended(_job) -> None:   # saved or not, its tab comes back where it was
             dlg.end()
             self.report_jobs.remove(job)
+            if at is not None and self.store is not None \
+                    and self.store.index.session(session_id) is not None:   # (not erased)
+                self.resume_at[session_id] = at
+                self.open_session(session_id)
         job.saved.connect(saved)
         job.failed.connect(self.report)
         job.finished.connect(ended)
