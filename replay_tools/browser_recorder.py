@@ -227,6 +227,13 @@ def _qapp():
     return app
 
 
+# Counts the keyups a window has handled (capture phase, so no page handler can hide one);
+# installed once per window, gives the count so far. %s: the window.
+_KEYUPS_JS = ("(function(w){if(!('__replayKeyups' in w)){w.__replayKeyups=0;"
+              "w.addEventListener('keyup', function(){w.__replayKeyups++;}, true);}"
+              "return w.__replayKeyups;})(%s)")
+
+
 def _spin(ms: int) -> None:
     """Let Qt (and the page) run for `ms` milliseconds."""
     from PySide6.QtCore import QEventLoop, QTimer
@@ -437,8 +444,9 @@ class BrowserRecorder:
             "if(%s && el.select) el.select();"
             "else if(el.setSelectionRange){try{var n=(el.value||'').length; el.setSelectionRange(n, n);}"
             "catch(e){/* email/number inputs have no caret API */}}"
-            "return d.activeElement===el;})()" % (root, sel, "true" if clear else "false"))
-        if not ok:
+            "return d.activeElement===el ? %s : false;})()"
+            % (root, sel, "true" if clear else "false", _KEYUPS_JS % "(d.ownerDocument||d).defaultView"))
+        if ok is False:
             raise BrowserRecordingError(f"cannot focus {selector!r} to type into it")
         self.view.setFocus()
         target = self._target()
@@ -449,6 +457,24 @@ class BrowserRecorder:
             else:
                 QTest.keyClicks(target, ch)
             _spin(delay_ms)
+        self._keys_arrived(root, ok + len(text))
+
+    def _keys_arrived(self, root: str, keyups: int) -> None:
+        """Wait until the page has handled the keys just sent. Qt hands a key to the renderer
+        on its input channel and our JavaScript on another: on a loaded machine the next step's
+        focus() can run before the last keys arrive, and they land in the next field (a card
+        number's digits typed into a <select> spoil its type-ahead). A keyup counter in the
+        typing's window is the barrier; a key that leaves the page (Return submitting a form)
+        ends the wait, as does the recorder's timeout - a step never fails here."""
+        count = "(function(){var d=%s; var w=d&&(d.ownerDocument||d).defaultView; return w&&w.__replayKeyups||0;})()"
+        deadline = time.monotonic() + self.timeout_s
+        while time.monotonic() < deadline and not self._loading:
+            try:
+                if self.eval(count % root) >= keyups:
+                    return
+            except BrowserRecordingError:
+                return  # the page went away under the keys
+            _spin(10)
 
     def scroll(self, selector: str | None, y: int, x: int = 0) -> None:
         if selector is None:

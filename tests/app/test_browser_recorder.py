@@ -187,7 +187,8 @@ def test_checkout_typing_is_recorded_but_the_password_is_not(qapp, server):
     secret, card = "Hunter2-secret", "4242 4242 4242 4242"
     rec = record_page(server.url("checkout.html"), [
         Type("#name", "Ada Lovelace"), Type("#email", "ada@example.com"),
-        Type("#password", secret), Type("#card", card, delay_ms=5), Type("#country", "Fr"), Click("#express"), Click("#terms"),
+        Type("#password", secret), Type("#card", card, delay_ms=5), Type("#country", "Fr"),
+        Eval("document.querySelector('#country').value"), Click("#express"), Click("#terms"),
         Type("#notes", "Ring twice\nthanks"), CaptureDom("typed"), Click("#pay"),
         WaitFor("#result"), CaptureDom("paid"),
     ], record_options={"maskInputSelector": 'input[autocomplete^="cc-"]'})
@@ -204,7 +205,10 @@ def test_checkout_typing_is_recorded_but_the_password_is_not(qapp, server):
     assert name_values[0] == "A" and name_values[-1] == "Ada Lovelace" and len(name_values) == 12
     assert last_input("email")["text"] == "ada@example.com"
     assert last_input("notes")["text"] == "Ring twice\nthanks"
-    assert last_input("country")["text"] == "fr"
+    # once, on a loaded CI run, the select had no Input event (not reproduced in 16 runs
+    # here, under load); the live value says whether the keys or the recording missed it
+    country = [d["text"] for d in inputs if d["id"] == ids["country"]]
+    assert country[-1:] == ["fr"], (country, rec.eval_results, rec.page_messages[-5:])
     assert last_input("express")["isChecked"] is True
     assert last_input("terms")["isChecked"] is True
     assert last_input("password")["text"] == "*" * len(secret)
