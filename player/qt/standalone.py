@@ -184,6 +184,12 @@ SETTLE_MS = 60              # two equal grabs this far apart: what the page pain
 # whether a CSS transition or animation is running in the replayed page (the DOM is shared
 # by the runtime's world)
 ANIMATING = "document.getAnimations().some(function (a) { return a.playState === 'running'; })"
+# whether an endless one runs (a loading shimmer, a spinner): the page then never paints the
+# same picture twice, and waiting for two equal grabs would cost the whole timeout per frame
+ENDLESS = ("document.getAnimations().some(function (a) { return a.playState === 'running'"
+           " && a.effect && a.effect.getComputedTiming().endTime === Infinity; })")
+ENDLESS_SETTLE_SPINS = 3    # under an endless animation, a grab this many SETTLE_MS after the
+                            # painted batch: its frame has reached Qt by then
 BLANK_PAGE_NODES = 8        # a page with more nodes is seldom one colour: its first grab waits for more
 
 
@@ -197,7 +203,10 @@ def grab_stable(widget, bridge, timeout_s: float = 3.0):
     difference between the two grabs - and cannot have it: Chromium sends a frame only when
     something changed, so a seek to an unchanged picture is never rendered again. A grab
     after a seek that changed nothing in the page (no batch applied since the last grab
-    that settled, the same sizes and zoom) is taken at once: nothing can be on its way."""
+    that settled, the same sizes and zoom) is taken at once: nothing can be on its way. A page
+    running an endless animation (a shimmer, a spinner) never settles: its grab is the one
+    taken ENDLESS_SETTLE_SPINS later, instead of the one at the timeout (3 s a frame of a
+    clip, seen on the demo's loading shimmer)."""
     from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer
 
     def spin(ms: int) -> None:
@@ -228,17 +237,22 @@ def grab_stable(widget, bridge, timeout_s: float = 3.0):
             while _one_colour(view.grab().toImage()) and time.monotonic() < deadline:
                 spin(SETTLE_MS)
     bridge.grabs += 1
-    last = widget.grab().toImage()
+    endless = bool(bridge.call_sync(ENDLESS))
+    last = img = widget.grab().toImage()
+    spins = 0
     while time.monotonic() < deadline:
         spin(SETTLE_MS)
+        spins += 1
         QCoreApplication.processEvents()
         img = widget.grab().toImage()
         if img == last:
             bridge.settled = key
             return img
+        if endless and spins >= ENDLESS_SETTLE_SPINS:
+            break           # the animation's next phase, never the same picture twice
         last = img
     bridge.settled = None   # never settled: the next grab waits again
-    return last
+    return img if endless else last
 
 
 def _view_of(page):

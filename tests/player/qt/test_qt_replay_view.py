@@ -555,3 +555,51 @@ def test_a_first_grab_tells_a_view_still_blank_from_a_painted_one(qapp):
     img.setPixelColor(39, 29, QColor(250, 250, 250))
     assert not _one_colour(img)
     assert _one_colour(QImage())
+
+
+def _animated(css: str) -> list[dict]:
+    t0 = 1_700_000_000_000
+    doc = {"type": 0, "id": 1, "childNodes": [
+        {"type": 2, "id": 2, "tagName": "html", "attributes": {}, "childNodes": [
+            {"type": 2, "id": 3, "tagName": "head", "attributes": {}, "childNodes": [
+                {"type": 2, "id": 4, "tagName": "style", "attributes": {}, "childNodes": [
+                    {"type": 3, "id": 5, "textContent": css}]}]},
+            {"type": 2, "id": 6, "tagName": "body", "attributes": {}, "childNodes": [
+                {"type": 2, "id": 7, "tagName": "div", "attributes": {"class": "s"}, "childNodes": []},
+                {"type": 2, "id": 8, "tagName": "p", "attributes": {}, "childNodes": [
+                    {"type": 3, "id": 9, "textContent": "Loading"}]}]}]}]}
+    return [{"type": 4, "timestamp": t0, "data": {"href": "https://a.example/", "width": 400, "height": 300}},
+            {"type": 2, "timestamp": t0, "data": {"node": doc, "initialOffset": {"left": 0, "top": 0}}},
+            {"type": 3, "timestamp": t0 + 500, "data": {"source": 0, "texts": [{"id": 9, "value": "Still loading"}],
+                                                        "attributes": [], "removes": [], "adds": []}}]
+
+
+@pytest.mark.parametrize("endless", [True, False])
+def test_a_spinner_that_never_stops_costs_a_grab_a_few_frames_long_not_the_timeout(qapp, endless):
+    # a loading shimmer never paints the same picture twice: waiting for two equal grabs took
+    # grab_stable's whole timeout at every frame of a clip; a finite animation still settles
+    from player.qt.standalone import ENDLESS_SETTLE_SPINS
+    spin = ("@keyframes spin { to { transform: rotate(360deg); } }"
+            ".s { width: 80px; height: 80px; background: linear-gradient(90deg, red, blue);"
+            " animation: spin %s linear %s; }") % (("1s", "infinite") if endless else ("0.2s", "1"))
+    w = ReplayWidget(_animated(spin))
+    try:
+        w.resize(900, 600)
+        w.show()
+        w.wait_ready()
+        w.seek_and_wait(0)
+        grab_stable(w.stage, w.bridge)
+        w.seek_and_wait(500)   # a change, then the grab that counts
+        grabs = []
+        real = w.stage.grab
+        w.stage.grab = lambda *a: grabs.append(1) or real(*a)
+        img = grab_stable(w.stage, w.bridge, timeout_s=20)
+        assert not img.isNull()
+        assert w.bridge.call_sync("document.body.textContent").strip() == "Still loading"
+        if endless:
+            assert len(grabs) <= ENDLESS_SETTLE_SPINS + 1
+            assert w.bridge.settled is None
+        else:     # a 0.2 s turn ends: two equal grabs, the picture kept as settled
+            assert w.bridge.settled is not None
+    finally:
+        dispose(w)
