@@ -38,6 +38,7 @@ from .thumbnails import ThumbnailService
 
 DEFAULT_SIZE = (1440, 900)   # on a screen with room for it (else see window_size)
 MAX_RECENT = 10
+FILE_SESSIONS_OPENED = 6     # a file holding more sessions opens this many, each in a tab
 RECORDING_FILTER = ("Recordings (*.replay *.json *.json.gz *.json.zst *.ndjson *.jsonl *.gz"
                     " *.zst);;All files (*)")
 APPEARANCES = {"system": Qt.ColorScheme.Unknown, "light": Qt.ColorScheme.Light,
@@ -216,19 +217,21 @@ class MainWindow(QMainWindow):
         openings = []
         for p in paths:
             path = Path(p).resolve()
-            openings.append(Opening(str(path), str(path), is_file=True))
+            openings.append(Opening.of_file(path))
             self._remember(path)
         return self._open(openings)
 
-    def _open(self, openings: list[Opening]) -> OpenJob | None:
-        """Bring tabs already open to the front; read the others in a worker thread (a
-        progress dialog with Cancel), their players built as each is ready."""
+    def _open(self, openings: list[Opening], front: bool = True) -> OpenJob | None:
+        """Bring tabs already open to the front (unless `front` is False); read the others
+        in a worker thread (a progress dialog with Cancel), their players built as each is
+        ready."""
         self.show_page("Sessions")
         todo = []
         for o in openings:
             existing = self.sessions.find(o.key)
             if existing is not None:
-                self.sessions.setCurrentWidget(existing)
+                if front:
+                    self.sessions.setCurrentWidget(existing)
             elif o not in todo and not any(o in job.openings for job in self.open_jobs):
                 todo.append(o)
         if not todo:
@@ -286,13 +289,16 @@ class MainWindow(QMainWindow):
             return
         info = src.info
         who = info.user_email or info.user_name or info.user_id
+        n = src.sessions_in_file
         if o.is_file:
-            title = o.name
-            tip = f"{o.spec}\n(read from the file, not stored)"
+            title = Path(o.spec).name + (f" · {o.session + 1} of {n}" if n > 1 else "")
+            tip = f"{o.spec}\n(read from the file, not stored)" + (
+                f"\nsession {o.session + 1} of the {n} it holds ({src.id})" if n > 1 else "")
         else:
             title = _short_id(src.id) + (f" · {who}" if who else "")
             tip = f"Session {src.id}" + (f"\n{info.first_url}" if info.first_url else "")
-        self.sessions.add_player(o.key, title, widget, src, tip)
+        # a file's other sessions open behind its first
+        self.sessions.add_player(o.key, title, widget, src, tip, front=o.session == 0)
         resume = self.resume_at.pop(o.key, None)
         if resume is not None:   # opened again (its report edited): where it was
             widget.seek(resume)
@@ -302,12 +308,24 @@ class MainWindow(QMainWindow):
         widget.said.connect(lambda said: self.statusBar().showMessage(said, 10000))
         self.catch_drops(widget)
         widget.bridge.ready.connect(lambda: self.catch_drops(widget))  # the page's own view
-        n = src.sessions_in_file
-        if n > 1:
-            self.statusBar().showMessage(
-                f"{title} holds {n} sessions; this is the first ({src.id}) - `replay play"
-                f" FILE --session-number N` opens another", 10000)
+        if o.is_file and n > 1 and o.session == 0:
+            self._open_the_others(o, n)
         self.playerOpened.emit(widget)
+
+    def _open_the_others(self, first: Opening, n: int) -> None:
+        """A file holding several sessions (an export of several tabs or windows, a visitor
+        back after a pause) opens each in a tab of its own, behind its first, up to
+        FILE_SESSIONS_OPENED; past that the status bar says how to open another."""
+        shown = min(n, FILE_SESSIONS_OPENED)
+        self._open([Opening.of_file(first.spec, k) for k in range(1, shown)], front=False)
+        name = Path(first.spec).name
+        if shown < n:
+            self.statusBar().showMessage(
+                f"{name} holds {n} sessions; the first {shown} are open - `replay play"
+                f" FILE --session-number N` (0 to {n - 1}) opens another", 15000)
+        else:
+            self.statusBar().showMessage(
+                f"{name} holds {n} sessions: each opens in a tab of its own", 10000)
 
     def choose_files_to_open(self) -> QFileDialog:
         return self._choose("Open recordings", self.open_paths)

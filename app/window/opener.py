@@ -3,7 +3,7 @@ read, decoded, masked and its first frame indexed in a worker thread (as File > 
 `replay import`'s code in one), its stage shown in a progress dialog with Cancel, so a long
 recording never freezes the window. Only the player's widgets are built on the UI thread.
 
-    job = OpenJob(data_dir, [Opening(key, spec, is_file)])
+    job = OpenJob(data_dir, [Opening(key, spec, is_file), Opening.of_file(path, 1)])
     job.opened.connect(show)        # (Opening, Opened) per recording, as each is ready
     job.failed.connect(say)         # one line per recording that cannot be played
     job.start()
@@ -24,14 +24,23 @@ from .jobs import JobDialog, ThreadJob, job_dialog
 
 @dataclass(frozen=True)
 class Opening:
-    """One recording to open: `key` names its tab, `spec` is what `replay play` takes."""
+    """One recording to open: `key` names its tab, `spec` is what `replay play` takes, and
+    `session` which of a file's sessions (`replay play --session-number`)."""
     key: str
     spec: str
     is_file: bool
+    session: int = 0
+
+    @classmethod
+    def of_file(cls, path: Path | str, session: int = 0) -> Opening:
+        """A file's `session`-th session; the first keeps the path alone as its key."""
+        return cls(str(path) + (f"#{session + 1}" if session else ""), str(path), True, session)
 
     @property
     def name(self) -> str:
-        return Path(self.spec).name if self.is_file else self.spec
+        if not self.is_file:
+            return self.spec
+        return Path(self.spec).name + (f" · session {self.session + 1}" if self.session else "")
 
 
 @dataclass
@@ -95,7 +104,7 @@ class OpenJob(ThreadJob):
 
         self.progress.emit(f"Reading {opening.name}…")
         try:
-            src = open_source(opening.spec, self.data_dir)
+            src = open_source(opening.spec, self.data_dir, opening.session)
         except UserError as exc:
             self.failed.emit(opening, _one_line(str(exc)))
             return None

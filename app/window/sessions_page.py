@@ -450,15 +450,17 @@ class SessionsPage(QTabWidget):
         self._keys: dict[QWidget, str] = {}
 
     def add_player(self, key: str, title: str, widget: QWidget, source: Any,
-                   tooltip: str = "") -> None:
-        """Show a player in a new tab; `source` is closed with the tab. `key` (a session id
-        or a file path) brings an already open one to the front instead."""
+                   tooltip: str = "", front: bool = True) -> None:
+        """Show a player in a new tab (in front unless `front` is False); `source` is
+        closed with the tab. `key` (a session id or a file path) brings an already open one
+        to the front instead."""
         self._sources[widget] = source
         self._keys[widget] = key
         i = self.addTab(widget, title)
         self.setTabToolTip(i, tooltip or title)
-        self.setCurrentIndex(i)
-        widget.setFocus()
+        if front:
+            self.setCurrentIndex(i)
+            widget.setFocus()
 
     def find(self, key: str) -> QWidget | None:
         return next((w for w, k in self._keys.items() if k == key), None)

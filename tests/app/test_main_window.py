@@ -690,3 +690,34 @@ def test_a_session_erased_by_another_program_leaves_the_screen(window, qtbot, da
     assert window.sessions.find("bob-browse") is None
     assert "bob-browse" not in shown(window)
     assert "erased from the data folder" in window.statusBar().currentMessage()
+
+
+def test_a_file_holding_several_sessions_opens_each_in_a_tab_of_its_own(window, qtbot, tmp_path):
+    # an export of several windows (sessions 40 minutes apart): the app opened the first
+    # alone and said to run `replay play --session-number` for the others (a support
+    # engineer's tryout); each now opens behind the first, up to FILE_SESSIONS_OPENED
+    from app.window.main_window import FILE_SESSIONS_OPENED
+    n = FILE_SESSIONS_OPENED + 1
+    events = []
+    for k in range(n):
+        events += session_events(start_ms=T0 + 30 * 86_400_000 + k * 40 * 60_000,
+                                 duration_ms=20_000, urls=[f"https://file.example/w{k}"])
+    f = tmp_path / "windows.json"
+    f.write_text(json.dumps(events))
+    first = window.wait_opened(window.open_paths([f]))
+    qtbot.waitUntil(lambda: not window.open_jobs, timeout=120_000)
+    assert window.last_problem is None
+    assert window.sessions.count() == 1 + FILE_SESSIONS_OPENED
+    assert window.sessions.currentWidget() is first      # the first stays in front
+    titles = [window.sessions.tabText(i) for i in range(1, window.sessions.count())]
+    assert titles == [f"windows.json · {k + 1} of {n}" for k in range(FILE_SESSIONS_OPENED)]
+    # each tab plays its own session
+    urls = [window.sessions.widget(i).source.info.first_url
+            for i in range(1, window.sessions.count())]
+    assert urls == [f"https://file.example/w{k}" for k in range(FILE_SESSIONS_OPENED)]
+    said = window.statusBar().currentMessage()
+    assert f"holds {n} sessions" in said and f"--session-number N` (0 to {n - 1})" in said
+    # the file opened again: its first tab to the front, nothing read again
+    window.sessions.setCurrentIndex(0)
+    assert window.open_paths([f]) is None and window.sessions.currentWidget() is first
+    assert window.sessions.count() == 1 + FILE_SESSIONS_OPENED
