@@ -404,6 +404,7 @@ def _vital(metric: str, fmt: Callable) -> Column:
 
 MIN_WIDTH = 360    # the pane's narrowest (its tab bar scrolls below `labels_width`)
 URL_CHARS = 30     # a request's URL column keeps room for this many characters
+MESSAGE_CHARS = 30  # and an error's message
 # what each tab would show, said when the recording has none of it
 EMPTY = {
     "console": "No console messages were recorded.\n\nThe page's console.log, info, warn and"
@@ -487,12 +488,16 @@ class DevToolsPane(PaneTabs):
         self.console.add_filter("level", [("All levels", None)] + [
             (lv, (lambda r, lv=lv: r["level"] == lv)) for lv in levels])
 
-        self.errors = RowsTab([t(), Column("Type", "type", None, 120, colour=lambda r: POOR),
-                               Column("Message", "message", stretch=True),
+        # the message keeps room for MESSAGE_CHARS characters (it was squeezed to a dozen in
+        # the app's pane: a support engineer's tryout); narrower, the last-seen time and then
+        # the type give way, both in the error's details
+        self.errors = RowsTab([t(), Column("Type", "type", None, 120, colour=lambda r: POOR, drop=1),
+                               Column("Message", "message", stretch=True, min_chars=MESSAGE_CHARS),
                                Column("Count", "count", None, 56,
                                       Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
                                Column("Last seen", "last_t", lambda v: fmt_ms(v or 0, precise=True), 72,
-                                      Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)],
+                                      Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                                      drop=2)],
                               sv.errors, details=_error_details, placeholder="Filter errors",
                               empty=empty("errors"), gradual=gradual, moment=error_moment)
 

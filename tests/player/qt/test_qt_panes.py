@@ -349,3 +349,33 @@ def test_a_narrow_network_tab_keeps_the_method_and_the_url(qtbot):
     titles = [tab.model.headerData(c, Qt.Orientation.Horizontal) for c in range(tab.model.columnCount())]
     hidden = {titles[c] for c in range(len(titles)) if tab.table.isColumnHidden(c)}
     assert "Waterfall" in hidden and not {"Method", "URL", "Status"} & hidden, hidden
+
+
+def test_a_narrow_errors_tab_keeps_room_for_the_message(qtbot):
+    """The message was squeezed to a dozen characters beside the type, count and last-seen
+    columns (a support engineer's tryout). Narrow, the last-seen time goes first, then the
+    type; the message keeps MESSAGE_CHARS characters."""
+    import json
+    from pathlib import Path
+
+    from player.qt.devtools.pane import MESSAGE_CHARS, MIN_WIDTH
+    demo = Path(__file__).resolve().parents[3] / "assets" / "demo" / "demo-session.json"
+    pane = DevToolsPane(build_session_view(Replayer(json.loads(demo.read_text()))))
+    qtbot.addWidget(pane)
+    pane.setCurrentWidget(pane.errors)
+    tab = pane.errors
+    titles = [tab.model.headerData(c, Qt.Orientation.Horizontal) for c in range(tab.model.columnCount())]
+    message = titles.index("Message")
+    avg = tab.table.fontMetrics().averageCharWidth()
+    hidden_at = {}
+    for width in (MIN_WIDTH, 470, 900):
+        pane.resize(width, 500)
+        pane.show()
+        qtbot.waitExposed(pane)
+        tab.fit_columns()
+        qtbot.waitUntil(lambda: tab.table.viewport().width() > 0)
+        hidden_at[width] = {titles[c] for c in range(len(titles)) if tab.table.isColumnHidden(c)}
+        assert tab.table.columnWidth(message) >= MESSAGE_CHARS * avg, (width, hidden_at)
+    assert hidden_at[900] == set()
+    assert "Last seen" in hidden_at[MIN_WIDTH] and {"Time", "Message", "Count"}.isdisjoint(hidden_at[MIN_WIDTH])
+    assert hidden_at[470] <= hidden_at[MIN_WIDTH]
