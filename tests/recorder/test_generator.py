@@ -169,7 +169,7 @@ def test_passwords_are_recorded_masked_like_rrweb_default(session50k):
 
 
 def test_it_streams_rather_than_building_a_list():
-    gen = generate_session(60_000, 4 * 3600 * 1000, seed=9)
+    gen = generate_session(20_000, 4 * 3600 * 1000, seed=9)
     assert iter(gen) is gen
     tracemalloc.start()
     try:
@@ -183,9 +183,9 @@ def test_it_streams_rather_than_building_a_list():
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    assert count == 60_000
-    # ~58k events of ~300 bytes of JSON each would be well over 50 MB as objects
-    assert peak - base < 20 * 1024 * 1024
+    assert count == 20_000
+    # the 18,000 events held in a list take ~31 MB as objects; streamed, ~0.2 MB at a time
+    assert peak - base < 5 * 1024 * 1024
 
 
 def test_hostile_session_is_valid_and_hostile():
