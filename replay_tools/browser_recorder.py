@@ -460,12 +460,14 @@ class BrowserRecorder:
         self._keys_arrived(root, ok + len(text))
 
     def _keys_arrived(self, root: str, keyups: int) -> None:
-        """Wait until the page has handled the keys just sent. Qt hands a key to the renderer
-        on its input channel and our JavaScript on another: on a loaded machine the next step's
-        focus() can run before the last keys arrive, and they land in the next field (a card
-        number's digits typed into a <select> spoil its type-ahead). A keyup counter in the
-        typing's window is the barrier; a key that leaves the page (Return submitting a form)
-        ends the wait, as does the recorder's timeout - a step never fails here."""
+        """Wait until the page has handled the keys just sent: a keyup counter in the typing's
+        window is the barrier. Qt hands a key to the renderer on its input channel and our
+        JavaScript goes on another, so nothing else orders the next step's focus() after the
+        last keys. (Added after a CI run where a <select> typed into right after a card number
+        recorded no input; not reproduced here, even with a page busy 20 ms on every key, so
+        this rules out one cause rather than being known to fix it.) A key that leaves the
+        page (Return submitting a form) ends the wait, as does the recorder's timeout - a
+        step never fails here."""
         count = "(function(){var d=%s; var w=d&&(d.ownerDocument||d).defaultView; return w&&w.__replayKeyups||0;})()"
         deadline = time.monotonic() + self.timeout_s
         while time.monotonic() < deadline and not self._loading:
