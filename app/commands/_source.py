@@ -96,6 +96,10 @@ def open_raw(spec: str, data: Path, session_number: int = 0) -> Any:
     if not Path(spec).exists() and _is_path(spec) and not stored(spec, data):
         # (a recording's own id may look like a path - `a/b/c`, stored as `a_b_c-<hash>`)
         raise not_a_file(spec)
+    if Path(spec).is_dir() and not Path(data).is_dir():
+        # no data folder, so no stored session of that name: said without making one (it
+        # was made, then the folder refused - a QA tryout)
+        raise not_a_file(spec)
     if not Path(spec).exists() and not Path(data).is_dir():
         raise UserError(f"{spec} is neither a file nor a stored session: "
                         + no_data_folder(data, "check the path, or give the right --data"))
@@ -226,6 +230,12 @@ def moment(v: str) -> float | str:
         minutes = int(h) * 60 + int(hm) if h is not None else int(m)
         return (minutes * 60 + float(sec)) * 1000
     amount = _AMOUNT.fullmatch(s)
+    if amount and amount[2] is None and "." in amount[1]:
+        # a bare 62.5 was read as 62.5 ms, the page still loading, where 62.5 s was meant
+        # (a QA tryout): a fraction says its unit
+        raise argparse.ArgumentTypeError(
+            f"{v!r} has a fraction but no unit - say {amount[1]}s for seconds or"
+            f" {amount[1]}ms for milliseconds")
     ms = float(amount[1]) * (1000.0 if amount[2] == "s" else 1.0) if amount else math.nan
     if not math.isfinite(ms):
         raise argparse.ArgumentTypeError(

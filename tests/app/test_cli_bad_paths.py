@@ -44,6 +44,8 @@ def test_a_folder_is_named_as_a_folder(tmp_path, capsys):
                 ["export", folder, "-o", tmp_path / "x.json"]):
         line = _one_clear_line(*run(capsys, "--data", tmp_path / "d", *cmd)[::2])
         assert f"{folder} is a folder" in line and "no such file" not in line, line
+    # and refused without making a data folder (one was made, then the folder refused)
+    assert not (tmp_path / "d").exists()
 
 
 @pytest.mark.parametrize("argv", [
