@@ -158,6 +158,9 @@ def _check_flags(args, fmt: str) -> None:
         if getattr(args, dest) is not None and fmt not in formats:
             raise UserError(f"{flag} is for --format {'/'.join(formats)}, not {fmt} - leave it"
                             " out, or pick one of those formats")
+    for flag, text in (("--title", args.title), ("--notes", args.notes)):
+        if text is not None and not text.strip():   # an empty report was written and said
+            raise UserError(f"{flag} is empty - give the bug's {flag[2:]}, or leave {flag} out")
     for flag, used in (("--speed", args.speed != 1.0), ("--no-skip", not args.skip_inactive)):
         if used and fmt not in CLIPS:
             raise UserError(f"{flag} is for --format {'/'.join(CLIPS)}, not {fmt} - leave it"

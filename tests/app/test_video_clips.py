@@ -170,6 +170,9 @@ def test_bad_video_exports_say_one_line_and_write_nothing(tmp_path):
         (["-o", "/proc/clip.mp4", "--to", "1000"], "/proc/clip.mp4 could not be written"),
         (["-o", str(tmp_path / "bug.avi")], "export does not write .avi files"),
         (["-o", str(tmp_path / "x.webm"), "--title", "t"], "--title is for --format replay"),
+        # an empty title wrote a bundle "with its bug report" holding none (a QA tryout)
+        (["-o", str(tmp_path / "bug.replay"), "--title", " "],
+         "--title is empty - give the bug's title, or leave --title out"),
     ]
     for args, says in cases:
         p = _replay("export", str(DEMO), *args, data=data)
