@@ -234,7 +234,7 @@ def _clip(src, out: Path, args, fmt: ClipFormat, stop: list[int]) -> None:
     from player.qt.clip import DEFAULT_FPS, render_clip
     from player.replayer import Replayer
 
-    from ._progress import progress_bar
+    from ._progress import next_stage, progress_bar
     r = Replayer(src)
     lo, hi, _ = _range(src, args)
     with progress_bar() as bar:
@@ -244,7 +244,9 @@ def _clip(src, out: Path, args, fmt: ClipFormat, stop: list[int]) -> None:
                                fps=args.fps or DEFAULT_FPS, speed=args.speed, size=args.size,
                                skip_inactive=args.skip_inactive, replayer=r,
                                progress=lambda i, n: bar.update(task, completed=i, total=n),
-                               interrupted=lambda: bool(stop))
+                               interrupted=lambda: bool(stop),
+                               # the bar stood at 100%, its clock stopped, while a GIF encoded
+                               encoding=lambda: next_stage(bar, task, f"writing {out.name}"))
         except ValueError as exc:
             raise UserError(f"{exc} - give a shorter --from/--to range, fewer --fps or"
                             " more --speed") from None

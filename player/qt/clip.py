@@ -98,9 +98,12 @@ def render_clip(source: Any, out: Path, fmt: ClipFormat, *, start_ms: float, end
                 fps: int = DEFAULT_FPS, speed: float = 1.0, size: tuple[int, int] | None = None,
                 skip_inactive: bool = True, replayer: Any = None,
                 progress: Callable[[int, int], None] | None = None,
-                interrupted: Callable[[], bool] | None = None) -> "Clip":
+                interrupted: Callable[[], bool] | None = None,
+                encoding: Callable[[], None] | None = None) -> "Clip":
     """Write the clip (to a temporary file beside `out`, renamed when whole: a failed or
-    interrupted export leaves no file) and say what it holds. `interrupted` is asked after
+    interrupted export leaves no file) and say what it holds. `progress(i, n)` follows the
+    frames painted; `encoding()` is called when the last is and the writer's encode and
+    flush begin (a GIF's take a sixth of the export). `interrupted` is asked after
     each step - the set-up, every frame, the writer's last flush - and, when it says so, the
     clip stops there with KeyboardInterrupt (the caller's Ctrl+C)."""
     from .standalone import FramePainter
@@ -128,6 +131,8 @@ def render_clip(source: Any, out: Path, fmt: ClipFormat, *, start_ms: float, end
                 for frame in painted_frames(painter, times, size, progress):
                     writer.add(frame)
                     stop_if_asked()
+                if encoding is not None:
+                    encoding()
                 durations = writer.finish()
             except BaseException:
                 writer.abort()

@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 from typing import Any, Callable
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QProgressDialog, QToolButton
 
 from recorder.bug import NO_REPORT_IN_RRWEB, from_context, report_for, with_report
@@ -183,10 +183,14 @@ class ExportMenu(QMenu):
                 dialog.setMaximum(n)
                 dialog.setValue(i)
 
+            def encoding() -> None:   # not "Painting" at 100% while the file is written
+                dialog.setLabelText(f"Writing {out.name}…")
+                QCoreApplication.processEvents()
+
             try:
                 render_clip(src, out, fmt, start_ms=start, end_ms=end, progress=progress,
                             skip_inactive=self.player.timeline.skip_box.isChecked(),
-                            interrupted=dialog.wasCanceled)
+                            interrupted=dialog.wasCanceled, encoding=encoding)
             except KeyboardInterrupt:   # how render_clip stops when asked (nothing written)
                 if dialog.wasCanceled():
                     raise ExportCancelled from None

@@ -101,3 +101,16 @@ def test_on_an_80_column_terminal_the_clock_is_drawn(tmp_path):
                          file=open(tmp_path / "out.txt", "w"))
     line = "".join(seg.text for seg in narrow.render(bar.get_renderable()))
     assert "0:00:00" in line and "…" in line, line
+
+
+def test_a_clips_bar_says_the_file_is_being_written_after_its_last_frame(tmp_path):
+    """A GIF's encode and flush take a sixth of its export: the bar stood at 100%, its clock
+    stopped, "painting" all along (a QA tryout) - a stage of its own follows the frames."""
+    from pathlib import Path
+    demo = Path(__file__).resolve().parents[2] / "assets" / "demo" / "demo-session.json"
+    out = tmp_path / "bug.gif"
+    code, _, tty = replay_on_tty("--data", tmp_path / "d", "export", demo, "-o", out,
+                                 "--to", "3000", "--size", "160x100")
+    assert code == 0 and out.exists(), tty
+    assert "painting bug.gif" in tty and "writing bug.gif" in tty, tty
+    assert tty.rindex("writing bug.gif") > tty.rindex("painting bug.gif")
