@@ -103,6 +103,15 @@ _speed = _ranged(float, 0.25, 16)
 
 def run(args: argparse.Namespace) -> int:
     fmt = args.format or _format_of(args.output)
+    suffix = args.output.suffix.lower() if args.output is not None else ""
+    if args.format is not None and suffix in _SUFFIX and suffix != ".json" \
+            and _SUFFIX[suffix] != args.format:
+        # a GIF written into clip.mp4 went to a ticket as a video (a QA tryout); .json holds
+        # HAR as well as rrweb
+        raise UserError(f"--format {args.format} contradicts -o {args.output} ({suffix} is"
+                        f" {_SUFFIX[suffix]}) - name it"
+                        f" {args.output.with_suffix(_EXT[args.format]).name}, or leave --format"
+                        " out")
     if fmt not in CLIPS:
         return _export(args, fmt, _EXPORTERS[fmt])
     # A clip takes a while from here to its rename: Ctrl+C or a SIGTERM at any moment of it

@@ -240,3 +240,14 @@ def test_export_refuses_a_suffix_it_does_not_write(tmp_path, capsys):
     code, _, _ = run(capsys, "--data", tmp_path / "d", "export", "demo", "--format", "rrweb",
                      "-o", tmp_path / "events.txt")
     assert code == 0 and (tmp_path / "events.txt").read_text().startswith("[")
+    # --format against a suffix another format writes: a GIF went to a ticket as clip.mp4
+    for fmt, name in (("gif", "clip.mp4"), ("rrweb", "net.har"), ("playwright", "bug.replay")):
+        code, _, err = run(capsys, "--data", tmp_path / "d", "export", "demo", "--format", fmt,
+                           "-o", tmp_path / name)
+        assert code == 2 and len(err.strip().splitlines()) == 1, err
+        assert f"--format {fmt} contradicts -o" in err and "leave --format out" in err, err
+        assert not (tmp_path / name).exists()
+    # .json holds HAR as well as rrweb
+    code, _, err = run(capsys, "--data", tmp_path / "d", "export", "demo", "--format", "har",
+                       "-o", tmp_path / "net.json")
+    assert code == 0 and json.loads((tmp_path / "net.json").read_text())["log"]["entries"], err
