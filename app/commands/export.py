@@ -268,7 +268,7 @@ def _clip(src, out: Path, args, fmt: ClipFormat, stop: list[int]) -> None:
     if stop:   # it came between render_clip's last look and its rename: the clip is not kept
         out.unlink(missing_ok=True)
         raise KeyboardInterrupt
-    print(f"wrote {len(clip.durations)} frames ({len(clip.times)} painted,"
+    print(f"wrote {count(len(clip.durations), 'frame')} ({len(clip.times)} painted,"
           f" {sum(clip.durations) / 1000:.1f} s, {clip.size[0]}x{clip.size[1]}) of session"
           f" {src.id} to {out}", file=sys.stderr)
 
