@@ -103,7 +103,7 @@ def render_clip(source: Any, out: Path, fmt: ClipFormat, *, start_ms: float, end
     """Write the clip (to a temporary file beside `out`, renamed when whole: a failed or
     interrupted export leaves no file) and say what it holds. `progress(i, n)` follows the
     frames painted; `encoding()` is called when the last is and the writer's encode and
-    flush begin (a GIF's take a sixth of the export). `interrupted` is asked after
+    flush begin (a GIF's take a fifth of the export). `interrupted` is asked after
     each step - the set-up, every frame, the writer's last flush - and, when it says so, the
     clip stops there with KeyboardInterrupt (the caller's Ctrl+C)."""
     from .standalone import FramePainter

@@ -104,7 +104,7 @@ def test_on_an_80_column_terminal_the_clock_is_drawn(tmp_path):
 
 
 def test_a_clips_bar_says_the_file_is_being_written_after_its_last_frame(tmp_path):
-    """A GIF's encode and flush take a sixth of its export: the bar stood at 100%, its clock
+    """A GIF's encode and flush take a fifth of its export: the bar stood at 100%, its clock
     stopped, "painting" all along (a QA tryout) - a stage of its own follows the frames."""
     from pathlib import Path
     demo = Path(__file__).resolve().parents[2] / "assets" / "demo" / "demo-session.json"
