@@ -289,6 +289,8 @@ def check_output(out: Path, example: str, reading: str | Path | None = None) -> 
                         " give another file name")
     if out.is_dir():
         raise UserError(f"{out} is a folder - give a file name, e.g. -o {out / example}")
+    if out.parent.exists() and not out.parent.is_dir():   # "does not exist" named a file
+        raise UserError(f"{out.parent} is a file, not a folder - give another -o path")
     if not out.parent.is_dir():
         raise UserError(f"the folder {out.parent} does not exist - create it, or give another"
                         " -o path")

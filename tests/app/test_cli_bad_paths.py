@@ -98,6 +98,9 @@ def test_outputs_that_cannot_be_written(tmp_path, capsys, demo_file):
                       (["snapshot", demo_file, "--at", "100", "-o"], "x.html")):
         line = _one_clear_line(*run(capsys, "--data", data, *cmd, missing / name)[::2])
         assert f"the folder {missing} does not exist" in line
+        # a file where the folder should be is named as one (it "did not exist")
+        line = _one_clear_line(*run(capsys, "--data", data, *cmd, demo_file / name)[::2])
+        assert f"{demo_file} is a file, not a folder" in line, line
         line = _one_clear_line(*run(capsys, "--data", data, *cmd, tmp_path)[::2])
         assert f"{tmp_path} is a folder" in line and "give a file name" in line
         with pytest.raises(SystemExit) as stop:   # `-o ''`: once ". is a folder"
