@@ -103,6 +103,8 @@ def run(args: argparse.Namespace) -> int:
                   f" {first:.0f} ms); the picture shows that first frame", file=sys.stderr)
     except TimeoutError as exc:
         raise UserError(f"the player did not finish painting: {exc} - try again, or a smaller --size") from None
+    except ValueError as exc:   # a --size the whole player does not fit in
+        raise UserError(f"{exc} - give a larger --size, or leave out --player") from None
     finally:
         src.close()
     print(f"wrote {size[0]}x{size[1]} frame at {at:.0f} ms to {args.output}", file=sys.stderr)

@@ -411,6 +411,13 @@ def screenshot(source: Any, at_ms: float, out: Path, *, size: tuple[int, int] | 
                            replayer=replayer, tab=tab)
     try:
         img = painter.frame(at_ms)
+        # the panes' and the timeline's minimum: a smaller size came out larger, unsaid
+        least = [f"{got} px {side}" for got, want, side in
+                 ((img.width(), size[0], "wide"), (img.height(), size[1], "high"))
+                 if got > want] if whole_player and size is not None else []
+        if least:
+            raise ValueError(f"the whole player is at least {' and '.join(least)};"
+                             f" --size {size[0]}x{size[1]} is smaller")
         out.parent.mkdir(parents=True, exist_ok=True)
         if not img.save(str(out), "PNG"):
             raise OSError(f"could not write {out}")

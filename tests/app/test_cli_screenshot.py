@@ -156,6 +156,17 @@ def test_screenshot_shows_the_dev_tools_tab_asked_for(tmp_path, fixtures_dir):
     lines = [ln for ln in p.stderr.splitlines() if ln.strip()]
     assert p.returncode == 2 and len(lines) == 1 and "console, errors, network" in lines[0]
     assert not (tmp_path / "x.png").exists()
+    # a size under the whole player's minimum came out larger, unsaid (a QA tryout): refused,
+    # nothing written; a size it fits comes out exact
+    p = _replay("screenshot", demo, "--at", "0", "--player", "--size", "640x480", "-o",
+                str(tmp_path / "x.png"), tmp_path=tmp_path)
+    lines = [ln for ln in p.stderr.splitlines() if ln.strip()]
+    assert p.returncode == 2 and len(lines) == 1, p.stderr
+    assert "the whole player is at least" in lines[0] and "--size 640x480 is smaller" in lines[0]
+    assert not (tmp_path / "x.png").exists()
+    p = _replay("screenshot", demo, "--at", "0", "--player", "--size", "1100x620", "-o",
+                str(tmp_path / "x.png"), tmp_path=tmp_path)
+    assert p.returncode == 0 and Image.open(tmp_path / "x.png").size == (1100, 620), p.stderr
 
 
 TIMELINE_PX = 90   # the whole player's timeline and controls, at its foot
