@@ -114,7 +114,8 @@ def main(argv: list[str] | None = None) -> int:
         if said is not None:
             print(f"replay: error: {said}", file=sys.stderr)
             return 2
-        where = f"{exc.filename}: " if exc.filename else ""
+        # an output is written as FILE.tmp, then renamed: the person named FILE
+        where = f"{str(exc.filename).removesuffix('.tmp')}: " if exc.filename else ""
         print(f"replay: error: {where}{exc.strerror or exc} - check the path and its"
               " permissions", file=sys.stderr)
         return 2

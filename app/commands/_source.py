@@ -10,6 +10,7 @@ import math
 import os
 import re
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -294,3 +295,14 @@ def check_output(out: Path, example: str, reading: str | Path | None = None) -> 
     if not out.parent.is_dir():
         raise UserError(f"the folder {out.parent} does not exist - create it, or give another"
                         " -o path")
+    # Writing goes through a file beside the output (FILE.tmp, renamed): try making one now.
+    # A clip found a folder it may not write to only after painting every frame (40 s of the
+    # demo), and a text export named its FILE.tmp. Permission bits alone cannot tell - root
+    # passes them, and a read-only mount or a pseudo file system still refuses.
+    try:
+        with tempfile.NamedTemporaryFile(dir=out.parent, prefix=f".{out.name}.",
+                                         suffix=".probe"):
+            pass
+    except OSError as exc:
+        raise UserError(f"{out} cannot be written: the folder {out.parent} refuses new files"
+                        f" ({exc.strerror or type(exc).__name__}) - give another -o path") from None
