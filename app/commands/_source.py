@@ -12,7 +12,7 @@ import re
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple, Union
 
 from recorder.paths import DEMO_SESSION
 
@@ -219,12 +219,37 @@ _CLOCK = re.compile(r"(?:(\d+):([0-5]?\d)|(\d+)):([0-5]?\d(?:\.\d+)?)")
 _AMOUNT = re.compile(r"([+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?)(ms|s)?")
 
 
-def moment(v: str) -> float | str:
+class BugMoment(NamedTuple):
+    """`--at bug` (`bug-5s`, `bug+1:00`): the moment of the bug report a recording carries
+    (a bundle from `replay record` or `export --at`), moved by `offset_ms`."""
+    offset_ms: float = 0.0
+
+
+Moment = Union[float, str, BugMoment]   # ms, 'end', or the bug's moment
+
+
+def moment(v: str) -> Moment:
     """argparse type of `--at` (and `--from`/`--to`): milliseconds (62000, 62000ms), seconds
-    (62s), the player's clock (1:02, 1:02.5, 1:00:02), or 'end'."""
+    (62s), the player's clock (1:02, 1:02.5, 1:00:02), 'end', or 'bug' with an offset if
+    wanted (bug-5s, bug+1:00)."""
     s = v.strip().lower()
     if s == "end":
         return "end"
+    if s.startswith("bug"):
+        rest = s[3:].strip()
+        if not rest:
+            return BugMoment()
+        if rest[0] not in "+-" or not rest[1:].strip() or rest[1:].strip()[0] in "+-":
+            raise argparse.ArgumentTypeError(
+                f"{v!r} is not a moment: after 'bug' give + or - and an amount (bug-5s,"
+                " bug+1:00)")
+        offset = _amount(rest[1:].strip(), v)
+        return BugMoment(-offset if rest[0] == "-" else offset)
+    return _amount(s, v)
+
+
+def _amount(s: str, v: str) -> float:
+    """Milliseconds of `s` (62000, 62000ms, 62s, 1:02); `v` is what the person typed."""
     clock = _CLOCK.fullmatch(s)
     if clock:
         h, hm, m, sec = clock.groups()
@@ -241,18 +266,28 @@ def moment(v: str) -> float | str:
     if not math.isfinite(ms):
         raise argparse.ArgumentTypeError(
             f"{v!r} is not a moment: give milliseconds (62000), seconds (62s), the player's"
-            " clock (1:02) or 'end'")
+            " clock (1:02), 'end' or 'bug'")
     return ms
 
 
-def resolve_moment(at: float | str, duration_ms: float, damaged: int = 0,
-                   flag: str = "--at", *, link: str | None = None) -> float:
+def resolve_moment(at: Moment, duration_ms: float, damaged: int = 0,
+                   flag: str = "--at", *, link: str | None = None,
+                   bug_ms: float | None = None) -> float:
     """`--at` (or the option `flag`) as milliseconds inside the session, or a UserError
     naming the option and the range (and the `damaged` segments that could not be read,
     which can shorten it). `link`: the moment came as the `t=` of this replay:// link
-    (`replay open`), which is named instead."""
+    (`replay open`), which is named instead. `bug_ms`: the moment of the recording's bug
+    report (`bug_moment`), which `bug` names; `bug-5s` before the session's start is its
+    start (a clip "from 5 s before the bug" of a bug 3 s in), `bug+5s` past its end its end."""
     from player.qt.session_view import fmt_ms
 
+    if isinstance(at, BugMoment):
+        if bug_ms is None:
+            raise UserError(f"{flag} bug: this recording carries no bug report with a moment"
+                            " (a bundle from `replay record`, or `replay export --format replay"
+                            " --at T`, does) - give a moment: 62s, 1:02 or 'end'")
+        at = bug_ms if not at.offset_ms else min(max(0.0, bug_ms + at.offset_ms),
+                                                 float(duration_ms))
     if at == "end":
         return float(duration_ms)
     # in milliseconds and on the player's clock: a person may have given either
@@ -268,6 +303,22 @@ def resolve_moment(at: float | str, duration_ms: float, damaged: int = 0,
         raise UserError(f"{said} is outside the session: after the session ends"
                         f" ({duration_ms:.0f} ms) - {span}")
     return float(at)
+
+
+def bug_report(src):
+    """The bug report a recording handed over as a bug carries (recorder.bug), its steps
+    read - or None."""
+    from recorder.bug import shown_report
+
+    return shown_report(src.info.context, src.events) if src.info is not None else None
+
+
+def bug_moment(src) -> float | None:
+    """The moment of the recording's bug report (`--at bug`), or None."""
+    from recorder.bug import from_context
+
+    report = from_context(src.info.context) if src.info is not None else None
+    return report.at_ms if report is not None else None
 
 
 def output_path(v: str) -> Path:

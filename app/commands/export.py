@@ -20,8 +20,8 @@ from recorder.rrweb_io import with_session_marker, write_rrweb_json
 
 from ..cli import UserError
 from ._words import count
-from ._source import (add_source_arguments, check_output, moment, open_source, output_path,
-                      resolve_moment, rules_for)
+from ._source import (add_source_arguments, bug_moment, check_output, moment, open_source,
+                      output_path, resolve_moment, rules_for)
 
 NAME = "export"
 CLIPS = tuple(f.value for f in ClipFormat)
@@ -47,11 +47,11 @@ def register(subparsers, common) -> None:
                         " default: SESSION.<format's suffix> in the current folder)")
     r = p.add_argument_group(f"range (har, {', '.join(CLIPS)}, playwright)")
     r.add_argument("--from", dest="start", type=moment, default=None, metavar="T",
-                   help="start at T after the first event: ms, 62s or 1:02 (default: the"
-                        " start)")
+                   help="start at T after the first event: ms, 62s or 1:02, or bug-5s around"
+                        " a bug handed over (default: the start)")
     r.add_argument("--to", dest="end", type=moment, default=None, metavar="T",
-                   help="end at T after the first event (ms, 62s, 1:02), or 'end' (default:"
-                        " the end)")
+                   help="end at T after the first event (ms, 62s, 1:02), 'end', or bug+2s"
+                        " (default: the end)")
     c = p.add_argument_group(f"clips ({', '.join(CLIPS)})")
     c.add_argument("--size", type=_clip_size, default=None, metavar="WxH",
                    help="frame size (default: the recorded page, at most 800 px wide; mp4"
@@ -194,9 +194,9 @@ def _range(src, args) -> tuple[float, float, float]:
     """(from, to, duration) in ms after the first event, checked."""
     duration = float(src.info.duration_ms or 0)
     lo = 0.0 if args.start is None else resolve_moment(args.start, duration, len(src.damaged),
-                                                       "--from")
+                                                       "--from", bug_ms=bug_moment(src))
     hi = duration if args.end is None else resolve_moment(args.end, duration, len(src.damaged),
-                                                          "--to")
+                                                          "--to", bug_ms=bug_moment(src))
     if hi < lo:
         raise UserError(f"--to {hi:.0f} is before --from {lo:.0f} - give a range that moves"
                         " forward")
@@ -321,7 +321,8 @@ def _replay(src, out: Path, args) -> None:
             or from_context(src.info.context) is not None:
         at = None
         if args.at is not None:
-            at = resolve_moment(args.at, float(src.info.duration_ms or 0), len(src.damaged))
+            at = resolve_moment(args.at, float(src.info.duration_ms or 0), len(src.damaged),
+                                bug_ms=bug_moment(src))
         report = report_for(src.events(), src.info.context, title=args.title, notes=args.notes,
                             at_ms=at)
         context = with_report(src.info.context, report)

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Sequence
 
 from ..cli import UserError
-from ._source import add_source_arguments, moment, open_source, resolve_moment
+from ._source import add_source_arguments, bug_report, moment, open_source, resolve_moment
 from ._words import count
 
 NAME = "play"
@@ -22,7 +22,8 @@ def register(subparsers, common) -> None:
     add_source_arguments(p)
     p.add_argument("--at", type=moment, default=None, metavar="T",
                    help="open at T after the session's first event: ms, 62s or 1:02 as the"
-                        " player's clock shows it ('end' for the last moment)")
+                        " player's clock shows it ('end' for the last moment; a bug handed over"
+                        " opens on its moment, 'bug')")
     add_quit_after(p)
     p.add_argument("--follow", action="store_true",
                    help="a live session: show new events as they arrive (the view stays at the"
@@ -76,7 +77,8 @@ def play(src, at, quit_after: int | None, *, autoplay: bool = False,
             from player.replayer import Replayer
             replayer = replayer or Replayer(src)
         if at is not None:   # the range is said in one line
-            at_ms = int(resolve_moment(at, replayer.duration_ms, len(src.damaged), link=link))
+            at_ms = int(resolve_moment(at, replayer.duration_ms, len(src.damaged), link=link,
+                                       bug_ms=bug_at))
         elif bug_at is not None:
             at_ms = int(min(bug_at, replayer.duration_ms))
             if at_ms < bug_at and src.damaged:
@@ -108,10 +110,3 @@ def run(args: argparse.Namespace) -> int:
                 title=f"{report.title} ({src.id})" if report is not None and report.title else None,
                 said=report.lines() if report is not None else (), report=report)
 
-
-def bug_report(src):
-    """A recording handed over as a bug (recorder.bug): it says what it is before it plays,
-    and the player shows it beside the replay, its steps too."""
-    from recorder.bug import shown_report
-
-    return shown_report(src.info.context, src.events)

@@ -12,13 +12,14 @@ from player.qt.standalone import PLAYER_MIN_HEIGHT, PLAYER_SIZE
 from recorder.bundle import info_without_owner
 
 from ..cli import UserError
-from ._source import (add_source_arguments, check_output, moment, open_source, output_path,
-                      resolve_moment)
+from ._source import (add_source_arguments, bug_moment, bug_report, check_output, moment,
+                      open_source, output_path, resolve_moment)
 
 NAME = "screenshot"
 # What the painting view accepts: below this the player's own controls do not fit; above it
 # Chromium's offscreen surface fails (a 99999-pixel side prints pages of GPU errors).
 MIN_SIZE = (320, 240)
+STEPS_TAB = "steps"   # --tab: a bug report's tab (player.qt.steps_pane), beside TAB_NAMES
 MAX_SIZE = (7680, 4320)
 
 
@@ -29,7 +30,8 @@ def register(subparsers, common) -> None:
     add_source_arguments(p)
     p.add_argument("--at", type=moment, required=True, metavar="T",
                    help="after the session's first event: milliseconds, 62s, or 1:02 as the"
-                        " player's clock shows it ('end' for the last moment)")
+                        " player's clock shows it ('end' for the last moment; 'bug', 'bug-2s'"
+                        " for a bug handed over)")
     p.add_argument("-o", "--output", type=output_path, required=True, metavar="FILE.png",
                    help="where to write the PNG")
     p.add_argument("--size", default=None, type=frame_size, metavar="WxH",
@@ -45,7 +47,7 @@ def register(subparsers, common) -> None:
     p.add_argument("--tab", type=devtools_tab, default=None, metavar="NAME",
                    help="with the whole player (implies --player): the dev-tools tab shown -"
                         " console (the default), errors, network, actions, performance or"
-                        " session")
+                        " session; steps for a bug handed over (its default)")
     p.set_defaults(func=run)
 
 
@@ -53,7 +55,7 @@ def devtools_tab(text: str) -> str:
     """argparse type of `--tab`: a dev-tools tab's name, any case."""
     from player.qt.devtools.pane import TAB_NAMES
 
-    names = [n.lower() for n in TAB_NAMES]
+    names = [n.lower() for n in TAB_NAMES] + [STEPS_TAB]
     if text.strip().lower() not in names:
         raise argparse.ArgumentTypeError(f"{text!r} is not a dev-tools tab - give one of"
                                          f" {', '.join(names)}")
@@ -92,11 +94,16 @@ def run(args: argparse.Namespace) -> int:
     try:
         from player.replayer import Replayer
 
+        whole = args.player or args.tab is not None
+        # a bug handed over shows its Steps tab first, as the player opens it
+        report = bug_report(src) if whole else None
+        if args.tab == STEPS_TAB and report is None:
+            raise UserError("--tab steps: this recording carries no bug report - give another"
+                            " tab, or a bundle from `replay record` or `export --title`")
         r = Replayer(src)
-        at = resolve_moment(args.at, r.duration_ms, len(src.damaged))
-        size = screenshot(src, at, args.output, size=args.size,
-                          whole_player=args.player or args.tab is not None,
-                          cursor=args.cursor, replayer=r, tab=args.tab)
+        at = resolve_moment(args.at, r.duration_ms, len(src.damaged), bug_ms=bug_moment(src))
+        size = screenshot(src, at, args.output, size=args.size, whole_player=whole,
+                          cursor=args.cursor, replayer=r, tab=args.tab, report=report)
         first = r.first_frame_ms
         if first > at:   # (as `snapshot` says it) the player shows the first page there is
             print(f"replay: warning: nothing is on screen at {at:.0f} ms (the first frame is at"

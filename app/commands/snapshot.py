@@ -10,8 +10,8 @@ from pathlib import Path
 
 from ..cli import UserError
 from ._progress import progress_bar
-from ._source import (add_source_arguments, check_output, moment, open_source, output_path,
-                      resolve_moment)
+from ._source import (add_source_arguments, bug_moment, check_output, moment, open_source,
+                      output_path, resolve_moment)
 
 NAME = "snapshot"
 
@@ -24,7 +24,7 @@ def register(subparsers, common) -> None:
     p.add_argument("--at", type=moment, default=None, metavar="T",
                    help="after the session's first event: milliseconds, 62s, or 1:02 as the"
                         " player's clock shows it (default: the first frame; 'end' for the"
-                        " last moment)")
+                        " last moment; 'bug', 'bug-2s' for a bug handed over)")
     p.add_argument("-o", "--output", type=output_path, metavar="FILE.html",
                    help="where to write ('-' for stdout; default: SESSION-atMS.html)")
     p.set_defaults(func=run)
@@ -45,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         r = Replayer(src, mode="lazy")
         at = r.first_frame_ms if args.at is None else \
-            resolve_moment(args.at, r.duration_ms, len(src.damaged))
+            resolve_moment(args.at, r.duration_ms, len(src.damaged), bug_ms=bug_moment(src))
         ix = r.index
         if ix.quick_start(at) is None:   # else: rebuilt from the last full snapshot before it
             with progress_bar() as bar:

@@ -231,7 +231,7 @@ class ReplayWidget(QWidget):
         self._pane_timer = QTimer(self)     # the pane follows the clock, next step
         self._pane_timer.setSingleShot(True)
         self._pane_timer.setInterval(0)
-        self._pane_timer.timeout.connect(lambda: self.devtools.set_time(self.controller.time))
+        self._pane_timer.timeout.connect(lambda: self.panes_to(self.controller.time))
         c.timeChanged.connect(self._time_moved)
         c.playingChanged.connect(self.timeline.set_playing)
         c.speedChanged.connect(self.timeline.set_speed)
@@ -380,10 +380,16 @@ class ReplayWidget(QWidget):
         self.devtools.filled.connect(hold_still)   # the index, timeline and rows are all in
         self.splitter.replaceWidget(1, self.devtools)
         old.deleteLater()
-        self.devtools.set_time(self.controller.time)
+        self.panes_to(self.controller.time)
         # its labels now carry counts ("Network 113"): wider than the reading pane's, they
         # were cut off behind the bar's scroll buttons until the window was resized
         self._split()
+
+    def panes_to(self, t: int) -> None:
+        """The dev-tools rows, and a bug report's steps, as of `t` ms."""
+        self.devtools.set_time(t)
+        if self.steps_pane is not None:
+            self.steps_pane.set_time(t)
 
     def _add_steps_tab(self, pane: PaneTabs) -> None:
         pane.insertTab(0, self.steps_pane, self.steps_pane.tab_label)

@@ -308,11 +308,12 @@ class FramePainter:
     unless `cursor` is False. `size` instead paints a player of that size, the page scaled
     to fit (the letterbox cropped off). `whole_player` paints the player with its timeline
     and dev-tools pane (default size PLAYER_SIZE), showing the dev-tools tab `tab` (a
-    lower-case name of TAB_NAMES; None: the first)."""
+    lower-case name of TAB_NAMES, or "steps"; None: the first). `report`: the bug report the
+    recording carries (recorder.bug.shown_report), its Steps tab first as the player shows it."""
 
     def __init__(self, source: Any, *, size: tuple[int, int] | None = None,
                  whole_player: bool = False, cursor: bool = True, replayer: Any = None,
-                 tab: str | None = None):
+                 tab: str | None = None, report: Any = None):
         application()
         from PySide6.QtCore import Qt
 
@@ -321,7 +322,8 @@ class FramePainter:
         self.whole_player = whole_player
         self.one_to_one = size is None and not whole_player
         self.trim = whole_player and size is None   # the default size: no empty band
-        self.widget = w = ReplayWidget(source, replayer=replayer)
+        self.widget = w = ReplayWidget(source, replayer=replayer,
+                                       report=report if whole_player else None)
         # painted, never shown: a clip exported from a player on a desktop opens no window
         w.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen)
         w.resize(*(size or PLAYER_SIZE))
@@ -338,18 +340,19 @@ class FramePainter:
         if whole_player:   # the timeline's markers and the panes' rows, not empty ones
             w.wait_indexed()
             if tab is not None:
-                w.devtools.setCurrentWidget(w.devtools.tabs[tab])
+                w.devtools.setCurrentWidget(w.steps_pane if tab == "steps" and w.steps_pane
+                                            is not None else w.devtools.tabs[tab])
 
     def frame(self, at_ms: float):
         """The QImage painted at `at_ms` (ms after the first event)."""
         w = self.widget
         w.seek_and_wait(int(at_ms))
-        if self.whole_player:   # the pane's rows as of that moment, not as of its last tick
-            w.devtools.set_time(int(at_ms))
         if self.one_to_one:
             self._fit()
         elif self.trim:
             self._trim()
+        if self.whole_player:   # the pane's rows as of that moment, not as of its last tick
+            w.panes_to(int(at_ms))   # (after the trim: the row in view is in view at its size)
         target = w if self.whole_player else w.stage
         img = grab_stable(target, w.bridge)
         if not self.whole_player:  # just the recorded viewport, without the letterbox
@@ -404,11 +407,12 @@ class FramePainter:
 
 def screenshot(source: Any, at_ms: float, out: Path, *, size: tuple[int, int] | None = None,
                whole_player: bool = False, cursor: bool = True,
-               replayer: Any = None, tab: str | None = None) -> tuple[int, int]:
+               replayer: Any = None, tab: str | None = None, report: Any = None
+               ) -> tuple[int, int]:
     """Paint the recording at `at_ms` offscreen (see FramePainter) and write it as PNG;
     returns the image size."""
     painter = FramePainter(source, size=size, whole_player=whole_player, cursor=cursor,
-                           replayer=replayer, tab=tab)
+                           replayer=replayer, tab=tab, report=report)
     try:
         img = painter.frame(at_ms)
         # the panes' and the timeline's minimum: a smaller size came out larger, unsaid

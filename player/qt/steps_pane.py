@@ -9,11 +9,13 @@ what the QA saw when pressing Stop.
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from html import escape
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QAbstractItemView, QLabel, QListWidget, QListWidgetItem, QVBoxLayout,
+                               QWidget)
 
 from recorder.bug import BugReport
 from recorder.steps import Step, StepKind
@@ -23,6 +25,7 @@ from .session_view import fmt_ms
 STEP_ROLE = int(Qt.ItemDataRole.UserRole) + 1   # a step item's time (ms)
 BUG_MOMENT_LINK = "#bug-moment"
 LINK_COLOR = "#8ab4f8"   # readable on the player's dark pane and on a light window alike
+LATER_COLOR = QColor("#888888")   # a step the replay has not reached yet (as a later row)
 
 
 class StepsPane(QWidget):
@@ -35,6 +38,8 @@ class StepsPane(QWidget):
         self.empty_hint = empty_hint
         self.at_ms: float | None = None
         self.count = 0   # steps shown
+        self._times: list[float] = []   # each step's moment, in order
+        self.current = -1   # the last step at or before the replay's moment (set_time)
         self.summary = QLabel(self, wordWrap=True)
         self.summary.setTextFormat(Qt.TextFormat.RichText)
         self.summary.setContentsMargins(6, 6, 6, 6)
@@ -47,6 +52,9 @@ class StepsPane(QWidget):
         self.list = QListWidget(self)
         self.list.setWordWrap(True)
         self.list.setSpacing(2)
+        # by pixel: per item, scrolling to a step right after the bold font changed its
+        # height went nowhere (the per-item ranges were stale)
+        self.list.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.list.itemActivated.connect(self._seek_to)
         self.list.itemClicked.connect(self._seek_to)
         lay = QVBoxLayout(self)
@@ -84,6 +92,8 @@ class StepsPane(QWidget):
         self.count = len(found)
         self.label.setText(f"Steps ({len(found)})" if found else "Steps")
         self.list.clear()
+        self._times = [s.t for s in found]
+        self.current = -1
         if not found:
             if self.empty_hint:
                 hint = QListWidgetItem(self.empty_hint)
@@ -100,6 +110,31 @@ class StepsPane(QWidget):
             self.list.addItem(item)
         if follow:
             self.list.scrollToBottom()
+
+    def set_time(self, t: float) -> None:
+        """The steps as of the replay's moment `t`: the last one done in bold (kept in
+        the middle of the view), those still to come greyed - as the dev-tools rows follow the clock. A list
+        never told the time (record mode's) shows every step alike."""
+        current = bisect_right(self._times, t) - 1
+        if current == self.current:
+            return
+        self.current = current
+        for i in range(self.list.count() if self._times else 0):
+            item = self.list.item(i)
+            font = item.font()
+            font.setBold(i == current)
+            item.setFont(font)
+            item.setData(Qt.ItemDataRole.ForegroundRole, LATER_COLOR if i > current else None)
+        self._current_in_view()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt)
+        super().resizeEvent(event)   # (the list has its new size: the layout went first)
+        self._current_in_view()   # a shorter pane (the window, the player trimmed) keeps it
+
+    def _current_in_view(self) -> None:
+        if 0 <= self.current < self.list.count():
+            self.list.scrollToItem(self.list.item(self.current),
+                                   QAbstractItemView.ScrollHint.PositionAtCenter)
 
     def _seek_to(self, item: QListWidgetItem) -> None:
         t = item.data(STEP_ROLE)

@@ -3,6 +3,7 @@ does not exist - give one clear line saying what and what to do, exit status 2, 
 traceback; and the commands that read one recording take `--at` the same way."""
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import re
@@ -183,6 +184,27 @@ def test_at_is_read_the_same_way_everywhere():
     with pytest.raises(UserError, match=r"--at 3720000 ms \(1:02:00\.0\) is outside the"
                                         r" session: after the session ends \(81080 ms\)"):
         resolve_moment(3720000.0, 81080.0)
+
+
+def test_at_bug_is_the_bug_reports_moment_moved_by_an_offset_kept_in_the_session():
+    from app.commands._source import BugMoment, moment
+    assert moment("bug") == moment(" BUG ") == BugMoment(0.0)
+    assert moment("bug-5s") == BugMoment(-5000.0) and moment("bug+1:00") == BugMoment(60000.0)
+    assert moment("bug - 250ms") == BugMoment(-250.0)
+    for bad in ("bug+", "bug5s", "bug--5s", "bug+end", "bugs"):
+        with pytest.raises(argparse.ArgumentTypeError, match="is not a moment"):
+            moment(bad)
+    assert resolve_moment(BugMoment(), 81080.0, bug_ms=30500.0) == 30500.0
+    assert resolve_moment(BugMoment(-2000.0), 81080.0, bug_ms=30500.0) == 28500.0
+    # a window around a bug near an end stays in the session (a clip "from 5 s before")
+    assert resolve_moment(BugMoment(-5000.0), 81080.0, flag="--from", bug_ms=3000.0) == 0.0
+    assert resolve_moment(BugMoment(5000.0), 81080.0, flag="--to", bug_ms=80000.0) == 81080.0
+    with pytest.raises(UserError, match=r"^--from bug: this recording carries no bug report"
+                                        r" with a moment .* - give a moment: 62s, 1:02 or 'end'$"):
+        resolve_moment(BugMoment(-5000.0), 81080.0, flag="--from")
+    # the bug itself past what decodes (damaged segments) is said, not moved
+    with pytest.raises(UserError, match=r"after the session ends .*1 damaged segment"):
+        resolve_moment(BugMoment(), 20000.0, 1, bug_ms=30500.0)
 
 
 def test_screenshot_takes_at_end_and_says_whole_milliseconds(tmp_path, fixtures_dir):

@@ -362,6 +362,66 @@ def test_session_tab_shows_the_bug(tmp_path, qtbot):
     assert facts[2][0] == "Steps" and facts[2][1].startswith("1. Open http://")
 
 
+def test_at_bug_and_the_players_picture_of_a_bug_show_its_moment_and_steps(tmp_path, qtbot):
+    """A QA's bundle is looked at by its bug: `--at bug` (`bug-2s`) is the report's moment in
+    snapshot, screenshot and export; the whole player's picture opens on the Steps tab, the
+    step done last in bold and in view, the steps still to come greyed (as the player
+    shows them while it plays); a recording without a report says it has none."""
+    from player.qt.standalone import FramePainter
+    from player.qt.steps_pane import LATER_COLOR
+    from recorder.bug import shown_report
+    from recorder.bundle import open_bundle
+
+    data, bug = tmp_path / "data", tmp_path / "bug.replay"
+    p = _replay("export", str(DEMO), "-o", str(bug), "--title", "Checkout hangs", "--at",
+                str(CHECKOUT_MS + 3000), data=data)
+    assert p.returncode == 0, p.stderr
+    html = {}
+    for at in ("bug", str(CHECKOUT_MS + 3000), "bug-2s", str(CHECKOUT_MS + 1000)):
+        out = tmp_path / f"{at}.html"
+        assert _replay("snapshot", str(bug), "--at", at, "-o", str(out), data=data).returncode == 0
+        html[at] = out.read_bytes()
+    assert html["bug"] == html[str(CHECKOUT_MS + 3000)]
+    assert html["bug-2s"] == html[str(CHECKOUT_MS + 1000)]
+    p = _replay("screenshot", str(bug), "--at", "bug", "--player", "-o",
+                str(tmp_path / "bug.png"), data=data)
+    assert p.returncode == 0 and f"frame at {CHECKOUT_MS + 3000} ms" in p.stderr, p.stderr
+    for argv, said in ((["screenshot", str(DEMO), "--at", "bug", "-o", "x.png"],
+                        "--at bug: this recording carries no bug report"),
+                       (["export", str(DEMO), "--from", "bug-5s", "-o", "x.gif"],
+                        "--from bug: this recording carries no bug report"),
+                       (["screenshot", str(DEMO), "--at", "1s", "--tab", "steps", "-o",
+                         "x.png"], "--tab steps: this recording carries no bug report")):
+        p = _replay(*argv[:-1], str(tmp_path / argv[-1]), data=data)
+        lines = p.stderr.strip().splitlines()
+        assert p.returncode == 2 and len(lines) == 1 and said in lines[0], p.stderr
+        assert not (tmp_path / argv[-1]).exists()
+
+    src = open_bundle(bug)
+    report = shown_report(src.info.context, src.events)
+    painter = FramePainter(src, whole_player=True, report=report)
+    try:
+        painter.frame(CHECKOUT_MS + 3000)
+        w = painter.widget
+        steps = w.steps_pane
+        assert w.devtools.currentWidget() is steps
+        done = [i for i, s in enumerate(report.steps) if s.t <= CHECKOUT_MS + 3000]
+        assert done and len(done) < len(report.steps)   # the moment is mid-list
+        assert steps.current == done[-1]
+        items = [steps.list.item(i) for i in range(steps.list.count())]
+        assert [it.font().bold() for it in items] == [i == done[-1] for i in range(len(items))]
+        assert [it.foreground().color() == LATER_COLOR for it in items] == \
+            [i > done[-1] for i in range(len(items))]
+        shown = steps.list.viewport().rect()
+        assert shown.contains(steps.list.visualItemRect(items[done[-1]]))
+        assert not shown.intersects(steps.list.visualItemRect(items[0]))   # scrolled to it
+        painter.frame(0)   # back to the start: nothing done yet, everything to come
+        assert steps.current == -1 and all(it.foreground().color() == LATER_COLOR
+                                           for it in items)
+    finally:
+        painter.close()
+
+
 def _shown_ms(path: Path) -> int:
     """How long a clip plays: a GIF's frame durations, a video's frames at its rate."""
     if path.suffix == ".gif":
