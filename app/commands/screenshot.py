@@ -35,7 +35,8 @@ def register(subparsers, common) -> None:
     p.add_argument("-o", "--output", type=output_path, required=True, metavar="FILE.png",
                    help="where to write the PNG")
     p.add_argument("--size", default=None, type=frame_size, metavar="WxH",
-                   help="paint in a player of this size, the page scaled to fit (default: the"
+                   help="exactly this size, the page scaled to fit it (centred on white, as a"
+                        " clip's frames; default: the"
                         " page at the recorded viewport's size, 1:1; with --player"
                         f" {PLAYER_SIZE[0]} wide and as high as the page needs beside the"
                         f" dev-tools pane, at least {PLAYER_MIN_HEIGHT};"

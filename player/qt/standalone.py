@@ -423,6 +423,12 @@ def screenshot(source: Any, at_ms: float, out: Path, *, size: tuple[int, int] | 
             raise ValueError(f"the whole player is at least {' and '.join(least)};"
                              f" --size {size[0]}x{size[1]} is smaller")
         out.parent.mkdir(parents=True, exist_ok=True)
+        if size is not None and not whole_player:
+            # the page scaled into exactly that size, centred on the background as a clip's
+            # frames are: the stage's margins made `--size 640x400` a 627x392 picture
+            from .clip import fitted
+            fitted(img, size).save(out, "PNG")
+            return size
         if not img.save(str(out), "PNG"):
             raise OSError(f"could not write {out}")
         return img.width(), img.height()

@@ -24,8 +24,14 @@ def test_screenshot_paints_the_frame_at_a_time(tmp_path, fixtures_dir):
         assert p.returncode == 0, p.stderr
         assert f"at {at} ms" in p.stderr
     a, b = Image.open(early).convert("RGB"), Image.open(late).convert("RGB")
-    # the recorded 1166x705 viewport, scaled to fit 900x600 (letterbox cropped off)
-    assert abs(a.width / a.height - 1166 / 705) < 0.01
+    # exactly the size asked (the stage's margins made it smaller): the recorded 1166x705
+    # viewport scaled to fit 900x600, centred between two bands of a clip frame's background
+    from player.qt.clip import BACKGROUND
+    assert a.size == b.size == (900, 600)
+    band = (600 - round(900 * 705 / 1166)) // 2 - 2
+    for rows in ((0, band), (600 - band, 600)):
+        assert a.crop((0, rows[0], 900, rows[1])).getcolors() == [(900 * band, BACKGROUND)]
+    assert len(a.crop((0, 300, 900, 301)).getcolors()) > 1   # the page between them
     assert len(a.resize((200, 120)).getcolors(maxcolors=1 << 16) or ()) > 20, "blank frame"
     assert a.tobytes() != b.tobytes(), "the recording changed between the two moments"
 
