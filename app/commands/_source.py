@@ -174,9 +174,12 @@ def stored(spec: str, data: Path) -> bool:
 
 
 def open_source(spec: str, data: Path, session_number: int = 0, *,
-                rules: Path | None = None, unmasked: bool = False) -> Any:
+                rules: Path | None = None, unmasked: bool = False,
+                say_sessions: bool = True) -> Any:
     """The recording named on the command line, masked by the rules in force (see
-    `rules_for`; `unmasked`: as recorded, said on stderr), or a UserError saying what to do."""
+    `rules_for`; `unmasked`: as recorded, said on stderr), or a UserError saying what to do.
+    `say_sessions`: a file holding several sessions is said on stderr, with the option that
+    picks another (the app opens each in a tab instead)."""
     from recorder.source import masked_source
 
     if unmasked and rules is not None:
@@ -208,7 +211,7 @@ def open_source(spec: str, data: Path, session_number: int = 0, *,
                 src.close()
             src = masked
     n = src.sessions_in_file
-    if n > 1:   # say so: the others are easy to miss
+    if n > 1 and say_sessions:   # say so: the others are easy to miss
         print(f"replay: note: {spec} holds {n} sessions; this is session {session_number}"
               f" ({src.id}) - pick another with --session-number 0..{n - 1}", file=sys.stderr)
     return src

@@ -104,7 +104,8 @@ class OpenJob(ThreadJob):
 
         self.progress.emit(f"Reading {opening.name}…")
         try:
-            src = open_source(opening.spec, self.data_dir, opening.session)
+            # (a file's other sessions open in tabs: no `--session-number` note on stderr)
+            src = open_source(opening.spec, self.data_dir, opening.session, say_sessions=False)
         except UserError as exc:
             self.failed.emit(opening, _one_line(str(exc)))
             return None

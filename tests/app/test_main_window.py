@@ -692,7 +692,8 @@ def test_a_session_erased_by_another_program_leaves_the_screen(window, qtbot, da
     assert "erased from the data folder" in window.statusBar().currentMessage()
 
 
-def test_a_file_holding_several_sessions_opens_each_in_a_tab_of_its_own(window, qtbot, tmp_path):
+def test_a_file_holding_several_sessions_opens_each_in_a_tab_of_its_own(window, qtbot, tmp_path,
+                                                                       capfd):
     # an export of several windows (sessions 40 minutes apart): the app opened the first
     # alone and said to run `replay play --session-number` for the others (a support
     # engineer's tryout); each now opens behind the first, up to FILE_SESSIONS_OPENED
@@ -717,6 +718,9 @@ def test_a_file_holding_several_sessions_opens_each_in_a_tab_of_its_own(window, 
     assert urls == [f"https://file.example/w{k}" for k in range(FILE_SESSIONS_OPENED)]
     said = window.statusBar().currentMessage()
     assert f"holds {n} sessions" in said and f"--session-number N` (0 to {n - 1})" in said
+    # the command line's note ("this is session 0 - pick another with --session-number")
+    # went to the terminal the app was started from, once per tab
+    assert "holds" not in capfd.readouterr().err
     # the file opened again: its first tab to the front, nothing read again
     window.sessions.setCurrentIndex(0)
     assert window.open_paths([f]) is None and window.sessions.currentWidget() is first
