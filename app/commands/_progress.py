@@ -1,11 +1,18 @@
-"""A rich progress bar on stderr for long commands (silent when stderr is not a terminal,
-so piped output and tests stay clean). What a command prints on stdout meanwhile goes
-above the bar only when stdout is that terminal too: piped, it stays on stdout (rich
-would otherwise send it to the bar's stream, stderr - and `$(replay import f)` gets nothing)."""
+"""A rich progress bar on stderr for long commands. What a command prints on stdout
+meanwhile goes above the bar only when stdout is that terminal too: piped, it stays on
+stdout (rich would otherwise send it to the bar's stream, stderr - and `$(replay import f)`
+gets nothing).
+
+Where stderr is not a terminal (a log file, nohup, a CI job) no bar is drawn; instead, once
+work has gone on for HEARTBEAT_S seconds, and every HEARTBEAT_S seconds after, each stage
+under way says how far it got in one plain line (`replay: painting bug.mp4 - 40%, 0:20`). A
+command done sooner prints nothing more than its result - a refusal stays one line.
+`REPLAY_PROGRESS_EVERY=SECONDS` sets the interval (0: never)."""
 from __future__ import annotations
 
 import os
 import sys
+import threading
 from typing import Iterable, Iterator
 
 from rich.console import Console as RichConsole
@@ -48,19 +55,81 @@ class _Percent(ProgressColumn):
 
 
 DESCRIPTION_MAX = 36   # characters of a stage's words a bar line keeps (80 columns hold it all)
+HEARTBEAT_S = 10.0     # seconds between plain progress lines where stderr is not a terminal
+HEARTBEAT_ENV = "REPLAY_PROGRESS_EVERY"
+
+
+class _Progress(Progress):
+    """rich's Progress, plus the plain lines of a stderr that is not a terminal (`every`:
+    seconds between them; None: the bar is drawn, or nothing is said)."""
+
+    def __init__(self, *columns, every: float | None, **kwargs):
+        super().__init__(*columns, **kwargs)
+        self._every = every
+        self._stopping = threading.Event()
+        self._beat: threading.Thread | None = None
+
+    def start(self) -> None:
+        super().start()
+        if self._every is not None and self._beat is None:
+            self._beat = threading.Thread(target=self._heartbeat, name="replay-progress",
+                                          daemon=True)
+            self._beat.start()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self._beat is not None:   # (its last line is out before the command's result)
+            self._beat.join()
+        super().stop()
+
+    def _heartbeat(self) -> None:
+        while not self._stopping.wait(self._every):
+            lines = [plain_line(t) for t in self.tasks if t.visible and not t.finished]
+            if lines and not self._stopping.is_set():
+                sys.stderr.write("".join(f"replay: {ln}\n" for ln in lines))
+                sys.stderr.flush()
+
+
+def plain_line(task: Task) -> str:
+    """A stage's progress as words: `painting bug.mp4 - 40%, 0:20` (no share when its
+    length is not known)."""
+    seconds = int(task.elapsed or 0)
+    clock = f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}" if seconds >= 3600 \
+        else f"{seconds // 60}:{seconds % 60:02d}"
+    share = f"{task.percentage:.0f}%, " if task.total else ""
+    return f"{task.description} - {share}{clock}"
+
+
+def heartbeat_every() -> float | None:
+    """Seconds between plain progress lines (REPLAY_PROGRESS_EVERY, else HEARTBEAT_S), or
+    None for never."""
+    from ..cli import UserError
+
+    said = os.environ.get(HEARTBEAT_ENV, "").strip()
+    if not said:
+        return HEARTBEAT_S
+    try:
+        every = float(said)
+    except ValueError:
+        every = -1.0
+    if not every >= 0 or every == float("inf"):
+        raise UserError(f"{HEARTBEAT_ENV}={said} is not a number of seconds - give one (0:"
+                        " no progress lines), or unset it")
+    return every or None
 
 
 def progress_bar() -> Progress:
     console = Console(stderr=True)
     # a long description is cut (…) before the clocks are: on an 80-column terminal they
     # were not drawn at all while the longest stage ran
-    return Progress(SpinnerColumn(),
-                    TextColumn("{task.description}", table_column=Column(
-                        no_wrap=True, overflow="ellipsis", max_width=DESCRIPTION_MAX)),
-                    BarColumn(),
-                    _Percent(), TimeElapsedColumn(),
-                    TimeRemainingColumn(), console=console, transient=True,
-                    disable=not console.is_terminal, redirect_stdout=sys.stdout.isatty())
+    return _Progress(SpinnerColumn(),
+                     TextColumn("{task.description}", table_column=Column(
+                         no_wrap=True, overflow="ellipsis", max_width=DESCRIPTION_MAX)),
+                     BarColumn(),
+                     _Percent(), TimeElapsedColumn(),
+                     TimeRemainingColumn(), console=console, transient=True,
+                     disable=not console.is_terminal, redirect_stdout=sys.stdout.isatty(),
+                     every=None if console.is_terminal else heartbeat_every())
 
 
 def first_stage(bar: Progress, task: TaskID, **fields) -> None:

@@ -114,3 +114,35 @@ def test_a_clips_bar_says_the_file_is_being_written_after_its_last_frame(tmp_pat
     assert code == 0 and out.exists(), tty
     assert "painting bug.gif" in tty and "writing bug.gif" in tty, tty
     assert tty.rindex("writing bug.gif") > tty.rindex("painting bug.gif")
+
+
+def test_without_a_terminal_long_work_says_how_far_it_got_in_plain_lines(tmp_path):
+    """Piped into a log (nohup, a CI job), a 43-second export said nothing until it ended (a
+    QA tryout): every REPLAY_PROGRESS_EVERY seconds each stage under way says where it is, in
+    a line of its own, before the result; 0 turns them off; a refusal stays one line."""
+    from pathlib import Path
+    demo = Path(__file__).resolve().parents[2] / "assets" / "demo" / "demo-session.json"
+
+    def export(every: str, out: Path, *more: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "app", "--data", str(tmp_path / "d"),
+                               "export", str(demo), "-o", str(out), "--size", "160x100",
+                               *more], capture_output=True, text=True, timeout=300,
+                              env={**os.environ, "REPLAY_PROGRESS_EVERY": every})
+
+    p = export("0.2", tmp_path / "a.gif", "--to", "8000")
+    assert p.returncode == 0, p.stderr
+    lines = p.stderr.splitlines()
+    assert lines[-1].startswith("wrote ") and "a.gif" in lines[-1]
+    painting = [ln for ln in lines if ln.startswith("replay: painting a.gif - ")]
+    assert len(painting) >= 2, p.stderr   # 80 frames, each settled: well over 0.4 s
+    shares = [int(ln.split(" - ")[1].split("%")[0]) for ln in painting if "%" in ln]
+    assert shares == sorted(shares) and shares[-1] > shares[0], shares
+    assert all(ln.startswith(("replay: painting a.gif - ", "replay: writing a.gif - "))
+               for ln in lines[:-1]), p.stderr
+    p = export("0", tmp_path / "b.gif", "--to", "8000")
+    assert p.returncode == 0 and p.stderr.splitlines()[:-1] == [], p.stderr
+    p = export("soon", tmp_path / "c.gif", "--to", "8000")
+    assert p.returncode == 2 and p.stderr.splitlines() == [
+        "replay: error: REPLAY_PROGRESS_EVERY=soon is not a number of seconds - give one (0:"
+        " no progress lines), or unset it"]
+    assert not (tmp_path / "c.gif").exists()
