@@ -63,7 +63,7 @@ def register(subparsers, common) -> None:
     c.add_argument("--no-skip", dest="skip_inactive", action="store_false",
                    help="keep the quiet stretches (by default they are skipped, as the"
                         " player's Skip inactivity does)")
-    b = p.add_argument_group("bug bundle (replay)")
+    b = p.add_argument_group("bug report (replay; playwright: the script's docstring)")
     b.add_argument("--title", default=None, help="the bug's title, shown when it is opened")
     b.add_argument("--notes", default=None, help="notes: expected, actual, environment")
     b.add_argument("--at", type=moment, default=None, metavar="T",
@@ -157,8 +157,9 @@ def _format_of(output: Path | None) -> str:
 _FLAGS = {"start": ("--from", ("har", *CLIPS, "playwright")),
           "end": ("--to", ("har", *CLIPS, "playwright")),
           "size": ("--size", CLIPS), "fps": ("--fps", CLIPS),
-          "title": ("--title", ("replay",)), "notes": ("--notes", ("replay",)),
-          "at": ("--at", ("replay",))}
+          "title": ("--title", ("replay", "playwright")),
+          "notes": ("--notes", ("replay", "playwright")),
+          "at": ("--at", ("replay", "playwright"))}
 
 
 def _check_flags(args, fmt: str) -> None:
@@ -233,7 +234,7 @@ def _playwright(src, out: Path, args) -> None:
                              viewport=tuple(vp) if isinstance(vp, list) and len(vp) == 2 else None,
                              start_ms=None if args.start is None else lo,
                              end_ms=None if args.end is None else hi,
-                             bug=from_context(src.info.context))
+                             bug=from_context(_with_report(src, args)))
     _text_out(out, text, f"a Playwright script of session {src.id}")
 
 
@@ -314,24 +315,32 @@ def _rrweb(src, out: Path, args) -> None:
 def _replay(src, out: Path, args) -> None:
     if str(out) == "-":
         raise UserError("a .replay bundle cannot go to stdout - give -o FILE.replay")
-    from recorder.bug import from_context, report_for, with_report
-
-    context = None
-    if args.title is not None or args.notes is not None or args.at is not None \
-            or from_context(src.info.context) is not None:
-        at = None
-        if args.at is not None:
-            at = resolve_moment(args.at, float(src.info.duration_ms or 0), len(src.damaged),
-                                bug_ms=bug_moment(src))
-        report = report_for(src.events(), src.info.context, title=args.title, notes=args.notes,
-                            at_ms=at)
-        context = with_report(src.info.context, report)
-        if not args.unmasked:   # the title and notes typed here pass the rules like any context
-            context = _rules_in_force(args).mask_context(context)
+    context = _with_report(src, args)
     n = write_bundle(out, src, context=context)
     print(f"wrote session {src.id} ({count(n, 'segment')}"
           f"{', with its bug report' if context else ''})"
           f" to {out}", file=sys.stderr)
+
+
+def _with_report(src, args) -> dict | None:
+    """The session's context with its bug report as `--title`, `--notes` and `--at` make it
+    (added to, or over, the one it carries; its steps read), masked by the rules in force
+    unless `--unmasked` - or None when there is no report."""
+    from recorder.bug import report_for, with_report
+
+    if args.title is None and args.notes is None and args.at is None \
+            and from_context(src.info.context) is None:
+        return None
+    at = None
+    if args.at is not None:
+        at = resolve_moment(args.at, float(src.info.duration_ms or 0), len(src.damaged),
+                            bug_ms=bug_moment(src))
+    report = report_for(src.events(), src.info.context, title=args.title, notes=args.notes,
+                        at_ms=at)
+    context = with_report(src.info.context, report)
+    if not args.unmasked:   # the title and notes typed here pass the rules like any context
+        context = _rules_in_force(args).mask_context(context)
+    return context
 
 
 def _rules_in_force(args):

@@ -197,6 +197,20 @@ def test_playwright_script_never_holds_a_masked_value(tmp_path):
         assert f"filled({name!r})" in text and f"'REPLAY_FILL_{name}'" in text
 
 
+def test_a_playwright_script_takes_the_bugs_title_notes_and_moment_masked(tmp_path):
+    """A titled script needed a bundle made first and exported again: `--title`, `--notes`
+    and `--at` go into its docstring as a bundle's report would, passing the rules."""
+    script = tmp_path / "repro.py"
+    p = _replay("export", str(DEMO), "-o", str(script), "--title", "Card 4111 1111 1111 1111"
+                " declined", "--notes", "write to jane@example.com", "--at", str(CHECKOUT_MS),
+                data=tmp_path / "d")
+    assert p.returncode == 0, p.stderr
+    doc = __import__("ast").get_docstring(__import__("ast").parse(script.read_text()))
+    assert doc.startswith(f"Bug: Card xxxx xxxx xxxx xxxx declined\nAt: {CHECKOUT_MS / 1000:.1f}"
+                          " s\nNotes:\n  write to "), doc
+    assert "4111" not in script.read_text() and "jane@example.com" not in script.read_text()
+
+
 def _demo_server(port: int) -> subprocess.Popen:
     """The demo shop's pages and API on loopback `port`, answering when this returns."""
     import time
