@@ -34,7 +34,8 @@ def key_rows(menus: QMenuBar) -> list[tuple[str, str]]:
 # what no menu action nor player key names: the sessions list's key, the timeline's gestures
 LIST_AND_MOUSE = [
     ("Enter (sessions list)", "open the selected session"),
-    ("Delete (sessions list)", "delete the selected session (asks first)"),
+    ("Delete (sessions list)", "delete the sessions picked (asks first; Shift or Ctrl+click"
+                               " picks several, Ctrl+A all listed)"),
     ("Click or drag (timeline)", "seek"),
     ("Shift+drag (timeline)", "select a range: what Export writes"),
 ]

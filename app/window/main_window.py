@@ -31,6 +31,7 @@ from . import help_menu
 from .importer import ImportJob, progress_dialog as import_progress_dialog
 from .jobs import job_dialog
 from .opener import Opened, OpenJob, Opening, progress_dialog
+from .erase_job import EraseJob
 from .report_dialog import ReportDialog, SaveReportJob
 from .sessions_page import SessionBrowser, SessionsPage
 from .settings_page import SettingsPage
@@ -39,6 +40,7 @@ from .thumbnails import ThumbnailService
 DEFAULT_SIZE = (1440, 900)   # on a screen with room for it (else see window_size)
 MAX_RECENT = 10
 FILE_SESSIONS_OPENED = 6     # a file holding more sessions opens this many, each in a tab
+ERASE_LISTED = 8             # sessions named in the question before erasing a selection
 RECORDING_FILTER = ("Recordings (*.replay *.json *.json.gz *.json.zst *.ndjson *.jsonl *.gz"
                     " *.zst);;All files (*)")
 APPEARANCES = {"system": Qt.ColorScheme.Unknown, "light": Qt.ColorScheme.Light,
@@ -69,6 +71,7 @@ class MainWindow(QMainWindow):
         self.file_dialog: QFileDialog | None = None
         self.open_jobs: list[OpenJob] = []   # recordings being read for a player tab
         self.report_jobs: list[SaveReportJob] = []   # bug reports being saved
+        self.erase_jobs: list[EraseJob] = []   # sessions being erased
         self.resume_at: dict[str, int] = {}   # tabs opened again: where they were (ms)
         self.open_progress = None   # the last open's progress dialog
 
@@ -380,23 +383,38 @@ class MainWindow(QMainWindow):
         else:
             self.statusBar().showMessage(summary, 10000)
 
-    def ask_delete(self, session_id: str) -> QMessageBox | None:
-        """Ask before erasing a session (window-modal; Delete erases, as `replay delete`)."""
-        info = self.store.index.session(session_id) if self.store is not None else None
-        if info is None:
+    def ask_delete(self, session_ids: list[str]) -> QMessageBox | None:
+        """Ask before erasing sessions - one, or the list's selection (window-modal; Delete
+        erases, as `replay delete`)."""
+        infos = [i for sid in session_ids if self.store is not None
+                 and (i := self.store.index.session(sid)) is not None]
+        if not infos:
             self.reload_sessions()
             return None
-        who = info.user_email or info.user_name or info.user_id
-        box = QMessageBox(QMessageBox.Icon.Warning, "Delete session",
-                          f"Erase session {info.id}{f' of {who}' if who else ''}?\n\nIts"
-                          " events, index rows and thumbnail are removed from the data folder"
-                          " for good. Files exported from it elsewhere are not.",
+
+        def line(info) -> str:
+            who = info.user_email or info.user_name or info.user_id
+            return f"{info.id}{f' of {who}' if who else ''}"
+        if len(infos) == 1:
+            text = (f"Erase session {line(infos[0])}?\n\nIts events, index rows and thumbnail"
+                    " are removed from the data folder for good. Files exported from it"
+                    " elsewhere are not.")
+        else:
+            shown = [f"  {line(i)}" for i in infos[:ERASE_LISTED]]
+            if len(infos) > ERASE_LISTED:
+                shown.append(f"  … and {len(infos) - ERASE_LISTED:,} more")
+            text = (f"Erase these {len(infos):,} sessions?\n\n" + "\n".join(shown)
+                    + "\n\nTheir events, index rows and thumbnails are removed from the data"
+                    " folder for good. Files exported from them elsewhere are not.")
+        box = QMessageBox(QMessageBox.Icon.Warning,
+                          "Delete session" if len(infos) == 1 else "Delete sessions", text,
                           QMessageBox.StandardButton.Cancel, self)
         box.setObjectName("confirmDelete")
         erase = box.addButton("Delete", QMessageBox.ButtonRole.DestructiveRole)
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.buttonClicked.connect(lambda b: self.delete_session(session_id) if b is erase else None)
+        ids = [i.id for i in infos]
+        box.buttonClicked.connect(lambda b: self.delete_sessions(ids) if b is erase else None)
         box.open()
         return box
 
@@ -458,24 +476,32 @@ class MainWindow(QMainWindow):
         job.start()
         return job
 
-    def delete_session(self, session_id: str) -> None:
-        """Erase a session (its player tab closed first), then show the list without it."""
+    def delete_sessions(self, session_ids: list[str]) -> EraseJob | None:
+        """Erase sessions (their player tabs closed first) in a thread, behind a progress
+        dialog whose Cancel stops between two sessions; then the list without them."""
         if self.store is None:
-            return
-        tab = self.sessions.find(session_id)
-        if tab is not None:
-            self.sessions.close_tab(self.sessions.indexOf(tab))
-        try:
-            erased = self.store.delete_session(session_id)
-        except KeyError:   # gone already (a `replay delete` meanwhile)
-            self.reload_sessions()
-            return
-        self.reload_sessions()   # (its thumbnails go in the sweep: no session, no picture)
-        self.statusBar().showMessage(
-            f"Erased session {session_id}" + ("" if erased.scrubbed else
-                                              " (the index's log is cleared once other"
-                                              " programs using the data folder close it)"),
-            10000)
+            return None
+        for sid in session_ids:
+            tab = self.sessions.find(sid)
+            if tab is not None:
+                self.sessions.close_tab(self.sessions.indexOf(tab))
+        job = EraseJob(self.data_dir, session_ids)
+        n = len(session_ids)
+        dlg = job_dialog(job, self, "Delete", f"Erasing session {session_ids[0]}…" if n == 1
+                         else f"Erasing {n:,} sessions…")
+        dlg.setRange(0, n)
+        job.progress.connect(lambda done, _n: dlg.setValue(done))
+        self.erase_jobs.append(job)
+
+        def ended(_job) -> None:
+            dlg.end()
+            self.erase_jobs.remove(job)
+            self.reload_sessions()   # (their thumbnails go in the sweep: no session, no picture)
+            self.statusBar().showMessage(job.summary(), 10000)
+        job.failed.connect(self.report)
+        job.finished.connect(ended)
+        job.start()
+        return job
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt)
         if event.type() == QEvent.Type.ActivationChange and self.isActiveWindow():
@@ -613,6 +639,9 @@ class MainWindow(QMainWindow):
         for job in self.open_jobs:   # what they read is let go when they see it
             job.cancel()
         for job in list(self.report_jobs):   # a bug report being saved is saved first
+            job.wait()
+        for job in list(self.erase_jobs):   # the session being erased goes whole, then it stops
+            job.cancel()
             job.wait()
         self.store.close()
         self.store = None

@@ -7,8 +7,8 @@ import time
 from datetime import datetime
 from typing import Any, Callable
 
-from PySide6.QtCore import (QAbstractTableModel, QDate, QEvent, QModelIndex, QObject, QSize,
-                            Qt, Signal)
+from PySide6.QtCore import (QAbstractTableModel, QDate, QEvent, QItemSelectionModel, QModelIndex,
+                            QObject, QSize, Qt, Signal)
 from PySide6.QtGui import QColor, QFont, QIcon
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDateEdit, QHBoxLayout,
                                QHeaderView, QLabel, QLineEdit, QMenu, QProxyStyle, QPushButton,
@@ -151,7 +151,7 @@ class SessionBrowser(QWidget):
     """Search box, facets and the table. `openRequested(session_id)` when a row is opened
     (Enter, double-click)."""
     openRequested = Signal(str)
-    deleteRequested = Signal(str)   # "Delete session…" (context menu, the Delete key)
+    deleteRequested = Signal(list)   # the ids to erase: "Delete…" (context menu, Delete key)
     reportRequested = Signal(str)   # "Bug report…" (context menu): its title and notes
     rowsChanged = Signal(int)
 
@@ -207,7 +207,8 @@ class SessionBrowser(QWidget):
         self.table.setObjectName("sessions")
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        # several at once (Shift, Ctrl, Ctrl+A) - to erase a customer's sessions, or open them
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setAlternatingRowColors(True)
         self.table.setShowGrid(False)
@@ -237,6 +238,8 @@ class SessionBrowser(QWidget):
         self.table.activated.connect(self._activated)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._context_menu)
+        self._listed = ""
+        self.table.selectionModel().selectionChanged.connect(self._say_count)
         self.table.installEventFilter(self)
         self.table.verticalScrollBar().valueChanged.connect(self._visible_first)
 
@@ -300,19 +303,21 @@ class SessionBrowser(QWidget):
 
     def refresh(self, *_args) -> None:
         t0 = time.perf_counter()
-        selected = self.current_session()
+        current, selected = self.current_session(), self.selected_sessions()
         rows = self.catalog.filter(self.query())
         self.model.set_rows(rows)
-        if selected is not None and (i := self.model.row_of(selected)) is not None:
+        if current is not None and (i := self.model.row_of(current)) is not None:
             self.table.selectRow(i)
+        self._select_also(selected)   # the rows picked still listed stay picked
         self.last_filter_ms = (time.perf_counter() - t0) * 1000
         total = len(self.catalog.rows)
         shown = len(rows)
-        self.count.setText(f"{shown:,} of {total:,} sessions" if shown != total
-                           else count(total, "session") if total else
-                           "No sessions stored yet - the Record page records one; File >"
-                           " Import… adds recordings; File > Open… watches a file without"
-                           " storing it")
+        self._listed = (f"{shown:,} of {total:,} sessions" if shown != total
+                        else count(total, "session") if total else
+                        "No sessions stored yet - the Record page records one; File >"
+                        " Import… adds recordings; File > Open… watches a file without"
+                        " storing it")
+        self._say_count()
         self.rowsChanged.emit(shown)
         self._visible_first()
 
@@ -366,6 +371,30 @@ class SessionBrowser(QWidget):
             return None
         return self.model.rows[ix.row()].id
 
+    def _say_count(self, *_args) -> None:
+        """How many are listed, and how many of them are picked when several are (what
+        Delete would erase)."""
+        picked = len(self.table.selectionModel().selectedRows())
+        self.count.setText(self._listed + (f" · {picked:,} picked (Delete asks to erase them, Enter"
+                                           " opens the current one)" if picked > 1 else ""))
+
+    def selected_sessions(self) -> list[str]:
+        """The ids of the rows picked, in the list's order (none picked: the current row's)."""
+        rows = sorted({ix.row() for ix in self.table.selectionModel().selectedRows()
+                       if ix.row() < len(self.model.rows)})
+        if rows:
+            return [self.model.rows[r].id for r in rows]
+        current = self.current_session()
+        return [current] if current is not None else []
+
+    def _select_also(self, session_ids: list[str]) -> None:
+        sel = self.table.selectionModel()
+        for sid in session_ids:
+            i = self.model.row_of(sid)
+            if i is not None:
+                sel.select(self.model.index(i, 0), QItemSelectionModel.SelectionFlag.Select
+                           | QItemSelectionModel.SelectionFlag.Rows)
+
     def select_session(self, session_id: str) -> bool:
         i = self.model.row_of(session_id)
         if i is None:
@@ -390,19 +419,30 @@ class SessionBrowser(QWidget):
         if not index.isValid():
             return
         sid = self.model.rows[index.row()].id
+        picked = self.selected_sessions()
+        if sid not in picked:   # a row outside the selection: the menu is that row's
+            self.table.selectRow(index.row())
+            picked = [sid]
         menu = QMenu(self.table)
-        menu.addAction("Open", lambda: self.openRequested.emit(sid))
-        menu.addAction("Bug report…", lambda: self.reportRequested.emit(sid))
-        menu.addSeparator()
-        menu.addAction("Delete session…", lambda: self.deleteRequested.emit(sid))
+        if len(picked) == 1:
+            menu.addAction("Open", lambda: self.openRequested.emit(sid))
+            menu.addAction("Bug report…", lambda: self.reportRequested.emit(sid))
+            menu.addSeparator()
+            menu.addAction("Delete session…", lambda: self.deleteRequested.emit(picked))
+        else:
+            menu.addAction(f"Open {len(picked):,} sessions",
+                           lambda: [self.openRequested.emit(s) for s in picked])
+            menu.addSeparator()
+            menu.addAction(f"Delete {len(picked):,} sessions…",
+                           lambda: self.deleteRequested.emit(picked))
         menu.exec(self.table.viewport().mapToGlobal(pos))
 
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt)
         """Down or Enter in the search box moves to the table (arrows move, Enter opens);
-        Delete in the table asks to delete the selected session."""
+        Delete in the table asks to delete the sessions picked."""
         if obj is self.table and event.type() == QEvent.Type.KeyPress and \
-                event.key() == Qt.Key.Key_Delete and self.current_session():
-            self.deleteRequested.emit(self.current_session())
+                event.key() == Qt.Key.Key_Delete and self.selected_sessions():
+            self.deleteRequested.emit(self.selected_sessions())
             return True
         if obj is self.search and event.type() == QEvent.Type.KeyPress and event.key() in (
                 Qt.Key.Key_Down, Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.model.rows:

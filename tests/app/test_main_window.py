@@ -486,12 +486,54 @@ def test_delete_asks_then_erases_the_session_and_closes_its_tab(window, qtbot, d
     qtbot.keyClick(b.table, Qt.Key.Key_Delete)
     box = next(x for x in window.findChildren(QMessageBox, "confirmDelete") if x.isVisible())
     next(x for x in box.buttons() if x.text() == "Delete").click()
+    assert window.sessions.find("bob-browse") is None   # its tab closed before it goes
+    qtbot.waitUntil(lambda: not window.erase_jobs, timeout=60_000)   # (erased in a thread)
     assert "bob-browse" not in shown(window)
-    assert window.sessions.find("bob-browse") is None
     assert "Erased session bob-browse" in window.statusBar().currentMessage()
     with Store.open(data) as store:
         assert "bob-browse" not in [s.id for s in store.sessions()]
         assert len(store.sessions()) == 3
+
+
+def test_several_sessions_picked_are_erased_at_once_after_one_question(window, qtbot, data):
+    """A privacy officer erasing a customer's sessions (or support cleaning up) picked and
+    deleted them one by one: the list takes Shift/Ctrl-clicks and Ctrl+A, Delete asks once
+    naming each, and erases them all (in a thread), their open tabs closed."""
+    from PySide6.QtWidgets import QMessageBox
+    window.wait_opened(window.open_session("cy-admin"))
+    window.sessions.setCurrentIndex(0)
+    b = window.browser
+    b.user.setText("@example.")   # ada@example.com and cy@example.org
+    assert sorted(shown(window)) == ["ada-checkout", "cy-admin"]
+    b.table.setFocus()
+    qtbot.keyClick(b.table, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    assert sorted(b.selected_sessions()) == ["ada-checkout", "cy-admin"]
+    assert b.count.text().startswith("2 of 4 sessions · 2 picked (Delete asks to erase them")
+    qtbot.keyClick(b.table, Qt.Key.Key_Delete)
+    box = next(x for x in window.findChildren(QMessageBox, "confirmDelete") if x.isVisible())
+    assert box.text().startswith("Erase these 2 sessions?")
+    assert "ada-checkout of ada@example.com" in box.text() and "cy-admin of cy@example.org" \
+        in box.text()
+    box.button(QMessageBox.StandardButton.Cancel).click()
+    assert sorted(shown(window)) == ["ada-checkout", "cy-admin"]
+    qtbot.keyClick(b.table, Qt.Key.Key_Delete)
+    box = next(x for x in window.findChildren(QMessageBox, "confirmDelete") if x.isVisible())
+    next(x for x in box.buttons() if x.text() == "Delete").click()
+    assert window.sessions.find("cy-admin") is None
+    qtbot.waitUntil(lambda: not window.erase_jobs, timeout=60_000)
+    assert shown(window) == [] and window.statusBar().currentMessage() == "Erased 2 sessions"
+    b.clear_filters()
+    assert sorted(shown(window)) == ["bob-browse", "dee-admin"]
+    with Store.open(data) as store:
+        assert sorted(s.id for s in store.sessions()) == ["bob-browse", "dee-admin"]
+    # a row picked with Ctrl+click joins the selection; the context menu speaks of both
+    b.select_session("bob-browse")
+    rect = b.table.visualRect(b.model.index(b.model.row_of("dee-admin"), 1))
+    qtbot.mouseClick(b.table.viewport(), Qt.MouseButton.LeftButton,
+                     Qt.KeyboardModifier.ControlModifier, rect.center())
+    assert sorted(b.selected_sessions()) == ["bob-browse", "dee-admin"]
+    b.refresh()   # a filter typed again keeps what is picked and still listed
+    assert sorted(b.selected_sessions()) == ["bob-browse", "dee-admin"]
 
 
 def test_a_session_opened_from_the_list_leaves_no_progress_dialog_behind(window, qtbot):
