@@ -713,32 +713,19 @@ class Index:
     def sessions(self, *, user: str | None = None, url: str | None = None,
                  has_errors: bool | None = None, since_ms: float | None = None,
                  application: str | None = None, limit: int | None = None) -> list[SessionInfo]:
-        where, args = [], []
-        if user:   # the text as typed: `u_77` is not `u-77`, `%` matches a percent sign
-            like = f"%{_literal(user.lower())}%"
-            where.append("(lower(user_id) LIKE ? ESCAPE '\\' OR lower(user_name) LIKE ? ESCAPE"
-                         " '\\' OR lower(user_email) LIKE ? ESCAPE '\\')")
-            args += [like, like, like]
-        if url:
-            like = f"%{_literal(url.lower())}%"
-            where.append("(lower(first_url) LIKE ? ESCAPE '\\' OR id IN (SELECT session_id"
-                         " FROM views WHERE lower(url) LIKE ? ESCAPE '\\'))")
-            args += [like, like]
-        if has_errors is not None:
-            where.append("error_count > 0" if has_errors else "error_count = 0")
-        if since_ms is not None:
-            where.append("end_ms >= ?")
-            args.append(since_ms)
-        if application:
-            where.append("application = ?")
-            args.append(application)
-        sql = f"SELECT {_INFO_COLS} FROM sessions"
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY start_ms DESC, id"
+        """The sessions that match, newest first (at most `limit`)."""
+        where, args = _session_filter(user, url, has_errors, since_ms, application)
+        sql = f"SELECT {_INFO_COLS} FROM sessions" + where + " ORDER BY start_ms DESC, id"
         if limit:
             sql += f" LIMIT {int(limit)}"
         return [_info(r) for r in self._all(sql, args)]
+
+    def count_sessions(self, *, user: str | None = None, url: str | None = None,
+                       has_errors: bool | None = None, since_ms: float | None = None,
+                       application: str | None = None) -> int:
+        """How many sessions `sessions` with the same filters and no limit would list."""
+        where, args = _session_filter(user, url, has_errors, since_ms, application)
+        return self._all("SELECT count(*) FROM sessions" + where, args)[0][0]
 
     def views(self, sid: str) -> list[tuple[str, float, str]]:
         return self._all("SELECT view_id, start_ms, url FROM views WHERE session_id=?"
@@ -764,6 +751,33 @@ class Index:
     def users(self) -> list[tuple]:
         return self._all("SELECT id, name, email, first_seen_ms, last_seen_ms FROM users"
                          " ORDER BY last_seen_ms DESC")
+
+
+def _session_filter(user: str | None, url: str | None, has_errors: bool | None,
+                    since_ms: float | None, application: str | None) -> tuple[str, list]:
+    """The WHERE clause (with its leading space; empty for no filter) and its arguments of
+    `Index.sessions` and `Index.count_sessions`."""
+    where: list[str] = []
+    args: list = []
+    if user:   # the text as typed: `u_77` is not `u-77`, `%` matches a percent sign
+        like = f"%{_literal(user.lower())}%"
+        where.append("(lower(user_id) LIKE ? ESCAPE '\\' OR lower(user_name) LIKE ? ESCAPE"
+                     " '\\' OR lower(user_email) LIKE ? ESCAPE '\\')")
+        args += [like, like, like]
+    if url:
+        like = f"%{_literal(url.lower())}%"
+        where.append("(lower(first_url) LIKE ? ESCAPE '\\' OR id IN (SELECT session_id"
+                     " FROM views WHERE lower(url) LIKE ? ESCAPE '\\'))")
+        args += [like, like]
+    if has_errors is not None:
+        where.append("error_count > 0" if has_errors else "error_count = 0")
+    if since_ms is not None:
+        where.append("end_ms >= ?")
+        args.append(since_ms)
+    if application:
+        where.append("application = ?")
+        args.append(application)
+    return (" WHERE " + " AND ".join(where) if where else ""), args
 
 
 def _batch_row(b: AcceptedBatch, now: int) -> tuple:

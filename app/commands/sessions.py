@@ -93,10 +93,13 @@ def run(args: argparse.Namespace) -> int:
     store = open_existing_store(args.data)
     searching = bool(args.search.split())
     try:
-        infos = store.sessions(user=args.user, url=args.url,
-                               has_errors=True if args.errors else None, since_ms=args.since,
-                               application=args.application,
-                               limit=None if searching else args.limit)
+        filters = dict(user=args.user, url=args.url,
+                       has_errors=True if args.errors else None, since_ms=args.since,
+                       application=args.application)
+        infos = store.sessions(**filters, limit=None if searching else args.limit)
+        # "5 sessions" under --limit 5 hid that 300 match: the header says "5 of 300"
+        matching = len(infos) if searching or args.limit is None or len(infos) < args.limit \
+            else store.index.count_sessions(**filters)
         # an --app that is no application (and no label a session was imported with, `import
         # --app`) is a mistake to say, not "no sessions match"
         if asked and not infos and args.application not in apps \
@@ -108,7 +111,10 @@ def run(args: argparse.Namespace) -> int:
     finally:
         store.close()
     rows = Catalog([make_row(info, texts.get(info.id, ("", "")), names.get(info.application or ""))
-                    for info in infos]).filter(Query(text=args.search))[:args.limit]
+                    for info in infos]).filter(Query(text=args.search))
+    if searching:
+        matching = len(rows)
+    rows = rows[:args.limit]
     if args.json:
         print(json.dumps([{**msgspec.to_builtins(r.info), "title": r.title or None}
                           for r in rows], indent=1))
@@ -161,7 +167,9 @@ def run(args: argparse.Namespace) -> int:
         table.add_row(*(Text(cells[c][i], style=styled.get(c) or "")
                         for c, _ in _COLUMNS if c in shown))
     # title and footer as plain lines: a table caption is cut, not wrapped, at its width
-    console.print(f"{count(len(rows), 'session')} in {args.data}", highlight=False, markup=False)
+    shown_of = count(len(rows), "session") if matching == len(rows) else \
+        f"{len(rows):,} of {matching:,} sessions (--limit {args.limit})"
+    console.print(f"{shown_of} in {args.data}", highlight=False, markup=False)
     console.print(table)
     console.print(caption, style="dim", highlight=False, markup=False)
     return 0

@@ -82,6 +82,19 @@ def test_search_narrows_before_the_limit_and_says_when_nothing_matches(data):
     assert p.returncode == 0 and p.stdout.strip() == "no sessions match", p.stdout
 
 
+def test_a_limited_list_says_how_many_match(data):
+    """`--limit 1` said "1 session", hiding that more match: the header says "1 of 2"."""
+    first = replay("--data", data, "sessions", "--limit", "1").stdout.splitlines()[0]
+    assert first == f"1 of 2 sessions (--limit 1) in {data}", first
+    assert replay("--data", data, "sessions", "--limit", "2").stdout.splitlines()[0] == \
+        f"2 sessions in {data}"
+    p = replay("--data", data, "sessions", "--search", "coupon", "--limit", "1")
+    assert p.stdout.splitlines()[0] == f"1 session in {data}"   # one matches the search
+    with Store.open(data) as store:
+        assert store.index.count_sessions() == 2 and store.index.count_sessions(
+            url="checkout") == len(store.sessions(url="checkout"))
+
+
 def test_user_and_url_are_matched_as_typed_and_search_knows_application_names(tmp_path, demo_events):
     """`--user u_77` is not `u-77`'s (`_` and `%` are no wildcards); `--search` finds a
     session by its application's name as well as its id, and the app lists the name."""
