@@ -212,6 +212,7 @@ class ReplayWidget(QWidget):
         self.splitter.setStretchFactor(1, 2)
         self.splitter.setHandleWidth(1)
         self._split_auto = True     # until the person drags the splitter
+        self._side_decided = False  # the pane's side, right or below, is chosen (_split)
         self.splitter.splitterMoved.connect(self._split_by_hand)
         # the timeline spans the player's whole width, under the page and the pane: its
         # markers get all the room there is, and it never sets the page column's width
@@ -244,7 +245,9 @@ class ReplayWidget(QWidget):
         pb.zoomOutRequested.connect(st.zoom_out)
         st.zoomChanged.connect(pb.set_zoom)
         st.viewportChanged.connect(pb.set_viewport)
-        st.viewportChanged.connect(lambda *_: self._split())
+        # a resize in the recording (or a seek across one) refits the page on the pane's
+        # side; the first viewport, as the window's size, chooses the side
+        st.viewportChanged.connect(lambda *_: self._split(keep_side=self._side_decided))
         pb.set_viewport(*st.recorded)
         pb.set_zoom(st.scale, st.zoom is None)
         if not self.replayer.ready:
@@ -400,16 +403,20 @@ class ReplayWidget(QWidget):
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt)
         super().resizeEvent(event)
-        self._split()
+        self._split()   # the person's window: the side is chosen again
 
-    def _split(self) -> None:
+    def _split(self, keep_side: bool = False) -> None:
         """Share the width so the fitted page uses the stage's height, the dev-tools pane
         keeping room for its tab labels whole when the window has it
         (`player.zoom.pane_width`) - or, on a tall window where the page shows larger so,
         put the pane below it (`pane_below`, `pane_height`); once the person moves the
-        splitter, theirs is kept."""
+        splitter, theirs is kept. `keep_side`: the pane stays on the side it is on, only the
+        sizes follow - a recording whose viewport changed (a window resized, a phone turned)
+        moved the pane between right and bottom in the middle of playing."""
         if not self._split_auto or self.width() < self.devtools.minimumWidth() * 2:
             return
+        if self.stage.recorded_known:
+            self._side_decided = True
         w, h = self.splitter.width(), self.splitter.height()
         bar_h = self.page_bar.sizeHint().height()
         stage_h = h - bar_h
@@ -418,7 +425,9 @@ class ReplayWidget(QWidget):
         labels = min(self.devtools.labels_width(), w - left - self.splitter.handleWidth())
         pane_w = max(self.devtools.minimumWidth(), labels)
         handle = self.splitter.handleWidth()
-        if pane_below(w, stage_h, self.stage.recorded, pane_w, PANE_BELOW_HEIGHT):
+        below = self.splitter.orientation() == Qt.Orientation.Vertical if keep_side else \
+            pane_below(w, stage_h, self.stage.recorded, pane_w, PANE_BELOW_HEIGHT)
+        if below:
             self.splitter.setOrientation(Qt.Orientation.Vertical)
             pane = pane_height(w, stage_h - handle, self.stage.recorded, PANE_BELOW_HEIGHT)
             self.splitter.setSizes([h - pane - handle, pane])

@@ -57,6 +57,7 @@ class ReplayStage(QWidget):
         self.view.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.overlay = CursorOverlay(self)
         self.recorded = (1024, 768)
+        self.recorded_known = False   # `recorded` is the recording's, not this stand-in
         self.scale = 1.0
         self.zoom: float | None = None     # None: fit to the stage
         self.pan = (0, 0)
@@ -102,8 +103,9 @@ class ReplayStage(QWidget):
         sessions may predate the import check on sizes: a side over MAX_VIEWPORT_PX is
         clamped (a page laid out 100,000 px wide kills Chromium), a non-number ignored."""
         w, h = _side(width), _side(height)
-        if w > 0 and h > 0 and (w, h) != self.recorded:
+        if w > 0 and h > 0 and ((w, h) != self.recorded or not self.recorded_known):
             self.recorded = (w, h)
+            self.recorded_known = True
             self._layout()
             self.viewportChanged.emit(w, h)
 

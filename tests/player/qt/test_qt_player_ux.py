@@ -297,3 +297,40 @@ def test_a_narrow_pane_scrolls_its_tabs_with_arrows_that_show(demo, qtbot):
             assert len(light) >= 3, f"the {b.arrowType().name} button shows no arrow"
     finally:
         demo.resize(*DEFAULT)
+
+
+def test_a_resize_in_the_recording_keeps_the_pane_on_its_side(qapp, qtbot):
+    """A visitor turned their phone (a landscape viewport, then a portrait one): the pane
+    jumped from below the page to its right in the middle of playing. The side is chosen by
+    the first viewport (and again when the person resizes the window); a resize in the
+    recording, or a seek across one, only refits the page."""
+    from PySide6.QtCore import Qt
+    t0 = 1_700_000_000_000
+    doc = {"type": 0, "id": 1, "childNodes": [
+        {"type": 2, "id": 2, "tagName": "html", "attributes": {}, "childNodes": [
+            {"type": 2, "id": 3, "tagName": "body", "attributes": {}, "childNodes": [
+                {"type": 3, "id": 4, "textContent": "turned"}]}]}]}
+    events = [
+        {"type": 4, "timestamp": t0, "data": {"href": "https://m.example/", "width": 1280,
+                                              "height": 720}},
+        {"type": 2, "timestamp": t0 + 1, "data": {"node": doc,
+                                                  "initialOffset": {"left": 0, "top": 0}}},
+        {"type": 3, "timestamp": t0 + 1000, "data": {"source": 4, "width": 390, "height": 844}},
+        {"type": 3, "timestamp": t0 + 3000, "data": {"source": 4, "width": 1280, "height": 720}},
+    ]
+    w = ReplayWidget(events)
+    try:
+        w.resize(1280, 1000)   # a tall window: a landscape page shows larger above the pane
+        w.show()
+        w.wait_ready()
+        w.seek_and_wait(500)
+        qtbot.waitUntil(lambda: w.stage.recorded == (1280, 720))
+        assert w.splitter.orientation() == Qt.Orientation.Vertical
+        for t, viewport in ((2000, (390, 844)), (4000, (1280, 720)), (2000, (390, 844))):
+            w.seek_and_wait(t)
+            qtbot.waitUntil(lambda: w.stage.recorded == viewport)
+            assert w.splitter.orientation() == Qt.Orientation.Vertical, (t, viewport)
+        w.resize(1300, 1000)   # the person's own resize chooses again: portrait goes beside
+        qtbot.waitUntil(lambda: w.splitter.orientation() == Qt.Orientation.Horizontal)
+    finally:
+        dispose(w)
