@@ -657,6 +657,7 @@
     this.nextStyleId = 1;              // rrweb's style mirror starts at 1 (0 reads as none)
     this.adoptQueue = [];              // documents / shadow hosts serialized with adopted sheets
     this.adoptedLists = new WeakSet();  // adoptedStyleSheets lists whose edits are watched
+    this.sheetWaits = new WeakSet();   // <link rel=stylesheet>s recorded before their sheet loaded
     this.boxes = new Map();            // hidden element -> [w, h] sent (null: its markup's)
     this.sizers = new Map();           // document -> the ResizeObserver of its hidden elements
   };
@@ -748,9 +749,10 @@
       a = el.attributes[i];
       attrs[a.name] = URL_ATTRS[a.name] ? absolute(a.value) : a.value;
     }
-    if (tag === "link" && el.sheet && /stylesheet/i.test(el.rel || "")) {
-      var css = sheetText(el.sheet);
+    if (tag === "link" && /stylesheet/i.test(el.rel || "")) {
+      var css = el.sheet ? sheetText(el.sheet) : null;
       if (css !== null) attrs._cssText = css;   // the player shows it; it never fetches
+      else if (!el.sheet) this.awaitSheet(el);   // still loading: its text follows (below)
     } else if (tag === "style" && el.sheet && !el.textContent.trim()) {
       var rules = sheetText(el.sheet);
       if (rules) attrs._cssText = rules;
@@ -783,6 +785,27 @@
       if (v !== DROP) out[k] = v;
     }
     return out;
+  };
+
+  /* A <link rel=stylesheet> recorded before its sheet had loaded (the snippet above it in
+   * <head>, a link a script adds): once it loads, its text goes as the attribute `_cssText` of
+   * the element, masked as any stylesheet's text, as rrweb's recorder sends it - the page
+   * replayed unstyled. One wait per element; nothing if it is gone or hidden by then, or its
+   * sheet cannot be read (another origin's, without CORS). */
+  R.awaitSheet = function (el) {
+    if (this.sheetWaits.has(el)) return;
+    this.sheetWaits.add(el);
+    var self = this;
+    el.addEventListener("load", function () {
+      self.sheetWaits.delete(el);
+      if (self.stopped || !self.ids.has(el) || !el.sheet || !self.connected(el)) return;
+      var id = self.ids.get(el), lvl = self.P.levelOf(el, null), css = sheetText(el.sheet);
+      if (css === null || self.hidden.has(id) || lvl === L.HIDDEN) return;
+      var v = maskAttr(self.P, "link", el, "_cssText", css, lvl);
+      if (v === DROP) return;
+      self.inc({source: SRC.MUTATION, texts: [], attributes: [{id: id, attributes: {_cssText: v}}],
+                removes: [], adds: []});
+    }, {once: true});
   };
 
   R.fullSnapshot = function () {

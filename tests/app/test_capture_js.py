@@ -3,12 +3,14 @@ events rebuild to the live DOM at every captured moment, as rrweb's recordings d
 (tests/player/test_rebuild_live_dom.py holds the comparison), and they mean what rrweb's mean."""
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
 
 from player.replayer import Replayer
 import tests.player.test_rebuild_live_dom as CHECKS   # the live-DOM comparison rrweb's recordings pass
+from recorder.intake.page_server import QuietHandler
 from replay_tools.browser_recorder import (BrowserRecorder, CaptureDom, Click, Eval, PageServer,
                                            Scroll, Type, Wait, WaitFor, record_page)
 
@@ -50,6 +52,52 @@ def test_dynamic_page_rebuilds_like_the_live_dom(qapp, server):
     assert moves and all(p["timeOffset"] <= 0 for d in moves for p in d["positions"])
     names = [c.target for c in r.timeline.clicks]
     assert names[:3] == ["Add item", "Remove first", "Edit status"]
+
+
+class _LateStyle(QuietHandler):
+    """The test pages, late-style.css held back LATE_CSS_S: the recorder starts first."""
+
+    def do_GET(self):  # noqa: N802 (http.server)
+        if self.path.split("?")[0].endswith("/late-style.css"):
+            time.sleep(LATE_CSS_S)
+        super().do_GET()
+
+
+LATE_CSS_S = 1.5
+
+
+def test_a_stylesheet_that_loads_after_the_snapshot_follows_it(qapp):
+    """The install snippet sits in <head> above the page's stylesheet: capture.js recorded
+    the <link> before its sheet loaded, never sent the CSS, and the page replayed unstyled
+    (a site owner's tryout, 7 page views of 50). The sheet's text follows the snapshot as the
+    link's `_cssText`, as rrweb's recorder sends it, and the replay is styled."""
+    with PageServer(PAGES, handler=_LateStyle) as site:
+        rec = record_page(site.url("late-style.html"), [
+            WaitFor(".banner"), Wait(500),   # (the page's load waited for the sheet)
+            CaptureDom("styled"),
+        ], recorder="capture")
+    events = rec.events
+    (snap,) = [e for e in events if e["type"] == 2]
+    link = _find_tag(snap["data"]["node"], "link", "stylesheet")
+    assert "_cssText" not in link["attributes"], "the sheet was there at the snapshot"
+    later = [a["attributes"]["_cssText"] for e in events if e["type"] == 3
+             and e["data"]["source"] == 0 for a in e["data"]["attributes"]
+             if a["id"] == link["id"] and "_cssText" in a["attributes"]]
+    assert len(later) == 1 and ".banner" in later[0] and "rgb(0, 128, 0)" in later[0]
+    r = Replayer(events)
+    assert not r.warnings, r.warnings
+    assert "rgb(0, 128, 0)" in r.document_at(r.duration_ms)   # the sheet, inlined
+    CHECKS.assert_rebuild_matches(r, events, rec.dom_snapshots[-1])
+
+
+def _find_tag(sn: dict, tag: str, rel: str | None = None) -> dict:
+    stack = [sn]
+    while stack:
+        n = stack.pop()
+        if n.get("tagName") == tag and (rel is None or n["attributes"].get("rel") == rel):
+            return n
+        stack.extend(n.get("childNodes") or ())
+    raise AssertionError(f"no <{tag}> in the snapshot")
 
 
 def test_checkout_form_state_rebuilds_like_the_live_dom(qapp, server):
