@@ -107,7 +107,7 @@ def test_logs_errors_resources_views_and_facts():
     ]
     tl = Replayer(events).timeline
     assert [(l.t, l.level, l.message, l.source) for l in tl.logs] == [
-        (100, "log", 'hello {"a": 1}', "console"), (200, "error", "boom", "console"),
+        (100, "log", 'hello {"a":1}', "console"), (200, "error", "boom", "console"),
         (300, "warn", "legacy", "log")]
     # the console error and the RUM error 300 ms later say the same thing: one error, with
     # RUM's source and stack, at the time of the first report

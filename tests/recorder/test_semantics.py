@@ -121,7 +121,7 @@ def test_console_arguments_read_as_the_browser_shows_them():
                                                      "payload": ['"legacy"']}},
              console(3, "assert", "Assertion failed", trace=["f (a.js:3:4)"])])
     assert [(c.t, c.level, c.message, c.source) for c in s.console] == [
-        (1, "log", 'cart: 3 {"a": [1]} null', "console"), (2, "warn", "legacy", "log"),
+        (1, "log", 'cart: 3 {"a":[1]} null', "console"), (2, "warn", "legacy", "log"),
         (3, "assert", "Assertion failed", "console")]
     (e,) = s.errors
     assert (e.type, e.message, e.stack, e.reported_by) == ("console", "Assertion failed", "f (a.js:3:4)", ["console"])
@@ -161,8 +161,12 @@ REJECTED = {"type": "error", "error": {"message": "Unhandled promise rejection: 
                                            "source": "console", "type": "console"}}),
       console(100, "error", "save failed:", "Error: widget exploded")],
      [(100, ["console", "rum"])]),          # words that look like an error (no stack): words
+    ([rum(100, {"type": "error", "error": {"message": 'Something bad happened {"code":7}',
+                                           "source": "console", "type": "console"}}),
+      console(100, "error", "Something bad happened", {"code": 7})],
+     [(100, ["console", "rum"])]),          # an object beside words: JSON.stringify's spacing
 ], ids=["same-moment", "console-first", "apart", "different", "two-rum", "pairs", "console-sourced",
-        "stack-echo", "rejection", "error-with-words", "error-words-only"])
+        "stack-echo", "rejection", "error-with-words", "error-words-only", "object-argument"])
 def test_a_rum_error_and_its_console_echo_are_one_error(events, errors):
     s = one(events)
     assert [(e.t, e.reported_by) for e in s.errors] == errors
