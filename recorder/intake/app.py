@@ -389,7 +389,7 @@ def _snippet(b: str) -> str:
       window.ReplayCapture &amp;&amp; ReplayCapture.start({{
         intake: "{b}",
         app: "APP_ID", token: "CLIENT_TOKEN", rules: null /* RULES */,
-        user: {{id: "...", name: "...", email: "..."}}}});
+        user: null /* the signed-in visitor: {{id, name, email}} */}});
     }};
     document.head.appendChild(s);
   }})(window, document.createElement("script"));

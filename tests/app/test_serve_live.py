@@ -192,6 +192,11 @@ def test_the_install_pages_snippet_never_breaks_or_blocks_the_site(server, chrom
             ctx.close()
     stored = stored_events(srv.data, sid, sent["acked"])
     assert any(e["type"] == 2 for e in stored)   # the page's snapshot: it was recorded
+    # pasted as it is, every visitor was one user ("42", then "...") - and `replay delete
+    # --user` would have erased them all: the visit is anonymous until the site names them
+    (row,) = [r for r in json.loads(replay_cli(srv.data, "sessions", "--json").stdout)
+              if r["id"] == sid]
+    assert (row["user_id"], row["user_name"], row["user_email"]) == (None, None, None), row
 
 
 @pytest.mark.skipif(chromium_path() is None,
