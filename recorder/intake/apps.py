@@ -68,8 +68,11 @@ class Application(msgspec.Struct, frozen=True, kw_only=True):
             sent = normalize_origin(origin)
         except AppError:       # "null" (a sandboxed frame, a file:// page...): none of ours
             return False
-        return sent in {_stored(o) for o in self.origins}
+        stored = {_stored(o) for o in self.origins}
+        return sent in stored or any(_subdomain_of(sent, o) for o in stored if WILD in o)
 
+
+WILD = "://*."   # https://*.example.com: any subdomain of example.com, at any depth
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
 _ORIGIN = re.compile(r"^(https?)://([^/?#\s@]+?)/?$", re.I)
@@ -85,18 +88,36 @@ def normalize_origin(url: str) -> str:
     if text == ANY_ORIGIN:
         return ANY_ORIGIN
     m = _ORIGIN.match(text)
-    hp = _HOST_PORT.match(m.group(2)) if m else None
-    if not hp:
+    authority = m.group(2) if m else ""
+    # `https://*.example.com`: every subdomain (`a.example.com`, `a.b.example.com`), not
+    # example.com itself - it was stored as written and matched no page (a site owner's
+    # tryout); a star anywhere else matches nothing a browser sends
+    wild = authority.startswith("*.")
+    hp = _HOST_PORT.match(authority[2:] if wild else authority) if m else None
+    if not hp or "*" in hp.group(1) or (wild and (hp.group(1).startswith("[")
+                                                   or "." not in hp.group(1).strip("."))):
         raise AppError(f"origin {url!r} is not scheme://host[:port] (for example"
-                       " https://shop.example.com), or * for any origin")
+                       " https://shop.example.com), https://*.example.com for its subdomains,"
+                       " or * for any origin")
     scheme, host, port = m.group(1).lower(), hp.group(1), hp.group(2)
     if port is not None and not 0 < int(port) < 65536:
         raise AppError(f"origin {url!r}: port {port} is not a port (1-65535)")
     if not host.startswith("["):
-        host = _ascii_host(url, host)
+        host = ("*." if wild else "") + _ascii_host(url, host)
     if port is None or int(port) == DEFAULT_PORTS[scheme]:
         return f"{scheme}://{host}"
     return f"{scheme}://{host}:{int(port)}"
+
+
+def _subdomain_of(sent: str, wild: str) -> bool:
+    """Whether the origin `sent` is a subdomain origin that `wild` (scheme://*.domain[:port])
+    allows: the same scheme and port, a host ending in .domain."""
+    scheme, _, rest = wild.partition(WILD)
+    domain, _, port = rest.partition(":")
+    s_scheme, _, s_rest = sent.partition("://")
+    s_host, _, s_port = s_rest.rpartition(":") if s_rest.count(":") == 1 else (s_rest, "", "")
+    return s_scheme == scheme and s_port == port and s_host.endswith("." + domain) \
+        and not s_host.startswith("[")
 
 
 def _ascii_host(url: str, host: str) -> str:

@@ -170,6 +170,34 @@ def test_origins_are_stored_and_compared_as_browsers_send_them(tmp_path):
     assert _origins(data, "shop") == [want[0], want[2], want[3], "http://[::1]"]
 
 
+def test_a_wildcard_origin_allows_every_subdomain_and_nothing_else(tmp_path):
+    """`--origin 'https://*.example.com'` was stored as written and matched no page (a site
+    owner's tryout: a.example.com got 403): it allows the subdomains at any depth, with that
+    scheme and port; a star anywhere else is refused in one line."""
+    from recorder.intake.apps import Applications
+    data = tmp_path / "data"
+    proc = replay_cli(data, "app", "create", "site", "--origin", "https://*.Example.com:443",
+                      "--origin", "http://*.example.com:8080")
+    assert proc.returncode == 0, proc.stderr
+    assert _origins(data, "site") == ["https://*.example.com", "http://*.example.com:8080"]
+    apps = Applications(data)
+    try:
+        app = apps.get("site")
+        for sent in ("https://a.example.com", "https://a.b.example.com",
+                     "http://shop.example.com:8080"):
+            assert app.allows_origin(sent), sent
+        for sent in ("https://example.com", "https://evilexample.com", "http://a.example.com",
+                     "https://a.example.com:8443", "https://a.example.com.evil.net", "null"):
+            assert not app.allows_origin(sent), sent
+    finally:
+        apps.close()
+    for bad in ("https://*", "https://a.*.example.com", "https://*example.com", "https://*.com"):
+        proc = replay_cli(data, "app", "origins", "site", "--add", bad)
+        assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+        (line,) = proc.stderr.strip().splitlines()
+        assert repr(bad) in line and "https://*.example.com for its subdomains" in line, line
+
+
 def test_an_origin_stored_before_normalising_still_matches_and_null_is_refused(tmp_path):
     """Applications stored before origins were normalised keep working (both sides are
     compared normalised), and can have such an origin removed as typed now; an Origin that
