@@ -85,6 +85,13 @@ class Intake:
         server - a service's environment - is not known to be set in the person's shell)."""
         return replay_command(self.data_dir, platform_data_dir())
 
+    def public_command(self) -> str:
+        """`replay_command` as the intake's public answers write it (a refusal in a visitor's
+        console, the install page anyone may load): a data folder not the default one is
+        `--data DIR`, not named - the server's file system is nobody else's business (a site
+        owner's tryout found its path in every visitor's console)."""
+        return "replay" if self.replay_command() == "replay" else f"replay --data {DATA_DIR}"
+
 
 def _error(exc: WireError, headers: dict[str, str] | None = None) -> JSONResponse:
     _REFUSALS.note(exc.code, int(exc.status))
@@ -158,11 +165,13 @@ def _application(intake: Intake, request: Request) -> Application:
             raise WireError(Status.FORBIDDEN, "origin_not_allowed",
                             f"a page whose origin is {origin!r} (a sandboxed frame, a file://"
                             " page) may not send - serve it from an http(s) origin") from None
-        # the command as the person runs it on this machine: with the server's --data
+        # the command as the person runs it on the intake's machine (DIR: its --data)
+        cmd = intake.public_command()
         raise WireError(Status.FORBIDDEN, "origin_not_allowed",
                         f"pages from {allowed} may not send to this application - allow them"
-                        f" with `{intake.replay_command()} app origins {app.id} --add"
-                        f" {allowed}`")
+                        f" with `{cmd} app origins {app.id} --add {allowed}` on the intake's"
+                        " machine" + (f" ({DATA_DIR}: its data folder)" if DATA_DIR in cmd
+                                      else ""))
     return app
 
 
@@ -281,13 +290,13 @@ def create_app(intake: Intake, demo: DemoApp | None = None) -> Starlette:
 
     async def index(request: Request) -> Response:
         return HTMLResponse(_install_page(str(request.base_url).rstrip("/"), demo is not None,
-                                          intake.replay_command()))
+                                          intake.public_command()))
 
     shop, pages = Shop(), page_names()
 
     async def demo_page(request: Request) -> Response:
         if demo is None:
-            return HTMLResponse(_demo_off(intake.replay_command()), status_code=404)
+            return HTMLResponse(_demo_off(intake.public_command()), status_code=404)
         name = request.path_params.get("name") or "index.html"
         if name not in pages:
             return HTMLResponse("no such page in the demo shop", status_code=404)
@@ -300,7 +309,7 @@ def create_app(intake: Intake, demo: DemoApp | None = None) -> Starlette:
     async def demo_api(request: Request) -> Response:
         if demo is None:
             return JSONResponse({"error": "demo_off",
-                                 "message": _demo_hint(intake.replay_command())}, status_code=404)
+                                 "message": _demo_hint(intake.public_command())}, status_code=404)
         path = request.path_params["path"]
         if request.method == "POST":
             try:
@@ -396,8 +405,14 @@ def _snippet(b: str) -> str:
 &lt;/script&gt;"""
 
 
+DATA_DIR = "DIR"   # the data folder, in the commands the intake's public answers give
+
+
 def _install_page(base: str, demo_on: bool = False, replay: str = "replay") -> str:
-    """The install page; `replay`: the command as a person types it here (with --data)."""
+    """The install page; `replay`: the command as a person types it on the intake's machine
+    (`Intake.public_command`)."""
+    where = f"<p class=hint>{DATA_DIR} in the commands below: this server's data folder (its" \
+            " <code>--data</code>).</p>" if DATA_DIR in replay else ""
     b, replay = html.escape(base), html.escape(replay)
     demo = _demo_section(b, demo_on, replay)
     return f"""<!doctype html>
@@ -412,6 +427,7 @@ padding:.35rem .9rem;border-radius:6px}}
 <p>This server stores the sessions of your site's visitors, masked under your privacy rules
 before anything reaches disk.</p>
 {demo if demo_on else ""}
+{where}
 <ol>
 <li>Create an application for your site (once), on the machine that runs this server:
 <pre>{replay} app create my-shop --origin https://shop.example.com</pre>

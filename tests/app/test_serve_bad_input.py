@@ -125,9 +125,12 @@ def test_disallowed_origin_and_its_preflight(server):
     srv, shop, _ = server
     body = refused(srv, shop, 403, "origin_not_allowed", batch=good(),
                    origin="https://evil.test")
-    # the command that allows it, as run on the server's machine: with its --data
-    assert body["message"].endswith(f"allow them with `replay --data {srv.data} app origins"
-                                    f" {shop[0]} --add https://evil.test`"), body
+    # the command that allows it, as run on the server's machine: its --data said, not named
+    # (the visitor's console showed the server's folder)
+    assert body["message"].endswith(f"allow them with `replay --data DIR app origins"
+                                    f" {shop[0]} --add https://evil.test` on the intake's"
+                                    " machine (DIR: its data folder)"), body
+    assert str(srv.data) not in json.dumps(body)
     # an Origin that is no origin (a sandboxed frame, a file:// page): refused, not a 500
     refused(srv, shop, 403, "origin_not_allowed", batch=good(), origin="null")
     # the refusal is readable by the page (its capture.js stops and says why): the preflight

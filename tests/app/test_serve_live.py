@@ -100,9 +100,10 @@ def test_health_install_page_and_capture_script(server):
     with urllib.request.urlopen(srv.url + "/", timeout=10) as r:
         page = r.read().decode()
     assert f"{srv.url}/capture.js" in page and "ReplayCapture.start" in page
-    # the server's data folder is not the default one: the commands shown name it
-    shown = f"replay --data {srv.data} "
-    assert f"<pre>{shown}app create my-shop --origin" in page
+    # the server's data folder is not the default one: the commands shown say --data, its
+    # path written DIR (anyone may load this page)
+    shown = "replay --data DIR "
+    assert f"<pre>{shown}app create my-shop --origin" in page and str(srv.data) not in page
     assert f"<code>{shown}sessions</code>" in page and "<code>replay sessions" not in page
     with urllib.request.urlopen(srv.url + "/capture.js", timeout=10) as r:
         script = r.read().decode()
@@ -284,8 +285,9 @@ def test_a_page_the_intake_refuses_stops_recording_and_says_why_in_its_console(
     with PageServer(site_dir) as site:
         origin = site.base_url.rstrip("/")
         app, token = srv.create_app("elsewhere", origins=["https://www.example.com"])
-        for app_id, status, says in ((app, 403, f"allow them with `replay --data {srv.data} app"
-                                                f" origins {app} --add {origin}`"),
+        for app_id, status, says in ((app, 403, f"allow them with `replay --data DIR app"
+                                                f" origins {app} --add {origin}` on the intake's"
+                                                " machine (DIR: its data folder)"),
                                      ("app_0000000000000000", 401, "no application has the id")):
             _site_with_the_install_pages_snippet(site_dir, srv.url, app_id, token)
             ctx = chromium.new_context()
@@ -532,8 +534,11 @@ def test_a_refused_origin_says_how_to_add_it_and_replay_app_origins_does(server)
     status, body = post_batch(srv.url, *blog, batch, origin=site)
     assert (status, body["error"]) == (403, "origin_not_allowed")
     said = body["message"].split("`")[1]
-    # by id (the name is not told), with the server's --data (not the default folder)
-    assert said == f"replay --data {srv.data} app origins {blog[0]} --add {site}"
+    # by id (the name is not told), with the server's --data (not the default folder) said as
+    # DIR: a visitor's console is no place for the server's folder
+    assert said == f"replay --data DIR app origins {blog[0]} --add {site}"
+    assert str(srv.data) not in body["message"]
+    said = said.replace("DIR", str(srv.data))   # as the site's owner runs it
     import shlex
     import subprocess
     import sys
@@ -569,8 +574,10 @@ def test_every_refusal_of_the_intake_is_json_even_from_the_router(server):
             assert "POST" in e.headers["Allow"]
 
 
-def test_the_install_page_names_the_data_folder_only_when_it_is_not_the_default(tmp_path,
-                                                                                monkeypatch):
+def test_the_install_page_says_the_data_folder_only_when_it_is_not_the_default(tmp_path,
+                                                                               monkeypatch):
+    """Commands for the intake's machine say `--data` when its folder is not the default;
+    the public page writes it DIR, never the server's path (anyone may load the page)."""
     from recorder.intake.app import Intake, _install_page
     from recorder.privacy import Rules
     data = tmp_path / "my data"
@@ -579,8 +586,9 @@ def test_the_install_page_names_the_data_folder_only_when_it_is_not_the_default(
     intake = Intake(data, Rules.default())
     try:
         assert intake.replay_command() == f"replay --data '{data}'"
-        assert f"replay --data &#x27;{data}&#x27; app create" in _install_page(
-            "http://x.test", False, intake.replay_command())
+        page = _install_page("http://x.test", False, intake.public_command())
+        assert "replay --data DIR app create" in page and "DIR in the commands below" in page
+        assert str(data) not in page and "my data" not in page
         # REPLAY_DATA set for the server (a service's environment) is not the person's shell's
         monkeypatch.setenv("REPLAY_DATA", str(data))
         assert intake.replay_command() == f"replay --data '{data}'"
@@ -593,7 +601,8 @@ def test_the_install_page_names_the_data_folder_only_when_it_is_not_the_default(
     (home / "session-replay").mkdir(parents=True)
     intake = Intake(home / "session-replay", Rules.default())
     try:
-        assert intake.replay_command() == "replay"
+        assert intake.replay_command() == intake.public_command() == "replay"
+        assert "DIR" not in _install_page("http://x.test", False, intake.public_command())
     finally:
         intake.close()
 
