@@ -142,11 +142,14 @@ def test_serve_demo_refuses_someone_elses_demo_application(tmp_path):
 def test_without_demo_the_page_says_how_to_turn_it_on(tmp_path):
     with IntakeServer(tmp_path / "data") as srv:
         status, index = _get(srv.url + "/")
-        hint = f"replay --data {srv.data} serve --demo"   # not the default data folder
+        # not the default data folder: --data said, its path not (anyone may load these)
+        hint = "replay --data DIR serve --demo"
         assert status == 200 and hint in index and 'href="/demo/' not in index
+        assert str(srv.data) not in index
         for path in ("/demo/", "/demo/index.html"):
             status, page = _get(srv.url + path)
             assert status == 404 and hint in page and "capture.js\"" not in page
+            assert str(srv.data) not in page
         status, body = _get(srv.url + "/demo/api/products")
         assert status == 404 and json.loads(body)["error"] == "demo_off"
     assert not (tmp_path / "data" / DEMO_FILE).exists()
