@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import logging
 import os
 import pkgutil
 import sqlite3
@@ -121,24 +120,14 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
-class _Said(logging.Formatter):
-    """A library's warning as the commands say theirs: `replay: warning: ...`."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        return f"replay: {record.levelname.lower()}: {record.getMessage()}"
-
-
 def _say_warnings() -> None:
     """The recorder's and the player's warnings (an invalid event skipped, an unknown type
     kept, a recording the player found damaged) on stderr in the commands' own words,
     instead of logging's bare last-resort line or Python's `file:line: UserWarning:` with
     the source line under it."""
-    root = logging.getLogger()
-    if not root.handlers:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(_Said())
-        handler.setLevel(logging.WARNING)
-        root.addHandler(handler)
+    from recorder.said import say_on_stderr
+
+    say_on_stderr()
     warnings.showwarning = _show_warning
 
 

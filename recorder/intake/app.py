@@ -355,7 +355,8 @@ async def _compact_now_and_then(intake: Intake) -> None:
 
 
 def _demo_hint(replay: str) -> str:
-    return f"the demo shop is off - start the intake with `{replay} serve --demo`"
+    return f"the demo shop is off - start the intake with `{replay} serve --demo`" + (
+        f" ({DATA_DIR}: its data folder)" if DATA_DIR in replay else "")
 
 
 def _demo_off(replay: str) -> str:
@@ -455,7 +456,12 @@ yours).</li>
 def app_from_env() -> Starlette:
     """The ASGI app of one `replay serve` worker, configured by `CONFIG_ENV` (JSON)."""
     from ..privacy import ActiveRules
+    from ..said import say_on_stderr
     _end_with_parent()
+    # each worker says its refusals and arrivals as the command does (a worker process of
+    # --workers N had no handler: its lines came bare, without `replay: warning:`)
+    say_on_stderr(logging.INFO)
+    logging.getLogger(__package__).setLevel(logging.INFO)
     cfg: dict[str, Any] = json.loads(os.environ[CONFIG_ENV])
     rules = ActiveRules(cfg.get("rules"), cfg["data"])   # `mask --activate` reaches it
     limits = Limits(**cfg["limits"]) if cfg.get("limits") else None

@@ -72,6 +72,35 @@ class _Counting:
         return out
 
 
+class Arrivals:
+    """New sessions said in the intake's log, so whoever runs it sees their site being
+    recorded (it said only refusals: a site owner could not tell it worked): this worker's
+    first new session at once, by id and application, then at most one line a minute saying
+    how many began since the line before (a busy site never floods the log). Ids and
+    application names only."""
+
+    EVERY_S = 60.0
+
+    def __init__(self, clock=time.monotonic) -> None:
+        self.clock = clock
+        self.said_at: float | None = None
+        self.since: dict[str, int] = {}   # application name -> sessions begun, not said yet
+
+    def note(self, app_name: str, session_id: str) -> None:
+        now = self.clock()
+        if self.said_at is None:
+            self.said_at = now
+            log.info("recording: session %s of application %s began (each of its pages is"
+                     " stored as it arrives)", session_id, app_name)
+            return
+        self.since[app_name] = self.since.get(app_name, 0) + 1
+        if now - self.said_at >= self.EVERY_S:
+            n, apps = sum(self.since.values()), sorted(self.since)
+            self.said_at, self.since = now, {}
+            log.info("recording: %d new session%s since the last line (application%s %s)", n,
+                     "" if n == 1 else "s", "" if len(apps) == 1 else "s", ", ".join(apps))
+
+
 class LiveIntake:
     """Stores batches of live events for the applications of one data folder."""
 
@@ -94,6 +123,7 @@ class LiveIntake:
         # the least recently named first
         self._public: "OrderedDict[str, OrderedDict[str, str]]" = OrderedDict()
         self._public_chars = 0
+        self.arrivals = Arrivals()
 
     def maskers(self, app: Application) -> SessionMaskers:
         """The application's maskers, under its own rules if it has some, else the folder's
@@ -120,9 +150,12 @@ class LiveIntake:
         if texts is not None:
             self._resolve_texts(app, batch.session_id, texts)
         touched: list[str] = []
+        begun: list[str] = []   # the sessions this batch begins
 
         def masker_for(sid: str, append_to: OpenSession | None) -> Masker:
             touched.append(sid)
+            if append_to is None:
+                begun.append(sid)
             return self._masker(app, maskers, sid, append_to)
 
         # the context goes to the index: masked like free text under the same rules
@@ -139,6 +172,9 @@ class LiveIntake:
             if texts is not None:
                 self._add_texts(app, batch.session_id, texts.declared)
                 self._add_public(app, texts.public)
+            with self._lock:
+                for sid in begun:
+                    self.arrivals.note(app.name, sid)
             return stored
         except BatchReused as exc:
             raise WireError(Status.CONFLICT, "batch_id_reused", str(exc)) from None

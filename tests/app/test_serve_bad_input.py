@@ -269,3 +269,32 @@ def test_refusals_are_logged_once_a_minute_per_code_with_a_count():
     assert lines == ["refused a request: bad_token (HTTP 401)",
                      "refused a request: bad_token (HTTP 401); 3 more since the last line",
                      "refused a request: payload_too_large (HTTP 413)"]
+
+
+def test_new_sessions_are_said_once_then_at_most_a_line_a_minute():
+    """The intake said only refusals: its first new session is said at once, then at most one
+    line a minute with how many began since (a busy site never floods the log)."""
+    import logging
+
+    from recorder.intake.live import Arrivals
+
+    now = [0.0]
+    a = Arrivals(clock=lambda: now[0])
+    lines = []
+    handler = logging.Handler()
+    handler.emit = lambda rec: lines.append(rec.getMessage())
+    logger = logging.getLogger("recorder.intake.live")
+    logger.addHandler(handler)
+    level = logger.level
+    logger.setLevel(logging.INFO)   # as each worker of `replay serve` sets it (app_from_env)
+    try:
+        for t, app, sid in ((0, "shop", "s1"), (1, "shop", "s2"), (30, "blog", "s3"),
+                            (61, "shop", "s4"), (62, "shop", "s5")):
+            now[0] = t
+            a.note(app, sid)
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+    assert lines == ["recording: session s1 of application shop began (each of its pages is"
+                     " stored as it arrives)",
+                     "recording: 3 new sessions since the last line (applications blog, shop)"]

@@ -73,6 +73,17 @@ def test_one_session_in_every_encoding_listed_with_user_and_url(server):
     got = [e["data"]["payload"]["k"] for e in events if e["type"] == 5]
     assert got == [0, 1, 2, 3, "beacon"]
     assert "PIN 7777" in json.dumps(events)   # the intake's rules (default) keep page text
+    # the log says the site is being recorded (it said only refusals), in the command's words
+    # from any worker (those of --workers 2 printed bare lines), never what a batch held
+    assert post_batch(srv.url, shop[0], "rt_wrong", sent[1])[0] == 401
+    deadline = time.monotonic() + 20
+    while "refused a request: bad_token" not in srv.log() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    said = srv.log().splitlines()
+    assert "replay: recording: session enc of application shop began (each of its pages is" \
+        " stored as it arrives)" in said, said
+    assert "replay: warning: refused a request: bad_token (HTTP 401)" in said, said
+    assert not any("ada" in ln or "bob@" in ln for ln in said)
 
 
 def test_preflight_and_cors_for_an_allowed_origin(server):

@@ -1,0 +1,30 @@
+"""How the program's own log lines read on stderr: `replay: warning: ...` as the commands
+say theirs (`replay: error: ...`), and an informational line as `replay: ...` - the same in
+the command's process and in each worker process `replay serve --workers N` starts (which
+has no handler of its own: logging's last resort printed a bare message there)."""
+from __future__ import annotations
+
+import logging
+import sys
+
+
+class Said(logging.Formatter):
+    """`replay: LEVEL: message`; an informational line without its level."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        if record.levelno == logging.INFO:
+            return f"replay: {record.getMessage()}"
+        return f"replay: {record.levelname.lower()}: {record.getMessage()}"
+
+
+def say_on_stderr(level: int = logging.WARNING) -> None:
+    """Log records of `level` and above on stderr in those words, unless the process has a
+    handler already (a test's, an embedding program's)."""
+    root = logging.getLogger()
+    if not root.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(Said())
+        root.addHandler(handler)
+    for handler in root.handlers:
+        if isinstance(handler.formatter, Said):
+            handler.setLevel(level)
