@@ -36,6 +36,9 @@ class RecordingSource:
     origin: str | None = None   # the file it was read from; None for a stored session
     sessions_in_file: int = 1   # for a file holding several sessions: how many,
     session_number: int = 0     # and which one this is
+    # the name of its application (`info.application` is the id) in the data folder it was
+    # opened from, when known (app.commands._source.open_source looks it up)
+    application_name: str | None = None
 
     def __init__(self) -> None:
         self.damaged: list[int] = []

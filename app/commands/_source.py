@@ -210,11 +210,25 @@ def open_source(spec: str, data: Path, session_number: int = 0, *,
             finally:
                 src.close()
             src = masked
+    if stored and src.info is not None and src.info.application:
+        src.application_name = _application_name(data, src.info.application)
     n = src.sessions_in_file
     if n > 1 and say_sessions:   # say so: the others are easy to miss
         print(f"replay: note: {spec} holds {n} sessions; this is session {session_number}"
               f" ({src.id}) - pick another with --session-number 0..{n - 1}", file=sys.stderr)
     return src
+
+
+def _application_name(data: Path, app_id: str) -> str | None:
+    """An application's name in the data folder (None: unknown, or its file unreadable - the
+    Session tab then shows the id alone, and the Settings page says what is wrong)."""
+    from recorder.intake.apps import AppError
+    from recorder.intake.live import application_names
+
+    try:
+        return application_names(data).get(app_id)
+    except AppError:
+        return None
 
 
 # a moment as the player's clock shows it: m:ss or h:mm:ss, seconds with a fraction if wanted

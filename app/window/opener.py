@@ -122,7 +122,7 @@ class OpenJob(ThreadJob):
         if replayer.ready and not self.cancelled:   # a short recording, indexed whole
             self.progress.emit(f"Building the timeline of {opening.name}…")
             try:
-                done.session = build_session_view(replayer, src.info)
+                done.session = build_session_view(replayer, src.info, src.application_name)
             except BaseException:
                 done.close()
                 raise

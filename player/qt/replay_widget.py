@@ -150,12 +150,14 @@ class ReplayWidget(QWidget):
         self.replayer = replayer if replayer is not None else \
             in_background(lambda: Replayer(source), "replay-open")
         self._info = source.info if isinstance(source, RecordingSource) else None
+        self._app_name = source.application_name if isinstance(source, RecordingSource) \
+            else None
         # only a recording with an id can be linked to (raw events have none)
         self.session_id: str | None = source.id if isinstance(source, RecordingSource) else None
         if session is not None:
             self.session = session
         elif self.replayer.ready:
-            self.session = build_session_view(self.replayer, self._info)
+            self.session = build_session_view(self.replayer, self._info, self._app_name)
         else:
             # a long recording is still being indexed in the background: show its first
             # frame now, fill the timeline and the panes in when the index is complete
@@ -278,7 +280,8 @@ class ReplayWidget(QWidget):
                 def build() -> None:
                     try:
                         with no_gc():   # a full collection here holds the GIL: the UI stalls
-                            self._built = build_session_view(self.replayer, self._info)
+                            self._built = build_session_view(self.replayer, self._info,
+                                                             self._app_name)
                     except Exception as exc:  # noqa: BLE001 - shown by the next poll
                         self._built = exc
                 self._builder = threading.Thread(target=build, name="replay-session-view",

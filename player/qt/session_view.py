@@ -154,8 +154,11 @@ def parse_user_agent(ua: str) -> tuple[str, str, str]:
     return browser, os_name, device
 
 
-def build_session_view(replayer: Any, info: SessionInfo | None = None) -> SessionView:
-    """The panes' rows from the Replayer's timeline index (player.timeline.Timeline)."""
+def build_session_view(replayer: Any, info: SessionInfo | None = None,
+                       application_name: str | None = None) -> SessionView:
+    """The panes' rows from the Replayer's timeline index (player.timeline.Timeline);
+    `application_name`: what the Session tab calls the session's application (its id
+    beside it), when the data folder knows it."""
     tl = replayer.timeline
     sv = SessionView()
     sv.start_ms = int(replayer.start_ms)
@@ -201,7 +204,7 @@ def build_session_view(replayer: Any, info: SessionInfo | None = None) -> Sessio
     sv.density = [max(0, b - a) for a, b in zip(edges, edges[1:])]
     sv.event_times = sorted({m.t for m in sv.markers} | {c[0] for c in sv.clicks}
                             | {r["t"] for r in sv.console} | {r["t"] for r in sv.network})
-    sv.facts = _facts(sv, tl.facts, info)
+    sv.facts = _facts(sv, tl.facts, info, application_name)
     sv.pages = page_urls(tl.navigations, [(v.t, v.url) for v in tl.views])
     return sv
 
@@ -226,7 +229,8 @@ def page_urls(navigations: list[tuple[float, str]], views: list[tuple[float, str
 MARKER_KINDS = frozenset({"click", "rage_click", "dead_click", "error_click", "error", "navigation"})
 
 
-def _facts(sv: SessionView, f: dict, info: SessionInfo | None) -> list[tuple[str, str]]:
+def _facts(sv: SessionView, f: dict, info: SessionInfo | None,
+           application_name: str | None = None) -> list[tuple[str, str]]:
     ua = f.get("user_agent") if isinstance(f.get("user_agent"), str) else ""
     ua_browser, ua_os, ua_device = parse_user_agent(ua) if ua else ("", "", "")
     # a stored session's owner is its index row's (what the recording names was read into
@@ -239,7 +243,9 @@ def _facts(sv: SessionView, f: dict, info: SessionInfo | None) -> list[tuple[str
     rows = [
         ("User", " · ".join(str(x) for x in (uname, email, uid and f"id {uid}") if x) or "anonymous"),
         ("Session", str((info and info.id) or "—")),
-        ("Application", str((info and info.application) or "—")),
+        # by its name, as the sessions list shows it (its id told nothing: app_62bd…)
+        ("Application", f"{application_name} ({info.application})" if application_name and info
+         and info.application else str((info and info.application) or "—")),
         ("Device", _label(f.get("device"), "type", "name", "model") or ua_device or "—"),
         ("Browser", _label(f.get("browser"), "name", "version") or ua_browser or "—"),
         ("OS", _label(f.get("os"), "name", "version") or ua_os or "—"),

@@ -130,6 +130,20 @@ def test_sessions_of_an_application_by_its_name_or_id(tmp_path):
     assert replay_cli(other, "import", fixture, "--app", "legacy").returncode == 0
     rows = json.loads(replay_cli(other, "sessions", "--app", "legacy", "--json").stdout)
     assert [r["application"] for r in rows] == ["legacy"]
+    # the player's Session tab names the application as the list does (it showed app_62bd…)
+    from app.commands._source import open_source
+    from player.qt.session_view import build_session_view
+    from player.replayer import Replayer
+    (shop_row,) = json.loads(replay_cli(data, "sessions", "--json").stdout)
+    for folder, sid, shown in ((data, shop_row["id"], f"shop ({app_id})"),
+                               (other, rows[0]["id"], "legacy")):
+        src = open_source(sid, folder)
+        try:
+            facts = dict(build_session_view(Replayer(src), src.info,
+                                            src.application_name).facts)
+        finally:
+            src.close()
+        assert facts["Application"] == shown, facts
 
 
 def test_an_unreadable_applications_file_is_said_in_one_line(tmp_path):
