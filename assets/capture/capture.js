@@ -1048,6 +1048,14 @@
           any = false;
           for (k in out) { any = true; break; }
         }
+        // a link made a stylesheet (`rel=preload` turned `stylesheet` by its onload, the
+        // common way to load CSS without blocking) or pointed at another one: its sheet's
+        // text follows as `_cssText` when it has loaded (R.awaitSheet), or now if it has
+        if (tag === "link" && ("rel" in out || "href" in out) && /stylesheet/i.test(el.rel || "")) {
+          var sheetCss = !("href" in out) && el.sheet ? sheetText(el.sheet) : null;
+          if (sheetCss === null) self.awaitSheet(el);
+          else if ((sheetCss = maskAttr(P, tag, el, "_cssText", sheetCss, lvl)) !== DROP) out._cssText = sheetCss;
+        }
       }
       if (any) attrOut.push({id: id, attributes: out});
     });

@@ -60,25 +60,31 @@ class _LateStyle(QuietHandler):
     def do_GET(self):  # noqa: N802 (http.server)
         if self.path.split("?")[0].endswith("/late-style.css"):
             time.sleep(LATE_CSS_S)
-        super().do_GET()
+        try:
+            super().do_GET()
+        except (BrokenPipeError, ConnectionResetError):
+            pass   # the browser let a request go (the page closed first)
 
 
 LATE_CSS_S = 1.5
 
 
-def test_a_stylesheet_that_loads_after_the_snapshot_follows_it(qapp):
+@pytest.mark.parametrize("page", ["late-style.html", "late-style-preload.html"])
+def test_a_stylesheet_that_loads_after_the_snapshot_follows_it(qapp, page):
     """The install snippet sits in <head> above the page's stylesheet: capture.js recorded
     the <link> before its sheet loaded, never sent the CSS, and the page replayed unstyled
     (a site owner's tryout, 7 page views of 50). The sheet's text follows the snapshot as the
-    link's `_cssText`, as rrweb's recorder sends it, and the replay is styled."""
+    link's `_cssText`, as rrweb's recorder sends it, and the replay is styled - a link
+    preloaded and made a stylesheet by its onload too."""
     with PageServer(PAGES, handler=_LateStyle) as site:
-        rec = record_page(site.url("late-style.html"), [
-            WaitFor(".banner"), Wait(500),   # (the page's load waited for the sheet)
+        rec = record_page(site.url(page), [
+            WaitFor("link[rel=stylesheet]", visible=False), Wait(500),   # (the sheet: loaded)
             CaptureDom("styled"),
         ], recorder="capture")
     events = rec.events
     (snap,) = [e for e in events if e["type"] == 2]
-    link = _find_tag(snap["data"]["node"], "link", "stylesheet")
+    link = _find_tag(snap["data"]["node"], "link", "stylesheet" if page == "late-style.html"
+                     else "preload")
     assert "_cssText" not in link["attributes"], "the sheet was there at the snapshot"
     later = [a["attributes"]["_cssText"] for e in events if e["type"] == 3
              and e["data"]["source"] == 0 for a in e["data"]["attributes"]
