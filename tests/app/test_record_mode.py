@@ -566,7 +566,7 @@ def test_the_console_of_a_pages_first_scripts_is_recorded(qtbot, record_page, sh
         s = read(list(src.events()))
     lines = [(c.level, c.message) for c in s.console]
     assert [m for _, m in lines if m[:2] in ("A:", "B:", "C:", "D:")] == [
-        "A: head script", 'B: a warning {"n": 1}', lines[2][1], "D: after load"], lines
+        "A: head script", 'B: a warning {"n":1}', lines[2][1], "D: after load"], lines
     assert lines[2][1].startswith("C: failed on load Error: disk full")
     assert any("Uncaught ReferenceError: notDefinedOnLoad" in m for _, m in lines), lines
     errors = {e.message: sorted(e.reported_by) for e in s.errors}
