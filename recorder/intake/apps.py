@@ -69,7 +69,10 @@ class Application(msgspec.Struct, frozen=True, kw_only=True):
         except AppError:       # "null" (a sandboxed frame, a file:// page...): none of ours
             return False
         stored = {_stored(o) for o in self.origins}
-        return sent in stored or any(_subdomain_of(sent, o) for o in stored if WILD in o)
+        # a wildcard only as it is valid now: an old `https://*.com`, stored as written
+        # before wildcards meant anything, allows no page
+        return sent in stored or any(_subdomain_of(sent, o) for o in stored
+                                     if WILD in o and _valid(o))
 
 
 WILD = "://*."   # https://*.example.com: any subdomain of example.com, at any depth
@@ -95,7 +98,7 @@ def normalize_origin(url: str) -> str:
     wild = authority.startswith("*.")
     hp = _HOST_PORT.match(authority[2:] if wild else authority) if m else None
     if not hp or "*" in hp.group(1) or (wild and (hp.group(1).startswith("[")
-                                                   or "." not in hp.group(1).strip("."))):
+                                                   or _public_suffix(hp.group(1)))):
         raise AppError(f"origin {url!r} is not scheme://host[:port] (for example"
                        " https://shop.example.com), https://*.example.com for its subdomains,"
                        " or * for any origin")
@@ -107,6 +110,21 @@ def normalize_origin(url: str) -> str:
     if port is None or int(port) == DEFAULT_PORTS[scheme]:
         return f"{scheme}://{host}"
     return f"{scheme}://{host}:{int(port)}"
+
+
+# second levels under which countries register domains (example.co.uk, example.com.au): a
+# wildcard over one of them (`*.co.uk`) would allow every site of the country's companies
+_COUNTRY_SECOND_LEVELS = frozenset({"ac", "co", "com", "edu", "gob", "go", "gov", "mil",
+                                    "ne", "net", "nic", "or", "org"})
+
+
+def _public_suffix(domain: str) -> bool:
+    """Whether a wildcard's `domain` is one anybody registers under (com, co.uk): then it
+    names no site of one owner. A short list, not the Public Suffix List: a country's own
+    second levels beyond these (`*.nhs.uk`) are accepted."""
+    labels = domain.strip(".").lower().split(".")
+    return len(labels) < 2 or (len(labels) == 2 and len(labels[1]) == 2
+                               and labels[0] in _COUNTRY_SECOND_LEVELS)
 
 
 def _subdomain_of(sent: str, wild: str) -> bool:
@@ -133,6 +151,14 @@ def _ascii_host(url: str, host: str) -> str:
     except (UnicodeError, ValueError) as exc:
         raise AppError(f"origin {url!r}: its host cannot be written as a browser sends it"
                        f" ({exc}) - give it in punycode (xn--...)") from None
+
+
+def _valid(origin: str) -> bool:
+    try:
+        normalize_origin(origin)
+    except AppError:
+        return False
+    return True
 
 
 def _stored(origin: str) -> str:
@@ -248,12 +274,14 @@ class Applications:
         """Add and remove origins of an application (checked all first: a bad one changes
         nothing); the intake sees the change on the next request."""
         added = [normalize_origin(o) for o in add]
-        removed = [normalize_origin(o) for o in remove]
         with self._lock:
             self.db.execute("BEGIN IMMEDIATE")   # read-modify-write: no other writer between
             try:
                 app = self._get(name_or_id)
                 stored = [_stored(o) for o in app.origins]   # as they are compared now
+                # one stored as written that is no origin now goes as it was written
+                removed = [o if o in stored and not _valid(o) else normalize_origin(o)
+                           for o in remove]
                 missing = [o for o in removed if o not in stored]
                 if missing:
                     raise AppError(f"application {app.name} has no origin {missing[0]} - its"

@@ -205,11 +205,23 @@ def test_a_wildcard_origin_allows_every_subdomain_and_nothing_else(tmp_path):
             assert not app.allows_origin(sent), sent
     finally:
         apps.close()
-    for bad in ("https://*", "https://a.*.example.com", "https://*example.com", "https://*.com"):
+    for bad in ("https://*", "https://a.*.example.com", "https://*example.com", "https://*.com",
+                "https://*.co.uk"):   # what anybody registers under: no one owner's sites
         proc = replay_cli(data, "app", "origins", "site", "--add", bad)
         assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
         (line,) = proc.stderr.strip().splitlines()
         assert repr(bad) in line and "https://*.example.com for its subdomains" in line, line
+    # stored as written before a star meant anything: it allows no page, and can be removed
+    import json as _json
+    apps = Applications(data)
+    try:
+        apps.db.execute("UPDATE applications SET origins=? WHERE name='site'",
+                        (_json.dumps(["https://*.com", "https://*.example.com"]),))
+        assert not apps.get("site").allows_origin("https://evil.com")
+        assert apps.change_origins("site", remove=["https://*.com"]).origins == (
+            "https://*.example.com",)
+    finally:
+        apps.close()
 
 
 def test_an_origin_stored_before_normalising_still_matches_and_null_is_refused(tmp_path):
