@@ -848,7 +848,7 @@ class LocalStore(Store):
                 files = self.index.delete_session(sid, dicts)
                 for dict_id in dicts:
                     self._dicts.pop(dict_id, None)
-                self._retire(files)
+                left = self._retire(files)
             aside = self.root / UNREFERENCED_DIR / _PendingWrite.session_dir(sid)
             set_aside = [p for p in aside.rglob("*") if p.is_file()] if aside.is_dir() else []
             if set_aside:
@@ -857,7 +857,7 @@ class LocalStore(Store):
             cleared = self.forget_deleted(before=False)
             old_indexes = self.erase_set_aside_indexes()
         return Erased(sid, len(files) - len(dicts), len(set_aside), cleared, len(dicts),
-                      old_indexes)
+                      old_indexes, len(left))
 
     def set_aside_indexes(self) -> list[Path]:
         """The damaged index files `repair` set aside (with their logs)."""
@@ -1075,21 +1075,29 @@ class LocalStore(Store):
                          nbytes=nbytes, segment_count=len(segs))
         return SessionRow(info=info, digest=p.digest, live=live, segments=segs, facts=f)
 
-    def _retire(self, files: list[str]) -> None:
-        """Delete files a committed transaction listed in `retired`, then forget them."""
-        if files:
-            self._remove_files(files)
-            self.index.drop_retired(files)
+    def _retire(self, files: list[str]) -> list[str]:
+        """Delete files a committed transaction listed in `retired`, then forget them - all
+        but those that could not be deleted (returned): they stay listed, so the next open
+        deletes them (`_recover`) instead of taking them for a lost index's files and giving
+        their session back. An erased session whose folder refused a delete came back."""
+        if not files:
+            return []
+        left = self._remove_files(files)
+        kept = set(left)
+        self.index.drop_retired([f for f in files if f not in kept])
+        return left
 
-    def _remove_files(self, files: Iterable[str]) -> None:
-        parents = set()
+    def _remove_files(self, files: Iterable[str]) -> list[str]:
+        """Delete segment files (and their temp files); the ones that could not be."""
+        parents, left = set(), []
         for rel in files:
             path = self.root / rel
-            for p in (path, path.with_name(path.name + TMP_SUFFIX)):
-                _unlink(p)
+            if not all([_unlink(p) for p in (path, path.with_name(path.name + TMP_SUFFIX))]):
+                left.append(rel)
             parents.add(path.parent)
         for d in parents:
             _remove_empty_dirs(d, self.root / SEGMENTS_DIR)
+        return left
 
     # --- crash recovery and repair ----------------------------------------------------
     def _recover(self) -> None:
@@ -1111,13 +1119,14 @@ class LocalStore(Store):
         finished, unfinished = self._scan()
         if not finished and not unfinished:
             return
-        known = set(self.index.segment_files()) | protected
+        # (a file listed as retired is known: a delete it refused, never a lost index's file)
+        known = set(self.index.segment_files()) | protected | set(self.index.retired())
         torn = [f for f in unfinished if f not in known]
         unknown = [f for f in finished if f not in known]
         if torn or unknown:
             # a file written after we listed `known` belongs to a writer that registered
             # it in `pending` first - look again
-            known = set(self.index.segment_files()) | \
+            known = set(self.index.segment_files()) | set(self.index.retired()) | \
                 {f for _, _, _, fs in self.index.pending() for f in fs}
             torn = [f for f in torn if f not in known]
             unknown = [f for f in unknown if f not in known]
@@ -1137,6 +1146,7 @@ class LocalStore(Store):
         rebuilt is included in the report."""
         with self._write_lock:
             writing = {f for _, _, _, fs in self.index.pending() for f in fs}  # not ours
+            writing |= set(self.index.retired())   # erased: to delete, never to give back
             report = self._rebuild([f for f in self._scan()[0] if f not in writing], progress,
                                    everything=True)
             report.merge(self.recovered)
@@ -1684,6 +1694,7 @@ class Erased(msgspec.Struct, frozen=True):
     scrubbed: bool          # the index's log was emptied too (False: another program held it)
     dictionaries: int = 0   # trained dictionaries that held its text
     old_indexes: int = 0    # damaged index copies `repair` had set aside (they held its rows)
+    left: int = 0           # its files the folder refused to delete: deleted at the next open
 
 
 class _Counted:
@@ -1919,13 +1930,16 @@ def _atomic_write(path: Path, blob: bytes) -> None:
     os.replace(tmp, path)
 
 
-def _unlink(p: Path) -> None:
+def _unlink(p: Path) -> bool:
+    """Delete `p`; False if it is still there (said as a warning)."""
     try:
         p.unlink()
     except FileNotFoundError:
         pass
-    except OSError as exc:  # pragma: no cover - e.g. Windows file in use
-        log.warning("could not delete %s: %s", p, exc)
+    except OSError as exc:  # a read-only or immutable folder, a file in use (Windows)
+        log.warning("could not delete %s: %s", p, exc.strerror or type(exc).__name__)
+        return False
+    return True
 
 
 def _fsync_dir(d: Path) -> None:

@@ -136,7 +136,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps([{"session": e.session_id, "segment_files": e.segment_files,
                            "set_aside_files": e.set_aside, "dictionaries": e.dictionaries,
-                           "damaged_index_files": e.old_indexes}
+                           "damaged_index_files": e.old_indexes, "files_left": e.left}
                           for e in erased], indent=1))
     files = sum(e.segment_files + e.set_aside for e in erased)
     dicts = sum(e.dictionaries for e in erased)
@@ -148,6 +148,12 @@ def run(args: argparse.Namespace) -> int:
           + (f", {dicts:,} trained compression dictionar{'y' if dicts == 1 else 'ies'} that"
              " learnt from them (the other sessions that used one were rewritten without it)"
              if dicts else ""), file=sys.stderr)
+    left = sum(e.left for e in erased)
+    if left:   # (each file was named above, as the store warned)
+        print(f"replay: warning: {count(left, 'segment file')} of the erased sessions could not"
+              " be deleted (the folder refused): they are no longer listed and are deleted"
+              " the next time replay opens the data folder - fix its permissions, then run"
+              " `replay sessions`", file=sys.stderr)
     if not scrubbed:
         print("replay: note: another program (replay serve, the app) has the data folder"
               " open, so the index's log may keep pages of the erased rows until it closes",

@@ -14,13 +14,13 @@ from .jobs import ThreadJob
 
 
 class EraseJob(ThreadJob):
-    """Erase `session_ids` in order. Emits `progress(done, total)` after each, `failed(line)`
-    for one that could not be (said in the window; the others go on), then `finished(job)`;
-    `erased` lists the ids gone (a session erased meanwhile by `replay delete` counts as
-    gone), `unscrubbed` how many left the index's log to be cleared once other programs
+    """Erase `session_ids` in order. Emits `progress(done, total)` after each, then
+    `finished(job)`; `erased` lists the ids gone (a session erased meanwhile by `replay
+    delete` counts as gone), `failures` what could not be, one line each (the others go on;
+    the window says them once, at the end - a box each stacked hundreds on a read-only
+    disk), `unscrubbed` how many left the index's log to be cleared once other programs
     close it."""
     progress = Signal(int, int)
-    failed = Signal(str)
     finished = Signal(object)
 
     thread_name = "replay-erase"
@@ -30,6 +30,7 @@ class EraseJob(ThreadJob):
         self.data_dir = Path(data_dir)
         self.session_ids = list(session_ids)
         self.erased: list[str] = []
+        self.failures: list[str] = []
         self.unscrubbed = 0
 
     def _run(self) -> None:
@@ -39,19 +40,32 @@ class EraseJob(ThreadJob):
                     if self.cancelled:
                         break
                     try:
-                        if not store.delete_session(sid).scrubbed:
+                        erased = store.delete_session(sid)
+                        if not erased.scrubbed:
                             self.unscrubbed += 1
+                        if erased.left:   # gone from the index; its files at the next open
+                            self.failures.append(
+                                f"{erased.left:,} file(s) of session {sid} could not be deleted"
+                                " (the folder refused): they are deleted the next time the data"
+                                " folder is opened - check its permissions")
                     except KeyError:   # gone already (a `replay delete` meanwhile)
                         pass
                     except Exception as exc:  # noqa: BLE001 - said in the window, never a crash
-                        self.failed.emit(" ".join(f"session {sid} was not erased: {exc}"
-                                                  .split()))
+                        self.failures.append(" ".join(f"session {sid} was not erased: {exc}"
+                                                      .split()))
                         continue
                     self.erased.append(sid)
                     self.progress.emit(len(self.erased), len(self.session_ids))
         except Exception as exc:  # noqa: BLE001 - the store could not be opened
-            self.failed.emit(" ".join(f"nothing was erased: {exc}".split()))
+            self.failures.append(" ".join(f"nothing was erased: {exc}".split()))
         self.finished.emit(self)
+
+    def problem(self) -> str | None:
+        """The failures in one line (the first, and how many more), or None."""
+        if not self.failures:
+            return None
+        more = len(self.failures) - 1
+        return self.failures[0] + (f" (and {more:,} more like it)" if more > 0 else "")
 
     def summary(self) -> str:
         """What was done, for the status bar."""

@@ -496,9 +496,12 @@ class MainWindow(QMainWindow):
         def ended(_job) -> None:
             dlg.end()
             self.erase_jobs.remove(job)
+            if self.store is None:   # the window closed meanwhile (it waited for the job)
+                return
             self.reload_sessions()   # (their thumbnails go in the sweep: no session, no picture)
             self.statusBar().showMessage(job.summary(), 10000)
-        job.failed.connect(self.report)
+            if job.problem() is not None:
+                self.report(job.problem())
         job.finished.connect(ended)
         job.start()
         return job

@@ -303,12 +303,19 @@ class SessionBrowser(QWidget):
 
     def refresh(self, *_args) -> None:
         t0 = time.perf_counter()
-        current, selected = self.current_session(), self.selected_sessions()
+        current = self.current_session()
+        picked = sorted({ix.row() for ix in self.table.selectionModel().selectedRows()
+                         if ix.row() < len(self.model.rows)})
+        picked_ids = [self.model.rows[r].id for r in picked]
         rows = self.catalog.filter(self.query())
         self.model.set_rows(rows)
         if current is not None and (i := self.model.row_of(current)) is not None:
-            self.table.selectRow(i)
-        self._select_also(selected)   # the rows picked still listed stay picked
+            if not picked_ids or current in picked_ids:
+                self.table.selectRow(i)
+            else:   # the current row un-picked (Ctrl+click) stays so: Delete must not erase it
+                self.table.selectionModel().setCurrentIndex(
+                    self.model.index(i, 0), QItemSelectionModel.SelectionFlag.NoUpdate)
+        self._select_also(picked_ids)   # the rows picked still listed stay picked
         self.last_filter_ms = (time.perf_counter() - t0) * 1000
         total = len(self.catalog.rows)
         shown = len(rows)

@@ -77,6 +77,33 @@ def test_a_users_sessions_are_erased_to_the_last_byte(data):
     assert len(list((root / THUMBNAILS_DIR).iterdir())) == 1
 
 
+def test_files_a_folder_refuses_to_delete_never_bring_the_session_back(data):
+    """A segment the folder would not let go (read-only, immutable) was logged and forgotten:
+    the next `replay` took it for a lost index's file and listed the erased session again.
+    It stays listed for deletion: said once, never listed, deleted once the folder allows -
+    `repair` does not give it back either."""
+    root, ids = data
+    if os.geteuid() != 0:
+        pytest.skip("needs chattr +i (root)")
+    with Store.open(root) as store:
+        (folder,) = {(root / s.file).parent for s in store.index.segments(ids["adam"])}
+    if subprocess.run(["chattr", "+i", str(folder)], capture_output=True).returncode:
+        pytest.skip("chattr +i is not allowed here")
+    try:
+        p = _replay("delete", ids["adam"], "--yes", data=root)
+        assert p.returncode == 0, p.stderr
+        assert "1 segment file of the erased sessions could not be deleted (the folder" \
+            " refused)" in p.stderr, p.stderr
+        for argv in (("sessions", "--json"), ("repair",), ("sessions", "--json")):
+            p = _replay(*argv, data=root)
+            assert ids["adam"] not in p.stdout, (argv, p.stdout)
+    finally:
+        subprocess.run(["chattr", "-i", str(folder)], check=True)
+    assert ids["adam"] not in _replay("sessions", "--json", data=root).stdout
+    assert not folder.exists()
+    assert ADAM["email"].encode() not in _all_bytes(root)
+
+
 def _damage_and_repair(root: Path) -> list[Path]:
     """The index damaged and `replay repair` run: the damaged copy it sets aside."""
     with open(root / "index.sqlite3", "r+b") as f:
