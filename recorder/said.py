@@ -14,7 +14,10 @@ class Said(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         if record.levelno == logging.INFO:
             return f"replay: {record.getMessage()}"
-        return f"replay: {record.levelname.lower()}: {record.getMessage()}"
+        said = f"replay: {record.levelname.lower()}: {record.getMessage()}"
+        if record.exc_info:   # log.exception: what failed where, for whoever reports it
+            said += "\n" + self.formatException(record.exc_info)
+        return said
 
 
 def say_on_stderr(level: int = logging.WARNING) -> None:

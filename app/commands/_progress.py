@@ -57,6 +57,7 @@ class _Percent(ProgressColumn):
 DESCRIPTION_MAX = 36   # characters of a stage's words a bar line keeps (80 columns hold it all)
 HEARTBEAT_S = 10.0     # seconds between plain progress lines where stderr is not a terminal
 HEARTBEAT_ENV = "REPLAY_PROGRESS_EVERY"
+HEARTBEAT_MAX_S = 86_400   # a day: Event.wait overflows past ~1e9 s (the line thread died)
 
 
 class _Progress(Progress):
@@ -112,9 +113,9 @@ def heartbeat_every() -> float | None:
         every = float(said)
     except ValueError:
         every = -1.0
-    if not every >= 0 or every == float("inf"):
-        raise UserError(f"{HEARTBEAT_ENV}={said} is not a number of seconds - give one (0:"
-                        " no progress lines), or unset it")
+    if not 0 <= every <= HEARTBEAT_MAX_S:
+        raise UserError(f"{HEARTBEAT_ENV}={said} is not a number of seconds from 0 to"
+                        f" {HEARTBEAT_MAX_S:,} - give one (0: no progress lines), or unset it")
     return every or None
 
 

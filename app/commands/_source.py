@@ -295,7 +295,9 @@ def resolve_moment(at: Moment, duration_ms: float, damaged: int = 0,
     which can shorten it). `link`: the moment came as the `t=` of this replay:// link
     (`replay open`), which is named instead. `bug_ms`: the moment of the recording's bug
     report (`bug_moment`), which `bug` names; `bug-5s` before the session's start is its
-    start (a clip "from 5 s before the bug" of a bug 3 s in), `bug+5s` past its end its end."""
+    start (a clip "from 5 s before the bug" of a bug 3 s in), `bug+5s` past its end its end -
+    and a bug past what decodes of a damaged recording is its end, said (as `replay play`
+    opens it)."""
     from player.qt.session_view import fmt_ms
 
     if isinstance(at, BugMoment):
@@ -303,8 +305,12 @@ def resolve_moment(at: Moment, duration_ms: float, damaged: int = 0,
             raise UserError(f"{flag} bug: this recording carries no bug report with a moment"
                             " (a bundle from `replay record`, or `replay export --format replay"
                             " --at T`, does) - give a moment: 62s, 1:02 or 'end'")
-        at = bug_ms if not at.offset_ms else min(max(0.0, bug_ms + at.offset_ms),
-                                                 float(duration_ms))
+        if bug_ms > duration_ms:
+            print(f"replay: note: the bug's moment ({bug_ms / 1000:.1f} s) is past what decodes"
+                  f" of the session ({duration_ms / 1000:.1f} s"
+                  + (f": {count(damaged, 'damaged segment')}" if damaged else "")
+                  + f"); {flag} bug is its end", file=sys.stderr)
+        at = min(max(0.0, bug_ms + at.offset_ms), float(duration_ms))
     if at == "end":
         return float(duration_ms)
     # in milliseconds and on the player's clock: a person may have given either
@@ -363,13 +369,15 @@ def check_output(out: Path, example: str, reading: str | Path | None = None) -> 
     if not out.parent.is_dir():
         raise UserError(f"the folder {out.parent} does not exist - create it, or give another"
                         " -o path")
-    # Writing goes through a file beside the output (FILE.tmp, renamed): try making one now.
-    # A clip found a folder it may not write to only after painting every frame (40 s of the
-    # demo), and a text export named its FILE.tmp. Permission bits alone cannot tell - root
-    # passes them, and a read-only mount or a pseudo file system still refuses.
+    # Writing makes a file in the folder (FILE.tmp, renamed): try making one now. A clip
+    # found a folder it may not write to only after painting every frame (40 s of the demo),
+    # and a text export named its FILE.tmp. Permission bits alone cannot tell - root passes
+    # them, and a read-only mount or a pseudo file system still refuses. An output that is
+    # there and writable (a file, /dev/stdout) is written as it is: no probe.
+    if out.exists() and os.access(out, os.W_OK):
+        return
     try:
-        with tempfile.NamedTemporaryFile(dir=out.parent, prefix=f".{out.name}.",
-                                         suffix=".probe"):
+        with tempfile.NamedTemporaryFile(dir=out.parent, prefix=".replay-", suffix=".probe"):
             pass
     except OSError as exc:
         raise UserError(f"{out} cannot be written: the folder {out.parent} refuses new files"

@@ -388,8 +388,9 @@ class ReplayWidget(QWidget):
         old.deleteLater()
         self.panes_to(self.controller.time)
         # its labels now carry counts ("Network 113"): wider than the reading pane's, they
-        # were cut off behind the bar's scroll buttons until the window was resized
-        self._split()
+        # were cut off behind the bar's scroll buttons until the window was resized (the
+        # pane stays on its side: by now the recording may be at a resize)
+        self._split(keep_side=self._side_decided)
 
     def panes_to(self, t: int) -> None:
         """The dev-tools rows, and a bug report's steps, as of `t` ms."""

@@ -39,7 +39,9 @@ class StepsPane(QWidget):
         self.at_ms: float | None = None
         self.count = 0   # steps shown
         self._times: list[float] = []   # each step's moment, in order
-        self.current = -1   # the last step at or before the replay's moment (set_time)
+        # the last step at or before the replay's moment (set_time; -1: before the first),
+        # None while the list was never told the time
+        self.current: int | None = None
         self.summary = QLabel(self, wordWrap=True)
         self.summary.setTextFormat(Qt.TextFormat.RichText)
         self.summary.setContentsMargins(6, 6, 6, 6)
@@ -93,7 +95,7 @@ class StepsPane(QWidget):
         self.label.setText(f"Steps ({len(found)})" if found else "Steps")
         self.list.clear()
         self._times = [s.t for s in found]
-        self.current = -1
+        self.current = None
         if not found:
             if self.empty_hint:
                 hint = QListWidgetItem(self.empty_hint)
@@ -132,7 +134,7 @@ class StepsPane(QWidget):
         self._current_in_view()   # a shorter pane (the window, the player trimmed) keeps it
 
     def _current_in_view(self) -> None:
-        if 0 <= self.current < self.list.count():
+        if self.current is not None and 0 <= self.current < self.list.count():
             self.list.scrollToItem(self.list.item(self.current),
                                    QAbstractItemView.ScrollHint.PositionAtCenter)
 

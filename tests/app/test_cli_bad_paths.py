@@ -148,6 +148,18 @@ def test_an_output_folder_that_refuses_files_is_found_before_any_work(tmp_path, 
     assert not list(closed_folder.iterdir())
 
 
+def test_outputs_the_probe_must_not_refuse(tmp_path, capsys, demo_file):
+    """The folder probe refused what worked before (a review): a file name near the file
+    system's limit (the probe's own name was longer) and an output that is there to write
+    (/dev/stdout)."""
+    long = tmp_path / ("a" * 240 + ".har")   # 244 bytes: FILE.tmp is 248, under 255
+    code, _, err = run(capsys, "--data", tmp_path / "d", "export", demo_file, "-o", long)
+    assert code == 0 and long.is_file(), err
+    code, out, err = run(capsys, "--data", tmp_path / "d", "snapshot", demo_file, "--at", "100",
+                         "-o", "/dev/stdout")
+    assert code == 0 and "Traceback" not in err, err
+
+
 def test_an_output_that_is_the_recording_read_is_refused(tmp_path, capsys, demo_file):
     """`-o` naming the file being read (by another path too) would destroy it: refused in
     one line, the file as it was."""
@@ -202,9 +214,16 @@ def test_at_bug_is_the_bug_reports_moment_moved_by_an_offset_kept_in_the_session
     with pytest.raises(UserError, match=r"^--from bug: this recording carries no bug report"
                                         r" with a moment .* - give a moment: 62s, 1:02 or 'end'$"):
         resolve_moment(BugMoment(-5000.0), 81080.0, flag="--from")
-    # the bug itself past what decodes (damaged segments) is said, not moved
-    with pytest.raises(UserError, match=r"after the session ends .*1 damaged segment"):
-        resolve_moment(BugMoment(), 20000.0, 1, bug_ms=30500.0)
+
+def test_a_bug_past_what_decodes_is_the_end_said_whatever_its_offset(capsys):
+    """`--at bug` was refused past a damaged recording's end while `bug-1ms` was silently
+    moved there (a review): both are the end, said once, as `replay play` opens it."""
+    from app.commands._source import BugMoment
+    for offset in (0.0, -1.0, 1.0):
+        assert resolve_moment(BugMoment(offset), 20000.0, 1, bug_ms=30500.0) == 20000.0
+        (line,) = capsys.readouterr().err.splitlines()
+        assert line == ("replay: note: the bug's moment (30.5 s) is past what decodes of the"
+                        " session (20.0 s: 1 damaged segment); --at bug is its end"), line
 
 
 def test_screenshot_takes_at_end_and_says_whole_milliseconds(tmp_path, fixtures_dir):

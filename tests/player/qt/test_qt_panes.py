@@ -379,3 +379,24 @@ def test_a_narrow_errors_tab_keeps_room_for_the_message(qtbot):
     assert hidden_at[900] == set()
     assert "Last seen" in hidden_at[MIN_WIDTH] and {"Time", "Message", "Count"}.isdisjoint(hidden_at[MIN_WIDTH])
     assert hidden_at[470] <= hidden_at[MIN_WIDTH]
+
+
+def test_the_steps_follow_the_clock_from_before_the_first(qapp):
+    """Before the first step nothing is done yet: every step is greyed - "never told the
+    time" (record mode's live list, every step alike) and "before the first" were one state,
+    so a player opened at 0:00 showed its steps as done (a review)."""
+    from player.qt.steps_pane import LATER_COLOR, StepsPane
+    from recorder.steps import Step, StepKind
+
+    pane = StepsPane()
+    pane.show_steps([Step(1000, StepKind.CLICK, "Save", "#save"),
+                     Step(2000, StepKind.CLICK, "Send", "#send")], follow=False)
+    items = [pane.list.item(i) for i in range(pane.list.count())]
+    assert not any(it.foreground().color() == LATER_COLOR for it in items)   # untimed
+    for t, done in ((0, -1), (1500, 0), (2500, 1), (0, -1)):
+        pane.set_time(t)
+        assert pane.current == done
+        assert [it.foreground().color() == LATER_COLOR for it in items] == [
+            i > done for i in range(len(items))], t
+        assert [it.font().bold() for it in items] == [i == done for i in range(len(items))]
+    pane.deleteLater()

@@ -1,0 +1,40 @@
+"""The program's log lines on stderr (recorder/said.py): the commands' words, and an
+exception's traceback kept (the formatter dropped it: an intake's `log.exception` said one
+line and nothing of where it failed)."""
+from __future__ import annotations
+
+import io
+import logging
+
+from recorder.said import Said
+
+
+def _said(emit) -> str:
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(Said())
+    logger = logging.getLogger("test.said")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    try:
+        emit(logger)
+    finally:
+        logger.removeHandler(handler)
+    return stream.getvalue()
+
+
+def test_levels_read_as_the_commands_say_theirs():
+    assert _said(lambda log: log.info("intake on %s", "x")) == "replay: intake on x\n"
+    assert _said(lambda log: log.warning("refused")) == "replay: warning: refused\n"
+
+
+def test_an_exception_keeps_its_traceback():
+    def boom(log):
+        try:
+            {}["missing"]
+        except KeyError:
+            log.exception("a batch failed")
+    out = _said(boom)
+    assert out.startswith("replay: error: a batch failed\nTraceback (most recent call last):")
+    assert "KeyError: 'missing'" in out
