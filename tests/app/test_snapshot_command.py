@@ -74,7 +74,7 @@ def test_a_moment_is_given_as_the_players_clock_shows_it_or_in_seconds(tmp_path,
         main(["--data", str(tmp_path / "data"), "snapshot", rec, "--at", "1:75", "-o", "-"])
     err = capsys.readouterr().err.strip().splitlines()
     assert e.value.code == 2 and "'1:75' is not a moment: give milliseconds (62000), seconds" \
-        " (62s), the player's clock (1:02) or 'end'" in err[-1]
+        " (62s), the player's clock (1:02), 'end' or 'bug'" in err[-1]
     # a bare fraction: 62.5 ms was read where 62.5 s was meant (a QA tryout)
     with pytest.raises(SystemExit) as e:
         main(["--data", str(tmp_path / "data"), "snapshot", rec, "--at", "50.5", "-o", "-"])

@@ -167,7 +167,7 @@ def test_bad_video_exports_say_one_line_and_write_nothing(tmp_path):
         (["-o", str(tmp_path / "odd.mp4"), "--size", "641x400"],
          "--size 641x400 has an odd side: mp4 video needs even width and height - e.g. 640x400"),
         (["-o", str(tmp_path / "nowhere" / "x.webm")], "does not exist"),
-        (["-o", "/proc/clip.mp4", "--to", "1000"], "/proc/clip.mp4 could not be written"),
+        (["-o", "/proc/clip.mp4", "--to", "1000"], "/proc/clip.mp4 cannot be written: the folder /proc refuses new files"),
         (["-o", str(tmp_path / "bug.avi")], "export does not write .avi files"),
         (["-o", str(tmp_path / "x.webm"), "--title", "t"], "--title is for --format replay"),
         # an empty title wrote a bundle "with its bug report" holding none (a QA tryout)
