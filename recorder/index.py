@@ -160,6 +160,11 @@ class SessionInfo(msgspec.Struct, kw_only=True):
     segment_count: int
     context: dict[str, Any] | None = None
 
+    @property
+    def who(self) -> str | None:
+        """The session's owner as lists name them: their email, else name, else id."""
+        return self.user_email or self.user_name or self.user_id
+
 
 class OpenSessionInfo(SessionInfo, kw_only=True):
     """A session's row with what an append continues from, carried in the row so that a

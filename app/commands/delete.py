@@ -88,7 +88,7 @@ def _containing_hint(store, args: argparse.Namespace) -> str:
 
 
 def _line(s: SessionInfo) -> str:
-    who = s.user_email or s.user_name or s.user_id or "no user"
+    who = s.who or "no user"
     return f"{s.id}\t{when_text(s.start_ms)}\t{duration_text(s.duration_ms)}\t{who}\t" \
            f"{count(s.record_count, 'event')}"
 

@@ -131,7 +131,7 @@ def run(args: argparse.Namespace) -> int:
     cells = {
         "id": ids, "start": [when_text(s.start_ms) for s in rows],
         "duration": [duration_text(s.duration_ms) for s in rows],
-        "user": [s.user_email or s.user_name or s.user_id or "" for s in rows],
+        "user": [s.who or "" for s in rows],
         "bug": titles,
         "first URL": [_without_scheme(s.first_url or "") for s in rows],
         "views": [str(s.view_count) for s in rows],

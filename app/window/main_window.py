@@ -291,7 +291,7 @@ class MainWindow(QMainWindow):
             self.report(" ".join(f"cannot play {o.name}: {exc}".split()))
             return
         info = src.info
-        who = info.user_email or info.user_name or info.user_id
+        who = info.who
         n = src.sessions_in_file
         if o.is_file:
             title = Path(o.spec).name + (f" · {o.session + 1} of {n}" if n > 1 else "")
@@ -393,8 +393,7 @@ class MainWindow(QMainWindow):
             return None
 
         def line(info) -> str:
-            who = info.user_email or info.user_name or info.user_id
-            return f"{info.id}{f' of {who}' if who else ''}"
+            return f"{info.id}{f' of {info.who}' if info.who else ''}"
         if len(infos) == 1:
             text = (f"Erase session {line(infos[0])}?\n\nIts events, index rows and thumbnail"
                     " are removed from the data folder for good. Files exported from it"

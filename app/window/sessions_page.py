@@ -303,10 +303,7 @@ class SessionBrowser(QWidget):
 
     def refresh(self, *_args) -> None:
         t0 = time.perf_counter()
-        current = self.current_session()
-        picked = sorted({ix.row() for ix in self.table.selectionModel().selectedRows()
-                         if ix.row() < len(self.model.rows)})
-        picked_ids = [self.model.rows[r].id for r in picked]
+        current, picked_ids = self.current_session(), self._picked()
         rows = self.catalog.filter(self.query())
         self.model.set_rows(rows)
         if current is not None and (i := self.model.row_of(current)) is not None:
@@ -385,12 +382,17 @@ class SessionBrowser(QWidget):
         self.count.setText(self._listed + (f" · {picked:,} picked (Delete asks to erase them, Enter"
                                            " opens the current one)" if picked > 1 else ""))
 
-    def selected_sessions(self) -> list[str]:
-        """The ids of the rows picked, in the list's order (none picked: the current row's)."""
+    def _picked(self) -> list[str]:
+        """The ids of the rows picked, in the list's order."""
         rows = sorted({ix.row() for ix in self.table.selectionModel().selectedRows()
                        if ix.row() < len(self.model.rows)})
-        if rows:
-            return [self.model.rows[r].id for r in rows]
+        return [self.model.rows[r].id for r in rows]
+
+    def selected_sessions(self) -> list[str]:
+        """The ids of the rows picked, in the list's order (none picked: the current row's)."""
+        picked = self._picked()
+        if picked:
+            return picked
         current = self.current_session()
         return [current] if current is not None else []
 

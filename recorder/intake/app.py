@@ -170,8 +170,7 @@ def _application(intake: Intake, request: Request) -> Application:
         raise WireError(Status.FORBIDDEN, "origin_not_allowed",
                         f"pages from {allowed} may not send to this application - allow them"
                         f" with `{cmd} app origins {app.id} --add {allowed}` on the intake's"
-                        " machine" + (f" ({DATA_DIR}: its data folder)" if DATA_DIR in cmd
-                                      else ""))
+                        " machine" + _dir_said(cmd))
     return app
 
 
@@ -355,8 +354,8 @@ async def _compact_now_and_then(intake: Intake) -> None:
 
 
 def _demo_hint(replay: str) -> str:
-    return f"the demo shop is off - start the intake with `{replay} serve --demo`" + (
-        f" ({DATA_DIR}: its data folder)" if DATA_DIR in replay else "")
+    return f"the demo shop is off - start the intake with `{replay} serve --demo`" + \
+        _dir_said(replay)
 
 
 def _demo_off(replay: str) -> str:
@@ -407,6 +406,11 @@ def _snippet(b: str) -> str:
 
 
 DATA_DIR = "DIR"   # the data folder, in the commands the intake's public answers give
+
+
+def _dir_said(command: str) -> str:
+    """What DIR is, after a public answer's command that has it (`Intake.public_command`)."""
+    return f" ({DATA_DIR}: its data folder)" if DATA_DIR in command else ""
 
 
 def _install_page(base: str, demo_on: bool = False, replay: str = "replay") -> str:

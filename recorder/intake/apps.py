@@ -68,11 +68,16 @@ class Application(msgspec.Struct, frozen=True, kw_only=True):
             sent = normalize_origin(origin)
         except AppError:       # "null" (a sandboxed frame, a file:// page...): none of ours
             return False
-        stored = {_stored(o) for o in self.origins}
-        # a wildcard only as it is valid now: an old `https://*.com`, stored as written
-        # before wildcards meant anything, allows no page
-        return sent in stored or any(_subdomain_of(sent, o) for o in stored
-                                     if WILD in o and _valid(o))
+        for o in self.origins:   # (each normalised once: this runs for every request)
+            try:
+                o = normalize_origin(o)
+            except AppError:   # stored as written before normalising: compared as it is -
+                if o == sent:  # never as a wildcard (an old `https://*.com` allows no page)
+                    return True
+                continue
+            if o == sent or (WILD in o and _subdomain_of(sent, o)):
+                return True
+        return False
 
 
 WILD = "://*."   # https://*.example.com: any subdomain of example.com, at any depth

@@ -2,10 +2,13 @@
 status and named JSON error, and nothing stored - checked on the data folder itself."""
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
+import logging
 import socket
 import time
+from typing import Iterator
 
 import pytest
 
@@ -245,27 +248,36 @@ def test_a_batch_the_store_cannot_write_is_503_and_not_stored(server):
         store.delete_session("blocked")
 
 
+@contextlib.contextmanager
+def _logged(name: str) -> Iterator[list[str]]:
+    """The messages logger `name` logs meanwhile, at INFO and up (as each worker of `replay
+    serve` sets its loggers: app_from_env)."""
+    lines: list[str] = []
+    handler = logging.Handler()
+    handler.emit = lambda rec: lines.append(rec.getMessage())
+    logger = logging.getLogger(name)
+    logger.addHandler(handler)
+    level = logger.level
+    logger.setLevel(logging.INFO)
+    try:
+        yield lines
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+
+
 def test_refusals_are_logged_once_a_minute_per_code_with_a_count():
     """A flood of bad requests never floods the log: a code's first refusal at once, then one
     line a minute with how many came meanwhile."""
-    import logging
-
     from recorder.intake.app import Refusals
 
     now = [0.0]
     r = Refusals(clock=lambda: now[0])
-    lines = []
-    handler = logging.Handler()
-    handler.emit = lambda rec: lines.append(rec.getMessage())
-    logger = logging.getLogger("recorder.intake.app")
-    logger.addHandler(handler)
-    try:
+    with _logged("recorder.intake.app") as lines:
         for t in (0, 1, 2, 30, 61, 62):
             now[0] = t
             r.note("bad_token", 401)
         r.note("payload_too_large", 413)
-    finally:
-        logger.removeHandler(handler)
     assert lines == ["refused a request: bad_token (HTTP 401)",
                      "refused a request: bad_token (HTTP 401); 3 more since the last line",
                      "refused a request: payload_too_large (HTTP 413)"]
@@ -274,27 +286,15 @@ def test_refusals_are_logged_once_a_minute_per_code_with_a_count():
 def test_new_sessions_are_said_once_then_at_most_a_line_a_minute():
     """The intake said only refusals: its first new session is said at once, then at most one
     line a minute with how many began since (a busy site never floods the log)."""
-    import logging
-
     from recorder.intake.live import Arrivals
 
     now = [0.0]
     a = Arrivals(clock=lambda: now[0])
-    lines = []
-    handler = logging.Handler()
-    handler.emit = lambda rec: lines.append(rec.getMessage())
-    logger = logging.getLogger("recorder.intake.live")
-    logger.addHandler(handler)
-    level = logger.level
-    logger.setLevel(logging.INFO)   # as each worker of `replay serve` sets it (app_from_env)
-    try:
+    with _logged("recorder.intake.live") as lines:
         for t, app, sid in ((0, "shop", "s1"), (1, "shop", "s2"), (30, "blog", "s3"),
                             (61, "shop", "s4"), (62, "shop", "s5")):
             now[0] = t
             a.note(app, sid)
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(level)
     assert lines == ["recording: session s1 of application shop began (each of its pages is"
                      " stored as it arrives)",
                      "recording: 3 new sessions since the last line (applications blog, shop)"]
