@@ -193,11 +193,11 @@ def _check_clip(args, fmt: ClipFormat) -> None:
 
 def _range(src, args) -> tuple[float, float, float]:
     """(from, to, duration) in ms after the first event, checked."""
-    duration = float(src.info.duration_ms or 0)
+    duration, bug = float(src.info.duration_ms or 0), bug_moment(src)
     lo = 0.0 if args.start is None else resolve_moment(args.start, duration, len(src.damaged),
-                                                       "--from", bug_ms=bug_moment(src))
+                                                       "--from", bug_ms=bug)
     hi = duration if args.end is None else resolve_moment(args.end, duration, len(src.damaged),
-                                                          "--to", bug_ms=bug_moment(src))
+                                                          "--to", bug_ms=bug)
     if hi < lo:
         raise UserError(f"--to {hi:.0f} is before --from {lo:.0f} - give a range that moves"
                         " forward")

@@ -19,7 +19,6 @@ NAME = "screenshot"
 # What the painting view accepts: below this the player's own controls do not fit; above it
 # Chromium's offscreen surface fails (a 99999-pixel side prints pages of GPU errors).
 MIN_SIZE = (320, 240)
-STEPS_TAB = "steps"   # --tab: a bug report's tab (player.qt.steps_pane), beside TAB_NAMES
 MAX_SIZE = (7680, 4320)
 
 
@@ -55,6 +54,7 @@ def register(subparsers, common) -> None:
 def devtools_tab(text: str) -> str:
     """argparse type of `--tab`: a dev-tools tab's name, any case."""
     from player.qt.devtools.pane import TAB_NAMES
+    from player.qt.steps_pane import STEPS_TAB
 
     names = [n.lower() for n in TAB_NAMES] + [STEPS_TAB]
     if text.strip().lower() not in names:
@@ -94,6 +94,8 @@ def run(args: argparse.Namespace) -> int:
               " (their name and email, kept in the data folder)", file=sys.stderr)
     try:
         from player.replayer import Replayer
+
+        from player.qt.steps_pane import STEPS_TAB
 
         whole = args.player or args.tab is not None
         # a bug handed over shows its Steps tab first, as the player opens it

@@ -340,7 +340,8 @@ class FramePainter:
         if whole_player:   # the timeline's markers and the panes' rows, not empty ones
             w.wait_indexed()
             if tab is not None:
-                w.devtools.setCurrentWidget(w.steps_pane if tab == "steps" and w.steps_pane
+                from .steps_pane import STEPS_TAB
+                w.devtools.setCurrentWidget(w.steps_pane if tab == STEPS_TAB and w.steps_pane
                                             is not None else w.devtools.tabs[tab])
 
     def frame(self, at_ms: float):

@@ -23,6 +23,7 @@ from recorder.steps import Step, StepKind
 from .session_view import fmt_ms
 
 STEP_ROLE = int(Qt.ItemDataRole.UserRole) + 1   # a step item's time (ms)
+STEPS_TAB = "steps"   # the tab's name where dev-tools tabs are named (screenshot --tab)
 BUG_MOMENT_LINK = "#bug-moment"
 LINK_COLOR = "#8ab4f8"   # readable on the player's dark pane and on a light window alike
 LATER_COLOR = QColor("#888888")   # a step the replay has not reached yet (as a later row)
