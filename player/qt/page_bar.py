@@ -6,12 +6,59 @@ asked for; the ReplayWidget wires it to the stage and the clock.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
-from PySide6.QtGui import QAction
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QFocusEvent, QResizeEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QToolButton, QWidget
 
 NO_URL = "no page URL recorded"
 URL_MIN_CHARS = 20      # the URL box never shows fewer characters than this
+URL_TIP = "The page's URL at this moment of the recording (click it to select it whole)"
+URL_PADDING_PX = 3      # QLineEdit's own horizontal padding inside its frame, each side
+
+
+class UrlField(QLineEdit):
+    """A read-only URL that fits its box by leaving out its middle ("http://shop.example/…/
+    checkout?step=3"): the host says which site, the end which page and state - what a
+    support engineer reads the bar for. Clicked into, it holds the whole URL (to select and
+    copy); its tooltip says it whole too."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setReadOnly(True)
+        # clicked into only: a window's activation giving it focus would show it whole
+        self.setFocusPolicy(Qt.ClickFocus)
+        self.full = ""   # the URL, whole
+        self.setToolTip(URL_TIP)
+
+    def set_url(self, url: str) -> None:
+        if url == self.full:
+            return
+        self.full = url
+        self.setToolTip(f"{url}\n{URL_TIP}" if url else URL_TIP)
+        self._show()
+
+    def _show(self) -> None:
+        if self.hasFocus():
+            text = self.full
+        else:
+            m = self.textMargins()
+            room = self.contentsRect().width() - m.left() - m.right() - 2 * URL_PADDING_PX
+            text = self.fontMetrics().elidedText(self.full, Qt.ElideMiddle, max(room, 0))
+        if text != self.text():
+            self.setText(text)
+        self.setCursorPosition(0)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._show()
+
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        super().focusInEvent(event)
+        self._show()
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:
+        super().focusOutEvent(event)
+        self._show()
 
 
 class PageBar(QWidget):
@@ -24,11 +71,9 @@ class PageBar(QWidget):
         super().__init__(parent)
         self.setObjectName("pageBar")
         # read-only, not a label: the URL can be selected and copied
-        self.url = QLineEdit(self)
+        self.url = UrlField(self)
         self.url.setObjectName("pageUrl")
-        self.url.setReadOnly(True)
         self.url.setPlaceholderText(NO_URL)
-        self.url.setToolTip("The page's URL at this moment of the recording")
         self.url.setMinimumWidth(self.url.fontMetrics().averageCharWidth() * URL_MIN_CHARS)
         self.viewport = QLabel(self)
         self.viewport.setObjectName("viewportSize")
@@ -68,9 +113,7 @@ class PageBar(QWidget):
         return b
 
     def set_url(self, url: str) -> None:
-        if url != self.url.text():
-            self.url.setText(url)
-            self.url.setCursorPosition(0)   # the start of a long URL: scheme and host
+        self.url.set_url(url)
 
     def set_viewport(self, width: int, height: int) -> None:
         self.viewport.setText(f"{width} × {height}")

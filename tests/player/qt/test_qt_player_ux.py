@@ -47,6 +47,35 @@ def test_the_url_above_the_page_changes_with_a_navigation(demo):
     assert demo.page_bar.viewport.text() == "1280 × 800"   # the recorded viewport
 
 
+def test_a_long_url_loses_its_middle_not_its_end_and_is_whole_when_clicked(qapp, qtbot):
+    """The bar shows the host and the page (the end: path, query) of a URL too long for it,
+    as a support engineer reads it; clicked into, the whole URL is there to copy."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QAction
+    from player.qt.page_bar import PageBar
+
+    bar = PageBar(QAction("Copy link"))
+    bar.resize(820, 40)
+    bar.show()
+    bar.activateWindow()
+    qtbot.waitUntil(bar.isActiveWindow)
+    url = "https://shop.example.com/account/orders/2026/11/" + "x" * 80 + "/checkout?step=payment"
+    bar.set_url(url)
+    shown = bar.url.text()
+    assert shown != url and "…" in shown
+    assert shown.startswith("https://shop.exam") and shown.endswith("checkout?step=payment")
+    assert bar.url.fontMetrics().horizontalAdvance(shown) <= bar.url.contentsRect().width()
+    assert url in bar.url.toolTip()
+    qtbot.mouseClick(bar.url, Qt.LeftButton)
+    assert bar.url.hasFocus() and bar.url.text() == url   # select it, copy it
+    bar.setFocus()
+    bar.url.clearFocus()
+    assert bar.url.text() == shown
+    bar.resize(1600, 40)
+    qtbot.waitUntil(lambda: bar.url.text() == url)   # room enough: whole
+    bar.close()
+
+
 def test_100_percent_shows_the_page_at_its_recorded_size_then_fit_fits(demo, qtbot):
     stage = demo.stage
     demo.page_bar.actual_button.click()
