@@ -14,8 +14,8 @@ from html import escape
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import (QAbstractItemView, QLabel, QListWidget, QListWidgetItem, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QLabel, QLineEdit, QListWidget,
+                               QListWidgetItem, QVBoxLayout, QWidget)
 
 from recorder.bug import BugReport
 from recorder.steps import Step, StepKind
@@ -52,6 +52,25 @@ class StepsPane(QWidget):
         bold = self.label.font()
         bold.setBold(True)
         self.label.setFont(bold)
+        # as the other dev-tools tabs: a filter over the steps' text (what was clicked,
+        # typed, where), the steps it leaves out hidden, not gone (their numbers stay)
+        self.search = QLineEdit(self)
+        self.search.setObjectName("filter-steps")
+        self.search.setPlaceholderText("Filter steps")
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(self._filter)
+        self.matches = QLabel(self)   # "2 of 30" while a filter hides some
+        self.matches.setObjectName("rowCount")
+        self.none_match = QLabel(self)
+        self.none_match.setObjectName("noStepMatches")
+        self.none_match.setStyleSheet("color: #888888")
+        self.none_match.setContentsMargins(6, 0, 6, 0)
+        self.none_match.hide()
+        head = QHBoxLayout()
+        head.setContentsMargins(6, 0, 6, 0)
+        head.addWidget(self.label)
+        head.addWidget(self.search, 1)
+        head.addWidget(self.matches)
         self.list = QListWidget(self)
         self.list.setWordWrap(True)
         self.list.setSpacing(2)
@@ -64,7 +83,8 @@ class StepsPane(QWidget):
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(4)
         lay.addWidget(self.summary)
-        lay.addWidget(self.label)
+        lay.addLayout(head)
+        lay.addWidget(self.none_match)
         lay.addWidget(self.list, 1)
         self.show_steps([])
 
@@ -93,7 +113,6 @@ class StepsPane(QWidget):
         """The steps, numbered, each with its selector; `follow`: scrolled to the last (a
         list growing as a recording goes on), else to the first."""
         self.count = len(found)
-        self.label.setText(f"Steps ({len(found)})" if found else "Steps")
         self.list.clear()
         self._times = [s.t for s in found]
         self.current = None
@@ -102,6 +121,7 @@ class StepsPane(QWidget):
                 hint = QListWidgetItem(self.empty_hint)
                 hint.setForeground(QColor("#888888"))
                 self.list.addItem(hint)
+            self._filter("")
             return
         for i, s in enumerate(found, 1):
             line = f"{i}. {s.describe()}"
@@ -111,8 +131,27 @@ class StepsPane(QWidget):
             item.setData(STEP_ROLE, s.t)
             item.setToolTip(f"at {fmt_ms(s.t, precise=True)} — click to see this moment")
             self.list.addItem(item)
+        self._filter(self.search.text())
         if follow:
             self.list.scrollToBottom()
+
+    def _filter(self, text: str) -> None:
+        """Only the steps whose text holds `text` (case ignored) shown; beside the box, how
+        many of them (as the other tabs' counts), a line when none."""
+        needle = text.strip().casefold()
+        shown = 0
+        for i in range(self.list.count() if self._times else 0):
+            item = self.list.item(i)
+            hide = bool(needle) and needle not in item.text().casefold()
+            item.setHidden(hide)
+            shown += not hide
+        total = len(self._times)
+        self.label.setText(f"Steps ({total})" if total else "Steps")
+        self.matches.setText(f"{shown} of {total}")
+        self.matches.setVisible(shown != total)
+        self.none_match.setText(f"None of the {total} steps matches the filter.")
+        self.none_match.setVisible(bool(total) and not shown)
+        self.search.setVisible(bool(total))
 
     def set_time(self, t: float) -> None:
         """The steps as of the replay's moment `t`: the last one done in bold (kept in

@@ -400,3 +400,36 @@ def test_the_steps_follow_the_clock_from_before_the_first(qapp):
             i > done for i in range(len(items))], t
         assert [it.font().bold() for it in items] == [i == done for i in range(len(items))]
     pane.deleteLater()
+
+
+def test_the_steps_are_filtered_by_their_text_as_the_other_tabs_rows(qapp):
+    """A support engineer looks for "coupon" in forty steps: a filter box, as the other
+    dev-tools tabs have; the steps left out are hidden with their numbers kept, beside the
+    box how many match, a line says when none does, and a step added later is filtered too."""
+    from player.qt.steps_pane import StepsPane
+    from recorder.steps import Step, StepKind
+
+    steps = [Step(1000, StepKind.CLICK, "Apply coupon", "#apply-coupon"),
+             Step(2000, StepKind.CLICK, "Send", "#send"),
+             Step(3000, StepKind.CLICK, "Remove COUPON", "button.coupon-x")]
+    pane = StepsPane()
+    pane.show_steps(steps, follow=False)
+    assert pane.search.isVisibleTo(pane) and pane.label.text() == "Steps (3)"
+    pane.search.setText("coupon")
+    shown = [pane.list.item(i).text() for i in range(pane.list.count())
+             if not pane.list.item(i).isHidden()]
+    assert [s.split(".")[0] for s in shown] == ["1", "3"]   # numbered as in the whole list
+    assert pane.matches.text() == "2 of 3" and pane.matches.isVisibleTo(pane)
+    assert not pane.none_match.isVisibleTo(pane)
+    pane.search.setText("refund")
+    assert pane.matches.text() == "0 of 3"
+    assert pane.none_match.isVisibleTo(pane) and "None of the 3 steps" in pane.none_match.text()
+    pane.search.setText("send")
+    pane.show_steps(steps + [Step(4000, StepKind.CLICK, "Send again", "#send")])   # record mode grows
+    assert pane.matches.text() == "2 of 4" and pane.label.text() == "Steps (4)"
+    pane.search.clear()
+    assert not pane.matches.isVisibleTo(pane) and not any(
+        pane.list.item(i).isHidden() for i in range(pane.list.count()))
+    pane.show_steps([])
+    assert pane.label.text() == "Steps" and not pane.search.isVisibleTo(pane)
+    pane.deleteLater()
