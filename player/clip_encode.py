@@ -42,6 +42,26 @@ INSTALL_VIDEO = "pip install 'av>=12'"
 TITLE = "Session Replay clip"   # the only metadata a video carries
 
 
+# An animation (GIF, WebP) keeps every frame until its one encode at the end and stores each
+# whole: past this many frames (30 s at the default 10 a second) the export asks first - the
+# demo's whole 68 s as a GIF took 49 s to paint and weighed 9 MB, where a video of it is ~0.5
+# MB (a support engineer's tryout).
+LONG_ANIMATION_FRAMES = 300
+
+
+def long_clip_question(fmt: ClipFormat, frames: int, seconds: float) -> str | None:
+    """What to ask before painting an animation of `frames` frames covering `seconds` of the
+    session (None: a short one, or a video, which is written frame by frame and stays
+    small)."""
+    if fmt in VIDEO_FORMATS or frames <= LONG_ANIMATION_FRAMES:
+        return None
+    minutes, secs = divmod(int(seconds), 60)   # as the timeline says it (1:08 of 68.8 s)
+    return (f"This {fmt.value.upper()} would hold {frames} frames ({minutes}:{secs:02d} of the"
+            " session): painting it takes a while and the file will be large. An animation"
+            " suits a few seconds - select a range on the timeline (Shift+drag) for a short"
+            " clip, or export a video (MP4, WebM) of the whole session.")
+
+
 class VideoCodec(msgspec.Struct, frozen=True):
     container: str                  # FFmpeg's muxer
     codec: str                      # FFmpeg's encoder

@@ -21,8 +21,9 @@ from recorder.har import har
 from recorder.playwright_export import playwright_script
 from recorder.rrweb_io import write_rrweb_json
 
-from ..clip_encode import INSTALL_VIDEO, VIDEO_FORMATS, ClipFormat, video_missing
-from .clip import render_clip
+from ..clip_encode import INSTALL_VIDEO, VIDEO_FORMATS, ClipFormat, long_clip_question, \
+    video_missing
+from .clip import DEFAULT_FPS, clip_times, render_clip
 from .standalone import screenshot
 
 # format -> (menu text, file suffix, file-dialog filter)
@@ -121,6 +122,8 @@ class ExportMenu(QMenu):
             QMessageBox.warning(self.player, "Export failed",
                                 f"{missing}: install it with {INSTALL_VIDEO}")
             return None
+        if not self._long_clip_confirmed(fmt):
+            return None
         if path is None:
             suggested = f"{suggested_name(src)}{FORMATS[fmt][1]}"
             chosen, _ = QFileDialog.getSaveFileName(self, "Export", suggested, FORMATS[fmt][2])
@@ -145,6 +148,31 @@ class ExportMenu(QMenu):
             whole += f"; {NO_REPORT_IN_RRWEB}: the bug bundle keeps it"
         self.exported.emit(f"{what} of session {self.player.session_id} written to {out}{whole}")
         return out
+
+    def clip_frames(self) -> int:
+        """How many frames a clip of the selected range (or the whole session) holds, with
+        the player's Skip inactivity as the clip will have it."""
+        lo, hi = self.scope() or (0, int(self.player.replayer.duration_ms))
+        skip = self.player.timeline.skip_box.isChecked()
+        return len(clip_times(lo, hi, fps=DEFAULT_FPS, speed=1.0,
+                              inactive=self.player.session.inactive if skip else []))
+
+    def _long_clip_confirmed(self, fmt: str) -> bool:
+        """An animation long enough to take a while and weigh megabytes is painted only
+        once the person said so (a range or a video is what they most likely want)."""
+        if fmt not in {f.value for f in ClipFormat}:
+            return True
+        lo, hi = self.scope() or (0, int(self.player.replayer.duration_ms))
+        question = long_clip_question(ClipFormat(fmt), self.clip_frames(), (hi - lo) / 1000)
+        if question is None:
+            return True
+        box = QMessageBox(QMessageBox.Icon.Question, "A long clip", question,
+                          QMessageBox.StandardButton.Cancel, self.player)
+        box.setObjectName("longClipQuestion")
+        go = box.addButton(f"Export the {fmt.upper()} anyway", QMessageBox.ButtonRole.AcceptRole)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.exec()
+        return box.clickedButton() is go
 
     def _bundle(self, src, out: Path, _lo, _hi) -> None:
         ctx = src.info.context

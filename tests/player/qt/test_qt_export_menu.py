@@ -153,6 +153,55 @@ def test_without_pyav_the_video_entries_are_greyed_and_say_how_to_install(player
     assert list(tmp_path.iterdir()) == []
 
 
+def _answer_long_clip(player, *, anyway: bool, asked: list | None = None) -> None:
+    """Answers the long-clip question once it is up (it is modal: asked from a timer)."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QMessageBox
+
+    box = player.findChild(QMessageBox, "longClipQuestion")
+    if box is None or not box.isVisible():
+        QTimer.singleShot(20, lambda: _answer_long_clip(player, anyway=anyway, asked=asked))
+        return
+    if asked is not None:
+        asked.append(box.text())
+    if anyway:
+        next(b for b in box.buttons() if "anyway" in b.text()).click()
+    else:
+        box.button(QMessageBox.StandardButton.Cancel).click()
+
+
+def test_a_long_animation_is_painted_only_once_asked(player_widget, qtbot, tmp_path):
+    """A whole-session GIF of the demo took 49 s and weighed 9 MB with no word before (a
+    support engineer's tryout): past LONG_ANIMATION_FRAMES the export asks, naming the
+    frames and the ways to a light file; Cancel writes nothing. A short range, a
+    video, a bundle are not asked about."""
+    from PySide6.QtCore import QTimer
+
+    from player.clip_encode import LONG_ANIMATION_FRAMES
+
+    menu = player_widget.export_menu
+    assert menu.scope() is None and menu.clip_frames() > LONG_ANIMATION_FRAMES
+    asked: list[str] = []
+    QTimer.singleShot(0, lambda: _answer_long_clip(player_widget, anyway=False, asked=asked))
+    assert menu.export("gif", tmp_path / "whole.gif") is None
+    assert len(asked) == 1 and f"{menu.clip_frames()} frames" in asked[0]
+    assert "Shift+drag" in asked[0] and "MP4" in asked[0]
+    assert list(tmp_path.iterdir()) == []
+    menu.bar.set_selection((40_000, 42_000))          # a few seconds: no question
+    assert menu.clip_frames() <= LONG_ANIMATION_FRAMES
+    assert menu.export("gif", tmp_path / "short.gif") == tmp_path / "short.gif"
+    assert len(asked) == 1
+
+
+def test_the_long_clip_question_is_for_animations_past_the_limit_only():
+    from player.clip_encode import LONG_ANIMATION_FRAMES, ClipFormat, long_clip_question
+
+    assert long_clip_question(ClipFormat.GIF, LONG_ANIMATION_FRAMES, 30) is None
+    q = long_clip_question(ClipFormat.WEBP, 681, 68.1)
+    assert q is not None and "WEBP would hold 681 frames (1:08 of the session)" in q
+    assert long_clip_question(ClipFormat.MP4, 10 * LONG_ANIMATION_FRAMES, 300) is None
+
+
 def test_a_clip_can_be_cancelled_and_a_bundle_says_it_is_whole(player_widget, qtbot, tmp_path):
     """The clip's progress dialog has a Cancel that stops it with nothing written (a long
     clip locked the player until done); a bundle exported with a range selected says it
@@ -171,6 +220,7 @@ def test_a_clip_can_be_cancelled_and_a_bundle_says_it_is_whole(player_widget, qt
         else:
             QTimer.singleShot(20, cancel_once_painting)
     QTimer.singleShot(20, cancel_once_painting)
+    QTimer.singleShot(0, lambda: _answer_long_clip(player_widget, anyway=True))
     with qtbot.waitSignal(menu.exported, timeout=120_000) as said:
         assert menu.export("gif", tmp_path / "long.gif") is None
     assert said.args == ["Cancelled: long.gif was not written"]
