@@ -12,7 +12,7 @@ from typing import Any, Callable, Sequence
 
 import msgspec
 
-from .semantics import Reporter, Semantics
+from .semantics import ActionCounts, Reporter, Semantics
 
 _MAX_MESSAGE = 500
 
@@ -43,6 +43,7 @@ class SessionFacts(msgspec.Struct, kw_only=True):
     user: dict[str, Any] | None
     resource_count: int = 0
     action_count: int = 0
+    actions: ActionCounts = ActionCounts()   # both ways (an append's add up: see the Struct)
 
     @property
     def view_count(self) -> int:
@@ -117,15 +118,17 @@ class FactsReader:
                                                                  else None)
         if scrub is not None and first_url is not None:
             first_url = scrub(first_url)
+        counts = sem.action_counts()
+        actions, frustrations = counts.shown
         found = sem.user.as_dict() if sem.user is not None else None
         if scrub is not None and found is not None:
             found = {k: scrub(v) if isinstance(v, str) else v for k, v in found.items()}
         return SessionFacts(
             start_ms=self.start_ms if self.count else 0, end_ms=self.end_ms if self.count else 0,
             record_count=self.count, first_url=first_url, views=views, errors=errors,
-            frustration_count=sem.frustration_count,
+            frustration_count=frustrations,
             user=self.user if self.user is not None else found,
-            resource_count=len(sem.resources), action_count=len(sem.actions))
+            resource_count=len(sem.resources), action_count=actions, actions=counts)
 
 
 def view_at(facts: SessionFacts, index: int) -> str | None:

@@ -32,11 +32,13 @@ from typing import Any, Iterable, Sequence
 import msgspec
 
 from .facts import SessionFacts
+from .semantics import ActionCounts
 from .segments import SegmentMeta
 
-SCHEMA_VERSION = 4   # 2: per-tab counts on sessions, error type and group on errors;
+SCHEMA_VERSION = 5   # 2: per-tab counts on sessions, error type and group on errors;
                      # 3: the digest of a live batch's events;
-                     # 4: a session's last segment's view and latest view's URL on its row
+                     # 4: a session's last segment's view and latest view's URL on its row;
+                     # 5: its actions counted both ways (semantics.ActionCounts)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS sessions (
@@ -52,7 +54,9 @@ CREATE TABLE IF NOT EXISTS sessions (
     created_ms INTEGER NOT NULL,
     error_group_count INTEGER NOT NULL DEFAULT 0, resource_count INTEGER NOT NULL DEFAULT 0,
     action_count INTEGER NOT NULL DEFAULT 0,
-    last_view TEXT, last_url TEXT
+    last_view TEXT, last_url TEXT,
+    rum_action_count INTEGER, rum_frustration_count INTEGER,
+    click_action_count INTEGER, click_frustration_count INTEGER
 );
 CREATE INDEX IF NOT EXISTS sessions_start ON sessions(start_ms);
 CREATE INDEX IF NOT EXISTS sessions_user ON sessions(user_id);
@@ -170,9 +174,11 @@ class OpenSessionInfo(SessionInfo, kw_only=True):
     """A session's row with what an append continues from, carried in the row so that a
     live append reads one row: the view of its last segment (`last_view`, for segments
     that begin without one) and the URL of its latest view (`last_url`: a Meta repeating
-    it is no new view)."""
+    it is no new view), and its actions counted both ways (`actions`: None for a row
+    written before they were kept - its appends add up what each showed, as they did)."""
     last_view: str | None = None
     last_url: str | None = None
+    actions: ActionCounts | None = None
 
 
 class BatchKey(msgspec.Struct, frozen=True):
@@ -222,6 +228,7 @@ class SessionRow(msgspec.Struct, kw_only=True):
     append: bool = False                # segments/views/errors add to the existing ones
     batches: list[AcceptedBatch] = []   # live batches its segments' headers name
     last_url: str | None = None         # an append adding no view: the session's, carried
+    actions: ActionCounts | None = None   # the whole session's, both ways (None: not known)
     as_read: AsRead | None = None       # an import's: checked before anything is written
 
 
@@ -258,16 +265,24 @@ _SEGMENTS_SQL = ("SELECT idx, file, start_ms, end_ms, record_count, has_full_sna
                  " ORDER BY idx")
 
 
+_OPEN_COLS = (f"{_INFO_COLS}, last_view, last_url, rum_action_count, rum_frustration_count,"
+              " click_action_count, click_frustration_count")
+
+
 def _open_info(row: Sequence) -> OpenSessionInfo:
-    return _info(row[:-2], OpenSessionInfo,   # type: ignore[return-value]
-                 last_view=row[-2], last_url=row[-1])
+    counts = row[-4:]
+    return _info(row[:-6], OpenSessionInfo,   # type: ignore[return-value]
+                 last_view=row[-6], last_url=row[-5],
+                 actions=None if None in counts else ActionCounts(*counts))
 
 
 # an append's row: everything but what an append keeps (application, user, context)
 _APPEND_SQL = ("UPDATE sessions SET start_ms=?, end_ms=?, duration_ms=?, first_url=?,"
                " view_count=?, error_count=?, frustration_count=?, record_count=?, bytes=?,"
                " segment_count=?, error_group_count=?, resource_count=?, action_count=?,"
-               " digest=?, live=?, created_ms=?, last_view=?, last_url=? WHERE id=?")
+               " digest=?, live=?, created_ms=?, last_view=?, last_url=?, rum_action_count=?,"
+               " rum_frustration_count=?, click_action_count=?, click_frustration_count=?"
+               " WHERE id=?")
 
 # the sessions begun under a client's session id: `<id>` and its continuations
 # `<id>.<timestamp>` - a range on the primary key, not LIKE: the live intake asks on every
@@ -325,7 +340,10 @@ class Index:
     _ADDED = {"sessions": ("error_group_count INTEGER NOT NULL DEFAULT 0",
                            "resource_count INTEGER NOT NULL DEFAULT 0",
                            "action_count INTEGER NOT NULL DEFAULT 0",
-                           "last_view TEXT", "last_url TEXT"),
+                           "last_view TEXT", "last_url TEXT",
+                           # NULL for the rows before: not known (see OpenSessionInfo)
+                           "rum_action_count INTEGER", "rum_frustration_count INTEGER",
+                           "click_action_count INTEGER", "click_frustration_count INTEGER"),
               "errors": ("type TEXT", "fingerprint TEXT"),
               "batches": ("digest TEXT",)}
 
@@ -492,6 +510,7 @@ class Index:
             # last_view: of the row's last segment (an append adds after the others; a
             # whole write lists them all); last_url: see below
             last_view = r.segments[-1].view_id if r.segments else None
+            counts = msgspec.structs.astuple(r.actions) if r.actions is not None else (None,) * 4
             # an append changes the row in place (its application and context stay, and
             # its user - unless it had none, and this append names one): one page of the
             # table (and the start index if it moved), where a replace also rewrites the
@@ -503,16 +522,18 @@ class Index:
                     i.start_ms, i.end_ms, i.duration_ms, i.first_url, i.view_count,
                     i.error_count, i.frustration_count, i.record_count, i.bytes,
                     i.segment_count, i.error_group_count, i.resource_count, i.action_count,
-                    r.digest, int(r.live), now, last_view, r.last_url, i.id)).rowcount == 1):
+                    r.digest, int(r.live), now, last_view, r.last_url, *counts,
+                    i.id)).rowcount == 1):
                 db.execute(
                     f"INSERT OR REPLACE INTO sessions ({_INFO_COLS}, digest, live, created_ms,"
-                    " last_view, last_url) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,"
-                    "?,?,?)",
+                    " last_view, last_url, rum_action_count, rum_frustration_count,"
+                    " click_action_count, click_frustration_count) VALUES"
+                    f" ({','.join('?' * 28)})",
                     (i.id, i.application, i.user_id, i.user_name, i.user_email, i.start_ms,
                      i.end_ms, i.duration_ms, i.first_url, i.view_count, i.error_count,
                      i.frustration_count, i.record_count, i.bytes, i.segment_count, ctx,
                      i.error_group_count, i.resource_count, i.action_count,
-                     r.digest, int(r.live), now, last_view, r.last_url))
+                     r.digest, int(r.live), now, last_view, r.last_url, *counts))
             db.executemany(
                 "INSERT INTO segments VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                 [(i.id, s.index, s.file, s.start_ms, s.end_ms, s.record_count,
@@ -661,7 +682,7 @@ class Index:
 
     def open_session(self, client_id: str) -> OpenSessionInfo | None:
         """The newest of `sessions_for_client`, with what an append continues from."""
-        rows = self._all(f"SELECT {_INFO_COLS}, last_view, last_url FROM sessions WHERE"
+        rows = self._all(f"SELECT {_OPEN_COLS} FROM sessions WHERE"
                          f" {_CLIENT_WHERE} ORDER BY start_ms DESC LIMIT 1",
                          _client_args(client_id))
         return _open_info(rows[0]) if rows else None
@@ -675,8 +696,7 @@ class Index:
 
     def appendable(self, sid: str) -> OpenSessionInfo | None:
         """A session's row with what an append continues from (an import that extends it)."""
-        rows = self._all(f"SELECT {_INFO_COLS}, last_view, last_url FROM sessions WHERE id=?",
-                         (sid,))
+        rows = self._all(f"SELECT {_OPEN_COLS} FROM sessions WHERE id=?", (sid,))
         return _open_info(rows[0]) if rows else None
 
     def sessions_for_client(self, client_id: str) -> list[SessionInfo]:

@@ -486,6 +486,35 @@ def click_actions(clicks: list[Action]) -> list[Action]:
     return out
 
 
+class ActionCounts(msgspec.Struct, array_like=True, frozen=True):
+    """Rule 2 counted both ways: the RUM actions and their frustration signals, and the
+    recorded clicks' stand-ins and theirs (`shown` is what the Actions tab shows). Parts of a
+    session read apart (a live session's batches) add up: the clicks of one batch come
+    before the RUM actions the page's RUM made of them, which come in the next - adding what
+    each batch showed counted those actions twice, and a batch's RUM actions hid no click
+    of another. (A click burst a batch boundary cuts is two chains; the whole session read
+    again - compaction, repair - counts it as one.)"""
+    rum: int = 0
+    rum_frustrations: int = 0
+    clicks: int = 0
+    click_frustrations: int = 0
+
+    def __add__(self, other: "ActionCounts") -> "ActionCounts":
+        return ActionCounts(self.rum + other.rum, self.rum_frustrations + other.rum_frustrations,
+                            self.clicks + other.clicks,
+                            self.click_frustrations + other.click_frustrations)
+
+    @property
+    def shown(self) -> tuple[int, int]:
+        """(actions, frustration signals) as the Actions tab shows them."""
+        return (self.rum, self.rum_frustrations) if self.rum else \
+            (self.clicks, self.click_frustrations)
+
+
+def _frustrations(actions: list[Action]) -> int:
+    return sum(len(a.frustrations) for a in actions)
+
+
 # --- the user -------------------------------------------------------------------------
 _MASKED = re.compile(r"[x*\s]*")   # what the privacy pass leaves of a masked value
 
@@ -560,7 +589,12 @@ class Semantics(msgspec.Struct, kw_only=True):
 
     @property
     def frustration_count(self) -> int:
-        return sum(len(a.frustrations) for a in self.actions)
+        return _frustrations(self.actions)
+
+    def action_counts(self) -> ActionCounts:
+        stand_ins = click_actions(self.clicks)
+        return ActionCounts(len(self.rum_actions), _frustrations(self.rum_actions),
+                            len(stand_ins), _frustrations(stand_ins))
 
     def error_groups(self) -> list[ErrorGroup]:
         return error_groups(self.errors)

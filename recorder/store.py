@@ -1053,6 +1053,11 @@ class LocalStore(Store):
             named = {"id": old.user_id, "name": old.user_name, "email": old.user_email}
             if old.user_id is None and f.user and f.user.get("id") is not None:
                 named = f.user   # its user first named now (`--user`, a later live batch)
+            # the whole session's actions, both ways (semantics.ActionCounts); a row from
+            # before they were kept adds up what each part showed, as it did
+            actions = None if old.actions is None else old.actions + f.actions
+            action_count, frustration_count = actions.shown if actions is not None else (
+                old.action_count + f.action_count, old.frustration_count + f.frustration_count)
             info = SessionInfo(
                 id=old.id, application=old.application,
                 user_id=optional_str(named.get("id")), user_name=optional_str(named.get("name")),
@@ -1061,19 +1066,21 @@ class LocalStore(Store):
                 duration_ms=max(old.end_ms, f.end_ms) - min(old.start_ms, f.start_ms),
                 first_url=old.first_url or f.first_url, view_count=old.view_count,
                 error_count=old.error_count,
-                frustration_count=old.frustration_count + f.frustration_count,
+                frustration_count=frustration_count,
                 resource_count=old.resource_count + f.resource_count,
-                action_count=old.action_count + f.action_count,
+                action_count=action_count,
                 record_count=old.record_count + f.record_count, bytes=old.bytes + nbytes,
                 segment_count=old.segment_count + len(segs), context=old.context,
                 error_group_count=old.error_group_count)
             # an import that extends a session keeps the digest of its whole input, so
             # importing that file again is recognised at once
             return SessionRow(info=info, digest=None if live else p.digest, live=True,
-                              segments=segs, facts=f, append=True, last_url=old.last_url)
+                              segments=segs, facts=f, append=True, last_url=old.last_url,
+                              actions=actions)
         info = info_from(p.id, f, application=application, user=f.user, context=context,
                          nbytes=nbytes, segment_count=len(segs))
-        return SessionRow(info=info, digest=p.digest, live=live, segments=segs, facts=f)
+        return SessionRow(info=info, digest=p.digest, live=live, segments=segs, facts=f,
+                          actions=f.actions)
 
     def _retire(self, files: list[str]) -> list[str]:
         """Delete files a committed transaction listed in `retired`, then forget them - all

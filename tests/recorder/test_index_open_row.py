@@ -202,3 +202,61 @@ def test_an_append_changes_the_row_in_place_and_writes_it_whole_if_it_is_gone(tm
         assert (row.segment_count, row.context, row.last_view) == (3, {"k": 1}, "v2")
     finally:
         ix.close()
+
+
+def click(t, node=3):
+    return {"type": 3, "timestamp": t, "data": {"source": 2, "type": 2, "id": node, "x": 5, "y": 5}}
+
+
+def rum_action(t, name, frustrations=()):
+    from recorder.format import RUM_PLUGIN
+    return {"type": 6, "timestamp": t, "data": {"plugin": RUM_PLUGIN, "payload": {
+        "type": "action", "action": {"type": "click", "target": {"name": name},
+                                     "frustration": {"type": list(frustrations)}}}}}
+
+
+# capture.js's way: a batch's clicks, their RUM actions in the next batch (the plugin decides
+# a click's frustration once its activity settled)
+ACTION_BATCHES = [
+    [meta(T0, "https://shop.example/a"), full(T0 + 1), click(T0 + 100)],
+    [rum_action(T0 + 100, "Pay", ["dead_click"]), click(T0 + 900)],
+    [rum_action(T0 + 900, "Pay", ["dead_click", "error_click"])] + moves(T0 + 1000),
+]
+
+
+def test_live_batches_count_actions_as_the_whole_session_does(tmp_path):
+    """A batch's clicks stand in for actions until the RUM actions made of them come in the
+    next batch; adding what each batch showed counted them twice (2 clicks, 2 actions: 4 in
+    the list where the player shows 2). The row keeps both counts, and shows one."""
+    from recorder.facts import derive_facts
+
+    whole = derive_facts([e for b in ACTION_BATCHES for e in b])
+    assert (whole.action_count, whole.frustration_count) == (2, 3)
+    with Store.open(tmp_path / "d") as store:
+        for batch in ACTION_BATCHES:
+            (sid,) = store.ingest(batch, live=True, session_id="s1", now_ms=T0 + 10_000)
+        row = store.index.open_session(sid)
+        assert (row.action_count, row.frustration_count) == (2, 3)
+        assert row.actions.shown == (2, 3) and row.actions.clicks == 2
+    (tmp_path / "d" / "index.sqlite3").unlink()
+    with Store.open(tmp_path / "d") as store:    # rebuilt from the segment files: the same
+        row = store.index.open_session("s1")
+        assert (row.action_count, row.frustration_count, row.actions) == (2, 3, whole.actions)
+
+
+def test_a_row_from_before_the_counts_were_kept_adds_up_as_it_did(tmp_path):
+    """An index of schema 4 has no split: its next appends add up what each showed (the
+    row's counts were made so), and a rebuild or compaction counts the whole again."""
+    with Store.open(tmp_path / "d") as store:
+        store.ingest(ACTION_BATCHES[0], live=True, session_id="s1", now_ms=T0 + 10_000)
+    db = sqlite3.connect(tmp_path / "d" / "index.sqlite3")
+    db.execute("UPDATE sessions SET rum_action_count=NULL, rum_frustration_count=NULL,"
+               " click_action_count=NULL, click_frustration_count=NULL")
+    db.execute("PRAGMA user_version=4")
+    db.commit()
+    db.close()
+    with Store.open(tmp_path / "d") as store:
+        assert store.index.open_session("s1").actions is None
+        store.ingest(ACTION_BATCHES[1], live=True, session_id="s1", now_ms=T0 + 10_000)
+        row = store.index.open_session("s1")
+        assert (row.action_count, row.frustration_count, row.actions) == (2, 1, None)
