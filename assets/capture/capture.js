@@ -111,7 +111,7 @@
     // (Privacy.formFields): each scrubbed from attributes, values, CSS and payloads
     this.params = paramsInForce(rules.scrub_query_params || [], rules.keep_query_params || []);
     this.urlScrub = urlScrubber(this.params);
-    var self = this, detect = detector(rules.detectors === undefined ? ["email", "card", "phone", "iban"] : rules.detectors);
+    var self = this, detect = detector(rules.detectors === undefined ? ["email", "card", "phone", "iban", "ssn"] : rules.detectors);
     // as the recorder's pass: URL parameters, then the detectors over every string (page
     // text included), then the echoes of values typed into masked fields (Echoes, below)
     var echoes = this.echoes = new Echoes();
@@ -251,13 +251,15 @@
       size[0] + "' height='" + size[1] + "' style='background-color:silver'></svg>";
   }
   /* The rules' pattern detectors (recorder/privacy/detectors.py, same patterns and checks):
-   * e-mails, Luhn-checked card numbers, phone numbers and mod-97-checked IBANs are masked like
+   * e-mails, Luhn-checked card numbers, phone numbers, mod-97-checked IBANs and US Social
+   * Security numbers (in the ranges the SSA issues) are masked like
    * text in every string capture.js sends, even in `allow` text. Where two match the same
    * characters, the first in DETECT_ORDER keeps them, as in Python. */
-  var DETECT_ORDER = ["email", "iban", "card", "phone"];
+  var DETECT_ORDER = ["email", "iban", "card", "ssn", "phone"];
   var DETECT = {
     iban: /(?<![\w-])[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?(?![\w-])/g,
     email: /(?<![\w.+-])[\w.+-]{1,64}(?:@|%40)[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*\.[A-Za-z]{2,24}\b/g,
+    ssn: /(?<![\w.:/-])(?!000|666|9)\d{3}([ -])(?!00)\d{2}\1(?!0000)\d{4}(?![\w]|[.:/-]\d)/g,
     card: /(?<![\w.-])(?:[2-6]\d{12,18}|[2-6]\d{3}([ -])\d{4}\1\d{4}\1\d{4}(?:\1\d{1,3})?|3[47]\d{2}([ -])\d{6}\2\d{5})(?![\w-])/g,
     phone: new RegExp([
       "(?<![\\w+])\\+\\d{1,3}(?:[ .-]?\\(\\d{1,4}\\))?(?:[ .-]?\\d{1,5}){1,6}(?![\\w])",
@@ -288,6 +290,7 @@
   }
   var CHECK = {
     email: function () { return true; },
+    ssn: function () { return true; },   // the ranges are in its pattern
     iban: ibanOk,
     card: function (m) { var d = m.replace(/\D/g, ""); return d.length >= 13 && d.length <= 19 && luhnOk(d); },
     phone: function (m) {

@@ -2,7 +2,7 @@
 
 Every string of every event (decompressed from the store) - keys and values, CSS, fields
 the format does not know - and of the session's context is scanned with the pattern
-detectors (email, card with Luhn, phone, iban with mod 97), and input values typed into password / email /
+detectors (email, card with Luhn, phone, iban with mod 97, ssn), and input values typed into password / email /
 tel / hidden / `cc-*` fields that are stored in clear are reported too (no pattern finds a
 password). A finding says the kind, the event index, the time since the session's start,
 the node id and where in the event - and a masked excerpt (`j***@e***.com`, `**** 1111`),

@@ -1,6 +1,6 @@
 """Pattern detectors for personal data that slips through structural rules: e-mail
-addresses, payment card numbers (Luhn-checked), phone numbers and bank account numbers
-(IBANs, mod-97-checked).
+addresses, payment card numbers (Luhn-checked), phone numbers, bank account numbers
+(IBANs, mod-97-checked) and US Social Security numbers (in the ranges the SSA issues).
 
 They mask matches even in `allow` text when enabled in the rules, and `replay audit` uses
 them to look for what should not be stored. Each is tuned against false positives that a
@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from typing import Iterable, Iterator, NamedTuple
 
-KINDS = ("email", "card", "phone", "iban")
+KINDS = ("email", "card", "phone", "iban", "ssn")
 
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]{1,64}(?:@|%40)[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?"
                     r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*\.[A-Za-z]{2,24}\b")
@@ -37,6 +37,12 @@ _PHONE = re.compile(
 # or an id of that shape passes only by a 1-in-97 chance on top of the shape.
 _IBAN = re.compile(r"(?<![\w-])[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?(?![\w-])")
 IBAN_LENGTH = (15, 34)   # characters without spaces, the shortest (Norway) to the longest
+# US Social Security numbers as they are written, 3-2-4 with one separator (a dash or a
+# space; nine bare digits are ids and timestamps far more often), never inside a date, a
+# path or a dashed identifier; in the ranges the SSA issues: no area 000, 666 or 9xx (the
+# 9xx are ITINs and the advertising range), no group 00, no serial 0000.
+_SSN = re.compile(r"(?<![\w.:/-])(?!000|666|9)\d{3}([ -])(?!00)\d{2}\1(?!0000)\d{4}"
+                  r"(?![\w]|[.:/-]\d)")
 # Necessary conditions, searched first (cheap, no lookbehind at every position): every
 # e-mail match holds the first; every card or phone match - 9 or more digits, at most two
 # of ` .()-` between two of them - holds the second. Stylesheets, full of `@media` and
@@ -114,8 +120,8 @@ def _iban_ok(m: str) -> bool:
 
 def find(text: str, kinds: Iterable[str] = KINDS) -> Iterator[Finding]:
     """Every match of the enabled detectors in `text`, in order, without overlaps: the first
-    detector in email, iban, card, phone order keeps what two match (an IBAN's digits are
-    not also a card number or a phone) - capture.js decides in the same order."""
+    detector in email, iban, card, ssn, phone order keeps what two match (an IBAN's digits
+    are not also a card number or a phone) - capture.js decides in the same order."""
     if not text or len(text) < MIN_LEN:
         return
     found: list[Finding] = []
@@ -130,6 +136,10 @@ def find(text: str, kinds: Iterable[str] = KINDS) -> Iterator[Finding]:
         found.extend(Finding("card", m.start(), m.end(), m.group())
                      for m in _CARD.finditer(text) if _card_ok(m.group())
                      and not any(s < m.end() and m.start() < e for s, e in taken))
+    if "ssn" in kinds and has_digit:
+        taken = [(f.start, f.end) for f in found]
+        found.extend(Finding("ssn", m.start(), m.end(), m.group()) for m in _SSN.finditer(text)
+                     if not any(s < m.end() and m.start() < e for s, e in taken))
     if "phone" in kinds and has_digit:
         taken = [(f.start, f.end) for f in found]
         for m in _PHONE.finditer(text):
@@ -161,7 +171,7 @@ def mask(text: str, kinds: Iterable[str] = KINDS) -> str:
 
 def excerpt(kind: str, value: str) -> str:
     """A recognisable but useless excerpt for reports: `j***@e***.com`, `**** 1111`,
-    `***-**67`. Never the full value."""
+    `***-**67`, `***-**-**89`. Never the full value."""
     if kind == "email" and ("@" in value or "%40" in value):
         local, _, domain = value.replace("%40", "@").partition("@")
         host, dot, tld = domain.rpartition(".")
@@ -173,4 +183,6 @@ def excerpt(kind: str, value: str) -> str:
         return "***-**" + digits[-2:]
     if kind == "iban":
         return value[:2] + "** **** " + value.replace(" ", "")[-3:]
+    if kind == "ssn":
+        return "***-**-**" + digits[-2:]
     return value[:1] + "***"

@@ -5,7 +5,7 @@ version = 1                          # the file format's version
 revision = 3                         # which saved edition of these rules (the privacy
                                      # workspace increments it; see history.py)
 default = "mask-user-input"          # allow | mask-user-input | mask | hidden
-detectors = ["email", "card", "phone", "iban"]
+detectors = ["email", "card", "phone", "iban", "ssn"]
 scrub_query_params = ["promo", "email"]   # scrubbed besides the built-in credential names
 keep_query_params = ["code"]              # built-in names not scrubbed here
 

@@ -159,7 +159,7 @@ CASES = [
     ("a session in a data folder that does not exist", ["--data", "{newdir}", "snapshot",
                                                         "abc123", "-o", "-"], ["no data folder"]),
     ("audit with nothing named", ["audit"], ["--all"]),
-    ("audit an unknown detector", ["audit", "--all", "--detectors", "ssn"], ["ssn"]),
+    ("audit an unknown detector", ["audit", "--all", "--detectors", "passport"], ["passport"]),
     ("mask with a bad rules file", ["mask", "--rules", "{bad_rules}", "--all"], ["bad.toml"]),
     ("mask an unknown session", ["mask", "--rules", "{bad_rules}", "ffffffff"], ["bad.toml"]),
     ("an unknown command", ["fly"], ["fly"]),

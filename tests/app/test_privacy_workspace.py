@@ -144,7 +144,7 @@ def test_saving_and_reloading_round_trips_the_rules_file_and_the_log(qtbot, tmp_
     assert on_disk == replace(edited, revision=1)
     assert on_disk.rules == (Rule(".address", Level.HIDDEN), Rule("#card, #notes", Level.MASK))
     assert on_disk.scrub_query_params == Rules.default().scrub_query_params + ("sid",)
-    assert on_disk.detectors == ("email", "card", "iban")
+    assert on_disk.detectors == ("email", "card", "iban", "ssn")
     log, bad = read_history(data)
     assert bad == 0 and len(log) == 1
     assert log[0].revision == 1 and log[0].who == getpass.getuser()
@@ -366,7 +366,7 @@ def test_audit_says_a_clean_session_is_clean(qtbot, tmp_path, workspace):
     (row,) = [[w.audit_table.item(0, c).text() for c in range(w.audit_table.columnCount())]]
     assert w.audit_table.rowCount() == 1 and row[0] == sid
     # its user (stored by design) is named, so "none of: email" is not said of the store
-    assert row[-1] == ("none of: email, card, phone, iban, sensitive-input in its events or context;"
+    assert row[-1] == ("none of: email, card, phone, iban, ssn, sensitive-input in its events or context;"
                        " its user's id is recorded as its owner, by design (`replay delete"
                        " --user` erases the user's sessions)")
 

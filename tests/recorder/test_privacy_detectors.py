@@ -83,3 +83,17 @@ def test_ibans_are_found_by_their_check_digits_and_never_shown_whole():
     assert d.mask(text).startswith("Pay xxxx xxxx xxxx xxxx xxxx xx, or xxxxxxxxxxxxxxxxxxxxxx;")
     assert [d.excerpt(k, v) for k, v in found] == ["DE** **** 000", "GB** **** 819"]
     assert not [f for f in d.find(text, kinds=("email", "card", "phone")) if f.kind == "iban"]
+
+
+def test_social_security_numbers_in_the_issued_ranges_and_never_shown_whole():
+    """US Social Security numbers (a privacy officer expects them among the detectors):
+    3-2-4 with one separator, in the ranges the SSA issues; a date, an order number, an
+    ITIN-range or all-zero part, a phone and nine bare digits stay as they are; the audit's
+    excerpt keeps the last two digits."""
+    text = ("SSN 123-45-6789, spouse 078 05 1120; not 912-34-5678, 666-12-3456, 123-00-4567,"
+            " 123-45-0000, 2026-11-30, 2024-11-1234, 123-45 6789, id 123456789, 555-123-4567")
+    found = [(f.kind, f.value) for f in d.find(text)]
+    assert found == [("ssn", "123-45-6789"), ("ssn", "078 05 1120"), ("phone", "555-123-4567")]
+    assert d.mask(text).startswith("SSN xxxxxxxxxxx, spouse xxx xx xxxx; not 912-34-5678,")
+    assert d.excerpt("ssn", "123-45-6789") == "***-**-**89"
+    assert not list(d.find(text, kinds=("email", "card", "iban")))

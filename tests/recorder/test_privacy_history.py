@@ -93,7 +93,8 @@ def test_save_writes_the_next_revision_its_copy_and_a_log_line(tmp_path):
     assert change2.revision == 2
     assert change2.summary == ("rule changed: .address: hidden -> mask",
                                "rule added: .who (mask)", "detector removed: card",
-                               "detector removed: phone", "detector removed: iban")
+                               "detector removed: phone", "detector removed: iban",
+                               "detector removed: ssn")
     log, bad = read_history(tmp_path)
     assert [c.revision for c in log] == [1, 2] and [c.who for c in log] == ["dpo", "dpo2"]
     assert bad == 0

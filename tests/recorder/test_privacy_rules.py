@@ -50,7 +50,7 @@ def test_full_rules_file_parses_and_round_trips_through_json():
 def test_built_in_default():
     r = Rules.default()
     assert r.default_level == Level.MASK_USER_INPUT and r.rules == ()
-    assert set(r.detectors) == {"email", "card", "phone", "iban"}
+    assert set(r.detectors) == {"email", "card", "phone", "iban", "ssn"}
     assert parse_rules("") == r  # an empty file means the defaults
 
 
@@ -72,7 +72,7 @@ def test_built_in_default():
     ('[network]\nbodies = true\ncolour = 1', r"line 3: network\.colour: unknown key"),
     ('[[rule]]\nselector = "a"\nlevel = "mask"\n[[rule]]\nselector = "p"\n', r"line 4: rule\[2\]\.level: missing"),
     ('[[rule]]\nselector = "a"\nlevel = "mask"\ncolour = "red"', r"line 4: rule\[1\]\.colour: unknown key"),
-    ('detectors = ["ssn"]', r"detectors: unknown detector 'ssn'"),
+    ('detectors = ["passport"]', r"detectors: unknown detector 'passport'"),
     ('[console]\nredact = ["(unclosed"]', r"console.redact: bad regular expression"),
     ('default = ', r"^rules.toml, line 1: not valid TOML: Invalid value \(at the end of the file\)$"),
     ('version = 1\n\n[[rule]]\nlevel = mask\n',
