@@ -171,3 +171,66 @@ def test_the_list_shows_ids_as_replay_sessions_does_so_copies_are_told_apart(tmp
                          "ada-checkout": "ada-checkout"}
         assert {store.resolve(v) for v in shown.values()} == set(shown)
     assert [r.id for r in Catalog.sort(catalog.rows, Column.ID)] == sorted(shown)
+
+
+# --- the columns' widths ----------------------------------------------------------------
+def test_widest_texts_are_a_few_per_column_whatever_the_list(catalog):
+    """The table measures these in its font: the largest count (most digits), not every
+    row's - 10,000 sessions cost what four do."""
+    from app.browser_model import widest_texts
+
+    rows = catalog.rows
+    assert widest_texts(rows, Column.PAGES) == ["2"]
+    assert widest_texts(rows, Column.DURATION) == ["15:00"]      # cy-admin's quarter hour
+    assert len(widest_texts(rows, Column.START)) == 2            # the earliest and the latest
+    assert widest_texts(rows, Column.USER)[0] == "ada@example.com"
+    assert widest_texts([], Column.ERRORS) == []
+
+
+def test_counts_and_times_keep_their_width_and_the_url_gets_the_rest():
+    """At the window's smaller sizes the User column kept 220 px while the first URL and
+    the error count were cut (a support engineer's tryout): a WHOLE column never shrinks;
+    with room to spare the capped ones have their width and the URL the rest; when the URL
+    would get less than its least, the capped ones give it room, in proportion to what
+    each can give, never under their shrunk width."""
+    from app.browser_model import CAPPED, STRETCHED, WHOLE, share_widths
+
+    wanted = {c: 100 for c in WHOLE} | {Column.ID: 80, Column.USER: 200, Column.TITLE: 40}
+    shrunk = {Column.ID: 60, Column.USER: 60, Column.TITLE: 40}
+    roomy = share_widths(1200, wanted, shrunk, url_min=200)
+    assert roomy == wanted | {STRETCHED: 1200 - 600 - 320}
+    tight = share_widths(1000, wanted, shrunk, url_min=200)
+    assert all(tight[c] == 100 for c in WHOLE)
+    assert tight[STRETCHED] == 200 and sum(tight.values()) == 1000
+    assert tight[Column.TITLE] == 40                      # nothing to give
+    assert 200 - tight[Column.USER] == 7 * (80 - tight[Column.ID])   # 140 : 20 of it
+    narrow = share_widths(700, wanted, shrunk, url_min=200)
+    assert {c: narrow[c] for c in CAPPED} == shrunk and narrow[STRETCHED] == 0
+    assert all(narrow[c] == 100 for c in WHOLE)           # (the table scrolls sideways)
+
+
+@pytest.mark.parametrize("room, shown", [
+    (100, "shop.example.com/accounts/3/billing/invoices?page=2&sort=desc"),  # no https://
+    (46, "shop.example.com/accounts/3/billing/invoices?…"),    # the query goes first
+    (40, "shop.example.com/…/3/billing/invoices?…"),           # then the path's first segments
+    (34, "shop.example.com/…/invoices?…"),
+    (28, "shop.example.com/…/invoices"),
+    (24, "shop.example.com/…voices"),                           # the end of the page's name
+    (18, "shop.example.com/…"),                                 # its start: the host
+    (10, "shop.exam…"),                                         # else its start
+])
+def test_a_first_url_is_cut_as_a_url_reads(room, shown):
+    """The middle of a long URL is its least telling part, its query the next: which
+    site and which page stay as long as they fit."""
+    from app.browser_model import elide_url
+
+    url = "https://shop.example.com/accounts/3/billing/invoices?page=2&sort=desc"
+    assert elide_url(url, room, len) == shown and len(shown) <= room
+
+
+def test_another_scheme_is_shown_while_there_is_room():
+    from app.browser_model import elide_url
+
+    assert elide_url("http://shop.example/cart", 30, len) == "http://shop.example/cart"
+    assert elide_url("http://shop.example/cart", 20, len) == "shop.example/cart"
+    assert elide_url("about:blank", 5, len) == "abou…"
