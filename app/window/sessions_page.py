@@ -9,13 +9,15 @@ from typing import Any, Callable
 
 from PySide6.QtCore import (QAbstractTableModel, QDate, QEvent, QItemSelectionModel, QModelIndex,
                             QObject, QSize, Qt, Signal)
-from PySide6.QtGui import QColor, QFont, QIcon
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QIcon
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDateEdit, QHBoxLayout,
                                QHeaderView, QLabel, QLineEdit, QMenu, QProxyStyle, QPushButton,
-                               QSpinBox, QStyle, QTableView, QTabWidget, QVBoxLayout, QWidget)
+                               QSpinBox, QStyle, QStyledItemDelegate, QTableView, QTabWidget,
+                               QVBoxLayout, QWidget)
 
-from ..browser_model import DAY_MS, HEADERS, MINUTE_MS, Catalog, Column, Query, Row
-from ..commands.sessions import duration_text, when_text   # the CLI's formats, shown the same way
+from ..browser_model import (CAP_CHARS, CAPPED, DAY_MS, GAP_CHARS, HEADERS, MINUTE_MS,
+                             SHRUNK_CHARS, STRETCHED, URL_MIN_CHARS, Catalog, Column, Query,
+                             Row, cell_text, elide_url, share_widths, widest_texts)
 from ..commands._words import count
 from ..thumbnails import SIZE as THUMB_SIZE
 from .thumbnails import ThumbnailService
@@ -23,8 +25,7 @@ from .thumbnails import ThumbnailService
 ERROR_COLOUR = QColor(214, 48, 49)
 THUMB_SHOWN = (THUMB_SIZE[0] * 3 // 5, THUMB_SIZE[1] * 3 // 5)   # 96x60: a page still recognisable
 _NUMERIC = (Column.DURATION, Column.PAGES, Column.ERRORS, Column.FRUSTRATION)
-TITLE_WIDTH = 220        # the Bug column, when a session listed has a bug report's title
-NO_TITLES_WIDTH = 56     # ... when none has: the first URL gets the room
+THUMB_COLUMN = THUMB_SHOWN[0] + 12   # the picture and a little room either side
 
 
 class DatePreset:
@@ -82,9 +83,7 @@ class SessionTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ForegroundRole and col == Column.ERRORS and info.error_count:
             return ERROR_COLOUR
         if role == Qt.ItemDataRole.FontRole and col == Column.ERRORS and info.error_count:
-            f = QFont()
-            f.setBold(True)
-            return f
+            return error_font(QFont())
         if role == Qt.ItemDataRole.ToolTipRole:
             return _tooltip(row, self.thumbnails)
         return None
@@ -120,17 +119,31 @@ class SortArrowStyle(QProxyStyle):
 
 
 _DISPLAY: dict[Column, Callable[[Row], Any]] = {
-    Column.THUMBNAIL: lambda r: None,
-    Column.START: lambda r: when_text(r.info.start_ms),
-    Column.ID: lambda r: r.shown_id or r.id,
-    Column.DURATION: lambda r: duration_text(r.info.duration_ms),
-    Column.USER: lambda r: r.user or "—",
-    Column.TITLE: lambda r: r.title,
-    Column.FIRST_URL: lambda r: r.info.first_url or "",
-    Column.PAGES: lambda r: str(r.info.view_count),
-    Column.ERRORS: lambda r: str(r.info.error_count),
-    Column.FRUSTRATION: lambda r: str(r.info.frustration_count),
-}
+    c: (lambda r: None) if c == Column.THUMBNAIL else (lambda r, c=c: cell_text(r, c))
+    for c in Column}
+
+
+def error_font(font: QFont) -> QFont:
+    """A session's error count is bold (and red): seen at a glance down the list."""
+    bold = QFont(font)
+    bold.setBold(True)
+    return bold
+
+
+def text_margin(widget: QWidget) -> int:
+    """The room a cell keeps either side of its text (QStyledItemDelegate's)."""
+    return widget.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, widget) + 1
+
+
+class UrlDelegate(QStyledItemDelegate):
+    """A first URL cut as a URL reads (`browser_model.elide_url`): its host and the end of
+    its path stay (`shop.example/…/checkout`), not the middle of a query string."""
+
+    def initStyleOption(self, option, index) -> None:  # noqa: N802 (Qt)
+        super().initStyleOption(option, index)
+        room = option.rect.width() - 2 * text_margin(self.parent())
+        if option.text and room > 0:
+            option.text = elide_url(option.text, room, option.fontMetrics.horizontalAdvance)
 
 
 def _tooltip(row: Row, thumbs: ThumbnailService | None) -> str:
@@ -224,17 +237,14 @@ class SessionBrowser(QWidget):
         arrows = SortArrowStyle()
         arrows.setParent(head)   # (setStyle does not own it; the header does)
         head.setStyle(arrows)
-        for col, width in ((Column.THUMBNAIL, THUMB_SHOWN[0] + 12), (Column.START, 140),
-                           (Column.ID, 140), (Column.DURATION, 80), (Column.USER, 220),
-                           (Column.TITLE, TITLE_WIDTH),
-                           (Column.PAGES, 64),
-                           (Column.ERRORS, 64), (Column.FRUSTRATION, 92)):
-            head.resizeSection(col, width)
-        head.setSectionResizeMode(Column.FIRST_URL, QHeaderView.ResizeMode.Stretch)
-        # a long id or URL keeps its start and its end: which window (`….win-2`), which
-        # page (`…/checkout`) - what tells the rows apart
+        # the columns share the width as `_fit_columns` says; the first URL has the rest
+        head.setSectionResizeMode(STRETCHED, QHeaderView.ResizeMode.Stretch)
+        self._wanted: dict[Column, int] = {}   # each column's width for the catalog listed
+        # a long id or user keeps its start and its end: which window (`….win-2`), which
+        # domain (`…@example.com`) - what tells the rows apart; a URL is cut as a URL
         self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
-        self.model.modelReset.connect(self._fit_titles)
+        self.table.setItemDelegateForColumn(STRETCHED, UrlDelegate(self.table))
+        self.table.viewport().installEventFilter(self)
         self.table.activated.connect(self._activated)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._context_menu)
@@ -278,6 +288,7 @@ class SessionBrowser(QWidget):
             sig.connect(self.refresh)
         self.date.currentIndexChanged.connect(self._date_changed)
         self.clear.clicked.connect(self.clear_filters)
+        self._measure_columns()
         self.refresh()
 
     # --- filtering ------------------------------------------------------------------
@@ -328,6 +339,7 @@ class SessionBrowser(QWidget):
     def set_catalog(self, catalog: Catalog) -> None:
         self.catalog = catalog
         self._fill_applications()
+        self._measure_columns()
         self.refresh()
 
     def clear_filters(self) -> None:
@@ -412,12 +424,48 @@ class SessionBrowser(QWidget):
         self.table.scrollTo(self.model.index(i, Column.START))
         return True
 
-    def _fit_titles(self) -> None:
-        """The Bug column is wide only when a session listed has a title (most lists have
-        none, and its room cut every first URL short)."""
-        titled = any(r.title for r in self.model.rows)
-        self.table.horizontalHeader().resizeSection(
-            Column.TITLE, TITLE_WIDTH if titled else NO_TITLES_WIDTH)
+    def _measure_columns(self) -> None:
+        """Each column's width for the catalog's sessions, in the table's font: a count, a
+        duration or a time as wide as its widest value and its header (with the sort
+        arrow); an id, a user or a bug title as its widest text, up to its cap (no title
+        stored: as narrow as its header). Measured once per catalog, not per keystroke:
+        the columns stay put while a search narrows the list."""
+        head = self.table.horizontalHeader()
+        plain = QFontMetrics(self.table.font())
+        bold = QFontMetrics(error_font(self.table.font()))
+        margins = 2 * text_margin(self.table) + plain.averageCharWidth() * GAP_CHARS
+        rows = self.catalog.rows
+        wanted = {}
+        for col in Column:
+            if col == STRETCHED:
+                continue
+            header = head.sectionSizeFromContents(col).width()
+            texts = widest_texts(rows, col)
+            widest = max((m.horizontalAdvance(t) for t in texts
+                          for m in ((plain, bold) if col == Column.ERRORS else (plain,))),
+                         default=0)
+            width = max(header, widest + margins)
+            if col in CAPPED:
+                width = min(width, max(header, plain.averageCharWidth() * CAP_CHARS[col]))
+            wanted[col] = THUMB_COLUMN if col == Column.THUMBNAIL else width
+        self._wanted = wanted
+        self._fit_columns()
+
+    def _fit_columns(self) -> None:
+        """The columns' widths in the table's width now (`browser_model.share_widths`):
+        the counts and times whole, the id, user and bug title given up first for the
+        first URL, which has the rest."""
+        if not self._wanted:
+            return
+        head = self.table.horizontalHeader()
+        chars = QFontMetrics(self.table.font()).averageCharWidth()
+        shrunk = {c: max(head.sectionSizeFromContents(c).width(), chars * SHRUNK_CHARS)
+                  for c in CAPPED}
+        widths = share_widths(self.table.viewport().width(), self._wanted, shrunk,
+                              chars * URL_MIN_CHARS)
+        for col, width in widths.items():
+            if col != STRETCHED:   # (the header stretches it over what is left)
+                head.resizeSection(col, width)
 
     def _activated(self, index: QModelIndex) -> None:
         if index.isValid():
@@ -448,7 +496,11 @@ class SessionBrowser(QWidget):
 
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt)
         """Down or Enter in the search box moves to the table (arrows move, Enter opens);
-        Delete in the table asks to delete the sessions picked."""
+        Delete in the table asks to delete the sessions picked; the table's width changed,
+        its columns share it again."""
+        if obj is self.table.viewport() and event.type() == QEvent.Type.Resize:
+            self._fit_columns()
+            return False
         if obj is self.table and event.type() == QEvent.Type.KeyPress and \
                 event.key() == Qt.Key.Key_Delete and self.selected_sessions():
             self.deleteRequested.emit(self.selected_sessions())

@@ -470,6 +470,60 @@ def test_with_a_player_tab_the_window_fits_a_small_screen(window, qtbot, size):
 
 
 
+@pytest.mark.parametrize("size", ["minimum", (1280, 720)])
+def test_the_lists_columns_share_the_windows_width(window, qtbot, data, size):
+    """At the window's smaller sizes the User column kept 220 px while the first URL and
+    the error counts were cut (a support engineer's tryout): counts, durations and times
+    are shown whole - headers (with the sort arrow's room) and values - the user as wide
+    as its text up to a cap, and the first URL has the rest, cut as a URL reads."""
+    from PySide6.QtGui import QFontMetrics
+    from PySide6.QtWidgets import QStyleOptionViewItem
+
+    from app.browser_model import STRETCHED, URL_MIN_CHARS, WHOLE, Column, cell_text, elide_url
+    from app.window.sessions_page import error_font, text_margin
+
+    with Store.open(data) as store:   # a long session of a user with a long email, many errors
+        store.ingest(session_events(
+            start_ms=T0 + 20 * 86_400_000, duration_ms=3 * 3_600_000 + 5000,
+            urls=["https://app.example.com/accounts/3/billing/invoices?page=2&sort=desc"] * 12,
+            errors=[f"e{i}" for i in range(21)], rage=True), application="shop",
+            user={"id": "u9", "email": "margaret.hamilton-longname@customer.example.com"},
+            session_id="8dda0c07-b950-47ec-a5ea-3d25746042bf")
+    window.reload_sessions()
+    w, h = window.minimumSizeHint().toTuple() if size == "minimum" else size
+    window.resize(w, h)
+    qtbot.waitUntil(lambda: window.size().toTuple() == (w, h), timeout=5000)
+    b = window.browser
+    table, head = b.table, b.table.horizontalHeader()
+    plain, bold = QFontMetrics(table.font()), QFontMetrics(error_font(table.font()))
+    margins = 2 * text_margin(table)
+    assert len(b.model.rows) == 5
+    for col in WHOLE:
+        if col == Column.THUMBNAIL:
+            continue
+        width = head.sectionSize(col)
+        assert width >= head.sectionSizeFromContents(col).width(), col.name
+        for row in b.model.rows:
+            text = cell_text(row, col)
+            fm = bold if col == Column.ERRORS and row.info.error_count else plain
+            assert fm.horizontalAdvance(text) + margins <= width, (col.name, text, width)
+    assert head.sectionSize(Column.USER) < 220
+    others = sum(head.sectionSize(c) for c in Column if c != STRETCHED)
+    url_width = head.sectionSize(STRETCHED)
+    assert url_width == table.viewport().width() - others >= \
+        plain.averageCharWidth() * URL_MIN_CHARS
+    assert table.horizontalScrollBar().maximum() == 0   # nothing off to the side
+    # the long URL keeps its host and its page
+    ix = b.model.index(b.model.row_of("8dda0c07-b950-47ec-a5ea-3d25746042bf"), STRETCHED)
+    option = QStyleOptionViewItem()
+    option.initFrom(table)
+    option.rect = table.visualRect(ix)
+    table.itemDelegateForColumn(STRETCHED).initStyleOption(option, ix)
+    assert option.text == elide_url(b.model.rows[ix.row()].info.first_url, url_width - margins,
+                                    option.fontMetrics.horizontalAdvance)
+    assert option.text.startswith("app.example.com/") and "invoices" in option.text
+    assert option.fontMetrics.horizontalAdvance(option.text) + margins <= url_width
+
 def test_delete_asks_then_erases_the_session_and_closes_its_tab(window, qtbot, data):
     from PySide6.QtWidgets import QMessageBox
     player = window.wait_opened(window.open_session("bob-browse"))
@@ -689,10 +743,11 @@ def test_a_stored_sessions_bug_report_is_edited_from_the_list(window, qtbot, dat
     from recorder.bug import from_context
 
     from app.browser_model import Column
-    from app.window.sessions_page import NO_TITLES_WIDTH, TITLE_WIDTH
 
     head = window.browser.table.horizontalHeader()
-    assert head.sectionSize(Column.TITLE) == NO_TITLES_WIDTH   # no title listed: URLs get room
+    # no title stored: the Bug column as narrow as its header, the URLs get the room
+    untitled = head.sectionSize(Column.TITLE)
+    assert untitled == head.sectionSizeFromContents(Column.TITLE).width()
     assert window.browser.table.textElideMode() == Qt.TextElideMode.ElideMiddle
     player = window.wait_opened(window.open_session("bob-browse"))
     assert player.steps_pane is None                      # no report yet: no Steps tab
@@ -715,7 +770,7 @@ def test_a_stored_sessions_bug_report_is_edited_from_the_list(window, qtbot, dat
     assert report.notes.startswith("Seen by ") and "ada.lovelace" not in report.notes
     qtbot.waitUntil(lambda: window.sessions.find("bob-browse") is not None
                     and window.sessions.find("bob-browse").steps_pane is not None, timeout=30_000)
-    assert head.sectionSize(Column.TITLE) == TITLE_WIDTH
+    assert head.sectionSize(Column.TITLE) > untitled   # a title listed: room for it
     reopened = window.sessions.find("bob-browse")
     assert "Checkout button does nothing" in reopened.steps_pane.summary.text()
     assert reopened.current_ms() == 7000                  # where it was, not 0:00
