@@ -63,6 +63,8 @@ URL_MIN_CHARS = 32      # the room a first URL is given before capped columns sh
 GAP_CHARS = 1           # between two columns' texts, beyond a cell's own margins (a time
                         # right beside an id read as one text)
 TEXTS_MEASURED = 20     # a text column's longest texts (by length) measured for its width
+URL_NAMED_CHARS = 40    # a first URL in a sentence naming a session (`named`) is cut to this
+USER_NAMED_CHARS = 30   # ... and a user (in the middle: an email keeps its domain)
 
 
 @dataclass(frozen=True)
@@ -209,6 +211,20 @@ def cell_text(row: Row, col: Column) -> str:
         return info.first_url or ""
     return str({Column.PAGES: info.view_count, Column.ERRORS: info.error_count,
                 Column.FRUSTRATION: info.frustration_count}[col])
+
+
+def named(row: Row) -> str:
+    """A session named in a sentence as the list shows it, for a person to recognise it
+    (the delete question): its id as listed, its user, when it started and its first URL -
+    `8dda0c07 of ada@example.com (2026-01-01 09:30, shop.example/checkout)`. A full
+    generated id told nobody which session they were about to erase."""
+    facts = [cell_text(row, Column.START)]
+    if row.info.first_url:
+        facts.append(elide_url(row.info.first_url, URL_NAMED_CHARS, len))
+    user = row.user if len(row.user) <= USER_NAMED_CHARS else \
+        row.user[:USER_NAMED_CHARS // 2] + "\u2026" + row.user[-(USER_NAMED_CHARS // 2 - 1):]
+    who = f" of {user}" if user else ""
+    return f"{cell_text(row, Column.ID)}{who} ({', '.join(facts)})"
 
 
 def widest_texts(rows: Sequence[Row], col: Column) -> list[str]:

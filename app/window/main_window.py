@@ -10,6 +10,7 @@ drag-and-drop of recording files, recent files and window state kept in QSetting
 from __future__ import annotations
 
 import gc
+import html
 from pathlib import Path
 from typing import Iterable
 
@@ -24,7 +25,7 @@ from recorder.intake.apps import AppError
 from recorder.intake.live import application_names
 from recorder.store import Store
 
-from ..browser_model import Catalog
+from ..browser_model import Catalog, make_row, named
 from ..privacy_workspace import PrivacyWorkspace
 from ..record.page import RecordPage
 from . import help_menu
@@ -391,24 +392,30 @@ class MainWindow(QMainWindow):
         if not infos:
             self.reload_sessions()
             return None
+        listed = {r.id: r for r in self.browser.catalog.rows}
 
         def line(info) -> str:
-            return f"{info.id}{f' of {info.who}' if info.who else ''}"
+            """As the list shows it (one not listed yet: its whole id), kept on one line:
+            the box grows to hold it rather than wrap each session over three."""
+            return (f"<div style='white-space:pre'>"
+                    f"{html.escape(named(listed.get(info.id) or make_row(info)))}</div>")
         if len(infos) == 1:
-            text = (f"Erase session {line(infos[0])}?\n\nIts events, index rows and thumbnail"
-                    " are removed from the data folder for good. Files exported from it"
-                    " elsewhere are not.")
+            text = (f"Erase this session?<blockquote>{line(infos[0])}</blockquote><p>Its"
+                    " events, index rows and thumbnail are removed from the data folder for"
+                    " good. Files exported from it elsewhere are not.</p>")
         else:
-            shown = [f"  {line(i)}" for i in infos[:ERASE_LISTED]]
+            shown = [line(i) for i in infos[:ERASE_LISTED]]
             if len(infos) > ERASE_LISTED:
-                shown.append(f"  … and {len(infos) - ERASE_LISTED:,} more")
-            text = (f"Erase these {len(infos):,} sessions?\n\n" + "\n".join(shown)
-                    + "\n\nTheir events, index rows and thumbnails are removed from the data"
-                    " folder for good. Files exported from them elsewhere are not.")
+                shown.append(f"<div>… and {len(infos) - ERASE_LISTED:,} more</div>")
+            text = (f"Erase these {len(infos):,} sessions?<blockquote>" + "".join(shown)
+                    + "</blockquote><p>Their events, index rows and thumbnails are removed from"
+                    " the data folder for good. Files exported from them elsewhere are"
+                    " not.</p>")
         box = QMessageBox(QMessageBox.Icon.Warning,
                           "Delete session" if len(infos) == 1 else "Delete sessions", text,
                           QMessageBox.StandardButton.Cancel, self)
         box.setObjectName("confirmDelete")
+        box.setTextFormat(Qt.TextFormat.RichText)
         erase = box.addButton("Delete", QMessageBox.ButtonRole.DestructiveRole)
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

@@ -234,3 +234,23 @@ def test_another_scheme_is_shown_while_there_is_room():
     assert elide_url("http://shop.example/cart", 30, len) == "http://shop.example/cart"
     assert elide_url("http://shop.example/cart", 20, len) == "shop.example/cart"
     assert elide_url("about:blank", 5, len) == "abou…"
+
+
+def test_a_session_is_named_as_the_list_shows_it(tmp_path):
+    """The delete question named sessions by their full generated ids - nobody recognised
+    what they were about to erase (a support engineer's tryout)."""
+    from app.browser_model import named
+    from app.commands.sessions import when_text
+
+    uuid = "8dda0c07-b950-47ec-a5ea-3d25746042bf"
+    with Store.open(tmp_path / "data") as store:
+        store.ingest(session_events(start_ms=T0, duration_ms=60_000, urls=[
+            "https://shop.example/accounts/3/billing/invoices?page=2&sort=desc"]),
+            user={"id": "u1", "email": "ada@example.com"}, session_id=uuid)
+        store.ingest(session_events(start_ms=T0 + DAY_MS, duration_ms=60_000, urls=[]),
+                     session_id="nobody-known")
+        rows = {r.id: r for r in Catalog.load(store).rows}
+    assert named(rows[uuid]) == (f"8dda0c07 of ada@example.com ({when_text(T0)},"
+                                 " shop.example/…/3/billing/invoices?…)")
+    nobody = rows["nobody-known"]   # no user, no page: its id and start
+    assert named(nobody) == f"nobody-known ({when_text(nobody.info.start_ms)})"

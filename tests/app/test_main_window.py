@@ -597,6 +597,39 @@ def test_several_sessions_picked_are_erased_at_once_after_one_question(window, q
     assert b.selected_sessions() == ["bob-browse"]
 
 
+def test_the_delete_question_names_sessions_as_the_list_shows_them(window, qtbot, data):
+    """It listed full generated ids (`8dda0c07-b950-…`): nobody recognised what they were
+    about to erase (a support engineer's tryout). Each is named as the list shows it - its
+    short id, user, start and first URL - eight of them, then how many more."""
+    from app.commands.sessions import when_text
+
+    uuids = [f"{k:08x}-b950-47ec-a5ea-3d25746042bf" for k in range(10)]
+    with Store.open(data) as store:
+        for k, sid in enumerate(uuids):
+            store.ingest(session_events(start_ms=T0 + (40 + k) * 86_400_000, duration_ms=9000,
+                                        urls=[f"https://shop.example/orders/{k}"]),
+                         user={"id": f"u{k}", "email": f"buyer{k}@example.com"}, session_id=sid)
+    window.reload_sessions()
+    b = window.browser
+    b.search.setText("buyer")
+    assert len(b.model.rows) == 10
+    b.table.setFocus()
+    qtbot.keyClick(b.table, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(b.table, Qt.Key.Key_Delete)
+    box = next(x for x in window.findChildren(QMessageBox, "confirmDelete") if x.isVisible())
+    text = box.text()
+    assert text.startswith("Erase these 10 sessions?")
+    assert not any(sid in text for sid in uuids)          # no full generated id
+    newest = b.model.rows[0]                              # (listed newest first, as there)
+    said = (f"{newest.shown_id} of buyer9@example.com ({when_text(newest.info.start_ms)},"
+            " shop.example/orders/9)")
+    assert f">{said}<" in text
+    assert text.count(" of buyer") == 8 and "… and 2 more" in text
+    # each on a line of its own: the box is as wide as the longest
+    label = box.findChild(QLabel, "qt_msgbox_label")
+    assert label.width() >= label.fontMetrics().horizontalAdvance(said)
+    box.button(QMessageBox.StandardButton.Cancel).click()
+
 def test_sessions_whose_files_cannot_be_deleted_are_said_once_and_never_come_back(
         window, qtbot, data):
     """Erasing a selection on a disk that refuses some of it opened a box per session (a
