@@ -24,6 +24,17 @@ _KINDS = "a session id (or unique prefix), a .replay bundle or an rrweb JSON fil
 DEMO = "demo"   # as SESSION|FILE, when no file or stored session is called that: the demo
 
 
+class NotARecordingFile(UserError):
+    """A file that holds no recording in a shape replay reads (empty, not JSON, an image):
+    `why` says what is wrong with the file, `fix` what to give instead (None: `why` says
+    it). The app says its own fix: it has no SESSION argument to give."""
+
+    def __init__(self, path: str, why: str, fix: str | None = None):
+        self.path, self.why, self.fix = path, why, fix
+        said = why if path in why else f"{path}: {why}"   # which file, when files
+        super().__init__(f"{said} - {fix}" if fix else said)
+
+
 def add_source_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("session", metavar="SESSION|FILE",
                    help="session id (or unique prefix), a .replay bundle or an rrweb JSON file"
@@ -127,10 +138,10 @@ def open_raw(spec: str, data: Path, session_number: int = 0) -> Any:
     except LimitError as exc:  # a bomb, or data no recording can hold
         raise UserError(f"{spec}: refused - {exc}") from None
     except (UnreadableRecording, ValueError) as exc:
-        said = str(exc) if spec in str(exc) else f"{spec}: {exc}"   # which file, when files
-        if isinstance(exc, NotARecording):   # says what it wants
-            raise UserError(said) from None
-        raise UserError(f"{said} - give {_KINDS}") from None
+        why = str(exc).removeprefix(f"{spec}: ")
+        # (a file of another kind says what it wants)
+        raise NotARecordingFile(spec, why, None if isinstance(exc, NotARecording)
+                                else f"give {_KINDS}") from None
     except OSError as exc:
         raise UserError(f"cannot read {spec}: {exc.strerror or exc} - check the path and"
                         " its permissions") from None

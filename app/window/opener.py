@@ -21,6 +21,10 @@ from recorder.format import no_gc
 
 from .jobs import JobDialog, ThreadJob, job_dialog
 
+# what a file that is no recording is answered with (`not_a_recording`)
+OPEN_INSTEAD = ("open a recording instead: a .replay bundle or an rrweb JSON file (PostHog and"
+                " Sentry exports too)")
+
 
 @dataclass(frozen=True)
 class Opening:
@@ -100,14 +104,16 @@ class OpenJob(ThreadJob):
         from recorder.bug import shown_report
 
         from ..cli import UserError
-        from ..commands._source import open_source
+        from ..commands._source import NotARecordingFile, open_source
 
         self.progress.emit(f"Reading {opening.name}…")
         try:
             # (a file's other sessions open in tabs: no `--session-number` note on stderr)
             src = open_source(opening.spec, self.data_dir, opening.session, say_sessions=False)
         except UserError as exc:
-            self.failed.emit(opening, _one_line(str(exc)))
+            said = not_a_recording(opening.name, exc.why, exc.fix is not None) \
+                if isinstance(exc, NotARecordingFile) and opening.is_file else str(exc)
+            self.failed.emit(opening, _one_line(said))
             return None
         if self.cancelled:
             src.close()
@@ -127,6 +133,14 @@ class OpenJob(ThreadJob):
                 done.close()
                 raise
         return done
+
+
+def not_a_recording(name: str, why: str, say_fix: bool = True) -> str:
+    """A file picked, dropped or recent that holds no recording, as the window says it:
+    which file, what is wrong with it, what to open instead. The command line's fix - give
+    a session id - meant nothing in a window where a file was picked (a support engineer's
+    tryout). `say_fix` False: `why` says what it wants already (a picture, a web page)."""
+    return f"cannot open {name}: {why}" + (f" - {OPEN_INSTEAD}" if say_fix else "")
 
 
 def _one_line(message: str) -> str:

@@ -234,14 +234,25 @@ def test_dropping_a_file_shows_the_player(window, qtbot, recording, where):
     assert window.browser.search.text() == ""      # the path was not pasted
 
 
-def test_a_bad_file_is_said_and_opens_nothing(window, qtbot, tmp_path):
-    bad = tmp_path / "notes.json"
-    bad.write_text("{ cut off")
+@pytest.mark.parametrize("name, content, why", [
+    ("notes.json", b"{ cut off", "not JSON"),
+    ("empty.json", b"", "the file is empty"),
+    ("notes.txt", b"remember the milk\n", "not JSON"),
+    ("picture.png", b"\x89PNG\r\n\x1a\n" + bytes(64), "this is a PNG image"),
+], ids=["cut-json", "empty", "text", "png"])
+def test_a_file_that_is_no_recording_is_said_and_opens_nothing(window, qtbot, tmp_path, name,
+                                                                content, why):
+    """One line about the file: which, what is wrong with it, what to open instead - it
+    said to give a session id, which File > Open has no place for (a support engineer's
+    tryout)."""
+    bad = tmp_path / name
+    bad.write_bytes(content)
     window.wait_opened(window.open_paths([bad]))
     assert window.sessions.count() == 1
-    # one clear line, naming the file and saying what to do
-    assert "notes.json" in window.last_problem and "\n" not in window.last_problem
-    assert "give a session id" in window.last_problem
+    said = window.last_problem
+    assert said.startswith(f"cannot open {name}: {why}") and "\n" not in said
+    assert "session id" not in said and str(tmp_path) not in said
+    assert "a .replay bundle" in said and "rrweb JSON" in said   # what to open instead
 
 
 def test_import_from_the_menu_stores_and_lists_the_session(window, qtbot, recording, data):
