@@ -2,7 +2,8 @@
 events, reduced to the rows and counts the index stores and filters on.
 
 The counts are the player's: `error_count` is the Errors tab's occurrences (an error
-reported by RUM and echoed on the console is one), `error_group_count` its rows,
+reported by RUM and echoed on the console is one, and so is a failed request with the
+console line reporting it: `semantics` rules 3 and 5), `error_group_count` its rows,
 `resource_count` the Network tab's rows, `action_count` the Actions tab's rows,
 `frustration_count` their RAGE / DEAD / ERROR badges, `view_count` the views.
 """
@@ -27,7 +28,7 @@ class View(msgspec.Struct, array_like=True):
 class ErrorFact(msgspec.Struct, array_like=True):
     ts: float
     kind: str           # who reported it: "rum" (also when echoed on the console) | "console" | "log" | "sentry"
-    message: str
+    message: str        # `ErrorEvent.said`: a failed request's, then the console line reporting it
     type: str = ""
     fingerprint: str = ""   # the error group (type, normalised message, top frame)
 
@@ -110,9 +111,11 @@ class FactsReader:
         if scrub is not None:
             views = [msgspec.structs.replace(v, url=scrub(v.url)) for v in views]
             errs = [msgspec.structs.replace(e, message=scrub(e.message), type=scrub(e.type),
-                                            stack=scrub(e.stack)) for e in errs]
+                                            stack=scrub(e.stack), logged=scrub(e.logged))
+                    for e in errs]
+        # the message a search looks in: the console line that reported a failed request too
         errors = [ErrorFact(e.t, Reporter.RUM.value if Reporter.RUM.value in e.reported_by
-                            else e.reported_by[0], e.message[:_MAX_MESSAGE], e.type,
+                            else e.reported_by[0], e.said[:_MAX_MESSAGE], e.type,
                             fingerprint_key(e.fingerprint)) for e in errs]
         first_url = views[0].url if views and views[0].url else (sem.urls[0] if sem.urls
                                                                  else None)

@@ -32,6 +32,17 @@ Rules (each decided here and nowhere else):
    echo, Datadog's console-sourced error next to the console call, a failed request both
    plugins saw): the RUM report's type, source and stack are kept, with the earlier time.
 4. An error group is (type, normalised message, top stack frame).
+5. A failed request (answered 5xx, or not at all) and the console.error line the page logs
+   about it are **one** error - one problem, as Datadog and Sentry tie a failed fetch to the
+   console error it caused: the line is a logged one (a console.error/assert call, not a
+   thrown error, which has a stack and a group of its own), comes at most `CLOCK_TICK_MS`
+   before and `FAILURE_REPORT_MS` after the failure, in the same view, and names the
+   request - its URL's path ("/api/quote") or its status as a number of its own ("500",
+   not "15000"). Each failure takes one line, the nearest; each line one failure. The
+   request's error stays (its type, message, group and time), holding the line's text and
+   time (`logged`, `logged_t`) and both reporters. Rule 3 joins two reports of one error;
+   this joins an error and its consequence, so it runs over rule 3's errors
+   (`Semantics.reports`) whatever order they were read in: `Semantics.errors` is the result.
 
 Times: `feed(event, t)` takes the event's time on the caller's clock (the index uses
 epoch ms, the player ms after the first event); an item that carries its own date (RUM
@@ -43,7 +54,9 @@ from __future__ import annotations
 import enum
 import json
 import re
+from bisect import bisect_left, bisect_right
 from typing import Any, Callable
+from urllib.parse import urlsplit
 
 import msgspec
 import msgspec.structs
@@ -54,6 +67,14 @@ from .format import (CONSOLE_PLUGIN, NETWORK_PLUGIN, RUM_PLUGIN, SYNTHETIC, SYNT
 Raw = dict[str, Any]
 
 ECHO_WINDOW_MS = 1000.0       # a console echo of a RUM error arrives within this
+# Rule 5: a page logs a failed request in the fetch's own handler, as the response settles,
+# at most after reading its (small) error body - 1 ms after the failure in the demo. A second
+# leaves a slow body read room; a line later than that is about what the page did since (a
+# retry, another request), and a status it names is as likely another request's.
+FAILURE_REPORT_MS = 1000.0
+# Date.now() stamps a console line in whole ms, while a request fails at its start plus a
+# fractional duration: a line logged in the same ms as the failure may read this much before it
+CLOCK_TICK_MS = 1.0
 _ECHO_LOOKBACK = 32           # errors looked back at for an echo partner
 _EPOCH_MS = 1e11              # a number above this is an epoch-ms date, not an offset
 _NS_THRESHOLD = 1e5           # a RUM duration above this (100 s) is in ns, as Datadog sends
@@ -143,11 +164,21 @@ class ErrorEvent(msgspec.Struct, frozen=True, gc=False):
     type: str = ""            # TypeError, HTTPError...; "console" for a console.error call
     reported_by: list[str] = []   # Reporter values, sorted
     thrown: bool = False      # an uncaught error or unhandled rejection, not a console.error call
+    url: str = ""             # a failed request's URL ("" for any other error)
+    status: int | None = None  # ... and its status (0: it was never answered)
+    logged: str = ""          # the console line that reported this failed request (rule 5)
+    logged_t: float | None = None   # ... and when it was logged
 
     @property
     def fingerprint(self) -> tuple[str, str, str]:
         """Rule 4: (type, normalised message, top frame)."""
         return (self.type, normalise_message(self.message, self.type), top_frame(self.stack))
+
+    @property
+    def said(self) -> str:
+        """All the error says, as a search looks for it: its message, then (rule 5) the
+        console line that reported it on a line of its own - a person searches for either."""
+        return f"{self.message}\n{self.logged}" if self.logged else self.message
 
 
 class ErrorGroup(msgspec.Struct, frozen=True, gc=False):
@@ -435,7 +466,56 @@ def _merge(a: ErrorEvent, b: ErrorEvent) -> ErrorEvent:
     rum, con = (a, b) if Reporter.RUM.value in a.reported_by else (b, a)
     return ErrorEvent(min(a.t, b.t), rum.message or con.message, rum.source or con.source,
                       rum.stack or con.stack, rum.type or con.type,
-                      sorted(set(a.reported_by) | set(b.reported_by)), a.thrown or b.thrown)
+                      sorted(set(a.reported_by) | set(b.reported_by)), a.thrown or b.thrown,
+                      rum.url or con.url, rum.status if rum.status is not None else con.status)
+
+
+def _logged_line(e: ErrorEvent) -> bool:
+    """Rule 5: a console.error/assert call's line (RUM's console-sourced copy of it too)."""
+    return e.source == "console" and not e.thrown and not e.url
+
+
+def names_request(text: str, url: str, status: int | None) -> bool:
+    """Rule 5: `text` names the request - its URL's path (not a bare "/", which any text
+    may hold), or a status it was answered as a number of its own ("500", not "15000")."""
+    try:
+        path = urlsplit(url).path
+    except ValueError:
+        path = ""
+    if len(path) > 1 and path in text:
+        return True
+    return bool(status) and re.search(rf"(?<!\d){status}(?!\d)", text) is not None
+
+
+def join_reported_failures(errors: list[ErrorEvent], view_starts: list[float]) -> list[ErrorEvent]:
+    """Rule 5 over rule 3's `errors` (in the order read; `view_starts`: each view's start, in
+    time order): each failed request holding the console line that reported it, the line
+    no error of its own. The same list when nothing joins."""
+    failures = sorted((i for i, e in enumerate(errors) if e.url), key=lambda i: errors[i].t)
+    if not failures:
+        return errors
+    times = [errors[i].t for i in failures]
+    out = list(errors)
+    taken: set[int] = set()     # failures that hold their line
+    gone: set[int] = set()      # lines a failure holds
+    lines = sorted((j for j, e in enumerate(errors) if _logged_line(e)), key=lambda j: errors[j].t)
+    for j in lines:
+        line = errors[j]
+        view = bisect_right(view_starts, line.t)
+        lo = bisect_left(times, line.t - FAILURE_REPORT_MS)
+        for k in range(bisect_right(times, line.t + CLOCK_TICK_MS) - 1, lo - 1, -1):   # nearest first
+            i = failures[k]
+            f = errors[i]
+            if i in taken or bisect_right(view_starts, f.t) != view \
+                    or not names_request(line.message, f.url, f.status):
+                continue
+            out[i] = msgspec.structs.replace(
+                f, reported_by=sorted(set(f.reported_by) | set(line.reported_by)),
+                logged=line.message, logged_t=line.t)
+            taken.add(i)
+            gone.add(j)
+            break
+    return [e for j, e in enumerate(out) if j not in gone]
 
 
 def error_groups(errors: list[ErrorEvent]) -> list[ErrorGroup]:
@@ -564,7 +644,7 @@ class Semantics(msgspec.Struct, kw_only=True):
     # recorder's periodic checkout, a batch starting with its page's Meta) is no new view
     last_url: str | None = None
     console: list[ConsoleMessage] = []
-    errors: list[ErrorEvent] = []
+    reports: list[ErrorEvent] = []           # the errors as rule 3 leaves them (`errors`)
     resources: list[Resource] = []
     rum_actions: list[Action] = []
     clicks: list[Action] = []                # recorded clicks (rule 2's stand-ins)
@@ -595,6 +675,12 @@ class Semantics(msgspec.Struct, kw_only=True):
         stand_ins = click_actions(self.clicks)
         return ActionCounts(len(self.rum_actions), _frustrations(self.rum_actions),
                             len(stand_ins), _frustrations(stand_ins))
+
+    @property
+    def errors(self) -> list[ErrorEvent]:
+        """The errors, rule 5 applied: what every pane, count and export lists. Worked out
+        from `reports` when asked (a failure's line may be read before it, or after)."""
+        return join_reported_failures(self.reports, sorted(v.t for v in self.views))
 
     def error_groups(self) -> list[ErrorGroup]:
         return error_groups(self.errors)
@@ -721,7 +807,7 @@ class Semantics(msgspec.Struct, kw_only=True):
                                    etype or "console", [reporter.value], thrown))
 
     def _error(self, e: ErrorEvent) -> None:
-        errs = self.errors
+        errs = self.reports
         for i in range(len(errs) - 1, max(-1, len(errs) - 1 - _ECHO_LOOKBACK), -1):
             if _echoes(errs[i], e):
                 errs[i] = _merge(errs[i], e)
@@ -797,7 +883,9 @@ class Semantics(msgspec.Struct, kw_only=True):
             at, _str(rum_field(p, "error.message"))[:_MAX_MESSAGE],
             _str(rum_field(p, "error.source")), _str(rum_field(p, "error.stack")),
             _str(rum_field(p, "error.type")) or "Error", [Reporter.RUM.value],
-            _str(rum_field(p, "error.source")) == "source"))
+            _str(rum_field(p, "error.source")) == "source",
+            _str(rum_field(p, "error.resource.url")),
+            _int(rum_field(p, "error.resource.status_code"))))
 
     def _rum_long_task(self, p: Raw, at: float) -> None:
         self.long_tasks.append(LongTask(at, _ms(rum_field(p, "long_task.duration"))))
@@ -832,7 +920,8 @@ class Semantics(msgspec.Struct, kw_only=True):
         if res.status is not None and res.status >= HTTP_ERROR_STATUS:
             self._error(ErrorEvent(res.t + (res.duration or 0.0),
                                    http_error_message(res.method, res.url, res.status), "network",
-                                   type="HTTPError", reported_by=[reporter.value]))
+                                   type="HTTPError", reported_by=[reporter.value], url=res.url,
+                                   status=res.status))
 
     def _click(self, data: Raw, t: float, namer: Namer | None) -> None:
         kind = _CLICK_KINDS.get(data.get("type"))  # type: ignore[arg-type]

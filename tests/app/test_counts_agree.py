@@ -96,7 +96,9 @@ def test_sessions_json_counts_are_the_rows_of_the_tabs(tmp_path, capsys, qtbot):
         try:   # the same views and errors, not only as many
             assert [v[0] for v in indexed.index.views(row["id"])] == [v.view_id for v in sv.timeline.views]
             stored = indexed.index.errors(row["id"])
-            assert [m[:80] for _, _, m in stored] == [e["message"][:80] for e in sv.errors_all]
+            # a failed request's message, then the console line that reported it (ErrorEvent.said)
+            assert [m[:80] for _, _, m in stored] == [
+                (e["message"] + (f"\n{e['logged']}" if e["logged"] else ""))[:80] for e in sv.errors_all]
             assert all(abs(ts - sv.start_ms - e["t"]) < 1 for (ts, _, _), e in zip(stored, sv.errors_all))
         finally:
             indexed.close()
@@ -106,7 +108,11 @@ def test_sessions_json_counts_are_the_rows_of_the_tabs(tmp_path, capsys, qtbot):
     assert seen_echo   # the merge rule was exercised, and both sides applied it
     by_url = {r["first_url"]: r for r in rows}
     shop = next(r for u, r in by_url.items() if u and u.endswith("/index.html"))
-    assert (shop["error_count"], shop["error_group_count"]) == (8, 3)   # the demo: 15 reports, 8 errors
+    # the demo: 15 reports, 7 errors (the quote's request and the line the page logged: one)
+    assert (shop["error_count"], shop["error_group_count"]) == (7, 2)
+    # ... and the line's words still find the session, in its failed request's error
+    found = json.loads(run(capsys, "--data", data, "sessions", "--json", "--search", "carrier's quote"))
+    assert [r["id"] for r in found] == [shop["id"]]
     x = by_url["https://x.test/"]
     # errors: the RUM error with its echo, the request answered 500, Sentry's breadcrumb
     assert (x["error_count"], x["resource_count"], x["action_count"], x["frustration_count"]) == (3, 2, 1, 1)

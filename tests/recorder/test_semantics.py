@@ -10,8 +10,9 @@ import pytest
 
 from recorder.format import CONSOLE_PLUGIN, NETWORK_PLUGIN, RUM_PLUGIN
 from recorder.rrweb_io import parse_recordings
-from recorder.semantics import (ECHO_WINDOW_MS, Semantics, User, normalise_message, read,
-                                split_uncaught, top_frame, user_event, user_from)
+from recorder.semantics import (CLOCK_TICK_MS, ECHO_WINDOW_MS, FAILURE_REPORT_MS, Semantics, User,
+                                names_request, normalise_message, read, split_uncaught, top_frame,
+                                user_event, user_from)
 
 S = 1_700_000_000_000
 DEMO = Path(__file__).resolve().parents[2] / "assets" / "demo" / "demo-session.json"
@@ -174,9 +175,10 @@ def test_a_rum_error_and_its_console_echo_are_one_error(events, errors):
 
 
 def test_the_demo_session_counts_each_error_once():
-    """Each uncaught error of the demo is reported twice (RUM and its console echo), the
-    shipping quote's 500 by RUM and by console: one error each. The broken "Apply coupon"
-    button throws once per click of the scripted visit."""
+    """Each uncaught error of the demo is reported twice (RUM and its console echo). The
+    shipping quote answered 500 is one error, though RUM reports the request and the page
+    logs it (console and RUM's copy): rule 5. The broken "Apply coupon" button throws once
+    per click of the scripted visit."""
     from replay_tools.make_demo import Click, visit
 
     events = json.loads(DEMO.read_text())
@@ -188,13 +190,88 @@ def test_the_demo_session_counts_each_error_once():
     coupon_clicks = sum(step.count for _, steps in visit() for step in steps
                         if isinstance(step, Click) and step.selector == "#apply-coupon")
     assert console_errors == coupon_clicks + 1                  # the echoes, and the quote's
-    assert len(s.errors) == len(rum_errors) == coupon_clicks + 2   # + the 500 itself
-    assert all(sorted(e.reported_by) == ["console", "rum"] for e in s.errors if e.source != "network")
+    assert len(rum_errors) == coupon_clicks + 2                 # + the 500 itself
+    assert len(s.errors) == coupon_clicks + 1                   # the 500 and its line: one
+    assert all(sorted(e.reported_by) == ["console", "rum"] for e in s.errors)
     groups = s.error_groups()
-    assert [(g.type, g.count) for g in groups] == [("TypeError", coupon_clicks), ("HTTPError", 1), ("console", 1)]
+    assert [(g.type, g.count) for g in groups] == [("TypeError", coupon_clicks), ("HTTPError", 1)]
     assert re.fullmatch(r"HTMLButtonElement\.<anonymous> \(http://127\.0\.0\.1:\d+/app\.js\)", groups[0].frame)
-    assert "/app.js" in groups[2].frame and "capture" not in groups[2].frame   # the page's call
     assert groups[0].last_t - groups[0].first_t > 0
+    quote = groups[1].first
+    assert "/api/shipping-quote" in quote.url and quote.status == 500
+    assert quote.logged.startswith("shipping quote failed: 500") and 0 <= quote.logged_t - quote.t <= FAILURE_REPORT_MS
+
+
+# --- one error for a failed request and the console line reporting it (rule 5) -------------
+QUOTE = "https://shop.test/api/shipping-quote?country=US"
+
+
+def failed(t, url=QUOTE, status=500):
+    """rum-plugin.js's error for a request answered `status`, failed at `t`."""
+    return rum(t, {"type": "error", "error": {
+        "message": f"GET {url} failed with status {status}", "source": "network", "type": "HTTPError",
+        "resource": {"url": url, "method": "GET", "status_code": status}}})
+
+
+def logged(t, *args):
+    """A console.error line, and RUM's console-sourced copy of it (rule 3 joins those two)."""
+    return [console(t, "error", *args), rum(t + 1, {"type": "error", "error": {
+        "message": " ".join(map(str, args)), "source": "console", "type": "console"}})]
+
+
+BOTH = ["console", "rum"]
+
+
+@pytest.mark.parametrize("events,errors", [
+    ([failed(100), *logged(101, "shipping quote failed:", 500, "no answer")],
+     [(100, "HTTPError", BOTH, "shipping quote failed: 500 no answer")]),     # the demo's: its status
+    ([*logged(101, "shipping quote failed:", 500, "no answer"), failed(100)],
+     [(100, "HTTPError", BOTH, "shipping quote failed: 500 no answer")]),     # the line read first
+    ([failed(100), console(100 + FAILURE_REPORT_MS, "error", "quote: 500")],
+     [(100, "HTTPError", BOTH, "quote: 500")]),                               # the window's end
+    ([failed(100), console(100 - CLOCK_TICK_MS, "error", "quote: 500")],
+     [(100, "HTTPError", BOTH, "quote: 500")]),                               # the same ms, stamped before
+    ([network(300, {"requests": [{"url": "https://shop.test/api/cart", "method": "POST", "status": 503,
+                                  "startTime": S + 100, "endTime": S + 250}]}),
+      console(260, "error", "could not save /api/cart, try again")],
+     [(250, "HTTPError", ["console", "network"], "could not save /api/cart, try again")]),  # its path
+    ([failed(100), console(101, "error", "cart is empty")],
+     [(100, "HTTPError", ["rum"], ""), (101, "console", ["console"], "")]),   # about something else
+    ([failed(100), console(101, "error", "coupon lookup: 15000 ms, gave up")],
+     [(100, "HTTPError", ["rum"], ""), (101, "console", ["console"], "")]),   # 500 inside a number
+    ([failed(100), console(101 + FAILURE_REPORT_MS, "error", "quote: 500")],
+     [(100, "HTTPError", ["rum"], ""), (101 + FAILURE_REPORT_MS, "console", ["console"], "")]),  # later
+    ([console(50, "error", "quote: 500"), failed(100)],
+     [(50, "console", ["console"], ""), (100, "HTTPError", ["rum"], "")]),    # before the failure
+    ([meta(0, "https://shop.test/"), failed(100), meta(150, "https://shop.test/done"),
+      console(200, "error", "quote: 500")],
+     [(100, "HTTPError", ["rum"], ""), (200, "console", ["console"], "")]),   # another view's line
+    ([failed(100), console(101, "error", "Uncaught Error: quote: 500")],
+     [(100, "HTTPError", ["rum"], ""), (101, "Error", ["console"], "")]),     # thrown: an error of its own
+    ([failed(100), console(101, "error", "quote: 500"), console(102, "error", "quote: 500 again")],
+     [(100, "HTTPError", BOTH, "quote: 500"), (102, "console", ["console"], "")]),  # one line each
+    ([failed(100), failed(200), console(201, "error", "quote: 500")],
+     [(100, "HTTPError", ["rum"], ""), (200, "HTTPError", BOTH, "quote: 500")]),    # the nearest
+], ids=["status", "line-first", "window-end", "clock-tick", "network-path", "other", "in-a-number",
+        "too-late", "too-early", "other-view", "thrown", "two-lines", "two-failures"])
+def test_a_failed_request_and_the_console_line_reporting_it_are_one_error(events, errors):
+    s = one(events)
+    assert [(e.t, e.type, e.reported_by, e.logged) for e in s.errors] == errors
+    joined = [e for e in s.errors if e.logged]
+    assert all(e.said == f"{e.message}\n{e.logged}" and e.logged_t is not None for e in joined)
+    assert len(s.error_groups()) == len({e.fingerprint for e in s.errors})
+
+
+@pytest.mark.parametrize("text, url, status, named", [
+    ("quote failed: 500", QUOTE, 500, True),
+    ("GET /api/shipping-quote broke", QUOTE, 502, True),
+    ("quote failed: 5000", QUOTE, 500, False),
+    ("see / for help", "https://shop.test/", 500, False),      # a bare "/" names nothing
+    ("quote failed: 0", QUOTE, 0, False),                       # never answered: no status to name
+    ("quote failed", "http://[::1", 500, False),                # an address urlsplit refuses
+])
+def test_what_names_a_request(text, url, status, named):
+    assert names_request(text, url, status) is named
 
 
 @pytest.mark.parametrize("text, split", [
