@@ -4,7 +4,8 @@ An adapter over the Replayer's timeline index (`player.timeline.Timeline`, which
 events once): console messages, errors by group (type, normalised message, top frame),
 network resources, actions, views with their web vitals, session facts and timeline markers, as dicts with
 `t` = ms after the first event so any row can seek the player. What each row *means*
-(one error for a RUM error and its console echo, the error groups, which actions count)
+(one error for a RUM error and its console echo, or for a failed request and the console
+line reporting it; the error groups, which actions count)
 was decided by `recorder.semantics`; nothing here reads raw payloads.
 """
 from __future__ import annotations
@@ -210,8 +211,12 @@ def build_session_view(replayer: Any, info: SessionInfo | None = None,
 
 
 def _error_row(e: Any) -> dict:
+    """An error as a row; a failed request's holds the console line that reported it
+    (`semantics` rule 5: one error) and when that was logged, for its details."""
     return {"t": int(e.t), "message": e.message or "Error", "type": e.type, "source": e.source,
-            "stack": e.stack, "reported_by": list(e.reported_by)}
+            "stack": e.stack, "reported_by": list(e.reported_by), "url": e.url,
+            "status": e.status, "logged": e.logged,
+            "logged_t": None if e.logged_t is None else int(e.logged_t)}
 
 
 def page_urls(navigations: list[tuple[float, str]], views: list[tuple[float, str]]) -> list[tuple[int, str]]:

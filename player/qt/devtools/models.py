@@ -32,6 +32,9 @@ _BACKGROUND = int(Qt.ItemDataRole.BackgroundRole)
 _FONT = int(Qt.ItemDataRole.FontRole)
 _ALIGN = int(Qt.ItemDataRole.TextAlignmentRole)
 _TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
+# a row's texts no column shows that a search finds: an error's stack, and the console
+# line that reported a failed request (`semantics` rule 5), both in the row's details
+_DETAIL_TEXTS = ("stack", "logged")
 
 
 @functools.cache
@@ -236,8 +239,9 @@ class RowsFilter(QSortFilterProxyModel):
             return False
         if not self._needle:
             return True
-        # shown text, and the whole value where a column shortens it (a URL's host)
+        # shown text, and the whole value where a column shortens it (a URL's host); an
+        # error's stack and the console line that reported it (its details say them)
         return any(self._needle in c.text(row).lower()
                    or (isinstance(v := c.raw(row), str) and self._needle in v.lower())
                    for c in model.columns) or \
-            self._needle in str(row.get("stack", "")).lower()
+            any(self._needle in str(row.get(k) or "").lower() for k in _DETAIL_TEXTS)

@@ -342,7 +342,22 @@ def _error_details(row: dict) -> str:
     return (f"{row['type']}: {row['message']}\nfrom {error_origin(row.get('source') or '') or '—'}"
             f" · reported by "
             f"{reported} · seen {row['count']}× · first at {fmt_ms(row['t'], True)} · last at "
-            f"{fmt_ms(row.get('last_t', row['t']), True)}\n\n{row.get('stack') or '(no stack recorded)'}")
+            f"{fmt_ms(row.get('last_t', row['t']), True)}{_failure_details(row)}"
+            f"\n\n{row.get('stack') or '(no stack recorded)'}")
+
+
+def _failure_details(row: dict) -> str:
+    """A failed request's lines in its error's details: the request (its Network tab row)
+    and the console line the page logged about it (its Console tab row), both one error
+    with it (`semantics` rule 5) - "" for any other error."""
+    if not row.get("url"):
+        return ""
+    status = row.get("status")
+    out = f"\nthe request: {row['url']} · {f'answered {status}' if status else 'not answered'}"
+    if row.get("logged"):
+        out += (f"\nlogged on the console at {fmt_ms(row.get('logged_t') or row['t'], True)}:"
+                f" {row['logged']}")
+    return out
 
 
 def short_url(url: str | None, origin: str | None) -> str:

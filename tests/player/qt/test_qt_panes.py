@@ -268,6 +268,42 @@ def test_next_error_lands_on_the_error_not_the_click_before_it():
     assert landed == [error_moment(e) for e in errors]
 
 
+def test_the_failed_quote_is_one_error_its_request_and_console_line_both_in_it(qtbot):
+    """The demo's shipping quote answered 500 was two rows of the Errors tab - the request's
+    HTTPError and the console.error the page logged about it 1 ms later - and E stopped at
+    both (a support engineer's report). One problem: one row, one stop of E, its details
+    saying the request and the console line, and a search for the line's words finds it."""
+    import json
+    from pathlib import Path
+    demo = Path(__file__).resolve().parents[3] / "assets" / "demo" / "demo-session.json"
+    sv = build_session_view(Replayer(json.loads(demo.read_text())))
+    quote = [r for r in sv.errors if "shipping" in r["message"] + r["logged"]]
+    assert [(r["type"], r["count"]) for r in quote] == [("HTTPError", 1)]
+    (row,) = quote
+    assert row["logged"].startswith("shipping quote failed: 500") and "/api/shipping-quote" in row["url"]
+    assert len([r for r in sv.errors_all if r["t"] // 1000 == row["t"] // 1000]) == 1
+    # E: one stop for it, and the next one is the coupon's error, seconds later
+    t = sv.next_error(row["t"] - 1)
+    assert t == error_moment(row["t"])
+    assert sv.next_error(t) - t > 1000
+    pane = DevToolsPane(sv)
+    qtbot.addWidget(pane)
+    pane.resize(900, 500)
+    pane.show()
+    pane.setCurrentWidget(pane.errors)
+    qtbot.waitExposed(pane)
+    table = pane.errors.table
+    i = pane.errors.model.rows.index(row)
+    qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton,
+                     pos=table.visualRect(table.model().index(i, 0)).center())
+    said = pane.errors.detail.toPlainText()
+    assert "the request: " + row["url"] + " · answered 500" in said, said
+    assert "logged on the console at " in said and "shipping quote failed: 500" in said, said
+    assert "reported by the console + RUM" in said
+    pane.errors.search.setText("carrier's quote service")   # the line's words find its row
+    assert pane.errors.proxy.rowCount() == 1
+
+
 def test_an_errors_moment_shows_what_its_task_changed_and_its_row_reached(qtbot):
     """An error is reported as it is thrown (at a fraction of a ms), what its task changed is
     recorded 34 ms later: E and the Errors tab land after both - the page as the person saw
