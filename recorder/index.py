@@ -154,7 +154,8 @@ class SessionInfo(msgspec.Struct, kw_only=True):
     duration_ms: int | float
     first_url: str | None
     view_count: int
-    error_count: int         # errors (one even when RUM and the console both report it)
+    error_count: int         # errors (one when RUM and the console both report it, or a
+                             # failed request and the console line about it: semantics)
     error_group_count: int = 0   # distinct (type, normalised message, top frame)
     frustration_count: int
     resource_count: int = 0  # network requests
