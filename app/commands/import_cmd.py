@@ -14,7 +14,9 @@ import logging
 import sys
 from collections import Counter
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterable, Iterator, Literal
+
+import msgspec
 
 from recorder.bug import CONTEXT_KEY, from_context
 from recorder.bundle import BadBundle, DamagedBundle, is_bundle, open_bundle, salvage
@@ -66,7 +68,8 @@ def register(subparsers, common) -> None:
                    help="from a damaged file (cut off, bad checksum) store what decodes, as a"
                         " new session marked partial (SESSION_partial)")
     p.add_argument("--json", action="store_true",
-                   help='print {"file": ..., "sessions": [ids]} per file as JSON')
+                   help='print {"file": ..., "sessions": [ids]} per file as JSON (and'
+                        ' "bug_reports": {id: {"outcome", "title"}} for a bug bundle)')
     p.add_argument("--user", dest="user_id", metavar="ID",
                    help="the user of these recordings (`sessions --user` finds them by id,"
                         " name or email); it is kept in the recording, so exports carry it")
@@ -172,6 +175,9 @@ def _json_row(result: dict) -> dict:
     row = {k: result[k] for k in ("file", "sessions")}
     if result["recorded_ids"]:
         row["recorded_ids"] = result["recorded_ids"]
+    if result["reports"]:   # a bug bundle: what became of its report (see HandedReport)
+        row["bug_reports"] = {sid: {"outcome": r.outcome, "title": r.title}
+                              for sid, r in result["reports"].items()}
     return row
 
 
@@ -195,8 +201,9 @@ def import_files(store: Store, files, args: argparse.Namespace, masker_factory, 
     """Import `files` one by one (what `replay import` and the app's File > Import do).
     `args` is the `import` command's namespace after `prepare`; `bar` takes rich Progress
     calls (add_task/update/remove_task). Returns `{"file", "sessions", "stored",
-    "dropped"}` per file imported (`stored`: what happened to each session, a Stored;
-    `dropped`: what the privacy rules left out, by kind) and one message per file refused;
+    "dropped", "reports"}` per file imported (`stored`: what happened to each session, a
+    Stored; `dropped`: what the privacy rules left out, by kind; `reports`: a bug bundle's
+    report, by session, a HandedReport) and one message per file refused;
     `on_file` hears of each import as it completes, `on_fail` of each file refused (its
     name and the message)."""
     results: list[dict] = []
@@ -205,8 +212,8 @@ def import_files(store: Store, files, args: argparse.Namespace, masker_factory, 
     for i, f in enumerate(files, 1):
         refused = len(failures)
         try:   # (several files: which of how many; what the rules dropped, said once at the end)
-            done, dropped = _import_one(store, f, args, masker_factory, bar,
-                                        of=(i, len(files)) if len(files) > 1 else None)
+            done, dropped, reports = _import_one(store, f, args, masker_factory, bar,
+                                                 of=(i, len(files)) if len(files) > 1 else None)
         except LimitError as exc:
             failures.append(f"{f}: rejected, nothing stored from it - {exc}"
                             f" ({LIMIT_ADVICE.get(exc.code, FIX_THE_FILE)})")
@@ -232,7 +239,7 @@ def import_files(store: Store, files, args: argparse.Namespace, masker_factory, 
             results.append({"file": str(f), "sessions": list(dict.fromkeys(r.id for r in done)),
                             "recorded_ids": {r.id: mask_detected(r.original)
                                              for r in done if r.original},
-                            "stored": done, "dropped": dict(dropped)})
+                            "stored": done, "dropped": dict(dropped), "reports": reports})
             if on_file is not None:
                 on_file(results[-1])
         if len(failures) > refused and on_fail is not None:
@@ -265,7 +272,8 @@ def _remask_hint(args, sid: str) -> str:
 
 
 def _import_one(store: Store, f: Path, args, masker_factory, bar,
-                of: tuple[int, int] | None = None) -> tuple[list[Stored], Counter[str]]:
+                of: tuple[int, int] | None = None
+                ) -> tuple[list[Stored], Counter[str], dict[str, HandedReport]]:
     """One file of an import; `of`: its place among several (the bar says it; what the rules
     dropped is then said once, for all, by the caller)."""
     task = bar.add_task(f"reading {f.name}" + (f" ({of[0]:,} of {of[1]:,})" if of else ""),
@@ -277,8 +285,8 @@ def _import_one(store: Store, f: Path, args, masker_factory, bar,
         return maskers[-1]
     try:
         with no_gc():   # a recording decodes into millions of acyclic dicts
-            done = _import_file(store, f, args, counted if masker_factory else None, bar,
-                                task)
+            done, reports = _import_file(store, f, args, counted if masker_factory else None,
+                                         bar, task)
     finally:
         for t in list(bar.task_ids):   # the file's: reading, then finishing (next_stage)
             bar.remove_task(t)
@@ -291,7 +299,7 @@ def _import_one(store: Store, f: Path, args, masker_factory, bar,
         print(f"replay: note: {f}: the privacy rules dropped {_dropped_kinds(dropped)}"
               f" (the rules in force: {_rules_source(args)}; the app's Privacy page edits them)",
               file=sys.stderr)
-    return done, dropped
+    return done, dropped, reports
 
 
 def _say_start_missing(f: Path, maskers: list) -> None:
@@ -328,13 +336,20 @@ def _dropped_kinds(dropped: Counter[str]) -> str:
 
 def import_summary(results: list[dict], failures: list[str]) -> str:
     """One line on what an import did (the app's status bar): sessions stored new, events
-    appended to stored ones, files stored already (nothing new), an id stored rewritten,
-    what the privacy rules dropped, files refused."""
+    appended to stored ones, bug bundles' reports added to sessions stored already, files
+    stored already (nothing new), an id stored rewritten, what the privacy rules dropped,
+    files refused."""
     done = [r for res in results for r in res["stored"]]
     new = {r.id for r in done if r.outcome is Outcome.NEW}
     extended = {r.id for r in done if r.outcome is Outcome.EXTENDS}
     appended = sum(r.added for r in done if r.outcome is Outcome.EXTENDS)
     same = {r.id for r in done if r.outcome is Outcome.SAME} - new - extended
+    reports: dict[str, HandedReport] = {}
+    for res in results:   # a session's report added by one file, the same again by the next
+        for sid, rep in res["reports"].items():
+            if sid not in reports or _RANK[rep.outcome] > _RANK[reports[sid].outcome]:
+                reports[sid] = rep
+    added = {sid for sid, rep in reports.items() if rep.outcome == "added"}
     dropped: Counter[str] = Counter()
     for res in results:
         dropped.update(res["dropped"])
@@ -344,11 +359,12 @@ def import_summary(results: list[dict], failures: list[str]) -> str:
     if extended:
         parts.append(f"{count(appended, 'event')} appended to"
                      f" {count(len(extended), 'stored session')}")
-    if same:
-        parts.append(f"{count(len(same), 'session')} already stored, nothing new")
+    parts += _reports_said(same, extended, reports)
+    # a bug bundle of a session stored already brought its report: something was imported
     head = f"Imported {count(len(results), 'file')}: " if new or extended else \
-        "Nothing imported: " if results else "Nothing imported"
+        "" if added else "Nothing imported: " if results else "Nothing imported"
     line = head + "; ".join(parts)
+    line = line[:1].upper() + line[1:]
     renamed = {sid: was for res in results for sid, was in res["recorded_ids"].items()}
     if renamed:   # the id a ticket names is not the one to look up here (as the CLI's note)
         sid, was = next(iter(renamed.items()))
@@ -361,7 +377,73 @@ def import_summary(results: list[dict], failures: list[str]) -> str:
     return line
 
 
-def _import_file(store: Store, f: Path, args, masker_factory, bar, task) -> list[Stored]:
+def _reports_said(same: set[str], extended: set[str], reports: dict[str, HandedReport]
+                  ) -> list[str]:
+    """What became of bug bundles' reports, for `import_summary`, and the sessions stored
+    already as they were (`same`): "nothing new" is said only of those that gained nothing,
+    a report neither (the support engineer read "Nothing imported" of a bundle whose report
+    had just been added). One session is named, with its report's title; several counted."""
+    def one(sids: set[str]) -> tuple[str, str] | None:   # (its id, its report's title)
+        if len(sids) != 1:
+            return None
+        (sid,) = sids
+        return sid, _shown_title(reports[sid].title) if sid in reports else ""
+
+    def having(outcome: str, sids: set[str]) -> set[str]:
+        return {sid for sid in sids if sid in reports and reports[sid].outcome == outcome}
+    parts = []
+    if named := one(onto := having("added", same)):
+        parts.append(f"session {named[0]} already stored; its bug report{named[1]} added")
+    elif onto:
+        parts.append(f"{count(len(onto), 'session')} already stored; their bug reports added")
+    if named := one(onto := having("added", extended)):
+        parts.append(f"bug report{named[1]} added to {named[0]}")
+    elif onto:
+        parts.append(f"{count(len(onto), 'bug report')} added to them")
+    rest = same - having("added", same)
+    kept = having("kept", rest | extended)
+    if (named := one(rest)) and named[0] in having("same", rest):
+        parts.append(f"session {named[0]} and its bug report{named[1]} already stored,"
+                     " nothing new")
+    elif named and kept == rest:
+        parts.append(f"session {named[0]} already stored, nothing new; it keeps its own bug"
+                     f" report{named[1]}, the bundle's differs")
+        kept = set()
+    elif rest:
+        parts.append(f"{count(len(rest), 'session')} already stored, nothing new")
+    if kept:
+        parts.append(f"{count(len(kept), 'bug report')} not added: the stored"
+                     + (" session keeps its own" if len(kept) == 1 else " sessions keep their own"))
+    return parts
+
+
+class HandedReport(msgspec.Struct, frozen=True):
+    """What became of a bug bundle's report on import, for one session: stored with it as a
+    `new` session; `added` to the session stored already; the `same` report stored already;
+    or `kept` out, the stored session holding another (never replaced). `title`: the title
+    of the report the session holds now, as stored (masked by the rules)."""
+    outcome: Literal["new", "added", "same", "kept"]
+    title: str
+
+
+def _shown_title(title: str) -> str:
+    """A bug report's title in a one-line note, after the words it follows: ` "Checkout total
+    wrong"`, on one line, a long one cut; nothing for a report without one."""
+    shown = " ".join(title.split())
+    if len(shown) > SHOWN_TITLE:
+        shown = shown[:SHOWN_TITLE - 1].rstrip() + "…"
+    return f' "{shown}"' if shown else ""
+
+
+SHOWN_TITLE = 60   # characters of a bug report's title a note shows
+# what one import says of a session's report that several of its files carried: what changed
+_RANK = {"same": 0, "kept": 1, "new": 2, "added": 3}
+
+
+def _import_file(store: Store, f: Path, args, masker_factory, bar, task
+                 ) -> tuple[list[Stored], dict[str, HandedReport]]:
+    """`f` stored; what happened to each of its sessions, and to its bug report if it is a
+    bug bundle."""
     ids: list[Stored] = []
     handed: dict | None = None   # a bundle's context: its bug report
     if is_bundle(f):
@@ -375,19 +457,20 @@ def _import_file(store: Store, f: Path, args, masker_factory, bar, task) -> list
             handed = src.info.context
             try:
                 streamed = _stream(store, f, args, masker_factory,
-                                   lambda partial: _bundle_events(src, args, partial, bar, task))
+                                   lambda partial: _bundle_events(src, args, partial, bar, task),
+                                   reported=from_context(handed) is not None)
             except BaseException:
                 src.close()
                 raise
             if streamed is not None:
                 src.close()
-                return _carry_context(store, f, handed, streamed, masker_factory)
+                return streamed, _carry_context(store, f, handed, streamed, masker_factory)
             recs = _bundle(src, args)   # read whole (closes it)
     else:
         streamed = _stream(store, f, args, masker_factory,
                            lambda partial: _file_events(f, args, partial, bar, task))
         if streamed is not None:
-            return streamed
+            return streamed, {}
         recs = []
         for r in read_recordings(f, partial=args.partial):
             events, user = _with_user(r.events, r.user, args.given_user)
@@ -400,42 +483,67 @@ def _import_file(store: Store, f: Path, args, masker_factory, bar, task) -> list
                                        session_id=hint, masker_factory=masker_factory,
                                        progress=progress, as_new=args.as_new,
                                        partial=damaged):
-            _stored(f, args, r, damaged, ids)
-    return _carry_context(store, f, handed, ids, masker_factory)
+            _stored(f, args, r, damaged, ids, reported=from_context(ctx) is not None)
+    return ids, _carry_context(store, f, handed, ids, masker_factory)
 
 
 def _carry_context(store: Store, f: Path, context: dict | None, done: list[Stored],
-                   masker_factory) -> list[Stored]:
+                   masker_factory) -> dict[str, HandedReport]:
     """A bundle's context (its bug report) given to the session it was stored already as:
-    what the hand-over says must not be lost because the recipient had the recording."""
+    what the hand-over says must not be lost because the recipient had the recording. What
+    became of the report is said in one line with the session's own outcome (`_stored` left
+    "already stored, nothing new" to it: the report may be new). Returns it by session."""
     if from_context(context) is None:
-        return done   # only the report travels: the other entries are about the sender's copy
+        return {}   # only the report travels: the other entries are about the sender's copy
+    reports: dict[str, HandedReport] = {}
     for r in done:
-        if r.outcome is Outcome.NEW:
+        if r.id in reports:
             continue
-        merge = store.add_context(r.id, {CONTEXT_KEY: context[CONTEXT_KEY]},
-                                  masker_factory=masker_factory)
-        if merge.added:   # (not its title: unmasked until stored)
-            print(f"replay: note: {r.id}: added {f.name}'s bug report to the stored session"
-                  + (" (in the index only: segments of the session are damaged, so `replay"
-                     " repair` would not find it again)" if merge.index_only else ""),
-                  file=sys.stderr)
-        elif CONTEXT_KEY in merge.kept:
-            print(f"replay: note: {r.id}: kept the stored session's bug report; {f.name}'s"
-                  f" differs - `replay play {f}` shows it", file=sys.stderr)
-    return done
+        merge = None if r.outcome is Outcome.NEW else store.add_context(
+            r.id, {CONTEXT_KEY: context[CONTEXT_KEY]}, masker_factory=masker_factory)
+        outcome = "new" if merge is None else "added" if merge.added else \
+            "kept" if CONTEXT_KEY in merge.kept else "same"
+        info = store.index.session(r.id)   # the title as stored: masked (the file's may not be)
+        held = from_context(info.context if info is not None else None)
+        reports[r.id] = HandedReport(outcome, held.title if held is not None else "")
+        line = _report_line(f, r, reports[r.id])
+        if line is not None:
+            print(f"replay: note: {line}" + (
+                " (in the index only: segments of the session are damaged, so `replay repair`"
+                " would not find it again)" if merge is not None and merge.index_only else ""),
+                file=sys.stderr)
+    return reports
+
+
+def _report_line(f: Path, r: Stored, report: HandedReport) -> str | None:
+    """What became of a bug bundle's report on `r`, said with what became of the session
+    where that is "already stored" (one line, not "nothing new" and then "added")."""
+    title = _shown_title(report.title)
+    if r.outcome is Outcome.SAME:
+        return f"{f}: " + {
+            "added": f"session {r.id} already stored; its bug report{title} added",
+            "same": f"session {r.id} and its bug report{title} already stored, nothing new",
+            "kept": f"session {r.id} already stored, nothing new; it keeps its own bug"
+                    f" report{title} - {f.name}'s differs, `replay play {f}` shows it",
+        }[report.outcome]
+    # (new: said by its id on stdout; appended to: `_stored` said how many events)
+    return {"added": f"{r.id}: added {f.name}'s bug report{title} to the stored session",
+            "kept": f"{r.id}: kept the stored session's bug report{title}; {f.name}'s"
+                    f" differs - `replay play {f}` shows it"}.get(report.outcome)
 
 
 DROPPED = "dropped"   # a masker counter of things left out (SessionMasker.stats keys)
 PROGRESS_EVERY = 2_000   # events between progress bar updates
 
 
-def _stream(store: Store, f: Path, args, masker_factory, read) -> list[Stored] | None:
+def _stream(store: Store, f: Path, args, masker_factory, read, reported: bool = False
+            ) -> list[Stored] | None:
     """Import a recording read as a stream, so memory stays flat whatever its size; None
     when it cannot be (nothing was stored then: the caller reads it whole). `read(partial)`
     gives its events and what `import_stream` needs besides. A damaged input with --partial
     is read twice: the first reading finds the damage, the second stores what comes before
-    it (a file) or the segments that decode (a bundle), as a partial session."""
+    it (a file) or the segments that decode (a bundle), as a partial session. `reported`:
+    a bug bundle, whose report's outcome `_carry_context` says (see `_stored`)."""
     damaged: str | None = None
     while True:
         try:
@@ -452,13 +560,16 @@ def _stream(store: Store, f: Path, args, masker_factory, read) -> list[Stored] |
         break
     done: list[Stored] = []
     for r in stored:
-        _stored(f, args, r, damaged, done)
+        _stored(f, args, r, damaged, done, reported)
     return done
 
 
-def _stored(f: Path, args, r: Stored, damaged: str | None, done: list[Stored]) -> None:
+def _stored(f: Path, args, r: Stored, damaged: str | None, done: list[Stored],
+            reported: bool = False) -> None:
     """One stored outcome of `f`: said on stderr if it matters (rules that could not apply,
-    nothing new, events appended, a partial session), and added to `done`."""
+    nothing new, events appended, a partial session), and added to `done`. `reported`: `f`
+    is a bug bundle - whether a session stored already gained nothing is not known before
+    its report is given to it (`_carry_context` says it then)."""
     if r.outcome is Outcome.SAME and args.rules is not None:
         raise _StoredAlready(
             f"{f}: session {r.id} is stored already, so --rules did not apply to"
@@ -477,7 +588,7 @@ def _stored(f: Path, args, r: Stored, damaged: str | None, done: list[Stored]) -
     elif damaged:
         print(f"replay: warning: {f}: {damaged}; stored what decodes as a new session,"
               f" {r.id}, marked partial", file=sys.stderr)
-    elif r.outcome is Outcome.SAME:
+    elif r.outcome is Outcome.SAME and not reported:
         print(f"replay: note: {f}: {r.id}: already stored, nothing new", file=sys.stderr)
     elif r.outcome is Outcome.EXTENDS:
         print(f"replay: note: {r.id}: already stored, appended {r.added:,}"

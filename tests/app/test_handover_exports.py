@@ -284,8 +284,9 @@ def test_a_bug_bundle_of_a_session_stored_already_adds_its_report_and_never_repl
 
     p = _replay("import", str(first), data=data)
     assert p.returncode == 0 and p.stdout.split() == [sid], p.stderr
-    assert f"{sid}: already stored, nothing new" in p.stderr
-    assert f"{sid}: added first.replay's bug report to the stored session" in p.stderr
+    # one line, not "already stored, nothing new" and then "added" (a support engineer's finding)
+    assert f'{first}: session {sid} already stored; its bug report "Coupon dead" added' \
+        in p.stderr and "nothing new" not in p.stderr, p.stderr
     shown = _replay("play", sid, "--quit-after", "1", data=data)
     assert shown.stdout.startswith(f"Bug: Coupon dead\nAt: {RAGE_MS / 1000:.1f} s\n"), shown.stdout
     (after,) = json.loads(_replay("sessions", "--json", data=data).stdout)
@@ -299,11 +300,12 @@ def test_a_bug_bundle_of_a_session_stored_already_adds_its_report_and_never_repl
 
     p = _replay("import", str(second), data=data)
     assert p.returncode == 0 and p.stdout.split() == [sid], p.stderr
-    assert f"{sid}: kept the stored session's bug report; second.replay's differs -" \
-        f" `replay play {second}` shows it" in p.stderr
+    assert f"{second}: session {sid} already stored, nothing new; it keeps its own bug report" \
+        f' "Coupon dead" - second.replay\'s differs, `replay play {second}` shows it' in p.stderr
     assert _replay("play", sid, "--quit-after", "1", data=data).stdout == shown.stdout
-    p = _replay("import", str(first), data=data)   # the same report again: nothing to say
-    assert "bug report" not in p.stderr
+    p = _replay("import", str(first), data=data)   # the same report again: nothing new, said
+    assert f'session {sid} and its bug report "Coupon dead" already stored, nothing new' \
+        in p.stderr and "added" not in p.stderr, p.stderr
     # kept where a rebuild of the index finds it again: the session's first segment
     (data / "index.sqlite3").unlink()
     assert _replay("play", sid, "--quit-after", "1", data=data).stdout == shown.stdout

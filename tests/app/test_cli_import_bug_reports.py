@@ -1,0 +1,126 @@
+"""What an import says of a bug bundle (a QA's hand-over: a session and its bug report) whose
+session is stored already: its report added, stored already, or kept out - never "Nothing
+imported" of a report that was just added (a support engineer's finding). The app's status
+line is `import_summary` over `import_files` (File > Import runs them in a worker thread, see
+app.window.importer), checked here without Qt; the command line through real `replay`."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from browser_sessions import T0, session_events
+
+from app.cli import build_parser
+from app.commands.import_cmd import import_files, import_summary, prepare
+from recorder.bug import BugReport, from_context, with_report
+from recorder.bundle import write_bundle
+from recorder.store import Store
+
+TITLE = "Checkout total wrong"
+
+
+class _Bar:
+    """The slice of rich's Progress import_files calls, saying nothing."""
+
+    def add_task(self, *_a, **_k) -> int:
+        return 1
+
+    task_ids: list[int] = []
+
+    def update(self, *_a, **_k) -> None:
+        pass
+
+    def remove_task(self, *_a) -> None:
+        pass
+
+
+@pytest.fixture
+def stored(tmp_path) -> tuple[Path, str, dict[str, Path]]:
+    """A data folder holding one session, and bug bundles of that session: `bug` (titled
+    TITLE), `other` (another report), `long` (a title past SHOWN_TITLE)."""
+    data = tmp_path / "data"
+    events = session_events(start_ms=T0, duration_ms=20_000, urls=["https://shop.example/cart"],
+                            title="Cart")
+    with Store.open(data) as store:
+        (sid,) = store.ingest(events, session_id="cart-total")
+    bundles = {}
+    with Store.open(data) as store:
+        for name, title in (("bug", TITLE), ("other", "Coupon does nothing"),
+                            ("long", "Total " + "really " * 20 + "wrong\nsecond line")):
+            bundles[name] = tmp_path / f"{name}.replay"
+            write_bundle(bundles[name], store.session(sid),
+                         context=with_report(None, BugReport(title=title, at_ms=5000)))
+    return data, sid, bundles
+
+
+def _imported(data: Path, *files: Path) -> tuple[str, list[dict]]:
+    """The status line the app shows after File > Import of `files`, and the results."""
+    args = build_parser().parse_args(["--data", str(data), "import", "--", *map(str, files)])
+    masker = prepare(args)
+    with Store.open(data) as store:
+        results, failures = import_files(store, files, args, masker, _Bar())
+    assert failures == []
+    return import_summary(results, failures), results
+
+
+def test_the_status_line_says_a_bundles_report_was_added_to_the_stored_session(stored):
+    data, sid, bundles = stored
+    said, results = _imported(data, bundles["bug"])
+    assert said == f'Session {sid} already stored; its bug report "{TITLE}" added'
+    (report,) = results[0]["reports"].values()
+    assert (report.outcome, report.title) == ("added", TITLE)
+    with Store.open(data) as store:   # (the premise: it was)
+        assert from_context(store.index.session(sid).context).title == TITLE
+    # both there already: said so, and that nothing is new
+    said, _ = _imported(data, bundles["bug"])
+    assert said == f'Nothing imported: session {sid} and its bug report "{TITLE}" already' \
+        " stored, nothing new"
+    # another report of the same session: the stored one is kept, and named
+    said, _ = _imported(data, bundles["other"])
+    assert said == f"Nothing imported: session {sid} already stored, nothing new; it keeps its" \
+        f' own bug report "{TITLE}", the bundle\'s differs'
+
+
+def test_one_import_of_a_report_added_then_the_same_again_says_it_was_added(stored):
+    """The second file of one import finds the report the first added: what the import did
+    is still that it added it."""
+    data, sid, bundles = stored
+    said, _ = _imported(data, bundles["bug"], bundles["bug"])
+    assert said == f'Session {sid} already stored; its bug report "{TITLE}" added'
+
+
+def test_a_long_title_is_cut_on_one_line(stored):
+    from app.commands.import_cmd import SHOWN_TITLE
+    data, sid, bundles = stored
+    said, _ = _imported(data, bundles["long"])
+    shown = said.split('"')[1]
+    assert said.startswith(f'Session {sid} already stored; its bug report "Total really ')
+    assert said.endswith('…" added') and "\n" not in said and len(shown) == SHOWN_TITLE
+
+
+def _replay(*argv) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "app", *map(str, argv)],
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_replay_import_says_in_one_line_that_the_report_was_added(stored):
+    data, sid, bundles = stored
+    p = _replay("--data", data, "import", bundles["bug"])
+    assert p.returncode == 0 and p.stdout.split() == [sid], p.stderr
+    # one line: not "already stored, nothing new" and then "added ... bug report"
+    assert p.stderr.splitlines() == [f'replay: note: {bundles["bug"]}: session {sid} already'
+                                     f' stored; its bug report "{TITLE}" added']
+    p = _replay("--data", data, "import", "--json", bundles["bug"])
+    assert p.returncode == 0, p.stderr
+    assert json.loads(p.stdout) == [{"file": str(bundles["bug"]), "sessions": [sid],
+                                     "bug_reports": {sid: {"outcome": "same", "title": TITLE}}}]
+    assert p.stderr.splitlines() == [f'replay: note: {bundles["bug"]}: session {sid} and its bug'
+                                     f' report "{TITLE}" already stored, nothing new']
+    # several files: the summary line says it too
+    p = _replay("--data", data, "import", bundles["bug"], bundles["other"])
+    assert p.returncode == 0, p.stderr
+    assert p.stderr.splitlines()[-1] == f"replay: note: Nothing imported: session {sid} already" \
+        f' stored, nothing new; it keeps its own bug report "{TITLE}", the bundle\'s differs'
