@@ -295,14 +295,14 @@ class MainWindow(QMainWindow):
         who = info.who
         n = src.sessions_in_file
         if o.is_file:
-            title = Path(o.spec).name + (f" · {o.session + 1} of {n}" if n > 1 else "")
-            tip = f"{o.spec}\n(read from the file, not stored)" + (
-                f"\nsession {o.session + 1} of the {n} it holds ({src.id})" if n > 1 else "")
+            title, tip = file_tab(o, n, src.id, done.report.title if done.report else "")
         else:
             title = _short_id(src.id) + (f" · {who}" if who else "")
             tip = f"Session {src.id}" + (f"\n{info.first_url}" if info.first_url else "")
-        # a file's other sessions open behind its first
-        self.sessions.add_player(o.key, title, widget, src, tip, front=o.session == 0)
+        # a file's other sessions open behind its first; "&" is a tab's shortcut mark in Qt,
+        # doubled to be shown ("Cart & checkout" was "Cart _checkout")
+        self.sessions.add_player(o.key, title.replace("&", "&&"), widget, src, tip,
+                                 front=o.session == 0)
         resume = self.resume_at.pop(o.key, None)
         if resume is not None:   # opened again (its report edited): where it was
             widget.seek(resume)
@@ -654,6 +654,25 @@ class MainWindow(QMainWindow):
             job.wait()
         self.store.close()
         self.store = None
+
+
+TAB_TITLE = 32   # characters of a bug's title a file's tab shows (its tooltip has it whole)
+
+
+def file_tab(o: Opening, n: int, session_id: str, bug_title: str = "") -> tuple[str, str]:
+    """A file's tab: its title and tooltip. A bug handed over (a bundle with its report's
+    title) is titled by the bug - QA's files are all "bug.replay", the title is what tells
+    their tabs apart - cut at TAB_TITLE, the whole title and the file in the tooltip; any
+    other file by its name. `n`: the sessions the file holds (each opens in a tab)."""
+    title = " ".join(bug_title.split())
+    name = Path(o.spec).name
+    of = f" · {o.session + 1} of {n}" if n > 1 else ""
+    tip = f"{o.spec}\n(read from the file, not stored)" + (
+        f"\nsession {o.session + 1} of the {n} it holds ({session_id})" if n > 1 else "")
+    if not title:
+        return name + of, tip
+    shown = title if len(title) <= TAB_TITLE else title[:TAB_TITLE - 1].rstrip() + "…"
+    return shown + of, f"{title}\n{tip}"
 
 
 def _short_id(session_id: str) -> str:

@@ -777,6 +777,51 @@ def test_a_bug_handed_over_opens_on_the_bug_with_its_steps(window, qtbot, tmp_pa
         assert player.current_ms() == 30000
 
 
+def test_a_bug_handed_over_is_titled_by_the_bug_in_its_tab(window, tmp_path, data):
+    """Bundles opened (File > Open) were titled by their file names - QA's are all
+    "bug.replay", so the tabs of several bugs could not be told apart (a support engineer's
+    finding): a bug's title names its tab, cut when long, whole with the file in the
+    tooltip; a bundle without a title keeps its file's name; "&" is shown, not a shortcut."""
+    from app.window.main_window import TAB_TITLE
+    from recorder.bug import BugReport, with_report
+    from recorder.bundle import write_bundle
+
+    long = "Cart & checkout: the total is wrong after the coupon is applied twice"
+    bugs = {"titled": tmp_path / "a" / "bug.replay", "untitled": tmp_path / "b" / "bug.replay"}
+    with Store.open(data) as store:
+        for path, title in zip(bugs.values(), (long, "")):
+            path.parent.mkdir()
+            write_bundle(path, store.session("bob-browse"),
+                         context=with_report(None, BugReport(notes="seen twice", title=title)))
+    tabs = window.sessions
+    player = window.wait_opened(window.open_paths([bugs["titled"]]))
+    i = tabs.indexOf(player)
+    shown = tabs.tabText(i).replace("&&", "&")   # (doubled: a single "&" marks a shortcut)
+    assert tabs.tabText(i).startswith("Cart && checkout: the total")
+    assert len(shown) == TAB_TITLE and shown.endswith("…") and long.startswith(shown[:-1])
+    assert tabs.tabToolTip(i).splitlines()[:2] == [long, str(bugs["titled"].resolve())]
+    player = window.wait_opened(window.open_paths([bugs["untitled"]]))
+    assert tabs.tabText(tabs.indexOf(player)) == "bug.replay"
+    assert tabs.tabToolTip(tabs.indexOf(player)).startswith(str(bugs["untitled"].resolve()))
+
+
+def test_a_files_tab_title_and_tooltip():
+    """The words of a file's tab (app.window.main_window.file_tab), without a window."""
+    from app.window.main_window import TAB_TITLE, file_tab
+    from app.window.opener import Opening
+
+    bug = Opening.of_file("/qa/bug.replay")
+    read = "/qa/bug.replay\n(read from the file, not stored)"
+    assert file_tab(bug, 1, "s1") == ("bug.replay", read)
+    assert file_tab(bug, 1, "s1", "  Coupon\n does nothing ") == (
+        "Coupon does nothing", f"Coupon does nothing\n{read}")
+    title, tip = file_tab(bug, 1, "s1", "x" * (TAB_TITLE + 1))
+    assert title == "x" * (TAB_TITLE - 1) + "…" and tip.startswith("x" * (TAB_TITLE + 1) + "\n")
+    # a file of several sessions: which of them, in the title and the tooltip
+    title, tip = file_tab(Opening.of_file("/qa/windows.json", 1), 3, "s2")
+    assert title == "windows.json · 2 of 3" and tip.endswith("session 2 of the 3 it holds (s2)")
+
+
 def test_a_stored_sessions_bug_report_is_edited_from_the_list(window, qtbot, data):
     """A QA who forgot the title before Stop could only give it to an export (a QA's
     tryout): "Bug report…" on a stored session edits its title and notes - stored masked by
