@@ -297,8 +297,8 @@ class MainWindow(QMainWindow):
         if o.is_file:
             title, tip = file_tab(o, n, src.id, done.report.title if done.report else "")
         else:
-            title = _short_id(src.id) + (f" · {who}" if who else "")
-            tip = f"Session {src.id}" + (f"\n{info.first_url}" if info.first_url else "")
+            title, tip = stored_tab(src.id, who, info.first_url,
+                                    done.report.title if done.report else "")
         # a file's other sessions open behind its first; "&" is a tab's shortcut mark in Qt,
         # doubled to be shown ("Cart & checkout" was "Cart _checkout")
         self.sessions.add_player(o.key, title.replace("&", "&&"), widget, src, tip,
@@ -671,8 +671,24 @@ def file_tab(o: Opening, n: int, session_id: str, bug_title: str = "") -> tuple[
         f"\nsession {o.session + 1} of the {n} it holds ({session_id})" if n > 1 else "")
     if not title:
         return name + of, tip
-    shown = title if len(title) <= TAB_TITLE else title[:TAB_TITLE - 1].rstrip() + "…"
-    return shown + of, f"{title}\n{tip}"
+    return _cut_title(title) + of, f"{title}\n{tip}"
+
+
+def stored_tab(session_id: str, who: str | None, first_url: str | None,
+               bug_title: str = "") -> tuple[str, str]:
+    """A stored session's tab: its title and tooltip - by its bug when it carries a report
+    (as a bundle's tab is: the title is what a person opened it for), else by its id and
+    owner; the tooltip says the session, its owner and first URL."""
+    title = " ".join(bug_title.split())
+    tip = f"Session {session_id}" + (f" of {who}" if who and title else "") + (
+        f"\n{first_url}" if first_url else "")
+    if not title:
+        return _short_id(session_id) + (f" · {who}" if who else ""), tip
+    return _cut_title(title), f"{title}\n{tip}"
+
+
+def _cut_title(title: str) -> str:
+    return title if len(title) <= TAB_TITLE else title[:TAB_TITLE - 1].rstrip() + "…"
 
 
 def _short_id(session_id: str) -> str:

@@ -822,6 +822,21 @@ def test_a_files_tab_title_and_tooltip():
     assert title == "windows.json · 2 of 3" and tip.endswith("session 2 of the 3 it holds (s2)")
 
 
+def test_a_stored_sessions_tab_is_titled_by_its_bug_when_it_has_one():
+    """A stored session that carries a bug report (imported from a bundle, given one from
+    the list) is titled by the bug, as the bundle's tab was - not by a generated id; the
+    tooltip names the session and its owner. Without a report: its id and owner."""
+    from app.window.main_window import TAB_TITLE, stored_tab
+
+    sid = "8dda0c07-1234-4321-abcd-0123456789ab"
+    assert stored_tab(sid, "ada@example.com", "https://shop.example/") == (
+        "8dda0c07… · ada@example.com", f"Session {sid}\nhttps://shop.example/")
+    title, tip = stored_tab(sid, "ada@example.com", None, "Coupon\n does nothing")
+    assert title == "Coupon does nothing"
+    assert tip == f"Coupon does nothing\nSession {sid} of ada@example.com"
+    assert stored_tab("s1", None, None, "y" * (TAB_TITLE + 5))[0] == "y" * (TAB_TITLE - 1) + "…"
+
+
 def test_a_stored_sessions_bug_report_is_edited_from_the_list(window, qtbot, data):
     """A QA who forgot the title before Stop could only give it to an export (a QA's
     tryout): "Bug report…" on a stored session edits its title and notes - stored masked by
