@@ -450,6 +450,7 @@ class BrowserRecorder:
             raise BrowserRecordingError(f"cannot focus {selector!r} to type into it")
         self.view.setFocus()
         target = self._target()
+        self._focus_arrived(target, root)
         special = {"\n": Qt.Key_Return, "\t": Qt.Key_Tab, "\b": Qt.Key_Backspace}
         for ch in text:
             if ch in special:
@@ -458,6 +459,22 @@ class BrowserRecorder:
                 QTest.keyClicks(target, ch)
             _spin(delay_ms)
         self._keys_arrived(root, ok + len(text))
+
+    def _focus_arrived(self, target, root: str) -> None:
+        """Wait until the keys' widget has Qt's focus and the typing's document the page's:
+        under a loaded machine (the whole suite, a helper beside it) the first key sent right
+        after focusing came in as its bare key code ("a" for "A", a <select> typed "Fr"
+        picked nothing), the renderer not yet told its view was focused. Bounded by the
+        recorder's timeout; a step never fails here."""
+        has = "(function(){var d=%s; return !!d && (d.ownerDocument||d).hasFocus();})()" % root
+        deadline = time.monotonic() + self.timeout_s
+        while time.monotonic() < deadline and not self._loading:
+            try:
+                if target.hasFocus() and self.eval(has):
+                    return
+            except BrowserRecordingError:
+                return
+            _spin(10)
 
     def _keys_arrived(self, root: str, keyups: int) -> None:
         """Wait until the page has handled the keys just sent: a keyup counter in the typing's
