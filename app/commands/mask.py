@@ -26,6 +26,7 @@ from ._selection import (add_session_selection, check_selection, named_files, na
 from ._source import check_output, open_raw, output_path, rules_error
 
 NAME = "mask"
+COPY_SUFFIXES = (".replay", ".json")   # a file's masked copy: a bundle, else rrweb JSON
 
 
 def register(subparsers, common) -> None:
@@ -41,7 +42,7 @@ def register(subparsers, common) -> None:
                         " built-in defaults)")
     p.add_argument("-o", "--output", type=output_path, metavar="OUT",
                    help="for a recording file: where to write the masked copy (.replay: a"
-                        " bundle; otherwise rrweb JSON)")
+                        " bundle; .json: rrweb JSON)")
     p.add_argument("--session-number", type=int, default=0, metavar="N",
                    help="for a file holding several sessions: which one (0-based)")
     p.add_argument("--dry-run", action="store_true",
@@ -67,6 +68,11 @@ def run(args: argparse.Namespace) -> int:
         check_output(args.output, "masked.replay", files[0])
         if str(args.output) == "-":
             raise UserError("the masked copy cannot go to stdout - give -o FILE")
+        if args.output.suffix.lower() not in COPY_SUFFIXES:   # (`-o out.txt` wrote JSON there)
+            raise UserError(f"mask writes a .replay bundle or rrweb JSON (.json), not"
+                            f" {args.output.suffix or 'a file with no suffix'} - name the copy"
+                            f" {args.output.with_suffix('.replay').name} or"
+                            f" {args.output.with_suffix('.json').name}")
     if args.output is not None and not files:
         raise UserError("-o is for a recording file; stored sessions are re-masked in place")
     if args.activate and (files or args.dry_run):
@@ -123,7 +129,28 @@ def run(args: argparse.Namespace) -> int:
         print(f"{r.session_id}\t{what}\t{count(r.events_after, 'event')}{extra}")
     if args.activate:
         _activate(args.data, rules)
+    else:
+        _say_rules_in_force(args, rules)
     return 0
+
+
+def _say_rules_in_force(args: argparse.Namespace, rules) -> None:
+    """After a re-mask under other rules than those in force: the next recordings are not
+    masked under them (a privacy officer tightened history and took the new rules for the
+    store's - the next import stored what they mask in clear, silently)."""
+    from recorder.privacy.history import active_rules
+    try:
+        active = active_rules(args.data)
+    except RulesError:
+        return   # (said by whatever reads them next)
+    if rules.same_as(active):
+        return
+    active_file = args.data / RULES_FILENAME
+    now = f"{active_file} (revision {active.revision})" if active_file.is_file() else \
+        "the built-in rules"
+    print(f"replay: note: what is stored was re-masked under {args.rules}; new recordings"
+          f" (import, the intake) are still masked under {now} - run again with --activate to"
+          f" make {args.rules} the rules in force", file=sys.stderr)
 
 
 def _activate(data: Path, rules) -> None:
@@ -131,10 +158,11 @@ def _activate(data: Path, rules) -> None:
     history like a save in the privacy workspace."""
     import getpass
 
-    from recorder.privacy.history import save_rules
+    from recorder.privacy.history import active_rules, loosened, save_rules
 
     make_data_folder(data)
     try:
+        before = active_rules(data)
         change = save_rules(data, rules, who=getpass.getuser(), based_on=None)
     except (RulesError, OSError) as exc:
         raise UserError(f"the sessions were re-masked, but the rules were not made active:"
@@ -142,6 +170,12 @@ def _activate(data: Path, rules) -> None:
     dest = data / RULES_FILENAME
     print(f"active rules: {dest}" + (f" (revision {change.revision})" if change else
                                      " (unchanged)"))
+    weaker = loosened(before, rules)
+    if weaker:   # as loud as importing under a looser file is (import_cmd.masker_for)
+        print(f"replay: warning: the rules in force mask less than before: {'; '.join(weaker)}"
+              " - what they no longer mask is stored in clear from the next recording on"
+              " (sessions stored before keep theirs); the change is logged in"
+              f" {data / 'rules-history'}", file=sys.stderr)
 
 
 def _print_dry_run(label: str, r) -> None:

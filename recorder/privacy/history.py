@@ -49,42 +49,60 @@ def active_rules(data_dir: Path | str) -> Rules:
     return parse_rules_file(path) if path.is_file() else Rules.default()
 
 
-def _added_removed(what: str, old: tuple[str, ...], new: tuple[str, ...]) -> list[str]:
-    out = [f"{what} added: {x}" for x in new if x not in old]
-    return out + [f"{what} removed: {x}" for x in old if x not in new]
+def _added_removed(what: str, old: tuple[str, ...], new: tuple[str, ...], *,
+                   looser_if_added: bool) -> list[tuple[str, bool]]:
+    out = [(f"{what} added: {x}", looser_if_added) for x in new if x not in old]
+    return out + [(f"{what} removed: {x}", not looser_if_added) for x in old if x not in new]
+
+
+def _changes(old: Rules, new: Rules) -> list[tuple[str, bool]]:
+    """Each change from `old` to `new` as (its line, whether it masks less: a level lowered
+    - `Level` orders them, the stricter the greater -, a rule, detector, scrubbed parameter
+    or console redaction removed, a network header or the bodies kept)."""
+    out: list[tuple[str, bool]] = []
+    if old.default_level != new.default_level:
+        out.append((f"default level: {old.default_level.label} -> {new.default_level.label}",
+                    new.default_level < old.default_level))
+    old_rules = {r.selector: r.level for r in old.rules}
+    new_rules = {r.selector: r.level for r in new.rules}
+    for r in new.rules:
+        if r.selector not in old_rules:
+            out.append((f"rule added: {r.selector} ({r.level.label})", False))
+        elif old_rules[r.selector] != r.level:
+            out.append((f"rule changed: {r.selector}: {old_rules[r.selector].label} -> "
+                        f"{r.level.label}", r.level < old_rules[r.selector]))
+    out += [(f"rule removed: {r.selector} ({r.level.label})", True) for r in old.rules
+            if r.selector not in new_rules]
+    kept_old = [r.selector for r in old.rules if r.selector in new_rules]
+    kept_new = [r.selector for r in new.rules if r.selector in old_rules]
+    if kept_old != kept_new:   # (the first matching rule decides: it may be either)
+        out.append(("rules reordered", False))
+    out += _added_removed("detector", old.detectors, new.detectors, looser_if_added=False)
+    out += _added_removed("scrubbed URL parameter", old.scrub_query_params,
+                          new.scrub_query_params, looser_if_added=False)
+    out += _added_removed("network header kept", old.network_headers, new.network_headers,
+                          looser_if_added=True)
+    if old.network_bodies != new.network_bodies:
+        out.append((f"network bodies: {'kept' if new.network_bodies else 'dropped'}",
+                    new.network_bodies))
+    out += _added_removed("console redaction", old.console_redact, new.console_redact,
+                          looser_if_added=False)
+    if old.version != new.version:
+        out.append((f"file format version: {old.version} -> {new.version}", False))
+    return out
 
 
 def diff_rules(old: Rules, new: Rules) -> list[str]:
     """What changed from `old` to `new`, one line per change (empty: nothing did).
     Selector rules are compared by selector; a rule moved in the list is a change too
     (the first matching rule's order matters to anyone reading the file)."""
-    out: list[str] = []
-    if old.default_level != new.default_level:
-        out.append(f"default level: {old.default_level.label} -> {new.default_level.label}")
-    old_rules = {r.selector: r.level for r in old.rules}
-    new_rules = {r.selector: r.level for r in new.rules}
-    for r in new.rules:
-        if r.selector not in old_rules:
-            out.append(f"rule added: {r.selector} ({r.level.label})")
-        elif old_rules[r.selector] != r.level:
-            out.append(f"rule changed: {r.selector}: {old_rules[r.selector].label} -> "
-                       f"{r.level.label}")
-    out += [f"rule removed: {r.selector} ({r.level.label})" for r in old.rules
-            if r.selector not in new_rules]
-    kept_old = [r.selector for r in old.rules if r.selector in new_rules]
-    kept_new = [r.selector for r in new.rules if r.selector in old_rules]
-    if kept_old != kept_new:
-        out.append("rules reordered")
-    out += _added_removed("detector", old.detectors, new.detectors)
-    out += _added_removed("scrubbed URL parameter", old.scrub_query_params,
-                          new.scrub_query_params)
-    out += _added_removed("network header kept", old.network_headers, new.network_headers)
-    if old.network_bodies != new.network_bodies:
-        out.append(f"network bodies: {'kept' if new.network_bodies else 'dropped'}")
-    out += _added_removed("console redaction", old.console_redact, new.console_redact)
-    if old.version != new.version:
-        out.append(f"file format version: {old.version} -> {new.version}")
-    return out
+    return [line for line, _ in _changes(old, new)]
+
+
+def loosened(old: Rules, new: Rules) -> list[str]:
+    """The changes from `old` to `new` that mask less (diff_rules' lines): what making
+    `new` the rules in force lets into the next recordings in clear."""
+    return [line for line, looser in _changes(old, new) if looser]
 
 
 def save_rules(data_dir: Path | str, rules: Rules, *, who: str, based_on: int | None,

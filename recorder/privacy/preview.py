@@ -10,6 +10,7 @@ JavaScript and network off, or pass the masked nodes through `player.document`.
 from __future__ import annotations
 
 import html as _html
+import os
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -199,9 +200,13 @@ def preview_node(snapshot: Raw, rules: Rules | None = None) -> Raw:
 
 
 def preview_html(source: str | bytes | Path, rules: Rules | None = None) -> str:
-    """Masked document of an HTML page (text, a file path, or bytes) under `rules`."""
-    if isinstance(source, Path):
-        source = source.read_bytes()
+    """Masked document of an HTML page under `rules`: its text, its bytes, or its file - a
+    Path, or a str with no `<` in it (no page's markup has none: "page.html" was shown as
+    a page whose text is "page.html"; a file not there raises FileNotFoundError)."""
+    if isinstance(source, str) and "<" not in source:
+        source = Path(source)
+    if isinstance(source, os.PathLike):
+        source = Path(source).read_bytes()
     return render_node(preview_node(html_to_node(source), rules))
 
 

@@ -346,3 +346,50 @@ def test_rules_are_activated_before_any_session_is_stored(tmp_path, capsys):
     assert (data / "rules.toml").is_file() and (data.stat().st_mode & 0o077) == 0
     rc, _, _ = run(capsys, "--data", data, "import", write_recording(tmp_path))
     assert rc == 0 and "Ada Lovelace" not in stored_text(data)
+
+
+def test_re_masking_says_the_next_recordings_still_follow_the_rules_in_force(tmp_path, capsys):
+    """A privacy officer re-masked history under stricter rules without --activate, took
+    them for the store's, and the next import stored what they mask in clear, silently (a
+    privacy officer's tryout): the re-mask now says which rules new recordings follow and
+    how to change that; with --activate, or under the rules in force already, it does not."""
+    data = tmp_path / "data"
+    rec = write_recording(tmp_path)
+    run(capsys, "--data", data, "import", rec)
+    strict = tmp_path / "strict.toml"
+    strict.write_text('default = "mask"\n')
+    rc, _, err = run(capsys, "--data", data, "mask", "--rules", strict, "--all")
+    words = " ".join(err.split())
+    assert rc == 0 and "new recordings (import, the intake) are still masked under the" \
+        " built-in rules" in words and "--activate" in words
+    rc, _, err = run(capsys, "--data", data, "mask", "--rules", strict, "--all", "--activate")
+    assert rc == 0 and "still masked" not in err and "mask less" not in err
+    rc, _, err = run(capsys, "--data", data, "mask", "--rules", strict, "--all")
+    assert rc == 0 and "still masked" not in err   # the rules in force now
+
+
+def test_activating_looser_rules_says_what_they_let_through(tmp_path, capsys):
+    """`mask --activate` of rules that mask less (default allow, no detectors) only said
+    "active rules: ... (revision 2)" (a privacy officer's tryout): it warns, naming each
+    loosening, as `import --rules` of a looser file does; a stricter change says nothing."""
+    data = tmp_path / "data"
+    strict, loose = tmp_path / "strict.toml", tmp_path / "loose.toml"
+    strict.write_text('default = "mask"\n[[rule]]\nselector = ".bio"\nlevel = "hidden"\n')
+    loose.write_text('default = "allow"\ndetectors = []\n')
+    rc, _, err = run(capsys, "--data", data, "mask", "--rules", strict, "--activate", "--all")
+    assert rc == 0 and "mask less" not in err, err
+    rc, out, err = run(capsys, "--data", data, "mask", "--rules", loose, "--activate", "--all")
+    words = " ".join(err.split())
+    assert rc == 0 and "revision 2" in out
+    assert "warning: the rules in force mask less than before: default level: mask -> allow;" \
+        " rule removed: .bio (hidden); detector removed: email" in words
+    assert "stored in clear from the next recording on" in words
+
+
+def test_a_masked_copy_is_a_bundle_or_rrweb_json(tmp_path, capsys):
+    """`mask FILE -o out.txt` wrote rrweb JSON into a .txt file (a privacy officer's
+    tryout); as export does, a suffix it does not write is refused, nothing written."""
+    rec = write_recording(tmp_path)
+    rc, _, err = run(capsys, "--data", tmp_path / "data", "mask", rec, "-o", tmp_path / "out.txt")
+    assert rc == 2 and "not .txt" in err and "out.replay or out.json" in err
+    assert not (tmp_path / "out.txt").exists()

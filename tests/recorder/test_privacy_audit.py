@@ -127,6 +127,22 @@ def test_preview_is_masked_and_inert():
     assert "xxxxxxx xxxxxxxxxxxxxxx" in out and 'title="***"' in out
 
 
+def test_preview_takes_a_page_as_text_bytes_or_its_file(tmp_path, monkeypatch):
+    """`preview_html("page.html", rules)` showed a page whose text was "page.html" (a
+    privacy officer's tryout): a str with no markup in it is the page's file, as a Path is."""
+    import pytest
+
+    page = tmp_path / "page.html"
+    page.write_text(PAGE)
+    want = preview_html(PAGE, MASK)
+    assert "xxxxxxx xxxxxxxxxxxxxxx" in want
+    monkeypatch.chdir(tmp_path)
+    assert preview_html(page, MASK) == preview_html(str(page), MASK) == want
+    assert preview_html("page.html", MASK) == preview_html(PAGE.encode(), MASK) == want
+    with pytest.raises(FileNotFoundError):
+        preview_html("no-such-page.html", MASK)
+
+
 def test_preview_at_a_time_shows_the_masked_state_then():
     ev, ids = recording()
     before = preview_events(ev, parse_rules('default = "allow"'), until_ms=T0 + 1000)
