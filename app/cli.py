@@ -53,7 +53,19 @@ def build_parser() -> argparse.ArgumentParser:
     names.sort(key=lambda n: (_ORDER.index(n) if n in _ORDER else len(_ORDER), n))
     for name in names:
         importlib.import_module(f"{_commands.__name__}.{name}").register(sub, common)
+    # which parser a mistake is said by (its --help lists what the command takes): the
+    # deepest one the arguments reached
+    parser.set_defaults(command_parser=parser)
+    _parsers_know_themselves(sub)
     return parser
+
+
+def _parsers_know_themselves(sub) -> None:
+    for p in sub.choices.values():
+        p.set_defaults(command_parser=p)
+        for action in p._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                _parsers_know_themselves(action)
 
 
 class _VersionAction(argparse.Action):
@@ -79,7 +91,9 @@ def installed_version() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:   # said by the command's own parser: its --help lists what it takes
+        args.command_parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if args.data is None:
         args.data = default_data_dir()
     _say_warnings()

@@ -163,6 +163,9 @@ CASES = [
     ("mask with a bad rules file", ["mask", "--rules", "{bad_rules}", "--all"], ["bad.toml"]),
     ("mask an unknown session", ["mask", "--rules", "{bad_rules}", "ffffffff"], ["bad.toml"]),
     ("an unknown command", ["fly"], ["fly"]),
+    # said by the command, whose --help lists what it takes (it said `replay --help`)
+    ("an option the command does not take", ["audit", "--all", "--unmasked"],
+     ["replay audit: error: unrecognized arguments: --unmasked", "`replay audit --help`"]),
 ]
 
 
