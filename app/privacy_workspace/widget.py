@@ -54,8 +54,16 @@ def _table(headers: list[str]) -> QTableWidget:
     t.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     t.horizontalHeader().setSectionResizeMode(len(headers) - 1, QHeaderView.ResizeMode.Stretch)
-    t.resizeColumnsToContents()   # the headers whole before any row (once "m (what decided")
+    _fit_columns(t)   # the headers whole before any row (once "m (what decided")
     return t
+
+
+def _fit_columns(t: QTableWidget) -> None:
+    """Every column but the last as wide as its contents; the last stretches over the rest
+    (resized to its contents too, a long audit note made it 1,100 px wide, its header off
+    to the right behind a scroll bar; its cells' tooltips say them whole)."""
+    for j in range(t.columnCount() - 1):
+        t.resizeColumnToContents(j)
 
 
 def _fill(t: QTableWidget, rows: list[list[str]]) -> None:
@@ -65,7 +73,7 @@ def _fill(t: QTableWidget, rows: list[list[str]]) -> None:
             item = QTableWidgetItem(v)
             item.setToolTip(v)
             t.setItem(i, j, item)
-    t.resizeColumnsToContents()
+    _fit_columns(t)
 
 
 class PreviewPane(QWidget):

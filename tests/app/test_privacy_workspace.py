@@ -369,6 +369,14 @@ def test_audit_says_a_clean_session_is_clean(qtbot, tmp_path, workspace):
     assert row[-1] == ("none of: email, card, phone, iban, ssn, sensitive-input in its events or context;"
                        " its user's id is recorded as its owner, by design (`replay delete"
                        " --user` erases the user's sessions)")
+    # the long note stays in the table's width: the excerpt column (its header too) is
+    # not pushed off to the right behind a scroll bar (a privacy officer's tryout)
+    table = w.audit_table
+    qtbot.waitUntil(lambda: table.viewport().width() > 0)
+    head = table.horizontalHeader()
+    assert head.sectionViewportPosition(table.columnCount() - 1) + \
+        head.sectionSize(table.columnCount() - 1) <= table.viewport().width()
+    assert table.item(0, table.columnCount() - 1).toolTip() == row[-1]   # whole, on hover
 
 
 def test_session_ids_are_shown_whole(qtbot, tmp_path, workspace):
