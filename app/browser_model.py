@@ -249,13 +249,17 @@ def widest_texts(rows: Sequence[Row], col: Column) -> list[str]:
 
 
 def share_widths(room: int, wanted: dict[Column, int], shrunk: dict[Column, int],
-                 url_min: int) -> dict[Column, int]:
+                 url_min: int, whole: dict[Column, int] | None = None,
+                 url_whole: int = 0) -> dict[Column, int]:
     """Each column's width in a table `room` wide. `wanted`: every column but the first
     URL's, as wide as it would be (a WHOLE one its widest text, a CAPPED one its widest up
     to its cap); `shrunk`: how narrow a CAPPED column may become. The first URL gets the
     rest; when that is under `url_min`, the capped columns give up room for it, each in
-    proportion to what it can give, down to `shrunk`. The WHOLE ones never shrink: on a
-    table too narrow for them, it scrolls sideways."""
+    proportion to what it can give, down to `shrunk`. When the first URL has more than its
+    widest text needs (`url_whole`), the capped columns cut at their cap take what it
+    does not, up to their widest text (`whole`): a user's email shown whole beside a URL
+    column with room to spare. The WHOLE ones never shrink: on a table too narrow for
+    them, it scrolls sideways."""
     widths = dict(wanted)
     short = url_min - (room - sum(wanted.values()))
     can_give = {c: max(0, wanted[c] - shrunk.get(c, wanted[c])) for c in CAPPED if c in wanted}
@@ -264,6 +268,13 @@ def share_widths(room: int, wanted: dict[Column, int], shrunk: dict[Column, int]
         given = min(short, total)
         for c, most in can_give.items():
             widths[c] -= -(-given * most // total)   # (rounded up: the URL gets its room)
+    spare = room - sum(widths.values()) - max(url_whole, url_min)
+    for c in CAPPED:   # (in the list's order: the id, the user, the bug's title)
+        if spare <= 0 or whole is None or c not in widths:
+            break
+        more = min(spare, max(0, whole.get(c, 0) - widths[c]))
+        widths[c] += more
+        spare -= more
     widths[STRETCHED] = max(0, room - sum(widths.values()))
     return widths
 

@@ -240,6 +240,7 @@ class SessionBrowser(QWidget):
         # the columns share the width as `_fit_columns` says; the first URL has the rest
         head.setSectionResizeMode(STRETCHED, QHeaderView.ResizeMode.Stretch)
         self._wanted: dict[Column, int] = {}   # each column's width for the catalog listed
+        self._whole: dict[Column, int] = {}    # ... and as wide as its widest text (no cap)
         # a long id or user keeps its start and its end: which window (`….win-2`), which
         # domain (`…@example.com`) - what tells the rows apart; a URL is cut as a URL
         self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
@@ -435,20 +436,20 @@ class SessionBrowser(QWidget):
         bold = QFontMetrics(error_font(self.table.font()))
         margins = 2 * text_margin(self.table) + plain.averageCharWidth() * GAP_CHARS
         rows = self.catalog.rows
-        wanted = {}
+        wanted, whole = {}, {}
         for col in Column:
-            if col == STRETCHED:
-                continue
             header = head.sectionSizeFromContents(col).width()
             texts = widest_texts(rows, col)
             widest = max((m.horizontalAdvance(t) for t in texts
                           for m in ((plain, bold) if col == Column.ERRORS else (plain,))),
                          default=0)
-            width = max(header, widest + margins)
+            width = whole[col] = max(header, widest + margins)
+            if col == STRETCHED:
+                continue
             if col in CAPPED:
                 width = min(width, max(header, plain.averageCharWidth() * CAP_CHARS[col]))
             wanted[col] = THUMB_COLUMN if col == Column.THUMBNAIL else width
-        self._wanted = wanted
+        self._wanted, self._whole = wanted, whole
         self._fit_columns()
 
     def _fit_columns(self) -> None:
@@ -462,7 +463,7 @@ class SessionBrowser(QWidget):
         shrunk = {c: max(head.sectionSizeFromContents(c).width(), chars * SHRUNK_CHARS)
                   for c in CAPPED}
         widths = share_widths(self.table.viewport().width(), self._wanted, shrunk,
-                              chars * URL_MIN_CHARS)
+                              chars * URL_MIN_CHARS, self._whole, self._whole[STRETCHED])
         for col, width in widths.items():
             if col != STRETCHED:   # (the header stretches it over what is left)
                 head.resizeSection(col, width)

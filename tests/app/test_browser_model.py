@@ -209,6 +209,22 @@ def test_counts_and_times_keep_their_width_and_the_url_gets_the_rest():
     assert all(narrow[c] == 100 for c in WHOLE)           # (the table scrolls sideways)
 
 
+def test_a_capped_column_takes_what_the_url_does_not_need():
+    """The README's shot at 1440 px: "maria.gom…ample.com" beside a first URL with 170 px to
+    spare - a capped column cut at its cap takes the room the URL's widest text leaves, up
+    to its own widest; with no room to spare, it stays at its cap."""
+    from app.browser_model import STRETCHED, WHOLE, share_widths
+
+    wanted = {c: 100 for c in WHOLE} | {Column.ID: 80, Column.USER: 150, Column.TITLE: 40}
+    shrunk = {Column.ID: 60, Column.USER: 60, Column.TITLE: 40}
+    whole = {Column.ID: 80, Column.USER: 190, Column.TITLE: 40}
+    roomy = share_widths(1200, wanted, shrunk, 200, whole, url_whole=250)
+    assert roomy[Column.USER] == 190 and roomy[STRETCHED] == 1200 - 600 - 310
+    snug = share_widths(1200, wanted, shrunk, 200, whole, url_whole=320)   # 10 px to spare
+    assert snug[Column.USER] == 160 and snug[STRETCHED] == 320
+    assert share_widths(1000, wanted, shrunk, 200, whole, url_whole=400)[Column.USER] <= 150
+
+
 @pytest.mark.parametrize("room, shown", [
     (100, "shop.example.com/accounts/3/billing/invoices?page=2&sort=desc"),  # no https://
     (46, "shop.example.com/accounts/3/billing/invoices?…"),    # the query goes first
