@@ -83,6 +83,9 @@ class Finding:
     node_id: int | None
     where: str           # "text", "attribute title", "input value", "console", "page URL"...
     excerpt: str         # masked: never the full value
+    # the same field's next input events in clear, one after the other, not listed apart: a
+    # field typed in clear is one finding (its keystrokes made 39 rows for two fields)
+    repeats: int = 0
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -197,9 +200,19 @@ def audit_events(events: Iterable[dict], kinds: Iterable[str] = detectors.KINDS,
                 kind = f"{attrs.get('type') or tag}, once a password or card"
             else:
                 continue
-            found.append(Finding(SENSITIVE_INPUTS, i, offset, nid, f"{where} ({kind} field)",
-                                 f"{len(v)} character{'s' * (len(v) != 1)} in clear"))
+            where = f"{where} ({kind} field)"
+            last = found[-1] if found else None
+            if t == _INC and last is not None and last.kind == SENSITIVE_INPUTS \
+                    and last.node_id == nid and last.where == where:
+                last.repeats += 1   # typing on: the finding says the value it came to
+                last.excerpt = f"{_in_clear_words(v)}, over {last.repeats + 1} input events"
+                continue
+            found.append(Finding(SENSITIVE_INPUTS, i, offset, nid, where, _in_clear_words(v)))
     return result
+
+
+def _in_clear_words(v: str) -> str:
+    return f"{len(v)} character{'s' * (len(v) != 1)} in clear"
 
 
 def _in_clear(v: Any) -> bool:

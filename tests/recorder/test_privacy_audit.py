@@ -57,6 +57,25 @@ def test_audit_reports_kind_place_and_a_masked_excerpt_only():
     assert a.counts() == {"email": 3, "phone": 1, "sensitive-input": 1, "card": 1}
 
 
+def test_a_field_typed_in_clear_is_one_finding_however_many_keystrokes():
+    """A privacy officer's audit of a raw recording listed 39 sensitive-input rows for two
+    password fields, one per keystroke: a field's input events in clear one after the other
+    are one finding (its first moment, the value it came to, how many events); a finding
+    of another kind between them starts a new one."""
+    ev, ids = recording()
+    ev = ev[:2]
+    typed = [("pw", "h"), ("pw", "hu"), ("pw", "hun"), ("q", "x"), ("pw", "hunt"),
+             ("q", "ada@example.com"), ("pw", "hunte")]
+    ev += [{"type": 3, "timestamp": T0 + 100 * k, "data": {"source": 5, "id": ids[f], "text": v}}
+           for k, (f, v) in enumerate(typed, 1)]
+    found = [(f.kind, f.event_index, f.offset_ms, f.excerpt, f.repeats)
+             for f in audit_events(ev).findings if f.event_index >= 2]
+    assert found == [  # (q is no sensitive field: "x" in it is no finding)
+        ("sensitive-input", 2, 100, "4 characters in clear, over 4 input events", 3),
+        ("email", 7, 600, "a***@e***.com", 0),
+        ("sensitive-input", 8, 700, "5 characters in clear", 0)]
+
+
 def test_audit_of_masked_events_is_clean():
     ev, _ = recording()
     assert audit_events(SessionMasker().mask(ev)).clean            # default rules
