@@ -22,7 +22,7 @@ from __future__ import annotations
 import datetime as _dt
 import re
 from typing import Any, Iterable
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 import msgspec
 
@@ -46,6 +46,12 @@ _TEST_ID = re.compile(r'^\[data-testid="((?:[^"\\]|\\.)*)"\]$')
 _SCOPED = re.compile(r'^(#-?[A-Za-z_][A-Za-z0-9_-]*|\[id="(?:[^"\\]|\\.)*"\]) >> (.+)$')
 _CSS_IDENT = re.compile(r"-?[A-Za-z_][A-Za-z0-9_-]*")
 CHECK_COMMENT = "# the session hit"   # the check at the end: not a step's doing
+# A bug report's moment is when the person saw the bug: the error it shows may be logged
+# just after (a request answered, a handler run). With no range asked, a script of a session
+# with a report stops this long after the bug: the steps after it reproduce nothing, and the
+# check is the bug's error, not the session's last (a developer's script said "reproduced"
+# of a TypeError 16 s after the shipping-quote failure the bundle was about).
+BUG_TAIL_MS = 1_000
 
 
 class Scroll(msgspec.Struct, frozen=True):
@@ -205,8 +211,9 @@ def playwright_script(events: Iterable[Raw], *, session_id: str,
                       start_ms: float | None = None, end_ms: float | None = None,
                       bug: BugReport | None = None) -> str:
     """The script's text. `start_ms`/`end_ms`: only the steps in that range (a navigation
-    to the page they happen on comes first); `bug`: the session's bug report (record mode's
-    title and notes), said at the top of the script."""
+    to the page they happen on comes first; with no end and a `bug` with its moment, the end
+    is BUG_TAIL_MS after it); `bug`: the session's bug report (record mode's title and
+    notes), said at the top of the script."""
     r = _Reader()
     events = list(events)
     # the steps' times are needed to take the DOM states just before each: a first pass
@@ -230,17 +237,26 @@ def playwright_script(events: Iterable[Raw], *, session_id: str,
         r.states.append((step_times[k], r.settle(step_times[k])))
         k += 1
     sem = probe.sem
+    until_bug = end_ms is None and bug is not None and bug.at_ms is not None
+    if until_bug:
+        end_ms = bug.at_ms + BUG_TAIL_MS
     errors = sorted(sem.errors, key=lambda e: e.t) if sem is not None else []
     failed = [x for x in (sem.resources if sem is not None else []) if (x.status or 0) >= 400]
     return _write(all_steps, r, errors, failed, session_id=session_id, viewport=viewport,
-                  start_ms=start_ms, end_ms=end_ms, origin=r.origin or 0.0, bug=bug)
+                  start_ms=start_ms, end_ms=end_ms, origin=r.origin or 0.0, bug=bug,
+                  until_bug=until_bug)
 
 
-def _report(bug: BugReport | None) -> str:
-    """The bug's title and notes as the script's docstring opens with them (escaped for it)."""
-    if bug is None or not (bug.title or bug.notes):
+def _report(bug: BugReport | None, until_bug: bool = False) -> str:
+    """The bug's title and notes as the script's docstring opens with them (escaped for it);
+    `until_bug`: the steps end at the bug (BUG_TAIL_MS after it), said."""
+    if bug is None or not (bug.title or bug.notes or until_bug):
         return ""
-    text = "\n".join(bug.lines(with_steps=False)) + "\n\n"
+    lines = bug.lines(with_steps=False)
+    if until_bug:
+        lines.append(f"The steps up to the bug and {BUG_TAIL_MS / 1000:g} s after it, the check"
+                     " its error (`replay export --to` sets another end)")
+    text = "\n".join(lines) + "\n\n"
     text = text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"').replace("\0", "\\x00")
     # a lone surrogate cannot be written as UTF-8: its escape can (the script stays valid)
     return text.encode("utf-8", "backslashreplace").decode("utf-8")
@@ -248,7 +264,8 @@ def _report(bug: BugReport | None) -> str:
 
 def _write(steps: list[Step], r: _Reader, errors: list[ErrorEvent], failed: list[Resource], *,
            session_id: str,
-           viewport, start_ms, end_ms, origin: float, bug: BugReport | None = None) -> str:
+           viewport, start_ms, end_ms, origin: float, bug: BugReport | None = None,
+           until_bug: bool = False) -> str:
     lo = float("-inf") if start_ms is None else start_ms
     hi = float("inf") if end_ms is None else end_ms
     navs = [s for s in steps if s.kind is StepKind.NAVIGATE]
@@ -324,7 +341,7 @@ def _write(steps: list[Step], r: _Reader, errors: list[ErrorEvent], failed: list
     target = _target_error([e for e in errors if lo <= e.t <= hi] if start_ms is not None
                            or end_ms is not None else errors)
     return _TEMPLATE.format(
-        report=_report(bug),
+        report=_report(bug, until_bug),
         session=session_id,
         recorded=_dt.datetime.fromtimestamp(origin / 1000, _dt.timezone.utc)
         .strftime("%Y-%m-%d %H:%M UTC") if origin else "unknown",
@@ -336,7 +353,7 @@ def _write(steps: list[Step], r: _Reader, errors: list[ErrorEvent], failed: list
                         f"  # {label} (masked when recorded)\n" for k, label in fill_in),
         selects=repr(selects),
         steps="\n".join(body),
-        check_comment=CHECK_COMMENT, check=_check(target, failed))
+        check_comment=CHECK_COMMENT, check=_check(target, failed, filled=bool(fill_in)))
 
 
 def _scroll(s: Scroll) -> list[str]:
@@ -345,7 +362,12 @@ def _scroll(s: Scroll) -> list[str]:
     return [f"    {locator_code(s.selector)}.evaluate('(el) => el.scrollTo({s.x:g}, {s.y:g})')"]
 
 
-def _check(e: ErrorEvent | None, failed: list[Resource]) -> str:
+def _check(e: ErrorEvent | None, failed: list[Resource], *, filled: bool = False) -> str:
+    """The check at the end: the error `e` the session hit. A failed request is matched by
+    its method, path, query and status - its query's names only, not their values, when the
+    run fills in values masked when recorded (`filled`): a query made of them differs from
+    the recorded one (another country in a masked select: "not reproduced" of the very
+    failure)."""
     if e is None:
         return ("    # the recording holds no error: the steps above are the reproduction\n"
                 "    return None")
@@ -353,11 +375,18 @@ def _check(e: ErrorEvent | None, failed: list[Resource]) -> str:
         if e.type == "HTTPError" else None
     if request is not None:   # the failed request, on whatever server the script runs against
         u = urlsplit(request.url)
-        path = u.path + (f"?{u.query}" if u.query else "")
+        if filled and u.query:
+            names = tuple(sorted({k for k, _ in parse_qsl(u.query, keep_blank_values=True)}))
+            where, seen = f"{u.path!r}, {names!r}", "*path_and_names(r.url[len(BASE_URL):])"
+        else:
+            where, seen = repr(u.path + (f"?{u.query}" if u.query else "")), \
+                "r.url[len(BASE_URL):]"
         return (f"    {CHECK_COMMENT}: {e.message}\n"
-                f"    expected = ({request.method!r}, {path!r}, {request.status})\n"
+                + ("    # (its query's names, not their values: they may be what is filled in)\n"
+                   if filled and u.query else "")
+                + f"    expected = ({request.method!r}, {where}, {request.status})\n"
                 "    page.wait_for_timeout(500)  # the last step's request\n"
-                "    seen = [(r.request.method, r.url[len(BASE_URL):], r.status) for r in failed]\n"
+                f"    seen = [(r.request.method, {seen}, r.status) for r in failed]\n"
                 "    assert expected in seen, f\"no {expected} among the failed requests {seen}\"\n"
                 "    return expected")
     if not e.thrown:   # a console.error call (of an Error object too): a console message
@@ -402,6 +431,7 @@ import os
 import re
 import sys
 import traceback
+from urllib.parse import parse_qsl
 
 try:
     from playwright.sync_api import Error as PlaywrightError, expect, sync_playwright
@@ -438,6 +468,12 @@ def recorded_pattern(recorded):
     """A recorded text as a pattern: each masked part stands for any text (the value itself
     was never recorded)."""
     return ".+?".join(re.escape(part) for part in MASKED.split(recorded))
+
+
+def path_and_names(url):
+    """A request's path and its query's names (sorted), not their values."""
+    path, _, query = url.partition("?")
+    return path, tuple(sorted({{k for k, _ in parse_qsl(query, keep_blank_values=True)}}))
 
 
 def recorded_in(recorded, seen):
