@@ -312,7 +312,7 @@ _MATH_TEXT_POINTS = frozenset({"mi", "mo", "mn", "ms", "mtext"})
 _RENAME = {"html": "div", "head": "div", "body": "div", "frameset": "div", "frame": "div",
            "image": "img", "plaintext": "pre"}
 _NEWLINE_EATERS = frozenset({"pre", "textarea", "listing"})
-_TAG = re.compile(r"^[a-z][a-z0-9_.\-]*$")
+_TAG = re.compile(r"^[a-z][a-z0-9_.\-]*\Z")
 _HTML_SPACE = " \t\n\f\r"   # HTML's whitespace (not U+00A0, which str.strip() takes too)
 
 

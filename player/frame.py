@@ -307,7 +307,7 @@ def _font_data_url(byte_list_json: str) -> str:
 # gradient we cannot rebuild) drops the command: never a fetch.
 _CANVAS_OBJECTS = frozenset({"ImageData", "Uint8ClampedArray", "ArrayBuffer", "Blob",
                              "ImageBitmap", "HTMLImageElement"})
-_CANVAS_PROPERTY = re.compile(r"^[A-Za-z][A-Za-z0-9]*$")
+_CANVAS_PROPERTY = re.compile(r"^[A-Za-z][A-Za-z0-9]*\Z")
 
 
 def canvas_commands(cmds: list[Raw]) -> list[Raw]:

@@ -10,7 +10,7 @@ import re
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 SCHEME = "replay"
-_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*\Z")
 
 
 class BadLink(ValueError):

@@ -56,11 +56,11 @@ URL_ATTRS = frozenset({
 _DROP_ATTRS = frozenset({"srcdoc", "ping", "http-equiv", "autoplay", "attributionsrc",
                          "xml:base", "integrity", "nonce", "crossorigin", "download"})
 _SRCSET_ATTRS = frozenset({"srcset", "imagesrcset"})
-ATTR_NAME_OK = re.compile(r"^(?:[A-Za-z_]|[@:][A-Za-z_:])[A-Za-z0-9_.:\-]*$")
+ATTR_NAME_OK = re.compile(r"^(?:[A-Za-z_]|[@:][A-Za-z_:])[A-Za-z0-9_.:\-]*\Z")
 # Framework shorthands (Vue `@click`, `:class`; Alpine `@click.outside`): inert without the
 # framework's script, kept as recorded so the DOM matches; never read as a namespace prefix.
 _SHORTHAND = ("@", ":")
-_TAG_OK = re.compile(r"^[A-Za-z][A-Za-z0-9_.\-]*$")
+_TAG_OK = re.compile(r"^[A-Za-z][A-Za-z0-9_.\-]*\Z")
 # Characters a browser strips or ignores inside a URL before reading its scheme.
 _URL_JUNK = re.compile(r"[\x00-\x20\x7f-\x9f\u00a0\u1680\u2000-\u200f\u2028\u2029\u202f\u205f\u3000\ufeff]+")
 _SCHEME = re.compile(r"^([a-z][a-z0-9+.\-]*):")

@@ -26,7 +26,7 @@ import msgspec
 
 APPS_FILE = "apps.sqlite3"
 ANY_ORIGIN = "*"
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}\Z")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS applications (
@@ -84,7 +84,7 @@ WILD = "://*."   # https://*.example.com: any subdomain of example.com, at any d
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
 _ORIGIN = re.compile(r"^(https?)://([^/?#\s@]+?)/?$", re.I)
-_HOST_PORT = re.compile(r"^(\[[0-9A-Fa-f:.]+\]|[^:\[\]]+)(?::(\d{1,5}))?$")
+_HOST_PORT = re.compile(r"^(\[[0-9A-Fa-f:.]+\]|[^:\[\]]+)(?::(\d{1,5}))?\Z")
 
 
 def normalize_origin(url: str) -> str:

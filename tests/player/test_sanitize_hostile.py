@@ -185,6 +185,35 @@ def test_attribute_rules():
     assert "data:image/png;base64,AAAA" in canvas["style"]
 
 
+def test_a_name_ending_in_a_newline_is_no_name():
+    """`$` matches before a string's last newline: an attribute "href\n" passed the name
+    check, skipped every rule keyed by "href", and Chromium reads `href\n="javascript:..."`
+    as an href (the fuzz test found "A\n" reparsed as "a"). Names and tags are checked to
+    the very end; the other validators of names and ids too."""
+    from player.links import BadLink, moment_link, parse_moment_link
+    from player.sanitize import ATTR_NAME_OK
+
+    a = sanitize_attrs("a", {"href\n": "javascript:alert(1)", "title\n": "x", "id": "ok"})
+    assert a == {"id": "ok"}
+    assert not ATTR_NAME_OK.match("onload\n") and ATTR_NAME_OK.match("data-x")
+    for bad in (lambda: moment_link("abc\n", 5), lambda: parse_moment_link("replay://abc%0A?t=5")):
+        with pytest.raises(BadLink):
+            bad()
+
+
+def test_an_application_name_ending_in_a_newline_is_refused(tmp_path):
+    """The same `$` in the intake's application names ("shop\n" was a name)."""
+    from recorder.intake.apps import AppError, Applications
+
+    apps = Applications(tmp_path)
+    try:
+        with pytest.raises(AppError):
+            apps.create("shop\n")
+        assert apps.create("shop")[0].name == "shop"
+    finally:
+        apps.close()
+
+
 def test_hostile_snapshot_mutations_one_by_one():
     """Each hostile construct added by a mutation after the snapshot is neutralised in the
     op that adds it."""
