@@ -83,7 +83,7 @@ class Application(msgspec.Struct, frozen=True, kw_only=True):
 WILD = "://*."   # https://*.example.com: any subdomain of example.com, at any depth
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
-_ORIGIN = re.compile(r"^(https?)://([^/?#\s@]+?)/?$", re.I)
+_ORIGIN = re.compile(r"^(https?)://([^/?#\s@]+?)/?\Z", re.I)
 _HOST_PORT = re.compile(r"^(\[[0-9A-Fa-f:.]+\]|[^:\[\]]+)(?::(\d{1,5}))?\Z")
 
 
