@@ -284,10 +284,13 @@ def _iso(ms: int) -> str:
 
 
 def fmt_ms(ms: float, precise: bool = False) -> str:
-    """12:03 / 1:02:03 (or 12:03.4 when precise)."""
-    ms = max(0, int(ms))
-    s, rem = divmod(ms, 1000)
+    """12:03 / 1:02:03 (or 12:03.4 when precise: a tenth of a second, rounded up - the moment
+    a row shows, typed back as `--at 0:42.6`, is at or after what happened; cut down, the
+    failure at 42,566 ms read 0:42.5 and `--at 0:42.5` opened 66 ms before it)."""
+    if precise:
+        tenths = max(0, math.ceil(ms / 100))
+        return f"{fmt_ms(tenths // 10 * 1000)}.{tenths % 10}"
+    s = max(0, int(ms)) // 1000
     h, s = divmod(s, 3600)
     m, s = divmod(s, 60)
-    base = f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
-    return base + (f".{rem // 100}" if precise else "")
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"

@@ -470,3 +470,17 @@ def test_the_steps_are_filtered_by_their_text_as_the_other_tabs_rows(qapp):
     pane.show_steps([])
     assert pane.label.text() == "Steps" and not pane.search.isVisibleTo(pane)
     pane.deleteLater()
+
+
+def test_a_rows_time_typed_back_is_at_or_after_what_happened():
+    """The shipping quote failed at 42,566 ms; its row read 0:42.5 and a developer's
+    `--at 0:42.5` opened 66 ms before it, the error greyed as still to come: a tenth of a
+    second is rounded up, so the moment shown is never before what happened."""
+    from app.commands._source import moment
+    from player.qt.session_view import fmt_ms
+
+    for ms in (42566, 42500, 58483, 59999, 1, 3_599_901):
+        shown = fmt_ms(ms, precise=True)
+        assert 0 <= moment(shown) - ms < 100, (ms, shown)   # what `--at` reads it as
+    assert (fmt_ms(42566, precise=True), fmt_ms(42566)) == ("0:42.6", "0:42")
+    assert fmt_ms(3_599_901, precise=True) == "1:00:00.0"

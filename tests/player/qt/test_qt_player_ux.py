@@ -228,7 +228,7 @@ def test_seek_and_copy_link_to_this_moment(demo):
     assert parse_moment_link(link) == (demo.session_id, 41234)
     assert demo.session_id and link.startswith("replay://")
     # copying is said (nothing on screen showed it had happened)
-    assert len(said) == 1 and link in said[0] and "0:41.2" in said[0], said
+    assert len(said) == 1 and link in said[0] and "0:41.3" in said[0], said
 
 
 def test_raw_events_have_no_link(qapp, demo_events):
