@@ -301,8 +301,12 @@ class RowsTab(QWidget):
                 self.table.setColumnHidden(i, i in hidden)
 
     def resizeEvent(self, ev) -> None:  # noqa: N802 (Qt)
+        """The columns fit the new width, and a tab made shorter keeps the clock's row in
+        view: a screenshot's player, trimmed to the page's height after the clock reached
+        the bug, showed the Network tab down to row 17, the bug's failed request below."""
         super().resizeEvent(ev)
         self.fit_columns()
+        self._current_in_view()
 
     def _clicked(self, index: QModelIndex) -> None:
         row = index.data(ROW_ROLE)
@@ -321,15 +325,27 @@ class RowsTab(QWidget):
             row = self.proxy.mapToSource(picked[0]).row() if picked else cur
             if row != cur and (cur < 0 or self.model.time_of(row) != self.model.time_of(cur)):
                 self.table.clearSelection()   # (a row at the current one's moment stays)
-        if self.follow and cur >= 0 and cur != before and self.isVisible():
-            pidx = self.proxy.mapFromSource(self.model.index(cur, 0))
-            if pidx.isValid():
-                self.table.scrollTo(pidx, QAbstractItemView.ScrollHint.EnsureVisible)
+        if cur != before and self.isVisible():
+            self._current_in_view()
         if self.playhead_column is not None and self.isVisible():
             # the waterfall's playhead line moves continuously: repaint that column only
             x = self.table.columnViewportPosition(self.playhead_column)
             self.table.viewport().update(x, 0, self.table.columnWidth(self.playhead_column),
                                          self.table.viewport().height())
+
+
+    def _current_in_view(self) -> None:
+        cur = self.model.current_row()
+        if self.follow and cur >= 0:
+            pidx = self.proxy.mapFromSource(self.model.index(cur, 0))
+            if pidx.isValid():
+                self.table.scrollTo(pidx, QAbstractItemView.ScrollHint.EnsureVisible)
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt)
+        """A tab shown after the clock moved (another tab on top) scrolls to the row the
+        clock is at: it scrolled only while shown and when the row changed."""
+        super().showEvent(event)
+        self._current_in_view()
 
 
 def _console_details(row: dict) -> str:

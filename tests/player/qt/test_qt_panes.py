@@ -484,3 +484,31 @@ def test_a_rows_time_typed_back_is_at_or_after_what_happened():
         assert 0 <= moment(shown) - ms < 100, (ms, shown)   # what `--at` reads it as
     assert (fmt_ms(42566, precise=True), fmt_ms(42566)) == ("0:42.6", "0:42")
     assert fmt_ms(3_599_901, precise=True) == "1:00:00.0"
+
+
+def test_a_tab_made_shorter_keeps_the_clocks_row_in_view(qtbot, session):
+    """A screenshot's player, trimmed to the page's height after the clock reached the bug,
+    showed the Network tab down to row 17 with the bug's failed request below the fold (a
+    developer's tryout): a tab made shorter, or shown after the clock moved, scrolls to the
+    clock's row."""
+    pane = DevToolsPane(session)
+    qtbot.addWidget(pane)
+    pane.resize(700, 900)
+    pane.show()
+    net = pane.network
+    pane.setCurrentWidget(net)
+    n = net.model.rowCount()
+    assert n > 40
+    late = net.model.rows[n * 3 // 4]["t"]
+    pane.set_time(int(late) + 1)
+    cur = net.model.current_row()
+
+    def row_in_view() -> bool:
+        rect = net.table.visualRect(net.proxy.mapFromSource(net.model.index(cur, 0)))
+        return rect.isValid() and 0 <= rect.top() and rect.bottom() <= net.table.viewport().height()
+    pane.resize(700, 300)
+    qtbot.waitUntil(row_in_view)
+    pane.setCurrentWidget(pane.console)
+    net.table.scrollToTop()
+    pane.setCurrentWidget(net)   # shown again: the clock's row, not the top
+    qtbot.waitUntil(row_in_view)
