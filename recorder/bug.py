@@ -39,9 +39,16 @@ class BugReport(msgspec.Struct, kw_only=True, omit_defaults=True):
             out.append(f"At: {self.at_ms / 1000:.1f} s")
         if self.notes:
             out += ["Notes:"] + [f"  {ln}" for ln in self.notes.splitlines()]
-        if self.steps and with_steps:
-            out.append("Steps:")
-            out += [f"  {i}. {s.describe()}" for i, s in enumerate(self.steps, 1)]
+        if self.steps and with_steps:   # each at its moment, the bug's among them: the
+            out.append("Steps:")      # steps after it are not how it came about
+            marked = self.at_ms is None
+            for i, s in enumerate(self.steps, 1):
+                if not marked and s.t > self.at_ms:
+                    out.append(f"  -- the bug, at {self.at_ms / 1000:.1f} s --")
+                    marked = True
+                out.append(f"  {i}. {s.describe()}  ({s.t / 1000:.1f} s)")
+            if not marked:
+                out.append(f"  -- the bug, at {self.at_ms / 1000:.1f} s --")
         return out
 
 

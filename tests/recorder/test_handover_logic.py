@@ -216,7 +216,9 @@ def test_the_script_opens_with_the_bugs_title_and_notes():
     text = playwright_script(json.loads(DEMO.read_text()), session_id="demo", bug=bug)
     doc = ast.get_docstring(ast.parse(text))
     assert doc.startswith('Bug: Coupon """ breaks checkout\nAt: 58.0 s\nNotes:\n'
-                          '  Expected 10% off.\n  Got a 404 for C:\\path and """.\n\n'
+                          '  Expected 10% off.\n  Got a 404 for C:\\path and """.\n'
+                          "The steps up to the bug and 1 s after it, the check its error"
+                          " (`replay export --to` sets another end)\n\n"
                           "Reproduction of session demo")
     assert "Steps:" not in doc   # the script lists them itself
     odd = playwright_script(json.loads(DEMO.read_text()), session_id="demo",
@@ -225,3 +227,17 @@ def test_the_script_opens_with_the_bugs_title_and_notes():
     assert ast.get_docstring(ast.parse(odd)).startswith("Bug: nul \x00 and a lone \ud800")
     plain = playwright_script(json.loads(DEMO.read_text()), session_id="demo")
     assert ast.get_docstring(ast.parse(plain)).startswith("Reproduction of session demo")
+
+
+def test_a_reports_steps_are_read_with_their_moments_and_the_bugs():
+    """`replay play bug.replay` listed thirty steps with no time and nothing saying where the
+    bug fell (a developer could not tell the eleven after it from those before): each step
+    says its moment, and a line marks the bug's among them - or after them all."""
+    from recorder.bug import BugReport
+    from recorder.steps import Step, StepKind
+
+    steps = [Step(1000, StepKind.CLICK, "Save", "#save"), Step(2000, StepKind.CLICK, "Send", "#send")]
+    assert BugReport(title="t", at_ms=1500, steps=steps).lines()[-3:] == [
+        '  1. Click "Save"  (1.0 s)', "  -- the bug, at 1.5 s --", '  2. Click "Send"  (2.0 s)']
+    assert BugReport(at_ms=2500, steps=steps).lines()[-1] == "  -- the bug, at 2.5 s --"
+    assert not any("the bug" in ln for ln in BugReport(steps=steps).lines())   # no moment
