@@ -238,6 +238,9 @@ def open_recording(spec: str | Path, data_dir: Path, *, session: int = 0,
     if path.is_file():
         from .bundle import is_bundle, open_bundle
         if is_bundle(path):
+            if session:   # a bundle holds one session (it was taken as session 0, silently)
+                raise IndexError(f"{path} is a bug bundle, which holds one session: there is"
+                                 f" no session {session} - leave --session-number out")
             return open_bundle(path)
         return open_file(path, session=session)
     from .store import Store
@@ -266,8 +269,11 @@ def open_file(path: Path, *, session: int = 0) -> MemorySource:
     if not sessions:
         raise ValueError(f"{path}: no events")
     if not 0 <= session < len(sessions):
-        raise IndexError(f"{path} holds {len(sessions)} session(s); session {session} does"
-                         " not exist")
+        n = len(sessions)   # (numbered from 0: said, a person counts from 1)
+        raise IndexError(f"{path} holds one session: there is no session {session} - leave"
+                         " --session-number out" if n == 1 else
+                         f"{path} holds {n} sessions, numbered 0 to {n - 1}: there is no"
+                         f" session {session} - give --session-number one of those")
     p, rec = sessions[session]
     return MemorySource(p.id, p.events, user=rec.user, facts=p.facts,
                         sessions_in_file=len(sessions), session_number=session,

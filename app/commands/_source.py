@@ -131,8 +131,8 @@ def open_raw(spec: str, data: Path, session_number: int = 0) -> Any:
         raise not_a_file(spec) from None
     except FileNotFoundError as exc:
         raise UserError(f"{exc} - check the path") from None
-    except IndexError as exc:
-        raise UserError(f"{exc} - pick one with --session-number") from None
+    except IndexError as exc:   # (says which numbers there are)
+        raise UserError(str(exc)) from None
     except BadBundle as exc:   # says what to do itself
         raise UserError(str(exc)) from None
     except LimitError as exc:  # a bomb, or data no recording can hold
@@ -328,7 +328,7 @@ def resolve_moment(at: Moment, duration_ms: float, damaged: int = 0,
     clock = f" ({fmt_ms(at, True)})" if at >= 0 else ""
     said = f"t={at:.0f} in {link!r}" if link else f"{flag} {at:.0f} ms{clock}"
     span = f"give t=0..{duration_ms:.0f}" if link else \
-        f"give 0..{duration_ms:.0f} ms (0:00.0 to {fmt_ms(duration_ms, True)}) or 'end'"
+        f"give 0..{duration_ms:.0f} ms (0:00.0 to {fmt_ms(duration_ms, True, down=True)}) or 'end'"
     if damaged:
         span += f"; {count(damaged, 'damaged segment')} of this recording could not be read"
     if at < 0:

@@ -283,12 +283,13 @@ def _iso(ms: int) -> str:
     return _dt.datetime.fromtimestamp(ms / 1000, _dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
-def fmt_ms(ms: float, precise: bool = False) -> str:
+def fmt_ms(ms: float, precise: bool = False, *, down: bool = False) -> str:
     """12:03 / 1:02:03 (or 12:03.4 when precise: a tenth of a second, rounded up - the moment
     a row shows, typed back as `--at 0:42.6`, is at or after what happened; cut down, the
-    failure at 42,566 ms read 0:42.5 and `--at 0:42.5` opened 66 ms before it)."""
+    failure at 42,566 ms read 0:42.5 and `--at 0:42.5` opened 66 ms before it. `down`: cut
+    down, for a last moment that may be given: a session's end)."""
     if precise:
-        tenths = max(0, math.ceil(ms / 100))
+        tenths = max(0, math.floor(ms / 100) if down else math.ceil(ms / 100))
         return f"{fmt_ms(tenths // 10 * 1000)}.{tenths % 10}"
     s = max(0, int(ms)) // 1000
     h, s = divmod(s, 3600)

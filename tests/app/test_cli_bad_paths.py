@@ -258,7 +258,15 @@ def test_a_file_with_several_sessions_says_so_and_export_can_pick(tmp_path, caps
     assert second[0]["timestamp"] == demo_events[0]["timestamp"] + gap
     code, _, err = run(capsys, "--data", tmp_path / "d", "snapshot", two, "--at", "100",
                        "--session-number", "5", "-o", tmp_path / "x.html")
-    assert code == 2 and "holds 2 session(s)" in err and "--session-number" in err
+    assert code == 2 and "holds 2 sessions, numbered 0 to 1: there is no session 5" in err
+    # a bug bundle holds one: any other number is refused, not taken as 0 (a developer's
+    # tryout: --session-number 2 of a bundle exported session 0)
+    bundle = tmp_path / "bug.replay"
+    assert run(capsys, "--data", tmp_path / "d", "export", two, "-o", bundle)[0] == 0
+    code, _, err = run(capsys, "--data", tmp_path / "d", "snapshot", bundle,
+                       "--session-number", "1", "-o", tmp_path / "y.html")
+    assert code == 2 and "a bug bundle, which holds one session: there is no session 1" in err
+    assert not (tmp_path / "y.html").exists()
 
 
 def test_output_piped_into_a_reader_that_stops_early_is_not_an_error(tmp_path, fixtures_dir):

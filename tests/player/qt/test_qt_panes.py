@@ -484,6 +484,7 @@ def test_a_rows_time_typed_back_is_at_or_after_what_happened():
         assert 0 <= moment(shown) - ms < 100, (ms, shown)   # what `--at` reads it as
     assert (fmt_ms(42566, precise=True), fmt_ms(42566)) == ("0:42.6", "0:42")
     assert fmt_ms(3_599_901, precise=True) == "1:00:00.0"
+    assert fmt_ms(81_080, precise=True, down=True) == "1:21.0"   # a last moment: within it
 
 
 def test_a_tab_made_shorter_keeps_the_clocks_row_in_view(qtbot, session):
