@@ -31,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(str(exc)) from None
     if not stored(session, args.data):   # a link handed over without its session
         raise UserError(f"the link's session {session} is not in {args.data} - import the"
-                        " .replay bundle it came with (`replay import FILE.replay`, or ask for"
-                        " one), then open the link again")
+                        f" .replay bundle it came with (`replay --data {args.data} import"
+                        " FILE.replay`, or ask for one), then open the link again")
     src = open_source(session, args.data)
     return play(src, float(ms), args.quit_after, link=args.url.strip())

@@ -78,10 +78,14 @@ def test_open_a_link_opens_the_session_at_its_moment(stored):
     # a link handed over without its session: where to get it (a support engineer's tryout)
     ("replay://nosuchsession?t=10", "session nosuchsession is not in"),
     ("replay://nosuchsession?t=10", "import the .replay bundle it came with"),
+    # ... into the folder the link was opened in (the hint dropped --data: a developer
+    # imported into the default folder)
+    ("replay://nosuchsession?t=10", "`replay --data {data} import FILE.replay`"),
 ])
 def test_a_bad_link_is_one_line(stored, link, said):
     tmp, _sid = stored
     p = _replay("open", link, "--quit-after", "100", tmp_path=tmp)
+    said = said.format(data=tmp / "data")
     assert p.returncode == 2 and said in p.stderr, p.stderr
     assert len(p.stderr.strip().splitlines()) == 1
 
