@@ -630,7 +630,7 @@ class Echoes:
                     raw = encode_json(e)
                 except (msgspec.EncodeError, NestingTooDeep):
                     raw = None
-            if raw is not None and not self._may_change(raw):
+            if raw is not None and not self._in_json.in_text(raw):
                 return e
         sub = self._sub
 
@@ -641,33 +641,6 @@ class Echoes:
             kind = kind_of(e, is_key, key, container, link)   # only for a string it changes
             return ns if kind is Kind.TEXT else s if kind is Kind.NAME else self.scrub_css(s)
         return map_strings(e, visit, MIN_LEN, self._might_hold)
-
-    def _may_change(self, raw: bytes) -> bool:
-        """Whether `_sub` may change a string of the event whose JSON is `raw`: a root of
-        some value is in it (in C), and so is every run of letters and digits `_sub` asks a
-        string to hold before that value's expression runs (`_musts`; of its rest after a
-        mask, `_rest_musts`, when the JSON holds a mask). A string holding them holds them in
-        the JSON too: no JSON escape writes a letter or digit, and the text is lower-cased as
-        `_sub` lowers a string. Roots are short (a keystroke's prefix: typing "Renew TLS
-        certificate" makes "rene" one), so most events holding a root hold no value of it;
-        walking every string of each was most of a long session's import."""
-        found = self._in_json.found(raw)
-        if not found:
-            return False
-        under, roots, musts, rest_musts = self._under, self._roots, self._musts, self._rest_musts
-        try:
-            low = raw.decode("utf-8", "surrogatepass").lower()
-        except UnicodeDecodeError:   # not text: let the walk tell
-            return True
-        masked = MASK in low
-        for k in found:
-            for v in under[roots[k]]:
-                if _holds_all(low, musts[v]):
-                    return True
-                tail = rest_musts[v]
-                if masked and tail is not None and _holds_all(low, tail):
-                    return True
-        return False
 
     def may_be_in(self, data: bytes) -> bool:
         """False when `data` - any bytes holding strings as UTF-8 unescaped: JSON, a stored
