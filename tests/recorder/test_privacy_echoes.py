@@ -211,6 +211,29 @@ def test_the_search_finds_what_every_values_expression_finds(values, pieces, dat
     assert e.scrub(s) == (s if len(s) < MIN_LEN else _naive_scrub(values, s))
 
 
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_VALUE, min_size=1, max_size=6),
+       st.lists(st.one_of(_VALUE, st.sampled_from(["***", " ", "\n", "\u212a", "İ", "x"])),
+                max_size=8), st.data())
+def test_an_events_json_searched_first_skips_only_events_the_walk_leaves(values, pieces, data):
+    """`scrub_event` searches the event's JSON in C before walking its strings: it skips
+    only events the walk would leave as they are - escapes, a Kelvin sign lower-cased to
+    "k", a mask - and each string comes out as every value's expression makes it."""
+    for v in values:
+        cut = data.draw(st.integers(0, len(v)))
+        pieces.append(v[cut:] if data.draw(st.booleans()) else v[:cut].upper())
+    s = "".join(data.draw(st.permutations(pieces)))
+    e = Echoes()
+    for v in values:
+        e.add(v)
+    ev = text(s)
+    raw = json.dumps(ev, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass")
+    out = e.scrub_event(ev, raw)
+    want = s if len(s) < MIN_LEN else _naive_scrub(values, s)
+    assert out["data"]["texts"][0]["value"] == want
+    assert (out is ev) == (want == s)
+
+
 def test_an_event_with_no_echo_is_the_very_same_object():
     e = Echoes()
     e.add("quokka search")
