@@ -205,6 +205,13 @@ def _segment_blob(source: RecordingSource, i: int, meta: SegmentMeta) -> bytes |
     return encode_segment(source.id, m, events, COMPACT_CODEC)
 
 
+def _empty(path: Path) -> bool:
+    try:
+        return path.stat().st_size == 0
+    except OSError:
+        return False
+
+
 def _starts_as_zip(path: Path | str) -> bool:
     """Whether the file begins as a zip file does (a local file header): a bundle cut short
     or damaged further on, which `--partial` can salvage, does."""
@@ -247,6 +254,9 @@ class BundleSource(RecordingSource):
             raise BadBundle(f"{self.path}: broken manifest ({exc}) - export it again") from None
         except (OSError, EOFError, zipfile.BadZipFile, KeyError, ValueError,
                 NotImplementedError) as exc:
+            if _empty(self.path):   # a copy or a download that never got its bytes
+                raise BadBundle(f"{self.path} is empty (0 bytes): the export or its copy did"
+                                " not finish - copy or export it again") from None
             if not _starts_as_zip(self.path):   # nothing of a bundle to salvage in it
                 raise BadBundle(f"{self.path}: not a .replay bundle (not a zip file, nor"
                                 " rrweb JSON) - give a .replay file exported by replay") from None

@@ -321,7 +321,14 @@ def resolve_moment(at: Moment, duration_ms: float, damaged: int = 0,
                   f" of the session ({duration_ms / 1000:.1f} s"
                   + (f": {count(damaged, 'damaged segment')}" if damaged else "")
                   + f"); {flag} bug is its end", file=sys.stderr)
-        at = min(max(0.0, bug_ms + at.offset_ms), float(duration_ms))
+        wanted = bug_ms + at.offset_ms
+        if wanted > duration_ms >= bug_ms or wanted < 0:   # kept in, and said (it was not)
+            edge, by = ("end", f"{(wanted - duration_ms) / 1000:.1f} s past") if wanted > 0 \
+                else ("start", f"{-wanted / 1000:.1f} s before")
+            said = f"bug{'+' if at.offset_ms >= 0 else '-'}{abs(at.offset_ms) / 1000:g}s"
+            print(f"replay: note: {flag} {said} is {by} the session's {edge}: {flag} is its"
+                  f" {edge}", file=sys.stderr)
+        at = min(max(0.0, wanted), float(duration_ms))
     if at == "end":
         return float(duration_ms)
     # in milliseconds and on the player's clock: a person may have given either

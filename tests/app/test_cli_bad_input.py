@@ -35,8 +35,9 @@ def world(tmp_path_factory) -> dict[str, Path | str]:
         "text": d / "notes.txt", "folder": d / "folder", "cut_bundle": d / "cut.replay",
         "bad_rules": d / "bad.toml", "data": d / "data", "newdir": d / "never-created",
         "bundle": d / "full.replay", "no_zip": d / "noise.replay", "huge_number": d / "huge.json",
-        "html": d / "checkout.json", "png": d / "shot.json",
+        "html": d / "checkout.json", "png": d / "shot.json", "empty_bundle": d / "empty.replay",
     }
+    files["empty_bundle"].write_bytes(b"")   # a copy that never got its bytes
     # files picked by mistake: a saved web page and an image, named .json
     files["html"].write_text("<!DOCTYPE html>\n<html><head><title>Checkout</title></head>\n"
                              "<body><p>Pay</p></body></html>\n")
@@ -108,6 +109,8 @@ CASES = [
     ("import a number out of range", ["import", "{huge_number}"],
      ["huge.json", "number out of range", "event #"]),
     ("import a folder", ["import", "{folder}"], ["is a folder"]),
+    ("play an empty .replay", ["play", "{empty_bundle}", "--quit-after", "10"],
+     ["empty.replay is empty (0 bytes)", "export it again"]),
     ("import a missing file", ["import", "{folder}/nope.json"], ["no such file"]),
     ("import a cut-off bundle", ["import", "{cut_bundle}"], ["cut.replay", "--partial"]),
     ("import a .replay that is no zip", ["import", "{no_zip}"],

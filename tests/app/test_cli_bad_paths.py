@@ -339,3 +339,22 @@ def test_export_refuses_a_suffix_it_does_not_write(tmp_path, capsys):
     code, _, err = run(capsys, "--data", tmp_path / "d", "export", "demo", "--format", "har",
                        "-o", tmp_path / "net.json")
     assert code == 0 and json.loads((tmp_path / "net.json").read_text())["log"]["entries"], err
+
+
+def test_a_moment_from_the_bug_past_the_session_is_kept_in_and_said(tmp_path, capsys, demo_file):
+    """`--at bug+60s` past the session's end was its end, silently, where `--at 99999` is
+    refused (a developer's tryout): kept in - a range around the bug near an edge is wanted -
+    and said."""
+    bug = tmp_path / "bug.replay"
+    assert run(capsys, "--data", tmp_path / "d", "export", demo_file, "-o", bug, "--title",
+               "T", "--at", "30s")[0] == 0
+    code, _, err = run(capsys, "--data", tmp_path / "d", "snapshot", bug, "--at", "bug+1:00",
+                       "-o", tmp_path / "s.html")
+    assert code == 0 and "--at bug+60s is" in err and "past the session's end: --at is its" \
+        " end" in err
+    code, _, err = run(capsys, "--data", tmp_path / "d", "snapshot", bug, "--at", "bug-40s",
+                       "-o", tmp_path / "s.html")
+    assert code == 0 and "--at bug-40s is 10.0 s before the session's start" in err
+    code, _, err = run(capsys, "--data", tmp_path / "d", "snapshot", bug, "--at", "bug+1s",
+                       "-o", tmp_path / "s.html")
+    assert code == 0 and "past" not in err and "before the session" not in err
