@@ -17,7 +17,7 @@ from rich import box
 from rich.table import Table
 
 from recorder.privacy import DETECTORS
-from recorder.privacy.audit import SENSITIVE_INPUTS, audit_session, clock, looked_for
+from recorder.privacy.audit import BUILT_IN, audit_session, clock, looked_for
 
 from ..cli import UserError
 from ._store import open_existing_store
@@ -38,7 +38,8 @@ def register(subparsers, common) -> None:
         description="Scan stored sessions (decompressed) or recording files (as they are)"
                     " for what looks like personal data: e-mail addresses, card numbers and"
                     " phone numbers (patterns, in every string of the events and the session"
-                    " context) and values in clear typed into password, email, tel, hidden or"
+                    " context), credentials in clear (token=, api_key=... in URLs, Bearer"
+                    " tokens) and values in clear typed into password, email, tel, hidden or"
                     " cc-* fields - nothing else. The user a session belongs to (its id, name,"
                     " email: kept by design, erased by `replay delete --user`) is named per"
                     " session, not searched."
@@ -87,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
                             reader, kinds, advancing(reader.events(), bar, task))))
         finally:
             store.close()
-    searched = kinds + [SENSITIVE_INPUTS]
+    searched = kinds + list(BUILT_IN)
     if args.json:
         print(json.dumps([{**a.to_json(), "looked_for": searched} for _, a in audits],
                          indent=1))

@@ -886,7 +886,7 @@ class PrivacyWorkspace(QWidget):
         return True
 
     def run_audit(self) -> None:
-        from recorder.privacy.audit import SENSITIVE_INPUTS, audit_session
+        from recorder.privacy.audit import BUILT_IN, audit_session
         store = self._store()
         rows, audited, found = [], 0, 0
         if store is not None:
@@ -899,7 +899,7 @@ class PrivacyWorkspace(QWidget):
                     if not a.findings or a.owner:   # said as the command line says it
                         rows.append([info.id, "-", "", "", "", "",
                                      owner_note(a.owner) if a.findings else
-                                     a.summary([*DETECTORS, SENSITIVE_INPUTS])])
+                                     a.summary([*DETECTORS, *BUILT_IN])])
                     for f in a.findings:
                         rows.append([info.id, f.kind,
                                      "context" if f.event_index is None else str(f.event_index),

@@ -2,13 +2,16 @@
 
 Every string of every event (decompressed from the store) - keys and values, CSS, fields
 the format does not know - and of the session's context is scanned with the pattern
-detectors (email, card with Luhn, phone, iban with mod 97, ssn), and input values typed into password / email /
-tel / hidden / `cc-*` fields that are stored in clear are reported too (no pattern finds a
-password). A finding says the kind, the event index, the time since the session's start,
-the node id and where in the event - and a masked excerpt (`j***@e***.com`, `**** 1111`),
-never the value itself.
+detectors (email, card with Luhn, phone, iban with mod 97, ssn) and for credentials in clear
+(a URL parameter the privacy pass scrubs by default - `token=`, `api_key=`... - or a Bearer
+token), and input values typed into password / email / tel / hidden / `cc-*` fields that are
+stored in clear are reported too (no pattern finds a password). A finding says the kind, the
+event index, the time since the session's start, the node id and where in the event - and a
+masked excerpt (`j***@e***.com`, `**** 1111`, `token=***`), never the value itself.
 """
 from __future__ import annotations
+
+import re
 
 from dataclasses import asdict, dataclass, field
 from typing import Any, Iterable
@@ -17,6 +20,7 @@ from ..format import EventType, IncrementalSource
 from ..mirror import Mirror
 from . import detectors
 from .levels import always_masked, note_type_changes
+from .rules import DEFAULT_SCRUB_PARAMS
 from .strings import map_strings, place
 
 # What an audit looks at, said in one place (the CLI and the privacy workspace print it): an
@@ -29,6 +33,8 @@ EVERY_STRING = ("every string of the events, keys, CSS and unknown fields too, a
 OWNER_FIELDS = ("id", "name", "email")
 OWNER_APART = ("a session's user (its id, name, email: whom it belongs to) is kept by design"
                " and named per session, not searched")
+CREDENTIAL_WHAT = ("credentials in clear (URL parameters the privacy pass scrubs by default -"
+                   " token=, api_key=... - and Bearer tokens)")
 SENSITIVE_WHAT = ("values in clear in password, email, tel, hidden or cc-* fields (typed, or in"
                   " the page's own value attributes; a field stays one after the page changes"
                   " its type - a \"show password\" button)")
@@ -42,8 +48,8 @@ NOT_ECHOES = ("not for values typed into masked fields and repeated by the page 
 
 def looked_for(kinds: Iterable[str]) -> str:
     """The sentence saying what an audit with these detectors looked for."""
-    return (f"{', '.join(kinds)} (patterns, in {EVERY_STRING}), and {SENSITIVE_WHAT};"
-            f" nothing else - {NOT_ECHOES}; {OWNER_APART}")
+    return (f"{', '.join(kinds)} (patterns, in {EVERY_STRING}), {CREDENTIAL_WHAT}, and"
+            f" {SENSITIVE_WHAT}; nothing else - {NOT_ECHOES}; {OWNER_APART}")
 
 
 def owner_note(owner: Iterable[str]) -> str:
@@ -73,11 +79,28 @@ _FULL = int(EventType.FullSnapshot)
 _MASKED_VALUES = frozenset({"", "***"})
 
 SENSITIVE_INPUTS = "sensitive-input"   # the finding kind: a value in clear in a field always masked
+CREDENTIALS = "credential"   # the finding kind: a secret a request carries, in clear
+BUILT_IN = (CREDENTIALS, SENSITIVE_INPUTS)   # looked for beside the detectors, always
+# A credential in a URL: one of the parameters the privacy pass scrubs by default, in a query
+# or fragment (after ? & ; #: "error code=500" in a message is no OAuth code), its value not
+# the scrubber's mask; a Bearer token as an Authorization header writes it.
+_PARAM = re.compile(r"(?i)(?<=[?&;#])(" + "|".join(re.escape(p) for p in DEFAULT_SCRUB_PARAMS)
+                    + r")=([^&#\s\"';,]+)")
+_BEARER = re.compile(r"(?i)\bbearer\s+([A-Za-z0-9._~+/-]{8,}=*)")
+_MASKS = ("***", "%2A%2A%2A", "%2a%2a%2a")
+# the strings an audit visits: the detectors' hints, or a credential's
+_HINT = re.compile("|".join((*detectors.HINTS, r"[?&;#][\w-]+=|(?i:bearer)\s"))).search
+
+
+def credentials(s: str) -> list[str]:
+    """The credentials in clear in `s`, each as its excerpt (`token=***`, `Bearer ***`)."""
+    out = [f"{m.group(1).lower()}=***" for m in _PARAM.finditer(s) if m.group(2) not in _MASKS]
+    return out + ["Bearer ***" for m in _BEARER.finditer(s) if set(m.group(1)) != {"*"}]
 
 
 @dataclass
 class Finding:
-    kind: str            # email | card | phone | iban | sensitive-input
+    kind: str            # email | card | phone | iban | ssn | credential | sensitive-input
     event_index: int | None  # None: the session's context, not an event
     offset_ms: float     # since the session's first event
     node_id: int | None
@@ -136,20 +159,22 @@ def audit_events(events: Iterable[dict], kinds: Iterable[str] = detectors.KINDS,
     here: list = [None, 0, 0.0]  # the event being read, its index, its offset
 
     def visit(s: str, is_key: bool, key: Any, container: Any, link: Any) -> str:
-        for f in find(s, kinds):
-            e, i, offset = here
-            if e is None:
-                nid, where = None, "session context" + (" key" if is_key else "")
-            else:
-                nid, where = place(e, is_key, key, container, link)
-            # a place is named after keys and tags, which are page data too
-            found.append(Finding(f.kind, i, offset, nid, detectors.mask(where),
-                                 excerpt(f.kind, f.value)))
+        hits = [(f.kind, excerpt(f.kind, f.value)) for f in find(s, kinds)]
+        hits += [(CREDENTIALS, c) for c in credentials(s)]
+        if not hits:
+            return s
+        e, i, offset = here
+        if e is None:
+            nid, where = None, "session context" + (" key" if is_key else "")
+        else:
+            nid, where = place(e, is_key, key, container, link)
+        for kind, said in hits:   # a place is named after keys and tags, page data too
+            found.append(Finding(kind, i, offset, nid, detectors.mask(where), said))
         return s
 
     if context:
         here[:] = [None, None, 0]
-        map_strings(context, visit, detectors.MIN_LEN, detectors.might_match)
+        map_strings(context, visit, detectors.MIN_LEN, _HINT)
     mirror = Mirror()  # to know which field an input event typed into
     # fields masked at every level whose type the page changed since (a "show password"
     # button makes a password a text field): still sensitive, as the recorder's pass and
@@ -167,7 +192,7 @@ def audit_events(events: Iterable[dict], kinds: Iterable[str] = detectors.KINDS,
         mirror.apply(e)
         offset = ts - start
         here[:] = [e, i, offset]
-        map_strings(e, visit, detectors.MIN_LEN, detectors.might_match)
+        map_strings(e, visit, detectors.MIN_LEN, _HINT)
         if not isinstance(d, dict):
             continue
         t = e.get("type")

@@ -118,7 +118,7 @@ def test_mask_then_audit(tmp_path, capsys):
     assert rc == 0 and "0 findings" in out and "clean" not in out
     words = " ".join(out.split())
     assert "looked for: email, card, phone, iban, ssn" in words
-    assert "none of: email, card, phone, iban, ssn, sensitive-input" in words
+    assert "none of: email, card, phone, iban, ssn, credential, sensitive-input" in words
     # piped (as here), a sentence is one line: rich cut them at 80 columns, mid-phrase
     lines = out.splitlines()
     assert lines[0].startswith("looked for: ") and lines[0].endswith("not searched"), lines[:3]
@@ -321,7 +321,7 @@ def test_audit_names_the_user_a_session_keeps_and_does_not_say_none_of_email(tmp
     assert rc == 0   # kept by design: not a finding, the gate passes
     assert "a session's user (its id, name, email: whom it belongs to) is kept by design" \
         " and named per session, not searched" in words
-    assert "none of: email, card, phone, iban, ssn, sensitive-input in its events or context; its" \
+    assert "none of: email, card, phone, iban, ssn, credential, sensitive-input in its events or context; its" \
         " user's id, name and email are recorded as its owner, by design (`replay delete" \
         " --user` erases the user's sessions)" in words
     assert "in every stored string" not in words and "ada@example.com" not in out

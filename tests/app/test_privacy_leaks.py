@@ -277,7 +277,7 @@ def test_mask_and_audit_take_a_raw_file(recordings, tmp_path, capsys):
     assert rc == 1
     (report,) = json.loads(out[out.index("["):])
     assert {"email", "card", "phone"} <= set(report["counts"])
-    assert report["looked_for"] == ["email", "card", "phone", "iban", "ssn", "sensitive-input"]
+    assert report["looked_for"] == ["email", "card", "phone", "iban", "ssn", "credential", "sensitive-input"]
     assert hits({"audit": out.encode()}, NEEDLES) == []   # excerpts only
 
     rc, out = run_cli(capsys, "--data", str(data), "mask", "--rules", str(rules), str(raw), "--dry-run")

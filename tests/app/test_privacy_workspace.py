@@ -366,7 +366,7 @@ def test_audit_says_a_clean_session_is_clean(qtbot, tmp_path, workspace):
     (row,) = [[w.audit_table.item(0, c).text() for c in range(w.audit_table.columnCount())]]
     assert w.audit_table.rowCount() == 1 and row[0] == sid
     # its user (stored by design) is named, so "none of: email" is not said of the store
-    assert row[-1] == ("none of: email, card, phone, iban, ssn, sensitive-input in its events or context;"
+    assert row[-1] == ("none of: email, card, phone, iban, ssn, credential, sensitive-input in its events or context;"
                        " its user's id is recorded as its owner, by design (`replay delete"
                        " --user` erases the user's sessions)")
     # the long note stays in the table's width: the excerpt column (its header too) is
