@@ -52,6 +52,13 @@ class BugReport(msgspec.Struct, kw_only=True, omit_defaults=True):
         return out
 
 
+def title_line(title: str, most: int) -> str:
+    """A bug report's title on one line (its white space collapsed), cut to `most`
+    characters with "…" - a tab's title, a note's words."""
+    line = " ".join(title.split())
+    return line if len(line) <= most else line[:most - 1].rstrip() + "…"
+
+
 def from_context(context: dict[str, Any] | None) -> BugReport | None:
     """The bug report a session's context holds, or None."""
     raw = (context or {}).get(CONTEXT_KEY)

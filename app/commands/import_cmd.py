@@ -18,7 +18,7 @@ from typing import Callable, Iterable, Iterator, Literal
 
 import msgspec
 
-from recorder.bug import CONTEXT_KEY, from_context
+from recorder.bug import CONTEXT_KEY, from_context, title_line
 from recorder.bundle import BadBundle, DamagedBundle, is_bundle, open_bundle, salvage
 from recorder.format import InvalidEvent, no_gc
 from recorder.index import SessionChanged
@@ -429,9 +429,7 @@ class HandedReport(msgspec.Struct, frozen=True):
 def _shown_title(title: str) -> str:
     """A bug report's title in a one-line note, after the words it follows: ` "Checkout total
     wrong"`, on one line, a long one cut; nothing for a report without one."""
-    shown = " ".join(title.split())
-    if len(shown) > SHOWN_TITLE:
-        shown = shown[:SHOWN_TITLE - 1].rstrip() + "…"
+    shown = title_line(title, SHOWN_TITLE)
     return f' "{shown}"' if shown else ""
 
 

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QListWidget,
                                QWidget)
 
 from player.qt.standalone import APP_NAME
+from recorder.bug import title_line
 from recorder.intake.apps import AppError
 from recorder.intake.live import application_names
 from recorder.store import Store
@@ -664,14 +665,14 @@ def file_tab(o: Opening, n: int, session_id: str, bug_title: str = "") -> tuple[
     title) is titled by the bug - QA's files are all "bug.replay", the title is what tells
     their tabs apart - cut at TAB_TITLE, the whole title and the file in the tooltip; any
     other file by its name. `n`: the sessions the file holds (each opens in a tab)."""
-    title = " ".join(bug_title.split())
+    title = " ".join(bug_title.split())   # (whole in the tooltip)
     name = Path(o.spec).name
     of = f" · {o.session + 1} of {n}" if n > 1 else ""
     tip = f"{o.spec}\n(read from the file, not stored)" + (
         f"\nsession {o.session + 1} of the {n} it holds ({session_id})" if n > 1 else "")
     if not title:
         return name + of, tip
-    return _cut_title(title) + of, f"{title}\n{tip}"
+    return title_line(title, TAB_TITLE) + of, f"{title}\n{tip}"
 
 
 def stored_tab(session_id: str, who: str | None, first_url: str | None,
@@ -684,11 +685,7 @@ def stored_tab(session_id: str, who: str | None, first_url: str | None,
         f"\n{first_url}" if first_url else "")
     if not title:
         return _short_id(session_id) + (f" · {who}" if who else ""), tip
-    return _cut_title(title), f"{title}\n{tip}"
-
-
-def _cut_title(title: str) -> str:
-    return title if len(title) <= TAB_TITLE else title[:TAB_TITLE - 1].rstrip() + "…"
+    return title_line(title, TAB_TITLE), f"{title}\n{tip}"
 
 
 def _short_id(session_id: str) -> str:
