@@ -266,8 +266,10 @@ _SEGMENTS_SQL = ("SELECT idx, file, start_ms, end_ms, record_count, has_full_sna
                  " ORDER BY idx")
 
 
-_OPEN_COLS = (f"{_INFO_COLS}, last_view, last_url, rum_action_count, rum_frustration_count,"
-              " click_action_count, click_frustration_count")
+# a row's actions counted both ways (schema 5), in ActionCounts' order
+_ACTION_COLS = ("rum_action_count", "rum_frustration_count", "click_action_count",
+                "click_frustration_count")
+_OPEN_COLS = f"{_INFO_COLS}, last_view, last_url, {', '.join(_ACTION_COLS)}"
 
 
 def _open_info(row: Sequence) -> OpenSessionInfo:
@@ -281,9 +283,8 @@ def _open_info(row: Sequence) -> OpenSessionInfo:
 _APPEND_SQL = ("UPDATE sessions SET start_ms=?, end_ms=?, duration_ms=?, first_url=?,"
                " view_count=?, error_count=?, frustration_count=?, record_count=?, bytes=?,"
                " segment_count=?, error_group_count=?, resource_count=?, action_count=?,"
-               " digest=?, live=?, created_ms=?, last_view=?, last_url=?, rum_action_count=?,"
-               " rum_frustration_count=?, click_action_count=?, click_frustration_count=?"
-               " WHERE id=?")
+               " digest=?, live=?, created_ms=?, last_view=?, last_url=?, "
+               + ", ".join(f"{c}=?" for c in _ACTION_COLS) + " WHERE id=?")
 
 # the sessions begun under a client's session id: `<id>` and its continuations
 # `<id>.<timestamp>` - a range on the primary key, not LIKE: the live intake asks on every
@@ -343,8 +344,7 @@ class Index:
                            "action_count INTEGER NOT NULL DEFAULT 0",
                            "last_view TEXT", "last_url TEXT",
                            # NULL for the rows before: not known (see OpenSessionInfo)
-                           "rum_action_count INTEGER", "rum_frustration_count INTEGER",
-                           "click_action_count INTEGER", "click_frustration_count INTEGER"),
+                           *(f"{c} INTEGER" for c in _ACTION_COLS)),
               "errors": ("type TEXT", "fingerprint TEXT"),
               "batches": ("digest TEXT",)}
 
@@ -527,8 +527,7 @@ class Index:
                     i.id)).rowcount == 1):
                 db.execute(
                     f"INSERT OR REPLACE INTO sessions ({_INFO_COLS}, digest, live, created_ms,"
-                    " last_view, last_url, rum_action_count, rum_frustration_count,"
-                    " click_action_count, click_frustration_count) VALUES"
+                    f" last_view, last_url, {', '.join(_ACTION_COLS)}) VALUES"
                     f" ({','.join('?' * 28)})",
                     (i.id, i.application, i.user_id, i.user_name, i.user_email, i.start_ms,
                      i.end_ms, i.duration_ms, i.first_url, i.view_count, i.error_count,
