@@ -149,10 +149,14 @@ class ExportMenu(QMenu):
         self.exported.emit(f"{what} of session {self.player.session_id} written to {out}{whole}")
         return out
 
+    def span(self) -> tuple[int, int]:
+        """What a clip covers: the selected range, else the whole session."""
+        return self.scope() or (0, int(self.player.replayer.duration_ms))
+
     def clip_frames(self) -> int:
         """How many frames a clip of the selected range (or the whole session) holds, with
         the player's Skip inactivity as the clip will have it."""
-        lo, hi = self.scope() or (0, int(self.player.replayer.duration_ms))
+        lo, hi = self.span()
         skip = self.player.timeline.skip_box.isChecked()
         return len(clip_times(lo, hi, fps=DEFAULT_FPS, speed=1.0,
                               inactive=self.player.session.inactive if skip else []))
@@ -160,9 +164,9 @@ class ExportMenu(QMenu):
     def _long_clip_confirmed(self, fmt: str) -> bool:
         """An animation long enough to take a while and weigh megabytes is painted only
         once the person said so (a range or a video is what they most likely want)."""
-        if fmt not in {f.value for f in ClipFormat}:
+        if fmt not in _CLIPS:
             return True
-        lo, hi = self.scope() or (0, int(self.player.replayer.duration_ms))
+        lo, hi = self.span()
         question = long_clip_question(ClipFormat(fmt), self.clip_frames(), (hi - lo) / 1000)
         if question is None:
             return True
@@ -201,8 +205,7 @@ class ExportMenu(QMenu):
 
     def _clip(self, fmt: ClipFormat) -> Callable:
         def write(src, out: Path, lo, hi) -> None:
-            whole = (0, int(self.player.replayer.duration_ms))
-            start, end = (lo, hi) if lo is not None else whole
+            start, end = (lo, hi) if lo is not None else self.span()
             dialog = QProgressDialog(f"Painting {out.name}…", "Cancel", 0, 0, self.player)
             dialog.setWindowModality(Qt.WindowModality.WindowModal)
             dialog.setMinimumDuration(300)
@@ -235,6 +238,7 @@ def _write_text(out: Path, text: str) -> None:
 
 
 _VIDEO = frozenset(f.value for f in VIDEO_FORMATS)
+_CLIPS = frozenset(f.value for f in ClipFormat)
 _WRITERS = {"replay": ExportMenu._bundle, "har": ExportMenu._har,
             "rrweb": ExportMenu._rrweb, "png": ExportMenu._png,
             "playwright": ExportMenu._playwright,
