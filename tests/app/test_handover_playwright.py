@@ -16,6 +16,9 @@ from tests.app.test_handover_exports import CHECKOUT_MS, CHECKOUT_URL, DEMO, ROO
 
 # --- Playwright -----------------------------------------------------------------------------
 CHROMIUM = Path("/usr/bin/chromium")   # Debian's package (.ci/run installs it); never downloaded
+# the demo's two searches, typed into a masked search box: the words a run fills in
+DEMO_SEARCHES = {"REPLAY_FILL_SEARCH_LAMPS_MUGS_CHAIRS": "lamp",
+                 "REPLAY_FILL_SEARCH_LAMPS_MUGS_CHAIRS_2": "mug"}
 
 _DRIVER = '''
 import importlib.util, json, sys
@@ -128,9 +131,7 @@ def test_playwright_script_reproduces_the_session_on_the_demo_pages(tmp_path):
             f"http://127.0.0.1:{port}/api/cart", data=b'{"id": 1, "qty": 2}',
             headers={"Content-Type": "application/json"}), timeout=10)
         again = subprocess.run([sys.executable, str(masked)], capture_output=True, text=True,
-                               env=dict(env, REPLAY_CHROMIUM=str(CHROMIUM),
-                                        REPLAY_FILL_SEARCH_LAMPS_MUGS_CHAIRS="lamp",
-                                        REPLAY_FILL_SEARCH_LAMPS_MUGS_CHAIRS_2="mug",
+                               env=dict(env, **DEMO_SEARCHES, REPLAY_CHROMIUM=str(CHROMIUM),
                                         REPLAY_FILL_COUNTRY="US", REPLAY_WAIT_MS="3000"),
                                timeout=400)
     finally:
@@ -293,10 +294,9 @@ def test_a_bugs_script_stops_at_the_bug_and_checks_its_error(tmp_path):
     server = _demo_server(port)
     try:
         run = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
-                             env=dict(os.environ, REPLAY_BASE_URL=f"http://127.0.0.1:{port}",
-                                      REPLAY_CHROMIUM=str(CHROMIUM), REPLAY_FILL_COUNTRY="FR",
-                                      REPLAY_FILL_SEARCH_LAMPS_MUGS_CHAIRS="lamp",
-                                      REPLAY_FILL_SEARCH_LAMPS_MUGS_CHAIRS_2="mug"),
+                             env=dict(os.environ, **DEMO_SEARCHES,
+                                      REPLAY_BASE_URL=f"http://127.0.0.1:{port}",
+                                      REPLAY_CHROMIUM=str(CHROMIUM), REPLAY_FILL_COUNTRY="FR"),
                              timeout=240)
     finally:
         server.terminate()

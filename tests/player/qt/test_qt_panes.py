@@ -65,13 +65,19 @@ def test_web_vitals_are_rated_with_googles_thresholds(metric, value, expected):
     assert rating(metric, value) == expected
 
 
-def test_rows_follow_the_time_and_filters_narrow_them(qtbot, session):
+def _shown_pane(qtbot, session, height: int, tab: str) -> DevToolsPane:
+    """The dev-tools pane on `session`, 700 px wide and `height` high, tab `tab` in front."""
     pane = DevToolsPane(session)
     qtbot.addWidget(pane)
-    pane.resize(700, 500)
+    pane.resize(700, height)
     pane.show()
+    pane.setCurrentWidget(pane.tabs[tab])
+    return pane
+
+
+def test_rows_follow_the_time_and_filters_narrow_them(qtbot, session):
+    pane = _shown_pane(qtbot, session, 500, "console")
     console = pane.console
-    pane.setCurrentWidget(console)
     n = console.model.rowCount()
     mid = console.model.rows[n // 2]["t"]
     pane.set_time(mid)
@@ -492,12 +498,8 @@ def test_a_tab_made_shorter_keeps_the_clocks_row_in_view(qtbot, session):
     showed the Network tab down to row 17 with the bug's failed request below the fold (a
     developer's tryout): a tab made shorter, or shown after the clock moved, scrolls to the
     clock's row."""
-    pane = DevToolsPane(session)
-    qtbot.addWidget(pane)
-    pane.resize(700, 900)
-    pane.show()
+    pane = _shown_pane(qtbot, session, 900, "network")
     net = pane.network
-    pane.setCurrentWidget(net)
     n = net.model.rowCount()
     assert n > 40
     late = net.model.rows[n * 3 // 4]["t"]
