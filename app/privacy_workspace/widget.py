@@ -194,7 +194,8 @@ class RulesForm(QWidget):
         self.scrub = NameList(self)
         self.scrub.setPlaceholderText("none scrubbed - e.g. token, session_id")
         self.scrub.setToolTip("query and fragment parameters whose values are removed from every"
-                              " recorded URL (whole name, any case; commas or new lines between)")
+                              " recorded URL (whole name, any case; commas or new lines between); Bearer tokens are"
+                              " scrubbed with them while any name is listed")
         self.scrub_label = QLabel(self)
         self.scrub_label.setBuddy(self.scrub)
         self.detectors = {k: QCheckBox(k, self) for k in DETECTORS}

@@ -100,7 +100,8 @@ def summary(rules: Rules) -> str:
              "Selector rules:           " + (none if not r["rules"] else "")]
     lines += [f"  {x['selector']}  ->  {x['level']}" for x in r["rules"]]
     lines += [f"Detectors:                {', '.join(r['detectors']) or none}",
-              f"URL parameters scrubbed:  {', '.join(r['scrub_query_params']) or none}",
+              f"URL parameters scrubbed:  {', '.join(r['scrub_query_params']) or none}"
+              + (" (and Bearer tokens)" if r["scrub_query_params"] else ""),
               f"Network headers kept:     {', '.join(r['network']['headers']) or none}",
               "Request/response bodies:  "
               + ("kept" if r["network"]["bodies"] else "dropped"),

@@ -20,6 +20,7 @@ from ..format import EventType, IncrementalSource
 from ..mirror import Mirror
 from . import detectors
 from .levels import always_masked, note_type_changes
+from .masking import BEARER_TOKEN
 from .rules import DEFAULT_SCRUB_PARAMS
 from .strings import map_strings, place
 
@@ -86,7 +87,7 @@ BUILT_IN = (CREDENTIALS, SENSITIVE_INPUTS)   # looked for beside the detectors, 
 # the scrubber's mask; a Bearer token as an Authorization header writes it.
 _PARAM = re.compile(r"(?i)(?<=[?&;#])(" + "|".join(re.escape(p) for p in DEFAULT_SCRUB_PARAMS)
                     + r")=([^&#\s\"';,]+)")
-_BEARER = re.compile(r"(?i)\bbearer\s+([A-Za-z0-9._~+/-]{8,}=*)")
+_BEARER = re.compile(BEARER_TOKEN)   # what the scrubber masks, found where it was not
 _MASKS = ("***", "%2A%2A%2A", "%2a%2a%2a")
 # the strings an audit visits: the detectors' hints, or a credential's
 _HINT = re.compile("|".join((*detectors.HINTS, r"[?&;#][\w-]+=|(?i:bearer)\s"))).search

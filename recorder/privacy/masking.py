@@ -162,11 +162,30 @@ def is_box_change(attrs: Any) -> bool:
 _DROP = object()  # sentinel: leave the attribute out
 
 
+# A Bearer token as an Authorization header writes it (`Bearer eyJhbGci...`, a log line's
+# `Authorization: Bearer 4f9c...`): the token goes, the word stays. Eight characters and more
+# ("bearer of bad news" is left; "Bearer authentication" loses its second word: a page's prose
+# rarely says it, a console line that does is about a token). The word as a header writes it
+# (Bearer, bearer, BEARER), after no letter, digit or _; the token's characters are RFC 6750's.
+# ASCII classes and no flags, so capture.js's copy of it (urlScrubber) matches the same strings.
+BEARER_TOKEN = r"(?<![A-Za-z0-9_])(?:[Bb]earer|BEARER)[ \t]+([A-Za-z0-9._~+/-]{8,}=*)"
+_bearer_token = re.compile(BEARER_TOKEN)
+
+
+def _scrub_bearer(s: str) -> str:
+    if "earer" not in s and "EARER" not in s:   # the word's two forms: one search in C each
+        return s
+    return _bearer_token.sub(lambda m: m.group(0)[:m.start(1) - m.start()] + MASK, s)
+
+
 def make_url_scrubber(params: tuple[str, ...]) -> Callable[[str], str] | None:
     """`?token=abc&x=1` -> `?token=***&x=1` for the listed parameters, anywhere in a string
     (attributes, CSS url(), page text, console text, RUM URLs) - and `token=abc` standing
     alone, at the start or after a space (a log line's `api_key=...&x=1`, a page showing
-    `token=...`). None when nothing is to be scrubbed. capture.js's urlScrubber is the same."""
+    `token=...`); and a Bearer token (`Bearer ***`, BEARER_TOKEN), the other credential a
+    request carries in clear. None when nothing is to be scrubbed (no parameter is listed:
+    rules that keep every credential parameter keep Bearer tokens too). capture.js's
+    urlScrubber is the same."""
     if not params:
         return None
     names = "|".join(re.escape(p) for p in params)
@@ -177,9 +196,9 @@ def make_url_scrubber(params: tuple[str, ...]) -> Callable[[str], str] | None:
     named = re.compile(rf"(?:^|[?&;#\s])(?:{names})=", re.I).search
 
     def scrub(s: str) -> str:
-        if "=" not in s or named(s) is None:
-            return s
-        return rx.sub(lambda m: m.group(1) + MASK if m.end() > m.end(1) else m.group(0), s)
+        if "=" in s and named(s) is not None:
+            s = rx.sub(lambda m: m.group(1) + MASK if m.end() > m.end(1) else m.group(0), s)
+        return _scrub_bearer(s)
     return scrub
 
 

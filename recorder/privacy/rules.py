@@ -18,7 +18,7 @@ headers = ["content-type", "content-length"]   # allow-list; other headers are d
 bodies = false                                   # request/response bodies dropped
 
 [console]
-redact = ["(?i)bearer\\s+[\\w.-]+"]            # regexes masked in console/error text
+redact = ["sk_live_\\w+"]                     # regexes masked in console/error text
 ```
 
 Errors name the file, the line and the key, and say how to fix it. `Rules.to_json()` is the
