@@ -1,9 +1,12 @@
-"""`replay mask --rules FILE (SESSION...|--all)` - re-mask stored sessions under new
-privacy rules, so tightening the rules cleans history too; `replay mask [--rules FILE]
-IN.replay -o OUT.replay` - a masked copy of a recording file (a `.replay` bundle or rrweb
-JSON, by the suffix of OUT; without --rules, under the rules in force). `--dry-run` writes nothing and says, per session, what would
-change (without `--rules`: under the rules in force): counts per claim (rule, markup, default level, always-masked fields, detectors) and
-per kind (text, attribute, input...)."""
+"""`replay mask [--rules FILE] (SESSION...|--all)` - re-mask stored sessions under new
+privacy rules, so tightening the rules cleans history too (without --rules: under the rules in
+force - the active file, else the built-in rules; a session of an application with rules of its
+own under those - so what is stored follows what new recordings get, a new detector included);
+`replay mask [--rules FILE] IN.replay -o OUT.replay` - a masked copy of a recording file (a
+`.replay` bundle or rrweb JSON, by the suffix of OUT; without --rules, under the rules in
+force). `--dry-run` writes nothing and says, per session, what would change: counts per claim
+(rule, markup, default level, always-masked fields, detectors) and per kind (text, attribute,
+input...)."""
 from __future__ import annotations
 
 import argparse
@@ -13,7 +16,7 @@ from pathlib import Path
 from recorder.paths import make_data_folder
 from recorder.privacy import RULES_FILENAME, RulesError, load_rules
 from recorder.privacy.dryrun import dry_run
-from recorder.privacy.remask import remask_sessions
+from recorder.privacy.remask import remask_sessions, rules_of
 from recorder.store import INDEX_FILE
 
 from ..cli import UserError
@@ -37,9 +40,9 @@ def register(subparsers, common) -> None:
                     " a masked copy of a recording file with -o.")
     add_session_selection(p)
     p.add_argument("--rules", type=Path, metavar="FILE",
-                   help="privacy rules (TOML); with --dry-run or a file's copy it may be left"
-                        f" out: the data folder's active rules ({RULES_FILENAME}, else the"
-                        " built-in defaults)")
+                   help="privacy rules (TOML); left out: the rules in force - the data"
+                        f" folder's active rules ({RULES_FILENAME}, else the built-in defaults;"
+                        " an application's own rules for its sessions)")
     p.add_argument("-o", "--output", type=output_path, metavar="OUT",
                    help="for a recording file: where to write the masked copy (.replay: a"
                         " bundle; .json: rrweb JSON)")
@@ -79,12 +82,12 @@ def run(args: argparse.Namespace) -> int:
         raise UserError("--activate goes with re-masking stored sessions, not with a file or"
                         " --dry-run")
     path = args.rules
-    if path is None and not args.dry_run and not files:
-        raise UserError("say which rules to re-mask under: --rules FILE (with --dry-run and no"
-                        " --rules, see what the active rules would change)")
-    if path is None:   # a dry run, or a file's copy, under the rules in force: say which
+    if path is None and args.activate:
+        raise UserError("--activate makes a rules file the active one: give it with --rules FILE")
+    if path is None:   # under the rules in force: say which
         active = args.data / RULES_FILENAME
-        print(f"replay: note: {'a dry run' if args.dry_run else 'masking the copy'} under " + (
+        doing = "a dry run" if args.dry_run else "masking the copy" if files else "re-masking"
+        print(f"replay: note: {doing} under " + (
             f"the active rules, {active}" if active.is_file() else
             f"the built-in default rules (no {RULES_FILENAME} in {args.data})"), file=sys.stderr)
     try:
@@ -93,8 +96,9 @@ def run(args: argparse.Namespace) -> int:
         raise rules_error(exc, "then run mask again") from None
     if files:
         return _file(files[0], args, rules)
+    own = _own_rules(args)   # (with --rules: none - the file is for every session)
     if args.dry_run:
-        return _dry_run_stored(args, rules)
+        return _dry_run_stored(args, rules, own)
     if args.activate:   # an active file that cannot be replaced: say so before any re-mask
         from recorder.privacy.history import active_rules
         try:
@@ -117,7 +121,9 @@ def run(args: argparse.Namespace) -> int:
             def progress(done: int, total: int, sid: str) -> None:
                 bar.update(task, completed=done, total=total,
                            description=f"re-masking {sid[:13]}" if sid else "re-masked")
-            results = remask_sessions(store, ids, rules, progress)
+            results = remask_sessions(store, ids, rules, progress,
+                                      {a: r for a, (_, r) in own.items()})
+            labels = {r.session_id: _label(store, r.session_id, own) for r in results}
     finally:
         store.close()
     for r in results:
@@ -126,12 +132,41 @@ def run(args: argparse.Namespace) -> int:
         extra = f" (of {r.events_before:,}: {dropped:,} dropped by the rules)" if dropped else ""
         if r.damaged_segments:
             extra += f", damaged segments dropped: {r.damaged_segments}"
-        print(f"{r.session_id}\t{what}\t{count(r.events_after, 'event')}{extra}")
+        print(f"{labels[r.session_id]}\t{what}\t{count(r.events_after, 'event')}{extra}")
     if args.activate:
         _activate(args.data, rules)
-    else:
+    elif args.rules is not None:
         _say_rules_in_force(args, rules)
     return 0
+
+
+def _own_rules(args: argparse.Namespace) -> dict:
+    """Without --rules (the rules in force): the applications with rules of their own, by id,
+    as (Application, Rules) - their sessions are looked at and re-masked under those, as the
+    intake masked them (said on stderr); with --rules, none."""
+    from recorder.intake.apps import AppError
+    from recorder.intake.live import stored_apps_rules
+
+    try:
+        own = {} if args.rules is not None else stored_apps_rules(args.data)
+    except RulesError as exc:
+        raise UserError(f"{exc} - set them again with `replay app rules NAME --rules FILE`")\
+            from None
+    except AppError as exc:
+        raise UserError(str(exc)) from None
+    if own:
+        names = ", ".join(sorted(a.name for a, _ in own.values()))
+        print(f"replay: note: sessions of {names} (applications with rules of their own, set by"
+              " `replay app rules`) are " + ("looked at" if args.dry_run else "re-masked")
+              + " under those", file=sys.stderr)
+    return own
+
+
+def _label(store, sid: str, own: dict) -> str:
+    """A session as a line names it: its id, and its application's rules when they are used."""
+    info = store.index.session(sid) if own else None
+    app = own.get(info.application) if info is not None and info.application else None
+    return sid if app is None else f"{sid} (application {app[0].name}'s rules)"
 
 
 def _say_rules_in_force(args: argparse.Namespace, rules) -> None:
@@ -185,38 +220,21 @@ def _print_dry_run(label: str, r) -> None:
         print(f"  {claim}: " + ", ".join(f"{n:,} {k}" for k, n in sorted(per_kind.items())))
 
 
-def _dry_run_stored(args: argparse.Namespace, rules) -> int:
+def _dry_run_stored(args: argparse.Namespace, rules, own: dict) -> int:
     """Each session under `rules` - or, with no --rules (the rules in force), a session of an
-    application with rules of its own under those, as the intake masked it."""
-    from recorder.intake.apps import AppError
-    from recorder.intake.live import stored_apps_rules
-    from recorder.privacy import RulesError
-
-    try:
-        own = {} if args.rules is not None else stored_apps_rules(args.data)
-    except RulesError as exc:
-        raise UserError(f"{exc} - set them again with `replay app rules NAME --rules FILE`")\
-            from None
-    except AppError as exc:
-        raise UserError(str(exc)) from None
-    if own:
-        names = ", ".join(sorted(a.name for a, _ in own.values()))
-        print(f"replay: note: sessions of {names} (applications with rules of their own, set by"
-              " `replay app rules`) are looked at under those", file=sys.stderr)
+    application with rules of its own under those, as the intake masked it (`own`)."""
     store = open_existing_store(args.data)
     try:
         ids = selected_ids(store, args, "re-mask")
+        own_rules = {a: r for a, (_, r) in own.items()}
         with progress_bar() as bar:
             task = bar.add_task("looking", total=event_total(store, ids))
             for sid in ids:
                 bar.update(task, description=f"looking at {sid[:13]}")
-                info = store.index.session(sid)
-                app = own.get(info.application) if info is not None and info.application else None
                 with store.session(sid) as reader:
                     r = dry_run(advancing(reader.events(), bar, task),
-                                rules if app is None else app[1], sid)
-                _print_dry_run(sid if app is None else f"{sid} (application {app[0].name}'s"
-                               " rules)", r)
+                                rules_of(store, sid, rules, own_rules), sid)
+                _print_dry_run(_label(store, sid, own), r)
     finally:
         store.close()
     return 0

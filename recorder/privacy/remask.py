@@ -15,14 +15,14 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Mapping
 
 from ..bug import restepped
 from ..store import Store
 from .masker import mask_session
+from .rules import Rules
 
 log = logging.getLogger(__name__)
-from .rules import Rules
 
 # Context key: when (epoch ms) the session was last rewritten under new rules - its events
 # then differ from the original recording's, which an import of that recording must say.
@@ -59,11 +59,23 @@ def remask_session(store: Store, session_id: str, rules: Rules) -> RemaskResult:
                         dict(masker.stats))
 
 
+def rules_of(store: Store, session_id: str, rules: Rules, own: Mapping[str, Rules] | None
+             ) -> Rules:
+    """The rules a session is re-masked (or dry-run) under: its application's, when `own`
+    (application id -> rules) has them, else `rules`."""
+    if not own:
+        return rules
+    info = store.index.session(session_id)
+    app = info.application if info is not None else None
+    return own.get(app, rules) if app else rules
+
+
 def remask_sessions(store: Store, session_ids: Iterable[str] | None, rules: Rules,
-                    progress: Callable[[int, int, str], None] | None = None
-                    ) -> list[RemaskResult]:
-    """Re-mask the given sessions (None: every stored session). `progress(done, total, id)`
-    is called before each session."""
+                    progress: Callable[[int, int, str], None] | None = None,
+                    own: Mapping[str, Rules] | None = None) -> list[RemaskResult]:
+    """Re-mask the given sessions (None: every stored session) under `rules` - a session of
+    an application in `own` (application id -> its rules) under those. `progress(done,
+    total, id)` is called before each session."""
     ids = [s.id for s in store.sessions()] if session_ids is None else \
         [store.resolve(s) for s in session_ids]
     ids = list(dict.fromkeys(ids))
@@ -72,7 +84,7 @@ def remask_sessions(store: Store, session_ids: Iterable[str] | None, rules: Rule
     for i, sid in enumerate(ids):
         if progress:
             progress(i, len(ids), sid)
-        out.append(remask_session(store, sid, rules))
+        out.append(remask_session(store, sid, rules_of(store, sid, rules, own)))
     if any(r.changed for r in out):
         store.forget_deleted(before=False)
         old = store.erase_set_aside_indexes()

@@ -76,8 +76,8 @@ def test_app_rules_prints_the_rules_in_force_for_capture_js(tmp_path):
 def test_a_dry_run_under_the_rules_in_force_uses_an_applications_own_rules(tmp_path):
     """An application's sessions were masked with its own rules (`replay app rules`), so "is
     the stored history as masked as today's rules ask?" must ask it of those: without
-    --rules, each of its sessions is looked at under them, and the line says so. --rules
-    FILE still applies FILE to every session."""
+    --rules, each of its sessions is looked at - and re-masked - under them, and the line says
+    so. --rules FILE still applies FILE to every session."""
     from pathlib import Path
 
     fixture = Path(__file__).resolve().parents[1] / "fixtures" / "rrweb-player-demo.json"
@@ -101,6 +101,13 @@ def test_a_dry_run_under_the_rules_in_force_uses_an_applications_own_rules(tmp_p
     again = replay_cli(data, "mask", "--dry-run", "--all", "--rules", strict)
     assert again.stdout.splitlines()[0].split("\t")[1] == first.split("\t")[1]   # the same, by name
     assert "application shop" not in again.stdout
+    # the re-mask itself, under the rules in force: the application's, as its dry run said
+    done = replay_cli(data, "mask", "--all")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[0].startswith(f"{sid} (application shop's rules)\tre-masked\t")
+    assert "are re-masked under those" in done.stderr
+    after = replay_cli(data, "mask", "--dry-run", "--all")
+    assert after.stdout.startswith(f"{sid} (application shop's rules)\twould change 0 of ")
 
 
 def test_sessions_of_an_application_by_its_name_or_id(tmp_path):

@@ -246,10 +246,11 @@ def test_audit_does_not_pass_a_session_it_could_not_read_whole(tmp_path, capsys)
     assert rc == 1 and json.loads(out)[0]["damaged_segments"] == [0]
 
 
-def test_a_dry_run_without_rules_shows_what_the_rules_in_force_would_change(tmp_path, capsys):
+def test_without_rules_mask_looks_at_and_re_masks_under_the_rules_in_force(tmp_path, capsys):
     """A privacy officer checking history against the rules in force: `mask --dry-run --all`
-    needs no --rules (the active file, else the defaults, said on stderr); a real re-mask
-    still asks which rules."""
+    needs no --rules (the active file, else the defaults, said on stderr), and neither does
+    the re-mask (it asked for a file: with the built-in rules in force there was none to give,
+    so sessions stored before a new detector could not be masked by it)."""
     rec = write_recording(tmp_path)
     data = tmp_path / "data"
     allow = tmp_path / "allow.toml"
@@ -264,9 +265,15 @@ def test_a_dry_run_without_rules_shows_what_the_rules_in_force_would_change(tmp_
     rc, out, err = run(capsys, "--data", data, "mask", "--dry-run", "--all")
     assert rc == 0 and f"a dry run under the active rules, {data / 'rules.toml'}" in err
     assert "default level mask: " in out and "Ada" not in out
-    rc, _, err = run(capsys, "--data", data, "mask", "--all")
-    assert rc == 2 and err.startswith("replay: error: say which rules to re-mask under")
+    rc, _, err = run(capsys, "--data", data, "mask", "--all", "--activate")
+    assert rc == 2 and err.startswith("replay: error: --activate makes a rules file the active")
     assert stored_text(data) == text
+    rc, out, err = run(capsys, "--data", data, "mask", "--all")
+    assert rc == 0 and f"re-masking under the active rules, {data / 'rules.toml'}" in err
+    assert out.startswith(f"{sid}\tre-masked\t") and "Ada" in text and "Ada" not in stored_text(data)
+    assert "--activate" not in err   # these are the rules in force: nothing to make active
+    rc, out, _ = run(capsys, "--data", data, "mask", "--dry-run", "--all")
+    assert rc == 0 and out.startswith(f"{sid}\twould change 0 of ")
 
 
 def test_a_missing_rules_file_says_what_to_do_once(tmp_path, capsys):
