@@ -133,7 +133,8 @@ def har(events: Iterable[dict], *, origin: float | None = None,
         start_ms: float | None = None, end_ms: float | None = None) -> dict[str, Any]:
     """The HAR document of a recording's events. `origin`: the epoch ms times are counted
     from (default: the first event's timestamp, as the player counts). `start_ms`/`end_ms`
-    (after the origin): keep only requests started in that range."""
+    (after the origin): keep only requests reported in that range, and the pages open during
+    it or named by one of them."""
     sem: Semantics | None = None
     for e in events:   # streamed: a 4-hour session is never held whole
         if not isinstance(e, dict):
@@ -156,8 +157,14 @@ def har(events: Iterable[dict], *, origin: float | None = None,
                if lo <= r.t <= hi]
     # a page begins with its load (HAR: "the beginning of the page load"), its document's
     # request when recorded
+    # a range's pages: those open during it, and any an entry of it names (a request started
+    # before the range on an earlier page and reported in it)
+    named = {e["pageref"] for e in entries if "pageref" in e}
+    ends = paged.starts[1:] + [float("inf")]
     pages = [{"startedDateTime": iso(origin + start), "id": v.view_id, "title": v.url,
-              "pageTimings": _page_timings(v)} for v, start in zip(views, paged.starts)]
+              "pageTimings": _page_timings(v)}
+             for v, start, end in zip(views, paged.starts, ends)
+             if v.view_id in named or (start <= hi and end > lo)]
     return {"log": {"version": HAR_VERSION, "creator": dict(CREATOR), "pages": pages,
                     "entries": entries, "comment": NOT_RECORDED}}
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import json
+from datetime import datetime
 import os
 import subprocess
 import sys
@@ -133,6 +134,24 @@ def test_every_har_entry_names_the_page_it_belongs_to():
         assert p["startedDateTime"] == doc["startedDateTime"]
         assert all(e["startedDateTime"] >= p["startedDateTime"] for e in entries
                    if e["pageref"] == p["id"])
+
+
+def test_a_range_lists_the_pages_open_during_it_not_every_page():
+    """A HAR of ten seconds of the shop listed the checkout page too, which opened a minute
+    later: a range keeps the pages open during it and those its entries name."""
+    log = har(json.loads(DEMO.read_text()))["log"]
+    shop, checkout = log["pages"]
+    start = [e for e in log["entries"] if e["pageref"] == checkout["id"]
+             and e["_resourceType"] == "document"][0]
+    origin = json.loads(DEMO.read_text())[0]["timestamp"]
+    t = datetime.fromisoformat(start["startedDateTime"].replace("Z", "+00:00")).timestamp() * 1000 - origin
+    part = har(json.loads(DEMO.read_text()), start_ms=5000, end_ms=t - 2000)["log"]
+    assert [p["id"] for p in part["pages"]] == [shop["id"]]
+    assert {e["pageref"] for e in part["entries"]} == {shop["id"]}
+    after = har(json.loads(DEMO.read_text()), start_ms=t + 5000)["log"]
+    assert [p["id"] for p in after["pages"]] == [checkout["id"]]
+    across = har(json.loads(DEMO.read_text()), start_ms=t - 2000, end_ms=t + 2000)["log"]
+    assert [p["id"] for p in across["pages"]] == [shop["id"], checkout["id"]]
 
 
 def test_a_request_begun_before_the_recorder_keeps_its_own_start_in_the_har():
