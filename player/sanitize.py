@@ -414,7 +414,14 @@ def sanitize_css(css: Any, asset: AssetResolver = None) -> str:
     return _css_memo.get(css, asset)
 
 
+# What a browser does to CSS before tokenizing it (CSS Syntax §3.3): CR, CRLF and FF are one
+# newline, NUL is U+FFFD. Scanned otherwise, `"\r; background: url(...)` is one string to
+# us and a string ended by the newline, then a live url(), to the browser.
+_CSS_NEWLINE = re.compile(r"\r\n?|\f")
+
+
 def _sanitize_css(css: str, asset: AssetResolver) -> str:
+    css = _CSS_NEWLINE.sub("\n", css).replace("\0", "\ufffd")
     out: list[str] = []
     funcs: list[str] = []  # names of the open functions/parentheses, innermost last
     pos = 0

@@ -2117,7 +2117,7 @@ def hostile_session(start_ms: int = 1_700_000_000_000, host: str = HOSTILE_HOST)
     javascript:/vbscript:/data: URLs with case, whitespace and control-character tricks,
     srcdoc and remote iframes, data: documents, remote images/srcset/CSS (url() in its
     escaped forms, @import, @font-face, image-set, <link> stylesheet/preload/prefetch/icon,
-    _cssText, style attributes), URL-taking SVG presentation attributes (fill, mask, filter,
+    _cssText, style attributes, a url() after a string a CR or FF ends), URL-taking SVG presentation attributes (fill, mask, filter,
     marker-*, cursor, ...), SMIL <set>/<animate> aimed at href, handlers and url()s, markup
     hidden in the text of raw-text and foreign-content elements (an SVG/MathML <style> is
     parsed as markup by a browser), nodes recorded before <head>, an rr_dataURL that breaks
@@ -2157,6 +2157,13 @@ def hostile_session(start_ms: int = 1_700_000_000_000, host: str = HOSTILE_HOST)
         f".u8 {{ mask-image: url(http://{h}/u8.svg); border-image: url(http://{h}/u8b.png) 30 }}\n"
         f".u9::after {{ content: '</style>{markup('css-string')}' }}\n"
         f"@namespace x url(http://{h}/ns);", style=True)])
+    # CSS reads CR, CRLF and FF as one newline, which ends a string: a scanner that sees only
+    # LF takes the url() after it for string content (each rule styles an element on show)
+    css_newlines = E("style", {}, [T(
+        f"h1 {{ x: \"\r; background-image: url(http://{h}/bad-string-cr.png); y: \"\r}}\n"
+        f"details {{ x: \"\f; background-image: url(http://{h}/bad-string-ff.png); y: \"\f}}\n"
+        f"p {{ x: '\\\r\n' ; background-image: url(http://{h}/string-crlf.png); y: ''}}\n",
+        style=True)])
     head = E("head", {}, [
         E("meta", {"charset": "utf-8"}),
         E("meta", {"http-equiv": "Refresh", "content": f"0; url=http://{h}/refresh"}),
@@ -2175,7 +2182,7 @@ def hostile_session(start_ms: int = 1_700_000_000_000, host: str = HOSTILE_HOST)
         E("link", {"rel": "icon", "href": f"http://{h}/favicon.ico"}),
         E("link", {"rel": "dns-prefetch preconnect", "href": f"http://{h}/"}),
         E("link", {"rel": "manifest", "href": f"http://{h}/manifest.json"}),
-        style, css_classics,
+        style, css_classics, css_newlines,
     ])
     victim_div = E("div", {"class": "card", "id": "victim"}, [T("Plain card")])
     victim_a = E("a", {"href": "/safe"}, [T("Safe link")])

@@ -149,6 +149,10 @@ def test_safe_urls_are_kept():
     "a { width: expression(alert(1)) } b { behavior: url(x.htc) } c { -moz-binding: url(x) }",
     "a { background: url(javascript:alert(1)) }",
     "a::after { content: '</style><script>alert(1)</script>' }",
+    # CR, FF and CRLF are newlines to CSS: a string ends there, the url() after it is live
+    'a { x: "\r; background: url(https://evil.example/cr.png) }',
+    'a { x: "\f; background: url(https://evil.example/ff.png) }',
+    "a { x: '\\\r\n' ; background: url(https://evil.example/crlf.png); y: ''}",
 ])
 def test_hostile_css_is_neutralised(css):
     out = sanitize_css(css)
