@@ -256,10 +256,27 @@ def _report(bug: BugReport | None, until_bug: bool = False) -> str:
     if until_bug:
         lines.append(f"The steps up to the bug and {BUG_TAIL_MS / 1000:g} s after it, the check"
                      " its error (`replay export --to` sets another end)")
-    text = "\n".join(lines) + "\n\n"
-    text = text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"').replace("\0", "\\x00")
-    # a lone surrogate cannot be written as UTF-8: its escape can (the script stays valid)
-    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return _docstring("\n".join(lines) + "\n\n")
+
+
+# The script is code a developer runs: a recorded string (an address, a typed text, a field's
+# name, an error's message) is written into it only as a repr()'d literal, or through one of
+# these two - never as it is, where a line break or a \"\"\" would make the rest of it code.
+def _docstring(text: str) -> str:
+    """`text` as it may stand inside the script's \"\"\"docstring\"\"\" (it cannot end it)."""
+    return _writable(text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"'))
+
+
+def _comment(text: str) -> str:
+    """`text` on one line, as it may follow a `#`: a line break (Python ends a line at a CR
+    too) would end the comment and make the rest code."""
+    return _writable(" ".join(text.splitlines()))
+
+
+def _writable(text: str) -> str:
+    """Source text Python compiles and UTF-8 writes: no NUL, and a lone surrogate as its
+    escape (the script stays valid)."""
+    return text.replace("\0", "\\x00").encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _write(steps: list[Step], r: _Reader, errors: list[ErrorEvent], failed: list[Resource], *,
@@ -299,7 +316,7 @@ def _write(steps: list[Step], r: _Reader, errors: list[ErrorEvent], failed: list
                 last = scrolls[si]
             body += _scroll(last)
             si += 1
-        body.append(f"    # {n}. {s.describe()}  (at {s.t / 1000:.1f} s)")
+        body.append(f"    # {n}. {_comment(s.describe())}  (at {s.t / 1000:.1f} s)")
         loc = locator_code(s.selector) if s.selector else None
         if s.kind is StepKind.NAVIGATE and n > 1 and chosen[n - 2].kind is not StepKind.NAVIGATE \
                 and s.t - chosen[n - 2].t <= NAVIGATION_AFTER_STEP_MS:
@@ -342,15 +359,15 @@ def _write(steps: list[Step], r: _Reader, errors: list[ErrorEvent], failed: list
                            or end_ms is not None else errors)
     return _TEMPLATE.format(
         report=_report(bug, until_bug),
-        session=session_id,
+        session=_docstring(session_id),
         recorded=_dt.datetime.fromtimestamp(origin / 1000, _dt.timezone.utc)
         .strftime("%Y-%m-%d %H:%M UTC") if origin else "unknown",
-        origin=recorded_origin,
+        origin=_docstring(recorded_origin),
         viewport=(f'{{"width": {int(viewport[0])}, "height": {int(viewport[1])}}}'
                   if viewport else "None"),
         wait_ms=WAIT_TIMEOUT_MS, frame_sep=FRAME_SEP,
         fill_in="".join(f"    {k!r}: os.environ.get({'REPLAY_FILL_' + k!r}, {('<' + k + '>')!r}),"
-                        f"  # {label} (masked when recorded)\n" for k, label in fill_in),
+                        f"  # {_comment(label)} (masked when recorded)\n" for k, label in fill_in),
         selects=repr(selects),
         steps="\n".join(body),
         check_comment=CHECK_COMMENT, check=_check(target, failed, filled=bool(fill_in)))
@@ -381,7 +398,7 @@ def _check(e: ErrorEvent | None, failed: list[Resource], *, filled: bool = False
         else:
             where, seen = repr(u.path + (f"?{u.query}" if u.query else "")), \
                 "r.url[len(BASE_URL):]"
-        return (f"    {CHECK_COMMENT}: {e.message}\n"
+        return (f"    {CHECK_COMMENT}: {_comment(e.message)}\n"
                 + ("    # (its query's names, not their values: they may be what is filled in)\n"
                    if filled and u.query else "")
                 + f"    expected = ({request.method!r}, {where}, {request.status})\n"
@@ -394,13 +411,13 @@ def _check(e: ErrorEvent | None, failed: list[Resource], *, filled: bool = False
         said = (e.message.splitlines() or [""])[0]
         if e.type not in ("console", "HTTPError", ""):
             said = f"{e.type}: {said}"
-        return (f"    {CHECK_COMMENT} (console.error): {said}\n"
+        return (f"    {CHECK_COMMENT} (console.error): {_comment(said)}\n"
                 f"    expected = {said!r}\n"
                 "    page.wait_for_timeout(500)  # a console.error of the last step's handler\n"
                 "    assert any(recorded_in(expected, m) for m in console_errors), \\\n"
                 "        f\"no console error {expected!r}; seen: {console_errors}\"\n"
                 "    return expected")
-    return (f"    {CHECK_COMMENT}: {e.type}: {' '.join(e.message.split())}\n"
+    return (f"    {CHECK_COMMENT}: {_comment(e.type)}: {_comment(' '.join(e.message.split()))}\n"
             f"    expected = {e.type + ': ' + e.message!r}\n"
             "    page.wait_for_timeout(500)  # an error thrown by the last step's handler\n"
             "    assert any(recorded_in(expected, m) for m in page_errors), \\\n"
