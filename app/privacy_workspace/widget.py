@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget,
 )
 
+from player.qt.plain_text import plain_tip
 from player.qt.runtime_bridge import RuntimeBridge
 from player.qt.stage import ReplayStage
 from recorder.privacy import DETECTORS, Level, Rule, Rules, RulesError
@@ -71,7 +72,7 @@ def _fill(t: QTableWidget, rows: list[list[str]]) -> None:
     for i, row in enumerate(rows):
         for j, v in enumerate(row):
             item = QTableWidgetItem(v)
-            item.setToolTip(v)
+            item.setToolTip(plain_tip(v))
             t.setItem(i, j, item)
     _fit_columns(t)
 
@@ -83,6 +84,7 @@ class PreviewPane(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.title = QLabel(self)
+        self.title.setTextFormat(Qt.TextFormat.PlainText)   # the recorded page's title
         self.title.setStyleSheet("font-weight: bold; padding: 2px 4px;")
         self.url = QLineEdit(self)
         self.url.setReadOnly(True)
@@ -653,7 +655,8 @@ class PrivacyWorkspace(QWidget):
             # the whole id, before the URL: the box cuts a long text at its end
             self.session_combo.addItem(f"{when}  {s.id}  {url}", s.id)
             self.session_combo.setItemData(self.session_combo.count() - 1,
-                                           f"session {s.id}\n{url}", Qt.ItemDataRole.ToolTipRole)
+                                           plain_tip(f"session {s.id}\n{url}"),
+                                           Qt.ItemDataRole.ToolTipRole)
         if not infos:
             self.session_combo.addItem("no stored sessions - open a recording file", None)
         kept = self.session_combo.findData(keep) if keep else -1

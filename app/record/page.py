@@ -24,6 +24,7 @@ from PySide6.QtWebEngineWidgets import QWebEngineView
 from PySide6.QtWidgets import (QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit,
                                QPushButton, QSizePolicy, QSplitter, QStackedWidget, QVBoxLayout, QWidget)
 
+from player.qt.plain_text import plain_tip
 from player.qt.steps_pane import StepsPane
 from recorder.privacy import Rules, RulesError, load_rules, masker_factory
 from recorder.paths import default_data_dir, replay_command
@@ -111,6 +112,7 @@ class RecordPage(QWidget):
         self.steps_list = self.steps_panel.list
         # once stored, the bar says what was stored in place of the browser's controls
         self.stored_label = QLabel(self)
+        self.stored_label.setTextFormat(Qt.TextFormat.PlainText)   # the bug's title
         self.stored_label.setFont(_bold(self.stored_label.font()))
         # whatever the title's length, the bar takes the width it is given (a long title
         # widened the window past the screen): the label is cut, its tooltip says it all
@@ -315,7 +317,7 @@ class RecordPage(QWidget):
         title = report.title
         self.stored_label.setText(f"Stored as session {sid[:8]}"
                                   + (f" — {title}" if title else ""))
-        self.stored_label.setToolTip(f"Session {sid}" + (f"\n{title}" if title else ""))
+        self.stored_label.setToolTip(plain_tip(f"Session {sid}" + (f"\n{title}" if title else "")))
         self.side.hide()
 
     def new_recording(self) -> None:

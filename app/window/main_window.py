@@ -618,6 +618,7 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(message.splitlines()[0], 15000)
         box = QMessageBox(QMessageBox.Icon.Warning, title, message, QMessageBox.StandardButton.Ok,
                           self)
+        box.setTextFormat(Qt.TextFormat.PlainText)   # it may quote a recording's words
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()
         self.problem.emit(message)

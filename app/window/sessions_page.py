@@ -15,6 +15,8 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDateEdi
                                QSpinBox, QStyle, QStyledItemDelegate, QTableView, QTabWidget,
                                QVBoxLayout, QWidget)
 
+from player.qt.plain_text import plain_tip
+
 from ..browser_model import (CAP_CHARS, CAPPED, DAY_MS, GAP_CHARS, HEADERS, MINUTE_MS,
                              SHRUNK_CHARS, STRETCHED, URL_MIN_CHARS, Catalog, Column, Query,
                              Row, cell_text, elide_url, share_widths, widest_texts)
@@ -85,7 +87,7 @@ class SessionTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.FontRole and col == Column.ERRORS and info.error_count:
             return error_font(QFont())
         if role == Qt.ItemDataRole.ToolTipRole:
-            return _tooltip(row, self.thumbnails)
+            return plain_tip(_tooltip(row, self.thumbnails))
         return None
 
     def sort(self, column: int, order=Qt.SortOrder.AscendingOrder) -> None:
@@ -559,7 +561,7 @@ class SessionsPage(QTabWidget):
         self._sources[widget] = source
         self._keys[widget] = key
         i = self.addTab(widget, title)
-        self.setTabToolTip(i, tooltip or title)
+        self.setTabToolTip(i, plain_tip(tooltip or title))
         if front:
             self.setCurrentIndex(i)
             widget.setFocus()

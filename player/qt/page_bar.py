@@ -10,6 +10,8 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QFocusEvent, QResizeEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QToolButton, QWidget
 
+from .plain_text import plain_tip
+
 NO_URL = "no page URL recorded"
 URL_MIN_CHARS = 20      # the URL box never shows fewer characters than this
 URL_TIP = "The page's URL at this moment of the recording (click it to select it whole)"
@@ -34,7 +36,7 @@ class UrlField(QLineEdit):
         if url == self.full:
             return
         self.full = url
-        self.setToolTip(f"{url}\n{URL_TIP}" if url else URL_TIP)
+        self.setToolTip(plain_tip(f"{url}\n{URL_TIP}") if url else URL_TIP)
         self._show()
 
     def _show(self) -> None:

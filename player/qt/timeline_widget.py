@@ -15,6 +15,7 @@ from PySide6.QtGui import (QColor, QFont, QIcon, QPainter, QPainterPath, QPen, Q
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFrame, QGridLayout, QHBoxLayout, QLabel,
                                QToolButton, QToolTip, QWidget)
 
+from .plain_text import plain_tip
 from .session_view import Marker, SessionView, fmt_ms
 
 SPEEDS = [0.5, 1.0, 2.0, 4.0, 8.0, 16.0]
@@ -173,7 +174,7 @@ class TimelineBar(QWidget):
         tip = fmt_ms(self.t_of(x), precise=True)
         if m is not None:
             tip += f" — {m.kind.replace('_', ' ')}: {m.label}"
-        QToolTip.showText(ev.globalPosition().toPoint(), tip, self)
+        QToolTip.showText(ev.globalPosition().toPoint(), plain_tip(tip), self)
         self.update()
 
     def mouseReleaseEvent(self, ev) -> None:  # noqa: N802

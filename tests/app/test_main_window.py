@@ -805,6 +805,25 @@ def test_a_bug_handed_over_is_titled_by_the_bug_in_its_tab(window, tmp_path, dat
     assert tabs.tabToolTip(tabs.indexOf(player)).startswith(str(bugs["untitled"].resolve()))
 
 
+
+def test_a_bugs_title_in_its_tabs_tooltip_is_shown_as_written(window, tmp_path, data):
+    """A bundle is mailed by anyone: its title, read as HTML by the tab's tooltip, loaded a
+    file named by it (`<img src=...>`) and painted the sender's words over the window."""
+    from PySide6.QtGui import QTextDocument, Qt
+    from recorder.bug import BugReport, with_report
+    from recorder.bundle import write_bundle
+
+    title = f'<img src="{tmp_path}/probe.png"><h1>Call +1 555 0100</h1>'
+    path = tmp_path / "bug.replay"
+    with Store.open(data) as store:
+        write_bundle(path, store.session("bob-browse"),
+                     context=with_report(None, BugReport(notes="", title=title)))
+    tabs = window.sessions
+    tip = tabs.tabToolTip(tabs.indexOf(window.wait_opened(window.open_paths([path]))))
+    doc = QTextDocument()
+    doc.setHtml(tip) if Qt.mightBeRichText(tip) else doc.setPlainText(tip)
+    assert doc.toPlainText().replace("\xa0", " ").splitlines()[0] == title
+
 def test_a_files_tab_title_and_tooltip():
     """The words of a file's tab (app.window.main_window.file_tab), without a window."""
     from app.window.main_window import TAB_TITLE, file_tab

@@ -16,6 +16,7 @@ from PySide6.QtCore import (QAbstractTableModel, QModelIndex, QPersistentModelIn
                             QSortFilterProxyModel, Qt)
 from PySide6.QtGui import QBrush, QColor, QFont
 
+from ..plain_text import plain_tip
 from ..session_view import fmt_ms
 
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1     # the row dict
@@ -193,7 +194,7 @@ class TimedRowsModel(QAbstractTableModel):
         if role == _ALIGN:
             return int(col.align)
         if role == _TOOLTIP:
-            return col.tooltip(row) if col.tooltip else (col.text(row) or None)
+            return plain_tip(col.tooltip(row) if col.tooltip else (col.text(row) or None))
         if role == ROW_ROLE:
             return row
         if role == TIME_ROLE:
