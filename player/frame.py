@@ -45,6 +45,8 @@ _DOCTYPE = int(NodeType.DocumentType)
 _ELEMENT = int(NodeType.Element)
 _TEXT = int(NodeType.Text)
 _COMMENT = int(NodeType.Comment)
+# the nodes a text change (a mutation's `texts`) is about
+_CHARACTER_DATA = frozenset({NodeType.Text, NodeType.CDATA, NodeType.Comment})
 
 Raw = dict[str, Any]
 
@@ -432,7 +434,9 @@ class OpsBuilder:
             self._adds(adds, t, out, touched_sheets)
         for tx in data.get("texts") or ():
             n = nodes.get(tx.get("id")) if isinstance(tx, dict) else None
-            if n is None:
+            if n is None or n.type not in _CHARACTER_DATA:
+                # a text change aimed at an element (a <style>, its parent a <head>) is
+                # no text a frame shows; sent, it replaced the element's content unsanitized
                 continue
             p = nodes.get(n.parent) if n.parent is not None else None
             ptag = tag_name(p.tag) if p is not None else None

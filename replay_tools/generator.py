@@ -2123,7 +2123,8 @@ def hostile_session(start_ms: int = 1_700_000_000_000, host: str = HOSTILE_HOST)
     parsed as markup by a browser), nodes recorded before <head>, an rr_dataURL that breaks
     out of CSS, <meta http-equiv=refresh>, <base href>, form actions and formaction,
     <object>/<embed>, ping — in the FullSnapshot and again through mutations, later
-    attribute changes, text changes of <style>s and a CSSOM insertRule.
+    attribute changes, text changes of <style>s (one aimed at the element itself) and a
+    CSSOM insertRule.
 
     Every executable payload contains HOSTILE_MARK and sets `window[HOSTILE_FLAG]`, every
     remote URL points at `host` (default HOSTILE_HOST; a test passes a loopback canary).
@@ -2323,7 +2324,10 @@ def hostile_session(start_ms: int = 1_700_000_000_000, host: str = HOSTILE_HOST)
                                                                  "to": f"http://{h}/smil-later"}}])[1], 2300)
     ev(_mutation(texts=[{"id": victim_style_text.id,
                          "value": f"@import 'http://{h}/mutated.css'; .card {{ background: url(//{h}/mutated.png) }}"},
-                        {"id": victim_svg_style_text.id, "value": f"</style>{markup('svg-style-text-change')}"}])[1], 2500)
+                        {"id": victim_svg_style_text.id, "value": f"</style>{markup('svg-style-text-change')}"},
+                        # aimed at the <style> element itself, not at its text node
+                        {"id": css_newlines.id, "value": f"@import 'http://{h}/text-on-style.css';"
+                                                        f" h1 {{ background-image: url(//{h}/text-on-style.png) }}"}])[1], 2500)
     ev({"source": _SHEET, "id": sheet_style.id, "adds": [
         {"rule": f".y {{ background: url(http://{h}/rule.png) }}", "index": 1}]}, 3000)
     ev({"source": _INPUT, "text": f"\"><script>alert('{HOSTILE_INERT}')</script>", "isChecked": False,
