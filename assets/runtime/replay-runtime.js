@@ -158,8 +158,16 @@
   // iframe element. The iframe (sandboxed, about:blank, never loaded) gets it as its own
   // document once it is in the page, so it lays out and scrolls in its own window; its
   // nodes are addressed by id like any other.
-  var pendingFrames = [];   // [iframe element, fragment holding its document, document id]
-  var FRAME_DOC = "__replayFrameDoc";   // expando on an iframe: [its <html>, document id]
+  // An iframe's about:blank is in quirks mode: a recorded document with a doctype gets a
+  // standards-mode one first (a constant written into it, never recorded markup), or its
+  // layout differs (a first child's top margin dropped, line heights, table fonts).
+  var pendingFrames = [];   // [iframe element, fragment holding its document, document id, doctype?]
+  var FRAME_DOC = "__replayFrameDoc";   // expando on an iframe: [its <html>, document id, doctype?]
+  function hasDoctype(sn) {
+    var kids = sn.childNodes || [];
+    for (var i = 0; i < kids.length; i++) if (kids[i] && kids[i].type === 1) return true;
+    return false;
+  }
   function attachFrames() {
     var left = [];
     for (var i = 0; i < pendingFrames.length; i++) {
@@ -170,7 +178,7 @@
       if (nodes.get(p[2]) === frag) nodes.delete(p[2]);
       if (!html) { stats.skipped++; continue; }
       var first = !frame[FRAME_DOC];
-      frame[FRAME_DOC] = [html, p[2]];
+      frame[FRAME_DOC] = [html, p[2], p[3]];
       if (first) frame.addEventListener("load", function () { showFrameDoc(this); });
       showFrameDoc(frame);
     }
@@ -181,6 +189,11 @@
   function showFrameDoc(frame) {
     var held = frame[FRAME_DOC], doc = frame.contentDocument;
     if (!held || !doc || (doc[RID] === held[1] && doc.documentElement === held[0])) return;
+    if (held[2] && doc.compatMode === "BackCompat") {
+      try { doc.open(); doc.write("<!DOCTYPE html>"); doc.close(); } catch (e) { stats.skipped++; }
+      doc = frame.contentDocument;   // (closing it may have fired load: ours may be back)
+      if (!doc || (doc[RID] === held[1] && doc.documentElement === held[0])) return;
+    }
     if (doc.documentElement) doc.replaceChild(held[0], doc.documentElement);
     else doc.appendChild(held[0]);
     doc[RID] = held[1];
@@ -231,7 +244,7 @@
         var dk = s.childNodes || [];
         for (var j = dk.length - 1; j >= 0; j--) stack.push([dk[j], node, false]);
         if (parent && parent.localName === "iframe") {   // an iframe's document: see attachFrames
-          pendingFrames.push([parent, node, s.id]);
+          pendingFrames.push([parent, node, s.id, hasDoctype(s)]);
           node[RID] = s.id;
           nodes.set(s.id, node);
           if (top === null) top = node;
@@ -840,7 +853,7 @@
         var svg = parent.namespaceURI === SVG_NS && parent.localName !== "foreignObject";
         var node = build(op.node, svg);
         if (node && node.nodeType === 11 && parent.localName === "iframe") {
-          pendingFrames.push([parent, node, op.node.id]);   // an iframe's document arrived
+          pendingFrames.push([parent, node, op.node.id, hasDoctype(op.node)]);   // its document arrived
           attachFrames();
           return;
         }

@@ -243,3 +243,19 @@ def test_the_safe_document_keeps_a_shadow_roots_adopted_sheet_inside_it(qapp, se
     assert shadow[-1].tag == "style" and ".card" in shadow[-1].text   # after the root's own
     head_adopted = doc.find(".//head/style[@data-replay-adopted]")
     assert head_adopted is not None and "h1" in head_adopted.text and ".card" not in head_adopted.text
+
+
+def test_a_same_origin_iframe_keeps_its_documents_standards_mode(qapp, server, tmp_path):
+    """The frame's recorded document has a doctype: it is laid out in standards mode, as live
+    (the player's iframe starts as a quirks-mode about:blank, where the first paragraph's top
+    margin is dropped and a table does not inherit the body's font size)."""
+    rec = record_page(server.url("fidelity/standards-frame.html"), [Wait(500), CaptureDom("start")])
+    painter = FramePainter(rec.events, cursor=False)
+    try:
+        painter.frame(_moment(rec.events, rec.snapshot("start")))
+        mode = painter.widget.bridge.call_sync(
+            "document.querySelector('iframe').contentDocument.compatMode")
+    finally:
+        painter.close()
+    assert mode == "CSS1Compat"
+    assert_replay_looks_live(rec, tmp_path)
