@@ -72,7 +72,12 @@ PLAYER_CSS = ("[data-replay-hidden]:empty{background:#e4e4e4 url(\"data:image/sv
               + ",".join(f"{t}[data-replay-hidden={HIDDEN_UNSIZED}]:empty" for t in _INLINE)
               + f"{{min-height:{HIDDEN_MIN_INLINE[0]}!important;"
               f"min-width:{HIDDEN_MIN_INLINE[1]}!important}}"
-              "template,noscript{display:none!important}")
+              "template,noscript{display:none!important}"
+              # a dialog shown with showModal(): the player opens it so; where it is not
+              # modal (the safe document has no script), it is placed as a modal one is
+              "dialog[data-replay-modal][open]:not(:modal){position:fixed;inset:0;"
+              "max-width:calc(100% - 6px - 2em);max-height:calc(100% - 6px - 2em);overflow:auto;"
+              "z-index:2147483647;box-shadow:0 0 0 100vmax rgba(0,0,0,.1)}")
 _XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 

@@ -213,6 +213,12 @@ def _sanitize_attrs(tag: str, attrs: dict, asset: AssetResolver,
                 else:  # a canvas: show its last recorded bitmap as a background
                     extra_style.append(f"background: url({_quoted(u)}) 0 0 / 100% 100% no-repeat")
             continue
+        if low == "rr_open_mode":
+            # rrweb's mark of a dialog opened with showModal(): the player opens it so (in the
+            # top layer, with its ::backdrop); the safe document places it as one (PLAYER_CSS)
+            if t == "dialog" and value == "modal" and "open" in attrs:
+                out[MODAL] = ""
+            continue
         if low.startswith("rr_"):
             continue
         if animate and low in _ANIMATION_VALUES:
@@ -275,6 +281,7 @@ def _animates_unsafe(target: Any) -> bool:
             or t in _SRCSET_ATTRS or t in ("style", "attributename"))
 
 
+MODAL = "data-replay-modal"   # an open <dialog> the page showed with showModal()
 HIDDEN_UNSIZED = "unsized"   # a placeholder whose height was not recorded, or was 0
 
 

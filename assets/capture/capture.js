@@ -586,6 +586,11 @@
     out.style = style;
     return out;
   }
+  /* rrweb's rr_open_mode of an open <dialog>: "modal" when shown with showModal() (the
+   * top layer, a ::backdrop, the page behind inert), else "non-modal". */
+  function dialogMode(el) {
+    try { return el.matches(":modal") ? "modal" : "non-modal"; } catch (e) { return "non-modal"; }
+  }
   function attrMap(el) {
     var out = {};
     for (var i = 0; i < el.attributes.length; i++) out[el.attributes[i].name] = el.attributes[i].value;
@@ -782,6 +787,8 @@
       this.canvasSnapshot(el, attrs, level);
     } else if (tag === "iframe" && "src" in attrs) {
       frameSrc(el, attrs, this.addressed);
+    } else if (tag === "dialog" && el.open) {
+      attrs.rr_open_mode = dialogMode(el);
     }
     if (el.scrollLeft) attrs.rr_scrollLeft = el.scrollLeft;
     if (el.scrollTop && tag !== "html") attrs.rr_scrollTop = el.scrollTop;
@@ -1049,6 +1056,8 @@
           if (v !== null) { v = maskAttr(P, tag, el, k, v, lvl); if (v === DROP) return; }
           out[k] = v; any = true;
         });
+        // a dialog opened or closed: how (showModal() or show()), as rrweb's rr_open_mode
+        if (tag === "dialog" && "open" in out) out.rr_open_mode = out.open === null ? null : dialogMode(el);
         if (tag === "iframe" && "src" in out) {   // a same-origin frame's load adds its document
           frameSrc(el, out, self.addressed);
           any = false;

@@ -76,6 +76,7 @@
   function setAttr(el, name, value, isSvg) {
     if (value === null || value === undefined || value === false) {
       try { el.removeAttribute(name); } catch (e) {}
+      if (el.localName === "dialog" && (name === "open" || name === MODAL)) dialogs.add(el);
       return;
     }
     if (name === "_cssText") {           // inlined stylesheet of a <link> or <style>
@@ -103,9 +104,43 @@
       return;
     }
     var tag = el.localName;
+    if (tag === "dialog" && (name === "open" || name === MODAL)) dialogs.add(el);
     if (name === "value" && (tag === "input" || tag === "textarea" || tag === "select")) el.value = String(value);
     if (name === "checked" && tag === "input") el.checked = true;
     if (name === "selected" && tag === "option") el.selected = true;
+  }
+
+  // A dialog the page opened with showModal() (rrweb's rr_open_mode, MODAL once sanitized)
+  // is opened so here too: in the top layer, centred, over its ::backdrop. The dialogs whose
+  // open state or mode changed are settled once they are in the page (syncDialogs).
+  var MODAL = "data-replay-modal";
+  var dialogs = new Set();
+  function syncDialogs() {
+    var changed = false;
+    dialogs.forEach(function (el) {
+      if (!el.isConnected) return;   // kept until it is in the page (a frame being built)
+      dialogs.delete(el);
+      var open = el.hasAttribute("open"), modal = open && el.hasAttribute(MODAL);
+      var shown = false;
+      try { shown = el.matches(":modal"); } catch (e) { return; }
+      if (modal === shown) return;
+      changed = true;
+      try {
+        if (shown) {   // (close() does nothing without `open`: its removal left it modal)
+          if (!open) el.setAttribute("open", "");
+          el.close();
+          if (open) el.setAttribute("open", "");
+        }
+        else { el.removeAttribute("open"); el.showModal(); }
+      } catch (e) { if (open) el.setAttribute("open", ""); stats.skipped++; }
+    });
+    // showModal() and close() move the focus: the recorded focus stays where it was
+    var want = changed && focusId !== null ? nodes.get(focusId) : null;
+    if (want && typeof want.focus === "function") {
+      try { want.focus({ preventScroll: true }); } catch (e) { stats.skipped++; }
+    } else if (changed && focusId === null && document.activeElement && document.activeElement.blur) {
+      document.activeElement.blur();
+    }
   }
 
   function afterBuild(el, sn) {
@@ -731,6 +766,7 @@
 
   function loadFrame(frame) {
     nodes.clear();
+    dialogs.clear();
     pendingFrames = [];
     adoptedSheets.clear();
     adoptedCss.clear();
@@ -766,6 +802,7 @@
     applyScroll(frame && frame.scroll);
     var canvas = (frame && frame.canvas) || {};
     for (var cid in canvas) drawCanvas(+cid, canvas[cid], false);
+    syncDialogs();
     focusMarked = [];
     setFocus(frame ? frame.focus : null, frame ? frame.focus_visible : false);
     setSelection(frame ? frame.selection : null);
@@ -806,6 +843,7 @@
     applyScroll(p.scroll);
     var canvas = p.canvas || {};
     for (var cid in canvas) drawCanvas(+cid, canvas[cid], false);
+    syncDialogs();
     setFocus(p.focus, p.focus_visible);
     setSelection(p.selection);
     // the hover chain as a loaded frame has it: from no hover, along the cursor's path
@@ -835,6 +873,7 @@
       try { applyOne(op); } catch (e) { stats.skipped++; }
       stats.ops++;
     }
+    syncDialogs();
     flushScroll();
     sizeCanvases();
     applyHover();

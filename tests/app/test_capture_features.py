@@ -12,6 +12,7 @@ from pathlib import Path
 import player.qt.webview  # noqa: F401  (registers our URL schemes before the QApplication)
 import pytest
 
+from player.qt.standalone import FramePainter
 from player.replayer import Replayer
 from recorder.format import IncrementalSource
 from replay_tools.browser_recorder import CaptureDom, Click, Eval, PageServer, Wait, WaitFor, record_page
@@ -203,3 +204,50 @@ def test_rrwebs_fidelity_pages_look_live_when_capture_js_records_them(qapp, serv
                       record_options={"rules": RULES, "recordCanvas": True})
     assert not Replayer(rec.events).warnings
     assert_replay_looks_live(rec, tmp_path)
+
+
+DIALOG_STEPS = [
+    CaptureDom("start"),
+    Eval("openModal()"), Wait(300), CaptureDom("modal"),
+    Eval("closeModal()"), Wait(300), CaptureDom("closed"),
+    Eval("openNote()"), Wait(300), CaptureDom("note"),
+]
+
+
+def test_a_dialog_shown_with_show_modal_replays_modal(qapp, server, tmp_path):
+    """showModal() puts a dialog in the top layer, centred over its ::backdrop: capture.js
+    records how it was opened (rrweb's rr_open_mode), and the player opens it the same way -
+    not as a dialog merely `open` in the page's flow. A non-modal dialog stays in the flow."""
+    rec = record_page(server.url("fidelity/dialog.html"), DIALOG_STEPS,
+                      recorder="capture", record_options={"rules": RULES})
+    confirm = _node(rec.events, rec.snapshot("modal"), "confirm")
+    opened = [a["attributes"] for e in rec.events if e["type"] == 3 and e["data"].get("source") == 0
+              for a in e["data"]["attributes"] if a["id"] == confirm]
+    assert opened[0] == {"open": "", "rr_open_mode": "modal"}
+    assert opened[1] == {"open": None, "rr_open_mode": None}
+    _assert_dialogs_replay_modal(rec, tmp_path)
+
+
+def test_a_modal_dialog_recorded_by_rrweb_replays_modal(qapp, server, tmp_path):
+    """rrweb's recorder (record mode) marks it alike, and sends only `open` when it closes."""
+    rec = record_page(server.url("fidelity/dialog.html"), DIALOG_STEPS)
+    _assert_dialogs_replay_modal(rec, tmp_path)
+
+
+def _assert_dialogs_replay_modal(rec, tmp_path):
+    live = rec.snapshot("modal")
+    painter = FramePainter(rec.events, cursor=False)
+    try:
+        modal = {}
+        for label in ("start", "modal", "closed", "note", "modal"):   # forwards, then back
+            painter.frame(_moment(rec.events, rec.snapshot(label)))
+            modal[label] = painter.widget.bridge.call_sync(
+                "[document.getElementById('confirm').matches(':modal'),"
+                " document.getElementById('note').matches(':modal')]")
+            assert modal[label] == [label == "modal", False], label
+    finally:
+        painter.close()
+    assert_replay_looks_live(rec, tmp_path)
+    # the safe document (no script) places it as a modal dialog is placed
+    doc = Replayer(rec.events).document_at(_moment(rec.events, live))
+    assert 'id="confirm"' in doc and "data-replay-modal" in doc
