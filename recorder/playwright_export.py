@@ -594,7 +594,10 @@ def main():
         try:
             page = browser.new_page(viewport=VIEWPORT)
             page.set_default_timeout(WAIT_MS)   # each step's click, fill, page load too
-            print("reproduced:", reproduce(page))
+            found = reproduce(page)
+            # a recording without an error: its steps are the reproduction
+            print("reproduced:", found if found is not None else
+                  "every step ran (the recording holds no error to check)")
             return 0
         except (PlaywrightError, AssertionError) as exc:
             typed = (f" - typed as placeholders before it: {{', '.join(TYPED)}} (the site may have"

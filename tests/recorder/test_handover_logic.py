@@ -260,3 +260,38 @@ def test_a_reports_steps_are_read_with_their_moments_and_the_bugs():
         '  1. Click "Save"  (1.0 s)', "  -- the bug, at 1.5 s --", '  2. Click "Send"  (2.0 s)']
     assert BugReport(at_ms=2500, steps=steps).lines()[-1] == "  -- the bug, at 2.5 s --"
     assert not any("the bug" in ln for ln in BugReport(steps=steps).lines())   # no moment
+
+
+def test_a_recording_without_an_error_says_its_steps_ran(tmp_path):
+    """A session that hit no error (a visual bug): the script's steps are the reproduction,
+    and it says so - not "reproduced: None"."""
+    t0, url = 1_700_000_000_000, "http://127.0.0.1:1/index.html"
+    events = [
+        {"type": 4, "timestamp": t0, "data": {"href": url, "width": 800, "height": 600}},
+        {"type": 2, "timestamp": t0 + 1, "data": {"initialOffset": {"left": 0, "top": 0}, "node": {
+            "type": 0, "id": 1, "childNodes": [
+                {"type": 1, "id": 2, "name": "html", "publicId": "", "systemId": ""},
+                {"type": 2, "id": 3, "tagName": "html", "attributes": {}, "childNodes": [
+                    {"type": 2, "id": 4, "tagName": "body", "attributes": {}, "childNodes": [
+                        {"type": 2, "id": 5, "tagName": "button", "attributes": {"id": "go"},
+                         "childNodes": [{"type": 3, "id": 6, "textContent": "Go"}]}]}]}]}}},
+        {"type": 3, "timestamp": t0 + 500, "data": {"source": 2, "type": 2, "id": 5, "x": 10, "y": 10}},
+    ]
+    text = playwright_script(events, session_id="visual")
+    assert "page.locator('#go').click()" in text
+    if not CHROMIUM.exists():
+        return
+    pytest.importorskip("playwright")
+    from recorder.intake.page_server import PageServer
+    script = tmp_path / "repro.py"
+    script.write_text(text)
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "index.html").write_text("<!DOCTYPE html><html><body><button id=go>Go</button></body></html>")
+    with PageServer(site) as srv:
+        p = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                           env=dict(os.environ, REPLAY_CHROMIUM=str(CHROMIUM),
+                                    REPLAY_BASE_URL=srv.base_url, REPLAY_WAIT_MS="3000"),
+                           timeout=240)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.strip() == "reproduced: every step ran (the recording holds no error to check)"
