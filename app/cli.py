@@ -154,4 +154,7 @@ class UserError(Exception):
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    # `python -m app.cli` runs this file as `__main__`, a second copy of the module: the
+    # commands raise `app.cli.UserError`, which this copy's `except UserError` would miss
+    from app.cli import main as _main
+    sys.exit(_main())

@@ -237,3 +237,17 @@ def test_app_rules_says_what_is_wrong_with_the_file_in_one_line(tmp_path):
     assert p.returncode == 0, p.stderr
     p = _replay(["--data", str(data), "mask", "--rules", str(bom), "--dry-run", str(FIXTURE)])
     assert p.returncode == 0 and "default level mask" in p.stdout + p.stderr, p.stderr
+
+
+def test_python_m_app_cli_says_a_user_error_in_one_line_too(tmp_path):
+    """`python -m app.cli` runs cli.py as `__main__`: the commands raise `app.cli.UserError`,
+    another class than `__main__.UserError`, so main let it through as a traceback."""
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"hello": 1}')
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    p = subprocess.run([sys.executable, "-m", "app.cli", "--data", str(tmp_path / "d"), "import",
+                        str(bad)], capture_output=True, text=True, env=env, timeout=120,
+                       stdin=subprocess.DEVNULL)
+    assert p.returncode == 2, p.stderr
+    assert "Traceback" not in p.stderr and p.stderr.count("\n") == 1, p.stderr
+    assert not (tmp_path / "d").exists() or not list((tmp_path / "d").rglob("*.seg"))
