@@ -42,7 +42,7 @@ import msgspec
 import zstandard
 
 from .format import MAX_NESTING, NestingTooDeep, decode_json, encode_json
-from .limits import READ_CHUNK, LimitError, decompressed_cap, expanded_size
+from .limits import READ_CHUNK, LimitError, decompressed_cap, expanded_size, read_capped
 from .semantics import user_from
 
 PACKER_MARK = "v1"
@@ -91,7 +91,10 @@ def what_file(data: bytes) -> str | None:
 
 # --- packer ----------------------------------------------------------------------------
 def unpack_event(raw: Any) -> Any:
-    """rrweb packer's `unpack`: plain JSON, or zlib-deflated JSON in a latin-1 string."""
+    """rrweb packer's `unpack`: plain JSON, or zlib-deflated JSON in a latin-1 string; an
+    event PostHog compressed (`cv`) is uncompressed (`posthog_uncompressed`)."""
+    if isinstance(raw, dict):
+        return posthog_uncompressed(raw) if "cv" in raw else raw
     if not isinstance(raw, str):
         return raw
     try:
@@ -124,6 +127,66 @@ def _unpack_zlib(packed: bytes) -> bytes:
                              f" string expands to more than {cap:,} bytes")
         rest = d.unconsumed_tail
     return zlib.decompress(packed)
+
+
+# --- PostHog's compressed events ------------------------------------------------------
+# posthog-js (since late 2024) sends a full snapshot's `data`, and a mutation's (or a style
+# sheet rule's) `texts` / `attributes` / `removes` / `adds`, as JSON gzipped into a latin-1
+# string, and marks the event `cv: "2024-10"`; the rest of the event stays as it was, so
+# its type and time can be read without unpacking it. PostHog's player unpacks a field by
+# its magic bytes (gzip, or zstd where PostHog's server re-packed it). Its blob files and
+# API hold events so; its player's export holds them unpacked (some keeping the `cv` key).
+POSTHOG_CV = "2024-10"
+_CV_FIELDS = ("texts", "attributes", "removes", "adds")
+
+
+def posthog_uncompressed(e: dict) -> dict:
+    """`e` with the fields PostHog compressed unpacked and its `cv` marker dropped; `e`
+    itself when nothing in it is packed. UnreadableRecording when a packed field does not
+    unpack, or the marker names a scheme we do not know."""
+    data = e.get("data")
+    if isinstance(data, str):
+        packed = [None]
+    elif isinstance(data, dict):
+        packed = [k for k in _CV_FIELDS if isinstance(data.get(k), str)]
+    else:
+        packed = []
+    if not packed:   # an event the player already unpacked, marker kept: as it is
+        return e
+    at = f"the event at timestamp {e.get('timestamp')!r}"
+    if e.get("cv") != POSTHOG_CV:
+        raise UnreadableRecording(
+            f"{at} is packed with PostHog's compression 'cv: {e.get('cv')}', which this"
+            f" version does not know (it reads 'cv: {POSTHOG_CV}'); export the recording from"
+            " PostHog's player (its export holds the events unpacked) and import that")
+    try:
+        if packed == [None]:
+            unpacked: Any = _posthog_field(data)
+        else:
+            unpacked = {**data, **{k: _posthog_field(data[k]) for k in packed}}
+    except (UnicodeEncodeError, OSError, EOFError, zlib.error, zstandard.ZstdError,
+            msgspec.DecodeError) as exc:
+        raise UnreadableRecording(f"{at} is PostHog-compressed (cv {POSTHOG_CV}) but its data"
+                                  f" does not decompress ({exc}); the file is damaged - export"
+                                  " it from PostHog again") from None
+    out = {k: v for k, v in e.items() if k != "cv"}
+    out["data"] = unpacked
+    return out
+
+
+def _posthog_field(text: str) -> Any:
+    packed = text.encode("latin-1")
+    cap = decompressed_cap(len(packed))
+    if packed[:2] == _GZIP_MAGIC:
+        raw = read_capped(lambda: gzip.GzipFile(fileobj=io.BytesIO(packed)), cap)
+    elif packed[:4] == _ZSTD_MAGIC:
+        raw = read_capped(lambda: zstandard.ZstdDecompressor().stream_reader(packed), cap)
+    else:
+        raise OSError("neither gzip nor zstd")
+    if raw is None:
+        raise LimitError("decompressed_too_large", cap, f"a {len(packed):,} byte PostHog-"
+                         f"compressed field expands to more than {cap:,} bytes")
+    return decode_json(bytes(raw))
 
 
 def pack_event(event: dict) -> str:

@@ -1,0 +1,81 @@
+"""Recordings in the shapes PostHog, Sentry and Datadog really write them (tests/fixtures:
+small synthetic recordings of a made-up page, in each vendor's shape - see its README)."""
+from __future__ import annotations
+
+import gzip
+import json
+import zlib
+
+import pytest
+
+from recorder.rrweb_io import EventStream, NotARecording, NotStreamable, UnreadableRecording, \
+    parse_recordings, read_recordings
+
+WIN_A = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"
+WIN_B = "0190a1b2-c3d4-7e5f-8a9b-6c7d8e9f0a1b"
+
+
+def _text(node) -> str:
+    """Every text in a serialized node, in order."""
+    if node.get("type") == 3:
+        return node.get("textContent", "")
+    return "".join(_text(c) for c in node.get("childNodes", []))
+
+
+def _check_window_a(events: list) -> None:
+    """Window A of the fixtures, decompressed: its snapshot a DOM, its mutation lists."""
+    assert [e["type"] for e in events] == [4, 2, 3, 3, 3, 6, 3]
+    assert not any("cv" in e for e in events)            # the compression marker is gone
+    snap = events[1]["data"]
+    assert isinstance(snap, dict) and "Checkout" in _text(snap["node"])
+    mutation = events[2]["data"]
+    assert mutation["source"] == 0
+    assert mutation["texts"] == [{"id": 10, "value": "Your cart: 3 items (updated)"}]
+    assert mutation["removes"] == [] and mutation["adds"][0]["node"]["tagName"] == "b"
+    assert mutation["attributes"] == [{"id": 7, "attributes": {"style": "color:green"}}]
+
+
+def test_posthog_export_with_compressed_events(fixtures_dir):
+    """posthog-js (since 2024-10) gzips a full snapshot's `data` and a mutation's lists into
+    latin-1 strings, marked `cv: "2024-10"`; they were skipped as invalid events, so the
+    windows lost their page."""
+    recs = read_recordings(fixtures_dir / "posthog-export-cv.json")
+    assert [r.window_id for r in recs] == [WIN_A, WIN_B]
+    _check_window_a([{k: v for k, v in e.items() if k != "windowId"} for e in recs[0].events])
+    assert "Help" in _text(recs[1].events[1]["data"]["node"])
+    assert recs[0].user == {"id": "user-42", "name": "Ada Lovelace", "email": "ada@example.com"}
+    assert recs[0].session_hint == f"0190a1b2-5e55-7000-8000-00000000cafe.{WIN_A}"
+
+
+def test_posthog_blob_v1_lines_with_compressed_events(fixtures_dir):
+    lines = (fixtures_dir / "posthog-blob-v2.jsonl").read_text().splitlines()
+    pairs = [json.loads(ln) for ln in lines if WIN_A in ln]
+    blob = "\n".join(json.dumps({"window_id": w, "data": [e]}) for w, e in pairs)
+    (rec,) = parse_recordings(blob.encode())
+    _check_window_a(rec.events)
+
+
+def test_posthog_zstd_compressed_field_is_read_too():
+    """PostHog's player reads a `cv` field by its magic bytes: gzip, or zstd."""
+    import zstandard
+    data = {"node": {"type": 0, "id": 1, "childNodes": []}, "initialOffset": {"top": 0, "left": 0}}
+    packed = zstandard.ZstdCompressor().compress(json.dumps(data).encode()).decode("latin-1")
+    (rec,) = parse_recordings(json.dumps([
+        {"type": 4, "timestamp": 1, "data": {"href": "https://x.example/", "width": 10, "height": 10}},
+        {"type": 2, "timestamp": 2, "cv": "2024-10", "data": packed}]).encode())
+    assert rec.events[1] == {"type": 2, "timestamp": 2, "data": data}
+
+
+@pytest.mark.parametrize("event, words", [
+    ({"type": 2, "timestamp": 2, "cv": "2031-01", "data": "\x1f\x8b..."},
+     "PostHog's compression 'cv: 2031-01', which this version does not know"),
+    ({"type": 2, "timestamp": 2, "cv": "2024-10", "data": "\x1f\x8bnot gzip at all"},
+     "the event at timestamp 2 is PostHog-compressed (cv 2024-10) but its data does not"),
+    ({"type": 3, "timestamp": 2, "cv": "2024-10",
+      "data": {"source": 0, "texts": gzip.compress(b"[{").decode("latin-1"), "adds": "[]"}},
+     "the event at timestamp 2 is PostHog-compressed (cv 2024-10) but its data does not"),
+])
+def test_posthog_compressed_events_that_cannot_be_read_are_one_line(event, words):
+    with pytest.raises(UnreadableRecording) as info:
+        parse_recordings(json.dumps([event]).encode())
+    assert words in str(info.value) and "\n" not in str(info.value)
