@@ -399,9 +399,8 @@ def _from_value(top: Any) -> list[ParsedRecording]:
     while True:   # an object's `data`, one level down at a time (not recursion)
         if isinstance(top, list) and len(top) == 2 and top[0] == "__ndjson__":
             lines = top[1]
-            if all(isinstance(x, dict) and "data" in x and "window_id" in x for x in lines):
-                return _by_window([(x.get("window_id"), e) for x in lines
-                                   for e in _events(x["data"])], shape="posthog-blob")
+            if any(_is_blob_line(x) or _is_pair_line(x) for x in lines):
+                return _by_window(_blob_events(lines), shape="posthog-blob")
             return [ParsedRecording(events=_events(lines), shape="ndjson")]
         if isinstance(top, list):
             if top and all(isinstance(x, list) for x in top):
@@ -432,6 +431,23 @@ def _from_value(top: Any) -> list[ParsedRecording]:
                 continue
         raise UnreadableRecording("expected a JSON array of rrweb events or an object with an"
                                   " 'events' or 'snapshots' array")
+
+
+def _blob_events(lines: list) -> Iterator[tuple[Any, Any]]:
+    """(window, event) of each of PostHog's blob lines: `[windowId, event]` (session
+    recording v2), `{"window_id", "data": [events]}` (v1), or an event with its `windowId`
+    - PostHog's player reads the three, mixed."""
+    for n, x in enumerate(lines, 1):
+        if _is_pair_line(x):
+            yield x[0], unpack_event(x[1])
+        elif _is_blob_line(x):
+            for e in _events(x["data"]):
+                yield x.get("window_id"), e
+        elif _is_event(x):
+            yield x.get("windowId"), unpack_event(x)
+        else:
+            raise UnreadableRecording(f"line {n} is neither an event nor one of PostHog's blob"
+                                      " lines ([windowId, event] or {\"window_id\", \"data\"})")
 
 
 def _events(v: Any) -> list:
@@ -572,6 +588,7 @@ class EventStream:
         self.shape = "rrweb"
         self.damaged: str | None = None
         self.count = 0            # elements (events, segments or lines) read whole
+        self._line_pairs = False  # NDJSON of PostHog's [windowId, event] lines
 
     def __iter__(self) -> Iterator[Any]:
         try:
@@ -649,7 +666,10 @@ class EventStream:
                 buf = buf[3:].lstrip()
             if buf:
                 break
-        if buf[:1] == b"[":
+        if buf[:1] == b"[" and _pair_head(buf):   # PostHog's [windowId, event] lines
+            self._line_pairs = True
+            values = self._lines(buf, chunks)
+        elif buf[:1] == b"[":
             values = self._array(buf[1:], chunks)
         elif buf[:1] == b"{":
             values = self._lines(buf, chunks)
@@ -680,7 +700,8 @@ class EventStream:
                 _first_line_whole(lines)
             values = list(_decode_lines(lines, line_no))
             if first and values:
-                if not (_is_event(values[0]) or _is_blob_line(values[0])):
+                if not (_is_event(values[0]) or _is_blob_line(values[0])
+                        or _is_pair_line(values[0])):
                     raise NotStreamable("the first line is not an event")
                 first = False
             yield values
@@ -698,14 +719,18 @@ class EventStream:
         window: list = []
         first = True
         for v in itertools.chain.from_iterable(batches):
+            pair = self._line_pairs and _is_pair_line(v)
             if mode is None:
-                mode = "sentry-segments" if isinstance(v, list) else \
-                    "posthog-blob" if _is_blob_line(v) else "rrweb"
+                mode = "posthog-blob" if pair or _is_blob_line(v) else \
+                    "sentry-segments" if isinstance(v, list) else "rrweb"
                 self.shape = mode
             if mode == "sentry-segments":
                 if not isinstance(v, list):
                     raise NotStreamable("segments mixed with events")
                 evs = _events(v)
+            elif mode == "posthog-blob" and pair:
+                _one_window(window, v[0])
+                evs = [unpack_event(v[1])]
             elif mode == "posthog-blob":
                 if not _is_blob_line(v):
                     raise NotStreamable("blob lines mixed with events")
@@ -784,6 +809,40 @@ def _one_window(seen: list, w: Any) -> None:
 
 def _is_blob_line(v: Any) -> bool:
     return isinstance(v, dict) and "data" in v and "window_id" in v
+
+
+def _is_pair_line(v: Any) -> bool:
+    """A line of PostHog's session recording v2 blobs: `[windowId, event]` (an NDJSON line;
+    never an element of a JSON array, where a list is a Sentry segment)."""
+    return isinstance(v, list) and len(v) == 2 and _is_window_id(v[0]) and _is_event(v[1])
+
+
+def _is_window_id(w: Any) -> bool:
+    """A window id (a UUID, or the number PostHog's player numbers windows with), not a
+    packer string or a JSON text."""
+    if isinstance(w, bool):
+        return False
+    if isinstance(w, int):
+        return True
+    return isinstance(w, str) and 0 < len(w) <= 200 and w[0] not in "{[" \
+        and w[:2] not in _ZLIB_HEADS and w.isprintable()
+
+
+_ZLIB_HEADS = {"x\x01", "x^", "x\x9c", "x\xda"}   # how a packer string starts
+_PAIR_HEAD = re.compile(rb'\[\s*("(?:[^"\\]|\\.){1,200}"|\d{1,20})\s*,\s*\{')
+
+
+def _pair_head(buf: bytes) -> bool:
+    """Whether a text starting with `[` starts as PostHog's `[windowId, {event...` lines
+    (a JSON array of events starts with `{`, of segments with `[`, of packer strings with
+    one)."""
+    m = _PAIR_HEAD.match(buf)
+    if m is None:
+        return False
+    try:
+        return _is_window_id(decode_json(m.group(1)))
+    except msgspec.DecodeError:
+        return False
 
 
 def _first_line_whole(lines: list[bytes]) -> None:

@@ -79,3 +79,34 @@ def test_posthog_compressed_events_that_cannot_be_read_are_one_line(event, words
     with pytest.raises(UnreadableRecording) as info:
         parse_recordings(json.dumps([event]).encode())
     assert words in str(info.value) and "\n" not in str(info.value)
+
+
+def test_posthog_blob_v2_lines_are_window_and_event_pairs(fixtures_dir, tmp_path):
+    """PostHog's session recording v2 blobs: one `[windowId, event]` pair a line (what its
+    API's blob_v2 snapshots give). Read as a JSON array followed by other data, refused."""
+    recs = read_recordings(fixtures_dir / "posthog-blob-v2.jsonl")
+    assert [r.window_id for r in recs] == [WIN_A, WIN_B]
+    assert all(r.shape == "posthog-blob" for r in recs)
+    _check_window_a(recs[0].events)
+    export = read_recordings(fixtures_dir / "posthog-export-cv.json")
+    for blob, exp in zip(recs, export):   # the same events as the export's, windowId aside
+        assert blob.events == [{k: v for k, v in e.items() if k != "windowId"}
+                               for e in exp.events]
+    # one window: streamed, a line at a time
+    one = tmp_path / "one.jsonl"
+    lines = (fixtures_dir / "posthog-blob-v2.jsonl").read_bytes().splitlines(keepends=True)
+    one.write_bytes(b"".join(ln for ln in lines if WIN_A.encode() in ln))
+    stream = EventStream(one, chunk_size=512)
+    events = list(stream)
+    _check_window_a(events)
+    assert stream.shape == "posthog-blob"
+    # two windows: said before anything is decided, then read whole
+    with pytest.raises(NotStreamable):
+        list(EventStream(fixtures_dir / "posthog-blob-v2.jsonl", chunk_size=512))
+
+def test_a_json_array_of_packer_strings_is_no_blob(demo_events):
+    """A window id is told from a packer string (and a two-event array stays events)."""
+    from recorder.rrweb_io import pack_event
+    two = [pack_event(demo_events[0]), demo_events[1]]
+    (rec,) = parse_recordings((json.dumps(two) + "\n").encode())
+    assert rec.events == demo_events[:2]
