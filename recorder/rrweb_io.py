@@ -214,6 +214,94 @@ def parse_recordings(data: bytes, *, partial: bool = False) -> list[ParsedRecord
     if not data.strip():
         raise (UnreadableRecording(f"{cut}, and nothing before that decoded") if cut
                else UnreadableRecording("the file is empty"))
+    if _SENTRY_HEADER.match(data):
+        segments, broken = _sentry_payloads(data)
+        if broken and not partial:
+            raise DamagedRecording(broken)
+        top = segments
+        cut = cut or broken
+    else:
+        top, cut = _decoded(data, cut, partial)
+    recs = _from_value(top)
+    recs = [r for r in (_take_session_marker(r) for r in recs) if r.events]
+    if not recs:
+        raise UnreadableRecording(f"{cut}, and nothing before that decoded" if cut
+                                  else "no rrweb events found")
+    for r in recs:
+        r.damaged = cut
+    return recs
+
+
+# --- Sentry's replay_recording payloads ---------------------------------------------------
+# What the Sentry SDK sends of a segment (an envelope's replay_recording item): a header line
+# `{"segment_id": N}`, then the segment's events as a JSON array - zlib-deflated when the
+# SDK compresses (its default), plain JSON when not. A file may hold several one after another.
+_SENTRY_HEADER = re.compile(rb'\s*\{\s*"segment_id"\s*:\s*(\d{1,9})\s*\}[ \t\r]*\n')
+
+
+def _sentry_payloads(data: bytes) -> tuple[list[list], str | None]:
+    """The segments' events (a list each, in segment_id order), and what is wrong if the
+    file breaks off or goes wrong part way (then the segments whole before that)."""
+    segments: list[tuple[int, list]] = []
+    i, broken = 0, None
+    while data[i:].strip():
+        m = _SENTRY_HEADER.match(data, i)
+        if m is None:
+            broken = (f"after {len(segments)} Sentry replay segment"
+                      f"{'s' * (len(segments) != 1)} the file holds something else")
+            break
+        seg, i = int(m.group(1)), m.end()
+        if data[i:i + 1] == b"x":   # zlib
+            body, rest, broken = _inflate_payload(data[i:], seg)
+            i = len(data) - len(rest)
+        else:
+            try:
+                end = _value_end(data, i)
+            except _Damage as exc:
+                end, broken = None, f"segment {seg} breaks off ({exc})"
+            if end is None:
+                broken = broken or f"segment {seg} is cut off (the file was truncated)"
+            body, i = data[i:end or i], end or i
+        if broken:
+            break
+        try:
+            events = decode_json(body)
+        except msgspec.DecodeError as exc:
+            broken = f"segment {seg} is not JSON ({exc})"
+            break
+        if not isinstance(events, list):
+            raise UnreadableRecording(f"Sentry replay segment {seg} holds no array of events")
+        segments.append((seg, events))
+    segments.sort(key=lambda s: s[0])   # stable: a segment sent twice keeps its order
+    return [evs for _, evs in segments], broken
+
+
+def _inflate_payload(packed: bytes, seg: int) -> tuple[bytes, bytes, str | None]:
+    """A zlib stream at the head of `packed`: (what it holds, the bytes after it, what is
+    wrong with it); refused past `decompressed_cap`, counted as it inflates."""
+    cap = decompressed_cap(len(packed))
+    d, out, n, rest = zlib.decompressobj(), [], 0, packed
+    try:
+        while not d.eof:
+            piece = d.decompress(rest, READ_CHUNK) if rest else d.flush()
+            rest = d.unconsumed_tail
+            n += len(piece)
+            if n > cap:
+                raise LimitError("decompressed_too_large", cap, f"Sentry replay segment {seg}"
+                                 f" expands to more than {cap:,} bytes")
+            out.append(piece)
+            if not piece and not rest:
+                break
+    except zlib.error as exc:
+        return b"", b"", f"segment {seg}'s zlib stream is corrupt ({exc})"
+    if not d.eof:
+        return b"", b"", f"segment {seg}'s zlib stream is cut off (the file was truncated)"
+    return b"".join(out), d.unused_data, None
+
+
+def _decoded(data: bytes, cut: str | None, partial: bool) -> tuple[Any, str | None]:
+    """The JSON value of a whole file (NDJSON as `["__ndjson__", lines]`), and what was cut
+    off (an array that breaks off: its whole elements, with `partial`)."""
     try:
         top = decode_json(data)
     except NestingTooDeep:
@@ -238,13 +326,7 @@ def parse_recordings(data: bytes, *, partial: bool = False) -> list[ParsedRecord
                 raise DamagedRecording(cut or broken) from None
             cut = cut or broken
             top = salvaged
-    recs = _from_value(top)
-    recs = [r for r in (_take_session_marker(r) for r in recs) if r.events]
-    if not recs:
-        raise UnreadableRecording("no rrweb events found")
-    for r in recs:
-        r.damaged = cut
-    return recs
+    return top, cut
 
 
 def _decompress(data: bytes) -> tuple[bytes, str | None]:
@@ -666,6 +748,8 @@ class EventStream:
                 buf = buf[3:].lstrip()
             if buf:
                 break
+        if _SENTRY_HEADER.match(buf):
+            raise NotStreamable("Sentry replay_recording payloads")
         if buf[:1] == b"[" and _pair_head(buf):   # PostHog's [windowId, event] lines
             self._line_pairs = True
             values = self._lines(buf, chunks)

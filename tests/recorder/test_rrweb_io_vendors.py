@@ -110,3 +110,41 @@ def test_a_json_array_of_packer_strings_is_no_blob(demo_events):
     two = [pack_event(demo_events[0]), demo_events[1]]
     (rec,) = parse_recordings((json.dumps(two) + "\n").encode())
     assert rec.events == demo_events[:2]
+
+
+
+def test_sentry_replay_recording_payloads(fixtures_dir):
+    """What the Sentry SDK sends as a replay_recording item: a `{"segment_id": N}` line, then
+    the segment's events, zlib-deflated (compression on) or as JSON. A file of them was
+    refused ('neither JSON nor NDJSON')."""
+    (rec,) = read_recordings(fixtures_dir / "sentry-replay-segments.bin")
+    assert rec.shape == "sentry-segments"
+    assert [e["type"] for e in rec.events] == [4, 2, 5, 3, 5, 3, 5, 3, 6, 3]
+    tags = [e["data"]["tag"] for e in rec.events if e["type"] == 5]
+    assert tags == ["options", "performanceSpan", "breadcrumb"]
+    assert "Checkout" in _text(rec.events[1]["data"]["node"])
+
+
+def test_sentry_payloads_are_put_in_segment_order(fixtures_dir):
+    raw = (fixtures_dir / "sentry-replay-segments.bin").read_bytes()
+    second = raw.index(b'{"segment_id":1}')
+    (inorder,) = parse_recordings(raw)
+    (swapped,) = parse_recordings(raw[second:] + raw[:second])
+    assert swapped.events == inorder.events
+
+
+def test_a_sentry_payload_cut_off_is_damaged(fixtures_dir):
+    from recorder.rrweb_io import DamagedRecording
+    raw = (fixtures_dir / "sentry-replay-segments.bin").read_bytes()
+    second = raw.index(b'{"segment_id":1}')
+    with pytest.raises(DamagedRecording):
+        parse_recordings(raw[:second - 20])
+    (rec,) = parse_recordings(raw[:-30], partial=True)   # segment 1 breaks off
+    assert [e["type"] for e in rec.events] == [4, 2, 5] and rec.damaged
+
+
+def test_a_zlib_payload_that_expands_too_far_is_refused():
+    from recorder.limits import LimitError
+    bomb = b'{"segment_id":0}\n' + zlib.compress(b"[" + b" " * (400 << 20) + b"]", 9)
+    with pytest.raises(LimitError):
+        parse_recordings(bomb)
