@@ -492,6 +492,7 @@ def _from_value(top: Any) -> list[ParsedRecording]:
         if isinstance(top, dict):
             if _is_event(top):
                 return [ParsedRecording(events=[top], shape="rrweb-event")]
+            _refuse_datadog(top)
             data = top.get("data")
             if isinstance(data, dict) and ("snapshotsByWindowId" in data or "snapshots" in data):
                 return _posthog(data)
@@ -530,6 +531,30 @@ def _blob_events(lines: list) -> Iterator[tuple[Any, Any]]:
         else:
             raise UnreadableRecording(f"line {n} is neither an event nor one of PostHog's blob"
                                       " lines ([windowId, event] or {\"window_id\", \"data\"})")
+
+
+# Datadog's Session Replay segments: `{"application", "session", "view", "source", "start",
+# "end", "records_count", "has_full_snapshot", "creation_reason", ..., "records": [...]}`.
+# Their records are Datadog's own: 2-4 look like rrweb's, but 6 (Focus), 7 (ViewEnd),
+# 8 (VisualViewport), 9 (Frustration), 12 (Change) and pointer events (source 9) mean other
+# things than rrweb's same numbers, and mobile segments (10/11) hold wireframes, no DOM.
+_DATADOG_KEYS = ("application", "session", "view", "records_count", "has_full_snapshot",
+                 "creation_reason", "index_in_view")
+_DATADOG_MOBILE = ("android", "ios", "flutter", "react-native", "kotlin-multiplatform", "unity")
+
+
+def _refuse_datadog(top: dict) -> None:
+    if not isinstance(top.get("records"), list) or not any(k in top for k in _DATADOG_KEYS):
+        return
+    types = {r.get("type") for r in top["records"] if isinstance(r, dict)}
+    if top.get("source") in _DATADOG_MOBILE or types & {10, 11}:
+        raise NotARecording("this is a Datadog mobile Session Replay segment (an app's screens as"
+                            " wireframes, not a web page's DOM): replay plays web pages only -"
+                            " nothing was stored")
+    raise NotARecording("this is a Datadog Session Replay segment: its records are Datadog's"
+                        " own, not rrweb events (its record types 6-12 mean other things), and"
+                        " replay does not read them - nothing was stored; import an rrweb,"
+                        " PostHog or Sentry recording, or record the page with `replay record`")
 
 
 def _events(v: Any) -> list:

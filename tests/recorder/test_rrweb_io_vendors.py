@@ -148,3 +148,17 @@ def test_a_zlib_payload_that_expands_too_far_is_refused():
     bomb = b'{"segment_id":0}\n' + zlib.compress(b"[" + b" " * (400 << 20) + b"]", 9)
     with pytest.raises(LimitError):
         parse_recordings(bomb)
+
+
+def test_datadog_segments_are_refused_in_one_line_saying_why(fixtures_dir):
+    """Datadog's segments hold `records` of Datadog's own types (6 Focus, 7 ViewEnd,
+    9 Frustration, 10/11 mobile wireframes, 12 Change...): not rrweb events."""
+    with pytest.raises(NotARecording) as info:
+        read_recordings(fixtures_dir / "datadog-segment.json")
+    said = str(info.value)
+    assert "Datadog Session Replay segment" in said and "\n" not in said
+    mobile = json.loads((fixtures_dir / "datadog-segment.json").read_text())
+    mobile["source"] = "android"
+    mobile["records"] = [{"type": 10, "timestamp": 1, "data": {"wireframes": []}}]
+    with pytest.raises(NotARecording, match="mobile"):
+        parse_recordings(json.dumps(mobile).encode())
