@@ -481,6 +481,8 @@ def _from_value(top: Any) -> list[ParsedRecording]:
     while True:   # an object's `data`, one level down at a time (not recursion)
         if isinstance(top, list) and len(top) == 2 and top[0] == "__ndjson__":
             lines = top[1]
+            if lines and all(_is_snapshot_event(x) for x in lines):
+                return _posthog_snapshot_events(lines)
             if any(_is_blob_line(x) or _is_pair_line(x) for x in lines):
                 return _by_window(_blob_events(lines), shape="posthog-blob")
             return [ParsedRecording(events=_events(lines), shape="ndjson")]
@@ -488,6 +490,8 @@ def _from_value(top: Any) -> list[ParsedRecording]:
             if top and all(isinstance(x, list) for x in top):
                 return [ParsedRecording(events=[e for seg in top for e in _events(seg)],
                                         shape="sentry-segments")]
+            if top and all(_is_snapshot_event(x) for x in top):
+                return _posthog_snapshot_events(top)
             return _split_windows(_events(top), shape="rrweb")
         if isinstance(top, dict):
             if _is_event(top):
@@ -496,6 +500,9 @@ def _from_value(top: Any) -> list[ParsedRecording]:
             data = top.get("data")
             if isinstance(data, dict) and ("snapshotsByWindowId" in data or "snapshots" in data):
                 return _posthog(data)
+            batch = top.get("batch")
+            if isinstance(batch, list) and batch and all(_is_snapshot_event(x) for x in batch):
+                return _posthog_snapshot_events(batch)
             for key in ("events", "snapshots", "recording"):
                 if isinstance(top.get(key), list):
                     hint = top.get("session_id") or top.get("sessionId") or top.get("id")
@@ -575,6 +582,46 @@ def _posthog(data: dict) -> list[ParsedRecording]:
         r.user = user
         if hint:
             r.session_hint = hint if len(recs) == 1 else f"{hint}.{r.window_id or i}"
+    return recs
+
+
+def _is_snapshot_event(x: Any) -> bool:
+    return isinstance(x, dict) and x.get("event") == "$snapshot" \
+        and isinstance(x.get("properties"), dict)
+
+
+def _posthog_snapshot_events(items: list) -> list[ParsedRecording]:
+    """PostHog's `$snapshot` events, as posthog-js captures them (`$snapshot_data`: the
+    rrweb events of one window, `$session_id`, `$window_id`) and its capture service passes
+    them on (`$snapshot_items`): a recording for each session's window."""
+    groups: dict[tuple, list] = {}
+    user = None
+    for x in items:
+        p = x["properties"]
+        evs = p.get("$snapshot_items", p.get("$snapshot_data"))
+        if isinstance(evs, dict):   # older posthog-js: one event a $snapshot
+            evs = [evs]
+        if not isinstance(evs, list):
+            raise UnreadableRecording("a PostHog $snapshot event holds no $snapshot_data or"
+                                      " $snapshot_items list of events")
+        if any(isinstance(e, dict) and "chunk_id" in e for e in evs):
+            raise UnreadableRecording("these are PostHog $snapshot events in its chunked form"
+                                      " (before 2023), which replay does not read; export the"
+                                      " recording from PostHog's player and import that")
+        key = (p.get("$session_id"), p.get("$window_id"))
+        groups.setdefault(key, []).extend(unpack_event(e) for e in evs)
+        user = user or _file_user({"distinct_id": x.get("distinct_id") or p.get("distinct_id")})
+    windows: dict[Any, int] = {}
+    for sid, _ in groups:
+        windows[sid] = windows.get(sid, 0) + 1
+    recs = []
+    for (sid, w), evs in groups.items():
+        hint = None
+        if isinstance(sid, str) and sid:
+            hint = sid if windows[sid] == 1 else f"{sid}.{w}"
+        recs.append(ParsedRecording(events=evs, session_hint=hint, user=user,
+                                    window_id=str(w) if w is not None else None,
+                                    shape="posthog-snapshot-events"))
     return recs
 
 
@@ -829,6 +876,8 @@ class EventStream:
         first = True
         for v in itertools.chain.from_iterable(batches):
             pair = self._line_pairs and _is_pair_line(v)
+            if mode is None and _is_snapshot_event(v):
+                raise NotStreamable("PostHog's $snapshot events")
             if mode is None:
                 mode = "posthog-blob" if pair or _is_blob_line(v) else \
                     "sentry-segments" if isinstance(v, list) else "rrweb"

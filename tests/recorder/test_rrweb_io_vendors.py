@@ -162,3 +162,42 @@ def test_datadog_segments_are_refused_in_one_line_saying_why(fixtures_dir):
     mobile["records"] = [{"type": 10, "timestamp": 1, "data": {"wireframes": []}}]
     with pytest.raises(NotARecording, match="mobile"):
         parse_recordings(json.dumps(mobile).encode())
+
+
+def _snapshot_events(fixtures_dir, key="$snapshot_data") -> list[dict]:
+    """The blob's events as posthog-js captures them: `$snapshot` events, a few rrweb events
+    of one window each, with the session and window ids."""
+    pairs = [json.loads(ln) for ln in
+             (fixtures_dir / "posthog-blob-v2.jsonl").read_text().splitlines()]
+    return [{"event": "$snapshot", "distinct_id": "user-42",
+             "properties": {"$session_id": "0190-sess", "$window_id": w, key: [e],
+                            "$snapshot_bytes": 100}} for w, e in pairs]
+
+
+@pytest.mark.parametrize("key", ["$snapshot_data", "$snapshot_items"])
+def test_posthog_snapshot_events(fixtures_dir, key):
+    """PostHog's `$snapshot` capture events (a request body posthog-js sent, or events as its
+    capture service passes them on) were refused as holding no rrweb event."""
+    items = _snapshot_events(fixtures_dir, key)
+    for data in (json.dumps(items), "\n".join(json.dumps(x) for x in items),
+                 json.dumps({"api_key": "phc_x", "batch": items})):
+        recs = parse_recordings(data.encode())
+        assert [r.window_id for r in recs] == [WIN_A, WIN_B]
+        _check_window_a(recs[0].events)
+        assert recs[0].session_hint == f"0190-sess.{WIN_A}"
+        assert recs[0].user == {"id": "user-42"}
+
+
+def test_posthog_snapshot_events_are_read_whole_not_streamed(fixtures_dir, tmp_path):
+    f = tmp_path / "snap.json"
+    f.write_text(json.dumps(_snapshot_events(fixtures_dir)))
+    with pytest.raises(NotStreamable):
+        list(EventStream(f))
+
+
+def test_posthog_chunked_snapshot_events_are_one_line():
+    chunked = [{"event": "$snapshot", "properties": {"$session_id": "s", "$window_id": "w",
+                "$snapshot_data": {"chunk_id": "c1", "chunk_index": 0, "chunk_count": 2,
+                                   "data": "H4sI..."}}}]
+    with pytest.raises(UnreadableRecording, match="chunked form"):
+        parse_recordings(json.dumps(chunked).encode())
