@@ -12,10 +12,19 @@ Read:
 - PostHog's export files: `{"version": "2022-12-02", "data": {"person", "snapshotsByWindowId":
   {window: [events]}}}` and `{"version": "2023-04-28", "data": {"id", "person", "snapshots":
   [event + "windowId"]}}` - each browser window is its own recording (its own DOM);
-- NDJSON: one event per line, or PostHog's blob lines `{"window_id", "data": [events]}`;
+- NDJSON: one event per line, or PostHog's blob lines: `[windowId, event]` (session recording
+  v2) or `{"window_id", "data": [events]}` (v1);
+- PostHog's `$snapshot` capture events (`$snapshot_data` / `$snapshot_items`), each session's
+  window its own recording; in every shape, an event posthog-js compressed (`cv: "2024-10"`)
+  is unpacked (`posthog_uncompressed`);
+- Sentry's replay_recording payloads: `{"segment_id": N}`, a new line, then the segment's
+  events as JSON or zlib-deflated JSON, one or more after another (put in segment order);
 - any of the above gzip- or zstd-compressed (measured as a stream first, against a cap on
   what it may expand to: `limits.decompressed_cap`; a bomb is refused as
   `decompressed_too_large` before any of it is kept).
+
+A Datadog Session Replay segment (`records` of Datadog's own types) is refused as
+`NotARecording`, saying so.
 
 A damaged input - a gzip/zstd stream or a JSON array cut off - is refused
 (`DamagedRecording`), unless the caller asks for `partial`: then the events that decoded
