@@ -103,6 +103,8 @@ def unpack_event(raw: Any) -> Any:
     """rrweb packer's `unpack`: plain JSON, or zlib-deflated JSON in a latin-1 string; an
     event PostHog compressed (`cv`) is uncompressed (`posthog_uncompressed`)."""
     if isinstance(raw, dict):
+        if raw.get("type") == _CUSTOM:
+            return _sentry_ms(raw)
         return posthog_uncompressed(raw) if "cv" in raw else raw
     if not isinstance(raw, str):
         return raw
@@ -136,6 +138,23 @@ def _unpack_zlib(packed: bytes) -> bytes:
                              f" string expands to more than {cap:,} bytes")
         rest = d.unconsumed_tail
     return zlib.decompress(packed)
+
+
+# --- Sentry's custom events stamped in seconds ---------------------------------------------
+# The Sentry SDK stamps its performanceSpan events in seconds (their start, as the payload's
+# `startTimestamp`), and its breadcrumbs too before it changed them to ms; Sentry's player
+# reads them so. Taken as ms, a replay with one request would start in 1970.
+_SENTRY_TAGS = frozenset({"performanceSpan", "breadcrumb", "options"})
+_SECONDS_BEFORE = 1e11     # an epoch time below this is seconds (as ms: before March 1973)
+
+
+def _sentry_ms(e: dict) -> dict:
+    t, data = e.get("timestamp"), e.get("data")
+    if isinstance(t, (int, float)) and not isinstance(t, bool) and 1e8 < t < _SECONDS_BEFORE \
+            and isinstance(data, dict) and data.get("tag") in _SENTRY_TAGS:
+        ms = round(t * 1000, 3)
+        return {**e, "timestamp": int(ms) if ms == int(ms) else ms}
+    return e
 
 
 # --- PostHog's compressed events ------------------------------------------------------

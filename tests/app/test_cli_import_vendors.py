@@ -61,6 +61,9 @@ def test_sentry_replay_recording_payloads(capsys, tmp_path, fixtures_dir):
     (s,) = sessions(capsys, data).values()
     assert s["first_url"] == "https://shop.example/checkout" and s["record_count"] == 10
     assert s["resource_count"] == 1   # the performanceSpan: POST /api/pay, answered 500
+    # its event stamped in seconds, as the SDK stamps it, is in the recording's time
+    assert (s["start_ms"], s["duration_ms"]) == (1718000000000, 3000)
+    assert "earlier than an event before" not in err
 
 
 @pytest.mark.parametrize("source, words", [

@@ -201,3 +201,23 @@ def test_posthog_chunked_snapshot_events_are_one_line():
                                    "data": "H4sI..."}}}]
     with pytest.raises(UnreadableRecording, match="chunked form"):
         parse_recordings(json.dumps(chunked).encode())
+
+
+def test_sentry_custom_events_stamped_in_seconds_are_put_in_ms(fixtures_dir):
+    """The Sentry SDK stamps its performanceSpan events (and, before 7.x's change, its
+    breadcrumbs) in seconds, as their payloads are; Sentry's player reads them so. Taken as
+    ms, a replay with one request started in 1970 and lasted 54 years."""
+    (rec,) = read_recordings(fixtures_dir / "sentry-replay-segments.bin")
+    times = [e["timestamp"] for e in rec.events]
+    assert min(times) == 1718000000000 and max(times) == 1718000003000
+    (span,) = [e for e in rec.events if e["type"] == 5 and e["data"]["tag"] == "performanceSpan"]
+    assert span["timestamp"] == 1718000001200
+    assert span["data"]["payload"]["startTimestamp"] == 1718000001.2   # the payload as sent
+    old_crumb = {"type": 5, "timestamp": 1718000002.5,
+                 "data": {"tag": "breadcrumb", "payload": {"timestamp": 1718000002.5,
+                                                           "category": "ui.click"}}}
+    (rec,) = parse_recordings(json.dumps([rec.events[0], old_crumb]).encode())
+    assert rec.events[1]["timestamp"] == 1718000002500
+    other = {"type": 5, "timestamp": 1000, "data": {"tag": "mine", "payload": {}}}
+    (rec,) = parse_recordings(json.dumps([other]).encode())
+    assert rec.events == [other]    # only Sentry's own custom events are Sentry's seconds
