@@ -61,7 +61,8 @@ def test_posthog_zstd_compressed_field_is_read_too():
     data = {"node": {"type": 0, "id": 1, "childNodes": []}, "initialOffset": {"top": 0, "left": 0}}
     packed = zstandard.ZstdCompressor().compress(json.dumps(data).encode()).decode("latin-1")
     (rec,) = parse_recordings(json.dumps([
-        {"type": 4, "timestamp": 1, "data": {"href": "https://x.example/", "width": 10, "height": 10}},
+        {"type": 4, "timestamp": 1,
+         "data": {"href": "https://x.example/", "width": 10, "height": 10}},
         {"type": 2, "timestamp": 2, "cv": "2024-10", "data": packed}]).encode())
     assert rec.events[1] == {"type": 2, "timestamp": 2, "data": data}
 
