@@ -584,12 +584,11 @@ def _refuse_datadog(top: dict) -> None:
     types = {r.get("type") for r in top["records"] if isinstance(r, dict)}
     if top.get("source") in _DATADOG_MOBILE or types & {10, 11}:
         raise NotARecording("this is a Datadog mobile Session Replay segment (an app's screens as"
-                            " wireframes, not a web page's DOM): replay plays web pages only -"
-                            " nothing was stored")
+                            " wireframes, not a web page's DOM): replay plays web pages only")
     raise NotARecording("this is a Datadog Session Replay segment: its records are Datadog's"
                         " own, not rrweb events (its record types 6-12 mean other things), and"
-                        " replay does not read them - nothing was stored; import an rrweb,"
-                        " PostHog or Sentry recording, or record the page with `replay record`")
+                        " replay does not read them; import an rrweb, PostHog or Sentry"
+                        " recording, or record the page with `replay record`")
 
 
 def _events(v: Any) -> list:
