@@ -36,8 +36,8 @@ from recorder.format import EventType, IncrementalSource, MouseInteractions, Nod
 from recorder.mirror import FOCUS_MOVES, Mirror, Node
 from recorder.semantics import interaction_place
 
-from .sanitize import (AssetResolver, safe_comment, safe_tag, sanitize_attrs, sanitize_css,
-                       sanitize_text, tag_name)
+from .sanitize import (AssetResolver, calls_url_function, safe_comment, safe_tag, sanitize_attrs,
+                       sanitize_css, sanitize_text, tag_name)
 
 # node types as the serialized tree writes them (CDATA is written as text)
 _DOCUMENT = int(NodeType.Document)
@@ -328,7 +328,7 @@ def _canvas_arg_ok(arg: Any) -> bool:
     while stack:
         a = stack.pop()
         if isinstance(a, str):
-            if "url(" in a.lower():
+            if calls_url_function(a):
                 return False
         elif isinstance(a, list):
             stack.extend(a)

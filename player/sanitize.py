@@ -362,6 +362,14 @@ def _unescape_css(s: str) -> str:
     return _ESCAPE.sub(rep, s)
 
 
+def calls_url_function(text: str) -> bool:
+    """Whether a CSS value's text (a canvas's `filter`, say) calls a function that takes a URL
+    - `url(`, `src(`, `image-set(`... - its escapes and newlines read as the browser reads them
+    (`\\75 rl(` is `url(`)."""
+    low = _unescape_css(_CSS_NEWLINE.sub("\n", text)).lower()
+    return any(f + "(" in low for f in _URL_FUNCS | _STRING_URL_FUNCS)
+
+
 def _string_value(tok: str) -> str:
     body = tok[1:-1] if len(tok) >= 2 and tok[-1] == tok[0] else tok[1:]
     return _unescape_css(body)

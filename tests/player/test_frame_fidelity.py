@@ -31,6 +31,10 @@ def test_canvas_commands_keep_inline_data_only():
     bad = [{"property": "drawImage", "args": [{"rr_type": "HTMLImageElement",
                                                "src": "https://tracker.example/p.png"}, 0, 0]},
            {"property": "filter", "args": ["url(https://x.example/f.svg#f)"], "setter": True},
+           # the same, its u escaped (CSS reads \75 as u) or its name in capitals
+           {"property": "filter", "args": ["\\75 rl(https://x.example/f.svg#f)"], "setter": True},
+           {"property": "filter", "args": ["blur(1px) URL(https://x.example/g.svg)"], "setter": True},
+           {"property": "filter", "args": ["\\000055\\52L(https://x.example/h.svg)"], "setter": True},
            {"property": "constructor.constructor", "args": []},
            {"property": "fillStyle", "args": [{"rr_type": "CanvasGradient", "args": []}], "setter": True}]
     assert canvas_commands(ok + bad) == ok
