@@ -95,20 +95,10 @@ def test_the_script_waits_replay_wait_ms_for_a_steps_element(tmp_path):
     have fails after it, not after Playwright's own 30 s."""
     text = playwright_script(json.loads(DEMO.read_text()), session_id="demo")
     assert "page.set_default_timeout(WAIT_MS)" in text
-    if not CHROMIUM.exists():
+    # the shop's first page, without the shop
+    p = _run_script(tmp_path, text, "<!DOCTYPE html><html><body><p>Closed</p></body></html>", 700)
+    if p is None:
         return
-    pytest.importorskip("playwright")
-    from recorder.intake.page_server import PageServer
-    script = tmp_path / "repro.py"
-    script.write_text(text)
-    site = tmp_path / "site"   # the shop's first page, without the shop
-    site.mkdir()
-    (site / "index.html").write_text("<!DOCTYPE html><html><body><p>Closed</p></body></html>")
-    with PageServer(site) as srv:
-        p = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
-                           env=dict(os.environ, REPLAY_CHROMIUM=str(CHROMIUM),
-                                    REPLAY_BASE_URL=srv.base_url, REPLAY_WAIT_MS="700"),
-                           timeout=240)
     assert p.returncode == 1 and p.stdout == "", p.stderr
     last = p.stderr.splitlines()[-1]
     assert last.startswith("not reproduced: step ") and "Timeout 700ms exceeded" in last, last
@@ -179,6 +169,25 @@ def test_a_request_begun_before_the_recorder_keeps_its_own_start_in_the_har():
 
 
 CHROMIUM = Path("/usr/bin/chromium")   # Debian's package (.ci/run installs it); never downloaded
+
+
+def _run_script(tmp_path, text: str, index_html: str, wait_ms: int):
+    """The exported script `text` run against a site of one page (`index_html`) with Debian's
+    chromium; None where there is no chromium."""
+    if not CHROMIUM.exists():
+        return None
+    pytest.importorskip("playwright")
+    from recorder.intake.page_server import PageServer
+    script = tmp_path / "repro.py"
+    script.write_text(text)
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "index.html").write_text(index_html)
+    with PageServer(site) as srv:
+        return subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                              env=dict(os.environ, REPLAY_CHROMIUM=str(CHROMIUM),
+                                       REPLAY_BASE_URL=srv.base_url,
+                                       REPLAY_WAIT_MS=str(wait_ms)), timeout=240)
 
 
 def test_the_script_says_in_one_line_what_it_lacks_to_run(tmp_path):
@@ -279,19 +288,9 @@ def test_a_recording_without_an_error_says_its_steps_ran(tmp_path):
     ]
     text = playwright_script(events, session_id="visual")
     assert "page.locator('#go').click()" in text
-    if not CHROMIUM.exists():
+    p = _run_script(tmp_path, text,
+                    "<!DOCTYPE html><html><body><button id=go>Go</button></body></html>", 3000)
+    if p is None:
         return
-    pytest.importorskip("playwright")
-    from recorder.intake.page_server import PageServer
-    script = tmp_path / "repro.py"
-    script.write_text(text)
-    site = tmp_path / "site"
-    site.mkdir()
-    (site / "index.html").write_text("<!DOCTYPE html><html><body><button id=go>Go</button></body></html>")
-    with PageServer(site) as srv:
-        p = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
-                           env=dict(os.environ, REPLAY_CHROMIUM=str(CHROMIUM),
-                                    REPLAY_BASE_URL=srv.base_url, REPLAY_WAIT_MS="3000"),
-                           timeout=240)
     assert p.returncode == 0, p.stderr
     assert p.stdout.strip() == "reproduced: every step ran (the recording holds no error to check)"
