@@ -172,8 +172,10 @@ def step_name(m: Mirror, nid: int) -> str:
     name = accessible_name(m, el, spaced=True)
     if name or el.tag not in FIELD_TAGS:
         return name or target_name(m, nid)
-    # a field without a label: its name or id (its ancestors' text would name something else)
-    return next((v for v in (el.attrs.get("name"), el.attrs.get("id")) if _said(v)), el.tag or "")
+    # a field without a label: its name or id (its ancestors' text would name something else),
+    # else what it is ("Check checkbox", not "Check input")
+    return next((v for v in (el.attrs.get("name"), el.attrs.get("id")) if _said(v)),
+                role(el) or el.tag or "")
 
 
 def _said(s: Any) -> str:

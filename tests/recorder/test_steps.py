@@ -163,6 +163,15 @@ def test_bad_events_are_skipped_not_raised():
     assert got[1].selector == ""
 
 
+def test_a_field_with_no_label_name_or_id_is_named_by_what_it_is():
+    """QA's tryout: an unlabelled checkbox was "Check input" in the steps."""
+    box, field, pick = el("input", type="checkbox"), el("input"), el("select")
+    doc = page(el("div", box, field, pick))
+    said = [s.describe() for s in steps(full(doc) + [
+        typed(box, "on", 100, checked=True), typed(field, "Ann", 300), typed(pick, "b", 500)])]
+    assert said[1:] == ['Check "checkbox"', 'Type "Ann" in "textbox"', 'Select "b" in "combobox"']
+
+
 def test_a_double_click_is_one_step():
     cell = el("td", text("Ada"), id="cell")
     dbl = {**click(cell, 120), "data": {**click(cell, 120)["data"],
