@@ -453,8 +453,9 @@ class StepsBuilder:
     def _input(self, data: Raw, t: float) -> None:
         nid = data.get("id")
         n = self.mirror.nodes.get(nid) if isinstance(nid, int) else None
-        if n is None or n.type != NodeType.Element:
-            return
+        if n is None or n.type != NodeType.Element or data.get("userTriggered") is False:
+            return   # (a value the page's script set - it empties a field, formats a number -
+            # is no step a person took: rrweb's userTriggered, capture.js's too)
         name = step_name(self.mirror, nid)
         checked = data.get("isChecked")
         kind_of = str(n.attrs.get("type") or "").lower()

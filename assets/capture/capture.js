@@ -1380,17 +1380,22 @@
     };
     this.undo.push(function () { F.submit = orig; });
   };
+  /* An input event, or a value a script set (hookValues: no event of the browser's). A change
+   * no person made - a script's, or an event it dispatched - is marked `userTriggered: false`,
+   * as rrweb's recorder marks it (userTriggeredOnInput); a person's goes without the key: a
+   * bug's steps leave the page's own doing out ("Clear" of a field the page emptied). */
   R.onInput = function (e) {
     var el = this.eventTarget(e);
     if (!el || el.nodeType !== 1) return;
-    this.recordInput(el);
+    var script = e.isTrusted !== true;
+    this.recordInput(el, script);
     var t = el.tagName === "INPUT" ? (el.type || "").toLowerCase() : "";
     if (t === "radio" && el.name) {   // the others of its group went off
       var group = doc.querySelectorAll('input[type="radio"][name="' + el.name.replace(/["\\]/g, "\\$&") + '"]');
-      for (var i = 0; i < group.length; i++) if (group[i] !== el) this.recordInput(group[i]);
+      for (var i = 0; i < group.length; i++) if (group[i] !== el) this.recordInput(group[i], script);
     }
   };
-  R.recordInput = function (el) {
+  R.recordInput = function (el, script) {
     var t = el.tagName === "INPUT" ? (el.type || "").toLowerCase() : "";
     var state = t === "checkbox" || t === "radio" ? el.checked : el.isContentEditable ? el.textContent : el.value;
     if (this.lastValue.get(el) === state) return;
@@ -1399,6 +1404,7 @@
     if (data === null) return;
     data.source = SRC.INPUT;
     data.id = this.getId(el);
+    if (script) data.userTriggered = false;
     this.inc(data);
   };
   R.onMedia = function (e) {

@@ -54,4 +54,6 @@ def rrweb_options(rules: Rules) -> dict[str, Any]:
         "maskTextSelector": masked,
         "blockSelector": hidden,
         "recordAfter": "DOMContentLoaded",
+        # a value a script set is marked so (userTriggered: false): a bug's steps leave it out
+        "userTriggeredOnInput": True,
     }
