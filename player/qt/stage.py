@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from PySide6.QtCore import QRect, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QRect, Qt, Signal
 from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWebEngineWidgets import QWebEngineView
 from PySide6.QtWidgets import QScrollBar, QWidget
@@ -55,6 +55,15 @@ class ReplayStage(QWidget):
         # the replay is watched, not used: clicks and keys must not reach the page
         self.view.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         self.view.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        # ... nor focus: the view's NoFocus does not reach the widget Chromium paints in
+        # (its focus proxy, StrongFocus, made as the page loads), so Tab went into the
+        # replayed page, through each of its links, and keys typed there reached it
+        self.view.installEventFilter(self)
+        self._unfocusable()
+        self.setAccessibleName("Replayed page")
+        self.setAccessibleDescription("The recorded page at the player's moment, as the"
+                                      " visitor saw it; it is watched, not used: keys stay"
+                                      " with the player")
         self.overlay = CursorOverlay(self)
         self.recorded = (1024, 768)
         self.recorded_known = False   # `recorded` is the recording's, not this stand-in
@@ -67,6 +76,18 @@ class ReplayStage(QWidget):
             bar.hide()
             bar.valueChanged.connect(self._scrolled)
         self.page.load_shell()
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt)
+        if obj is self.view and event.type() == QEvent.Type.ChildPolished:
+            self._unfocusable()
+        return super().eventFilter(obj, event)
+
+    def _unfocusable(self) -> None:
+        """The web view's own widgets take no focus, by Tab or a click: Chromium makes them
+        when the page loads (and again if its renderer is replaced), after this stage."""
+        for child in self.view.findChildren(QWidget):
+            if child.focusPolicy() != Qt.FocusPolicy.NoFocus:
+                child.setFocusPolicy(Qt.FocusPolicy.NoFocus)
 
     # --- zoom ---------------------------------------------------------------------------------
     def fit(self) -> None:

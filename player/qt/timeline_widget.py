@@ -43,6 +43,9 @@ LEGEND = [
     ("rage_click", "Rage click: clicked again and again"),
     ("error", "Error"),
 ]
+# what a screen reader says of the painted bar: how to move along it without a mouse
+BAR_KEYS = ("Seek with the player's keys: Left and Right 5 s, Shift+Left and Shift+Right the"
+            " previous and next event, E the next error, Home and End")
 MIN_BAR_WIDTH = 240     # a scrub bar narrower than this is hard to aim at
 ACCENT = QColor(88, 166, 255)
 TRACK = QColor(60, 64, 74)
@@ -99,7 +102,9 @@ class TimelineBar(QWidget):
         self.setMouseTracking(True)
         self.setMinimumHeight(54)
         self.setMinimumWidth(MIN_BAR_WIDTH)
-        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)   # its keys are the player's, from anywhere
+        self.setAccessibleName("Timeline")
+        self.setAccessibleDescription(BAR_KEYS)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         self._dragging = False
         self._static = None
@@ -369,6 +374,7 @@ class TimelineWidget(QWidget):
         self.play_button.setIcon(self._icons[Transport.PLAY])
         self.play_button.setIconSize(GLYPH)
         self.play_button.setToolTip("Play (Space)")
+        self.play_button.setAccessibleName("Play")   # (an icon: a screen reader says this)
         self.play_button.setFixedSize(PLAY_BUTTON)
         self.play_button.clicked.connect(self.playToggled)
         self.time_label = QLabel(self)
@@ -384,6 +390,7 @@ class TimelineWidget(QWidget):
         self.speed_box = QComboBox(self)
         self.speed_box.setObjectName("speed")
         self.speed_box.setToolTip("Playback speed (↑/↓)")
+        self.speed_box.setAccessibleName("Playback speed")   # (its text is the speed: "1×")
         for s in SPEEDS:
             self.speed_box.addItem(f"{s:g}×", s)
         self.speed_box.setCurrentIndex(SPEEDS.index(1.0))
@@ -400,8 +407,11 @@ class TimelineWidget(QWidget):
         self.legend_button.setText("Legend")
         self.legend_button.setToolTip("What the marks on the timeline mean")
         self.legend_button.clicked.connect(self.show_legend)
+        # Tab reaches each control (Space presses it, ↑/↓ step the speed box); a click
+        # gives none focus, so the keys stay the player's after a click as before: with no
+        # focus at all, Skip inactivity, the Legend and Export had no key to reach them
         for w in (self.play_button, self.speed_box, self.skip_box, self.legend_button):
-            w.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            w.setFocusPolicy(Qt.FocusPolicy.TabFocus)
         lay = QHBoxLayout(self)
         lay.setContentsMargins(10, 4, 10, 6)
         lay.setSpacing(10)
@@ -417,7 +427,7 @@ class TimelineWidget(QWidget):
 
     def add_tool(self, button: QWidget) -> None:
         """A host's button in the transport row, before the legend (the Export menu)."""
-        button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
         self._layout.insertWidget(self._layout.indexOf(self.legend_button), button)
 
     def show_legend(self) -> None:
@@ -446,6 +456,7 @@ class TimelineWidget(QWidget):
         self.showing = Transport.PAUSE if playing else Transport.PLAY
         self.play_button.setIcon(self._icons[self.showing])
         self.play_button.setToolTip("Pause (Space)" if playing else "Play (Space)")
+        self.play_button.setAccessibleName("Pause" if playing else "Play")
 
     def set_speed(self, speed: float) -> None:
         i = SPEEDS.index(speed) if speed in SPEEDS else 1
