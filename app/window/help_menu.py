@@ -31,11 +31,14 @@ def key_rows(menus: QMenuBar) -> list[tuple[str, str]]:
     return rows
 
 
-# what no menu action nor player key names: the sessions list's key, the timeline's gestures
+# what no menu action nor player key names: the lists' keys, the timeline's gestures
 LIST_AND_MOUSE = [
     ("Enter (sessions list)", "open the selected session"),
     ("Delete (sessions list)", "delete the sessions picked (asks first; Shift or Ctrl+click"
                                " picks several, Ctrl+A all listed)"),
+    ("Up/Down, Enter (dev-tools table)", "move through the rows; jump to the row's moment"
+                                         " and show its details"),
+    ("Ctrl+Tab (dev-tools table)", "the next dev-tools tab (on the focused tab bar: Left/Right)"),
     ("Click or drag (timeline)", "seek"),
     ("Shift+drag (timeline)", "select a range: what Export writes"),
 ]

@@ -14,9 +14,11 @@ import gc
 import threading
 from typing import Any, Callable, TypeVar
 
-from PySide6.QtCore import QEventLoop, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QEventLoop, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QShortcut
-from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QAbstractButton, QAbstractItemView, QAbstractSlider,
+                               QAbstractSpinBox, QApplication, QComboBox, QSplitter, QTabBar,
+                               QVBoxLayout, QWidget)
 
 from player.links import moment_link
 from player.zoom import pane_below, pane_height, pane_width
@@ -121,6 +123,28 @@ PLAYER_KEYS: tuple[tuple[str, str, Callable[["ReplayWidget"], object]], ...] = (
     ("Ctrl+0", "the page at 100%", lambda w: w.stage.set_zoom(1.0)),
     ("F", "fit the page to the player", lambda w: w.stage.fit()),
 )
+
+# The player's plain keys a focused control of its own uses (the rest stay the player's,
+# from anywhere in it): a dev-tools table's rows go up and down, its tab bar goes left and
+# right, a combo box steps its choices, Space presses a button. Left and Right stay ±5 s in
+# a table (its rows are picked whole: there is no column to move to).
+KEYS_OF_FOCUSED: tuple[tuple[type, frozenset[int]], ...] = (
+    (QAbstractItemView, frozenset({Qt.Key.Key_Up, Qt.Key.Key_Down})),
+    (QTabBar, frozenset({Qt.Key.Key_Left, Qt.Key.Key_Right})),
+    (QComboBox, frozenset({Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_Space})),
+    (QAbstractSpinBox, frozenset({Qt.Key.Key_Up, Qt.Key.Key_Down})),
+    (QAbstractSlider, frozenset({Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_Left,
+                                 Qt.Key.Key_Right})),
+    (QAbstractButton, frozenset({Qt.Key.Key_Space})),
+)
+
+
+def focused_uses(widget: QWidget | None, key: int, modifiers: Qt.KeyboardModifier) -> bool:
+    """Whether `widget` (the focused one) uses the plain `key` itself (KEYS_OF_FOCUSED):
+    the player's shortcut for it then gives way."""
+    if widget is None or modifiers & ~Qt.KeyboardModifier.KeypadModifier:
+        return False
+    return any(isinstance(widget, kind) and key in keys for kind, keys in KEYS_OF_FOCUSED)
 
 
 class ReplayWidget(QWidget):
@@ -442,6 +466,17 @@ class ReplayWidget(QWidget):
 
     def _split_by_hand(self, *_args) -> None:
         self._split_auto = False
+
+    def event(self, event: QEvent) -> bool:
+        """A key a focused control of the player uses itself goes to it, not to the player's
+        shortcut: the arrows moved the speed, not the dev-tools table's rows, and Left and
+        Right seeked instead of moving between the dev-tools tabs (Qt asks the focused widget,
+        then its parents, whether it overrides a shortcut: this is a parent)."""
+        if event.type() == QEvent.Type.ShortcutOverride and focused_uses(
+                QApplication.focusWidget(), event.key(), event.modifiers()):
+            event.accept()
+            return True
+        return super().event(event)
 
     def _shortcuts(self) -> None:
         self._keys = []

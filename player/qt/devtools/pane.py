@@ -188,6 +188,7 @@ class RowsTab(QWidget):
 
         self.search = QLineEdit(self)
         self.search.setPlaceholderText(placeholder)
+        self.search.setAccessibleName(placeholder)   # (a placeholder is not read as its name)
         self.search.setClearButtonEnabled(True)
         self.search.textChanged.connect(self.proxy.set_text)
         self.bar = QHBoxLayout()
@@ -203,6 +204,9 @@ class RowsTab(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        # Tab leaves the table, to the next control (Ctrl+Tab: the next tab); cell by cell,
+        # it never got out of a table's rows
+        self.table.setTabKeyNavigation(False)
         self.table.verticalHeader().hide()
         self.table.verticalHeader().setDefaultSectionSize(24)
         self.table.setShowGrid(False)
@@ -218,6 +222,9 @@ class RowsTab(QWidget):
             elif c.width:
                 self.table.setColumnWidth(i, c.width)
         self.table.clicked.connect(self._clicked)
+        # Enter on a row does what a click does (as the Steps tab's): the keyboard's way to
+        # a row's moment and its details
+        self.table.activated.connect(self._clicked)
         # an empty table says what would appear there, or that the filter hides every row
         self.empty_text = empty
         self.empty = notice("", self)
@@ -597,6 +604,7 @@ class DevToolsPane(PaneTabs):
                                                 self.actions, self.performance, self.session),
                                     counts):
             self.addTab(tab, f"{name} {count}" if count else name)
+            tab.table.setAccessibleName(name)
             self.tabs[name.lower()] = tab
             tab.seekRequested.connect(self.seekRequested)
         self.currentChanged.connect(lambda _i: self.set_time(self._now))

@@ -11,6 +11,7 @@ from PySide6.QtGui import QAccessible
 from PySide6.QtWidgets import QApplication
 
 from app.commands.demo import DEMO
+from player.qt.devtools.models import TIME_ROLE
 from player.qt.replay_widget import ReplayWidget
 from player.qt.standalone import dispose
 from recorder.source import open_recording
@@ -74,3 +75,80 @@ def test_tab_goes_through_the_controls_never_into_the_replayed_page(keys, qtbot)
                     keys.devtools.tabBar()):
         assert control in seen, control
     assert None not in seen   # focus is never lost on the way
+
+
+def test_arrows_walk_the_rows_and_enter_jumps_to_the_rows_moment(keys, qtbot):
+    """Up and Down were the player's speed keys wherever the focus was: in a dev-tools
+    table they changed the speed and the rows stayed; Enter on a row did nothing (only a
+    click jumped there)."""
+    pane = keys.devtools
+    pane.setCurrentWidget(pane.tabs["console"])
+    tab = pane.tabs["console"]
+    tab.table.setFocus(Qt.FocusReason.TabFocusReason)   # (on its first row)
+    assert tab.table.currentIndex().row() == 0
+    qtbot.keyClick(tab.table, Qt.Key.Key_Down)
+    qtbot.keyClick(tab.table, Qt.Key.Key_Down)
+    assert keys.controller.speed == 1.0
+    row = tab.table.currentIndex()
+    assert row.row() == 2
+    moment = tab.moment(tab.proxy.index(2, 0).data(TIME_ROLE))
+    qtbot.keyClick(tab.table, Qt.Key.Key_Return)
+    assert keys.current_ms() == moment > 0
+    assert tab.detail.isVisible() and tab.detail.toPlainText()   # its stack, as a click shows
+    qtbot.keyClick(tab.table, Qt.Key.Key_Up)
+    assert tab.table.currentIndex().row() == 1 and keys.controller.speed == 1.0
+    # Left and Right stay the player's in a table (its rows are picked whole)
+    qtbot.keyClick(tab.table, Qt.Key.Key_Right)
+    assert keys.current_ms() == moment + 5000
+
+
+def test_the_dev_tools_tabs_change_by_keys(keys, qtbot):
+    """On the focused tab bar Left and Right seeked 5 s instead of changing the tab; from a
+    table, Ctrl+Tab is the next tab (Tab went from cell to cell, and never out)."""
+    pane = keys.devtools
+    pane.setCurrentIndex(0)
+    bar = pane.tabBar()
+    bar.setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.keyClick(bar, Qt.Key.Key_Right)
+    assert pane.currentIndex() == 1 and keys.current_ms() == 0
+    qtbot.keyClick(bar, Qt.Key.Key_Left)
+    assert pane.currentIndex() == 0
+    table = pane.currentWidget().table
+    table.setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.keyClick(table, Qt.Key.Key_Tab)
+    assert focused() is not table   # Tab leaves the table
+    table.setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.keyClick(table, Qt.Key.Key_Tab, Qt.KeyboardModifier.ControlModifier)
+    assert pane.currentIndex() == 1
+
+
+def test_space_presses_the_focused_control_elsewhere_plays(keys, qtbot):
+    """Space is play/pause from anywhere in the player but a focused button or check box:
+    there it presses it, as everywhere else on the desktop."""
+    skip = keys.timeline.skip_box
+    was = skip.isChecked()
+    skip.setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.keyClick(skip, Qt.Key.Key_Space)
+    assert skip.isChecked() is not was and not keys.controller.playing
+    skip.setChecked(was)
+    keys.setFocus()
+    qtbot.keyClick(keys, Qt.Key.Key_Space)
+    assert keys.controller.playing
+    keys.pause()
+
+
+def test_icons_and_painted_controls_have_names(keys):
+    """A screen reader said "button" for the play button (an icon), nothing for the painted
+    timeline, the replayed page or a dev-tools table, and "minus" for zoom out."""
+    tl, bar = keys.timeline, keys.page_bar
+    assert name(tl.play_button) == "Play"
+    keys.controller.play()
+    assert name(tl.play_button) == "Pause"
+    keys.pause()
+    assert name(tl.bar) == "Timeline" and "Left and Right" in tl.bar.accessibleDescription()
+    assert name(keys.stage) == "Replayed page"
+    assert (name(bar.out_button), name(bar.in_button)) == ("Zoom out", "Zoom in")
+    assert name(bar.url) == "Page URL"
+    for title, tab in keys.devtools.tabs.items():
+        assert name(tab.table).lower() == title
+        assert name(tab.search) == tab.search.placeholderText()
