@@ -102,6 +102,9 @@ class RecordPage(QWidget):
         self.title_edit = QLineEdit(self, placeholderText="What goes wrong, in one line")
         self.notes_edit = QPlainTextEdit(self)
         self.notes_edit.setPlaceholderText("Expected, actual, environment…")
+        # Tab goes on to the next control, as in the privacy form's lists: typed into the
+        # notes, it was kept as a tab character and the keyboard never left the box
+        self.notes_edit.setTabChangesFocus(True)
         self.notes_edit.setMaximumHeight(110)
         # The steps are listed under the bug form while recording; once stored, the player
         # shows the stored report (title, notes, steps) as its first dev-tools tab, so the

@@ -29,6 +29,7 @@ class ReportDialog(QDialog):
                                     placeholderText="What goes wrong, in one line")
         self.notes_edit = QPlainTextEdit(report.notes if report else "", self)
         self.notes_edit.setPlaceholderText("Expected, actual, environment…")
+        self.notes_edit.setTabChangesFocus(True)   # Tab reaches Save (record mode's notes too)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
                                    | QDialogButtonBox.StandardButton.Cancel, self)
         buttons.accepted.connect(self.accept)

@@ -10,10 +10,10 @@ from typing import Any, Callable
 from PySide6.QtCore import (QAbstractTableModel, QDate, QEvent, QItemSelectionModel, QModelIndex,
                             QObject, QSize, Qt, Signal)
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QIcon
-from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDateEdit, QHBoxLayout,
-                               QHeaderView, QLabel, QLineEdit, QMenu, QProxyStyle, QPushButton,
-                               QSpinBox, QStyle, QStyledItemDelegate, QTableView, QTabWidget,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QApplication, QCheckBox, QComboBox,
+                               QDateEdit, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMenu,
+                               QProxyStyle, QPushButton, QSpinBox, QStyle, QStyledItemDelegate,
+                               QTableView, QTabWidget, QVBoxLayout, QWidget)
 
 from player.qt.plain_text import plain_tip
 
@@ -181,14 +181,17 @@ class SessionBrowser(QWidget):
         self.search.setPlaceholderText("Search sessions: user, bug title, URL, error message, id…  (Ctrl+F)")
         self.search.setClearButtonEnabled(True)
         self.search.installEventFilter(self)
+        self.search.setAccessibleName("Search sessions")
 
         self.application = QComboBox(self)
         self.application.setObjectName("applicationFacet")
+        self.application.setAccessibleName("Application")
         self.user = QLineEdit(self)
         self.user.setPlaceholderText("User contains")
         self.url = QLineEdit(self)
         self.url.setPlaceholderText("URL contains")
         for w in (self.user, self.url):
+            w.setAccessibleName(w.placeholderText())   # (a placeholder is not read as one)
             w.setClearButtonEnabled(True)
             w.setMinimumWidth(120)
         self.has_errors = QCheckBox("Has errors", self)
@@ -196,6 +199,7 @@ class SessionBrowser(QWidget):
         self.has_frustration.setToolTip("Sessions with frustration signals: rage, dead or"
                                         " error clicks")
         self.date = QComboBox(self)
+        self.date.setAccessibleName("Started")
         for label, _span in DatePreset.CHOICES:
             self.date.addItem(label)
         today = QDate.currentDate()
@@ -212,6 +216,7 @@ class SessionBrowser(QWidget):
             box.setSpecialValueText("any")
             box.setSuffix(" min")
             box.setToolTip(f"Duration: {tip} this many minutes")
+            box.setAccessibleName(f"Duration, {tip} (minutes)")
         self.clear = QPushButton("Clear filters", self)
         self.count = QLabel(self)
         self.count.setObjectName("rowCount")
@@ -220,11 +225,14 @@ class SessionBrowser(QWidget):
         self.model = SessionTableModel(thumbnails, self)
         self.table = QTableView(self)
         self.table.setObjectName("sessions")
+        self.table.setAccessibleName("Sessions")
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         # several at once (Shift, Ctrl, Ctrl+A) - to erase a customer's sessions, or open them
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        # Tab leaves the table (arrows move in it): going cell by cell, Tab never got out
+        self.table.setTabKeyNavigation(False)
         self.table.setAlternatingRowColors(True)
         self.table.setShowGrid(False)
         self.table.setWordWrap(False)
@@ -582,13 +590,25 @@ class SessionsPage(QTabWidget):
             return False
         from player.qt.standalone import dispose
 
+        focused = QApplication.focusWidget()
+        had_focus = focused is not None and (focused is w or w.isAncestorOf(focused))
         self.removeTab(index)
         source = self._sources.pop(w, None)
         self._keys.pop(w, None)
         dispose(w)
         if source is not None:
             source.close()
+        if had_focus:
+            self.focus_current()
         return True
+
+    def focus_current(self) -> None:
+        """Focus to the tab on show: the sessions list (its row still picked) or a player.
+        Called when the focused tab closes (Ctrl+W): Qt moved the focus on to the window's
+        next control, the left navigation, a Tab press away from the page it was on."""
+        w = self.currentWidget()
+        (self.browser.table if w is self.browser else w).setFocus(
+            Qt.FocusReason.OtherFocusReason)
 
     def close_current(self) -> bool:
         return self.close_tab(self.currentIndex())
