@@ -38,6 +38,7 @@ def main() -> int:
 
     app = application()  # noqa: F841
     from player.qt.replay_widget import ReplayWidget
+    from player.qt.devtools.models import TIME_ROLE
 
     # what a person sees: the file through the default rules, as `replay play FILE` shows it
     src = masked_source(open_recording(str(args.session), ROOT), load_rules(None, None))
@@ -74,12 +75,15 @@ def main() -> int:
         tab.table.selectRow(0)
         tab._clicked(tab.proxy.index(0, 1))
     shot("errors", "errors", (err_t + 300) if err_t is not None else hero)
+    net_t = hero
     if sv.network:   # a failed call's details: what was recorded, and what was not
         tab = w.devtools.network
         failed = next((i for i, r in enumerate(sv.network) if (r.get("status") or 0) >= 500), 0)
         tab.table.selectRow(failed)
         tab._clicked(tab.proxy.index(failed, 2))
-    shot("network", "network", max((r["t"] for r in sv.network), default=hero) + 1)
+        # as a click on its row leaves the player: at its moment, the row current
+        net_t = tab.proxy.index(failed, 0).data(TIME_ROLE) + 300
+    shot("network", "network", net_t)
     frustrated = [r["t"] for r in sv.actions if r.get("frustration")]
     shot("actions", "actions", (frustrated[-1] + 500) if frustrated else hero)
     shot("performance", "performance", sv.duration_ms)
