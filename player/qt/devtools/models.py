@@ -46,7 +46,10 @@ def _future_font() -> QFont:
     return f
 
 
-_ROLES = frozenset({_DISPLAY, _FOREGROUND, _BACKGROUND, _FONT, _ALIGN, _TOOLTIP,
+_ACCESSIBLE = int(Qt.ItemDataRole.AccessibleDescriptionRole)
+# what the colours say, in words (a screen reader hears no grey nor highlight)
+PLAYED_NOW, STILL_TO_COME = "at the player's moment", "after the player's moment"
+_ROLES = frozenset({_DISPLAY, _FOREGROUND, _BACKGROUND, _FONT, _ALIGN, _TOOLTIP, _ACCESSIBLE,
                     int(ROW_ROLE), int(TIME_ROLE), int(SORT_ROLE)})
 LEVEL_COLOURS = {"error": QColor(255, 110, 110), "warn": QColor(240, 190, 80),
                  "warning": QColor(240, 190, 80), "info": QColor(120, 180, 255),
@@ -193,6 +196,10 @@ class TimedRowsModel(QAbstractTableModel):
             return _future_font() if self.timed and r >= self.played else None
         if role == _ALIGN:
             return int(col.align)
+        if role == _ACCESSIBLE:
+            if not self.timed or r < self.played - 1:
+                return None
+            return PLAYED_NOW if r == self.played - 1 else STILL_TO_COME
         if role == _TOOLTIP:
             return plain_tip(col.tooltip(row) if col.tooltip else (col.text(row) or None))
         if role == ROW_ROLE:

@@ -152,3 +152,18 @@ def test_icons_and_painted_controls_have_names(keys):
     for title, tab in keys.devtools.tabs.items():
         assert name(tab.table).lower() == title
         assert name(tab.search) == tab.search.placeholderText()
+
+
+def test_rows_say_in_words_what_their_colours_say(keys):
+    """Rows after the player's moment are grey and italic, the current one highlighted: a
+    screen reader heard neither. Each says it as its accessible description."""
+    from player.qt.devtools.models import PLAYED_NOW, STILL_TO_COME
+    tab = keys.devtools.tabs["console"]
+    keys.devtools.setCurrentWidget(tab)   # (the tab shown follows the clock)
+    t = tab.proxy.index(3, 0).data(TIME_ROLE)
+    keys.seek_and_wait(tab.moment(t))
+    said = [tab.proxy.index(r, 0).data(Qt.ItemDataRole.AccessibleDescriptionRole)
+            for r in range(tab.proxy.rowCount())]
+    now = said.index(PLAYED_NOW)
+    assert now >= 3 and said[:now] == [None] * now
+    assert said[now + 1:] and set(said[now + 1:]) == {STILL_TO_COME}
