@@ -36,7 +36,7 @@ from recorder.privacy.rules import RULES_FILENAME, check_selector
 from ..commands._words import count
 from ..thumbnails import swept_after
 from .model import (AUDIT, DRY_RUN, HISTORY, OUTLINE, OUTLINE_CSS, PREVIEW, TABS, Preview,
-                    Subject, build_preview, has_page, stacked_sides)
+                    Subject, build_preview, cut_note, has_page, read_subject, stacked_sides)
 
 LEVELS = [lvl.label for lvl in Level]
 DEBOUNCE_MS = 250        # the preview follows typing, once the officer pauses
@@ -360,6 +360,7 @@ class PrivacyWorkspace(QWidget):
         self._dry_changed = 0                   # how many stored sessions it would change
         self._dry_sessions = 0                  # of how many
         self._dirty = False                     # the form differs from the saved rules
+        self._sessions_stale = True             # the sessions list is read when shown
 
         # header
         self.title = QLabel(self)
@@ -560,6 +561,8 @@ class PrivacyWorkspace(QWidget):
     def showEvent(self, event) -> None:  # noqa: N802 (Qt)
         super().showEvent(event)
         self.check_rules_file()   # changed while another page was on show
+        if self._sessions_stale:  # (first shown, or sessions stored while hidden)
+            self.sessions_changed()
 
     def _update_title(self) -> None:
         star = " (edited)" if self._dirty else ""
@@ -632,7 +635,13 @@ class PrivacyWorkspace(QWidget):
 
     def sessions_changed(self) -> None:
         """The stored sessions changed (an import, a recording, F5): the list again, the
-        session previewed kept when it is still there (a file previewed stays)."""
+        session previewed kept when it is still there (a file previewed stays). Hidden (the
+        app's other pages on show), the list is read when the page is next shown: the app
+        opened the store twice and previewed the newest session before its window showed."""
+        if not self.isVisible():
+            self._sessions_stale = True
+            return
+        self._sessions_stale = False
         subject = self.subject
         self._load_sessions(keep=None if subject is None else
                             subject.label if subject.stored else "")
@@ -677,10 +686,11 @@ class PrivacyWorkspace(QWidget):
             return
         try:
             with store.session(session_id) as reader:
-                events = list(reader.events())
+                subject = read_subject(session_id, reader.events(), stored=True,
+                                       total=reader.info.record_count)
         finally:
             store.close()
-        self._set_subject(Subject(session_id, events, stored=True))
+        self._set_subject(subject)
 
     def _choose_file(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Preview a recording file", "",
@@ -694,14 +704,14 @@ class PrivacyWorkspace(QWidget):
         from recorder.source import open_recording
         try:
             with open_recording(path, self.data_dir) as src:
-                events = list(src.events())
+                subject = read_subject(path.name, src.events(), stored=False)
         except (OSError, ValueError, KeyError, IndexError) as exc:
             said = str(exc).removeprefix(f"{path}: ").removeprefix(f"{path.name}: ")
             problem = f"cannot preview {path.name}: {said}"
             self._say(problem, error=True)
             return problem
         self._name_file(path.name)
-        self._set_subject(Subject(path.name, events, stored=False))
+        self._set_subject(subject)
         return None
 
     def _name_file(self, name: str) -> None:
@@ -792,7 +802,7 @@ class PrivacyWorkspace(QWidget):
         else:
             note = (f"{count(len(p.changed), 'element')} masked differently (outlined). Right: what"
                     " `import` would store under these rules.")
-        self.preview_note.setText(note)
+        self.preview_note.setText(note + cut_note(subject))
 
     def wait_shown(self, timeout_s: float = 30.0) -> None:
         """Until the preview is rebuilt and both sides have loaded and painted it (tests,

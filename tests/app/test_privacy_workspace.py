@@ -522,3 +522,72 @@ def test_a_file_previewed_stays_named_when_the_store_changes(qtbot, tmp_path, wo
     store_with(data)
     w.sessions_changed()
     assert w.session_combo.currentText() == "file: raw.json" and not w.subject.stored
+
+
+def test_a_hidden_workspace_reads_no_session_until_it_is_shown(qtbot, tmp_path, monkeypatch):
+    """The app builds the Privacy page with its window: it opened the store twice and read
+    the newest session whole for its preview before the window showed (the 4-hour session:
+    16.7 s, 1.8 GB). Hidden, the page reads nothing; shown, its list and preview are there,
+    and sessions stored while it is hidden are listed when it is shown again."""
+    data = tmp_path / "data"
+    first = store_with(data)
+    opened = []
+    real_open = Store.open
+    monkeypatch.setattr(Store, "open", staticmethod(
+        lambda *a, **k: opened.append(a) or real_open(*a, **k)))
+    w = PrivacyWorkspace(data)
+    try:
+        w.sessions_changed()                    # F5 in the app, the page hidden
+        assert opened == [] and w.subject is None and w.session_combo.count() == 0
+        w.resize(1440, 900)
+        w.show()
+        assert w.session_combo.itemData(0) == first and w.subject.label == first
+        w.hide()
+        with real_open(data) as st:
+            (second,) = st.ingest([dict(e, timestamp=e["timestamp"] + 86_400_000)
+                                   for e in account_recording()],
+                                  masker_factory=masker_factory(Rules.default()))
+        n = len(opened)
+        w.sessions_changed()
+        assert len(opened) == n
+        w.show()
+        assert {w.session_combo.itemData(i) for i in range(w.session_combo.count())} == \
+            {first, second}
+        assert w.subject.label == first   # the one previewed stays
+    finally:
+        dispose(w)
+
+
+def test_a_long_session_is_previewed_from_its_first_events_read_no_further(
+        qtbot, tmp_path, workspace, monkeypatch):
+    """Previewing a 1,000,000-event session read all of it into memory on the UI thread:
+    now its first PREVIEW_EVENTS are read (and one more, to know it goes on), the slider
+    spans them, and the note says so. A file is read the same way."""
+    import app.privacy_workspace.model as model
+    monkeypatch.setattr(model, "PREVIEW_EVENTS", 3)
+    data = tmp_path / "data"
+    sid = store_with(data)
+    with Store.open(data) as st:
+        total = st.index.session(sid).record_count
+        events = list(st.session(sid).events())
+    assert total > 4
+    read = []
+
+    def counted():
+        for e in events:
+            read.append(e)
+            yield e
+    head = model.read_subject("x", counted(), stored=True, total=total)
+    assert len(head.events) == 3 and len(read) == 4 and head.cut and head.total == total
+    whole = model.read_subject("x", iter(events[:3]), stored=True, total=3)
+    assert not whole.cut and model.cut_note(whole) == ""
+    w = workspace(data)
+    w.open_session(sid)
+    assert len(w.subject.events) == 3 and w.subject.cut
+    assert w.moment.maximum() == int(events[2]["timestamp"] - events[0]["timestamp"])
+    w.wait_shown()
+    assert f"first 3 events of {total:,}" in w.preview_note.text()
+    rec = tmp_path / "rec.json"
+    rec.write_text(json.dumps(account_recording()))
+    assert w.open_file(rec) is None
+    assert len(w.subject.events) == 3 and w.subject.cut and w.subject.total is None
