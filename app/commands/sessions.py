@@ -154,23 +154,27 @@ def run(args: argparse.Namespace) -> int:
         said.append("not shown at this width: " + ", ".join(dropped))
     # a note a line: one sentence wrapped across them read as "...PREFIX_TAG); not / shown at"
     caption = "\n".join([*said[:-1], "; ".join([*said[-1:], "--json for full rows"])])
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
-    for col, just in _COLUMNS:
-        if col in shown:
-            table.add_column(col, justify=just, no_wrap=True, overflow="ellipsis",
-                             width=url_width if col == "first URL" else
-                             _width(col, cells[col]) if col == "bug" else None,
-                             min_width=_width(col, cells[col]))
-    for i, s in enumerate(rows):
-        styled = {"errors": "red" if s.error_count else None,
-                  "events": "yellow" if (s.context or {}).get(PARTIAL) else None}
-        table.add_row(*(Text(cells[c][i], style=styled.get(c) or "")
-                        for c, _ in _COLUMNS if c in shown))
+    widths = {c: url_width if c == "first URL" else _width(c, cells[c]) for c in shown}
     # title and footer as plain lines: a table caption is cut, not wrapped, at its width
     shown_of = count(len(rows), "session") if matching == len(rows) else \
         f"{len(rows):,} of {matching:,} sessions (--limit {args.limit})"
     console.print(f"{shown_of} in {args.data}", highlight=False, markup=False)
-    console.print(table)
+    # the rows a chunk at a time, each chunk a table of the same fixed widths (no cell
+    # measured by rich): 8,000 sessions printed nothing for 5.6 s, then all at once
+    for first in range(0, len(rows), TABLE_CHUNK):
+        table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False,
+                      show_header=first == 0)
+        for col, just in _COLUMNS:
+            if col in shown:
+                table.add_column(col, justify=just, no_wrap=True, overflow="ellipsis",
+                                 width=widths[col], min_width=widths[col])
+        for i in range(first, min(first + TABLE_CHUNK, len(rows))):
+            s = rows[i]
+            styled = {"errors": "red" if s.error_count else None,
+                      "events": "yellow" if (s.context or {}).get(PARTIAL) else None}
+            table.add_row(*(Text(cells[c][i], style=styled.get(c) or "")
+                            for c, _ in _COLUMNS if c in shown))
+        console.print(table)
     console.print(caption, style="dim", highlight=False, markup=False)
     return 0
 
@@ -184,6 +188,7 @@ _COLUMNS = (("id", "left"), ("start", "left"), ("duration", "right"), ("user", "
             ("frustr.", "right"), ("events", "right"), ("size", "right"))
 _DROP = ("views", "size", "frustr.", "user", "first URL", "bug")
 _URL_MIN, _URL_MAX = 16, 48
+TABLE_CHUNK = 200    # rows printed per table: the first appear at once on a large folder
 _TITLE_MAX = 32
 _GAP = 3             # cells between columns (SIMPLE_HEAD: a pad, the blank divider, a pad)
 

@@ -162,3 +162,43 @@ def test_names_sharing_a_long_start_do_not_lengthen_the_generated_ids():
     assert short_ids(alike) == alike
     assert short_ids(["3f2a9c1bdd-1111-2222", "3f2a9c1bd-name"]) == ["3f2a9c1bdd", "3f2a9c1bd-name"]
     assert short_ids([uuids[0], uuids[0] + "_new"]) == ["8dda0c07", "8dda0c07_new"]
+
+
+def test_a_large_folder_is_printed_a_chunk_of_rows_at_a_time(tmp_path, monkeypatch):
+    """8,000 sessions: rich measured and laid out every cell before printing anything (5.2 s
+    to the first row). The rows go out TABLE_CHUNK at a time, tables of the same fixed
+    widths, the header once: the same text as one table, the first rows at once."""
+    import io
+
+    from rich.console import Console
+    from rich.table import Table
+
+    import app.commands.sessions as sessions_cmd
+    from app.cli import main
+    from recorder.store import Store
+    from replay_tools.generator import generate_session
+
+    data = tmp_path / "d"
+    with Store.open(data) as st:
+        for k in range(7):
+            st.ingest(list(generate_session(40, duration_ms=(k + 1) * 20_000, seed=k,
+                                            start_ms=1_760_000_000_000 + k * 3_600_000)),
+                      user={"id": f"u{k}", "email": f"user{k}@example.com"})
+
+    def printed(chunk: int) -> tuple[str, list]:
+        out, tables = io.StringIO(), []
+        console = Console(file=out, width=120, soft_wrap=False)
+        real = console.print
+        console.print = lambda *a, **k: (tables.extend(x for x in a if isinstance(x, Table)),
+                                         real(*a, **k))[1]
+        monkeypatch.setattr(sessions_cmd, "output_console", lambda *a, **k: console)
+        monkeypatch.setattr(sessions_cmd, "TABLE_CHUNK", chunk)
+        assert main(["--data", str(data), "sessions"]) == 0
+        return out.getvalue(), tables
+
+    whole, one = printed(1000)
+    chunked, tables = printed(3)
+    assert len(one) == 1 and [t.row_count for t in tables] == [3, 3, 1]
+    assert [t.show_header for t in tables] == [True, False, False]
+    assert chunked == whole
+    assert sum("@example.com" in ln for ln in whole.splitlines()) == 7
