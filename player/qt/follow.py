@@ -25,7 +25,7 @@ class LiveFollow(QObject):
         self.timer.timeout.connect(self.poll)
         self.timer.start()
         if to_edge:   # open at the live edge
-            widget.bridge.ready.connect(self._to_edge)
+            widget.bridge.when_ready(self._to_edge, self)
 
     def _to_edge(self) -> None:
         c = self.widget.controller

@@ -13,7 +13,7 @@ from typing import Any, Callable
 
 import msgspec
 import shiboken6
-from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, Qt, QTimer, Signal
 
 from ..document import PLAYER_CSS
 from .webview import ENGINE_CSS, ReplayPage
@@ -60,6 +60,16 @@ class RuntimeBridge(QObject):
     @property
     def is_ready(self) -> bool:
         return self.page.ready
+
+    def when_ready(self, fn: Callable[[], Any], context: QObject | None = None) -> None:
+        """Call `fn` once the view is ready - in the event loop's next step when it is
+        already (`ready` was emitted before anyone connected to it: a long recording's
+        player is made while the page loads, its first frame read in the background with
+        the event loop going on, and its page was ready before the window connected)."""
+        if self.is_ready:
+            QTimer.singleShot(0, context or self, fn)
+        else:
+            self.ready.connect(fn, Qt.ConnectionType.SingleShotConnection)
 
     # --- sending -------------------------------------------------------------------------
     def _send(self, code: str, callback: Callable[[Any], None] | None = None) -> int:

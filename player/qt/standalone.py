@@ -131,18 +131,18 @@ def open_window(source: Any, title: str, quit_after_ms: int | None = None, *,
     win.resize(*window_size(WINDOW_SIZE))
     win.show()
     widget.setFocus()
-    from PySide6.QtCore import Qt, QTimer
+    from PySide6.QtCore import QTimer
 
     if at_ms is not None:
         widget.seek(at_ms)
     opened = []   # the moment the first frame showed (after the seek to at_ms)
-    widget.bridge.ready.connect(lambda: opened.append(widget.current_ms()),
-                                Qt.ConnectionType.SingleShotConnection)
+    # (a long recording's page is ready before the window is shown: said "never opened")
+    widget.bridge.when_ready(lambda: opened.append(widget.current_ms()), win)
     if autoplay:
         widget.play()
     if quit_after_ms is not None:   # counted from the first frame shown, however long that takes
-        widget.bridge.ready.connect(lambda: QTimer.singleShot(max(0, quit_after_ms), win.close),
-                                    Qt.ConnectionType.SingleShotConnection)
+        widget.bridge.when_ready(lambda: QTimer.singleShot(max(0, quit_after_ms), win.close),
+                                 win)
         QTimer.singleShot(QUIT_AFTER_CAP_MS, lambda: opened or win.close())   # ...if ever
     code = app.exec()
     if quit_after_ms is not None:  # the smoke test's evidence that the player really played
