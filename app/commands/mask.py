@@ -233,7 +233,8 @@ def _dry_run_stored(args: argparse.Namespace, rules, own: dict) -> int:
                 bar.update(task, description=f"looking at {sid[:13]}")
                 with store.session(sid) as reader:
                     r = dry_run(advancing(reader.events(), bar, task),
-                                rules_of(store, sid, rules, own_rules), sid)
+                                rules_of(store, sid, rules, own_rules), sid,
+                                again=reader.events)
                 _print_dry_run(_label(store, sid, own), r)
     finally:
         store.close()

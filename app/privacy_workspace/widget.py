@@ -833,7 +833,7 @@ class PrivacyWorkspace(QWidget):
             try:
                 for info in store.sessions():
                     with store.session(info.id) as reader:
-                        r = dry_run(reader.events(), rules, info.id)
+                        r = dry_run(reader.events(), rules, info.id, again=reader.events)
                     sessions += 1
                     changed += r.events_changed > 0
                     claims = list(r.by_claim().items()) or [("nothing would change", {})]
