@@ -591,3 +591,45 @@ def test_a_long_session_is_previewed_from_its_first_events_read_no_further(
     rec.write_text(json.dumps(account_recording()))
     assert w.open_file(rec) is None
     assert len(w.subject.events) == 3 and w.subject.cut and w.subject.total is None
+
+
+def test_dry_run_and_audit_keep_the_window_alive_and_stop_on_cancel(qtbot, tmp_path, workspace,
+                                                                   monkeypatch):
+    """Dry run and Audit read every stored session on the UI thread: on 8,002 sessions
+    each froze the app for 5.5 minutes. The event loop now runs every STEP_EVENTS events
+    read (a progress dialog with Cancel, window-modal), and Cancel stops the walk: what was
+    read is shown, said to be partial, and a stopped dry run does not enable Apply."""
+    import app.privacy_workspace.widget as widget_mod
+    monkeypatch.setattr(widget_mod.StoreWalk, "STEP_EVENTS", 2)
+    data = tmp_path / "data"
+    full = account_recording()
+    with Store.open(data) as st:
+        for k in range(3):
+            st.ingest([dict(e, timestamp=e["timestamp"] + k * 86_400_000) for e in full],
+                      masker_factory=masker_factory(Rules.default()), user={"id": f"u{k}"})
+    w = workspace(data)
+    ticks = []
+    timer = QTimer()
+    timer.timeout.connect(lambda: ticks.append(1))
+    timer.start(0)
+    try:
+        w.run_dry_run()
+        during_dry_run = len(ticks)
+        w.run_audit()
+    finally:
+        timer.stop()
+    assert during_dry_run > 0 and len(ticks) > during_dry_run   # the event loop ran meanwhile
+    assert "3 stored sessions" in w.dry_run_note.text() and "Stopped" not in w.dry_run_note.text()
+    assert "3 stored sessions audited" in w.audit_note.text()
+    real_step = widget_mod.StoreWalk.step
+
+    def cancel_at_once(self):
+        real_step(self)
+        self.dialog.cancel()
+    monkeypatch.setattr(widget_mod.StoreWalk, "step", cancel_at_once)
+    w.form.changed.emit()   # (edited: a dry run would now be of other rules)
+    w.run_dry_run()
+    assert "Stopped (Cancel)" in w.dry_run_note.text() and not w.apply_button.isEnabled()
+    w.run_audit()
+    assert "Stopped (Cancel)" in w.audit_note.text()
+    assert w.audit_note.text().startswith("0 stored sessions audited")
