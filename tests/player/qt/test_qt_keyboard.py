@@ -10,11 +10,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAccessible
 from PySide6.QtWidgets import QApplication
 
-from app.commands.demo import DEMO
 from player.qt.devtools.models import TIME_ROLE
-from player.qt.replay_widget import ReplayWidget
-from player.qt.standalone import dispose
-from recorder.source import open_recording
+from tests.player.qt.players import demo_player
 
 SIZE = (1440, 860)   # the player in the app's window at its default size
 TABS_TRIED = 40      # Tab presses: more than the player's controls, fewer than a page's links
@@ -22,15 +19,8 @@ TABS_TRIED = 40      # Tab presses: more than the player's controls, fewer than 
 
 @pytest.fixture(scope="module")
 def player(qapp, tmp_path_factory):
-    src = open_recording(str(DEMO), tmp_path_factory.mktemp("data"))
-    w = ReplayWidget(src)
-    w.resize(*SIZE)
-    w.show()
-    w.wait_ready()
-    w.wait_indexed()
-    yield w
-    dispose(w)
-    src.close()
+    with demo_player(tmp_path_factory.mktemp("data"), SIZE, indexed=True) as w:
+        yield w
 
 
 @pytest.fixture

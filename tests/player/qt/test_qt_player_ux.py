@@ -7,28 +7,21 @@ from __future__ import annotations
 import pytest
 from PySide6.QtGui import QColor, QGuiApplication
 
-from app.commands.demo import DEMO
 from player.links import parse_moment_link
 from player.qt.devtools.pane import EMPTY, READING, URL_CHARS, DevToolsPane, ReadingPane
 from player.qt.session_view import SessionView
 from player.qt.standalone import dispose
 from player.qt.timeline_widget import LEGEND, MARKER_STYLE
 from player.qt.replay_widget import ReplayWidget
-from recorder.source import open_recording
+from tests.player.qt.players import demo_player
 
 DEFAULT = (1280, 800)     # `replay screenshot`'s default size, the narrowest we promise
 
 
 @pytest.fixture(scope="module")
 def demo(qapp, tmp_path_factory):
-    src = open_recording(str(DEMO), tmp_path_factory.mktemp("data"))
-    w = ReplayWidget(src)
-    w.resize(*DEFAULT)
-    w.show()
-    w.wait_ready()
-    yield w
-    dispose(w)
-    src.close()
+    with demo_player(tmp_path_factory.mktemp("data"), DEFAULT) as w:
+        yield w
 
 
 def _navigation(w) -> int:
