@@ -51,7 +51,7 @@ import msgspec
 import zstandard
 
 from .format import MAX_NESTING, NestingTooDeep, decode_json, encode_json
-from .limits import READ_CHUNK, LimitError, decompressed_cap, expanded_size, read_capped
+from .limits import READ_CHUNK, LimitError, decompressed_cap, expanded_size
 from .semantics import user_from
 
 PACKER_MARK = "v1"
@@ -203,18 +203,15 @@ def posthog_uncompressed(e: dict) -> dict:
 
 
 def _posthog_field(text: str) -> Any:
+    """A field PostHog packed: gzip or zstd in a latin-1 string, read as a compressed file
+    is (`_decompress`: a bomb refused first, damage said)."""
     packed = text.encode("latin-1")
-    cap = decompressed_cap(len(packed))
-    if packed[:2] == _GZIP_MAGIC:
-        raw = read_capped(lambda: gzip.GzipFile(fileobj=io.BytesIO(packed)), cap)
-    elif packed[:4] == _ZSTD_MAGIC:
-        raw = read_capped(lambda: zstandard.ZstdDecompressor().stream_reader(packed), cap)
-    else:
+    if packed[:2] != _GZIP_MAGIC and packed[:4] != _ZSTD_MAGIC:
         raise OSError("neither gzip nor zstd")
-    if raw is None:
-        raise LimitError("decompressed_too_large", cap, f"a {len(packed):,} byte PostHog-"
-                         f"compressed field expands to more than {cap:,} bytes")
-    return decode_json(bytes(raw))
+    raw, broken = _decompress(packed)
+    if broken:
+        raise OSError(broken)
+    return decode_json(raw)
 
 
 def pack_event(event: dict) -> str:
@@ -361,9 +358,9 @@ def _decompress(data: bytes) -> tuple[bytes, str | None]:
     """The decompressed bytes, and what is wrong if the stream is cut off or corrupt
     (then the bytes are what decoded before that point). A bomb is refused first."""
     _refuse_bomb(data)
-    if data[:2] == b"\x1f\x8b":
+    if data[:2] == _GZIP_MAGIC:
         return _inflate(data)
-    if data[:4] == b"\x28\xb5\x2f\xfd":
+    if data[:4] == _ZSTD_MAGIC:
         d = zstandard.ZstdDecompressor().decompressobj()
         out: list[bytes] = []
         for i in range(0, len(data), _CHUNK):
@@ -383,10 +380,10 @@ def _refuse_bomb(data: bytes) -> None:
     stream, a chunk at a time, kept nowhere, so a few MB that expand to gigabytes cost no
     memory (sizes a frame declares are never trusted). Damage ends the measuring: what
     decoded before it stayed under the cap, and `_decompress` says what is wrong."""
-    if data[:2] == b"\x1f\x8b":
+    if data[:2] == _GZIP_MAGIC:
         def stream():
             return gzip.GzipFile(fileobj=io.BytesIO(data))
-    elif data[:4] == b"\x28\xb5\x2f\xfd":
+    elif data[:4] == _ZSTD_MAGIC:
         def stream():
             return zstandard.ZstdDecompressor().stream_reader(data, read_across_frames=True)
     else:
