@@ -21,7 +21,7 @@ from PySide6.QtGui import QTextCursor, QTextOption
 from PySide6.QtWidgets import (
     QAbstractItemView, QBoxLayout, QCheckBox, QComboBox, QFileDialog, QFormLayout, QGroupBox,
     QHBoxLayout,
-    QHeaderView, QLabel, QLineEdit, QMessageBox, QPlainTextEdit, QProgressDialog, QPushButton,
+    QHeaderView, QLabel, QLineEdit, QMessageBox, QPlainTextEdit, QPushButton,
     QSlider, QSplitter,
     QTableWidget,
     QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget,
@@ -355,13 +355,8 @@ class StoreWalk:
     STEP_EVENTS = 2000
 
     def __init__(self, parent: QWidget, label: str, total_events: int):
-        from ..window.jobs import SHOW_AFTER_MS, DIALOG_MIN_WIDTH
-        self.dialog = QProgressDialog(label, "Cancel", 0, max(1, total_events), parent)
-        self.dialog.setWindowModality(Qt.WindowModality.WindowModal)
-        self.dialog.setMinimumDuration(SHOW_AFTER_MS)
-        self.dialog.setMinimumWidth(DIALOG_MIN_WIDTH)
-        self.dialog.setAutoClose(False)
-        self.dialog.setAutoReset(False)
+        from ..window.jobs import modal_progress
+        self.dialog = modal_progress(parent, label, max(1, total_events))
         self.read = 0
         self.steps = 0   # times the event loop ran
 
@@ -388,7 +383,7 @@ class StoreWalk:
         self.steps += 1
 
     def end(self) -> None:
-        self.dialog.hide()
+        self.dialog.end()   # (never shown after: its own timer may not have fired yet)
         self.dialog.deleteLater()
 
 

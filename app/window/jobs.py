@@ -61,15 +61,22 @@ class JobDialog(QProgressDialog):
         super().setVisible(visible and not self.ended)
 
 
-def job_dialog(job: ThreadJob, parent: QWidget, title: str, label: str) -> JobDialog:
-    """A window-modal busy dialog for `job` (shown after SHOW_AFTER_MS); Cancel cancels it.
-    The caller connects the job's progress to it, and the job's end to its `end`."""
-    dlg = JobDialog(label, "Cancel", 0, 0, parent)
-    dlg.setWindowTitle(title)
+def modal_progress(parent: QWidget, label: str, maximum: int = 0) -> JobDialog:
+    """A window-modal progress dialog with Cancel, shown after SHOW_AFTER_MS (`maximum` 0:
+    busy, no count), left open until its `end()`."""
+    dlg = JobDialog(label, "Cancel", 0, maximum, parent)
     dlg.setWindowModality(Qt.WindowModality.WindowModal)
     dlg.setMinimumDuration(SHOW_AFTER_MS)
     dlg.setMinimumWidth(DIALOG_MIN_WIDTH)
     dlg.setAutoClose(False)
     dlg.setAutoReset(False)
+    return dlg
+
+
+def job_dialog(job: ThreadJob, parent: QWidget, title: str, label: str) -> JobDialog:
+    """A window-modal busy dialog for `job` (shown after SHOW_AFTER_MS); Cancel cancels it.
+    The caller connects the job's progress to it, and the job's end to its `end`."""
+    dlg = modal_progress(parent, label)
+    dlg.setWindowTitle(title)
     dlg.canceled.connect(job.cancel)
     return dlg
