@@ -36,9 +36,9 @@ from recorder.privacy.history import active_rules, read_history, save_rules
 from recorder.privacy.rules import RULES_FILENAME, check_selector
 
 from ..commands._words import count
-from ..thumbnails import swept_after
 from .model import (AUDIT, DRY_RUN, HISTORY, OUTLINE, OUTLINE_CSS, PREVIEW, TABS, Preview,
                     Subject, build_preview, cut_note, has_page, read_subject, stacked_sides)
+from .remask_job import RemaskJob
 
 LEVELS = [lvl.label for lvl in Level]
 DEBOUNCE_MS = 250        # the preview follows typing, once the officer pauses
@@ -401,6 +401,7 @@ class PrivacyWorkspace(QWidget):
         self.subject: Subject | None = None
         self.preview: Preview | None = None
         self._dry_rules: Rules | None = None   # the rules of the last dry run
+        self.remask_job: RemaskJob | None = None   # Apply, while it runs
         self._dry_changed = 0                   # how many stored sessions it would change
         self._dry_sessions = 0                  # of how many
         self._dirty = False                     # the form differs from the saved rules
@@ -908,51 +909,79 @@ class PrivacyWorkspace(QWidget):
 
     def _update_apply(self) -> None:
         """Apply re-masks under the rules just dry-run, once they are the saved ones."""
-        ready = self._dry_rules is not None and not self._dirty
+        ready = self._dry_rules is not None and not self._dirty and self.remask_job is None
         self.apply_button.setEnabled(ready)
         self.apply_button.setToolTip(
             "" if ready else "run a dry run, and save the rules it ran with, first")
 
-    def apply_to_stored(self, *, confirm: bool) -> bool:
+    def apply_to_stored(self, *, confirm: bool) -> RemaskJob | None:
         """Re-mask every stored session under the rules just dry-run - once they are
-        saved (stored sessions must not be masked under rules no file records)."""
-        from recorder.privacy.remask import remask_sessions
+        saved (stored sessions must not be masked under rules no file records) - in a
+        thread (RemaskJob) behind a progress dialog whose Cancel stops between two
+        sessions. None when it did not start (not saved, not confirmed, one running)."""
         tried = self._dry_rules
-        if tried is None:
-            return False
+        if tried is None or self.remask_job is not None:
+            return None
         rules = active_rules(self.data_dir)
         if self._dirty or replace(tried, revision=rules.revision) != rules:
             self._say("save these rules first: stored sessions are re-masked only under the"
                       " saved rules", error=True)
-            return False
+            return None
         if confirm and QMessageBox.question(
                 self, "Re-mask stored sessions",
                 f"Rewrite every stored session under the saved rules (revision"
                 f" {rules.revision})? The dry run found {self._dry_changed} of"
                 f" {count(self._dry_sessions, 'stored session')} that would change. What they hold"
                 " now that the rules mask is deleted for good.") != QMessageBox.StandardButton.Yes:
-            return False
-        store = self._store()
-        if store is None:
-            return False
-        try:
-            # cached pictures of the old versions show what the rules now mask: they go, also
-            # when a later session fails after some were rewritten
-            with swept_after(self.data_dir, store.index.segment_files):
-                results = remask_sessions(store, None, rules)
-        finally:
-            store.close()
-        self.remasked.emit()
-        n = sum(r.changed for r in results)
-        done = f"re-masked {n} of {count(len(results), 'stored session')} under revision {rules.revision}"
-        self._say(done)
+            return None
+        if not self.data_dir.is_dir():
+            return None
+        from ..window.jobs import job_dialog
+        job = self.remask_job = RemaskJob(self.data_dir, rules)
+        dlg = job_dialog(job, self, "Apply", f"Re-masking the stored sessions under revision"
+                                             f" {rules.revision}…")
+        dlg.setRange(0, max(1, self._dry_sessions))
+        job.progress.connect(lambda done, total: (dlg.setMaximum(max(1, total)),
+                                                  dlg.setValue(done)))
+        job.finished.connect(dlg.end)
+        job.finished.connect(self._applied)
+        self.apply_button.setEnabled(False)
+        self._say(f"re-masking the stored sessions under revision {rules.revision}…")
+        job.start()
+        return job
+
+    def _applied(self, job: RemaskJob) -> None:
+        self.remask_job = None
+        self.remasked.emit()   # new versions, new pictures: also after a part of them
+        revision = job.rules.revision
+        done = (f"re-masked {job.changed} of {count(job.total, 'stored session')} under"
+                f" revision {revision}")
+        if job.failure is not None:
+            self._say(f"stopped after {count(job.done, 'session')} of {job.total:,}:"
+                      f" {job.failure}", error=True)
+            said = f"Stopped after {count(job.done, 'session')} of {job.total:,}: {job.failure}."
+        elif job.stopped:
+            self._say(f"stopped (Cancel): {done}; the others are as they were")
+            said = (f"Stopped (Cancel): {done}, looked at {job.done:,}; the others still hold"
+                    " what these rules mask - Apply again to finish.")
+        else:
+            self._say(done)
+            said = f"Applied: {done}."
         # the table stays: what the dry run counted, and now what was done
-        self.dry_run_note.setText(f"Applied: {done}. The table shows the dry run before it;"
-                                  " a new dry run shows what is left to change.")
-        self._dry_rules = None
+        self.dry_run_note.setText(said + " The table shows the dry run before it; a new dry"
+                                         " run shows what is left to change.")
+        if not job.stopped:
+            self._dry_rules = None
         self._update_apply()
         self._load_sessions()
-        return True
+
+    def finish_jobs(self) -> None:
+        """The window closes: a re-mask running stops after the session it is rewriting
+        (which goes whole)."""
+        job = self.remask_job
+        if job is not None:
+            job.cancel()
+            job.wait()
 
     def run_audit(self) -> None:
         from recorder.privacy.audit import BUILT_IN, audit_session

@@ -641,6 +641,7 @@ class MainWindow(QMainWindow):
             return
         self.sessions.close_all()
         from player.qt.standalone import dispose
+        self.privacy.finish_jobs()   # a re-mask stops after the session it is rewriting
         dispose(self.privacy)   # its web views go now, page before profile, not at exit
         self.record.close_browser()
         dispose(self.record)

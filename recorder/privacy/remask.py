@@ -72,10 +72,13 @@ def rules_of(store: Store, session_id: str, rules: Rules, own: Mapping[str, Rule
 
 def remask_sessions(store: Store, session_ids: Iterable[str] | None, rules: Rules,
                     progress: Callable[[int, int, str], None] | None = None,
-                    own: Mapping[str, Rules] | None = None) -> list[RemaskResult]:
+                    own: Mapping[str, Rules] | None = None,
+                    stop: Callable[[], bool] | None = None) -> list[RemaskResult]:
     """Re-mask the given sessions (None: every stored session) under `rules` - a session of
     an application in `own` (application id -> its rules) under those. `progress(done,
-    total, id)` is called before each session."""
+    total, id)` is called before each session; when `stop()` says so there, the others are
+    left as they are (each session is rewritten whole or not at all) and the results are
+    those of the sessions done."""
     ids = [s.id for s in store.sessions()] if session_ids is None else \
         [store.resolve(s) for s in session_ids]
     ids = list(dict.fromkeys(ids))
@@ -84,6 +87,8 @@ def remask_sessions(store: Store, session_ids: Iterable[str] | None, rules: Rule
     for i, sid in enumerate(ids):
         if progress:
             progress(i, len(ids), sid)
+        if stop is not None and stop():
+            break
         out.append(remask_session(store, sid, rules_of(store, sid, rules, own)))
     if any(r.changed for r in out):
         store.forget_deleted(before=False)
@@ -92,6 +97,6 @@ def remask_sessions(store: Store, session_ids: Iterable[str] | None, rules: Rule
             log.warning("erased %d damaged index file%s `replay repair` had set aside: %s"
                         " what these sessions held before", old, "" if old == 1 else "s",
                         "it held" if old == 1 else "they held")
-    if progress:
+    if progress and len(out) == len(ids):
         progress(len(ids), len(ids), "")
     return out

@@ -15,7 +15,8 @@ import player.qt.webview  # noqa: F401  (registers our URL schemes before the QA
 import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QImage
-from PySide6.QtWidgets import QApplication, QMessageBox, QStyle, QStyleOptionComboBox
+from PySide6.QtWidgets import (QApplication, QMessageBox, QPushButton, QStyle,
+                               QStyleOptionComboBox)
 
 from app.privacy_workspace import PrivacyWorkspace
 from app.privacy_workspace.model import MARK
@@ -65,6 +66,12 @@ def workspace(qtbot, tmp_path):
     yield make
     for w in made:
         dispose(w)
+
+
+def applied(qtbot, w, job) -> None:
+    """Apply's re-mask (a thread) done, and what the page does at its end done too."""
+    assert job is not None and w.remask_job is job
+    qtbot.waitUntil(lambda: w.remask_job is None, timeout=60_000)
 
 
 def shown(w) -> tuple[dict, dict]:
@@ -237,7 +244,7 @@ def test_dry_run_then_apply_once_saved(qtbot, tmp_path, workspace):
     assert "1 would change" in w.dry_run_note.text()
     assert not w.apply_button.isEnabled()                    # the rules are not saved yet
     assert "Quay" in stored_text(data)                       # a dry run writes nothing
-    assert not w.apply_to_stored(confirm=False)              # not before the rules are saved
+    assert w.apply_to_stored(confirm=False) is None          # not before the rules are saved
     assert "save these rules first" in w.status.text() and "Quay" in stored_text(data)
     assert w.save() and w.apply_button.isEnabled()
     with Store.open(data) as st:   # the app's cached picture of the session, Quay shown
@@ -246,7 +253,8 @@ def test_dry_run_then_apply_once_saved(qtbot, tmp_path, workspace):
     picture.write_bytes(b"PNG showing Quay")
     heard = []
     w.remasked.connect(lambda: heard.append(True))   # the sessions page reloads on it
-    assert w.apply_to_stored(confirm=False) and heard == [True]
+    applied(qtbot, w, w.apply_to_stored(confirm=False))
+    assert heard == [True]
     assert "Quay" not in stored_text(data) and "Analytical engine" in stored_text(data)
     assert "re-masked 1 of 1" in w.status.text()
     assert not picture.exists()   # no picture outlives what it showed
@@ -277,6 +285,7 @@ def test_apply_asks_with_the_dry_runs_count_and_the_dry_run_tab_says_what_was_do
         box.button(QMessageBox.StandardButton.Yes).click()
     QTimer.singleShot(0, answer)
     qtbot.mouseClick(w.apply_button, Qt.MouseButton.LeftButton)
+    applied(qtbot, w, w.remask_job)
     (question,) = asked
     assert "revision 1" in question and "found 2 of 2 stored sessions that would change" \
         in question
@@ -633,3 +642,66 @@ def test_dry_run_and_audit_keep_the_window_alive_and_stop_on_cancel(qtbot, tmp_p
     w.run_audit()
     assert "Stopped (Cancel)" in w.audit_note.text()
     assert w.audit_note.text().startswith("0 stored sessions audited")
+
+
+def test_apply_keeps_the_window_alive_shows_progress_and_stops_on_cancel(qtbot, tmp_path,
+                                                                         workspace, monkeypatch):
+    """Apply re-masked every stored session on the UI thread with nothing on screen (on
+    8,002 sessions, minutes of a frozen window). It runs in a thread now, the event loop
+    going and a progress dialog counting sessions; Cancel stops between two sessions - the
+    ones done are new versions, the others as they were - and Apply stays ready to finish."""
+    import threading
+
+    from app.privacy_workspace import remask_job as job_mod
+    from app.window.jobs import JobDialog
+    data = tmp_path / "data"
+    with Store.open(data) as st:
+        for k in range(4):
+            st.ingest([dict(e, timestamp=e["timestamp"] + k * 86_400_000)
+                       for e in account_recording()],
+                      masker_factory=masker_factory(Rules.default()), user={"id": f"u{k}"})
+    w = workspace(data)
+    type_rule(qtbot, w, ".address", Level.HIDDEN)
+    assert w.save()
+    w.run_dry_run()
+    assert "4 would change" in w.dry_run_note.text()
+    # the job's thread waits before its second session until the test lets it go on: the
+    # window's event loop is seen running while a re-mask is under way
+    gate, reached = threading.Event(), threading.Event()
+    real = job_mod.remask_sessions
+
+    def gated(store, ids, rules, progress=None, own=None, stop=None):
+        def said(done, total, sid):
+            progress(done, total, sid)
+            if done == 1:
+                reached.set()
+                gate.wait(60)
+        return real(store, ids, rules, progress=said, own=own, stop=stop)
+    monkeypatch.setattr(job_mod, "remask_sessions", gated)
+    try:
+        job = w.apply_to_stored(confirm=False)
+        assert job is not None and not w.apply_button.isEnabled()
+        assert w.apply_to_stored(confirm=False) is None          # not twice at once
+        qtbot.waitUntil(reached.is_set, timeout=30_000)
+        (dialog,) = [d for d in w.findChildren(JobDialog) if not d.ended]
+        qtbot.waitUntil(lambda: (dialog.value(), dialog.maximum()) == (1, 4), timeout=5_000)
+        ticks = []
+        QTimer.singleShot(0, lambda: ticks.append(1))
+        qtbot.waitUntil(lambda: bool(ticks), timeout=5_000)     # the UI thread is free meanwhile
+        (cancel,) = dialog.findChildren(QPushButton)
+        cancel.click()                                          # the person's Cancel
+    finally:
+        gate.set()
+    applied(qtbot, w, job)
+    assert dialog.ended and not dialog.isVisible()
+    assert (job.done, job.total, job.stopped) == (1, 4, True)
+    note = w.dry_run_note.text()
+    assert note.startswith("Stopped (Cancel): re-masked 1 of 4 stored sessions") and \
+        "Apply again" in note
+    with Store.open(data) as st:
+        texts = [json.dumps(list(st.session(s.id).events())) for s in st.sessions()]
+    assert sum("Quay" not in t for t in texts) == 1    # the one done, whole; three as they were
+    assert w.apply_button.isEnabled()                  # to finish the job
+    applied(qtbot, w, w.apply_to_stored(confirm=False))
+    assert w.dry_run_note.text().startswith("Applied: re-masked 3 of 4")
+    assert "Quay" not in stored_text(data)
