@@ -354,11 +354,17 @@ class StoreWalk:
 
     STEP_EVENTS = 2000
 
-    def __init__(self, parent: QWidget, label: str, total_events: int):
+    def __init__(self, parent: QWidget, label: str, total_events: int,
+                 controls: Iterable[QWidget] = ()):
         from ..window.jobs import modal_progress
         self.dialog = modal_progress(parent, label, max(1, total_events))
         self.read = 0
         self.steps = 0   # times the event loop ran
+        # what would start another walk (or a re-mask) from within this one's event loop,
+        # before the dialog shows and blocks the window: off until the end
+        self.controls = [(c, c.isEnabled()) for c in controls]
+        for c, _ in self.controls:
+            c.setEnabled(False)
 
     @property
     def cancelled(self) -> bool:
@@ -385,6 +391,8 @@ class StoreWalk:
     def end(self) -> None:
         self.dialog.end()   # (never shown after: its own timer may not have fired yet)
         self.dialog.deleteLater()
+        for c, enabled in self.controls:
+            c.setEnabled(enabled)
 
 
 class PrivacyWorkspace(QWidget):
@@ -865,6 +873,9 @@ class PrivacyWorkspace(QWidget):
             pane.bridge.wait_painted(timeout_s)
 
     # --- dry run, apply, audit -------------------------------------------------------------
+    def _run_buttons(self) -> list[QPushButton]:
+        return [self.dry_run_button, self.apply_button, self.audit_button]
+
     def run_dry_run(self) -> None:
         from recorder.privacy.dryrun import dry_run
         try:
@@ -877,7 +888,7 @@ class PrivacyWorkspace(QWidget):
         if store is not None:
             infos = store.sessions()
             walk = StoreWalk(self, "Dry run: looking at the stored sessions…",
-                             sum(i.record_count for i in infos))
+                             sum(i.record_count for i in infos), self._run_buttons())
             try:
                 for info in infos:
                     with store.session(info.id) as reader:
@@ -990,7 +1001,7 @@ class PrivacyWorkspace(QWidget):
         if store is not None:
             infos = store.sessions()
             walk = StoreWalk(self, "Audit: reading the stored sessions…",
-                             sum(i.record_count for i in infos))
+                             sum(i.record_count for i in infos), self._run_buttons())
             try:
                 for info in infos:
                     with store.session(info.id) as reader:

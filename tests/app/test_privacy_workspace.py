@@ -705,3 +705,31 @@ def test_apply_keeps_the_window_alive_shows_progress_and_stops_on_cancel(qtbot, 
     applied(qtbot, w, w.apply_to_stored(confirm=False))
     assert w.dry_run_note.text().startswith("Applied: re-masked 3 of 4")
     assert "Quay" not in stored_text(data)
+
+
+def test_a_dry_run_under_way_starts_no_other_run_from_its_event_loop(qtbot, tmp_path, workspace,
+                                                                     monkeypatch):
+    """The walk runs the event loop every STEP_EVENTS events, and its window-modal dialog
+    shows only after SHOW_AFTER_MS: a click on Audit (or Dry run again) in that time ran a
+    whole audit inside the dry run, which then went on over a store the audit had closed
+    under it. The buttons that start a run are off while a walk is under way."""
+    import app.privacy_workspace.widget as widget_mod
+    monkeypatch.setattr(widget_mod.StoreWalk, "STEP_EVENTS", 2)
+    data = tmp_path / "data"
+    store_with(data)
+    w = workspace(data)
+    clicked = []
+    real_step = widget_mod.StoreWalk.step
+
+    def impatient(self):
+        if not clicked:   # the person clicks while the walk runs the event loop
+            clicked.append((w.audit_button.isEnabled(), w.dry_run_button.isEnabled()))
+            qtbot.mouseClick(w.audit_button, Qt.MouseButton.LeftButton)
+            qtbot.mouseClick(w.dry_run_button, Qt.MouseButton.LeftButton)
+            assert w.audit_note.text() == ""          # no audit ran inside the dry run
+        real_step(self)
+    monkeypatch.setattr(widget_mod.StoreWalk, "step", impatient)
+    w.run_dry_run()
+    assert clicked == [(False, False)]
+    assert "1 stored session" in w.dry_run_note.text() and w.audit_note.text() == ""
+    assert w.audit_button.isEnabled() and w.dry_run_button.isEnabled()   # back at the end
