@@ -640,6 +640,10 @@
     this.frameOf = new WeakMap();  // iframe -> its recorded document
     this.reshadow = new Set();     // hosts given a shadow root since they were recorded
     this.shadowsWatched = new WeakSet();   // open shadow roots observed and listened to
+    this.shadowRealms = new WeakSet();     // Element.prototypes whose attachShadow is hooked
+    this.closedEarly = [];         // closed shadow roots attached before the start
+    this.learnInput = this.guard(this.onLearnInput);    // (one function each: listening twice
+    this.learnFrameLoad = this.guard(this.onLearnLoad);  // to a document adds it once)
     this.stopped = false;
     this.moveSample = opts.mousemoveWait || MOVE_SAMPLE_MS;
     this.plugins = opts.plugins || [];
@@ -939,7 +943,7 @@
                 adds: [{parentId: parentId, nextId: null, node: node}]});
       self.sendAdoptQueue();
       self.watch(fdoc);
-      self.hookDocument(fdoc);
+      self.safely(self.hookDocument, fdoc);
       self.attachFrames();   // frames inside the frame
     });
   };
@@ -1414,6 +1418,65 @@
               volume: el.volume, muted: el.muted, playbackRate: el.playbackRate, loop: el.loop});
   };
 
+  // ---- values the recording does not hold, learnt for echo scrubbing ------------------------
+  /* A field recorded as nothing - beneath a hidden element, in a frame hidden whole (never
+   * attached), inside a closed shadow root (the document sees none of its path), rr-ignore -
+   * or masked where our own listeners cannot hear it, may still be echoed by the page ("Gift
+   * card GC-... applied"): its value is learnt (P.echoes: never sent), as inputData learns a
+   * recorded one, from the page's own input events heard on every same-origin document (the
+   * page's, each frame's however hidden, again at each frame's load: document.open() drops a
+   * document's listeners) and on each closed shadow root; a value already in such a field
+   * when its document is first seen (typed before the recording, autofilled) is learnt then.
+   * A closed root's field is learnt when its level masks input (we record nothing of it, so
+   * an allowed value's echo stays as the page shows it). */
+  R.startLearning = function () {
+    this.learnRoot(doc);
+    var early = this.closedEarly;
+    this.closedEarly = [];
+    for (var i = 0; i < early.length; i++) this.learnRoot(early[i]);
+  };
+  R.learnRoot = function (root) {   // a Document or a ShadowRoot
+    if (!root || !root.querySelectorAll) return;
+    this.listen(root, "input", this.learnInput, true);
+    this.listen(root, "load", this.learnFrameLoad, true);   // a frame's load does not bubble
+    if (root.nodeType === 9) this.safely(this.hookShadows, root.defaultView);
+    var fields = root.querySelectorAll("input, textarea"), i;
+    for (i = 0; i < fields.length; i++) {
+      if (fields[i].value && fields[i].value !== fields[i].defaultValue) this.learnField(fields[i]);
+    }
+    var frames = root.querySelectorAll("iframe");
+    for (i = 0; i < frames.length; i++) this.learnFrame(frames[i]);
+  };
+  R.learnFrame = function (frame) {
+    var fdoc = null;
+    try { fdoc = frame.contentDocument; } catch (e) { /* another origin's: nothing to read */ }
+    if (!fdoc || !fdoc.documentElement) return;
+    // its fields' levels: through the iframe's, as for a recorded frame (Privacy.levelOf)
+    if (!this.frameElementOf.has(fdoc)) this.frameElementOf.set(fdoc, frame);
+    this.learnRoot(fdoc);
+  };
+  R.onLearnLoad = function (e) {
+    var t = e.target;
+    if (t && t.tagName === "IFRAME" && !this.stopped) this.learnFrame(t);
+  };
+  R.onLearnInput = function (e) {
+    var path = e.composedPath ? e.composedPath() : [], el = path.length ? path[0] : e.target;
+    if (el && (el.tagName === "INPUT" || el.tagName === "TEXTAREA") && !this.stopped) this.learnField(el);
+  };
+  R.learnField = function (el) {
+    var v = this.valuePrivacy(el, null);
+    if (v.choice || !el.value) return;
+    if (inClosedRoot(el) ? v.masked || v.level === L.HIDDEN : v.unrecorded || v.masked) {
+      this.P.echoes.add(el.value, el);
+    }
+  };
+  function inClosedRoot(el) {
+    for (var r = el.getRootNode(); r && r.host; r = r.host.getRootNode()) {
+      if (r.mode === "closed") return true;
+    }
+    return false;
+  }
+
   /* Programmatic changes the page's events do not report: value/checked setters, CSSOM. */
   R.hook = function (proto, name, make) {
     var desc = Object.getOwnPropertyDescriptor(proto, name);
@@ -1593,12 +1656,17 @@
     this.watch(doc);
     this.attachFrames();
     this.listen(win, "resize", this.guard(this.onResize), {passive: true});
-    this.hookValues();
-    this.hookCssom();
-    this.hookShadows();
-    this.hookAdopted();
-    this.hookDocument(doc);
-    this.startCanvas();
+    this.safely(this.hookValues);
+    this.safely(this.hookCssom);
+    this.safely(this.hookAdopted);
+    this.safely(this.hookDocument, doc);
+    this.safely(this.startCanvas);
+    this.startLearning();
+  };
+  /* `fn` (a hook of the page's APIs) on its own: a page that froze what it wraps (Object.freeze
+   * of Element.prototype, a hardened realm) is recorded without that one, not at all. */
+  R.safely = function (fn, arg) {
+    try { fn.call(this, arg); } catch (e) { /* frozen: recorded without it */ }
   };
   R.guard = function (fn) {
     var self = this;
@@ -1645,19 +1713,33 @@
     this.observer.observe(root, WATCH);
     this.listenUncomposed(root);
   };
-  /* A shadow root attached after its host was recorded: the host is sent again, whole. */
-  R.hookShadows = function () {
-    var self = this, E = win.Element && win.Element.prototype, orig = E && E.attachShadow;
-    if (!orig) return;
+  /* Every shadow root attached in a realm (the page's from record() on, a frame's once its
+   * document is seen), through record mode's shadow keeper where it runs (assets/browser-
+   * recorder/shadow-keeper.js: from each document's creation, so it holds the closed roots a
+   * frame's own scripts made before we saw the frame), else our own wrapper; none where
+   * attachShadow cannot be wrapped (a frozen Element.prototype). */
+  R.hookShadows = function (w) {
+    var self = this, E = w && w.Element && w.Element.prototype, orig = E && E.attachShadow;
+    if (!orig || this.shadowRealms.has(E)) return;
+    this.shadowRealms.add(E);
+    var keeper = w.__replayShadowKeeper || (win.__replayShadowKeeper && win.__replayShadowKeeper.of(w));
+    if (keeper) { keeper.take(function (root) { self.shadowAttached(root); }); return; }
     E.attachShadow = function () {
       var root = orig.apply(this, arguments);
-      if (!self.stopped && self.ids.has(this)) {
-        try { self.watchShadow(root); self.reshadow.add(this); self.onRecords([]); }
-        catch (e) { /* never break the page */ }
-      }
+      try { self.shadowAttached(root); } catch (e) { /* never break the page */ }
       return root;
     };
     this.undo.push(function () { E.attachShadow = orig; });
+  };
+  /* A shadow root attached: after its host was recorded, the host is sent again, whole; a
+   * closed one is listened to for the values typed in it (R.learnRoot; before the start, it
+   * waits for it). */
+  R.shadowAttached = function (root) {
+    if (this.stopped) return;
+    if (!this.started) { if (root.mode === "closed") this.closedEarly.push(root); return; }
+    var host = root.host;
+    if (host && this.ids.has(host)) { this.watchShadow(root); this.reshadow.add(host); this.onRecords([]); }
+    if (root.mode === "closed") this.learnRoot(root);
   };
   // ---- selection, canvas, fonts, adopted stylesheets (rrweb's sources 14, 9, 10, 15) ---------
   /* The page's and each recorded frame's own APIs, wrapped once a document is in the recording
@@ -2095,6 +2177,7 @@
     // that went on as a new one): looked for from the first snapshot on
     (opts.typed || []).forEach(function (v) { rec.P.echoes.add(v); });
     rec.startPlugins(rec.plugins);
+    rec.safely(rec.hookShadows, win);   // closed roots the page's scripts make from now on
     var go = function () { if (!rec.stopped) rec.start(); };
     if (doc.readyState === "loading") doc.addEventListener("DOMContentLoaded", go, {once: true});
     else go();
