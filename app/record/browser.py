@@ -1,7 +1,8 @@
 """The recording browser: a QtWebEngine page with JavaScript ON (a person's own browsing, not a
-replay), recorded by rrweb's recorder (vendored in assets/vendor/rrweb) with its console plugin,
-our RUM shim and a bridge that streams every event to Python over a QWebChannel as it is
-emitted, so a navigation loses nothing.
+replay), recorded by capture.js (record mode; `recorder="capture"`) or by rrweb's recorder
+(vendored in assets/vendor/rrweb) with its console plugin and our RUM shim (the harness's
+default, the benchmarks' real sessions), and a bridge that streams every event to Python over a
+QWebChannel as it is emitted, so a navigation loses nothing.
 
 Its profile is its own, off the record (no cache or cookies kept), and never the player's: the
 player's profile runs no page script and reaches no network (player/qt/webview.py), this one
@@ -201,16 +202,15 @@ class RecordingBrowser(QObject):
         self._script.setInjectionPoint(QWebEngineScript.DocumentCreation)
         self._script.setWorldId(QWebEngineScript.MainWorld)  # rrweb must see the page's own DOM
         self._script.setRunsOnSubFrames(False)
-        # rrweb's bridge learns closed shadow roots' fields; a frame's scripts make theirs
-        # before the bridge sees the frame (capture.js watches frames itself)
-        self._keeper: QWebEngineScript | None = None
-        if recorder == "rrweb":
-            self._keeper = QWebEngineScript()
-            self._keeper.setName(SHADOW_KEEPER_NAME)
-            self._keeper.setSourceCode(_read_text(SHADOW_KEEPER, "the shadow keeper"))
-            self._keeper.setInjectionPoint(QWebEngineScript.DocumentCreation)
-            self._keeper.setWorldId(QWebEngineScript.MainWorld)
-            self._keeper.setRunsOnSubFrames(True)
+        # the recorder learns closed shadow roots' fields (rrweb's bridge, capture.js); a
+        # frame's scripts make theirs before the recorder sees the frame: kept from each
+        # document's creation
+        self._keeper = QWebEngineScript()
+        self._keeper.setName(SHADOW_KEEPER_NAME)
+        self._keeper.setSourceCode(_read_text(SHADOW_KEEPER, "the shadow keeper"))
+        self._keeper.setInjectionPoint(QWebEngineScript.DocumentCreation)
+        self._keeper.setWorldId(QWebEngineScript.MainWorld)
+        self._keeper.setRunsOnSubFrames(True)
 
     def configure(self, record_options: dict[str, Any]) -> None:
         """Record with these options from the next `arm` / `record_now` on (rules change)."""
@@ -230,8 +230,7 @@ class RecordingBrowser(QObject):
         """Record every document loaded from now on (the shadow keeper first, in every
         frame)."""
         if not self.armed:
-            if self._keeper is not None:
-                self.page.scripts().insert(self._keeper)
+            self.page.scripts().insert(self._keeper)
             self.page.scripts().insert(self._script)
 
     def disarm(self) -> None:

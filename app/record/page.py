@@ -2,10 +2,10 @@
 it, presses Stop - and gets a stored session, opened in the player, with the steps taken
 listed beside it and the bug's title and notes stored with it.
 
-Capture is the live-recording pipeline: rrweb in the page (app.record.browser) under the
-rules in force (their in-page form, recorder.privacy.inpage), then the store's authoritative
-privacy pass at ingest with the data folder's rules - the same `load_rules` +
-`masker_factory` `replay import` uses. The steps listed while recording are read from the
+Capture is the live-recording pipeline: capture.js in the page (app.record.browser), masking
+before anything leaves it under the rules in force (`Rules.to_json()`, as the intake hands
+them to it), then the store's authoritative privacy pass at ingest with the data folder's
+rules - the same `load_rules` + `masker_factory` `replay import` uses. The steps listed while recording are read from the
 events after that same pass (a live masker), so nothing the rules mask is ever shown.
 
 `RecordPage(data_dir)` is self-contained; a host window listens to `sessionRecorded(id)`.
@@ -28,7 +28,6 @@ from player.qt.plain_text import plain_tip
 from player.qt.steps_pane import StepsPane
 from recorder.privacy import Rules, RulesError, load_rules, masker_factory
 from recorder.paths import default_data_dir, replay_command
-from recorder.privacy.inpage import rrweb_options
 from recorder.bug import CONTEXT_KEY, BugReport, from_context   # the context's bug entry
 from recorder.semantics import BROWSER_ERROR_PAGE
 from recorder.steps import Step, StepsBuilder, steps
@@ -70,7 +69,7 @@ class RecordPage(QWidget):
         self._refresh = QTimer(self, singleShot=True, interval=STEPS_REFRESH_MS)
         self._refresh.timeout.connect(self._show_live_steps)
 
-        self.browser = RecordingBrowser(rrweb_options(Rules.default()), self)
+        self.browser = RecordingBrowser(_capture_options(Rules.default()), self, recorder="capture")
         self.browser.eventsArrived.connect(self._on_events)
         self.view = QWebEngineView(self)
         self.view.setPage(self.browser.page)
@@ -194,7 +193,7 @@ class RecordPage(QWidget):
         except RulesError as exc:
             self._say(f"Cannot record: {exc} — fix the rules file first.", error=True)
             return
-        self.browser.configure(rrweb_options(self._rules))
+        self.browser.configure(_capture_options(self._rules))
         self.browser.events.clear()
         self.browser.received.clear()
         self.browser.typed.clear()
@@ -382,6 +381,11 @@ class RecordPage(QWidget):
         self.view.deleteLater()     # the view, then the page, then its profile
         self.browser.close()
         QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+
+def _capture_options(rules: Rules) -> dict:
+    """capture.js's options in the recording browser: the rules, masked by in the page."""
+    return {"rules": rules.to_json()}
 
 
 def _bold(f: QFont) -> QFont:
