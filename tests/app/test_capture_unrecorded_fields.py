@@ -88,16 +88,8 @@ def test_values_in_fields_the_recording_does_not_hold_are_masked_where_echoed(ch
 def test_a_page_that_froze_element_prototype_is_still_recorded(chromium):
     ctx = chromium.new_context()
     try:
-        page = ctx.new_page()
-        page.set_content("<!doctype html><p id=p>before</p>"
-                         "<script>Object.freeze(Element.prototype)</script>")
-        from recorder.paths import capture_script
-        page.add_script_tag(content=capture_script())
-        page.evaluate("""() => {
-            window.__out = [];
-            ReplayCapture.start({intake: 'http://127.0.0.1:9', app: 'a', token: 't',
-                                 emit: (e) => window.__out.push(e), fetch: () => new Promise(() => {})});
-        }""")
+        page = capturing_page(ctx, "<!doctype html><p id=p>before</p>"
+                                   "<script>Object.freeze(Element.prototype)</script>")
         page.evaluate("() => { document.getElementById('p').textContent = 'after'; }")
         page.wait_for_function("() => window.__out.some(e => e.type === 3 && e.data.source === 0)",
                                timeout=5000)
