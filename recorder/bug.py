@@ -117,6 +117,19 @@ def report_for(events: Iterable[dict], context: dict[str, Any] | None, *, title:
                      steps=steps(events))
 
 
+def without_steps(context: dict[str, Any] | None) -> dict[str, Any] | None:
+    """`context` as an import stores it: a bug report's steps left out (its title, notes and
+    moment kept). They were read from the events as the sender's copy held them - a bundle
+    exported `--unmasked`, or masked under looser rules, names in them the value typed into
+    a masked field and the masked text a click was named by - while the events are masked
+    anew as they are stored. Wherever a report is shown or handed over, its steps are read
+    from the stored events (`shown_report`, `report_for`), as a record-mode report's are."""
+    raw = (context or {}).get(CONTEXT_KEY)
+    if not isinstance(raw, dict) or "steps" not in raw:
+        return context
+    return {**(context or {}), CONTEXT_KEY: {k: v for k, v in raw.items() if k != "steps"}}
+
+
 def restepped(context: dict[str, Any] | None, events: Iterable[dict]) -> dict[str, Any] | None:
     """`context` for `events` masked anew (`replay mask`, a re-masked session): a bug
     report's steps read again from them - its click names are the page's text, which

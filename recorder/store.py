@@ -65,6 +65,7 @@ from .jsonscan import JsonFacts
 from .limits import DEFAULT_LIMITS, Limits, check_event, check_session_size, check_timestamp, \
     check_viewport
 from .paths import make_data_folder
+from .bug import without_steps
 from .rrweb_io import NotStreamable
 from .segments import COMPACT_CODEC, LIVE, LIVE_CODEC, MAX_SEGMENT_BYTES, MAX_SEGMENT_RECORDS, \
     BATCH, DECODE_ERRORS, SESSION_INFO, SUFFIX, Codec, SegmentDamaged, SegmentMeta, \
@@ -454,6 +455,7 @@ class LocalStore(Store):
         total = 2 * len(events) or 1
         if partial:
             context = {**(context or {}), PARTIAL: partial}
+        context = without_steps(context)   # read from the events as stored, where shown
         if context and masker_factory is not None:  # the index is stored data too
             context = masker_factory().mask_context(context)
         held = self.session_lock(session_id) if (live and session_id) else self._write_lock
@@ -516,6 +518,7 @@ class LocalStore(Store):
         limits = (limits or self.limits).for_import()
         if partial:
             context = {**(context or {}), PARTIAL: partial}
+        context = without_steps(context)   # (as ingest_outcomes stores it)
         if context and masker_factory is not None:
             context = masker_factory().mask_context(context)
         opts = dict(application=application, user=user, context=context, hint=session_id,
@@ -734,6 +737,7 @@ class LocalStore(Store):
         (as `replace_session` does) - unless segments of it are damaged, which a rewrite
         would drop: then only the index holds the entry (`index_only`)."""
         sid = self.resolve(session_id)
+        context = without_steps(context) or {}   # (as ingest_outcomes stores it)
         if context and masker_factory is not None:
             context = masker_factory().mask_context(context)
         with self._write_lock, self.session_lock(sid):
@@ -741,9 +745,11 @@ class LocalStore(Store):
             if info is None:
                 raise KeyError(f"no session {session_id!r} in {self.root}")
             stored = info.context or {}
+            # (a report imported before steps were left out has them: compared without)
+            held = without_steps(stored) or {}
             merge = ContextMerge(
                 added=[k for k in context if k not in stored],
-                kept=[k for k in context if k in stored and stored[k] != context[k]])
+                kept=[k for k in context if k in stored and held[k] != context[k]])
             if not merge.added:
                 return merge
             merged = {**stored, **{k: context[k] for k in merge.added}}

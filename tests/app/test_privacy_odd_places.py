@@ -246,3 +246,49 @@ def test_a_value_typed_where_the_recording_lost_the_page_is_masked_where_echoed(
     rc, out = run(capsys, "--data", tmp_path / "whole", "import",
                   write(tmp_path, [*full, *typing, console]))
     assert rc == 0 and "start is missing" not in out, out
+
+
+def test_a_bundles_bug_report_steps_are_read_from_the_masked_events(tmp_path, capsys):
+    """A bug bundle exported `--unmasked` (or masked under looser rules elsewhere) carries its
+    steps as that copy had them: the value typed into a masked field, the masked text a click
+    was named by. Imported, the session's events are masked - and so must its report be: the
+    steps were stored from the manifest as they were, into the index, the first segment's
+    header and every later export and Steps tab. The title, notes and moment are kept; the
+    steps are read from the stored events, as a record-mode report's are."""
+    coupon_value, secret_text = "SPRINGSALE25", "Zelda Quixotic Gate 7741"
+    needles = {"typed": [coupon_value], "masked text": [secret_text, "Quixotic"]}
+    ev = page(body='<input id="coupon" type="text" data-replay-privacy="mask">'
+                   f'<p id="who" class="rr-mask">{secret_text}</p>')
+    coupon, who = node_id(ev, "coupon"), node_id(ev, "who")
+    ev += [inc(100 + 10 * k, {"source": 5, "id": coupon, "text": coupon_value[:k],
+                              "isChecked": False}) for k in range(1, len(coupon_value) + 1)]
+    ev += [inc(500, {"source": 2, "type": 2, "id": who, "x": 5, "y": 5})]
+    recording = write(tmp_path, ev)
+    bundle = tmp_path / "raw.replay"
+    rc, out = run(capsys, "--data", tmp_path / "sender", "export", recording, "--unmasked",
+                  "--title", "Coupon refused", "--at", "500", "-o", bundle)
+    assert rc == 0, out
+    with zipfile.ZipFile(bundle) as z:    # the premise: the hand-over holds both in its steps
+        manifest = json.loads(z.read("manifest.json"))
+    said = json.dumps(manifest["session"]["context"]["bug"]["steps"])
+    assert coupon_value in said and secret_text in said
+
+    # a new session, and a report added to the session stored already (from the recording)
+    for data, first in ((tmp_path / "new", []), (tmp_path / "had", [recording])):
+        for f in (*first, bundle):
+            rc, out = run(capsys, "--data", data, "import", f)
+            assert rc == 0, out
+        assert hits(stored_bytes(data), needles) == []
+        rc, listed = run(capsys, "--data", data, "sessions", "--json")
+        (row,) = json.loads(listed)
+        assert row["context"]["bug"]["title"] == "Coupon refused"
+        assert row["context"]["bug"]["at_ms"] == 500
+        handed = tmp_path / f"{data.name}-again.replay"
+        rc, out = run(capsys, "--data", data, "export", row["id"], "-o", handed)
+        assert rc == 0, out
+        with zipfile.ZipFile(handed) as z:
+            again = json.loads(z.read("manifest.json"))["session"]["context"]["bug"]
+            assert hits({"bundle": b"".join(z.read(n) for n in z.namelist())}, needles) == []
+        # the steps are still there, read from the masked events: the typing, masked
+        assert [(s["kind"], s["masked"]) for s in again["steps"] if s["kind"] == "type"] == \
+            [("type", True)]
