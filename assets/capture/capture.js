@@ -331,12 +331,16 @@
     var rx = new RegExp("((?:^|[?&;#\\s])(?:" + names + ")=)[^&#\\s\"'<>)]*", "gi");
     return function (s) {
       if (s.indexOf("=") >= 0) s = s.replace(rx, function (all, head) { return all.length > head.length ? head + MASK : all; });
-      if (s.indexOf("earer") < 0 && s.indexOf("EARER") < 0) return s;
-      return s.replace(BEARER_TOKEN, function (all, token) { return all.slice(0, all.length - token.length) + MASK; });
+      if (s.indexOf("earer") >= 0 || s.indexOf("EARER") >= 0)
+        s = s.replace(BEARER_TOKEN, function (all, token) { return all.slice(0, all.length - token.length) + MASK; });
+      if (s.indexOf("@") < 0 || s.indexOf("//") < 0) return s;
+      return s.replace(USERINFO_PASSWORD, function (all, head, pw) { return pw === MASK ? all : head + MASK; });
     };
   }
   // a Bearer token as an Authorization header writes it: the token goes (masking.BEARER_TOKEN)
   var BEARER_TOKEN = /(?<![A-Za-z0-9_])(?:[Bb]earer|BEARER)[ \t]+([A-Za-z0-9._~+\/-]{8,}=*)/g;
+  // a password in a URL's user info: `https://user:***@host/` (masking.USERINFO_PASSWORD)
+  var USERINFO_PASSWORD = /(\/\/[^\s\/?#@:"<>]*:)([^\s\/?#@"<>]+)(?=@)/g;
   /* The values of the parameters `names` (any case) in a URL's query and fragment, decoded as
    * a form encodes them (`+` is a space). */
   function urlParamValues(url, names) {

@@ -178,14 +178,32 @@ def _scrub_bearer(s: str) -> str:
     return _bearer_token.sub(lambda m: m.group(0)[:m.start(1) - m.start()] + MASK, s)
 
 
+# A password in a URL's user info (`https://deploy:s3cr3t@ci.example.com/`: basic auth a page,
+# a log line or a request names): the password goes, the user and host stay - `deploy:***@`.
+# After `//` (a scheme's, or a network-path reference's), a user without `/ ? # @ :`, a colon,
+# then the password: any run without white space, `/ ? # @ " < >` up to the `@` (RFC 3986's
+# userinfo; `'`, `&`, `!`, `$`, `(`, `:` and the other sub-delims are a strong password's).
+# ASCII classes and no flags, so capture.js's copy of it (urlScrubber) matches the same strings.
+USERINFO_PASSWORD = r"(//[^\s/?#@:\"<>]*:)([^\s/?#@\"<>]+)(?=@)"
+_userinfo_password = re.compile(USERINFO_PASSWORD)
+
+
+def _scrub_userinfo(s: str) -> str:
+    if "@" not in s or "//" not in s:    # most strings hold neither: two searches in C
+        return s
+    return _userinfo_password.sub(lambda m: m.group(0) if m.group(2) == MASK
+                                  else m.group(1) + MASK, s)
+
+
 def make_url_scrubber(params: tuple[str, ...]) -> Callable[[str], str] | None:
     """`?token=abc&x=1` -> `?token=***&x=1` for the listed parameters, anywhere in a string
     (attributes, CSS url(), page text, console text, RUM URLs) - and `token=abc` standing
     alone, at the start or after a space (a log line's `api_key=...&x=1`, a page showing
-    `token=...`); and a Bearer token (`Bearer ***`, BEARER_TOKEN), the other credential a
-    request carries in clear. None when nothing is to be scrubbed (no parameter is listed:
-    rules that keep every credential parameter keep Bearer tokens too). capture.js's
-    urlScrubber is the same."""
+    `token=...`); a Bearer token (`Bearer ***`, BEARER_TOKEN), the other credential a
+    request carries in clear; and a URL's password (`https://user:***@host/`,
+    USERINFO_PASSWORD). None when nothing is to be scrubbed (no parameter is listed: rules
+    that keep every credential parameter keep Bearer tokens and URL passwords too).
+    capture.js's urlScrubber is the same."""
     if not params:
         return None
     names = "|".join(re.escape(p) for p in params)
@@ -198,7 +216,7 @@ def make_url_scrubber(params: tuple[str, ...]) -> Callable[[str], str] | None:
     def scrub(s: str) -> str:
         if "=" in s and named(s) is not None:
             s = rx.sub(lambda m: m.group(1) + MASK if m.end() > m.end(1) else m.group(0), s)
-        return _scrub_bearer(s)
+        return _scrub_userinfo(_scrub_bearer(s))
     return scrub
 
 

@@ -103,6 +103,36 @@ def test_credentials_in_clear_are_found_and_the_scrubbed_ones_are_not():
     assert "Authorization: Bearer ***" in json.dumps(masked) and "eyJhbGciOi" not in json.dumps(masked)
 
 
+
+def test_a_password_in_a_urls_user_info_is_scrubbed_and_found():
+    """`https://deploy:s3cr3t@ci.example.com/` - basic auth a page links to, a log line or a
+    request names - was stored in clear wherever a URL goes (the email detector took a
+    password's tail, from its last character no address holds: `Tr0ub4dor&` of `Tr0ub4dor&3`
+    stayed, `S3cr3t!!` whole; with no detectors all of it), and the audit did not say. The
+    privacy pass masks the password (user and host stay) under the default rules and any that
+    scrub a credential parameter, and the audit finds one left in clear, excerpt only."""
+    ev, _ = recording()
+    ev = ev[:2] + [
+        {"type": 6, "timestamp": T0 + 100, "data": {"plugin": "rrweb/console@1", "payload": {
+            "level": "log", "trace": [], "payload": [
+                '"cloning https://deploy:Tr0ub4dor&3x@git.example.com/shop.git"',
+                '"ftp://anon@files.example.com/ and https://shown:***@masked.example/"']}}},
+        {"type": 6, "timestamp": T0 + 200, "data": {"plugin": "rrweb/network@1", "payload": {
+            "requests": [{"name": "https://svc:S3cr3t!!@api.example.com/v1", "method": "GET",
+                          "initiatorType": "fetch", "status": 200}]}}}]
+    found = [(f.event_index, f.where, f.excerpt) for f in audit_events(ev).findings
+             if f.kind == "credential" and f.excerpt == "user:***@"]
+    assert found == [(2, "console", "user:***@"), (3, "network", "user:***@")]
+    assert "Tr0ub4dor" not in json.dumps(audit_events(ev).to_json())
+    for rules in ("", 'detectors = []', 'default = "allow"\ndetectors = []'):
+        masked = json.dumps(SessionMasker(parse_rules(rules)).mask(ev))
+        assert "Tr0ub4dor" not in masked and "S3cr3t" not in masked, rules
+        assert "https://deploy:***@git.example.com/shop.git" in masked
+        assert "https://svc:***@api.example.com/v1" in masked
+        if "detectors" in rules:   # (the email detector takes `anon@files.example.com`)
+            assert "ftp://anon@files.example.com/" in masked   # a user alone: no password
+
+
 def test_audit_of_masked_events_is_clean():
     ev, _ = recording()
     assert audit_events(SessionMasker().mask(ev)).clean            # default rules
