@@ -6,7 +6,8 @@ A bundle is a zip archive (readable with any zip tool, self-describing):
     manifest.json         {"format": "session-replay-bundle", "version": 1, "session": {...},
                            "segments": [{index, start_ms, ..., "file": "segments/000000.seg"}],
                            "dictionaries": [ids], "created_ms": ...}
-    segments/NNNNNN.seg   the segment files exactly as the store keeps them (checksummed)
+    segments/NNNNNN.seg   the segment files as the store keeps them (checksummed); the first's
+                          header names no owner, nor the input digest (`_segment_handed`)
     dicts/<id>.zdict      compression dictionaries the segments need, if any
 
 Entries are stored, not deflated: segments are zstd already. `replay import X.replay`
@@ -124,13 +125,21 @@ def info_without_owner(info: SessionInfo) -> SessionInfo:
                                    user_email=None)
 
 
-def _segment_without_owner(blob: bytes) -> bytes:
-    """A segment file whose header's session info names no owner (see `_handed_id`)."""
+def _segment_handed(blob: bytes) -> bytes:
+    """A segment file as a bundle carries it: its header's session info names no owner (see
+    `_handed_id`), nor the digest of the recording as it came in. That digest (the store's
+    input digest: `sessions.content_digest` of the events before the privacy pass, which
+    recognises a file imported again whatever the rules) is a hash of what the rules masked:
+    with the bundle's masked events, a guess at a masked value (an email typed into a login
+    form) is confirmed by hashing the events with it put back. It stays in the data folder;
+    an import of the bundle digests the events it holds."""
     kept = read_header(blob).get(SESSION_INFO)
-    if not kept or not kept.get("user"):
+    if not kept or (not kept.get("user") and "digest" not in kept):
         return blob
-    user = {"id": _handed_id(kept["user"].get("id")), "name": None, "email": None}
-    return with_session_info(blob, dict(kept, user=user))
+    handed = {k: v for k, v in kept.items() if k != "digest"}
+    if kept.get("user"):
+        handed["user"] = {"id": _handed_id(kept["user"].get("id")), "name": None, "email": None}
+    return with_session_info(blob, handed)
 
 
 def write_bundle(path: Path | str, source: RecordingSource, *,
@@ -150,7 +159,7 @@ def write_bundle(path: Path | str, source: RecordingSource, *,
                 blob = _segment_blob(source, i, meta)
                 if blob is None:
                     continue
-                blob = _segment_without_owner(blob)
+                blob = _segment_handed(blob)
                 header = read_header(blob)
                 did = (header.get("codec") or {}).get("dict_id") or 0
                 if did:

@@ -292,3 +292,43 @@ def test_a_bundles_bug_report_steps_are_read_from_the_masked_events(tmp_path, ca
         # the steps are still there, read from the masked events: the typing, masked
         assert [(s["kind"], s["masked"]) for s in again["steps"] if s["kind"] == "type"] == \
             [("type", True)]
+
+
+def test_a_bundle_carries_no_hash_of_the_recording_as_it_came_in(tmp_path, capsys):
+    """The store keeps a digest of each recording as it came in - before the privacy pass, so
+    a file imported again is recognised whatever the rules - in the index and the first
+    segment's header, and bundles copied that header. Handed over with the masked events, it
+    confirmed a guess at a masked value: put the guess back where the bundle has `***`, hash,
+    compare (a support engineer's bundle of a login, and a list of customers' emails). A
+    bundle's segments now carry no such digest; the data folder keeps it."""
+    from recorder.sessions import content_digest
+
+    ev = page(body='<input id="email" type="email">')
+    email = node_id(ev, "email")
+    # the typing comes after the first 64 events, which the session's id is a hash of
+    ev += [inc(10 + k, {"source": 1, "positions": [{"x": k, "y": 5, "id": email,
+                                                     "timeOffset": 0}]}) for k in range(80)]
+    ev += [inc(500, {"source": 5, "id": email, "text": EMAIL, "isChecked": False})]
+    data = tmp_path / "data"
+    rc, out = run(capsys, "--data", data, "import", write(tmp_path, ev))
+    assert rc == 0, out
+    sid = out.split()[0]
+    with Store.open(data) as store:
+        kept = store.index.digest(sid)
+    assert kept == content_digest(ev)        # the premise: a hash of the events as typed
+    bundle = tmp_path / "login.replay"
+    rc, out = run(capsys, "--data", data, "export", sid, "-o", bundle)
+    assert rc == 0, out
+    with zipfile.ZipFile(bundle) as z:
+        handed = b"".join(z.read(n) for n in z.namelist())
+    assert kept.encode() not in handed
+    # what a recipient holds: the masked events, into which a right guess is put back
+    rc, out = run(capsys, "--data", data, "export", bundle, "--unmasked", "-o", "-")
+    events = json.loads(out[out.index("["):out.rindex("]") + 1])[1:]
+    assert [e["data"]["text"] for e in events if e["data"].get("source") == 5] == ["***"]
+    for e in events:
+        if e["data"].get("source") == 5:
+            e["data"]["text"] = EMAIL
+    assert content_digest(events) == kept and kept.encode() not in handed
+    rc, out = run(capsys, "--data", data, "import", bundle)   # it still imports: same session
+    assert rc == 0 and "already stored" in out, out
