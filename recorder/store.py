@@ -170,6 +170,12 @@ class Store(abc.ABC):
         many files went; a store that keeps none has nothing to do."""
         return 0
 
+    def erase_set_aside_files(self, session_id: str) -> int:
+        """Remove the files of a session the store set aside (damaged segment files `repair`
+        moved out of the way): erasing or re-masking the session must reach what they hold.
+        Returns how many went; a store that keeps none has nothing to do."""
+        return 0
+
     @abc.abstractmethod
     def compact(self, session_id: str, codec: Codec | None = None) -> None: ...
 
@@ -855,15 +861,23 @@ class LocalStore(Store):
                 for dict_id in dicts:
                     self._dicts.pop(dict_id, None)
                 left = self._retire(files)
-            aside = self.root / UNREFERENCED_DIR / _PendingWrite.session_dir(sid)
-            set_aside = [p for p in aside.rglob("*") if p.is_file()] if aside.is_dir() else []
-            if set_aside:
-                shutil.rmtree(aside)
-                _remove_empty_dirs(aside.parent, self.root / UNREFERENCED_DIR)
+            set_aside = self.erase_set_aside_files(sid)
             cleared = self.forget_deleted(before=False)
             old_indexes = self.erase_set_aside_indexes()
-        return Erased(sid, len(files) - len(dicts), len(set_aside), cleared, len(dicts),
+        return Erased(sid, len(files) - len(dicts), set_aside, cleared, len(dicts),
                       old_indexes, len(left))
+
+    def erase_set_aside_files(self, session_id: str) -> int:
+        """The files of a session `repair` set aside in `unreferenced/` (a damaged segment
+        file often still decompresses: one flipped byte fails its checksum, not its text) go:
+        they hold what the session held when they were written - an erasure (`delete_session`)
+        or a re-mask (`remask.remask_session`) must reach them too. Returns how many."""
+        aside = self.root / UNREFERENCED_DIR / _PendingWrite.session_dir(session_id)
+        set_aside = [p for p in aside.rglob("*") if p.is_file()] if aside.is_dir() else []
+        if set_aside:
+            shutil.rmtree(aside)
+            _remove_empty_dirs(aside.parent, self.root / UNREFERENCED_DIR)
+        return len(set_aside)
 
     def set_aside_indexes(self) -> list[Path]:
         """The damaged index files `repair` set aside (with their logs)."""

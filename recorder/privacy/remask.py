@@ -37,6 +37,7 @@ class RemaskResult:
     changed: bool
     damaged_segments: list[int] = field(default_factory=list)
     stats: dict[str, int] = field(default_factory=dict)
+    set_aside: int = 0   # its damaged segment files `repair` had set aside, erased
 
 
 def remask_session(store: Store, session_id: str, rules: Rules) -> RemaskResult:
@@ -49,14 +50,18 @@ def remask_session(store: Store, session_id: str, rules: Rules) -> RemaskResult:
     if reader.damaged:
         # The damaged segments cannot be read, so cannot be masked: rewriting drops them.
         changed = True
+    aside = 0
     if changed and masked:
         context = {**(context or {}), REMASKED: int(time.time() * 1000)}
         store.forget_deleted(before=True)
         store.replace_session(reader.id, masked, context=context)
+        # what `repair` set aside of it (a damaged segment still decompresses, mostly) holds
+        # what the session held before: it goes with the old segment files
+        aside = store.erase_set_aside_files(reader.id)
     elif changed:
         store.delete_session(reader.id)  # nothing of it may be kept
     return RemaskResult(reader.id, len(events), len(masked), changed, list(reader.damaged),
-                        dict(masker.stats))
+                        dict(masker.stats), aside)
 
 
 def rules_of(store: Store, session_id: str, rules: Rules, own: Mapping[str, Rules] | None
@@ -92,6 +97,11 @@ def remask_sessions(store: Store, session_ids: Iterable[str] | None, rules: Rule
         out.append(remask_session(store, sid, rules_of(store, sid, rules, own)))
     if any(r.changed for r in out):
         store.forget_deleted(before=False)
+        aside = sum(r.set_aside for r in out)
+        if aside:
+            log.warning("erased %d damaged segment file%s `replay repair` had set aside in"
+                        " unreferenced/: %s what the re-masked sessions held before", aside,
+                        "" if aside == 1 else "s", "it held" if aside == 1 else "they held")
         old = store.erase_set_aside_indexes()
         if old:
             log.warning("erased %d damaged index file%s `replay repair` had set aside: %s"

@@ -400,3 +400,62 @@ def test_a_masked_copy_is_a_bundle_or_rrweb_json(tmp_path, capsys):
     rc, _, err = run(capsys, "--data", tmp_path / "data", "mask", rec, "-o", tmp_path / "out.txt")
     assert rc == 2 and "not .txt" in err and "out.replay or out.json" in err
     assert not (tmp_path / "out.txt").exists()
+
+
+def _decompressed(seg_file) -> bytes:
+    """A segment file's payload as far as zstd reads it, its checksum not asked: what
+    anyone holding a damaged file can read of it."""
+    import io
+
+    import zstandard
+
+    from recorder.segments import _FIXED
+
+    blob = seg_file.read_bytes()
+    _, _, hlen, plen = _FIXED.unpack_from(blob)
+    reader = zstandard.ZstdDecompressor().stream_reader(
+        io.BytesIO(blob[_FIXED.size + hlen:_FIXED.size + hlen + plen]))
+    out = b""
+    try:
+        while chunk := reader.read(64):
+            out += chunk
+    except zstandard.ZstdError:
+        pass
+    return out
+
+
+def test_re_masking_erases_what_repair_set_aside_of_the_session(tmp_path, capsys, caplog):
+    """A session stored under rules that kept a credential, one of its segment files damaged
+    since (one flipped byte: its checksum fails, its text still decompresses) and set aside in
+    unreferenced/ by `replay repair`. `replay mask --all` re-masked the session - and left
+    that file, the old text in it, for good: the damaged index copy `repair` sets aside went
+    with a re-mask, the damaged segments it sets aside only with `replay delete`. They go with
+    the re-mask too, and it says so."""
+    t0 = 1_700_000_000_000
+    first = html_to_events(PAGE, href="https://shop.example/a", timestamp=t0)
+    second = html_to_events("<p>next</p>", href="https://shop.example/b?token=s3cr3tTOKEN",
+                            timestamp=t0 + 5000)
+    rec = tmp_path / "two-pages.json"
+    rec.write_text(json.dumps(first + second))
+    data, allow = tmp_path / "data", tmp_path / "allow.toml"
+    allow.write_text('default = "allow"\nkeep_query_params = ["token"]\n')
+    rc, out, err = run(capsys, "--data", data, "import", "--rules", allow, rec)
+    assert rc == 0, err
+    segs = sorted(p for p in (data / "segments").rglob("*.seg"))
+    assert len(segs) == 2 and b"s3cr3tTOKEN" in _decompressed(segs[1])
+    blob = bytearray(segs[1].read_bytes())
+    blob[-3] ^= 0xFF
+    segs[1].write_bytes(bytes(blob))
+    rc, out, err = run(capsys, "--data", data, "repair")
+    (aside,) = (data / "unreferenced").rglob("*.seg")
+    assert b"s3cr3tTOKEN" in _decompressed(aside)   # the premise: readable, if damaged
+
+    rc, out, err = run(capsys, "--data", data, "mask", "--all")
+    assert rc == 0 and "re-masked" in out, err
+    # (said on stderr in the command's words: recorder.said)
+    assert "erased 1 damaged segment file `replay repair` had set aside" in caplog.text
+    assert not [p for p in (data / "unreferenced").rglob("*") if p.is_file()]
+    left = [p for p in data.rglob("*") if p.is_file() and (
+        b"s3cr3tTOKEN" in p.read_bytes() or
+        (p.suffix == ".seg" and b"s3cr3tTOKEN" in _decompressed(p)))]
+    assert left == []
