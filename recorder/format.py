@@ -430,7 +430,20 @@ def _known_envelope(raw: Any, index: int | None) -> bool:
         raise InvalidEvent("missing or non-numeric 'timestamp'", index)
     if "type" not in raw:
         raise InvalidEvent("missing 'type'", index)
+    # a list or an object where rrweb writes a number: no type at all, rather than an unknown
+    # one kept (which every reader of types and sources looks up in a set: a TypeError)
+    if isinstance(raw["type"], (list, dict)):
+        raise InvalidEvent(f"'type' is {_a_container(raw['type'])}, not a number", index)
+    data = raw.get("data")
+    if raw["type"] == EventType.IncrementalSnapshot and isinstance(data, dict) and \
+            isinstance(data.get("source"), (list, dict)):
+        raise InvalidEvent(f"'data.source' is {_a_container(data['source'])}, not a number",
+                           index)
     return is_known(raw)
+
+
+def _a_container(v: list | dict) -> str:
+    return "a list" if isinstance(v, list) else "an object"
 
 
 _KNOWN_LIST = list[KnownEvent]

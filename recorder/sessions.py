@@ -96,7 +96,8 @@ def recorded_session_id(events: Sequence[dict], *, hint: str | None = None) -> s
     # a split's snapshot is ours, not the recording's; nor is `--user`'s identify event
     recorded = [e for e in events[:2] if SYNTHETIC not in e] + \
         [e for e in events[2:] if e.get(SYNTHETIC) != SYNTHETIC_USER]
-    own = {e.get("sessionId") for e in recorded[:1000]}
+    # (a `sessionId` that is no text - an object, a list - is no id: none is used)
+    own = {sid if isinstance(sid := e.get("sessionId"), str) else None for e in recorded[:1000]}
     if len(own) == 1:
         (sid,) = own
         if isinstance(sid, str) and sid and all(e.get("sessionId") == sid for e in recorded):

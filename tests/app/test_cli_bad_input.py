@@ -36,7 +36,13 @@ def world(tmp_path_factory) -> dict[str, Path | str]:
         "bad_rules": d / "bad.toml", "data": d / "data", "newdir": d / "never-created",
         "bundle": d / "full.replay", "no_zip": d / "noise.replay", "huge_number": d / "huge.json",
         "html": d / "checkout.json", "png": d / "shot.json", "empty_bundle": d / "empty.replay",
+        "list_type": d / "list-type.json", "object_source": d / "object-source.json",
     }
+    # a list or an object where rrweb writes a number (a type, a source): a TypeError
+    # traceback from the set of types every reader looks them up in
+    files["list_type"].write_text('[{"type": [4], "timestamp": 1700000000000, "data": {}}]')
+    files["object_source"].write_text('[{"type": 3, "timestamp": 1700000000000,'
+                                      ' "data": {"source": {"id": 1}}}]')
     files["empty_bundle"].write_bytes(b"")   # a copy that never got its bytes
     # files picked by mistake: a saved web page and an image, named .json
     files["html"].write_text("<!DOCTYPE html>\n<html><head><title>Checkout</title></head>\n"
@@ -101,6 +107,12 @@ CASES = [
      ["ints.json", "rrweb event"]),
     ("audit a JSON array of numbers", ["audit", "{ints}"], ["ints.json", "rrweb event"]),
     ("import a text file", ["import", "{text}"], ["notes.txt", "not json"]),
+    ("import an event whose type is a list", ["import", "{list_type}"],
+     ["list-type.json", "'type' is a list, not a number", "event #0"]),
+    ("audit an event whose source is an object", ["audit", "{object_source}"],
+     ["object-source.json", "'data.source' is an object, not a number"]),
+    ("export an event whose type is a list", ["export", "{list_type}", "-o", "-"],
+     ["list-type.json", "'type' is a list"]),
     ("import a web page named .json", ["import", "{html}"],
      ["checkout.json", "an html page, not a session recording", "posthog"]),
     ("import an image named .json", ["import", "{png}"], ["shot.json", "a png image"]),

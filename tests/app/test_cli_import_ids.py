@@ -148,3 +148,16 @@ def test_a_recording_stored_before_ids_got_their_hash_is_not_stored_again(
         (other,) = store.ingest_outcomes([dict(e, timestamp=e["timestamp"] + 1000)
                                           for e in events], session_id="a/b/c")
     assert other.outcome is Outcome.NEW and other.id == clean_id("a/b/c") != "a_b_c"
+
+
+def test_a_session_id_that_is_no_text_is_no_id(tmp_path, capsys, events):
+    """rrweb's legacy `sessionId` written as an object on every event (a tool's own record of
+    the session): a TypeError traceback from the set the ids were gathered in. It is no id:
+    the session is stored under one made from its events, as a recording with none is."""
+    f = tmp_path / "object-id.json"
+    f.write_text(json.dumps([dict(e, sessionId={"id": 7}) for e in events]))
+    code, out, err = run(capsys, "--data", tmp_path / "data", "import", f)
+    assert code == 0, err
+    (sid,) = out.split()
+    assert sid == run(capsys, "--data", tmp_path / "again", "import", f)[1].strip()
+    assert len(sid) == 36 and sid.count("-") == 4     # hashed from the events: no id given
