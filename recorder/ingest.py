@@ -198,7 +198,8 @@ def prepare(events: Sequence[Any], *, application: str | None = None,
             progress_total: int | None = None,
             max_session_ms: int = MAX_SESSION_MS,
             inactivity_ms: int = INACTIVITY_MS,
-            encoded: Sequence[bytes] | None = None) -> list[PreparedSession]:
+            encoded: Sequence[bytes] | None = None,
+            id_key: Callable[[], bytes] | None = None) -> list[PreparedSession]:
     """Check and cut `events` into sessions. Raises LimitError / InvalidEvent before
     anything is decided; the caller writes the result.
 
@@ -209,7 +210,8 @@ def prepare(events: Sequence[Any], *, application: str | None = None,
     An append's facts start from the open session's `last_url`, so they are what the whole
     session's would be (a Meta repeating its latest view's URL is no new view).
     `encoded` (strict only: every event is kept): each event's JSON as received, measured
-    against the limits instead of encoding the event again."""
+    against the limits instead of encoding the event again. `id_key`: the data folder's
+    secret a session id holding personal data is hashed with (`sessions.stored_id`)."""
     n_in = len(events)
     total = progress_total or n_in
     strict = live if strict is None else strict
@@ -272,7 +274,7 @@ def prepare(events: Sequence[Any], *, application: str | None = None,
             sid, original = derive_session_id(
                 evs, application=application,
                 hint=session_id if k == 0 or not session_id
-                else continued_id(session_id, evs[0]["timestamp"]))
+                else continued_id(session_id, evs[0]["timestamp"]), key=id_key)
         if original == sid:
             original = None
         base, n = sid, 2

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Sequence
 
 from .format import SYNTHETIC, SYNTHETIC_USER, encode_msgpack
 
@@ -106,7 +106,8 @@ def recorded_session_id(events: Sequence[dict], *, hint: str | None = None) -> s
 
 
 def derive_session_id(events: Sequence[dict], *, application: str | None = None,
-                      hint: str | None = None) -> tuple[str, str | None]:
+                      hint: str | None = None, key: Callable[[], bytes] | None = None
+                      ) -> tuple[str, str | None]:
     """A session's id, derived deterministically so importing the same file twice finds
     the same session instead of duplicating it - and the id the recording gives it as it
     gives it (None: it gives none). Both importers (ingest.prepare, the streamed
@@ -116,9 +117,11 @@ def derive_session_id(events: Sequence[dict], *, application: str | None = None,
     `sessionId` key on every event, PostHog's/Sentry's ids passed as `hint`; made safe by
     `clean_id`), else a hash of the application and the session's first events (its first
     64 events and its first timestamp identify a recording; hashing everything would make
-    a longer copy of the same recording a different session)."""
+    a longer copy of the same recording a different session). `key`: the data folder's
+    secret an id holding personal data is hashed with (`stored_id`)."""
     own = recorded_session_id(events, hint=hint)
-    return (stored_id(own) if own is not None else hashed_session_id(events, application)), own
+    return (stored_id(own, key) if own is not None else
+            hashed_session_id(events, application)), own
 
 
 def personal_data_in(recorded_id: str) -> list[str]:
@@ -129,15 +132,30 @@ def personal_data_in(recorded_id: str) -> list[str]:
     return list(dict.fromkeys(f.kind for f in find(recorded_id)))
 
 
-def stored_id(recorded_id: str) -> str:
+def stored_id(recorded_id: str, key: Callable[[], bytes] | None = None) -> str:
     """The id a recording's own id is stored as: made safe (`clean_id`), or, when it holds
-    personal data, a hash of it alone - ids are file names, index keys and what exports and
-    messages name, and no rule masks them, so personal data never becomes one. The detectors
-    run whatever the rules say (a hashed id loses nothing a replay shows)."""
+    personal data, a hash of it keyed with the data folder's secret (`key()`, asked only
+    then; None: this process's own, `id_key.process_key`) - ids are file names, index keys
+    and what exports and messages name, and no rule masks them, so personal data never
+    becomes one; an unkeyed hash of an email would say whose session it is to anyone who
+    hashes a list of emails. The detectors run whatever the rules say (a hashed id loses
+    nothing a replay shows)."""
     if personal_data_in(recorded_id):
-        h = hashlib.blake2b(recorded_id.encode("utf-8", "surrogatepass"), digest_size=10)
-        return f"session-{h.hexdigest()}"
+        from .id_key import process_key
+        return _personal_id(recorded_id, key() if key is not None else process_key())
     return clean_id(recorded_id)
+
+
+def unkeyed_stored_id(recorded_id: str) -> str | None:
+    """The name a recording's own id holding personal data was stored as before it was
+    keyed (a hash of it alone), so an import finds such a session again; None for another
+    id. Only ever compared with stored names, never written."""
+    return _personal_id(recorded_id, b"") if personal_data_in(recorded_id) else None
+
+
+def _personal_id(recorded_id: str, key: bytes) -> str:
+    h = hashlib.blake2b(recorded_id.encode("utf-8", "surrogatepass"), digest_size=10, key=key)
+    return f"session-{h.hexdigest()}"
 
 
 def hashed_session_id(events: Sequence[dict], application: str | None = None) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import bisect
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from .format import EventType
 from .index import SessionInfo
@@ -242,7 +242,8 @@ def open_recording(spec: str | Path, data_dir: Path, *, session: int = 0,
                 raise IndexError(f"{path} is a bug bundle, which holds one session: there is"
                                  f" no session {session} - leave --session-number out")
             return open_bundle(path)
-        return open_file(path, session=session)
+        from .id_key import file_key
+        return open_file(path, session=session, id_key=lambda: file_key(data_dir))
     from .store import Store
     st = store or Store.open(Path(data_dir))
     try:
@@ -255,8 +256,11 @@ def open_recording(spec: str | Path, data_dir: Path, *, session: int = 0,
         raise
 
 
-def open_file(path: Path, *, session: int = 0) -> MemorySource:
-    """An rrweb JSON file (any shape rrweb_io reads) as a source, without importing it."""
+def open_file(path: Path, *, session: int = 0,
+              id_key: Callable[[], bytes] | None = None) -> MemorySource:
+    """An rrweb JSON file (any shape rrweb_io reads) as a source, without importing it.
+    `id_key`: the secret a session id holding personal data is hashed with (`open_recording`
+    gives the data folder's, if it has one: `id_key.file_key`)."""
     from .ingest import prepare
     from .limits import UNLIMITED
     from .rrweb_io import read_recordings
@@ -264,7 +268,8 @@ def open_file(path: Path, *, session: int = 0) -> MemorySource:
     sessions: list[tuple] = []
     for rec in read_recordings(path):
         for p in prepare(rec.events, application=None, user=rec.user,
-                         session_id=rec.session_hint, live=False, limits=UNLIMITED):
+                         session_id=rec.session_hint, live=False, limits=UNLIMITED,
+                         id_key=id_key):
             sessions.append((p, rec))
     if not sessions:
         raise ValueError(f"{path}: no events")

@@ -66,13 +66,14 @@ from .limits import DEFAULT_LIMITS, Limits, check_event, check_session_size, che
     check_viewport
 from .paths import make_data_folder
 from .bug import without_steps
+from .id_key import id_key
 from .rrweb_io import NotStreamable
 from .segments import COMPACT_CODEC, LIVE, LIVE_CODEC, MAX_SEGMENT_BYTES, MAX_SEGMENT_RECORDS, \
     BATCH, DECODE_ERRORS, SESSION_INFO, SUFFIX, Codec, SegmentDamaged, SegmentMeta, \
     SegmentPlanner, decode_segment, describe, encode_segment, iter_segment, meta_from_header, \
     payload_strings, plan_segments, read_header, segment_payload, with_session_info
 from .sessions import INACTIVITY_MS, MAX_SESSION_MS, ContentDigest, clean_id, content_digest, \
-    continued_id, derive_session_id, is_safe_id, old_clean_id
+    continued_id, derive_session_id, is_safe_id, old_clean_id, unkeyed_stored_id
 from .source import RecordingSource, info_from, optional_str
 
 if TYPE_CHECKING:   # (privacy imports the store's modules)
@@ -349,6 +350,7 @@ class LocalStore(Store):
                  max_segment_records: int = MAX_SEGMENT_RECORDS,
                  max_segment_bytes: int = MAX_SEGMENT_BYTES):
         self.root = Path(root)
+        self._id_key: bytes | None = None
         try:
             make_data_folder(self.root)
         except OSError as exc:
@@ -484,7 +486,7 @@ class LocalStore(Store):
                 masker_factory=masker_factory, masker_for=masker_for,
                 limits=(limits or self.limits) if live else (limits or self.limits).for_import(),
                 session_id=session_id, open_session=self._open_session, strict=strict,
-                progress=progress, progress_total=total, encoded=encoded)
+                progress=progress, progress_total=total, encoded=encoded, id_key=self.id_key)
             todo: list[PreparedSession] = []
             out: list[Stored] = []
             as_read: dict[str, AsRead] = {}
@@ -652,21 +654,30 @@ class LocalStore(Store):
         if original is None:
             return []
         new = clean_id(original)
-        old = old_clean_id(original) + (sid[len(new):] if sid.startswith(new) else "")
-        if old == sid:
-            return []
-        if partial:
-            names: Iterator[str] = (f"{old}_{PARTIAL}{n if n > 1 else ''}"
-                                    for n in itertools.count(1))
-        else:
-            names = itertools.chain([old], (f"{old}_{AS_NEW}{n if n > 1 else ''}"
-                                            for n in itertools.count(1)))
         found = []
-        for name in names:
-            if self.index.session(name) is None:
-                break
-            found.append(name)
+        # (and one holding personal data, stored as an unkeyed hash of it before it was keyed)
+        for old in (old_clean_id(original) + (sid[len(new):] if sid.startswith(new) else ""),
+                    unkeyed_stored_id(original)):
+            if old is None or old == sid:
+                continue
+            if partial:
+                names: Iterator[str] = (f"{old}_{PARTIAL}{n if n > 1 else ''}"
+                                        for n in itertools.count(1))
+            else:
+                names = itertools.chain([old], (f"{old}_{AS_NEW}{n if n > 1 else ''}"
+                                                for n in itertools.count(1)))
+            for name in names:
+                if self.index.session(name) is None:
+                    break
+                found.append(name)
         return found
+
+    def id_key(self) -> bytes:
+        """The data folder's secret a session id holding personal data is hashed with
+        (`id_key`): made the first time one is stored."""
+        if self._id_key is None:
+            self._id_key = id_key(self.root)
+        return self._id_key
 
     @contextlib.contextmanager
     def session_lock(self, session_id: str) -> Iterator[None]:
@@ -1472,7 +1483,8 @@ class _StreamSession:
         evs = [e for e, _, _ in head]
         hint = None if not self.hint else \
             self.hint if self.k == 0 else continued_id(self.hint, evs[0]["timestamp"])
-        sid, original = derive_session_id(evs, application=self.application, hint=hint)
+        sid, original = derive_session_id(evs, application=self.application, hint=hint,
+                                          key=self.store.id_key)
         if hint is None and original is not None:
             self.legacy_id = original
         self.original = original if original != sid else None

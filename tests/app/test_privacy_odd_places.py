@@ -221,6 +221,51 @@ def test_15_10_a_session_id_made_of_personal_data(tmp_path, capsys):
     assert not hits(stored_bytes(tmp_path / "masked"), {"email": NEEDLES["email"]})
 
 
+
+def test_a_session_id_made_of_personal_data_is_no_hash_anyone_can_test(tmp_path, capsys,
+                                                                       monkeypatch):
+    """That hash was blake2b of the email alone: whoever saw the id - a file name, a ticket, a
+    bundle's manifest, `replay sessions` - hashed a list of customers' emails and knew whose
+    session it was. It is keyed now with the data folder's secret (DATA/id.key, its owner's
+    alone, made when such an id is first stored): the same recording is the same session in
+    its folder, another folder names it otherwise, and a command that only reads the file
+    writes nothing into a folder. A session stored under the old name is found again."""
+    import hashlib
+
+    from recorder import sessions as sessions_mod
+
+    ev = page()
+    for e in ev:
+        e["sessionId"] = EMAIL
+    f = write(tmp_path, ev)
+    unkeyed = "session-" + hashlib.blake2b(EMAIL.encode(), digest_size=10).hexdigest()
+    ids = {}
+    for name in ("one", "two"):
+        data = tmp_path / name
+        rc, out = run(capsys, "--data", data, "import", f)
+        assert rc == 0, out
+        ids[name] = out.split()[0]
+        assert (data / "id.key").stat().st_mode & 0o077 == 0
+        rc, out = run(capsys, "--data", data, "import", f)      # again: the same session
+        assert rc == 0 and out.split()[0] == ids[name] and "already stored" in out, out
+        rc, out = run(capsys, "--data", data, "export", f, "-o", "-")   # read, not stored
+        assert json.loads(out[out.index("["):out.rindex("]") + 1])[0]["data"]["payload"] == \
+            {"id": ids[name]}
+    assert ids["one"].startswith("session-") and ids["one"] != ids["two"]
+    assert unkeyed not in ids.values()
+    rc, out = run(capsys, "--data", tmp_path / "none", "export", f, "-o", "-")
+    assert rc == 0 and unkeyed not in out and not (tmp_path / "none").exists()
+
+    # a folder that stored it before ids were keyed: found again, not stored twice
+    old = tmp_path / "old"
+    with monkeypatch.context() as m:
+        m.setattr(sessions_mod, "_personal_id", lambda rid, key: unkeyed)
+        rc, out = run(capsys, "--data", old, "import", f)
+    assert rc == 0 and out.split()[0] == unkeyed, out
+    rc, out = run(capsys, "--data", old, "import", f)
+    assert rc == 0 and out.split()[0] == unkeyed and "already stored" in out, out
+
+
 def test_a_value_typed_where_the_recording_lost_the_page_is_masked_where_echoed(tmp_path,
                                                                                 capsys):
     """A Sentry replay without its first segment: the input events name fields no snapshot
