@@ -42,7 +42,7 @@ import msgspec
 import zstandard
 
 from ..limits import LimitError, Limits
-from ..sessions import clean_id
+from ..sessions import clean_id, personal_data_in
 from . import compact
 
 ENVELOPE_BYTES = 64 * 1024   # room for session_id, user and context beside the events' limit
@@ -249,6 +249,15 @@ def decode_request(body: bytes, encoding: str | None, limits: Limits,
         raise WireError(Status.BAD_REQUEST, "malformed",
                         f"session_id {batch.session_id[:40]!r} is not usable as a file name -"
                         " use letters, digits, '-', '_' and '.' (not first), no spaces")
+    personal = personal_data_in(batch.session_id)
+    if personal:
+        # an import stores such an id under a hash of it (sessions.stored_id); a live visit's
+        # batches would each look for a session under the id as sent and find none: its first
+        # batch stored, every later one refused with a 503, retried for ever. Said without
+        # the id: the message is personal data's only way back
+        raise WireError(Status.BAD_REQUEST, "malformed",
+                        f"session_id holds personal data ({', '.join(personal)}) - send a"
+                        " random id that names no one (capture.js makes one)")
     if batch.batch_id is not None and not 0 < len(batch.batch_id) <= MAX_BATCH_ID:
         raise WireError(Status.BAD_REQUEST, "malformed",
                         f"batch_id must be 1 to {MAX_BATCH_ID} characters")

@@ -94,6 +94,20 @@ def test_malformed_bodies(server, raw, code):
     refused(srv, shop, 400, code, raw=raw)
 
 
+
+@pytest.mark.parametrize("sid, kind", [("4111111111111111", "card"),
+                                       ("DE89370400440532013000", "iban")])
+def test_a_session_id_holding_personal_data_is_refused_without_being_named(server, sid, kind):
+    """A sender keying visits by a card or an account number (an email is no file name, and
+    was refused already): the first batch was stored under a hash of the id, and every later
+    batch of the visit looked for a session under the id as sent, found none and disagreed
+    with the hashed one - a 503 and a traceback in the log per batch, retried for ever. It is
+    refused like an id unusable as a file name, saying which kind of data, never the id."""
+    srv, shop, _ = server
+    body = refused(srv, shop, 400, "malformed", batch=good(sid=sid))
+    assert kind in body["message"] and sid not in body["message"]
+
+
 def test_wrong_token_revoked_token_wrong_app_and_no_token(server):
     """Refused - and without naming the application to a sender that could not prove it may
     send to it (its name is the operator's; the id is public, in every page's snippet)."""
