@@ -333,12 +333,23 @@
       if (s.indexOf("=") >= 0) s = s.replace(rx, function (all, head) { return all.length > head.length ? head + MASK : all; });
       if (s.indexOf("earer") >= 0 || s.indexOf("EARER") >= 0)
         s = s.replace(BEARER_TOKEN, function (all, token) { return all.slice(0, all.length - token.length) + MASK; });
+      if (s.indexOf("asic") >= 0 || s.indexOf("ASIC") >= 0)
+        s = s.replace(BASIC_CREDENTIALS, function (all, token) { return userAndPassword(token) ? all.slice(0, all.length - token.length) + MASK : all; });
       if (s.indexOf("@") < 0 || s.indexOf("//") < 0) return s;
       return s.replace(USERINFO_PASSWORD, function (all, head, pw) { return pw === MASK ? all : head + MASK; });
     };
   }
   // a Bearer token as an Authorization header writes it: the token goes (masking.BEARER_TOKEN)
   var BEARER_TOKEN = /(?<![A-Za-z0-9_])(?:[Bb]earer|BEARER)[ \t]+([A-Za-z0-9._~+\/-]{8,}=*)/g;
+  // basic auth's credentials, base64 of user:password: they go (masking.BASIC_CREDENTIALS)
+  var BASIC_CREDENTIALS = /(?<![A-Za-z0-9_])(?:[Bb]asic|BASIC)[ \t]+((?:[A-Za-z0-9+\/]{4}){2,}(?:[A-Za-z0-9+\/]{2}==|[A-Za-z0-9+\/]{3}=)?)(?![A-Za-z0-9+\/=])/g;
+  function userAndPassword(token) {   // (masking.is_user_and_password)
+    var raw;
+    try { raw = win.atob(token); } catch (e) { return false; }
+    if (raw.indexOf(":") < 0) return false;
+    for (var i = 0; i < raw.length; i++) { var c = raw.charCodeAt(i); if (c < 0x20 || c === 0x7f) return false; }
+    return true;
+  }
   // a password in a URL's user info: `https://user:***@host/` (masking.USERINFO_PASSWORD)
   var USERINFO_PASSWORD = /(\/\/[^\s\/?#@:"<>]*:)([^\s\/?#@"<>]+)(?=@)/g;
   /* The values of the parameters `names` (any case) in a URL's query and fragment, decoded as

@@ -20,7 +20,7 @@ from ..format import EventType, IncrementalSource
 from ..mirror import Mirror
 from . import detectors
 from .levels import always_masked, note_type_changes
-from .masking import BEARER_TOKEN, MASK, USERINFO_PASSWORD
+from .masking import BASIC_CREDENTIALS, BEARER_TOKEN, MASK, USERINFO_PASSWORD, is_user_and_password
 from .rules import DEFAULT_SCRUB_PARAMS
 from .strings import map_strings, place
 
@@ -35,7 +35,7 @@ OWNER_FIELDS = ("id", "name", "email")
 OWNER_APART = ("a session's user (its id, name, email: whom it belongs to) is kept by design"
                " and named per session, not searched")
 CREDENTIAL_WHAT = ("credentials in clear (URL parameters the privacy pass scrubs by default -"
-                   " token=, api_key=... -, Bearer tokens and URLs' passwords, user:pw@host)")
+                   " token=, api_key=... -, Bearer tokens, basic auth and URLs' passwords, user:pw@host)")
 SENSITIVE_WHAT = ("values in clear in password, email, tel, hidden or cc-* fields (typed, or in"
                   " the page's own value attributes; a field stays one after the page changes"
                   " its type - a \"show password\" button)")
@@ -84,22 +84,24 @@ CREDENTIALS = "credential"   # the finding kind: a secret a request carries, in 
 BUILT_IN = (CREDENTIALS, SENSITIVE_INPUTS)   # looked for beside the detectors, always
 # A credential in a URL: one of the parameters the privacy pass scrubs by default, in a query
 # or fragment (after ? & ; #: "error code=500" in a message is no OAuth code), its value not
-# the scrubber's mask; a Bearer token as an Authorization header writes it; a password in a
-# URL's user info (`https://deploy:s3cr3t@ci.example.com/`).
+# the scrubber's mask; a Bearer token or basic auth's credentials as an Authorization header
+# writes them; a password in a URL's user info (`https://deploy:s3cr3t@ci.example.com/`).
 _PARAM = re.compile(r"(?i)(?<=[?&;#])(" + "|".join(re.escape(p) for p in DEFAULT_SCRUB_PARAMS)
                     + r")=([^&#\s\"';,]+)")
 _BEARER = re.compile(BEARER_TOKEN)   # what the scrubber masks, found where it was not
 _USERINFO = re.compile(USERINFO_PASSWORD)
+_BASIC = re.compile(BASIC_CREDENTIALS)
 _MASKS = ("***", "%2A%2A%2A", "%2a%2a%2a")
 # the strings an audit visits: the detectors' hints, or a credential's
-_HINT = re.compile("|".join((*detectors.HINTS, r"[?&;#][\w-]+=|(?i:bearer)\s|\S@"))).search
+_HINT = re.compile("|".join((*detectors.HINTS, r"[?&;#][\w-]+=|(?i:bearer|basic)\s|\S@"))).search
 
 
 def credentials(s: str) -> list[str]:
     """The credentials in clear in `s`, each as its excerpt (`token=***`, `Bearer ***`,
-    `user:***@`)."""
+    `Basic ***`, `user:***@`)."""
     out = [f"{m.group(1).lower()}=***" for m in _PARAM.finditer(s) if m.group(2) not in _MASKS]
     out += ["Bearer ***" for m in _BEARER.finditer(s) if set(m.group(1)) != {"*"}]
+    out += ["Basic ***" for m in _BASIC.finditer(s) if is_user_and_password(m.group(1))]
     return out + ["user:***@" for m in _USERINFO.finditer(s) if m.group(2) != MASK]
 
 

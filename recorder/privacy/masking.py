@@ -4,6 +4,7 @@ Pure functions of (value, level, element); which level applies is decided in `le
 """
 from __future__ import annotations
 
+import base64
 import re
 from typing import Any, Callable
 
@@ -178,6 +179,34 @@ def _scrub_bearer(s: str) -> str:
     return _bearer_token.sub(lambda m: m.group(0)[:m.start(1) - m.start()] + MASK, s)
 
 
+# HTTP basic auth's credentials as an Authorization header writes them (`Basic YWRtaW46aHVu…`,
+# a log line's request config, an API page's example): base64 of `user:password`, the other
+# credential sent in clear. The word as a header writes it (Basic, basic, BASIC), then whole
+# base64 of 8 characters or more whose bytes hold a `:` and no control character - so "Basic
+# Information" or "basic settings1" (no base64 of a user and a password) are left. The
+# credentials go, the word stays. capture.js's copy (urlScrubber) decodes with atob alike.
+BASIC_CREDENTIALS = (r"(?<![A-Za-z0-9_])(?:[Bb]asic|BASIC)[ \t]+((?:[A-Za-z0-9+/]{4}){2,}"
+                     r"(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?)(?![A-Za-z0-9+/=])")
+_basic_credentials = re.compile(BASIC_CREDENTIALS)
+
+
+def is_user_and_password(token: str) -> bool:
+    """Whether `token` is base64 of `user:password` (BASIC_CREDENTIALS)."""
+    try:
+        raw = base64.b64decode(token, validate=True)
+    except ValueError:
+        return False
+    return b":" in raw and all(b >= 0x20 and b != 0x7F for b in raw)
+
+
+def _scrub_basic(s: str) -> str:
+    if "asic" not in s and "ASIC" not in s:     # the word's two forms: one search in C each
+        return s
+    return _basic_credentials.sub(
+        lambda m: m.group(0)[:m.start(1) - m.start()] + MASK
+        if is_user_and_password(m.group(1)) else m.group(0), s)
+
+
 # A password in a URL's user info (`https://deploy:s3cr3t@ci.example.com/`: basic auth a page,
 # a log line or a request names): the password goes, the user and host stay - `deploy:***@`.
 # After `//` (a scheme's, or a network-path reference's), a user without `/ ? # @ :`, a colon,
@@ -199,10 +228,11 @@ def make_url_scrubber(params: tuple[str, ...]) -> Callable[[str], str] | None:
     """`?token=abc&x=1` -> `?token=***&x=1` for the listed parameters, anywhere in a string
     (attributes, CSS url(), page text, console text, RUM URLs) - and `token=abc` standing
     alone, at the start or after a space (a log line's `api_key=...&x=1`, a page showing
-    `token=...`); a Bearer token (`Bearer ***`, BEARER_TOKEN), the other credential a
-    request carries in clear; and a URL's password (`https://user:***@host/`,
-    USERINFO_PASSWORD). None when nothing is to be scrubbed (no parameter is listed: rules
-    that keep every credential parameter keep Bearer tokens and URL passwords too).
+    `token=...`); a Bearer token (`Bearer ***`, BEARER_TOKEN) and basic auth's credentials
+    (`Basic ***`, BASIC_CREDENTIALS), the other credentials a request carries in clear; and a
+    URL's password (`https://user:***@host/`, USERINFO_PASSWORD). None when nothing is to be
+    scrubbed (no parameter is listed: rules that keep every credential parameter keep those
+    too).
     capture.js's urlScrubber is the same."""
     if not params:
         return None
@@ -216,7 +246,7 @@ def make_url_scrubber(params: tuple[str, ...]) -> Callable[[str], str] | None:
     def scrub(s: str) -> str:
         if "=" in s and named(s) is not None:
             s = rx.sub(lambda m: m.group(1) + MASK if m.end() > m.end(1) else m.group(0), s)
-        return _scrub_userinfo(_scrub_bearer(s))
+        return _scrub_userinfo(_scrub_basic(_scrub_bearer(s)))
     return scrub
 
 

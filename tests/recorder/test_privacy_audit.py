@@ -133,6 +133,28 @@ def test_a_password_in_a_urls_user_info_is_scrubbed_and_found():
             assert "ftp://anon@files.example.com/" in masked   # a user alone: no password
 
 
+
+def test_basic_auth_credentials_are_scrubbed_and_found():
+    """`Authorization: Basic YWRtaW46aHVudGVyMg==` - base64 of `admin:hunter2`, in a console
+    line logging a request's config, or on an API page - was stored as it was, where a Bearer
+    token is scrubbed, and the audit did not say. It goes like a Bearer token (the word
+    stays), and only base64 of a user and a password does: "Basic Information" stays."""
+    ev, _ = recording()
+    ev = ev[:2] + [
+        {"type": 6, "timestamp": T0 + 100, "data": {"plugin": "rrweb/console@1", "payload": {
+            "level": "log", "trace": [], "payload": [
+                '"request", {"headers": {"Authorization": "Basic YWRtaW46aHVudGVyMg=="}}',
+                '"see Basic Information, Basic aGVsbG8gd29ybGQ="']}}}]
+    found = [(f.event_index, f.where, f.excerpt) for f in audit_events(ev).findings
+             if f.kind == "credential" and f.excerpt == "Basic ***"]
+    assert found == [(2, "console", "Basic ***")]
+    assert "YWRtaW46" not in json.dumps(audit_events(ev).to_json())
+    for rules in ("", 'default = "allow"\ndetectors = []'):
+        masked = json.dumps(SessionMasker(parse_rules(rules)).mask(ev))
+        assert "YWRtaW46" not in masked and "Basic ***" in masked, rules
+        assert "Basic Information, Basic aGVsbG8gd29ybGQ=" in masked   # no user:password
+
+
 def test_audit_of_masked_events_is_clean():
     ev, _ = recording()
     assert audit_events(SessionMasker().mask(ev)).clean            # default rules
