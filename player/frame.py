@@ -172,12 +172,15 @@ def input_state(n: Node) -> Raw | None:
     """A form control's live state as the runtime applies it (`v` value, `c` checked)."""
     if n.value is None and n.checked is None:
         return None
+    # a <select multiple>'s value is its first selected option: its options' `selected` say
+    # them all (Mirror._select_only), and setting the value would leave that one
+    value = None if n.tag == "select" and "multiple" in n.attrs else n.value
     st: Raw = {}
-    if n.value is not None:
-        st["v"] = n.value if isinstance(n.value, str) else str(n.value)
+    if value is not None:
+        st["v"] = value if isinstance(value, str) else str(value)
     if n.checked is not None:
         st["c"] = n.checked
-    return st
+    return st or None
 
 
 # A media element's state, keyed as rrweb's media interaction events give it, with the

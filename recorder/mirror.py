@@ -424,8 +424,28 @@ class Mirror:
             return
         if "text" in data:
             n.value = data.get("text")
+            if n.tag == "select" and "multiple" in n.attrs:
+                self._select_only(n, n.value)
         if data.get("isChecked") is not None:
             n.checked = bool(data["isChecked"])
+
+    def _select_only(self, select: Node, value: Any) -> None:
+        """A <select multiple> given a value: its selected options are its `selected`
+        attributes (as rrweb's snapshot gives them; a recorder sends the others selected
+        after the value, capture.js as changes of that attribute), and the value leaves the
+        first option of that value selected alone, as the value setter does."""
+        found = False
+        for o in self.walk(select.id):
+            if o.type != NodeType.Element or o.tag != "option":
+                continue
+            v = o.attrs.get("value")
+            if not isinstance(v, str):
+                v = " ".join(self.text_of(o.id).split())
+            if not found and v == value:
+                found = True
+                o.attrs["selected"] = True
+            else:
+                o.attrs.pop("selected", None)
 
     def apply_scroll(self, data: Raw) -> None:
         nid = data.get("id")

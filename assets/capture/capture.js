@@ -223,6 +223,17 @@
     if (ac && ac.toLowerCase().indexOf("cc-") >= 0) return true;
     return tag === "input" && !!ALWAYS_MASKED_TYPES[inputType(tag, el)];
   }
+  /* What a control's recorded value follows (a change of it is an input): a checkbox's or
+   * radio's checkedness, an editable element's text, a <select multiple>'s selected options
+   * (its value is only the first of them), else its value. */
+  function controlState(el) {
+    var t = el.tagName === "INPUT" ? (el.type || "").toLowerCase() : "";
+    if (t === "checkbox" || t === "radio") return el.checked;
+    if (el.tagName === "SELECT" && el.multiple) {
+      return Array.prototype.map.call(el.selectedOptions, function (o) { return o.index; }).join(",");
+    }
+    return el.isContentEditable ? el.textContent : el.value;
+  }
   function valueMasked(level, tag, el) {
     if (alwaysMasked(tag, el)) return true;
     if (tag === "input" && BUTTON_TYPES[inputType(tag, el)]) return level >= L.MASK;
@@ -796,7 +807,7 @@
         // selected option
         attrs.value = el.value;
       }
-      this.lastValue.set(el, t === "checkbox" || t === "radio" ? el.checked : el.value);
+      this.lastValue.set(el, controlState(el));
     } else if (tag === "option") {
       if (el.selected) attrs.selected = true; else delete attrs.selected;
     } else if (tag === "video" || tag === "audio") {
@@ -1415,8 +1426,7 @@
     }
   };
   R.recordInput = function (el, script) {
-    var t = el.tagName === "INPUT" ? (el.type || "").toLowerCase() : "";
-    var state = t === "checkbox" || t === "radio" ? el.checked : el.isContentEditable ? el.textContent : el.value;
+    var state = controlState(el);
     if (this.lastValue.get(el) === state) return;
     this.lastValue.set(el, state);
     var data = this.inputData(el);
@@ -1425,6 +1435,23 @@
     data.id = this.getId(el);
     if (script) data.userTriggered = false;
     this.inc(data);
+    if (el.tagName === "SELECT" && el.multiple) this.recordSelected(el);
+  };
+  /* A <select multiple>'s value is its first selected option only: the Input event says it
+   * (rrweb's), and a replay setting it leaves that one option selected, as the value setter
+   * does. The other selected options follow as a change of their `selected` - the attribute
+   * rrweb's snapshot gives a selected option - masked as the snapshot's (not recorded at
+   * mask-user-input and above). */
+  R.recordSelected = function (el) {
+    var opts = el.options, lvl = this.P.levelOf(el, null), out = [], first = null;
+    for (var i = 0; i < opts.length; i++) if (opts[i].value === el.value) { first = opts[i]; break; }
+    for (i = 0; i < opts.length; i++) {
+      var o = opts[i], id = this.getId(o);
+      if (!o.selected || o === first || id < 0) continue;
+      if (maskAttr(this.P, "option", o, "selected", true, lvl) === DROP) return;
+      out.push({id: id, attributes: {selected: true}});
+    }
+    if (out.length) this.inc({source: SRC.MUTATION, texts: [], attributes: out, removes: [], adds: []});
   };
   R.onMedia = function (e) {
     var el = e.target, id = this.getId(el);

@@ -77,6 +77,8 @@
     if (value === null || value === undefined || value === false) {
       try { el.removeAttribute(name); } catch (e) {}
       if (el.localName === "dialog" && (name === "open" || name === MODAL)) dialogs.add(el);
+      // (an option selected by the property stays so without its attribute)
+      if (name === "selected" && el.localName === "option") el.selected = false;
       return;
     }
     if (name === "_cssText") {           // inlined stylesheet of a <link> or <style>
@@ -105,7 +107,9 @@
     }
     var tag = el.localName;
     if (tag === "dialog" && (name === "open" || name === MODAL)) dialogs.add(el);
-    if (name === "value" && (tag === "input" || tag === "textarea" || tag === "select")) el.value = String(value);
+    // (a <select multiple>'s value attribute is its first selected option: its options'
+    // `selected` say them all)
+    if (name === "value" && (tag === "input" || tag === "textarea" || (tag === "select" && !el.multiple))) el.value = String(value);
     if (name === "checked" && tag === "input") el.checked = true;
     if (name === "selected" && tag === "option") el.selected = true;
   }

@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 
 import player.qt.webview  # noqa: F401  (registers our URL schemes before the QApplication)
+import lxml.html
 import pytest
 
 from player.qt.standalone import FramePainter
@@ -251,3 +252,60 @@ def _assert_dialogs_replay_modal(rec, tmp_path):
     # the safe document (no script) places it as a modal dialog is placed
     doc = Replayer(rec.events).document_at(_moment(rec.events, live))
     assert 'id="confirm"' in doc and "data-replay-modal" in doc
+
+
+SELECT_STEPS = [
+    CaptureDom("start"),
+    Eval("choose('toppings', ['ham', 'onion', 'tomato'])"), Wait(300), CaptureDom("chosen"),
+    Eval("choose('toppings', ['onion'])"), Wait(300), CaptureDom("one"),
+    Eval("choose('toppings', ['cheese', 'olives', 'onion'])"), Wait(300), CaptureDom("added"),
+]
+
+
+def test_a_select_multiple_replays_every_selected_option(qapp, server, tmp_path):
+    """A <select multiple>'s value is its first selected option only: capture.js sends it
+    (rrweb's Input) and then the other selected options as changes of their `selected` (as
+    rrweb's snapshot gives them); the rebuilt DOM, the safe document and the player show
+    every option the person chose, as the live page had them. (Before: the first only.)"""
+    rec = record_page(server.url("fidelity/select-multiple.html"), SELECT_STEPS,
+                      recorder="capture", record_options={"rules": RULES})
+    _assert_selected_as_live(rec)
+    assert_replay_looks_live(rec, tmp_path)
+
+
+def test_a_select_multiple_recorded_by_rrweb_replays_its_snapshots_options(qapp, server, tmp_path):
+    """rrweb's recorder gives every selected option in its snapshot (`selected`), those the
+    page's script chose before it too; after it, only the select's value (see README)."""
+    rec = record_page(server.url("fidelity/select-multiple.html"), [CaptureDom("start")])
+    _assert_selected_as_live(rec)
+    assert_replay_looks_live(rec, tmp_path)
+
+
+def test_a_select_multiples_options_are_not_recorded_under_mask_user_input(qapp, server):
+    rec = record_page(server.url("fidelity/select-multiple.html"), SELECT_STEPS[:3],
+                      recorder="capture", record_options={"rules": {"default": "mask-user-input"}})
+    assert "selected" not in json.dumps(rec.events)
+
+
+def _assert_selected_as_live(rec):
+    """At each moment the options selected live are those selected in the rebuilt DOM (its
+    `selected` attributes), in the safe document and in the player's view."""
+    events, r = rec.events, Replayer(rec.events)
+    painter = FramePainter(events, cursor=False)
+    try:
+        for live in rec.dom_snapshots:
+            t = _moment(events, live)
+            want = [n["id"] for n in live.find(lambda n: n.get("tag") == "option" and n["selected"])]
+            m = r.state_at(t)
+            assert [n["id"] for n in live.find(lambda n: n.get("tag") == "option")
+                    if "selected" in m.get(n["id"]).attrs] == want, live.label
+            doc = lxml.html.document_fromstring(r.document_at(t))
+            assert [int(o.get("data-rr-id")) for o in doc.iter("option")
+                    if "selected" in o.attrib] == want, live.label
+            painter.frame(t)
+            shown = painter.widget.bridge.call_sync(
+                "[].filter.call(document.querySelectorAll('option'), function (o) {"
+                " return o.selected; }).map(function (o) { return o.__rid; })")
+            assert shown == want, live.label
+    finally:
+        painter.close()

@@ -52,7 +52,12 @@ def assert_rebuild_matches(r: Replayer, events: list[dict], live) -> None:
                     assert node.attrs.get(k) == urljoin(live.url, v)
                 else:
                     assert node.attrs.get(k) == v, (live.label, ln["tag"], k)
-            if "value" in ln:
+            if "value" in ln and ln["tag"] == "select" and (node.value is None or "multiple" in node.attrs):
+                # its selected option's value (capture.js records no value of its own; a
+                # multiple one's value is in its options alone)
+                got = _selected_value(m, node)
+                assert got == ln["value"], (live.label, ln["attrs"].get("id"))
+            elif "value" in ln:
                 got = node.value if node.value is not None else node.attrs.get("value", "")
                 assert got == ln["value"], (live.label, ln["attrs"].get("id"))
             if "checked" in ln:
@@ -80,6 +85,19 @@ def assert_rebuild_matches(r: Replayer, events: list[dict], live) -> None:
 
     check(live.tree)
     assert checked > 20
+
+
+def _selected_value(m, select) -> str:
+    """A rebuilt <select>'s value: its first option with `selected`, else (one shown a row
+    at a time) its first option; an option's value is its attribute, else its text."""
+    options = [n for n in m.walk(select.id) if n.tag == "option"]
+    size = select.attrs.get("size")
+    one_row = "multiple" not in select.attrs and (not size or size == "1")
+    chosen = [o for o in options if "selected" in o.attrs] or (options[:1] if one_row else [])
+    if not chosen:
+        return ""
+    v = chosen[0].attrs.get("value")
+    return v if isinstance(v, str) else " ".join(m.text_of(chosen[0].id).split())
 
 
 def assert_document_matches(r: Replayer, events: list[dict], live) -> None:
