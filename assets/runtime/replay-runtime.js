@@ -109,7 +109,8 @@
     if (tag === "dialog" && (name === "open" || name === MODAL)) dialogs.add(el);
     // (a <select multiple>'s value attribute is its first selected option: its options'
     // `selected` say them all)
-    if (name === "value" && (tag === "input" || tag === "textarea" || (tag === "select" && !el.multiple))) el.value = String(value);
+    if (name === "value" && isFileInput(el)) setFiles(el, value);
+    else if (name === "value" && (tag === "input" || tag === "textarea" || (tag === "select" && !el.multiple))) el.value = String(value);
     if (name === "checked" && tag === "input") el.checked = true;
     if (name === "selected" && tag === "option") el.selected = true;
   }
@@ -351,8 +352,24 @@
   // A checkbox's or radio's `value` property is its value attribute: only `checked` is state.
   function setInput(el, v, c) {
     var toggle = el.localName === "input" && /^(checkbox|radio)$/i.test(el.type);
-    if (v !== undefined && v !== null && "value" in el && !toggle) { try { el.value = String(v); } catch (e) {} }
+    if (v !== undefined && v !== null && isFileInput(el)) setFiles(el, v);
+    else if (v !== undefined && v !== null && "value" in el && !toggle) { try { el.value = String(v); } catch (e) {} }
     if (c !== undefined && c !== null && "checked" in el) el.checked = !!c;
+  }
+
+  // A file input's recorded value is the name of the file chosen ("C:\fakepath\NAME", as
+  // the browser gives it; masked: "***"); nothing of the file itself is recorded. The value
+  // cannot be set (only emptied): the input is given an empty file of that name, so it shows
+  // the name where the page did - not "No file chosen". The name stays a file's name, never
+  // markup.
+  function isFileInput(el) { return el.localName === "input" && /^file$/i.test(el.type); }
+  function setFiles(el, v) {
+    var name = String(v).replace(/^.*[\\\/]/, "");
+    try {
+      var files = new DataTransfer();
+      if (name) files.items.add(new File([], name));
+      el.files = files.files;
+    } catch (e) { stats.skipped++; }
   }
 
   function applyScroll(scroll) {

@@ -16,7 +16,12 @@ import pytest
 from player.qt.standalone import FramePainter
 from player.replayer import Replayer
 from recorder.format import IncrementalSource
+from recorder.privacy import parse_rules
+from recorder.privacy.masker import masker_factory
+from recorder.source import open_recording
+from recorder.store import Store
 from replay_tools.browser_recorder import CaptureDom, Click, Eval, PageServer, Wait, WaitFor, record_page
+from replay_tools.stored import stored_bytes
 from tests.app.test_capture_js import _sources
 from tests.player.test_fidelity_live import assert_replay_looks_live
 from tests.player.test_rebuild_live_dom import _moment
@@ -307,5 +312,57 @@ def _assert_selected_as_live(rec):
                 "[].filter.call(document.querySelectorAll('option'), function (o) {"
                 " return o.selected; }).map(function (o) { return o.__rid; })")
             assert shown == want, live.label
+    finally:
+        painter.close()
+
+
+FILE_STEPS = [
+    CaptureDom("start"),
+    Eval("choose('passport', ['passport-scan.pdf'])"), Wait(300), CaptureDom("chosen"),
+]
+FILE_NAME = "passport-scan.pdf"
+
+
+@pytest.mark.parametrize("recorder", ["capture", "rrweb"])
+def test_a_chosen_file_replays_its_name_not_no_file_chosen(qapp, server, tmp_path, recorder):
+    """A file input's recorded value is the chosen file's name ("C:\\fakepath\\NAME"; in clear
+    here, under `allow` / rrweb's defaults): the player shows that name where the page did,
+    not "No file chosen" (a file input's value cannot be set: it is given an empty file of
+    that name)."""
+    rec = record_page(server.url("fidelity/file.html"), FILE_STEPS, recorder=recorder,
+                      record_options={"rules": RULES} if recorder == "capture" else None)
+    assert "C:\\\\fakepath\\\\" + FILE_NAME in json.dumps(rec.events)
+    assert _chosen_files(rec.events, _moment(rec.events, rec.snapshot("chosen"))) == [FILE_NAME]
+    assert_replay_looks_live(rec, tmp_path)
+
+
+@pytest.mark.parametrize("recorder", ["capture", "rrweb"])
+def test_a_chosen_files_name_is_masked_under_mask_user_input(qapp, server, tmp_path, recorder):
+    """At the default level the name is user input: masked as any input value, in the page
+    (capture.js) or by the recorder's pass (rrweb's recording) - no stored byte holds it.
+    The player still shows that a file was chosen, by its masked name."""
+    rules = parse_rules('default = "mask-user-input"')
+    rec = record_page(server.url("fidelity/file.html"), FILE_STEPS, recorder=recorder,
+                      record_options={"rules": rules.to_json()} if recorder == "capture" else None)
+    data = tmp_path / "data"
+    store = Store.open(data)
+    try:
+        [sid] = store.ingest(rec.events, masker_factory=masker_factory(rules))
+    finally:
+        store.close()
+    blobs = stored_bytes(data)
+    assert any(k.endswith("(decompressed)") for k in blobs)
+    assert not [k for k, v in blobs.items() if b"passport-scan" in v]
+    events = list(open_recording(sid, data).events())
+    assert _chosen_files(events, events[-1]["timestamp"] - events[0]["timestamp"]) == ["***"]
+
+
+def _chosen_files(events, t) -> list[str]:
+    """The names of the files the player's view shows chosen in #passport at `t`."""
+    painter = FramePainter(events, cursor=False)
+    try:
+        painter.frame(t)
+        return painter.widget.bridge.call_sync(
+            "[].map.call(document.getElementById('passport').files, function (f) { return f.name; })")
     finally:
         painter.close()
