@@ -376,9 +376,13 @@ class OpsBuilder:
     The mirror does the applying (the one implementation); this class only looks at the
     state just before and just after each event to say what changed in view terms."""
 
-    def __init__(self, mirror: Mirror, asset: AssetResolver = None):
+    def __init__(self, mirror: Mirror, asset: AssetResolver = None, pointer: bool = True):
+        """`pointer`: the cursor's ops (POINTER_OPS) from these events too; False when they
+        are the index's DOM events, whose clicks only decide how a focus shows (the
+        cursor's ops come from the timeline then)."""
         self.m = mirror
         self.asset = asset
+        self.pointer = pointer
 
     def apply(self, e: Raw, t: float, out: list | None) -> None:
         if out is None:
@@ -391,6 +395,11 @@ class OpsBuilder:
         if typ == EventType.IncrementalSnapshot:
             src = data.get("source")
             fn = _OPS.get(src)
+            kind = data.get("type")
+            if src == IncrementalSource.MouseInteraction and kind in FOCUS_MOVES:
+                self._focus(e, data, t, out)
+                if kind != MouseInteractions.Click or not self.pointer:
+                    return
             if fn is not None:
                 fn(self, data, t, out)
             else:
@@ -610,14 +619,14 @@ class OpsBuilder:
             out.append({"t": t + off if isinstance(off, (int, float)) else t, "k": "mouse",
                         "x": p.get("x", 0), "y": p.get("y", 0)})
 
+    def _focus(self, e: Raw, data: Raw, t: float, out: list) -> None:
+        m = self.m
+        before = (m.focus, m.focus_visible)
+        m.apply_interaction(data, e.get("timestamp"))
+        if (m.focus, m.focus_visible) != before:
+            out.append({"t": t, "k": "focus", "id": m.focus, "visible": m.focus_visible})
+
     def _click(self, data: Raw, t: float, out: list) -> None:
-        if data.get("type") in FOCUS_MOVES:
-            m = self.m
-            before = (m.focus, m.focus_visible)
-            m.apply_interaction(data)
-            if (m.focus, m.focus_visible) != before:
-                out.append({"t": t, "k": "focus", "id": m.focus, "visible": m.focus_visible})
-            return
         place = interaction_place(data)
         if place is not None:
             out.append({"t": t, "k": "mouse", "x": place[0], "y": place[1]})

@@ -173,7 +173,7 @@ class Replayer:
         if m is None:
             m = cur[1] if cont else self.state_at(t0_ms)
         ops: list[Raw] = []
-        b = OpsBuilder(m, self.asset)
+        b = OpsBuilder(m, self.asset, pointer=ahead)
         n_dom = 0   # DOM operations built so far (what `limit` counts)
         for t, e in events:
             k = len(ops)

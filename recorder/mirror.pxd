@@ -18,7 +18,7 @@ cdef class Node:
 cdef class Mirror:
     cdef public dict nodes
     cdef public object root, href, width, height, window_scroll, selection, focus
-    cdef public object focus_visible, _pointer_down
+    cdef public object focus_visible, _pointer_down, _pointer_click_at
     cdef public list fonts
     cdef public dict canvas, adopted, adopted_by
     cdef public object warnings

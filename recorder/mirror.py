@@ -17,6 +17,7 @@ from typing import Any, Iterable, Iterator
 
 from .format import (UNRECORDED_NODE, EventType, IncrementalSource, MouseInteractions, NodeType,
                      decode_msgpack, encode_msgpack, replace_lone_surrogates)
+from .semantics import interaction_place
 
 Raw = dict[str, Any]
 
@@ -104,6 +105,7 @@ class Mirror:
         self.focus: int | None = None               # the focused node's id (Focus/Blur)
         self.focus_visible = False                  # ... and whether it shows a focus ring
         self._pointer_down = False                  # a press not yet followed by a focus
+        self._pointer_click_at: float | None = None  # a pointer's click not yet followed by one
         self.fonts: list[dict] = []                 # font faces the page loaded (Font events)
         self.canvas: dict[int, list[dict]] = {}     # 2D canvas id -> drawing commands since
                                                     # the snapshot's bitmap (compacted)
@@ -160,7 +162,11 @@ class Mirror:
         if not isinstance(data, dict):
             return
         if t == _INC:
-            handler = _INCREMENTAL.get(data.get("source"))
+            src = data.get("source")
+            if src == _INTERACTION:   # how the focus shows depends on when it came
+                self.apply_interaction(data, event.get("timestamp"))
+                return
+            handler = _INCREMENTAL.get(src)
             if handler is not None:
                 handler(self, data)
         elif t == EventType.FullSnapshot:
@@ -189,6 +195,7 @@ class Mirror:
         self.selection = None
         self.focus = None
         self.focus_visible = self._pointer_down = False
+        self._pointer_click_at = None
         self.canvas = {}
         self.root = None
         root = self._build(node, None)
@@ -567,27 +574,37 @@ class Mirror:
             rules[i] = prelude.strip() + " { " + " ".join(lists[depth + 1]) + " }"
         return True
 
-    def apply_interaction(self, data: Raw) -> None:
+    def apply_interaction(self, data: Raw, at: float | None = None) -> None:
         """Focus and Blur move the focus (`:focus` styles, focus rings); the other mouse
         interactions change nothing in the DOM. Whether the focus shows as `:focus-visible`
         follows Chromium's rule: a text field always does, anything else only when the
         focus did not come from a press of the mouse or a finger (MouseDown/TouchStart
-        just before it)."""
+        just before it) - nor from the handler of its click (a focus within
+        CLICK_HANDLER_MS after a pointer's Click, `at` the event's timestamp: the button
+        showModal() focuses in a dialog opened by a click shows no ring; opened from the
+        keyboard, whose click has no place, it does)."""
         kind = data.get("type")
         nid = data.get("id")
         if kind in POINTER_PRESSES:
             self._pointer_down = True
+        elif kind == MouseInteractions.Click:
+            if interaction_place(data) is not None:   # (not Enter or Space on a button)
+                self._pointer_click_at = at
         elif kind == MouseInteractions.Focus:
             n = self.nodes.get(nid)
+            clicked = self._pointer_click_at
+            by_pointer = self._pointer_down or (
+                clicked is not None and at is not None and 0 <= at - clicked <= CLICK_HANDLER_MS)
             if n is not None:
                 self.focus = nid
-                self.focus_visible = not self._pointer_down or _is_text_entry(n)
+                self.focus_visible = not by_pointer or _is_text_entry(n)
             else:   # it left what is recorded (rrweb's UNRECORDED_NODE: no damage)
                 self.focus = None
                 self.focus_visible = False
                 if nid != UNRECORDED_NODE:
                     self.warnings["focus on unknown node"] += 1
             self._pointer_down = False
+            self._pointer_click_at = None
         elif kind == MouseInteractions.Blur and nid == self.focus:
             self.focus = None
             self.focus_visible = False
@@ -688,6 +705,7 @@ class Mirror:
             {str(k): v for k, v in self.adopted_by.items()}, self.has_snapshot,
             [n._dump() for n in self.nodes.values()], self.focus, self.fonts,
             {str(k): v for k, v in self.canvas.items()}, self.focus_visible, self._pointer_down,
+            self._pointer_click_at,
         ])
 
     def replace_lone_surrogates(self) -> None:
@@ -713,6 +731,8 @@ class Mirror:
             m.canvas = {int(k): v for k, v in later[2].items()}
         if len(later) > 4:
             m.focus_visible, m._pointer_down = later[3], later[4]
+        if len(later) > 5:
+            m._pointer_click_at = later[5]
         m.root, m.href, m.width, m.height = root, href, width, height
         m.window_scroll = tuple(scroll)
         m.selection = selection
@@ -898,13 +918,17 @@ _INCREMENTAL = {int(k): v for k, v in _INCREMENTAL.items()}
 # (`is_focus_move`).
 DOM_SOURCES = frozenset(_INCREMENTAL) - {int(IncrementalSource.MouseInteraction)}
 POINTER_PRESSES = frozenset({int(MouseInteractions.MouseDown), int(MouseInteractions.TouchStart)})
-FOCUS_MOVES = frozenset({int(MouseInteractions.Focus), int(MouseInteractions.Blur)}) | POINTER_PRESSES
+FOCUS_MOVES = frozenset({int(MouseInteractions.Focus), int(MouseInteractions.Blur),
+                         int(MouseInteractions.Click)}) | POINTER_PRESSES
 _INTERACTION = int(IncrementalSource.MouseInteraction)
+# A focus given by a click's handler (showModal(), a menu focusing its first item) comes in
+# the click's task, a few ms after it; a person's next focus (a Tab) comes much later.
+CLICK_HANDLER_MS = 50
 
 
 def is_focus_move(data: Raw) -> bool:
-    """An incremental event's data is a Focus, a Blur or a press (it changes the mirror's
-    focus or how the next one shows)."""
+    """An incremental event's data is a Focus, a Blur, a press or a click (it changes the
+    mirror's focus or how the next one shows)."""
     return data.get("source") == _INTERACTION and data.get("type") in FOCUS_MOVES
 
 

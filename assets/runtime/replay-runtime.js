@@ -139,13 +139,9 @@
         else { el.removeAttribute("open"); el.showModal(); }
       } catch (e) { if (open) el.setAttribute("open", ""); stats.skipped++; }
     });
-    // showModal() and close() move the focus: the recorded focus stays where it was
-    var want = changed && focusId !== null ? nodes.get(focusId) : null;
-    if (want && typeof want.focus === "function") {
-      try { want.focus({ preventScroll: true }); } catch (e) { stats.skipped++; }
-    } else if (changed && focusId === null && document.activeElement && document.activeElement.blur) {
-      document.activeElement.blur();
-    }
+    // showModal() focuses in the dialog (and close() gives focus back): the page holds none
+    // (setFocus) - the recorded focus stays where it was, shown as recorded
+    if (changed) blurPage();
   }
 
   function afterBuild(el, sn) {
@@ -407,16 +403,14 @@
     if (root.adoptedStyleSheets.indexOf(sheet) < 0) root.adoptedStyleSheets = root.adoptedStyleSheets.concat([sheet]);
   }
 
-  // Focus: the recorded element gets the real focus (so :focus, :focus-within and
-  // :focus-visible styles and focus rings show), without scrolling - the recorded scroll
-  // positions say where the page is.
-  // Chromium decides :focus-visible by how focus came (a click on a button shows no ring);
-  // here focus always comes from script, so the recorded verdict is applied instead: page
-  // rules' :focus-visible are rewritten to FOCUS_VISIBLE (with :hover, see rewriteSelectors)
-  // and RUNTIME_CSS takes the browser's own ring off when it should not show.
-  // :focus and :focus-within are emulated the same way (FOCUS on the element, FOCUS_WITHIN
-  // on it and its ancestors, through shadow hosts): a page painted offscreen, or in a window
-  // without the keyboard focus, shows no real :focus.
+  // Focus: the page itself holds none - the player keeps the keys, and in a page without
+  // the keyboard focus Chromium shows no focus ring on the control focused in it (a text
+  // field focused by showModal() showed none where the live page had one) - so the recorded
+  // focus is shown, not given: page rules' :focus, :focus-within and :focus-visible are
+  // rewritten to FOCUS on the element, FOCUS_WITHIN on it and its ancestors (through shadow
+  // hosts) and FOCUS_VISIBLE (with :hover, see rewriteSelectors), and RUNTIME_CSS draws the
+  // browser's own ring (outline: auto) on FOCUS_VISIBLE. Chromium decides :focus-visible by
+  // how focus came (a click on a button shows no ring): the recorded verdict is applied.
   var FOCUS_VISIBLE = "data-replay-focus-visible";
   var FOCUS = "data-replay-focus";
   var FOCUS_WITHIN = "data-replay-focus-within";
@@ -442,11 +436,20 @@
       }
     }
     rewriteSelectors();
-    if (el && el.nodeType === 1 && typeof el.focus === "function") {
-      try { el.focus({ preventScroll: true }); } catch (e) { stats.skipped++; }
-    } else if (document.activeElement && document.activeElement !== document.body
-               && typeof document.activeElement.blur === "function") {
-      document.activeElement.blur();
+    blurPage();
+  }
+
+  // The element the page's own doing focused (showModal()'s dialog focusing steps, an
+  // autofocus), in the document, its shadow roots and same-origin frames: blurred.
+  function blurPage() {
+    for (var d = document, a = d.activeElement; a && a !== d.body && a !== d.documentElement; ) {
+      var inner = (a.shadowRoot && a.shadowRoot.activeElement) || null;
+      if (!inner && a.localName === "iframe") {
+        try { d = a.contentDocument; inner = d && d.activeElement; } catch (e) { inner = null; }
+        if (inner === (d && d.body)) inner = null;
+      }
+      if (!inner) { if (typeof a.blur === "function") a.blur(); return; }
+      a = inner;
     }
   }
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import player.qt.webview  # noqa: F401  (registers our URL schemes before the QApplication)
 import lxml.html
 import pytest
+from PySide6.QtWidgets import QApplication
 
 from player.qt.standalone import FramePainter
 from player.replayer import Replayer
@@ -20,7 +21,7 @@ from recorder.privacy import parse_rules
 from recorder.privacy.masker import masker_factory
 from recorder.source import open_recording
 from recorder.store import Store
-from replay_tools.browser_recorder import CaptureDom, Click, Eval, PageServer, Wait, WaitFor, record_page
+from replay_tools.browser_recorder import CaptureDom, Click, Eval, PageServer, Type, Wait, WaitFor, record_page
 from replay_tools.stored import stored_bytes
 from tests.app.test_capture_js import _sources
 from tests.player.test_fidelity_live import assert_replay_looks_live
@@ -364,5 +365,44 @@ def _chosen_files(events, t) -> list[str]:
         painter.frame(t)
         return painter.widget.bridge.call_sync(
             "[].map.call(document.getElementById('passport').files, function (f) { return f.name; })")
+    finally:
+        painter.close()
+
+
+DIALOG_FOCUS_STEPS = [
+    CaptureDom("start"),
+    Click("#delete"), Wait(400), CaptureDom("clicked"),
+    Click("#cancel"), Wait(300), Type("#delete", "\n"), Wait(400), CaptureDom("keyed"),
+    Eval("closeAll()"), Click("#rename-open"), Wait(400), CaptureDom("rename"),
+]
+
+
+@pytest.mark.parametrize("recorder", ["capture", "rrweb"])
+def test_the_focus_showmodal_gives_shows_as_live_and_the_page_takes_none(qapp, server, tmp_path,
+                                                                          recorder):
+    """showModal() focuses the dialog's first control: a text field shows the browser's
+    focus ring, a button only when the dialog was opened from the keyboard (Chromium's
+    :focus-visible; a focus given by a click's handler is the pointer's). The replayed page
+    shows it so without holding the focus itself: in a page without the keyboard focus
+    Chromium shows no ring on the control focused in it (the text field's ring was missing,
+    97.7% of the pixels), and the player keeps the keys."""
+    rec = record_page(server.url("fidelity/dialog-focus.html"), DIALOG_FOCUS_STEPS, recorder=recorder,
+                      record_options={"rules": RULES} if recorder == "capture" else None)
+    events, r = rec.events, Replayer(rec.events)
+    for label, want, ring in (("clicked", "cancel", False), ("keyed", "cancel", True),
+                              ("rename", "name", True)):
+        live = rec.snapshot(label)
+        m = r.state_at(_moment(events, live))
+        assert (m.focus, m.focus_visible) == (_node(events, live, want), ring), label
+    assert_replay_looks_live(rec, tmp_path)
+    painter = FramePainter(events, cursor=False)
+    try:
+        painter.widget.setFocus()
+        for live in rec.dom_snapshots:
+            painter.frame(_moment(events, live))
+            assert painter.widget.bridge.call_sync(
+                "!document.activeElement || document.activeElement === document.body"), live.label
+            held = QApplication.focusWidget()
+            assert held is None or not painter.widget.stage.view.isAncestorOf(held), live.label
     finally:
         painter.close()

@@ -141,3 +141,27 @@ def test_a_whole_canvas_image_put_hides_what_was_drawn_before():
     assert [c["property"] for c in m.canvas[9]] == ["putImageData"]
     m.apply(_draw({"property": "putImageData", "args": [img, 10, 0]}))   # shifted: not all of it
     assert len(m.canvas[9]) == 2
+
+
+def test_a_focus_a_pointers_click_gives_shows_no_ring_a_keys_click_does():
+    """Chromium's :focus-visible for a focus a click's handler gives (showModal() focusing
+    the dialog's first button): none after a pointer's click, as after a press; after Enter
+    or Space (a click at no place: rrweb's 0, 0) a ring. A Tab long after a click shows one."""
+    button = lambda i: {"type": 2, "id": i, "tagName": "button", "attributes": {}, "childNodes": []}  # noqa: E731
+    doc = {"type": 2, "timestamp": 1, "data": {"node": {"type": 0, "id": 1, "childNodes": [
+        {"type": 2, "id": 3, "tagName": "html", "attributes": {}, "childNodes": [
+            button(7), button(8), button(9)]}]}}}
+    ev = lambda t, **data: {"type": 3, "timestamp": t, "data": {"source": 2, **data}}  # noqa: E731
+    m = Mirror().apply_all([doc, ev(10, type=1, id=7, x=5, y=5), ev(10, type=5, id=7),
+                            ev(40, type=0, id=7, x=5, y=5), ev(41, type=2, id=7, x=5, y=5, pointerType=0)])
+    assert (m.focus, m.focus_visible) == (7, False)
+    m.apply(ev(42, type=5, id=8))              # the click's handler
+    assert (m.focus, m.focus_visible) == (8, False)
+    m.apply_all([ev(1000, type=2, id=8, x=0, y=0, pointerType=0), ev(1001, type=5, id=9)])
+    assert (m.focus, m.focus_visible) == (9, True)
+    m.apply(ev(2000, type=2, id=9, x=5, y=5, pointerType=0))
+    later = Mirror.load(m.dump())              # a checkpoint between the click and its focus
+    later.apply(ev(2001, type=5, id=8))
+    assert (later.focus, later.focus_visible) == (8, False)
+    m.apply(ev(5000, type=5, id=7))            # a Tab
+    assert (m.focus, m.focus_visible) == (7, True)
