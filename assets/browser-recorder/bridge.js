@@ -268,12 +268,13 @@
       pending.push(event); queueSend();
       if (win.__replayIntake) win.__replayIntake.push(event);   // intake-sender.js, if injected
       if (boxes) boxes.recorded(event);
+      if (selects) selects.recorded(event);
       if (earlyOn && event.type === 2) sendEarly(emit);   // the console plugin starts now
     };
     options.plugins = [win.rrwebPluginConsoleRecord.getRecordConsolePlugin(
                          {level: ["info", "log", "warn", "error", "debug"], lengthThreshold: 1000}),
                        win.ReplayRum.getRecordPlugin()];
-    var boxes = watchBlocked(options, emit);
+    var boxes = watchBlocked(options, emit), selects = watchSelects(emit);
     recording = true;
     try {
       watchInputs(win.document);   // (the options tell what is unrecorded)
@@ -285,7 +286,7 @@
     } catch (e) { /* never break the page, nor the recording */ }
     try {
       var stopRecord = win.rrweb.record(options) || null;
-      stop = function () { if (stopRecord) stopRecord(); if (boxes) boxes.stop(); };
+      stop = function () { if (stopRecord) stopRecord(); if (boxes) boxes.stop(); if (selects) selects.stop(); };
       started = true;
       win.__replayBridgeError = null;
     } catch (e) {
@@ -345,6 +346,49 @@
         } catch (x) { /* a selector this browser cannot read: nothing is watched */ }
       },
       stop: function () { ro.disconnect(); sent.clear(); }
+    };
+  }
+  /* A <select multiple>'s value is its first selected option only, and rrweb's recorder
+   * sends that alone, and only when it changes: the other options a person chose were lost
+   * (its snapshot gives them all, as `selected`). After each input of one - once rrweb's own
+   * Input is out, which leaves its value's option selected alone in a replay - every option's
+   * state is sent as capture.js sends it: a change of its `selected` (null: not selected).
+   * Not of a select whose value is masked or unrecorded: its state is the secret (rrweb
+   * gives no `selected` then either). The page's document's selects; a script's change
+   * rrweb sees (its Input) too. */
+  function watchSelects(emit) {
+    var doc = win.document, mirror = win.rrweb.record.mirror, queued = new Set();
+    if (!mirror || !mirror.getNode) return null;
+    function flush() {
+      var out = [];
+      queued.forEach(function (sel) {
+        if (!sel.isConnected || mirror.getId(sel) < 0 || unrecorded(sel) || masked(sel)) return;
+        for (var i = 0; i < sel.options.length; i++) {
+          var id = mirror.getId(sel.options[i]);
+          if (id > 0) out.push({id: id, attributes: {selected: sel.options[i].selected ? true : null}});
+        }
+      });
+      queued.clear();
+      if (out.length) emit({type: 3, data: {source: 0, texts: [], attributes: out, removes: [], adds: []},
+                            timestamp: now()});
+    }
+    function changed(el) {
+      if (!el || el.tagName !== "SELECT" || !el.multiple || el.ownerDocument !== doc) return;
+      if (!queued.size) setTimeout(flush, 0);   // after rrweb's handlers of this input
+      queued.add(el);
+    }
+    function onInput(e) { try { changed(e.target); } catch (x) { /* never break the page */ } }
+    doc.addEventListener("input", onInput, true);
+    doc.addEventListener("change", onInput, true);
+    return {
+      recorded: function (e) {
+        if (e.type === 3 && e.data.source === 5) changed(mirror.getNode(e.data.id));
+      },
+      stop: function () {
+        doc.removeEventListener("input", onInput, true);
+        doc.removeEventListener("change", onInput, true);
+        queued.clear();
+      }
     };
   }
   start(OPTIONS);
