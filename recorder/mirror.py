@@ -922,8 +922,9 @@ FOCUS_MOVES = frozenset({int(MouseInteractions.Focus), int(MouseInteractions.Blu
                          int(MouseInteractions.Click)}) | POINTER_PRESSES
 _INTERACTION = int(IncrementalSource.MouseInteraction)
 # A focus given by a click's handler (showModal(), a menu focusing its first item) comes in
-# the click's task, a few ms after it; a person's next focus (a Tab) comes much later.
-CLICK_HANDLER_MS = 50
+# the click's task, or a frame or two after it (a framework's render), within this even on a
+# busy machine; a person's own next focus after a click (a Tab) comes later.
+CLICK_HANDLER_MS = 250
 
 
 def is_focus_move(data: Raw) -> bool:
