@@ -1,14 +1,16 @@
 """What the window's long jobs share (File > Import, File > Open): the work in a thread of
-its own, so the window never freezes, and a progress dialog with Cancel following it."""
+its own, so the window never freezes, and a progress dialog with Cancel following it (the
+player's, player/qt/progress.py, which its exports show too)."""
 from __future__ import annotations
 
 import threading
 
-from PySide6.QtCore import QObject, Qt
-from PySide6.QtWidgets import QProgressDialog, QWidget
+from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QWidget
 
-SHOW_AFTER_MS = 500      # a short job does not flash a dialog
-DIALOG_MIN_WIDTH = 420
+from player.qt.progress import JobDialog, modal_progress
+
+__all__ = ["JobDialog", "ThreadJob", "job_dialog", "modal_progress"]
 
 
 class ThreadJob(QObject):
@@ -39,43 +41,9 @@ class ThreadJob(QObject):
             self._thread.join(timeout_s)
 
 
-class JobDialog(QProgressDialog):
-    """A progress dialog that never shows once `end()` said its job is over.
-
-    QProgressDialog shows itself from a timer of its own: its minimum duration after it is
-    made, or after a setValue(minimum). A job that ends before that timer fires (a short
-    recording, while the window is busy building its player) would have its dialog shown
-    after the end, window-modal, with nothing left to hide it, and keys to the window
-    blocked until Cancel."""
-
-    def __init__(self, *args):
-        super().__init__(*args)
-        self.ended = False
-
-    def end(self, *_args) -> None:
-        """The job is over: hidden now and from then on (close() would say "canceled")."""
-        self.ended = True
-        self.hide()
-
-    def setVisible(self, visible: bool) -> None:  # noqa: N802 (Qt)
-        super().setVisible(visible and not self.ended)
-
-
-def modal_progress(parent: QWidget, label: str, maximum: int = 0) -> JobDialog:
-    """A window-modal progress dialog with Cancel, shown after SHOW_AFTER_MS (`maximum` 0:
-    busy, no count), left open until its `end()`."""
-    dlg = JobDialog(label, "Cancel", 0, maximum, parent)
-    dlg.setWindowModality(Qt.WindowModality.WindowModal)
-    dlg.setMinimumDuration(SHOW_AFTER_MS)
-    dlg.setMinimumWidth(DIALOG_MIN_WIDTH)
-    dlg.setAutoClose(False)
-    dlg.setAutoReset(False)
-    return dlg
-
-
 def job_dialog(job: ThreadJob, parent: QWidget, title: str, label: str) -> JobDialog:
-    """A window-modal busy dialog for `job` (shown after SHOW_AFTER_MS); Cancel cancels it.
-    The caller connects the job's progress to it, and the job's end to its `end`."""
+    """A window-modal busy dialog for `job` (shown after progress.SHOW_AFTER_MS); Cancel
+    cancels it. The caller connects the job's progress to it, and the job's end to its `end`."""
     dlg = modal_progress(parent, label)
     dlg.setWindowTitle(title)
     dlg.canceled.connect(job.cancel)

@@ -1,0 +1,48 @@
+"""A long job's progress dialog (the app's Import and Open): window-modal with Cancel, shown
+only when the job lasts, and never after its end. In the player's package, so that the
+player's own long jobs can show it too (imports point app -> player)."""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QProgressDialog, QWidget
+
+SHOW_AFTER_MS = 500      # a short job does not flash a dialog
+DIALOG_MIN_WIDTH = 420
+
+
+class JobDialog(QProgressDialog):
+    """A progress dialog that never shows once `end()` said its job is over.
+
+    QProgressDialog shows itself from a timer of its own: its minimum duration after it is
+    made, or after a setValue(minimum). A job that ends before that timer fires (a short
+    recording, while the window is busy building its player) would have its dialog shown
+    after the end, window-modal, with nothing left to hide it, and keys to the window
+    blocked until Cancel."""
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.ended = False
+
+    def end(self, *_args) -> None:
+        """The job is over: hidden now and from then on (close() would say "canceled")."""
+        self.ended = True
+        self.hide()
+
+    def setVisible(self, visible: bool) -> None:  # noqa: N802 (Qt)
+        super().setVisible(visible and not self.ended)
+
+
+def modal_progress(parent: QWidget, label: str, maximum: int = 0) -> JobDialog:
+    """A window-modal progress dialog with Cancel, shown after SHOW_AFTER_MS (`maximum` 0:
+    busy, no count), left open until its `end()`."""
+    dlg = JobDialog(label, "Cancel", 0, maximum, parent)
+    dlg.setWindowModality(Qt.WindowModality.WindowModal)
+    dlg.setMinimumDuration(SHOW_AFTER_MS)
+    dlg.setMinimumWidth(DIALOG_MIN_WIDTH)
+    dlg.setAutoClose(False)
+    dlg.setAutoReset(False)
+    # the show timer runs from the dialog's making at Qt's own 4 s; setMinimumDuration moves
+    # it only for a dialog at its minimum value, and a new one has none (-1): at it now, it
+    # shows after SHOW_AFTER_MS (a job that counts sets its value as it goes)
+    dlg.setValue(dlg.minimum())
+    return dlg
