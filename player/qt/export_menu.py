@@ -4,13 +4,21 @@ PyAV, when it is missing), a Playwright script - of the whole session, or of the
 range selected on the timeline (Shift+drag). It writes what the player shows: the player's
 recording was opened under the privacy rules in force, so an export carries nothing the
 screen does not. Every format is the one `replay export` writes (the same functions).
+
+A bundle, HAR, rrweb JSON or a script is written in a thread of its own (a 2-hour session
+takes seconds: its steps and requests are read from every event) behind the busy dialog of
+player/qt/progress.py, whose Cancel stops it at the next event read and writes nothing; the
+window goes on meanwhile. Clips paint in the player's own view, on the UI thread, with a
+progress dialog of their own; a PNG is one frame.
 """
 from __future__ import annotations
 
 import json
 import re
+import threading
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QProgressDialog, QToolButton
@@ -24,6 +32,7 @@ from recorder.rrweb_io import write_rrweb_json
 from ..clip_encode import INSTALL_VIDEO, VIDEO_FORMATS, ClipFormat, long_clip_question, \
     video_missing
 from .clip import DEFAULT_FPS, clip_times, render_clip
+from .progress import in_background, modal_progress
 from .standalone import screenshot
 
 # format -> (menu text, file suffix, file-dialog filter)
@@ -45,6 +54,26 @@ MOMENT_ONLY = frozenset({"png"})              # the moment on show
 
 class ExportCancelled(Exception):
     """The person pressed Cancel while an export was being made: nothing was written."""
+
+
+@dataclass(frozen=True)
+class Export:
+    """One export, with what it needs of the player read on the UI thread beforehand (a
+    writer in a thread reads no widget): the moment on show and the recorded viewport.
+    `stop` set (Cancel): `events()` stops at the next event."""
+    src: Any
+    out: Path
+    lo: int | None
+    hi: int | None
+    at_ms: float
+    viewport: Any
+    stop: threading.Event
+
+    def events(self) -> Iterator[dict]:
+        for e in self.src.events():
+            if self.stop.is_set():
+                raise ExportCancelled
+            yield e
 
 
 def suggested_name(src: Any) -> str:
@@ -78,6 +107,7 @@ class ExportMenu(QMenu):
         self.clear_range = self.addAction("Clear the selected range")
         self.clear_range.triggered.connect(lambda: self.bar.set_selection(None))
         self.aboutToShow.connect(self._refresh)
+        self.dialog = None   # the busy dialog of an export running in its thread
         self.button = QToolButton(player)
         self.button.setObjectName("exportButton")
         self.button.setText("Export")
@@ -133,8 +163,13 @@ class ExportMenu(QMenu):
         out = Path(path)
         sel = None if fmt in WHOLE_ONLY | MOMENT_ONLY else self.scope()
         lo, hi = (None, None) if sel is None else sel
+        job = Export(src, out, lo, hi, self.player.current_ms(), self.player.stage.recorded,
+                     threading.Event())
         try:
-            _WRITERS[fmt](self, src, out, lo, hi)
+            if fmt in _IN_THREAD:
+                self._in_thread(fmt, job)
+            else:
+                _WRITERS[fmt](self, job)
         except (OSError, ValueError, TimeoutError) as exc:
             QMessageBox.warning(self.player, "Export failed", f"{out.name} was not written: {exc}")
             return None
@@ -148,6 +183,18 @@ class ExportMenu(QMenu):
             whole += f"; {NO_REPORT_IN_RRWEB}: the bug bundle keeps it"
         self.exported.emit(f"{what} of session {self.player.session_id} written to {out}{whole}")
         return out
+
+    def _in_thread(self, fmt: str, job: Export) -> None:
+        """`fmt` written in a thread while the window goes on, behind a busy dialog (shown
+        if it lasts) whose Cancel stops the writer: ExportCancelled, nothing written."""
+        self.dialog = modal_progress(self.player, f"Writing {job.out.name}…")
+        self.dialog.setWindowTitle("Export")
+        self.dialog.canceled.connect(job.stop.set)
+        try:
+            in_background(lambda: _WRITERS[fmt](self, job), "replay-export")
+        finally:
+            self.dialog.end()
+            self.dialog = None
 
     def span(self) -> tuple[int, int]:
         """What a clip covers: the selected range, else the whole session."""
@@ -178,33 +225,38 @@ class ExportMenu(QMenu):
         box.exec()
         return box.clickedButton() is go
 
-    def _bundle(self, src, out: Path, _lo, _hi) -> None:
+    def _bundle(self, job: Export) -> None:
+        src = job.src
         ctx = src.info.context
         report = from_context(ctx)
-        at = self.player.current_ms()   # the moment on show is the bug's, unless one is set
-        report = report_for(src.events(), ctx, at_ms=report.at_ms if report and
-                            report.at_ms is not None else at)
-        write_bundle(out, src, context=with_report(ctx, report))
+        # the moment on show is the bug's, unless one is set
+        report = report_for(job.events(), ctx, at_ms=report.at_ms if report and
+                            report.at_ms is not None else job.at_ms)
+        if job.stop.is_set():
+            raise ExportCancelled
+        write_bundle(job.out, src, context=with_report(ctx, report))
 
-    def _rrweb(self, src, out: Path, _lo, _hi) -> None:
+    def _rrweb(self, job: Export) -> None:
         """As `replay export -o FILE.json` writes it (the owner as a bundle carries them)."""
-        write_rrweb_json(out, map(handed_event, src.events()), session_id=src.id)
+        write_rrweb_json(job.out, map(handed_event, job.events()), session_id=job.src.id)
 
-    def _png(self, src, out: Path, _lo, _hi) -> None:
-        screenshot(src, self.player.current_ms(), out)
+    def _png(self, job: Export) -> None:
+        screenshot(job.src, job.at_ms, job.out)
 
-    def _har(self, src, out: Path, lo, hi) -> None:
-        doc = har(src.events(), start_ms=lo, end_ms=hi)
-        _write_text(out, json.dumps(doc, indent=1, ensure_ascii=False) + "\n")
+    def _har(self, job: Export) -> None:
+        doc = har(job.events(), start_ms=job.lo, end_ms=job.hi)
+        _write_text(job.out, json.dumps(doc, indent=1, ensure_ascii=False) + "\n")
 
-    def _playwright(self, src, out: Path, lo, hi) -> None:
-        vp = self.player.stage.recorded
-        _write_text(out, playwright_script(src.events(), session_id=src.id, viewport=vp,
-                                           start_ms=lo, end_ms=hi,
-                                           bug=from_context(src.info.context)))
+    def _playwright(self, job: Export) -> None:
+        src = job.src
+        _write_text(job.out, playwright_script(job.events(), session_id=src.id,
+                                               viewport=job.viewport, start_ms=job.lo,
+                                               end_ms=job.hi,
+                                               bug=from_context(src.info.context)))
 
     def _clip(self, fmt: ClipFormat) -> Callable:
-        def write(src, out: Path, lo, hi) -> None:
+        def write(job: Export) -> None:
+            src, out, lo, hi = job.src, job.out, job.lo, job.hi
             start, end = (lo, hi) if lo is not None else self.span()
             dialog = QProgressDialog(f"Painting {out.name}…", "Cancel", 0, 0, self.player)
             dialog.setWindowModality(Qt.WindowModality.WindowModal)
@@ -242,4 +294,6 @@ _CLIPS = frozenset(f.value for f in ClipFormat)
 _WRITERS = {"replay": ExportMenu._bundle, "har": ExportMenu._har,
             "rrweb": ExportMenu._rrweb, "png": ExportMenu._png,
             "playwright": ExportMenu._playwright,
-            **{f.value: (lambda self, *a, f=f: self._clip(f)(*a)) for f in ClipFormat}}
+            **{f.value: (lambda self, job, f=f: self._clip(f)(job)) for f in ClipFormat}}
+# written from the recording alone, in a thread (clips and the PNG paint with Qt: UI thread)
+_IN_THREAD = frozenset({"replay", "har", "rrweb", "playwright"})

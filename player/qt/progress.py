@@ -1,13 +1,49 @@
-"""A long job's progress dialog (the app's Import and Open): window-modal with Cancel, shown
-only when the job lasts, and never after its end. In the player's package, so that the
-player's own long jobs can show it too (imports point app -> player)."""
+"""Long work off the UI thread: `in_background` runs it in a thread while the event loop goes
+on, and a long job's progress dialog (the app's Import and Open, the player's exports) is
+window-modal with Cancel, shown only when the job lasts, and never after its end. In the
+player's package, so that the player's own long jobs show it too (imports point app ->
+player)."""
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+import threading
+from typing import Callable, TypeVar
+
+from PySide6.QtCore import QEventLoop, Qt, QTimer
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
 SHOW_AFTER_MS = 500      # a short job does not flash a dialog
 DIALOG_MIN_WIDTH = 420
+POLL_MS = 5   # how often a nested event loop looks whether its thread is done
+
+T = TypeVar("T")
+
+
+def in_background(work: Callable[[], T], name: str) -> T:
+    """`work()` run in a thread while this (the UI) thread's event loop goes on — the web
+    view loads, the window paints — and its result (or its exception) returned here."""
+    out: list = []
+
+    def run() -> None:
+        try:
+            out.append((True, work()))
+        except BaseException as exc:  # noqa: BLE001 - raised in the caller's thread
+            out.append((False, exc))
+
+    th = threading.Thread(target=run, name=name, daemon=True)
+    th.start()
+    loop = QEventLoop()
+    poll = QTimer()
+    poll.setInterval(POLL_MS)
+    poll.timeout.connect(lambda: th.is_alive() or loop.quit())
+    poll.start()
+    if th.is_alive():
+        loop.exec()
+    poll.stop()
+    th.join()
+    ok, value = out[0]
+    if not ok:
+        raise value
+    return value
 
 
 class JobDialog(QProgressDialog):

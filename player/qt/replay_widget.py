@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import gc
 import threading
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable
 
-from PySide6.QtCore import QEvent, QEventLoop, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (QAbstractButton, QAbstractItemView, QAbstractSlider,
                                QAbstractSpinBox, QApplication, QComboBox, QSplitter, QTabBar,
@@ -30,6 +30,7 @@ from .devtools.pane import READING, DevToolsPane, PaneTabs, ReadingPane
 from .export_menu import ExportMenu
 from .page_bar import NO_URL, PageBar
 from .playback import PlaybackController
+from .progress import in_background
 from .runtime_bridge import RuntimeBridge
 from .session_view import SessionView, build_session_view, fmt_ms
 from .stage import ReplayStage
@@ -38,39 +39,9 @@ from .style import STYLESHEET
 from .timeline_widget import TimelineWidget
 
 
-T = TypeVar("T")
-POLL_MS = 5   # how often a nested event loop looks whether its thread is done
 # a dev-tools pane below the page (a tall window) is never shorter: its tabs, filter and
 # a dozen rows
 PANE_BELOW_HEIGHT = 300
-
-
-def in_background(work: Callable[[], T], name: str) -> T:
-    """`work()` run in a thread while this (the UI) thread's event loop goes on — the web
-    view loads, the window paints — and its result (or its exception) returned here."""
-    out: list = []
-
-    def run() -> None:
-        try:
-            out.append((True, work()))
-        except BaseException as exc:  # noqa: BLE001 - raised in the caller's thread
-            out.append((False, exc))
-
-    th = threading.Thread(target=run, name=name, daemon=True)
-    th.start()
-    loop = QEventLoop()
-    poll = QTimer()
-    poll.setInterval(POLL_MS)
-    poll.timeout.connect(lambda: th.is_alive() or loop.quit())
-    poll.start()
-    if th.is_alive():
-        loop.exec()
-    poll.stop()
-    th.join()
-    ok, value = out[0]
-    if not ok:
-        raise value
-    return value
 
 
 # A step of work left for the event loop's next round: by a timer, not `singleShot(0)` -

@@ -261,3 +261,62 @@ def test_the_recording_as_rrweb_json_and_a_screenshot_of_the_moment_on_show(play
     png = menu.export("png", tmp_path / "moment.png")
     assert Image.open(png).size == tuple(int(v) for v in player_widget.stage.recorded)
     assert "moment on show" in menu.actions_by_format["png"].toolTip()
+
+
+def _slow_events(src, per_event_s: float) -> None:
+    """`src` reads its events `per_event_s` apart, as a 2-hour session's 60,000 take seconds."""
+    import time
+
+    read = src.events
+
+    def events():
+        for e in read():
+            time.sleep(per_event_s)
+            yield e
+    src.events = events
+
+
+@pytest.mark.parametrize("fmt", ["replay", "har", "rrweb", "playwright"])
+def test_an_export_read_from_every_event_keeps_the_window_going(player_widget, tmp_path, fmt):
+    """A bundle, HAR, rrweb JSON or Playwright script of a 2-hour session froze the window
+    for 1.5 to 16 s (a support engineer's tryout: no repaint, no progress, no Cancel): it
+    was written on the UI thread. It is written in a thread now: the event loop runs
+    meanwhile, and the file is the same."""
+    from PySide6.QtCore import QTimer
+
+    _slow_events(player_widget.source, 0.002)   # the demo's 416 events: about a second
+    ticks = []
+    timer = QTimer()
+    timer.setInterval(20)
+    timer.timeout.connect(lambda: ticks.append(1))
+    timer.start()
+    out = player_widget.export_menu.export(fmt, tmp_path / f"s{fmt}")
+    timer.stop()
+    assert out is not None and out.stat().st_size > 0
+    assert len(ticks) >= 10   # the window went on while the file was written
+
+
+def test_a_slow_export_shows_a_busy_dialog_whose_cancel_writes_nothing(player_widget, qtbot,
+                                                                       tmp_path):
+    """Its dialog shows once the export lasts; Cancel stops the writer at the next event
+    read: nothing is written, and the status line says so."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QPushButton
+
+    _slow_events(player_widget.source, 0.02)   # 8 s: long enough to see and cancel
+    menu = player_widget.export_menu
+    seen = []
+
+    def cancel_once_shown() -> None:
+        if menu.dialog is not None and menu.dialog.isVisible():
+            seen.append(menu.dialog.labelText())
+            menu.dialog.findChild(QPushButton).click()   # its Cancel
+        else:
+            QTimer.singleShot(20, cancel_once_shown)
+    QTimer.singleShot(20, cancel_once_shown)
+    with qtbot.waitSignal(menu.exported, timeout=30_000) as said:
+        assert menu.export("har", tmp_path / "requests.har") is None
+    assert seen == ["Writing requests.har…"]
+    assert said.args == ["Cancelled: requests.har was not written"]
+    assert list(tmp_path.iterdir()) == []
+    assert menu.dialog is None
