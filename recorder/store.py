@@ -719,6 +719,11 @@ class LocalStore(Store):
                 before += meta.record_count
             return reader.info, events
 
+    def is_live(self, session_id: str) -> bool:
+        """Whether the live intake may still append to the session: stored by `replay
+        serve` and not compacted yet (its visitor may be on the page now)."""
+        return self.index.live(self.resolve(session_id))
+
     def _open_session(self, client_id: str) -> OpenSessionInfo | None:
         """The newest session started under a client's session id (it may have been
         continued as `<id>.<timestamp>` after a limit)."""

@@ -300,7 +300,8 @@ class MainWindow(QMainWindow):
             title, tip = file_tab(o, n, src.id, done.report.title if done.report else "")
         else:
             title, tip = stored_tab(src.id, who, info.first_url,
-                                    done.report.title if done.report else "")
+                                    done.report.title if done.report else "",
+                                    live=done.follow is not None)
         # a file's other sessions open behind its first; "&" is a tab's shortcut mark in Qt,
         # doubled to be shown ("Cart & checkout" was "Cart _checkout")
         self.sessions.add_player(o.key, title.replace("&", "&&"), widget, src, tip,
@@ -310,6 +311,10 @@ class MainWindow(QMainWindow):
             widget.seek(resume)
         elif done.report is not None and done.report.at_ms is not None:
             widget.seek(int(done.report.at_ms))   # a bug handed over opens on the bug
+        if done.follow is not None:   # live: it grows as it arrives, from its live edge
+            from player.qt.follow import LiveFollow
+            widget.follow = LiveFollow(widget, done.follow, to_edge=resume is None and (
+                done.report is None or done.report.at_ms is None))
         widget.export_menu.exported.connect(lambda said: self.statusBar().showMessage(said, 10000))
         widget.said.connect(lambda said: self.statusBar().showMessage(said, 10000))
         self.catch_drops(widget)
@@ -679,16 +684,22 @@ def file_tab(o: Opening, n: int, session_id: str, bug_title: str = "") -> tuple[
 
 
 def stored_tab(session_id: str, who: str | None, first_url: str | None,
-               bug_title: str = "") -> tuple[str, str]:
+               bug_title: str = "", live: bool = False) -> tuple[str, str]:
     """A stored session's tab: its title and tooltip - by its bug when it carries a report
     (as a bundle's tab is: the title is what a person opened it for), else by its id and
-    owner; the tooltip says the session, its owner and first URL."""
+    owner; the tooltip says the session, its owner and first URL. A `live` one (followed
+    as it arrives) is marked LIVE_MARK first, and its tooltip says so."""
     title = " ".join(bug_title.split())
     tip = f"Session {session_id}" + (f" of {who}" if who and title else "") + (
-        f"\n{first_url}" if first_url else "")
+        f"\n{first_url}" if first_url else "") + (f"\n{LIVE_TIP}" if live else "")
+    mark = LIVE_MARK if live else ""
     if not title:
-        return _short_id(session_id) + (f" · {who}" if who else ""), tip
-    return title_line(title, TAB_TITLE), f"{title}\n{tip}"
+        return mark + _short_id(session_id) + (f" · {who}" if who else ""), tip
+    return mark + title_line(title, TAB_TITLE), f"{title}\n{tip}"
+
+
+LIVE_MARK = "● "   # a live session's tab: it grows as `replay serve` stores its events
+LIVE_TIP = "Live: shown as it arrives from replay serve (scrub back and it stays there)"
 
 
 def _short_id(session_id: str) -> str:

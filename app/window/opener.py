@@ -54,6 +54,7 @@ class Opened:
     replayer: Any    # player.replayer.Replayer, its first frame in, its index under way
     session: Any     # player.qt.session_view.SessionView when indexed already, else None
     report: Any = None   # recorder.bug.BugReport (its steps read) when it is a bug handed over
+    follow: Any = None   # player.follow.LiveTail when it is a live session (`replay play --follow`)
 
     def close(self) -> None:
         self.replayer.close()
@@ -99,6 +100,7 @@ class OpenJob(ThreadJob):
     def _open(self, opening: Opening) -> Opened | None:
         """The recording as the player needs it, or None (said through `failed`, or
         cancelled)."""
+        from player.follow import LiveTail
         from player.qt.session_view import build_session_view
         from player.replayer import Replayer
         from recorder.bug import shown_report
@@ -119,12 +121,20 @@ class OpenJob(ThreadJob):
             src.close()
             return None
         self.progress.emit(f"Reading the first frame of {opening.name}…")
+        tail = None
         try:
-            replayer = Replayer(src)
+            if not opening.is_file and src.store.is_live(src.id):
+                # a visitor may be on the page now: shown as it grows, as `replay play
+                # --follow` shows it (the events so far, indexed whole)
+                tail = LiveTail(src.store, src.id)
+                replayer = tail.replayer()
+            else:
+                replayer = Replayer(src)
         except BaseException:
             src.close()
             raise
-        done = Opened(src, replayer, None, shown_report(src.info.context, src.events))
+        done = Opened(src, replayer, None, shown_report(src.info.context, src.events),
+                      follow=tail)
         if replayer.ready and not self.cancelled:   # a short recording, indexed whole
             self.progress.emit(f"Building the timeline of {opening.name}…")
             try:

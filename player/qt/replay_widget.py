@@ -178,6 +178,7 @@ class ReplayWidget(QWidget):
         self.timeline = TimelineWidget(self.session, self)
         # Export: the session, or the range selected on the timeline (any host gets it)
         self.export_menu = ExportMenu(self)
+        self.follow = None   # a LiveFollow (player/qt/follow.py): its host follows a live one
         self.timeline.add_tool(self.export_menu.button)
         # a session view made off the UI thread may hold tens of thousands of rows: they
         # fill in a chunk per event-loop step, as when indexing ends; until a long

@@ -983,3 +983,37 @@ def test_a_file_holding_several_sessions_opens_each_in_a_tab_of_its_own(window, 
     window.sessions.setCurrentIndex(0)
     assert window.open_paths([f]) is None and window.sessions.currentWidget() is first
     assert window.sessions.count() == 1 + FILE_SESSIONS_OPENED
+
+
+def test_a_live_session_opened_from_the_list_grows_as_it_arrives(window, data, qtbot):
+    """A support engineer opened the session a customer was reproducing the bug in, live
+    from `replay serve`: the app's player showed the first seconds and never more (only
+    `replay play --follow` in a terminal followed one). A live session opens at its live
+    edge, grows as the intake stores more, and its tab says it is live; a finished one
+    does not."""
+    import time
+
+    from replay_tools.generator import generate_session
+
+    t0 = int(time.time() * 1000) - 10 * 60 * 1000
+    events = list(generate_session(900, duration_ms=3 * 60 * 1000, seed=5, start_ms=t0))
+    with Store.open(data) as store:
+        store.ingest(events[:300], live=True, session_id="on-the-page-now")
+    window.reload_sessions()
+    player = window.wait_opened(window.open_session("on-the-page-now"))
+    player.wait_ready()
+    c = player.controller
+    first = c.duration
+    qtbot.waitUntil(lambda: c.time == first, timeout=10_000)      # at the live edge
+    with Store.open(data) as store:
+        store.ingest(events[300:], live=True, session_id="on-the-page-now")
+    qtbot.waitUntil(lambda: c.duration > first, timeout=15_000)
+    assert c.duration == events[-1]["timestamp"] - events[0]["timestamp"]
+    assert player.session.duration_ms == c.duration and c.time == c.duration
+
+    from app.window.main_window import LIVE_MARK
+    assert window.sessions.tabText(1).startswith(LIVE_MARK)
+
+    done = window.wait_opened(window.open_session("bob-browse"))   # imported, not live
+    assert not window.sessions.tabText(window.sessions.currentIndex()).startswith(LIVE_MARK)
+    assert done.follow is None and player.follow is not None
