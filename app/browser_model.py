@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from enum import IntEnum
 from typing import Callable, Iterable, Sequence
 
+from player.links import SCHEME, BadLink, parse_moment_link
 from recorder.bug import from_context
 from recorder.index import SessionInfo
 from recorder.store import LocalStore
@@ -162,7 +163,7 @@ class Catalog:
                 needle = value.strip().lower()
                 tests.append(lambda r, a=attr, n=needle: n in getattr(r, a))
         # the search box: every word somewhere in the row's text
-        tests += [lambda r, w=w: w in r.haystack for w in q.text.lower().split()]
+        tests += [lambda r, w=w: w in r.haystack for w in search_words(q.text)]
         if not tests:
             return list(self.rows)
         return [r for r in self.rows if all(t(r) for t in tests)]
@@ -170,6 +171,25 @@ class Catalog:
     @staticmethod
     def sort(rows: Iterable[Row], column: Column, descending: bool = False) -> list[Row]:
         return sorted(rows, key=_SORT_KEYS[column], reverse=descending)
+
+
+def link_in(text: str) -> tuple[str, int] | None:
+    """(session id, ms) when `text` is a replay:// link (the player's Copy link, pasted from
+    a colleague's message), else None."""
+    text = text.strip()
+    if not text.lower().startswith(SCHEME + ":"):
+        return None
+    try:
+        return parse_moment_link(text)
+    except BadLink:
+        return None
+
+
+def search_words(text: str) -> list[str]:
+    """The search box's words, lower-case: each must be in a row's text. A replay:// link
+    pasted whole is its session's id (its row listed; Enter opens it at the link's moment)."""
+    link = link_in(text)
+    return [link[0].lower()] if link is not None else text.lower().split()
 
 
 def make_row(info: SessionInfo, texts: tuple[str, str] = ("", ""),

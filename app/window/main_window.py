@@ -6,6 +6,7 @@ drag-and-drop of recording files, recent files and window state kept in QSetting
     win.add_page("Privacy", PrivacyWorkspace(...))
     win.open_session("8dda0c07")         # a player tab on a stored session
     win.open_paths([Path("bug.replay")])  # a player tab per file, as `replay play FILE`
+    win.open_link("replay://8dda0c07?t=42000")   # that session's tab, at that moment
 """
 from __future__ import annotations
 
@@ -16,17 +17,18 @@ from typing import Iterable
 
 from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QListWidget,
-                               QListWidgetItem, QMainWindow, QMessageBox, QStackedWidget,
-                               QWidget)
+from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QInputDialog, QLineEdit,
+                               QListWidget, QListWidgetItem, QMainWindow, QMessageBox,
+                               QStackedWidget, QWidget)
 
+from player.links import BadLink, parse_moment_link
 from player.qt.standalone import APP_NAME
 from recorder.bug import title_line
 from recorder.intake.apps import AppError
 from recorder.intake.live import application_names
 from recorder.store import Store
 
-from ..browser_model import Catalog, make_row, named
+from ..browser_model import Catalog, link_in, make_row, named
 from ..privacy_workspace import PrivacyWorkspace
 from ..record.page import RecordPage
 from . import help_menu
@@ -48,6 +50,7 @@ RECORDING_FILTER = ("Recordings (*.replay *.json *.json.gz *.json.zst *.ndjson *
 APPEARANCES = {"system": Qt.ColorScheme.Unknown, "light": Qt.ColorScheme.Light,
                "dark": Qt.ColorScheme.Dark}
 NAV_WIDTH = 150
+LINK_DIALOG_WIDTH = 520
 
 
 class MainWindow(QMainWindow):
@@ -74,7 +77,8 @@ class MainWindow(QMainWindow):
         self.open_jobs: list[OpenJob] = []   # recordings being read for a player tab
         self.report_jobs: list[SaveReportJob] = []   # bug reports being saved
         self.erase_jobs: list[EraseJob] = []   # sessions being erased
-        self.resume_at: dict[str, int] = {}   # tabs opened again: where they were (ms)
+        self.resume_at: dict[str, int] = {}   # tabs opened again: where they were, a
+        # link's: its moment (ms)
         self.open_progress = None   # the last open's progress dialog
 
         self.thumbnails = ThumbnailService(self.store, self, enabled=thumbnails)
@@ -83,6 +87,7 @@ class MainWindow(QMainWindow):
         self.browser = SessionBrowser(self._load_catalog(), self.thumbnails)
         self.sessions = SessionsPage(self.browser)
         self.browser.openRequested.connect(self.open_session)
+        self.browser.linkRequested.connect(self.open_link)
         self.browser.deleteRequested.connect(self.ask_delete)
         self.browser.reportRequested.connect(self.ask_report)
         self.browser.rowsChanged.connect(self._rows_changed)
@@ -160,6 +165,9 @@ class MainWindow(QMainWindow):
         self.open_action = self._action(file, "&Open…", QKeySequence.StandardKey.Open,
                                         self.choose_files_to_open,
                                         "Watch a .replay or rrweb file without storing it")
+        self.open_link_action = self._action(
+            file, "Open &Link…", "Ctrl+L", self.ask_link,
+            "Open a replay:// link (Copy link in the player) at its moment")
         self.recent_menu = file.addMenu("Open &Recent")
         self.import_action = self._action(file, "&Import…", "Ctrl+I", self.choose_files_to_import,
                                           "Store recordings in the data folder, masked by the"
@@ -216,6 +224,45 @@ class MainWindow(QMainWindow):
         """A player tab on a stored session (brought to the front if already open; else
         read in the background: `playerOpened` says when its tab is there)."""
         return self._open([Opening(session_id, session_id, is_file=False)])
+
+    def open_link(self, url: str) -> OpenJob | None:
+        """A replay:// link (the player's Copy link, a colleague's): its session's tab at the
+        link's moment - brought to the front and moved there when it is open already. A
+        link whose session is not stored here is said, with what to do about it."""
+        try:
+            session, ms = parse_moment_link(url)
+        except BadLink as exc:
+            self.report(str(exc))
+            return None
+        try:
+            sid = self.store.resolve(session)
+        except KeyError as exc:
+            self.report(f"{exc.args[0]} - to open a link handed over, import the .replay"
+                        " bundle that came with it (File > Import…), then open the link again")
+            return None
+        existing = self.sessions.find(sid)
+        if existing is not None:
+            self.show_page("Sessions")
+            self.sessions.setCurrentWidget(existing)
+            existing.seek(ms)
+            return None
+        self.resume_at[sid] = ms   # (where the tab opens)
+        return self.open_session(sid)
+
+    def ask_link(self) -> QInputDialog:
+        """File > Open Link…: a replay:// link to open (the clipboard's, when it holds one);
+        not blocking - OK opens it."""
+        dlg = QInputDialog(self)
+        dlg.setWindowTitle("Open Link")
+        dlg.setLabelText("A replay:// link to a moment (the player's Copy link):")
+        dlg.setTextEchoMode(QLineEdit.EchoMode.Normal)
+        clip = QGuiApplication.clipboard().text()
+        dlg.setTextValue(clip.strip() if link_in(clip) else "")
+        dlg.setMinimumWidth(LINK_DIALOG_WIDTH)   # a whole link shows
+        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dlg.textValueSelected.connect(self.open_link)
+        dlg.open()
+        return dlg
 
     def open_paths(self, paths: Iterable[Path | str]) -> OpenJob | None:
         """A player tab per recording file, opened as `replay play FILE` opens it (read in

@@ -16,10 +16,12 @@ from PySide6.QtWidgets import (QAbstractItemView, QApplication, QCheckBox, QComb
                                QTableView, QTabWidget, QVBoxLayout, QWidget)
 
 from player.qt.plain_text import plain_tip
+from player.qt.session_view import fmt_ms
 
 from ..browser_model import (CAP_CHARS, CAPPED, DAY_MS, GAP_CHARS, HEADERS, MINUTE_MS,
                              SHRUNK_CHARS, STRETCHED, URL_MIN_CHARS, Catalog, Column, Query,
-                             Row, cell_text, elide_url, share_widths, widest_texts)
+                             Row, cell_text, elide_url, link_in, share_widths,
+                             widest_texts)
 from ..commands._words import count
 from ..thumbnails import SIZE as THUMB_SIZE
 from .thumbnails import ThumbnailService
@@ -166,6 +168,7 @@ class SessionBrowser(QWidget):
     """Search box, facets and the table. `openRequested(session_id)` when a row is opened
     (Enter, double-click)."""
     openRequested = Signal(str)
+    linkRequested = Signal(str)   # Enter on a replay:// link pasted in the search box
     deleteRequested = Signal(list)   # the ids to erase: "Delete…" (context menu, Delete key)
     reportRequested = Signal(str)   # "Bug report…" (context menu): its title and notes
     rowsChanged = Signal(int)
@@ -343,6 +346,12 @@ class SessionBrowser(QWidget):
                         "No sessions stored yet - the Record page records one; File >"
                         " Import… adds recordings; File > Open… watches a file without"
                         " storing it")
+        link = link_in(self.search.text())
+        if link is not None:   # what Enter does with it
+            self._listed += (f" · a link to {fmt_ms(link[1], precise=True)} of session"
+                             f" {link[0]}: " + ("Enter opens it there" if rows else
+                                                "not stored here - import the .replay bundle"
+                                                " that came with it (File > Import…)"))
         self._say_count()
         self.rowsChanged.emit(shown)
         self._visible_first()
@@ -506,7 +515,8 @@ class SessionBrowser(QWidget):
         menu.exec(self.table.viewport().mapToGlobal(pos))
 
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt)
-        """Down or Enter in the search box moves to the table (arrows move, Enter opens);
+        """Down or Enter in the search box moves to the table (arrows move, Enter opens), but
+        Enter on a replay:// link pasted there opens its session at its moment;
         Delete in the table asks to delete the sessions picked; the table's width changed,
         its columns share it again."""
         if obj is self.table.viewport() and event.type() == QEvent.Type.Resize:
@@ -515,6 +525,10 @@ class SessionBrowser(QWidget):
         if obj is self.table and event.type() == QEvent.Type.KeyPress and \
                 event.key() == Qt.Key.Key_Delete and self.selected_sessions():
             self.deleteRequested.emit(self.selected_sessions())
+            return True
+        if obj is self.search and event.type() == QEvent.Type.KeyPress and event.key() in (
+                Qt.Key.Key_Return, Qt.Key.Key_Enter) and link_in(self.search.text()):
+            self.linkRequested.emit(self.search.text().strip())   # (said if not stored)
             return True
         if obj is self.search and event.type() == QEvent.Type.KeyPress and event.key() in (
                 Qt.Key.Key_Down, Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.model.rows:

@@ -170,8 +170,8 @@ class ReplayWidget(QWidget):
         origin = source.origin if isinstance(source, RecordingSource) else None
         self.copyLink.setToolTip(
             "Only a recording with a session id can be linked to" if self.session_id is None
-            else "Copy a replay:// link to this moment (Ctrl+Shift+C); `replay open LINK`"
-                 " opens it" + (" once this file is imported (`replay import`)" if origin else ""))
+            else "Copy a replay:// link to this moment (Ctrl+Shift+C); pasted in the app's"
+                 " search box or `replay open LINK`, it opens here" + (" once this file is imported (`replay import`)" if origin else ""))
         self.copyLink.triggered.connect(self.copy_link)
         self.addAction(self.copyLink)
         self.page_bar = PageBar(self.copyLink, self)
@@ -321,8 +321,9 @@ class ReplayWidget(QWidget):
         if link is not None:
             QGuiApplication.clipboard().setText(link)
             self.said.emit(f"Copied the link to {fmt_ms(self.current_ms(), True)}: {link} -"
-                           " `replay open LINK` opens it where the session is stored (hand"
-                           " over a .replay bundle otherwise)")
+                           " pasted in the app's search box (or File > Open Link…, `replay"
+                           " open LINK`) it opens where the session is stored (hand over a"
+                           " .replay bundle otherwise)")
 
     def _show_url(self, t: int) -> None:
         self.page_bar.set_url(self.session.url_at(t))

@@ -1017,3 +1017,42 @@ def test_a_live_session_opened_from_the_list_grows_as_it_arrives(window, data, q
     done = window.wait_opened(window.open_session("bob-browse"))   # imported, not live
     assert not window.sessions.tabText(window.sessions.currentIndex()).startswith(LIVE_MARK)
     assert done.follow is None and player.follow is not None
+
+
+def test_a_link_pasted_in_the_search_box_opens_its_session_at_its_moment(window, qtbot):
+    """A support engineer's Copy link, pasted by the developer they sent it to: in the app,
+    nothing took it (the search found nothing; only `replay open` in a terminal opened it,
+    in a window of its own). Enter in the search box opens its session at its moment, and
+    the same link again brings that tab there; a link to a session not stored here says
+    what to do."""
+    b = window.browser
+    b.search.setText("replay://bob-browse?t=4000")
+    assert shown(window) == ["bob-browse"]
+    assert "a link to 0:04.0 of session bob-browse: Enter opens it there" in b.count.text()
+    with qtbot.waitSignal(window.playerOpened, timeout=60_000) as opened:
+        qtbot.keyClick(b.search, Qt.Key.Key_Return)
+    player = opened.args[0]
+    player.wait_ready()
+    assert player.session_id == "bob-browse" and player.controller.time == 4000
+
+    window.sessions.setCurrentIndex(0)
+    assert window.open_link("replay://bob-browse?t=2500") is None   # open already: moved
+    assert window.sessions.currentWidget() is player and player.controller.time == 2500
+    assert window.sessions.count() == 2
+
+    b.search.setText("replay://8dda0c07?t=42000")
+    assert b.count.text().endswith("of session 8dda0c07: not stored here - import the .replay"
+                                   " bundle that came with it (File > Import…)")
+    window.open_link("replay://8dda0c07?t=42000")
+    assert window.last_problem.startswith("no session '8dda0c07'")
+    assert "import the .replay bundle that came with it (File > Import…)" in window.last_problem
+
+
+def test_open_link_offers_the_link_on_the_clipboard(window, qtbot):
+    QApplication.clipboard().setText("replay://ada-checkout?t=1500\n")
+    dlg = window.ask_link()
+    assert dlg.textValue() == "replay://ada-checkout?t=1500"
+    with qtbot.waitSignal(window.playerOpened, timeout=60_000) as opened:
+        dlg.accept()
+    opened.args[0].wait_ready()
+    assert opened.args[0].controller.time == 1500
