@@ -84,17 +84,20 @@ def shown_report(context: dict[str, Any] | None, events: Callable[[], Iterable[d
 
 
 def edit_report(store: Any, session_id: str, *, title: str, notes: str,
-                masker_factory: Callable[[], Any]) -> BugReport:
-    """Give a stored session the bug report's `title` and `notes` (its moment and steps
-    kept; a session with none gains one), masked as an import masks a context - the rules'
-    detectors over what was typed. The session is rewritten with the same events, so the
-    report stays where `repair` finds it. Returns the report as stored."""
+                masker_factory: Callable[[], Any], at_ms: float | None = None) -> BugReport:
+    """Give a stored session the bug report's `title` and `notes` (its steps kept; a
+    session with none gains one), masked as an import masks a context - the rules'
+    detectors over what was typed. `at_ms`: the bug's moment (ms after the first event),
+    where the session opens from then on; None keeps the one it has. The session is
+    rewritten with the same events, so the report stays where `repair` finds it. Returns
+    the report as stored."""
     sid = store.resolve(session_id)
     with store.session(sid) as reader:
         events = list(reader.events())
         context = reader.info.context if reader.info else None
     old = from_context(context) or BugReport()
-    report = msgspec.structs.replace(old, title=title.strip(), notes=notes.strip())
+    report = msgspec.structs.replace(old, title=title.strip(), notes=notes.strip(),
+                                     at_ms=old.at_ms if at_ms is None else float(at_ms))
     masked = masker_factory().mask_context(with_report(context, report))
     store.replace_session(sid, events, context=masked)
     return from_context(masked) or BugReport()

@@ -177,6 +177,10 @@ class MainWindow(QMainWindow):
                                              self.sessions.close_current)
         self._action(file, "&Quit", QKeySequence.StandardKey.Quit, self.close)
         view = bar.addMenu("&View")
+        session = bar.addMenu("&Session")
+        self.report_action = self._action(session, "&Bug Report…", "Ctrl+B", self.report_on_show,
+                                          "Title and notes of the session on show, and the"
+                                          " moment on show as the bug's")
         self.find_action = self._action(view, "&Find Sessions", QKeySequence.StandardKey.Find,
                                         self.focus_search)
         self._action(view, "&Refresh", QKeySequence.StandardKey.Refresh, self.reload_sessions)
@@ -478,27 +482,48 @@ class MainWindow(QMainWindow):
         box.open()
         return box
 
-    def ask_report(self, session_id: str):
+    def ask_report(self, session_id: str, at_ms: float | None = None):
         """The session's bug report, its title and notes to edit (window-modal; Save stores
-        them, as `save_report`)."""
+        them, as `save_report`). `at_ms`: the moment on show in its player, offered as the
+        bug's moment."""
         from recorder.bug import from_context
-
 
         info = self.store.index.session(session_id) if self.store is not None else None
         if info is None:
             self.reload_sessions()
             return None
-        dialog = ReportDialog(info.id, from_context(info.context), self)
+        dialog = ReportDialog(info.id, from_context(info.context), self, at_ms=at_ms)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.accepted.connect(lambda: self.save_report(info.id, dialog.title(), dialog.notes()))
+        dialog.accepted.connect(lambda: self.save_report(info.id, dialog.title(), dialog.notes(),
+                                                         dialog.moment()))
         dialog.open()
         return dialog
 
-    def save_report(self, session_id: str, title: str, notes: str) -> SaveReportJob | None:
-        """Store the session's bug report title and notes, masked by the data folder's rules
-        as an import masks them - in a thread, behind a busy dialog (the session is
-        rewritten: seconds for a long one). Its player tab, if open, is closed meanwhile and
-        opened again where it was, to show them."""
+    def report_on_show(self):
+        """Session > Bug Report…: the report of the session on show - a stored session's
+        player tab (its moment offered as the bug's), else the list's current row."""
+        tab = self.sessions.currentWidget()
+        if tab is self.browser or tab is None:
+            sid = self.browser.current_session()
+            if sid is None:
+                self.statusBar().showMessage("Pick a session in the list first", 10000)
+                return None
+            return self.ask_report(sid)
+        sid = next((k for k, w in self.sessions.stored_tabs().items() if w is tab), None)
+        if sid is None:
+            self.statusBar().showMessage("A file's session has no stored bug report: import"
+                                         " it first (File > Import…), or give --title and"
+                                         " --notes to `replay export`", 10000)
+            return None
+        return self.ask_report(sid, at_ms=tab.current_ms())
+
+    def save_report(self, session_id: str, title: str, notes: str,
+                    at_ms: float | None = None) -> SaveReportJob | None:
+        """Store the session's bug report title and notes (and `at_ms`, the bug's moment,
+        when given), masked by the data folder's rules as an import masks them - in a
+        thread, behind a busy dialog (the session is rewritten: seconds for a long one). Its
+        player tab, if open, is closed meanwhile and opened again where it was, to show
+        them."""
         from recorder.privacy import RulesError, load_rules, masker_factory
 
         if self.store is None:
@@ -513,7 +538,8 @@ class MainWindow(QMainWindow):
         if tab is not None:
             at = tab.current_ms()
             self.sessions.close_tab(self.sessions.indexOf(tab))
-        job = SaveReportJob(self.data_dir, session_id, title, notes, masker_factory(rules))
+        job = SaveReportJob(self.data_dir, session_id, title, notes, masker_factory(rules),
+                            at_ms=at_ms)
         dlg = job_dialog(job, self, "Bug report", f"Saving the bug report of session"
                                                   f" {_short_id(session_id)}…")
         dlg.setCancelButton(None)   # not cancellable

@@ -1,6 +1,7 @@
 """The bug report of a stored session, edited: its title and notes (a QA who forgot them
-before pressing Stop, or a developer adding what they found). The moment and the steps stay
-as they are. Thin: `recorder.bug.edit_report` does the work, in a thread (`SaveReportJob`:
+before pressing Stop, or a support engineer noting what they found), and - asked from a
+player - the moment on show as the bug's, where the session opens from then on (a moment it
+has already is kept unless the box is ticked). The steps stay as they are. Thin: `recorder.bug.edit_report` does the work, in a thread (`SaveReportJob`:
 it rewrites the session, seconds for a long one)."""
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ from pathlib import Path
 from typing import Any, Callable
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit,
-                               QPlainTextEdit, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QDialog, QDialogButtonBox, QFormLayout, QLabel,
+                               QLineEdit, QPlainTextEdit, QWidget)
+
+from player.qt.session_view import fmt_ms
 
 from recorder.bug import BugReport, edit_report
 from recorder.store import Store
@@ -21,7 +24,11 @@ MASKED_NOTE = ("Saved masked by the data folder's privacy rules, as an import ma
 
 
 class ReportDialog(QDialog):
-    def __init__(self, session_id: str, report: BugReport | None, parent: QWidget | None = None):
+    """`at_ms`: the moment on show in the session's player (None: asked from the list),
+    offered as the bug's moment - ticked when the report has none yet."""
+
+    def __init__(self, session_id: str, report: BugReport | None, parent: QWidget | None = None,
+                 at_ms: float | None = None):
         super().__init__(parent)
         self.setObjectName("reportDialog")
         self.setWindowTitle(f"Bug report of session {session_id}")
@@ -37,8 +44,20 @@ class ReportDialog(QDialog):
         form = QFormLayout(self)
         note = QLabel(MASKED_NOTE, self, objectName="maskedNote", wordWrap=True)
         note.setEnabled(False)   # dimmed: a hint
+        self.at_ms = at_ms
+        self.moment_box = None
+        had = report.at_ms if report is not None else None
+        if at_ms is not None:
+            self.moment_box = QCheckBox(
+                f"The bug is at {fmt_ms(at_ms, precise=True)}, the moment on show"
+                + (f" (now at {fmt_ms(had, precise=True)})" if had is not None else "")
+                + ": the session opens there", self)
+            self.moment_box.setObjectName("bugMoment")
+            self.moment_box.setChecked(had is None)
         form.addRow("Title", self.title_edit)
         form.addRow("Notes", self.notes_edit)
+        if self.moment_box is not None:
+            form.addRow("Moment", self.moment_box)
         form.addRow(note)
         form.addRow(buttons)
         self.resize(560, 280)
@@ -48,6 +67,11 @@ class ReportDialog(QDialog):
 
     def notes(self) -> str:
         return self.notes_edit.toPlainText()
+
+    def moment(self) -> float | None:
+        """The bug's moment to store (None: the report's own is kept)."""
+        return self.at_ms if self.moment_box is not None and self.moment_box.isChecked() \
+            else None
 
 
 class SaveReportJob(ThreadJob):
@@ -61,18 +85,20 @@ class SaveReportJob(ThreadJob):
     thread_name = "replay-report"
 
     def __init__(self, data_dir: Path, session_id: str, title: str, notes: str,
-                 masker_factory: Callable[[], Any]):
+                 masker_factory: Callable[[], Any], at_ms: float | None = None):
         super().__init__()
         self.data_dir = Path(data_dir)
         self.session_id = session_id
         self.title, self.notes = title, notes
+        self.at_ms = at_ms   # the bug's moment (None: kept)
         self.masker_factory = masker_factory
 
     def _run(self) -> None:
         try:
             with Store.open(self.data_dir) as store:
                 report = edit_report(store, self.session_id, title=self.title,
-                                     notes=self.notes, masker_factory=self.masker_factory)
+                                     notes=self.notes, masker_factory=self.masker_factory,
+                                     at_ms=self.at_ms)
         except KeyError:
             self.failed.emit(f"the bug report was not saved: session {self.session_id} is no"
                              " longer in the data folder")

@@ -1056,3 +1056,37 @@ def test_open_link_offers_the_link_on_the_clipboard(window, qtbot):
         dlg.accept()
     opened.args[0].wait_ready()
     assert opened.args[0].controller.time == 1500
+
+
+def test_a_note_written_from_the_player_keeps_the_moment_on_show(window, qtbot, data):
+    """A support engineer found the failure at 0:07 in a customer's session and wanted to
+    note it: "Bug report…" was only in the list's right-click menu, and kept no moment - the
+    session opened at 0:00 again the next day. Session > Bug Report… (Ctrl+B) on the player
+    tab offers the moment on show as the bug's; saved, the session opens there."""
+    from PySide6.QtWidgets import QCheckBox, QDialogButtonBox
+
+    from app.window.report_dialog import ReportDialog
+    from recorder.bug import from_context
+
+    player = window.wait_opened(window.open_session("bob-browse"))
+    player.wait_ready()
+    player.seek(7000)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    qtbot.keyClick(window, Qt.Key.Key_B, Qt.KeyboardModifier.ControlModifier)
+    dialog = window.findChild(ReportDialog)
+    assert dialog is not None and dialog.isVisible()
+    box = dialog.findChild(QCheckBox, "bugMoment")
+    assert box.isChecked() and "0:07.0, the moment on show" in box.text()
+    dialog.title_edit.setText("Checkout: the coupon button throws")
+    dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Save).click()
+    qtbot.waitUntil(lambda: not window.report_jobs, timeout=30_000)
+    with Store.open(data) as store:
+        report = from_context(store.index.session("bob-browse").context)
+    assert report.title == "Checkout: the coupon button throws" and report.at_ms == 7000
+
+    qtbot.waitUntil(lambda: window.sessions.find("bob-browse") is not None, timeout=30_000)
+    window.sessions.close_tab(window.sessions.indexOf(window.sessions.find("bob-browse")))
+    later = window.wait_opened(window.open_session("bob-browse"))   # the next day
+    later.wait_ready()
+    assert later.current_ms() == 7000

@@ -294,3 +294,24 @@ def test_a_recording_without_an_error_says_its_steps_ran(tmp_path):
         return
     assert p.returncode == 0, p.stderr
     assert p.stdout.strip() == "reproduced: every step ran (the recording holds no error to check)"
+
+
+def test_a_report_written_on_a_stored_session_keeps_the_moment_it_is_given(tmp_path):
+    """A support engineer's note on a customer's session kept no moment: opened again the
+    next day (or by the developer it went to) it started at 0:00, not at the failure the
+    note was about. `at_ms` sets the bug's moment; left out, the one it has is kept."""
+    from recorder.bug import edit_report, from_context
+    from recorder.privacy import load_rules, masker_factory
+    from recorder.rrweb_io import read_recordings
+    from recorder.store import Store
+
+    mask = masker_factory(load_rules(None, None))
+    with Store.open(tmp_path) as store:
+        sid = store.ingest(read_recordings(DEMO)[0].events, session_id="customer")[0]
+        report = edit_report(store, sid, title="Checkout: coupon throws", notes="see console",
+                             masker_factory=mask, at_ms=30_100)
+        assert report.at_ms == 30_100
+        assert from_context(store.index.session(sid).context).at_ms == 30_100
+        again = edit_report(store, sid, title="Checkout: coupon throws", notes="and the quote",
+                            masker_factory=mask)
+        assert again.at_ms == 30_100 and again.notes == "and the quote"
