@@ -399,7 +399,11 @@ class ReplayWidget(QWidget):
         pane.insertTab(0, self.steps_pane, self.steps_pane.tab_label)
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt)
+        """A closed player indexes nothing more: its replayer's indexing (a worker process
+        on a long session, seconds to minutes of a core and its memory) is stopped, whoever
+        made the replayer - the player was its only reader."""
         super().closeEvent(event)
+        self.replayer.close()
         let_go()
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt)

@@ -356,3 +356,26 @@ def test_a_resize_in_the_recording_keeps_the_pane_on_its_side(qapp, qtbot):
         qtbot.waitUntil(lambda: w.splitter.orientation() == Qt.Orientation.Horizontal)
     finally:
         dispose(w)
+
+
+def test_closing_a_player_stops_the_indexing_of_its_session(qapp, tmp_path):
+    """A support engineer flipping through long sessions closed each tab at once; each
+    one's index worker went on indexing the whole session (5 s of a core for 60,000 events,
+    a minute and GBs for a million), and so did the one every PNG export from the player
+    started for its offscreen painter. Closing the player stops it."""
+    from player.replayer import Replayer
+    from recorder.store import Store
+    from replay_tools.generator import generate_session
+
+    events = list(generate_session(12_000, duration_ms=40 * 60 * 1000, seed=5))
+    with Store.open(tmp_path / "data") as st:
+        sid = st.ingest(events)[0]
+        r = Replayer(st.session(sid), mode="process")
+        w = ReplayWidget(st.session(sid), replayer=r)
+        w.show()
+        w.wait_ready()
+        proc = r.runner.proc
+        assert proc is not None and proc.poll() is None and not r.ready   # still indexing
+        dispose(w)
+        assert proc.poll() is not None                       # killed, not left to finish
+        assert not r.index.finisher.is_alive()
