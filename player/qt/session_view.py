@@ -255,7 +255,7 @@ def _facts(sv: SessionView, f: dict, info: SessionInfo | None,
         ("Browser", _label(f.get("browser"), "name", "version") or ua_browser or "—"),
         ("OS", _label(f.get("os"), "name", "version") or ua_os or "—"),
         ("Viewport", f"{vp[0]:g} × {vp[1]:g}" if isinstance(vp, list) and len(vp) == 2 else "—"),
-        ("Started", _iso(sv.start_ms) if sv.start_ms else "—"),
+        ("Started", started_text(sv.start_ms) if sv.start_ms else "—"),
         ("Duration", fmt_ms(sv.duration_ms)),
         ("Views", str(len(sv.views) or len(f.get("urls") or []))),
         ("Console messages", str(len(sv.console))),
@@ -279,8 +279,15 @@ def _facts(sv: SessionView, f: dict, info: SessionInfo | None,
     return rows
 
 
-def _iso(ms: int) -> str:
-    return _dt.datetime.fromtimestamp(ms / 1000, _dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+def started_text(ms: float) -> str:
+    """When a session started, in local time as the sessions list and `replay sessions`
+    show it (a customer's "around 3pm" is read against both), with the zone; UTC beside it
+    where local time is not UTC (what a log or another zone's colleague counts in)."""
+    utc = _dt.datetime.fromtimestamp(ms / 1000, _dt.timezone.utc)
+    local = utc.astimezone()
+    text = local.strftime("%Y-%m-%d %H:%M:%S %Z")
+    return text if local.utcoffset() == _dt.timedelta(0) else \
+        text + utc.strftime(" (%H:%M:%S UTC)")
 
 
 def fmt_ms(ms: float, precise: bool = False, *, down: bool = False) -> str:
