@@ -26,6 +26,9 @@ from .ids import short_ids
 
 DAY_MS = 86_400_000
 MINUTE_MS = 60_000
+LIVE_MARK = "● "   # a live session (its row's duration, its player tab's title)
+LIVE_TIP = ("Live: replay serve may still be storing it (no 15 minutes of quiet yet); it"
+            " opens at its live edge and grows as it arrives - scrub back and it stays there")
 
 
 class Column(IntEnum):
@@ -79,6 +82,7 @@ class Row:
     users: str         # lower-case id/name/email, for the user facet
     urls: str          # lower-case page URLs, for the URL facet
     shown_id: str = ""  # the id as the list shows it (app.ids.short_ids over the catalog)
+    live: bool = False  # `replay serve` may still be storing it (not compacted yet)
 
     @property
     def id(self) -> str:
@@ -131,7 +135,9 @@ class Catalog:
         """`names`: the applications' names by id (`live.application_names`): searched too."""
         names = names or {}
         texts = store.index.browse_texts()
-        rows = [make_row(info, texts.get(info.id, ("", "")), names.get(info.application or ""))
+        live = store.index.live_ids()
+        rows = [make_row(info, texts.get(info.id, ("", "")), names.get(info.application or ""),
+                         live=info.id in live)
                 for info in store.sessions()]
         shown = short_ids([r.id for r in rows])
         return cls([replace(r, shown_id=i) for r, i in zip(rows, shown)], names)
@@ -193,9 +199,10 @@ def search_words(text: str) -> list[str]:
 
 
 def make_row(info: SessionInfo, texts: tuple[str, str] = ("", ""),
-             app_name: str | None = None) -> Row:
+             app_name: str | None = None, live: bool = False) -> Row:
     """`texts`: the session's page URLs and error messages, newline-separated; `app_name`:
-    its application's name (searched as its id is)."""
+    its application's name (searched as its id is); `live`: the intake may still be storing
+    it."""
     urls, errors = texts
     who = [v for v in (info.user_email, info.user_name, info.user_id) if v]
     users = "\n".join(who).lower()
@@ -206,7 +213,7 @@ def make_row(info: SessionInfo, texts: tuple[str, str] = ("", ""),
                           (info.application or "").lower(), (app_name or "").lower(), all_urls,
                           errors.lower()])
     return Row(info=info, user=who[0] if who else "", title=title, haystack=haystack,
-               users=users, urls=all_urls)
+               users=users, urls=all_urls, live=live)
 
 
 
@@ -221,8 +228,8 @@ def cell_text(row: Row, col: Column) -> str:
         return when_text(info.start_ms)
     if col == Column.ID:
         return row.shown_id or row.id
-    if col == Column.DURATION:
-        return duration_text(info.duration_ms)
+    if col == Column.DURATION:   # so far, for a live one (marked as its player tab is)
+        return (LIVE_MARK if row.live else "") + duration_text(info.duration_ms)
     if col == Column.USER:
         return row.user or "\u2014"   # (an em dash: nobody known)
     if col == Column.TITLE:

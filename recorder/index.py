@@ -713,6 +713,10 @@ class Index:
                          (key.application or "", key.client_session, key.batch_id))
         return AcceptedBatch(key, rows[0][0], rows[0][1]) if rows else None
 
+    def live_ids(self) -> set[str]:
+        """The sessions the live intake may still append to (not compacted yet)."""
+        return {r[0] for r in self._all("SELECT id FROM sessions WHERE live=1")}
+
     def live_sessions_before(self, end_ms: float) -> list[str]:
         """Live (not yet compacted) sessions whose last event is older than `end_ms`."""
         return [r[0] for r in self._all("SELECT id FROM sessions WHERE live=1 AND end_ms < ?"

@@ -28,7 +28,7 @@ from recorder.intake.apps import AppError
 from recorder.intake.live import application_names
 from recorder.store import Store
 
-from ..browser_model import Catalog, link_in, make_row, named
+from ..browser_model import LIVE_MARK, LIVE_TIP, Catalog, link_in, make_row, named
 from ..privacy_workspace import PrivacyWorkspace
 from ..record.page import RecordPage
 from . import help_menu
@@ -770,9 +770,6 @@ def stored_tab(session_id: str, who: str | None, first_url: str | None,
         return mark + _short_id(session_id) + (f" · {who}" if who else ""), tip
     return mark + title_line(title, TAB_TITLE), f"{title}\n{tip}"
 
-
-LIVE_MARK = "● "   # a live session's tab: it grows as `replay serve` stores its events
-LIVE_TIP = "Live: shown as it arrives from replay serve (scrub back and it stays there)"
 
 
 def _short_id(session_id: str) -> str:

@@ -18,9 +18,9 @@ from PySide6.QtWidgets import (QAbstractItemView, QApplication, QCheckBox, QComb
 from player.qt.plain_text import plain_tip
 from player.qt.session_view import fmt_ms
 
-from ..browser_model import (CAP_CHARS, CAPPED, DAY_MS, GAP_CHARS, HEADERS, MINUTE_MS,
-                             SHRUNK_CHARS, STRETCHED, URL_MIN_CHARS, Catalog, Column, Query,
-                             Row, cell_text, elide_url, link_in, share_widths,
+from ..browser_model import (CAP_CHARS, CAPPED, DAY_MS, GAP_CHARS, HEADERS, LIVE_TIP,
+                             MINUTE_MS, SHRUNK_CHARS, STRETCHED, URL_MIN_CHARS, Catalog, Column,
+                             Query, Row, cell_text, elide_url, link_in, share_widths,
                              widest_texts)
 from ..commands._words import count
 from ..thumbnails import SIZE as THUMB_SIZE
@@ -158,6 +158,8 @@ def _tooltip(row: Row, thumbs: ThumbnailService | None) -> str:
     if i.first_url:
         lines.append(f"First URL: {i.first_url}")
     lines.append(f"{i.record_count:,} events; Enter or double-click to watch")
+    if row.live:
+        lines.append(LIVE_TIP)
     why = thumbs.failure(i.id) if thumbs is not None else None
     if why:
         lines.append(f"No thumbnail: {why}")

@@ -288,3 +288,22 @@ def test_a_session_is_named_as_the_list_shows_it(tmp_path):
                                  " shop.example/…/3/billing/invoices?…)")
     nobody = rows["nobody-known"]   # no user, no page: its id and start
     assert named(nobody) == f"nobody-known ({when_text(nobody.info.start_ms)})"
+
+
+def test_a_live_session_is_marked_in_the_list(tmp_path):
+    """Two of a customer's sessions listed alike, one of them still arriving from `replay
+    serve` (they were on the page, reproducing it): nothing in the list told which to
+    follow. A live one's duration (so far) is marked, as its player tab is."""
+    from app.browser_model import cell_text
+
+    with Store.open(tmp_path / "data") as store:
+        fill(store)
+        start = T0 + 9 * DAY_MS
+        store.ingest(session_events(start_ms=start, duration_ms=40_000,
+                                    urls=["https://shop.example/checkout"], errors=[]),
+                     live=True, now_ms=start + 41_000, session_id="on-the-page-now",
+                     user={"id": "u1"})
+        cat = Catalog.load(store)
+    rows = {r.id: r for r in cat.filter(Query())}
+    assert cell_text(rows["on-the-page-now"], Column.DURATION) == "● 0:40"
+    assert cell_text(rows["bob-browse"], Column.DURATION) == "0:30"
