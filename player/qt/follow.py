@@ -42,6 +42,15 @@ class LiveFollow(QObject):
         if to_edge:   # open at the live edge
             widget.bridge.when_ready(self._to_edge, self)
 
+    def stop(self) -> None:
+        """No more reads (the player closes): a read under way is waited for, so no thread
+        of ours is left reading when the player - or the program - is gone."""
+        self.timer.stop()
+        self._landed.stop()
+        if self._reading is not None:
+            self._reading.join()
+        self._read = None
+
     def _to_edge(self) -> None:
         c = self.widget.controller
         c.seek(c.duration)

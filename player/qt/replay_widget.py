@@ -338,13 +338,20 @@ class ReplayWidget(QWidget):
 
     def set_session(self, sv: SessionView) -> None:
         """Show a (complete) session view: timeline markers and the dev-tools rows (the
-        tables fill in over the next event-loop steps, so a long session never blocks the UI)."""
+        tables fill in over the next event-loop steps, so a long session never blocks the UI;
+        a pane shown already - a live session that grew - takes the new rows in place)."""
         self.session = sv
         self.controller.sv = sv
         self.controller.duration = int(self.replayer.duration_ms or sv.duration_ms)
         self.timeline.set_session(sv)
         self.page_bar.url.setPlaceholderText(NO_URL)
         self._show_url(self.controller.time)
+        if isinstance(self.devtools, DevToolsPane) and self._rows_for is None:
+            # a live session grew: its rows put in place of these, what the person set in
+            # the pane kept
+            self.devtools.update_session(sv)
+            self.panes_to(self.controller.time)
+            return
         # the new pane in the event loop's next step: the timeline's repaint and the pane's
         # widgets are tens of ms each, not to be spent in one go
         if self._rows_for is None:
@@ -403,6 +410,8 @@ class ReplayWidget(QWidget):
         on a long session, seconds to minutes of a core and its memory) is stopped, whoever
         made the replayer - the player was its only reader."""
         super().closeEvent(event)
+        if self.follow is not None:   # (its read under way ends first: it makes a replayer)
+            self.follow.stop()
         self.replayer.close()
         let_go()
 

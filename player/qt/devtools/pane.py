@@ -298,6 +298,46 @@ class RowsTab(QWidget):
         self.bar.insertWidget(self.bar.count() - 1, box)
         return box
 
+    def set_filter_choices(self, name: str,
+                           choices: list[tuple[str, Callable[[dict], bool] | None]]) -> None:
+        """The filter `name`'s choices made again (a live session's new levels or types),
+        the one picked kept by its label."""
+        box = self.filters[name]
+        picked = box.currentText()
+        box.blockSignals(True)
+        box.clear()
+        for label, _ in choices:
+            box.addItem(label)
+        self._preds[name] = [p for _, p in choices]
+        box.setCurrentIndex(max(0, box.findText(picked)))
+        box.blockSignals(False)
+        self._apply_filters()
+
+    def replace_rows(self, rows: list[dict]) -> None:
+        """The tab's rows replaced by `rows` (a live session grew): the filter typed and the
+        ones picked stay, and so does the row picked - found again by its moment and its
+        first columns - with its details."""
+        picked = self.table.selectionModel().selectedRows()
+        was = self.proxy.mapToSource(picked[0]).data(ROW_ROLE) if picked else None
+        detailed = self.detail is not None and not self.detail.isHidden()
+        self.pending, self._next = [], 0
+        self.model.set_rows(rows)
+        if was is None:
+            return
+        key = self._key(was)
+        i = next((i for i, r in enumerate(self.model.rows) if self._key(r) == key), None)
+        pidx = self.proxy.mapFromSource(self.model.index(i, 0)) if i is not None else None
+        if pidx is None or not pidx.isValid():
+            return
+        self.table.selectRow(pidx.row())
+        if detailed:
+            self.detail.setPlainText(self.details_fn(self.model.rows[i]))
+
+    def _key(self, row: dict) -> tuple:
+        """What tells a row from the others across a replace: its moment and the text of
+        the columns after the time (a count or a duration further right may change)."""
+        return row.get("t"), tuple(c.text(row) for c in self.model.columns[1:KEY_COLUMNS])
+
     def _apply_filters(self) -> None:
         active = [self._preds[n][b.currentIndex()] for n, b in self.filters.items()
                   if self._preds[n][b.currentIndex()] is not None]
@@ -487,6 +527,30 @@ FILL_ROWS = 2000
 TAB_NAMES = ("Console", "Errors", "Network", "Actions", "Performance", "Session")
 
 
+KEY_COLUMNS = 3   # a row is told from the others across a replace by its first columns
+
+
+def _level_choices(sv: SessionView) -> list[tuple[str, Callable[[dict], bool] | None]]:
+    levels = sorted({r["level"] for r in sv.console})
+    return [("All levels", None)] + [(lv, (lambda r, lv=lv: r["level"] == lv)) for lv in levels]
+
+
+def _type_choices(sv: SessionView) -> list[tuple[str, Callable[[dict], bool] | None]]:
+    types = sorted({r["type"] for r in sv.network})
+    return [("All types", None)] + [(ty, (lambda r, ty=ty: r["type"] == ty)) for ty in types]
+
+
+def _fact_rows(sv: SessionView) -> list[dict]:
+    return [{"k": k, "v": v} for k, v in sv.facts]
+
+
+def _labels(sv: SessionView) -> list[str]:
+    """The tabs' labels, TAB_NAMES with their counts ("Console 13")."""
+    counts = (len(sv.console), sum(e["count"] for e in sv.errors), len(sv.network),
+              len(sv.actions), len(sv.views), None)
+    return [f"{name} {count}" if count else name for name, count in zip(TAB_NAMES, counts)]
+
+
 class PaneTabs(QTabWidget):
     """What the player's pane is to the player, whatever it shows: tabs whose labels all
     show (`labels_width`), following the clock (`set_time`), asking for seeks."""
@@ -542,9 +606,7 @@ class DevToolsPane(PaneTabs):
                                 Column("Message", "message", colour=_level_colour)],
                                sv.console, details=_console_details, placeholder="Filter messages",
                                empty=empty("console"), gradual=gradual)
-        levels = sorted({r["level"] for r in sv.console})
-        self.console.add_filter("level", [("All levels", None)] + [
-            (lv, (lambda r, lv=lv: r["level"] == lv)) for lv in levels])
+        self.console.add_filter("level", _level_choices(sv))
 
         # the message keeps room for MESSAGE_CHARS characters (it was squeezed to a dozen in
         # the app's pane: a support engineer's tryout); narrower, the last-seen time and then
@@ -581,9 +643,7 @@ class DevToolsPane(PaneTabs):
         self.network.table.setItemDelegateForColumn(7, WaterfallDelegate(self.network.model, self.network.table))
         self.network.table.horizontalHeader().setSectionResizeMode(7, QHeaderView.ResizeMode.Fixed)
         self.network.playhead_column = 7
-        types = sorted({r["type"] for r in sv.network})
-        self.network.add_filter("type", [("All types", None)] + [
-            (ty, (lambda r, ty=ty: r["type"] == ty)) for ty in types])
+        self.network.add_filter("type", _type_choices(sv))
         self.network.add_filter("status", [
             ("Any status", None),
             ("2xx/3xx", lambda r: bool(r.get("status")) and int(r["status"]) < 400),
@@ -613,17 +673,13 @@ class DevToolsPane(PaneTabs):
                                    sv.views, placeholder="Filter views",
                                    empty=empty("performance"), gradual=gradual)
         self.session = RowsTab([Column("", "k", None, 160), Column("", "v")],
-                               [{"k": k, "v": v} for k, v in sv.facts], timed=False,
+                               _fact_rows(sv), timed=False,
                                placeholder="Filter facts", empty=empty("session"), gradual=gradual)
         self.session.table.horizontalHeader().hide()
 
         self.tabs = {}
-        counts = (len(sv.console), sum(e["count"] for e in sv.errors), len(sv.network),
-                  len(sv.actions), len(sv.views), None)
-        for name, tab, count in zip(TAB_NAMES, (self.console, self.errors, self.network,
-                                                self.actions, self.performance, self.session),
-                                    counts):
-            self.addTab(tab, f"{name} {count}" if count else name)
+        for name, tab, label in zip(TAB_NAMES, self._tables(), _labels(sv)):
+            self.addTab(tab, label)
             tab.table.setAccessibleName(name)
             self.tabs[name.lower()] = tab
             tab.seekRequested.connect(self.seekRequested)
@@ -634,6 +690,25 @@ class DevToolsPane(PaneTabs):
         self._filler.timeout.connect(self._fill)
         if gradual:
             self._filler.start()
+
+    def _tables(self) -> tuple["RowsTab", ...]:
+        """The six tables, in TAB_NAMES' order."""
+        return (self.console, self.errors, self.network, self.actions, self.performance,
+                self.session)
+
+    def update_session(self, sv: SessionView) -> None:
+        """The rows of a longer `sv` (a live session that grew) put in place of these: the
+        tab on show, what was typed in and picked stay (a pane built anew every second of
+        following lost them, and cost the UI thread 60-80 ms each time)."""
+        self.sv = sv
+        self._filler.stop()
+        rows = (sv.console, sv.errors, sv.network, sv.actions, sv.views, _fact_rows(sv))
+        for tab, tab_rows, label in zip(self._tables(), rows, _labels(sv)):
+            tab.replace_rows(tab_rows)
+            self.setTabText(self.indexOf(tab), label)
+        self.console.set_filter_choices("level", _level_choices(sv))
+        self.network.set_filter_choices("type", _type_choices(sv))
+        self.set_time(self._now)
 
     @property
     def filling(self) -> bool:

@@ -7,6 +7,7 @@ import time
 import player.qt.webview  # noqa: F401  (schemes before the QApplication)
 
 from player.follow import LiveTail
+from player.qt.devtools.models import ROW_ROLE
 from player.qt.follow import LiveFollow
 from player.qt.replay_widget import ReplayWidget
 from player.qt.standalone import dispose
@@ -74,6 +75,52 @@ def test_replay_play_follow_shows_what_arrives_while_it_runs(tmp_path):
     m = re.search(r"played to (\d+) ms of (\d+) ms", err)
     assert m, err
     assert int(m.group(2)) == events[-1]["timestamp"] - events[0]["timestamp"]
+
+
+def test_following_keeps_what_the_person_set_in_the_dev_tools_pane(qapp, qtbot, tmp_path):
+    """A support engineer following a customer live filtered the console and opened a
+    row's details: each time more of the session arrived (once a second), the pane was
+    built anew - the filter, the level picked, the row and its details gone, and 60-80 ms
+    of the UI thread spent. The pane's rows are replaced in place: what the person set
+    stays, the counts follow."""
+    t0 = int(time.time() * 1000) - 10 * 60 * 1000
+    events = list(generate_session(1200, duration_ms=3 * 60 * 1000, seed=9, start_ms=t0))
+    store = Store.open(tmp_path)
+    store.ingest(events[:400], live=True, session_id="watch")
+    tail = LiveTail(store, "watch")
+    w = ReplayWidget(None, replayer=tail.replayer())
+    follow = LiveFollow(w, tail, interval_ms=50)
+    try:
+        w.resize(1200, 760)
+        w.show()
+        w.wait_ready()
+        w.wait_indexed()
+        qtbot.waitUntil(lambda: not w.devtools.filling, timeout=10_000)
+        pane = w.devtools
+        console = pane.console
+        pane.setCurrentWidget(console)
+        assert console.model.rowCount() > 0
+        first = console.model.rows[0]
+        word = first["message"].split()[0]
+        console.search.setText(word)
+        shown = console.proxy.rowCount()
+        console.table.selectRow(0)
+        console._clicked(console.proxy.index(0, 2))
+        details = console.detail.toPlainText()
+        before = (len(console.model.rows), pane.tabText(0))
+
+        store.ingest(events[400:], live=True, session_id="watch")
+        qtbot.waitUntil(lambda: len(w.devtools.console.model.rows) > before[0], timeout=15_000)
+        assert w.devtools is pane                                 # the same pane, its rows new
+        assert console.search.text() == word and console.proxy.rowCount() >= shown
+        picked = console.table.selectionModel().selectedRows()
+        assert len(picked) == 1 and console.proxy.mapToSource(picked[0]).data(ROW_ROLE) == first
+        assert console.detail.isVisible() and console.detail.toPlainText() == details
+        assert pane.tabText(0) != before[1]                       # "Console N": N grew
+    finally:
+        follow.timer.stop()
+        dispose(w)
+        store.close()
 
 
 def test_what_arrives_is_read_and_indexed_off_the_ui_thread(qapp, qtbot, tmp_path):
