@@ -39,6 +39,8 @@ LIST_AND_MOUSE = [
     ("Up/Down, Enter (dev-tools table)", "move through the rows; jump to the row's moment"
                                          " and show its details"),
     ("Ctrl+Tab (dev-tools table)", "the next dev-tools tab (on the focused tab bar: Left/Right)"),
+    ("Ctrl+C (dev-tools table)", "copy the row picked as its details show it (right-click:"
+                                 " Copy)"),
     ("Click or drag (timeline)", "seek"),
     ("Shift+drag (timeline)", "select a range: what Export writes"),
 ]

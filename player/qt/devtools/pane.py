@@ -10,8 +10,8 @@ import math
 from typing import Callable
 from urllib.parse import urlsplit
 
-from PySide6.QtCore import QModelIndex, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QPainter
+from PySide6.QtCore import QEvent, QModelIndex, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QColor, QGuiApplication, QKeySequence, QPainter
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView,
                                QLabel, QLineEdit, QPlainTextEdit, QSplitter, QStackedWidget,
                                QStyledItemDelegate, QStyleOptionViewItem, QTableView,
@@ -240,6 +240,15 @@ class RowsTab(QWidget):
         # Enter on a row does what a click does (as the Steps tab's): the keyboard's way to
         # a row's moment and its details
         self.table.activated.connect(self._clicked)
+        # Ctrl+C (or a right-click's Copy) copies the row picked as its details show it, for
+        # a ticket: Qt's own copied the one cell that was current (a console line's "info")
+        self.copy_action = QAction("Copy", self.table)
+        self.copy_action.setShortcut(QKeySequence.StandardKey.Copy)
+        self.copy_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        self.copy_action.triggered.connect(self.copy_row)
+        self.table.addAction(self.copy_action)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        self.table.installEventFilter(self)   # (the view takes Ctrl+C before any shortcut)
         # an empty table says what would appear there, or that the filter hides every row
         self.empty_text = empty
         self.empty = notice("", self)
@@ -374,6 +383,28 @@ class RowsTab(QWidget):
         super().resizeEvent(ev)
         self.fit_columns()
         self._current_in_view()
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt)
+        if obj is self.table and event.type() == QEvent.Type.KeyPress and \
+                event.matches(QKeySequence.StandardKey.Copy):
+            self.copy_row()
+            return True
+        return super().eventFilter(obj, event)
+
+    def row_text(self, row: dict) -> str:
+        """A row as Copy puts it on the clipboard: what its details show (a console line's
+        stack, an error's reports, a request's facts), else its columns, tab-separated."""
+        if self.details_fn is not None:
+            return self.details_fn(row)
+        return "\t".join(c.text(row) for c in self.model.columns)
+
+    def copy_row(self) -> None:
+        """The row picked (else the current one) on the clipboard."""
+        picked = self.table.selectionModel().selectedRows()
+        index = picked[0] if picked else self.table.currentIndex()
+        row = index.data(ROW_ROLE) if index.isValid() else None
+        if row is not None:
+            QGuiApplication.clipboard().setText(self.row_text(row))
 
     def _clicked(self, index: QModelIndex) -> None:
         row = index.data(ROW_ROLE)

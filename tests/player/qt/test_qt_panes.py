@@ -6,7 +6,7 @@ import player.qt.webview  # noqa: F401  (schemes before the QApplication)
 import pytest
 from PySide6.QtCore import QPoint, Qt
 
-from player.qt.devtools.models import CURRENT_BG, FUTURE
+from player.qt.devtools.models import CURRENT_BG, FUTURE, ROW_ROLE
 from player.qt.devtools.pane import READING, DevToolsPane, rating
 from player.qt.session_view import build_session_view, error_moment, fmt_ms
 from player.qt.timeline_widget import TimelineBar
@@ -515,3 +515,27 @@ def test_a_tab_made_shorter_keeps_the_clocks_row_in_view(qtbot, session):
     net.table.scrollToTop()
     pane.setCurrentWidget(net)   # shown again: the clock's row, not the top
     qtbot.waitUntil(row_in_view)
+
+
+@pytest.mark.parametrize("tab_name", ["console", "errors", "network", "actions"])
+def test_ctrl_c_copies_the_row_picked(qtbot, session, tab_name):
+    """A support engineer pasting the failing request or the error into a ticket: Ctrl+C on
+    a row copied nothing (only the details box's text could be selected by hand, and the
+    Actions tab has none). It copies what the details box shows, else the row's columns;
+    a right-click on the row offers Copy too."""
+    from PySide6.QtGui import QGuiApplication
+
+    pane = DevToolsPane(session)
+    qtbot.addWidget(pane)
+    pane.show()
+    tab = pane.tabs[tab_name]
+    pane.setCurrentWidget(tab)
+    tab.table.selectRow(0)
+    tab.table.setCurrentIndex(tab.proxy.index(0, 1))
+    row = tab.proxy.index(0, 0).data(ROW_ROLE)
+    QGuiApplication.clipboard().setText("before")
+    qtbot.keyClick(tab.table, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
+    want = tab.details_fn(row) if tab.details_fn is not None else \
+        "\t".join(c.text(row) for c in tab.model.columns)
+    assert QGuiApplication.clipboard().text() == want and want.strip()
+    assert [a.text() for a in tab.table.actions()] == ["Copy"]
