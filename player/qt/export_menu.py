@@ -3,7 +3,7 @@ requests as HAR, a GIF or WebP clip, an MP4 or WebM video (greyed, saying how to
 PyAV, when it is missing), a Playwright script - of the whole session, or of the
 range selected on the timeline (Shift+drag). It writes what the player shows: the player's
 recording was opened under the privacy rules in force, so an export carries nothing the
-screen does not. Every format is the one `replay export` writes (the same functions).
+screen does not - and of a live session followed, what arrived since it opened too. Every format is the one `replay export` writes (the same functions).
 
 A bundle, HAR, rrweb JSON or a script is written in a thread of its own (a 2-hour session
 takes seconds: its steps and requests are read from every event) behind the busy dialog of
@@ -146,7 +146,7 @@ class ExportMenu(QMenu):
     # --- exporting --------------------------------------------------------------------------
     def export(self, fmt: str, path: Path | str | None = None) -> Path | None:
         """Write `fmt` (asking where unless `path`); returns the file written, or None."""
-        src = self.player.source
+        src = self.player.shown_source()
         missing = video_missing() if fmt in _VIDEO else None
         if missing is not None:   # (its menu entry is greyed; a caller may still ask)
             QMessageBox.warning(self.player, "Export failed",

@@ -310,6 +310,12 @@ class ReplayWidget(QWidget):
     def pause(self) -> None:
         self.controller.pause()
 
+    def shown_source(self) -> RecordingSource:
+        """The recording the player shows, as an export writes it: `source`, or for a live
+        session followed, the events read so far (`source` is the session as it was stored
+        when the player opened - without what the customer did since)."""
+        return self.follow.tail.source() if self.follow is not None else self.source
+
     def link(self) -> str | None:
         """`replay://SESSION?t=MS` for the moment on show (None without a session id)."""
         return moment_link(self.session_id, self.current_ms()) if self.session_id else None

@@ -1090,3 +1090,33 @@ def test_a_note_written_from_the_player_keeps_the_moment_on_show(window, qtbot, 
     later = window.wait_opened(window.open_session("bob-browse"))   # the next day
     later.wait_ready()
     assert later.current_ms() == 7000
+
+
+@pytest.mark.parametrize("fmt", ["rrweb", "replay"])
+def test_an_export_of_a_live_session_holds_what_the_player_shows(window, data, qtbot, tmp_path,
+                                                                 fmt):
+    """Followed while the customer reproduced the bug, then exported from the player for a
+    developer: the file held the session as it was when its tab opened - without the
+    reproduction the player was showing. It holds what arrived since, as the player does."""
+    import time
+
+    from recorder.source import open_recording
+    from replay_tools.generator import generate_session
+
+    t0 = int(time.time() * 1000) - 10 * 60 * 1000
+    events = list(generate_session(700, duration_ms=2 * 60 * 1000, seed=6, start_ms=t0))
+    with Store.open(data) as store:
+        store.ingest(events[:250], live=True, session_id="reproducing")
+    window.reload_sessions()
+    player = window.wait_opened(window.open_session("reproducing"))
+    player.wait_ready()
+    c = player.controller
+    first = c.duration
+    with Store.open(data) as store:
+        store.ingest(events[250:], live=True, session_id="reproducing")
+    qtbot.waitUntil(lambda: c.duration > first, timeout=15_000)
+    out = player.export_menu.export(fmt, tmp_path / f"handed.{'json' if fmt == 'rrweb' else fmt}")
+    with open_recording(str(out), tmp_path) as again:
+        got = [e for e in again.events() if e.get("type") != 5 or
+               e.get("data", {}).get("tag") != "replay/session"]
+    assert len(got) == len(events)
