@@ -89,17 +89,17 @@ def edit_report(store: Any, session_id: str, *, title: str, notes: str,
     session with none gains one), masked as an import masks a context - the rules'
     detectors over what was typed. `at_ms`: the bug's moment (ms after the first event),
     where the session opens from then on; None keeps the one it has. The session is
-    rewritten with the same events, so the report stays where `repair` finds it. Returns
-    the report as stored."""
+    rewritten with the same events (with what a live append stored meanwhile), so the
+    report stays where `repair` finds it. Returns the report as stored."""
     sid = store.resolve(session_id)
-    with store.session(sid) as reader:
-        events = list(reader.events())
-        context = reader.info.context if reader.info else None
+    info = store.index.session(sid)
+    context = info.context if info is not None else None
     old = from_context(context) or BugReport()
     report = msgspec.structs.replace(old, title=title.strip(), notes=notes.strip(),
                                      at_ms=old.at_ms if at_ms is None else float(at_ms))
     masked = masker_factory().mask_context(with_report(context, report))
-    store.replace_session(sid, events, context=masked)
+    # its events read under its lock: a live session's visitor may still be on the page
+    store.replace_session(sid, None, context=masked)
     return from_context(masked) or BugReport()
 
 

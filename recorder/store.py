@@ -145,7 +145,7 @@ class Store(abc.ABC):
     def session(self, session_id: str) -> "SessionReader": ...
 
     @abc.abstractmethod
-    def replace_session(self, session_id: str, events: Sequence[dict], *,
+    def replace_session(self, session_id: str, events: Sequence[dict] | None, *,
                         context: dict | None = None) -> None: ...
 
     @abc.abstractmethod
@@ -729,11 +729,13 @@ class LocalStore(Store):
         continued as `<id>.<timestamp>` after a limit)."""
         return self.index.open_session(clean_id(client_id))
 
-    def replace_session(self, session_id: str, events: Sequence[dict], *,
+    def replace_session(self, session_id: str, events: Sequence[dict] | None, *,
                         context: dict | None = None) -> None:
         """Rewrite a session atomically (re-masking): new segment files, then one index
         transaction switches to them; facts re-derived; id, application, user and import
-        digest kept, and the context unless a (re-masked) `context` is given."""
+        digest kept, and the context unless a (re-masked) `context` is given. `events`
+        None: its own events, read under its lock (a new context only) - what a live
+        append stored meanwhile is kept, where events read before the lock lost it."""
         sid = self.resolve(session_id)
         with self._write_lock:
             # a dictionary that learnt the old version keeps fragments of what the new one
@@ -747,7 +749,12 @@ class LocalStore(Store):
                 for dict_id in dicts:
                     self._dicts.pop(dict_id, None)
             with self.session_lock(sid):
-                self._rewrite(sid, list(events), self.compact_codec, context)
+                if events is None:
+                    with self.session(sid) as reader:
+                        events = list(reader.events())
+                # a live session stays live: still followed, compacted once quiet
+                self._rewrite(sid, list(events), self.compact_codec, context,
+                              live=self.index.live(sid))
 
     def add_context(self, session_id: str, context: dict, *,
                     masker_factory: Callable[[], Masker] | None = None) -> "ContextMerge":

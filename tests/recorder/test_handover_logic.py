@@ -315,3 +315,32 @@ def test_a_report_written_on_a_stored_session_keeps_the_moment_it_is_given(tmp_p
         again = edit_report(store, sid, title="Checkout: coupon throws", notes="and the quote",
                             masker_factory=mask)
         assert again.at_ms == 30_100 and again.notes == "and the quote"
+
+
+def test_a_report_written_on_a_live_session_keeps_what_arrives_meanwhile(tmp_path):
+    """A note written while the customer was still on the page: the session's events were
+    read, then the session rewritten with them and the report - what the intake stored
+    in between (seconds, for a long session's read) was gone for good; and the session no
+    longer counted as live (its tab, opened again after the save, followed it no more)."""
+    import time
+
+    from recorder.bug import edit_report, from_context
+    from recorder.privacy import load_rules, masker_factory
+    from recorder.store import Store
+    from replay_tools.generator import generate_session
+
+    t0 = int(time.time() * 1000) - 10 * 60 * 1000
+    events = list(generate_session(600, duration_ms=2 * 60 * 1000, seed=6, start_ms=t0))
+    with Store.open(tmp_path) as store:
+        store.ingest(events[:300], live=True, session_id="still-there")
+        rewrite = store.replace_session
+
+        def appended_meanwhile(*args, **kwargs):   # the intake, between the read and the write
+            store.ingest(events[300:], live=True, session_id="still-there")
+            return rewrite(*args, **kwargs)
+        store.replace_session = appended_meanwhile
+        edit_report(store, "still-there", title="Coupon throws", notes="",
+                    masker_factory=masker_factory(load_rules(None, None)), at_ms=5000)
+        assert len(list(store.session("still-there").events())) == len(events)
+        assert from_context(store.index.session("still-there").context).title == "Coupon throws"
+        assert store.is_live("still-there")   # still followed, compacted once quiet
