@@ -357,6 +357,7 @@ class ReplayWidget(QWidget):
             # the pane kept
             self.devtools.update_session(sv)
             self.panes_to(self.controller.time)
+            self._split(keep_side=self._side_decided)   # labels with larger counts: room
             return
         # the new pane in the event loop's next step: the timeline's repaint and the pane's
         # widgets are tens of ms each, not to be spent in one go

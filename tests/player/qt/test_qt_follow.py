@@ -117,6 +117,9 @@ def test_following_keeps_what_the_person_set_in_the_dev_tools_pane(qapp, qtbot, 
         assert len(picked) == 1 and console.proxy.mapToSource(picked[0]).data(ROW_ROLE) == first
         assert console.detail.isVisible() and console.detail.toPlainText() == details
         assert pane.tabText(0) != before[1]                       # "Console N": N grew
+        bar = pane.tabBar()   # and every label, its count larger, still whole
+        qtbot.waitUntil(lambda: all(bar.rect().contains(bar.tabRect(i))
+                                    for i in range(bar.count())), timeout=5000)
     finally:
         follow.timer.stop()
         dispose(w)
