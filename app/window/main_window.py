@@ -51,6 +51,7 @@ APPEARANCES = {"system": Qt.ColorScheme.Unknown, "light": Qt.ColorScheme.Light,
                "dark": Qt.ColorScheme.Dark}
 NAV_WIDTH = 150
 LINK_DIALOG_WIDTH = 520
+CHANGES_LOOK_MS = 3000   # how often the list looks whether more was stored meanwhile
 
 
 class MainWindow(QMainWindow):
@@ -130,6 +131,12 @@ class MainWindow(QMainWindow):
         self._menus()
         self._restore()
         self.catch_drops(self.browser)
+        # while the window stays in front, the list says when another process stored more
+        # (a customer's live session begun as they reproduce the bug): one query a look
+        self.changes = QTimer(self)
+        self.changes.setInterval(CHANGES_LOOK_MS)
+        self.changes.timeout.connect(self.look_for_changes)
+        self.changes.start()
 
     # --- pages ----------------------------------------------------------------------
     def add_page(self, title: str, widget: QWidget) -> int:
@@ -597,6 +604,15 @@ class MainWindow(QMainWindow):
             self.catch_up()
         super().changeEvent(event)
 
+    def look_for_changes(self) -> bool:
+        """Whether another process changed the index since the list was read (said under
+        the list: F5 reads it again); the list itself is not read again under the person's
+        eyes - on a large folder that is a pause, every few seconds while a visit goes on."""
+        changed = self.store is not None and \
+            self.store.index.data_version() != self.index_version
+        self.browser.set_stale(changed)
+        return changed
+
     def catch_up(self) -> bool:
         """The person comes back to the app: the list is read again if another process
         changed the index meanwhile (`replay serve` storing live sessions, `replay mask`
@@ -610,6 +626,7 @@ class MainWindow(QMainWindow):
     def reload_sessions(self) -> None:
         """Read the index again (after an import, or `replay` commands run meanwhile)."""
         self.index_version = self.store.index.data_version()
+        self.browser.set_stale(False)
         self.thumbnails.forget()
         self.thumbnails.sweep()
         catalog = self._load_catalog()

@@ -32,6 +32,9 @@ _NUMERIC = (Column.DURATION, Column.PAGES, Column.ERRORS, Column.FRUSTRATION)
 THUMB_COLUMN = THUMB_SHOWN[0] + 12   # the picture and a little room either side
 
 
+STALE_NOTE = " · more was stored since (a live session?): F5 or View > Refresh lists it"
+
+
 class DatePreset:
     """The date facet's choices: (label, span back from now in ms, or None)."""
     ANY = ("Any time", None)
@@ -265,6 +268,7 @@ class SessionBrowser(QWidget):
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._context_menu)
         self._listed = ""
+        self.stale = False   # more stored since the list was read (STALE_NOTE says so)
         self.table.selectionModel().selectionChanged.connect(self._say_count)
         self.table.installEventFilter(self)
         self.table.verticalScrollBar().valueChanged.connect(self._visible_first)
@@ -411,10 +415,17 @@ class SessionBrowser(QWidget):
 
     def _say_count(self, *_args) -> None:
         """How many are listed, and how many of them are picked when several are (what
-        Delete would erase)."""
+        Delete would erase), and whether more was stored since the list was read."""
         picked = len(self.table.selectionModel().selectedRows())
         self.count.setText(self._listed + (f" · {picked:,} picked (Delete asks to erase them, Enter"
-                                           " opens the current one)" if picked > 1 else ""))
+                                           " opens the current one)" if picked > 1 else "")
+                           + (STALE_NOTE if self.stale else ""))
+
+    def set_stale(self, stale: bool) -> None:
+        """Another process stored sessions (or more of one) since the list was read."""
+        if stale != self.stale:
+            self.stale = stale
+            self._say_count()
 
     def _picked(self) -> list[str]:
         """The ids of the rows picked, in the list's order."""

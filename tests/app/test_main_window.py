@@ -1120,3 +1120,21 @@ def test_an_export_of_a_live_session_holds_what_the_player_shows(window, data, q
         got = [e for e in again.events() if e.get("type") != 5 or
                e.get("data", {}).get("tag") != "replay/session"]
     assert len(got) == len(events)
+
+
+def test_the_list_says_when_more_was_stored_while_the_window_stays_in_front(window, data,
+                                                                            qtbot):
+    """On the phone with a customer ("please try again now"), a support engineer waited on
+    the list for their new session: it came only with F5 or after leaving the window and
+    coming back - nothing said so. The list now says when more was stored; F5 lists it."""
+    stale = "more was stored since (a live session?): F5 or View > Refresh lists it"
+    with Store.open(data) as store:   # replay serve, in another process
+        store.ingest(session_events(start_ms=T0 + 40 * 86_400_000, duration_ms=20_000,
+                                    urls=["https://shop.example/checkout"], errors=[]),
+                     session_id="trying-again-now")
+    qtbot.waitUntil(lambda: window.browser.count.text().endswith(stale),
+                    timeout=10_000)   # (the window's own look, every few seconds)
+    assert "trying-again-now" not in shown(window)   # not read under the person's eyes
+    qtbot.keyClick(window, Qt.Key.Key_F5)
+    assert shown(window)[0] == "trying-again-now"
+    assert not window.browser.count.text().endswith(stale)
