@@ -269,7 +269,7 @@ class MainWindow(QMainWindow):
         dlg.setTextEchoMode(QLineEdit.EchoMode.Normal)
         clip = QGuiApplication.clipboard().text()
         dlg.setTextValue(clip.strip() if link_in(clip) else "")
-        dlg.setMinimumWidth(LINK_DIALOG_WIDTH)   # a whole link shows
+        dlg.findChild(QLineEdit).setMinimumWidth(LINK_DIALOG_WIDTH)   # a whole link shows
         dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dlg.textValueSelected.connect(self.open_link)
         dlg.open()

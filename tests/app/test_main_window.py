@@ -14,7 +14,8 @@ import pytest
 from browser_sessions import T0, fill, session_events
 from PySide6.QtCore import QMimeData, QPoint, QPointF, QSettings, Qt, QTimer, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QApplication, QFileDialog, QLabel, QMessageBox, QPushButton
+from PySide6.QtWidgets import (QApplication, QFileDialog, QLabel, QLineEdit, QMessageBox,
+                               QPushButton)
 
 from app.window.main_window import MainWindow
 from player.qt.replay_widget import ReplayWidget
@@ -1052,6 +1053,9 @@ def test_open_link_offers_the_link_on_the_clipboard(window, qtbot):
     QApplication.clipboard().setText("replay://ada-checkout?t=1500\n")
     dlg = window.ask_link()
     assert dlg.textValue() == "replay://ada-checkout?t=1500"
+    box = dlg.findChild(QLineEdit)   # a copied link shows whole (it was cut at 40 characters)
+    long_link = "replay://34c4d6785ff122dde31b3fe23ed11780?t=41000"
+    assert box.fontMetrics().horizontalAdvance(long_link) < box.width()
     with qtbot.waitSignal(window.playerOpened, timeout=60_000) as opened:
         dlg.accept()
     opened.args[0].wait_ready()
