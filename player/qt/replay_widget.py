@@ -84,7 +84,8 @@ PLAYER_KEYS: tuple[tuple[str, str, Callable[["ReplayWidget"], object]], ...] = (
     ("Shift+Right", "the next event", lambda w: w.controller.next_event()),
     ("Up", "faster", lambda w: w.controller.faster()),
     ("Down", "slower", lambda w: w.controller.slower()),
-    ("E", "the next error (what its task changed shown)", lambda w: w.controller.next_error()),
+    ("E", "the next error (what its task changed shown); after the last, the first again",
+     lambda w: w.next_error()),
     ("Home", "the start", lambda w: w.controller.seek(0)),
     ("End", "the end", lambda w: w.controller.seek(w.controller.duration)),
     # the page's zoom, as in a browser; F fits it to the player again
@@ -309,6 +310,24 @@ class ReplayWidget(QWidget):
 
     def pause(self) -> None:
         self.controller.pause()
+
+    def next_error(self) -> None:
+        """E: the next error; after the last one the first again, said (the key did
+        nothing there, and a person pressing it to go through the errors could not tell
+        whether there were more); a session without errors says so."""
+        c = self.controller
+        t = self.session.next_error(c.time)
+        if t is not None:
+            c.seek(t)
+            return
+        first = self.session.first_error()
+        if first is None:
+            self.said.emit("This session has no errors")
+            return
+        was = c.time
+        c.seek(first)
+        self.said.emit(f"No error after {fmt_ms(was, True)} - back to the first one, at"
+                       f" {fmt_ms(first, True)}")
 
     def shown_source(self) -> RecordingSource:
         """The recording the player shows, as an export writes it: `source`, or for a live

@@ -96,9 +96,17 @@ class SessionView:
     def next_error(self, t: int) -> int | None:
         """The moment of the next error after `t` as shown (`error_moment`: the error, not
         the error click just before it, where its row is still ahead, dimmed)."""
-        times = sorted(error_moment(m.t) for m in self.markers if m.kind == "error")
+        times = self._error_times()
         i = bisect.bisect_right(times, t)
         return times[i] if i < len(times) else None
+
+    def first_error(self) -> int | None:
+        """The moment of the session's first error as shown, None without errors."""
+        times = self._error_times()
+        return times[0] if times else None
+
+    def _error_times(self) -> list[int]:
+        return sorted(error_moment(m.t) for m in self.markers if m.kind == "error")
 
 
 # An error is reported as it is thrown; what its task changed on the page is recorded just

@@ -379,3 +379,40 @@ def test_closing_a_player_stops_the_indexing_of_its_session(qapp, tmp_path):
         dispose(w)
         assert proc.poll() is not None                       # killed, not left to finish
         assert not r.index.finisher.is_alive()
+
+
+def test_e_after_the_last_error_goes_back_to_the_first_and_says_so(qapp, qtbot, tmp_path):
+    """A support engineer pressing E to go through a session's errors: after the last one
+    the key did nothing, and nothing told them there were no more. It goes back to the
+    first error and the status line says so; a session without errors says that."""
+    from PySide6.QtCore import Qt
+
+    from player.qt.session_view import fmt_ms
+    from player.replayer import Replayer
+    from recorder.source import ListSource
+
+    with demo_player(tmp_path, DEFAULT, indexed=True) as w:
+        c = w.controller
+        w.setFocus()
+        errors = sorted(m.t for m in w.session.markers if m.kind == "error")
+        first = w.session.next_error(errors[0] - 1)
+        c.seek(c.duration)
+        with qtbot.waitSignal(w.said) as said:
+            qtbot.keyClick(w, Qt.Key.Key_E)
+        assert c.time == first
+        assert said.args[0].startswith("No error after 1:08.") and said.args[0].endswith(
+            f"back to the first one, at {fmt_ms(first, True)}")
+    quiet = ReplayWidget(None, replayer=Replayer(ListSource([
+        {"type": 4, "data": {"href": "https://shop.example/", "width": 800, "height": 600},
+         "timestamp": 1_700_000_000_000},
+        {"type": 2, "data": {"node": {"type": 0, "id": 1, "childNodes": []},
+                             "initialOffset": {"left": 0, "top": 0}},
+         "timestamp": 1_700_000_000_000}]), mode="eager"))
+    try:
+        quiet.show()
+        quiet.wait_ready()
+        with qtbot.waitSignal(quiet.said) as said:
+            qtbot.keyClick(quiet, Qt.Key.Key_E)
+        assert said.args == ["This session has no errors"]
+    finally:
+        dispose(quiet)
