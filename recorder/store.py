@@ -730,12 +730,17 @@ class LocalStore(Store):
         return self.index.open_session(clean_id(client_id))
 
     def replace_session(self, session_id: str, events: Sequence[dict] | None, *,
-                        context: dict | None = None) -> None:
+                        context: dict | None = None, read: int | None = None,
+                        again: Callable[[list[dict], dict | None],
+                                        tuple[list[dict], dict | None]] | None = None) -> None:
         """Rewrite a session atomically (re-masking): new segment files, then one index
         transaction switches to them; facts re-derived; id, application, user and import
         digest kept, and the context unless a (re-masked) `context` is given. `events`
         None: its own events, read under its lock (a new context only) - what a live
-        append stored meanwhile is kept, where events read before the lock lost it."""
+        append stored meanwhile is kept, where events read before the lock lost it.
+        `events` made from the session as it held `read` events (a re-mask, too long to
+        run under the lock): if a live append stored more since, `again(its events now, its
+        context now)` gives the (events, context) to store instead, under the lock."""
         sid = self.resolve(session_id)
         with self._write_lock:
             # a dictionary that learnt the old version keeps fragments of what the new one
@@ -749,9 +754,14 @@ class LocalStore(Store):
                 for dict_id in dicts:
                     self._dicts.pop(dict_id, None)
             with self.session_lock(sid):
-                if events is None:
+                info = self.index.session(sid)
+                grew = again is not None and read is not None and info is not None and \
+                    info.record_count != read
+                if events is None or grew:
                     with self.session(sid) as reader:
                         events = list(reader.events())
+                    if grew:
+                        events, context = again(events, info.context)
                 # a live session stays live: still followed, compacted once quiet
                 self._rewrite(sid, list(events), self.compact_codec, context,
                               live=self.index.live(sid))

@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 from ..bug import restepped
 from ..store import Store
@@ -43,8 +43,7 @@ class RemaskResult:
 def remask_session(store: Store, session_id: str, rules: Rules) -> RemaskResult:
     with store.session(session_id) as reader:   # closed: the old files go with the rewrite
         events = list(reader.events())
-    masker, masked = mask_session(events, rules)   # two passes: echoes before typing too
-    context = restepped(masker.mask_context(reader.info.context), masked)
+    masker, masked, context = _remasked(events, reader.info.context, rules)
     changed = context != reader.info.context or len(masked) != len(events) or any(
         a is not b and a != b for a, b in zip(masked, events))
     if reader.damaged:
@@ -52,9 +51,19 @@ def remask_session(store: Store, session_id: str, rules: Rules) -> RemaskResult:
         changed = True
     aside = 0
     if changed and masked:
-        context = {**(context or {}), REMASKED: int(time.time() * 1000)}
+        stamp = {REMASKED: int(time.time() * 1000)}
+        context = {**(context or {}), **stamp}
+
+        def again(now: list[dict], now_context: dict | None) -> tuple[list[dict], dict | None]:
+            # a live session the intake appended to while it was masked: masked again,
+            # whole (its echoes pass over all of it), under its lock - nothing it stored lost
+            nonlocal masker, masked, events
+            events = now
+            masker, masked, ctx = _remasked(now, now_context, rules)
+            return masked, {**(ctx or {}), **stamp}
         store.forget_deleted(before=True)
-        store.replace_session(reader.id, masked, context=context)
+        store.replace_session(reader.id, masked, context=context,
+                              read=reader.info.record_count, again=again)
         # what `repair` set aside of it (a damaged segment still decompresses, mostly) holds
         # what the session held before: it goes with the old segment files
         aside = store.erase_set_aside_files(reader.id)
@@ -62,6 +71,14 @@ def remask_session(store: Store, session_id: str, rules: Rules) -> RemaskResult:
         store.delete_session(reader.id)  # nothing of it may be kept
     return RemaskResult(reader.id, len(events), len(masked), changed, list(reader.damaged),
                         dict(masker.stats), aside)
+
+
+def _remasked(events: list[dict], context: dict | None, rules: Rules
+              ) -> tuple[Any, list[dict], dict | None]:
+    """(the masker, the events masked in two passes - echoes before the typing too -, the
+    context masked, its bug report's steps read again from them)."""
+    masker, masked = mask_session(events, rules)
+    return masker, masked, restepped(masker.mask_context(context), masked)
 
 
 def rules_of(store: Store, session_id: str, rules: Rules, own: Mapping[str, Rules] | None
