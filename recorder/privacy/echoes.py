@@ -73,6 +73,7 @@ _PLAIN_RUNS = re.compile(r"[A-Za-z0-9]+")
 _WORD_RUNS = re.compile(r"[^\W_]+")     # letters and digits of any script
 NEEDLE_MIN_LEN = 3     # a shorter run ("42", "ra") is in nearly every event of a page
 MAX_REST = 256         # characters of a value's end a rest after the mask is looked for in
+MASK_BYTES = MASK.encode()
 MAX_NEEDLES = 64       # a value's written forms, when its runs are short
 # How long (of the session's time) a value on the way to a field's value is still looked
 # for once a later keystroke superseded it: a debounced search fires a few hundred ms after
@@ -253,7 +254,14 @@ def _longest_first(v: str) -> tuple[int, str]:
 class Echoes:
     """The values typed into masked fields of one session, and the masking of their echoes."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, rests_alone: bool = False) -> None:
+        """`rests_alone`: a string holding the mask and a value's rest but none of its
+        roots is searched too (`_rest_under`) - the second pass's (`finals`), over what the
+        first masked: a page that showed a card number while its first digits were typed
+        left "***11111111111" there, which holds no root of "4111111111111111". The first
+        pass's input holds none of our masks, and its own ones it follows where it makes
+        them (a value's rest in the string its roots found): it searches no further."""
+        self._rests_alone = rests_alone
         self._values: "OrderedDict[str, str]" = OrderedDict()   # lower-cased -> trimmed
         # each value's expression, compiled when a string first may hold it (typing adds a
         # value a keystroke: compiling one alternation of them all again after each was most
@@ -283,6 +291,13 @@ class Echoes:
         # changes); None: a value without any, so every string is searched
         self._roots: tuple[str, ...] = ()
         self._in_json: Needles | None = None
+        # with `rests_alone`, the same for the rests (`_rest`) a mask may be followed by: a
+        # string holding the mask and one of these may hold a rest of the values under it. A
+        # rest can hold none of its value's roots ("***111" of "1111111", whose root is the
+        # whole run)
+        self._rest_under: dict[str, list[str]] = {}
+        self._rest_roots: tuple[str, ...] = ()
+        self._in_rest: Needles | None = None
         self.forgotten = 0
         # each field's values no later value of it extended (its key: the caller's, a node
         # id) and the values given without a field (record mode's): what the second pass
@@ -484,7 +499,7 @@ class Echoes:
         SPRING10" shown before SPRING10 was typed, still goes)."""
         self.feed()
         if self._finals is None:
-            finals = Echoes()
+            finals = Echoes(rests_alone=True)
             for kept in self._final.values():
                 for v in kept:
                     finals.add(v)
@@ -509,7 +524,8 @@ class Echoes:
         else:
             found = [v for r in under if r in low for v in under[r]]
             found += self._everywhere
-        if not found:
+        rests = self._rests_in(s) if MASK in s else []
+        if not found and not rests:
             return s
         ordered = sorted(set(found), key=_longest_first)
         musts, forms = self._musts, self._forms
@@ -525,6 +541,7 @@ class Echoes:
         if MASK not in s:
             return s
         rest_musts = self._rest_musts
+        ordered = sorted(set(ordered).union(rests, self._rests_in(s)), key=_longest_first)
         for v in ordered:   # the rests, once every value's own expression ran
             tail = rest_musts[v]
             if tail is None or not _holds_all(low, tail):
@@ -533,6 +550,14 @@ class Echoes:
             if ns != s:
                 s, low = ns, ns.lower()
         return s
+
+    def _rests_in(self, s: str) -> list[str]:
+        """The values a rest of which `s` may hold (one of their rest roots is in it)."""
+        if self._in_rest is None:
+            return []
+        roots, under = self._rest_roots, self._rest_under
+        return [v for k in self._in_rest.found(s.encode("utf-8", "surrogatepass"))
+                for v in under[roots[k]]]
 
     def _compile(self) -> None:
         """Values added since the last call go under their roots (a needle of theirs, or an
@@ -555,6 +580,12 @@ class Echoes:
                 self._everywhere.remove(v)
             self._rx.pop(v, None)
             self._rest.pop(v, None)
+            tail = self._rest_musts[v]
+            if tail:
+                kept = self._rest_under[max(tail, key=len)]
+                kept.remove(v)
+                if not kept:
+                    del self._rest_under[max(tail, key=len)]
             del self._musts[v], self._rest_musts[v]
             self._forms.pop(v, None)
         for v in self._new:
@@ -563,7 +594,9 @@ class Echoes:
             needles = self._value_needles[v] = _needles(v)
             self._musts[v] = _runs(v)
             span = _rest_span(v)
-            self._rest_musts[v] = None if span is None else _runs(v[span[1]:])
+            tail = self._rest_musts[v] = None if span is None else _runs(v[span[1]:])
+            if tail:
+                self._rest_under.setdefault(max(tail, key=len), []).append(v)
             if needles is not None and not needles <= set(self._musts[v]):
                 self._forms[v] = needles
             if needles is None:
@@ -578,6 +611,7 @@ class Echoes:
                 under.setdefault(r, []).append(v)
         self._new.clear()
         self._gone.clear()
+        self._compile_rests()
         if roots_before == len(under) and (self._in_json is not None) != bool(self._everywhere):
             return   # the same roots: the same search
         if self._everywhere:
@@ -587,9 +621,31 @@ class Echoes:
             self._roots = tuple(under)
             self._in_json = Needles(tuple(n.encode("utf-8") for n in self._roots))
 
+    def _compile_rests(self) -> None:
+        """The rests' search made again when their roots changed (`_rest_under`: each value
+        with a rest under the longest run its every rest holds - the shortest rest's)."""
+        under = self._rest_under
+        if self._rests_alone and tuple(under) != self._rest_roots:
+            self._rest_roots = tuple(under)
+            self._in_rest = Needles(tuple(r.encode("utf-8") for r in under)) if under else None
+
     def _might_hold(self, s: str) -> bool:
-        """Whether `s` holds a root (ASCII case ignored, as in an event's JSON), in C."""
-        return self._in_json is None or self._in_json.in_text(s.encode("utf-8", "surrogatepass"))
+        """Whether `s` holds a root (ASCII case ignored, as in an event's JSON), or the mask
+        and a rest root, in C (called for every string an event's walk meets: inline)."""
+        roots = self._in_json
+        if roots is None:
+            return True
+        data = s.encode("utf-8", "surrogatepass")
+        if roots.in_text(data):
+            return True
+        rests = self._in_rest
+        return rests is not None and MASK in s and rests.in_text(data)
+
+    def _may_hold(self, data: bytes) -> bool:
+        """`_might_hold` of bytes holding strings (an event's JSON, a segment's payload)."""
+        if self._in_json is None or self._in_json.in_text(data):
+            return True
+        return self._in_rest is not None and MASK_BYTES in data and self._in_rest.in_text(data)
 
     def _ready(self) -> bool:
         """Whether any value is looked for, its needles made (values added since compiled)."""
@@ -630,7 +686,7 @@ class Echoes:
                     raw = encode_json(e)
                 except (msgspec.EncodeError, NestingTooDeep):
                     raw = None
-            if raw is not None and not self._in_json.in_text(raw):
+            if raw is not None and not self._may_hold(raw):
                 return e
         sub = self._sub
 
@@ -648,7 +704,7 @@ class Echoes:
         is in it (checked in C)."""
         if not self._ready():
             return False
-        return self._in_json is None or self._in_json.in_text(data)
+        return self._may_hold(data)
 
     def changes_any(self, strings: Iterable[str]) -> bool:
         """Whether `scrub_event` could change an event whose every string is one of `strings`
