@@ -986,23 +986,30 @@ def test_a_file_holding_several_sessions_opens_each_in_a_tab_of_its_own(window, 
     assert window.sessions.count() == 1 + FILE_SESSIONS_OPENED
 
 
+def _live_session_opened(window, data, sid: str, n: int, first: int, seed: int):
+    """A live session of `n` events started ten minutes ago, its `first` stored by the
+    intake, opened from the list; (its events, its player, ready)."""
+    import time
+
+    from replay_tools.generator import generate_session
+
+    t0 = int(time.time() * 1000) - 10 * 60 * 1000
+    events = list(generate_session(n, duration_ms=3 * 60 * 1000, seed=seed, start_ms=t0))
+    with Store.open(data) as store:
+        store.ingest(events[:first], live=True, session_id=sid)
+    window.reload_sessions()
+    player = window.wait_opened(window.open_session(sid))
+    player.wait_ready()
+    return events, player
+
+
 def test_a_live_session_opened_from_the_list_grows_as_it_arrives(window, data, qtbot):
     """A support engineer opened the session a customer was reproducing the bug in, live
     from `replay serve`: the app's player showed the first seconds and never more (only
     `replay play --follow` in a terminal followed one). A live session opens at its live
     edge, grows as the intake stores more, and its tab says it is live; a finished one
     does not."""
-    import time
-
-    from replay_tools.generator import generate_session
-
-    t0 = int(time.time() * 1000) - 10 * 60 * 1000
-    events = list(generate_session(900, duration_ms=3 * 60 * 1000, seed=5, start_ms=t0))
-    with Store.open(data) as store:
-        store.ingest(events[:300], live=True, session_id="on-the-page-now")
-    window.reload_sessions()
-    player = window.wait_opened(window.open_session("on-the-page-now"))
-    player.wait_ready()
+    events, player = _live_session_opened(window, data, "on-the-page-now", 900, 300, seed=5)
     c = player.controller
     first = c.duration
     qtbot.waitUntil(lambda: c.time == first, timeout=10_000)      # at the live edge
@@ -1102,18 +1109,9 @@ def test_an_export_of_a_live_session_holds_what_the_player_shows(window, data, q
     """Followed while the customer reproduced the bug, then exported from the player for a
     developer: the file held the session as it was when its tab opened - without the
     reproduction the player was showing. It holds what arrived since, as the player does."""
-    import time
-
     from recorder.source import open_recording
-    from replay_tools.generator import generate_session
 
-    t0 = int(time.time() * 1000) - 10 * 60 * 1000
-    events = list(generate_session(700, duration_ms=2 * 60 * 1000, seed=6, start_ms=t0))
-    with Store.open(data) as store:
-        store.ingest(events[:250], live=True, session_id="reproducing")
-    window.reload_sessions()
-    player = window.wait_opened(window.open_session("reproducing"))
-    player.wait_ready()
+    events, player = _live_session_opened(window, data, "reproducing", 700, 250, seed=6)
     c = player.controller
     first = c.duration
     with Store.open(data) as store:

@@ -3,6 +3,7 @@ session is appended to; the view stays at the live edge, unless the person scrub
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
 
 import player.qt.webview  # noqa: F401  (schemes before the QApplication)
 
@@ -15,18 +16,38 @@ from recorder.store import Store
 from replay_tools.generator import generate_session
 
 
-def test_timeline_grows_and_the_view_stays_at_the_live_edge(qapp, qtbot, tmp_path):
+def _live(n: int, seed: int, minutes: int) -> list[dict]:
+    """A live visit's events, started ten minutes ago."""
     t0 = int(time.time() * 1000) - 10 * 60 * 1000
-    events = list(generate_session(1200, duration_ms=3 * 60 * 1000, seed=9, start_ms=t0))
+    return list(generate_session(n, duration_ms=minutes * 60 * 1000, seed=seed, start_ms=t0))
+
+
+@contextmanager
+def followed(tmp_path, events: list[dict], first: int, sid: str, slow_build=None):
+    """A store holding the live session's `first` events, a shown player following it, the
+    store; `slow_build(build)`: what the tail builds its replayer with instead."""
     store = Store.open(tmp_path)
-    store.ingest(events[:400], live=True, session_id="watch")
-    tail = LiveTail(store, "watch")
+    store.ingest(events[:first], live=True, session_id=sid)
+    tail = LiveTail(store, sid)
     w = ReplayWidget(None, replayer=tail.replayer())
+    if slow_build is not None:
+        build = tail.replayer
+        tail.replayer = lambda: slow_build(build)
     follow = LiveFollow(w, tail, interval_ms=50)
     try:
         w.resize(1200, 760)
         w.show()
         w.wait_ready()
+        yield w, tail, store
+    finally:
+        follow.timer.stop()
+        dispose(w)
+        store.close()
+
+
+def test_timeline_grows_and_the_view_stays_at_the_live_edge(qapp, qtbot, tmp_path):
+    events = _live(1200, seed=9, minutes=3)
+    with followed(tmp_path, events, 400, "watch") as (w, tail, store):
         c = w.controller
         first = c.duration
         qtbot.waitUntil(lambda: c.time == first, timeout=10_000)   # opened at the edge
@@ -45,10 +66,6 @@ def test_timeline_grows_and_the_view_stays_at_the_live_edge(qapp, qtbot, tmp_pat
         qtbot.waitUntil(lambda: c.duration > second, timeout=10_000)
         assert c.time == 1000
         assert c.duration == events[-1]["timestamp"] - events[0]["timestamp"]
-    finally:
-        follow.timer.stop()
-        dispose(w)
-        store.close()
 
 
 def test_replay_play_follow_shows_what_arrives_while_it_runs(tmp_path):
@@ -83,17 +100,8 @@ def test_following_keeps_what_the_person_set_in_the_dev_tools_pane(qapp, qtbot, 
     built anew - the filter, the level picked, the row and its details gone, and 60-80 ms
     of the UI thread spent. The pane's rows are replaced in place: what the person set
     stays, the counts follow."""
-    t0 = int(time.time() * 1000) - 10 * 60 * 1000
-    events = list(generate_session(1200, duration_ms=3 * 60 * 1000, seed=9, start_ms=t0))
-    store = Store.open(tmp_path)
-    store.ingest(events[:400], live=True, session_id="watch")
-    tail = LiveTail(store, "watch")
-    w = ReplayWidget(None, replayer=tail.replayer())
-    follow = LiveFollow(w, tail, interval_ms=50)
-    try:
-        w.resize(1200, 760)
-        w.show()
-        w.wait_ready()
+    events = _live(1200, seed=9, minutes=3)
+    with followed(tmp_path, events, 400, "watch") as (w, tail, store):
         w.wait_indexed()
         qtbot.waitUntil(lambda: not w.devtools.filling, timeout=10_000)
         pane = w.devtools
@@ -120,51 +128,36 @@ def test_following_keeps_what_the_person_set_in_the_dev_tools_pane(qapp, qtbot, 
         bar = pane.tabBar()   # and every label, its count larger, still whole
         qtbot.waitUntil(lambda: all(bar.rect().contains(bar.tabRect(i))
                                     for i in range(bar.count())), timeout=5000)
-    finally:
-        follow.timer.stop()
-        dispose(w)
-        store.close()
 
 
 def test_what_arrives_is_read_and_indexed_off_the_ui_thread(qapp, qtbot, tmp_path):
     """Each second of following, the whole session was read and indexed again on the UI
     thread: 0.4 s for 20,000 events - the window froze once a second, the longer the worse.
-    The read and the index are a thread's; the UI thread swaps the result in."""
+    The read and the index are a thread's; the UI thread swaps the result in, its event loop
+    running meanwhile (a timer of its fires while the build is under way)."""
+    import threading
+
     from PySide6.QtCore import QTimer
 
-    t0 = int(time.time() * 1000) - 10 * 60 * 1000
-    events = list(generate_session(800, duration_ms=2 * 60 * 1000, seed=4, start_ms=t0))
-    store = Store.open(tmp_path)
-    store.ingest(events[:300], live=True, session_id="slow")
-    tail = LiveTail(store, "slow")
-    w = ReplayWidget(None, replayer=tail.replayer())
-    build = tail.replayer
+    events = _live(800, seed=4, minutes=2)
+    building, built_in, ticks = threading.Event(), [], []
 
-    def slow_build():   # as a long session's index takes
+    def slow_build(build):   # as a long session's index takes
+        built_in.append(threading.current_thread())
+        building.set()
         time.sleep(0.6)
+        building.clear()
         return build()
-    tail.replayer = slow_build
-    follow = LiveFollow(w, tail, interval_ms=50)
-    ticks = []
     beat = QTimer()
     beat.setInterval(20)
-    beat.timeout.connect(lambda: ticks.append(time.monotonic()))
-    try:
-        w.resize(1200, 760)
-        w.show()
-        w.wait_ready()
+    beat.timeout.connect(lambda: building.is_set() and ticks.append(1))
+    with followed(tmp_path, events, 300, "slow", slow_build) as (w, tail, store):
         c = w.controller
         first = c.duration
+        built_in.clear()   # (the player's own first build, before the following began)
         beat.start()
-        qtbot.wait(200)
         store.ingest(events[300:], live=True, session_id="slow")
         qtbot.waitUntil(lambda: c.duration > first, timeout=15_000)
-        qtbot.wait(200)
         beat.stop()
-        ticks.append(time.monotonic())
-        gaps = [b - a for a, b in zip(ticks, ticks[1:])]
-        assert len(ticks) > 10 and max(gaps) < 0.3   # never the 0.6 s of the build
-    finally:
-        follow.timer.stop()
-        dispose(w)
-        store.close()
+    assert built_in and threading.main_thread() not in built_in
+    assert ticks   # the UI thread's timer fired while the session was being built
