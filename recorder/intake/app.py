@@ -26,6 +26,7 @@ import mimetypes
 import os
 import sqlite3
 import time
+import traceback
 from pathlib import Path
 from typing import Any
 
@@ -200,6 +201,14 @@ def _why_not_stored(exc: BaseException) -> str:
     return type(exc).__name__
 
 
+def _where(exc: BaseException) -> str:
+    """Where it failed, for the operator: the traceback's frames and the exception's kind,
+    not its message (`log.exception` wrote it whole, and an exception may quote what it was
+    handed - an event's text)."""
+    frames = "".join(traceback.format_tb(exc.__traceback__))
+    return f"Traceback (most recent call last):\n{frames}{type(exc).__name__}"
+
+
 async def _read_body(request: Request, limits: Limits) -> bytes:
     """The body, up to the limit. Past it the rest is read and dropped (up to
     `DRAIN_FACTOR` times the limit) so that the client, still sending, gets its 413
@@ -258,8 +267,8 @@ def create_app(intake: Intake, demo: DemoApp | None = None) -> Starlette:
         except ClientDisconnect:   # cut off mid-body: nothing was stored
             return Response(status_code=int(Status.BAD_REQUEST))
         except Exception as exc:   # the store failed (disk full...): nothing acknowledged
-            log.exception("a batch for application %s was not stored: %s", app.name,
-                          _why_not_stored(exc))
+            log.error("a batch for application %s was not stored: %s\n%s", app.name,
+                      _why_not_stored(exc), _where(exc))
             return _error(WireError(Status.UNAVAILABLE, "not_stored",
                                     "the batch was not stored (see the intake's log) - send it"
                                     " again later"), cors)

@@ -100,3 +100,20 @@ def test_the_intake_logs_why_a_batch_was_not_stored():
     assert _why_not_stored(OSError(errno.ENOSPC, "No space left on device")) == \
         "No space left on device"
     assert _why_not_stored(ValueError("event 3 holds ada@example.com")) == "ValueError"
+
+
+def test_the_intakes_log_gives_where_a_store_failed_without_its_words():
+    """Under the one line, the log gave the traceback the way `log.exception` writes it: the
+    exception's message last - which may quote what it was handed (an event's text). The
+    frames and the kind stay; its words go."""
+    from recorder.intake.app import _where
+
+    def store_it(text: str):
+        raise ValueError(f"event 3 holds {text}")
+    secret = "ada@example.com"
+    try:
+        store_it(secret)
+    except ValueError as exc:
+        where = _where(exc)
+    assert "store_it" in where and where.rstrip().endswith("ValueError")
+    assert secret not in where
