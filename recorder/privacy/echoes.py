@@ -524,7 +524,7 @@ class Echoes:
         else:
             found = [v for r in under if r in low for v in under[r]]
             found += self._everywhere
-        rests = self._rests_in(s) if MASK in s else []
+        rests = self._rests_in(s) if MASK in s else None
         if not found and not rests:
             return s
         ordered = sorted(set(found), key=_longest_first)
@@ -541,7 +541,9 @@ class Echoes:
         if MASK not in s:
             return s
         rest_musts = self._rest_musts
-        ordered = sorted(set(ordered).union(rests, self._rests_in(s)), key=_longest_first)
+        if rests is None:   # the mask is the expressions' doing
+            rests = self._rests_in(s)
+        ordered = sorted(set(ordered).union(rests), key=_longest_first)
         for v in ordered:   # the rests, once every value's own expression ran
             tail = rest_musts[v]
             if tail is None or not _holds_all(low, tail):
@@ -580,12 +582,6 @@ class Echoes:
                 self._everywhere.remove(v)
             self._rx.pop(v, None)
             self._rest.pop(v, None)
-            tail = self._rest_musts[v]
-            if tail:
-                kept = self._rest_under[max(tail, key=len)]
-                kept.remove(v)
-                if not kept:
-                    del self._rest_under[max(tail, key=len)]
             del self._musts[v], self._rest_musts[v]
             self._forms.pop(v, None)
         for v in self._new:
@@ -594,9 +590,7 @@ class Echoes:
             needles = self._value_needles[v] = _needles(v)
             self._musts[v] = _runs(v)
             span = _rest_span(v)
-            tail = self._rest_musts[v] = None if span is None else _runs(v[span[1]:])
-            if tail:
-                self._rest_under.setdefault(max(tail, key=len), []).append(v)
+            self._rest_musts[v] = None if span is None else _runs(v[span[1]:])
             if needles is not None and not needles <= set(self._musts[v]):
                 self._forms[v] = needles
             if needles is None:
@@ -622,10 +616,17 @@ class Echoes:
             self._in_json = Needles(tuple(n.encode("utf-8") for n in self._roots))
 
     def _compile_rests(self) -> None:
-        """The rests' search made again when their roots changed (`_rest_under`: each value
-        with a rest under the longest run its every rest holds - the shortest rest's)."""
-        under = self._rest_under
-        if self._rests_alone and tuple(under) != self._rest_roots:
+        """With `rests_alone`: each value with a rest under the longest run its every rest
+        holds (the shortest rest's), and their search, made again when those roots changed.
+        (The second pass's values are added once, before it runs: made whole each time.)"""
+        if not self._rests_alone:
+            return
+        under: dict[str, list[str]] = {}
+        for v, tail in self._rest_musts.items():
+            if tail:
+                under.setdefault(max(tail, key=len), []).append(v)
+        self._rest_under = under
+        if tuple(under) != self._rest_roots:
             self._rest_roots = tuple(under)
             self._in_rest = Needles(tuple(r.encode("utf-8") for r in under)) if under else None
 
