@@ -46,7 +46,6 @@ class RemaskJob(ThreadJob):
                 with swept_after(self.data_dir, store.index.segment_files):
                     self.results = remask_sessions(store, None, self.rules, progress=said,
                                                    stop=lambda: self.cancelled)
-                self.done = len(self.results)
         except Exception as exc:  # noqa: BLE001 - said on the page, never a crash
             self.failure = " ".join(str(exc).split()) or type(exc).__name__
         self.finished.emit(self)

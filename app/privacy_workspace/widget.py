@@ -359,7 +359,6 @@ class StoreWalk:
         from ..window.jobs import modal_progress
         self.dialog = modal_progress(parent, label, max(1, total_events))
         self.read = 0
-        self.steps = 0   # times the event loop ran
         # what would start another walk (or a re-mask) from within this one's event loop,
         # before the dialog shows and blocks the window: off until the end
         self.controls = [(c, c.isEnabled()) for c in controls]
@@ -386,7 +385,6 @@ class StoreWalk:
         from PySide6.QtCore import QCoreApplication
         self.dialog.setValue(min(self.read, self.dialog.maximum()))
         QCoreApplication.processEvents()
-        self.steps += 1
 
     def end(self) -> None:
         self.dialog.end()   # (never shown after: its own timer may not have fired yet)
@@ -892,8 +890,9 @@ class PrivacyWorkspace(QWidget):
             try:
                 for info in infos:
                     with store.session(info.id) as reader:
+                        # (stopped part way: no second pass over what is thrown away)
                         r = dry_run(walk.events(reader.events()), rules, info.id,
-                                    again=reader.events)
+                                    again=lambda: () if walk.cancelled else reader.events())
                     if walk.cancelled:   # (that session was not looked at whole)
                         stopped = True
                         break
