@@ -20,6 +20,8 @@ import os
 import secrets
 from pathlib import Path
 
+from .paths import fsync_dir
+
 ID_KEY_FILE = "id.key"
 KEY_BYTES = 32
 _PROCESS_KEY = secrets.token_bytes(KEY_BYTES)   # for what no data folder names
@@ -55,6 +57,7 @@ def id_key(data_dir: Path) -> bytes:
             os.fsync(f.fileno())
         try:
             os.link(tmp, path)        # never over a key another process made meanwhile
+            fsync_dir(Path(data_dir))  # (ids are stored under it from now on)
         except FileExistsError:
             pass
     finally:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import shlex
+import sys
 from importlib.resources import files
 from pathlib import Path
 
@@ -57,3 +58,14 @@ CAPTURE_PARTS = (Path("rum-shim") / "rum-plugin.js", Path("capture") / "capture.
 
 def capture_script() -> str:
     return "\n;\n".join((ASSETS / part).read_text(encoding="utf-8") for part in CAPTURE_PARTS)
+
+
+def fsync_dir(d: Path) -> None:
+    """A folder's entries made durable (a file just renamed or linked into it)."""
+    if sys.platform.startswith("win"):  # pragma: no cover - no directory fsync there
+        return
+    fd = os.open(d, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

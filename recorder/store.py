@@ -64,7 +64,7 @@ from .index import AcceptedBatch, AsRead, BatchKey, Index, IndexDamaged, OpenSes
 from .jsonscan import JsonFacts
 from .limits import DEFAULT_LIMITS, Limits, check_event, check_session_size, check_timestamp, \
     check_viewport
-from .paths import make_data_folder
+from .paths import fsync_dir as _fsync_dir, make_data_folder
 from .bug import without_steps
 from .id_key import id_key
 from .rrweb_io import NotStreamable
@@ -2008,15 +2008,6 @@ def _unlink(p: Path) -> bool:
         return False
     return True
 
-
-def _fsync_dir(d: Path) -> None:
-    if sys.platform.startswith("win"):  # pragma: no cover - no directory fsync there
-        return
-    fd = os.open(d, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _remove_empty_dirs(d: Path, stop: Path) -> None:
