@@ -352,7 +352,8 @@
    * sends that alone, and only when it changes: the other options a person chose were lost
    * (its snapshot gives them all, as `selected`). After each input of one - once rrweb's own
    * Input is out, which leaves its value's option selected alone in a replay - every option's
-   * state is sent as capture.js sends it: a change of its `selected` (null: not selected).
+   * state is sent as a change of its `selected` (null: not selected; capture.js sends only
+   * the selected ones besides the value's, which the mirror's value leaves selected alone).
    * Not of a select whose value is masked or unrecorded: its state is the secret (rrweb
    * gives no `selected` then either). The page's document's selects; a script's change
    * rrweb sees (its Input) too. */

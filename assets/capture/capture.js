@@ -667,6 +667,7 @@
     this.reshadow = new Set();     // hosts given a shadow root since they were recorded
     this.shadowsWatched = new WeakSet();   // open shadow roots observed and listened to
     this.shadowRealms = new WeakSet();     // Element.prototypes whose attachShadow is hooked
+    this.learning = new WeakSet();         // documents and closed roots listened to (learnRoot)
     this.closedEarly = [];         // closed shadow roots attached before the start
     this.learnInput = this.guard(this.onLearnInput);    // (one function each: listening twice
     this.learnFrameLoad = this.guard(this.onLearnLoad);  // to a document adds it once)
@@ -1479,8 +1480,14 @@
   };
   R.learnRoot = function (root) {   // a Document or a ShadowRoot
     if (!root || !root.querySelectorAll) return;
-    this.listen(root, "input", this.learnInput, true);
-    this.listen(root, "load", this.learnFrameLoad, true);   // a frame's load does not bubble
+    if (this.learning.has(root)) {   // again (a frame's load: document.open() drops listeners)
+      root.addEventListener("input", this.learnInput, true);
+      root.addEventListener("load", this.learnFrameLoad, true);
+    } else {   // (each taken back once at the stop: a frame reloading often adds none)
+      this.learning.add(root);
+      this.listen(root, "input", this.learnInput, true);
+      this.listen(root, "load", this.learnFrameLoad, true);   // a frame's load does not bubble
+    }
     if (root.nodeType === 9) this.safely(this.hookShadows, root.defaultView);
     var fields = root.querySelectorAll("input, textarea"), i;
     for (i = 0; i < fields.length; i++) {
