@@ -130,11 +130,6 @@ class PlaybackController(QObject):
         if t is not None:
             self.seek(t)
 
-    def next_error(self) -> None:
-        t = self.sv.next_error(self.time)
-        if t is not None:
-            self.seek(t)
-
     # --- clock ---------------------------------------------------------------------------------
     def rate_at(self, t: int) -> float:
         """Recorded ms per wall ms at `t` (the speed, or faster inside an inactive stretch)."""
