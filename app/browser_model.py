@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from enum import IntEnum
 from typing import Callable, Iterable, Sequence
 
-from player.links import SCHEME, BadLink, parse_moment_link
+from player.links import link_in
 from recorder.bug import from_context
 from recorder.index import SessionInfo
 from recorder.store import LocalStore
@@ -177,18 +177,6 @@ class Catalog:
     @staticmethod
     def sort(rows: Iterable[Row], column: Column, descending: bool = False) -> list[Row]:
         return sorted(rows, key=_SORT_KEYS[column], reverse=descending)
-
-
-def link_in(text: str) -> tuple[str, int] | None:
-    """(session id, ms) when `text` is a replay:// link (the player's Copy link, pasted from
-    a colleague's message), else None."""
-    text = text.strip()
-    if not text.lower().startswith(SCHEME + ":"):
-        return None
-    try:
-        return parse_moment_link(text)
-    except BadLink:
-        return None
 
 
 def search_words(text: str) -> list[str]:

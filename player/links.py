@@ -1,8 +1,10 @@
 """Links to a moment of a session: `replay://SESSION?t=MS` (no Qt here).
 
 "Copy link to this moment" in the player writes one; `replay open URL` (and the desktop's
-URL handler, see `replay register-url-handler`) reads it back. SESSION is a stored session's
-id (or a unique prefix of it); MS is milliseconds after the session's first event.
+URL handler, see `replay register-url-handler`), the app's File > Open Link and its search
+box read it back - all through `parse_moment_link`, so a link means the same everywhere.
+SESSION is a stored session's id (or a unique prefix of it); MS is milliseconds after the
+session's first event.
 """
 from __future__ import annotations
 
@@ -46,3 +48,16 @@ def parse_moment_link(url: str) -> tuple[str, int]:
     if ms < 0:
         raise BadLink(f"t={ms} in {url!r} is before the session starts - {example}")
     return session, ms
+
+
+def link_in(text: str) -> tuple[str, int] | None:
+    """(session id, ms) when `text` is a moment link (pasted in the app's search box, on
+    the clipboard), else None: such text is as likely words to search for as a link, so
+    not being one is no error."""
+    text = text.strip()
+    if not text.lower().startswith(SCHEME + ":"):
+        return None
+    try:
+        return parse_moment_link(text)
+    except BadLink:
+        return None

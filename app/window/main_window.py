@@ -21,14 +21,14 @@ from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QInputDialog, QLineEdit
                                QListWidget, QListWidgetItem, QMainWindow, QMessageBox,
                                QStackedWidget, QWidget)
 
-from player.links import BadLink, parse_moment_link
+from player.links import BadLink, link_in, parse_moment_link
 from player.qt.standalone import APP_NAME
 from recorder.bug import title_line
 from recorder.intake.apps import AppError
 from recorder.intake.live import application_names
 from recorder.store import Store
 
-from ..browser_model import LIVE_MARK, LIVE_TIP, Catalog, link_in, make_row, named
+from ..browser_model import LIVE_MARK, LIVE_TIP, Catalog, make_row, named
 from ..privacy_workspace import PrivacyWorkspace
 from ..record.page import RecordPage
 from . import help_menu

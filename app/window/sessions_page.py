@@ -15,12 +15,13 @@ from PySide6.QtWidgets import (QAbstractItemView, QApplication, QCheckBox, QComb
                                QProxyStyle, QPushButton, QSpinBox, QStyle, QStyledItemDelegate,
                                QTableView, QTabWidget, QVBoxLayout, QWidget)
 
+from player.links import link_in
 from player.qt.plain_text import plain_tip
 from player.qt.session_view import fmt_ms
 
 from ..browser_model import (CAP_CHARS, CAPPED, DAY_MS, GAP_CHARS, HEADERS, LIVE_TIP,
                              MINUTE_MS, SHRUNK_CHARS, STRETCHED, URL_MIN_CHARS, Catalog, Column,
-                             Query, Row, cell_text, elide_url, link_in, share_widths,
+                             Query, Row, cell_text, elide_url, share_widths,
                              widest_texts)
 from ..commands._words import count
 from ..thumbnails import SIZE as THUMB_SIZE

@@ -34,13 +34,14 @@ def test_a_link_pasted_in_the_search_box_lists_its_session(catalog, text):
     """A developer pasted the link a support engineer sent (the player's Copy link) into
     the search box: no session had the whole link in its text, so the list went empty."""
     assert ids(catalog.filter(Query(text=text))) == {"bob-browse"}
-    from app.browser_model import link_in
+    from player.links import link_in
     assert link_in(text) is not None and link_in(text)[0].startswith("bob-brow")
 
 
 @pytest.mark.parametrize("text", ["bob", "replay://", "replay://bob?t=soon", "replay serve"])
 def test_text_that_is_no_link_is_searched_as_words(catalog, text):
-    from app.browser_model import link_in, search_words
+    from app.browser_model import search_words
+    from player.links import link_in
 
     assert link_in(text) is None
     assert search_words(text) == text.lower().split()
