@@ -18,6 +18,7 @@ from enum import IntEnum
 from typing import Callable, Iterable, Sequence
 
 from player.links import link_in
+from player.local_time import when_text
 from recorder.bug import from_context
 from recorder.index import SessionInfo
 from recorder.store import LocalStore
@@ -207,7 +208,7 @@ def make_row(info: SessionInfo, texts: tuple[str, str] = ("", ""),
 
 def cell_text(row: Row, col: Column) -> str:
     """What the table shows in a cell (the thumbnail column shows a picture, no text)."""
-    from .commands.sessions import duration_text, when_text   # the CLI's formats, the same
+    from .commands.sessions import duration_text   # the CLI's format, the same
 
     info = row.info
     if col == Column.THUMBNAIL:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import time
 from pathlib import Path
 
+from player.local_time import when_text
 from recorder.paths import make_data_folder
 
 from ..cli import UserError
@@ -142,7 +142,7 @@ def list_apps(args: argparse.Namespace) -> int:
         return 0
     print("name\tid\tstate\torigins\trules")
     for a in apps:
-        state = "revoked " + _day(a.revoked_ms) if a.revoked_ms else "active"
+        state = "revoked " + when_text(a.revoked_ms) if a.revoked_ms else "active"
         print(f"{a.name}\t{a.id}\t{state}\t{', '.join(a.origins) or '-'}"
               f"\t{'own' if a.rules is not None else 'intake'}")
     return 0
@@ -218,6 +218,3 @@ def show_rules(args: argparse.Namespace) -> int:
         print(to_toml(rules), end="")
     return 0
 
-
-def _day(ms: int) -> str:
-    return time.strftime("%Y-%m-%d %H:%M", time.localtime(ms / 1000))

@@ -19,13 +19,14 @@ import json
 import shlex
 import sys
 
+from player.local_time import when_text
 from recorder.index import SessionInfo
 
 from ..cli import UserError
 from ..thumbnails import session_thumbnails
 from ._store import open_existing_store
 from ._words import count
-from .sessions import duration_text, parse_since, when_text
+from .sessions import duration_text, parse_since
 
 NAME = "delete"
 

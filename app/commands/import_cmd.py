@@ -18,6 +18,7 @@ from typing import Callable, Iterable, Iterator, Literal
 
 import msgspec
 
+from player.local_time import when_text
 from recorder.bug import CONTEXT_KEY, from_context, title_line
 from recorder.bundle import BadBundle, DamagedBundle, is_bundle, open_bundle, salvage
 from recorder.format import InvalidEvent, no_gc
@@ -36,7 +37,6 @@ from recorder.store import Store, Stored
 
 from ..cli import UserError
 from ..thumbnails import swept_after
-from .sessions import when_text
 from ._progress import first_stage, next_stage, progress_bar
 from ._source import DEMO, rules_error
 from ._store import no_data_folder

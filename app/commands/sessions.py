@@ -8,7 +8,7 @@ import json
 import math
 import re
 import time
-from datetime import datetime, timezone
+from datetime import datetime
 
 import msgspec
 from rich import box
@@ -16,6 +16,7 @@ from rich.cells import cell_len
 from rich.table import Table
 from rich.text import Text
 
+from player.local_time import when_text
 from recorder.store import PARTIAL
 
 from ..browser_model import Catalog, Query, make_row
@@ -245,16 +246,6 @@ def _events(s) -> str:
     """The event count; a session stored from a damaged file (`import --partial`) says so."""
     n = f"{s.record_count:,}"
     return f"{n} partial" if (s.context or {}).get(PARTIAL) else n
-
-
-def when_text(ms: float) -> str:
-    """Local date and time; a stored value no calendar holds (an import from before
-    timestamps were checked) shows as-is instead of failing the whole listing."""
-    try:
-        return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).astimezone() \
-            .strftime("%Y-%m-%d %H:%M")
-    except (ValueError, OverflowError, OSError):
-        return f"? ({ms:g} ms)"
 
 
 def duration_text(ms: float) -> str:

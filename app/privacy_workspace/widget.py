@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget,
 )
 
+from player.local_time import when_text
 from player.qt.plain_text import plain_tip
 from player.qt.runtime_bridge import RuntimeBridge
 from player.qt.stage import ReplayStage
@@ -708,9 +709,8 @@ class PrivacyWorkspace(QWidget):
         infos = [] if store is None else store.sessions()
         if store is not None:
             store.close()
-        from datetime import datetime
         for s in sorted(infos, key=lambda s: s.start_ms, reverse=True):
-            when = datetime.fromtimestamp(s.start_ms / 1000).strftime("%Y-%m-%d %H:%M")
+            when = when_text(s.start_ms)
             url = s.first_url or "(no URL)"
             # the whole id, before the URL: the box cuts a long text at its end
             self.session_combo.addItem(f"{when}  {s.id}  {url}", s.id)

@@ -11,12 +11,12 @@ was decided by `recorder.semantics`; nothing here reads raw payloads.
 from __future__ import annotations
 
 import bisect
-import datetime as _dt
 import math
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from player.local_time import started_text
 from recorder.bug import from_context
 from recorder.index import SessionInfo
 
@@ -285,17 +285,6 @@ def _facts(sv: SessionView, f: dict, info: SessionInfo | None,
             bug.append(("Steps" if i == 1 else "", f"{i}. {s.describe()}"))
         rows = bug + rows
     return rows
-
-
-def started_text(ms: float) -> str:
-    """When a session started, in local time as the sessions list and `replay sessions`
-    show it (a customer's "around 3pm" is read against both), with the zone; UTC beside it
-    where local time is not UTC (what a log or another zone's colleague counts in)."""
-    utc = _dt.datetime.fromtimestamp(ms / 1000, _dt.timezone.utc)
-    local = utc.astimezone()
-    text = local.strftime("%Y-%m-%d %H:%M:%S %Z")
-    return text if local.utcoffset() == _dt.timedelta(0) else \
-        text + utc.strftime(" (%H:%M:%S UTC)")
 
 
 def fmt_ms(ms: float, precise: bool = False, *, down: bool = False) -> str:

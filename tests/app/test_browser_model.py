@@ -275,7 +275,7 @@ def test_a_session_is_named_as_the_list_shows_it(tmp_path):
     """The delete question named sessions by their full generated ids - nobody recognised
     what they were about to erase (a support engineer's tryout)."""
     from app.browser_model import named
-    from app.commands.sessions import when_text
+    from player.local_time import when_text
 
     uuid = "8dda0c07-b950-47ec-a5ea-3d25746042bf"
     with Store.open(tmp_path / "data") as store:

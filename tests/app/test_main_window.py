@@ -613,7 +613,7 @@ def test_the_delete_question_names_sessions_as_the_list_shows_them(window, qtbot
     """It listed full generated ids (`8dda0c07-b950-…`): nobody recognised what they were
     about to erase (a support engineer's tryout). Each is named as the list shows it - its
     short id, user, start and first URL - eight of them, then how many more."""
-    from app.commands.sessions import when_text
+    from player.local_time import when_text
 
     uuids = [f"{k:08x}-b950-47ec-a5ea-3d25746042bf" for k in range(10)]
     with Store.open(data) as store:

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from app.commands.sessions import when_text
+from player.local_time import when_text
 
 T = 1_764_860_520_000   # 2025-12-04 15:02:00 UTC
 
