@@ -461,11 +461,7 @@ class LocalStore(Store):
         it stores nothing (`Outcome.SAME`), or raises BatchReused if its event count
         differs. `encoded`: see `ingest.prepare`."""
         total = 2 * len(events) or 1
-        if partial:
-            context = {**(context or {}), PARTIAL: partial}
-        context = without_steps(context)   # read from the events as stored, where shown
-        if context and masker_factory is not None:  # the index is stored data too
-            context = masker_factory().mask_context(context)
+        context = _context_to_store(context, masker_factory, partial=partial)
         held = self.session_lock(session_id) if (live and session_id) else self._write_lock
         with held:
             named = AcceptedBatch(batch, len(events), batch_digest(events)) \
@@ -524,11 +520,7 @@ class LocalStore(Store):
         events can decide: a session split off without a snapshot of its own, events whose
         legacy `sessionId` changes after the first ones."""
         limits = (limits or self.limits).for_import()
-        if partial:
-            context = {**(context or {}), PARTIAL: partial}
-        context = without_steps(context)   # (as ingest_outcomes stores it)
-        if context and masker_factory is not None:
-            context = masker_factory().mask_context(context)
+        context = _context_to_store(context, masker_factory, partial=partial)
         opts = dict(application=application, user=user, context=context, hint=session_id,
                     masker_factory=masker_factory, as_new=as_new, partial=bool(partial))
         now = time.time() * 1000
@@ -776,9 +768,7 @@ class LocalStore(Store):
         (as `replace_session` does) - unless segments of it are damaged, which a rewrite
         would drop: then only the index holds the entry (`index_only`)."""
         sid = self.resolve(session_id)
-        context = without_steps(context) or {}   # (as ingest_outcomes stores it)
-        if context and masker_factory is not None:
-            context = masker_factory().mask_context(context)
+        context = _context_to_store(context, masker_factory) or {}
         with self._write_lock, self.session_lock(sid):
             info = self.index.session(sid)
             if info is None:
@@ -1422,6 +1412,21 @@ class LocalStore(Store):
 
 STREAM_HEAD = 64     # events a streamed session's id is derived from (sessions.derive_session_id)
 STREAM_BATCH = 8192  # events a streaming import takes through each step at a time
+
+
+def _context_to_store(context: dict | None, masker_factory: Callable[[], Masker] | None, *,
+                      partial: str | None = None) -> dict | None:
+    """A session's context as the store keeps it (an ingest, a streamed import, a context
+    added to a stored session): `partial`, why a damaged input's session is incomplete,
+    added; a bug report's steps left out (`bug.without_steps`: they are read from the events
+    as stored, where shown); masked by `masker_factory`'s rules, as the index is stored data
+    too."""
+    if partial:
+        context = {**(context or {}), PARTIAL: partial}
+    context = without_steps(context)
+    if context and masker_factory is not None:
+        context = masker_factory().mask_context(context)
+    return context
 
 
 def _batches(items: Iterable[Any], n: int) -> Iterator[list[Any]]:
