@@ -23,8 +23,10 @@ Read:
   what it may expand to: `limits.decompressed_cap`; a bomb is refused as
   `decompressed_too_large` before any of it is kept).
 
-A Datadog Session Replay segment (`records` of Datadog's own types) is refused as
-`NotARecording`, saying so.
+Datadog's browser Session Replay - segments (JSON, or deflated as its SDK uploads them), the
+SDK's replay requests (multipart bodies a proxy kept) and its RUM events (NDJSON), one or
+many in a file - is read as rrweb events by `datadog` (one recording per Datadog session); a
+mobile segment (wireframes, no DOM) is refused as `NotARecording`.
 
 A damaged input - a gzip/zstd stream or a JSON array cut off - is refused
 (`DamagedRecording`), unless the caller asks for `partial`: then the events that decoded
@@ -50,6 +52,7 @@ from typing import Any, Iterable, Iterator
 import msgspec
 import zstandard
 
+from . import datadog
 from .format import MAX_NESTING, NestingTooDeep, decode_json, encode_json
 from .limits import READ_CHUNK, LimitError, decompressed_cap, expanded_size
 from .semantics import user_from
@@ -67,6 +70,7 @@ class ParsedRecording(msgspec.Struct, kw_only=True):
     window_id: str | None = None
     shape: str = "rrweb"              # which shape was recognised (for messages)
     damaged: str | None = None        # a partial read: what was cut off or lost
+    warnings: dict | None = None      # what a conversion could not carry over, by kind
 
 
 class UnreadableRecording(ValueError):
@@ -239,7 +243,14 @@ def parse_recordings(data: bytes, *, partial: bool = False) -> list[ParsedRecord
     if not data.strip():
         raise (UnreadableRecording(f"{cut}, and nothing before that decoded") if cut
                else UnreadableRecording("the file is empty"))
-    if _SENTRY_HEADER.match(data):
+    if datadog.is_upload(data):   # what Datadog's SDK uploads (a proxy's copies)
+        try:
+            top = ["__datadog__", datadog.upload_values(data, decode_json)]
+        except datadog.Damaged as exc:
+            if not partial or not exc.values:
+                raise DamagedRecording(str(exc)) from None
+            top, cut = ["__datadog__", exc.values], cut or str(exc)
+    elif _SENTRY_HEADER.match(data):
         segments, broken = _sentry_payloads(data)
         if broken and not partial:
             raise DamagedRecording(broken)
@@ -255,6 +266,85 @@ def parse_recordings(data: bytes, *, partial: bool = False) -> list[ParsedRecord
     for r in recs:
         r.damaged = cut
     return recs
+
+
+class DatadogFiles:
+    """Several files of Datadog uploads given together (a proxy keeps one per request: a
+    visit's replay segments and RUM batches), read as one: each Datadog session once,
+    whichever files its segments and events came in. Named in messages by its first file."""
+
+    def __init__(self, paths: list[Path]):
+        self.paths = paths
+        self.name = f"{paths[0].name} and {len(paths) - 1:,} more Datadog file" \
+            + "s" * (len(paths) > 2)
+
+    def __str__(self) -> str:
+        return f"{self.paths[0]} (and {len(self.paths) - 1:,} more Datadog file" \
+            + "s" * (len(self.paths) > 2) + ")"
+
+    def read(self, *, partial: bool = False) -> list[ParsedRecording]:
+        values: list = []
+        cut = None
+        for p in self.paths:
+            try:
+                got, broken = _datadog_values(p.read_bytes(), partial)
+            except OSError as exc:
+                raise UnreadableRecording(f"cannot read {p}: {exc.strerror}") from None
+            except UnreadableRecording as exc:
+                raise type(exc)(f"{p}: {exc}") from None
+            values.extend(got)
+            cut = cut or (f"{p.name}: {broken}" if broken else None)
+        recs = _datadog(values)
+        for r in recs:
+            r.damaged = cut
+        return recs
+
+
+DATADOG_PEEK = 1 << 16   # bytes read of each end of a file to tell Datadog's uploads
+
+
+def datadog_files(paths: Iterable[Path]) -> list[Path]:
+    """Which of `paths` hold Datadog uploads, told from their first and last bytes: an upload
+    (`datadog.is_upload`), a segment's JSON (its records first, its metadata last) or RUM
+    events (NDJSON with the SDK's `_dd` and `session`). Unreadable files are not."""
+    out = []
+    for p in paths:
+        try:
+            with open(p, "rb") as fh:
+                head = fh.read(DATADOG_PEEK)
+                fh.seek(max(0, fh.seek(0, os.SEEK_END) - DATADOG_PEEK))
+                tail = fh.read(DATADOG_PEEK)
+        except OSError:
+            continue
+        start = head.lstrip()[:1]
+        segment = b'"records"' in head[:200] and (b'"index_in_view"' in tail
+                                                 or b'"has_full_snapshot"' in tail)
+        rum = start == b"{" and b'"_dd"' in head and b'"session"' in head \
+            and re.search(rb'"type"\s*:\s*"(view|action|error|resource|long_task)"', head)
+        if datadog.is_upload(head) or segment or rum:
+            out.append(p)
+    return out
+
+
+def _datadog_values(data: bytes, partial: bool) -> tuple[list, str | None]:
+    """The Datadog values (segments, RUM events) a file holds, and what was cut off."""
+    data, cut = _decompress(data)
+    if cut and not partial:
+        raise DamagedRecording(cut)
+    if datadog.is_upload(data):
+        try:
+            return datadog.upload_values(data, decode_json), cut
+        except datadog.Damaged as exc:
+            if not partial:
+                raise DamagedRecording(str(exc)) from None
+            return exc.values, cut or str(exc)
+    top, cut = _decoded(data, cut, partial)
+    if isinstance(top, list) and len(top) == 2 and top[0] == "__ndjson__":
+        top = top[1]
+    values = top if isinstance(top, list) else [top]
+    if not values or not all(datadog.is_datadog(v) for v in values):
+        raise UnreadableRecording("holds something besides Datadog segments and RUM events")
+    return values, cut
 
 
 # --- Sentry's replay_recording payloads ---------------------------------------------------
@@ -504,14 +594,20 @@ def _is_event(v: Any) -> bool:
 
 def _from_value(top: Any) -> list[ParsedRecording]:
     while True:   # an object's `data`, one level down at a time (not recursion)
+        if isinstance(top, list) and len(top) == 2 and top[0] == "__datadog__":
+            return _datadog(top[1])
         if isinstance(top, list) and len(top) == 2 and top[0] == "__ndjson__":
             lines = top[1]
+            if lines and all(datadog.is_datadog(x) for x in lines):
+                return _datadog(lines)
             if lines and all(_is_snapshot_event(x) for x in lines):
                 return _posthog_snapshot_events(lines)
             if any(_is_blob_line(x) or _is_pair_line(x) for x in lines):
                 return _by_window(_blob_events(lines), shape="posthog-blob")
             return [ParsedRecording(events=_events(lines), shape="ndjson")]
         if isinstance(top, list):
+            if top and all(datadog.is_datadog(x) for x in top):
+                return _datadog(top)
             if top and all(isinstance(x, list) for x in top):
                 return [ParsedRecording(events=[e for seg in top for e in _events(seg)],
                                         shape="sentry-segments")]
@@ -521,7 +617,8 @@ def _from_value(top: Any) -> list[ParsedRecording]:
         if isinstance(top, dict):
             if _is_event(top):
                 return [ParsedRecording(events=[top], shape="rrweb-event")]
-            _refuse_datadog(top)
+            if datadog.is_segment(top) or datadog.is_rum_event(top):
+                return _datadog([top])
             data = top.get("data")
             if isinstance(data, dict) and ("snapshotsByWindowId" in data or "snapshots" in data):
                 return _posthog(data)
@@ -565,27 +662,15 @@ def _blob_events(lines: list) -> Iterator[tuple[Any, Any]]:
                                       " lines ([windowId, event] or {\"window_id\", \"data\"})")
 
 
-# Datadog's Session Replay segments: `{"application", "session", "view", "source", "start",
-# "end", "records_count", "has_full_snapshot", "creation_reason", ..., "records": [...]}`.
-# Their records are Datadog's own: 2-4 look like rrweb's, but 6 (Focus), 7 (ViewEnd),
-# 8 (VisualViewport), 9 (Frustration), 12 (Change) and pointer events (source 9) mean other
-# things than rrweb's same numbers, and mobile segments (10/11) hold wireframes, no DOM.
-_DATADOG_KEYS = ("application", "session", "view", "records_count", "has_full_snapshot",
-                 "creation_reason", "index_in_view")
-_DATADOG_MOBILE = ("android", "ios", "flutter", "react-native", "kotlin-multiplatform", "unity")
-
-
-def _refuse_datadog(top: dict) -> None:
-    if not isinstance(top.get("records"), list) or not any(k in top for k in _DATADOG_KEYS):
-        return
-    types = {r.get("type") for r in top["records"] if isinstance(r, dict)}
-    if top.get("source") in _DATADOG_MOBILE or types & {10, 11}:
+def _datadog(values: list) -> list[ParsedRecording]:
+    """Datadog's browser Session Replay segments and RUM events, one recording per session
+    (`datadog.sessions`); a mobile segment is refused."""
+    if any(datadog.is_segment(v) and datadog.is_mobile(v) for v in values):
         raise NotARecording("this is a Datadog mobile Session Replay segment (an app's screens as"
                             " wireframes, not a web page's DOM): replay plays web pages only")
-    raise NotARecording("this is a Datadog Session Replay segment: its records are Datadog's"
-                        " own, not rrweb events (its record types 6-12 mean other things), and"
-                        " replay does not read them; import an rrweb, PostHog or Sentry"
-                        " recording, or record the page with `replay record`")
+    return [ParsedRecording(events=s.events, session_hint=s.session_id, user=s.user,
+                            shape="datadog", warnings=dict(s.warnings) or None)
+            for s in datadog.sessions(values)]
 
 
 def _events(v: Any) -> list:

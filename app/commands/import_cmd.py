@@ -26,8 +26,8 @@ from recorder.index import SessionChanged
 from recorder.ingest import ImportConflict, Outcome
 from recorder.limits import LimitError
 from recorder.paths import DEMO_SESSION
-from recorder.rrweb_io import DamagedRecording, EventStream, NotARecording, NotStreamable, \
-    UnreadableRecording, read_recordings
+from recorder.rrweb_io import DamagedRecording, DatadogFiles, EventStream, NotARecording, \
+    NotStreamable, UnreadableRecording, datadog_files, read_recordings
 from recorder.privacy.remask import REMASKED
 from recorder.privacy.detectors import mask as mask_detected
 from recorder.privacy.masker import BEFORE_SNAPSHOT
@@ -208,7 +208,7 @@ def import_files(store: Store, files, args: argparse.Namespace, masker_factory, 
     name and the message)."""
     results: list[dict] = []
     failures: list[str] = []
-    files = list(files)
+    files = _grouped(list(files))
     for i, f in enumerate(files, 1):
         refused = len(failures)
         try:   # (several files: which of how many; what the rules dropped, said once at the end)
@@ -245,6 +245,17 @@ def import_files(store: Store, files, args: argparse.Namespace, masker_factory, 
         if len(failures) > refused and on_fail is not None:
             on_fail(str(f), failures[-1])
     return results, failures
+
+
+def _grouped(files: list) -> list:
+    """The files to import, Datadog uploads (two or more) read together as one
+    `DatadogFiles` in the first one's place: a proxy keeps a request a file, and a
+    session's segments and RUM events come in many."""
+    dd = datadog_files(f for f in files if isinstance(f, Path))
+    if len(dd) < 2:
+        return files
+    group = DatadogFiles(dd)
+    return [group if f is dd[0] else f for f in files if f is dd[0] or f not in dd]
 
 
 PARTIAL_HINT = "--partial to store what decodes as a new session (SESSION_partial)"
@@ -444,7 +455,13 @@ def _import_file(store: Store, f: Path, args, masker_factory, bar, task
     bug bundle."""
     ids: list[Stored] = []
     handed: dict | None = None   # a bundle's context: its bug report
-    if is_bundle(f):
+    if isinstance(f, DatadogFiles):   # read whole: small files, one session across them
+        recs = []
+        for r in f.read(partial=args.partial):
+            _say_not_carried(f, r)
+            events, user = _with_user(r.events, r.user, args.given_user)
+            recs.append((events, r.session_hint, user, args.application, None, r.damaged))
+    elif is_bundle(f):
         try:
             src = open_bundle(f)
         except DamagedBundle as exc:
@@ -471,6 +488,7 @@ def _import_file(store: Store, f: Path, args, masker_factory, bar, task
             return streamed, {}
         recs = []
         for r in read_recordings(f, partial=args.partial):
+            _say_not_carried(f, r)
             events, user = _with_user(r.events, r.user, args.given_user)
             recs.append((events, r.session_hint, user, args.application, None, r.damaged))
     first_stage(bar, task, description=f"importing {f.name}")
@@ -483,6 +501,14 @@ def _import_file(store: Store, f: Path, args, masker_factory, bar, task
                                        partial=damaged):
             _stored(f, args, r, damaged, ids, reported=from_context(ctx) is not None)
     return ids, _carry_context(store, f, handed, ids, masker_factory)
+
+
+def _say_not_carried(f, r) -> None:
+    """What a conversion (Datadog's records into rrweb's) could not carry over, said once."""
+    if r.warnings:
+        said = ", ".join(f"{n:,} {what}" for what, n in sorted(r.warnings.items()))
+        print(f"replay: warning: {f}: not all of the recording could be read: {said}",
+              file=sys.stderr)
 
 
 def _carry_context(store: Store, f: Path, context: dict | None, done: list[Stored],

@@ -66,18 +66,21 @@ def test_sentry_replay_recording_payloads(capsys, tmp_path, fixtures_dir):
     assert "earlier than an event before" not in err
 
 
-@pytest.mark.parametrize("source, words", [
-    ("browser", "this is a Datadog Session Replay segment"),
-    ("android", "this is a Datadog mobile Session Replay segment"),
-])
-def test_datadog_segment_is_one_line_exit_2_nothing_stored(capsys, tmp_path, fixtures_dir,
-                                                           source, words):
+def test_datadog_browser_segment_imports_mobile_is_one_line_exit_2_nothing_stored(
+        capsys, tmp_path, fixtures_dir):
     seg = json.loads((fixtures_dir / "datadog-segment.json").read_text())
-    seg["source"] = source
     f = tmp_path / "segment.json"
     f.write_text(json.dumps(seg))
     data = tmp_path / "d"
     code, out, err = run(capsys, "--data", data, "import", f)
+    assert code == 0, err
+    (s,) = sessions(capsys, data).values()
+    assert s["first_url"] == "https://shop.example/checkout"
+    seg["source"] = "android"
+    f.write_text(json.dumps(seg))
+    data = tmp_path / "d2"
+    code, out, err = run(capsys, "--data", data, "import", f)
     assert code == 2 and out == ""
+    words = "this is a Datadog mobile Session Replay segment"
     assert err.count("\n") == 1 and words in err and "Traceback" not in err, err
     assert not list(data.rglob("*.seg")) if data.exists() else True

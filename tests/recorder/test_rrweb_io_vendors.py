@@ -151,18 +151,19 @@ def test_a_zlib_payload_that_expands_too_far_is_refused():
         parse_recordings(bomb)
 
 
-def test_datadog_segments_are_refused_in_one_line_saying_why(fixtures_dir):
-    """Datadog's segments hold `records` of Datadog's own types (6 Focus, 7 ViewEnd,
-    9 Frustration, 10/11 mobile wireframes, 12 Change...): not rrweb events."""
-    with pytest.raises(NotARecording) as info:
-        read_recordings(fixtures_dir / "datadog-segment.json")
-    said = str(info.value)
-    assert "Datadog Session Replay segment" in said and "\n" not in said
+def test_a_datadog_browser_segment_reads_as_rrweb_a_mobile_one_is_refused(fixtures_dir):
+    """A browser segment's records are rrweb's events once Datadog's own (6 Focus, 7 ViewEnd,
+    9 Frustration) are left out (recorder/datadog.py; tests/recorder/test_datadog.py); a
+    mobile segment holds wireframes (10/11), no DOM: refused in one line saying so."""
+    (rec,) = read_recordings(fixtures_dir / "datadog-segment.json")
+    assert rec.shape == "datadog" and rec.session_hint == "c0ffee00-0000-4000-8000-000000000001"
+    assert [e["type"] for e in rec.events] == [4, 2, 3]
     mobile = json.loads((fixtures_dir / "datadog-segment.json").read_text())
     mobile["source"] = "android"
     mobile["records"] = [{"type": 10, "timestamp": 1, "data": {"wireframes": []}}]
-    with pytest.raises(NotARecording, match="mobile"):
+    with pytest.raises(NotARecording, match="mobile") as info:
         parse_recordings(json.dumps(mobile).encode())
+    assert "\n" not in str(info.value)
 
 
 def _snapshot_events(fixtures_dir, key="$snapshot_data") -> list[dict]:
