@@ -58,6 +58,9 @@ META, PLUGIN = EventType.Meta.value, EventType.Plugin.value
 MUTATION, SCROLL = IncrementalSource.Mutation.value, IncrementalSource.Scroll.value
 INPUT, MEDIA = IncrementalSource.Input.value, IncrementalSource.MediaInteraction.value
 ADOPTED = IncrementalSource.AdoptedStyleSheet.value
+TEXT_NODE, ELEMENT_NODE = NodeType.Text.value, NodeType.Element.value
+DOCTYPE_NODE, CDATA_NODE = NodeType.DocumentType.value, NodeType.CDATA.value
+DOCUMENT_NODE = NodeType.Document.value
 PLAY = MediaInteractions.Play.value   # Datadog's playback states are rrweb's Play and Pause
 PAUSE = MediaInteractions.Pause.value
 
@@ -350,25 +353,18 @@ def segment_events(seg: dict, decoder: "ChangeDecoder") -> list[dict]:
 
 
 class _Node:
-    __slots__ = ("id", "name", "parent", "children", "attrs", "text", "shadow")
+    __slots__ = ("id", "name", "tag", "element", "parent", "children", "attrs", "text",
+                 "shadow")
 
     def __init__(self, nid: int, name: str, parent: "_Node | None"):
         self.id, self.name, self.parent = nid, name, parent
+        self.element = not name.startswith("#")
+        # rrweb's tagName: HTML's lower-case, SVG's as written ("linearGradient")
+        self.tag = name[len(SVG_PREFIX):] if name.startswith(SVG_PREFIX) else name.lower()
         self.children: list[_Node] = []
         self.attrs: dict[str, Any] = {}
         self.text: str | None = None
         self.shadow = False    # a child of a shadow root (rrweb: isShadow)
-
-    @property
-    def element(self) -> bool:
-        return not self.name.startswith("#")
-
-    @property
-    def tag(self) -> str:
-        """rrweb's tagName: HTML's lower-case, SVG's as written ("linearGradient")."""
-        if self.name.startswith(SVG_PREFIX):
-            return self.name[len(SVG_PREFIX):]
-        return self.name.lower()
 
 
 class ChangeDecoder:
@@ -439,13 +435,13 @@ class ChangeDecoder:
     # -- strings --------------------------------------------------------------------------
     def _s(self, v: Any) -> str:
         """A StringOrStringReference: a literal, a role-annotated literal, or an index."""
-        if isinstance(v, str):
-            return v
-        if isinstance(v, int) and not isinstance(v, bool):
+        if type(v) is int:   # the common case first (a bool is not a reference)
             if 0 <= v < len(self.strings):
                 return self.strings[v]
             self.warnings["reference to a string not in the table"] += 1
             return ""
+        if isinstance(v, str):
+            return v
         if isinstance(v, dict) and isinstance(v.get("string"), str):
             return v["string"]
         self.warnings["string of an unknown form"] += 1
@@ -788,17 +784,17 @@ class ChangeDecoder:
     def _serialize(self, node: _Node, deep: bool) -> dict:
         """`node` as rrweb serializes it (with its subtree when `deep`)."""
         if node.name == TEXT:
-            out: dict = {"type": NodeType.Text.value, "id": node.id, "textContent": node.text or ""}
+            out: dict = {"type": TEXT_NODE, "id": node.id, "textContent": node.text or ""}
             if node.parent is not None and node.parent.tag == "style":
                 out["isStyle"] = True
         elif node.name == DOCTYPE:
-            out = {"type": NodeType.DocumentType.value, "id": node.id, **node.attrs}
+            out = {"type": DOCTYPE_NODE, "id": node.id, **node.attrs}
         elif node.name == CDATA:
-            out = {"type": NodeType.CDATA.value, "id": node.id, "textContent": ""}
+            out = {"type": CDATA_NODE, "id": node.id, "textContent": ""}
         elif node.name == DOCUMENT:
-            out = {"type": NodeType.Document.value, "id": node.id, "childNodes": []}
+            out = {"type": DOCUMENT_NODE, "id": node.id, "childNodes": []}
         else:
-            out = {"type": NodeType.Element.value, "id": node.id, "tagName": node.tag,
+            out = {"type": ELEMENT_NODE, "id": node.id, "tagName": node.tag,
                    "attributes": {k: v for k, v in node.attrs.items()}, "childNodes": []}
             if node.name.startswith(SVG_PREFIX):
                 out["isSVG"] = True
