@@ -334,13 +334,15 @@ class RecordPage(QWidget):
         self._set_state(State.BROWSING)
 
     def _drop_player(self) -> None:
+        """The stored session's player goes - once its export under way, if any, has
+        ended (deleted under it, the export crashed the app)."""
         if self.player is not None:
             from player.qt.standalone import dispose
 
             self.side.show()
             self.stack.removeWidget(self.player)
-            dispose(self.player)
-            self.player = None
+            player, self.player = self.player, None
+            player.export_menu.when_idle(lambda: dispose(player))
 
     # --- state --------------------------------------------------------------------------------
     def _set_state(self, state: State) -> None:

@@ -87,6 +87,7 @@ class MainWindow(QMainWindow):
         self.index_version = self.store.index.data_version()   # what the list was read at
         self.browser = SessionBrowser(self._load_catalog(), self.thumbnails)
         self.sessions = SessionsPage(self.browser)
+        self.sessions.said.connect(lambda said: self.statusBar().showMessage(said, 10000))
         self.browser.openRequested.connect(self.open_session)
         self.browser.linkRequested.connect(self.open_link)
         self.browser.deleteRequested.connect(self.ask_delete)
@@ -724,17 +725,35 @@ class MainWindow(QMainWindow):
             self.show_page("Record")   # where "Storing the recording…" is said
             event.ignore()
             return
+        exporting = self.exporting()
+        if exporting is not None:   # a file asked for is finished, as a closed tab's is
+            exports = exporting.export_menu
+            self.statusBar().showMessage(f"The window closes once {exports.under_way()} is"
+                                         " finished (Cancel in its dialog stops it)")
+            exports.when_idle(self.close)
+            event.ignore()
+            return
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.sync()
         self.shutdown()
         super().closeEvent(event)
 
+    def exporting(self) -> QWidget | None:
+        """A player of the window's (a tab's, one closed while exporting, Record's) with
+        an export under way, if any: the window waits for it before it closes - the player
+        and the store the export reads go with the window."""
+        from player.qt.replay_widget import ReplayWidget
+
+        return next((p for p in self.findChildren(ReplayWidget) if p.export_menu.busy), None)
+
     def shutdown(self) -> None:
         """Close the players, stop the thumbnail painter, wait for an import to finish
-        (it is never left half-stored) and close the store. Safe to call twice."""
+        (it is never left half-stored) and close the store. Safe to call twice: called
+        again after the event loop's end, it lets go of the players of tabs closed while
+        exporting whose let-go step never ran."""
+        self.sessions.close_all()
         if self.store is None:
             return
-        self.sessions.close_all()
         from player.qt.standalone import dispose
         self.privacy.finish_jobs()   # a re-mask stops after the session it is rewriting
         dispose(self.privacy)   # its web views go now, page before profile, not at exit

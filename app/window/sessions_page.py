@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 from datetime import datetime
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from PySide6.QtCore import (QAbstractTableModel, QDate, QEvent, QItemSelectionModel, QModelIndex,
                             QObject, QSize, Qt, Signal)
@@ -26,6 +26,9 @@ from ..browser_model import (CAP_CHARS, CAPPED, DAY_MS, GAP_CHARS, HEADERS, LIVE
 from ..commands._words import count
 from ..thumbnails import SIZE as THUMB_SIZE
 from .thumbnails import ThumbnailService
+
+if TYPE_CHECKING:   # (the player's module, QtWebEngine's, is imported when a player opens)
+    from player.qt.replay_widget import ReplayWidget
 
 ERROR_COLOUR = QColor(214, 48, 49)
 THUMB_SHOWN = (THUMB_SIZE[0] * 3 // 5, THUMB_SIZE[1] * 3 // 5)   # 96x60: a page still recognisable
@@ -573,7 +576,10 @@ def _local_midnight_ms(d: QDate) -> float:
 
 
 class SessionsPage(QTabWidget):
-    """The browser as the first tab (never closed), then one tab per open player."""
+    """The browser as the first tab (never closed), then one tab per open player.
+    `said(line)`: what a close did that the person would not see (the window's status bar)."""
+
+    said = Signal(str)
 
     def __init__(self, browser: SessionBrowser, parent: QWidget | None = None):
         super().__init__(parent)
@@ -588,8 +594,11 @@ class SessionsPage(QTabWidget):
         self.tabCloseRequested.connect(self.close_tab)
         self._sources: dict[QWidget, Any] = {}
         self._keys: dict[QWidget, str] = {}
+        # players whose tab closed, with their sources, until let go: at once, or once the
+        # export they were writing has ended (ExportMenu.when_idle)
+        self._closing: dict[ReplayWidget, Any] = {}
 
-    def add_player(self, key: str, title: str, widget: QWidget, source: Any,
+    def add_player(self, key: str, title: str, widget: ReplayWidget, source: Any,
                    tooltip: str = "", front: bool = True) -> None:
         """Show a player in a new tab (in front unless `front` is False); `source` is
         closed with the tab. `key` (a session id or a file path) brings an already open one
@@ -613,22 +622,34 @@ class SessionsPage(QTabWidget):
         return [self.widget(i) for i in range(1, self.count())]
 
     def close_tab(self, index: int) -> bool:
+        """The tab goes now; its player (and the recording it read) with it - or, when it is
+        exporting, once the export has ended: the file is finished, not lost (said)."""
         w = self.widget(index)
         if w is None or w is self.browser:
             return False
-        from player.qt.standalone import dispose
-
         focused = QApplication.focusWidget()
         had_focus = focused is not None and (focused is w or w.isAncestorOf(focused))
         self.removeTab(index)
-        source = self._sources.pop(w, None)
+        self._closing[w] = self._sources.pop(w, None)
         self._keys.pop(w, None)
-        dispose(w)
-        if source is not None:
-            source.close()
+        exports = w.export_menu
+        if not exports.when_idle(lambda: self._let_go(w)):
+            self.said.emit(f"Tab closed; {exports.under_way()} is finished first (Cancel in"
+                           " its dialog stops it)")
         if had_focus:
             self.focus_current()
         return True
+
+    def _let_go(self, w: ReplayWidget) -> None:
+        """A closed tab's player deleted, and its recording closed (once only)."""
+        if w not in self._closing:   # (close_all let it go already)
+            return
+        from player.qt.standalone import dispose
+
+        source = self._closing.pop(w)
+        dispose(w)
+        if source is not None:
+            source.close()
 
     def focus_current(self) -> None:
         """Focus to the tab on show: the sessions list (its row still picked) or a player.
@@ -642,5 +663,9 @@ class SessionsPage(QTabWidget):
         return self.close_tab(self.currentIndex())
 
     def close_all(self) -> None:
+        """Every tab closed, and the players of tabs closed earlier whose export has ended
+        let go now (the window's last step: its event loop may not run again)."""
         while self.count() > 1:
             self.close_tab(self.count() - 1)
+        for w in [w for w in self._closing if not w.export_menu.busy]:
+            self._let_go(w)

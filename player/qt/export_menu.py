@@ -10,6 +10,14 @@ takes seconds: its steps and requests are read from every event) behind the busy
 player/qt/progress.py, whose Cancel stops it at the next event read and writes nothing; the
 window goes on meanwhile. Clips paint in the player's own view, on the UI thread, with a
 progress dialog of their own; a PNG is one frame.
+
+An export under way is finished before its player goes (`when_idle`): a host closing the
+player's tab, or its window, while one runs - the busy dialog shows only after half a
+second, and until then the tab's close button, Ctrl+W and Ctrl+Q still work - lets the
+export end first (written, failed, or cancelled by its dialog's Cancel), then deletes the
+player. The file is what the person asked for, seconds away, and a player deleted under its
+export crashed the app (the export's end touched its deleted dialog) or closed the recording
+the writer was reading.
 """
 from __future__ import annotations
 
@@ -20,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from PySide6.QtCore import QCoreApplication, Qt, Signal
+from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QProgressDialog, QToolButton
 
 from recorder.bug import NO_REPORT_IN_RRWEB, from_context, report_for, with_report
@@ -108,6 +116,9 @@ class ExportMenu(QMenu):
         self.clear_range.triggered.connect(lambda: self.bar.set_selection(None))
         self.aboutToShow.connect(self._refresh)
         self.dialog = None   # the busy dialog of an export running in its thread
+        self.running: Export | None = None   # the export being written, once its file is chosen
+        self._calls = 0   # export() calls under way (a second may begin in the first's loop)
+        self._when_idle: list[Callable[[], object]] = []   # what waits for them to end
         self.button = QToolButton(player)
         self.button.setObjectName("exportButton")
         self.button.setText("Export")
@@ -143,9 +154,50 @@ class ExportMenu(QMenu):
                     a.setToolTip(f"{missing}: install it with {INSTALL_VIDEO}")
         self.clear_range.setEnabled(sel is not None)
 
+    # --- an export under way, and what waits for its end ------------------------------------
+    @property
+    def busy(self) -> bool:
+        """Whether an export is under way (from asking where to its file written)."""
+        return self._calls > 0
+
+    def under_way(self) -> str:
+        """The export under way, in words a host's "closes once ... is finished" takes."""
+        return self.running.out.name if self.running is not None else "the export"
+
+    def when_idle(self, then: Callable[[], object]) -> bool:
+        """`then()` now if no export is under way (True); else once it has ended (False) -
+        in the event loop's step after, when no code of the export is left on the stack, so
+        `then` may delete the player (an export runs its own event loop while it writes: a
+        tab closed in it was deleted under the export's feet)."""
+        if not self.busy:
+            then()
+            return True
+        self._when_idle.append(then)
+        return False
+
+    def _ended(self) -> None:
+        """The last export() under way returned: what waited for it runs in the next step,
+        all in one, in order, tied to no object of the player's - the first may delete the
+        player (its tab closed) and the next must still run (the window closed too)."""
+        waiting, self._when_idle = self._when_idle, []
+
+        def run() -> None:
+            for then in waiting:
+                then()
+        QTimer.singleShot(0, run)
+
     # --- exporting --------------------------------------------------------------------------
     def export(self, fmt: str, path: Path | str | None = None) -> Path | None:
         """Write `fmt` (asking where unless `path`); returns the file written, or None."""
+        self._calls += 1
+        try:
+            return self._export(fmt, path)
+        finally:
+            self._calls -= 1
+            if not self.busy and self._when_idle:
+                self._ended()
+
+    def _export(self, fmt: str, path: Path | str | None) -> Path | None:
         src = self.player.shown_source()
         missing = video_missing() if fmt in _VIDEO else None
         if missing is not None:   # (its menu entry is greyed; a caller may still ask)
@@ -165,6 +217,7 @@ class ExportMenu(QMenu):
         lo, hi = (None, None) if sel is None else sel
         job = Export(src, out, lo, hi, self.player.current_ms(), self.player.stage.recorded,
                      threading.Event())
+        before, self.running = self.running, job
         try:
             if fmt in _IN_THREAD:
                 self._in_thread(fmt, job)
@@ -176,6 +229,8 @@ class ExportMenu(QMenu):
         except ExportCancelled:
             self.exported.emit(f"Cancelled: {out.name} was not written")
             return None
+        finally:
+            self.running = before
         what = FORMATS[fmt][0].rstrip("…")
         whole = " (the whole session: the range is for clips, HAR and scripts)" \
             if fmt in WHOLE_ONLY and self.scope() is not None else ""
