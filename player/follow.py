@@ -3,7 +3,7 @@
 `LiveTail` keeps the events read so far and asks the store only for the ones after them
 (`LocalStore.events_since`, counted in events, so a compaction in between changes
 nothing). `replayer()` rebuilds the player's index over everything read; the Qt side
-(player/qt/follow.py) polls and swaps it in.
+(player/qt/follow.py) polls and swaps it in - until `live` says nothing more can come.
 """
 from __future__ import annotations
 
@@ -20,10 +20,16 @@ class LiveTail:
         self.id = store.resolve(session_id)
         self.events: list[dict] = []
         self.info = None
+        self.live = True   # whether more may come after what was read (`poll` says)
         self.poll()
 
     def poll(self) -> int:
-        """Read what was stored since the last poll; how many events arrived."""
+        """Read what was stored since the last poll; how many events arrived. `live` then
+        says whether more may come: not once the store stops counting the session live
+        (`is_live`: the intake compacts a session gone quiet, and an event after that
+        starts a session of its own). Asked before the read, so a False means the events
+        read are all there will be."""
+        self.live = self.store.is_live(self.id)
         self.info, new = self.store.events_since(self.id, len(self.events))
         self.events += new
         return len(new)

@@ -133,11 +133,12 @@ class MainWindow(QMainWindow):
         self._restore()
         self.catch_drops(self.browser)
         # while the window stays in front, the list says when another process stored more
-        # (a customer's live session begun as they reproduce the bug): one query a look
+        # (a customer's live session begun as they reproduce the bug): one query a look,
+        # looked only while a look can learn something (`_look_while_useful`)
         self.changes = QTimer(self)
         self.changes.setInterval(CHANGES_LOOK_MS)
         self.changes.timeout.connect(self.look_for_changes)
-        self.changes.start()
+        self._look_while_useful()
 
     # --- pages ----------------------------------------------------------------------
     def add_page(self, title: str, widget: QWidget) -> int:
@@ -601,9 +602,23 @@ class MainWindow(QMainWindow):
         return job
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt)
-        if event.type() == QEvent.Type.ActivationChange and self.isActiveWindow():
-            self.catch_up()
+        if event.type() == QEvent.Type.ActivationChange:
+            if self.isActiveWindow():
+                self.catch_up()
+            self._look_while_useful()
         super().changeEvent(event)
+
+    def _look_while_useful(self) -> None:
+        """Look for changes (every CHANGES_LOOK_MS) only while a look can tell something
+        new: with the window in front (coming back to it reads the list again anyway,
+        `catch_up`), its store open, and the list not saying already that more was stored
+        (it says so until F5 or a return to the window reads the list again). The looks
+        went on all the while, once a note was up and with the window behind others."""
+        if self.store is not None and self.isActiveWindow() and not self.browser.stale:
+            if not self.changes.isActive():
+                self.changes.start()
+        else:
+            self.changes.stop()
 
     def look_for_changes(self) -> bool:
         """Whether another process changed the index since the list was read (said under
@@ -612,6 +627,7 @@ class MainWindow(QMainWindow):
         changed = self.store is not None and \
             self.store.index.data_version() != self.index_version
         self.browser.set_stale(changed)
+        self._look_while_useful()
         return changed
 
     def catch_up(self) -> bool:
@@ -628,6 +644,7 @@ class MainWindow(QMainWindow):
         """Read the index again (after an import, or `replay` commands run meanwhile)."""
         self.index_version = self.store.index.data_version()
         self.browser.set_stale(False)
+        self._look_while_useful()
         self.thumbnails.forget()
         self.thumbnails.sweep()
         catalog = self._load_catalog()
@@ -772,6 +789,7 @@ class MainWindow(QMainWindow):
             job.wait()
         self.store.close()
         self.store = None
+        self._look_while_useful()   # (nothing to look in)
 
 
 TAB_TITLE = 32   # characters of a bug's title a file's tab shows (its tooltip has it whole)

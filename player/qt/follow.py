@@ -1,7 +1,9 @@
 """`--follow`, and a live session opened in the app: a QTimer polls a LiveTail
 (player/follow.py) and, when the session grew, gives the player the longer recording. The
 timeline grows; the view stays at the live edge unless the person scrubbed back (then it
-stays where they are).
+stays where they are). Once the store no longer counts the session live (`LiveTail.live`:
+the intake compacted it, gone quiet), the read that saw it is the last: nothing more can
+come, and a poll a second for the player's life read nothing.
 
 What arrived is read, and the session indexed again with it, in a thread (one read at a
 time): that is the whole session's work each time, 0.4 s for 20,000 events, and done on
@@ -32,7 +34,8 @@ class LiveFollow(QObject):
         self.timer = QTimer(self)
         self.timer.setInterval(interval_ms)
         self.timer.timeout.connect(self.poll)
-        self.timer.start()
+        if tail.live:   # (a session no longer live when opened: what was read is all of it)
+            self.timer.start()
         self._reading: threading.Thread | None = None
         self._read: tuple | None = None   # (events that arrived, replayer, session view)
         self.failed: Exception | None = None   # a read that failed ends the following
@@ -78,7 +81,7 @@ class LiveFollow(QObject):
         if self._reading is not None and self._reading.is_alive():
             return
         self._landed.stop()
-        if self.failed is not None:   # the session shown stays as it was
+        if self.failed is not None or not self.tail.live:   # the session shown stays as it is
             self.timer.stop()
         read, self._read = self._read, None
         if read is not None:

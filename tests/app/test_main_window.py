@@ -1140,3 +1140,33 @@ def test_the_list_says_when_more_was_stored_while_the_window_stays_in_front(wind
     qtbot.keyClick(window, Qt.Key.Key_F5)
     assert shown(window)[0] == "trying-again-now"
     assert not window.browser.count.text().endswith(stale)
+
+
+def test_the_list_looks_for_more_only_while_a_look_can_learn_something(window, data, qtbot):
+    """The list's look for sessions stored meanwhile (a query every few seconds) went on for
+    the window's life: with its note up already (it stays until the list is read again), with
+    the window behind another (coming back to it reads the list anyway), and after the store
+    closed. It looks only while a look can tell something new."""
+    from PySide6.QtWidgets import QWidget
+
+    looks = window.changes
+    assert window.isActiveWindow() and looks.isActive()
+    with Store.open(data) as store:   # replay serve, in another process
+        store.ingest(session_events(start_ms=T0 + 41 * 86_400_000, duration_ms=20_000,
+                                    urls=["https://shop.example/cart"], errors=[]),
+                     session_id="stored-meanwhile")
+    assert window.look_for_changes()   # (the timer's look, now): the note goes up...
+    assert not looks.isActive()        # ... and stays until F5: nothing more to learn
+    qtbot.keyClick(window, Qt.Key.Key_F5)
+    assert looks.isActive()
+    other = QWidget()   # another window in front
+    qtbot.addWidget(other)
+    other.show()
+    other.activateWindow()
+    qtbot.waitUntil(lambda: not window.isActiveWindow())
+    assert not looks.isActive()
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    assert looks.isActive()
+    window.close()
+    assert not looks.isActive()

@@ -30,3 +30,26 @@ def test_tail_reads_only_what_is_new_across_appends_and_compaction(tmp_path):
             assert r.duration_ms == events[-1]["timestamp"] - events[0]["timestamp"]
         finally:
             r.close()
+
+
+def test_the_tail_says_when_nothing_more_can_come(tmp_path):
+    """The live intake compacts a session gone quiet (a quarter of an hour without an event;
+    an event after that starts a session of its own): the read that sees it no longer live
+    holds the last events, and says so - a follower polled once a second for as long as the
+    player stayed open, reading nothing."""
+    from recorder.sessions import INACTIVITY_MS
+
+    t0 = int(time.time() * 1000) - 60 * 60 * 1000   # a visit an hour ago, 4 minutes long
+    events = list(generate_session(600, duration_ms=4 * 60 * 1000, seed=7, start_ms=t0))
+    with Store.open(tmp_path) as store:
+        (sid,) = store.ingest(events[:300], live=True, session_id="quiet")
+        tail = LiveTail(store, "quiet")
+        assert tail.live
+        store.ingest(events[300:], live=True, session_id="quiet")
+        assert tail.poll() == 300 and tail.live
+        assert store.compact_idle(idle_ms=INACTIVITY_MS) == [sid]   # as the intake does
+        assert tail.poll() == 0 and not tail.live
+        with store.session(sid) as reader:
+            assert tail.events == list(reader.events())
+        again = LiveTail(store, "quiet")   # (opened after: all of it, not live)
+        assert not again.live and again.events == tail.events

@@ -33,7 +33,7 @@ def followed(tmp_path, events: list[dict], first: int, sid: str, slow_build=None
     if slow_build is not None:
         build = tail.replayer
         tail.replayer = lambda: slow_build(build)
-    follow = LiveFollow(w, tail, interval_ms=50)
+    follow = w.follow = LiveFollow(w, tail, interval_ms=50)
     try:
         w.resize(1200, 760)
         w.show()
@@ -161,3 +161,23 @@ def test_what_arrives_is_read_and_indexed_off_the_ui_thread(qapp, qtbot, tmp_pat
         beat.stop()
     assert built_in and threading.main_thread() not in built_in
     assert ticks   # the UI thread's timer fired while the session was being built
+
+
+def test_following_stops_once_the_session_can_grow_no_more(qapp, qtbot, tmp_path):
+    """A live session the intake compacted (gone quiet: an event after that starts a session
+    of its own) was still read once a second for as long as its player stayed open, nothing
+    ever arriving. The read that finds it no longer live is the last, its events shown."""
+    from recorder.sessions import INACTIVITY_MS
+
+    events = _live(1200, seed=9, minutes=3)
+    with followed(tmp_path, events, 400, "quiet") as (w, tail, store):
+        c, follow = w.controller, w.follow
+        first = c.duration
+        assert follow.timer.isActive()
+        store.ingest(events[400:], live=True, session_id="quiet")
+        # a quarter of an hour after its last event, as the intake compacts it
+        assert store.compact_idle(now_ms=events[-1]["timestamp"] + INACTIVITY_MS + 1) == \
+            [tail.id]
+        qtbot.waitUntil(lambda: not follow.timer.isActive(), timeout=10_000)
+        assert c.duration > first and \
+            c.duration == events[-1]["timestamp"] - events[0]["timestamp"]
