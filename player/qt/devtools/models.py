@@ -2,8 +2,10 @@
 
 `TimedRowsModel` holds rows (dicts with a "t" offset in ms) sorted by time; `set_time(t)`
 dims rows still in the future and marks the current row (the last one at or before t), only
-signalling the rows whose look changed. `RowsFilter` is the proxy the views sit on: a text
-search over every column plus an optional per-tab predicate (level, type, status).
+signalling the rows whose look changed; `grow(rows)` takes a live session's longer rows,
+only the changed and new ones going in and out (`growth`). `RowsFilter` is the proxy the
+views sit on: a text search over every column plus an optional per-tab predicate (level,
+type, status).
 """
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from PySide6.QtGui import QBrush, QColor, QFont
 
 from ..plain_text import plain_tip
 from ..session_view import fmt_ms
+from .growth import Growth, growth
 
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1     # the row dict
 TIME_ROLE = Qt.ItemDataRole.UserRole + 2    # its time offset (ms)
@@ -145,18 +148,47 @@ class TimedRowsModel(QAbstractTableModel):
         """Add rows after the last one (`rows` in `ordered` order, none earlier than the
         rows held): a view and its filter only look at the new rows, so a long list can be
         filled a chunk at a time without blocking the UI."""
+        self._put(len(self.rows), rows)
+
+    def grow(self, rows: list[dict]) -> Growth:
+        """`rows` (these rows grown: a live session's longer ones) in place of these, as
+        inserts and removals of the rows that changed or are new (`growth`): the rows that
+        stayed keep their search texts and, in a filter over this model, are not filtered
+        again - a reset filtered them all and made every search text again."""
+        new = self.ordered(rows)
+        g = growth(self.rows, new)
+        for first, last in g.changed:   # a row changed in place: out, and in as it is now
+            self._take(first, last)
+            self._put(first, new[first:last + 1])
+        if g.taken:
+            self._take(g.new_len, g.old_len - 1)
+        self._put(g.old_len, new[g.old_len:])
+        return g
+
+    def _put(self, at: int, rows: list[dict]) -> None:
+        """Insert `rows` before row `at` (in `ordered` order there)."""
         if not rows:
             return
-        n = len(self.rows)
-        self.beginInsertRows(QModelIndex(), n, n + len(rows) - 1)
-        self.rows.extend(rows)
-        self._texts.extend([None] * len(rows))
+        self.beginInsertRows(QModelIndex(), at, at + len(rows) - 1)
+        self.rows[at:at] = rows
+        self._texts[at:at] = [None] * len(rows)
         if self.timed:
-            self._times.extend(int(r.get("t", 0)) for r in rows)
-            self.played = bisect.bisect_right(self._times, self.now)
-        else:
-            self.played = len(self.rows)
+            self._times[at:at] = [int(r.get("t", 0)) for r in rows]
+        self._count_played()
         self.endInsertRows()
+
+    def _take(self, first: int, last: int) -> None:
+        """Remove rows `first` to `last`."""
+        self.beginRemoveRows(QModelIndex(), first, last)
+        del self.rows[first:last + 1], self._texts[first:last + 1]
+        if self.timed:
+            del self._times[first:last + 1]
+        self._count_played()
+        self.endRemoveRows()
+
+    def _count_played(self) -> None:
+        self.played = bisect.bisect_right(self._times, self.now) if self.timed else \
+            len(self.rows)
 
     def search_text(self, row: int) -> str:
         """Row `row`'s lower-case text a search matches (`search_text`), made once."""

@@ -310,7 +310,9 @@ class RowsTab(QWidget):
     def set_filter_choices(self, name: str,
                            choices: list[tuple[str, Callable[[dict], bool] | None]]) -> None:
         """The filter `name`'s choices made again (a live session's new levels or types),
-        the one picked kept by its label."""
+        the one picked kept by its label. A label names what its choice passes, so the rows
+        are filtered again only when the one picked is gone (a live session's new choices
+        filtered every row a second time each time it grew)."""
         box = self.filters[name]
         picked = box.currentText()
         box.blockSignals(True)
@@ -320,18 +322,20 @@ class RowsTab(QWidget):
         self._preds[name] = [p for _, p in choices]
         box.setCurrentIndex(max(0, box.findText(picked)))
         box.blockSignals(False)
-        self._apply_filters()
+        if box.currentText() != picked:
+            self._apply_filters()
 
     def replace_rows(self, rows: list[dict]) -> None:
-        """The tab's rows replaced by `rows` (a live session grew): the filter typed and the
-        ones picked stay, and so does the row picked - found again by its moment and its
-        first columns - with its details."""
+        """The tab's rows grown to `rows` (a live session grew): only the rows changed or
+        new go in (`TimedRowsModel.grow`: the others are neither filtered nor searched
+        again); the filter typed and the ones picked stay, and so does the row picked - found
+        again by its moment and its first columns when it changed - with its details."""
         picked = self.table.selectionModel().selectedRows()
         was = self.proxy.mapToSource(picked[0]).data(ROW_ROLE) if picked else None
         detailed = self.detail is not None and not self.detail.isHidden()
         self.pending, self._next = [], 0
-        self.model.set_rows(rows)
-        if was is None:
+        self.model.grow(rows)
+        if was is None or self.table.selectionModel().hasSelection():   # (it did not change)
             return
         key = self._key(was)
         i = next((i for i, r in enumerate(self.model.rows) if self._key(r) == key), None)
@@ -730,7 +734,8 @@ class DevToolsPane(PaneTabs):
     def update_session(self, sv: SessionView) -> None:
         """The rows of a longer `sv` (a live session that grew) put in place of these: the
         tab on show, what was typed in and picked stay (a pane built anew every second of
-        following lost them, and cost the UI thread 60-80 ms each time)."""
+        following lost them, and cost the UI thread 60-80 ms each time), and only the rows
+        new or changed are filtered, their search texts made (`RowsTab.replace_rows`)."""
         self.sv = sv
         self._filler.stop()
         rows = (sv.console, sv.errors, sv.network, sv.actions, sv.views, _fact_rows(sv))

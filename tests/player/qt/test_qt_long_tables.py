@@ -143,3 +143,51 @@ def test_a_filter_on_a_model_of_its_own(qapp):
     assert proxy.rowCount() == 1
     proxy.set_text("")
     assert proxy.rowCount() == 2
+
+
+def test_a_live_session_that_grew_filters_and_searches_only_its_new_rows(qtbot, long_session,
+                                                                          monkeypatch):
+    """Each second a followed session grew, the pane took its rows whole: every row of every
+    tab filtered again - twice in the Console and Network tabs (the rows, then their level
+    and type choices made again) - and every search text made again for the search typed.
+    Now a growth filters the rows new or changed (an error seen again) once, and makes
+    their search texts alone; the rows shown are the same as the whole session's."""
+    from PySide6.QtCore import QModelIndex
+
+    filtered, made = [], []
+    accepts = RowsFilter.filterAcceptsRow
+    real = search_text
+    monkeypatch.setattr(RowsFilter, "filterAcceptsRow",
+                        lambda self, row, parent: filtered.append(row) or accepts(self, row,
+                                                                                  parent))
+    monkeypatch.setattr("player.qt.devtools.models.search_text",
+                        lambda cols, row: made.append(row["t"]) or real(cols, row))
+    error = {"t": 500, "type": "TypeError", "message": "x is undefined", "count": 1,
+             "last_t": 500, "reports": []}
+    old = N - 100
+    first = SessionView(start_ms=0, end_ms=old * 100, console=long_session.console[:old],
+                        network=long_session.network[:old], errors=[error])
+    pane = _pane(qtbot, first, "network")
+    pane.network.search.setText("api/item/1")
+    pane.console.search.setText("order 7")
+    pane.console.filters["level"].setCurrentIndex(
+        pane.console.filters["level"].findText("log"))
+    filtered.clear()
+    made.clear()
+
+    again = dict(error, count=2, last_t=N * 100 - 50)          # seen again
+    other = dict(error, t=N * 100 - 20, message="y is null")    # a new one
+    pane.update_session(SessionView(start_ms=0, end_ms=N * 100, console=long_session.console,
+                                    network=long_session.network, errors=[again, other]))
+    assert len(filtered) == 100 + 100 + 2   # console, network, errors: new or changed, once
+    assert sorted(made) == sorted(                # searched: the new rows passing the level
+        [r["t"] for r in long_session.network[old:]] +
+        [r["t"] for r in long_session.console[old:] if r["level"] == "log"])
+    net, console, errors = pane.network, pane.console, pane.errors
+    assert net.proxy.rowCount() == sum(
+        1 for r in long_session.network if "api/item/1" in real(net.model.columns, r))
+    assert console.proxy.rowCount() == sum(
+        1 for r in long_session.console if r["level"] == "log" and "order 7" in
+        real(console.model.columns, r))
+    assert errors.model.rows == [again, other] and errors.proxy.rowCount() == 2
+    assert errors.proxy.index(0, 3, QModelIndex()).data() == "2"
