@@ -23,8 +23,8 @@ from .format import KNOWN_TYPES, SYNTHETIC, SYNTHETIC_SPLIT, SYNTHETIC_USER, Eve
 from .jsonscan import JsonFacts
 from .limits import DEFAULT_LIMITS, Limits, check_event, check_late, check_payload, \
     check_session_size, check_timestamp, check_viewport
-from .sessions import INACTIVITY_MS, MAX_SESSION_MS, content_digest, continued_id, \
-    derive_session_id, split_sessions
+from .sessions import INACTIVITY_MS, MAX_SESSION_MS, ContentDigest, content_digest, \
+    continued_id, content_hashed_id, derive_session_id, split_sessions
 
 if TYPE_CHECKING:   # (privacy imports the recorder's modules)
     from .privacy.echoes import Echoes
@@ -75,7 +75,7 @@ class OpenSession(Protocol):
 
 class PreparedSession:
     __slots__ = ("id", "events", "sizes", "digest", "facts", "append_to", "encoded", "scans",
-                 "original", "typed")
+                 "original", "typed", "legacy_digest", "legacy_id")
 
     def __init__(self, id: str, events: list[dict], sizes: list[int] | None, digest: str,
                  facts: SessionFacts, append_to: OpenSession | None,
@@ -95,6 +95,11 @@ class PreparedSession:
         # the values typed into its masked fields (None: none): a stored session it is
         # compared with is compared with their echoes masked too (LocalStore._place)
         self.typed: Echoes | None = None
+        # its digest as stored before digests were keyed (sessions.ContentDigest), and its id
+        # as stored before an id was made of its events' shape (content_hashed_id): what a
+        # re-import compares with a session stored then, never written
+        self.legacy_digest: str | None = None
+        self.legacy_id: str | None = None
 
 
 class TimeOrder:
@@ -284,12 +289,21 @@ def prepare(events: Sequence[Any], *, application: str | None = None,
         before = append_to.record_count if append_to else 0
         check_session_size(before + len(evs), limits, sid)
         # (a live append keeps the digest of the session's start: its own is not needed)
-        digest = content_digest(evs) if append_to is None else ""
+        legacy = None
+        if append_to is None:
+            d = ContentDigest(id_key() if id_key is not None else b"")
+            d.extend(evs)
+            digest, legacy = d.hexdigest(), d.legacy_hexdigest()
+        else:
+            digest = ""
         whole = encoded is not None and len(evs) == b - a
         out.append(PreparedSession(sid, evs, ev_sizes, digest, None,  # type: ignore[arg-type]
                                    append_to, encoded[a:b] if whole else None,
                                    scans[a:b] if whole else None))
         out[-1].original = original
+        out[-1].legacy_digest = legacy
+        if original is None and append_to is None:
+            out[-1].legacy_id = content_hashed_id(evs, application)
 
     # Masking runs after every check, on sessions that will be written; the digest above
     # is of the input, so re-importing the same file is recognised whatever the rules.

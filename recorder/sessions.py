@@ -49,27 +49,42 @@ def split_sessions(events: Sequence[dict], *, max_session_ms: int = MAX_SESSION_
     return ranges
 
 
-def content_digest(events: Sequence[dict]) -> str:
-    """A digest of a session's full content (detects re-import of the same recording)."""
-    d = ContentDigest()
+def content_digest(events: Sequence[dict], key: bytes = b"") -> str:
+    """A digest of a session's full content (detects re-import of the same recording),
+    keyed with the data folder's secret (see `ContentDigest`)."""
+    d = ContentDigest(key)
     d.extend(events)
     return d.hexdigest()
 
 
 class ContentDigest:
     """`content_digest` an event at a time: events are hashed in runs of `RUN` (MessagePack
-    arrays), so a streamed session gets the digest of the same session read whole."""
+    arrays), so a streamed session gets the digest of the same session read whole.
+
+    The events hashed are the recording as it came in, before the privacy rules (a file
+    imported again is known whatever the rules), so the digest is keyed with the data
+    folder's secret (`key`, `id_key`): an unkeyed one would let whoever holds the masked
+    events put a guess back where they say `***`, hash, and compare. `legacy_hexdigest`
+    is the unkeyed one sessions were stored with before, only ever compared with stored
+    digests (a re-import of a file stored then is still known), never written."""
 
     RUN = 4096
 
-    def __init__(self) -> None:
-        self._h = hashlib.blake2b(digest_size=16)
+    def __init__(self, key: bytes = b"") -> None:
+        self._h = hashlib.blake2b(digest_size=16, key=key)
+        self._legacy = hashlib.blake2b(digest_size=16) if key else None
         self._run: list[dict] = []
+
+    def _update(self, run: list[dict]) -> None:
+        b = encode_msgpack(run)
+        self._h.update(b)
+        if self._legacy is not None:
+            self._legacy.update(b)
 
     def add(self, e: dict) -> None:
         self._run.append(e)
         if len(self._run) == self.RUN:
-            self._h.update(encode_msgpack(self._run))
+            self._update(self._run)
             self._run = []
 
     def extend(self, events: Iterable[dict]) -> None:
@@ -77,14 +92,20 @@ class ContentDigest:
         run = self._run
         run.extend(events)
         while len(run) >= self.RUN:
-            self._h.update(encode_msgpack(run[:self.RUN]))
+            self._update(run[:self.RUN])
             del run[:self.RUN]
 
-    def hexdigest(self) -> str:
-        h = self._h.copy()
+    def _hex(self, h) -> str:
+        h = h.copy()
         if self._run:
             h.update(encode_msgpack(self._run))
         return h.hexdigest()
+
+    def hexdigest(self) -> str:
+        return self._hex(self._h)
+
+    def legacy_hexdigest(self) -> str | None:
+        return self._hex(self._legacy) if self._legacy is not None else None
 
 
 def recorded_session_id(events: Sequence[dict], *, hint: str | None = None) -> str | None:
@@ -115,10 +136,10 @@ def derive_session_id(events: Sequence[dict], *, application: str | None = None,
 
     Choice: the recording's own id when it carries one consistently (rrweb's legacy
     `sessionId` key on every event, PostHog's/Sentry's ids passed as `hint`; made safe by
-    `clean_id`), else a hash of the application and the session's first events (its first
-    64 events and its first timestamp identify a recording; hashing everything would make
-    a longer copy of the same recording a different session). `key`: the data folder's
-    secret an id holding personal data is hashed with (`stored_id`)."""
+    `clean_id`), else a hash of the application and the shape of the session's first events
+    (`hashed_session_id`: their types, times and sources identify a recording; hashing all
+    of them would make a longer copy of the same recording a different session). `key`: the
+    data folder's secret an id holding personal data is hashed with (`stored_id`)."""
     own = recorded_session_id(events, hint=hint)
     return (stored_id(own, key) if own is not None else
             hashed_session_id(events, application)), own
@@ -159,10 +180,34 @@ def _personal_id(recorded_id: str, key: bytes) -> str:
 
 
 def hashed_session_id(events: Sequence[dict], application: str | None = None) -> str:
-    """The id of a session whose recording gives it none (see derive_session_id)."""
-    h = hashlib.blake2b(digest_size=16)
+    """The id of a session whose recording gives it none (see derive_session_id): a hash of
+    the application and the shape of its first events - each one's type, time and source -
+    and nothing they say. No text, attribute or value goes in, so the id of a masked session
+    is no way to check a guess of what the rules masked (hash the guess in, compare); it is
+    the same in every data folder, whatever the rules, so a file and a bundle made of it
+    elsewhere are one session. (Two recordings are told apart by their times, to the ms.)"""
+    h = hashlib.blake2b(digest_size=16, person=b"replay-shape-id")
     h.update((application or "").encode())
     # who imported it (`--user`'s identify event) does not make it another recording
+    h.update(encode_msgpack([_shape(e) for e in events[:64]
+                             if e.get(SYNTHETIC) != SYNTHETIC_USER]))
+    d = h.hexdigest()
+    return f"{d[:8]}-{d[8:12]}-{d[12:16]}-{d[16:20]}-{d[20:32]}"
+
+
+def _shape(e: dict) -> list:
+    data = e.get("data")
+    source = data.get("source") if isinstance(data, dict) else None
+    return [e.get("type"), e.get("timestamp"), source if isinstance(source, int) else None]
+
+
+def content_hashed_id(events: Sequence[dict], application: str | None = None) -> str:
+    """The name a session whose recording gives no id was stored as before ids were made of
+    its events' shape (`hashed_session_id`): a hash of its first events whole, as recorded.
+    Only ever compared with stored names (an import finds such a session again), never
+    written: it would let whoever holds the masked events check a guess of a masked value."""
+    h = hashlib.blake2b(digest_size=16)
+    h.update((application or "").encode())
     h.update(encode_msgpack([e for e in events[:64] if e.get(SYNTHETIC) != SYNTHETIC_USER]))
     d = h.hexdigest()
     return f"{d[:8]}-{d[8:12]}-{d[12:16]}-{d[16:20]}-{d[20:32]}"

@@ -73,7 +73,8 @@ from .segments import COMPACT_CODEC, LIVE, LIVE_CODEC, MAX_SEGMENT_BYTES, MAX_SE
     SegmentPlanner, decode_segment, describe, encode_segment, iter_segment, meta_from_header, \
     payload_strings, plan_segments, read_header, segment_payload, with_session_info
 from .sessions import INACTIVITY_MS, MAX_SESSION_MS, ContentDigest, clean_id, content_digest, \
-    continued_id, derive_session_id, is_safe_id, old_clean_id, unkeyed_stored_id
+    continued_id, content_hashed_id, derive_session_id, is_safe_id, old_clean_id, \
+    unkeyed_stored_id
 from .source import RecordingSource, info_from, optional_str
 
 if TYPE_CHECKING:   # (privacy imports the store's modules)
@@ -595,9 +596,10 @@ class LocalStore(Store):
                partial: bool) -> tuple[str, PreparedSession | None, Outcome, AsRead]:
         """Which session an imported one goes to, what to write there (None: nothing), and
         the stored session as it was read (the commit checks it is still so)."""
-        before = self._stored_before(p.original, p.id, as_new=as_new, partial=partial)
+        before = self._stored_before(p.original, p.id, as_new=as_new, partial=partial,
+                                     legacy_id=p.legacy_id)
         for sid in before:
-            if self.index.digest(sid) == p.digest:
+            if self._same_input(sid, p.digest, p.legacy_digest):
                 return sid, None, Outcome.SAME, AsRead(None)
         if partial:
             ids = (f"{p.id}_{PARTIAL}{n if n > 1 else ''}" for n in itertools.count(1))
@@ -610,7 +612,7 @@ class LocalStore(Store):
             if self.index.session(sid) is None:
                 p.id = sid
                 return sid, p, Outcome.NEW, AsRead(None)
-            if self.index.digest(sid) == p.digest:
+            if self._same_input(sid, p.digest, p.legacy_digest):
                 return sid, None, Outcome.SAME, AsRead(None)
             with self.session(sid) as stored:   # an exact id resolves to itself
                 had = list(stored.events())
@@ -637,19 +639,29 @@ class LocalStore(Store):
             raise ImportConflict(sid, reason)
         raise AssertionError("unreachable: the id candidates never run out")
 
+    def _same_input(self, sid: str, digest: str, legacy: str | None) -> bool:
+        """Whether stored session `sid` was stored from the same input: its digest is this
+        one's (keyed), or, stored before digests were keyed, the unkeyed `legacy` one."""
+        stored = self.index.digest(sid)
+        return stored is not None and stored in (digest, legacy)
+
     def _stored_before(self, original: str | None, sid: str, *, as_new: bool,
-                       partial: bool) -> list[str]:
+                       partial: bool, legacy_id: str | None = None) -> list[str]:
         """The stored sessions a recording whose id `original` was rewritten to `sid` may
         have been stored as before rewritten ids ended with a hash (`a b c` was `a_b_c`,
-        `sessions.old_clean_id`; and their `--as-new`/`--partial` copies): compared by
+        `sessions.old_clean_id`; and their `--as-new`/`--partial` copies), or one whose
+        recording gives no id as before hashed ids were keyed (`legacy_id`): compared by
         input digest only, so a re-import of the same file stores it no second time."""
-        if original is None:
-            return []
-        new = clean_id(original)
+        olds: list[str | None] = []
+        if original is not None:
+            new = clean_id(original)
+            # (and one holding personal data, stored as an unkeyed hash of it before it was
+            # keyed)
+            olds += [old_clean_id(original) + (sid[len(new):] if sid.startswith(new) else ""),
+                     unkeyed_stored_id(original)]
+        olds.append(legacy_id)
         found = []
-        # (and one holding personal data, stored as an unkeyed hash of it before it was keyed)
-        for old in (old_clean_id(original) + (sid[len(new):] if sid.startswith(new) else ""),
-                    unkeyed_stored_id(original)):
+        for old in olds:
             if old is None or old == sid:
                 continue
             if partial:
@@ -849,7 +861,8 @@ class LocalStore(Store):
         check_session_size(len(events), self.limits, sid)
         user = {"id": info.user_id, "name": info.user_name, "email": info.user_email}
         user = {k: v for k, v in user.items() if v is not None} or None
-        p = PreparedSession(sid, events, None, self.index.digest(sid) or content_digest(events),
+        p = PreparedSession(sid, events, None,
+                            self.index.digest(sid) or content_digest(events, self.id_key()),
                             derive_facts(events, user), None)
         self._write([p], application=info.application, user=user,
                     context=info.context if context is None else context, live=live, codec=codec)
@@ -1455,7 +1468,7 @@ class _StreamSession:
         # session read whole is (mask_session)
         self.typed_count = self.masker.echoes.added if self.masker is not None else 0
         self.rescrub = 0
-        self.digest = ContentDigest()
+        self.digest = ContentDigest(store.id_key())
         # (event, its JSON, that JSON's facts): measured by the limits, read again by the
         # masker without another pass over the text
         self.head: list[tuple[dict, bytes, JsonFacts | None]] | None = []
@@ -1533,8 +1546,9 @@ class _StreamSession:
                 self.target = cand
                 break
             self.others.append(cand)
+        legacy = content_hashed_id(evs, self.application) if original is None else None
         self.others += self.store._stored_before(self.original, sid, as_new=self.as_new,
-                                                 partial=self.partial)
+                                                 partial=self.partial, legacy_id=legacy)
         if not self.partial and self.others and self.others[0] == sid:
             self.others.pop(0)          # compared event by event, not by digest only
             try:
@@ -1664,19 +1678,19 @@ class _StreamSession:
             self._place()
         digest = self.digest.hexdigest()
         try:
-            return self._decide(digest)
+            return self._decide(digest, self.digest.legacy_hexdigest())
         finally:
             if self.reader is not None:
                 self.reader.close()
 
-    def _decide(self, digest: str) -> tuple[Stored, SessionRow | None]:
-        index = self.store.index
+    def _decide(self, digest: str, legacy: str | None) -> tuple[Stored, SessionRow | None]:
+        same_input = self.store._same_input
         for cand in self.others:                     # --as-new / --partial copies
-            if index.digest(cand) == digest:
+            if same_input(cand, digest, legacy):
                 return self._same(cand)
         r = None
         if self.rec is not None:
-            if index.digest(self.id) == digest:
+            if same_input(self.id, digest, legacy):
                 return self._same(self.id)
             for s in self.stored_iter:
                 self.rec.stored(s)

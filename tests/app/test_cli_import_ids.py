@@ -5,6 +5,7 @@ first. A rewritten id now ends with a short hash of the original, the import say
 note, and a safe id is stored as it is."""
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 
@@ -13,8 +14,8 @@ import pytest
 from app.cli import main
 from recorder import sessions as sessions_mod
 from recorder.ingest import Outcome
-from recorder.sessions import clean_id, old_clean_id
-from recorder.store import Store
+from recorder.sessions import clean_id, content_hashed_id, hashed_session_id, old_clean_id
+from recorder.store import LocalStore, Store
 from replay_tools.generator import generate_session
 
 
@@ -148,6 +149,52 @@ def test_a_recording_stored_before_ids_got_their_hash_is_not_stored_again(
         (other,) = store.ingest_outcomes([dict(e, timestamp=e["timestamp"] + 1000)
                                           for e in events], session_id="a/b/c")
     assert other.outcome is Outcome.NEW and other.id == clean_id("a/b/c") != "a_b_c"
+
+
+@pytest.mark.parametrize("streamed", [True, False])
+def test_a_recording_stored_before_ids_were_made_of_its_shape_is_not_stored_again(
+        tmp_path, capsys, events, monkeypatch, streamed):
+    """A store written before: a recording that gives no id was named by a hash of its first
+    events whole, its input digest unkeyed. Importing the same file again finds it (that
+    name and digest are compared, never written) instead of storing it twice."""
+    data = tmp_path / "d"
+    with monkeypatch.context() as m:   # the old naming, the old digest
+        m.setattr(sessions_mod, "hashed_session_id", content_hashed_id)
+        m.setattr(LocalStore, "id_key", lambda self: b"")
+        with Store.open(data) as store:
+            (old,) = store.ingest(copy.deepcopy(events))
+    assert old == content_hashed_id(events) != hashed_session_id(events)
+    f = tmp_path / "again.json"
+    f.write_text(json.dumps(events))
+    if streamed:
+        code, out, err = run(capsys, "--data", data, "import", f)
+        assert code == 0 and out.split() == [old], err
+        assert f"{old}: already stored, nothing new" in err
+    else:
+        with Store.open(data) as store:
+            (r,) = store.ingest_outcomes(copy.deepcopy(events))
+        assert (r.id, r.outcome) == (old, Outcome.SAME)
+    assert list(stored(capsys, data)) == [old]
+
+
+def test_a_hashed_id_says_nothing_of_what_the_events_say(events):
+    """The id of a recording that gives none is made of its events' types, times and
+    sources: the same recording with every text, value and attribute said otherwise (a
+    guess put back where the rules masked) has the same id, so a masked session's id cannot
+    check a guess."""
+    def guessed(v):
+        if isinstance(v, str):
+            return "a guess"
+        if isinstance(v, list):
+            return [guessed(x) for x in v]
+        if isinstance(v, dict):
+            return {k: guessed(x) if k not in ("type", "timestamp", "source") else x
+                    for k, x in v.items()}
+        return v
+    other = guessed(copy.deepcopy(events))
+    assert other != events
+    assert hashed_session_id(other) == hashed_session_id(events)
+    assert content_hashed_id(other) != content_hashed_id(events)   # (the old name: it did)
 
 
 def test_a_session_id_that_is_no_text_is_no_id(tmp_path, capsys, events):

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from recorder import PURE_PYTHON_ENV, compiled
+from recorder.id_key import ID_KEY_FILE, KEY_BYTES
 
 REPO = Path(__file__).resolve().parents[2]
 DEMO = REPO / "tests" / "fixtures" / "rrweb-player-demo.json"
@@ -66,6 +67,8 @@ def test_the_real_fixture_imports_to_identical_segments_compiled_and_from_source
     stored = []
     for pure in (False, True):
         data = tmp_path / ("pure" if pure else "compiled")
+        data.mkdir()   # one secret for both (the input digest in a header is keyed with it)
+        (data / ID_KEY_FILE).write_bytes(b"k" * KEY_BYTES)
         subprocess.run([sys.executable, "-m", "app", "--data", str(data), "import", str(DEMO)],
                        cwd=REPO, env=_env(pure), check=True, capture_output=True, timeout=300)
         stored.append(_segments(data))

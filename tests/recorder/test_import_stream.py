@@ -8,6 +8,8 @@ import json
 from pathlib import Path
 
 import pytest
+
+from recorder.id_key import ID_KEY_FILE, id_key
 import zstandard
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -75,10 +77,19 @@ def whole(root: Path, path: Path, **kw):
                                  **kw)
 
 
+def same_secret(a: Path, b: Path) -> None:
+    """Data folders `a` and `b` with one secret (id_key): a recording that gives no id gets
+    the same hashed id in both, as it does in one."""
+    for d in (a, b):
+        d.mkdir(parents=True, exist_ok=True)
+    (b / ID_KEY_FILE).write_bytes(id_key(a))
+
+
 @pytest.mark.parametrize("how", ["json", "ndjson", "gzip", "zstd"])
 def test_streamed_import_stores_what_the_whole_file_import_stores(tmp_path, events, how):
     f = write(tmp_path / f"rec.{how}", events, how)
     a, b = tmp_path / "a", tmp_path / "b"
+    same_secret(a, b)   # a hashed id is keyed with the folder's secret
     got = streamed(a, f)
     want = whole(b, f)
     assert [(r.id, r.outcome, r.added) for r in got] == [(r.id, r.outcome, r.added) for r in want]

@@ -126,9 +126,9 @@ def test_the_cli_says_it_in_one_line_and_exits_2(tmp_path, capsys, monkeypatch):
     path.write_text(json.dumps(events))
     decide = store_mod._StreamSession._decide
     with Store.open(data) as other:
-        def meanwhile(self, digest):
+        def meanwhile(self, *digests):
             _append(other, sid, events[STORED:STORED + LIVE])()
-            return decide(self, digest)
+            return decide(self, *digests)
         monkeypatch.setattr(store_mod._StreamSession, "_decide", meanwhile)
         assert main(["--data", str(data), "import", str(path)]) == 2
     err = capsys.readouterr().err

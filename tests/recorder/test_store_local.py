@@ -14,9 +14,9 @@ import pytest
 from recorder.format import CONSOLE_PLUGIN, RUM_PLUGIN
 from recorder.privacy.echoes import Echoes
 from recorder.segments import LIVE, Codec
-from recorder.sessions import INACTIVITY_MS, MAX_SESSION_MS
+from recorder.sessions import INACTIVITY_MS, MAX_SESSION_MS, hashed_session_id
 from recorder.source import RecordingSource
-from recorder.store import LocalStore, SessionReader, Store
+from recorder.store import LocalStore, Outcome, SessionReader, Store
 
 T0 = 1_700_000_000_000
 MIN = 60_000
@@ -79,9 +79,11 @@ def test_reimport_does_not_duplicate(store, demo_events):
 def test_hash_ids_are_deterministic_and_prefixes_resolve(tmp_path):
     evs = page(T0)
     with Store.open(tmp_path / "a") as a, Store.open(tmp_path / "b") as b:
-        (ia,) = a.ingest(evs)
+        (ia,) = a.ingest(copy.deepcopy(evs))
+        (again,) = a.ingest_outcomes(copy.deepcopy(evs))
+        assert (again.id, again.outcome) == (ia, Outcome.SAME)
         (ib,) = b.ingest(evs)
-        assert ia == ib
+        assert ia == ib == hashed_session_id(evs)
         assert a.session(ia[:6]).id == ia
         with pytest.raises(KeyError):
             a.session("zzzz-not-there")
