@@ -1,5 +1,6 @@
-"""`replay import FILE...` - store rrweb recordings (any shape rrweb_io reads) and
-`.replay` bundles; prints the id of every session stored.
+"""`replay import FILE...` - store rrweb recordings (any shape rrweb_io reads, Datadog's
+uploads among them: several files of those are read together, `_grouped`) and `.replay`
+bundles; prints the id of every session stored.
 
 An import never loses what is stored (`recorder.ingest.reconcile` decides): the same
 session again stores nothing, a longer copy appends what is missing, a copy that
@@ -49,13 +50,16 @@ def register(subparsers, common) -> None:
     p = subparsers.add_parser(
         NAME, parents=[common], help="import rrweb JSON recordings or .replay bundles",
         description="Import recordings into the data folder: rrweb JSON (an array of events,"
-                    " PostHog/Sentry exports, rrweb packer strings, NDJSON; gzip/zstd ok) or"
-                    " .replay bundles. Prints the id of each session stored. A stored session"
+                    " PostHog/Sentry exports, rrweb packer strings, NDJSON; gzip/zstd ok),"
+                    " .replay bundles, or Datadog browser Session Replay uploads (segments,"
+                    " the SDK's replay requests and RUM batches: the files of one import are"
+                    " read together). Prints the id of each session stored. A stored session"
                     " is never shortened or replaced: the same recording again stores nothing,"
                     " a longer copy appends what is missing, one that disagrees is refused.")
     p.add_argument("files", nargs="+", type=Path, metavar="FILE",
                    help="rrweb JSON (array, NDJSON, gzip/zstd), a .replay bundle, a PostHog or Sentry"
-                        " export; `demo`: the bundled demo session")
+                        " export, Datadog Session Replay uploads; `demo`: the bundled demo"
+                        " session")
     p.add_argument("--rules", type=Path, metavar="FILE",
                    help="privacy rules (TOML) to apply before anything is stored"
                         " (default: the data folder's active rules)")
