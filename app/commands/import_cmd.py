@@ -204,8 +204,9 @@ def import_files(store: Store, files, args: argparse.Namespace, masker_factory, 
                  ) -> tuple[list[dict], list[str]]:
     """Import `files` one by one (what `replay import` and the app's File > Import do).
     `args` is the `import` command's namespace after `prepare`; `bar` takes rich Progress
-    calls (add_task/update/remove_task). Returns `{"file", "sessions", "stored",
-    "dropped", "reports"}` per file imported (`stored`: what happened to each session, a
+    calls (add_task/update/remove_task). Returns `{"file", "files", "sessions", "stored",
+    "dropped", "reports"}` per file imported (`files`: how many it stands for, Datadog's
+    uploads being read together as one; `stored`: what happened to each session, a
     Stored; `dropped`: what the privacy rules left out, by kind; `reports`: a bug bundle's
     report, by session, a HandedReport) and one message per file refused;
     `on_file` hears of each import as it completes, `on_fail` of each file refused (its
@@ -240,7 +241,8 @@ def import_files(store: Store, files, args: argparse.Namespace, masker_factory, 
                 msg += f" ({FIX_THE_FILE})"
             failures.append(f"{f}: not imported - {msg}")
         else:
-            results.append({"file": str(f), "sessions": list(dict.fromkeys(r.id for r in done)),
+            results.append({"file": str(f), "files": len(f.paths) if isinstance(f, DatadogFiles)
+                            else 1, "sessions": list(dict.fromkeys(r.id for r in done)),
                             "recorded_ids": {r.id: mask_detected(r.original)
                                              for r in done if r.original},
                             "stored": done, "dropped": dict(dropped), "reports": reports})
@@ -376,7 +378,8 @@ def import_summary(results: list[dict], failures: list[str]) -> str:
                      f" {count(len(extended), 'stored session')}")
     parts += _reports_said(same, extended, reports)
     # a bug bundle of a session stored already brought its report: something was imported
-    head = f"Imported {count(len(results), 'file')}: " if new or extended else \
+    files = sum(res["files"] for res in results)   # (Datadog's: several read as one)
+    head = f"Imported {count(files, 'file')}: " if new or extended else \
         "" if added else "Nothing imported: " if results else "Nothing imported"
     line = head + "; ".join(parts)
     line = line[:1].upper() + line[1:]

@@ -197,6 +197,7 @@ def test_sdk_uploads_import_as_one_session_that_rebuilds_the_live_dom(fmt, v7, v
     rules.write_text(ALLOW)
     code, out, err = run(capsys, "--data", data, "import", "--rules", rules, *files)
     assert code == 0, err
+    assert f"Imported {len(files)} files: 1 new session stored" in err
     code, out, err = run(capsys, "--data", data, "sessions", "--json")
     rows = json.loads(out)
     assert len(rows) == 1, rows   # every request of the visit, one session
