@@ -159,6 +159,16 @@ def goal_line(name: str, ok: bool, detail: str) -> str:
     return f"{'PASS' if ok else 'MISS'}  {name}: {detail}"
 
 
+def cpu(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
+    """(least CPU seconds over `repeat` runs, the last run's result)."""
+    best, out = float("inf"), None
+    for _ in range(repeat):
+        t0 = time.process_time()
+        out = fn()
+        best = min(best, time.process_time() - t0)
+    return best, out
+
+
 def run_main(main: Callable[[list[str] | None], int]) -> None:
     """Entry point helper: `if __name__ == "__main__": run_main(main)`."""
     try:

@@ -26,7 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import ROOT, Row, print_table, run_main
+from _common import ROOT, Row, cpu, print_table, run_main
 
 OUT = ROOT / "benchmarks" / "out" / "datadog-stress"
 STRESS = ROOT / "benchmarks" / "real_pages" / "stress.html"
@@ -65,16 +65,6 @@ def record(seconds: float, out: Path) -> list[Path]:
         f.write_bytes(u.body)
         files.append(f)
     return files
-
-
-def cpu(fn, repeat: int):
-    """(best CPU seconds of `repeat` calls, the last call's result)."""
-    best, out = float("inf"), None
-    for _ in range(repeat):
-        t0 = time.process_time()
-        out = fn()
-        best = min(best, time.process_time() - t0)
-    return best, out
 
 
 def imported(files: list[Path]) -> int:

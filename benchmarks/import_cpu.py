@@ -29,22 +29,11 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Callable
 
-from _common import ROOT, Row, print_table
+from _common import ROOT, Row, cpu, print_table
 
 GOAL_EVENTS_PER_CPU_S = 30_000
 DEFAULT_RECORDING = ROOT / "benchmarks" / "out" / "real-10m.json"
-
-
-def cpu(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
-    """(least CPU seconds over `repeat` runs, the last run's result)."""
-    best, out = float("inf"), None
-    for _ in range(repeat):
-        t0 = time.process_time()
-        out = fn()
-        best = min(best, time.process_time() - t0)
-    return best, out
 
 
 def whole(path: Path) -> int:
