@@ -107,7 +107,8 @@ class DatadogPage:
                  user: dict | None = None, viewport: tuple[int, int] = (1000, 700)):
         from playwright.sync_api import sync_playwright
 
-        bundle = MODULES / PACKAGES[version] / "bundle"
+        # resolved: `f` below is, and node_modules may be a link (a git worktree's)
+        bundle = (MODULES / PACKAGES[version] / "bundle").resolve()
         head = ('<script src="/dd/datadog-rum.js"></script><script>'
                 + init_script(privacy, user) + "</script>")
         page_bytes = html.replace("<head>", "<head>" + head, 1).encode()
