@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import threading
 import time
+import zlib
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -58,6 +59,17 @@ HIDE_JS = """() => {
   Object.defineProperty(document, 'hidden', {value: true, configurable: true});
   document.dispatchEvent(new Event('visibilitychange'));
 }"""
+
+# and back to the front
+SHOW_JS = """() => {
+  Object.defineProperty(document, 'visibilityState', {value: 'visible', configurable: true});
+  Object.defineProperty(document, 'hidden', {value: false, configurable: true});
+  document.dispatchEvent(new Event('visibilitychange'));
+}"""
+
+
+# the attribute `finish` marks the page's last state with (see there)
+FINISH_MARK = "data-replay-finish"
 
 
 def available(version: str = "7") -> bool:
@@ -154,13 +166,32 @@ class DatadogPage:
             self.page = self.browser.new_page(viewport={"width": viewport[0],
                                                         "height": viewport[1]})
             self.page.goto(self.url)
-            # the recorder is a chunk the SDK loads once started
-            self.page.wait_for_function("window.DD_RUM && DD_RUM.getSessionReplayLink"
-                                        " && document.readyState === 'complete'")
-            self.page.wait_for_timeout(1500)
+            self.wait_ready()
         except Exception:
             self.close()
             raise
+
+    def wait_ready(self) -> None:
+        """Until the SDK records the page loaded (at the start, and after a navigation: the
+        next page starts the SDK afresh, in the same session)."""
+        # the recorder is a chunk the SDK loads once started
+        self.page.wait_for_function("window.DD_RUM && DD_RUM.getSessionReplayLink"
+                                    " && document.readyState === 'complete'")
+        self.page.wait_for_timeout(1500)
+
+    def flush_segment(self) -> None:
+        """The SDK's segment so far sent, as a tab hidden and shown again makes it: the
+        view's later records go in a segment of their own."""
+        before = self._replays()
+        self.page.evaluate(HIDE_JS)
+        deadline = time.monotonic() + 20
+        while self._replays() == before and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self.page.evaluate(SHOW_JS)
+
+    def _replays(self) -> int:
+        with self.received.lock:
+            return sum(u.kind == REPLAY for u in self.received.uploads)
 
     def capture(self, label: str, settle_ms: int = 300) -> LiveTree:
         """The page's DOM now (after `settle_ms`: the SDK records a change in the frame after)."""
@@ -173,22 +204,36 @@ class DatadogPage:
     def finish(self, timeout_s: float = 20.0) -> list[Upload]:
         """Hide the page, as switching tabs does (the SDK sends what it holds then, its
         compression worker still running - a page torn down at once may send nothing), wait
-        for its replay upload, then leave; every request the SDK sent, in order."""
-        def replays() -> int:
-            with self.received.lock:
-                return sum(u.kind == REPLAY for u in self.received.uploads)
-        before = replays()
+        for the replay upload that holds everything done on the page, then leave; every
+        request the SDK sent, in order.
+
+        What it holds is marked first (an attribute on <html>, outside the body the tests
+        compare): the SDK also sends a segment on its own every few seconds, so a page idle
+        since then has nothing left to send when hidden, and an upload after the hiding may
+        be an older segment's."""
+        self.page.evaluate(f"document.documentElement.setAttribute('{FINISH_MARK}', '')")
+        self.page.wait_for_timeout(200)   # the SDK records a change in the frame after
         self.page.evaluate(HIDE_JS)
         deadline = time.monotonic() + timeout_s
-        while replays() == before and time.monotonic() < deadline:
+        while not self._sent(FINISH_MARK.encode()) and time.monotonic() < deadline:
             time.sleep(0.05)
         self.page.wait_for_timeout(300)   # a RUM batch sent beside it
         self.page.goto("about:blank")
         with self.received.lock:
             uploads = list(self.received.uploads)
-        if sum(u.kind == REPLAY for u in uploads) == before:
+        if not self._sent(FINISH_MARK.encode()):
             raise TimeoutError(f"Datadog's SDK sent no replay in {timeout_s:g} s")
         return uploads
+
+    def _sent(self, text: bytes) -> bool:
+        """A replay upload so far holds `text` (its segment inflated)."""
+        with self.received.lock:
+            bodies = [u.body for u in self.received.uploads if u.kind == REPLAY]
+        for body in bodies:
+            at = body.find(b"\x78\x9c")
+            if at >= 0 and text in zlib.decompressobj().decompress(body[at:]):
+                return True
+        return False
 
     def close(self) -> None:
         try:

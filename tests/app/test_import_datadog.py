@@ -39,7 +39,7 @@ PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Orde
 <button id="add">Add</button> <button id="move">Move</button> <button id="restyle">Restyle</button>
 <ul id="list"><li id="first">first</li></ul>
 <div id="feed" style="height: 60px; overflow: auto"><div style="height: 400px">tall</div></div>
-<div id="host"></div>
+<div id="host"></div> <div id="later"></div>
 <svg width="20" height="20"><circle cx="10" cy="10" r="5" fill="red"></circle></svg>
 <script>
 let n = 0;
@@ -89,6 +89,15 @@ def record(version: str, privacy: str = "allow"):
         p.evaluate("document.getElementById('feed').scrollTop = 90")
         p.evaluate("document.getElementById('host').shadowRoot.innerHTML += '<i>more</i>'")
         page.capture("edited")
+        # a shadow root the first snapshot did not have: a host added with its own
+        p.evaluate("""() => {
+          const h = document.createElement('section');
+          h.attachShadow({mode: 'open'}).innerHTML = '<b>late</b> shadow';
+          document.getElementById('later').appendChild(h);
+        }""")
+        page.capture("late shadow root")
+        p.evaluate("document.querySelector('#later section').shadowRoot.append('more')")
+        page.capture("late shadow root changed")
         uploads = page.finish()
     return uploads, page.live
 
