@@ -341,7 +341,8 @@ def segment_events(seg: dict, decoder: "ChangeDecoder") -> list[dict]:
             else:
                 decoder.warnings["full snapshot of an unknown format"] += 1
         elif kind == RecordType.INCREMENTAL_SNAPSHOT and isinstance(data, dict):
-            if data.get("source") == MUTATION and decoder.fragments:
+            if data.get("source") == MUTATION:   # (V1's: the Change format has records of its own)
+                # a shadow root may come first in a mutation (a host added with one)
                 data = decoder.v1_mutation(data)
             out.append({"type": INCREMENTAL, "timestamp": t, "data": data})
         elif kind == RecordType.CHANGE and isinstance(data, list):

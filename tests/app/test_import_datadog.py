@@ -239,3 +239,65 @@ def test_what_the_site_let_datadog_keep_is_masked_by_the_store_before_disk(v7, t
     assert code == 0, err
     text = (tmp_path / "out.json").read_text()
     assert "Lovelace" not in text and "ring twice" not in text and "***" in text
+
+
+# A visit of two pages: the second is a new document (the SDK starts afresh there, in the
+# same session: a new view, a new full snapshot, node ids from the start again), where a
+# shadow root comes after the first snapshot and the view's later changes go in a second
+# segment of their own.
+VISIT = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Shop</title>
+</head><body>
+<h1 id="title">Home</h1>
+<ul id="list"><li>one</li></ul>
+<a id="next" href="/second.html">next</a>
+<div id="later"></div>
+<script>
+if (location.pathname === '/second.html') document.getElementById('title').textContent = 'Second';
+</script></body></html>"""
+
+ADD_ITEM = "document.getElementById('list').appendChild(document.createElement('li')).textContent = 'more'"
+
+
+def record_visit(version: str):
+    with dd.DatadogPage(VISIT, version=version) as page:
+        p = page.page
+        p.evaluate(ADD_ITEM)
+        page.capture("home")
+        p.click("#next")
+        page.wait_ready()
+        page.capture("second page")
+        p.evaluate("""() => {
+          const h = document.createElement('section');
+          h.attachShadow({mode: 'open'}).innerHTML = '<b>late</b> shadow';
+          document.getElementById('later').appendChild(h);
+        }""")
+        page.capture("second page: a shadow root")
+        page.flush_segment()
+        p.evaluate("document.querySelector('#later section').shadowRoot.append('more')")
+        p.evaluate(ADD_ITEM)
+        page.capture("second page: its later segment")
+        uploads = page.finish()
+    return uploads, page.live
+
+
+@pytest.fixture(scope="module")
+def visits():
+    return {v: record_visit(v) for v in ("7", "6")}
+
+
+def segment_of(upload) -> dict:
+    body = upload.body
+    return json.loads(zlib.decompressobj().decompress(body[body.index(b"\x78\x9c"):]))
+
+
+@pytest.mark.parametrize("fmt", ["7", "6"])
+def test_a_visit_of_two_pages_rebuilds_each_page(fmt, visits, tmp_path, capsys):
+    uploads, live = visits[fmt]
+    files = write_uploads(tmp_path / "uploads", uploads)
+    data, rules = tmp_path / "data", tmp_path / "allow.toml"
+    rules.write_text(ALLOW)
+    code, out, err = run(capsys, "--data", data, "import", "--rules", rules, *files)
+    assert code == 0, err
+    (row,) = json.loads(run(capsys, "--data", data, "sessions", "--json")[1])
+    assert row["view_count"] == 2
+    assert_rebuilds_live(data, row["id"], live)
