@@ -20,9 +20,12 @@ rrweb's fields. Two full snapshot formats exist:
    changes in the same language: a list of `[ChangeType, ...items]`. Strings go into one
    table (`AddString`, `AddRoleAnnotatedStrings`: ids from 0 in the order added, whatever
    their role) and are named by index; nodes get ids from 0 in the order added, each placed
-   by an insertion point relative to its own id (see `_place`); stylesheets get ids from 0
-   in the order added and are attached to a `<style>`/`<link>` (its `_cssText` in rrweb) or
-   to a document or shadow root (adopted). A full snapshot starts every table afresh.
+   by an insertion point relative to its own id (see `_place`); a stylesheet is added
+   (`AddStyleSheet`) and attached to a `<style>`/`<link>` (its `_cssText` in rrweb) or to a
+   document or shadow root (adopted) by its id - which is the SDK's id of the sheet object,
+   not the add's place in order: a sheet sent again (a shadow root adopting the document's
+   sheet, a `<style>` moved) keeps the id it had, so a record's k-th add is the sheet of
+   the k-th id its attaches name (`_sheet_ids`). A full snapshot starts every table afresh.
    `ChangeDecoder` keeps the view's tree and turns each record into rrweb's: a FullSnapshot
    with the tree, or a Mutation (removes, adds one node at a time in order, texts,
    attributes) followed by the Scroll, Input and MediaInteraction events of the same moment.
@@ -380,7 +383,9 @@ class ChangeDecoder:
         self.strings: list[str] = []
         self.nodes: dict[int, _Node] = {}
         self.next_id = 0
-        self.sheets: list[str] = []
+        self.sheets: dict[int, list[str]] = {}   # a stylesheet's id -> its rules
+        self.sheet_ids: list[int] = []   # the ids this record's adds are for, in order
+        self.next_sheet = 0              # the id an add goes under when the record's do not say
         self.fragments: dict[int, int] = {}   # V1: a shadow root's id -> its host's
         self.live = False   # a full snapshot was read: changes have a tree to apply to
 
@@ -498,6 +503,7 @@ class ChangeDecoder:
         for i in range(len(changes) - 1):
             if _is(changes[i], ChangeType.ADD_NODE) and _is(changes[i + 1], ChangeType.REMOVE_NODE):
                 changes[i], changes[i + 1] = changes[i + 1], changes[i]
+        self.sheet_ids = _sheet_ids(changes)
         for ch in changes:
             if not isinstance(ch, list) or not ch or not isinstance(ch[0], int):
                 self.warnings["change of an unknown form"] += 1
@@ -658,36 +664,43 @@ class ChangeDecoder:
             later.append({"source": SCROLL, "id": node.id, "x": x, "y": y})
 
     def _add_sheet(self, item: Any, later: list) -> None:
-        rules = item[0] if isinstance(item, list) and item else item
-        if isinstance(rules, list):
-            text = "".join(self._s(r) for r in rules)
+        """A stylesheet's rules (`[rules]`, `[rules, media]` or `[rules, media, disabled]`;
+        rules one string or one per rule), under the id the record's attaches give it."""
+        if self.sheet_ids:
+            sid = self.sheet_ids.pop(0)
         else:
-            text = self._s(rules)
-        media = item[1] if isinstance(item, list) and len(item) > 1 else None
-        if isinstance(media, list) and media:
-            text = f"@media {', '.join(self._s(m) for m in media)} {{{text}}}"
-        self.sheets.append(text)
+            sid = self.next_sheet
+        self.next_sheet = max(self.next_sheet, sid + 1)
+        parts = item if isinstance(item, list) else [item]
+        rules = parts[0] if parts else ""
+        rules = [self._s(r) for r in rules] if isinstance(rules, list) else [self._s(rules)]
+        media = parts[1] if len(parts) > 1 and isinstance(parts[1], list) else []
+        if media:
+            query = ", ".join(self._s(m) for m in media)
+            rules = [f"@media {query} {{{r}}}" for r in rules]
+        disabled = len(parts) > 2 and parts[2] is True
+        self.sheets[sid] = [] if disabled else rules   # a disabled sheet styles nothing
 
     def _attach_sheets(self, item: Any, later: list) -> None:
         node = self._node(item)
         if node is None:
             return
-        texts = []
+        ids = []
         for sid in item[1:]:
-            if isinstance(sid, int) and 0 <= sid < len(self.sheets):
-                texts.append(self.sheets[sid])
+            if type(sid) is int and sid in self.sheets:
+                ids.append(sid)
             else:
                 self.warnings["stylesheet that is not in the table"] += 1
         if node.element:   # <style> or <link>: at most one sheet
-            self._set_attrs(node, {"_cssText": "".join(texts)})
+            self._set_attrs(node, {"_cssText": "".join(r for i in ids for r in self.sheets[i])})
             return
         host = self._host(node) if node.name != DOCUMENT else node
         if host is None:
             return
-        ids = [int(s) for s in item[1:] if isinstance(s, int)]
+        # rrweb's adopted sheet: one rule a `rule` (its player inserts each on its own)
         later.append({"source": ADOPTED, "id": host.id, "styleIds": ids,
-                      "styles": [{"styleId": i, "rules": [{"rule": self.sheets[i]}]}
-                                 for i in ids if 0 <= i < len(self.sheets)]})
+                      "styles": [{"styleId": i, "rules": [{"rule": r} for r in self.sheets[i]]}
+                                 for i in dict.fromkeys(ids)]})
 
     def _media(self, item: Any, later: list) -> None:
         node = self._node(item)
@@ -821,6 +834,21 @@ def _flat(children: list[_Node]) -> list[_Node]:
         else:
             out.append(c)
     return out
+
+
+def _sheet_ids(changes: list) -> list[int]:
+    """The stylesheet ids a record's AddStyleSheet items are for, in order: the SDK adds a
+    sheet right before it attaches it (a `<style>`'s one, a root's adopted ones in order),
+    so the k-th add is the k-th id attached. Empty when the counts differ (not the SDK's
+    way): then the adds take ids in order, as the format's description has it."""
+    adds = sum(len(ch) - 1 for ch in changes if _is(ch, ChangeType.ADD_STYLE_SHEET))
+    if not adds:
+        return []
+    ids = [sid for ch in changes if _is(ch, ChangeType.ATTACHED_STYLE_SHEETS)
+           for item in ch[1:] if isinstance(item, list) for sid in item[1:]]
+    if len(ids) != adds or not all(type(i) is int for i in ids):
+        return []
+    return ids
 
 
 def _is(ch: Any, *kinds: ChangeType) -> bool:

@@ -32,8 +32,9 @@ REPLAY, RUM = "replay", "rum"
 
 # the page's DOM as the tests compare it: elements (tag, attributes, value, checked) and
 # text that is not only white space (open shadow roots' too); script contents are never
-# recorded, style text is CSS
+# recorded, a <style> is its sheet's rules (`css`)
 LIVE_TREE_JS = """() => {
+  const sheetText = (s) => s.disabled ? '' : [...s.cssRules].map(r => r.cssText).join('');
   function walk(n) {
     if (n.nodeType === 3) return n.textContent.trim() ? {text: n.textContent} : null;
     if (n.nodeType !== 1) return null;
@@ -42,6 +43,7 @@ LIVE_TREE_JS = """() => {
     const attrs = {};
     for (const a of n.attributes) attrs[a.name] = a.value;
     const out = {tag, attrs, children: []};
+    if (tag === 'style') out.css = n.sheet ? sheetText(n.sheet) : '';
     if (tag === 'input' || tag === 'textarea' || tag === 'select') out.value = n.value;
     if (tag === 'input' && (n.type === 'checkbox' || n.type === 'radio')) out.checked = n.checked;
     // an open shadow root's children after the element's own, as rrweb lists them
