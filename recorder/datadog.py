@@ -341,6 +341,8 @@ def segment_events(seg: dict, decoder: "ChangeDecoder") -> list[dict]:
                 decoder.forget()   # a V1 view: rrweb's events but for its shadow roots
                 data = {**data, "node": decoder.v1_node(data["node"])}
                 out.append({"type": FULL_SNAPSHOT, "timestamp": t, "data": data})
+                out.extend({"type": INCREMENTAL, "timestamp": t, "data": d}
+                           for d in decoder.take_adopted())
             else:
                 decoder.warnings["full snapshot of an unknown format"] += 1
         elif kind == RecordType.INCREMENTAL_SNAPSHOT and isinstance(data, dict):
@@ -348,6 +350,8 @@ def segment_events(seg: dict, decoder: "ChangeDecoder") -> list[dict]:
                 # a shadow root may come first in a mutation (a host added with one)
                 data = decoder.v1_mutation(data)
             out.append({"type": INCREMENTAL, "timestamp": t, "data": data})
+            out.extend({"type": INCREMENTAL, "timestamp": t, "data": d}
+                       for d in decoder.take_adopted())
         elif kind == RecordType.CHANGE and isinstance(data, list):
             out.extend(decoder.change(data, t))
         elif kind not in (RecordType.FOCUS, RecordType.VIEW_END, RecordType.VISUAL_VIEWPORT,
@@ -386,14 +390,20 @@ class ChangeDecoder:
         self.sheets: dict[int, list[str]] = {}   # a stylesheet's id -> its rules
         self.sheet_ids: list[int] = []   # the ids this record's adds are for, in order
         self.next_sheet = 0              # the id an add goes under when the record's do not say
+        self.adoptions: list[dict] = []  # V1: adopted sheets read, not yet sent (`take_adopted`)
         self.fragments: dict[int, int] = {}   # V1: a shadow root's id -> its host's
         self.live = False   # a full snapshot was read: changes have a tree to apply to
 
     # -- V1 ------------------------------------------------------------------------------
     # V1 nodes are rrweb's but for a shadow root: Datadog writes it as a DocumentFragment
     # node (type 11, `isShadowRoot`) under its host, where rrweb lists its children among
-    # the host's, marked `isShadow` (the host `isShadowHost`)
+    # the host's, marked `isShadow` (the host `isShadowHost`); and for constructed sheets:
+    # a document's or shadow root's `adoptedStyleSheets` (`[{cssRules, media, disabled}]`)
+    # are rrweb's AdoptedStyleSheet events after the snapshot or mutation (`take_adopted`)
     def v1_node(self, node: dict) -> dict:
+        if node.get("type") == DOCUMENT_NODE and "adoptedStyleSheets" in node:
+            self._v1_adopt(node.get("id"), node["adoptedStyleSheets"])
+            node = {k: v for k, v in node.items() if k != "adoptedStyleSheets"}
         kids = node.get("childNodes")
         if not isinstance(kids, list) or not any(_fragment(k) for k in kids) \
                 and not any(isinstance(k, dict) and k.get("childNodes") for k in kids):
@@ -402,6 +412,7 @@ class ChangeDecoder:
         for k in kids:
             if _fragment(k):
                 self.fragments[k.get("id")] = node.get("id")
+                self._v1_adopt(node.get("id"), k.get("adoptedStyleSheets"))
                 out["isShadowHost"] = True
                 flat.extend({**self.v1_node(c), "isShadow": True}
                             for c in k.get("childNodes") or () if isinstance(c, dict))
@@ -421,6 +432,7 @@ class ChangeDecoder:
                 continue
             if _fragment(node):   # a shadow root attached: its children go to the host
                 hosts[node.get("id")] = a.get("parentId")
+                self._v1_adopt(a.get("parentId"), node.get("adoptedStyleSheets"))
                 adds.extend({"parentId": a.get("parentId"), "nextId": None,
                              "node": {**self.v1_node(c), "isShadow": True}}
                             for c in node.get("childNodes") or () if isinstance(c, dict))
@@ -433,6 +445,31 @@ class ChangeDecoder:
                    if isinstance(r, dict) and r.get("parentId") in hosts else r
                    for r in data.get("removes") or ()]
         return {**data, "adds": adds, "removes": removes}
+
+    def _v1_adopt(self, host: Any, sheets: Any) -> None:
+        """A root's adopted sheets (V1), for `take_adopted`: each a new styleId (V1 names
+        no sheet, so one adopted by two roots is sent twice)."""
+        if not isinstance(sheets, list) or not sheets:
+            return
+        ids = []
+        for sheet in sheets:
+            if not isinstance(sheet, dict):
+                self.warnings["stylesheet of an unknown form"] += 1
+                continue
+            rules = sheet.get("cssRules")
+            media = sheet.get("media")
+            self.sheets[self.next_sheet] = _sheet_rules(
+                [r for r in rules if isinstance(r, str)] if isinstance(rules, list) else [],
+                [m for m in media if isinstance(m, str)] if isinstance(media, list) else [],
+                sheet.get("disabled") is True)
+            ids.append(self.next_sheet)
+            self.next_sheet += 1
+        self.adoptions.append(_adopted(host, ids, self.sheets))
+
+    def take_adopted(self) -> list[dict]:
+        """The AdoptedStyleSheet data of the V1 nodes read since last asked."""
+        out, self.adoptions = self.adoptions, []
+        return out
 
     def take_warnings(self) -> Counter:
         w, self.warnings = self.warnings, Counter()
@@ -675,11 +712,8 @@ class ChangeDecoder:
         rules = parts[0] if parts else ""
         rules = [self._s(r) for r in rules] if isinstance(rules, list) else [self._s(rules)]
         media = parts[1] if len(parts) > 1 and isinstance(parts[1], list) else []
-        if media:
-            query = ", ".join(self._s(m) for m in media)
-            rules = [f"@media {query} {{{r}}}" for r in rules]
-        disabled = len(parts) > 2 and parts[2] is True
-        self.sheets[sid] = [] if disabled else rules   # a disabled sheet styles nothing
+        self.sheets[sid] = _sheet_rules(rules, [self._s(m) for m in media],
+                                        len(parts) > 2 and parts[2] is True)
 
     def _attach_sheets(self, item: Any, later: list) -> None:
         node = self._node(item)
@@ -697,10 +731,7 @@ class ChangeDecoder:
         host = self._host(node) if node.name != DOCUMENT else node
         if host is None:
             return
-        # rrweb's adopted sheet: one rule a `rule` (its player inserts each on its own)
-        later.append({"source": ADOPTED, "id": host.id, "styleIds": ids,
-                      "styles": [{"styleId": i, "rules": [{"rule": r} for r in self.sheets[i]]}
-                                 for i in dict.fromkeys(ids)]})
+        later.append(_adopted(host.id, ids, self.sheets))
 
     def _media(self, item: Any, later: list) -> None:
         node = self._node(item)
@@ -834,6 +865,24 @@ def _flat(children: list[_Node]) -> list[_Node]:
         else:
             out.append(c)
     return out
+
+
+def _sheet_rules(rules: list[str], media: list[str], disabled: bool) -> list[str]:
+    """A stylesheet's rules as they apply: inside its media query, none when disabled."""
+    if disabled:
+        return []
+    if media:
+        query = ", ".join(media)
+        return [f"@media {query} {{{r}}}" for r in rules]
+    return rules
+
+
+def _adopted(host: Any, ids: list[int], sheets: dict[int, list[str]]) -> dict:
+    """rrweb's AdoptedStyleSheet data: the root's sheets, each rule a `rule` of its own
+    (rrweb's player inserts them one by one: a string of two rules is refused)."""
+    return {"source": ADOPTED, "id": host, "styleIds": ids,
+            "styles": [{"styleId": i, "rules": [{"rule": r} for r in sheets[i]]}
+                       for i in dict.fromkeys(ids)]}
 
 
 def _sheet_ids(changes: list) -> list[int]:

@@ -32,7 +32,9 @@ REPLAY, RUM = "replay", "rum"
 
 # the page's DOM as the tests compare it: elements (tag, attributes, value, checked) and
 # text that is not only white space (open shadow roots' too); script contents are never
-# recorded, a <style> is its sheet's rules (`css`)
+# recorded, a <style> is its sheet's rules (`css`); constructed sheets adopted by a shadow
+# root are its host's `adopted`, the document's the body's `document_adopted` (a disabled
+# sheet's rules: none)
 LIVE_TREE_JS = """() => {
   const sheetText = (s) => s.disabled ? '' : [...s.cssRules].map(r => r.cssText).join('');
   function walk(n) {
@@ -46,12 +48,17 @@ LIVE_TREE_JS = """() => {
     if (tag === 'style') out.css = n.sheet ? sheetText(n.sheet) : '';
     if (tag === 'input' || tag === 'textarea' || tag === 'select') out.value = n.value;
     if (tag === 'input' && (n.type === 'checkbox' || n.type === 'radio')) out.checked = n.checked;
+    if (n.shadowRoot && n.shadowRoot.adoptedStyleSheets.length)
+      out.adopted = n.shadowRoot.adoptedStyleSheets.map(sheetText);
     // an open shadow root's children after the element's own, as rrweb lists them
     const kids = tag === 'style' ? [] : [...n.childNodes, ...(n.shadowRoot ? n.shadowRoot.childNodes : [])];
     for (const c of kids) { const w = walk(c); if (w) out.children.push(w); }
     return out;
   }
-  return {tree: walk(document.body), at: Date.now()};
+  const tree = walk(document.body);
+  if (document.adoptedStyleSheets.length)
+    tree.document_adopted = document.adoptedStyleSheets.map(sheetText);
+  return {tree, at: Date.now()};
 }"""
 
 

@@ -64,7 +64,10 @@ root.innerHTML = '<p class="in-shadow">shadow text</p>';
 // twice, under one id
 const adopted = new CSSStyleSheet();
 adopted.replaceSync('.in-shadow { color: teal } h1 b { color: navy }');
-document.adoptedStyleSheets = [adopted];
+const off = new CSSStyleSheet();   // a disabled sheet: adopted, styling nothing
+off.replaceSync('h1 { color: red }');
+off.disabled = true;
+document.adoptedStyleSheets = [adopted, off];
 root.adoptedStyleSheets = [adopted];
 </script></body></html>"""
 
@@ -100,7 +103,11 @@ def record(version: str, privacy: str = "allow"):
         # a shadow root the first snapshot did not have: a host added with its own
         p.evaluate("""() => {
           const h = document.createElement('section');
-          h.attachShadow({mode: 'open'}).innerHTML = '<b>late</b> shadow';
+          const r = h.attachShadow({mode: 'open'});
+          r.innerHTML = '<b>late</b> shadow';
+          const sheet = new CSSStyleSheet();
+          sheet.replaceSync('@media screen { b { color: olive } }');
+          r.adoptedStyleSheets = [sheet];
           document.getElementById('later').appendChild(h);
         }""")
         page.capture("late shadow root")
@@ -145,6 +152,8 @@ def rebuilt_tree(m) -> dict:
         out = {"tag": node.tag, "attrs": {k: v for k, v in node.attrs.items()
                                           if not k.startswith(("rr_", "_"))},
                "children": []}
+        if m.adopted_by.get(node.id):
+            out["adopted"] = adopted(node.id)
         if node.tag == "style":
             out["css"] = "".join(node.sheet) if node.sheet is not None \
                 else node.attrs.get("_cssText", "")
@@ -159,13 +168,28 @@ def rebuilt_tree(m) -> dict:
                 if w:
                     out["children"].append(w)
         return out
+    def adopted(host: int) -> list[str]:
+        return ["".join(m.adopted.get(i, ())) for i in m.adopted_by[host]]
     body = next(n for n in m.nodes.values() if n.type == 2 and n.tag == "body")
-    return walk(body)
+    out = walk(body)
+    if m.adopted_by.get(m.root):
+        out["document_adopted"] = adopted(m.root)
+    return out
 
 
 def stored_events(store_dir: Path, sid: str) -> list[dict]:
     with LocalStore(store_dir).session(sid) as s:
         return list(s.events())
+
+
+def one_rule(css: str) -> bool:
+    """`css` is one rule: its braces close only at its end (a @media rule's nest)."""
+    depth, closed_at = 0, []
+    for i, c in enumerate(css):
+        depth += (c == "{") - (c == "}")
+        if c == "}" and depth == 0:
+            closed_at.append(i)
+    return closed_at == [len(css.rstrip()) - 1]
 
 
 def assert_rebuilds_live(store_dir: Path, sid: str, live) -> None:
@@ -176,7 +200,7 @@ def assert_rebuilds_live(store_dir: Path, sid: str, live) -> None:
     for e in events:
         if e["type"] == 3 and e["data"].get("source") == 15:
             for style in e["data"]["styles"]:
-                assert all(r["rule"].count("{") == 1 for r in style["rules"]), style
+                assert all(one_rule(r["rule"]) for r in style["rules"]), style
     r = Replayer(events)
     start = events[0]["timestamp"]
     for moment in live:
@@ -210,6 +234,9 @@ def _norm(tree: dict) -> dict:
         n = stack.pop()
         if "css" in n:   # (rule texts as the browser writes them; joined, spaced or not)
             n["css"] = "".join(n["css"].split())
+        for k in ("adopted", "document_adopted"):
+            if k in n:
+                n[k] = ["".join(css.split()) for css in n[k]]
         if "tag" in n:
             if n["tag"] in FIELDS:
                 for k in STATE:
