@@ -532,6 +532,7 @@ class ChangeDecoder:
         """Apply each change to the tree; a non-snapshot record also fills `self.mutation`.
         Returns the incremental data that follows (scrolls, inputs, media, adopted sheets)."""
         self.snapshot, self.added, later = snapshot, {}, []
+        self.gone: set[int] = set()   # ids removed by this record, with their subtrees
         # Datadog writes a run's groups in a fixed order, its adds just before its removes;
         # the page removed first (no add is placed by a node removed), so a remove group goes
         # before the add group it follows: an add's next sibling is then never a node about
@@ -637,7 +638,10 @@ class ChangeDecoder:
     def _remove_node(self, item: Any, later: list) -> None:
         node = self.nodes.get(item) if isinstance(item, int) else None
         if node is None:
-            self.warnings["removal of a node that is not there"] += 1
+            # the SDK removes a node and then one it held (taken out before it went): gone
+            # with the first already
+            if type(item) is not int or item not in self.gone:
+                self.warnings["removal of a node that is not there"] += 1
             return
         parent = node.parent
         if parent is not None:
@@ -652,6 +656,7 @@ class ChangeDecoder:
         while stack:
             n = stack.pop()
             self.nodes.pop(n.id, None)
+            self.gone.add(n.id)
             stack.extend(n.children)
 
     def _attribute(self, item: Any, later: list) -> None:
