@@ -306,7 +306,8 @@ DATADOG_PEEK = 1 << 16   # bytes read of each end of a file to tell Datadog's up
 def datadog_files(paths: Iterable[Path]) -> list[Path]:
     """Which of `paths` hold Datadog uploads, told from their first and last bytes: an upload
     (`datadog.is_upload`), a segment's JSON (its records first, its metadata last) or RUM
-    events (NDJSON with the SDK's `_dd` and `session`). Unreadable files are not."""
+    events (NDJSON with the SDK's `_dd` and `session`, the SDK's telemetry too). Unreadable
+    files are not."""
     out = []
     for p in paths:
         try:
@@ -319,8 +320,10 @@ def datadog_files(paths: Iterable[Path]) -> list[Path]:
         start = head.lstrip()[:1]
         segment = b'"records"' in head[:200] and (b'"index_in_view"' in tail
                                                  or b'"has_full_snapshot"' in tail)
+        # (the SDK's telemetry and vitals come in batches of their own: the same requests)
         rum = start == b"{" and b'"_dd"' in head and b'"session"' in head \
-            and re.search(rb'"type"\s*:\s*"(view|action|error|resource|long_task)"', head)
+            and re.search(rb'"type"\s*:\s*"(view|action|error|resource|long_task|vital'
+                          rb'|telemetry)"', head)
         if datadog.is_upload(head) or segment or rum:
             out.append(p)
     return out

@@ -92,7 +92,12 @@ def init_script(privacy: str = "allow", user: dict | None = None) -> str:
             " proxy: location.origin + '/intake', sessionSampleRate: 100,"
             " sessionReplaySampleRate: 100, defaultPrivacyLevel: '%s',"
             " trackUserInteractions: true, trackResources: true, trackLongTasks: true,"
-            " service: 'shop'});%s" % (APPLICATION, CLIENT_TOKEN, privacy, set_user))
+            # the SDK's own diagnostics (its configuration), a request of their own beside
+            # the RUM batches: sent for a few sessions in a hundred by default, always here,
+            # as a proxy's log holds them
+            " telemetrySampleRate: 100, telemetryConfigurationSampleRate: 100,"
+            " service: 'shop'});%s"
+            % (APPLICATION, CLIENT_TOKEN, privacy, set_user))
 
 
 def _js(obj) -> str:
