@@ -79,6 +79,7 @@ SHOW_JS = """() => {
 
 # the attribute `finish` marks the page's last state with (see there)
 FINISH_MARK = "data-replay-finish"
+QUIET_S = 0.7   # no upload for this long once the page is gone: the SDK has sent everything
 
 
 def available(version: str = "7") -> bool:
@@ -233,6 +234,14 @@ class DatadogPage:
             time.sleep(0.05)
         self.page.wait_for_timeout(300)   # a RUM batch sent beside it
         self.page.goto("about:blank")
+        # what the SDK sends as the page goes (a beacon: its last RUM events, a view
+        # updated since the hiding) may come after the navigation is done
+        quiet_until, count = time.monotonic() + QUIET_S, -1
+        while time.monotonic() < min(quiet_until, deadline + QUIET_S):
+            with self.received.lock:
+                if len(self.received.uploads) != count:
+                    count, quiet_until = len(self.received.uploads), time.monotonic() + QUIET_S
+            time.sleep(0.05)
         with self.received.lock:
             uploads = list(self.received.uploads)
         if not self._sent(FINISH_MARK.encode()):
