@@ -39,7 +39,8 @@ names; `semantics` reads Datadog's nanosecond durations), stripped of the SDK's 
 RUM events' `usr`.
 
 Bad input is counted in `warnings` (a reference to a string or node that is not there, a
-segment whose view started in a segment not given), never raised.
+segment whose view started in a segment not given: its records are left out, as they name
+nodes of a DOM that is not there), never raised.
 """
 from __future__ import annotations
 
@@ -322,29 +323,53 @@ def _form_segment(data: bytes, i: int, budget: list, n: int) -> tuple[bytes | No
 
 
 # --- records ----------------------------------------------------------------------------
+# records with no rrweb counterpart (see the module's header)
+NOT_REPLAYED = frozenset({RecordType.FOCUS, RecordType.VIEW_END, RecordType.VISUAL_VIEWPORT,
+                          RecordType.FRUSTRATION})
+ORPHANED = "record of a view whose first segment is missing (not shown)"
+
+
 def segment_events(seg: dict, decoder: "ChangeDecoder") -> list[dict]:
     """A browser segment's records as rrweb events. `decoder` holds its view's Change
     tables and tree (the view's earlier segments were read through it first); what is
-    wrong is counted in its `warnings`."""
+    wrong is counted in its `warnings`.
+
+    A view's records before its full snapshot are left out (counted): its first segment
+    is missing, and they name nodes of a DOM that is not there - played, they would change
+    or scroll the page of the view before (a new page numbers its nodes afresh). Its Meta
+    waits for the full snapshot it comes with."""
     out: list[dict] = []
     for r in seg["records"]:
         if not isinstance(r, dict) or not isinstance(r.get("timestamp"), (int, float)):
             decoder.warnings["record without a timestamp"] += 1
             continue
         t, data, kind = r["timestamp"], r.get("data"), r.get("type")
-        if kind == RecordType.META and isinstance(data, dict):
-            out.append({"type": META, "timestamp": t, "data": data})
-        elif kind == RecordType.FULL_SNAPSHOT:
+        if kind == RecordType.FULL_SNAPSHOT:
             if r.get("format") == SnapshotFormat.CHANGE and isinstance(data, list):
-                out.extend(decoder.full_snapshot(data, t))
+                snap = decoder.full_snapshot(data, t)
             elif isinstance(data, dict) and isinstance(data.get("node"), dict):
                 decoder.forget()   # a V1 view: rrweb's events but for its shadow roots
+                decoder.live = True
                 data = {**data, "node": decoder.v1_node(data["node"])}
-                out.append({"type": FULL_SNAPSHOT, "timestamp": t, "data": data})
-                out.extend({"type": INCREMENTAL, "timestamp": t, "data": d}
-                           for d in decoder.take_adopted())
+                snap = [{"type": FULL_SNAPSHOT, "timestamp": t, "data": data}]
+                snap.extend({"type": INCREMENTAL, "timestamp": t, "data": d}
+                            for d in decoder.take_adopted())
             else:
                 decoder.warnings["full snapshot of an unknown format"] += 1
+                decoder.live = False
+                snap = []
+            if snap:
+                out.extend(decoder.take_meta())
+                out.extend(snap)
+        elif kind in NOT_REPLAYED:
+            pass
+        elif not decoder.live:
+            if kind == RecordType.META and isinstance(data, dict):
+                decoder.hold_meta({"type": META, "timestamp": t, "data": data})
+            else:
+                decoder.warnings[ORPHANED] += 1
+        elif kind == RecordType.META and isinstance(data, dict):
+            out.append({"type": META, "timestamp": t, "data": data})
         elif kind == RecordType.INCREMENTAL_SNAPSHOT and isinstance(data, dict):
             if data.get("source") == MUTATION:   # (V1's: the Change format has records of its own)
                 # a shadow root may come first in a mutation (a host added with one)
@@ -354,8 +379,7 @@ def segment_events(seg: dict, decoder: "ChangeDecoder") -> list[dict]:
                        for d in decoder.take_adopted())
         elif kind == RecordType.CHANGE and isinstance(data, list):
             out.extend(decoder.change(data, t))
-        elif kind not in (RecordType.FOCUS, RecordType.VIEW_END, RecordType.VISUAL_VIEWPORT,
-                          RecordType.FRUSTRATION):
+        else:
             decoder.warnings[f"record of type {kind!r}"] += 1
     return out
 
@@ -382,6 +406,7 @@ class ChangeDecoder:
     def __init__(self) -> None:
         self.forget()
         self.warnings: Counter = Counter()
+        self.meta: dict | None = None   # a Meta before the full snapshot it comes with
 
     def forget(self) -> None:
         self.strings: list[str] = []
@@ -471,7 +496,19 @@ class ChangeDecoder:
         out, self.adoptions = self.adoptions, []
         return out
 
+    def hold_meta(self, event: dict) -> None:
+        if self.meta is not None:   # its full snapshot never came
+            self.warnings[ORPHANED] += 1
+        self.meta = event
+
+    def take_meta(self) -> list[dict]:
+        out, self.meta = [self.meta] if self.meta is not None else [], None
+        return out
+
     def take_warnings(self) -> Counter:
+        """What went wrong in the view (read whole: a Meta still held is left out)."""
+        if self.take_meta():
+            self.warnings[ORPHANED] += 1
         w, self.warnings = self.warnings, Counter()
         return w
 
@@ -516,8 +553,8 @@ class ChangeDecoder:
         return out + [{"type": INCREMENTAL, "timestamp": t, "data": d} for d in later]
 
     def change(self, changes: list, t: float) -> list[dict]:
-        if not self.live:
-            self.warnings["change before its view's full snapshot (a segment missing)"] += 1
+        if not self.live:   # (segment_events leaves them out first)
+            self.warnings[ORPHANED] += 1
             return []
         self.mutation = {"source": MUTATION, "texts": [], "attributes": [],
                          "removes": [], "adds": []}

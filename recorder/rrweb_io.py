@@ -671,9 +671,14 @@ def _datadog(values: list) -> list[ParsedRecording]:
     if any(datadog.is_segment(v) and datadog.is_mobile(v) for v in values):
         raise NotARecording("this is a Datadog mobile Session Replay segment (an app's screens as"
                             " wireframes, not a web page's DOM): replay plays web pages only")
-    return [ParsedRecording(events=s.events, session_hint=s.session_id, user=s.user,
+    recs = [ParsedRecording(events=s.events, session_hint=s.session_id, user=s.user,
                             shape="datadog", warnings=dict(s.warnings) or None)
             for s in datadog.sessions(values)]
+    if not recs and any(datadog.is_segment(v) for v in values):
+        raise UnreadableRecording("its Datadog segments hold no view from its start: each"
+                                  " view's first segment (its full snapshot) is missing, and"
+                                  " nothing after it can be shown without it")
+    return recs
 
 
 def _events(v: Any) -> list:

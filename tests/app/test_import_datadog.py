@@ -305,6 +305,7 @@ VISIT = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Sho
 <ul id="list"><li>one</li></ul>
 <a id="next" href="/second.html">next</a>
 <div id="later"></div>
+<div style="height: 2000px">tall</div>
 <script>
 if (location.pathname === '/second.html') document.getElementById('title').textContent = 'Second';
 </script></body></html>"""
@@ -332,6 +333,7 @@ def record_visit(version: str):
         page.flush_segment()
         p.evaluate("document.querySelector('#later section').shadowRoot.append('more')")
         p.evaluate(ADD_ITEM)
+        p.evaluate("window.scrollTo(0, 300)")
         page.capture("second page: its later segment")
         uploads = page.finish()
     return uploads, page.live
@@ -358,3 +360,34 @@ def test_a_visit_of_two_pages_rebuilds_each_page(fmt, visits, tmp_path, capsys):
     (row,) = json.loads(run(capsys, "--data", data, "sessions", "--json")[1])
     assert row["view_count"] == 2
     assert_rebuilds_live(data, row["id"], live)
+
+
+@pytest.mark.parametrize("fmt", ["7", "6"])
+def test_a_later_segment_without_its_views_first_is_not_played_on_the_page_before(
+        fmt, visits, tmp_path, capsys):
+    """The second page's first segment (its full snapshot) is not among the files: what its
+    later segment holds names nodes of a DOM that is not there (node ids start afresh on a
+    new page) - played, it would change or scroll the first page. It is left out, saying
+    so; the first page stays as it was."""
+    uploads, live = visits[fmt]
+    replays = [(segment_of(u), u) for u in uploads if u.kind == dd.REPLAY]
+    second = max({s["view"]["id"]: s["start"] for s, _u in replays}.items(),
+                 key=lambda kv: kv[1])[0]
+    first_of_second = next(u for s, u in replays
+                           if s["view"]["id"] == second and s["index_in_view"] == 0)
+    assert any(s["view"]["id"] == second and s["index_in_view"] > 0 for s, _u in replays)
+    kept = [u for u in uploads if u is not first_of_second]
+    files = write_uploads(tmp_path / "uploads", kept)
+    data, rules = tmp_path / "data", tmp_path / "allow.toml"
+    rules.write_text(ALLOW)
+    code, out, err = run(capsys, "--data", data, "import", "--rules", rules, *files)
+    assert code == 0, err
+    said = err
+    (row,) = json.loads(run(capsys, "--data", data, "sessions", "--json")[1])
+    events = stored_events(data, row["id"])
+    start = segment_of(first_of_second)["start"]
+    assert not [e for e in events if e["timestamp"] >= start and e["type"] != 6]
+    assert "first segment is missing" in said, said
+    home = next(m for m in live if m.label == "home")
+    assert_rebuilds_live(data, row["id"], [dd.LiveTree(m.label, m.at, home.tree)
+                                           for m in live if m.label.startswith("second")])

@@ -14,7 +14,8 @@ from hypothesis import given, settings, strategies as st
 
 from recorder import datadog
 from recorder.mirror import Mirror
-from recorder.rrweb_io import DamagedRecording, NotARecording, parse_recordings
+from recorder.rrweb_io import DamagedRecording, NotARecording, UnreadableRecording, \
+    parse_recordings
 
 T0 = 1_700_000_000_000
 
@@ -99,10 +100,16 @@ def test_a_views_later_segment_continues_its_string_and_node_tables():
 
 def test_a_missing_first_segment_is_counted_not_raised():
     later = segment([{"type": 4, "timestamp": T0 + 50, "data": {"href": "https://x.test/"}},
-                     {"type": 12, "timestamp": T0 + 50, "data": [[4, [5, 1]]]}], index=1)
-    (s,) = datadog.sessions([later])
-    assert [e["type"] for e in s.events] == [4]
-    assert s.warnings["change before its view's full snapshot (a segment missing)"] == 1
+                     {"type": 12, "timestamp": T0 + 50, "data": [[4, [5, 1]]]},
+                     {"type": 3, "timestamp": T0 + 60, "data": {"source": 3, "id": 0, "x": 0,
+                                                                 "y": 9}}], index=1)
+    rum = {"type": "error", "date": T0 + 55, "session": {"id": "s1"}, "error": {"message": "x"}}
+    (s,) = datadog.sessions([later, rum])   # what is left: the RUM events
+    assert [e["type"] for e in s.events] == [6]
+    assert s.warnings[datadog.ORPHANED] == 3   # the Meta, the change, the scroll
+    assert datadog.sessions([later]) == []
+    with pytest.raises(UnreadableRecording, match="first segment"):
+        parse_recordings(json.dumps(later).encode())
 
 
 def test_bad_references_are_warnings():
