@@ -138,10 +138,11 @@ def is_mobile(segment: dict) -> bool:
 
 
 def is_rum_event(v: Any) -> bool:
-    """A Datadog RUM event as the browser SDK sends it (`/api/v2/rum`)."""
+    """A Datadog RUM event as the browser SDK sends it (`/api/v2/rum`). (Its `date` may
+    still be wrong: `sessions` counts it.)"""
     return isinstance(v, dict) and isinstance(v.get("type"), str) \
         and v["type"] in RUM_TYPES | {"vital", "telemetry"} \
-        and isinstance(v.get("date"), (int, float)) and isinstance(v.get("session"), dict)
+        and "date" in v and isinstance(v.get("session"), dict)
 
 
 def is_datadog(v: Any) -> bool:
@@ -163,18 +164,24 @@ def sessions(values: Iterable[Any]) -> list[Session]:
     it (a segment sent twice counts once); its RUM events are merged in by time."""
     segs: dict[str | None, dict[tuple, dict]] = {}
     rum: dict[str | None, list[dict]] = {}
+    wrong: Counter = Counter()   # what is none of them: said with every session
     for v in values:
+        if not is_datadog(v):
+            wrong["value that is neither a segment nor a RUM event"] += 1
+            continue
         sid = _sid(v)
         segs.setdefault(sid, {})
         rum.setdefault(sid, [])
         if is_segment(v):
             key = (_str(v.get("view"), "id"), _int(v.get("index_in_view")), _int(v.get("start")))
             segs[sid].setdefault(key, v)
-        elif is_rum_event(v) and v["type"] in RUM_TYPES:
+        elif not _time(v["date"]):
+            wrong["RUM event without a date"] += 1
+        elif v["type"] in RUM_TYPES:
             rum[sid].append(v)
     out = []
     for sid in segs:
-        s = Session(sid, [])
+        s = Session(sid, [], warnings=Counter(wrong))
         views: dict[str | None, list[dict]] = {}
         for key in sorted(segs[sid], key=lambda k: (k[2], k[1])):
             views.setdefault(key[0], []).append(segs[sid][key])
@@ -194,6 +201,11 @@ def sessions(values: Iterable[Any]) -> list[Session]:
 
 def _int(v: Any) -> int:
     return v if isinstance(v, int) and not isinstance(v, bool) else 0
+
+
+def _time(v: Any) -> bool:
+    """`v` is a time (epoch ms): a number, not a bool."""
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
 def _sid(v: dict) -> str | None:
@@ -340,7 +352,7 @@ def segment_events(seg: dict, decoder: "ChangeDecoder") -> list[dict]:
     waits for the full snapshot it comes with."""
     out: list[dict] = []
     for r in seg["records"]:
-        if not isinstance(r, dict) or not isinstance(r.get("timestamp"), (int, float)):
+        if not isinstance(r, dict) or not _time(r.get("timestamp")):
             decoder.warnings["record without a timestamp"] += 1
             continue
         t, data, kind = r["timestamp"], r.get("data"), r.get("type")

@@ -245,11 +245,11 @@ def parse_recordings(data: bytes, *, partial: bool = False) -> list[ParsedRecord
                else UnreadableRecording("the file is empty"))
     if datadog.is_upload(data):   # what Datadog's SDK uploads (a proxy's copies)
         try:
-            top = ["__datadog__", datadog.upload_values(data, decode_json)]
+            top = ["__datadog__", _uploaded(datadog.upload_values(data, decode_json))]
         except datadog.Damaged as exc:
             if not partial or not exc.values:
                 raise DamagedRecording(str(exc)) from None
-            top, cut = ["__datadog__", exc.values], cut or str(exc)
+            top, cut = ["__datadog__", _uploaded(exc.values)], cut or str(exc)
     elif _SENTRY_HEADER.match(data):
         segments, broken = _sentry_payloads(data)
         if broken and not partial:
@@ -336,11 +336,11 @@ def _datadog_values(data: bytes, partial: bool) -> tuple[list, str | None]:
         raise DamagedRecording(cut)
     if datadog.is_upload(data):
         try:
-            return datadog.upload_values(data, decode_json), cut
+            return _uploaded(datadog.upload_values(data, decode_json)), cut
         except datadog.Damaged as exc:
             if not partial:
                 raise DamagedRecording(str(exc)) from None
-            return exc.values, cut or str(exc)
+            return _uploaded(exc.values), cut or str(exc)
     top, cut = _decoded(data, cut, partial)
     if isinstance(top, list) and len(top) == 2 and top[0] == "__ndjson__":
         top = top[1]
@@ -348,6 +348,18 @@ def _datadog_values(data: bytes, partial: bool) -> tuple[list, str | None]:
     if not values or not all(datadog.is_datadog(v) for v in values):
         raise UnreadableRecording("holds something besides Datadog segments and RUM events")
     return values, cut
+
+
+def _uploaded(values: list) -> list:
+    """What Datadog uploads held, refused when it is not Datadog's: a multipart form with
+    no `segment` part, a zlib stream of something else."""
+    if not values:
+        raise UnreadableRecording("a multipart form without a Datadog replay segment (no part"
+                                  " named \"segment\"): nothing to replay")
+    if not all(datadog.is_datadog(v) for v in values):
+        raise UnreadableRecording("a zlib stream or multipart form that holds something besides"
+                                  " Datadog segments and RUM events")
+    return values
 
 
 # --- Sentry's replay_recording payloads ---------------------------------------------------

@@ -15,6 +15,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+import zlib
 from pathlib import Path
 
 import pytest
@@ -37,7 +38,11 @@ def world(tmp_path_factory) -> dict[str, Path | str]:
         "bundle": d / "full.replay", "no_zip": d / "noise.replay", "huge_number": d / "huge.json",
         "html": d / "checkout.json", "png": d / "shot.json", "empty_bundle": d / "empty.replay",
         "list_type": d / "list-type.json", "object_source": d / "object-source.json",
+        "dd_cut_zlib": d / "dd-cut.segment", "dd_cut_form": d / "dd-cut.multipart",
+        "dd_no_segment": d / "dd-form.multipart", "dd_other_zlib": d / "other.deflated",
+        "dd_deep": d / "dd-deep.json", "dd_later": d / "dd-later.json",
     }
+    _datadog_files(files)
     # a list or an object where rrweb writes a number (a type, a source): a TypeError
     # traceback from the set of types every reader looks them up in
     files["list_type"].write_text('[{"type": [4], "timestamp": 1700000000000, "data": {}}]')
@@ -65,6 +70,35 @@ def world(tmp_path_factory) -> dict[str, Path | str]:
     files["cut_bundle"].write_bytes(files["bundle"].read_bytes()[:-300])
     files["no_zip"].write_bytes(bytes(range(256)) * 8)   # named .replay, no zip at all
     return files
+
+
+def _datadog_files(files: dict) -> None:
+    """Datadog uploads gone wrong: a deflated segment cut off, a replay request's multipart
+    body cut off, a form with no `segment` part, a zlib stream of something else (rrweb
+    JSON deflated), a view's DOM nested past the limit (the Change format's adds are flat
+    JSON: only the tree they build is deep), and a view's later segment alone."""
+    t0 = 1_700_000_000_000
+
+    def segment(records, index=0):
+        return {"session": {"id": "dd"}, "view": {"id": "v"}, "start": t0,
+                "index_in_view": index, "records": records}
+    meta = {"type": 4, "timestamp": t0, "data": {"href": "https://x.test/", "width": 800,
+                                                 "height": 600}}
+    tree = [[11, [1, "#document", "HTML", "BODY", "DIV"]], [1, [None, 0], [1, 1], [1, 2]]]
+    snap = {"type": 2, "format": 1, "timestamp": t0, "data": tree}
+    deflated = zlib.compress(json.dumps(segment([meta, snap])).encode())
+
+    def form(name: str, body: bytes) -> bytes:
+        return (f'--B\r\nContent-Disposition: form-data; name="{name}"; filename="x"\r\n'
+                "Content-Type: application/octet-stream\r\n\r\n").encode() + body + b"\r\n--B--\r\n"
+    files["dd_cut_zlib"].write_bytes(deflated[:-8])
+    files["dd_cut_form"].write_bytes(form("segment", deflated)[:-20])
+    files["dd_no_segment"].write_bytes(form("event", b'{"view": {"id": "v"}}'))
+    files["dd_other_zlib"].write_bytes(zlib.compress(FIXTURE.read_bytes()))
+    deep = [tree[0], tree[1] + [[1, 3]] * 3000]
+    files["dd_deep"].write_text(json.dumps(segment([meta, {**snap, "data": deep}])))
+    files["dd_later"].write_text(json.dumps(segment(
+        [{"type": 12, "timestamp": t0 + 5, "data": [[3, [3, ["id", "x"]]]]}], index=1)))
 
 
 def _replay(argv: list[str], check: bool = False) -> subprocess.CompletedProcess:
@@ -121,6 +155,16 @@ CASES = [
     ("import a number out of range", ["import", "{huge_number}"],
      ["huge.json", "number out of range", "event #"]),
     ("import a folder", ["import", "{folder}"], ["is a folder"]),
+    ("import a cut-off Datadog segment", ["import", "{dd_cut_zlib}"],
+     ["dd-cut.segment", "cut off", "--partial"]),
+    ("import a cut-off Datadog request", ["import", "{dd_cut_form}"],
+     ["dd-cut.multipart", "cut off", "--partial"]),
+    ("import a form without a Datadog segment", ["import", "{dd_no_segment}"],
+     ["dd-form.multipart", 'no part named "segment"']),
+    ("import a zlib stream of something else", ["import", "{dd_other_zlib}"],
+     ["other.deflated", "besides datadog segments"]),
+    ("import a Datadog view's later segment alone", ["import", "{dd_later}"],
+     ["dd-later.json", "first segment (its full snapshot) is missing"]),
     ("play an empty .replay", ["play", "{empty_bundle}", "--quit-after", "10"],
      ["empty.replay is empty (0 bytes)", "export it again"]),
     ("import a missing file", ["import", "{folder}/nope.json"], ["no such file"]),

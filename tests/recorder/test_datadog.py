@@ -225,3 +225,11 @@ def test_any_change_record_is_read_without_raising(changes):
     for records in ([*full(), later], [snap, later]):
         for s in datadog.sessions([segment(records)]):
             mirror_of(s.events)
+
+
+def test_values_of_the_wrong_kind_are_counted_not_raised():
+    rum = {"type": "error", "date": True, "session": {"id": "s1"}, "error": {"message": "x"}}
+    (s,) = datadog.sessions([segment(full()), [1, 2], None, "x", rum])
+    assert s.warnings["value that is neither a segment nor a RUM event"] == 3
+    assert s.warnings["RUM event without a date"] == 1   # (True is no time)
+    assert [e["type"] for e in s.events] == [4, 2]
