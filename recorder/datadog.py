@@ -448,11 +448,12 @@ class ChangeDecoder:
         out, flat = dict(node), []
         for k in kids:
             if _fragment(k):
-                self.fragments[k.get("id")] = node.get("id")
+                if _id(k.get("id")) is not None:
+                    self.fragments[k["id"]] = node.get("id")
                 self._v1_adopt(node.get("id"), k.get("adoptedStyleSheets"))
                 out["isShadowHost"] = True
                 flat.extend({**self.v1_node(c), "isShadow": True}
-                            for c in k.get("childNodes") or () if isinstance(c, dict))
+                            for c in _list(k.get("childNodes")) if isinstance(c, dict))
             else:
                 flat.append(self.v1_node(k) if isinstance(k, dict) else k)
         out["childNodes"] = flat
@@ -461,25 +462,30 @@ class ChangeDecoder:
     def v1_mutation(self, data: dict) -> dict:
         """A V1 mutation with its shadow roots' children placed under their hosts."""
         hosts = self.fragments
+        if not isinstance(data.get("adds", []), list) or not isinstance(data.get("removes", []),
+                                                                        list):
+            return data   # not rrweb's: the import's check of events says so
         adds = []
         for a in data.get("adds") or ():
             node = a.get("node") if isinstance(a, dict) else None
             if not isinstance(node, dict):
                 adds.append(a)
                 continue
+            parent = _id(a.get("parentId"))
             if _fragment(node):   # a shadow root attached: its children go to the host
-                hosts[node.get("id")] = a.get("parentId")
-                self._v1_adopt(a.get("parentId"), node.get("adoptedStyleSheets"))
-                adds.extend({"parentId": a.get("parentId"), "nextId": None,
+                if _id(node.get("id")) is not None:
+                    hosts[node["id"]] = parent
+                self._v1_adopt(parent, node.get("adoptedStyleSheets"))
+                adds.extend({"parentId": parent, "nextId": None,
                              "node": {**self.v1_node(c), "isShadow": True}}
-                            for c in node.get("childNodes") or () if isinstance(c, dict))
-            elif a.get("parentId") in hosts:
-                adds.append({**a, "parentId": hosts[a["parentId"]],
+                            for c in _list(node.get("childNodes")) if isinstance(c, dict))
+            elif parent in hosts:
+                adds.append({**a, "parentId": hosts[parent],
                              "node": {**self.v1_node(node), "isShadow": True}})
             else:
                 adds.append({**a, "node": self.v1_node(node)})
         removes = [{**r, "parentId": hosts[r["parentId"]]}
-                   if isinstance(r, dict) and r.get("parentId") in hosts else r
+                   if isinstance(r, dict) and _id(r.get("parentId")) in hosts else r
                    for r in data.get("removes") or ()]
         return {**data, "adds": adds, "removes": removes}
 
@@ -904,6 +910,15 @@ class ChangeDecoder:
         if deep and "childNodes" in out:
             out["childNodes"] = [self._serialize(c, True) for c in _flat(node.children)]
         return out
+
+
+def _id(v: Any) -> int | None:
+    """A V1 node id (a number), else None."""
+    return v if type(v) is int else None
+
+
+def _list(v: Any) -> list:
+    return v if isinstance(v, list) else []
 
 
 def _fragment(node: Any) -> bool:

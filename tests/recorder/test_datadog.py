@@ -233,3 +233,16 @@ def test_values_of_the_wrong_kind_are_counted_not_raised():
     assert s.warnings["value that is neither a segment nor a RUM event"] == 3
     assert s.warnings["RUM event without a date"] == 1   # (True is no time)
     assert [e["type"] for e in s.events] == [4, 2]
+
+
+@settings(max_examples=300, deadline=None)
+@given(records=st.lists(st.fixed_dictionaries(
+    {"type": st.sampled_from([2, 3, 4, 12, 99]), "timestamp": st.just(T0),
+     "data": json_values}), max_size=6), adds=json_values, removes=json_values)
+def test_any_v1_record_is_read_without_raising(records, adds, removes):
+    """V1 snapshots and mutations of any shape (ids of any type, lists where objects go)."""
+    v1 = {"type": 2, "timestamp": T0, "data": {"node": {"type": 0, "id": 1, "childNodes": [
+        {"type": 11, "id": adds, "childNodes": removes, "adoptedStyleSheets": adds}]}}}
+    mutation = {"type": 3, "timestamp": T0, "data": {"source": 0, "adds": adds,
+                                                     "removes": removes}}
+    datadog.sessions([segment([v1, mutation, *records])])
