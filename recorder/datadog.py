@@ -124,6 +124,7 @@ SVG_PREFIX = "svg>"      # a node name Datadog gives an SVG element: "svg>circle
 SHADOW_ROOT, FRAGMENT, DOCUMENT = "#shadow-root", "#document-fragment", "#document"
 TEXT, DOCTYPE, CDATA = "#text", "#doctype", "#cdata-section"
 CHECKABLE = frozenset({"checkbox", "radio"})
+MAX_PX = 1 << 53   # a size or offset past this is no page's (and past a float's integers)
 
 
 def is_segment(v: Any) -> bool:
@@ -974,7 +975,8 @@ def _is(ch: Any, *kinds: ChangeType) -> bool:
 
 
 def _num(v: Any) -> float | int:
-    if isinstance(v, bool) or not isinstance(v, (int, float)):
+    """A size or scroll offset in pixels (0 when it is none, or past what a float holds)."""
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not -MAX_PX <= v <= MAX_PX:
         return 0
     return int(v) if float(v).is_integer() else round(float(v), 2)
 

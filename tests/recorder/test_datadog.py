@@ -235,6 +235,17 @@ def test_values_of_the_wrong_kind_are_counted_not_raised():
     assert [e["type"] for e in s.events] == [4, 2]
 
 
+def test_numbers_past_a_float_are_no_size_or_scroll():
+    huge = 10 ** 400
+    changes = SNAPSHOT + [[5, [4, huge, -huge]], [6, [3, huge, 1e308]]]
+    (s,) = datadog.sessions([segment(full(changes))])
+    p = next(e for e in s.events if e["type"] == 2)["data"]["node"]["childNodes"][0]
+    body = p["childNodes"][1]
+    assert body["attributes"] == {"rr_scrollLeft": 0, "rr_scrollTop": 0}
+    assert body["childNodes"][1]["attributes"] == {"id": "a", "rr_width": "0px",
+                                                   "rr_height": "0px"}
+
+
 @settings(max_examples=300, deadline=None)
 @given(records=st.lists(st.fixed_dictionaries(
     {"type": st.sampled_from([2, 3, 4, 12, 99]), "timestamp": st.just(T0),
