@@ -392,8 +392,9 @@ def segment_events(seg: dict, decoder: "ChangeDecoder") -> list[dict]:
                        for d in decoder.take_adopted())
         elif kind == RecordType.CHANGE and isinstance(data, list):
             out.extend(decoder.change(data, t))
-        else:
-            decoder.warnings[f"record of type {kind!r}"] += 1
+        else:   # (a number only: the file's text is not said back in a warning)
+            decoder.warnings[f"record of type {kind}" if type(kind) is int
+                             else "record of an unknown type"] += 1
     return out
 
 

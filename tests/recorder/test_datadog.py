@@ -235,6 +235,13 @@ def test_values_of_the_wrong_kind_are_counted_not_raised():
     assert [e["type"] for e in s.events] == [4, 2]
 
 
+def test_a_record_type_the_file_made_up_is_not_said_back():
+    """A warning line shows the warnings' names: a record's `type` is the file's text, and
+    may be anything - what was typed in a page included."""
+    (s,) = datadog.sessions([segment(full() + [{"type": "Ada Lovelace", "timestamp": T0}])])
+    assert dict(s.warnings) == {"record of an unknown type": 1}
+
+
 def test_numbers_past_a_float_are_no_size_or_scroll():
     huge = 10 ** 400
     changes = SNAPSHOT + [[5, [4, huge, -huge]], [6, [3, huge, 1e308]]]
