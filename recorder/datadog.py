@@ -53,7 +53,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from .format import EventType, IncrementalSource, MediaInteractions, NodeType
-from .limits import READ_CHUNK, LimitError, decompressed_cap
+from .limits import MAX_DOM_DEPTH, READ_CHUNK, LimitError, decompressed_cap
 
 RUM_PLUGIN = "replay/rum@1"
 # rrweb's numbers, as the format writes them (plain ints: the events are JSON)
@@ -400,10 +400,11 @@ def segment_events(seg: dict, decoder: "ChangeDecoder") -> list[dict]:
 
 class _Node:
     __slots__ = ("id", "name", "tag", "element", "parent", "children", "attrs", "text",
-                 "shadow")
+                 "shadow", "depth")
 
     def __init__(self, nid: int, name: str, parent: "_Node | None"):
         self.id, self.name, self.parent = nid, name, parent
+        self.depth = parent.depth + 1 if parent is not None else 0
         self.element = not name.startswith("#")
         # rrweb's tagName: HTML's lower-case, SVG's as written ("linearGradient")
         self.tag = name[len(SVG_PREFIX):] if name.startswith(SVG_PREFIX) else name.lower()
@@ -651,6 +652,10 @@ class ChangeDecoder:
             return
         name = self._s(item[1])
         node = _Node(nid, name, parent)
+        if node.depth > MAX_DOM_DEPTH:   # refused by name, as an rrweb file's would be
+            raise LimitError("dom_too_deep", MAX_DOM_DEPTH,
+                             f"a Datadog view's DOM nests more than {MAX_DOM_DEPTH:,} levels"
+                             " deep")
         if name == TEXT:
             node.text = self._s(item[2]) if len(item) > 2 else ""
         elif name == DOCTYPE:
@@ -889,7 +894,21 @@ class ChangeDecoder:
             self.mutation["attributes"].append({"id": node.id, "attributes": dict(attrs)})
 
     def _serialize(self, node: _Node, deep: bool) -> dict:
-        """`node` as rrweb serializes it (with its subtree when `deep`)."""
+        """`node` as rrweb serializes it (with its subtree when `deep`). Iterative: a page
+        (or a file) may nest deeper than Python's stack; the import's limits refuse a DOM
+        too deep by name."""
+        root = self._one(node)
+        stack = [(node, root)] if deep else []
+        while stack:
+            n, out = stack.pop()
+            if "childNodes" in out:
+                kids = _flat(n.children)
+                out["childNodes"] = [self._one(c) for c in kids]
+                stack.extend(zip(kids, out["childNodes"]))
+        return root
+
+    def _one(self, node: _Node) -> dict:
+        """`node` as rrweb serializes it, without its children."""
         if node.name == TEXT:
             out: dict = {"type": TEXT_NODE, "id": node.id, "textContent": node.text or ""}
             if node.parent is not None and node.parent.tag == "style":
@@ -909,8 +928,6 @@ class ChangeDecoder:
                 out["isShadowHost"] = True
         if node.shadow:
             out["isShadow"] = True
-        if deep and "childNodes" in out:
-            out["childNodes"] = [self._serialize(c, True) for c in _flat(node.children)]
         return out
 
 
@@ -928,11 +945,16 @@ def _fragment(node: Any) -> bool:
 
 
 def _flat(children: list[_Node]) -> list[_Node]:
-    """Children as rrweb lists them: a shadow root's (or fragment's) children in its place."""
-    out = []
-    for c in children:
-        if c.name in (SHADOW_ROOT, FRAGMENT):
-            out.extend(_flat(c.children))
+    """Children as rrweb lists them: a shadow root's (or fragment's) children in its place
+    (iterative: bad input may nest fragments deep)."""
+    out: list[_Node] = []
+    stack = [iter(children)]
+    while stack:
+        c = next(stack[-1], None)
+        if c is None:
+            stack.pop()
+        elif c.name in (SHADOW_ROOT, FRAGMENT):
+            stack.append(iter(c.children))
         else:
             out.append(c)
     return out

@@ -163,6 +163,8 @@ CASES = [
      ["dd-form.multipart", 'no part named "segment"']),
     ("import a zlib stream of something else", ["import", "{dd_other_zlib}"],
      ["other.deflated", "besides datadog segments"]),
+    ("import a Datadog view nested too deep", ["import", "{dd_deep}"],
+     ["dd-deep.json", "nests more than 2,000 levels", "nothing stored"]),
     ("import a Datadog view's later segment alone", ["import", "{dd_later}"],
      ["dd-later.json", "first segment (its full snapshot) is missing"]),
     ("play an empty .replay", ["play", "{empty_bundle}", "--quit-after", "10"],

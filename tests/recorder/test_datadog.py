@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from recorder import datadog
+from recorder.limits import LimitError
 from recorder.mirror import Mirror
 from recorder.rrweb_io import DamagedRecording, NotARecording, UnreadableRecording, \
     parse_recordings
@@ -251,6 +252,14 @@ def test_numbers_past_a_float_are_no_size_or_scroll():
     assert body["attributes"] == {"rr_scrollLeft": 0, "rr_scrollTop": 0}
     assert body["childNodes"][1]["attributes"] == {"id": "a", "rr_width": "0px",
                                                    "rr_height": "0px"}
+
+
+def test_a_view_nested_past_the_limit_is_refused_by_name_not_by_a_crash():
+    """The Change format's adds are flat JSON (the JSON reader's nesting limit does not see
+    them): the tree they build is measured as it grows."""
+    deep = [SNAPSHOT[0], [1, [None, 0], [1, 1], [1, 2]] + [[1, 3]] * 5000]
+    with pytest.raises(LimitError, match="nests more than 2,000 levels"):
+        datadog.sessions([segment(full(deep))])
 
 
 @settings(max_examples=300, deadline=None)
