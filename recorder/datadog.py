@@ -635,6 +635,8 @@ class ChangeDecoder:
             raise KeyError(point)
         sibs = ref.parent.children
         if point == 0:
+            if sibs[-1] is ref:   # a run of siblings in order: no search (a long list's
+                return ref.parent, None   # nodes would cost its length each)
             i = sibs.index(ref) + 1
             return ref.parent, sibs[i] if i < len(sibs) else None
         return ref.parent, ref
@@ -692,6 +694,8 @@ class ChangeDecoder:
         """The rrweb next sibling of `node`: the next one under the same host that has an
         rrweb node."""
         sibs = node.parent.children
+        if sibs[-1] is node:   # appended (the common case: no search)
+            return None
         for s in sibs[sibs.index(node) + 1:]:
             if s.name not in (SHADOW_ROOT, FRAGMENT):
                 return s.id

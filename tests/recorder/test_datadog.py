@@ -262,6 +262,17 @@ def test_a_view_nested_past_the_limit_is_refused_by_name_not_by_a_crash():
         datadog.sessions([segment(full(deep))])
 
 
+def test_a_long_run_of_siblings_is_read_in_linear_time():
+    """Each node placed after the one before (insertion point 0) is found without searching
+    its parent's children: 100,000 list items, not 5,000,000,000 comparisons."""
+    # a document, its html, body (string 4), ul (7), then li (8) after li
+    items = [SNAPSHOT[0], [1, [None, 0], [1, 1], [1, 4], [1, 7], [1, 8]] + [[0, 8]] * 100_000]
+    (s,) = datadog.sessions([segment(full(items))])
+    html = next(e for e in s.events if e["type"] == 2)["data"]["node"]["childNodes"][0]
+    ul = html["childNodes"][0]["childNodes"][0]
+    assert len(ul["childNodes"]) == 100_001
+
+
 @settings(max_examples=300, deadline=None)
 @given(records=st.lists(st.fixed_dictionaries(
     {"type": st.sampled_from([2, 3, 4, 12, 99]), "timestamp": st.just(T0),
