@@ -54,6 +54,7 @@ from typing import Any, Iterable
 
 from .format import EventType, IncrementalSource, MediaInteractions, NodeType
 from .limits import MAX_DOM_DEPTH, READ_CHUNK, LimitError, decompressed_cap
+from .semantics import user_from
 
 RUM_PLUGIN = "replay/rum@1"
 # rrweb's numbers, as the format writes them (plain ints: the events are JSON)
@@ -219,10 +220,10 @@ def _str(obj: Any, key: str) -> str | None:
 
 
 def _user(usr: Any) -> dict | None:
-    if not isinstance(usr, dict):
-        return None
-    u = {k: usr[k] for k in ("id", "name", "email") if isinstance(usr.get(k), str) and usr[k]}
-    return u or None
+    """The RUM events' `usr` read as every vendor's user is (`semantics.user_from`): a
+    number id as text, a value masked at the source ("***") as nothing."""
+    u = user_from(usr)
+    return u.as_dict() if u is not None else None
 
 
 def rum_event(e: dict) -> dict:

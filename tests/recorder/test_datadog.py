@@ -167,6 +167,15 @@ def test_rum_events_become_the_rum_plugins_with_the_user():
     assert s.user == {"id": "u1", "name": "Ada"}
 
 
+def test_the_user_is_read_as_every_vendors_is():
+    """`usr` as `semantics.user_from` reads a user from any vendor: an id the site set as a
+    number is still the id, a value masked before it left the page says nothing."""
+    rum = {"type": "view", "date": T0 + 5, "session": {"id": "s1"},
+           "usr": {"id": 42, "name": "***", "email": "ada@example.com"}}
+    (s,) = datadog.sessions([segment(full()), rum])
+    assert s.user == {"id": "42", "email": "ada@example.com"}
+
+
 def deflated(seg: dict) -> bytes:
     return zlib.compress(json.dumps(seg).encode())
 
