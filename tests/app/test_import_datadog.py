@@ -38,6 +38,7 @@ PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Orde
 <select id="ship"><option value="std">Standard</option><option value="exp">Express</option></select>
 <textarea id="note"></textarea></form>
 <button id="add">Add</button> <button id="move">Move</button> <button id="restyle">Restyle</button>
+<button id="send">Send</button>
 <ul id="list"><li id="first">first</li></ul>
 <div id="feed" style="height: 60px; overflow: auto"><div style="height: 400px">tall</div></div>
 <div id="host"></div> <div id="later"></div> <div id="gone"><span>bye</span></div>
@@ -51,6 +52,14 @@ document.getElementById('add').onclick = () => {
   document.getElementById('count').textContent = n;
 };
 document.getElementById('move').onclick = () => { list.appendChild(list.firstChild); };
+// the page echoes what was typed: in a button's text (a click's action name), a request's
+// URL, an error's message - RUM fields Datadog sends in clear
+const who = document.getElementById('who'), send = document.getElementById('send');
+who.oninput = () => { send.textContent = 'Send to ' + who.value; };
+send.onclick = () => {
+  fetch('/api/find?name=' + encodeURIComponent(who.value)).catch(() => {});
+  console.error('no account for ' + who.value);
+};
 document.getElementById('restyle').onclick = () => {
   document.querySelector('.title').setAttribute('data-state', 'busy');
   document.getElementById('first').classList.add('done');
@@ -93,6 +102,7 @@ def record(version: str, privacy: str = "allow"):
         page.capture("added")
         p.click("#who")
         p.keyboard.type("Ada Lovelace", delay=20)
+        p.click("#send")
         p.click("#gift")
         p.select_option("#ship", "exp")
         p.fill("#note", "ring twice")
@@ -272,23 +282,35 @@ def test_sdk_uploads_import_as_one_session_that_rebuilds_the_live_dom(fmt, v7, v
 
 def test_what_the_site_let_datadog_keep_is_masked_by_the_store_before_disk(v7, tmp_path,
                                                                           capsys):
-    """The page was recorded at Datadog's `allow` level (typed values sent in clear); the
-    store's default rules mask them before anything is written: no byte of the data folder
-    holds them."""
+    """The page was recorded at Datadog's `allow` level (typed values sent in clear, in the
+    replay and in the RUM events the page echoed them into); the store's default rules mask
+    them before anything is written: no byte of the data folder, the stored events, an
+    export or what the import says holds them."""
     uploads, _live = v7
     assert any(b"Lovelace" in zlib.decompressobj().decompress(u.body[u.body.index(b"\x78\x9c"):])
                for u in uploads if u.kind == dd.REPLAY), "the SDK sent the typed name"
+    assert any(b"Lovelace" in u.body for u in uploads if u.kind == dd.RUM), "and in RUM"
     files = write_uploads(tmp_path / "uploads", uploads)
     data = tmp_path / "data"
     code, out, err = run(capsys, "--data", data, "import", *files)
     assert code == 0, err
+    assert "Lovelace" not in out + err
     for f in data.rglob("*"):
         if f.is_file():
             raw = f.read_bytes()
             for secret in (b"Lovelace", b"ring twice"):   # (segments are compressed:
-                assert secret not in raw, (f, secret)       # the export reads them below)
-    code, out, err = run(capsys, "--data", data, "export", "--format", "rrweb",
-                         json.loads(run(capsys, "--data", data, "sessions", "--json")[1])[0]["id"],
+                assert secret not in raw, (f, secret)       # read below, decoded)
+    sid = json.loads(run(capsys, "--data", data, "sessions", "--json")[1])[0]["id"]
+    stored = json.dumps(stored_events(data, sid))
+    assert "Lovelace" not in stored and "ring twice" not in stored
+    # the RUM fields that echoed it are there, masked: the action's name, the request's
+    # URL, the error's message
+    rum = [e["data"]["payload"] for e in stored_events(data, sid)
+           if e["type"] == 6 and e["data"]["plugin"] == "replay/rum@1"]
+    texts = {json.dumps(p.get(k)) for p in rum for k in ("action", "resource", "error")}
+    for echo in ("Send to ***", "/api/find?name=***", "no account for ***"):
+        assert any(echo in t for t in texts), echo
+    code, out, err = run(capsys, "--data", data, "export", "--format", "rrweb", sid,
                          "-o", tmp_path / "out.json")
     assert code == 0, err
     text = (tmp_path / "out.json").read_text()
