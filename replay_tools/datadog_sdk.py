@@ -30,11 +30,11 @@ APPLICATION = "11111111-2222-3333-4444-555555555555"
 CLIENT_TOKEN = "pub0123456789abcdef0123456789abcdef"
 REPLAY, RUM = "replay", "rum"
 
-# the page's DOM as the tests compare it: elements (tag, attributes, value, checked) and
-# text that is not only white space (open shadow roots' too); script contents are never
-# recorded, a <style> is its sheet's rules (`css`); constructed sheets adopted by a shadow
-# root are its host's `adopted`, the document's the body's `document_adopted` (a disabled
-# sheet's rules: none)
+# the page's DOM as the tests compare it - its body, its head as the body's `head` -:
+# elements (tag, attributes, value, checked) and text that is not only white space (open
+# shadow roots' too); script contents are never recorded, a <style> is its sheet's rules
+# (`css`); constructed sheets adopted by a shadow root are its host's `adopted`, the
+# document's the body's `document_adopted` (a disabled sheet's rules: none)
 LIVE_TREE_JS = """() => {
   const sheetText = (s) => s.disabled ? '' : [...s.cssRules].map(r => r.cssText).join('');
   function walk(n) {
@@ -56,6 +56,7 @@ LIVE_TREE_JS = """() => {
     return out;
   }
   const tree = walk(document.body);
+  tree.head = walk(document.head);
   if (document.adoptedStyleSheets.length)
     tree.document_adopted = document.adoptedStyleSheets.map(sheetText);
   return {tree, at: Date.now()};

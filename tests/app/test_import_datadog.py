@@ -104,7 +104,9 @@ def record(version: str, privacy: str = "allow"):
         p.keyboard.type("Ada Lovelace", delay=20)
         p.click("#send")
         p.click("#gift")
-        p.select_option("#ship", "exp")
+        p.focus("#ship")   # chosen as a person does (the SDK does not hear Playwright's
+        p.keyboard.press("ArrowDown")   # select_option)
+        assert p.eval_on_selector("#ship", "s => s.value") == "exp"
         p.fill("#note", "ring twice")
         p.click("#restyle")
         p.evaluate("document.getElementById('feed').scrollTop = 90")
@@ -185,6 +187,7 @@ def rebuilt_tree(m) -> dict:
         return ["".join(m.adopted.get(i, ())) for i in m.adopted_by[host]]
     body = next(n for n in m.nodes.values() if n.type == 2 and n.tag == "body")
     out = walk(body)
+    out["head"] = walk(next(n for n in m.nodes.values() if n.type == 2 and n.tag == "head"))
     if m.adopted_by.get(m.root):
         out["document_adopted"] = adopted(m.root)
     return out
@@ -239,8 +242,7 @@ def _difference(a, b, path="body"):
 
 def _norm(tree: dict) -> dict:
     """A field's state as the page reads it (`value`, `checked`), not its attributes:
-    Datadog records an input's value and an option's selection, not their attributes; an
-    option's `value` attribute is not recorded at all, so a select's value is left out."""
+    Datadog records an input's value and an option's selection, not their attributes."""
     tree = json.loads(json.dumps(tree))
     stack = [tree]
     while stack:
@@ -250,12 +252,12 @@ def _norm(tree: dict) -> dict:
         for k in ("adopted", "document_adopted"):
             if k in n:
                 n[k] = ["".join(css.split()) for css in n[k]]
+        if "head" in n:
+            stack.append(n["head"])
         if "tag" in n:
             if n["tag"] in FIELDS:
                 for k in STATE:
                     n["attrs"].pop(k, None)
-            if n["tag"] == "select":
-                n.pop("value", None)
             stack.extend(n["children"])
     return tree
 
