@@ -36,7 +36,8 @@ again from the clicks). Mobile segments (wireframes, no DOM) are refused by the 
 RUM events become `replay/rum@1` plugin events (the RUM plugin speaks Datadog's field
 names; `semantics` reads Datadog's nanosecond durations), stripped of the SDK's envelope
 (`_dd`, `application`, `session`, `connectivity`, `display`...). The session's user is the
-RUM events' `usr`.
+RUM events' `usr`. A session with RUM events and no replay among the values is left out
+when another has a replay (`_replayed`).
 
 Bad input is counted in `warnings` (a reference to a string or node that is not there, a
 segment whose view started in a segment not given: its records are left out, as they name
@@ -198,7 +199,26 @@ def sessions(values: Iterable[Any]) -> list[Session]:
         s.events = list(heapq.merge(replay, events, key=lambda e: e["timestamp"]))
         if s.events:
             out.append(s)
-    return out
+    return _replayed(out)
+
+
+OTHERS = "RUM event of another session, one with no replay here (left out)"
+
+
+def _replayed(found: list[Session]) -> list[Session]:
+    """The sessions with a replay, when any has one: a proxy's log holds every visitor's RUM
+    batches and the replays of the few a site records, and another session's RUM events
+    are no recording to open (and another person's data) - left out, counted with each
+    session kept. Files of RUM events alone are kept whole: those are what was given."""
+    kept = [s for s in found if any(e["type"] != PLUGIN for e in s.events)]
+    if not kept:
+        return found
+    left = sum(len(s.events) for s in found
+               if not any(e["type"] != PLUGIN for e in s.events))
+    for s in kept:
+        if left:
+            s.warnings[OTHERS] += left
+    return kept
 
 
 def _int(v: Any) -> int:

@@ -415,3 +415,22 @@ def test_a_later_segment_without_its_views_first_is_not_played_on_the_page_befor
     home = next(m for m in live if m.label == "home")
     assert_rebuilds_live(data, row["id"], [dd.LiveTree(m.label, m.at, home.tree)
                                            for m in live if m.label.startswith("second")])
+
+
+def test_rum_events_of_another_session_with_no_replay_are_left_out(v7, v6, tmp_path, capsys):
+    """A proxy's log holds the RUM batches of every visitor, and the replays of the few the
+    site records: another session's RUM events (here the v6 visit's, without its replay)
+    are no recording to open - and another person's data - so they are not stored, saying
+    so; the replayed session keeps its own RUM events, none of the other's."""
+    uploads, _live = v7
+    others = [u for u in v6[0] if u.kind == dd.RUM]
+    files = write_uploads(tmp_path / "uploads", [*uploads, *others])
+    data = tmp_path / "data"
+    code, out, err = run(capsys, "--data", data, "import", *files)
+    assert code == 0, err
+    assert "another session" in err, err
+    (row,) = json.loads(run(capsys, "--data", data, "sessions", "--json")[1])
+    own = sum(1 for u in uploads if u.kind == dd.RUM for ln in u.body.splitlines()
+              if json.loads(ln)["type"] in ("view", "action", "error", "resource", "long_task"))
+    rum = [e for e in stored_events(data, row["id"]) if e["type"] == 6]
+    assert len(rum) == own
