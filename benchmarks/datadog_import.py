@@ -58,13 +58,7 @@ def record(seconds: float, out: Path) -> list[Path]:
         uploads = page.finish()
     if out.exists():
         shutil.rmtree(out)
-    out.mkdir(parents=True)
-    files = []
-    for i, u in enumerate(uploads):
-        f = out / f"{i:04d}-{u.kind}.{'multipart' if u.kind == dd.REPLAY else 'ndjson'}"
-        f.write_bytes(u.body)
-        files.append(f)
-    return files
+    return dd.write_uploads(out, uploads)
 
 
 def imported(files: list[Path]) -> int:

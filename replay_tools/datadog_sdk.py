@@ -83,6 +83,18 @@ FINISH_MARK = "data-replay-finish"
 QUIET_S = 0.7   # no upload for this long once the page is gone: the SDK has sent everything
 
 
+def write_uploads(folder: Path, uploads: list[Upload]) -> list[Path]:
+    """Each request body as a proxy keeps it, one file per request, in order (`folder` is
+    made; it must not exist)."""
+    folder.mkdir(parents=True)
+    files = []
+    for i, u in enumerate(uploads):
+        f = folder / f"{i:04d}-{u.kind}.{'multipart' if u.kind == REPLAY else 'ndjson'}"
+        f.write_bytes(u.body)
+        files.append(f)
+    return files
+
+
 def available(version: str = "7") -> bool:
     return (MODULES / PACKAGES[version] / "bundle" / "datadog-rum.js").is_file()
 

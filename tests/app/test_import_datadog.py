@@ -142,17 +142,6 @@ def v6():
     return record("6")
 
 
-def write_uploads(folder: Path, uploads) -> list[Path]:
-    """Each request body as a proxy keeps it: one file per request."""
-    folder.mkdir()
-    files = []
-    for i, u in enumerate(uploads):
-        f = folder / f"{i:02d}-{u.kind}.{'multipart' if u.kind == dd.REPLAY else 'ndjson'}"
-        f.write_bytes(u.body)
-        files.append(f)
-    return files
-
-
 FIELDS = ("input", "textarea", "select", "option")
 STATE = ("value", "checked", "selected")   # a field's state: compared as the page reads it
 
@@ -266,7 +255,7 @@ def _norm(tree: dict) -> dict:
 def test_sdk_uploads_import_as_one_session_that_rebuilds_the_live_dom(fmt, v7, v6, tmp_path,
                                                                        capsys):
     uploads, live = v7 if fmt == "7" else v6
-    files = write_uploads(tmp_path / "uploads", uploads)
+    files = dd.write_uploads(tmp_path / "uploads", uploads)
     data, rules = tmp_path / "data", tmp_path / "allow.toml"
     rules.write_text(ALLOW)
     code, out, err = run(capsys, "--data", data, "import", "--rules", rules, *files)
@@ -292,7 +281,7 @@ def test_what_the_site_let_datadog_keep_is_masked_by_the_store_before_disk(v7, t
     assert any(b"Lovelace" in zlib.decompressobj().decompress(u.body[u.body.index(b"\x78\x9c"):])
                for u in uploads if u.kind == dd.REPLAY), "the SDK sent the typed name"
     assert any(b"Lovelace" in u.body for u in uploads if u.kind == dd.RUM), "and in RUM"
-    files = write_uploads(tmp_path / "uploads", uploads)
+    files = dd.write_uploads(tmp_path / "uploads", uploads)
     data = tmp_path / "data"
     code, out, err = run(capsys, "--data", data, "import", *files)
     assert code == 0, err
@@ -376,7 +365,7 @@ def segment_of(upload) -> dict:
 @pytest.mark.parametrize("fmt", ["7", "6"])
 def test_a_visit_of_two_pages_rebuilds_each_page(fmt, visits, tmp_path, capsys):
     uploads, live = visits[fmt]
-    files = write_uploads(tmp_path / "uploads", uploads)
+    files = dd.write_uploads(tmp_path / "uploads", uploads)
     data, rules = tmp_path / "data", tmp_path / "allow.toml"
     rules.write_text(ALLOW)
     code, out, err = run(capsys, "--data", data, "import", "--rules", rules, *files)
@@ -401,7 +390,7 @@ def test_a_later_segment_without_its_views_first_is_not_played_on_the_page_befor
                            if s["view"]["id"] == second and s["index_in_view"] == 0)
     assert any(s["view"]["id"] == second and s["index_in_view"] > 0 for s, _u in replays)
     kept = [u for u in uploads if u is not first_of_second]
-    files = write_uploads(tmp_path / "uploads", kept)
+    files = dd.write_uploads(tmp_path / "uploads", kept)
     data, rules = tmp_path / "data", tmp_path / "allow.toml"
     rules.write_text(ALLOW)
     code, out, err = run(capsys, "--data", data, "import", "--rules", rules, *files)
@@ -424,7 +413,7 @@ def test_rum_events_of_another_session_with_no_replay_are_left_out(v7, v6, tmp_p
     so; the replayed session keeps its own RUM events, none of the other's."""
     uploads, _live = v7
     others = [u for u in v6[0] if u.kind == dd.RUM]
-    files = write_uploads(tmp_path / "uploads", [*uploads, *others])
+    files = dd.write_uploads(tmp_path / "uploads", [*uploads, *others])
     data = tmp_path / "data"
     code, out, err = run(capsys, "--data", data, "import", *files)
     assert code == 0, err
