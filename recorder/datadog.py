@@ -54,7 +54,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from .format import EventType, IncrementalSource, MediaInteractions, NodeType
-from .limits import MAX_DOM_DEPTH, READ_CHUNK, LimitError, decompressed_cap
+from .limits import MAX_DOM_DEPTH, LimitError, decompressed_cap, inflate_zlib
 from .semantics import user_from
 
 RUM_PLUGIN = "replay/rum@1"
@@ -125,7 +125,6 @@ V1_FRAGMENT = 11          # a V1 DocumentFragment node (a shadow root), not rrwe
 SVG_PREFIX = "svg>"      # a node name Datadog gives an SVG element: "svg>circle"
 SHADOW_ROOT, FRAGMENT, DOCUMENT = "#shadow-root", "#document-fragment", "#document"
 TEXT, DOCTYPE, CDATA = "#text", "#doctype", "#cdata-section"
-CHECKABLE = frozenset({"checkbox", "radio"})
 MAX_PX = 1 << 53   # a size or offset past this is no page's (and past a float's integers)
 
 
@@ -307,26 +306,12 @@ def upload_values(data: bytes, decode) -> list:
 
 
 def _inflate_one(data: bytes, i: int, budget: list, n: int) -> tuple[bytes | None, int, str | None]:
-    """The zlib stream at `data[i:]`: (what it holds, where it ends, what is wrong)."""
-    d, out = zlib.decompressobj(), []
-    rest = data[i:]
-    try:
-        while not d.eof:
-            piece = d.decompress(rest, READ_CHUNK) if rest else d.flush()
-            rest = d.unconsumed_tail
-            budget[0] -= len(piece)
-            if budget[0] < 0:
-                raise LimitError("decompressed_too_large", budget[0] + len(piece),
-                                 f"Datadog segment {n + 1} expands past the limit")
-            out.append(piece)
-            if not piece and not rest:
-                break
-    except zlib.error as exc:
-        return None, len(data), f"Datadog segment {n + 1}'s zlib stream is corrupt ({exc})"
-    if not d.eof:
-        return None, len(data), (f"Datadog segment {n + 1}'s zlib stream is cut off (the file"
-                                 " was truncated)")
-    return b"".join(out), len(data) - len(d.unused_data), None
+    """The zlib stream at `data[i:]`, within what is left of the file's `budget`: (what it
+    holds, where it ends, what is wrong)."""
+    text, end, broken = inflate_zlib(data, i, budget[0], f"Datadog segment {n + 1}",
+                                     f"Datadog segment {n + 1} expands past the limit")
+    budget[0] -= len(text)
+    return (None if broken else text), end, broken
 
 
 def _form_segment(data: bytes, i: int, budget: list, n: int) -> tuple[bytes | None, int, str | None]:

@@ -42,6 +42,8 @@ from __future__ import annotations
 
 from typing import IO, Any, Callable, Sequence
 
+import zlib
+
 import msgspec
 import msgspec.structs
 
@@ -409,6 +411,39 @@ def encode_all(events: Sequence[dict]) -> list[bytes]:
 def decompressed_cap(compressed_bytes: int) -> int:
     """How many bytes a compressed input of this size may expand to."""
     return min(MAX_DECOMPRESSED_BYTES, max(DECOMPRESSED_FLOOR, MAX_EXPANSION * compressed_bytes))
+
+
+ZLIB_FEED = 1 << 16   # compressed bytes handed to an inflater at a time
+
+
+def inflate_zlib(data: bytes, start: int, cap: int, what: str, over: str
+                 ) -> tuple[bytes, int, str | None]:
+    """The zlib stream at `data[start:]` (one of several, one after another, as Sentry and
+    Datadog upload segments): (what it holds, where in `data` it ends, what is wrong with it -
+    corrupt or cut off, said of `what` - or None). Fed `ZLIB_FEED` bytes at a time and
+    inflated `READ_CHUNK` at a time, so the rest of `data` is never copied (many streams read
+    in linear time) and a bomb costs a chunk of memory; past `cap` bytes out it is refused
+    (LimitError, its message `over`)."""
+    d, out, n, i = zlib.decompressobj(), [], 0, start
+    view = memoryview(data)
+    try:
+        while i < len(data) and not d.eof:
+            buf = view[i:i + ZLIB_FEED]
+            i += len(buf)
+            while True:
+                piece = d.decompress(buf, READ_CHUNK)
+                n += len(piece)
+                if n > cap:
+                    raise LimitError("decompressed_too_large", cap, over)
+                out.append(piece)
+                buf = d.unconsumed_tail
+                if d.eof or not buf and len(piece) < READ_CHUNK:
+                    break
+    except zlib.error as exc:
+        return b"", len(data), f"{what}'s zlib stream is corrupt ({exc})"
+    if not d.eof:
+        return b"", len(data), f"{what}'s zlib stream is cut off (the file was truncated)"
+    return b"".join(out), i - len(d.unused_data), None
 
 
 def expanded_size(open_stream: Callable[[], IO[bytes]], cap: int) -> int | None:

@@ -54,7 +54,7 @@ import zstandard
 
 from . import datadog
 from .format import MAX_NESTING, NestingTooDeep, decode_json, encode_json
-from .limits import READ_CHUNK, LimitError, decompressed_cap, expanded_size
+from .limits import READ_CHUNK, LimitError, decompressed_cap, expanded_size, inflate_zlib
 from .semantics import user_from
 
 PACKER_MARK = "v1"
@@ -382,8 +382,10 @@ def _sentry_payloads(data: bytes) -> tuple[list[list], str | None]:
             break
         seg, i = int(m.group(1)), m.end()
         if data[i:i + 1] == b"x":   # zlib
-            body, rest, broken = _inflate_payload(data[i:], seg)
-            i = len(data) - len(rest)
+            cap = decompressed_cap(len(data) - i)
+            body, i, broken = inflate_zlib(data, i, cap, f"segment {seg}",
+                                           f"Sentry replay segment {seg} expands to more than"
+                                           f" {cap:,} bytes")
         else:
             try:
                 end = _value_end(data, i)
@@ -404,29 +406,6 @@ def _sentry_payloads(data: bytes) -> tuple[list[list], str | None]:
         segments.append((seg, events))
     segments.sort(key=lambda s: s[0])   # stable: a segment sent twice keeps its order
     return [evs for _, evs in segments], broken
-
-
-def _inflate_payload(packed: bytes, seg: int) -> tuple[bytes, bytes, str | None]:
-    """A zlib stream at the head of `packed`: (what it holds, the bytes after it, what is
-    wrong with it); refused past `decompressed_cap`, counted as it inflates."""
-    cap = decompressed_cap(len(packed))
-    d, out, n, rest = zlib.decompressobj(), [], 0, packed
-    try:
-        while not d.eof:
-            piece = d.decompress(rest, READ_CHUNK) if rest else d.flush()
-            rest = d.unconsumed_tail
-            n += len(piece)
-            if n > cap:
-                raise LimitError("decompressed_too_large", cap, f"Sentry replay segment {seg}"
-                                 f" expands to more than {cap:,} bytes")
-            out.append(piece)
-            if not piece and not rest:
-                break
-    except zlib.error as exc:
-        return b"", b"", f"segment {seg}'s zlib stream is corrupt ({exc})"
-    if not d.eof:
-        return b"", b"", f"segment {seg}'s zlib stream is cut off (the file was truncated)"
-    return b"".join(out), d.unused_data, None
 
 
 def _decoded(data: bytes, cut: str | None, partial: bool) -> tuple[Any, str | None]:
