@@ -23,8 +23,8 @@ from .format import KNOWN_TYPES, SYNTHETIC, SYNTHETIC_SPLIT, SYNTHETIC_USER, Eve
 from .jsonscan import JsonFacts
 from .limits import DEFAULT_LIMITS, Limits, check_event, check_late, check_payload, \
     check_session_size, check_timestamp, check_viewport
-from .sessions import INACTIVITY_MS, MAX_SESSION_MS, ContentDigest, content_digest, \
-    continued_id, content_hashed_id, derive_session_id, split_sessions
+from .sessions import INACTIVITY_MS, MAX_SESSION_MS, content_digests, continued_id, \
+    content_hashed_id, derive_session_id, split_sessions
 
 if TYPE_CHECKING:   # (privacy imports the recorder's modules)
     from .privacy.echoes import Echoes
@@ -272,7 +272,7 @@ def prepare(events: Sequence[Any], *, application: str | None = None,
             types = KnownTypes()
             types.count(evs)
             types.check(warn=False)
-        original = None
+        original = legacy_id = None
         if append_to is not None:
             sid = append_to.id
         else:
@@ -280,6 +280,8 @@ def prepare(events: Sequence[Any], *, application: str | None = None,
                 evs, application=application,
                 hint=session_id if k == 0 or not session_id
                 else continued_id(session_id, evs[0]["timestamp"]), key=id_key)
+            if original is None:   # a hashed id: the name it had before (compared only)
+                legacy_id = content_hashed_id(evs, application)
         if original == sid:
             original = None
         base, n = sid, 2
@@ -289,21 +291,14 @@ def prepare(events: Sequence[Any], *, application: str | None = None,
         before = append_to.record_count if append_to else 0
         check_session_size(before + len(evs), limits, sid)
         # (a live append keeps the digest of the session's start: its own is not needed)
-        legacy = None
-        if append_to is None:
-            d = ContentDigest(id_key() if id_key is not None else b"")
-            d.extend(evs)
-            digest, legacy = d.hexdigest(), d.legacy_hexdigest()
-        else:
-            digest = ""
+        digest, legacy = content_digests(evs, id_key() if id_key is not None else b"") \
+            if append_to is None else ("", None)
         whole = encoded is not None and len(evs) == b - a
         out.append(PreparedSession(sid, evs, ev_sizes, digest, None,  # type: ignore[arg-type]
                                    append_to, encoded[a:b] if whole else None,
                                    scans[a:b] if whole else None))
         out[-1].original = original
-        out[-1].legacy_digest = legacy
-        if original is None and append_to is None:
-            out[-1].legacy_id = content_hashed_id(evs, application)
+        out[-1].legacy_digest, out[-1].legacy_id = legacy, legacy_id
 
     # Masking runs after every check, on sessions that will be written; the digest above
     # is of the input, so re-importing the same file is recognised whatever the rules.

@@ -52,9 +52,15 @@ def split_sessions(events: Sequence[dict], *, max_session_ms: int = MAX_SESSION_
 def content_digest(events: Sequence[dict], key: bytes = b"") -> str:
     """A digest of a session's full content (detects re-import of the same recording),
     keyed with the data folder's secret (see `ContentDigest`)."""
+    return content_digests(events, key)[0]
+
+
+def content_digests(events: Sequence[dict], key: bytes = b"") -> tuple[str, str | None]:
+    """`content_digest`, and the unkeyed one a session stored before digests were keyed
+    has (None when `key` is empty: the same); see `ContentDigest`."""
     d = ContentDigest(key)
     d.extend(events)
-    return d.hexdigest()
+    return d.hexdigest(), d.legacy_hexdigest()
 
 
 class ContentDigest:
