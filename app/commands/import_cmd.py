@@ -257,6 +257,8 @@ def _grouped(files: list) -> list:
     """The files to import, Datadog uploads (two or more) read together as one
     `DatadogFiles` in the first one's place: a proxy keeps a request a file, and a
     session's segments and RUM events come in many."""
+    if sum(isinstance(f, Path) for f in files) < 2:   # (nothing to read together)
+        return files
     dd = datadog_files(f for f in files if isinstance(f, Path))
     if len(dd) < 2:
         return files
@@ -463,11 +465,7 @@ def _import_file(store: Store, f: Path, args, masker_factory, bar, task
     ids: list[Stored] = []
     handed: dict | None = None   # a bundle's context: its bug report
     if isinstance(f, DatadogFiles):   # read whole: small files, one session across them
-        recs = []
-        for r in f.read(partial=args.partial):
-            _say_not_carried(f, r)
-            events, user = _with_user(r.events, r.user, args.given_user)
-            recs.append((events, r.session_hint, user, args.application, None, r.damaged))
+        recs = _read_whole(f, f.read(partial=args.partial), args)
     elif is_bundle(f):
         try:
             src = open_bundle(f)
@@ -493,11 +491,7 @@ def _import_file(store: Store, f: Path, args, masker_factory, bar, task
                            lambda partial: _file_events(f, args, partial, bar, task))
         if streamed is not None:
             return streamed, {}
-        recs = []
-        for r in read_recordings(f, partial=args.partial):
-            _say_not_carried(f, r)
-            events, user = _with_user(r.events, r.user, args.given_user)
-            recs.append((events, r.session_hint, user, args.application, None, r.damaged))
+        recs = _read_whole(f, read_recordings(f, partial=args.partial), args)
     first_stage(bar, task, description=f"importing {f.name}")
     for events, hint, user, app, ctx, damaged in recs:
         def progress(done: int, total: int) -> None:
@@ -508,6 +502,17 @@ def _import_file(store: Store, f: Path, args, masker_factory, bar, task
                                        partial=damaged):
             _stored(f, args, r, damaged, ids, reported=from_context(ctx) is not None)
     return ids, _carry_context(store, f, handed, ids, masker_factory)
+
+
+def _read_whole(f, recordings: list, args) -> list[tuple]:
+    """The recordings of `f` read whole, as `_import_file` stores them: (events, session
+    hint, user, application, context, damage) each; what a conversion could not carry said."""
+    recs = []
+    for r in recordings:
+        _say_not_carried(f, r)
+        events, user = _with_user(r.events, r.user, args.given_user)
+        recs.append((events, r.session_hint, user, args.application, None, r.damaged))
+    return recs
 
 
 def _say_not_carried(f, r) -> None:
