@@ -47,7 +47,7 @@ import os
 import re
 import zlib
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 import msgspec
 import zstandard
@@ -225,39 +225,24 @@ def pack_event(event: dict) -> str:
 
 # --- reading ---------------------------------------------------------------------------
 def read_recordings(path: Path | str, *, partial: bool = False) -> list[ParsedRecording]:
-    path = Path(path)
+    return _reading(Path(path), lambda data: parse_recordings(data, partial=partial))
+
+
+def _reading(path: Path, parse: Callable[[bytes], Any]) -> Any:
+    """`parse` of the file's bytes; a file that cannot be read, or is no recording, said
+    with its name."""
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise UnreadableRecording(f"cannot read {path}: {exc.strerror}") from None
     try:
-        return parse_recordings(data, partial=partial)
+        return parse(data)
     except UnreadableRecording as exc:
         raise type(exc)(f"{path}: {exc}") from None
 
 
 def parse_recordings(data: bytes, *, partial: bool = False) -> list[ParsedRecording]:
-    data, cut = _decompress(data)
-    if cut and not partial:
-        raise DamagedRecording(cut)
-    if not data.strip():
-        raise (UnreadableRecording(f"{cut}, and nothing before that decoded") if cut
-               else UnreadableRecording("the file is empty"))
-    if datadog.is_upload(data):   # what Datadog's SDK uploads (a proxy's copies)
-        try:
-            top = ["__datadog__", _uploaded(datadog.upload_values(data, decode_json))]
-        except datadog.Damaged as exc:
-            if not partial or not exc.values:
-                raise DamagedRecording(str(exc)) from None
-            top, cut = ["__datadog__", _uploaded(exc.values)], cut or str(exc)
-    elif _SENTRY_HEADER.match(data):
-        segments, broken = _sentry_payloads(data)
-        if broken and not partial:
-            raise DamagedRecording(broken)
-        top = segments
-        cut = cut or broken
-    else:
-        top, cut = _decoded(data, cut, partial)
+    top, cut = _top(data, partial)
     recs = _from_value(top)
     recs = [r for r in (_take_session_marker(r) for r in recs) if r.events]
     if not recs:
@@ -286,12 +271,7 @@ class DatadogFiles:
         values: list = []
         cut = None
         for p in self.paths:
-            try:
-                got, broken = _datadog_values(p.read_bytes(), partial)
-            except OSError as exc:
-                raise UnreadableRecording(f"cannot read {p}: {exc.strerror}") from None
-            except UnreadableRecording as exc:
-                raise type(exc)(f"{p}: {exc}") from None
+            got, broken = _reading(p, lambda data: _datadog_values(data, partial))
             values.extend(got)
             cut = cut or (f"{p.name}: {broken}" if broken else None)
         recs = _datadog(values)
@@ -331,18 +311,8 @@ def datadog_files(paths: Iterable[Path]) -> list[Path]:
 
 def _datadog_values(data: bytes, partial: bool) -> tuple[list, str | None]:
     """The Datadog values (segments, RUM events) a file holds, and what was cut off."""
-    data, cut = _decompress(data)
-    if cut and not partial:
-        raise DamagedRecording(cut)
-    if datadog.is_upload(data):
-        try:
-            return _uploaded(datadog.upload_values(data, decode_json)), cut
-        except datadog.Damaged as exc:
-            if not partial:
-                raise DamagedRecording(str(exc)) from None
-            return _uploaded(exc.values), cut or str(exc)
-    top, cut = _decoded(data, cut, partial)
-    if isinstance(top, list) and len(top) == 2 and top[0] == "__ndjson__":
+    top, cut = _top(data, partial)
+    if isinstance(top, list) and len(top) == 2 and top[0] in ("__datadog__", "__ndjson__"):
         top = top[1]
     values = top if isinstance(top, list) else [top]
     if not values or not all(datadog.is_datadog(v) for v in values):
@@ -360,6 +330,31 @@ def _uploaded(values: list) -> list:
         raise UnreadableRecording("a zlib stream or multipart form that holds something besides"
                                   " Datadog segments and RUM events")
     return values
+
+
+def _top(data: bytes, partial: bool) -> tuple[Any, str | None]:
+    """What a file holds, decompressed and decoded - Datadog's uploads as `["__datadog__",
+    values]`, Sentry's payloads as their segments, NDJSON as `["__ndjson__", lines]`, else
+    the JSON value - and what was cut off (refused unless `partial`)."""
+    data, cut = _decompress(data)
+    if cut and not partial:
+        raise DamagedRecording(cut)
+    if not data.strip():
+        raise (UnreadableRecording(f"{cut}, and nothing before that decoded") if cut
+               else UnreadableRecording("the file is empty"))
+    if datadog.is_upload(data):   # what Datadog's SDK uploads (a proxy's copies)
+        try:
+            return ["__datadog__", _uploaded(datadog.upload_values(data, decode_json))], cut
+        except datadog.Damaged as exc:
+            if not partial or not exc.values:
+                raise DamagedRecording(str(exc)) from None
+            return ["__datadog__", _uploaded(exc.values)], cut or str(exc)
+    if _SENTRY_HEADER.match(data):
+        segments, broken = _sentry_payloads(data)
+        if broken and not partial:
+            raise DamagedRecording(broken)
+        return segments, cut or broken
+    return _decoded(data, cut, partial)
 
 
 # --- Sentry's replay_recording payloads ---------------------------------------------------
@@ -611,7 +606,7 @@ def _from_value(top: Any) -> list[ParsedRecording]:
         if isinstance(top, dict):
             if _is_event(top):
                 return [ParsedRecording(events=[top], shape="rrweb-event")]
-            if datadog.is_segment(top) or datadog.is_rum_event(top):
+            if datadog.is_datadog(top):
                 return _datadog([top])
             data = top.get("data")
             if isinstance(data, dict) and ("snapshotsByWindowId" in data or "snapshots" in data):
