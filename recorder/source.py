@@ -243,7 +243,8 @@ def open_recording(spec: str | Path, data_dir: Path, *, session: int = 0,
                                  f" no session {session} - leave --session-number out")
             return open_bundle(path)
         from .id_key import file_key
-        return open_file(path, session=session, id_key=lambda: file_key(data_dir))
+        key = file_key(data_dir)   # read once: each session of the file asks for it
+        return open_file(path, session=session, id_key=lambda: key)
     from .store import Store
     st = store or Store.open(Path(data_dir))
     try:
