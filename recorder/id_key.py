@@ -1,12 +1,13 @@
-"""The data folder's secret for naming sessions whose own id holds personal data.
+"""The data folder's secret: for naming sessions whose own id holds personal data, and for
+the digest it keeps of each recording as it came in (`sessions.ContentDigest`).
 
 A recording keyed by its visitor's email (a tool's `sessionId`, an intake batch's
 `session_id`) is stored as `session-` and a hash of that id (`sessions.stored_id`): ids are
 file names, index keys and what messages and exports name. A plain hash of an email is no
 pseudonym - whoever sees the id (a ticket, a bundle's manifest, a file name) hashes a list of
 customers' emails and finds whose session it is - so the hash is keyed with this secret:
-32 random bytes in `DATA/id.key`, made the first time such an id is stored, readable by its
-owner only. The same id in the same data folder is named the same (an import again finds the
+32 random bytes in `DATA/id.key`, made by the first import into the folder (its digest is
+keyed), readable by its owner only. The same id in the same data folder is named the same (an import again finds the
 session); without the key, the name says nothing.
 
 Commands that read a file without storing it (`export FILE`, `snapshot FILE`...) use the data

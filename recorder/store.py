@@ -677,8 +677,8 @@ class LocalStore(Store):
         return found
 
     def id_key(self) -> bytes:
-        """The data folder's secret a session id holding personal data is hashed with
-        (`id_key`): made the first time one is stored."""
+        """The data folder's secret a session id holding personal data and each recording's
+        input digest are hashed with (`id_key`): made by the first import into the folder."""
         if self._id_key is None:
             self._id_key = id_key(self.root)
         return self._id_key

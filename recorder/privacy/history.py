@@ -19,7 +19,8 @@ from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
-from ..store import _atomic_write, _fsync_dir   # the store's temp + fsync + rename
+from ..paths import fsync_dir as _fsync_dir
+from ..store import _atomic_write   # the store's temp + fsync + rename
 from .rules import RULES_FILENAME, Rules, RulesError, parse_rules, parse_rules_file, to_toml
 
 HISTORY_DIR = "rules-history"
