@@ -735,7 +735,8 @@ class DevToolsPane(PaneTabs):
         """The rows of a longer `sv` (a live session that grew) put in place of these: the
         tab on show, what was typed in and picked stay (a pane built anew every second of
         following lost them, and cost the UI thread 60-80 ms each time), and only the rows
-        new or changed are filtered, their search texts made (`RowsTab.replace_rows`)."""
+        new or changed are filtered, their search texts made (`RowsTab.replace_rows`). The
+        caller then moves the pane to the clock (`set_time`), as after any change of time."""
         self.sv = sv
         self._filler.stop()
         rows = (sv.console, sv.errors, sv.network, sv.actions, sv.views, _fact_rows(sv))
@@ -744,7 +745,6 @@ class DevToolsPane(PaneTabs):
             self.setTabText(self.indexOf(tab), label)
         self.console.set_filter_choices("level", _level_choices(sv))
         self.network.set_filter_choices("type", _type_choices(sv))
-        self.set_time(self._now)
 
     @property
     def filling(self) -> bool:
