@@ -8,23 +8,24 @@ come, and a poll a second for the player's life read nothing.
 What arrived is read, and the session indexed again with it, in a thread (one read at a
 time): that is the whole session's work each time, 0.4 s for 20,000 events, and done on
 the UI thread it froze the window once a second for as long. Only the swap - the new
-index and session view handed to the player - is the UI thread's."""
+index and session view handed to the player - is the UI thread's: the thread's end is a
+signal queued to it (`_landed`), nothing looks at the thread in the meantime."""
 from __future__ import annotations
 
 import threading
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
 from ..follow import LiveTail
 from .session_view import build_session_view
 
 POLL_MS = 1000
 EDGE_MS = 1500     # this close to the end counts as watching live
-LANDED_MS = 20     # how often a read under way is looked at, to swap in what it made
 
 
 class LiveFollow(QObject):
     grew = Signal(int)   # events that arrived
+    _landed = Signal()   # (from the reading thread: its read is done - queued to the UI's)
 
     def __init__(self, widget, tail: LiveTail, interval_ms: int = POLL_MS, *,
                  to_edge: bool = True):
@@ -39,9 +40,8 @@ class LiveFollow(QObject):
         self._reading: threading.Thread | None = None
         self._read: tuple | None = None   # (events that arrived, replayer, session view)
         self.failed: Exception | None = None   # a read that failed ends the following
-        self._landed = QTimer(self)
-        self._landed.setInterval(LANDED_MS)
-        self._landed.timeout.connect(self._land)
+        self._app_name = widget.application_name   # (read here, on the UI thread)
+        self._landed.connect(self._land, Qt.ConnectionType.QueuedConnection)
         if to_edge:   # open at the live edge
             widget.bridge.when_ready(self._to_edge, self)
 
@@ -49,7 +49,6 @@ class LiveFollow(QObject):
         """No more reads (the player closes): a read under way is waited for, so no thread
         of ours is left reading when the player - or the program - is gone."""
         self.timer.stop()
-        self._landed.stop()
         if self._reading is not None:
             self._reading.join()
         self._read = None
@@ -65,7 +64,6 @@ class LiveFollow(QObject):
         self._reading = threading.Thread(target=self._read_more, name="replay-follow",
                                          daemon=True)
         self._reading.start()
-        self._landed.start()
 
     def _read_more(self) -> None:
         """(In the reading thread.) The session with what arrived, indexed whole."""
@@ -73,14 +71,12 @@ class LiveFollow(QObject):
             n = self.tail.poll()
             if n:
                 new = self.tail.replayer()
-                self._read = (n, new, build_session_view(new, self.tail.info))
+                self._read = (n, new, build_session_view(new, self.tail.info, self._app_name))
         except Exception as exc:  # noqa: BLE001 - erased or unreadable meanwhile
             self.failed = exc
+        self._landed.emit()
 
     def _land(self) -> None:
-        if self._reading is not None and self._reading.is_alive():
-            return
-        self._landed.stop()
         if self.failed is not None or not self.tail.live:   # the session shown stays as it is
             self.timer.stop()
         read, self._read = self._read, None

@@ -361,6 +361,11 @@ class ReplayWidget(QWidget):
         if not self._pane_timer.isActive():
             self._pane_timer.start()
 
+    @property
+    def application_name(self) -> str | None:
+        """What the Session tab calls the session's application (its recording source's)."""
+        return self._app_name
+
     def set_session(self, sv: SessionView) -> None:
         """Show a (complete) session view: timeline markers and the dev-tools rows (the
         tables fill in over the next event-loop steps, so a long session never blocks the UI;
