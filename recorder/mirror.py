@@ -907,7 +907,6 @@ _INCREMENTAL = {
     IncrementalSource.StyleDeclaration: Mirror.apply_style_declaration,
     IncrementalSource.Selection: Mirror.apply_selection,
     IncrementalSource.AdoptedStyleSheet: Mirror.apply_adopted,
-    IncrementalSource.MouseInteraction: Mirror.apply_interaction,
     IncrementalSource.Font: Mirror.apply_font,
     IncrementalSource.CanvasMutation: Mirror.apply_canvas,
 }
@@ -915,8 +914,8 @@ _INCREMENTAL = {int(k): v for k, v in _INCREMENTAL.items()}
 
 # Sources whose every event changes the mirror's state; everything else (mouse, logs, ...)
 # does not, except the mouse interactions that move the focus or decide how it shows
-# (`is_focus_move`).
-DOM_SOURCES = frozenset(_INCREMENTAL) - {int(IncrementalSource.MouseInteraction)}
+# (`is_focus_move`; `apply` gives them the event's time, so they are not in the table).
+DOM_SOURCES = frozenset(_INCREMENTAL)
 POINTER_PRESSES = frozenset({int(MouseInteractions.MouseDown), int(MouseInteractions.TouchStart)})
 FOCUS_MOVES = frozenset({int(MouseInteractions.Focus), int(MouseInteractions.Blur),
                          int(MouseInteractions.Click)}) | POINTER_PRESSES
