@@ -2,6 +2,8 @@
 for the session browser's tests."""
 from __future__ import annotations
 
+from pathlib import Path
+
 RUM = "replay/rum@1"
 T0 = 1_767_225_600_000   # 2026-01-01 00:00 UTC
 
@@ -58,6 +60,16 @@ SESSIONS = [
     ("dee-admin", "admin", None, 10 * 86_400_000, 5_000,
      ["https://admin.example/login"], [], True),
 ]
+
+
+def filled_folder(tmp_path: Path) -> Path:
+    """A data folder `tmp_path/data` holding the sessions above."""
+    from recorder.store import Store
+
+    d = tmp_path / "data"
+    with Store.open(d) as store:
+        fill(store)
+    return d
 
 
 def fill(store) -> list[str]:

@@ -11,21 +11,17 @@ import threading
 
 import player.qt.webview  # noqa: F401  (registers our URL schemes before the QApplication)
 import pytest
-from browser_sessions import fill
+from browser_sessions import filled_folder
 from PySide6.QtCore import QSettings, QTimer
 
 from app.window.main_window import MainWindow
-from recorder.store import Store
 
 GATE_S = 60   # how long an export waits at most for the test to let it go on (never, passing)
 
 
 @pytest.fixture
 def data(tmp_path):
-    d = tmp_path / "data"
-    with Store.open(d) as store:
-        fill(store)
-    return d
+    return filled_folder(tmp_path)
 
 
 @pytest.fixture

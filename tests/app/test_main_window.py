@@ -11,7 +11,7 @@ import sys
 
 import player.qt.webview  # noqa: F401  (registers our URL schemes before the QApplication)
 import pytest
-from browser_sessions import T0, fill, session_events
+from browser_sessions import T0, filled_folder, session_events
 from PySide6.QtCore import QMimeData, QPoint, QPointF, QSettings, Qt, QTimer, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (QApplication, QFileDialog, QLabel, QLineEdit, QMessageBox,
@@ -26,10 +26,7 @@ from recorder.store import Store
 
 @pytest.fixture
 def data(tmp_path):
-    d = tmp_path / "data"
-    with Store.open(d) as store:
-        fill(store)
-    return d
+    return filled_folder(tmp_path)
 
 
 @pytest.fixture
