@@ -50,6 +50,7 @@ RECORDING_FILTER = ("Recordings (*.replay *.json *.json.gz *.json.zst *.ndjson *
 APPEARANCES = {"system": Qt.ColorScheme.Unknown, "light": Qt.ColorScheme.Light,
                "dark": Qt.ColorScheme.Dark}
 NAV_WIDTH = 150
+SAID_MS = 10_000             # how long a status-bar line stays
 LINK_DIALOG_WIDTH = 520
 CHANGES_LOOK_MS = 3000   # how often the list looks whether more was stored meanwhile
 
@@ -87,7 +88,7 @@ class MainWindow(QMainWindow):
         self.index_version = self.store.index.data_version()   # what the list was read at
         self.browser = SessionBrowser(self._load_catalog(), self.thumbnails)
         self.sessions = SessionsPage(self.browser)
-        self.sessions.said.connect(lambda said: self.statusBar().showMessage(said, 10000))
+        self.sessions.said.connect(self.say)
         self.browser.openRequested.connect(self.open_session)
         self.browser.linkRequested.connect(self.open_link)
         self.browser.deleteRequested.connect(self.ask_delete)
@@ -335,8 +336,7 @@ class MainWindow(QMainWindow):
     def _open_ended(self, job: OpenJob) -> None:
         self.open_jobs.remove(job)
         if job.cancelled:
-            self.statusBar().showMessage(
-                "Cancelled opening " + ", ".join(o.name for o in job.openings), 10000)
+            self.say("Cancelled opening " + ", ".join(o.name for o in job.openings))
 
     def _show_player(self, o: Opening, done: Opened) -> None:
         """The player tab on a recording the worker has read (UI thread: widgets only)."""
@@ -375,8 +375,8 @@ class MainWindow(QMainWindow):
             from player.qt.follow import LiveFollow
             widget.follow = LiveFollow(widget, done.follow, to_edge=resume is None and (
                 done.report is None or done.report.at_ms is None))
-        widget.export_menu.exported.connect(lambda said: self.statusBar().showMessage(said, 10000))
-        widget.said.connect(lambda said: self.statusBar().showMessage(said, 10000))
+        widget.export_menu.exported.connect(self.say)
+        widget.said.connect(self.say)
         self.catch_drops(widget)
         widget.bridge.ready.connect(lambda: self.catch_drops(widget))  # the page's own view
         if o.is_file and n > 1 and o.session == 0:
@@ -395,8 +395,8 @@ class MainWindow(QMainWindow):
                 f"{name} holds {n} sessions; the first {shown} are open - `replay play"
                 f" FILE --session-number N` (0 to {n - 1}) opens another", 15000)
         else:
-            self.statusBar().showMessage(
-                f"{name} holds {n} sessions: each opens in a tab of its own", 10000)
+            self.say(
+                f"{name} holds {n} sessions: each opens in a tab of its own")
 
     def choose_files_to_open(self) -> QFileDialog:
         return self._choose("Open recordings", self.open_paths)
@@ -449,7 +449,7 @@ class MainWindow(QMainWindow):
         if failures:   # the summary first: the status bar shows the box's first line
             self.report(summary + "\n\n" + "\n".join(failures), title="Import")
         else:
-            self.statusBar().showMessage(summary, 10000)
+            self.say(summary)
 
     def ask_delete(self, session_ids: list[str]) -> QMessageBox | None:
         """Ask before erasing sessions - one, or the list's selection (window-modal; Delete
@@ -515,14 +515,13 @@ class MainWindow(QMainWindow):
         if tab is self.browser or tab is None:
             sid = self.browser.current_session()
             if sid is None:
-                self.statusBar().showMessage("Pick a session in the list first", 10000)
+                self.say("Pick a session in the list first")
                 return None
             return self.ask_report(sid)
         sid = next((k for k, w in self.sessions.stored_tabs().items() if w is tab), None)
         if sid is None:
-            self.statusBar().showMessage("A file's session has no stored bug report: import"
-                                         " it first (File > Import…), or give --title and"
-                                         " --notes to `replay export`", 10000)
+            self.say("A file's session has no stored bug report: import it first (File >"
+                     " Import…), or give --title and --notes to `replay export`")
             return None
         return self.ask_report(sid, at_ms=tab.current_ms())
 
@@ -556,7 +555,7 @@ class MainWindow(QMainWindow):
 
         def saved(_report) -> None:
             self.reload_sessions()
-            self.statusBar().showMessage(f"Saved the bug report of session {session_id}", 10000)
+            self.say(f"Saved the bug report of session {session_id}")
 
         def ended(_job) -> None:   # saved or not, its tab comes back where it was
             dlg.end()
@@ -594,7 +593,7 @@ class MainWindow(QMainWindow):
             if self.store is None:   # the window closed meanwhile (it waited for the job)
                 return
             self.reload_sessions()   # (their thumbnails go in the sweep: no session, no picture)
-            self.statusBar().showMessage(job.summary(), 10000)
+            self.say(job.summary())
             if job.problem() is not None:
                 self.report(job.problem())
         job.finished.connect(ended)
@@ -725,6 +724,10 @@ class MainWindow(QMainWindow):
     def _rows_changed(self, _shown: int) -> None:
         # (how many are listed, the list's own line says)
         self.statusBar().showMessage(f"Data folder {self.data_dir}")
+
+    def say(self, text: str) -> None:
+        """A line in the status bar for `SAID_MS` (what was done, what to do next)."""
+        self.statusBar().showMessage(text, SAID_MS)
 
     def report(self, message: str, title: str = APP_NAME) -> None:
         """Say what went wrong without blocking (a window-modal box, the status bar)."""
