@@ -375,6 +375,7 @@ class MainWindow(QMainWindow):
             from player.qt.follow import LiveFollow
             widget.follow = LiveFollow(widget, done.follow, to_edge=resume is None and (
                 done.report is None or done.report.at_ms is None))
+            widget.follow.ended.connect(lambda: self._live_ended(widget, done))
         widget.export_menu.exported.connect(self.say)
         widget.said.connect(self.say)
         self.catch_drops(widget)
@@ -382,6 +383,18 @@ class MainWindow(QMainWindow):
         if o.is_file and n > 1 and o.session == 0:
             self._open_the_others(o, n)
         self.playerOpened.emit(widget)
+
+    def _live_ended(self, widget, done: Opened) -> None:
+        """A followed session is whole (the intake compacted it, gone quiet; or it could not
+        be read again): its tab loses the live mark, and the status bar says so."""
+        info = done.source.info
+        title, tip = stored_tab(done.source.id, info.who, info.first_url,
+                                done.report.title if done.report else "")
+        if not self.sessions.retitle(widget, title.replace("&", "&&"), tip):
+            return   # (its tab closed meanwhile)
+        self.say(f"{title}: no longer live - " + (
+            f"it could not be read again ({widget.follow.failed})"
+            if widget.follow.failed is not None else "the session is whole"))
 
     def _open_the_others(self, first: Opening, n: int) -> None:
         """A file holding several sessions (an export of several tabs or windows, a visitor

@@ -611,6 +611,15 @@ class SessionsPage(QTabWidget):
             self.setCurrentIndex(i)
             widget.setFocus()
 
+    def retitle(self, widget: QWidget, title: str, tooltip: str) -> bool:
+        """A player's tab titled anew; False when its tab is gone."""
+        i = self.indexOf(widget)
+        if i < 0:
+            return False
+        self.setTabText(i, title)
+        self.setTabToolTip(i, plain_tip(tooltip))
+        return True
+
     def find(self, key: str) -> QWidget | None:
         return next((w for w, k in self._keys.items() if k == key), None)
 

@@ -25,6 +25,7 @@ EDGE_MS = 1500     # this close to the end counts as watching live
 
 class LiveFollow(QObject):
     grew = Signal(int)   # events that arrived
+    ended = Signal()     # following is over: the session is whole (or could not be read)
     _landed = Signal()   # (from the reading thread: its read is done - queued to the UI's)
 
     def __init__(self, widget, tail: LiveTail, interval_ms: int = POLL_MS, *,
@@ -35,7 +36,9 @@ class LiveFollow(QObject):
         self.timer = QTimer(self)
         self.timer.setInterval(interval_ms)
         self.timer.timeout.connect(self.poll)
-        if tail.live:   # (a session no longer live when opened: what was read is all of it)
+        # (a session no longer live when opened: what was read is all of it, and `ended`
+        # was never to come - the host asks `following` once)
+        if tail.live:
             self.timer.start()
         self._reading: threading.Thread | None = None
         self._read: tuple | None = None   # (events that arrived, replayer, session view)
@@ -76,14 +79,22 @@ class LiveFollow(QObject):
             self.failed = exc
         self._landed.emit()
 
+    @property
+    def following(self) -> bool:
+        """Whether more may still be read (the timer is on)."""
+        return self.timer.isActive()
+
     def _land(self) -> None:
-        if self.failed is not None or not self.tail.live:   # the session shown stays as it is
+        over = self.timer.isActive() and (self.failed is not None or not self.tail.live)
+        if over:   # the session shown stays as it is
             self.timer.stop()
         read, self._read = self._read, None
         if read is not None:
             n, new, sv = read
             self._swap(new, sv)
             self.grew.emit(n)
+        if over:   # (after the last growth: a host updating its title sees the whole session)
+            self.ended.emit()
 
     def _swap(self, new, sv) -> None:
         w, c = self.widget, self.widget.controller

@@ -1016,8 +1016,23 @@ def test_a_live_session_opened_from_the_list_grows_as_it_arrives(window, data, q
     assert c.duration == events[-1]["timestamp"] - events[0]["timestamp"]
     assert player.session.duration_ms == c.duration and c.time == c.duration
 
-    from app.window.main_window import LIVE_MARK
-    assert window.sessions.tabText(1).startswith(LIVE_MARK)
+    from app.window.main_window import LIVE_MARK, LIVE_TIP
+    tab = window.sessions.indexOf(player)
+    assert window.sessions.tabText(tab).startswith(LIVE_MARK)
+    assert LIVE_TIP in window.sessions.tabToolTip(tab)
+
+    # gone quiet, the intake compacts it: the tab stops saying live (it kept the mark for
+    # as long as it was open), and the status bar says why nothing more will arrive
+    with Store.open(data) as store:
+        assert store.compact("on-the-page-now")
+    with qtbot.waitSignal(player.follow.ended, timeout=15_000):
+        pass
+    assert not player.follow.following
+    assert not window.sessions.tabText(tab).startswith(LIVE_MARK)
+    assert window.sessions.tabText(tab).startswith("on-the-p")
+    assert LIVE_TIP not in window.sessions.tabToolTip(tab)
+    assert "no longer live - the session is whole" in window.statusBar().currentMessage()
+    assert c.duration == events[-1]["timestamp"] - events[0]["timestamp"]   # as it was
 
     done = window.wait_opened(window.open_session("bob-browse"))   # imported, not live
     assert not window.sessions.tabText(window.sessions.currentIndex()).startswith(LIVE_MARK)

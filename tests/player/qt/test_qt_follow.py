@@ -178,6 +178,12 @@ def test_following_stops_once_the_session_can_grow_no_more(qapp, qtbot, tmp_path
         # a quarter of an hour after its last event, as the intake compacts it
         assert store.compact_idle(now_ms=events[-1]["timestamp"] + INACTIVITY_MS + 1) == \
             [tail.id]
-        qtbot.waitUntil(lambda: not follow.timer.isActive(), timeout=10_000)
+        ended = []   # said once, after the last growth was shown (a host retitles on it)
+        follow.ended.connect(lambda: ended.append(c.duration))
+        qtbot.waitUntil(lambda: not follow.following, timeout=10_000)
         assert c.duration > first and \
             c.duration == events[-1]["timestamp"] - events[0]["timestamp"]
+        qtbot.waitUntil(lambda: ended == [c.duration], timeout=5_000)
+        with qtbot.waitSignal(follow._landed, timeout=5_000):   # a poll after it (its read
+            follow.poll()                                     # landed) says nothing again
+        assert ended == [c.duration]
