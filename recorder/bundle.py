@@ -30,7 +30,7 @@ import zipfile
 import zlib
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import msgspec
 import zstandard
@@ -143,11 +143,13 @@ def _segment_handed(blob: bytes) -> bytes:
 
 
 def write_bundle(path: Path | str, source: RecordingSource, *,
-                 context: dict[str, Any] | None = None) -> int:
+                 context: dict[str, Any] | None = None,
+                 check: Callable[[], None] | None = None) -> int:
     """Write `source` (a stored session or any RecordingSource) as a bundle, atomically.
     Damaged segments are left out (with a warning). `context`: the session context the
     manifest carries instead of the source's (a bug report added on export, recorder.bug).
-    Returns the number of segments."""
+    `check`: called before each segment and before the file is put in place; what it raises (a person's Cancel) stops the
+    writing, and nothing is written. Returns the number of segments."""
     path = Path(path)
     tmp = path.with_name(path.name + ".tmp")
     metas: list[dict] = []
@@ -156,6 +158,8 @@ def write_bundle(path: Path | str, source: RecordingSource, *,
         with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED) as z:
             z.writestr("mimetype", MIMETYPE)
             for i, meta in enumerate(source.segments):
+                if check is not None:
+                    check()
                 blob = _segment_blob(source, i, meta)
                 if blob is None:
                     continue
@@ -183,6 +187,8 @@ def write_bundle(path: Path | str, source: RecordingSource, *,
             z.writestr("manifest.json", json.dumps(manifest, indent=1))
         with open(tmp, "rb") as f:
             os.fsync(f.fileno())
+        if check is not None:   # (the last segment's copying may have been the long wait)
+            check()
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)

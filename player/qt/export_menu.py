@@ -7,7 +7,7 @@ screen does not - and of a live session followed, what arrived since it opened t
 
 A bundle, HAR, rrweb JSON or a script is written in a thread of its own (a 2-hour session
 takes seconds: its steps and requests are read from every event) behind the busy dialog of
-player/qt/progress.py, whose Cancel stops it at the next event read and writes nothing; the
+player/qt/progress.py, whose Cancel stops it at the next event (a bundle: segment) read and writes nothing; the
 window goes on meanwhile. Clips paint in the player's own view, on the UI thread, with a
 progress dialog of their own; a PNG is one frame.
 
@@ -77,10 +77,14 @@ class Export:
     viewport: Any
     stop: threading.Event
 
+    def check(self) -> None:
+        """ExportCancelled once Cancel was pressed (a writer asks between its steps)."""
+        if self.stop.is_set():
+            raise ExportCancelled
+
     def events(self) -> Iterator[dict]:
         for e in self.src.events():
-            if self.stop.is_set():
-                raise ExportCancelled
+            self.check()
             yield e
 
 
@@ -287,9 +291,7 @@ class ExportMenu(QMenu):
         # the moment on show is the bug's, unless one is set
         report = report_for(job.events(), ctx, at_ms=report.at_ms if report and
                             report.at_ms is not None else job.at_ms)
-        if job.stop.is_set():
-            raise ExportCancelled
-        write_bundle(job.out, src, context=with_report(ctx, report))
+        write_bundle(job.out, src, context=with_report(ctx, report), check=job.check)
 
     def _rrweb(self, job: Export) -> None:
         """As `replay export -o FILE.json` writes it (the owner as a bundle carries them)."""

@@ -320,3 +320,39 @@ def test_a_slow_export_shows_a_busy_dialog_whose_cancel_writes_nothing(player_wi
     assert said.args == ["Cancelled: requests.har was not written"]
     assert list(tmp_path.iterdir()) == []
     assert menu.dialog is None
+
+
+def test_cancel_while_a_bundle_writes_its_segments_writes_nothing(player_widget, qtbot,
+                                                                  tmp_path):
+    """A bundle's events are read first (its steps), then its segments copied: Cancel
+    pressed during the copying waited for it to end and the bundle was written all the
+    same, "written" said. It stops at the next segment now: nothing written, said."""
+    import time
+
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QPushButton
+
+    src = player_widget.source
+    raw = src.raw_segment
+    copying = []
+
+    def slow_raw(i):   # the copying step, slow as a long session's is
+        copying.append(i)
+        time.sleep(1.0)
+        return raw(i)
+    src.raw_segment = slow_raw
+    menu = player_widget.export_menu
+
+    def cancel_once_copying() -> None:
+        if copying and menu.dialog is not None and menu.dialog.isVisible():
+            menu.dialog.findChild(QPushButton).click()   # its Cancel
+        else:
+            QTimer.singleShot(20, cancel_once_copying)
+    QTimer.singleShot(20, cancel_once_copying)
+    try:
+        with qtbot.waitSignal(menu.exported, timeout=30_000) as said:
+            assert menu.export("replay", tmp_path / "bug.replay") is None
+    finally:
+        src.raw_segment = raw
+    assert said.args == ["Cancelled: bug.replay was not written"]
+    assert list(tmp_path.iterdir()) == []
