@@ -12,7 +12,7 @@ from __future__ import annotations
 import bisect
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
 
 from .format import EventType
 from .index import SessionInfo
@@ -230,11 +230,16 @@ def optional_str(v) -> str | None:
 
 
 def open_recording(spec: str | Path, data_dir: Path, *, session: int = 0,
-                   store=None) -> RecordingSource:
+                   store=None, more: Sequence[Path] = ()) -> RecordingSource:
     """A stored session id (or unique prefix), or a path to a `.replay` bundle or an rrweb
     JSON file (read, not imported). A file holding several sessions opens its `session`-th
-    (0-based); the source's `sessions_in_file` says how many there are."""
+    (0-based); the source's `sessions_in_file` says how many there are. `more`: the other
+    files of Datadog uploads `spec` is one of, read together with it (`open_file`)."""
     path = Path(spec)
+    if more:
+        from .id_key import file_key
+        key = file_key(data_dir)
+        return open_file(path, session=session, id_key=lambda: key, more=more)
     if path.is_file():
         from .bundle import is_bundle, open_bundle
         if is_bundle(path):
@@ -258,27 +263,32 @@ def open_recording(spec: str | Path, data_dir: Path, *, session: int = 0,
 
 
 def open_file(path: Path, *, session: int = 0,
-              id_key: Callable[[], bytes] | None = None) -> MemorySource:
+              id_key: Callable[[], bytes] | None = None,
+              more: Sequence[Path] = ()) -> MemorySource:
     """An rrweb JSON file (any shape rrweb_io reads) as a source, without importing it.
     `id_key`: the secret a session id holding personal data is hashed with (`open_recording`
-    gives the data folder's, if it has one: `id_key.file_key`)."""
+    gives the data folder's, if it has one: `id_key.file_key`). `more`: other files of
+    Datadog uploads, read with `path` as one (`rrweb_io.DatadogFiles`: a proxy keeps a
+    request a file, a visit's segments and RUM events come in many)."""
     from .ingest import prepare
     from .limits import UNLIMITED
-    from .rrweb_io import read_recordings
+    from .rrweb_io import DatadogFiles, read_recordings
 
+    group = DatadogFiles([Path(path), *map(Path, more)]) if more else None
     sessions: list[tuple] = []
-    for rec in read_recordings(path):
+    for rec in group.read() if group is not None else read_recordings(path):
         for p in prepare(rec.events, application=None, user=rec.user,
                          session_id=rec.session_hint, live=False, limits=UNLIMITED,
                          id_key=id_key):
             sessions.append((p, rec))
+    name = group or path   # (in messages)
     if not sessions:
-        raise ValueError(f"{path}: no events")
+        raise ValueError(f"{name}: no events")
     if not 0 <= session < len(sessions):
         n = len(sessions)   # (numbered from 0: said, a person counts from 1)
-        raise IndexError(f"{path} holds one session: there is no session {session} - leave"
+        raise IndexError(f"{name} holds one session: there is no session {session} - leave"
                          " --session-number out" if n == 1 else
-                         f"{path} holds {n} sessions, numbered 0 to {n - 1}: there is no"
+                         f"{name} holds {n} sessions, numbered 0 to {n - 1}: there is no"
                          f" session {session} - give --session-number one of those")
     p, rec = sessions[session]
     return MemorySource(p.id, p.events, user=rec.user, facts=p.facts,

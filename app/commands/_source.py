@@ -12,7 +12,7 @@ import re
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any, NamedTuple, Union
+from typing import Any, NamedTuple, Sequence, Union
 
 from recorder.paths import DEMO_SESSION
 
@@ -98,9 +98,12 @@ def rules_error(exc, then: str) -> UserError:
     return UserError(f"{exc} - {fix}, {then}")
 
 
-def open_raw(spec: str, data: Path, session_number: int = 0) -> Any:
+def open_raw(spec: str, data: Path, session_number: int = 0, *,
+             more: Sequence[Path] = ()) -> Any:
     """The recording named on the command line as it is (stored, or as the file holds it:
-    for `audit` and `mask`, which must see what is there), or a UserError saying what to do."""
+    for `audit` and `mask`, which must see what is there), or a UserError saying what to do.
+    `more`: files of Datadog uploads read together with the file `spec` (the app's Open of
+    several)."""
     if not spec.strip():
         raise UserError(f"no recording named (an empty argument) - give {_KINDS}")
     if names_demo(spec, data):
@@ -124,7 +127,7 @@ def open_raw(spec: str, data: Path, session_number: int = 0) -> Any:
     from recorder.source import open_recording
 
     try:
-        return open_recording(spec, data, session=session_number)
+        return open_recording(spec, data, session=session_number, more=more)
     except KeyError as exc:
         raise UserError(f"{exc.args[0]} - list sessions with `replay sessions`") from None
     except IsADirectoryError:
@@ -186,7 +189,7 @@ def stored(spec: str, data: Path) -> bool:
 
 def open_source(spec: str, data: Path, session_number: int = 0, *,
                 rules: Path | None = None, unmasked: bool = False,
-                say_sessions: bool = True) -> Any:
+                say_sessions: bool = True, more: Sequence[Path] = ()) -> Any:
     """The recording named on the command line, masked by the rules in force (see
     `rules_for`; `unmasked`: as recorded, said on stderr), or a UserError saying what to do.
     `say_sessions`: a file holding several sessions is said on stderr, with the option that
@@ -195,7 +198,7 @@ def open_source(spec: str, data: Path, session_number: int = 0, *,
 
     if unmasked and rules is not None:
         raise UserError("--unmasked and --rules contradict each other - give one of them")
-    src = open_raw(spec, data, session_number)
+    src = open_raw(spec, data, session_number, more=more)
     if not src.readable():   # an empty export, a blank picture: said instead
         n = len(src.segments)
         src.close()

@@ -26,6 +26,7 @@ from player.qt.standalone import APP_NAME
 from recorder.bug import title_line
 from recorder.intake.apps import AppError
 from recorder.intake.live import application_names
+from recorder.rrweb_io import datadog_files
 from recorder.store import Store
 
 from ..browser_model import LIVE_MARK, LIVE_TIP, Catalog, make_row, named
@@ -281,10 +282,17 @@ class MainWindow(QMainWindow):
     def open_paths(self, paths: Iterable[Path | str]) -> OpenJob | None:
         """A player tab per recording file, opened as `replay play FILE` opens it (read in
         the background: `playerOpened` says when each tab is there)."""
+        paths = [Path(p).resolve() for p in paths]
+        # Datadog uploads opened together are read as one (a proxy keeps a request a file:
+        # each opened alone was a page's scraps, a tab each), as `replay import` reads them
+        dd = datadog_files(paths) if len(paths) > 1 else []
+        group = dd if len(dd) > 1 else []
         openings = []
-        for p in paths:
-            path = Path(p).resolve()
-            openings.append(Opening.of_file(path))
+        for path in paths:
+            if path not in group:
+                openings.append(Opening.of_file(path))
+            elif path == group[0]:
+                openings.append(Opening.of_file(path, more=group[1:]))
             self._remember(path)
         return self._open(openings)
 
@@ -401,8 +409,8 @@ class MainWindow(QMainWindow):
         back after a pause) opens each in a tab of its own, behind its first, up to
         FILE_SESSIONS_OPENED; past that the status bar says how to open another."""
         shown = min(n, FILE_SESSIONS_OPENED)
-        self._open([Opening.of_file(first.spec, k) for k in range(1, shown)], front=False)
-        name = Path(first.spec).name
+        self._open([first.another(k) for k in range(1, shown)], front=False)
+        name = first.name
         if shown < n:
             self.statusBar().showMessage(
                 f"{name} holds {n} sessions; the first {shown} are open - `replay play"
@@ -809,6 +817,7 @@ class MainWindow(QMainWindow):
 
 
 TAB_TITLE = 32   # characters of a bug's title a file's tab shows (its tooltip has it whole)
+TIP_FILES = 8    # files of Datadog uploads opened together a tab's tooltip names
 
 
 def file_tab(o: Opening, n: int, session_id: str, bug_title: str = "") -> tuple[str, str]:
@@ -817,10 +826,13 @@ def file_tab(o: Opening, n: int, session_id: str, bug_title: str = "") -> tuple[
     their tabs apart - cut at TAB_TITLE, the whole title and the file in the tooltip; any
     other file by its name. `n`: the sessions the file holds (each opens in a tab)."""
     title = " ".join(bug_title.split())   # (whole in the tooltip)
-    name = Path(o.spec).name
+    name = Path(o.spec).name + (f" +{len(o.more)}" if o.more else "")
     of = f" · {o.session + 1} of {n}" if n > 1 else ""
-    tip = f"{o.spec}\n(read from the file, not stored)" + (
-        f"\nsession {o.session + 1} of the {n} it holds ({session_id})" if n > 1 else "")
+    files = "\n".join([o.spec, *o.more][:TIP_FILES]) + (
+        f"\n(and {len(o.more) + 1 - TIP_FILES:,} more)" if len(o.more) >= TIP_FILES else "")
+    tip = files + f"\n(read from the {'files, Datadog uploads,' if o.more else 'file,'} not stored)" \
+        + (f"\nsession {o.session + 1} of the {n} {'they hold' if o.more else 'it holds'}"
+           f" ({session_id})" if n > 1 else "")
     if not title:
         return name + of, tip
     return title_line(title, TAB_TITLE) + of, f"{title}\n{tip}"

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QWidget
 
 from recorder.format import no_gc
+from recorder.rrweb_io import DatadogFiles
 
 from .jobs import JobDialog, ThreadJob, job_dialog
 
@@ -29,22 +30,35 @@ OPEN_INSTEAD = ("open a recording instead: a .replay bundle or an rrweb JSON fil
 @dataclass(frozen=True)
 class Opening:
     """One recording to open: `key` names its tab, `spec` is what `replay play` takes, and
-    `session` which of a file's sessions (`replay play --session-number`)."""
+    `session` which of a file's sessions (`replay play --session-number`). `more`: files of
+    Datadog uploads read together with the file `spec` (a proxy keeps a request a file)."""
     key: str
     spec: str
     is_file: bool
     session: int = 0
+    more: tuple[str, ...] = ()
 
     @classmethod
-    def of_file(cls, path: Path | str, session: int = 0) -> Opening:
-        """A file's `session`-th session; the first keeps the path alone as its key."""
-        return cls(str(path) + (f"#{session + 1}" if session else ""), str(path), True, session)
+    def of_file(cls, path: Path | str, session: int = 0,
+                more: Iterable[Path | str] = ()) -> Opening:
+        """A file's (or files', `more`) `session`-th session; the first keeps the path
+        alone (and how many more) as its key."""
+        more = tuple(map(str, more))
+        key = str(path) + (f" +{len(more)}" if more else "")
+        return cls(key + (f"#{session + 1}" if session else ""), str(path), True, session,
+                   more)
+
+    def another(self, session: int) -> Opening:
+        """The same file's (files') `session`-th session."""
+        return Opening.of_file(self.spec, session, self.more)
 
     @property
     def name(self) -> str:
         if not self.is_file:
             return self.spec
-        return Path(self.spec).name + (f" · session {self.session + 1}" if self.session else "")
+        name = DatadogFiles([Path(self.spec), *map(Path, self.more)]).name if self.more \
+            else Path(self.spec).name
+        return name + (f" · session {self.session + 1}" if self.session else "")
 
 
 @dataclass
@@ -111,7 +125,8 @@ class OpenJob(ThreadJob):
         self.progress.emit(f"Reading {opening.name}…")
         try:
             # (a file's other sessions open in tabs: no `--session-number` note on stderr)
-            src = open_source(opening.spec, self.data_dir, opening.session, say_sessions=False)
+            src = open_source(opening.spec, self.data_dir, opening.session, say_sessions=False,
+                              more=tuple(map(Path, opening.more)))
         except UserError as exc:
             said = not_a_recording(opening.name, exc.why, exc.fix is not None) \
                 if isinstance(exc, NotARecordingFile) and opening.is_file else str(exc)

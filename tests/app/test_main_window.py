@@ -232,6 +232,48 @@ def test_dropping_a_file_shows_the_player(window, qtbot, recording, where):
     assert window.browser.search.text() == ""      # the path was not pasted
 
 
+def test_datadog_uploads_dropped_together_open_as_one_session(window, qtbot, tmp_path,
+                                                              fixtures_dir, data, capsys):
+    """A support engineer dropped a proxy's request files of a customer's Datadog visit on
+    the window: each opened alone in a tab of its own - its first segment a page with
+    nothing after it, the next a page missing (said as a warning). Dropped together they
+    are read as one, as `replay import` reads them: one tab, the whole visit, not stored."""
+    import json
+
+    from app.cli import main
+
+    seg = json.loads((fixtures_dir / "datadog-segment.json").read_text())
+    first, later = dict(seg, records=seg["records"][:3]), dict(seg, records=seg["records"][3:])
+    assert later["records"][0]["type"] == 3   # (a change: the page after the first file)
+    later.update(index_in_view=1, has_full_snapshot=False, creation_reason="segment_duration_limit",
+                 start=later["records"][0]["timestamp"])
+    first.update(end=first["records"][-1]["timestamp"], records_count=3)
+    files = []
+    for n, part in enumerate((first, later)):   # (as the SDK lays a segment out: records first)
+        files.append(tmp_path / f"request-{n}.json")
+        files[-1].write_text(json.dumps({"records": part["records"],
+                                         **{k: v for k, v in part.items() if k != "records"}}))
+    listed = shown(window)
+    _drop(window, files)
+    qtbot.waitUntil(lambda: window.sessions.count() == 2, timeout=30_000)
+    player = window.sessions.currentWidget()
+    player.wait_ready()
+    assert window.sessions.tabText(1) == "request-0.json +1"
+    assert "request-1.json" in window.sessions.tabToolTip(1)
+    assert "(read from the files, Datadog uploads, not stored)" in window.sessions.tabToolTip(1)
+    # the whole visit: what `replay import` of the same files stores
+    assert main(["--data", str(tmp_path / "other"), "import", *map(str, files)]) == 0
+    capsys.readouterr()
+    assert main(["--data", str(tmp_path / "other"), "sessions", "--json"]) == 0
+    (row,) = json.loads(capsys.readouterr().out)
+    # up to the later file's change (Datadog's frustration and view-end records are not
+    # carried: rrweb has none)
+    assert player.replayer.duration_ms == row["duration_ms"] == \
+        later["records"][0]["timestamp"] - first["records"][0]["timestamp"]
+    assert len(list(player.source.events())) == row["record_count"]
+    assert shown(window) == listed   # read, not stored
+
+
 @pytest.mark.parametrize("name, content, why", [
     ("notes.json", b"{ cut off", "not JSON"),
     ("empty.json", b"", "the file is empty"),
@@ -837,6 +879,16 @@ def test_a_files_tab_title_and_tooltip():
     # a file of several sessions: which of them, in the title and the tooltip
     title, tip = file_tab(Opening.of_file("/qa/windows.json", 1), 3, "s2")
     assert title == "windows.json · 2 of 3" and tip.endswith("session 2 of the 3 it holds (s2)")
+    # Datadog uploads read together: the first file and how many more, the files named
+    # in the tooltip up to TIP_FILES
+    from app.window.main_window import TIP_FILES
+    more = [f"/dd/req-{i}.json" for i in range(1, TIP_FILES + 2)]
+    title, tip = file_tab(Opening.of_file("/dd/req-0.json", 0, more).another(1), 2, "s9")
+    assert title == f"req-0.json +{TIP_FILES + 1} · 2 of 2"
+    lines = tip.splitlines()
+    assert lines[:TIP_FILES] == ["/dd/req-0.json", *more[:TIP_FILES - 1]]
+    assert lines[TIP_FILES:] == ["(and 2 more)", "(read from the files, Datadog uploads, not stored)",
+                                 "session 2 of the 2 they hold (s9)"]
 
 
 def test_a_stored_sessions_tab_is_titled_by_its_bug_when_it_has_one():
