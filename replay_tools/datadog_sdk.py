@@ -63,18 +63,27 @@ LIVE_TREE_JS = """() => {
 }"""
 
 
-# what the browser does when its tab goes to the background: the page reads "hidden"
+# what the browser does when its tab goes to the background: the page reads "hidden", and
+# its visibilitychange event (bubbling, as the browser's does) is heard. The SDK ignores an
+# event a script made (`isTrusted` false) unless the event says `__ddIsTrusted` (its own
+# tests' mark; its `allowUntrustedEvents` option would let every made event in): without
+# it nothing was flushed when hidden, and each wait for an upload lasted until the SDK's
+# 5-second segment limit sent it on its own.
 HIDE_JS = """() => {
   Object.defineProperty(document, 'visibilityState', {value: 'hidden', configurable: true});
   Object.defineProperty(document, 'hidden', {value: true, configurable: true});
-  document.dispatchEvent(new Event('visibilitychange'));
+  const e = new Event('visibilitychange', {bubbles: true});
+  e.__ddIsTrusted = true;
+  document.dispatchEvent(e);
 }"""
 
 # and back to the front
 SHOW_JS = """() => {
   Object.defineProperty(document, 'visibilityState', {value: 'visible', configurable: true});
   Object.defineProperty(document, 'hidden', {value: false, configurable: true});
-  document.dispatchEvent(new Event('visibilitychange'));
+  const e = new Event('visibilitychange', {bubbles: true});
+  e.__ddIsTrusted = true;
+  document.dispatchEvent(e);
 }"""
 
 
