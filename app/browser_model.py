@@ -21,6 +21,7 @@ from player.links import link_in
 from player.local_time import when_text
 from recorder.bug import from_context
 from recorder.index import SessionInfo
+from recorder.moments import Unit, moment_text
 from recorder.store import LocalStore
 
 from .ids import short_ids
@@ -208,8 +209,6 @@ def make_row(info: SessionInfo, texts: tuple[str, str] = ("", ""),
 
 def cell_text(row: Row, col: Column) -> str:
     """What the table shows in a cell (the thumbnail column shows a picture, no text)."""
-    from .commands.sessions import duration_text   # the CLI's format, the same
-
     info = row.info
     if col == Column.THUMBNAIL:
         return ""
@@ -218,7 +217,7 @@ def cell_text(row: Row, col: Column) -> str:
     if col == Column.ID:
         return row.shown_id or row.id
     if col == Column.DURATION:   # so far, for a live one (marked as its player tab is)
-        return (LIVE_MARK if row.live else "") + duration_text(info.duration_ms)
+        return (LIVE_MARK if row.live else "") + moment_text(info.duration_ms, Unit.SECOND)
     if col == Column.USER:
         return row.user or "\u2014"   # (an em dash: nobody known)
     if col == Column.TITLE:

@@ -26,6 +26,8 @@ from pathlib import Path
 
 import msgspec
 
+from recorder.moments import Unit, moment_text
+
 
 class ClipFormat(str, enum.Enum):
     WEBP = "webp"
@@ -49,15 +51,15 @@ TITLE = "Session Replay clip"   # the only metadata a video carries
 LONG_ANIMATION_FRAMES = 300
 
 
-def long_clip_question(fmt: ClipFormat, frames: int, seconds: float) -> str | None:
-    """What to ask before painting an animation of `frames` frames covering `seconds` of the
+def long_clip_question(fmt: ClipFormat, frames: int, span_ms: float) -> str | None:
+    """What to ask before painting an animation of `frames` frames covering `span_ms` of the
     session (None: a short one, or a video, which is written frame by frame and stays
     small)."""
     if fmt in VIDEO_FORMATS or frames <= LONG_ANIMATION_FRAMES:
         return None
-    minutes, secs = divmod(int(seconds), 60)   # as the timeline says it (1:08 of 68.8 s)
-    return (f"This {fmt.value.upper()} would hold {frames} frames ({minutes}:{secs:02d} of the"
-            " session): painting it takes a while and the file will be large. An animation"
+    length = moment_text(span_ms, Unit.SECOND)   # as the timeline says it (1:09 of 68.8 s)
+    return (f"This {fmt.value.upper()} would hold {frames} frames ({length} of the session):"
+            " painting it takes a while and the file will be large. An animation"
             " suits a few seconds - select a range on the timeline (Shift+drag) for a short"
             " clip, or export a video (MP4, WebM) of the whole session.")
 

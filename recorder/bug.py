@@ -14,6 +14,7 @@ from typing import Any, Callable, Iterable
 import msgspec
 import msgspec.structs
 
+from .moments import moment_text
 from .steps import Step, steps
 
 CONTEXT_KEY = "bug"          # the session context's entry (record mode writes the same)
@@ -36,7 +37,7 @@ class BugReport(msgspec.Struct, kw_only=True, omit_defaults=True):
         opens with them, without the steps it lists itself)."""
         out = [f"Bug: {self.title or '(untitled)'}"]
         if self.at_ms is not None:
-            out.append(f"At: {self.at_ms / 1000:.1f} s")
+            out.append(f"At: {moment_text(self.at_ms)}")
         if self.notes:
             out += ["Notes:"] + [f"  {ln}" for ln in self.notes.splitlines()]
         if self.steps and with_steps:   # each at its moment, the bug's among them: the
@@ -44,11 +45,11 @@ class BugReport(msgspec.Struct, kw_only=True, omit_defaults=True):
             marked = self.at_ms is None
             for i, s in enumerate(self.steps, 1):
                 if not marked and s.t > self.at_ms:
-                    out.append(f"  -- the bug, at {self.at_ms / 1000:.1f} s --")
+                    out.append(f"  -- the bug, at {moment_text(self.at_ms)} --")
                     marked = True
-                out.append(f"  {i}. {s.describe()}  ({s.t / 1000:.1f} s)")
+                out.append(f"  {i}. {s.describe()}  ({moment_text(s.t)})")
             if not marked:
-                out.append(f"  -- the bug, at {self.at_ms / 1000:.1f} s --")
+                out.append(f"  -- the bug, at {moment_text(self.at_ms)} --")
         return out
 
 

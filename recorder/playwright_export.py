@@ -31,6 +31,7 @@ from .mirror import Mirror
 from .privacy.masking import MASK
 from .semantics import ErrorEvent, Resource
 from .bug import BugReport
+from .moments import moment_text
 from .steps import FRAME_SEP, Step, StepKind, StepsBuilder, frame_prefix, robust_selector
 
 Raw = dict[str, Any]
@@ -316,7 +317,7 @@ def _write(steps: list[Step], r: _Reader, errors: list[ErrorEvent], failed: list
                 last = scrolls[si]
             body += _scroll(last)
             si += 1
-        body.append(f"    # {n}. {_comment(s.describe())}  (at {s.t / 1000:.1f} s)")
+        body.append(f"    # {n}. {_comment(s.describe())}  (at {moment_text(s.t)})")
         loc = locator_code(s.selector) if s.selector else None
         if s.kind is StepKind.NAVIGATE and n > 1 and chosen[n - 2].kind is not StepKind.NAVIGATE \
                 and s.t - chosen[n - 2].t <= NAVIGATION_AFTER_STEP_MS:

@@ -14,6 +14,7 @@ import tempfile
 from pathlib import Path
 from typing import Any, NamedTuple, Sequence, Union
 
+from recorder.moments import Unit, moment_text
 from recorder.paths import DEMO_SESSION
 
 from ..cli import UserError
@@ -312,16 +313,14 @@ def resolve_moment(at: Moment, duration_ms: float, damaged: int = 0,
     start (a clip "from 5 s before the bug" of a bug 3 s in), `bug+5s` past its end its end -
     and a bug past what decodes of a damaged recording is its end, said (as `replay play`
     opens it)."""
-    from player.qt.session_view import fmt_ms
-
     if isinstance(at, BugMoment):
         if bug_ms is None:
             raise UserError(f"{flag} bug: this recording carries no bug report with a moment"
                             " (a bundle from `replay record`, or `replay export --format replay"
                             " --at T`, does) - give a moment: 62s, 1:02 or 'end'")
         if bug_ms > duration_ms:
-            print(f"replay: note: the bug's moment ({bug_ms / 1000:.1f} s) is past what decodes"
-                  f" of the session ({duration_ms / 1000:.1f} s"
+            print(f"replay: note: the bug's moment ({moment_text(bug_ms)}) is past what decodes"
+                  f" of the session ({moment_text(duration_ms)}"
                   + (f": {count(damaged, 'damaged segment')}" if damaged else "")
                   + f"); {flag} bug is its end", file=sys.stderr)
         wanted = bug_ms + at.offset_ms
@@ -335,10 +334,11 @@ def resolve_moment(at: Moment, duration_ms: float, damaged: int = 0,
     if at == "end":
         return float(duration_ms)
     # in milliseconds and on the player's clock: a person may have given either
-    clock = f" ({fmt_ms(at, True)})" if at >= 0 else ""
+    clock = f" ({moment_text(at, Unit.MS)})" if at >= 0 else ""
     said = f"t={at:.0f} in {link!r}" if link else f"{flag} {at:.0f} ms{clock}"
     span = f"give t=0..{duration_ms:.0f}" if link else \
-        f"give 0..{duration_ms:.0f} ms (0:00.0 to {fmt_ms(duration_ms, True, down=True)}) or 'end'"
+        (f"give 0..{duration_ms:.0f} ms ({moment_text(0, Unit.MS)} to"
+         f" {moment_text(duration_ms, Unit.MS)}) or 'end'")
     if damaged:
         span += f"; {count(damaged, 'damaged segment')} of this recording could not be read"
     if at < 0:

@@ -17,7 +17,7 @@ from rich import box
 from rich.table import Table
 
 from recorder.privacy import DETECTORS
-from recorder.privacy.audit import BUILT_IN, audit_session, clock, looked_for
+from recorder.privacy.audit import BUILT_IN, audit_session, looked_for
 
 from ..cli import UserError
 from ._store import open_existing_store
@@ -104,9 +104,7 @@ def run(args: argparse.Namespace) -> int:
                 for col in ("kind", "event", "time", "node", "where", "excerpt"):
                     t.add_column(col)
                 for f in a.findings[: args.limit]:
-                    t.add_row(f.kind, "context" if f.event_index is None else str(f.event_index),
-                              clock(f.offset_ms),
-                              "" if f.node_id is None else str(f.node_id), f.where, f.excerpt)
+                    t.add_row(*f.cells())
                 console.print(t)
                 if len(a.findings) > args.limit:
                     console.print(f"  ... {len(a.findings) - args.limit} more (--json lists all)")

@@ -21,12 +21,13 @@ import sys
 
 from player.local_time import when_text
 from recorder.index import SessionInfo
+from recorder.moments import Unit, moment_text
 
 from ..cli import UserError
 from ..thumbnails import session_thumbnails
 from ._store import open_existing_store
 from ._words import count
-from .sessions import duration_text, parse_since
+from .sessions import parse_since
 
 NAME = "delete"
 
@@ -90,7 +91,7 @@ def _containing_hint(store, args: argparse.Namespace) -> str:
 
 def _line(s: SessionInfo) -> str:
     who = s.who or "no user"
-    return f"{s.id}\t{when_text(s.start_ms)}\t{duration_text(s.duration_ms)}\t{who}\t" \
+    return f"{s.id}\t{when_text(s.start_ms)}\t{moment_text(s.duration_ms, Unit.SECOND)}\t{who}\t" \
            f"{count(s.record_count, 'event')}"
 
 

@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
+from recorder.moments import moment_text
+
 from ..cli import UserError
 from ._source import add_source_arguments, bug_report, moment, open_source, resolve_moment
 from ._words import count
@@ -82,8 +84,8 @@ def play(src, at, quit_after: int | None, *, autoplay: bool = False,
         elif bug_at is not None:
             at_ms = int(min(bug_at, replayer.duration_ms))
             if at_ms < bug_at and src.damaged:
-                print(f"replay: note: the bug's moment ({bug_at / 1000:.1f} s) is past what"
-                      f" decodes of the session ({replayer.duration_ms / 1000:.1f} s:"
+                print(f"replay: note: the bug's moment ({moment_text(bug_at)}) is past what"
+                      f" decodes of the session ({moment_text(replayer.duration_ms)}:"
                       f" {count(len(src.damaged), 'damaged segment')}); opening at its end",
                       file=sys.stderr)
         if said:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import re
 import time
 from datetime import datetime
@@ -17,6 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from player.local_time import when_text
+from recorder.moments import Unit, moment_text
 from recorder.store import PARTIAL
 
 from ..browser_model import Catalog, Query, make_row
@@ -131,7 +131,7 @@ def run(args: argparse.Namespace) -> int:
     ids = short_ids([s.id for s in rows])
     cells = {
         "id": ids, "start": [when_text(s.start_ms) for s in rows],
-        "duration": [duration_text(s.duration_ms) for s in rows],
+        "duration": [moment_text(s.duration_ms, Unit.SECOND) for s in rows],
         "user": [s.who or "" for s in rows],
         "bug": titles,
         "first URL": [_without_scheme(s.first_url or "") for s in rows],
@@ -246,16 +246,6 @@ def _events(s) -> str:
     """The event count; a session stored from a damaged file (`import --partial`) says so."""
     n = f"{s.record_count:,}"
     return f"{n} partial" if (s.context or {}).get(PARTIAL) else n
-
-
-def duration_text(ms: float) -> str:
-    """A duration as h:mm:ss (m:ss under an hour); one the store cannot hold shows as ?."""
-    if not math.isfinite(ms) or ms < 0:
-        return "?"
-    s = int(ms // 1000)
-    h, rem = divmod(s, 3600)
-    m, s = divmod(rem, 60)
-    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
 
 
 def _size(n: int) -> str:

@@ -31,8 +31,9 @@ from player.local_time import when_text
 from player.qt.plain_text import plain_tip
 from player.qt.runtime_bridge import RuntimeBridge
 from player.qt.stage import ReplayStage
+from recorder.moments import Unit, moment_text
 from recorder.privacy import DETECTORS, Level, Rule, Rules, RulesError
-from recorder.privacy.audit import clock, looked_for, owner_note
+from recorder.privacy.audit import looked_for, owner_note
 from recorder.privacy.history import active_rules, read_history, save_rules
 from recorder.privacy.rules import RULES_FILENAME, check_selector
 
@@ -784,11 +785,11 @@ class PrivacyWorkspace(QWidget):
         self.moment.setRange(0, dur)
         self.moment.setValue(dur)         # the end: every field as it was filled in
         self.moment.blockSignals(False)
-        self.moment_label.setText(clock(dur))
+        self.moment_label.setText(moment_text(dur, Unit.MS))
         self.refresh_preview()
 
     def _moment_moved(self, value: int) -> None:
-        self.moment_label.setText(clock(value))
+        self.moment_label.setText(moment_text(value, Unit.MS))
         self._timer.start()
 
     def set_moment(self, ms: int) -> None:
@@ -1015,11 +1016,7 @@ class PrivacyWorkspace(QWidget):
                                      owner_note(a.owner) if a.findings else
                                      a.summary([*DETECTORS, *BUILT_IN])])
                     for f in a.findings:
-                        rows.append([info.id, f.kind,
-                                     "context" if f.event_index is None else str(f.event_index),
-                                     clock(f.offset_ms),
-                                     "" if f.node_id is None else str(f.node_id), f.where,
-                                     f.excerpt])
+                        rows.append([info.id, *f.cells()])
             finally:
                 walk.end()
                 store.close()

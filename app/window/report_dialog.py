@@ -12,9 +12,8 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (QCheckBox, QDialog, QDialogButtonBox, QFormLayout, QLabel,
                                QLineEdit, QPlainTextEdit, QWidget)
 
-from player.qt.session_view import fmt_ms
-
 from recorder.bug import BugReport, edit_report
+from recorder.moments import moment_text
 from recorder.store import Store
 
 from .jobs import ThreadJob
@@ -49,8 +48,8 @@ class ReportDialog(QDialog):
         had = report.at_ms if report is not None else None
         if at_ms is not None:
             self.moment_box = QCheckBox(
-                f"The bug is at {fmt_ms(at_ms, precise=True)}, the moment on show"
-                + (f" (now at {fmt_ms(had, precise=True)})" if had is not None else "")
+                f"The bug is at {moment_text(at_ms)}, the moment on show"
+                + (f" (now at {moment_text(had)})" if had is not None else "")
                 + ": the session opens there", self)
             self.moment_box.setObjectName("bugMoment")
             self.moment_box.setChecked(had is None)

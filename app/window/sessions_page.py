@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QApplication, QCheckBox, QComb
 
 from player.links import link_in
 from player.qt.plain_text import plain_tip
-from player.qt.session_view import fmt_ms
+from recorder.moments import moment_text
 
 from ..browser_model import (CAP_CHARS, CAPPED, DAY_MS, GAP_CHARS, HEADERS, LIVE_TIP,
                              MINUTE_MS, SHRUNK_CHARS, STRETCHED, URL_MIN_CHARS, Catalog, Column,
@@ -358,7 +358,7 @@ class SessionBrowser(QWidget):
                         " storing it")
         link = link_in(self.search.text())
         if link is not None:   # what Enter does with it
-            self._listed += (f" · a link to {fmt_ms(link[1], precise=True)} of session"
+            self._listed += (f" · a link to {moment_text(link[1])} of session"
                              f" {link[0]}: " + ("Enter opens it there" if rows else
                                                 "not stored here - import the .replay bundle"
                                                 " that came with it (File > Import…)"))

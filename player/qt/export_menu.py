@@ -34,6 +34,7 @@ from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QProgressDialog, 
 from recorder.bug import NO_REPORT_IN_RRWEB, from_context, report_for, with_report
 from recorder.bundle import handed_event, write_bundle
 from recorder.har import har
+from recorder.moments import moment_text
 from recorder.playwright_export import playwright_script
 from recorder.rrweb_io import write_rrweb_json
 
@@ -144,14 +145,14 @@ class ExportMenu(QMenu):
     def _refresh(self) -> None:
         sel = self.scope()
         where = "the whole session" if sel is None else \
-            f"{sel[0] / 1000:.1f}–{sel[1] / 1000:.1f} s (the selected range)"
+            f"{moment_text(sel[0])}–{moment_text(sel[1])} (the selected range)"
         missing = video_missing()
         for fmt, a in self.actions_by_format.items():
             a.setToolTip("the whole session" if fmt in WHOLE_ONLY else
                          "the moment on show, as `replay screenshot` paints it"
                          if fmt in MOMENT_ONLY else where)
             a.setText(FORMATS[fmt][0] if fmt in WHOLE_ONLY | MOMENT_ONLY or sel is None else
-                      FORMATS[fmt][0].replace("…", f" of {sel[0] / 1000:.1f}–{sel[1] / 1000:.1f} s…"))
+                      FORMATS[fmt][0].replace("…", f" of {moment_text(sel[0])}–{moment_text(sel[1])}…"))
             if fmt in _VIDEO:
                 a.setEnabled(missing is None)
                 if missing is not None:
@@ -273,7 +274,7 @@ class ExportMenu(QMenu):
         if fmt not in _CLIPS:
             return True
         lo, hi = self.span()
-        question = long_clip_question(ClipFormat(fmt), self.clip_frames(), (hi - lo) / 1000)
+        question = long_clip_question(ClipFormat(fmt), self.clip_frames(), hi - lo)
         if question is None:
             return True
         box = QMessageBox(QMessageBox.Icon.Question, "A long clip", question,

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (QAbstractButton, QAbstractItemView, QAbstractSlid
 from player.links import moment_link
 from player.zoom import pane_below, pane_height, pane_width
 from recorder.bug import BugReport
+from recorder.moments import moment_text
 from recorder.format import no_gc
 from recorder.source import RecordingSource
 
@@ -32,7 +33,7 @@ from .page_bar import NO_URL, PageBar
 from .playback import PlaybackController
 from .progress import in_background
 from .runtime_bridge import RuntimeBridge
-from .session_view import SessionView, build_session_view, fmt_ms
+from .session_view import SessionView, build_session_view
 from .stage import ReplayStage
 from .steps_pane import StepsPane
 from .style import STYLESHEET
@@ -326,8 +327,8 @@ class ReplayWidget(QWidget):
             return
         was = c.time
         c.seek(first)
-        self.said.emit(f"No error after {fmt_ms(was, True)} - back to the first one, at"
-                       f" {fmt_ms(first, True)}")
+        self.said.emit(f"No error after {moment_text(was)} - back to the first one, at"
+                       f" {moment_text(first)}")
 
     def shown_source(self) -> RecordingSource:
         """The recording the player shows, as an export writes it: `source`, or for a live
@@ -345,7 +346,7 @@ class ReplayWidget(QWidget):
         link = self.link()
         if link is not None:
             QGuiApplication.clipboard().setText(link)
-            self.said.emit(f"Copied the link to {fmt_ms(self.current_ms(), True)}: {link} -"
+            self.said.emit(f"Copied the link to {moment_text(self.current_ms())}: {link} -"
                            " pasted in the app's search box (or File > Open Link…, `replay"
                            " open LINK`) it opens where the session is stored (hand over a"
                            " .replay bundle otherwise)")

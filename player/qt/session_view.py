@@ -19,6 +19,7 @@ from typing import Any
 from player.local_time import started_text
 from recorder.bug import from_context
 from recorder.index import SessionInfo
+from recorder.moments import Unit, moment_text
 
 INACTIVITY_MS = 10_000       # a gap between user interactions longer than this is shaded
 DENSITY_BUCKETS = 240
@@ -264,7 +265,7 @@ def _facts(sv: SessionView, f: dict, info: SessionInfo | None,
         ("OS", _label(f.get("os"), "name", "version") or ua_os or "—"),
         ("Viewport", f"{vp[0]:g} × {vp[1]:g}" if isinstance(vp, list) and len(vp) == 2 else "—"),
         ("Started", started_text(sv.start_ms) if sv.start_ms else "—"),
-        ("Duration", fmt_ms(sv.duration_ms)),
+        ("Duration", moment_text(sv.duration_ms, Unit.SECOND)),
         ("Views", str(len(sv.views) or len(f.get("urls") or []))),
         ("Console messages", str(len(sv.console))),
         ("Errors", str(len(sv.errors_all))),
@@ -278,24 +279,10 @@ def _facts(sv: SessionView, f: dict, info: SessionInfo | None,
     if report is not None:   # a bug handed over: what it is comes first
         bug = [("Bug", report.title or "(untitled)")]
         if report.at_ms is not None:
-            bug.append(("Bug at", fmt_ms(report.at_ms, precise=True)))
+            bug.append(("Bug at", moment_text(report.at_ms)))
         for i, line in enumerate(report.notes.splitlines()):
             bug.append(("Notes" if i == 0 else "", line))
         for i, s in enumerate(report.steps, 1):
             bug.append(("Steps" if i == 1 else "", f"{i}. {s.describe()}"))
         rows = bug + rows
     return rows
-
-
-def fmt_ms(ms: float, precise: bool = False, *, down: bool = False) -> str:
-    """12:03 / 1:02:03 (or 12:03.4 when precise: a tenth of a second, rounded up - the moment
-    a row shows, typed back as `--at 0:42.6`, is at or after what happened; cut down, the
-    failure at 42,566 ms read 0:42.5 and `--at 0:42.5` opened 66 ms before it. `down`: cut
-    down, for a last moment that may be given: a session's end)."""
-    if precise:
-        tenths = max(0, math.floor(ms / 100) if down else math.ceil(ms / 100))
-        return f"{fmt_ms(tenths // 10 * 1000)}.{tenths % 10}"
-    s = max(0, int(ms)) // 1000
-    h, s = divmod(s, 3600)
-    m, s = divmod(s, 60)
-    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"

@@ -18,9 +18,8 @@ from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QLabel, QLineEdit
                                QListWidgetItem, QVBoxLayout, QWidget)
 
 from recorder.bug import BugReport
+from recorder.moments import moment_text
 from recorder.steps import Step, StepKind
-
-from .session_view import fmt_ms
 
 STEP_ROLE = int(Qt.ItemDataRole.UserRole) + 1   # a step item's time (ms)
 STEPS_TAB = "steps"   # the tab's name where dev-tools tabs are named (screenshot --tab)
@@ -101,7 +100,7 @@ class StepsPane(QWidget):
             parts.append(f"<b>{escape(report.title)}</b>")
         if self.at_ms is not None:
             parts.append(f'<a href="{BUG_MOMENT_LINK}" style="color: {LINK_COLOR}">Bug at'
-                         f' {fmt_ms(self.at_ms, precise=True)}</a> — click to see it')
+                         f' {moment_text(self.at_ms)}</a> — click to see it')
         if report is not None and report.notes:
             parts.append(escape(report.notes).replace("\n", "<br>"))
         self.summary.setText("<br>".join(parts))
@@ -129,7 +128,7 @@ class StepsPane(QWidget):
                 line += f"\n     {s.selector}"
             item = QListWidgetItem(line)
             item.setData(STEP_ROLE, s.t)
-            item.setToolTip(f"at {fmt_ms(s.t, precise=True)} — click to see this moment")
+            item.setToolTip(f"at {moment_text(s.t)} — click to see this moment")
             self.list.addItem(item)
         self._filter(self.search.text())
         if follow:

@@ -15,8 +15,10 @@ from PySide6.QtGui import (QColor, QFont, QIcon, QPainter, QPainterPath, QPen, Q
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFrame, QGridLayout, QHBoxLayout, QLabel,
                                QToolButton, QToolTip, QWidget)
 
+from recorder.moments import Unit, moment_text
+
 from .plain_text import plain_tip
-from .session_view import Marker, SessionView, fmt_ms
+from .session_view import Marker, SessionView
 
 SPEEDS = [0.5, 1.0, 2.0, 4.0, 8.0, 16.0]
 
@@ -176,7 +178,7 @@ class TimelineBar(QWidget):
         elif self._dragging:
             self.seekRequested.emit(self.t_of(x))
         m = self.marker_at(x)
-        tip = fmt_ms(self.t_of(x), precise=True)
+        tip = moment_text(self.t_of(x))
         if m is not None:
             tip += f" — {m.kind.replace('_', ' ')}: {m.label}"
         QToolTip.showText(ev.globalPosition().toPoint(), plain_tip(tip), self)
@@ -355,6 +357,11 @@ class MarkerLegend(QFrame):
         return label
 
 
+def _clock(t: float, duration_ms: float) -> str:
+    """The running clock beside the bar: `0:11 / 1:09`."""
+    return f"{moment_text(t, Unit.SECOND)} / {moment_text(duration_ms, Unit.SECOND)}"
+
+
 class TimelineWidget(QWidget):
     """Transport row: play/pause, elapsed/total, the bar, speed, skip-inactivity toggle."""
 
@@ -383,7 +390,7 @@ class TimelineWidget(QWidget):
         mono.setStyleHint(QFont.StyleHint.Monospace)
         self.time_label.setFont(mono)
         # a fixed width: the text changing length must not re-layout (and repaint) the bar
-        longest = f"{fmt_ms(sv.duration_ms)} / {fmt_ms(sv.duration_ms)}".replace("1", "8")
+        longest = _clock(sv.duration_ms, sv.duration_ms).replace("1", "8")
         self.time_label.setFixedWidth(self.time_label.fontMetrics().horizontalAdvance(longest + "00") + 6)
         self.bar = TimelineBar(sv, self)
         self.seekRequested = self.bar.seekRequested
@@ -440,14 +447,14 @@ class TimelineWidget(QWidget):
 
     def set_session(self, sv: SessionView) -> None:
         self.sv = sv
-        longest = f"{fmt_ms(sv.duration_ms)} / {fmt_ms(sv.duration_ms)}".replace("1", "8")
+        longest = _clock(sv.duration_ms, sv.duration_ms).replace("1", "8")
         self.time_label.setFixedWidth(self.time_label.fontMetrics().horizontalAdvance(longest + "00") + 6)
         self.bar.set_session(sv)
         self.set_time(self.bar.t)
 
     def set_time(self, t: int) -> None:
         self.bar.set_time(t)
-        self.time_label.setText(f"{fmt_ms(t)} / {fmt_ms(self.sv.duration_ms)}")
+        self.time_label.setText(_clock(t, self.sv.duration_ms))
 
     def set_skipping(self, on: bool) -> None:
         self.skip_note.setVisible(on)

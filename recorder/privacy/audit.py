@@ -18,6 +18,7 @@ from typing import Any, Iterable
 
 from ..format import EventType, IncrementalSource
 from ..mirror import Mirror
+from ..moments import Unit, moment_text
 from . import detectors
 from .levels import always_masked, note_type_changes
 from .masking import BASIC_CREDENTIALS, BEARER_TOKEN, MASK, USERINFO_PASSWORD, is_user_and_password
@@ -66,13 +67,6 @@ def _and(words: list[str]) -> str:
     return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
 
 
-def clock(ms: float) -> str:
-    """A finding's time after the session's start: m:ss.mmm, or h:mm:ss.mmm."""
-    s, ms = divmod(int(ms), 1000)
-    m, s = divmod(s, 60)
-    h, m = divmod(m, 60)
-    return f"{h}:{m:02}:{s:02}.{ms:03}" if h else f"{m:02}:{s:02}.{ms:03}"
-
 _INC = int(EventType.IncrementalSnapshot)
 _INPUT = int(IncrementalSource.Input)
 _MUTATION = int(IncrementalSource.Mutation)
@@ -119,6 +113,13 @@ class Finding:
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
+
+    def cells(self) -> tuple[str, str, str, str, str, str]:
+        """The finding as a row of findings shows it (`replay audit`, the privacy workspace):
+        kind, event ("context" for the session's), time to the ms, node, where, excerpt."""
+        return (self.kind, "context" if self.event_index is None else str(self.event_index),
+                moment_text(self.offset_ms, Unit.MS),
+                "" if self.node_id is None else str(self.node_id), self.where, self.excerpt)
 
 
 @dataclass

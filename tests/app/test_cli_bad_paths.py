@@ -190,10 +190,10 @@ def test_at_is_read_the_same_way_everywhere():
     assert resolve_moment("end", 81080.0) == 81080.0
     assert resolve_moment(0.0, 81080.0) == 0.0
     with pytest.raises(UserError, match=r"outside the session: before the session starts"
-                                        r" - give 0\.\.81080 ms \(0:00\.0 to 1:21\.0\) or 'end'"):
+                                        r" - give 0\.\.81080 ms \(0:00\.000 to 1:21\.080\) or 'end'"):
         resolve_moment(-1.0, 81080.0)
     # said on the player's clock too: `--at 1:02` was answered in milliseconds only
-    with pytest.raises(UserError, match=r"--at 3720000 ms \(1:02:00\.0\) is outside the"
+    with pytest.raises(UserError, match=r"--at 3720000 ms \(1:02:00\.000\) is outside the"
                                         r" session: after the session ends \(81080 ms\)"):
         resolve_moment(3720000.0, 81080.0)
 
@@ -222,8 +222,8 @@ def test_a_bug_past_what_decodes_is_the_end_said_whatever_its_offset(capsys):
     for offset in (0.0, -1.0, 1.0):
         assert resolve_moment(BugMoment(offset), 20000.0, 1, bug_ms=30500.0) == 20000.0
         (line,) = capsys.readouterr().err.splitlines()
-        assert line == ("replay: note: the bug's moment (30.5 s) is past what decodes of the"
-                        " session (20.0 s: 1 damaged segment); --at bug is its end"), line
+        assert line == ("replay: note: the bug's moment (0:30.5) is past what decodes of the"
+                        " session (0:20.0: 1 damaged segment); --at bug is its end"), line
 
 
 def test_screenshot_takes_at_end_and_says_whole_milliseconds(tmp_path, fixtures_dir):
@@ -297,7 +297,7 @@ def test_a_table_piped_into_a_reader_gone_already_is_not_an_error(tmp_path, fixt
 
 
 def test_a_range_error_mentions_damaged_segments():
-    with pytest.raises(UserError, match=r"give 0\.\.0 ms \(0:00\.0 to 0:00\.0\) or 'end'; 2 damaged segments"):
+    with pytest.raises(UserError, match=r"give 0\.\.0 ms \(0:00\.000 to 0:00\.000\) or 'end'; 2 damaged segments"):
         resolve_moment(30000.0, 0.0, damaged=2)
 
 

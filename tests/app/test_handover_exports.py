@@ -15,6 +15,7 @@ import pytest
 from PIL import Image, ImageChops, ImageSequence, ImageStat
 
 from player.qt.standalone import dispose
+from recorder.moments import moment_text
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "assets" / "demo" / "demo-session.json"
@@ -242,7 +243,7 @@ def test_bug_bundle_title_notes_steps_survive_export_and_import(tmp_path):
 
     shown = _replay("play", str(bug), "--quit-after", "3000", data=data)
     assert shown.returncode == 0, shown.stderr
-    assert shown.stdout.startswith(f"Bug: Apply coupon does nothing\nAt: {RAGE_MS / 1000:.1f} s\nNotes:\n"
+    assert shown.stdout.startswith(f"Bug: Apply coupon does nothing\nAt: {moment_text(RAGE_MS)}\nNotes:\n"
                                    "  Expected 10% off.\n  Chromium 120, Linux\nSteps:\n  1. Open ")
     assert 'Click "Apply coupon"' in shown.stdout
     # it opens on the bug (the player had 3 s to show its first frame, plenty unless the
@@ -288,7 +289,7 @@ def test_a_bug_bundle_of_a_session_stored_already_adds_its_report_and_never_repl
     assert f'{first}: session {sid} already stored; its bug report "Coupon dead" added' \
         in p.stderr and "nothing new" not in p.stderr, p.stderr
     shown = _replay("play", sid, "--quit-after", "1", data=data)
-    assert shown.stdout.startswith(f"Bug: Coupon dead\nAt: {RAGE_MS / 1000:.1f} s\n"), shown.stdout
+    assert shown.stdout.startswith(f"Bug: Coupon dead\nAt: {moment_text(RAGE_MS)}\n"), shown.stdout
     (after,) = json.loads(_replay("sessions", "--json", data=data).stdout)
     # the events untouched (the session was written again to keep the report in its first
     # segment: its size may move)
@@ -349,7 +350,6 @@ def test_bug_report_typed_at_export_is_masked_unless_asked(tmp_path):
 
 def test_session_tab_shows_the_bug(tmp_path, qtbot):
     from player.qt.replay_widget import ReplayWidget
-    from player.qt.session_view import fmt_ms
     from recorder.bundle import open_bundle
 
     bug = tmp_path / "bug.replay"
@@ -360,7 +360,7 @@ def test_session_tab_shows_the_bug(tmp_path, qtbot):
     facts = [(r["k"], r["v"]) for r in w.devtools.session.model.rows]
     dispose(w)
     assert facts[0] == ("Bug", "Coupon dead")
-    assert facts[1] == ("Bug at", fmt_ms(DURATION_MS, precise=True))
+    assert facts[1] == ("Bug at", moment_text(DURATION_MS))
     assert facts[2][0] == "Steps" and facts[2][1].startswith("1. Open http://")
 
 
@@ -481,7 +481,7 @@ def test_a_bug_moment_past_what_decodes_opens_at_the_end_with_a_note(tmp_path):
     shown = _replay("play", p.stdout.split()[0], "--quit-after", "500", data=data)
     assert shown.returncode == 0, shown.stderr
     assert shown.stdout.startswith("Bug: Coupon dead\n")
-    assert f"the bug's moment ({RAGE_MS / 1000:.1f} s) is past what decodes of the session" \
+    assert f"the bug's moment ({moment_text(RAGE_MS)}) is past what decodes of the session" \
         in shown.stderr
 
 

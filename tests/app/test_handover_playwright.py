@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from recorder.moments import moment_text
 from tests.app.test_handover_exports import CHECKOUT_MS, CHECKOUT_URL, DEMO, ROOT, _replay
 
 # --- Playwright -----------------------------------------------------------------------------
@@ -208,8 +209,8 @@ def test_a_playwright_script_takes_the_bugs_title_notes_and_moment_masked(tmp_pa
                 data=tmp_path / "d")
     assert p.returncode == 0, p.stderr
     doc = __import__("ast").get_docstring(__import__("ast").parse(script.read_text()))
-    assert doc.startswith(f"Bug: Card xxxx xxxx xxxx xxxx declined\nAt: {CHECKOUT_MS / 1000:.1f}"
-                          " s\nNotes:\n  write to "), doc
+    assert doc.startswith(f"Bug: Card xxxx xxxx xxxx xxxx declined\nAt: {moment_text(CHECKOUT_MS)}"
+                          "\nNotes:\n  write to "), doc
     assert "4111" not in script.read_text() and "jane@example.com" not in script.read_text()
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from recorder.har import har
+from recorder.moments import moment_text
 from recorder.playwright_export import locator_code, placeholder_name, playwright_script
 
 DEMO = Path(__file__).resolve().parents[2] / "assets" / "demo" / "demo-session.json"
@@ -53,7 +54,7 @@ def test_a_dblclick_rrweb_records_after_one_click_is_one_click():
               if kind == 4 and clicks[i - 1][1:] == (2, node) and t - clicks[i - 1][0] < 50
               and (i < 2 or clicks[i - 1][0] - clicks[i - 2][0] > 1000))
     line = next(ln for ln in text.splitlines()
-                if f"(at {(at - events[0]['timestamp']) / 1000:.1f} s)" in ln)
+                if f"(at {moment_text(at - events[0]['timestamp'])})" in ln)
     nxt = text.splitlines()[text.splitlines().index(line) + 1]
     assert line.strip().startswith("# ") and '. Click "Add to cart"' in line
     assert nxt.strip().endswith(".click()") and ".dblclick()" not in nxt
@@ -243,7 +244,7 @@ def test_the_script_opens_with_the_bugs_title_and_notes():
                     notes='Expected 10% off.\nGot a 404 for C:\\path and """.')
     text = playwright_script(json.loads(DEMO.read_text()), session_id="demo", bug=bug)
     doc = ast.get_docstring(ast.parse(text))
-    assert doc.startswith('Bug: Coupon """ breaks checkout\nAt: 58.0 s\nNotes:\n'
+    assert doc.startswith('Bug: Coupon """ breaks checkout\nAt: 0:58.0\nNotes:\n'
                           '  Expected 10% off.\n  Got a 404 for C:\\path and """.\n'
                           "The steps up to the bug and 1 s after it, the check its error"
                           " (`replay export --to` sets another end)\n\n"
@@ -266,8 +267,8 @@ def test_a_reports_steps_are_read_with_their_moments_and_the_bugs():
 
     steps = [Step(1000, StepKind.CLICK, "Save", "#save"), Step(2000, StepKind.CLICK, "Send", "#send")]
     assert BugReport(title="t", at_ms=1500, steps=steps).lines()[-3:] == [
-        '  1. Click "Save"  (1.0 s)', "  -- the bug, at 1.5 s --", '  2. Click "Send"  (2.0 s)']
-    assert BugReport(at_ms=2500, steps=steps).lines()[-1] == "  -- the bug, at 2.5 s --"
+        '  1. Click "Save"  (0:01.0)', "  -- the bug, at 0:01.5 --", '  2. Click "Send"  (0:02.0)']
+    assert BugReport(at_ms=2500, steps=steps).lines()[-1] == "  -- the bug, at 0:02.5 --"
     assert not any("the bug" in ln for ln in BugReport(steps=steps).lines())   # no moment
 
 

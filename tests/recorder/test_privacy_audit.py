@@ -58,6 +58,18 @@ def test_audit_reports_kind_place_and_a_masked_excerpt_only():
     assert a.counts() == {"email": 3, "phone": 1, "sensitive-input": 1, "card": 1, "credential": 1}
 
 
+def test_a_findings_row_says_its_time_as_every_moment_is_said():
+    """`replay audit` said 00:00.010 where the privacy workspace's preview said 01:08.790 and
+    the player 0:00.1: a finding's time is the same clock, to the ms (recorder.moments),
+    and the command and the workspace list the same row (`Finding.cells`)."""
+    ev, ids = recording()
+    card = next(f for f in audit_events(ev).findings if f.kind == "card")
+    assert card.cells() == ("card", "3", "0:02.000", str(ids["q"]), "input value", "**** 1111")
+    context = next(f for f in audit_events(ev, context={"note": "ada@example.com"}).findings
+                   if f.event_index is None)
+    assert context.cells()[1:3] == ("context", "0:00.000")
+
+
 def test_a_field_typed_in_clear_is_one_finding_however_many_keystrokes():
     """A privacy officer's audit of a raw recording listed 39 sensitive-input rows for two
     password fields, one per keystroke: a field's input events in clear one after the other

@@ -18,8 +18,9 @@ from PySide6.QtCore import (QAbstractTableModel, QModelIndex, QPersistentModelIn
                             QSortFilterProxyModel, Qt)
 from PySide6.QtGui import QBrush, QColor, QFont
 
+from recorder.moments import moment_text
+
 from ..plain_text import plain_tip
-from ..session_view import fmt_ms
 from .growth import Growth, growth
 
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1     # the row dict
@@ -114,7 +115,7 @@ def search_text(columns: list[Column], row: dict) -> str:
 
 
 def time_column() -> Column:
-    return Column("Time", "t", lambda v: fmt_ms(v or 0, precise=True), 64,
+    return Column("Time", "t", lambda v: moment_text(v or 0), 64,
                   Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
 

@@ -17,9 +17,10 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeade
                                QStyledItemDelegate, QStyleOptionViewItem, QTableView,
                                QTabWidget, QVBoxLayout, QWidget)
 
+from recorder.moments import moment_text
 from recorder.semantics import error_origin, reporters_shown
 
-from ..session_view import SessionView, error_moment, fmt_ms
+from ..session_view import SessionView, error_moment
 from .models import (LEVEL_COLOURS, ROW_ROLE, TIME_ROLE, Column, RowsFilter, TimedRowsModel,
                      columns_to_hide, time_column)
 
@@ -452,15 +453,15 @@ class RowsTab(QWidget):
 
 def _console_details(row: dict) -> str:
     stack = "\n".join("    at " + s for s in row.get("stack") or [])
-    return f"[{row['level']}] {fmt_ms(row['t'], True)}\n{row['message']}\n" + (stack or "    (no stack recorded)")
+    return f"[{row['level']}] {moment_text(row['t'])}\n{row['message']}\n" + (stack or "    (no stack recorded)")
 
 
 def _error_details(row: dict) -> str:
     reported = reporters_shown(row.get("reported_by") or []) or "—"
     return (f"{row['type']}: {row['message']}\nfrom {error_origin(row.get('source') or '') or '—'}"
             f" · reported by "
-            f"{reported} · seen {row['count']}× · first at {fmt_ms(row['t'], True)} · last at "
-            f"{fmt_ms(row.get('last_t', row['t']), True)}{_failure_details(row)}"
+            f"{reported} · seen {row['count']}× · first at {moment_text(row['t'])} · last at "
+            f"{moment_text(row.get('last_t', row['t']))}{_failure_details(row)}"
             f"\n\n{row.get('stack') or '(no stack recorded)'}")
 
 
@@ -473,7 +474,7 @@ def _failure_details(row: dict) -> str:
     status = row.get("status")
     out = f"\nthe request: {row['url']} · {f'answered {status}' if status else 'not answered'}"
     if row.get("logged"):
-        out += (f"\nlogged on the console at {fmt_ms(row.get('logged_t') or row['t'], True)}:"
+        out += (f"\nlogged on the console at {moment_text(row.get('logged_t') or row['t'])}:"
                 f" {row['logged']}")
     return out
 
@@ -516,7 +517,7 @@ def _network_details(row: dict) -> str:
              f"status:    {'failed (no response)' if status == 0 else status if status is not None else NOT_RECORDED}",
              f"type:      {row.get('type') or NOT_RECORDED}",
              f"size:      {_size(row.get('size')) or NOT_RECORDED}",
-             f"started:   {fmt_ms(row['t'], True)} after the session's start",
+             f"started:   {moment_text(row['t'])} after the session's start",
              f"duration:  {_dur(row.get('duration')) or NOT_RECORDED}",
              f"recorded by: {row.get('source') or '—'}", "",
              f"headers:   {NOT_RECORDED} (neither request nor response)",
@@ -650,7 +651,7 @@ class DevToolsPane(PaneTabs):
                                Column("Message", "message", stretch=True, min_chars=MESSAGE_CHARS),
                                Column("Count", "count", None, 56,
                                       Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
-                               Column("Last seen", "last_t", lambda v: fmt_ms(v or 0, precise=True), 72,
+                               Column("Last seen", "last_t", lambda v: moment_text(v or 0), 72,
                                       Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
                                       drop=2)],
                               sv.errors, details=_error_details, placeholder="Filter errors",

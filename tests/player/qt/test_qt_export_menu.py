@@ -196,10 +196,10 @@ def test_a_long_animation_is_painted_only_once_asked(player_widget, qtbot, tmp_p
 def test_the_long_clip_question_is_for_animations_past_the_limit_only():
     from player.clip_encode import LONG_ANIMATION_FRAMES, ClipFormat, long_clip_question
 
-    assert long_clip_question(ClipFormat.GIF, LONG_ANIMATION_FRAMES, 30) is None
-    q = long_clip_question(ClipFormat.WEBP, 681, 68.1)
-    assert q is not None and "WEBP would hold 681 frames (1:08 of the session)" in q
-    assert long_clip_question(ClipFormat.MP4, 10 * LONG_ANIMATION_FRAMES, 300) is None
+    assert long_clip_question(ClipFormat.GIF, LONG_ANIMATION_FRAMES, 30_000) is None
+    q = long_clip_question(ClipFormat.WEBP, 681, 68_100)   # as the timeline says 68.1 s
+    assert q is not None and "WEBP would hold 681 frames (1:09 of the session)" in q
+    assert long_clip_question(ClipFormat.MP4, 10 * LONG_ANIMATION_FRAMES, 300_000) is None
 
 
 def test_a_clip_can_be_cancelled_and_a_bundle_says_it_is_whole(player_widget, qtbot, tmp_path):

@@ -8,9 +8,10 @@ from PySide6.QtCore import QPoint, Qt
 
 from player.qt.devtools.models import CURRENT_BG, FUTURE, ROW_ROLE
 from player.qt.devtools.pane import READING, DevToolsPane, rating
-from player.qt.session_view import build_session_view, error_moment, fmt_ms
+from player.qt.session_view import build_session_view, error_moment
 from player.qt.timeline_widget import TimelineBar
 from player.replayer import Replayer
+from recorder.moments import Unit, moment_text
 from replay_tools.generator import generate_session
 
 
@@ -30,7 +31,7 @@ def test_session_view_reads_the_timeline(session):
     # grouped errors add up to every occurrence
     assert sum(e["count"] for e in session.errors) == len(session.errors_all)
     facts = dict(session.facts)
-    assert facts["Duration"] == fmt_ms(session.duration_ms)
+    assert facts["Duration"] == moment_text(session.duration_ms, Unit.SECOND)
 
 
 def test_timeline_click_and_drag_ask_for_the_time_under_the_pointer(qtbot, session):
@@ -161,7 +162,7 @@ def test_errors_tab_has_one_row_per_group_with_first_and_last_seen(qtbot):
     assert row["last_t"] - row["t"] > 1000 and row["reported_by"] == ["console", "rum"]
     titles = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())]
     last = model.data(model.index(i, titles.index("Last seen")))
-    assert last == fmt_ms(row["last_t"], precise=True) != model.data(model.index(i, 0))
+    assert last == moment_text(row["last_t"]) != model.data(model.index(i, 0))
     # its details say where it came from in words (once "source: source")
     pane.resize(900, 500)
     pane.show()
@@ -483,14 +484,13 @@ def test_a_rows_time_typed_back_is_at_or_after_what_happened():
     `--at 0:42.5` opened 66 ms before it, the error greyed as still to come: a tenth of a
     second is rounded up, so the moment shown is never before what happened."""
     from app.commands._source import moment
-    from player.qt.session_view import fmt_ms
 
     for ms in (42566, 42500, 58483, 59999, 1, 3_599_901):
-        shown = fmt_ms(ms, precise=True)
-        assert 0 <= moment(shown) - ms < 100, (ms, shown)   # what `--at` reads it as
-    assert (fmt_ms(42566, precise=True), fmt_ms(42566)) == ("0:42.6", "0:42")
-    assert fmt_ms(3_599_901, precise=True) == "1:00:00.0"
-    assert fmt_ms(81_080, precise=True, down=True) == "1:21.0"   # a last moment: within it
+        for unit in Unit:
+            shown = moment_text(ms, unit)
+            assert 0 <= moment(shown) - ms < unit, (ms, shown)   # what `--at` reads it as
+    assert [moment_text(42566, u) for u in Unit] == ["0:43", "0:42.6", "0:42.566"]
+    assert moment_text(3_599_901) == "1:00:00.0"
 
 
 def test_a_tab_made_shorter_keeps_the_clocks_row_in_view(qtbot, session):

@@ -387,8 +387,8 @@ def test_e_after_the_last_error_goes_back_to_the_first_and_says_so(qapp, qtbot, 
     first error and the status line says so; a session without errors says that."""
     from PySide6.QtCore import Qt
 
-    from player.qt.session_view import fmt_ms
     from player.replayer import Replayer
+    from recorder.moments import moment_text
     from recorder.source import ListSource
 
     with demo_player(tmp_path, DEFAULT, indexed=True) as w:
@@ -401,7 +401,7 @@ def test_e_after_the_last_error_goes_back_to_the_first_and_says_so(qapp, qtbot, 
             qtbot.keyClick(w, Qt.Key.Key_E)
         assert c.time == first
         assert said.args[0].startswith("No error after 1:08.") and said.args[0].endswith(
-            f"back to the first one, at {fmt_ms(first, True)}")
+            f"back to the first one, at {moment_text(first)}")
     quiet = ReplayWidget(None, replayer=Replayer(ListSource([
         {"type": 4, "data": {"href": "https://shop.example/", "width": 800, "height": 600},
          "timestamp": 1_700_000_000_000},
