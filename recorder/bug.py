@@ -9,12 +9,13 @@ A context entry of the wrong shape is read as far as it makes sense and never ra
 """
 from __future__ import annotations
 
+import math
 from typing import Any, Callable, Iterable
 
 import msgspec
 import msgspec.structs
 
-from .moments import moment_text
+from .moments import moment_text, whole_ms
 from .steps import Step, steps
 
 CONTEXT_KEY = "bug"          # the session context's entry (record mode writes the same)
@@ -25,8 +26,13 @@ NO_REPORT_IN_RRWEB = "the bug report (title, notes, moment, steps) is not in rrw
 class BugReport(msgspec.Struct, kw_only=True, omit_defaults=True):
     title: str = ""
     notes: str = ""
-    at_ms: float | None = None    # the moment of the bug, ms after the first event
+    at_ms: int | None = None    # the moment of the bug, whole ms after the first event
     steps: list[Step] = []
+
+    def __post_init__(self) -> None:
+        # `--at 62.5s` is 62500.0 ms: stored whole, as every moment is shown (moments)
+        if self.at_ms is not None:
+            self.at_ms = whole_ms(self.at_ms)
 
     @property
     def empty(self) -> bool:
@@ -65,6 +71,8 @@ def from_context(context: dict[str, Any] | None) -> BugReport | None:
     raw = (context or {}).get(CONTEXT_KEY)
     if not isinstance(raw, dict):
         return None
+    if isinstance(raw.get("at_ms"), float) and math.isfinite(raw["at_ms"]):
+        raw = {**raw, "at_ms": whole_ms(raw["at_ms"])}   # stored as 58000.0 before
     try:
         report = msgspec.convert(raw, BugReport)
     except msgspec.ValidationError:   # a hand-edited or foreign context: keep what reads
@@ -97,7 +105,7 @@ def edit_report(store: Any, session_id: str, *, title: str, notes: str,
     context = info.context if info is not None else None
     old = from_context(context) or BugReport()
     report = msgspec.structs.replace(old, title=title.strip(), notes=notes.strip(),
-                                     at_ms=old.at_ms if at_ms is None else float(at_ms))
+                                     at_ms=old.at_ms if at_ms is None else at_ms)
     masked = masker_factory().mask_context(with_report(context, report))
     # its events read under its lock: a live session's visitor may still be on the page
     store.replace_session(sid, None, context=masked)

@@ -1,10 +1,12 @@
 """A moment in a session as text (recorder.moments): one rule, rounded up, wherever it is
-shown."""
+shown - and a bug report's moment stored as the whole ms it is shown as."""
 from __future__ import annotations
 
 import math
 
-from recorder.bug import BugReport
+import msgspec
+
+from recorder.bug import BugReport, from_context, report_for
 from recorder.moments import UNKNOWN, Unit, moment_text
 from recorder.steps import Step, StepKind
 
@@ -42,3 +44,13 @@ def test_a_bug_reports_steps_and_moment_read_as_the_panes_say_them():
         "Bug: Coupon", "At: 0:58.0", "Steps:", '  1. Click "Code"  (0:11.0)',
         '  2. Click "Add to cart"  (0:20.5)', "  -- the bug, at 0:58.0 --"]
 
+
+def test_a_bug_reports_moment_is_stored_as_whole_ms():
+    """A bundle's manifest said `"at_ms": 58000.0` (`--at` is read as a float): the moment
+    is an int, rounded up as it is shown; a report stored so before still reads."""
+    given = report_for([], None, at_ms=58_000.0)    # `--at 58000` as argparse reads it
+    assert msgspec.json.encode(given) == b'{"at_ms":58000}'
+    assert report_for([], None, at_ms=62_500.4).at_ms == 62_501
+    before = from_context({"bug": {"title": "Coupon", "at_ms": 58_000.0, "notes": "n"}})
+    assert before == BugReport(title="Coupon", notes="n", at_ms=58_000)
+    assert type(before.at_ms) is int
