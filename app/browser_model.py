@@ -54,17 +54,18 @@ HEADERS = {Column.THUMBNAIL: "", Column.START: "Start", Column.ID: "ID",
 
 
 # How the columns share the table's width (`share_widths`): these are always shown whole -
-# a count or a time cut short says nothing ("1…" errors) ...
-WHOLE = (Column.THUMBNAIL, Column.START, Column.DURATION, Column.PAGES, Column.ERRORS,
-         Column.FRUSTRATION)
+# a count or a time cut short says nothing ("1…" errors), an id is shortened already, as
+# `replay sessions` shows it (app.ids.short_ids: cut again, it was a text no command showed) ...
+WHOLE = (Column.THUMBNAIL, Column.START, Column.ID, Column.DURATION, Column.PAGES,
+         Column.ERRORS, Column.FRUSTRATION)
 # ... these as wide as their longest text up to a cap, given up first when room is short
-# (their cells elide in the middle: an email keeps its domain, an id its end) ...
-CAPPED = (Column.ID, Column.USER, Column.TITLE)
+# (their cells elide in the middle: an email keeps its domain) ...
+CAPPED = (Column.USER, Column.TITLE)
 # ... and the first URL has the rest: its cells elide as a URL reads (`elide_url`).
 STRETCHED = Column.FIRST_URL
 # widths in average characters of the table's font (the window side turns them to pixels)
-CAP_CHARS = {Column.ID: 24, Column.USER: 26, Column.TITLE: 30}
-SHRUNK_CHARS = 10       # a capped column given up for the URL keeps this much (a short id)
+CAP_CHARS = {Column.USER: 26, Column.TITLE: 30}
+SHRUNK_CHARS = 10       # a capped column given up for the URL keeps this much
 URL_MIN_CHARS = 32      # the room a first URL is given before capped columns shrink for it
 GAP_CHARS = 1           # between two columns' texts, beyond a cell's own margins (a time
                         # right beside an id read as one text)
@@ -284,7 +285,7 @@ def share_widths(room: int, wanted: dict[Column, int], shrunk: dict[Column, int]
         for c, most in can_give.items():
             widths[c] -= -(-given * most // total)   # (rounded up: the URL gets its room)
     spare = room - sum(widths.values()) - max(url_whole, url_min)
-    for c in CAPPED:   # (in the list's order: the id, the user, the bug's title)
+    for c in CAPPED:   # (in the list's order: the user, the bug's title)
         if spare <= 0 or whole is None or c not in widths:
             break
         more = min(spare, max(0, whole.get(c, 0) - widths[c]))

@@ -263,8 +263,9 @@ class SessionBrowser(QWidget):
         head.setSectionResizeMode(STRETCHED, QHeaderView.ResizeMode.Stretch)
         self._wanted: dict[Column, int] = {}   # each column's width for the catalog listed
         self._whole: dict[Column, int] = {}    # ... and as wide as its widest text (no cap)
-        # a long id or user keeps its start and its end: which window (`….win-2`), which
-        # domain (`…@example.com`) - what tells the rows apart; a URL is cut as a URL
+        # a long user or bug title keeps its start and its end: which domain
+        # (`…@example.com`) - what tells the rows apart; an id is shown whole as `replay
+        # sessions` shows it (WHOLE); a URL is cut as a URL
         self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.table.setItemDelegateForColumn(STRETCHED, UrlDelegate(self.table))
         self.table.viewport().installEventFilter(self)

@@ -214,16 +214,15 @@ def test_counts_and_times_keep_their_width_and_the_url_gets_the_rest():
     each can give, never under their shrunk width."""
     from app.browser_model import CAPPED, STRETCHED, WHOLE, share_widths
 
-    wanted = {c: 100 for c in WHOLE} | {Column.ID: 80, Column.USER: 200, Column.TITLE: 40}
-    shrunk = {Column.ID: 60, Column.USER: 60, Column.TITLE: 40}
-    roomy = share_widths(1200, wanted, shrunk, url_min=200)
-    assert roomy == wanted | {STRETCHED: 1200 - 600 - 320}
-    tight = share_widths(1000, wanted, shrunk, url_min=200)
-    assert all(tight[c] == 100 for c in WHOLE)
-    assert tight[STRETCHED] == 200 and sum(tight.values()) == 1000
-    assert tight[Column.TITLE] == 40                      # nothing to give
-    assert 200 - tight[Column.USER] == 7 * (80 - tight[Column.ID])   # 140 : 20 of it
-    narrow = share_widths(700, wanted, shrunk, url_min=200)
+    wanted = {c: 100 for c in WHOLE} | {Column.USER: 200, Column.TITLE: 80}
+    shrunk = {Column.USER: 60, Column.TITLE: 60}
+    roomy = share_widths(1300, wanted, shrunk, url_min=200)
+    assert roomy == wanted | {STRETCHED: 1300 - 700 - 280}
+    tight = share_widths(1100, wanted, shrunk, url_min=200)
+    assert all(tight[c] == 100 for c in WHOLE)            # the id among them
+    assert tight[STRETCHED] == 200 and sum(tight.values()) == 1100
+    assert 200 - tight[Column.USER] == 7 * (80 - tight[Column.TITLE])   # 140 : 20 of it
+    narrow = share_widths(800, wanted, shrunk, url_min=200)
     assert {c: narrow[c] for c in CAPPED} == shrunk and narrow[STRETCHED] == 0
     assert all(narrow[c] == 100 for c in WHOLE)           # (the table scrolls sideways)
 
@@ -235,8 +234,8 @@ def test_a_capped_column_takes_what_the_url_does_not_need():
     from app.browser_model import STRETCHED, WHOLE, share_widths
 
     wanted = {c: 100 for c in WHOLE} | {Column.ID: 80, Column.USER: 150, Column.TITLE: 40}
-    shrunk = {Column.ID: 60, Column.USER: 60, Column.TITLE: 40}
-    whole = {Column.ID: 80, Column.USER: 190, Column.TITLE: 40}
+    shrunk = {Column.USER: 60, Column.TITLE: 40}
+    whole = {Column.USER: 190, Column.TITLE: 40}
     roomy = share_widths(1200, wanted, shrunk, 200, whole, url_whole=250)
     assert roomy[Column.USER] == 190 and roomy[STRETCHED] == 1200 - 600 - 310
     snug = share_widths(1200, wanted, shrunk, 200, whole, url_whole=320)   # 10 px to spare

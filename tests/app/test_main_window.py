@@ -575,6 +575,36 @@ def test_the_lists_columns_share_the_windows_width(window, qtbot, data, size):
     assert option.text.startswith("app.example.com/") and "invoices" in option.text
     assert option.fontMetrics.horizontalAdvance(option.text) + margins <= url_width
 
+def test_the_list_shows_each_id_as_replay_sessions_does(window, qtbot, data):
+    """A PostHog window's id read `0190a1b2-5e55…b-6c7d8e9f0a1b` in `replay sessions` and
+    `0190a1b2…8e9f0a1b` in the app's list (Qt cut it again to fit a capped column): each
+    id is the text app.ids.short_ids gives `replay sessions`, whole."""
+    from PySide6.QtGui import QFontMetrics
+
+    from app.browser_model import Column
+    from app.ids import short_ids
+    from app.window.sessions_page import text_margin
+
+    window_id = "0190a1b2-5e55-7000-8000-00000000cafe.0190a1b2-c3d4-7e5f-8a9b-6c7d8e9f0a1b"
+    with Store.open(data) as store:
+        for sid in (window_id, "8dda0c07-b950-47ec-a5ea-3d25746042bf"):
+            store.ingest(session_events(start_ms=T0 + 21 * 86_400_000, duration_ms=4000,
+                                        urls=["https://shop.example/help"], errors=[]),
+                         session_id=sid)
+    window.reload_sessions()
+    window.resize(1280, 720)
+    qtbot.waitUntil(lambda: window.size().toTuple() == (1280, 720), timeout=5000)
+    b = window.browser
+    ids = [r.id for r in b.model.rows]
+    shown = short_ids(ids)
+    assert {"0190a1b2-5e55…b-6c7d8e9f0a1b", "8dda0c07"} <= set(shown)
+    room = b.table.horizontalHeader().sectionSize(Column.ID) - 2 * text_margin(b.table)
+    fm = QFontMetrics(b.table.font())
+    for i, text in enumerate(shown):
+        assert b.model.data(b.model.index(i, Column.ID)) == text
+        assert fm.horizontalAdvance(text) <= room, text   # (painted whole: not elided)
+
+
 def test_delete_asks_then_erases_the_session_and_closes_its_tab(window, qtbot, data):
     from PySide6.QtWidgets import QMessageBox
     player = window.wait_opened(window.open_session("bob-browse"))
