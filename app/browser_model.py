@@ -297,32 +297,36 @@ def share_widths(room: int, wanted: dict[Column, int], shrunk: dict[Column, int]
 
 def elide_url(url: str, room: float, width: Callable[[str], float],
               ellipsis: str = "\u2026") -> str:
-    """A URL as it fits in `room` (`width` measures a text), cut as a URL is read. Never
-    with https:// (most are, and it tells no two rows apart: browsers' address bars leave
-    it out too); another scheme (http://, file://) is shown when there is room. Then, as
-    room runs short: its query cut (`shop.example/invoices?…`); its host and the last
-    segments of its path that fit - which site, which page (`shop.example/…/checkout`) -
-    then the end of its last; its start, cut at the end."""
+    """A URL as it fits in `room`, cut as a URL is read - the one rule of the app's list
+    (`width`: a text's pixels in the table's font) and `replay sessions` (its terminal
+    cells). What stays is its host - which site - then the end of its path - which page: a
+    fragment after the path is its end too (a single-page app's route, `#ReactHooks.js`).
+    Never with https:// (most are, and it tells no two rows apart: browsers' address bars
+    leave it out too); another scheme (http://, file://) is shown when there is room. Then,
+    as room runs short: its query cut (`shop.example/invoices?…`); its host and the last
+    segments of its path that fit (`shop.example/…/checkout`), then the path's last
+    characters (`demoit.app/…eactHooks.js`); its start, cut at the end."""
     url = url[len(_SECURE):] if url.startswith(_SECURE) else url
     if width(url) <= room:
         return url
     bare = _SCHEME.sub("", url, count=1)
     if width(bare) <= room:
         return bare
-    ends = [i for i in (bare.find("?"), bare.find("#")) if i >= 0]
-    path_end = min(ends) if ends else len(bare)
-    rest = "?" + ellipsis if path_end < len(bare) else ""
-    if rest and width(bare[:path_end] + rest) <= room:
-        return bare[:path_end] + rest
-    host_end = bare.find("/")
-    if 0 < host_end < path_end:
-        head, path = bare[:host_end] + "/" + ellipsis, bare[host_end:path_end]
-        cuts = [i for i, ch in enumerate(path) if ch == "/" and i > 0]
-        # whole segments, the query's mark kept, then not; then the path's last characters
-        for shown in [head + path[i:] + end for end in dict.fromkeys((rest, "")) for i in cuts] \
-                + [head + path[i:] for i in range(1, len(path) - 1)]:
-            if width(shown) <= room:
-                return shown
+    host_end = min([i for i in map(bare.find, "/?#") if i >= 0], default=len(bare))
+    host, rest = bare[:host_end], bare[host_end:]
+    before, hash_mark, fragment = rest.partition("#")
+    path, query_mark, _ = before.partition("?")
+    end = hash_mark + fragment
+    # the query said (?…), then not
+    tails = list(dict.fromkeys([path + (query_mark and "?" + ellipsis) + end, path + end]))
+    head = host + "/" + ellipsis
+    shown = [host + tails[0]]
+    # whole segments, the query's mark kept, then not; then the end's last characters
+    shown += [head + t[i:] for t in tails for i, ch in enumerate(t) if ch == "/" and i > 0]
+    shown += [head + tails[-1][i:] for i in range(1, len(tails[-1]) - 1)]
+    for text in shown:
+        if width(text) <= room:
+            return text
     for k in range(len(bare) - 1, 0, -1):
         if width(bare[:k] + ellipsis) <= room:
             return bare[:k] + ellipsis

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import re
 import time
 from datetime import datetime
@@ -19,7 +20,7 @@ from player.local_time import when_text
 from recorder.moments import Unit, moment_text
 from recorder.store import PARTIAL
 
-from ..browser_model import Catalog, Query, make_row
+from ..browser_model import Catalog, Query, elide_url, make_row
 from ..ids import is_generated, short_ids
 from ..cli import UserError
 from ._progress import output_console
@@ -134,14 +135,15 @@ def run(args: argparse.Namespace) -> int:
         "duration": [moment_text(s.duration_ms, Unit.SECOND) for s in rows],
         "user": [s.who or "" for s in rows],
         "bug": titles,
-        "first URL": [_without_scheme(s.first_url or "") for s in rows],
+        "first URL": [elide_url(s.first_url or "", math.inf, cell_len) for s in rows],
         "views": [str(s.view_count) for s in rows],
         "errors": [f"{s.error_count:,}" for s in rows],
         "frustr.": [f"{s.frustration_count:,}" for s in rows],
         "events": [_events(s) for s in rows],
         "size": [_size(s.bytes) for s in rows]}
     shown, url_width = _fit(cells, console.width)
-    cells["first URL"] = [_cut_middle(u, url_width) for u in cells["first URL"]]
+    # as the app's list cuts it (the same rule, in terminal cells): its host, its path's end
+    cells["first URL"] = [elide_url(s.first_url or "", url_width, cell_len) for s in rows]
     dropped = [c for c, _ in _COLUMNS if c not in shown and any(cells[c])]
     said = []
     if any(is_generated(s.id) for s in rows):
@@ -215,31 +217,6 @@ def _fit(cells: dict[str, list[str]], width: int) -> tuple[list[str], int]:
             break
     url = max(min(url_full, width - need(shown, 0)), min(url_full, _URL_MIN))
     return shown, url
-
-
-def _without_scheme(url: str) -> str:
-    """A page's URL as the table shows it: `http(s)://` says nothing a support engineer
-    looks for, the host and the path do."""
-    for scheme in ("https://", "http://"):
-        if url.startswith(scheme):
-            return url[len(scheme):]
-    return url
-
-
-def _cut_middle(text: str, width: int) -> str:
-    """`text` (a URL without its scheme) in `width` cells: whole, or its path whole after as
-    much of the host as fits (`shop.exa…/checkout/payment`), or - a longer path - the host's
-    start and the path's end around a `…`. A cut at the end hid the path, the page a
-    support engineer looks for."""
-    if cell_len(text) <= width or width < 3:
-        return text
-    slash = text.find("/")
-    path = text[slash:] if slash > 0 else ""
-    if path and len(path) <= width - 4:
-        head = width - 1 - len(path)
-    else:
-        head = min(slash if slash > 0 else len(text), (width - 1) // 2)
-    return text[:head] + "…" + text[len(text) - (width - 1 - head):]
 
 
 def _events(s) -> str:

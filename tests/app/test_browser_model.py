@@ -262,6 +262,33 @@ def test_a_first_url_is_cut_as_a_url_reads(room, shown):
     assert elide_url(url, room, len) == shown and len(shown) <= room
 
 
+@pytest.mark.parametrize("room, shown", [
+    (40, "demoit.app/e/react#ReactHooks.js"),
+    (30, "demoit.app/…eact#ReactHooks.js"),
+    (24, "demoit.app/…eactHooks.js"),
+    (12, "demoit.app/…"),
+])
+def test_a_fragment_is_the_end_of_a_url_and_stays(room, shown):
+    """The rrweb-player demo's first URL read `demoit.app/e/react?…` in the app (its end, the
+    page a single-page app shows, lost; a `?` it does not have) and `demoit.app…eactHooks.js`
+    in `replay sessions`: one rule, the host then the end, in both."""
+    from app.browser_model import elide_url
+
+    url = "https://demoit.app/e/react#ReactHooks.js"
+    assert elide_url(url, room, len) == shown and len(shown) <= room
+
+
+@pytest.mark.parametrize("room, shown", [
+    (60, "shop.example/search?…#results"),    # the query goes, a fragment after it stays
+    (24, "shop.example/…ch#results"),
+])
+def test_a_query_goes_before_the_fragment_after_it(room, shown):
+    from app.browser_model import elide_url
+
+    url = "https://shop.example/search?q=lamps&page=2&utm_source=newsletter-2024#results"
+    assert elide_url(url, room, len) == shown and len(shown) <= room
+
+
 def test_another_scheme_is_shown_while_there_is_room():
     from app.browser_model import elide_url
 

@@ -127,27 +127,23 @@ def test_a_name_a_person_gave_is_shown_whole_or_cut_in_the_middle(tmp_path):
 
 
 @pytest.mark.parametrize("columns", [100, 120])
-def test_the_first_urls_path_stays_when_it_is_shortened(data, columns):
-    """A support engineer looks for the page: the scheme goes first, then the host's end -
-    the path is what stays (the recording's first page: demoit.app's /e/react#ReactHooks.js)."""
+def test_the_first_url_keeps_its_host_and_its_end_as_the_app_cuts_it(data, columns):
+    """A support engineer looks for the site and the page: the scheme goes first, then the
+    path's middle - the host and the URL's end stay (the recording's first page: demoit.app's
+    /e/react#ReactHooks.js). `demoit.app…eactHooks.js` here and `demoit.app/e/react?…` in
+    the app's list were two rules: the text is `browser_model.elide_url`'s, in cells."""
+    from rich.cells import cell_len
+
+    from app.browser_model import elide_url
+
     proc = replay("--data", data, "sessions", columns=columns)
     first = json.loads(replay("--data", data, "sessions", "--json").stdout)[0]["first_url"]
-    scheme, _, rest = first.partition("://")
-    path = rest[rest.index("/"):]
-    assert scheme == "https" and len(path) > 10, first
-    # at 120 the path is whole after the host's start; at 100 the URL has its least width:
-    # the path's end stays
-    shown = f"{path} " if columns == 120 else f"…{path[-8:]} "
-    rows = [ln for ln in proc.stdout.splitlines() if shown in ln and f"   {rest[:4]}" in ln]
-    assert len(rows) == 2 and "https://" not in proc.stdout, proc.stdout
-
-
-def test_a_long_url_is_cut_in_the_middle_keeping_host_start_and_path_end():
-    from app.commands.sessions import _cut_middle
-    url = "shop.example.com/account/orders/12345?tab=items"
-    assert _cut_middle(url, 60) == url
-    assert _cut_middle(url, 30) == "shop.example.c…12345?tab=items"
-    assert _cut_middle("127.0.0.1:34285/index.html", 24) == "127.0.0.1:34…/index.html"
+    assert first == "https://demoit.app/e/react#ReactHooks.js", first
+    shown = [w for ln in proc.stdout.splitlines() for w in ln.split() if w.startswith("demoit")]
+    assert len(shown) == 2 and shown[0] == shown[1], proc.stdout   # the demo and its copy
+    assert shown[0].startswith("demoit.app/…") and shown[0].endswith("s.js"), shown
+    assert shown[0] in {elide_url(first, room, cell_len) for room in range(12, 40)}, shown
+    assert "https://" not in proc.stdout
 
 
 def test_names_sharing_a_long_start_do_not_lengthen_the_generated_ids():
