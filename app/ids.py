@@ -41,6 +41,13 @@ def short_ids(ids: list[str], least: int = 8) -> list[str]:
     return out
 
 
+def short_id(session_id: str) -> str:
+    """One id shown on its own (a player tab's title, a progress dialog, record mode's
+    "Stored as"), as `short_ids` shows it in a list: `8dda0c07`, a long name cut in the
+    middle."""
+    return short_ids([session_id])[0]
+
+
 def _prefix_len(ids: list[str], least: int = 8, shortened=lambda _i: True) -> int:
     """Shortest prefix length (at least `least`) at which each id `shortened` says is shown
     shortened is told apart from every other id (`ids` sorted, each once): two names a

@@ -32,6 +32,7 @@ from recorder.bug import CONTEXT_KEY, BugReport, from_context   # the context's 
 from recorder.semantics import BROWSER_ERROR_PAGE
 from recorder.steps import Step, StepsBuilder, steps
 
+from ..ids import short_id
 from .browser import RecordingBrowser
 
 STEPS_REFRESH_MS = 150         # while recording, the steps list is redrawn at most this often
@@ -317,7 +318,7 @@ class RecordPage(QWidget):
         self.stack.addWidget(self.player)
         self.stack.setCurrentWidget(self.player)
         title = report.title
-        self.stored_label.setText(f"Stored as session {sid[:8]}"
+        self.stored_label.setText(f"Stored as session {short_id(sid)}"
                                   + (f" — {title}" if title else ""))
         self.stored_label.setToolTip(plain_tip(f"Session {sid}" + (f"\n{title}" if title else "")))
         self.side.hide()

@@ -30,6 +30,7 @@ from recorder.rrweb_io import datadog_files
 from recorder.store import Store
 
 from ..browser_model import LIVE_MARK, LIVE_TIP, Catalog, make_row, named
+from ..ids import short_id
 from ..privacy_workspace import PrivacyWorkspace
 from ..record.page import RecordPage
 from . import help_menu
@@ -570,7 +571,7 @@ class MainWindow(QMainWindow):
         job = SaveReportJob(self.data_dir, session_id, title, notes, masker_factory(rules),
                             at_ms=at_ms)
         dlg = job_dialog(job, self, "Bug report", f"Saving the bug report of session"
-                                                  f" {_short_id(session_id)}…")
+                                                  f" {short_id(session_id)}…")
         dlg.setCancelButton(None)   # not cancellable
         self.report_jobs.append(job)
 
@@ -849,15 +850,9 @@ def stored_tab(session_id: str, who: str | None, first_url: str | None,
         f"\n{first_url}" if first_url else "") + (f"\n{LIVE_TIP}" if live else "")
     mark = LIVE_MARK if live else ""
     if not title:
-        return mark + _short_id(session_id) + (f" · {who}" if who else ""), tip
+        return mark + short_id(session_id) + (f" · {who}" if who else ""), tip
     return mark + title_line(title, TAB_TITLE), f"{title}\n{tip}"
 
-
-
-def _short_id(session_id: str) -> str:
-    """A tab-sized id: generated ids are long hex (their first 8 tell them apart, as in
-    `replay sessions`); a readable one is kept whole when it is short."""
-    return session_id if len(session_id) <= 16 else session_id[:8] + "…"
 
 
 def _local_files(mime) -> list[Path]:

@@ -929,7 +929,11 @@ def test_a_stored_sessions_tab_is_titled_by_its_bug_when_it_has_one():
 
     sid = "8dda0c07-1234-4321-abcd-0123456789ab"
     assert stored_tab(sid, "ada@example.com", "https://shop.example/") == (
-        "8dda0c07… · ada@example.com", f"Session {sid}\nhttps://shop.example/")
+        "8dda0c07 · ada@example.com", f"Session {sid}\nhttps://shop.example/")
+    # its id as `replay sessions` shows it: `0190a1b2…` named either of a PostHog
+    # recording's windows
+    window = "0190a1b2-5e55-7000-8000-00000000cafe.0190a1b2-c3d4-7e5f-8a9b-6c7d8e9f0a1b"
+    assert stored_tab(window, None, None)[0] == "0190a1b2-5e55…b-6c7d8e9f0a1b"
     title, tip = stored_tab(sid, "ada@example.com", None, "Coupon\n does nothing")
     assert title == "Coupon does nothing"
     assert tip == f"Coupon does nothing\nSession {sid} of ada@example.com"
