@@ -20,16 +20,31 @@ def _tab(text: str) -> str:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-def parse(argv: list[str] | None = None) -> argparse.Namespace:
+def parser() -> argparse.ArgumentParser:
+    """The command line `python -m app.privacy_workspace` takes (its --help)."""
+    from recorder.paths import default_data_dir
+
     from ..cli import OneLineParser
 
-    p = OneLineParser(prog=PROG)
-    p.add_argument("--data", type=Path, default=None, help="the data folder")
+    p = OneLineParser(prog=PROG, description=(
+        "The privacy workspace in a window of its own (the app's Privacy page): edit the data"
+        " folder's privacy rules, preview them on a stored session or a recording file, dry"
+        " run and apply them to the stored sessions, audit the store, and read the rules'"
+        " revisions."))
+    p.add_argument("--data", type=Path, default=None, metavar="DIR",
+                   help="data folder (default: %s)" % default_data_dir())
     p.add_argument("--file", type=Path, default=None, help="preview this recording file")
     p.add_argument("--tab", type=_tab, default=PREVIEW,
                    help="the tab to show first: Preview, Dry run, Audit or History (any case)")
-    p.add_argument("--screenshot", type=Path, default=None, metavar="OUT.png")
-    return p.parse_args(argv)
+    p.add_argument("--screenshot", type=Path, default=None, metavar="OUT.png",
+                   help="paint the workspace at %dx%d on that tab (the Dry run and Audit tabs"
+                        " run first, reading the store only), write it as PNG and exit: no"
+                        " window, no screen needed" % DEFAULT_SIZE)
+    return p
+
+
+def parse(argv: list[str] | None = None) -> argparse.Namespace:
+    return parser().parse_args(argv)
 
 
 def opened(args: argparse.Namespace):

@@ -436,6 +436,20 @@ def test_tabs_are_named_in_any_case():
         tab_named("audits")
 
 
+def test_the_help_says_what_the_workspace_is_and_what_each_option_does():
+    """A new user's --help had no description, nothing for --screenshot, and no default
+    for --data (as `replay --help` names it)."""
+    from app.privacy_workspace.__main__ import DEFAULT_SIZE, parser
+    from recorder.paths import default_data_dir
+
+    p = parser()
+    assert "privacy rules" in p.description and "Privacy page" in p.description
+    helps = {a.dest: a.help for a in p._actions}
+    assert all(helps.values()), [dest for dest, text in helps.items() if not text]
+    assert str(default_data_dir()) in helps["data"]
+    assert "PNG" in helps["screenshot"] and "%dx%d" % DEFAULT_SIZE in helps["screenshot"]
+
+
 def workspace_cli(*args, tmp_path) -> subprocess.CompletedProcess:
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
     return subprocess.run([sys.executable, "-m", "app.privacy_workspace", *map(str, args)],
