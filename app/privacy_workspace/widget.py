@@ -17,17 +17,18 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from PySide6.QtCore import QFileSystemWatcher, Qt, QTimer, Signal
-from PySide6.QtGui import QTextCursor, QTextOption
+from PySide6.QtGui import QPalette, QTextCursor, QTextOption
 from PySide6.QtWidgets import (
     QAbstractItemView, QBoxLayout, QCheckBox, QComboBox, QFileDialog, QFormLayout, QGroupBox,
     QHBoxLayout,
     QHeaderView, QLabel, QLineEdit, QMessageBox, QPlainTextEdit, QPushButton,
-    QSlider, QSplitter,
+    QSlider, QSplitter, QStackedWidget,
     QTableWidget,
     QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget,
 )
 
 from player.local_time import when_text
+from player.qt.devtools.pane import notice
 from player.qt.plain_text import plain_tip
 from player.qt.runtime_bridge import RuntimeBridge
 from player.qt.stage import ReplayStage
@@ -50,6 +51,11 @@ SELECTOR_COL, LEVEL_COL = 0, 1
 SCRUB_LINES = (2, 8)     # the URL-parameter box grows with its wrapped lines, within these (the
                          # built-in list of credential names is 19 long: one line showed its end)
 PARAM_SEPARATORS = re.compile(r"[,\s]+")   # commas, spaces or new lines between parameter names
+# what the History tab would show, said while no revision is saved (as the player's
+# dev-tools tabs say theirs)
+NO_REVISIONS = ("No revisions of the rules were saved yet.\n\nEach saved revision appears here"
+                " with its number, when and by whom it was saved, and what changed: Save as"
+                " revision N on this page saves one, and so does `replay mask --activate`.")
 
 
 def _table(headers: list[str]) -> QTableWidget:
@@ -553,8 +559,13 @@ class PrivacyWorkspace(QWidget):
         w = QWidget(self)
         self.history_table = _table(["revision", "when (UTC)", "who", "what changed"])
         self.history_table.setWordWrap(True)
+        self.history_empty = notice(NO_REVISIONS, w)
+        self.history_empty.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        self.history_body = QStackedWidget(w)
+        self.history_body.addWidget(self.history_table)
+        self.history_body.addWidget(self.history_empty)
         lay = QVBoxLayout(w)
-        lay.addWidget(self.history_table, 1)
+        lay.addWidget(self.history_body, 1)
         return w
 
     def show_tab(self, name: str) -> None:
@@ -678,6 +689,7 @@ class PrivacyWorkspace(QWidget):
         if bad:
             rows.append(["?", "", "", f"{count(bad, 'line')} of the log could not be read"])
         _fill(self.history_table, rows)
+        self.history_body.setCurrentWidget(self.history_table if rows else self.history_empty)
 
     # --- what is previewed --------------------------------------------------------------
     def _store(self):

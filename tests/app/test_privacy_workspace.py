@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (QApplication, QMessageBox, QPushButton, QStyle,
 
 from app.privacy_workspace import PrivacyWorkspace
 from app.privacy_workspace.model import MARK
+from app.privacy_workspace.widget import NO_REVISIONS
 from app.thumbnails import thumbnail_path
 from player.qt.standalone import dispose
 from recorder.privacy import Level, Rule, Rules, masker_factory, parse_rules
@@ -138,6 +139,10 @@ def test_saving_and_reloading_round_trips_the_rules_file_and_the_log(qtbot, tmp_
     data = tmp_path / "data"
     store_with(data)
     w = workspace(data)
+    # no revision yet: the History tab says what will appear there, not an empty table
+    w.show_tab("History")
+    assert w.history_body.currentWidget() is w.history_empty and w.history_empty.isVisible()
+    assert w.history_empty.text() == NO_REVISIONS
     type_rule(qtbot, w, ".address", Level.HIDDEN)
     type_rule(qtbot, w, "#card, #notes", Level.MASK)
     w.form.default_level.setCurrentText("mask")
@@ -157,6 +162,7 @@ def test_saving_and_reloading_round_trips_the_rules_file_and_the_log(qtbot, tmp_
     assert log[0].revision == 1 and log[0].who == getpass.getuser()
     assert "rule added: .address (hidden)" in log[0].summary
     assert (data / HISTORY_DIR / "r0001.toml").read_text() == (data / "rules.toml").read_text()
+    assert w.history_body.currentWidget() is w.history_table and w.history_table.isVisible()
     assert w.history_table.item(0, 0).text() == "1"
     assert "rule added: .address (hidden)" in w.history_table.item(0, 3).text()
     assert w.title.text() == "Privacy rules — revision 1"
