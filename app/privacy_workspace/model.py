@@ -89,6 +89,21 @@ class Preview:
 PREVIEW, DRY_RUN, AUDIT, HISTORY = TABS = ("Preview", "Dry run", "Audit", "History")
 
 
+NOTHING_FOUND = "nothing found"   # an audited session without findings, in the Audit table
+
+
+def audit_note(found: bool, owner: Iterable[str]) -> str:
+    """What the Audit table says in a session's own row, short enough for its column:
+    `NOTHING_FOUND` when the audit found nothing in it, and what of its user the session
+    keeps as its owner, by design ("" for neither). `replay audit`'s whole sentence - what
+    was looked for, how to erase the user's sessions - is the cell's tooltip."""
+    owner = list(owner)
+    said = [] if found else [NOTHING_FOUND]
+    if owner:
+        said.append(f"owner kept: {', '.join(owner)} (by design)")
+    return "; ".join(said)
+
+
 def tab_named(name: str) -> str:
     """The tab called `name`, in any case ("audit": "Audit"); ValueError naming the tabs
     when there is none."""

@@ -40,7 +40,8 @@ from recorder.privacy.rules import RULES_FILENAME, check_selector
 
 from ..commands._words import count
 from .model import (AUDIT, DRY_RUN, HISTORY, OUTLINE, OUTLINE_CSS, PREVIEW, TABS, Preview,
-                    Subject, build_preview, cut_note, has_page, read_subject, stacked_sides)
+                    Subject, audit_note, build_preview, cut_note, has_page, read_subject,
+                    stacked_sides)
 from .remask_job import RemaskJob
 
 LEVELS = [lvl.label for lvl in Level]
@@ -77,12 +78,15 @@ def _fit_columns(t: QTableWidget) -> None:
         t.resizeColumnToContents(j)
 
 
-def _fill(t: QTableWidget, rows: list[list[str]]) -> None:
+def _fill(t: QTableWidget, rows: list[list[str | tuple[str, str]]]) -> None:
+    """The table's rows: a cell is its text (its tooltip too, whole when the column cuts it),
+    or (text, tooltip) - a short text whose whole sentence is on hover."""
     t.setRowCount(len(rows))
     for i, row in enumerate(rows):
         for j, v in enumerate(row):
-            item = QTableWidgetItem(v)
-            item.setToolTip(plain_tip(v))
+            text, tip = v if isinstance(v, tuple) else (v, v)
+            item = QTableWidgetItem(text)
+            item.setToolTip(plain_tip(tip))
             t.setItem(i, j, item)
     _fit_columns(t)
 
@@ -1023,10 +1027,11 @@ class PrivacyWorkspace(QWidget):
                         break
                     audited += 1
                     found += len(a.findings)
-                    if not a.findings or a.owner:   # said as the command line says it
+                    if not a.findings or a.owner:   # in short; on hover as `replay audit` says it
                         rows.append([info.id, "-", "", "", "", "",
-                                     owner_note(a.owner) if a.findings else
-                                     a.summary([*DETECTORS, *BUILT_IN])])
+                                     (audit_note(bool(a.findings), a.owner),
+                                      owner_note(a.owner) if a.findings else
+                                      a.summary([*DETECTORS, *BUILT_IN]))])
                     for f in a.findings:
                         rows.append([info.id, *f.cells()])
             finally:
