@@ -601,6 +601,10 @@ class PaneTabs(QTabWidget):
         # split gives it); narrower, on a small screen, the bar scrolls: no tab out of reach
         self.tabBar().setUsesScrollButtons(True)
         self.tabBar().setElideMode(Qt.TextElideMode.ElideNone)
+        # no base line of the style's own (a white one, drawn only right of the last tab:
+        # the pane below the page had a border from 465 px on); the player's style sheet
+        # draws the pane's edges
+        self.tabBar().setDrawBase(False)
         self.setMinimumWidth(MIN_WIDTH)
 
     def labels_width(self) -> int:

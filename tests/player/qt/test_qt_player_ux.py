@@ -321,6 +321,26 @@ def test_a_narrow_pane_scrolls_its_tabs_with_arrows_that_show(demo, qtbot):
         demo.resize(*DEFAULT)
 
 
+def test_beside_the_tabs_of_a_pane_below_the_page_no_line_is_drawn(demo, qtbot):
+    """`replay screenshot --player --size 1000x1000`: the pane below the page had a white
+    line over it from the end of its tab labels (~465 px) to the right edge only - the
+    style's tab-bar base; the edge between page and pane is the splitter's, whole."""
+    from PySide6.QtCore import Qt
+    demo.resize(1000, 1000)
+    try:
+        qtbot.waitUntil(lambda: demo.splitter.orientation() == Qt.Orientation.Vertical,
+                        timeout=5000)
+        bar = demo.devtools.tabBar()
+        last = max(bar.tabRect(i).right() for i in range(bar.count()))
+        assert last < bar.width() - 1, "room beside the tabs, where the line was"
+        img = bar.grab().toImage()
+        beside = {img.pixel(x, y) for x in range(last + 1, img.width())
+                  for y in range(img.height())}
+        assert len(beside) == 1, [QColor(p).name() for p in beside]
+    finally:
+        demo.resize(*DEFAULT)
+
+
 def test_a_resize_in_the_recording_keeps_the_pane_on_its_side(qapp, qtbot):
     """A visitor turned their phone (a landscape viewport, then a portrait one): the pane
     jumped from below the page to its right in the middle of playing. The side is chosen by
