@@ -166,20 +166,35 @@ def open_window(source: Any, title: str, quit_after_ms: int | None = None, *,
 
 QUIT_AFTER_CAP_MS = 120_000  # `quit_after_ms` waits this long at most for the first frame
 WINDOW_SIZE = (1480, 900)   # the player's window as it opens, on a screen that has room
-SCREEN_SHARE = 0.92         # ...else at most this share of the screen's free area a side
+# What a window manager's frame may add to a window's width and height, both edges: the
+# borders (Windows counts 8 px a side) and a title bar (30-40 px on Windows, GNOME, KDE).
+# Before the window is shown its frame is not known: a screen has room for a window when
+# the window and this much more fit in its free area.
+WINDOW_FRAME = (16, 48)
 
 
 def window_size(preferred: tuple[int, int]) -> tuple[int, int]:
-    """`preferred`, made to fit the primary screen's free area (a 1280x720 or 1366x768
-    screen gets a window it shows whole); `preferred` itself without a screen."""
+    """`preferred`, made to fit the primary screen's free area (`size_within`); `preferred`
+    itself without a screen."""
     from PySide6.QtGui import QGuiApplication
 
     screen = QGuiApplication.primaryScreen()
     if screen is None:
         return preferred
     free = screen.availableGeometry()
-    return (min(preferred[0], int(free.width() * SCREEN_SHARE)),
-            min(preferred[1], int(free.height() * SCREEN_SHARE)))
+    return size_within(preferred, (free.width(), free.height()))
+
+
+def size_within(preferred: tuple[int, int], free: tuple[int, int],
+                frame: tuple[int, int] = WINDOW_FRAME) -> tuple[int, int]:
+    """A window's size (without its frame) on a screen whose free area (the screen less its
+    panels and docks) is `free`: `preferred` where the screen has room for it - the window
+    and the window manager's `frame` around it fit in that area -, else, a side at a time,
+    as large as that area holds with the frame (a 1280x720 or 1366x768 screen shows it
+    whole). A 1480x960 screen has room for a 1440x900 window (it was given 1361x883: 92 %
+    of the screen, a share that stood in for the frame)."""
+    return tuple(max(1, min(want, room - edge))
+                 for want, room, edge in zip(preferred, free, frame))
 
 
 FIRST_RENDER_WAIT_S = 1.0   # a view's first grab waits this long at most for Qt to render it
