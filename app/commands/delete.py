@@ -30,6 +30,7 @@ from ._words import count
 from .sessions import parse_since
 
 NAME = "delete"
+NOTHING_ERASED = "nothing erased"   # said when nothing goes: no match, a dry run, a "no"
 
 
 def register(subparsers, common) -> None:
@@ -95,14 +96,23 @@ def _line(s: SessionInfo) -> str:
            f"{count(s.record_count, 'event')}"
 
 
-def _confirm(rows: list[SessionInfo]) -> None:
-    what = "this session" if len(rows) == 1 else f"these {count(len(rows), 'session')}"
+def _confirmed(rows: list[SessionInfo], user: str | None) -> bool:
+    """Whether the person at the terminal answers yes. Anything else - "n", Enter, the end
+    of input (Ctrl+D) - is a no: a choice, not a mistake. Without a terminal there is nobody
+    to ask: a UserError saying to add --yes."""
+    one = len(rows) == 1
+    what = ("this session" if one else f"these {count(len(rows), 'session')}") + \
+        (f" of {user}" if user else "")
     if not sys.stdin.isatty():
         raise UserError(f"add --yes to erase {what} (--dry-run lists them, erasing"
                         " nothing)")
-    answer = input(f"Erase {what} and everything stored of them? [y/N] ")
-    if answer.strip().lower() not in ("y", "yes"):
-        raise UserError("nothing erased")
+    # on stderr, with the list it asks about: stdout may be a file (--json > erased.json)
+    print(f"Erase {what} and everything stored of {'it' if one else 'them'}? [y/N] ",
+          end="", file=sys.stderr, flush=True)
+    answer = sys.stdin.readline()
+    if not answer:   # the end of input: the terminal's line still ends with the question
+        print(file=sys.stderr)
+    return answer.strip().lower() in ("y", "yes")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -110,7 +120,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         rows = _selected(store, args)
         if not rows:
-            print("no sessions match - nothing erased" + _containing_hint(store, args),
+            print(f"no sessions match - {NOTHING_ERASED}" + _containing_hint(store, args),
                   file=sys.stderr)
             return 0
         if not args.json:
@@ -120,11 +130,12 @@ def run(args: argparse.Namespace) -> int:
             if args.json:
                 print(json.dumps([s.id for s in rows], indent=1))
             else:
-                print(f"would erase {count(len(rows), 'session')} (--dry-run: nothing erased)",
+                print(f"would erase {count(len(rows), 'session')} (--dry-run: {NOTHING_ERASED})",
                       file=sys.stderr)
             return 0
-        if not args.yes:
-            _confirm(rows)
+        if not args.yes and not _confirmed(rows, args.user):
+            print(NOTHING_ERASED, file=sys.stderr)
+            return 0
         erased, pictures, scrubbed = [], 0, True
         for s in rows:
             e = store.delete_session(s.id)

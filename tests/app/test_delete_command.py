@@ -4,6 +4,8 @@ date, or ones named - and afterwards nothing of them is in any byte of the data 
 from __future__ import annotations
 
 import os
+import pty
+import select
 import subprocess
 import sys
 import time
@@ -194,6 +196,65 @@ def test_nothing_is_erased_without_a_yes_and_bad_input_is_one_line(data):
         assert len(err) == 1 and says in err[0], (args, p.stderr)
         assert "Traceback" not in p.stderr
     assert _all_bytes(root) == before
+
+
+def _replay_at_a_terminal(*args: str, data: Path, answer: bytes) -> tuple[int, str]:
+    """`replay` with stdin and stderr on a pseudo-terminal (a person at its prompt), given
+    `answer` once the prompt shows; (exit code, what the terminal showed)."""
+    master, slave = pty.openpty()
+    env = dict(os.environ, COLUMNS="200", TERM="xterm")
+    proc = subprocess.Popen([sys.executable, "-m", "app", "--data", str(data), *args], env=env,
+                            stdin=slave, stderr=slave, stdout=subprocess.DEVNULL)
+    os.close(slave)
+    shown, answered = b"", False
+    deadline = time.monotonic() + 60   # a prompt never shown (on stdout): no hang
+    while time.monotonic() < deadline:
+        if not select.select([master], [], [], 1)[0]:
+            continue
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:   # the child closed its end
+            break
+        if not chunk:
+            break
+        shown += chunk
+        if not answered and b"[y/N]" in shown:
+            os.write(master, answer)
+            answered = True
+    else:
+        proc.kill()
+    os.close(master)
+    return proc.wait(timeout=120), shown.decode(errors="replace").replace("\r\n", "\n")
+
+
+@pytest.mark.parametrize("args, answer, asked", [
+    (["{adam}"], b"\x04", "Erase this session and everything stored of it? [y/N]"),  # Ctrl+D
+    (["{adam}", "{ada-old}"], b"n\n",
+     "Erase these 2 sessions and everything stored of them? [y/N]"),
+    (["--user", ADA["email"]], b"\n", f"Erase these 2 sessions of {ADA['email']} and"
+                                       " everything stored of them? [y/N]")],
+    ids=["one-ctrl-d", "two-no", "a-users-enter"])
+def test_at_the_prompt_no_and_end_of_input_erase_nothing_and_are_no_error(data, args, answer,
+                                                                            asked):
+    """Ctrl+D at the prompt was an EOFError traceback (exit 1), a "no" was `replay: error:
+    nothing erased` (exit 2): a person who declines made no mistake. It is said in a plain
+    line, exit 0, as when nothing matches. The question says what it erases in good grammar."""
+    root, ids = data
+    before = _all_bytes(root)
+    code, shown = _replay_at_a_terminal("delete", *(a.format(**ids) for a in args), data=root,
+                                        answer=answer)
+    assert code == 0, shown
+    assert asked in shown and "Traceback" not in shown and "error" not in shown, shown
+    assert shown.rstrip().splitlines()[-1].endswith("nothing erased"), shown
+    assert _all_bytes(root) == before
+
+
+def test_at_the_prompt_yes_erases(data):
+    root, ids = data
+    code, shown = _replay_at_a_terminal("delete", ids["adam"], data=root, answer=b"y\n")
+    assert code == 0 and "erased 1 session" in shown, shown
+    with Store.open(root) as store:
+        assert ids["adam"] not in [s.id for s in store.sessions()]
 
 
 def test_a_named_session_is_erased_and_a_live_one_goes_on_as_a_new_session(tmp_path):
