@@ -111,6 +111,7 @@ def run(args: argparse.Namespace) -> int:
         if first > at:   # (as `snapshot` says it) the player shows the first page there is
             print(f"replay: warning: nothing is on screen at {at:.0f} ms (the first frame is at"
                   f" {first:.0f} ms); the picture shows that first frame", file=sys.stderr)
+            at = first   # the moment painted, as the last line says it
     except TimeoutError as exc:
         raise UserError(f"the player did not finish painting: {exc} - try again, or a smaller --size") from None
     except ValueError as exc:   # a --size the whole player does not fit in

@@ -247,3 +247,7 @@ def test_a_moment_before_the_first_page_is_said_to_be_one(tmp_path):
         assert p.returncode == 0, p.stderr
         said = "nothing is on screen at 1000 ms (the first frame is at 5000 ms)"
         assert (said in p.stderr) is warned, p.stderr
+        # the last line names the moment painted, not the one asked for (it said "at 1000")
+        painted = 5000 if warned else 5500
+        assert p.stderr.splitlines()[-1] == f"wrote 400x300 frame at {painted} ms to" \
+            f" {tmp_path / 'x.png'}", p.stderr
