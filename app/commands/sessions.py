@@ -7,6 +7,7 @@ import argparse
 import json
 import math
 import re
+import textwrap
 import time
 from datetime import datetime
 
@@ -18,7 +19,7 @@ from rich.text import Text
 
 from player.local_time import when_text
 from recorder.moments import Unit, moment_text
-from recorder.store import PARTIAL
+from recorder.store import PARTIAL, SHOWN_CUT, split_tag
 
 from ..browser_model import Catalog, Query, elide_url, make_row
 from ..ids import is_generated, short_ids
@@ -148,15 +149,15 @@ def run(args: argparse.Namespace) -> int:
     said = []
     if any(is_generated(s.id) for s in rows):
         said.append("ids shortened to a unique prefix (any command accepts one)")
-        if any(i != s.id and "…" not in i for i, s in zip(ids, rows)):
-            said[-1] = ("ids shortened to a unique prefix, tag kept (any command accepts one:"
-                        " PREFIX or PREFIX_TAG)")
-    if any("…" in i for i in ids):
-        said.append("a long name is cut in the middle (…): give it as shown, or its start")
+        if any(i != s.id and split_tag(s.id)[1] for i, s in zip(ids, rows)):
+            said[-1] = ("ids shortened to a unique prefix, tag kept (PREFIX_TAG): any command"
+                        " takes them")
+    if any(SHOWN_CUT in i for i in ids):
+        said.append(f"a long name is cut in the middle ({SHOWN_CUT}): give it as shown, or its"
+                    " start")
     if dropped:
         said.append("not shown at this width: " + ", ".join(dropped))
-    # a note a line: one sentence wrapped across them read as "...PREFIX_TAG); not / shown at"
-    caption = "\n".join([*said[:-1], "; ".join([*said[-1:], "--json for full rows"])])
+    caption = footer_lines(said, "--json for full rows", console.width)
     widths = {c: url_width if c == "first URL" else _width(c, cells[c]) for c in shown}
     # title and footer as plain lines: a table caption is cut, not wrapped, at its width
     shown_of = count(len(rows), "session") if matching == len(rows) else \
@@ -178,8 +179,29 @@ def run(args: argparse.Namespace) -> int:
             table.add_row(*(Text(cells[c][i], style=styled.get(c) or "")
                             for c, _ in _COLUMNS if c in shown))
         console.print(table)
-    console.print(caption, style="dim", highlight=False, markup=False)
+    # (lines that fit already: rich wrapping them again would break them anywhere)
+    console.print("\n".join(caption), style="dim", highlight=False, markup=False,
+                  soft_wrap=True)
     return 0
+
+
+FOOTER_INDENT = "  "   # a note's lines after its first, so that none reads as a new note
+
+
+def footer_lines(notes: list[str], last: str, width: int) -> list[str]:
+    """The notes under the table in `width` cells: a note a line (one sentence run into the
+    next read as "...PREFIX_TAG); not / shown at"), a note too long for the width wrapped at
+    its words and its later lines indented (rich cut `... PREFIX or` / `PREFIX_TAG)` as if a
+    new note began there); `last` ends the last note's line when it fits, else has its own."""
+    lines: list[str] = []
+    for note in notes:
+        lines += textwrap.wrap(note, width, subsequent_indent=FOOTER_INDENT,
+                               break_on_hyphens=False) or [note]
+    if lines and cell_len(f"{lines[-1]}; {last}") <= width:
+        lines[-1] = f"{lines[-1]}; {last}"
+    else:
+        lines.append(last)
+    return lines
 
 
 # Columns left to right. The table fits the width by giving up the least useful first:

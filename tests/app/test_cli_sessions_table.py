@@ -3,6 +3,7 @@ the columns that matter stay whole, the least useful go first, headers are never
 a shortened id - tagged ones included - is one any command accepts. Real `replay` process."""
 from __future__ import annotations
 
+import functools
 import json
 import os
 import subprocess
@@ -63,6 +64,23 @@ def test_table_fits_the_width_dropping_the_least_useful_columns(data, columns, a
     if absent:   # a note of its own, not the end of the ids' sentence wrapped mid-phrase
         assert any(ln.startswith("not shown at this width: ") for ln in lines), proc.stdout
     assert "user" not in footer
+    # under the table, each note starts a line; one too long for the width goes on indented
+    # (at 80 columns rich wrapped `... PREFIX or` / `PREFIX_TAG)`, `... full` / `rows`, as if
+    # new notes began there)
+    prefix = data_ids(data)[0][:8]   # the rows' ids start with it
+    notes = lines[max(i for i, ln in enumerate(lines) if ln.startswith(prefix)) + 1:]
+    starts = ("ids shortened", "a long name", "not shown at this width", "--json")
+    assert notes and all(ln.startswith(starts) or ln.startswith("  ") and ln[2] != " "
+                         for ln in notes), proc.stdout
+    assert notes[0].startswith(starts) and not any(ln.endswith(" ") for ln in notes)
+    if columns >= 80:   # each note fits whole on a line of its own
+        assert not any(ln.startswith(" ") for ln in notes), proc.stdout
+        assert notes[-1].endswith("--json for full rows"), proc.stdout
+
+
+@functools.cache
+def data_ids(data: Path) -> list[str]:
+    return sorted(s["id"] for s in json.loads(replay("--data", data, "sessions", "--json").stdout))
 
 
 def test_piped_without_columns_is_120_wide(data):
