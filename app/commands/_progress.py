@@ -15,9 +15,11 @@ import sys
 import threading
 from typing import Iterable, Iterator
 
+from rich.cells import cell_len
 from rich.console import Console as RichConsole
+from rich.measure import Measurement
 from rich.progress import BarColumn, Progress, ProgressColumn, SpinnerColumn, Task, TaskID, \
-    TextColumn, TimeElapsedColumn, TimeRemainingColumn
+    TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Column
 from rich.text import Text
 
@@ -54,18 +56,80 @@ class _Percent(ProgressColumn):
         return Text(f"{task.percentage:>3.0f}%" if task.total is not None else "    ")
 
 
-DESCRIPTION_MAX = 36   # characters of a stage's words a bar line keeps (80 columns hold it all)
+BAR_WIDTH = 40   # cells of the bar where the line has room (rich's own)
+BAR_MIN = 10     # the narrowest the bar gets before a stage's words give up their middle
 HEARTBEAT_S = 10.0     # seconds between plain progress lines where stderr is not a terminal
 HEARTBEAT_ENV = "REPLAY_PROGRESS_EVERY"
 HEARTBEAT_MAX_S = 86_400   # a day: Event.wait overflows past ~1e9 s (the line thread died)
 
 
-class _Progress(Progress):
-    """rich's Progress, plus the plain lines of a stderr that is not a terminal (`every`:
-    seconds between them; None: the bar is drawn, or nothing is said)."""
+class _Words(ProgressColumn):
+    """A stage's words, in `width` cells when set (their middle elided: the stage's verb and
+    the file name's end - which of several files - both stay)."""
 
-    def __init__(self, *columns, every: float | None, **kwargs):
+    def __init__(self) -> None:
+        super().__init__(table_column=Column(no_wrap=True))
+        self.width: int | None = None
+
+    def render(self, task: Task) -> Text:
+        words = task.description
+        return Text(words if self.width is None else elide_middle(words, self.width))
+
+
+def elide_middle(text: str, width: int) -> str:
+    """`text` in at most `width` cells: whole, or its start and end around a `…`."""
+    if cell_len(text) <= width:
+        return text
+    room = max(0, width - cell_len(ELIDED))
+    head = _cells(text, room - room // 2)
+    tail = _cells(text[::-1], room // 2)[::-1]
+    return (head + ELIDED + tail) if width >= cell_len(ELIDED) else ""
+
+
+ELIDED = "…"
+
+
+def _cells(text: str, width: int) -> str:
+    """The longest start of `text` that fits in `width` cells."""
+    out = 0
+    for ch in text:
+        if cell_len(text[:out + 1]) > width:
+            break
+        out += 1
+    return text[:out]
+
+
+class _Fitted:
+    """The bar's lines laid out for the width they are drawn in: the words whole while the
+    bar can give up cells for them (down to BAR_MIN), their middle elided only after that -
+    at 100 columns a 36-character cap cut `reading rrweb-player-demo.json (1 o…` beside a
+    bar of 40."""
+
+    def __init__(self, progress: "_Progress") -> None:
+        self.progress = progress
+
+    def __rich_console__(self, console, options):
+        p = self.progress
+        tasks = [t for t in p.tasks if t.visible]
+        if tasks:
+            fixed = [c for c in p.columns if c is not p.words and c is not p.bar]
+            others = sum(max(Measurement.get(console, options, c(t)).maximum for t in tasks)
+                         for c in fixed) + len(p.columns) - 1   # (a cell between columns)
+            room = options.max_width - others
+            words = max(cell_len(t.description) for t in tasks)
+            p.bar.bar_width = max(BAR_MIN, min(BAR_WIDTH, room - words))
+            p.words.width = max(1, min(words, room - p.bar.bar_width))
+        yield p.make_tasks_table(tasks)
+
+
+class _Progress(Progress):
+    """rich's Progress, laid out by `_Fitted` (`words`, `bar`: its columns that give up
+    room), plus the plain lines of a stderr that is not a terminal (`every`: seconds
+    between them; None: the bar is drawn, or nothing is said)."""
+
+    def __init__(self, *columns, words: _Words, bar: BarColumn, every: float | None, **kwargs):
         super().__init__(*columns, **kwargs)
+        self.words, self.bar = words, bar
         self._every = every
         self._stopping = threading.Event()
         self._beat: threading.Thread | None = None
@@ -82,6 +146,9 @@ class _Progress(Progress):
         if self._beat is not None:   # (its last line is out before the command's result)
             self._beat.join()
         super().stop()
+
+    def get_renderables(self):
+        yield _Fitted(self)
 
     def _heartbeat(self) -> None:
         while not self._stopping.wait(self._every):
@@ -121,15 +188,13 @@ def heartbeat_every() -> float | None:
 
 def progress_bar() -> Progress:
     console = Console(stderr=True)
-    # a long description is cut (…) before the clocks are: on an 80-column terminal they
-    # were not drawn at all while the longest stage ran
-    return _Progress(SpinnerColumn(),
-                     TextColumn("{task.description}", table_column=Column(
-                         no_wrap=True, overflow="ellipsis", max_width=DESCRIPTION_MAX)),
-                     BarColumn(),
-                     _Percent(), TimeElapsedColumn(),
-                     TimeRemainingColumn(), console=console, transient=True,
-                     disable=not console.is_terminal, redirect_stdout=sys.stdout.isatty(),
+    # the words give up cells (their middle) only after the bar has, and never the clocks:
+    # on an 80-column terminal the clocks were not drawn at all while the longest stage ran
+    words, bar = _Words(), BarColumn(bar_width=BAR_WIDTH)
+    return _Progress(SpinnerColumn(), words, bar, _Percent(), TimeElapsedColumn(),
+                     TimeRemainingColumn(), words=words, bar=bar, console=console,
+                     transient=True, disable=not console.is_terminal,
+                     redirect_stdout=sys.stdout.isatty(),
                      every=None if console.is_terminal else heartbeat_every())
 
 

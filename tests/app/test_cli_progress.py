@@ -9,6 +9,7 @@ import subprocess
 import sys
 
 import pytest
+from rich.cells import cell_len
 
 
 def replay_on_tty(*argv) -> tuple[int, str, str]:
@@ -101,6 +102,44 @@ def test_on_an_80_column_terminal_the_clock_is_drawn(tmp_path):
                          file=open(tmp_path / "out.txt", "w"))
     line = "".join(seg.text for seg in narrow.render(bar.get_renderable()))
     assert "0:00:00" in line and "…" in line, line
+
+
+def _bar_line(tmp_path, description: str, columns: int) -> str:
+    """The line `progress_bar` draws for a stage of these words on a terminal this wide."""
+    from rich.console import Console as RichConsole
+
+    from app.commands._progress import progress_bar
+
+    bar = progress_bar()
+    bar.add_task(description, total=100, completed=40)
+    wide = RichConsole(width=columns, force_terminal=True, color_system=None,
+                       file=open(tmp_path / "out.txt", "w"))
+    (line,) = "".join(seg.text for seg in wide.render(bar.get_renderable())).splitlines()
+    return line
+
+
+@pytest.mark.parametrize("words", ["reading rrweb-player-demo.json (1 of 3)",
+                                   "finishing demo-session.json: privacy pass, index"])
+def test_the_words_are_whole_where_the_bar_can_give_up_room_for_them(tmp_path, words):
+    """At 100 columns the stage's words were cut at 36 characters (`reading
+    rrweb-player-demo.json (1 o…`, `finishing demo-session.json: privac…`) beside a
+    40-cell bar: the bar gives up its width first."""
+    line = _bar_line(tmp_path, words, 100)
+    assert words in line and "40%" in line and "0:00:00" in line, line
+    assert cell_len(line.rstrip()) <= 100
+
+
+def test_words_too_long_for_the_line_keep_their_start_and_end(tmp_path):
+    """Only when the bar is at its narrowest do the words give up their middle: the stage
+    and the file's name's end (which of several files) stay."""
+    words = "finishing a-recording-with-a-very-long-name-from-the-customer-ticket.json: privacy" \
+            " pass, index"
+    line = _bar_line(tmp_path, words, 100)
+    assert cell_len(line.rstrip()) <= 100 and "0:00:00" in line and "40%" in line, line
+    head, tail = line[2:].split(" ━")[0].split("…")   # (after the spinner, before the bar)
+    assert words.startswith(head) and words.endswith(tail), line
+    assert len(head) >= 20 and tail.endswith(".json: privacy pass, index"), line
+    assert "━" in line, line   # a bar is still drawn
 
 
 def test_a_clips_bar_says_the_file_is_being_written_after_its_last_frame(tmp_path):
