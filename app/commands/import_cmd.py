@@ -353,11 +353,17 @@ def _dropped_kinds(dropped: Counter[str]) -> str:
                      for k, n in dropped.most_common())
 
 
+def status_line(results: list[dict], failures: list[str]) -> str:
+    """`import_summary` as the app's status bar shows it: a sentence of its own."""
+    line = import_summary(results, failures)
+    return line[:1].upper() + line[1:]
+
+
 def import_summary(results: list[dict], failures: list[str]) -> str:
-    """One line on what an import did (the app's status bar): sessions stored new, events
-    appended to stored ones, bug bundles' reports added to sessions stored already, files
-    stored already (nothing new), an id stored rewritten, what the privacy rules dropped,
-    files refused."""
+    """One line on what an import did, as `replay: note: ` goes on with it (lower case
+    first, as every note): sessions stored new, events appended to stored ones, bug
+    bundles' reports added to sessions stored already, files stored already (nothing new),
+    an id stored rewritten, what the privacy rules dropped, files refused."""
     done = [r for res in results for r in res["stored"]]
     new = {r.id for r in done if r.outcome is Outcome.NEW}
     extended = {r.id for r in done if r.outcome is Outcome.EXTENDS}
@@ -381,10 +387,9 @@ def import_summary(results: list[dict], failures: list[str]) -> str:
     parts += _reports_said(same, extended, reports)
     # a bug bundle of a session stored already brought its report: something was imported
     files = sum(res["files"] for res in results)   # (Datadog's: several read as one)
-    head = f"Imported {count(files, 'file')}: " if new or extended else \
-        "" if added else "Nothing imported: " if results else "Nothing imported"
+    head = f"imported {count(files, 'file')}: " if new or extended else \
+        "" if added else "nothing imported: " if results else "nothing imported"
     line = head + "; ".join(parts)
-    line = line[:1].upper() + line[1:]
     renamed = {sid: was for res in results for sid, was in res["recorded_ids"].items()}
     if renamed:   # the id a ticket names is not the one to look up here (as the CLI's note)
         sid, was = next(iter(renamed.items()))
@@ -627,8 +632,8 @@ def _stored(f: Path, args, r: Stored, damaged: str | None, done: list[Stored],
     elif r.outcome is Outcome.SAME and not reported:
         print(f"replay: note: {f}: {r.id}: already stored, nothing new", file=sys.stderr)
     elif r.outcome is Outcome.EXTENDS:
-        print(f"replay: note: {r.id}: already stored, appended {r.added:,}"
-              f" event{'' if r.added == 1 else 's'}", file=sys.stderr)
+        print(f"replay: note: {f}: {r.id}: already stored, appended {count(r.added, 'event')}",
+              file=sys.stderr)
     done.append(r)
 
 

@@ -465,9 +465,9 @@ class MainWindow(QMainWindow):
             self.show_page("Sessions")
             self.sessions.setCurrentWidget(self.browser)
             self.browser.select_session(ids[0])
-        from ..commands.import_cmd import import_summary
+        from ..commands.import_cmd import status_line
 
-        summary = import_summary(results, failures)
+        summary = status_line(results, failures)
         if failures:   # the summary first: the status bar shows the box's first line
             self.report(summary + "\n\n" + "\n".join(failures), title="Import")
         else:

@@ -1,7 +1,7 @@
 """What an import says of a bug bundle (a QA's hand-over: a session and its bug report) whose
 session is stored already: its report added, stored already, or kept out - never "Nothing
 imported" of a report that was just added (a support engineer's finding). The app's status
-line is `import_summary` over `import_files` (File > Import runs them in a worker thread, see
+line is `status_line` over `import_files` (File > Import runs them in a worker thread, see
 app.window.importer), checked here without Qt; the command line through real `replay`."""
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import pytest
 from browser_sessions import T0, session_events
 
 from app.cli import build_parser
-from app.commands.import_cmd import import_files, import_summary, prepare
+from app.commands.import_cmd import import_files, prepare, status_line
 from recorder.bug import BugReport, from_context, with_report
 from recorder.bundle import write_bundle
 from recorder.store import Store
@@ -63,7 +63,7 @@ def _imported(data: Path, *files: Path) -> tuple[str, list[dict]]:
     with Store.open(data) as store:
         results, failures = import_files(store, files, args, masker, _Bar())
     assert failures == []
-    return import_summary(results, failures), results
+    return status_line(results, failures), results
 
 
 def test_the_status_line_says_a_bundles_report_was_added_to_the_stored_session(stored):
@@ -122,5 +122,5 @@ def test_replay_import_says_in_one_line_that_the_report_was_added(stored):
     # several files: the summary line says it too
     p = _replay("--data", data, "import", bundles["bug"], bundles["other"])
     assert p.returncode == 0, p.stderr
-    assert p.stderr.splitlines()[-1] == f"replay: note: Nothing imported: session {sid} already" \
+    assert p.stderr.splitlines()[-1] == f"replay: note: nothing imported: session {sid} already" \
         f' stored, nothing new; it keeps its own bug report "{TITLE}", the bundle\'s differs'

@@ -35,13 +35,15 @@ def test_again_says_nothing_new_longer_says_appended_ids_unchanged(tmp_path, rec
     for flags in ((), ("--as-new",)):
         again = replay("--data", data, "import", *flags, short)
         assert again.returncode == 0 and again.stdout.split() == [sid]   # scripts read stdout
-        assert f"{sid}: already stored, nothing new" in again.stderr
+        assert f"replay: note: {short}: {sid}: already stored, nothing new" in again.stderr
         assert "privacy rules dropped" not in again.stderr   # nothing was stored
     (before,) = json.loads(replay("--data", data, "sessions", "--json").stdout)
     longer = replay("--data", data, "import", full)
     assert longer.returncode == 0 and longer.stdout.split() == [sid]
     (after,) = json.loads(replay("--data", data, "sessions", "--json").stdout)
-    m = re.search(rf"{sid}: already stored, appended ([\d,]+) events", longer.stderr)
+    # named with its file, as every note of an import is (several files: which one)
+    m = re.search(rf"^replay: note: {re.escape(str(full))}: {sid}: already stored, appended"
+                  rf" ([\d,]+) events$", longer.stderr, re.M)
     assert m, longer.stderr
     appended = int(m.group(1).replace(",", ""))
     assert appended > 0 and after["record_count"] - before["record_count"] == appended
@@ -178,7 +180,7 @@ def test_several_files_say_which_of_how_many_and_end_with_one_line_on_all(tmp_pa
     p = replay("--data", data, "import", a, b, bad)
     assert p.returncode == 2
     assert f"{b}: " in p.stderr and "already stored, nothing new" in p.stderr
-    summary = [ln for ln in p.stderr.splitlines() if ln.startswith("replay: note: Imported")]
-    assert summary == ["replay: note: Imported 2 files: 1 new session stored; 1 file not"
+    summary = [ln for ln in p.stderr.splitlines() if ln.startswith("replay: note: imported")]
+    assert summary == ["replay: note: imported 2 files: 1 new session stored; 1 file not"
                        " imported"], p.stderr
     assert p.stderr.count("the privacy rules dropped") <= 1

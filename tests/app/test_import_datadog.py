@@ -260,7 +260,7 @@ def test_sdk_uploads_import_as_one_session_that_rebuilds_the_live_dom(fmt, v7, v
     rules.write_text(ALLOW)
     code, out, err = run(capsys, "--data", data, "import", "--rules", rules, *files)
     assert code == 0, err
-    assert f"Imported {len(files)} files: 1 new session stored" in err
+    assert f"replay: note: imported {len(files)} files: 1 new session stored" in err
     assert "warning" not in err, err   # all of it read: nothing to warn of
     code, out, err = run(capsys, "--data", data, "sessions", "--json")
     rows = json.loads(out)
