@@ -81,6 +81,12 @@ class DamagedRecording(UnreadableRecording):
     """A recording cut off or corrupted part way (only read with `partial`)."""
 
 
+def nothing_decoded(damage: str) -> UnreadableRecording:
+    """A recording damaged before anything of it decodes: nothing to store, even with
+    `partial` (a DamagedRecording would offer it: "add --partial", then "nothing decoded")."""
+    return UnreadableRecording(f"{damage}, and nothing before that decoded")
+
+
 class NotARecording(UnreadableRecording):
     """A file of another kind altogether - a web page, an image, a PDF (`what_file`):
     nothing to fix in it; the recording is another file."""
@@ -246,8 +252,7 @@ def parse_recordings(data: bytes, *, partial: bool = False) -> list[ParsedRecord
     recs = _from_value(top)
     recs = [r for r in (_take_session_marker(r) for r in recs) if r.events]
     if not recs:
-        raise UnreadableRecording(f"{cut}, and nothing before that decoded" if cut
-                                  else "no rrweb events found")
+        raise nothing_decoded(cut) if cut else UnreadableRecording("no rrweb events found")
     for r in recs:
         r.damaged = cut
     return recs
@@ -337,16 +342,17 @@ def _top(data: bytes, partial: bool) -> tuple[Any, str | None]:
     values]`, Sentry's payloads as their segments, NDJSON as `["__ndjson__", lines]`, else
     the JSON value - and what was cut off (refused unless `partial`)."""
     data, cut = _decompress(data)
+    if not data.strip():
+        raise nothing_decoded(cut) if cut else UnreadableRecording("the file is empty")
     if cut and not partial:
         raise DamagedRecording(cut)
-    if not data.strip():
-        raise (UnreadableRecording(f"{cut}, and nothing before that decoded") if cut
-               else UnreadableRecording("the file is empty"))
     if datadog.is_upload(data):   # what Datadog's SDK uploads (a proxy's copies)
         try:
             return ["__datadog__", _uploaded(datadog.upload_values(data, decode_json))], cut
         except datadog.Damaged as exc:
-            if not partial or not exc.values:
+            if not exc.values:
+                raise nothing_decoded(str(exc)) from None
+            if not partial:
                 raise DamagedRecording(str(exc)) from None
             return ["__datadog__", _uploaded(exc.values)], cut or str(exc)
     if _SENTRY_HEADER.match(data):
@@ -426,6 +432,8 @@ def _decoded(data: bytes, cut: str | None, partial: bool) -> tuple[Any, str | No
                 raise
             n = len(salvaged)
             broken = f"the JSON array breaks off after {n:,} whole event{'s' * (n != 1)}"
+            if not n:
+                raise nothing_decoded(cut or broken) from None
             if not partial:
                 raise DamagedRecording(cut or broken) from None
             cut = cut or broken
@@ -851,6 +859,8 @@ class EventStream:
         try:
             yield from self._events()
         except _Damage as exc:
+            if not self.count:
+                raise UnreadableRecording(f"{self.path}: {nothing_decoded(str(exc))}") from None
             if not self.partial:
                 raise DamagedRecording(f"{self.path}: {exc}") from None
             self.damaged = str(exc)
@@ -860,9 +870,7 @@ class EventStream:
         except UnreadableRecording as exc:
             raise type(exc)(f"{self.path}: {exc}") from None
         if not self.count:
-            raise UnreadableRecording(f"{self.path}: {self.damaged}, and nothing before that"
-                                      " decoded" if self.damaged else
-                                      f"{self.path}: no rrweb events found")
+            raise UnreadableRecording(f"{self.path}: no rrweb events found")
 
     # --- bytes --------------------------------------------------------------------------
     def _chunks(self) -> Iterator[bytes]:

@@ -41,6 +41,7 @@ def world(tmp_path_factory) -> dict[str, Path | str]:
         "dd_cut_zlib": d / "dd-cut.segment", "dd_cut_form": d / "dd-cut.multipart",
         "dd_no_segment": d / "dd-form.multipart", "dd_other_zlib": d / "other.deflated",
         "dd_deep": d / "dd-deep.json", "dd_later": d / "dd-later.json",
+        "cut_first": d / "cut-first.json", "gz_head": d / "head.json.gz",
     }
     _datadog_files(files)
     # a list or an object where rrweb writes a number (a type, a source): a TypeError
@@ -54,6 +55,9 @@ def world(tmp_path_factory) -> dict[str, Path | str]:
                              "<body><p>Pay</p></body></html>\n")
     files["png"].write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(200))
     files["cut_gz"].write_bytes(gzip.compress(raw)[:5000])
+    # cut before a first whole event: nothing to store, even with --partial
+    files["cut_first"].write_bytes(raw[:raw.index(b"}")])
+    files["gz_head"].write_bytes(gzip.compress(raw)[:10])
     files["cut_zst"].write_bytes(zstandard.ZstdCompressor().compress(raw)[:5000])
     files["ints"].write_text("[1, 2, 3]")
     # valid JSON whose last event holds a number no float holds (it said "breaks off")
@@ -136,6 +140,10 @@ def _state(data: Path) -> tuple:
 CASES = [
     ("import a cut-off .json.gz", ["import", "{cut_gz}"], ["cut.json.gz", "cut off"]),
     ("import a cut-off .json.zst", ["import", "{cut_zst}"], ["cut.json.zst", "cut off"]),
+    ("import a JSON array cut before its first event", ["import", "{cut_first}"],
+     ["cut-first.json", "breaks off", "nothing before that decoded"]),
+    ("import a gzip file cut in its header", ["import", "{gz_head}"],
+     ["head.json.gz", "cut off", "nothing before that decoded"]),
     ("import a JSON array of numbers", ["import", "{ints}"], ["ints.json", "rrweb event"]),
     ("snapshot a JSON array of numbers", ["snapshot", "{ints}", "-o", "-"],
      ["ints.json", "rrweb event"]),
@@ -155,10 +163,11 @@ CASES = [
     ("import a number out of range", ["import", "{huge_number}"],
      ["huge.json", "number out of range", "event #"]),
     ("import a folder", ["import", "{folder}"], ["is a folder"]),
+    # (its only segment cut: nothing decodes - "add --partial" was said with --partial too)
     ("import a cut-off Datadog segment", ["import", "{dd_cut_zlib}"],
-     ["dd-cut.segment", "cut off", "--partial"]),
+     ["dd-cut.segment", "cut off", "nothing before that decoded"]),
     ("import a cut-off Datadog request", ["import", "{dd_cut_form}"],
-     ["dd-cut.multipart", "cut off", "--partial"]),
+     ["dd-cut.multipart", "cut off", "nothing before that decoded"]),
     ("import a form without a Datadog segment", ["import", "{dd_no_segment}"],
      ["dd-form.multipart", 'no part named "segment"']),
     ("import a zlib stream of something else", ["import", "{dd_other_zlib}"],
@@ -252,10 +261,13 @@ def test_bad_input_gets_one_clear_line_and_changes_nothing(world, case, argv, wo
     assert not (world["folder"] / "missing").exists()
 
 
-def test_a_replay_file_that_is_no_zip_is_not_offered_partial(world):
-    """`--partial` salvages what a damaged or cut-off bundle still holds; a file that is no
-    zip at all holds nothing of one: suggesting it led to a second failure."""
-    p = _replay(["--data", str(world["data"]), "import", str(world["no_zip"])])
+@pytest.mark.parametrize("name", ["no_zip", "cut_first", "gz_head", "dd_cut_zlib"])
+def test_a_file_that_holds_nothing_to_salvage_is_not_offered_partial(world, name):
+    """`--partial` salvages what a damaged or cut-off file still holds; a file that is no
+    zip at all holds nothing of a bundle, nor one cut before its first whole event (or in
+    its compressed stream's header) anything of a recording: suggesting it ("breaks off
+    after 0 whole events ... add --partial") led to a second failure."""
+    p = _replay(["--data", str(world["data"]), "import", str(world[name])])
     assert p.returncode == 2 and "--partial" not in p.stderr, p.stderr
 
 
