@@ -95,33 +95,39 @@ class Intake:
 
 
 def _error(exc: WireError, headers: dict[str, str] | None = None) -> JSONResponse:
-    _REFUSALS.note(exc.code, int(exc.status))
+    _REFUSALS.note(exc.code, int(exc.status), exc.operator, exc.app_id)
     return JSONResponse(exc.to_json(), status_code=int(exc.status), headers=headers)
 
 
 class Refusals:
     """Refused requests said in the intake's log, so an operator sees a site sending with a
     revoked token or from an origin not allowed: each error code's first refusal at once, then
-    at most one line a minute per code with how many came meanwhile (a flood of bad requests
-    never floods the log). The code and status only: never what a request held."""
+    at most one line a minute per code (and application, for a refusal of one that exists:
+    their number is the operator's, not a sender's) with how many came meanwhile (a flood of
+    bad requests never floods the log). The code and status, and what the operator can do
+    (`operator`: an origin refused, with the command that allows it): never what a request's
+    body held."""
 
     EVERY_S = 60.0
 
     def __init__(self, clock=time.monotonic) -> None:
         self.clock = clock
-        self.said: dict[str, float] = {}     # code -> when it was last said
-        self.since: dict[str, int] = {}      # code -> refusals not said yet
+        self.said: dict[tuple, float] = {}     # (code, app id) -> when it was last said
+        self.since: dict[tuple, int] = {}      # (code, app id) -> refusals not said yet
 
-    def note(self, code: str, status: int) -> None:
+    def note(self, code: str, status: int, operator: str | None = None,
+             app_id: str | None = None) -> None:
+        key = (code, app_id)
         now = self.clock()
-        last = self.said.get(code)
+        last = self.said.get(key)
         if last is not None and now - last < self.EVERY_S:
-            self.since[code] = self.since.get(code, 0) + 1
+            self.since[key] = self.since.get(key, 0) + 1
             return
-        more = self.since.pop(code, 0)
-        self.said[code] = now
-        log.warning("refused a request: %s (HTTP %d)%s", code, status,
-                    f"; {more} more since the last line" if more else "")
+        more = self.since.pop(key, 0)
+        self.said[key] = now
+        log.warning("refused a request: %s (HTTP %d)%s%s", code, status,
+                    f"; {more} more since the last line" if more else "",
+                    f" - {operator}" if operator else "")
 
 
 _REFUSALS = Refusals()
@@ -166,12 +172,14 @@ def _application(intake: Intake, request: Request) -> Application:
             raise WireError(Status.FORBIDDEN, "origin_not_allowed",
                             f"a page whose origin is {origin!r} (a sandboxed frame, a file://"
                             " page) may not send - serve it from an http(s) origin") from None
-        # the command as the person runs it on the intake's machine (DIR: its --data)
-        cmd = intake.public_command()
+        # to the page, a refusal: anyone may send from any origin, and the command (the
+        # application's id, the server's folder) is the operator's, said in the log
         raise WireError(Status.FORBIDDEN, "origin_not_allowed",
-                        f"pages from {allowed} may not send to this application - allow them"
-                        f" with `{cmd} app origins {app.id} --add {allowed}` on the intake's"
-                        " machine" + _dir_said(cmd))
+                        f"pages from {allowed} may not send to this application - the intake's"
+                        " operator allows a site's origin",
+                        operator=f"pages from {allowed} may not send to application {app.name}"
+                                 f" ({app.id}): allow them with `{intake.replay_command()} app"
+                                 f" origins {app.id} --add {allowed}`", app_id=app.id)
     return app
 
 
@@ -425,8 +433,10 @@ def _dir_said(command: str) -> str:
 def _install_page(base: str, demo_on: bool = False, replay: str = "replay") -> str:
     """The install page; `replay`: the command as a person types it on the intake's machine
     (`Intake.public_command`)."""
+    # (not the folder itself: anyone who can reach the server may load this page)
     where = f"<p class=hint>{DATA_DIR} in the commands below: this server's data folder (its" \
-            " <code>--data</code>).</p>" if DATA_DIR in replay else ""
+            " <code>--data</code>, named in the line <code>replay serve</code> printed as it" \
+            " started).</p>" if DATA_DIR in replay else ""
     b, replay = html.escape(base), html.escape(replay)
     demo = _demo_section(b, demo_on, replay)
     return f"""<!doctype html>

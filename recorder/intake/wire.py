@@ -66,10 +66,18 @@ class Status(enum.IntEnum):
 
 
 class WireError(Exception):
-    def __init__(self, status: Status, code: str, message: str, limit: int | None = None):
+    """A refusal: `status`, `code` and `message` (and `limit`) are the sender's answer;
+    `operator` is what the intake's log adds for its operator, never sent (the sender may be
+    anyone), and `app_id` the application it concerns (its refusals are then said once a
+    minute per application: one site's does not hide another's)."""
+
+    def __init__(self, status: Status, code: str, message: str, limit: int | None = None, *,
+                 operator: str | None = None, app_id: str | None = None):
         self.status = status
         self.code = code
         self.limit = limit
+        self.operator = operator
+        self.app_id = app_id
         super().__init__(message)
 
     def to_json(self) -> dict[str, Any]:

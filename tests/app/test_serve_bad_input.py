@@ -128,6 +128,11 @@ def test_wrong_token_revoked_token_wrong_app_and_no_token(server):
                  "missing_token (HTTP 401)", "origin_not_allowed (HTTP 403)"):
         assert f"refused a request: {code}" in said, said
     assert "rt_not-the-token" not in said
+    # the operator (not the foreign page) is told how to allow an origin: the command as run
+    # on this machine, its real data folder and all
+    assert f"pages from https://evil.test may not send to application shop ({shop[0]}): allow" \
+        f" them with `replay --data {srv.data} app origins {shop[0]} --add https://evil.test`" \
+        in said, said
     # the application's name where its id belongs: said, without its id (the caller has
     # proved nothing), and the same as for a name no application has
     for name in ("shop", "no-such-app"):
@@ -142,12 +147,14 @@ def test_disallowed_origin_and_its_preflight(server):
     srv, shop, _ = server
     body = refused(srv, shop, 403, "origin_not_allowed", batch=good(),
                    origin="https://evil.test")
-    # the command that allows it, as run on the server's machine: its --data said, not named
-    # (the visitor's console showed the server's folder)
-    assert body["message"].endswith(f"allow them with `replay --data DIR app origins"
-                                    f" {shop[0]} --add https://evil.test` on the intake's"
-                                    " machine (DIR: its data folder)"), body
-    assert str(srv.data) not in json.dumps(body)
+    # to the foreign page, a refusal and no more: not the application's id nor the command
+    # that allows the origin (spelt out to whoever sent it, and said to the operator in the
+    # log instead), nor the server's folder - and the same whether its token is right or not
+    assert body == {"error": "origin_not_allowed", "message": "pages from https://evil.test"
+                    " may not send to this application - the intake's operator allows a site's"
+                    " origin"}, body
+    assert refused(srv, (shop[0], "rt_not-the-token"), 403, "origin_not_allowed", batch=good(),
+                   origin="https://evil.test") == body
     # an Origin that is no origin (a sandboxed frame, a file:// page): refused, not a 500
     refused(srv, shop, 403, "origin_not_allowed", batch=good(), origin="null")
     # the refusal is readable by the page (its capture.js stops and says why): the preflight
@@ -292,9 +299,15 @@ def test_refusals_are_logged_once_a_minute_per_code_with_a_count():
             now[0] = t
             r.note("bad_token", 401)
         r.note("payload_too_large", 413)
+        # an application's refusals are its own: one site's does not hide another's (the
+        # operator's hint names what to do for it)
+        for app in ("app_a", "app_a", "app_b"):
+            r.note("origin_not_allowed", 403, f"allow {app}'s", app)
     assert lines == ["refused a request: bad_token (HTTP 401)",
                      "refused a request: bad_token (HTTP 401); 3 more since the last line",
-                     "refused a request: payload_too_large (HTTP 413)"]
+                     "refused a request: payload_too_large (HTTP 413)",
+                     "refused a request: origin_not_allowed (HTTP 403) - allow app_a's",
+                     "refused a request: origin_not_allowed (HTTP 403) - allow app_b's"]
 
 
 def test_new_sessions_are_said_once_then_at_most_a_line_a_minute():

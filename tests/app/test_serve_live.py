@@ -296,9 +296,9 @@ def test_a_page_the_intake_refuses_stops_recording_and_says_why_in_its_console(
     with PageServer(site_dir) as site:
         origin = site.base_url.rstrip("/")
         app, token = srv.create_app("elsewhere", origins=["https://www.example.com"])
-        for app_id, status, says in ((app, 403, f"allow them with `replay --data DIR app"
-                                                f" origins {app} --add {origin}` on the intake's"
-                                                " machine (DIR: its data folder)"),
+        for app_id, status, says in ((app, 403, f"pages from {origin} may not send to this"
+                                                " application - the intake's operator allows a"
+                                                " site's origin"),
                                      ("app_0000000000000000", 401, "no application has the id")):
             _site_with_the_install_pages_snippet(site_dir, srv.url, app_id, token)
             ctx = chromium.new_context()
@@ -534,22 +534,21 @@ def test_a_retried_batch_is_stored_once_whichever_worker_answers(server):
     assert got == [0, 1, 2, 3, 4]
 
 
-def test_a_refused_origin_says_how_to_add_it_and_replay_app_origins_does(server):
-    """The 403 names the command that allows the origin (by the application's id, which the
-    sender has, not its name); run as said, the next batch from that origin is stored, and
-    removing the origin refuses it again."""
+def test_a_refused_origin_is_logged_with_how_to_add_it_and_replay_app_origins_does(server):
+    """The intake's log names the command that allows the origin (the 403 tells the page
+    nothing of it: anyone may send from any origin); run as said, the next batch from that
+    origin is stored, and removing the origin refuses it again."""
     srv, _ = server
     blog = srv.create_app("blog")
     site = "https://blog.test"
     batch = {"session_id": "blog-visit", "events": snapshot(now_ms())}
     status, body = post_batch(srv.url, *blog, batch, origin=site)
     assert (status, body["error"]) == (403, "origin_not_allowed")
-    said = body["message"].split("`")[1]
-    # by id (the name is not told), with the server's --data (not the default folder) said as
-    # DIR: a visitor's console is no place for the server's folder
-    assert said == f"replay --data DIR app origins {blog[0]} --add {site}"
-    assert str(srv.data) not in body["message"]
-    said = said.replace("DIR", str(srv.data))   # as the site's owner runs it
+    assert "app origins" not in body["message"] and blog[0] not in body["message"]
+    # in the log: the command as the operator runs it, the server's --data and all
+    (said,) = {ln.split("`")[1] for ln in srv.log().splitlines()
+               if f"may not send to application blog ({blog[0]})" in ln}
+    assert said == f"replay --data {srv.data} app origins {blog[0]} --add {site}"
     import shlex
     import subprocess
     import sys
@@ -599,6 +598,8 @@ def test_the_install_page_says_the_data_folder_only_when_it_is_not_the_default(t
         assert intake.replay_command() == f"replay --data '{data}'"
         page = _install_page("http://x.test", False, intake.public_command())
         assert "replay --data DIR app create" in page and "DIR in the commands below" in page
+        # where the operator reads it (their own console, not a page anyone may load)
+        assert "named in the line <code>replay serve</code> printed as it started" in page
         assert str(data) not in page and "my data" not in page
         # REPLAY_DATA set for the server (a service's environment) is not the person's shell's
         monkeypatch.setenv("REPLAY_DATA", str(data))
