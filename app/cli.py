@@ -4,6 +4,7 @@ commands can be added without touching one another."""
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib
 import os
 import pkgutil
@@ -18,6 +19,7 @@ from recorder.paths import default_data_dir
 from . import commands as _commands
 
 DISTRIBUTION = "session-replay"   # the package name in pyproject.toml
+PROG = "replay"                   # the command, as every line it says begins
 
 # Order in --help (module names); modules not listed follow alphabetically.
 _ORDER = ["demo", "play", "open_cmd", "url_handler", "record", "import_cmd", "sessions", "export", "snapshot", "screenshot", "mask",
@@ -26,10 +28,20 @@ _ORDER = ["demo", "play", "open_cmd", "url_handler", "record", "import_cmd", "se
 
 class OneLineParser(argparse.ArgumentParser):
     """argparse, with a usage mistake said in one line (what, and where to read more)
-    instead of the usage block followed by the error."""
+    instead of the usage block followed by the error - in the program's name (`said_by`:
+    `replay: error:` for every command, its subcommands' mistakes too; the `--help` named is
+    the command's own, which lists what it takes)."""
+
+    def __init__(self, *args, said_by: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.said_by = said_by or self.prog
+
+    def add_subparsers(self, **kwargs):
+        kwargs.setdefault("parser_class", functools.partial(type(self), said_by=self.said_by))
+        return super().add_subparsers(**kwargs)
 
     def error(self, message: str):
-        self.exit(2, f"{self.prog}: error: {message} - see `{self.prog} --help`\n")
+        self.exit(2, f"{self.said_by}: error: {message} - see `{self.prog} --help`\n")
 
 
 def _common() -> argparse.ArgumentParser:
@@ -41,7 +53,7 @@ def _common() -> argparse.ArgumentParser:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(
-        prog="replay", description="Local, privacy-first session replay. With no command:"
+        prog=PROG, description="Local, privacy-first session replay. With no command:"
                                     " the desktop app (sessions, player, settings).")
     parser.add_argument("--data", type=Path, default=None,
                         help="data folder (default: %s)" % default_data_dir())
@@ -105,18 +117,18 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except UserError as exc:  # a problem the person can fix: say what and how, no traceback
-        print(f"replay: error: {exc}", file=sys.stderr)
+        say_error(str(exc))
         return 2
     except sqlite3.Error as exc:   # the index cannot be written: a full disk, a read-only folder
         from .commands._store import storage_problem
         said = storage_problem(exc, args.data)
         if said is None:
             raise
-        print(f"replay: error: {said}", file=sys.stderr)
+        say_error(said)
         return 2
     except IndexDamaged as exc:   # the segment files are fine: the index can be rebuilt
-        print(f"replay: error: {exc} - run `replay --data {args.data} repair` to rebuild it"
-              " from the segment files (nothing has been changed)", file=sys.stderr)
+        say_error(f"{exc} - run `{PROG} --data {args.data} repair` to rebuild it from the"
+                  " segment files (nothing has been changed)")
         return 2
     except BrokenPipeError:  # piped into a reader that stopped early (| head): not an error
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing left to flush
@@ -125,12 +137,11 @@ def main(argv: list[str] | None = None) -> int:
         from .commands._store import storage_problem
         said = storage_problem(exc, args.data)
         if said is not None:
-            print(f"replay: error: {said}", file=sys.stderr)
+            say_error(said)
             return 2
         # an output is written as FILE.tmp, then renamed: the person named FILE
         where = f"{str(exc.filename).removesuffix('.tmp')}: " if exc.filename else ""
-        print(f"replay: error: {where}{exc.strerror or exc} - check the path and its"
-              " permissions", file=sys.stderr)
+        say_error(f"{where}{exc.strerror or exc} - check the path and its permissions")
         return 2
 
 
@@ -147,6 +158,11 @@ def _say_warnings() -> None:
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
     print(f"replay: warning: {message}", file=file or sys.stderr)
+
+
+def say_error(text: str) -> None:
+    """A mistake said on stderr in one line, as every command says one (OneLineParser too)."""
+    print(f"{PROG}: error: {text}", file=sys.stderr)
 
 
 class UserError(Exception):

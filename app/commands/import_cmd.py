@@ -36,7 +36,7 @@ from recorder.semantics import User, user_event
 from recorder.sessions import personal_data_in
 from recorder.store import Store, Stored
 
-from ..cli import UserError
+from ..cli import UserError, say_error
 from ..thumbnails import swept_after
 from ._progress import first_stage, next_stage, progress_bar
 from ._source import DEMO, rules_error
@@ -168,7 +168,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"replay: note: {import_summary(results, failures)}", file=sys.stderr)
     if failures:
         for msg in failures[:-1]:
-            print(f"replay: error: {msg}", file=sys.stderr)
+            say_error(msg)
         raise UserError(failures[-1])
     return 0
 

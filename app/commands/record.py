@@ -19,7 +19,8 @@ def register(subparsers, common) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..cli import PROG
     from ..record.__main__ import main
 
     return main(["--data", str(args.data)] + ([args.url] if args.url else []),
-                prog="replay record")
+                prog=f"{PROG} {NAME}", said_by=PROG)

@@ -11,7 +11,11 @@ from recorder.paths import default_data_dir
 WINDOW_SIZE = (1280, 800)
 
 
-def main(argv: list[str] | None = None, prog: str = "python -m app.record") -> int:
+def main(argv: list[str] | None = None, prog: str = "python -m app.record",
+         said_by: str | None = None) -> int:
+    """Record mode; `said_by`: the program its errors are said in the name of (`replay` for
+    `replay record`, as every command's; `prog` by default)."""
+    said_by = said_by or prog
     ap = argparse.ArgumentParser(
         prog=prog,
         description="Record mode in a window of its own: browse to a bug, Record, reproduce it,"
@@ -25,10 +29,10 @@ def main(argv: list[str] | None = None, prog: str = "python -m app.record") -> i
 
     from ..commands._store import no_data_folder
     if args.data.exists() and not args.data.is_dir():   # said now, not after a recording
-        print(f"{ap.prog}: error: {no_data_folder(args.data)}", file=sys.stderr)
+        print(f"{said_by}: error: {no_data_folder(args.data)}", file=sys.stderr)
         return 2
     if not has_screen():   # a window no one sees, left running, would look like a hang
-        print(f"{ap.prog}: error: " + no_screen(
+        print(f"{said_by}: error: " + no_screen(
             "the recorder", "without one, a site's visitors are recorded by capture.js and"
             " `replay serve`"), file=sys.stderr)
         return 2

@@ -233,9 +233,16 @@ CASES = [
     ("mask with a bad rules file", ["mask", "--rules", "{bad_rules}", "--all"], ["bad.toml"]),
     ("mask an unknown session", ["mask", "--rules", "{bad_rules}", "ffffffff"], ["bad.toml"]),
     ("an unknown command", ["fly"], ["fly"]),
-    # said by the command, whose --help lists what it takes (it said `replay --help`)
+    # said by the command, whose --help lists what it takes (it said `replay --help`), with
+    # the prefix every error has (it was `replay audit: error:`, `replay app create: error:`)
     ("an option the command does not take", ["audit", "--all", "--unmasked"],
-     ["replay audit: error: unrecognized arguments: --unmasked", "`replay audit --help`"]),
+     ["replay: error: unrecognized arguments: --unmasked", "`replay audit --help`"]),
+    ("a command's required option left out", ["screenshot", "{good}", "-o", "{folder}/x.png"],
+     ["replay: error: the following arguments are required: --at",
+      "`replay screenshot --help`"]),
+    ("an action's argument left out", ["app", "create"],
+     ["replay: error: the following arguments are required: name",
+      "`replay app create --help`"]),
 ]
 
 

@@ -46,8 +46,9 @@ def test_no_screen_is_said_in_one_line_not_a_silent_hang(tmp_path, name, args):
 
 def test_replay_record_is_record_mode_and_says_no_screen_as_its_own(tmp_path):
     """`replay record` is record mode from the command line (the CLI never said how to record,
-    a QA's tryout); with no screen, one line in its own name."""
-    line = one_line(module("app", "record", "https://example.com", tmp_path=tmp_path), "replay record")
+    a QA's tryout); with no screen, one line - `replay: error:`, as every command's (it was
+    `replay record: error:`)."""
+    line = one_line(module("app", "record", "https://example.com", tmp_path=tmp_path), "replay")
     assert "no screen" in line
     helped = module("app", "--help", tmp_path=tmp_path)
     assert "record a bug in a browser of its own" in helped.stdout
