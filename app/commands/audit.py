@@ -2,8 +2,9 @@
 sessions and in recording files (a `.replay` bundle, rrweb JSON: read as they are, not
 imported, no rules applied - the audit must see what is there).
 
-Prints what it looked for, then, per session, what looks like PII (email, card number,
-phone; input values typed into sensitive fields stored in clear) and where - event, time,
+Prints what it looked for, then, per session, what looks like PII (what the pattern
+detectors find - `recorder.privacy.detectors.FINDS`; input values typed into sensitive
+fields stored in clear) and where - event, time,
 node - with a masked excerpt, never the value; and which of its user's id, name and email it
 keeps as its owner (by design, not a finding: `replay delete --user` erases them). A session
 with no finding is not called "clean": only the listed kinds were looked for. Exit status 1 when anything was found or a
@@ -18,6 +19,7 @@ from rich.table import Table
 
 from recorder.privacy import DETECTORS
 from recorder.privacy.audit import BUILT_IN, audit_session, looked_for
+from recorder.privacy.detectors import what_they_find
 
 from ..cli import UserError
 from ._store import open_existing_store
@@ -36,8 +38,8 @@ def register(subparsers, common) -> None:
     p = subparsers.add_parser(
         NAME, parents=[common], help="scan sessions or recording files for personal data",
         description="Scan stored sessions (decompressed) or recording files (as they are)"
-                    " for what looks like personal data: e-mail addresses, card numbers and"
-                    " phone numbers (patterns, in every string of the events and the session"
+                    f" for what looks like personal data: {what_they_find(DETECTORS)}"
+                    " (patterns, in every string of the events and the session"
                     " context), credentials in clear (token=, api_key=... in URLs, Bearer"
                     " tokens) and values in clear typed into password, email, tel, hidden or"
                     " cc-* fields - nothing else. The user a session belongs to (its id, name,"

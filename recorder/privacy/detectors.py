@@ -13,7 +13,17 @@ from __future__ import annotations
 import re
 from typing import Iterable, Iterator, NamedTuple
 
-KINDS = ("email", "card", "phone", "iban", "ssn")
+# What each detector finds, as a sentence names it (`replay audit --help` is made from it):
+# the table of detectors, KINDS its names.
+FINDS = {"email": "e-mail addresses", "card": "payment card numbers", "phone": "phone numbers",
+         "iban": "bank account numbers (IBANs)", "ssn": "US Social Security numbers"}
+KINDS = tuple(FINDS)
+
+
+def what_they_find(kinds: Iterable[str] = KINDS) -> str:
+    """What these detectors find, in words: "e-mail addresses, ... and phone numbers"."""
+    said = [FINDS[k] for k in kinds]
+    return said[0] if len(said) == 1 else f"{', '.join(said[:-1])} and {said[-1]}"
 
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]{1,64}(?:@|%40)[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?"
                     r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*\.[A-Za-z]{2,24}\b")

@@ -459,3 +459,17 @@ def test_re_masking_erases_what_repair_set_aside_of_the_session(tmp_path, capsys
         b"s3cr3tTOKEN" in p.read_bytes() or
         (p.suffix == ".seg" and b"s3cr3tTOKEN" in _decompressed(p)))]
     assert left == []
+
+
+def test_audit_help_names_every_default_detector(capsys):
+    """`audit --help` said "e-mail addresses, card numbers and phone numbers", written by hand:
+    the IBAN and SSN detectors it runs by default were not there. It is made from the
+    detector table now."""
+    import pytest
+
+    with pytest.raises(SystemExit) as done:
+        cli(["audit", "--help"])
+    said = " ".join(capsys.readouterr().out.split())
+    assert done.value.code == 0
+    assert "e-mail addresses, payment card numbers, phone numbers, bank account numbers (IBANs)" \
+           " and US Social Security numbers (patterns," in said, said
