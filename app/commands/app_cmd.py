@@ -13,7 +13,7 @@ from ..cli import UserError
 from ._store import no_data_folder
 
 NAME = "app"
-_NAME_HELP = "the application's name (or its id)"
+_NAME_HELP = "the application's name (or its id)"   # of one that exists
 
 
 def register(subparsers, common) -> None:
@@ -24,7 +24,8 @@ def register(subparsers, common) -> None:
     c = sub.add_parser("create", parents=[common], help="a new application and its client token",
                        description="Create an application: prints its id and client token (the"
                                    " token only now) for `ReplayCapture.start` on its pages.")
-    c.add_argument("name", metavar="NAME", help=_NAME_HELP + " (1-64 letters, digits, . _ -)")
+    c.add_argument("name", metavar="NAME",
+                   help="the new application's name (1-64 letters, digits, . _ -)")
     c.add_argument("--origin", action="append", default=[], metavar="URL",
                    help="an origin its pages are served from (repeat; * for any). Without one,"
                         " only requests that send no Origin (not browsers) are accepted")

@@ -340,3 +340,20 @@ def test_revoking_twice_and_clearing_no_rules_say_so(tmp_path):
     assert "it had no rules of its own" in said[0], said
     assert http_address("::1", 8484) == "http://[::1]:8484"
     assert http_address("127.0.0.1", 8484) == "http://127.0.0.1:8484"
+
+
+def test_each_actions_name_says_what_it_takes(capsys):
+    """`app create NAME` said NAME is "the application's name (or its id)": a new one has no
+    id yet. The actions on an existing application take either."""
+    import pytest
+
+    from app.cli import main
+
+    def name_help(action: str) -> str:
+        with pytest.raises(SystemExit):
+            main(["app", action, "--help"])
+        out = capsys.readouterr().out
+        return " ".join(out[out.index("\n  NAME"):].split()[1:]).split(" options:")[0]
+    assert name_help("create") == "the new application's name (1-64 letters, digits, . _ -)"
+    for action in ("origins", "revoke", "token", "rules"):
+        assert name_help(action) == "the application's name (or its id)", action
