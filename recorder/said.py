@@ -31,3 +31,10 @@ def say_on_stderr(level: int = logging.WARNING) -> None:
     for handler in root.handlers:
         if isinstance(handler.formatter, Said):
             handler.setLevel(level)
+
+
+def count(n: int, noun: str, plural: str | None = None) -> str:
+    """A number of things as every line says it - thousands separated, the noun singular for
+    one (never "session(s)"): `count(1, "segment")` -> "1 segment", `count(275113, "event")`
+    -> "275,113 events", `count(2, "dictionary", "dictionaries")` -> "2 dictionaries"."""
+    return f"{n:,} {noun if n == 1 else plural or noun + 's'}"

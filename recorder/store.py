@@ -68,6 +68,7 @@ from .paths import fsync_dir as _fsync_dir, make_data_folder
 from .bug import without_steps
 from .id_key import id_key
 from .rrweb_io import NotStreamable
+from .said import count
 from .segments import COMPACT_CODEC, LIVE, LIVE_CODEC, MAX_SEGMENT_BYTES, MAX_SEGMENT_RECORDS, \
     BATCH, DECODE_ERRORS, SESSION_INFO, SUFFIX, Codec, SegmentDamaged, SegmentMeta, \
     SegmentPlanner, decode_segment, describe, encode_segment, iter_segment, meta_from_header, \
@@ -349,8 +350,9 @@ class LocalStore(Store):
     def __init__(self, root: Path, *, limits: Limits = DEFAULT_LIMITS,
                  compact_codec: Codec = COMPACT_CODEC, live_codec: Codec = LIVE_CODEC,
                  max_segment_records: int = MAX_SEGMENT_RECORDS,
-                 max_segment_bytes: int = MAX_SEGMENT_BYTES):
+                 max_segment_bytes: int = MAX_SEGMENT_BYTES, say_recovered: bool = True):
         self.root = Path(root)
+        self._say_recovered = say_recovered   # what opening rebuilt, as a warning
         self._id_key: bytes | None = None
         try:
             make_data_folder(self.root)
@@ -1196,11 +1198,12 @@ class LocalStore(Store):
         for rel in torn:    # a temp file never renamed: its writer died before finishing it
             _unlink(self.root / (rel + TMP_SUFFIX))
         if torn:
-            log.warning("removed %d unfinished segment file(s) from %s", len(torn),
+            log.warning("removed %s from %s", count(len(torn), "unfinished segment file"),
                         self.root / SEGMENTS_DIR)
         if unknown:
             self.recovered = self._rebuild(unknown)
-            if self.recovered.changed:   # (files a rewrite retired meanwhile: nothing to say)
+            # (files a rewrite retired meanwhile: nothing to say; `repair` reports it itself)
+            if self.recovered.changed and self._say_recovered:
                 log.warning("%s", self.recovered.summary())
 
     def repair(self, progress: Progress | None = None) -> "RepairReport":
@@ -1248,9 +1251,10 @@ class LocalStore(Store):
                 if old.exists():
                     os.replace(old, old.with_name(f"{old.name}{DAMAGED_INDEX_MARK}{stamp}"))
             moved = f"{INDEX_FILE}{DAMAGED_INDEX_MARK}{stamp}"
-            log.warning("the index was damaged (%s); set aside as %s", problem, moved)
-        store = cls(root, **options)
+        # (what it set aside and rebuilt is said once, by the report: not as warnings too)
+        store = cls(root, say_recovered=False, **options)
         store.recovered.moved_index = moved
+        store.recovered.index_damage = problem
         return store
 
     def _scan(self) -> tuple[list[str], list[str]]:
@@ -1977,6 +1981,7 @@ class RepairReport(msgspec.Struct, kw_only=True):
     missing: list[str] = msgspec.field(default_factory=list)
     dictionaries: int = 0
     moved_index: str | None = None
+    index_damage: str | None = None   # what was wrong with the index moved aside
 
     def merge(self, other: "RepairReport") -> None:
         """Fold in what opening the store rebuilt (those sessions were then found right)."""
@@ -1986,23 +1991,26 @@ class RepairReport(msgspec.Struct, kw_only=True):
         self.damaged = {**other.damaged, **self.damaged}
         self.unreadable_sessions = other.unreadable_sessions + self.unreadable_sessions
         self.moved_index = self.moved_index or other.moved_index
+        self.index_damage = self.index_damage or other.index_damage
 
     @property
     def changed(self) -> bool:
         return bool(self.rebuilt or self.set_aside or self.unreadable_sessions)
 
     def summary(self) -> str:
-        parts = [f"rebuilt the index rows of {len(self.rebuilt)} session(s) from their"
+        parts = [f"rebuilt the index rows of {count(len(self.rebuilt), 'session')} from their"
                  " segment files"]
         unused = len(self.set_aside) - len(self.damaged)
         if unused:
-            parts.append(f"set aside {unused} segment file(s) no session uses"
+            parts.append(f"set aside {count(unused, 'segment file')} no session uses"
                          f" in {UNREFERENCED_DIR}/")
         if self.damaged:
-            parts.append(f"set aside {len(self.damaged)} damaged segment file(s) in"
-                         f" {UNREFERENCED_DIR}/ (their events are lost)")
+            parts.append(f"set aside {count(len(self.damaged), 'damaged segment file')} in"
+                         f" {UNREFERENCED_DIR}/ (the events in them are lost)")
         if self.unreadable_sessions:
-            parts.append(f"{len(self.unreadable_sessions)} session(s) had no readable segment")
+            n = len(self.unreadable_sessions)
+            parts.append(f"{count(n, 'session')} {'has' if n == 1 else 'have'} no readable"
+                         " segment")
         return "; ".join(parts)
 
 

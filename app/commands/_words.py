@@ -1,7 +1,7 @@
-"""How the commands say a number of things: thousands separated, the noun singular for one."""
+"""How the commands say a number of things: thousands separated, the noun singular for one
+(the recorder's own lines say them the same way: one `count`, in recorder.said)."""
 from __future__ import annotations
 
+from recorder.said import count
 
-def count(n: int, noun: str) -> str:
-    """`count(1, "segment")` -> "1 segment", `count(275113, "event")` -> "275,113 events"."""
-    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+__all__ = ["count"]

@@ -158,9 +158,9 @@ def run(args: argparse.Namespace) -> int:
           f" rows" + (f", {count(pictures, 'thumbnail')}" if pictures else "")
           + (f", {count(old_indexes, 'damaged index file')} `replay repair` had set aside"
              " (they held these sessions' rows too)" if old_indexes else "")
-          + (f", {dicts:,} trained compression dictionar{'y' if dicts == 1 else 'ies'} that"
-             " learnt from them (the other sessions that used one were rewritten without it)"
-             if dicts else ""), file=sys.stderr)
+          + (f", {count(dicts, 'trained compression dictionary', 'trained compression dictionaries')}"
+             " that learnt from them (the other sessions that used one were rewritten without"
+             " it)" if dicts else ""), file=sys.stderr)
     left = sum(e.left for e in erased)
     if left:   # (each file was named above, as the store warned)
         print(f"replay: warning: {count(left, 'segment file')} of the erased sessions could not"

@@ -53,15 +53,19 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(msgspec.to_builtins(report), indent=1))
         return 0
     if report.moved_index:
-        print(f"the index was damaged: set aside as {args.data / report.moved_index}")
+        print("the index was damaged" + (f" ({report.index_damage})" if report.index_damage
+                                         else "")
+              + f": set aside as {args.data / report.moved_index}")
     print(f"{count(len(report.rebuilt), 'session')} rebuilt from their segment files,"
-          f" {report.unchanged} already right")
+          f" {report.unchanged:,} already right")
     for sid in report.rebuilt:
         lost = sum(1 for s in report.damaged.values() if s == sid)
-        print(f"rebuilt\t{sid}" + (f"\t(without {lost} damaged segment file(s): the events"
-                                   " in them are lost)" if lost else ""))
+        print(f"rebuilt\t{sid}" + (f"\t(without {count(lost, 'damaged segment file')}: the"
+                                   f" events in {'it' if lost == 1 else 'them'} are lost)"
+                                   if lost else ""))
     if report.dictionaries:
-        print(f"{report.dictionaries} compression dictionary(ies) registered again")
+        print(f"{count(report.dictionaries, 'compression dictionary', 'compression dictionaries')}"
+              " registered again")
     for rel in report.set_aside:
         print(f"set aside\t{UNREFERENCED_DIR}/{rel}\t({_why(report, rel)})")
     for sid in report.unreadable_sessions:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Signal
 
+from recorder.said import count
 from recorder.store import Store
 
 from .jobs import ThreadJob
@@ -45,9 +46,9 @@ class EraseJob(ThreadJob):
                             self.unscrubbed += 1
                         if erased.left:   # gone from the index; its files at the next open
                             self.failures.append(
-                                f"{erased.left:,} file(s) of session {sid} could not be deleted"
-                                " (the folder refused): they are deleted the next time the data"
-                                " folder is opened - check its permissions")
+                                f"{count(erased.left, 'file')} of session {sid} could not be"
+                                " deleted (the folder refused): they are deleted the next time"
+                                " the data folder is opened - check its permissions")
                     except KeyError:   # gone already (a `replay delete` meanwhile)
                         pass
                     except Exception as exc:  # noqa: BLE001 - said in the window, never a crash

@@ -728,7 +728,7 @@ def test_sessions_whose_files_cannot_be_deleted_are_said_once_and_never_come_bac
         qtbot.waitUntil(lambda: not window.erase_jobs, timeout=60_000)
         assert job.erased == ["ada-checkout", "bob-browse", "cy-admin"]
         assert len(job.failures) == 2
-        assert window.last_problem.startswith("2 file(s) of session ada-checkout could not be"
+        assert window.last_problem.startswith("2 files of session ada-checkout could not be"
                                               " deleted (the folder refused)")
         assert window.last_problem.endswith("(and 1 more like it)")
         boxes = [b for b in window.findChildren(QMessageBox) if b.isVisible()]
