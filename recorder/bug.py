@@ -38,12 +38,13 @@ class BugReport(msgspec.Struct, kw_only=True, omit_defaults=True):
     def empty(self) -> bool:
         return not (self.title or self.notes or self.at_ms is not None or self.steps)
 
-    def lines(self, with_steps: bool = True) -> list[str]:
+    def lines(self, with_steps: bool = True, at_note: str = "") -> list[str]:
         """The report as a person reads it (`replay play` prints these; a Playwright script
-        opens with them, without the steps it lists itself)."""
+        opens with them, without the steps it lists itself); `at_note`: said after the bug's
+        moment (a script of a range that does not reach it)."""
         out = [f"Bug: {self.title or '(untitled)'}"]
         if self.at_ms is not None:
-            out.append(f"At: {moment_text(self.at_ms)}")
+            out.append(f"At: {moment_text(self.at_ms)}" + (f" - {at_note}" if at_note else ""))
         if self.notes:
             out += ["Notes:"] + [f"  {ln}" for ln in self.notes.splitlines()]
         if self.steps and with_steps:   # each at its moment, the bug's among them: the

@@ -28,10 +28,10 @@ import msgspec
 
 from .format import EventType, IncrementalSource, NodeType
 from .mirror import Mirror
+from .moments import moment_text
 from .privacy.masking import MASK
 from .semantics import ErrorEvent, Resource
 from .bug import BugReport
-from .moments import moment_text
 from .steps import FRAME_SEP, Step, StepKind, StepsBuilder, frame_prefix, robust_selector
 
 Raw = dict[str, Any]
@@ -238,7 +238,9 @@ def playwright_script(events: Iterable[Raw], *, session_id: str,
         r.states.append((step_times[k], r.settle(step_times[k])))
         k += 1
     sem = probe.sem
-    until_bug = end_ms is None and bug is not None and bug.at_ms is not None
+    # (a range that starts after the bug runs to the end: up to the bug, it held no step)
+    until_bug = end_ms is None and bug is not None and bug.at_ms is not None and \
+        (start_ms is None or bug.at_ms >= start_ms)
     if until_bug:
         end_ms = bug.at_ms + BUG_TAIL_MS
     errors = sorted(sem.errors, key=lambda e: e.t) if sem is not None else []
@@ -248,12 +250,22 @@ def playwright_script(events: Iterable[Raw], *, session_id: str,
                   until_bug=until_bug)
 
 
-def _report(bug: BugReport | None, until_bug: bool = False) -> str:
+def _report(bug: BugReport | None, until_bug: bool = False, start_ms: float | None = None,
+            end_ms: float | None = None) -> str:
     """The bug's title and notes as the script's docstring opens with them (escaped for it);
-    `until_bug`: the steps end at the bug (BUG_TAIL_MS after it), said."""
+    `until_bug`: the steps end at the bug (BUG_TAIL_MS after it), said; `start_ms`/`end_ms`:
+    the range the steps are of - a bug's moment outside it is said to be (the script leads
+    with a moment its steps never reach)."""
     if bug is None or not (bug.title or bug.notes or until_bug):
         return ""
-    lines = bug.lines(with_steps=False)
+    at_note = ""
+    if bug.at_ms is not None and (start_ms is not None and bug.at_ms < start_ms
+                                  or end_ms is not None and bug.at_ms > end_ms):
+        span = f"from {moment_text(start_ms or 0)} " + \
+            ("on" if end_ms is None else f"to {moment_text(end_ms)}")
+        at_note = f"{'after' if end_ms is not None and bug.at_ms > end_ms else 'before'} the" \
+                  f" steps of this script ({span}), which do not reach the bug"
+    lines = bug.lines(with_steps=False, at_note=at_note)
     if until_bug:
         lines.append(f"The steps up to the bug and {BUG_TAIL_MS / 1000:g} s after it, the check"
                      " its error (`replay export --to` sets another end)")
@@ -359,7 +371,7 @@ def _write(steps: list[Step], r: _Reader, errors: list[ErrorEvent], failed: list
     target = _target_error([e for e in errors if lo <= e.t <= hi] if start_ms is not None
                            or end_ms is not None else errors)
     return _TEMPLATE.format(
-        report=_report(bug, until_bug),
+        report=_report(bug, until_bug, start_ms, end_ms),
         session=_docstring(session_id),
         recorded=_dt.datetime.fromtimestamp(origin / 1000, _dt.timezone.utc)
         .strftime("%Y-%m-%d %H:%M UTC") if origin else "unknown",

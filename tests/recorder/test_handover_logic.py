@@ -256,6 +256,16 @@ def test_the_script_opens_with_the_bugs_title_and_notes():
     assert ast.get_docstring(ast.parse(odd)).startswith("Bug: nul \x00 and a lone \ud800")
     plain = playwright_script(json.loads(DEMO.read_text()), session_id="demo")
     assert ast.get_docstring(ast.parse(plain)).startswith("Reproduction of session demo")
+    # a range that leaves the bug out says so (it led with "At: 58.0 s" over steps of 10-20 s)
+    for start, end, where in ((10_000, 20_000, "after"), (60_000, None, "before")):
+        ranged = playwright_script(json.loads(DEMO.read_text()), session_id="demo", bug=bug,
+                                   start_ms=start, end_ms=end)
+        doc = ast.get_docstring(ast.parse(ranged)).splitlines()
+        span = f"from {moment_text(start)} " + ("to 0:20.0" if end else "on")
+        assert doc[1] == f"At: 0:58.0 - {where} the steps of this script ({span}), which do" \
+                         " not reach the bug", doc
+    # and a range from after the bug runs to the end (it ended 1 s after the bug: no step)
+    assert 'Click "Apply coupon" ×5' in ranged and "Place order" in ranged
 
 
 def test_a_reports_steps_are_read_with_their_moments_and_the_bugs():
