@@ -157,6 +157,16 @@ class UrlDelegate(QStyledItemDelegate):
             option.text = elide_url(option.text, room, option.fontMetrics.horizontalAdvance)
 
 
+class TitleDelegate(QStyledItemDelegate):
+    """A bug's title cut at its end, as `replay sessions` cuts it (`bug.title_line`): a
+    title reads from its start ("Apply coupon throws TypeError, …"); its middle cut out
+    ("Apply coupo…ing happens") kept the words that say least."""
+
+    def initStyleOption(self, option, index) -> None:  # noqa: N802 (Qt)
+        super().initStyleOption(option, index)
+        option.textElideMode = Qt.TextElideMode.ElideRight
+
+
 def _tooltip(row: Row, thumbs: ThumbnailService | None) -> str:
     i = row.info
     lines = [f"Session {i.id}"]
@@ -263,11 +273,12 @@ class SessionBrowser(QWidget):
         head.setSectionResizeMode(STRETCHED, QHeaderView.ResizeMode.Stretch)
         self._wanted: dict[Column, int] = {}   # each column's width for the catalog listed
         self._whole: dict[Column, int] = {}    # ... and as wide as its widest text (no cap)
-        # a long user or bug title keeps its start and its end: which domain
-        # (`…@example.com`) - what tells the rows apart; an id is shown whole as `replay
+        # a long user keeps its start and its end: which domain (`…@example.com`) - what
+        # tells the rows apart; a bug's title its start; an id is shown whole as `replay
         # sessions` shows it (WHOLE); a URL is cut as a URL
         self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.table.setItemDelegateForColumn(STRETCHED, UrlDelegate(self.table))
+        self.table.setItemDelegateForColumn(Column.TITLE, TitleDelegate(self.table))
         self.table.viewport().installEventFilter(self)
         self.table.activated.connect(self._activated)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)

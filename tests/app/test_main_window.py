@@ -978,6 +978,19 @@ def test_a_stored_sessions_bug_report_is_edited_from_the_list(window, qtbot, dat
     qtbot.waitUntil(lambda: window.sessions.find("bob-browse") is not None
                     and window.sessions.find("bob-browse").steps_pane is not None, timeout=30_000)
     assert head.sectionSize(Column.TITLE) > untitled   # a title listed: room for it
+    # cut, a title keeps its start as `replay sessions` cuts it ("Apply coupo…ing happens"
+    # kept the words that say least); a user keeps its start and its end (its domain)
+    from PySide6.QtWidgets import QStyleOptionViewItem
+    table = window.browser.table
+    row = next(i for i, r in enumerate(window.browser.model.rows) if r.id == "bob-browse")
+    for col, mode in ((Column.TITLE, Qt.TextElideMode.ElideRight),
+                      (Column.USER, Qt.TextElideMode.ElideMiddle)):
+        option = QStyleOptionViewItem()
+        option.textElideMode = table.textElideMode()   # (as the view gives its delegates)
+        delegate = table.itemDelegateForColumn(col)
+        if delegate is not None:
+            delegate.initStyleOption(option, table.model().index(row, col))
+        assert option.textElideMode == mode, col
     reopened = window.sessions.find("bob-browse")
     assert "Checkout button does nothing" in reopened.steps_pane.summary.text()
     assert reopened.current_ms() == 7000                  # where it was, not 0:00
