@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 from typing import Any, NamedTuple, Sequence, Union
 
-from recorder.moments import Unit, moment_text
+from recorder.moments import Unit, moment_text, whole_ms
 from recorder.paths import DEMO_SESSION
 
 from ..cli import UserError
@@ -333,20 +333,23 @@ def resolve_moment(at: Moment, duration_ms: float, damaged: int = 0,
         at = min(max(0.0, wanted), float(duration_ms))
     if at == "end":
         return float(duration_ms)
-    # in milliseconds and on the player's clock: a person may have given either
+    # in milliseconds and on the player's clock: a person may have given either. The end
+    # as every moment is shown (`moments`: whole ms, rounded up) - and taken back: a length
+    # of 10,948.4 ms reads 0:10.949, which is its end, not a moment after it
+    end = whole_ms(duration_ms)
     clock = f" ({moment_text(at, Unit.MS)})" if at >= 0 else ""
     said = f"t={at:.0f} in {link!r}" if link else f"{flag} {at:.0f} ms{clock}"
-    span = f"give t=0..{duration_ms:.0f}" if link else \
-        (f"give 0..{duration_ms:.0f} ms ({moment_text(0, Unit.MS)} to"
-         f" {moment_text(duration_ms, Unit.MS)}) or 'end'")
+    span = f"give t=0..{end}" if link else \
+        (f"give 0..{end} ms ({moment_text(0, Unit.MS)} to {moment_text(end, Unit.MS)})"
+         " or 'end'")
     if damaged:
         span += f"; {count(damaged, 'damaged segment')} of this recording could not be read"
     if at < 0:
         raise UserError(f"{said} is outside the session: before the session starts - {span}")
-    if at > duration_ms:
+    if at > end:
         raise UserError(f"{said} is outside the session: after the session ends"
-                        f" ({duration_ms:.0f} ms) - {span}")
-    return float(at)
+                        f" ({end} ms) - {span}")
+    return float(min(at, duration_ms))
 
 
 def bug_report(src):

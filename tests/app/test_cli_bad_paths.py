@@ -196,6 +196,11 @@ def test_at_is_read_the_same_way_everywhere():
     with pytest.raises(UserError, match=r"--at 3720000 ms \(1:02:00\.000\) is outside the"
                                         r" session: after the session ends \(81080 ms\)"):
         resolve_moment(3720000.0, 81080.0)
+    # a length that is no whole ms (some recorders write those) ends where it is shown to:
+    # the range said is what is taken back (it said "to 0:10.949" and refused 0:10.949)
+    with pytest.raises(UserError, match=r"give 0\.\.10949 ms \(0:00\.000 to 0:10\.949\)"):
+        resolve_moment(10950.0, 10948.4)
+    assert resolve_moment(10949.0, 10948.4) == 10948.4
 
 
 def test_at_bug_is_the_bug_reports_moment_moved_by_an_offset_kept_in_the_session():
