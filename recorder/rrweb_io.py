@@ -314,6 +314,15 @@ def datadog_files(paths: Iterable[Path]) -> list[Path]:
     return out
 
 
+def read_together(paths: Iterable[Path]) -> list[Path]:
+    """The files of `paths` read as one recording (`DatadogFiles`, in the first one's place):
+    two or more holding Datadog uploads - a proxy keeps a request a file, and a session's
+    segments and RUM events come in many. [] when there are none to read together."""
+    paths = list(paths)
+    found = datadog_files(paths) if len(paths) > 1 else []
+    return found if len(found) > 1 else []
+
+
 def _datadog_values(data: bytes, partial: bool) -> tuple[list, str | None]:
     """The Datadog values (segments, RUM events) a file holds, and what was cut off."""
     top, cut = _top(data, partial)

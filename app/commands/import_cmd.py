@@ -28,7 +28,7 @@ from recorder.ingest import ImportConflict, Outcome
 from recorder.limits import LimitError
 from recorder.paths import DEMO_SESSION
 from recorder.rrweb_io import DamagedRecording, DatadogFiles, EventStream, NotARecording, \
-    NotStreamable, UnreadableRecording, datadog_files, read_recordings
+    NotStreamable, UnreadableRecording, read_recordings, read_together
 from recorder.privacy.remask import REMASKED
 from recorder.privacy.detectors import mask as mask_detected
 from recorder.privacy.masker import BEFORE_SNAPSHOT
@@ -254,13 +254,10 @@ def import_files(store: Store, files, args: argparse.Namespace, masker_factory, 
 
 
 def _grouped(files: list) -> list:
-    """The files to import, Datadog uploads (two or more) read together as one
-    `DatadogFiles` in the first one's place: a proxy keeps a request a file, and a
-    session's segments and RUM events come in many."""
-    if sum(isinstance(f, Path) for f in files) < 2:   # (nothing to read together)
-        return files
-    dd = datadog_files(f for f in files if isinstance(f, Path))
-    if len(dd) < 2:
+    """The files to import, those read together (`rrweb_io.read_together`: Datadog
+    uploads) as one `DatadogFiles` in the first one's place."""
+    dd = read_together(f for f in files if isinstance(f, Path))
+    if not dd:
         return files
     group = DatadogFiles(dd)
     return [group if f is dd[0] else f for f in files if f is dd[0] or f not in dd]

@@ -26,7 +26,6 @@ from player.qt.standalone import APP_NAME
 from recorder.bug import title_line
 from recorder.intake.apps import AppError
 from recorder.intake.live import application_names
-from recorder.rrweb_io import datadog_files
 from recorder.store import Store
 
 from ..browser_model import LIVE_MARK, LIVE_TIP, Catalog, make_row, named
@@ -282,18 +281,12 @@ class MainWindow(QMainWindow):
 
     def open_paths(self, paths: Iterable[Path | str]) -> OpenJob | None:
         """A player tab per recording file, opened as `replay play FILE` opens it (read in
-        the background: `playerOpened` says when each tab is there)."""
-        paths = [Path(p).resolve() for p in paths]
-        # Datadog uploads opened together are read as one (a proxy keeps a request a file:
-        # each opened alone was a page's scraps, a tab each), as `replay import` reads them
-        dd = datadog_files(paths) if len(paths) > 1 else []
-        group = dd if len(dd) > 1 else []
+        the background: `playerOpened` says when each tab is there) - Datadog uploads
+        opened together in one, as `replay import` reads them (`OpenJob`)."""
         openings = []
-        for path in paths:
-            if path not in group:
-                openings.append(Opening.of_file(path))
-            elif path == group[0]:
-                openings.append(Opening.of_file(path, more=group[1:]))
+        for p in paths:
+            path = Path(p).resolve()
+            openings.append(Opening.of_file(path))
             self._remember(path)
         return self._open(openings)
 

@@ -18,7 +18,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QWidget
 
 from recorder.format import no_gc
-from recorder.rrweb_io import DatadogFiles
+from recorder.rrweb_io import DatadogFiles, read_together
 
 from .jobs import JobDialog, ThreadJob, job_dialog
 
@@ -94,7 +94,7 @@ class OpenJob(ThreadJob):
         self.openings = list(openings)
 
     def _run(self) -> None:
-        for opening in self.openings:
+        for opening in together(self.openings):
             if self.cancelled:
                 break
             try:
@@ -158,6 +158,21 @@ class OpenJob(ThreadJob):
                 done.close()
                 raise
         return done
+
+
+def together(openings: list[Opening]) -> list[Opening]:
+    """`openings` with the files read together (`rrweb_io.read_together`: Datadog uploads,
+    a proxy's request files - each opened alone was a page's scraps, a tab each) as one
+    opening, in the first one's place. (In the job's thread: it reads the files' ends.)"""
+    def alone(o: Opening) -> bool:   # a file's first session, read by itself
+        return o.is_file and not o.session and not o.more
+
+    group = read_together(Path(o.spec) for o in openings if alone(o))
+    if not group:
+        return openings
+    first = Opening.of_file(group[0], more=group[1:])
+    return [first if alone(o) and Path(o.spec) == group[0] else o for o in openings
+            if not (alone(o) and Path(o.spec) in group[1:])]
 
 
 def not_a_recording(name: str, why: str, say_fix: bool = True) -> str:
