@@ -394,9 +394,7 @@ class MainWindow(QMainWindow):
                                 done.report.title if done.report else "")
         if not self.sessions.retitle(widget, title.replace("&", "&&"), tip):
             return   # (its tab closed meanwhile)
-        self.say(f"{title}: no longer live - " + (
-            f"it could not be read again ({widget.follow.failed})"
-            if widget.follow.failed is not None else "the session is whole"))
+        self.say(f"{title}: {widget.follow.ended_text()}")
 
     def _open_the_others(self, first: Opening, n: int) -> None:
         """A file holding several sessions (an export of several tabs or windows, a visitor

@@ -36,10 +36,11 @@ class LiveFollow(QObject):
         self.timer = QTimer(self)
         self.timer.setInterval(interval_ms)
         self.timer.timeout.connect(self.poll)
-        # (a session no longer live when opened: what was read is all of it, and `ended`
-        # was never to come - the host asks `following` once)
         if tail.live:
             self.timer.start()
+        else:   # no longer live when opened (compacted since the host asked): what was read
+            # is all of it - said once the host has heard of this follow
+            QTimer.singleShot(0, self, self.ended.emit)
         self._reading: threading.Thread | None = None
         self._read: tuple | None = None   # (events that arrived, replayer, session view)
         self.failed: Exception | None = None   # a read that failed ends the following
@@ -83,6 +84,12 @@ class LiveFollow(QObject):
     def following(self) -> bool:
         """Whether more may still be read (the timer is on)."""
         return self.timer.isActive()
+
+    def ended_text(self) -> str:
+        """Why following ended, as a status bar says it (once `ended`)."""
+        if self.failed is not None:
+            return f"no longer followed - it could not be read again ({self.failed})"
+        return "no longer live - the session is whole"
 
     def _land(self) -> None:
         over = self.timer.isActive() and (self.failed is not None or not self.tail.live)

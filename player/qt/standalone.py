@@ -128,8 +128,7 @@ def open_window(source: Any, title: str, quit_after_ms: int | None = None, *,
         from .follow import LiveFollow
         widget.follow = LiveFollow(widget, follow, to_edge=at_ms is None)
         widget.follow.ended.connect(lambda: win.statusBar().showMessage(
-            "No longer live: the session is whole" if widget.follow.failed is None else
-            f"No longer followed: it could not be read again ({widget.follow.failed})"))
+            f"{title}: {widget.follow.ended_text()}"))
     win.setCentralWidget(widget)
     win.resize(*window_size(WINDOW_SIZE))
     win.show()
