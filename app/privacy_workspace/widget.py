@@ -59,6 +59,11 @@ NO_REVISIONS = ("No revisions of the rules were saved yet.\n\nEach saved revisio
                 " revision N on this page saves one, and so does `replay mask --activate`.")
 
 
+def same_rules(tried: Rules, saved: Rules) -> bool:
+    """Whether `tried` (a form's rules, a dry run's) are `saved` but for its revision number."""
+    return replace(tried, revision=saved.revision) == saved
+
+
 def _table(headers: list[str]) -> QTableWidget:
     t = QTableWidget(0, len(headers))
     t.setHorizontalHeaderLabels(headers)
@@ -416,6 +421,9 @@ class PrivacyWorkspace(QWidget):
         super().__init__(parent)
         self.data_dir = Path(data_dir)
         self.base_revision = 0
+        # the active rules as the page last read or saved them: what the file holding other
+        # rules means they were replaced elsewhere (not the page's own write of them)
+        self._rules_shown = Rules.default()
         self.subject: Subject | None = None
         self.preview: Preview | None = None
         self._dry_rules: Rules | None = None   # the rules of the last dry run
@@ -472,10 +480,12 @@ class PrivacyWorkspace(QWidget):
         self.save_button.clicked.connect(self.save)
         self.reload_button.clicked.connect(self.reload)
         # the active rules replaced from elsewhere (`replay mask --activate`, another window):
-        # the folder's entries change (the file is renamed into place), and so the page knows
+        # the folder's entries change (the file is renamed into place), and so the page knows;
+        # the file itself is watched too, for a program writing it in place
         self._rules_seen: tuple[int, int] | None = None
         self._watcher = QFileSystemWatcher(self)
         self._watcher.directoryChanged.connect(lambda _path: self.check_rules_file())
+        self._watcher.fileChanged.connect(lambda _path: self.check_rules_file())
         self.reload()   # (the rules, then the stored sessions, the newest previewed)
 
     # --- tabs ---------------------------------------------------------------------------
@@ -589,17 +599,32 @@ class PrivacyWorkspace(QWidget):
             self._say(f"{exc} - fix the file; the form shows the built-in default", error=True)
             rules = Rules.default()
         self.base_revision = rules.revision
+        self._rules_shown = rules
         self._rules_seen = self._rules_file_state()
-        if self.data_dir.is_dir() and not self._watcher.directories():
-            self._watcher.addPath(str(self.data_dir))
+        self._watch()
         self.form.set_rules(rules)
         self._dirty = False
-        self._dry_rules = None
+        if self._dry_rules is not None and not same_rules(self._dry_rules, rules):
+            self._dry_rules = None   # a dry run of other rules than these
         self._update_apply()
         self._update_title()
         self._load_history()
         self.sessions_changed()
         self.refresh_preview()
+
+    def _watch(self) -> None:
+        """Hear the data folder's entries change (once it is there: a first save makes it),
+        and the rules file's content - watched anew each time: a file renamed into place is
+        another file than the one watched before."""
+        if not self.data_dir.is_dir():
+            return
+        if not self._watcher.directories():
+            self._watcher.addPath(str(self.data_dir))
+        path = str(self.data_dir / RULES_FILENAME)
+        if path in self._watcher.files():
+            self._watcher.removePath(path)
+        if Path(path).is_file():
+            self._watcher.addPath(path)
 
     def _rules_file_state(self) -> tuple[int, int] | None:
         try:
@@ -610,16 +635,22 @@ class PrivacyWorkspace(QWidget):
 
     def check_rules_file(self) -> None:
         """The active rules file changed since the page read it: shown now, unless the form
-        holds edits (then said: Reload shows them, Save would be refused as out of date)."""
+        holds edits (then said: Reload shows them, Save would be refused as out of date).
+        The file holding the rules the page shows is no change: the page's own save (the
+        watcher hears that write too), or the same rules written again."""
         state = self._rules_file_state()
         if state == self._rules_seen:
             return
+        self._rules_seen = state
+        self._watch()
         try:
-            revision = active_rules(self.data_dir).revision
+            active: Rules | None = active_rules(self.data_dir)
         except RulesError:
-            revision = None
+            active = None
+        if active == self._rules_shown:
+            return
+        revision = None if active is None else active.revision
         if self._dirty:
-            self._rules_seen = state
             self._say(f"the active rules were replaced elsewhere (revision {revision}): Reload"
                       " shows them, and drops your edits", error=True)
             return
@@ -656,7 +687,8 @@ class PrivacyWorkspace(QWidget):
     def save(self) -> bool:
         """Save the form as the next revision (who: the logged-in user)."""
         try:
-            change = save_rules(self.data_dir, self.form.rules(), who=getpass.getuser(),
+            rules = self.form.rules()
+            change = save_rules(self.data_dir, rules, who=getpass.getuser(),
                                 based_on=self.base_revision)
         except (RulesError, OSError) as exc:
             self._say(f"not saved: {exc}", error=True)
@@ -671,11 +703,16 @@ class PrivacyWorkspace(QWidget):
         if change is None:
             self._say("nothing changed - nothing saved")
         else:
-            self._say(f"saved revision {change.revision} ({RULES_FILENAME})")
-        self.base_revision = change.revision if change else self.base_revision
+            self._say(f"saved as revision {change.revision} ({RULES_FILENAME})")
+            # what was written (save_rules checks it reads back so): a dry run of these
+            # rules stays valid, and the watcher's look at the file finds them, not a change
+            self._rules_shown = replace(rules, revision=change.revision,
+                                        source=str(self.data_dir / RULES_FILENAME))
+            self._watch()
+        self.base_revision = self._rules_shown.revision
         self._dirty = False
         self._update_apply()
-        self.form.set_rules(active_rules(self.data_dir))
+        self.form.set_rules(self._rules_shown)
         self._update_title()
         self._load_history()
         if change is not None:
@@ -936,7 +973,8 @@ class PrivacyWorkspace(QWidget):
 
     def _update_apply(self) -> None:
         """Apply re-masks under the rules just dry-run, once they are the saved ones."""
-        ready = self._dry_rules is not None and not self._dirty and self.remask_job is None
+        ready = (self._dry_rules is not None and not self._dirty and self.remask_job is None
+                 and same_rules(self._dry_rules, self._rules_shown))
         self.apply_button.setEnabled(ready)
         self.apply_button.setToolTip(
             "" if ready else "run a dry run, and save the rules it ran with, first")
@@ -950,7 +988,7 @@ class PrivacyWorkspace(QWidget):
         if tried is None or self.remask_job is not None:
             return None
         rules = active_rules(self.data_dir)
-        if self._dirty or replace(tried, revision=rules.revision) != rules:
+        if self._dirty or not same_rules(tried, rules):
             self._say("save these rules first: stored sessions are re-masked only under the"
                       " saved rules", error=True)
             return None

@@ -760,3 +760,50 @@ def test_a_dry_run_under_way_starts_no_other_run_from_its_event_loop(qtbot, tmp_
     assert clicked == [(False, False)]
     assert "1 stored session" in w.dry_run_note.text() and w.audit_note.text() == ""
     assert w.audit_button.isEnabled() and w.dry_run_button.isEnabled()   # back at the end
+
+
+def test_saving_your_own_rules_keeps_the_dry_run_and_is_not_said_to_come_from_elsewhere(
+        qtbot, tmp_path, workspace):
+    """A privacy officer added two rules, ran a dry run and pressed Save: the header said
+    "the active rules were replaced elsewhere: revision 1 shown" (the page's watcher saw
+    its own write of rules.toml and reloaded), and Apply stayed greyed until a second dry
+    run. Its own save is its own: the dry run, of exactly these rules, stays and Apply is
+    ready. A change from elsewhere is still shown, and still voids the dry run."""
+    from app.cli import main as cli
+
+    data = tmp_path / "data"
+    store_with(data)
+    w = workspace(data)
+    type_rule(qtbot, w, ".address", Level.HIDDEN)
+    type_rule(qtbot, w, "#notes", Level.MASK)
+    qtbot.mouseClick(w.dry_run_button, Qt.MouseButton.LeftButton)
+    note = w.dry_run_note.text()
+    rows = w.dry_run_table.rowCount()
+    assert "1 would change. Nothing was written." in note and rows > 0
+    qtbot.mouseClick(w.save_button, Qt.MouseButton.LeftButton)
+    qtbot.wait(50)            # the folder's watcher hears the page's own write ...
+    w.check_rules_file()      # ... and looks (as it does on it), also where it is slow to
+    assert w.status.text() == "saved as revision 1 (rules.toml)"
+    assert w.title.text() == "Privacy rules — revision 1"
+    assert w.dry_run_note.text() == note and w.dry_run_table.rowCount() == rows
+    assert w.apply_button.isEnabled() and w.apply_button.toolTip() == ""
+    # the same rules written again from elsewhere (touched, copied back): nothing to say
+    rules_file = data / "rules.toml"
+    rules_file.write_bytes(rules_file.read_bytes())
+    w.check_rules_file()
+    assert w.status.text() == "saved as revision 1 (rules.toml)" and w.apply_button.isEnabled()
+    # other rules written by hand with the same revision number: shown, the dry run void
+    rules_file.write_text(rules_file.read_text().replace('"#notes"', '".orders"'))
+    qtbot.waitUntil(lambda: "replaced elsewhere" in w.status.text(), timeout=10_000)
+    assert [r.selector for r in w.form.rules().rules] == [".address", ".orders"]
+    assert not w.apply_button.isEnabled()
+    assert w.apply_to_stored(confirm=False) is None
+    # a dry run of the rules in force, then `replay mask --activate` of others elsewhere
+    w.run_dry_run()
+    assert w.apply_button.isEnabled()
+    other = tmp_path / "other.toml"
+    other.write_text('version = 1\n[[rule]]\nselector = ".who"\nlevel = "hidden"\n')
+    assert cli(["--data", str(data), "mask", "--all", "--rules", str(other), "--activate"]) == 0
+    qtbot.waitUntil(lambda: w.base_revision == 2, timeout=10_000)
+    assert w.status.text() == "the active rules were replaced elsewhere: revision 2 shown"
+    assert not w.apply_button.isEnabled()
