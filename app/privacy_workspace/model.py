@@ -89,6 +89,15 @@ class Preview:
 PREVIEW, DRY_RUN, AUDIT, HISTORY = TABS = ("Preview", "Dry run", "Audit", "History")
 
 
+def rules_title(revision: int, *, default_why: str | None, edited: bool) -> str:
+    """The page's title: which rules the form started from - a revision of the rules file,
+    or, `default_why` said (no rules file, one that cannot be read), the built-in default,
+    as the Settings page says it ("revision 0" read as a revision saved)."""
+    shown = (f"revision {revision}" if default_why is None
+             else f"the built-in default ({default_why})")
+    return f"Privacy rules — {shown}" + (" (edited)" if edited else "")
+
+
 NOTHING_FOUND = "nothing found"   # an audited session without findings, in the Audit table
 
 

@@ -41,7 +41,7 @@ from recorder.privacy.rules import RULES_FILENAME, check_selector
 from ..commands._words import count
 from .model import (AUDIT, DRY_RUN, HISTORY, OUTLINE, OUTLINE_CSS, PREVIEW, TABS, Preview,
                     Subject, audit_note, build_preview, cut_note, has_page, read_subject,
-                    stacked_sides)
+                    rules_title, stacked_sides)
 from .remask_job import RemaskJob
 
 LEVELS = [lvl.label for lvl in Level]
@@ -57,6 +57,11 @@ PARAM_SEPARATORS = re.compile(r"[,\s]+")   # commas, spaces or new lines between
 NO_REVISIONS = ("No revisions of the rules were saved yet.\n\nEach saved revision appears here"
                 " with its number, when and by whom it was saved, and what changed: Save as"
                 " revision N on this page saves one, and so does `replay mask --activate`.")
+
+
+# What the page last saw of the rules file after its own save: nothing - whatever the file's
+# state, the next look reads it (a state taken after the write could be another program's)
+UNLOOKED = object()
 
 
 def same_rules(tried: Rules, saved: Rules) -> bool:
@@ -421,6 +426,7 @@ class PrivacyWorkspace(QWidget):
         super().__init__(parent)
         self.data_dir = Path(data_dir)
         self.base_revision = 0
+        self._default_why: str | None = None    # why the built-in default is shown, if it is
         # the active rules as the page last read or saved them: what the file holding other
         # rules means they were replaced elsewhere (not the page's own write of them)
         self._rules_shown = Rules.default()
@@ -482,7 +488,7 @@ class PrivacyWorkspace(QWidget):
         # the active rules replaced from elsewhere (`replay mask --activate`, another window):
         # the folder's entries change (the file is renamed into place), and so the page knows;
         # the file itself is watched too, for a program writing it in place
-        self._rules_seen: tuple[int, int] | None = None
+        self._rules_seen: tuple[int, int] | None | object = None
         self._watcher = QFileSystemWatcher(self)
         self._watcher.directoryChanged.connect(lambda _path: self.check_rules_file())
         self._watcher.fileChanged.connect(lambda _path: self.check_rules_file())
@@ -593,11 +599,14 @@ class PrivacyWorkspace(QWidget):
     def reload(self) -> None:
         """Show the data folder's active rules (discarding edits), and the stored sessions
         as they are now (the Reload button)."""
+        no_file = not (self.data_dir / RULES_FILENAME).is_file()
         try:
             rules = active_rules(self.data_dir)
+            self._default_why = f"no {RULES_FILENAME}" if no_file else None
         except RulesError as exc:
             self._say(f"{exc} - fix the file; the form shows the built-in default", error=True)
             rules = Rules.default()
+            self._default_why = f"{RULES_FILENAME} cannot be read"
         self.base_revision = rules.revision
         self._rules_shown = rules
         self._rules_seen = self._rules_file_state()
@@ -649,13 +658,19 @@ class PrivacyWorkspace(QWidget):
             active = None
         if active == self._rules_shown:
             return
-        revision = None if active is None else active.revision
+        if active is None:   # (reload says why; "revision None" said nothing)
+            now = f"{RULES_FILENAME} cannot be read"
+        elif state is None:
+            now = f"the built-in default (no {RULES_FILENAME})"
+        else:
+            now = f"revision {active.revision}"
         if self._dirty:
-            self._say(f"the active rules were replaced elsewhere (revision {revision}): Reload"
-                      " shows them, and drops your edits", error=True)
+            self._say(f"the active rules were replaced elsewhere ({now}): Reload shows them,"
+                      " and drops your edits", error=True)
             return
         self.reload()
-        self._say(f"the active rules were replaced elsewhere: revision {revision} shown")
+        if active is not None:
+            self._say(f"the active rules were replaced elsewhere: {now} shown")
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt)
         super().showEvent(event)
@@ -664,8 +679,8 @@ class PrivacyWorkspace(QWidget):
             self.sessions_changed()
 
     def _update_title(self) -> None:
-        star = " (edited)" if self._dirty else ""
-        self.title.setText(f"Privacy rules — revision {self.base_revision}{star}")
+        self.title.setText(rules_title(self.base_revision, default_why=self._default_why,
+                                       edited=self._dirty))
         self.save_button.setText(f"Save as revision {self.base_revision + 1}")
         self.save_button.setEnabled(self._dirty)
 
@@ -708,6 +723,8 @@ class PrivacyWorkspace(QWidget):
             # rules stays valid, and the watcher's look at the file finds them, not a change
             self._rules_shown = replace(rules, revision=change.revision,
                                         source=str(self.data_dir / RULES_FILENAME))
+            self._default_why = None
+            self._rules_seen = UNLOOKED
             self._watch()
         self.base_revision = self._rules_shown.revision
         self._dirty = False
