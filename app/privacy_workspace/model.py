@@ -94,7 +94,7 @@ def rules_title(revision: int, *, default_why: str | None, edited: bool) -> str:
     or, `default_why` said (no rules file, one that cannot be read), the built-in default,
     as the Settings page says it ("revision 0" read as a revision saved)."""
     shown = (f"revision {revision}" if default_why is None
-             else f"the built-in default ({default_why})")
+             else f"the built-in default, {default_why}")
     return f"Privacy rules — {shown}" + (" (edited)" if edited else "")
 
 

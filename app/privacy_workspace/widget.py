@@ -659,18 +659,18 @@ class PrivacyWorkspace(QWidget):
         if active == self._rules_shown:
             return
         if active is None:   # (reload says why; "revision None" said nothing)
-            now = f"{RULES_FILENAME} cannot be read"
+            what, now = "the active rules were replaced", f"{RULES_FILENAME} cannot be read"
         elif state is None:
-            now = f"the built-in default (no {RULES_FILENAME})"
+            what, now = f"{RULES_FILENAME} was removed", "the built-in default"
         else:
-            now = f"revision {active.revision}"
+            what, now = "the active rules were replaced", f"revision {active.revision}"
         if self._dirty:
-            self._say(f"the active rules were replaced elsewhere ({now}): Reload shows them,"
-                      " and drops your edits", error=True)
+            self._say(f"{what} elsewhere ({now}): Reload shows them, and drops your edits",
+                      error=True)
             return
         self.reload()
         if active is not None:
-            self._say(f"the active rules were replaced elsewhere: {now} shown")
+            self._say(f"{what} elsewhere: {now} shown")
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt)
         super().showEvent(event)

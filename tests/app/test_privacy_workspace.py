@@ -816,18 +816,17 @@ def test_the_title_says_the_built_in_default_until_a_revision_is_saved(qtbot, tm
     data = tmp_path / "data"
     store_with(data)
     w = workspace(data)
-    assert w.title.text() == "Privacy rules — the built-in default (no rules.toml)"
+    assert w.title.text() == "Privacy rules — the built-in default, no rules.toml"
     type_rule(qtbot, w, ".who", Level.MASK)
-    assert w.title.text() == "Privacy rules — the built-in default (no rules.toml) (edited)"
+    assert w.title.text() == "Privacy rules — the built-in default, no rules.toml (edited)"
     assert w.save_button.text() == "Save as revision 1"
     assert w.save()
     assert w.title.text() == "Privacy rules — revision 1"
     (data / "rules.toml").unlink()                  # removed elsewhere: the default again
     qtbot.waitUntil(lambda: "built-in" in w.title.text(), timeout=10_000)
-    assert w.title.text() == "Privacy rules — the built-in default (no rules.toml)"
-    assert w.status.text() == ("the active rules were replaced elsewhere: the built-in default"
-                               " (no rules.toml) shown")
+    assert w.title.text() == "Privacy rules — the built-in default, no rules.toml"
+    assert w.status.text() == "rules.toml was removed elsewhere: the built-in default shown"
     (data / "rules.toml").write_text("revision = [")   # one that cannot be read
     qtbot.waitUntil(lambda: "cannot be read" in w.title.text(), timeout=10_000)
-    assert w.title.text() == "Privacy rules — the built-in default (rules.toml cannot be read)"
+    assert w.title.text() == "Privacy rules — the built-in default, rules.toml cannot be read"
     assert "fix the file" in w.status.text() and "None" not in w.status.text()
