@@ -21,6 +21,8 @@ from recorder.privacy.masker import SessionMasker
 from recorder.privacy.preview import masked_differently
 from recorder.privacy.rules import Rules
 
+from ..ids import is_generated, short_ids
+
 Raw = dict[str, Any]
 MARK = "data-replay-masked"   # on elements whose masking differs between the two sides
 OUTLINE = "#d6336c"           # what is masked differently, and what is wrong, in this colour
@@ -111,6 +113,15 @@ def audit_note(found: bool, owner: Iterable[str]) -> str:
     if owner:
         said.append(f"owner kept: {', '.join(owner)} (by design)")
     return "; ".join(said)
+
+
+def shown_ids(ids: list[str]) -> dict[str, str]:
+    """Each of the stored sessions' `ids` as the Dry run and Audit tables show it: a
+    generated id as the Sessions list shows it (its shortest unique prefix, which every
+    command takes: whole UUIDs made the session column so wide the claims went behind a
+    scroll bar), a name a person gave whole (cut, "acme-shop-dem" read as another name).
+    The whole id is each cell's tooltip."""
+    return {i: shown if is_generated(i) else i for i, shown in zip(ids, short_ids(ids))}
 
 
 def tab_named(name: str) -> str:

@@ -41,7 +41,7 @@ from recorder.privacy.rules import RULES_FILENAME, check_selector
 from ..commands._words import count
 from .model import (AUDIT, DRY_RUN, HISTORY, OUTLINE, OUTLINE_CSS, PREVIEW, TABS, Preview,
                     Subject, audit_note, build_preview, cut_note, has_page, read_subject,
-                    rules_title, stacked_sides)
+                    rules_title, shown_ids, stacked_sides)
 from .remask_job import RemaskJob
 
 LEVELS = [lvl.label for lvl in Level]
@@ -49,6 +49,7 @@ DEBOUNCE_MS = 250        # the preview follows typing, once the officer pauses
 POLL_MS = 30             # how often the GUI looks for the rebuilt preview
 OUTLINED = f"QLineEdit {{ border: 2px solid {OUTLINE}; }}"   # a bad selector, a changed URL
 SELECTOR_COL, LEVEL_COL = 0, 1
+CLAIM_COL = 2            # the Dry run table's claim column
 SCRUB_LINES = (2, 8)     # the URL-parameter box grows with its wrapped lines, within these (the
                          # built-in list of credential names is 19 long: one line showed its end)
 PARAM_SEPARATORS = re.compile(r"[,\s]+")   # commas, spaces or new lines between parameter names
@@ -69,23 +70,28 @@ def same_rules(tried: Rules, saved: Rules) -> bool:
     return replace(tried, revision=saved.revision) == saved
 
 
-def _table(headers: list[str]) -> QTableWidget:
+def _table(headers: list[str], stretch: int = -1) -> QTableWidget:
+    """A read-only table of rows, its headers capitalised as the app's other tables have
+    them; the column `stretch` (the last one by default) takes the room the others leave."""
     t = QTableWidget(0, len(headers))
     t.setHorizontalHeaderLabels(headers)
     t.verticalHeader().setVisible(False)
     t.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    t.horizontalHeader().setSectionResizeMode(len(headers) - 1, QHeaderView.ResizeMode.Stretch)
+    t.horizontalHeader().setSectionResizeMode(range(len(headers))[stretch],
+                                              QHeaderView.ResizeMode.Stretch)
     _fit_columns(t)   # the headers whole before any row (once "m (what decided")
     return t
 
 
 def _fit_columns(t: QTableWidget) -> None:
-    """Every column but the last as wide as its contents; the last stretches over the rest
-    (resized to its contents too, a long audit note made it 1,100 px wide, its header off
-    to the right behind a scroll bar; its cells' tooltips say them whole)."""
-    for j in range(t.columnCount() - 1):
-        t.resizeColumnToContents(j)
+    """Every column but the one that stretches as wide as its contents; that one takes the
+    rest (resized to its contents too, a long audit note made it 1,100 px wide, its header
+    off to the right behind a scroll bar; its cells' tooltips say them whole)."""
+    head = t.horizontalHeader()
+    for j in range(t.columnCount()):
+        if head.sectionResizeMode(j) != QHeaderView.ResizeMode.Stretch:
+            t.resizeColumnToContents(j)
 
 
 def _fill(t: QTableWidget, rows: list[list[str | tuple[str, str]]]) -> None:
@@ -207,7 +213,7 @@ class RulesForm(QWidget):
         self.default_level.addItems(LEVELS)
         self.default_level.setToolTip("the level of everything no rule or markup names")
         self.rules_table = QTableWidget(0, 2, self)
-        self.rules_table.setHorizontalHeaderLabels(["CSS selector", "level"])
+        self.rules_table.setHorizontalHeaderLabels(["CSS selector", "Level"])
         self.rules_table.verticalHeader().setVisible(False)
         self.rules_table.horizontalHeader().setSectionResizeMode(
             SELECTOR_COL, QHeaderView.ResizeMode.Stretch)
@@ -544,8 +550,9 @@ class PrivacyWorkspace(QWidget):
         self.dry_run_note = QLabel("What `replay mask --all` would change under the rules in"
                                    " the form. Nothing is written.", w)
         self.dry_run_note.setWordWrap(True)
-        self.dry_run_table = _table(["session", "events changed", "claim (what decided it)",
-                                     "changes"])
+        # the claim takes the room: what decided a change is what the officer reads
+        self.dry_run_table = _table(["Session", "Events changed", "Claim (what decided it)",
+                                     "Changes"], stretch=CLAIM_COL)
         bar = QHBoxLayout()
         bar.addWidget(self.dry_run_button)
         bar.addWidget(self.apply_button)
@@ -563,8 +570,8 @@ class PrivacyWorkspace(QWidget):
         self.audit_button = QPushButton("Audit stored sessions", w)
         self.audit_note = QLabel(w)
         self.audit_note.setWordWrap(True)
-        self.audit_table = _table(["session", "kind", "event", "time", "node", "where",
-                                   "excerpt (masked)"])
+        self.audit_table = _table(["Session", "Kind", "Event", "Time", "Node", "Where",
+                                   "Excerpt (masked)"])
         bar = QHBoxLayout()
         bar.addWidget(self.audit_button)
         bar.addStretch(1)
@@ -577,7 +584,7 @@ class PrivacyWorkspace(QWidget):
 
     def _history_tab(self) -> QWidget:
         w = QWidget(self)
-        self.history_table = _table(["revision", "when (UTC)", "who", "what changed"])
+        self.history_table = _table(["Revision", "When (UTC)", "Who", "What changed"])
         self.history_table.setWordWrap(True)
         self.history_empty = notice(NO_REVISIONS, w)
         self.history_empty.setForegroundRole(QPalette.ColorRole.PlaceholderText)
@@ -956,6 +963,7 @@ class PrivacyWorkspace(QWidget):
         rows, sessions, changed, stopped = [], 0, 0, False
         if store is not None:
             infos = store.sessions()
+            ids = shown_ids([i.id for i in infos])
             walk = StoreWalk(self, "Dry run: looking at the stored sessions…",
                              sum(i.record_count for i in infos), self._run_buttons())
             try:
@@ -971,7 +979,7 @@ class PrivacyWorkspace(QWidget):
                     changed += r.events_changed > 0
                     claims = list(r.by_claim().items()) or [("nothing would change", {})]
                     for k, (claim, per_kind) in enumerate(claims):
-                        rows.append([info.id if k == 0 else "",
+                        rows.append([(ids[info.id], info.id) if k == 0 else "",
                                      f"{r.events_changed} of {r.events}" if k == 0 else "",
                                      claim, ", ".join(f"{n} {kind}" for kind, n in
                                                       sorted(per_kind.items()))])
@@ -1071,6 +1079,7 @@ class PrivacyWorkspace(QWidget):
         rows, audited, found, stopped = [], 0, 0, False
         if store is not None:
             infos = store.sessions()
+            ids = shown_ids([i.id for i in infos])
             walk = StoreWalk(self, "Audit: reading the stored sessions…",
                              sum(i.record_count for i in infos), self._run_buttons())
             try:
@@ -1083,12 +1092,12 @@ class PrivacyWorkspace(QWidget):
                     audited += 1
                     found += len(a.findings)
                     if not a.findings or a.owner:   # in short; on hover as `replay audit` says it
-                        rows.append([info.id, "-", "", "", "", "",
+                        rows.append([(ids[info.id], info.id), "-", "", "", "", "",
                                      (audit_note(bool(a.findings), a.owner),
                                       owner_note(a.owner) if a.findings else
                                       a.summary([*DETECTORS, *BUILT_IN]))])
                     for f in a.findings:
-                        rows.append([info.id, *f.cells()])
+                        rows.append([(ids[info.id], info.id), *f.cells()])
             finally:
                 walk.end()
                 store.close()

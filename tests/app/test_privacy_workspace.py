@@ -18,6 +18,7 @@ from PySide6.QtGui import QImage
 from PySide6.QtWidgets import (QApplication, QMessageBox, QPushButton, QStyle,
                                QStyleOptionComboBox)
 
+from app.ids import short_id
 from app.privacy_workspace import PrivacyWorkspace
 from app.privacy_workspace.model import MARK
 from app.privacy_workspace.widget import NO_REVISIONS
@@ -379,7 +380,8 @@ def test_audit_says_a_clean_session_is_clean(qtbot, tmp_path, workspace):
     w = workspace(data)
     qtbot.mouseClick(w.audit_button, Qt.MouseButton.LeftButton)
     (row,) = [[w.audit_table.item(0, c).text() for c in range(w.audit_table.columnCount())]]
-    assert w.audit_table.rowCount() == 1 and row[0] == sid
+    assert w.audit_table.rowCount() == 1 and row[0] == short_id(sid)   # as the Sessions list
+    assert w.audit_table.item(0, 0).toolTip() == sid
     # said in short, whole in its column (the sentence `replay audit` prints was cut off
     # at "its user's …" in the app's window): nothing found, and its user (stored by
     # design) named, so "none of: email" is not read as said of the store
@@ -830,3 +832,43 @@ def test_the_title_says_the_built_in_default_until_a_revision_is_saved(qtbot, tm
     qtbot.waitUntil(lambda: "cannot be read" in w.title.text(), timeout=10_000)
     assert w.title.text() == "Privacy rules — the built-in default, rules.toml cannot be read"
     assert "fix the file" in w.status.text() and "None" not in w.status.text()
+
+
+def test_the_workspaces_tables_read_as_the_apps_do(qtbot, tmp_path, workspace):
+    """The Dry run tab cut its claim column ("console/network rules, detectors and quer…")
+    behind a horizontal scroll bar while whole generated session ids made the session
+    column very wide; its headers were lower case ("level", "session", "events changed")
+    where the Sessions list and the dev-tools pane capitalise theirs. Ids show as the
+    Sessions list shows them (the whole id on hover), and each claim is whole, without
+    scrolling, at the page's size in the app's window on a 1280x720 screen as at its own."""
+    from app.ids import short_ids
+    from app.window.main_window import NAV_WIDTH
+
+    data = tmp_path / "data"
+    with Store.open(data) as st:
+        for day in range(3):
+            st.ingest([dict(e, timestamp=e["timestamp"] + day * 86_400_000)
+                       for e in account_recording()],
+                      masker_factory=masker_factory(Rules.default()), user={"id": "u1"})
+        ids = [s.id for s in st.sessions()]
+    w = workspace(data)
+    tables = (w.form.rules_table, w.dry_run_table, w.audit_table, w.history_table)
+    for t in tables:
+        heads = [t.horizontalHeaderItem(i).text() for i in range(t.columnCount())]
+        assert all(h[:1].isupper() for h in heads), heads
+    type_rule(qtbot, w, ".address", Level.HIDDEN)
+    type_rule(qtbot, w, "input, .notes", Level.HIDDEN)   # the always-masked fields' claim
+    w.show_tab("Dry run")
+    t = w.dry_run_table
+    for size in ((1440, 900), (1440 - NAV_WIDTH, 820), (1280 - NAV_WIDTH, 640)):
+        w.resize(*size)
+        qtbot.mouseClick(w.dry_run_button, Qt.MouseButton.LeftButton)
+        claims = [t.item(r, 2).text() for r in range(t.rowCount())]
+        assert any(c.startswith("always masked") for c in claims)
+        room = t.columnWidth(2) - 2 * t.style().pixelMetric(
+            QStyle.PixelMetric.PM_FocusFrameHMargin, None, t)
+        assert max(t.fontMetrics().horizontalAdvance(c) for c in claims) <= room, size
+        assert t.horizontalScrollBar().maximum() == 0, size
+    shown_ids = {t.item(r, 0).text(): t.item(r, 0).toolTip() for r in range(t.rowCount())
+                 if t.item(r, 0).text()}
+    assert shown_ids == dict(zip(short_ids(ids), ids))
