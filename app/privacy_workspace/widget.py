@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QHeaderView, QLabel, QLineEdit, QMessageBox, QPlainTextEdit, QPushButton,
     QSlider, QSplitter, QStackedWidget,
     QTableWidget,
-    QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget,
+    QTableWidgetItem, QTabWidget, QToolButton, QVBoxLayout, QWidget,
 )
 
 from player.local_time import when_text
@@ -40,8 +40,9 @@ from recorder.privacy.rules import RULES_FILENAME, check_selector
 
 from ..commands._words import count
 from .model import (AUDIT, DRY_RUN, HISTORY, OUTLINE, OUTLINE_CSS, PREVIEW, TABS, Preview,
-                    Subject, audit_note, build_preview, cut_note, has_page, read_subject,
-                    rules_title, shown_ids, stacked_sides)
+                    AUDIT_KINDS, AUDIT_SCOPE, Subject, audit_headline, audit_note,
+                    build_preview, cut_note, has_page, read_subject, rules_title, shown_ids,
+                    stacked_sides)
 from .remask_job import RemaskJob
 
 LEVELS = [lvl.label for lvl in Level]
@@ -568,19 +569,48 @@ class PrivacyWorkspace(QWidget):
     def _audit_tab(self) -> QWidget:
         w = QWidget(self)
         self.audit_button = QPushButton("Audit stored sessions", w)
-        self.audit_note = QLabel(w)
+        self.audit_note = QLabel(w)       # the result, in one short line
         self.audit_note.setWordWrap(True)
+        # what was looked for: the Kind column's names; the whole sentence (what each is,
+        # what an audit cannot know) on hover and behind Details
+        whole = f"Looks for {looked_for(DETECTORS)}."
+        self.audit_scope = QLabel(AUDIT_SCOPE, w)
+        self.audit_scope.setToolTip(plain_tip(whole))
+        self.audit_scope.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        self.audit_details_button = QToolButton(w)
+        self.audit_details_button.setText("Details")
+        self.audit_details_button.setCheckable(True)
+        self.audit_details_button.setAutoRaise(True)
+        self.audit_details_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.audit_details_button.setArrowType(Qt.ArrowType.RightArrow)
+        self.audit_details_button.setToolTip("what an audit looks at, and what it cannot know")
+        self.audit_details = QLabel(whole, w)
+        self.audit_details.setWordWrap(True)
+        self.audit_details.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        self.audit_details.setVisible(False)
         self.audit_table = _table(["Session", "Kind", "Event", "Time", "Node", "Where",
                                    "Excerpt (masked)"])
         bar = QHBoxLayout()
         bar.addWidget(self.audit_button)
         bar.addStretch(1)
+        scope = QHBoxLayout()
+        scope.addWidget(self.audit_scope)
+        scope.addWidget(self.audit_details_button)
+        scope.addStretch(1)
         lay = QVBoxLayout(w)
         lay.addLayout(bar)
         lay.addWidget(self.audit_note)
+        lay.addLayout(scope)
+        lay.addWidget(self.audit_details)
         lay.addWidget(self.audit_table, 1)
         self.audit_button.clicked.connect(self.run_audit)
+        self.audit_details_button.toggled.connect(self._show_audit_details)
         return w
+
+    def _show_audit_details(self, shown: bool) -> None:
+        self.audit_details.setVisible(shown)
+        self.audit_details_button.setArrowType(Qt.ArrowType.DownArrow if shown
+                                               else Qt.ArrowType.RightArrow)
 
     def _history_tab(self) -> QWidget:
         w = QWidget(self)
@@ -1074,9 +1104,9 @@ class PrivacyWorkspace(QWidget):
             job.wait()
 
     def run_audit(self) -> None:
-        from recorder.privacy.audit import BUILT_IN, audit_session
+        from recorder.privacy.audit import audit_session
         store = self._store()
-        rows, audited, found, stopped = [], 0, 0, False
+        rows, audited, found, sessions_found, stopped = [], 0, 0, 0, False
         if store is not None:
             infos = store.sessions()
             ids = shown_ids([i.id for i in infos])
@@ -1091,18 +1121,16 @@ class PrivacyWorkspace(QWidget):
                         break
                     audited += 1
                     found += len(a.findings)
+                    sessions_found += bool(a.findings)
                     if not a.findings or a.owner:   # in short; on hover as `replay audit` says it
                         rows.append([(ids[info.id], info.id), "-", "", "", "", "",
                                      (audit_note(bool(a.findings), a.owner),
                                       owner_note(a.owner) if a.findings else
-                                      a.summary([*DETECTORS, *BUILT_IN]))])
+                                      a.summary(AUDIT_KINDS))])
                     for f in a.findings:
                         rows.append([(ids[info.id], info.id), *f.cells()])
             finally:
                 walk.end()
                 store.close()
         _fill(self.audit_table, rows)
-        self.audit_note.setText(
-            f"{count(audited, 'stored session')} audited, {count(found, 'finding')}. Looked for:"
-            f" {looked_for(DETECTORS)}." + (" Stopped (Cancel) before the other sessions."
-                                             if stopped else ""))
+        self.audit_note.setText(audit_headline(audited, found, sessions_found, stopped=stopped))

@@ -24,7 +24,7 @@ from app.privacy_workspace.model import MARK
 from app.privacy_workspace.widget import NO_REVISIONS
 from app.thumbnails import thumbnail_path
 from player.qt.standalone import dispose
-from recorder.privacy import Level, Rule, Rules, masker_factory, parse_rules
+from recorder.privacy import DETECTORS, Level, Rule, Rules, masker_factory, parse_rules
 from recorder.privacy.history import HISTORY_DIR, read_history
 from recorder.store import Store
 from replay_tools.privacy_demo import TYPED, account_recording
@@ -872,3 +872,33 @@ def test_the_workspaces_tables_read_as_the_apps_do(qtbot, tmp_path, workspace):
     shown_ids = {t.item(r, 0).text(): t.item(r, 0).toolTip() for r in range(t.rowCount())
                  if t.item(r, 0).text()}
     assert shown_ids == dict(zip(short_ids(ids), ids))
+
+
+def test_the_audit_says_its_result_in_two_short_lines_and_the_rest_on_request(
+        qtbot, tmp_path, workspace):
+    """The Audit tab's result was one ~120-word paragraph above the table. At a glance:
+    how many sessions were audited and what was found, then what was looked for by the
+    Kind column's names; the whole sentence of what an audit looks at (and cannot) on
+    hover and behind a Details toggle."""
+    from app.privacy_workspace.model import AUDIT_KINDS
+    from recorder.privacy.audit import looked_for
+
+    data = tmp_path / "data"
+    store_with(data, replace(Rules.default(), detectors=()))   # findings
+    with Store.open(data) as st:                               # none, a day later
+        st.ingest([dict(e, timestamp=e["timestamp"] + 86_400_000) for e in account_recording()],
+                  masker_factory=masker_factory(Rules.default()))
+    w = workspace(data)
+    w.show_tab("Audit")
+    qtbot.mouseClick(w.audit_button, Qt.MouseButton.LeftButton)
+    assert w.audit_note.text() == "2 stored sessions audited: 2 findings, in 1 session."
+    scope = w.audit_scope.text()
+    assert scope == f"Looks for: {', '.join(AUDIT_KINDS)}." and len(scope.split()) < 15
+    assert {"email", "credential", "sensitive-input"} <= set(AUDIT_KINDS)
+    whole = looked_for(DETECTORS)
+    assert whole in w.audit_scope.toolTip().replace("\n", " ")
+    assert not w.audit_details.isVisible()
+    qtbot.mouseClick(w.audit_details_button, Qt.MouseButton.LeftButton)
+    assert w.audit_details.isVisible() and whole in w.audit_details.text()
+    qtbot.mouseClick(w.audit_details_button, Qt.MouseButton.LeftButton)
+    assert not w.audit_details.isVisible()
