@@ -12,6 +12,7 @@ keystroke would not (see benchmarks/app_browser.py). `Catalog.load` again after 
 from __future__ import annotations
 
 import heapq
+import math
 import re
 from dataclasses import dataclass, replace
 from enum import IntEnum
@@ -21,7 +22,7 @@ from player.links import link_in
 from player.local_time import when_text
 from recorder.bug import from_context
 from recorder.index import SessionInfo
-from recorder.moments import Unit, moment_text
+from recorder.moments import Unit, moment_text, shown_ms
 from recorder.store import LocalStore
 
 from .ids import short_ids
@@ -108,6 +109,12 @@ class Query:
     max_duration_ms: float | None = None
 
 
+def _shown_length(r: "Row") -> float:
+    """A session's length as its Duration cell shows it, in ms (NaN where it shows ?)."""
+    d = r.info.duration_ms
+    return shown_ms(d, Unit.SECOND) if math.isfinite(d) else math.nan
+
+
 def _sort_keys() -> dict[Column, object]:
     return {Column.THUMBNAIL: lambda r: r.info.start_ms,
             Column.START: lambda r: r.info.start_ms,
@@ -163,10 +170,12 @@ class Catalog:
             tests.append(lambda r: r.info.end_ms >= q.since_ms)
         if q.until_ms is not None:
             tests.append(lambda r: r.info.start_ms < q.until_ms)
+        # a length as the Duration column shows it (whole seconds, rounded up): a 4:59.5
+        # session reads 5:00, and is one of "5 minutes or more"
         if q.min_duration_ms is not None:
-            tests.append(lambda r: r.info.duration_ms >= q.min_duration_ms)
+            tests.append(lambda r: _shown_length(r) >= q.min_duration_ms)
         if q.max_duration_ms is not None:
-            tests.append(lambda r: r.info.duration_ms <= q.max_duration_ms)
+            tests.append(lambda r: _shown_length(r) <= q.max_duration_ms)
         for attr, value in (("users", q.user), ("urls", q.url)):
             if value.strip():
                 needle = value.strip().lower()

@@ -41,13 +41,18 @@ def whole_ms(ms: float) -> int:
     return math.ceil(ms)
 
 
+def shown_ms(ms: float, unit: Unit) -> int:
+    """`ms` (finite) as `moment_text` shows it to `unit`, in ms: what a filter on what is
+    shown compares (a 4:59.5 session reads 5:00, and is one of "5 minutes or more")."""
+    return -(-max(0, whole_ms(ms)) // unit) * unit
+
+
 def moment_text(ms: float, unit: Unit = Unit.TENTH) -> str:
     """`ms` after the session's start as m:ss (h:mm:ss past an hour) to `unit`, rounded up;
     before the start reads as the start, NaN or infinite as UNKNOWN."""
     if not math.isfinite(ms):
         return UNKNOWN
-    units = -(-max(0, whole_ms(ms)) // unit)        # rounded up to the unit
-    seconds, part = divmod(units * unit, Unit.SECOND)
+    seconds, part = divmod(shown_ms(ms, unit), Unit.SECOND)
     hours, seconds = divmod(seconds, _HOUR_S)
     minutes, seconds = divmod(seconds, _MINUTE_S)
     clock = f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"

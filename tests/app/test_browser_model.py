@@ -75,6 +75,22 @@ def test_each_facet_narrows_to_the_sessions_it_names(catalog, query, expected):
     assert ids(catalog.filter(query)) == expected
 
 
+def test_the_duration_filter_reads_a_length_as_its_column_shows_it(tmp_path):
+    """A session of 59.6 s reads 1:00 (moments round up): "1 minute or more" hid it, and
+    "1 minute at most" listed it - the filter compares what the column shows."""
+    from app.browser_model import cell_text
+
+    with Store.open(tmp_path / "data") as store:
+        store.ingest(session_events(start_ms=T0, duration_ms=59_600,
+                                    urls=["https://shop.example/"]), session_id="almost")
+        catalog = Catalog.load(store)
+    (row,) = catalog.rows
+    assert row.info.duration_ms < MINUTE_MS and cell_text(row, Column.DURATION) == "1:00"
+    assert ids(catalog.filter(Query(min_duration_ms=MINUTE_MS))) == {"almost"}
+    assert ids(catalog.filter(Query(max_duration_ms=MINUTE_MS))) == {"almost"}
+    assert ids(catalog.filter(Query(min_duration_ms=2 * MINUTE_MS))) == set()
+
+
 def test_rows_show_the_user_by_email_then_name_then_id(catalog):
     users = {r.id: r.user for r in catalog.rows}
     assert users == {"ada-checkout": "ada@example.com", "bob-browse": "Bob Stone",
