@@ -9,7 +9,6 @@ A context entry of the wrong shape is read as far as it makes sense and never ra
 """
 from __future__ import annotations
 
-import math
 from typing import Any, Callable, Iterable
 
 import msgspec
@@ -18,6 +17,7 @@ import msgspec.structs
 from .moments import moment_text, whole_ms
 from .steps import Step, steps
 
+LATEST_MOMENT_MS = 2 ** 53   # a moment past this (285,000 years in) is no moment: left out
 CONTEXT_KEY = "bug"          # the session context's entry (record mode writes the same)
 # rrweb's format has no place for it: said wherever a session with a report is written so
 NO_REPORT_IN_RRWEB = "the bug report (title, notes, moment, steps) is not in rrweb JSON"
@@ -72,8 +72,12 @@ def from_context(context: dict[str, Any] | None) -> BugReport | None:
     raw = (context or {}).get(CONTEXT_KEY)
     if not isinstance(raw, dict):
         return None
-    if isinstance(raw.get("at_ms"), float) and math.isfinite(raw["at_ms"]):
-        raw = {**raw, "at_ms": whole_ms(raw["at_ms"])}   # stored as 58000.0 before
+    at = raw.get("at_ms")
+    if isinstance(at, (int, float)) and not isinstance(at, bool) and \
+            not 0 <= at <= LATEST_MOMENT_MS:   # (1e308 made a 309-digit int no store writes)
+        raw = {k: v for k, v in raw.items() if k != "at_ms"}
+    elif isinstance(at, float):
+        raw = {**raw, "at_ms": whole_ms(at)}   # stored as 58000.0 before
     try:
         report = msgspec.convert(raw, BugReport)
     except msgspec.ValidationError:   # a hand-edited or foreign context: keep what reads

@@ -54,3 +54,9 @@ def test_a_bug_reports_moment_is_stored_as_whole_ms():
     before = from_context({"bug": {"title": "Coupon", "at_ms": 58_000.0, "notes": "n"}})
     assert before == BugReport(title="Coupon", notes="n", at_ms=58_000)
     assert type(before.at_ms) is int
+    # a moment no session can hold (a hand-edited or foreign context) is no moment: 1e308
+    # made a 309-digit int that stopped every later write of the session
+    for odd in (1e308, float("nan"), float("inf"), -5.0, 10 ** 400):
+        got = from_context({"bug": {"title": "Coupon", "at_ms": odd}})
+        assert got == BugReport(title="Coupon"), odd
+        msgspec.msgpack.encode(got)
