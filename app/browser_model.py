@@ -329,17 +329,37 @@ def elide_url(url: str, room: float, width: Callable[[str], float],
     # the query said (?…), then not
     tails = list(dict.fromkeys([path + (query_mark and "?" + ellipsis) + end, path + end]))
     head = host + "/" + ellipsis
-    shown = [host + tails[0]]
-    # whole segments, the query's mark kept, then not; then the end's last characters
-    shown += [head + t[i:] for t in tails for i, ch in enumerate(t) if ch == "/" and i > 0]
-    shown += [head + tails[-1][i:] for i in range(1, len(tails[-1]) - 1)]
-    for text in shown:
-        if width(text) <= room:
-            return text
-    for k in range(len(bare) - 1, 0, -1):
-        if width(bare[:k] + ellipsis) <= room:
-            return bare[:k] + ellipsis
-    return ellipsis
+
+    def fits(text: str) -> bool:
+        return width(text) <= room
+
+    if fits(host + tails[0]):
+        return host + tails[0]
+    # whole segments, the query's mark kept, then not; then the end's last characters;
+    # else the start. Each a run of texts shortening as more is cut: the first that fits
+    # is looked for by halves (one by one, a long URL took seconds to paint)
+    for t in tails:
+        cuts = [i for i, ch in enumerate(t) if ch == "/" and i > 0]
+        got = _first_fit(len(cuts), lambda k: head + t[cuts[k]:], fits)
+        if got is not None:
+            return got
+    t = tails[-1]
+    return _first_fit(len(t) - 2, lambda k: head + t[k + 1:], fits) \
+        or _first_fit(len(bare) - 1, lambda k: bare[:len(bare) - 1 - k] + ellipsis, fits) \
+        or ellipsis
+
+
+def _first_fit(n: int, text: Callable[[int], str], fits: Callable[[str], bool]) -> str | None:
+    """The first of `text(0)`..`text(n - 1)` that `fits`, the texts shortening as k grows
+    (so once one fits, every later one does): found by halving; None when none does."""
+    lo, hi = 0, n
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if fits(text(mid)):
+            hi = mid
+        else:
+            lo = mid + 1
+    return text(lo) if lo < n else None
 
 
 _SECURE = "https://"
