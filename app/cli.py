@@ -41,7 +41,7 @@ class OneLineParser(argparse.ArgumentParser):
         return super().add_subparsers(**kwargs)
 
     def error(self, message: str):
-        self.exit(2, f"{self.said_by}: error: {message} - see `{self.prog} --help`\n")
+        self.exit(2, error_line(f"{message} - see `{self.prog} --help`", self.said_by) + "\n")
 
 
 def _common() -> argparse.ArgumentParser:
@@ -160,9 +160,15 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
     print(f"replay: warning: {message}", file=file or sys.stderr)
 
 
-def say_error(text: str) -> None:
-    """A mistake said on stderr in one line, as every command says one (OneLineParser too)."""
-    print(f"{PROG}: error: {text}", file=sys.stderr)
+def error_line(text: str, by: str = PROG) -> str:
+    """A mistake in one line, as every command (and the app's modules run alone, `by`)
+    says one: `replay: error: ...`."""
+    return f"{by}: error: {text}"
+
+
+def say_error(text: str, by: str = PROG) -> None:
+    """A mistake said on stderr in one line (`error_line`)."""
+    print(error_line(text, by), file=sys.stderr)
 
 
 class UserError(Exception):

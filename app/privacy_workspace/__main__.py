@@ -114,10 +114,12 @@ def problem_before_qt(args: argparse.Namespace) -> str | None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from ..cli import say_error
+
     args = parse(argv)
     problem = problem_before_qt(args)
     if problem:
-        print(f"{PROG}: error: {problem}", file=sys.stderr)
+        say_error(problem, PROG)
         return 2
     from player.qt.standalone import application, dispose, prepare_qt_environment
 
@@ -130,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     problem = problem or screenshot(w, args.screenshot)
     dispose(w)
     if problem:
-        print(f"{PROG}: error: {problem}", file=sys.stderr)
+        say_error(problem, PROG)
         return 2
     return 0
 

@@ -27,14 +27,14 @@ def main(argv: list[str] | None = None, prog: str = "python -m app.record",
 
     from player.qt.standalone import application, has_screen, no_screen, prepare_qt_environment
 
+    from ..cli import say_error
     from ..commands._store import no_data_folder
     if args.data.exists() and not args.data.is_dir():   # said now, not after a recording
-        print(f"{said_by}: error: {no_data_folder(args.data)}", file=sys.stderr)
+        say_error(no_data_folder(args.data), said_by)
         return 2
     if not has_screen():   # a window no one sees, left running, would look like a hang
-        print(f"{said_by}: error: " + no_screen(
-            "the recorder", "without one, a site's visitors are recorded by capture.js and"
-            " `replay serve`"), file=sys.stderr)
+        say_error(no_screen("the recorder", "without one, a site's visitors are recorded by"
+                            " capture.js and `replay serve`"), said_by)
         return 2
     prepare_qt_environment()
     app = application()
