@@ -115,6 +115,13 @@ def _confirmed(rows: list[SessionInfo], user: str | None) -> bool:
     return answer.strip().lower() in ("y", "yes")
 
 
+def _erased_json(args: argparse.Namespace, erased: list) -> None:
+    """With --json, what was erased on stdout - `[]` when nothing was (a script reads an
+    answer either way)."""
+    if args.json:
+        print(json.dumps(erased, indent=1))
+
+
 def run(args: argparse.Namespace) -> int:
     store = open_existing_store(args.data)
     try:
@@ -122,10 +129,12 @@ def run(args: argparse.Namespace) -> int:
         if not rows:
             print(f"no sessions match - {NOTHING_ERASED}" + _containing_hint(store, args),
                   file=sys.stderr)
+            _erased_json(args, [])
             return 0
-        if not args.json:
+        asked = not args.dry_run and not args.yes
+        if not args.json or asked:   # (asked: the question comes with what it is about)
             for s in rows:
-                print(_line(s), file=sys.stderr if not args.dry_run else sys.stdout)
+                print(_line(s), file=sys.stdout if args.dry_run else sys.stderr)
         if args.dry_run:
             if args.json:
                 print(json.dumps([s.id for s in rows], indent=1))
@@ -133,8 +142,9 @@ def run(args: argparse.Namespace) -> int:
                 print(f"would erase {count(len(rows), 'session')} (--dry-run: {NOTHING_ERASED})",
                       file=sys.stderr)
             return 0
-        if not args.yes and not _confirmed(rows, args.user):
+        if asked and not _confirmed(rows, args.user):
             print(NOTHING_ERASED, file=sys.stderr)
+            _erased_json(args, [])
             return 0
         erased, pictures, scrubbed = [], 0, True
         for s in rows:
@@ -146,11 +156,10 @@ def run(args: argparse.Namespace) -> int:
             scrubbed = scrubbed and e.scrubbed
     finally:
         store.close()
-    if args.json:
-        print(json.dumps([{"session": e.session_id, "segment_files": e.segment_files,
-                           "set_aside_files": e.set_aside, "dictionaries": e.dictionaries,
-                           "damaged_index_files": e.old_indexes, "files_left": e.left}
-                          for e in erased], indent=1))
+    _erased_json(args, [{"session": e.session_id, "segment_files": e.segment_files,
+                         "set_aside_files": e.set_aside, "dictionaries": e.dictionaries,
+                         "damaged_index_files": e.old_indexes, "files_left": e.left}
+                        for e in erased])
     files = sum(e.segment_files + e.set_aside for e in erased)
     dicts = sum(e.dictionaries for e in erased)
     old_indexes = sum(e.old_indexes for e in erased)

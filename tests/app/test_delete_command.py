@@ -249,6 +249,17 @@ def test_at_the_prompt_no_and_end_of_input_erase_nothing_and_are_no_error(data, 
     assert _all_bytes(root) == before
 
 
+def test_with_json_the_prompt_shows_what_it_asks_about_and_stdout_always_answers(data):
+    """`delete --json` at a terminal asked about sessions it never listed (the list was left
+    out for the JSON's sake); declined, or matching nothing, it printed nothing on stdout."""
+    root, ids = data
+    code, shown = _replay_at_a_terminal("delete", "--json", ids["adam"], data=root,
+                                        answer=b"n\n")
+    assert code == 0 and shown.index(ids["adam"]) < shown.index("[y/N]"), shown
+    p = _replay("delete", "--json", "--user", "nobody@example.com", data=root)
+    assert p.returncode == 0 and p.stdout == "[]\n", (p.stdout, p.stderr)
+
+
 def test_at_the_prompt_yes_erases(data):
     root, ids = data
     code, shown = _replay_at_a_terminal("delete", ids["adam"], data=root, answer=b"y\n")
