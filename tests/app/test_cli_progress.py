@@ -4,34 +4,18 @@ from __future__ import annotations
 
 import json
 import os
-import pty
 import subprocess
 import sys
 
 import pytest
 from rich.cells import cell_len
 
+from terminal import replay_at_a_terminal
+
 
 def replay_on_tty(*argv) -> tuple[int, str, str]:
-    """Run `replay` with stderr on a pseudo-terminal; (exit code, stdout, what the pty got)."""
-    master, slave = pty.openpty()
-    env = {**os.environ, "TERM": "xterm", "COLUMNS": "100"}
-    proc = subprocess.Popen([sys.executable, "-m", "app", *map(str, argv)], env=env,
-                            stdout=subprocess.PIPE, stderr=slave, stdin=subprocess.DEVNULL)
-    os.close(slave)
-    got = b""
-    while True:
-        try:
-            chunk = os.read(master, 65536)
-        except OSError:   # the child closed its end
-            break
-        if not chunk:
-            break
-        got += chunk
-    out = proc.stdout.read().decode()
-    code = proc.wait(timeout=120)
-    os.close(master)
-    return code, out, got.decode(errors="replace")
+    """`replay` with stderr on a pseudo-terminal; (exit code, stdout, what the pty got)."""
+    return replay_at_a_terminal(*argv)
 
 
 @pytest.fixture

@@ -4,8 +4,6 @@ date, or ones named - and afterwards nothing of them is in any byte of the data 
 from __future__ import annotations
 
 import os
-import pty
-import select
 import subprocess
 import sys
 import time
@@ -15,6 +13,8 @@ import pytest
 
 from app.thumbnails import THUMBNAILS_DIR, thumbnail_path
 from recorder.store import UNREFERENCED_DIR, Store
+
+from terminal import replay_at_a_terminal
 
 T0 = int(time.time() * 1000) - 3 * 86_400_000
 ADA = {"id": "u-ada-7f3", "name": "Ada Quokkasdottir", "email": "ada.quokka@example.org"}
@@ -199,32 +199,10 @@ def test_nothing_is_erased_without_a_yes_and_bad_input_is_one_line(data):
 
 
 def _replay_at_a_terminal(*args: str, data: Path, answer: bytes) -> tuple[int, str]:
-    """`replay` with stdin and stderr on a pseudo-terminal (a person at its prompt), given
-    `answer` once the prompt shows; (exit code, what the terminal showed)."""
-    master, slave = pty.openpty()
-    env = dict(os.environ, COLUMNS="200", TERM="xterm")
-    proc = subprocess.Popen([sys.executable, "-m", "app", "--data", str(data), *args], env=env,
-                            stdin=slave, stderr=slave, stdout=subprocess.DEVNULL)
-    os.close(slave)
-    shown, answered = b"", False
-    deadline = time.monotonic() + 60   # a prompt never shown (on stdout): no hang
-    while time.monotonic() < deadline:
-        if not select.select([master], [], [], 1)[0]:
-            continue
-        try:
-            chunk = os.read(master, 65536)
-        except OSError:   # the child closed its end
-            break
-        if not chunk:
-            break
-        shown += chunk
-        if not answered and b"[y/N]" in shown:
-            os.write(master, answer)
-            answered = True
-    else:
-        proc.kill()
-    os.close(master)
-    return proc.wait(timeout=120), shown.decode(errors="replace").replace("\r\n", "\n")
+    """`replay` with a person at its prompt, given `answer` once the prompt shows; (exit
+    code, what the terminal showed)."""
+    code, _, shown = replay_at_a_terminal("--data", data, *args, answer=answer, columns=200)
+    return code, shown
 
 
 @pytest.mark.parametrize("args, answer, asked", [
