@@ -323,6 +323,30 @@ class RecordPage(QWidget):
         self.stored_label.setToolTip(plain_tip(f"Session {sid}" + (f"\n{title}" if title else "")))
         self.side.hide()
 
+    def on_show(self) -> tuple[str, int] | None:
+        """The stored session the page shows and the moment on show in its player (what
+        the host's Bug Report… edits); None while browsing or recording."""
+        if self.state is not State.STORED or self.player is None or self.session_id is None:
+            return None
+        return self.session_id, self.player.current_ms()
+
+    def let_go_of(self, sid: str) -> int | None:
+        """Before the host rewrites `sid` (its bug report saved): the player on it goes, and
+        the moment it was at is returned, for `show_again`; None when `sid` is not shown."""
+        shown = self.on_show()
+        if shown is None or shown[0] != sid:
+            return None
+        self._drop_player()
+        self.side.hide()   # (the stored session's page has no form: it comes back)
+        return shown[1]
+
+    def show_again(self, sid: str, at_ms: int) -> None:
+        """`sid`, let go of for a rewrite, shown again as stored now (its new report with
+        it) at `at_ms` - unless the page moved on meanwhile (New recording)."""
+        if self.state is State.STORED and self.session_id == sid and self.player is None:
+            self._open_stored(sid)
+            self.player.seek(at_ms)
+
     def new_recording(self) -> None:
         """Back to the browser, for the next bug."""
         if self.state is State.RECORDING or self.state is State.STORING:

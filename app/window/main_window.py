@@ -290,11 +290,13 @@ class MainWindow(QMainWindow):
             self._remember(path)
         return self._open(openings)
 
-    def _open(self, openings: list[Opening], front: bool = True) -> OpenJob | None:
+    def _open(self, openings: list[Opening], front: bool = True, page: bool = True
+              ) -> OpenJob | None:
         """Bring tabs already open to the front (unless `front` is False); read the others
         in a worker thread (a progress dialog with Cancel), their players built as each is
-        ready."""
-        self.show_page("Sessions")
+        ready. `page`: the Sessions page is shown (else the page on show stays)."""
+        if page:
+            self.show_page("Sessions")
         todo = []
         for o in openings:
             existing = self.sessions.find(o.key)
@@ -522,8 +524,23 @@ class MainWindow(QMainWindow):
         return dialog
 
     def report_on_show(self):
-        """Session > Bug Report…: the report of the session on show - a stored session's
-        player tab (its moment offered as the bug's), else the list's current row."""
+        """Session > Bug Report…: the report of the session on show, never a hidden page's -
+        on the Sessions page, its player tab's session (its moment offered as the bug's), else
+        the list's current row; on the Record page, the recording stored there (its moment
+        offered)."""
+        page = self.pages.currentWidget()
+        if page is self.record:
+            shown = self.record.on_show()
+            if shown is None:
+                self.say("While recording, the bug's title and notes go in the form beside the"
+                         " page; Bug Report… edits them once the recording is stored (Stop)")
+                return None
+            sid, at = shown
+            return self.ask_report(sid, at_ms=at)
+        if page is not self.sessions:
+            self.say("Bug Report… edits the session on show: open one on the Sessions page,"
+                     " or stop a recording on the Record page")
+            return None
         tab = self.sessions.currentWidget()
         if tab is self.browser or tab is None:
             sid = self.browser.current_session()
@@ -559,6 +576,7 @@ class MainWindow(QMainWindow):
         if tab is not None:
             at = tab.current_ms()
             self.sessions.close_tab(self.sessions.indexOf(tab))
+        recorded_at = self.record.let_go_of(session_id)   # the Record page's player too
         job = SaveReportJob(self.data_dir, session_id, title, notes, masker_factory(rules),
                             at_ms=at_ms)
         dlg = job_dialog(job, self, "Bug report", f"Saving the bug report of session"
@@ -573,10 +591,13 @@ class MainWindow(QMainWindow):
         def ended(_job) -> None:   # saved or not, its tab comes back where it was
             dlg.end()
             self.report_jobs.remove(job)
-            if at is not None and self.store is not None \
-                    and self.store.index.session(session_id) is not None:   # (not erased)
+            if self.store is None or self.store.index.session(session_id) is None:
+                return   # (the window closed, or the session was erased meanwhile)
+            if recorded_at is not None:
+                self.record.show_again(session_id, recorded_at)
+            if at is not None:   # (on the page it was edited from: Record's stays)
                 self.resume_at[session_id] = at
-                self.open_session(session_id)
+                self._open([Opening(session_id, session_id, is_file=False)], page=False)
         job.saved.connect(saved)
         job.failed.connect(self.report)
         job.finished.connect(ended)

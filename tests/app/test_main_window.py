@@ -1214,6 +1214,54 @@ def test_a_note_written_from_the_player_keeps_the_moment_on_show(window, qtbot, 
     assert later.current_ms() == 7000
 
 
+def test_bug_report_edits_the_session_on_show_never_a_hidden_pages(window, qtbot, data):
+    """After Stop, with the stored recording showing in Record, Ctrl+B said "Pick a session in
+    the list first" - or, with a row picked there or a player tab in front, opened THAT
+    session's report (a QA's tryout). It edits what is on show: Record's stored recording
+    (its moment offered), a player tab's session, else the list's row; on another page,
+    nothing (said)."""
+    from PySide6.QtWidgets import QCheckBox, QDialogButtonBox
+
+    from app.window.report_dialog import ReportDialog
+    from recorder.bug import from_context
+
+    window.browser.select_session("ada-checkout")
+    behind = window.wait_opened(window.open_session("bob-browse"))   # a tab in front there
+    record = window.show_page("Record")
+    record.title_edit.setText("Coupon ignored")
+    # Stop hands the page's events to the store: a recording of 20 s, stored and shown
+    record._store(session_events(start_ms=T0 + 50 * 86_400_000, duration_ms=20_000,
+                                 urls=["https://shop.example/cart"]))
+    sid = record.session_id
+    assert sid is not None and record.player is not None
+    record.player.wait_ready()
+    record.player.seek(12_000)
+    dialog = window.report_on_show()
+    assert isinstance(dialog, ReportDialog) and dialog.windowTitle() == \
+        f"Bug report of session {sid}" and dialog.title() == "Coupon ignored"
+    assert "0:12.0, the moment on show" in dialog.findChild(QCheckBox, "bugMoment").text()
+    dialog.notes_edit.setPlainText("Expected 10% off")
+    dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Save).click()
+    qtbot.waitUntil(lambda: not window.report_jobs, timeout=30_000)
+    with Store.open(data) as store:
+        report = from_context(store.index.session(sid).context)
+    assert report.notes == "Expected 10% off" and report.at_ms == 12_000
+    # Record shows it again, as stored now, where it was - and stays the page on show
+    assert window.pages.currentWidget() is record and record.player is not None
+    assert record.player.current_ms() == 12_000
+    assert record.stack.currentWidget() is record.player
+    assert "Expected 10% off" in record.player.steps_pane.summary.text()
+
+    window.show_page("Privacy")   # a page with no session: nothing opens, and why is said
+    assert window.report_on_show() is None
+    assert window.statusBar().currentMessage().startswith("Bug Report… edits the session on show")
+    window.show_page("Sessions")   # the tab in front, then the list's row
+    assert window.report_on_show().windowTitle() == "Bug report of session bob-browse"
+    window.sessions.setCurrentWidget(window.browser)
+    assert window.report_on_show().windowTitle() == "Bug report of session ada-checkout"
+    assert behind is not None
+
+
 @pytest.mark.parametrize("fmt", ["rrweb", "replay"])
 def test_an_export_of_a_live_session_holds_what_the_player_shows(window, data, qtbot, tmp_path,
                                                                  fmt):
