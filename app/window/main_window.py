@@ -506,17 +506,19 @@ class MainWindow(QMainWindow):
         box.open()
         return box
 
-    def ask_report(self, session_id: str, at_ms: float | None = None):
+    def ask_report(self, session_id: str, at_ms: float | None = None, about: str = ""):
         """The session's bug report, its title and notes to edit (window-modal; Save stores
         them, as `save_report`). `at_ms`: the moment on show in its player, offered as the
-        bug's moment."""
+        bug's moment; `about`: which report this is, said first in the dialog when that is
+        not plain (a file's tab edits its stored session's)."""
         from recorder.bug import from_context
 
         info = self.store.index.session(session_id) if self.store is not None else None
         if info is None:
             self.reload_sessions()
             return None
-        dialog = ReportDialog(info.id, from_context(info.context), self, at_ms=at_ms)
+        dialog = ReportDialog(info.id, from_context(info.context), self, at_ms=at_ms,
+                              about=about)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(lambda: self.save_report(info.id, dialog.title(), dialog.notes(),
                                                          dialog.moment()))
@@ -527,7 +529,8 @@ class MainWindow(QMainWindow):
         """Session > Bug Report…: the report of the session on show, never a hidden page's -
         on the Sessions page, its player tab's session (its moment offered as the bug's), else
         the list's current row; on the Record page, the recording stored there (its moment
-        offered)."""
+        offered). A file's tab edits the session stored in the data folder under its id, if
+        there is one (said in the dialog); a file is never written."""
         page = self.pages.currentWidget()
         if page is self.record:
             shown = self.record.on_show()
@@ -550,10 +553,21 @@ class MainWindow(QMainWindow):
             return self.ask_report(sid)
         sid = next((k for k, w in self.sessions.stored_tabs().items() if w is tab), None)
         if sid is None:
+            return self._report_of_file_tab(tab)
+        return self.ask_report(sid, at_ms=tab.current_ms())
+
+    def _report_of_file_tab(self, tab):
+        """Bug Report… on a file's tab: a file is never written - the report of the session
+        stored under the file's session id is offered instead (said), if it is stored."""
+        sid = tab.session_id
+        if sid is None or self.store is None or self.store.index.session(sid) is None:
             self.say("A file's session has no stored bug report: import it first (File >"
                      " Import…), or give --title and --notes to `replay export`")
             return None
-        return self.ask_report(sid, at_ms=tab.current_ms())
+        name = Path(tab.source.origin).name
+        return self.ask_report(sid, at_ms=tab.current_ms(), about=(
+            f"{name} is not stored, but its session is (the same id): this is the stored"
+            " session's report - the file keeps its own."))
 
     def save_report(self, session_id: str, title: str, notes: str,
                     at_ms: float | None = None) -> SaveReportJob | None:

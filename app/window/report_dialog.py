@@ -24,10 +24,11 @@ MASKED_NOTE = ("Saved masked by the data folder's privacy rules, as an import ma
 
 class ReportDialog(QDialog):
     """`at_ms`: the moment on show in the session's player (None: asked from the list),
-    offered as the bug's moment - ticked when the report has none yet."""
+    offered as the bug's moment - ticked when the report has none yet. `about`: a line said
+    first, when which report this is is not plain (a file's tab edits its stored session's)."""
 
     def __init__(self, session_id: str, report: BugReport | None, parent: QWidget | None = None,
-                 at_ms: float | None = None):
+                 at_ms: float | None = None, about: str = ""):
         super().__init__(parent)
         self.setObjectName("reportDialog")
         self.setWindowTitle(f"Bug report of session {session_id}")
@@ -53,6 +54,8 @@ class ReportDialog(QDialog):
                 + ": the session opens there", self)
             self.moment_box.setObjectName("bugMoment")
             self.moment_box.setChecked(had is None)
+        if about:   # which report this is, when that is not plain (a file's tab)
+            form.addRow(QLabel(about, self, objectName="aboutReport", wordWrap=True))
         form.addRow("Title", self.title_edit)
         form.addRow("Notes", self.notes_edit)
         if self.moment_box is not None:

@@ -876,6 +876,37 @@ def test_a_bug_handed_over_is_titled_by_the_bug_in_its_tab(window, tmp_path, dat
 
 
 
+def test_bug_report_on_a_files_tab_offers_its_stored_sessions(window, tmp_path, data,
+                                                             recording):
+    """Ctrl+B on bug.replay's tab said "A file's session has no stored bug report: import it
+    first" of a session stored in this data folder under the same id, with a report (a QA's
+    tryout). The stored session's report is offered, the dialog saying whose it is (a file
+    is never written); a file whose session is not stored keeps the hint."""
+    from PySide6.QtWidgets import QLabel
+
+    from recorder.bug import BugReport, with_report
+    from recorder.bundle import write_bundle
+
+    path = tmp_path / "bug.replay"
+    with Store.open(data) as store:
+        write_bundle(path, store.session("bob-browse"),
+                     context=with_report(None, BugReport(title="The file's own title")))
+        store.add_context("bob-browse", with_report(None, BugReport(title="As stored here")))
+    player = window.wait_opened(window.open_paths([path]))
+    player.wait_ready()
+    player.seek(4000)
+    dialog = window.report_on_show()
+    assert dialog is not None and dialog.windowTitle() == "Bug report of session bob-browse"
+    assert dialog.title() == "As stored here"
+    about = dialog.findChild(QLabel, "aboutReport").text()
+    assert about.startswith("bug.replay is not stored, but its session is"), about
+    assert dialog.moment() == 4000   # the moment on show, the same session's
+    dialog.reject()
+    window.wait_opened(window.open_paths([recording]))   # a file not stored here
+    assert window.report_on_show() is None
+    assert "import it first" in window.statusBar().currentMessage()
+
+
 def test_a_bugs_title_in_its_tabs_tooltip_is_shown_as_written(window, tmp_path, data):
     """A bundle is mailed by anyone: its title, read as HTML by the tab's tooltip, loaded a
     file named by it (`<img src=...>`) and painted the sender's words over the window."""
