@@ -63,6 +63,9 @@ class RecordPage(QWidget):
         self.session_id: str | None = None
         self.steps: list[Step] = []
         self.player = None
+        # how the host sets the bug's moment of the session stored (the app: its Bug Report…
+        # action), said when a bundle is exported from the page's player; "" without one
+        self.moment_help = ""
         self._builder = StepsBuilder()
         self._live_masker = None
         self._typed_fed = 0   # of browser.typed, fed to the live masker
@@ -315,6 +318,7 @@ class RecordPage(QWidget):
         self.player = ReplayWidget(source, self,
                                    report=msgspec.structs.replace(report, steps=self.steps))
         self.player.export_menu.exported.connect(self._say)   # what was written, or not
+        self.player.export_menu.moment_help = self.moment_help
         self.stack.addWidget(self.player)
         self.stack.setCurrentWidget(self.player)
         title = report.title

@@ -132,6 +132,7 @@ class MainWindow(QMainWindow):
         self.nav.setCurrentRow(0)
 
         self._menus()
+        self.record.moment_help = self.moment_help()
         self._restore()
         self.catch_drops(self.browser)
         # while the window stays in front, the list says when another process stored more
@@ -221,6 +222,11 @@ class MainWindow(QMainWindow):
             act.setStatusTip(tip)
         menu.addAction(act)
         return act
+
+    def moment_help(self) -> str:
+        """How a stored session's bug moment is set here (said with a bundle exported)."""
+        keys = self.report_action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+        return f"Session > {self.report_action.text().replace('&', '')} ({keys})"
 
     def focus_search(self) -> None:
         self.show_page("Sessions")
@@ -381,6 +387,8 @@ class MainWindow(QMainWindow):
                 done.report is None or done.report.at_ms is None))
             widget.follow.ended.connect(lambda: self._live_ended(widget, done))
         widget.export_menu.exported.connect(self.say)
+        if not o.is_file:   # (a file's bundle: its own report's moment, or the one on show)
+            widget.export_menu.moment_help = self.moment_help()
         widget.said.connect(self.say)
         self.catch_drops(widget)
         widget.bridge.ready.connect(lambda: self.catch_drops(widget))  # the page's own view

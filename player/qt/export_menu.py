@@ -89,6 +89,15 @@ class Export:
             yield e
 
 
+def bug_moment(src: Any, at_ms: float) -> tuple[float, bool]:
+    """The moment a bundle of `src` carries as the bug's: its report's (True) - else the
+    moment on show, `at_ms` (False)."""
+    report = from_context(src.info.context if src.info else None)
+    if report is not None and report.at_ms is not None:
+        return report.at_ms, True
+    return at_ms, False
+
+
 def suggested_name(src: Any) -> str:
     """A file name for an export of `src`: its bug's title where it has one ("Coupon does
     nothing" -> coupon-does-nothing), else its session id."""
@@ -121,6 +130,9 @@ class ExportMenu(QMenu):
         self.clear_range.triggered.connect(lambda: self.bar.set_selection(None))
         self.aboutToShow.connect(self._refresh)
         self.dialog = None   # the busy dialog of an export running in its thread
+        # how the host lets the person set the bug's moment ("Session > Bug Report… (Ctrl+B)"),
+        # said with a bundle's moment; "" where it has no such action (`replay play`)
+        self.moment_help = ""
         self.running: Export | None = None   # the export being written, once its file is chosen
         self._calls = 0   # export() calls under way (a second may begin in the first's loop)
         self._when_idle: list[Callable[[], object]] = []   # what waits for them to end
@@ -241,6 +253,8 @@ class ExportMenu(QMenu):
             if fmt in WHOLE_ONLY and self.scope() is not None else ""
         if fmt == "rrweb" and from_context(src.info.context if src.info else None) is not None:
             whole += f"; {NO_REPORT_IN_RRWEB}: the bug bundle keeps it"
+        if fmt == "replay":
+            whole += f"; {self.moment_said(src, job.at_ms)}"
         self.exported.emit(f"{what} of session {self.player.session_id} written to {out}{whole}")
         return out
 
@@ -288,11 +302,21 @@ class ExportMenu(QMenu):
     def _bundle(self, job: Export) -> None:
         src = job.src
         ctx = src.info.context
-        report = from_context(ctx)
-        # the moment on show is the bug's, unless one is set
-        report = report_for(job.events(), ctx, at_ms=report.at_ms if report and
-                            report.at_ms is not None else job.at_ms)
+        at_ms, _reported = bug_moment(src, job.at_ms)
+        report = report_for(job.events(), ctx, at_ms=at_ms)
         write_bundle(job.out, src, context=with_report(ctx, report), check=job.check)
+
+    def moment_said(self, src: Any, at_ms: float) -> str:
+        """Which moment a bundle carries as the bug's, and whose it is - the report's, or
+        the moment on show when the report sets none (it became the bug's in silence: a QA
+        clicked a step, exported, and the bundle said "Bug at" that step) - with how the host
+        sets it (`moment_help`)."""
+        at, reported = bug_moment(src, at_ms)
+        said = f"the bug at {moment_text(at)}, " + (
+            "as its report says" if reported else "the moment on show (its report sets none)")
+        if self.moment_help:
+            said += f" - {self.moment_help} {'changes it' if reported else 'sets one'}"
+        return said
 
     def _rrweb(self, job: Export) -> None:
         """As `replay export -o FILE.json` writes it (the owner as a bundle carries them)."""

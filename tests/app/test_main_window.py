@@ -1245,7 +1245,8 @@ def test_a_note_written_from_the_player_keeps_the_moment_on_show(window, qtbot, 
     assert later.current_ms() == 7000
 
 
-def test_bug_report_edits_the_session_on_show_never_a_hidden_pages(window, qtbot, data):
+def test_bug_report_edits_the_session_on_show_never_a_hidden_pages(window, qtbot, data,
+                                                                   tmp_path):
     """After Stop, with the stored recording showing in Record, Ctrl+B said "Pick a session in
     the list first" - or, with a row picked there or a player tab in front, opened THAT
     session's report (a QA's tryout). It edits what is on show: Record's stored recording
@@ -1267,6 +1268,11 @@ def test_bug_report_edits_the_session_on_show_never_a_hidden_pages(window, qtbot
     assert sid is not None and record.player is not None
     record.player.wait_ready()
     record.player.seek(12_000)
+    # a bundle exported now carries the moment on show as the bug's: said, and how to set one
+    out = record.player.export_menu.export("replay", tmp_path / "bug.replay")
+    assert record.status.text().endswith(
+        f"written to {out}; the bug at 0:12.0, the moment on show (its report sets none) -"
+        " Session > Bug Report… (Ctrl+B) sets one"), record.status.text()
     dialog = window.report_on_show()
     assert isinstance(dialog, ReportDialog) and dialog.windowTitle() == \
         f"Bug report of session {sid}" and dialog.title() == "Coupon ignored"
@@ -1282,6 +1288,10 @@ def test_bug_report_edits_the_session_on_show_never_a_hidden_pages(window, qtbot
     assert record.player.current_ms() == 12_000
     assert record.stack.currentWidget() is record.player
     assert "Expected 10% off" in record.player.steps_pane.summary.text()
+    record.player.seek(3000)   # a step clicked: the bundle keeps the report's moment
+    record.player.export_menu.export("replay", out)
+    assert record.status.text().endswith("the bug at 0:12.0, as its report says - Session >"
+                                         " Bug Report… (Ctrl+B) changes it")
 
     window.show_page("Privacy")   # a page with no session: nothing opens, and why is said
     assert window.report_on_show() is None

@@ -84,16 +84,34 @@ def test_shift_drag_selects_a_range_and_exports_only_it(player_widget, qtbot, tm
 
 
 def test_a_bundle_from_the_player_marks_the_moment_on_show(player_widget, qtbot, tmp_path):
+    """Without a moment in its report, the moment on show is the bug's - said, with whose it
+    is (it was written in silence: a QA clicked a step, exported, and the bundle said "Bug
+    at" that step); with one, the report's is written, whatever is on show."""
     player_widget.seek_and_wait(58_000)
     with qtbot.waitSignal(player_widget.export_menu.exported) as said:   # the windows say it
         out = player_widget.export_menu.export("replay", tmp_path / "bug.replay")
-    assert said.args == [f"Bug bundle (.replay) of session acme-shop-demo written to {out}"]
+    assert said.args == [f"Bug bundle (.replay) of session acme-shop-demo written to {out}; the"
+                         " bug at 0:58.0, the moment on show (its report sets none)"]
     with zipfile.ZipFile(out) as z:
         bug = json.loads(z.read("manifest.json"))["session"]["context"]["bug"]
     assert bug["at_ms"] == 58_000
     assert bug["steps"][0]["kind"] == "navigate"
     # the player was opened under the default rules: typed text is masked in the steps too
     assert all(s.get("text") in (None, "") for s in bug["steps"] if s["kind"] == "type")
+
+    handed = ReplayWidget(open_recording(str(out), tmp_path))   # its report has the moment
+    try:
+        handed.seek(12_000)
+        handed.export_menu.moment_help = "Bug Report… (Ctrl+B)"   # as the app's window says
+        with qtbot.waitSignal(handed.export_menu.exported) as said:
+            again = handed.export_menu.export("replay", tmp_path / "again.replay")
+        assert said.args[0].endswith("; the bug at 0:58.0, as its report says - Bug Report…"
+                                     " (Ctrl+B) changes it"), said.args
+        with zipfile.ZipFile(again) as z:
+            assert json.loads(z.read("manifest.json"))["session"]["context"]["bug"][
+                "at_ms"] == 58_000
+    finally:
+        dispose(handed)
 
 
 def test_a_video_from_the_player_holds_the_range_at_ten_frames_a_second(player_widget, tmp_path):
