@@ -319,6 +319,7 @@ class RecordPage(QWidget):
                                    report=msgspec.structs.replace(report, steps=self.steps))
         self.player.export_menu.exported.connect(self._say)   # what was written, or not
         self.player.export_menu.moment_help = self.moment_help
+        self.player.said.connect(self._said_by_player)   # a link copied, no error after this
         self.stack.addWidget(self.player)
         self.stack.setCurrentWidget(self.player)
         title = report.title
@@ -399,9 +400,13 @@ class RecordPage(QWidget):
         elif state is State.STORING:
             self._say("Storing the recording…")
 
-    def _say(self, text: str, *, error: bool = False) -> None:
+    def _say(self, text: str, *, error: bool = False, more: str = "") -> None:
         self.status.setText(text)
+        self.status.setToolTip(plain_tip(more))
         self.status.setStyleSheet("color: #c62828;" if error else "")
+
+    def _said_by_player(self, line: str, more: str) -> None:
+        self._say(line, more=more)
 
     def close_browser(self) -> None:
         """Release the web pages now (the host calls this before the app quits)."""

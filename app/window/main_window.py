@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QInputDialog, QLineEdit
 
 from player.links import BadLink, link_in, parse_moment_link
 from player.qt.standalone import APP_NAME
+from player.qt.status_line import StatusLine
 from recorder.bug import title_line
 from recorder.intake.apps import AppError
 from recorder.intake.live import application_names
@@ -51,7 +52,6 @@ RECORDING_FILTER = ("Recordings (*.replay *.json *.json.gz *.json.zst *.ndjson *
 APPEARANCES = {"system": Qt.ColorScheme.Unknown, "light": Qt.ColorScheme.Light,
                "dark": Qt.ColorScheme.Dark}
 NAV_WIDTH = 150
-SAID_MS = 10_000             # how long a status-bar line stays
 LINK_DIALOG_WIDTH = 520
 CHANGES_LOOK_MS = 3000   # how often the list looks whether more was stored meanwhile
 
@@ -73,6 +73,7 @@ class MainWindow(QMainWindow):
         # that does not end with it: "Session Replay — DIR — Session Replay")
         self.setWindowTitle(f"{self.data_dir} — {APP_NAME}")
         self.setAcceptDrops(True)
+        self.status_line = StatusLine(self.statusBar())
         self.last_problem: str | None = None
         self.import_job: ImportJob | None = None
         self.import_progress = None   # the last import's progress dialog
@@ -781,9 +782,10 @@ class MainWindow(QMainWindow):
         # (how many are listed, the list's own line says)
         self.statusBar().showMessage(f"Data folder {self.data_dir}")
 
-    def say(self, text: str) -> None:
-        """A line in the status bar for `SAID_MS` (what was done, what to do next)."""
-        self.statusBar().showMessage(text, SAID_MS)
+    def say(self, text: str, more: str = "") -> None:
+        """A line in the status bar for a while (what was done, what to do next); the bar's
+        tooltip holds it whole, and `more` (the rest of what there is to say) after it."""
+        self.status_line.say(text, more)
 
     def report(self, message: str, title: str = APP_NAME) -> None:
         """Say what went wrong without blocking (a window-modal box, the status bar)."""

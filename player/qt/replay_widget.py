@@ -121,8 +121,10 @@ def focused_uses(widget: QWidget | None, key: int, modifiers: Qt.KeyboardModifie
 
 
 class ReplayWidget(QWidget):
-    # a line for the host's status bar: what an action of the player did (a link copied)
-    said = Signal(str)
+    # a line for the host's status bar: what an action of the player did (a link copied),
+    # and the rest of it for the bar's tooltip ("" when the line says it all) - the line is
+    # kept short enough to be read whole in a window's status bar
+    said = Signal(str, str)
 
     def __init__(self, source: Any, parent: QWidget | None = None, *, replayer: Any = None,
                  title: str | None = None, assets: Any = None,
@@ -323,12 +325,12 @@ class ReplayWidget(QWidget):
             return
         first = self.session.first_error()
         if first is None:
-            self.said.emit("This session has no errors")
+            self.said.emit("This session has no errors", "")
             return
         was = c.time
         c.seek(first)
         self.said.emit(f"No error after {moment_text(was)} - back to the first one, at"
-                       f" {moment_text(first)}")
+                       f" {moment_text(first)}", "")
 
     def shown_source(self) -> RecordingSource:
         """The recording the player shows, as an export writes it: `source`, or for a live
@@ -342,14 +344,18 @@ class ReplayWidget(QWidget):
 
     def copy_link(self) -> None:
         """The moment's link on the clipboard, and said (`said`): copying shows nothing
-        else."""
+        else. The line says what to do with it (its ~250 characters were cut in the app's
+        status bar); the link and the rest, the tooltip."""
         link = self.link()
         if link is not None:
             QGuiApplication.clipboard().setText(link)
-            self.said.emit(f"Copied the link to {moment_text(self.current_ms())}: {link} -"
-                           " pasted in the app's search box (or File > Open Link…, `replay"
-                           " open LINK`) it opens where the session is stored (hand over a"
-                           " .replay bundle otherwise)")
+            self.said.emit(f"Copied the link to {moment_text(self.current_ms())} - paste it in"
+                           " the app's search box or File > Open Link… where the session is"
+                           " stored",
+                           f"{link}\nIt opens this moment where the session is stored: pasted"
+                           " in the app's search box or File > Open Link… (Ctrl+L), or given"
+                           " to `replay open LINK`. Someone without the session needs a"
+                           " .replay bundle (Export) first.")
 
     def _show_url(self, t: int) -> None:
         self.page_bar.set_url(self.session.url_at(t))

@@ -116,14 +116,16 @@ def open_window(source: Any, title: str, quit_after_ms: int | None = None, *,
     from PySide6.QtWidgets import QMainWindow
 
     from .replay_widget import ReplayWidget
+    from .status_line import StatusLine
 
     win = QMainWindow()
     win.setWindowTitle(f"{title} — {APP_NAME}")
     if follow is not None and replayer is None:
         replayer = follow.replayer()
     widget = ReplayWidget(source, win, replayer=replayer, report=report)
-    widget.export_menu.exported.connect(lambda said: win.statusBar().showMessage(said, 10000))
-    widget.said.connect(lambda said: win.statusBar().showMessage(said, 10000))
+    status = StatusLine(win.statusBar())
+    widget.export_menu.exported.connect(status.say)
+    widget.said.connect(status.say)
     if follow is not None:
         from .follow import LiveFollow
         widget.follow = LiveFollow(widget, follow, to_edge=at_ms is None)

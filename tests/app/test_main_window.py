@@ -1185,6 +1185,20 @@ def test_a_link_pasted_in_the_search_box_opens_its_session_at_its_moment(window,
     player.wait_ready()
     assert player.session_id == "bob-browse" and player.controller.time == 4000
 
+    # the player's Copy link is said in a line read whole at the window's default width (it
+    # was cut: "…(hand over a .replay bundle otherwi"); the link and the rest, its tooltip
+    from app.window.main_window import DEFAULT_SIZE
+    window.resize(*DEFAULT_SIZE)
+    player.copyLink.trigger()
+    bar = window.statusBar()
+    said = bar.currentMessage()
+    assert said.startswith("Copied the link to 0:04.0 - paste it in the app's search box")
+    assert bar.fontMetrics().horizontalAdvance(said) < bar.contentsRect().width()
+    assert bar.toolTip().splitlines()[:2] == [said, "replay://bob-browse?t=4000"]
+    b.search.setFocus()
+    bar.showMessage("something else")   # the tooltip goes with its line
+    assert bar.toolTip() == ""
+
     window.sessions.setCurrentIndex(0)
     assert window.open_link("replay://bob-browse?t=2500") is None   # open already: moved
     assert window.sessions.currentWidget() is player and player.controller.time == 2500

@@ -215,13 +215,17 @@ def test_seek_and_copy_link_to_this_moment(demo):
     assert demo.current_ms() == 41234
     QGuiApplication.clipboard().clear()
     said = []
-    demo.said.connect(said.append)
+    demo.said.connect(lambda line, more: said.append((line, more)))
     demo.copyLink.trigger()
     link = QGuiApplication.clipboard().text()
     assert parse_moment_link(link) == (demo.session_id, 41234)
     assert demo.session_id and link.startswith("replay://")
-    # copying is said (nothing on screen showed it had happened)
-    assert len(said) == 1 and link in said[0] and "0:41.3" in said[0], said
+    # copying is said (nothing on screen showed it had happened), in a short line (its ~250
+    # characters were cut in the app's status bar); the link and the rest, for its tooltip
+    ((line, more),) = said
+    assert line == ("Copied the link to 0:41.3 - paste it in the app's search box or File >"
+                    " Open Link… where the session is stored")
+    assert more.splitlines()[0] == link and "`replay open LINK`" in more and ".replay" in more
 
 
 def test_raw_events_have_no_link(qapp, demo_events):
@@ -441,6 +445,6 @@ def test_e_after_the_last_error_goes_back_to_the_first_and_says_so(qapp, qtbot, 
         quiet.wait_ready()
         with qtbot.waitSignal(quiet.said) as said:
             qtbot.keyClick(quiet, Qt.Key.Key_E)
-        assert said.args == ["This session has no errors"]
+        assert said.args == ["This session has no errors", ""]
     finally:
         dispose(quiet)
