@@ -105,8 +105,8 @@ class PreparedSession:
 class TimeOrder:
     """An import's events earlier than one before them. A recorder emits in time order; a
     file merged or shuffled does not, and its events are stored - and replayed - in the
-    file's order, where rrweb's player sorts them by time: said, not changed (the order is
-    what a stored session's id and a re-import's match are made of)."""
+    order they came in (the file's), where rrweb's player sorts them by time: said, not
+    changed (the order is what a stored session's id and a re-import's match are made of)."""
 
     def __init__(self) -> None:
         self.latest = float("-inf")
@@ -125,11 +125,12 @@ class TimeOrder:
         """A warning when some were."""
         if self.back:
             many = self.back > 1
+            # (in the order they came in: a file's, or a recording browser's - record mode)
             log.warning("%s earlier than an event before %s (by up to %s ms): stored in the"
-                        " file's order, %s in that order (rrweb's player sorts by time)",
+                        " order %s came in, %s in that order (rrweb's player sorts by time)",
                         f"{self.back:,} events are" if many else "1 event is",
                         "them" if many else "it", f"{self.most:,.0f}",
-                        "they replay" if many else "it replays")
+                        "they" if many else "it", "they replay" if many else "it replays")
 
 
 class KnownTypes:

@@ -4,8 +4,11 @@ the command's process and in each worker process `replay serve --workers N` star
 has no handler of its own: logging's last resort printed a bare message there)."""
 from __future__ import annotations
 
+import contextlib
 import logging
 import sys
+import threading
+from typing import Iterator
 
 
 class Said(logging.Formatter):
@@ -31,6 +34,29 @@ def say_on_stderr(level: int = logging.WARNING) -> None:
     for handler in root.handlers:
         if isinstance(handler.formatter, Said):
             handler.setLevel(level)
+
+
+@contextlib.contextmanager
+def heard(*loggers: logging.Logger) -> Iterator[list[str]]:
+    """What `loggers` warn of in this thread while the block runs (WARNING and above), each
+    message kept in the list yielded instead of going to the handlers - for a window to say
+    in its own place (a status line, an import's summary): the app's window printed them on
+    a terminal no one looks at. Other threads' records go on as before."""
+    said: list[str] = []
+    me = threading.get_ident()
+
+    def keep(record: logging.LogRecord) -> bool:
+        if record.thread != me or record.levelno < logging.WARNING:
+            return True
+        said.append(record.getMessage())
+        return False
+    for logger in loggers:
+        logger.addFilter(keep)
+    try:
+        yield said
+    finally:
+        for logger in loggers:
+            logger.removeFilter(keep)
 
 
 def count(n: int, noun: str, plural: str | None = None) -> str:

@@ -264,16 +264,20 @@ class RecordPage(QWidget):
         return {CONTEXT_KEY: {k: v for k, v in bug.items() if v}}
 
     def _store(self, events: list[dict]) -> None:
+        from recorder import ingest, store as stores
         from recorder.format import InvalidEvent
         from recorder.limits import LimitError
-        from recorder.store import Store
+        from recorder.said import heard
 
         if not events:
             self._fail("Nothing was recorded (the page sent no events) — nothing stored.")
             return
         ctx = self.context()
         try:
-            with Store.open(self.data_dir) as store:
+            # what the store warns of (events out of time order) is said here, not on the
+            # terminal the app was started from
+            with heard(ingest.log, stores.log) as warned, \
+                    stores.Store.open(self.data_dir) as store:
                 stored = store.ingest_outcomes(events, context=ctx if ctx[CONTEXT_KEY] else None,
                                                masker_factory=masker_factory(
                                                    self._rules, self.browser.typed))
@@ -288,7 +292,8 @@ class RecordPage(QWidget):
         more = f" (and {len(ids) - 1} more: it crossed a session limit)" if len(ids) > 1 else ""
         replay = replay_command(self.data_dir, default_data_dir())
         self._say(f"Stored as session {self.session_id}{more}. Replay it with"
-                  f" `{replay} play {self.session_id}`.")
+                  f" `{replay} play {self.session_id}`."
+                  + "".join(f" Note: {line}." for line in warned))
         for sid in ids:
             self.sessionRecorded.emit(sid)
 

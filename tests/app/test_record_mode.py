@@ -224,6 +224,27 @@ def test_a_broken_rules_file_records_nothing_and_says_what_to_fix(qtbot, record_
     assert "fix the rules file" in page.status.text()
 
 
+def test_what_the_store_warns_of_is_said_on_the_page_not_on_a_terminal(record_page, caplog):
+    """Stop printed "replay: warning: 4 events are earlier than an event before them … stored
+    in the file's order" on the terminal the app was started from - no file involved, and
+    the QA never saw it. It is said in the page's status line, in words without a file."""
+    import logging
+
+    from browser_sessions import T0, session_events
+
+    events = session_events(start_ms=T0, duration_ms=20_000,
+                            urls=["https://shop.example/", "https://shop.example/cart"])
+    events.insert(2, events.pop())   # the last move sent before the second page's two events
+    caplog.set_level(logging.WARNING)
+    record_page._store(events)   # (what Stop hands over once the page's last events are in)
+    said = record_page.status.text()
+    assert said.startswith(f"Stored as session {record_page.session_id}.")
+    assert said.endswith(" Note: 2 events are earlier than an event before them (by up to"
+                         " 15,000 ms): stored in the order they came in, they replay in that"
+                         " order (rrweb's player sorts by time)."), said
+    assert "file" not in said and "earlier than" not in caplog.text   # (never logged on)
+
+
 def test_record_with_no_page_asks_for_an_address(record_page):
     record_page.record()
     assert record_page.state is State.BROWSING and not record_page.browser.armed

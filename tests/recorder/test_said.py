@@ -38,3 +38,23 @@ def test_an_exception_keeps_its_traceback():
     out = _said(boom)
     assert out.startswith("replay: error: a batch failed\nTraceback (most recent call last):")
     assert "KeyError: 'missing'" in out
+
+
+def test_heard_keeps_this_threads_warnings_for_a_window_and_lets_the_others_by():
+    """The app's window says what the store warns of in its own place (`heard`); a worker
+    thread's warnings meanwhile are not taken from the terminal, nor an info line."""
+    import threading
+
+    from recorder.said import heard
+
+    def other(log):
+        with heard(log) as said:
+            log.warning("out of order")
+            log.info("just so")
+            t = threading.Thread(target=lambda: log.warning("another thread's"))
+            t.start()
+            t.join()
+        log.warning("after")
+        assert said == ["out of order"]
+    assert _said(other) == "replay: just so\nreplay: warning: another thread's\n" \
+                           "replay: warning: after\n"
