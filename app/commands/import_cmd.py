@@ -190,6 +190,16 @@ def _print_ids(result: dict) -> None:
         print(sid, flush=True)
 
 
+# how an import says a note or a warning about a file as it goes: (level, line) - "note" or
+# "warning", and the line; `replay import` prints them, the app's window collects them
+Say = Callable[[str, str], None]
+
+
+def on_stderr(level: str, line: str) -> None:
+    """`replay import`'s way: `replay: LEVEL: line` on stderr."""
+    print(f"replay: {level}: {line}", file=sys.stderr)
+
+
 FIX_THE_FILE = "fix the file, then import it again"
 # what a person can do about a limit an imported file passed, where there is more to say
 LIMIT_ADVICE = {
@@ -200,8 +210,8 @@ LIMIT_ADVICE = {
 
 def import_files(store: Store, files, args: argparse.Namespace, masker_factory, bar,
                  on_file: Callable[[dict], None] | None = None,
-                 on_fail: Callable[[str, str], None] | None = None
-                 ) -> tuple[list[dict], list[str]]:
+                 on_fail: Callable[[str, str], None] | None = None,
+                 say: Say = on_stderr) -> tuple[list[dict], list[str]]:
     """Import `files` one by one (what `replay import` and the app's File > Import do).
     `args` is the `import` command's namespace after `prepare`; `bar` takes rich Progress
     calls (add_task/update/remove_task). Returns `{"file", "files", "sessions", "stored",
@@ -210,14 +220,15 @@ def import_files(store: Store, files, args: argparse.Namespace, masker_factory, 
     Stored; `dropped`: what the privacy rules left out, by kind; `reports`: a bug bundle's
     report, by session, a HandedReport) and one message per file refused;
     `on_file` hears of each import as it completes, `on_fail` of each file refused (its
-    name and the message)."""
+    name and the message); `say` is told the notes and warnings about the files as they
+    go (`replay import` prints them on stderr; the app's window says them itself)."""
     results: list[dict] = []
     failures: list[str] = []
     files = _grouped(list(files))
     for i, f in enumerate(files, 1):
         refused = len(failures)
         try:   # (several files: which of how many; what the rules dropped, said once at the end)
-            done, dropped, reports = _import_one(store, f, args, masker_factory, bar,
+            done, dropped, reports = _import_one(store, f, args, masker_factory, bar, say,
                                                  of=(i, len(files)) if len(files) > 1 else None)
         except LimitError as exc:
             failures.append(f"{f}: rejected, nothing stored from it - {exc}"
@@ -287,7 +298,7 @@ def _remask_hint(args, sid: str) -> str:
     return f"; to re-mask the stored one with these rules: replay mask --rules {args.rules} {sid}"
 
 
-def _import_one(store: Store, f: Path, args, masker_factory, bar,
+def _import_one(store: Store, f: Path, args, masker_factory, bar, say: Say,
                 of: tuple[int, int] | None = None
                 ) -> tuple[list[Stored], Counter[str], dict[str, HandedReport]]:
     """One file of an import; `of`: its place among several (the bar says it; what the rules
@@ -302,7 +313,7 @@ def _import_one(store: Store, f: Path, args, masker_factory, bar,
     try:
         with no_gc():   # a recording decodes into millions of acyclic dicts
             done, reports = _import_file(store, f, args, counted if masker_factory else None,
-                                         bar, task)
+                                         bar, task, say)
     finally:
         for t in list(bar.task_ids):   # the file's: reading, then finishing (next_stage)
             bar.remove_task(t)
@@ -310,15 +321,14 @@ def _import_one(store: Store, f: Path, args, masker_factory, bar,
     if any(r.outcome is not Outcome.SAME for r in done):
         for m in maskers:
             dropped.update({k: n for k, n in m.stats.items() if DROPPED in k})
-        _say_start_missing(f, maskers)
+        _say_start_missing(f, maskers, say)
     if dropped and of is None:
-        print(f"replay: note: {f}: the privacy rules dropped {_dropped_kinds(dropped)}"
-              f" (the rules in force: {_rules_source(args)}; the app's Privacy page edits them)",
-              file=sys.stderr)
+        say("note", f"{f}: the privacy rules dropped {_dropped_kinds(dropped)} (the rules in"
+                    f" force: {_rules_source(args)}; the app's Privacy page edits them)")
     return done, dropped, reports
 
 
-def _say_start_missing(f: Path, maskers: list) -> None:
+def _say_start_missing(f: Path, maskers: list, say: Say) -> None:
     """A warning for a recording whose page changes come before any full snapshot: its
     start is missing (a Sentry replay without its first segment), so the player has no page
     to show until a snapshot comes, if one does - and the changes to it are lost."""
@@ -328,10 +338,10 @@ def _say_start_missing(f: Path, maskers: list) -> None:
             continue
         then = "from its first snapshot on" if m.mirror.has_snapshot else \
             "no page at all (it holds no snapshot)"
-        print(f"replay: warning: {f}: the recording's start is missing - {n:,} page change"
-              f"{'s' * (n != 1)} and interaction{'s' * (n != 1)} before any full snapshot"
-              f" (a Sentry replay's first segment?); the player shows {then}. Import the"
-              " whole recording if you have it", file=sys.stderr)
+        say("warning", f"{f}: the recording's start is missing - {n:,} page change"
+                       f"{'s' * (n != 1)} and interaction{'s' * (n != 1)} before any full"
+                       f" snapshot (a Sentry replay's first segment?); the player shows {then}."
+                       " Import the whole recording if you have it")
         return
 
 
@@ -460,14 +470,14 @@ SHOWN_TITLE = 60   # characters of a bug report's title a note shows
 _RANK = {"same": 0, "kept": 1, "new": 2, "added": 3}
 
 
-def _import_file(store: Store, f: Path, args, masker_factory, bar, task
+def _import_file(store: Store, f: Path, args, masker_factory, bar, task, say: Say
                  ) -> tuple[list[Stored], dict[str, HandedReport]]:
     """`f` stored; what happened to each of its sessions, and to its bug report if it is a
     bug bundle."""
     ids: list[Stored] = []
     handed: dict | None = None   # a bundle's context: its bug report
     if isinstance(f, DatadogFiles):   # read whole: small files, one session across them
-        recs = _read_whole(f, f.read(partial=args.partial), args)
+        recs = _read_whole(f, f.read(partial=args.partial), args, say)
     elif is_bundle(f):
         try:
             src = open_bundle(f)
@@ -480,20 +490,21 @@ def _import_file(store: Store, f: Path, args, masker_factory, bar, task
             try:
                 streamed = _stream(store, f, args, masker_factory,
                                    lambda partial: _bundle_events(src, args, partial, bar, task),
-                                   reported=from_context(handed) is not None)
+                                   say, reported=from_context(handed) is not None)
             except BaseException:
                 src.close()
                 raise
             if streamed is not None:
                 src.close()
-                return streamed, _carry_context(store, f, handed, streamed, masker_factory)
+                return streamed, _carry_context(store, f, handed, streamed, masker_factory,
+                                                say)
             recs = _bundle(src, args)   # read whole (closes it)
     else:
         streamed = _stream(store, f, args, masker_factory,
-                           lambda partial: _file_events(f, args, partial, bar, task))
+                           lambda partial: _file_events(f, args, partial, bar, task), say)
         if streamed is not None:
             return streamed, {}
-        recs = _read_whole(f, read_recordings(f, partial=args.partial), args)
+        recs = _read_whole(f, read_recordings(f, partial=args.partial), args, say)
     first_stage(bar, task, description=f"importing {f.name}")
     for events, hint, user, app, ctx, damaged in recs:
         def progress(done: int, total: int) -> None:
@@ -502,31 +513,30 @@ def _import_file(store: Store, f: Path, args, masker_factory, bar, task
                                        session_id=hint, masker_factory=masker_factory,
                                        progress=progress, as_new=args.as_new,
                                        partial=damaged):
-            _stored(f, args, r, damaged, ids, reported=from_context(ctx) is not None)
-    return ids, _carry_context(store, f, handed, ids, masker_factory)
+            _stored(f, args, r, damaged, ids, say, reported=from_context(ctx) is not None)
+    return ids, _carry_context(store, f, handed, ids, masker_factory, say)
 
 
-def _read_whole(f, recordings: list, args) -> list[tuple]:
+def _read_whole(f, recordings: list, args, say: Say) -> list[tuple]:
     """The recordings of `f` read whole, as `_import_file` stores them: (events, session
     hint, user, application, context, damage) each; what a conversion could not carry said."""
     recs = []
     for r in recordings:
-        _say_not_carried(f, r)
+        _say_not_carried(f, r, say)
         events, user = _with_user(r.events, r.user, args.given_user)
         recs.append((events, r.session_hint, user, args.application, None, r.damaged))
     return recs
 
 
-def _say_not_carried(f, r) -> None:
+def _say_not_carried(f, r, say: Say) -> None:
     """What a conversion (Datadog's records into rrweb's) could not carry over, said once."""
     if r.warnings:
         said = ", ".join(f"{n:,} {what}" for what, n in sorted(r.warnings.items()))
-        print(f"replay: warning: {f}: not all of the recording could be read: {said}",
-              file=sys.stderr)
+        say("warning", f"{f}: not all of the recording could be read: {said}")
 
 
 def _carry_context(store: Store, f: Path, context: dict | None, done: list[Stored],
-                   masker_factory) -> dict[str, HandedReport]:
+                   masker_factory, say: Say) -> dict[str, HandedReport]:
     """A bundle's context (its bug report) given to the session it was stored already as:
     what the hand-over says must not be lost because the recipient had the recording. What
     became of the report is said in one line with the session's own outcome (`_stored` left
@@ -546,10 +556,9 @@ def _carry_context(store: Store, f: Path, context: dict | None, done: list[Store
         reports[r.id] = HandedReport(outcome, held.title if held is not None else "")
         line = _report_line(f, r, reports[r.id])
         if line is not None:
-            print(f"replay: note: {line}" + (
+            say("note", line + (
                 " (in the index only: segments of the session are damaged, so `replay repair`"
-                " would not find it again)" if merge is not None and merge.index_only else ""),
-                file=sys.stderr)
+                " would not find it again)" if merge is not None and merge.index_only else ""))
     return reports
 
 
@@ -574,8 +583,8 @@ DROPPED = "dropped"   # a masker counter of things left out (SessionMasker.stats
 PROGRESS_EVERY = 2_000   # events between progress bar updates
 
 
-def _stream(store: Store, f: Path, args, masker_factory, read, reported: bool = False
-            ) -> list[Stored] | None:
+def _stream(store: Store, f: Path, args, masker_factory, read, say: Say,
+            reported: bool = False) -> list[Stored] | None:
     """Import a recording read as a stream, so memory stays flat whatever its size; None
     when it cannot be (nothing was stored then: the caller reads it whole). `read(partial)`
     gives its events and what `import_stream` needs besides. A damaged input with --partial
@@ -598,13 +607,13 @@ def _stream(store: Store, f: Path, args, masker_factory, read, reported: bool = 
         break
     done: list[Stored] = []
     for r in stored:
-        _stored(f, args, r, damaged, done, reported)
+        _stored(f, args, r, damaged, done, say, reported)
     return done
 
 
-def _stored(f: Path, args, r: Stored, damaged: str | None, done: list[Stored],
+def _stored(f: Path, args, r: Stored, damaged: str | None, done: list[Stored], say: Say,
             reported: bool = False) -> None:
-    """One stored outcome of `f`: said on stderr if it matters (rules that could not apply,
+    """One stored outcome of `f`: said (`say`) if it matters (rules that could not apply,
     nothing new, events appended, a partial session), and added to `done`. `reported`: `f`
     is a bug bundle - whether a session stored already gained nothing is not known before
     its report is given to it (`_carry_context` says it then)."""
@@ -614,23 +623,22 @@ def _stored(f: Path, args, r: Stored, damaged: str | None, done: list[Stored],
             f" it{_remask_hint(args, r.id)}")
     personal = personal_data_in(r.original) if r.original is not None else []
     if personal:   # said, never shown: a message is not masked
-        print(f"replay: note: {f}: the recording's session id holds personal data"
-              f" ({', '.join(personal)}): stored as {r.id}", file=sys.stderr)
+        say("note", f"{f}: the recording's session id holds personal data"
+                    f" ({', '.join(personal)}): stored as {r.id}")
     elif r.original is not None:
         # not silent: the id a customer or a ticket names is not the one to look up here
-        print(f"replay: note: {f}: session id {_shown_id(r.original)} is not usable as a file"
-              f" name, stored as {r.id}", file=sys.stderr)
+        say("note", f"{f}: session id {_shown_id(r.original)} is not usable as a file name,"
+                    f" stored as {r.id}")
     if damaged and r.outcome is Outcome.SAME:   # this cut-off file, imported before
-        print(f"replay: note: {f}: {damaged}; what decodes is stored already, as {r.id}"
-              " (marked partial): nothing new", file=sys.stderr)
+        say("note", f"{f}: {damaged}; what decodes is stored already, as {r.id} (marked"
+                    " partial): nothing new")
     elif damaged:
-        print(f"replay: warning: {f}: {damaged}; stored what decodes as a new session,"
-              f" {r.id}, marked partial", file=sys.stderr)
+        say("warning", f"{f}: {damaged}; stored what decodes as a new session, {r.id},"
+                       " marked partial")
     elif r.outcome is Outcome.SAME and not reported:
-        print(f"replay: note: {f}: {r.id}: already stored, nothing new", file=sys.stderr)
+        say("note", f"{f}: {r.id}: already stored, nothing new")
     elif r.outcome is Outcome.EXTENDS:
-        print(f"replay: note: {f}: {r.id}: already stored, appended {count(r.added, 'event')}",
-              file=sys.stderr)
+        say("note", f"{f}: {r.id}: already stored, appended {count(r.added, 'event')}")
     done.append(r)
 
 

@@ -50,10 +50,13 @@ class _SignalBar:
 
 class ImportJob(ThreadJob):
     """Import `files` into the data folder under its active rules. Emits `progress(text,
-    done, total)` while it runs and `finished(results, failures)` at the end; `cancel()`
-    stops before the next file (a file being imported is finished: never half-stored)."""
+    done, total)` while it runs and `finished(results, failures, said)` at the end - `said`:
+    the notes and warnings `replay import` prints on stderr, as (level, line), "note" or
+    "warning" (what the store warned of among the warnings), for the window to say (they
+    went to the terminal the app was started from); `cancel()` stops before the next file
+    (a file being imported is finished: never half-stored)."""
     progress = Signal(str, int, int)
-    finished = Signal(list, list)
+    finished = Signal(list, list, list)
     thread_name = "replay-import"
 
     def __init__(self, data_dir: Path, files: list[Path], parent: QObject | None = None):
@@ -62,7 +65,8 @@ class ImportJob(ThreadJob):
         self.files = [Path(f) for f in files]
 
     def _run(self) -> None:
-        from recorder.store import Store
+        from recorder import ingest, store as stores
+        from recorder.said import heard
 
         from ..cli import UserError, build_parser
         from ..commands.import_cmd import import_files, prepare
@@ -72,18 +76,23 @@ class ImportJob(ThreadJob):
                                           *map(str, self.files)])
         try:
             masker = prepare(args)
-            store = Store.open(self.data_dir)
+            store = stores.Store.open(self.data_dir)
         except (UserError, OSError) as exc:
-            self.finished.emit([], [str(exc)])
+            self.finished.emit([], [str(exc)], [])
             return
+        said: list[tuple[str, str]] = []
         try:
-            todo = (f for f in self.files if not self.cancelled)
-            results, failures = import_files(store, todo, args, masker, _SignalBar(self))
+            with heard(ingest.log, stores.log) as warned:
+                todo = (f for f in self.files if not self.cancelled)
+                results, failures = import_files(store, todo, args, masker, _SignalBar(self),
+                                                 say=lambda level, line: said.append(
+                                                     (level, line)))
         except Exception as exc:  # noqa: BLE001 - said in the window, never a crash
             results, failures = [], [f"the import stopped: {exc}"]
         finally:
             store.close()
-        self.finished.emit(results, [_in_the_window(f) for f in failures])
+        said += [("warning", line) for line in warned]
+        self.finished.emit(results, [_in_the_window(f) for f in failures], said)
 
 
 def _in_the_window(failure: str) -> str:

@@ -459,7 +459,10 @@ class MainWindow(QMainWindow):
         job.start()
         return job
 
-    def _imported(self, results: list, failures: list) -> None:
+    def _imported(self, results: list, failures: list, said: list) -> None:
+        """The import's summary in the status bar; what it noted about the files (said in
+        the summary, mostly) in the bar's tooltip; its warnings and the files refused in a
+        box under the summary. (`said`: ImportJob's (level, line).)"""
         self.import_job = None
         ids = [sid for r in results for sid in r["sessions"]]
         self.reload_sessions()
@@ -470,10 +473,11 @@ class MainWindow(QMainWindow):
         from ..commands.import_cmd import status_line
 
         summary = status_line(results, failures)
-        if failures:   # the summary first: the status bar shows the box's first line
-            self.report(summary + "\n\n" + "\n".join(failures), title="Import")
+        warned = [line for level, line in said if level == "warning"]
+        if failures or warned:   # the summary first: the status bar shows the box's first line
+            self.report(summary + "\n\n" + "\n".join(failures + warned), title="Import")
         else:
-            self.say(summary)
+            self.say(summary, "\n".join(line for _level, line in said))
 
     def ask_delete(self, session_ids: list[str]) -> QMessageBox | None:
         """Ask before erasing sessions - one, or the list's selection (window-modal; Delete

@@ -318,9 +318,10 @@ def test_import_from_the_menu_stores_and_lists_the_session(window, qtbot, record
         assert store.sessions(url="file.example")[0].error_count == 1
 
 
-def test_the_status_bar_says_what_an_import_really_did(window, qtbot, tmp_path, demo_events):
-    def imported(events) -> str:
-        f = tmp_path / f"first{len(events)}.json"
+def test_the_status_bar_says_what_an_import_really_did(window, qtbot, tmp_path, demo_events,
+                                                      capfd, caplog):
+    def imported(events, name: str = "first") -> str:
+        f = tmp_path / f"{name}{len(events)}.json"
         f.write_text(json.dumps(events))
         window.import_paths([f])
         qtbot.waitUntil(lambda: window.import_job is None, timeout=30_000)
@@ -329,6 +330,12 @@ def test_the_status_bar_says_what_an_import_really_did(window, qtbot, tmp_path, 
     assert imported(demo_events[:200]) == "Imported 1 file: 1 new session stored"
     assert imported(demo_events[:200]) == \
         "Nothing imported: 1 session already stored, nothing new"
+    # what `replay import` notes of each file is in the window (the bar's tooltip), not on
+    # the terminal the app was started from ("replay: note: …json: … already stored")
+    noted = window.statusBar().toolTip().splitlines()[1]
+    assert noted.startswith(str(tmp_path / "first200.json")) and noted.endswith(
+        ": already stored, nothing new"), noted
+    assert "replay:" not in capfd.readouterr().err
     # a longer copy of the same recording: what is new is appended to the stored session
     assert imported(demo_events) == \
         f"Imported 1 file: {len(demo_events) - 200} events appended to 1 stored session"
@@ -339,6 +346,13 @@ def test_the_status_bar_says_what_an_import_really_did(window, qtbot, tmp_path, 
     assert said.startswith("Imported 1 file: 1 new session stored;"
                            " recorded id 'ticket 4711/b' stored as ticket_4711_b-"), said
     assert said.split(" stored as ")[1] in shown(window)
+    # what the store warns of, with the summary
+    shuffled = [dict(e, sessionId="shuffled") for e in demo_events[:200]]
+    shuffled[50], shuffled[60] = shuffled[60], shuffled[50]
+    caplog.clear()
+    assert imported(shuffled, "shuffled").startswith("Imported 1 file: 1 new session stored")
+    assert "earlier than an event before" in window.last_problem.split("\n\n")[1]
+    assert "earlier than" not in caplog.text and "replay:" not in capfd.readouterr().err
 
 
 def test_a_refused_import_is_reported_and_stores_nothing(window, qtbot, tmp_path, data):
