@@ -12,15 +12,17 @@ from player.qt.replay_widget import COPY_LINK_KEYS, PLAYER_KEYS
 
 
 def key_rows(menus: QMenuBar) -> list[tuple[str, str]]:
-    """(keys, what they do): the menus' actions with a shortcut, then the player's keys."""
+    """(keys, what they do): the menus' actions with a shortcut - each named as its menu
+    names it, and what it does as its status tip says - then the player's keys."""
     rows = []
     for menu_action in menus.actions():
         menu = menu_action.menu()
         for act in menu.actions() if menu is not None else ():
             seq = act.shortcut()
             if not seq.isEmpty():
+                name, tip = act.text().replace("&", "").rstrip("…"), act.statusTip()
                 rows.append((seq.toString(QKeySequence.SequenceFormat.NativeText),
-                             act.text().replace("&", "").rstrip("…")))
+                             f"{name}: {tip[:1].lower()}{tip[1:]}" if tip else name))
     seen = set()
     for seq, what, _act in PLAYER_KEYS:
         if what not in seen:   # (two keys zoom in: the first is listed)
@@ -34,23 +36,29 @@ def key_rows(menus: QMenuBar) -> list[tuple[str, str]]:
 # what no menu action nor player key names: the lists' keys, the timeline's gestures
 LIST_AND_MOUSE = [
     ("Enter (sessions list)", "open the selected session"),
-    ("Delete (sessions list)", "delete the sessions picked (asks first; Shift or Ctrl+click"
-                               " picks several, Ctrl+A all listed)"),
-    ("Up/Down, Enter (dev-tools table)", "move through the rows; jump to the row's moment"
-                                         " and show its details"),
-    ("Ctrl+Tab (dev-tools table)", "the next dev-tools tab (on the focused tab bar: Left/Right)"),
-    ("Ctrl+C (dev-tools table)", "copy the row picked as its details show it (right-click:"
-                                 " Copy)"),
-    ("Click or drag (timeline)", "seek"),
-    ("Shift+drag (timeline)", "select a range: what Export writes"),
+    ("Delete (sessions list)", "delete the selected sessions, after asking (Shift+click or"
+                               " Ctrl+click selects several, Ctrl+A all those listed)"),
+    ("Up/Down, Enter (dev-tools table)", "move through the rows; Enter jumps to the row's"
+                                         " moment and shows its details"),
+    ("Ctrl+Tab (dev-tools table)", "go to the next dev-tools tab (Left/Right when the tab bar"
+                                   " has the focus)"),
+    ("Ctrl+C (dev-tools table)", "copy the selected row as its details show it (or"
+                                 " right-click > Copy)"),
+    ("Click or drag (timeline)", "go to that moment"),
+    ("Shift+drag (timeline)", "select a range for Export to write (Shift+click clears it)"),
 ]
 
 
+KEYS_WIDTH = 720   # px: the keys' table, its sentences on a line or two (a message box's
+# own width made a column of three-word lines)
+
+
 def show_keys(parent: QWidget, menus: QMenuBar) -> QMessageBox:
-    table = "".join(f"<tr><td><b>{escape(k)}</b>&nbsp;&nbsp;</td><td>{escape(w)}</td></tr>"
-                    for k, w in key_rows(menus))
+    table = "".join(f"<tr><td style='white-space:nowrap'><b>{escape(k)}</b>&nbsp;&nbsp;</td>"
+                    f"<td>{escape(w)}</td></tr>" for k, w in key_rows(menus))
     box = QMessageBox(QMessageBox.Icon.NoIcon, "Keyboard shortcuts",
-                      f"<table>{table}</table>", QMessageBox.StandardButton.Close, parent)
+                      f"<table width={KEYS_WIDTH}>{table}</table>",
+                      QMessageBox.StandardButton.Close, parent)
     box.setObjectName("keysHelp")
     box.open()
     return box

@@ -187,16 +187,18 @@ class MainWindow(QMainWindow):
                                           " active rules")
         file.addSeparator()
         self.close_tab_action = self._action(file, "&Close Tab", "Ctrl+W",
-                                             self.sessions.close_current)
+                                             self.sessions.close_current,
+                                             "Close the player tab on show")
         self._action(file, "&Quit", QKeySequence.StandardKey.Quit, self.close)
         view = bar.addMenu("&View")
         session = bar.addMenu("&Session")
         self.report_action = self._action(session, "&Bug Report…", "Ctrl+B", self.report_on_show,
-                                          "Title and notes of the session on show, and the"
-                                          " moment on show as the bug's")
+                                          "Edit the bug report of the session on show (its"
+                                          " title, notes and the bug's moment)")
         self.find_action = self._action(view, "&Find Sessions", QKeySequence.StandardKey.Find,
-                                        self.focus_search)
-        self._action(view, "&Refresh", QKeySequence.StandardKey.Refresh, self.reload_sessions)
+                                        self.focus_search, "Search the sessions list")
+        self._action(view, "&Refresh", QKeySequence.StandardKey.Refresh, self.reload_sessions,
+                     "Read the sessions list again, with sessions stored meanwhile")
         appearance = view.addMenu("&Appearance")
         group = QActionGroup(self)
         chosen = str(self.settings.value("appearance", "system"))

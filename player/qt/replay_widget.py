@@ -76,24 +76,27 @@ def _collect_and_hold() -> None:
 
 
 COPY_LINK_KEYS = "Ctrl+Shift+C"   # Copy link (an action of the player's, in its page bar)
-# The player's keys: (keys, what they do - the app's Help lists them -, the action)
+# The player's keys: (keys, what they do - the app's Help lists them, so each says it in
+# words a person new to the player reads at once -, the action)
 PLAYER_KEYS: tuple[tuple[str, str, Callable[["ReplayWidget"], object]], ...] = (
     ("Space", "play or pause", lambda w: w.controller.toggle()),
-    ("Left", "5 s back", lambda w: w.controller.step(-5000)),
-    ("Right", "5 s on", lambda w: w.controller.step(5000)),
-    ("Shift+Left", "the previous event", lambda w: w.controller.previous_event()),
-    ("Shift+Right", "the next event", lambda w: w.controller.next_event()),
-    ("Up", "faster", lambda w: w.controller.faster()),
-    ("Down", "slower", lambda w: w.controller.slower()),
-    ("E", "the next error (what its task changed shown); after the last, the first again",
-     lambda w: w.next_error()),
-    ("Home", "the start", lambda w: w.controller.seek(0)),
-    ("End", "the end", lambda w: w.controller.seek(w.controller.duration)),
+    ("Left", "back 5 seconds", lambda w: w.controller.step(-5000)),
+    ("Right", "forward 5 seconds", lambda w: w.controller.step(5000)),
+    ("Shift+Left", "back to the previous event", lambda w: w.controller.previous_event()),
+    ("Shift+Right", "on to the next event", lambda w: w.controller.next_event()),
+    ("Up", "play faster", lambda w: w.controller.faster()),
+    ("Down", "play slower", lambda w: w.controller.slower()),
+    # (the page as the error left it: see session_view.error_moment)
+    ("E", "jump to the next error, the page as the error left it; after the last error,"
+          " back to the first", lambda w: w.next_error()),
+    ("Home", "go to the start", lambda w: w.controller.seek(0)),
+    ("End", "go to the end", lambda w: w.controller.seek(w.controller.duration)),
     # the page's zoom, as in a browser; F fits it to the player again
-    ("Ctrl++", "zoom in", lambda w: w.stage.zoom_in()),
-    ("Ctrl+=", "zoom in", lambda w: w.stage.zoom_in()),
+    ("Ctrl++", "zoom in on the page", lambda w: w.stage.zoom_in()),
+    ("Ctrl+=", "zoom in on the page", lambda w: w.stage.zoom_in()),
     ("Ctrl+-", "zoom out", lambda w: w.stage.zoom_out()),
-    ("Ctrl+0", "the page at 100%", lambda w: w.stage.set_zoom(1.0)),
+    ("Ctrl+0", "show the page at 100% (a recorded pixel per screen pixel)",
+     lambda w: w.stage.set_zoom(1.0)),
     ("F", "fit the page to the player", lambda w: w.stage.fit()),
 )
 

@@ -1069,6 +1069,15 @@ def test_help_lists_the_keys_where_they_are_defined_and_says_what_runs(window, q
     assert "Import" in text and "Find Sessions" in text and "Close Tab" in text
     assert all(what in text for _seq, what, _act in PLAYER_KEYS)
     assert "Shift+drag (timeline)" in text and "Delete (sessions list)" in text
+    # each says what it does in plain words: E said "the next error (what its task changed
+    # shown); after the last, the first again" (a QA could not make it out); a menu's key,
+    # its name alone ("Open", "Refresh"), says what its status tip says
+    from app.window.help_menu import key_rows
+    rows = dict(key_rows(window.menuBar()))
+    assert rows["E (player)"] == ("jump to the next error, the page as the error left it;"
+                                  " after the last error, back to the first")
+    assert rows["Ctrl+O"] == "Open: watch a .replay or rrweb file without storing it"
+    assert rows["F5"].startswith("Refresh: read the sessions list again")
     box.close()
     about = next(a for m in window.menuBar().actions() if m.menu() is not None
                  for a in m.menu().actions() if a.text() == "&About Session Replay")
