@@ -233,10 +233,11 @@ class SessionBrowser(QWidget):
             d.setVisible(False)
         self.min_minutes = QSpinBox(self)
         self.max_minutes = QSpinBox(self)
+        # the unit is said once, before the boxes: a box's suffix went with its "any" (0),
+        # and the row read "Duration any to any" - of what, no one could tell
         for box, tip in ((self.min_minutes, "at least"), (self.max_minutes, "at most")):
             box.setRange(0, 240)
             box.setSpecialValueText("any")
-            box.setSuffix(" min")
             box.setToolTip(f"Duration: {tip} this many minutes")
             box.setAccessibleName(f"Duration, {tip} (minutes)")
         self.clear = QPushButton("Clear filters", self)
@@ -304,7 +305,9 @@ class SessionBrowser(QWidget):
                   self.date_to):
             facets.addWidget(w)
         facets.addSpacing(8)
-        facets.addWidget(QLabel("Duration", self))
+        duration = QLabel("Duration (min)", self, objectName="durationLabel")
+        duration.setBuddy(self.min_minutes)
+        facets.addWidget(duration)
         facets.addWidget(self.min_minutes)
         facets.addWidget(QLabel("to", self))
         facets.addWidget(self.max_minutes)

@@ -81,7 +81,12 @@ def test_typing_and_facets_change_the_rows(window, qtbot):
     assert shown(window) == ["ada-checkout"]
     b.application.setCurrentIndex(0)
     assert set(shown(window)) == {"ada-checkout", "dee-admin"}
+    # the Duration boxes' unit shows when they say "any" too (it read "any to any")
+    unit = b.findChild(QLabel, "durationLabel")
+    assert unit.text() == "Duration (min)" and unit.buddy() is b.min_minutes
+    assert (b.min_minutes.text(), b.max_minutes.text()) == ("any", "any")
     b.min_minutes.setValue(1)
+    assert b.min_minutes.text() == "1"
     assert shown(window) == ["ada-checkout"]
     qtbot.keyClicks(b.url, "login")
     assert shown(window) == []
