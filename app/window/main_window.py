@@ -533,12 +533,23 @@ class MainWindow(QMainWindow):
             self.reload_sessions()
             return None
         dialog = ReportDialog(info.id, from_context(info.context), self, at_ms=at_ms,
-                              about=about)
+                              about=about, detectors=self._detectors())
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(lambda: self.save_report(info.id, dialog.title(), dialog.notes(),
                                                          dialog.moment()))
         dialog.open()
         return dialog
+
+    def _detectors(self) -> tuple[str, ...]:
+        """The data folder's rules' detectors (a report is saved masked by them); the
+        built-in ones while its rules cannot be read (Save then says why)."""
+        from recorder.privacy import RulesError, load_rules
+        from recorder.privacy.detectors import KINDS
+
+        try:
+            return tuple(load_rules(None, self.data_dir).detectors)
+        except RulesError:
+            return KINDS
 
     def report_on_show(self):
         """Session > Bug Report…: the report of the session on show, never a hidden page's -

@@ -6,7 +6,7 @@ it rewrites the session, seconds for a long one)."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (QCheckBox, QDialog, QDialogButtonBox, QFormLayout, QLabel,
@@ -14,21 +14,31 @@ from PySide6.QtWidgets import (QCheckBox, QDialog, QDialogButtonBox, QFormLayout
 
 from recorder.bug import BugReport, edit_report
 from recorder.moments import moment_text
+from recorder.privacy.detectors import KINDS, what_they_find
 from recorder.store import Store
 
 from .jobs import ThreadJob
 
-MASKED_NOTE = ("Saved masked by the data folder's privacy rules, as an import masks: e-mail"
-               " addresses, card and phone numbers in the title or notes become x's.")
+def masked_note(detectors: Sequence[str] = KINDS) -> str:
+    """What Save does to the title and notes, said before it: masked as an import masks, by
+    the data folder's rules' `detectors` (written by hand, the list left out the IBAN and SSN
+    detectors, and said "x's" where the masks read ***)."""
+    said = "Saved masked by the data folder's privacy rules, as an import masks: in the title" \
+        " and notes, "
+    if not detectors:
+        return said + "the credentials they scrub (token=…) are masked (***); no detector is on."
+    return said + (f"{what_they_find(detectors)} are masked (***), as are the credentials they"
+                   " scrub (token=…).")
 
 
 class ReportDialog(QDialog):
     """`at_ms`: the moment on show in the session's player (None: asked from the list),
     offered as the bug's moment - ticked when the report has none yet. `about`: a line said
-    first, when which report this is is not plain (a file's tab edits its stored session's)."""
+    first, when which report this is is not plain (a file's tab edits its stored session's).
+    `detectors`: the data folder's rules' (what Save masks, said)."""
 
     def __init__(self, session_id: str, report: BugReport | None, parent: QWidget | None = None,
-                 at_ms: float | None = None, about: str = ""):
+                 at_ms: float | None = None, about: str = "", detectors: Sequence[str] = KINDS):
         super().__init__(parent)
         self.setObjectName("reportDialog")
         self.setWindowTitle(f"Bug report of session {session_id}")
@@ -42,7 +52,7 @@ class ReportDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         form = QFormLayout(self)
-        note = QLabel(MASKED_NOTE, self, objectName="maskedNote", wordWrap=True)
+        note = QLabel(masked_note(detectors), self, objectName="maskedNote", wordWrap=True)
         note.setEnabled(False)   # dimmed: a hint
         self.at_ms = at_ms
         self.moment_box = None

@@ -1012,7 +1012,11 @@ def test_a_stored_sessions_bug_report_is_edited_from_the_list(window, qtbot, dat
     assert player.current_ms() == 7000
     dialog = window.ask_report("bob-browse")
     assert isinstance(dialog, ReportDialog) and dialog.title() == ""
-    assert "masked" in dialog.findChild(QLabel, "maskedNote").text()   # said before Save
+    # said before Save: what the folder's rules mask (the IBAN and SSN detectors were left
+    # out of a list written by hand), as they mask it
+    note = dialog.findChild(QLabel, "maskedNote").text()
+    from recorder.privacy.detectors import what_they_find
+    assert what_they_find() in note and "IBAN" in note and "masked (***)" in note, note
     dialog.title_edit.setText("Checkout button does nothing")
     dialog.notes_edit.setPlainText("Seen by ada.lovelace@example.com twice")
     dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Save).click()
@@ -1412,3 +1416,13 @@ def test_the_list_looks_for_more_only_while_a_look_can_learn_something(window, d
     assert looks.isActive()
     window.close()
     assert not looks.isActive()
+
+
+def test_the_report_dialog_says_what_the_folders_rules_mask():
+    """Its note was a list written by hand (no IBAN, no SSN; "x's" where masks read ***):
+    it says the detectors of the folder's rules, and when none is on."""
+    from app.window.report_dialog import masked_note
+    from recorder.privacy.detectors import what_they_find
+
+    assert what_they_find(["email", "ssn"]) in masked_note(["email", "ssn"])
+    assert "credentials they scrub" in masked_note([]) and "no detector is on" in masked_note([])
