@@ -21,14 +21,15 @@ from .jobs import ThreadJob
 
 def masked_note(detectors: Sequence[str] = KINDS) -> str:
     """What Save does to the title and notes, said before it: masked as an import masks, by
-    the data folder's rules' `detectors` (written by hand, the list left out the IBAN and SSN
-    detectors, and said "x's" where the masks read ***)."""
+    the data folder's rules' `detectors` - a match's characters become x's - and the
+    credentials they scrub (`token=***`). Written by hand, the list left out the IBAN and
+    SSN detectors."""
     said = "Saved masked by the data folder's privacy rules, as an import masks: in the title" \
         " and notes, "
+    scrubbed = "the credentials they scrub read ***, as in token=***"
     if not detectors:
-        return said + "the credentials they scrub (token=…) are masked (***); no detector is on."
-    return said + (f"{what_they_find(detectors)} are masked (***), as are the credentials they"
-                   " scrub (token=…).")
+        return said + scrubbed + "; no detector is on."
+    return said + f"{what_they_find(detectors)} become x's, and {scrubbed}."
 
 
 class ReportDialog(QDialog):

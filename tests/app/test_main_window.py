@@ -1016,7 +1016,7 @@ def test_a_stored_sessions_bug_report_is_edited_from_the_list(window, qtbot, dat
     # out of a list written by hand), as they mask it
     note = dialog.findChild(QLabel, "maskedNote").text()
     from recorder.privacy.detectors import what_they_find
-    assert what_they_find() in note and "IBAN" in note and "masked (***)" in note, note
+    assert what_they_find() in note and "IBAN" in note and "become x's" in note, note
     dialog.title_edit.setText("Checkout button does nothing")
     dialog.notes_edit.setPlainText("Seen by ada.lovelace@example.com twice")
     dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Save).click()
@@ -1424,5 +1424,13 @@ def test_the_report_dialog_says_what_the_folders_rules_mask():
     from app.window.report_dialog import masked_note
     from recorder.privacy.detectors import what_they_find
 
+    from recorder.privacy import load_rules, masker_factory
+
     assert what_they_find(["email", "ssn"]) in masked_note(["email", "ssn"])
     assert "credentials they scrub" in masked_note([]) and "no detector is on" in masked_note([])
+    # as Save masks them (edit_report: the masker's context pass)
+    masked = masker_factory(load_rules(None, None))().mask_context(
+        {"bug": {"notes": "seen by ada@example.com at /cart?token=s3cr3t-value"}})
+    notes = masked["bug"]["notes"]
+    assert "seen by xxxxxxxxxxxxxxx at" in notes and "become x's" in masked_note()
+    assert "token=***" in notes and "token=***" in masked_note()
