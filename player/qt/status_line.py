@@ -24,6 +24,9 @@ class StatusLine:
         self._said = line
         self._tip = plain_tip(f"{line}\n{more}" if more else line)
         self.bar.showMessage(line, ms)
+        # (the same line again changes no message, so no messageChanged: a Copy link at
+        # 0:12.0 in a second tab kept the first tab's link in the tooltip)
+        self.bar.setToolTip(self._tip)
 
     def _changed(self, message: str) -> None:
         self.bar.setToolTip(self._tip if message and message == self._said else "")
