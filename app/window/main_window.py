@@ -476,10 +476,13 @@ class MainWindow(QMainWindow):
 
         summary = status_line(results, failures)
         warned = [line for level, line in said if level == "warning"]
+        noted = [line for level, line in said if level != "warning"]
         if failures or warned:   # the summary first: the status bar shows the box's first line
-            self.report(summary + "\n\n" + "\n".join(failures + warned), title="Import")
+            # (the notes too: "already stored", "stored as" were said nowhere beside a failure)
+            self.report(summary + "\n\n" + "\n".join(failures + warned + noted),
+                        title="Import")
         else:
-            self.say(summary, "\n".join(line for _level, line in said))
+            self.say(summary, "\n".join(noted))
 
     def ask_delete(self, session_ids: list[str]) -> QMessageBox | None:
         """Ask before erasing sessions - one, or the list's selection (window-modal; Delete

@@ -388,6 +388,12 @@ def test_several_files_some_refused_keep_the_summary_and_speak_the_windows_words
     assert box.splitlines()[0] == said
     assert "cut.json" in box and "page.json: not imported - this is an HTML page" in box
     assert "--partial FILE` in a terminal" in box and "add --partial" not in box
+    # beside a refusal, what was noted of the other files is in the box too (it was said
+    # nowhere: "already stored" went with the tooltip of a summary the box replaced)
+    window.import_paths([good, page])
+    qtbot.waitUntil(lambda: window.import_job is None, timeout=30_000)
+    assert any(line.startswith(f"{good}: ") and line.endswith(": already stored, nothing new")
+               for line in window.last_problem.splitlines()), window.last_problem
 
 
 def test_pages_are_added_before_settings_and_settings_shows_the_rules(window, data):
