@@ -594,9 +594,14 @@ class MainWindow(QMainWindow):
                      " Import…), or give --title and --notes to `replay export`")
             return None
         name = Path(tab.source.origin).name
-        return self.ask_report(sid, at_ms=tab.current_ms(), about=(
-            f"{name} is not stored, but its session is (the same id): this is the stored"
-            " session's report - the file keeps its own."))
+        stored = self.store.index.session(sid)
+        # the moment on show, on the stored session's clock: a file exported of a range
+        # keeps the session's id but starts at the range (its 0:12.0 is not the session's)
+        at = tab.current_ms() + tab.source.info.start_ms - stored.start_ms
+        return self.ask_report(sid, at_ms=at if 0 <= at <= stored.duration_ms else None,
+                               about=(f"{name} is not stored, but its session is (the same"
+                                      " id): this is the stored session's report - the file"
+                                      " keeps its own."))
 
     def save_report(self, session_id: str, title: str, notes: str,
                     at_ms: float | None = None) -> SaveReportJob | None:

@@ -927,6 +927,25 @@ def test_bug_report_on_a_files_tab_offers_its_stored_sessions(window, tmp_path, 
     assert about.startswith("bug.replay is not stored, but its session is"), about
     assert dialog.moment() == 4000   # the moment on show, the same session's
     dialog.reject()
+    # a file of part of a session (its second page on) starts later in it: its moment on
+    # show is offered on the stored session's clock (its own 0:01.0 was offered as the
+    # session's)
+    from recorder.rrweb_io import write_rrweb_json
+    with Store.open(data) as store:
+        events = list(store.session("ada-checkout").events())
+        start = store.index.session("ada-checkout").start_ms
+    second = [i for i, e in enumerate(events) if e["type"] == 4][1]
+    part = tmp_path / "second-page.json"
+    write_rrweb_json(part, events[second:], session_id="ada-checkout")
+    later = events[second]["timestamp"] - start
+    assert later > 1000
+    player = window.wait_opened(window.open_paths([part]))
+    player.wait_ready()
+    player.seek(1000)
+    dialog = window.report_on_show()
+    assert dialog.windowTitle() == "Bug report of session ada-checkout"
+    assert dialog.moment() == 1000 + later
+    dialog.reject()
     window.wait_opened(window.open_paths([recording]))   # a file not stored here
     assert window.report_on_show() is None
     assert "import it first" in window.statusBar().currentMessage()
