@@ -66,11 +66,6 @@ NO_REVISIONS = ("No revisions of the rules were saved yet.\n\nEach saved revisio
 UNLOOKED = object()
 
 
-def same_rules(tried: Rules, saved: Rules) -> bool:
-    """Whether `tried` (a form's rules, a dry run's) are `saved` but for its revision number."""
-    return replace(tried, revision=saved.revision) == saved
-
-
 def _table(headers: list[str], stretch: int = -1) -> QTableWidget:
     """A read-only table of rows, its headers capitalised as the app's other tables have
     them; the column `stretch` (the last one by default) takes the room the others leave."""
@@ -636,6 +631,9 @@ class PrivacyWorkspace(QWidget):
     def reload(self) -> None:
         """Show the data folder's active rules (discarding edits), and the stored sessions
         as they are now (the Reload button)."""
+        # the file's state taken before it is read: a write in between is then seen as a
+        # change at the next look (taken after, it was counted as read, and never shown)
+        seen = self._rules_file_state()
         no_file = not (self.data_dir / RULES_FILENAME).is_file()
         try:
             rules = active_rules(self.data_dir)
@@ -646,11 +644,11 @@ class PrivacyWorkspace(QWidget):
             self._default_why = f"{RULES_FILENAME} cannot be read"
         self.base_revision = rules.revision
         self._rules_shown = rules
-        self._rules_seen = self._rules_file_state()
+        self._rules_seen = seen
         self._watch()
         self.form.set_rules(rules)
         self._dirty = False
-        if self._dry_rules is not None and not same_rules(self._dry_rules, rules):
+        if self._dry_rules is not None and not self._dry_rules.same_as(rules):
             self._dry_rules = None   # a dry run of other rules than these
         self._update_apply()
         self._update_title()
@@ -1029,7 +1027,7 @@ class PrivacyWorkspace(QWidget):
     def _update_apply(self) -> None:
         """Apply re-masks under the rules just dry-run, once they are the saved ones."""
         ready = (self._dry_rules is not None and not self._dirty and self.remask_job is None
-                 and same_rules(self._dry_rules, self._rules_shown))
+                 and self._dry_rules.same_as(self._rules_shown))
         self.apply_button.setEnabled(ready)
         self.apply_button.setToolTip(
             "" if ready else "run a dry run, and save the rules it ran with, first")
@@ -1043,7 +1041,7 @@ class PrivacyWorkspace(QWidget):
         if tried is None or self.remask_job is not None:
             return None
         rules = active_rules(self.data_dir)
-        if self._dirty or not same_rules(tried, rules):
+        if self._dirty or not tried.same_as(rules):
             self._say("save these rules first: stored sessions are re-masked only under the"
                       " saved rules", error=True)
             return None

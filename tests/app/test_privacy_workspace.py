@@ -902,3 +902,31 @@ def test_the_audit_says_its_result_in_two_short_lines_and_the_rest_on_request(
     assert w.audit_details.isVisible() and whole in w.audit_details.text()
     qtbot.mouseClick(w.audit_details_button, Qt.MouseButton.LeftButton)
     assert not w.audit_details.isVisible()
+
+
+def test_rules_written_while_the_page_reads_them_are_shown_at_its_next_look(
+        qtbot, tmp_path, workspace, monkeypatch):
+    """The page read the rules, then noted the file's state: rules written in between were
+    taken as read, and never shown. Noted first, the next look sees the file changed."""
+    import app.privacy_workspace.widget as widget_module
+
+    data = tmp_path / "data"
+    store_with(data)
+    w = workspace(data)
+    read = widget_module.active_rules
+    later = 'version = 1\nrevision = 7\ndefault = "mask"\n'
+
+    written = []
+
+    def read_then_written(folder):
+        rules = read(folder)
+        if not written:   # another program, just after the page's read
+            (data / "rules.toml").write_text(later)
+            written.append(True)
+        return rules
+    monkeypatch.setattr(widget_module, "active_rules", read_then_written)
+    w.reload()
+    monkeypatch.setattr(widget_module, "active_rules", read)
+    assert "revision 7" not in w.title.text()
+    w.check_rules_file()
+    assert w.title.text() == "Privacy rules — revision 7", w.title.text()
