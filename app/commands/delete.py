@@ -132,7 +132,9 @@ def run(args: argparse.Namespace) -> int:
             _erased_json(args, [])
             return 0
         asked = not args.dry_run and not args.yes
-        if not args.json or asked:   # (asked: the question comes with what it is about)
+        # (asked at a terminal, the question comes with what it is about; --json without
+        # one is refused in one line)
+        if not args.json or asked and sys.stdin.isatty():
             for s in rows:
                 print(_line(s), file=sys.stdout if args.dry_run else sys.stderr)
         if args.dry_run:

@@ -119,7 +119,7 @@ def normalize_origin(url: str) -> str:
         host = ("*." if wild else "") + _ascii_host(url, host)
         if not _ASCII_HOST.match(host):
             raise AppError(f"origin {url!r}: its host is not a host name (letters, digits,"
-                           " hyphens and dots)")
+                           " hyphens, underscores and dots)")
     if port is None or int(port) == DEFAULT_PORTS[scheme]:
         return f"{scheme}://{host}"
     return f"{scheme}://{host}:{int(port)}"

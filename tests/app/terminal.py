@@ -10,7 +10,8 @@ import sys
 import time
 
 PROMPT = b"[y/N]"     # a question's end, answered with `answer` once shown
-WAIT_S = 60           # a prompt never shown (asked on stdout, say): no hang
+WAIT_S = 120          # at most, for the whole run (a prompt never shown - asked on stdout,
+                      # say - or a child that hangs: the test fails, it does not hang)
 
 
 def replay_at_a_terminal(*argv, answer: bytes | None = None,
@@ -24,9 +25,9 @@ def replay_at_a_terminal(*argv, answer: bytes | None = None,
                             stdin=slave if answer is not None else subprocess.DEVNULL)
     os.close(slave)
     shown, answered = b"", answer is None
-    deadline = time.monotonic() + WAIT_S
-    while answered or time.monotonic() < deadline:
-        if not answered and not select.select([master], [], [], 1)[0]:
+    deadline = time.monotonic() + WAIT_S   # (a child that hangs fails the test, not hangs it)
+    while time.monotonic() < deadline:
+        if not select.select([master], [], [], 1)[0]:
             continue
         try:
             chunk = os.read(master, 65536)

@@ -236,6 +236,10 @@ def test_with_json_the_prompt_shows_what_it_asks_about_and_stdout_always_answers
     assert code == 0 and shown.index(ids["adam"]) < shown.index("[y/N]"), shown
     p = _replay("delete", "--json", "--user", "nobody@example.com", data=root)
     assert p.returncode == 0 and p.stdout == "[]\n", (p.stdout, p.stderr)
+    # no terminal to ask at: one line says to add --yes (no list before it)
+    p = _replay("delete", "--json", ids["adam"], data=root, stdin="")
+    assert p.returncode == 2 and len(p.stderr.splitlines()) == 1 and "--yes" in p.stderr, \
+        p.stderr
 
 
 def test_at_the_prompt_yes_erases(data):
