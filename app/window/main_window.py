@@ -357,6 +357,8 @@ class MainWindow(QMainWindow):
 
         if self.store is None or self.sessions.find(o.key) is not None:
             done.close()   # the window is closing, or the tab was opened meanwhile
+            if self.store is not None:   # (files read together are known as one only now)
+                self.sessions.setCurrentWidget(self.sessions.find(o.key))
             return
         src = done.source
         try:

@@ -277,6 +277,10 @@ def test_datadog_uploads_dropped_together_open_as_one_session(window, qtbot, tmp
         later["records"][0]["timestamp"] - first["records"][0]["timestamp"]
     assert len(list(player.source.events())) == row["record_count"]
     assert shown(window) == listed   # read, not stored
+    # dropped again: its tab comes to the front (it was read again and let go in silence)
+    window.sessions.setCurrentIndex(0)
+    window.wait_opened(window.open_paths(files))
+    assert window.sessions.count() == 2 and window.sessions.currentWidget() is player
 
 
 @pytest.mark.parametrize("name, content, why", [
