@@ -11,6 +11,9 @@ import threading
 from typing import Iterator
 
 
+RECORDER = "recorder"   # the package whose modules' loggers `heard` hears by default
+
+
 class Said(logging.Formatter):
     """`replay: LEVEL: message`; an informational line without its level."""
 
@@ -38,12 +41,16 @@ def say_on_stderr(level: int = logging.WARNING) -> None:
 
 @contextlib.contextmanager
 def heard(*loggers: logging.Logger) -> Iterator[list[str]]:
-    """What `loggers` warn of in this thread while the block runs (WARNING and above), each
-    message kept in the list yielded instead of going to the handlers - for a window to say
-    in its own place (a status line, an import's summary): the app's window printed them on
-    a terminal no one looks at. Other threads' records go on as before."""
+    """What `loggers` (by default every logger of the recorder's modules: the store's, the
+    import's, a bundle's...) warn of in this thread while the block runs (WARNING and
+    above), each message kept in the list yielded instead of going to the handlers - for a
+    window to say in its own place (a status line, an import's summary): the app's window
+    printed them on a terminal no one looks at. Other threads' records go on as before."""
     said: list[str] = []
     me = threading.get_ident()
+    if not loggers:
+        loggers = tuple(logging.getLogger(name) for name in list(logging.root.manager.loggerDict)
+                        if name == RECORDER or name.startswith(RECORDER + "."))
 
     def keep(record: logging.LogRecord) -> bool:
         if record.thread != me or record.levelno < logging.WARNING:

@@ -264,7 +264,7 @@ class RecordPage(QWidget):
         return {CONTEXT_KEY: {k: v for k, v in bug.items() if v}}
 
     def _store(self, events: list[dict]) -> None:
-        from recorder import ingest, store as stores
+        from recorder import store as stores
         from recorder.format import InvalidEvent
         from recorder.limits import LimitError
         from recorder.said import heard
@@ -276,7 +276,7 @@ class RecordPage(QWidget):
         try:
             # what the store warns of (events out of time order) is said here, not on the
             # terminal the app was started from
-            with heard(ingest.log, stores.log) as warned, \
+            with heard() as warned, \
                     stores.Store.open(self.data_dir) as store:
                 stored = store.ingest_outcomes(events, context=ctx if ctx[CONTEXT_KEY] else None,
                                                masker_factory=masker_factory(

@@ -65,7 +65,7 @@ class ImportJob(ThreadJob):
         self.files = [Path(f) for f in files]
 
     def _run(self) -> None:
-        from recorder import ingest, store as stores
+        from recorder import store as stores
         from recorder.said import heard
 
         from ..cli import UserError, build_parser
@@ -82,7 +82,7 @@ class ImportJob(ThreadJob):
             return
         said: list[tuple[str, str]] = []
         try:
-            with heard(ingest.log, stores.log) as warned:
+            with heard() as warned:
                 todo = (f for f in self.files if not self.cancelled)
                 results, failures = import_files(store, todo, args, masker, _SignalBar(self),
                                                  say=lambda level, line: said.append(

@@ -58,3 +58,19 @@ def test_heard_keeps_this_threads_warnings_for_a_window_and_lets_the_others_by()
         assert said == ["out of order"]
     assert _said(other) == "replay: just so\nreplay: warning: another thread's\n" \
                            "replay: warning: after\n"
+
+
+def test_heard_hears_every_recorder_module_by_default():
+    """File > Import heard the store's and the import's loggers only: a damaged bundle's
+    segment (recorder.bundle's warning) still went to the terminal."""
+    import logging
+
+    import recorder.bundle  # noqa: F401 (its logger)
+    from recorder.said import heard
+
+    def other(log):
+        with heard() as said:
+            logging.getLogger("recorder.bundle").warning("segment 3 left out")
+            log.warning("not the recorder's")
+        assert said == ["segment 3 left out"]
+    assert _said(other) == "replay: warning: not the recorder's\n"
