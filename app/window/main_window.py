@@ -566,8 +566,8 @@ class MainWindow(QMainWindow):
         if page is self.record:
             shown = self.record.on_show()
             if shown is None:
-                self.say("While recording, the bug's title and notes go in the form beside the"
-                         " page; Bug Report… edits them once the recording is stored (Stop)")
+                self.say("Bug Report… edits a recording once it is stored (Stop); while"
+                         " recording, its title and notes go in the form beside the page")
                 return None
             sid, at = shown
             return self.ask_report(sid, at_ms=at)
