@@ -15,11 +15,12 @@ from pathlib import Path
 
 from recorder.index import IndexDamaged
 from recorder.paths import default_data_dir
+from recorder.said import PROGRAM, said_line
 
 from . import commands as _commands
 
 DISTRIBUTION = "session-replay"   # the package name in pyproject.toml
-PROG = "replay"                   # the command, as every line it says begins
+PROG = PROGRAM                    # the command, as every line it says begins
 
 # Order in --help (module names); modules not listed follow alphabetically.
 _ORDER = ["demo", "play", "open_cmd", "url_handler", "record", "import_cmd", "sessions", "export", "snapshot", "screenshot", "mask",
@@ -157,13 +158,13 @@ def _say_warnings() -> None:
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
-    print(f"replay: warning: {message}", file=file or sys.stderr)
+    print(said_line("warning", str(message)), file=file or sys.stderr)
 
 
 def error_line(text: str, by: str = PROG) -> str:
     """A mistake in one line, as every command (and the app's modules run alone, `by`)
-    says one: `replay: error: ...`."""
-    return f"{by}: error: {text}"
+    says one: `replay: error: ...` (`said.said_line`)."""
+    return said_line("error", text, by)
 
 
 def say_error(text: str, by: str = PROG) -> None:

@@ -14,13 +14,22 @@ from typing import Iterator
 RECORDER = "recorder"   # the package whose modules' loggers `heard` hears by default
 
 
+PROGRAM = "replay"   # who says a line (the command's name)
+
+
+def said_line(level: str, text: str, by: str = PROGRAM) -> str:
+    """A line the program says on stderr, as every one of its lines reads: `replay: LEVEL:
+    text` (`error`, `warning`, `note`); the commands' (app.cli), the log's (`Said`)."""
+    return f"{by}: {level}: {text}"
+
+
 class Said(logging.Formatter):
     """`replay: LEVEL: message`; an informational line without its level."""
 
     def format(self, record: logging.LogRecord) -> str:
         if record.levelno == logging.INFO:
-            return f"replay: {record.getMessage()}"
-        said = f"replay: {record.levelname.lower()}: {record.getMessage()}"
+            return f"{PROGRAM}: {record.getMessage()}"
+        said = said_line(record.levelname.lower(), record.getMessage())
         if record.exc_info:   # log.exception: what failed where, for whoever reports it
             said += "\n" + self.formatException(record.exc_info)
         return said

@@ -135,8 +135,9 @@ def _export(args: argparse.Namespace, fmt: str, exporter) -> int:
         out = args.output or Path(f"{src.id}{_EXT[fmt]}")
         exporter(src, out, args)
         if src.damaged:
-            print(f"replay: warning: {len(src.damaged)} damaged segment(s) of {src.id} were"
-                  " left out", file=sys.stderr)
+            n = len(src.damaged)
+            print(f"replay: warning: {count(n, 'damaged segment')} of {src.id}"
+                  f" {'was' if n == 1 else 'were'} left out", file=sys.stderr)
     finally:
         src.close()
     return 0

@@ -29,6 +29,7 @@ from recorder.limits import LimitError
 from recorder.paths import DEMO_SESSION
 from recorder.rrweb_io import DamagedRecording, DatadogFiles, EventStream, NotARecording, \
     NotStreamable, UnreadableRecording, read_recordings, read_together
+from recorder.said import said_line
 from recorder.privacy.remask import REMASKED
 from recorder.privacy.detectors import mask as mask_detected
 from recorder.privacy.masker import BEFORE_SNAPSHOT
@@ -197,7 +198,7 @@ Say = Callable[[str, str], None]
 
 def on_stderr(level: str, line: str) -> None:
     """`replay import`'s way: `replay: LEVEL: line` on stderr."""
-    print(f"replay: {level}: {line}", file=sys.stderr)
+    print(said_line(level, line), file=sys.stderr)
 
 
 FIX_THE_FILE = "fix the file, then import it again"

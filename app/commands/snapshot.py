@@ -12,6 +12,7 @@ from ..cli import UserError
 from ._progress import progress_bar
 from ._source import (add_source_arguments, bug_moment, check_output, moment, open_source,
                       output_path, resolve_moment)
+from ._words import count
 
 NAME = "snapshot"
 
@@ -73,8 +74,9 @@ def run(args: argparse.Namespace) -> int:
             print("replay: warning: damaged recording, skipped: " + ", ".join(
                 f"{k} ({v})" for k, v in sorted(r.warnings.items())), file=sys.stderr)
         if src.damaged:
-            print(f"replay: warning: {len(src.damaged)} damaged segment(s) were left out",
-                  file=sys.stderr)
+            n = len(src.damaged)
+            print(f"replay: warning: {count(n, 'damaged segment')}"
+                  f" {'was' if n == 1 else 'were'} left out", file=sys.stderr)
     finally:
         src.close()
     return 0

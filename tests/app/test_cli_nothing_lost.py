@@ -349,3 +349,17 @@ def test_15_7_the_player_survives_a_stored_100000_px_viewport(tmp_path):
     png = out.read_bytes()
     assert png.startswith(b"\x89PNG")
     assert int.from_bytes(png[16:20], "big") == PLAYER_SIZE[0]   # IHDR's width
+
+
+def test_an_export_of_a_damaged_session_counts_what_it_left_out(tmp_path):
+    """It said "1 damaged segment(s) ... were left out" where every other line counts (a
+    snapshot's warning, worded alike, too)."""
+    data = tmp_path / "d"
+    sid = imported(tmp_path, data, recording(4))
+    victim = data / sorted(segment_files(data))[1]
+    blob = bytearray(victim.read_bytes())
+    blob[len(blob) // 2] ^= 0xFF
+    victim.write_bytes(bytes(blob))
+    out = tmp_path / "x.json"
+    err = replay(data, "export", sid, "-o", str(out), check=True).stderr
+    assert f"replay: warning: 1 damaged segment of {sid} was left out" in err, err
