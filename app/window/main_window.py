@@ -395,6 +395,9 @@ class MainWindow(QMainWindow):
         if not o.is_file:   # (a file's bundle: its own report's moment, or the one on show)
             widget.export_menu.moment_help = self.moment_help()
         widget.said.connect(self.say)
+        if done.warned:   # (damaged segments: read past, said - they went to a terminal)
+            self.say(f"{o.name}: {done.warned[0]}" + (f" (and {len(done.warned) - 1} more)"
+                     if len(done.warned) > 1 else ""), "\n".join(done.warned))
         self.catch_drops(widget)
         widget.bridge.ready.connect(lambda: self.catch_drops(widget))  # the page's own view
         if o.is_file and n > 1 and o.session == 0:

@@ -10,7 +10,7 @@ recording never freezes the window. Only the player's widgets are built on the U
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -18,6 +18,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QWidget
 
 from recorder.format import no_gc
+from recorder.said import heard
 from recorder.rrweb_io import DatadogFiles, read_together
 
 from .jobs import JobDialog, ThreadJob, job_dialog
@@ -69,6 +70,7 @@ class Opened:
     session: Any     # player.qt.session_view.SessionView when indexed already, else None
     report: Any = None   # recorder.bug.BugReport (its steps read) when it is a bug handed over
     follow: Any = None   # player.follow.LiveTail when it is a live session (`replay play --follow`)
+    warned: list[str] = field(default_factory=list)   # what the recorder warned of reading it
 
     def close(self) -> None:
         self.replayer.close()
@@ -98,13 +100,16 @@ class OpenJob(ThreadJob):
             if self.cancelled:
                 break
             try:
-                with no_gc():   # millions of acyclic objects: no collection scans them meanwhile
+                # (millions of acyclic objects: no collection scans them meanwhile; what the
+                # recorder warns of - damaged segments - said in the window, not on a terminal)
+                with no_gc(), heard() as warned:
                     done = self._open(opening)
             except Exception as exc:  # noqa: BLE001 - said in the window, never a crash
                 self.failed.emit(opening, _one_line(f"cannot play {opening.name}: {exc}"))
                 continue
             if done is None:
                 continue
+            done.warned = warned
             if self.cancelled:
                 done.close()
                 break

@@ -1463,3 +1463,22 @@ def test_the_report_dialog_says_what_the_folders_rules_mask():
     notes = masked["bug"]["notes"]
     assert "seen by xxxxxxxxxxxxxxx at" in notes and "become x's" in masked_note()
     assert "token=***" in notes and "token=***" in masked_note()
+
+
+def test_what_the_recorder_warns_of_while_a_session_opens_is_said_in_the_window(
+        window, data, capfd):
+    """A session with a damaged segment opened, the part that decodes shown - and the
+    store's warning went to the terminal the app was started from, the window saying
+    nothing: it is in the status bar now (the tooltip has every one)."""
+    with Store.open(data) as store:
+        segs = store.session("ada-checkout").segments
+    victim = data / segs[-1].file
+    blob = bytearray(victim.read_bytes())
+    blob[len(blob) // 2] ^= 0xFF
+    victim.write_bytes(bytes(blob))
+    capfd.readouterr()
+    player = window.wait_opened(window.open_session("ada-checkout"))
+    assert player is not None
+    said = window.statusBar().currentMessage()
+    assert said.startswith("ada-checkout: ") and "skipped: checksum mismatch" in said, said
+    assert "checksum" not in capfd.readouterr().err
