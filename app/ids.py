@@ -5,6 +5,7 @@ one cut in the middle). What is shown is accepted back by every command
 from __future__ import annotations
 
 import re
+from typing import Iterable
 
 from recorder.store import SHOWN_CUT, split_tag
 
@@ -41,11 +42,12 @@ def short_ids(ids: list[str], least: int = 8) -> list[str]:
     return out
 
 
-def short_id(session_id: str) -> str:
+def short_id(session_id: str, among: Iterable[str] = ()) -> str:
     """One id shown on its own (a player tab's title, a progress dialog, record mode's
-    "Stored as"), as `short_ids` shows it in a list: `8dda0c07`, a long name cut in the
-    middle."""
-    return short_ids([session_id])[0]
+    "Stored as"), as `short_ids` shows it in a list of `among` (the ids listed beside it:
+    where two share their first 8 characters, the list shows more, and so does the tab):
+    `8dda0c07`, a long name cut in the middle."""
+    return short_ids([session_id, *among])[0]
 
 
 def _prefix_len(ids: list[str], least: int = 8, shortened=lambda _i: True) -> int:

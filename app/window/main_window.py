@@ -376,7 +376,7 @@ class MainWindow(QMainWindow):
         else:
             title, tip = stored_tab(src.id, who, info.first_url,
                                     done.report.title if done.report else "",
-                                    live=done.follow is not None)
+                                    live=done.follow is not None, among=self._listed_ids())
         # a file's other sessions open behind its first; "&" is a tab's shortcut mark in Qt,
         # doubled to be shown ("Cart & checkout" was "Cart _checkout")
         self.sessions.add_player(o.key, title.replace("&", "&&"), widget, src, tip,
@@ -404,12 +404,17 @@ class MainWindow(QMainWindow):
             self._open_the_others(o, n)
         self.playerOpened.emit(widget)
 
+    def _listed_ids(self) -> list[str]:
+        """The ids the Sessions list holds (a tab shows an id as the list does among them)."""
+        return [r.id for r in self.browser.catalog.rows]
+
     def _live_ended(self, widget, done: Opened) -> None:
         """A followed session is whole (the intake compacted it, gone quiet; or it could not
         be read again): its tab loses the live mark, and the status bar says so."""
         info = done.source.info
         title, tip = stored_tab(done.source.id, info.who, info.first_url,
-                                done.report.title if done.report else "")
+                                done.report.title if done.report else "",
+                                among=self._listed_ids())
         if not self.sessions.retitle(widget, title.replace("&", "&&"), tip):
             return   # (its tab closed meanwhile)
         self.say(f"{title}: {widget.follow.ended_text()}")
@@ -906,17 +911,19 @@ def file_tab(o: Opening, n: int, session_id: str, bug_title: str = "") -> tuple[
 
 
 def stored_tab(session_id: str, who: str | None, first_url: str | None,
-               bug_title: str = "", live: bool = False) -> tuple[str, str]:
+               bug_title: str = "", live: bool = False,
+               among: Iterable[str] = ()) -> tuple[str, str]:
     """A stored session's tab: its title and tooltip - by its bug when it carries a report
-    (as a bundle's tab is: the title is what a person opened it for), else by its id and
-    owner; the tooltip says the session, its owner and first URL. A `live` one (followed
-    as it arrives) is marked LIVE_MARK first, and its tooltip says so."""
+    (as a bundle's tab is: the title is what a person opened it for), else by its id (as
+    the list of `among` shows it) and owner; the tooltip says the session, its owner and
+    first URL. A `live` one (followed as it arrives) is marked LIVE_MARK first, and its
+    tooltip says so."""
     title = " ".join(bug_title.split())
     tip = f"Session {session_id}" + (f" of {who}" if who and title else "") + (
         f"\n{first_url}" if first_url else "") + (f"\n{LIVE_TIP}" if live else "")
     mark = LIVE_MARK if live else ""
     if not title:
-        return mark + short_id(session_id) + (f" · {who}" if who else ""), tip
+        return mark + short_id(session_id, among) + (f" · {who}" if who else ""), tip
     return mark + title_line(title, TAB_TITLE), f"{title}\n{tip}"
 
 

@@ -1017,6 +1017,12 @@ def test_a_stored_sessions_tab_is_titled_by_its_bug_when_it_has_one():
     assert title == "Coupon does nothing"
     assert tip == f"Coupon does nothing\nSession {sid} of ada@example.com"
     assert stored_tab("s1", None, None, "y" * (TAB_TITLE + 5))[0] == "y" * (TAB_TITLE - 1) + "…"
+    # among ids sharing their first 8 characters, as the list shows it (its tab said
+    # 8dda0c07 where the list said 8dda0c07-b)
+    from app.ids import short_ids
+    twins = [sid, "8dda0c07-1234-4321-abcd-ffffffffffff"]
+    title = stored_tab(sid, None, None, among=twins)[0]
+    assert title == short_ids(twins)[0] and len(title) > 8
 
 
 def test_a_stored_sessions_bug_report_is_edited_from_the_list(window, qtbot, data):
