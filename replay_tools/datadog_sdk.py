@@ -69,22 +69,20 @@ LIVE_TREE_JS = """() => {
 # tests' mark; its `allowUntrustedEvents` option would let every made event in): without
 # it nothing was flushed when hidden, and each wait for an upload lasted until the SDK's
 # 5-second segment limit sent it on its own.
-HIDE_JS = """() => {
-  Object.defineProperty(document, 'visibilityState', {value: 'hidden', configurable: true});
-  Object.defineProperty(document, 'hidden', {value: true, configurable: true});
-  const e = new Event('visibilitychange', {bubbles: true});
+def _visibility_js(hidden: bool) -> str:
+    """The page made to read hidden (or visible again), and its event dispatched."""
+    state, flag = ("hidden", "true") if hidden else ("visible", "false")
+    return f"""() => {{
+  Object.defineProperty(document, 'visibilityState', {{value: '{state}', configurable: true}});
+  Object.defineProperty(document, 'hidden', {{value: {flag}, configurable: true}});
+  const e = new Event('visibilitychange', {{bubbles: true}});
   e.__ddIsTrusted = true;
   document.dispatchEvent(e);
-}"""
+}}"""
 
-# and back to the front
-SHOW_JS = """() => {
-  Object.defineProperty(document, 'visibilityState', {value: 'visible', configurable: true});
-  Object.defineProperty(document, 'hidden', {value: false, configurable: true});
-  const e = new Event('visibilitychange', {bubbles: true});
-  e.__ddIsTrusted = true;
-  document.dispatchEvent(e);
-}"""
+
+HIDE_JS = _visibility_js(hidden=True)
+SHOW_JS = _visibility_js(hidden=False)   # and back to the front
 
 
 # the attribute `finish` marks the page's last state with (see there)
