@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import heapq
 import math
-import re
 from dataclasses import dataclass, replace
 from enum import IntEnum
-from typing import Callable, Iterable, Sequence
+from typing import Iterable, Sequence
 
 from player.links import link_in
 from player.local_time import when_text
@@ -25,6 +24,7 @@ from recorder.index import SessionInfo
 from recorder.moments import Unit, moment_text, shown_ms
 from recorder.store import LocalStore
 
+from .fit_text import elide_middle, elide_url  # noqa: F401 (cut as the list cuts)
 from .ids import short_ids
 
 DAY_MS = 86_400_000
@@ -246,8 +246,7 @@ def named(row: Row) -> str:
     facts = [cell_text(row, Column.START)]
     if row.info.first_url:
         facts.append(elide_url(row.info.first_url, URL_NAMED_CHARS, len))
-    user = row.user if len(row.user) <= USER_NAMED_CHARS else \
-        row.user[:USER_NAMED_CHARS // 2] + "\u2026" + row.user[-(USER_NAMED_CHARS // 2 - 1):]
+    user = elide_middle(row.user, USER_NAMED_CHARS, len)
     who = f" of {user}" if user else ""
     return f"{cell_text(row, Column.ID)}{who} ({', '.join(facts)})"
 
@@ -302,65 +301,3 @@ def share_widths(room: int, wanted: dict[Column, int], shrunk: dict[Column, int]
         spare -= more
     widths[STRETCHED] = max(0, room - sum(widths.values()))
     return widths
-
-
-def elide_url(url: str, room: float, width: Callable[[str], float],
-              ellipsis: str = "\u2026") -> str:
-    """A URL as it fits in `room`, cut as a URL is read - the one rule of the app's list
-    (`width`: a text's pixels in the table's font) and `replay sessions` (its terminal
-    cells). What stays is its host - which site - then the end of its path - which page: a
-    fragment after the path is its end too (a single-page app's route, `#ReactHooks.js`).
-    Never with https:// (most are, and it tells no two rows apart: browsers' address bars
-    leave it out too); another scheme (http://, file://) is shown when there is room. Then,
-    as room runs short: its query cut (`shop.example/invoices?…`); its host and the last
-    segments of its path that fit (`shop.example/…/checkout`), then the path's last
-    characters (`demoit.app/…eactHooks.js`); its start, cut at the end."""
-    url = url[len(_SECURE):] if url.startswith(_SECURE) else url
-    if width(url) <= room:
-        return url
-    bare = _SCHEME.sub("", url, count=1)
-    if width(bare) <= room:
-        return bare
-    host_end = min([i for i in map(bare.find, "/?#") if i >= 0], default=len(bare))
-    host, rest = bare[:host_end], bare[host_end:]
-    before, hash_mark, fragment = rest.partition("#")
-    path, query_mark, _ = before.partition("?")
-    end = hash_mark + fragment
-    # the query said (?…), then not
-    tails = list(dict.fromkeys([path + (query_mark and "?" + ellipsis) + end, path + end]))
-    head = host + "/" + ellipsis
-
-    def fits(text: str) -> bool:
-        return width(text) <= room
-
-    if fits(host + tails[0]):
-        return host + tails[0]
-    # whole segments, the query's mark kept, then not; then the end's last characters;
-    # else the start. Each a run of texts shortening as more is cut: the first that fits
-    # is looked for by halves (one by one, a long URL took seconds to paint)
-    for t in tails:
-        cuts = [i for i, ch in enumerate(t) if ch == "/" and i > 0]
-        got = _first_fit(len(cuts), lambda k: head + t[cuts[k]:], fits)
-        if got is not None:
-            return got
-    t = tails[-1]
-    return _first_fit(len(t) - 2, lambda k: head + t[k + 1:], fits) \
-        or _first_fit(len(bare) - 1, lambda k: bare[:len(bare) - 1 - k] + ellipsis, fits) \
-        or ellipsis
-
-
-def _first_fit(n: int, text: Callable[[int], str], fits: Callable[[str], bool]) -> str | None:
-    """The first of `text(0)`..`text(n - 1)` that `fits`, the texts shortening as k grows
-    (so once one fits, every later one does): found by halving; None when none does."""
-    lo, hi = 0, n
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if fits(text(mid)):
-            hi = mid
-        else:
-            lo = mid + 1
-    return text(lo) if lo < n else None
-
-
-_SECURE = "https://"
-_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")

@@ -23,6 +23,8 @@ from rich.progress import BarColumn, Progress, ProgressColumn, SpinnerColumn, Ta
 from rich.table import Column
 from rich.text import Text
 
+from ..fit_text import elide_middle
+
 
 class Console(RichConsole):
     """rich's Console, except that output piped into a reader that stopped early (`| head`)
@@ -73,30 +75,8 @@ class _Words(ProgressColumn):
 
     def render(self, task: Task) -> Text:
         words = task.description
-        return Text(words if self.width is None else elide_middle(words, self.width))
-
-
-def elide_middle(text: str, width: int) -> str:
-    """`text` in at most `width` cells: whole, or its start and end around a `…`."""
-    if cell_len(text) <= width:
-        return text
-    room = max(0, width - cell_len(ELIDED))
-    head = _cells(text, room - room // 2)
-    tail = _cells(text[::-1], room // 2)[::-1]
-    return (head + ELIDED + tail) if width >= cell_len(ELIDED) else ""
-
-
-ELIDED = "…"
-
-
-def _cells(text: str, width: int) -> str:
-    """The longest start of `text` that fits in `width` cells."""
-    out = 0
-    for ch in text:
-        if cell_len(text[:out + 1]) > width:
-            break
-        out += 1
-    return text[:out]
+        return Text(words if self.width is None else elide_middle(words, self.width,
+                                                                     cell_len))
 
 
 class _Fitted:
