@@ -52,7 +52,9 @@ def split_sessions(events: Sequence[dict], *, max_session_ms: int = MAX_SESSION_
 def content_digest(events: Sequence[dict], key: bytes = b"") -> str:
     """A digest of a session's full content (detects re-import of the same recording),
     keyed with the data folder's secret (see `ContentDigest`)."""
-    return content_digests(events, key)[0]
+    d = ContentDigest(key, legacy=False)   # (the unkeyed one is only ever compared)
+    d.extend(events)
+    return d.hexdigest()
 
 
 def content_digests(events: Sequence[dict], key: bytes = b"") -> tuple[str, str | None]:
@@ -76,9 +78,9 @@ class ContentDigest:
 
     RUN = 4096
 
-    def __init__(self, key: bytes = b"") -> None:
+    def __init__(self, key: bytes = b"", legacy: bool = True) -> None:
         self._h = hashlib.blake2b(digest_size=16, key=key)
-        self._legacy = hashlib.blake2b(digest_size=16) if key else None
+        self._legacy = hashlib.blake2b(digest_size=16) if key and legacy else None
         self._run: list[dict] = []
 
     def _update(self, run: list[dict]) -> None:
