@@ -48,8 +48,7 @@ from __future__ import annotations
 import enum
 import heapq
 import re
-import zlib
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
@@ -434,7 +433,7 @@ class ChangeDecoder:
         self.nodes: dict[int, _Node] = {}
         self.next_id = 0
         self.sheets: dict[int, list[str]] = {}   # a stylesheet's id -> its rules
-        self.sheet_ids: list[int] = []   # the ids this record's adds are for, in order
+        self.sheet_ids: deque[int] = deque()   # the ids this record's adds are for, in order
         self.next_sheet = 0              # the id an add goes under when the record's do not say
         self.adoptions: list[dict] = []  # V1: adopted sheets read, not yet sent (`take_adopted`)
         self.fragments: dict[int, int] = {}   # V1: a shadow root's id -> its host's
@@ -605,7 +604,7 @@ class ChangeDecoder:
         for i in range(len(changes) - 1):
             if _is(changes[i], ChangeType.ADD_NODE) and _is(changes[i + 1], ChangeType.REMOVE_NODE):
                 changes[i], changes[i + 1] = changes[i + 1], changes[i]
-        self.sheet_ids = _sheet_ids(changes)
+        self.sheet_ids = deque(_sheet_ids(changes))
         for ch in changes:
             if not isinstance(ch, list) or not ch or not isinstance(ch[0], int):
                 self.warnings["change of an unknown form"] += 1
@@ -781,7 +780,7 @@ class ChangeDecoder:
         """A stylesheet's rules (`[rules]`, `[rules, media]` or `[rules, media, disabled]`;
         rules one string or one per rule), under the id the record's attaches give it."""
         if self.sheet_ids:
-            sid = self.sheet_ids.pop(0)
+            sid = self.sheet_ids.popleft()
         else:
             sid = self.next_sheet
         self.next_sheet = max(self.next_sheet, sid + 1)
