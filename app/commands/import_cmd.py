@@ -271,8 +271,8 @@ def _grouped(files: list) -> list:
     dd = read_together(f for f in files if isinstance(f, Path))
     if not dd:
         return files
-    group = DatadogFiles(dd)
-    return [group if f is dd[0] else f for f in files if f is dd[0] or f not in dd]
+    group, grouped = DatadogFiles(dd), set(dd)   # (a proxy's log: thousands of files)
+    return [group if f is dd[0] else f for f in files if f is dd[0] or f not in grouped]
 
 
 PARTIAL_HINT = "--partial to store what decodes as a new session (SESSION_partial)"
