@@ -142,12 +142,19 @@ def is_rum_event(v: Any) -> bool:
     """A Datadog RUM event as the browser SDK sends it (`/api/v2/rum`). (Its `date` may
     still be wrong: `sessions` counts it.)"""
     return isinstance(v, dict) and isinstance(v.get("type"), str) \
-        and v["type"] in RUM_TYPES | {"vital", "telemetry"} \
+        and v["type"] in RUM_TYPES | {"vital"} \
         and "date" in v and isinstance(v.get("session"), dict)
 
 
+def is_telemetry(v: Any) -> bool:
+    """The SDK's telemetry of itself (its configuration, its start's metrics: nothing of the
+    visit), sent with the RUM events - before it knows the session, with none."""
+    return isinstance(v, dict) and v.get("type") == "telemetry" \
+        and isinstance(v.get("_dd"), dict) and "date" in v
+
+
 def is_datadog(v: Any) -> bool:
-    return is_segment(v) or is_rum_event(v)
+    return is_segment(v) or is_rum_event(v) or is_telemetry(v)
 
 
 @dataclass
@@ -169,6 +176,8 @@ def sessions(values: Iterable[Any]) -> list[Session]:
     for v in values:
         if not is_datadog(v):
             wrong["value that is neither a segment nor a RUM event"] += 1
+            continue
+        if is_telemetry(v):   # (never carried: the SDK's, not the visitor's)
             continue
         sid = _sid(v)
         segs.setdefault(sid, {})

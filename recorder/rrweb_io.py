@@ -306,9 +306,11 @@ def datadog_files(paths: Iterable[Path]) -> list[Path]:
         segment = b'"records"' in head[:200] and (b'"index_in_view"' in tail
                                                  or b'"has_full_snapshot"' in tail)
         # (the SDK's telemetry and vitals come in batches of their own: the same requests)
-        rum = start == b"{" and b'"_dd"' in head and b'"session"' in head \
-            and re.search(rb'"type"\s*:\s*"(view|action|error|resource|long_task|vital'
-                          rb'|telemetry)"', head)
+        # (telemetry sent before the SDK knows the session has none)
+        rum = start == b"{" and b'"_dd"' in head and (
+            b'"session"' in head and re.search(rb'"type"\s*:\s*"(view|action|error|resource'
+                                              rb'|long_task|vital|telemetry)"', head)
+            or re.search(rb'"type"\s*:\s*"telemetry"', head))
         if datadog.is_upload(head) or segment or rum:
             out.append(p)
     return out

@@ -167,6 +167,31 @@ def test_rum_events_become_the_rum_plugins_with_the_user():
     assert s.user == {"id": "u1", "name": "Ada"}
 
 
+def test_the_sdks_own_telemetry_without_a_session_is_datadogs_and_left_out(tmp_path):
+    """The SDK's telemetry of itself (its configuration, its start's metrics) comes before
+    it knows the session, in a batch of its own when the page hides early: that request
+    file was refused as holding "something besides Datadog segments and RUM events", and
+    the whole import of the visit with it (one run in ten of the real-SDK visit test)."""
+    from recorder.rrweb_io import DatadogFiles, datadog_files
+
+    telemetry = [{"type": "telemetry", "date": T0, "service": "browser-rum-sdk",
+                  "source": "browser", "_dd": {"format_version": 2},
+                  "telemetry": {"type": "configuration", "configuration": {
+                      "session_replay_sample_rate": 100}}},
+                 {"type": "telemetry", "date": T0, "_dd": {"format_version": 2},
+                  "telemetry": {"type": "log", "message": "Session manager init metrics"}}]
+    (s,) = datadog.sessions([segment(full()), *telemetry])
+    assert not s.warnings and all(e["type"] != 6 or "telemetry" not in json.dumps(e)
+                                  for e in s.events)
+    seg, tel = tmp_path / "0000-replay.json", tmp_path / "0001-rum.ndjson"
+    seg.write_text(json.dumps({"records": segment(full())["records"],
+                               **{k: v for k, v in segment(full()).items() if k != "records"}}))
+    tel.write_text("\n".join(json.dumps(t) for t in telemetry) + "\n")
+    assert datadog_files([seg, tel]) == [seg, tel]
+    (read,) = DatadogFiles([seg, tel]).read()
+    assert len(read.events) == len(s.events)
+
+
 def test_the_user_is_read_as_every_vendors_is():
     """`usr` as `semantics.user_from` reads a user from any vendor: an id the site set as a
     number is still the id, a value masked before it left the page says nothing."""
