@@ -172,6 +172,18 @@ def say_error(text: str, by: str = PROG) -> None:
     print(error_line(text, by), file=sys.stderr)
 
 
+def say_warning(text: str) -> None:
+    """Something the person should know went wrong or is risky, the command going on:
+    `replay: warning: ...` on stderr."""
+    print(said_line("warning", text), file=sys.stderr)
+
+
+def say_note(text: str) -> None:
+    """What the command decided for the person, or what they may have missed:
+    `replay: note: ...` on stderr."""
+    print(said_line("note", text), file=sys.stderr)
+
+
 class UserError(Exception):
     """Raised by commands for problems the person can fix (bad file, unknown session...)."""
 

@@ -9,7 +9,6 @@ import argparse
 import math
 import os
 import re
-import sys
 import tempfile
 from pathlib import Path
 from typing import Any, NamedTuple, Sequence, Union
@@ -17,7 +16,7 @@ from typing import Any, NamedTuple, Sequence, Union
 from recorder.moments import Unit, moment_text, whole_ms
 from recorder.paths import DEMO_SESSION
 
-from ..cli import UserError
+from ..cli import UserError, say_note
 from ._store import no_data_folder, open_existing_store
 from ._words import count
 
@@ -86,9 +85,8 @@ def _say_other_rules(spec: str, data: Path, given) -> None:
     except RulesError:   # a broken folder's rules: the given ones are the person's answer
         return
     if folder != given:
-        print(f"replay: note: {spec} is masked by {given.source}, not by the data folder's"
-              f" rules ({folder.source}) - what only those mask is in the output",
-              file=sys.stderr)
+        say_note(f"{spec} is masked by {given.source}, not by the data folder's"
+                 f" rules ({folder.source}) - what only those mask is in the output")
 
 
 def rules_error(exc, then: str) -> UserError:
@@ -209,10 +207,10 @@ def open_source(spec: str, data: Path, session_number: int = 0, *,
                         " (`replay repair` sets damaged files aside)")
     stored = src.origin is None
     if unmasked:
-        print(f"replay: note: --unmasked: {spec} is a stored session, shown as stored (it was"
-              " masked when it was stored)" if stored else
-              f"replay: note: --unmasked: the output is unmasked - {spec} is shown as recorded"
-              " and may hold personal data", file=sys.stderr)
+        say_note(f"--unmasked: {spec} is a stored session, shown as stored (it was masked when"
+                 " it was stored)" if stored else
+                 f"--unmasked: the output is unmasked - {spec} is shown as recorded and may"
+                 " hold personal data")
     else:
         active = rules_for(spec, data, rules, stored)
         if active is not None and not stored and rules is not None:
@@ -229,8 +227,8 @@ def open_source(spec: str, data: Path, session_number: int = 0, *,
         src.application_name = _application_name(data, src.info.application)
     n = src.sessions_in_file
     if n > 1 and say_sessions:   # say so: the others are easy to miss
-        print(f"replay: note: {spec} holds {n} sessions; this is session {session_number}"
-              f" ({src.id}) - pick another with --session-number 0..{n - 1}", file=sys.stderr)
+        say_note(f"{spec} holds {n} sessions; this is session {session_number}"
+                 f" ({src.id}) - pick another with --session-number 0..{n - 1}")
     return src
 
 
@@ -319,17 +317,17 @@ def resolve_moment(at: Moment, duration_ms: float, damaged: int = 0,
                             " (a bundle from `replay record`, or `replay export --format replay"
                             " --at T`, does) - give a moment: 62s, 1:02 or 'end'")
         if bug_ms > duration_ms:
-            print(f"replay: note: the bug's moment ({moment_text(bug_ms)}) is past what decodes"
-                  f" of the session ({moment_text(duration_ms)}"
-                  + (f": {count(damaged, 'damaged segment')}" if damaged else "")
-                  + f"); {flag} bug is its end", file=sys.stderr)
+            say_note(f"the bug's moment ({moment_text(bug_ms)}) is past what decodes"
+                     f" of the session ({moment_text(duration_ms)}"
+                     + (f": {count(damaged, 'damaged segment')}" if damaged else "")
+                     + f"); {flag} bug is its end")
         wanted = bug_ms + at.offset_ms
         if wanted > duration_ms >= bug_ms or wanted < 0:   # kept in, and said (it was not)
             edge, by = ("end", f"{(wanted - duration_ms) / 1000:.1f} s past") if wanted > 0 \
                 else ("start", f"{-wanted / 1000:.1f} s before")
             said = f"bug{'+' if at.offset_ms >= 0 else '-'}{abs(at.offset_ms) / 1000:g}s"
-            print(f"replay: note: {flag} {said} is {by} the session's {edge}: {flag} is its"
-                  f" {edge}", file=sys.stderr)
+            say_note(f"{flag} {said} is {by} the session's {edge}: {flag} is its"
+                     f" {edge}")
         at = min(max(0.0, wanted), float(duration_ms))
     if at == "end":
         return float(duration_ms)

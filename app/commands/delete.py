@@ -23,7 +23,7 @@ from player.local_time import when_text
 from recorder.index import SessionInfo
 from recorder.moments import Unit, moment_text
 
-from ..cli import UserError
+from ..cli import UserError, say_note, say_warning
 from ..thumbnails import session_thumbnails
 from ._store import open_existing_store
 from ._words import count
@@ -174,12 +174,11 @@ def run(args: argparse.Namespace) -> int:
              " it)" if dicts else ""), file=sys.stderr)
     left = sum(e.left for e in erased)
     if left:   # (each file was named above, as the store warned)
-        print(f"replay: warning: {count(left, 'segment file')} of the erased sessions could not"
-              " be deleted (the folder refused): they are no longer listed and are deleted"
-              " the next time replay opens the data folder - fix its permissions, then run"
-              " `replay sessions`", file=sys.stderr)
+        say_warning(f"{count(left, 'segment file')} of the erased sessions could not"
+                    " be deleted (the folder refused): they are no longer listed and are deleted"
+                    " the next time replay opens the data folder - fix its permissions, then run"
+                    " `replay sessions`")
     if not scrubbed:
-        print("replay: note: another program (replay serve, the app) has the data folder"
-              " open, so the index's log may keep pages of the erased rows until it closes",
-              file=sys.stderr)
+        say_note("another program (replay serve, the app) has the data folder"
+                 " open, so the index's log may keep pages of the erased rows until it closes")
     return 0

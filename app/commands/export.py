@@ -18,7 +18,7 @@ from recorder.bug import NO_REPORT_IN_RRWEB, from_context
 from recorder.bundle import write_bundle
 from recorder.rrweb_io import with_session_marker, write_rrweb_json
 
-from ..cli import UserError
+from ..cli import UserError, say_note, say_warning
 from ._words import count
 from ._source import (add_source_arguments, bug_moment, check_output, moment, open_source,
                       output_path, resolve_moment, rules_for)
@@ -136,8 +136,8 @@ def _export(args: argparse.Namespace, fmt: str, exporter) -> int:
         exporter(src, out, args)
         if src.damaged:
             n = len(src.damaged)
-            print(f"replay: warning: {count(n, 'damaged segment')} of {src.id}"
-                  f" {'was' if n == 1 else 'were'} left out", file=sys.stderr)
+            say_warning(f"{count(n, 'damaged segment')} of {src.id}"
+                        f" {'was' if n == 1 else 'were'} left out")
     finally:
         src.close()
     return 0
@@ -309,8 +309,7 @@ def _rrweb(src, out: Path, args) -> None:
     n = write_rrweb_json(out, events, session_id=src.id)
     print(f"wrote {count(n, 'event')} of session {src.id} to {out}", file=sys.stderr)
     if from_context(src.info.context) is not None:
-        print(f"replay: note: {NO_REPORT_IN_RRWEB} - `-o FILE.replay` keeps it",
-              file=sys.stderr)
+        say_note(f"{NO_REPORT_IN_RRWEB} - `-o FILE.replay` keeps it")
 
 
 def _replay(src, out: Path, args) -> None:

@@ -37,7 +37,7 @@ from recorder.semantics import User, user_event
 from recorder.sessions import personal_data_in
 from recorder.store import Store, Stored
 
-from ..cli import UserError, say_error
+from ..cli import UserError, say_error, say_note, say_warning
 from ..thumbnails import swept_after
 from ._progress import first_stage, next_stage, progress_bar
 from ._source import DEMO, rules_error
@@ -126,10 +126,10 @@ def masker_for(args: argparse.Namespace) -> Callable | None:
     if not rules.same_as(active) and active.source != Rules.default().source:
         # a privacy officer's active rules are the store's; another file is allowed (a
         # stricter one, a test), never silently
-        print(f"replay: warning: masking with {args.rules}, not the data folder's active rules"
-              f" (revision {active.revision}): what they mask and this file does not is"
-              " stored in clear - `replay mask --dry-run --all` shows what the active rules"
-              " would change", file=sys.stderr)
+        say_warning(f"masking with {args.rules}, not the data folder's active rules"
+                    f" (revision {active.revision}): what they mask and this file does not is"
+                    " stored in clear - `replay mask --dry-run --all` shows what the active rules"
+                    " would change")
     return masker_factory(rules)
 
 
@@ -166,7 +166,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:   # the contract: {"file", "sessions", "error"?} per file
         print(json.dumps(rows, indent=1))
     elif len(args.files) > 1:   # what came of them all, in one line (as the app's status bar)
-        print(f"replay: note: {import_summary(results, failures)}", file=sys.stderr)
+        say_note(import_summary(results, failures))
     if failures:
         for msg in failures[:-1]:
             say_error(msg)

@@ -19,7 +19,7 @@ from recorder.privacy.dryrun import dry_run
 from recorder.privacy.remask import remask_sessions, rules_of
 from recorder.store import INDEX_FILE
 
-from ..cli import UserError
+from ..cli import UserError, say_note, say_warning
 from ..thumbnails import swept_after
 from ._words import count
 from ._store import open_existing_store
@@ -87,9 +87,9 @@ def run(args: argparse.Namespace) -> int:
     if path is None:   # under the rules in force: say which
         active = args.data / RULES_FILENAME
         doing = "a dry run" if args.dry_run else "masking the copy" if files else "re-masking"
-        print(f"replay: note: {doing} under " + (
+        say_note(f"{doing} under " + (
             f"the active rules, {active}" if active.is_file() else
-            f"the built-in default rules (no {RULES_FILENAME} in {args.data})"), file=sys.stderr)
+            f"the built-in default rules (no {RULES_FILENAME} in {args.data})"))
     try:
         rules = load_rules(path, args.data)
     except RulesError as exc:
@@ -156,9 +156,9 @@ def _own_rules(args: argparse.Namespace) -> dict:
         raise UserError(str(exc)) from None
     if own:
         names = ", ".join(sorted(a.name for a, _ in own.values()))
-        print(f"replay: note: sessions of {names} (applications with rules of their own, set by"
-              " `replay app rules`) are " + ("looked at" if args.dry_run else "re-masked")
-              + " under those", file=sys.stderr)
+        say_note(f"sessions of {names} (applications with rules of their own, set by"
+                 " `replay app rules`) are " + ("looked at" if args.dry_run else "re-masked")
+                 + " under those")
     return own
 
 
@@ -183,9 +183,9 @@ def _say_rules_in_force(args: argparse.Namespace, rules) -> None:
     active_file = args.data / RULES_FILENAME
     now = f"{active_file} (revision {active.revision})" if active_file.is_file() else \
         "the built-in rules"
-    print(f"replay: note: what is stored was re-masked under {args.rules}; new recordings"
-          f" (import, the intake) are still masked under {now} - run again with --activate to"
-          f" make {args.rules} the rules in force", file=sys.stderr)
+    say_note(f"what is stored was re-masked under {args.rules}; new recordings"
+             f" (import, the intake) are still masked under {now} - run again with --activate to"
+             f" make {args.rules} the rules in force")
 
 
 def _activate(data: Path, rules) -> None:
@@ -207,10 +207,10 @@ def _activate(data: Path, rules) -> None:
                                      " (unchanged)"))
     weaker = loosened(before, rules)
     if weaker:   # as loud as importing under a looser file is (import_cmd.masker_for)
-        print(f"replay: warning: the rules in force mask less than before: {'; '.join(weaker)}"
-              " - what they no longer mask is stored in clear from the next recording on"
-              " (sessions stored before keep theirs); the change is logged in"
-              f" {data / 'rules-history'}", file=sys.stderr)
+        say_warning(f"the rules in force mask less than before: {'; '.join(weaker)}"
+                    " - what they no longer mask is stored in clear from the next recording on"
+                    " (sessions stored before keep theirs); the change is logged in"
+                    f" {data / 'rules-history'}")
 
 
 def _print_dry_run(label: str, r) -> None:

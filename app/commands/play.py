@@ -4,13 +4,12 @@ replay view, the timeline and the dev-tools pane, opened at MS (else the first f
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import Sequence
 
 from recorder.moments import moment_text
 
-from ..cli import UserError
+from ..cli import UserError, say_note
 from ._source import add_source_arguments, bug_report, moment, open_source, resolve_moment
 from ._words import count
 
@@ -84,10 +83,9 @@ def play(src, at, quit_after: int | None, *, autoplay: bool = False,
         elif bug_at is not None:
             at_ms = int(min(bug_at, replayer.duration_ms))
             if at_ms < bug_at and src.damaged:
-                print(f"replay: note: the bug's moment ({moment_text(bug_at)}) is past what"
-                      f" decodes of the session ({moment_text(replayer.duration_ms)}:"
-                      f" {count(len(src.damaged), 'damaged segment')}); opening at its end",
-                      file=sys.stderr)
+                say_note(f"the bug's moment ({moment_text(bug_at)}) is past what"
+                         f" decodes of the session ({moment_text(replayer.duration_ms)}:"
+                         f" {count(len(src.damaged), 'damaged segment')}); opening at its end")
         if said:
             print("\n".join(said), flush=True)
         prepare_qt_environment()

@@ -11,7 +11,9 @@ from player.qt.standalone import PLAYER_MIN_HEIGHT, PLAYER_SIZE
 
 from recorder.bundle import info_without_owner
 
-from ..cli import UserError
+from recorder.moments import Unit, moment_text
+
+from ..cli import UserError, say_note, say_warning
 from ._source import (add_source_arguments, bug_moment, bug_report, check_output, moment,
                       open_source, output_path, resolve_moment)
 
@@ -90,8 +92,8 @@ def run(args: argparse.Namespace) -> int:
         src.info = info_without_owner(src.info)
     elif src.info is not None and (src.info.user_name or src.info.user_email) and \
             (args.player or args.tab is not None):
-        print("replay: note: --unmasked: the Session tab names the session's owner in full"
-              " (their name and email, kept in the data folder)", file=sys.stderr)
+        say_note("--unmasked: the Session tab names the session's owner in full"
+                 " (their name and email, kept in the data folder)")
     try:
         from player.replayer import Replayer
 
@@ -109,8 +111,8 @@ def run(args: argparse.Namespace) -> int:
                           cursor=args.cursor, replayer=r, tab=args.tab, report=report)
         first = r.first_frame_ms
         if first > at:   # (as `snapshot` says it) the player shows the first page there is
-            print(f"replay: warning: nothing is on screen at {at:.0f} ms (the first frame is at"
-                  f" {first:.0f} ms); the picture shows that first frame", file=sys.stderr)
+            say_warning(f"nothing is on screen at {moment_text(at, Unit.MS)} (the first frame is at"
+                        f" {moment_text(first, Unit.MS)}); the picture shows that first frame")
             at = first   # the moment painted, as the last line says it
     except TimeoutError as exc:
         raise UserError(f"the player did not finish painting: {exc} - try again, or a smaller --size") from None
@@ -118,5 +120,5 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"{exc} - give a larger --size, or leave out --player") from None
     finally:
         src.close()
-    print(f"wrote {size[0]}x{size[1]} frame at {at:.0f} ms to {args.output}", file=sys.stderr)
+    print(f"wrote {size[0]}x{size[1]} frame at {moment_text(at, Unit.MS)} to {args.output}", file=sys.stderr)
     return 0

@@ -8,7 +8,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..cli import UserError
+from recorder.moments import Unit, moment_text
+
+from ..cli import UserError, say_warning
 from ._progress import progress_bar
 from ._source import (add_source_arguments, bug_moment, check_output, moment, open_source,
                       output_path, resolve_moment)
@@ -57,10 +59,10 @@ def run(args: argparse.Namespace) -> int:
         state = r.state_at(at)
         if not state.nodes:
             first = r.first_frame_ms
-            print(f"replay: warning: nothing is on screen at {at:.0f} ms"
-                  + (f" (the first frame is at {first:.0f} ms); writing that first frame"
-                     if first > at else "; the recording holds no page (no full snapshot)"
-                     ", writing an empty one"), file=sys.stderr)
+            say_warning(f"nothing is on screen at {moment_text(at, Unit.MS)}"
+                        + (f" (the first frame is at {moment_text(first, Unit.MS)}); writing that first frame"
+                           if first > at else "; the recording holds no page (no full snapshot)"
+                           ", writing an empty one"))
             at = first
             state = r.state_at(at)
         html = render_document(build_frame(state, at, r.asset))
@@ -69,14 +71,14 @@ def run(args: argparse.Namespace) -> int:
             sys.stdout.write(html)
         else:
             out.write_text(html, encoding="utf-8")
-            print(f"wrote the document of {src.id} at {at:.0f} ms to {out}", file=sys.stderr)
+            print(f"wrote the document of {src.id} at {moment_text(at, Unit.MS)} to {out}", file=sys.stderr)
         if r.warnings:
-            print("replay: warning: damaged recording, skipped: " + ", ".join(
-                f"{k} ({v})" for k, v in sorted(r.warnings.items())), file=sys.stderr)
+            say_warning("damaged recording, skipped: " + ", ".join(
+                f"{k} ({v})" for k, v in sorted(r.warnings.items())))
         if src.damaged:
             n = len(src.damaged)
-            print(f"replay: warning: {count(n, 'damaged segment')}"
-                  f" {'was' if n == 1 else 'were'} left out", file=sys.stderr)
+            say_warning(f"{count(n, 'damaged segment')}"
+                        f" {'was' if n == 1 else 'were'} left out")
     finally:
         src.close()
     return 0

@@ -18,11 +18,11 @@ def _replay(*args: str, tmp_path) -> subprocess.CompletedProcess:
 def test_screenshot_paints_the_frame_at_a_time(tmp_path, fixtures_dir):
     demo = str(fixtures_dir / "rrweb-player-demo.json")
     early, late = tmp_path / "early.png", tmp_path / "late.png"
-    for at, out in (("1800", early), ("50000", late)):
+    for at, said, out in (("1800", "0:01.800", early), ("50000", "0:50.000", late)):
         p = _replay("screenshot", demo, "--at", at, "-o", str(out), "--size", "900x600",
                     tmp_path=tmp_path)
         assert p.returncode == 0, p.stderr
-        assert f"at {at} ms" in p.stderr
+        assert f"frame at {said} to" in p.stderr   # the moment as every line says one
     a, b = Image.open(early).convert("RGB"), Image.open(late).convert("RGB")
     # exactly the size asked (the stage's margins made it smaller): the recorded 1166x705
     # viewport scaled to fit 900x600, centred between two bands of a clip frame's background
@@ -245,9 +245,9 @@ def test_a_moment_before_the_first_page_is_said_to_be_one(tmp_path):
         p = _replay("screenshot", str(rec), "--at", at, "-o", str(tmp_path / "x.png"),
                     tmp_path=tmp_path)
         assert p.returncode == 0, p.stderr
-        said = "nothing is on screen at 1000 ms (the first frame is at 5000 ms)"
+        said = "nothing is on screen at 0:01.000 (the first frame is at 0:05.000)"
         assert (said in p.stderr) is warned, p.stderr
         # the last line names the moment painted, not the one asked for (it said "at 1000")
-        painted = 5000 if warned else 5500
-        assert p.stderr.splitlines()[-1] == f"wrote 400x300 frame at {painted} ms to" \
+        painted = "0:05.000" if warned else "0:05.500"
+        assert p.stderr.splitlines()[-1] == f"wrote 400x300 frame at {painted} to" \
             f" {tmp_path / 'x.png'}", p.stderr

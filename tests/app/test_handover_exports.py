@@ -15,7 +15,7 @@ import pytest
 from PIL import Image, ImageChops, ImageSequence, ImageStat
 
 from player.qt.standalone import dispose
-from recorder.moments import moment_text
+from recorder.moments import Unit, moment_text
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "assets" / "demo" / "demo-session.json"
@@ -387,7 +387,7 @@ def test_at_bug_and_the_players_picture_of_a_bug_show_its_moment_and_steps(tmp_p
     assert html["bug-2s"] == html[str(CHECKOUT_MS + 1000)]
     p = _replay("screenshot", str(bug), "--at", "bug", "--player", "-o",
                 str(tmp_path / "bug.png"), data=data)
-    assert p.returncode == 0 and f"frame at {CHECKOUT_MS + 3000} ms" in p.stderr, p.stderr
+    assert p.returncode == 0 and f"frame at {moment_text(CHECKOUT_MS + 3000, Unit.MS)} to" in p.stderr, p.stderr
     for argv, said in ((["screenshot", str(DEMO), "--at", "bug", "-o", "x.png"],
                         "--at bug: this recording carries no bug report"),
                        (["export", str(DEMO), "--from", "bug-5s", "-o", "x.gif"],
