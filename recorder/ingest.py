@@ -167,19 +167,22 @@ class KnownTypes:
                         n, "" if n == 1 else "s", kinds, "it is" if n == 1 else "they are")
 
 
-def validate(events: Sequence[Any], *, strict: bool) -> list[dict]:
-    """Keep well-formed events. Strict (live intake): the first bad one rejects the
-    payload. Otherwise (imports) a bad event is skipped with a warning naming it - unless
-    none is valid: then the recording is refused in one error naming the first problem.
-    The events are checked in one conversion (`invalid_events`): one at a time cost the
-    live intake a tenth of its CPU."""
+def validate(events: Sequence[Any], *, strict: bool) -> tuple[list[dict], Sequence[int]]:
+    """Keep well-formed events, with each one's position in `events` (what a later error
+    names it by: the file's event #7 stays #7 when #3 was skipped). Strict (live intake):
+    the first bad one rejects the payload. Otherwise (imports) a bad event is skipped with a
+    warning naming it - unless none is valid: then the recording is refused in one error
+    naming the first problem. The events are checked in one conversion
+    (`invalid_events`): one at a time cost the live intake a tenth of its CPU."""
     invalid = invalid_events(events)
+    where: Sequence[int] = range(len(events))
     if not invalid:
         out = list(events)
     elif strict:
         raise invalid[min(invalid)]
     else:
-        out = [e for k, e in enumerate(events) if k not in invalid]
+        where = [k for k in range(len(events)) if k not in invalid]
+        out = [events[k] for k in where]
         bad = [invalid[k] for k in sorted(invalid)]
         if not out:
             raise InvalidEvent(f"none of its {len(bad)} events is an rrweb event ({bad[0]})")
@@ -191,7 +194,7 @@ def validate(events: Sequence[Any], *, strict: bool) -> list[dict]:
         types = KnownTypes()
         types.count(out)
         types.check()
-    return out
+    return out, where
 
 
 def prepare(events: Sequence[Any], *, application: str | None = None,
@@ -223,7 +226,7 @@ def prepare(events: Sequence[Any], *, application: str | None = None,
     strict = live if strict is None else strict
     if encoded is not None and not strict:
         raise ValueError("encoded events are for strict ingest (each event kept)")
-    good = validate(events, strict=strict)
+    good, where = validate(events, strict=strict)
     if progress:
         progress(n_in // 4, total)
 
@@ -234,13 +237,14 @@ def prepare(events: Sequence[Any], *, application: str | None = None,
     order = TimeOrder()
     for i, e in enumerate(good):
         enc = encoded[i] if encoded is not None else encode_json(e)
-        scans.append(check_event(e, enc, i, limits))
-        check_timestamp(e, i, now, limits)
-        check_viewport(e, i, limits)
+        k = where[i]   # (as the input numbers it)
+        scans.append(check_event(e, enc, k, limits))
+        check_timestamp(e, k, now, limits)
+        check_viewport(e, k, limits)
         sizes.append(len(enc))
         payload += len(enc)
         if live:
-            check_late(e, i, now, limits)
+            check_late(e, k, now, limits)
         order.see(e["timestamp"])
     if live:
         check_payload(payload, limits)

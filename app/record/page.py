@@ -273,16 +273,17 @@ class RecordPage(QWidget):
             self._fail("Nothing was recorded (the page sent no events) — nothing stored.")
             return
         ctx = self.context()
+        warned: list[str] = []
         try:
-            # what the store warns of (events out of time order) is said here, not on the
-            # terminal the app was started from
+            # what the store warns of (events out of time order, invalid events skipped) is
+            # said here, not on the terminal the app was started from - beside a failure too
             with heard() as warned, \
                     stores.Store.open(self.data_dir) as store:
                 stored = store.ingest_outcomes(events, context=ctx if ctx[CONTEXT_KEY] else None,
                                                masker_factory=masker_factory(
                                                    self._rules, self.browser.typed))
         except (LimitError, InvalidEvent, OSError) as exc:
-            self._fail(f"The recording was not stored: {exc}")
+            self._fail(f"The recording was not stored: {str(exc).rstrip('.')}." + _notes(warned))
             return
         self.browser.typed.clear()   # held for this recording's pass only
         ids = [s.id for s in stored]
@@ -292,8 +293,7 @@ class RecordPage(QWidget):
         more = f" (and {len(ids) - 1} more: it crossed a session limit)" if len(ids) > 1 else ""
         replay = replay_command(self.data_dir, default_data_dir())
         self._say(f"Stored as session {self.session_id}{more}. Replay it with"
-                  f" `{replay} play {self.session_id}`."
-                  + "".join(f" Note: {line}." for line in warned))
+                  f" `{replay} play {self.session_id}`." + _notes(warned))
         for sid in ids:
             self.sessionRecorded.emit(sid)
 
@@ -422,6 +422,11 @@ class RecordPage(QWidget):
         self.view.deleteLater()     # the view, then the page, then its profile
         self.browser.close()
         QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+
+def _notes(warned: list[str]) -> str:
+    """What the store warned of while a recording was stored, as the status line goes on."""
+    return "".join(f" Note: {line}." for line in warned)
 
 
 def _capture_options(rules: Rules) -> dict:

@@ -245,6 +245,24 @@ def test_what_the_store_warns_of_is_said_on_the_page_not_on_a_terminal(record_pa
     assert "file" not in said and "earlier than" not in caplog.text   # (never logged on)
 
 
+def test_a_recording_not_stored_says_why_with_what_the_store_warned_of(record_page):
+    """A recording refused by a limit said only the limit: the invalid events skipped before
+    it (which may be why) were dropped, said nowhere."""
+    from browser_sessions import T0, session_events
+
+    events = session_events(start_ms=T0, duration_ms=5_000, urls=["https://shop.example/"])
+    events.insert(3, {"type": 3, "timestamp": "soon", "data": {"source": 1}})   # not rrweb
+    events.append({"type": 3, "timestamp": T0 + 4_000,   # a window no screen has
+                   "data": {"source": 4, "width": 10**9, "height": 800}})
+    record_page._store(events)
+    said = record_page.status.text()
+    assert record_page.state is State.BROWSING and record_page.session_id is None
+    # named by its place in what the page sent (the invalid event before it counted too)
+    assert said.startswith(f"The recording was not stored: event #{len(events) - 1}: recorded"
+                           " viewport width"), said
+    assert " Note: skipping invalid event: " in said, said
+
+
 def test_record_with_no_page_asks_for_an_address(record_page):
     record_page.record()
     assert record_page.state is State.BROWSING and not record_page.browser.armed

@@ -102,6 +102,23 @@ def test_an_imported_event_may_be_bigger_up_to_its_own_limit(store, tmp_path):
     assert state(store) == before
 
 
+def test_an_event_refused_is_named_by_its_place_in_the_input_read_whole_or_as_a_stream(
+        store, tmp_path):
+    """An invalid event skipped before it counts: the error named the file's event #3 as
+    #2 when the import read the file whole (as record mode and a bundle's events are)."""
+    from recorder.rrweb_io import EventStream
+    events = base() + [{"type": 3, "timestamp": "soon", "data": {"source": 1}},
+                       {"type": 3, "timestamp": T0 + 5, "data": {"source": 4, "width": 10**9,
+                                                                 "height": 600}}]
+    err = rejected(store, events, "viewport_size", L.MAX_VIEWPORT_PX)
+    assert err.index == 3 and str(err).startswith("event #3: ")
+    f = tmp_path / "wide.json"
+    f.write_bytes(encode_json(events))
+    with pytest.raises(LimitError) as info:
+        store.import_stream(EventStream(f))
+    assert info.value.index == 3
+
+
 def test_payload_over_5_mb_when_live(store):
     chunk = "y" * (L.MB - 1000)
     events = base() + [{"type": 5, "timestamp": T0 + 2 + i, "data": {"tag": "c", "payload": chunk}}
