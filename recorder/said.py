@@ -54,7 +54,9 @@ def heard(*loggers: logging.Logger) -> Iterator[list[str]]:
     import's, a bundle's...) warn of in this thread while the block runs (WARNING and
     above), each message kept in the list yielded instead of going to the handlers - for a
     window to say in its own place (a status line, an import's summary): the app's window
-    printed them on a terminal no one looks at. Other threads' records go on as before."""
+    printed them on a terminal no one looks at. Other threads' records go on as before.
+    Blocks nest: the innermost one hears a warning (an import's, of one file of several,
+    named by the file), the outer ones what is said outside it."""
     said: list[str] = []
     me = threading.get_ident()
     if not loggers:
@@ -66,8 +68,8 @@ def heard(*loggers: logging.Logger) -> Iterator[list[str]]:
             return True
         said.append(record.getMessage())
         return False
-    for logger in loggers:
-        logger.addFilter(keep)
+    for logger in loggers:   # first in line: an enclosing block's filter would keep it
+        logger.filters.insert(0, keep)
     try:
         yield said
     finally:

@@ -29,7 +29,7 @@ from recorder.limits import LimitError
 from recorder.paths import DEMO_SESSION
 from recorder.rrweb_io import DamagedRecording, DatadogFiles, EventStream, NotARecording, \
     NotStreamable, UnreadableRecording, read_recordings, read_together
-from recorder.said import said_line
+from recorder.said import heard, said_line
 from recorder.privacy.remask import REMASKED
 from recorder.privacy.detectors import mask as mask_detected
 from recorder.privacy.masker import BEFORE_SNAPSHOT
@@ -228,9 +228,14 @@ def import_files(store: Store, files, args: argparse.Namespace, masker_factory, 
     files = _grouped(list(files))
     for i, f in enumerate(files, 1):
         refused = len(failures)
+        warned: list[str] = []
         try:   # (several files: which of how many; what the rules dropped, said once at the end)
-            done, dropped, reports = _import_one(store, f, args, masker_factory, bar, say,
-                                                 of=(i, len(files)) if len(files) > 1 else None)
+            # and what the reader and the store warn of, said with the file's name (an
+            # invalid event skipped: in which of the files?)
+            with heard() if len(files) > 1 else contextlib.nullcontext(warned) as warned:
+                done, dropped, reports = _import_one(
+                    store, f, args, masker_factory, bar, say,
+                    of=(i, len(files)) if len(files) > 1 else None)
         except LimitError as exc:
             failures.append(f"{f}: rejected, nothing stored from it - {exc}"
                             f" ({LIMIT_ADVICE.get(exc.code, FIX_THE_FILE)})")
@@ -260,6 +265,9 @@ def import_files(store: Store, files, args: argparse.Namespace, masker_factory, 
                             "stored": done, "dropped": dict(dropped), "reports": reports})
             if on_file is not None:
                 on_file(results[-1])
+        finally:
+            for line in warned:
+                say("warning", f"{f}: {line}")
         if len(failures) > refused and on_fail is not None:
             on_fail(str(f), failures[-1])
     return results, failures

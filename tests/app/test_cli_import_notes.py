@@ -184,3 +184,21 @@ def test_several_files_say_which_of_how_many_and_end_with_one_line_on_all(tmp_pa
     assert summary == ["replay: note: imported 2 files: 1 new session stored; 1 file not"
                        " imported"], p.stderr
     assert p.stderr.count("the privacy rules dropped") <= 1
+
+
+def test_what_is_warned_of_one_file_among_several_names_that_file(tmp_path, recording):
+    """`replay import a.json b.json c.json` said "skipping invalid event: event #2: ..." with
+    no file: which of the three held it? Among several, each warning names its file."""
+    data, files = tmp_path / "d", []
+    for k in range(3):   # three sessions a day apart, the second with a broken event
+        f = tmp_path / f"{'abc'[k]}.json"
+        events = [dict(e, timestamp=e["timestamp"] + k * 86_400_000) for e in recording[:50]]
+        if k == 1:
+            events.insert(5, dict(events[5], timestamp="soon"))
+        f.write_text(json.dumps(events))
+        files.append(f)
+    p = replay("--data", data, "import", *files)
+    assert p.returncode == 0, p.stderr
+    warned = [ln for ln in p.stderr.splitlines() if ln.startswith("replay: warning:")]
+    assert warned == [f"replay: warning: {files[1]}: skipping invalid event: event #5: missing"
+                      " or non-numeric 'timestamp'"], p.stderr

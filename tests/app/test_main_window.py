@@ -398,6 +398,15 @@ def test_several_files_some_refused_keep_the_summary_and_speak_the_windows_words
     qtbot.waitUntil(lambda: window.import_job is None, timeout=30_000)
     assert any(line.startswith(f"{good}: ") and line.endswith(": already stored, nothing new")
                for line in window.last_problem.splitlines()), window.last_problem
+    # what the store warned of names the file it warned of (which of several held it?)
+    broken = tmp_path / "broken.json"
+    events = [dict(e, sessionId="broken") for e in demo_events[:150]]
+    events.insert(9, dict(events[9], timestamp="soon"))
+    broken.write_text(json.dumps(events))
+    window.import_paths([good, broken])
+    qtbot.waitUntil(lambda: window.import_job is None, timeout=30_000)
+    assert f"\n{broken}: skipping invalid event: event #9: missing or non-numeric" \
+        in window.last_problem, window.last_problem
 
 
 def test_pages_are_added_before_settings_and_settings_shows_the_rules(window, data):

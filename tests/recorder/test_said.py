@@ -74,3 +74,18 @@ def test_heard_hears_every_recorder_module_by_default():
             log.warning("not the recorder's")
         assert said == ["segment 3 left out"]
     assert _said(other) == "replay: warning: not the recorder's\n"
+
+
+def test_heard_blocks_nest_the_innermost_hears_first():
+    """File > Import hears what the whole import warns of; within it, each of several files'
+    warnings are heard apart, to be said with the file's name: the outer block took them."""
+    from recorder.said import heard
+
+    def other(log):
+        with heard(log) as outer:
+            log.warning("before")
+            with heard(log) as inner:
+                log.warning("of one file")
+            log.warning("after")
+        assert outer == ["before", "after"] and inner == ["of one file"]
+    assert _said(other) == ""
