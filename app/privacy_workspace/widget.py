@@ -435,6 +435,9 @@ class PrivacyWorkspace(QWidget):
         self.subject: Subject | None = None
         self.preview: Preview | None = None
         self._dry_rules: Rules | None = None   # the rules of the last dry run
+        # the sessions it looked at, each with its event count: Apply waits for another dry
+        # run once they change (a session imported or recorded meanwhile was never looked at)
+        self._dry_seen: frozenset[tuple[str, int]] | None = None
         self.remask_job: RemaskJob | None = None   # Apply, while it runs
         self._dry_changed = 0                   # how many stored sessions it would change
         self._dry_sessions = 0                  # of how many
@@ -815,6 +818,7 @@ class PrivacyWorkspace(QWidget):
         infos = [] if store is None else store.sessions()
         if store is not None:
             store.close()
+        self._dry_run_current({(s.id, s.record_count) for s in infos})
         for s in sorted(infos, key=lambda s: s.start_ms, reverse=True):
             when = when_text(s.start_ms)
             url = s.first_url or "(no URL)"
@@ -831,6 +835,16 @@ class PrivacyWorkspace(QWidget):
         self.session_combo.blockSignals(False)
         if infos and kept < 0 and keep != "":
             self.open_session(self.session_combo.itemData(0))
+
+    def _dry_run_current(self, stored: set[tuple[str, int]]) -> None:
+        """The last dry run still speaks for the stored sessions, or Apply waits for another:
+        its counts (and the Apply's question quoting them) were of fewer sessions."""
+        if self._dry_seen is None or self._dry_seen == stored:
+            return
+        self._dry_seen = self._dry_rules = None
+        self.dry_run_note.setText(self.dry_run_note.text() + " The stored sessions changed"
+                                  " since: run it again before Apply.")
+        self._update_apply()
 
     def _session_chosen(self, index: int) -> None:
         sid = self.session_combo.itemData(index)
@@ -1017,6 +1031,8 @@ class PrivacyWorkspace(QWidget):
         _fill(self.dry_run_table, rows)
         # a dry run stopped part way saw some sessions only: Apply needs a whole one
         self._dry_rules = rules if changed and not stopped else None
+        self._dry_seen = None if self._dry_rules is None else \
+            frozenset((i.id, i.record_count) for i in infos)
         self._dry_changed, self._dry_sessions = changed, sessions
         self.dry_run_note.setText(f"{count(sessions, 'stored session')}; {changed} would change."
                                   " Nothing was written." + (
@@ -1089,7 +1105,12 @@ class PrivacyWorkspace(QWidget):
         self.dry_run_note.setText(said + " The table shows the dry run before it; a new dry"
                                          " run shows what is left to change.")
         if not job.stopped:
-            self._dry_rules = None
+            self._dry_rules = self._dry_seen = None
+        elif self._dry_seen is not None:   # what Apply itself rewrote is no change to wait for
+            store = self._store()
+            if store is not None:
+                self._dry_seen = frozenset((i.id, i.record_count) for i in store.sessions())
+                store.close()
         self._update_apply()
         self._load_sessions()
 

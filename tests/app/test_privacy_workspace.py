@@ -764,6 +764,33 @@ def test_a_dry_run_under_way_starts_no_other_run_from_its_event_loop(qtbot, tmp_
     assert w.audit_button.isEnabled() and w.dry_run_button.isEnabled()   # back at the end
 
 
+def test_a_session_stored_after_the_dry_run_makes_apply_wait_for_another(
+        qtbot, tmp_path, workspace):
+    """A dry run of one session, then a recording stored (record mode, an import, the
+    intake), then Reload: Apply stayed ready and asked "The dry run found 1 of 1 stored
+    sessions that would change" - of two, one never looked at."""
+    data = tmp_path / "data"
+    store_with(data)
+    w = workspace(data)
+    type_rule(qtbot, w, ".address", Level.HIDDEN)
+    assert w.save()
+    qtbot.mouseClick(w.dry_run_button, Qt.MouseButton.LeftButton)
+    assert "1 would change" in w.dry_run_note.text() and w.apply_button.isEnabled()
+    w.reload()   # nothing stored meanwhile: the dry run stands
+    assert w.apply_button.isEnabled()
+    with Store.open(data) as st:
+        st.ingest([dict(e, timestamp=e["timestamp"] + 86_400_000) for e in account_recording()],
+                  masker_factory=masker_factory(Rules.default()), user={"id": "u2"})
+    w.reload()
+    assert not w.apply_button.isEnabled()
+    assert w.dry_run_note.text().endswith("The stored sessions changed since: run it again"
+                                          " before Apply."), w.dry_run_note.text()
+    assert w.apply_to_stored(confirm=False) is None
+    qtbot.mouseClick(w.dry_run_button, Qt.MouseButton.LeftButton)
+    assert "2 stored sessions; 2 would change" in w.dry_run_note.text()
+    assert w.apply_button.isEnabled()
+
+
 def test_saving_your_own_rules_keeps_the_dry_run_and_is_not_said_to_come_from_elsewhere(
         qtbot, tmp_path, workspace):
     """A privacy officer added two rules, ran a dry run and pressed Save: the header said
