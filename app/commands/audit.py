@@ -18,7 +18,7 @@ from rich import box
 from rich.table import Table
 
 from recorder.privacy import DETECTORS
-from recorder.privacy.audit import BUILT_IN, audit_session, looked_for
+from recorder.privacy.audit import BUILT_IN, audit_session, headline, looked_for
 from recorder.privacy.detectors import what_they_find
 
 from ..cli import UserError
@@ -111,7 +111,7 @@ def run(args: argparse.Namespace) -> int:
                 if len(a.findings) > args.limit:
                     console.print(f"  ... {len(a.findings) - args.limit} more (--json lists all)")
         found = sum(len(a.findings) for _, a in audits)
-        console.print(f"{count(len(audits), 'session')} audited, {count(found, 'finding')}")
+        console.print(headline(len(audits), found, sum(bool(a.findings) for _, a in audits)))
         unread = [label for label, a in audits if a.damaged_segments]
         if unread:   # what was not read cannot be vouched for: the gate must not pass
             console.print(f"{count(len(unread), 'session')} not audited whole (damaged segments not"

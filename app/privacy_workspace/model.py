@@ -18,11 +18,10 @@ from player.frame import build_frame
 from recorder.format import EventType, NodeType
 from recorder.mirror import Mirror
 from recorder.privacy import DETECTORS
-from recorder.privacy.audit import BUILT_IN
+from recorder.privacy.audit import BUILT_IN, NOTHING_FOUND
 from recorder.privacy.masker import SessionMasker
 from recorder.privacy.preview import masked_differently
 from recorder.privacy.rules import Rules
-from recorder.said import count
 
 from ..ids import is_generated, short_ids
 
@@ -103,20 +102,9 @@ def rules_title(revision: int, *, default_why: str | None, edited: bool) -> str:
     return f"Privacy rules — {shown}" + (" (edited)" if edited else "")
 
 
-NOTHING_FOUND = "nothing found"   # an audited session without findings, in the Audit table
 # What an audit looks for, by the names its findings have in the Audit table's Kind column
 AUDIT_KINDS = (*DETECTORS, *BUILT_IN)
 AUDIT_SCOPE = f"Looks for: {', '.join(AUDIT_KINDS)}."   # (the whole sentence: on request)
-
-
-def audit_headline(audited: int, found: int, sessions_found: int, *, stopped: bool) -> str:
-    """The Audit tab's first line, read at a glance: how many sessions were audited, and
-    how many findings in how many of them (what was looked for is the line below it; the
-    whole sentence of what an audit looks at, and cannot, was a 120-word paragraph here)."""
-    said = (f"{count(found, 'finding')}, in {count(sessions_found, 'session')}" if found
-            else NOTHING_FOUND)
-    return (f"{count(audited, 'stored session')} audited: {said}."
-            + (" Stopped (Cancel) before the other sessions." if stopped else ""))
 
 
 def audit_note(found: bool, owner: Iterable[str]) -> str:

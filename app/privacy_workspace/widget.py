@@ -34,13 +34,13 @@ from player.qt.runtime_bridge import RuntimeBridge
 from player.qt.stage import ReplayStage
 from recorder.moments import Unit, moment_text
 from recorder.privacy import DETECTORS, Level, Rule, Rules, RulesError
-from recorder.privacy.audit import looked_for, owner_note
+from recorder.privacy.audit import headline, looked_for, owner_note
 from recorder.privacy.history import active_rules, read_history, save_rules
 from recorder.privacy.rules import RULES_FILENAME, check_selector
 
 from ..commands._words import count
 from .model import (AUDIT, DRY_RUN, HISTORY, OUTLINE, OUTLINE_CSS, PREVIEW, TABS, Preview,
-                    AUDIT_KINDS, AUDIT_SCOPE, Subject, audit_headline, audit_note,
+                    AUDIT_KINDS, AUDIT_SCOPE, Subject, audit_note,
                     build_preview, cut_note, has_page, read_subject, rules_title, shown_ids,
                     stacked_sides)
 from .remask_job import RemaskJob
@@ -1152,4 +1152,5 @@ class PrivacyWorkspace(QWidget):
                 walk.end()
                 store.close()
         _fill(self.audit_table, rows)
-        self.audit_note.setText(audit_headline(audited, found, sessions_found, stopped=stopped))
+        self.audit_note.setText(headline(audited, found, sessions_found, stopped=stopped,
+                                         what="stored session"))

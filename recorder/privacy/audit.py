@@ -19,6 +19,7 @@ from typing import Any, Iterable
 from ..format import EventType, IncrementalSource
 from ..mirror import Mirror
 from ..moments import Unit, moment_text
+from ..said import count
 from . import detectors
 from .levels import always_masked, note_type_changes
 from .masking import BASIC_CREDENTIALS, BEARER_TOKEN, MASK, USERINFO_PASSWORD, is_user_and_password
@@ -52,6 +53,20 @@ def looked_for(kinds: Iterable[str]) -> str:
     """The sentence saying what an audit with these detectors looked for."""
     return (f"{', '.join(kinds)} (patterns, in {EVERY_STRING}), {CREDENTIAL_WHAT}, and"
             f" {SENSITIVE_WHAT}; nothing else - {NOT_ECHOES}; {OWNER_APART}")
+
+
+NOTHING_FOUND = "nothing found"   # an audited session without findings
+
+
+def headline(audited: int, found: int, sessions_found: int, *, stopped: bool = False,
+             what: str = "session") -> str:
+    """An audit's outcome read at a glance, as `replay audit`'s last line and the Audit
+    tab's first say it: how many sessions were audited (`what`: "stored session" where
+    only stored ones can be), and how many findings in how many of them."""
+    said = (f"{count(found, 'finding')}, in {count(sessions_found, 'session')}" if found
+            else NOTHING_FOUND)
+    return (f"{count(audited, what)} audited: {said}."
+            + (" Stopped (Cancel) before the other sessions." if stopped else ""))
 
 
 def owner_note(owner: Iterable[str]) -> str:

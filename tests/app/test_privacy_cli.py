@@ -101,6 +101,8 @@ def test_mask_then_audit(tmp_path, capsys):
     (report,) = json.loads(out)
     assert report["session"] == sid and report["counts"] == {"email": 1}
     assert report["findings"][0]["excerpt"] == "a***@e***.com" and "ada@example.com" not in out
+    rc, out, _ = run(capsys, "--data", data, "audit", "--all")   # as the Audit tab says it
+    assert rc == 1 and out.rstrip().endswith("1 session audited: 1 finding, in 1 session."), out
 
     assert run(capsys, "--data", data, "mask", "--rules", strict)[0] == 2       # what to mask?
     rc, _, err = run(capsys, "--data", data, "mask", "--rules", strict, "nope")
@@ -115,7 +117,7 @@ def test_mask_then_audit(tmp_path, capsys):
     assert "Ada" not in stored_text(data)
     rc, out, _ = run(capsys, "--data", data, "audit", sid[:8])
     # it says what it looked for, and calls nothing "clean" beyond that
-    assert rc == 0 and "0 findings" in out and "clean" not in out
+    assert rc == 0 and "audited: nothing found." in out and "clean" not in out
     words = " ".join(out.split())
     assert "looked for: email, card, phone, iban, ssn" in words
     assert "none of: email, card, phone, iban, ssn, credential, sensitive-input" in words
@@ -234,14 +236,14 @@ def test_audit_does_not_pass_a_session_it_could_not_read_whole(tmp_path, capsys)
     strict.write_text('default = "mask"\n')
     sid = run(capsys, "--data", data, "import", "--rules", strict, rec)[1].strip()
     rc, out, _ = run(capsys, "--data", data, "audit", sid[:8])
-    assert rc == 0 and "0 findings" in out
+    assert rc == 0 and "audited: nothing found." in out
     (seg,) = [p for p in (data / "segments").rglob("*") if p.is_file()]
     blob = bytearray(seg.read_bytes())
     blob[-5] ^= 0xFF       # inside the payload: its checksum no longer holds
     seg.write_bytes(bytes(blob))
     rc, out, _ = run(capsys, "--data", data, "audit", sid[:8])
     words = " ".join(out.split())
-    assert rc == 1 and "0 findings" in words and "not audited whole" in words, out
+    assert rc == 1 and "audited: nothing found." in words and "not audited whole" in words, out
     rc, out, _ = run(capsys, "--data", data, "audit", "--json", sid[:8])
     assert rc == 1 and json.loads(out)[0]["damaged_segments"] == [0]
 

@@ -197,13 +197,13 @@ def test_remask_removes_old_values_from_disk(recordings, tmp_path, capsys):
     # the page sent while it was being typed (its address half masked then)
     assert before == {"name", "notes"}
     rc, out = run_cli(capsys, "audit", "--data", str(data), sid)
-    assert rc == 0 and "0 findings" in out   # a name and notes: no pattern tells them
+    assert rc == 0 and "audited: nothing found." in out   # a name and notes: no pattern tells them
 
     rc, out = run_cli(capsys, "--data", str(data), "mask", "--rules", str(mask), sid)
     assert rc == 0 and f"{sid}\tre-masked" in out
     assert hits(stored_bytes(data), NEEDLES) == []
     rc, out = run_cli(capsys, "--data", str(data), "audit", sid)
-    assert rc == 0 and "0 findings" in out and "clean" not in out
+    assert rc == 0 and "audited: nothing found." in out and "clean" not in out
     # the session is still there, readable, with the same id
     rc, out = run_cli(capsys, "--data", str(data), "sessions", "--json")
     assert [s["id"] for s in json.loads(out)] == [sid]
@@ -292,7 +292,7 @@ def test_mask_and_audit_take_a_raw_file(recordings, tmp_path, capsys):
     assert rc == 0, out
     assert hits(bundle_bytes(masked), NEEDLES) == []
     rc, out = run_cli(capsys, "--data", str(data), "audit", str(masked))
-    assert rc == 0 and "0 findings" in out
+    assert rc == 0 and "audited: nothing found." in out
     assert not data.exists() or not list(data.rglob("*.seg"))   # nothing was imported
 
 
