@@ -137,17 +137,15 @@ def unpack_event(raw: Any) -> Any:
 
 
 def _unpack_zlib(packed: bytes) -> bytes:
-    """zlib.decompress, refusing a string that expands past `decompressed_cap`: a first
-    pass only counts, a chunk at a time, so a bomb costs no memory."""
+    """zlib.decompress, refusing a string that expands past `decompressed_cap` (inflated a
+    chunk at a time: a bomb costs no memory); zlib.error when corrupt or cut off."""
     cap = decompressed_cap(len(packed))
-    d, rest, n = zlib.decompressobj(), packed, 0
-    while rest and not d.eof:
-        n += len(d.decompress(rest, READ_CHUNK))
-        if n > cap:
-            raise LimitError("decompressed_too_large", cap, f"a {len(packed):,} byte packer"
-                             f" string expands to more than {cap:,} bytes")
-        rest = d.unconsumed_tail
-    return zlib.decompress(packed)
+    out, _, problem = inflate_zlib(packed, 0, cap, "a packer string",
+                                   f"a {len(packed):,} byte packer string expands to more than"
+                                   f" {cap:,} bytes")
+    if problem is not None:
+        raise zlib.error(problem)
+    return out
 
 
 # --- Sentry's custom events stamped in seconds ---------------------------------------------
