@@ -588,9 +588,8 @@ class ChangeDecoder:
         return out + [{"type": INCREMENTAL, "timestamp": t, "data": d} for d in later]
 
     def change(self, changes: list, t: float) -> list[dict]:
-        if not self.live:   # (segment_events leaves them out first)
-            self.warnings[ORPHANED] += 1
-            return []
+        """A Change record of a view whose full snapshot was read (`segment_events` leaves
+        out, counted, those before it)."""
         self.mutation = {"source": MUTATION, "texts": [], "attributes": [],
                          "removes": [], "adds": []}
         later = self._apply(changes, snapshot=False)
