@@ -38,6 +38,7 @@ from typing import Any
 
 from .detectors import KINDS
 from .levels import Level
+from .masking import MASK
 from .selectors import SelectorError, compile_selector
 
 VERSION = 1
@@ -349,12 +350,26 @@ def _build(d: dict[str, Any], *, text: str, where: str) -> Rules:
             re.compile(pat)
         except re.error as exc:
             raise err("console.redact", f"bad regular expression {pat!r}: {exc}")
+        if _matches_empty(pat):
+            raise err("console.redact", f"{pat!r} matches empty text too: it would put {MASK}"
+                      " between the characters of every string, leaving them readable (use a"
+                      " pattern of at least one character)")
 
     return Rules(version=version, revision=revision, default_level=default, rules=tuple(rules),
                  detectors=tuple(dict.fromkeys(detectors)),
                  scrub_query_params=params_in_force(scrub, keep),
                  network_headers=tuple(h.lower() for h in headers), network_bodies=bodies,
                  console_redact=tuple(redact), source=where)
+
+
+def _matches_empty(pattern: str) -> bool:
+    """Whether a redaction pattern can match zero characters somewhere (`(?i)`, `\\b`,
+    `a*`): its shortest match, as Python's own regex parser measures it."""
+    try:
+        from re import _parser as sre   # (Python 3.11+; sre_parse before)
+    except ImportError:   # pragma: no cover
+        import sre_parse as sre   # type: ignore[no-redef]
+    return sre.parse(pattern).getwidth()[0] == 0
 
 
 def params_in_force(scrub: list[str] | tuple[str, ...], keep: list[str] | tuple[str, ...] = ()

@@ -84,6 +84,17 @@ def test_errors_name_the_line_and_key(text, message):
         parse_rules(text, where="rules.toml")
 
 
+@pytest.mark.parametrize("pattern", ["(?i)", "\\\\b", "a*", "(token|)", "^", "(?=sk_)"])
+def test_a_redaction_that_matches_empty_text_is_refused(pattern):
+    """`redact = ["(?i)"]` put *** between every character of every console line and URL
+    (`H***u***n***t***e***r***2`): the secrets stayed readable, keys were renamed, and the
+    audit found nothing to say. A pattern that can match zero characters is refused."""
+    text = f'[console]\nredact = ["{pattern}"]'
+    with pytest.raises(RulesError, match=r"line 2: console\.redact: .* matches empty text"):
+        parse_rules(text, where="rules.toml")
+    parse_rules(f'[console]\nredact = ["{pattern}x"]')   # one character more: fine
+
+
 def test_where_the_rules_come_from(tmp_path):
     data = tmp_path / "data"
     assert load_rules(None, data) == Rules.default()          # nothing: built-in
