@@ -252,11 +252,6 @@ def decode_request(body: bytes, encoding: str | None, limits: Limits,
     if not sid or len(sid) > MAX_SESSION_ID:
         raise WireError(Status.BAD_REQUEST, "malformed",
                         f"session_id must be 1 to {MAX_SESSION_ID} characters")
-    if clean_id(batch.session_id) != batch.session_id:
-        # stored under a made-safe name, "a/b" would be "a_b"'s session
-        raise WireError(Status.BAD_REQUEST, "malformed",
-                        f"session_id {batch.session_id[:40]!r} is not usable as a file name -"
-                        " use letters, digits, '-', '_' and '.' (not first), no spaces")
     personal = personal_data_in(batch.session_id)
     if personal:
         # an import stores such an id under a hash of it (sessions.stored_id); a live visit's
@@ -266,6 +261,12 @@ def decode_request(body: bytes, encoding: str | None, limits: Limits,
         raise WireError(Status.BAD_REQUEST, "malformed",
                         f"session_id holds personal data ({', '.join(personal)}) - send a"
                         " random id that names no one (capture.js makes one)")
+    # (after the personal data check: an e-mail is not usable either, and is not said back)
+    if clean_id(batch.session_id) != batch.session_id:
+        # stored under a made-safe name, "a/b" would be "a_b"'s session
+        raise WireError(Status.BAD_REQUEST, "malformed",
+                        f"session_id {batch.session_id[:40]!r} is not usable as a file name -"
+                        " use letters, digits, '-', '_' and '.' (not first), no spaces")
     if batch.batch_id is not None and not 0 < len(batch.batch_id) <= MAX_BATCH_ID:
         raise WireError(Status.BAD_REQUEST, "malformed",
                         f"batch_id must be 1 to {MAX_BATCH_ID} characters")
