@@ -230,11 +230,13 @@ def optional_str(v) -> str | None:
 
 
 def open_recording(spec: str | Path, data_dir: Path, *, session: int = 0,
-                   store=None, more: Sequence[Path] = ()) -> RecordingSource:
+                   store=None, more: Sequence[Path] = (), partial: bool = False
+                   ) -> RecordingSource:
     """A stored session id (or unique prefix), or a path to a `.replay` bundle or an rrweb
     JSON file (read, not imported). A file holding several sessions opens its `session`-th
     (0-based); the source's `sessions_in_file` says how many there are. `more`: the other
-    files of Datadog uploads `spec` is one of, read together with it (`open_file`)."""
+    files of Datadog uploads `spec` is one of, read together with it (`open_file`).
+    `partial`: a file cut off or corrupted part way is read up to the damage (warned of)."""
     path = Path(spec)
     if more:
         from .id_key import file_key
@@ -249,7 +251,7 @@ def open_recording(spec: str | Path, data_dir: Path, *, session: int = 0,
             return open_bundle(path)
         from .id_key import file_key
         key = file_key(data_dir)   # read once: each session of the file asks for it
-        return open_file(path, session=session, id_key=lambda: key)
+        return open_file(path, session=session, id_key=lambda: key, partial=partial)
     from .store import Store
     st = store or Store.open(Path(data_dir))
     try:
@@ -264,19 +266,24 @@ def open_recording(spec: str | Path, data_dir: Path, *, session: int = 0,
 
 def open_file(path: Path, *, session: int = 0,
               id_key: Callable[[], bytes] | None = None,
-              more: Sequence[Path] = ()) -> MemorySource:
+              more: Sequence[Path] = (), partial: bool = False) -> MemorySource:
     """An rrweb JSON file (any shape rrweb_io reads) as a source, without importing it.
     `id_key`: the secret a session id holding personal data is hashed with (`open_recording`
     gives the data folder's, if it has one: `id_key.file_key`). `more`: other files of
     Datadog uploads, read with `path` as one (`rrweb_io.DatadogFiles`: a proxy keeps a
-    request a file, a visit's segments and RUM events come in many)."""
+    request a file, a visit's segments and RUM events come in many). `partial`: a file cut
+    off or corrupted part way is read up to the damage, which is warned of."""
     from .ingest import prepare
     from .limits import UNLIMITED
     from .rrweb_io import DatadogFiles, read_recordings
 
     group = DatadogFiles([Path(path), *map(Path, more)]) if more else None
     sessions: list[tuple] = []
-    for rec in group.read() if group is not None else read_recordings(path):
+    recs = group.read() if group is not None else read_recordings(path, partial=partial)
+    damaged = next((r.damaged for r in recs if r.damaged), None)
+    if damaged:   # (said once: every recording of the file was cut at the same place)
+        log.warning("%s: %s - read up to there", path, damaged)
+    for rec in recs:
         for p in prepare(rec.events, application=None, user=rec.user,
                          session_id=rec.session_hint, live=False, limits=UNLIMITED,
                          id_key=id_key):

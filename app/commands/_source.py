@@ -48,6 +48,9 @@ def add_source_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--unmasked", action="store_true",
                    help="show a recording file as recorded, without privacy rules (it may"
                         " hold personal data)")
+    p.add_argument("--partial", action="store_true",
+                   help="a recording file cut off or damaged part way: read what decodes"
+                        " before the damage")
 
 
 def session_index(text: str) -> int:
@@ -98,7 +101,7 @@ def rules_error(exc, then: str) -> UserError:
 
 
 def open_raw(spec: str, data: Path, session_number: int = 0, *,
-             more: Sequence[Path] = ()) -> Any:
+             more: Sequence[Path] = (), partial: bool = False) -> Any:
     """The recording named on the command line as it is (stored, or as the file holds it:
     for `audit` and `mask`, which must see what is there), or a UserError saying what to do.
     `more`: files of Datadog uploads read together with the file `spec` (the app's Open of
@@ -122,11 +125,11 @@ def open_raw(spec: str, data: Path, session_number: int = 0, *,
                         " file - leave --session-number out")
     from recorder.bundle import BadBundle
     from recorder.limits import LimitError
-    from recorder.rrweb_io import NotARecording, UnreadableRecording
+    from recorder.rrweb_io import DamagedRecording, NotARecording, UnreadableRecording
     from recorder.source import open_recording
 
     try:
-        return open_recording(spec, data, session=session_number, more=more)
+        return open_recording(spec, data, session=session_number, more=more, partial=partial)
     except KeyError as exc:
         raise UserError(f"{exc.args[0]} - list sessions with `replay sessions`") from None
     except IsADirectoryError:
@@ -139,6 +142,9 @@ def open_raw(spec: str, data: Path, session_number: int = 0, *,
         raise UserError(str(exc)) from None
     except LimitError as exc:  # a bomb, or data no recording can hold
         raise UserError(f"{spec}: refused - {exc}") from None
+    except DamagedRecording as exc:   # a recording all the same: what to do about it
+        raise UserError(f"{spec}: {str(exc).removeprefix(f'{spec}: ')} - get an intact copy,"
+                        f" or add --partial to read what decodes") from None
     except (UnreadableRecording, ValueError) as exc:
         why = str(exc).removeprefix(f"{spec}: ")
         # (a file of another kind says what it wants)
@@ -188,7 +194,8 @@ def stored(spec: str, data: Path) -> bool:
 
 def open_source(spec: str, data: Path, session_number: int = 0, *,
                 rules: Path | None = None, unmasked: bool = False,
-                say_sessions: bool = True, more: Sequence[Path] = ()) -> Any:
+                say_sessions: bool = True, more: Sequence[Path] = (),
+                partial: bool = False) -> Any:
     """The recording named on the command line, masked by the rules in force (see
     `rules_for`; `unmasked`: as recorded, said on stderr), or a UserError saying what to do.
     `say_sessions`: a file holding several sessions is said on stderr, with the option that
@@ -197,7 +204,7 @@ def open_source(spec: str, data: Path, session_number: int = 0, *,
 
     if unmasked and rules is not None:
         raise UserError("--unmasked and --rules contradict each other - give one of them")
-    src = open_raw(spec, data, session_number, more=more)
+    src = open_raw(spec, data, session_number, more=more, partial=partial)
     if not src.readable():   # an empty export, a blank picture: said instead
         n = len(src.segments)
         src.close()

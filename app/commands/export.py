@@ -130,7 +130,7 @@ def _export(args: argparse.Namespace, fmt: str, exporter) -> int:
         from player.qt.standalone import prepare_qt_environment
         prepare_qt_environment(offscreen=True)
     src = open_source(args.session, args.data, args.session_number,
-                      rules=args.rules, unmasked=args.unmasked)
+                      rules=args.rules, unmasked=args.unmasked, partial=args.partial)
     try:
         out = args.output or Path(f"{src.id}{_EXT[fmt]}")
         exporter(src, out, args)

@@ -103,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"--follow tails a session stored by `replay serve`; {args.session} is"
                         " a file - leave --follow out")
     src = open_source(args.session, args.data, args.session_number,  # a bad name is said first
-                      rules=args.rules, unmasked=args.unmasked)
+                      rules=args.rules, unmasked=args.unmasked, partial=args.partial)
     report = bug_report(src)
     return play(src, args.at, args.quit_after, follow=args.follow,
                 bug_at=report.at_ms if report is not None else None,   # opens on the bug

@@ -85,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
 
     prepare_qt_environment(offscreen=True)
     src = open_source(args.session, args.data, args.session_number,
-                      rules=args.rules, unmasked=args.unmasked)
+                      rules=args.rules, unmasked=args.unmasked, partial=args.partial)
     if src.info is not None and not args.unmasked:
         # a picture is handed over: the session's owner stays in the data folder, its id
         # alone shown (as a bundle carries it) - the Session tab named them in full

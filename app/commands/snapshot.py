@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
             raise UserError(f"{args.output}: snapshot writes the moment's HTML document - for a"
                             " picture, use `replay screenshot`")
     src = open_source(args.session, args.data, args.session_number,
-                      rules=args.rules, unmasked=args.unmasked)
+                      rules=args.rules, unmasked=args.unmasked, partial=args.partial)
     try:
         r = Replayer(src, mode="lazy")
         at = r.first_frame_ms if args.at is None else \

@@ -395,9 +395,11 @@ class MainWindow(QMainWindow):
         if not o.is_file:   # (a file's bundle: its own report's moment, or the one on show)
             widget.export_menu.moment_help = self.moment_help()
         widget.said.connect(self.say)
-        if done.warned:   # (damaged segments: read past, said - they went to a terminal)
-            self.say(f"{o.name}: {done.warned[0]}" + (f" (and {len(done.warned) - 1} more)"
-                     if len(done.warned) > 1 else ""), "\n".join(done.warned))
+        if done.warned:   # (damaged segments, a file cut off: read past, said - they went
+            # to a terminal), each once about the file, as the status bar names it
+            warned = [w.removeprefix(f"{o.spec}: ") for w in done.warned]
+            self.say(f"{o.name}: {warned[0]}" + (f" (and {len(warned) - 1} more)"
+                     if len(warned) > 1 else ""), "\n".join(warned))
         self.catch_drops(widget)
         widget.bridge.ready.connect(lambda: self.catch_drops(widget))  # the page's own view
         if o.is_file and n > 1 and o.session == 0:

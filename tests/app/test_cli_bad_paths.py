@@ -75,7 +75,7 @@ def test_record_mode_refuses_a_data_folder_that_is_a_file_before_anything_is_rec
         f"python -m app.record: error: {data} is not a folder - give the data folder with --data")
 
 
-def test_empty_and_cut_off_files(tmp_path, capsys, demo_file):
+def test_empty_and_cut_off_files(tmp_path, capsys, caplog, demo_file):
     empty = tmp_path / "empty.json"
     empty.write_bytes(b"  \n")
     cut = tmp_path / "cut.json"
@@ -89,6 +89,16 @@ def test_empty_and_cut_off_files(tmp_path, capsys, demo_file):
     assert "breaks off after" in line and "--partial" in line, line
     assert not (tmp_path / "d" / "index.sqlite3").exists() or json.loads(
         run(capsys, "--data", tmp_path / "d", "sessions", "--json")[1]) == []
+    # a file cut off is still a recording: read (not stored) up to the damage on request -
+    # it said "give a session id (or unique prefix), a .replay bundle or an rrweb JSON file"
+    line = _one_clear_line(*run(capsys, "--data", tmp_path / "d", "snapshot", cut, "--at",
+                                "end", "-o", tmp_path / "cut.html")[::2])
+    assert line.endswith("- get an intact copy, or add --partial to read what decodes"), line
+    assert "session id" not in line and not (tmp_path / "cut.html").exists()
+    rc, _, err = run(capsys, "--data", tmp_path / "d", "snapshot", cut, "--partial", "--at",
+                     "end", "-o", tmp_path / "cut.html")
+    assert rc == 0 and (tmp_path / "cut.html").is_file(), err
+    assert f"{cut}: the JSON array breaks off after" in caplog.text   # (a warning on stderr)
 
 
 def test_outputs_that_cannot_be_written(tmp_path, capsys, demo_file):

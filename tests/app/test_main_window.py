@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -302,6 +303,23 @@ def test_a_file_that_is_no_recording_is_said_and_opens_nothing(window, qtbot, tm
     assert said.startswith(f"cannot open {name}: {why}") and "\n" not in said
     assert "session id" not in said and str(tmp_path) not in said
     assert "a .replay bundle" in said and "rrweb JSON" in said   # what to open instead
+
+
+def test_a_file_cut_off_part_way_opens_what_decodes_and_says_where_it_breaks_off(
+        window, qtbot, tmp_path, demo_events):
+    """A customer's file cut in half: "cannot open demo-half.json: the JSON array breaks off
+    after 150 whole events - open a recording instead: a .replay bundle or an rrweb JSON
+    file" - it is one, and the window had no way to keep what decodes. It opens, up to the
+    damage, and says so."""
+    cut = tmp_path / "demo-half.json"
+    whole = json.dumps(demo_events)
+    cut.write_text(whole[:len(whole) // 2])
+    player = window.wait_opened(window.open_paths([cut]))
+    assert player is not None and window.sessions.count() == 2
+    said = window.statusBar().currentMessage()
+    assert re.fullmatch(r"demo-half\.json: the JSON array breaks off after \d+ whole events -"
+                        r" read up to there", said), said
+    assert window.last_problem is None
 
 
 def test_import_from_the_menu_stores_and_lists_the_session(window, qtbot, recording, data):
