@@ -400,6 +400,9 @@ class MainWindow(QMainWindow):
             warned = [w.removeprefix(f"{o.spec}: ") for w in done.warned]
             self.say(f"{o.name}: {warned[0]}" + (f" (and {len(warned) - 1} more)"
                      if len(warned) > 1 else ""), "\n".join(warned))
+        elif self.last_problem is not None and \
+                self.statusBar().currentMessage() == self.last_problem.splitlines()[0]:
+            self.statusBar().clearMessage()   # an earlier file's problem is not this tab's
         self.catch_drops(widget)
         widget.bridge.ready.connect(lambda: self.catch_drops(widget))  # the page's own view
         if o.is_file and n > 1 and o.session == 0:

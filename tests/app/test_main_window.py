@@ -291,7 +291,7 @@ def test_datadog_uploads_dropped_together_open_as_one_session(window, qtbot, tmp
     ("picture.png", b"\x89PNG\r\n\x1a\n" + bytes(64), "this is a PNG image"),
 ], ids=["cut-json", "empty", "text", "png"])
 def test_a_file_that_is_no_recording_is_said_and_opens_nothing(window, qtbot, tmp_path, name,
-                                                                content, why):
+                                                                content, why, demo_events):
     """One line about the file: which, what is wrong with it, what to open instead - it
     said to give a session id, which File > Open has no place for (a support engineer's
     tryout)."""
@@ -303,6 +303,11 @@ def test_a_file_that_is_no_recording_is_said_and_opens_nothing(window, qtbot, tm
     assert said.startswith(f"cannot open {name}: {why}") and "\n" not in said
     assert "session id" not in said and str(tmp_path) not in said
     assert "a .replay bundle" in said and "rrweb JSON" in said   # what to open instead
+    # a file opened next is not said to be that one: the bar no longer shows the problem
+    good = tmp_path / "good.json"
+    good.write_text(json.dumps(demo_events[:150]))
+    assert window.wait_opened(window.open_paths([good])) is not None
+    assert window.statusBar().currentMessage() == "", window.statusBar().currentMessage()
 
 
 def test_a_file_cut_off_part_way_opens_what_decodes_and_says_where_it_breaks_off(
