@@ -281,6 +281,15 @@ class SessionBrowser(QWidget):
         self.table.setItemDelegateForColumn(STRETCHED, UrlDelegate(self.table))
         self.table.setItemDelegateForColumn(Column.TITLE, TitleDelegate(self.table))
         self.table.viewport().installEventFilter(self)
+        # what an empty list means, in its middle (a blank white table said nothing)
+        self.empty = QLabel(self.table.viewport())
+        self.empty.setObjectName("emptyList")
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setWordWrap(True)
+        self.empty.setTextFormat(Qt.TextFormat.RichText)
+        self.empty.setContentsMargins(40, 0, 40, 0)
+        self.empty.linkActivated.connect(lambda _href: self.clear_filters())
+        self.empty.hide()
         self.table.activated.connect(self._activated)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._context_menu)
@@ -366,20 +375,36 @@ class SessionBrowser(QWidget):
         self.last_filter_ms = (time.perf_counter() - t0) * 1000
         total = len(self.catalog.rows)
         shown = len(rows)
+        # (an empty list says why in its middle: `_say_empty`)
         self._listed = (f"{shown:,} of {total:,} sessions" if shown != total
-                        else count(total, "session") if total else
-                        "No sessions stored yet - the Record page records one; File >"
-                        " Import… adds recordings; File > Open… watches a file without"
-                        " storing it")
+                        else count(total, "session"))
         link = link_in(self.search.text())
         if link is not None:   # what Enter does with it
             self._listed += (f" · a link to {moment_text(link[1])} of session"
                              f" {link[0]}: " + ("Enter opens it there" if rows else
                                                 "not stored here - import the .replay bundle"
                                                 " that came with it (File > Import…)"))
+        self._say_empty(shown, total)
         self._say_count()
         self.rowsChanged.emit(shown)
         self._visible_first()
+
+    def _say_empty(self, shown: int, total: int) -> None:
+        """In the middle of an empty list, why it is empty and what to do."""
+        if shown:
+            self.empty.hide()
+            return
+        muted = self.palette().color(self.palette().ColorRole.PlaceholderText).name()
+        self.empty.setText(
+            f"<p style='font-size:large'>No sessions stored yet</p><p style='color:{muted}'>"
+            "Record one on the Record page, import recordings with File &gt; Import… (Ctrl+I),"
+            " or watch a file without storing it with File &gt; Open… (Ctrl+O).</p>"
+            if not total else
+            "<p style='font-size:large'>No session matches the filters</p>"
+            f"<p style='color:{muted}'>{count(total, 'session')} stored -"
+            " <a href='#clear'>Clear filters</a></p>")
+        self.empty.setGeometry(self.table.viewport().rect())
+        self.empty.show()
 
     def set_catalog(self, catalog: Catalog) -> None:
         self.catalog = catalog
@@ -553,6 +578,7 @@ class SessionBrowser(QWidget):
         its columns share it again."""
         if obj is self.table.viewport() and event.type() == QEvent.Type.Resize:
             self._fit_columns()
+            self.empty.setGeometry(self.table.viewport().rect())
             return False
         if obj is self.table and event.type() == QEvent.Type.KeyPress and \
                 event.key() == Qt.Key.Key_Delete and self.selected_sessions():

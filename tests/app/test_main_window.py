@@ -108,6 +108,28 @@ def test_date_and_user_facets(window, qtbot):
     assert shown(window) == ["cy-admin"]
 
 
+def test_an_empty_list_says_why_in_its_middle_and_clears_its_filters(window, qtbot, tmp_path,
+                                                                     settings):
+    """A search matching nothing, and a first run, showed a blank white table - the only
+    words a small footer ("0 of 4 sessions")."""
+    b = window.browser
+    assert not b.empty.isVisible()
+    qtbot.keyClicks(b.search, "no such thing anywhere")
+    assert shown(window) == [] and b.empty.isVisible()
+    assert "No session matches the filters" in b.empty.text() and "4 sessions stored" in \
+        b.empty.text()
+    assert b.empty.geometry() == b.table.viewport().rect()   # centred in the list
+    b.empty.linkActivated.emit("#clear")                     # its Clear filters link
+    assert len(shown(window)) == 4 and not b.empty.isVisible() and b.search.text() == ""
+    first = MainWindow(tmp_path / "nothing-yet", settings=settings, thumbnails=False)
+    qtbot.addWidget(first)
+    first.show()
+    qtbot.waitExposed(first)
+    assert first.browser.empty.isVisible() and "No sessions stored yet" in \
+        first.browser.empty.text() and "File &gt; Import" in first.browser.empty.text()
+    first.close()
+
+
 def test_keyboard_find_open_and_close(window, qtbot):
     qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
     assert window.browser.search.hasFocus()
