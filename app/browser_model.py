@@ -43,21 +43,21 @@ class Column(IntEnum):
     USER = 4
     TITLE = 5          # a bug report's title (record mode, `export --title`), else empty
     FIRST_URL = 6
-    PAGES = 7
+    VIEWS = 7
     ERRORS = 8
     FRUSTRATION = 9
 
 
 HEADERS = {Column.THUMBNAIL: "", Column.START: "Start", Column.ID: "ID",
            Column.DURATION: "Duration", Column.USER: "User", Column.TITLE: "Bug",
-           Column.FIRST_URL: "First URL", Column.PAGES: "Pages", Column.ERRORS: "Errors",
+           Column.FIRST_URL: "First URL", Column.VIEWS: "Views", Column.ERRORS: "Errors",
            Column.FRUSTRATION: "Frustration"}
 
 
 # How the columns share the table's width (`share_widths`): these are always shown whole -
 # a count or a time cut short says nothing ("1…" errors), an id is shortened already, as
 # `replay sessions` shows it (app.ids.short_ids: cut again, it was a text no command showed) ...
-WHOLE = (Column.THUMBNAIL, Column.START, Column.ID, Column.DURATION, Column.PAGES,
+WHOLE = (Column.THUMBNAIL, Column.START, Column.ID, Column.DURATION, Column.VIEWS,
          Column.ERRORS, Column.FRUSTRATION)
 # ... these as wide as their longest text up to a cap, given up first when room is short
 # (their cells elide in the middle: an email keeps its domain) ...
@@ -123,7 +123,7 @@ def _sort_keys() -> dict[Column, object]:
             Column.USER: lambda r: r.user.lower(),
             Column.TITLE: lambda r: r.title.lower(),
             Column.FIRST_URL: lambda r: r.info.first_url or "",
-            Column.PAGES: lambda r: r.info.view_count,
+            Column.VIEWS: lambda r: r.info.view_count,
             Column.ERRORS: lambda r: r.info.error_count,
             Column.FRUSTRATION: lambda r: r.info.frustration_count}
 
@@ -234,7 +234,7 @@ def cell_text(row: Row, col: Column) -> str:
         return row.title
     if col == Column.FIRST_URL:
         return info.first_url or ""
-    return str({Column.PAGES: info.view_count, Column.ERRORS: info.error_count,
+    return str({Column.VIEWS: info.view_count, Column.ERRORS: info.error_count,
                 Column.FRUSTRATION: info.frustration_count}[col])
 
 
@@ -259,8 +259,8 @@ def widest_texts(rows: Sequence[Row], col: Column) -> list[str]:
     measured as fast as ten."""
     if not rows:
         return []
-    if col in (Column.PAGES, Column.ERRORS, Column.FRUSTRATION, Column.DURATION):
-        key = {Column.PAGES: lambda r: r.info.view_count,
+    if col in (Column.VIEWS, Column.ERRORS, Column.FRUSTRATION, Column.DURATION):
+        key = {Column.VIEWS: lambda r: r.info.view_count,
                Column.ERRORS: lambda r: r.info.error_count,
                Column.FRUSTRATION: lambda r: r.info.frustration_count,
                Column.DURATION: lambda r: r.info.duration_ms}[col]

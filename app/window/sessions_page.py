@@ -32,7 +32,7 @@ if TYPE_CHECKING:   # (the player's module, QtWebEngine's, is imported when a pl
 
 ERROR_COLOUR = QColor(214, 48, 49)
 THUMB_SHOWN = (THUMB_SIZE[0] * 3 // 5, THUMB_SIZE[1] * 3 // 5)   # 96x60: a page still recognisable
-_NUMERIC = (Column.DURATION, Column.PAGES, Column.ERRORS, Column.FRUSTRATION)
+_NUMERIC = (Column.DURATION, Column.VIEWS, Column.ERRORS, Column.FRUSTRATION)
 THUMB_COLUMN = THUMB_SHOWN[0] + 12   # the picture and a little room either side
 
 

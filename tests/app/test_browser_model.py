@@ -101,7 +101,7 @@ def test_sort_by_each_column(catalog):
     rows = catalog.filter(Query())
     assert [r.id for r in Catalog.sort(rows, Column.DURATION)] == [
         "dee-admin", "bob-browse", "ada-checkout", "cy-admin"]
-    assert [r.id for r in Catalog.sort(rows, Column.PAGES, descending=True)][0] == "ada-checkout"
+    assert [r.id for r in Catalog.sort(rows, Column.VIEWS, descending=True)][0] == "ada-checkout"
     assert [r.id for r in Catalog.sort(rows, Column.START)][0] == "ada-checkout"
 
 
@@ -215,7 +215,7 @@ def test_widest_texts_are_a_few_per_column_whatever_the_list(catalog):
     from app.browser_model import widest_texts
 
     rows = catalog.rows
-    assert widest_texts(rows, Column.PAGES) == ["2"]
+    assert widest_texts(rows, Column.VIEWS) == ["2"]
     assert widest_texts(rows, Column.DURATION) == ["15:00"]      # cy-admin's quarter hour
     assert len(widest_texts(rows, Column.START)) == 2            # the earliest and the latest
     assert widest_texts(rows, Column.USER)[0] == "ada@example.com"
