@@ -56,21 +56,27 @@ class ReportDialog(QDialog):
         note = QLabel(masked_note(detectors), self, objectName="maskedNote", wordWrap=True)
         note.setEnabled(False)   # dimmed: a hint
         self.at_ms = at_ms
-        self.moment_box = None
+        self.moment_box: QCheckBox | None = None
+        moment: QWidget | None = None
         had = report.at_ms if report is not None else None
-        if at_ms is not None:
-            self.moment_box = QCheckBox(
-                f"The bug is at {moment_text(at_ms)}, the moment on show"
-                + (f" (now at {moment_text(had)})" if had is not None else "")
-                + ": the session opens there", self)
+        if at_ms is not None and had is not None and moment_text(had) == moment_text(at_ms):
+            # (an unticked "the bug is at 0:58.6 (now at 0:58.6)" read as a question)
+            moment = QLabel(f"{moment_text(had)}, the moment on show: the session opens there",
+                            self, objectName="bugMomentKept")
+        elif at_ms is not None:
+            self.moment_box = moment = QCheckBox(
+                f"The bug is at {moment_text(at_ms)}, the moment on show: the session opens"
+                " there" if had is None else
+                f"Move the bug to {moment_text(at_ms)}, the moment on show (it is at"
+                f" {moment_text(had)}): the session opens there", self)
             self.moment_box.setObjectName("bugMoment")
             self.moment_box.setChecked(had is None)
         if about:   # which report this is, when that is not plain (a file's tab)
             form.addRow(QLabel(about, self, objectName="aboutReport", wordWrap=True))
         form.addRow("Title", self.title_edit)
         form.addRow("Notes", self.notes_edit)
-        if self.moment_box is not None:
-            form.addRow("Moment", self.moment_box)
+        if moment is not None:
+            form.addRow("Moment", moment)
         form.addRow(note)
         form.addRow(buttons)
         self.resize(560, 280)

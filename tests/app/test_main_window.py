@@ -1378,6 +1378,19 @@ def test_a_note_written_from_the_player_keeps_the_moment_on_show(window, qtbot, 
     later = window.wait_opened(window.open_session("bob-browse"))   # the next day
     later.wait_ready()
     assert later.current_ms() == 7000
+    # asked again there: the bug is at the moment on show, said as a fact (an unticked box
+    # read "The bug is at 0:07.0, the moment on show (now at 0:07.0)"); elsewhere, a move
+    dialog = window.report_on_show()
+    assert dialog.findChild(QCheckBox, "bugMoment") is None and dialog.moment() is None
+    assert dialog.findChild(QLabel, "bugMomentKept").text() == \
+        "0:07.0, the moment on show: the session opens there"
+    dialog.reject()
+    later.seek(9000)
+    dialog = window.report_on_show()
+    box = dialog.findChild(QCheckBox, "bugMoment")
+    assert not box.isChecked() and box.text() == \
+        "Move the bug to 0:09.0, the moment on show (it is at 0:07.0): the session opens there"
+    dialog.reject()
 
 
 def test_bug_report_edits_the_session_on_show_never_a_hidden_pages(window, qtbot, data,
