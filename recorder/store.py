@@ -89,6 +89,7 @@ _TAGGED = re.compile(rf"(.+)(_(?:{PARTIAL}|{AS_NEW})\d*)")   # <id>_partial, <id
 
 
 SHOWN_CUT = "…"   # where a long name is cut as it is shown (app.ids.short_ids): resolved back
+TYPED_CUT = "..."   # ... and that cut as a person types it
 SAID_IDS = 5      # the ids an ambiguous prefix's message names
 
 
@@ -384,8 +385,10 @@ class LocalStore(Store):
         spec = str(session_id_or_prefix).strip()
         ids = self.index.resolve(spec) if spec else []
         base, tag = split_tag(spec)
-        if not ids and SHOWN_CUT in spec:   # a long name as it is shown: its start…its end
-            head, _, tail = spec.partition(SHOWN_CUT)
+        # a long name as it is shown: its start…its end (typed with three dots, often)
+        cut = SHOWN_CUT if SHOWN_CUT in spec else TYPED_CUT if TYPED_CUT in spec else None
+        if not ids and cut is not None:
+            head, _, tail = spec.partition(cut)
             ids = [i for i in self.index.resolve(head) if i.endswith(tail)] if head else []
         if not ids and tag:   # a shortened tagged id as `replay sessions` shows it: PREFIX_TAG
             ids = [i for i in self.index.resolve_tagged(base, tag) if split_tag(i)[1] == tag]
@@ -405,7 +408,7 @@ class LocalStore(Store):
         if len(ids) > 1:
             more = f" and {len(ids) - SAID_IDS:,} more" if len(ids) > SAID_IDS else ""
             raise KeyError(f"{spec!r} matches {len(ids):,} sessions"
-                           f" ({', '.join(ids[:SAID_IDS])}{more}); give more of the id")
+                           f" ({', '.join(ids[:SAID_IDS])}{more}); give one of them whole")
         return ids[0]
 
     def session(self, session_id: str) -> SessionReader:

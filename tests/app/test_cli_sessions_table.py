@@ -139,9 +139,13 @@ def test_a_name_a_person_gave_is_shown_whole_or_cut_in_the_middle(tmp_path):
         assert proc.returncode == 0, proc.stderr
         assert json.loads((tmp_path / "w.json").read_text())[0]["data"]["payload"]["id"] \
             == f"{long_name}.{w}"
+    # ... typed with three dots, as a keyboard has no "…"
+    proc = replay("--data", data, "export", shown[1].replace("…", "..."), "-o", dest)
+    assert proc.returncode == 0, proc.stderr
     proc = replay("--data", data, "export", "checkout-fails-when", "-o", dest)
     said = proc.stderr.strip()
     assert proc.returncode == 2 and "matches 3 sessions" in said and "..." not in said, said
+    assert "; give one of them whole - list sessions with `replay sessions`" in said, said
 
 
 @pytest.mark.parametrize("columns", [100, 120])
