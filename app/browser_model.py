@@ -22,7 +22,7 @@ from player.local_time import when_text
 from recorder.bug import from_context
 from recorder.index import SessionInfo
 from recorder.moments import Unit, moment_text, shown_ms
-from recorder.store import LocalStore
+from recorder.store import LocalStore, originals_first
 
 from .fit_text import elide_middle, elide_url  # noqa: F401 (cut as the list cuts)
 from .ids import short_ids
@@ -180,11 +180,22 @@ class Catalog:
             if value.strip():
                 needle = value.strip().lower()
                 tests.append(lambda r, a=attr, n=needle: n in getattr(r, a))
-        # the search box: every word somewhere in the row's text
-        tests += [lambda r, w=w: w in r.haystack for w in search_words(q.text)]
+        link = link_in(q.text)
+        if link is not None:   # a replay:// link pasted: the session it names, as it opens
+            named = set(self.linked(link[0]))
+            tests.append(lambda r: r.id in named)
+        else:   # the search box: every word somewhere in the row's text
+            tests += [lambda r, w=w: w in r.haystack for w in search_words(q.text)]
         if not tests:
             return list(self.rows)
         return [r for r in self.rows if all(t(r) for t in tests)]
+
+    def linked(self, session: str) -> list[str]:
+        """The sessions a link's session names, as `replay open LINK` resolves it: that id,
+        else those it begins (the original, not its `_new`/`_partial` copies)."""
+        if any(r.id == session for r in self.rows):
+            return [session]
+        return originals_first([r.id for r in self.rows if r.id.startswith(session)])
 
     @staticmethod
     def sort(rows: Iterable[Row], column: Column, descending: bool = False) -> list[Row]:
@@ -192,10 +203,9 @@ class Catalog:
 
 
 def search_words(text: str) -> list[str]:
-    """The search box's words, lower-case: each must be in a row's text. A replay:// link
-    pasted whole is its session's id (its row listed; Enter opens it at the link's moment)."""
-    link = link_in(text)
-    return [link[0].lower()] if link is not None else text.lower().split()
+    """The search box's words, lower-case: each must be in a row's text (a replay:// link
+    pasted whole lists its session instead: `Catalog.linked`)."""
+    return text.lower().split()
 
 
 def make_row(info: SessionInfo, texts: tuple[str, str] = ("", ""),

@@ -193,6 +193,18 @@ class Store(abc.ABC):
         self.close()
 
 
+def originals_first(ids: list[str]) -> list[str]:
+    """The sessions an untagged prefix names, of those it matches (`ids`): `replay sessions`
+    shows an import's copy as PREFIX_new, so a prefix without the tag names the original
+    when the others are its tagged copies (`_new`, `_partial`)."""
+    if len(ids) < 2:
+        return ids
+    plain = [i for i in ids if not split_tag(i)[1]]
+    if len(plain) == 1 and all(split_tag(i)[0] == plain[0] for i in ids if i != plain[0]):
+        return plain
+    return ids
+
+
 class Stored(msgspec.Struct, frozen=True):
     """Where an imported session went and what happened to it."""
     id: str
@@ -399,12 +411,8 @@ class LocalStore(Store):
             ids = [made] if self.index.session(made) is not None else []
         if not ids:
             raise KeyError(f"no session {spec!r} in {self.root}")
-        if len(ids) > 1 and not tag:
-            # `replay sessions` shows an import's copy as PREFIX_new: a prefix without the tag
-            # names the original, when the others are its tagged copies
-            plain = [i for i in ids if not split_tag(i)[1]]
-            if len(plain) == 1 and all(split_tag(i)[0] == plain[0] for i in ids if i != plain[0]):
-                ids = plain
+        if not tag:
+            ids = originals_first(ids)
         if len(ids) > 1:
             more = f" and {len(ids) - SAID_IDS:,} more" if len(ids) > SAID_IDS else ""
             raise KeyError(f"{spec!r} matches {len(ids):,} sessions"

@@ -38,6 +38,21 @@ def test_a_link_pasted_in_the_search_box_lists_its_session(catalog, text):
     assert link_in(text) is not None and link_in(text)[0].startswith("bob-brow")
 
 
+def test_a_link_lists_the_session_it_opens_not_its_copies(tmp_path):
+    """`replay://8dda0c07?t=42000` pasted listed the session and its `_partial` copy ("2 of
+    10"), where the link opens the original only; a link to the copy lists the copy."""
+    with Store.open(tmp_path / "data") as store:
+        for sid in ("bob-browse", "bob-browse_partial", "bobby"):
+            store.ingest(session_events(start_ms=T0, duration_ms=5_000,
+                                        urls=["https://shop.example/"]), session_id=sid)
+        catalog = Catalog.load(store)
+    assert ids(catalog.filter(Query(text="replay://bob-brow?t=0"))) == {"bob-browse"}
+    assert ids(catalog.filter(Query(text="replay://bob-browse_partial"))) == \
+        {"bob-browse_partial"}
+    assert ids(catalog.filter(Query(text="replay://bob?t=0"))) == {"bob-browse",
+                                                                  "bob-browse_partial", "bobby"}
+
+
 @pytest.mark.parametrize("text", ["bob", "replay://", "replay://bob?t=soon", "replay serve"])
 def test_text_that_is_no_link_is_searched_as_words(catalog, text):
     from app.browser_model import search_words
