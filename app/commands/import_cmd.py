@@ -302,8 +302,20 @@ def _remasked(store: Store, sid: str) -> str:
 
 
 def _remask_hint(args, sid: str) -> str:
+    """How to bring `--rules` to the stored session - when they would hide more there than
+    the data folder's rules: re-masking never shows what is stored masked (the hint ran
+    `replay mask` of looser rules to "unchanged")."""
     if args.rules is None:
         return ""
+    from recorder.privacy import load_rules
+    from recorder.privacy.history import active_rules, loosened
+    try:
+        given, folder = load_rules(args.rules, args.data), active_rules(args.data)
+    except Exception:  # noqa: BLE001 - read before the import; a hint is no place to fail
+        return ""
+    if not loosened(given, folder):   # nothing the folder's mask that these do not
+        return ("; re-masking cannot show what it stores masked, and these rules mask"
+                " nothing more than the data folder's")
     return f"; to re-mask the stored one with these rules: replay mask --rules {args.rules} {sid}"
 
 
@@ -332,8 +344,10 @@ def _import_one(store: Store, f: Path, args, masker_factory, bar, say: Say,
             dropped.update({k: n for k, n in m.stats.items() if DROPPED in k})
         _say_start_missing(f, maskers, say)
     if dropped and of is None:
-        say("note", f"{f}: the privacy rules dropped {_dropped_kinds(dropped)} (the rules in"
-                    f" force: {_rules_source(args)}; the app's Privacy page edits them)")
+        say("note", f"{f}: the privacy rules dropped {_dropped_kinds(dropped)} ("
+                    + (f"under {args.rules}, given with --rules)" if args.rules is not None else
+                       f"the rules in force: {_rules_source(args)}; the app's Privacy page"
+                       " edits them)"))
     return done, dropped, reports
 
 

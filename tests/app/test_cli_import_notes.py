@@ -69,6 +69,29 @@ def test_import_counts_what_the_privacy_rules_dropped(tmp_path, recording):
     assert values and not any(v in lines[0] for v in values)
 
 
+def test_rules_given_with_the_import_are_named_as_such_and_a_hint_is_only_what_can_work(
+        tmp_path, recording):
+    """A privacy officer read "(the rules in force: allow.toml; the app's Privacy page edits
+    them)" - it does not; and `import --rules allow.toml` of a stored session pointed to
+    `replay mask --rules allow.toml`, which can only say "unchanged": what is stored masked
+    stays masked."""
+    src, data = tmp_path / "g.json", tmp_path / "d"
+    src.write_text(json.dumps(recording))
+    strict, loose = tmp_path / "strict.toml", tmp_path / "allow.toml"
+    strict.write_text('default = "mask"\n')
+    loose.write_text('default = "allow"\ndetectors = []\n')
+    proc = replay("--data", data, "import", "--rules", strict, src)
+    assert proc.returncode == 0, proc.stderr
+    (line,) = [ln for ln in proc.stderr.splitlines() if "privacy rules dropped" in ln]
+    assert line.endswith(f"(under {strict}, given with --rules)"), line
+    proc = replay("--data", data, "import", "--rules", loose, src)
+    assert proc.returncode == 2 and "so --rules did not apply to it; re-masking cannot show" \
+        " what it stores masked, and these rules mask nothing more" in proc.stderr, proc.stderr
+    assert "replay mask" not in proc.stderr
+    proc = replay("--data", data, "import", "--rules", strict, src)
+    assert proc.returncode == 2 and f"replay mask --rules {strict}" in proc.stderr, proc.stderr
+
+
 def test_a_refusal_after_re_masking_says_the_stored_session_was_re_masked(tmp_path, recording):
     data = tmp_path / "d"
     full, prefix = tmp_path / "full.json", tmp_path / "prefix.json"
