@@ -16,7 +16,7 @@ from typing import Any, NamedTuple, Sequence, Union
 from recorder.moments import Unit, moment_text, whole_ms
 from recorder.paths import DEMO_SESSION
 
-from ..cli import UserError, say_note
+from ..cli import UserError, say_note, say_warning
 from ._store import no_data_folder, open_existing_store
 from ._words import count
 
@@ -78,18 +78,25 @@ def rules_for(spec: str, data: Path, rules_path: Path | None, stored: bool):
         raise rules_error(exc, "or give another with --rules") from None
 
 
-def _say_other_rules(spec: str, data: Path, given) -> None:
+def say_other_rules(spec: str, data: Path, given) -> None:
     """A file masked by `--rules` rather than the data folder's rules: said when they differ
-    (a looser file would put in the output what the folder's rules mask, without a word)."""
+    (a looser file would put in the output what the folder's rules mask, without a word) -
+    a warning, naming what they let through, when they mask less."""
     from recorder.privacy import RulesError, load_rules
+    from recorder.privacy.history import loosened
 
     try:
         folder = load_rules(None, data)
     except RulesError:   # a broken folder's rules: the given ones are the person's answer
         return
-    if folder != given:
+    weaker = loosened(folder, given)
+    if weaker:
+        say_warning(f"{spec} is masked by {given.source}, which masks less than the data"
+                    f" folder's rules ({folder.source}): {'; '.join(weaker)} - what only those"
+                    " mask is in the output in clear")
+    elif folder != given:
         say_note(f"{spec} is masked by {given.source}, not by the data folder's"
-                 f" rules ({folder.source}) - what only those mask is in the output")
+                 f" rules ({folder.source})")
 
 
 def rules_error(exc, then: str) -> UserError:
@@ -221,7 +228,7 @@ def open_source(spec: str, data: Path, session_number: int = 0, *,
     else:
         active = rules_for(spec, data, rules, stored)
         if active is not None and not stored and rules is not None:
-            _say_other_rules(spec, data, active)
+            say_other_rules(spec, data, active)
         if active is not None:
             try:
                 masked = masked_source(src, active)

@@ -68,12 +68,24 @@ def test_a_file_exported_with_other_rules_than_the_data_folders_says_so(tmp_path
     lax.write_text('default = "allow"\ndetectors = []\n')
     same = tmp_path / "same.toml"
     same.write_text('default = "mask"\n')
+    stricter = tmp_path / "stricter.toml"
+    stricter.write_text('default = "mask"\n[[rule]]\nselector = "body"\nlevel = "hidden"\n')
     said = {}
-    for rules in (lax, same):
-        proc = replay("--data", data, "export", rec, "--rules", rules, "-o",
-                      tmp_path / f"{rules.stem}.json")
-        assert proc.returncode == 0, proc.stderr
-        said[rules.stem] = [ln for ln in proc.stderr.splitlines() if "note:" in ln]
-    assert said["lax"] == [f"replay: note: {rec} is masked by {lax}, not by the data folder's rules"
-                           f" ({data / 'rules.toml'}) - what only those mask is in the output"]
-    assert said["same"] == []
+    # `replay mask FILE --rules F -o OUT` said nothing at all ("wrote ... masked under F")
+    for cmd in ("export", "mask"):
+        for rules in (lax, same, stricter):
+            proc = replay("--data", data, cmd, rec, "--rules", rules, "-o",
+                          tmp_path / f"{rules.stem}.json")
+            assert proc.returncode == 0, proc.stderr
+            said[cmd, rules.stem] = [ln for ln in proc.stderr.splitlines()
+                                     if "note:" in ln or "warning:" in ln]
+        # looser: a warning naming what they let through
+        (line,) = said[cmd, "lax"]
+        assert line.startswith(
+            f"replay: warning: {rec} is masked by {lax}, which masks less than the data"
+            f" folder's rules ({data / 'rules.toml'}): default level: mask -> allow;"
+            " detector removed: email;") and line.endswith(
+            " - what only those mask is in the output in clear"), line
+        assert said[cmd, "same"] == []
+        assert said[cmd, "stricter"] == [f"replay: note: {rec} is masked by {stricter}, not by"
+                                         f" the data folder's rules ({data / 'rules.toml'})"]
