@@ -55,7 +55,27 @@ def register(subparsers, common) -> None:
                    help=f"also make FILE the data folder's active rules ({RULES_FILENAME},"
                         " applied to every later import; saved as a new revision in its"
                         " rules-history/ like a save in the privacy workspace)")
+    p.add_argument("--yes", action="store_true",
+                   help="with --activate: do not ask before making rules that mask less than"
+                        " the ones in force the active rules")
     p.set_defaults(func=run)
+
+
+def _loosen_confirmed(path: Path, weaker: list[str]) -> bool:
+    """Whether the person at the terminal makes rules that mask less the rules in force (a
+    privacy officer's tryout: a warning came after the change, not a question before it).
+    Anything but yes is a no; without a terminal, a UserError saying to add --yes."""
+    said = "; ".join(weaker)
+    if not sys.stdin.isatty():
+        raise UserError(f"{path} masks less than the rules in force ({said}): add --yes to"
+                        " make it the active rules anyway")
+    print(f"{path} masks less than the rules in force: {said}. From the next recording on,"
+          " that is stored in clear. Make it the active rules? [y/N] ", end="",
+          file=sys.stderr, flush=True)
+    answer = sys.stdin.readline()
+    if not answer:
+        print(file=sys.stderr)
+    return answer.strip().lower() in ("y", "yes")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -100,11 +120,14 @@ def run(args: argparse.Namespace) -> int:
     if args.dry_run:
         return _dry_run_stored(args, rules, own)
     if args.activate:   # an active file that cannot be replaced: say so before any re-mask
-        from recorder.privacy.history import active_rules
+        from recorder.privacy.history import active_rules, loosened
         try:
-            active_rules(args.data)
+            weaker = loosened(active_rules(args.data), rules)
         except RulesError as exc:
             raise UserError(f"{exc} - fix or remove it, then run mask --activate again") from None
+        if weaker and not args.yes and not _loosen_confirmed(args.rules, weaker):
+            print("nothing changed", file=sys.stderr)
+            return 0
     if args.activate and args.all and not (args.data / INDEX_FILE).is_file():
         # a privacy officer's first step, before any recording is stored: nothing to re-mask
         print(f"no session is stored in {args.data} yet: nothing re-masked", file=sys.stderr)

@@ -387,7 +387,21 @@ def test_activating_looser_rules_says_what_they_let_through(tmp_path, capsys):
     loose.write_text('default = "allow"\ndetectors = []\n')
     rc, _, err = run(capsys, "--data", data, "mask", "--rules", strict, "--activate", "--all")
     assert rc == 0 and "mask less" not in err, err
+    # a warning after the change was too late: it asks first (no terminal: --yes)
     rc, out, err = run(capsys, "--data", data, "mask", "--rules", loose, "--activate", "--all")
+    assert rc == 2 and err.strip() == (
+        f"replay: error: {loose} masks less than the rules in force (default level: mask ->"
+        " allow; rule removed: .bio (hidden); detector removed: email; detector removed: card;"
+        " detector removed: phone; detector removed: iban; detector removed: ssn): add --yes to"
+        " make it the active rules anyway"), err
+    assert 'default = "mask"' in (data / "rules.toml").read_text()
+    from terminal import replay_at_a_terminal
+    code, out, shown = replay_at_a_terminal("--data", data, "mask", "--rules", loose,
+                                            "--activate", "--all", answer=b"\n")
+    assert code == 0 and "Make it the active rules? [y/N]" in shown and "nothing changed" \
+        in shown and 'default = "mask"' in (data / "rules.toml").read_text(), shown
+    rc, out, err = run(capsys, "--data", data, "mask", "--rules", loose, "--activate", "--all",
+                       "--yes")
     words = " ".join(err.split())
     assert rc == 0 and "revision 2" in out
     assert "warning: the rules in force mask less than before: default level: mask -> allow;" \

@@ -543,7 +543,8 @@ def test_rules_activated_elsewhere_are_shown_or_said(qtbot, tmp_path, workspace)
     assert [(r.selector, r.level) for r in w.form.rules().rules] == [(".who", Level.HIDDEN)]
     type_rule(qtbot, w, ".address", Level.MASK)      # edits, then another activation
     other.write_text('version = 1\n[[rule]]\nselector = ".who"\nlevel = "mask"\n')
-    assert cli(["--data", str(data), "mask", "--all", "--rules", str(other), "--activate"]) == 0
+    assert cli(["--data", str(data), "mask", "--all", "--rules", str(other), "--activate",
+                "--yes"]) == 0   # (hidden to mask: it masks less, so it asks first)
     qtbot.waitUntil(lambda: "Reload shows them" in w.status.text(), timeout=10_000)
     assert w.base_revision == 1                       # the edits stay until Reload
 
@@ -832,7 +833,8 @@ def test_saving_your_own_rules_keeps_the_dry_run_and_is_not_said_to_come_from_el
     assert w.apply_button.isEnabled()
     other = tmp_path / "other.toml"
     other.write_text('version = 1\n[[rule]]\nselector = ".who"\nlevel = "hidden"\n')
-    assert cli(["--data", str(data), "mask", "--all", "--rules", str(other), "--activate"]) == 0
+    assert cli(["--data", str(data), "mask", "--all", "--rules", str(other), "--activate",
+                "--yes"]) == 0   # (two rules gone: it masks less, so it asks first)
     qtbot.waitUntil(lambda: w.base_revision == 2, timeout=10_000)
     assert w.status.text() == "the active rules were replaced elsewhere: revision 2 shown"
     assert not w.apply_button.isEnabled()
