@@ -35,7 +35,7 @@ from player.qt.stage import ReplayStage
 from recorder.moments import Unit, moment_text
 from recorder.privacy import DETECTORS, Level, Rule, Rules, RulesError
 from recorder.privacy.audit import headline, looked_for, owner_note
-from recorder.privacy.history import active_rules, read_history, save_rules
+from recorder.privacy.history import active_rules, loosened, read_history, save_rules
 from recorder.privacy.rules import RULES_FILENAME, check_selector
 
 from ..commands._words import count
@@ -488,7 +488,7 @@ class PrivacyWorkspace(QWidget):
         worker = self._worker
         self.destroyed.connect(lambda *_: worker.shutdown(wait=False, cancel_futures=True))
         self.form.changed.connect(self._edited)
-        self.save_button.clicked.connect(self.save)
+        self.save_button.clicked.connect(lambda: self.save(confirm=True))
         self.reload_button.clicked.connect(self.reload)
         # the active rules replaced from elsewhere (`replay mask --activate`, another window):
         # the folder's entries change (the file is renamed into place), and so the page knows;
@@ -737,10 +737,21 @@ class PrivacyWorkspace(QWidget):
             return
         self._timer.start()
 
-    def save(self) -> bool:
-        """Save the form as the next revision (who: the logged-in user)."""
+    def save(self, *, confirm: bool = False) -> bool:
+        """Save the form as the next revision (who: the logged-in user). `confirm`: rules
+        that mask less than the saved ones are saved only once the person says yes (the
+        Save button asks, naming each change, as `replay mask --activate` does)."""
         try:
             rules = self.form.rules()
+            weaker = loosened(active_rules(self.data_dir), rules) if confirm else []
+            if weaker and QMessageBox.question(
+                    self, "Save rules that mask less",
+                    "These rules mask less than the ones in force:\n\n" + "\n".join(
+                        f"• {w}" for w in weaker) + "\n\nFrom the next recording on, that is"
+                    " stored in clear (sessions stored before keep theirs). Save them?"
+                    ) != QMessageBox.StandardButton.Yes:
+                self._say("not saved")
+                return False
             change = save_rules(self.data_dir, rules, who=getpass.getuser(),
                                 based_on=self.base_revision)
         except (RulesError, OSError) as exc:

@@ -151,7 +151,15 @@ def test_saving_and_reloading_round_trips_the_rules_file_and_the_log(qtbot, tmp_
     w.form.detectors["phone"].setChecked(False)
     edited = w.form.rules()
     assert w.title.text().endswith("(edited)")
+    asked = []
+
+    def yes() -> None:   # (the phone detector off masks less: Save asks first)
+        box = QApplication.activeModalWidget()
+        asked.append(box.text())
+        box.button(QMessageBox.StandardButton.Yes).click()
+    QTimer.singleShot(0, yes)
     qtbot.mouseClick(w.save_button, Qt.MouseButton.LeftButton)
+    assert len(asked) == 1 and "detector removed: phone" in asked[0], asked
 
     on_disk = parse_rules((data / "rules.toml").read_text())
     assert on_disk == replace(edited, revision=1)
@@ -763,6 +771,34 @@ def test_a_dry_run_under_way_starts_no_other_run_from_its_event_loop(qtbot, tmp_
     assert clicked == [(False, False)]
     assert "1 stored session" in w.dry_run_note.text() and w.audit_note.text() == ""
     assert w.audit_button.isEnabled() and w.dry_run_button.isEnabled()   # back at the end
+
+
+def test_saving_rules_that_mask_less_asks_first_naming_each_change(qtbot, tmp_path, workspace):
+    """Save wrote rules that let a hidden address into the next recordings in clear without
+    a word (`replay mask --activate` asks); it asks, naming the change, and No saves nothing."""
+    data = tmp_path / "data"
+    store_with(data)
+    w = workspace(data)
+    type_rule(qtbot, w, ".address", Level.HIDDEN)
+    qtbot.mouseClick(w.save_button, Qt.MouseButton.LeftButton)   # stricter: nothing asked
+    assert w.status.text() == "saved as revision 1 (rules.toml)"
+    w.form.rules_table.selectRow(0)
+    qtbot.mouseClick(w.form.remove_rule_button, Qt.MouseButton.LeftButton)
+    asked = []
+
+    def answer(button) -> None:
+        box = QApplication.activeModalWidget()
+        assert isinstance(box, QMessageBox)
+        asked.append(box.text())
+        box.button(button).click()
+    QTimer.singleShot(0, lambda: answer(QMessageBox.StandardButton.No))
+    qtbot.mouseClick(w.save_button, Qt.MouseButton.LeftButton)
+    assert "rule removed: .address (hidden)" in asked[0] and "stored in clear" in asked[0]
+    assert w.status.text() == "not saved" and ".address" in (data / "rules.toml").read_text()
+    QTimer.singleShot(0, lambda: answer(QMessageBox.StandardButton.Yes))
+    qtbot.mouseClick(w.save_button, Qt.MouseButton.LeftButton)
+    assert w.status.text() == "saved as revision 2 (rules.toml)"
+    assert ".address" not in (data / "rules.toml").read_text()
 
 
 def test_a_session_stored_after_the_dry_run_makes_apply_wait_for_another(
