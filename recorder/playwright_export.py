@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 from urllib.parse import parse_qsl, urlsplit
 
 import msgspec
@@ -146,13 +146,22 @@ class _Reader:
         m = self.mirror
         out: dict[str, str] = {}
         keep = []
+        # a node touched again, or another node of an element already read, reads the same
+        # (the mirror does not change meanwhile): each is read once - a 10-minute session's
+        # app root, changed 126,000 times between two steps, was walked (1,110 nodes) each time
+        nodes_read: set[int] = set()
+        elements_read: set[int] = set()
         for t, nid in self.touched:
             if t >= until:
                 keep.append((t, nid))
                 continue
-            el = _with_id(m, nid)
-            if el is None or len(out) >= STATE_WAITS_PER_STEP:
+            if nid in nodes_read or len(out) >= STATE_WAITS_PER_STEP:
                 continue
+            nodes_read.add(nid)
+            el = _with_id(m, nid)
+            if el is None or el in elements_read:
+                continue
+            elements_read.add(el)
             sel = frame_prefix(m, el) + _id_selector(m.nodes[el].attrs["id"])
             text = _text(m, el)
             if text and not _MASKED_TEXT.fullmatch(text) and MASK not in text:
@@ -207,24 +216,54 @@ def _target_error(errors: list[ErrorEvent]) -> ErrorEvent | None:
     return None
 
 
+PROGRESS_EVERY = 2_000   # events between two calls of playwright_script's `progress`
+
+
+def recorded_viewport(events: Iterable[Raw]) -> tuple[float, float] | None:
+    """The page's size as first recorded (a Meta event's, or a resize's), as the player's
+    timeline reads it (`facts["viewport"]`) - without indexing the whole session for it."""
+    for e in events:
+        if not isinstance(e, dict) or not isinstance(e.get("data"), dict):
+            continue
+        d = e["data"]
+        if e.get("type") == EventType.Meta or (e.get("type") == EventType.IncrementalSnapshot
+                                               and d.get("source") ==
+                                               IncrementalSource.ViewportResize):
+            w, h = d.get("width"), d.get("height")
+            if all(isinstance(v, (int, float)) and not isinstance(v, bool) and v
+                   for v in (w, h)):
+                return float(w), float(h)
+    return None
+
+
 def playwright_script(events: Iterable[Raw], *, session_id: str,
                       viewport: tuple[float, float] | None = None,
                       start_ms: float | None = None, end_ms: float | None = None,
-                      bug: BugReport | None = None) -> str:
-    """The script's text. `start_ms`/`end_ms`: only the steps in that range (a navigation
+                      bug: BugReport | None = None,
+                      progress: Callable[[int, int], None] | None = None) -> str:
+    """The script's text. `viewport`: the browser's (default: the recorded one,
+    `recorded_viewport`); `start_ms`/`end_ms`: only the steps in that range (a navigation
     to the page they happen on comes first; with no end and a `bug` with its moment, the end
     is BUG_TAIL_MS after it); `bug`: the session's bug report (record mode's title and
-    notes), said at the top of the script."""
+    notes), said at the top of the script; `progress(done, total)`: called as the events
+    are read (twice each: `total` is twice their number)."""
     r = _Reader()
     events = list(events)
+    if viewport is None:
+        viewport = recorded_viewport(events)
+    total = 2 * len(events)
     # the steps' times are needed to take the DOM states just before each: a first pass
     probe = StepsBuilder()
-    for e in events:
+    for i, e in enumerate(events):
+        if progress is not None and i % PROGRESS_EVERY == 0:
+            progress(i, total)
         probe.feed(e)
     all_steps = probe.steps()
     step_times = sorted({s.t for s in all_steps})
     k = 0
-    for e in events:
+    for i, e in enumerate(events, len(events)):
+        if progress is not None and i % PROGRESS_EVERY == 0:
+            progress(i, total)
         if not isinstance(e, dict):
             continue
         ts = e.get("timestamp")
@@ -237,6 +276,8 @@ def playwright_script(events: Iterable[Raw], *, session_id: str,
     while k < len(step_times):
         r.states.append((step_times[k], r.settle(step_times[k])))
         k += 1
+    if progress is not None:
+        progress(total, total)
     sem = probe.sem
     # (a range that starts after the bug runs to the end: up to the bug, it held no step)
     until_bug = end_ms is None and bug is not None and bug.at_ms is not None and \

@@ -227,15 +227,23 @@ def _har(src, out: Path, args) -> None:
 
 
 def _playwright(src, out: Path, args) -> None:
-    from player.replayer import Replayer
     from recorder.playwright_export import playwright_script
+
+    from ._progress import advancing, progress_bar
     lo, hi, duration = _range(src, args)
-    vp = Replayer(src).timeline.facts.get("viewport")
-    text = playwright_script(src.events(), session_id=src.id,
-                             viewport=tuple(vp) if isinstance(vp, list) and len(vp) == 2 else None,
-                             start_ms=None if args.start is None else lo,
-                             end_ms=None if args.end is None else hi,
-                             bug=from_context(_with_report(src, args)))
+    bug = from_context(_with_report(src, args, steps=False))
+    # a 10-minute session's script takes seconds: each event is read, then gone over twice
+    with progress_bar() as bar:
+        task = bar.add_task(f"reading session {src.id[:13]}",
+                            total=getattr(src.info, "record_count", None) or None)
+        events = list(advancing(src.events(), bar, task))
+        bar.update(task, visible=False)
+        task = bar.add_task("writing " + ("the script" if str(out) == "-" else out.name),
+                            total=None)
+        text = playwright_script(events, session_id=src.id,
+                                 start_ms=None if args.start is None else lo,
+                                 end_ms=None if args.end is None else hi, bug=bug,
+                                 progress=lambda i, n: bar.update(task, completed=i, total=n))
     _text_out(out, text, f"a Playwright script of session {src.id}")
 
 
@@ -322,10 +330,11 @@ def _replay(src, out: Path, args) -> None:
           f" to {out}", file=sys.stderr)
 
 
-def _with_report(src, args) -> dict | None:
+def _with_report(src, args, steps: bool = True) -> dict | None:
     """The session's context with its bug report as `--title`, `--notes` and `--at` make it
-    (added to, or over, the one it carries; its steps read), masked by the rules in force
-    unless `--unmasked` - or None when there is no report."""
+    (added to, or over, the one it carries; its steps read unless not `steps`: a script
+    lists its own), masked by the rules in force unless `--unmasked` - or None when there is
+    no report."""
     from recorder.bug import report_for, with_report
 
     if args.title is None and args.notes is None and args.at is None \
@@ -335,7 +344,7 @@ def _with_report(src, args) -> dict | None:
     if args.at is not None:
         at = resolve_moment(args.at, float(src.info.duration_ms or 0), len(src.damaged),
                             bug_ms=bug_moment(src))
-    report = report_for(src.events(), src.info.context, title=args.title, notes=args.notes,
+    report = report_for(src.events() if steps else (), src.info.context, title=args.title, notes=args.notes,
                         at_ms=at)
     context = with_report(src.info.context, report)
     if not args.unmasked:   # the title and notes typed here pass the rules like any context

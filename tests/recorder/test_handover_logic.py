@@ -355,3 +355,52 @@ def test_a_report_written_on_a_live_session_keeps_what_arrives_meanwhile(tmp_pat
         assert len(list(store.session("still-there").events())) == len(events)
         assert from_context(store.index.session("still-there").context).title == "Coupon throws"
         assert store.is_live("still-there")   # still followed, compacted once quiet
+
+
+def _page(t0: int, url: str, body: list, nav: bool = True) -> list[dict]:
+    """A page's Meta and full snapshot (`body`: the body's children, ids from 5 on)."""
+    return [
+        {"type": 4, "timestamp": t0, "data": {"href": url, "width": 1024, "height": 700}},
+        {"type": 2, "timestamp": t0 + 1, "data": {"initialOffset": {"left": 0, "top": 0}, "node": {
+            "type": 0, "id": 1, "childNodes": [
+                {"type": 1, "id": 2, "name": "html", "publicId": "", "systemId": ""},
+                {"type": 2, "id": 3, "tagName": "html", "attributes": {}, "childNodes": [
+                    {"type": 2, "id": 4, "tagName": "body", "attributes": {},
+                     "childNodes": body}]}]}}},
+    ]
+
+
+def test_an_element_changed_thousands_of_times_between_steps_is_read_once(monkeypatch):
+    """A 10-minute session's script took 16-20 s: its app root (1,110 nodes) changed 126,000
+    times between two steps and was walked whole for each change. Each element is read once
+    per step (the script is the same), the viewport comes from the events (the whole player
+    index was built for it), and the caller hears how far it got."""
+    import recorder.playwright_export as pe
+
+    t0, url = 1_700_000_000_000, "http://127.0.0.1:1/index.html"
+    rows = [{"type": 2, "id": 100 + i, "tagName": "div", "attributes": {}, "childNodes": []}
+            for i in range(50)]
+    events = _page(t0, url, [
+        {"type": 2, "id": 5, "tagName": "button", "attributes": {"id": "go"},
+         "childNodes": [{"type": 3, "id": 6, "textContent": "Go"}]},
+        {"type": 2, "id": 7, "tagName": "div", "attributes": {"id": "app"},
+         "childNodes": [{"type": 3, "id": 8, "textContent": "0"}, *rows]}])
+    for i in range(1, 301):   # a counter ticking inside the app root, between two clicks
+        events.append({"type": 3, "timestamp": t0 + 100 + i, "data": {
+            "source": 0, "texts": [{"id": 8, "value": str(i)}], "attributes": [],
+            "removes": [], "adds": []}})
+    events += [{"type": 3, "timestamp": t0 + 50, "data": {"source": 2, "type": 2, "id": 5,
+                                                          "x": 1, "y": 1}},
+               {"type": 3, "timestamp": t0 + 900, "data": {"source": 2, "type": 2, "id": 5,
+                                                           "x": 1, "y": 1}}]
+    events.sort(key=lambda e: e["timestamp"])
+    reads = []
+    real = pe._text
+    monkeypatch.setattr(pe, "_text", lambda m, nid: reads.append(nid) or real(m, nid))
+    said = []
+    text = pe.playwright_script(events, session_id="ticking",
+                                progress=lambda done, total: said.append((done, total)))
+    assert "expect_text(page, '#app', '300')" in text
+    assert len(reads) <= 2, len(reads)   # (300 before)
+    assert 'VIEWPORT = {"width": 1024, "height": 700}' in text
+    assert said[0] == (0, 2 * len(events)) and said[-1] == (2 * len(events),) * 2
