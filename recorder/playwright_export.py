@@ -6,7 +6,8 @@ DOM state the recording shows before the next one: the text of each element with
 changed meanwhile, as it was just before the next step. It ends with an assertion for the
 error the session hit: a thrown one (uncaught, or a rejection no one handled) as the page's
 error, a console.error call as a console message, a failed request as a response. A developer
-runs it against their own server (`REPLAY_BASE_URL`).
+runs it against their own server (`REPLAY_BASE_URL`; `REPLAY_BASE_URL_2`... for each other site
+the steps open); `python repro.py --help` prints its docstring, which lists them.
 
 - Values the privacy rules masked were never recorded: each becomes a named placeholder in
   `FILL_IN` at the top of the script (also read from `REPLAY_FILL_<NAME>`), never a guess.
@@ -347,9 +348,7 @@ def _write(steps: list[Step], r: _Reader, errors: list[ErrorEvent], failed: list
         if before:
             opened = before[-1]
             chosen.insert(0, opened)
-    first_url = next((s.url for s in chosen if s.kind is StepKind.NAVIGATE), "")
-    parts = urlsplit(first_url)
-    recorded_origin = f"{parts.scheme}://{parts.netloc}" if parts.scheme else ""
+    sites = _sites(s.url for s in chosen if s.kind is StepKind.NAVIGATE)
     states = dict(r.states)
     times = sorted(t for t in states if t != float("inf"))
     taken: set[str] = set()
@@ -406,7 +405,7 @@ def _write(steps: list[Step], r: _Reader, errors: list[ErrorEvent], failed: list
             continue
         nxt = next((t for t in times if t > latest), float("inf"))
         for sel, text in (states.get(nxt) or {}).items():
-            body.append(f"    expect_text(page, {sel!r}, {text!r})")
+            body.append(f"    expect_text(page, {sel!r}, {text!r}, after_step={n})")
     if not chosen:
         body.append("    pass  # no steps were recorded in this range")
     target = _target_error([e for e in errors if lo <= e.t <= hi] if start_ms is not None
@@ -416,7 +415,8 @@ def _write(steps: list[Step], r: _Reader, errors: list[ErrorEvent], failed: list
         session=_docstring(session_id),
         recorded=_dt.datetime.fromtimestamp(origin / 1000, _dt.timezone.utc)
         .strftime("%Y-%m-%d %H:%M UTC") if origin else "unknown",
-        origin=_docstring(recorded_origin),
+        site_help=_site_help(sites), fill_help=_fill_help(fill_in, selects),
+        sites="".join(f"    ({o!r}, {v!r}),\n" for o, v in sites),
         viewport=(f'{{"width": {int(viewport[0])}, "height": {int(viewport[1])}}}'
                   if viewport else "None"),
         wait_ms=WAIT_TIMEOUT_MS, frame_sep=FRAME_SEP,
@@ -425,6 +425,58 @@ def _write(steps: list[Step], r: _Reader, errors: list[ErrorEvent], failed: list
         selects=repr(selects),
         steps="\n".join(body),
         check_comment=CHECK_COMMENT, check=_check(target, failed, filled=bool(fill_in)))
+
+
+def base_url_variable(i: int) -> str:
+    """The environment variable that moves the `i`th site a script opens (0: the first)."""
+    return "REPLAY_BASE_URL" + (f"_{i + 1}" if i else "")
+
+
+def _sites(urls: Iterable[str]) -> list[tuple[str, str]]:
+    """The origins (scheme://host:port) of these pages, in the order first opened, each with
+    the variable that moves it (REPLAY_BASE_URL, REPLAY_BASE_URL_2...)."""
+    origins: list[str] = []
+    for url in urls:
+        parts = urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        if parts.scheme and parts.netloc and origin not in origins:
+            origins.append(origin)
+    return [(o, base_url_variable(i)) for i, o in enumerate(origins)]
+
+
+def _help_line(name: str, text: str) -> str:
+    """A variable's line in the script's help, its words in a column (as the others')."""
+    return f"  {name:<17} {text}"
+
+
+def _site_help(sites: list[tuple[str, str]]) -> str:
+    """The docstring's lines for the variables that move the sites the script opens."""
+    if not sites:
+        return _help_line("REPLAY_BASE_URL", "the site to run against (the recording opens"
+                                             " no page)")
+    lines = []
+    for i, (origin, var) in enumerate(sites):
+        what = "the site to run against" if not i else \
+            f"the site to run the {_ordinal(i + 1)} one it opens against"
+        lines.append(_help_line(var, f"{what} (default: the recorded {_docstring(origin)})"))
+    return "\n".join(lines)
+
+
+def _ordinal(n: int) -> str:
+    return {2: "second", 3: "third"}.get(n, f"{n}th")
+
+
+def _fill_help(fill_in: list[tuple[str, str]], selects: list[str]) -> str:
+    """The docstring's lines for the values masked when recorded (REPLAY_FILL_<NAME>)."""
+    if not fill_in:
+        return "No value was masked when recorded: nothing to fill in.\n"
+    lines = ["Values masked when recorded are not in the recording: set them (or edit FILL_IN"
+             " below);", "one not given is typed as its placeholder (<NAME>):"]
+    for name, label in fill_in:
+        lines.append(f"  REPLAY_FILL_{name}  for {_docstring(repr(label or 'a value'))}"
+                     + (" (an option chosen in a select: needed to run)" if name in selects
+                        else ""))
+    return "\n".join(lines) + "\n"
 
 
 def _scroll(s: Scroll) -> list[str]:
@@ -448,10 +500,10 @@ def _check(e: ErrorEvent | None, failed: list[Resource], *, filled: bool = False
         u = urlsplit(request.url)
         if filled and u.query:
             names = tuple(sorted({k for k, _ in parse_qsl(u.query, keep_blank_values=True)}))
-            where, seen = f"{u.path!r}, {names!r}", "*path_and_names(r.url[len(BASE_URL):])"
+            where, seen = f"{u.path!r}, {names!r}", "*path_and_names(site_path(r.url))"
         else:
             where, seen = repr(u.path + (f"?{u.query}" if u.query else "")), \
-                "r.url[len(BASE_URL):]"
+                "site_path(r.url)"
         return (f"    {CHECK_COMMENT}: {_comment(e.message)}\n"
                 + ("    # (its query's names, not their values: they may be what is filled in)\n"
                    if filled and u.query else "")
@@ -484,25 +536,34 @@ _TEMPLATE = '''"""{report}Reproduction of session {session} (recorded {recorded}
 between them, and at the end the error the session hit.
 
 Run it (Playwright for Python: `pip install playwright`):  python THIS_FILE
-  REPLAY_BASE_URL   the site to run against (default: the recorded {origin})
+(`python THIS_FILE --help` prints this.)
+It reads these environment variables:
+{site_help}
   REPLAY_CHROMIUM   a Chromium/Chrome executable to use (default: the browser that
                     `playwright install chromium` put in place)
   REPLAY_HEADED=1   show the browser
   REPLAY_WAIT_MS    how long to wait for each page state the recording shows before noting
                     what the site shows instead and going on, and for a step's element or
                     page before the step fails (default {wait_ms})
-Values that were masked when recorded are not in the recording: fill in FILL_IN below
-(or set REPLAY_FILL_<NAME>).
-Where the site shows other text than the recording did between steps (its data has moved on:
+{fill_help}Where the site shows other text than the recording did after a step (its data has moved on:
 a cart kept from an earlier run, say), the script says so on stderr and goes on; only the
 error at the end decides whether the bug was reproduced.
-Exit status: 0 reproduced, 1 not reproduced (or a step could not be done), 2 cannot run here.
+Exit status: 0 reproduced, 1 not reproduced (or a step could not be done), 2 cannot run here
+(a site it cannot reach, a value it needs, no browser).
 """
 import os
 import re
 import sys
 import traceback
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlsplit
+
+if __name__ == "__main__" and sys.argv[1:]:   # before Playwright: --help needs none
+    if sys.argv[1:] in (["-h"], ["--help"]):
+        print(__doc__.strip())
+        sys.exit(0)
+    print(f"usage: python {{os.path.basename(__file__)}} [--help] - it takes no arguments: the"
+          " environment variables --help lists set what it runs against", file=sys.stderr)
+    sys.exit(2)
 
 try:
     from playwright.sync_api import Error as PlaywrightError, expect, sync_playwright
@@ -511,8 +572,19 @@ except ImportError:
           " `playwright install chromium` or REPLAY_CHROMIUM=/path/to/chromium", file=sys.stderr)
     sys.exit(2)
 
-RECORDED_ORIGIN = {origin!r}
-BASE_URL = os.environ.get("REPLAY_BASE_URL", RECORDED_ORIGIN).rstrip("/")
+# each site the session opened: (its recorded origin, the variable that moves it)
+SITES = [
+{sites}]
+RECORDED_ORIGIN = SITES[0][0] if SITES else ""
+BASE_URL = (os.environ.get("REPLAY_BASE_URL") or RECORDED_ORIGIN).rstrip("/")
+# the others' (REPLAY_BASE_URL_2...)
+MOVED = {{origin: (os.environ.get(var) or origin).rstrip("/") for origin, var in SITES[1:]}}
+# a page.goto that fails so, to a site not reached yet, is a site that is not there
+UNREACHABLE = re.compile(r"net::ERR_(CONNECTION_(REFUSED|RESET|CLOSED|FAILED|TIMED_OUT)"
+                         r"|NAME_NOT_RESOLVED|NAME_RESOLUTION_FAILED|ADDRESS_(UNREACHABLE|INVALID)"
+                         r"|INTERNET_DISCONNECTED|NETWORK_(CHANGED|ACCESS_DENIED)"
+                         r"|(PROXY|TUNNEL|SOCKS)_CONNECTION_FAILED|TIMED_OUT|UNSAFE_PORT)(?![A-Z_])")
+REACHED = set()   # the sites a page was opened on
 CHECK_COMMENT = {check_comment!r}   # the comment the check at the end starts with
 VIEWPORT = {viewport}
 WAIT_MS = {wait_ms}
@@ -552,17 +624,55 @@ def recorded_in(recorded, seen):
     return re.search(recorded_pattern(recorded), seen, re.DOTALL) is not None
 
 
+def _on(url, site):
+    return url == site or url.startswith((site + "/", site + "?", site + "#"))
+
+
+def moved(recorded_url):
+    """A recorded URL on the site it is run against (BASE_URL for the first site opened,
+    REPLAY_BASE_URL_2... for the others)."""
+    for origin, _ in SITES:
+        if _on(recorded_url, origin):
+            site = BASE_URL if origin == RECORDED_ORIGIN else MOVED[origin]
+            return site + recorded_url[len(origin):]
+    return recorded_url
+
+
+def site_path(url):
+    """A URL of this run without its site: the path and query, as the recording has them."""
+    for site in (BASE_URL, *MOVED.values()):
+        if site and _on(url, site):
+            return url[len(site):]
+    parts = urlsplit(url)
+    return url[len(f"{{parts.scheme}}://{{parts.netloc}}"):] if parts.netloc else url
+
+
+class Unreachable(Exception):
+    """A site the script cannot reach: it cannot run here (exit 2)."""
+
+
 def goto(page, recorded_url):
-    """Open a recorded URL on BASE_URL."""
-    if RECORDED_ORIGIN and recorded_url.startswith(RECORDED_ORIGIN):
-        recorded_url = BASE_URL + recorded_url[len(RECORDED_ORIGIN):]
-    page.goto(recorded_url)
+    """Open a recorded URL on the site it is run against."""
+    url = moved(recorded_url)
+    parts = urlsplit(url)
+    site = f"{{parts.scheme}}://{{parts.netloc}}"
+    try:
+        page.goto(url)
+    except PlaywrightError as exc:
+        error = UNREACHABLE.search(str(exc))
+        if error is None or site in REACHED:   # a site that answered before: its failure
+            raise
+        var = next((v for o, v in SITES if _on(recorded_url, o)), None)
+        do = "serve it on another port (Chromium refuses this one)" \\
+            if error.group(0).endswith("UNSAFE_PORT") else "start it"
+        raise Unreachable(f"cannot reach {{site}} ({{error.group(0)}}) - {{do}}"
+                          + (f", or set {{var}}" if var else "")) from None
+    REACHED.add(site)
 
 
 def wait_for(page, recorded_url):
     """Wait for the page a step opened (a masked part of its address: any text)."""
-    if RECORDED_ORIGIN and recorded_url.startswith(RECORDED_ORIGIN):
-        recorded_url = BASE_URL + recorded_url[len(RECORDED_ORIGIN):]
+    recorded_url = moved(recorded_url)
     if MASKED.search(recorded_url):
         recorded_url = re.compile("^" + recorded_pattern(recorded_url) + "$", re.DOTALL)
     page.wait_for_url(recorded_url, timeout=WAIT_MS)
@@ -577,16 +687,19 @@ def locate(page, selector):
     return within.locator(selector)
 
 
-def expect_text(page, selector, text):
-    """Wait for the text the recording showed here; if the site shows other text, say so and
-    go on (the steps after it may still reach the bug)."""
+def expect_text(page, selector, text, after_step=None):
+    """Wait for the text the recording showed here, after step `after_step` (as it was
+    just before the next step); if the site shows other text, say so and go on (the steps
+    after it may still reach the bug)."""
     try:
         expect(locate(page, selector)).to_have_text(text, timeout=WAIT_MS)
     except AssertionError:
         loc = locate(page, selector)
         seen = " ".join((loc.first.text_content() or "").split()) if loc.count() else None
-        print(f"note: {{selector}} " + (f"shows {{seen!r}}" if seen is not None else "is not there")
-              + f", the recording showed {{text!r}}; going on", file=sys.stderr)
+        step = f"step {{after_step}}" if after_step is not None else "it"
+        print(f"note: after {{step}}, {{selector}} "
+              + (f"shows {{seen!r}}" if seen is not None else "is not there")
+              + f"; after that step the recording showed {{text!r}}; going on", file=sys.stderr)
 
 
 def reproduce(page):
@@ -653,6 +766,9 @@ def main():
             print("reproduced:", found if found is not None else
                   "every step ran (the recording holds no error to check)")
             return 0
+        except Unreachable as exc:
+            print(exc, file=sys.stderr)
+            return 2
         except (PlaywrightError, AssertionError) as exc:
             typed = (f" - typed as placeholders before it: {{', '.join(TYPED)}} (the site may have"
                      " gone another way from there: set REPLAY_FILL_<NAME>)" if TYPED else "")

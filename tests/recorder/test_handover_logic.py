@@ -225,14 +225,15 @@ def test_the_script_says_in_one_line_what_it_lacks_to_run(tmp_path):
                REPLAY_BASE_URL=f"http://127.0.0.1:{closed}")
     p = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
                        env=env, timeout=120)
-    assert p.returncode == 1 and p.stdout == ""
+    # a site that is not there: it cannot run here (it said "not reproduced", exit 1)
+    assert p.returncode == 2 and p.stdout == ""
     *notes, last = p.stderr.splitlines()
     # the masked values not given are said once, up front
     assert notes == ["note: not given, typed as placeholders: EMAIL, PHONE, CARD_NUMBER, EXPIRY,"
                      " CVC, CREATE_AN_ACCOUNT_OPTIONAL_PASSWORD (masked when recorded: set"
                      " REPLAY_FILL_<NAME> or edit FILL_IN)"]
-    assert last.startswith("not reproduced: step 1. Open http://") and \
-        "ERR_CONNECTION_REFUSED" in last, p.stderr
+    assert last == f"cannot reach http://127.0.0.1:{closed} (net::ERR_CONNECTION_REFUSED) -" \
+        " start it, or set REPLAY_BASE_URL", p.stderr
 
 
 def test_the_script_opens_with_the_bugs_title_and_notes():
@@ -400,7 +401,126 @@ def test_an_element_changed_thousands_of_times_between_steps_is_read_once(monkey
     said = []
     text = pe.playwright_script(events, session_id="ticking",
                                 progress=lambda done, total: said.append((done, total)))
-    assert "expect_text(page, '#app', '300')" in text
+    assert "expect_text(page, '#app', '300', after_step=2)" in text
     assert len(reads) <= 2, len(reads)   # (300 before)
     assert 'VIEWPORT = {"width": 1024, "height": 700}' in text
     assert said[0] == (0, 2 * len(events)) and said[-1] == (2 * len(events),) * 2
+
+
+def _two_sites() -> list[dict]:
+    """A shop on one local port whose "Pay" opens the payment site on another: a button
+    there, and an email typed (masked) into it."""
+    t0 = 1_700_000_000_000
+    shop, pay = "http://127.0.0.1:41809", "http://127.0.0.1:39249"
+    go = {"type": 2, "id": 5, "tagName": "button", "attributes": {"id": "go"},
+          "childNodes": [{"type": 3, "id": 6, "textContent": "Pay"}]}
+    mail = {"type": 2, "id": 5, "tagName": "input",
+            "attributes": {"id": "email", "type": "email", "name": "email"}, "childNodes": []}
+    return (_page(t0, shop + "/index.html", [go])
+            + [{"type": 3, "timestamp": t0 + 500, "data": {"source": 2, "type": 2, "id": 5,
+                                                           "x": 1, "y": 1}}]
+            + _page(t0 + 5000, pay + "/pay.html?order=7", [mail])
+            + [{"type": 3, "timestamp": t0 + 6000, "data": {"source": 5, "id": 5,
+                                                            "text": "***", "isChecked": False}}])
+
+
+def test_the_script_prints_its_help_and_runs_nothing(tmp_path):
+    """`python repro.py --help` ran the reproduction: it prints what the script reads (each
+    site's variable, the values to fill in) and exits 0 - with no browser, no Playwright
+    even; another argument is refused (it takes none)."""
+    script = tmp_path / "repro.py"
+    script.write_text(playwright_script(_two_sites(), session_id="two"))
+    env = dict(os.environ, REPLAY_CHROMIUM=str(tmp_path / "no-chromium"))
+    for python in ([sys.executable], [sys.executable, "-I", "-S"]):
+        p = subprocess.run([*python, str(script), "--help"], capture_output=True, text=True,
+                           env=env, timeout=60)
+        assert p.returncode == 0 and p.stderr == "", p.stderr
+        assert p.stdout.startswith("Reproduction of session two")
+        lines = p.stdout.splitlines()
+        assert "  REPLAY_BASE_URL   the site to run against (default: the recorded" \
+               " http://127.0.0.1:41809)" in lines
+        assert "  REPLAY_BASE_URL_2 the site to run the second one it opens against (default:" \
+               " the recorded http://127.0.0.1:39249)" in lines
+        assert "  REPLAY_FILL_EMAIL  for 'email'" in lines, p.stdout
+        for var in ("REPLAY_WAIT_MS", "REPLAY_CHROMIUM", "REPLAY_HEADED"):
+            assert any(ln.startswith(f"  {var}") for ln in lines), var
+    p = subprocess.run([sys.executable, str(script), "--base-url", "x"], capture_output=True,
+                       text=True, env=env, timeout=60)
+    assert p.returncode == 2 and p.stdout == ""
+    assert p.stderr == "usage: python repro.py [--help] - it takes no arguments: the environment" \
+        " variables --help lists set what it runs against\n"
+
+
+def test_every_site_the_session_opens_is_moved_by_its_own_variable(tmp_path, monkeypatch):
+    """A session on two local sites kept the second hard-coded: REPLAY_BASE_URL moves the
+    first, REPLAY_BASE_URL_2 the second; a failed request is matched on whichever it is, and
+    a site that cannot be reached names its variable."""
+    pytest.importorskip("playwright")
+    import importlib.util
+
+    script = tmp_path / "repro.py"
+    script.write_text(playwright_script(_two_sites(), session_id="two"))
+    monkeypatch.setenv("REPLAY_BASE_URL", "http://localhost:8000/")
+    monkeypatch.setenv("REPLAY_BASE_URL_2", "http://localhost:9000")
+    spec = importlib.util.spec_from_file_location("repro_two", script)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+
+    class Page:
+        def __init__(self, fail=None):
+            self.opened, self.fail = [], fail
+
+        def goto(self, url):
+            if self.fail:
+                raise mod.PlaywrightError(f"Page.goto: net::ERR_{self.fail} at {url}")
+            self.opened.append(url)
+
+        def wait_for_url(self, url, timeout):
+            self.opened.append(url)
+    page = Page()
+    mod.goto(page, "http://127.0.0.1:41809/index.html")
+    mod.wait_for(page, "http://127.0.0.1:39249/pay.html?order=7")
+    mod.goto(page, "http://127.0.0.1:39249")
+    mod.goto(page, "http://127.0.0.1:418090/x")   # another port, not the first site's
+    assert page.opened == ["http://localhost:8000/index.html", "http://localhost:9000/pay.html?order=7",
+                           "http://localhost:9000", "http://127.0.0.1:418090/x"]
+    assert mod.site_path("http://localhost:9000/api/pay?x=1") == "/api/pay?x=1"
+    assert mod.site_path("http://elsewhere.test/api/quote") == "/api/quote"
+    mod.REACHED.clear()   # a run that has not opened the payment site yet
+    with pytest.raises(mod.Unreachable) as e:
+        mod.goto(Page("CONNECTION_REFUSED"), "http://127.0.0.1:39249/pay.html")
+    assert str(e.value) == "cannot reach http://localhost:9000 (net::ERR_CONNECTION_REFUSED) -" \
+        " start it, or set REPLAY_BASE_URL_2"
+    mod.REACHED.add("http://localhost:9000")   # a site that answered before: its own failure
+    with pytest.raises(mod.PlaywrightError):
+        mod.goto(Page("CONNECTION_REFUSED"), "http://127.0.0.1:39249/pay.html")
+    with pytest.raises(mod.PlaywrightError):   # not a network error: the site's
+        mod.goto(Page("ABORTED"), "http://127.0.0.1:41809/index.html")
+
+
+def test_a_note_names_the_step_the_recorded_text_followed(tmp_path):
+    """A demo run's notes read one step off ("#cart-count shows '1', the recording showed
+    '0'" on opening the shop): the text waited for is the recording's after the step above
+    it (just before the next one) - the cart held one item more from an earlier run. The note
+    says which step, and that the recording's text is of after it too."""
+    t0, url = 1_700_000_000_000, "http://127.0.0.1:1/index.html"
+    events = _page(t0, url, [
+        {"type": 2, "id": 5, "tagName": "button", "attributes": {"id": "add"},
+         "childNodes": [{"type": 3, "id": 6, "textContent": "Add"}]},
+        {"type": 2, "id": 7, "tagName": "span", "attributes": {"id": "count"},
+         "childNodes": [{"type": 3, "id": 8, "textContent": "0"}]}])
+    click = {"source": 2, "type": 2, "id": 5, "x": 1, "y": 1}
+    events += [{"type": 3, "timestamp": t0 + 500, "data": click},
+               {"type": 3, "timestamp": t0 + 700, "data": {
+                   "source": 0, "texts": [{"id": 8, "value": "1"}], "attributes": [],
+                   "removes": [], "adds": []}},
+               {"type": 3, "timestamp": t0 + 1500, "data": click}]
+    text = playwright_script(events, session_id="count")
+    assert "expect_text(page, '#count', '1', after_step=2)" in text
+    p = _run_script(tmp_path, text, "<!DOCTYPE html><html><body><button id=add>Add</button>"
+                    "<span id=count>2</span></body></html>", 1500)
+    if p is None:
+        return
+    assert p.returncode == 0, p.stderr
+    assert p.stderr.splitlines() == ["note: after step 2, #count shows '2'; after that step the"
+                                     " recording showed '1'; going on"]
