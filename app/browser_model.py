@@ -19,7 +19,7 @@ from typing import Iterable, Sequence
 
 from player.links import link_in
 from player.local_time import when_text
-from recorder.bug import from_context
+from recorder.bug import from_context, listed_title
 from recorder.index import SessionInfo
 from recorder.moments import Unit, moment_text, shown_ms
 from recorder.store import LocalStore, originals_first
@@ -80,7 +80,8 @@ class Row:
     """One session as the browser shows and filters it."""
     info: SessionInfo
     user: str          # what the User column shows: email, else name, else id
-    title: str         # the bug report's title, "" for a session without one
+    title: str         # what the Bug column shows (`bug.listed_title`: a report without a
+                       # title is "(untitled) at 0:58.6"), "" for a session without one
     haystack: str      # lower-case text the search box matches: id, user, bug title, app,
                        # URLs, errors
     users: str         # lower-case id/name/email, for the user facet
@@ -218,7 +219,7 @@ def make_row(info: SessionInfo, texts: tuple[str, str] = ("", ""),
     users = "\n".join(who).lower()
     all_urls = "\n".join(u for u in (info.first_url, urls) if u).lower()
     bug = from_context(info.context)
-    title = bug.title if bug is not None else ""
+    title = listed_title(bug)
     haystack = "\n".join([info.id.lower(), users, title.lower(),
                           (info.application or "").lower(), (app_name or "").lower(), all_urls,
                           errors.lower()])

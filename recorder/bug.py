@@ -17,6 +17,7 @@ import msgspec.structs
 from .moments import moment_text, whole_ms
 from .steps import Step, steps
 
+UNTITLED = "(untitled)"     # stands for the title of a report that has none
 LATEST_MOMENT_MS = 2 ** 53   # a moment past this (285,000 years in) is no moment: left out
 CONTEXT_KEY = "bug"          # the session context's entry (record mode writes the same)
 # rrweb's format has no place for it: said wherever a session with a report is written so
@@ -42,7 +43,7 @@ class BugReport(msgspec.Struct, kw_only=True, omit_defaults=True):
         """The report as a person reads it (`replay play` prints these; a Playwright script
         opens with them, without the steps it lists itself); `at_note`: said after the bug's
         moment (a script of a range that does not reach it)."""
-        out = [f"Bug: {self.title or '(untitled)'}"]
+        out = [f"Bug: {self.title or UNTITLED}"]
         if self.at_ms is not None:
             out.append(f"At: {moment_text(self.at_ms)}" + (f" - {at_note}" if at_note else ""))
         if self.notes:
@@ -65,6 +66,18 @@ def title_line(title: str, most: int) -> str:
     characters with "…" - a tab's title, a note's words."""
     line = " ".join(title.split())
     return line if len(line) <= most else line[:most - 1].rstrip() + "…"
+
+
+def listed_title(report: BugReport | None) -> str:
+    """What a list of sessions shows of one's bug report where its title goes (the app's Bug
+    column, `replay sessions`): the title, else "(untitled)" with the bug's moment, if any
+    (`(untitled) at 0:58.6`) - a bundle with a moment and no title listed nothing, as if the
+    session were no bug's. "" for a session with no report."""
+    if report is None:
+        return ""
+    if report.title:
+        return report.title
+    return UNTITLED + (f" at {moment_text(report.at_ms)}" if report.at_ms is not None else "")
 
 
 def from_context(context: dict[str, Any] | None) -> BugReport | None:

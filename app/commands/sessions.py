@@ -18,6 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 from player.local_time import when_text
+from recorder.bug import from_context
 from recorder.moments import Unit, moment_text
 from recorder.store import PARTIAL, SHOWN_CUT, split_tag
 
@@ -119,7 +120,9 @@ def run(args: argparse.Namespace) -> int:
         matching = len(rows)
     rows = rows[:args.limit]
     if args.json:
-        print(json.dumps([{**msgspec.to_builtins(r.info), "title": r.title or None}
+        # (the report's own title: a listed "(untitled) at 0:58.6" is none)
+        print(json.dumps([{**msgspec.to_builtins(r.info),
+                           "title": getattr(from_context(r.info.context), "title", "") or None}
                           for r in rows], indent=1))
         return 0
     console = output_console()

@@ -126,3 +126,21 @@ def test_user_and_url_are_matched_as_typed_and_search_knows_application_names(tm
     assert catalog.applications == [app_id]
     assert catalog.application_label(app_id) == "shopfront-eu"
     assert len(catalog.filter(Query(text="shopfront-eu"))) == 2
+
+
+def test_a_bug_without_a_title_is_listed_by_its_moment(tmp_path):
+    """A bundle exported from the app with a bug moment and no title imported with an empty
+    Bug column: nothing told it from a plain visit. `replay sessions` and the app's Bug
+    column show "(untitled)" and the moment; --json keeps the title as it is (none)."""
+    demo = Path(__file__).resolve().parents[2] / "assets" / "demo" / "demo-session.json"
+    bug, data = tmp_path / "bug.replay", tmp_path / "d"
+    p = replay("--data", tmp_path / "sender", "export", demo, "--at", "58600", "-o", bug)
+    assert p.returncode == 0, p.stderr
+    assert replay("--data", data, "import", bug).returncode == 0
+    p = replay("--data", data, "sessions")
+    assert p.returncode == 0, p.stderr
+    (row,) = [ln for ln in p.stdout.splitlines() if "acme-shop-demo" in ln]
+    assert "(untitled) at 0:58.6" in row, p.stdout
+    assert [r["title"] for r in _listed(data)] == [None]
+    with Store.open(data) as store:
+        assert [r.title for r in Catalog.load(store).rows] == ["(untitled) at 0:58.6"]
