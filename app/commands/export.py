@@ -348,8 +348,31 @@ def _with_report(src, args, steps: bool = True) -> dict | None:
                         at_ms=at)
     context = with_report(src.info.context, report)
     if not args.unmasked:   # the title and notes typed here pass the rules like any context
-        context = _rules_in_force(args).mask_context(context)
+        masker = _rules_in_force(args)
+        context = masker.mask_context(context)
+        _say_masked(args, from_context(context), masker.rules)
     return context
+
+
+def _say_masked(args, report, rules) -> None:
+    """One note where the rules masked some of the `--title` or `--notes` typed: which, and
+    the kinds of what the detectors found in it - never the values (they turned into x's
+    silently, and the person thought the bundle broke their text)."""
+    from recorder.privacy.detectors import find, what_they_find
+
+    typed = [(flag, text.strip(), getattr(report, flag[2:], "") if report else "")
+             for flag, text in (("--title", args.title), ("--notes", args.notes))
+             if text is not None]
+    changed = [(flag, text) for flag, text, kept in typed if kept != text]
+    if not changed:
+        return
+    found = {f.kind for _, text in changed for f in find(text, tuple(rules.detectors))}
+    kinds = [k for k in rules.detectors if k in found]   # (the detectors' own order)
+    it = "them" if len(changed) > 1 else "it"
+    what = f"the {what_they_find(kinds)} in {it}" if kinds else f"parts of {it}"
+    said = " and ".join(flag for flag, _ in changed)
+    say_note(f"{said}: the privacy rules masked {what} (x's in the file) -"
+             " `--unmasked` keeps them")
 
 
 def _rules_in_force(args):

@@ -557,3 +557,30 @@ def test_masking_again_reaches_the_bug_reports_steps_and_keeps_the_session(tmp_p
     first = _replay("import", str(DEMO), data=other).stdout.split()[0]
     assert _replay("import", str(as_json), data=other).stdout.split()[0] == first
     assert len(json.loads(_replay("sessions", "--json", data=other).stdout)) == 1
+
+
+def test_a_masked_title_or_notes_is_said_by_kind_never_by_value(tmp_path):
+    """`--notes "... ada@example.com, card 4111 ..."` turned both into x's in silence: one
+    note says which of what was typed the rules masked and the kinds the detectors found -
+    not the values; nothing is said where nothing was masked, or with --unmasked."""
+    data, out = tmp_path / "d", tmp_path / "bug.replay"
+    p = _replay("export", str(DEMO), "-o", str(out), "--title", "Coupon fails", "--notes",
+                "Refund ada@example.com, card 4111 1111 1111 1111", data=data)
+    assert p.returncode == 0, p.stderr
+    assert p.stderr.splitlines()[:-1] == [
+        "replay: note: --notes: the privacy rules masked the e-mail addresses and payment card"
+        " numbers in it (x's in the file) - `--unmasked` keeps them"], p.stderr
+    script = tmp_path / "repro.py"
+    p = _replay("export", str(DEMO), "-o", str(script), "--title", "Mail ada@example.com",
+                "--notes", "call +44 20 7946 0958", data=data)
+    assert p.returncode == 0, p.stderr
+    assert p.stderr.splitlines()[:-1] == [
+        "replay: note: --title and --notes: the privacy rules masked the e-mail addresses and"
+        " phone numbers in them (x's in the file) - `--unmasked` keeps them"], p.stderr
+    assert "ada@" not in p.stderr and "7946" not in p.stderr
+    for more in ([], ["--unmasked"]):
+        args = ["--notes", "Expected 10% off"] if not more else \
+            ["--notes", "Refund ada@example.com", *more]
+        p = _replay("export", str(DEMO), "-o", str(out), *args, data=data)
+        assert p.returncode == 0 and not any("privacy rules masked" in ln
+                                             for ln in p.stderr.splitlines()), p.stderr
