@@ -235,7 +235,8 @@ def _playwright(src, out: Path, args) -> None:
     # a 10-minute session's script takes seconds: each event is read, then gone over twice
     with progress_bar() as bar:
         task = bar.add_task(f"reading session {src.id[:13]}",
-                            total=getattr(src.info, "record_count", None) or None)
+                            total=src.info.record_count or None if src.info is not None
+                            else None)
         events = list(advancing(src.events(), bar, task))
         bar.update(task, visible=False)
         task = bar.add_task("writing " + ("the script" if str(out) == "-" else out.name),
@@ -344,8 +345,8 @@ def _with_report(src, args, steps: bool = True) -> dict | None:
     if args.at is not None:
         at = resolve_moment(args.at, float(src.info.duration_ms or 0), len(src.damaged),
                             bug_ms=bug_moment(src))
-    report = report_for(src.events() if steps else (), src.info.context, title=args.title, notes=args.notes,
-                        at_ms=at)
+    report = report_for(src.events() if steps else (), src.info.context, title=args.title,
+                        notes=args.notes, at_ms=at)
     context = with_report(src.info.context, report)
     if not args.unmasked:   # the title and notes typed here pass the rules like any context
         masker = _rules_in_force(args)

@@ -83,6 +83,12 @@ def parse_since(text: str, now: float | None = None) -> float:
     return dt.timestamp() * 1000
 
 
+def _own_title(context: dict | None) -> str | None:
+    """A session's bug report's own title, None without one."""
+    report = from_context(context)
+    return report.title or None if report is not None else None
+
+
 def run(args: argparse.Namespace) -> int:
     from recorder.intake.apps import AppError
     from recorder.intake.live import application_id, application_names
@@ -121,8 +127,7 @@ def run(args: argparse.Namespace) -> int:
     rows = rows[:args.limit]
     if args.json:
         # (the report's own title: a listed "(untitled) at 0:58.6" is none)
-        print(json.dumps([{**msgspec.to_builtins(r.info),
-                           "title": getattr(from_context(r.info.context), "title", "") or None}
+        print(json.dumps([{**msgspec.to_builtins(r.info), "title": _own_title(r.info.context)}
                           for r in rows], indent=1))
         return 0
     console = output_console()
