@@ -21,6 +21,8 @@ from .masker import SessionMasker
 from .masking import _DROP, mask_attr, mask_text_node
 from .rules import Rules
 
+COMMENT = int(NodeType.Comment)
+
 Raw = dict[str, Any]
 
 
@@ -117,9 +119,12 @@ class _Counter:
     def text(self, nid: Any, value: Any) -> None:
         n = self.m.mirror.nodes.get(nid)
         p = self.m.mirror.nodes.get(n.parent) if n is not None and n.parent is not None else None
+        levels = self.m.levels
+        lvl = levels.level_of(n) if n is not None else None
         if n is not None and isinstance(value, str) and p is not None and \
-                mask_text_node(value, self.m.levels.level_of(n), p.tag, p.attrs, n.is_style,
-                               None) == value:
+                mask_text_node(value, lvl, p.tag, p.attrs, n.is_style, None,
+                               lvl >= Level.MASK_USER_INPUT and n.type != COMMENT
+                               and levels.in_editable(n)) == value:
             return self.add(nid, Kind.TEXT, ECHOES if self._echo(value) else DETECTORS)
         self.add(nid, Kind.TEXT)
 

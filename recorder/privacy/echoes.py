@@ -14,7 +14,12 @@ typed value: an echo there is masked. The replacement is the masked input value'
 What counts as typed: the text of an input event on a text control (input, textarea,
 contenteditable) whose value is masked at its level (mask-user-input and stricter, and the
 always-masked password / email / tel / hidden / cc-* fields), hidden or `rr-ignore`d -
-every value on the way, as typing sends each prefix (a debounced search fires on a prefix).
+every value on the way, as typing sends each prefix (a debounced search fires on a prefix);
+the text of editable content the pass masks as input (levels.py, precedence item 4: rrweb's
+recorder records typing there as text changes, each text node a field); and what such a field
+holds though nobody was seen typing it - its `value` in a snapshot or an added node (a
+prefilled name, a hidden input's token), one a script sets through the attribute, a masked
+textarea's text (`SessionMasker._learn_held`).
 A value on the way counts for `FADE_MS` of the session's time after a later value of its
 field extended it or erased back from it (the request a keystroke fired, the results it
 showed), then no more: typing "checkout help" into a search box masks that phrase wherever
@@ -698,6 +703,16 @@ class Echoes:
             kind = kind_of(e, is_key, key, container, link)   # only for a string it changes
             return ns if kind is Kind.TEXT else s if kind is Kind.NAME else self.scrub_css(s)
         return map_strings(e, visit, MIN_LEN, self._might_hold)
+
+    def scrub_strings(self, obj: Any) -> Any:
+        """`obj` - JSON a client gave beside the events, a session's context - with every
+        echo masked in every string, keys included, all of it free text (a client's context
+        may hold what was typed: the live intake's, an imported bundle's); the very object
+        when none is in it."""
+        if not obj or not self._ready():
+            return obj
+        sub = self._sub
+        return map_strings(obj, lambda s, *_: sub(s), MIN_LEN, self._might_hold)
 
     def may_be_in(self, data: bytes) -> bool:
         """False when `data` - any bytes holding strings as UTF-8 unescaped: JSON, a stored

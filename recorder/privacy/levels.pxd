@@ -7,7 +7,7 @@ from recorder.mirror cimport Mirror, Node
 cdef class PrivacyLevels:
     cdef public Mirror mirror
     cdef public object rules, default, index, watched_attrs, classes, _class_hint, ids
-    cdef public object structural, uses_empty
+    cdef public object structural, uses_empty, editables
     cdef public long gen
 
     cpdef invalidate(self)
@@ -17,5 +17,7 @@ cdef class PrivacyLevels:
     cpdef explicit(self, Node n)
     @cython.locals(gen=long, nodes=dict, chain=list, x=Node)
     cpdef level_of(self, Node n)
+    @cython.locals(nodes=dict, x=Node)
+    cpdef bint in_editable(self, Node n) except -1
     @cython.locals(p=Node)
     cpdef bint beneath_hidden(self, Node n) except -1

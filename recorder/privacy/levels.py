@@ -10,6 +10,17 @@ Precedence, from strongest:
    several explicit claims meet on one node the strictest wins, so neither a page author
    nor a broad selector can loosen what the other tightened on that node.
 3. Otherwise the parent's level (inherited); at the top, the rules file's default.
+4. What the level masks of a node's text depends on whether the text is user input: text
+   inside editable content - an element whose `contenteditable` is present and not
+   "false", inherited by its descendants until one says `contenteditable="false"` (the
+   nearest claim wins; an iframe's document does not inherit it: `in_editable`) - is what
+   a person typed, as a field's value is. At `mask-user-input` and stricter it is masked
+   as an input value is (`***`, not page text's `x`es) and learnt as a typed value, so its
+   echoes elsewhere are masked too (echoes.py); at `allow` it is kept. However rrweb's
+   recorder (PostHog, Sentry) records the typing - as text changes and added nodes under
+   the editable element - or capture.js (as input events), the outcome is the same. Levels
+   1-3 decide the level first: an editable region beneath a hidden element is not recorded,
+   an explicit `allow` inside one keeps its text.
 
 Independently of levels, password, email, tel, hidden and `autocomplete="cc-*"` inputs have
 their values masked at every level (see `always_masked`), and rrweb's `rr-ignore` class
@@ -70,8 +81,10 @@ for _prefix in ("replay-privacy-", "dd-privacy-"):
         _CLASS_LEVELS[_prefix + _name] = _lvl
 IGNORE_CLASS = "rr-ignore"
 MARKER_CLASSES = frozenset(_CLASS_LEVELS) | {IGNORE_CLASS}
+# The attribute that makes an element's content user input (precedence, item 4).
+EDITABLE_ATTR = "contenteditable"
 # Attributes whose change can change a node's level or input classification.
-PRIVACY_ATTRS = frozenset({"class", *LEVEL_ATTRS})
+PRIVACY_ATTRS = frozenset({"class", EDITABLE_ATTR, *LEVEL_ATTRS})
 
 ALWAYS_MASKED_TYPES = frozenset({"password", "email", "tel", "hidden"})
 FORM_TAGS = frozenset({"input", "textarea", "select", "option"})
@@ -96,6 +109,16 @@ def markup_level(attrs: dict) -> Level | None:
             if lvl is not None:
                 found = lvl if found is None else max(found, lvl)
     return found
+
+
+def editable_claim(attrs: dict) -> bool | None:
+    """The element's own `contenteditable` claim: True (present and not "false": "",
+    "true", "plaintext-only", any other value), False ("false"), None (absent: its parent's
+    editability, inherited)."""
+    v = attrs.get(EDITABLE_ATTR)
+    if v is None:
+        return None
+    return not (isinstance(v, str) and v.strip().lower() == "false")
 
 
 def is_ignored(attrs: dict) -> bool:
@@ -173,6 +196,10 @@ class PrivacyLevels:
         self.structural = self.index.structural
         self.uses_empty = self.index.uses_empty
         self.gen = 0
+        # whether an element with a `contenteditable` attribute was ever met by `level_of`
+        # (every element a pass masks text under is): until then no text is in editable
+        # content, and `in_editable` walks nothing
+        self.editables = False
 
     def invalidate(self) -> None:
         """Forget every cached level."""
@@ -249,8 +276,28 @@ class PrivacyLevels:
                 e = self.explicit(x)
                 if e is not None:
                     base = e
+                if not self.editables and EDITABLE_ATTR in x.attrs:
+                    self.editables = True
             x.mark, x.mark_gen = base, gen
         return base
+
+    def in_editable(self, n: Node) -> bool:
+        """Whether `n` (an element, or a text node: its parent's) is in editable content
+        (precedence, item 4): the nearest of it and its ancestors with a `contenteditable`
+        claim says so; none within its document: not. Call it after `level_of` of `n` (the
+        pass always has: it learns there whether the page has such an element at all)."""
+        if not self.editables:
+            return False
+        nodes = self.mirror.nodes
+        x: Node | None = n if n.type == ELEMENT else \
+            nodes.get(n.parent) if n.parent is not None else None
+        while x is not None and x.type == ELEMENT:
+            if x.attrs:
+                claim = editable_claim(x.attrs)
+                if claim is not None:
+                    return claim
+            x = nodes.get(x.parent) if x.parent is not None else None
+        return False
 
     def decided_by(self, n: Node) -> str:
         """Which claim gave the node its level, in words (`mask --dry-run` counts changes per

@@ -12,7 +12,7 @@ cdef class SessionMasker:
     cdef public Mirror mirror
     cdef public PrivacyLevels levels
     cdef public object scrub, _visit, _redact, _headers, _structural, echoes, stats, clicks
-    cdef public object named_by
+    cdef public object named_by, _now
     cdef public set _was_always
 
     @cython.locals(mirror=Mirror, levels=PrivacyLevels, nodes=dict, n=Node, p=Node,
@@ -21,4 +21,4 @@ cdef class SessionMasker:
     cpdef _mutation(self, object e, object data)
     @cython.locals(stack=list, root_holder=list, nodes=dict, levels=PrivacyLevels, n=Node)
     cpdef _mask_tree(self, object sn, object parent_level, object parent_tag,
-                     object parent_attrs)
+                     object parent_attrs, object parent_editable=*)

@@ -33,8 +33,8 @@ from ..mirror import Mirror, Node, field
 from . import detectors as _detectors
 from .echoes import Echoes, Typed
 from .levels import (BUTTON_TYPES, FORM_TAGS, HIDDEN_LEVEL, MASK_LEVEL, MASK_USER_INPUT_LEVEL,
-                     Level, PrivacyLevels, always_masked, is_ignored, input_type, note_type_changes,
-                     value_masked)
+                     Level, PrivacyLevels, always_masked, editable_claim, is_ignored, input_type,
+                     note_type_changes, value_masked)
 from .masking import (_DROP, BOX_ATTRS, MASK, attrs_as_recorded, hidden_attrs, make_url_scrubber,
                       mask_attr, mask_attrs, mask_text, mask_text_node, mask_value,
                       text_as_recorded)
@@ -52,6 +52,7 @@ Raw = dict[str, Any]
 ELEMENT = int(NodeType.Element)
 TEXTLIKE = (int(NodeType.Text), int(NodeType.CDATA), int(NodeType.Comment))
 DOCUMENT = int(NodeType.Document)
+COMMENT = int(NodeType.Comment)   # in editable content too, no typed text
 _INC = int(EventType.IncrementalSnapshot)
 _FULL = int(EventType.FullSnapshot)
 _META = int(EventType.Meta)
@@ -127,6 +128,9 @@ class SessionMasker:
         # the node whose level masked the last click action's name (None: none, or the
         # page's strictest level did) - a dry run names the claim that decided it
         self.named_by: Any = None
+        # the timestamp of the event being masked: when a value learnt from the page's
+        # structure (a field's value attribute, text typed into editable content) was typed
+        self._now: Any = None
 
     def resume(self, stored: Iterable[Raw]) -> "SessionMasker":
         """Continue a session whose earlier events were already masked and stored (live
@@ -186,8 +190,9 @@ class SessionMasker:
         encoding the event again; `facts`: that text's `jsonscan.scan_json`, if the caller
         has it (the limits found them), else scanned here - in plain Python too, by the
         slower loop, so both builds decide alike."""
+        self._now = e.get("timestamp")
         if self.echoes.scheduled:   # values typed by now (record mode: the events hold ***)
-            self.echoes.feed(e.get("timestamp"))
+            self.echoes.feed(self._now)
         if not self.mirror.has_snapshot and e.get("type") == EventType.IncrementalSnapshot:
             self.stats[BEFORE_SNAPSHOT] += 1
         r = self._mask_structure(e)
@@ -228,12 +233,15 @@ class SessionMasker:
 
     def mask_context(self, context: dict | None) -> dict | None:
         """A session's context (stored in the index, not in events) as it may be stored: the
-        same URL scrubbing, redaction and detectors as free text, keys included."""
+        same URL scrubbing, redaction and detectors as free text, keys included; and the
+        values typed into the session's masked fields that this masker knows (what each field
+        ended with, as the second pass masks: `Echoes.scrub_strings`)."""
         if not context:
             return context
         free, visit = self._free_text, self._visit
-        return map_strings(context, (lambda s, *_: free(s)) if visit is None else
-                           (lambda s, *_: visit(free(s))))
+        out = map_strings(context, (lambda s, *_: free(s)) if visit is None else
+                          (lambda s, *_: visit(free(s))))
+        return self.echoes.finals().scrub_strings(out) if self.echoes else out
 
     def _detect_everywhere(self, e: Raw, raw: bytes | None = None) -> Raw:
         """The detector pass: email, card, phone and iban masked in every string the event stores
@@ -325,22 +333,25 @@ class SessionMasker:
         node = data.get("node")
         if not isinstance(node, dict):
             return e
-        masked = self._mask_tree(node, None, None, None)
+        masked = self._mask_tree(node, None, None, None, False)
         if masked == node:
             return e
         return self._with_data(e, {**data, "node": masked})
 
     def _mask_tree(self, sn: Raw, parent_level: Level | None, parent_tag: str | None,
-                   parent_attrs: dict | None) -> Raw | None:
-        """A serialized subtree as recorded. Iterative: real pages nest deep."""
+                   parent_attrs: dict | None, parent_editable: Any = False) -> Raw | None:
+        """A serialized subtree as recorded. Iterative: real pages nest deep.
+        `parent_editable`: the parent is in editable content (`PrivacyLevels.in_editable`).
+        Learns, as typed (echoes.py), what the subtree's masked fields hold (`_learn_held`)
+        and the text of its editable content that it masks."""
         root_holder: list[Raw] = []
-        stack: list[tuple[Raw, Level, str | None, dict | None, list]] = [
-            (sn, parent_level, parent_tag, parent_attrs, root_holder)]
+        stack: list[tuple[Raw, Level, str | None, dict | None, list, Any]] = [
+            (sn, parent_level, parent_tag, parent_attrs, root_holder, parent_editable)]
         nodes = self.mirror.nodes
         levels = self.levels
         scrub = self.scrub
         while stack:
-            s, plevel, ptag, pattrs, sink = stack.pop()
+            s, plevel, ptag, pattrs, sink, ped = stack.pop()
             ntype = s.get("type")
             if plevel == HIDDEN_LEVEL:
                 self.stats["nodes dropped under hidden"] += 1
@@ -361,6 +372,10 @@ class SessionMasker:
                     lvl = MASK_USER_INPUT_LEVEL  # which option is selected is the value
                 out = dict(s)
                 attrs = s.get("attributes")
+                if tag == "input" or tag == "textarea":
+                    held = real.get("value") if real else None
+                    if type(held) is str and held:
+                        self._learn_held(s.get("id"), tag, real, held, lvl)
                 if lvl == HIDDEN_LEVEL:
                     out["attributes"] = hidden_attrs(real)
                     out["childNodes"] = []
@@ -374,16 +389,22 @@ class SessionMasker:
                 out["childNodes"] = new_kids = []
                 sink.append(out)
                 if kids:
+                    claim = editable_claim(real) if real else None
+                    ed = ped if claim is None else claim
                     for k in reversed(kids):
                         if isinstance(k, dict):
-                            stack.append((k, lvl, tag, real, new_kids))
+                            stack.append((k, lvl, tag, real, new_kids, ed))
                 # children are appended in pop order; reversed push keeps document order
             elif ntype in TEXTLIKE:
                 tc = s.get("textContent")
                 out = dict(s)
                 if isinstance(tc, str) and tc:
+                    typing = ped and plevel >= MASK_USER_INPUT_LEVEL and ntype != COMMENT
                     out["textContent"] = mask_text_node(
-                        tc, plevel, ptag, pattrs or {}, bool(s.get("isStyle")), scrub)
+                        tc, plevel, ptag, pattrs or {}, bool(s.get("isStyle")), scrub, typing)
+                    if typing or ptag == "textarea" and out["textContent"] is not tc and \
+                            value_masked(plevel, "textarea", pattrs or {}):
+                        self.echoes.add(tc, s.get("id"), self._now)   # typed, or held
                 sink.append(out)
             elif ntype == DOCUMENT:
                 out = dict(s)
@@ -391,8 +412,8 @@ class SessionMasker:
                 out["childNodes"] = new_kids = []
                 sink.append(out)
                 for k in reversed(kids or ()):
-                    if isinstance(k, dict):
-                        stack.append((k, inherited, None, None, new_kids))
+                    if isinstance(k, dict):   # (a document's content is its own to edit)
+                        stack.append((k, inherited, None, None, new_kids, False))
             else:
                 sink.append(s)
         return root_holder[0] if root_holder else None
@@ -476,20 +497,23 @@ class SessionMasker:
                 self.stats["adds dropped under hidden"] += 1
                 changed = True
                 continue
+            ped = levels.editables and levels.in_editable(p)
             if field(sn, "type") in TEXTLIKE and "childNodes" not in sn:
                 # the common add on a live page (a text replaced): no subtree to walk, and
                 # the item itself kept when its text is
                 lvl = plevel if plevel is not None else default
-                if text_as_recorded(lvl, p.tag, scrub):
+                if not ped and text_as_recorded(lvl, p.tag, scrub):
                     out_adds.append(a)
                     continue
                 tc = field(sn, "textContent")
                 if type(tc) is not str and not isinstance(tc, str) or not tc or mask_text_node(
-                        tc, lvl, p.tag, p.attrs, bool(field(sn, "isStyle")), scrub) is tc:
+                        tc, lvl, p.tag, p.attrs, bool(field(sn, "isStyle")), scrub,
+                        ped and lvl >= MASK_USER_INPUT_LEVEL and field(sn, "type") != COMMENT
+                        ) is tc:
                     out_adds.append(a)
                     continue
             changed = True
-            masked = self._mask_tree(sn, plevel, p.tag, p.attrs)
+            masked = self._mask_tree(sn, plevel, p.tag, p.attrs, ped)
             if masked is not None:
                 out_adds.append({**a, "node": masked})
 
@@ -506,11 +530,17 @@ class SessionMasker:
             v = field(t, "value")
             if type(v) is str and v or isinstance(v, str) and v:
                 p = nodes.get(n.parent) if n.parent is not None else None
-                nv = mask_text_node(v, levels.level_of(n), p.tag if p else None,
-                                    p.attrs if p else {}, n.is_style, scrub)
+                nl = levels.level_of(n)
+                typing = levels.editables and nl >= MASK_USER_INPUT_LEVEL and \
+                    n.type != COMMENT and levels.in_editable(n)
+                nv = mask_text_node(v, nl, p.tag if p else None, p.attrs if p else {},
+                                    n.is_style, scrub, typing)
                 if nv is not v:
                     t = {**t, "value": nv}
                     changed = True
+                    if typing or p is not None and p.tag == "textarea" and \
+                            value_masked(nl, "textarea", p.attrs):
+                        self.echoes.add(v, n.id, self._now)   # typed, or held
             out_texts.append(t)
 
         out_attrs = []
@@ -522,9 +552,13 @@ class SessionMasker:
                 changed = True
                 continue
             if n.type != ELEMENT or levels.beneath_hidden(n):
+                if n.type == ELEMENT and "value" in at:
+                    self._learn_held(n.id, n.tag, self._classed(n), at["value"], HIDDEN_LEVEL)
                 changed = True
                 continue
             lvl = levels.level_of(n)
+            if "value" in at:   # a field's value set through its attribute (a script's)
+                self._learn_held(n.id, n.tag, self._classed(n), at["value"], lvl)
             prev = before.get(n.id) if before else None
             if lvl == HIDDEN_LEVEL:
                 if is_box_change(at) and (prev is None or prev[0] == HIDDEN_LEVEL):
@@ -553,7 +587,7 @@ class SessionMasker:
                 for cid in n.children:
                     sub = mirror.to_serialized(cid)
                     if sub is not None:
-                        m = self._mask_tree(sub, lvl, n.tag, n.attrs)
+                        m = self._mask_tree(sub, lvl, n.tag, n.attrs, levels.in_editable(n))
                         if m is not None:
                             out_adds.append({"parentId": n.id, "nextId": None, "node": m})
                 continue
@@ -603,6 +637,21 @@ class SessionMasker:
             lvl = MASK_USER_INPUT_LEVEL  # which option is selected is the value
         nv = mask_attr(n.tag, k, v, lvl, self._classed(n), self.scrub)
         return _SKIP if nv is _DROP else nv
+
+    def _learn_held(self, nid: Any, tag: Any, attrs: dict, value: Any, lvl: Any) -> None:
+        """A value a field holds without its typing having been seen - its `value`
+        attribute in a snapshot or an added node (initial, prefilled, a hidden input's), or
+        set through the attribute by a script - learnt as typed (echoes.py: the same length
+        and rules) when the field's value is masked or not recorded at that moment: the
+        page's echoes of it are masked as a typed value's are. Not a checkbox's, radio's or
+        button's value: the page's own string."""
+        if (tag != "input" and tag != "textarea") or type(value) is not str or not value:
+            return
+        kind = input_type(tag, attrs)
+        if kind in _CHOSEN or kind in BUTTON_TYPES:
+            return
+        if lvl == HIDDEN_LEVEL or value_masked(lvl, tag, attrs):
+            self.echoes.add(value, nid, self._now)
 
     def _note_type_changes(self, attributes: Iterable[Any]) -> None:
         """Before a mutation applies: an input masked at every level whose type changes

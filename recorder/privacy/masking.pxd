@@ -10,4 +10,4 @@ cpdef object mask_attr(object tag, object name, object value, object level, obje
 @cython.locals(out=dict)
 cpdef dict mask_attrs(object tag, object attrs, object level, object node_attrs, object scrub)
 cpdef object mask_text_node(object text, object level, object parent_tag, object parent_attrs,
-                            object is_style, object scrub)
+                            object is_style, object scrub, bint editable=*)

@@ -317,14 +317,17 @@ def text_as_recorded(level: Level, parent_tag: str | None, scrub) -> bool:
 
 
 def mask_text_node(text: str, level: Level, parent_tag: str | None, parent_attrs: dict,
-                   is_style: bool, scrub) -> str:
-    """The recorded form of a text node's content under its parent at `level`."""
+                   is_style: bool, scrub, editable: bool = False) -> str:
+    """The recorded form of a text node's content under its parent at `level`; `editable`:
+    the node is in editable content (`PrivacyLevels.in_editable`), its text user input."""
     if not text:
         return text
     if is_style or parent_tag == "style":
         return scrub(text) if scrub is not None else text  # CSS is not page text
     if parent_tag == "textarea" and value_masked(level, "textarea", parent_attrs):
         return MASK if text.strip() else text  # a textarea's content is its value
+    if editable and level >= MASK_USER_INPUT_LEVEL:
+        return MASK if text.strip() else text  # typed into a rich-text box: an input value
     if level >= MASK_LEVEL:
         if parent_tag == "option":
             return MASK

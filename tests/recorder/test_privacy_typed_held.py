@@ -187,6 +187,7 @@ def held_session() -> list[dict]:
     events += [
         mutation(40, attributes=[{"id": ids["pw"], "attributes": {"value": pw + "9!x"}}]),
         mutation(41, texts=[{"id": out, "value": f"Your new password is {pw}9!x"}]),
+        console("clicked: Pay now please / newsletter-consent", 50),
     ]
     return events
 
@@ -197,7 +198,7 @@ def test_values_fields_hold_without_typing_are_masked_where_the_page_repeats_the
     text = stored_json(tmp_path / "data")
     assert "Your new password is ***" in text and "Applied ***" in text
     # a button's label and a checkbox's value are the page's own strings: not learnt
-    assert "Pay now please" in text and "newsletter-consent" in text
+    assert "clicked: Pay now please / newsletter-consent" in text
 
 
 def test_an_echo_of_a_held_value_shown_before_the_field_is_masked_by_the_import(tmp_path):
@@ -273,3 +274,16 @@ def test_a_context_holding_what_is_typed_in_a_later_batch_is_masked_at_compactio
     apps.close()
     blobs = stored_bytes(data)
     assert hits(blobs, {"password": [PASSWORD, "Wombat-Crescendo"]}) == []
+
+
+
+def test_a_dry_run_names_the_level_not_the_echo_for_editable_text():
+    """`mask --dry-run` from `allow` to the default: the editor's text is masked by its level
+    (input now), not counted as an echo of a typed value."""
+    from recorder.privacy.dryrun import ECHOES, Kind, dry_run
+    stored = SessionMasker(parse_rules('default = "allow"\ndetectors = []')).mask(editor_session())
+    report = dry_run(stored, parse_rules("detectors = []"))
+    texts = {claim: n for (claim, kind), n in report.changes.items() if kind == Kind.TEXT}
+    # the editor's six texts (two in the snapshot, three keystrokes, a new paragraph) by the
+    # level; the preview repeating what was typed, an echo
+    assert texts == {"default level mask-user-input": 6, ECHOES: 1}
