@@ -837,11 +837,18 @@ class LocalStore(Store):
                 log.warning("compacting session %s without its damaged segments %s",
                             reader.id, reader.damaged)
             scrubbed = 0
+            context = None
             if typed is not None:
-                events, scrubbed = typed.finals().scrub_all(events)
+                finals = typed.finals()
+                events, scrubbed = finals.scrub_all(events)
+                info = self.index.session(sid)
+                if info is not None and info.context:   # a batch's context held a value
+                    masked = finals.scrub_strings(info.context)   # typed after it came
+                    if masked != info.context:
+                        context, scrubbed = masked, scrubbed + 1
             if scrubbed:
                 self.forget_deleted(before=True)
-            self._rewrite(reader.id, events, codec or self.compact_codec)
+            self._rewrite(reader.id, events, codec or self.compact_codec, context)
             if scrubbed and not self.forget_deleted(before=False):
                 log.warning("session %s: another program reading the index holds its log; the"
                             " pages it held before compaction go at a later checkpoint", sid)
@@ -1057,8 +1064,13 @@ class LocalStore(Store):
                 meta.file = _PendingWrite.file_name(p.id, first + k, token)
                 jobs.append((p, meta, a, b))
         # the first segment of a session written whole keeps what only the index knows
-        infos = {p.id: {"application": application, "user": p.facts.user, "context": context,
-                        "digest": p.digest, "live": live} for p in todo if p.append_to is None}
+        # a context is masked with the echoes of what was typed in its session's events too
+        # (the live intake's client-given context may hold it: masked in the same batch)
+        contexts = {p.id: context if p.typed is None else p.typed.scrub_strings(context)
+                    for p in todo}
+        infos = {p.id: {"application": application, "user": p.facts.user,
+                        "context": contexts[p.id], "digest": p.digest, "live": live}
+                 for p in todo if p.append_to is None}
         # a live append that names the session's first user (capture.js's setUser after the
         # first batch): its segment keeps them too, so `repair` finds the owner (and `delete
         # --user` the session) before compaction writes them into the first segment
@@ -1081,7 +1093,7 @@ class LocalStore(Store):
                     done += (b - a)
                     progress(min(done, total - 1), total)
             rows = [self._row(p, [m for q, m, _, _ in jobs if q is p], application=application,
-                              user=user, context=context, live=live) for p in todo]
+                              user=user, context=contexts[p.id], live=live) for p in todo]
             for r in rows:
                 r.as_read = (as_read or {}).get(r.info.id)
             stale = w.commit(rows, replace=[p.id for p in todo if p.append_to is None],
