@@ -132,6 +132,25 @@
    * (where the form put them) are masked wherever the page echoes them, as a value typed
    * on this page is. A choice's (select, checkbox, radio) value is the page's own string: its
    * parameter only is scrubbed. */
+  /* A value a field holds without its typing having been heard - its value in a snapshot,
+   * one a script sets through the `value` attribute - is learnt as a typed one (Echoes) when
+   * the field's value is masked or not recorded at `level` (masker._learn_held): not a
+   * checkbox's, radio's or button's, the page's own string. */
+  Privacy.prototype.learnHeld = function (el, level, value) {
+    var tag = el.tagName.toLowerCase();
+    if ((tag !== "input" && tag !== "textarea") || typeof value !== "string" || !value) return;
+    var t = inputType(tag, el);
+    if (t === "checkbox" || t === "radio" || BUTTON_TYPES[t]) return;
+    if (level === L.HIDDEN || valueMasked(level, tag, el)) this.echoes.add(value, el);
+  };
+  /* A text node's text learnt as typed: in editable content (`typing`), or a masked
+   * textarea's (its value). */
+  Privacy.prototype.learnText = function (t, level, parent, typing) {
+    if (!t.data || !t.data.trim()) return;
+    if (typing || (parent && level !== L.HIDDEN && valueMasked(level, "textarea", parent))) {
+      this.echoes.add(t.data, t);
+    }
+  };
   Privacy.prototype.formFields = function (fields) {
     var added = false, echoes = this.echoes, typed = [];
     fields.forEach(function (f) {
@@ -200,6 +219,21 @@
     return base;
   };
 
+  /* Editable content (recorder/privacy/levels.py, precedence item 4): an element's own
+   * `contenteditable` claim - true (present, not "false"), false ("false"), null (absent:
+   * inherited) - and whether an element is in editable content (the nearest claim of it and
+   * its ancestors, within its document). Its text is what a person typed. */
+  function editableClaim(el) {
+    var v = el.getAttribute("contenteditable");
+    return v === null ? null : v.trim().toLowerCase() !== "false";
+  }
+  function inEditable(el) {
+    for (var x = el; x && x.nodeType === 1; x = x.parentNode) {
+      var c = editableClaim(x);
+      if (c !== null) return c;
+    }
+    return false;
+  }
   function inputType(tag, el) {
     if (tag !== "input") return tag;
     var t = el.getAttribute("type");
@@ -569,12 +603,14 @@
     if (!P.scrub) return value;
     return NAME_ATTRS[name] === 1 ? P.scrubName(value) : P.scrub(value);
   }
-  /* A text node's content under its parent element at `level` (masking.mask_text_node). */
-  function maskTextNode(P, text, level, parent) {
+  /* A text node's content under its parent element at `level` (masking.mask_text_node);
+   * `editable`: in editable content, its text typed (inEditable). */
+  function maskTextNode(P, text, level, parent, editable) {
     if (!text) return text;
     var ptag = parent && parent.nodeType === 1 ? parent.tagName.toLowerCase() : null;
     if (ptag === "style") return P.scrub ? P.scrubCss(text) : text;
     if (ptag === "textarea" && valueMasked(level, "textarea", parent)) return text.trim() ? MASK : text;
+    if (editable && level >= L.MASK_USER_INPUT) return text.trim() ? MASK : text;
     if (level >= L.MASK) return ptag === "option" ? MASK : maskText(text);
     if (P.urlScrub) text = P.urlScrub(text);   // a URL the page shows, a token
     return P.detect ? P.detect(text) : text;
@@ -732,9 +768,11 @@
   R.serialize = function (top, level, cache) {
     var self = this, P = this.P;
     var holder = [];
-    var stack = [[top, level, holder, false]];
+    var up = top.nodeType === 9 ? null : top.parentNode;
+    var stack = [[top, level, holder, false, !!up && inEditable(up)]];
     while (stack.length) {
       var item = stack.pop(), n = item[0], lvl = item[1], into = item[2], svg = item[3], out;
+      var ed = item[4];
       if (n.nodeType === 1) {
         var tag = n.tagName.toLowerCase(), own = P.own(n, lvl);
         if (cache) cache.set(n, own);
@@ -760,11 +798,14 @@
           this.queueAdopted(n);
           for (var s = n.shadowRoot.firstChild; s; s = s.nextSibling) kids.push(s);
         }
-        for (var k = kids.length - 1; k >= 0; k--) stack.push([kids[k], own, out.childNodes, svg]);
+        var claim = editableClaim(n), ked = claim === null ? ed : claim;
+        for (var k = kids.length - 1; k >= 0; k--) stack.push([kids[k], own, out.childNodes, svg, ked]);
       } else if (n.nodeType === 3 || n.nodeType === 4) {
         var parent = n.parentNode;
         var ptag = parent && parent.nodeType === 1 ? parent.tagName : "";
-        var text = ptag === "SCRIPT" ? "" : maskTextNode(P, n.data, lvl, parent);
+        var typing = ed && lvl >= L.MASK_USER_INPUT;
+        if (typing || ptag === "TEXTAREA") P.learnText(n, lvl, parent, typing);
+        var text = ptag === "SCRIPT" ? "" : maskTextNode(P, n.data, lvl, parent, typing);
         out = {type: n.nodeType === 3 ? NODE.TEXT : NODE.CDATA, textContent: text, id: this.assign(n)};
         if (ptag === "STYLE") out.isStyle = true;
         into.push(out);
@@ -774,7 +815,7 @@
         out = {type: NODE.DOCUMENT, childNodes: [], id: this.assign(n)};
         into.push(out);
         this.queueAdopted(n);
-        for (var d = n.lastChild; d; d = d.previousSibling) stack.push([d, lvl, out.childNodes, false]);
+        for (var d = n.lastChild; d; d = d.previousSibling) stack.push([d, lvl, out.childNodes, false, false]);
       } else if (n.nodeType === 10) {
         into.push({type: NODE.DOCTYPE, name: n.name, publicId: n.publicId, systemId: n.systemId,
                    id: this.assign(n)});
@@ -857,11 +898,31 @@
     var href = this.P.scrub ? this.P.scrub(win.location.href) : win.location.href;
     this.wrap({type: EV.META, data: {href: href, width: win.innerWidth,
                                      height: win.innerHeight}, timestamp: Date.now()});
+    this.learnHeldIn(doc);
     var node = this.serialize(doc, this.P.defaultLevel, null);
     this.wrap({type: EV.FULL, data: {node: node, initialOffset: {
       left: win.pageXOffset || (de && de.scrollLeft) || 0,
       top: win.pageYOffset || (de && de.scrollTop) || 0}}, timestamp: Date.now()});
     this.sendAdoptQueue();
+  };
+
+  /* Before a document is serialized: what its masked fields hold and the text of its editable
+   * content, learnt as typed (Privacy.learnHeld, learnText) - the recorder's pass learns them
+   * as it masks the snapshot and masks their echoes in all of it, text before them too. */
+  R.learnHeldIn = function (root) {
+    if (!root || !root.querySelectorAll) return;
+    var P = this.P, cache = new Map(), i;
+    var fields = root.querySelectorAll("input, textarea");
+    for (i = 0; i < fields.length; i++) P.learnHeld(fields[i], P.levelOf(fields[i], cache), fields[i].value);
+    var editables = root.querySelectorAll("[contenteditable]");
+    for (i = 0; i < editables.length; i++) {
+      if (editableClaim(editables[i]) !== true) continue;
+      var walker = (root.ownerDocument || root).createTreeWalker(editables[i], 4 /* SHOW_TEXT */);
+      for (var t = walker.nextNode(); t; t = walker.nextNode()) {
+        var parent = t.parentNode, lvl = P.levelOf(parent, cache);
+        if (lvl >= L.MASK_USER_INPUT && lvl !== L.HIDDEN && inEditable(parent)) P.learnText(t, lvl, parent, true);
+      }
+    }
   };
 
   // -- mutations: collected, then processed once per animation frame (or on flush) -----------
@@ -962,6 +1023,7 @@
       self.frameDocs.add(fdoc);
       self.frameOf.set(frame, fdoc);
       self.frameElementOf.set(fdoc, frame);
+      self.learnHeldIn(fdoc);
       var node = self.serialize(fdoc, level, null), attributes = [];
       if (self.addressed.delete(frame)) {   // readable now: the address sent before goes
         attributes.push({id: parentId, attributes: {rr_src: null}});
@@ -1011,6 +1073,17 @@
     }
     if (this.levels && levelsMoved(attrs)) this.levels = new WeakMap();
     var cache = this.levels || new Map(), textOut = [];
+    // what this batch types or sets into fields, learnt before any of it is masked: the
+    // recorder's pass masks its echoes anywhere in the batch (Privacy.learnHeld, learnText)
+    attrs.forEach(function (names, el) {
+      if (names.has("value") && self.connected(el)) P.learnHeld(el, P.levelOf(el, cache), el.getAttribute("value"));
+    });
+    texts.forEach(function (old, n) {
+      var parent = n.parentNode;
+      if (n.data === old || !parent || parent.nodeType !== 1 || !ids.has(n)) return;
+      var lvl = P.levelOf(parent, cache);
+      if (lvl >= L.MASK_USER_INPUT && lvl !== L.HIDDEN && inEditable(parent)) P.learnText(n, lvl, parent, true);
+    });
     var reused = this.reuseReplacedTexts(origParent, removedSet, added, texts, cache, textOut);
     // removes: nodes that were recorded, whose recorded parent is still in the recording
     origParent.forEach(function (parent, node) {
@@ -1048,7 +1121,8 @@
       var parent = n.parentNode;
       var lvl = parent && parent.nodeType === 1 ? P.levelOf(parent, cache) : P.defaultLevel;
       if (lvl === L.HIDDEN) return;
-      textOut.push({id: self.ids.get(n), value: maskTextNode(P, n.data, lvl, parent)});
+      textOut.push({id: self.ids.get(n), value: maskTextNode(P, n.data, lvl, parent,
+                                                             lvl >= L.MASK_USER_INPUT && inEditable(parent))});
     });
     var attrOut = [];
     attrs.forEach(function (names, el) {
@@ -1140,7 +1214,10 @@
       reused.add(n);
       if (n.data === old.data) return;   // the same text again: nothing to send
       var lvl = self.P.levelOf(p, cache);
-      if (lvl !== L.HIDDEN) textOut.push({id: id, value: maskTextNode(self.P, n.data, lvl, p)});
+      if (lvl === L.HIDDEN) return;
+      var typing = lvl >= L.MASK_USER_INPUT && inEditable(p);
+      if (typing) self.P.learnText(n, lvl, p, true);
+      textOut.push({id: id, value: maskTextNode(self.P, n.data, lvl, p, typing)});
     });
     return reused;
   };
