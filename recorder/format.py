@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import enum
 import gc
+import re
 import sys
 from contextlib import contextmanager
 from typing import Any, Iterator, Sequence, Union
@@ -417,14 +418,17 @@ def validate_event(raw: Any, index: int | None = None) -> KnownEvent | UnknownEv
     try:
         return msgspec.convert(raw, KnownEvent)
     except msgspec.ValidationError as exc:
-        raise InvalidEvent(f"type {raw.get('type')}: {exc}", index) from None
+        raise InvalidEvent(f"type {raw.get('type')}: {said_invalid(exc)}", index) from None
 
 
 def _known_envelope(raw: Any, index: int | None) -> bool:
     """Whether `raw` is of a known type (False: kept as UnknownEvent); InvalidEvent when its
     envelope is broken."""
+    if isinstance(raw, str):   # (what rrweb_io.unpack_event could not unpack)
+        raise InvalidEvent("a string that is neither an event nor an rrweb packer string", index)
     if not isinstance(raw, dict):
-        raise InvalidEvent(f"expected an object, got {type(raw).__name__}", index)
+        raise InvalidEvent(f"{_kind_of(raw)}, not an event (an object with a type and a"
+                           " timestamp)", index)
     ts = raw.get("timestamp")
     if isinstance(ts, bool) or not isinstance(ts, (int, float)):
         raise InvalidEvent("missing or non-numeric 'timestamp'", index)
@@ -440,6 +444,58 @@ def _known_envelope(raw: Any, index: int | None) -> bool:
         raise InvalidEvent(f"'data.source' is {_a_container(data['source'])}, not a number",
                            index)
     return is_known(raw)
+
+
+def _kind_of(v: Any) -> str:
+    """What a JSON value is, in words ("a number", "null") - never the value itself."""
+    if type(v) in (int, float):
+        return "a number"
+    if isinstance(v, list):
+        return "a list"
+    return "a string" if isinstance(v, str) else _JSON_KINDS.get(type(v), "a number")
+
+
+# msgspec's names of the JSON types, as a message says them
+_SAID_TYPES = {"array": "a list", "object": "an object", "str": "a string", "int": "a whole number",
+               "float": "a number", "bool": "true/false", "null": "null"}
+_EXPECTED = re.compile(r"Expected `([^`]+)`, got `([^`]+)`")
+_MISSING = re.compile(r"Object missing required field `([^`]+)`")
+_ENUM = re.compile(r"Invalid enum value (.+)")
+_AT = re.compile(r" - at `\$([^`]*)`$")
+
+
+def said_invalid(exc: msgspec.ValidationError | str) -> str:
+    """A msgspec ValidationError in plain words: "Expected `array`, got `str` - at
+    `$.data.adds`" is "data.adds is a string, not a list" (what each event type's schema
+    refuses; the one place its words are turned into ours). An error of another form is
+    said as msgspec says it."""
+    text = str(exc)
+    m = _AT.search(text)
+    path = m.group(1).lstrip(".") if m else ""
+    what = text[:m.start()] if m else text
+    if path.endswith("[...]"):   # a value of an object (an attribute's)
+        where = f"a value in {path[:-5]}" if path[:-5] else "a value"
+    else:
+        where = path or "the event"
+    if (e := _EXPECTED.fullmatch(what)) is not None:
+        got = e.group(2)
+        expected = [_SAID_TYPES.get(t.strip(), t.strip()) for t in e.group(1).split("|")]
+        if "a number" in expected and "a whole number" in expected:
+            expected.remove("a whole number")
+        if got == "float" and expected == ["a whole number"]:
+            got_said = "a fractional number"
+        elif got in ("int", "float"):
+            got_said = "a number"
+        else:
+            got_said = _SAID_TYPES.get(got, got)
+        wanted = expected[0] if len(expected) == 1 else \
+            f"{', '.join(expected[:-1])} or {expected[-1]}"
+        return f"{where} is {got_said}, not {wanted}"
+    if (e := _MISSING.fullmatch(what)) is not None:
+        return f"{where} has no '{e.group(1)}'"
+    if (e := _ENUM.fullmatch(what)) is not None and path:
+        return f"{where} is {e.group(1)}, which is not one rrweb defines"
+    return text
 
 
 def _a_container(v: list | dict) -> str:

@@ -111,7 +111,8 @@ def what_file(data: bytes) -> str | None:
 # --- packer ----------------------------------------------------------------------------
 def unpack_event(raw: Any) -> Any:
     """rrweb packer's `unpack`: plain JSON, or zlib-deflated JSON in a latin-1 string; an
-    event PostHog compressed (`cv`) is uncompressed (`posthog_uncompressed`)."""
+    event PostHog compressed (`cv`) is uncompressed (`posthog_uncompressed`). A string that
+    is neither comes back as it is (an invalid event, which validation names)."""
     if isinstance(raw, dict):
         if raw.get("type") == _CUSTOM:
             return _sentry_ms(raw)
@@ -127,8 +128,9 @@ def unpack_event(raw: Any) -> Any:
     try:
         e = decode_json(_unpack_zlib(raw.encode("latin-1")))
     except (UnicodeEncodeError, zlib.error, msgspec.DecodeError):
-        raise UnreadableRecording("a string in the events array is neither JSON nor an rrweb"
-                                  " packer string") from None
+        # kept as it is: an invalid event, skipped with a warning naming it as 42 or null
+        # is (format.validate_event says what it is), not the whole file refused
+        return raw
     if isinstance(e, dict) and e.get("v") == PACKER_MARK:
         e.pop("v")
         return e

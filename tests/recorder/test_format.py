@@ -32,7 +32,7 @@ def test_unknown_types_and_sources_are_kept_not_rejected(raw):
 
 
 @pytest.mark.parametrize("raw, needle", [
-    ([1, 2], "expected an object"),
+    ([1, 2], "a list, not an event"),
     ({"type": 2, "data": {}}, "timestamp"),
     ({"type": 2, "timestamp": "yesterday", "data": {}}, "timestamp"),
     ({"timestamp": 5, "data": {}}, "missing 'type'"),
@@ -44,6 +44,31 @@ def test_broken_known_events_get_a_specific_error(raw, needle):
     with pytest.raises(InvalidEvent) as exc:
         validate_event(raw, index=3)
     assert "event #3" in str(exc.value) and needle in str(exc.value)
+
+
+@pytest.mark.parametrize("raw, said", [
+    ({"type": 3, "timestamp": 1, "data": {"source": 0, "adds": "x"}},
+     "type 3: data.adds is a string, not a list"),
+    ({"type": 3, "timestamp": 1, "data": {"source": 1, "positions": [{"x": None, "y": 1}]}},
+     "type 3: data.positions[0].x is null, not a number"),
+    ({"type": 2, "timestamp": 1, "data": None}, "type 2: data is null, not an object"),
+    ({"type": 3, "timestamp": 1, "data": {"source": 0, "texts": [{"id": 1, "value": 5}]}},
+     "type 3: data.texts[0].value is a number, not a string or null"),
+    ({"type": 3, "timestamp": 1, "data": {"source": 2, "type": 1, "id": 1.5}},
+     "type 3: data.id is a fractional number, not a whole number"),
+    ({"type": 2, "timestamp": 1, "data": {"node": {"type": 9, "id": 1}}},
+     "type 2: data.node.type is 9, which is not one rrweb defines"),
+    ({"type": 3, "timestamp": 1, "data": {"source": 1}}, "type 3: data has no 'positions'"),
+    (None, "null, not an event"),
+    (7, "a number, not an event"),
+    ("text", "a string that is neither an event nor an rrweb packer string"),
+])
+def test_what_the_schema_refuses_is_said_in_plain_words(raw, said):
+    """Not msgspec's words ("Expected `array`, got `str` - at `$.data.adds`", "got
+    NoneType"): what is wrong where, in the file's own terms."""
+    with pytest.raises(InvalidEvent) as exc:
+        validate_event(raw, index=3)
+    assert str(exc.value).startswith(f"event #3: {said}")
 
 
 _BROKEN = [[1, 2], {"type": 2, "data": {}}, {"timestamp": 5, "data": {}},

@@ -9,7 +9,7 @@ import zlib
 import pytest
 import zstandard
 
-from recorder.rrweb_io import SESSION_TAG, DamagedRecording, UnreadableRecording, pack_event, \
+from recorder.rrweb_io import SESSION_TAG, DamagedRecording, EventStream, UnreadableRecording, pack_event, \
     parse_recordings, read_recordings, unpack_event, write_rrweb_json
 from recorder.source import open_recording
 
@@ -97,7 +97,6 @@ def test_compressed_files(tmp_path, demo_events, compress):
     (b"not json at all", "not JSON"),
     (b'{"hello": 1}', "expected a JSON array"),
     (b"[]", "no rrweb events"),
-    (b'["%%%not packed%%%"]', "neither JSON nor an rrweb packer string"),
 ])
 def test_unreadable_files_say_why(tmp_path, content, message):
     p = tmp_path / "bad.json"
@@ -105,6 +104,15 @@ def test_unreadable_files_say_why(tmp_path, content, message):
     with pytest.raises(UnreadableRecording, match=message) as info:
         read_recordings(p)
     assert "bad.json" in str(info.value)
+
+
+def test_a_string_that_does_not_unpack_is_kept_for_validation_to_name(tmp_path, demo_events):
+    """Not the whole file refused: the string is an invalid event, skipped with a warning
+    naming it as 42 or null are (ingest.validate)."""
+    p = tmp_path / "bad.json"
+    p.write_text(json.dumps([demo_events[0], "%%%not packed%%%", demo_events[1]]))
+    assert read_recordings(p)[0].events == [demo_events[0], "%%%not packed%%%", demo_events[1]]
+    assert list(EventStream(p)) == [demo_events[0], "%%%not packed%%%", demo_events[1]]
 
 
 def test_write_is_a_json_array_of_the_events(tmp_path, demo_events):
