@@ -81,10 +81,30 @@ class DamagedRecording(UnreadableRecording):
     """A recording cut off or corrupted part way (only read with `partial`)."""
 
 
-def nothing_decoded(damage: str) -> UnreadableRecording:
+class NothingInIt(UnreadableRecording):
+    """A file that ends before anything of it decodes - empty, or cut short before its first
+    event: nothing in it to fix or salvage; the message says to get the file again."""
+
+
+GET_IT_AGAIN = "copy or export it again"
+
+
+def nothing_decoded(damage: str) -> NothingInIt:
     """A recording damaged before anything of it decodes: nothing to store, even with
     `partial` (a DamagedRecording would offer it: "add --partial", then "nothing decoded")."""
-    return UnreadableRecording(f"{damage}, and nothing before that decoded")
+    said = f"{damage} (nothing before that decoded)" if damage.endswith(_BEFORE_FIRST) \
+        else f"{damage}, and nothing before that decoded"
+    return NothingInIt(f"{said}: the file was cut short or damaged - {GET_IT_AGAIN}")
+
+
+_BEFORE_FIRST = "before its first whole event"
+
+
+def array_breaks_off(n: int) -> str:
+    """What a JSON array cut after `n` whole events is said to be."""
+    if not n:
+        return f"the JSON array breaks off {_BEFORE_FIRST}"
+    return f"the JSON array breaks off after {n:,} whole event{'s' * (n != 1)}"
 
 
 class NotARecording(UnreadableRecording):
@@ -92,6 +112,9 @@ class NotARecording(UnreadableRecording):
     nothing to fix in it; the recording is another file."""
 
 
+SEGMENT_FILE = "a segment file of a data folder"
+TEXT_FILE = "a text file (not JSON)"
+HAR_FILE = "a HAR network log"
 # the starts of files people pick by mistake, by what they are (checked on the first bytes,
 # ASCII case ignored, after white space and a byte order mark)
 _OTHER_FILES = (
@@ -99,13 +122,44 @@ _OTHER_FILES = (
     (b"<?xml", "an XML document"), (b"<svg", "an SVG image"),
     (b"\x89png", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"), (b"gif8", "a GIF image"),
     (b"riff", "a RIFF file (WebP, WAV, AVI)"), (b"%pdf", "a PDF document"),
+    (b"rpsg", SEGMENT_FILE),   # (segments.MAGIC: what a data folder's segments/ holds)
 )   # (a zip is read as a .replay bundle: bundle.is_bundle, which says what is wrong with it)
+# what to do instead, for the kinds where there is more to say than what replay reads
+_INSTEAD = {
+    SEGMENT_FILE: "open the data folder with --data, or import the .replay bundle `replay"
+                  " export` writes",
+    HAR_FILE: "export one from the player with `replay export SESSION -o x.har`; HAR files"
+              " cannot be imported",
+}
+_READS = "rrweb JSON, a PostHog or Sentry export, or a .replay bundle"
+_TEXT_HEAD = 4096   # bytes of a file looked at to tell text
 
 
 def what_file(data: bytes) -> str | None:
     """What a file that is not JSON is, by its first bytes ("an HTML page"); None: unknown."""
     head = data[:64].lstrip(b"\xef\xbb\xbf").lstrip().lower()
-    return next((what for start, what in _OTHER_FILES if head.startswith(start)), None)
+    found = next((what for start, what in _OTHER_FILES if head.startswith(start)), None)
+    return found or (TEXT_FILE if _is_text(data) else None)
+
+
+def _is_text(data: bytes) -> bool:
+    """Text that is no JSON nor NDJSON broken part way (those start as a value does): a
+    README, notes, Markdown - UTF-8 with no control characters but white space."""
+    head = data[:_TEXT_HEAD].lstrip(b"\xef\xbb\xbf").lstrip()
+    if not head or head[:1] in b'[{"-0123456789' or head[:4] in (b"true", b"fals", b"null"):
+        return False
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError as exc:   # cut in a character at the end of the head: text
+        if exc.start < len(head) - 3:
+            return False
+        text = head[:exc.start].decode("utf-8")
+    return all(c.isprintable() or c in "\t\r\n\f" for c in text)
+
+
+def not_a_recording(what: str) -> NotARecording:
+    """The refusal of a file of another kind (`what_file`), with what to do instead."""
+    return NotARecording(f"this is {what}, not a session recording ({_INSTEAD.get(what, _READS)})")
 
 
 # --- packer ----------------------------------------------------------------------------
@@ -354,7 +408,8 @@ def _top(data: bytes, partial: bool) -> tuple[Any, str | None]:
     the JSON value - and what was cut off (refused unless `partial`)."""
     data, cut = _decompress(data)
     if not data.strip():
-        raise nothing_decoded(cut) if cut else UnreadableRecording("the file is empty")
+        raise nothing_decoded(cut) if cut else NothingInIt(
+            f"the file is empty: its export or copy did not finish - {GET_IT_AGAIN}")
     if cut and not partial:
         raise DamagedRecording(cut)
     if datadog.is_upload(data):   # what Datadog's SDK uploads (a proxy's copies)
@@ -433,8 +488,7 @@ def _decoded(data: bytes, cut: str | None, partial: bool) -> tuple[Any, str | No
     except msgspec.DecodeError as exc:
         other = what_file(data)
         if other is not None:
-            raise NotARecording(f"this is {other}, not a session recording (rrweb JSON, a"
-                                " PostHog or Sentry export, or a .replay bundle)")
+            raise not_a_recording(other) from None
         try:
             top = _ndjson(data, exc)
         except UnreadableRecording:
@@ -442,7 +496,7 @@ def _decoded(data: bytes, cut: str | None, partial: bool) -> tuple[Any, str | No
             if salvaged is None:
                 raise
             n = len(salvaged)
-            broken = f"the JSON array breaks off after {n:,} whole event{'s' * (n != 1)}"
+            broken = array_breaks_off(n)
             if not n:
                 raise nothing_decoded(cut or broken) from None
             if not partial:
@@ -623,6 +677,9 @@ def _from_value(top: Any) -> list[ParsedRecording]:
                 return _posthog_snapshot_events(top)
             return _split_windows(_events(top), shape="rrweb")
         if isinstance(top, dict):
+            log = top.get("log")
+            if isinstance(log, dict) and "entries" in log and "version" in log:
+                raise not_a_recording(HAR_FILE)
             if _is_event(top):
                 return [ParsedRecording(events=[top], shape="rrweb-event")]
             if datadog.is_datadog(top):
@@ -871,7 +928,7 @@ class EventStream:
             yield from self._events()
         except _Damage as exc:
             if not self.count:
-                raise UnreadableRecording(f"{self.path}: {nothing_decoded(str(exc))}") from None
+                raise NothingInIt(f"{self.path}: {nothing_decoded(str(exc))}") from None
             if not self.partial:
                 raise DamagedRecording(f"{self.path}: {exc}") from None
             self.damaged = str(exc)
@@ -1178,9 +1235,7 @@ class _Elements:
         if not self.closed:
             yield from self._take()
         if not self.closed:
-            n = self.count
-            raise _Damage(f"the JSON array breaks off after {n:,} whole"
-                          f" event{'s' * (n != 1)}")
+            raise _Damage(array_breaks_off(self.count))
 
     def _take(self) -> Iterator[list]:
         buf = self.buf
@@ -1210,7 +1265,7 @@ class _Elements:
             except msgspec.ValidationError as exc:
                 raise UnreadableRecording(out_of_range(exc, self.count)) from None
             except msgspec.DecodeError:   # pragma: no cover - _value_end decoded them
-                raise _Damage(f"the JSON array breaks off after {self.count:,} whole events")
+                raise _Damage(array_breaks_off(self.count))
             self.count += len(batch)
             yield batch
         self.buf = buf[i:]

@@ -132,7 +132,8 @@ def open_raw(spec: str, data: Path, session_number: int = 0, *,
                         " file - leave --session-number out")
     from recorder.bundle import BadBundle
     from recorder.limits import LimitError
-    from recorder.rrweb_io import DamagedRecording, NotARecording, UnreadableRecording
+    from recorder.rrweb_io import DamagedRecording, NotARecording, NothingInIt, \
+        UnreadableRecording
     from recorder.source import open_recording
 
     try:
@@ -155,7 +156,7 @@ def open_raw(spec: str, data: Path, session_number: int = 0, *,
     except (UnreadableRecording, ValueError) as exc:
         why = str(exc).removeprefix(f"{spec}: ")
         # (a file of another kind says what it wants)
-        raise NotARecordingFile(spec, why, None if isinstance(exc, NotARecording)
+        raise NotARecordingFile(spec, why, None if isinstance(exc, (NotARecording, NothingInIt))
                                 else f"give {_KINDS}") from None
     except OSError as exc:
         raise UserError(f"cannot read {spec}: {exc.strerror or exc} - check the path and"

@@ -28,7 +28,7 @@ from recorder.ingest import ImportConflict, Outcome
 from recorder.limits import LimitError
 from recorder.paths import DEMO_SESSION
 from recorder.rrweb_io import DamagedRecording, DatadogFiles, EventStream, NotARecording, \
-    NotStreamable, UnreadableRecording, read_recordings, read_together
+    NothingInIt, NotStreamable, UnreadableRecording, read_recordings, read_together
 from recorder.said import heard, said_line
 from recorder.privacy.remask import REMASKED
 from recorder.privacy.detectors import mask as mask_detected
@@ -254,7 +254,8 @@ def import_files(store: Store, files, args: argparse.Namespace, masker_factory, 
         except (UnreadableRecording, BadBundle, InvalidEvent) as exc:
             # the reader's message may already name the file
             msg = str(exc).removeprefix(f"{f}: ")
-            if not isinstance(exc, (BadBundle, NotARecording)):   # these say what to do
+            # these say what to do
+            if not isinstance(exc, (BadBundle, NotARecording, NothingInIt)):
                 msg += f" ({FIX_THE_FILE})"
             failures.append(f"{f}: not imported - {msg}")
         else:

@@ -98,3 +98,44 @@ def test_invalid_events_are_said_in_plain_words(capsys, caplog, tmp_path, demo_e
     assert f"event #{k + 2}: null, not an event" in said, said
     for words in ("Expected", "`", "$.", "NoneType", "got int"):
         assert words not in said, said
+
+
+# --- 7. files that are not recordings say what they are, and what to do -------------------
+def _seg(fixtures_dir, tmp_path):
+    f = tmp_path / "000000-abc.seg"
+    f.write_bytes((fixtures_dir / "segment-columns-layout.seg").read_bytes())
+    return f
+
+
+ODD_FILES = [
+    ("README.md", lambda d, t: b"# Checkout bug\n\nSteps: open the cart, pay.\n",
+     ["this is a text file", "not a session recording"]),
+    ("notes.txt", lambda d, t: "caf\u00e9 notes, one line".encode(), ["this is a text file"]),
+    ("000000-abc.seg", lambda d, t: _seg(d, t).read_bytes(),
+     ["a segment file of a data folder", "open the data folder with --data",
+      "import the .replay bundle `replay export` writes"]),
+    ("network.har", lambda d, t: json.dumps({"log": {"version": "1.2", "creator": {"name": "x"},
+                                                     "entries": []}}, indent=2).encode(),
+     ["a har network log", "replay export session -o x.har", "har files cannot be imported"]),
+    ("empty.json", lambda d, t: b"", ["the file is empty", "copy or export it again"]),
+    ("cut.json", lambda d, t: b'[{"type": 4, "timest',
+     ["breaks off before its first whole event", "copy or export it again"]),
+]
+
+
+@pytest.mark.parametrize("name, content, words", ODD_FILES, ids=[c[0] for c in ODD_FILES])
+def test_a_file_that_is_no_recording_says_what_it_is(capsys, tmp_path, fixtures_dir, name,
+                                                     content, words):
+    f = tmp_path / name
+    f.write_bytes(content(fixtures_dir, tmp_path))
+    data = tmp_path / "d"
+    run(capsys, "--data", data, "import", fixtures_dir / "rrweb-player-demo.json")
+    before = folder_state(data)
+    line = one_error_line(*run(capsys, "--data", data, "import", f)[::2]).lower()
+    for w in words:
+        assert w in line, line
+    for w in ("byte 0", "invalid character", "fix the file", "0 whole events",
+              "expected a json array"):
+        assert w not in line, line
+    assert line.count(str(f).lower()) == 1
+    assert folder_state(data) == before
