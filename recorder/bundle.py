@@ -237,6 +237,30 @@ def _starts_as_zip(path: Path | str) -> bool:
         return False
 
 
+ZIP_ARCHIVE = "is a zip archive, not a .replay bundle - unzip it and import the recording inside"
+
+
+def _has_mimetype(z: zipfile.ZipFile) -> bool:
+    """Whether a zip holds a bundle's first entry (`mimetype`): a bundle that lost its
+    manifest is a damaged bundle; a zip without it is some other archive."""
+    return "mimetype" in z.namelist()
+
+
+def _first_entry_is_mimetype(path: Path | str) -> bool:
+    """Whether a zip whose directory is unreadable (cut short) starts with a bundle's first
+    entry, `mimetype` (`write_bundle` writes it first, stored): then it is a bundle,
+    damaged; else an archive of something else."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(_LOCAL.size + 64)
+    except OSError:
+        return True
+    if len(head) < _LOCAL.size:
+        return True   # too short to tell: a bundle cut very short, say
+    nlen = _LOCAL.unpack_from(head)[9]
+    return head[_LOCAL.size:_LOCAL.size + nlen] == b"mimetype"
+
+
 def is_bundle(path: Path | str) -> bool:
     """Whether to read `path` as a bundle: a zip file (no rrweb shape is one), or a file
     named `.replay` that is not JSON. A damaged bundle is still one, so that opening it
@@ -275,8 +299,21 @@ class BundleSource(RecordingSource):
             if not _starts_as_zip(self.path):   # nothing of a bundle to salvage in it
                 raise BadBundle(f"{self.path}: not a .replay bundle (not a zip file, nor"
                                 " rrweb JSON) - give a .replay file exported by replay") from None
+            other = _has_mimetype(self._zip) is False if isinstance(exc, KeyError) else \
+                not _first_entry_is_mimetype(self.path)
+            if getattr(self, "_zip", None) is not None:
+                self._zip.close()
+            if other and isinstance(exc, KeyError):
+                # a whole zip without a bundle's entries: an archive picked by mistake
+                raise BadBundle(f"{self.path} {ZIP_ARCHIVE}") from None
+            if other:   # ... and cut short: unzipping it fails as well
+                raise BadBundle(f"{self.path} is a zip archive, not a .replay bundle, and it is"
+                                " damaged or cut short - get a whole copy, unzip it and import"
+                                " the recording inside") from None
+            # (Python's words - "File is not a zip file" - say nothing to the person)
+            why = f" ({exc.strerror})" if isinstance(exc, OSError) and exc.strerror else ""
             raise DamagedBundle(f"{self.path}: not a readable .replay bundle, damaged or cut"
-                                f" short ({exc}) - copy or export it again") from None
+                                f" short{why} - copy or export it again") from None
         if envelope.format != FORMAT:
             raise BadBundle(f"{self.path}: not a session-replay bundle (a zip file of"
                             " something else) - give a .replay file exported by replay")

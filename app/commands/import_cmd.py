@@ -252,8 +252,10 @@ def import_files(store: Store, files, args: argparse.Namespace, masker_factory, 
             failures.append(f"{f}: not imported - {str(exc).removeprefix(f'{f}: ')}; get"
                             f" an intact copy, or add {PARTIAL_HINT}")
         except (UnreadableRecording, BadBundle, InvalidEvent) as exc:
-            # the reader's message may already name the file
+            # the reader's message may already name the file ("F: ...", "F is ...")
             msg = str(exc).removeprefix(f"{f}: ")
+            if msg.startswith(f"{f} "):
+                msg = "it" + msg[len(str(f)):]
             # these say what to do
             if not isinstance(exc, (BadBundle, NotARecording, NothingInIt)):
                 msg += f" ({FIX_THE_FILE})"

@@ -139,3 +139,40 @@ def test_a_file_that_is_no_recording_says_what_it_is(capsys, tmp_path, fixtures_
         assert w not in line, line
     assert line.count(str(f).lower()) == 1
     assert folder_state(data) == before
+
+
+# --- 3. a zip archive is no damaged bundle ------------------------------------------------
+def test_a_zip_archive_holding_a_recording_is_said_as_such(capsys, tmp_path, fixtures_dir):
+    archive = tmp_path / "from-customer.zip"
+    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        z.write(fixtures_dir / "rrweb-player-demo.json", "recording.json")
+    cut = tmp_path / "cut.zip"
+    cut.write_bytes(archive.read_bytes()[:400])
+    data = tmp_path / "d"
+    run(capsys, "--data", data, "import", fixtures_dir / "rrweb-player-demo.json")
+    before = folder_state(data)
+    for f, partial in ((archive, []), (archive, ["--partial"]), (cut, [])):
+        line = one_error_line(*run(capsys, "--data", data, "import", f, *partial)[::2])
+        assert "is a zip archive, not a .replay bundle" in line, line
+        assert "unzip it and import the recording inside" in line, line
+        if f is archive:   # no damaged bundle, no --partial to offer
+            assert "manifest" not in line and "--partial" not in line \
+                and "damaged" not in line, line
+        assert line.count(str(f)) == 1, line
+    line = one_error_line(*run(capsys, "--data", data, "snapshot", archive, "--at", "0")[::2])
+    assert f"{archive} is a zip archive, not a .replay bundle" in line, line
+    assert folder_state(data) == before
+
+
+def test_a_cut_bundle_keeps_its_own_words_without_pythons(capsys, tmp_path, fixtures_dir):
+    data = tmp_path / "d"
+    bundle = tmp_path / "s.replay"
+    assert run(capsys, "--data", data, "export", fixtures_dir / "rrweb-player-demo.json",
+               "-o", bundle)[0] == 0
+    cut = tmp_path / "cut.replay"
+    cut.write_bytes(bundle.read_bytes()[:3000])
+    line = one_error_line(*run(capsys, "--data", data, "import", cut)[::2])
+    assert "not a readable .replay bundle, damaged or cut short - copy or export it again" \
+        in line and "--partial" in line, line
+    assert "zip file" not in line and "zip archive" not in line and "(" not in \
+        line.split("not imported - ")[1].split("--partial")[0], line
