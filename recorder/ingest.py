@@ -21,6 +21,7 @@ from .facts import SessionFacts, derive_facts
 from .format import KNOWN_TYPES, SYNTHETIC, SYNTHETIC_SPLIT, SYNTHETIC_USER, EventType, \
     InvalidEvent, encode_json, invalid_events, type_shown
 from .jsonscan import JsonFacts
+from .rrweb_io import SENTRY_OPTIONS_LEAD_MS, is_sentry_options
 from .limits import DEFAULT_LIMITS, Limits, check_event, check_late, check_payload, \
     check_session_size, check_timestamp, check_viewport
 from .sessions import INACTIVITY_MS, MAX_SESSION_MS, content_digests, continued_id, \
@@ -106,15 +107,21 @@ class TimeOrder:
     """An import's events earlier than one before them. A recorder emits in time order; a
     file merged or shuffled does not, and its events are stored - and replayed - in the
     order they came in (the file's), where rrweb's player sorts them by time: said, not
-    changed (the order is what a stored session's id and a re-import's match are made of)."""
+    changed (the order is what a stored session's id and a re-import's match are made of).
+    The Sentry SDK's `options` event a little before the events it follows is its habit,
+    not disorder (`rrweb_io.is_sentry_options`), and is not counted."""
 
     def __init__(self) -> None:
         self.latest = float("-inf")
         self.back = 0            # events earlier than one before them
         self.most = 0.0          # ... by how much at most, ms
 
-    def see(self, t: float) -> None:
+    def see(self, t: float, e: dict | None = None) -> None:
+        """`e`: the event stamped `t`, when the Sentry SDK's habit may explain it."""
         if t < self.latest:
+            if e is not None and self.latest - t <= SENTRY_OPTIONS_LEAD_MS \
+                    and is_sentry_options(e):
+                return   # stamped a few ms before the snapshot it follows: the SDK's way
             self.back += 1
             if self.latest - t > self.most:
                 self.most = self.latest - t
@@ -245,7 +252,7 @@ def prepare(events: Sequence[Any], *, application: str | None = None,
         payload += len(enc)
         if live:
             check_late(e, k, now, limits)
-        order.see(e["timestamp"])
+        order.see(e["timestamp"], e)
     if live:
         check_payload(payload, limits)
     else:   # (a live batch's late events go to their place: see check_late)

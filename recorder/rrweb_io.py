@@ -212,6 +212,21 @@ _SENTRY_TAGS = frozenset({"performanceSpan", "breadcrumb", "options"})
 _SECONDS_BEFORE = 1e11     # an epoch time below this is seconds (as ms: before March 1973)
 
 
+# The Sentry SDK's `options` event (its settings: sample rates, masking) is stamped when the
+# SDK adds it, a few ms before the full snapshot it is added after: the SDK's habit in every
+# replay, not a recording out of order (`ingest.TimeOrder` does not count it).
+SENTRY_OPTIONS_LEAD_MS = 1000   # how much earlier than the events before it it may be
+
+
+def is_sentry_options(e: Any) -> bool:
+    """Whether `e` is the Sentry SDK's `options` custom event."""
+    if not isinstance(e, dict) or e.get("type") != _CUSTOM:
+        return False
+    data = e.get("data")
+    return isinstance(data, dict) and data.get("tag") == "options" \
+        and isinstance(data.get("payload"), dict)
+
+
 def _sentry_ms(e: dict) -> dict:
     t, data = e.get("timestamp"), e.get("data")
     if isinstance(t, (int, float)) and not isinstance(t, bool) and 1e8 < t < _SECONDS_BEFORE \

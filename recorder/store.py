@@ -574,7 +574,7 @@ class LocalStore(Store):
                     types.count(e for e, _, _ in checked)
                     for e, enc, facts in checked:
                         ts = e["timestamp"]
-                        order.see(ts)
+                        order.see(ts, e)
                         if sess is None or ts - last_ms > INACTIVITY_MS or \
                                 ts - start_ms > MAX_SESSION_MS:
                             if sess is not None:

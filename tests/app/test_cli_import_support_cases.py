@@ -176,3 +176,35 @@ def test_a_cut_bundle_keeps_its_own_words_without_pythons(capsys, tmp_path, fixt
         in line and "--partial" in line, line
     assert "zip file" not in line and "zip archive" not in line and "(" not in \
         line.split("not imported - ")[1].split("--partial")[0], line
+
+
+# --- 5. the Sentry SDK's options event, stamped a few ms early ---------------------------
+def _order_warnings(caplog) -> list[str]:
+    return [w for w in warnings_of(caplog) if "earlier than an event before" in w]
+
+
+def test_sentrys_options_event_is_no_disorder_real_disorder_is(capsys, caplog, tmp_path,
+                                                              fixtures_dir):
+    from recorder.rrweb_io import read_recordings
+
+    with caplog.at_level(logging.WARNING):
+        code, _, err = run(capsys, "--data", tmp_path / "d", "import",
+                           fixtures_dir / "sentry-replay-segments.bin")
+    assert code == 0, err
+    assert _order_warnings(caplog) == []
+    events = read_recordings(fixtures_dir / "sentry-replay-segments.bin")[0].events
+    k = next(i for i, e in enumerate(events) if e["type"] == 5
+             and e["data"]["tag"] == "options")
+    assert events[k]["timestamp"] < events[k - 1]["timestamp"]   # (the SDK's habit)
+    long_before = [dict(e, timestamp=e["timestamp"] - 5000) if i == k else e
+                   for i, e in enumerate(events)]
+    moved = list(events)
+    moved[k + 2] = dict(moved[k + 2], timestamp=moved[k + 1]["timestamp"] - 4)
+    for n, evs in enumerate((long_before, moved)):
+        f = tmp_path / f"sentry-{n}.json"
+        f.write_text(json.dumps(evs))
+        caplog.clear()
+        with caplog.at_level(logging.WARNING):
+            code, _, err = run(capsys, "--data", tmp_path / f"d{n}", "import", f)
+        assert code == 0, err
+        assert len(_order_warnings(caplog)) == 1, warnings_of(caplog)
