@@ -355,7 +355,9 @@ class Outcome(enum.Enum):
 class Reconciled(msgspec.Struct, frozen=True):
     outcome: Outcome
     append: list[dict] = []   # EXTENDS: the incoming events not stored yet, in their order
-    reason: str = ""          # DISAGREES: what differs, for the person to read
+    # DISAGREES: what differs, for the person to read; SAME: what the stored session holds
+    # besides, when it holds more (an earlier, shorter export of it)
+    reason: str = ""
 
 
 class ImportConflict(ValueError):
@@ -399,11 +401,12 @@ def reconcile(stored: Sequence[dict], incoming: Sequence[dict]) -> Reconciled:
     masked with the same rules). Events are matched by timestamp and content, as a
     multiset, so an export that overlaps what is stored merges whatever its order:
 
-    1. the same events                                  -> SAME (store nothing)
+    1. the same events, or only stored ones (an earlier,
+       shorter export: `reason` says how many more)     -> SAME (store nothing)
     2. every stored event, plus events none earlier than
        the stored session's last one                    -> EXTENDS (append those)
-    3. anything else - stored events missing, or new ones
-       inside the stored time span                      -> DISAGREES (refuse)
+    3. anything else - stored events missing and new ones,
+       or new ones inside the stored time span          -> DISAGREES (refuse)
 
     A session only ever grows: segments are appended, never rewritten, by an import."""
     r = Reconciler()
@@ -481,9 +484,11 @@ class Reconciler:
         if missing and all(k in self.users for k in self.diff):
             return Reconciled(Outcome.DISAGREES, reason=self._users_differ())
         if missing:
-            if not extra_n:
-                return Reconciled(Outcome.DISAGREES, reason=f"it holds {self.n_incoming:,} of"
-                                  f" the {self.n_stored:,} stored events")
+            if not extra_n:   # every event of it is stored: nothing to lose, nothing to add
+                n = self.n_incoming
+                held = "this event" if n == 1 else f"these {n:,} events"
+                return Reconciled(Outcome.SAME, reason=f"the stored session holds {held} and"
+                                  f" {missing:,} more")
             return Reconciled(Outcome.DISAGREES, reason=f"{_events(missing, 'stored event')}"
                               f" not in it and {extra_n:,} of its events"
                               f" {'is' if extra_n == 1 else 'are'} not stored (different"

@@ -213,6 +213,9 @@ class Stored(msgspec.Struct, frozen=True):
     # the session's id as the recording gives it, when that is not usable as a file name
     # and `id` was made of it (sessions.clean_id: `a b c` -> `a_b_c-<hash>`)
     original: str | None = None
+    # SAME of an earlier, shorter copy: what the stored session holds besides
+    # (`Reconciled.reason`)
+    note: str = ""
 
 
 class ContextMerge(msgspec.Struct, frozen=True):
@@ -505,13 +508,13 @@ class LocalStore(Store):
                     todo.append(p)
                     out.append(Stored(p.id, Outcome.EXTENDS, len(p.events)))
                     continue
-                sid, q, outcome, found = self._place(p, user, as_new=as_new,
-                                                     partial=bool(partial))
+                sid, q, outcome, found, note = self._place(p, user, as_new=as_new,
+                                                           partial=bool(partial))
                 if q is not None:
                     todo.append(q)
                     as_read[q.id] = found
                 out.append(Stored(sid, outcome, 0 if q is None else len(q.events),
-                                  p.original))
+                                  p.original, note))
             self._write(todo, application=application, user=user, context=context, live=live,
                         progress=progress, total=total,
                         batch=named, as_read=as_read)
@@ -606,14 +609,15 @@ class LocalStore(Store):
         return [stored for stored, _ in done]
 
     def _place(self, p: PreparedSession, user: dict | None, *, as_new: bool,
-               partial: bool) -> tuple[str, PreparedSession | None, Outcome, AsRead]:
-        """Which session an imported one goes to, what to write there (None: nothing), and
-        the stored session as it was read (the commit checks it is still so)."""
+               partial: bool) -> tuple[str, PreparedSession | None, Outcome, AsRead, str]:
+        """Which session an imported one goes to, what to write there (None: nothing), the
+        stored session as it was read (the commit checks it is still so), and what the
+        stored session holds besides (an earlier, shorter copy of it: `Reconciled.reason`)."""
         before = self._stored_before(p.original, p.id, as_new=as_new, partial=partial,
                                      legacy_id=p.legacy_id)
         for sid in before:
             if self._same_input(sid, p.digest, p.legacy_digest):
-                return sid, None, Outcome.SAME, AsRead(None)
+                return sid, None, Outcome.SAME, AsRead(None), ""
         if partial:
             ids = (f"{p.id}_{PARTIAL}{n if n > 1 else ''}" for n in itertools.count(1))
         elif as_new:
@@ -624,27 +628,28 @@ class LocalStore(Store):
         for sid in ids:
             if self.index.session(sid) is None:
                 p.id = sid
-                return sid, p, Outcome.NEW, AsRead(None)
+                return sid, p, Outcome.NEW, AsRead(None), ""
             if self._same_input(sid, p.digest, p.legacy_digest):
-                return sid, None, Outcome.SAME, AsRead(None)
+                return sid, None, Outcome.SAME, AsRead(None), ""
             with self.session(sid) as stored:   # an exact id resolves to itself
                 had = list(stored.events())
             if p.typed:   # as p.events are: stored before this pass, its echoes were not
                 had = p.typed.scrub_all(had)[0]
             r = reconcile(had, p.events)
-            if r.outcome is Outcome.SAME:
-                return sid, None, r.outcome, AsRead(None)
+            # (a shorter copy asked to be kept apart, --as-new / --partial, is: as before)
+            if r.outcome is Outcome.SAME and not (r.reason and (partial or as_new)):
+                return sid, None, r.outcome, AsRead(None), r.reason
             if partial or as_new:
                 continue       # a new session is asked for: never add to an existing one
             if r.outcome is Outcome.EXTENDS:
                 info = self.index.appendable(sid)
                 if info is None:   # deleted since it was read: stored as a new one
                     p.id = sid
-                    return sid, p, Outcome.NEW, AsRead(None)
+                    return sid, p, Outcome.NEW, AsRead(None), ""
                 facts = derive_facts(r.append, user, first_view=info.view_count + 1,
                                      last_url=info.last_url)
                 return sid, PreparedSession(sid, r.append, None, p.digest, facts, info), \
-                    r.outcome, stored.as_read
+                    r.outcome, stored.as_read, ""
             reason = r.reason
             if stored.damaged:
                 reason += (f" ({len(stored.damaged)} of the stored session's segments are"
@@ -1722,8 +1727,8 @@ class _StreamSession:
             for s in self.stored_iter:
                 self.rec.stored(s)
             r = self.rec.result(listed=False)
-            if r.outcome is Outcome.SAME:
-                return self._same(self.id)
+            if r.outcome is Outcome.SAME and not (r.reason and self.as_new):
+                return self._same(self.id, r.reason)
             if r.outcome is Outcome.DISAGREES and self.masker is not None and \
                     self.masker.echoes:
                 # compared as masked in one pass: the stored session may have its echoes of
@@ -1734,8 +1739,8 @@ class _StreamSession:
                         again.events(), self.masker.echoes.finals().scrub_event,
                         _FileSpool() if self.target is None else _Counted())
                 r = self.rec.result(listed=False)
-                if r.outcome is Outcome.SAME:
-                    return self._same(self.id)
+                if r.outcome is Outcome.SAME and not (r.reason and self.as_new):
+                    return self._same(self.id, r.reason)
         if self.target is not None:                  # a new session
             if self.seg:
                 self._flush(self.facts)
@@ -1760,9 +1765,9 @@ class _StreamSession:
                        " damaged and were not compared)")
         raise ImportConflict(self.id, reason)
 
-    def _same(self, sid: str) -> tuple[Stored, None]:
+    def _same(self, sid: str, note: str = "") -> tuple[Stored, None]:
         self.w.discard(self.files)
-        return Stored(sid, Outcome.SAME, 0, self.original), None
+        return Stored(sid, Outcome.SAME, 0, self.original, note), None
 
     def _append(self, digest: str) -> tuple[Stored, SessionRow]:
         """The extra events after the stored session's, as `_place`'s EXTENDS appends them."""

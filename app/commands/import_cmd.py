@@ -662,7 +662,9 @@ def _stored(f: Path, args, r: Stored, damaged: str | None, done: list[Stored], s
         say("warning", f"{f}: {damaged}; stored what decodes as a new session, {r.id},"
                        " marked partial")
     elif r.outcome is Outcome.SAME and not reported:
-        say("note", f"{f}: {r.id}: already stored, nothing new")
+        # (an earlier, shorter export: what the stored session holds besides)
+        say("note", f"{f}: {r.id}: already stored, nothing new"
+                    + (f" ({r.note})" if r.note else ""))
     elif r.outcome is Outcome.EXTENDS:
         say("note", f"{f}: {r.id}: already stored, appended {count(r.added, 'event')}")
     done.append(r)

@@ -55,16 +55,17 @@ def data(tmp_path, capsys, demo_file) -> Path:
     return d
 
 
-def test_a_shorter_copy_is_refused_and_the_stored_session_kept(tmp_path, capsys, data,
-                                                                  demo_events):
+def test_a_shorter_copy_is_stored_already_and_the_stored_session_kept(tmp_path, capsys, data,
+                                                                        demo_events):
+    """An earlier export of the session, its first 200 events: every one is stored."""
     (sid,) = stored(capsys, data)
     files = segment_files(data)
     short = tmp_path / "first200.json"
     short.write_text(json.dumps(demo_events[:200]))
     code, out, err = run(capsys, "--data", data, "import", short)
-    line = refused(code, err)
-    assert out == "" and sid in line and "holds 200 of the 272 stored events" in line
-    assert "--as-new" in line
+    assert code == 0 and out.split() == [sid], err
+    assert err.strip() == f"replay: note: {short}: {sid}: already stored, nothing new (the"\
+        " stored session holds these 200 events and 72 more)"
     assert stored(capsys, data) == {sid: 272} and segment_files(data) == files
     # asked for, it is stored beside, once
     for _ in range(2):
@@ -142,7 +143,8 @@ def test_a_bundle_with_a_bad_checksum_stores_nothing_unless_partial(tmp_path, ca
     assert segment_files(data) == files
 
 
-def test_a_bundle_into_a_folder_that_holds_more_is_refused(tmp_path, capsys, demo_events):
+def test_a_bundle_into_a_folder_that_holds_more_is_stored_already(tmp_path, capsys,
+                                                                 demo_events):
     bundle, sid = multi_segment_bundle(tmp_path, capsys, demo_events)
     data = tmp_path / "d"
     longer = tmp_path / "longer.json"
@@ -150,8 +152,10 @@ def test_a_bundle_into_a_folder_that_holds_more_is_refused(tmp_path, capsys, dem
              for i in range(1, 4)]
     longer.write_text(json.dumps(demo_events + extra))
     assert run(capsys, "--data", data, "import", longer)[1].split() == [sid]
-    line = refused(*run(capsys, "--data", data, "import", bundle)[::2])
-    assert f"session {sid} is stored already" in line and "holds 272 of the 275" in line
+    code, out, err = run(capsys, "--data", data, "import", bundle)
+    assert code == 0 and out.split() == [sid], err
+    assert f"{sid}: already stored, nothing new (the stored session holds these 272 events" \
+        " and 3 more)" in err
     assert stored(capsys, data) == {sid: 275}
 
 

@@ -42,8 +42,10 @@ A, B, C, D = ev(0, 1), ev(10, 2), ev(20, 3), ev(30, 4)
     ([A, B], [A, B, C, D], Outcome.EXTENDS, [C, D], ""),
     ([A, B], [B, C, A], Outcome.EXTENDS, [C], ""),                 # overlapping export
     ([A, A, B], [A, A, B, C], Outcome.EXTENDS, [C], ""),           # duplicates counted
-    ([A, B, C], [A, B], Outcome.DISAGREES, [], "holds 2 of the 3 stored events"),
-    ([A, A, B], [A, B], Outcome.DISAGREES, [], "holds 2 of the 3 stored events"),
+    # an earlier, shorter export: every event of it stored - nothing lost, nothing to add
+    ([A, B, C], [A, B], Outcome.SAME, [], "the stored session holds these 2 events and 1 more"),
+    ([A, A, B], [A, B], Outcome.SAME, [], "the stored session holds these 2 events and 1 more"),
+    ([A, B, C], [B], Outcome.SAME, [], "the stored session holds this event and 2 more"),
     ([A, B, C], [A, ev(10, 9), C], Outcome.DISAGREES, [], "1 stored event is not in it and 1 of its events is not stored"),
     ([A, C], [A, B, C], Outcome.DISAGREES, [], "inside the stored session's time span"),
     ([], [A], Outcome.EXTENDS, [A], ""),
@@ -80,13 +82,14 @@ def store(tmp_path):
 
 # A recording's id is a hash of its first 64 events (sessions.derive_session_id), so copies
 # cut after at least that many collide with the stored session.
-def test_a_prefix_is_refused_and_changes_nothing(store, tmp_path):
+def test_a_prefix_is_stored_already_and_changes_nothing(store, tmp_path):
+    """An earlier, shorter export of a stored session: every event of it is stored."""
     full = recording(120)
     (sid,) = store.ingest(full)
     files = snapshot(store.root)
-    with pytest.raises(ImportConflict) as exc:
-        store.ingest(full[:80])
-    assert exc.value.session_id == sid and "holds 80 of the 120 stored events" in str(exc.value)
+    (r,) = store.ingest_outcomes(full[:80])
+    assert (r.id, r.outcome, r.added) == (sid, Outcome.SAME, 0)
+    assert r.note == "the stored session holds these 80 events and 40 more"
     assert stored_events(store, sid) == full and snapshot(store.root) == files
 
 
@@ -101,11 +104,12 @@ def test_a_longer_copy_appends_only_what_is_missing(store):
     assert stored_events(store, sid) == full
     info = store.index.session(sid)
     assert info.record_count == 120 and info.end_ms == full[-1]["timestamp"]
-    # the whole file again is recognised by its digest; a shorter copy now disagrees
+    # the whole file again is recognised by its digest; a shorter copy is stored already
     (r,) = store.ingest_outcomes(full)
     assert r.outcome is Outcome.SAME and r.added == 0
-    with pytest.raises(ImportConflict):
-        store.ingest(full[:100])
+    (r,) = store.ingest_outcomes(full[:100])
+    assert r.outcome is Outcome.SAME and r.added == 0 and "100 events and 20 more" in r.note
+    assert stored_events(store, sid) == full
 
 
 def test_an_overlapping_export_merges_by_content_not_order(store):
