@@ -25,7 +25,7 @@ from .rrweb_io import SENTRY_OPTIONS_LEAD_MS, is_sentry_options
 from .limits import DEFAULT_LIMITS, Limits, check_event, check_late, check_payload, \
     check_session_size, check_timestamp, check_viewport
 from .sessions import INACTIVITY_MS, MAX_SESSION_MS, content_digests, continued_id, \
-    content_hashed_id, derive_session_id, split_sessions
+    content_hashed_id, derive_session_id, id_before_every_event, split_sessions
 
 if TYPE_CHECKING:   # (privacy imports the recorder's modules)
     from .privacy.echoes import Echoes
@@ -288,12 +288,14 @@ def prepare(events: Sequence[Any], *, application: str | None = None,
         if append_to is not None:
             sid = append_to.id
         else:
-            sid, original = derive_session_id(
-                evs, application=application,
-                hint=session_id if k == 0 or not session_id
-                else continued_id(session_id, evs[0]["timestamp"]), key=id_key)
+            hint = session_id if k == 0 or not session_id \
+                else continued_id(session_id, evs[0]["timestamp"])
+            sid, original = derive_session_id(evs, application=application, hint=hint,
+                                              key=id_key)
             if original is None:   # a hashed id: the name it had before (compared only)
                 legacy_id = content_hashed_id(evs, application)
+            else:   # its `sessionId`, which not every event carries: the hash it had before
+                legacy_id = id_before_every_event(evs, application, hint=hint)
         if original == sid:
             original = None
         base, n = sid, 2

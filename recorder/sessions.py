@@ -119,19 +119,37 @@ class ContentDigest:
 def recorded_session_id(events: Sequence[dict], *, hint: str | None = None) -> str | None:
     """The id a recording gives its session, as it gives it (`derive_session_id` makes it
     safe): `hint` (PostHog's/Sentry's id, a bundle's), else rrweb's legacy `sessionId` key
-    when every event carries the same one; None when it gives none (its id is a hash)."""
+    when the events that carry one all carry the same (an event added to the recording
+    without it - a custom event, a newer recorder's - does not make it another session);
+    None when it gives none, or they disagree (its id is a hash)."""
     if hint:
         return hint
-    # a split's snapshot is ours, not the recording's; nor is `--user`'s identify event
-    recorded = [e for e in events[:2] if SYNTHETIC not in e] + \
-        [e for e in events[2:] if e.get(SYNTHETIC) != SYNTHETIC_USER]
-    # (a `sessionId` that is no text - an object, a list - is no id: none is used)
-    own = {sid if isinstance(sid := e.get("sessionId"), str) else None for e in recorded[:1000]}
-    if len(own) == 1:
-        (sid,) = own
-        if isinstance(sid, str) and sid and all(e.get("sessionId") == sid for e in recorded):
-            return sid
-    return None
+    carried = [e["sessionId"] for e in _recorded(events) if "sessionId" in e]
+    # (a `sessionId` that is no text - an object, a list, null - is no id: none is used)
+    if not carried or not all(isinstance(sid, str) for sid in carried):
+        return None
+    first = carried[0]
+    return first if first and all(sid == first for sid in carried) else None
+
+
+def _recorded(events: Sequence[dict]) -> Iterable[dict]:
+    """The events the recording made: a split's snapshot is ours, not the recording's; nor
+    is `--user`'s identify event."""
+    yield from (e for e in events[:2] if SYNTHETIC not in e)
+    yield from (e for e in events[2:] if e.get(SYNTHETIC) != SYNTHETIC_USER)
+
+
+def id_before_every_event(events: Sequence[dict], application: str | None = None, *,
+                          hint: str | None = None) -> str | None:
+    """The id a recording whose `sessionId` some of its events do not carry was stored
+    under before those were left out of the choice (a hash: `hashed_session_id`), when
+    that differs from its id now: compared by digest only (an import finds it again),
+    never written. None for any other recording."""
+    if hint or recorded_session_id(events) is None:
+        return None
+    if all("sessionId" in e for e in _recorded(events)):
+        return None
+    return hashed_session_id(events, application)
 
 
 def derive_session_id(events: Sequence[dict], *, application: str | None = None,
@@ -143,7 +161,8 @@ def derive_session_id(events: Sequence[dict], *, application: str | None = None,
     `_StreamSession`) ask here.
 
     Choice: the recording's own id when it carries one consistently (rrweb's legacy
-    `sessionId` key on every event, PostHog's/Sentry's ids passed as `hint`; made safe by
+    `sessionId` key, the same on every event that has it, PostHog's/Sentry's ids passed as
+    `hint`; made safe by
     `clean_id`), else a hash of the application and the shape of the session's first events
     (`hashed_session_id`: their types, times and sources identify a recording; hashing all
     of them would make a longer copy of the same recording a different session). `key`: the

@@ -54,8 +54,8 @@ import msgspec
 import zstandard
 
 from .facts import FactsReader, derive_facts, view_at
-from .format import EventType, InvalidEvent, decode_msgpack, encode_json, encode_msgpack, \
-    invalid_events
+from .format import SYNTHETIC, SYNTHETIC_USER, EventType, InvalidEvent, decode_msgpack, \
+    encode_json, encode_msgpack, invalid_events
 from .ingest import BatchReused, ImportConflict, KnownTypes, Masker, MaskerFor, Outcome, \
     PreparedSession, Progress, Reconciler, SessionDeleted, batch_digest, prepare, reconcile, \
     same_batch_digest, TimeOrder
@@ -74,8 +74,8 @@ from .segments import COMPACT_CODEC, LIVE, LIVE_CODEC, MAX_SEGMENT_BYTES, MAX_SE
     SegmentPlanner, decode_segment, describe, encode_segment, iter_segment, meta_from_header, \
     payload_strings, plan_segments, read_header, segment_payload, with_session_info
 from .sessions import INACTIVITY_MS, MAX_SESSION_MS, ContentDigest, clean_id, content_digest, \
-    continued_id, content_hashed_id, derive_session_id, is_safe_id, old_clean_id, \
-    unkeyed_stored_id
+    continued_id, content_hashed_id, derive_session_id, hashed_session_id, \
+    id_before_every_event, is_safe_id, old_clean_id, unkeyed_stored_id
 from .source import RecordingSource, info_from, optional_str
 
 if TYPE_CHECKING:   # (privacy imports the store's modules)
@@ -535,7 +535,7 @@ class LocalStore(Store):
         read; anything raised on the way (damage, a limit, a conflict, a kill) leaves the
         store as it was. Raises NotStreamable (nothing written) for what only the whole
         events can decide: a session split off without a snapshot of its own, events whose
-        legacy `sessionId` changes after the first ones."""
+        legacy `sessionId` changes after the first ones, or is first carried after them."""
         limits = (limits or self.limits).for_import()
         context = _context_to_store(context, masker_factory, partial=partial)
         opts = dict(application=application, user=user, context=context, hint=session_id,
@@ -1506,7 +1506,9 @@ class _StreamSession:
         self.head: list[tuple[dict, bytes, JsonFacts | None]] | None = []
         self.batch: list[tuple[dict, bytes, JsonFacts | None]] = []
         self.count = 0
-        self.legacy_id: Any = None      # the `sessionId` every event carries, if the id is it
+        self.legacy_id: Any = None      # the `sessionId` its events carry, if the id is it
+        self.hashed_before: str | None = None   # ... the id it had when all had to carry it
+        self.watch_ids = False          # no `sessionId` in its start: one later is no stream
         self.id = ""
         self.original: str | None = None   # the id as recorded, if `id` is it rewritten
         self.target: str | None = None  # where the events are written (None: compared only)
@@ -1559,6 +1561,12 @@ class _StreamSession:
                                           key=self.store.id_key)
         if hint is None and original is not None:
             self.legacy_id = original
+            # the id it was stored under when every event had to carry it (a hash), should
+            # an event not carry it: compared by digest (`_without_id`)
+            self.hashed_before = hashed_session_id(evs, self.application)
+        # no event of its start carries a `sessionId`: one that comes later decides whole
+        self.watch_ids = hint is None and original is None and \
+            not any("sessionId" in e for e in evs)
         self.original = original if original != sid else None
         base, k = sid, 2
         while sid in self.used:                  # one recording id over several sessions
@@ -1581,6 +1589,8 @@ class _StreamSession:
         legacy = content_hashed_id(evs, self.application) if original is None else None
         self.others += self.store._stored_before(self.original, sid, as_new=self.as_new,
                                                  partial=self.partial, legacy_id=legacy)
+        if self.legacy_id is not None and id_before_every_event(evs, self.application):
+            self._without_id()
         if not self.partial and self.others and self.others[0] == sid:
             self.others.pop(0)          # compared event by event, not by digest only
             try:
@@ -1591,12 +1601,27 @@ class _StreamSession:
             self.rec = Reconciler(spool=_FileSpool() if self.target is None else _Counted())
         self._take(head)
 
+    def _without_id(self) -> None:
+        """An event of the recording does not carry its `sessionId`: the session it was
+        stored as before such events were left out of the choice (`hashed_before`) is
+        compared by digest too, so the same file again stores nothing (once)."""
+        if self.hashed_before is not None:
+            self.others += self.store._stored_before(None, self.id, as_new=self.as_new,
+                                                     partial=self.partial,
+                                                     legacy_id=self.hashed_before)
+            self.hashed_before = None
+
     def _take(self, batch: list[tuple[dict, bytes, JsonFacts | None]]) -> None:
         legacy = self.legacy_id
         if legacy is not None:
             for e, _, _ in batch:
-                if e.get("sessionId") != legacy:
+                if "sessionId" not in e:   # (an event added without it: the id stands)
+                    if e.get(SYNTHETIC) != SYNTHETIC_USER:
+                        self._without_id()
+                elif e["sessionId"] != legacy:
                     raise NotStreamable("the events' sessionId changes part way")
+        elif self.watch_ids and any("sessionId" in e for e, _, _ in batch):
+            raise NotStreamable("a sessionId first carried part way")
         self.digest.extend(e for e, _, _ in batch)
         if self.masker is not None:
             one = self.masker.mask_event

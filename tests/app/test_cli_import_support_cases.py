@@ -208,3 +208,91 @@ def test_sentrys_options_event_is_no_disorder_real_disorder_is(capsys, caplog, t
             code, _, err = run(capsys, "--data", tmp_path / f"d{n}", "import", f)
         assert code == 0, err
         assert len(_order_warnings(caplog)) == 1, warnings_of(caplog)
+
+
+# --- 2. an event without the recording's sessionId --------------------------------------
+def _with_extra(demo_events, extra_type=99):
+    last = demo_events[-1]["timestamp"]
+    return list(demo_events) + [{"type": extra_type, "timestamp": last + 10,
+                                 "data": {"tag": "support-note", "payload": {}}}]
+
+
+@pytest.mark.parametrize("shape", ["array", "object"])   # streamed / read whole
+@pytest.mark.parametrize("extra_type", [99, 5])
+def test_an_event_without_the_session_id_keeps_the_session(capsys, tmp_path, demo_events,
+                                                           shape, extra_type):
+    """A copy of a customer's file with one extra event (no `sessionId`) is the same
+    session: appended to it, then stored already - not a second session beside it."""
+    data = tmp_path / "d"
+    full = tmp_path / "full.json"
+    full.write_text(json.dumps(demo_events))
+    assert run(capsys, "--data", data, "import", full)[1].split() == [DEMO_ID]
+    copy = tmp_path / "copy.json"
+    events = _with_extra(demo_events, extra_type)
+    copy.write_text(json.dumps(events if shape == "array" else {"events": events}))
+    code, out, err = run(capsys, "--data", data, "import", copy)
+    assert code == 0 and out.split() == [DEMO_ID], err
+    assert f"{DEMO_ID}: already stored, appended 1 event" in err, err
+    code, out, err = run(capsys, "--data", data, "import", copy)
+    assert code == 0 and out.split() == [DEMO_ID], err
+    assert f"{DEMO_ID}: already stored, nothing new" in err, err
+    assert {sid: s["record_count"] for sid, s in sessions(capsys, data).items()} == \
+        {DEMO_ID: len(demo_events) + 1}
+
+
+@pytest.mark.parametrize("shape", ["array", "object"])
+def test_the_copy_first_then_the_original(capsys, tmp_path, demo_events, shape):
+    data = tmp_path / "d"
+    copy = tmp_path / "copy.json"
+    events = _with_extra(demo_events)
+    copy.write_text(json.dumps(events if shape == "array" else {"events": events}))
+    assert run(capsys, "--data", data, "import", copy)[1].split() == [DEMO_ID]
+    full = tmp_path / "full.json"
+    full.write_text(json.dumps(demo_events))
+    code, out, err = run(capsys, "--data", data, "import", full)
+    assert code == 0 and out.split() == [DEMO_ID], err
+    assert "already stored, nothing new (the stored session holds these 272 events and 1" \
+        " more)" in err, err
+    assert list(sessions(capsys, data)) == [DEMO_ID]
+
+
+@pytest.mark.parametrize("shape", ["array", "object"])
+def test_a_copy_stored_under_its_old_hashed_id_is_found_again(capsys, tmp_path, demo_events,
+                                                              shape):
+    """Stored before (its id then a hash: not every event carried the sessionId), the same
+    file again is that session, stored already - not a third one under the recorded id."""
+    from recorder.sessions import hashed_session_id
+    from recorder.store import Store
+
+    data = tmp_path / "d"
+    events = _with_extra(demo_events)
+    old_id = hashed_session_id(events)
+    with Store.open(data) as s:   # as the earlier version stored it
+        (r,) = s.ingest_outcomes(events, session_id=old_id)
+        assert r.id == old_id
+    copy = tmp_path / "copy.json"
+    copy.write_text(json.dumps(events if shape == "array" else {"events": events}))
+    code, out, err = run(capsys, "--data", data, "import", copy)
+    assert code == 0 and out.split() == [old_id], err
+    assert list(sessions(capsys, data)) == [old_id]
+
+
+@pytest.mark.parametrize("shape", ["array", "object"])
+def test_a_session_id_that_changes_part_way_is_no_id(capsys, tmp_path, demo_events, shape):
+    """As before: events of two ids are no recording's own id (a hash names the session,
+    streamed or read whole alike); nor is one only some events carry, the rest another."""
+    data = tmp_path / "d"
+    events = [dict(e, sessionId="aaa" if i < 136 else "bbb") for i, e in enumerate(demo_events)]
+    f = tmp_path / "two.json"
+    f.write_text(json.dumps(events if shape == "array" else {"events": events}))
+    code, out, err = run(capsys, "--data", data, "import", f)
+    assert code == 0, err
+    (sid,) = out.split()
+    assert sid not in ("aaa", "bbb") and len(sid) == 36
+    # a sessionId first carried after the events the streamed id is decided from
+    later = [{k: v for k, v in e.items() if k != "sessionId"} if i < 100 else e
+             for i, e in enumerate(demo_events)]
+    f2 = tmp_path / "later.json"
+    f2.write_text(json.dumps(later if shape == "array" else {"events": later}))
+    code, out, err = run(capsys, "--data", tmp_path / "d2", "import", f2)
+    assert code == 0 and out.split() == [DEMO_ID], err
