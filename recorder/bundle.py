@@ -35,7 +35,7 @@ from typing import Any, Callable
 import msgspec
 import zstandard
 
-from .format import SYNTHETIC, SYNTHETIC_USER
+from .format import SYNTHETIC, SYNTHETIC_USER, said_invalid
 from .index import SessionInfo
 from .privacy import detectors
 from .limits import MAX_DICTIONARY_BYTES, MAX_MANIFEST_BYTES, read_capped
@@ -290,7 +290,8 @@ class BundleSource(RecordingSource):
             raise BadBundle(f"{self.path}: refused, {exc} - not a bundle replay wrote (a zip"
                             " bomb?)") from None
         except msgspec.ValidationError as exc:    # JSON, but not an object
-            raise BadBundle(f"{self.path}: broken manifest ({exc}) - export it again") from None
+            raise BadBundle(f"{self.path}: broken manifest"
+                            f" ({said_invalid(exc, 'the manifest')}) - export it again") from None
         except (OSError, EOFError, zipfile.BadZipFile, KeyError, ValueError,
                 NotImplementedError) as exc:
             if _empty(self.path):   # a copy or a download that never got its bytes
@@ -326,7 +327,8 @@ class BundleSource(RecordingSource):
         try:
             manifest = msgspec.json.decode(text, type=Manifest)
         except msgspec.ValidationError as exc:
-            raise BadBundle(f"{self.path}: broken manifest ({exc}) - export it again") from None
+            raise BadBundle(f"{self.path}: broken manifest"
+                            f" ({said_invalid(exc, 'the manifest')}) - export it again") from None
         self.manifest = manifest
         self.info = manifest.session
         self.segments = manifest.segments

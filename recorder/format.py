@@ -464,11 +464,11 @@ _ENUM = re.compile(r"Invalid enum value (.+)")
 _AT = re.compile(r" - at `\$([^`]*)`$")
 
 
-def said_invalid(exc: msgspec.ValidationError | str) -> str:
+def said_invalid(exc: msgspec.ValidationError | str, whole: str = "the event") -> str:
     """A msgspec ValidationError in plain words: "Expected `array`, got `str` - at
     `$.data.adds`" is "data.adds is a string, not a list" (what each event type's schema
     refuses; the one place its words are turned into ours). An error of another form is
-    said as msgspec says it."""
+    said as msgspec says it. `whole`: what the value checked is (at `$`)."""
     text = str(exc)
     m = _AT.search(text)
     path = m.group(1).lstrip(".") if m else ""
@@ -476,7 +476,7 @@ def said_invalid(exc: msgspec.ValidationError | str) -> str:
     if path.endswith("[...]"):   # a value of an object (an attribute's)
         where = f"a value in {path[:-5]}" if path[:-5] else "a value"
     else:
-        where = path or "the event"
+        where = path or whole
     if (e := _EXPECTED.fullmatch(what)) is not None:
         got = e.group(2)
         expected = [_SAID_TYPES.get(t.strip(), t.strip()) for t in e.group(1).split("|")]

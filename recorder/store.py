@@ -561,7 +561,7 @@ class LocalStore(Store):
                     invalid = invalid_events(batch, i)
                     if invalid:
                         n_bad += len(invalid)
-                        bad.extend(list(invalid.values())[:5 - len(bad)])
+                        bad.extend([invalid[k] for k in sorted(invalid)][:5 - len(bad)])
                         valid = [(i + k, e) for k, e in enumerate(batch) if k not in invalid]
                     else:
                         valid = list(enumerate(batch, i))

@@ -98,6 +98,10 @@ def test_invalid_events_are_said_in_plain_words(capsys, caplog, tmp_path, demo_e
     assert f"event #{k + 2}: null, not an event" in said, said
     for words in ("Expected", "`", "$.", "NoneType", "got int"):
         assert words not in said, said
+    # in the file's order (those broken in the envelope were said before the others)
+    skipped = [w for w in warnings_of(caplog) if w.startswith("skipping invalid event")]
+    assert [w.split(":")[1].strip() for w in skipped] == \
+        [f"event #{k}", f"event #{k + 1}", f"event #{k + 2}"], skipped
 
 
 # --- 7. files that are not recordings say what they are, and what to do -------------------
@@ -296,3 +300,21 @@ def test_a_session_id_that_changes_part_way_is_no_id(capsys, tmp_path, demo_even
     f2.write_text(json.dumps(later if shape == "array" else {"events": later}))
     code, out, err = run(capsys, "--data", tmp_path / "d2", "import", f2)
     assert code == 0 and out.split() == [DEMO_ID], err
+
+
+def test_a_broken_manifest_is_said_in_plain_words(capsys, tmp_path, fixtures_dir):
+    data = tmp_path / "d"
+    bundle = tmp_path / "s.replay"
+    assert run(capsys, "--data", data, "export", fixtures_dir / "rrweb-player-demo.json",
+               "-o", bundle)[0] == 0
+    broken = tmp_path / "broken.replay"
+    with zipfile.ZipFile(bundle) as src, zipfile.ZipFile(broken, "w") as out:
+        for info in src.infolist():
+            blob = src.read(info)
+            if info.filename == "manifest.json":
+                manifest = json.loads(blob)
+                manifest["session"]["id"] = 5
+                blob = json.dumps(manifest).encode()
+            out.writestr(info, blob)
+    line = one_error_line(*run(capsys, "--data", data, "import", broken)[::2])
+    assert "broken manifest (session.id is a number, not a string) - export it again" in line
