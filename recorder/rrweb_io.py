@@ -844,8 +844,18 @@ def _split_windows(events: list, shape: str) -> list[ParsedRecording]:
         w = next(iter(wins), None)
         return [ParsedRecording(events=events, shape=shape,
                                 window_id=w if isinstance(w, str) else None)]
-    return _by_window([(e.get("windowId") if isinstance(e, dict) else None, e) for e in events],
-                      shape=shape)
+    return _by_window(_windows_of(events), shape=shape)
+
+
+def _windows_of(events: list) -> Iterator[tuple[Any, Any]]:
+    """(window, event) of events tagged with their `windowId`; an entry that is no event
+    (a string that does not unpack, a number: skipped later, naming it) goes with the
+    window of the event before it, so it is said in that window's recording."""
+    w = None
+    for e in events:
+        if isinstance(e, dict):
+            w = e.get("windowId")
+        yield w, e
 
 
 def _by_window(pairs: Iterable[tuple[Any, Any]], shape: str) -> list[ParsedRecording]:
@@ -1092,8 +1102,8 @@ class EventStream:
                 evs = [unpack_event(v)]
             self.count += 1
             for e in evs:
-                if mode != "posthog-blob":
-                    _one_window(window, e.get("windowId") if isinstance(e, dict) else None)
+                if mode != "posthog-blob" and isinstance(e, dict):   # (see _windows_of)
+                    _one_window(window, e.get("windowId"))
                 if first:
                     first = False
                     sid = _marker_id(e)

@@ -200,3 +200,17 @@ def test_a_gzip_file_with_a_bad_checksum_is_refused_unless_partial(demo_events):
         parse_recordings(bytes(blob))
     (rec,) = parse_recordings(bytes(blob), partial=True)
     assert rec.events == demo_events and "corrupt" in rec.damaged
+
+
+def test_an_entry_that_is_no_event_goes_with_the_window_before_it(tmp_path, demo_events):
+    """In a recording of several windows (PostHog's), a string that does not unpack is
+    skipped later within its window's recording - not a recording of its own, which holds
+    no event and refused the file."""
+    a = [dict(e, windowId="w1") for e in demo_events[:3]]
+    b = [dict(e, windowId="w2") for e in demo_events[:3]]
+    p = tmp_path / "two.json"
+    p.write_text(json.dumps(a[:2] + ["%%%"] + a[2:] + b))
+    recs = read_recordings(p)
+    assert [(r.window_id, len(r.events)) for r in recs] == [("w1", 4), ("w2", 3)]
+    p.write_text(json.dumps(a[:2] + ["%%%"] + a[2:]))   # one window: streamed
+    assert list(EventStream(p)) == a[:2] + ["%%%"] + a[2:]
