@@ -301,19 +301,43 @@
    * text in every string capture.js sends, even in `allow` text. Where two match the same
    * characters, the first in DETECT_ORDER keeps them, as in Python. */
   var DETECT_ORDER = ["email", "iban", "card", "ssn", "phone"];
+  // a space or a plus as a URL encodes it (`%20`, `%2B`; a form's `+` is a separator too),
+  // and what may stand before a number besides a non-word character: a `%20`
+  var ENC = "%2[0Bb]", AFTER_SPACE = "(?<=%20)";
   var DETECT = {
-    iban: /(?<![\w-])[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?(?![\w-])/g,
-    email: /(?<![\w.+-])[\w.+-]{1,64}(?:@|%40)[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*\.[A-Za-z]{2,24}\b/g,
-    ssn: /(?<![\w.:/-])(?!000|666|9)\d{3}([ -])(?!00)\d{2}\1(?!0000)\d{4}(?![\w]|[.:/-]\d)/g,
-    card: /(?<![\w.-])(?:[2-6]\d{12,18}|[2-6]\d{3}([ -])\d{4}\1\d{4}\1\d{4}(?:\1\d{1,3})?|3[47]\d{2}([ -])\d{6}\2\d{5})(?![\w-])/g,
+    iban: /(?<![\w-])[A-Za-z]{2}\d{2}(?:(?: ?[A-Za-z0-9]{4}){2,7}(?: ?[A-Za-z0-9]{1,3})?|(?:-[A-Za-z0-9]{4}){2,7}(?:-[A-Za-z0-9]{1,3})?)(?![\w-])/g,
+    // Python's `\w` reads Unicode: here `[\p{L}\p{N}_]` (an IDN domain, jane@bücher.example)
+    email: /(?<![\p{L}\p{N}_.+-])[\p{L}\p{N}_.+-]{1,64}(?:@|%40)[\p{L}\p{N}](?:[\p{L}\p{N}-]{0,62}[\p{L}\p{N}])?(?:\.[\p{L}\p{N}](?:[\p{L}\p{N}-]{0,62}[\p{L}\p{N}])?)*\.\p{L}{2,24}(?![\p{L}\p{N}_])/gu,
+    ssn: /(?:(?<![0-9_.:\/-])|(?<=[A-Za-z]:)|(?<=\/)(?=\d{3}[ -]\d{2}[ -]\d{4}(?![\w.:-])))(?!000|666|9)\d{3}([ -])(?!00)\d{2}\1(?!0000)\d{4}(?![\w]|[.\/-]\d)/g,
+    card: new RegExp("(?:(?<![\\w.-])|" + AFTER_SPACE + ")(?:[2-6]\\d{12,18}" +
+      "|[2-6]\\d{3}([ .+-]|" + ENC + ")\\d{4}\\1\\d{4}\\1\\d{4}(?:\\1\\d{1,3})?" +
+      "|3[47]\\d{2}([ +-]|" + ENC + ")\\d{6}\\2\\d{5})(?![\\w-])", "g"),
     phone: new RegExp([
-      "(?<![\\w+])\\+\\d{1,3}(?:[ .-]?\\(\\d{1,4}\\))?(?:[ .-]?\\d{1,5}){1,6}(?![\\w])",
-      "(?<![\\w(])\\(\\d{2,5}\\)[ .-]?\\d{2,5}(?:[ .-]?\\d{2,5}){0,3}(?!\\w)",
-      "(?<![\\w.:/-])(?:1[ .-])?\\d{3}([ .-])\\d{3}\\1\\d{4}(?![\\w]|[.:/-]\\d)",
-      "(?<![\\w.:/-])0\\d{1,4}[ -]\\d{3,4}[ -]?\\d{3,4}(?![\\w]|[.:/-]\\d)",
-      "(?<![\\w.:/-])0\\d(?:[ .]\\d\\d){4}(?![\\w]|[.:/-]\\d)"].join("|"), "g")
+      "(?:(?:(?<![\\w+])|" + AFTER_SPACE + ")\\+|(?:(?<!\\w)|" + AFTER_SPACE + ")%2[Bb])\\d{1,3}(?:(?:[ .+-]|" + ENC + ")?\\(\\d{1,4}\\))?" +
+        "(?:(?:[ .+-]|" + ENC + ")?\\d{1,5}){1,6}(?![\\w])",
+      "(?:(?<![\\w(])|" + AFTER_SPACE + ")\\(\\d{2,5}\\)(?:[ .+-]|" + ENC + ")?\\d{2,5}" +
+        "(?:(?:[ .+-]|" + ENC + ")?\\d{2,5}){0,3}(?!\\w)",
+      "(?:(?<![\\w.:/-])|" + AFTER_SPACE + ")(?:1(?:[ .+-]|" + ENC + "))?\\d{3}([ .+-]|" + ENC + ")\\d{3}\\1\\d{4}" +
+        "(?![\\w]|[.:/-]\\d)",
+      "(?:(?<![\\w.:/-])|" + AFTER_SPACE + ")0\\d{1,4}(?:[ +-]|" + ENC + ")\\d{3,4}(?:[ +-]|" + ENC + ")?\\d{3,4}" +
+        "(?![\\w]|[.:/-]\\d)",
+      "(?:(?<![\\w.:/-])|" + AFTER_SPACE + ")0\\d(?:(?:[ .+]|" + ENC + ")\\d\\d){4}(?![\\w]|[.:/-]\\d)"].join("|"), "g")
   };
-  var MIGHT_MATCH = /[@\d]/, NUMBER_HINT = /\d(?:[ .()-]{0,2}\d){8}/;
+  var MIGHT_MATCH = /[@\d]/, NUMBER_HINT = /\d(?:(?:[ .()+-]|%2[0Bb]){0,2}\d){8}/;
+  // each country's IBAN length (detectors.IBAN_COUNTRIES): one typed in lower case must have it
+  var IBAN_LENGTHS = {};
+  ("AD24 AE23 AL28 AO25 AT20 AZ28 BA20 BE16 BF28 BG22 BH22 BI27 BJ28 BR29 BY28" +
+   " CF27 CG27 CH21 CI28 CM27 CR22 CV25 CY28 CZ24 DE22 DJ27 DK18 DO28 DZ26 EE20" +
+   " EG29 ES24 FI18 FK18 FO18 FR27 GA27 GB22 GE22 GI23 GL18 GQ27 GR27 GT28 GW25" +
+   " HN28 HR21 HU28 IE22 IL23 IQ23 IR26 IS26 IT27 JO30 KM27 KW30 KZ20 LB28 LC32" +
+   " LI21 LT20 LU20 LV21 LY25 MC27 MD24 ME22 MG27 MK19 ML28 MN20 MR27 MT31 MU30" +
+   " MZ25 NE28 NI28 NL18 NO15 OM23 PK24 PL28 PS29 PT25 QA29 RO24 RS22 RU33 SA24" +
+   " SC31 SD18 SE24 SI19 SK24 SM27 SN28 SO23 ST25 SV28 TD27 TG28 TL23 TN24 TR26" +
+   " UA29 VA22 VG24 XK20 YE30").split(" ").forEach(function (c) { IBAN_LENGTHS[c.slice(0, 2)] = +c.slice(2); });
+  // a match with its `%20` and `%2B` read back, so the checks count its own digits
+  function decoded(m) {
+    return m.indexOf("%") < 0 ? m : m.replace(/%2[0Bb]/g, function (e) { return e === "%20" ? " " : "+"; });
+  }
   function luhnOk(digits) {
     var total = 0;
     for (var i = 0; i < digits.length; i++) {
@@ -324,8 +348,9 @@
     return total % 10 === 0;
   }
   function ibanOk(m) {
-    var s = m.replace(/ /g, "");
+    var s = m.replace(/[ -]/g, "");
     if (s.length < 15 || s.length > 34) return false;
+    if (s !== s.toUpperCase() && IBAN_LENGTHS[s.slice(0, 2).toUpperCase()] !== s.length) return false;
     var moved = s.slice(4) + s.slice(0, 4), rest = 0;   // mod 97 of it as a number, A=10...
     for (var i = 0; i < moved.length; i++) {
       var v = parseInt(moved.charAt(i), 36);
@@ -337,8 +362,9 @@
     email: function () { return true; },
     ssn: function () { return true; },   // the ranges are in its pattern
     iban: ibanOk,
-    card: function (m) { var d = m.replace(/\D/g, ""); return d.length >= 13 && d.length <= 19 && luhnOk(d); },
+    card: function (m) { var d = decoded(m).replace(/\D/g, ""); return d.length >= 13 && d.length <= 19 && luhnOk(d); },
     phone: function (m) {
+      m = decoded(m);
       var n = m.replace(/\D/g, "").length;
       if (n < 9 || n > 15) return false;
       if (/^\d{1,3}(?:\.\d{1,3}){3}$/.test(m) || /^\d{4}[-./]\d{1,2}[-./]\d{1,2}$|^\d{1,2}[-./]\d{1,2}[-./]\d{2,4}$/.test(m)) return false;

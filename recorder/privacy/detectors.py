@@ -25,40 +25,84 @@ def what_they_find(kinds: Iterable[str] = KINDS) -> str:
     said = [FINDS[k] for k in kinds]
     return said[0] if len(said) == 1 else f"{', '.join(said[:-1])} and {said[-1]}"
 
-_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]{1,64}(?:@|%40)[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?"
-                    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*\.[A-Za-z]{2,24}\b")
+# The domain's labels may hold any letter or digit (`[^\W_]`: an internationalised domain,
+# `jane@bücher.example`, as people type it); capture.js says `[\p{L}\p{N}]`, as Python's
+# `\w` reads Unicode. After the top-level domain, no word character (`\b` reads ASCII in
+# JavaScript, Unicode here: the lookahead says the same in both).
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]{1,64}(?:@|%40)[^\W_](?:(?:[^\W_]|-){0,62}[^\W_])?"
+                    r"(?:\.[^\W_](?:(?:[^\W_]|-){0,62}[^\W_])?)*\.[^\W\d_]{2,24}(?!\w)")
+# A space or a plus as a URL encodes it: `%20`, `+` (a form's space) and `%2B` (a plus).
+# A card or a phone in a query value is written with them (`c=4111%201111%201111%201111`,
+# `phone=%2B14155550100`); `_decoded` reads them back before the checks count digits.
+_ENCODED = r"%2[0Bb]"
+# What may stand before a number: not a word character, or a `%20` (the `0` is one).
+_AFTER_SPACE = r"(?<=%20)"
 # Card numbers as people and forms write them: 13-19 digits in one run, 4-4-4-4(-1..3)
-# with one consistent separator, or American Express 4-6-5; never inside a word or a
-# dashed identifier (UUIDs, order refs); issuer prefixes 2-6; Luhn-checked after.
-_CARD = re.compile(r"(?<![\w.-])(?:[2-6]\d{12,18}"
-                   r"|[2-6]\d{3}([ -])\d{4}\1\d{4}\1\d{4}(?:\1\d{1,3})?"
-                   r"|3[47]\d{2}([ -])\d{6}\2\d{5})(?![\w-])")
+# with one consistent separator (a space, a dash, a dot, or a space as a URL encodes it),
+# or American Express 4-6-5; never inside a word or a dashed identifier (UUIDs, order
+# refs); issuer prefixes 2-6; Luhn-checked after.
+_CARD = re.compile(rf"(?:(?<![\w.-])|{_AFTER_SPACE})(?:[2-6]\d{{12,18}}"
+                   rf"|[2-6]\d{{3}}([ .+-]|{_ENCODED})\d{{4}}\1\d{{4}}\1\d{{4}}(?:\1\d{{1,3}})?"
+                   rf"|3[47]\d{{2}}([ +-]|{_ENCODED})\d{{6}}\2\d{{5}})(?![\w-])")
 # Phones, in the shapes people write them (not any run of digit groups: SVG paths, dates,
 # versions and coordinates are full of those): +international, (area) code, North American
-# 3-3-4 with one separator, national numbers with a trunk 0 (UK, FR, DE...).
+# 3-3-4 with one separator, national numbers with a trunk 0 (UK, FR, DE...). In a query
+# value the plus may be `%2B` and a space `%20` or `+`.
 _PHONE = re.compile(
-    r"(?<![\w+])\+\d{1,3}(?:[ .-]?\(\d{1,4}\))?(?:[ .-]?\d{1,5}){1,6}(?![\w])"
-    r"|(?<![\w(])\(\d{2,5}\)[ .-]?\d{2,5}(?:[ .-]?\d{2,5}){0,3}(?!\w)"
-    r"|(?<![\w.:/-])(?:1[ .-])?\d{3}([ .-])\d{3}\1\d{4}(?![\w]|[.:/-]\d)"
-    r"|(?<![\w.:/-])0\d{1,4}[ -]\d{3,4}[ -]?\d{3,4}(?![\w]|[.:/-]\d)"
-    r"|(?<![\w.:/-])0\d(?:[ .]\d\d){4}(?![\w]|[.:/-]\d)")
+    rf"(?:(?:(?<![\w+])|{_AFTER_SPACE})\+|(?:(?<!\w)|{_AFTER_SPACE})%2[Bb])\d{{1,3}}(?:(?:[ .+-]|{_ENCODED})?\(\d{{1,4}}\))?"
+    rf"(?:(?:[ .+-]|{_ENCODED})?\d{{1,5}}){{1,6}}(?![\w])"
+    rf"|(?:(?<![\w(])|{_AFTER_SPACE})\(\d{{2,5}}\)(?:[ .+-]|{_ENCODED})?\d{{2,5}}"
+    rf"(?:(?:[ .+-]|{_ENCODED})?\d{{2,5}}){{0,3}}(?!\w)"
+    rf"|(?:(?<![\w.:/-])|{_AFTER_SPACE})(?:1(?:[ .+-]|{_ENCODED}))?\d{{3}}([ .+-]|{_ENCODED})\d{{3}}\1\d{{4}}"
+    rf"(?![\w]|[.:/-]\d)"
+    rf"|(?:(?<![\w.:/-])|{_AFTER_SPACE})0\d{{1,4}}(?:[ +-]|{_ENCODED})\d{{3,4}}(?:[ +-]|{_ENCODED})?\d{{3,4}}"
+    rf"(?![\w]|[.:/-]\d)"
+    rf"|(?:(?<![\w.:/-])|{_AFTER_SPACE})0\d(?:(?:[ .+]|{_ENCODED})\d\d){{4}}(?![\w]|[.:/-]\d)")
 # IBANs (ISO 13616): a country code, two check digits, then 11-30 letters and digits, in one
-# run or in groups of four as banks print them; checked with mod 97 after, so a product code
-# or an id of that shape passes only by a 1-in-97 chance on top of the shape.
-_IBAN = re.compile(r"(?<![\w-])[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?(?![\w-])")
+# run, in groups of four as banks print them, or in groups of four joined by dashes (never a
+# UUID: its first dash comes after eight characters); checked with mod 97 after, so a
+# product code or an id of that shape passes only by a 1-in-97 chance on top of the shape.
+# Typed in lower case (`de89 3704 ...`) it must also be as long as its country's IBANs are
+# (IBAN_LENGTHS): lower-case hex ids of that shape are far commoner than upper-case ones.
+_IBAN = re.compile(r"(?<![\w-])[A-Za-z]{2}\d{2}(?:(?: ?[A-Za-z0-9]{4}){2,7}(?: ?[A-Za-z0-9]{1,3})?"
+                   r"|(?:-[A-Za-z0-9]{4}){2,7}(?:-[A-Za-z0-9]{1,3})?)(?![\w-])")
 IBAN_LENGTH = (15, 34)   # characters without spaces, the shortest (Norway) to the longest
+# Each country's IBAN length (the SWIFT registry, and the countries using IBANs outside it);
+# capture.js holds the same string.
+IBAN_COUNTRIES = ("AD24 AE23 AL28 AO25 AT20 AZ28 BA20 BE16 BF28 BG22 BH22 BI27 BJ28 BR29 BY28"
+                  " CF27 CG27 CH21 CI28 CM27 CR22 CV25 CY28 CZ24 DE22 DJ27 DK18 DO28 DZ26 EE20"
+                  " EG29 ES24 FI18 FK18 FO18 FR27 GA27 GB22 GE22 GI23 GL18 GQ27 GR27 GT28 GW25"
+                  " HN28 HR21 HU28 IE22 IL23 IQ23 IR26 IS26 IT27 JO30 KM27 KW30 KZ20 LB28 LC32"
+                  " LI21 LT20 LU20 LV21 LY25 MC27 MD24 ME22 MG27 MK19 ML28 MN20 MR27 MT31 MU30"
+                  " MZ25 NE28 NI28 NL18 NO15 OM23 PK24 PL28 PS29 PT25 QA29 RO24 RS22 RU33 SA24"
+                  " SC31 SD18 SE24 SI19 SK24 SM27 SN28 SO23 ST25 SV28 TD27 TG28 TL23 TN24 TR26"
+                  " UA29 VA22 VG24 XK20 YE30")
+IBAN_LENGTHS = {c[:2]: int(c[2:]) for c in IBAN_COUNTRIES.split()}
 # US Social Security numbers as they are written, 3-2-4 with one separator (a dash or a
 # space; nine bare digits are ids and timestamps far more often), never inside a date, a
 # path or a dashed identifier; in the ranges the SSA issues: no area 000, 666 or 9xx (the
 # 9xx are ITINs and the advertising range), no group 00, no serial 0000.
-_SSN = re.compile(r"(?<![\w.:/-])(?!000|666|9)\d{3}([ -])(?!00)\d{2}\1(?!0000)\d{4}"
-                  r"(?![\w]|[.:/-]\d)")
+#
+# Where it stands: after anything but a digit, `_`, `.`, `:`, `/` or `-` (so glued to a word,
+# `Err078-05-1120`, or a query value, `?ssn=078-05-1120`); after a label's colon
+# (`SSN:078-05-1120`: a letter, then `:`); after `/` as a path segment of its own
+# (`/users/078-05-1120/`, `?` or `#` or the end after it). Not after `-` (a dashed id or
+# order ref, `ORD-123-45-6789`), `.` (a version), `_`, a digit or a digit's `:` (a time).
+# What follows is no word character, and no `.`, `/` or `-` then a digit (a decimal, a
+# path or a longer dashed id); a `:` then a digit is a stack frame's `:line:col`.
+_SSN = re.compile(r"(?:(?<![0-9_.:/-])|(?<=[A-Za-z]:)|(?<=/)(?=\d{3}[ -]\d{2}[ -]\d{4}(?![\w.:-])))"
+                  r"(?!000|666|9)\d{3}([ -])(?!00)\d{2}\1(?!0000)\d{4}(?![\w]|[./-]\d)")
+# A session id is a name, not text: `cust-078-05-1120` is a customer's SSN there, where page
+# text may hold an order ref of that shape. `in_id` reads an id's `-`, `_` and `.` as spaces
+# too (a hashed id loses nothing a replay shows, so it errs that way).
+_ID_JOINERS = re.compile(r"[-_.]")
+
 # Necessary conditions, searched first (cheap, no lookbehind at every position): every
-# e-mail match holds the first; every card or phone match - 9 or more digits, at most two
-# of ` .()-` between two of them - holds the second. Stylesheets, full of `@media` and
+# e-mail match holds the first; every card, phone or SSN match - 9 or more digits, at most
+# two of ` .()+-` or `%20`/`%2B` between two of them - holds the second. Stylesheets, full of `@media` and
 # short numbers, then skip the slow patterns.
-_EMAIL_HINT = re.compile(r"[\w.+-](?:@|%40)[A-Za-z0-9]")
-_NUMBER_HINT = re.compile(r"\d(?:[ .()-]{0,2}\d){8}")
+_EMAIL_HINT = re.compile(r"[\w.+-](?:@|%40)[^\W_]")
+_NUMBER_HINT = re.compile(rf"\d(?:(?:[ .()+-]|{_ENCODED}){{0,2}}\d){{8}}")
 # No detector matches fewer characters, or a string that holds neither hint: what the
 # walkers check, in C, before calling `find`/`mask` (a price or a short id - most of the
 # digits a page shows - is passed over without a Python call).
@@ -67,9 +111,10 @@ HINTS = (_EMAIL_HINT.pattern, _NUMBER_HINT.pattern)   # (the audit adds its own 
 might_match = re.compile("|".join(HINTS)).search
 # For a whole event's JSON at once (scanning megabytes with a regex costs more than the
 # walk it would save): separators deleted and digits made `0`, nine digits in a row is a
-# looser form of the number hint; an `@` or `%40` of the e-mail hint.
+# looser form of the number hint; an `@` or `%40` of the e-mail hint. A text holding `%2`
+# is asked again with `%20`, `%2B` and `%2b` deleted too (the separators a URL encodes).
 _DIGITS_ONLY = bytes(48 if 48 <= i <= 57 else 120 for i in range(256))
-_SEPARATORS = b" .()-"
+_SEPARATORS = b" .()+-"
 _NINE = b"0" * 9
 
 
@@ -79,7 +124,12 @@ def might_match_json(raw: bytes) -> bool:
     is always True: Unicode digits are `\\d` to the detectors, not to bytes."""
     if not raw.isascii():
         return True
-    return b"@" in raw or b"%40" in raw or _NINE in raw.translate(_DIGITS_ONLY, _SEPARATORS)
+    if b"@" in raw or b"%40" in raw or _NINE in raw.translate(_DIGITS_ONLY, _SEPARATORS):
+        return True
+    if b"%2" not in raw:
+        return False
+    decoded = raw.replace(b"%20", b"").replace(b"%2B", b"").replace(b"%2b", b"")
+    return _NINE in decoded.translate(_DIGITS_ONLY, _SEPARATORS)
 _IPV4ISH = re.compile(r"^\d{1,3}(?:\.\d{1,3}){3}$")
 _DATEISH = re.compile(r"^\d{4}[-./]\d{1,2}[-./]\d{1,2}$|^\d{1,2}[-./]\d{1,2}[-./]\d{2,4}$")
 _DIGITS = re.compile(r"\d")
@@ -105,12 +155,24 @@ def luhn_ok(digits: str) -> bool:
     return total % 10 == 0
 
 
+_ENCODED_SEPARATOR = re.compile(_ENCODED)
+
+
+def _decoded(m: str) -> str:
+    """A match with the spaces and pluses a URL encodes (`%20`, `%2B`) read back, so the
+    checks count its own digits, not the `2`s and `0`s of its escapes."""
+    if "%" not in m:
+        return m
+    return _ENCODED_SEPARATOR.sub(lambda e: " " if e.group() == "%20" else "+", m)
+
+
 def _card_ok(m: str) -> bool:
-    digits = "".join(_DIGITS.findall(m))
+    digits = "".join(_DIGITS.findall(_decoded(m)))
     return 13 <= len(digits) <= 19 and luhn_ok(digits)
 
 
 def _phone_ok(m: str) -> bool:
+    m = _decoded(m)
     n = len(_DIGITS.findall(m))
     if not 9 <= n <= 15:
         return False
@@ -122,9 +184,11 @@ def _phone_ok(m: str) -> bool:
 
 
 def _iban_ok(m: str) -> bool:
-    s = m.replace(" ", "")
+    s = m.replace(" ", "").replace("-", "")
     if not IBAN_LENGTH[0] <= len(s) <= IBAN_LENGTH[1]:
         return False
+    if s != s.upper() and IBAN_LENGTHS.get(s[:2].upper()) != len(s):
+        return False   # typed in lower case: a country's IBAN, as long as its IBANs are
     moved = s[4:] + s[:4]   # the check: as a number (A=10 ... Z=35), mod 97 is 1
     return int("".join(str(int(c, 36)) for c in moved)) % 97 == 1
 
@@ -164,6 +228,17 @@ def find(text: str, kinds: Iterable[str] = KINDS) -> Iterator[Finding]:
             last = f.end
 
 
+def in_id(recorded_id: str, kinds: Iterable[str] = KINDS) -> list[str]:
+    """The kinds of personal data a session id holds: what `find` finds in it, or in it with
+    its `-`, `_` and `.` read as spaces (`cust-078-05-1120`, `user_4111111111111111`: in a
+    name, a joined number is the number). [] for an ordinary id."""
+    kinds = tuple(kinds)
+    found = [f.kind for f in find(recorded_id, kinds)]
+    if _ID_JOINERS.search(recorded_id) is not None:
+        found += [f.kind for f in find(_ID_JOINERS.sub(" ", recorded_id), kinds)]
+    return list(dict.fromkeys(found))
+
+
 def mask(text: str, kinds: Iterable[str] = KINDS) -> str:
     """`text` with every detected match masked like text (non-whitespace -> x)."""
     if len(text) < MIN_LEN or might_match(text) is None:
@@ -193,7 +268,7 @@ def excerpt(kind: str, value: str) -> str:
     if kind == "phone":
         return "***-**" + digits[-2:]
     if kind == "iban":
-        return value[:2] + "** **** " + value.replace(" ", "")[-3:]
+        return value[:2].upper() + "** **** " + value.replace(" ", "").replace("-", "")[-3:]
     if kind == "ssn":
         return "***-**-**" + digits[-2:]
     return value[:1] + "***"

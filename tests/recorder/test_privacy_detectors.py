@@ -97,3 +97,99 @@ def test_social_security_numbers_in_the_issued_ranges_and_never_shown_whole():
     assert d.mask(text).startswith("SSN xxxxxxxxxxx, spouse xxx xx xxxx; not 912-34-5678,")
     assert d.excerpt("ssn", "123-45-6789") == "***-**-**89"
     assert not list(d.find(text, kinds=("email", "card", "iban")))
+
+
+# A privacy officer's audit found these left in clear under the default rules (and `replay
+# audit` said "none of ... ssn"): each shape, the masked text it must leave, and its kind.
+AUDIT_FOUND = [
+    # SSNs: a query value before a stack frame's `:line:col`, glued to a word, after a
+    # label's colon, a path segment of its own
+    ("at a.js?ssn=078-05-1120:1:1", "at a.js?ssn=xxxxxxxxxxx:1:1", "ssn"),
+    ("Err078-05-1120", "Errxxxxxxxxxxx", "ssn"),
+    ("SSN:078-05-1120", "SSN:xxxxxxxxxxx", "ssn"),
+    ("GET /users/078-05-1120/", "GET /users/xxxxxxxxxxx/", "ssn"),
+    ("GET /users/078-05-1120?tab=1", "GET /users/xxxxxxxxxxx?tab=1", "ssn"),
+    # URL-encoded phones and cards: the spaces and plus a URL encodes masked in place
+    ("/u?phone=%2B14155550100", "/u?phone=xxxxxxxxxxxxxx", "phone"),
+    ("/u?c=4111%201111%201111%201111&x=1", "/u?c=xxxxxxxxxxxxxxxxxxxxxxxxx&x=1", "card"),
+    ("/u?c=4111+1111+1111+1111", "/u?c=xxxxxxxxxxxxxxxxxxx", "card"),
+    ("q=call+%2B1+415+555+0100", "q=call+xxxxxxxxxxxxxxxxx", "phone"),
+    ("q=call%20%2B44%2020%207946%200958", "q=call%20xxxxxxxxxxxxxxxxxxxxxxxx", "phone"),
+    # dotted card, lower-case, hyphenated IBANs, an e-mail at an internationalised domain
+    ("card 4111.1111.1111.1111", "card xxxxxxxxxxxxxxxxxxx", "card"),
+    ("iban de89 3704 0044 0532 0130 00.", "iban xxxx xxxx xxxx xxxx xxxx xx.", "iban"),
+    ("iban de89370400440532013000", "iban xxxxxxxxxxxxxxxxxxxxxx", "iban"),
+    ("iban DE89-3704-0044-0532-0130-00", "iban xxxxxxxxxxxxxxxxxxxxxxxxxxx", "iban"),
+    ("iban gb82 west 1234 5698 7654 32", "iban xxxx xxxx xxxx xxxx xxxx xx", "iban"),
+    ("mail jane@bücher.example!", "mail xxxxxxxxxxxxxxxxxxx!", "email"),
+    ("mail jane%40bücher.example", "mail xxxxxxxxxxxxxxxxxxxxx", "email"),
+]
+# What must stay as it is, though it looks like them: dates, versions, IPs, UUIDs, order
+# refs and dashed ids, times, paths with more after, wrong check digits, hex ids.
+STAYS = ["on 2024-05-11, at 2024-05-11:10:00", "/archive/2024/05/11/", "version 1.123-45-6789",
+         "10.0.0.1 and 192.168.123.45", "123e4567-e89b-12d3-a456-426614174000",
+         "ORD-123-45-6789", "order 2024-11-1234", "ref 123-45-6789-01", "x_123-45-6789",
+         "at 12:123-45-6789", "/v2/123-45-6789.1", "/a/123-45-6789-7/", "1123-45-6789",
+         "/p/123-45-6789x", "a.123-45-6789", "card 4111.1111.1111.1112", "v4.1111.1111.1111",
+         "DE89-3704-0044-0532-0130-01",
+         # a hex id of an IBAN's shape whose mod 97 holds, but longer than Germany's IBANs
+         "id de142f6e918a0fdddbf6dc93",
+         "DE12ABCD-1234-5678-9ABC-DEF012345678", "q=1+2+3+4", "%2012345678", "a%20b%2Bc",
+         "user@localhost", "@media (min-width: 600px)", "cust-078-05-1120"]
+
+
+def test_what_the_audit_found_in_clear_is_masked():
+    for text, masked, kind in AUDIT_FOUND:
+        assert d.mask(text) == masked, text
+        assert [f.kind for f in d.find(text)] == [kind], text
+        assert len(d.excerpt(kind, next(d.find(text)).value)) < 20
+
+
+def test_what_only_looks_like_them_stays():
+    for text in STAYS:
+        assert d.mask(text) == text, (text, list(d.find(text)))
+
+
+def test_the_audit_s_excerpt_of_a_lower_case_or_dashed_iban_says_no_more():
+    assert d.excerpt("iban", "de89 3704 0044 0532 0130 00") == "DE** **** 000"
+    assert d.excerpt("iban", "DE89-3704-0044-0532-0130-00") == "DE** **** 000"
+
+
+def test_the_prefilters_skip_none_of_the_new_shapes():
+    """Every cheap check that lets a string or an event skip the slow patterns holds for
+    each of them: the number and e-mail hints, the whole event's JSON check (`might_match_json`)
+    and the one-pass scan of it (`jsonscan`, its source; the compiled loop is held to it by
+    tests/recorder/test_jsonscan.py)."""
+    from recorder import jsonscan
+    from recorder.format import encode_json
+    from tests.recorder.test_jsonscan import SOURCE
+    for text, _masked, kind in AUDIT_FOUND:
+        hint = d._EMAIL_HINT if kind == "email" else d._NUMBER_HINT
+        assert hint.search(text) and d.might_match(text) and len(text) >= d.MIN_LEN, text
+        raw = encode_json({"type": 3, "data": {"text": text}})
+        assert d.might_match_json(raw) and d.might_match_json(text.encode()), text
+        assert SOURCE._scan(raw).string_hint, text
+        if jsonscan.COMPILED:
+            assert jsonscan.scan_json(raw).string_hint, text
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(st.sampled_from(["078", "05", "1120", "4111", "1111", "%20", "%2B", "%2b", "+",
+                                 "=", ":", "/", "-", " ", ".", "a", "ssn", "1", "0", "20",
+                                 "de89", "DE89", "3704", "0044", "0532", "0130", "00", "?"]),
+                max_size=20).map("".join))
+@example("x%201-555-0100")       # `%20` then a phone: its `2` and `0` read as digits
+@example("/u/%2B1+415+555+0100")
+@example("de89-3704-0044-0532-0130-00")
+def test_hints_are_necessary_for_ssns_ibans_and_encoded_numbers(text):
+    """What the slow patterns accept (no hint asked), every prefilter lets through."""
+    from recorder.format import encode_json
+    from tests.recorder.test_jsonscan import SOURCE
+    numbers = [m for m in d._CARD.finditer(text) if d._card_ok(m.group())] + \
+              [m for m in d._PHONE.finditer(text) if d._phone_ok(m.group())] + \
+              [m for m in d._IBAN.finditer(text) if d._iban_ok(m.group())] + \
+              list(d._SSN.finditer(text))
+    if numbers:
+        assert d._NUMBER_HINT.search(text) and d.might_match(text)
+        raw = encode_json({"t": text})
+        assert d.might_match_json(raw) and SOURCE._scan(raw).string_hint
