@@ -25,7 +25,8 @@ from .rrweb_io import SENTRY_OPTIONS_LEAD_MS, is_sentry_options
 from .limits import DEFAULT_LIMITS, Limits, check_event, check_late, check_payload, \
     check_session_size, check_timestamp, check_viewport
 from .sessions import INACTIVITY_MS, MAX_SESSION_MS, content_digests, continued_id, \
-    content_hashed_id, derive_session_id, id_before_every_event, split_sessions
+    content_hashed_id, derive_session_id, id_as_stored_in_events, id_before_every_event, \
+    split_sessions, with_id_as_stored
 
 if TYPE_CHECKING:   # (privacy imports the recorder's modules)
     from .privacy.echoes import Echoes
@@ -335,6 +336,11 @@ def prepare(events: Sequence[Any], *, application: str | None = None,
             if len(masked) != len(p.events):
                 p.sizes = None
             p.events = masked
+        shown = id_as_stored_in_events(p.original)
+        if shown is not None:   # whatever the rules, as its name is a hash of it
+            p.events = with_id_as_stored(p.events, p.original, shown)
+            if len(shown.encode()) != len(p.original.encode()):
+                p.sizes = None
         if p.append_to is None:
             p.facts = derive_facts(p.events, user)
         else:

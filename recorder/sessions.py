@@ -174,10 +174,31 @@ def derive_session_id(events: Sequence[dict], *, application: str | None = None,
 
 def personal_data_in(recorded_id: str) -> list[str]:
     """What personal data a recording's own session id holds, by the detectors' kinds
-    (a tool that keys sessions by the visitor's email): [] for an ordinary id."""
-    from .privacy.detectors import find
+    (a tool that keys sessions by the visitor's email; `cust-078-05-1120`, whose `-` the
+    detectors read in text as a dashed order ref's): [] for an ordinary id."""
+    from .privacy.detectors import in_id
 
-    return list(dict.fromkeys(f.kind for f in find(recorded_id)))
+    return in_id(recorded_id)
+
+
+def id_as_stored_in_events(recorded_id: str | None) -> str | None:
+    """What the events' own `sessionId` field (rrweb's legacy key, the recording's id) is
+    stored as when that id holds personal data: with it masked (`detectors.mask_id`,
+    `cust-xxxxxxxxxxx`), whatever the rules, as the session's name is a hash of it - the
+    detector pass reads the field as text, where a dashed `cust-078-05-1120` is an order
+    ref's shape and stays. None: the field is stored as it is."""
+    if recorded_id is None or not personal_data_in(recorded_id):
+        return None
+    from .privacy.detectors import mask_id
+
+    return mask_id(recorded_id)
+
+
+def with_id_as_stored(events: list, recorded_id: str, shown: str) -> list:
+    """`events` with each `sessionId` that is `recorded_id` replaced by `shown` (new dicts:
+    the recording's own events are what its digest was made of)."""
+    return [{**e, "sessionId": shown} if isinstance(e, dict) and e.get("sessionId") == recorded_id
+            else e for e in events]
 
 
 def stored_id(recorded_id: str, key: Callable[[], bytes] | None = None) -> str:

@@ -75,7 +75,7 @@ from .segments import COMPACT_CODEC, LIVE, LIVE_CODEC, MAX_SEGMENT_BYTES, MAX_SE
     payload_strings, plan_segments, read_header, segment_payload, with_session_info
 from .sessions import INACTIVITY_MS, MAX_SESSION_MS, ContentDigest, clean_id, content_digest, \
     continued_id, content_hashed_id, derive_session_id, hashed_session_id, \
-    id_before_every_event, is_safe_id, old_clean_id, unkeyed_stored_id
+    id_as_stored_in_events, id_before_every_event, is_safe_id, old_clean_id, unkeyed_stored_id
 from .source import RecordingSource, info_from, optional_str
 
 if TYPE_CHECKING:   # (privacy imports the store's modules)
@@ -1509,6 +1509,7 @@ class _StreamSession:
         self.legacy_id: Any = None      # the `sessionId` its events carry, if the id is it
         self.hashed_before: str | None = None   # ... the id it had when all had to carry it
         self.watch_ids = False          # no `sessionId` in its start: one later is no stream
+        self.id_shown: str | None = None   # that field as stored, if it holds personal data
         self.id = ""
         self.original: str | None = None   # the id as recorded, if `id` is it rewritten
         self.target: str | None = None  # where the events are written (None: compared only)
@@ -1564,6 +1565,7 @@ class _StreamSession:
             # the id it was stored under when every event had to carry it (a hash), should
             # an event not carry it: compared by digest (`_without_id`)
             self.hashed_before = hashed_session_id(evs, self.application)
+            self.id_shown = id_as_stored_in_events(original)
         # no event of its start carries a `sessionId`: one that comes later decides whole
         self.watch_ids = hint is None and original is None and \
             not any("sessionId" in e for e in evs)
@@ -1632,6 +1634,10 @@ class _StreamSession:
         else:
             typed = False
             sized = [(e, len(enc)) for e, enc, _ in batch]
+        if self.id_shown is not None:   # whatever the rules, as the session's name is a hash
+            shown = self.id_shown
+            sized = [(({**m, "sessionId": shown} if m.get("sessionId") == legacy else m), size)
+                     for m, size in sized]
         if self.rec is not None:
             stored, rec = self.stored_iter, self.rec
             for m, size in sized:

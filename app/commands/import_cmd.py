@@ -31,7 +31,7 @@ from recorder.rrweb_io import DamagedRecording, DatadogFiles, EventStream, NotAR
     NothingInIt, NotStreamable, UnreadableRecording, read_recordings, read_together
 from recorder.said import heard, said_line
 from recorder.privacy.remask import REMASKED
-from recorder.privacy.detectors import mask as mask_detected
+from recorder.privacy.detectors import mask_id
 from recorder.privacy.masker import BEFORE_SNAPSHOT
 from recorder.semantics import User, user_event
 from recorder.sessions import personal_data_in
@@ -263,7 +263,7 @@ def import_files(store: Store, files, args: argparse.Namespace, masker_factory, 
         else:
             results.append({"file": str(f), "files": len(f.paths) if isinstance(f, DatadogFiles)
                             else 1, "sessions": list(dict.fromkeys(r.id for r in done)),
-                            "recorded_ids": {r.id: mask_detected(r.original)
+                            "recorded_ids": {r.id: mask_id(r.original)
                                              for r in done if r.original},
                             "stored": done, "dropped": dict(dropped), "reports": reports})
             if on_file is not None:

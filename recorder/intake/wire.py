@@ -257,7 +257,8 @@ def decode_request(body: bytes, encoding: str | None, limits: Limits,
         # an import stores such an id under a hash of it (sessions.stored_id); a live visit's
         # batches would each look for a session under the id as sent and find none: its first
         # batch stored, every later one refused with a 503, retried for ever. Said without
-        # the id: the message is personal data's only way back
+        # the id: the message is personal data's only way back (asked first: the
+        # file-name refusal quotes the id, `ssn:078-05-1120`)
         raise WireError(Status.BAD_REQUEST, "malformed",
                         f"session_id holds personal data ({', '.join(personal)}) - send a"
                         " random id that names no one (capture.js makes one)")

@@ -94,13 +94,16 @@ _SSN = re.compile(r"(?:(?<![0-9_.:/-])|(?<=[A-Za-z]:)|(?<=/)(?=\d{3}[ -]\d{2}[ -
                   r"(?!000|666|9)\d{3}([ -])(?!00)\d{2}\1(?!0000)\d{4}(?![\w]|[./-]\d)")
 # A session id is a name, not text: `cust-078-05-1120` is a customer's SSN there, where page
 # text may hold an order ref of that shape. `in_id` reads an id's `-`, `_` and `.` as spaces
-# too (a hashed id loses nothing a replay shows, so it errs that way).
+# too, for the kinds no UUID's groups make when read so (ID_JOINED_KINDS). An IBAN's can (its
+# mod 97 holds for 1 in 97: `be93 ef72 9a38 6d2b` of `...-be93-ef729a386d2b`), and so can a
+# phone's trunk 0 (`f47ac10b-0123-4567-8901-...`): the live intake refuses such an id.
 _ID_JOINERS = re.compile(r"[-_.]")
+ID_JOINED_KINDS = ("card", "ssn")
 
 # Necessary conditions, searched first (cheap, no lookbehind at every position): every
 # e-mail match holds the first; every card, phone or SSN match - 9 or more digits, at most
-# two of ` .()+-` or `%20`/`%2B` between two of them - holds the second. Stylesheets, full of `@media` and
-# short numbers, then skip the slow patterns.
+# two of ` .()+-` or `%20`/`%2B` between two of them - holds the second. Stylesheets, full
+# of `@media` and short numbers, then skip the slow patterns.
 _EMAIL_HINT = re.compile(r"[\w.+-](?:@|%40)[^\W_]")
 _NUMBER_HINT = re.compile(rf"\d(?:(?:[ .()+-]|{_ENCODED}){{0,2}}\d){{8}}")
 # No detector matches fewer characters, or a string that holds neither hint: what the
@@ -229,14 +232,30 @@ def find(text: str, kinds: Iterable[str] = KINDS) -> Iterator[Finding]:
 
 
 def in_id(recorded_id: str, kinds: Iterable[str] = KINDS) -> list[str]:
-    """The kinds of personal data a session id holds: what `find` finds in it, or in it with
-    its `-`, `_` and `.` read as spaces (`cust-078-05-1120`, `user_4111111111111111`: in a
-    name, a joined number is the number). [] for an ordinary id."""
+    """The kinds of personal data a session id holds: what `find` finds in it, or, of
+    ID_JOINED_KINDS, in it with its `-`, `_` and `.` read as spaces (`cust-078-05-1120`,
+    `user_4111111111111111`: in a name, a joined number is the number). [] for an ordinary
+    id."""
     kinds = tuple(kinds)
     found = [f.kind for f in find(recorded_id, kinds)]
-    if _ID_JOINERS.search(recorded_id) is not None:
-        found += [f.kind for f in find(_ID_JOINERS.sub(" ", recorded_id), kinds)]
+    joined = tuple(k for k in ID_JOINED_KINDS if k in kinds)
+    if joined and _ID_JOINERS.search(recorded_id) is not None:
+        found += [f.kind for f in find(_ID_JOINERS.sub(" ", recorded_id), joined)]
     return list(dict.fromkeys(found))
+
+
+def mask_id(recorded_id: str) -> str:
+    """A session id with what `in_id` finds in it masked like text (`cust-xxxxxxxxxxx`): how
+    an import may name a recording's own id it stored under a hash."""
+    spans = [(f.start, f.end) for f in find(recorded_id)]
+    if _ID_JOINERS.search(recorded_id) is not None:   # read so, each character keeps its place
+        spans += [(f.start, f.end) for f in find(_ID_JOINERS.sub(" ", recorded_id), ID_JOINED_KINDS)]
+    if not spans:
+        return recorded_id
+    out = list(recorded_id)
+    for start, end in spans:
+        out[start:end] = _NONSPACE.sub("x", recorded_id[start:end])
+    return "".join(out)
 
 
 def mask(text: str, kinds: Iterable[str] = KINDS) -> str:

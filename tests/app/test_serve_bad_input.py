@@ -96,7 +96,12 @@ def test_malformed_bodies(server, raw, code):
 
 
 @pytest.mark.parametrize("sid, kind", [("4111111111111111", "card"),
-                                       ("DE89370400440532013000", "iban")])
+                                       ("DE89370400440532013000", "iban"),
+                                       # a dashed or labelled SSN (an audit found them
+                                       # stored as folder names; `ssn:` was refused as no
+                                       # file name, quoting the id)
+                                       ("cust-078-05-1120", "ssn"),
+                                       ("ssn:078-05-1120", "ssn")])
 def test_a_session_id_holding_personal_data_is_refused_without_being_named(server, sid, kind):
     """A sender keying visits by a card or an account number (an email is no file name, and
     was refused already): the first batch was stored under a hash of the id, and every later
