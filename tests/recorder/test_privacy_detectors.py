@@ -193,3 +193,20 @@ def test_hints_are_necessary_for_ssns_ibans_and_encoded_numbers(text):
         assert d._NUMBER_HINT.search(text) and d.might_match(text)
         raw = encode_json({"t": text})
         assert d.might_match_json(raw) and SOURCE._scan(raw).string_hint
+
+
+def test_a_session_id_s_joined_ssn_or_card_is_personal_data_and_a_uuid_is_not():
+    """In a name, `-`, `_` and `.` join: `cust-078-05-1120` is an SSN there (in text, a dashed
+    order ref's shape, left); `ssn:078-05-1120` a label's. No UUID, hex id or capture.js id
+    reads as one (the live intake refuses an id that does)."""
+    import random
+    import uuid
+    assert d.in_id("cust-078-05-1120") == d.in_id("ssn:078-05-1120") == ["ssn"]
+    assert d.in_id("visit_4111111111111111") == d.in_id("v.4111-1111-1111-1111") == ["card"]
+    assert d.mask_id("cust-078-05-1120") == "cust-xxxxxxxxxxx"
+    assert d.mask_id("ORD-2024-05-11") == "ORD-2024-05-11"
+    rnd = random.Random(7)
+    ids = [str(uuid.UUID(int=rnd.getrandbits(128), version=4)) for _ in range(20000)]
+    ids += [i.upper() for i in ids[:10000]] + ["%032x" % rnd.getrandbits(128) for _ in range(10000)]
+    ids += ["f47ac10b-0123-4567-8901-abcdefabcdef", "edd9d3a5-7441-4519-be93-ef729a386d2b"]
+    assert [i for i in ids if d.in_id(i)] == []
