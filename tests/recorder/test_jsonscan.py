@@ -22,9 +22,12 @@ from tests.recorder.test_privacy_masking_shortcuts import escaped_json
 # strings of what the detectors look for and of what JSON escapes or could mistake for
 # structure; numbers up to past 64 bits
 TEXT = st.one_of(
-    st.text(alphabet='0123456789 .()-+@%4ax\\"/\n{}[]:,é\u0663', max_size=24),
+    st.text(alphabet='0123456789 .()-+@%4aBbx\\"/\n{}[]:,é\u0663', max_size=24),
     st.sampled_from(["ada@example.com", "ada%40example.com", "4111 1111 1111 1111",
-                     "+44 20 7946 0958", "(555) 123-4567", "1796117406467", "101.25"]))
+                     "+44 20 7946 0958", "(555) 123-4567", "1796117406467", "101.25",
+                     # the spaces and plus a URL encodes, between a number's digits
+                     "c=4111%201111%201111%201111", "phone=%2B14155550100", "x%201-555-0100",
+                     "4111+1111+1111+1111", "%2b1%20415%20555%200100"]))
 VALUE = st.recursive(
     st.none() | st.booleans() | st.integers(-2**70, 2**70) | st.floats(allow_nan=False,
                                                                         allow_infinity=False)
