@@ -23,9 +23,9 @@ _QUOTE, _BACKSLASH, _U = 0x22, 0x5C, 0x75
 _OPEN_BRACE, _OPEN_BRACKET, _CLOSE_BRACE, _CLOSE_BRACKET = 0x7B, 0x5B, 0x7D, 0x5D
 _COLON, _AT, _PERCENT, _FOUR, _ZERO, _NINE = 0x3A, 0x40, 0x25, 0x34, 0x30, 0x39
 # what the detectors' number hint allows between two digits (detectors._SEPARATORS), and
-# the `%20`, `%2B` and `%2b` of a space or a plus a URL encodes (detectors._ENCODED)
+# the `%20`, `%2B`, `%2b`, `%28` and `%29` of a space, a plus or a bracket a URL encodes
 _SPACE, _DOT, _LPAREN, _RPAREN, _DASH, _PLUS = 0x20, 0x2E, 0x28, 0x29, 0x2D, 0x2B
-_TWO, _UPPER_B, _LOWER_B = 0x32, 0x42, 0x62
+_TWO, _EIGHT, _UPPER_B, _LOWER_B = 0x32, 0x38, 0x42, 0x62
 _NON_ASCII = 0x80
 # what each byte is inside a string: one table lookup per byte
 _PLAIN, _DIGIT, _SEPARATOR, _END, _ESCAPE, _HINT, _PERCENT_SIGN = range(7)
@@ -58,8 +58,8 @@ class JsonFacts:
         self.colons = colons            # key separators, outside strings: keys of all maps
         self.long_number = long_number  # a number of LONG_DIGITS or more digits in a row
         # a string (or key) may hold a detector match: a non-ASCII or `\\u`-escaped
-        # character, an `@` or `%40`, or HINT_DIGITS digits with only ` .()+-`, `%20`,
-        # `%2B` or `%2b` between them
+        # character, an `@` or `%40`, or HINT_DIGITS digits with only ` .()+-` or their
+        # URL escapes (`%20`, `%2B`, `%2b`, `%28`, `%29`) between them
         self.string_hint = string_hint
         self.escapes = escapes          # a string holds an escape (`\\`): not as written
 
@@ -123,11 +123,13 @@ def _scan(text: bytes) -> JsonFacts | None:
                     elif i + 1 < n and p[i] == _TWO and (p[i + 1] == _UPPER_B
                                                          or p[i + 1] == _LOWER_B):
                         i += 2      # an encoded plus: a separator, the digits go on
-                    elif not (i + 1 < n and p[i] == _TWO and p[i + 1] == _ZERO):
+                    elif not (i + 1 < n and p[i] == _TWO and (p[i + 1] == _ZERO or
+                                                              p[i + 1] == _EIGHT or
+                                                              p[i + 1] == _NINE)):
                         digits = 0
-                    # an encoded space: a separator, and its `2` and `0` counted as the
-                    # digits they are too (a detector may read them either way: the count
-                    # is at least what each reading counts)
+                    # an encoded space or bracket (`%20`, `%28`, `%29`): a separator, and
+                    # its digits counted as the digits they are too (a detector may read
+                    # them either way: the count is at least what each reading counts)
                 # else a separator: the digits go on
             if not closed:
                 return None

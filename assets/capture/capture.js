@@ -304,6 +304,8 @@
   // a space or a plus as a URL encodes it (`%20`, `%2B`; a form's `+` is a separator too),
   // and what may stand before a number besides a non-word character: a `%20`
   var ENC = "%2[0Bb]", AFTER_SPACE = "(?<=%20)";
+  // a phone's brackets as a form encodes them (`tel=%28415%29+555-0100`)
+  var OPEN = "(?:\\(|%28)", CLOSE = "(?:\\)|%29)";
   // Python's `\w` reads Unicode, JavaScript's ASCII: here `[\p{L}\p{N}_]` and the `u` flag,
   // so a letter like `é` beside a number is a word character in both
   var W = "\\p{L}\\p{N}_";
@@ -319,9 +321,9 @@
       "|3[47]\\d{2}([ +-]|" + ENC + ")\\d{6}\\2\\d{5})(?![" + W + "-])", "gu"),
     // (each opens with a lookahead of its first character, as in Python)
     phone: new RegExp("(?=[\\d+(%])(?:" + [
-      "(?:(?:(?<![" + W + "+])|" + AFTER_SPACE + ")\\+|(?:(?<![" + W + "])|" + AFTER_SPACE + ")%2[Bb])\\d{1,3}(?:(?:[ .+-]|" + ENC + ")?\\(\\d{1,4}\\))?" +
+      "(?:(?:(?<![" + W + "+])|" + AFTER_SPACE + ")\\+|(?:(?<![" + W + "])|" + AFTER_SPACE + ")%2[Bb])\\d{1,3}(?:(?:[ .+-]|" + ENC + ")?" + OPEN + "\\d{1,4}" + CLOSE + ")?" +
         "(?:(?:[ .+-]|" + ENC + ")?\\d{1,5}){1,6}(?![" + W + "])",
-      "(?:(?<![" + W + "(])|" + AFTER_SPACE + ")\\(\\d{2,5}\\)(?:[ .+-]|" + ENC + ")?\\d{2,5}" +
+      "(?:(?<![" + W + "(])|" + AFTER_SPACE + ")" + OPEN + "\\d{2,5}" + CLOSE + "(?:[ .+-]|" + ENC + ")?\\d{2,5}" +
         "(?:(?:[ .+-]|" + ENC + ")?\\d{2,5}){0,3}(?![" + W + "])",
       "(?:(?<![" + W + ".:/-])|" + AFTER_SPACE + ")(?:1(?:[ .+-]|" + ENC + "))?\\d{3}([ .+-]|" + ENC + ")\\d{3}\\1\\d{4}" +
         "(?![" + W + "]|[.:/-]\\d)",
@@ -329,7 +331,7 @@
         "(?![" + W + "]|[.:/-]\\d)",
       "(?:(?<![" + W + ".:/-])|" + AFTER_SPACE + ")0\\d(?:(?:[ .+]|" + ENC + ")\\d\\d){4}(?![" + W + "]|[.:/-]\\d)"].join("|") + ")", "gu")
   };
-  var MIGHT_MATCH = /[@\d]/, NUMBER_HINT = /\d(?:(?:[ .()+-]|%2[0Bb]){0,2}\d){8}/;
+  var MIGHT_MATCH = /[@\d]/, NUMBER_HINT = /\d(?:(?:[ .()+-]|%2[0Bb89]){0,2}\d){8}/;
   // each country's IBAN length (detectors.IBAN_COUNTRIES): one typed in lower case must have it
   var IBAN_LENGTHS = {};
   ("AD24 AE23 AL28 AO25 AT20 AZ28 BA20 BE16 BF28 BG22 BH22 BI27 BJ28 BR29 BY28" +
@@ -340,9 +342,10 @@
    " MZ25 NE28 NI28 NL18 NO15 OM23 PK24 PL28 PS29 PT25 QA29 RO24 RS22 RU33 SA24" +
    " SC31 SD18 SE24 SI19 SK24 SM27 SN28 SO23 ST25 SV28 TD27 TG28 TL23 TN24 TR26" +
    " UA29 VA22 VG24 XK20 YE30").split(" ").forEach(function (c) { IBAN_LENGTHS[c.slice(0, 2)] = +c.slice(2); });
-  // a match with its `%20` and `%2B` read back, so the checks count its own digits
+  // a match with its `%20`, `%2B`, `%28` and `%29` read back, so the checks count its own digits
+  var DECODED = {"%20": " ", "%2B": "+", "%2b": "+", "%28": "(", "%29": ")"};
   function decoded(m) {
-    return m.indexOf("%") < 0 ? m : m.replace(/%2[0Bb]/g, function (e) { return e === "%20" ? " " : "+"; });
+    return m.indexOf("%") < 0 ? m : m.replace(/%2[0Bb89]/g, function (e) { return DECODED[e]; });
   }
   function luhnOk(digits) {
     var total = 0;

@@ -35,6 +35,8 @@ _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]{1,64}(?:@|%40)[^\W_](?:(?:[^\W_]|-){0,
 # A card or a phone in a query value is written with them (`c=4111%201111%201111%201111`,
 # `phone=%2B14155550100`); `_decoded` reads them back before the checks count digits.
 _ENCODED = r"%2[0Bb]"
+# A phone's brackets as a form encodes them (`tel=%28415%29+555-0100`): `%28`, `%29`.
+_OPEN, _CLOSE = r"(?:\(|%28)", r"(?:\)|%29)"
 # What may stand before a number: not a word character, or a `%20` (the `0` is one).
 _AFTER_SPACE = r"(?<=%20)"
 # Card numbers as people and forms write them: 13-19 digits in one run, 4-4-4-4(-1..3)
@@ -51,9 +53,9 @@ _CARD = re.compile(rf"(?=[2-6])(?:(?<![\w.-])|{_AFTER_SPACE})(?:[2-6]\d{{12,18}}
 # 3-3-4 with one separator, national numbers with a trunk 0 (UK, FR, DE...). In a query
 # value the plus may be `%2B` and a space `%20` or `+`.
 _PHONE = re.compile(
-    rf"(?=[\d+(%])(?:(?:(?:(?<![\w+])|{_AFTER_SPACE})\+|(?:(?<!\w)|{_AFTER_SPACE})%2[Bb])\d{{1,3}}(?:(?:[ .+-]|{_ENCODED})?\(\d{{1,4}}\))?"
+    rf"(?=[\d+(%])(?:(?:(?:(?<![\w+])|{_AFTER_SPACE})\+|(?:(?<!\w)|{_AFTER_SPACE})%2[Bb])\d{{1,3}}(?:(?:[ .+-]|{_ENCODED})?{_OPEN}\d{{1,4}}{_CLOSE})?"
     rf"(?:(?:[ .+-]|{_ENCODED})?\d{{1,5}}){{1,6}}(?![\w])"
-    rf"|(?:(?<![\w(])|{_AFTER_SPACE})\(\d{{2,5}}\)(?:[ .+-]|{_ENCODED})?\d{{2,5}}"
+    rf"|(?:(?<![\w(])|{_AFTER_SPACE}){_OPEN}\d{{2,5}}{_CLOSE}(?:[ .+-]|{_ENCODED})?\d{{2,5}}"
     rf"(?:(?:[ .+-]|{_ENCODED})?\d{{2,5}}){{0,3}}(?!\w)"
     rf"|(?:(?<![\w.:/-])|{_AFTER_SPACE})(?:1(?:[ .+-]|{_ENCODED}))?\d{{3}}([ .+-]|{_ENCODED})\d{{3}}\1\d{{4}}"
     rf"(?![\w]|[.:/-]\d)"
@@ -104,10 +106,11 @@ ID_JOINED_KINDS = ("card", "ssn")
 
 # Necessary conditions, searched first (cheap, no lookbehind at every position): every
 # e-mail match holds the first; every card, phone or SSN match - 9 or more digits, at most
-# two of ` .()+-` or `%20`/`%2B` between two of them - holds the second. Stylesheets, full
-# of `@media` and short numbers, then skip the slow patterns.
+# two of ` .()+-` or their URL escapes (`%20`, `%2B`, `%28`, `%29`) between two of them -
+# holds the second. Stylesheets, full of `@media` and short numbers, then skip the slow
+# patterns.
 _EMAIL_HINT = re.compile(r"[\w.+-](?:@|%40)[^\W_]")
-_NUMBER_HINT = re.compile(rf"\d(?:(?:[ .()+-]|{_ENCODED}){{0,2}}\d){{8}}")
+_NUMBER_HINT = re.compile(r"\d(?:(?:[ .()+-]|%2[0Bb89]){0,2}\d){8}")
 # No detector matches fewer characters, or a string that holds neither hint: what the
 # walkers check, in C, before calling `find`/`mask` (a price or a short id - most of the
 # digits a page shows - is passed over without a Python call).
@@ -117,7 +120,8 @@ might_match = re.compile("|".join(HINTS)).search
 # For a whole event's JSON at once (scanning megabytes with a regex costs more than the
 # walk it would save): separators deleted and digits made `0`, nine digits in a row is a
 # looser form of the number hint; an `@` or `%40` of the e-mail hint. A text holding `%2`
-# is asked again with `%20`, `%2B` and `%2b` deleted too (the separators a URL encodes).
+# is asked again with `%20`, `%2B`, `%2b`, `%28` and `%29` deleted too (the separators a URL
+# encodes).
 _DIGITS_ONLY = bytes(48 if 48 <= i <= 57 else 120 for i in range(256))
 _SEPARATORS = b" .()+-"
 _NINE = b"0" * 9
@@ -133,7 +137,8 @@ def might_match_json(raw: bytes) -> bool:
         return True
     if b"%2" not in raw:
         return False
-    decoded = raw.replace(b"%20", b"").replace(b"%2B", b"").replace(b"%2b", b"")
+    decoded = raw.replace(b"%20", b"").replace(b"%2B", b"").replace(b"%2b", b"") \
+        .replace(b"%28", b"").replace(b"%29", b"")
     return _NINE in decoded.translate(_DIGITS_ONLY, _SEPARATORS)
 _IPV4ISH = re.compile(r"^\d{1,3}(?:\.\d{1,3}){3}$")
 _DATEISH = re.compile(r"^\d{4}[-./]\d{1,2}[-./]\d{1,2}$|^\d{1,2}[-./]\d{1,2}[-./]\d{2,4}$")
@@ -160,15 +165,16 @@ def luhn_ok(digits: str) -> bool:
     return total % 10 == 0
 
 
-_ENCODED_SEPARATOR = re.compile(_ENCODED)
+_ENCODED_SEPARATOR = re.compile(r"%2[0Bb89]")
+_DECODED = {"%20": " ", "%2B": "+", "%2b": "+", "%28": "(", "%29": ")"}
 
 
 def _decoded(m: str) -> str:
-    """A match with the spaces and pluses a URL encodes (`%20`, `%2B`) read back, so the
-    checks count its own digits, not the `2`s and `0`s of its escapes."""
+    """A match with the spaces, pluses and brackets a URL encodes (`%20`, `%2B`, `%28`,
+    `%29`) read back, so the checks count its own digits, not the digits of its escapes."""
     if "%" not in m:
         return m
-    return _ENCODED_SEPARATOR.sub(lambda e: " " if e.group() == "%20" else "+", m)
+    return _ENCODED_SEPARATOR.sub(lambda e: _DECODED[e.group()], m)
 
 
 def _card_ok(m: str) -> bool:

@@ -27,7 +27,8 @@ TEXT = st.one_of(
                      "+44 20 7946 0958", "(555) 123-4567", "1796117406467", "101.25",
                      # the spaces and plus a URL encodes, between a number's digits
                      "c=4111%201111%201111%201111", "phone=%2B14155550100", "x%201-555-0100",
-                     "4111+1111+1111+1111", "%2b1%20415%20555%200100"]))
+                     "4111+1111+1111+1111", "%2b1%20415%20555%200100",
+                     "tel=%28415%29+555-0100"]))
 VALUE = st.recursive(
     st.none() | st.booleans() | st.integers(-2**70, 2**70) | st.floats(allow_nan=False,
                                                                         allow_infinity=False)

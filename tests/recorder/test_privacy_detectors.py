@@ -115,6 +115,9 @@ AUDIT_FOUND = [
     ("/u?c=4111+1111+1111+1111", "/u?c=xxxxxxxxxxxxxxxxxxx", "card"),
     ("q=call+%2B1+415+555+0100", "q=call+xxxxxxxxxxxxxxxxx", "phone"),
     ("q=call%20%2B44%2020%207946%200958", "q=call%20xxxxxxxxxxxxxxxxxxxxxxxx", "phone"),
+    # a form's encoding of `(415) 555-0100` and of `+44 (20) 7946 0958`
+    ("/u?tel=%28415%29+555-0100", "/u?tel=xxxxxxxxxxxxxxxxxx", "phone"),
+    ("q=%2B44%20%2820%29%207946%200958", "q=xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", "phone"),
     # dotted card, lower-case, hyphenated IBANs, an e-mail at an internationalised domain
     ("card 4111.1111.1111.1111", "card xxxxxxxxxxxxxxxxxxx", "card"),
     ("iban de89 3704 0044 0532 0130 00.", "iban xxxx xxxx xxxx xxxx xxxx xx.", "iban"),
@@ -135,6 +138,7 @@ STAYS = ["on 2024-05-11, at 2024-05-11:10:00", "/archive/2024/05/11/", "version 
          # a hex id of an IBAN's shape whose mod 97 holds, but longer than Germany's IBANs
          "id de142f6e918a0fdddbf6dc93",
          "DE12ABCD-1234-5678-9ABC-DEF012345678", "q=1+2+3+4", "%2012345678", "a%20b%2Bc",
+         "a%2812345%29", "%28415%29 5",
          "user@localhost", "@media (min-width: 600px)", "cust-078-05-1120"]
 
 
@@ -176,10 +180,12 @@ def test_the_prefilters_skip_none_of_the_new_shapes():
 @settings(max_examples=1000, deadline=None)
 @given(st.lists(st.sampled_from(["078", "05", "1120", "4111", "1111", "%20", "%2B", "%2b", "+",
                                  "=", ":", "/", "-", " ", ".", "a", "ssn", "1", "0", "20",
-                                 "de89", "DE89", "3704", "0044", "0532", "0130", "00", "?"]),
+                                 "de89", "DE89", "3704", "0044", "0532", "0130", "00", "?",
+                                 "%28", "%29", "415", "(", ")"]),
                 max_size=20).map("".join))
 @example("x%201-555-0100")       # `%20` then a phone: its `2` and `0` read as digits
 @example("/u/%2B1+415+555+0100")
+@example("x%28415%29+555-0100")
 @example("de89-3704-0044-0532-0130-00")
 def test_hints_are_necessary_for_ssns_ibans_and_encoded_numbers(text):
     """What the slow patterns accept (no hint asked), every prefilter lets through."""
