@@ -75,6 +75,8 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         self.status_line = StatusLine(self.statusBar())
         self.last_problem: str | None = None
+        # how long after the window comes back the list is read again (`changeEvent`)
+        self.catch_up_after_ms = QGuiApplication.styleHints().mouseDoubleClickInterval()
         self.import_job: ImportJob | None = None
         self.import_progress = None   # the last import's progress dialog
         self.file_dialog: QFileDialog | None = None
@@ -700,9 +702,21 @@ class MainWindow(QMainWindow):
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt)
         if event.type() == QEvent.Type.ActivationChange:
             if self.isActiveWindow():
-                self.catch_up()
+                # not under the click that brought the window back: read at once, the list
+                # grew a row under the pointer, and that click's double-click opened nothing
+                # and picked another session (a support engineer's tryout, a visit arriving)
+                QTimer.singleShot(self.catch_up_after_ms, self, self._catch_up_idle)
             self._look_while_useful()
         super().changeEvent(event)
+
+    def _catch_up_idle(self) -> None:
+        """`catch_up`, once no mouse button is held (a drag, a slow double-click)."""
+        if self.store is None or not self.isActiveWindow():
+            return
+        if QGuiApplication.mouseButtons() != Qt.MouseButton.NoButton:
+            QTimer.singleShot(self.catch_up_after_ms, self, self._catch_up_idle)
+            return
+        self.catch_up()
 
     def _look_while_useful(self) -> None:
         """Look for changes (every CHANGES_LOOK_MS) only while a look can tell something

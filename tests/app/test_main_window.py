@@ -901,6 +901,43 @@ def test_coming_back_to_the_app_shows_what_other_processes_stored(window, data, 
     assert not window.catch_up() and window.browser.catalog is reread
 
 
+def test_the_double_click_that_brings_the_window_back_opens_the_row_it_was_on(window, data,
+                                                                               qtbot):
+    """A visit arriving while the app was behind: the click that brought it back read the
+    list again at once, a new row came in at the top, and the double-click's second click
+    landed on the row that slid under the pointer - nothing opened, another session picked
+    (a support engineer's tryout). The list is read again once the clicks are done."""
+    from PySide6.QtWidgets import QWidget
+    table = window.browser.table
+    row = shown(window).index("bob-browse")
+    where = table.visualRect(window.browser.model.index(row, 2)).center()
+    elsewhere = QWidget()
+    qtbot.addWidget(elsewhere)
+    elsewhere.show()
+    elsewhere.activateWindow()
+    qtbot.waitUntil(lambda: not window.isActiveWindow())
+    with Store.open(data) as other:   # the newest: listed first, the rows move down
+        (sid,) = other.ingest(session_events(start_ms=T0 + 40 * 86_400_000, duration_ms=5_000,
+                                             urls=["https://elsewhere.example/"]))
+    window.catch_up_after_ms = 60_000   # (the clicks come now, however slow the machine)
+    import traceback
+    orig = window.reload_sessions
+    def spy():
+        traceback.print_stack(limit=6)
+        orig()
+    window.reload_sessions = spy
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    print("DBG", shown(window), table.indexAt(where).row())
+    window.browser.openRequested.connect(lambda x: print("DBG open", x, shown(window)))
+    qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=where)   # a double-
+    qtbot.mouseDClick(table.viewport(), Qt.MouseButton.LeftButton, pos=where)  # click, as Qt
+    qtbot.waitUntil(lambda: window.sessions.count() == 2, timeout=30_000)      # gets one
+    assert window.sessions.currentWidget().replayer.source.id == "bob-browse"
+    assert sid not in shown(window)   # not read under the clicks ...
+    assert window.catch_up() and sid in shown(window)   # ... but once they are done
+
+
 def test_a_bug_handed_over_opens_on_the_bug_with_its_steps(window, qtbot, tmp_path, data):
     """A bundle a QA exported with its report, opened by the developer - as a file (File >
     Open) and imported then opened from the list: the player opens on the bug's moment, its
