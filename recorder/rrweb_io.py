@@ -100,8 +100,19 @@ def nothing_decoded(damage: str) -> NothingInIt:
 _BEFORE_FIRST = "before its first whole event"
 
 
-def array_breaks_off(n: int) -> str:
-    """What a JSON array cut after `n` whole events is said to be."""
+def array_not_json(n: int) -> str:
+    """What a JSON array is said to be that is not cut but holds, after `n` whole events,
+    something no JSON reader takes (a NaN, a comment, a stray character)."""
+    where = _BEFORE_FIRST if not n else f"after {n:,} whole event{'s' * (n != 1)}"
+    return ("the JSON array holds something that is not JSON (a NaN, a comment, a stray"
+            f" character) {where}")
+
+
+def array_breaks_off(n: int, rest: bytes = b"") -> str:
+    """What a JSON array cut after `n` whole events is said to be - `array_not_json` when
+    what follows them (`rest`) still ends the array: not cut, malformed."""
+    if rest.rstrip().endswith(b"]"):
+        return array_not_json(n)
     if not n:
         return f"the JSON array breaks off {_BEFORE_FIRST}"
     return f"the JSON array breaks off after {n:,} whole event{'s' * (n != 1)}"
@@ -511,7 +522,7 @@ def _decoded(data: bytes, cut: str | None, partial: bool) -> tuple[Any, str | No
             if salvaged is None:
                 raise
             n = len(salvaged)
-            broken = array_breaks_off(n)
+            broken = array_breaks_off(n, data)
             if not n:
                 raise nothing_decoded(cut or broken) from None
             if not partial:
@@ -601,7 +612,7 @@ def _salvage_array(data: bytes) -> list | None:
     i = text.find("[")
     if i < 0 or text[:i].strip():
         return None
-    dec = json.JSONDecoder()
+    dec = json.JSONDecoder(parse_constant=_not_json)   # (Python reads NaN; JSON has none)
     out: list = []
     i += 1
     while True:
@@ -609,9 +620,15 @@ def _salvage_array(data: bytes) -> list | None:
             i += 1
         try:
             v, i = dec.raw_decode(text, i)
-        except (json.JSONDecodeError, RecursionError):
+        except (ValueError, RecursionError):   # (a JSONDecodeError is one)
             return out if out or text[i:i + 1] == "{" else None
         out.append(v)
+
+
+def _not_json(constant: str) -> Any:
+    """NaN, Infinity, -Infinity: Python's JSON reader takes them, no JSON writer writes them
+    (msgspec refuses them: the salvage stops where the reading did)."""
+    raise ValueError(f"{constant} is not JSON")
 
 
 # --- the session id an export carries ------------------------------------------------
@@ -923,6 +940,10 @@ _raw_decoder = msgspec.json.Decoder(msgspec.Raw)
 
 class _Damage(Exception):
     """The input ends or breaks before the recording does (the message says how)."""
+
+
+class _Malformed(_Damage):
+    """A JSON value that is not JSON (not one cut short): the decoder's words."""
 
 
 class EventStream:
@@ -1260,7 +1281,7 @@ class _Elements:
         if not self.closed:
             yield from self._take()
         if not self.closed:
-            raise _Damage(array_breaks_off(self.count))
+            raise _Damage(array_breaks_off(self.count, self.buf))
 
     def _take(self) -> Iterator[list]:
         buf = self.buf
@@ -1279,11 +1300,20 @@ class _Elements:
                 if buf[i + 1:].strip():
                     raise _Damage("the JSON array is followed by other data")
                 break
-            end = _value_end(buf, i)
+            try:
+                end = _value_end(buf, i)
+            except _Malformed:   # the whole events before it first (--partial keeps them)
+                yield from self._whole(buf, ends)
+                raise _Damage(array_not_json(self.count)) from None
             if end is None:
                 break
             ends.append((i, end))
             i = _WS.match(buf, end).end()
+        yield from self._whole(buf, ends)
+        self.buf = buf[i:]
+
+    def _whole(self, buf: bytes, ends: list[tuple[int, int]]) -> Iterator[list]:
+        """The events at `ends` of `buf` (each decoded whole already), as one batch."""
         if ends:
             try:
                 batch = decode_json(b"[" + b",".join(buf[a:b] for a, b in ends) + b"]")
@@ -1293,7 +1323,6 @@ class _Elements:
                 raise _Damage(array_breaks_off(self.count))
             self.count += len(batch)
             yield batch
-        self.buf = buf[i:]
 
     def _guess(self, buf: bytes, start: int) -> tuple[int, list] | None:
         """The end of the last element before most of the buffer, and the elements before
@@ -1335,4 +1364,4 @@ def _value_end(buf: bytes, i: int) -> int | None:
         # cut in a number or literal ("-", "tru"), the decoder calls it invalid: wait for more
         if "truncated" in str(exc) or (at and i + int(at.group(1)) >= len(buf) - _TOKEN_MAX):
             return None
-        raise _Damage(f"the JSON array breaks off ({exc})") from None
+        raise _Malformed(str(exc)) from None

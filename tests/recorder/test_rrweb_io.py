@@ -4,6 +4,7 @@ from __future__ import annotations
 import copy
 import gzip
 import json
+import re
 import zlib
 
 import pytest
@@ -158,6 +159,25 @@ def test_a_cut_off_file_is_refused_unless_partial(demo_events, compress, what):
     assert what in rec.damaged
     n = len(rec.events)
     assert 0 < n < len(events) and rec.events == events[:n], "whole events only"
+
+
+def test_an_array_that_holds_what_is_not_json_is_not_said_cut_off(tmp_path, demo_events):
+    """A NaN timestamp (what JavaScript's JSON.stringify never writes, a hand-made file
+    does) was "the JSON array breaks off after 3 whole events" - "cut short", of a whole
+    file. Read whole or as a stream, it is said as what it is; a file cut off still breaks
+    off."""
+    from recorder.rrweb_io import EventStream
+    good = dumps(demo_events[:3])
+    bad = good[:-1] + b',{"type":3,"timestamp":NaN,"data":{}}' + b"," + dumps(demo_events[3:6])[1:]
+    said = "holds something that is not JSON (a NaN, a comment, a stray character) after 3"
+    with pytest.raises(DamagedRecording, match=re.escape(said)):
+        parse_recordings(bad)
+    f = tmp_path / "nan.json"
+    f.write_bytes(bad)
+    with pytest.raises(DamagedRecording, match=re.escape(said)):
+        list(EventStream(f))
+    with pytest.raises(DamagedRecording, match="breaks off after 3 whole events"):
+        parse_recordings(bad[:-20])
 
 
 def test_gzip_members_one_after_another_are_one_stream(demo_events):
