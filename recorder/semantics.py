@@ -413,6 +413,21 @@ def split_uncaught(text: str) -> tuple[str, str]:
     return (m.group(1), _STACK_TAIL.sub("", m.group(2))) if m else ("", head)
 
 
+_REJECTION = re.compile(r"^\s*(?:Uncaught\s+\(in promise\)|Unhandled promise rejection:)")
+_FRAME = re.compile(r"^\s*at\s|@\S+:\d+")   # a stack's frame, V8's or Firefox's
+
+
+def uncaught_line(e: "ErrorEvent") -> tuple[str, list[str]]:
+    """An uncaught error or unhandled rejection as the browser's console says it, and its
+    stack's frames: ("Uncaught (in promise) TypeError: x is null", ["at f (app.js:3:9)"])."""
+    kind = "Uncaught (in promise)" if _REJECTION.match(e.message) else "Uncaught"
+    etype, msg = split_uncaught(e.message)
+    etype = etype or (e.type if e.type not in ("", "console") else "")
+    said = f"{kind} {etype}: {msg}" if etype and not msg.startswith(etype) else f"{kind} {msg}"
+    frames = [ln.strip() for ln in e.stack.splitlines() if _FRAME.search(ln)]
+    return said, frames
+
+
 def logged_error(args: Any) -> tuple[str, str]:
     """("TypeError", "save failed: x is null") of console.error("save failed:", err): an Error
     logged beside other arguments is written as its stack, and the RUM plugin names the call

@@ -34,6 +34,37 @@ def test_session_view_reads_the_timeline(session):
     assert facts["Duration"] == moment_text(session.duration_ms, Unit.SECOND)
 
 
+def test_the_console_shows_an_unhandled_rejection_as_the_browsers_console_does():
+    """The Console tab showed an uncaught error (its console echo) but not an unhandled
+    rejection the RUM plugin alone reported - only the Errors tab had it (a site owner's
+    tryout). It is a console line as Chrome writes it; an error the console reported is
+    not shown twice."""
+    from recorder.format import CONSOLE_PLUGIN, RUM_PLUGIN
+    t0 = 1_700_000_000_000
+    html = {"type": 2, "id": 2, "tagName": "html", "attributes": {}, "childNodes": []}
+    events = [{"type": 4, "timestamp": t0, "data": {"href": "https://x.test/", "width": 800,
+                                                    "height": 600}},
+              {"type": 2, "timestamp": t0, "data": {"node": {"type": 0, "id": 1, "childNodes":
+                                                             [html]},
+                                                    "initialOffset": {"left": 0, "top": 0}}},
+              {"type": 6, "timestamp": t0 + 100, "data": {"plugin": RUM_PLUGIN, "payload": {
+                  "type": "error", "error": {
+                      "message": "Unhandled promise rejection: quote failed", "type": "Error",
+                      "source": "source", "stack": "Error: quote failed\n    at q (a.js:3:9)"}}}},
+              {"type": 6, "timestamp": t0 + 200, "data": {"plugin": RUM_PLUGIN, "payload": {
+                  "type": "error", "error": {"message": "x is not defined",
+                                             "type": "ReferenceError", "source": "source",
+                                             "stack": "ReferenceError: x is not defined"}}}},
+              {"type": 6, "timestamp": t0 + 200, "data": {"plugin": CONSOLE_PLUGIN, "payload": {
+                  "level": "error", "trace": [], "payload": [
+                      '"Uncaught ReferenceError: x is not defined"']}}}]
+    sv = build_session_view(Replayer(events))
+    assert [(r["t"], r["level"], r["message"], r["stack"]) for r in sv.console] == [   # (ms in)
+        (100, "error", "Uncaught (in promise) Error: quote failed", ["at q (a.js:3:9)"]),
+        (200, "error", "Uncaught ReferenceError: x is not defined", [])]
+    assert len(sv.errors_all) == 2
+
+
 def test_timeline_click_and_drag_ask_for_the_time_under_the_pointer(qtbot, session):
     bar = TimelineBar(session)
     qtbot.addWidget(bar)
