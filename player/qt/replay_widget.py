@@ -477,7 +477,8 @@ class ReplayWidget(QWidget):
         stage_h = h - bar_h
         # the page's column is never narrower than its URL bar needs
         left = max(self.stage.minimumWidth(), self.page_bar.minimumSizeHint().width())
-        labels = min(self.devtools.labels_width(), w - left - self.splitter.handleWidth())
+        labels = min(self.devtools.labels_width(counts_grow=self.follow is not None),
+                     w - left - self.splitter.handleWidth())
         pane_w = max(self.devtools.minimumWidth(), labels)
         handle = self.splitter.handleWidth()
         below = self.splitter.orientation() == Qt.Orientation.Vertical if keep_side else \

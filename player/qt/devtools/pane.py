@@ -7,6 +7,7 @@ seeks the player there and shows the row's details (stack, request) underneath.
 from __future__ import annotations
 
 import math
+import re
 from typing import Callable
 from urllib.parse import urlsplit
 
@@ -537,6 +538,9 @@ def _vital(metric: str, fmt: Callable) -> Column:
 
 
 MIN_WIDTH = 360    # the pane's narrowest (its tab bar scrolls below `labels_width`)
+LABELS_MARGIN = 12   # px between the last tab label and the pane's edge
+GROWN_DIGITS = 4     # a live session's tab counts, as `labels_width` keeps room for them
+_COUNT = re.compile(r" ([\d,]+)$")   # a tab label's count ("Console 1,204")
 URL_CHARS = 30     # a request's URL column keeps room for this many characters
 MESSAGE_CHARS = 30  # and an error's message
 # what each tab would show, said when the recording has none of it
@@ -607,10 +611,21 @@ class PaneTabs(QTabWidget):
         self.tabBar().setDrawBase(False)
         self.setMinimumWidth(MIN_WIDTH)
 
-    def labels_width(self) -> int:
+    def labels_width(self, counts_grow: bool = False) -> int:
         """How wide the pane must be to show every tab label whole (a clipped "Sess" is a
-        tab nobody finds)."""
-        return max(MIN_WIDTH, self.tabBar().sizeHint().width())
+        tab nobody finds), the last one clear of the pane's edge. `counts_grow`: the counts
+        in the labels grow as a live session arrives - room for GROWN_DIGITS digits each, or
+        the pane widened and the page shrank with every few console lines."""
+        bar = self.tabBar()
+        width = bar.sizeHint().width() + LABELS_MARGIN
+        if counts_grow:
+            digit = bar.fontMetrics().horizontalAdvance("0")
+            for i in range(bar.count()):
+                shown = _COUNT.search(bar.tabText(i))
+                digits = len(shown.group(1)) if shown else 0
+                width += digit * max(0, GROWN_DIGITS - digits) + \
+                    (bar.fontMetrics().horizontalAdvance(" ") if not shown else 0)
+        return max(MIN_WIDTH, width)
 
     @property
     def filling(self) -> bool:

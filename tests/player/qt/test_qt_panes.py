@@ -65,6 +65,23 @@ def test_the_console_shows_an_unhandled_rejection_as_the_browsers_console_does()
     assert len(sv.errors_all) == 2
 
 
+def test_a_live_sessions_pane_keeps_room_for_its_counts_to_grow(qtbot, session):
+    """Watching a live session, the pane widened - and the page shrank, 66% to 64% - as
+    console lines came in and the tab counts grew a digit (a site owner's tryout); the last
+    label touched the pane's edge."""
+    pane = DevToolsPane(session)
+    qtbot.addWidget(pane)
+    bar = pane.tabBar()
+    assert pane.labels_width() >= bar.sizeHint().width() + 8   # clear of the edge
+    live = pane.labels_width(counts_grow=True)
+    for i in range(bar.count()):   # every count four digits long
+        name = bar.tabText(i).rsplit(" ", 1)[0] if bar.tabText(i)[-1:].isdigit() else \
+            bar.tabText(i)
+        bar.setTabText(i, f"{name} 9999")
+    assert abs(pane.labels_width(counts_grow=True) - live) <= bar.count()   # (kerning)
+    assert pane.labels_width() > live - bar.count()
+
+
 def test_timeline_click_and_drag_ask_for_the_time_under_the_pointer(qtbot, session):
     bar = TimelineBar(session)
     qtbot.addWidget(bar)
