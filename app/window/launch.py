@@ -8,7 +8,8 @@ from ..commands._store import no_data_folder
 
 
 def run(args: argparse.Namespace) -> int:
-    from player.qt.standalone import application, has_screen, no_screen, prepare_qt_environment
+    from player.qt.standalone import (application, exec_app, has_screen, no_screen,
+                                      prepare_qt_environment)
 
     if args.data.exists() and not args.data.is_dir():
         raise UserError(no_data_folder(args.data))
@@ -23,6 +24,6 @@ def run(args: argparse.Namespace) -> int:
     win = MainWindow(args.data)
     win.show()
     try:
-        return app.exec()
+        return exec_app(app)
     finally:
         win.shutdown()

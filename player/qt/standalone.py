@@ -93,6 +93,40 @@ def application():
     return app
 
 
+INTERRUPTED = 130          # the exit status of a window stopped by Ctrl+C (README: 130)
+SIGNAL_CHECK_MS = 200      # how often Qt's event loop lets Python run its signal handlers
+
+
+def exec_app(app) -> int:
+    """Run Qt's event loop until the application quits (its windows closed) or Ctrl+C:
+    SIGINT ends the loop with INTERRUPTED (`replay play`, `replay demo`, the desktop app; the
+    caller then closes its windows as on a close). Qt's loop runs in C++, where Python's
+    own handler never gets to run (Ctrl+C, or SIGINT sent to the process group as a terminal
+    does, left the window running): a handler of ours quits the loop, and a timer hands
+    Python control every SIGNAL_CHECK_MS so that it runs. The previous handler is back once
+    the loop has ended (a second Ctrl+C during the teardown: KeyboardInterrupt, 130 too)."""
+    import signal
+    import threading
+
+    from PySide6.QtCore import QTimer
+
+    if threading.current_thread() is not threading.main_thread():
+        return app.exec()
+
+    def interrupted(signum, frame) -> None:
+        app.exit(INTERRUPTED)
+
+    before = signal.signal(signal.SIGINT, interrupted)
+    tick = QTimer()
+    tick.timeout.connect(lambda: None)   # Python's turn: a pending signal's handler runs
+    tick.start(SIGNAL_CHECK_MS)
+    try:
+        return app.exec()
+    finally:
+        tick.stop()
+        signal.signal(signal.SIGINT, before)
+
+
 def start_web_engine() -> None:
     """Start QtWebEngine's browser side now, before any window shows: the first profile
     made starts Chromium (its zygote process, which the UI thread waits for: 150-300 ms,
@@ -148,7 +182,7 @@ def open_window(source: Any, title: str, quit_after_ms: int | None = None, *,
         widget.bridge.when_ready(lambda: QTimer.singleShot(max(0, quit_after_ms), win.close),
                                  win)
         QTimer.singleShot(QUIT_AFTER_CAP_MS, lambda: opened or win.close())   # ...if ever
-    code = app.exec()
+    code = exec_app(app)
     if quit_after_ms is not None:  # the smoke test's evidence that the player really played
         c = widget.controller
         if not opened:
