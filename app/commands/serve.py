@@ -91,10 +91,47 @@ def run(args: argparse.Namespace) -> int:
     if demo:
         print(f"replay: the demo shop is at {http_address(args.host, args.port)}/demo/ (application"
               f" demo)", file=sys.stderr, flush=True)
-    uvicorn.run("recorder.intake.app:app_from_env", factory=True, host=args.host,
-                port=args.port, workers=args.workers, access_log=False, log_level="warning",
-                server_header=False)
-    return 0
+    config = uvicorn.Config("recorder.intake.app:app_from_env", factory=True, host=args.host,
+                            port=args.port, workers=args.workers, access_log=False,
+                            log_level="warning", server_header=False)
+    interrupted = _serve(config)
+    print("replay: intake stopped", file=sys.stderr, flush=True)
+    return INTERRUPTED if interrupted else 0
+
+
+INTERRUPTED = 130   # Ctrl+C (README: exit status)
+
+
+def _serve(config) -> bool:
+    """Serve until stopped, as `uvicorn.run` does (which answers Ctrl+C and SIGTERM alike,
+    returning as if nothing happened: `replay serve` exited 0, silently); whether Ctrl+C
+    (SIGINT) stopped it. A server that could not start exits as uvicorn.run does."""
+    import signal
+
+    from uvicorn import Server
+    from uvicorn.config import STARTUP_FAILURE
+    from uvicorn.supervisors import Multiprocess
+
+    if config.workers > 1:
+        supervisor = Multiprocess(config, sockets=[config.bind_socket()])
+        said_int = supervisor.handle_int   # (its signals are queued, then handled by name)
+        got: list[int] = []
+
+        def handle_int() -> None:
+            got.append(signal.SIGINT)
+            said_int()
+        supervisor.handle_int = handle_int
+        supervisor.run()
+        return bool(got)
+    config.load_app()
+    server = Server(config=config)
+    try:
+        server.run()   # a SIGINT is raised again once the server has stopped
+    except KeyboardInterrupt:
+        return True
+    if not server.started:
+        sys.exit(STARTUP_FAILURE)   # as uvicorn.run exits
+    return False
 
 
 def http_address(host: str, port: int) -> str:

@@ -1,0 +1,26 @@
+"""`replay serve` stopped by Ctrl+C (SIGINT to its process group, as a terminal sends it):
+one line says so, and the exit status is 130 as README's says for Ctrl+C - uvicorn stopped
+quietly and `replay serve` exited 0."""
+from __future__ import annotations
+
+import os
+import signal
+
+import pytest
+
+from replay_tools.intake import IntakeServer
+
+STOPPED_S = 60   # at most, for the server to stop (about a second)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_ctrl_c_stops_the_intake_saying_so_with_130(tmp_path, workers):
+    srv = IntakeServer(tmp_path / "data", workers=workers)
+    srv.create_app("shop")
+    with srv:
+        os.killpg(srv.proc.pid, signal.SIGINT)
+        code = srv.proc.wait(STOPPED_S)
+        said = srv.log()
+    assert code == 130, said
+    assert said.splitlines()[-1] == "replay: intake stopped", said
+    assert "Traceback" not in said, said
