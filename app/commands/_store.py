@@ -58,3 +58,17 @@ def no_data_folder(data: Path, then: str = "give the right --data") -> str:
     if Path(data).exists():
         return f"{data} is not a folder - give the data folder with --data"
     return f"there is no data folder at {data} - {then}"
+
+
+def say_new_data_folder(data: Path, then: str) -> None:
+    """A command that makes its data folder when there is none says so (`replay: note:`):
+    a mistyped --data (or a `--data DIR` pasted as is) silently made a new, empty folder that
+    the other commands - a running `replay serve` - do not read. `then`: what uses it now.
+    (`replay import` makes one silently: it is the first command on a new folder.)"""
+    from ..cli import say_note
+    say_note(f"created a new data folder at {Path(data).resolve()} - {then}")
+
+
+def is_default_data_folder(data: Path) -> bool:
+    from recorder.paths import default_data_dir
+    return Path(data).resolve() == default_data_dir().resolve()

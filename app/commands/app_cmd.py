@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 from pathlib import Path
 
 from player.local_time import when_text
 from recorder.paths import make_data_folder
 
 from ..cli import UserError
-from ._store import no_data_folder
+from ._store import is_default_data_folder, no_data_folder, say_new_data_folder
 
 NAME = "app"
 _NAME_HELP = "the application's name (or its id)"   # of one that exists
@@ -91,6 +92,10 @@ def _apps(args: argparse.Namespace, create: bool = False):
             raise UserError(no_data_folder(args.data, "create an application first (`replay"
                                                       f" --data {args.data} app create NAME`)"))
         make_data_folder(args.data)
+        where = shlex.quote(str(args.data.resolve()))
+        say_new_data_folder(args.data, "`replay serve` finds it by itself" if
+                            is_default_data_folder(args.data) else
+                            f"`replay serve --data {where}` must use it")
     return Applications(args.data)
 
 

@@ -424,7 +424,10 @@ def _snippet(b: str) -> str:
 &lt;/script&gt;"""
 
 
-DATA_DIR = "DIR"   # the data folder, in the commands the intake's public answers give
+# the data folder, in the commands the intake's public answers give: a placeholder a shell
+# refuses as typed (`replay --data DIR app create`, pasted as is, made a new folder ./DIR
+# that the running server does not read - every page was then refused, unknown_app)
+DATA_DIR = "<DATA>"
 
 
 def _dir_said(command: str) -> str:
@@ -436,9 +439,10 @@ def _install_page(base: str, demo_on: bool = False, replay: str = "replay") -> s
     """The install page; `replay`: the command as a person types it on the intake's machine
     (`Intake.public_command`)."""
     # (not the folder itself: anyone who can reach the server may load this page)
-    where = f"<p class=hint>{DATA_DIR} in the commands below: this server's data folder (its" \
-            " <code>--data</code>, named in the line <code>replay serve</code> printed as it" \
-            " started).</p>" if DATA_DIR in replay else ""
+    where = f"<p class=hint><code>{html.escape(DATA_DIR)}</code> in the commands below: put" \
+            " this server's data folder in its place (its <code>--data</code>, named in the" \
+            " line <code>replay serve</code> printed as it started).</p>" \
+        if DATA_DIR in replay else ""
     b, replay = html.escape(base), html.escape(replay)
     demo = _demo_section(b, demo_on, replay)
     return f"""<!doctype html>

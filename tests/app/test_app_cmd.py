@@ -348,3 +348,18 @@ def test_revoking_twice_and_clearing_no_rules_say_so(tmp_path):
     assert http_address("::1", 8484) == "http://[::1]:8484"
     assert http_address("127.0.0.1", 8484) == "http://127.0.0.1:8484"
 
+
+
+def test_app_create_says_when_it_made_a_new_data_folder(tmp_path):
+    """A mistyped --data (or the install page's placeholder pasted as is) made a new, empty
+    data folder silently, one the running `replay serve` does not read: said once, with the
+    folder's whole path and the --data that serves it; not said for a folder that exists."""
+    data = tmp_path / "new data"
+    proc = replay_cli(data, "app", "create", "shop")
+    assert proc.returncode == 0, proc.stderr
+    where = data.resolve()
+    assert proc.stderr == (f"replay: note: created a new data folder at {where} - `replay serve"
+                           f" --data '{where}'` must use it\n")
+    proc = replay_cli(data, "app", "create", "blog")
+    assert proc.returncode == 0 and proc.stderr == "", proc.stderr
+

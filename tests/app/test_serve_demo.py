@@ -143,7 +143,7 @@ def test_without_demo_the_page_says_how_to_turn_it_on(tmp_path):
     with IntakeServer(tmp_path / "data") as srv:
         status, index = _get(srv.url + "/")
         # not the default data folder: --data said, its path not (anyone may load these)
-        hint = "replay --data DIR serve --demo"
+        hint = "replay --data &lt;DATA&gt; serve --demo"
         assert status == 200 and hint in index and 'href="/demo/' not in index
         assert str(srv.data) not in index
         for path in ("/demo/", "/demo/index.html"):

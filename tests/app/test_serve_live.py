@@ -112,8 +112,8 @@ def test_health_install_page_and_capture_script(server):
         page = r.read().decode()
     assert f"{srv.url}/capture.js" in page and "ReplayCapture.start" in page
     # the server's data folder is not the default one: the commands shown say --data, its
-    # path written DIR (anyone may load this page)
-    shown = "replay --data DIR "
+    # path written <DATA>, which a shell refuses as typed (anyone may load this page)
+    shown = "replay --data &lt;DATA&gt; "
     assert f"<pre>{shown}app create my-shop --origin" in page and str(srv.data) not in page
     assert f"<code>{shown}sessions</code>" in page and "<code>replay sessions" not in page
     with urllib.request.urlopen(srv.url + "/capture.js", timeout=10) as r:
@@ -587,7 +587,7 @@ def test_every_refusal_of_the_intake_is_json_even_from_the_router(server):
 def test_the_install_page_says_the_data_folder_only_when_it_is_not_the_default(tmp_path,
                                                                                monkeypatch):
     """Commands for the intake's machine say `--data` when its folder is not the default;
-    the public page writes it DIR, never the server's path (anyone may load the page)."""
+    the public page writes it <DATA>, never the server's path (anyone may load the page)."""
     from recorder.intake.app import Intake, _install_page
     from recorder.privacy import Rules
     data = tmp_path / "my data"
@@ -597,7 +597,10 @@ def test_the_install_page_says_the_data_folder_only_when_it_is_not_the_default(t
     try:
         assert intake.replay_command() == f"replay --data '{data}'"
         page = _install_page("http://x.test", False, intake.public_command())
-        assert "replay --data DIR app create" in page and "DIR in the commands below" in page
+        # a placeholder no shell runs as typed: `--data DIR`, pasted, made a folder ./DIR
+        assert "replay --data &lt;DATA&gt; app create" in page
+        assert "<code>&lt;DATA&gt;</code> in the commands below: put this server's data folder" \
+            in page and "--data DIR" not in page
         # where the operator reads it (their own console, not a page anyone may load)
         assert "named in the line <code>replay serve</code> printed as it started" in page
         assert str(data) not in page and "my data" not in page
@@ -614,7 +617,7 @@ def test_the_install_page_says_the_data_folder_only_when_it_is_not_the_default(t
     intake = Intake(home / "session-replay", Rules.default())
     try:
         assert intake.replay_command() == intake.public_command() == "replay"
-        assert "DIR" not in _install_page("http://x.test", False, intake.public_command())
+        assert "DATA&gt;" not in _install_page("http://x.test", False, intake.public_command())
     finally:
         intake.close()
 
