@@ -107,7 +107,8 @@ class Refusals:
     their number is the operator's, not a sender's) with how many came meanwhile (a flood of
     bad requests never floods the log). The code and status, and what the operator can do
     (`operator`: an origin refused, with the command that allows it): never what a request's
-    body held."""
+    body held. Each worker process counts its own (with --workers N, up to N lines a minute
+    per code: the workers share no memory, and a line a minute each is no flood)."""
 
     EVERY_S = 60.0
 
@@ -192,13 +193,19 @@ def _authenticate(intake: Intake, app: Application, request: Request) -> None:
     if not token:
         raise WireError(Status.UNAUTHORIZED, "missing_token",
                         "no client token - send Authorization: Bearer TOKEN (or &token=)")
+    # the log names the application the request named (never the token): the operator
+    # sees which site sends with an old or revoked token
+    named = f"application {app.name} ({app.id})"
     if not intake.apps.check_token(app, token):
         raise WireError(Status.UNAUTHORIZED, "bad_token",
-                        "that is not this application's client token")
+                        "that is not this application's client token",
+                        operator=f"{named}: not its client token", app_id=app.id)
     if app.revoked:
         raise WireError(Status.UNAUTHORIZED, "token_revoked",
                         "this application's token was revoked - its owner gives it a new"
-                        " one (`replay app token NAME`) and puts it in the site's snippet")
+                        " one (`replay app token NAME`) and puts it in the site's snippet",
+                        operator=f"{named}: its token was revoked (`{intake.replay_command()}"
+                                 f" app token {app.id}` gives it a new one)", app_id=app.id)
 
 
 def _why_not_stored(exc: BaseException) -> str:

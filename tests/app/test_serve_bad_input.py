@@ -133,6 +133,17 @@ def test_wrong_token_revoked_token_wrong_app_and_no_token(server):
                  "missing_token (HTTP 401)", "origin_not_allowed (HTTP 403)"):
         assert f"refused a request: {code}" in said, said
     assert "rt_not-the-token" not in said
+    # a token refused names the application the request named (each its own line), never
+    # the token sent
+    lines = said.splitlines()
+    assert f"replay: warning: refused a request: bad_token (HTTP 401) - application shop" \
+        f" ({shop[0]}): not its client token" in lines, said
+    assert f"replay: warning: refused a request: bad_token (HTTP 401) - application old-site" \
+        f" ({old[0]}): not its client token" in lines, said
+    assert f"replay: warning: refused a request: token_revoked (HTTP 401) - application" \
+        f" old-site ({old[0]}): its token was revoked (`replay --data {srv.data} app token" \
+        f" {old[0]}` gives it a new one)" in lines, said
+    assert shop[1] not in said and old[1] not in said
     # the operator (not the foreign page) is told how to allow an origin: the command as run
     # on this machine, its real data folder and all
     assert f"pages from https://evil.test may not send to application shop ({shop[0]}): allow" \

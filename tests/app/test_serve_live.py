@@ -82,7 +82,8 @@ def test_one_session_in_every_encoding_listed_with_user_and_url(server):
     said = srv.log().splitlines()
     assert "replay: recording: session enc of application shop began (each of its pages is" \
         " stored as it arrives)" in said, said
-    assert "replay: warning: refused a request: bad_token (HTTP 401)" in said, said
+    assert f"replay: warning: refused a request: bad_token (HTTP 401) - application shop" \
+        f" ({shop[0]}): not its client token" in said, said
     assert not any("ada" in ln or "bob@" in ln for ln in said)
 
 
