@@ -22,7 +22,7 @@ from recorder.bug import from_context
 from recorder.moments import Unit, moment_text
 from recorder.store import PARTIAL, SHOWN_CUT, split_tag
 
-from ..browser_model import Catalog, Query, elide_url, make_row
+from ..browser_model import LIVE_MARK, Catalog, Query, elide_url, make_row
 from ..ids import is_generated, short_ids
 from ..cli import UserError
 from ._progress import output_console
@@ -37,7 +37,9 @@ def register(subparsers, common) -> None:
     p = subparsers.add_parser(NAME, parents=[common], help="list stored sessions",
                               description="List the sessions in the data folder, newest first.")
     p.add_argument("--json", action="store_true", help="print a JSON array (each session's"
-                                                       " row, and its bug \"title\" or null)")
+                                                       " row, its bug \"title\" or null, and"
+                                                       " \"live\": whether `replay serve` may"
+                                                       " still be storing it)")
     p.add_argument("--search", metavar="TEXT", default="",
                    help="as the app's search box: every word of TEXT (any case) is in the"
                         " session's id, user, bug title, application, page URLs or errors")
@@ -118,17 +120,20 @@ def run(args: argparse.Namespace) -> int:
                             " shows them")
         # the app's rows: the bug title, and (to search) the page URLs and errors
         texts = store.index.browse_texts() if searching else {}
+        # those `replay serve` may still be storing, marked as the app marks them
+        live = store.index.live_ids()
     finally:
         store.close()
-    rows = Catalog([make_row(info, texts.get(info.id, ("", "")), names.get(info.application or ""))
+    rows = Catalog([make_row(info, texts.get(info.id, ("", "")), names.get(info.application or ""),
+                             live=info.id in live)
                     for info in infos]).filter(Query(text=args.search))
     if searching:
         matching = len(rows)
     rows = rows[:args.limit]
     if args.json:
         # (the report's own title: a listed "(untitled) at 0:58.6" is none)
-        print(json.dumps([{**msgspec.to_builtins(r.info), "title": _own_title(r.info.context)}
-                          for r in rows], indent=1))
+        print(json.dumps([{**msgspec.to_builtins(r.info), "title": _own_title(r.info.context),
+                           "live": r.live} for r in rows], indent=1))
         return 0
     console = output_console()
     if not rows:
@@ -137,11 +142,14 @@ def run(args: argparse.Namespace) -> int:
             f" in {args.data} - add some with `replay import FILE`"))
         return 0
     titles = [r.title for r in rows]
+    lives = [r.live for r in rows]
     rows = [r.info for r in rows]
     ids = short_ids([s.id for s in rows])
     cells = {
         "id": ids, "start": [when_text(s.start_ms) for s in rows],
-        "duration": [moment_text(s.duration_ms, Unit.SECOND) for s in rows],
+        # so far, for a live one (marked as the app's list marks it)
+        "duration": [(LIVE_MARK if on else "") + moment_text(s.duration_ms, Unit.SECOND)
+                     for s, on in zip(rows, lives)],
         "user": [s.who or "" for s in rows],
         "bug": titles,
         "first URL": [elide_url(s.first_url or "", math.inf, cell_len) for s in rows],
@@ -155,6 +163,9 @@ def run(args: argparse.Namespace) -> int:
     cells["first URL"] = [elide_url(s.first_url or "", url_width, cell_len) for s in rows]
     dropped = [c for c, _ in _COLUMNS if c not in shown and any(cells[c])]
     said = []
+    if any(lives):
+        said.append(f"{LIVE_MARK.strip()} live: `replay serve` may still be storing it - `replay"
+                    " play SESSION --follow` watches it grow")
     if any(is_generated(s.id) for s in rows):
         said.append("ids shortened to a unique prefix (any command accepts one)")
         if any(i != s.id and split_tag(s.id)[1] for i, s in zip(ids, rows)):

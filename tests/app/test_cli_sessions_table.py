@@ -220,3 +220,30 @@ def test_a_large_folder_is_printed_a_chunk_of_rows_at_a_time(tmp_path, monkeypat
     assert [t.show_header for t in tables] == [True, False, False]
     assert chunked == whole
     assert sum("@example.com" in ln for ln in whole.splitlines()) == 7
+
+
+def test_a_live_session_is_marked_as_the_app_marks_it(tmp_path, demo_events):
+    """README's flow is `replay sessions`, then `replay play SESSION --follow`: the table
+    gave no sign which sessions were live. Marked ● as the app's list marks them (with a
+    footer line saying what it means), and "live" in --json."""
+    from recorder.store import Store
+    data = tmp_path / "d"
+    full = tmp_path / "all.json"
+    full.write_text(json.dumps(demo_events))
+    assert replay("--data", data, "import", full).returncode == 0
+    import time
+    shift = int(time.time() * 1000) - demo_events[0]["timestamp"] - 60_000   # a minute ago
+    now = [{**e, "timestamp": e["timestamp"] + shift} for e in demo_events[:300]]
+    with Store.open(data) as store:
+        store.ingest(now, live=True, session_id="on-the-page-now")
+    proc = replay("--data", data, "sessions", "--json")
+    assert proc.returncode == 0, proc.stderr
+    live = {s["id"]: s["live"] for s in json.loads(proc.stdout)}
+    assert live.pop("on-the-page-now") is True and list(live.values()) == [False], live
+    proc = replay("--data", data, "sessions", columns=160)
+    assert proc.returncode == 0, proc.stderr
+    rows = {ln.split()[0]: ln for ln in proc.stdout.splitlines() if ln.startswith(("on-", "d"))}
+    assert "● " in rows["on-the-page-now"], proc.stdout
+    assert sum("●" in ln for ln in proc.stdout.splitlines()) == 2, proc.stdout   # row + footer
+    assert "● live: `replay serve` may still be storing it - `replay play SESSION --follow`" \
+        " watches it grow" in proc.stdout
