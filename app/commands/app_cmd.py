@@ -21,7 +21,10 @@ def register(subparsers, common) -> None:
     p = subparsers.add_parser(NAME, parents=[common], help="applications that send live sessions",
                               description="Manage the applications (sites) allowed to send"
                                           " sessions to `replay serve`.")
-    sub = p.add_subparsers(dest="app_command", metavar="ACTION", required=True)
+    # no ACTION: said by `no_action` (argparse's "required: ACTION" named none, and a person
+    # after the desktop app did not learn it is `replay` alone)
+    sub = p.add_subparsers(dest="app_command", metavar="ACTION")
+    p.set_defaults(func=no_action)
     c = sub.add_parser("create", parents=[common], help="a new application and its client token",
                        description="Create an application: prints its id and client token (the"
                                    " token only now) for `ReplayCapture.start` on its pages.")
@@ -83,6 +86,15 @@ def register(subparsers, common) -> None:
     ru.add_argument("--json", action="store_true",
                     help="print the rules in force as JSON for capture.js's `rules` option")
     ru.set_defaults(func=set_rules)
+
+
+ACTIONS = ("create", "list", "origins", "revoke", "token", "rules")
+
+
+def no_action(args: argparse.Namespace) -> int:
+    raise UserError(f"`replay app` takes an action: {', '.join(ACTIONS)} (`replay app --help`"
+                    " says what each does) - it manages the applications that send sessions"
+                    " to `replay serve`; the desktop app is `replay` with no command")
 
 
 def _apps(args: argparse.Namespace, create: bool = False):
@@ -151,7 +163,14 @@ def list_apps(args: argparse.Namespace) -> int:
         state = "revoked " + when_text(a.revoked_ms) if a.revoked_ms else "active"
         print(f"{a.name}\t{a.id}\t{state}\t{', '.join(a.origins) or '-'}"
               f"\t{'own' if a.rules is not None else 'intake'}")
+    print(RULES_SAID)
     return 0
+
+
+# under the list: what its rules column says
+RULES_SAID = ("rules: own = the application's own (`replay app rules NAME --rules FILE`);"
+              " intake = the intake's (`replay serve --rules FILE`, else the data folder's"
+              " active rules) - `replay app rules NAME` prints them")
 
 
 def origins(args: argparse.Namespace) -> int:

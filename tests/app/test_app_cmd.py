@@ -53,6 +53,26 @@ def test_app_actions_have_help_and_the_list_a_header(tmp_path):
     assert lines[0].split("\t") == ["name", "id", "state", "origins", "rules"]
     assert lines[1].split("\t")[0::2] == ["shop", "active", "intake"]
     assert lines[1].split("\t")[3] == "https://a.test"
+    # the rules column's words said under the list ("intake" said nothing by itself)
+    assert lines[2:] == ["rules: own = the application's own (`replay app rules NAME --rules"
+                         " FILE`); intake = the intake's (`replay serve --rules FILE`, else the"
+                         " data folder's active rules) - `replay app rules NAME` prints them"]
+
+
+def test_replay_app_alone_names_its_actions_and_where_the_desktop_app_is(tmp_path):
+    """`replay app` alone said `the following arguments are required: ACTION`: no action
+    named, and a person after the desktop app not told it is `replay` with no command."""
+    from app.cli import build_parser
+    proc = replay_cli(tmp_path / "nothing", "app")
+    assert proc.returncode == 2 and proc.stdout == "", proc.stderr
+    assert proc.stderr == ("replay: error: `replay app` takes an action: create, list,"
+                           " origins, revoke, token, rules (`replay app --help` says what each"
+                           " does) - it manages the applications that send sessions to `replay"
+                           " serve`; the desktop app is `replay` with no command\n")
+    assert not (tmp_path / "nothing").exists()
+    app_parser = build_parser()._subparsers._group_actions[0].choices["app"]
+    actions = app_parser._subparsers._group_actions[0].choices
+    assert ", ".join(actions) in proc.stderr
 
 
 def test_app_rules_prints_the_rules_in_force_for_capture_js(tmp_path):
