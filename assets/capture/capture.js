@@ -2459,6 +2459,46 @@
       st.setItem(SESSION_KEY, JSON.stringify(s));
     } catch (e) { /* private mode */ }
   }
+  /* The batches a page of the visit could not see stored (the intake unreachable: restarting,
+   * the network down) when it went away, or when a send failed: in sessionStorage (this tab's
+   * visit), sent first by the visit's next page (Sender.carry), each under the batch_id it
+   * was given, so a batch that did arrive (a beacon that landed) is stored once by the
+   * intake's batch_id dedupe. Only events as the recorder emitted them: masked in the page
+   * already. At most UNSENT_MAX_CHARS of JSON; beyond, the oldest batches go first, counted in
+   * `lost` (status().lost on the next page). {session, lost, batches: [{id, events}]}; a
+   * batch's id is null when no request carried it yet (the next page names it). */
+  var UNSENT_KEY = "replay_capture_unsent", UNSENT_MAX_CHARS = 1000000;
+  function tabStorage() { try { return win.sessionStorage; } catch (e) { return null; } }
+  function readUnsent(id) {
+    var st = tabStorage(), u = null;
+    try { u = st && JSON.parse(st.getItem(UNSENT_KEY) || "null"); } catch (e) { u = null; }
+    if (!u || u.session !== id || !Array.isArray(u.batches)) return {lost: 0, batches: []};
+    return {lost: +u.lost || 0, batches: u.batches.filter(function (b) {
+      return b && Array.isArray(b.events) && b.events.length && (b.id === null || typeof b.id === "string");
+    })};
+  }
+  /* Writes `batches` ([{id, events}]) for session `id`, dropping the oldest over the bound (or
+   * the storage's own quota); the number of events dropped, now and before (`lost`). */
+  function writeUnsent(id, batches, lost) {
+    var st = tabStorage();
+    if (!st) return lost;
+    try {
+      if (!batches.length && !lost) { st.removeItem(UNSENT_KEY); return 0; }
+      var texts = batches.map(function (b) { return JSON.stringify(b); }), size = 0, from = texts.length;
+      while (from > 0 && size + texts[from - 1].length <= UNSENT_MAX_CHARS) size += texts[--from].length;
+      for (var i = 0; i < from; i++) lost += batches[i].events.length;
+      for (;;) {
+        try {
+          st.setItem(UNSENT_KEY, '{"session":' + JSON.stringify(id) + ',"lost":' + lost +
+                     ',"batches":[' + texts.slice(from).join(",") + "]}");
+          return lost;
+        } catch (e) {   // over the storage's quota: the oldest go too
+          if (from >= texts.length) { st.removeItem(UNSENT_KEY); return lost; }
+          lost += batches[from++].events.length;
+        }
+      }
+    } catch (e) { return lost; }   // no storage (private mode, disabled)
+  }
   function touchSession(id) {
     var st = storage();
     try {
@@ -2989,14 +3029,70 @@
     this.onGone = null;   // function (body): the intake deleted this session (410)
     this.closing = false;   // the recording stopped: the rest goes from the page, no worker kept
     this.stats = {queued: 0, acked: 0, failed: 0, dropped: 0, superseded: 0, requests: 0, beacons: 0,
-                  texts_named: 0, errors: []};
+                  texts_named: 0, lost: 0, errors: []};
+    // batches whose id is fixed ([{id, n}], the queue's head in order): the earlier pages'
+    // unsent batches (readUnsent), and this page's once stored for the next page
+    this.fixed = [];
+    this.failing = false;   // the last request got no answer, or a 429/5xx: the intake may not get a beacon
+    this.kept = false;   // sessionStorage holds batches of this visit (rewritten as they are sent)
     this.known = sessionTexts(cfg.sessionId);   // digests of the long texts the intake has
     this.guess = true;   // name public texts by digest before the intake said it has them
     this.pull = null;   // queues the events the recorder holds back (made when a batch is made)
     this.holding = function () { return false; };   // does the recorder hold some back?
     this.pulling = false;
+    this.carry();
   }
   var S = Sender.prototype;
+  /* The batches earlier pages of the visit left unsent (readUnsent): at the head of the queue,
+   * each sent as it is under its own batch_id before this page's events. */
+  S.carry = function () {
+    var u = readUnsent(this.cfg.sessionId), named = false;
+    this.stats.lost = u.lost;
+    for (var i = 0; i < u.batches.length; i++) {
+      var b = u.batches[i];
+      for (var j = 0; j < b.events.length; j++) if (b.events[j] && b.events[j].type === EV.FULL) this.snapshots++;
+      this.queue = this.queue.concat(b.events);
+      this.stats.queued += b.events.length;
+      if (b.id === null) named = true;
+      this.fixed.push({id: b.id === null ? this.nextId() : b.id, n: b.events.length});
+    }
+    this.kept = !!(u.batches.length || u.lost);
+    if (named) this.keep();   // the ids given now are the ones a request will carry
+  };
+  /* The number of events at the queue's head in batches with a fixed id. */
+  S.fixedEnd = function () {
+    for (var i = 0, n = 0; i < this.fixed.length; i++) n += this.fixed[i].n;
+    return n;
+  };
+  /* Writes what the intake may not have to sessionStorage: the batches with a fixed id, and
+   * while sending fails (or `all`) the rest of the queue; nothing once all is sent. */
+  S.keep = function (all) {
+    var batches = [], at = 0, sid = this.cfg.sessionId;
+    for (var i = 0; i < this.fixed.length; i++) {
+      batches.push({id: this.fixed[i].id, events: this.queue.slice(at, at + this.fixed[i].n)});
+      at += this.fixed[i].n;
+    }
+    if ((this.failing || all) && at < this.queue.length) batches.push({id: null, events: this.queue.slice(at)});
+    this.stats.lost = writeUnsent(sid, batches, this.stats.lost);
+    this.kept = !!(batches.length || this.stats.lost);
+  };
+  /* The whole queue in batches with a fixed id (the batch sent first, as it is), as a
+   * beacon sends them. */
+  S.fixAll = function () {
+    var end = this.fixedEnd();
+    if (!this.fixed.length && this.pending) {
+      this.fixed.push({id: this.pending.id, n: this.pending.n});
+      this.pending.fixed = true;
+      end = this.pending.n;
+    }
+    var n = 0, size = 0;
+    for (var i = end; i < this.queue.length; i++) {
+      var len = JSON.stringify(this.queue[i]).length;
+      if (n && size + len > BEACON_MAX_BYTES) { this.fixed.push({id: this.nextId(), n: n}); n = 0; size = 0; }
+      n++; size += len;
+    }
+    if (n) this.fixed.push({id: this.nextId(), n: n});
+  };
   /* The view id of a RUM view update - a payload {type: "view", view} of the view's figures
    * (emitView in the RUM plugin), not a view's start (which carries the environment, or its
    * loading_type) - else null. */
@@ -3018,7 +3114,7 @@
     if (event.type === EV.FULL) this.snapshots++;
     if (this.queue.length > QUEUE_MAX_EVENTS) {
       var over = this.queue.length - QUEUE_MAX_EVENTS;
-      this.take(this.pending ? this.pending.n : 0, over);   // not the batch sent
+      this.take(Math.max(this.pending ? this.pending.n : 0, this.fixedEnd()), over);   // not the batch sent, nor a fixed one
       this.stats.dropped += over;
     }
     if (!this.pulling) this.schedule(this.wait());   // send() is sending them
@@ -3028,9 +3124,10 @@
    * all the view's figures so far), so the later one says all the earlier one did - as
    * Datadog's SDK throttles view updates. The later one keeps its own time and place. */
   S.supersede = function (vid) {
-    for (var i = this.queue.length - 1; i >= (this.pending ? this.pending.n : 0); i--) {
+    var from = Math.max(this.pending ? this.pending.n : 0, this.fixedEnd());
+    for (var i = this.queue.length - 1; i >= from; i--) {
       if (viewUpdateOf(this.queue[i]) === vid) {
-        this.queue.splice(i, 1);
+        this.take(i, 1);
         this.stats.queued--;
         this.stats.superseded++;
         return;
@@ -3041,6 +3138,12 @@
   S.take = function (at, n) {
     var gone = this.queue.splice(at, n);
     if (this.snapshots) for (var i = 0; i < gone.length; i++) if (gone[i].type === EV.FULL) this.snapshots--;
+    for (var j = 0, o = 0; j < this.fixed.length; j++) {   // the fixed batches they were in
+      var f = this.fixed[j], was = f.n;
+      f.n -= Math.max(0, Math.min(o + was, at + gone.length) - Math.max(o, at));
+      o += was;
+    }
+    this.fixed = this.fixed.filter(function (x) { return x.n > 0; });
   };
   /* How long what is queued may wait: at once when a batch is full, a flush period when the
    * queue holds a snapshot or is busy, longer when the page is quiet. The batch being sent
@@ -3121,7 +3224,7 @@
   S.prepare = function () {
     var self = this, make = function () {
       self.offThread();
-      if (self.snapshots > (self.pending ? self.pending.snapshots : 0)) self.schedule(0);
+      if (self.snapshots > (self.pending ? self.pending.snapshots : 0) || self.fixed.length) self.schedule(0);
     };
     var idle = function () {
       if (win.requestIdleCallback) win.requestIdleCallback(make, {timeout: WORKER_IDLE_MAX_MS});
@@ -3140,9 +3243,10 @@
     if (!this.queue.length) return;
     var self = this;
     if (!this.pending) {
-      var size = Math.min(this.queue.length, this.cfg.batchEvents || BATCH_EVENTS), snaps = 0;
+      var f = this.fixed[0];   // an earlier page's batch, or one stored for the next page: as it is
+      var size = f ? f.n : Math.min(this.queue.length, this.cfg.batchEvents || BATCH_EVENTS), snaps = 0;
       for (var i = 0; this.snapshots && i < size; i++) if (this.queue[i].type === EV.FULL) snaps++;
-      this.pending = {id: this.nextId(), n: size, snapshots: snaps, plain: false};   // plain: without keepalive
+      this.pending = {id: f ? f.id : this.nextId(), n: size, snapshots: snaps, plain: false, fixed: !!f};   // plain: without keepalive
     }
     var p = this.pending, n = p.n;
     this.inFlight = true;
@@ -3159,6 +3263,8 @@
         self.pending = null;
         self.take(0, n);
         self.stats.acked += n;
+        self.failing = false;
+        if (self.kept) self.keep();   // what the next page would send again: only what is still unsent
         self.retryMs = RETRY_MS;
         self.holdUntil = 0;
         var now = Date.now();
@@ -3170,24 +3276,31 @@
         if (r.status === 413) {   // too big: halve the batch; one event alone too big is dropped
           self.pending = null;   // (a smaller batch is another batch)
           if (n === 1) { self.take(0, 1); self.stats.failed += 1; }
+          else if (p.fixed) self.fixed.splice(0, 1, {id: self.nextId(), n: Math.floor(n / 2)}, {id: self.nextId(), n: n - Math.floor(n / 2)});
           else self.cfg.batchEvents = Math.max(1, Math.floor(n / 2));
+          if (self.kept) self.keep();
           return "next";
         }
         if (r.status === 429 || r.status >= 500) {
+          self.failing = true;
           var after = parseFloat(r.headers.get("Retry-After"));
           return isFinite(after) && after > 0 ? after * 1000 : "backoff";
         }
         if (r.status === 401 || r.status === 403) {   // this page may not send: no retry
           self.dead = "refused: " + r.status;
           self.queue = [];
+          self.fixed = [];
           self.pending = null;
+          if (self.kept) self.keep();
           if (self.onRefused) self.onRefused(r.status, t);
           return "stop";
         }
         if (r.status === 410) {   // the session was deleted on the intake: a new one begins
           self.dead = "session deleted";
           self.queue = [];
+          self.fixed = [];
           self.pending = null;
+          if (self.kept) self.keep();
           if (self.onGone) self.onGone(t);
           return "stop";
         }
@@ -3203,17 +3316,21 @@
         var snapshot = self.queue.slice(0, n).some(function (e) { return e.type === EV.FULL; });
         self.take(0, n);   // malformed for the intake: sending it again cannot help
         self.stats.failed += n;
+        if (self.kept) self.keep();
         if (snapshot && self.onLostSnapshot) self.onLostSnapshot(r.status, t);
         return "next";
       });
     }).catch(function (e) {
       self.note(String(e));
       p.plain = true;   // perhaps refused for the keepalive budget: the retry goes without
+      self.failing = true;
       return "backoff";
     }).then(function (next) {
       self.inFlight = false;
       if (self.closing) self.release();
       if (next === "stop") return;
+      // the intake did not answer: what is queued is kept for the visit's next page too
+      if (self.failing && next !== "next") self.keep();
       if (next === "next") { if (self.queue.length || self.holding()) self.schedule(self.wait()); return; }
       var wait = next === "backoff" ? self.retryMs : next;   // 429/5xx/offline: later
       self.retryMs = Math.min(RETRY_MAX_MS, self.retryMs * 2);
@@ -3225,7 +3342,25 @@
   };
   /* The page is going away: what is left goes now, by beacon (uncompressed, token in the URL). */
   S.beacon = function () {
-    if (!this.queue.length || this.dead || !win.navigator.sendBeacon) return;
+    if (!this.queue.length || this.dead) return;
+    if (this.failing || this.fixed.length) {
+      // the intake may be unreachable (a beacon to it is lost without a word): every batch
+      // gets its id and is stored for the visit's next page, which sends them first; the
+      // beacons go too, under the same ids (one that lands is stored once), and the queue
+      // stays as it is (a page that only went hidden sends them again, under those ids)
+      this.fixAll();
+      this.keep(true);
+      if (!win.navigator.sendBeacon) return;
+      for (var k = 0, at = 0; k < this.fixed.length; k++) {
+        var f = this.fixed[k];
+        try {
+          if (win.navigator.sendBeacon(this.url(true), new Blob([this.body(this.queue.slice(at, at + f.n), f.id)], {type: "text/plain"}))) this.stats.beacons++;
+        } catch (e) { /* stored: the next page sends it */ }
+        at += f.n;
+      }
+      return;
+    }
+    if (!win.navigator.sendBeacon) return;
     // the batch sent (still being compressed, in flight, or waiting for its retry) goes first,
     // as it is under its batch_id: if its own request lands too, the intake stores it once
     var p = this.pending, start = 0, i = 0;
@@ -3255,6 +3390,7 @@
     var st = this.stats;
     return {session_id: this.cfg.sessionId, queued: st.queued, acked: st.acked, failed: st.failed,
             dropped: st.dropped, superseded: st.superseded, requests: st.requests, beacons: st.beacons, texts_named: st.texts_named,
+            lost: st.lost,
             errors: st.errors.slice(-5), idle: !this.inFlight && !this.queue.length, stopped: this.dead,
             transport: this.offThread() && !this.off.failed ? "worker" : "main",
             next_send_ms: this.timer === null ? null : Math.max(0, this.timerAt - Date.now())};

@@ -1,0 +1,82 @@
+"""What a visitor does while the intake is unreachable (the operator restarting `replay serve`)
+is not lost when they go to another page: capture.js keeps the unsent batches in the tab's
+sessionStorage (masked, as they would have been sent) and the visit's next page sends them
+first, under their own batch ids, once the intake is back. In Debian's chromium, against a real
+`replay serve` stopped and started again on the same port."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+pytest.importorskip("playwright.sync_api", reason="playwright is in the test extra")
+
+from recorder.paths import capture_script  # noqa: E402
+from replay_tools.browser_recorder import PageServer  # noqa: E402
+from replay_tools.chromium import chromium_path  # noqa: E402
+from replay_tools.intake import IntakeServer, stored_events  # noqa: E402
+
+pytestmark = pytest.mark.skipif(chromium_path() is None,
+                                reason="Debian's chromium is not installed (.ci/run installs it)")
+
+# capture.js served by the site itself, so the next page loads it while the intake is down
+PAGE = """<!doctype html><html><head><meta charset="utf-8"><link rel="icon" href="data:,">
+<title>%(name)s</title><script src="capture.js"></script>
+<script>ReplayCapture.start({intake: "%(intake)s", app: "%(app)s", token: "%(token)s", flushMs: 200});</script>
+</head><body><h1>%(name)s</h1><input id="pw" type="password">
+<button id="b" onclick="document.getElementById('out').textContent = 'clicked while down'">go</button>
+<p id="out">-</p><a id="next" href="b.html">next</a></body></html>"""
+ALL_ACKED = ("(s => s.idle && s.acked === s.queued && s.acked > 0 ? s : null)"
+             "(ReplayCapture.flush())")
+SECRET = "zebracorn-4242"
+
+
+def test_what_was_done_while_the_intake_was_down_reaches_it_from_the_next_page(chromium, tmp_path):
+    site_dir = tmp_path / "site"
+    site_dir.mkdir()
+    (site_dir / "capture.js").write_text(capture_script())
+    srv = IntakeServer(tmp_path / "data")
+    with PageServer(site_dir) as site:
+        app, token = srv.create_app("unsent", origins=[site.base_url.rstrip("/")])
+        for name in ("a", "b"):
+            (site_dir / f"{name}.html").write_text(PAGE % {"name": name, "intake": srv.url,
+                                                           "app": app, "token": token})
+        with srv:
+            ctx = chromium.new_context()
+            try:
+                page = ctx.new_page()
+                page.goto(site.url("a.html"))
+                first = page.wait_for_function(ALL_ACKED, polling=100, timeout=20_000).json_value()
+                sid = page.evaluate("ReplayCapture.status().session_id")
+                srv.stop()   # the operator restarts `replay serve`
+                page.click("#b")
+                page.evaluate("console.log('logged while the intake was down')")
+                page.click("#pw")
+                page.keyboard.type(SECRET)
+                page.evaluate("history.pushState({}, '', 'a.html#step2')")
+                page.wait_for_timeout(300)
+                page.evaluate("ReplayCapture.flush()")
+                page.wait_for_function("ReplayCapture.status().errors.length > 0", timeout=10_000)
+                page.click("#next")
+                page.wait_for_function("window.ReplayCapture && ReplayCapture.status()")
+                kept = page.evaluate("sessionStorage.getItem('replay_capture_unsent')")
+                srv.start()   # back, on the same port
+                sent = page.wait_for_function(ALL_ACKED, polling=200, timeout=40_000).json_value()
+                assert page.evaluate("ReplayCapture.status().session_id") == sid
+            finally:
+                ctx.close()
+            stored = stored_events(srv.data, sid, first["acked"] + sent["acked"])
+    text = json.dumps(stored)
+    assert kept, kept
+    assert "logged while the intake was down" in text
+    assert "clicked while down" in text
+    assert "step2" in text
+    assert SECRET not in text
+    # in the order they happened: the first page's events before the second page's snapshot
+    snapshots = [i for i, e in enumerate(stored) if e["type"] == 2]
+    line = next(i for i, e in enumerate(stored) if "logged while the intake was down" in json.dumps(e))
+    assert len(snapshots) == 2 and snapshots[0] < line < snapshots[1], (snapshots, line)
+    assert sent["lost"] == 0
+    # what was kept for the next page held nothing the page masked
+    assert kept and "logged while the intake was down" in kept
+    assert SECRET not in kept
