@@ -3483,11 +3483,12 @@
     }};
     return conf.sessionId;
   }
-  /* The errors the install snippet kept while capture.js loaded (`window.ReplayCaptureEarly`:
-   * [{t, e}], the page's `error` and `unhandledrejection` events and when they came): the
-   * console line and the RUM error each would have made, at their own time - a page whose
-   * inline script failed as it loaded is a session with errors. Taken once: the snippet
-   * keeps no more after it (`done`). */
+  /* The errors and console calls the install snippet kept while capture.js loaded
+   * (`window.ReplayCaptureEarly`: [{t, e}], the page's `error` and `unhandledrejection` events,
+   * and `{console: level, args}` for a console call, and when they came): the console line
+   * (its arguments encoded now, scrubbed as any line's are, without a trace) and the RUM error
+   * each would have made, in order, at their own time - a page whose inline script failed as it
+   * loaded is a session with errors. Taken once: the snippet keeps no more after it (`done`). */
   var EARLY_ERRORS = "ReplayCaptureEarly";
   function pastErrors(kept) {
     if (!Array.isArray(kept) || kept.done) return;
@@ -3497,6 +3498,13 @@
       var x = kept[i], ev = x && x.e;
       if (!ev || typeof x.t !== "number") continue;
       try {
+        if (typeof ev.console === "string" && Array.isArray(ev.args)) {   // a console call (the snippet)
+          if (current && CONSOLE_LEVELS.indexOf(ev.console) >= 0) {
+            current.pastPlugin(consolePlugin.name, {level: ev.console, trace: [],
+                                                    payload: ev.args.slice(0, ARGS_MAX).map(encodeArg)}, x.t);
+          }
+          continue;
+        }
         if (ev.type === "error" && !(ev.target && ev.target !== win) && current) current.pastPlugin(consolePlugin.name, errorLine(ev), x.t);
         if (rum) rum(ev, x.t);
       } catch (e) { /* never break the page */ }

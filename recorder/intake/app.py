@@ -411,13 +411,18 @@ def _snippet(b: str) -> str:
     """What a site puts in its pages (HTML-escaped; `b`: this intake's base URL, escaped):
     capture.js loaded async, started in its onload - an intake that is down or hangs never
     breaks or blocks the site (README: a blocking script, as an option, with its warning) -
-    and the page's uncaught errors kept until it has (capture.js: pastErrors)."""
+    and the page's uncaught errors and console lines kept until it has (capture.js:
+    pastErrors), the console still printing them."""
     return f"""&lt;script&gt;
   (function (w, s) {{
-    var early = w.ReplayCaptureEarly = [];   // errors before capture.js has loaded
-    var keep = function (e) {{ if (!early.done &amp;&amp; early.length &lt; 20) early.push({{t: Date.now(), e: e}}); }};
+    var early = w.ReplayCaptureEarly = [];   // errors, console lines before capture.js has loaded
+    var keep = function (e) {{ if (!early.done &amp;&amp; early.length &lt; 50) early.push({{t: Date.now(), e: e}}); }};
     w.addEventListener("error", keep);
     w.addEventListener("unhandledrejection", keep);
+    ["log", "info", "warn", "error", "debug"].forEach(function (l) {{
+      var c = w.console, f = c &amp;&amp; c[l];
+      if (f) c[l] = function () {{ keep({{console: l, args: [].slice.call(arguments, 0, 20)}}); return f.apply(this, arguments); }};
+    }});
     s.async = true;
     s.src = "{b}/capture.js";
     s.onload = function () {{

@@ -264,6 +264,49 @@ def test_the_install_pages_snippet_keeps_errors_from_before_capture_js_loaded(se
     assert kept == 0   # taken, and nothing kept after
 
 
+@pytest.mark.skipif(chromium_path() is None,
+                    reason="Debian's chromium is not installed (.ci/run installs it)")
+def test_the_install_pages_snippet_keeps_console_lines_from_before_capture_js_loaded(
+        server, chromium, tmp_path):
+    """The page's inline scripts log (log, warn, error) before the async capture.js has
+    loaded: the snippet keeps the calls (the console still prints them), and the session has
+    the lines in order, at their own time, masked as capture.js masks any console line."""
+    from replay_tools.browser_recorder import PageServer
+    from replay_tools.intake import stored_events
+    srv, _ = server
+    site_dir = tmp_path / "site"
+    site_dir.mkdir()
+    logging = ("<script>window.__loggedAt = Date.now();"
+               " console.log('inline one', {step: 1});"
+               " console.warn('inline two: mail jane.doe@example.com');"
+               " console.error('inline three', 3);</script>")
+    with PageServer(site_dir) as site:
+        app, token = srv.create_app("early-console", origins=[site.base_url.rstrip("/")])
+        _site_with_the_install_pages_snippet(site_dir, srv.url, app, token, body=logging)
+        ctx = chromium.new_context()
+        try:
+            page = ctx.new_page()
+            printed = []
+            page.on("console", lambda m: printed.append(m.text))
+            _capturing(page, site.url("page.html"))
+            logged_at = page.evaluate("window.__loggedAt")
+            sent = page.wait_for_function(ALL_ACKED, polling=100, timeout=20_000).json_value()
+            sid = page.evaluate("ReplayCapture.status().session_id")
+            page.evaluate("ReplayCapture.stop()")
+        finally:
+            ctx.close()
+    stored = stored_events(srv.data, sid, sent["acked"])
+    lines = [(e["timestamp"], e["data"]["payload"]) for e in stored
+             if e["type"] == 6 and e["data"]["plugin"] == "rrweb/console@1"]
+    texts = [(p["level"], [json.loads(a) for a in p["payload"]]) for _, p in lines]
+    assert texts[:3] == [("log", ["inline one", {"step": 1}]),
+                         ("warn", ["inline two: mail " + texts[1][1][0].split("mail ")[-1]]),
+                         ("error", ["inline three", 3])], texts
+    assert "jane.doe@example.com" not in json.dumps(stored)   # masked, as any console line
+    assert all(logged_at <= t <= stored[0]["timestamp"] for t, _ in lines[:3]), lines
+    assert any("inline one" in t for t in printed)   # the page's console still printed them
+
+
 def test_the_readmes_reverse_proxy_headers_give_the_install_page_the_sites_address(server):
     """What the README's nginx example forwards, sent as nginx sends it for
     https://replay.example.com/: the install page names that address, not 127.0.0.1."""
