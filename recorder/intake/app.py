@@ -3,7 +3,9 @@
     POST    /v1/events?app=APP_ID     a batch of a live session (wire.py); 202 once durable
     OPTIONS /v1/events?app=APP_ID     CORS preflight, for the application's origins
     GET     /healthz                  {"ok": true}
-    GET     /capture.js               the capture script (recorder.paths.capture_script)
+    GET     /capture.js               the capture script (recorder.paths.capture_script): gzip
+                                      when accepted, a strong ETag (304 on If-None-Match);
+                                      `?v=VERSION` (the install page's snippet) cached for a year
     GET     /                         how to install capture on a site
     GET     /demo/                    with `serve --demo`: the demo shop, capture installed (demo.py)
     GET|POST /demo/api/...            the demo shop's API
@@ -19,6 +21,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import gzip
+import hashlib
 import html
 import json
 import logging
@@ -61,6 +65,62 @@ ALLOWED_HEADERS = "authorization, content-type, content-encoding"
 # allocations, a full one every 100 of those) walks again and again - 20-30% of a worker's
 # CPU on the real 10-minute recording. Young collections this much rarer cost ~nothing.
 GC_YOUNG_EVERY = 20_000
+SCRIPT_MAX_AGE_S = 300                # /capture.js: then revalidated by its ETag (a 304)
+SCRIPT_VERSIONED_MAX_AGE_S = 365 * 24 * 3600   # /capture.js?v=VERSION: that version never changes
+
+
+class CaptureScript:
+    """capture.js as the intake serves it, made once per worker: its bytes, gzipped once
+    (level 9, no timestamp: every worker's are the same bytes), a strong ETag per
+    representation (the content's SHA-256 - RFC 9110: a gzipped body is another
+    representation, so another tag) and the version the snippet names (`?v=`)."""
+
+    def __init__(self, text: str):
+        self.body = text.encode("utf-8")
+        digest = hashlib.sha256(self.body).hexdigest()
+        self.version = digest[:16]
+        self.gzipped = gzip.compress(self.body, 9, mtime=0)
+        self.etag = f'"{digest[:32]}"'
+        self.etag_gzip = f'"{digest[:32]}-gzip"'
+
+    def response(self, request: Request) -> Response:
+        versioned = request.query_params.get("v") == self.version
+        zipped = _accepts_gzip(request.headers.get("accept-encoding", ""))
+        etag = self.etag_gzip if zipped else self.etag
+        # a version this intake does not serve (a snippet copied before an upgrade) gets the
+        # current script with the short max-age: never a year of a version it is not
+        cache = (f"public, max-age={SCRIPT_VERSIONED_MAX_AGE_S}, immutable" if versioned
+                 else f"public, max-age={SCRIPT_MAX_AGE_S}")
+        headers = {"Cache-Control": cache, "ETag": etag, "Vary": "Accept-Encoding"}
+        match = request.headers.get("if-none-match")
+        if match is not None and _etag_matches(match, (self.etag, self.etag_gzip)):
+            return Response(status_code=304, headers=headers)
+        if zipped:
+            headers["Content-Encoding"] = "gzip"
+        return Response(self.gzipped if zipped else self.body, media_type="text/javascript",
+                        headers=headers)
+
+
+def _accepts_gzip(accept: str) -> bool:
+    """Whether an Accept-Encoding header takes gzip (`gzip`, `x-gzip` or `*`, not at q=0)."""
+    for part in accept.lower().split(","):
+        name, _, params = part.strip().partition(";")
+        if name.strip() in ("gzip", "x-gzip", "*"):
+            q = params.strip()
+            if q.startswith("q="):
+                try:
+                    return float(q[2:]) > 0
+                except ValueError:
+                    return False
+            return True
+    return False
+
+
+def _etag_matches(header: str, tags: tuple[str, ...]) -> bool:
+    """If-None-Match (weak comparison, RFC 9110 13.1.2): `*`, or one of `tags`, W/ or not."""
+    if header.strip() == "*":
+        return True
+    return any(t.strip().removeprefix("W/") in tags for t in header.split(","))
 
 
 class Intake:
@@ -307,15 +367,14 @@ def create_app(intake: Intake, demo: DemoApp | None = None) -> Starlette:
     async def healthz(request: Request) -> Response:
         return JSONResponse({"ok": True, "pid": os.getpid()})
 
-    script = capture_script()   # read once per worker
+    script = CaptureScript(capture_script())   # read once per worker
 
     async def capture_js(request: Request) -> Response:
-        return Response(script, media_type="text/javascript",
-                        headers={"Cache-Control": "public, max-age=300"})
+        return script.response(request)
 
     async def index(request: Request) -> Response:
         return HTMLResponse(_install_page(str(request.base_url).rstrip("/"), demo is not None,
-                                          intake.public_command()))
+                                          intake.public_command(), script.version))
 
     shop, pages = Shop(), page_names()
 
@@ -407,7 +466,7 @@ password are masked in the browser), then <code>{replay} sessions</code> lists y
 <p><a class="button" href="{b}/demo/">Open the demo shop</a></p></div>"""
 
 
-def _snippet(b: str) -> str:
+def _snippet(b: str, version: str) -> str:
     """What a site puts in its pages (HTML-escaped; `b`: this intake's base URL, escaped):
     capture.js loaded async, started in its onload - an intake that is down or hangs never
     breaks or blocks the site (README: a blocking script, as an option, with its warning) -
@@ -424,7 +483,7 @@ def _snippet(b: str) -> str:
       if (f) c[l] = function () {{ keep({{console: l, args: [].slice.call(arguments, 0, 20)}}); return f.apply(this, arguments); }};
     }});
     s.async = true;
-    s.src = "{b}/capture.js";
+    s.src = "{b}/capture.js?v={version}";
     s.onload = function () {{
       window.ReplayCapture &amp;&amp; ReplayCapture.start({{
         intake: "{b}",
@@ -447,9 +506,13 @@ def _dir_said(command: str) -> str:
     return f" ({DATA_DIR}: its data folder)" if DATA_DIR in command else ""
 
 
-def _install_page(base: str, demo_on: bool = False, replay: str = "replay") -> str:
+def _install_page(base: str, demo_on: bool = False, replay: str = "replay",
+                  version: str | None = None) -> str:
     """The install page; `replay`: the command as a person types it on the intake's machine
-    (`Intake.public_command`)."""
+    (`Intake.public_command`); `version`: the served capture.js's (`CaptureScript.version`;
+    by default, of the script as it is on disk now)."""
+    if version is None:
+        version = CaptureScript(capture_script()).version
     # (not the folder itself: anyone who can reach the server may load this page)
     where = f"<p class=hint><code>{html.escape(DATA_DIR)}</code> in the commands below: put" \
             " this server's data folder in its place (its <code>--data</code>, named in the" \
@@ -475,7 +538,7 @@ before anything reaches disk.</p>
 <pre>{replay} app create my-shop --origin https://shop.example.com</pre>
 It prints the application id and its client token.</li>
 <li>Add capture to every page, in <code>&lt;head&gt;</code>:
-<pre>{_snippet(b)}</pre>
+<pre>{_snippet(b, version)}</pre>
 It loads without holding the page up and starts once loaded: if this server is down or slow,
 your site works as before, without capture (it may miss requests the page makes before it
 loads; a plain, blocking <code>&lt;script src&gt;</code> sees them, but holds every page up while

@@ -123,6 +123,49 @@ def test_health_install_page_and_capture_script(server):
     assert "window.ReplayCapture" in script or "win.ReplayCapture = {" in script
 
 
+def _get(url: str, headers: dict | None = None):
+    """(status, headers, body) of a GET: a 304 too (urllib raises it as an HTTPError)."""
+    req = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return r.status, r.headers, r.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.headers, exc.read()
+
+
+def test_capture_script_is_served_gzipped_with_an_etag_and_a_versioned_url(server):
+    """Not 200 KB to every visitor every 5 minutes: gzip when the browser takes it, a strong
+    ETag (304 when the browser has it), and the snippet's `?v=` URL cached for good."""
+    import gzip
+    import re
+    srv, _ = server
+    status, plain_h, plain = _get(srv.url + "/capture.js")
+    status_z, h, zipped = _get(srv.url + "/capture.js", {"Accept-Encoding": "gzip, deflate, br"})
+    assert status == status_z == 200
+    assert plain_h.get("Content-Encoding") is None and h["Content-Encoding"] == "gzip"
+    assert gzip.decompress(zipped) == plain and len(zipped) < len(plain) / 3
+    assert "Accept-Encoding" in h["Vary"] and "Accept-Encoding" in plain_h["Vary"]
+    etag = h["ETag"]
+    assert re.fullmatch(r'"[0-9a-f-]+(-gzip)?"', etag) and plain_h["ETag"] != etag   # strong, per representation
+    assert "max-age=300" in h["Cache-Control"] and "immutable" not in h["Cache-Control"]
+    for tag in (etag, plain_h["ETag"], f"W/{etag}"):   # (a proxy may have weakened it)
+        status, h304, body = _get(srv.url + "/capture.js",
+                                  {"Accept-Encoding": "gzip", "If-None-Match": tag})
+        assert (status, body, h304["ETag"]) == (304, b"", etag), tag
+    # the install page's snippet names the version: cached for a year, never revalidated
+    with urllib.request.urlopen(srv.url + "/", timeout=10) as r:
+        page = r.read().decode()
+    (src,) = re.findall(r'src = "([^"]*capture\.js[^"]*)"', page)
+    assert re.fullmatch(re.escape(srv.url) + r"/capture\.js\?v=[0-9a-f]{16}", src), src
+    status, vh, versioned = _get(src, {"Accept-Encoding": "gzip"})
+    assert status == 200 and versioned == zipped
+    assert "immutable" in vh["Cache-Control"] and "max-age=31536000" in vh["Cache-Control"]
+    # a version this intake does not serve (a snippet from before an upgrade): the script
+    # it has, not cached as if it were that version
+    status, oh, _ = _get(srv.url + "/capture.js?v=0123456789abcdef", {"Accept-Encoding": "gzip"})
+    assert status == 200 and "immutable" not in oh["Cache-Control"]
+
+
 def _site_with_the_install_pages_snippet(site_dir, base: str, app: str, token: str,
                                          body: str = "") -> None:
     """A site page with, in its <head>, the snippet the install page recommends (as copied
