@@ -3047,7 +3047,7 @@
    * each sent as it is under its own batch_id before this page's events. */
   S.carry = function () {
     var u = readUnsent(this.cfg.sessionId), named = false;
-    this.stats.lost = u.lost;
+    this.stats.lost = this.lostBefore = u.lost;   // lost by earlier pages of the visit
     for (var i = 0; i < u.batches.length; i++) {
       var b = u.batches[i];
       for (var j = 0; j < b.events.length; j++) if (b.events[j] && b.events[j].type === EV.FULL) this.snapshots++;
@@ -3072,8 +3072,16 @@
       batches.push({id: this.fixed[i].id, events: this.queue.slice(at, at + this.fixed[i].n)});
       at += this.fixed[i].n;
     }
-    if ((this.failing || all) && at < this.queue.length) batches.push({id: null, events: this.queue.slice(at)});
-    this.stats.lost = writeUnsent(sid, batches, this.stats.lost);
+    if (this.failing || all) {   // the rest in pieces of a beacon's size: the bound drops the oldest piece
+      for (var chunk = [], size = 0; at < this.queue.length; at++) {
+        var len = JSON.stringify(this.queue[at]).length;
+        if (chunk.length && size + len > BEACON_MAX_BYTES) { batches.push({id: null, events: chunk}); chunk = []; size = 0; }
+        chunk.push(this.queue[at]); size += len;
+      }
+      if (chunk.length) batches.push({id: null, events: chunk});
+    }
+    // what does not fit is still in this page's queue: lost only if the page goes now
+    this.stats.lost = writeUnsent(sid, batches, this.lostBefore);
     this.kept = !!(batches.length || this.stats.lost);
   };
   /* The whole queue in batches with a fixed id (the batch sent first, as it is), as a

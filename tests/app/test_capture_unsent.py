@@ -79,3 +79,37 @@ def test_what_was_done_while_the_intake_was_down_reaches_it_from_the_next_page(c
     # what was kept for the next page held nothing the page masked
     assert kept and "logged while the intake was down" in kept
     assert SECRET not in kept
+
+
+def test_the_kept_batches_are_bounded_and_what_they_drop_is_counted(chromium):
+    """While sending fails, the kept batches stay under their bound (UNSENT_MAX_CHARS), the
+    oldest dropped first; the visit's next page says how many events were lost."""
+    ctx = chromium.new_context()
+    try:
+        page = ctx.new_page()
+        page.route("http://shop.test/**", lambda r: r.fulfill(
+            status=200, content_type="text/html", body="<!doctype html><p>shop</p>"))
+        cfg = ("{intake: 'http://127.0.0.1:9', app: 'a', token: 't', flushMs: 50,"
+               " fetch: () => Promise.reject(new TypeError('Failed to fetch'))}")
+        page.goto("http://shop.test/a")
+        page.add_script_tag(content=capture_script())
+        page.evaluate(f"ReplayCapture.start({cfg})")
+        # ~1.6 MB of console lines (each argument is cut to 1,000 characters)
+        page.evaluate("for (let i = 0; i < 80; i++) console.log(i + ':', ...Array(20).fill('x'.repeat(1000)))")
+        page.evaluate("ReplayCapture.flush()")
+        page.wait_for_function("ReplayCapture.status().errors.length > 0")
+        page.wait_for_function("ReplayCapture.status().lost > 0")
+        kept = page.evaluate("sessionStorage.getItem('replay_capture_unsent').length")
+        lost = page.evaluate("ReplayCapture.status().lost")
+        page.goto("http://shop.test/b")
+        page.add_script_tag(content=capture_script())
+        page.evaluate(f"ReplayCapture.start({cfg})")
+        after = page.evaluate("ReplayCapture.status()")
+        first = json.loads(page.evaluate("sessionStorage.getItem('replay_capture_unsent')"))
+    finally:
+        ctx.close()
+    assert kept <= 1_000_100 and lost > 0
+    assert after["lost"] == lost
+    # the oldest went: what is left begins after them, and the last line is kept
+    texts = json.dumps(first["batches"])
+    assert '"\\"79:\\""' in texts and '"\\"0:\\""' not in texts
