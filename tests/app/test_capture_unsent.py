@@ -109,7 +109,8 @@ def test_the_kept_batches_are_bounded_and_what_they_drop_is_counted(chromium):
     finally:
         ctx.close()
     assert kept <= 1_000_100 and lost > 0
-    assert after["lost"] == lost
+    # (the page kept flushing, and dropping, until it went: at least what it had said)
+    assert after["lost"] >= lost
     # the oldest went: what is left begins after them, and the last line is kept
     texts = json.dumps(first["batches"])
     assert '"\\"79:\\""' in texts and '"\\"0:\\""' not in texts
