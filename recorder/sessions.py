@@ -172,13 +172,14 @@ def derive_session_id(events: Sequence[dict], *, application: str | None = None,
             hashed_session_id(events, application)), own
 
 
-def personal_data_in(recorded_id: str) -> list[str]:
+def personal_data_in(recorded_id: str, *, live: bool = False) -> list[str]:
     """What personal data a recording's own session id holds, by the detectors' kinds
     (a tool that keys sessions by the visitor's email; `cust-078-05-1120`, whose `-` the
-    detectors read in text as a dashed order ref's): [] for an ordinary id."""
+    detectors read in text as a dashed order ref's): [] for an ordinary id. `live`: a live
+    visit's, which is refused, not hashed (`detectors.in_id`)."""
     from .privacy.detectors import in_id
 
-    return in_id(recorded_id)
+    return in_id(recorded_id, live=live)
 
 
 def id_as_stored_in_events(recorded_id: str | None) -> str | None:

@@ -252,7 +252,7 @@ def decode_request(body: bytes, encoding: str | None, limits: Limits,
     if not sid or len(sid) > MAX_SESSION_ID:
         raise WireError(Status.BAD_REQUEST, "malformed",
                         f"session_id must be 1 to {MAX_SESSION_ID} characters")
-    personal = personal_data_in(batch.session_id)
+    personal = personal_data_in(batch.session_id, live=True)
     if personal:
         # an import stores such an id under a hash of it (sessions.stored_id); a live visit's
         # batches would each look for a session under the id as sent and find none: its first

@@ -39,3 +39,13 @@ def test_a_session_id_holding_personal_data_is_refused_without_saying_it(sid, ki
 def test_an_id_not_usable_as_a_file_name_is_named_with_the_alphabet():
     err = refusal("a/b")
     assert err.to_json()["message"].startswith("session_id 'a/b' is not usable as a file name")
+
+
+@pytest.mark.parametrize("sid", ["sess_6823729715771545", "v-4111111111111111"])
+def test_a_random_numeric_id_is_no_card_to_the_intake(sid):
+    """A prefix and 16 random digits passes a card's Luhn check one time in twenty: the
+    intake refused such visits whole (a review). An SSN's groups joined still count."""
+    body = json.dumps({"session_id": sid, "events": EVENTS}).encode()
+    batch = decode_request(body, None, DEFAULT_LIMITS)[0]
+    assert batch.session_id == sid
+    assert "ssn" in json.dumps(refusal("cust-078-05-1120").to_json())
