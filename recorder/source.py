@@ -279,7 +279,8 @@ def open_file(path: Path, *, session: int = 0,
 
     group = DatadogFiles([Path(path), *map(Path, more)]) if more else None
     sessions: list[tuple] = []
-    recs = group.read() if group is not None else read_recordings(path, partial=partial)
+    recs = group.read(partial=partial) if group is not None else \
+        read_recordings(path, partial=partial)
     damaged = next((r.damaged for r in recs if r.damaged), None)
     if damaged:   # (said once: every recording of the file was cut at the same place)
         log.warning("%s: %s - read up to there", path, damaged)

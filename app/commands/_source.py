@@ -49,8 +49,9 @@ def add_source_arguments(p: argparse.ArgumentParser) -> None:
                    help="show a recording file as recorded, without privacy rules (it may"
                         " hold personal data)")
     p.add_argument("--partial", action="store_true",
-                   help="a recording file cut off or damaged part way: read what decodes"
-                        " before the damage")
+                   help="a recording file (JSON, NDJSON, gzip, zstd, Datadog uploads) cut off"
+                        " or damaged part way: read what decodes before the damage (a .replay"
+                        " bundle: `replay import --partial` salvages one)")
 
 
 def session_index(text: str) -> int:
