@@ -355,6 +355,7 @@ class SessionMasker:
             ntype = s.get("type")
             if plevel == HIDDEN_LEVEL:
                 self.stats["nodes dropped under hidden"] += 1
+                self._learn_held_beneath(s)
                 continue
             inherited = plevel  # None: beneath the top document (an iframe's inherits)
             if plevel is None:
@@ -382,6 +383,9 @@ class SessionMasker:
                     out.pop("needBlock", None)
                     self.stats["hidden elements"] += 1
                     sink.append(out)
+                    for k in s.get("childNodes") or ():
+                        if isinstance(k, dict):
+                            self._learn_held_beneath(k)
                     continue
                 out["attributes"] = mask_attrs(tag, attrs if isinstance(attrs, dict) else {},
                                                lvl, real, scrub)
@@ -652,6 +656,32 @@ class SessionMasker:
             return
         if lvl == HIDDEN_LEVEL or value_masked(lvl, tag, attrs):
             self.echoes.add(value, nid, self._now)
+
+    def _learn_held_beneath(self, sn: Raw) -> None:
+        """What the fields of a serialized subtree the pass drops (beneath a hidden element)
+        hold - their `value`, a textarea's text - learnt as typed (`_learn_held`): nothing of
+        them is recorded, and a page that shows the value elsewhere shows it in clear
+        otherwise (capture.js learns them the same way)."""
+        stack = [sn]
+        while stack:
+            x = stack.pop()
+            if x.get("type") != ELEMENT:
+                continue
+            tag = str(x.get("tagName") or "").lower()
+            attrs = x.get("attributes")
+            kids = x.get("childNodes")
+            if (tag == "input" or tag == "textarea") and isinstance(attrs, dict):
+                v = attrs.get("value")
+                if type(v) is str and v:
+                    self._learn_held(x.get("id"), tag, attrs, v, HIDDEN_LEVEL)
+                if tag == "textarea" and kids:
+                    text = "".join(k.get("textContent") or "" for k in kids
+                                   if isinstance(k, dict) and k.get("type") in TEXTLIKE
+                                   and isinstance(k.get("textContent"), str))
+                    if text.strip():
+                        self.echoes.add(text, x.get("id"), self._now)
+            if kids:
+                stack.extend(k for k in kids if isinstance(k, dict))
 
     def _note_type_changes(self, attributes: Iterable[Any]) -> None:
         """Before a mutation applies: an input masked at every level whose type changes

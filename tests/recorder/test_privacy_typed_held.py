@@ -216,6 +216,34 @@ def test_an_echo_of_a_held_value_shown_before_the_field_is_masked_by_the_import(
     assert hits(blobs, {"initial value": HELD["initial value"]}) == []
 
 
+@pytest.mark.parametrize("later", [False, True], ids=["in-the-snapshot", "added-later"])
+def test_a_value_a_field_beneath_a_hidden_element_holds_is_masked_where_the_page_shows_it(
+        tmp_path, later):
+    """Nothing beneath a hidden element is recorded - and its fields' values were not
+    learnt either, so the page's "Hello <prefilled name>" stayed in clear while a visible
+    field's was masked (a review; capture.js learnt them)."""
+    hidden = '<div class="replay-privacy-hidden"><input id="name" type="text"' \
+             ' value="Prefill Obsidian-Heron"><textarea>Marrow Quillfeather</textarea></div>'
+    html = f"""<!DOCTYPE html><html><head></head><body><div id="box">{'' if later else hidden}</div>
+<p id="out">Nothing yet</p></body></html>"""
+    events = html_to_events(html, href="https://shop.example/", timestamp=T0)
+    ids = ids_by_html_id(events)
+    if later:   # the form comes in as an added subtree, under a hidden parent
+        events.append(mutation(2, adds=[{"parentId": ids["box"], "nextId": None, "node": {
+            "type": 2, "id": 900, "tagName": "div",
+            "attributes": {"class": "replay-privacy-hidden"}, "childNodes": [
+                {"type": 2, "id": 901, "tagName": "input",
+                 "attributes": {"type": "text", "value": "Prefill Obsidian-Heron"},
+                 "childNodes": []},
+                {"type": 2, "id": 902, "tagName": "textarea", "attributes": {}, "childNodes": [
+                    {"type": 3, "id": 903, "textContent": "Marrow Quillfeather"}]}]}}]))
+    events.append(mutation(5, texts=[{"id": ids["out"] + 1, "value":
+                                      "Hello Prefill Obsidian-Heron, Marrow Quillfeather"}]))
+    blobs = imported(tmp_path / "data", events)
+    assert hits(blobs, {"held": ["Obsidian-Heron"], "text": ["Quillfeather"]}) == []
+    assert "Hello ***, ***" in stored_json(tmp_path / "data")
+
+
 def test_held_values_are_not_learnt_where_the_field_is_not_masked():
     rules = parse_rules('default = "allow"\ndetectors = []')
     text = json.dumps(mask_session(held_session(), rules)[1])
