@@ -952,7 +952,7 @@
     var editables = root.querySelectorAll("[contenteditable]");
     for (i = 0; i < editables.length; i++) {
       if (editableClaim(editables[i]) !== true) continue;
-      var walker = (root.ownerDocument || root).createTreeWalker(editables[i], 4 /* SHOW_TEXT */);
+      var walker = (root.ownerDocument || root).createTreeWalker(editables[i], NodeFilter.SHOW_TEXT);
       for (var t = walker.nextNode(); t; t = walker.nextNode()) {
         var parent = t.parentNode, lvl = P.levelOf(parent, cache);
         if (lvl >= L.MASK_USER_INPUT && lvl !== L.HIDDEN && inEditable(parent)) P.learnText(t, lvl, parent, true);
@@ -1112,6 +1112,13 @@
     // recorder's pass masks its echoes anywhere in the batch (Privacy.learnHeld, learnText)
     attrs.forEach(function (names, el) {
       if (names.has("value") && self.connected(el)) P.learnHeld(el, P.levelOf(el, cache), el.getAttribute("value"));
+    });
+    // ... and what the fields it adds hold (a form rendered prefilled after load), hidden
+    // ones' too, as the snapshot's are (learnHeldIn)
+    added.forEach(function (n) {
+      if (n.nodeType !== 1 || !self.connected(n)) return;
+      if (n.localName === "input" || n.localName === "textarea") P.learnHeld(n, P.levelOf(n, cache), n.value);
+      self.learnHeldIn(n);
     });
     texts.forEach(function (old, n) {
       var parent = n.parentNode;

@@ -154,3 +154,23 @@ def test_capture_keeps_a_password_shown_as_text_masked(qapp, server, rules):
     sent = json.dumps(rec.events)
     assert '"type": "text"' in sent or '"type":"text"' in sent   # the change is recorded
     assert "Revealed" not in sent and "Hx" not in sent
+
+
+def test_capture_learns_what_a_field_added_after_load_holds(qapp, server):
+    """A single-page app renders a prefilled form after load, then greets the visitor by the
+    name it holds: capture.js masked the field but sent the greeting in clear - it learnt
+    the values of the snapshot's fields only (a review; the recorder's pass learns both, but
+    a live intake only ever sees what left the page)."""
+    name = "Prefill Obsidian-Heron"
+    rec = record_page(server.url("case/0"), [
+        Eval("(function(){var f=document.createElement('form');"
+             "f.innerHTML='<input id=\"who\" type=\"text\" value=\"%s\">"
+             "<div class=\"replay-privacy-hidden\"><input value=\"Hidden Quillfeather\"></div>';"
+             "document.body.appendChild(f); return 1;})()" % name),
+        Eval("(function(){var p=document.createElement('p');"
+             "p.textContent='Welcome back, %s (Hidden Quillfeather)';"
+             "document.body.appendChild(p); return 1;})()" % name)],
+        recorder="capture", record_options={"rules": {"default": "mask-user-input"}})
+    sent = json.dumps(rec.events)
+    assert "Welcome back, " in sent
+    assert "Obsidian-Heron" not in sent and "Quillfeather" not in sent
