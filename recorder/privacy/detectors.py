@@ -51,17 +51,18 @@ _CARD = re.compile(rf"(?=[2-6])(?:(?<![\w.-])|{_AFTER_SPACE})(?:[2-6]\d{{12,18}}
 # Phones, in the shapes people write them (not any run of digit groups: SVG paths, dates,
 # versions and coordinates are full of those): +international, (area) code, North American
 # 3-3-4 with one separator, national numbers with a trunk 0 (UK, FR, DE...). In a query
-# value the plus may be `%2B` and a space `%20` or `+`.
+# value the plus may be `%2B` and a space `%20` - or `+` after an international `+CC` or an
+# (area) code; not between bare groups, where `100+200+300+4000` is a sum or a list of ids.
 _PHONE = re.compile(
     rf"(?=[\d+(%])(?:(?:(?:(?<![\w+])|{_AFTER_SPACE})\+|(?:(?<!\w)|{_AFTER_SPACE})%2[Bb])\d{{1,3}}(?:(?:[ .+-]|{_ENCODED})?{_OPEN}\d{{1,4}}{_CLOSE})?"
     rf"(?:(?:[ .+-]|{_ENCODED})?\d{{1,5}}){{1,6}}(?![\w])"
     rf"|(?:(?<![\w(])|{_AFTER_SPACE}){_OPEN}\d{{2,5}}{_CLOSE}(?:[ .+-]|{_ENCODED})?\d{{2,5}}"
     rf"(?:(?:[ .+-]|{_ENCODED})?\d{{2,5}}){{0,3}}(?!\w)"
-    rf"|(?:(?<![\w.:/-])|{_AFTER_SPACE})(?:1(?:[ .+-]|{_ENCODED}))?\d{{3}}([ .+-]|{_ENCODED})\d{{3}}\1\d{{4}}"
+    rf"|(?:(?<![\w.:/-])|{_AFTER_SPACE})(?:1(?:[ .-]|{_ENCODED}))?\d{{3}}([ .-]|{_ENCODED})\d{{3}}\1\d{{4}}"
     rf"(?![\w]|[.:/-]\d)"
-    rf"|(?:(?<![\w.:/-])|{_AFTER_SPACE})0\d{{1,4}}(?:[ +-]|{_ENCODED})\d{{3,4}}(?:[ +-]|{_ENCODED})?\d{{3,4}}"
+    rf"|(?:(?<![\w.:/-])|{_AFTER_SPACE})0\d{{1,4}}(?:[ -]|{_ENCODED})\d{{3,4}}(?:[ -]|{_ENCODED})?\d{{3,4}}"
     rf"(?![\w]|[.:/-]\d)"
-    rf"|(?:(?<![\w.:/-])|{_AFTER_SPACE})0\d(?:(?:[ .+]|{_ENCODED})\d\d){{4}}(?![\w]|[.:/-]\d))")
+    rf"|(?:(?<![\w.:/-])|{_AFTER_SPACE})0\d(?:(?:[ .]|{_ENCODED})\d\d){{4}}(?![\w]|[.:/-]\d))")
 # IBANs (ISO 13616): a country code, two check digits, then 11-30 letters and digits, in one
 # run, in groups of four as banks print them, or in groups of four joined by dashes (never a
 # UUID: its first dash comes after eight characters); checked with mod 97 after, so a
@@ -87,14 +88,15 @@ IBAN_LENGTHS = {c[:2]: int(c[2:]) for c in IBAN_COUNTRIES.split()}
 # path or a dashed identifier; in the ranges the SSA issues: no area 000, 666 or 9xx (the
 # 9xx are ITINs and the advertising range), no group 00, no serial 0000.
 #
-# Where it stands: after anything but a digit, `_`, `.`, `:`, `/` or `-` (so glued to a word,
-# `Err078-05-1120`, or a query value, `?ssn=078-05-1120`); after a label's colon
+# Where it stands: after anything but a word character, `.`, `:`, `/` or `-` (a query value,
+# `?ssn=078-05-1120`); glued to an `SSN` label (`ssn078-05-1120`) - not to other letters, a
+# model or part number's (`XR500-12-3456`); after a label's colon
 # (`SSN:078-05-1120`: a letter, then `:`); after `/` as a path segment of its own
 # (`/users/078-05-1120/`, `?` or `#` or the end after it). Not after `-` (a dashed id or
 # order ref, `ORD-123-45-6789`), `.` (a version), `_`, a digit or a digit's `:` (a time).
 # What follows is no word character, and no `.`, `/` or `-` then a digit (a decimal, a
 # path or a longer dashed id); a `:` then a digit is a stack frame's `:line:col`.
-_SSN = re.compile(r"(?=\d{3}[ -])(?:(?<![0-9_.:/-])|(?<=[A-Za-z]:)|(?<=/)(?=\d{3}[ -]\d{2}[ -]\d{4}(?![\w.:-])))"
+_SSN = re.compile(r"(?=\d{3}[ -])(?:(?<![\w.:/-])|(?<=[Ss][Ss][Nn])|(?<=[A-Za-z]:)|(?<=/)(?=\d{3}[ -]\d{2}[ -]\d{4}(?![\w.:-])))"
                   r"(?!000|666|9)\d{3}([ -])(?!00)\d{2}\1(?!0000)\d{4}(?![\w]|[./-]\d)")
 # A session id is a name, not text: `cust-078-05-1120` is a customer's SSN there, where page
 # text may hold an order ref of that shape. `in_id` reads an id's `-`, `_` and `.` as spaces

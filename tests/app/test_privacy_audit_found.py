@@ -21,7 +21,7 @@ from recorder.store import Store
 from replay_tools.stored import hits, stored_bytes
 
 T0 = 1_700_000_000_000
-STACK = "Error: Err078-05-1120\n    at check (https://shop.example/a.js?ssn=078-05-1120:1:1)"
+STACK = "Error: SSN078-05-1120 refused\n    at check (https://shop.example/a.js?ssn=078-05-1120:1:1)"
 TEXT = ("SSN:078-05-1120 / card 4111.1111.1111.1111 / iban de89 3704 0044 0532 0130 00 / "
         "DE89-3704-0044-0532-0130-00 / mail jane@bücher.example")
 URL = ("https://shop.example/users/078-05-1120/?phone=%2B14155550100"
