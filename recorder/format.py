@@ -448,10 +448,6 @@ def _known_envelope(raw: Any, index: int | None) -> bool:
 
 def _kind_of(v: Any) -> str:
     """What a JSON value is, in words ("a number", "null") - never the value itself."""
-    if type(v) in (int, float):
-        return "a number"
-    if isinstance(v, list):
-        return "a list"
     return "a string" if isinstance(v, str) else _JSON_KINDS.get(type(v), "a number")
 
 
@@ -494,7 +490,10 @@ def said_invalid(exc: msgspec.ValidationError | str, whole: str = "the event") -
     if (e := _MISSING.fullmatch(what)) is not None:
         return f"{where} has no '{e.group(1)}'"
     if (e := _ENUM.fullmatch(what)) is not None and path:
-        return f"{where} is {e.group(1)}, which is not one rrweb defines"
+        # (said as type_shown says it: a long number or a text there may be anyone's data)
+        v = e.group(1)
+        shown = type_shown(int(v)) if v.lstrip("-").isdigit() else "a text"
+        return f"{where} is {shown}, which is not one rrweb defines"
     return text
 
 
@@ -675,4 +674,4 @@ def type_shown(t: Any) -> str:
     return _JSON_KINDS.get(type(t), "a number")
 
 
-_JSON_KINDS = {type(None): "null", bool: "true/false", dict: "an object", list: "an array"}
+_JSON_KINDS = {type(None): "null", bool: "true/false", dict: "an object", list: "a list"}

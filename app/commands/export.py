@@ -361,7 +361,8 @@ def _say_masked(args, report, rules) -> None:
     silently, and the person thought the bundle broke their text)."""
     from recorder.privacy.detectors import find, what_they_find
 
-    typed = [(flag, text.strip(), getattr(report, flag[2:], "") if report else "")
+    kept = {"--title": report.title, "--notes": report.notes} if report is not None else {}
+    typed = [(flag, text.strip(), kept.get(flag, ""))
              for flag, text in (("--title", args.title), ("--notes", args.notes))
              if text is not None]
     changed = [(flag, text) for flag, text, kept in typed if kept != text]

@@ -56,13 +56,13 @@ def register(subparsers, common) -> None:
                         " applied to every later import; saved as a new revision in its"
                         " rules-history/ like a save in the privacy workspace)")
     p.add_argument("--yes", action="store_true",
-                   help="with --activate: do not ask before making rules that mask less than"
-                        " the ones in force the active rules")
+                   help="with --activate: do not ask before making active rules that mask"
+                        " less than the ones in force")
     p.set_defaults(func=run)
 
 
 def _loosen_confirmed(path: Path, weaker: list[str]) -> bool:
-    """Whether the person at the terminal makes rules that mask less the rules in force (a
+    """Whether the person at the terminal makes rules that mask less the ones in force (a
     privacy officer's tryout: a warning came after the change, not a question before it).
     Anything but yes is a no; without a terminal, a UserError saying to add --yes."""
     said = "; ".join(weaker)

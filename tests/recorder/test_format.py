@@ -117,3 +117,15 @@ def test_interaction_classification():
     assert is_user_interaction({"type": 3, "data": {"source": 1, "positions": []}})
     assert not is_user_interaction({"type": 3, "data": {"source": 0}})  # mutations are not activity
     assert event_source({"type": 2, "data": {}}) is None
+
+
+def test_a_node_type_no_recorder_writes_is_said_without_its_value():
+    """`said_invalid` quoted the value msgspec named: a card number where a node's type goes
+    was in the warning, which is not masked (a review)."""
+    from recorder.format import InvalidEvent, validate_event
+    for t, said in ((4111111111111111, "a number"), (17, "17")):
+        with pytest.raises(InvalidEvent) as info:
+            validate_event({"type": 2, "timestamp": 1, "data": {
+                "node": {"type": t, "id": 1}, "initialOffset": {"left": 0, "top": 0}}}, 0)
+        assert str(info.value) == f"event #0: type 2: data.node.type is {said}, which is not" \
+            " one rrweb defines"
