@@ -125,13 +125,22 @@ def _serve(config) -> bool:
         return bool(got)
     config.load_app()
     server = Server(config=config)
+    got: list[int] = []
+    handle_exit = server.handle_exit
+
+    def heard(sig, frame) -> None:   # (the signals the server stops on, as they come)
+        got.append(sig)
+        handle_exit(sig, frame)
+    server.handle_exit = heard   # type: ignore[method-assign]
     try:
-        server.run()   # a SIGINT is raised again once the server has stopped
+        # a SIGINT is raised again once the server has stopped - unless the process was
+        # started ignoring it (a background job's children are): what was heard decides
+        server.run()
     except KeyboardInterrupt:
         return True
     if not server.started:
         sys.exit(STARTUP_FAILURE)   # as uvicorn.run exits
-    return False
+    return signal.SIGINT in got
 
 
 def http_address(host: str, port: int) -> str:
