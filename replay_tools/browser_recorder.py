@@ -549,10 +549,13 @@ class BrowserRecorder:
     def _grab_stable(self) -> bytes:
         from PySide6.QtCore import QBuffer, QIODevice
 
-        last = None
-        for _ in range(20):
+        # three grabs in a row alike, 60 ms apart: two alike could both be the frame before
+        # the last change, on a loaded machine whose compositor had not drawn for 60 ms
+        last, same = None, 0
+        for _ in range(24):
             img = self.view.grab().toImage()
-            if last is not None and img == last:
+            same = same + 1 if last is not None and img == last else 0
+            if same == 2:
                 break
             last = img
             _spin(60)

@@ -56,6 +56,12 @@ def assert_replay_looks_live(rec, tmp_path: Path, *, keyframe_interval: int = 3)
             assert_rebuild_matches(r, events, live)
             shot = _qimage_to_pil(painter.frame(_moment(events, live)))
             got = compare(live.png, shot)
+            if got.fraction < ENOUGH:   # painted again once: the same moment paints the same
+                # page, so only a grab taken before Chromium's frame was done differs (a CI
+                # run under load matched 88% once, not again alone); a real difference stays
+                shot.save(tmp_path / f"{live.label}-replay-first.png")
+                shot = _qimage_to_pil(painter.frame(_moment(events, live)))
+                got = compare(live.png, shot)
             if got.fraction < ENOUGH:   # keep the evidence
                 Image.open(__import__("io").BytesIO(live.png)).save(tmp_path / f"{live.label}-live.png")
                 shot.save(tmp_path / f"{live.label}-replay.png")
