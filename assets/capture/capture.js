@@ -306,21 +306,28 @@
   var ENC = "%2[0Bb]", AFTER_SPACE = "(?<=%20)";
   // a phone's brackets as a form encodes them (`tel=%28415%29+555-0100`)
   var OPEN = "(?:\\(|%28)", CLOSE = "(?:\\)|%29)";
-  // Python's `\w` reads Unicode, JavaScript's ASCII: here `[\p{L}\p{N}_]` and the `u` flag,
-  // so a letter like `é` beside a number is a word character in both
-  var W = "\\p{L}\\p{N}_";
-  var DETECT = {
-    iban: new RegExp("(?<![" + W + "-])[A-Za-z]{2}\\d{2}(?:(?: ?[A-Za-z0-9]{4}){2,7}(?: ?[A-Za-z0-9]{1,3})?" +
-      "|(?:-[A-Za-z0-9]{4}){2,7}(?:-[A-Za-z0-9]{1,3})?)(?![" + W + "-])", "gu"),
+  // Python's `\w` reads Unicode, JavaScript's ASCII: here `\w` and the letters of the scripts
+  // people write (Latin-1's and beyond, Greek, Cyrillic... CJK), without the punctuation,
+  // currency and symbol blocks between them - so a letter like `é` beside a number is a word
+  // character in both. (`[\p{L}\p{N}_]` with the `u` flag says it exactly, but compiling the
+  // number patterns so cost the page ~8 ms of its load: the e-mail pattern alone keeps it.)
+  var W = "\\w\\u00AA\\u00B2\\u00B3\\u00B5\\u00B9\\u00BA\\u00BC-\\u00BE\\u00C0-\\u00D6\\u00D8-\\u00F6" +
+    "\\u00F8-\\u02FF\\u0370-\\u1FFF\\u2070-\\u209F\\u2150-\\u218F\\u2C00-\\u2DFF\\u3041-\\uD7FF" +
+    "\\uF900-\\uFDFF\\uFE70-\\uFEFF\\uFF10-\\uFF19\\uFF21-\\uFF3A\\uFF41-\\uFF5A\\uFF66-\\uFFDC";
+  // built at the first text that may hold a match (`detectRx`): compiled, these Unicode-aware
+  // patterns cost the page ~10 ms of its load, where most pages' texts never need them
+  var DETECT_MAKE = {
+    iban: function () { return new RegExp("(?<![" + W + "-])[A-Za-z]{2}\\d{2}(?:(?: ?[A-Za-z0-9]{4}){2,7}(?: ?[A-Za-z0-9]{1,3})?" +
+      "|(?:-[A-Za-z0-9]{4}){2,7}(?:-[A-Za-z0-9]{1,3})?)(?![" + W + "-])", "g"); },
     // (an IDN domain, jane@bücher.example)
-    email: /(?<![\p{L}\p{N}_.+-])[\p{L}\p{N}_.+-]{1,64}(?:@|%40)[\p{L}\p{N}](?:[\p{L}\p{N}-]{0,62}[\p{L}\p{N}])?(?:\.[\p{L}\p{N}](?:[\p{L}\p{N}-]{0,62}[\p{L}\p{N}])?)*\.\p{L}{2,24}(?![\p{L}\p{N}_])/gu,
-    ssn: new RegExp("(?=\\d{3}[ -])(?:(?<![" + W + ".:/-])|(?<=[Ss][Ss][Nn])|(?<=[A-Za-z]:)|(?<=/)(?=\\d{3}[ -]\\d{2}[ -]\\d{4}(?![" + W + ".:-])))" +
-      "(?!000|666|9)\\d{3}([ -])(?!00)\\d{2}\\1(?!0000)\\d{4}(?![" + W + "]|[./-]\\d)", "gu"),
-    card: new RegExp("(?=[2-6])(?:(?<![" + W + ".-])|" + AFTER_SPACE + ")(?:[2-6]\\d{12,18}" +
+    email: function () { return /(?<![\p{L}\p{N}_.+-])[\p{L}\p{N}_.+-]{1,64}(?:@|%40)[\p{L}\p{N}](?:[\p{L}\p{N}-]{0,62}[\p{L}\p{N}])?(?:\.[\p{L}\p{N}](?:[\p{L}\p{N}-]{0,62}[\p{L}\p{N}])?)*\.\p{L}{2,24}(?![\p{L}\p{N}_])/gu; },
+    ssn: function () { return new RegExp("(?=\\d{3}[ -])(?:(?<![" + W + ".:/-])|(?<=[Ss][Ss][Nn])|(?<=[A-Za-z]:)|(?<=/)(?=\\d{3}[ -]\\d{2}[ -]\\d{4}(?![" + W + ".:-])))" +
+      "(?!000|666|9)\\d{3}([ -])(?!00)\\d{2}\\1(?!0000)\\d{4}(?![" + W + "]|[./-]\\d)", "g"); },
+    card: function () { return new RegExp("(?=[2-6])(?:(?<![" + W + ".-])|" + AFTER_SPACE + ")(?:[2-6]\\d{12,18}" +
       "|[2-6]\\d{3}([ .+-]|" + ENC + ")\\d{4}\\1\\d{4}\\1\\d{4}(?:\\1\\d{1,3})?" +
-      "|3[47]\\d{2}([ +-]|" + ENC + ")\\d{6}\\2\\d{5})(?![" + W + "-])", "gu"),
+      "|3[47]\\d{2}([ +-]|" + ENC + ")\\d{6}\\2\\d{5})(?![" + W + "-])", "g"); },
     // (each opens with a lookahead of its first character, as in Python)
-    phone: new RegExp("(?=[\\d+(%])(?:" + [
+    phone: function () { return new RegExp("(?=[\\d+(%])(?:" + [
       "(?:(?:(?<![" + W + "+])|" + AFTER_SPACE + ")\\+|(?:(?<![" + W + "])|" + AFTER_SPACE + ")%2[Bb])\\d{1,3}(?:(?:[ .+-]|" + ENC + ")?" + OPEN + "\\d{1,4}" + CLOSE + ")?" +
         "(?:(?:[ .+-]|" + ENC + ")?\\d{1,5}){1,6}(?![" + W + "])",
       "(?:(?<![" + W + "(])|" + AFTER_SPACE + ")" + OPEN + "\\d{2,5}" + CLOSE + "(?:[ .+-]|" + ENC + ")?\\d{2,5}" +
@@ -329,8 +336,9 @@
         "(?![" + W + "]|[.:/-]\\d)",
       "(?:(?<![" + W + ".:/-])|" + AFTER_SPACE + ")0\\d{1,4}(?:[ -]|" + ENC + ")\\d{3,4}(?:[ -]|" + ENC + ")?\\d{3,4}" +
         "(?![" + W + "]|[.:/-]\\d)",
-      "(?:(?<![" + W + ".:/-])|" + AFTER_SPACE + ")0\\d(?:(?:[ .]|" + ENC + ")\\d\\d){4}(?![" + W + "]|[.:/-]\\d)"].join("|") + ")", "gu")
-  };
+      "(?:(?<![" + W + ".:/-])|" + AFTER_SPACE + ")0\\d(?:(?:[ .]|" + ENC + ")\\d\\d){4}(?![" + W + "]|[.:/-]\\d)"].join("|") + ")", "g"); }
+  }, DETECT = {};
+  function detectRx(k) { return DETECT[k] || (DETECT[k] = DETECT_MAKE[k]()); }
   var MIGHT_MATCH = /[@\d]/, NUMBER_HINT = /\d(?:(?:[ .()+-]|%2[0Bb89]){0,2}\d){8}/;
   // each country's IBAN length (detectors.IBAN_COUNTRIES): one typed in lower case must have it
   var IBAN_LENGTHS = {};
@@ -389,7 +397,7 @@
       var found = [], numbers = NUMBER_HINT.test(text);
       kinds.forEach(function (k) {
         if (k !== "email" && !numbers) return;
-        var rx = DETECT[k], m;
+        var rx = detectRx(k), m;
         rx.lastIndex = 0;
         while ((m = rx.exec(text))) {
           var overlaps = found.some(function (f) { return f[0] < m.index + m[0].length && m.index < f[1]; });
