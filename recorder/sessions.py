@@ -145,11 +145,14 @@ def id_before_every_event(events: Sequence[dict], application: str | None = None
     under before those were left out of the choice (a hash: `hashed_session_id`), when
     that differs from its id now: compared by digest only (an import finds it again),
     never written. None for any other recording."""
-    if hint or recorded_session_id(events) is None:
-        return None
-    if all("sessionId" in e for e in _recorded(events)):
+    if hint or recorded_session_id(events) is None or every_event_carries_id(events):
         return None
     return hashed_session_id(events, application)
+
+
+def every_event_carries_id(events: Sequence[dict]) -> bool:
+    """Whether each event the recording made carries rrweb's legacy `sessionId` key."""
+    return all("sessionId" in e for e in _recorded(events))
 
 
 def derive_session_id(events: Sequence[dict], *, application: str | None = None,
@@ -188,11 +191,12 @@ def id_as_stored_in_events(recorded_id: str | None) -> str | None:
     `cust-xxxxxxxxxxx`), whatever the rules, as the session's name is a hash of it - the
     detector pass reads the field as text, where a dashed `cust-078-05-1120` is an order
     ref's shape and stays. None: the field is stored as it is."""
-    if recorded_id is None or not personal_data_in(recorded_id):
+    if recorded_id is None:
         return None
     from .privacy.detectors import mask_id
 
-    return mask_id(recorded_id)
+    shown = mask_id(recorded_id)   # (masked where `personal_data_in` finds anything: one scan)
+    return None if shown == recorded_id else shown
 
 
 def with_id_as_stored(events: list, recorded_id: str, shown: str) -> list:

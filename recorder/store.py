@@ -75,7 +75,7 @@ from .segments import COMPACT_CODEC, LIVE, LIVE_CODEC, MAX_SEGMENT_BYTES, MAX_SE
     payload_strings, plan_segments, read_header, segment_payload, with_session_info
 from .sessions import INACTIVITY_MS, MAX_SESSION_MS, ContentDigest, clean_id, content_digest, \
     continued_id, content_hashed_id, derive_session_id, hashed_session_id, \
-    id_as_stored_in_events, id_before_every_event, is_safe_id, old_clean_id, unkeyed_stored_id
+    every_event_carries_id, id_as_stored_in_events, is_safe_id, old_clean_id, unkeyed_stored_id
 from .source import RecordingSource, info_from, optional_str
 
 if TYPE_CHECKING:   # (privacy imports the store's modules)
@@ -1591,7 +1591,8 @@ class _StreamSession:
         legacy = content_hashed_id(evs, self.application) if original is None else None
         self.others += self.store._stored_before(self.original, sid, as_new=self.as_new,
                                                  partial=self.partial, legacy_id=legacy)
-        if self.legacy_id is not None and id_before_every_event(evs, self.application):
+        # (legacy_id: the recording's own id - only whether an event lacks it is asked)
+        if self.legacy_id is not None and not every_event_carries_id(evs):
             self._without_id()
         if not self.partial and self.others and self.others[0] == sid:
             self.others.pop(0)          # compared event by event, not by digest only

@@ -17,11 +17,9 @@ from typing import Any, Callable, Iterable
 
 from ..format import EventType, IncrementalSource, NodeType
 from .levels import Level, always_masked
-from .masker import SessionMasker
+from .masker import COMMENT, SessionMasker
 from .masking import _DROP, mask_attr, mask_text_node
 from .rules import Rules
-
-COMMENT = int(NodeType.Comment)
 
 Raw = dict[str, Any]
 
