@@ -45,6 +45,9 @@ class OneLineParser(argparse.ArgumentParser):
         self.exit(2, error_line(f"{message} - see `{self.prog} --help`", self.said_by) + "\n")
 
 
+INTERRUPTED = 130   # the exit status of a command stopped by Ctrl+C (README: exit status)
+
+
 def _common() -> argparse.ArgumentParser:
     common = OneLineParser(add_help=False)
     common.add_argument("--data", type=Path, default=argparse.SUPPRESS,
@@ -116,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
-        return 130
+        return INTERRUPTED
     except UserError as exc:  # a problem the person can fix: say what and how, no traceback
         say_error(str(exc))
         return 2

@@ -95,9 +95,10 @@ class Reporter(str, enum.Enum):
     BROWSER = "browser"       # the browser's own error page where a page did not load
 
 
-_CONSOLE_REPORTERS = frozenset({Reporter.CONSOLE.value, Reporter.LOG.value, Reporter.SENTRY.value})
+# who reports an error with a line of the recording's console
+CONSOLE_REPORTERS = frozenset({Reporter.CONSOLE.value, Reporter.LOG.value, Reporter.SENTRY.value})
 # who may echo a RUM error (rule 3)
-_ECHO_REPORTERS = _CONSOLE_REPORTERS | {Reporter.NETWORK.value}
+_ECHO_REPORTERS = CONSOLE_REPORTERS | {Reporter.NETWORK.value}
 HTTP_ERROR_STATUS = 500       # a request answered this or above failed (rum-plugin.js too)
 # Chromium's page for a load that failed (a site down, an address mistyped): recorded as a
 # page of its own, with this URL - a page that did not load, and an error (rule 3)

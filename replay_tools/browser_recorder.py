@@ -537,7 +537,7 @@ class BrowserRecorder:
         self._wait_until(lambda: box, "the page to take the engine's style")
 
     def grab_png(self) -> bytes:
-        """What the view shows now, as PNG bytes, once two grabs in a row agree (the
+        """What the view shows now, as PNG bytes, once three grabs in a row agree (the
         compositor has caught up with the last change); with the replay's ENGINE_CSS on
         the page meanwhile (`_engine_css`)."""
         self._engine_css(True)

@@ -11,7 +11,7 @@ import shlex
 import socket
 import sys
 
-from ..cli import UserError
+from ..cli import INTERRUPTED, UserError
 from ._source import rules_error
 from ._store import no_data_folder
 
@@ -97,9 +97,6 @@ def run(args: argparse.Namespace) -> int:
     interrupted = _serve(config)
     print("replay: intake stopped", file=sys.stderr, flush=True)
     return INTERRUPTED if interrupted else 0
-
-
-INTERRUPTED = 130   # Ctrl+C (README: exit status)
 
 
 def _serve(config) -> bool:

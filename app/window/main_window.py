@@ -606,12 +606,13 @@ class MainWindow(QMainWindow):
         """Bug Report… on a file's tab: a file is never written - the report of the session
         stored under the file's session id is offered instead (said), if it is stored."""
         sid = tab.session_id
-        if sid is None or self.store is None or self.store.index.session(sid) is None:
+        stored = self.store.index.session(sid) if sid is not None and self.store is not None \
+            else None
+        if stored is None:
             self.say("A file's session has no stored bug report: import it first (File >"
                      " Import…), or give --title and --notes to `replay export`")
             return None
         name = Path(tab.source.origin).name
-        stored = self.store.index.session(sid)
         # the moment on show, on the stored session's clock: a file exported of a range
         # keeps the session's id but starts at the range (its 0:12.0 is not the session's)
         at = tab.current_ms() + tab.source.info.start_ms - stored.start_ms

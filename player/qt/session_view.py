@@ -20,7 +20,7 @@ from player.local_time import started_text
 from recorder.bug import from_context
 from recorder.index import SessionInfo
 from recorder.moments import Unit, moment_text
-from recorder.semantics import Reporter, uncaught_line
+from recorder.semantics import CONSOLE_REPORTERS, uncaught_line
 
 INACTIVITY_MS = 10_000       # a gap between user interactions longer than this is shaded
 DENSITY_BUCKETS = 240
@@ -165,10 +165,6 @@ def parse_user_agent(ua: str) -> tuple[str, str, str]:
     return browser, os_name, device
 
 
-# who reports an error with a line of the recording's console (`tl.logs` holds it)
-_IN_THE_CONSOLE = frozenset(r.value for r in (Reporter.CONSOLE, Reporter.LOG, Reporter.SENTRY))
-
-
 def build_session_view(replayer: Any, info: SessionInfo | None = None,
                        application_name: str | None = None) -> SessionView:
     """The panes' rows from the Replayer's timeline index (player.timeline.Timeline);
@@ -185,7 +181,7 @@ def build_session_view(replayer: Any, info: SessionInfo | None = None,
     # console line of the recording reported (the RUM plugin's alone): its Errors row was
     # the only trace of it, where a developer looks in the console first
     for e in tl.errors:
-        if e.thrown and not _IN_THE_CONSOLE.intersection(e.reported_by):
+        if e.thrown and not CONSOLE_REPORTERS.intersection(e.reported_by):
             said, frames = uncaught_line(e)
             sv.console.append({"t": int(e.t), "level": "error", "message": said,
                                "stack": frames})
