@@ -340,6 +340,9 @@
   }, DETECT = {};
   function detectRx(k) { return DETECT[k] || (DETECT[k] = DETECT_MAKE[k]()); }
   var MIGHT_MATCH = /[@\d]/, NUMBER_HINT = /\d(?:(?:[ .()+-]|%2[0Bb89]){0,2}\d){8}/;
+  // what an e-mail must hold (a necessary condition, without the u flag): a local part's
+  // character, '@' or %40, a domain's character - ASCII as the pattern has them, or any other
+  var EMAIL_HINT = /[\w.+\-\u0080-\uFFFF](?:@|%40)[A-Za-z0-9\u0080-\uFFFF]/;
   // each country's IBAN length (detectors.IBAN_COUNTRIES): one typed in lower case must have it
   var IBAN_LENGTHS = {};
   ("AD24 AE23 AL28 AO25 AT20 AZ28 BA20 BE16 BF28 BG22 BH22 BI27 BJ28 BR29 BY28" +
@@ -375,8 +378,23 @@
     }
     return rest === 1;
   }
+  // a file's extension where the top-level domain would be: a file name (logo@2x.png), not
+  // an address (detectors.FILE_EXTENSIONS, the same list)
+  var FILE_EXTENSIONS = {};
+  ("png jpg jpeg gif webp avif svg ico bmp tif tiff css js mjs map json woff woff2 ttf otf eot" +
+   " mp3 mp4 webm ogg wav html htm php").split(" ").forEach(function (x) { FILE_EXTENSIONS[x] = 1; });
+  function fileExtension(m) { return FILE_EXTENSIONS[m.slice(m.lastIndexOf(".") + 1).toLowerCase()] === 1; }
+  var emailWhole = null;
+  // the address in a match (detectors._email): all of it, or before a file's extension if
+  // that is an address (jane@example.com.png), else "" (logo@2x.png)
+  function emailAddress(m) {
+    if (!fileExtension(m)) return m;
+    m = m.slice(0, m.lastIndexOf("."));
+    emailWhole = emailWhole || new RegExp("^(?:" + detectRx("email").source + ")$", "u");
+    return emailWhole.test(m) && !fileExtension(m) ? m : "";
+  }
   var CHECK = {
-    email: function () { return true; },
+    email: function (m) { return true; },   // (emailAddress, in the detector's loop)
     ssn: function () { return true; },   // the ranges are in its pattern
     iban: ibanOk,
     card: function (m) { var d = decoded(m).replace(/\D/g, ""); return d.length >= 13 && d.length <= 19 && luhnOk(d); },
@@ -394,14 +412,19 @@
     if (!kinds.length) return null;
     return function (text) {
       if (typeof text !== "string" || text.length < 6 || !MIGHT_MATCH.test(text)) return text;
-      var found = [], numbers = NUMBER_HINT.test(text);
+      // each kind only where it can match (EMAIL_HINT, NUMBER_HINT): the Unicode-aware e-mail
+      // pattern scanned over every text with a digit or an '@' in it - a stylesheet's
+      // `@media` - was most of the detectors' cost on a page's load
+      var found = [], numbers = NUMBER_HINT.test(text), at = EMAIL_HINT.test(text);
       kinds.forEach(function (k) {
-        if (k !== "email" && !numbers) return;
+        if (k === "email" ? !at : !numbers) return;
         var rx = detectRx(k), m;
         rx.lastIndex = 0;
         while ((m = rx.exec(text))) {
-          var overlaps = found.some(function (f) { return f[0] < m.index + m[0].length && m.index < f[1]; });
-          if (!overlaps && CHECK[k](m[0])) found.push([m.index, m.index + m[0].length]);
+          var hit = k === "email" ? emailAddress(m[0]) : m[0];
+          if (!hit) continue;
+          var overlaps = found.some(function (f) { return f[0] < m.index + hit.length && m.index < f[1]; });
+          if (!overlaps && CHECK[k](hit)) found.push([m.index, m.index + hit.length]);
           if (m[0].length === 0) rx.lastIndex++;
         }
       });

@@ -169,9 +169,17 @@ def test_unsupported_selectors_are_refused(selector):
     ("M1152 896q0-106-75-181t-181-75-181 75-75 181", []),  # SVG path data
     ("2024-01-15 10:20:30.123 v1.2.3 192.168.100.200", []),
     ("width: 1166px; height: 705px", []),
+    ("img/logo@2x.png, icons@3x.WEBP, font@2x.woff2", []),   # high-density files' names
+    ("avatars/jane@example.com.png", ["email"]),        # an address before the extension
 ])
 def test_detectors(text, kinds):
     assert [f.kind for f in find(text)] == kinds
+
+
+def test_an_address_named_in_a_file_is_found_without_its_extension():
+    (f,) = find("avatars/jane@example.com.png")
+    assert f.value == "jane@example.com" and mask("avatars/jane@example.com.png") == \
+        "avatars/xxxxxxxxxxxxxxxx.png"
 
 
 def test_detector_masking_and_excerpts_never_show_the_value():
