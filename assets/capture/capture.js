@@ -134,13 +134,15 @@
    * parameter only is scrubbed. */
   /* A value a field holds without its typing having been heard - its value in a snapshot,
    * one a script sets through the `value` attribute - is learnt as a typed one (Echoes) when
-   * the field's value is masked or not recorded at `level` (masker._learn_held): not a
-   * checkbox's, radio's or button's, the page's own string. */
-  Privacy.prototype.learnHeld = function (el, level, value) {
+   * the field's value is masked or not recorded at its level (masker._learn_held): not a
+   * checkbox's, radio's or button's, the page's own string. The level (levelOf, `cache`) is
+   * looked up last: most fields of a page are empty. */
+  Privacy.prototype.learnHeld = function (el, value, cache) {
     var tag = el.tagName.toLowerCase();
     if ((tag !== "input" && tag !== "textarea") || typeof value !== "string" || !value) return;
     var t = inputType(tag, el);
     if (t === "checkbox" || t === "radio" || BUTTON_TYPES[t]) return;
+    var level = this.levelOf(el, cache);
     if (level === L.HIDDEN || valueMasked(level, tag, el)) this.echoes.add(value, el);
   };
   /* A text node's text learnt as typed: in editable content (`typing`), or a masked
@@ -979,7 +981,7 @@
     if (!root || !root.querySelectorAll) return;
     var P = this.P, cache = new Map(), i;
     var fields = root.querySelectorAll("input, textarea");
-    for (i = 0; i < fields.length; i++) P.learnHeld(fields[i], P.levelOf(fields[i], cache), fields[i].value);
+    for (i = 0; i < fields.length; i++) P.learnHeld(fields[i], fields[i].value, cache);
     var editables = root.querySelectorAll("[contenteditable]");
     for (i = 0; i < editables.length; i++) {
       if (editableClaim(editables[i]) !== true) continue;
@@ -1142,13 +1144,13 @@
     // what this batch types or sets into fields, learnt before any of it is masked: the
     // recorder's pass masks its echoes anywhere in the batch (Privacy.learnHeld, learnText)
     attrs.forEach(function (names, el) {
-      if (names.has("value") && self.connected(el)) P.learnHeld(el, P.levelOf(el, cache), el.getAttribute("value"));
+      if (names.has("value") && self.connected(el)) P.learnHeld(el, el.getAttribute("value"), cache);
     });
     // ... and what the fields it adds hold (a form rendered prefilled after load), hidden
     // ones' too, as the snapshot's are (learnHeldIn)
     added.forEach(function (n) {
       if (n.nodeType !== 1 || !self.connected(n)) return;
-      if (n.localName === "input" || n.localName === "textarea") P.learnHeld(n, P.levelOf(n, cache), n.value);
+      if (n.localName === "input" || n.localName === "textarea") P.learnHeld(n, n.value, cache);
       self.learnHeldIn(n);
     });
     texts.forEach(function (old, n) {
