@@ -74,6 +74,8 @@ import tempfile
 import threading
 from pathlib import Path
 
+import rjsmin
+
 from _common import ROOT, Row, print_table
 
 from recorder.intake.page_server import QuietHandler
@@ -137,10 +139,12 @@ def _http_only(source: str, url: str) -> str:
 
 
 def _asset(part: Path, ref: str | None) -> str:
+    """A part of the capture script as the intake serves it (minified: recorder.paths)."""
     if ref is None:
-        return (ASSETS / part).read_text(encoding="utf-8")
-    return subprocess.run(["git", "-C", str(ROOT), "show", f"{ref}:assets/{part.as_posix()}"],
-                          check=True, capture_output=True, text=True).stdout
+        return rjsmin.jsmin((ASSETS / part).read_text(encoding="utf-8"))
+    return rjsmin.jsmin(subprocess.run(
+        ["git", "-C", str(ROOT), "show", f"{ref}:assets/{part.as_posix()}"],
+        check=True, capture_output=True, text=True).stdout)
 
 
 def init_scripts(which: str, before: str | None = None) -> list[str]:

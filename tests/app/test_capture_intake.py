@@ -4,6 +4,7 @@ page goes away, the intake's answers obeyed (429: later, 413: smaller batches); 
 intake serving /capture.js, installed on a page exactly as DESIGN.md's contract says."""
 from __future__ import annotations
 
+import gzip
 import json
 import re
 import time
@@ -14,7 +15,7 @@ from urllib.parse import quote
 import pytest
 
 from player.replayer import Replayer
-from recorder.paths import capture_script
+from recorder.paths import capture_script, capture_source
 from recorder.source import open_recording
 from replay_tools.browser_recorder import (BrowserRecorder, CaptureDom, Click, PageServer, Type,
                                            WaitFor, record_page)
@@ -22,9 +23,9 @@ from replay_tools.intake import IntakeServer, replay_cli
 from tests.player.test_rebuild_live_dom import assert_rebuild_matches
 
 PAGES = Path(__file__).resolve().parents[1] / "browser" / "pages"
-# capture.js's compression rule, read from the script the tests run
+# capture.js's compression rule, read from its source
 ZIP_MIN_CHARS, ZIP_HEADER_BYTES = map(int, re.search(
-    r"ZIP_MIN_CHARS = (\d+), ZIP_HEADER_BYTES = (\d+)", capture_script()).groups())
+    r"ZIP_MIN_CHARS = (\d+), ZIP_HEADER_BYTES = (\d+)", capture_source()).groups())
 ALLOW = 'version = 1\ndefault = "allow"\ndetectors = []\n'
 
 
@@ -143,7 +144,13 @@ def test_the_intake_serves_capture_js_and_a_page_installs_it(qapp, pages, intake
     with urllib.request.urlopen(srv.url + "/capture.js", timeout=10) as resp:
         assert resp.status == 200
         assert resp.headers["Content-Type"].startswith("text/javascript")
-        assert resp.read().decode() == capture_script()   # the RUM plugin, then capture.js
+        served = resp.read()
+        assert served.decode() == capture_script()   # the RUM plugin, then capture.js
+    # what every visitor downloads is minified: the comments and spaces gone, the names kept
+    source = capture_source().encode()
+    assert len(gzip.compress(served)) < 0.65 * len(gzip.compress(source))
+    assert b"Privacy is applied HERE" in source and b"Privacy is applied HERE" not in served
+    assert b"function luhnOk(" in source and b"function luhnOk(" in served
     cfg = {"intake": srv.url, "app": app_id, "token": token, "flushMs": 100,
            "rules": {"default": "mask-user-input"}, "user": {"id": "installed-1"}}
     with BrowserRecorder(recorder="capture") as b:

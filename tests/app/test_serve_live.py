@@ -12,6 +12,7 @@ import urllib.request
 import pytest
 
 from recorder.intake import compact
+from recorder.paths import capture_script
 from recorder.store import Store
 from replay_tools.chromium import chromium_path
 from replay_tools.intake import IntakeServer, free_port, post_batch, replay_cli
@@ -120,7 +121,7 @@ def test_health_install_page_and_capture_script(server):
     with urllib.request.urlopen(srv.url + "/capture.js", timeout=10) as r:
         script = r.read().decode()
     assert r.headers["Content-Type"].startswith("text/javascript")
-    assert "window.ReplayCapture" in script or "win.ReplayCapture = {" in script
+    assert script == capture_script() and "win.ReplayCapture={" in script
 
 
 def _get(url: str, headers: dict | None = None):
