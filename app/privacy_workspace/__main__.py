@@ -121,13 +121,13 @@ def main(argv: list[str] | None = None) -> int:
     if problem:
         say_error(problem, PROG)
         return 2
-    from player.qt.standalone import application, dispose, prepare_qt_environment
+    from player.qt.standalone import application, dispose, exec_app, prepare_qt_environment
 
     prepare_qt_environment(offscreen=args.screenshot is not None)
     app = application()
     w, problem = opened(args)
     if args.screenshot is None:
-        return app.exec()
+        return exec_app(app, close=w.close)
     # a file that cannot be previewed: said, and no picture of the message
     problem = problem or screenshot(w, args.screenshot)
     dispose(w)

@@ -25,7 +25,8 @@ def main(argv: list[str] | None = None, prog: str = "python -m app.record",
     ap.add_argument("url", nargs="?", help="page to open")
     args = ap.parse_args(argv)
 
-    from player.qt.standalone import application, has_screen, no_screen, prepare_qt_environment
+    from player.qt.standalone import (application, exec_app, has_screen, no_screen,
+                                      prepare_qt_environment)
 
     from ..cli import say_error
     from ..commands._store import no_data_folder
@@ -57,7 +58,7 @@ def main(argv: list[str] | None = None, prog: str = "python -m app.record",
     if args.url:
         page.go(args.url)
     win.show()
-    code = app.exec()
+    code = exec_app(app, close=win.close)
     page.close_browser()
     return code
 

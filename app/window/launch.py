@@ -24,6 +24,6 @@ def run(args: argparse.Namespace) -> int:
     win = MainWindow(args.data)
     win.show()
     try:
-        return exec_app(app)
+        return exec_app(app, close=win.close)
     finally:
         win.shutdown()

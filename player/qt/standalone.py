@@ -97,14 +97,17 @@ INTERRUPTED = 130          # the exit status of a window stopped by Ctrl+C (READ
 SIGNAL_CHECK_MS = 200      # how often Qt's event loop lets Python run its signal handlers
 
 
-def exec_app(app) -> int:
-    """Run Qt's event loop until the application quits (its windows closed) or Ctrl+C:
-    SIGINT ends the loop with INTERRUPTED (`replay play`, `replay demo`, the desktop app; the
-    caller then closes its windows as on a close). Qt's loop runs in C++, where Python's
-    own handler never gets to run (Ctrl+C, or SIGINT sent to the process group as a terminal
-    does, left the window running): a handler of ours quits the loop, and a timer hands
-    Python control every SIGNAL_CHECK_MS so that it runs. The previous handler is back once
-    the loop has ended (a second Ctrl+C during the teardown: KeyboardInterrupt, 130 too)."""
+def exec_app(app, close: Callable[[], object] | None = None) -> int:
+    """Run Qt's event loop until the application quits (its windows closed) or Ctrl+C, and
+    return INTERRUPTED after a Ctrl+C. With `close` (a window's close), the first Ctrl+C
+    closes the window as its close button does - a recording in progress is stored, an
+    export finishes, then the loop ends as the window goes - and a second one ends the loop
+    at once; without it (`replay play`, `replay demo`) the first one ends the loop and the
+    caller closes its windows as on a close. Qt's loop runs in C++, where Python's own
+    handler never gets to run (Ctrl+C, or SIGINT sent to the process group as a terminal
+    does, left the window running): a handler of ours acts, and a timer hands Python control
+    every SIGNAL_CHECK_MS so that it runs. The previous handler is back once the loop has
+    ended (a Ctrl+C during the teardown: KeyboardInterrupt, 130 too)."""
     import signal
     import threading
 
@@ -112,16 +115,24 @@ def exec_app(app) -> int:
 
     if threading.current_thread() is not threading.main_thread():
         return app.exec()
+    asked = []
 
     def interrupted(signum, frame) -> None:
-        app.exit(INTERRUPTED)
+        asked.append(signum)
+        if close is not None and len(asked) == 1:
+            print("Ctrl+C: closing the window (a recording under way is stored first);"
+                  " Ctrl+C again quits at once", file=sys.stderr, flush=True)
+            close()
+        else:
+            app.exit(INTERRUPTED)
 
     before = signal.signal(signal.SIGINT, interrupted)
     tick = QTimer()
     tick.timeout.connect(lambda: None)   # Python's turn: a pending signal's handler runs
     tick.start(SIGNAL_CHECK_MS)
     try:
-        return app.exec()
+        code = app.exec()
+        return INTERRUPTED if asked else code
     finally:
         tick.stop()
         signal.signal(signal.SIGINT, before)

@@ -33,7 +33,7 @@ def _web_engine_started(pid: int) -> bool:
     return False
 
 
-@pytest.mark.parametrize("argv", [["demo"], []], ids=["demo", "desktop-app"])
+@pytest.mark.parametrize("argv", [["demo"], [], ["record"]], ids=["demo", "desktop-app", "record"])
 def test_ctrl_c_stops_a_window_with_130(x_display, tmp_path, argv):
     env = dict(os.environ, DISPLAY=x_display, REPLAY_DATA=str(tmp_path / "data"))
     env.pop("QT_QPA_PLATFORM", None)   # the real xcb platform, as on a desktop

@@ -549,6 +549,49 @@ def test_closing_the_app_while_recording_stores_the_recording_first(qtbot, tmp_p
         assert src.info.context[CONTEXT_KEY]["title"] == "Red shoes never reach the cart"
 
 
+def test_ctrl_c_while_recording_stores_the_recording_then_ends_with_130(qtbot, tmp_path, shop):
+    """Ctrl+C in the terminal that started the app (or `replay record`) in the middle of a
+    recording closes the window as its close box does: the recording is stored first, then
+    the loop ends with 130 - it quit at once, and the reproduction was thrown away."""
+    import os
+    import signal
+
+    from PySide6.QtCore import QSettings, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from app.window.main_window import MainWindow
+    from player.qt.standalone import INTERRUPTED, exec_app
+    from recorder.store import Store
+
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "rules.toml").write_text(RULES)
+    win = MainWindow(data, settings=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat),
+                     thumbnails=False)
+    qtbot.addWidget(win)
+    win.show()
+    page = win.show_page("Record")
+    hand = _recording(qtbot, page, shop.url("index.html"))
+    hand.click('[data-testid="add-red-shoes"]')
+    app = QApplication.instance()
+    stored = []
+    page.sessionRecorded.connect(stored.append)
+    # the loop ends when the window has gone (other tests' windows may keep an app open)
+    gone = QTimer(interval=50)
+    gone.timeout.connect(lambda: win.isVisible() or app.exit(0))
+    gone.start()
+    QTimer.singleShot(0, lambda: os.kill(os.getpid(), signal.SIGINT))
+    try:
+        assert exec_app(app, close=win.close) == INTERRUPTED
+    finally:
+        gone.stop()
+    assert stored and not win.isVisible()
+    with Store.open(data) as store:
+        assert [r.id for r in store.index.sessions()] == stored
+    with open_recording(stored[0], data) as src:
+        assert [s.kind for s in steps(src.events())] == [StepKind.NAVIGATE, StepKind.CLICK]
+
+
 def test_a_long_title_never_widens_the_window(qtbot, record_page, shop, tmp_path):
     """Stored with a title of 300 characters, the bar above the player is cut, not the
     window widened (it grew to 2,745 px on a 1,600 px screen: a QA's tryout); an export from
