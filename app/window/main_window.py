@@ -382,7 +382,7 @@ class MainWindow(QMainWindow):
         # a file's other sessions open behind its first; "&" is a tab's shortcut mark in Qt,
         # doubled to be shown ("Cart & checkout" was "Cart _checkout")
         self.sessions.add_player(o.key, title.replace("&", "&&"), widget, src, tip,
-                                 front=o.session == 0)
+                                 front=o.session == 0, is_file=o.is_file)
         resume = self.resume_at.pop(o.key, None)
         if resume is not None:   # opened again (its report edited): where it was
             widget.seek(resume)

@@ -640,13 +640,17 @@ class SessionsPage(QTabWidget):
         self._closing: dict[ReplayWidget, Any] = {}
 
     def add_player(self, key: str, title: str, widget: ReplayWidget, source: Any,
-                   tooltip: str = "", front: bool = True) -> None:
+                   tooltip: str = "", front: bool = True, is_file: bool = False) -> None:
         """Show a player in a new tab (in front unless `front` is False); `source` is
         closed with the tab. `key` (a session id or a file path) brings an already open one
-        to the front instead."""
+        to the front instead. A file's tab (`is_file`) carries a file's icon: a bundle
+        opened with File > Open and the same session stored here have one title (the
+        bug's), and only the icon told them apart at a glance."""
         self._sources[widget] = source
         self._keys[widget] = key
         i = self.addTab(widget, title)
+        if is_file:
+            self.setTabIcon(i, self.style().standardIcon(QStyle.StandardPixmap.SP_FileIcon))
         self.setTabToolTip(i, plain_tip(tooltip or title))
         if front:
             self.setCurrentIndex(i)

@@ -1595,3 +1595,14 @@ def test_what_the_recorder_warns_of_while_a_session_opens_is_said_in_the_window(
     said = window.statusBar().currentMessage()
     assert said.startswith("ada-checkout: ") and "skipped: checksum mismatch" in said, said
     assert "checksum" not in capfd.readouterr().err
+
+
+def test_a_files_tab_carries_a_files_icon_a_stored_sessions_none(window, recording):
+    """A bundle opened with File > Open and the same session stored here are titled alike
+    (by the bug): the file's tab has a file's icon, the stored one none (a QA's tryout could
+    not tell two tabs "Place order shows 'Something we…" apart)."""
+    stored = window.wait_opened(window.open_session("bob-browse"))
+    from_file = window.wait_opened(window.open_paths([recording]))
+    tabs = window.sessions
+    assert tabs.tabIcon(tabs.indexOf(stored)).isNull()
+    assert not tabs.tabIcon(tabs.indexOf(from_file)).isNull()
