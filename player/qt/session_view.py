@@ -158,6 +158,10 @@ def parse_user_agent(ua: str) -> tuple[str, str, str]:
             m = re.search(re.escape(key) + r"(\d+)", ua)
             browser = name + (" " + m.group(1) if m else "")
             break
+    # record mode's browser: Qt's version says little to a developer, its Chromium's a lot
+    engine = re.search(r"Chrome/(\d+)", ua) if browser.startswith("QtWebEngine") else None
+    if engine:
+        browser += f" (Chromium {engine.group(1)})"
     os_name = next((name for key, name in _UA_OS if key in ua), "")
     # an Android device without "Mobile" is a tablet (Google's advice to browser makers)
     device = ("tablet" if "iPad" in ua or "Tablet" in ua or ("Android" in ua and "Mobi" not in ua)

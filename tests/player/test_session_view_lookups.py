@@ -84,7 +84,7 @@ USER_AGENTS = [
      " SamsungBrowser/24.0 Chrome/117.0.0.0 Mobile Safari/537.36",
      ("Samsung Internet 24", "Android", "mobile")),
     ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko)"
-     " QtWebEngine/6.8.0 Chrome/122.0.0.0 Safari/537.36", ("QtWebEngine 6", "Linux", "desktop")),
+     " QtWebEngine/6.8.0 Chrome/122.0.0.0 Safari/537.36", ("QtWebEngine 6 (Chromium 122)", "Linux", "desktop")),
 ]
 
 
