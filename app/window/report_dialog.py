@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from PySide6.QtCore import Signal
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (QCheckBox, QDialog, QDialogButtonBox, QFormLayout, QLabel,
                                QLineEdit, QPlainTextEdit, QWidget)
 
@@ -54,7 +55,9 @@ class ReportDialog(QDialog):
         buttons.rejected.connect(self.reject)
         form = QFormLayout(self)
         note = QLabel(masked_note(detectors), self, objectName="maskedNote", wordWrap=True)
-        note.setEnabled(False)   # dimmed: a hint
+        # a hint, in the muted colour the app's hints share (disabled, it read as greyed out
+        # and was hard to read: a QA's tryout)
+        note.setForegroundRole(QPalette.ColorRole.PlaceholderText)
         self.at_ms = at_ms
         self.moment_box: QCheckBox | None = None
         moment: QWidget | None = None
