@@ -24,7 +24,7 @@ from recorder.index import SessionInfo
 from recorder.moments import Unit, moment_text, shown_ms
 from recorder.store import LocalStore, originals_first
 
-from .fit_text import elide_middle, elide_url  # noqa: F401 (cut as the list cuts)
+from player.fit_text import elide_middle, elide_url  # noqa: F401 (cut as the list cuts)
 from .ids import short_ids
 
 DAY_MS = 86_400_000

@@ -23,7 +23,7 @@ from rich.progress import BarColumn, Progress, ProgressColumn, SpinnerColumn, Ta
 from rich.table import Column
 from rich.text import Text
 
-from ..fit_text import elide_middle
+from player.fit_text import elide_middle
 
 
 class Console(RichConsole):

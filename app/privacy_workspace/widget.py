@@ -16,7 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from PySide6.QtCore import QFileSystemWatcher, Qt, QTimer, Signal
+from PySide6.QtCore import QFileSystemWatcher, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QPalette, QTextCursor, QTextOption
 from PySide6.QtWidgets import (
     QAbstractItemView, QBoxLayout, QCheckBox, QComboBox, QFileDialog, QFormLayout, QGroupBox,
@@ -51,6 +51,7 @@ POLL_MS = 30             # how often the GUI looks for the rebuilt preview
 OUTLINED = f"QLineEdit {{ border: 2px solid {OUTLINE}; }}"   # a bad selector, a changed URL
 SELECTOR_COL, LEVEL_COL = 0, 1
 CLAIM_COL = 2            # the Dry run table's claim column
+SESSION_CHOICE_CHARS = 20   # the preview's session choice: an id and its user (whole in its list)
 SCRUB_LINES = (2, 8)     # the URL-parameter box grows with its wrapped lines, within these (the
                          # built-in list of credential names is 19 long: one line showed its end)
 PARAM_SEPARATORS = re.compile(r"[,\s]+")   # commas, spaces or new lines between parameter names
@@ -156,6 +157,12 @@ class _SidesArea(QWidget):
 
     def stacked(self) -> bool:
         return self.box.direction() == QBoxLayout.Direction.TopToBottom
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt)
+        """As narrow as one side: narrower than both, the sides are stacked (`_arrange`) -
+        the sum of both made the app's window at least 1,160 px wide, on every page."""
+        hints = [p.minimumSizeHint() for p in self.panes]
+        return QSize(max(h.width() for h in hints), max(h.height() for h in hints))
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt)
         super().resizeEvent(event)
@@ -503,7 +510,7 @@ class PrivacyWorkspace(QWidget):
     def _preview_tab(self) -> QWidget:
         w = QWidget(self)
         self.session_combo = QComboBox(w)
-        self.session_combo.setMinimumContentsLength(28)
+        self.session_combo.setMinimumContentsLength(SESSION_CHOICE_CHARS)
         self.session_combo.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.file_button = QPushButton("File…", w)

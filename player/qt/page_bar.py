@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QFocusEvent, QResizeEvent
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QToolButton, QWidget
+from PySide6.QtWidgets import (QHBoxLayout, QLabel, QLineEdit, QStyle, QStyleOptionFrame,
+                               QToolButton, QWidget)
 
+from ..fit_text import elide_url
 from .plain_text import plain_tip
 
 NO_URL = "no page URL recorded"
@@ -19,8 +21,8 @@ URL_PADDING_PX = 3      # QLineEdit's own horizontal padding inside its frame, e
 
 
 class UrlField(QLineEdit):
-    """A read-only URL that fits its box by leaving out its middle ("http://shop.example/…/
-    checkout?step=3"): the host says which site, the end which page and state - what a
+    """A read-only URL that fits its box as the app's lists cut one (fit_text.elide_url:
+    "shop.example/…/checkout"): the host says which site, the end which page - what a
     support engineer reads the bar for. Clicked into, it holds the whole URL (to select and
     copy); its tooltip says it whole too."""
 
@@ -43,9 +45,15 @@ class UrlField(QLineEdit):
         if self.hasFocus():
             text = self.full
         else:
+            # the room the style leaves for text (a style sheet's padding and border in it:
+            # the frame's own rectangle cut the URL's last letter)
+            opt = QStyleOptionFrame()
+            self.initStyleOption(opt)
+            box = self.style().subElementRect(QStyle.SubElement.SE_LineEditContents, opt, self)
             m = self.textMargins()
-            room = self.contentsRect().width() - m.left() - m.right() - 2 * URL_PADDING_PX
-            text = self.fontMetrics().elidedText(self.full, Qt.ElideMiddle, max(room, 0))
+            room = box.width() - m.left() - m.right() - 2 * URL_PADDING_PX
+            # cut as the lists cut a URL: its host (which site), then its path's end (which page)
+            text = elide_url(self.full, max(room, 0), self.fontMetrics().horizontalAdvance)
         if text != self.text():
             self.setText(text)
         self.setCursorPosition(0)

@@ -14,7 +14,7 @@ import gc
 import threading
 from typing import Any, Callable
 
-from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (QAbstractButton, QAbstractItemView, QAbstractSlider,
                                QAbstractSpinBox, QApplication, QComboBox, QSplitter, QTabBar,
@@ -123,6 +123,19 @@ def focused_uses(widget: QWidget | None, key: int, modifiers: Qt.KeyboardModifie
     return any(isinstance(widget, kind) and key in keys for kind, keys in KEYS_OF_FOCUSED)
 
 
+
+class _PageAndPane(QSplitter):
+    """The page's column and the dev-tools pane. As narrow as the wider of the two: on a
+    window too narrow for both side by side the pane goes below the page (ReplayWidget._split)
+    - the sum of both held the app's window at least 1,070 px wide, wider than a 1024 screen."""
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt)
+        hints = [self.widget(i).minimumSizeHint() for i in range(self.count())]
+        if not hints:
+            return super().minimumSizeHint()
+        return QSize(max(h.width() for h in hints),
+                     sum(h.height() for h in hints) + self.handleWidth() * (len(hints) - 1))
+
 class ReplayWidget(QWidget):
     # a line for the host's status bar: what an action of the player did (a link copied),
     # and the rest of it for the bar's tooltip ("" when the line says it all) - the line is
@@ -209,7 +222,7 @@ class ReplayWidget(QWidget):
         lv.setSpacing(0)
         lv.addWidget(self.page_bar)
         lv.addWidget(self.stage, 1)     # every pixel of height the column has
-        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter = _PageAndPane(Qt.Orientation.Horizontal, self)
         self.splitter.setChildrenCollapsible(False)
         self.splitter.addWidget(left)
         self.splitter.addWidget(self.devtools)
@@ -481,8 +494,11 @@ class ReplayWidget(QWidget):
                      w - left - self.splitter.handleWidth())
         pane_w = max(self.devtools.minimumWidth(), labels)
         handle = self.splitter.handleWidth()
-        below = self.splitter.orientation() == Qt.Orientation.Vertical if keep_side else \
-            pane_below(w, stage_h, self.stage.recorded, pane_w, PANE_BELOW_HEIGHT)
+        if w < left + pane_w + handle:   # no room beside the page: below it, whatever the shape
+            below = True
+        else:
+            below = self.splitter.orientation() == Qt.Orientation.Vertical if keep_side else \
+                pane_below(w, stage_h, self.stage.recorded, pane_w, PANE_BELOW_HEIGHT)
         if below:
             self.splitter.setOrientation(Qt.Orientation.Vertical)
             pane = pane_height(w, stage_h - handle, self.stage.recorded, PANE_BELOW_HEIGHT)
