@@ -68,7 +68,7 @@ def _until_viewport(w: ReplayWidget, width: int, timeout_s: float = 15.0) -> Non
 def live_geometry(events: list[dict]) -> dict:
     w = ReplayWidget(events)
     try:
-        w.resize(900, 600)
+        w.resize(1000, 600)   # (the pane beside the page: below, the page is fitted tiny)
         w.show()
         w.wait_ready()
         w.seek_and_wait(50)
