@@ -123,7 +123,6 @@ def focused_uses(widget: QWidget | None, key: int, modifiers: Qt.KeyboardModifie
     return any(isinstance(widget, kind) and key in keys for kind, keys in KEYS_OF_FOCUSED)
 
 
-
 class _PageAndPane(QSplitter):
     """The page's column and the dev-tools pane. As narrow as the wider of the two: on a
     window too narrow for both side by side the pane goes below the page (ReplayWidget._split)
@@ -135,6 +134,7 @@ class _PageAndPane(QSplitter):
             return super().minimumSizeHint()
         return QSize(max(h.width() for h in hints),
                      sum(h.height() for h in hints) + self.handleWidth() * (len(hints) - 1))
+
 
 class ReplayWidget(QWidget):
     # a line for the host's status bar: what an action of the player did (a link copied),

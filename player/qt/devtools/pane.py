@@ -26,6 +26,10 @@ from .models import (LEVEL_COLOURS, ROW_ROLE, TIME_ROLE, Column, RowsFilter, Tim
                      columns_to_hide, time_column)
 
 EMPTY_MARGIN = 24   # around what an empty tab says
+# the keys that take a tab's filter box to its rows (`RowsTab.to_rows`)
+TO_THE_ROWS = frozenset({Qt.Key.Key_Down, Qt.Key.Key_PageDown, Qt.Key.Key_Return,
+                         Qt.Key.Key_Enter})
+KEYPAD = Qt.KeyboardModifier.KeypadModifier
 
 
 def notice(text: str, parent: QWidget) -> QLabel:
@@ -208,6 +212,9 @@ class RowsTab(QWidget):
         self.search.setAccessibleName(placeholder)   # (a placeholder is not read as its name)
         self.search.setClearButtonEnabled(True)
         self.search.textChanged.connect(self.proxy.set_text)
+        # Down or Enter in the filter goes to the rows, as in the Sessions list's search (it
+        # fell through to the player's Down: the speed went to 0.5x, silently)
+        self.search.installEventFilter(self)
         self.bar = QHBoxLayout()
         self.bar.setContentsMargins(6, 6, 6, 4)
         self.bar.addWidget(self.search, 1)
@@ -395,7 +402,25 @@ class RowsTab(QWidget):
                 event.matches(QKeySequence.StandardKey.Copy):
             self.copy_row()
             return True
+        if obj is self.search and event.type() in (QEvent.Type.ShortcutOverride,
+                                                   QEvent.Type.KeyPress) \
+                and event.key() in TO_THE_ROWS and not event.modifiers() & ~KEYPAD:
+            if event.type() == QEvent.Type.ShortcutOverride:
+                event.accept()   # the key is the filter's, not the player's shortcut
+                return False
+            self.to_rows()
+            return True
         return super().eventFilter(obj, event)
+
+    def to_rows(self) -> None:
+        """Focus to the rows, on the one picked, else the playhead's, else the first."""
+        if self.proxy.rowCount() == 0:
+            return
+        self.table.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        if not self.table.currentIndex().isValid():
+            row = self.table.selectionModel().selectedRows()
+            ix = row[0] if row else self.proxy.index(0, 0)
+            self.table.setCurrentIndex(ix)
 
     def row_text(self, row: dict) -> str:
         """A row as Copy puts it on the clipboard: what its details show (a console line's

@@ -92,6 +92,23 @@ def test_arrows_walk_the_rows_and_enter_jumps_to_the_rows_moment(keys, qtbot):
     assert keys.current_ms() == moment + 5000
 
 
+@pytest.mark.parametrize("key", [Qt.Key.Key_Down, Qt.Key.Key_Return])
+def test_down_or_enter_in_a_tabs_filter_goes_to_its_rows(keys, qtbot, key):
+    """In a dev-tools tab's filter box, Down fell through to the player's speed key (0.5x,
+    silently) and Enter did nothing (a support engineer's tryout): both go to the rows, as
+    Down in the Sessions list's search does."""
+    pane = keys.devtools
+    tab = pane.tabs["network"]
+    pane.setCurrentWidget(tab)
+    tab.search.setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.keyClick(tab.search, key)
+    assert keys.controller.speed == 1.0
+    assert focused() is tab.table and tab.table.currentIndex().isValid()
+    row = tab.table.currentIndex().row()
+    qtbot.keyClick(tab.table, Qt.Key.Key_Down)   # then the rows' own Down
+    assert keys.controller.speed == 1.0 and tab.table.currentIndex().row() == row + 1
+
+
 def test_the_dev_tools_tabs_change_by_keys(keys, qtbot):
     """On the focused tab bar Left and Right seeked 5 s instead of changing the tab; from a
     table, Ctrl+Tab is the next tab (Tab went from cell to cell, and never out)."""
