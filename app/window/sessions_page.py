@@ -36,7 +36,8 @@ _NUMERIC = (Column.DURATION, Column.VIEWS, Column.ERRORS, Column.FRUSTRATION)
 THUMB_COLUMN = THUMB_SHOWN[0] + 12   # the picture and a little room either side
 
 
-STALE_NOTE = " · more was stored since (a live session?): F5 or View > Refresh lists it"
+STALE_NOTE = (" · sessions were stored or changed since this list was read (a live visit, an"
+              " import): F5 or View > Refresh lists them")
 
 
 class DatePreset:

@@ -1520,7 +1520,8 @@ def test_the_list_says_when_more_was_stored_while_the_window_stays_in_front(wind
     """On the phone with a customer ("please try again now"), a support engineer waited on
     the list for their new session: it came only with F5 or after leaving the window and
     coming back - nothing said so. The list now says when more was stored; F5 lists it."""
-    stale = "more was stored since (a live session?): F5 or View > Refresh lists it"
+    stale = ("sessions were stored or changed since this list was read (a live visit, an import):"
+             " F5 or View > Refresh lists them")
     with Store.open(data) as store:   # replay serve, in another process
         store.ingest(session_events(start_ms=T0 + 40 * 86_400_000, duration_ms=20_000,
                                     urls=["https://shop.example/checkout"], errors=[]),
