@@ -85,6 +85,7 @@ class MainWindow(QMainWindow):
         self.erase_jobs: list[EraseJob] = []   # sessions being erased
         self.resume_at: dict[str, int] = {}   # tabs opened again: where they were, a
         # link's: its moment (ms)
+        self.resume_place: dict[str, int] = {}   # ... and their place among the tabs
         self.open_progress = None   # the last open's progress dialog
 
         self.thumbnails = ThumbnailService(self.store, self, enabled=thumbnails)
@@ -383,6 +384,10 @@ class MainWindow(QMainWindow):
         # doubled to be shown ("Cart & checkout" was "Cart _checkout")
         self.sessions.add_player(o.key, title.replace("&", "&&"), widget, src, tip,
                                  front=o.session == 0, is_file=o.is_file)
+        place = self.resume_place.pop(o.key, None)
+        if place is not None:
+            self.sessions.tabBar().moveTab(self.sessions.indexOf(widget),
+                                           min(place, self.sessions.count() - 1))
         resume = self.resume_at.pop(o.key, None)
         if resume is not None:   # opened again (its report edited): where it was
             widget.seek(resume)
@@ -641,6 +646,8 @@ class MainWindow(QMainWindow):
         at = None
         if tab is not None:
             at = tab.current_ms()
+            # back at its place among the tabs, not at the end (a support engineer's tryout)
+            self.resume_place[session_id] = self.sessions.indexOf(tab)
             self.sessions.close_tab(self.sessions.indexOf(tab))
         recorded_at = self.record.let_go_of(session_id)   # the Record page's player too
         job = SaveReportJob(self.data_dir, session_id, title, notes, masker_factory(rules),

@@ -1139,6 +1139,9 @@ def test_a_stored_sessions_bug_report_is_edited_from_the_list(window, qtbot, dat
     assert untitled == head.sectionSizeFromContents(Column.TITLE).width()
     assert window.browser.table.textElideMode() == Qt.TextElideMode.ElideMiddle
     player = window.wait_opened(window.open_session("bob-browse"))
+    window.wait_opened(window.open_session("dee-admin"))   # a tab after it
+    window.sessions.setCurrentWidget(player)
+    assert window.sessions.indexOf(player) == 1
     assert player.steps_pane is None                      # no report yet: no Steps tab
     player.seek(7000)
     assert player.current_ms() == 7000
@@ -1178,6 +1181,7 @@ def test_a_stored_sessions_bug_report_is_edited_from_the_list(window, qtbot, dat
             delegate.initStyleOption(option, table.model().index(row, col))
         assert option.textElideMode == mode, col
     reopened = window.sessions.find("bob-browse")
+    assert window.sessions.indexOf(reopened) == 1   # at its place, not after the others
     assert "Checkout button does nothing" in reopened.steps_pane.summary.text()
     assert reopened.current_ms() == 7000                  # where it was, not 0:00
 
