@@ -436,6 +436,10 @@ class TimelineWidget(QWidget):
         """A host's button in the transport row, before the legend (the Export menu)."""
         button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
         self._layout.insertWidget(self._layout.indexOf(self.legend_button), button)
+        # Tab goes as the row is drawn: the host's button, then the legend (it came last,
+        # after the legend: a support engineer's tryout)
+        QWidget.setTabOrder(self.skip_box, button)
+        QWidget.setTabOrder(button, self.legend_button)
 
     def show_legend(self) -> None:
         """The legend, just above its button (the timeline sits at the window's bottom)."""

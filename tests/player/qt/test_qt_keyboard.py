@@ -65,6 +65,9 @@ def test_tab_goes_through_the_controls_never_into_the_replayed_page(keys, qtbot)
                     keys.devtools.tabBar()):
         assert control in seen, control
     assert None not in seen   # focus is never lost on the way
+    # in the order the row draws them: Skip inactivity, Export, then the Legend
+    first = [seen.index(c) for c in (tl.skip_box, keys.export_menu.button, tl.legend_button)]
+    assert first == sorted(first), first
 
 
 def test_arrows_walk_the_rows_and_enter_jumps_to_the_rows_moment(keys, qtbot):
