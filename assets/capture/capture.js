@@ -3047,6 +3047,8 @@
   function Sender(cfg, fetchFn, offThread) {
     this.cfg = cfg;
     this.fetch = fetchFn;
+    // our batches are not the page's requests (its Network tab listed our beacons)
+    if (win.ReplayRum && win.ReplayRum.ignore) win.ReplayRum.ignore(this.url(false).split("?")[0]);
     this.off = null;   // the OffThread, or null: requests from the main thread
     // a Worker is wanted and not made yet: it is made when the page is idle after its load,
     // or at the first request or status() if sooner (see S.offThread)

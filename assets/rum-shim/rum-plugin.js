@@ -54,8 +54,19 @@
 
   var unloading = false;  // requests cut short by leaving the page are not failures
   win.addEventListener("beforeunload", function () { unloading = true; });
+  // a recorder's own requests (capture.js's batches to the intake: `ReplayRum.ignore`) are
+  // not the page's: its beacons showed in the Network tab, with no status and 0 ms
+  var ignored = [];
+  // ... and the script that holds this plugin (the intake's /capture.js, loaded by its snippet)
+  var own = doc.currentScript && doc.currentScript.src;
+  if (own) ignored.push(absUrl(own));
+  function isIgnored(url) {
+    var u = absUrl(url);
+    for (var i = 0; i < ignored.length; i++) if (u.indexOf(ignored[i]) === 0) return true;
+    return false;
+  }
   function networkDone(method, url, status, start, size) {
-    if (status === 0 && unloading) return;
+    if ((status === 0 && unloading) || isIgnored(url)) return;
     var payload = {type: "resource", date: start.epoch, resource: {
       url: absUrl(url), method: method, status_code: status,
       duration: round(perf.now() - start.perf), size: size, type: start.kind}};
@@ -117,7 +128,7 @@
   // Everything the wrappers do not see (document, css, js, images, fonts). fetch/xhr come
   // from the wrappers, which know the method and status.
   function onResourceEntry(e) {
-    if (e.initiatorType === "fetch" || e.initiatorType === "xmlhttprequest") return;
+    if (e.initiatorType === "fetch" || e.initiatorType === "xmlhttprequest" || isIgnored(e.name)) return;
     emit({type: "resource", date: Math.round(perf.timeOrigin + e.startTime), resource: {
       url: e.name, method: "GET", status_code: e.responseStatus || null,
       duration: round(e.duration), size: e.encodedBodySize || e.transferSize || null,
@@ -432,6 +443,11 @@
     flush: flush,
     pastError: pastError,
     pageFetch: origFetch,
+    /* Requests to URLs starting with `prefix` are a recorder's own, never the page's. */
+    ignore: function (prefix) {
+      prefix = prefix && absUrl(prefix);
+      if (prefix && ignored.indexOf(prefix) < 0) ignored.push(prefix);
+    },
     /* `true`: the caller observes the whole document and calls the function returned on
      * each change (capture.js, from its own observer); `false`: it stopped, the plugin
      * watches again. */

@@ -160,6 +160,9 @@ def test_the_intake_serves_capture_js_and_a_page_installs_it(qapp, pages, intake
         b.type("#who", "Grace")
         b.eval("ReplayCapture.setUser({id: 'installed-2', name: 'Grace', email: 'g@example.com'})")
         b.click("#more")
+        # a request to the intake's batch URL (as capture.js's beacons go) is not the page's
+        b.eval("navigator.sendBeacon(cfg.intake + '/v1/events?app=' + cfg.app, '{}')")
+        b.eval("fetch('/installed.html?own=1')")   # ... where the page's own request is
         sid = b.eval("window.__sessionId")
         # the id is kept in first-party storage: the next page of the visit shares it
         assert b.eval("JSON.parse(localStorage.getItem('replay_capture_session')).id") == sid
@@ -174,6 +177,11 @@ def test_the_intake_serves_capture_js_and_a_page_installs_it(qapp, pages, intake
     assert len(stored) == st["acked"]
     texts = json.dumps(stored)
     assert "More 2" in texts and "Grace" not in texts       # typed input masked at capture
+    # the Network tab lists the page's requests, not the recorder's (its script, its batches)
+    urls = [e["data"]["payload"]["resource"]["url"] for e in stored if e["type"] == 6
+            and e["data"].get("payload", {}).get("type") == "resource"]
+    assert any(u.endswith("installed.html?own=1") for u in urls), urls
+    assert not [u for u in urls if "/capture.js" in u or "/v1/events" in u], urls
     proc = replay_cli(srv.data, "sessions", "--json")
     users = {row["id"]: row.get("user") for row in json.loads(proc.stdout)}
     assert sid in users
