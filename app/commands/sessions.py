@@ -22,7 +22,7 @@ from recorder.bug import from_context
 from recorder.moments import Unit, moment_text
 from recorder.store import PARTIAL, SHOWN_CUT, split_tag
 
-from ..browser_model import LIVE_MARK, Catalog, Query, elide_url, make_row
+from ..browser_model import LIVE_MARK, Catalog, Query, elide_middle, elide_url, make_row
 from ..ids import is_generated, short_ids
 from ..cli import UserError
 from ._progress import output_console
@@ -158,9 +158,11 @@ def run(args: argparse.Namespace) -> int:
         "frustr.": [f"{s.frustration_count:,}" for s in rows],
         "events": [_events(s) for s in rows],
         "size": [_size(s.bytes) for s in rows]}
-    shown, url_width = _fit(cells, console.width)
-    # as the app's list cuts it (the same rule, in terminal cells): its host, its path's end
-    cells["first URL"] = [elide_url(s.first_url or "", url_width, cell_len) for s in rows]
+    shown, sized = _fit(cells, console.width)
+    # as the app's list cuts them (the same rules, in terminal cells): a URL's host and its
+    # path's end, a user's start and end
+    cells["first URL"] = [elide_url(s.first_url or "", sized["first URL"], cell_len) for s in rows]
+    cells["user"] = [elide_middle(u, sized["user"], cell_len) for u in cells["user"]]
     dropped = [c for c, _ in _COLUMNS if c not in shown and any(cells[c])]
     said = []
     if any(lives):
@@ -177,7 +179,7 @@ def run(args: argparse.Namespace) -> int:
     if dropped:
         said.append("not shown at this width: " + ", ".join(dropped))
     caption = footer_lines(said, "--json for full rows", console.width)
-    widths = {c: url_width if c == "first URL" else _width(c, cells[c]) for c in shown}
+    widths = {c: sized[c] if c in sized else _width(c, cells[c]) for c in shown}
     # title and footer as plain lines: a table caption is cut, not wrapped, at its width
     shown_of = count(len(rows), "session") if matching == len(rows) else \
         f"{len(rows):,} of {matching:,} sessions (--limit {args.limit})"
@@ -224,16 +226,19 @@ def footer_lines(notes: list[str], last: str, width: int) -> list[str]:
 
 
 # Columns left to right. The table fits the width by giving up the least useful first:
-# 1. the first URL is shortened (down to _URL_MIN);
+# 1. the first URL is shortened (down to _URL_MIN), then a bug title (down to _TITLE_MIN)
+#    and a user (down to _USER_MIN, cut in the middle as the app's list cuts it: an email
+#    keeps its domain) - a search by user dropped the user for a whole title;
 # 2. then whole columns go, in _DROP order; id, start, duration, errors, events always stay.
 # A bug title (the app's Bug column) longer than _TITLE_MAX is cut (…); --json has it whole.
 _COLUMNS = (("id", "left"), ("start", "left"), ("duration", "right"), ("user", "left"),
             ("bug", "left"), ("first URL", "left"), ("views", "right"), ("errors", "right"),
             ("frustr.", "right"), ("events", "right"), ("size", "right"))
-_DROP = ("views", "size", "frustr.", "user", "first URL", "bug")
+_DROP = ("views", "size", "frustr.", "first URL", "user", "bug")
 _URL_MIN, _URL_MAX = 16, 48
 TABLE_CHUNK = 200    # rows printed per table: the first appear at once on a large folder
-_TITLE_MAX = 32
+_TITLE_MIN, _TITLE_MAX = 16, 32
+_USER_MIN = 16
 _GAP = 3             # cells between columns (SIMPLE_HEAD: a pad, the blank divider, a pad)
 
 
@@ -242,22 +247,30 @@ def _width(col: str, values: list[str]) -> int:
     return min(widest, _TITLE_MAX) if col == "bug" else widest
 
 
-def _fit(cells: dict[str, list[str]], width: int) -> tuple[list[str], int]:
-    """The columns to show within `width`, and the first URL's width. A column empty in
-    every row (no user was identified) is not shown at all."""
+def _fit(cells: dict[str, list[str]], width: int) -> tuple[list[str], dict[str, int]]:
+    """The columns to show within `width`, and the widths of those that shrink to fit (the
+    first URL, the bug title, the user). A column empty in every row (no user was
+    identified) is not shown at all."""
     shown = [c for c, _ in _COLUMNS if any(cells[c])]
-    url_full = min(_width("first URL", cells["first URL"]), _URL_MAX)
+    full = {"first URL": min(_width("first URL", cells["first URL"]), _URL_MAX),
+            "bug": _width("bug", cells["bug"]), "user": _width("user", cells["user"])}
+    least = {"first URL": min(full["first URL"], _URL_MIN), "bug": min(full["bug"], _TITLE_MIN),
+             "user": min(full["user"], _USER_MIN)}
 
-    def need(cols: list[str], url: int) -> int:
-        return sum(url if c == "first URL" else _width(c, cells[c]) for c in cols) + \
+    def need(cols: list[str], sized: dict[str, int]) -> int:
+        return sum(sized[c] if c in sized else _width(c, cells[c]) for c in cols) + \
             _GAP * (len(cols) - 1)
     for col in (None, *_DROP):
         if col in shown:
             shown.remove(col)
-        if need(shown, min(url_full, _URL_MIN)) <= width:
+        if need(shown, least) <= width:
             break
-    url = max(min(url_full, width - need(shown, 0)), min(url_full, _URL_MIN))
-    return shown, url
+    # what is left goes to the user, then the title (whole up to its cap), then the URL
+    sized = dict(least)
+    for col in ("user", "bug", "first URL"):
+        if col in shown:
+            sized[col] = max(least[col], min(full[col], width - need(shown, {**sized, col: 0})))
+    return shown, sized
 
 
 def _events(s) -> str:

@@ -247,3 +247,25 @@ def test_a_live_session_is_marked_as_the_app_marks_it(tmp_path, demo_events):
     assert sum("●" in ln for ln in proc.stdout.splitlines()) == 2, proc.stdout   # row + footer
     assert "● live: `replay serve` may still be storing it - `replay play SESSION --follow`" \
         " watches it grow" in proc.stdout
+
+
+def test_a_user_is_kept_before_a_whole_bug_title_or_a_first_url():
+    """`replay sessions --search ada` at 120 columns dropped the user (and the first URL) to
+    show a bug title whole, just when a support engineer searched by user: the title and
+    the user shrink first (the user cut in the middle, as the app's list cuts it), and the
+    first URL goes before the user does."""
+    from app.commands.sessions import _fit
+
+    cells = {"id": ["0190a1b2-5e55…b-6c7d8e9f0a1b", "ada-checkout-yday"],
+             "start": ["2026-12-04 15:21"] * 2, "duration": ["1:09"] * 2,
+             "user": ["margaret.hamilton@customer.example.com", "ada@example.com"],
+             "bug": ["Checkout: Apply coupon throws TypeError on submit", ""],
+             "first URL": ["shop.example/checkout"] * 2, "views": ["2"] * 2,
+             "errors": ["7"] * 2, "frustr.": ["4"] * 2, "events": ["417"] * 2,
+             "size": ["17.3 KB"] * 2}
+    shown, sized = _fit(cells, 120)
+    assert "user" in shown and "bug" in shown and "first URL" not in shown, shown
+    assert 16 <= sized["user"] < len(cells["user"][0]) and sized["bug"] >= 16
+    shown, sized = _fit(cells, 200)
+    assert {"user", "bug", "first URL"} <= set(shown)
+    assert sized["user"] == len(cells["user"][0])   # room: whole
