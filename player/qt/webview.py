@@ -45,8 +45,9 @@ WORLD = QWebEngineScript.ScriptWorldId.ApplicationWorld
 # reaches its renderer too late to rely on), so the page's standard font showed - a serif.
 # The runtime puts it in the lowest cascade layer of each document it builds (every rule of
 # the page wins); the tests' live pages get it too, for the moment they are pictured
-# (replay_tools.browser_recorder), so both show what Chrome would.
-ENGINE_CSS = "button,input,select,textarea{font-family:sans-serif}"
+# (replay_tools.browser_recorder), so both show what Chrome would. Not a <textarea>: Chrome's
+# is monospace, as QtWebEngine's own sheet has it (sans, its lines wrapped elsewhere).
+ENGINE_CSS = "button,input,select{font-family:sans-serif}"
 
 # The document the runtime builds into. Standards mode; the recorded <html> replaces ours.
 SHELL_HTML = (b"<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title></title></head>"
