@@ -467,6 +467,8 @@ def _sanitize_css(css: str, asset: AssetResolver) -> str:
                 out.append("(")
                 pos = end + 1
                 continue
+            if name == "defined" and _in_a_selector(css, out, end):
+                tok = _DEFINED   # (:not(:defined) no longer hides a page's components)
             out.append("replay-blocked" if name in _BAD_IDENTS else tok)
         elif kind == "at":
             name = "@" + _unescape_css(tok[1:]).lower()
@@ -498,6 +500,25 @@ def _sanitize_css(css: str, asset: AssetResolver) -> str:
     # No `<` that could open a tag or comment: the text stays text even where a browser
     # re-parses a <style> as markup (SVG/MathML foreign content).
     return inert_css_text("".join(out))
+
+
+# The replay's custom elements are never defined (no page script runs), so `:defined` is
+# read as any element: the visitor's page had defined them (`x-card:not(:defined)
+# {visibility:hidden}`, the common guard against a flash of undefined elements, hid every
+# card in the replay). `:is(*)` matches what `:defined` matched on a page whose elements
+# were all defined.
+_DEFINED = "is(*)"
+_AFTER_A_VALUE = frozenset(";}!")
+
+
+def _in_a_selector(css: str, out: list[str], end: int) -> bool:
+    """Whether the ident just read (ending at `end`) is a pseudo-class in a selector: after
+    one `:` (not `::`), and followed by what goes on a selector (`{`, `,`, `)`, a
+    combinator...), not by what ends a declaration's value (`;`, `}`, `!important`)."""
+    if not out or out[-1] != ":" or (len(out) > 1 and out[-2] == ":"):
+        return False
+    rest = css[end:].lstrip()
+    return bool(rest) and rest[0] not in _AFTER_A_VALUE
 
 
 # `<` followed by what makes it markup in HTML's tokenizer (a tag, end tag, comment, PI).
