@@ -557,9 +557,20 @@ import sys
 import traceback
 from urllib.parse import parse_qsl, urlsplit
 
+
+def say(text):
+    """`text` on stdout. A reader that went away before the end (`--help | head -3`) read
+    what it wanted: no traceback, and the run's exit status stays its own."""
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:
+        # Python flushes stdout once more at exit: pointed at /dev/null, that cannot fail
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
 if __name__ == "__main__" and sys.argv[1:]:   # before Playwright: --help needs none
     if sys.argv[1:] in (["-h"], ["--help"]):
-        print(__doc__.strip())
+        say(__doc__.strip())
         sys.exit(0)
     print(f"usage: python {{os.path.basename(__file__)}} [--help] - it takes no arguments: the"
           " environment variables --help lists set what it runs against", file=sys.stderr)
@@ -763,8 +774,8 @@ def main():
             page.set_default_timeout(WAIT_MS)   # each step's click, fill, page load too
             found = reproduce(page)
             # a recording without an error: its steps are the reproduction
-            print("reproduced:", found if found is not None else
-                  "every step ran (the recording holds no error to check)")
+            say("reproduced: " + (str(found) if found is not None else
+                                  "every step ran (the recording holds no error to check)"))
             return 0
         except Unreachable as exc:
             print(exc, file=sys.stderr)
