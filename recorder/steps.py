@@ -53,6 +53,18 @@ NAME_CHARS = 80          # a name is cut to this
 TEXT_SELECTOR_CHARS = 60  # longer text makes a brittle selector
 FRAME_SEP = " |> "        # a frame's selector, then the element's inside it
 _MASKED_TEXT = re.compile(r"[x*\s]+")   # what the privacy pass leaves of masked text
+# What a browser's innerText sets apart from the text beside it: the elements its default
+# stylesheet makes blocks (a line break where one begins or ends), table cells and rows, and a
+# line break - one space each in a name read on one line; and a control's box (a button,
+# select or textarea: inline-block), whose text never runs into its neighbours' on screen (a
+# price, then an "Add to cart" button beside it). An inline element's text runs on.
+APART_TAGS = frozenset({
+    "address", "article", "aside", "blockquote", "body", "br", "caption", "dd", "details",
+    "dialog", "div", "dl", "dt", "fieldset", "figcaption", "figure", "footer", "form", "h1",
+    "h2", "h3", "h4", "h5", "h6", "header", "hgroup", "hr", "html", "legend", "li", "main",
+    "menu", "nav", "ol", "optgroup", "option", "p", "pre", "section", "summary", "table",
+    "tbody", "td", "tfoot", "th", "thead", "tr", "ul",
+    "button", "select", "textarea"})
 CLOCK_SKEW_MS = 1000     # a page's start read off another clock than the step before it
 _CSS_IDENT = re.compile(r"-?[A-Za-z_][A-Za-z0-9_-]*")
 _INPUT_ROLES = {"button": "button", "submit": "button", "reset": "button", "image": "button",
@@ -143,24 +155,42 @@ def target_name(m: Mirror, nid: int) -> str:
 def _short_text(m: Mirror, nid: int, limit: int = 120, max_nodes: int = 400,
                 spaced: bool = False) -> str:
     """The start of the text beneath a node, without walking a whole page. `spaced`: texts
-    of different elements apart, as a page shows a card's title, rating, price and button
-    ("Desk Lamp ★ 4.6 $39.00 Add to cart", not "Desk Lamp★ 4.6$39.00Add to cart") - for a
-    name a person reads; a selector's name is the text as an accessible name joins it."""
+    apart where the page shows them apart, as a browser's innerText does - across a block's
+    edge (a card's title, rating and price rows: "Desk Lamp ★ 4.6 $39.00 Add to cart", not
+    "Desk Lamp★ 4.6$39.00Add to cart"), a line break or a control's box - and run on across
+    an inline element's ("Cart (<span>1</span>)" is "Cart (1)") - for a name a person reads;
+    a selector's name is the text as an accessible name joins it."""
     parts: list[str] = []
     size = 0
-    parent = None
+    prev: Node | None = None     # the last text read
+    apart = False                # an element that sets texts apart begun since it
     for i, x in enumerate(m.walk(nid)):
         if i >= max_nodes or size >= limit:
             break
-        if x.type == NodeType.Element and x.tag in ("script", "style", "noscript", "template"):
-            continue
-        if x.type == NodeType.Text and x.text:
-            if spaced and parts and x.parent != parent:
+        if x.type == NodeType.Element:
+            if x.tag in ("script", "style", "noscript", "template"):
+                continue
+            apart = apart or x.tag in APART_TAGS
+        elif x.type == NodeType.Text and x.text:
+            if spaced and prev is not None and (apart or _ends_apart(m, prev, x)):
                 parts.append(" ")
-            parent = x.parent
+            prev, apart = x, False
             parts.append(x.text)
             size += len(x.text)
     return "".join(parts)[:limit]
+
+
+def _ends_apart(m: Mirror, prev: Node, x: Node) -> bool:
+    """Whether an element that sets texts apart (APART_TAGS) ends between the text `prev`
+    and the text `x` after it: one holding `prev` but not `x`. (One beginning between them
+    is seen on the way to `x`: the walk is in document order.)"""
+    holding_x = {a.id for a in m.ancestors(x.id)}
+    for a in m.ancestors(prev.id):
+        if a.id in holding_x:
+            return False
+        if a.type == NodeType.Element and a.tag in APART_TAGS:
+            return True
+    return False
 
 
 def step_name(m: Mirror, nid: int) -> str:

@@ -289,6 +289,12 @@
   function shown(el, s, memo) {   // an attribute or value of `el`, as the recording shows it
     return s && privacyOf && privacyOf(el, memo) !== TEXT_SHOWN ? maskedText(s) : s;
   }
+  /* The text of `n` as a name reads it: through the recorder's privacy, its texts apart
+   * where the page shows them apart, as innerText (the name read without a recorder's word)
+   * sets them - across an element laid out as a box of its own (a block, a table cell, an
+   * inline-block button) or a line break - and run on across an inline element's: the
+   * "Cart (<span>1</span>)" link is "Cart (1)", not "Cart ( 1 )" (recorder/steps.py
+   * spaces a step's name so, from the tags: it has no layout to ask). */
   function textOf(n, memo) {
     if (!privacyOf) return n.innerText;
     var out = [];
@@ -297,10 +303,20 @@
       if (how === TEXT_HIDDEN) return;
       for (var c = x.firstChild; c; c = c.nextSibling) {
         if (c.nodeType === 3) out.push(how === TEXT_MASKED ? maskedText(c.data) : c.data);
-        else if (c.nodeType === 1 && !NO_TEXT.test(c.tagName)) walk(c);
+        else if (c.nodeType === 1 && !NO_TEXT.test(c.tagName)) {
+          var box = apart(c);
+          if (box) out.push(" ");
+          walk(c);
+          if (box) out.push(" ");
+        }
       }
     })(n);
-    return out.join(" ");
+    return out.join("");
+  }
+  function apart(el) {
+    if (el.tagName === "BR") return true;
+    var display = win.getComputedStyle ? win.getComputedStyle(el).display : "inline";
+    return display !== "inline" && display !== "contents";
   }
   function targetName(el) {
     var memo = new Map();

@@ -108,15 +108,18 @@ def test_views_vitals_and_frustrations(recording):
 def test_an_actions_name_never_holds_text_the_recording_masks(qapp):
     """The RUM plugin names a clicked element from its text and labels: through capture.js's
     privacy levels, so a masked text is masked in the name as in the snapshot, a hidden
-    element's text is not read at all, and nothing masked leaves the page."""
+    element's text is not read at all, and nothing masked leaves the page. Its texts are
+    apart where the page lays them out apart, and run on across an inline element (the
+    "Cart (<span>1</span>)" link was named "Cart ( 1 )")."""
     with PageServer(PAGES) as srv:
         rec = record_page(srv.url("rum-masked.html"), [
             Wait(300), *(Click(f"#{k}") for k in ("masked", "partly", "labelled", "hidden",
-                                                  "submit", "plain")), Wait(1500),
+                                                  "submit", "plain", "cart", "rows")),
+            Wait(1500),
         ], recorder="capture", record_options={"rules": {"default": "allow"}})
     names = [a.target for a in _semantics(rec.events).actions]
     assert names == ["xxxx xxx", "Pay xxxxx now", "xxxx xxxx xxx", "a", "xxxx xx xxxx",
-                     "Plain button"]
+                     "Plain button", "Cart (1)", "Row one Row two"]
     sent = json.dumps(rec.events)
     for secret in ("Jane", "Janet", "Secret link", "Send to"):
         assert secret not in sent

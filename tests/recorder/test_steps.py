@@ -261,14 +261,30 @@ def test_a_click_into_the_field_while_typing_on_is_one_typing_step():
 
 def test_a_click_on_a_card_names_its_texts_apart():
     """A click on a product card (no role of its own) is named by the card's texts, each
-    element's apart as the page shows them - they ran together ("Desk Lamp★ 4.6$39.00Add to
-    cart") where the card's markup has no spaces between its elements."""
-    card = el("div", el("h3", text("Desk Lamp")), el("span", text("★ 4.6")),
-              el("span", text("$39.00")), el("span", text("Add"), el("b", text("to cart"))),
+    row apart as the page shows them - they ran together ("Desk Lamp★ 4.6$39.00Add to
+    cart") where the card's markup has no spaces between its elements (the demo shop's card:
+    block rows, a price and a button side by side in the last)."""
+    card = el("article", el("div", el("div", text("Desk Lamp"), class_="name"),
+                            el("div", text("★ 4.6"), class_="meta"),
+                            el("div", el("span", text("$39.00"), class_="price"),
+                               el("button", text("Add to cart"), type="button"), class_="row"),
+                            class_="body"),
               class_="card")
     evs = full(page(card)) + [click(card, 100)]
     (_, clicked) = steps(evs)
     assert clicked.kind is StepKind.CLICK and clicked.name == "Desk Lamp ★ 4.6 $39.00 Add to cart"
+
+
+def test_a_name_runs_on_across_inline_elements_as_the_page_shows_it():
+    """Only what a browser's innerText sets apart is spaced: `Cart (<span>1</span>)` was
+    named "Cart ( 1 )" - every element's text was spaced, an inline one's too."""
+    cart = el("a", text("Cart ("), el("span", text("1"), id="cart-count"), text(")"),
+              href="/cart", id="nav-cart")
+    total = el("div", text("Total: "), el("b", text("$12"), el("i", text(".50"))),
+               el("br"), text("incl. VAT"), el("p", text("Pay")), text("now"), id="total")
+    evs = full(page(cart, total)) + [click(cart, 100), click(total, 200)]
+    assert [s.describe() for s in steps(evs)[1:]] == [
+        'Click "Cart (1)"', 'Click "Total: $12.50 incl. VAT Pay now"']
 
 
 def test_steps_of_a_report_that_does_not_read_are_read_again_not_kept():
