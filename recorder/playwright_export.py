@@ -30,10 +30,10 @@ import msgspec
 from .format import EventType, IncrementalSource, NodeType
 from .mirror import Mirror
 from .moments import moment_text
-from .privacy.masking import MASK
 from .semantics import ErrorEvent, Resource
 from .bug import BugReport
-from .steps import FRAME_SEP, Step, StepKind, StepsBuilder, frame_prefix, robust_selector
+from .steps import (FRAME_SEP, Step, StepKind, StepsBuilder, frame_prefix, masked,
+                    robust_selector)
 
 Raw = dict[str, Any]
 
@@ -41,7 +41,6 @@ STATE_TEXT_CHARS = 80       # a longer text is content, not a state worth waitin
 STATE_WAITS_PER_STEP = 3    # at most this many elements waited for after a step
 WAIT_TIMEOUT_MS = 10_000    # how long the script waits for a recorded DOM state
 NAVIGATION_AFTER_STEP_MS = 2_000   # a page load this soon after a step is that step's doing
-_MASKED_TEXT = re.compile(r"[x*\s]+")
 _ROLE = re.compile(r'^role=([a-z]+)\[name="((?:[^"\\]|\\.)*)"\]$')
 _TEXT = re.compile(r'^text="((?:[^"\\]|\\.)*)"$')
 _TEST_ID = re.compile(r'^\[data-testid="((?:[^"\\]|\\.)*)"\]$')
@@ -165,7 +164,7 @@ class _Reader:
             elements_read.add(el)
             sel = frame_prefix(m, el) + _id_selector(m.nodes[el].attrs["id"])
             text = _text(m, el)
-            if text and not _MASKED_TEXT.fullmatch(text) and MASK not in text:
+            if text and not masked(text):   # (the run shows the real text there)
                 out[sel] = text
         self.touched = keep
         return out
@@ -187,13 +186,16 @@ def _with_id(m: Mirror, nid: int) -> int | None:
 
 def _text(m: Mirror, nid: int) -> str | None:
     """The element's text as a state to wait for, or None: a container of other elements
-    with ids (they are waited for themselves) or a long text is not one."""
+    with ids (they are waited for themselves), a long text, or one with a text the privacy
+    pass masked (`Signed in as <span>xxxx</span>`: the run shows the real one) is not one."""
     parts: list[str] = []
     size = 0
     for x in m.walk(nid):
         if x.id != nid and x.type == NodeType.Element and x.attrs.get("id"):
             return None
         if x.type == NodeType.Element and x.tag in ("script", "style"):
+            return None
+        if x.type == NodeType.Text and x.text and x.text.strip() and masked(x.text):
             return None
         if x.type == NodeType.Text and x.text:
             parts.append(x.text)

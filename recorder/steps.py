@@ -22,8 +22,8 @@ is one (`#product-8 >> role=button[name="Add to cart"]`): a name is shared by ma
 in the page as the site shows it at another moment (the other cards' buttons, which said
 "Added ✓" when recorded, or all of them before a search narrowed the list), the ancestor's id
 is not.
-A name or text the privacy pass masked, wholly (`xxxx`) or in part (`Code *** · 10% off`),
-says nothing and is never used.
+A name or text the privacy pass masked, wholly (`xxxx`) or in part (`Code *** · 10% off`, an
+address the detectors masked: `Signed in as xxxxxxxxxxxx`), says nothing and is never used.
 An element inside a (same-origin) frame is chosen among its frame's document, and its selector
 is the frame's own, then FRAME_SEP, then the element's within it (`#payment |> role=button
 [name="Pay"]`): a page's locator does not reach into frames (Playwright's `frame_locator` does).
@@ -39,6 +39,7 @@ import msgspec.structs
 
 from .format import EventType, IncrementalSource, NodeType
 from .mirror import Mirror, Node
+from .privacy import detectors
 from .privacy.masking import MASK, is_masked_value
 from .semantics import BROWSER_ERROR_PAGE, CLICK_CHAIN_MS, Action, Semantics, click_actions
 
@@ -208,13 +209,21 @@ def step_name(m: Mirror, nid: int) -> str:
                 role(el) or el.tag or "")
 
 
+def masked(s: str) -> bool:
+    """Whether a text the recording shows holds what the privacy pass masked: wholly
+    (`xxxx`), in part by the rules (`Code *** · 10% off`) or by the detectors (`Signed in as
+    xxxxxxxxxxxxxxxx`, `detectors.masked_in`). The page run again shows the real text there:
+    it is no name to look an element up by, nor a state to wait for."""
+    return bool(_MASKED_TEXT.fullmatch(s)) or MASK in s or detectors.masked_in(s)
+
+
 def _said(s: Any) -> str:
     """A name as a selector may use it: stripped, spaces collapsed; "" if empty or masked,
     wholly or in part."""
     if not isinstance(s, str):
         return ""
     s = " ".join(s.split())
-    return "" if not s or _MASKED_TEXT.fullmatch(s) or MASK in s else s
+    return "" if not s or masked(s) else s
 
 
 def _own_text(m: Mirror, n: Node) -> str:

@@ -281,6 +281,30 @@ def in_id(recorded_id: str, kinds: Iterable[str] = KINDS, *, live: bool = False)
     return list(dict.fromkeys(found))
 
 
+# What `mask` writes for each character of a match but whitespace ("like text": the layout
+# survives, the content does not).
+MASKED_CHAR = "x"
+# ... so what it leaves of a match: a run of them, spaces between their groups as the value had
+# them (a card's `xxxx xxxx xxxx xxxx`), MIN_LEN of them or more (every match has that many
+# characters besides its spaces: an e-mail address has no space, a number nine digits or
+# more). Whatever stands beside it (a label a number is glued to, `ssnxxxxxxxxxxx`): no word
+# holds MIN_LEN x's in a row.
+_MASKED_RUN = re.compile(rf"{MASKED_CHAR}+(?:\s+{MASKED_CHAR}+)*")
+
+
+def _masked(value: str) -> str:
+    return _NONSPACE.sub(MASKED_CHAR, value)
+
+
+def masked_in(text: str) -> bool:
+    """Whether `text` holds what `mask` leaves of a match (`Signed in as xxxxxxxxxxxxxxxxxxxxx`:
+    an address masked in a sentence): the value is not in it - a page run again shows the
+    real one there, so the text is no state to wait for, nor a name to look an element up by.
+    A word of fewer x's than any match leaves (`xx`, `Box`) is not one."""
+    return any(len(m.group()) - sum(c.isspace() for c in m.group()) >= MIN_LEN
+               for m in _MASKED_RUN.finditer(text))
+
+
 def mask_id(recorded_id: str) -> str:
     """A session id with what `in_id` finds in it masked like text (`cust-xxxxxxxxxxx`): how
     an import may name a recording's own id it stored under a hash."""
@@ -291,19 +315,20 @@ def mask_id(recorded_id: str) -> str:
         return recorded_id
     out = list(recorded_id)
     for start, end in spans:
-        out[start:end] = _NONSPACE.sub("x", recorded_id[start:end])
+        out[start:end] = _masked(recorded_id[start:end])
     return "".join(out)
 
 
 def mask(text: str, kinds: Iterable[str] = KINDS) -> str:
-    """`text` with every detected match masked like text (non-whitespace -> x)."""
+    """`text` with every detected match masked like text (non-whitespace -> MASKED_CHAR;
+    `masked_in` recognises what is left)."""
     if len(text) < MIN_LEN or might_match(text) is None:
         return text  # the common case, decided in C
     out = []
     pos = 0
     for f in find(text, kinds):
         out.append(text[pos:f.start])
-        out.append(_NONSPACE.sub("x", f.value))
+        out.append(_masked(f.value))
         pos = f.end
     if not out:
         return text
