@@ -9,8 +9,9 @@ error, a console.error call as a console message, a failed request as a response
 runs it against their own server (`REPLAY_BASE_URL`; `REPLAY_BASE_URL_2`... for each other site
 the steps open); `python repro.py --help` prints its docstring, which lists them.
 
-- Values the privacy rules masked were never recorded: each becomes a named placeholder in
-  `FILL_IN` at the top of the script (also read from `REPLAY_FILL_<NAME>`), never a guess.
+- Values the privacy rules masked were never recorded: each becomes a named value in
+  `FILL_IN` at the top of the script (also read from `REPLAY_FILL_<NAME>`), never a guess;
+  one not given is typed as a stand-in its field accepts (`stand_in`), else as `<NAME>`.
   Where an error's message or an address the script waits for holds one (`***`), that part
   matches any text (`recorded_in`, `recorded_pattern` in the script).
 - Selectors are `steps.robust_selector`'s (id, test id, field name, role + name, text, then
@@ -32,7 +33,7 @@ from .mirror import Mirror
 from .moments import moment_text
 from .semantics import ErrorEvent, Resource
 from .bug import BugReport
-from .steps import (FRAME_SEP, Step, StepKind, StepsBuilder, frame_prefix, masked,
+from .steps import (FRAME_SEP, Step, StepKind, StepsBuilder, frame_prefix, holds_masked,
                     robust_selector)
 
 Raw = dict[str, Any]
@@ -85,6 +86,39 @@ def locator_code(selector: str) -> str:
     if m:
         return f"{within}.get_by_test_id({_unquote(m.group(1))!r})"
     return f"{within}.locator({selector!r})"
+
+
+# What a run types where a value masked when recorded is not given, by the field's kind: one
+# the browser accepts there. A placeholder (`<E_MAIL>`) typed into an <input type=email> kept
+# its form from being sent (the browser's own check), and Playwright refuses to fill a number
+# or a date field with one: a first run without values failed at the first form. A field of
+# any other kind (text, search, password, a textarea) takes its placeholder, which says what
+# to give. Where the field has a `min`, a number's or a date's stand-in is that least value.
+FIELD_STAND_INS = {"email": "name@example.com", "url": "https://example.com/", "tel": "5550100",
+                   "number": "1", "range": "0", "date": "2000-01-01", "month": "2000-01",
+                   "week": "2000-W01", "time": "12:00", "datetime-local": "2000-01-01T12:00",
+                   "color": "#000000"}
+STAND_IN_AT_MIN = frozenset({"number", "range", "date", "month", "week", "time",
+                             "datetime-local"})
+
+
+def stand_in(name: str, step: Step) -> str:
+    """What the script types for the masked value `name` of `step` when none is given: one
+    its field accepts (FIELD_STAND_INS), else its placeholder `<NAME>`."""
+    if step.field in STAND_IN_AT_MIN and step.field_min is not None:
+        return step.field_min
+    return FIELD_STAND_INS.get(step.field, f"<{name}>")
+
+
+class FillIn(msgspec.Struct, frozen=True):
+    """A value masked when recorded, which a run fills in (`REPLAY_FILL_<name>`)."""
+    name: str
+    step: int         # the script's step number that types or chooses it
+    label: str        # the field's name in the step
+    selector: str
+    field: str        # its kind (`Step.field`)
+    stand_in: str     # typed when none is given
+    select: bool      # an option chosen in a select: no stand-in can be one of its options
 
 
 def placeholder_name(label: str, taken: set[str]) -> str:
@@ -164,7 +198,7 @@ class _Reader:
             elements_read.add(el)
             sel = frame_prefix(m, el) + _id_selector(m.nodes[el].attrs["id"])
             text = _text(m, el)
-            if text and not masked(text):   # (the run shows the real text there)
+            if text and not holds_masked(text):   # (the run shows the real text there)
                 out[sel] = text
         self.touched = keep
         return out
@@ -195,7 +229,7 @@ def _text(m: Mirror, nid: int) -> str | None:
             return None
         if x.type == NodeType.Element and x.tag in ("script", "style"):
             return None
-        if x.type == NodeType.Text and x.text and x.text.strip() and masked(x.text):
+        if x.type == NodeType.Text and x.text and x.text.strip() and holds_masked(x.text):
             return None
         if x.type == NodeType.Text and x.text:
             parts.append(x.text)
@@ -354,8 +388,7 @@ def _write(steps: list[Step], r: _Reader, errors: list[ErrorEvent], failed: list
     states = dict(r.states)
     times = sorted(t for t in states if t != float("inf"))
     taken: set[str] = set()
-    fill_in: list[tuple[str, str]] = []
-    selects: list[str] = []   # the placeholders of options chosen in a select
+    fill_in: list[FillIn] = []
     body: list[str] = []
     scrolls = [s for s in r.scrolls if lo <= s.t <= hi]
     si = 0
@@ -383,9 +416,9 @@ def _write(steps: list[Step], r: _Reader, errors: list[ErrorEvent], failed: list
         elif s.kind in (StepKind.TYPE, StepKind.SELECT):
             if s.masked:
                 name = placeholder_name(s.name or "value", taken)
-                fill_in.append((name, s.name))
-                if s.kind is StepKind.SELECT:
-                    selects.append(name)
+                select = s.kind is StepKind.SELECT
+                fill_in.append(FillIn(name, n, s.name, s.selector, s.field,
+                                      f"<{name}>" if select else stand_in(name, s), select))
                 value = f"filled({name!r})"
             else:
                 value = repr(s.text or "")
@@ -417,14 +450,16 @@ def _write(steps: list[Step], r: _Reader, errors: list[ErrorEvent], failed: list
         session=_docstring(session_id),
         recorded=_dt.datetime.fromtimestamp(origin / 1000, _dt.timezone.utc)
         .strftime("%Y-%m-%d %H:%M UTC") if origin else "unknown",
-        site_help=_site_help(sites), fill_help=_fill_help(fill_in, selects),
+        site_help=_site_help(sites), fill_help=_fill_help(fill_in),
         sites="".join(f"    ({o!r}, {v!r}),\n" for o, v in sites),
         viewport=(f'{{"width": {int(viewport[0])}, "height": {int(viewport[1])}}}'
                   if viewport else "None"),
         wait_ms=WAIT_TIMEOUT_MS, frame_sep=FRAME_SEP,
-        fill_in="".join(f"    {k!r}: os.environ.get({'REPLAY_FILL_' + k!r}, {('<' + k + '>')!r}),"
-                        f"  # {_comment(label)} (masked when recorded)\n" for k, label in fill_in),
-        selects=repr(selects),
+        stand_ins="".join(f"    {f.name!r}: {f.stand_in!r},\n" for f in fill_in),
+        fill_in="".join(f"    {f.name!r}: os.environ.get({'REPLAY_FILL_' + f.name!r},"
+                        f" STAND_INS[{f.name!r}]),  # step {f.step}: {_comment(f.label)}"
+                        " (masked when recorded)\n" for f in fill_in),
+        selects=repr([f.name for f in fill_in if f.select]),
         steps="\n".join(body),
         check_comment=CHECK_COMMENT, check=_check(target, failed, filled=bool(fill_in)))
 
@@ -468,16 +503,23 @@ def _ordinal(n: int) -> str:
     return {2: "second", 3: "third"}.get(n, f"{n}th")
 
 
-def _fill_help(fill_in: list[tuple[str, str]], selects: list[str]) -> str:
-    """The docstring's lines for the values masked when recorded (REPLAY_FILL_<NAME>)."""
+def _fill_help(fill_in: list[FillIn]) -> str:
+    """The docstring's lines for the values masked when recorded (REPLAY_FILL_<NAME>): each
+    with the step that types it and its field (two fields of one name - a ZIP typed twice -
+    told apart), and what is typed where it is not given."""
     if not fill_in:
         return "No value was masked when recorded: nothing to fill in.\n"
     lines = ["Values masked when recorded are not in the recording: set them (or edit FILL_IN"
-             " below);", "one not given is typed as its placeholder (<NAME>):"]
-    for name, label in fill_in:
-        lines.append(f"  REPLAY_FILL_{name}  for {_docstring(repr(label or 'a value'))}"
-                     + (" (an option chosen in a select: needed to run)" if name in selects
-                        else ""))
+             " below). One not", "given is typed as a stand-in: one its field accepts (an"
+             " e-mail field's name@example.com),", "else its placeholder (<NAME>):"]
+    width = max(len(f"REPLAY_FILL_{f.name}") for f in fill_in)
+    for f in fill_in:
+        what = f"step {f.step}: {_docstring(repr(f.label or 'a value'))}, {_docstring(f.selector)}"
+        if f.select:
+            what += " (an option chosen in a select: needed to run)"
+        elif f.stand_in != f"<{f.name}>":
+            what += f" (type={_docstring(f.field)}: stand-in {_docstring(repr(f.stand_in))})"
+        lines.append(f"  {'REPLAY_FILL_' + f.name:<{width}}  {what}")
     return "\n".join(lines) + "\n"
 
 
@@ -602,17 +644,21 @@ CHECK_COMMENT = {check_comment!r}   # the comment the check at the end starts wi
 VIEWPORT = {viewport}
 WAIT_MS = {wait_ms}
 
+# what is typed where a value is not given: one its field accepts (an <input type=email>
+# refuses other text, and its form is not sent), else a placeholder that says what to give
+STAND_INS = {{
+{stand_ins}}}
 FILL_IN = {{
 {fill_in}}}
-# a select's value must be one of its options: a placeholder cannot stand in for it
+# a select's value must be one of its options: a stand-in cannot be one
 SELECTED = {selects}
-TYPED = []   # the placeholders typed so far, not given (`filled`)
+TYPED = []   # the stand-ins typed so far (`filled`)
 
 
 def filled(name):
-    """FILL_IN's value for `name`; a placeholder not given is typed as it is, and noted (the
-    site may go another way from there: a failure later names it)."""
-    if FILL_IN[name] == f"<{{name}}>" and name not in TYPED:
+    """FILL_IN's value for `name`; where none is given, its stand-in, noted (the site may
+    go another way from there: a failure later names it)."""
+    if FILL_IN[name] == STAND_INS[name] and name not in TYPED:
         TYPED.append(name)
     return FILL_IN[name]
 
@@ -753,7 +799,7 @@ def main():
         print(f"REPLAY_CHROMIUM={{chromium}} is not a file: give the path of a Chromium or Chrome"
               " executable, or unset it to use Playwright's own", file=sys.stderr)
         return 2
-    unset = [k for k, v in FILL_IN.items() if v == f"<{{k}}>"]
+    unset = [k for k, v in FILL_IN.items() if v == STAND_INS[k]]
     chosen = [k for k in SELECTED if k in unset]
     if chosen:
         print(f"cannot reproduce without the option chosen in {{', '.join(chosen)}} (masked when"
@@ -761,8 +807,9 @@ def main():
               f" REPLAY_FILL_{{chosen[0]}}=VALUE or edit FILL_IN", file=sys.stderr)
         return 2
     if unset:
-        print(f"note: not given, typed as placeholders: {{', '.join(unset)}} (masked when"
-              " recorded: set REPLAY_FILL_<NAME> or edit FILL_IN)", file=sys.stderr)
+        print(f"note: no value given for {{', '.join(unset)}}: typing a stand-in for each (one"
+              " its field accepts, else <NAME>: --help lists them; masked when recorded: set"
+              " REPLAY_FILL_<NAME> or edit FILL_IN)", file=sys.stderr)
     with sync_playwright() as p:
         try:
             browser = p.chromium.launch(executable_path=chromium,
@@ -783,7 +830,7 @@ def main():
             print(exc, file=sys.stderr)
             return 2
         except (PlaywrightError, AssertionError) as exc:
-            typed = (f" - typed as placeholders before it: {{', '.join(TYPED)}} (the site may have"
+            typed = (f" - stand-ins typed before it: {{', '.join(TYPED)}} (the site may have"
                      " gone another way from there: set REPLAY_FILL_<NAME>)" if TYPED else "")
             print(f"not reproduced: {{failed_step(exc)}}: {{str(exc).splitlines()[0]}}{{typed}}",
                   file=sys.stderr)

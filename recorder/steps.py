@@ -101,6 +101,11 @@ class Step(msgspec.Struct, frozen=True):
     id: int | None = None        # the recorded node
     frustrations: list[str] = []
     count: int = 1               # clicks (a rage burst's many: replayed as many)
+    # typed into or chosen in: the field's kind - an input's type ("email", "date"...; "text"
+    # where it has none), else its tag ("textarea", "select") - and its `min` attribute, if
+    # any: what a value given in place of a masked one must be to be accepted
+    field: str = ""
+    field_min: str | None = None
 
     def describe(self) -> str:
         """One line for a person: what was done, to what."""
@@ -209,7 +214,7 @@ def step_name(m: Mirror, nid: int) -> str:
                 role(el) or el.tag or "")
 
 
-def masked(s: str) -> bool:
+def holds_masked(s: str) -> bool:
     """Whether a text the recording shows holds what the privacy pass masked: wholly
     (`xxxx`), in part by the rules (`Code *** · 10% off`) or by the detectors (`Signed in as
     xxxxxxxxxxxxxxxx`, `detectors.masked_in`). The page run again shows the real text there:
@@ -223,7 +228,7 @@ def _said(s: Any) -> str:
     if not isinstance(s, str):
         return ""
     s = " ".join(s.split())
-    return "" if not s or masked(s) else s
+    return "" if not s or holds_masked(s) else s
 
 
 def _own_text(m: Mirror, n: Node) -> str:
@@ -507,16 +512,19 @@ class StepsBuilder:
             return
         text = data.get("text")
         text = text if isinstance(text, str) else ""
-        masked = is_masked_value(text)
+        hidden = is_masked_value(text)
         kind = StepKind.SELECT if n.tag == "select" else StepKind.TYPE
+        least = n.attrs.get("min")
         step = Step(t, kind, name, robust_selector(self.mirror, nid),
-                    None if masked else text, masked, id=nid)
+                    None if hidden else text, hidden, id=nid,
+                    field=(kind_of or "text") if n.tag == "input" else (n.tag or ""),
+                    field_min=least if isinstance(least, str) and least.strip() else None)
         last = self._inputs[-1] if self._inputs else None
         # after a click into the field, a value that does not type on from the last (the
         # field emptied, its text replaced) is a step of its own, not the typing's last value
         # ("Clear" at the typing's time, the clear shown as a mere click)
         again = self._clicked_in and last is not None and (
-            text == "" or (not masked and not last.masked and not text.startswith(last.text or "")))
+            text == "" or (not hidden and not last.masked and not text.startswith(last.text or "")))
         self._clicked_in = False
         if self._typing == nid and last is not None and last.kind is kind and not again:
             self._inputs[-1] = msgspec.structs.replace(step, t=last.t)  # one step, last value

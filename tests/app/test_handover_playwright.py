@@ -260,7 +260,7 @@ def test_a_placeholder_the_run_needs_is_named_before_or_when_it_fails(tmp_path):
     assert run.returncode == 1, (run.stdout, run.stderr[-2000:])
     last = run.stderr.strip().splitlines()[-1]
     assert last.startswith("not reproduced: step ") and "Add to cart" in last, last
-    assert last.endswith(" - typed as placeholders before it: SEARCH_LAMPS_MUGS_CHAIRS,"
+    assert last.endswith(" - stand-ins typed before it: SEARCH_LAMPS_MUGS_CHAIRS,"
                          " SEARCH_LAMPS_MUGS_CHAIRS_2 (the site may have gone another way from"
                          " there: set REPLAY_FILL_<NAME>)"), last
 

@@ -229,8 +229,9 @@ def test_the_script_says_in_one_line_what_it_lacks_to_run(tmp_path):
     assert p.returncode == 2 and p.stdout == ""
     *notes, last = p.stderr.splitlines()
     # the masked values not given are said once, up front
-    assert notes == ["note: not given, typed as placeholders: EMAIL, PHONE, CARD_NUMBER, EXPIRY,"
-                     " CVC, CREATE_AN_ACCOUNT_OPTIONAL_PASSWORD (masked when recorded: set"
+    assert notes == ["note: no value given for EMAIL, PHONE, CARD_NUMBER, EXPIRY, CVC,"
+                     " CREATE_AN_ACCOUNT_OPTIONAL_PASSWORD: typing a stand-in for each (one its"
+                     " field accepts, else <NAME>: --help lists them; masked when recorded: set"
                      " REPLAY_FILL_<NAME> or edit FILL_IN)"]
     assert last == f"cannot reach http://127.0.0.1:{closed} (net::ERR_CONNECTION_REFUSED) -" \
         " start it, or set REPLAY_BASE_URL", p.stderr
@@ -441,7 +442,8 @@ def test_the_script_prints_its_help_and_runs_nothing(tmp_path):
                " http://127.0.0.1:41809)" in lines
         assert "  REPLAY_BASE_URL_2 the site to run the second one it opens against (default:" \
                " the recorded http://127.0.0.1:39249)" in lines
-        assert "  REPLAY_FILL_EMAIL  for 'email'" in lines, p.stdout
+        assert "  REPLAY_FILL_EMAIL  step 4: 'email', #email (type=email: stand-in" \
+               " 'name@example.com')" in lines, p.stdout
         for var in ("REPLAY_WAIT_MS", "REPLAY_CHROMIUM", "REPLAY_HEADED"):
             assert any(ln.startswith(f"  {var}") for ln in lines), var
     p = subprocess.run([sys.executable, str(script), "--base-url", "x"], capture_output=True,

@@ -213,3 +213,74 @@ def test_text_masked_in_part_is_never_waited_for_nor_a_selector():
     assert waits == ["expect_text(page, '#count', '2', after_step=2)"], waits
     # the button named by masked text: a CSS path, not role=button[name="Log out xxx..."]
     assert [s.selector for s in steps(events)][1:] == ["#login", "html > body > div > button"]
+
+
+def _order_session() -> list[dict]:
+    """An order form sent by GET: an e-mail, a quantity (at least 2), a day and a ZIP typed
+    twice, all masked; the page it opens throws."""
+    fields = [(5, "input", {"type": "email", "id": "email", "name": "email", "required": ""}),
+              (6, "input", {"type": "number", "id": "qty", "name": "qty", "min": "2"}),
+              (7, "input", {"type": "date", "id": "day", "name": "day"}),
+              (8, "input", {"id": "zip", "name": "zip", "placeholder": "ZIP"}),
+              (9, "button", {"id": "go"})]
+    done = "/done.html?email=***&qty=***&day=***&zip=***"
+    return (_page(0, "/index.html", fields)
+            + [_rum_view(1, 0, "a", "/index.html"), _input(1000, 5), _input(1100, 6),
+               _input(1200, 7), _input(1300, 8), _click(1400, 5), _input(1500, 8),
+               _click(2000, 9)]
+            + _page(2100, done, []) + [_rum_view(2101, 2090, "b", done),
+                                       _console_error(2200, "TypeError: order failed\n"
+                                                      "    at done.html:1:2")])
+
+
+def test_a_value_not_given_is_typed_as_a_stand_in_its_field_accepts(tmp_path):
+    """With no values given, the script typed `<E_MAIL>` into an <input type=email>: the
+    browser would not send the form, and the first run failed at its first step after it.
+    Each masked value not given is typed as a stand-in its field accepts (a number's or a
+    date's least value where it has one), a text field's placeholder otherwise; --help names
+    each value's step and field, so two of one name (a ZIP typed twice) are told apart."""
+    text = playwright_script(_order_session(), session_id="s")
+    mod = _load(text, tmp_path)
+    assert mod.STAND_INS == {"EMAIL": "name@example.com", "QTY": "2", "DAY": "2000-01-01",
+                             "ZIP": "<ZIP>", "ZIP_2": "<ZIP_2>"}
+    help_ = mod.__doc__
+    for line in ("  REPLAY_FILL_EMAIL  step 2: 'email', #email (type=email: stand-in"
+                 " 'name@example.com')",
+                 "  REPLAY_FILL_QTY    step 3: 'qty', #qty (type=number: stand-in '2')",
+                 "  REPLAY_FILL_DAY    step 4: 'day', #day (type=date: stand-in '2000-01-01')",
+                 "  REPLAY_FILL_ZIP    step 5: 'ZIP', #zip",
+                 "  REPLAY_FILL_ZIP_2  step 7: 'ZIP', #zip"):
+        assert line in help_.splitlines(), (line, help_)
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed (.ci/run"
+                    " installs it)")
+def test_the_script_runs_through_a_typed_form_without_values_in_chromium(tmp_path):
+    pytest.importorskip("playwright")
+    from recorder.intake.page_server import PageServer
+
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "index.html").write_text(
+        '<!DOCTYPE html><html><body><form id="f" action="done.html" method="get">'
+        '<input type="email" name="email" id="email" required>'
+        '<input type="number" name="qty" id="qty" min="2" required>'
+        '<input type="date" name="day" id="day" required>'
+        '<input name="zip" id="zip" placeholder="ZIP"><button id="go">go</button>'
+        '</form></body></html>')
+    (site / "done.html").write_text(
+        "<!DOCTYPE html><html><body><script>throw new TypeError('order failed')</script>"
+        "</body></html>")
+    script = tmp_path / "repro.py"
+    script.write_text(playwright_script(_order_session(), session_id="s"))
+    with PageServer(site) as srv:
+        p = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                           env=dict(os.environ, REPLAY_CHROMIUM=str(CHROMIUM),
+                                    REPLAY_BASE_URL=srv.base_url, REPLAY_WAIT_MS="5000"),
+                           timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.strip() == "reproduced: TypeError: order failed"
+    assert p.stderr.splitlines()[0] == (
+        "note: no value given for EMAIL, QTY, DAY, ZIP, ZIP_2: typing a stand-in for each (one"
+        " its field accepts, else <NAME>: --help lists them; masked when recorded: set"
+        " REPLAY_FILL_<NAME> or edit FILL_IN)")
