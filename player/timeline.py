@@ -30,7 +30,7 @@ from recorder.format import USER_INTERACTION_SOURCES, EventType, IncrementalSour
 from recorder.mirror import Mirror
 from recorder.semantics import (Action, ConsoleMessage, ErrorEvent, ErrorGroup, LongTask, Resource,
                                 Semantics, View, error_groups, interaction_place, start_order)
-from recorder.steps import target_name
+from recorder.steps import in_text_field, target_name
 
 Raw = dict[str, Any]
 DEFAULT_INACTIVITY_MS = 10_000
@@ -286,7 +286,11 @@ class TimelineBuilder:
                 self._viewport(data.get("width"), data.get("height"))
             if src == IncrementalSource.MouseInteraction:
                 clicks = len(self.sem.clicks)
-                self.sem.feed(e, t, partial(target_name, mirror) if mirror is not None else None)
+                if mirror is not None:   # what was clicked: its name, a text field or not
+                    self.sem.feed(e, t, partial(target_name, mirror),
+                                  partial(in_text_field, mirror))
+                else:
+                    self.sem.feed(e, t)
                 if len(self.sem.clicks) > clicks:
                     self.click_t.append(self.sem.clicks[-1].t)
             else:

@@ -22,7 +22,11 @@ Rules (each decided here and nowhere else):
    one starts a view (rrweb's periodic re-snapshots repeat the URL and are not views).
 2. Actions are the RUM actions; without any, recorded clicks stand in for them, and a
    burst of clicks on one element (3 within a second, Datadog's rule) is one action with a
-   rage_click signal. Frustration signals are the `frustration.type` entries of actions.
+   rage_click signal - but a triple-click in an editable text field (an input one types
+   text in, a textarea, a contenteditable) selects its text: one action, no rage (the
+   reader that knows the page says which clicks are in one: `feed`'s `in_text_field`;
+   rum-plugin.js decides so in the page). Frustration signals are the `frustration.type`
+   entries of actions.
 3. An error is a RUM error, a console message at level error/assert, a Sentry console
    breadcrumb at level error, a request the network plugin recorded answered 5xx (an
    `HTTPError` worded as the RUM plugin words one: Datadog's rule for a failed request), or
@@ -81,6 +85,8 @@ _NS_THRESHOLD = 1e5           # a RUM duration above this (100 s) is in ns, as D
 _MAX_MESSAGE = 2000
 CLICK_CHAIN_MS = 1000.0       # Datadog's click chain: same element, each within 1 s
 RAGE_CLICKS = 3               # ... and this many clicks within 1 s are a rage click
+SELECT_CLICKS = 3             # ... but up to this many in a text field select its text (a
+                              # double-click a word, a triple-click a line or all of it)
 RAGE_CLICK = "rage_click"
 IDENTIFY_TAG = "identify"     # custom event tag carrying a user (see `user_event`)
 
@@ -225,6 +231,7 @@ class Action(msgspec.Struct, frozen=True, gc=False):
     y: float | None = None
     source: str = "rum"       # rum | click
     count: int = 1            # clicks it stands for (a rage burst's, recorded clicks)
+    in_text_field: bool = False   # a recorded click in an editable text field (rule 2)
 
 
 class View(msgspec.Struct, frozen=True, gc=False):
@@ -555,18 +562,23 @@ def error_groups(errors: list[ErrorEvent]) -> list[ErrorGroup]:
 def click_actions(clicks: list[Action]) -> list[Action]:
     """Rule 2's stand-ins, with Datadog's rage rule: clicks on one element, each within
     `CLICK_CHAIN_MS` of the one before, form a chain; a chain holding `RAGE_CLICKS` clicks
-    within `CLICK_CHAIN_MS` is one action with a rage_click signal (like a RUM action),
-    any other chain is one action per click."""
+    within `CLICK_CHAIN_MS` is one action with a rage_click signal (like a RUM action) -
+    unless it is a triple-click in an editable text field (no more than `SELECT_CLICKS`
+    clicks, `in_text_field`), which selects the field's text: one action of that many clicks,
+    no signal (QA's triple-click to retype a ZIP was a RAGE step, badge and count). Any
+    other chain is one action per click."""
     out: list[Action] = []
     chain: list[Action] = []
 
     def close() -> None:
-        if any(chain[i + RAGE_CLICKS - 1].t - chain[i].t <= CLICK_CHAIN_MS
-               for i in range(len(chain) - RAGE_CLICKS + 1)):
+        if not any(chain[i + RAGE_CLICKS - 1].t - chain[i].t <= CLICK_CHAIN_MS
+                   for i in range(len(chain) - RAGE_CLICKS + 1)):
+            out.extend(chain)
+        elif chain[0].in_text_field and len(chain) <= SELECT_CLICKS:
+            out.append(msgspec.structs.replace(chain[0], count=len(chain)))
+        else:
             out.append(msgspec.structs.replace(chain[0], frustrations=[RAGE_CLICK],
                                                count=len(chain)))
-        else:
-            out.extend(chain)
 
     for c in clicks:
         last = chain[-1] if chain else None
@@ -709,9 +721,12 @@ class Semantics(msgspec.Struct, kw_only=True):
                      if isinstance(v := getattr(self, f), (list, dict))})
 
     # --- reading -------------------------------------------------------------------------
-    def feed(self, e: Raw, t: float | None = None, namer: Namer | None = None) -> None:
+    def feed(self, e: Raw, t: float | None = None, namer: Namer | None = None,
+             in_text_field: Callable[[int], bool] | None = None) -> None:
         """Read one raw event. `t`: its time on the caller's clock (default: its timestamp
-        minus `origin`); `namer` names a clicked node (the player passes the mirror's)."""
+        minus `origin`); `namer` names a clicked node (the player passes the mirror's);
+        `in_text_field` says whether a clicked node is in an editable text field (rule 2:
+        `steps.in_text_field` on the mirror; a reader without the page's DOM cannot tell)."""
         self.fed += 1
         typ = e.get("type")
         if typ not in _WANTED:
@@ -727,7 +742,7 @@ class Semantics(msgspec.Struct, kw_only=True):
         if t is None:
             t = ts - self.origin
         if src == IncrementalSource.MouseInteraction:
-            self._click(data, t, namer)
+            self._click(data, t, namer, in_text_field)
         elif src == IncrementalSource.Log:
             self._console(data, t, Reporter.LOG)
         else:
@@ -939,14 +954,17 @@ class Semantics(msgspec.Struct, kw_only=True):
                                    type="HTTPError", reported_by=[reporter.value], url=res.url,
                                    status=res.status))
 
-    def _click(self, data: Raw, t: float, namer: Namer | None) -> None:
+    def _click(self, data: Raw, t: float, namer: Namer | None,
+               in_text_field: Callable[[int], bool] | None = None) -> None:
         kind = _CLICK_KINDS.get(data.get("type"))  # type: ignore[arg-type]
         if kind is None:
             return
         nid = data.get("id") if isinstance(data.get("id"), int) else None
         target = namer(nid) if namer is not None and nid is not None else ""
         x, y = interaction_place(data) or (None, None)
-        self.clicks.append(Action(t, kind, target, [], nid, "", x, y, "click"))
+        field = in_text_field is not None and nid is not None and in_text_field(nid)
+        self.clicks.append(Action(t, kind, target, [], nid, "", x, y, "click",
+                                  in_text_field=field))
 
     def _user(self, obj: Raw) -> None:
         u = user_from(obj)

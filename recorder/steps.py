@@ -324,6 +324,36 @@ def _ids(m: Mirror, doc: int | None = None) -> dict[str, list[Node]]:
     return out
 
 
+# --- text fields ------------------------------------------------------------------------
+# The <input> types a person types text in: a double- or triple-click there selects a word,
+# a line or all of it (no rage click: `semantics` rule 2). A type a browser does not know
+# is text to it (INPUT_TYPES: those it knows). rum-plugin.js decides the same in the page.
+TEXT_INPUT_TYPES = frozenset({"text", "search", "email", "url", "tel", "password", "number"})
+INPUT_TYPES = TEXT_INPUT_TYPES | {"checkbox", "radio", "button", "submit", "reset", "image",
+                                  "file", "color", "range", "hidden", "date", "time",
+                                  "datetime-local", "month", "week"}
+
+
+def in_text_field(m: Mirror, nid: int) -> bool:
+    """Whether the clicked node `nid` is in an editable text field: an <input> of a text
+    kind, a <textarea>, or an element a contenteditable makes editable (the nearest one
+    with the attribute decides: `contenteditable="false"` inside an editable one is not)."""
+    n = m.nodes.get(nid)
+    if n is not None and n.type != NodeType.Element:
+        n = m.nodes.get(n.parent) if n.parent is not None else None
+    if n is None or n.type != NodeType.Element:
+        return False
+    if n.tag == "input":
+        kind = str(n.attrs.get("type") or "text").strip().lower()
+        return kind in TEXT_INPUT_TYPES or kind not in INPUT_TYPES
+    if n.tag == "textarea":
+        return True
+    for x in (n, *m.ancestors(n.id)):
+        if x.type == NodeType.Element and "contenteditable" in x.attrs:
+            return str(x.attrs["contenteditable"]).strip().lower() != "false"
+    return False
+
+
 # --- selectors ----------------------------------------------------------------------------
 def actionable(m: Mirror, nid: int) -> Node | None:
     """The element a click on node `nid` acted on: the nearest actionable element at or above
@@ -474,7 +504,8 @@ class StepsBuilder:
             self.sem = Semantics(origin=float(ts))
         sem = self.sem
         data = e.get("data")
-        sem.feed(e, None, lambda nid: step_name(self.mirror, nid))
+        sem.feed(e, None, lambda nid: step_name(self.mirror, nid),
+                 lambda nid: in_text_field(self.mirror, nid))
         if len(sem.clicks) > self._clicks_seen:
             c = sem.clicks[-1]
             sel = robust_selector(self.mirror, c.id) if c.id is not None else ""

@@ -337,6 +337,18 @@
   // Clicks where nothing visible is expected to happen are never "dead" (as Datadog).
   var NO_DEAD = /^(INPUT|TEXTAREA|SELECT|OPTION|LABEL|VIDEO|AUDIO)$/;
   var chain = [], chainTimer = null, CHAIN_MS = 1000;
+  var RAGE_CLICKS = 3;    // this many clicks within CHAIN_MS are a rage click...
+  var SELECT_CLICKS = 3;  // ... but up to this many in one text field select its text (a
+                          // double-click a word, a triple-click a line or all of it)
+  // The <input> types a person types text in (`el.type`: a type the browser does not know
+  // reads "text"); recorder/steps.py's TEXT_INPUT_TYPES, which decides for recorded clicks.
+  var TEXT_INPUT = /^(text|search|email|url|tel|password|number)$/;
+  /* The editable text field a click on `el` is in (an <input> of a text kind, a <textarea>,
+   * an element a contenteditable makes editable), or null. */
+  function textField(el) {
+    if (el.tagName === "INPUT") return TEXT_INPUT.test(el.type) ? el : null;
+    return el.tagName === "TEXTAREA" || el.isContentEditable ? el : null;
+  }
   function clickAction(c, frustration) {
     var a = {type: "click", target: {name: c.name, selector: c.selector}};
     if (c.x !== null) a.position = {x: c.x, y: c.y};
@@ -353,9 +365,15 @@
     var clicks = chain; chain = [];
     if (!clicks.length) return;
     clicks.forEach(settle);
-    if (clicks.length >= 3) {  // rage: >= 3 clicks within 1 s in a small area -> one action
-      var first = clicks[0], f = ["rage_click"];
-      if (clicks.some(function (c) { return c.error; })) f.push("error_click");
+    var first = clicks[0], erred = clicks.some(function (c) { return c.error; });
+    if (clicks.length >= RAGE_CLICKS && first.field && clicks.length <= SELECT_CLICKS &&
+        clicks.every(function (c) { return c.field === first.field; })) {
+      // a triple-click in a text field selects its text: one action, no rage
+      first.count = clicks.length;
+      clickAction(first, erred ? ["error_click"] : []);
+    } else if (clicks.length >= RAGE_CLICKS) {  // rage: clicks within 1 s in a small area -> one action
+      var f = ["rage_click"];
+      if (erred) f.push("error_click");
       if (clicks.every(function (c) { return c.dead; })) f.push("dead_click");
       first.count = clicks.length;
       clickAction(first, f);
@@ -385,7 +403,7 @@
     var placed = ev.detail !== 0 || ev.clientX || ev.clientY;
     var c = {date: now(), perf: perf.now(), x: placed ? ev.clientX : null, y: placed ? ev.clientY : null, name: targetName(el),
              selector: selectorOf(el), tag: el.tagName, editable: el.isContentEditable,
-             acted: null, failed: null, count: 1, dead: null, error: false};
+             field: textField(el), acted: null, failed: null, count: 1, dead: null, error: false};
     var last = chain[chain.length - 1];
     if (last && (c.perf - chain[0].perf > 1000 || (c.x === null) !== (last.x === null) ||
                  Math.abs(c.x - last.x) > 32 || Math.abs(c.y - last.y) > 32)) {

@@ -41,6 +41,8 @@ def recording(qapp):
             Click("#log-all"), Click("#throw"), Click("#requests"), WaitFor("#out"), Wait(300),
             Click("#dead"), Wait(1200),
             Click("#broken", count=4, interval_ms=100), Wait(1200),
+            Click("#zip", count=3, interval_ms=100), Wait(1200),
+            Click("#note", count=3, interval_ms=100), Wait(1200),
             Click("#route"), Wait(1200),
             Eval("(console.error(new Error('widget exploded')), 1)"), Wait(300),
             Eval("(console.error('save failed:', new Error('disk full')), 1)"), Wait(300),
@@ -103,6 +105,15 @@ def test_views_vitals_and_frustrations(recording):
     assert "rage_click" in frustrated["Apply coupon"] and "error_click" in frustrated["Apply coupon"]
     assert frustrated["Does nothing"] == ["dead_click"]
     assert frustrated["Log at every level"] == ["error_click"]   # its console.error
+    # a triple-click in a text field selects its text: one action, no rage (QA's ZIP field
+    # read RAGE in the Actions tab and the session's frustration count)
+    selecting = [(a.target, a.frustrations) for a in s.actions if a.target in ("ZIP", "A note")]
+    assert selecting == [("ZIP", []), ("A note", [])], selecting
+    counts = [e["data"]["payload"]["action"].get("click_count") for e in rec.events
+              if e["type"] == 6 and e["data"]["plugin"] == "replay/rum@1"
+              and e["data"]["payload"].get("type") == "action"
+              and e["data"]["payload"]["action"]["target"]["name"] in ("ZIP", "A note")]
+    assert counts == [3, 3]
 
 
 def test_an_actions_name_never_holds_text_the_recording_masks(qapp):

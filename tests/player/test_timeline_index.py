@@ -80,6 +80,23 @@ def test_mouse_position_is_interpolated_and_clicks_are_named():
     assert Replayer(events).event(ref.index)["data"]["id"] == 5
 
 
+def test_a_triple_click_in_a_text_field_is_no_rage_click_in_the_player():
+    """Without RUM the player's actions are the recorded clicks: a triple-click selecting a
+    field's text was a RAGE action and marker. It is one click action (the page's DOM says
+    the clicked node is a text field); three on the button are still rage."""
+    events = snapshot_events()
+    body = events[1]["data"]["node"]["childNodes"][0]["childNodes"][0]
+    body["childNodes"].append({"type": 2, "id": 10, "tagName": "input",
+                               "attributes": {"id": "zip", "type": "text"}, "childNodes": []})
+    events += [click(1000 + dt, 10, 50, 50) for dt in (0, 100, 200)]
+    events += [click(3000 + dt, 4, 10, 10) for dt in (0, 100, 200)]
+    tl = Replayer(events).timeline
+    assert [(a.t, a.frustrations, a.count) for a in tl.actions] == [
+        (1000, [], 3), (3000, ["rage_click"], 3)]
+    assert [m.t for m in tl.markers if m.kind == "rage_click"] == [3000]
+    assert len(tl.clicks) == 6   # each still ripples
+
+
 def test_logs_errors_resources_views_and_facts():
     rum = lambda t, p: ev(t, 6, {"plugin": "replay/rum@1", "payload": p})  # noqa: E731
     events = snapshot_events() + [

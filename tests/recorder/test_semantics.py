@@ -448,6 +448,27 @@ def test_without_rum_a_burst_of_clicks_is_a_rage_click(clicks, actions):
     assert s.frustration_count == sum(len(f) for _, f in actions)
 
 
+@pytest.mark.parametrize("clicks,actions", [
+    ([0, 150, 300], [(0, [], 3)]),                                   # a triple-click: selects
+    ([0, 150], [(0, [], 1), (150, [], 1)]),                          # a double-click
+    ([0, 150, 300, 450], [(0, ["rage_click"], 4)]),                  # more: rage
+])
+def test_a_triple_click_in_a_text_field_selects_its_text_and_is_no_rage_click(clicks, actions):
+    """QA triple-clicked the ZIP field to retype it: a RAGE step, badge and frustration. In an
+    editable text field (the reader that knows the page says which: `in_text_field`), three
+    clicks within a second are one action of three clicks without a signal; on anything
+    else, or four in the field, they are rage."""
+    events = [meta(0, "https://x.test/")] + [click(t, 4) for t in clicks]
+    s = Semantics(origin=S)
+    for e in events:
+        s.feed(e, None, None, lambda nid: nid == 4)
+    assert [(a.t, a.frustrations, a.count) for a in s.actions] == actions
+    assert s.frustration_count == sum(len(f) for _, f, _ in actions)
+    # read without the page (no word on a field), a burst is rage, as it was
+    if len(clicks) >= 3:
+        assert one(events).actions[0].frustrations == ["rage_click"]
+
+
 def test_a_page_the_browser_could_not_load_is_an_error_and_a_step_that_says_so():
     """Recorded on a site that was down or an address mistyped, the browser's own error page
     (chrome-error://chromewebdata/) was a view and an "Open chrome-error://…" step, and no

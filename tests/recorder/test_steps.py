@@ -228,6 +228,36 @@ def test_clicks_and_double_clicks_as_rrweb_records_them():
     assert [s.describe() for s in got[2:4]] == ['Double-click "Ada"', 'Click "Apply coupon"']
 
 
+def test_a_triple_click_in_a_text_field_is_one_click_step_not_rage():
+    """rrweb records a triple-click as click, click, dblclick, click: in a field one types
+    text in - an input of a text kind, a textarea, a contenteditable - it selects the text
+    (QA's "26. Click "ZIP" ×3 [RAGE]" before retyping a ZIP): one step of three clicks,
+    replayed as one, no rage. On a button, or a checkbox, three such clicks are rage."""
+    zip_ = el("input", id="zip", name="zip")
+    notes = el("textarea", id="notes")
+    rich = el("div", el("b", text("bold"), id="word"), contenteditable="true", id="rich")
+    fixed = el("div", el("span", text("fixed"), id="fixed", contenteditable="false"),
+               contenteditable="")
+    box = el("input", type="checkbox", id="box")
+    pay = el("button", text("Pay"), id="pay")
+
+    def triple(node, t):
+        return [click(node, t), click(node, t + 100), dblclick(node, t + 101),
+                click(node, t + 200)]
+
+    evs = full(page(zip_, notes, rich, fixed, box, pay))
+    for i, node in enumerate((zip_, notes, rich["childNodes"][0], fixed["childNodes"][0],
+                              box, pay)):
+        evs += triple(node, 1000 * (i + 1))
+    got = steps(evs)
+    assert [s.describe() for s in got[1:]] == [
+        'Click "zip" ×3', 'Click "notes" ×3', 'Click "bold" ×3', 'Click "fixed" ×3  [RAGE]',
+        'Click "box" ×3  [RAGE]',
+        'Click "Pay" ×3  [RAGE]']
+    script = playwright_script(evs, session_id="s")
+    assert "    page.locator('#zip').click(click_count=3)" in script.splitlines()
+
+
 def test_a_field_typed_in_then_emptied_is_cleared():
     search = el("input", type="search", id="search", placeholder="Search")
     got = steps(full(page(search)) + [typed(search, "mug", 100), click(el("p"), 200),
