@@ -11,7 +11,10 @@ What a recording does not hold is said, not invented:
 - the duration is one `wait` phase (the recording has no DNS/connect/send phases): `send`
   and `receive` are 0, as HAR requires them;
 - a request without a status (cut off, blocked) is status 0, as browsers write it;
-- an unknown MIME type is "x-unknown" (Chromium's word).
+- the response's MIME type is its Content-Type as recorded (`Resource.content_type`: the RUM
+  plugin reads it off the response, the network plugin records the header); where only the
+  request's type is recorded, the type it implies (a stylesheet's `text/css`), said in the
+  content's comment; where nothing says it, "x-unknown" (Chromium's word), said so too.
 Each entry keeps the recorded type in `_resourceType` and who reported it in `_source`
 (HAR's custom fields start with "_").
 
@@ -37,6 +40,9 @@ NOT_RECORDED = ("cookies, bodies and timing phases are not recorded; headers onl
 # the recorded resource type -> the MIME type it implies (only where it is unambiguous)
 _MIME = {"css": "text/css", "js": "application/javascript", "document": "text/html",
          "image": "image/*", "font": "font/*", "media": "video/*"}
+# what the content's comment says where the response's Content-Type was not recorded
+MIME_IMPLIED = "the response's Content-Type was not recorded: implied by the request's type ({})"
+MIME_NOT_RECORDED = "the response's Content-Type was not recorded"
 
 
 def iso(epoch_ms: float) -> str:
@@ -99,6 +105,22 @@ def _pairs(headers: tuple[tuple[str, str], ...]) -> list[dict[str, str]]:
     return [{"name": k, "value": v} for k, v in headers]
 
 
+def _content(r: Resource, size: int) -> dict[str, Any]:
+    """A response's content: its size, and its MIME type as far as the recording knows it -
+    a JSON API's answer read "x-unknown" where the RUM plugin had read "application/json"
+    off it; what is not known is said (HAR's `comment`)."""
+    out: dict[str, Any] = {"size": max(size, 0)}
+    if r.content_type:
+        out["mimeType"] = r.content_type
+    elif r.type in _MIME:
+        out["mimeType"] = _MIME[r.type]
+        out["comment"] = MIME_IMPLIED.format(r.type)
+    else:
+        out["mimeType"] = UNKNOWN_MIME
+        out["comment"] = MIME_NOT_RECORDED
+    return out
+
+
 def _entry(r: Resource, origin: float, page: View | None) -> dict[str, Any]:
     wait = float(r.duration) if r.duration is not None and r.duration >= 0 else 0.0
     size = r.size if r.size is not None and r.size >= 0 else UNKNOWN
@@ -113,8 +135,7 @@ def _entry(r: Resource, origin: float, page: View | None) -> dict[str, Any]:
                     "headersSize": UNKNOWN, "bodySize": UNKNOWN},
         "response": {"status": r.status or 0, "statusText": _status_text(r.status),
                      "httpVersion": "", "cookies": [], "headers": _pairs(r.response_headers),
-                     "content": {"size": max(size, 0),
-                                 "mimeType": _MIME.get(r.type, UNKNOWN_MIME)},
+                     "content": _content(r, size),
                      "redirectURL": "", "headersSize": UNKNOWN, "bodySize": size},
         "cache": {},
         "timings": {"blocked": UNKNOWN, "dns": UNKNOWN, "connect": UNKNOWN, "send": 0.0,

@@ -212,6 +212,9 @@ class Resource(msgspec.Struct, frozen=True, gc=False):
     # headers as stored (rrweb's network plugin records them; the rules say which are kept)
     request_headers: tuple[tuple[str, str], ...] = ()
     response_headers: tuple[tuple[str, str], ...] = ()
+    # the response's Content-Type as recorded: the RUM plugin's `content_type` (read off the
+    # response in the page), else the network plugin's response header; "" where not recorded
+    content_type: str = ""
 
 
 def start_order(r: Resource) -> tuple[float, float]:
@@ -907,7 +910,7 @@ class Semantics(msgspec.Struct, kw_only=True):
             at, _str(rum_field(p, "resource.url")), _str(rum_field(p, "resource.method")) or "GET",
             _int(rum_field(p, "resource.status_code")), _ms(rum_field(p, "resource.duration")),
             _int(rum_field(p, "resource.size")), _str(rum_field(p, "resource.type")), "rum",
-            started))
+            started, content_type=_str(rum_field(p, "resource.content_type"))))
 
     def _rum_error(self, p: Raw, at: float) -> None:
         self._error(ErrorEvent(
@@ -938,11 +941,13 @@ class Semantics(msgspec.Struct, kw_only=True):
                 dur = end - start
             status = r.get("status", r.get("responseStatus"))
             size = r.get("transferSize", r.get("encodedBodySize"))
+            answer = _headers(r.get("responseHeaders"))
             self._request(Resource(
                 self._at(t, ts, when), url, _str(r.get("method")) or "GET", _int(status), dur,
                 _int(size), _str(r.get("initiatorType") or r.get("type")), "network",
-                self._started(t, ts, when), _headers(r.get("requestHeaders")),
-                _headers(r.get("responseHeaders"))), Reporter.NETWORK)
+                self._started(t, ts, when), _headers(r.get("requestHeaders")), answer,
+                next((v for k, v in answer if k.lower() == "content-type"), "")),
+                Reporter.NETWORK)
 
     def _request(self, res: Resource, reporter: Reporter) -> None:
         """A request a recorder's network records saw (not RUM's, which reports its own

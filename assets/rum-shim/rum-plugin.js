@@ -65,11 +65,19 @@
     for (var i = 0; i < ignored.length; i++) if (u.indexOf(ignored[i]) === 0) return true;
     return false;
   }
-  function networkDone(method, url, status, start, size) {
+  /* A resource payload; `contentType`: the response's Content-Type as the browser read it
+   * (a HAR's mimeType: a JSON API's "application/json"), left out where it is not known.
+   * A header's value is the server's: kept to CONTENT_TYPE_CHARS. */
+  var CONTENT_TYPE_CHARS = 100;
+  function resourceOf(url, method, status, duration, size, kind, contentType) {
+    var r = {url: url, method: method, status_code: status, duration: duration, size: size, type: kind};
+    if (contentType) r.content_type = String(contentType).slice(0, CONTENT_TYPE_CHARS);
+    return r;
+  }
+  function networkDone(method, url, status, start, size, contentType) {
     if ((status === 0 && unloading) || isIgnored(url)) return;
-    var payload = {type: "resource", date: start.epoch, resource: {
-      url: absUrl(url), method: method, status_code: status,
-      duration: round(perf.now() - start.perf), size: size, type: start.kind}};
+    var payload = {type: "resource", date: start.epoch, resource: resourceOf(
+      absUrl(url), method, status, round(perf.now() - start.perf), size, start.kind, contentType)};
     emit(payload);
     if (status === 0 || status >= 500) {
       emit({type: "error", error: {message: method + " " + absUrl(url) + " " +
@@ -80,6 +88,7 @@
     }
   }
   function headerSize(h) { var v = h && h.get && h.get("content-length"); return v ? +v : null; }
+  function headerType(h) { return (h && h.get && h.get("content-type")) || null; }
 
   var origFetch = win.fetch;   // the page's own, for senders whose requests are not the page's
   if (win.fetch) {
@@ -89,7 +98,7 @@
       var start = {perf: perf.now(), epoch: now(), kind: "fetch"};
       bump();
       return origFetch.apply(this, arguments).then(function (resp) {
-        networkDone(method, url, resp.status, start, headerSize(resp.headers));
+        networkDone(method, url, resp.status, start, headerSize(resp.headers), headerType(resp.headers));
         return resp;
       }, function (err) {
         networkDone(method, url, 0, start, null);
@@ -110,7 +119,8 @@
         bump();
         xhr.addEventListener("loadend", function () {
           var len = xhr.getResponseHeader && xhr.getResponseHeader("content-length");
-          networkDone(info.method, info.url, xhr.status, start, len ? +len : null);
+          networkDone(info.method, info.url, xhr.status, start, len ? +len : null,
+                      xhr.getResponseHeader && xhr.getResponseHeader("content-type"));
         });
       }
       return origSend.apply(this, arguments);
@@ -129,10 +139,13 @@
   // from the wrappers, which know the method and status.
   function onResourceEntry(e) {
     if (e.initiatorType === "fetch" || e.initiatorType === "xmlhttprequest" || isIgnored(e.name)) return;
-    emit({type: "resource", date: Math.round(perf.timeOrigin + e.startTime), resource: {
-      url: e.name, method: "GET", status_code: e.responseStatus || null,
-      duration: round(e.duration), size: e.encodedBodySize || e.transferSize || null,
-      type: e.entryType === "navigation" ? "document" : resourceType(e.name, e.initiatorType)}});
+    // (`contentType`: the response's MIME type where the browser has it - Debian's Chromium
+    // 156 does, record mode's QtWebEngine (Chromium 140) does not: fetch and XHR read the header)
+    emit({type: "resource", date: Math.round(perf.timeOrigin + e.startTime), resource: resourceOf(
+      e.name, "GET", e.responseStatus || null, round(e.duration),
+      e.encodedBodySize || e.transferSize || null,
+      e.entryType === "navigation" ? "document" : resourceType(e.name, e.initiatorType),
+      e.contentType)});
   }
   observe("resource", onResourceEntry);
 

@@ -249,7 +249,15 @@ RUM_EVENTS = [
                                          "loading_type": "route_change"}}),
     _rum(1007, {"type": "view", "view": {"id": "v2", "url": "http://shop/#", "referrer": "http://shop/",
                                          "interaction_to_next_paint": 88}}),
-    dict(_rum(1008, {"type": "view", "view": dict(VIEW)}), sessionId="x"),
+    # a resource with its response's content type, a triple-click in a text field (no
+    # frustration, its count): no compact@2 form, keyed
+    _rum(1008, {"type": "resource", "date": 1007, "resource": {
+        "url": "http://shop/api/cart", "method": "GET", "status_code": 200, "duration": 12,
+        "size": 30, "type": "fetch", "content_type": "application/json"}}),
+    _rum(1009, {"type": "action", "date": 1008, "action": {
+        "type": "click", "target": {"name": "ZIP", "selector": "input#zip"},
+        "position": {"x": 10, "y": 20}, "click_count": 3}}),
+    dict(_rum(1010, {"type": "view", "view": dict(VIEW)}), sessionId="x"),
 ]
 
 
@@ -346,7 +354,8 @@ def test_capture_compact_batches_decode_to_exactly_its_events(dynamic, chromium)
     forms = [e[2][1] for e in rum_packed["events"] if isinstance(e, list)]
     assert [f[0] if isinstance(f, list) else f["type"] for f in forms] == [
         compact.RUM_KEYED, compact.RUM_RESOURCE, compact.RUM_LONG_TASK, compact.RUM_ACTION,
-        compact.RUM_ACTION, compact.RUM_VIEW, compact.RUM_KEYED, compact.RUM_VIEW]
+        compact.RUM_ACTION, compact.RUM_VIEW, compact.RUM_KEYED, compact.RUM_VIEW,
+        compact.RUM_KEYED, compact.RUM_KEYED]
     assert isinstance(rum_packed["events"][-1], dict)   # a key more: as it is
     rum_decoded = compact.decode(rum_packed["events"], rum_packed["strings"], version=version)
     assert json.dumps(rum_decoded) == json.dumps(RUM_EVENTS)

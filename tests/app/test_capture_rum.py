@@ -90,6 +90,10 @@ def test_errors_with_stacks_and_fetches_by_status(recording):
         ("save failed: disk full", "Error", ["console", "rum"])], broke
     status = {r.url.split("/")[-1]: r.status for r in s.resources if r.type == "fetch"}
     assert status == {"data.json?token=***": 200, "missing.json": 404, "500": 500}
+    # the response's Content-Type, as the page read it (a HAR's mimeType: a JSON API's was
+    # "x-unknown"); none where the server sent none
+    types = {r.url.split("/")[-1]: r.content_type for r in s.resources if r.type == "fetch"}
+    assert (types["data.json?token=***"], types["500"]) == ("application/json", ""), types
     assert "s3cr3t" not in json.dumps(rec.events)
 
 

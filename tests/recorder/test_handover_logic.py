@@ -91,6 +91,44 @@ def test_har_pages_and_network_plugin_requests():
     assert har([])["log"]["entries"] == []
 
 
+def test_a_har_response_s_mime_type_is_what_the_recording_knows_else_said_unknown():
+    """A JSON API's responses (sent as application/json) read "x-unknown" in the HAR: the
+    RUM plugin's resources now carry the Content-Type it read off the response, the network
+    plugin's recorded header says it too; a type only implied by the request's kind, or not
+    known at all, is said so in the content's comment (HAR's place for it)."""
+    t0 = 1_700_000_000_000
+
+    def rum(dt, resource):
+        return {"type": 6, "timestamp": t0 + dt, "data": {"plugin": "replay/rum@1", "payload": {
+            "type": "resource", "date": t0 + dt, "resource": resource}}}
+
+    events = [
+        {"type": 4, "timestamp": t0, "data": {"href": "https://shop.test/", "width": 800,
+                                               "height": 600}},
+        rum(10, {"url": "https://shop.test/api/products", "method": "GET", "status_code": 200,
+                 "duration": 20, "size": 245, "type": "fetch",
+                 "content_type": "application/json; charset=utf-8"}),
+        rum(20, {"url": "https://shop.test/app.css", "method": "GET", "status_code": 200,
+                 "duration": 5, "size": 90, "type": "css"}),
+        rum(30, {"url": "https://shop.test/api/old", "method": "GET", "status_code": 200,
+                 "duration": 5, "size": 9, "type": "fetch"}),
+        {"type": 6, "timestamp": t0 + 40, "data": {"plugin": "rrweb/network@1", "payload": {
+            "requests": [{"name": "https://shop.test/api/cart", "method": "GET",
+                          "responseStatus": 200, "startTime": t0 + 35, "endTime": t0 + 40,
+                          "initiatorType": "fetch",
+                          "responseHeaders": {"Content-Type": "application/json"}}]}}},
+    ]
+    content = {e["request"]["url"].rsplit("/", 1)[1]: e["response"]["content"]
+               for e in har(events)["log"]["entries"]}
+    assert content == {
+        "products": {"size": 245, "mimeType": "application/json; charset=utf-8"},
+        "app.css": {"size": 90, "mimeType": "text/css", "comment": "the response's Content-Type"
+                    " was not recorded: implied by the request's type (css)"},
+        "old": {"size": 9, "mimeType": "x-unknown",
+                "comment": "the response's Content-Type was not recorded"},
+        "cart": {"size": 0, "mimeType": "application/json"}}
+
+
 def test_the_script_waits_replay_wait_ms_for_a_steps_element(tmp_path):
     """REPLAY_WAIT_MS is every step's timeout too: a click on an element the site does not
     have fails after it, not after Playwright's own 30 s."""
