@@ -96,7 +96,8 @@ def test_playwright_script_reproduces_the_session_on_the_demo_pages(tmp_path):
             ".click()" in text
     assert "page.get_by_role('button', name='Add to cart'" not in text
     assert "page.locator('#email').fill(filled('EMAIL'))" in text
-    assert "'CARD_NUMBER': os.environ.get('REPLAY_FILL_CARD_NUMBER', '<CARD_NUMBER>')" in text
+    assert "'CARD_NUMBER': os.environ.get('REPLAY_FILL_CARD_NUMBER', STAND_INS['CARD_NUMBER'])" \
+        in text and "    'CARD_NUMBER': '<CARD_NUMBER>',\n" in text
     assert "nth-of-type" not in text
     assert "window.scrollTo(" in text
     assert "expect_text(page, '#cart-count', '4', after_step=11)" in text
@@ -157,7 +158,7 @@ def test_playwright_script_reproduces_the_session_on_the_demo_pages(tmp_path):
     assert got["error"] == "TypeError: Cannot read properties of null (reading 'classList')"
 
     # the same final DOM: every element with an id, its text, value and checked state -
-    # except the values that were masked when recorded (the script types placeholders)
+    # except the values that were masked when recorded (the script types stand-ins)
     from recorder.privacy import load_rules
     from recorder.source import masked_source, open_recording
     from recorder.privacy.masking import is_masked_value
