@@ -98,15 +98,22 @@ FIELD_STAND_INS = {"email": "name@example.com", "url": "https://example.com/", "
                    "number": "1", "range": "0", "date": "2000-01-01", "month": "2000-01",
                    "week": "2000-W01", "time": "12:00", "datetime-local": "2000-01-01T12:00",
                    "color": "#000000"}
-STAND_IN_AT_MIN = frozenset({"number", "range", "date", "month", "week", "time",
-                             "datetime-local"})
+# ... and the kinds whose `min` is a value of the field (HTML's syntax for each): a `min` the
+# browser cannot read as one it ignores, and so does the script
+_NUMBER = r"-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?"
+_TIME = r"\d\d:\d\d(?::\d\d(?:\.\d+)?)?"
+MIN_VALUE = {"number": _NUMBER, "range": _NUMBER,
+             "date": r"\d{4,}-\d\d-\d\d", "month": r"\d{4,}-\d\d", "week": r"\d{4,}-W\d\d",
+             "time": _TIME, "datetime-local": rf"\d{{4,}}-\d\d-\d\d[T ]{_TIME}"}
 
 
 def stand_in(name: str, step: Step) -> str:
     """What the script types for the masked value `name` of `step` when none is given: one
-    its field accepts (FIELD_STAND_INS), else its placeholder `<NAME>`."""
-    if step.field in STAND_IN_AT_MIN and step.field_min is not None:
-        return step.field_min
+    its field accepts (FIELD_STAND_INS, or the field's own `min` where it has a valid one),
+    else its placeholder `<NAME>`."""
+    least = (step.field_min or "").strip()
+    if step.field in MIN_VALUE and re.fullmatch(MIN_VALUE[step.field], least):
+        return least
     return FIELD_STAND_INS.get(step.field, f"<{name}>")
 
 

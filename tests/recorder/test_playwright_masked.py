@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from recorder.format import CONSOLE_PLUGIN, RUM_PLUGIN
-from recorder.playwright_export import playwright_script
-from recorder.steps import StepKind, steps
+from recorder.playwright_export import playwright_script, stand_in
+from recorder.steps import Step, StepKind, steps
 
 CHROMIUM = Path("/usr/bin/chromium")   # Debian's package (.ci/run installs it); never downloaded
 S = 1_700_000_000_000
@@ -251,6 +251,10 @@ def test_a_value_not_given_is_typed_as_a_stand_in_its_field_accepts(tmp_path):
                  "  REPLAY_FILL_ZIP    step 5: 'ZIP', #zip",
                  "  REPLAY_FILL_ZIP_2  step 7: 'ZIP', #zip"):
         assert line in help_.splitlines(), (line, help_)
+    # a `min` the browser cannot read as a value of its field, it ignores: so does the script
+    for field, least, typed in (("number", "abc", "1"), ("date", "today", "2000-01-01"),
+                                ("time", "09:30", "09:30"), ("url", "x", "https://example.com/")):
+        assert stand_in("X", Step(0, StepKind.TYPE, field=field, field_min=least)) == typed
 
 
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed (.ci/run"
