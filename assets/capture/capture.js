@@ -346,6 +346,9 @@
   // character, '@' or %40, a domain's character - ASCII as the pattern has them, or any other
   var EMAIL_HINT = /[\w.+\-\u0080-\uFFFF](?:@|%40)[A-Za-z0-9\u0080-\uFFFF]/;
   // each country's IBAN length (detectors.IBAN_COUNTRIES): one typed in lower case must have it
+  var IBAN_DIGITS_ONLY = {};
+  ("AE AT BA BE CZ DE DK EE ES FI HR HU IL IS LT ME NO PL PT RS SE SI SK TN").split(" ")
+    .forEach(function (c) { IBAN_DIGITS_ONLY[c] = 1; });
   var IBAN_LENGTHS = {};
   ("AD24 AE23 AL28 AO25 AT20 AZ28 BA20 BE16 BF28 BG22 BH22 BI27 BJ28 BR29 BY28" +
    " CF27 CG27 CH21 CI28 CM27 CR22 CV25 CY28 CZ24 DE22 DJ27 DK18 DO28 DZ26 EE20" +
@@ -372,7 +375,10 @@
   function ibanOk(m) {
     var s = m.replace(/[ -]/g, "");
     if (s.length < 15 || s.length > 34) return false;
-    if (s !== s.toUpperCase() && IBAN_LENGTHS[s.slice(0, 2).toUpperCase()] !== s.length) return false;
+    var country = s.slice(0, 2).toUpperCase();
+    if (s !== s.toUpperCase() && IBAN_LENGTHS[country] !== s.length) return false;
+    // (detectors.IBAN_DIGITS_ONLY: their account numbers are digits only)
+    if (IBAN_DIGITS_ONLY[country] && (IBAN_LENGTHS[country] !== s.length || !/^\d+$/.test(s.slice(4)))) return false;
     var moved = s.slice(4) + s.slice(0, 4), rest = 0;   // mod 97 of it as a number, A=10...
     for (var i = 0; i < moved.length; i++) {
       var v = parseInt(moved.charAt(i), 36);
