@@ -519,13 +519,12 @@ def test_a_hidden_fields_value_a_script_sets_is_learnt_and_a_frozen_page_still_r
     _nowhere(page.data_dir, GIFT)
 
 
-def test_closing_the_app_while_recording_stores_the_recording_first(qtbot, tmp_path, shop):
-    """Ctrl+Q (or the window's close box) in the middle of a recording: the window waits
-    while the recording is stored, then closes - a QA's reproduction is never thrown away."""
+def _app_recording(qtbot, tmp_path, shop, title: str = ""):
+    """The desktop app's window on a new data folder, its Record page recording the shop
+    (a red shoe added to the cart): (window, page, data folder)."""
     from PySide6.QtCore import QSettings
 
     from app.window.main_window import MainWindow
-    from recorder.store import Store
 
     data = tmp_path / "data"
     data.mkdir()
@@ -535,9 +534,18 @@ def test_closing_the_app_while_recording_stores_the_recording_first(qtbot, tmp_p
     qtbot.addWidget(win)
     win.show()
     page = win.show_page("Record")
-    page.title_edit.setText("Red shoes never reach the cart")
+    page.title_edit.setText(title)
     hand = _recording(qtbot, page, shop.url("index.html"))
     hand.click('[data-testid="add-red-shoes"]')
+    return win, page, data
+
+
+def test_closing_the_app_while_recording_stores_the_recording_first(qtbot, tmp_path, shop):
+    """Ctrl+Q (or the window's close box) in the middle of a recording: the window waits
+    while the recording is stored, then closes - a QA's reproduction is never thrown away."""
+    from recorder.store import Store
+
+    win, page, data = _app_recording(qtbot, tmp_path, shop, "Red shoes never reach the cart")
     with qtbot.waitSignal(page.sessionRecorded, timeout=TIMEOUT_MS) as stored:
         assert win.close() is False        # not yet: the recording is being stored
         assert win.isVisible() and win.page_titles()[win.nav.currentRow()] == "Record"
@@ -556,23 +564,13 @@ def test_ctrl_c_while_recording_stores_the_recording_then_ends_with_130(qtbot, t
     import os
     import signal
 
-    from PySide6.QtCore import QSettings, QTimer
+    from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    from app.window.main_window import MainWindow
     from player.qt.standalone import INTERRUPTED, exec_app
     from recorder.store import Store
 
-    data = tmp_path / "data"
-    data.mkdir()
-    (data / "rules.toml").write_text(RULES)
-    win = MainWindow(data, settings=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat),
-                     thumbnails=False)
-    qtbot.addWidget(win)
-    win.show()
-    page = win.show_page("Record")
-    hand = _recording(qtbot, page, shop.url("index.html"))
-    hand.click('[data-testid="add-red-shoes"]')
+    win, page, data = _app_recording(qtbot, tmp_path, shop)
     app = QApplication.instance()
     stored = []
     page.sessionRecorded.connect(stored.append)

@@ -27,3 +27,18 @@ def demo_player(data_dir, size: tuple[int, int], *, indexed: bool = False
     finally:
         dispose(w)
         src.close()
+
+
+def evaluated_in_replay(events: list[dict], script: str, at_ms: int = 0,
+                        size: tuple[int, int] = (1200, 700)) -> str:
+    """What `script` (JavaScript, in the runtime's world) gives on the replayed page of
+    `events` at `at_ms`, in a ReplayWidget shown at `size` (the dev-tools pane beside)."""
+    w = ReplayWidget(events)
+    try:
+        w.resize(*size)
+        w.show()
+        w.wait_ready()
+        w.seek_and_wait(at_ms)
+        return w.bridge.call_sync(script)
+    finally:
+        dispose(w)

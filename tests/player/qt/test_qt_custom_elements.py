@@ -10,10 +10,9 @@ import json
 import player.qt.webview  # noqa: F401  (registers our URL schemes before the QApplication)
 import pytest
 
-from player.qt.replay_widget import ReplayWidget
-from player.qt.standalone import dispose
 from player.sanitize import sanitize_css
 from recorder.privacy.preview import html_to_events
+from tests.player.qt.players import evaluated_in_replay
 
 PAGE = """<!DOCTYPE html><html><head><style>
 x-card:not(:defined) { visibility: hidden }
@@ -40,13 +39,5 @@ def test_defined_is_any_element_in_a_selector_only(css, want):
 
 
 def test_a_defined_components_card_is_shown(qapp):
-    w = ReplayWidget(html_to_events(PAGE))
-    try:
-        w.resize(1200, 700)
-        w.show()
-        w.wait_ready()
-        w.seek_and_wait(0)
-        shown = json.loads(w.bridge.call_sync(SHOWN))
-    finally:
-        dispose(w)
+    shown = json.loads(evaluated_in_replay(html_to_events(PAGE), SHOWN))
     assert shown == [["visible", "inline", "solid"], ["visible", "inline", "none"]], shown

@@ -9,9 +9,8 @@ import json
 
 import player.qt.webview  # noqa: F401  (registers our URL schemes before the QApplication)
 
-from player.qt.replay_widget import ReplayWidget
-from player.qt.standalone import dispose
 from recorder.privacy.preview import html_to_events
+from tests.player.qt.players import evaluated_in_replay
 
 PAGE = """<!DOCTYPE html><html><head><style>body { font: 16px serif }</style></head><body>
 <textarea id="t" cols="40">Leave the parcel at the door</textarea>
@@ -22,14 +21,6 @@ FAMILIES = """JSON.stringify(Object.fromEntries(['t', 'b', 'i', 's'].map(functio
 
 
 def test_a_textarea_replays_in_monospace_and_controls_in_sans(qapp):
-    w = ReplayWidget(html_to_events(PAGE))
-    try:
-        w.resize(1200, 700)
-        w.show()
-        w.wait_ready()
-        w.seek_and_wait(0)
-        families = json.loads(w.bridge.call_sync(FAMILIES))
-    finally:
-        dispose(w)
+    families = json.loads(evaluated_in_replay(html_to_events(PAGE), FAMILIES))
     assert families == {"t": "monospace", "b": "sans-serif", "i": "sans-serif",
                         "s": "sans-serif"}, families
