@@ -50,7 +50,10 @@ Rules (each decided here and nowhere else):
 
 Times: `feed(event, t)` takes the event's time on the caller's clock (the index uses
 epoch ms, the player ms after the first event); an item that carries its own date (RUM
-`date`, a request's epoch `startTime`) is placed at `t + (date - event.timestamp)`.
+`date`, a request's epoch `startTime`, a console line's `date`: capture.js sends a line
+logged before the page's snapshot, or before Record, stamped when sent - a recording's
+timestamps never go back - dated when logged) is placed at `t + (date - event.timestamp)`,
+one dated before the session's start at its start.
 Bad or unexpected fields are counted in `warnings`, never raised.
 """
 from __future__ import annotations
@@ -819,7 +822,7 @@ class Semantics(msgspec.Struct, kw_only=True):
         if name == RUM_PLUGIN:
             self._rum(p, t, ts)
         elif name == CONSOLE_PLUGIN:
-            self._console(p, t, Reporter.CONSOLE)
+            self._console(p, self._at(t, ts, p.get("date")), Reporter.CONSOLE)
         elif name == NETWORK_PLUGIN:
             self._network(p, t, ts)
 

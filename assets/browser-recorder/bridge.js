@@ -33,8 +33,10 @@
    * DOMContentLoaded, so the lines of a page's first scripts - on every page a recording
    * goes to - were lost, and a load-time console.error or uncaught error was in the Errors
    * tab (the RUM plugin's) but not the Console. From the document's start they are kept
-   * here, each at its own time, and sent as the console plugin's events right after the
-   * page's snapshot (as capture.js sends its own early lines); then the plugin records. */
+   * here, each with its own time, and sent as the console plugin's events right after the
+   * page's snapshot, as capture.js sends its own early lines: stamped as the snapshot (a
+   * recording's timestamps never go back), dated when logged (`date`); then the plugin
+   * records. */
   var early = [], earlyOn = !CAPTURE, EARLY_MAX = 200, ARG_MAX = 1000;
   function earlyArg(a) {   // an argument as the console plugin writes one: JSON text
     try {
@@ -64,13 +66,15 @@
       if (earlyOn && ev && typeof ev.message === "string") keepEarly("error", [JSON.stringify(ev.message)]);
     });
   }
-  function sendEarly(emit) {
+  function sendEarly(emit, snapshot) {
     earlyOn = false;
     var lines = early;
     early = [];
     lines.forEach(function (e) {
-      emit({type: 6, timestamp: e.at, data: {plugin: "rrweb/console@1",
-            payload: {level: e.level, trace: [], payload: e.payload}}});
+      var payload = {level: e.level, trace: [], payload: e.payload};
+      if (e.at < snapshot.timestamp) payload.date = e.at;
+      emit({type: 6, timestamp: Math.max(e.at, snapshot.timestamp),
+            data: {plugin: "rrweb/console@1", payload: payload}});
     });
   }
 
@@ -269,7 +273,7 @@
       if (win.__replayIntake) win.__replayIntake.push(event);   // intake-sender.js, if injected
       if (boxes) boxes.recorded(event);
       if (selects) selects.recorded(event);
-      if (earlyOn && event.type === 2) sendEarly(emit);   // the console plugin starts now
+      if (earlyOn && event.type === 2) sendEarly(emit, event);   // the console plugin starts now
     };
     options.plugins = [win.rrwebPluginConsoleRecord.getRecordConsolePlugin(
                          {level: ["info", "log", "warn", "error", "debug"], lengthThreshold: 1000}),

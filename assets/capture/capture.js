@@ -788,6 +788,7 @@
     // they report until the snapshot waits here (the console of the page's first scripts)
     this.started = false;
     this.early = [];
+    this.lastT = 0;            // the latest timestamp sent (R.wrap: none goes back)
     this.initFeatures(opts);
   }
   var R = Recorder.prototype;
@@ -831,9 +832,25 @@
       if (x.shadowRoot) stack.push(x.shadowRoot);
     }
   };
+  /* Every event goes out here, in time order. One stamped before the last event sent - a
+   * plugin's payload kept until the page's snapshot (the RUM view, the console of the page's
+   * first scripts), a line the install snippet kept while capture.js loaded (pastErrors), an
+   * event stamped just before the cursor's path went ahead of it - goes stamped as the last
+   * one was: a recording's timestamps never go back (the store warns of each that does, and
+   * rrweb's player sorts by them). A plugin's payload keeps its own moment as its `date`
+   * (epoch ms, as the RUM plugin dates what it reports late; recorder/semantics.py places it
+   * there), unless it says one itself. */
   R.wrap = function (event) {
     if (this.stopped) return;
     if (this.moves.length) this.sendMoves();   // the cursor's path comes before what follows it
+    if (event.timestamp < this.lastT) {
+      var p = event.type === EV.PLUGIN && event.data ? event.data.payload : null;
+      // (a payload sendPlugin scrubbed: its own copy)
+      if (p && typeof p === "object" && !Array.isArray(p) && p.date === undefined) p.date = event.timestamp;
+      event.timestamp = this.lastT;
+    } else {
+      this.lastT = event.timestamp;
+    }
     try { this.emit(event); } catch (e) { /* never break the page */ }
   };
   R.inc = function (data) { this.wrap({type: EV.INC, data: data, timestamp: Date.now()}); };
@@ -1799,7 +1816,7 @@
       try {
         var stop = plugin.observer(function (payload) {
           if (self.stopped) return;
-          if (!self.started) {   // before the snapshot: sent after it, at its own time
+          if (!self.started) {   // before the snapshot: sent after it, dated its own time (R.wrap)
             if (self.early.length < EARLY_MAX_EVENTS) self.early.push({plugin: plugin.name, payload: payload, timestamp: Date.now()});
             return;
           }
@@ -1811,7 +1828,7 @@
     });
   };
   /* A plugin's payload of an earlier moment (an error the install snippet kept while
-   * capture.js loaded), sent after the snapshot at its own time. */
+   * capture.js loaded), sent after the snapshot, dated its own time (R.wrap). */
   R.pastPlugin = function (name, payload, timestamp) {
     if (this.stopped) return;
     if (!this.started) {
@@ -3543,8 +3560,8 @@
    * (`window.ReplayCaptureEarly`: [{t, e}], the page's `error` and `unhandledrejection` events,
    * and `{console: level, args}` for a console call, and when they came): the console line
    * (its arguments encoded now, scrubbed as any line's are, without a trace) and the RUM error
-   * each would have made, in order, at their own time - a page whose inline script failed as it
-   * loaded is a session with errors. Taken once: the snippet keeps no more after it (`done`). */
+   * each would have made, in order, each dated its own time - a page whose inline script failed
+   * as it loaded is a session with errors. Taken once: the snippet keeps no more after it (`done`). */
   var EARLY_ERRORS = "ReplayCaptureEarly";
   function pastErrors(kept) {
     if (!Array.isArray(kept) || kept.done) return;

@@ -156,6 +156,26 @@ def test_dynamic_page_records_mutations_console_and_network(qapp, server):
     assert feed_node.scroll is not None and feed_node.scroll[1] == 90
 
 
+def test_the_lines_of_a_pages_first_scripts_keep_the_recording_in_time_order(qapp, server):
+    """rrweb's console plugin starts at DOMContentLoaded: the bridge keeps the lines logged
+    before and sends them after the snapshot - stamped as the snapshot, dated when logged
+    (`date`, as capture.js sends its own), where they went stamped with their own earlier
+    time and every recording of a page that logs as it loads was out of time order."""
+    from recorder.semantics import read
+
+    events = record_page(server.url("early-console.html"), [WaitFor("#p")]).events
+    stamps = [e["timestamp"] for e in events]
+    assert stamps == sorted(stamps)
+    snapshot = next(e["timestamp"] for e in events if e["type"] == EventType.FullSnapshot)
+    early = [p for p in plugin_payloads(events, "rrweb/console@1") if "date" in p]
+    assert [json.loads(p["payload"][0]) for p in early][:2] == ["A: head script", "B: a warning"]
+    assert all(p["date"] <= snapshot for p in early)
+    # (read at its date: before the recording's first event, at its start)
+    lines = read(events, origin=stamps[0]).console
+    assert lines[0].message == "A: head script"
+    assert lines[0].t == max(0.0, early[0]["date"] - stamps[0])
+
+
 def _strings(obj):
     """Every string (keys included) inside a JSON-like value."""
     stack = [obj]

@@ -1,7 +1,7 @@
 """The console of a page's first scripts: capture.js installed first in <head> records the
 lines logged before DOMContentLoaded (right after ReplayCapture.start(), in inline body
 scripts, and the console line of an uncaught load-time error) as well as the later ones - in
-the order they were logged, each at its own time, after the page's snapshot. In Debian's
+the order they were logged, each dated its own time, after the page's snapshot. In Debian's
 chromium, sent to a real `replay serve`."""
 from __future__ import annotations
 
@@ -63,19 +63,24 @@ def test_console_lines_before_domcontentloaded_are_recorded(chromium, tmp_path):
             finally:
                 ctx.close()
             stored = stored_events(srv.data, sid, sent["acked"])
-    lines = [(e["timestamp"], json.loads(e["data"]["payload"]["payload"][0]))
+    # each line dated its own time (`date`, where it was logged before it was sent), not when
+    # the recorder got to send it
+    lines = [(e["data"]["payload"].get("date", e["timestamp"]),
+              json.loads(e["data"]["payload"]["payload"][0]))
              for e in stored if e["type"] == 6 and e["data"]["plugin"] == "rrweb/console@1"]
     texts = [text for _, text in lines]
     found = [next((i for i, t in enumerate(texts) if want in t), None) for want in ORDER]
     assert None not in found and found == sorted(found), texts
-    stamps = {want: lines[i][0] for want, i in zip(ORDER, found)}
-    # each line at its own time, not when the recorder got to send it
+    dates = {want: lines[i][0] for want, i in zip(ORDER, found)}
     snapshot = next(e["timestamp"] for e in stored if e["type"] == 2)
-    assert at["A"] <= stamps[ORDER[0]] <= at["B"] <= stamps[ORDER[1]] <= at["boom"]
-    assert at["boom"] <= stamps["load-time boom"]
-    assert stamps["load-time boom"] < snapshot
-    # the snapshot still comes first in the stream: the early lines follow it
+    assert at["A"] <= dates[ORDER[0]] <= at["B"] <= dates[ORDER[1]] <= at["boom"]
+    assert at["boom"] <= dates["load-time boom"]
+    assert dates["load-time boom"] < snapshot
+    # the snapshot still comes first in the stream: the early lines follow it, and no
+    # timestamp goes back (the store warned of every early line)
     kinds = [e["type"] for e in stored if e["type"] in (2, 4, 6)]
     assert kinds.index(2) < kinds.index(6)
+    stamps = [e["timestamp"] for e in stored]
+    assert stamps == sorted(stamps)
 
 

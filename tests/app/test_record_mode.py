@@ -653,3 +653,47 @@ def test_the_console_of_a_pages_first_scripts_is_recorded(qtbot, record_page, sh
     assert errors.get("C: failed on load disk full") == ["console", "rum"], errors
     uncaught = [r for m, r in errors.items() if "notDefinedOnLoad" in m]
     assert uncaught == [["console", "rum"]], errors
+
+
+# a page that logs as it loads, then parses on for a while: its snapshot (at
+# DOMContentLoaded) is taken well after the line and after the RUM plugin began its view
+SLOW_LOAD_PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>Slow load</title>
+<script>console.warn("loading: build 1.4.2-dev");</script></head>
+<body><p>slow</p><script>var until = Date.now() + %(busy_ms)d; while (Date.now() < until) {}</script>
+</body></html>"""
+BUSY_MS = 60
+
+
+def test_a_recording_comes_out_in_time_order_each_early_line_dated_its_own_moment(
+        qtbot, record_page, shop, tmp_path):
+    """Every record-mode session warned "1 event is earlier than an event before it (by up to
+    5 ms)" after Stop, and again on the developer's `replay import` (a QA's tryout): a page's
+    RUM view and the lines its first scripts logged were sent after its snapshot, stamped with
+    their own earlier time. Stamped as they are sent, dated their own moment (`date`): the
+    events are in time order, and a line is still shown when it was logged."""
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "slow.html").write_text(SLOW_LOAD_PAGE % {"busy_ms": BUSY_MS})
+    page = record_page
+    hand = _recording(qtbot, page, shop.url("index.html"))
+    with PageServer(site) as slow:
+        page.go(slow.url("slow.html"))
+        hand.wait_ready()
+        qtbot.waitUntil(lambda: "loading: build" in json.dumps(page.browser.events),
+                        timeout=TIMEOUT_MS)
+        with qtbot.waitSignal(page.sessionRecorded, timeout=TIMEOUT_MS) as stored:
+            page.stop()
+    assert "earlier than" not in page.status.text(), page.status.text()
+    with open_recording(stored.args[0], page.data_dir) as src:
+        events = list(src.events())
+    stamps = [e["timestamp"] for e in events]
+    assert stamps == sorted(stamps)
+    # the line is shown when it was logged: before the slow page's snapshot, which the
+    # page's own script held up BUSY_MS
+    s = read(events, origin=stamps[0])
+    (line,) = [c for c in s.console if c.message.startswith("loading: build")]
+    first_page, slow_page = [e["timestamp"] - stamps[0] for e in events if e["type"] == 2]
+    assert slow_page - line.t >= BUSY_MS, (line.t, slow_page)
+    slow_view = next(v for v in s.views if v.url.endswith("slow.html"))
+    assert slow_view.t <= line.t
+

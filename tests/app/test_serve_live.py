@@ -314,7 +314,7 @@ def test_the_install_pages_snippet_keeps_console_lines_from_before_capture_js_lo
         server, chromium, tmp_path):
     """The page's inline scripts log (log, warn, error) before the async capture.js has
     loaded: the snippet keeps the calls (the console still prints them), and the session has
-    the lines in order, at their own time, masked as capture.js masks any console line."""
+    the lines in order, dated their own time, masked as capture.js masks any console line."""
     from replay_tools.browser_recorder import PageServer
     from replay_tools.intake import stored_events
     srv, _ = server
@@ -340,8 +340,11 @@ def test_the_install_pages_snippet_keeps_console_lines_from_before_capture_js_lo
         finally:
             ctx.close()
     stored = stored_events(srv.data, sid, sent["acked"])
-    lines = [(e["timestamp"], e["data"]["payload"]) for e in stored
-             if e["type"] == 6 and e["data"]["plugin"] == "rrweb/console@1"]
+    # each dated when it was logged, stamped when sent: no timestamp goes back
+    lines = [(e["data"]["payload"].get("date", e["timestamp"]), e["data"]["payload"])
+             for e in stored if e["type"] == 6 and e["data"]["plugin"] == "rrweb/console@1"]
+    stamps = [e["timestamp"] for e in stored]
+    assert stamps == sorted(stamps)
     texts = [(p["level"], [json.loads(a) for a in p["payload"]]) for _, p in lines]
     assert texts[:3] == [("log", ["inline one", {"step": 1}]),
                          ("warn", ["inline two: mail " + texts[1][1][0].split("mail ")[-1]]),

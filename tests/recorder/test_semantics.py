@@ -128,6 +128,21 @@ def test_console_arguments_read_as_the_browser_shows_them():
     assert (e.type, e.message, e.stack, e.reported_by) == ("console", "Assertion failed", "f (a.js:3:4)", ["console"])
 
 
+def test_a_console_line_sent_late_is_placed_at_its_date():
+    """capture.js sends a line logged before the page's snapshot (or before Record) stamped
+    when sent - a recording's timestamps never go back - and dated when logged: the line, and
+    the error a console.error is, are at the date; one dated before the session's start at
+    its start (as a request's)."""
+    early = console(50, "error", "C: failed on load")
+    early["data"]["payload"]["date"] = S + 20
+    before = console(50, "warn", "logged before Record")
+    before["data"]["payload"]["date"] = S - 26_000
+    s = one([meta(0, "https://x.test/"), early, before, console(60, "log", "on time")])
+    assert [(c.t, c.message) for c in s.console] == [
+        (20, "C: failed on load"), (0, "logged before Record"), (60, "on time")]
+    assert [(e.t, e.message) for e in s.errors] == [(20, "C: failed on load")]
+
+
 # --- one error for a RUM error and its console echo ----------------------------------------------
 UNCAUGHT = "Uncaught TypeError: Cannot read properties of null (reading 'x')"
 RUM_ERR = {"type": "error", "error": {"message": "Cannot read properties of null (reading 'x')",
