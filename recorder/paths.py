@@ -63,6 +63,30 @@ def capture_source() -> str:
     return "\n;\n".join((ASSETS / part).read_text(encoding="utf-8") for part in CAPTURE_PARTS)
 
 
+# The install snippet's first lines (`w` is the window): they keep the page's uncaught errors,
+# rejected promises and console calls - up to 50, 20 arguments each, the console printing them
+# as before - in `window.ReplayCaptureEarly` until capture.js takes them (its `pastErrors`,
+# when it starts recording: in order, each dated its own time, masked as any console line).
+# The intake's install page writes them into the snippet (recorder/intake/app.py `_snippet`);
+# record mode runs them at the start of every page its browser opens (`early_keeper_script`),
+# so a page's lines from before Record are recorded as its requests are. One text for both.
+EARLY_KEEPER = """\
+var early = w.ReplayCaptureEarly = [];   // errors, console lines before capture.js has loaded
+var keep = function (e) { if (!early.done && early.length < 50) early.push({t: Date.now(), e: e}); };
+w.addEventListener("error", keep);
+w.addEventListener("unhandledrejection", keep);
+["log", "info", "warn", "error", "debug"].forEach(function (l) {
+  var c = w.console, f = c && c[l];
+  if (f) c[l] = function () { keep({console: l, args: [].slice.call(arguments, 0, 20)}); return f.apply(this, arguments); };
+});
+"""
+
+
+def early_keeper_script() -> str:
+    """EARLY_KEEPER as a script of its own, run in a page before its own scripts."""
+    return "(function (w) {\n" + EARLY_KEEPER + "})(window);\n"
+
+
 # Every visitor of a recorded site downloads the script: without its comments and spaces
 # (rjsmin, which renames nothing, so a stack trace still names our functions) it is 122 KB,
 # 39 KB gzipped, where the source is 220 KB, 68 KB. The readable source ships beside it.

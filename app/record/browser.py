@@ -19,7 +19,7 @@ from PySide6.QtCore import QFile, QIODevice, QObject, QTimer, Signal, Slot
 from PySide6.QtWebChannel import QWebChannel
 from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineProfile, QWebEngineScript
 
-from recorder.paths import ASSETS, capture_script
+from recorder.paths import ASSETS, capture_script, early_keeper_script
 from recorder.privacy.echoes import Typed, typed_values
 
 VENDOR = ASSETS / "vendor" / "rrweb"
@@ -30,6 +30,7 @@ BRIDGE = ASSETS / "browser-recorder" / "bridge.js"
 INTAKE_SENDER = ASSETS / "browser-recorder" / "intake-sender.js"
 SHADOW_KEEPER = ASSETS / "browser-recorder" / "shadow-keeper.js"
 SHADOW_KEEPER_NAME = "replay-recorder/shadow-keeper"
+EARLY_KEEPER_NAME = "replay-recorder/early-keeper"
 # Which recorder runs in the page: rrweb's (with its console plugin and our RUM shim), or our
 # own capture.js, which masks at capture time from `record_options["rules"]` (Rules.to_json()).
 RECORDERS = ("rrweb", "capture")
@@ -211,6 +212,21 @@ class RecordingBrowser(QObject):
         self._keeper.setInjectionPoint(QWebEngineScript.DocumentCreation)
         self._keeper.setWorldId(QWebEngineScript.MainWorld)
         self._keeper.setRunsOnSubFrames(True)
+        # capture.js: the page's console lines and errors from its start are kept (the install
+        # snippet's first lines, recorder.paths.EARLY_KEEPER) in every page opened, recorded
+        # or not, until capture.js takes them - Record pressed on a page already open records
+        # its lines since it loaded, as its requests are (the RUM plugin reads those from the
+        # browser's own buffer). In the page's memory only: nothing leaves it before Record.
+        # Never taken out, and in first: at a recorded page's start it runs before capture.js,
+        # whose console wrapper stays the outer one (its traces leave only its own frames out).
+        if recorder == "capture":
+            early = QWebEngineScript()
+            early.setName(EARLY_KEEPER_NAME)
+            early.setSourceCode(early_keeper_script())
+            early.setInjectionPoint(QWebEngineScript.DocumentCreation)
+            early.setWorldId(QWebEngineScript.MainWorld)
+            early.setRunsOnSubFrames(False)   # (as capture.js: the page's console, not its frames')
+            self.page.scripts().insert(early)
 
     def configure(self, record_options: dict[str, Any]) -> None:
         """Record with these options from the next `arm` / `record_now` on (rules change)."""

@@ -834,12 +834,12 @@
   };
   /* Every event goes out here, in time order. One stamped before the last event sent - a
    * plugin's payload kept until the page's snapshot (the RUM view, the console of the page's
-   * first scripts), a line the install snippet kept while capture.js loaded (pastErrors), an
-   * event stamped just before the cursor's path went ahead of it - goes stamped as the last
-   * one was: a recording's timestamps never go back (the store warns of each that does, and
-   * rrweb's player sorts by them). A plugin's payload keeps its own moment as its `date`
-   * (epoch ms, as the RUM plugin dates what it reports late; recorder/semantics.py places it
-   * there), unless it says one itself. */
+   * first scripts), a line kept before capture.js started (pastErrors: the install snippet's,
+   * record mode's), an event stamped just before the cursor's path went ahead of it - goes
+   * stamped as the last one was: a recording's timestamps never go back (the store warns of
+   * each that does, and rrweb's player sorts by them). A plugin's payload keeps its own moment
+   * as its `date` (epoch ms, as the RUM plugin dates what it reports late; recorder/semantics.py
+   * places it there), unless it says one itself. */
   R.wrap = function (event) {
     if (this.stopped) return;
     if (this.moves.length) this.sendMoves();   // the cursor's path comes before what follows it
@@ -2401,6 +2401,8 @@
     // that went on as a new one): looked for from the first snapshot on
     (opts.typed || []).forEach(function (v) { rec.P.echoes.add(v); });
     rec.startPlugins(rec.plugins);
+    // what the page did before: the install snippet's lines, record mode's (pastErrors)
+    pastErrors(win[EARLY_ERRORS]);
     rec.safely(rec.hookShadows, win);   // closed roots the page's scripts make from now on
     var go = function () { if (!rec.stopped) rec.start(); };
     if (doc.readyState === "loading") doc.addEventListener("DOMContentLoaded", go, {once: true});
@@ -3549,19 +3551,20 @@
     sender.prepare();
     win.addEventListener("pagehide", leave);
     doc.addEventListener("visibilitychange", hidden);
-    pastErrors(win[EARLY_ERRORS]);
     session = me = {stopRecording: stopRecording, sender: sender, cleanup: function () {
       win.removeEventListener("pagehide", leave);
       doc.removeEventListener("visibilitychange", hidden);
     }};
     return conf.sessionId;
   }
-  /* The errors and console calls the install snippet kept while capture.js loaded
-   * (`window.ReplayCaptureEarly`: [{t, e}], the page's `error` and `unhandledrejection` events,
-   * and `{console: level, args}` for a console call, and when they came): the console line
-   * (its arguments encoded now, scrubbed as any line's are, without a trace) and the RUM error
-   * each would have made, in order, each dated its own time - a page whose inline script failed
-   * as it loaded is a session with errors. Taken once: the snippet keeps no more after it (`done`). */
+  /* The errors and console calls the install snippet kept while capture.js loaded - or record
+   * mode's browser, from the page's start until Record was pressed: the same lines,
+   * recorder/paths.py EARLY_KEEPER - (`window.ReplayCaptureEarly`: [{t, e}], the page's
+   * `error` and `unhandledrejection` events, and `{console: level, args}` for a console call,
+   * and when they came): the console line (its arguments encoded now, scrubbed as any line's
+   * are, without a trace) and the RUM error each would have made, in order, each dated its own
+   * time - a page whose inline script failed as it loaded is a session with errors. Taken when
+   * recording starts (record()), once: no more are kept after it (`done`). */
   var EARLY_ERRORS = "ReplayCaptureEarly";
   function pastErrors(kept) {
     if (!Array.isArray(kept) || kept.done) return;

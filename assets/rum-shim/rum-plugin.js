@@ -184,14 +184,18 @@
     lastView = key;
     emit({type: "view", view: v});
   }
-  // The document itself: its navigation entry is complete only after the load event.
-  win.addEventListener("load", function () {
+  // The document itself: its navigation entry is complete only after the load event - over
+  // already where the plugin starts on a page that has loaded (record mode's Record pressed
+  // on the page shown, whose other requests the buffered observer above reports).
+  function documentLoaded() {
     setTimeout(function () {
       var nav = perf.getEntriesByType && perf.getEntriesByType("navigation")[0];
       if (nav) onResourceEntry(nav);
       viewUpdate(0);
     }, 0);
-  });
+  }
+  if (doc.readyState === "complete") documentLoaded();
+  else win.addEventListener("load", documentLoaded);
   observe("largest-contentful-paint", function (e) { lcp = e.startTime; viewUpdate(1000); });
   observe("layout-shift", function (e) {
     if (e.hadRecentInput) return;

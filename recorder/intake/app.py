@@ -30,6 +30,7 @@ import mimetypes
 import os
 import shlex
 import sqlite3
+import textwrap
 import time
 import traceback
 from pathlib import Path
@@ -44,7 +45,7 @@ from starlette.routing import Route
 
 from ..format import InvalidEvent
 from ..limits import LimitError, Limits
-from ..paths import capture_script, platform_data_dir, replay_command
+from ..paths import EARLY_KEEPER, capture_script, platform_data_dir, replay_command
 from ..privacy import ActiveRules, Rules
 from ..store import LocalStore, Store
 from .apps import AppError, Application, Applications, normalize_origin
@@ -471,18 +472,12 @@ def _snippet(b: str, version: str) -> str:
     capture.js loaded async, started in its onload - an intake that is down or hangs never
     breaks or blocks the site (README: a blocking script, as an option, with its warning) -
     and the page's uncaught errors and console lines kept until it has (capture.js:
-    pastErrors), the console still printing them."""
+    pastErrors; recorder.paths.EARLY_KEEPER, record mode's too), the console still printing
+    them."""
+    keeper = textwrap.indent(html.escape(EARLY_KEEPER, quote=False), "    ")
     return f"""&lt;script&gt;
   (function (w, s) {{
-    var early = w.ReplayCaptureEarly = [];   // errors, console lines before capture.js has loaded
-    var keep = function (e) {{ if (!early.done &amp;&amp; early.length &lt; 50) early.push({{t: Date.now(), e: e}}); }};
-    w.addEventListener("error", keep);
-    w.addEventListener("unhandledrejection", keep);
-    ["log", "info", "warn", "error", "debug"].forEach(function (l) {{
-      var c = w.console, f = c &amp;&amp; c[l];
-      if (f) c[l] = function () {{ keep({{console: l, args: [].slice.call(arguments, 0, 20)}}); return f.apply(this, arguments); }};
-    }});
-    s.async = true;
+{keeper}    s.async = true;
     s.src = "{b}/capture.js?v={version}";
     s.onload = function () {{
       window.ReplayCapture &amp;&amp; ReplayCapture.start({{

@@ -697,3 +697,52 @@ def test_a_recording_comes_out_in_time_order_each_early_line_dated_its_own_momen
     slow_view = next(v for v in s.views if v.url.endswith("slow.html"))
     assert slow_view.t <= line.t
 
+
+LOADED_PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>Loaded</title>
+<script>console.warn("MugShop: build 1.4.2-dev, signed in as %(email)s");</script></head>
+<body><p>loaded</p><button id="go" onclick="console.log('after Record')">Go</button>
+<script>console.error("feature flags: none"); nope.notDefined();</script></body></html>"""
+
+
+def test_the_console_of_the_page_shown_when_record_is_pressed_is_recorded(
+        qtbot, record_page, tmp_path):
+    """The QA browses to the page first, then presses Record (as the README says): the
+    page's requests were recorded, at 0:00, but not one of the lines it logged as it loaded
+    (a QA's tryout: its console.warn at load never appeared). They are kept in the page from
+    its start and recorded when Record is pressed, each once, dated its own time - before the
+    session: at 0:00, as the requests - and masked as every console line is; the uncaught
+    error is an error of the session, as the failed request would be."""
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "loaded.html").write_text(LOADED_PAGE % {"email": SECRET_EMAIL})
+    page = record_page
+    with PageServer(site) as srv:
+        _load(qtbot, page, srv.url("loaded.html"))
+        qtbot.wait(300)   # the QA reads the page before pressing Record
+        page.record()
+        hand = BrowserRecorder(browser=page.browser, view=page.view, timeout_s=TIMEOUT_MS / 1000)
+        hand.wait_ready()
+        hand.click("#go")
+        qtbot.waitUntil(lambda: "after Record" in json.dumps(page.browser.events),
+                        timeout=TIMEOUT_MS)
+        with qtbot.waitSignal(page.sessionRecorded, timeout=TIMEOUT_MS) as stored:
+            page.stop()
+    assert "earlier than" not in page.status.text(), page.status.text()
+    with open_recording(stored.args[0], page.data_dir) as src:
+        events = list(src.events())
+    start = events[0]["timestamp"]
+    s = read(events, origin=start)
+    lines = [(c.t, c.level, c.message) for c in s.console]
+    warned = [x for x in lines if x[2].startswith("MugShop: build 1.4.2-dev")]
+    assert [(t, level) for t, level, _ in warned] == [(0, "warn")], lines
+    assert SECRET_EMAIL not in json.dumps(events)
+    assert [m for _, _, m in lines if m in ("feature flags: none", "after Record")] == [
+        "feature flags: none", "after Record"], lines
+    assert [(e.t, e.message) for e in s.errors] == [(0, "feature flags: none"),
+                                                    (0, "nope is not defined")]
+    # dated when logged: before the recording began, as the page's own request
+    dated = [e["data"]["payload"]["date"] for e in events if e["type"] == 6
+             and "MugShop" in json.dumps(e["data"]["payload"])]
+    assert len(dated) == 1 and dated[0] < start
+    assert [(r.t, r.type) for r in s.resources if r.url == srv.url("loaded.html")] == [(0, "document")]
+
