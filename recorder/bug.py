@@ -1,5 +1,6 @@
 """A bug report travelling with a recording: its title, notes, the moment the bug shows and
-the steps that led there. Record mode stores it in the session's context; `replay export
+the steps that led there. Record mode stores it in the session's context (its moment:
+`recorded_moment`); `replay export
 --format replay --title --notes --at` writes it into a bundle's manifest (the session's
 context), `replay import` keeps it, and `replay play` / the player's Session tab show it.
 
@@ -9,12 +10,15 @@ A context entry of the wrong shape is read as far as it makes sense and never ra
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable
+import enum
+import math
+from typing import Any, Callable, Iterable, Sequence
 
 import msgspec
 import msgspec.structs
 
 from .moments import moment_text, whole_ms
+from .semantics import read
 from .steps import Step, steps
 
 UNTITLED = "(untitled)"     # stands for the title of a report that has none
@@ -172,3 +176,49 @@ def restepped(context: dict[str, Any] | None, events: Iterable[dict]) -> dict[st
     report = from_context(context) or BugReport()
     return with_report(context, BugReport(title=report.title, notes=report.notes,
                                           at_ms=report.at_ms, steps=steps(events)))
+
+
+class MomentFrom(str, enum.Enum):
+    """Where the bug's moment of a recording made in record mode comes from."""
+    MARK = "mark"          # ⚑ Mark the bug, pressed while recording (its last press)
+    LAST_ERROR = "error"   # nothing marked: the last error the recording holds
+    STOP = "stop"          # nothing marked, no error: the moment Stop was pressed
+
+
+class RecordedMoment(msgspec.Struct, frozen=True):
+    at_ms: int             # ms after the session's first event (a bug report's `at_ms`)
+    source: MomentFrom
+
+
+def time_span(events: Iterable[dict]) -> tuple[float, float] | None:
+    """The earliest and latest timestamps of `events` - the session's start (its moment 0,
+    as the store and the player count moments) and its end; None without a timestamp."""
+    stamps = [t for e in events if isinstance(e, dict)
+              and isinstance(t := e.get("timestamp"), (int, float)) and not isinstance(t, bool)]
+    return (min(stamps), max(stamps)) if stamps else None
+
+
+def recorded_moment(events: Sequence[dict], *, marked: float | None,
+                    stopped: float | None) -> RecordedMoment | None:
+    """The bug's moment of a recording made in record mode, where the session opens: the
+    moment marked while recording (`marked`), else the last error the recording holds - an
+    uncaught error, a console.error, a failed request, as recorder.semantics decides what an
+    error is - else the moment Stop was pressed (`stopped`; None: the recording's end).
+    `marked` and `stopped` are epoch ms on the machine's clock, which the page stamps its
+    events by; the moment is within the session (a press after its last event is its end).
+    None for events without a timestamp."""
+    span = time_span(events)
+    if span is None:
+        return None
+    start, end = span
+    last = math.floor(end - start)   # (whole ms, rounded up, may not pass the end)
+
+    def within(ms: float) -> int:
+        return min(whole_ms(max(0.0, ms)), last)
+
+    if marked is not None:
+        return RecordedMoment(within(marked - start), MomentFrom.MARK)
+    errors = read(events, origin=start).errors
+    if errors:
+        return RecordedMoment(within(max(e.t for e in errors)), MomentFrom.LAST_ERROR)
+    return RecordedMoment(within((end if stopped is None else stopped) - start), MomentFrom.STOP)

@@ -330,8 +330,10 @@ def resolve_moment(at: Moment, duration_ms: float, damaged: int = 0,
     if isinstance(at, BugMoment):
         if bug_ms is None:
             raise UserError(f"{flag} bug: this recording carries no bug report with a moment"
-                            " (a bundle from `replay record`, or `replay export --format replay"
-                            " --at T`, does) - give a moment: 62s, 1:02 or 'end'")
+                            " (one recorded with `replay record` or the app's Record page does,"
+                            " a bundle written with `replay export --format replay --at T` too,"
+                            " and the app's Session > Bug Report… gives a stored session one) -"
+                            " give a moment: 62s, 1:02 or 'end'")
         if bug_ms > duration_ms:
             say_note(f"the bug's moment ({moment_text(bug_ms)}) is past what decodes"
                      f" of the session ({moment_text(duration_ms)}"

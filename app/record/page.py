@@ -1,6 +1,7 @@
 """Record mode: a QA engineer browses to a bug in a built-in browser, presses Record, reproduces
-it, presses Stop - and gets a stored session, opened in the player, with the steps taken
-listed beside it and the bug's title and notes stored with it.
+it (pressing ⚑ Mark the bug when it shows), presses Stop - and gets a stored session, opened
+in the player on the bug, with the steps taken listed beside it and the bug's title, notes
+and moment stored with it.
 
 Capture is the live-recording pipeline: capture.js in the page (app.record.browser), masking
 before anything leaves it under the rules in force (`Rules.to_json()`, as the intake hands
@@ -14,12 +15,13 @@ from __future__ import annotations
 
 import copy
 import enum
+import time
 from pathlib import Path
 from typing import Callable
 
 import msgspec.structs
 from PySide6.QtCore import Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QKeySequence, QShortcut
 from PySide6.QtWebEngineWidgets import QWebEngineView
 from PySide6.QtWidgets import (QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit,
                                QPushButton, QSizePolicy, QSplitter, QStackedWidget, QVBoxLayout, QWidget)
@@ -28,7 +30,9 @@ from player.qt.plain_text import plain_tip
 from player.qt.steps_pane import StepsPane
 from recorder.privacy import Rules, RulesError, load_rules, masker_factory
 from recorder.paths import default_data_dir, replay_command
-from recorder.bug import CONTEXT_KEY, BugReport, from_context   # the context's bug entry
+from recorder.bug import (CONTEXT_KEY, BugReport, MomentFrom, RecordedMoment, from_context,
+                          recorded_moment, with_report)
+from recorder.moments import moment_text, whole_ms
 from recorder.semantics import BROWSER_ERROR_PAGE
 from recorder.steps import Step, StepsBuilder, steps
 
@@ -38,6 +42,8 @@ from .browser import RecordingBrowser
 STEPS_REFRESH_MS = 150         # while recording, the steps list is redrawn at most this often
 BLANK = "about:blank"
 SIDE_MIN_WIDTH = 300           # px: the bug form and the steps list
+MARK_BUG_KEYS = "Ctrl+M"       # ⚑ Mark the bug, while recording (the app's Help lists it)
+MARK_BUG = "⚑ Mark the bug"
 
 
 class State(enum.Enum):
@@ -67,6 +73,10 @@ class RecordPage(QWidget):
         # action), said when a bundle is exported from the page's player; "" without one
         self.moment_help = ""
         self._builder = StepsBuilder()
+        # epoch ms (the machine's clock, which the page stamps its events by): the last press
+        # of Mark the bug, and Stop's - the bug's moment is read from them (recorded_moment)
+        self._marked_at: float | None = None
+        self._stopped_at: float | None = None
         self._live_masker = None
         self._typed_fed = 0   # of browser.typed, fed to the live masker
         self._rules: Rules | None = None
@@ -92,13 +102,32 @@ class RecordPage(QWidget):
         self.record_button = QPushButton(self)
         self.record_button.setMinimumWidth(110)
         self.record_button.clicked.connect(self.toggle_recording)
+        # while recording: the moment the bug shows, where the stored session opens
+        self.mark_button = QPushButton(MARK_BUG, self)
+        self.mark_button.setToolTip(
+            f"Note this moment as the bug's ({MARK_BUG_KEYS}): the stored session, its bundle"
+            " and `--at bug` open on it. Pressed again, the bug moves to the new moment. Not"
+            " pressed: the last error recorded, else the moment of Stop.")
+        self.mark_button.clicked.connect(self.mark_bug)
+        # the one thing to press while reproducing: it stands out beside Stop (plain, it was
+        # lost among the browser's own buttons), in the colour of the steps' ⚑ row
+        self.mark_button.setStyleSheet(
+            "QPushButton { color: white; background: #e65100; font-weight: bold;"
+            " border-radius: 4px; padding: 4px 10px; }"
+            " QPushButton:pressed { background: #bf360c; }")
+        # the page has the keyboard while the QA reproduces the bug: the key works in it too
+        self.mark_keys = QShortcut(QKeySequence(MARK_BUG_KEYS), self)
+        self.mark_keys.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.mark_keys.activated.connect(self.mark_bug)
         self.status = QLabel(self, wordWrap=True)   # a long line (the replay command) wraps
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         bar = QHBoxLayout()
         bar.setContentsMargins(6, 6, 6, 6)
+        bar.setSpacing(6)   # (the coloured buttons side by side read as one without it)
         for w in (self.back_button, self.reload_button):
             bar.addWidget(w)
         bar.addWidget(self.address, 1)
+        bar.addWidget(self.mark_button)
         bar.addWidget(self.record_button)
 
         # -- the side panel: the bug, the steps ---------------------------------------------
@@ -203,6 +232,7 @@ class RecordPage(QWidget):
         self.browser.typed.clear()
         self._typed_fed = 0
         self._builder = StepsBuilder()
+        self._marked_at = self._stopped_at = None
         self._live_masker = masker_factory(self._rules)()
         self.steps = []
         self.steps_panel.show_steps([])
@@ -220,8 +250,36 @@ class RecordPage(QWidget):
         """Stop recording; the session is stored once the page's last events are in."""
         if self.state is not State.RECORDING:
             return
+        self._stopped_at = _now_ms()
         self._set_state(State.STORING)
         self.browser.stop(self._store)
+
+    def mark_bug(self) -> None:
+        """While recording: now is when the bug shows (the last press wins) - said in the
+        status line and among the live steps; the stored session's bug moment."""
+        if self.state is not State.RECORDING:
+            return
+        self._marked_at = _now_ms()
+        self._say(self._recording_line())
+        self._show_live_steps()
+
+    def _marked_ms(self) -> int | None:
+        """The mark on the live steps' clock: ms after the recording's first event (0 before
+        it came in)."""
+        if self._marked_at is None:
+            return None
+        sem = self._builder.sem
+        return whole_ms(max(0.0, self._marked_at - sem.origin)) if sem is not None else 0
+
+    def _recording_line(self) -> str:
+        events = len(self.browser.events)
+        said = f"● Recording — {events} events." if events else "● Recording."
+        marked = self._marked_ms()
+        if marked is None:
+            return (f"{said} Press {MARK_BUG} ({MARK_BUG_KEYS}) when the bug shows, Stop once"
+                    " it has happened.")
+        return (f"{said} ⚑ The bug is marked at {moment_text(marked)} (press {MARK_BUG} again"
+                " to move it). Press Stop once it has happened.")
 
     def store_before_closing(self, close: Callable[[], object]) -> bool:
         """Closing the window while recording stores the recording first (nothing recorded
@@ -248,20 +306,25 @@ class RecordPage(QWidget):
         self._typed_fed = len(typed)
         for e in self._live_masker.mask(batch):
             self._builder.feed(e)
-        self._say(f"● Recording — {len(self.browser.events)} events. Press Stop when the bug"
-                  " has happened.")
+        self._say(self._recording_line())
         if not self._refresh.isActive():
             self._refresh.start()
 
     def _show_live_steps(self) -> None:
         if self.state is State.RECORDING:
-            self.steps_panel.show_steps(self._builder.steps())
+            self.steps_panel.show_steps(self._builder.steps(), bug_at=self._marked_ms())
 
-    def context(self) -> dict:
-        """What is stored with the session besides its events: the bug's title and notes."""
-        bug = {"title": self.title_edit.text().strip(),
-               "notes": self.notes_edit.toPlainText().strip()}
-        return {CONTEXT_KEY: {k: v for k, v in bug.items() if v}}
+    def moment(self, events: list[dict]) -> RecordedMoment | None:
+        """The bug's moment of `events`, this recording's: the mark, else the last error
+        recorded, else Stop (recorder.bug.recorded_moment)."""
+        return recorded_moment(events, marked=self._marked_at, stopped=self._stopped_at)
+
+    def context(self, moment: RecordedMoment | None) -> dict:
+        """What is stored with the session besides its events: the bug report - its title,
+        notes and moment, as Session > Bug Report… stores one (the steps are the events')."""
+        return with_report(None, BugReport(title=self.title_edit.text().strip(),
+                                           notes=self.notes_edit.toPlainText().strip(),
+                                           at_ms=moment.at_ms if moment else None))
 
     def _store(self, events: list[dict]) -> None:
         from recorder import store as stores
@@ -272,7 +335,8 @@ class RecordPage(QWidget):
         if not events:
             self._fail("Nothing was recorded (the page sent no events) — nothing stored.")
             return
-        ctx = self.context()
+        moment = self.moment(events)
+        ctx = self.context(moment)
         warned: list[str] = []
         try:
             # what the store warns of (events out of time order, invalid events skipped) is
@@ -292,10 +356,23 @@ class RecordPage(QWidget):
         self._set_state(State.STORED)
         more = f" (and {len(ids) - 1} more: it crossed a session limit)" if len(ids) > 1 else ""
         replay = replay_command(self.data_dir, default_data_dir())
-        self._say(f"Stored as session {self.session_id}{more}. Replay it with"
-                  f" `{replay} play {self.session_id}`." + _notes(warned))
+        self._say(f"Stored as session {self.session_id}{more}.{self._moment_said(moment)}"
+                  f" Replay it with `{replay} play {self.session_id}`." + _notes(warned))
         for sid in ids:
             self.sessionRecorded.emit(sid)
+
+    def _moment_said(self, moment: RecordedMoment | None) -> str:
+        """Where the stored session opens, and why there (the status line after Stop)."""
+        if moment is None:
+            return ""
+        at = moment_text(moment.at_ms)
+        why = {MomentFrom.MARK: "as marked",
+               MomentFrom.LAST_ERROR: f"the last error recorded (nothing was marked: {MARK_BUG}"
+                                      " while recording sets it)",
+               MomentFrom.STOP: f"when Stop was pressed (nothing was marked, no error"
+                                f" recorded: {MARK_BUG} while recording sets it)"}[moment.source]
+        move = f"; {self.moment_help} moves it" if self.moment_help else ""
+        return f" It opens on the bug, at {at}: {why}{move}."
 
     def _fail(self, why: str) -> None:
         self.browser.typed.clear()
@@ -327,6 +404,8 @@ class RecordPage(QWidget):
         self.player.said.connect(self._said_by_player)   # a link copied, no error after this
         self.stack.addWidget(self.player)
         self.stack.setCurrentWidget(self.player)
+        if report.at_ms is not None:   # on the bug, as every player of the session opens
+            self.player.seek(int(report.at_ms))
         title = report.title
         self.stored_label.setText(f"Stored as session {short_id(sid)}"
                                   + (f" — {title}" if title else ""))
@@ -397,11 +476,13 @@ class RecordPage(QWidget):
         # controls go, not just grey
         for w in (self.address, self.back_button, self.reload_button, self.record_button):
             w.setVisible(not stored)
+        self.mark_button.setVisible(recording)
+        self.mark_keys.setEnabled(recording)   # (its key is the page's the rest of the time)
         if state is State.BROWSING:
             self._say("Browse to the page with the bug, then press Record. Nothing is kept"
                       " until you do.")
         elif state is State.RECORDING:
-            self._say("● Recording — press Stop when the bug has happened.")
+            self._say(self._recording_line())
         elif state is State.STORING:
             self._say("Storing the recording…")
 
@@ -422,6 +503,11 @@ class RecordPage(QWidget):
         self.view.deleteLater()     # the view, then the page, then its profile
         self.browser.close()
         QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+
+def _now_ms() -> float:
+    """Now, in epoch ms: the clock the page stamps its events by (the same machine's)."""
+    return time.time() * 1000
 
 
 def _notes(warned: list[str]) -> str:

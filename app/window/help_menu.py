@@ -10,6 +10,8 @@ from PySide6.QtWidgets import QMenuBar, QMessageBox, QWidget
 
 from player.qt.replay_widget import COPY_LINK_KEYS, PLAYER_KEYS
 
+from ..record.page import MARK_BUG_KEYS
+
 
 def key_rows(menus: QMenuBar) -> list[tuple[str, str]]:
     """(keys, what they do): the menus' actions with a shortcut - each named as its menu
@@ -44,6 +46,8 @@ LIST_AND_MOUSE = [
                                    " has the focus)"),
     ("Ctrl+C (dev-tools table)", "copy the selected row as its details show it (or"
                                  " right-click > Copy)"),
+    (f"{MARK_BUG_KEYS} (Record page, recording)", "mark the moment the bug shows: the stored"
+                                                  " session opens on it (the last press wins)"),
     ("Click or drag (timeline)", "go to that moment"),
     ("Shift+drag (timeline)", "select a range for Export to write (Shift+click clears it)"),
 ]

@@ -22,6 +22,8 @@ from recorder.moments import moment_text
 from recorder.steps import Step, StepKind
 
 STEP_ROLE = int(Qt.ItemDataRole.UserRole) + 1   # a step item's time (ms)
+BUG_ROW_ROLE = int(Qt.ItemDataRole.UserRole) + 2   # the row saying where the bug shows (ms)
+BUG_ROW_COLOR = QColor("#c62828")   # as record mode's Record button: the bug, not a step
 STEPS_TAB = "steps"   # the tab's name where dev-tools tabs are named (screenshot --tab)
 BUG_MOMENT_LINK = "#bug-moment"
 LINK_COLOR = "#8ab4f8"   # readable on the player's dark pane and on a light window alike
@@ -39,6 +41,7 @@ class StepsPane(QWidget):
         self.at_ms: float | None = None
         self.count = 0   # steps shown
         self._times: list[float] = []   # each step's moment, in order
+        self._items: list[QListWidgetItem] = []   # each step's row (a bug row is none)
         # the last step at or before the replay's moment (set_time; -1: before the first),
         # None while the list was never told the time
         self.current: int | None = None
@@ -108,21 +111,29 @@ class StepsPane(QWidget):
         if report is not None:
             self.show_steps(report.steps, follow=False)
 
-    def show_steps(self, found: list[Step], *, follow: bool = True) -> None:
+    def show_steps(self, found: list[Step], *, follow: bool = True,
+                   bug_at: float | None = None) -> None:
         """The steps, numbered, each with its selector; `follow`: scrolled to the last (a
-        list growing as a recording goes on), else to the first."""
+        list growing as a recording goes on), else to the first. `bug_at`: a row saying the
+        bug shows there (ms), among the steps at its moment - record mode's mark, as
+        `BugReport.lines` marks it among a report's steps."""
         self.count = len(found)
         self.list.clear()
         self._times = [s.t for s in found]
+        self._items = []
         self.current = None
-        if not found:
+        if not found and bug_at is None:
             if self.empty_hint:
                 hint = QListWidgetItem(self.empty_hint)
                 hint.setForeground(QColor("#888888"))
                 self.list.addItem(hint)
             self._filter("")
             return
+        marked = bug_at is None
         for i, s in enumerate(found, 1):
+            if not marked and s.t > bug_at:
+                self._bug_row(bug_at)
+                marked = True
             line = f"{i}. {s.describe()}"
             if s.selector and s.kind is not StepKind.NAVIGATE:
                 line += f"\n     {s.selector}"
@@ -130,17 +141,28 @@ class StepsPane(QWidget):
             item.setData(STEP_ROLE, s.t)
             item.setToolTip(f"at {moment_text(s.t)} — click to see this moment")
             self.list.addItem(item)
+            self._items.append(item)
+        if not marked:
+            self._bug_row(bug_at)
         self._filter(self.search.text())
         if follow:
             self.list.scrollToBottom()
+
+    def _bug_row(self, at: float) -> None:
+        item = QListWidgetItem(f"⚑ The bug shows here — {moment_text(at)}")
+        item.setData(BUG_ROW_ROLE, at)
+        item.setForeground(BUG_ROW_COLOR)
+        font = item.font()
+        font.setBold(True)
+        item.setFont(font)
+        self.list.addItem(item)
 
     def _filter(self, text: str) -> None:
         """Only the steps whose text holds `text` (case ignored) shown; beside the box, how
         many of them (as the other tabs' counts), a line when none."""
         needle = text.strip().casefold()
         shown = 0
-        for i in range(self.list.count() if self._times else 0):
-            item = self.list.item(i)
+        for item in self._items:   # (a bug row stays: where the bug is among those shown)
             hide = bool(needle) and needle not in item.text().casefold()
             item.setHidden(hide)
             shown += not hide
@@ -160,8 +182,7 @@ class StepsPane(QWidget):
         if current == self.current:
             return
         self.current = current
-        for i in range(self.list.count() if self._times else 0):
-            item = self.list.item(i)
+        for i, item in enumerate(self._items):
             font = item.font()
             font.setBold(i == current)
             item.setFont(font)
@@ -173,12 +194,14 @@ class StepsPane(QWidget):
         self._current_in_view()   # a shorter pane (the window, the player trimmed) keeps it
 
     def _current_in_view(self) -> None:
-        if self.current is not None and 0 <= self.current < self.list.count():
-            self.list.scrollToItem(self.list.item(self.current),
+        if self.current is not None and 0 <= self.current < len(self._items):
+            self.list.scrollToItem(self._items[self.current],
                                    QAbstractItemView.ScrollHint.PositionAtCenter)
 
     def _seek_to(self, item: QListWidgetItem) -> None:
         t = item.data(STEP_ROLE)
+        if t is None:
+            t = item.data(BUG_ROW_ROLE)
         if t is not None:
             self.seekRequested.emit(math.ceil(t))
 

@@ -1463,15 +1463,19 @@ def test_bug_report_edits_the_session_on_show_never_a_hidden_pages(window, qtbot
     assert sid is not None and record.player is not None
     record.player.wait_ready()
     record.player.seek(12_000)
-    # a bundle exported now carries the moment on show as the bug's: said, and how to set one
+    # a record-mode recording carries its bug's moment (nothing marked, no error: Stop's -
+    # handed over without one, the recording's end): a bundle exported now keeps it, said
     out = record.player.export_menu.export("replay", tmp_path / "bug.replay")
     assert record.status.text().endswith(
-        f"written to {out}; the bug at 0:12.0, the moment on show (its report sets none) -"
-        " Session > Bug Report… (Ctrl+B) sets one"), record.status.text()
+        f"written to {out}; the bug at 0:20.0, as its report says -"
+        " Session > Bug Report… (Ctrl+B) changes it"), record.status.text()
     dialog = window.report_on_show()
     assert isinstance(dialog, ReportDialog) and dialog.windowTitle() == \
         f"Bug report of session {sid}" and dialog.title() == "Coupon ignored"
-    assert "0:12.0, the moment on show" in dialog.findChild(QCheckBox, "bugMoment").text()
+    move = dialog.findChild(QCheckBox, "bugMoment")
+    assert "Move the bug to 0:12.0, the moment on show (it is at 0:20.0)" in move.text()
+    assert not move.isChecked()
+    move.setChecked(True)
     dialog.notes_edit.setPlainText("Expected 10% off")
     dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Save).click()
     qtbot.waitUntil(lambda: not window.report_jobs, timeout=30_000)

@@ -17,6 +17,7 @@ from app.record.page import RecordPage, State
 from recorder.semantics import read
 from recorder.source import open_recording
 from recorder.bug import CONTEXT_KEY
+from recorder.moments import Unit, moment_text
 from recorder.steps import StepKind, steps
 from replay_tools.browser_recorder import (NPM_CONSOLE_PLUGIN_UMD, NPM_RRWEB_DIR, NPM_RRWEB_UMD,
                                            BrowserRecorder, PageServer)
@@ -746,3 +747,119 @@ def test_the_console_of_the_page_shown_when_record_is_pressed_is_recorded(
     assert len(dated) == 1 and dated[0] < start
     assert [(r.t, r.type) for r in s.resources if r.url == srv.url("loaded.html")] == [(0, "document")]
 
+
+def _mark_by_key(qtbot, page) -> None:
+    """⚑ Mark the bug's key, pressed as the QA presses it: the page has the keyboard."""
+    from PySide6.QtTest import QTest
+
+    target = page.view.focusProxy() or page.view
+    page.view.setFocus()
+    qtbot.waitUntil(target.hasFocus, timeout=TIMEOUT_MS)
+    QTest.keyClick(target, Qt.Key_M, Qt.ControlModifier)
+
+
+def test_mark_the_bug_while_recording_and_the_session_opens_on_it(qtbot, record_page, shop,
+                                                                  tmp_path):
+    """A recording made in record mode had no bug moment: its bundle opened at 4 ms and
+    `--at bug` said such a bundle carries none (a QA's tryout). While recording, ⚑ Mark the
+    bug (or its key, in the page) notes the moment the bug shows - said in the status line
+    and among the live steps, the last press winning - and it is stored as the bug's moment,
+    as Session > Bug Report… stores one: the stored player, the bundle and `--at bug` open
+    on it."""
+    page = record_page
+    page.title_edit.setText("Add to cart counts twice")
+    assert not page.mark_button.isVisibleTo(page)   # nothing to mark before Record
+    hand = _recording(qtbot, page, shop.url("index.html"))
+    assert page.mark_button.isVisibleTo(page) and "Mark the bug" in page.status.text()
+    hand.click('[data-testid="add-red-shoes"]')
+    qtbot.wait(200)
+    page.mark_button.click()                          # too early: pressed again below
+    first = page.status.text()
+    assert "The bug is marked at" in first, first
+    hand.click('[data-testid="add-blue-hat"]')
+    qtbot.wait(200)
+    _mark_by_key(qtbot, page)                         # the bug shows now
+    qtbot.wait(200)
+    hand.click("#help-link")
+    hand.wait_ready()
+    # said, and shown where it is among the steps (after the second click, before Help)
+    qtbot.waitUntil(lambda: page.steps_list.count() >= 6, timeout=TIMEOUT_MS)
+    live = [page.steps_list.item(i).text() for i in range(page.steps_list.count())]
+    marked = [i for i, line in enumerate(live) if line.startswith("⚑ The bug shows here")]
+    assert len(marked) == 1 and 'Add to cart' in live[marked[0] - 1] \
+        and "Help" in live[marked[0] + 1], live
+    assert "The bug is marked at" in page.status.text() and page.status.text() != first
+
+    with qtbot.waitSignal(page.sessionRecorded, timeout=TIMEOUT_MS) as stored:
+        page.stop()
+    sid = stored.args[0]
+    with open_recording(sid, page.data_dir) as src:
+        bug = src.info.context[CONTEXT_KEY]
+        clicks = [s.t for s in steps(src.events()) if s.kind is StepKind.CLICK]
+    assert bug["title"] == "Add to cart counts twice"
+    # the second press: after the second click, before Help's
+    assert clicks[1] < bug["at_ms"] < clicks[2], (clicks, bug)
+    said = page.status.text()
+    assert f"It opens on the bug, at {moment_text(bug['at_ms'])}: as marked." in said, said
+    assert "earlier than" not in said
+    # the stored player opens on it, its Steps tab says it
+    assert page.player.controller.time == bug["at_ms"]
+    assert f"Bug at {moment_text(bug['at_ms'])}" in page.player.steps_pane.summary.text()
+
+    # handed over: the bundle carries it, `--at bug` finds it
+    out = tmp_path / "bug.replay"
+    run = [sys.executable, "-m", "app", "--data", str(page.data_dir)]
+    subprocess.run(run + ["export", sid, "--format", "replay", "-o", str(out)], check=True,
+                   capture_output=True, text=True, cwd=REPO)
+    shot = subprocess.run(run + ["snapshot", str(out), "--at", "bug", "-o",
+                                 str(tmp_path / "bug.html")], capture_output=True, text=True,
+                          cwd=REPO)
+    assert f"at {moment_text(bug['at_ms'], Unit.MS)} to" in shot.stderr + shot.stdout, \
+        (shot.stdout, shot.stderr)
+
+
+ERROR_PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>Checkout</title></head>
+<body><button id="pay" onclick="console.error('Checkout failed: HTTP 500')">Pay</button>
+<button id="back" onclick="document.title = 'Back'">Back</button></body></html>"""
+
+
+def test_with_nothing_marked_the_bug_is_the_last_error_else_the_moment_of_stop(
+        qtbot, record_page, tmp_path):
+    """Stop pressed with nothing marked: the bug's moment is the last error recorded (what
+    recorder.semantics calls one: here a console.error), else - a recording without an
+    error - the moment Stop was pressed; the status line says which."""
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "checkout.html").write_text(ERROR_PAGE)
+    page = record_page
+    with PageServer(site) as srv:
+        hand = _recording(qtbot, page, srv.url("checkout.html"))
+        hand.click("#pay")
+        qtbot.wait(300)
+        hand.click("#back")                 # a step after the error: the bug is not the end
+        qtbot.wait(300)
+        with qtbot.waitSignal(page.sessionRecorded, timeout=TIMEOUT_MS) as stored:
+            page.stop()
+        with open_recording(stored.args[0], page.data_dir) as src:
+            at_ms = src.info.context[CONTEXT_KEY]["at_ms"]
+            (error,) = read(list(src.events()), origin=src.info.start_ms).errors
+            end = src.info.end_ms - src.info.start_ms
+        assert error.message == "Checkout failed: HTTP 500"
+        assert at_ms == int(error.t) and at_ms < end - 300
+        assert f"at {moment_text(at_ms)}: the last error recorded" in page.status.text()
+        assert page.player.controller.time == at_ms
+
+        page.new_recording()                # no error this time
+        hand = _recording(qtbot, page, srv.url("checkout.html"))
+        hand.click("#back")
+        qtbot.wait(300)
+        with qtbot.waitSignal(page.sessionRecorded, timeout=TIMEOUT_MS) as stored:
+            page.stop()
+        with open_recording(stored.args[0], page.data_dir) as src:
+            at_ms = src.info.context[CONTEXT_KEY]["at_ms"]
+            end = src.info.end_ms - src.info.start_ms
+            clicked = [s.t for s in steps(src.events()) if s.kind is StepKind.CLICK]
+        # when Stop was pressed: after the last step, at the session's end (what the page
+        # sends as it stops - its RUM view's last figures - comes a moment after)
+        assert clicked[-1] + 250 < at_ms <= end and end - at_ms < 250, (at_ms, end, clicked)
+        assert f"at {moment_text(at_ms)}: when Stop was pressed" in page.status.text()
