@@ -1,6 +1,6 @@
 """Paint the README's screenshots of record mode, offscreen, at the window's default size:
 docs/screenshots/record.png (recording: the shop page, the bug's title and notes, the steps
-so far) and docs/screenshots/record-stored.png (after Stop: the session in the player).
+so far, the bug marked among them) and docs/screenshots/record-stored.png (after Stop: the session in the player).
 
     python docs/make_record_screenshots.py
 
@@ -58,6 +58,8 @@ def main() -> int:
         hand.click("#email")
         hand.type("#email", "ada@example.com")
         hand.click('[data-testid="add-red-shoes"]')
+        _spin(400)
+        page.mark_bug()   # the cart says 2: ⚑ Mark the bug
         _spin(800)
         win.grab().save(str(OUT / "record.png"), "PNG")
         print(f"wrote {(OUT / 'record.png').relative_to(ROOT)}")
