@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import argparse
 
+from ..record import MARK_BUG_KEYS
+
 NAME = "record"
 
 
@@ -12,8 +14,9 @@ def register(subparsers, common) -> None:
     p = subparsers.add_parser(
         NAME, parents=[common], help="record a bug in a browser of its own (record mode)",
         description="Record mode in a window of its own (the app's Record page): browse to the"
-                    " bug, Record, reproduce it, Stop - the session is stored in the data"
-                    " folder under its privacy rules and opens in the player.")
+                    f" bug, Record, reproduce it (Mark the bug, {MARK_BUG_KEYS}, when it shows),"
+                    " Stop - the session is stored in the data folder under its privacy rules"
+                    " and opens in the player on the bug.")
     p.add_argument("url", nargs="?", metavar="URL", help="the page to open first")
     p.set_defaults(func=run)
 

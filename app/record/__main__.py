@@ -8,6 +8,8 @@ from pathlib import Path
 
 from recorder.paths import default_data_dir
 
+from . import MARK_BUG_KEYS
+
 WINDOW_SIZE = (1280, 800)
 
 
@@ -18,8 +20,9 @@ def main(argv: list[str] | None = None, prog: str = "python -m app.record",
     said_by = said_by or prog
     ap = argparse.ArgumentParser(
         prog=prog,
-        description="Record mode in a window of its own: browse to a bug, Record, reproduce it,"
-                    " Stop - the session is stored in the data folder and opens in the player.")
+        description="Record mode in a window of its own: browse to a bug, Record, reproduce it"
+                    f" (Mark the bug, {MARK_BUG_KEYS}, when it shows), Stop - the session is"
+                    " stored in the data folder and opens in the player on the bug.")
     ap.add_argument("--data", type=Path, default=default_data_dir(), metavar="DIR",
                     help="data folder (default: %(default)s)")
     ap.add_argument("url", nargs="?", help="page to open")

@@ -36,14 +36,14 @@ from recorder.moments import moment_text, whole_ms
 from recorder.semantics import BROWSER_ERROR_PAGE
 from recorder.steps import Step, StepsBuilder, steps
 
+from . import MARK_BUG_KEYS
 from ..ids import short_id
 from .browser import RecordingBrowser
 
 STEPS_REFRESH_MS = 150         # while recording, the steps list is redrawn at most this often
 BLANK = "about:blank"
 SIDE_MIN_WIDTH = 300           # px: the bug form and the steps list
-MARK_BUG_KEYS = "Ctrl+M"       # ⚑ Mark the bug, while recording (the app's Help lists it)
-MARK_BUG = "⚑ Mark the bug"
+MARK_BUG = "⚑ Mark the bug"    # its key: MARK_BUG_KEYS
 
 
 class State(enum.Enum):

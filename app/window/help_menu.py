@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QMenuBar, QMessageBox, QWidget
 
 from player.qt.replay_widget import COPY_LINK_KEYS, PLAYER_KEYS
 
-from ..record.page import MARK_BUG_KEYS
+from ..record import MARK_BUG_KEYS
 
 
 def key_rows(menus: QMenuBar) -> list[tuple[str, str]]:
