@@ -31,10 +31,14 @@ import threading
 from collections import OrderedDict
 from typing import Any, Callable, Optional
 
+from recorder.assets import (CSS_ESCAPE, CSS_TOKEN, SCHEME, STRING_URL_FUNCS, URL_FUNCS, URL_JUNK,
+                             css_string_value, read_css_url, skip_css_statement,
+                             srcset_candidates, unescape_css)
 from recorder.privacy.levels import Level, markup_level
 
-# A resolver maps an original URL to an asset stored in the recording ("replay-asset:..."),
-# or None when the recording holds no copy of it.
+# A resolver maps a URL as the page wrote it (absolute, or relative to the page: the resolver
+# knows its base - `player.assets.UrlResolver`) to an asset stored for the recording
+# ("replay-asset:..."), or None when no copy of it is stored.
 AssetResolver = Optional[Callable[[str], Optional[str]]]
 
 BLOCKED = "replay-blocked:"
@@ -62,8 +66,8 @@ ATTR_NAME_OK = re.compile(r"^(?:[A-Za-z_]|[@:][A-Za-z_:])[A-Za-z0-9_.:\-]*\Z")
 _SHORTHAND = ("@", ":")
 _TAG_OK = re.compile(r"^[A-Za-z][A-Za-z0-9_.\-]*\Z")
 # Characters a browser strips or ignores inside a URL before reading its scheme.
-_URL_JUNK = re.compile(r"[\x00-\x20\x7f-\x9f\u00a0\u1680\u2000-\u200f\u2028\u2029\u202f\u205f\u3000\ufeff]+")
-_SCHEME = re.compile(r"^([a-z][a-z0-9+.\-]*):")
+_URL_JUNK = URL_JUNK
+_SCHEME = SCHEME
 _DATA_OK = re.compile(
     r"^data:(image/(png|gif|jpe?g|pjpeg|webp|avif|bmp|x-icon|vnd\.microsoft\.icon|svg\+xml)"
     r"|font/[a-z0-9.+\-]+|application/(x-)?font-[a-z0-9.+\-]+|application/vnd\.ms-fontobject"
@@ -81,6 +85,9 @@ _ANIMATION_VALUES = frozenset({"to", "from", "values", "by"})
 # Elements whose URL is a navigation target or embedded document: data: is not allowed there.
 _DOC_URL_TAGS = frozenset({"iframe", "frame", "object", "embed", "a", "area", "form", "base",
                            "link", "button", "input"})
+# ... and those of them whose URL is never a stored image or font (a document, a navigation):
+# the asset resolver is not asked (a link's icon and an image button's picture are assets)
+_NO_ASSET_TAGS = _DOC_URL_TAGS - {"link", "input"}
 
 
 def safe_url(url: Any, *, tag: str = "", attr: str = "", asset: AssetResolver = None) -> str:
@@ -97,8 +104,12 @@ def safe_url(url: Any, *, tag: str = "", attr: str = "", asset: AssetResolver = 
         if tag not in _DOC_URL_TAGS or (tag in ("link", "input") and attr in ("href", "src")
                                         and not low.startswith("data:image/svg")):
             return plain
-    if asset is not None and _SCHEME.match(low) and low.split(":", 1)[0] in ("http", "https"):
-        stored = asset(plain)
+    scheme = _SCHEME.match(low)
+    if asset is not None and tag not in _NO_ASSET_TAGS and \
+            (scheme is None or scheme.group(1) in ("http", "https")):
+        # as written (a relative URL too: the resolver knows the page's base), read by
+        # recorder.assets.absolute_url as the URLs fetched were
+        stored = asset(url)
         if stored and stored.lower().startswith(ASSET_SCHEME):
             return stored
     return BLOCKED
@@ -303,31 +314,10 @@ def _css_len(v: str) -> str:
 
 
 def _safe_srcset(value: str, asset: AssetResolver) -> str:
-    """Keep the srcset candidates whose URL is safe. Parsed as the HTML spec does: a URL
-    runs to the next whitespace (it may hold commas, e.g. data: URLs), then descriptors
-    run to the next comma."""
+    """Keep the srcset candidates whose URL is safe (`recorder.assets.srcset_candidates`
+    parses it as the HTML spec does)."""
     parts = []
-    i, n = 0, len(value)
-    while i < n:
-        while i < n and (value[i].isspace() or value[i] == ","):
-            i += 1
-        start = i
-        while i < n and not value[i].isspace():
-            i += 1
-        url = value[start:i]
-        desc = ""
-        if url.endswith(","):
-            url = url.rstrip(",")
-        else:
-            d0 = i
-            depth = 0
-            while i < n and (value[i] != "," or depth):
-                depth += value[i] == "("
-                depth -= value[i] == ")" and depth > 0
-                i += 1
-            desc = value[d0:i].strip()
-        if not url:
-            continue
+    for url, desc in srcset_candidates(value):
         u = safe_url(url, tag="img", attr="srcset", asset=asset)
         if u != BLOCKED:
             parts.append(f"{u} {desc}".strip())
@@ -335,31 +325,17 @@ def _safe_srcset(value: str, asset: AssetResolver) -> str:
 
 
 # --- CSS --------------------------------------------------------------------------------
-# A tiny CSS scanner: enough to find every function and at-rule *as the browser would read
-# it* (identifiers may use escapes: `\75 rl(` is `url(`), not a full parser.
-_CSS_TOKEN = re.compile(r"""
-    (?P<comment>/\*.*?(?:\*/|\Z))
-  | (?P<string>"(?:[^"\\\n]|\\.|\\\n)*(?:"|$)|'(?:[^'\\\n]|\\.|\\\n)*(?:'|$))
-  | (?P<at>@-?(?:[A-Za-z_\-]|[^\x00-\x7f]|\\[0-9A-Fa-f]{1,6}\s?|\\[^\n0-9A-Fa-f])(?:[A-Za-z0-9_\-]|[^\x00-\x7f]|\\[0-9A-Fa-f]{1,6}\s?|\\[^\n0-9A-Fa-f])*)
-  | (?P<ident>-?(?:[A-Za-z_\-]|[^\x00-\x7f]|\\[0-9A-Fa-f]{1,6}\s?|\\[^\n0-9A-Fa-f])(?:[A-Za-z0-9_\-]|[^\x00-\x7f]|\\[0-9A-Fa-f]{1,6}\s?|\\[^\n0-9A-Fa-f])*)
-  | (?P<other>.)
-""", re.S | re.X)
-_ESCAPE = re.compile(r"\\([0-9A-Fa-f]{1,6})\s?|\\(.)", re.S)
-_URL_FUNCS = frozenset({"url", "src"})
-_STRING_URL_FUNCS = frozenset({"image-set", "-webkit-image-set", "image", "cross-fade",
-                               "-webkit-cross-fade"})
+# The CSS scanner is the asset module's (recorder.assets): the URLs this file rewrites are the
+# URLs `referenced_urls` lists, so what is fetched is what is shown.
+_CSS_TOKEN = CSS_TOKEN
+_ESCAPE = CSS_ESCAPE
+_URL_FUNCS = URL_FUNCS
+_STRING_URL_FUNCS = STRING_URL_FUNCS
 _BAD_IDENTS = frozenset({"expression", "behavior", "-moz-binding", "javascript", "vbscript"})
-
-
-def _unescape_css(s: str) -> str:
-    def rep(m: re.Match) -> str:
-        if m.group(1):
-            try:
-                return chr(int(m.group(1), 16))
-            except (ValueError, OverflowError):
-                return "\ufffd"
-        return m.group(2) if m.group(2) != "\n" else ""
-    return _ESCAPE.sub(rep, s)
+_unescape_css = unescape_css
+_string_value = css_string_value
+_read_url = read_css_url
+_skip_statement = skip_css_statement
 
 
 def calls_url_function(text: str) -> bool:
@@ -368,11 +344,6 @@ def calls_url_function(text: str) -> bool:
     (`\\75 rl(` is `url(`)."""
     low = _unescape_css(_CSS_NEWLINE.sub("\n", text)).lower()
     return any(f + "(" in low for f in _URL_FUNCS | _STRING_URL_FUNCS)
-
-
-def _string_value(tok: str) -> str:
-    body = tok[1:-1] if len(tok) >= 2 and tok[-1] == tok[0] else tok[1:]
-    return _unescape_css(body)
 
 
 def _quoted(url: str) -> str:
@@ -432,7 +403,7 @@ def sanitize_css(css: Any, asset: AssetResolver = None) -> str:
 # What a browser does to CSS before tokenizing it (CSS Syntax §3.3): CR, CRLF and FF are one
 # newline, NUL is U+FFFD. Scanned otherwise, `"\r; background: url(...)` is one string to
 # us and a string ended by the newline, then a live url(), to the browser.
-_CSS_NEWLINE = re.compile(r"\r\n?|\f")
+_CSS_NEWLINE = re.compile(r"\r\n?|\f")   # (recorder.assets.CSS_NEWLINE)
 
 
 def _sanitize_css(css: str, asset: AssetResolver) -> str:
@@ -529,60 +500,6 @@ def inert_css_text(css: str) -> str:
     """CSS whose every `<` that could open markup is written as the escape `\\3c ` (the same
     character to CSS): safe to write raw inside <style>, whichever way a parser reads it."""
     return _MARKUP_LT.sub(r"\\3c ", css)
-
-
-def _read_url(css: str, pos: int) -> tuple[str, int]:
-    """Read the argument of url( ... ) starting after the parenthesis; returns the decoded
-    URL and the index after the closing parenthesis."""
-    n = len(css)
-    while pos < n and css[pos] in " \t\r\n\f":
-        pos += 1
-    if pos < n and css[pos] in "\"'":
-        m = _CSS_TOKEN.match(css, pos)
-        url = _string_value(m.group()) if m else ""
-        pos = m.end() if m else n
-        # skip to the closing parenthesis (modifiers after the string are dropped)
-        close = css.find(")", pos)
-        return url, (n if close < 0 else close + 1)
-    buf = []
-    while pos < n and css[pos] != ")":
-        if css[pos] == "\\" and pos + 1 < n:
-            m = _ESCAPE.match(css, pos)
-            buf.append(m.group())
-            pos = m.end()
-            continue
-        buf.append(css[pos])
-        pos += 1
-    return _unescape_css("".join(buf)).strip(), min(n, pos + 1)
-
-
-def _skip_statement(css: str, pos: int) -> int:
-    """Skip an at-rule statement up to and including its `;` (or a block)."""
-    n = len(css)
-    depth = 0
-    while pos < n:
-        m = _CSS_TOKEN.match(css, pos)
-        tok = m.group()
-        pos = m.end()
-        if tok == "(":
-            depth += 1
-        elif tok == ")":
-            depth = max(0, depth - 1)
-        elif tok == ";" and depth == 0:
-            return pos
-        elif tok == "{" and depth == 0:
-            # an at-rule with a block: skip the block
-            level = 1
-            while pos < n and level:
-                m = _CSS_TOKEN.match(css, pos)
-                t = m.group()
-                pos = m.end()
-                if t == "{":
-                    level += 1
-                elif t == "}":
-                    level -= 1
-            return pos
-    return pos
 
 
 # --- text and nodes ---------------------------------------------------------------------
