@@ -279,6 +279,16 @@ class SessionReader(RecordingSource):
         self.segments = segments
         self.damage_reasons: dict[int, str] = {}
         self._pinned = pinned
+        self._assets = None
+
+    @property
+    def assets(self):
+        """The data folder's stored images and fonts (recorder.asset_store), which the player
+        shows in place of the page's URLs."""
+        if self._assets is None:
+            from .asset_store import FolderAssets
+            self._assets = FolderAssets(self.store.root)
+        return self._assets
 
     @property
     def as_read(self) -> AsRead:
@@ -925,8 +935,25 @@ class LocalStore(Store):
             set_aside = self.erase_set_aside_files(sid)
             cleared = self.forget_deleted(before=False)
             old_indexes = self.erase_set_aside_indexes()
+            assets = self._forget_assets(sid)
         return Erased(sid, len(files) - len(dicts), set_aside, cleared, len(dicts),
-                      old_indexes, len(left))
+                      old_indexes, len(left), assets.files, assets.urls)
+
+    def _forget_assets(self, sid: str):
+        """The images and fonts stored for an erased session (recorder.asset_store) that no
+        other session references go with it - and those of sessions erased before by a
+        program that stopped before it got there."""
+        from .asset_store import AssetStore, Forgotten
+        store = AssetStore.existing(self.root)
+        if store is None:
+            return Forgotten()
+        try:
+            gone = store.forget_session(sid)
+            rest = store.prune(r[0] for r in self.index._all("SELECT id FROM sessions"))
+        finally:
+            store.close()
+        return Forgotten(gone.urls + rest.urls, gone.files + rest.files,
+                         gone.bytes + rest.bytes)
 
     def erase_set_aside_files(self, session_id: str) -> int:
         """The files of a session `repair` set aside in `unreferenced/` (a damaged segment
@@ -1845,6 +1872,8 @@ class Erased(msgspec.Struct, frozen=True):
     dictionaries: int = 0   # trained dictionaries that held its text
     old_indexes: int = 0    # damaged index copies `repair` had set aside (they held its rows)
     left: int = 0           # its files the folder refused to delete: deleted at the next open
+    asset_files: int = 0    # stored images and fonts no remaining session references
+    asset_urls: int = 0     # ... and the URLs they were stored under
 
 
 class _Counted:

@@ -3,7 +3,8 @@ sessions: a person's sessions when they ask (an erasure request), sessions past 
 period, or ones named.
 
 What is erased (`LocalStore.delete_session`): the session's index rows (its user's row too
-when no other session has that user), its segment files, its damaged files `repair` set
+when no other session has that user), its segment files, the images and fonts fetched for it
+that no other session references (`replay assets`), its damaged files `repair` set
 aside, the index pages that held its rows (overwritten; the index's log emptied), the damaged
 index copies `repair` set aside (they hold every session's rows of their day), and the app's
 cached thumbnails of it. Files the person exported elsewhere are theirs to delete.
@@ -160,13 +161,17 @@ def run(args: argparse.Namespace) -> int:
         store.close()
     _erased_json(args, [{"session": e.session_id, "segment_files": e.segment_files,
                          "set_aside_files": e.set_aside, "dictionaries": e.dictionaries,
-                         "damaged_index_files": e.old_indexes, "files_left": e.left}
+                         "damaged_index_files": e.old_indexes, "files_left": e.left,
+                         "asset_files": e.asset_files}
                         for e in erased])
     files = sum(e.segment_files + e.set_aside for e in erased)
     dicts = sum(e.dictionaries for e in erased)
     old_indexes = sum(e.old_indexes for e in erased)
+    assets = sum(e.asset_files for e in erased)
     print(f"erased {count(len(erased), 'session')}: {count(files, 'file')} and their index"
           f" rows" + (f", {count(pictures, 'thumbnail')}" if pictures else "")
+          + (f", {count(assets, 'stored image or font', 'stored images and fonts')} no other"
+             " session references" if assets else "")
           + (f", {count(old_indexes, 'damaged index file')} `replay repair` had set aside"
              " (they held these sessions' rows too)" if old_indexes else "")
           + (f", {count(dicts, 'trained compression dictionary', 'trained compression dictionaries')}"
