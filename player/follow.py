@@ -37,9 +37,15 @@ class LiveTail:
     def source(self) -> MemorySource:
         i = self.info
         user = {"id": i.user_id, "name": i.user_name, "email": i.user_email} if i else None
-        return MemorySource(self.id, list(self.events), application=i.application if i else None,
-                            user={k: v for k, v in (user or {}).items() if v} or None,
-                            context=i.context if i else None)
+        src = MemorySource(self.id, list(self.events),
+                           application=i.application if i else None,
+                           user={k: v for k, v in (user or {}).items() if v} or None,
+                           context=i.context if i else None)
+        root = getattr(self.store, "root", None)
+        if root is not None:   # the images fetched for it (recorder.asset_store)
+            from recorder.asset_store import FolderAssets
+            src.assets = FolderAssets(root)
+        return src
 
     def replayer(self) -> Replayer:
         return Replayer(self.source(), mode="eager")

@@ -36,6 +36,7 @@ from recorder.format import EventType, IncrementalSource, MouseInteractions, Nod
 from recorder.mirror import FOCUS_MOVES, Mirror, Node
 from recorder.semantics import interaction_place
 
+from .assets import page_resolver, sheet_resolver
 from .sanitize import (AssetResolver, calls_url_function, safe_comment, safe_tag, sanitize_attrs,
                        sanitize_css, sanitize_text, tag_name)
 
@@ -78,7 +79,9 @@ def _style_text(m: Mirror, n: Node) -> str:
 
 
 def element_shape(m: Mirror, n: Node, asset: AssetResolver = None) -> tuple[str, dict, bool]:
-    """(sanitized tag, sanitized attributes, children-omitted) for an element."""
+    """(sanitized tag, sanitized attributes, children-omitted) for an element. `asset` is
+    read against the document's base already (`page_resolver`); a linked sheet's `url()`s
+    are read against its own URL."""
     tag = tag_name(n.tag)   # `svg:style` is a style
     css = sheet_css(m, n) if tag in ("style", "link") else None
     if css is not None:
@@ -87,7 +90,7 @@ def element_shape(m: Mirror, n: Node, asset: AssetResolver = None) -> tuple[str,
                                asset=asset)
         if tag == "link":
             attrs["data-replay-link"] = ""
-        attrs["_cssText"] = sanitize_css(css, asset)
+        attrs["_cssText"] = sanitize_css(css, sheet_resolver(n, asset))
         return "style", attrs, True
     return safe_tag(n.tag), sanitize_attrs(n.tag or "", n.attrs, svg=n.svg, asset=asset,
                                            keep_css_text=False), False
@@ -102,6 +105,7 @@ def serialize(m: Mirror, id: int | None = None, asset: AssetResolver = None,
     top = nodes.get(start) if start is not None else None
     if top is None:
         return None
+    asset = page_resolver(m, asset)
     parent = nodes.get(top.parent) if top.parent is not None else None
     out_top: Raw | None = None
     # iterative: recorded pages nest deeper than Python's recursion limit
@@ -258,6 +262,7 @@ class NodeStates:
 
 
 def build_frame(m: Mirror, t: float, asset: AssetResolver = None) -> Raw:
+    asset = page_resolver(m, asset)   # the page's relative URLs, as its browser read them
     shown: list[Node] = []
     tree = serialize(m, None, asset, shown)
     st = NodeStates(m)
@@ -359,6 +364,7 @@ def _attr_scroll(n: Node) -> tuple[float, float] | None:
 
 def adopted_css(m: Mirror, asset: AssetResolver = None) -> dict[str, str]:
     """Adopted (constructed) stylesheets per host node, as sanitized CSS."""
+    asset = page_resolver(m, asset)
     out = {}
     for host, ids in m.adopted_by.items():
         css = "\n".join(r for i in ids for r in m.adopted.get(i, ()))
@@ -381,8 +387,14 @@ class OpsBuilder:
         are the index's DOM events, whose clicks only decide how a focus shows (the
         cursor's ops come from the timeline then)."""
         self.m = mirror
-        self.asset = asset
+        self._asset = asset
         self.pointer = pointer
+
+    @property
+    def asset(self) -> AssetResolver:
+        """The resolver read against the document's base as it is now (a new page, a
+        `<base>` added: `player.assets.page_resolver`)."""
+        return page_resolver(self.m, self._asset)
 
     def apply(self, e: Raw, t: float, out: list | None) -> None:
         if out is None:
@@ -433,12 +445,14 @@ class OpsBuilder:
                 continue
             removed.append(nid)
         attr_before: dict[int, tuple[str, dict, bool]] = {}
+        asset = self.asset
         for a in data.get("attributes") or ():
             nid = a.get("id") if isinstance(a, dict) else None
             n = nodes.get(nid)
             if n is not None and n.type == NodeType.Element and nid not in attr_before:
-                attr_before[nid] = element_shape(m, n, self.asset)
+                attr_before[nid] = element_shape(m, n, asset)
         m.apply_mutation(data)
+        asset = self.asset
         for nid in removed:
             out.append({"t": t, "k": "rm", "id": nid})
         adds = data.get("adds") or ()
@@ -461,7 +475,7 @@ class OpsBuilder:
             n = nodes.get(nid)
             if n is None:
                 continue
-            tag1, after, omit1 = element_shape(m, n, self.asset)
+            tag1, after, omit1 = element_shape(m, n, asset)
             if tag1 != tag0 or omit1 != omit0:
                 # a link gained/lost its inlined sheet: re-add the element as it is now
                 self._emit_add(n, t, out)
@@ -531,7 +545,7 @@ class OpsBuilder:
         if n is None or tag_name(n.tag) not in ("style", "link"):
             return
         out.append({"t": t, "k": "sheet", "id": sid,
-                    "css": sanitize_css(_style_text(self.m, n), self.asset)})
+                    "css": sanitize_css(_style_text(self.m, n), sheet_resolver(n, self.asset))})
 
     def _input(self, data: Raw, t: float, out: list) -> None:
         self.m.apply_input(data)

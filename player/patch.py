@@ -35,6 +35,7 @@ from typing import Any
 from recorder.format import NodeType
 from recorder.mirror import Mirror, Node
 
+from .assets import page_resolver
 from .frame import (NodeStates, _attr_scroll, adopted_css, element_shape, font_faces,
                     serialize, sheet_css)
 from .sanitize import AssetResolver, safe_comment, sanitize_text, tag_name
@@ -148,6 +149,7 @@ def diff_view(shown: Mirror, target: Mirror, t: float, asset: AssetResolver = No
     """The patch that turns the view showing `shown` into the frame of `target` (see the
     module's docstring), or None when loading the whole frame is the better way."""
     a, b = shown, target
+    asset = page_resolver(b, asset)   # the target page's base (player.assets)
     if a.root is None or a.root != b.root or b.root not in b.nodes or a.root not in a.nodes:
         return None
     an, bn = a.nodes, b.nodes

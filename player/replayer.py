@@ -28,6 +28,7 @@ from recorder.format import no_gc
 from recorder.mirror import Mirror
 from recorder.source import ListSource, RecordingSource
 
+from .assets import inline_assets, resolver_for
 from .document import render_document
 from .frame import POINTER_OPS, OpsBuilder, build_frame
 from .index_worker import IndexRunner
@@ -52,11 +53,13 @@ class Replayer:
         "eager" now, "background" in a thread, "process" in a worker process (stored
         sessions; else a thread), "lazy" only as far as asked (seeks index on demand),
         "auto" = eager for small recordings, a worker process above BACKGROUND_ABOVE
-        records or BACKGROUND_ABOVE_BYTES."""
+        records or BACKGROUND_ABOVE_BYTES. `asset`: how the page's image and font URLs
+        become stored copies; by default the source's stored assets (`source.assets`:
+        player.assets.resolver_for), none for a list of events."""
         if not isinstance(source, RecordingSource):
             source = ListSource(list(source))
         self.source = source
-        self.asset = asset
+        self.asset = asset if asset is not None else resolver_for(source)
         self.index = KeyframeIndex(source, interval=keyframe_interval)
         self.runner = IndexRunner(self.index)
         # what was decoded for the first frame (the events up to it: the segment's are
@@ -138,7 +141,10 @@ class Replayer:
         return "frame", build_frame(m, offset_ms, self.asset)
 
     def document_at(self, offset_ms: float, *, static_scroll: bool = True) -> str:
-        return render_document(self.frame_at(offset_ms), static_scroll=static_scroll)
+        """The safe document of that moment; the stored images and fonts it shows are in it
+        as data: URLs (player.assets.inline_assets)."""
+        doc = render_document(self.frame_at(offset_ms), static_scroll=static_scroll)
+        return inline_assets(doc, getattr(self.source, "assets", None))[0]
 
     def ops_between(self, t0_ms: float, t1_ms: float, limit: int | None = None
                     ) -> list[Raw] | None:

@@ -39,6 +39,9 @@ class RecordingSource:
     # the name of its application (`info.application` is the id) in the data folder it was
     # opened from, when known (app.commands._source.open_source looks it up)
     application_name: str | None = None
+    # its stored images and fonts (recorder.assets.AssetLookup): what the player shows for
+    # the page's image and font URLs; None: none (each URL stays blocked)
+    assets: Any = None
 
     def __init__(self) -> None:
         self.damaged: list[int] = []
@@ -206,6 +209,7 @@ def masked_source(src: RecordingSource, rules: "Rules") -> MemorySource:
                        sessions_in_file=src.sessions_in_file,
                        session_number=src.session_number, origin=src.origin)
     out.damaged = list(src.damaged)
+    out.assets = src.assets   # (a URL the rules masked is no longer asked for)
     return out
 
 
@@ -238,20 +242,29 @@ def open_recording(spec: str | Path, data_dir: Path, *, session: int = 0,
     files of Datadog uploads `spec` is one of, read together with it (`open_file`).
     `partial`: a file cut off or corrupted part way is read up to the damage (warned of)."""
     path = Path(spec)
+    from .asset_store import FolderAssets
     if more:
         from .id_key import file_key
         key = file_key(data_dir)
-        return open_file(path, session=session, id_key=lambda: key, more=more)
+        src = open_file(path, session=session, id_key=lambda: key, more=more)
+        src.assets = FolderAssets(data_dir)
+        return src
     if path.is_file():
         from .bundle import is_bundle, open_bundle
         if is_bundle(path):
             if session:   # a bundle holds one session (it was taken as session 0, silently)
                 raise IndexError(f"{path} is a bug bundle, which holds one session: there is"
                                  f" no session {session} - leave --session-number out")
-            return open_bundle(path)
+            bundle = open_bundle(path)
+            # the images it carries, then the data folder's (fetched for it once imported)
+            from .assets import ChainedAssets
+            bundle.assets = ChainedAssets(bundle.assets, FolderAssets(data_dir))
+            return bundle
         from .id_key import file_key
         key = file_key(data_dir)   # read once: each session of the file asks for it
-        return open_file(path, session=session, id_key=lambda: key, partial=partial)
+        src = open_file(path, session=session, id_key=lambda: key, partial=partial)
+        src.assets = FolderAssets(data_dir)   # (none, unless fetched for it once imported)
+        return src
     from .store import Store
     st = store or Store.open(Path(data_dir))
     try:

@@ -34,6 +34,7 @@ def register(subparsers, common) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from player.assets import inline_assets
     from player.document import render_document
     from player.frame import build_frame
     from player.replayer import Replayer
@@ -65,13 +66,18 @@ def run(args: argparse.Namespace) -> int:
                            ", writing an empty one"))
             at = first
             state = r.state_at(at)
-        html = render_document(build_frame(state, at, r.asset))
+        # the stored images and fonts it shows go in the file itself, as data: URLs: a
+        # snapshot is opened where no player serves them (and fetches nothing)
+        html, inlined = inline_assets(render_document(build_frame(state, at, r.asset)),
+                                      getattr(src, "assets", None))
         out = args.output or Path(f"{src.id}-at{int(at)}.html")
         if str(out) == "-":
             sys.stdout.write(html)
         else:
             out.write_text(html, encoding="utf-8")
-            print(f"wrote the document of {src.id} at {moment_text(at, Unit.MS)} to {out}", file=sys.stderr)
+            print(f"wrote the document of {src.id} at {moment_text(at, Unit.MS)} to {out}"
+                  + (f" ({count(inlined, 'stored image or font', 'stored images and fonts')}"
+                     " in it as data: URLs)" if inlined else ""), file=sys.stderr)
         if r.warnings:
             say_warning("damaged recording, skipped: " + ", ".join(
                 f"{k} ({v})" for k, v in sorted(r.warnings.items())))

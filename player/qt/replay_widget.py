@@ -146,7 +146,8 @@ class ReplayWidget(QWidget):
                  title: str | None = None, assets: Any = None,
                  session: SessionView | None = None, report: BugReport | None = None):
         """`assets`: key -> (bytes, mime) | None, serving `replay-asset:/a/KEY` URLs (assets
-        stored with the recording); everything else the page asks for is blocked.
+        stored with the recording; by default the source's, `source.assets`); everything
+        else the page asks for is blocked.
         `replayer` and `session` (its session view, when it is indexed whole) may come
         made already, off the UI thread (the app opens recordings that way). `report`: the
         bug report the recording carries (`recorder.bug`, its steps read): shown as the
@@ -160,6 +161,9 @@ class ReplayWidget(QWidget):
         # the web view first: Chromium starts and loads the runtime's page while the
         # recording's first frame is read (in a thread; this thread's event loop goes on)
         self.stage = ReplayStage(self)
+        if assets is None:
+            from player.assets import scheme_resolver
+            assets = scheme_resolver(getattr(source, "assets", None))
         self.stage.profile.assets.resolver = assets
         self.bridge = RuntimeBridge(self.stage.page, self)
         self.replayer = replayer if replayer is not None else \
