@@ -9,6 +9,11 @@ A bundle is a zip archive (readable with any zip tool, self-describing):
     segments/NNNNNN.seg   the segment files as the store keeps them (checksummed); the first's
                           header names no owner, nor the input digest (`_segment_handed`)
     dicts/<id>.zdict      compression dictionaries the segments need, if any
+    assets/<sha256>       the stored images and fonts the session's page references
+                          (recorder.assets, recorder.asset_store), listed in the manifest's
+                          "assets": [{url, sha256, mime, bytes, file}] - so the person it is
+                          handed to sees them too; a bundle written before has none (its
+                          readers ignore the list: the format's version is unchanged)
 
 Entries are stored, not deflated: segments are zstd already. `replay import X.replay`
 stores it again (same session id); `open_recording` reads it in place.
@@ -66,6 +71,15 @@ class _Envelope(msgspec.Struct):
     version: Any = 0
 
 
+class BundledAsset(msgspec.Struct, kw_only=True):
+    """An image or font a bundle carries: the page's URL, the entry holding its bytes."""
+    url: str
+    sha256: str
+    mime: str
+    bytes: int
+    file: str
+
+
 class Manifest(msgspec.Struct, kw_only=True):
     format: str
     version: int
@@ -73,6 +87,10 @@ class Manifest(msgspec.Struct, kw_only=True):
     segments: list[SegmentMeta]
     dictionaries: list[int] = []
     created_ms: int | float | None = None
+    assets: list[BundledAsset] = []
+
+
+MAX_ASSET_ENTRY = 32 * 1024 * 1024   # one carried image or font (the fetch keeps them smaller)
 
 
 class _EntryTooLarge(Exception):
@@ -176,6 +194,7 @@ def write_bundle(path: Path | str, source: RecordingSource, *,
             for did in sorted(dict_ids):
                 d = source.store.load_dictionary(did)  # type: ignore[attr-defined]
                 z.writestr(f"dicts/{did}.zdict", d.as_bytes())
+            carried = _write_assets(z, source, check)
             info = without_owner(msgspec.to_builtins(source.info))
             info["bytes"] = sum(m["bytes"] for m in metas)
             info["segment_count"] = len(metas)
@@ -184,6 +203,8 @@ def write_bundle(path: Path | str, source: RecordingSource, *,
             manifest = {"format": FORMAT, "version": VERSION, "session": info,
                         "segments": metas, "dictionaries": sorted(dict_ids),
                         "created_ms": int(time.time() * 1000)}
+            if carried:
+                manifest["assets"] = carried
             z.writestr("manifest.json", json.dumps(manifest, indent=1))
         with open(tmp, "rb") as f:
             os.fsync(f.fileno())
@@ -194,6 +215,73 @@ def write_bundle(path: Path | str, source: RecordingSource, *,
         tmp.unlink(missing_ok=True)
         raise
     return len(metas)
+
+
+def _write_assets(z: zipfile.ZipFile, source: RecordingSource,
+                  check: Callable[[], None] | None) -> list[dict]:
+    """The stored images and fonts the session's page references (`recorder.assets`: the
+    URLs of its events as the bundle carries them, so as they were masked), written as
+    `assets/<sha256>` entries; their manifest entries."""
+    lookup = getattr(source, "assets", None)
+    if lookup is None or getattr(lookup, "empty", lambda: False)():
+        return []
+    from .assets import referenced_urls, servable_type
+    out: list[dict] = []
+    written: set[str] = set()
+    for url in referenced_urls(source.events()):
+        key = lookup.find(url)
+        got = lookup.read(key) if key is not None else None
+        mime = servable_type(got[1]) if got is not None else None
+        if mime is None:
+            continue
+        if check is not None:
+            check()
+        name = f"assets/{key}"
+        if key not in written:
+            z.writestr(name, got[0])
+            written.add(key)
+        out.append({"url": url, "sha256": key, "mime": mime, "bytes": len(got[0]),
+                    "file": name})
+    return out
+
+
+class BundleAssets:
+    """The images and fonts a bundle carries (`recorder.assets.AssetLookup`); an entry is
+    served only whole (its bytes hash to its name) and as an image or font. It reads the
+    file on its own (the bundle's reader may be closed: a file masked at open is read whole
+    first), from any thread."""
+
+    def __init__(self, path: Path, carried: list[BundledAsset]):
+        import threading
+        self.path = path
+        self.by_url = {a.url: a.sha256 for a in carried}
+        self.entries = {a.sha256: a for a in carried}
+        self._lock = threading.Lock()
+
+    def empty(self) -> bool:
+        return not self.by_url
+
+    def find(self, url: str) -> str | None:
+        return self.by_url.get(url)
+
+    def read(self, key: str) -> tuple[bytes, str] | None:
+        import hashlib
+        from .assets import servable_type
+        entry = self.entries.get(key)
+        mime = servable_type(entry.mime) if entry is not None else None
+        if mime is None:
+            return None
+        try:
+            with self._lock, zipfile.ZipFile(self.path) as z:
+                data = bytes(_read_entry(z, entry.file, MAX_ASSET_ENTRY))
+        except (KeyError, OSError, EOFError, zipfile.BadZipFile, _EntryTooLarge, ValueError,
+                NotImplementedError):
+            return None
+        if hashlib.sha256(data).hexdigest() != key:
+            log.warning("%s: %s is damaged (its bytes are not the ones carried): not shown",
+                        self.path, entry.file)
+            return None
+        return data, mime
 
 
 def _segment_blob(source: RecordingSource, i: int, meta: SegmentMeta) -> bytes | None:
@@ -341,6 +429,7 @@ class BundleSource(RecordingSource):
         self.id = self.info.id
         self._dicts: dict[int, zstandard.ZstdCompressionDict] = {}
         self.damage_reasons: dict[int, str] = {}
+        self.assets = BundleAssets(self.path, manifest.assets) if manifest.assets else None
 
     def load_dictionary(self, dict_id: int):
         if dict_id not in self._dicts:

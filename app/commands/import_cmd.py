@@ -502,6 +502,7 @@ def _import_file(store: Store, f: Path, args, masker_factory, bar, task, say: Sa
     bug bundle."""
     ids: list[Stored] = []
     handed: dict | None = None   # a bundle's context: its bug report
+    carried = False              # a bundle whose images and fonts come with it
     if isinstance(f, DatadogFiles):   # read whole: small files, one session across them
         recs = _read_whole(f, f.read(partial=args.partial), args, say)
     elif is_bundle(f):
@@ -522,9 +523,11 @@ def _import_file(store: Store, f: Path, args, masker_factory, bar, task, say: Sa
                 raise
             if streamed is not None:
                 src.close()
+                _carry_assets(store, f, streamed, args, say)
                 return streamed, _carry_context(store, f, handed, streamed, masker_factory,
                                                 say)
             recs = _bundle(src, args)   # read whole (closes it)
+            carried = True
     else:
         streamed = _stream(store, f, args, masker_factory,
                            lambda partial: _file_events(f, args, partial, bar, task), say)
@@ -540,7 +543,53 @@ def _import_file(store: Store, f: Path, args, masker_factory, bar, task, say: Sa
                                        progress=progress, as_new=args.as_new,
                                        partial=damaged):
             _stored(f, args, r, damaged, ids, say, reported=from_context(ctx) is not None)
+    if carried:
+        _carry_assets(store, f, ids, args, say)
     return ids, _carry_context(store, f, handed, ids, masker_factory, say)
+
+
+def _carry_assets(store: Store, f: Path, done: list[Stored], args, say: Say) -> None:
+    """The images and fonts a bundle carries (recorder.bundle), stored as its sessions' -
+    those the sessions reference as stored, so nothing of what the import's rules mask (the
+    sender's may have masked less): the player shows them as the sender saw them."""
+    from recorder.asset_store import AssetStore
+    from recorder.assets import referenced_urls
+    from recorder.privacy import RulesError, load_rules
+
+    ids = list(dict.fromkeys(r.id for r in done))
+    if not ids:
+        return
+    try:
+        src = open_bundle(f)
+    except BadBundle:
+        return
+    try:
+        lookup = src.assets
+        if lookup is None:
+            return
+        try:
+            rules = load_rules(args.rules, args.data)
+        except RulesError:   # (said by the import already)
+            return
+        assets = AssetStore(store.root)
+        n = 0
+        try:
+            for sid in ids:
+                with store.session(sid) as reader:
+                    urls = referenced_urls(reader.events(), rules)
+                for url in urls:
+                    key = lookup.find(url)
+                    got = lookup.read(key) if key is not None else None
+                    if got is not None:
+                        assets.put(url, got[0], got[1], 200, [sid])
+                        n += 1
+        finally:
+            assets.close()
+        if n:
+            say("note", f"{f}: stored the {count(n, 'image or font', 'images and fonts')} it"
+                        " carries")
+    finally:
+        src.close()
 
 
 def _read_whole(f, recordings: list, args, say: Say) -> list[tuple]:
