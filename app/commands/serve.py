@@ -39,6 +39,10 @@ def register(subparsers, common) -> None:
                         " folder's active rules)")
     p.add_argument("--max-pending", type=int, default=None, metavar="N",
                    help="batches one worker holds at once before answering 429 (default 64)")
+    p.add_argument("--no-assets", action="store_true",
+                   help="never fetch anything: by default, once a session goes quiet, the images"
+                        " and fonts its page referenced are fetched from its application's"
+                        " origins (and no other) so the player shows them")
     p.add_argument("--demo", action="store_true",
                    help="also serve a demo shop at /demo/ with capture.js installed, sending"
                         " its visits here as application 'demo' (created on first use)")
@@ -82,12 +86,15 @@ def run(args: argparse.Namespace) -> int:
         "data": str(args.data.resolve()),
         "rules": str(os.path.abspath(args.rules)) if args.rules else None,
         "max_pending": args.max_pending or MAX_PENDING,
+        "assets": not args.no_assets,
         "demo": demo.to_json() if demo else None})
     batch_key()   # one key for every worker's batch digests, in their environment only
     import uvicorn
     print(f"replay: intake on {http_address(args.host, args.port)} ({args.workers} worker"
-          f"{'s' if args.workers > 1 else ''}, data {args.data}); Ctrl+C stops it",
-          file=sys.stderr, flush=True)
+          f"{'s' if args.workers > 1 else ''}, data {args.data}"
+          + ("; images of quiet sessions are not fetched (--no-assets)" if args.no_assets
+             else "; images of quiet sessions fetched from their application's origins")
+          + "); Ctrl+C stops it", file=sys.stderr, flush=True)
     if demo:
         print(f"replay: the demo shop is at {http_address(args.host, args.port)}/demo/ (application"
               f" demo)", file=sys.stderr, flush=True)

@@ -33,6 +33,7 @@ import sqlite3
 import textwrap
 import time
 import traceback
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -129,7 +130,9 @@ class Intake:
 
     def __init__(self, data_dir: Path, rules: Rules | ActiveRules, *,
                  limits: Limits | None = None,
-                 max_pending: int = MAX_PENDING):
+                 max_pending: int = MAX_PENDING, assets: bool = True):
+        """`assets`: fetch the images and fonts of a session gone quiet from its
+        application's origins (`fetch_assets`; `replay serve --no-assets`: never)."""
         options = {"limits": limits} if limits is not None else {}
         self.data_dir = Path(data_dir)
         self.store: LocalStore = Store.open(data_dir, **options)  # type: ignore[assignment]
@@ -137,10 +140,62 @@ class Intake:
         self.live = LiveIntake(self.store, rules)
         self.max_pending = max_pending
         self.pending = 0
+        self.assets = assets
+        # one fetch at a time, beside the compaction (which a slow site must not hold up)
+        self._asset_jobs: ThreadPoolExecutor | None = None
 
     def close(self) -> None:
+        if self._asset_jobs is not None:
+            self._asset_jobs.shutdown(wait=False, cancel_futures=True)
         self.apps.close()
         self.store.close()
+
+    def after_quiet(self, now_ms: float | None = None, *, wait: bool = False) -> list[str]:
+        """Compact the sessions gone quiet, then (unless `assets` is off) fetch their images
+        and fonts in the background - `wait`: before returning. The ids compacted."""
+        done = self.live.compact_idle(now_ms)
+        if done and self.assets:
+            if self._asset_jobs is None:
+                self._asset_jobs = ThreadPoolExecutor(1, thread_name_prefix="intake-assets")
+            job = self._asset_jobs.submit(self.fetch_assets, done)
+            if wait:
+                job.result()
+        return done
+
+    def fetch_assets(self, session_ids: list[str]) -> None:
+        """Fetch the images and fonts the pages of these (quiet) sessions referenced - only
+        from their application's own origins (`replay app origins`): nothing else is asked,
+        redirects included. An application that accepts any origin (`*`) gets none fetched:
+        its recordings could name any server (`replay assets fetch` is the person's way)."""
+        from ..asset_fetch import fetch_assets, origin_of
+        from ..asset_store import AssetStore
+        from ..assets import referenced_urls
+        from .apps import ANY_ORIGIN
+        from .live import masking_rules
+
+        for sid in session_ids:
+            try:
+                info = self.store.index.session(sid)
+                app = self.apps.find(info.application) if info and info.application else None
+                if app is None or app.revoked or not app.origins or ANY_ORIGIN in app.origins:
+                    continue
+                rules = masking_rules(app, self.live.folder_rules.current)
+                with self.store.session(sid) as reader:
+                    urls = list(referenced_urls(reader.events(), rules))
+                if not urls:
+                    continue
+
+                def allowed(url: str, app=app) -> bool:
+                    try:
+                        return app.allows_origin(origin_of(url))
+                    except ValueError:
+                        return False
+                with AssetStore(self.data_dir) as assets:
+                    report = fetch_assets(assets, {sid: urls}, allow=allowed)
+                if report.fetched or report.failed or report.refused:
+                    log.info("images of session %s (%s): %s", sid, app.name, report.summary())
+            except Exception:   # noqa: BLE001 - a bad session must not stop the intake; said
+                log.exception("fetching the images of session %s failed", sid)
 
     def replay_command(self) -> str:
         """How a person on this machine runs `replay` on this intake's data: with
@@ -434,7 +489,7 @@ async def _compact_now_and_then(intake: Intake) -> None:
     while True:
         await asyncio.sleep(COMPACT_EVERY_S)
         try:
-            await run_in_threadpool(intake.live.compact_idle)
+            await run_in_threadpool(intake.after_quiet)
         except Exception:   # a bad session must not stop the intake; said in the log
             log.exception("compacting quiet sessions failed")
 
@@ -566,7 +621,8 @@ def app_from_env() -> Starlette:
     limits = Limits(**cfg["limits"]) if cfg.get("limits") else None
     demo = DemoApp(**cfg["demo"]) if cfg.get("demo") else None
     app = create_app(Intake(Path(cfg["data"]), rules, limits=limits,
-                            max_pending=cfg.get("max_pending", MAX_PENDING)), demo)
+                            max_pending=cfg.get("max_pending", MAX_PENDING),
+                            assets=cfg.get("assets", True)), demo)
     tune_gc()
     return app
 

@@ -312,9 +312,9 @@ class LiveIntake:
                     self._seen.popitem(last=False)
         return _Counting(m, done)
 
-    def compact_idle(self) -> list[str]:
+    def compact_idle(self, now_ms: float | None = None) -> list[str]:
         """Compact the sessions that went quiet (any worker may; the lock makes it once)."""
-        done = self.store.compact_idle(typed=self._typed)
+        done = self.store.compact_idle(now_ms, typed=self._typed)
         with self._lock:
             for sid in done:
                 self._seen.pop(sid, None)
