@@ -66,8 +66,9 @@ def register(subparsers, common) -> None:
                     " player shows the ones stored in the data folder; `fetch` stores them"
                     " (the only command that asks the network for anything). Without ACTION:"
                     " list what is stored.")
+    p.add_argument("--json", action="store_true", help="(without ACTION) print the list as JSON")
     sub = p.add_subparsers(dest="assets_command", metavar="ACTION")
-    p.set_defaults(func=list_assets, sessions=[], json=False)
+    p.set_defaults(func=list_assets, sessions=[])
     ls = sub.add_parser("list", parents=[common], help="what is stored, per session",
                         description="List the stored images and fonts: per session (how many,"
                                     " their size), or every URL of the sessions named.")

@@ -1,0 +1,233 @@
+"""What an asset of a recording is (recorder.assets), read as the player reads the page: the
+URLs the sanitizer asks the asset store for are exactly the ones listed, made absolute against
+the same base; masked images are never among them. And the intake fetches a quiet session's
+images from its application's own origins only (real HTTP servers on 127.0.0.1)."""
+from __future__ import annotations
+
+import io
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from PIL import Image
+
+from player.assets import UrlResolver
+from player.frame import build_frame
+from player.replayer import Replayer
+from recorder.asset_store import AssetStore, FolderAssets
+from recorder.assets import absolute_url, css_urls, referenced_urls
+from recorder.privacy import parse_rules
+from recorder.privacy.preview import html_to_events
+from player.sanitize import sanitize_css
+
+PAGE = """<!doctype html><html><head><base href="/static/v2/">
+<link rel="icon" href="/favicon.png">
+<link rel="stylesheet" href="https://cdn.example/css/app.css" _cssText=".a{background:url(../i/a.png)}@font-face{font-family:F;src:url(&quot;../f/f.woff2&quot;) format(&quot;woff2&quot;)}">
+<style>.b{background-image:image-set("b1.png" 1x, url(b2.png) 2x)} @import url(x.css);</style>
+</head><body>
+<img src="logo.png" srcset="logo.png 1x, logo@2x.png 2x">
+<picture><source srcset="hero.webp 1x, hero-2.webp 2x"><img src="hero.jpg"></picture>
+<video poster="//media.example/p.jpg"><source src="movie.mp4"></video>
+<input type="image" src="go.png"><input type="text" src="not-an-image.png">
+<svg><image href="/svg/i.png"></image></svg>
+<div style="background:url('c.png')"></div>
+<a href="page.html">a link</a><iframe src="frame.html"></iframe><script src="app.js"></script>
+<img src="data:image/png;base64,AAAA"><img src="blob:https://shop.example/1">
+<img src="track.gif?token=***"><img src="https://u:***@shop.example/p.png">
+<div class="avatar" style="background:url(/u/jane.png)"></div>
+<img class="avatar" src="/u/jane-face.png">
+</body></html>"""
+HREF = "https://shop.example/cart/index.html"
+
+
+def _events(html: str, **kw) -> list[dict]:
+    """html_to_events, with `_cssText` as capture.js writes it (the HTML parser lowers it)."""
+    events = html_to_events(html, **kw)
+    stack = [events[1]["data"]["node"]]
+    while stack:
+        n = stack.pop()
+        a = n.get("attributes") or {}
+        if "_csstext" in a:
+            a["_cssText"] = a.pop("_csstext")
+        stack += n.get("childNodes") or []
+    return events
+S = "https://shop.example/static/v2/"
+
+
+def test_every_kind_of_reference_made_absolute_as_the_browser_did():
+    found = referenced_urls(_events(PAGE, href=HREF))
+    assert list(found) == [
+        "https://shop.example/favicon.png",
+        "https://cdn.example/i/a.png",                 # against the sheet's own URL
+        "https://cdn.example/f/f.woff2",
+        S + "b1.png", S + "b2.png",                    # against <base href>
+        S + "logo.png", S + "logo@2x.png",
+        S + "hero.webp", S + "hero-2.webp", S + "hero.jpg",
+        "https://media.example/p.jpg",
+        S + "go.png",
+        "https://shop.example/svg/i.png",
+        S + "c.png",
+        "https://shop.example/u/jane.png", "https://shop.example/u/jane-face.png",
+    ]
+    assert found["https://cdn.example/f/f.woff2"] == "font"
+    # a rule that masks .avatar (an image the privacy table says becomes a placeholder):
+    # nothing of it is an asset, its inline style's background either
+    rules = parse_rules('default = "mask-user-input"\n[[rule]]\nselector = ".avatar"\n'
+                        'level = "mask"\n')
+    masked = referenced_urls(_events(PAGE, href=HREF), rules)
+    assert not any("/u/jane" in u for u in masked) and len(masked) == len(found) - 2
+
+
+def test_later_changes_are_read_too():
+    events = _events('<html><head><link id="l" rel="stylesheet" href="/s/a.css" '
+                     '_cssText=""></head><body><div id="d"></div></body></html>',
+                     href=HREF, timestamp=1)
+    ids = {}
+    stack = [events[1]["data"]["node"]]
+    while stack:
+        n = stack.pop()
+        ids[(n.get("attributes") or {}).get("id")] = n.get("id")
+        stack += n.get("childNodes") or []
+    events += [
+        {"type": 3, "timestamp": 2, "data": {"source": 0, "texts": [], "removes": [], "adds": [],
+                                             "attributes": [{"id": ids["d"], "attributes": {
+                                                 "style": "background:url(m.png)"}}]}},
+        {"type": 3, "timestamp": 3, "data": {"source": 8, "id": ids["l"], "adds": [
+            {"rule": ".x{background:url(r.png)}", "index": 0}]}},
+        {"type": 3, "timestamp": 4, "data": {"source": 15, "id": 1, "styleIds": [1], "styles": [
+            {"styleId": 1, "rules": [{"rule": ".y{background:url(/adopted.png)}"}]}]}},
+        {"type": 3, "timestamp": 5, "data": {"source": 10, "family": "F", "buffer": False,
+                                             "fontSource": 'url("/f.woff")', "descriptors": {}}},
+    ]
+    assert list(referenced_urls(events)) == [
+        "https://shop.example/cart/m.png", "https://shop.example/s/r.png",
+        "https://shop.example/adopted.png", "https://shop.example/f.woff"]
+
+
+CSS = [
+    ".a{background:url(a.png)} .b{background:url( 'b c.png' )}",
+    '.c{background:\\75 rl(c.png)} .d{background:URL("d.png")}',
+    ".e{mask:image-set('e1.png' 1x, \"e2.png\" 2x)} .f{content:'url(no.png)'}",
+    "/* url(no.png) */ .g{background:url(g\\).png)} @import url(no.css); .h{x:src(h.png)}",
+    ".i{background:url(i.png\r\n)} .j{filter:url(#f)} .k{background:cross-fade('k.png', red)}",
+]
+
+
+@pytest.mark.parametrize("css", CSS)
+def test_the_player_asks_for_exactly_the_urls_listed(css):
+    asked: list[str] = []
+
+    def resolver(url):   # (a new function each time: the sanitizer's memo cannot answer)
+        asked.append(url)
+        return None
+    sanitize_css(css, resolver)
+
+    def absolute(urls):   # (a fragment, `url(#f)`, is in the page: neither asked nor listed)
+        return [x for x in (absolute_url(u, HREF) for u in urls) if x is not None]
+    assert absolute(asked) == absolute(css_urls(css)) and asked
+    assert not any("no." in u for u in asked)
+
+
+def _png(colour) -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", (10, 10), colour).save(buf, "PNG")
+    return buf.getvalue()
+
+
+class _Site(BaseHTTPRequestHandler):
+    log: list[str] = []
+    redirect_to = ""
+
+    def log_message(self, *a):
+        pass
+
+    def do_GET(self):  # noqa: N802
+        type(self).log.append(self.path)
+        if self.path == "/away.png":
+            self.send_response(302)
+            self.send_header("Location", type(self).redirect_to)
+            self.end_headers()
+            return
+        body = _png((len(self.path) * 20 % 255, 0, 0))
+        self.send_response(200)
+        self.send_header("Content-Type", "image/png")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+def _server():
+    handler = type("Handler", (_Site,), {"log": []})
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    httpd.daemon_threads = True
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    return httpd, handler, f"http://127.0.0.1:{httpd.server_address[1]}"
+
+
+@pytest.fixture
+def two_sites():
+    a, b = _server(), _server()
+    yield a, b
+    for httpd, _h, _u in (a, b):
+        httpd.shutdown()
+        httpd.server_close()
+
+
+@pytest.mark.parametrize("assets_on", [True, False])
+def test_the_intake_fetches_a_quiet_sessions_images_from_its_own_origins_only(
+        tmp_path, two_sites, assets_on):
+    from recorder.intake.app import Intake
+    from recorder.intake.apps import Applications
+    from recorder.intake.wire import Batch
+    from recorder.store import INACTIVITY_MS
+
+    (_ha, site, a), (_hb, other, b) = two_sites
+    site.redirect_to = f"{b}/redirected.png"
+    data = tmp_path / "data"
+    data.mkdir()
+    apps = Applications(data)
+    app, _token = apps.create("shop", [a])
+    apps.close()
+    intake = Intake(data, parse_rules('default = "mask-user-input"'), assets=assets_on)
+    try:
+        t0 = int(time.time() * 1000) - 2 * INACTIVITY_MS
+        events = html_to_events(
+            f'<html><head></head><body><img src="{a}/logo.png"><img src="/rel.png">'
+            f'<div style="background:url({b}/tracker.png)"></div><img src="{a}/away.png">'
+            f'<img src="{b}/other.png"></body></html>', href=f"{a}/shop/", timestamp=t0)
+        intake.live.accept(app, Batch(session_id="visit", events=events))
+        assert intake.after_quiet(wait=True) == ["visit"]
+        stored = AssetStore.existing(data)
+        got = {x.url for x in stored.session_assets("visit")} if stored else set()
+        if not assets_on:   # `replay serve --no-assets`: nothing asked of anyone
+            assert site.log == [] and other.log == [] and got == set()
+            return
+        assert got == {f"{a}/logo.png", f"{a}/rel.png"}
+        assert sorted(site.log) == ["/away.png", "/logo.png", "/rel.png"]
+        assert other.log == []   # neither asked directly, nor by following a redirect
+        stored.close()
+        # and the player shows them
+        with intake.store.session("visit") as reader:
+            frame = Replayer(reader).frame_at(0)
+        assert str(frame).count("replay-asset:/a/") == 2
+    finally:
+        intake.close()
+
+
+def test_a_resolver_reads_urls_as_the_listing_did(tmp_path):
+    store = AssetStore(tmp_path)
+    store.put("https://shop.example/static/v2/logo.png", _png((1, 2, 3)), "image/png", 200,
+              ["s"])
+    store.close()
+    r = UrlResolver(FolderAssets(tmp_path)).for_base("https://shop.example/static/v2/")
+    assert r("logo.png").startswith("replay-asset:/a/")
+    assert r(" logo.png#x").endswith("#x")
+    assert r("/logo.png") is None and r("javascript:logo.png") is None
+    assert absolute_url("logo.png", "") is None
+    frame = build_frame(Replayer(html_to_events(
+        '<html><head><base href="/static/v2/"></head><body><img src="logo.png">'
+        '<iframe src="logo.png"></iframe><a href="logo.png">x</a></body></html>',
+        href="https://shop.example/")).state_at(0), 0, UrlResolver(FolderAssets(tmp_path)))
+    # an image, yes; a frame or a link to the same URL is no image: blocked
+    assert str(frame).count("replay-asset:/a/") == 1
