@@ -600,6 +600,10 @@ yours).</li>
 <li>Find the sessions: <code>{replay} sessions</code>, and watch one as it happens:
 <code>{replay} play SESSION --follow</code>.</li>
 </ol>
+<p>Images and fonts: a recording keeps your pages' markup and CSS, not the pictures they
+name. Once a visit has been quiet for 15 minutes, this server fetches the images and fonts its
+pages referenced - from your application's own origins only, without cookies, never an image the
+privacy rules mask - so the player shows them (<code>{replay} serve --no-assets</code>: never).</p>
 <p>Batches go to <code>POST {b}/v1/events?app=APP_ID</code> with
 <code>Authorization: Bearer CLIENT_TOKEN</code>; health: <code>{b}/healthz</code>.</p>
 {"" if demo_on else demo}
