@@ -67,10 +67,31 @@ def remask_session(store: Store, session_id: str, rules: Rules) -> RemaskResult:
         # what `repair` set aside of it (a damaged segment still decompresses, mostly) holds
         # what the session held before: it goes with the old segment files
         aside = store.erase_set_aside_files(reader.id)
+        _keep_assets(store, reader.id, masked, rules)
     elif changed:
         store.delete_session(reader.id)  # nothing of it may be kept
     return RemaskResult(reader.id, len(events), len(masked), changed, list(reader.damaged),
                         dict(masker.stats), aside)
+
+
+def _keep_assets(store: Store, sid: str, masked: list[dict], rules: Rules) -> None:
+    """The images and fonts stored for the session (recorder.asset_store) that it no longer
+    references as re-masked - an image the new rules mask - go, with their files when no
+    other session references them: tightening the rules cleans them too."""
+    from ..asset_store import AssetStore
+    from ..assets import referenced_urls
+
+    root = getattr(store, "root", None)
+    assets = AssetStore.existing(root) if root is not None else None
+    if assets is None:
+        return
+    try:
+        gone = assets.keep_only(sid, referenced_urls(masked, rules))
+    finally:
+        assets.close()
+    if gone.urls:
+        log.info("session %s: %d stored image%s or font%s it no longer shows erased", sid,
+                 gone.urls, "" if gone.urls == 1 else "s", "" if gone.urls == 1 else "s")
 
 
 def _remasked(events: list[dict], context: dict | None, rules: Rules

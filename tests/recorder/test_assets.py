@@ -231,3 +231,23 @@ def test_a_resolver_reads_urls_as_the_listing_did(tmp_path):
         href="https://shop.example/")).state_at(0), 0, UrlResolver(FolderAssets(tmp_path)))
     # an image, yes; a frame or a link to the same URL is no image: blocked
     assert str(frame).count("replay-asset:/a/") == 1
+
+
+def test_re_masking_erases_the_images_a_session_no_longer_shows(tmp_path):
+    from recorder.privacy.remask import remask_session
+    from recorder.store import Store
+
+    events = html_to_events('<html><head></head><body><img class="avatar" src="/u/jane.png">'
+                            '<img src="/logo.png"></body></html>',
+                            href="https://shop.example/", timestamp=1_767_225_600_000)
+    with Store.open(tmp_path) as store:
+        sid = store.ingest(events)[0]
+        assets = AssetStore(tmp_path)
+        for path, colour in (("/u/jane.png", (9, 9, 9)), ("/logo.png", (1, 1, 1))):
+            assets.put("https://shop.example" + path, _png(colour), "image/png", 200, [sid])
+        rules = parse_rules('default = "mask-user-input"\n[[rule]]\nselector = ".avatar"\n'
+                            'level = "mask"\n')
+        assert remask_session(store, sid, rules).changed
+        assert [a.url for a in assets.session_assets(sid)] == ["https://shop.example/logo.png"]
+        assert assets.totals()[0] == 1   # the avatar's file went with it
+        assets.close()
