@@ -219,6 +219,9 @@ def fetch(args: argparse.Namespace) -> int:
                                   timeout_s=args.timeout),
                     progress=lambda done, total, url: bar.update(task, completed=done,
                                                                  total=max(1, total)))
+                for sid in wanted:   # erased while it was fetched for (`replay delete`)
+                    if store.index.session(sid) is None:
+                        assets.forget_session(sid)
             finally:
                 assets.close()
     finally:

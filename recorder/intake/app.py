@@ -180,8 +180,11 @@ class Intake:
                 if app is None or app.revoked or not app.origins or ANY_ORIGIN in app.origins:
                     continue
                 rules = masking_rules(app, self.live.folder_rules.current)
-                with self.store.session(sid) as reader:
-                    urls = list(referenced_urls(reader.events(), rules))
+                try:
+                    with self.store.session(sid) as reader:
+                        urls = list(referenced_urls(reader.events(), rules))
+                except KeyError:   # erased meanwhile (`replay delete`): nothing to fetch
+                    continue
                 if not urls:
                     continue
 
@@ -192,6 +195,9 @@ class Intake:
                         return False
                 with AssetStore(self.data_dir) as assets:
                     report = fetch_assets(assets, {sid: urls}, allow=allowed)
+                    if self.store.index.session(sid) is None:   # erased while fetched:
+                        assets.forget_session(sid)              # nothing of it is kept
+                        continue
                 if report.fetched or report.failed or report.refused:
                     log.info("images of session %s (%s): %s", sid, app.name, report.summary())
             except Exception:   # noqa: BLE001 - a bad session must not stop the intake; said
