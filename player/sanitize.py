@@ -103,7 +103,7 @@ def safe_url(url: Any, *, tag: str = "", attr: str = "", asset: AssetResolver = 
     if low.startswith("data:") and _DATA_OK.match(low):
         if tag not in _DOC_URL_TAGS or (tag in ("link", "input") and attr in ("href", "src")
                                         and not low.startswith("data:image/svg")):
-            return plain
+            return _data_url_as_written(url, plain)
     scheme = _SCHEME.match(low)
     if asset is not None and tag not in _NO_ASSET_TAGS and \
             (scheme is None or scheme.group(1) in ("http", "https")):
@@ -113,6 +113,26 @@ def safe_url(url: Any, *, tag: str = "", attr: str = "", asset: AssetResolver = 
         if stored and stored.lower().startswith(ASSET_SCHEME):
             return stored
     return BLOCKED
+
+
+# What a browser's URL parser itself takes out of a URL: C0 controls and spaces at its ends,
+# tabs and newlines anywhere (WHATWG URL, "remove all ASCII tab or newline").
+_URL_ENDS = re.compile(r"^[\x00-\x20]+|[\x00-\x20]+$")
+_URL_TAB_NEWLINE = re.compile(r"[\t\n\r]+")
+
+
+def _data_url_as_written(url: str, plain: str) -> str:
+    """An allowed data: URL with the spaces inside it kept, as the browser keeps them - a
+    masked image's placeholder is `data:image/svg+xml;charset=utf-8,<svg xmlns='...'
+    width='60' ...>`, which with its spaces taken out is no SVG (a broken image where the
+    privacy table promises a grey box) - when it is still that same allowed data: URL as
+    the browser reads it; else `plain`, as every other URL."""
+    kept = _URL_TAB_NEWLINE.sub("", _URL_ENDS.sub("", html.unescape(url)))
+    low = kept.lower()
+    if kept != plain and low.startswith("data:") and _DATA_OK.match(low) \
+            and low.split(",", 1)[0] == plain.lower().split(",", 1)[0]:
+        return kept
+    return plain
 
 
 def tag_name(tag: Any) -> str:
