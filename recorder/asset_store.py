@@ -35,7 +35,7 @@ import threading
 import time
 import uuid
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Sequence
 
 import msgspec
 
@@ -249,12 +249,16 @@ class AssetStore:
             self._scrub_log()
         return out
 
-    def prune(self, sessions: Iterable[str]) -> Forgotten:
-        """Forget the references of every session not in `sessions` (the store's: a session
-        erased by a program that stopped before its assets were forgotten), then `sweep`."""
-        alive = set(sessions)
+    def prune(self, sessions: Callable[[], Iterable[str]]) -> Forgotten:
+        """Forget the references of every session the store no longer has (`sessions()`: its
+        ids - a session erased by a program that stopped before its assets were forgotten),
+        then `sweep`. The store is asked after the references are read: a session's index
+        row is written before anything references it, so one stored meanwhile is not taken
+        for gone."""
+        referencing = self.referencing()
+        alive = set(sessions())
         total = Forgotten()
-        for sid in sorted(self.referencing() - alive):
+        for sid in sorted(referencing - alive):
             f = self.forget_session(sid)
             total = Forgotten(total.urls + f.urls, total.files + f.files, total.bytes + f.bytes)
         swept = self.sweep()

@@ -949,7 +949,7 @@ class LocalStore(Store):
             return Forgotten()
         try:
             gone = store.forget_session(sid)
-            rest = store.prune(r[0] for r in self.index._all("SELECT id FROM sessions"))
+            rest = store.prune(lambda: [r[0] for r in self.index._all("SELECT id FROM sessions")])
         finally:
             store.close()
         return Forgotten(gone.urls + rest.urls, gone.files + rest.files,

@@ -251,3 +251,20 @@ def test_re_masking_erases_the_images_a_session_no_longer_shows(tmp_path):
         assert [a.url for a in assets.session_assets(sid)] == ["https://shop.example/logo.png"]
         assert assets.totals()[0] == 1   # the avatar's file went with it
         assets.close()
+
+
+def test_what_a_crash_left_is_cleaned_up_by_the_next_erasure(tmp_path):
+    """A session erased by a program that stopped before its images were forgotten, and a
+    file renamed into place whose row never committed: the next erasure takes both."""
+    store = AssetStore(tmp_path)
+    store.put("https://a.example/1.png", _png((1, 0, 0)), "image/png", 200, ["gone"])
+    store.put("https://a.example/2.png", _png((2, 0, 0)), "image/png", 200, ["gone", "kept"])
+    orphan = tmp_path / "assets" / "ab" / ("ab" + "0" * 62)
+    orphan.parent.mkdir(parents=True, exist_ok=True)
+    orphan.write_bytes(b"half")
+    (orphan.parent / (orphan.name + ".tmp-1")).write_bytes(b"x")
+    out = store.prune(lambda: ["kept"])
+    assert out.urls == 1 and out.files == 3   # 1.png, the orphan and the temporary file
+    assert [a.url for a in store.session_assets("kept")] == ["https://a.example/2.png"]
+    assert store.totals()[0] == 1 and store.referencing() == {"kept"}
+    store.close()
