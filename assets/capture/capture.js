@@ -682,7 +682,13 @@
   function maskTextNode(P, text, level, parent, editable) {
     if (!text) return text;
     var ptag = parent && parent.nodeType === 1 ? parent.tagName.toLowerCase() : null;
-    if (ptag === "style") return P.scrub ? P.scrubCss(text) : text;
+    if (ptag === "style") {   // its URLs absolute against the page's address, as a sheet's are
+      var sheet = parent.sheet, whole = null;
+      // the sheets it @imports inlined (sheetText): the <style>'s text is its sheet's then
+      if (sheet && parent.firstChild === parent.lastChild && hasImports(sheet)) whole = sheetText(sheet);
+      text = whole !== null ? whole : absoluteCss(text, parent.baseURI);
+      return P.scrub ? P.scrubCss(text) : text;
+    }
     if (ptag === "textarea" && valueMasked(level, "textarea", parent)) return text.trim() ? MASK : text;
     if (editable && level >= L.MASK_USER_INPUT) return text.trim() ? MASK : text;
     if (level >= L.MASK) return ptag === "option" ? MASK : maskText(text);
@@ -734,18 +740,170 @@
   }
 
   // ---- the recorder ------------------------------------------------------------------------
-  var URL_ATTRS = {href: 1, src: 1, background: 1};   // made absolute, as rrweb does
+  // made absolute, as rrweb does (`poster` too, which rrweb's recorder leaves as written:
+  // a replayer's document has another address, so a relative one shows nothing there)
+  var URL_ATTRS = {href: 1, src: 1, background: 1, poster: 1, "xlink:href": 1};
+  var SRCSET_ATTRS = {srcset: 1, imagesrcset: 1};
 
-  function absolute(v) {
+  function absolute(v, base) {
     if (!v || /^(data|blob|javascript|mailto|tel|about):/i.test(v) || v.charAt(0) === "#") return v;
-    try { return new URL(v, doc.baseURI).href; } catch (e) { return v; }
+    try { return new URL(v, base || doc.baseURI).href; } catch (e) { return v; }
   }
-  function sheetText(sheet) {
-    try {
-      var rules = sheet.cssRules, out = [];
-      for (var i = 0; i < rules.length; i++) out.push(rules[i].cssText);
-      return out.join("");
-    } catch (e) { return null; }   // a cross-origin sheet
+  /* One URL of a stylesheet or a srcset against `base`: one with a scheme, or a fragment,
+   * stays as written (as rrweb's recorder keeps them). */
+  function resolved(u, base) {
+    if (!u || u.charAt(0) === "#" || /^[a-z][a-z0-9+.\-]*:/i.test(u)) return u;
+    try { return new URL(u, base).href; } catch (e) { return u; }
+  }
+  /* An attribute's value with its URLs absolute against the element's address: a URL
+   * attribute's, each candidate of a srcset (parsed as the HTML spec does: a URL runs to
+   * the next white space, its descriptors to the next comma), a style's url()s. */
+  function absoluteAttr(el, name, v) {
+    if (typeof v !== "string" || !v) return v;
+    if (URL_ATTRS[name]) return absolute(v, el.baseURI);
+    if (SRCSET_ATTRS[name]) return absoluteSrcset(v, el.baseURI);
+    if (name === "style" && v.indexOf("url(") >= 0) return absoluteCss(v, el.baseURI);
+    return v;
+  }
+  function absoluteSrcset(v, base) {
+    var out = [], i = 0, n = v.length;
+    while (i < n) {
+      while (i < n && /[\s,]/.test(v.charAt(i))) i++;
+      var from = i;
+      while (i < n && !/\s/.test(v.charAt(i))) i++;
+      var url = v.slice(from, i), desc = "";
+      if (!url) break;
+      if (url.charAt(url.length - 1) === ",") url = url.replace(/,+$/, "");
+      else {
+        var d0 = i, depth = 0;
+        for (; i < n && (v.charAt(i) !== "," || depth); i++) {
+          if (v.charAt(i) === "(") depth++;
+          else if (v.charAt(i) === ")" && depth) depth--;
+        }
+        desc = v.slice(d0, i).trim();
+      }
+      url = resolved(url, base);
+      out.push(desc ? url + " " + desc : url);
+    }
+    return out.join(", ");
+  }
+  // a url() (its three spellings) and an @import's bare string, in CSS text
+  var CSS_URL = /url\(\s*(?:'([^']*)'|"((?:[^"\\]|\\.)*)"|([^)'"\s]*))\s*\)|(@import\s+)(['"])([^'"]*)\5/gi;
+  /* CSS text with its URLs absolute against `base` (the stylesheet's own address, or the
+   * page's for an inline one), as rrweb's recorder makes them: a replayer's document has
+   * another address, and the player finds the images it stored by absolute URL. */
+  function absoluteCss(css, base) {
+    if (!css || !base || css.indexOf("url(") < 0 && css.indexOf("@import") < 0) return css;
+    return css.replace(CSS_URL, function (all, q1, q2, bare, imp, q, str) {
+      if (imp) return imp + q + resolved(str, base) + q;
+      var u = q1 !== undefined ? q1 : q2 !== undefined ? q2 : bare, quote = q1 !== undefined ? "'" : q2 !== undefined ? '"' : "";
+      var abs = resolved(u, base);
+      return abs === u ? all : "url(" + quote + abs + quote + ")";
+    });
+  }
+  /* A stylesheet's text as the page has it: its rules' text with their URLs absolute against
+   * the sheet's own address, and the sheets it @imports inlined in place (rrweb's recorder
+   * inlines them too; the player fetches nothing), recursively, each as one rule that keeps
+   * its import's conditions - `@media print{...}`, `@supports (...){...}`, `@layer x{...}`,
+   * `@media all{...}` for one without (importBlock). An import that cannot be read (another
+   * origin's, without CORS) stays an @import with an absolute URL, moved to the first place
+   * an @import is valid in the sheet (after its `@layer` statements): all of them there, in
+   * order, then the inlined blocks (a CSSOM edit's rule index is mapped to this order:
+   * recordedIndex). null: the sheet itself cannot be read (a cross-origin sheet). */
+  function sheetText(sheet, base) {
+    var rules;
+    try { rules = sheet.cssRules; } catch (e) { return null; }
+    if (!rules) return null;
+    var kept = [], out = [], at = {i: -1};
+    sheetRules(sheet, rules, base, out, kept, at, 0);
+    if (kept.length) out.splice(at.i < 0 ? 0 : at.i, 0, kept.join(""));
+    return out.join("");
+  }
+  /* The address a sheet's relative URLs are read against: its own (an imported or linked
+   * sheet's), else its element's document's (a <style>), else the page's (a constructed one). */
+  function sheetBase(sheet) {
+    for (var s = sheet; s; s = s.parentStyleSheet) {
+      if (s.href) return s.href;
+      if (s.ownerNode) return s.ownerNode.baseURI;
+    }
+    return doc.baseURI;
+  }
+  var IMPORT_DEPTH_MAX = 16;   // an @import cycle is cut by the browser; this bounds the rest
+  function isImport(r) { return r.type === 3 && "styleSheet" in r; }
+  // what may come before a sheet's @imports: @charset, @layer statements
+  function beforeImports(r) { return r.type === 2 || ("nameList" in r && !("cssRules" in r)); }
+  /* The rules of the sheet an @import of a sheet at `depth` brings in, when it is inlined
+   * (readable, within the bound); else null. */
+  function importedRules(r, depth) {
+    var sub = r.styleSheet;
+    if (!sub || depth >= IMPORT_DEPTH_MAX) return null;
+    try { return sub.cssRules || null; } catch (e) { return null; }
+  }
+  function sheetRules(sheet, rules, base, out, kept, at, depth) {
+    var href = sheet.href || base || sheetBase(sheet);
+    for (var i = 0; i < rules.length; i++) {
+      var r = rules[i];
+      if (!isImport(r)) { out.push(absoluteCss(r.cssText, href)); continue; }
+      if (depth === 0 && at.i < 0) at.i = out.length;
+      var inner = importedRules(r, depth);
+      if (!inner) { kept.push(importStatement(r, href)); continue; }
+      var body = [];
+      sheetRules(r.styleSheet, inner, resolved(r.href, href), body, kept, at, depth + 1);
+      out.push(importBlock(r, body.join("")));
+    }
+  }
+  /* How many @imports the one `r` (of a sheet at `depth`) stands for in the root sheet's kept
+   * @imports: itself when it is kept, else those kept of the sheet it brings in. */
+  function keptImports(r, depth) {
+    var rules = importedRules(r, depth), n = 0;
+    if (!rules) return 1;
+    for (var i = 0; i < rules.length; i++) {
+      if (isImport(rules[i])) n += keptImports(rules[i], depth + 1);
+      else if (!beforeImports(rules[i])) break;
+    }
+    return n;
+  }
+  /* The index rule `k` of `sheet` has in the sheet as recorded (sheetText): in the root sheet,
+   * its kept @imports (its own and those of the sheets it imports) come first, then the
+   * inlined ones; in an imported sheet, its kept @imports are not there. */
+  function recordedIndex(sheet, k) {
+    var rules = sheet.cssRules, depth = 0, s = sheet;
+    while (s.ownerRule && s.ownerRule.parentStyleSheet) { depth++; s = s.ownerRule.parentStyleSheet; }
+    var first = -1, total = 0, own = 0, keptBefore = 0, ownBefore = 0, inlinedBefore = 0, kept = false, i;
+    for (i = 0; i < rules.length; i++) {
+      var r = rules[i];
+      if (!isImport(r)) { if (beforeImports(r)) continue; break; }
+      if (first < 0) first = i;
+      var mine = !importedRules(r, depth), n = mine ? 1 : keptImports(r, depth);
+      if (i < k) { keptBefore += n; if (mine) ownBefore++; else inlinedBefore++; }
+      if (i === k) kept = mine;
+      total += n;
+      if (mine) own++;
+    }
+    if (depth > 0) return k - ownBefore;
+    if (first < 0 || k < first) return k;
+    if (k < i) return kept ? first + keptBefore : first + total + inlinedBefore;
+    return k + total - own;
+  }
+  /* An import's rules in blocks that apply them as the import did (importWraps of them). */
+  function importWraps(r) {
+    var layer = typeof r.layerName === "string", sup = !!r.supportsText;
+    return (layer ? 1 : 0) + (sup ? 1 : 0) + ((r.media && r.media.mediaText) || (!layer && !sup) ? 1 : 0);
+  }
+  function importBlock(r, text) {
+    var media = r.media && r.media.mediaText, layer = r.layerName, sup = r.supportsText;
+    if (typeof layer === "string") text = "@layer" + (layer ? " " + layer : "") + "{" + text + "}";
+    if (sup) text = "@supports " + (/^\(.*\)$/.test(sup) ? sup : "(" + sup + ")") + "{" + text + "}";
+    if (media || (typeof layer !== "string" && !sup)) text = "@media " + (media || "all") + "{" + text + "}";
+    return text;
+  }
+  function importStatement(r, base) {
+    var media = r.media && r.media.mediaText, layer = r.layerName, sup = r.supportsText;
+    var s = "@import url(" + JSON.stringify(resolved(r.href, base)) + ")";
+    if (typeof layer === "string") s += layer ? " layer(" + layer + ")" : " layer";
+    if (sup) s += " supports(" + sup + ")";
+    if (media) s += " " + media;
+    return s + ";";
   }
 
   function Recorder(opts) {
@@ -916,20 +1074,25 @@
     return holder[0];
   };
 
-  /* An element's recorded attributes: URLs absolute, stylesheets inlined, form state, scroll. */
+  /* An element's recorded attributes: URLs absolute (srcset's and style's too), stylesheets
+   * inlined, form state, scroll. */
   R.attributes = function (el, tag, level) {
     var attrs = {}, i, a;
     for (i = 0; i < el.attributes.length; i++) {
       a = el.attributes[i];
-      attrs[a.name] = URL_ATTRS[a.name] ? absolute(a.value) : a.value;
+      attrs[a.name] = absoluteAttr(el, a.name, a.value);
     }
     if (tag === "link" && /stylesheet/i.test(el.rel || "")) {
       var css = el.sheet ? sheetText(el.sheet) : null;
       if (css !== null) attrs._cssText = css;   // the player shows it; it never fetches
-      else if (!el.sheet) this.awaitSheet(el);   // still loading: its text follows (below)
-    } else if (tag === "style" && el.sheet && !el.textContent.trim()) {
-      var rules = sheetText(el.sheet);
-      if (rules) attrs._cssText = rules;
+      // still loading, or its @imports are: its text follows (below)
+      if (!el.sheet || (css !== null && importsPending(el.sheet))) this.awaitSheet(el);
+    } else if (tag === "style" && el.sheet) {
+      if (!el.textContent.trim()) {
+        var rules = sheetText(el.sheet);
+        if (rules) attrs._cssText = rules;
+      }
+      if (importsPending(el.sheet)) this.awaitSheet(el);
     }
     if (tag === "input" || tag === "textarea" || tag === "select") {
       var t = inputType(tag, el);
@@ -972,17 +1135,53 @@
     if (this.sheetWaits.has(el)) return;
     this.sheetWaits.add(el);
     var self = this;
-    el.addEventListener("load", function () {
-      self.sheetWaits.delete(el);
+    var done = function () {
+      el.removeEventListener("load", done);
+      el.removeEventListener("error", done);
+      if (!self.sheetWaits.delete(el)) return;
       if (self.stopped || !self.ids.has(el) || !el.sheet || !self.connected(el)) return;
-      var id = self.ids.get(el), lvl = self.P.levelOf(el, null), css = sheetText(el.sheet);
-      if (css === null || self.hidden.has(id) || lvl === L.HIDDEN) return;
-      var v = maskAttr(self.P, "link", el, "_cssText", css, lvl);
+      var id = self.ids.get(el), lvl = self.P.levelOf(el, null);
+      if (self.hidden.has(id) || lvl === L.HIDDEN) return;
+      var text = el.localName === "style" ? el.firstChild : null;
+      if (text && text === el.lastChild && text.nodeType === 3) {   // a <style>'s text, imports inlined
+        if (!self.ids.has(text)) return;
+        self.inc({source: SRC.MUTATION, texts: [{id: self.ids.get(text), value: maskTextNode(self.P, text.data, lvl, el, false)}],
+                  attributes: [], removes: [], adds: []});
+        return;
+      }
+      var css = sheetText(el.sheet);
+      if (css === null) return;
+      var v = maskAttr(self.P, el.localName, el, "_cssText", css, lvl);
       if (v === DROP) return;
       self.inc({source: SRC.MUTATION, texts: [], attributes: [{id: id, attributes: {_cssText: v}}],
                 removes: [], adds: []});
-    }, {once: true});
+    };
+    // (a sheet one of whose imports failed fires `error`: what did load is sent then)
+    el.addEventListener("load", done);
+    el.addEventListener("error", done);
   };
+  /* A sheet an @import of which (at any depth) is still loading: the element's `load` (or
+   * `error`) comes once they all have. */
+  function importsPending(sheet, depth) {
+    var rules;
+    try { rules = sheet.cssRules; } catch (e) { return false; }
+    for (var i = 0; rules && i < rules.length; i++) {
+      var r = rules[i];
+      if (!isImport(r)) { if (beforeImports(r)) continue; return false; }
+      if (r.styleSheet === null) return true;
+      if ((depth || 0) < IMPORT_DEPTH_MAX && importsPending(r.styleSheet, (depth || 0) + 1)) return true;
+    }
+    return false;
+  }
+  function hasImports(sheet) {
+    var rules;
+    try { rules = sheet.cssRules; } catch (e) { return false; }
+    for (var i = 0; rules && i < rules.length; i++) {
+      if (isImport(rules[i])) return true;
+      if (!beforeImports(rules[i])) return false;
+    }
+    return false;
+  }
 
   R.fullSnapshot = function () {
     var de = doc.documentElement;
@@ -1255,7 +1454,7 @@
       } else {
         names.forEach(function (_, k) {
           var v = el.getAttribute(k);
-          if (v !== null && URL_ATTRS[k]) v = absolute(v);
+          if (v !== null) v = absoluteAttr(el, k, v);
           if (v !== null) { v = maskAttr(P, tag, el, k, v, lvl); if (v === DROP) return; }
           out[k] = v; any = true;
         });
@@ -1727,14 +1926,29 @@
     });
   };
   R.ruleIndex = function (rule) {
-    /* The path of a CSS rule in its style sheet: [i] at the top, [i, j] in a @media... */
+    /* The path of a CSS rule in its style sheet as recorded: [i] at the top, [i, j] in a
+     * @media...; in a sheet it @imports, through the blocks the import is recorded as. */
     var path = [];
     while (rule) {
-      var list = rule.parentRule ? rule.parentRule.cssRules : rule.parentStyleSheet && rule.parentStyleSheet.cssRules;
-      if (!list) return null;
-      path.unshift(Array.prototype.indexOf.call(list, rule));
-      rule = rule.parentRule;
+      if (rule.parentRule) {
+        path.unshift(Array.prototype.indexOf.call(rule.parentRule.cssRules, rule));
+        rule = rule.parentRule;
+        continue;
+      }
+      var sheet = rule.parentStyleSheet, inner = sheet && sheet.cssRules ? this.sheetPath(sheet) : null;
+      if (inner === null) return null;
+      return inner.concat([recordedIndex(sheet, Array.prototype.indexOf.call(sheet.cssRules, rule))], path);
     }
+    return null;
+  };
+  /* Where a sheet's rules are in its root sheet as recorded: [] for the root, the path of the
+   * innermost block its @import is recorded as for an imported one (importBlock). */
+  R.sheetPath = function (sheet) {
+    var owner = sheet && sheet.ownerRule;
+    if (!owner) return [];
+    var path = this.ruleIndex(owner);
+    if (path === null) return null;
+    for (var w = importWraps(owner); w > 1; w--) path.push(0);
     return path;
   };
   R.hookCssom = function () {
@@ -1751,20 +1965,29 @@
       self.undo.push(function () { proto[name] = orig; });
     }
     function nested(owner, index) {
-      var base = owner instanceof win.CSSStyleSheet ? [] : self.ruleIndex(owner);
-      return base === null ? null : base.concat([index]);
+      if (!(owner instanceof win.CSSStyleSheet)) {
+        var base = self.ruleIndex(owner);
+        return base === null ? null : base.concat([index]);
+      }
+      var top = self.sheetPath(owner);   // (after an insert, `index` is the new rule's)
+      return top === null ? null : top.concat([recordedIndex(owner, index)]);
     }
     function sheetOf(owner) { return owner instanceof win.CSSStyleSheet ? owner : owner.parentStyleSheet; }
-    // the CSS a script hands the page, scrubbed as a stylesheet's text is (CSS-in-JS writes
+    // the CSS a script hands the page, its URLs absolute against the sheet's address (a
+    // constructed sheet's: the page's), scrubbed as a stylesheet's text is (CSS-in-JS writes
     // all of a page's rules this way); anything else as the browser reads it (a String object)
-    function css(text) { return text == null || !self.P.scrub ? text : self.P.scrubCss(String(text)); }
+    function css(text, sheet) {
+      if (text == null) return text;
+      text = absoluteCss(String(text), sheetBase(sheet));
+      return self.P.scrub ? self.P.scrubCss(text) : text;
+    }
     // an edit names its sheet as rrweb does: `id` (the owner element) or `styleId` (constructed)
     function send(to, data) { for (var k in to) data[k] = to[k]; self.inc(data); }
     var onInsert = function (owner, args, index) {
       var to = self.sheetTarget(sheetOf(owner)), path = nested(owner, index);
       if (!to || path === null) return;
       self.flush();
-      send(to, {source: SRC.SHEET_RULE, adds: [{rule: css(args[0]), index: path.length === 1 ? path[0] : path}]});
+      send(to, {source: SRC.SHEET_RULE, adds: [{rule: css(args[0], sheetOf(owner)), index: path.length === 1 ? path[0] : path}]});
     };
     var onDelete = function (owner, args) {
       var to = self.sheetTarget(sheetOf(owner)), path = nested(owner, args[0]);
@@ -1783,7 +2006,7 @@
         var to = self.sheetTarget(sheet);
         if (!to) return;
         var data = {source: SRC.SHEET_RULE};
-        data[name] = css(args[0]);
+        data[name] = css(args[0], sheet);
         send(to, data);
       });
     });
@@ -1798,7 +2021,7 @@
         send(to, data);
       };
       wrapMethod(D, "setProperty", function (decl, args) {
-        declared(decl, {set: {property: args[0], value: css(args[1]), priority: args[2] || ""}});
+        declared(decl, {set: {property: args[0], value: css(args[1], decl.parentRule && decl.parentRule.parentStyleSheet), priority: args[2] || ""}});
       });
       wrapMethod(D, "removeProperty", function (decl, args) {
         declared(decl, {remove: {property: args[0]}});
@@ -2264,7 +2487,7 @@
         var rules = [];
         try {
           for (var j = 0; j < sheets[i].cssRules.length; j++) {
-            var text = sheets[i].cssRules[j].cssText;
+            var text = absoluteCss(sheets[i].cssRules[j].cssText, sheetBase(sheets[i]));
             rules.push({rule: this.P.scrub ? this.P.scrubCss(text) : text, index: j});
           }
         } catch (e) { /* unreadable: adopted empty */ }
