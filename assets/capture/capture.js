@@ -2665,6 +2665,25 @@
   var ZIP_MIN_CHARS = 200, ZIP_HEADER_BYTES = 27, ZIP_FORMAT = "deflate";
   var QUEUE_MAX_EVENTS = 20000;    // the retry queue's bound: the oldest go first beyond it
   var BEACON_MAX_BYTES = 60000;    // sendBeacon's budget is 64 KB per page
+  /* A queue holding more than a beacon can carry goes at once (by a fetch of its own, without
+   * keepalive when its body is over the budget): a page changed in bulk (a report of a
+   * thousand rows, a font's bytes) in a visit's last seconds is then sent while the page is
+   * alive, not left to a beacon the browser refuses. The queue's size is its events' JSON
+   * length (eventSize: a small kind of event is reckoned, not measured; a full snapshot is
+   * sent within a flush period anyway, and measured only for a beacon). */
+  var SMALL_SOURCES = {2: 1, 3: 1, 4: 1, 7: 1, 14: 1}, SMALL_EVENT_BYTES = 200;
+  var MOVE_SOURCES = {1: 1, 6: 1}, MOVE_POSITION_BYTES = 60;
+  var eventSizes = typeof WeakMap === "function" ? new WeakMap() : null;
+  function eventSize(e) {
+    var n = eventSizes && eventSizes.get(e), d = e && e.data;
+    if (n !== undefined && n !== null) return n;
+    if (e && e.type === EV.INC && d && SMALL_SOURCES[d.source]) return SMALL_EVENT_BYTES;
+    if (e && e.type === EV.INC && d && MOVE_SOURCES[d.source] && d.positions) return SMALL_EVENT_BYTES + MOVE_POSITION_BYTES * d.positions.length;
+    try { n = JSON.stringify(e).length; } catch (x) { n = SMALL_EVENT_BYTES; }
+    if (eventSizes && e && typeof e === "object") eventSizes.set(e, n);
+    return n;
+  }
+  function queuedSize(e) { return e && e.type === EV.FULL ? 0 : eventSize(e); }
   var RETRY_MS = 1000, RETRY_MAX_MS = 30000;
   var COMPACT = "compact@5";       // the batch encoding (recorder/intake/compact.py)
   /* The browser's user agent, which every request of ours carries in its header (compact@5);
@@ -3302,6 +3321,7 @@
     // or at the first request or status() if sooner (see S.offThread)
     this.offWanted = !!offThread;
     this.queue = [];
+    this.bytes = 0;       // the queue's size (eventSize)
     this.snapshots = 0;   // full snapshots in the queue (they are sent within a flush period)
     this.inFlight = false;
     this.timer = null;
@@ -3342,6 +3362,7 @@
       var b = u.batches[i];
       for (var j = 0; j < b.events.length; j++) if (b.events[j] && b.events[j].type === EV.FULL) this.snapshots++;
       this.queue = this.queue.concat(b.events);
+      for (var k = 0; k < b.events.length; k++) this.bytes += queuedSize(b.events[k]);
       this.stats.queued += b.events.length;
       if (b.id === null) named = true;
       this.fixed.push({id: b.id === null ? this.nextId() : b.id, n: b.events.length});
@@ -3364,7 +3385,7 @@
     }
     if (this.failing || all) {   // the rest in pieces of a beacon's size: the bound drops the oldest piece
       for (var chunk = [], size = 0; at < this.queue.length; at++) {
-        var len = JSON.stringify(this.queue[at]).length;
+        var len = eventSize(this.queue[at]);
         if (chunk.length && size + len > BEACON_MAX_BYTES) { batches.push({id: null, events: chunk}); chunk = []; size = 0; }
         chunk.push(this.queue[at]); size += len;
       }
@@ -3385,7 +3406,7 @@
     }
     var n = 0, size = 0;
     for (var i = end; i < this.queue.length; i++) {
-      var len = JSON.stringify(this.queue[i]).length;
+      var len = eventSize(this.queue[i]);
       if (n && size + len > BEACON_MAX_BYTES) { this.fixed.push({id: this.nextId(), n: n}); n = 0; size = 0; }
       n++; size += len;
     }
@@ -3408,6 +3429,7 @@
     var vid = viewUpdateOf(event);
     if (vid !== null) this.supersede(vid);
     this.queue.push(event);
+    this.bytes += queuedSize(event);
     this.stats.queued++;
     if (event.type === EV.FULL) this.snapshots++;
     if (this.queue.length > QUEUE_MAX_EVENTS) {
@@ -3435,6 +3457,7 @@
   /* `n` events out of the queue from `at` on (sent, dropped, refused). */
   S.take = function (at, n) {
     var gone = this.queue.splice(at, n);
+    for (var g = 0; g < gone.length; g++) this.bytes -= queuedSize(gone[g]);
     if (this.snapshots) for (var i = 0; i < gone.length; i++) if (gone[i].type === EV.FULL) this.snapshots--;
     for (var j = 0, o = 0; j < this.fixed.length; j++) {   // the fixed batches they were in
       var f = this.fixed[j], was = f.n;
@@ -3452,6 +3475,7 @@
     var p = this.pending, ms = this.cfg.flushMs || FLUSH_MS;
     var n = this.queue.length - (p ? p.n : 0), snapshots = this.snapshots - (p ? p.snapshots : 0);
     if (n >= (this.cfg.batchEvents || BATCH_EVENTS)) return 0;
+    if (n && this.bytes - (p ? p.bytes : 0) > BEACON_MAX_BYTES) return 0;   // more than a beacon carries
     if (n >= BUSY_EVENTS || snapshots) return ms;
     return ms * QUIET_FACTOR;
   };
@@ -3544,7 +3568,8 @@
       var f = this.fixed[0];   // an earlier page's batch, or one stored for the next page: as it is
       var size = f ? f.n : Math.min(this.queue.length, this.cfg.batchEvents || BATCH_EVENTS), snaps = 0;
       for (var i = 0; this.snapshots && i < size; i++) if (this.queue[i].type === EV.FULL) snaps++;
-      this.pending = {id: f ? f.id : this.nextId(), n: size, snapshots: snaps, plain: false, fixed: !!f};   // plain: without keepalive
+      for (var b = 0, bytes = 0; b < size; b++) bytes += queuedSize(this.queue[b]);
+      this.pending = {id: f ? f.id : this.nextId(), n: size, snapshots: snaps, bytes: bytes, plain: false, fixed: !!f};   // plain: without keepalive
     }
     var p = this.pending, n = p.n;
     this.inFlight = true;
@@ -3587,6 +3612,7 @@
         if (r.status === 401 || r.status === 403) {   // this page may not send: no retry
           self.dead = "refused: " + r.status;
           self.queue = [];
+          self.bytes = 0;
           self.fixed = [];
           self.pending = null;
           if (self.kept) self.keep();
@@ -3596,6 +3622,7 @@
         if (r.status === 410) {   // the session was deleted on the intake: a new one begins
           self.dead = "session deleted";
           self.queue = [];
+          self.bytes = 0;
           self.fixed = [];
           self.pending = null;
           if (self.kept) self.keep();
@@ -3638,17 +3665,23 @@
       self.schedule(0);
     });
   };
-  /* The page is going away: what is left goes now, by beacon (uncompressed, token in the URL). */
+  /* The page is going away: what is left goes now, by beacon (uncompressed, token in the URL).
+   * What no beacon carries - an event over the budget, the rest once the budget is spent, and
+   * the batch being sent when its body is too big for one (its fetch, without keepalive, may
+   * be cut short with the page) - is kept in sessionStorage under fixed batch ids, as when
+   * the intake cannot be reached: the visit's next page sends it (the intake stores a batch
+   * that did arrive once); `status().lost` counts only what the storage could not hold. */
   S.beacon = function () {
     if (!this.queue.length || this.dead) return;
-    if (this.failing || this.fixed.length) {
+    var can = !!win.navigator.sendBeacon;
+    if (this.failing || this.fixed.length || !can) {
       // the intake may be unreachable (a beacon to it is lost without a word): every batch
       // gets its id and is stored for the visit's next page, which sends them first; the
       // beacons go too, under the same ids (one that lands is stored once), and the queue
       // stays as it is (a page that only went hidden sends them again, under those ids)
       this.fixAll();
       this.keep(true);
-      if (!win.navigator.sendBeacon) return;
+      if (!can) return;
       for (var k = 0, at = 0; k < this.fixed.length; k++) {
         var f = this.fixed[k];
         try {
@@ -3658,30 +3691,40 @@
       }
       return;
     }
-    if (!win.navigator.sendBeacon) return;
     // the batch sent (still being compressed, in flight, or waiting for its retry) goes first,
     // as it is under its batch_id: if its own request lands too, the intake stores it once
     var p = this.pending, start = 0, i = 0;
     var events = this.queue.slice();
     var chunk = [], size = 0, sent = 0, ok = true;
     var go = function (self, list, id) {
-      ok = ok && win.navigator.sendBeacon(self.url(true), new Blob([self.body(list, id)], {type: "text/plain"}));
+      try { ok = ok && win.navigator.sendBeacon(self.url(true), new Blob([self.body(list, id)], {type: "text/plain"})); }
+      catch (e) { ok = false; }
       if (ok) { self.stats.beacons++; sent += list.length; }
     };
     if (p) {
       go(this, events.slice(0, p.n), p.id);
       if (ok) { i = p.n; this.pending = null; }
-      else if (this.inFlight) { ok = true; start = i = p.n; }   // too big for a beacon: its fetch (keepalive) carries it
+      else if (this.inFlight) { ok = true; start = i = p.n; }   // too big for a beacon: kept (below), its fetch may land too
     }
+    // in order, until one is refused (the budget spent, an event over it): the rest is kept,
+    // so that nothing arrives before what came earlier
     for (; i < events.length && ok; i++) {
-      var len = JSON.stringify(events[i]).length;
-      if (chunk.length && size + len > BEACON_MAX_BYTES) { go(this, chunk, this.nextId()); chunk = []; size = 0; }
+      var len = eventSize(events[i]);
+      if (chunk.length && size + len > BEACON_MAX_BYTES) {
+        go(this, chunk, this.nextId());
+        if (!ok) { i -= chunk.length; chunk = []; break; }
+        chunk = []; size = 0;
+      }
       chunk.push(events[i]); size += len;
     }
-    if (chunk.length) go(this, chunk, this.nextId());
+    if (chunk.length && ok) go(this, chunk, this.nextId());
     if (sent) {
       this.take(start, sent);
       this.stats.acked += sent;   // handed to the browser, which delivers it after the page
+    }
+    if (this.queue.length) {   // what no beacon carried: for the visit's next page
+      this.fixAll();
+      this.keep(true);
     }
   };
   S.status = function () {

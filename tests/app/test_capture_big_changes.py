@@ -1,0 +1,163 @@
+"""A large change of the page in a visit's last seconds reaches the intake: a click renders a
+report of 1,500 rows (one mutation of ~200 KB) or adds a font from a 108 KB buffer, and the
+visitor leaves a second later. A quiet page's queue waits for a later flush, and on pagehide a
+beacon carries at most 64 KB (the browser refuses one event bigger than that), so capture.js
+sends a queue holding more than a beacon can carry at once, by a fetch of its own; and what no
+beacon can carry at pagehide (the batch in flight, too big for one) is kept for the visit's
+next page, `status().lost` counting only what could not be kept. In Debian's chromium,
+against a real `replay serve`."""
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+pytest.importorskip("playwright.sync_api", reason="playwright is in the test extra")
+
+from recorder.paths import capture_script  # noqa: E402
+from replay_tools.browser_recorder import PageServer  # noqa: E402
+from replay_tools.chromium import chromium_path  # noqa: E402
+from replay_tools.intake import IntakeServer  # noqa: E402
+
+pytestmark = pytest.mark.skipif(chromium_path() is None,
+                                reason="Debian's chromium is not installed (.ci/run installs it)")
+
+# capture.js served by the site; %(fetch)s: a fetch of the test's own, or nothing
+PAGE = """<!doctype html><html><head><meta charset="utf-8"><link rel="icon" href="data:,">
+<title>%(name)s</title><script src="capture.js"></script>
+<script>ReplayCapture.start({intake: "%(intake)s", app: "%(app)s", token: "%(token)s",
+                            rules: {"default": "allow"}%(fetch)s});</script>
+</head><body><h1>%(name)s</h1><button id="report">load report</button>
+<button id="font">add a font</button><div id="out"></div><a id="next" href="b.html">next</a>
+<script>
+  document.getElementById("report").onclick = function () {
+    var h = "<h2>Report loaded</h2>";
+    var r = function () { return Math.random().toString(36).slice(2); };
+    for (var i = 0; i < 1500; i++) h += "<p>row " + i + " " + r() + r() + r() + r() + "</p>";
+    document.getElementById("out").innerHTML = h;
+  };
+  document.getElementById("font").onclick = function () {
+    var bytes = new Uint8Array(108 * 1024);
+    for (var i = 0; i < bytes.length; i++) bytes[i] = (i * 7) & 255;
+    document.fonts.add(new FontFace("Late Big Face", bytes.buffer));
+  };
+</script></body></html>"""
+SENT = "(s => s && s.acked > 0 ? s : null)(ReplayCapture.status())"   # the snapshot (the rest waits)
+ALL_SENT = "(s => s.idle && s.acked === s.queued && s.acked > 0 ? s : null)(ReplayCapture.flush())"
+# once the test says so (window.__cut), a request never ends, as one cut short with the page
+HANGS_WHEN_BIG = (', worker: false, fetch: function (u, init) {'
+                  ' if (window.__cut) { window.__hung = (window.__hung || 0) + 1; return new Promise(function () {}); }'
+                  ' return fetch(u, init); }')
+HIDDEN = ("Object.defineProperty(document, 'visibilityState', {value: 'hidden', configurable: true});"
+          " document.dispatchEvent(new Event('visibilitychange'))")
+
+
+@pytest.fixture
+def site(tmp_path):
+    """(site, intake, write(name, fetch)): pages written on demand, an intake up."""
+    root = tmp_path / "site"
+    root.mkdir()
+    (root / "capture.js").write_text(capture_script())
+    srv = IntakeServer(tmp_path / "data")
+    with PageServer(root) as pages:
+        app, token = srv.create_app("big", origins=[pages.base_url.rstrip("/")])
+
+        def write(name: str, fetch: str = "") -> str:
+            (root / f"{name}.html").write_text(PAGE % {"name": name, "intake": srv.url, "app": app,
+                                                      "token": token, "fetch": fetch})
+            return pages.url(f"{name}.html")
+        with srv:
+            yield pages, srv, write
+
+
+def _stored(srv: IntakeServer, sid: str, *needles: str, timeout_s: float = 20.0) -> str:
+    """The session's stored events as JSON text once it holds every needle (or the deadline)."""
+    from recorder.source import open_recording
+
+    deadline = time.monotonic() + timeout_s
+    text = ""
+    while time.monotonic() < deadline:
+        try:
+            with open_recording(sid, srv.data) as src:
+                text = json.dumps(list(src.events()))
+        except Exception:   # not stored yet
+            text = ""
+        if all(n in text for n in needles):
+            break
+        time.sleep(0.3)
+    return text
+
+
+def test_a_large_change_just_before_leaving_reaches_the_intake(site, chromium):
+    pages, srv, write = site
+    url = write("a")
+    ctx = chromium.new_context()
+    try:
+        page = ctx.new_page()
+        page.goto(url)
+        page.wait_for_function(SENT, polling=100, timeout=20_000)
+        sid = page.evaluate("ReplayCapture.status().session_id")
+        page.click("#report")
+        page.click("#font")
+        page.wait_for_timeout(1000)   # the visitor reads it for a second, then leaves
+        page.goto("about:blank")
+        page.wait_for_timeout(500)
+    finally:
+        ctx.close()
+    text = _stored(srv, sid, "row 1499", "Late Big Face")
+    assert "row 1499" in text, "the report's rows never reached the intake"
+    assert "Late Big Face" in text, "the font never reached the intake"
+    assert text.count("row 1499 ") == 1
+
+
+def test_what_no_beacon_carries_is_kept_for_the_next_page(site, chromium):
+    """The report's batch is on its way (its request over a beacon's budget, never answered)
+    when the page goes hidden, then away: it is kept in sessionStorage, not counted lost, and
+    the visit's next page sends it - stored once."""
+    pages, srv, write = site
+    a, _ = write("a", HANGS_WHEN_BIG), write("b")
+    ctx = chromium.new_context()
+    try:
+        page = ctx.new_page()
+        page.goto(a)
+        page.wait_for_function(SENT, polling=100, timeout=20_000)
+        sid = page.evaluate("ReplayCapture.status().session_id")
+        page.evaluate("window.__cut = true")
+        page.click("#report")
+        page.evaluate("ReplayCapture.flush(); 0")   # (capture.js sends it at once anyway)
+        page.wait_for_function("window.__hung === 1", timeout=10_000)   # sent at once, in flight
+        page.evaluate(HIDDEN)
+        hidden = page.evaluate("ReplayCapture.status()")
+        kept = page.evaluate("sessionStorage.getItem('replay_capture_unsent') || ''")
+        page.click("#next")
+        page.wait_for_function("window.ReplayCapture && ReplayCapture.status()")
+        after = page.wait_for_function(ALL_SENT, polling=200, timeout=30_000).json_value()
+    finally:
+        ctx.close()
+    assert "row 1499" in kept and hidden["lost"] == 0
+    assert after["lost"] == 0
+    text = _stored(srv, sid, "row 1499")
+    assert text.count("row 1499 ") == 1
+
+
+def test_lost_counts_only_what_could_not_be_kept(site, chromium):
+    """With the tab's storage refusing (full, or turned off), what no beacon carries is lost,
+    and status() says how many events."""
+    pages, srv, write = site
+    a = write("a", HANGS_WHEN_BIG)
+    ctx = chromium.new_context()
+    try:
+        page = ctx.new_page()
+        page.goto(a)
+        page.wait_for_function(SENT, polling=100, timeout=20_000)
+        page.evaluate("window.__cut = true")
+        page.click("#report")
+        page.evaluate("ReplayCapture.flush(); 0")   # (capture.js sends it at once anyway)
+        page.wait_for_function("window.__hung === 1", timeout=10_000)
+        page.evaluate("Storage.prototype.setItem = function () { throw new DOMException('full', 'QuotaExceededError'); }; 0")
+        page.evaluate(HIDDEN)
+        st = page.evaluate("ReplayCapture.status()")
+    finally:
+        ctx.close()
+    assert st["lost"] >= 1 and st["lost"] < st["queued"], st
