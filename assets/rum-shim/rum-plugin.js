@@ -10,7 +10,8 @@
  * timestamp (a click's action is decided up to 1 s later, once a rage click is ruled out).
  *
  * Usage: rrweb.record({emit, plugins: [ReplayRum.getRecordPlugin()]}); ReplayRum.flush()
- * emits the pending click chain and a final view update (call before stopping).
+ * emits the pending click chain and a final view update with its time spent (call before
+ * stopping; the page's pagehide, and the tab hidden, do it too).
  */
 (function (win) {
   "use strict";
@@ -151,6 +152,8 @@
 
   /* ---- view and web vitals ------------------------------------------------------------- */
   var view = {id: viewId, url: win.location.href, referrer: doc.referrer || null};
+  // when the view began (epoch ms): the page's navigation, a route change's own moment
+  var viewStart = Math.round(perf.timeOrigin || now()), lastFinal = -Infinity, FINAL_APART_MS = 1000;
   var INP_MIN_MS = 40;
   var lcp = null, cls = 0, clsWindow = 0, clsFirst = 0, clsLast = 0, interactions = {};
   var viewTimer = null, viewAt = 0, lastView = null, loadingTime = null;
@@ -168,7 +171,11 @@
     d.sort(function (a, b) { return b - a; });
     return d[Math.min(Math.floor(d.length / 50), d.length - 1)];  // ~p98, as web-vitals does
   }
-  function emitView() {
+  /* A view update when its figures changed; `final` (the view ends or the page is left: a
+   * route change, pagehide, the tab hidden) one in any case, with the view's `time_spent`
+   * (ms) so far, as Datadog's SDK sends it then: a quiet visit's recording lasts as long as
+   * the visit did, not until its last change. */
+  function emitView(final) {
     var v = {id: view.id, url: view.url, referrer: view.referrer};
     if (loadingTime === null) {   // final once the load event ended: looked up until then
       var nav = perf.getEntriesByType && perf.getEntriesByType("navigation")[0];
@@ -179,9 +186,12 @@
     v.cumulative_layout_shift = Math.round(cls * 10000) / 10000;
     var i = inp();
     if (i != null) v.interaction_to_next_paint = i;
-    var key = JSON.stringify(v);
-    if (key === lastView) return;  // an update only when something changed
+    var key = JSON.stringify(v), t = now();
+    if (key === lastView && !final) return;  // an update only when something changed
+    // (leaving fires pagehide and visibilitychange one after the other: one final update)
+    if (key === lastView && t - lastFinal < FINAL_APART_MS) return;
     lastView = key;
+    if (final) { v.time_spent = Math.max(0, t - viewStart); lastFinal = t; }
     emit({type: "view", view: v});
   }
   // The document itself: its navigation entry is complete only after the load event - over
@@ -227,11 +237,12 @@
     flushChain();
     if (viewTimer) clearTimeout(viewTimer);
     viewTimer = null;
-    emitView();
+    emitView(true);
     var from = view.url;
+    viewStart = now();
     view = {id: Math.random().toString(36).slice(2, 10) + Date.now().toString(36),
             url: win.location.href, referrer: from};
-    lcp = null; cls = 0; clsWindow = 0; interactions = {}; lastView = null;
+    lcp = null; cls = 0; clsWindow = 0; interactions = {}; lastView = null; lastFinal = -Infinity;
     emit({type: "view", view: {id: view.id, url: view.url, referrer: view.referrer,
                                loading_type: "route_change"}});
   }
@@ -476,6 +487,8 @@
   else watchShadowRoots();
   win.addEventListener("scroll", bump, true);
   win.addEventListener("pagehide", function () { bump(); flush(); });
+  // the tab hidden may be the visit's end (a mobile browser discards it without a pagehide)
+  doc.addEventListener("visibilitychange", function () { if (doc.visibilityState === "hidden") flush(); });
 
   // Who is browsing: the user agent and the screen, once per page (its first view). Which
   // browser, OS and device that is, the player reads from the user agent (Python's
@@ -488,7 +501,7 @@
             user_agent: win.navigator.userAgent || ""};
   }
 
-  function flush() { flushChain(); if (viewTimer) clearTimeout(viewTimer); viewTimer = null; emitView(); }
+  function flush() { flushChain(); if (viewTimer) clearTimeout(viewTimer); viewTimer = null; emitView(true); }
 
   win.ReplayRum = {
     flush: flush,

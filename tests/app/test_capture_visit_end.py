@@ -1,0 +1,96 @@
+"""A quiet visit lasts as long as the visitor stayed: a static page read for a few seconds
+used to be stored as long as its load (its last event), so a real moment of the visit was
+past the recording's end (`replay screenshot --at` refused it). When the page is left (or its
+tab hidden) the RUM plugin sends the view's final update with its `time_spent`, as Datadog's
+SDK does, and capture.js sends it with the rest. In Debian's chromium, against a real `replay
+serve`."""
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+pytest.importorskip("playwright.sync_api", reason="playwright is in the test extra")
+
+from recorder.paths import capture_script  # noqa: E402
+from replay_tools.browser_recorder import PageServer  # noqa: E402
+from replay_tools.chromium import chromium_path  # noqa: E402
+from replay_tools.intake import IntakeServer, replay_cli  # noqa: E402
+
+pytestmark = pytest.mark.skipif(chromium_path() is None,
+                                reason="Debian's chromium is not installed (.ci/run installs it)")
+
+PAGE = """<!doctype html><html><head><meta charset="utf-8"><link rel="icon" href="data:,">
+<title>%(name)s</title><script src="capture.js"></script>
+<script>ReplayCapture.start({intake: "%(intake)s", app: "%(app)s", token: "%(token)s"});</script>
+</head><body><h1>A page with nothing moving</h1><p>Read for a while, then left.</p></body></html>"""
+SENT = "(s => s && s.acked > 0 ? s : null)(ReplayCapture.status())"
+STAY_MS = 4000
+
+
+@pytest.fixture
+def site(tmp_path):
+    root = tmp_path / "site"
+    root.mkdir()
+    (root / "capture.js").write_text(capture_script())
+    srv = IntakeServer(tmp_path / "data")
+    with PageServer(root) as pages:
+        app, token = srv.create_app("quiet", origins=[pages.base_url.rstrip("/")])
+        (root / "a.html").write_text(PAGE % {"name": "a", "intake": srv.url, "app": app, "token": token})
+        with srv:
+            yield pages, srv
+
+
+def _views_when_stored(srv, sid: str, timeout_s: float = 20.0):
+    """The session's events once a view update with its time spent is stored."""
+    from recorder.source import open_recording
+
+    deadline = time.monotonic() + timeout_s
+    events: list[dict] = []
+    while time.monotonic() < deadline:
+        try:
+            with open_recording(sid, srv.data) as src:
+                events = list(src.events())
+        except Exception:   # not stored yet
+            events = []
+        if "time_spent" in json.dumps(events):
+            break
+        time.sleep(0.3)
+    return events
+
+
+@pytest.mark.parametrize("leave", ["pagehide", "hidden"])
+def test_a_quiet_visit_lasts_until_the_visitor_left(site, chromium, tmp_path, leave):
+    pages, srv = site
+    ctx = chromium.new_context()
+    try:
+        page = ctx.new_page()
+        page.goto(pages.url("a.html"))
+        page.wait_for_function(SENT, polling=100, timeout=20_000)
+        sid = page.evaluate("ReplayCapture.status().session_id")
+        start = page.evaluate("performance.timeOrigin")
+        page.wait_for_timeout(STAY_MS)
+        left = page.evaluate("Date.now()")
+        if leave == "pagehide":
+            page.goto("about:blank")
+        else:   # a tab put away (a mobile browser may discard it with no pagehide)
+            page.evaluate("Object.defineProperty(document, 'visibilityState', {value: 'hidden',"
+                          " configurable: true}); document.dispatchEvent(new Event('visibilitychange')); 0")
+        page.wait_for_timeout(500)
+    finally:
+        ctx.close()
+    events = _views_when_stored(srv, sid)
+    duration = events[-1]["timestamp"] - events[0]["timestamp"]
+    assert duration >= STAY_MS - 200, duration
+    views = [e for e in events if e["type"] == 6 and e["data"]["payload"].get("type") == "view"
+             and "time_spent" in e["data"]["payload"]["view"]]
+    assert views, "no view update with its time spent"
+    final = views[-1]   # sent as the visitor left
+    assert final["timestamp"] >= left, (final["timestamp"], left)
+    spent = final["data"]["payload"]["view"]["time_spent"]
+    assert abs(spent - (left - start)) < 1500, (spent, left - start)
+    # a moment the visitor saw, well after the page's load, is in the recording
+    shot = tmp_path / "late.png"
+    done = replay_cli(srv.data, "screenshot", sid, "--at", STAY_MS - 500, "-o", shot)
+    assert done.returncode == 0 and shot.exists(), done.stderr
