@@ -77,7 +77,11 @@ PLAYER_CSS = ("[data-replay-hidden]:empty{background:#e4e4e4 url(\"data:image/sv
               # modal (the safe document has no script), it is placed as a modal one is
               "dialog[data-replay-modal][open]:not(:modal){position:fixed;inset:0;"
               "max-width:calc(100% - 6px - 2em);max-height:calc(100% - 6px - 2em);overflow:auto;"
-              "z-index:2147483647;box-shadow:0 0 0 100vmax rgba(0,0,0,.1)}")
+              "z-index:2147483647;box-shadow:0 0 0 100vmax rgba(0,0,0,.1)}"
+              # a popover the page showed: the player shows it (showPopover()); without a
+              # script it is placed where the browser's own rules put it, over the page
+              "[popover][data-replay-popover]:not(:popover-open){display:block;"
+              "z-index:2147483647}")
 _XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 

@@ -250,6 +250,12 @@ def _sanitize_attrs(tag: str, attrs: dict, asset: AssetResolver,
             if t == "dialog" and value == "modal" and "open" in attrs:
                 out[MODAL] = ""
             continue
+        if low == "rr_popover_open":
+            # capture.js's mark of a popover shown (showPopover(), its popovertarget button):
+            # the player shows it so (the top layer); the safe document places it (PLAYER_CSS)
+            if "popover" in attrs:
+                out[POPOVER] = ""
+            continue
         if low.startswith("rr_"):
             continue
         if animate and low in _ANIMATION_VALUES:
@@ -313,6 +319,7 @@ def _animates_unsafe(target: Any) -> bool:
 
 
 MODAL = "data-replay-modal"   # an open <dialog> the page showed with showModal()
+POPOVER = "data-replay-popover"   # a popover the page showed (rr_popover_open)
 HIDDEN_UNSIZED = "unsized"   # a placeholder whose height was not recorded, or was 0
 
 

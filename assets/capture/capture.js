@@ -733,6 +733,12 @@
   function dialogMode(el) {
     try { return el.matches(":modal") ? "modal" : "non-modal"; } catch (e) { return "non-modal"; }
   }
+  /* A popover shown (showPopover(), a popovertarget button): no attribute of the page says
+   * so, so its state is recorded as `rr_popover_open` (true while shown), as a dialog's mode
+   * is as rrweb's rr_open_mode; the player shows it with showPopover(). */
+  function popoverOpen(el) {
+    try { return el.hasAttribute("popover") && el.matches(":popover-open"); } catch (e) { return false; }
+  }
   function attrMap(el) {
     var out = {};
     for (var i = 0; i < el.attributes.length; i++) out[el.attributes[i].name] = el.attributes[i].value;
@@ -1116,6 +1122,7 @@
     } else if (tag === "dialog" && el.open) {
       attrs.rr_open_mode = dialogMode(el);
     }
+    if (popoverOpen(el)) attrs.rr_popover_open = true;
     if (el.scrollLeft) attrs.rr_scrollLeft = el.scrollLeft;
     if (el.scrollTop && tag !== "html") attrs.rr_scrollTop = el.scrollTop;
     var out = {};
@@ -1828,6 +1835,18 @@
     }
     if (out.length) this.inc({source: SRC.MUTATION, texts: [], attributes: out, removes: [], adds: []});
   };
+  /* A popover shown or hidden - by script, by its popovertarget button, light-dismissed by a
+   * click elsewhere or Escape - changes no attribute: its `toggle` (after the change, coalesced)
+   * sends its state (popoverOpen). A <details>' toggle is its `open` attribute's change. */
+  R.onToggle = function (e) {
+    var el = e.target;
+    if (!el || el.nodeType !== 1 || !el.hasAttribute("popover")) return;
+    this.flush();   // what the page changed first (a popover added, then shown)
+    var id = this.getId(el);
+    if (id < 0 || this.hidden.has(id)) return;
+    this.inc({source: SRC.MUTATION, texts: [], removes: [], adds: [],
+              attributes: [{id: id, attributes: {rr_popover_open: popoverOpen(el) ? true : null}}]});
+  };
   R.onMedia = function (e) {
     var el = e.target, id = this.getId(el);
     if (id < 0) return;
@@ -2150,6 +2169,7 @@
     this.listen(target, "change", on(this.onInput));
     this.listen(target, "submit", on(function (e) { this.onFormSent(e.target, e.submitter || null); }));
     ["play", "pause", "seeked", "volumechange", "ratechange"].forEach(function (t) { self.listen(target, t, on(self.onMedia)); });
+    this.listen(target, "toggle", on(this.onToggle));
   };
   /* An open shadow root of a recorded host, as rrweb's recorder watches one: its changes
    * observed and its own events listened to, once - whenever its host is serialized (in the

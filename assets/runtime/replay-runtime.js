@@ -77,6 +77,7 @@
     if (value === null || value === undefined || value === false) {
       try { el.removeAttribute(name); } catch (e) {}
       if (el.localName === "dialog" && (name === "open" || name === MODAL)) dialogs.add(el);
+      if (name === POPOVER || name === "popover") popovers.add(el);
       // (an option selected by the property stays so without its attribute)
       if (name === "selected" && el.localName === "option") el.selected = false;
       return;
@@ -107,6 +108,7 @@
     }
     var tag = el.localName;
     if (tag === "dialog" && (name === "open" || name === MODAL)) dialogs.add(el);
+    if (name === POPOVER || name === "popover") popovers.add(el);
     // (a <select multiple>'s value attribute is its first selected option: its options'
     // `selected` say them all)
     if (name === "value" && isFileInput(el)) setFiles(el, value);
@@ -141,7 +143,26 @@
     });
     // showModal() focuses in the dialog (and close() gives focus back): the page holds none
     // (setFocus) - the recorded focus stays where it was, shown as recorded
-    if (changed) blurPage();
+    if (syncPopovers() || changed) blurPage();
+  }
+
+  // A popover the page showed (capture.js's rr_popover_open, POPOVER once sanitized) is shown
+  // here too, with showPopover(): in the top layer, where the browser's rules for an open
+  // popover (and the page's for :popover-open) place it. Settled with the dialogs.
+  var POPOVER = "data-replay-popover";
+  var popovers = new Set();
+  function syncPopovers() {
+    var changed = false;
+    popovers.forEach(function (el) {
+      if (!el.isConnected) return;   // kept until it is in the page
+      popovers.delete(el);
+      var want = el.hasAttribute(POPOVER) && el.hasAttribute("popover"), shown = false;
+      try { shown = el.matches(":popover-open"); } catch (e) { return; }
+      if (want === shown) return;
+      changed = true;
+      try { if (want) el.showPopover(); else el.hidePopover(); } catch (e) { stats.skipped++; }
+    });
+    return changed;
   }
 
   function afterBuild(el, sn) {
@@ -791,6 +812,7 @@
   function loadFrame(frame) {
     nodes.clear();
     dialogs.clear();
+    popovers.clear();
     pendingFrames = [];
     adoptedSheets.clear();
     adoptedCss.clear();
