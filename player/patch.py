@@ -36,9 +36,9 @@ from recorder.format import NodeType
 from recorder.mirror import Mirror, Node
 
 from .assets import page_resolver
-from .frame import (NodeStates, _attr_scroll, adopted_css, element_shape, font_faces,
-                    serialize, sheet_css)
-from .sanitize import AssetResolver, safe_comment, sanitize_text, tag_name
+from .frame import (NodeStates, _attr_scroll, _style_text, adopted_css, element_shape,
+                    font_faces, serialize, sheet_css)
+from .sanitize import AssetResolver, safe_comment, sanitize_css, sanitize_text, tag_name
 
 Raw = dict[str, Any]
 
@@ -177,6 +177,14 @@ def diff_view(shown: Mirror, target: Mirror, t: float, asset: AssetResolver = No
         if oid != nid:
             rekey.append([oid, nid])
         _edit(a, b, o, n, t, asset, edits)
+        if n.type == NodeType.Element and tag_name(n.tag) == "style" and not _omits(b, n):
+            # a <style>'s text goes whole, as the frames send it ("sheet"): a text change
+            # played there replaced the element's text node, which no id names in the view
+            # (a kept one, given the old id, was no longer in the page: the later text stayed)
+            if _style_text(a, o) != _style_text(b, n):
+                edits.append({"t": t, "k": "sheet", "id": n.id,
+                              "css": sanitize_css(_style_text(b, n), asset)})
+            continue
         old = shown_children(a, o)
         new = shown_children(b, n)
         if old == new and all(_keepable(a, b, an[c], bn[c]) for c in new):
