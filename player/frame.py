@@ -86,7 +86,8 @@ def element_shape(m: Mirror, n: Node, asset: AssetResolver = None) -> tuple[str,
     css = sheet_css(m, n) if tag in ("style", "link") else None
     if css is not None:
         attrs = sanitize_attrs("style", {k: v for k, v in n.attrs.items()
-                                         if k in ("media", "id", "class", "title", "disabled")},
+                                         if k in ("media", "id", "class", "title", "disabled",
+                                                  "rr_sheet_disabled")},
                                asset=asset)
         if tag == "link":
             attrs["data-replay-link"] = ""

@@ -281,6 +281,10 @@ def _sanitize_attrs(tag: str, attrs: dict, asset: AssetResolver,
         if low == "target" and value.strip().lower() not in ("_self", ""):
             continue
         out[name] = value
+    if t in ("style", "link") and attrs.get("rr_sheet_disabled") not in (None, False):
+        # capture.js's mark of a sheet the page switched off (`sheet.disabled`): it applies to
+        # no medium, in the player (a change of it is a change of `media`) as in `snapshot`
+        out["media"] = "not all"
     if t == "form":
         out["action"] = BLOCKED
     if t == "form":

@@ -739,6 +739,13 @@
   function popoverOpen(el) {
     try { return el.hasAttribute("popover") && el.matches(":popover-open"); } catch (e) { return false; }
   }
+  /* A stylesheet switched off - `sheet.disabled = true`, a <style>'s `disabled` - changes no
+   * attribute: its state is recorded as
+   * `rr_sheet_disabled` (true while off) on its element; the player gives the element
+   * `media="not all"`. */
+  function sheetOff(el) {
+    try { return !!(el.sheet && el.sheet.disabled); } catch (e) { return false; }
+  }
   function attrMap(el) {
     var out = {};
     for (var i = 0; i < el.attributes.length; i++) out[el.attributes[i].name] = el.attributes[i].value;
@@ -975,6 +982,7 @@
     this.adoptQueue = [];              // documents / shadow hosts serialized with adopted sheets
     this.adoptedLists = new WeakSet();  // adoptedStyleSheets lists whose edits are watched
     this.sheetWaits = new WeakSet();   // <link rel=stylesheet>s recorded before their sheet loaded
+    this.sheetsOff = new WeakMap();    // <link>/<style> -> its sheet was last recorded disabled
     this.boxes = new Map();            // hidden element -> [w, h] sent (null: its markup's)
     this.sizers = new Map();           // document -> the ResizeObserver of its hidden elements
   };
@@ -1123,6 +1131,11 @@
       attrs.rr_open_mode = dialogMode(el);
     }
     if (popoverOpen(el)) attrs.rr_popover_open = true;
+    if (tag === "style" || (tag === "link" && el.sheet)) {
+      var off = sheetOff(el);
+      if (off) attrs.rr_sheet_disabled = true;
+      this.sheetsOff.set(el, off);
+    }
     if (el.scrollLeft) attrs.rr_scrollLeft = el.scrollLeft;
     if (el.scrollTop && tag !== "html") attrs.rr_scrollTop = el.scrollTop;
     var out = {};
@@ -1160,7 +1173,9 @@
       if (css === null) return;
       var v = maskAttr(self.P, el.localName, el, "_cssText", css, lvl);
       if (v === DROP) return;
-      self.inc({source: SRC.MUTATION, texts: [], attributes: [{id: id, attributes: {_cssText: v}}],
+      var changed = {_cssText: v}, off = sheetOff(el);   // (switched off before it loaded)
+      if (off !== (self.sheetsOff.get(el) || false)) { changed.rr_sheet_disabled = off ? true : null; self.sheetsOff.set(el, off); }
+      self.inc({source: SRC.MUTATION, texts: [], attributes: [{id: id, attributes: changed}],
                 removes: [], adds: []});
     };
     // (a sheet one of whose imports failed fires `error`: what did load is sent then)
@@ -1254,6 +1269,11 @@
     var records = this.records;
     this.records = [];
     try { this.processMutations(records); } catch (e) { /* never break the page */ }
+    // a <style> recorded off whose text changed has a new sheet, on again
+    for (var r = 0; r < records.length; r++) {
+      var t = records[r].target, st = t && t.localName === "style" ? t : t && t.parentNode;
+      if (st && st.localName === "style" && this.sheetsOff.get(st)) this.sheetSwitched(st);
+    }
   };
   R.recorded = function (n) {
     /* Is this (connected) node in the recording: known, and not beneath a hidden one? */
@@ -1467,6 +1487,12 @@
         });
         // a dialog opened or closed: how (showModal() or show()), as rrweb's rr_open_mode
         if (tag === "dialog" && "open" in out) out.rr_open_mode = out.open === null ? null : dialogMode(el);
+        // a link's `disabled` (or `rel`, `title`) switched its sheet on or off
+        if ((tag === "link" || tag === "style") && sheetOff(el) !== (self.sheetsOff.get(el) || false)) {
+          out.rr_sheet_disabled = sheetOff(el) ? true : null;
+          self.sheetsOff.set(el, !!out.rr_sheet_disabled);
+          any = true;
+        }
         if (tag === "iframe" && "src" in out) {   // a same-origin frame's load adds its document
           frameSrc(el, out, self.addressed);
           any = false;
@@ -2125,6 +2151,7 @@
     this.safely(this.hookValues);
     this.safely(this.hookCssom);
     this.safely(this.hookAdopted);
+    this.safely(this.hookSheetsOff);
     this.safely(this.hookDocument, doc);
     this.safely(this.startCanvas);
     this.startLearning();
@@ -2517,6 +2544,33 @@
     }
     if (styles.length) data.styles = styles;
     this.inc(data);
+  };
+  /* A sheet switched on or off by script: `sheet.disabled`, a <style>'s or <link>'s `disabled`
+   * (a link's is its attribute too: the mutation says it then, R.sheetSwitched finds nothing
+   * new). Its element's state goes as `rr_sheet_disabled` (sheetOff). */
+  R.hookSheetsOff = function () {
+    var self = this;
+    [[win.StyleSheet, "disabled"], [win.HTMLStyleElement, "disabled"],
+     [win.HTMLLinkElement, "disabled"]].forEach(function (pair) {
+      if (!pair[0]) return;
+      self.hook(pair[0].prototype, pair[1], function (desc) {
+        if (!desc.set) return desc;
+        return {configurable: true, enumerable: desc.enumerable, get: desc.get, set: function (v) {
+          desc.set.call(this, v);
+          if (self.stopped) return;
+          try { self.sheetSwitched(this.nodeType === 1 ? this : this.ownerNode); } catch (e) { /* never break the page */ }
+        }};
+      });
+    });
+  };
+  R.sheetSwitched = function (el) {
+    if (!el || el.nodeType !== 1 || !this.ids.has(el)) return;
+    this.flush();   // what the page changed before (a link's `disabled` attribute: the same news)
+    var id = this.ids.get(el), off = sheetOff(el);
+    if (this.hidden.has(id) || off === (this.sheetsOff.get(el) || false)) return;
+    this.sheetsOff.set(el, off);
+    this.inc({source: SRC.MUTATION, texts: [], removes: [], adds: [],
+              attributes: [{id: id, attributes: {rr_sheet_disabled: off ? true : null}}]});
   };
   R.hookAdopted = function () {
     var self = this;
