@@ -2739,12 +2739,16 @@
   var ZIP_MIN_CHARS = 200, ZIP_HEADER_BYTES = 27, ZIP_FORMAT = "deflate";
   var QUEUE_MAX_EVENTS = 20000;    // the retry queue's bound: the oldest go first beyond it
   var BEACON_MAX_BYTES = 60000;    // sendBeacon's budget is 64 KB per page
+  var COMPACT_SHARE_MIN = 0.2, COMPACT_SHARE_MARGIN = 1.25, COMPACT_SHARE_FROM = 4000;
   /* A queue holding more than a beacon can carry goes at once (by a fetch of its own, without
    * keepalive when its body is over the budget): a page changed in bulk (a report of a
    * thousand rows, a font's bytes) in a visit's last seconds is then sent while the page is
    * alive, not left to a beacon the browser refuses. The queue's size is its events' JSON
    * length (eventSize: a small kind of event is reckoned, not measured; a full snapshot is
-   * sent within a flush period anyway, and measured only for a beacon). */
+   * sent within a flush period anyway, and measured only for a beacon), times how much of that
+   * the page's last batches took in the compact encoding a beacon carries (COMPACT_SHARE_*:
+   * learnt from each batch sent, about a third for mutations; all of it until one is), with a
+   * margin: a busy page does not send four times as often as it need. */
   var SMALL_SOURCES = {2: 1, 3: 1, 4: 1, 7: 1, 14: 1}, SMALL_EVENT_BYTES = 200;
   var MOVE_SOURCES = {1: 1, 6: 1}, MOVE_POSITION_BYTES = 60;
   var eventSizes = typeof WeakMap === "function" ? new WeakMap() : null;
@@ -3298,7 +3302,7 @@
       return postBody(fetch, m.url, m.token, b.text, m.keepalive).then(function (r) {
         return r.text().then(function (text) {   // read even when 202 (see postBody)
           postMessage({n: m.n, status: r.status, retryAfter: r.headers.get("Retry-After"), text: text,
-                       declared: b.declared, named: b.named});
+                       declared: b.declared, named: b.named, chars: b.text.length});
         });
       });
     }).catch(function (err) { postMessage({n: m.n, error: String(err)}); });
@@ -3338,7 +3342,8 @@
       if (m.error !== undefined) { w.reject(new Error(m.error)); return; }
       w.resolve({status: m.status, headers: {get: function (name) {
         return name.toLowerCase() === "retry-after" ? m.retryAfter : null;
-      }}, text: function () { return Promise.resolve(m.text); }, declared: m.declared, named: m.named});
+      }}, text: function () { return Promise.resolve(m.text); }, declared: m.declared, named: m.named,
+                 chars: m.chars});
     };
     worker.onerror = function (e) { self.fail("the transport's worker failed: " + (e.message || "error")); };
   }
@@ -3396,6 +3401,7 @@
     this.offWanted = !!offThread;
     this.queue = [];
     this.bytes = 0;       // the queue's size (eventSize)
+    this.share = 1;       // a batch's body length in the compact encoding / its eventSize
     this.snapshots = 0;   // full snapshots in the queue (they are sent within a flush period)
     this.inFlight = false;
     this.timer = null;
@@ -3549,7 +3555,7 @@
     var p = this.pending, ms = this.cfg.flushMs || FLUSH_MS;
     var n = this.queue.length - (p ? p.n : 0), snapshots = this.snapshots - (p ? p.snapshots : 0);
     if (n >= (this.cfg.batchEvents || BATCH_EVENTS)) return 0;
-    if (n && this.bytes - (p ? p.bytes : 0) > BEACON_MAX_BYTES) return 0;   // more than a beacon carries
+    if (n && (this.bytes - (p ? p.bytes : 0)) * this.share > BEACON_MAX_BYTES) return 0;   // more than a beacon carries
     if (n >= BUSY_EVENTS || snapshots) return ms;
     return ms * QUIET_FACTOR;
   };
@@ -3582,7 +3588,7 @@
                                    guess: this.guess, publicTexts: cfg.publicTexts}, batch, batchId).then(function (b) {
       return postBody(self.fetch, self.url(false), cfg.token, b.text, keepalive).then(function (r) {
         return {status: r.status, headers: r.headers, text: function () { return r.text(); },
-                declared: b.declared, named: b.named};
+                declared: b.declared, named: b.named, chars: b.text.length};
       });
     });
   };
@@ -3657,6 +3663,9 @@
       if (r.status === 202) {
         r.text().catch(function () { /* read only to end the request (see postBody) */ });
         self.textsSent(r);
+        if (r.chars && !p.snapshots && p.bytes >= COMPACT_SHARE_FROM) {   // (a snapshot is not counted in bytes)
+          self.share = Math.min(1, Math.max(COMPACT_SHARE_MIN, r.chars / p.bytes * COMPACT_SHARE_MARGIN));
+        }
         self.pending = null;
         self.take(0, n);
         self.stats.acked += n;
