@@ -389,7 +389,7 @@
   // a file's extension where the top-level domain would be: a file name (logo@2x.png), not
   // an address (detectors.FILE_EXTENSIONS, the same list)
   var FILE_EXTENSIONS = {};
-  ("png jpg jpeg gif webp avif svg ico bmp tif tiff css js mjs map json woff woff2 ttf otf eot" +
+  ("png jpg jpeg gif webp avif svg ico bmp tif tiff css js mjs json woff woff2 ttf otf eot" +
    " mp3 mp4 webm ogg wav html htm php").split(" ").forEach(function (x) { FILE_EXTENSIONS[x] = 1; });
   function fileExtension(m) { return FILE_EXTENSIONS[m.slice(m.lastIndexOf(".") + 1).toLowerCase()] === 1; }
   var emailWhole = null;

@@ -323,15 +323,22 @@
    * inline-block button) or a line break - and run on across an inline element's: the
    * "Cart (<span>1</span>)" link is "Cart (1)", not "Cart ( 1 )" (recorder/steps.py
    * spaces a step's name so, from the tags: it has no layout to ask). */
+  // An action's name is cut to NAME_CHARS: the walk stops once it has that much text, or
+  // after NAME_NODES elements (steps.py's max_nodes) - a click on <body> or a table walked
+  // the whole page, a style computed per element, in the click's handler
+  var NAME_CHARS = 100, NAME_NODES = 400;
   function textOf(n, memo) {
     if (!privacyOf) return n.innerText;
-    var out = [];
+    var out = [], chars = 0, nodes = 0;
     (function walk(x) {
       var how = privacyOf(x, memo);
       if (how === TEXT_HIDDEN) return;
-      for (var c = x.firstChild; c; c = c.nextSibling) {
-        if (c.nodeType === 3) out.push(how === TEXT_MASKED ? maskedText(c.data) : c.data);
-        else if (c.nodeType === 1 && !NO_TEXT.test(c.tagName)) {
+      for (var c = x.firstChild; c && chars < 2 * NAME_CHARS && nodes < NAME_NODES; c = c.nextSibling) {
+        if (c.nodeType === 3) {
+          out.push(how === TEXT_MASKED ? maskedText(c.data) : c.data);
+          chars += c.data.length;
+        } else if (c.nodeType === 1 && !NO_TEXT.test(c.tagName)) {
+          nodes++;
           var box = apart(c);
           if (box) out.push(" ");
           walk(c);
@@ -352,15 +359,15 @@
       var s = shown(n, n.getAttribute("aria-label") || n.getAttribute("title") || n.getAttribute("alt"), memo);
       if (!s && /^(BUTTON|A|LABEL|SUMMARY|OPTION)$/.test(n.tagName)) s = textOf(n, memo);
       if (!s && n.tagName === "INPUT" && /^(button|submit|reset)$/.test(n.type)) s = shown(n, n.value, memo);
-      if (s && (s = s.replace(/\s+/g, " ").trim())) return s.slice(0, 100);
+      if (s && (s = s.replace(/\s+/g, " ").trim())) return s.slice(0, NAME_CHARS);
     }
     if (/^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName)) {  // a field: its label says what it is
       var lab = el.labels && el.labels[0] ? textOf(el.labels[0], memo) :
         shown(el, el.getAttribute("placeholder"), memo) || el.name;
-      if (lab && (lab = lab.replace(/\s+/g, " ").trim())) return lab.slice(0, 100);
+      if (lab && (lab = lab.replace(/\s+/g, " ").trim())) return lab.slice(0, NAME_CHARS);
     }
     var t = (privacyOf ? textOf(el, memo) : el.innerText || el.textContent || "").replace(/\s+/g, " ").trim();
-    return t ? t.slice(0, 100) : el.tagName.toLowerCase();
+    return t ? t.slice(0, NAME_CHARS) : el.tagName.toLowerCase();
   }
   // Clicks where nothing visible is expected to happen are never "dead" (as Datadog).
   var NO_DEAD = /^(INPUT|TEXTAREA|SELECT|OPTION|LABEL|VIDEO|AUDIO)$/;

@@ -194,7 +194,7 @@ def _decoded(m: str) -> str:
 # (`logo@2x.png`, `icons@3x.webp`), a stylesheet or a font named so. Masked, the replay
 # showed those images broken under the default rules. capture.js keeps the same list.
 FILE_EXTENSIONS = frozenset(
-    "png jpg jpeg gif webp avif svg ico bmp tif tiff css js mjs map json woff woff2 ttf otf eot"
+    "png jpg jpeg gif webp avif svg ico bmp tif tiff css js mjs json woff woff2 ttf otf eot"
     " mp3 mp4 webm ogg wav html htm php".split())
 
 

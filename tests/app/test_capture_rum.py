@@ -138,3 +138,24 @@ def test_an_actions_name_never_holds_text_the_recording_masks(qapp):
     sent = json.dumps(rec.events)
     for secret in ("Jane", "Janet", "Secret link", "Send to"):
         assert secret not in sent
+
+
+def test_naming_a_click_on_a_large_page_walks_a_bounded_part_of_it(qapp):
+    """A click on an element with no name of its own (a page's <main>, a table) is named from
+    its text: the walk read every element below it, a style computed for each, inside the
+    click's handler. It stops at the name's length or NAME_NODES elements."""
+    build = Eval("""(() => { var m = document.createElement('div'); m.id = 'big';
+      for (var i = 0; i < 5000; i++) { var d = document.createElement('div');
+        d.textContent = 'cell ' + i; m.appendChild(d); }
+      document.body.insertBefore(m, document.body.firstChild);
+      window.__styles = 0; var real = window.getComputedStyle;
+      window.getComputedStyle = function () { window.__styles++; return real.apply(this, arguments); };
+      return true; })()""")
+    with PageServer(PAGES) as srv:
+        rec = record_page(srv.url("rum-masked.html"), [
+            Wait(300), build, Click("#big"), Wait(1500), Eval("window.__styles")],
+            recorder="capture", record_options={"rules": {"default": "allow"}})
+    styles = rec.eval_results[-1]
+    assert styles <= 450, styles   # not 5,000: the name needs the first few cells
+    names = [a.target for a in _semantics(rec.events).actions]
+    assert names and all(len(n) <= 100 for n in names), names
