@@ -510,17 +510,17 @@ def _sanitize_css(css: str, asset: AssetResolver) -> str:
 # card in the replay). `:is(*)` matches what `:defined` matched on a page whose elements
 # were all defined.
 _DEFINED = "is(*)"
-_AFTER_A_VALUE = frozenset(";}!")
+_SELECTOR_OR_VALUE_END = re.compile(r"[{;}]")
 
 
 def _in_a_selector(css: str, out: list[str], end: int) -> bool:
     """Whether the ident just read (ending at `end`) is a pseudo-class in a selector: after
-    one `:` (not `::`), and followed by what goes on a selector (`{`, `,`, `)`, a
-    combinator...), not by what ends a declaration's value (`;`, `}`, `!important`)."""
+    one `:` (not `::`), and a block's `{` comes before any `;` or `}` that would end a
+    declaration (`animation:defined 1s}`, `font-family:defined,serif;` are values)."""
     if not out or out[-1] != ":" or (len(out) > 1 and out[-2] == ":"):
         return False
-    rest = css[end:].lstrip()
-    return bool(rest) and rest[0] not in _AFTER_A_VALUE
+    ahead = _SELECTOR_OR_VALUE_END.search(css, end)
+    return ahead is not None and ahead.group() == "{"
 
 
 # `<` followed by what makes it markup in HTML's tokenizer (a tag, end tag, comment, PI).

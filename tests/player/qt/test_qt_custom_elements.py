@@ -8,9 +8,6 @@ from __future__ import annotations
 import json
 
 import player.qt.webview  # noqa: F401  (registers our URL schemes before the QApplication)
-import pytest
-
-from player.sanitize import sanitize_css
 from recorder.privacy.preview import html_to_events
 from tests.player.qt.players import evaluated_in_replay
 
@@ -22,20 +19,6 @@ x-note:not(:defined) { display: none }
 </body></html>"""
 SHOWN = """JSON.stringify(['c', 'n'].map(function (id) { var s = getComputedStyle(
   document.getElementById(id)); return [s.visibility, s.display, s.outlineStyle]; }))"""
-
-
-@pytest.mark.parametrize("css, want", [
-    ("x-card:not(:defined){visibility:hidden}", "x-card:not(:is(*)){visibility:hidden}"),
-    ("x-card:defined > p{color:red}", "x-card:is(*) > p{color:red}"),
-    ("@media screen{x-a:not( :defined){display:none}}",
-     "@media screen{x-a:not( :is(*)){display:none}}"),
-    ("a{grid-area:defined;content:x}", "a{grid-area:defined;content:x}"),   # a value
-    ("a{grid-area: defined}", "a{grid-area: defined}"),
-    ("a{x:defined !important}", "a{x:defined !important}"),
-    ("x-card::defined{}", "x-card::defined{}"),   # not a pseudo-class
-])
-def test_defined_is_any_element_in_a_selector_only(css, want):
-    assert sanitize_css(css) == want
 
 
 def test_a_defined_components_card_is_shown(qapp):
