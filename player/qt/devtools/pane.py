@@ -418,8 +418,11 @@ class RowsTab(QWidget):
             return
         self.table.setFocus(Qt.FocusReason.ShortcutFocusReason)
         if not self.table.currentIndex().isValid():
-            row = self.table.selectionModel().selectedRows()
-            ix = row[0] if row else self.proxy.index(0, 0)
+            picked = self.table.selectionModel().selectedRows()
+            cur = self.model.current_row()
+            at_clock = self.proxy.mapFromSource(self.model.index(cur, 0)) if cur >= 0 else None
+            ix = picked[0] if picked else at_clock if at_clock is not None and \
+                at_clock.isValid() else self.proxy.index(0, 0)
             self.table.setCurrentIndex(ix)
 
     def row_text(self, row: dict) -> str:

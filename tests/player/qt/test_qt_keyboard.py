@@ -103,10 +103,16 @@ def test_down_or_enter_in_a_tabs_filter_goes_to_its_rows(keys, qtbot, key):
     pane = keys.devtools
     tab = pane.tabs["network"]
     pane.setCurrentWidget(tab)
+    moment = tab.proxy.index(3, 0).data(TIME_ROLE)   # the clock at the fourth request
+    keys.seek_and_wait(tab.moment(moment))
+    tab.table.setCurrentIndex(tab.proxy.index(-1, -1))   # nothing picked
+    tab.table.clearSelection()
     tab.search.setFocus(Qt.FocusReason.TabFocusReason)
     qtbot.keyClick(tab.search, key)
     assert keys.controller.speed == 1.0
-    assert focused() is tab.table and tab.table.currentIndex().isValid()
+    assert focused() is tab.table
+    assert tab.table.currentIndex().row() == tab.proxy.mapFromSource(
+        tab.model.index(tab.model.current_row(), 0)).row() >= 3   # the clock's row
     row = tab.table.currentIndex().row()
     qtbot.keyClick(tab.table, Qt.Key.Key_Down)   # then the rows' own Down
     assert keys.controller.speed == 1.0 and tab.table.currentIndex().row() == row + 1
