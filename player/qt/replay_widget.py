@@ -485,6 +485,15 @@ class ReplayWidget(QWidget):
         splitter, theirs is kept. `keep_side`: the pane stays on the side it is on, only the
         sizes follow - a recording whose viewport changed (a window resized, a phone turned)
         moved the pane between right and bottom in the middle of playing."""
+        # (the page's column is never narrower than its URL bar needs)
+        left = max(self.stage.minimumWidth(), self.page_bar.minimumSizeHint().width())
+        no_room = self.splitter.width() < left + self.devtools.minimumWidth() + \
+            self.splitter.handleWidth()
+        if no_room and self.splitter.orientation() == Qt.Orientation.Horizontal:
+            # too narrow for both side by side, whoever set the split: below (the splitter's
+            # hint allows that width, _PageAndPane - beside, one was cut off at the edge)
+            self.splitter.setOrientation(Qt.Orientation.Vertical)
+            self._split_auto = True
         if not self._split_auto or self.width() < self.devtools.minimumWidth() * 2:
             return
         if self.stage.recorded_known:
@@ -492,8 +501,6 @@ class ReplayWidget(QWidget):
         w, h = self.splitter.width(), self.splitter.height()
         bar_h = self.page_bar.sizeHint().height()
         stage_h = h - bar_h
-        # the page's column is never narrower than its URL bar needs
-        left = max(self.stage.minimumWidth(), self.page_bar.minimumSizeHint().width())
         labels = min(self.devtools.labels_width(counts_grow=self.follow is not None),
                      w - left - self.splitter.handleWidth())
         pane_w = max(self.devtools.minimumWidth(), labels)

@@ -463,3 +463,24 @@ def test_e_after_the_last_error_goes_back_to_the_first_and_says_so(qapp, qtbot, 
         assert said.args == ["This session has no errors", ""]
     finally:
         dispose(quiet)
+
+
+def test_too_narrow_for_both_the_pane_goes_below_even_after_a_drag(demo, qtbot):
+    """The player may be narrower than its page's column and the pane side by side (the
+    app's window fits a 1024 screen): the pane goes below the page then, also after the
+    person dragged the split (theirs was kept, and one side was cut off at the edge)."""
+    from PySide6.QtCore import Qt
+
+    demo.resize(1440, 860)
+    qtbot.waitUntil(lambda: demo.splitter.orientation() == Qt.Orientation.Horizontal)
+    demo.splitter.splitterMoved.emit(500, 1)   # the person dragged it
+    try:
+        for width in (900, 800):   # (the timeline holds it at 772 or more)
+            demo.resize(width, 700)
+            qtbot.waitUntil(lambda: demo.width() == width)
+            assert demo.splitter.orientation() == Qt.Orientation.Vertical, width
+            for side in (demo.splitter.widget(0), demo.splitter.widget(1)):
+                right = side.mapTo(demo, side.rect().topRight()).x()
+                assert right < demo.width(), (width, side)   # nothing cut off at the edge
+    finally:
+        demo.resize(*DEFAULT)
