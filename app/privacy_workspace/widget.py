@@ -160,9 +160,16 @@ class _SidesArea(QWidget):
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt)
         """As narrow as one side: narrower than both, the sides are stacked (`_arrange`) -
-        the sum of both made the app's window at least 1,160 px wide, on every page."""
+        the sum of both made the app's window at least 1,160 px wide, on every page. Stacked,
+        as high as both."""
         hints = [p.minimumSizeHint() for p in self.panes]
-        return QSize(max(h.width() for h in hints), max(h.height() for h in hints))
+        high = sum if self.stacked() else max
+        return QSize(max(h.width() for h in hints),
+                     high(h.height() for h in hints) + self.box.spacing())
+
+    def _too_narrow_for_both(self) -> bool:
+        return self.width() < sum(p.minimumSizeHint().width() for p in self.panes) + \
+            self.box.spacing()
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt)
         super().resizeEvent(event)
@@ -172,10 +179,12 @@ class _SidesArea(QWidget):
         left = self.panes[0]
         chrome = left.title.sizeHint().height() + left.url.sizeHint().height() \
             + 2 * left.layout().spacing()
-        want = stacked_sides(self.width(), self.height(), left.stage.recorded, chrome)
+        want = self._too_narrow_for_both() or \
+            stacked_sides(self.width(), self.height(), left.stage.recorded, chrome)
         if want != self.stacked():
             self.box.setDirection(QBoxLayout.Direction.TopToBottom if want
                                   else QBoxLayout.Direction.LeftToRight)
+            self.updateGeometry()   # (its hint's height follows the direction)
 
 
 class NameList(QPlainTextEdit):

@@ -449,6 +449,24 @@ def test_the_privacy_preview_puts_its_sides_one_above_the_other_when_that_is_lar
     assert not stacked_sides(740, 780, (390, 844), 44)  # phone pages: always beside
 
 
+def test_narrower_than_both_sides_the_preview_stacks_them(workspace, tmp_path):
+    """The preview is as narrow as one side (the app's window fits a 1024 screen): narrower
+    than both side by side, they are stacked whatever the page's shape (a phone page's sides
+    stayed beside each other, each cut off), and its height then holds both."""
+    w = workspace(tmp_path / "data")
+    sides = w.sides
+    both = sum(p.minimumSizeHint().width() for p in sides.panes) + sides.box.spacing()
+    sides.panes[0].stage.set_viewport(390, 844)   # a phone page: beside when there is room
+    sides.resize(both + 200, 900)
+    sides._arrange()
+    assert not sides.stacked()
+    sides.resize(both - 40, 900)
+    sides._arrange()
+    assert sides.stacked()
+    one = max(p.minimumSizeHint().height() for p in sides.panes)
+    assert sides.minimumSizeHint().height() > one and sides.minimumSizeHint().width() < both
+
+
 def test_tabs_are_named_in_any_case():
     from app.privacy_workspace.model import TABS, tab_named
 
