@@ -16,7 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from PySide6.QtCore import QFileSystemWatcher, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QFileSystemWatcher, Qt, QTimer, Signal
 from PySide6.QtGui import QPalette, QTextCursor, QTextOption
 from PySide6.QtWidgets import (
     QAbstractItemView, QBoxLayout, QCheckBox, QComboBox, QFileDialog, QFormLayout, QGroupBox,
@@ -154,18 +154,13 @@ class _SidesArea(QWidget):
             pane.setParent(self)
             self.box.addWidget(pane, 1)
             pane.stage.viewportChanged.connect(lambda *_: self._arrange())
+        # As narrow as one side: narrower than both, the sides are stacked (`_arrange`) - the
+        # sum of both made the app's window at least 1,160 px wide, on every page. (A minimum
+        # set, not a size hint overridden: Qt asks a hint while it tears the widgets down.)
+        self.setMinimumWidth(max(p.minimumSizeHint().width() for p in self.panes))
 
     def stacked(self) -> bool:
         return self.box.direction() == QBoxLayout.Direction.TopToBottom
-
-    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt)
-        """As narrow as one side: narrower than both, the sides are stacked (`_arrange`) -
-        the sum of both made the app's window at least 1,160 px wide, on every page. Stacked,
-        as high as both."""
-        hints = [p.minimumSizeHint() for p in self.panes]
-        high = sum if self.stacked() else max
-        return QSize(max(h.width() for h in hints),
-                     high(h.height() for h in hints) + self.box.spacing())
 
     def _too_narrow_for_both(self) -> bool:
         return self.width() < sum(p.minimumSizeHint().width() for p in self.panes) + \
@@ -184,7 +179,6 @@ class _SidesArea(QWidget):
         if want != self.stacked():
             self.box.setDirection(QBoxLayout.Direction.TopToBottom if want
                                   else QBoxLayout.Direction.LeftToRight)
-            self.updateGeometry()   # (its hint's height follows the direction)
 
 
 class NameList(QPlainTextEdit):

@@ -14,7 +14,7 @@ import gc
 import threading
 from typing import Any, Callable
 
-from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (QAbstractButton, QAbstractItemView, QAbstractSlider,
                                QAbstractSpinBox, QApplication, QComboBox, QSplitter, QTabBar,
@@ -123,19 +123,6 @@ def focused_uses(widget: QWidget | None, key: int, modifiers: Qt.KeyboardModifie
     return any(isinstance(widget, kind) and key in keys for kind, keys in KEYS_OF_FOCUSED)
 
 
-class _PageAndPane(QSplitter):
-    """The page's column and the dev-tools pane. As narrow as the wider of the two: on a
-    window too narrow for both side by side the pane goes below the page (ReplayWidget._split)
-    - the sum of both held the app's window at least 1,070 px wide, wider than a 1024 screen."""
-
-    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt)
-        hints = [self.widget(i).minimumSizeHint() for i in range(self.count())]
-        if not hints:
-            return super().minimumSizeHint()
-        return QSize(max(h.width() for h in hints),
-                     sum(h.height() for h in hints) + self.handleWidth() * (len(hints) - 1))
-
-
 class ReplayWidget(QWidget):
     # a line for the host's status bar: what an action of the player did (a link copied),
     # and the rest of it for the bar's tooltip ("" when the line says it all) - the line is
@@ -226,10 +213,16 @@ class ReplayWidget(QWidget):
         lv.setSpacing(0)
         lv.addWidget(self.page_bar)
         lv.addWidget(self.stage, 1)     # every pixel of height the column has
-        self.splitter = _PageAndPane(Qt.Orientation.Horizontal, self)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.setChildrenCollapsible(False)
         self.splitter.addWidget(left)
         self.splitter.addWidget(self.devtools)
+        # As narrow as the wider of the two: on a window too narrow for both side by side the
+        # pane goes below the page (_split) - the sum of both held the app's window at least
+        # 1,070 px wide, wider than a 1024 screen. (A minimum set, not a size hint overridden:
+        # Qt asks a hint while it tears the widgets down.)
+        self.splitter.setMinimumWidth(max(left.minimumSizeHint().width(),
+                                          self.devtools.minimumSizeHint().width()))
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
         self.splitter.setHandleWidth(1)
@@ -491,7 +484,7 @@ class ReplayWidget(QWidget):
             self.splitter.handleWidth()
         if no_room and self.splitter.orientation() == Qt.Orientation.Horizontal:
             # too narrow for both side by side, whoever set the split: below (the splitter's
-            # hint allows that width, _PageAndPane - beside, one was cut off at the edge)
+            # minimum allows that width - beside, one was cut off at the edge)
             self.splitter.setOrientation(Qt.Orientation.Vertical)
             self._split_auto = True
         if not self._split_auto or self.width() < self.devtools.minimumWidth() * 2:
