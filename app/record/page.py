@@ -110,7 +110,7 @@ class RecordPage(QWidget):
             " pressed: the last error recorded, else the moment of Stop.")
         self.mark_button.clicked.connect(self.mark_bug)
         # the one thing to press while reproducing: it stands out beside Stop (plain, it was
-        # lost among the browser's own buttons), in the colour of the steps' ⚑ row
+        # lost among the browser's own buttons), in orange - red is Record's and an error's
         self.mark_button.setStyleSheet(
             "QPushButton { color: white; background: #e65100; font-weight: bold;"
             " border-radius: 4px; padding: 4px 10px; }"
