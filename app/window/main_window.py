@@ -643,12 +643,10 @@ class MainWindow(QMainWindow):
             self.report(f"the bug report was not saved: {exc} - fix the rules first")
             return None
         tab = self.sessions.find(session_id)
-        at = None
+        at = place = None
         if tab is not None:
-            at = tab.current_ms()
-            # back at its place among the tabs, not at the end (a support engineer's tryout)
-            self.resume_place[session_id] = self.sessions.indexOf(tab)
-            self.sessions.close_tab(self.sessions.indexOf(tab))
+            at, place = tab.current_ms(), self.sessions.indexOf(tab)
+            self.sessions.close_tab(place)
         recorded_at = self.record.let_go_of(session_id)   # the Record page's player too
         job = SaveReportJob(self.data_dir, session_id, title, notes, masker_factory(rules),
                             at_ms=at_ms)
@@ -670,6 +668,8 @@ class MainWindow(QMainWindow):
                 self.record.show_again(session_id, recorded_at)
             if at is not None:   # (on the page it was edited from: Record's stays)
                 self.resume_at[session_id] = at
+                # back at its place among the tabs, not at the end (a support engineer's tryout)
+                self.resume_place[session_id] = place
                 self._open([Opening(session_id, session_id, is_file=False)], page=False)
         job.saved.connect(saved)
         job.failed.connect(self.report)
