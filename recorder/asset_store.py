@@ -351,33 +351,51 @@ class _Tx:
 # --- what the player reads ------------------------------------------------------------------
 class FolderAssets:
     """The data folder's stored assets as the player asks for them (`recorder.assets.
-    AssetLookup`): `find(url)` -> key (the SHA-256), `read(key)` -> (bytes, type). The table
-    is read once, at the first question (a session opened again sees assets fetched since);
-    safe from any thread."""
+    AssetLookup`): `find(url)` -> key (the SHA-256), `read(key)` -> (bytes, type).
+    `session_id`: only the URLs that session references in the store (`refs`, written with
+    the rules it was masked under when it was fetched for) - never a URL another session
+    stored, which this session's rules may mask (a stored session's player, snapshot and
+    bundle use this); None: every stored URL (a lookup not tied to a session). The table is
+    read once, at the first question, and again after `reload()` (a followed live session:
+    one lookup, shared with the view that serves its keys); safe from any thread."""
 
-    def __init__(self, root: Path | str):
+    def __init__(self, root: Path | str, session_id: str | None = None):
         self.root = Path(root)
+        self.session_id = session_id
         self._urls: dict[str, str] | None = None
         self._types: dict[str, str] = {}
         self._lock = threading.Lock()
+
+    def reload(self) -> None:
+        """Read the table again at the next question (assets stored since show)."""
+        with self._lock:
+            self._urls = None
 
     def _load(self) -> dict[str, str]:
         with self._lock:
             if self._urls is None:
                 urls: dict[str, str] = {}
+                types: dict[str, str] = {}
                 if (self.root / ASSETS_DB).is_file():
                     try:
                         db = sqlite3.connect(str(self.root / ASSETS_DB), timeout=10)
                         try:
-                            for url, sha, mime in db.execute(
-                                    "SELECT url, sha256, mime FROM assets"):
+                            if self.session_id is None:
+                                rows = db.execute("SELECT url, sha256, mime FROM assets")
+                            else:
+                                rows = db.execute(
+                                    "SELECT a.url, a.sha256, a.mime FROM refs r JOIN assets a"
+                                    " ON a.url = r.url WHERE r.session_id = ?",
+                                    (self.session_id,))
+                            for url, sha, mime in rows:
                                 urls[url] = sha
-                                self._types[sha] = mime
+                                types[sha] = mime
                         finally:
                             db.close()
                     except sqlite3.Error as exc:   # shown without them, said in the log
                         log.warning("the asset store %s cannot be read (%s): images by URL"
                                     " are not shown", self.root / ASSETS_DB, exc)
+                self._types.update(types)   # (a key served before a reload stays servable)
                 self._urls = urls
             return self._urls
 

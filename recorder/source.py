@@ -247,7 +247,7 @@ def open_recording(spec: str | Path, data_dir: Path, *, session: int = 0,
         from .id_key import file_key
         key = file_key(data_dir)
         src = open_file(path, session=session, id_key=lambda: key, more=more)
-        src.assets = FolderAssets(data_dir)
+        src.assets = FolderAssets(data_dir, src.id)
         return src
     if path.is_file():
         from .bundle import is_bundle, open_bundle
@@ -258,12 +258,12 @@ def open_recording(spec: str | Path, data_dir: Path, *, session: int = 0,
             bundle = open_bundle(path)
             # the images it carries, then the data folder's (fetched for it once imported)
             from .assets import ChainedAssets
-            bundle.assets = ChainedAssets(bundle.assets, FolderAssets(data_dir))
+            bundle.assets = ChainedAssets(bundle.assets, FolderAssets(data_dir, bundle.id))
             return bundle
         from .id_key import file_key
         key = file_key(data_dir)   # read once: each session of the file asks for it
         src = open_file(path, session=session, id_key=lambda: key, partial=partial)
-        src.assets = FolderAssets(data_dir)   # (none, unless fetched for it once imported)
+        src.assets = FolderAssets(data_dir, src.id)   # (none, unless fetched for it once imported)
         return src
     from .store import Store
     st = store or Store.open(Path(data_dir))

@@ -287,7 +287,7 @@ class SessionReader(RecordingSource):
         shows in place of the page's URLs."""
         if self._assets is None:
             from .asset_store import FolderAssets
-            self._assets = FolderAssets(self.store.root)
+            self._assets = FolderAssets(self.store.root, self.id)   # its own references only
         return self._assets
 
     @property

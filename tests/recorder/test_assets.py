@@ -268,3 +268,43 @@ def test_what_a_crash_left_is_cleaned_up_by_the_next_erasure(tmp_path):
     assert [a.url for a in store.session_assets("kept")] == ["https://a.example/2.png"]
     assert store.totals()[0] == 1 and store.referencing() == {"kept"}
     store.close()
+
+
+def test_a_session_is_shown_only_the_urls_it_references_in_the_store(tmp_path):
+    """Two sessions with the same URL: one referenced it (fetched for it); the other had it
+    on an element its rules mask (the masker keeps a masked element's inline style, so the
+    URL is in its events, but it was never fetched for it). The second session's player,
+    snapshot and bundle never show or carry the first one's copy."""
+    import json
+    import zipfile
+
+    from player.assets import inline_assets
+    from recorder.bundle import write_bundle
+    from recorder.store import Store
+
+    url = "https://cdn.example/p.png"
+    t0 = 1_767_225_600_000
+    shown = html_to_events(f'<html><head></head><body><img src="{url}"></body></html>',
+                           href="https://shop.example/", timestamp=t0)
+    masked = html_to_events(f'<html><head></head><body><div class="avatar" style="width:9px;'
+                            f'background:url({url})"></div></body></html>',
+                            href="https://shop.example/", timestamp=t0 + 5_000_000)
+    with Store.open(tmp_path) as store:
+        a = store.ingest(shown)[0]
+        b = store.ingest(masked)[0]
+        assert a != b
+        with AssetStore(tmp_path) as assets:
+            assets.put(url, _png((7, 7, 7)), "image/png", 200, [a])
+        for sid, n in ((a, 1), (b, 0)):
+            with store.session(sid) as reader:
+                r = Replayer(reader)
+                frame = str(r.frame_at(0))
+                assert frame.count("replay-asset:/a/") == n, sid
+                text, inlined = inline_assets(frame, reader.assets)
+                assert inlined == n and ("data:image/png" in text) == bool(n)
+                out = tmp_path / f"{sid}.replay"
+                write_bundle(out, reader)
+            with zipfile.ZipFile(out) as z:
+                carried = json.loads(z.read("manifest.json")).get("assets", [])
+                assert [x["url"] for x in carried] == [url] * n
+                assert sum(x.startswith("assets/") for x in z.namelist()) == n
