@@ -21,6 +21,10 @@ class LiveTail:
         self.events: list[dict] = []
         self.info = None
         self.live = True   # whether more may come after what was read (`poll` says)
+        # the images fetched for it (recorder.asset_store): one lookup for the whole follow,
+        # shared by every source built here - the view serving its keys keeps the first
+        from recorder.asset_store import FolderAssets
+        self.assets = FolderAssets(store.root, self.id)
         self.poll()
 
     def poll(self) -> int:
@@ -32,6 +36,8 @@ class LiveTail:
         self.live = self.store.is_live(self.id)
         self.info, new = self.store.events_since(self.id, len(self.events))
         self.events += new
+        if new or not self.live:   # images fetched meanwhile (the intake, once it is quiet)
+            self.assets.reload()
         return len(new)
 
     def source(self) -> MemorySource:
@@ -41,10 +47,7 @@ class LiveTail:
                            application=i.application if i else None,
                            user={k: v for k, v in (user or {}).items() if v} or None,
                            context=i.context if i else None)
-        root = getattr(self.store, "root", None)
-        if root is not None:   # the images fetched for it (recorder.asset_store)
-            from recorder.asset_store import FolderAssets
-            src.assets = FolderAssets(root)
+        src.assets = self.assets
         return src
 
     def replayer(self) -> Replayer:

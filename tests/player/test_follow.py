@@ -53,3 +53,28 @@ def test_the_tail_says_when_nothing_more_can_come(tmp_path):
             assert tail.events == list(reader.events())
         again = LiveTail(store, "quiet")   # (opened after: all of it, not live)
         assert not again.live and again.events == tail.events
+
+
+def test_one_asset_lookup_per_follow_sees_images_fetched_meanwhile(tmp_path):
+    """The view serving `replay-asset:` keys keeps the first source's lookup: every source
+    of a follow shares it, and it reads the store again when new events came - an image
+    fetched meanwhile is found, and served by that same first lookup."""
+    from recorder.asset_store import AssetStore
+
+    t0 = int(time.time() * 1000) - 10 * 60 * 1000
+    events = list(generate_session(400, duration_ms=60 * 1000, seed=3, start_ms=t0))
+    url = "https://shop.example/logo.png"
+    png = (b"\x89PNG\r\n\x1a\n" + b"\0" * 30)
+    with Store.open(tmp_path) as store:
+        (sid,) = store.ingest(events[:200], live=True, session_id="live")
+        tail = LiveTail(store, "live")
+        first = tail.source().assets
+        assert first.find(url) is None
+        with AssetStore(tmp_path) as assets:
+            assets.put(url, png, "image/png", 200, [sid])
+        store.ingest(events[200:], live=True, session_id="live")
+        assert tail.poll() == 200
+        later = tail.source().assets
+        assert later is first
+        key = first.find(url)
+        assert key is not None and first.read(key) == (png, "image/png")
