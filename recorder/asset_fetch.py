@@ -12,7 +12,11 @@ What a fetch is allowed to do:
   anything else (an HTML error page, a script) is refused and not stored;
 - at most `max_asset_bytes` per file (a longer answer - a Content-Length over it, or bytes
   past it - is cut off there and not stored) and `max_session_bytes` per session;
-- `timeout_s` per connection and read, `deadline_s` for a whole file;
+- `timeout_s` per connection and read, `deadline_s` for a whole file - checked after every
+  read, which returns whatever bytes came (a server dripping a byte at a time is cut off at
+  the deadline, not after 64 KB came); a redirect's body is never read (closed unread);
+- at most `max_urls` URLs asked for one session (`MAX_URLS_PER_SESSION`: a failed URL costs
+  no bytes, so the byte cap alone does not bound the requests);
 - `workers` requests at a time.
 
 Each failure is counted by its reason (`Failure.reason`, said as `REASONS` words) - never a
@@ -42,7 +46,9 @@ MAX_SESSION_BYTES = 256 * 1024 * 1024   # everything fetched for one session
 TIMEOUT_S = 15.0                        # connecting, and each read
 DEADLINE_S = 60.0                       # a whole file
 MAX_REDIRECTS = 3
+MAX_URLS_PER_SESSION = 5000             # URLs asked for one session (failed ones count too)
 WORKERS = 4
+MAX_ERRORS = 200                        # failed URLs kept by name in a Report (the first ones)
 _READ = 64 * 1024
 
 # why a URL was not stored: reason -> how the summary says it
@@ -54,6 +60,7 @@ REASONS = {
     "not_an_image": "not an image or font",
     "too_large": "over the size cap",
     "session_cap": "over the session's cap",
+    "url_cap": f"over the session's cap of {MAX_URLS_PER_SESSION:,} URLs",
     "timeout": "timed out",
     "unreachable": "server unreachable",
     "tls": "TLS certificate refused",
@@ -70,6 +77,7 @@ class Limits(msgspec.Struct, frozen=True):
     deadline_s: float = DEADLINE_S
     max_redirects: int = MAX_REDIRECTS
     workers: int = WORKERS
+    max_urls: int = MAX_URLS_PER_SESSION
 
 
 class Failure(Exception):
@@ -121,6 +129,9 @@ class _Redirects(urllib.request.HTTPRedirectHandler):
             raise Failure("off_origin", "redirected away from http(s)")
         if self.allow is not None and not self.allow(newurl):
             raise Failure("off_origin", f"redirected to {origin_of(newurl)}")
+        # urllib reads the redirect's whole body before following it (no cap, no deadline):
+        # closed here, it reads nothing
+        fp.close()
         new = super().redirect_request(req, fp, code, msg, headers, newurl)
         if new is not None:
             new.replay_hops = hops
@@ -171,7 +182,9 @@ def fetch_one(url: str, limits: Limits = Limits(), allow: Callable[[str], bool] 
         buf = bytearray()
         try:
             while True:
-                chunk = resp.read(_READ)
+                # read1: what has come, up to _READ (read(n) waits for all n bytes, each
+                # read under timeout_s - a drip held it far past the deadline)
+                chunk = resp.read1(_READ)
                 if not chunk:
                     break
                 buf += chunk
@@ -217,7 +230,7 @@ class Report(msgspec.Struct, kw_only=True):
     already: int = 0
     failed: dict[str, int] = {}
     refused: int = 0
-    errors: list[tuple[str, str, str]] = []   # (url, reason, detail), the first ones
+    errors: list[tuple[str, str, str]] = []   # (url, reason, detail), the first MAX_ERRORS
     seconds: float = 0.0
 
     def summary(self) -> str:
@@ -277,9 +290,23 @@ def fetch_assets(store: AssetStore, wanted: Mapping[str, Iterable[str]], *,
         report.refused = len(refused)
         todo = [u for u in todo if allow(u)]
     failed: Counter[str] = Counter()
+    asked: Counter[str] = Counter()   # URLs asked per session: at most `max_urls`
+    capped = []
+    for u in list(todo):
+        owner = by_url[u][0]
+        if asked[owner] >= limits.max_urls:
+            capped.append(u)
+        else:
+            asked[owner] += 1
+    if capped:
+        left_out = set(capped)
+        todo = [u for u in todo if u not in left_out]
+        failed["url_cap"] = len(capped)
+        report.errors += [(u, "url_cap", "") for u in capped[:MAX_ERRORS]]
     spent: Counter[str] = Counter()   # bytes stored per session
     lock = threading.Lock()
     opener = _opener(limits, allow)
+    halted = threading.Event()   # interrupted (Ctrl+C): no new request starts
     done = 0
 
     def one(url: str) -> Fetched:
@@ -287,12 +314,12 @@ def fetch_assets(store: AssetStore, wanted: Mapping[str, Iterable[str]], *,
         with lock:
             if spent[owner] >= limits.max_session_bytes:
                 raise Failure("session_cap")
-        if stop is not None and stop():
+        if halted.is_set() or (stop is not None and stop()):
             raise Failure("bad_answer", "stopped")
         return fetch_one(url, limits, allow, opener)
 
-    with ThreadPoolExecutor(max_workers=max(1, limits.workers),
-                            thread_name_prefix="asset-fetch") as pool:
+    pool = ThreadPoolExecutor(max_workers=max(1, limits.workers), thread_name_prefix="asset-fetch")
+    try:
         futures = {pool.submit(one, u): u for u in todo}
         for fut in as_completed(futures):
             url = futures[fut]
@@ -313,11 +340,16 @@ def fetch_assets(store: AssetStore, wanted: Mapping[str, Iterable[str]], *,
                 if exc.detail == "stopped":
                     continue
                 failed[exc.reason] += 1
-                if len(report.errors) < 200:
+                if len(report.errors) < MAX_ERRORS:
                     report.errors.append((url, exc.reason, exc.detail))
             done += 1
             if progress is not None:
                 progress(done, len(todo), url)
+    except BaseException:   # KeyboardInterrupt: the pending requests are cancelled, not run
+        halted.set()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
     report.failed = dict(failed)
     report.seconds = time.monotonic() - t0
     return report

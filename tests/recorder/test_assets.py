@@ -308,3 +308,73 @@ def test_a_session_is_shown_only_the_urls_it_references_in_the_store(tmp_path):
                 carried = json.loads(z.read("manifest.json")).get("assets", [])
                 assert [x["url"] for x in carried] == [url] * n
                 assert sum(x.startswith("assets/") for x in z.namelist()) == n
+
+
+class _Drip(BaseHTTPRequestHandler):
+    """/drip.png: a PNG one byte every 0.3 s; /redirect: a 302 whose body drips the same way
+    (urllib used to read it whole before following)."""
+    protocol_version = "HTTP/1.0"
+
+    def log_message(self, *a):
+        pass
+
+    def do_GET(self):  # noqa: N802
+        body = _png((5, 5, 5)) * 40
+        if self.path == "/redirect":
+            self.send_response(302)
+            self.send_header("Location", "/fast.png")
+        else:
+            self.send_response(200)
+        self.send_header("Content-Type", "image/png")
+        if self.path == "/fast.png":
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
+        self.end_headers()
+        try:
+            for i in range(60):   # bounded: at most 18 s
+                self.wfile.write(body[i:i + 1])
+                self.wfile.flush()
+                time.sleep(0.3)
+        except OSError:
+            pass
+
+
+@pytest.fixture
+def drip():
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Drip)
+    httpd.daemon_threads = True
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_the_deadline_holds_against_a_server_that_drips(drip):
+    from recorder.asset_fetch import Failure, Limits, fetch_one
+
+    limits = Limits(timeout_s=5, deadline_s=2)
+    t = time.monotonic()
+    with pytest.raises(Failure) as got:
+        fetch_one(f"{drip}/drip.png", limits)
+    assert got.value.reason == "timeout" and time.monotonic() - t < 4
+    # a redirect's body is not read: the image it names comes at once
+    t = time.monotonic()
+    assert fetch_one(f"{drip}/redirect", limits).mime == "image/png"
+    assert time.monotonic() - t < 2
+
+
+def test_urls_per_session_are_capped_and_a_stop_asks_nothing_more(tmp_path, two_sites):
+    from recorder.asset_fetch import Limits, fetch_assets
+
+    (_h, site, a), _other = two_sites
+    urls = [f"{a}/{i}.png" for i in range(10)]
+    with AssetStore(tmp_path) as store:
+        report = fetch_assets(store, {"s": urls}, limits=Limits(max_urls=4))
+        assert report.fetched == 4 and report.failed == {"url_cap": 6}
+        assert len(site.log) == 4 and "over the session's cap of" in report.summary()
+        site.log.clear()
+        report = fetch_assets(store, {"t": [f"{a}/x{i}.png" for i in range(10)]},
+                              stop=lambda: True)
+        assert site.log == [] and report.fetched == 0 and not report.failed
