@@ -233,7 +233,7 @@ class Report(msgspec.Struct, kw_only=True):
     errors: list[tuple[str, str, str]] = []   # (url, reason, detail), the first MAX_ERRORS
     seconds: float = 0.0
 
-    def summary(self) -> str:
+    def summary(self, refused: str = "") -> str:
         """One line: "fetched 23 images (1.2 MB) for 2 sessions; 3 not found (404), 1 not an
         image or font"."""
         images = self.fetched - self.fonts
@@ -247,7 +247,8 @@ class Report(msgspec.Struct, kw_only=True):
         for reason, n in sorted(self.failed.items(), key=lambda kv: (-kv[1], kv[0])):
             more.append(f"{n} {REASONS.get(reason, reason)}")
         if self.refused:
-            more.append(f"{self.refused} {REASONS['off_origin']} (not asked for)")
+            more.append(f"{self.refused} " + (refused or
+                                              f"{REASONS['off_origin']} (not asked for)"))
         return line + ("; " + ", ".join(more) if more else "")
 
 

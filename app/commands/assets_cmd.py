@@ -7,9 +7,14 @@ it shows what is stored, and a URL not stored stays a broken image, as before).
 privacy pass: never a masked image, nothing of an element the rules mask), asks each URL the
 asset store does not hold - GET, no cookies or credentials, a timeout, a size cap per file
 and per session, images and fonts only (recorder.asset_fetch) - and stores what came as the
-session's. Exit status: 0 when every asset the sessions reference is stored now, 1 when some
-could not be fetched (each reason counted in the summary line; --json lists every URL), 2 for a
-mistake in what was asked (an unknown session, no data folder)."""
+session's. Only from the session's own sites: the origins of its pages (their URLs as
+recorded) and its application's origins (`replay app origins`, a wildcard's left out) - the
+URL lists are what visitors' browsers sent, and could name any server (127.0.0.1, a cloud's
+metadata address, the office network); `--origin URL` adds one (a CDN), redirects go only to
+these too. Exit status: 0 when every asset the sessions reference is stored now, 1 when some
+could not be fetched or were not from the session's sites (each reason counted in the summary
+line; --json lists the first MAX_ERRORS URLs), 2 for a mistake in what was asked (an unknown
+session, no data folder), 130 stopped by Ctrl+C (the requests not started are not)."""
 from __future__ import annotations
 
 import argparse
@@ -25,7 +30,8 @@ from ._store import open_existing_store
 from ._words import count
 
 NAME = "assets"
-SAID_FAILURES = 10   # failed URLs named on stderr (--json lists every one)
+SAID_FAILURES = 10   # failed URLs named on stderr (--json lists the first MAX_ERRORS)
+NOT_OURS = "not from the session's sites - give --origin to fetch them"
 
 
 def _size(text: str) -> int:
@@ -39,7 +45,7 @@ def _size(text: str) -> int:
         m = 1
     try:
         n = int(float(s) * m)
-    except ValueError:
+    except (ValueError, OverflowError):   # inf, 1e400
         n = 0
     if n <= 0:
         raise argparse.ArgumentTypeError(f"{text!r} is not a size - give e.g. 16MB or 500KB")
@@ -51,13 +57,31 @@ def _seconds(text: str) -> float:
         v = float(text.strip().lower().removesuffix("s"))
     except ValueError:
         v = 0
-    if not 0 < v <= 3600:
+    if not 1 <= v <= 3600:
         raise argparse.ArgumentTypeError(f"{text!r} is not a timeout - give seconds, 1 to 3600")
     return v
 
 
+def _origin(text: str) -> str:
+    """argparse type of --origin: an http(s) URL, kept as its origin."""
+    from urllib.parse import urlsplit
+
+    from recorder.asset_fetch import origin_of
+    try:
+        p = urlsplit(text.strip())
+        ok = p.scheme in ("http", "https") and bool(p.hostname)
+        p.port  # noqa: B018 - a port that is no number raises
+    except ValueError:
+        ok = False
+    if not ok:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an http(s) URL - give e.g."
+                                         " https://cdn.example.com")
+    return origin_of(text.strip())
+
+
 def register(subparsers, common) -> None:
-    from recorder.asset_fetch import MAX_ASSET_BYTES, MAX_SESSION_BYTES, TIMEOUT_S, human_bytes
+    from recorder.asset_fetch import MAX_ASSET_BYTES, MAX_ERRORS, MAX_SESSION_BYTES, \
+        TIMEOUT_S, human_bytes
 
     p = subparsers.add_parser(
         NAME, parents=[common], help="images and fonts of stored sessions: list, fetch",
@@ -95,8 +119,13 @@ def register(subparsers, common) -> None:
                         f" {human_bytes(MAX_SESSION_BYTES)})")
     f.add_argument("--timeout", type=_seconds, default=TIMEOUT_S, metavar="S",
                    help=f"seconds to wait for a server (default {TIMEOUT_S:g})")
+    f.add_argument("--origin", action="append", default=[], type=_origin, metavar="URL",
+                   help="fetch from this origin too (a CDN the pages load images from);"
+                        " without it only the session's own pages' origins and its"
+                        " application's are asked. Repeatable")
     f.add_argument("--json", action="store_true",
-                   help="print what was fetched, and why each URL that was not was not, as JSON")
+                   help="print what was fetched, and why each URL that was not was not (the"
+                        f" first {MAX_ERRORS}), as JSON")
     f.set_defaults(func=fetch)
 
 
@@ -168,18 +197,56 @@ def _resolve(store, names: list[str]) -> list[str]:
 
 
 # --- fetch ----------------------------------------------------------------------------------
-def session_urls(store, sid: str, rules, own) -> list[str]:
+def session_urls(store, sid: str, rules, own) -> tuple[list[str], set[str]]:
     """The image and font URLs a stored session's page referenced, as the rules it was
-    masked under leave them (recorder.assets.referenced_urls)."""
-    from recorder.assets import referenced_urls
+    masked under leave them (recorder.assets.referenced_urls), and the origins of its pages
+    (their URLs as recorded: the Meta events')."""
+    from recorder.asset_fetch import origin_of
+    from recorder.assets import absolute_url, referenced_urls
+    from recorder.format import EventType
     from recorder.privacy.remask import rules_of
 
+    pages: set[str] = set()
+
+    def noting_pages(events):
+        for e in events:
+            if isinstance(e, dict) and e.get("type") == int(EventType.Meta):
+                data = e.get("data")
+                href = absolute_url(data.get("href"), None) if isinstance(data, dict) else None
+                if href is not None:
+                    pages.add(origin_of(href))
+            yield e
     with store.session(sid) as reader:
-        return list(referenced_urls(reader.events(), rules_of(store, sid, rules, own)))
+        urls = list(referenced_urls(noting_pages(reader.events()),
+                                    rules_of(store, sid, rules, own)))
+    return urls, pages
+
+
+def app_origins(data, app_id: str | None) -> set[str]:
+    """The origins of a session's application (`replay app origins`), a wildcard's left out
+    (`*`, `https://*.example.com`: any server of a domain is not one site)."""
+    from recorder.asset_fetch import origin_of
+    from recorder.intake.apps import APPS_FILE, Applications
+
+    if not app_id or not (data / APPS_FILE).is_file():
+        return set()
+    apps = Applications(data)
+    try:
+        app = apps.find(app_id)
+    finally:
+        apps.close()
+    out = set()
+    for o in app.origins if app is not None else ():
+        if "*" not in o:
+            try:
+                out.add(origin_of(o))
+            except ValueError:
+                continue
+    return out
 
 
 def fetch(args: argparse.Namespace) -> int:
-    from recorder.asset_fetch import Limits, REASONS, fetch_assets, human_bytes
+    from recorder.asset_fetch import Limits, REASONS, fetch_assets, origin_of
     from recorder.asset_store import AssetStore
     from recorder.intake.apps import AppError
     from recorder.intake.live import stored_apps_rules
@@ -190,44 +257,63 @@ def fetch(args: argparse.Namespace) -> int:
     try:
         ids = [s.id for s in store.sessions()] if args.all else _resolve(store, args.sessions)
         if not ids:
-            raise UserError("no sessions are stored - nothing to fetch")
+            print("no sessions - nothing to fetch")
+            return 0
         try:
             rules = load_rules(None, args.data)
             own = {k: r for k, (_a, r) in stored_apps_rules(args.data).items()}
         except (RulesError, AppError) as exc:
             raise UserError(f"{exc} - fix it, then fetch again") from None
         wanted: dict[str, list[str]] = {}
+        sites: dict[str, set[str]] = {}   # session -> the origins it may be fetched from
+        given = set(args.origin)
         with progress_bar() as bar:
             task = bar.add_task("reading the sessions' pages", total=len(ids))
             for sid in ids:
                 try:
-                    wanted[sid] = session_urls(store, sid, rules, own)
+                    wanted[sid], pages = session_urls(store, sid, rules, own)
+                    info = store.index.session(sid)
+                    sites[sid] = pages | given | app_origins(
+                        args.data, info.application if info is not None else None)
                 except KeyError:   # deleted meanwhile
                     continue
+                except AppError as exc:
+                    raise UserError(f"{exc} - fix it, then fetch again") from None
                 bar.advance(task)
             bar.remove_task(task)
-            n = len({u for urls in wanted.values() for u in urls})
+            not_ours = {u for sid, urls in wanted.items() for u in urls
+                        if origin_of(u) not in sites[sid]}
+            asked = {sid: [u for u in urls if origin_of(u) in sites[sid]]
+                     for sid, urls in wanted.items()}
+            allowed = set().union(*sites.values()) if sites else set()
+            n = len({u for urls in asked.values() for u in urls})
             task = bar.add_task(f"fetching {count(n, 'image or font', 'images and fonts')}",
                                 total=max(1, n))
             assets = AssetStore(args.data)
             try:
                 report = fetch_assets(
-                    assets, wanted, refresh=args.refresh,
+                    assets, asked, refresh=args.refresh,
+                    allow=lambda url: origin_of(url) in allowed,   # (redirects)
                     limits=Limits(max_asset_bytes=args.max_size,
                                   max_session_bytes=args.max_session_size,
                                   timeout_s=args.timeout),
                     progress=lambda done, total, url: bar.update(task, completed=done,
                                                                  total=max(1, total)))
-                for sid in wanted:   # erased while it was fetched for (`replay delete`)
-                    if store.index.session(sid) is None:
-                        assets.forget_session(sid)
             finally:
-                assets.close()
+                try:
+                    for sid in wanted:   # erased while it was fetched for (`replay delete`)
+                        if store.index.session(sid) is None:
+                            assets.forget_session(sid)
+                finally:
+                    assets.close()
     finally:
         store.close()
-    failed = sum(report.failed.values())
+    report.refused = len(not_ours - {u for urls in asked.values() for u in urls})
+    report.wanted = len({u for urls in wanted.values() for u in urls})
+    failed = sum(report.failed.values()) + report.refused
     if args.json:
         print(json.dumps({
+            "not_from_sessions_sites": report.refused,
             "sessions": list(wanted), "referenced": report.wanted, "fetched": report.fetched,
             "bytes": report.bytes, "stored_already": report.already,
             "failed": {REASONS.get(k, k): v for k, v in report.failed.items()},
@@ -240,12 +326,14 @@ def fetch(args: argparse.Namespace) -> int:
                   f" {count(len(wanted), 'session')} referenced no image or font by URL (or"
                   " only ones the privacy rules mask)")
             return 0
-        print(report.summary())
+        print(report.summary(refused=NOT_OURS))
         for url, reason, detail in report.errors[:SAID_FAILURES]:
             said = REASONS.get(reason, reason)
             print(f"  not stored: {url} - {said}" + (f" ({detail})" if detail and detail
                                                       not in said else ""), file=sys.stderr)
-        if failed > SAID_FAILURES:
-            print(f"  ... and {failed - SAID_FAILURES:,} more (--json lists every one)",
+        said = min(len(report.errors), SAID_FAILURES)
+        unsaid = sum(report.failed.values()) - said
+        if unsaid > 0:
+            print(f"  ... and {unsaid:,} more (--json lists the first {len(report.errors):,})",
                   file=sys.stderr)
     return 1 if failed else 0

@@ -125,7 +125,7 @@ def test_bad_answers_are_each_one_line_and_nothing_of_them_is_stored(site, tmp_p
                                      f"{base}/huge.png", f"{base}/endless.png", down)),
         href=f"{base}/shop/", t0=1_767_225_600_000)
     t = time.monotonic()
-    p = _replay("assets", "fetch", sid, "--max-size", "2MB", data=data)
+    p = _replay("assets", "fetch", sid, "--max-size", "2MB", "--origin", down, data=data)
     took = time.monotonic() - t
     assert p.returncode == 1, p.stdout + p.stderr   # some could not be fetched: said so
     assert "Traceback" not in p.stdout + p.stderr
@@ -151,7 +151,8 @@ def test_bad_answers_are_each_one_line_and_nothing_of_them_is_stored(site, tmp_p
     assert [a["url"] for a in listed] == [f"{base}/ok.png"]
     # asked again: what is stored is not fetched again, the rest is tried again
     handler.log.clear()
-    p = _replay("assets", "fetch", sid, "--json", "--max-size", "2MB", data=data)
+    p = _replay("assets", "fetch", sid, "--json", "--max-size", "2MB", "--origin", down,
+                data=data)
     got = json.loads(p.stdout)
     assert p.returncode == 1 and got["fetched"] == 0 and got["stored_already"] == 1
     assert "/ok.png" not in handler.log
@@ -201,3 +202,53 @@ def test_delete_takes_the_images_no_remaining_session_references(site, tmp_path)
     assert db.execute("SELECT COUNT(*) FROM assets").fetchone() == (0,)
     assert db.execute("SELECT COUNT(*) FROM refs").fetchone() == (0,)
     db.close()
+
+
+def test_only_the_sessions_own_sites_are_asked_unless_an_origin_is_given(tmp_path):
+    """The URLs are what visitors' browsers sent: a page at site A naming an image at B (here
+    another port of 127.0.0.1 - it could be a cloud's metadata address) is not asked of B
+    unless --origin names it; the summary says how many were left and what to do."""
+    servers = []
+    for _ in range(2):
+        handler = type("Handler", (Site,), {"log": []})
+        httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        httpd.daemon_threads = True
+        threading.Thread(target=httpd.serve_forever, daemon=True).start()
+        servers.append((httpd, handler, f"http://127.0.0.1:{httpd.server_address[1]}"))
+    try:
+        (_ha, site, a), (_hb, other, b) = servers
+        data = tmp_path / "data"
+        sid = _import(tmp_path, data, "shop", f'<img src="{a}/ok.png"><img src="{b}/a.png">',
+                      href=f"{a}/shop/", t0=1_767_225_600_000)
+        p = _replay("assets", "fetch", sid, data=data)
+        assert p.returncode == 1, p.stdout + p.stderr
+        assert other.log == [] and site.log == ["/ok.png"]
+        assert p.stdout.strip().startswith("fetched 1 image (") and p.stdout.strip().endswith(
+            "; 1 not from the session's sites - give --origin to fetch them"), p.stdout
+        p = _replay("assets", "fetch", sid, "--origin", f"{b}/any/path", data=data)
+        assert p.returncode == 0, p.stdout + p.stderr
+        assert other.log == ["/a.png"]
+    finally:
+        for httpd, _h, _u in servers:
+            httpd.shutdown()
+            httpd.server_close()
+
+
+def test_sizes_and_timeouts_out_of_range_are_one_line_and_no_sessions_is_no_mistake(
+        site, tmp_path):
+    base, _handler = site
+    data = tmp_path / "data"
+    (data).mkdir()
+    p = _replay("assets", "fetch", "--all", data=data)
+    if p.returncode == 2 and "no data folder" in p.stderr:   # an empty folder is no store yet
+        sid = _import(tmp_path, data, "x", "<p>x</p>", href=f"{base}/", t0=1_767_225_600_000)
+        assert _replay("delete", sid, "--yes", data=data).returncode == 0
+        p = _replay("assets", "fetch", "--all", data=data)
+    assert p.returncode == 0 and "no sessions" in p.stdout, p.stdout + p.stderr
+    for args in (["--max-size", "inf"], ["--max-size", "1e400"], ["--timeout", "0.5"],
+                 ["--timeout", "3601"], ["--origin", "ftp://x.example"]):
+        p = _replay("assets", "fetch", "--all", *args, data=data)
+        assert p.returncode == 2 and "Traceback" not in p.stderr, (args, p.stderr)
+        assert len(p.stderr.strip().splitlines()) <= 3, p.stderr   # argparse's usage + line
+    p = _replay("assets", "fetch", "--all", "--timeout", "1", data=data)
+    assert p.returncode == 0, p.stderr
