@@ -48,6 +48,7 @@ from ..format import InvalidEvent
 from ..limits import LimitError, Limits
 from ..paths import EARLY_KEEPER, capture_script, platform_data_dir, replay_command
 from ..privacy import ActiveRules, Rules
+from ..sessions import INACTIVITY_MS
 from ..store import LocalStore, Store
 from .apps import AppError, Application, Applications, normalize_origin
 from .demo import DEMO_APP, PAGES, DemoApp, Shop, install, page_names
@@ -141,10 +142,12 @@ class Intake:
         self.max_pending = max_pending
         self.pending = 0
         self.assets = assets
+        self._closing = False   # close(): the fetch running starts no new request
         # one fetch at a time, beside the compaction (which a slow site must not hold up)
         self._asset_jobs: ThreadPoolExecutor | None = None
 
     def close(self) -> None:
+        self._closing = True
         if self._asset_jobs is not None:
             self._asset_jobs.shutdown(wait=False, cancel_futures=True)
         self.apps.close()
@@ -165,8 +168,10 @@ class Intake:
     def fetch_assets(self, session_ids: list[str]) -> None:
         """Fetch the images and fonts the pages of these (quiet) sessions referenced - only
         from their application's own origins (`replay app origins`): nothing else is asked,
-        redirects included. An application that accepts any origin (`*`) gets none fetched:
-        its recordings could name any server (`replay assets fetch` is the person's way)."""
+        redirects included. An application that accepts any origin (`*`), or any subdomain
+        of a domain (`https://*.example.com`), gets none fetched: its recordings could name
+        any server (of the domain: an internal host under it too) - `replay assets fetch` is
+        the person's way, from the session's own pages' origins."""
         from ..asset_fetch import fetch_assets, origin_of
         from ..asset_store import AssetStore
         from ..assets import referenced_urls
@@ -177,7 +182,8 @@ class Intake:
             try:
                 info = self.store.index.session(sid)
                 app = self.apps.find(info.application) if info and info.application else None
-                if app is None or app.revoked or not app.origins or ANY_ORIGIN in app.origins:
+                if app is None or app.revoked or not app.origins or ANY_ORIGIN in app.origins \
+                        or any("*" in o for o in app.origins):
                     continue
                 rules = masking_rules(app, self.live.folder_rules.current)
                 try:
@@ -194,7 +200,8 @@ class Intake:
                     except ValueError:
                         return False
                 with AssetStore(self.data_dir) as assets:
-                    report = fetch_assets(assets, {sid: urls}, allow=allowed)
+                    report = fetch_assets(assets, {sid: urls}, allow=allowed,
+                                          stop=lambda: self._closing)
                     if self.store.index.session(sid) is None:   # erased while fetched:
                         assets.forget_session(sid)              # nothing of it is kept
                         continue
@@ -607,7 +614,7 @@ yours).</li>
 <code>{replay} play SESSION --follow</code>.</li>
 </ol>
 <p>Images and fonts: a recording keeps your pages' markup and CSS, not the pictures they
-name. Once a visit has been quiet for 15 minutes, this server fetches the images and fonts its
+name. Once a visit has been quiet for {INACTIVITY_MS // 60_000} minutes, this server fetches the images and fonts its
 pages referenced - from your application's own origins only, without cookies, never an image the
 privacy rules mask - so the player shows them (<code>{replay} serve --no-assets</code>: never).</p>
 <p>Batches go to <code>POST {b}/v1/events?app=APP_ID</code> with

@@ -378,3 +378,39 @@ def test_urls_per_session_are_capped_and_a_stop_asks_nothing_more(tmp_path, two_
         report = fetch_assets(store, {"t": [f"{a}/x{i}.png" for i in range(10)]},
                               stop=lambda: True)
         assert site.log == [] and report.fetched == 0 and not report.failed
+
+
+def test_the_intake_fetches_nothing_for_an_application_with_a_wildcard_origin(
+        tmp_path, two_sites):
+    """`https://*.example.com` allows any host of the domain (an internal one too): taken as
+    `*` is - nothing fetched; `replay assets fetch` is the person's way."""
+    from recorder.intake.app import Intake
+    from recorder.intake.apps import Applications
+    from recorder.intake.wire import Batch
+    from recorder.store import INACTIVITY_MS
+
+    (_ha, site, a), _other = two_sites
+    data = tmp_path / "data"
+    data.mkdir()
+    apps = Applications(data)
+    app, _token = apps.create("shop", [a, "https://*.example.com"])
+    apps.close()
+    intake = Intake(data, parse_rules('default = "mask-user-input"'))
+    try:
+        t0 = int(time.time() * 1000) - 2 * INACTIVITY_MS
+        events = html_to_events(f'<html><head></head><body><img src="{a}/logo.png"></body>'
+                                '</html>', href=f"{a}/shop/", timestamp=t0)
+        intake.live.accept(app, Batch(session_id="visit", events=events))
+        assert intake.after_quiet(wait=True) == ["visit"]
+        assert site.log == []
+    finally:
+        intake.close()
+
+
+def test_the_install_page_says_the_quiet_time_the_intake_waits(monkeypatch):
+    from recorder.intake import app as intake_app
+    from recorder.sessions import INACTIVITY_MS
+
+    assert f"quiet for {INACTIVITY_MS // 60_000} minutes" in intake_app._install_page("http://x")
+    monkeypatch.setattr(intake_app, "INACTIVITY_MS", 30 * 60_000)
+    assert "quiet for 30 minutes" in intake_app._install_page("http://x")
