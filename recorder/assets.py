@@ -30,7 +30,6 @@ imports it from here), so the URL the player asks the store for is the URL fetch
 """
 from __future__ import annotations
 
-import html
 import re
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Protocol
 from urllib.parse import urljoin, urlsplit, urlunsplit
@@ -51,9 +50,10 @@ SCHEME = re.compile(r"^([a-z][a-z0-9+.\-]*):")
 
 
 def clean_url(url: str) -> str:
-    """An attribute's URL as the browser reads it: entities decoded, the white space and
-    control characters it ignores taken out."""
-    return URL_JUNK.sub("", html.unescape(url))
+    """An attribute's URL as the browser reads it: the white space and control characters it
+    ignores taken out. Nothing is decoded: a recorded attribute is the DOM's value, which the
+    HTML parser decoded already (`&param=` read again as an entity would be `¶m=`)."""
+    return URL_JUNK.sub("", url)
 
 
 def absolute_url(url: Any, base: str | None) -> str | None:

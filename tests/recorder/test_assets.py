@@ -414,3 +414,16 @@ def test_the_install_page_says_the_quiet_time_the_intake_waits(monkeypatch):
     assert f"quiet for {INACTIVITY_MS // 60_000} minutes" in intake_app._install_page("http://x")
     monkeypatch.setattr(intake_app, "INACTIVITY_MS", 30 * 60_000)
     assert "quiet for 30 minutes" in intake_app._install_page("http://x")
+
+
+def test_a_query_is_read_as_the_dom_holds_it_not_decoded_again():
+    """A recorded attribute is the DOM's value: decoded by the page's HTML parser already.
+    Decoded again, `&param=` was `¶m=`, `&region=` `®ion=`, `&notify` `¬ify`."""
+    for q in ("?id=3&param=x", "?a=1&region=eu", "?x=1&notify"):
+        url = "https://shop.example/i.png" + q
+        assert absolute_url(url, None) == url
+        events = html_to_events('<html><head></head><body><img id="i"></body></html>',
+                                href="https://shop.example/")
+        events[1]["data"]["node"]["childNodes"][-1]["childNodes"][-1]["childNodes"][0][
+            "attributes"]["src"] = url
+        assert list(referenced_urls(events)) == [url]
