@@ -90,7 +90,6 @@ class Manifest(msgspec.Struct, kw_only=True):
     assets: list[BundledAsset] = []
 
 
-MAX_ASSET_ENTRY = 32 * 1024 * 1024   # one carried image or font (the fetch keeps them smaller)
 
 
 class _EntryTooLarge(Exception):
@@ -273,7 +272,9 @@ class BundleAssets:
             return None
         try:
             with self._lock, zipfile.ZipFile(self.path) as z:
-                data = bytes(_read_entry(z, entry.file, MAX_ASSET_ENTRY))
+                # one carried image or font: no larger than a fetch keeps (the same cap)
+                from . import asset_fetch
+                data = bytes(_read_entry(z, entry.file, asset_fetch.MAX_ASSET_BYTES))
         except (KeyError, OSError, EOFError, zipfile.BadZipFile, _EntryTooLarge, ValueError,
                 NotImplementedError):
             return None

@@ -571,23 +571,36 @@ def _carry_assets(store: Store, f: Path, done: list[Stored], args, say: Say) -> 
             rules = load_rules(args.rules, args.data)
         except RulesError:   # (said by the import already)
             return
+        from recorder import asset_fetch
+        cap = asset_fetch.MAX_SESSION_BYTES   # what a fetch stores for one session, at most
         assets = AssetStore(store.root)
-        n = 0
+        n = over = 0
         try:
             for sid in ids:
                 with store.session(sid) as reader:
                     urls = referenced_urls(reader.events(), rules)
+                spent = 0
                 for url in urls:
                     key = lookup.find(url)
                     got = lookup.read(key) if key is not None else None
-                    if got is not None:
-                        assets.put(url, got[0], got[1], 200, [sid])
-                        n += 1
+                    if got is None:
+                        continue
+                    if spent + len(got[0]) > cap:
+                        over += 1
+                        continue
+                    spent += len(got[0])
+                    assets.put(url, got[0], got[1], 200, [sid])
+                    n += 1
         finally:
             assets.close()
         if n:
             say("note", f"{f}: stored the {count(n, 'image or font', 'images and fonts')} it"
                         " carries")
+        if over:
+            say("warning", f"{f}: {count(over, 'image or font', 'images and fonts')} it carries"
+                           f" not stored - over a session's cap of"
+                           f" {asset_fetch.human_bytes(cap)} (what `replay assets fetch` stores"
+                           " for one session at most)")
     finally:
         src.close()
 

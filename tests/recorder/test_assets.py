@@ -427,3 +427,40 @@ def test_a_query_is_read_as_the_dom_holds_it_not_decoded_again():
         events[1]["data"]["node"]["childNodes"][-1]["childNodes"][-1]["childNodes"][0][
             "attributes"]["src"] = url
         assert list(referenced_urls(events)) == [url]
+
+
+def test_a_bundles_images_are_stored_up_to_the_fetch_caps(tmp_path, monkeypatch, capsys):
+    """A bundle carries N entries: stored no larger, and no more per session, than a fetch
+    would store (asset_fetch's caps, the same constants)."""
+    from app.cli import main
+    from recorder import asset_fetch
+    from recorder.bundle import write_bundle
+    from recorder.store import Store
+
+    urls = [f"https://shop.example/{i}.png" for i in range(3)]
+    events = html_to_events("<html><head></head><body>" + "".join(
+        f'<img src="{u}">' for u in urls) + "</body></html>", href="https://shop.example/",
+        timestamp=1_767_225_600_000)
+    sender = tmp_path / "sender"
+    with Store.open(sender) as store:
+        sid = store.ingest(events)[0]
+        pngs = [_png((i * 60, 1, 1)) for i in range(3)]
+        with AssetStore(sender) as assets:
+            for u, png in zip(urls, pngs):
+                assets.put(u, png, "image/png", 200, [sid])
+        with store.session(sid) as reader:
+            write_bundle(tmp_path / "bug.replay", reader)
+    monkeypatch.setattr(asset_fetch, "MAX_SESSION_BYTES", len(pngs[0]) + len(pngs[1]))
+    got = tmp_path / "got"
+    assert main(["--data", str(got), "import", str(tmp_path / "bug.replay")]) == 0
+    assert "1 image or font it carries not stored - over a session's cap" in \
+        capsys.readouterr().err
+    with AssetStore(got) as assets:
+        assert len(assets.session_assets(sid)) == 2
+    monkeypatch.setattr(asset_fetch, "MAX_ASSET_BYTES", 10)   # a file over the fetch's cap
+    from recorder.bundle import open_bundle
+    b = open_bundle(tmp_path / "bug.replay")
+    try:
+        assert b.assets.read(b.assets.find(urls[0])) is None
+    finally:
+        b.close()
