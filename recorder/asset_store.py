@@ -245,7 +245,7 @@ class AssetStore:
             db.executemany("DELETE FROM refs WHERE session_id=? AND url=?",
                            [(session_id, u) for u in gone])
             out = self._drop_unreferenced(db, gone)
-        if out.urls:
+        if gone:   # its refs rows are in the log's pages, whether or not a URL row went
             self._scrub_log()
         return out
 

@@ -464,3 +464,17 @@ def test_a_bundles_images_are_stored_up_to_the_fetch_caps(tmp_path, monkeypatch,
         assert b.assets.read(b.assets.find(urls[0])) is None
     finally:
         b.close()
+
+
+def test_an_erased_sessions_references_leave_the_log_too(tmp_path):
+    """The erased session's refs rows go from the write-ahead log even when every URL it
+    referenced stays (another session references it): no URL row was dropped."""
+    sid = "erased-session-7f3a9c"
+    store = AssetStore(tmp_path)
+    store.put("https://a.example/1.png", _png((1, 0, 0)), "image/png", 200, [sid, "kept"])
+    out = store.forget_session(sid)
+    assert out.urls == 0
+    for name in ("assets.sqlite3", "assets.sqlite3-wal"):
+        p = tmp_path / name
+        assert not p.exists() or sid.encode() not in p.read_bytes(), name
+    store.close()
