@@ -146,8 +146,9 @@ def _opener(limits: Limits, allow: Callable[[str], bool] | None):
 
 
 def fetch_one(url: str, limits: Limits = Limits(), allow: Callable[[str], bool] | None = None,
-              opener=None) -> Fetched:
-    """GET one image or font (see the module's docstring), or raise Failure."""
+              opener=None, stop: Callable[[], bool] | None = None) -> Fetched:
+    """GET one image or font (see the module's docstring), or raise Failure. `stop()` true:
+    given up after the next read (Failure "stopped")."""
     if urlsplit(url).scheme not in ("http", "https"):
         raise Failure("bad_answer", "not an http(s) URL")
     if allow is not None and not allow(url):
@@ -192,6 +193,8 @@ def fetch_one(url: str, limits: Limits = Limits(), allow: Callable[[str], bool] 
                     raise Failure("too_large", f"over {limits.max_asset_bytes:,} bytes")
                 if time.monotonic() - start > limits.deadline_s:
                     raise Failure("timeout", f"over {limits.deadline_s:g} s")
+                if stop is not None and stop():
+                    raise Failure("bad_answer", "stopped")
         except Failure:
             raise
         except (OSError, http.client.HTTPException, ValueError) as exc:
@@ -307,7 +310,11 @@ def fetch_assets(store: AssetStore, wanted: Mapping[str, Iterable[str]], *,
     spent: Counter[str] = Counter()   # bytes stored per session
     lock = threading.Lock()
     opener = _opener(limits, allow)
-    halted = threading.Event()   # interrupted (Ctrl+C): no new request starts
+    halted = threading.Event()   # interrupted (Ctrl+C): no new request starts, and the
+                                 # running ones end at their next read
+
+    def stopped() -> bool:
+        return halted.is_set() or (stop is not None and stop())
     done = 0
 
     def one(url: str) -> Fetched:
@@ -315,9 +322,9 @@ def fetch_assets(store: AssetStore, wanted: Mapping[str, Iterable[str]], *,
         with lock:
             if spent[owner] >= limits.max_session_bytes:
                 raise Failure("session_cap")
-        if halted.is_set() or (stop is not None and stop()):
+        if stopped():
             raise Failure("bad_answer", "stopped")
-        return fetch_one(url, limits, allow, opener)
+        return fetch_one(url, limits, allow, opener, stopped)
 
     pool = ThreadPoolExecutor(max_workers=max(1, limits.workers), thread_name_prefix="asset-fetch")
     try:

@@ -252,3 +252,55 @@ def test_sizes_and_timeouts_out_of_range_are_one_line_and_no_sessions_is_no_mist
         assert len(p.stderr.strip().splitlines()) <= 3, p.stderr   # argparse's usage + line
     p = _replay("assets", "fetch", "--all", "--timeout", "1", data=data)
     assert p.returncode == 0, p.stderr
+
+
+def test_ctrl_c_stops_a_fetch_at_once_and_asks_nothing_more(tmp_path):
+    """Servers that drip a byte at a time: Ctrl+C ends the command promptly with 130, the
+    requests not started are never made, the running ones end at their next read."""
+    import signal
+
+    class Drip(BaseHTTPRequestHandler):
+        log: list[str] = []
+
+        def log_message(self, *a):
+            pass
+
+        def do_GET(self):  # noqa: N802
+            type(self).log.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Type", "image/png")
+            self.end_headers()
+            try:
+                for i in range(100):   # bounded: 30 s at most
+                    self.wfile.write(PNGS["/ok.png"][i:i + 1])
+                    self.wfile.flush()
+                    time.sleep(0.3)
+            except OSError:
+                pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Drip)
+    httpd.daemon_threads = True
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        base = f"http://127.0.0.1:{httpd.server_address[1]}"
+        data = tmp_path / "data"
+        sid = _import(tmp_path, data, "shop", "".join(f'<img src="{base}/{i}.png">'
+                                                      for i in range(12)),
+                      href=f"{base}/shop/", t0=1_767_225_600_000)
+        p = subprocess.Popen([sys.executable, "-m", "app", "--data", str(data), "assets",
+                              "fetch", sid], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 30
+        while len(Drip.log) < 4 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert len(Drip.log) == 4   # (4 at a time)
+        p.send_signal(signal.SIGINT)
+        t = time.monotonic()
+        try:
+            p.communicate(timeout=20)
+        finally:
+            p.kill()
+        assert p.returncode == 130 and time.monotonic() - t < 5
+        assert len(Drip.log) == 4
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
