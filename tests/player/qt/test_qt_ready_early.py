@@ -5,11 +5,15 @@ within 120 s" (exit 1) on the 1,000,000- and 400,000-event sessions, and `--foll
 have moved to the live edge. `RuntimeBridge.when_ready` runs what waits for it either way."""
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import player.qt.webview  # noqa: F401  (schemes before the QApplication)
 
-import player.qt.replay_widget as replay_widget
-from player.qt.standalone import open_window
-from replay_tools.generator import generate_session
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def test_when_ready_runs_once_whether_the_view_is_ready_before_or_after(qapp, qtbot):
@@ -33,22 +37,41 @@ def test_when_ready_runs_once_whether_the_view_is_ready_before_or_after(qapp, qt
     assert after == [1] and before in ([], [1])
 
 
-def test_a_player_whose_page_was_ready_before_the_window_connected_opens(qapp, monkeypatch,
-                                                                        capsys):
+# (run in a process of its own: open_window runs the application's whole event loop, and in
+# a test worker that had run dozens of modules' windows before it, that loop crashed in Qt
+# (Segmentation fault) on what they had left queued - never alone, never in `replay play`)
+READY_FIRST = """
+import json, os, sys
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
+import player.qt.webview  # (schemes before the QApplication)
+import player.qt.replay_widget as replay_widget
+import player.qt.standalone as standalone
+from replay_tools.generator import generate_session
+
+made = []
+
+class ReadyFirst(replay_widget.ReplayWidget):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.bridge.wait_ready(30)     # the event loop ran while the recording was read
+        made.append(self.bridge.is_ready)
+
+replay_widget.ReplayWidget = ReadyFirst
+standalone.QUIT_AFTER_CAP_MS = 15_000   # a failure, soon
+events = list(generate_session(300, duration_ms=60_000, seed=3))
+code = standalone.open_window(events, "early", quit_after_ms=200)
+print(json.dumps({"code": code, "made": made}))
+"""
+
+
+def test_a_player_whose_page_was_ready_before_the_window_connected_opens():
     """As a long recording's: the widget is made, and its page ready, before open_window
     connects to it."""
-    made = []
-
-    class ReadyFirst(replay_widget.ReplayWidget):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            self.bridge.wait_ready(30)     # the event loop ran while the recording was read
-            made.append(self)
-
-    monkeypatch.setattr(replay_widget, "ReplayWidget", ReadyFirst)
-    monkeypatch.setattr("player.qt.standalone.QUIT_AFTER_CAP_MS", 15_000)   # a failure, soon
-    events = list(generate_session(300, duration_ms=60_000, seed=3))
-    code = open_window(events, "early", quit_after_ms=200)
-    said = capsys.readouterr().err
-    assert made and made[0].bridge.is_ready
-    assert code == 0 and "never opened" not in said and "opened at" in said, said
+    proc = subprocess.run([sys.executable, "-c", READY_FIRST], capture_output=True, text=True,
+                          timeout=120, cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    said = proc.stderr
+    assert out["made"] == [True]
+    assert out["code"] == 0 and "never opened" not in said and "opened at" in said, said
