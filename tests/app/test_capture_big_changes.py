@@ -15,10 +15,9 @@ import pytest
 
 pytest.importorskip("playwright.sync_api", reason="playwright is in the test extra")
 
-from recorder.paths import capture_script  # noqa: E402
-from replay_tools.browser_recorder import PageServer  # noqa: E402
 from replay_tools.chromium import chromium_path  # noqa: E402
 from replay_tools.intake import IntakeServer  # noqa: E402
+from tests.app.capture_site import capture_site  # noqa: E402
 
 pytestmark = pytest.mark.skipif(chromium_path() is None,
                                 reason="Debian's chromium is not installed (.ci/run installs it)")
@@ -56,19 +55,13 @@ HIDDEN = ("Object.defineProperty(document, 'visibilityState', {value: 'hidden', 
 @pytest.fixture
 def site(tmp_path):
     """(site, intake, write(name, fetch)): pages written on demand, an intake up."""
-    root = tmp_path / "site"
-    root.mkdir()
-    (root / "capture.js").write_text(capture_script())
-    srv = IntakeServer(tmp_path / "data")
-    with PageServer(root) as pages:
-        app, token = srv.create_app("big", origins=[pages.base_url.rstrip("/")])
-
+    with capture_site(tmp_path, "big") as cs:
         def write(name: str, fetch: str = "") -> str:
-            (root / f"{name}.html").write_text(PAGE % {"name": name, "intake": srv.url, "app": app,
-                                                      "token": token, "fetch": fetch})
-            return pages.url(f"{name}.html")
-        with srv:
-            yield pages, srv, write
+            (cs.root / f"{name}.html").write_text(PAGE % {
+                "name": name, "intake": cs.intake.url, "app": cs.app, "token": cs.token,
+                "fetch": fetch})
+            return cs.pages.url(f"{name}.html")
+        yield cs.pages, cs.intake, write
 
 
 def _stored(srv: IntakeServer, sid: str, *needles: str, timeout_s: float = 20.0) -> str:

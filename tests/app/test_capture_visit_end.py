@@ -13,10 +13,9 @@ import pytest
 
 pytest.importorskip("playwright.sync_api", reason="playwright is in the test extra")
 
-from recorder.paths import capture_script  # noqa: E402
-from replay_tools.browser_recorder import PageServer  # noqa: E402
 from replay_tools.chromium import chromium_path  # noqa: E402
 from replay_tools.intake import IntakeServer, replay_cli  # noqa: E402
+from tests.app.capture_site import capture_site  # noqa: E402
 
 pytestmark = pytest.mark.skipif(chromium_path() is None,
                                 reason="Debian's chromium is not installed (.ci/run installs it)")
@@ -31,15 +30,10 @@ STAY_MS = 4000
 
 @pytest.fixture
 def site(tmp_path):
-    root = tmp_path / "site"
-    root.mkdir()
-    (root / "capture.js").write_text(capture_script())
-    srv = IntakeServer(tmp_path / "data")
-    with PageServer(root) as pages:
-        app, token = srv.create_app("quiet", origins=[pages.base_url.rstrip("/")])
-        (root / "a.html").write_text(PAGE % {"name": "a", "intake": srv.url, "app": app, "token": token})
-        with srv:
-            yield pages, srv
+    with capture_site(tmp_path, "quiet") as cs:
+        (cs.root / "a.html").write_text(PAGE % {"name": "a", "intake": cs.intake.url,
+                                                "app": cs.app, "token": cs.token})
+        yield cs.pages, cs.intake
 
 
 def _views_when_stored(srv, sid: str, timeout_s: float = 20.0):
