@@ -14,7 +14,7 @@ import pytest
 pytest.importorskip("playwright.sync_api", reason="playwright is in the test extra")
 
 from replay_tools.chromium import chromium_path  # noqa: E402
-from replay_tools.intake import IntakeServer, replay_cli  # noqa: E402
+from replay_tools.intake import replay_cli  # noqa: E402
 from tests.app.capture_site import capture_site  # noqa: E402
 
 pytestmark = pytest.mark.skipif(chromium_path() is None,
