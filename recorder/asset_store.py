@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import sqlite3
 import threading
 import time
@@ -40,7 +39,7 @@ from typing import Callable, Iterable, Sequence
 import msgspec
 
 from .assets import servable_type
-from .paths import DATA_FOLDER_MODE, fsync_dir
+from .paths import DATA_FOLDER_MODE, fsync_dir, write_durably
 
 log = logging.getLogger(__name__)
 
@@ -216,16 +215,7 @@ class AssetStore:
         if not folder.is_dir():
             folder.mkdir(mode=DATA_FOLDER_MODE, parents=True, exist_ok=True)
             fsync_dir(folder.parent)
-        tmp = folder / f"{sha}{TMP_MARK}{uuid.uuid4().hex[:12]}"
-        try:
-            with open(tmp, "wb") as f:
-                f.write(data)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
+        write_durably(path, data, folder / f"{sha}{TMP_MARK}{uuid.uuid4().hex[:12]}")
         fsync_dir(folder)
 
     # --- forgetting ----------------------------------------------------------------------

@@ -100,6 +100,21 @@ def capture_script() -> str:
     return CAPTURE_BANNER + rjsmin.jsmin(capture_source())
 
 
+def write_durably(path: Path, data: bytes, tmp: Path) -> None:
+    """`data` as the file `path`, whole or not at all: written to `tmp` beside it, fsynced,
+    then renamed over `path` (`tmp` removed if anything fails). The folder's entry is the
+    caller's to make durable (`fsync_dir`), once for all it writes."""
+    try:
+        with open(tmp, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
 def fsync_dir(d: Path) -> None:
     """A folder's entries made durable (a file just renamed or linked into it)."""
     if sys.platform.startswith("win"):  # pragma: no cover - no directory fsync there

@@ -64,7 +64,7 @@ from .index import AcceptedBatch, AsRead, BatchKey, Index, IndexDamaged, OpenSes
 from .jsonscan import JsonFacts
 from .limits import DEFAULT_LIMITS, Limits, check_event, check_session_size, check_timestamp, \
     check_viewport
-from .paths import fsync_dir as _fsync_dir, make_data_folder
+from .paths import fsync_dir as _fsync_dir, make_data_folder, write_durably
 from .bug import without_steps
 from .id_key import id_key
 from .rrweb_io import NotStreamable
@@ -2105,12 +2105,7 @@ class RepairReport(msgspec.Struct, kw_only=True):
 
 # --- file helpers ---------------------------------------------------------------------
 def _atomic_write(path: Path, blob: bytes) -> None:
-    tmp = path.with_name(path.name + TMP_SUFFIX)
-    with open(tmp, "wb") as f:
-        f.write(blob)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    write_durably(path, blob, path.with_name(path.name + TMP_SUFFIX))
 
 
 def _unlink(p: Path) -> bool:
