@@ -105,12 +105,15 @@ def test_a_frames_address_goes_as_rrwebs_recorder_keeps_it(chromium, tmp_path):
     changes = [(a["id"], a["attributes"]) for m in mutations for a in m.get("attributes") or ()]
     # the cross-origin frame's new address is an rr_src change; sent to this origin, its new
     # address too (the other origin's page is in it until the next loads), then none (null)
-    # as its document comes
+    # as its document comes - the last two in one change when the document came before the
+    # mutations of that frame were taken (a busy machine), as a MutationObserver's batch
+    # gives an attribute's last value only
     addresses = [at for nid, at in changes if nid == cross]
-    assert [list(at) for at in addresses] == [["rr_src"]] * 3
+    assert [list(at) for at in addresses] in ([["rr_src"]] * 3, [["rr_src"]] * 2)
     assert addresses[0]["rr_src"].startswith(other.base_url + "inner.html?token=")
-    assert addresses[1]["rr_src"].startswith(site.base_url + "inner.html?token=")
-    assert addresses[2]["rr_src"] is None
+    for between in addresses[1:-1]:
+        assert between["rr_src"].startswith(site.base_url + "inner.html?token=")
+    assert addresses[-1]["rr_src"] is None
     # the same-origin frame: no address until it went to the other origin
     assert [at for nid, at in changes if nid == same] == [
         {"rr_src": other.base_url + "inner.html"}]
