@@ -197,56 +197,9 @@ def _resolve(store, names: list[str]) -> list[str]:
 
 
 # --- fetch ----------------------------------------------------------------------------------
-def session_urls(store, sid: str, rules, own) -> tuple[list[str], set[str]]:
-    """The image and font URLs a stored session's page referenced, as the rules it was
-    masked under leave them (recorder.assets.referenced_urls), and the origins of its pages
-    (their URLs as recorded: the Meta events')."""
-    from recorder.asset_fetch import origin_of
-    from recorder.assets import absolute_url, referenced_urls
-    from recorder.format import EventType
-    from recorder.privacy.remask import rules_of
-
-    pages: set[str] = set()
-
-    def noting_pages(events):
-        for e in events:
-            if isinstance(e, dict) and e.get("type") == int(EventType.Meta):
-                data = e.get("data")
-                href = absolute_url(data.get("href"), None) if isinstance(data, dict) else None
-                if href is not None:
-                    pages.add(origin_of(href))
-            yield e
-    with store.session(sid) as reader:
-        urls = list(referenced_urls(noting_pages(reader.events()),
-                                    rules_of(store, sid, rules, own)))
-    return urls, pages
-
-
-def app_origins(data, app_id: str | None) -> set[str]:
-    """The origins of a session's application (`replay app origins`), a wildcard's left out
-    (`*`, `https://*.example.com`: any server of a domain is not one site)."""
-    from recorder.asset_fetch import origin_of
-    from recorder.intake.apps import APPS_FILE, Applications
-
-    if not app_id or not (data / APPS_FILE).is_file():
-        return set()
-    apps = Applications(data)
-    try:
-        app = apps.find(app_id)
-    finally:
-        apps.close()
-    out = set()
-    for o in app.origins if app is not None else ():
-        if "*" not in o:
-            try:
-                out.add(origin_of(o))
-            except ValueError:
-                continue
-    return out
-
-
 def fetch(args: argparse.Namespace) -> int:
-    from recorder.asset_fetch import Limits, REASONS, fetch_assets, origin_of
+    from recorder.asset_fetch import Limits, REASONS, fetch_assets
+    from recorder.asset_plan import plan_fetch
     from recorder.asset_store import AssetStore
     from recorder.intake.apps import AppError
     from recorder.intake.live import stored_apps_rules
@@ -264,36 +217,22 @@ def fetch(args: argparse.Namespace) -> int:
             own = {k: r for k, (_a, r) in stored_apps_rules(args.data).items()}
         except (RulesError, AppError) as exc:
             raise UserError(f"{exc} - fix it, then fetch again") from None
-        wanted: dict[str, list[str]] = {}
-        sites: dict[str, set[str]] = {}   # session -> the origins it may be fetched from
-        given = set(args.origin)
         with progress_bar() as bar:
             task = bar.add_task("reading the sessions' pages", total=len(ids))
-            for sid in ids:
-                try:
-                    wanted[sid], pages = session_urls(store, sid, rules, own)
-                    info = store.index.session(sid)
-                    sites[sid] = pages | given | app_origins(
-                        args.data, info.application if info is not None else None)
-                except KeyError:   # deleted meanwhile
-                    continue
-                except AppError as exc:
-                    raise UserError(f"{exc} - fix it, then fetch again") from None
-                bar.advance(task)
+            try:
+                plan = plan_fetch(store, args.data, ids, rules, own, given=args.origin,
+                                  each=lambda _sid: bar.advance(task))
+            except AppError as exc:
+                raise UserError(f"{exc} - fix it, then fetch again") from None
             bar.remove_task(task)
-            not_ours = {u for sid, urls in wanted.items() for u in urls
-                        if origin_of(u) not in sites[sid]}
-            asked = {sid: [u for u in urls if origin_of(u) in sites[sid]]
-                     for sid, urls in wanted.items()}
-            allowed = set().union(*sites.values()) if sites else set()
-            n = len({u for urls in asked.values() for u in urls})
+            n = plan.to_ask()
             task = bar.add_task(f"fetching {count(n, 'image or font', 'images and fonts')}",
                                 total=max(1, n))
             assets = AssetStore(args.data)
             try:
                 report = fetch_assets(
-                    assets, asked, refresh=args.refresh,
-                    allow=lambda url: origin_of(url) in allowed,   # (redirects)
+                    assets, plan.asked, refresh=args.refresh,
+                    allow=plan.allows,   # (redirects)
                     limits=Limits(max_asset_bytes=args.max_size,
                                   max_session_bytes=args.max_session_size,
                                   timeout_s=args.timeout),
@@ -301,15 +240,16 @@ def fetch(args: argparse.Namespace) -> int:
                                                                  total=max(1, total)))
             finally:
                 try:
-                    for sid in wanted:   # erased while it was fetched for (`replay delete`)
+                    for sid in plan.wanted:   # erased while it was fetched for (`replay delete`)
                         if store.index.session(sid) is None:
                             assets.forget_session(sid)
                 finally:
                     assets.close()
     finally:
         store.close()
-    report.refused = len(not_ours - {u for urls in asked.values() for u in urls})
-    report.wanted = len({u for urls in wanted.values() for u in urls})
+    report.refused = len(plan.refused)
+    report.wanted = plan.referenced()
+    wanted = plan.wanted
     failed = sum(report.failed.values()) + report.refused
     if args.json:
         print(json.dumps({
