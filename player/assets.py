@@ -7,7 +7,9 @@ when the lookup holds a copy of it, else None (the sanitizer blocks it, as befor
 bound to a base URL (`for_base`) the way the recorded page's URLs were read: the document's
 (`<base href>`, else the page's URL) for attributes, `<style>` text, inline styles, adopted
 sheets and font faces; a `<link>`'s own URL for its inlined sheet (`recorder.assets`).
-Resolvers are hashable by (lookup, base), so the sanitizer's memos keep working.
+Resolvers are hashable by (lookup, its generation when the resolver was made, base), so the
+sanitizer's memos keep working - and a resolver made after the lookup reloaded (assets
+fetched since) is another key: nothing sanitized before is served for it.
 
 `resolver_for(source)` is the one a recording source's assets give (None without any);
 `inline_assets(text, lookup)` writes each `replay-asset:` URL of a safe document as a `data:`
@@ -32,11 +34,12 @@ class UrlResolver:
     """See the module's docstring. `UrlResolver(lookup)` has no base: only absolute URLs
     resolve until it is bound to one (`for_base`, `page_resolver`)."""
 
-    __slots__ = ("lookup", "base", "_bound", "_lock")
+    __slots__ = ("lookup", "generation", "base", "_bound", "_lock")
 
     def __init__(self, lookup: AssetLookup, base: str = "", _bound: dict | None = None,
                  _lock: threading.Lock | None = None):
         self.lookup = lookup
+        self.generation = lookup.generation
         self.base = base or ""
         self._bound = {} if _bound is None else _bound   # base -> resolver, shared
         self._lock = _lock or threading.Lock()
@@ -61,14 +64,15 @@ class UrlResolver:
                 if len(self._bound) > 256:   # a session of many pages: keep the latest
                     self._bound.clear()
                 r = self._bound[base] = UrlResolver(self.lookup, base, self._bound, self._lock)
+                r.generation = self.generation   # (the lookup may have reloaded since)
             return r
 
     def __eq__(self, other: Any) -> bool:
         return isinstance(other, UrlResolver) and other.lookup is self.lookup \
-            and other.base == self.base
+            and other.generation == self.generation and other.base == self.base
 
     def __hash__(self) -> int:
-        return hash((id(self.lookup), self.base))
+        return hash((id(self.lookup), self.generation, self.base))
 
     def __repr__(self) -> str:  # pragma: no cover - debugging aid
         return f"<UrlResolver base={self.base!r}>"

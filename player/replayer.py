@@ -28,7 +28,7 @@ from recorder.format import no_gc
 from recorder.mirror import Mirror
 from recorder.source import ListSource, RecordingSource
 
-from .assets import inline_assets, resolver_for
+from .assets import UrlResolver, inline_assets, resolver_for
 from .document import render_document
 from .frame import POINTER_OPS, OpsBuilder, build_frame
 from .index_worker import IndexRunner
@@ -112,6 +112,19 @@ class Replayer:
 
     def close(self) -> None:
         self.runner.stop()
+
+    def reload_assets(self) -> bool:
+        """The source's stored images and fonts read again (fetched since it was opened:
+        Session > Fetch Images and Fonts); frames and operations built after this show
+        them. False when the source has no stored assets to read (a list of events; an
+        `asset` given by the caller stays)."""
+        lookup = self.source.assets
+        if lookup is None or not isinstance(self.asset, UrlResolver) \
+                or self.asset.lookup is not lookup:
+            return False
+        lookup.reload()
+        self.asset = resolver_for(self.source)
+        return True
 
     @property
     def first_frame_ms(self) -> float:

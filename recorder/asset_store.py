@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import sqlite3
 import threading
 import time
@@ -346,20 +347,26 @@ class FolderAssets:
     the rules it was masked under when it was fetched for) - never a URL another session
     stored, which this session's rules may mask (a stored session's player, snapshot and
     bundle use this); None: every stored URL (a lookup not tied to a session). The table is
-    read once, at the first question, and again after `reload()` (a followed live session:
-    one lookup, shared with the view that serves its keys); safe from any thread."""
+    read once, at the first question, and again after `reload()` (a followed live session,
+    a fetch from the app: one lookup, shared with the view that serves its keys); safe from
+    any thread. A file's bytes are checked against its name once (`read` is asked on the
+    player's UI thread, each time the page shows the image: a large font hashed every time
+    stalled it), again whenever its size or modification time changes."""
 
     def __init__(self, root: Path | str, session_id: str | None = None):
         self.root = Path(root)
         self.session_id = session_id
+        self.generation = 0   # reloads so far (recorder.assets.AssetLookup)
         self._urls: dict[str, str] | None = None
         self._types: dict[str, str] = {}
+        self._checked: dict[str, tuple[int, int]] = {}   # key -> (size, mtime_ns) found whole
         self._lock = threading.Lock()
 
     def reload(self) -> None:
         """Read the table again at the next question (assets stored since show)."""
         with self._lock:
             self._urls = None
+            self.generation += 1
 
     def _load(self) -> dict[str, str]:
         with self._lock:
@@ -399,12 +406,19 @@ class FolderAssets:
         mime = self._types.get(key) if self._load() else None
         if mime is None:
             return None
+        path = asset_path(self.root, key)
         try:
-            data = asset_path(self.root, key).read_bytes()
+            with open(path, "rb") as f:
+                st = os.fstat(f.fileno())
+                data = f.read()
         except OSError:
             return None
-        if hashlib.sha256(data).hexdigest() != key:
-            log.warning("stored asset %s is damaged: not shown", key[:12])
-            return None
+        seen = (st.st_size, st.st_mtime_ns)
+        if self._checked.get(key) != seen or len(data) != st.st_size:
+            if hashlib.sha256(data).hexdigest() != key:
+                log.warning("stored asset %s is damaged: not shown", key[:12])
+                self._checked.pop(key, None)
+                return None
+            self._checked[key] = seen
         return data, mime
 

@@ -523,11 +523,20 @@ def referenced_urls(events: Iterable[Any], rules: "Rules | None" = None) -> dict
 class AssetLookup(Protocol):
     """Stored assets by URL: `find(url)` the key of the asset stored for an absolute URL
     (None: not stored), `read(key)` its (bytes, content type) - None when it cannot be
-    served (gone, damaged)."""
+    served (gone, damaged); `empty()` whether it holds none. `reload()` reads what is stored
+    again (assets fetched since it was made), and `generation` counts those reloads, so an
+    answer kept about it (the sanitizer's memos, through player.assets.UrlResolver) is kept
+    per generation, never served stale."""
+
+    generation: int
 
     def find(self, url: str) -> str | None: ...
 
     def read(self, key: str) -> tuple[bytes, str] | None: ...
+
+    def empty(self) -> bool: ...
+
+    def reload(self) -> None: ...
 
 
 class ChainedAssets:
@@ -536,8 +545,16 @@ class ChainedAssets:
     def __init__(self, *lookups: AssetLookup | None):
         self.lookups = [x for x in lookups if x is not None]
 
+    @property
+    def generation(self) -> int:
+        return sum(x.generation for x in self.lookups)
+
     def empty(self) -> bool:
-        return all(getattr(x, "empty", lambda: False)() for x in self.lookups)
+        return all(x.empty() for x in self.lookups)
+
+    def reload(self) -> None:
+        for x in self.lookups:
+            x.reload()
 
     def find(self, url: str) -> str | None:
         for x in self.lookups:

@@ -257,8 +257,13 @@ class BundleAssets:
         self.entries = {a.sha256: a for a in carried}
         self._lock = threading.Lock()
 
+    generation = 0   # what a bundle carries never changes
+
     def empty(self) -> bool:
         return not self.by_url
+
+    def reload(self) -> None:
+        """(A bundle's assets are read once: nothing is ever added to them.)"""
 
     def find(self, url: str) -> str | None:
         return self.by_url.get(url)

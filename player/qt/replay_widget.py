@@ -316,6 +316,16 @@ class ReplayWidget(QWidget):
     def current_ms(self) -> int:
         return int(self.controller.time)
 
+    def show_stored_assets(self) -> bool:
+        """Images and fonts were stored for the session on show since it opened (Session >
+        Fetch Images and Fonts): they are read, and the moment on show is painted again
+        with them (a whole frame: the page's elements kept their blocked URLs). False when
+        this recording has no stored assets to read."""
+        if not self.replayer.reload_assets():
+            return False
+        self.controller.seek(self.controller.time, force_frame=True)
+        return True
+
     def play(self) -> None:
         """Play (now, or as soon as the view is ready)."""
         if self.bridge.is_ready:

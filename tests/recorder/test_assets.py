@@ -478,3 +478,37 @@ def test_an_erased_sessions_references_leave_the_log_too(tmp_path):
         p = tmp_path / name
         assert not p.exists() or sid.encode() not in p.read_bytes(), name
     store.close()
+
+
+def test_a_reload_shows_assets_stored_since_and_a_file_is_checked_again_once_it_changes(
+        tmp_path):
+    """A player open before a fetch: the lookup read again (`reload`) finds what was stored
+    since, and a resolver made after it is another memo key (the sanitizer's answer for the
+    old one said "blocked"). A file found whole is not hashed again on every read, but one
+    changed on disk since is checked again - a damaged one is never served."""
+    import os
+
+    from player.assets import UrlResolver
+    from player.sanitize import sanitize_attrs
+    from recorder.asset_store import FolderAssets, asset_path
+
+    url = "https://shop.example/p.png"
+    lookup = FolderAssets(tmp_path, "s1")
+    before = UrlResolver(lookup)
+    assert "replay-asset" not in sanitize_attrs("img", {"src": url}, asset=before).get("src", "")
+    data = _png((9, 9, 9))
+    with AssetStore(tmp_path) as assets:
+        kept = assets.put(url, data, "image/png", 200, ["s1"])
+    assert lookup.find(url) is None   # read once, at the first question
+    lookup.reload()
+    after = UrlResolver(lookup)
+    assert after != before and lookup.find(url) == kept.sha256
+    assert sanitize_attrs("img", {"src": url}, asset=after).get("src") == "replay-asset:/a/" + kept.sha256
+    assert lookup.read(kept.sha256) == (data, "image/png")
+    path = asset_path(tmp_path, kept.sha256)
+    damaged = bytes([data[0] ^ 1]) + data[1:]
+    path.chmod(0o644)
+    path.write_bytes(damaged)
+    st = path.stat()
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
+    assert lookup.read(kept.sha256) is None
