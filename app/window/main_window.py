@@ -38,6 +38,7 @@ from .importer import ImportJob, progress_dialog as import_progress_dialog
 from .jobs import job_dialog
 from .opener import Opened, OpenJob, Opening, progress_dialog
 from .erase_job import EraseJob
+from .fetch_job import FetchJob
 from .report_dialog import ReportDialog, SaveReportJob
 from .sessions_page import SessionBrowser, SessionsPage
 from .settings_page import SettingsPage
@@ -83,6 +84,7 @@ class MainWindow(QMainWindow):
         self.open_jobs: list[OpenJob] = []   # recordings being read for a player tab
         self.report_jobs: list[SaveReportJob] = []   # bug reports being saved
         self.erase_jobs: list[EraseJob] = []   # sessions being erased
+        self.fetch_jobs: list[FetchJob] = []   # images and fonts being fetched
         self.resume_at: dict[str, int] = {}   # tabs opened again: where they were, a
         # link's: its moment (ms)
         self.resume_place: dict[str, int] = {}   # ... and their place among the tabs
@@ -198,6 +200,10 @@ class MainWindow(QMainWindow):
         self.report_action = self._action(session, "&Bug Report…", "Ctrl+B", self.report_on_show,
                                           "Edit the bug report of the session on show (its"
                                           " title, notes and the bug's moment)")
+        self.fetch_action = self._action(
+            session, "Fetch &Images and Fonts…", QKeySequence(), self.fetch_on_show,
+            "Ask the session's own sites for the images and fonts its page showed, store"
+            " them and show them (replay assets fetch)")
         self.find_action = self._action(view, "&Find Sessions", QKeySequence.StandardKey.Find,
                                         self.focus_search, "Search the sessions list")
         self._action(view, "&Refresh", QKeySequence.StandardKey.Refresh, self.reload_sessions,
@@ -607,6 +613,77 @@ class MainWindow(QMainWindow):
             return self._report_of_file_tab(tab)
         return self.ask_report(sid, at_ms=tab.current_ms())
 
+    def fetch_on_show(self, ask: bool = True) -> FetchJob | None:
+        """Session > Fetch Images and Fonts…: for the stored session on show (its player
+        tab's, a file's tab's when the file's session is stored, else the list's current
+        row), after the person said yes (`ask`) - the app's one network step - in a thread
+        behind a progress dialog whose Cancel starts no new request; the tabs showing that
+        session paint what came."""
+        if self.store is None:
+            return None
+        page = self.pages.currentWidget()
+        tab = self.sessions.currentWidget() if page is self.sessions else None
+        if tab is None or page is not self.sessions:
+            self.say("Fetch Images and Fonts… fetches for the session on show: open one on the"
+                     " Sessions page")
+            return None
+        if tab is self.browser:
+            sid = self.browser.current_session()
+            if sid is None:
+                self.say("Pick a session in the list first")
+                return None
+        else:
+            sid = next((k for k, w in self.sessions.stored_tabs().items() if w is tab),
+                       None) or tab.session_id
+            if sid is None or self.store.index.session(sid) is None:
+                self.say("Images and fonts are fetched for stored sessions: import the file"
+                         " first (File > Import…)")
+                return None
+        if ask:
+            box = QMessageBox(
+                QMessageBox.Icon.Question, "Fetch Images and Fonts",
+                f"Ask the sites of session {sid} for the images and fonts its page showed?",
+                QMessageBox.StandardButton.Cancel, self)
+            box.setInformativeText(
+                "Only the session's own sites are asked (the addresses of its pages and of its"
+                " application), with GET requests that carry no cookies or credentials. What"
+                " the privacy rules mask is never asked for. What comes is stored in the data"
+                " folder and shown in the player, screenshots and exports.")
+            fetch = box.addButton("Fetch", QMessageBox.ButtonRole.AcceptRole)
+            box.setDefaultButton(fetch)
+            box.exec()
+            if box.clickedButton() is not fetch:
+                return None
+        job = FetchJob(self.data_dir, sid)
+        dlg = job_dialog(job, self, "Fetch Images and Fonts",
+                         f"Fetching the images and fonts of session {sid}…")
+        dlg.setRange(0, 0)
+
+        def moved(done: int, total: int) -> None:
+            dlg.setRange(0, total)
+            dlg.setValue(done)
+        job.progress.connect(moved)
+        self.fetch_jobs.append(job)
+
+        def ended(_job) -> None:
+            dlg.end()
+            self.fetch_jobs.remove(job)
+            if self.store is None:   # the window closed meanwhile (it waited for the job)
+                return
+            if job.problem is not None:
+                self.report(job.problem)
+                return
+            if job.fetched_any():
+                for w in self.sessions.showing(sid):
+                    w.show_stored_assets()
+            lines = job.failure_lines()
+            self.say(job.summary(), "\n".join(lines) + (
+                f"\n`replay assets fetch {sid} --json` lists why each was not stored"
+                if lines else ""))
+        job.finished.connect(ended)
+        job.start()
+        return job
+
     def _report_of_file_tab(self, tab):
         """Bug Report… on a file's tab: a file is never written - the report of the session
         stored under the file's session id is offered instead (said), if it is stored."""
@@ -908,6 +985,9 @@ class MainWindow(QMainWindow):
         for job in list(self.report_jobs):   # a bug report being saved is saved first
             job.wait()
         for job in list(self.erase_jobs):   # the session being erased goes whole, then it stops
+            job.cancel()
+            job.wait()
+        for job in list(self.fetch_jobs):   # no new request; the running ones end at a read
             job.cancel()
             job.wait()
         self.store.close()

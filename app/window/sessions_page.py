@@ -676,6 +676,10 @@ class SessionsPage(QTabWidget):
     def players(self) -> list[QWidget]:
         return [self.widget(i) for i in range(1, self.count())]
 
+    def showing(self, session_id: str) -> list[ReplayWidget]:
+        """The players showing session `session_id`: its stored tab, files' tabs of it."""
+        return [w for w in self._keys if w.session_id == session_id]
+
     def close_tab(self, index: int) -> bool:
         """The tab goes now; its player (and the recording it read) with it - or, when it is
         exporting, once the export has ended: the file is finished, not lost (said)."""
