@@ -12,7 +12,7 @@ from PySide6.QtCore import Signal
 from .jobs import ThreadJob
 
 # said where the summary counts what was not asked for (as `replay assets fetch` says it)
-NOT_OURS = "not from the session's sites (`replay assets fetch --origin URL` adds a site)"
+NOT_OURS = "not from the session's sites (replay assets fetch SESSION --origin URL asks another)"
 
 
 class FetchJob(ThreadJob):
