@@ -649,6 +649,8 @@
   /* One attribute as recorded at `level` (not hidden); DROP leaves it out (masking.mask_attr). */
   function maskAttr(P, tag, el, name, value, level) {
     if (LEVEL_ATTRS.indexOf(name) >= 0 || name === "class" || name === "style" || name === "_cssText") {
+      // at mask: the layout kept, not the images it names (masking.masked_style)
+      if (name === "style" && level >= L.MASK && typeof value === "string") value = value.replace(STYLE_URL, "none");
       if (!P.scrub || typeof value !== "string") return value;
       // class names: no detector (a name is no phone number), but an echo ("tag-" + a value)
       if (name === "class") return P.echoes.scrub(value);
@@ -696,12 +698,12 @@
     return P.detect ? P.detect(text) : text;
   }
   /* What a hidden element keeps: its box and markers, its measured size (masking.hidden_attrs). */
+  var STYLE_URL = /url\(\s*(?:"[^"]*"|'[^']*'|[^)]*)\s*\)/gi;   // masking._CSS_URL
   function hiddenAttrs(P, el) {
     var attrs = attrMap(el), out = {}, i;
     for (i = 0; i < BOX_ATTRS.length; i++) {
       var v = attrs[BOX_ATTRS[i]];
-      if (typeof v === "string") out[BOX_ATTRS[i]] = BOX_ATTRS[i] === "style" ?
-        v.replace(/url\(\s*(?:"[^"]*"|'[^']*'|[^)]*)\s*\)/gi, "none") : v;
+      if (typeof v === "string") out[BOX_ATTRS[i]] = BOX_ATTRS[i] === "style" ? v.replace(STYLE_URL, "none") : v;
     }
     for (i = 0; i < LEVEL_ATTRS.length; i++) if (LEVEL_ATTRS[i] in attrs) out[LEVEL_ATTRS[i]] = attrs[LEVEL_ATTRS[i]];
     if (P.markup(el) !== L.HIDDEN) out["data-replay-privacy"] = "hidden";

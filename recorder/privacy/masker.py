@@ -38,7 +38,7 @@ from .levels import (BUTTON_TYPES, FORM_TAGS, HIDDEN_LEVEL, MASK_LEVEL, MASK_USE
 from .masking import (_DROP, BOX_ATTRS, MASK, attrs_as_recorded, hidden_attrs, make_url_scrubber,
                       mask_attr, mask_attrs, mask_text, mask_text_node, mask_value,
                       text_as_recorded)
-from .masking import is_box_change
+from .masking import is_box_change, masked_style
 from .rules import Rules
 from .selectors import compile_selector
 from .strings import map_strings
@@ -601,8 +601,11 @@ class SessionMasker:
             changes = {}
             same = True
             for k, v in at.items():
-                if isinstance(v, dict):  # a style declaration diff: no text
-                    changes[k] = v
+                if isinstance(v, dict):  # a style declaration diff: no text, but images
+                    nv = masked_style(v) if lvl >= MASK_LEVEL else v
+                    changes[k] = nv
+                    if nv != v:
+                        same = False
                     continue
                 # removals too: `checked: null` would tell a masked checkbox was unticked
                 nv = self._attr(n, k, v, lvl)

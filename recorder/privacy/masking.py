@@ -257,6 +257,8 @@ def mask_attr(tag: str | None, name: str, value: Any, level: Level, node_attrs: 
     attributes, needed to classify inputs. (The pattern detectors run after, over every
     string of the event: `masker.SessionMasker`.)"""
     if name in LEVEL_ATTRS or name == "class" or name == "style" or name == "_cssText":
+        if name == "style" and level >= MASK_LEVEL:
+            value = masked_style(value)
         if scrub is not None and isinstance(value, str) and name != "class":
             return scrub(value)
         return value
@@ -290,6 +292,25 @@ def mask_attr(tag: str | None, name: str, value: Any, level: Level, node_attrs: 
             return MASK
     if scrub is not None:
         value = scrub(value)
+    return value
+
+
+def masked_style(value: Any) -> Any:
+    """An element's inline style at `mask` or stricter: its layout kept, not the images it
+    names - each `url()` becomes `none` (an avatar drawn as a background is the person as
+    much as an `<img>` is, and its URL names them as often: `avatars/jane-doe.png`). A
+    style text, or rrweb's style diff ({property: value | [value, priority] | False})."""
+    if isinstance(value, str):
+        return _CSS_URL.sub("none", value) if "(" in value else value
+    if isinstance(value, dict):
+        out = {}
+        for k, v in value.items():
+            if isinstance(v, str):
+                v = _CSS_URL.sub("none", v)
+            elif isinstance(v, list) and v and isinstance(v[0], str):
+                v = [_CSS_URL.sub("none", v[0]), *v[1:]]
+            out[k] = v
+        return out
     return value
 
 

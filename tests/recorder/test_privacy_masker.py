@@ -504,3 +504,23 @@ def test_a_password_shown_as_text_stays_masked_at_every_level():
     first = SessionMasker(rules).mask(events[:cut])
     rest = SessionMasker(rules).resume(first).mask(events[cut:])
     assert "Revealed" not in json.dumps(rest)
+
+
+def test_a_masked_elements_style_changes_keep_no_image_as_text_or_as_a_diff():
+    """The page swaps a masked avatar's background by script: a style text and rrweb's
+    style diff ({property: value | [value, priority]}) alike keep the layout and lose the
+    URLs (an avatar named after the person); an element below `mask` keeps them."""
+    masker, ids = page('default = "allow"\ndetectors = []\n[[rule]]\nselector = "#box"\n'
+                       'level = "mask"')
+    url = "https://shop.example/avatars/jane-doe.png"
+    out = masker.mask([mut(attributes=[
+        {"id": ids["box"], "attributes": {"style": f"width:9px;background:url({url})"}},
+        {"id": ids["who"], "attributes": {"style": {"background-image": [f'url("{url}")',
+                                                                          "important"],
+                                                    "color": "red", "margin": False}}},
+        {"id": ids["first"], "attributes": {"style": {"background": f"url({url})"}}}])])
+    assert out[0]["data"]["attributes"] == [
+        {"id": ids["box"], "attributes": {"style": "width:9px;background:none"}},
+        {"id": ids["who"], "attributes": {"style": {"background-image": ["none", "important"],
+                                                    "color": "red", "margin": False}}},
+        {"id": ids["first"], "attributes": {"style": {"background": f"url({url})"}}}]
