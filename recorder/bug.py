@@ -10,6 +10,7 @@ A context entry of the wrong shape is read as far as it makes sense and never ra
 """
 from __future__ import annotations
 
+import bisect
 import enum
 import math
 from typing import Any, Callable, Iterable, Sequence
@@ -222,3 +223,28 @@ def recorded_moment(events: Sequence[dict], *, marked: float | None,
     if errors:
         return RecordedMoment(within(max(e.t for e in errors)), MomentFrom.LAST_ERROR)
     return RecordedMoment(within((end if stopped is None else stopped) - start), MomentFrom.STOP)
+
+
+def parts_reports(report: BugReport, events: Sequence[dict]
+                  ) -> Callable[[float, float], dict[str, Any] | None]:
+    """The context of each session a recording made in one go is stored as (record mode: a
+    reproduction that crossed a session limit - 15 minutes without activity, 4 hours - is
+    stored as several sessions; `Store.ingest_outcomes(context_of=...)`), given the span
+    (first and last timestamps) of one of them: the report's title and notes on each, its
+    moment (`at_ms`, after the recording's first event) on the one it falls in, counted from
+    that session's start - a moment in the quiet stretch after a session's last event is
+    that session's end. None for a session with nothing to report."""
+    span = time_span(events)
+    stamps = sorted(t for e in events if isinstance(e, dict)
+                    and isinstance(t := e.get("timestamp"), (int, float)) and not isinstance(t, bool))
+    moment = span[0] + report.at_ms if (span is not None and report.at_ms is not None) else None
+
+    def of(start: float, end: float) -> dict[str, Any] | None:
+        at = None
+        if moment is not None and start <= moment:
+            i = bisect.bisect_right(stamps, end)
+            if i == len(stamps) or moment < stamps[i]:   # before the next session starts
+                at = min(whole_ms(moment - start), math.floor(end - start))
+        part = BugReport(title=report.title, notes=report.notes, at_ms=at)
+        return None if part.empty else with_report(None, part)
+    return of

@@ -81,6 +81,9 @@ from .source import RecordingSource, info_from, optional_str
 if TYPE_CHECKING:   # (privacy imports the store's modules)
     from .privacy.echoes import Echoes
 
+# a new session's own context by its span (first, last timestamp): Store.ingest_outcomes
+ContextOf = Callable[[float, float], "dict | None"]
+
 log = logging.getLogger(__name__)
 
 PARTIAL = "partial"   # context key of a session imported from a damaged input (--partial)
@@ -137,7 +140,8 @@ class Store(abc.ABC):
                         as_new: bool = False, partial: str | None = None,
                         masker_for: MaskerFor | None = None,
                         batch: BatchKey | None = None,
-                        encoded: Sequence[bytes] | None = None) -> list["Stored"]: ...
+                        encoded: Sequence[bytes] | None = None,
+                        context_of: ContextOf | None = None) -> list["Stored"]: ...
 
     @abc.abstractmethod
     def sessions(self, user: str | None = None, url: str | None = None,
@@ -470,9 +474,12 @@ class LocalStore(Store):
                         as_new: bool = False, partial: str | None = None,
                         masker_for: MaskerFor | None = None,
                         batch: BatchKey | None = None,
-                        encoded: Sequence[bytes] | None = None) -> list[Stored]:
+                        encoded: Sequence[bytes] | None = None,
+                        context_of: ContextOf | None = None) -> list[Stored]:
         """`ingest`, saying what happened to each session. Raises LimitError /
-        InvalidEvent / ImportConflict with nothing stored.
+        InvalidEvent / ImportConflict with nothing stored. `context_of(start, end)`: each
+        new session's context by its span (first and last timestamps), in place of
+        `context` (a recording split into several sessions: recorder.bug.parts_reports).
 
         An import never shortens or changes a stored session (`ingest.reconcile` decides):
         the same content stores nothing, a recording that extends it appends the rest,
@@ -525,9 +532,12 @@ class LocalStore(Store):
                     as_read[q.id] = found
                 out.append(Stored(sid, outcome, 0 if q is None else len(q.events),
                                   p.original, note))
+            per = None if context_of is None else {
+                q.id: _context_to_store(context_of(*_span(q.events)), masker_factory,
+                                        partial=partial) for q in todo}
             self._write(todo, application=application, user=user, context=context, live=live,
                         progress=progress, total=total,
-                        batch=named, as_read=as_read)
+                        batch=named, as_read=as_read, contexts=per)
         if progress:
             progress(total, total)
         return out
@@ -1067,9 +1077,11 @@ class LocalStore(Store):
                user: dict | None, context: dict | None, live: bool,
                codec: Codec | None = None, progress: Progress | None = None,
                total: int = 0, batch: AcceptedBatch | None = None,
-               as_read: dict[str, AsRead] | None = None) -> None:
+               as_read: dict[str, AsRead] | None = None,
+               contexts: dict[str, dict | None] | None = None) -> None:
         """Write `todo`'s segments, then commit their rows in one transaction; `as_read`:
-        an import's sessions as it found them (AsRead), checked in that transaction."""
+        an import's sessions as it found them (AsRead), checked in that transaction;
+        `contexts`: each session's own context (by id), in place of `context`."""
         if not todo:
             if batch is not None:   # nothing of it is kept (all masked away): still seen
                 self.index.commit(None, [], batch=batch)
@@ -1098,8 +1110,11 @@ class LocalStore(Store):
         # the first segment of a session written whole keeps what only the index knows
         # a context is masked with the echoes of what was typed in its session's events too
         # (the live intake's client-given context may hold it: masked in the same batch)
-        contexts = {p.id: context if p.typed is None else p.typed.scrub_strings(context)
-                    for p in todo}
+        given = contexts
+        contexts = {}
+        for p in todo:
+            c = context if given is None else given.get(p.id)
+            contexts[p.id] = c if p.typed is None else p.typed.scrub_strings(c)
         infos = {p.id: {"application": application, "user": p.facts.user,
                         "context": contexts[p.id], "digest": p.digest, "live": live}
                  for p in todo if p.append_to is None}
@@ -1484,6 +1499,12 @@ class LocalStore(Store):
 
 STREAM_HEAD = 64     # events a streamed session's id is derived from (sessions.derive_session_id)
 STREAM_BATCH = 8192  # events a streaming import takes through each step at a time
+
+
+def _span(events: Sequence[dict]) -> tuple[float, float]:
+    """The first and last timestamps of a prepared session's (validated) events."""
+    stamps = [e["timestamp"] for e in events]
+    return float(min(stamps)), float(max(stamps))
 
 
 def _context_to_store(context: dict | None, masker_factory: Callable[[], Masker] | None, *,

@@ -30,8 +30,8 @@ from player.qt.plain_text import plain_tip
 from player.qt.steps_pane import StepsPane
 from recorder.privacy import Rules, RulesError, load_rules, masker_factory
 from recorder.paths import default_data_dir, replay_command
-from recorder.bug import (CONTEXT_KEY, BugReport, MomentFrom, RecordedMoment, from_context,
-                          recorded_moment, with_report)
+from recorder.bug import (BugReport, MomentFrom, RecordedMoment, from_context, parts_reports,
+                          recorded_moment)
 from recorder.moments import moment_text, whole_ms
 from recorder.semantics import BROWSER_ERROR_PAGE
 from recorder.steps import Step, StepsBuilder, steps
@@ -319,12 +319,12 @@ class RecordPage(QWidget):
         recorded, else Stop (recorder.bug.recorded_moment)."""
         return recorded_moment(events, marked=self._marked_at, stopped=self._stopped_at)
 
-    def context(self, moment: RecordedMoment | None) -> dict:
+    def report(self, moment: RecordedMoment | None) -> BugReport:
         """What is stored with the session besides its events: the bug report - its title,
         notes and moment, as Session > Bug Report… stores one (the steps are the events')."""
-        return with_report(None, BugReport(title=self.title_edit.text().strip(),
-                                           notes=self.notes_edit.toPlainText().strip(),
-                                           at_ms=moment.at_ms if moment else None))
+        return BugReport(title=self.title_edit.text().strip(),
+                         notes=self.notes_edit.toPlainText().strip(),
+                         at_ms=moment.at_ms if moment else None)
 
     def _store(self, events: list[dict]) -> None:
         from recorder import store as stores
@@ -336,14 +336,16 @@ class RecordPage(QWidget):
             self._fail("Nothing was recorded (the page sent no events) — nothing stored.")
             return
         moment = self.moment(events)
-        ctx = self.context(moment)
+        # a reproduction that crossed a session limit is stored as several sessions: the
+        # title and notes go with each, the moment with the one it falls in
+        parts = parts_reports(self.report(moment), events)
         warned: list[str] = []
         try:
             # what the store warns of (events out of time order, invalid events skipped) is
             # said here, not on the terminal the app was started from - beside a failure too
             with heard() as warned, \
                     stores.Store.open(self.data_dir) as store:
-                stored = store.ingest_outcomes(events, context=ctx if ctx[CONTEXT_KEY] else None,
+                stored = store.ingest_outcomes(events, context_of=parts,
                                                masker_factory=masker_factory(
                                                    self._rules, self.browser.typed))
         except (LimitError, InvalidEvent, OSError) as exc:

@@ -78,3 +78,36 @@ def test_the_moment_is_within_the_session():
     assert recorded_moment(events, marked=S - 300, stopped=None).at_ms == 0
     assert recorded_moment(events, marked=None, stopped=S + 60_000).at_ms == 9_000
     assert recorded_moment([], marked=S, stopped=S) is None
+
+
+def _page(t):
+    node = {"type": 0, "id": 1, "childNodes": [{"type": 2, "tagName": "html", "id": 2,
+                                                "attributes": {}, "childNodes": []}]}
+    return [meta(t), {"type": 2, "timestamp": S + t + 1,
+                      "data": {"node": node, "initialOffset": {"left": 0, "top": 0}}}]
+
+
+@pytest.mark.parametrize("marked, first_at, second_at", [
+    (S + 21 * 60_000 + 500, None, 500),   # in the second session: counted from its start
+    (S + 3_000, 3_000, None),             # in the first
+    (S + 10 * 60_000, 9_000, None),       # in the quiet stretch after the first: its end
+])
+def test_a_recording_stored_as_two_sessions_gives_the_moment_to_the_one_it_falls_in(
+        tmp_path, marked, first_at, second_at):
+    """Record mode's reproduction that went quiet for 20 minutes is stored as two sessions:
+    each keeps the title and notes, only the one the moment falls in keeps the moment,
+    counted from its own start (both opened at the whole recording's offset before)."""
+    from recorder.bug import BugReport, from_context, parts_reports
+    from recorder.store import Store
+
+    events = _page(0) + [click(9_000)] + _page(21 * 60_000) + [click(21 * 60_000 + 4_000)]
+    moment = recorded_moment(events, marked=marked, stopped=None)
+    report = BugReport(title="Coupon lost", notes="twice", at_ms=moment.at_ms)
+    with Store.open(tmp_path / "data") as store:
+        stored = store.ingest_outcomes(events, context_of=parts_reports(report, events))
+        assert len(stored) == 2
+        first, second = sorted((store.index.session(s.id) for s in stored),
+                               key=lambda i: i.start_ms)
+        got = [from_context(i.context) for i in (first, second)]
+    assert [(r.title, r.notes, r.at_ms) for r in got] == [
+        ("Coupon lost", "twice", first_at), ("Coupon lost", "twice", second_at)]
