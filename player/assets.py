@@ -25,6 +25,7 @@ from typing import Any
 from recorder.assets import AssetLookup, absolute_url, document_base, fragment_of, \
     servable_type, sheet_base
 from recorder.mirror import Mirror, Node
+from recorder.source import RecordingSource
 
 ASSET_PREFIX = "replay-asset:/a/"
 KEY = re.compile(r"^[0-9a-f]{64}\Z")   # a stored asset's key: the SHA-256 of its bytes
@@ -94,9 +95,9 @@ def sheet_resolver(n: Node, asset: Any) -> Any:
     return asset
 
 
-def resolver_for(source: Any) -> UrlResolver | None:
+def resolver_for(source: RecordingSource) -> UrlResolver | None:
     """The resolver of a recording source's stored assets (`source.assets`), None without."""
-    lookup = getattr(source, "assets", None)
+    lookup = source.assets
     return UrlResolver(lookup) if lookup is not None else None
 
 

@@ -221,8 +221,8 @@ def _write_assets(z: zipfile.ZipFile, source: RecordingSource,
     """The stored images and fonts the session's page references (`recorder.assets`: the
     URLs of its events as the bundle carries them, so as they were masked), written as
     `assets/<sha256>` entries; their manifest entries."""
-    lookup = getattr(source, "assets", None)
-    if lookup is None or getattr(lookup, "empty", lambda: False)():
+    lookup = source.assets
+    if lookup is None or lookup.empty():
         return []
     from .assets import referenced_urls, servable_type
     out: list[dict] = []

@@ -150,7 +150,8 @@ class ReplayWidget(QWidget):
         self.stage = ReplayStage(self)
         if assets is None:
             from player.assets import scheme_resolver
-            assets = scheme_resolver(getattr(source, "assets", None))
+            assets = scheme_resolver(source.assets if isinstance(source, RecordingSource)
+                                     else None)
         self.stage.profile.assets.resolver = assets
         self.bridge = RuntimeBridge(self.stage.page, self)
         self.replayer = replayer if replayer is not None else \
