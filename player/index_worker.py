@@ -8,7 +8,9 @@ shows the first frame and seeks from full snapshots.
     runner.stop()
 
 The worker process is this module's program: it builds the index and writes it to stdout
-(`KeyframeIndex.export`); the player takes it over with `KeyframeIndex.load_export`.
+(`KeyframeIndex.export`); the player takes it over with `KeyframeIndex.load_export`. It
+hands the same bytes to the store too (player.index_store), so the next open of the same
+version of the session takes them over at once.
 
     python -m player.index_worker DATA_DIR SESSION_ID INTERVAL
 """
@@ -154,6 +156,7 @@ def main(argv: list[str]) -> int:
     if len(argv) != 3:
         print("usage: python -m player.index_worker DATA_DIR SESSION_ID INTERVAL", file=sys.stderr)
         return 2
+    from player.index_store import keep_index
     from player.keyframes import KeyframeIndex
     from recorder.store import Store
 
@@ -165,8 +168,14 @@ def main(argv: list[str]) -> int:
             warnings.simplefilter("ignore")   # counted in the index; the player reports them
             ix.finish()
         blob = ix.export()
-    sys.stdout.buffer.write(blob)
-    sys.stdout.buffer.flush()
+        # kept by the store for the next open of this version (player.index_store), keyed
+        # by the segments this reader read - written to disk while the player reads it
+        keeper = threading.Thread(target=keep_index, args=(src, ix.interval, blob),
+                                  name="keep-index")
+        keeper.start()
+        sys.stdout.buffer.write(blob)
+        sys.stdout.buffer.flush()
+        keeper.join()
     return 0
 
 

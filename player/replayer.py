@@ -17,7 +17,8 @@ through the sanitizer, so no recorded script runs and nothing is fetched.
 Opening costs only the first frame: the keyframe index (player.keyframes) is built in a
 worker process or a background thread (player.index_worker) for long recordings ("auto"
 mode), and a seek or playback beyond what it has reached starts from the last full
-snapshot before that moment instead of waiting.
+snapshot before that moment instead of waiting. A stored session opened before has its
+index already: the store keeps the one its worker built (player.index_store).
 """
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ from recorder.source import ListSource, RecordingSource
 from .assets import UrlResolver, inline_assets, resolver_for
 from .document import render_document
 from .frame import POINTER_OPS, OpsBuilder, build_frame
+from .index_store import stored_index
 from .index_worker import IndexRunner
 from .keyframes import DEFAULT_INTERVAL, KeyframeIndex
 from .patch import diff_view
@@ -44,6 +46,7 @@ BACKGROUND_ABOVE = 50_000
 # ...or above this many bytes of stored events: a real page's records are heavy (a live
 # table's mutations: 38,000 of them took 3 s to index, 6 MB in segments).
 BACKGROUND_ABOVE_BYTES = 4 * 1024 * 1024
+MODES = ("auto", "eager", "background", "process", "lazy")
 
 
 class Replayer:
@@ -60,8 +63,17 @@ class Replayer:
             source = ListSource(list(source))
         self.source = source
         self.asset = asset if asset is not None else resolver_for(source)
+        if mode not in MODES:
+            raise ValueError(f"unknown index mode {mode!r}")
         self.index = KeyframeIndex(source, interval=keyframe_interval)
         self.runner = IndexRunner(self.index)
+        # a stored session opened before: the index its worker built then, kept by the store
+        # for exactly this version of it (player.index_store) - nothing to build
+        kept = stored_index(source, self.index.interval)
+        if kept is not None:
+            self.index.take_export(kept)
+            del kept
+            mode = "lazy"   # (done: nothing left to index)
         # what was decoded for the first frame (the events up to it: the segment's are
         # built as taken) is let go when a worker takes the index over, before the
         # collector walks it (a pass holding the GIL while the UI thread waits)
@@ -78,8 +90,6 @@ class Replayer:
             self.runner.start_background()
         elif mode == "eager":
             self.index.finish()
-        elif mode not in ("lazy", "process"):
-            raise ValueError(f"unknown index mode {mode!r}")
         self._cursor: tuple[float, Mirror] | None = None   # playback continues from here
 
     # --- times -------------------------------------------------------------------------

@@ -4,6 +4,9 @@
       index.sqlite3            the SQLite (WAL) index: sessions, segments, views, errors, users
       segments/ab/<session>/   one file per segment: 000000-<writer>.seg, 000001-<writer>.seg...
       dicts/<id>.zdict         trained zstd dictionaries (optional)
+      derived/ab/<session>/    what a reader derived from a session and handed back (the
+                               player's keyframe index): recorder.derived, dropped whenever
+                               the session's segments change or it goes
 
 Writing is crash-safe in this order: (1) the writer records in the index which files it
 is about to create (`pending`), (2) writes each file to a temp name, fsyncs and renames
@@ -66,6 +69,7 @@ from .limits import DEFAULT_LIMITS, Limits, check_event, check_session_size, che
     check_viewport
 from .paths import fsync_dir as _fsync_dir, make_data_folder, write_durably
 from .bug import without_steps
+from . import derived as _derived
 from .id_key import id_key
 from .rrweb_io import NotStreamable
 from .said import count
@@ -102,6 +106,7 @@ def split_tag(session_id: str) -> tuple[str, str]:
     return (m.group(1), m.group(2)) if m else (session_id, "")
 
 INDEX_FILE = "index.sqlite3"
+DERIVED_DIR = _derived.DERIVED_DIR   # derived data kept beside sessions (recorder.derived)
 DAMAGED_INDEX_MARK = ".damaged-"   # index.sqlite3.damaged-TIME: one `repair` set aside
 SEGMENTS_DIR = "segments"
 DICTS_DIR = "dicts"
@@ -186,6 +191,21 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def compact(self, session_id: str, codec: Codec | None = None) -> None: ...
+
+    def derived(self, reader: "SessionReader", name: str, params: str) -> bytes | None:
+        """The blob named `name` a reader of this very version of the session kept with
+        `params` (`keep_derived`), None if there is none (see recorder.derived). A store
+        that keeps none has none."""
+        return None
+
+    def keep_derived(self, reader: "SessionReader", name: str, params: str,
+                     blob: bytes) -> bool:
+        """Keep `blob`, derived from `reader`'s session as `reader` read it, for the next
+        reader of the same version; False if it was not kept (a store that keeps none)."""
+        return False
+
+    def drop_derived(self, session_ids: Iterable[str]) -> None:
+        """Remove the derived data of these sessions (a store that keeps none has none)."""
 
     def close(self) -> None:
         pass
@@ -463,6 +483,45 @@ class LocalStore(Store):
                 return None
             self._dicts[dict_id] = d
         return d
+
+    # --- derived data (recorder.derived) ------------------------------------------------
+    def derived(self, reader: SessionReader, name: str, params: str) -> bytes | None:
+        key = _derived.key_of(reader.id, reader.segments, name, params)
+        return _derived.read(_derived.path_of(self.root, reader.id, name), key)
+
+    def keep_derived(self, reader: SessionReader, name: str, params: str,
+                     blob: bytes) -> bool:
+        """Kept only from a reader that read every segment (a damaged one was left out of
+        what it derived) of the version the index lists now - checked again once the file
+        is on disk, so a rewrite committing meanwhile (whose drop may have come before
+        the file) never leaves it behind."""
+        if type(reader) is not SessionReader or reader.store is not self or reader.damaged:
+            return False
+        if not self._lists(reader):
+            return False
+        path = _derived.path_of(self.root, reader.id, name)
+        try:
+            _derived.write(path, _derived.key_of(reader.id, reader.segments, name, params),
+                           blob)
+        except OSError as exc:   # a full or read-only disk: built again next time
+            log.info("derived data of session %s not kept: %s", reader.id,
+                     exc.strerror or type(exc).__name__)
+            return False
+        if not self._lists(reader):
+            _derived.remove(path)
+            return False
+        return True
+
+    def _lists(self, reader: SessionReader) -> bool:
+        """Whether the index lists the session with exactly the reader's segments."""
+        return _derived.same_segments(self.index.segments(reader.id), reader.segments) and \
+            self.index.session(reader.id) is not None
+
+    def drop_derived(self, session_ids: Iterable[str]) -> None:
+        """The derived data of sessions whose segments change or go (recorder.derived): called
+        before the change and again after it (and for a blob a reader found it cannot use)."""
+        for sid in session_ids:
+            _derived.drop(self.root, sid)
 
     # --- ingest -----------------------------------------------------------------------
     def ingest_outcomes(self, events: Sequence[dict], *, application: str | None = None,
@@ -938,7 +997,9 @@ class LocalStore(Store):
                 self._stop_using_dictionary(dict_id, but=sid)
             with self.session_lock(sid):
                 self.forget_deleted(before=True)
+                self.drop_derived([sid])
                 files = self.index.delete_session(sid, dicts)
+                self.drop_derived([sid])
                 for dict_id in dicts:
                     self._dicts.pop(dict_id, None)
                 left = self._retire(files)
@@ -1287,6 +1348,10 @@ class LocalStore(Store):
                                    everything=True)
             report.merge(self.recovered)
             report.dictionaries = self._register_dictionaries()
+            # derived data of sessions the index no longer has (an erasure that stopped
+            # half-way, an index rebuilt without them) goes too
+            known = set(self.index.segment_files().values())
+            self.drop_derived(s for s in _derived.sessions_with(self.root) if s not in known)
             on_disk = set(self._scan()[0])
             report.missing = sorted({sid for f, sid in self.index.segment_files().items()
                                      if f not in on_disk})
@@ -1393,9 +1458,12 @@ class LocalStore(Store):
                 rest += bad
                 if row is None:
                     report.unreadable_sessions.append(sid)
-                elif self.index.adopt([row], {sid: expected}):
-                    report.rebuilt.append(sid)
-                    report.set_aside += self._set_aside([f.rel for f in rest])
+                else:
+                    self.drop_derived([sid])
+                    if self.index.adopt([row], {sid: expected}):
+                        report.rebuilt.append(sid)
+                        report.set_aside += self._set_aside([f.rel for f in rest])
+                    self.drop_derived([sid])
             done += sum(f.size for f in by_session[sid])
             if progress:
                 progress(done, total)
@@ -1407,6 +1475,7 @@ class LocalStore(Store):
                     sid not in report.unreadable_sessions:
                 report.unreadable_sessions.append(sid)
         moved = self._set_aside(unreadable)   # (one a rewrite deleted meanwhile is not)
+        self.drop_derived({sid for rel in moved if (sid := in_index.get(rel)) is not None})
         report.set_aside += moved
         report.damaged.update({rel: in_index.get(rel) for rel in moved})
         return report
@@ -1983,13 +2052,20 @@ class _PendingWrite:
 
     def commit(self, rows: list[SessionRow], replace: list[str],
                batch: AcceptedBatch | None = None) -> list[str]:
+        """Every write of segment rows (an import, an append, a rewrite) comes through here:
+        the sessions' derived data goes before and after it (recorder.derived)."""
         for d in self.dirs:
             _fsync_dir(d)
-        if replace or not all(r.append for r in rows):
-            return self.store.index.commit(self.token, rows, replace=replace, batch=batch)
-        # live appends of other sessions share one sync of the index
-        self.store.index.commit_appends(self.token, rows, batch)
-        return []
+        changed = [r.info.id for r in rows]
+        self.store.drop_derived(changed)
+        try:
+            if replace or not all(r.append for r in rows):
+                return self.store.index.commit(self.token, rows, replace=replace, batch=batch)
+            # live appends of other sessions share one sync of the index
+            self.store.index.commit_appends(self.token, rows, batch)
+            return []
+        finally:
+            self.store.drop_derived(changed)
 
     def abort(self) -> None:
         self.store._remove_files(self.files)
