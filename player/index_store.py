@@ -41,13 +41,17 @@ def _stored_reader(source: Any) -> bool:
     return type(source) is SessionReader and bool(source.id)
 
 
-def stored_index(source: Any, interval: int) -> IndexExport | None:
-    """The index the store keeps for `source`'s session as read (decoded), or None."""
+def kept_index(source: Any, interval: int) -> bytes | None:
+    """The index the store keeps for `source`'s session as read (whole: its length and
+    checksum hold), not decoded yet; None if there is none."""
     if not _stored_reader(source):
         return None
-    blob = source.store.derived(source, KEYFRAMES, params(interval))
-    if blob is None:
-        return None
+    return source.store.derived(source, KEYFRAMES, params(interval))
+
+
+def decode_kept(source: Any, blob: bytes) -> IndexExport | None:
+    """`kept_index`'s blob decoded; None (and the blob dropped) if it is not an export of
+    this format after all."""
     try:
         return decode_export(blob)
     except _UNREADABLE as exc:   # whole (its checksum held) but not an export of ours
@@ -55,6 +59,12 @@ def stored_index(source: Any, interval: int) -> IndexExport | None:
                  source.id, type(exc).__name__)
         source.store.drop_derived([source.id])
         return None
+
+
+def stored_index(source: Any, interval: int) -> IndexExport | None:
+    """The index the store keeps for `source`'s session as read (decoded), or None."""
+    blob = kept_index(source, interval)
+    return None if blob is None else decode_kept(source, blob)
 
 
 def keep_index(source: Any, interval: int, blob: bytes) -> bool:

@@ -17,9 +17,12 @@ through `export`/`load_export`, player.index_export) while the player already sh
 session. A seek beyond what is indexed so far starts from the last full snapshot before it
 (`quick_between`), as rrweb does, instead of waiting.
 
-Not persisted: a stored index would hold DOM text next to the session, and it would have
-to be deleted whenever the store re-masks (`replace_session`) or deletes the session —
-that belongs in the store (derived data it owns), not here.
+Kept by the store, not here: a stored session's index, once a worker has built it, is
+handed to the store as derived data of exactly the segments it was built from
+(player.index_store, recorder.derived), and the next open takes it over with `take_export`
+instead of building it. It holds DOM text, so the store owns it: it goes whenever the
+session's segments change (a re-mask, an append, compaction, a repair) or the session is
+erased, and is never served for another version, interval or export format.
 """
 from __future__ import annotations
 

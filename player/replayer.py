@@ -68,12 +68,17 @@ class Replayer:
         self.index = KeyframeIndex(source, interval=keyframe_interval)
         self.runner = IndexRunner(self.index)
         # a stored session opened before: the index its worker built then, kept by the store
-        # for exactly this version of it (player.index_store) - nothing to build
+        # for exactly this version of it (player.index_store) - taken over, nothing built.
+        # Here, not in a thread while the first frame is read: the player then opens on a
+        # complete index (its timeline and panes at once), so a link to a late moment
+        # paints as soon as it opens: 0.5 s against 5.2 s taken over in a thread, on a
+        # 200,000-event session (benchmarks/player.py --reopen-only, a loaded 2-core
+        # machine); its first frame comes 0.15-0.23 s later than a first open's
         kept = stored_index(source, self.index.interval)
         if kept is not None:
             self.index.take_export(kept)
             del kept
-            mode = "lazy"   # (done: nothing left to index)
+            mode = "kept"
         # what was decoded for the first frame (the events up to it: the segment's are
         # built as taken) is let go when a worker takes the index over, before the
         # collector walks it (a pass holding the GIL while the UI thread waits)

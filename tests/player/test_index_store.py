@@ -92,8 +92,11 @@ def test_a_kept_index_of_other_params_or_that_does_not_decode_is_not_used(tmp_pa
                                    b"\x28\xb5\x2f\xfd not an export")
             assert stored_index(reader, DEFAULT_INTERVAL) is None
         assert not _kept_file(st, sid).exists()
+        with st.session(sid) as reader:   # ... found by the player: built after all
+            assert st.keep_derived(reader, KEYFRAMES, params(DEFAULT_INTERVAL), b"\0" * 64)
         r = Replayer(st.session(sid), mode="eager")
         assert r.ready and r.index.events_seen == len(events)
+        assert not _kept_file(st, sid).exists()
 
 
 def test_a_followed_live_session_and_extra_rules_neither_use_nor_keep_one(tmp_path):
