@@ -18,7 +18,8 @@ version a re-mask has just replaced cannot leave it behind.
 
 Written whole or not at all (`paths.write_durably`); read whole, checked against its
 length and checksum: a cut-off, damaged or stale file is removed and ignored, never half
-read, and the caller builds again.
+read, and the caller builds again. (Two players keeping the same session's blob at once
+share the temp file: what one renames may be cut off by the other - caught so when read.)
 
 What it holds: whatever the caller derived from the session's events as the store serves
 them - and the store serves them masked (masked when they were stored, re-masked by

@@ -121,3 +121,42 @@ def test_a_followed_live_session_and_extra_rules_neither_use_nor_keep_one(tmp_pa
         later = dict(events[-1], timestamp=events[-1]["timestamp"] + 1)
         st.ingest([later], live=True, session_id="tail")
         assert not _kept_file(st, sid).exists()   # the session grew: it went
+
+
+def _stored_bytes(export) -> bytes:
+    """Everything a kept index holds, decompressed: checkpoints, event blocks, timeline."""
+    from player.checkpoint_codec import decompress
+
+    return b"".join([*(decompress(c) for c in export.cp_blob),
+                     *(decompress(b) for _, _, b in export.blocks if b), bytes(export.tb)])
+
+
+def _build_and_keep(st, sid) -> None:
+    """What the worker does (a page this short is indexed before a worker would start)."""
+    with st.session(sid) as reader:
+        ix = KeyframeIndex(reader)
+        ix.finish()
+        assert keep_index(reader, ix.interval, ix.export())
+
+
+def test_a_remask_leaves_nothing_of_what_it_masks_in_a_kept_index(tmp_path):
+    from recorder.privacy import parse_rules
+    from recorder.privacy.remask import remask_session
+    from recorder.privacy.preview import html_to_events
+
+    events = html_to_events('<html><head></head><body><p class="customer">Ada Lovelace</p>'
+                            '<p>Order 4711</p></body></html>', href="https://shop.example/",
+                            timestamp=1_767_225_600_000)
+    with Store.open(tmp_path / "data") as st:
+        (sid,) = st.ingest(events)
+        _build_and_keep(st, sid)
+        with st.session(sid) as reader:
+            assert b"Ada Lovelace" in _stored_bytes(stored_index(reader, DEFAULT_INTERVAL))
+        rules = parse_rules('default = "mask-user-input"\n[[rule]]\nselector = ".customer"\n'
+                            'level = "mask"\n')
+        assert remask_session(st, sid, rules).changed
+        assert not _kept_file(st, sid).exists()
+        _build_and_keep(st, sid)   # built again, from the re-masked segments
+        with st.session(sid) as reader:
+            held = _stored_bytes(stored_index(reader, DEFAULT_INTERVAL))
+        assert b"Order 4711" in held and b"Ada" not in held and b"Lovelace" not in held
