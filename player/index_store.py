@@ -8,12 +8,17 @@ Only a stored session read as stored (`SessionReader`) has one: a file, a bundle
 shown under extra rules (`source.masked_source`: a MemorySource) or a live session followed
 as it grows (`player.follow`: a MemorySource too) neither uses nor keeps one. The store
 drops it whenever the session's segments change (see recorder.derived), and its key holds
-this module's `params`: EXPORT_VERSION and the interval, so an index of another format or
-interval is never taken for this one.
+this module's `params`: the export's format, the interval and a fingerprint of the code
+that builds an index, so one of another format, interval or release is never taken for
+this one.
 """
 from __future__ import annotations
 
+import functools
+import hashlib
+import importlib
 import logging
+from pathlib import Path
 from typing import Any
 
 import msgspec
@@ -24,15 +29,32 @@ from .index_export import IndexExport, decode_export
 log = logging.getLogger(__name__)
 
 KEYFRAMES = "keyframes"   # the derived blob's name in the store
-# Bump when what an export holds changes meaning without its layout failing to decode (the
-# IndexExport fields, a checkpoint's Mirror.dump, a block's event layout, the timeline's
-# to_bytes): kept indexes of the old format are then never served.
+# The export's layout (player.index_export): bump when it changes.
 EXPORT_VERSION = 1
+# The code an index is built by: its checkpoints (the mirror), blocks, timeline (semantics,
+# steps) and their encoding. An index built by other code - another release, a fix to how
+# an action is named - may decode and still differ from what this code builds: never used.
+BUILT_BY = ("player.keyframes", "player.timeline", "player.index_export",
+            "player.checkpoint_codec", "recorder.mirror", "recorder.semantics",
+            "recorder.steps", "recorder.format")
 _UNREADABLE = (msgspec.DecodeError, msgspec.ValidationError, zstandard.ZstdError, ValueError)
 
 
+@functools.cache
+def code_fingerprint() -> str:
+    """A hash of the files `BUILT_BY`'s modules were loaded from (a compiled one's library)."""
+    h = hashlib.blake2b(digest_size=8)
+    for name in BUILT_BY:
+        h.update(name.encode())
+        path = getattr(importlib.import_module(name), "__file__", None)
+        if path:
+            h.update(Path(path).read_bytes())
+    return h.hexdigest()
+
+
 def params(interval: int) -> str:
-    return f"export={EXPORT_VERSION};interval={interval}"
+    """What a kept index is keyed by besides the session's segments (recorder.derived)."""
+    return f"export={EXPORT_VERSION};interval={interval};code={code_fingerprint()}"
 
 
 def _stored_reader(source: Any) -> bool:

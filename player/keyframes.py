@@ -22,7 +22,8 @@ handed to the store as derived data of exactly the segments it was built from
 (player.index_store, recorder.derived), and the next open takes it over with `take_export`
 instead of building it. It holds DOM text, so the store owns it: it goes whenever the
 session's segments change (a re-mask, an append, compaction, a repair) or the session is
-erased, and is never served for another version, interval or export format.
+erased, and is never served for another version of the session, interval, export format
+or build of this code.
 """
 from __future__ import annotations
 

@@ -87,6 +87,11 @@ def test_a_kept_index_of_other_params_or_that_does_not_decode_is_not_used(tmp_pa
             assert keep_index(reader, 500, _export_of(events))
         r = Replayer(st.session(sid), mode="lazy")
         assert not r.ready and r.index.events_seen < len(events)
+        with st.session(sid) as reader:   # built by other code (another release)
+            other_code = params(DEFAULT_INTERVAL).replace("code=", "code=0")
+            assert st.keep_derived(reader, KEYFRAMES, other_code, _export_of(events))
+        r = Replayer(st.session(sid), mode="lazy")
+        assert not r.ready and r.index.events_seen < len(events)
         with st.session(sid) as reader:   # whole (its checksum holds) but no index of ours
             assert st.keep_derived(reader, KEYFRAMES, params(DEFAULT_INTERVAL),
                                    b"\x28\xb5\x2f\xfd not an export")
