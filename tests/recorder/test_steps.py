@@ -350,3 +350,18 @@ def test_an_element_in_a_frame_is_chosen_in_its_frame_and_reached_through_it():
         in script, script
     m = mirror_of(doc)
     assert robust_selector(m, page_btn["id"]) == 'role=button[name="Frame btn"]'
+
+
+def test_the_rum_plugins_text_inputs_are_the_steps_text_inputs():
+    """The RUM plugin in the page names a click in a text field as typing into it (no
+    dead click) by its own copy of the types `steps.TEXT_INPUT_TYPES` reads recorded clicks
+    by: the two lists are one rule and must not drift apart."""
+    import re
+
+    from recorder.paths import ASSETS
+    from recorder.steps import TEXT_INPUT_TYPES
+
+    js = (ASSETS / "rum-shim" / "rum-plugin.js").read_text(encoding="utf-8")
+    m = re.search(r"var TEXT_INPUT = /\^\(([a-z|]+)\)\$/;", js)
+    assert m is not None, "the RUM plugin's TEXT_INPUT pattern moved: read it here anew"
+    assert set(m.group(1).split("|")) == set(TEXT_INPUT_TYPES)
