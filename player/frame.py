@@ -33,6 +33,7 @@ import re
 from typing import Any, Iterable
 
 from recorder.format import EventType, IncrementalSource, MouseInteractions, NodeType
+from recorder.media import NONE as NO_FEATURES, Features, read_meta
 from recorder.mirror import FOCUS_MOVES, Mirror, Node
 from recorder.semantics import interaction_place
 
@@ -78,29 +79,31 @@ def _style_text(m: Mirror, n: Node) -> str:
                    if c in nodes and nodes[c].type == NodeType.Text)
 
 
-def element_shape(m: Mirror, n: Node, asset: AssetResolver = None) -> tuple[str, dict, bool]:
+def element_shape(m: Mirror, n: Node, asset: AssetResolver = None,
+                  features: Features = NO_FEATURES) -> tuple[str, dict, bool]:
     """(sanitized tag, sanitized attributes, children-omitted) for an element. `asset` is
     read against the document's base already (`page_resolver`); a linked sheet's `url()`s
-    are read against its own URL."""
+    are read against its own URL. `features`: the visitor's recorded media features
+    (recorder.media), which the page's CSS and `media` attributes follow."""
     tag = tag_name(n.tag)   # `svg:style` is a style
     css = sheet_css(m, n) if tag in ("style", "link") else None
     if css is not None:
         attrs = sanitize_attrs("style", {k: v for k, v in n.attrs.items()
                                          if k in ("media", "id", "class", "title", "disabled",
                                                   "rr_sheet_disabled")},
-                               asset=asset)
+                               asset=asset, features=features)
         if tag == "link":
             attrs["data-replay-link"] = ""
-        attrs["_cssText"] = sanitize_css(css, sheet_resolver(n, asset))
+        attrs["_cssText"] = sanitize_css(css, sheet_resolver(n, asset), features)
         return "style", attrs, True
     return safe_tag(n.tag), sanitize_attrs(n.tag or "", n.attrs, svg=n.svg, asset=asset,
-                                           keep_css_text=False), False
+                                           keep_css_text=False, features=features), False
 
 
 def serialize(m: Mirror, id: int | None = None, asset: AssetResolver = None,
-              shown: list | None = None) -> Raw | None:
+              shown: list | None = None, features: Features = NO_FEATURES) -> Raw | None:
     """The sanitized subtree at `id` (default: the document) in rrweb node shape. `shown`
-    collects the elements that made it into the tree."""
+    collects the elements that made it into the tree; `features` as `element_shape`'s."""
     start = m.root if id is None else id
     nodes = m.nodes
     top = nodes.get(start) if start is not None else None
@@ -115,7 +118,7 @@ def serialize(m: Mirror, id: int | None = None, asset: AssetResolver = None,
         n, ptag, into = stack.pop()
         t = n.type
         if t == NodeType.Element:
-            tag, attrs, omit = element_shape(m, n, asset)
+            tag, attrs, omit = element_shape(m, n, asset, features)
             d: Raw = {"type": _ELEMENT, "id": n.id, "tagName": tag, "attributes": attrs, "childNodes": []}
             if shown is not None:
                 shown.append(n)
@@ -131,7 +134,8 @@ def serialize(m: Mirror, id: int | None = None, asset: AssetResolver = None,
                     if cn is not None and (not only_text or cn.type == NodeType.Text):
                         stack.append((cn, n.tag, kids))
         elif t in (NodeType.Text, NodeType.CDATA):
-            d = {"type": _TEXT, "id": n.id, "textContent": sanitize_text(n.text, ptag, asset)}
+            d = {"type": _TEXT, "id": n.id,
+                 "textContent": sanitize_text(n.text, ptag, asset, features)}
             _shadow_flags(n, d)
         elif t == NodeType.Comment:
             d = {"type": _COMMENT, "id": n.id, "textContent": safe_comment(n.text)}
@@ -262,10 +266,13 @@ class NodeStates:
             self.media[str(n.id)] = st
 
 
-def build_frame(m: Mirror, t: float, asset: AssetResolver = None) -> Raw:
+def build_frame(m: Mirror, t: float, asset: AssetResolver = None,
+                features: Features = NO_FEATURES) -> Raw:
+    """The frame of `m` at `t`; `features`: the visitor's recorded media features at that
+    moment (recorder.media; `KeyframeIndex.features_at`)."""
     asset = page_resolver(m, asset)   # the page's relative URLs, as its browser read them
     shown: list[Node] = []
-    tree = serialize(m, None, asset, shown)
+    tree = serialize(m, None, asset, shown, features)
     st = NodeStates(m)
     for n in shown:   # state only for what the view has (not e.g. inside a <style>)
         st.add(n)
@@ -273,7 +280,7 @@ def build_frame(m: Mirror, t: float, asset: AssetResolver = None) -> Raw:
         "tree": tree,
         "width": m.width, "height": m.height, "href": m.href,
         "scroll": {"window": [m.window_scroll[0], m.window_scroll[1]], "nodes": st.scroll},
-        "inputs": st.inputs, "media": st.media, "adopted": adopted_css(m, asset),
+        "inputs": st.inputs, "media": st.media, "adopted": adopted_css(m, asset, features),
         "focus": st.focus, "focus_visible": m.focus_visible, "selection": m.selection,
         "fonts": font_faces(m.fonts, asset), "canvas": st.canvas, "t": t,
     }
@@ -363,13 +370,14 @@ def _attr_scroll(n: Node) -> tuple[float, float] | None:
         return None
 
 
-def adopted_css(m: Mirror, asset: AssetResolver = None) -> dict[str, str]:
+def adopted_css(m: Mirror, asset: AssetResolver = None,
+                features: Features = NO_FEATURES) -> dict[str, str]:
     """Adopted (constructed) stylesheets per host node, as sanitized CSS."""
     asset = page_resolver(m, asset)
     out = {}
     for host, ids in m.adopted_by.items():
         css = "\n".join(r for i in ids for r in m.adopted.get(i, ()))
-        out[str(host)] = sanitize_css(css, asset)
+        out[str(host)] = sanitize_css(css, asset, features)
     return out
 
 
@@ -383,13 +391,16 @@ class OpsBuilder:
     The mirror does the applying (the one implementation); this class only looks at the
     state just before and just after each event to say what changed in view terms."""
 
-    def __init__(self, mirror: Mirror, asset: AssetResolver = None, pointer: bool = True):
+    def __init__(self, mirror: Mirror, asset: AssetResolver = None, pointer: bool = True,
+                 features: Features = NO_FEATURES):
         """`pointer`: the cursor's ops (POINTER_OPS) from these events too; False when they
         are the index's DOM events, whose clicks only decide how a focus shows (the
-        cursor's ops come from the timeline then)."""
+        cursor's ops come from the timeline then). `features`: the visitor's recorded media
+        features at the mirror's moment; a Meta event brings the next page's."""
         self.m = mirror
         self._asset = asset
         self.pointer = pointer
+        self.features = features
 
     @property
     def asset(self) -> AssetResolver:
@@ -419,13 +430,20 @@ class OpsBuilder:
                 self.m.apply(e)
         elif typ == EventType.FullSnapshot:
             self.m.apply(e)
-            out.append({"t": t, "k": "full", "frame": build_frame(self.m, t, self.asset)})
+            out.append({"t": t, "k": "full",
+                        "frame": build_frame(self.m, t, self.asset, self.features)})
         elif typ == EventType.Meta:
             href = self.m.href
             self.m.apply(e)
             out.append({"t": t, "k": "viewport", "w": self.m.width, "h": self.m.height})
             if self.m.href != href:
                 out.append({"t": t, "k": "meta", "href": self.m.href})
+            features = read_meta(data)
+            if features and features != self.features:
+                self.features = features
+                if self.m.root is not None:   # the page shown, as the new answers style it
+                    out.append({"t": t, "k": "full",
+                                "frame": build_frame(self.m, t, self.asset, features)})
 
     # -- per source -----------------------------------------------------------------------
     def _mutation(self, data: Raw, t: float, out: list) -> None:
@@ -451,7 +469,7 @@ class OpsBuilder:
             nid = a.get("id") if isinstance(a, dict) else None
             n = nodes.get(nid)
             if n is not None and n.type == NodeType.Element and nid not in attr_before:
-                attr_before[nid] = element_shape(m, n, asset)
+                attr_before[nid] = element_shape(m, n, asset, self.features)
         m.apply_mutation(data)
         asset = self.asset
         for nid in removed:
@@ -471,12 +489,13 @@ class OpsBuilder:
                 touched_sheets.add(p.id)
             elif ptag not in ("script", "noscript"):
                 v = safe_comment(n.text) if n.type == NodeType.Comment else sanitize_text(n.text, ptag)
+                # (a style's text goes as its sheet: `_emit_sheet`)
                 out.append({"t": t, "k": "text", "id": n.id, "v": v})
         for nid, (tag0, before, omit0) in attr_before.items():
             n = nodes.get(nid)
             if n is None:
                 continue
-            tag1, after, omit1 = element_shape(m, n, asset)
+            tag1, after, omit1 = element_shape(m, n, asset, self.features)
             if tag1 != tag0 or omit1 != omit0:
                 # a link gained/lost its inlined sheet: re-add the element as it is now
                 self._emit_add(n, t, out)
@@ -533,7 +552,7 @@ class OpsBuilder:
                 return
         nxt = kids[idx + 1] if idx + 1 < len(kids) else None
         shown: list[Node] = []
-        node = serialize(self.m, n.id, self.asset, shown)
+        node = serialize(self.m, n.id, self.asset, shown, self.features)
         if node is not None:
             out.append({"t": t, "k": "add", "p": p.id, "n": nxt, "node": node})
             for el in shown:   # an added media element's state, as a frame would give it
@@ -546,7 +565,8 @@ class OpsBuilder:
         if n is None or tag_name(n.tag) not in ("style", "link"):
             return
         out.append({"t": t, "k": "sheet", "id": sid,
-                    "css": sanitize_css(_style_text(self.m, n), sheet_resolver(n, self.asset))})
+                    "css": sanitize_css(_style_text(self.m, n), sheet_resolver(n, self.asset),
+                                        self.features)})
 
     def _input(self, data: Raw, t: float, out: list) -> None:
         self.m.apply_input(data)
@@ -600,7 +620,7 @@ class OpsBuilder:
         self._emit_adopted(t, out, None, data.get("id"))
 
     def _emit_adopted(self, t: float, out: list, style_ids: set | None, host: Any = None) -> None:
-        css = adopted_css(self.m, self.asset)
+        css = adopted_css(self.m, self.asset, self.features)
         for h, ids in self.m.adopted_by.items():
             if h == host or (style_ids and style_ids & set(ids)):
                 out.append({"t": t, "k": "adopted", "id": h, "css": css.get(str(h), "")})

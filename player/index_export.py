@@ -29,6 +29,9 @@ class IndexExport(msgspec.Struct, frozen=True):
     block_bytes: int
     # TimelineBuilder.to_bytes nested as is (decoded as a view: read in place), or nil
     tb: msgspec.Raw = NIL
+    # the visitor's recorded media features from each time they changed (recorder.media)
+    features_t: list[float] = []
+    features: list[tuple[tuple[str, str], ...]] = []
 
     def has_timeline(self) -> bool:
         return memoryview(self.tb) != NIL_BYTE

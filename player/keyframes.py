@@ -39,6 +39,7 @@ import msgspec
 
 from recorder.format import EventType, IncrementalSource, decode_msgpack, encode_msgpack, no_gc
 from recorder.format import replace_lone_surrogates
+from recorder.media import NONE as NO_FEATURES, Features, read_meta
 from recorder.mirror import DOM_SOURCES, FOCUS_MOVES, Mirror
 
 from .checkpoint_codec import compress, decompress
@@ -91,6 +92,10 @@ class KeyframeIndex:
         self.cp_blob: list[bytes] = [compress(Mirror().dump())]
         self.blocks: list[Block] = [Block(array("d"), array("H"), None, [])]
         self.full_snapshot_t: list[float] = []
+        # the visitor's recorded media features (recorder.media), from each Meta event that
+        # changed them on: the mirror keeps none of it, and every frame's CSS depends on it
+        self.features_t: list[float] = []
+        self.features: list[Features] = []
         self.seg_first_event: list[int] = []
         self.events_seen = 0
         self.dom_events = 0
@@ -192,6 +197,8 @@ class KeyframeIndex:
                     dom = False
             else:
                 dom = typ == 2 or typ == 4   # full snapshot, meta
+                if typ == 4:
+                    self._meta_features(t, e.get("data"))
             if dom:
                 m.apply(e)
                 self.dom_events += 1
@@ -206,6 +213,22 @@ class KeyframeIndex:
                 if full or self._since >= self.interval:
                     self._checkpoint(t)
                     block = self.blocks[-1]
+
+    def _meta_features(self, t: float, data: Any) -> None:
+        """A Meta event's media features, kept when they change (a Meta without them - an
+        rrweb recording's - says nothing of them: the last ones stand)."""
+        f = read_meta(data)
+        if f and (not self.features or self.features[-1] != f):
+            self.features_t.append(t)
+            self.features.append(f)
+
+    def features_at(self, t: float) -> Features:
+        """The visitor's recorded media features at t, as far as the index has read (a
+        moment ahead of it gets the last ones read: a visitor's preference rarely changes;
+        one before the first Meta, the first ones); NONE when the recording has none."""
+        if not self.features:
+            return NO_FEATURES
+        return self.features[max(0, bisect_right(self.features_t, t) - 1)]
 
     def _close_block(self) -> None:
         b = self.blocks[-1]
@@ -311,7 +334,8 @@ class KeyframeIndex:
             full_snapshot_t=self.full_snapshot_t, seg_first_event=self.seg_first_event,
             warnings=dict(self.warnings), checkpoint_bytes=self.checkpoint_bytes,
             block_bytes=self.block_bytes,
-            tb=msgspec.Raw(self._tb.to_bytes()) if self._tb is not None else NIL))
+            tb=msgspec.Raw(self._tb.to_bytes()) if self._tb is not None else NIL,
+            features_t=self.features_t, features=self.features))
 
     def load_export(self, blob: bytes) -> None:
         """Take over an index a worker built for the same source (replaces any progress
@@ -338,6 +362,7 @@ class KeyframeIndex:
             self.events_seen, self.dom_events = d.events_seen, d.dom_events
             self.cp_t, self.cp_blob, self.blocks = d.cp_t, d.cp_blob, blocks
             self.full_snapshot_t, self.seg_first_event = d.full_snapshot_t, d.seg_first_event
+            self.features_t, self.features = d.features_t, d.features
             self.warnings = Counter(d.warnings)
             self.checkpoint_bytes, self.block_bytes = d.checkpoint_bytes, d.block_bytes
             self._tb = tb

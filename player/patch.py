@@ -33,6 +33,7 @@ from difflib import SequenceMatcher
 from typing import Any
 
 from recorder.format import NodeType
+from recorder.media import NONE as NO_FEATURES, Features
 from recorder.mirror import Mirror, Node
 
 from .assets import page_resolver
@@ -145,9 +146,11 @@ def _kept_in_order(old: list[int], cands: list[int]) -> set[int]:
 
 
 def diff_view(shown: Mirror, target: Mirror, t: float, asset: AssetResolver = None,
-              max_rebuilt: float = MAX_REBUILT) -> Raw | None:
+              max_rebuilt: float = MAX_REBUILT, features: Features = NO_FEATURES) -> Raw | None:
     """The patch that turns the view showing `shown` into the frame of `target` (see the
-    module's docstring), or None when loading the whole frame is the better way."""
+    module's docstring), or None when loading the whole frame is the better way.
+    `features`: the visitor's recorded media features, the same for both moments (the
+    caller loads the whole frame when they differ: every sheet would change)."""
     a, b = shown, target
     asset = page_resolver(b, asset)   # the target page's base (player.assets)
     if a.root is None or a.root != b.root or b.root not in b.nodes or a.root not in a.nodes:
@@ -176,14 +179,14 @@ def diff_view(shown: Mirror, target: Mirror, t: float, asset: AssetResolver = No
         kept.append((o, n))
         if oid != nid:
             rekey.append([oid, nid])
-        _edit(a, b, o, n, t, asset, edits)
+        _edit(a, b, o, n, t, asset, edits, features)
         if n.type == NodeType.Element and tag_name(n.tag) == "style" and not _omits(b, n):
             # a <style>'s text goes whole, as the frames send it ("sheet"): a text change
             # played there replaced the element's text node, which no id names in the view
             # (a kept one, given the old id, was no longer in the page: the later text stayed)
             if _style_text(a, o) != _style_text(b, n):
                 edits.append({"t": t, "k": "sheet", "id": n.id,
-                              "css": sanitize_css(_style_text(b, n), asset)})
+                              "css": sanitize_css(_style_text(b, n), asset, features)})
             continue
         old = shown_children(a, o)
         new = shown_children(b, n)
@@ -206,12 +209,14 @@ def diff_view(shown: Mirror, target: Mirror, t: float, asset: AssetResolver = No
                     return None
                 to_add.append((nid, nxt, c))
             nxt = c
-    adds = [{"t": t, "k": "add", "p": p, "n": nxt, "node": serialize(b, c, asset, fresh)}
+    adds = [{"t": t, "k": "add", "p": p, "n": nxt,
+             "node": serialize(b, c, asset, fresh, features)}
             for p, nxt, c in to_add]
     # removals first (by the ids shown), then the kept nodes take their target ids, then
     # everything else speaks the target's ids
     ops = rms + ([{"t": t, "k": "rekey", "pairs": rekey}] if rekey else []) + adds + edits
-    return {"t": t, "ops": ops, "rebuilt": rebuilt, **_state(a, b, kept, fresh, asset)}
+    return {"t": t, "ops": ops, "rebuilt": rebuilt,
+            **_state(a, b, kept, fresh, asset, features)}
 
 
 def _key(n: Node) -> tuple:
@@ -277,14 +282,14 @@ def _shown_size(m: Mirror, nid: int) -> int:
 
 
 def _edit(a: Mirror, b: Mirror, o: Node, n: Node, t: float, asset: AssetResolver,
-          out: list[Raw]) -> None:
+          out: list[Raw], features: Features) -> None:
     """Ops for a kept node whose own content changed (its children are diffed apart)."""
     typ = n.type
     if typ == NodeType.Element:
         if o.attrs == n.attrs and o.sheet == n.sheet:
             return
-        _tag0, before, _ = element_shape(a, o, asset)
-        _tag1, after, _ = element_shape(b, n, asset)
+        _tag0, before, _ = element_shape(a, o, asset, features)
+        _tag1, after, _ = element_shape(b, n, asset, features)
         if after.get("_cssText") != before.get("_cssText"):
             out.append({"t": t, "k": "sheet", "id": n.id, "css": after.get("_cssText") or ""})
         diff = {k: v for k, v in after.items() if before.get(k) != v and k != "_cssText"}
@@ -300,12 +305,12 @@ def _edit(a: Mirror, b: Mirror, o: Node, n: Node, t: float, asset: AssetResolver
             v = safe_comment(n.text)
         else:
             p = b.nodes.get(n.parent) if n.parent is not None else None
-            v = sanitize_text(n.text, p.tag if p is not None else None, asset)
+            v = sanitize_text(n.text, p.tag if p is not None else None, asset, features)
         out.append({"t": t, "k": "text", "id": n.id, "v": v})
 
 
 def _state(a: Mirror, b: Mirror, kept: list[tuple[Node, Node]], fresh: list[Node],
-           asset: AssetResolver) -> Raw:
+           asset: AssetResolver, features: Features) -> Raw:
     """The frame's state for the patched view (as `build_frame`, see player.frame)."""
     st = NodeStates(b)
     for o, n in kept:
@@ -324,7 +329,7 @@ def _state(a: Mirror, b: Mirror, kept: list[tuple[Node, Node]], fresh: list[Node
     out: Raw = {
         "width": b.width, "height": b.height, "href": b.href,
         "scroll": {"window": [b.window_scroll[0], b.window_scroll[1]], "nodes": st.scroll},
-        "inputs": st.inputs, "media": st.media, "adopted": adopted_css(b, asset),
+        "inputs": st.inputs, "media": st.media, "adopted": adopted_css(b, asset, features),
         "canvas": st.canvas,
         "focus": st.focus, "focus_visible": b.focus_visible, "selection": b.selection,
     }

@@ -26,6 +26,7 @@ from bisect import bisect_right
 from typing import Any, Iterable
 
 from recorder.format import no_gc
+from recorder.media import Features
 from recorder.mirror import Mirror
 from recorder.source import ListSource, RecordingSource
 
@@ -151,8 +152,14 @@ class Replayer:
     def state_at(self, offset_ms: float) -> Mirror:
         return self.index.state_at(offset_ms)
 
+    def features_at(self, offset_ms: float) -> Features:
+        """The visitor's recorded media features at that moment (recorder.media), which
+        every frame, patch and op of it follows."""
+        return self.index.features_at(offset_ms)
+
     def frame_at(self, offset_ms: float) -> Raw:
-        return build_frame(self.state_at(offset_ms), offset_ms, self.asset)
+        m = self.state_at(offset_ms)
+        return build_frame(m, offset_ms, self.asset, self.features_at(offset_ms))
 
     def view_at(self, offset_ms: float, shown_ms: float | None = None) -> tuple[str, Raw]:
         """What a view showing `shown_ms` (None: nothing, or not known) needs to show
@@ -160,13 +167,15 @@ class Replayer:
         ("frame", frame). Either way playback continues from `offset_ms` without a seek."""
         cur = self._cursor
         m = self.state_at(offset_ms)
+        features = self.features_at(offset_ms)
         patch = None
-        if shown_ms is not None and cur is not None and cur[0] == shown_ms:
-            patch = diff_view(cur[1], m, offset_ms, self.asset)
+        if shown_ms is not None and cur is not None and cur[0] == shown_ms \
+                and self.features_at(shown_ms) == features:
+            patch = diff_view(cur[1], m, offset_ms, self.asset, features=features)
         self._cursor = (offset_ms, m)
         if patch is not None:
             return "patch", patch
-        return "frame", build_frame(m, offset_ms, self.asset)
+        return "frame", build_frame(m, offset_ms, self.asset, features)
 
     def document_at(self, offset_ms: float, *, static_scroll: bool = True) -> str:
         """The safe document of that moment; the stored images and fonts it shows are in it
@@ -207,7 +216,7 @@ class Replayer:
         if m is None:
             m = cur[1] if cont else self.state_at(t0_ms)
         ops: list[Raw] = []
-        b = OpsBuilder(m, self.asset, pointer=ahead)
+        b = OpsBuilder(m, self.asset, pointer=ahead, features=self.features_at(t0_ms))
         n_dom = 0   # DOM operations built so far (what `limit` counts)
         for t, e in events:
             k = len(ops)

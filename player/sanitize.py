@@ -15,7 +15,10 @@ rules live once:
 - a namespaced tag (`svg:script`) is judged by its local name (`script`);
 - nothing that navigates or embeds: no `srcdoc`, no meta refresh (`http-equiv` dropped), no
   `<base href>`, forms whose action is blocked, `<object>`/`<embed>`/`<applet>`/frames
-  turned into plain boxes.
+  turned into plain boxes;
+- the visitor's recorded preferences (`features`, recorder.media) decide the media queries
+  that ask about them, in CSS text and `media` attributes, and a `color-scheme` that offers
+  their scheme: the page looks as it did to them, whatever the replaying machine prefers.
 
 URLs are checked by allow-list, after stripping the whitespace and control characters a
 browser ignores and decoding entities, so tricks like `java\\tscript:` or `&#106;avascript:`
@@ -34,6 +37,7 @@ from typing import Any, Callable, Optional
 from recorder.assets import (CSS_ESCAPE, CSS_TOKEN, SCHEME, STRING_URL_FUNCS, URL_FUNCS, URL_JUNK,
                              css_string_value, read_css_url, skip_css_statement,
                              srcset_candidates, unescape_css)
+from recorder.media import NONE as NO_FEATURES, Features, color_scheme, rewrite_queries
 from recorder.privacy.levels import Level, markup_level
 
 # A resolver maps a URL as the page wrote it (absolute, or relative to the page: the resolver
@@ -157,21 +161,22 @@ def safe_tag(tag: Any) -> str:
 
 
 def sanitize_attrs(tag: str, attrs: dict, *, svg: bool = False, asset: AssetResolver = None,
-                   keep_css_text: bool = True) -> dict[str, str]:
+                   keep_css_text: bool = True, features: Features = NO_FEATURES) -> dict[str, str]:
     """A safe copy of an element's recorded attributes (string values only).
 
     `tag` is the recorded (lowercase) tag. rrweb's special attributes are turned into plain
     markup: `rr_width`/`rr_height` (a hidden element's placeholder) into a sized style,
     `rr_dataURL` into an image source, `rr_scrollLeft/Top` dropped (scroll is state).
-    `_cssText` (an inlined stylesheet) is kept, sanitized, when `keep_css_text`."""
+    `_cssText` (an inlined stylesheet) is kept, sanitized, when `keep_css_text`. `features`:
+    the visitor's recorded media features (recorder.media), which `media` and CSS follow."""
     # only all-string values are memoized: True == 1 == 1.0 as keys, but not as attributes
     if type(tag) is str and all(type(v) is str for v in attrs.values()):
         try:
-            key = (tag, tuple(attrs.items()), asset, keep_css_text)
+            key = (tag, tuple(attrs.items()), asset, keep_css_text, features)
             return dict(_attrs_memo(key))   # a copy: callers add to it
         except TypeError:          # an unhashable resolver
             pass
-    return _sanitize_attrs(tag, attrs, asset, keep_css_text)
+    return _sanitize_attrs(tag, attrs, asset, keep_css_text, features)
 
 
 _SIZE_DECL = re.compile(r"(?:^|;)\s*(?:width|height)\s*:", re.I)
@@ -189,12 +194,12 @@ def _attrs_memo(key: tuple) -> dict[str, str]:
     """sanitize_attrs is a pure function of its arguments (as `_CssMemo` says of CSS): a
     page's thousands of elements share a few hundred attribute sets (a table's cells), and
     sanitizing each again was a fifth of building a frame."""
-    tag, items, asset, keep_css_text = key
-    return _sanitize_attrs(tag, dict(items), asset, keep_css_text)
+    tag, items, asset, keep_css_text, features = key
+    return _sanitize_attrs(tag, dict(items), asset, keep_css_text, features)
 
 
 def _sanitize_attrs(tag: str, attrs: dict, asset: AssetResolver,
-                    keep_css_text: bool) -> dict[str, str]:
+                    keep_css_text: bool, features: Features = NO_FEATURES) -> dict[str, str]:
     out: dict[str, str] = {}
     t = tag_name(tag)
     if t in ("script", "noscript"):
@@ -223,7 +228,7 @@ def _sanitize_attrs(tag: str, attrs: dict, asset: AssetResolver,
             continue
         if low == "_csstext":
             if keep_css_text:
-                out["_cssText"] = sanitize_css(value, asset)
+                out["_cssText"] = sanitize_css(value, asset, features)
             continue
         if low in ("rr_width", "rr_height"):
             # a size measured is the border box: the page's padding and border are not added
@@ -274,10 +279,16 @@ def _sanitize_attrs(tag: str, attrs: dict, asset: AssetResolver,
                 out[name] = s
             continue
         if low == "style":
-            out[name] = sanitize_css(value, asset)
+            out[name] = sanitize_css(value, asset, features)
+            continue
+        if low == "media":   # a sheet's, a <source>'s media query list
+            out[name] = rewrite_queries(value, features)
             continue
         if t == "meta" and low == "content" and "http-equiv" in {k.lower() for k in attrs}:
             continue  # a refresh's target or a cookie: never kept
+        if t == "meta" and low == "content" and str(attrs.get("name", "")).lower() == "color-scheme":
+            out[name] = color_scheme(value, features)
+            continue
         if low == "target" and value.strip().lower() not in ("_self", ""):
             continue
         out[name] = value
@@ -393,18 +404,18 @@ class _CssMemo:
         self.chars = 0
         self.lock = threading.Lock()
 
-    def get(self, css: str, asset: AssetResolver) -> str:
+    def get(self, css: str, asset: AssetResolver, features: Features = NO_FEATURES) -> str:
         try:
-            key = (css, asset)
+            key = (css, asset, features)
             hash(key)
         except TypeError:          # an unhashable resolver: no memo
-            return _sanitize_css(css, asset)
+            return _sanitize_css(rewrite_queries(css, features), asset)
         with self.lock:
             out = self.entries.get(key)
             if out is not None:
                 self.entries.move_to_end(key)
                 return out
-        out = _sanitize_css(css, asset)
+        out = _sanitize_css(rewrite_queries(css, features), asset)
         size = len(css) + len(out)
         if size > self.max_chars // 4:
             return out             # one huge sheet would flush everything else
@@ -421,14 +432,15 @@ class _CssMemo:
 _css_memo = _CssMemo()
 
 
-def sanitize_css(css: Any, asset: AssetResolver = None) -> str:
+def sanitize_css(css: Any, asset: AssetResolver = None, features: Features = NO_FEATURES) -> str:
     """CSS with every external `url(...)`/image-set string blocked, `@import` removed and
-    script-bearing constructs (`expression()`, `behavior`, `-moz-binding`) neutralised.
+    script-bearing constructs (`expression()`, `behavior`, `-moz-binding`) neutralised; its
+    media queries on the visitor's recorded `features` decided (recorder.media).
     A `<` that could start markup is written `\\3c ` (the same character to CSS), so the text
     can neither close a <style> nor become elements where it is parsed as markup."""
     if not isinstance(css, str) or not css:
         return ""
-    return _css_memo.get(css, asset)
+    return _css_memo.get(css, asset, features)
 
 
 # What a browser does to CSS before tokenizing it (CSS Syntax §3.3): CR, CRLF and FF are one
@@ -540,12 +552,13 @@ def safe_comment(text: Any) -> str:
     return s.replace("--", "- -").replace(">", "&gt;").rstrip("-")
 
 
-def sanitize_text(text: Any, parent_tag: str | None, asset: AssetResolver = None) -> str:
+def sanitize_text(text: Any, parent_tag: str | None, asset: AssetResolver = None,
+                  features: Features = NO_FEATURES) -> str:
     """A text node's content in its parent's context: code is blanked, CSS sanitized."""
     s = text if isinstance(text, str) else ""
     parent = tag_name(parent_tag)
     if parent in ("script", "noscript"):
         return ""
     if parent == "style":
-        return sanitize_css(s, asset)
+        return sanitize_css(s, asset, features)
     return s

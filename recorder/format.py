@@ -142,6 +142,8 @@ class MetaData(Struct, kw_only=True):
     href: str = ""
     width: Number = 0
     height: Number = 0
+    # capture.js: the visitor's answers to the preferences CSS asks about (recorder.media)
+    mediaFeatures: dict[str, Any] | None = None
 
 
 class FullSnapshotData(Struct, kw_only=True):

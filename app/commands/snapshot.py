@@ -68,7 +68,8 @@ def run(args: argparse.Namespace) -> int:
             state = r.state_at(at)
         # the stored images and fonts it shows go in the file itself, as data: URLs: a
         # snapshot is opened where no player serves them (and fetches nothing)
-        html, inlined = inline_assets(render_document(build_frame(state, at, r.asset)),
+        html, inlined = inline_assets(render_document(build_frame(state, at, r.asset,
+                                                                   r.features_at(at))),
                                       r.source.assets)
         out = args.output or Path(f"{src.id}-at{int(at)}.html")
         if str(out) == "-":
