@@ -1207,11 +1207,32 @@
     return false;
   }
 
+  /* The visitor's answers to the preferences a page's CSS can ask about, for the replay to
+   * answer as their browser did (recorder/media.py: FEATURES, the same features and values):
+   * {feature: the value that matches}, null without matchMedia. */
+  var MEDIA_FEATURES = {"prefers-color-scheme": ["light", "dark"],
+                        "prefers-reduced-motion": ["no-preference", "reduce"],
+                        "prefers-contrast": ["no-preference", "more", "less", "custom"]};
+  function mediaFeatures() {
+    if (typeof win.matchMedia !== "function") return null;
+    var out = {}, any = false;
+    for (var f in MEDIA_FEATURES) {
+      var vs = MEDIA_FEATURES[f];
+      for (var i = 0; i < vs.length; i++) {
+        try { if (win.matchMedia("(" + f + ": " + vs[i] + ")").matches) { out[f] = vs[i]; any = true; break; } }
+        catch (e) { break; }
+      }
+    }
+    return any ? out : null;
+  }
+
   R.fullSnapshot = function () {
     var de = doc.documentElement;
     var href = this.P.scrub ? this.P.scrub(win.location.href) : win.location.href;
-    this.wrap({type: EV.META, data: {href: href, width: win.innerWidth,
-                                     height: win.innerHeight}, timestamp: Date.now()});
+    var meta = {href: href, width: win.innerWidth, height: win.innerHeight};
+    var features = mediaFeatures();
+    if (features) meta.mediaFeatures = features;   // (a Meta's compact form is without it)
+    this.wrap({type: EV.META, data: meta, timestamp: Date.now()});
     this.learnHeldIn(doc);
     var node = this.serialize(doc, this.P.defaultLevel, null);
     this.wrap({type: EV.FULL, data: {node: node, initialOffset: {
