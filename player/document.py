@@ -29,7 +29,7 @@ from lxml import etree
 
 from recorder.format import NodeType
 
-from .sanitize import ATTR_NAME_OK, HIDDEN_UNSIZED, inert_css_text
+from .sanitize import ATTR_NAME_OK, HIDDEN_UNSIZED, MASKED, inert_css_text
 
 _DOCUMENT = int(NodeType.Document)
 _DOCTYPE = int(NodeType.DocumentType)
@@ -62,6 +62,17 @@ _INLINE = ("a", "abbr", "b", "bdi", "bdo", "cite", "code", "data", "dfn", "em", 
            "u", "var")
 HIDDEN_MIN_PX = 24
 HIDDEN_MIN_INLINE = ("1em", "3em")   # height, width
+# A checkbox, radio or select whose state is masked (sanitize.MASKED): hatched in the hidden
+# placeholder's greys, with no tick and no option text - an unticked box or the first option
+# would be a state the visitor never chose. Drawn without the platform's look, which would
+# leave it no size: at least a checkbox's own (MASKED_MIN_PX).
+MASKED_LIGHT, MASKED_DARK, MASKED_BORDER = (0xE4, 0xE4, 0xE4), (0xC4, 0xC4, 0xC4), "#8a8a8a"
+MASKED_MIN_PX = 13
+_MASKED_LOOK = ("appearance:none!important;-webkit-appearance:none!important;"
+                "background:repeating-linear-gradient(45deg,rgb{0} 0 3px,rgb{1} 3px 6px)!important;"
+                "border:1px solid {2}!important;color:transparent!important;text-shadow:none!important;"
+                "opacity:1!important;min-width:{3}px;min-height:{3}px;box-sizing:border-box"
+                ).format(MASKED_LIGHT, MASKED_DARK, MASKED_BORDER, MASKED_MIN_PX)
 PLAYER_CSS = ("[data-replay-hidden]:empty{background:#e4e4e4 url(\"data:image/svg+xml,"
               + _HIDDEN_LABEL + "\") center/100% 100% no-repeat!important;"
               "box-shadow:inset 0 0 0 1px #c4c4c4!important;color:transparent!important}"
@@ -81,7 +92,9 @@ PLAYER_CSS = ("[data-replay-hidden]:empty{background:#e4e4e4 url(\"data:image/sv
               # a popover the page showed: the player shows it (showPopover()); without a
               # script it is placed where the browser's own rules put it, over the page
               "[popover][data-replay-popover]:not(:popover-open){display:block;"
-              "z-index:2147483647}")
+              "z-index:2147483647}"
+              f"input[{MASKED}],select[{MASKED}]{{{_MASKED_LOOK}}}"
+              f"input[type=radio i][{MASKED}]{{border-radius:50%!important}}")
 _XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 

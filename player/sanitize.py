@@ -292,6 +292,12 @@ def _sanitize_attrs(tag: str, attrs: dict, asset: AssetResolver,
         if low == "target" and value.strip().lower() not in ("_self", ""):
             continue
         out[name] = value
+    if t in ("input", "select") and attrs.get("rr_masked_choice") not in (None, False):
+        # capture.js's mark of a checkbox, radio or select whose state is masked (not
+        # recorded): drawn as masked (PLAYER_CSS), never as a state the visitor did not choose
+        out[MASKED] = ""
+        out["title"] = MASKED_TITLE
+        out.pop("checked", None)
     if t in ("style", "link") and attrs.get("rr_sheet_disabled") not in (None, False):
         # capture.js's mark of a sheet the page switched off (`sheet.disabled`): it applies to
         # no medium, in the player (a change of it is a change of `media`) as in `snapshot`
@@ -336,6 +342,8 @@ def _animates_unsafe(target: Any) -> bool:
 MODAL = "data-replay-modal"   # an open <dialog> the page showed with showModal()
 POPOVER = "data-replay-popover"   # a popover the page showed (rr_popover_open)
 HIDDEN_UNSIZED = "unsized"   # a placeholder whose height was not recorded, or was 0
+MASKED = "data-replay-masked"   # a choice control whose state is masked (rr_masked_choice)
+MASKED_TITLE = "Masked"
 
 
 def _positive_px(v: Any) -> bool:

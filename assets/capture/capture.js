@@ -1119,6 +1119,10 @@
         // selected option
         attrs.value = el.value;
       }
+      // a choice whose state is masked (maskAttr drops its checked, its options' selected):
+      // marked so, whatever its state, for the replay to show it masked, not unticked
+      if ((t === "checkbox" || t === "radio" || tag === "select") &&
+          (level >= L.MASK_USER_INPUT || valueMasked(level, tag, el))) attrs.rr_masked_choice = true;
       this.lastValue.set(el, controlState(el));
     } else if (tag === "option") {
       if (el.selected) attrs.selected = true; else delete attrs.selected;
