@@ -23,9 +23,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .assets import CSS_TOKEN
-
 META_KEY = "mediaFeatures"   # the Meta event's field (recorder.format.MetaData)
+CONTEXT_KEY = "media_features"   # the session's facts (recorder.semantics): {feature: value}
 COLOR_SCHEME = "prefers-color-scheme"
 # feature -> (the values capture.js asks about, the value a boolean context reads as false;
 # None when every value is true there, as `(prefers-color-scheme)` is)
@@ -67,6 +66,15 @@ def read_meta(data: Any) -> Features:
     return tuple(out)
 
 
+def described(features: Any) -> str:
+    """The facts' media features (CONTEXT_KEY) for a person: "color scheme dark · reduced
+    motion reduce"; "" when none."""
+    if not isinstance(features, dict):
+        return ""
+    return " · ".join(f"{name.removeprefix('prefers-').replace('-', ' ')} {features[name]}"
+                      for name in FEATURES if isinstance(features.get(name), str))
+
+
 def color_scheme_of(features: Features) -> str | None:
     """The visitor's preferred colour scheme ("light", "dark"), None when not recorded."""
     return dict(features).get(COLOR_SCHEME)
@@ -92,6 +100,9 @@ def rewrite_queries(css: str, features: Features) -> str:
     comments are left as they are; without recorded features, the text as it is."""
     if not features or _MENTIONS.search(css) is None:
         return css
+    # (the asset module's CSS scanner; imported here: it imports the mirror, which imports
+    # the semantics, which read the Meta's features with this module)
+    from .assets import CSS_TOKEN
     scheme = color_scheme_of(features)
     out: list[str] = []
     last = pos = 0

@@ -70,6 +70,7 @@ import msgspec.structs
 
 from .format import (CONSOLE_PLUGIN, NETWORK_PLUGIN, RUM_PLUGIN, SYNTHETIC, SYNTHETIC_USER,
                      EventType, IncrementalSource, MouseInteractions, type_shown)
+from .media import CONTEXT_KEY as MEDIA_CONTEXT_KEY, read_meta
 
 Raw = dict[str, Any]
 
@@ -772,6 +773,9 @@ class Semantics(msgspec.Struct, kw_only=True):
         for k in ("userAgent", "user_agent"):
             if isinstance(data.get(k), str):
                 self.context["user_agent"] = data[k]
+        features = read_meta(data)   # the visitor's preferences (the last page's stand)
+        if features:
+            self.context[MEDIA_CONTEXT_KEY] = dict(features)
         href = data.get("href")
         if not isinstance(href, str) or not href:
             return

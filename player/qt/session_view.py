@@ -19,6 +19,7 @@ from typing import Any
 from player.local_time import started_text
 from recorder.bug import from_context
 from recorder.index import SessionInfo
+from recorder.media import CONTEXT_KEY as MEDIA_CONTEXT_KEY, described
 from recorder.moments import Unit, moment_text
 from recorder.semantics import CONSOLE_REPORTERS, uncaught_line
 
@@ -278,6 +279,8 @@ def _facts(sv: SessionView, f: dict, info: SessionInfo | None,
         ("Browser", _label(f.get("browser"), "name", "version") or ua_browser or "—"),
         ("OS", _label(f.get("os"), "name", "version") or ua_os or "—"),
         ("Viewport", f"{vp[0]:g} × {vp[1]:g}" if isinstance(vp, list) and len(vp) == 2 else "—"),
+        # what the page's CSS asked of the visitor's browser (dark mode...), as the replay gives it
+        ("Preferences", described(f.get(MEDIA_CONTEXT_KEY)) or "—"),
         ("Started", started_text(sv.start_ms) if sv.start_ms else "—"),
         ("Duration", moment_text(sv.duration_ms, Unit.SECOND)),
         ("Views", str(len(sv.views) or len(f.get("urls") or []))),

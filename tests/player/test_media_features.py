@@ -84,3 +84,13 @@ def test_a_recording_without_them_replays_as_before():
     html = render_document(r.frame_at(1500))
     assert "(prefers-color-scheme: dark)" in html and "(prefers-color-scheme: light)" in html
     assert "light dark" in html
+
+
+def test_the_session_facts_say_them():
+    from recorder.media import CONTEXT_KEY, described
+    from recorder.semantics import read
+
+    facts = read(_events(DARK)).context[CONTEXT_KEY]
+    assert facts == DARK
+    assert described(facts) == "color scheme dark · reduced motion reduce"
+    assert CONTEXT_KEY not in read(_events(None)).context
