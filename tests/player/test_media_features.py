@@ -94,3 +94,14 @@ def test_the_session_facts_say_them():
     assert facts == DARK
     assert described(facts) == "color scheme dark · reduced motion reduce"
     assert CONTEXT_KEY not in read(_events(None)).context
+
+
+def test_an_index_built_by_a_worker_hands_them_over():
+    from player.keyframes import KeyframeIndex
+    from recorder.source import ListSource
+
+    built = KeyframeIndex(ListSource(_events(DARK)))
+    built.finish()
+    taken = KeyframeIndex(ListSource(_events(DARK)))
+    taken.load_export(built.export())
+    assert taken.features_at(1500) == built.features_at(1500) == read_meta({"mediaFeatures": DARK})
