@@ -9,7 +9,7 @@ import re
 from typing import Any, Callable
 
 from .levels import (FORM_TAGS, HIDDEN_LEVEL, LEVEL_ATTRS, MASK_LEVEL, MASK_USER_INPUT_LEVEL,
-                     Level, markup_level, value_masked)
+                     Level, input_type, markup_level, value_masked)
 
 MASK = "***"
 _NONSPACE = re.compile(r"\S")
@@ -321,6 +321,12 @@ def attrs_as_recorded(tag: str | None, level: Level, scrub) -> bool:
     return scrub is None and level < MASK_LEVEL and tag not in FORM_TAGS
 
 
+# the mark of a checkbox, radio or select whose state is not recorded (its `checked`, its
+# options' `selected` dropped), whatever that state was: the player shows it masked, not
+# unticked (player.sanitize); capture.js sets it alike
+MASKED_CHOICE = "rr_masked_choice"
+
+
 def mask_attrs(tag: str | None, attrs: dict, level: Level, node_attrs: dict,
                scrub) -> dict:
     out = {}
@@ -328,7 +334,13 @@ def mask_attrs(tag: str | None, attrs: dict, level: Level, node_attrs: dict,
         nv = mask_attr(tag, k, v, level, node_attrs, scrub)
         if nv is not _DROP:
             out[k] = nv
+    if tag == "select" or (tag == "input" and input_type(tag, node_attrs) in _CHOICES):
+        if level >= MASK_USER_INPUT_LEVEL or value_masked(level, tag, node_attrs):
+            out[MASKED_CHOICE] = True
     return out
+
+
+_CHOICES = ("checkbox", "radio")
 
 
 def text_as_recorded(level: Level, parent_tag: str | None, scrub) -> bool:
