@@ -5,7 +5,7 @@ shows the page as the visitor saw it, not as the machine replaying prefers.
 capture.js asks the browser (`matchMedia`) when it takes a full snapshot and sends the
 answers in that snapshot's Meta event, `data.mediaFeatures`:
 `{"prefers-color-scheme": "dark", "prefers-reduced-motion": "reduce", ...}` (FEATURES lists
-the features and the values asked about). rrweb's Meta has only href, width and height: a
+the features and the values asked about; a `no-preference` is left out). rrweb's Meta has only href, width and height: a
 recording without the field replays as it always did (the replaying browser decides).
 
 This module is the one reader of that field (`read_meta`) and the one judge of a media
@@ -54,13 +54,15 @@ _SCHEME_VALUE = re.compile(r"\s*:\s*([^;{}!]*)")
 
 def read_meta(data: Any) -> Features:
     """The features a Meta event's data records (NONE when it records none); a feature or
-    value not in FEATURES is passed over."""
+    value not in FEATURES is passed over. A feature with a value that reads as false
+    (`no-preference`) left out of a recorded set is that value: capture.js sends only what
+    the visitor chose (most visitors chose none of them), and the colour scheme."""
     given = data.get(META_KEY) if isinstance(data, dict) else None
     if not isinstance(given, dict):
         return NONE
     out = []
-    for name, (values, _false) in FEATURES.items():
-        v = given.get(name)
+    for name, (values, false) in FEATURES.items():
+        v = given.get(name, false)
         if isinstance(v, str) and v in values:
             out.append((name, v))
     return tuple(out)
@@ -68,11 +70,12 @@ def read_meta(data: Any) -> Features:
 
 def described(features: Any) -> str:
     """The facts' media features (CONTEXT_KEY) for a person: "color scheme dark · reduced
-    motion reduce"; "" when none."""
+    motion reduce" (a `no-preference` goes unsaid); "" when none."""
     if not isinstance(features, dict):
         return ""
     return " · ".join(f"{name.removeprefix('prefers-').replace('-', ' ')} {features[name]}"
-                      for name in FEATURES if isinstance(features.get(name), str))
+                      for name, (_values, false) in FEATURES.items()
+                      if isinstance(features.get(name), str) and features[name] != false)
 
 
 def color_scheme_of(features: Features) -> str | None:

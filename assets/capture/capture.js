@@ -1213,7 +1213,8 @@
 
   /* The visitor's answers to the preferences a page's CSS can ask about, for the replay to
    * answer as their browser did (recorder/media.py: FEATURES, the same features and values):
-   * {feature: the value that matches}, null without matchMedia. */
+   * {feature: the value that matches}, a no-preference left out (read back as such: most
+   * visitors chose none - a Meta is sent with every page), null without matchMedia. */
   var MEDIA_FEATURES = {"prefers-color-scheme": ["light", "dark"],
                         "prefers-reduced-motion": ["no-preference", "reduce"],
                         "prefers-contrast": ["no-preference", "more", "less", "custom"]};
@@ -1223,7 +1224,12 @@
     for (var f in MEDIA_FEATURES) {
       var vs = MEDIA_FEATURES[f];
       for (var i = 0; i < vs.length; i++) {
-        try { if (win.matchMedia("(" + f + ": " + vs[i] + ")").matches) { out[f] = vs[i]; any = true; break; } }
+        try {
+          if (win.matchMedia("(" + f + ": " + vs[i] + ")").matches) {
+            if (vs[i] !== "no-preference") { out[f] = vs[i]; any = true; }
+            break;
+          }
+        }
         catch (e) { break; }
       }
     }

@@ -100,7 +100,8 @@ def test_a_dark_mode_visitor_is_replayed_dark(chromium, site, tmp_path):
     sid = _visit(chromium, site, "dark.html", INSERT, color_scheme="dark")
     with_events = stored_events(site.intake.data, sid, 1)
     meta = next(e for e in with_events if e["type"] == 4)
-    assert meta["data"]["mediaFeatures"]["prefers-color-scheme"] == "dark"
+    # what the visitor chose, and only that: a no-preference goes unsent (a Meta per page)
+    assert meta["data"]["mediaFeatures"] == {"prefers-color-scheme": "dark"}
     img = _screenshot(site, sid, tmp_path, "dark")
     for part, (xy, want) in DARK_AT.items():
         assert _near(img.getpixel(xy), want), (part, img.getpixel(xy))

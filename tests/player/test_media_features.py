@@ -91,7 +91,7 @@ def test_the_session_facts_say_them():
     from recorder.semantics import read
 
     facts = read(_events(DARK)).context[CONTEXT_KEY]
-    assert facts == DARK
+    assert facts == {**DARK, "prefers-contrast": "no-preference"}   # (left out: no preference)
     assert described(facts) == "color scheme dark · reduced motion reduce"
     assert CONTEXT_KEY not in read(_events(None)).context
 
