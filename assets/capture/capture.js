@@ -336,6 +336,8 @@
         "(?:(?:[ .+-]|" + ENC + ")?\\d{2,5}){0,3}(?![" + W + "])",
       "(?:(?<![" + W + ".:/-])|" + AFTER_SPACE + ")(?:1(?:[ .-]|" + ENC + "))?\\d{3}([ .-]|" + ENC + ")\\d{3}\\1\\d{4}" +
         "(?![" + W + "]|[.:/-]\\d)",
+      "(?:(?<![" + W + ".:/-])|" + AFTER_SPACE + ")00[1-9]\\d{0,2}(?:[ .-]|" + ENC + ")\\d{1,5}" +
+        "(?:(?:[ .-]|" + ENC + ")?\\d{1,5}){1,5}(?![" + W + "]|[.:/-]\\d)",
       "(?:(?<![" + W + ".:/-])|" + AFTER_SPACE + ")0\\d{1,4}(?:[ -]|" + ENC + ")\\d{3,4}(?:[ -]|" + ENC + ")?\\d{3,4}" +
         "(?![" + W + "]|[.:/-]\\d)",
       "(?:(?<![" + W + ".:/-])|" + AFTER_SPACE + ")0\\d(?:(?:[ .]|" + ENC + ")\\d\\d){4}(?![" + W + "]|[.:/-]\\d)"].join("|") + ")", "g"); }
@@ -408,7 +410,7 @@
     card: function (m) { var d = decoded(m).replace(/\D/g, ""); return d.length >= 13 && d.length <= 19 && luhnOk(d); },
     phone: function (m) {
       m = decoded(m);
-      var n = m.replace(/\D/g, "").length;
+      var n = m.replace(/\D/g, "").length - (m.lastIndexOf("00", 0) === 0 ? 2 : 0);   // (00: the + dialled)
       if (n < 9 || n > 15) return false;
       if (/^\d{1,3}(?:\.\d{1,3}){3}$/.test(m) || /^\d{4}[-./]\d{1,2}[-./]\d{1,2}$|^\d{1,2}[-./]\d{1,2}[-./]\d{2,4}$/.test(m)) return false;
       if (m.indexOf(".") >= 0 && m.indexOf("+") < 0 && m.indexOf("(") < 0 && m.split(".").length - 1 !== 2) return false;
