@@ -79,7 +79,8 @@ from .segments import COMPACT_CODEC, LIVE, LIVE_CODEC, MAX_SEGMENT_BYTES, MAX_SE
     payload_strings, plan_segments, read_header, segment_payload, with_session_info
 from .sessions import INACTIVITY_MS, MAX_SESSION_MS, ContentDigest, clean_id, content_digest, \
     continued_id, content_hashed_id, derive_session_id, hashed_session_id, \
-    every_event_carries_id, id_as_stored_in_events, is_safe_id, old_clean_id, unkeyed_stored_id
+    every_event_carries_id, id_as_stored_in_events, is_safe_id, old_clean_id, stored_id, \
+    unkeyed_stored_id
 from .source import RecordingSource, info_from, optional_str
 
 if TYPE_CHECKING:   # (privacy imports the store's modules)
@@ -442,10 +443,14 @@ class LocalStore(Store):
         if not ids and tag:   # a shortened tagged id as `replay sessions` shows it: PREFIX_TAG
             ids = [i for i in self.index.resolve_tagged(base, tag) if split_tag(i)[1] == tag]
         if not ids and not is_safe_id(str(session_id_or_prefix)):
-            # a recording's own id, stored rewritten (`a b c` as `a_b_c-<hash>`): the id a
-            # customer or a ticket gives finds it
-            made = clean_id(str(session_id_or_prefix))
-            ids = [made] if self.index.session(made) is not None else []
+            # a recording's own id, stored rewritten (`a b c` as `a_b_c-<hash>`; one holding
+            # personal data - an e-mail - as a keyed hash of it, `session-<hash>`): the id a
+            # customer, a ticket or an erasure request gives finds it
+            given = str(session_id_or_prefix)
+            made = [stored_id(given, self._existing_key)]
+            if (unkeyed := unkeyed_stored_id(given)) is not None:
+                made.append(unkeyed)   # (stored before ids were keyed)
+            ids = [m for m in made if self.index.session(m) is not None][:1]
         if not ids:
             raise KeyError(f"no session {spec!r} in {self.root}")
         if not tag:
@@ -772,6 +777,12 @@ class LocalStore(Store):
                     break
                 found.append(name)
         return found
+
+    def _existing_key(self) -> bytes:
+        """The folder's secret when it has one (a lookup never makes it: no import made a
+        hashed id then, and the process's own key finds nothing stored)."""
+        from .id_key import process_key, read_id_key
+        return self._id_key or read_id_key(self.root) or process_key()
 
     def id_key(self) -> bytes:
         """The data folder's secret a session id holding personal data and each recording's

@@ -218,6 +218,14 @@ def test_15_10_a_session_id_made_of_personal_data(tmp_path, capsys):
         assert not hits({"said": (out + listed + bundle).encode(), "bundle": handed},
                         {"email": NEEDLES["email"]})
         assert not [p for p in data.rglob("*") if "lovelace" in str(p)]
+        # an erasure request names the visitor's email: it finds the session (hashed with the
+        # folder's secret), and the erasure leaves nothing of it
+        rc, out = run(capsys, "--data", data, "delete", EMAIL, "--dry-run")
+        assert rc == 0 and sid in out, out
+        rc, out = run(capsys, "--data", data, "delete", EMAIL, "--yes")
+        assert rc == 0, out
+        rc, listed = run(capsys, "--data", data, "sessions", "--json")
+        assert json.loads(listed) == []
     assert not hits(stored_bytes(tmp_path / "masked"), {"email": NEEDLES["email"]})
 
 
