@@ -11,7 +11,7 @@ the preview shows exactly what the replay view would. Nothing here writes anythi
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Iterable
 
 from player.frame import build_frame
@@ -19,8 +19,7 @@ from recorder.format import EventType, NodeType
 from recorder.mirror import Mirror
 from recorder.privacy import DETECTORS
 from recorder.privacy.audit import BUILT_IN, NOTHING_FOUND
-from recorder.privacy.masker import SessionMasker
-from recorder.privacy.preview import masked_differently
+from recorder.privacy.preview import masked_differently, masked_events
 from recorder.privacy.rules import Rules
 
 from ..ids import is_generated, short_ids
@@ -39,6 +38,7 @@ OUTLINE_CSS = (f"[{MARK}]{{outline:2px solid {OUTLINE}!important;outline-offset:
 # read whole froze the window for 16.7 s and took 1.8 GB (then masked twice in the
 # background for the preview at its end).
 PREVIEW_EVENTS = 20_000
+MASKED_KEPT = 2   # the rules of both sides: the active ones (or the stored), and the form's
 
 
 @dataclass
@@ -50,6 +50,10 @@ class Subject:
     stored: bool
     cut: bool = False          # the session or file holds more events than these
     total: int | None = None   # how many it holds, when known (a stored session's count)
+    # its events masked under each of the last MASKED_KEPT rules (`masked`): the preview
+    # masks the events whole, and moving the moment masks nothing again
+    masked_under: dict[Rules, list[Raw]] = field(default_factory=dict, repr=False,
+                                                 compare=False)
 
     @property
     def duration_ms(self) -> float:
@@ -137,18 +141,29 @@ def tab_named(name: str) -> str:
     raise ValueError(f"no tab {name!r}: choose {', '.join(TABS[:-1])} or {TABS[-1]}")
 
 
-def _prefix(events: Iterable[Raw], at_ms: float | None) -> list[Raw]:
-    """The events up to `at_ms` after the first one (None: all)."""
+def _until(events: Iterable[Raw], until: float | None) -> list[Raw]:
+    """The events up to `until` (epoch ms; None: all)."""
     out: list[Raw] = []
-    until = None
     for e in events:
-        ts = e.get("timestamp") or 0
-        if until is None and at_ms is not None:
-            until = ts + at_ms
-        if until is not None and ts > until:
+        if until is not None and (e.get("timestamp") or 0) > until:
             break
         out.append(e)
     return out
+
+
+def masked(subject: Subject, rules: Rules) -> list[Raw]:
+    """The subject's events as `rules` would store them - a file's as `import` would, a
+    stored session's as `replay mask` would: all of them through the one masking path
+    (`preview.masked_events`), cut at the moment afterwards. Masking only the events up to
+    the moment missed a value typed after it, whose echoes before it the store masks (a
+    name shown in an image's alt, then typed into a masked field: shown on both sides)."""
+    key = replace(rules, revision=0)   # (what masks: `Rules.same_as`)
+    kept = subject.masked_under
+    if key not in kept:
+        while len(kept) >= MASKED_KEPT:
+            del kept[next(iter(kept))]
+        kept[key] = masked_events(subject.events, rules)
+    return kept[key]
 
 
 def _state(events: list[Raw]) -> Mirror:
@@ -176,18 +191,20 @@ def build_preview(subject: Subject, rules: Rules, at_ms: float | None, *,
                   active: Rules | None = None, unmasked: bool = False) -> Preview:
     """The two sides at `at_ms` after the subject's first event. `active`: the data
     folder's rules, the "before" of a file; `unmasked` shows a file as recorded instead."""
-    events = _prefix(subject.events, at_ms)
+    first = subject.events[0].get("timestamp") or 0 if subject.events else 0
+    until = None if at_ms is None else first + at_ms
     if subject.stored:
-        before_events, title = events, "Stored now"
+        before_events, title = subject.events, "Stored now"
     elif unmasked:
-        before_events, title = events, "As recorded (unmasked)"
-    else:
-        before_events = SessionMasker(active).mask(events)
+        before_events, title = subject.events, "As recorded (unmasked)"
+    else:   # what `import` would store under the data folder's rules
+        before_events = masked(subject, active if active is not None else Rules.default())
         title = "Under the active rules"
     # a stored session: the rules on top of what is stored (what `mask` would store);
     # a file: the rules on the recording (what `import` would store)
-    after_events = SessionMasker(rules).mask(events)
-    before, after = _state(before_events), _state(after_events)
+    after_events = masked(subject, rules)
+    before = _state(_until(before_events, until))
+    after = _state(_until(after_events, until))
     changed = masked_differently(before, after)
     t = float(at_ms or 0)
     return Preview(Side(_mark(build_frame(before, t), changed), title),

@@ -2,10 +2,11 @@
 lxml) or a stored session's snapshot. The privacy-rules editor shows it beside the real
 page; tests use the same serializer to build rrweb snapshots from HTML.
 
-The masked document is produced by the real pass (`SessionMasker`) - a preview can never
-disagree with what would be stored. The HTML rendered here is inert (no script, no on*
-handlers, no javascript: URLs) but it is a preview, not the player: show it in a view with
-JavaScript and network off, or pass the masked nodes through `player.document`.
+The masked document is produced by the real pass, as an import runs it (`masked_events`:
+`masker.mask_session`'s two passes) - a preview can never disagree with what would be
+stored. The HTML rendered here is inert (no script, no on* handlers, no javascript: URLs)
+but it is a preview, not the player: show it in a view with JavaScript and network off, or
+pass the masked nodes through `player.document`.
 """
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from lxml import etree
 from ..format import EventType, NodeType
 from ..mirror import Mirror
 from ..source import RecordingSource
-from .masker import SessionMasker
+from .masker import mask_session
 from .rules import Rules
 
 Raw = dict[str, Any]
@@ -184,7 +185,12 @@ def render_mirror(mirror: Mirror) -> str:
 
 # --- previews -----------------------------------------------------------------------------
 def masked_events(events: Iterable[Raw], rules: Rules | None) -> list[Raw]:
-    return SessionMasker(rules).mask(events)
+    """The events as a recording file's import (or `replay mask`) would store them under
+    `rules`: the session whole, in the masker's two passes (`masker.mask_session`: an echo
+    of a value typed into a masked field later - a name shown in an image's alt before it
+    was typed - goes too). Every preview masks through here: the masker's one pass alone
+    showed such a name the store never holds."""
+    return mask_session(events, rules)[1]
 
 
 def preview_node(snapshot: Raw, rules: Rules | None = None) -> Raw:
@@ -196,7 +202,7 @@ def preview_node(snapshot: Raw, rules: Rules | None = None) -> Raw:
     else:
         node = snapshot
     ev = {"type": int(EventType.FullSnapshot), "data": {"node": node}, "timestamp": 0}
-    return SessionMasker(rules).mask([ev])[0]["data"]["node"]
+    return masked_events([ev], rules)[0]["data"]["node"]
 
 
 def preview_html(source: str | bytes | Path, rules: Rules | None = None) -> str:
@@ -213,16 +219,14 @@ def preview_html(source: str | bytes | Path, rules: Rules | None = None) -> str:
 def preview_events(events: Iterable[Raw], rules: Rules | None = None,
                    until_ms: float | None = None) -> str:
     """Masked document of a recording as it stood at `until_ms` (epoch ms; default: the
-    end): the events go through the masker, and the masked events are what is shown - the
-    exact document the store would hold."""
-    masker = SessionMasker(rules)
+    end): the whole recording goes through the masker (`masked_events`: a value typed after
+    `until_ms` masks its echoes before it too), and the masked events up to that moment are
+    what is shown - the exact document the store would hold."""
     shown = Mirror()
-    for e in events:
-        if until_ms is not None and (e.get("timestamp") or 0) > until_ms:
+    for m in masked_events(events, rules):
+        if until_ms is not None and (m.get("timestamp") or 0) > until_ms:
             break
-        m = masker.mask_event(e)
-        if m is not None:
-            shown.apply(m)
+        shown.apply(m)
     return render_mirror(shown)
 
 

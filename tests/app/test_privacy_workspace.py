@@ -20,12 +20,16 @@ from PySide6.QtWidgets import (QApplication, QMessageBox, QPushButton, QStyle,
 
 from app.ids import short_id
 from app.privacy_workspace import PrivacyWorkspace
-from app.privacy_workspace.model import MARK
+from app.cli import main as cli
+from app.privacy_workspace.model import MARK, build_preview, read_subject
 from app.privacy_workspace.widget import NO_REVISIONS
 from app.thumbnails import thumbnail_path
+from player.frame import build_frame
 from player.qt.standalone import dispose
 from recorder.privacy import DETECTORS, Level, Rule, Rules, masker_factory, parse_rules
+from recorder.mirror import Mirror
 from recorder.privacy.history import HISTORY_DIR, read_history
+from recorder.privacy.preview import html_to_events
 from recorder.store import Store
 from replay_tools.privacy_demo import TYPED, account_recording
 
@@ -245,6 +249,54 @@ def test_a_file_is_shown_unmasked_only_on_request_and_never_written(qtbot, tmp_p
     # a stored session has no unmasked form
     w.open_session(w.session_combo.itemData(w.session_combo.count() - 1))
     assert not w.unmasked.isEnabled() and not w.unmasked.isChecked()
+
+
+NAME = "Margarethe Quellenbrink"
+NAMED_PAGE = f"""<!DOCTYPE html><html><body><h1>Your profile</h1>
+<img src="https://example.org/p.png" alt="Photo of {NAME}"><p class="who">Signed in as {NAME}</p>
+<input type="text" id="holder"></body></html>"""
+
+
+def typed_later_recording() -> list[dict]:
+    """A page that shows a name, then has it typed into a masked field (seconds later)."""
+    t0 = 1_700_000_000_000
+    events = html_to_events(NAMED_PAGE, href="https://example.org/profile", timestamp=t0)
+    field = next(n["id"] for n in walk(events[1]["data"]["node"]) if n.get("tagName") == "input")
+    return events + [{"type": 3, "timestamp": t0 + 1000 * i,
+                      "data": {"source": 5, "id": field, "text": NAME[:4 * i], "isChecked": False}}
+                     for i in range(1, 7)]
+
+
+def walk(node):
+    yield node
+    for c in node.get("childNodes") or ():
+        yield from walk(c)
+
+
+def test_a_files_preview_is_what_import_stores_echoes_of_a_later_typing_too(tmp_path):
+    """A name typed into a masked field is masked where the page showed it before (an image's
+    alt, a line of text) by `import`'s second pass: the preview masked only the events up to
+    its moment, in one pass, and showed the name on both sides."""
+    rec = tmp_path / "rec.json"
+    rec.write_text(json.dumps(typed_later_recording()))
+    data = tmp_path / "data"
+    assert cli(["--data", str(data), "import", str(rec)]) == 0
+    with Store.open(data) as st:
+        stored = list(st.session(st.sessions()[0].id).events())
+    subject = read_subject("rec.json", iter(json.loads(rec.read_text())), stored=False)
+    t0 = subject.events[0]["timestamp"]
+    for at_ms in (0, 2500, None):   # before the typing, part way, the end
+        kept = [e for e in stored if at_ms is None or e["timestamp"] <= t0 + at_ms]
+        want = build_frame(Mirror().apply_all(kept), float(at_ms or 0))
+        p = build_preview(subject, Rules.default(), at_ms, active=Rules.default())
+        assert p.after.frame == want and p.before.frame == want and not p.changed
+        assert NAME not in json.dumps(p.after.frame) and "Photo of ***" in json.dumps(want)
+        # the left side on request: the file as recorded, every difference outlined
+        raw = build_preview(subject, Rules.default(), at_ms, active=Rules.default(),
+                            unmasked=True)
+        assert raw.before.title == "As recorded (unmasked)" and raw.after.frame["tree"]
+        assert f"Photo of {NAME}" in json.dumps(raw.before.frame)
+        assert raw.changed and NAME not in json.dumps(raw.after.frame)
 
 
 def test_dry_run_then_apply_once_saved(qtbot, tmp_path, workspace):

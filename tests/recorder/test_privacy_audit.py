@@ -262,6 +262,21 @@ def test_preview_at_a_time_shows_the_masked_state_then():
     assert 'value="***"' in after                   # the password field, at every level
 
 
+def test_a_preview_before_a_typing_masks_the_echoes_the_store_masks():
+    """A name shown before it was typed into a masked field is masked by the store's second
+    pass; the preview of that earlier moment masked the events up to it only, and showed it."""
+    ev = html_to_events('<p>Signed in as Margarethe Quellenbrink</p><input id="n">',
+                        timestamp=T0)
+    body = ev[1]["data"]["node"]["childNodes"][-1]["childNodes"][-1]
+    field = body["childNodes"][-1]["id"]   # the input
+    ev.append({"type": 3, "timestamp": T0 + 2000,
+               "data": {"source": 5, "id": field, "text": "Margarethe Quellenbrink",
+                        "isChecked": False}})
+    for until in (T0, None):
+        shown = preview_events(ev, parse_rules('default = "mask-user-input"'), until_ms=until)
+        assert "Signed in as ***" in shown and "Quellenbrink" not in shown
+
+
 def test_remask_rewrites_history_like_an_import_under_the_new_rules(tmp_path):
     ev, _ = recording()
     store = Store.open(tmp_path / "data")
