@@ -84,7 +84,7 @@ def say_other_rules(spec: str, data: Path, given) -> None:
     (a looser file would put in the output what the folder's rules mask, without a word) -
     a warning, naming what they let through, when they mask less."""
     from recorder.privacy import RulesError, load_rules
-    from recorder.privacy.history import loosened
+    from recorder.privacy.history import loosened, looser
 
     try:
         folder = load_rules(None, data)
@@ -92,7 +92,8 @@ def say_other_rules(spec: str, data: Path, given) -> None:
         return
     weaker = loosened(folder, given)
     if weaker:
-        say_warning(f"{spec} is masked by {given.source}, which masks less than the data"
+        say_warning(f"{spec} is masked by {given.source}, which masks {looser(folder, given).than}"
+                    " the data"
                     f" folder's rules ({folder.source}): {'; '.join(weaker)} - what only those"
                     " mask is in the output in clear")
     elif folder != given:

@@ -61,15 +61,16 @@ def register(subparsers, common) -> None:
     p.set_defaults(func=run)
 
 
-def _loosen_confirmed(path: Path, weaker: list[str]) -> bool:
+def _loosen_confirmed(path: Path, weaker: list[str], than: str) -> bool:
     """Whether the person at the terminal makes rules that mask less the ones in force (a
-    privacy officer's tryout: a warning came after the change, not a question before it).
-    Anything but yes is a no; without a terminal, a UserError saying to add --yes."""
+    privacy officer's tryout: a warning came after the change, not a question before it),
+    or may (`than`: "less than", "differently from" - `history.looser`). Anything but
+    yes is a no; without a terminal, a UserError saying to add --yes."""
     said = "; ".join(weaker)
     if not sys.stdin.isatty():
-        raise UserError(f"{path} masks less than the rules in force ({said}): add --yes to"
+        raise UserError(f"{path} masks {than} the rules in force ({said}): add --yes to"
                         " make it the active rules anyway")
-    print(f"{path} masks less than the rules in force: {said}. From the next recording on,"
+    print(f"{path} masks {than} the rules in force: {said}. From the next recording on,"
           " that is stored in clear. Make it the active rules? [y/N] ", end="",
           file=sys.stderr, flush=True)
     answer = sys.stdin.readline()
@@ -120,12 +121,14 @@ def run(args: argparse.Namespace) -> int:
     if args.dry_run:
         return _dry_run_stored(args, rules, own)
     if args.activate:   # an active file that cannot be replaced: say so before any re-mask
-        from recorder.privacy.history import active_rules, loosened
+        from recorder.privacy.history import active_rules, loosened, looser
         try:
-            weaker = loosened(active_rules(args.data), rules)
+            in_force = active_rules(args.data)
         except RulesError as exc:
             raise UserError(f"{exc} - fix or remove it, then run mask --activate again") from None
-        if weaker and not args.yes and not _loosen_confirmed(args.rules, weaker):
+        weaker = loosened(in_force, rules)
+        if weaker and not args.yes and \
+                not _loosen_confirmed(args.rules, weaker, looser(in_force, rules).than):
             print("nothing changed", file=sys.stderr)
             return 0
     if args.activate and args.all and not (args.data / INDEX_FILE).is_file():
@@ -216,7 +219,7 @@ def _activate(data: Path, rules) -> None:
     history like a save in the privacy workspace."""
     import getpass
 
-    from recorder.privacy.history import active_rules, loosened, save_rules
+    from recorder.privacy.history import active_rules, loosened, looser, save_rules
 
     make_data_folder(data)
     try:
@@ -230,7 +233,8 @@ def _activate(data: Path, rules) -> None:
                                      " (unchanged)"))
     weaker = loosened(before, rules)
     if weaker:   # as loud as importing under a looser file is (import_cmd.masker_for)
-        say_warning(f"the rules in force mask less than before: {'; '.join(weaker)}"
+        say_warning(f"the rules in force mask {looser(before, rules).than} before:"
+                    f" {'; '.join(weaker)}"
                     " - what they no longer mask is stored in clear from the next recording on"
                     " (sessions stored before keep theirs); the change is logged in"
                     f" {data / 'rules-history'}")

@@ -35,7 +35,8 @@ from player.qt.stage import ReplayStage
 from recorder.moments import Unit, moment_text
 from recorder.privacy import DETECTORS, Level, Rule, Rules, RulesError
 from recorder.privacy.audit import headline, looked_for, owner_note
-from recorder.privacy.history import active_rules, loosened, read_history, save_rules
+from recorder.privacy.history import (active_rules, loosened, looser, read_history,
+                                      save_rules)
 from recorder.privacy.rules import RULES_FILENAME, check_selector
 
 from ..commands._words import count
@@ -753,10 +754,12 @@ class PrivacyWorkspace(QWidget):
         Save button asks, naming each change, as `replay mask --activate` does)."""
         try:
             rules = self.form.rules()
-            weaker = loosened(active_rules(self.data_dir), rules) if confirm else []
-            if weaker and QMessageBox.question(
-                    self, "Save rules that mask less",
-                    "These rules mask less than the ones in force:\n\n" + "\n".join(
+            in_force = active_rules(self.data_dir) if confirm else rules
+            weaker = loosened(in_force, rules)
+            how = looser(in_force, rules)
+            if weaker and how is not None and QMessageBox.question(
+                    self, f"Save rules that mask {how.value}",
+                    f"These rules mask {how.than} the ones in force:\n\n" + "\n".join(
                         f"• {w}" for w in weaker) + "\n\nFrom the next recording on, that is"
                     " stored in clear (sessions stored before keep theirs). Save them?"
                     ) != QMessageBox.StandardButton.Yes:

@@ -13,6 +13,7 @@ and parameter names - rules, never recorded values.
 """
 from __future__ import annotations
 
+import enum
 import json
 import os
 from dataclasses import asdict, dataclass, replace
@@ -21,6 +22,7 @@ from pathlib import Path
 
 from ..paths import fsync_dir as _fsync_dir
 from ..store import _atomic_write   # the store's temp + fsync + rename
+from .levels import Level
 from .rules import RULES_FILENAME, Rules, RulesError, parse_rules, parse_rules_file, to_toml
 
 HISTORY_DIR = "rules-history"
@@ -50,34 +52,77 @@ def active_rules(data_dir: Path | str) -> Rules:
     return parse_rules_file(path) if path.is_file() else Rules.default()
 
 
+class Effect(enum.Enum):
+    """What one change of the rules does to what is masked."""
+    MORE = "more"
+    LESS = "less"
+    DIFFERENTLY = "differently"   # more in some places, less in others: a question too
+    NEITHER = "neither"           # a list reordered, the file format's version
+
+    @property
+    def than(self) -> str:
+        """As a sentence compares two rules: "masks less than the rules in force"."""
+        return f"{self.value} {'from' if self is Effect.DIFFERENTLY else 'than'}"
+
+
+# A selector rule's level is one explicit claim on the elements it matches (levels.py:
+# the strictest claim on an element decides; an element with none inherits its parent's
+# level, the default at the top; beneath a hidden element nothing counts). Without the
+# claim, an element falls to its other claims or to what it inherits - a level the rules
+# file does not tell, as the page's own markup may claim any level around it. So a claim
+# at the loosest level can only have loosened (its removal masks more, its addition less),
+# one at `mask` or `hidden` only tightened (nothing stricter than `mask` is inherited but
+# `hidden`, beneath which the claim never counted), and one at `mask-user-input` may have
+# done either.
+_CLAIM_REMOVED = {Level.ALLOW: Effect.MORE, Level.MASK_USER_INPUT: Effect.DIFFERENTLY,
+                  Level.MASK: Effect.LESS, Level.HIDDEN: Effect.LESS}
+_OPPOSITE = {Effect.MORE: Effect.LESS, Effect.LESS: Effect.MORE,
+             Effect.DIFFERENTLY: Effect.DIFFERENTLY, Effect.NEITHER: Effect.NEITHER}
+_SAID = {Effect.DIFFERENTLY: " (masks more in some places, less in others)"}
+
+
 def _added_removed(what: str, old: tuple[str, ...], new: tuple[str, ...], *,
-                   looser_if_added: bool) -> list[tuple[str, bool]]:
-    out = [(f"{what} added: {x}", looser_if_added) for x in new if x not in old]
-    return out + [(f"{what} removed: {x}", not looser_if_added) for x in old if x not in new]
+                   looser_if_added: bool) -> list[tuple[str, Effect]]:
+    added, removed = (Effect.LESS, Effect.MORE) if looser_if_added else (Effect.MORE, Effect.LESS)
+    out = [(f"{what} added: {x}", added) for x in new if x not in old]
+    return out + [(f"{what} removed: {x}", removed) for x in old if x not in new]
 
 
-def _changes(old: Rules, new: Rules) -> list[tuple[str, bool]]:
-    """Each change from `old` to `new` as (its line, whether it masks less: a level lowered
-    - `Level` orders them, the stricter the greater -, a rule, detector, scrubbed parameter
-    or console redaction removed, a network header or the bodies kept)."""
-    out: list[tuple[str, bool]] = []
+def _rule_effect(old: Rules, new: Rules, effect: Effect) -> Effect:
+    """`effect`, of a selector rule's change - or none under a `hidden` default kept: no
+    selector rule counts there (everything is beneath it)."""
+    if old.default_level == new.default_level == Level.HIDDEN:
+        return Effect.NEITHER
+    return effect
+
+
+def _changes(old: Rules, new: Rules) -> list[tuple[str, Effect]]:
+    """Each change from `old` to `new` as (its line, what it does to what is masked): a
+    level lowered - `Level` orders them, the stricter the greater - masks less; a selector
+    rule removed or added, by its level (`_CLAIM_REMOVED`: removing an `allow` rule masks
+    more); a detector, scrubbed parameter or console redaction removed, a network header or
+    the bodies kept, less."""
+    out: list[tuple[str, Effect]] = []
     if old.default_level != new.default_level:
         out.append((f"default level: {old.default_level.label} -> {new.default_level.label}",
-                    new.default_level < old.default_level))
+                    Effect.LESS if new.default_level < old.default_level else Effect.MORE))
     old_rules = {r.selector: r.level for r in old.rules}
     new_rules = {r.selector: r.level for r in new.rules}
     for r in new.rules:
         if r.selector not in old_rules:
-            out.append((f"rule added: {r.selector} ({r.level.label})", False))
-        elif old_rules[r.selector] != r.level:
-            out.append((f"rule changed: {r.selector}: {old_rules[r.selector].label} -> "
-                        f"{r.level.label}", r.level < old_rules[r.selector]))
-    out += [(f"rule removed: {r.selector} ({r.level.label})", True) for r in old.rules
-            if r.selector not in new_rules]
+            out.append((f"rule added: {r.selector} ({r.level.label})", _rule_effect(
+                old, new, _OPPOSITE[_CLAIM_REMOVED[r.level]])))
+        elif old_rules[r.selector] != r.level:   # the one claim, made looser or stricter
+            was = old_rules[r.selector]
+            out.append((f"rule changed: {r.selector}: {was.label} -> {r.level.label}",
+                        _rule_effect(old, new, Effect.LESS if r.level < was else Effect.MORE)))
+    out += [(f"rule removed: {r.selector} ({r.level.label})",
+             _rule_effect(old, new, _CLAIM_REMOVED[r.level]))
+            for r in old.rules if r.selector not in new_rules]
     kept_old = [r.selector for r in old.rules if r.selector in new_rules]
     kept_new = [r.selector for r in new.rules if r.selector in old_rules]
-    if kept_old != kept_new:   # (the first matching rule decides: it may be either)
-        out.append(("rules reordered", False))
+    if kept_old != kept_new:   # (the strictest claim decides, whatever the order)
+        out.append(("rules reordered", Effect.NEITHER))
     out += _added_removed("detector", old.detectors, new.detectors, looser_if_added=False)
     out += _added_removed("scrubbed URL parameter", old.scrub_query_params,
                           new.scrub_query_params, looser_if_added=False)
@@ -85,11 +130,11 @@ def _changes(old: Rules, new: Rules) -> list[tuple[str, bool]]:
                           looser_if_added=True)
     if old.network_bodies != new.network_bodies:
         out.append((f"network bodies: {'kept' if new.network_bodies else 'dropped'}",
-                    new.network_bodies))
+                    Effect.LESS if new.network_bodies else Effect.MORE))
     out += _added_removed("console redaction", old.console_redact, new.console_redact,
                           looser_if_added=False)
     if old.version != new.version:
-        out.append((f"file format version: {old.version} -> {new.version}", False))
+        out.append((f"file format version: {old.version} -> {new.version}", Effect.NEITHER))
     return out
 
 
@@ -101,9 +146,20 @@ def diff_rules(old: Rules, new: Rules) -> list[str]:
 
 
 def loosened(old: Rules, new: Rules) -> list[str]:
-    """The changes from `old` to `new` that mask less (diff_rules' lines): what making
-    `new` the rules in force lets into the next recordings in clear."""
-    return [line for line, looser in _changes(old, new) if looser]
+    """The changes from `old` to `new` that mask less, or may (diff_rules' lines; one that
+    masks more in places and less in others says so): what making `new` the rules in force
+    may let into the next recordings in clear - asked about before, warned of after."""
+    return [line + _SAID.get(effect, "") for line, effect in _changes(old, new)
+            if effect in (Effect.LESS, Effect.DIFFERENTLY)]
+
+
+def looser(old: Rules, new: Rules) -> Effect | None:
+    """How `new` masks beside `old` where it may let something through: LESS when a change
+    masks less, DIFFERENTLY when changes only may (`loosened`'s lines say which), None
+    when none may - never LESS of rules that mask no less anywhere."""
+    effects = {effect for _, effect in _changes(old, new)}
+    return Effect.LESS if Effect.LESS in effects else \
+        Effect.DIFFERENTLY if Effect.DIFFERENTLY in effects else None
 
 
 def save_rules(data_dir: Path | str, rules: Rules, *, who: str, based_on: int | None,

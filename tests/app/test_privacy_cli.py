@@ -409,6 +409,39 @@ def test_activating_looser_rules_says_what_they_let_through(tmp_path, capsys):
     assert "stored in clear from the next recording on" in words
 
 
+def test_removing_an_allow_rule_is_not_called_masking_less(tmp_path, capsys):
+    """Active rules with `header` at allow; the same without it was refused "masks less than
+    the rules in force (rule removed: header (allow))" and, with --yes, warned so: what the
+    rule let through falls back to the default. The other way, adding it, is asked about;
+    a `mask-user-input` rule removed is asked about as masking differently, not less."""
+    data = tmp_path / "data"
+    a, b, c = tmp_path / "a.toml", tmp_path / "b.toml", tmp_path / "c.toml"
+    b.write_text('default = "mask"\n')
+    a.write_text(b.read_text() + '[[rule]]\nselector = "header"\nlevel = "allow"\n')
+    c.write_text(b.read_text() + '[[rule]]\nselector = "form"\nlevel = "mask-user-input"\n')
+    assert run(capsys, "--data", data, "mask", "--rules", a, "--activate", "--all",
+               "--yes")[0] == 0
+    rc, out, err = run(capsys, "--data", data, "mask", "--rules", b, "--activate", "--all")
+    assert rc == 0 and "revision 2" in out and "less" not in err and "warning" not in err, err
+    rc, _, err = run(capsys, "--data", data, "mask", "--rules", a, "--activate", "--all")
+    assert rc == 2 and err.strip() == (
+        f"replay: error: {a} masks less than the rules in force (rule added: header (allow)):"
+        " add --yes to make it the active rules anyway"), err
+    assert run(capsys, "--data", data, "mask", "--rules", c, "--activate", "--all")[0] == 2
+    assert run(capsys, "--data", data, "mask", "--rules", c, "--activate", "--all",
+               "--yes")[0] == 0
+    rc, out, err = run(capsys, "--data", data, "mask", "--rules", b, "--activate", "--all")
+    assert rc == 2 and err.strip() == (
+        f"replay: error: {b} masks differently from the rules in force (rule removed: form"
+        " (mask-user-input) (masks more in some places, less in others)): add --yes to make it"
+        " the active rules anyway"), err
+    rc, out, err = run(capsys, "--data", data, "mask", "--rules", b, "--activate", "--all",
+                       "--yes")
+    words = " ".join(err.split())
+    assert rc == 0 and "warning: the rules in force mask differently from before: rule" \
+        " removed: form (mask-user-input)" in words and "less than" not in words, words
+
+
 def test_a_masked_copy_is_a_bundle_or_rrweb_json(tmp_path, capsys):
     """`mask FILE -o out.txt` wrote rrweb JSON into a .txt file (a privacy officer's
     tryout); as export does, a suffix it does not write is refused, nothing written."""

@@ -13,8 +13,9 @@ from hypothesis import given, settings, strategies as st
 
 from recorder.privacy import Level, Rule, Rules, RulesError, parse_rules
 from recorder.privacy.detectors import KINDS
-from recorder.privacy.history import (HISTORY_DIR, LOG_NAME, active_rules, diff_rules,
-                                      load_revision, read_history, save_rules)
+from recorder.privacy.history import (HISTORY_DIR, LOG_NAME, Effect, active_rules, diff_rules,
+                                      load_revision, loosened, looser, read_history,
+                                      save_rules)
 from recorder.privacy.rules import check_selector, to_toml
 
 WHEN = datetime(2026, 12, 1, 3, 30, tzinfo=timezone.utc)
@@ -153,6 +154,35 @@ def test_diff_names_reordering_and_the_other_sections():
     assert "network header kept removed: content-type" in out
     assert "console redaction added: x" in out
     assert diff_rules(a, a) == []
+
+
+def test_a_selector_rule_masks_less_or_more_by_its_level_never_falsely_less():
+    """Removing an `allow` rule was reported as masking less (and asked about): what it let
+    through falls back to a stricter level. A claim at the loosest level only loosens, one at
+    `mask` or `hidden` only tightens, one at `mask-user-input` may do either (the page's
+    markup around its elements decides): "differently", never "less" of what masks more."""
+    base = replace(Rules.default(), rules=(Rule("footer", Level.MASK),))
+    allow = replace(base, rules=(Rule("header", Level.ALLOW), *base.rules))
+    assert loosened(allow, base) == [] and looser(allow, base) is None     # removed: more
+    assert loosened(base, allow) == ["rule added: header (allow)"]            # added: less
+    assert looser(base, allow) is Effect.LESS and Effect.LESS.than == "less than"
+    hidden = replace(base, rules=(Rule("header", Level.HIDDEN), *base.rules))
+    assert loosened(hidden, base) == ["rule removed: header (hidden)"]        # removed: less
+    assert loosened(base, hidden) == [] and looser(base, hidden) is None      # added: more
+    form = replace(base, rules=(Rule("form", Level.MASK_USER_INPUT), *base.rules))
+    for old, new, line in ((form, base, "rule removed: form (mask-user-input)"),
+                           (base, form, "rule added: form (mask-user-input)")):
+        assert loosened(old, new) == [line + " (masks more in some places, less in others)"]
+        assert looser(old, new) is Effect.DIFFERENTLY
+    assert Effect.DIFFERENTLY.than == "differently from"
+    # a level changed: its direction; any certain loosening makes the whole "less"
+    assert looser(replace(base, rules=(Rule("footer", Level.ALLOW),)), base) is None
+    assert looser(base, replace(base, rules=(Rule("footer", Level.ALLOW),))) is Effect.LESS
+    assert looser(replace(form, rules=(*form.rules, Rule(".bio", Level.HIDDEN))), allow) \
+        is Effect.LESS
+    # under a hidden default kept, no selector rule counts
+    shut = replace(hidden, default_level=Level.HIDDEN)
+    assert loosened(shut, replace(base, default_level=Level.HIDDEN)) == []
 
 
 def test_credential_parameters_are_scrubbed_unless_the_rules_keep_them():
