@@ -585,10 +585,16 @@ class SessionMasker:
                 # revealed: the recording has an empty placeholder; send the real element
                 changed = True
                 full = mask_attrs(n.tag, n.attrs, lvl, self._classed(n), scrub)
-                diff = {k: None for k in ("rr_width", "rr_height") if k not in full}
+                # the placeholder's box and its hidden marker go (the page's own marker, if
+                # it has one, is in `full`): kept, the next pass read it as hidden by markup
+                diff = {k: None for k in ("rr_width", "rr_height", "data-replay-privacy")
+                        if k not in full}
                 diff.update(full)
                 out_attrs.append({**a, "attributes": diff})
+                added = {field(field(x, "node"), "id") for x in out_adds}
                 for cid in n.children:
+                    if cid in added:   # this event adds it itself
+                        continue
                     sub = mirror.to_serialized(cid)
                     if sub is not None:
                         m = self._mask_tree(sub, lvl, n.tag, n.attrs, levels.in_editable(n))

@@ -86,10 +86,6 @@ def test_the_dry_run_says_would_change_exactly_where_re_masking_rewrites(page, r
     assert dry_run(ev, parsed).events_changed == rewritten
 
 
-@pytest.mark.xfail(strict=True, reason="the compiled masker's reveal branch (masker.py, "
-                   "SessionMasker._mutation, `revealed:`) clears rr_width/rr_height but not "
-                   "the data-replay-privacy marker hidden_attrs added, and adds again the "
-                   "children the event adds itself: needs the change and a rebuild")
 def test_a_session_re_masked_once_is_masked_for_good():
     """Right after `mask --all`, a dry run under the same rules said "would change 1 of 416
     events: markers the rules add", and a second `mask --all` changed it: an element a rule
