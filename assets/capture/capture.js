@@ -2798,7 +2798,7 @@
   }
   function queuedSize(e) { return e && e.type === EV.FULL ? 0 : eventSize(e); }
   var RETRY_MS = 1000, RETRY_MAX_MS = 30000;
-  var COMPACT = "compact@5";       // the batch encoding (recorder/intake/compact.py)
+  var COMPACT = "compact@6";       // the batch encoding (recorder/intake/compact.py)
   /* The browser's user agent, which every request of ours carries in its header (compact@5);
    * read where the batch is encoded (the page, or the transport's Worker: the same browser's). */
   function ownUserAgent() {
@@ -2926,14 +2926,15 @@
       if (s && s.id === id) { s.last = Date.now(); st.setItem(SESSION_KEY, JSON.stringify(s)); }
     } catch (e) { /* private mode */ }
   }
-  /* The compact batch encoding, compact@5 (recorder/intake/compact.py describes it; the intake
+  /* The compact batch encoding, compact@6 (recorder/intake/compact.py describes it; the intake
    * turns it back into exactly these events before storing them): keys dropped, ids and
    * timestamps as deltas, a node's id left out when it is the next one (a snapshot has none),
    * move positions and interactions as differences from where the pointer was before them
    * (the batch's cursor and pointer id), a move event at its first position's time, a click's
    * run of interactions (mousedown, blur, focus, mouseup, click) as one item, a RUM click
    * action at the batch's click it came from, other RUM payloads with their keys from the
-   * fixed table, the browser's user agent left to the request's header; tag, attribute, key
+   * fixed table (their integer `date` from the event's time), the browser's user agent left to
+   * the request's header; a doctype as [1, name, publicId?, systemId?]; tag, attribute, key
    * and plugin names interned. An event it has no form for goes as it is. */
   function compactBatch(events) {
     var strings = [], index = new Map(), last = 0, t = 0, out = [];
@@ -2982,6 +2983,10 @@
           out = [kind, text];
           if (long) texts.push([out, 1, false]);
         }
+      } else if (kind === NODE.DOCTYPE && same(keys(n), DOCTYPE_KEYS) && typeof n.name === "string"
+                 && typeof n.publicId === "string" && typeof n.systemId === "string") {
+        out = [kind, n.name, n.publicId, n.systemId];   // compact@6, trailing "" left out
+        while (out.length > 2 && out[out.length - 1] === "") out.pop();
       } else out = [kind, extra || {}];
       if (extra && fixed !== OTHER_KEYS) out.push(extra);
       return given ? [GIVEN_ID, nid, out] : out;
@@ -3109,13 +3114,14 @@
       return true;
     }
     /* A RUM payload as its compact array: rum2's, else (compact@4) keyed, else as it is; keyed,
-     * the browser's own user agent as null (compact@5: the request's header carries it). */
+     * the browser's own user agent as null (compact@5: the request's header carries it), an
+     * integer date as the difference from the event's time `t` (compact@6). */
     function rum(p, t) {
-      var c = rum2(p, t), k;
+      var c = rum2(p, t), k, ua = OWN_UA !== null && p.user_agent === OWN_UA, date = int(p.date) && int(t);
       if (c !== p || !keyable(p)) return c;
-      if (OWN_UA !== null && p.user_agent === OWN_UA) {
+      if (ua || date) {
         c = {};
-        for (k in p) c[k] = k === "user_agent" ? null : p[k];
+        for (k in p) c[k] = k === "user_agent" && ua ? null : k === "date" && date ? p.date - t : p[k];
         p = c;
       }
       return [RUM_FORM.keyed, keyed(p)];
@@ -3228,7 +3234,8 @@
     "screen", "user_agent", "loading_time", "largest_contentful_paint", "cumulative_layout_shift",
     "interaction_to_next_paint", "loading_type", "error", "message", "stack", "resource",
     "status_code", "engine", "date", "duration", "size", "long_task", "click_count",
-    "frustration", "selector", "position"];
+    "frustration", "selector", "position",
+    "content_type", "time_spent"];
   function nameIndex(names) { var m = new Map(); names.forEach(function (n, i) { m.set(n, -1 - i); }); return m; }
   var NAME_INDEX = nameIndex(NAMES);
   function keySet(keys) { var o = {}; keys.forEach(function (k) { o[k] = 1; }); return o; }
@@ -3236,6 +3243,7 @@
   var DOCUMENT_KEYS = keySet(["type", "childNodes", "id"]);
   var TEXT_KEYS = keySet(["type", "textContent", "id"]);
   var OTHER_KEYS = keySet(["type", "id"]);
+  var DOCTYPE_KEYS = ["type", "name", "publicId", "systemId", "id"];   // compact@6: [1, name, publicId?, systemId?]
   var GIVEN_ID = -1;   // compact@2: [GIVEN_ID, id delta, node], a node whose id is not the next one
   var INTERACTION_KEYS = ["source", "type", "id", "x", "y", "pointerType"];
   var RUM_PLUGIN = "replay/rum@1";   // its payloads have compact@2 forms (compact.py)
@@ -3349,6 +3357,7 @@
                   BEACON_MAX_BYTES: BEACON_MAX_BYTES, TEXT_REF_MIN_CHARS: TEXT_REF_MIN_CHARS,
                   DIGEST_HEX_BYTES: DIGEST_HEX_BYTES, ELEMENT_KEYS: ELEMENT_KEYS,
                   DOCUMENT_KEYS: DOCUMENT_KEYS, TEXT_KEYS: TEXT_KEYS, OTHER_KEYS: OTHER_KEYS,
+                  DOCTYPE_KEYS: DOCTYPE_KEYS,
                   GIVEN_ID: GIVEN_ID, INTERACTION_KEYS: INTERACTION_KEYS, RUM_PLUGIN: RUM_PLUGIN,
                   RUM_FORM: RUM_FORM, RESOURCE_KEYS: RESOURCE_KEYS, VIEW_KEYS: VIEW_KEYS,
                   ACTION_TAILS: ACTION_TAILS, CONSOLE_PLUGIN: CONSOLE_PLUGIN,

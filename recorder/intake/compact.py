@@ -1,5 +1,5 @@
-"""The compact batch encodings (`"encoding": "compact@4"`; `"compact@3"`, `"compact@2"` and
-`"compact@1"` before it): what capture.js posts, turned back into DESIGN.md's event model
+"""The compact batch encodings (`"encoding": "compact@6"`; `"compact@5"` to `"compact@1"`
+before it): what capture.js posts, turned back into DESIGN.md's event model
 (rrweb's events) before anything else reads the batch.
 
 The same events, fewer bytes: keys go, ids and timestamps become small deltas, tag and
@@ -7,7 +7,7 @@ attribute names are interned once per batch. Plain rrweb batches stay valid (oth
 and a compact batch decodes to exactly the events that were encoded, so what is stored does
 not depend on the encoding. A departure from DESIGN.md's wire protocol (which names plain
 events): the batch's `encoding` says which form it is; an intake keeps decoding every form it
-ever served (compact@1 below, then compact@2's, compact@3's and compact@4's changes after it), since a
+ever served (compact@1 below, then the changes of compact@2 to compact@6 after it), since a
 page keeps the capture.js it loaded while the intake is upgraded; an unknown encoding is refused
 (`unsupported_encoding`), a form that does not decode is a 400 `malformed` naming what is
 wrong, with nothing stored.
@@ -158,14 +158,27 @@ changes, which the intake undoes before anything reads the batch (the same event
   value that is a list being an object written the same way (an object with a list anywhere in
   it has no keyed form). A key written twice is refused.
 
-compact@5 (what capture.js posts now; compact@1 to @4 stay accepted) is compact@4 with one
-change, which the intake undoes before anything reads the batch:
+compact@5 (what capture.js posted before compact@6; compact@1 to @4 stay accepted) is compact@4
+with one change, which the intake undoes before anything reads the batch:
 
 * A keyed RUM payload's `user_agent` written as null is the browser's user agent: the
   User-Agent header of the request that carried the batch (`decode(user_agent=)`), which the
   browser sends with every request - as Datadog's intake reads it instead of the SDK sending it.
   capture.js writes null where the value is its own `navigator.userAgent`; decoded without a
   header, the key is left out (a null would say the page had none).
+
+compact@6 (what capture.js posts now; compact@1 to @5 stay accepted) is compact@5 with these
+changes, which the intake undoes before anything reads the batch (the bytes a page's first
+batch and each later one spent on them, measured on the demo shop: benchmarks/capture.py):
+
+* A document type node `{type: 1, name, publicId, systemId, id}` (those keys in that order,
+  strings all) is `[1, name, publicId, systemId]` without its trailing empty strings: a
+  page's `<!doctype html>` is `[1, "html"]` (DOCTYPE_FORM_VERSION).
+* A keyed RUM payload's (RUM_KEYED) `date` that is an integer is the difference from its
+  event's timestamp (a resource's, a view's start: a few milliseconds before it, where the
+  absolute date was thirteen digits); a `date` that is not an integer is as it is.
+* The fixed table (NAMES) has the RUM plugin's keys it lacked appended (`content_type`,
+  `time_spent`): a page's batches list none of them.
 
 `encode` is the reference encoder (capture.js has its own, `compactBatch`); `decode` is what
 the intake runs. Bad compact data raises `CompactError`, never anything else.
@@ -181,14 +194,21 @@ ENCODING = "compact@1"     # what older capture.js posts (the reference encoder'
 ENCODING_2 = "compact@2"   # what capture.js posted before compact@3
 ENCODING_3 = "compact@3"   # what capture.js posted before compact@4
 ENCODING_4 = "compact@4"   # what capture.js posted before compact@5
-ENCODING_5 = "compact@5"   # what capture.js posts now
-VERSIONS = {ENCODING: 1, ENCODING_2: 2, ENCODING_3: 3, ENCODING_4: 4, ENCODING_5: 5}   # the batch's "encoding" -> the decoder's version
+ENCODING_5 = "compact@5"   # what capture.js posted before compact@6
+ENCODING_6 = "compact@6"   # what capture.js posts now
+VERSIONS = {ENCODING: 1, ENCODING_2: 2, ENCODING_3: 3, ENCODING_4: 4, ENCODING_5: 5,
+            ENCODING_6: 6}   # the batch's "encoding" -> the decoder's version
 # compact@4: the body may be an array of the batch's fields, in this order (trailing ones left
 # out when absent): the envelope's keys are not written (wire.py reads it)
 BODY_FIELDS = ("encoding", "session_id", "batch_id", "events", "strings", "user", "context")
 ARRAY_BODY_VERSION = 4
 # compact@5: a keyed RUM payload's user agent written as null is the request's User-Agent header
 USER_AGENT_VERSION, UA_KEY = 5, "user_agent"
+# compact@6: a doctype as [1, name, publicId, systemId] (trailing "" left out); a keyed RUM
+# payload's integer date as the difference from its event's timestamp
+DOCTYPE_FORM_VERSION = KEYED_DATE_VERSION = 6
+DOCTYPE_KEYS = ("type", "name", "publicId", "systemId", "id")   # capture.js's order
+DATE_KEY = "date"
 # the event model's numbers (format.py's enums), as plain ints for the decoder's comparisons
 FULL_SNAPSHOT, INCREMENTAL, META, PLUGIN = (int(t) for t in (EventType.FullSnapshot,
                                                             EventType.IncrementalSnapshot,
@@ -197,6 +217,7 @@ MUTATION, MOUSE_MOVE, INTERACTION, TOUCH_MOVE = (int(s) for s in (
     IncrementalSource.Mutation, IncrementalSource.MouseMove,
     IncrementalSource.MouseInteraction, IncrementalSource.TouchMove))
 ELEMENT, DOCUMENT, TEXT = int(NodeType.Element), int(NodeType.Document), int(NodeType.Text)
+DOCTYPE = int(NodeType.DocumentType)
 TEXT_LIKE = (TEXT, int(NodeType.CDATA), int(NodeType.Comment))
 GIVEN_ID = -1   # compact@2: [GIVEN_ID, id delta, node] - a node whose id is not the next one
 INTERACTION_KEYS = ("source", "type", "id", "x", "y", "pointerType")   # capture.js's order
@@ -248,8 +269,12 @@ NAMES = (
     "interaction_to_next_paint", "loading_type", "error", "message", "stack", "resource",
     "status_code", "engine", "date", "duration", "size", "long_task", "click_count",
     "frustration", "selector", "position",
+    # compact@6: the RUM plugin's keys compact@4's table lacked
+    "content_type", "time_spent",
 )
 _NAME_INDEX = {n: -1 - i for i, n in enumerate(NAMES)}
+# the names the encoder of compact@5 and before had (a decoder reads every index of the table)
+NAMES_BEFORE_6 = NAMES.index("content_type")
 
 
 class CompactError(ValueError):
@@ -443,8 +468,10 @@ def _extra2(node: dict, c: list, at: int, fixed: tuple[str, ...]) -> dict:
     return node
 
 
-def _node2(c: Any, ids: _Ids, strings: list[str], texts: Texts, depth: int = 0) -> Any:
-    """A compact@2 node (see the module's docstring): its id the next one unless wrapped."""
+def _node2(c: Any, ids: _Ids, strings: list[str], texts: Texts, depth: int = 0,
+           version: int = 2) -> Any:
+    """A compact@2 node (see the module's docstring): its id the next one unless wrapped;
+    from compact@6 (`version`) a doctype may be [1, name, publicId?, systemId?]."""
     if isinstance(c, dict):
         return c
     if depth > MAX_DEPTH:
@@ -462,7 +489,7 @@ def _node2(c: Any, ids: _Ids, strings: list[str], texts: Texts, depth: int = 0) 
         if isinstance(c[2], dict):
             raise CompactError("a node with its id given is a list or a string, not an object")
         ids.last = ids(c[1]) - 1   # the wrapped node takes the next id: the one given
-        return _node2(c[2], ids, strings, texts, depth)
+        return _node2(c[2], ids, strings, texts, depth, version)
     if len(c) < 2:
         raise CompactError(f"a type {kind} node is cut short")
     if kind == ELEMENT:
@@ -470,16 +497,21 @@ def _node2(c: Any, ids: _Ids, strings: list[str], texts: Texts, depth: int = 0) 
             raise CompactError("an element is [2, tagName, attributes, children, extra?]")
         node = {"type": ELEMENT, "tagName": _name(strings, c[1]),
                 "attributes": _attrs(strings, c[2], texts), "childNodes": [], "id": ids(1)}
-        node["childNodes"] = [_node2(k, ids, strings, texts, depth + 1) for k in _list(c[3], "children")]
+        node["childNodes"] = [_node2(k, ids, strings, texts, depth + 1, version) for k in _list(c[3], "children")]
         return _extra2(node, c, 4, NODE_KEYS[ELEMENT])
     if kind == DOCUMENT:
         node = {"type": DOCUMENT, "childNodes": [], "id": ids(1)}
-        node["childNodes"] = [_node2(k, ids, strings, texts, depth + 1) for k in _list(c[1], "children")]
+        node["childNodes"] = [_node2(k, ids, strings, texts, depth + 1, version) for k in _list(c[1], "children")]
         return _extra2(node, c, 2, NODE_KEYS[DOCUMENT])
     if kind in TEXT_LIKE:
         node = {"type": kind, "textContent": None, "id": ids(1)}
         node["textContent"] = texts.value(c[1], node, "textContent")
         return _extra2(node, c, 2, NODE_KEYS[kind])
+    if kind == DOCTYPE and version >= DOCTYPE_FORM_VERSION and type(c[1]) is str:
+        if len(c) > len(DOCTYPE_KEYS) - 1 or not all(type(v) is str for v in c[1:]):
+            raise CompactError("a doctype is [1, name, publicId?, systemId?] of strings")
+        node = dict(zip(DOCTYPE_KEYS[1:-1], c[1:] + [""] * (len(DOCTYPE_KEYS) - 1 - len(c))))
+        return {"type": DOCTYPE, **node, "id": ids(1)}
     if len(c) != 2 or not isinstance(c[1], dict):
         raise CompactError(f"a type {kind} node is [{kind}, extra keys]")
     if "type" in c[1] or "id" in c[1]:
@@ -487,6 +519,11 @@ def _node2(c: Any, ids: _Ids, strings: list[str], texts: Texts, depth: int = 0) 
     node = {"type": kind, **c[1]}
     node["id"] = ids(1)   # last, as capture.js and rrweb write a doctype
     return node
+
+
+def _node6(c: Any, ids: _Ids, strings: list[str], texts: Texts, depth: int = 0) -> Any:
+    """A compact@6 node: compact@2's, a doctype in its own form."""
+    return _node2(c, ids, strings, texts, depth, DOCTYPE_FORM_VERSION)
 
 
 def _pairs(flat: list, step: int) -> range:
@@ -776,6 +813,8 @@ def _rum(p: list, t: int, batch: _Batch) -> dict:
         if len(p) != 2 or not isinstance(p[1], list):
             raise CompactError("a keyed RUM payload is [5, [name, value, ...]]")
         payload = _unkeyed(p[1], batch.strings)
+        if batch.version >= KEYED_DATE_VERSION and type(payload.get(DATE_KEY)) is int:
+            payload[DATE_KEY] += t   # from the event's timestamp
         if payload.get("type") == "view" and isinstance(payload.get("view"), dict):
             batch.view = payload["view"]
         if batch.version >= USER_AGENT_VERSION and UA_KEY in payload and payload[UA_KEY] is None:
@@ -813,7 +852,7 @@ def _data(kind: int, d: Any, strings: list[str], texts: Texts, version: int, t: 
     if not isinstance(d, list):
         raise CompactError(f"event data must be an object or an array, not {d!r:.40}")
     ids = _Ids()
-    node = _node2 if version >= 2 else _node
+    node = _node if version < 2 else _node2 if version < DOCTYPE_FORM_VERSION else _node6
     source = d[0] if d and type(d[0]) is int else None
     if kind == FULL_SNAPSHOT and len(d) == 2:
         return {"node": node(d[0], ids, strings, texts), "initialOffset": d[1]}
@@ -900,7 +939,7 @@ class _Enc:
 
     def name(self, s: str) -> int:
         fixed = _NAME_INDEX.get(s)
-        if fixed is not None:
+        if fixed is not None and (self.version >= DOCTYPE_FORM_VERSION or -fixed <= NAMES_BEFORE_6):
             return fixed
         i = self.index.get(s)
         if i is None:
@@ -983,11 +1022,20 @@ def _enc_node2(n: dict, enc: _Enc) -> Any:
         out = n["textContent"]
     elif kind in TEXT_LIKE:
         out = [kind, n["textContent"]]
+    elif kind == DOCTYPE and enc.version >= DOCTYPE_FORM_VERSION and _doctype(n):
+        out = [kind, n["name"], n["publicId"], n["systemId"]]
+        while out[-1] == "" and len(out) > 2:
+            out.pop()
     else:
         out = [kind, extra]
     if extra and kind in NODE_KEYS:
         out.append(extra)
     return [GIVEN_ID, nid, out] if given else out
+
+
+def _doctype(n: dict) -> bool:
+    """compact@6: a doctype node of capture.js's keys, in its order, strings all."""
+    return list(n) == list(DOCTYPE_KEYS) and all(type(n[k]) is str for k in DOCTYPE_KEYS[1:-1])
 
 
 def _enc_mutation(d: dict, enc: _Enc) -> list | None:
@@ -1122,6 +1170,8 @@ def _enc_rum(p: dict, enc: _Enc) -> Any:
         if (enc.version >= USER_AGENT_VERSION and enc.user_agent is not None
                 and p.get(UA_KEY) == enc.user_agent):
             p = dict(p, **{UA_KEY: None})   # the intake reads it from the request's header
+        if enc.version >= KEYED_DATE_VERSION and _is_int(p.get(DATE_KEY)):
+            p = dict(p, **{DATE_KEY: p[DATE_KEY] - enc.t})   # from the event's timestamp
         return [RUM_KEYED, _enc_keyed(p, enc)]
     return out
 
@@ -1234,7 +1284,7 @@ def _enc_click_run(events: list, i: int, enc: _Enc) -> tuple[list, int] | None:
 def encode(events: list, version: int = 1, user_agent: str | None = None
            ) -> tuple[list, list[str]]:
     """(compact events, strings) that `decode(..., version=version)` turns back into exactly
-    `events` (`version`: 1 for compact@1 ... 5 for compact@5; from compact@5, `user_agent`: the
+    `events` (`version`: 1 for compact@1 ... 6 for compact@6; from compact@5, `user_agent`: the
     browser's, which the request carrying the batch sends - decode with the same)."""
     enc = _Enc(version, user_agent)
     out: list = []

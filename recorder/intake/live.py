@@ -8,7 +8,7 @@ batches may land on different workers: before masking, a worker's masker catches
 what the others stored meanwhile (read back under the session's lock, already masked -
 `SessionMasker.resume`), so every worker masks as if it had seen the whole session.
 
-The batches capture.js posts are compact (compact.py: `compact@5`; `compact@1` to `compact@4` from
+The batches capture.js posts are compact (compact.py: `compact@6`; `compact@1` to `compact@5` from
 pages that loaded an older capture.js - all stay accepted); wire.py expands them into plain events
 before this module sees them, so nothing here depends on the encoding.
 

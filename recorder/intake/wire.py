@@ -5,7 +5,7 @@
     {"session_id": "...", "batch_id"?: "...", "view_id"?: "...",
      "user"?: {"id","name","email"}, "context"?: {...}, "events": [...]}
     or, a compact@4 (or later) batch, its fields as an array (compact.BODY_FIELDS):
-    ["compact@5", session_id, batch_id, events, strings?, user?, context?]
+    ["compact@6", session_id, batch_id, events, strings?, user?, context?]
 
 The session is stored under `session_id` as sent: 1 to 128 characters usable as a file name
 (letters, digits, '-', '_', '.', not first; `sessions.clean_id` leaves it as it is), else 400.
@@ -104,7 +104,7 @@ class Batch(msgspec.Struct, kw_only=True):
     view_id: str | None = None
     user: User | None = None
     context: dict[str, Any] | None = None
-    encoding: str | None = None        # "compact@5" (or @4 ... @1): capture.js's compact form (compact.py)
+    encoding: str | None = None        # "compact@6" (or @5 ... @1): capture.js's compact form (compact.py)
     strings: list[str] | None = None   # the compact form's interned names
 
     def user_dict(self) -> dict | None:
@@ -218,7 +218,7 @@ def decode_request(body: bytes, encoding: str | None, limits: Limits,
     limits measure, and what validation decodes straight into the event Structs
     (`LiveIntake.accept(encoded=)`), None for a compact batch, whose events are rebuilt;
     and the long texts a compact batch declares and names (`expand`), None when it has
-    none. `user_agent`: the request's User-Agent header (a compact@5 batch leaves the
+    none. `user_agent`: the request's User-Agent header (a compact@5 or later batch leaves the
     browser's to it). Raises WireError."""
     name = (encoding or "identity").strip().lower() or "identity"
     decoder = _DECODERS.get(name)

@@ -261,6 +261,18 @@ RUM_EVENTS = [
 ]
 
 
+def _snapshot(t, public_id, system_id):
+    return {"type": 2, "data": {"node": {"type": 0, "childNodes": [
+        {"type": 1, "name": "html", "publicId": public_id, "systemId": system_id, "id": 2},
+        {"type": 2, "tagName": "html", "attributes": {}, "childNodes": [], "id": 3}], "id": 1},
+        "initialOffset": {"left": 0, "top": 0}}, "timestamp": t}
+
+
+# a page's doctype: <!doctype html>, an XHTML one (its public id), one with a system id only
+DOCTYPE_EVENTS = [_snapshot(1000, "", ""), _snapshot(1001, "-//W3C//DTD XHTML 1.0 Strict//EN", ""),
+                  _snapshot(1002, "", "about:legacy-compat")]
+
+
 def _move(t, *points):
     return {"type": 3, "data": {"source": 1, "positions": [
         {"x": x, "y": y, "id": i, "timeOffset": to} for x, y, i, to in points]}, "timestamp": t}
@@ -338,6 +350,7 @@ def test_capture_compact_batches_decode_to_exactly_its_events(dynamic, chromium)
                          "width": 1280, "height": 800}}, "user_agent": ua}),
                      _rum(1001, {"type": "view", "view": dict(VIEW, id="v2"), "user_agent": "Other/1.0"})]
         ua_packed = page.evaluate("(events) => ReplayCapture.compactBatch(events)", ua_events)
+        doctype_packed = page.evaluate("(events) => ReplayCapture.compactBatch(events)", DOCTYPE_EVENTS)
     finally:
         page.context.close()
     assert all(isinstance(e, list) for e in packed["events"][:2])   # Meta... and the snapshot
@@ -346,8 +359,14 @@ def test_capture_compact_batches_decode_to_exactly_its_events(dynamic, chromium)
     snapshot = next(e for e in packed["events"] if isinstance(e, list) and e[0] == 2)
     assert '"id"' not in json.dumps(snapshot)   # compact@2: the snapshot's ids are its order
     assert odd_packed["events"] == odd
-    version = compact.VERSIONS[compact.ENCODING_5]
+    version = compact.VERSIONS[compact.ENCODING_6]
     decoded = compact.decode(packed["events"], packed["strings"], version=version, user_agent=ua)
+    # compact@6: a doctype as [1, name, publicId?, systemId?], as the reference encoder writes it
+    assert [e[2][0][1][0] for e in doctype_packed["events"]] == [
+        [1, "html"], [1, "html", "-//W3C//DTD XHTML 1.0 Strict//EN"], [1, "html", "", "about:legacy-compat"]]
+    assert (doctype_packed["events"], doctype_packed["strings"]) == compact.encode(
+        json.loads(json.dumps(DOCTYPE_EVENTS)), version)
+    assert compact.decode(doctype_packed["events"], doctype_packed["strings"], version=version) == DOCTYPE_EVENTS
     # the RUM plugin's payloads as compact arrays (a view update without its view's id, url
     # and referrer, a view's start with its keys from the fixed table), the same events back,
     # key order included
@@ -359,6 +378,11 @@ def test_capture_compact_batches_decode_to_exactly_its_events(dynamic, chromium)
     assert isinstance(rum_packed["events"][-1], dict)   # a key more: as it is
     rum_decoded = compact.decode(rum_packed["events"], rum_packed["strings"], version=version)
     assert json.dumps(rum_decoded) == json.dumps(RUM_EVENTS)
+    # compact@6: a keyed payload's date from its event's time, content_type from the fixed table
+    keyed_resource = forms[-2][1]
+    assert keyed_resource[keyed_resource.index(-1 - compact.NAMES.index("date")) + 1] == 1007 - 1008
+    resource = keyed_resource[keyed_resource.index(-1 - compact.NAMES.index("resource")) + 1]
+    assert -1 - compact.NAMES.index("content_type") in resource[::2] and "content_type" not in rum_packed["strings"]
     assert json.dumps(decoded) == json.dumps(dynamic.events)
     # capture.js writes what the reference encoder writes (compact.py: the one description of
     # the forms), and the intake gets the same events back

@@ -7,6 +7,7 @@ import copy
 import gzip
 import json
 import time
+import zlib
 from pathlib import Path
 
 import pytest
@@ -660,3 +661,72 @@ def test_compact4_body_may_be_an_array_of_its_fields():
         with pytest.raises(WireError) as err:
             decode_body(json.dumps(body).encode(), None, Limits())
         assert err.value.status == Status.BAD_REQUEST and what in str(err.value), str(err.value)
+
+
+# ---- compact@6 ----------------------------------------------------------------------------------
+
+DOCTYPE = {"type": 1, "name": "html", "publicId": "", "systemId": "", "id": 2}
+
+
+def _page_start() -> list[dict]:
+    """A page's first batch as capture.js posts it, shortened: its Meta, a snapshot with its
+    `<!doctype html>`, the RUM plugin's view start and resources (one with its response's
+    content type: the keyed form), a final view update with its time spent."""
+    view = {"id": "v1", "url": "http://shop/index.html", "referrer": None}
+    doc = {"type": 0, "childNodes": [dict(DOCTYPE), {   # numbered in page order (compact@2)
+        "type": 2, "tagName": "html", "attributes": {}, "childNodes": [], "id": 3}], "id": 1}
+    return _wire([
+        {"type": 4, "data": {"href": view["url"], "width": 1280, "height": 800}, "timestamp": 1796454327254},
+        {"type": 2, "data": {"node": doc, "initialOffset": {"left": 0, "top": 0}}, "timestamp": 1796454327261},
+        _rum(1796454327261, {"type": "view", "view": dict(view), "display": {"viewport": {
+            "width": 1280, "height": 800}}, "date": 1796454327241}),
+        *(_rum(1796454327290 + i, {"type": "resource", "date": 1796454327227 + i, "resource": {
+            "url": f"http://shop/api/{i}", "method": "GET", "status_code": 404, "duration": 35.5,
+            "size": 335, "type": "fetch", "content_type": "text/html;charset=utf-8"}}) for i in range(3)),
+        _rum(1796454327300, {"type": "resource", "date": 1796454327227.5, "resource": {
+            "url": "http://shop/a", "method": "GET", "status_code": 200, "duration": 1,
+            "size": 1, "type": "fetch", "content_type": "text/css"}}),
+        _rum(1796454333000, {"type": "view", "view": dict(view, loading_time=84.5, time_spent=5759)}),
+    ])
+
+
+def test_compact6_writes_a_pages_start_in_fewer_bytes():
+    """compact@6 on a page's start: its doctype is [1, "html"], a keyed RUM payload's integer
+    date the difference from its event's time (a date that is not an integer as it is), the
+    RUM plugin's `content_type` and `time_spent` from the fixed table - the intake gets the
+    very same events (key order included), and the batch is smaller deflated than
+    compact@5's; a compact@5 batch still reads its dates and doctypes as they were."""
+    evs = _page_start()
+    packed, strings = compact.encode(copy.deepcopy(evs), 6)
+    assert strings == []   # content_type and time_spent: the fixed table's
+    assert packed[1][2][0][1][0] == [1, "html"]
+    date = -1 - compact.NAMES.index("date")
+    dates = [e[2][1][1][e[2][1][1].index(date) + 1] for e in packed
+             if e[0] == 6 and e[2][1][0] == compact.RUM_KEYED and date in e[2][1][1]]
+    assert dates == [-20, -63, -63, -63, 1796454327227.5]
+    assert type(dates[-1]) is float
+    body = json.dumps([compact.ENCODING_6, "s", "p.0", packed]).encode()
+    assert json.dumps(decode_request(body, None, Limits(), UA)[0].events) == json.dumps(evs)
+    five, strings5 = compact.encode(copy.deepcopy(evs), 5)
+    assert strings5 == ["content_type", "time_spent"] and five[1][2][0][1][0][0] == 1
+
+    def deflated(events_, strings_):
+        return len(zlib.compress(json.dumps([compact.ENCODING_6, "s", "p.0", events_, strings_],
+                                            separators=(",", ":")).encode(), 6))
+    assert deflated(packed, strings) < deflated(five, strings5) - 40
+    # a compact@5 batch's integer date is a date, its doctype [1, {keys}]
+    as_five = json.dumps([compact.ENCODING_5, "s", "p.0", five, strings5]).encode()
+    assert json.dumps(decode_request(as_five, None, Limits())[0].events) == json.dumps(evs)
+    without_doctype = [packed[0]] + packed[2:]
+    read_as_five = decode_request(json.dumps([compact.ENCODING_5, "s", "p.0", without_doctype]).encode(),
+                                  None, Limits())[0].events
+    assert read_as_five[1]["data"]["payload"]["date"] == -20
+
+
+@pytest.mark.parametrize("node, what", [
+    ([1, "html", "", "", ""], "a doctype is [1, name, publicId?, systemId?]"),
+    ([1, "html", 4], "a doctype is [1, name, publicId?, systemId?]"),
+    ([1, "html", None], "a doctype is [1, name, publicId?, systemId?]"),
+])
+def test_bad_compact6_data_is_one_clear_400(node, what):
+    _refused(compact.ENCODING_6, [[2, 0, [[0, [node]]] + SNAP]], [], what)
