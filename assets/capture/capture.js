@@ -1243,7 +1243,7 @@
     var href = this.P.scrub ? this.P.scrub(win.location.href) : win.location.href;
     var meta = {href: href, width: win.innerWidth, height: win.innerHeight};
     var features = mediaFeatures();
-    if (features) meta.mediaFeatures = features;   // (a Meta's compact form is without it)
+    if (features) meta.mediaFeatures = features;   // (compact@6: a Meta's form has them)
     this.wrap({type: EV.META, data: meta, timestamp: Date.now()});
     this.learnHeldIn(doc);
     var node = this.serialize(doc, this.P.defaultLevel, null);
@@ -2934,7 +2934,8 @@
    * run of interactions (mousedown, blur, focus, mouseup, click) as one item, a RUM click
    * action at the batch's click it came from, other RUM payloads with their keys from the
    * fixed table (their integer `date` from the event's time), the browser's user agent left to
-   * the request's header; a doctype as [1, name, publicId?, systemId?]; tag, attribute, key
+   * the request's header; a doctype as [1, name, publicId?, systemId?], a Meta as [href, width,
+   * height, media features?]; tag, attribute, key
    * and plugin names interned. An event it has no form for goes as it is. */
   function compactBatch(events) {
     var strings = [], index = new Map(), last = 0, t = 0, out = [];
@@ -3196,6 +3197,9 @@
       }
       if (e.type === EV.FULL && count(d) === 2) c = [node(d.node), d.initialOffset];
       else if (e.type === EV.META && same(keys(d), META_KEYS)) c = [d.href, d.width, d.height];
+      else if (e.type === EV.META && same(keys(d), META_FEATURES_KEYS) && isObj(d.mediaFeatures) && keyable(d.mediaFeatures)) {
+        c = [d.href, d.width, d.height, keyed(d.mediaFeatures)];   // compact@6: the visitor's media features keyed
+      }
       else if (e.type === EV.INC && count(d) === 5 && d.source === SRC.MUTATION) c = mutation(d);
       else if (e.type === EV.INC && count(d) === 2 && (d.source === SRC.MOVE || d.source === SRC.TOUCHMOVE)) c = moves(d);
       else if (e.type === EV.INC && d.source === SRC.INTERACTION) c = interaction(d);
@@ -3235,7 +3239,8 @@
     "interaction_to_next_paint", "loading_type", "error", "message", "stack", "resource",
     "status_code", "engine", "date", "duration", "size", "long_task", "click_count",
     "frustration", "selector", "position",
-    "content_type", "time_spent"];
+    "content_type", "time_spent", "prefers-color-scheme", "prefers-reduced-motion",
+    "prefers-contrast"];
   function nameIndex(names) { var m = new Map(); names.forEach(function (n, i) { m.set(n, -1 - i); }); return m; }
   var NAME_INDEX = nameIndex(NAMES);
   function keySet(keys) { var o = {}; keys.forEach(function (k) { o[k] = 1; }); return o; }
@@ -3251,6 +3256,7 @@
   var MOVE_GAP_MS = 50;   // compact@3 (compact.py MOVE_GAP_MS): a move's time after the first, less this
   var RUM_FORM = {resource: 0, long_task: 1, action: 2, view: 3, click_action: 4, keyed: 5};
   var META_KEYS = ["href", "width", "height"];   // compact@4: a Meta event's data as an array
+  var META_FEATURES_KEYS = META_KEYS.concat(["mediaFeatures"]);   // compact@6: ... with the media features
   var CLICK_RUN = -1;   // compact@4: an interaction item that is a click's run (compact.py CLICK_RUN)
   var FRUSTRATIONS = ["rage_click", "dead_click", "error_click"];   // compact@4: a click action's codes
   // compact@4: a move's numbers as one string (compact.py VARINT_DIGITS, VARINT_MORE)
@@ -3362,7 +3368,7 @@
                   RUM_FORM: RUM_FORM, RESOURCE_KEYS: RESOURCE_KEYS, VIEW_KEYS: VIEW_KEYS,
                   ACTION_TAILS: ACTION_TAILS, CONSOLE_PLUGIN: CONSOLE_PLUGIN,
                   CONSOLE_KEYS: CONSOLE_KEYS, MOVE_GAP_MS: MOVE_GAP_MS, MOUSE: MOUSE,
-                  META_KEYS: META_KEYS, CLICK_RUN: CLICK_RUN, FRUSTRATIONS: FRUSTRATIONS,
+                  META_KEYS: META_KEYS, META_FEATURES_KEYS: META_FEATURES_KEYS, CLICK_RUN: CLICK_RUN, FRUSTRATIONS: FRUSTRATIONS,
                   VARINT_DIGITS: VARINT_DIGITS, VARINT_MORE: VARINT_MORE};
     var out = ["\"use strict\";\nvar win = self;"];
     for (var k in consts) out.push("var " + k + " = " + JSON.stringify(consts[k]) + ";");

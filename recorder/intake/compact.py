@@ -177,8 +177,11 @@ batch and each later one spent on them, measured on the demo shop: benchmarks/ca
 * A keyed RUM payload's (RUM_KEYED) `date` that is an integer is the difference from its
   event's timestamp (a resource's, a view's start: a few milliseconds before it, where the
   absolute date was thirteen digits); a `date` that is not an integer is as it is.
+* A Meta event's data `{href, width, height, mediaFeatures}`, those keys in that order (capture.js
+  records the visitor's media preferences in each page's Meta), is `[href, width, height,
+  features]`, `features` the mediaFeatures object keyed as a RUM payload is (META_FEATURES).
 * The fixed table (NAMES) has the RUM plugin's keys it lacked appended (`content_type`,
-  `time_spent`): a page's batches list none of them.
+  `time_spent`), and the media features capture.js records: a page's batches list none of them.
 
 `encode` is the reference encoder (capture.js has its own, `compactBatch`); `decode` is what
 the intake runs. Bad compact data raises `CompactError`, never anything else.
@@ -238,6 +241,9 @@ RUM_CLICK_ACTION, RUM_KEYED = 4, 5   # compact@4's RUM forms
 RESOURCE_KEYS = ("url", "method", "status_code", "duration", "size", "type")
 VIEW_KEYS = ("id", "url", "referrer")   # what a view update repeats of its view
 META_KEYS = ("href", "width", "height")   # compact@4: a Meta event's data as [href, width, height]
+# compact@6: ... and [href, width, height, features] with its visitor's media features (keyed)
+META_FEATURES = "mediaFeatures"   # recorder.format.MetaData's field
+META_FEATURES_VERSION = 6
 CLICK_RUN = -1   # compact@4: an interaction "type" that is a click's run of interactions
 CLICK_RUN_LENGTH = 9   # [2, CLICK_RUN, id, x, y, gaps, blur, focus, pointerType]
 MOUSE_DOWN, MOUSE_UP, CLICK, FOCUS, BLUR = (int(m) for m in (
@@ -269,8 +275,9 @@ NAMES = (
     "interaction_to_next_paint", "loading_type", "error", "message", "stack", "resource",
     "status_code", "engine", "date", "duration", "size", "long_task", "click_count",
     "frustration", "selector", "position",
-    # compact@6: the RUM plugin's keys compact@4's table lacked
-    "content_type", "time_spent",
+    # compact@6: the RUM plugin's keys compact@4's table lacked, the media features in a Meta
+    "content_type", "time_spent", "prefers-color-scheme", "prefers-reduced-motion",
+    "prefers-contrast",
 )
 _NAME_INDEX = {n: -1 - i for i, n in enumerate(NAMES)}
 # the names the encoder of compact@5 and before had (a decoder reads every index of the table)
@@ -857,8 +864,13 @@ def _data(kind: int, d: Any, strings: list[str], texts: Texts, version: int, t: 
     if kind == FULL_SNAPSHOT and len(d) == 2:
         return {"node": node(d[0], ids, strings, texts), "initialOffset": d[1]}
     if version >= 4 and kind == META:
+        if version >= META_FEATURES_VERSION and len(d) == len(META_KEYS) + 1:
+            if not isinstance(d[-1], list):
+                raise CompactError("a Meta event's media features are [name, value, ...]")
+            return {**dict(zip(META_KEYS, d)), META_FEATURES: _unkeyed(d[-1], strings)}
         if len(d) != len(META_KEYS):
-            raise CompactError("a Meta event's data is [href, width, height]")
+            raise CompactError("a Meta event's data is [href, width, height]"
+                               + (" or [href, width, height, features]" if version >= META_FEATURES_VERSION else ""))
         return dict(zip(META_KEYS, d))
     if kind == INCREMENTAL and source == MUTATION:
         return _mutation(d, ids, strings, texts, node)
@@ -1130,6 +1142,10 @@ def _enc_data(kind: int, d: Any, enc: _Enc) -> Any:
         return [_enc_node(d["node"], enc), d["initialOffset"]]
     if kind == META and enc.version >= 4 and isinstance(d, dict) and list(d) == list(META_KEYS):
         return list(d.values())
+    if (kind == META and enc.version >= META_FEATURES_VERSION and isinstance(d, dict)
+            and list(d) == [*META_KEYS, META_FEATURES] and isinstance(d[META_FEATURES], dict)
+            and _keyable(d[META_FEATURES])):
+        return [*(d[k] for k in META_KEYS), _enc_keyed(d[META_FEATURES], enc)]
     if kind == INCREMENTAL and isinstance(d, dict) and _is_int(d.get("source")):
         if d["source"] == MUTATION:
             return _enc_mutation(d, enc)

@@ -367,6 +367,10 @@ def test_capture_compact_batches_decode_to_exactly_its_events(dynamic, chromium)
     assert (doctype_packed["events"], doctype_packed["strings"]) == compact.encode(
         json.loads(json.dumps(DOCTYPE_EVENTS)), version)
     assert compact.decode(doctype_packed["events"], doctype_packed["strings"], version=version) == DOCTYPE_EVENTS
+    # compact@6: the page's Meta with the visitor's media features as [href, width, height, features]
+    meta = packed["events"][0]
+    assert meta[0] == 4 and isinstance(meta[2], list) and len(meta[2]) == 4 and "mediaFeatures" in dynamic.events[0]["data"]
+    assert compact.encode([json.loads(json.dumps(dynamic.events[0]))], version)[0] == [meta]
     # the RUM plugin's payloads as compact arrays (a view update without its view's id, url
     # and referrer, a view's start with its keys from the fixed table), the same events back,
     # key order included

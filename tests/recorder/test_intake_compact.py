@@ -106,6 +106,12 @@ events = st.lists(st.one_of(
                                  document, st.integers(0, 99), st.integers(0, 99))),
     _event(st.just(3), mutation), _event(st.just(3), moves), _event(st.sampled_from([3, 6]), other_data),
     _event(st.just(4), st.fixed_dictionaries({"href": st.text(max_size=8), "width": st.integers(0, 3000)})),
+    # capture.js's Meta, with the visitor's media features or not (a list in them: no keyed form)
+    _event(st.just(4), st.builds(
+        lambda h, w, f: {"href": h, "width": w, "height": w, **({} if f is None else {"mediaFeatures": f})},
+        st.text(max_size=8), st.integers(0, 3000), st.one_of(st.none(), st.dictionaries(
+            st.sampled_from(["prefers-contrast", "x"]),
+            st.one_of(st.text(max_size=4), st.none(), st.lists(st.integers(), max_size=1)), max_size=2)))),
     # shapes it must carry as they are: a float time, an extra key, data that is not an object
     st.fixed_dictionaries({"type": st.just(3), "data": mutation, "timestamp": st.floats(0, 1e13)}),
     st.fixed_dictionaries({"type": st.just(3), "data": moves, "timestamp": timestamps,
@@ -669,14 +675,17 @@ DOCTYPE = {"type": 1, "name": "html", "publicId": "", "systemId": "", "id": 2}
 
 
 def _page_start() -> list[dict]:
-    """A page's first batch as capture.js posts it, shortened: its Meta, a snapshot with its
+    """A page's first batch as capture.js posts it, shortened: its Meta (with the visitor's
+    media features), a snapshot with its
     `<!doctype html>`, the RUM plugin's view start and resources (one with its response's
     content type: the keyed form), a final view update with its time spent."""
     view = {"id": "v1", "url": "http://shop/index.html", "referrer": None}
     doc = {"type": 0, "childNodes": [dict(DOCTYPE), {   # numbered in page order (compact@2)
         "type": 2, "tagName": "html", "attributes": {}, "childNodes": [], "id": 3}], "id": 1}
     return _wire([
-        {"type": 4, "data": {"href": view["url"], "width": 1280, "height": 800}, "timestamp": 1796454327254},
+        {"type": 4, "data": {"href": view["url"], "width": 1280, "height": 800, "mediaFeatures": {
+            "prefers-color-scheme": "dark", "prefers-reduced-motion": "no-preference",
+            "prefers-contrast": "no-preference"}}, "timestamp": 1796454327254},
         {"type": 2, "data": {"node": doc, "initialOffset": {"left": 0, "top": 0}}, "timestamp": 1796454327261},
         _rum(1796454327261, {"type": "view", "view": dict(view), "display": {"viewport": {
             "width": 1280, "height": 800}}, "date": 1796454327241}),
@@ -691,14 +700,19 @@ def _page_start() -> list[dict]:
 
 
 def test_compact6_writes_a_pages_start_in_fewer_bytes():
-    """compact@6 on a page's start: its doctype is [1, "html"], a keyed RUM payload's integer
+    """compact@6 on a page's start: its Meta [href, width, height, features] (the features
+    keyed, their names from the fixed table), its doctype [1, "html"], a keyed RUM payload's integer
     date the difference from its event's time (a date that is not an integer as it is), the
     RUM plugin's `content_type` and `time_spent` from the fixed table - the intake gets the
     very same events (key order included), and the batch is smaller deflated than
     compact@5's; a compact@5 batch still reads its dates and doctypes as they were."""
     evs = _page_start()
     packed, strings = compact.encode(copy.deepcopy(evs), 6)
-    assert strings == []   # content_type and time_spent: the fixed table's
+    assert strings == []   # content_type, time_spent, the media features: the fixed table's
+    assert packed[0][2] == ["http://shop/index.html", 1280, 800, [
+        -1 - compact.NAMES.index("prefers-color-scheme"), "dark",
+        -1 - compact.NAMES.index("prefers-reduced-motion"), "no-preference",
+        -1 - compact.NAMES.index("prefers-contrast"), "no-preference"]]
     assert packed[1][2][0][1][0] == [1, "html"]
     date = -1 - compact.NAMES.index("date")
     dates = [e[2][1][1][e[2][1][1].index(date) + 1] for e in packed
@@ -709,24 +723,28 @@ def test_compact6_writes_a_pages_start_in_fewer_bytes():
     assert json.dumps(decode_request(body, None, Limits(), UA)[0].events) == json.dumps(evs)
     five, strings5 = compact.encode(copy.deepcopy(evs), 5)
     assert strings5 == ["content_type", "time_spent"] and five[1][2][0][1][0][0] == 1
+    assert isinstance(five[0][2], dict)   # compact@5's Meta form had no media features
 
     def deflated(events_, strings_):
         return len(zlib.compress(json.dumps([compact.ENCODING_6, "s", "p.0", events_, strings_],
                                             separators=(",", ":")).encode(), 6))
-    assert deflated(packed, strings) < deflated(five, strings5) - 40
+    assert deflated(packed, strings) < deflated(five, strings5) - 80
     # a compact@5 batch's integer date is a date, its doctype [1, {keys}]
     as_five = json.dumps([compact.ENCODING_5, "s", "p.0", five, strings5]).encode()
     assert json.dumps(decode_request(as_five, None, Limits())[0].events) == json.dumps(evs)
-    without_doctype = [packed[0]] + packed[2:]
+    without_doctype = five[:1] + packed[2:]
     read_as_five = decode_request(json.dumps([compact.ENCODING_5, "s", "p.0", without_doctype]).encode(),
                                   None, Limits())[0].events
     assert read_as_five[1]["data"]["payload"]["date"] == -20
 
 
-@pytest.mark.parametrize("node, what", [
-    ([1, "html", "", "", ""], "a doctype is [1, name, publicId?, systemId?]"),
-    ([1, "html", 4], "a doctype is [1, name, publicId?, systemId?]"),
-    ([1, "html", None], "a doctype is [1, name, publicId?, systemId?]"),
+@pytest.mark.parametrize("events_, what", [
+    ([[2, 0, [[0, [[1, "html", "", "", ""]]]] + SNAP]], "a doctype is [1, name, publicId?, systemId?]"),
+    ([[2, 0, [[0, [[1, "html", 4]]]] + SNAP]], "a doctype is [1, name, publicId?, systemId?]"),
+    ([[2, 0, [[0, [[1, "html", None]]]] + SNAP]], "a doctype is [1, name, publicId?, systemId?]"),
+    ([[4, 0, ["http://a/", 1280, 800, {"prefers-contrast": "more"}]]], "media features are [name, value"),
+    ([[4, 0, ["http://a/", 1280, 800, ["prefers-contrast"]]]], "2-tuples"),
+    ([[4, 0, ["http://a/", 1280]]], "or [href, width, height, features]"),
 ])
-def test_bad_compact6_data_is_one_clear_400(node, what):
-    _refused(compact.ENCODING_6, [[2, 0, [[0, [node]]] + SNAP]], [], what)
+def test_bad_compact6_data_is_one_clear_400(events_, what):
+    _refused(compact.ENCODING_6, events_, [], what)
