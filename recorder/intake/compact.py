@@ -208,8 +208,9 @@ ARRAY_BODY_VERSION = 4
 # compact@5: a keyed RUM payload's user agent written as null is the request's User-Agent header
 USER_AGENT_VERSION, UA_KEY = 5, "user_agent"
 # compact@6: a doctype as [1, name, publicId, systemId] (trailing "" left out); a keyed RUM
-# payload's integer date as the difference from its event's timestamp
-DOCTYPE_FORM_VERSION = KEYED_DATE_VERSION = 6
+# payload's integer date as the difference from its event's timestamp; a Meta with its media
+# features as an array; names appended to the fixed table
+DOCTYPE_FORM_VERSION = KEYED_DATE_VERSION = META_FEATURES_VERSION = TABLE_6_VERSION = 6
 DOCTYPE_KEYS = ("type", "name", "publicId", "systemId", "id")   # capture.js's order
 DATE_KEY = "date"
 # the event model's numbers (format.py's enums), as plain ints for the decoder's comparisons
@@ -243,7 +244,6 @@ VIEW_KEYS = ("id", "url", "referrer")   # what a view update repeats of its view
 META_KEYS = ("href", "width", "height")   # compact@4: a Meta event's data as [href, width, height]
 # compact@6: ... and [href, width, height, features] with its visitor's media features (keyed)
 META_FEATURES = "mediaFeatures"   # recorder.format.MetaData's field
-META_FEATURES_VERSION = 6
 CLICK_RUN = -1   # compact@4: an interaction "type" that is a click's run of interactions
 CLICK_RUN_LENGTH = 9   # [2, CLICK_RUN, id, x, y, gaps, blur, focus, pointerType]
 MOUSE_DOWN, MOUSE_UP, CLICK, FOCUS, BLUR = (int(m) for m in (
@@ -280,7 +280,7 @@ NAMES = (
     "prefers-contrast",
 )
 _NAME_INDEX = {n: -1 - i for i, n in enumerate(NAMES)}
-# the names the encoder of compact@5 and before had (a decoder reads every index of the table)
+# how many names the encoder of compact@5 and before had (a decoder reads every index of the table)
 NAMES_BEFORE_6 = NAMES.index("content_type")
 
 
@@ -951,7 +951,7 @@ class _Enc:
 
     def name(self, s: str) -> int:
         fixed = _NAME_INDEX.get(s)
-        if fixed is not None and (self.version >= DOCTYPE_FORM_VERSION or -fixed <= NAMES_BEFORE_6):
+        if fixed is not None and (self.version >= TABLE_6_VERSION or -fixed <= NAMES_BEFORE_6):
             return fixed
         i = self.index.get(s)
         if i is None:
