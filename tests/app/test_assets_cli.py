@@ -254,9 +254,6 @@ def test_sizes_and_timeouts_out_of_range_are_one_line_and_no_sessions_is_no_mist
     assert p.returncode == 0, p.stderr
 
 
-@pytest.mark.skip(reason="not ended within 20 s of Ctrl+C once in a full CI dry run (alone, "
-                         "and beside busy cores, it ends in under a second): the hang is not "
-                         "found yet - the stop's note names it as open")
 def test_ctrl_c_stops_a_fetch_at_once_and_asks_nothing_more(tmp_path):
     """Servers that drip a byte at a time: Ctrl+C ends the command promptly with 130, the
     requests not started are never made, the running ones end at their next read."""
@@ -290,8 +287,13 @@ def test_ctrl_c_stops_a_fetch_at_once_and_asks_nothing_more(tmp_path):
         sid = _import(tmp_path, data, "shop", "".join(f'<img src="{base}/{i}.png">'
                                                       for i in range(12)),
                       href=f"{base}/shop/", t0=1_767_225_600_000)
+        # Ctrl+C as a terminal delivers it, to a command with SIGINT's default: a shell runs
+        # a background job (a CI run started with `&`) with SIGINT ignored, inherited by every
+        # child, and Python then installs no KeyboardInterrupt handler - the fetch, rightly
+        # deaf to a signal its starter ignores, ran its 30 s drips to their end
         p = subprocess.Popen([sys.executable, "-m", "app", "--data", str(data), "assets",
-                              "fetch", sid], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                              "fetch", sid], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
         deadline = time.monotonic() + 30
         while len(Drip.log) < 4 and time.monotonic() < deadline:
             time.sleep(0.1)
