@@ -2,6 +2,7 @@
 one painted frame written to a PNG (`replay screenshot`)."""
 from __future__ import annotations
 
+import math
 import os
 import sys
 import time
@@ -255,6 +256,30 @@ ENDLESS = ("document.getAnimations().some(function (a) { return a.playState === 
 ENDLESS_SETTLE_SPINS = 3    # under an endless animation, a grab this many SETTLE_MS after the
                             # painted batch: its frame has reached Qt by then
 BLANK_PAGE_NODES = 8        # a page with more nodes is seldom one colour: its first grab waits for more
+# The paint mark (`_wait_marked`): two squares in the view's top-left corner, in colours a page
+# seldom has side by side, shown over the page (a popover, in the top layer: over a modal
+# dialog's backdrop too) and taken off again before the grab
+MARK_COLOURS = ((1, 254, 3), (254, 1, 252))
+MARK_PX = 8                 # each square's side in device pixels (at least: zoom rounds up)
+MARK_TOLERANCE = 8          # per channel, for Chromium's rounding of a colour
+MARK_ELEMENT = "replay-paint-mark"   # a tag no page uses (styled inline, over any page CSS)
+MARK_POLL_MS = 4            # between grabs of the view while the mark is on its way (or off it)
+MARK_SEEN_S = 5.0           # the mark not seen by then: the page's CSS hides it (or covers it)
+MARK_GONE_S = 30.0          # the mark seen, its taking off is waited for this long at most
+# function (tag, side in CSS px, colour, colour): puts up the mark; true when the page has a
+# root for it
+MARK_ON = ("(function (tag, side, a, b) {"
+           " var root = document.documentElement; if (!root) return false;"
+           " var m = window.__replayMark || (window.__replayMark = document.createElement(tag));"
+           " m.setAttribute('style', 'all: initial !important; display: block !important;"
+           " position: fixed !important; left: 0 !important; top: 0 !important;"
+           " width: ' + 2 * side + 'px !important; height: ' + side + 'px !important;"
+           " z-index: 2147483647 !important; pointer-events: none !important;"
+           " background: linear-gradient(to right, ' + a + ' 50%, ' + b + ' 50%) !important');"
+           " m.setAttribute('popover', 'manual'); root.appendChild(m);"
+           " if (m.matches(':popover-open')) m.hidePopover();"
+           " m.showPopover(); return true; })")   # (the top layer's last: over a modal dialog)
+MARK_OFF = "(function (m) { if (m) m.remove(); return true; })(window.__replayMark)"
 
 
 def grab_stable(widget, bridge, timeout_s: float = 3.0):
@@ -270,7 +295,9 @@ def grab_stable(widget, bridge, timeout_s: float = 3.0):
     that settled, the same sizes and zoom) is taken at once: nothing can be on its way. A page
     running an endless animation (a shimmer, a spinner) never settles: its grab is the one
     taken ENDLESS_SETTLE_SPINS later, instead of the one at the timeout (3 s a frame of a
-    clip, seen on the demo's loading shimmer)."""
+    clip, seen on the demo's loading shimmer). Every grab after a change is taken once the
+    view shows a frame Chromium made after it (`_wait_marked`), not merely after the page's
+    animation frame ran."""
     from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer
 
     def spin(ms: int) -> None:
@@ -291,7 +318,11 @@ def grab_stable(widget, bridge, timeout_s: float = 3.0):
         bridge.grabs += 1
         return widget.grab().toImage()
     deadline = time.monotonic() + timeout_s
-    if bridge.grabs == 0:
+    # what Qt shows once the page painted is not yet that paint: Chromium rasters it and
+    # hands the frame over later (a loaded machine: 100s of ms), and two equal grabs of the
+    # frame before looked settled - a clip's frame showed the page before a navigation
+    marked = _wait_marked(bridge, view, spin)
+    if bridge.grabs == 0 and not marked:
         _wait_rendered(bridge.page, min(FIRST_RENDER_WAIT_S, timeout_s), spin)
         # Qt's first render of a view can be the white it shows before Chromium's frame
         # arrives (a session's thumbnail painted blank, and kept, on a machine at load 7):
@@ -317,6 +348,53 @@ def grab_stable(widget, bridge, timeout_s: float = 3.0):
         last = img
     bridge.settled = None   # never settled: the next grab waits again
     return img if endless else last
+
+
+def _wait_marked(bridge, view, spin: Callable[[int], None]) -> bool:
+    """Until the view shows a frame Chromium made after everything the page was sent so far:
+    a paint mark put up now (MARK_ON) is seen in the view's grab, then, taken off, seen gone
+    - every frame from then on holds the page's last change, and no mark. False for a view
+    or a page that cannot show the mark (no document root; a page whose CSS hid it for
+    MARK_SEEN_S is not asked again: its grabs wait as they did before the mark)."""
+    if view is None or bridge.unmarked:
+        return False
+    zoom = view.zoomFactor()
+    side = math.ceil(MARK_PX / zoom)   # CSS px: at least MARK_PX device pixels
+    a, b = ("'rgb(%d, %d, %d)'" % c for c in MARK_COLOURS)
+    if not bridge.call_sync(f"{MARK_ON}('{MARK_ELEMENT}', {side}, {a}, {b})"):
+        return False
+    seen_by = time.monotonic() + MARK_SEEN_S
+    try:
+        while not _shows_mark(view, side * zoom):
+            if time.monotonic() > seen_by:
+                bridge.unmarked = True
+                return False
+            spin(MARK_POLL_MS)
+    finally:
+        bridge.call_sync(MARK_OFF)
+    gone_by = time.monotonic() + MARK_GONE_S
+    while _shows_mark(view, side * zoom):   # (never a grab with the mark in it)
+        if time.monotonic() > gone_by:
+            raise TimeoutError(f"the replay view did not paint within {MARK_GONE_S:g} s")
+        spin(MARK_POLL_MS)
+    return True
+
+
+
+def _shows_mark(view, side: float) -> bool:
+    """Whether the view's grab shows the paint mark (squares of `side` device-independent
+    pixels) in its top-left corner."""
+    img = view.grab().toImage()
+    scale = side * img.devicePixelRatio()
+    for i, want in enumerate(MARK_COLOURS):
+        x, y = int((i + 0.5) * scale), int(0.5 * scale)
+        if not img.valid(x, y):
+            return False
+        got = img.pixelColor(x, y)
+        if any(abs(g - w) > MARK_TOLERANCE for g, w in zip((got.red(), got.green(), got.blue()),
+                                                           want)):
+            return False
+    return True
 
 
 def _view_of(page):

@@ -603,3 +603,48 @@ def test_a_spinner_that_never_stops_costs_a_grab_a_few_frames_long_not_the_timeo
             assert w.bridge.settled is not None
     finally:
         dispose(w)
+
+
+def test_a_grab_waits_for_the_frame_of_its_seek_however_late_chromium_hands_it_over(qapp):
+    # the runtime marks a batch painted in the page's animation frame; Chromium rasters it
+    # and hands the frame to Qt later - here 200-500 ms later (blurred shadows to raster):
+    # two equal grabs 60 ms apart were both the frame before, and a clip kept that one (a
+    # video's frame showed the shop where the WebP had the checkout, on a loaded machine)
+    from player.qt.standalone import MARK_COLOURS
+    shadows = [{"type": 2, "id": 100 + k, "tagName": "i", "attributes": {}, "childNodes": []}
+               for k in range(200)]
+    css = (".slow { background: rgb(0, 0, 255); } i { display: none; }"
+           ".slow i { display: block; position: absolute; left: 40px; top: 40px; width: 300px;"
+           " height: 200px; box-shadow: 0 0 200px 20px rgba(255, 255, 0, 0.01); }")
+    t0 = 1_700_000_000_000
+    doc = {"type": 0, "id": 1, "childNodes": [
+        {"type": 2, "id": 2, "tagName": "html", "attributes": {}, "childNodes": [
+            {"type": 2, "id": 3, "tagName": "head", "attributes": {}, "childNodes": [
+                {"type": 2, "id": 4, "tagName": "style", "attributes": {}, "childNodes": [
+                    {"type": 3, "id": 5, "textContent": css}]}]},
+            {"type": 2, "id": 6, "tagName": "body", "attributes": {}, "childNodes": shadows}]}]}
+    events = [{"type": 4, "timestamp": t0, "data": {"href": "https://a.example/", "width": 400,
+                                                    "height": 300}},
+              {"type": 2, "timestamp": t0, "data": {"node": doc, "initialOffset": {"left": 0,
+                                                                                    "top": 0}}},
+              {"type": 3, "timestamp": t0 + 500, "data": {
+                  "source": 0, "texts": [], "removes": [], "adds": [],
+                  "attributes": [{"id": 6, "attributes": {"class": "slow"}}]}}]
+    w = ReplayWidget(events)
+    try:
+        w.resize(900, 600)
+        w.show()
+        w.wait_ready()
+        for t, corner in ((0, (255, 255, 255)), (500, (0, 0, 255)), (0, (255, 255, 255)),
+                          (500, (0, 0, 255))):
+            w.seek_and_wait(t)
+            img = grab_stable(w.stage, w.bridge)
+            r = w.stage.page_rect()
+            far = img.pixelColor(r.right() - 5, r.bottom() - 5)   # where no shadow reaches
+            assert (far.red(), far.green(), far.blue()) == corner, t
+            near = img.pixelColor(r.left() + 4, r.top() + 4)      # the paint mark's place
+            assert (near.red(), near.green(), near.blue()) not in MARK_COLOURS
+        assert w.bridge.call_sync("document.getElementsByTagName('replay-paint-mark')"
+                                  ".length") == 0
+    finally:
+        dispose(w)
