@@ -37,9 +37,12 @@ def test_when_ready_runs_once_whether_the_view_is_ready_before_or_after(qapp, qt
     assert after == [1] and before in ([], [1])
 
 
-# (run in a process of its own: open_window runs the application's whole event loop, and in
-# a test worker that had run dozens of modules' windows before it, that loop crashed in Qt
-# (Segmentation fault) on what they had left queued - never alone, never in `replay play`)
+# (run in a process of its own: open_window runs the application's whole event loop, and its
+# end - the window closed, QCoreApplication::exit - emits aboutToQuit, on which QtWebEngine
+# tears itself down; in a test worker still holding dozens of modules' web views and pages
+# that crashed (Segmentation fault in libQt6WebEngineCore under QCoreApplication::exit, seen
+# with gdb after ten app modules and tests/player/qt in one process) - a quit is a process's
+# last act, as in `replay play`, never one test's)
 READY_FIRST = """
 import json, os, sys
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
