@@ -348,15 +348,21 @@ class RecordPage(QWidget):
                 stored = store.ingest_outcomes(events, context_of=parts,
                                                masker_factory=masker_factory(
                                                    self._rules, self.browser.typed))
+                ids = [s.id for s in stored]
+                # it opens on the part the bug's moment fell in, at that moment of it
+                on_bug = [(sid, r.at_ms) for sid in ids
+                          if (r := from_context(_context_of(store, sid))) is not None
+                          and r.at_ms is not None]
         except (LimitError, InvalidEvent, OSError) as exc:
             self._fail(f"The recording was not stored: {str(exc).rstrip('.')}." + _notes(warned))
             return
         self.browser.typed.clear()   # held for this recording's pass only
-        ids = [s.id for s in stored]
-        self.session_id = ids[0]
+        self.session_id = on_bug[0][0] if on_bug else ids[0]
+        if on_bug and moment is not None:
+            moment = RecordedMoment(on_bug[0][1], moment.source)
         self._open_stored(self.session_id)
         self._set_state(State.STORED)
-        more = f" (and {len(ids) - 1} more: it crossed a session limit)" if len(ids) > 1 else ""
+        more = f" (one of {len(ids)}: it crossed a session limit)" if len(ids) > 1 else ""
         replay = replay_command(self.data_dir, default_data_dir())
         self._say(f"Stored as session {self.session_id}{more}.{self._moment_said(moment)}"
                   f" Replay it with `{replay} play {self.session_id}`." + _notes(warned))
@@ -525,3 +531,9 @@ def _capture_options(rules: Rules) -> dict:
 def _bold(f: QFont) -> QFont:
     f.setBold(True)
     return f
+
+
+def _context_of(store, session_id: str) -> dict | None:
+    """A stored session's context, as its index row holds it."""
+    info = store.index.session(session_id)
+    return info.context if info is not None else None

@@ -16,7 +16,8 @@ from app.record.browser import CONSOLE_PLUGIN_UMD, RRWEB_UMD, VENDOR
 from app.record.page import RecordPage, State
 from recorder.semantics import read
 from recorder.source import open_recording
-from recorder.bug import CONTEXT_KEY
+from recorder.bug import CONTEXT_KEY, from_context
+from recorder.store import Store
 from recorder.moments import Unit, moment_text
 from recorder.steps import StepKind, steps
 from replay_tools.browser_recorder import (NPM_CONSOLE_PLUGIN_UMD, NPM_RRWEB_DIR, NPM_RRWEB_UMD,
@@ -869,3 +870,23 @@ def test_with_nothing_marked_the_bug_is_the_last_error_else_the_moment_of_stop(
         # moment after: how long after is the machine's, not bounded here)
         assert clicked[-1] < at_ms <= end, (at_ms, end, clicked)
         assert f"at {moment_text(at_ms)}: when Stop was pressed" in page.status.text()
+
+
+def test_a_reproduction_split_in_two_opens_on_the_part_its_bug_fell_in(record_page):
+    """Twenty quiet minutes split a reproduction into two sessions: it opens on the second,
+    where the marked bug is, at the moment counted from that part's start - it opened the
+    first and said it was on the bug at the whole recording's offset."""
+    from browser_sessions import T0, session_events
+
+    first = session_events(start_ms=T0, duration_ms=5_000, urls=["https://shop.example/"])
+    later = session_events(start_ms=T0 + 25 * 60_000, duration_ms=5_000,
+                           urls=["https://shop.example/cart"])
+    record_page._marked_at = T0 + 25 * 60_000 + 2_500
+    record_page._store(first + later)
+    said = record_page.status.text()
+    with Store.open(record_page.data_dir) as store:
+        info = store.index.session(record_page.session_id)
+        assert info.start_ms >= T0 + 25 * 60_000   # the second part
+        assert from_context(info.context).at_ms == 2_500
+    assert said.startswith(f"Stored as session {record_page.session_id} (one of 2: ") and \
+        "at 0:02.5: as marked" in said, said
