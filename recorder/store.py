@@ -80,7 +80,7 @@ from .segments import COMPACT_CODEC, LIVE, LIVE_CODEC, MAX_SEGMENT_BYTES, MAX_SE
 from .sessions import INACTIVITY_MS, MAX_SESSION_MS, ContentDigest, clean_id, content_digest, \
     continued_id, content_hashed_id, derive_session_id, hashed_session_id, \
     every_event_carries_id, id_as_stored_in_events, is_safe_id, old_clean_id, stored_id, \
-    unkeyed_stored_id
+    personal_data_in, unkeyed_stored_id
 from .source import RecordingSource, info_from, optional_str
 
 if TYPE_CHECKING:   # (privacy imports the store's modules)
@@ -442,11 +442,12 @@ class LocalStore(Store):
             ids = [i for i in self.index.resolve(head) if i.endswith(tail)] if head else []
         if not ids and tag:   # a shortened tagged id as `replay sessions` shows it: PREFIX_TAG
             ids = [i for i in self.index.resolve_tagged(base, tag) if split_tag(i)[1] == tag]
-        if not ids and not is_safe_id(str(session_id_or_prefix)):
+        given = str(session_id_or_prefix)
+        if not ids and (not is_safe_id(given) or personal_data_in(given)):
             # a recording's own id, stored rewritten (`a b c` as `a_b_c-<hash>`; one holding
-            # personal data - an e-mail - as a keyed hash of it, `session-<hash>`): the id a
-            # customer, a ticket or an erasure request gives finds it
-            given = str(session_id_or_prefix)
+            # personal data - an e-mail, a card number, `cust-078-05-1120` - as a keyed hash of
+            # it, `session-<hash>`): the id a customer, a ticket or an erasure request gives
+            # finds it
             made = [stored_id(given, self._existing_key)]
             if (unkeyed := unkeyed_stored_id(given)) is not None:
                 made.append(unkeyed)   # (stored before ids were keyed)

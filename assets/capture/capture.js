@@ -336,8 +336,8 @@
         "(?:(?:[ .+-]|" + ENC + ")?\\d{2,5}){0,3}(?![" + W + "])",
       "(?:(?<![" + W + ".:/-])|" + AFTER_SPACE + ")(?:1(?:[ .-]|" + ENC + "))?\\d{3}([ .-]|" + ENC + ")\\d{3}\\1\\d{4}" +
         "(?![" + W + "]|[.:/-]\\d)",
-      "(?:(?<![" + W + ".:/-])|" + AFTER_SPACE + ")00[1-9]\\d{0,2}(?:[ .-]|" + ENC + ")\\d{1,5}" +
-        "(?:(?:[ .-]|" + ENC + ")?\\d{1,5}){1,5}(?![" + W + "]|[.:/-]\\d)",
+      "(?:(?<![" + W + ".:/-])|" + AFTER_SPACE + ")00[1-9]\\d{0,2}(?:[ .+-]|" + ENC + ")\\d{1,5}" +
+        "(?:(?:[ .+-]|" + ENC + ")?\\d{1,5}){1,5}(?![" + W + "]|[.:/-]\\d)",
       "(?:(?<![" + W + ".:/-])|" + AFTER_SPACE + ")0\\d{1,4}(?:[ -]|" + ENC + ")\\d{3,4}(?:[ -]|" + ENC + ")?\\d{3,4}" +
         "(?![" + W + "]|[.:/-]\\d)",
       "(?:(?<![" + W + ".:/-])|" + AFTER_SPACE + ")0\\d(?:(?:[ .]|" + ENC + ")\\d\\d){4}(?![" + W + "]|[.:/-]\\d)"].join("|") + ")", "g"); }
@@ -413,7 +413,8 @@
       var n = m.replace(/\D/g, "").length - (m.lastIndexOf("00", 0) === 0 ? 2 : 0);   // (00: the + dialled)
       if (n < 9 || n > 15) return false;
       if (/^\d{1,3}(?:\.\d{1,3}){3}$/.test(m) || /^\d{4}[-./]\d{1,2}[-./]\d{1,2}$|^\d{1,2}[-./]\d{1,2}[-./]\d{2,4}$/.test(m)) return false;
-      if (m.indexOf(".") >= 0 && m.indexOf("+") < 0 && m.indexOf("(") < 0 && m.split(".").length - 1 !== 2) return false;
+      if (m.indexOf(".") >= 0 && m.indexOf("+") < 0 && m.indexOf("(") < 0 && m.lastIndexOf("00", 0) !== 0 &&
+          m.split(".").length - 1 !== 2) return false;   // (0033.1.42...: dialled international)
       return true;
     }
   };
@@ -652,7 +653,7 @@
   function maskAttr(P, tag, el, name, value, level) {
     if (LEVEL_ATTRS.indexOf(name) >= 0 || name === "class" || name === "style" || name === "_cssText") {
       // at mask: the layout kept, not the images it names (masking.masked_style)
-      if (name === "style" && level >= L.MASK && typeof value === "string") value = value.replace(STYLE_URL, "none");
+      if (name === "style" && level >= L.MASK && typeof value === "string") value = noImages(value);
       if (!P.scrub || typeof value !== "string") return value;
       // class names: no detector (a name is no phone number), but an echo ("tag-" + a value)
       if (name === "class") return P.echoes.scrub(value);
@@ -701,11 +702,19 @@
   }
   /* What a hidden element keeps: its box and markers, its measured size (masking.hidden_attrs). */
   var STYLE_URL = /url\(\s*(?:"[^"]*"|'[^']*'|[^)]*)\s*\)/gi;   // masking._CSS_URL
+  var IMAGE_SET = /(?:-webkit-)?image-set\((?:[^()]|\([^()]*\))*\)/gi;   // masking._IMAGE_SET
+  /* A style text with every image it names gone: each url() and image-set() -> none
+   * (masking._no_images). */
+  function noImages(v) {
+    if (v.indexOf("(") < 0) return v;
+    v = v.replace(STYLE_URL, "none");
+    return /image-set/i.test(v) ? v.replace(IMAGE_SET, "none") : v;
+  }
   function hiddenAttrs(P, el) {
     var attrs = attrMap(el), out = {}, i;
     for (i = 0; i < BOX_ATTRS.length; i++) {
       var v = attrs[BOX_ATTRS[i]];
-      if (typeof v === "string") out[BOX_ATTRS[i]] = BOX_ATTRS[i] === "style" ? v.replace(STYLE_URL, "none") : v;
+      if (typeof v === "string") out[BOX_ATTRS[i]] = BOX_ATTRS[i] === "style" ? noImages(v) : v;
     }
     for (i = 0; i < LEVEL_ATTRS.length; i++) if (LEVEL_ATTRS[i] in attrs) out[LEVEL_ATTRS[i]] = attrs[LEVEL_ATTRS[i]];
     if (P.markup(el) !== L.HIDDEN) out["data-replay-privacy"] = "hidden";

@@ -62,8 +62,8 @@ _PHONE = re.compile(
     rf"(?:(?:[ .+-]|{_ENCODED})?\d{{2,5}}){{0,3}}(?!\w)"
     rf"|(?:(?<![\w.:/-])|{_AFTER_SPACE})(?:1(?:[ .-]|{_ENCODED}))?\d{{3}}([ .-]|{_ENCODED})\d{{3}}\1\d{{4}}"
     rf"(?![\w]|[.:/-]\d)"
-    rf"|(?:(?<![\w.:/-])|{_AFTER_SPACE})00[1-9]\d{{0,2}}(?:[ .-]|{_ENCODED})\d{{1,5}}"
-    rf"(?:(?:[ .-]|{_ENCODED})?\d{{1,5}}){{1,5}}(?![\w]|[.:/-]\d)"
+    rf"|(?:(?<![\w.:/-])|{_AFTER_SPACE})00[1-9]\d{{0,2}}(?:[ .+-]|{_ENCODED})\d{{1,5}}"
+    rf"(?:(?:[ .+-]|{_ENCODED})?\d{{1,5}}){{1,5}}(?![\w]|[.:/-]\d)"
     rf"|(?:(?<![\w.:/-])|{_AFTER_SPACE})0\d{{1,4}}(?:[ -]|{_ENCODED})\d{{3,4}}(?:[ -]|{_ENCODED})?\d{{3,4}}"
     rf"(?![\w]|[.:/-]\d)"
     rf"|(?:(?<![\w.:/-])|{_AFTER_SPACE})0\d(?:(?:[ .]|{_ENCODED})\d\d){{4}}(?![\w]|[.:/-]\d))")
@@ -224,8 +224,10 @@ def _phone_ok(m: str) -> bool:
         return False
     if _IPV4ISH.match(m) or _DATEISH.match(m):
         return False
-    if "." in m and "+" not in m and "(" not in m and m.count(".") != 2:
+    if "." in m and "+" not in m and "(" not in m and not m.startswith("00") \
+            and m.count(".") != 2:
         return False  # dotted numbers are versions/amounts unless shaped like 555.123.4567
+        # (or dialled international: +33.1.42..., 0033.1.42...)
     return True
 
 

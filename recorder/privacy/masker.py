@@ -591,7 +591,11 @@ class SessionMasker:
                         if k not in full}
                 diff.update(full)
                 out_attrs.append({**a, "attributes": diff})
+                # its children as the page has them now (this event's changes applied), in
+                # their order, before this event's other adds: those may go in among them or
+                # under them; what the event adds inside what is sent here goes no second time
                 added = {field(field(x, "node"), "id") for x in out_adds}
+                revealed = []
                 for cid in n.children:
                     if cid in added:   # this event adds it itself
                         continue
@@ -599,7 +603,11 @@ class SessionMasker:
                     if sub is not None:
                         m = self._mask_tree(sub, lvl, n.tag, n.attrs, levels.in_editable(n))
                         if m is not None:
-                            out_adds.append({"parentId": n.id, "nextId": None, "node": m})
+                            revealed.append({"parentId": n.id, "nextId": None, "node": m})
+                if revealed:
+                    inside = _tree_ids([r["node"] for r in revealed])
+                    out_adds[:] = revealed + [x for x in out_adds
+                                              if field(field(x, "node"), "id") not in inside]
                 continue
             if attrs_as_recorded(n.tag, lvl, scrub):
                 out_attrs.append(a)   # a class or style swap below `mask`: as it came
@@ -1157,3 +1165,15 @@ def mask_session(events: Iterable[Raw], rules: Rules | None = None
 def mask_events(events: Iterable[Raw], rules: Rules | None = None) -> list[Raw]:
     """One-shot: a whole session's events through a fresh masker."""
     return SessionMasker(rules).mask(events)
+
+
+def _tree_ids(nodes: list) -> set:
+    """The ids of serialized nodes and of everything beneath them."""
+    out = set()
+    stack = list(nodes)
+    while stack:
+        x = stack.pop()
+        if isinstance(x, dict):
+            out.add(x.get("id"))
+            stack.extend(x.get("childNodes") or ())
+    return out

@@ -95,6 +95,17 @@ def element_size(attrs: dict) -> tuple[float | None, float | None]:
 BOX_ATTRS = ("id", "class", "type", "style", "width", "height", "size", "rows", "cols",
              "rr_width", "rr_height")
 _CSS_URL = re.compile(r"""url\(\s*(?:"[^"]*"|'[^']*'|[^)]*)\s*\)""", re.I)
+# an image-set() (its URLs may be plain strings: `image-set("a.png" 1x)`), after its url()s
+# became `none`; one level of parentheses inside (a `type("image/avif")`)
+_IMAGE_SET = re.compile(r"(?:-webkit-)?image-set\((?:[^()]|\([^()]*\))*\)", re.I)
+
+
+def _no_images(css: str) -> str:
+    """A style text with every image it names gone: each `url()` and `image-set()` -> none."""
+    if "(" not in css:
+        return css
+    css = _CSS_URL.sub("none", css)
+    return _IMAGE_SET.sub("none", css) if "image-set" in css.lower() else css
 
 
 def hidden_attrs(attrs: dict) -> dict:
@@ -105,7 +116,7 @@ def hidden_attrs(attrs: dict) -> dict:
     for a in BOX_ATTRS:
         v = attrs.get(a)
         if isinstance(v, str):
-            out[a] = _CSS_URL.sub("none", v) if a == "style" else v
+            out[a] = _no_images(v) if a == "style" else v
     for a in LEVEL_ATTRS:
         if a in attrs:
             out[a] = attrs[a]
@@ -301,14 +312,14 @@ def masked_style(value: Any) -> Any:
     much as an `<img>` is, and its URL names them as often: `avatars/jane-doe.png`). A
     style text, or rrweb's style diff ({property: value | [value, priority] | False})."""
     if isinstance(value, str):
-        return _CSS_URL.sub("none", value) if "(" in value else value
+        return _no_images(value)
     if isinstance(value, dict):
         out = {}
         for k, v in value.items():
             if isinstance(v, str):
-                v = _CSS_URL.sub("none", v)
+                v = _no_images(v)
             elif isinstance(v, list) and v and isinstance(v[0], str):
-                v = [_CSS_URL.sub("none", v[0]), *v[1:]]
+                v = [_no_images(v[0]), *v[1:]]
             out[k] = v
         return out
     return value

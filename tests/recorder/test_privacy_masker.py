@@ -524,3 +524,28 @@ def test_a_masked_elements_style_changes_keep_no_image_as_text_or_as_a_diff():
         {"id": ids["who"], "attributes": {"style": {"background-image": ["none", "important"],
                                                     "color": "red", "margin": False}}},
         {"id": ids["first"], "attributes": {"style": {"background": f"url({url})"}}}]
+
+
+def test_a_reveal_with_adds_in_the_same_event_sends_each_node_once_in_the_pages_order():
+    """A rule hid #box (class `secret`); one event shows it (its class changes), adds a
+    <b> under its child #who and an <i> after #who: the children go once each, in the page's
+    order (`Hello`, #who with the <b>, then the <i>) - #who's subtree came twice, and the <i>
+    before #who, as the reveal re-sent the children after the event's own adds."""
+    m, ids = page('default = "allow"\ndetectors = []\n[[rule]]\nselector = ".secret"\n'
+                  'level = "hidden"')
+    box, who = ids["box"], ids["who"]
+    m.mask([mut(attributes=[{"id": box, "attributes": {"class": "secret"}}])])
+    out = m.mask([mut(attributes=[{"id": box, "attributes": {"class": "shown"}}],
+                      adds=[{"parentId": who, "nextId": None, "node": el(900, "b", kids=[
+                                text_node(901, "bold")])},
+                            {"parentId": box, "nextId": None, "node": el(902, "i")}])])
+    d = out[0]["data"]
+
+    def walk(nodes):
+        for x in nodes:
+            yield x["id"]
+            yield from walk(x.get("childNodes") or ())
+    sent = list(walk(a["node"] for a in d["adds"]))
+    assert len(sent) == len(set(sent)) and {900, 901, 902, who} <= set(sent)
+    under_box = [a["node"]["id"] for a in d["adds"] if a["parentId"] == box]
+    assert under_box.index(who) < under_box.index(902)   # appended in the page's order

@@ -459,3 +459,17 @@ def test_a_live_append_counts_views_as_the_whole_session_would(tmp_path):
     with Store.open(tmp_path / "d") as store:   # rebuilt from the segment files
         rebuilt = store.session("s1").info.view_count
     assert live == rebuilt == 2
+
+
+@pytest.mark.parametrize("recorded_id", ["jane@example.com", "cust-078-05-1120",
+                                         "4111111111111111"])
+def test_an_id_holding_personal_data_still_names_its_session(tmp_path, recorded_id):
+    """A recording whose own id holds personal data is stored under a keyed hash of it; the
+    id an erasure request gives (an e-mail, a customer number holding an SSN, a card number)
+    finds it - also one that is a safe file name as it is - and another person's does not."""
+    with Store.open(tmp_path / "d") as store:
+        (stored,) = store.ingest_outcomes(page(T0), session_id=recorded_id)
+        assert stored.id.startswith("session-") and recorded_id not in stored.id
+        assert store.resolve(recorded_id) == stored.id
+        with pytest.raises(KeyError):
+            store.resolve("someone.else@example.com")
