@@ -39,6 +39,7 @@ from recorder.assets import (CSS_ESCAPE, CSS_TOKEN, SCHEME, STRING_URL_FUNCS, UR
                              srcset_candidates, unescape_css)
 from recorder.media import NONE as NO_FEATURES, Features, color_scheme, rewrite_queries
 from recorder.privacy.levels import Level, markup_level
+from recorder.privacy.masking import MASKED_CHOICE
 
 # A resolver maps a URL as the page wrote it (absolute, or relative to the page: the resolver
 # knows its base - `player.assets.UrlResolver`) to an asset stored for the recording
@@ -292,7 +293,7 @@ def _sanitize_attrs(tag: str, attrs: dict, asset: AssetResolver,
         if low == "target" and value.strip().lower() not in ("_self", ""):
             continue
         out[name] = value
-    if t in ("input", "select") and attrs.get("rr_masked_choice") not in (None, False):
+    if t in ("input", "select") and attrs.get(MASKED_CHOICE) not in (None, False):
         # capture.js's mark of a checkbox, radio or select whose state is masked (not
         # recorded): drawn as masked (PLAYER_CSS), never as a state the visitor did not choose
         out[MASKED] = ""

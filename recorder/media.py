@@ -50,6 +50,8 @@ _MENTIONS = re.compile(rf"{_NAMES}|color-scheme", re.I)
 _CONDITION = re.compile(rf"\(\s*({_NAMES})\s*(?::\s*([A-Za-z-]+)\s*)?\)", re.I)
 # a `color-scheme` declaration's value, up to its end (or its `!important`)
 _SCHEME_VALUE = re.compile(r"\s*:\s*([^;{}!]*)")
+# ... rewritten only when it is keywords alone (a comment or a string in it: left as written)
+_IDENTS = re.compile(r"[A-Za-z\s-]*")
 
 
 def read_meta(data: Any) -> Features:
@@ -126,7 +128,8 @@ def rewrite_queries(css: str, features: Features) -> str:
         elif kind == "ident" and scheme is not None and m.group().lower() == "color-scheme":
             v = _SCHEME_VALUE.match(css, end)
             ends = v.end() if v else end
-            if v and (ends >= n or css[ends] != "{") and _offers(v.group(1), scheme):
+            if v and (ends >= n or css[ends] != "{") and _IDENTS.fullmatch(v.group(1)) \
+                    and _offers(v.group(1), scheme):
                 out.append(css[last:v.start(1)])
                 out.append(scheme + (" " if v.group(1).endswith(" ") else ""))
                 last = pos = v.end(1)

@@ -503,20 +503,24 @@ class LocalStore(Store):
         the file) never leaves it behind."""
         if type(reader) is not SessionReader or reader.store is not self or reader.damaged:
             return False
-        if not self._lists(reader):
-            return False
-        path = _derived.path_of(self.root, reader.id, name)
-        try:
-            _derived.write(path, _derived.key_of(reader.id, reader.segments, name, params),
-                           blob)
-        except OSError as exc:   # a full or read-only disk: built again next time
-            log.info("derived data of session %s not kept: %s", reader.id,
-                     exc.strerror or type(exc).__name__)
-            return False
-        if not self._lists(reader):
-            _derived.remove(path)
-            return False
-        return True
+        # under the session's lock, which an erasure and a rewrite hold while they drop it:
+        # a writer killed between its write and its check cannot leave an erased session's
+        # blob behind
+        with self.session_lock(reader.id):
+            if not self._lists(reader):
+                return False
+            path = _derived.path_of(self.root, reader.id, name)
+            try:
+                _derived.write(path, _derived.key_of(reader.id, reader.segments, name, params),
+                               blob)
+            except OSError as exc:   # a full or read-only disk: built again next time
+                log.info("derived data of session %s not kept: %s", reader.id,
+                         exc.strerror or type(exc).__name__)
+                return False
+            if not self._lists(reader):
+                _derived.remove(path)
+                return False
+            return True
 
     def _lists(self, reader: SessionReader) -> bool:
         """Whether the index lists the session with exactly the reader's segments."""

@@ -105,3 +105,16 @@ def test_an_index_built_by_a_worker_hands_them_over():
     taken = KeyframeIndex(ListSource(_events(DARK)))
     taken.load_export(built.export())
     assert taken.features_at(1500) == built.features_at(1500) == read_meta({"mediaFeatures": DARK})
+
+
+def test_a_color_scheme_with_a_comment_in_its_value_is_left_as_written():
+    """A `color-scheme` value holding a comment is not rewritten: cut at the `;` or `}` in
+    the comment, it broke the rule (the comment's opener went, the rest of it swallowed the
+    next declaration)."""
+    from recorder.media import read_meta, rewrite_queries
+
+    dark = read_meta({"mediaFeatures": {"prefers-color-scheme": "dark"}})
+    css = "a{color-scheme: light dark /* was; light } */; background: white}"
+    assert rewrite_queries(css, dark) == css
+    assert rewrite_queries("a{color-scheme: light dark; background: white}", dark) == \
+        "a{color-scheme: dark; background: white}"
