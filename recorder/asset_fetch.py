@@ -236,6 +236,15 @@ class Report(msgspec.Struct, kw_only=True):
     errors: list[tuple[str, str, str]] = []   # (url, reason, detail), the first MAX_ERRORS
     seconds: float = 0.0
 
+    def failed_lines(self, most: int) -> list[str]:
+        """The first `most` URLs not stored, each with why: "URL - not found (404)"."""
+        out = []
+        for url, reason, detail in self.errors[:most]:
+            said = REASONS.get(reason, reason)
+            out.append(f"{url} - {said}" + (f" ({detail})" if detail and detail not in said
+                                            else ""))
+        return out
+
     def summary(self, refused: str = "") -> str:
         """One line: "fetched 23 images (1.2 MB) for 2 sessions; 3 not found (404), 1 not an
         image or font"."""

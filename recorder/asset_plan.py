@@ -36,17 +36,15 @@ class FetchPlan:
     sites: dict[str, set[str]] = field(default_factory=dict)
     refused: set[str] = field(default_factory=set)
 
+    allowed: set[str] = field(default_factory=set)   # every planned session's sites
+
     def allows(self, url: str) -> bool:
         """Whether `url`'s origin is one of any planned session's sites (a redirect's
         target is asked this too)."""
         try:
-            return origin_of(url) in self._allowed
+            return origin_of(url) in self.allowed
         except ValueError:
             return False
-
-    @property
-    def _allowed(self) -> set[str]:
-        return set().union(*self.sites.values()) if self.sites else set()
 
     def referenced(self) -> int:
         return len({u for urls in self.wanted.values() for u in urls})
@@ -120,7 +118,16 @@ def plan_fetch(store, data_dir: Path, ids: Iterable[str], rules, own: Mapping,
     for sid, urls in plan.wanted.items():
         mine = plan.sites[sid]
         plan.asked[sid] = [u for u in urls if origin_of(u) in mine]
+    plan.allowed = set().union(*plan.sites.values()) if plan.sites else set()
     asked = {u for urls in plan.asked.values() for u in urls}
     plan.refused = {u for sid, urls in plan.wanted.items() for u in urls
                     if origin_of(u) not in plan.sites[sid]} - asked
     return plan
+
+
+def forget_erased(store, assets, plan: FetchPlan) -> None:
+    """What was fetched for a session erased while it was (`replay delete`, the app's
+    Delete): its references go, nothing of it is kept."""
+    for sid in plan.wanted:
+        if store.index.session(sid) is None:
+            assets.forget_session(sid)

@@ -442,16 +442,9 @@ class LocalStore(Store):
             ids = [i for i in self.index.resolve(head) if i.endswith(tail)] if head else []
         if not ids and tag:   # a shortened tagged id as `replay sessions` shows it: PREFIX_TAG
             ids = [i for i in self.index.resolve_tagged(base, tag) if split_tag(i)[1] == tag]
-        given = str(session_id_or_prefix)
-        if not ids and (not is_safe_id(given) or personal_data_in(given)):
-            # a recording's own id, stored rewritten (`a b c` as `a_b_c-<hash>`; one holding
-            # personal data - an e-mail, a card number, `cust-078-05-1120` - as a keyed hash of
-            # it, `session-<hash>`): the id a customer, a ticket or an erasure request gives
-            # finds it
-            made = [stored_id(given, self._existing_key)]
-            if (unkeyed := unkeyed_stored_id(given)) is not None:
-                made.append(unkeyed)   # (stored before ids were keyed)
-            ids = [m for m in made if self.index.session(m) is not None][:1]
+        if not ids:
+            found = self.stored_as(str(session_id_or_prefix))
+            ids = [found] if found is not None else []
         if not ids:
             raise KeyError(f"no session {spec!r} in {self.root}")
         if not tag:
@@ -782,6 +775,21 @@ class LocalStore(Store):
                     break
                 found.append(name)
         return found
+
+    def stored_as(self, recorded_id: str) -> str | None:
+        """The id of the session a recording's own id names, if it is stored: that id, or
+        the one it was rewritten to (`a b c` as `a_b_c-<hash>`; one holding personal data -
+        an e-mail, a card number, `cust-078-05-1120` - as a keyed hash of it,
+        `session-<hash>`), so the id a customer, a ticket, a file or an erasure request
+        gives finds it. Never a prefix."""
+        if self.index.session(recorded_id) is not None:
+            return recorded_id
+        if is_safe_id(recorded_id) and not personal_data_in(recorded_id):
+            return None
+        made = [stored_id(recorded_id, self._existing_key)]
+        if (unkeyed := unkeyed_stored_id(recorded_id)) is not None:
+            made.append(unkeyed)   # (stored before ids were keyed)
+        return next((m for m in made if self.index.session(m) is not None), None)
 
     def _existing_key(self) -> bytes:
         """The folder's secret when it has one (a lookup never makes it: no import made a

@@ -199,7 +199,7 @@ def _resolve(store, names: list[str]) -> list[str]:
 # --- fetch ----------------------------------------------------------------------------------
 def fetch(args: argparse.Namespace) -> int:
     from recorder.asset_fetch import Limits, REASONS, fetch_assets
-    from recorder.asset_plan import plan_fetch
+    from recorder.asset_plan import forget_erased, plan_fetch
     from recorder.asset_store import AssetStore
     from recorder.intake.apps import AppError
     from recorder.intake.live import stored_apps_rules
@@ -240,9 +240,7 @@ def fetch(args: argparse.Namespace) -> int:
                                                                  total=max(1, total)))
             finally:
                 try:
-                    for sid in plan.wanted:   # erased while it was fetched for (`replay delete`)
-                        if store.index.session(sid) is None:
-                            assets.forget_session(sid)
+                    forget_erased(store, assets, plan)
                 finally:
                     assets.close()
     finally:
@@ -267,10 +265,8 @@ def fetch(args: argparse.Namespace) -> int:
                   " only ones the privacy rules mask)")
             return 0
         print(report.summary(refused=NOT_OURS))
-        for url, reason, detail in report.errors[:SAID_FAILURES]:
-            said = REASONS.get(reason, reason)
-            print(f"  not stored: {url} - {said}" + (f" ({detail})" if detail and detail
-                                                      not in said else ""), file=sys.stderr)
+        for line in report.failed_lines(SAID_FAILURES):
+            print(f"  not stored: {line}", file=sys.stderr)
         said = min(len(report.errors), SAID_FAILURES)
         unsaid = sum(report.failed.values()) - said
         if unsaid > 0:

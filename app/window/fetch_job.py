@@ -43,7 +43,7 @@ class FetchJob(ThreadJob):
 
     def _fetch(self) -> None:
         from recorder.asset_fetch import fetch_assets
-        from recorder.asset_plan import plan_fetch
+        from recorder.asset_plan import forget_erased, plan_fetch
         from recorder.asset_store import AssetStore
         from recorder.intake.live import stored_apps_rules
         from recorder.privacy import load_rules
@@ -54,17 +54,21 @@ class FetchJob(ThreadJob):
         self.progress.emit(0, 0)
         with Store.open(self.data_dir) as store:
             plan = plan_fetch(store, self.data_dir, [self.session_id], rules, own)
+            if self.session_id not in plan.wanted:
+                self.problem = f"nothing was fetched: session {self.session_id} was erased"
+                return
             self.referenced = plan.referenced()
             if self.cancelled or not self.referenced:
                 return
             with AssetStore(self.data_dir) as assets:
-                self.report = fetch_assets(
-                    assets, plan.asked, allow=plan.allows, stop=lambda: self.cancelled,
-                    progress=lambda done, total, _url: self.progress.emit(done, total))
+                try:
+                    self.report = fetch_assets(
+                        assets, plan.asked, allow=plan.allows, stop=lambda: self.cancelled,
+                        progress=lambda done, total, _url: self.progress.emit(done, total))
+                finally:
+                    forget_erased(store, assets, plan)
                 self.report.refused = len(plan.refused)
                 self.report.wanted = self.referenced
-                if store.index.session(self.session_id) is None:   # erased meanwhile
-                    assets.forget_session(self.session_id)
 
     def fetched_any(self) -> bool:
         return self.report is not None and self.report.fetched > 0
@@ -92,15 +96,9 @@ class FetchJob(ThreadJob):
 
     def failure_lines(self, most: int = 8) -> list[str]:
         """The first failed URLs, each with why (the report keeps the first MAX_ERRORS)."""
-        from recorder.asset_fetch import REASONS
-
         if self.report is None:
             return []
-        out = []
-        for url, reason, detail in self.report.errors[:most]:
-            said = REASONS.get(reason, reason)
-            out.append(f"{url} - {said}" + (f" ({detail})" if detail and detail not in said
-                                            else ""))
+        out = self.report.failed_lines(most)
         more = sum(self.report.failed.values()) - len(out)
         if more > 0:
             out.append(f"... and {more:,} more")

@@ -634,8 +634,9 @@ class MainWindow(QMainWindow):
                 return None
         else:
             sid = next((k for k, w in self.sessions.stored_tabs().items() if w is tab),
-                       None) or tab.session_id
-            if sid is None or self.store.index.session(sid) is None:
+                       None) or (self.store.stored_as(tab.session_id) if tab.session_id
+                                 else None)
+            if sid is None:
                 self.say("Images and fonts are fetched for stored sessions: import the file"
                          " first (File > Import…)")
                 return None
@@ -666,9 +667,11 @@ class MainWindow(QMainWindow):
         self.fetch_jobs.append(job)
 
         def ended(_job) -> None:
+            if job not in self.fetch_jobs:   # the window closed meanwhile
+                return
             dlg.end()
             self.fetch_jobs.remove(job)
-            if self.store is None:   # the window closed meanwhile (it waited for the job)
+            if self.store is None:
                 return
             if job.problem is not None:
                 self.report(job.problem)
@@ -687,9 +690,9 @@ class MainWindow(QMainWindow):
     def _report_of_file_tab(self, tab):
         """Bug Report… on a file's tab: a file is never written - the report of the session
         stored under the file's session id is offered instead (said), if it is stored."""
-        sid = tab.session_id
-        stored = self.store.index.session(sid) if sid is not None and self.store is not None \
-            else None
+        sid = self.store.stored_as(tab.session_id) \
+            if tab.session_id is not None and self.store is not None else None
+        stored = self.store.index.session(sid) if sid is not None else None
         if stored is None:
             self.say("A file's session has no stored bug report: import it first (File >"
                      " Import…), or give --title and --notes to `replay export`")
@@ -989,12 +992,16 @@ class MainWindow(QMainWindow):
             job.wait()
         for job in list(self.fetch_jobs):   # no new request; the running ones end at a read
             job.cancel()
-            job.wait()
+            job.wait(FETCH_CLOSE_WAIT_S)   # (a file is written before its row: never half)
+            self.fetch_jobs.remove(job)    # (its end, queued, finds the window gone)
         self.store.close()
         self.store = None
         self._look_while_useful()   # (nothing to look in)
 
 
+# how long closing the window waits for a fetch under way to stop (its requests end at their
+# next read, or their timeout); a fetch still running then ends with the process
+FETCH_CLOSE_WAIT_S = 5.0
 TAB_TITLE = 32   # characters of a bug's title a file's tab shows (its tooltip has it whole)
 TIP_FILES = 8    # files of Datadog uploads opened together a tab's tooltip names
 

@@ -2,7 +2,7 @@
 recorder.media) decide the page's media queries on them and its `color-scheme`, in every
 place the player shows CSS - a frame's sheets and `media` attributes, CSSOM rules played
 later, a seek's patch, the static document - and a recording without them replays as before.
-(The real browser's side: tests/app/test_capture_media_features.py.)"""
+(The real browser's side: tests/app/test_capture_fidelity.py.)"""
 from __future__ import annotations
 
 from player.document import render_document
