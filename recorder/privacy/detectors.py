@@ -51,7 +51,8 @@ _CARD = re.compile(rf"(?=[2-6])(?:(?<![\w.-])|{_AFTER_SPACE})(?:[2-6]\d{{12,18}}
 # Phones, in the shapes people write them (not any run of digit groups: SVG paths, dates,
 # versions and coordinates are full of those): +international, (area) code, North American
 # 3-3-4 with one separator, international ones dialled with 00 in place of the + (most of
-# Europe writes `0044 20 7946 0958`: a separator after the country code), national numbers
+# Europe writes `0044 20 7946 0958`, `0044 (0)20 7946 0958`: a separator or an (area) code
+# after the country code), national numbers
 # with a trunk 0 (UK, FR, DE...). In a query
 # value the plus may be `%2B` and a space `%20` - or `+` after an international `+CC` or an
 # (area) code; not between bare groups, where `100+200+300+4000` is a sum or a list of ids.
@@ -62,7 +63,8 @@ _PHONE = re.compile(
     rf"(?:(?:[ .+-]|{_ENCODED})?\d{{2,5}}){{0,3}}(?!\w)"
     rf"|(?:(?<![\w.:/-])|{_AFTER_SPACE})(?:1(?:[ .-]|{_ENCODED}))?\d{{3}}([ .-]|{_ENCODED})\d{{3}}\1\d{{4}}"
     rf"(?![\w]|[.:/-]\d)"
-    rf"|(?:(?<![\w.:/-])|{_AFTER_SPACE})00[1-9]\d{{0,2}}(?:[ .+-]|{_ENCODED})\d{{1,5}}"
+    rf"|(?:(?<![\w.:/-])|{_AFTER_SPACE})00[1-9]\d{{0,2}}(?:(?:[ .+-]|{_ENCODED})?"
+    rf"{_OPEN}\d{{1,4}}{_CLOSE}(?:[ .+-]|{_ENCODED})?|(?:[ .+-]|{_ENCODED}))\d{{1,5}}"
     rf"(?:(?:[ .+-]|{_ENCODED})?\d{{1,5}}){{1,5}}(?![\w]|[.:/-]\d)"
     rf"|(?:(?<![\w.:/-])|{_AFTER_SPACE})0\d{{1,4}}(?:[ -]|{_ENCODED})\d{{3,4}}(?:[ -]|{_ENCODED})?\d{{3,4}}"
     rf"(?![\w]|[.:/-]\d)"
