@@ -52,7 +52,8 @@ class RuntimeBridge(QObject):
         self.errors: list[str] = []
         self.grabs = 0          # screenshots taken of its view (player.qt.standalone.grab_stable)
         self.settled: tuple | None = None   # what grab_stable last saw settle (see there)
-        self.unmarked = False   # its page hid grab_stable's paint mark once (see there)
+        self.unmarked = False   # its page hid grab_stable's paint mark (see there)
+        self.mark_misses = 0    # ... how many times
         page.runtimeReady.connect(self._send_player_css)
         page.runtimeReady.connect(self.ready)
         if page.ready:

@@ -266,6 +266,7 @@ MARK_ELEMENT = "replay-paint-mark"   # a tag no page uses (styled inline, over a
 MARK_POLL_MS = 4            # between grabs of the view while the mark is on its way (or off it)
 MARK_SEEN_S = 5.0           # the mark not seen by then: the page's CSS hides it (or covers it)
 MARK_GONE_S = 30.0          # the mark seen, its taking off is waited for this long at most
+MARK_MISSES = 3             # a player stops marking after this many marks never seen
 # function (tag, side in CSS px, colour, colour): puts up the mark; true when the page has a
 # root for it
 MARK_ON = ("(function (tag, side, a, b) {"
@@ -355,7 +356,8 @@ def _wait_marked(bridge, view, spin: Callable[[int], None]) -> bool:
     a paint mark put up now (MARK_ON) is seen in the view's grab, then, taken off, seen gone
     - every frame from then on holds the page's last change, and no mark. False for a view
     or a page that cannot show the mark (no document root; a page whose CSS hid it for
-    MARK_SEEN_S is not asked again: its grabs wait as they did before the mark)."""
+    MARK_SEEN_S MARK_MISSES times is not asked again - one miss may be a machine too busy
+    for MARK_SEEN_S: its grabs wait as they did before the mark)."""
     if view is None or bridge.unmarked:
         return False
     zoom = view.zoomFactor()
@@ -367,7 +369,8 @@ def _wait_marked(bridge, view, spin: Callable[[int], None]) -> bool:
     try:
         while not _shows_mark(view, side * zoom):
             if time.monotonic() > seen_by:
-                bridge.unmarked = True
+                bridge.mark_misses += 1
+                bridge.unmarked = bridge.mark_misses >= MARK_MISSES
                 return False
             spin(MARK_POLL_MS)
     finally:
@@ -384,7 +387,10 @@ def _wait_marked(bridge, view, spin: Callable[[int], None]) -> bool:
 def _shows_mark(view, side: float) -> bool:
     """Whether the view's grab shows the paint mark (squares of `side` device-independent
     pixels) in its top-left corner."""
-    img = view.grab().toImage()
+    from PySide6.QtCore import QRect
+
+    corner = math.ceil(2 * side) + 2   # the two squares, not the whole view, each poll
+    img = view.grab(QRect(0, 0, corner, corner)).toImage()
     scale = side * img.devicePixelRatio()
     for i, want in enumerate(MARK_COLOURS):
         x, y = int((i + 0.5) * scale), int(0.5 * scale)
