@@ -1,12 +1,14 @@
 """Where things live: the shipped assets and the default data folder."""
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import shlex
 import sys
 from importlib.resources import files
 from pathlib import Path
+from typing import BinaryIO, Iterator
 
 import platformdirs
 import rjsmin
@@ -100,19 +102,27 @@ def capture_script() -> str:
     return CAPTURE_BANNER + rjsmin.jsmin(capture_source())
 
 
-def write_durably(path: Path, data: bytes, tmp: Path) -> None:
-    """`data` as the file `path`, whole or not at all: written to `tmp` beside it, fsynced,
-    then renamed over `path` (`tmp` removed if anything fails). The folder's entry is the
-    caller's to make durable (`fsync_dir`), once for all it writes."""
+@contextlib.contextmanager
+def durable_file(path: Path, tmp: Path) -> Iterator[BinaryIO]:
+    """A file written as `path`, whole or not at all: what the block writes goes to `tmp`
+    beside it, fsynced, then renamed over `path` (`tmp` removed if anything fails, the
+    block's own failure too). The folder's entry is the caller's to make durable
+    (`fsync_dir`), once for all it writes."""
     try:
         with open(tmp, "wb") as f:
-            f.write(data)
+            yield f
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def write_durably(path: Path, data: bytes, tmp: Path) -> None:
+    """`data` as the file `path`, whole or not at all (`durable_file`)."""
+    with durable_file(path, tmp) as f:
+        f.write(data)
 
 
 def fsync_dir(d: Path) -> None:

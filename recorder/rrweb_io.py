@@ -55,6 +55,7 @@ import zstandard
 from . import datadog
 from .format import MAX_NESTING, NestingTooDeep, decode_json, encode_json
 from .limits import READ_CHUNK, LimitError, decompressed_cap, expanded_size, inflate_zlib
+from .paths import durable_file
 from .semantics import user_from
 
 PACKER_MARK = "v1"
@@ -892,23 +893,15 @@ def write_rrweb_json(path: Path | str, events: Iterable[dict], *,
     path = Path(path)
     if session_id is not None:
         events = with_session_marker(session_id, events)
-    tmp = path.with_name(path.name + ".tmp")
     n = 0
-    try:
-        with open(tmp, "wb") as f:
-            f.write(b"[")
-            for e in events:
-                if n:
-                    f.write(b",")
-                f.write(encode_json(e))
-                n += 1
-            f.write(b"]")
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    with durable_file(path, path.with_name(path.name + ".tmp")) as f:
+        f.write(b"[")
+        for e in events:
+            if n:
+                f.write(b",")
+            f.write(encode_json(e))
+            n += 1
+        f.write(b"]")
     return n - 1 if session_id is not None and n else n
 
 
