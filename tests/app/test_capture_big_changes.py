@@ -82,15 +82,21 @@ def _stored(srv: IntakeServer, sid: str, *needles: str, timeout_s: float = 20.0)
     return text
 
 
+def _opened(ctx, url: str):
+    """A page of the site opened in `ctx`, once capture.js sent its first batch: (page, the
+    session id)."""
+    page = ctx.new_page()
+    page.goto(url)
+    page.wait_for_function(SENT, polling=100, timeout=20_000)
+    return page, page.evaluate("ReplayCapture.status().session_id")
+
+
 def test_a_large_change_just_before_leaving_reaches_the_intake(site, chromium):
     pages, srv, write = site
     url = write("a")
     ctx = chromium.new_context()
     try:
-        page = ctx.new_page()
-        page.goto(url)
-        page.wait_for_function(SENT, polling=100, timeout=20_000)
-        sid = page.evaluate("ReplayCapture.status().session_id")
+        page, sid = _opened(ctx, url)
         page.click("#report")
         page.click("#font")
         page.wait_for_timeout(1000)   # the visitor reads it for a second, then leaves
@@ -112,10 +118,7 @@ def test_what_no_beacon_carries_is_kept_for_the_next_page(site, chromium):
     a, _ = write("a", HANGS_WHEN_BIG), write("b")
     ctx = chromium.new_context()
     try:
-        page = ctx.new_page()
-        page.goto(a)
-        page.wait_for_function(SENT, polling=100, timeout=20_000)
-        sid = page.evaluate("ReplayCapture.status().session_id")
+        page, sid = _opened(ctx, a)
         page.evaluate("window.__cut = true")
         page.click("#report")
         page.evaluate("ReplayCapture.flush(); 0")   # (capture.js sends it at once anyway)
@@ -141,9 +144,7 @@ def test_lost_counts_only_what_could_not_be_kept(site, chromium):
     a = write("a", HANGS_WHEN_BIG)
     ctx = chromium.new_context()
     try:
-        page = ctx.new_page()
-        page.goto(a)
-        page.wait_for_function(SENT, polling=100, timeout=20_000)
+        page, _sid = _opened(ctx, a)
         page.evaluate("window.__cut = true")
         page.click("#report")
         page.evaluate("ReplayCapture.flush(); 0")   # (capture.js sends it at once anyway)
