@@ -557,21 +557,28 @@ def test_a_first_grab_tells_a_view_still_blank_from_a_painted_one(qapp):
     assert _one_colour(QImage())
 
 
-def _animated(css: str) -> list[dict]:
+def _styled_page(css: str, body: list[dict], change: dict) -> list[dict]:
+    """A 400x300 page styled by `css`, with `body`'s nodes (ids above 6), and one mutation
+    (`change`'s items) 500 ms later."""
     t0 = 1_700_000_000_000
     doc = {"type": 0, "id": 1, "childNodes": [
         {"type": 2, "id": 2, "tagName": "html", "attributes": {}, "childNodes": [
             {"type": 2, "id": 3, "tagName": "head", "attributes": {}, "childNodes": [
                 {"type": 2, "id": 4, "tagName": "style", "attributes": {}, "childNodes": [
                     {"type": 3, "id": 5, "textContent": css}]}]},
-            {"type": 2, "id": 6, "tagName": "body", "attributes": {}, "childNodes": [
-                {"type": 2, "id": 7, "tagName": "div", "attributes": {"class": "s"}, "childNodes": []},
-                {"type": 2, "id": 8, "tagName": "p", "attributes": {}, "childNodes": [
-                    {"type": 3, "id": 9, "textContent": "Loading"}]}]}]}]}
+            {"type": 2, "id": 6, "tagName": "body", "attributes": {}, "childNodes": body}]}]}
     return [{"type": 4, "timestamp": t0, "data": {"href": "https://a.example/", "width": 400, "height": 300}},
             {"type": 2, "timestamp": t0, "data": {"node": doc, "initialOffset": {"left": 0, "top": 0}}},
-            {"type": 3, "timestamp": t0 + 500, "data": {"source": 0, "texts": [{"id": 9, "value": "Still loading"}],
-                                                        "attributes": [], "removes": [], "adds": []}}]
+            {"type": 3, "timestamp": t0 + 500, "data": {"source": 0, "texts": [], "attributes": [],
+                                                        "removes": [], "adds": [], **change}}]
+
+
+def _animated(css: str) -> list[dict]:
+    return _styled_page(css, [
+        {"type": 2, "id": 7, "tagName": "div", "attributes": {"class": "s"}, "childNodes": []},
+        {"type": 2, "id": 8, "tagName": "p", "attributes": {}, "childNodes": [
+            {"type": 3, "id": 9, "textContent": "Loading"}]}],
+        {"texts": [{"id": 9, "value": "Still loading"}]})
 
 
 @pytest.mark.parametrize("endless", [True, False])
@@ -616,20 +623,8 @@ def test_a_grab_waits_for_the_frame_of_its_seek_however_late_chromium_hands_it_o
     css = (".slow { background: rgb(0, 0, 255); } i { display: none; }"
            ".slow i { display: block; position: absolute; left: 40px; top: 40px; width: 300px;"
            " height: 200px; box-shadow: 0 0 200px 20px rgba(255, 255, 0, 0.01); }")
-    t0 = 1_700_000_000_000
-    doc = {"type": 0, "id": 1, "childNodes": [
-        {"type": 2, "id": 2, "tagName": "html", "attributes": {}, "childNodes": [
-            {"type": 2, "id": 3, "tagName": "head", "attributes": {}, "childNodes": [
-                {"type": 2, "id": 4, "tagName": "style", "attributes": {}, "childNodes": [
-                    {"type": 3, "id": 5, "textContent": css}]}]},
-            {"type": 2, "id": 6, "tagName": "body", "attributes": {}, "childNodes": shadows}]}]}
-    events = [{"type": 4, "timestamp": t0, "data": {"href": "https://a.example/", "width": 400,
-                                                    "height": 300}},
-              {"type": 2, "timestamp": t0, "data": {"node": doc, "initialOffset": {"left": 0,
-                                                                                    "top": 0}}},
-              {"type": 3, "timestamp": t0 + 500, "data": {
-                  "source": 0, "texts": [], "removes": [], "adds": [],
-                  "attributes": [{"id": 6, "attributes": {"class": "slow"}}]}}]
+    events = _styled_page(css, shadows,
+                          {"attributes": [{"id": 6, "attributes": {"class": "slow"}}]})
     w = ReplayWidget(events)
     try:
         w.resize(900, 600)
