@@ -13,7 +13,7 @@ from __future__ import annotations
 import bisect
 import enum
 import math
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import msgspec
 import msgspec.structs
@@ -194,9 +194,14 @@ class RecordedMoment(msgspec.Struct, frozen=True):
 def time_span(events: Iterable[dict]) -> tuple[float, float] | None:
     """The earliest and latest timestamps of `events` - the session's start (its moment 0,
     as the store and the player count moments) and its end; None without a timestamp."""
-    stamps = [t for e in events if isinstance(e, dict)
-              and isinstance(t := e.get("timestamp"), (int, float)) and not isinstance(t, bool)]
+    stamps = list(_stamps(events))
     return (min(stamps), max(stamps)) if stamps else None
+
+
+def _stamps(events: Iterable[dict]) -> Iterator[float]:
+    """The events' timestamps (those that are numbers)."""
+    return (t for e in events if isinstance(e, dict)
+            and isinstance(t := e.get("timestamp"), (int, float)) and not isinstance(t, bool))
 
 
 def recorded_moment(events: Sequence[dict], *, marked: float | None,
@@ -234,10 +239,8 @@ def parts_reports(report: BugReport, events: Sequence[dict]
     moment (`at_ms`, after the recording's first event) on the one it falls in, counted from
     that session's start - a moment in the quiet stretch after a session's last event is
     that session's end. None for a session with nothing to report."""
-    span = time_span(events)
-    stamps = sorted(t for e in events if isinstance(e, dict)
-                    and isinstance(t := e.get("timestamp"), (int, float)) and not isinstance(t, bool))
-    moment = span[0] + report.at_ms if (span is not None and report.at_ms is not None) else None
+    stamps = sorted(_stamps(events))
+    moment = stamps[0] + report.at_ms if (stamps and report.at_ms is not None) else None
 
     def of(start: float, end: float) -> dict[str, Any] | None:
         at = None

@@ -107,7 +107,6 @@ def split_tag(session_id: str) -> tuple[str, str]:
     return (m.group(1), m.group(2)) if m else (session_id, "")
 
 INDEX_FILE = "index.sqlite3"
-DERIVED_DIR = _derived.DERIVED_DIR   # derived data kept beside sessions (recorder.derived)
 DAMAGED_INDEX_MARK = ".damaged-"   # index.sqlite3.damaged-TIME: one `repair` set aside
 SEGMENTS_DIR = "segments"
 DICTS_DIR = "dicts"
@@ -594,8 +593,10 @@ class LocalStore(Store):
                     as_read[q.id] = found
                 out.append(Stored(sid, outcome, 0 if q is None else len(q.events),
                                   p.original, note))
+            if context_of is not None:
+                from .bug import time_span   # (bug reads the events' meaning: imported here)
             per = None if context_of is None else {
-                q.id: _context_to_store(context_of(*_span(q.events)), masker_factory,
+                q.id: _context_to_store(context_of(*time_span(q.events)), masker_factory,
                                         partial=partial) for q in todo}
             self._write(todo, application=application, user=user, context=context, live=live,
                         progress=progress, total=total,
@@ -1592,12 +1593,6 @@ class LocalStore(Store):
 
 STREAM_HEAD = 64     # events a streamed session's id is derived from (sessions.derive_session_id)
 STREAM_BATCH = 8192  # events a streaming import takes through each step at a time
-
-
-def _span(events: Sequence[dict]) -> tuple[float, float]:
-    """The first and last timestamps of a prepared session's (validated) events."""
-    stamps = [e["timestamp"] for e in events]
-    return float(min(stamps)), float(max(stamps))
 
 
 def _context_to_store(context: dict | None, masker_factory: Callable[[], Masker] | None, *,
