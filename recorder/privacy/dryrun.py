@@ -17,7 +17,7 @@ from typing import Any, Callable, Iterable
 
 from ..format import EventType, IncrementalSource, NodeType
 from .levels import Level, always_masked
-from .masker import COMMENT, SessionMasker
+from .masker import COMMENT, SessionMasker, walk_nodes as _walk
 from .masking import _DROP, mask_attr, mask_text_node
 from .rules import Rules
 
@@ -60,15 +60,6 @@ class DryRun:
         for (claim, kind), n in sorted(self.changes.items(), key=lambda x: (x[0][0], x[0][1].value)):
             out.setdefault(claim, {})[kind.value] = n
         return out
-
-
-def _walk(sn: Any):
-    stack = [sn]
-    while stack:
-        n = stack.pop()
-        if isinstance(n, dict):
-            yield n
-            stack.extend(n.get("childNodes") or ())
 
 
 class _Counter:

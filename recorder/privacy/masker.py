@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, OrderedDict
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import msgspec
 
@@ -605,7 +605,7 @@ class SessionMasker:
                         if m is not None:
                             revealed.append({"parentId": n.id, "nextId": None, "node": m})
                 if revealed:
-                    inside = _tree_ids([r["node"] for r in revealed])
+                    inside = {x.get("id") for r in revealed for x in walk_nodes(r["node"])}
                     out_adds[:] = revealed + [x for x in out_adds
                                               if field(field(x, "node"), "id") not in inside]
                 continue
@@ -1167,13 +1167,11 @@ def mask_events(events: Iterable[Raw], rules: Rules | None = None) -> list[Raw]:
     return SessionMasker(rules).mask(events)
 
 
-def _tree_ids(nodes: list) -> set:
-    """The ids of serialized nodes and of everything beneath them."""
-    out = set()
-    stack = list(nodes)
+def walk_nodes(sn: Any) -> Iterator[dict]:
+    """A serialized node and every node beneath it."""
+    stack = [sn]
     while stack:
-        x = stack.pop()
-        if isinstance(x, dict):
-            out.add(x.get("id"))
-            stack.extend(x.get("childNodes") or ())
-    return out
+        n = stack.pop()
+        if isinstance(n, dict):
+            yield n
+            stack.extend(n.get("childNodes") or ())
