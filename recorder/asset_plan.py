@@ -105,14 +105,17 @@ def plan_fetch(store, data_dir: Path, ids: Iterable[str], rules, own: Mapping,
     (a progress bar). Raises what reading the applications raises (AppError)."""
     plan = FetchPlan()
     extra = set(given)
+    apps: dict[str | None, set[str]] = {}   # application id -> its origins (read once each)
     for sid in ids:
         try:
             plan.wanted[sid], pages = session_urls(store, sid, rules, own)
         except KeyError:   # erased meanwhile (`replay delete`)
             continue
         info = store.index.session(sid)
-        plan.sites[sid] = pages | extra | app_origins(
-            data_dir, info.application if info is not None else None)
+        app = info.application if info is not None else None
+        if app not in apps:
+            apps[app] = app_origins(data_dir, app)
+        plan.sites[sid] = pages | extra | apps[app]
         if each is not None:
             each(sid)
     for sid, urls in plan.wanted.items():
