@@ -137,6 +137,10 @@ class LiveIntake:
                 self._maskers[app.id] = kept
             return kept[2]
 
+    def rules_of(self, app: Application) -> Rules:
+        """The rules the application's batches are masked with now (masking_rules)."""
+        return masking_rules(app, self.folder_rules.current)
+
     def accept(self, app: Application, batch: Batch, now_ms: float | None = None,
                encoded: list[bytes] | None = None,
                texts: compact.Texts | None = None) -> list[str]:

@@ -1,7 +1,9 @@
 """The intake wire protocol: from request bytes to a checked batch, or a `WireError`.
 
     POST /v1/events?app=APP_ID          Authorization: Bearer TOKEN  (or &token= for sendBeacon)
-    Content-Encoding: gzip | deflate | zstd   (optional)
+    Content-Encoding: gzip | deflate | zstd   (optional; a deflate body may be compressed
+                                             against the application's shared dictionary:
+                                             intake/dictionary.py, 409 unknown_dictionary)
     {"session_id": "...", "batch_id"?: "...", "view_id"?: "...",
      "user"?: {"id","name","email"}, "context"?: {...}, "events": [...]}
     or, a compact@4 (or later) batch, its fields as an array (compact.BODY_FIELDS):
@@ -36,7 +38,7 @@ from __future__ import annotations
 
 import enum
 import zlib
-from typing import Any
+from typing import Any, Callable
 
 import msgspec
 import zstandard
@@ -46,6 +48,8 @@ from ..sessions import clean_id, personal_data_in
 from . import compact
 
 ENVELOPE_BYTES = 64 * 1024   # room for session_id, user and context beside the events' limit
+# RFC 1950's header: CMF's low nibble 8 is deflate; FLG's FDICT bit says a 4-byte DICTID follows
+ZLIB_DEFLATED, ZLIB_FDICT, ZLIB_DICT_HEADER = 8, 0x20, 6
 ZSTD_PIECE = 1024            # zstd input fed per step (expands at most ~128x per step)
 
 
@@ -187,6 +191,29 @@ def _bad_encoding(name: str, detail: str) -> WireError:
                      " uncompressed")
 
 
+def preset_dictionary_id(body: bytes) -> int | None:
+    """The DICTID of a zlib stream whose header says it was compressed against a preset
+    dictionary (RFC 1950: FDICT, capture.js's shared dictionary - intake/dictionary.py),
+    else None."""
+    if len(body) < ZLIB_DICT_HEADER or body[0] & 0x0F != ZLIB_DEFLATED \
+            or (body[0] << 8 | body[1]) % 31 or not body[1] & ZLIB_FDICT:
+        return None
+    return int.from_bytes(body[2:ZLIB_DICT_HEADER], "big")
+
+
+def _inflate_with(body: bytes, dictionary: bytes, cap: int) -> bytes:
+    d = zlib.decompressobj(zlib.MAX_WBITS, zdict=dictionary)
+    try:
+        out = d.decompress(body, cap + 1)
+    except zlib.error as exc:
+        raise _bad_encoding("deflate", str(exc)) from None
+    if len(out) > cap:
+        raise OverflowError
+    if not d.eof:
+        raise _bad_encoding("deflate", "the compressed data ends early (cut off?)")
+    return out
+
+
 def _deflate(body: bytes, cap: int) -> bytes:
     # HTTP's "deflate" is zlib-wrapped (what CompressionStream("deflate") makes); some
     # clients send raw deflate: accept both
@@ -212,14 +239,16 @@ def decode_body(body: bytes, encoding: str | None, limits: Limits) -> Batch:
 
 
 def decode_request(body: bytes, encoding: str | None, limits: Limits,
-                   user_agent: str | None = None
+                   user_agent: str | None = None,
+                   dictionary: Callable[[int], bytes | None] | None = None,
                    ) -> tuple[Batch, list[bytes] | None, compact.Texts | None]:
     """The batch in a request body; each of its events' JSON as it was sent - what the
     limits measure, and what validation decodes straight into the event Structs
     (`LiveIntake.accept(encoded=)`), None for a compact batch, whose events are rebuilt;
     and the long texts a compact batch declares and names (`expand`), None when it has
     none. `user_agent`: the request's User-Agent header (a compact@5 or later batch leaves the
-    browser's to it). Raises WireError."""
+    browser's to it). `dictionary`: the application's shared dictionary of an id (None: it
+    has none of that id), for a deflate body compressed against one. Raises WireError."""
     name = (encoding or "identity").strip().lower() or "identity"
     decoder = _DECODERS.get(name)
     if decoder is None:
@@ -227,6 +256,14 @@ def decode_request(body: bytes, encoding: str | None, limits: Limits,
                         f"Content-Encoding {encoding!r} is not supported - send gzip, deflate,"
                         " zstd or no encoding")
     cap = max_body_bytes(limits)
+    dict_id = preset_dictionary_id(body) if name == "deflate" else None
+    if dict_id is not None:
+        shared = dictionary(dict_id) if dictionary is not None else None
+        if shared is None:
+            raise WireError(Status.CONFLICT, "unknown_dictionary",
+                            f"the body was compressed against dictionary {dict_id:08x}, which"
+                            " this intake does not have (any more) - send it again without")
+        decoder = lambda body, cap: _inflate_with(body, shared, cap)   # noqa: E731
     try:
         raw = decoder(body, cap)
     except OverflowError:
