@@ -1,5 +1,6 @@
-"""`replay app create|list|origins|revoke|token|rules` - the applications allowed to send live sessions,
-with their client tokens (shown once; only a hash is stored), origins and rules."""
+"""`replay app create|list|origins|revoke|token|rules|dictionary` - the applications allowed to
+send live sessions, with their client tokens (shown once; only a hash is stored), origins, rules
+and shared dictionaries."""
 from __future__ import annotations
 
 import argparse
@@ -9,6 +10,8 @@ from pathlib import Path
 
 from player.local_time import when_text
 from recorder.paths import make_data_folder
+
+from recorder.intake.dictionary import MIN_VISITORS
 
 from ..cli import UserError
 from ._store import is_default_data_folder, no_data_folder, say_new_data_folder
@@ -86,9 +89,30 @@ def register(subparsers, common) -> None:
     ru.add_argument("--json", action="store_true",
                     help="print the rules in force as JSON for capture.js's `rules` option")
     ru.set_defaults(func=set_rules)
+    di = sub.add_parser("dictionary", parents=[common],
+                        help="the shared dictionary capture.js compresses an application's"
+                             " batches against",
+                        description="Show the shared dictionary the intake gives an"
+                                    " application's pages (capture.js compresses each batch"
+                                    " against it: a third of the bytes). It holds only strings"
+                                    f" that at least {MIN_VISITORS} visitors' pages held,"
+                                    " masked with the application's rules now; anyone with the"
+                                    " site's client token can fetch it. --strings lists them;"
+                                    " --off stops dictionaries for the application (and"
+                                    " removes them), --on allows them again, --rebuild builds"
+                                    " one now from the stored sessions.")
+    di.add_argument("name", metavar="NAME", help=_NAME_HELP)
+    what = di.add_mutually_exclusive_group()
+    what.add_argument("--off", action="store_true", help="no dictionary for this application")
+    what.add_argument("--on", action="store_true", help="allow dictionaries again (the default)")
+    what.add_argument("--rebuild", action="store_true",
+                      help="build it now from the stored sessions (the intake does at a fetch,"
+                           " at most hourly)")
+    di.add_argument("--strings", action="store_true", help="list the strings it holds")
+    di.set_defaults(func=dictionary)
 
 
-ACTIONS = ("create", "list", "origins", "revoke", "token", "rules")
+ACTIONS = ("create", "list", "origins", "revoke", "token", "rules", "dictionary")
 
 
 def no_action(args: argparse.Namespace) -> int:
@@ -243,3 +267,56 @@ def show_rules(args: argparse.Namespace) -> int:
         print(to_toml(rules), end="")
     return 0
 
+
+
+def dictionary(args: argparse.Namespace) -> int:
+    """What the intake gives the application's pages to compress against (intake/dictionary.py):
+    said for the privacy officer - its strings are readable by anyone with the client token."""
+    from recorder.intake.dictionary import Dictionaries, held_strings
+    from recorder.intake.live import masking_rules
+    from recorder.privacy import RulesError, load_rules
+    from ._store import open_existing_store
+    app = _run(args, lambda a: a.get(args.name))
+    shared = Dictionaries(args.data)
+    if args.off:
+        shared.set_enabled(app.id, False)
+        print(f"application {app.name}: no shared dictionary from now on (its pages compress"
+              " each batch on its own); `--on` allows them again")
+        return 0
+    if args.on:
+        shared.set_enabled(app.id, True)
+        print(f"application {app.name}: shared dictionaries allowed - the intake builds one at"
+              " its pages' next fetch")
+        return 0
+    try:
+        rules = masking_rules(app, lambda: load_rules(None, args.data))
+    except RulesError as exc:
+        raise UserError(f"{exc} (fix it, then try again)") from None
+    if not shared.enabled(app.id):
+        print(f"application {app.name}: shared dictionaries are off (`replay app dictionary"
+              f" {app.name} --on` allows them)")
+        return 0
+    if args.rebuild:
+        store = open_existing_store(args.data)
+        try:
+            built = shared.rebuild(store, app.id, rules)
+        finally:
+            store.close()
+        if built is None:
+            print(f"application {app.name}: no dictionary - its stored sessions come from fewer"
+                  f" than {MIN_VISITORS} visitors")
+            return 0
+    data = shared.current(app.id, rules)
+    if data is None:
+        print(f"application {app.name}: no dictionary yet (the intake builds one when its"
+              f" pages fetch it and {MIN_VISITORS} visitors' sessions are stored; --rebuild"
+              " builds it now)")
+        return 0
+    info = shared.info(app.id)
+    print(f"application {app.name}: shared dictionary {info.id}, {len(data):,} bytes, built"
+          f" {when_text(info.built_ms)}; {len(held_strings(data)):,} strings, each held by at"
+          f" least {MIN_VISITORS} visitors' pages")
+    if args.strings:
+        for text in sorted(held_strings(data)):
+            print(json.dumps(text, ensure_ascii=False))
+    return 0

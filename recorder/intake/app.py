@@ -2,6 +2,8 @@
 
     POST    /v1/events?app=APP_ID     a batch of a live session (wire.py); 202 once durable
     OPTIONS /v1/events?app=APP_ID     CORS preflight, for the application's origins
+    GET     /v1/dictionary?app=APP_ID the application's shared dictionary (dictionary.py):
+                                      200 its bytes, 204 none yet; `&token=` as for a batch
     GET     /healthz                  {"ok": true}
     GET     /capture.js               the capture script (recorder.paths.capture_script): gzip
                                       when accepted, a strong ETag (304 on If-None-Match);
@@ -51,6 +53,7 @@ from ..privacy import ActiveRules, Rules
 from ..sessions import INACTIVITY_MS
 from ..store import LocalStore, Store
 from .apps import AppError, Application, Applications, normalize_origin
+from .dictionary import Dictionaries, dictionary_id
 from .demo import DEMO_APP, PAGES, DemoApp, Shop, install, page_names
 from .live import LiveIntake
 from .wire import Status, WireError, decode_request, max_body_bytes, too_large
@@ -139,6 +142,7 @@ class Intake:
         self.store: LocalStore = Store.open(data_dir, **options)  # type: ignore[assignment]
         self.apps = Applications(data_dir)
         self.live = LiveIntake(self.store, rules)
+        self.dictionaries = Dictionaries(data_dir)
         self.max_pending = max_pending
         self.pending = 0
         self.assets = assets
@@ -397,7 +401,8 @@ def create_app(intake: Intake, demo: DemoApp | None = None) -> Starlette:
                 body = await _read_body(request, intake.store.limits)
                 batch, encoded, texts = decode_request(
                     body, request.headers.get("content-encoding"), intake.store.limits,
-                    request.headers.get("user-agent"))
+                    request.headers.get("user-agent"),
+                    lambda dict_id: intake.dictionaries.lookup(app.id, dict_id))
                 await run_in_threadpool(intake.live.accept, app, batch, None, encoded, texts)
             finally:
                 intake.pending -= 1
@@ -432,6 +437,29 @@ def create_app(intake: Intake, demo: DemoApp | None = None) -> Starlette:
                         "Access-Control-Allow-Headers": ALLOWED_HEADERS,
                         "Access-Control-Max-Age": str(PREFLIGHT_MAX_AGE_S)})
         return Response(status_code=int(Status.NO_CONTENT), headers=headers)
+
+    async def dictionary(request: Request) -> Response:
+        # the application's shared dictionary (dictionary.py): capture.js compresses its
+        # bodies against it. Checked as a batch is (application, origin, token); what it
+        # holds is what MIN_VISITORS visitors' pages held, so the public token may read it
+        cors = _cors(request)
+        try:
+            app = _application(intake, request)
+            _authenticate(intake, app, request)
+        except WireError as exc:
+            return _error(exc, cors)
+        shared, rules = intake.dictionaries, intake.live.rules_of(app)
+        if shared.stale(app.id, rules, lambda: intake.store.index.count_sessions(application=app.id)):
+            shared.rebuild_soon(intake.store, app.id, rules)
+        data = shared.current(app.id, rules)
+        headers = dict(cors, **{"Cache-Control": "no-cache"})
+        if data is None:
+            return Response(status_code=int(Status.NO_CONTENT), headers=headers)
+        etag = f'"{dictionary_id(data):08x}"'
+        headers["ETag"] = etag
+        if etag in request.headers.get("if-none-match", ""):
+            return Response(status_code=304, headers=headers)
+        return Response(data, media_type="application/octet-stream", headers=headers)
 
     async def healthz(request: Request) -> Response:
         return JSONResponse({"ok": True, "pid": os.getpid()})
@@ -488,6 +516,7 @@ def create_app(intake: Intake, demo: DemoApp | None = None) -> Starlette:
     return Starlette(routes=[
         Route("/v1/events", events, methods=["POST"]),
         Route("/v1/events", preflight, methods=["OPTIONS"]),
+        Route("/v1/dictionary", dictionary, methods=["GET"]),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/capture.js", capture_js, methods=["GET"]),
         Route("/", index, methods=["GET"]),

@@ -66,7 +66,7 @@ def test_replay_app_alone_names_its_actions_and_where_the_desktop_app_is(tmp_pat
     proc = replay_cli(tmp_path / "nothing", "app")
     assert proc.returncode == 2 and proc.stdout == "", proc.stderr
     assert proc.stderr == ("replay: error: `replay app` takes an action: create, list,"
-                           " origins, revoke, token, rules (`replay app --help` says what each"
+                           " origins, revoke, token, rules, dictionary (`replay app --help` says what each"
                            " does) - it manages the applications that send sessions to `replay"
                            " serve`; the desktop app is `replay` with no command\n")
     assert not (tmp_path / "nothing").exists()
