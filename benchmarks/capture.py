@@ -44,10 +44,13 @@ side's time it is (its handlers' samples, with what each recorder does with its 
 `--before REF` adds capture.js (and its RUM plugin) as they were at git REF, in the same run,
 for before/after figures.
 
-The site has had visitors: before a page's rounds, capture.js records one visit of it outside
-the figures, so the intake holds what any earlier visitor's pages sent it for the whole
-application (the site's public stylesheets, `public` in recorder/intake/compact.py), as a
-running intake does. Each round is still a new browser: a new session, nothing in its storage.
+The site has had visitors: before a page's rounds, capture.js records MIN_VISITORS visits of
+it outside the figures, so the intake holds what earlier visitors' pages sent it for the whole
+application, as a running intake does: the site's public stylesheets (`public` in
+recorder/intake/compact.py) and the application's shared dictionary (recorder/intake/
+dictionary.py: built from those visits' events as `replay serve` builds it from their stored
+sessions, and served to capture.js, which compresses each body against it). Each round is still
+a new browser: a new session, nothing in its storage.
 
 Pages: a stress table (hundreds of cells updated several times a second) and the demo shop
 (assets/demo) with a person's mouse moves and clicks on what stays on the page. rrweb runs as
@@ -78,6 +81,7 @@ import rjsmin
 
 from _common import ROOT, Row, print_table
 
+from recorder.intake.dictionary import MIN_VISITORS, Visit, build, dictionary_id
 from recorder.intake.page_server import QuietHandler
 from recorder.intake.wire import Status, WireError, decode_request
 from recorder.limits import Limits
@@ -175,9 +179,25 @@ class Intake(QuietHandler):
     refused request's bytes count: they were sent)."""
     posted: list[tuple[int, int, int]] = []   # (bytes on the wire, events, gzipped), per request
     lock = threading.Lock()
+    # the application's shared dictionary (recorder/intake/dictionary.py), built from the
+    # earlier visitors' events as `replay serve` builds it from their stored sessions
+    dictionary: bytes | None = None
+    visits: dict[str, list[dict]] | None = None   # while earlier visitors visit: their events
     session_texts: dict[str, dict[str, str]] = {}   # session id -> digest -> text
     public_texts: dict[str, str] = {}    # the application's public texts (all runs: one site)
     refused = 0                          # 409 unknown_text answers
+
+    def do_GET(self):
+        if not self.path.startswith(DICTIONARY_PATH):
+            return super().do_GET()
+        data = Intake.dictionary
+        self.send_response(200 if data else 204)
+        if data:
+            self.send_header("Content-Type", "application/octet-stream")
+            self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        if data:
+            self.wfile.write(data)
 
     def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
@@ -190,8 +210,10 @@ class Intake(QuietHandler):
             self.end_headers()
             return
         try:
-            batch, _encoded, texts = decode_request(body, self.headers.get("Content-Encoding"),
-                                                    Limits(), self.headers.get("User-Agent"))
+            batch, _encoded, texts = decode_request(
+                body, self.headers.get("Content-Encoding"), Limits(), self.headers.get("User-Agent"),
+                lambda i: Intake.dictionary if Intake.dictionary and dictionary_id(Intake.dictionary) == i
+                else None)
         except WireError as exc:   # a bug in the sender: say so, loudly
             print(f"the intake refused a batch: {exc}", file=sys.stderr)
             status, out = exc.status, json.dumps(exc.to_json()).encode()
@@ -207,6 +229,8 @@ class Intake(QuietHandler):
                     if texts is not None:
                         mine.update(texts.declared)
                         self.public_texts.update(texts.public)
+                    if Intake.visits is not None:
+                        Intake.visits.setdefault(batch.session_id, []).extend(batch.events)
                     self.posted.append((len(body), len(batch.events), len(body)))
         self.send_response(int(status))
         self.send_header("Content-Type", "application/json")
@@ -221,6 +245,7 @@ def _metrics(cdp) -> dict:
 
 SAMPLING_US = 250
 GZIP_LEVEL = 6   # CompressionStream's gzip level (zlib's default)
+DICTIONARY_PATH = "/v1/dictionary"
 ACK_WAIT_MS = 10_000   # for capture.js's last batches to be answered
 
 
@@ -416,7 +441,14 @@ def bench(pw, pages, args) -> None:
     contenders = [NONE, RRWEB, CAPTURE] + ([BEFORE] if args.before else [])
     secs = args.seconds
     for name, url, act, previous in pages:
-        run_once(pw, url, CAPTURE, 1.0, idle, None, previous)   # an earlier visitor (see above)
+        # earlier visitors (see above): the intake's shared dictionary is built from them
+        Intake.dictionary, Intake.visits = None, {}
+        for _ in range(MIN_VISITORS):
+            run_once(pw, url, CAPTURE, 1.0, idle, None, previous)
+        built = build([Visit(sid, events) for sid, events in Intake.visits.items()])
+        Intake.dictionary, Intake.visits = built.data if built else None, None
+        print(f"{name}: the shared dictionary, from {MIN_VISITORS} earlier visitors: "
+              + (f"{len(built.data):,} bytes, {built.strings} strings" if built else "none"))
         Intake.refused = 0
         results: dict[str, list[dict]] = {w: [] for w in contenders}
         for _ in range(args.rounds):
