@@ -272,7 +272,7 @@ def show_rules(args: argparse.Namespace) -> int:
 def dictionary(args: argparse.Namespace) -> int:
     """What the intake gives the application's pages to compress against (intake/dictionary.py):
     said for the privacy officer - its strings are readable by anyone with the client token."""
-    from recorder.intake.dictionary import Dictionaries, held_strings
+    from recorder.intake.dictionary import Dictionaries, State, held_strings
     from recorder.intake.live import masking_rules
     from recorder.privacy import RulesError, load_rules
     from ._store import open_existing_store
@@ -292,11 +292,7 @@ def dictionary(args: argparse.Namespace) -> int:
         rules = masking_rules(app, lambda: load_rules(None, args.data))
     except RulesError as exc:
         raise UserError(f"{exc} (fix it, then try again)") from None
-    if not shared.enabled(app.id):
-        print(f"application {app.name}: shared dictionaries are off (`replay app dictionary"
-              f" {app.name} --on` allows them)")
-        return 0
-    if args.rebuild:
+    if args.rebuild and shared.enabled(app.id):
         store = open_existing_store(args.data)
         try:
             built = shared.rebuild(store, app.id, rules)
@@ -306,17 +302,17 @@ def dictionary(args: argparse.Namespace) -> int:
             print(f"application {app.name}: no dictionary - its stored sessions come from fewer"
                   f" than {MIN_VISITORS} visitors")
             return 0
-    data = shared.current(app.id, rules)
-    if data is None:
-        print(f"application {app.name}: no dictionary yet (the intake builds one when its"
-              f" pages fetch it and {MIN_VISITORS} visitors' sessions are stored; --rebuild"
-              " builds it now)")
+    shown = shared.shown(app.id, rules)
+    if shown.data is None:
+        print(f"application {app.name}: shared dictionary {shown.state.value}"
+              + (" (`--on` allows it)" if shown.state is State.OFF else
+                 " (`--rebuild` builds it now)"))
         return 0
-    info = shared.info(app.id)
-    print(f"application {app.name}: shared dictionary {info.id}, {len(data):,} bytes, built"
-          f" {when_text(info.built_ms)}; {len(held_strings(data)):,} strings, each held by at"
-          f" least {MIN_VISITORS} visitors' pages")
+    held = held_strings(shown.data)
+    print(f"application {app.name}: shared dictionary {shown.info.id}, {len(shown.data):,}"
+          f" bytes, built {when_text(shown.info.built_ms)}, {shown.state.value};"
+          f" {len(held):,} strings, each held by at least {MIN_VISITORS} visitors' pages")
     if args.strings:
-        for text in sorted(held_strings(data)):
+        for text in sorted(held):
             print(json.dumps(text, ensure_ascii=False))
     return 0

@@ -43,6 +43,7 @@ Several intake workers share the folder: a build is whole-file-or-nothing (durab
 from __future__ import annotations
 
 import contextlib
+import enum
 import hashlib
 import json
 import logging
@@ -243,6 +244,21 @@ class DictionaryInfo:
     built_ms: float  # epoch ms
 
 
+class State(enum.Enum):
+    """What an application's pages are given now (`Dictionaries.shown`), as said to a person."""
+    OFF = "off: its pages compress each batch on their own"
+    NONE = "none yet: built when its pages fetch it and enough visitors' sessions are stored"
+    STALE = "not given: built under other rules, built again at its pages' next fetch"
+    GIVEN = "given to its pages"
+
+
+@dataclass(frozen=True)
+class Shown:
+    state: State
+    info: DictionaryInfo | None = None
+    data: bytes | None = None      # GIVEN: the dictionary's bytes
+
+
 class Dictionaries:
     """The shared dictionaries of a data folder's applications (the files above)."""
 
@@ -273,6 +289,16 @@ class Dictionaries:
         if state is None or not _is_hex(state[0].get("id")):
             return None
         return DictionaryInfo(state[0]["id"], state[1] * 1000)
+
+    def shown(self, app_id: str, rules: Rules) -> Shown:
+        """What the application's pages are given now, for `replay app dictionary` and the
+        privacy workspace."""
+        if not self.enabled(app_id):
+            return Shown(State.OFF)
+        data, info = self.current(app_id, rules), self.info(app_id)
+        if data is not None:
+            return Shown(State.GIVEN, info, data)
+        return Shown(State.STALE if info is not None else State.NONE, info)
 
     def current(self, app_id: str, rules: Rules) -> bytes | None:
         """The application's newest dictionary, or None (none built yet, stopped, or built

@@ -100,7 +100,7 @@ def test_served_once_visitors_are_stored_and_bodies_compressed_against_it_are_st
     assert "Hello, visitor" not in shown.stdout
     off = replay_cli(srv.data, "app", "dictionary", "shop", "--off")
     assert off.returncode == 0 and "no shared dictionary" in off.stdout
-    assert "are off" in replay_cli(srv.data, "app", "dictionary", "shop").stdout
+    assert "shared dictionary off" in replay_cli(srv.data, "app", "dictionary", "shop").stdout
     with srv:
         assert fetch(srv, app, token)[0] == 204
     bad = replay_cli(srv.data, "app", "dictionary", "no-such-app")
