@@ -29,13 +29,14 @@ def parser() -> argparse.ArgumentParser:
     p = OneLineParser(prog=PROG, description=(
         "The privacy workspace in a window of its own (the app's Privacy page): edit the data"
         " folder's privacy rules, preview them on a stored session or a recording file, dry"
-        " run and apply them to the stored sessions, audit the store, and read the rules'"
-        " revisions."))
+        " run and apply them to the stored sessions, audit the store, read the rules'"
+        " revisions and what the intake gives sites' pages."))
     p.add_argument("--data", type=Path, default=None, metavar="DIR",
                    help="data folder (default: %s)" % default_data_dir())
     p.add_argument("--file", type=Path, default=None, help="preview this recording file")
     p.add_argument("--tab", type=_tab, default=PREVIEW,
-                   help="the tab to show first: Preview, Dry run, Audit or History (any case)")
+                   help="the tab to show first: Preview, Dry run, Audit, History or Given to pages"
+                        " (any case)")
     p.add_argument("--screenshot", type=Path, default=None, metavar="OUT.png",
                    help="paint the workspace at %dx%d on that tab (the Dry run and Audit tabs"
                         " run first, reading the store only), write it as PNG and exit: no"

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any, Iterable
 
 from player.frame import build_frame
 from recorder.format import EventType, NodeType
+from recorder.intake.dictionary import Shown
 from recorder.mirror import Mirror
 from recorder.privacy import DETECTORS
 from recorder.privacy.audit import BUILT_IN, NOTHING_FOUND
@@ -94,7 +96,8 @@ class Preview:
 
 
 # The workspace's tabs, in their order.
-PREVIEW, DRY_RUN, AUDIT, HISTORY = TABS = ("Preview", "Dry run", "Audit", "History")
+PREVIEW, DRY_RUN, AUDIT, HISTORY, GIVEN = TABS = ("Preview", "Dry run", "Audit", "History",
+                                                  "Given to pages")
 
 
 def rules_title(revision: int, *, default_why: str | None, edited: bool) -> str:
@@ -220,3 +223,34 @@ def stacked_sides(width: int, height: int, recorded: tuple[int, int], chrome: in
     beside = min(width / 2 / rw, (height - chrome) / rh)
     stacked = min(width / rw, (height / 2 - chrome) / rh)
     return stacked > beside
+
+
+@dataclass(frozen=True)
+class Given:
+    """What one application's pages are given to compress against (the Given to pages tab)."""
+    app_name: str
+    app_id: str
+    shown: Shown
+    strings: tuple[str, ...]   # what the dictionary holds, sorted (none when not given)
+
+
+def given_to_pages(data_dir: Path) -> list[Given]:
+    """Each application of the data folder with its shared dictionary (intake/dictionary.py),
+    as `replay app dictionary` says it; [] without applications. Reads only."""
+    from recorder.intake.apps import APPS_FILE, Applications
+    from recorder.intake.dictionary import Dictionaries, held_strings
+    from recorder.intake.live import masking_rules
+    from recorder.privacy.rules import load_rules
+    if not (data_dir / APPS_FILE).is_file():
+        return []
+    apps = Applications(data_dir)
+    try:
+        listed = apps.list()
+    finally:
+        apps.close()
+    shared, out = Dictionaries(data_dir), []
+    for app in listed:
+        shown = shared.shown(app.id, masking_rules(app, lambda: load_rules(None, data_dir)))
+        held = tuple(sorted(held_strings(shown.data))) if shown.data is not None else ()
+        out.append(Given(app.name, app.id, shown, held))
+    return out

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QHeaderView, QLabel, QLineEdit, QMessageBox, QPlainTextEdit, QPushButton,
     QSlider, QSplitter, QStackedWidget,
     QTableWidget,
-    QTableWidgetItem, QTabWidget, QToolButton, QVBoxLayout, QWidget,
+    QTabWidget, QToolButton, QVBoxLayout, QWidget,
 )
 
 from player.local_time import when_text
@@ -40,11 +40,13 @@ from recorder.privacy.history import (active_rules, loosened, looser, read_histo
 from recorder.privacy.rules import RULES_FILENAME, check_selector
 
 from ..commands._words import count
-from .model import (AUDIT, DRY_RUN, HISTORY, OUTLINE, OUTLINE_CSS, PREVIEW, TABS, Preview,
+from .model import (AUDIT, DRY_RUN, GIVEN, HISTORY, OUTLINE, OUTLINE_CSS, PREVIEW, TABS, Preview,
                     AUDIT_KINDS, AUDIT_SCOPE, Subject, audit_note,
                     build_preview, cut_note, has_page, read_subject, rules_title, shown_ids,
                     stacked_sides)
+from .given_tab import GivenTab
 from .remask_job import RemaskJob
+from .tables import fill, table
 
 LEVELS = [lvl.label for lvl in Level]
 DEBOUNCE_MS = 250        # the preview follows typing, once the officer pauses
@@ -66,43 +68,6 @@ NO_REVISIONS = ("No revisions of the rules were saved yet.\n\nEach saved revisio
 # What the page last saw of the rules file after its own save: nothing - whatever the file's
 # state, the next look reads it (a state taken after the write could be another program's)
 UNLOOKED = object()
-
-
-def _table(headers: list[str], stretch: int = -1) -> QTableWidget:
-    """A read-only table of rows, its headers capitalised as the app's other tables have
-    them; the column `stretch` (the last one by default) takes the room the others leave."""
-    t = QTableWidget(0, len(headers))
-    t.setHorizontalHeaderLabels(headers)
-    t.verticalHeader().setVisible(False)
-    t.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    t.horizontalHeader().setSectionResizeMode(range(len(headers))[stretch],
-                                              QHeaderView.ResizeMode.Stretch)
-    _fit_columns(t)   # the headers whole before any row (once "m (what decided")
-    return t
-
-
-def _fit_columns(t: QTableWidget) -> None:
-    """Every column but the one that stretches as wide as its contents; that one takes the
-    rest (resized to its contents too, a long audit note made it 1,100 px wide, its header
-    off to the right behind a scroll bar; its cells' tooltips say them whole)."""
-    head = t.horizontalHeader()
-    for j in range(t.columnCount()):
-        if head.sectionResizeMode(j) != QHeaderView.ResizeMode.Stretch:
-            t.resizeColumnToContents(j)
-
-
-def _fill(t: QTableWidget, rows: list[list[str | tuple[str, str]]]) -> None:
-    """The table's rows: a cell is its text (its tooltip too, whole when the column cuts it),
-    or (text, tooltip) - a short text whose whole sentence is on hover."""
-    t.setRowCount(len(rows))
-    for i, row in enumerate(rows):
-        for j, v in enumerate(row):
-            text, tip = v if isinstance(v, tuple) else (v, v)
-            item = QTableWidgetItem(text)
-            item.setToolTip(plain_tip(tip))
-            t.setItem(i, j, item)
-    _fit_columns(t)
 
 
 class PreviewPane(QWidget):
@@ -474,6 +439,11 @@ class PrivacyWorkspace(QWidget):
         self.tabs.addTab(self._dry_run_tab(), DRY_RUN)
         self.tabs.addTab(self._audit_tab(), AUDIT)
         self.tabs.addTab(self._history_tab(), HISTORY)
+        self.given_tab = GivenTab(self.data_dir, self)
+        self.tabs.addTab(self.given_tab, GIVEN)
+        # read when shown: the intake builds and removes dictionaries behind the page's back
+        self.tabs.currentChanged.connect(
+            lambda i: self.given_tab.refresh() if TABS[i] == GIVEN else None)
         split = QSplitter(Qt.Orientation.Horizontal, self)
         split.addWidget(self.form)
         split.addWidget(self.tabs)
@@ -561,7 +531,7 @@ class PrivacyWorkspace(QWidget):
                                    " the form. Nothing is written.", w)
         self.dry_run_note.setWordWrap(True)
         # the claim takes the room: what decided a change is what the officer reads
-        self.dry_run_table = _table(["Session", "Events changed", "Claim (what decided it)",
+        self.dry_run_table = table(["Session", "Events changed", "Claim (what decided it)",
                                      "Changes"], stretch=CLAIM_COL)
         bar = QHBoxLayout()
         bar.addWidget(self.dry_run_button)
@@ -597,7 +567,7 @@ class PrivacyWorkspace(QWidget):
         self.audit_details.setWordWrap(True)
         self.audit_details.setForegroundRole(QPalette.ColorRole.PlaceholderText)
         self.audit_details.setVisible(False)
-        self.audit_table = _table(["Session", "Kind", "Event", "Time", "Node", "Where",
+        self.audit_table = table(["Session", "Kind", "Event", "Time", "Node", "Where",
                                    "Excerpt (masked)"])
         bar = QHBoxLayout()
         bar.addWidget(self.audit_button)
@@ -623,7 +593,7 @@ class PrivacyWorkspace(QWidget):
 
     def _history_tab(self) -> QWidget:
         w = QWidget(self)
-        self.history_table = _table(["Revision", "When (UTC)", "Who", "What changed"])
+        self.history_table = table(["Revision", "When (UTC)", "Who", "What changed"])
         self.history_table.setWordWrap(True)
         self.history_empty = notice(NO_REVISIONS, w)
         self.history_empty.setForegroundRole(QPalette.ColorRole.PlaceholderText)
@@ -808,7 +778,7 @@ class PrivacyWorkspace(QWidget):
                  "; ".join(c.summary)] for c in reversed(changes)]
         if bad:
             rows.append(["?", "", "", f"{count(bad, 'line')} of the log could not be read"])
-        _fill(self.history_table, rows)
+        fill(self.history_table, rows)
         self.history_body.setCurrentWidget(self.history_table if rows else self.history_empty)
 
     # --- what is previewed --------------------------------------------------------------
@@ -1052,7 +1022,7 @@ class PrivacyWorkspace(QWidget):
             finally:
                 walk.end()
                 store.close()
-        _fill(self.dry_run_table, rows)
+        fill(self.dry_run_table, rows)
         # a dry run stopped part way saw some sessions only: Apply needs a whole one
         self._dry_rules = rules if changed and not stopped else None
         self._dry_seen = None if self._dry_rules is None else \
@@ -1175,6 +1145,6 @@ class PrivacyWorkspace(QWidget):
             finally:
                 walk.end()
                 store.close()
-        _fill(self.audit_table, rows)
+        fill(self.audit_table, rows)
         self.audit_note.setText(headline(audited, found, sessions_found, stopped=stopped,
                                          what="stored session"))

@@ -523,8 +523,8 @@ def test_tabs_are_named_in_any_case():
 
     assert tab_named("audit") == "Audit" and tab_named(" dry RUN ") == "Dry run"
     assert [tab_named(t.upper()) for t in TABS] == list(TABS)
-    with pytest.raises(ValueError, match="no tab 'audits': choose Preview, Dry run, Audit or"
-                                         " History"):
+    with pytest.raises(ValueError, match="no tab 'audits': choose Preview, Dry run, Audit,"
+                                         " History or Given to pages"):
         tab_named("audits")
 
 
@@ -553,7 +553,8 @@ def test_an_unknown_tab_is_refused_in_one_line(tmp_path):
     assert out.returncode == 2 and out.stdout == ""
     assert out.stderr.splitlines() == [
         "python -m app.privacy_workspace: error: argument --tab: no tab 'audits': choose"
-        " Preview, Dry run, Audit or History - see `python -m app.privacy_workspace --help`"]
+        " Preview, Dry run, Audit, History or Given to pages - see `python -m"
+        " app.privacy_workspace --help`"]
 
 
 def test_a_screenshot_of_a_tab_without_pages_does_not_wait_for_them(tmp_path):
