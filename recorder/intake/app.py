@@ -157,6 +157,14 @@ class Intake:
         self.apps.close()
         self.store.close()
 
+    def shared_dictionary(self, app: Application) -> bytes | None:
+        """The application's shared dictionary for its pages (None: none yet, or stopped);
+        a build started in the background when there is none or it is old (dictionary.py)."""
+        shared, rules = self.dictionaries, self.live.rules_of(app)
+        if shared.stale(app.id, rules, lambda: self.store.index.count_sessions(application=app.id)):
+            shared.rebuild_soon(self.store, app.id, rules)
+        return shared.current(app.id, rules)
+
     def after_quiet(self, now_ms: float | None = None, *, wait: bool = False) -> list[str]:
         """Compact the sessions gone quiet, then (unless `assets` is off) fetch their images
         and fonts in the background - `wait`: before returning. The ids compacted."""
@@ -448,10 +456,7 @@ def create_app(intake: Intake, demo: DemoApp | None = None) -> Starlette:
             _authenticate(intake, app, request)
         except WireError as exc:
             return _error(exc, cors)
-        shared, rules = intake.dictionaries, intake.live.rules_of(app)
-        if shared.stale(app.id, rules, lambda: intake.store.index.count_sessions(application=app.id)):
-            shared.rebuild_soon(intake.store, app.id, rules)
-        data = shared.current(app.id, rules)
+        data = await run_in_threadpool(intake.shared_dictionary, app)
         headers = dict(cors, **{"Cache-Control": "no-cache"})
         if data is None:
             return Response(status_code=int(Status.NO_CONTENT), headers=headers)

@@ -138,8 +138,9 @@ class LiveIntake:
             return kept[2]
 
     def rules_of(self, app: Application) -> Rules:
-        """The rules the application's batches are masked with now (masking_rules)."""
-        return masking_rules(app, self.folder_rules.current)
+        """The rules the application's batches are masked with now (masking_rules: those
+        of its maskers, parsed once)."""
+        return self.maskers(app).rules
 
     def accept(self, app: Application, batch: Batch, now_ms: float | None = None,
                encoded: list[bytes] | None = None,
