@@ -2782,6 +2782,16 @@
    * already compress to about half). HTTP's `deflate` (zlib: a 2-byte header and a 4-byte
    * checksum), not gzip (10 and 8): the same compressed data, 12 bytes less a request. */
   var ZIP_MIN_CHARS = 200, ZIP_HEADER_BYTES = 27, ZIP_FORMAT = "deflate";
+  /* A preset dictionary for the bodies (zlib's FDICT): the intake builds one per application
+   * from earlier visitors' batches of the site (the strings few visitors had, blanked) and
+   * serves it at GET /v1/dictionary (200: its bytes, at most DICT_MAX_BYTES; 204: none).
+   * CompressionStream takes none, so the worker compresses with our own deflate (zlibDeflate:
+   * slower than the browser's, hence never on the page's thread - the main-thread fallback and
+   * the beacons go without). The worker fetches it once, as it is made; a batch ready before
+   * the answer waits at most DICT_WAIT_MS, then goes without. Its id is its Adler-32 (the
+   * stream's DICTID); an intake that no longer has it answers 409 DICT_UNKNOWN, and the batch
+   * goes again at once without it, as the page's next ones do. */
+  var DICT_MAX_BYTES = 32768, DICT_WAIT_MS = 3000, DICT_UNKNOWN = "unknown_dictionary";
   var QUEUE_MAX_EVENTS = 20000;    // the retry queue's bound: the oldest go first beyond it
   var BEACON_MAX_BYTES = 60000;    // sendBeacon's budget is 64 KB per page
   var COMPACT_SHARE_MIN = 0.2, COMPACT_SHARE_MARGIN = 1.25, COMPACT_SHARE_FROM = 4000;
@@ -3610,8 +3620,12 @@
    * finished - an answer whose body is never read keeps its share - and Chromium refuses a
    * request over it with a network error before sending anything: so the sender tries a
    * batch again without keepalive after a network error. */
-  function postBody(fetchFn, url, token, text, keepalive) {
-    var zipped = win.CompressionStream && text.length >= ZIP_MIN_CHARS ? compress(text) : Promise.resolve(null);
+  function postBody(fetchFn, url, token, text, keepalive, dict) {
+    var zipped = Promise.resolve(null);
+    if (text.length >= ZIP_MIN_CHARS && dict && win.TextEncoder) {   // (the worker's: see DICT_MAX_BYTES)
+      zipped = new Promise(function (done) { done(zlibDeflate(new win.TextEncoder().encode(text), dict)); })
+        .catch(function () { return win.CompressionStream ? compress(text) : null; });
+    } else if (text.length >= ZIP_MIN_CHARS && win.CompressionStream) zipped = compress(text);
     return zipped.then(function (data) {
       if (data && data.byteLength + ZIP_HEADER_BYTES >= text.length) data = null;   // it does not pay
       var headers = {"Authorization": "Bearer " + token, "Content-Type": "application/json"};
@@ -3627,16 +3641,53 @@
    * CSP forbids blob: workers, the browser has none, or the worker fails, the same work runs
    * on the main thread (`status().transport` says which). The worker answers each request
    * with what the sender reads of a Response: status, Retry-After, the error text. */
-  function workerMain(e) {
-    var m = e.data;
-    encodeBatch(m.cfg, m.events, m.batchId).then(function (b) {
-      return postBody(fetch, m.url, m.token, b.text, m.keepalive).then(function (r) {
-        return r.text().then(function (text) {   // read even when 202 (see postBody)
-          postMessage({n: m.n, status: r.status, retryAfter: r.headers.get("Retry-After"), text: text,
-                       declared: b.declared, named: b.named, chars: b.text.length});
-        });
-      });
-    }).catch(function (err) { postMessage({n: m.n, error: String(err)}); });
+  /* The worker's message handler. Its first message names the dictionary's URL; the worker
+   * says which dictionary it uses ({dictionary: id or null}) when that changes. */
+  function workerMain() {
+    var dictionary = null;   // a Promise of the dictionary (fetchDictionary), null without
+    function ready() {   // the dictionary, or null if none came within DICT_WAIT_MS
+      if (!dictionary) return Promise.resolve(null);
+      return Promise.race([dictionary, new Promise(function (done) { setTimeout(done, DICT_WAIT_MS, null); })]);
+    }
+    function unknown(r, text) {   // the intake no longer has the dictionary the body used
+      if (r.status !== 409) return false;
+      try { return JSON.parse(text).error === DICT_UNKNOWN; } catch (e) { return false; }
+    }
+    return function (e) {
+      var m = e.data;
+      if (m.dictionary) {
+        var asked = dictionary = fetchDictionary(m.dictionary);
+        asked.then(function (d) { if (d && dictionary === asked) postMessage({dictionary: d.id}); });
+        return;
+      }
+      encodeBatch(m.cfg, m.events, m.batchId).then(function (b) {
+        var post = function (d) {
+          return postBody(fetch, m.url, m.token, b.text, m.keepalive, d && d.bytes).then(function (r) {
+            return r.text().then(function (text) {   // read even when 202 (see postBody)
+              if (d && unknown(r, text)) {   // not a failure: the same batch again, without
+                dictionary = null;
+                postMessage({dictionary: null});
+                return post(null);
+              }
+              postMessage({n: m.n, status: r.status, retryAfter: r.headers.get("Retry-After"), text: text,
+                           declared: b.declared, named: b.named, chars: b.text.length});
+            });
+          });
+        };
+        return ready().then(post);
+      }).catch(function (err) { postMessage({n: m.n, error: String(err)}); });
+    };
+  }
+  /* The intake's dictionary for the application: a Promise of {bytes, id: its Adler-32 in
+   * hex}, or null (none, any answer but a 200 of 1..DICT_MAX_BYTES bytes, a network error). */
+  function fetchDictionary(url) {
+    return fetch(url, {credentials: "omit"}).then(function (r) {
+      return r.status === 200 ? r.arrayBuffer() : null;
+    }).then(function (b) {
+      if (!b || !b.byteLength || b.byteLength > DICT_MAX_BYTES) return null;
+      var bytes = new Uint8Array(b);
+      return {bytes: bytes, id: ("0000000" + adler32(bytes).toString(16)).slice(-8)};
+    }).catch(function () { return null; });
   }
   function workerSource() {
     var consts = {EV: EV, SRC: SRC, NODE: NODE, COMPACT: COMPACT, BODY_REQUIRED: BODY_REQUIRED,
@@ -3651,13 +3702,15 @@
                   ACTION_TAILS: ACTION_TAILS, CONSOLE_PLUGIN: CONSOLE_PLUGIN,
                   CONSOLE_KEYS: CONSOLE_KEYS, MOVE_GAP_MS: MOVE_GAP_MS, MOUSE: MOUSE,
                   META_KEYS: META_KEYS, META_FEATURES_KEYS: META_FEATURES_KEYS, CLICK_RUN: CLICK_RUN, FRUSTRATIONS: FRUSTRATIONS,
-                  VARINT_DIGITS: VARINT_DIGITS, VARINT_MORE: VARINT_MORE};
+                  VARINT_DIGITS: VARINT_DIGITS, VARINT_MORE: VARINT_MORE, DICT_MAX_BYTES: DICT_MAX_BYTES,
+                  DICT_WAIT_MS: DICT_WAIT_MS, DICT_UNKNOWN: DICT_UNKNOWN};
     var out = ["\"use strict\";\nvar win = self;"];
     for (var k in consts) out.push("var " + k + " = " + JSON.stringify(consts[k]) + ";");
     out.push(String(nameIndex), "var NAME_INDEX = nameIndex(NAMES);");
     out.push(String(ownUserAgent), "var OWN_UA = ownUserAgent();");
-    [compactBatch, compress, encodeBody, nameTexts, encodeBatch, postBody].forEach(function (f) { out.push(String(f)); });
-    out.push("onmessage = " + String(workerMain) + ";");
+    [compactBatch, compress, encodeBody, nameTexts, encodeBatch, postBody, adler32, zlibDeflate,
+     fetchDictionary].forEach(function (f) { out.push(String(f)); });
+    out.push("onmessage = (" + String(workerMain) + ")();");
     return out.join("\n");
   }
   function OffThread(worker, url) {
@@ -3666,9 +3719,11 @@
     this.waiting = new Map();   // request number -> {resolve, reject}
     this.seq = 0;
     this.failed = false;
+    this.dictionary = null;   // the id of the dictionary the worker compresses with, or null
     var self = this;
     worker.onmessage = function (e) {
       var m = e.data, w = self.waiting.get(m.n);
+      if (m.n === undefined) { self.dictionary = m.dictionary; return; }
       if (!w) return;
       self.waiting.delete(m.n);
       if (m.error !== undefined) { w.reject(new Error(m.error)); return; }
@@ -3679,13 +3734,16 @@
     };
     worker.onerror = function (e) { self.fail("the transport's worker failed: " + (e.message || "error")); };
   }
-  /* A Worker, or null where the page cannot have one (CSP, no Worker, no Blob URLs). */
-  OffThread.create = function () {
+  /* A Worker, or null where the page cannot have one (CSP, no Worker, no Blob URLs); it
+   * fetches the intake's dictionary (`dictionaryUrl`) at once. */
+  OffThread.create = function (dictionaryUrl) {
     if (!win.Worker || !win.Blob || !win.URL || !win.URL.createObjectURL) return null;
     var url = null;
     try {
       url = win.URL.createObjectURL(new win.Blob([workerSource()], {type: "text/javascript"}));
-      return new OffThread(new win.Worker(url), url);
+      var off = new OffThread(new win.Worker(url), url);
+      off.worker.postMessage({dictionary: dictionaryUrl});
+      return off;
     } catch (e) {   // a CSP without blob: in worker-src / script-src throws here
       if (url) win.URL.revokeObjectURL(url);
       return null;
@@ -3837,6 +3895,10 @@
     var u = this.cfg.intake.replace(/\/+$/, "") + "/v1/events?app=" + encodeURIComponent(this.cfg.app);
     return beacon ? u + "&token=" + encodeURIComponent(this.cfg.token) : u;
   };
+  S.dictionaryUrl = function () {   // a simple GET (no header to preflight): the token in the URL
+    return this.cfg.intake.replace(/\/+$/, "") + "/v1/dictionary?app=" + encodeURIComponent(this.cfg.app) +
+      "&token=" + encodeURIComponent(this.cfg.token);
+  };
   S.push = function (event) {
     var vid = viewUpdateOf(event);
     if (vid !== null) this.supersede(vid);
@@ -3948,7 +4010,7 @@
    * a Blob costs the main thread a few ms (the Blob's URL and the worker are registered with
    * the browser, synchronously): not while the page loads, unless a request needs it. */
   S.offThread = function () {
-    if (this.offWanted && !this.closing) { this.offWanted = false; this.off = OffThread.create(); }
+    if (this.offWanted && !this.closing) { this.offWanted = false; this.off = OffThread.create(this.dictionaryUrl()); }
     return this.off;
   };
   /* At the page's first idle moment after its load: the Worker is made (the first request
@@ -4149,6 +4211,7 @@
             lost: st.lost,
             errors: st.errors.slice(-5), idle: !this.inFlight && !this.queue.length, stopped: this.dead,
             transport: this.offThread() && !this.off.failed ? "worker" : "main",
+            dictionary: this.off && !this.off.failed ? this.off.dictionary : null,   // its Adler-32, hex
             next_send_ms: this.timer === null ? null : Math.max(0, this.timerAt - Date.now())};
   };
 
@@ -4304,6 +4367,9 @@
     status: function () { return session ? session.sender.status() : null; },
     /* A batch's events as start() posts them ({events, strings}; `compact: false` posts plain). */
     compactBatch: function (events) { var c = compactBatch(events); return {events: c.events, strings: c.strings}; },
+    /* Bytes as the worker posts them with the intake's dictionary (a zlib stream; `dictionary`
+     * bytes or null) - for tests and benchmarks. */
+    deflate: function (bytes, dictionary) { return zlibDeflate(bytes, dictionary || null); },
     version: 1
   };
 })(window);
