@@ -3619,13 +3619,14 @@
    * `keepalive` allows it. The budget (64 KB) is shared by the keepalive requests not yet
    * finished - an answer whose body is never read keeps its share - and Chromium refuses a
    * request over it with a network error before sending anything: so the sender tries a
-   * batch again without keepalive after a network error. */
+   * batch again without keepalive after a network error. With the worker's dictionary (`dict`,
+   * bytes: see DICT_MAX_BYTES) a body of any length is tried: most of a short one is in it. */
   function postBody(fetchFn, url, token, text, keepalive, dict) {
-    var zipped = Promise.resolve(null);
-    if (text.length >= ZIP_MIN_CHARS && dict && win.TextEncoder) {   // (the worker's: see DICT_MAX_BYTES)
+    var zipped = Promise.resolve(null), big = text.length >= ZIP_MIN_CHARS;
+    if (dict && win.TextEncoder) {
       zipped = new Promise(function (done) { done(zlibDeflate(new win.TextEncoder().encode(text), dict)); })
-        .catch(function () { return win.CompressionStream ? compress(text) : null; });
-    } else if (text.length >= ZIP_MIN_CHARS && win.CompressionStream) zipped = compress(text);
+        .catch(function () { return big && win.CompressionStream ? compress(text) : null; });
+    } else if (big && win.CompressionStream) zipped = compress(text);
     return zipped.then(function (data) {
       if (data && data.byteLength + ZIP_HEADER_BYTES >= text.length) data = null;   // it does not pay
       var headers = {"Authorization": "Bearer " + token, "Content-Type": "application/json"};
