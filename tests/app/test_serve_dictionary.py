@@ -46,7 +46,8 @@ def compact_body(session_id: str, events: list[dict]) -> bytes:
 
 
 def test_served_once_visitors_are_stored_and_bodies_compressed_against_it_are_stored(tmp_path):
-    srv = IntakeServer(tmp_path / "data")
+    # two worker processes: one may build and answer the fetch, the other decode the batch
+    srv = IntakeServer(tmp_path / "data", workers=2)
     app, token = srv.create_app("shop", origins=[ORIGIN])
     t0 = int(time.time() * 1000) - 60_000
     with srv:
