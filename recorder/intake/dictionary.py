@@ -36,7 +36,8 @@ What a dictionary may hold - the client token is public, so anyone can fetch it:
 Files: DATA/shared-dictionaries/APP_ID/ holds `XXXXXXXX.bin` (the dictionary whose Adler-32 is
 that hex, write-once) for the last KEEP built (a page keeps the one it fetched for its life),
 `current` (the newest's hex id, the digest of the rules it was masked with, the application's
-sessions then) and `off` (the application's dictionaries stopped).
+sessions then), `off` (the application's dictionaries stopped) and `forgotten` (changed by each
+removal: a build that read the store meanwhile drops what it made).
 Several intake workers share the folder: a build is whole-file-or-nothing (durable_file) and
 `current` is replaced atomically; two workers building at once only build the same thing twice.
 """
@@ -74,7 +75,7 @@ PAGE_EVENTS = 80           # a page's first events read: its snapshot and what f
 SESSION_EVENTS = 2_000     # a long session is read no further than this
 KEEP = 8                   # dictionaries kept per application (the newest)
 REBUILD_S = 3600.0         # a dictionary older than this is rebuilt at the next fetch
-CURRENT, OFF, SUFFIX = "current", "off", ".bin"
+CURRENT, OFF, FORGOTTEN, SUFFIX = "current", "off", "forgotten", ".bin"
 
 
 def dictionary_id(data: bytes) -> int:
@@ -350,10 +351,11 @@ class Dictionaries:
         application's are stopped)."""
         if not self.enabled(app_id):
             return None
+        d = self._dir(app_id)
+        d.mkdir(parents=True, exist_ok=True)   # (before: a removal meanwhile marks it)
+        forgotten = self._forgotten(d)
         sessions = store.index.count_sessions(application=app_id)
         built = build(visits_of(store, app_id, rules))
-        d = self._dir(app_id)
-        d.mkdir(parents=True, exist_ok=True)
         name = f"{built.id:08x}" if built is not None else None
         if built is not None and not (d / f"{name}{SUFFIX}").exists():
             write_durably(d / f"{name}{SUFFIX}", built.data, d / f".{name}.{os.getpid()}.tmp")
@@ -361,6 +363,11 @@ class Dictionaries:
         write_durably(d / CURRENT, _json({"id": name, "rules": _digest(rules),
                                           "sessions": sessions}),
                       d / f".{CURRENT}.{os.getpid()}.tmp")
+        if self._forgotten(d) != forgotten:
+            # a session was deleted or rewritten while this build read the store (4.): what
+            # it wrote may hold what went - removed (a forget after this one removes it too)
+            self.forget(app_id)
+            return None
         if built is None:
             return None
         fsync_dir(d)
@@ -387,6 +394,12 @@ class Dictionaries:
                     self._building.discard(app_id)
         threading.Thread(target=run, name=f"dictionary-{app_id}", daemon=True).start()
 
+    @staticmethod
+    def _forgotten(d: Path) -> str | None:
+        with contextlib.suppress(OSError):
+            return (d / FORGOTTEN).read_text()
+        return None
+
     def _prune(self, d: Path) -> None:
         kept = sorted(d.glob(f"*{SUFFIX}"), key=lambda p: p.stat().st_mtime, reverse=True)
         for old in kept[KEEP:]:
@@ -396,6 +409,8 @@ class Dictionaries:
         """Remove the application's dictionaries (a session of it deleted or re-masked: 4.);
         how many there were."""
         d = self._dir(app_id)
+        if d.is_dir():   # a build running meanwhile sees it and drops what it made (rebuild)
+            (d / FORGOTTEN).write_text(os.urandom(8).hex())
         gone = 0
         for p in list(d.glob(f"*{SUFFIX}")) + [d / CURRENT]:
             if p.exists():

@@ -150,3 +150,21 @@ def test_stopped_for_an_application_and_a_damaged_file_never_decodes(tmp_path):
         assert dicts.rebuild(store, app.id, ALLOW) is None and not dicts.stale(app.id, ALLOW, lambda: 0)
         dicts.set_enabled(app.id, True)
         assert dicts.rebuild(store, app.id, ALLOW) is not None
+
+
+def test_a_build_that_read_a_session_deleted_meanwhile_keeps_nothing(tmp_path, monkeypatch):
+    data = tmp_path / "data"
+    data.mkdir()
+    app = _stored_sessions(data, MIN_VISITORS + 1)
+    dicts = Dictionaries(data)
+    real_build = shared.build
+    with Store.open(data) as store:
+        def deleted_while_building(visits, *a, **k):
+            store.delete_session("visit-0")   # after the build read it, before it is kept
+            return real_build(visits, *a, **k)
+        monkeypatch.setattr(shared, "build", deleted_while_building)
+        assert dicts.rebuild(store, app.id, ALLOW) is None
+        assert not list((data / shared.FOLDER / app.id).glob("*.bin"))
+        assert dicts.current(app.id, ALLOW) is None and dicts.stale(app.id, ALLOW, lambda: 0)
+        monkeypatch.setattr(shared, "build", real_build)
+        assert dicts.rebuild(store, app.id, ALLOW) is not None   # from what remains
