@@ -157,8 +157,9 @@ def _kept(x: Any, common: set) -> Any:
 
 
 def _json(x: Any) -> bytes:
-    # as JSON.stringify writes it: no spaces, non-ASCII as is
-    return json.dumps(x, separators=(",", ":"), ensure_ascii=False).encode()
+    # as JSON.stringify writes it: no spaces, non-ASCII as is (a lone surrogate, which a page's
+    # text may hold and UTF-8 cannot, as "?": a dictionary need not be exact, only close)
+    return json.dumps(x, separators=(",", ":"), ensure_ascii=False).encode("utf-8", "replace")
 
 
 def build(visits: Iterable[Visit], min_visitors: int = MIN_VISITORS,
@@ -208,7 +209,7 @@ def held_strings(data: bytes) -> set[str]:
     """The strings a dictionary holds (its skeletons one after the other), "" left out:
     what `replay app dictionary --strings` shows."""
     held: set = set()
-    text, at, decoder = data.decode(), 0, json.JSONDecoder()
+    text, at, decoder = data.decode("utf-8", "replace"), 0, json.JSONDecoder()
     while at < len(text):
         value, at = decoder.raw_decode(text, at)
         _strings(value, held)

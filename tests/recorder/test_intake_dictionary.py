@@ -168,3 +168,13 @@ def test_a_build_that_read_a_session_deleted_meanwhile_keeps_nothing(tmp_path, m
         assert dicts.current(app.id, ALLOW) is None and dicts.stale(app.id, ALLOW, lambda: 0)
         monkeypatch.setattr(shared, "build", real_build)
         assert dicts.rebuild(store, app.id, ALLOW) is not None   # from what remains
+
+
+def test_a_page_text_with_a_lone_surrogate_does_not_stop_a_build():
+    # (JavaScript strings may hold one; UTF-8 cannot)
+    def with_surrogate():
+        events = json.loads(json.dumps(page("PLACE")).replace("PLACE", "broken \\ud83d text"))
+        assert "broken \ud83d text" in json.dumps(events, ensure_ascii=False)
+        return events
+    built = build([Visit(f"session:{k}", with_surrogate()) for k in range(MIN_VISITORS)])
+    assert "broken ? text" in held_strings(built.data)
