@@ -85,6 +85,10 @@ def test_a_dictionary_cuts_a_new_visitors_body_and_decodes_through_the_wire():
     with pytest.raises(WireError) as bad:
         decode_request(against, "deflate", Limits(), dictionary=lambda i: b"other bytes")
     assert bad.value.status == 400
+    with pytest.raises(WireError) as cut:   # cut off mid-body: refused, nothing decoded
+        decode_request(against[:len(against) // 2], "deflate", Limits(),
+                       dictionary=lambda i: built.data if i == built.id else None)
+    assert cut.value.code == "bad_encoding" and "cut off" in str(cut.value)
 
 
 def _stored_sessions(data, n: int, *, prefix="visit"):
