@@ -1,6 +1,7 @@
 """The intake's HTTP routes (Starlette, served by uvicorn - see app/commands/serve.py).
 
-    POST    /v1/events?app=APP_ID     a batch of a live session (wire.py); 202 once durable
+    POST    /v1/events?app=APP_ID     a batch of a live session (wire.py); 202 once durable;
+                                      a beacon's `&token=` and `&encoding=deflate` in the URL
     OPTIONS /v1/events?app=APP_ID     CORS preflight, for the application's origins
     GET     /v1/dictionary?app=APP_ID the application's shared dictionary (dictionary.py):
                                       200 its bytes, 204 none yet; `&token=` as for a batch
@@ -56,7 +57,8 @@ from .apps import AppError, Application, Applications, normalize_origin
 from .dictionary import Dictionaries, dictionary_id
 from .demo import DEMO_APP, PAGES, DemoApp, Shop, install, page_names
 from .live import LiveIntake
-from .wire import Status, WireError, decode_request, max_body_bytes, too_large
+from .wire import (Status, WireError, decode_request, max_body_bytes, request_encoding,
+                   too_large)
 
 log = logging.getLogger(__name__)
 
@@ -404,11 +406,13 @@ def create_app(intake: Intake, demo: DemoApp | None = None) -> Starlette:
             if intake.pending >= intake.max_pending:
                 raise WireError(Status.TOO_MANY_REQUESTS, "overloaded",
                                 "the intake is busy - send this batch again in a moment")
+            encoding = request_encoding(request.headers.get("content-encoding"),
+                                        request.query_params.get("encoding"))
             intake.pending += 1
             try:
                 body = await _read_body(request, intake.store.limits)
                 batch, encoded, texts = decode_request(
-                    body, request.headers.get("content-encoding"), intake.store.limits,
+                    body, encoding, intake.store.limits,
                     request.headers.get("user-agent"),
                     lambda dict_id: intake.dictionaries.lookup(app.id, dict_id))
                 await run_in_threadpool(intake.live.accept, app, batch, None, encoded, texts)

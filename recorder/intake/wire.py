@@ -4,6 +4,9 @@
     Content-Encoding: gzip | deflate | zstd   (optional; a deflate body may be compressed
                                              against the application's shared dictionary:
                                              intake/dictionary.py, 409 unknown_dictionary)
+    or &encoding=deflate in the URL            (sendBeacon's way: it sets no header; decoded
+                                             as Content-Encoding: deflate is, dictionary too;
+                                             `request_encoding`)
     {"session_id": "...", "batch_id"?: "...", "view_id"?: "...",
      "user"?: {"id","name","email"}, "context"?: {...}, "events": [...]}
     or, a compact@4 (or later) batch, its fields as an array (compact.BODY_FIELDS):
@@ -230,6 +233,30 @@ _DECODERS = {
     "deflate": _deflate,
     "zstd": _unzstd,
 }
+
+
+QUERY_ENCODINGS = ("deflate",)   # what `&encoding=` may say: what capture.js's beacons send
+
+
+def request_encoding(header: str | None, query: str | None) -> str | None:
+    """The encoding a request's body is in: its Content-Encoding header, or the URL's
+    `encoding` parameter - sendBeacon cannot set a header, and pagehide cannot wait for the
+    browser's async CompressionStream, so capture.js compresses a beacon's body itself and
+    says so in the URL. Only `deflate` there (zlib, a shared dictionary's FDICT stream too);
+    both given and different is a sender's mistake, refused rather than guessed at."""
+    if query is None:
+        return header
+    name = query.strip().lower()
+    if name not in QUERY_ENCODINGS:
+        raise WireError(Status.UNSUPPORTED_MEDIA_TYPE, "unsupported_encoding",
+                        f"encoding={query[:40]!r} in the URL is not supported - send"
+                        f" {' or '.join(QUERY_ENCODINGS)}, or no encoding parameter")
+    given = (header or "").strip().lower()
+    if given and given != name:
+        raise WireError(Status.BAD_REQUEST, "conflicting_encoding",
+                        f"the URL says encoding={name} but Content-Encoding says"
+                        f" {header[:40]!r} - say the body's encoding once")
+    return name
 
 
 def decode_body(body: bytes, encoding: str | None, limits: Limits) -> Batch:
