@@ -2786,14 +2786,28 @@
    * from earlier visitors' batches of the site (the strings few visitors had, blanked) and
    * serves it at GET /v1/dictionary (200: its bytes, at most DICT_MAX_BYTES; 204: none).
    * CompressionStream takes none, so the worker compresses with our own deflate (zlibDeflate:
-   * slower than the browser's, hence never on the page's thread - the main-thread fallback and
-   * the beacons go without). The worker fetches it once, as it is made; a batch ready before
-   * the answer waits at most DICT_WAIT_MS, then goes without. Its id is its Adler-32 (the
-   * stream's DICTID); an intake that no longer has it answers 409 DICT_UNKNOWN, and the batch
-   * goes again at once without it, as the page's next ones do. */
+   * slower than the browser's, hence not on the page's thread for its requests - the
+   * main-thread fallback goes without; a beacon, which cannot wait, is the exception:
+   * BEACON_ZIP_MAX_CHARS). The worker fetches it once, as it is made, and hands the page a copy
+   * for the beacons; a batch ready before the answer waits at most DICT_WAIT_MS, then goes
+   * without. Its id is its Adler-32 (the stream's DICTID); an intake that no longer has it
+   * answers 409 DICT_UNKNOWN, and the batch goes again at once without it, as the page's next
+   * ones (and beacons) do. */
   var DICT_MAX_BYTES = 32768, DICT_WAIT_MS = 3000, DICT_UNKNOWN = "unknown_dictionary";
   var QUEUE_MAX_EVENTS = 20000;    // the retry queue's bound: the oldest go first beyond it
-  var BEACON_MAX_BYTES = 60000;    // sendBeacon's budget is 64 KB per page
+  var BEACON_MAX_BYTES = 60000;    // sendBeacon's budget is 64 KB per page: a body as sent (compressed)
+  /* A beacon's body is compressed on the page's thread, synchronously (pagehide cannot wait for
+   * CompressionStream, nor for the worker), with zlibDeflate - against the worker's dictionary
+   * when it has one - when that pays (as a request's: ZIP_HEADER_BYTES), and the URL says so
+   * (&encoding=deflate: sendBeacon sets no header). A body of more than BEACON_ZIP_MAX_CHARS
+   * goes as it is: on the page's thread zlibDeflate runs cold (the worker's compiled copy is
+   * another isolate's), and a leaving page's handler should stay short - measured in Debian's
+   * chromium (a shared 2-core machine), its first call costs ~8-15 ms for 10-20 KB of a shop
+   * visit's batch text, ~20-30 ms for 60 KB (warm: 1 and 2.5 ms); the cap keeps the largest
+   * near a typical one's cost. A beacon's events are gathered up to that many characters of
+   * body (reckoned as S.wait does), and a body over the budget goes in halves (each then
+   * compressed). */
+  var BEACON_ZIP_MAX_CHARS = 32000, BEACON_ENCODING = "&encoding=" + ZIP_FORMAT;
   var COMPACT_SHARE_MIN = 0.2, COMPACT_SHARE_MARGIN = 1.25, COMPACT_SHARE_FROM = 4000;
   /* A queue holding more than a beacon can carry goes at once (by a fetch of its own, without
    * keepalive when its body is over the budget): a page changed in bulk (a report of a
@@ -3658,7 +3672,8 @@
       var m = e.data;
       if (m.dictionary) {
         var asked = dictionary = fetchDictionary(m.dictionary);
-        asked.then(function (d) { if (d && dictionary === asked) postMessage({dictionary: d.id}); });
+        // a copy of its bytes for the page: the beacons compress against it too (S.beaconBody)
+        asked.then(function (d) { if (d && dictionary === asked) postMessage({dictionary: d.id, bytes: d.bytes}); });
         return;
       }
       encodeBatch(m.cfg, m.events, m.batchId).then(function (b) {
@@ -3721,10 +3736,11 @@
     this.seq = 0;
     this.failed = false;
     this.dictionary = null;   // the id of the dictionary the worker compresses with, or null
+    this.dictionaryBytes = null;   // its bytes (a copy the worker posts), for the beacons
     var self = this;
     worker.onmessage = function (e) {
       var m = e.data, w = self.waiting.get(m.n);
-      if (m.n === undefined) { self.dictionary = m.dictionary; return; }
+      if (m.n === undefined) { self.dictionary = m.dictionary; self.dictionaryBytes = m.bytes || null; return; }
       if (!w) return;
       self.waiting.delete(m.n);
       if (m.error !== undefined) { w.reject(new Error(m.error)); return; }
@@ -3809,8 +3825,10 @@
     this.onLostSnapshot = null;   // function (status, body): a batch with a snapshot refused (400)
     this.onGone = null;   // function (body): the intake deleted this session (410)
     this.closing = false;   // the recording stopped: the rest goes from the page, no worker kept
+    // beacons_zipped: the beacons sent compressed (&encoding=deflate); beacon_chars: their
+    // bodies' length before it, beacon_bytes: as sent
     this.stats = {queued: 0, acked: 0, failed: 0, dropped: 0, superseded: 0, requests: 0, beacons: 0,
-                  texts_named: 0, lost: 0, errors: []};
+                  beacons_zipped: 0, beacon_chars: 0, beacon_bytes: 0, texts_named: 0, lost: 0, errors: []};
     // batches whose id is fixed ([{id, n}], the queue's head in order): the earlier pages'
     // unsent batches (readUnsent), and this page's once stored for the next page
     this.fixed = [];
@@ -4143,7 +4161,49 @@
       self.schedule(0);
     });
   };
-  /* The page is going away: what is left goes now, by beacon (uncompressed, token in the URL).
+  /* A beacon's body for `events` under `batchId`: {data: the text, or its zlib stream, zipped,
+   * chars: the text's length, size: what is sent}. Compressed on the page's thread when it is
+   * at most BEACON_ZIP_MAX_CHARS long, against the worker's dictionary when it has one (none
+   * fetched yet, or no worker - the page's CSP forbids it: without), and sent so when it pays.
+   * The dictionary's intake may have removed it since (a deletion of one of the application's
+   * sessions): then the beacon is refused (409) - as a request is, but no one hears it. */
+  S.beaconBody = function (events, batchId) {
+    var text = this.body(events, batchId), dict = this.off ? this.off.dictionaryBytes : null, data = null;
+    if (win.TextEncoder && text.length <= BEACON_ZIP_MAX_CHARS && (dict || text.length >= ZIP_MIN_CHARS)) {
+      try { data = zlibDeflate(new win.TextEncoder().encode(text), dict); } catch (e) { data = null; }
+      if (data && data.length + ZIP_HEADER_BYTES >= text.length) data = null;   // it does not pay
+    }
+    return {data: data || text, zipped: !!data, chars: text.length, size: data ? data.length : text.length};
+  };
+  /* One beacon of a body (beaconBody); whether the browser took it. The intake that serves
+   * capture.js is the one it posts to (the same version), so it knows `&encoding=`. */
+  S.sendBeacon = function (b) {
+    var ok = false;
+    try {
+      ok = win.navigator.sendBeacon(this.url(true) + (b.zipped ? BEACON_ENCODING : ""),
+                                    new Blob([b.data], {type: "text/plain"}));
+    } catch (e) { ok = false; }
+    if (ok) {
+      this.stats.beacons++;
+      if (b.zipped) this.stats.beacons_zipped++;
+      this.stats.beacon_chars += b.chars;
+      this.stats.beacon_bytes += b.size;
+    }
+    return ok;
+  };
+  /* `list` by beacon under new batch ids: one, or when its body is over the budget its halves,
+   * in order (an event alone goes as it is: the browser may refuse it). How many events the
+   * browser took (none after the first it refused). */
+  S.beaconSplit = function (list) {
+    var b = this.beaconBody(list, this.nextId());
+    if (b.size > BEACON_MAX_BYTES && list.length > 1) {
+      var half = list.length >> 1, sent = this.beaconSplit(list.slice(0, half));
+      return sent < half ? sent : sent + this.beaconSplit(list.slice(half));
+    }
+    return this.sendBeacon(b) ? list.length : 0;
+  };
+  /* The page is going away: what is left goes now, by beacon (compressed: S.beaconBody; the
+   * token in the URL).
    * What no beacon carries - an event over the budget, the rest once the budget is spent, and
    * the batch being sent when its body is too big for one (its fetch, without keepalive, may
    * be cut short with the page) - is kept in sessionStorage under fixed batch ids, as when
@@ -4160,11 +4220,9 @@
       this.fixAll();
       this.keep(true);
       if (!can) return;
-      for (var k = 0, at = 0; k < this.fixed.length; k++) {
+      for (var k = 0, at = 0; k < this.fixed.length; k++) {   // refused: stored, the next page sends it
         var f = this.fixed[k];
-        try {
-          if (win.navigator.sendBeacon(this.url(true), new Blob([this.body(this.queue.slice(at, at + f.n), f.id)], {type: "text/plain"}))) this.stats.beacons++;
-        } catch (e) { /* stored: the next page sends it */ }
+        this.sendBeacon(this.beaconBody(this.queue.slice(at, at + f.n), f.id));
         at += f.n;
       }
       return;
@@ -4174,28 +4232,26 @@
     var p = this.pending, start = 0, i = 0;
     var events = this.queue.slice();
     var chunk = [], size = 0, sent = 0, ok = true;
-    var go = function (self, list, id) {
-      try { ok = ok && win.navigator.sendBeacon(self.url(true), new Blob([self.body(list, id)], {type: "text/plain"})); }
-      catch (e) { ok = false; }
-      if (ok) { self.stats.beacons++; sent += list.length; }
-    };
     if (p) {
-      go(this, events.slice(0, p.n), p.id);
-      if (ok) { i = p.n; this.pending = null; }
-      else if (this.inFlight) { ok = true; start = i = p.n; }   // too big for a beacon: kept (below), its fetch may land too
+      if (this.sendBeacon(this.beaconBody(events.slice(0, p.n), p.id))) { sent = i = p.n; this.pending = null; }
+      else if (this.inFlight) start = i = p.n;   // too big for a beacon: kept (below), its fetch may land too
+      else ok = false;
     }
     // in order, until one is refused (the budget spent, an event over it): the rest is kept,
-    // so that nothing arrives before what came earlier
+    // so that nothing arrives before what came earlier. A beacon gathers events up to the body
+    // it may compress (their JSON's size times the share the compact encoding took: S.wait)
+    var most = win.TextEncoder ? BEACON_ZIP_MAX_CHARS / this.share : BEACON_MAX_BYTES;
     for (; i < events.length && ok; i++) {
       var len = eventSize(events[i]);
-      if (chunk.length && size + len > BEACON_MAX_BYTES) {
-        go(this, chunk, this.nextId());
-        if (!ok) { i -= chunk.length; chunk = []; break; }
+      if (chunk.length && size + len > most) {
+        var took = this.beaconSplit(chunk);
+        sent += took;
+        if (took < chunk.length) { ok = false; break; }
         chunk = []; size = 0;
       }
       chunk.push(events[i]); size += len;
     }
-    if (chunk.length && ok) go(this, chunk, this.nextId());
+    if (chunk.length && ok) sent += this.beaconSplit(chunk);
     if (sent) {
       this.take(start, sent);
       this.stats.acked += sent;   // handed to the browser, which delivers it after the page
@@ -4208,7 +4264,9 @@
   S.status = function () {
     var st = this.stats;
     return {session_id: this.cfg.sessionId, queued: st.queued, acked: st.acked, failed: st.failed,
-            dropped: st.dropped, superseded: st.superseded, requests: st.requests, beacons: st.beacons, texts_named: st.texts_named,
+            dropped: st.dropped, superseded: st.superseded, requests: st.requests, beacons: st.beacons,
+            beacons_zipped: st.beacons_zipped, beacon_chars: st.beacon_chars, beacon_bytes: st.beacon_bytes,
+            texts_named: st.texts_named,
             lost: st.lost,
             errors: st.errors.slice(-5), idle: !this.inFlight && !this.queue.length, stopped: this.dead,
             transport: this.offThread() && !this.off.failed ? "worker" : "main",
