@@ -2805,8 +2805,7 @@
    * chromium (a shared 2-core machine), its first call costs ~8-15 ms for 10-20 KB of a shop
    * visit's batch text, ~20-30 ms for 60 KB (warm: 1 and 2.5 ms); the cap keeps the largest
    * near a typical one's cost. A beacon's events are gathered up to that many characters of
-   * body (reckoned as S.wait does), and a body over the budget goes in halves (each then
-   * compressed). */
+   * body (reckoned as S.wait does), and a body over it goes in halves (each then compressed). */
   var BEACON_ZIP_MAX_CHARS = 32000, BEACON_ENCODING = "&encoding=" + ZIP_FORMAT;
   var COMPACT_SHARE_MIN = 0.2, COMPACT_SHARE_MARGIN = 1.25, COMPACT_SHARE_FROM = 4000;
   /* A queue holding more than a beacon can carry goes at once (by a fetch of its own, without
@@ -4167,8 +4166,9 @@
    * fetched yet, or no worker - the page's CSP forbids it: without), and sent so when it pays.
    * The dictionary's intake may have removed it since (a deletion of one of the application's
    * sessions): then the beacon is refused (409) - as a request is, but no one hears it. */
-  S.beaconBody = function (events, batchId) {
-    var text = this.body(events, batchId), dict = this.off ? this.off.dictionaryBytes : null, data = null;
+  S.beaconBody = function (events, batchId, text) {
+    if (text === undefined) text = this.body(events, batchId);
+    var dict = this.off ? this.off.dictionaryBytes : null, data = null;
     if (win.TextEncoder && text.length <= BEACON_ZIP_MAX_CHARS && (dict || text.length >= ZIP_MIN_CHARS)) {
       try { data = zlibDeflate(new win.TextEncoder().encode(text), dict); } catch (e) { data = null; }
       if (data && data.length + ZIP_HEADER_BYTES >= text.length) data = null;   // it does not pay
@@ -4191,12 +4191,15 @@
     }
     return ok;
   };
-  /* `list` by beacon under new batch ids: one, or when its body is over the budget its halves,
-   * in order (an event alone goes as it is: the browser may refuse it). How many events the
-   * browser took (none after the first it refused). */
+  /* `list` by beacon under new batch ids: one, or its halves in order when its body is too
+   * long to compress here (BEACON_ZIP_MAX_CHARS) or over the budget as sent (an event alone
+   * goes as it is: the browser may refuse it). How many events the browser took (none after
+   * the first it refused). */
   S.beaconSplit = function (list) {
-    var b = this.beaconBody(list, this.nextId());
-    if (b.size > BEACON_MAX_BYTES && list.length > 1) {
+    var id = this.nextId(), text = this.body(list, id);
+    var halve = list.length > 1 && !!win.TextEncoder && text.length > BEACON_ZIP_MAX_CHARS;
+    var b = halve ? null : this.beaconBody(list, id, text);
+    if (list.length > 1 && (halve || b.size > BEACON_MAX_BYTES)) {
       var half = list.length >> 1, sent = this.beaconSplit(list.slice(0, half));
       return sent < half ? sent : sent + this.beaconSplit(list.slice(half));
     }
@@ -4239,8 +4242,10 @@
     }
     // in order, until one is refused (the budget spent, an event over it): the rest is kept,
     // so that nothing arrives before what came earlier. A beacon gathers events up to the body
-    // it may compress (their JSON's size times the share the compact encoding took: S.wait)
-    var most = win.TextEncoder ? BEACON_ZIP_MAX_CHARS / this.share : BEACON_MAX_BYTES;
+    // it may compress (their JSON's size times the share the compact encoding took: S.wait),
+    // and never fewer than an uncompressed one carries: each beacon compresses cold (see
+    // BEACON_ZIP_MAX_CHARS), the fewer the better; one too long goes in halves (beaconSplit)
+    var most = Math.max(BEACON_MAX_BYTES, win.TextEncoder ? BEACON_ZIP_MAX_CHARS / this.share : 0);
     for (; i < events.length && ok; i++) {
       var len = eventSize(events[i]);
       if (chunk.length && size + len > most) {

@@ -43,7 +43,7 @@ PAGE = """<!doctype html><html><head><meta charset="utf-8"><link rel="icon" href
 </script>
 <script src="capture.js"></script>
 <script>ReplayCapture.start({intake: "%(intake)s", app: "%(app)s", token: "%(token)s",
-                            rules: {"default": "allow", "detectors": []}});</script>
+                            rules: {"default": "allow", "detectors": []}%(extra)s});</script>
 </head><body><nav class="topbar"><a href="#new">New in</a> <a href="#office">Office</a></nav>
 <section class="grid"><div class="card">Desk lamp, brass</div><div class="card">Stoneware mug</div>
 <div class="card">Linen throw, oat</div><div class="card">Walnut tray</div></section>
@@ -54,14 +54,31 @@ PAGE = """<!doctype html><html><head><meta charset="utf-8"><link rel="icon" href
     for (var i = 0; i < 40; i++) h += "<p class='line'>recommended for you: item " + i + "</p>";
     document.getElementById("out").innerHTML = h;
   };
+  window.many = function (n) {   // n changes of ~500 characters each, each a mutation of its own
+    var r = function () { return Math.random().toString(36).slice(2); }, i = 0;
+    return new Promise(function (done) {
+      (function one() {
+        if (i === n) return done();
+        var p = document.createElement("p"), t = "change " + (i++) + ":";
+        while (t.length < 500) t += " " + r();
+        p.textContent = t;
+        document.body.appendChild(p);
+        setTimeout(one, 0);
+      })();
+    });
+  };
 </script></body></html>"""
+# the intake never answers a request (capture.js's fetch, on the page's thread): what the page
+# queues waits behind it
+HANGS = (', worker: false, fetch: function () { window.__hung = (window.__hung || 0) + 1;'
+         ' return new Promise(function () {}); }')
 NEXT = """<!doctype html><html><head><meta charset="utf-8"><link rel="icon" href="data:,"></head>
 <body><script>window.beacons = JSON.parse(localStorage.getItem("beacons") || "[]");</script></body></html>"""
 
 
-def _site_pages(cs) -> str:
+def _site_pages(cs, extra: str = "") -> str:
     (cs.root / "index.html").write_text(PAGE % {"intake": cs.intake.url, "app": cs.app,
-                                                "token": cs.token})
+                                                "token": cs.token, "extra": extra})
     (cs.root / "next.html").write_text(NEXT)
     return cs.pages.url("index.html")
 
@@ -129,3 +146,29 @@ def test_a_left_pages_last_events_go_compressed_against_the_shared_dictionary(tm
         log = cs.intake.log()
         assert "unknown_dictionary" not in log and "bad_encoding" not in log
         assert json.loads(replay_cli(cs.intake.data, "sessions", "--json").stdout)
+
+
+def test_a_body_too_long_to_compress_on_the_page_goes_in_compressed_halves(tmp_path, chromium):
+    """The intake never answers (a fetch of the test's that hangs): the page's changes pile up
+    behind the snapshot's request, more than one beacon compresses on the page's thread
+    (BEACON_ZIP_MAX_CHARS); at pagehide they go in halves, each compressed, all stored."""
+    with capture_site(tmp_path, "acme") as cs:
+        url = _site_pages(cs, HANGS)
+        ctx = chromium.new_context()
+        try:
+            page = ctx.new_page()
+            page.goto(url + "#visitor-c")
+            page.wait_for_function("window.__hung >= 1", timeout=20_000)   # the snapshot's
+            page.evaluate("many(70)")
+            page.evaluate(HIDDEN)
+            status = page.evaluate("ReplayCapture.status()")
+            sent = page.evaluate("JSON.parse(localStorage.getItem('beacons'))")
+        finally:
+            ctx.close()
+        # the snapshot's batch under its id, then the changes in two (or more) halves
+        assert status["beacons"] == status["beacons_zipped"] == len(sent) >= 3, (status, sent)
+        assert all("&encoding=deflate" in s["url"] for s in sent)
+        assert status["beacon_chars"] > 32_000 + 2 * 500 and status["lost"] == 0, status
+        text = _stored(cs.intake, status["session_id"], "change 0:", "change 69:")
+        assert "change 0:" in text and "change 69:" in text
+        assert text.count("change 69:") == 1
