@@ -2804,8 +2804,9 @@
    * another isolate's), and a leaving page's handler should stay short - measured in Debian's
    * chromium (a shared 2-core machine), its first call costs ~8-15 ms for 10-20 KB of a shop
    * visit's batch text, ~20-30 ms for 60 KB (warm: 1 and 2.5 ms); the cap keeps the largest
-   * near a typical one's cost. A beacon's events are gathered up to that many characters of
-   * body (reckoned as S.wait does), and a body over it goes in halves (each then compressed). */
+   * near a typical one's cost. A beacon gathers events up to that many characters of body
+   * (reckoned as S.wait does; never fewer than an uncompressed beacon carried), and a body over
+   * it goes in halves, each then compressed (S.beaconSplit). */
   var BEACON_ZIP_MAX_CHARS = 32000, BEACON_ENCODING = "&encoding=" + ZIP_FORMAT;
   var COMPACT_SHARE_MIN = 0.2, COMPACT_SHARE_MARGIN = 1.25, COMPACT_SHARE_FROM = 4000;
   /* A queue holding more than a beacon can carry goes at once (by a fetch of its own, without
