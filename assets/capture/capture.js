@@ -2797,8 +2797,8 @@
   var QUEUE_MAX_EVENTS = 20000;    // the retry queue's bound: the oldest go first beyond it
   var BEACON_MAX_BYTES = 60000;    // sendBeacon's budget is 64 KB per page: a body as sent (compressed)
   /* A beacon's body is compressed on the page's thread, synchronously (pagehide cannot wait for
-   * CompressionStream, nor for the worker), with zlibDeflate - against the worker's dictionary
-   * when it has one - when that pays (as a request's: ZIP_HEADER_BYTES), and the URL says so
+   * CompressionStream, nor for the worker), with zlibDeflate - never against the shared
+   * dictionary (S.beaconBody says why) - when that pays (as a request's: ZIP_HEADER_BYTES), and the URL says so
    * (&encoding=deflate: sendBeacon sets no header). A body of more than BEACON_ZIP_MAX_CHARS
    * goes as it is: on the page's thread zlibDeflate runs cold (the worker's compiled copy is
    * another isolate's), and a leaving page's handler should stay short - measured in Debian's
@@ -3672,8 +3672,7 @@
       var m = e.data;
       if (m.dictionary) {
         var asked = dictionary = fetchDictionary(m.dictionary);
-        // a copy of its bytes for the page: the beacons compress against it too (S.beaconBody)
-        asked.then(function (d) { if (d && dictionary === asked) postMessage({dictionary: d.id, bytes: d.bytes}); });
+        asked.then(function (d) { if (d && dictionary === asked) postMessage({dictionary: d.id}); });
         return;
       }
       encodeBatch(m.cfg, m.events, m.batchId).then(function (b) {
@@ -3736,11 +3735,10 @@
     this.seq = 0;
     this.failed = false;
     this.dictionary = null;   // the id of the dictionary the worker compresses with, or null
-    this.dictionaryBytes = null;   // its bytes (a copy the worker posts), for the beacons
     var self = this;
     worker.onmessage = function (e) {
       var m = e.data, w = self.waiting.get(m.n);
-      if (m.n === undefined) { self.dictionary = m.dictionary; self.dictionaryBytes = m.bytes || null; return; }
+      if (m.n === undefined) { self.dictionary = m.dictionary; return; }
       if (!w) return;
       self.waiting.delete(m.n);
       if (m.error !== undefined) { w.reject(new Error(m.error)); return; }
@@ -4163,15 +4161,16 @@
   };
   /* A beacon's body for `events` under `batchId`: {data: the text, or its zlib stream, zipped,
    * chars: the text's length, size: what is sent}. Compressed on the page's thread when it is
-   * at most BEACON_ZIP_MAX_CHARS long, against the worker's dictionary when it has one (none
-   * fetched yet, or no worker - the page's CSP forbids it: without), and sent so when it pays.
-   * The dictionary's intake may have removed it since (a deletion of one of the application's
-   * sessions): then the beacon is refused (409) - as a request is, but no one hears it. */
+   * at most BEACON_ZIP_MAX_CHARS long, and sent so when it pays. Never against the shared
+   * dictionary: the intake removes an application's dictionaries when one of its sessions is
+   * deleted or re-masked, and a beacon compressed against a removed one is refused (409) with
+   * no one to hear it and send it again - its events lost; and the dictionary's hash chains
+   * cost a leaving page ~10 ms more (cold), for ~1.3 KB less on the shop. */
   S.beaconBody = function (events, batchId, text) {
     if (text === undefined) text = this.body(events, batchId);
-    var dict = this.off ? this.off.dictionaryBytes : null, data = null;
-    if (win.TextEncoder && text.length <= BEACON_ZIP_MAX_CHARS && (dict || text.length >= ZIP_MIN_CHARS)) {
-      try { data = zlibDeflate(new win.TextEncoder().encode(text), dict); } catch (e) { data = null; }
+    var data = null;
+    if (win.TextEncoder && text.length >= ZIP_MIN_CHARS && text.length <= BEACON_ZIP_MAX_CHARS) {
+      try { data = zlibDeflate(new win.TextEncoder().encode(text), null); } catch (e) { data = null; }
       if (data && data.length + ZIP_HEADER_BYTES >= text.length) data = null;   // it does not pay
     }
     return {data: data || text, zipped: !!data, chars: text.length, size: data ? data.length : text.length};

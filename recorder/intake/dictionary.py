@@ -49,6 +49,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import shutil
 import threading
 import time
@@ -196,7 +197,11 @@ def build(visits: Iterable[Visit], min_visitors: int = MIN_VISITORS,
     size = 0
     for shape, who in sorted(shapes.values(), key=lambda sw: -len(sw[1])):   # stable: latest first
         if size + len(shape) > max_bytes:
-            continue
+            if chosen:
+                continue
+            # the most visited page alone is over the budget (a shop's grid of products):
+            # its start, the snapshot's head, is what every body of it begins with
+            shape = shape[:max_bytes]
         chosen.append(shape)
         size += len(shape)
     if not chosen:
@@ -206,15 +211,15 @@ def build(visits: Iterable[Visit], min_visitors: int = MIN_VISITORS,
 
 
 def held_strings(data: bytes) -> set[str]:
-    """The strings a dictionary holds (its skeletons one after the other), "" left out:
-    what `replay app dictionary --strings` shows."""
-    held: set = set()
-    text, at, decoder = data.decode("utf-8", "replace"), 0, json.JSONDecoder()
-    while at < len(text):
-        value, at = decoder.raw_decode(text, at)
-        _strings(value, held)
+    """The strings a dictionary holds (its skeletons one after the other, the last perhaps cut
+    short: every whole JSON string in it), "" left out: what `replay app dictionary --strings`
+    shows."""
+    held = {json.loads(m) for m in _JSON_STRING.findall(data.decode("utf-8", "replace"))}
     held.discard("")
     return held
+
+
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
 
 
 def visits_of(store, app_id: str, rules: Rules, limit: int = SAMPLE_SESSIONS) -> list[Visit]:

@@ -182,3 +182,12 @@ def test_a_page_text_with_a_lone_surrogate_does_not_stop_a_build():
         return events
     built = build([Visit(f"session:{k}", with_surrogate()) for k in range(MIN_VISITORS)])
     assert "broken ? text" in held_strings(built.data)
+
+
+def test_a_page_over_the_budget_gives_its_start():
+    # (the demo shop with its products is more than MAX_BYTES of skeleton: none was built)
+    visits = [Visit(f"session:{k}", page(f"Hello, visitor {k}")) for k in range(MIN_VISITORS)]
+    whole = build(visits)
+    cut = build(visits, max_bytes=len(whole.data) // 2)
+    assert cut is not None and cut.data == whole.data[:len(whole.data) // 2]
+    assert "Acme Shop" in held_strings(cut.data) and "Mug" not in held_strings(cut.data)
