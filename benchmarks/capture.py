@@ -44,13 +44,13 @@ side's time it is (its handlers' samples, with what each recorder does with its 
 `--before REF` adds capture.js (and its RUM plugin) as they were at git REF, in the same run,
 for before/after figures.
 
-The site has had visitors: before a page's rounds, capture.js records MIN_VISITORS visits of
+The site has had visitors: before a page's rounds, capture.js records MIN_SESSIONS visits of
 it outside the figures, so the intake holds what earlier visitors' pages sent it for the whole
 application, as a running intake does: the site's public stylesheets (`public` in
-recorder/intake/compact.py) and the application's shared dictionary (recorder/intake/
-dictionary.py: built from those visits' events as `replay serve` builds it from their stored
-sessions, and served to capture.js, which compresses each body against it). Each round is still
-a new browser: a new session, nothing in its storage.
+recorder/intake/compact.py), and the application's shared dictionary (recorder/intake/
+dictionary.py: made, as `replay serve` makes it, of the pages those visits' sessions visited,
+fetched from the site as anyone is served them, and given to capture.js, which compresses each
+body against it). Each round is still a new browser: a new session, nothing in its storage.
 
 Pages: a stress table (hundreds of cells updated several times a second) and the demo shop
 (assets/demo) with a person's mouse moves and clicks on what stays on the page. rrweb runs as
@@ -81,7 +81,10 @@ import rjsmin
 
 from _common import ROOT, Row, print_table
 
-from recorder.intake.dictionary import MIN_VISITORS, Visit, build, dictionary_id
+from recorder.asset_fetch import origin_of
+from recorder.format import EventType
+from recorder.intake.dictionary import MIN_SESSIONS, addresses, build, dictionary_id, fetch_pages
+from recorder.privacy import load_rules
 from recorder.intake.page_server import QuietHandler
 from recorder.intake.wire import Status, WireError, decode_request
 from recorder.limits import Limits
@@ -182,7 +185,7 @@ class Intake(QuietHandler):
     # the application's shared dictionary (recorder/intake/dictionary.py), built from the
     # earlier visitors' events as `replay serve` builds it from their stored sessions
     dictionary: bytes | None = None
-    visits: dict[str, list[dict]] | None = None   # while earlier visitors visit: their events
+    visits: dict[str, list[str]] | None = None   # while earlier visitors visit: their pages' URLs
     session_texts: dict[str, dict[str, str]] = {}   # session id -> digest -> text
     public_texts: dict[str, str] = {}    # the application's public texts (all runs: one site)
     refused = 0                          # 409 unknown_text answers
@@ -230,7 +233,8 @@ class Intake(QuietHandler):
                         mine.update(texts.declared)
                         self.public_texts.update(texts.public)
                     if Intake.visits is not None:
-                        Intake.visits.setdefault(batch.session_id, []).extend(batch.events)
+                        Intake.visits.setdefault(batch.session_id, []).extend(
+                            e["data"]["href"] for e in batch.events if e.get("type") == META)
                     self.posted.append((len(body), len(batch.events), len(body)))
         self.send_response(int(status))
         self.send_header("Content-Type", "application/json")
@@ -246,6 +250,7 @@ def _metrics(cdp) -> dict:
 SAMPLING_US = 250
 GZIP_LEVEL = 6   # CompressionStream's gzip level (zlib's default)
 DICTIONARY_PATH = "/v1/dictionary"
+META = int(EventType.Meta)
 ACK_WAIT_MS = 10_000   # for capture.js's last batches to be answered
 
 
@@ -443,12 +448,15 @@ def bench(pw, pages, args) -> None:
     for name, url, act, previous in pages:
         # earlier visitors (see above): the intake's shared dictionary is built from them
         Intake.dictionary, Intake.visits = None, {}
-        for _ in range(MIN_VISITORS):
+        for _ in range(MIN_SESSIONS):
             run_once(pw, url, CAPTURE, 1.0, idle, None, previous)
-        built = build([Visit(sid, events) for sid, events in Intake.visits.items()])
+        site = origin_of(url)
+        allow = lambda u: origin_of(u) == site   # noqa: E731 - the application's one origin
+        pages, _ = fetch_pages(addresses(Intake.visits.values(), allow), allow)
+        built = build(pages, load_rules(None, None))
         Intake.dictionary, Intake.visits = built.data if built else None, None
-        print(f"{name}: the shared dictionary, from {MIN_VISITORS} earlier visitors: "
-              + (f"{len(built.data):,} bytes, {built.strings} strings" if built else "none"))
+        print(f"{name}: the shared dictionary, of the pages {MIN_SESSIONS} earlier visits went to: "
+              + (f"{len(built.data):,} bytes, {', '.join(built.pages)}" if built else "none"))
         Intake.refused = 0
         results: dict[str, list[dict]] = {w: [] for w in contenders}
         for _ in range(args.rounds):

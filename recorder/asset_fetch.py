@@ -67,7 +67,10 @@ REASONS = {
     "redirects": "too many redirects",
     "off_origin": "outside the application's origins",
     "bad_answer": "a broken answer",
+    "not_a_page": "not an HTML page",
 }
+ASSET_ACCEPT = "image/*,font/*;q=0.9,*/*;q=0.1"
+PAGE_ACCEPT, PAGE_TYPES = "text/html", ("text/html", "application/xhtml+xml")
 
 
 class Limits(msgspec.Struct, frozen=True):
@@ -110,7 +113,7 @@ def _user_agent() -> str:
         v = version("session-replay")
     except Exception:   # noqa: BLE001 - a checkout that was never installed
         v = "dev"
-    return f"session-replay/{v} (replay assets fetch; images and fonts of recorded pages)"
+    return f"session-replay/{v} (replay: images, fonts and public pages of recorded sites)"
 
 
 class _Redirects(urllib.request.HTTPRedirectHandler):
@@ -146,15 +149,17 @@ def _opener(limits: Limits, allow: Callable[[str], bool] | None):
 
 
 def fetch_one(url: str, limits: Limits = Limits(), allow: Callable[[str], bool] | None = None,
-              opener=None, stop: Callable[[], bool] | None = None) -> Fetched:
+              opener=None, stop: Callable[[], bool] | None = None, page: bool = False) -> Fetched:
     """GET one image or font (see the module's docstring), or raise Failure. `stop()` true:
-    given up after the next read (Failure "stopped")."""
+    given up after the next read (Failure "stopped"). `page`: an HTML page instead - the
+    shared dictionary's (intake/dictionary.py), asked as anyone may ask it (no cookies, no
+    credentials), kept only when its answer says text/html."""
     if urlsplit(url).scheme not in ("http", "https"):
         raise Failure("bad_answer", "not an http(s) URL")
     if allow is not None and not allow(url):
         raise Failure("off_origin", origin_of(url))
     req = urllib.request.Request(url, headers={
-        "User-Agent": _user_agent(), "Accept": "image/*,font/*;q=0.9,*/*;q=0.1",
+        "User-Agent": _user_agent(), "Accept": PAGE_ACCEPT if page else ASSET_ACCEPT,
         "Accept-Encoding": "identity"})
     start = time.monotonic()
     try:
@@ -174,7 +179,11 @@ def fetch_one(url: str, limits: Limits = Limits(), allow: Callable[[str], bool] 
         status = resp.status
         declared = resp.headers.get("Content-Type")
         mime = servable_type(declared)
-        if declared and mime is None and declared.split(";")[0].strip().lower() not in (
+        if page:
+            mime = (declared or "").split(";")[0].strip().lower()
+            if mime not in PAGE_TYPES:
+                raise Failure("not_a_page", mime or "no content type")
+        elif declared and mime is None and declared.split(";")[0].strip().lower() not in (
                 "application/octet-stream", "binary/octet-stream", ""):
             raise Failure("not_an_image", declared.split(";")[0].strip().lower())
         length = resp.headers.get("Content-Length")

@@ -868,7 +868,6 @@ class LocalStore(Store):
         run under the lock): if a live append stored more since, `again(its events now, its
         context now)` gives the (events, context) to store instead, under the lock."""
         sid = self.resolve(session_id)
-        app = self._forget_shared_dictionaries(sid)
         with self._write_lock:
             # a dictionary that learnt the old version keeps fragments of what the new one
             # masks: no session (this one included) uses it any more, then it goes - each
@@ -892,7 +891,6 @@ class LocalStore(Store):
                 # a live session stays live: still followed, compacted once quiet
                 self._rewrite(sid, list(events), self.compact_codec, context,
                               live=self.index.live(sid))
-        self._forget_shared_dictionaries(sid, app)
 
     def add_context(self, session_id: str, context: dict, *,
                     masker_factory: Callable[[], Masker] | None = None) -> "ContextMerge":
@@ -1016,7 +1014,6 @@ class LocalStore(Store):
         append commits before (and is erased) or after (and is refused: SessionDeleted - a
         session an application sent is remembered as deleted, by its id and start)."""
         sid = self.resolve(session_id)
-        app = self._forget_shared_dictionaries(sid)
         with self._write_lock:
             # a dictionary trained on it holds fragments of its text: no other session may
             # use it when it goes (see _stop_using_dictionary), in the same transaction
@@ -1035,23 +1032,8 @@ class LocalStore(Store):
             cleared = self.forget_deleted(before=False)
             old_indexes = self.erase_set_aside_indexes()
             assets = self._forget_assets(sid)
-        self._forget_shared_dictionaries(sid, app)
         return Erased(sid, len(files) - len(dicts), set_aside, cleared, len(dicts),
                       old_indexes, len(left), assets.files, assets.urls)
-
-    def _forget_shared_dictionaries(self, sid: str, app: str | None = None) -> str | None:
-        """The shared dictionaries capture.js is given (intake/dictionary.py) hold strings
-        of an application's stored sessions: a deletion or a rewrite of one removes them
-        all (the next fetch builds one from what is stored then) - before the change and
-        again after it (a build running meanwhile may have read the old session). The
-        session's application (`app`: already read)."""
-        if app is None:
-            info = self.index.session(sid)
-            app = info.application if info is not None else None
-        if app:
-            from .intake.dictionary import forget_application
-            forget_application(self.root, app)
-        return app
 
     def _forget_assets(self, sid: str):
         """The images and fonts stored for an erased session (recorder.asset_store) that no

@@ -11,8 +11,6 @@ from pathlib import Path
 from player.local_time import when_text
 from recorder.paths import make_data_folder
 
-from recorder.intake.dictionary import MIN_VISITORS
-
 from ..cli import UserError
 from ._store import is_default_data_folder, no_data_folder, say_new_data_folder
 
@@ -94,20 +92,21 @@ def register(subparsers, common) -> None:
                              " batches against",
                         description="Show the shared dictionary the intake gives an"
                                     " application's pages (capture.js compresses each batch"
-                                    " against it: a third of the bytes). It holds only strings"
-                                    f" that at least {MIN_VISITORS} visitors' pages held,"
-                                    " masked with the application's rules now; anyone with the"
-                                    " site's client token can fetch it. --strings lists them;"
-                                    " --off stops dictionaries for the application (and"
-                                    " removes them), --on allows them again, --rebuild builds"
-                                    " one now from the stored sessions.")
+                                    " against it). It is made of the site's pages as anyone is"
+                                    " served them (fetched without cookies from the"
+                                    " application's own origins: the addresses its stored"
+                                    " sessions visit most), never of what a visitor sent;"
+                                    " anyone with the site's client token can fetch it."
+                                    " --strings lists what it holds; --off stops dictionaries"
+                                    " for the application (and removes them), --on allows them"
+                                    " again, --rebuild makes one now.")
     di.add_argument("name", metavar="NAME", help=_NAME_HELP)
     what = di.add_mutually_exclusive_group()
     what.add_argument("--off", action="store_true", help="no dictionary for this application")
     what.add_argument("--on", action="store_true", help="allow dictionaries again (the default)")
     what.add_argument("--rebuild", action="store_true",
-                      help="build it now from the stored sessions (the intake does at a fetch,"
-                           " at most hourly)")
+                      help="make it now, fetching the site's pages (the intake does when its"
+                           " pages ask for it, at most hourly)")
     di.add_argument("--strings", action="store_true", help="list the strings it holds")
     di.set_defaults(func=dictionary)
 
@@ -270,12 +269,13 @@ def show_rules(args: argparse.Namespace) -> int:
 
 
 def dictionary(args: argparse.Namespace) -> int:
-    """What the intake gives the application's pages to compress against (intake/dictionary.py):
-    said for the privacy officer - its strings are readable by anyone with the client token."""
-    from recorder.intake.dictionary import Dictionaries, State, held_strings
+    """What the intake gives the application's pages to compress against (intake/dictionary.py),
+    said for the privacy officer: anyone with the client token can read it."""
+    from recorder.asset_fetch import REASONS
+    from recorder.intake.dictionary import MIN_SESSIONS, Dictionaries, held_strings, has_site
     from recorder.intake.live import masking_rules
     from recorder.privacy import RulesError, load_rules
-    from ._store import open_existing_store
+    from ._store import open_existing_store, storage_problem
     app = _run(args, lambda a: a.get(args.name))
     shared = Dictionaries(args.data)
     if args.off:
@@ -285,33 +285,51 @@ def dictionary(args: argparse.Namespace) -> int:
         return 0
     if args.on:
         shared.set_enabled(app.id, True)
-        print(f"application {app.name}: shared dictionaries allowed - the intake builds one at"
-              " its pages' next fetch")
+        print(f"application {app.name}: shared dictionaries allowed - the intake makes one when"
+              " its pages next ask for it")
         return 0
-    try:
-        rules = masking_rules(app, lambda: load_rules(None, args.data))
-    except RulesError as exc:
-        raise UserError(f"{exc} (fix it, then try again)") from None
     if args.rebuild and shared.enabled(app.id):
+        if not has_site(app):
+            raise UserError(f"application {app.name} has no origin to ask for its pages"
+                            f" ({', '.join(app.origins) or 'none'}; a wildcard is no one"
+                            f" site) - give it its site's: `replay app origins {app.name}"
+                            " --add https://...`")
+        try:
+            rules = masking_rules(app, lambda: load_rules(None, args.data))
+        except RulesError as exc:
+            raise UserError(f"{exc} (fix it, then try again)") from None
         store = open_existing_store(args.data)
         try:
-            built = shared.rebuild(store, app.id, rules)
+            built = shared.rebuild(store, app, rules)
+        except OSError as exc:
+            raise UserError(storage_problem(exc, args.data) or f"the dictionary could not be"
+                            f" written: {exc.strerror or exc}") from None
         finally:
             store.close()
         if built is None:
-            print(f"application {app.name}: no dictionary - its stored sessions come from fewer"
-                  f" than {MIN_VISITORS} visitors")
+            info = shared.failed(app.id)
+            print(f"application {app.name}: no dictionary made - no address of its site was"
+                  f" visited by {MIN_SESSIONS} stored sessions" if not info else
+                  f"application {app.name}: no dictionary made - no page of its site answered:")
+            for url, why in info.items():
+                print(f"  {url}: {REASONS.get(why, why)}")
             return 0
-    shown = shared.shown(app.id, rules)
+    shown = shared.shown(app.id)
     if shown.data is None:
-        print(f"application {app.name}: shared dictionary {shown.state.value}"
-              + (" (`--on` allows it)" if shown.state is State.OFF else
-                 " (`--rebuild` builds it now)"))
+        print(f"application {app.name}: shared dictionary {shown.state.sentence}"
+              + (" (`--on` allows it)" if not shared.enabled(app.id) else
+                 " (`--rebuild` makes it now)"))
         return 0
     held = held_strings(shown.data)
-    print(f"application {app.name}: shared dictionary {shown.info.id}, {len(shown.data):,}"
-          f" bytes, built {when_text(shown.info.built_ms)}, {shown.state.value};"
-          f" {len(held):,} strings, each held by at least {MIN_VISITORS} visitors' pages")
+    info = shown.info
+    print(f"application {app.name}: shared dictionary {info.id}, {len(shown.data):,} bytes,"
+          f" made {when_text(info.built_ms)} of {len(info.pages)} page"
+          f"{'' if len(info.pages) == 1 else 's'} of its site, {shown.state.sentence};"
+          f" {len(held):,} strings")
+    for url in info.pages:
+        print(f"  {url}")
+    for url, why in info.failed.items():
+        print(f"  {url}: not in it, {REASONS.get(why, why)}")
     if args.strings:
         for text in sorted(held):
             print(json.dumps(text, ensure_ascii=False))

@@ -42,7 +42,9 @@ def register(subparsers, common) -> None:
     p.add_argument("--no-assets", action="store_true",
                    help="never fetch anything: by default, once a session goes quiet, the images"
                         " and fonts its page referenced are fetched from its application's"
-                        " origins (and no other) so the player shows them")
+                        " origins (and no other) so the player shows them, and the pages its"
+                        " sessions visit most are fetched (as anyone is served them) for the"
+                        " shared dictionary capture.js compresses against")
     p.add_argument("--demo", action="store_true",
                    help="also serve a demo shop at /demo/ with capture.js installed, sending"
                         " its visits here as application 'demo' (created on first use)")
@@ -92,8 +94,9 @@ def run(args: argparse.Namespace) -> int:
     import uvicorn
     print(f"replay: intake on {http_address(args.host, args.port)} ({args.workers} worker"
           f"{'s' if args.workers > 1 else ''}, data {args.data}"
-          + ("; images of quiet sessions are not fetched (--no-assets)" if args.no_assets
-             else "; images of quiet sessions fetched from their application's origins")
+          + ("; nothing is fetched from the sites (--no-assets)" if args.no_assets
+             else "; images of quiet sessions and pages for shared dictionaries fetched from"
+                  " their application's origins")
           + "); Ctrl+C stops it", file=sys.stderr, flush=True)
     if demo:
         print(f"replay: the demo shop is at {http_address(args.host, args.port)}/demo/ (application"

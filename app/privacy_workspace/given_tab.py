@@ -1,7 +1,8 @@
 """The privacy workspace's Given to pages tab: what `replay serve` gives each application's
-pages to compress their batches against (recorder/intake/dictionary.py). Anyone with a site's
-client token can fetch it, so a privacy officer reads every string it holds here, and stops
-it for an application with one button (`replay app dictionary NAME --off`). A thin view over
+pages to compress their batches against (recorder/intake/dictionary.py): the site's pages as
+anyone is served them. Anyone with a site's client token can fetch it, so a privacy officer
+reads here which pages it was made of and every string it holds, and stops it for an
+application with one button (`replay app dictionary NAME --off`). A thin view over
 `model.given_to_pages`."""
 from __future__ import annotations
 
@@ -13,18 +14,17 @@ from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPlainTextEdit, QPushButton,
                                QWidget)
 
 from player.local_time import when_text
-from recorder.intake.dictionary import MIN_VISITORS, Dictionaries, State
-from recorder.privacy import RulesError
+from recorder.asset_fetch import REASONS
+from recorder.intake.dictionary import Dictionaries, State
 
 from .model import Given, given_to_pages
 from .tables import fill, table
 
-EXPLAINED = ("What the intake gives each site's pages to compress their batches against (on the"
-             " demo shop a visit then sends a third of the bytes). Anyone with the site's client"
-             " token can read it, so it holds"
-             f" only strings at least {MIN_VISITORS} visitors' pages held, masked with the"
-             " application's rules now; a deletion or re-mask of any of its sessions removes"
-             " it.")
+EXPLAINED = ("What the intake gives each site's pages to compress their batches against: the"
+             " site's pages as anyone is served them (fetched without cookies from the"
+             " application's own origins, the addresses its stored sessions visit most),"
+             " masked with its rules - never anything a visitor sent. Anyone with the site's"
+             " client token can read it.")
 NO_APPS = "No applications: `replay app create NAME` makes one (sessions sent by a site)."
 STOP, ALLOW = "Stop for this application", "Allow again"
 
@@ -36,7 +36,8 @@ class GivenTab(QWidget):
         self.given: list[Given] = []
         note = QLabel(EXPLAINED, self)
         note.setWordWrap(True)
-        self.table = table(["Application", "Dictionary", "Built", "Strings", "Bytes"], stretch=1)
+        self.table = table(["Application", "Dictionary", "Made", "Of the pages", "Strings",
+                            "Bytes"], stretch=3)
         self.table.setMaximumHeight(160)
         self.strings_label = QLabel(self)
         self.toggle = QPushButton(STOP, self)
@@ -62,15 +63,12 @@ class GivenTab(QWidget):
     def refresh(self) -> None:
         """Read the applications and their dictionaries again (the tab brought to front)."""
         chosen = self._app()
-        try:
-            self.given = given_to_pages(self.data_dir)
-        except RulesError as exc:
-            self.given = []
-            self.strings_label.setText(f"{exc} - fix the rules file")
+        self.given = given_to_pages(self.data_dir)
         self.empty.setVisible(not self.given)
         self.table.setVisible(bool(self.given))
-        fill(self.table, [[g.app_name, _state(g), _built(g), f"{len(g.strings):,}" if g.strings
-                           else "", f"{len(g.shown.data):,}" if g.shown.data else ""]
+        fill(self.table, [[g.app_name, _state(g), _built(g), _pages(g),
+                           f"{len(g.strings):,}" if g.strings else "",
+                           f"{len(g.shown.data):,}" if g.shown.data else ""]
                           for g in self.given])
         at = next((i for i, g in enumerate(self.given) if chosen and g.app_id == chosen.app_id),
                   0 if self.given else -1)
@@ -96,7 +94,7 @@ class GivenTab(QWidget):
             self.strings.setPlainText("\n".join(json.dumps(t, ensure_ascii=False)
                                                 for t in g.strings))
         else:
-            self.strings_label.setText(f"{g.app_name}: {g.shown.state.value}")
+            self.strings_label.setText(f"{g.app_name}: {g.shown.state.sentence}")
             self.strings.setPlainText("")
 
     def _toggle(self) -> None:
@@ -109,9 +107,19 @@ class GivenTab(QWidget):
 
 def _state(g: Given) -> str:
     if g.shown.state is State.GIVEN and g.shown.info is not None:
-        return f"{g.shown.info.id}, given to its pages"
-    return g.shown.state.value.split(":")[0]
+        return f"{g.shown.info.id}, {g.shown.state.label}"
+    return g.shown.state.label
 
 
 def _built(g: Given) -> str:
     return when_text(g.shown.info.built_ms) if g.shown.info is not None else ""
+
+
+def _pages(g: Given) -> tuple[str, str]:
+    """The pages it was made of (the cell), each and the ones that did not answer (its tooltip)."""
+    if g.shown.info is None:
+        return ("", "")
+    info = g.shown.info
+    whole = [*info.pages, *(f"{url}: not in it, {REASONS.get(why, why)}"
+                            for url, why in info.failed.items())]
+    return (", ".join(info.pages), "\n".join(whole))

@@ -239,8 +239,6 @@ def given_to_pages(data_dir: Path) -> list[Given]:
     as `replay app dictionary` says it; [] without applications. Reads only."""
     from recorder.intake.apps import APPS_FILE, Applications
     from recorder.intake.dictionary import Dictionaries, held_strings
-    from recorder.intake.live import masking_rules
-    from recorder.privacy.rules import load_rules
     if not (data_dir / APPS_FILE).is_file():
         return []
     apps = Applications(data_dir)
@@ -250,7 +248,7 @@ def given_to_pages(data_dir: Path) -> list[Given]:
         apps.close()
     shared, out = Dictionaries(data_dir), []
     for app in listed:
-        shown = shared.shown(app.id, masking_rules(app, lambda: load_rules(None, data_dir)))
+        shown = shared.shown(app.id)
         held = tuple(sorted(held_strings(shown.data))) if shown.data is not None else ()
         out.append(Given(app.name, app.id, shown, held))
     return out

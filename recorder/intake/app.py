@@ -160,12 +160,15 @@ class Intake:
         self.store.close()
 
     def shared_dictionary(self, app: Application) -> bytes | None:
-        """The application's shared dictionary for its pages (None: none yet, or stopped);
-        a build started in the background when there is none or it is old (dictionary.py)."""
+        """The application's shared dictionary for its pages (None: none yet, stopped, or
+        `assets` off - the intake never asks the site for anything); a build started in the
+        background when there is none or it is old (dictionary.py)."""
+        if not self.assets:
+            return None
         shared, rules = self.dictionaries, self.live.rules_of(app)
         if shared.stale(app.id, rules, lambda: self.store.index.count_sessions(application=app.id)):
-            shared.rebuild_soon(self.store, app.id, rules)
-        return shared.current(app.id, rules)
+            shared.rebuild_soon(self.store, app, rules)
+        return shared.current(app.id)
 
     def after_quiet(self, now_ms: float | None = None, *, wait: bool = False) -> list[str]:
         """Compact the sessions gone quiet, then (unless `assets` is off) fetch their images
@@ -452,8 +455,8 @@ def create_app(intake: Intake, demo: DemoApp | None = None) -> Starlette:
 
     async def dictionary(request: Request) -> Response:
         # the application's shared dictionary (dictionary.py): capture.js compresses its
-        # bodies against it. Checked as a batch is (application, origin, token); what it
-        # holds is what MIN_VISITORS visitors' pages held, so the public token may read it
+        # bodies against it. Checked as a batch is (application, origin, token); it holds the
+        # site's pages as anyone is served them, so the public token may read it
         cors = _cors(request)
         try:
             app = _application(intake, request)

@@ -3,10 +3,10 @@ compresses each request body against it (RFC 1950's preset dictionary).
 
 A page's first batch is mostly its snapshot, and every visitor's snapshot of the same page is
 nearly the same bytes: the markup's structure, its class names, its static text. Compressed on
-its own, each body starts from an empty window; compressed against what earlier visitors'
-pages held, the snapshot becomes a few hundred bytes of references (about a third of the bytes
-on the demo shop). HTTP's Compression Dictionary Transport does the same for responses; this is
-the request side, in zlib's own format, so no new decoder is needed:
+its own, each body starts from an empty window; compressed against the page as the site serves
+it, the snapshot becomes references (on the demo shop a visit sends about half the bytes).
+HTTP's Compression Dictionary Transport does the same for responses; this is the request side,
+in zlib's own format, so no new decoder is needed:
 
     GET  /v1/dictionary?app=APP_ID&token=T  200 the dictionary's bytes, or 204 (none yet)
     POST /v1/events  Content-Encoding: deflate, the body a zlib stream whose header has FDICT
@@ -14,30 +14,29 @@ the request side, in zlib's own format, so no new decoder is needed:
                      dictionary (`Dictionaries.lookup`); an id the intake no longer has is
                      409 unknown_dictionary, and capture.js sends the batch again without
 
-What a dictionary may hold - the client token is public, so anyone can fetch it:
+What a dictionary holds - the client token is public, so anyone can fetch it - is nothing a
+visitor sent:
 
-  1. It is made from the application's stored sessions (what the privacy pass let through,
-     never a request's body as sent), masked again with the rules the application's batches
-     are masked with now (a rule added since masks what older sessions still hold), then
-     re-encoded as capture.js encodes them (compact.encode).
-  2. A string (a text, an attribute value, a URL, an object's key) is in it only when at
-     least MIN_VISITORS visitors' pages held it: sessions are counted by their user when
-     the site identified one (one person's ten visits are one visitor), else one each. A
-     name typed into a form, an order number, a greeting with someone's name: held by one
-     visitor, never in it. Other strings are written empty, keys they are not the same for.
-  3. Numbers of MAX_NUMBER or more (times, large ids) are written 0; strings longer than
-     MAX_STRING_CHARS (stylesheets: capture.js names them by digest) are written empty.
-  4. A change of what is stored changes what a dictionary may hold: deleting or re-masking
-     any session of the application removes all its dictionaries (`forget_application`,
-     called by the store); the next fetch builds one from what remains.
-  5. `replay app dictionary NAME` shows what the current one holds, `--off` stops them
-     for the application (and removes them), `--on` allows them again.
+  1. It is made of the application's pages **as anyone fetches them**: the intake asks each
+     address for its HTML as the images' fetch asks (asset_fetch: a GET with no cookies and no
+     credentials, from the application's own origins only - never a wildcard's - redirects
+     too), keeps a text/html answer, and serializes it as capture.js would send that page
+     (html_to_events, URLs made absolute, masked with the application's rules, compact.encode).
+     A page behind a login answers a login page or a refusal: its visitors' view is not in it.
+  2. Which addresses: those of the application's stored sessions' pages (their views) that at
+     least MIN_SESSIONS sessions visited, without their query and fragment (a query may carry
+     a token or an e-mail the rules did not scrub; a one-off address is a person's, not the
+     site's), the most visited first, at most MAX_PAGES.
+  3. `replay serve --no-assets` (the intake never contacts the sites) makes none; so does an
+     application whose origins are a wildcard or none (there is no site to ask).
+  4. `replay app dictionary NAME` shows what the current one holds and which pages it was
+     made of, `--off` stops them for the application (and removes them), `--on` allows them
+     again; the privacy workspace's Given to pages tab shows the same.
 
 Files: DATA/shared-dictionaries/APP_ID/ holds `XXXXXXXX.bin` (the dictionary whose Adler-32 is
 that hex, write-once) for the last KEEP built (a page keeps the one it fetched for its life),
-`current` (the newest's hex id, the digest of the rules it was masked with, the application's
-sessions then), `off` (the application's dictionaries stopped) and `forgotten` (changed by each
-removal: a build that read the store meanwhile drops what it made).
+`current` (the newest's hex id, the digest of the rules it was masked with, the pages it was
+made of, the application's sessions then) and `off` (the application's dictionaries stopped).
 Several intake workers share the folder: a build is whole-file-or-nothing (durable_file) and
 `current` is replaced atomically; two workers building at once only build the same thing twice.
 """
@@ -50,33 +49,37 @@ import json
 import logging
 import os
 import re
-import shutil
 import threading
 import time
 import zlib
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
-from ..format import EventType
+from lxml import etree
+
+from ..asset_fetch import Failure, Limits, fetch_one, origin_of
 from ..paths import fsync_dir, write_durably
 from ..privacy import Rules
 from ..privacy.masker import mask_session
+from ..privacy.preview import html_to_events
 from . import compact
+from .apps import Application
 
 log = logging.getLogger(__name__)
 
 FOLDER = "shared-dictionaries"
-MIN_VISITORS = 5           # a string seen by fewer visitors' pages is not in a dictionary (2.)
+MIN_SESSIONS = 5           # an address fewer stored sessions visited is not asked for (2.)
+MAX_PAGES = 8              # addresses asked for per build (2.)
 MAX_BYTES = 24_576         # deflate's window is 32 KB: the body must still reach its start
-MAX_STRING_CHARS = 1_000   # (3.) a longer string is a stylesheet or a document: not structure
-MAX_NUMBER = 100_000       # (3.) times since the epoch, large ids
-SAMPLE_SESSIONS = 40       # the application's latest sessions a build reads
-PAGE_EVENTS = 80           # a page's first events read: its snapshot and what follows it
-SESSION_EVENTS = 2_000     # a long session is read no further than this
+PAGE_LIMITS = Limits(max_asset_bytes=2 * 1024 * 1024, timeout_s=10.0, deadline_s=20.0)
+SAMPLE_SESSIONS = 200      # the application's latest sessions whose addresses are counted
 KEEP = 8                   # dictionaries kept per application (the newest)
 REBUILD_S = 3600.0         # a dictionary older than this is rebuilt at the next fetch
-CURRENT, OFF, FORGOTTEN, SUFFIX = "current", "off", "forgotten", ".bin"
+URL_ATTRS = ("href", "src", "action", "poster")   # made absolute, as capture.js sends them
+CURRENT, OFF, SUFFIX = "current", "off", ".bin"
 
 
 def dictionary_id(data: bytes) -> int:
@@ -85,133 +88,100 @@ def dictionary_id(data: bytes) -> int:
 
 
 @dataclass(frozen=True)
-class Visit:
-    """A session's events, for a build: `visitor` says whose (a user id, else the session's)."""
-    visitor: str
-    events: Sequence[dict]
+class Page:
+    """A page of the application as the site served it to no one in particular."""
+    url: str
+    html: bytes
 
 
 @dataclass(frozen=True)
 class Built:
     data: bytes
-    sessions: int
-    visitors: int
-    strings: int    # distinct strings it holds
+    pages: tuple[str, ...]   # the addresses it was made of, the most visited first
 
     @property
     def id(self) -> int:
         return dictionary_id(self.data)
 
 
-def _pages(events: Sequence[dict]) -> list[list[dict]]:
-    """Each page of a session (from a Meta event) as capture.js's first batches carry it: its
-    first PAGE_EVENTS events."""
-    pages: list[list[dict]] = []
-    for e in events:
-        if not isinstance(e, dict):
-            continue
-        if e.get("type") == EventType.Meta:
-            pages.append([])
-        if pages and len(pages[-1]) < PAGE_EVENTS:
-            pages[-1].append(e)
-    return pages
+def address(url: str) -> str | None:
+    """A page's address as a dictionary asks for it: http(s), no query, no fragment (2.)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    return urlunsplit((parts.scheme, parts.netloc, parts.path or "/", "", ""))
 
 
-def _href(page: list[dict]) -> str:
-    data = page[0].get("data")
-    href = data.get("href") if isinstance(data, dict) else None
-    return href if isinstance(href, str) else ""
+def addresses(urls_per_session: Iterable[Iterable[str]], allowed: Callable[[str], bool],
+              min_sessions: int = MIN_SESSIONS, most: int = MAX_PAGES) -> list[str]:
+    """The addresses at least `min_sessions` sessions visited (each session counted once per
+    address), on an allowed origin, the most visited first (2.)."""
+    seen: Counter = Counter()
+    for urls in urls_per_session:
+        seen.update({a for a in map(address, urls) if a is not None})
+    return [a for a, n in sorted(seen.items(), key=lambda kv: (-kv[1], kv[0]))
+            if n >= min_sessions and allowed(a)][:most]
 
 
-def _body(events: list[dict]) -> list:
-    """A page's events as capture.js's body array would hold them (compact.BODY_FIELDS), its
-    session and batch ids empty (they are never the same twice)."""
-    out, strings = compact.encode(events, 6)
-    return [compact.ENCODING_6, "", "", out, strings]
+def _absolute(node: dict, base: str) -> None:
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        attrs = n.get("attributes")
+        if attrs:
+            for k in URL_ATTRS:
+                v = attrs.get(k)
+                if isinstance(v, str) and v and not v.startswith("#"):
+                    with contextlib.suppress(ValueError):
+                        attrs[k] = urljoin(base, v)
+        stack.extend(n.get("childNodes") or ())
 
 
-def _strings(x: Any, into: set) -> None:
-    if isinstance(x, str):
-        into.add(x)
-    elif isinstance(x, list):
-        for v in x:
-            _strings(v, into)
-    elif isinstance(x, dict):
-        for k, v in x.items():
-            into.add(k)
-            _strings(v, into)
-
-
-def _kept(x: Any, common: set) -> Any:
-    """`x` with what is not common to MIN_VISITORS visitors written empty (2., 3.)."""
-    if isinstance(x, str):
-        return x if x in common and len(x) <= MAX_STRING_CHARS else ""
-    if isinstance(x, bool) or x is None:
-        return x
-    if isinstance(x, (int, float)):
-        return x if abs(x) < MAX_NUMBER else 0
-    if isinstance(x, list):
-        return [_kept(v, common) for v in x]
-    if isinstance(x, dict):
-        return {k: _kept(v, common) for k, v in x.items() if k in common}
-    return None
+def skeleton(page: Page, rules: Rules) -> bytes:
+    """The page as capture.js's body array would carry its snapshot (compact.BODY_FIELDS;
+    its session and batch ids empty), masked with `rules` (1.)."""
+    events = html_to_events(page.html, href=page.url)
+    _absolute(events[1]["data"]["node"], page.url)
+    events = mask_session(events, rules)[1]
+    out, strings = compact.encode(events, compact.VERSIONS[compact.ENCODING_6])
+    return _json([compact.ENCODING_6, "", "", out, strings])
 
 
 def _json(x: Any) -> bytes:
-    # as JSON.stringify writes it: no spaces, non-ASCII as is (a lone surrogate, which a page's
-    # text may hold and UTF-8 cannot, as "?": a dictionary need not be exact, only close)
+    # as JSON.stringify writes it: no spaces, non-ASCII as is (a lone surrogate, which UTF-8
+    # cannot hold, as "?": a dictionary need not be exact, only close)
     return json.dumps(x, separators=(",", ":"), ensure_ascii=False).encode("utf-8", "replace")
 
 
-def build(visits: Iterable[Visit], min_visitors: int = MIN_VISITORS,
-          max_bytes: int = MAX_BYTES) -> Built | None:
-    """A dictionary from these visits (the latest last), or None when fewer than
-    `min_visitors` visitors are among them. Each page address's skeleton (its latest body
-    with what is not common written empty) once; the pages most visitors saw last (nearest to what is
-    compressed: cheaper to reach), the least seen dropped when over `max_bytes`."""
-    bodies: list[tuple[str, list, str]] = []   # (visitor, a page's body, its address), oldest first
-    holders: dict[str, set[str]] = {}     # string -> visitors whose pages held it
-    sessions = 0
-    for visit in visits:
-        sessions += 1
-        for page in _pages(visit.events):
-            body = _body(page)
-            seen: set = set()
-            _strings(body, seen)
-            for s in seen:
-                holders.setdefault(s, set()).add(visit.visitor)
-            bodies.append((visit.visitor, body, _href(page)))
-    visitors = {v for v, _, _ in bodies}
-    if len(visitors) < min_visitors:
-        return None
-    common = {s for s, who in holders.items() if len(who) >= min_visitors}
-    # one skeleton per page address (the latest visit's: the page as it is now), and how
-    # many visitors saw that page; an address held by few visitors is "" (one skeleton)
-    shapes: dict[str, tuple[bytes, set[str]]] = {}
-    for visitor, body, href in reversed(bodies):
-        key = href if href in common else ""
-        if key not in shapes:
-            shapes[key] = (_json(_kept(body, common)), set())
-        shapes[key][1].add(visitor)
-    chosen: list[bytes] = []
+def build(pages: Iterable[Page], rules: Rules, max_bytes: int = MAX_BYTES) -> Built | None:
+    """A dictionary of these pages (the most visited first), or None without any: their
+    skeletons, the most visited last (nearest to what is compressed: cheaper to reach), the
+    least visited dropped when over `max_bytes` - the most visited alone over it gives its
+    start (the snapshot's head, what every body of that page begins with)."""
+    chosen: list[tuple[str, bytes]] = []
     size = 0
-    for shape, who in sorted(shapes.values(), key=lambda sw: -len(sw[1])):   # stable: latest first
+    for page in pages:
+        try:
+            shape = skeleton(page, rules)
+        except (etree.ParserError, ValueError):   # an empty answer, no document in it
+            continue
         if size + len(shape) > max_bytes:
             if chosen:
                 continue
-            # the most visited page alone is over the budget (a shop's grid of products):
-            # its start, the snapshot's head, is what every body of it begins with
             shape = shape[:max_bytes]
-        chosen.append(shape)
+        chosen.append((page.url, shape))
         size += len(shape)
     if not chosen:
         return None
-    data = b"".join(reversed(chosen))   # the most seen last
-    return Built(data, sessions, len(visitors), len(held_strings(data)))
+    return Built(b"".join(shape for _, shape in reversed(chosen)),
+                 tuple(url for url, _ in chosen))
 
 
 def held_strings(data: bytes) -> set[str]:
-    """The strings a dictionary holds (its skeletons one after the other, the last perhaps cut
+    """The strings a dictionary holds (its skeletons one after the other, the first perhaps cut
     short: every whole JSON string in it), "" left out: what `replay app dictionary --strings`
     shows."""
     held = {json.loads(m) for m in _JSON_STRING.findall(data.decode("utf-8", "replace"))}
@@ -222,41 +192,48 @@ def held_strings(data: bytes) -> set[str]:
 _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
 
 
-def visits_of(store, app_id: str, rules: Rules, limit: int = SAMPLE_SESSIONS) -> list[Visit]:
-    """The application's latest stored sessions (at most `limit`), oldest first, each read to
-    its pages' first events and masked with `rules` (1.)."""
-    out: list[Visit] = []
-    for info in store.sessions(application=app_id, limit=limit):
-        events: list[dict] = []
-        with contextlib.suppress(Exception), store.session(info.id) as reader:
-            n = 0
-            for i, e in enumerate(reader.events()):
-                if i >= SESSION_EVENTS:
-                    break
-                if isinstance(e, dict) and e.get("type") == EventType.Meta:
-                    n = 0
-                if n < PAGE_EVENTS:
-                    events.append(e)
-                n += 1
-        if events:
-            events = mask_session(events, rules)[1]
-            out.append(Visit(info.user_id or f"session:{info.id}", events))
-    out.sort(key=lambda v: v.events[0].get("timestamp", 0) if v.events else 0)
-    return out
+def fetch_pages(urls: Iterable[str], allow: Callable[[str], bool]) -> tuple[list[Page], dict[str, str]]:
+    """The pages at these addresses as anyone is served them (1.), and why the others are
+    not among them (address -> the fetch's reason)."""
+    pages, failed = [], {}
+    for url in urls:
+        try:
+            got = fetch_one(url, PAGE_LIMITS, allow, page=True)
+        except Failure as exc:
+            failed[url] = exc.reason
+            continue
+        pages.append(Page(url, got.data))
+    return pages, failed
+
+
+def has_site(app: Application) -> bool:
+    """Whether a build may ask the application's site for pages (3.): it has origins, none
+    of them a wildcard (its pages could be any server's - of a domain: an internal host)."""
+    return bool(app.origins) and not any("*" in o for o in app.origins)
 
 
 @dataclass(frozen=True)
 class DictionaryInfo:
-    id: str          # its Adler-32 in hex
-    built_ms: float  # epoch ms
+    id: str                  # its Adler-32 in hex
+    built_ms: float          # epoch ms
+    pages: tuple[str, ...]   # the addresses it was made of
+    failed: dict[str, str]   # the addresses asked and not in it -> why (asset_fetch.REASONS)
 
 
 class State(enum.Enum):
-    """What an application's pages are given now (`Dictionaries.shown`), as said to a person."""
-    OFF = "off: its pages compress each batch on their own"
-    NONE = "none yet: built when its pages fetch it and enough visitors' sessions are stored"
-    STALE = "not given: built under other rules, built again at its pages' next fetch"
-    GIVEN = "given to its pages"
+    """What an application's pages are given now (`Dictionaries.shown`): (label, sentence)."""
+    OFF = ("off", "off: its pages compress each batch on their own")
+    NONE = ("none yet", "none yet: made when its pages ask for it, from the pages of the site"
+                        f" that {MIN_SESSIONS} stored sessions visited")
+    GIVEN = ("given", "given to its pages")
+
+    @property
+    def label(self) -> str:
+        return self.value[0]
+
+    @property
+    def sentence(self) -> str:
+        return self.value[1]
 
 
 @dataclass(frozen=True)
@@ -282,36 +259,46 @@ class Dictionaries:
         return not (self._dir(app_id) / OFF).exists()
 
     def _state(self, app_id: str) -> tuple[dict, float] | None:
-        """What `current` says ({"id": hex or None, "rules": digest}) and when it was
-        written; None: no build tried (or its dictionaries forgotten)."""
+        """What `current` says ({"id": hex or None, "rules": digest, "pages", "failed",
+        "sessions"}) and when it was written; None: no build tried (or it was removed)."""
         path = self._dir(app_id) / CURRENT
         try:
-            return json.loads(path.read_bytes()), path.stat().st_mtime
+            state = json.loads(path.read_bytes())
+            return (state, path.stat().st_mtime) if isinstance(state, dict) else None
         except (OSError, ValueError):
             return None
 
     def info(self, app_id: str) -> DictionaryInfo | None:
-        """The current dictionary's id and when it was built (None: there is none)."""
+        """The current dictionary's id, when it was built and of what (None: there is none)."""
         state = self._state(app_id)
         if state is None or not _is_hex(state[0].get("id")):
             return None
-        return DictionaryInfo(state[0]["id"], state[1] * 1000)
+        pages = state[0].get("pages")
+        return DictionaryInfo(state[0]["id"], state[1] * 1000,
+                              tuple(p for p in pages if isinstance(p, str))
+                              if isinstance(pages, list) else (), self.failed(app_id))
 
-    def shown(self, app_id: str, rules: Rules) -> Shown:
+    def failed(self, app_id: str) -> dict[str, str]:
+        """The addresses the last build asked for and did not get a page of -> why."""
+        state = self._state(app_id)
+        failed = state[0].get("failed") if state is not None else None
+        return {k: v for k, v in failed.items() if isinstance(v, str)} \
+            if isinstance(failed, dict) else {}
+
+    def shown(self, app_id: str) -> Shown:
         """What the application's pages are given now, for `replay app dictionary` and the
         privacy workspace."""
         if not self.enabled(app_id):
             return Shown(State.OFF)
-        data, info = self.current(app_id, rules), self.info(app_id)
+        data, info = self.current(app_id), self.info(app_id)
         if data is not None:
             return Shown(State.GIVEN, info, data)
-        return Shown(State.STALE if info is not None else State.NONE, info)
+        return Shown(State.NONE, info)
 
-    def current(self, app_id: str, rules: Rules) -> bytes | None:
-        """The application's newest dictionary, or None (none built yet, stopped, or built
-        under other rules than `rules`: what it holds may be masked now)."""
+    def current(self, app_id: str) -> bytes | None:
+        """The application's newest dictionary, or None (none built yet, or stopped)."""
         state = self._state(app_id)
-        if state is None or not self.enabled(app_id) or state[0].get("rules") != _digest(rules):
+        if state is None or not self.enabled(app_id):
             return None
         hex_id = state[0].get("id")
         return self.lookup(app_id, int(hex_id, 16)) if _is_hex(hex_id) else None
@@ -319,16 +306,17 @@ class Dictionaries:
     def lookup(self, app_id: str, dict_id: int) -> bytes | None:
         """The dictionary of that id, if the application still has it (a POST's DICTID)."""
         key = (app_id, dict_id)
+        path = self._dir(app_id) / f"{dict_id:08x}{SUFFIX}"
         with self._lock:
             data = self._cache.get(key)
         if data is not None:
-            if (self._dir(app_id) / f"{dict_id:08x}{SUFFIX}").exists():
+            if path.exists():
                 return data
-            with self._lock:   # forgotten (a deletion): another worker removed it
+            with self._lock:   # removed (`--off`, pruned) by another process
                 self._cache.pop(key, None)
             return None
         try:
-            data = (self._dir(app_id) / f"{dict_id:08x}{SUFFIX}").read_bytes()
+            data = path.read_bytes()
         except OSError:
             return None
         if dictionary_id(data) != dict_id:   # damaged on disk: never decode with it
@@ -339,9 +327,10 @@ class Dictionaries:
 
     def stale(self, app_id: str, rules: Rules, sessions: Callable[[], int],
               now: float | None = None) -> bool:
-        """Whether a fetch should start a build: none tried yet, the rules changed since, the
-        last found too few visitors and sessions were stored since (`sessions()`: how many
-        the application has now), or the last is older than REBUILD_S."""
+        """Whether a fetch should start a build: none tried yet, the application's rules
+        changed since (the one there is stays given meanwhile: what it holds is public), the
+        last made none and sessions were stored since (`sessions()`: how many the application
+        has now), or the last is older than REBUILD_S."""
         if not self.enabled(app_id):
             return False
         state = self._state(app_id)
@@ -351,40 +340,58 @@ class Dictionaries:
             return sessions() != state[0].get("sessions")
         return (now or time.time()) - state[1] >= REBUILD_S
 
-    def rebuild(self, store, app_id: str, rules: Rules) -> Built | None:
-        """Build the application's dictionary from its stored sessions, masked with `rules`
-        (the application's now), and make it current (None: too few visitors yet, or the
-        application's are stopped)."""
+    def rebuild(self, store, app: Application, rules: Rules) -> Built | None:
+        """Make the application's dictionary from its site's pages (1.-3.) and make it
+        current; None: none made (stopped, no site to ask, no address visited often enough,
+        none of them answered a page)."""
+        app_id = app.id
         if not self.enabled(app_id):
             return None
-        d = self._dir(app_id)
-        d.mkdir(parents=True, exist_ok=True)   # (before: a removal meanwhile marks it)
-        forgotten = self._forgotten(d)
+        site = has_site(app)
         sessions = store.index.count_sessions(application=app_id)
-        built = build(visits_of(store, app_id, rules))
+        urls: list[str] = []
+        failed: dict[str, str] = {}
+        built = None
+        if site:
+            def allow(url: str) -> bool:
+                try:
+                    return app.allows_origin(origin_of(url))
+                except ValueError:
+                    return False
+            visited = ([info.first_url or ""] + [v[2] or "" for v in store.index.views(info.id)]
+                       for info in store.sessions(application=app_id, limit=SAMPLE_SESSIONS))
+            urls = addresses(visited, allow)
+            pages, failed = fetch_pages(urls, allow)
+            built = build(pages, rules)
+        d = self._dir(app_id)
+        d.mkdir(parents=True, exist_ok=True)
         name = f"{built.id:08x}" if built is not None else None
-        if built is not None and not (d / f"{name}{SUFFIX}").exists():
-            write_durably(d / f"{name}{SUFFIX}", built.data, d / f".{name}.{os.getpid()}.tmp")
+        path = d / f"{name}{SUFFIX}"
+        if built is not None and (not path.exists() or path.read_bytes() != built.data):
+            write_durably(path, built.data, d / f".{name}.{os.getpid()}.tmp")
+        elif built is not None:
+            os.utime(path)   # the newest again (`_prune` keeps the newest)
         # (None: tried - the next try when the application has other sessions)
         write_durably(d / CURRENT, _json({"id": name, "rules": _digest(rules),
-                                          "sessions": sessions}),
+                                          "pages": list(built.pages) if built else [],
+                                          "failed": failed, "sessions": sessions}),
                       d / f".{CURRENT}.{os.getpid()}.tmp")
-        if self._forgotten(d) != forgotten:
-            # a session was deleted or rewritten while this build read the store (4.): what
-            # it wrote may hold what went - removed (a forget after this one removes it too)
-            self.forget(app_id)
-            return None
-        if built is None:
-            return None
         fsync_dir(d)
-        self._prune(d)
-        log.info("shared dictionary %s of application %s: %d bytes, from %d sessions of %d"
-                 " visitors", name, app_id, len(built.data), built.sessions, built.visitors)
+        if built is None:
+            log.info("shared dictionary of application %s: none made (%s)", app_id,
+                     "its origins are a wildcard or none" if not site else
+                     f"{len(urls)} addresses visited by {MIN_SESSIONS} sessions or more,"
+                     f" {len(failed)} of them not a page")
+            return None
+        self._prune(d, keep=name)
+        log.info("shared dictionary %s of application %s: %d bytes, from %d pages", name,
+                 app_id, len(built.data), len(built.pages))
         return built
 
-    def rebuild_soon(self, store, app_id: str, rules: Rules) -> None:
-        """`rebuild` in a thread of its own, once at a time per application (a fetch is
-        answered with what there is meanwhile)."""
+    def rebuild_soon(self, store, app: Application, rules: Rules) -> None:
+        """`rebuild` in a thread of its own, once at a time per application in this process
+        (a fetch is answered with what there is meanwhile)."""
+        app_id = app.id
         with self._lock:
             if app_id in self._building:
                 return
@@ -392,7 +399,7 @@ class Dictionaries:
 
         def run() -> None:
             try:
-                self.rebuild(store, app_id, rules)
+                self.rebuild(store, app, rules)
             except Exception:   # a build is an optimisation: say it, never break the intake
                 log.exception("shared dictionary of application %s: the build failed", app_id)
             finally:
@@ -400,23 +407,19 @@ class Dictionaries:
                     self._building.discard(app_id)
         threading.Thread(target=run, name=f"dictionary-{app_id}", daemon=True).start()
 
-    @staticmethod
-    def _forgotten(d: Path) -> str | None:
-        with contextlib.suppress(OSError):
-            return (d / FORGOTTEN).read_text()
-        return None
-
-    def _prune(self, d: Path) -> None:
-        kept = sorted(d.glob(f"*{SUFFIX}"), key=lambda p: p.stat().st_mtime, reverse=True)
+    def _prune(self, d: Path, keep: str) -> None:
+        def mtime(p: Path) -> float:
+            with contextlib.suppress(OSError):
+                return p.stat().st_mtime
+            return 0.0
+        kept = sorted(d.glob(f"*{SUFFIX}"), key=mtime, reverse=True)
         for old in kept[KEEP:]:
-            old.unlink(missing_ok=True)
+            if old.stem != keep:
+                old.unlink(missing_ok=True)
 
     def forget(self, app_id: str) -> int:
-        """Remove the application's dictionaries (a session of it deleted or re-masked: 4.);
-        how many there were."""
+        """Remove the application's dictionaries; how many there were."""
         d = self._dir(app_id)
-        if d.is_dir():   # a build running meanwhile sees it and drops what it made (rebuild)
-            (d / FORGOTTEN).write_text(os.urandom(8).hex())
         gone = 0
         for p in list(d.glob(f"*{SUFFIX}")) + [d / CURRENT]:
             if p.exists():
@@ -436,9 +439,6 @@ class Dictionaries:
         (d / OFF).touch()
         self.forget(app_id)
 
-    def remove_application(self, app_id: str) -> None:
-        shutil.rmtree(self._dir(app_id), ignore_errors=True)
-
 
 def _is_hex(s: Any) -> bool:
     return isinstance(s, str) and len(s) == 8 and all(c in "0123456789abcdef" for c in s)
@@ -446,10 +446,3 @@ def _is_hex(s: Any) -> bool:
 
 def _digest(rules: Rules) -> str:
     return hashlib.sha256(_json(rules.to_json())).hexdigest()[:32]
-
-
-def forget_application(data_dir: Path | str, app_id: str | None) -> int:
-    """The store's call when a session of `app_id` is deleted or rewritten (4.)."""
-    if not app_id:
-        return 0
-    return Dictionaries(data_dir).forget(app_id)

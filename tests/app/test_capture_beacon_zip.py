@@ -13,7 +13,7 @@ import pytest
 
 pytest.importorskip("playwright.sync_api", reason="playwright is in the test extra")
 
-from recorder.intake.dictionary import MIN_VISITORS  # noqa: E402
+from recorder.intake.dictionary import MIN_SESSIONS  # noqa: E402
 from replay_tools.chromium import chromium_path  # noqa: E402
 from replay_tools.intake import post_batch, replay_cli  # noqa: E402
 from tests.app.capture_site import capture_site  # noqa: E402
@@ -117,10 +117,10 @@ def test_a_left_pages_last_events_go_compressed_but_not_against_the_shared_dicti
         # earlier visitors' sessions (posted, not visited: cheaper), then the dictionary
         t0 = int(time.time() * 1000) - 60_000
         origin = cs.pages.base_url.rstrip("/")
-        for k in range(MIN_VISITORS):
+        for k in range(MIN_SESSIONS):   # sessions that visited the page: made of it
             status, answer = post_batch(cs.intake.url, cs.app, cs.token, None, origin=origin,
                                         raw=compact_body(f"visit-{k}", dictionary_page(
-                                            f"Hello, visitor {k}", t0 + k)))
+                                            f"Hello, visitor {k}", t0 + k, url)))
             assert status == 202, answer
         built = replay_cli(cs.intake.data, "app", "dictionary", "acme", "--rebuild")
         assert built.returncode == 0 and "shared dictionary" in built.stdout, built.stdout

@@ -1,7 +1,8 @@
 """capture.js and `replay serve`'s shared dictionary, end to end in Debian's chromium: real
-visits of a page are stored, the application's dictionary is built from them (what every
-visitor's page held, never one visitor's own text), and the next visitor's capture.js fetches
-it, compresses against it, and the intake stores that visit as it stores any other."""
+visits of a page are stored, the application's dictionary is made of that page as the site
+serves it (never a visitor's own text: here a greeting the page's script writes from the
+address), and the next visitor's capture.js fetches it, compresses against it, and the intake
+stores that visit as it stores any other."""
 from __future__ import annotations
 
 import json
@@ -11,7 +12,7 @@ import pytest
 
 pytest.importorskip("playwright.sync_api", reason="playwright is in the test extra")
 
-from recorder.intake.dictionary import FOLDER, MIN_VISITORS  # noqa: E402
+from recorder.intake.dictionary import FOLDER, MIN_SESSIONS  # noqa: E402
 from replay_tools.chromium import chromium_path  # noqa: E402
 from replay_tools.intake import replay_cli  # noqa: E402
 from tests.app.capture_site import capture_site  # noqa: E402
@@ -52,14 +53,15 @@ def test_the_next_visitor_compresses_against_what_earlier_visitors_pages_held(tm
         (cs.root / "index.html").write_text(PAGE % {"intake": cs.intake.url, "app": cs.app,
                                                     "token": cs.token})
         url = cs.pages.url("index.html")
-        for k in range(MIN_VISITORS):
+        for k in range(MIN_SESSIONS):
             sid, used = visit(chromium, f"{url}#visitor-number-{k}")
-            assert used is None   # none yet: too few visitors
+            assert used is None   # none yet: no page visited by enough sessions
             assert "visitor-number-%d" % k in _stored(cs.intake, sid, f"visitor-number-{k}")
         built = replay_cli(cs.intake.data, "app", "dictionary", "acme", "--rebuild", "--strings")
         assert built.returncode == 0, built.stderr
         dict_id = re.search(r"shared dictionary ([0-9a-f]{8})", built.stdout).group(1)
         assert '"Desk lamp, brass"' in built.stdout and "visitor-number" not in built.stdout
+        assert url in built.stdout   # the page it was made of
         files = list((cs.intake.data / FOLDER / cs.app).glob("*.bin"))
         assert [f.stem for f in files] == [dict_id]
         assert b"visitor-number" not in files[0].read_bytes()   # one visitor's own text

@@ -11,20 +11,20 @@ import urllib.error
 import urllib.request
 import zlib
 
-from recorder.intake.dictionary import MIN_VISITORS
+from recorder.intake.dictionary import MIN_SESSIONS
 from replay_tools.intake import IntakeServer, post_batch, replay_cli, stored_events
 
-from tests.app.test_serve_dictionary import ORIGIN, compact_body, fetch, page
+from tests.app.test_serve_dictionary import compact_body, fetch, page as site_page, the_site
 
 
-def beacon(srv: IntakeServer, app: str, token: str, body: bytes, encoding: str | None,
-           header: str | None = None) -> tuple[int, dict]:
+def post_beacon(srv: IntakeServer, app: str, token: str, body: bytes, encoding: str | None,
+           header: str | None = None, origin: str = "https://shop.example") -> tuple[int, dict]:
     """POST as navigator.sendBeacon does with a Blob of text/plain: the token and the encoding
     in the URL, no Authorization header (`header`: a Content-Encoding too)."""
     query = f"?app={app}&token={token}" + (f"&encoding={encoding}" if encoding else "")
     req = urllib.request.Request(f"{srv.url}/v1/events{query}", data=body, method="POST",
                                  headers={"Content-Type": "text/plain;charset=UTF-8",
-                                          "Origin": ORIGIN})
+                                          "Origin": origin})
     if header:
         req.add_header("Content-Encoding", header)
     try:
@@ -39,9 +39,21 @@ def stored_ids(srv: IntakeServer) -> str:
 
 
 def test_a_beacon_says_its_encoding_in_the_url(tmp_path):
+    with the_site(tmp_path) as site:
+        beacon_site(tmp_path, site)
+
+
+def beacon_site(tmp_path, site) -> None:
+    origin, url = site.base_url.rstrip("/"), site.url("index.html")
     srv = IntakeServer(tmp_path / "data")
-    app, token = srv.create_app("shop", origins=[ORIGIN])
+    app, token = srv.create_app("shop", origins=[origin])
     t0 = int(time.time() * 1000) - 60_000
+
+    def page(greeting: str, t: int) -> list[dict]:
+        return site_page(greeting, t, url)
+
+    def beacon(*a, **k):
+        return post_beacon(*a, origin=origin, **k)
     with srv:
         # a plain zlib stream, as capture.js's beacon without a dictionary
         body = compact_body("plain-beacon", page("Hello, plain", t0))
@@ -60,8 +72,8 @@ def test_a_beacon_says_its_encoding_in_the_url(tmp_path):
         assert beacon(srv, app, token, zlib.compress(compact_body("twice", page("y", t0))),
                       "deflate", "deflate")[0] == 202
 
-        for k in range(MIN_VISITORS):
-            status, answer = post_batch(srv.url, app, token, None, origin=ORIGIN,
+        for k in range(MIN_SESSIONS):
+            status, answer = post_batch(srv.url, app, token, None, origin=origin,
                                         raw=zlib.compress(compact_body(f"visit-{k}", page(
                                             f"Hello, visitor {k}", t0 + k))),
                                         header_encoding="deflate")
@@ -69,7 +81,7 @@ def test_a_beacon_says_its_encoding_in_the_url(tmp_path):
     built = replay_cli(srv.data, "app", "dictionary", "shop", "--rebuild")
     assert built.returncode == 0 and "shared dictionary" in built.stdout, built.stdout
     with srv:
-        status, shared, _ = fetch(srv, app, token)
+        status, shared, _ = fetch(srv, app, token, origin)
         assert status == 200
         # an FDICT stream against the application's dictionary
         events = page("Hello, someone new", t0 + 100)

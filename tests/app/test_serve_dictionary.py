@@ -1,37 +1,56 @@
-"""`replay serve`'s shared dictionary (recorder/intake/dictionary.py), through the real server:
-none until MIN_VISITORS visitors' sessions are stored, then built and served to the
-application's pages (CORS, ETag); a body compressed against it is stored as the same events;
-one compressed against a dictionary the intake does not have is refused, nothing stored; and
-`replay app dictionary` shows what it holds, a privacy officer's off switch included."""
+"""`replay serve`'s shared dictionary (recorder/intake/dictionary.py), through the real server
+and a real site on 127.0.0.1: none until MIN_SESSIONS stored sessions visited a page, then made
+of that page as the site serves it and given to the application's pages (CORS, ETag); a body
+compressed against it is stored as the same events; one compressed against a dictionary the
+intake does not have is refused, nothing stored; and `replay app dictionary` shows what it
+holds, a privacy officer's off switch included."""
 from __future__ import annotations
 
 import json
+import threading
 import time
 import urllib.error
 import urllib.request
 import zlib
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
 
 from recorder.intake import compact
-from recorder.intake.dictionary import MIN_VISITORS, dictionary_id
+from recorder.intake.app import Intake
+from recorder.intake.dictionary import CURRENT, FOLDER, MIN_SESSIONS, dictionary_id
+from recorder.privacy import parse_rules
 from recorder.privacy.preview import html_to_events
+from replay_tools.browser_recorder import PageServer
 from replay_tools.intake import IntakeServer, post_batch, replay_cli, stored_events
 
-ORIGIN = "https://shop.example"
 BUILD_WAIT_S = 60   # a generous bound for the build a fetch starts (it takes well under 1 s)
-
-
-def page(greeting: str, t: int) -> list[dict]:
-    html = f"""<!DOCTYPE html><html><head><title>Acme Shop</title></head><body>
+HTML = """<!DOCTYPE html><html><head><title>Acme Shop</title></head><body>
 <header class="topbar"><nav class="nav"><a href="/new">New in</a><a href="/office">Office</a></nav></header>
-<p class="hello">{greeting}</p>
+<p class="hello"></p>
 <section class="grid"><div class="card">Desk lamp</div><div class="card">Mug</div></section>
 </body></html>"""
-    return html_to_events(html, href=ORIGIN + "/index.html", timestamp=t)
 
 
-def fetch(srv: IntakeServer, app: str, token: str, etag: str | None = None):
+@contextmanager
+def the_site(tmp_path: Path) -> Iterator[PageServer]:
+    """The site on 127.0.0.1: its page `index.html` (HTML) as anyone is served it."""
+    root = tmp_path / "site"
+    root.mkdir()
+    (root / "index.html").write_text(HTML)
+    with PageServer(root) as site:
+        yield site
+
+
+def page(greeting: str, t: int, url: str) -> list[dict]:
+    """A visitor's view of the site's page `url`: their own greeting in it."""
+    html = HTML.replace('<p class="hello"></p>', f'<p class="hello">{greeting}</p>')
+    return html_to_events(html, href=url, timestamp=t)
+
+
+def fetch(srv: IntakeServer, app: str, token: str, origin: str, etag: str | None = None):
     req = urllib.request.Request(f"{srv.url}/v1/dictionary?app={app}&token={token}",
-                                 headers={"Origin": ORIGIN, **({"If-None-Match": etag} if etag else {})})
+                                 headers={"Origin": origin, **({"If-None-Match": etag} if etag else {})})
     try:
         with urllib.request.urlopen(req, timeout=10) as r:
             return r.status, r.read(), r.headers
@@ -45,64 +64,78 @@ def compact_body(session_id: str, events: list[dict]) -> bytes:
                       separators=(",", ":")).encode()
 
 
-def test_served_once_visitors_are_stored_and_bodies_compressed_against_it_are_stored(tmp_path):
-    # two worker processes: one may build and answer the fetch, the other decode the batch
-    srv = IntakeServer(tmp_path / "data", workers=2)
-    app, token = srv.create_app("shop", origins=[ORIGIN])
-    t0 = int(time.time() * 1000) - 60_000
-    with srv:
-        status, _, headers = fetch(srv, app, token)
-        assert status == 204 and headers["Access-Control-Allow-Origin"] == ORIGIN
-        assert fetch(srv, app, "not-the-token")[0] == 401
-        for k in range(MIN_VISITORS):
-            status, answer = post_batch(srv.url, app, token, None, origin=ORIGIN,
-                                        raw=zlib.compress(compact_body(f"visit-{k}", page(
-                                            f"Hello, visitor {k}", t0 + k))),
+def test_made_of_the_sites_page_once_sessions_visited_it_and_bodies_against_it_stored(tmp_path):
+    with the_site(tmp_path) as site:
+        origin = site.base_url.rstrip("/")
+        url = site.url("index.html")
+        # two worker processes: either may make it or decode a batch (the folder is shared)
+        srv = IntakeServer(tmp_path / "data", workers=2)
+        app, token = srv.create_app("shop", origins=[origin])
+        t0 = int(time.time() * 1000) - 60_000
+        with srv:
+            status, _, headers = fetch(srv, app, token, origin)
+            assert status == 204 and headers["Access-Control-Allow-Origin"] == origin
+            assert fetch(srv, app, "not-the-token", origin)[0] == 401
+            for k in range(MIN_SESSIONS):
+                status, answer = post_batch(srv.url, app, token, None, origin=origin,
+                                            raw=zlib.compress(compact_body(f"visit-{k}", page(
+                                                f"Hello, visitor {k}", t0 + k, url))),
+                                            header_encoding="deflate")
+                assert status == 202, answer
+            # the first fetch after them starts a build (the one before had no sessions)
+            deadline = time.monotonic() + BUILD_WAIT_S
+            while True:
+                status, data, headers = fetch(srv, app, token, origin)
+                if status == 200 or time.monotonic() > deadline:
+                    break
+                time.sleep(0.2)
+            assert status == 200, headers
+            assert headers["Access-Control-Allow-Origin"] == origin
+            assert headers["ETag"] == f'"{dictionary_id(data):08x}"'
+            assert fetch(srv, app, token, origin, headers["ETag"])[0] == 304
+            assert b"Desk lamp" in data and b"Hello, visitor" not in data
+
+            # a new visitor's body, compressed against it: stored as the same events
+            events = page("Hello, someone new", t0 + 100, url)
+            body = compact_body("new-visit", events)
+            c = zlib.compressobj(6, zlib.DEFLATED, 15, 9, zlib.Z_DEFAULT_STRATEGY, zdict=data)
+            against = c.compress(body) + c.flush()
+            assert len(against) < len(zlib.compress(body, 6)) * 0.6
+            status, answer = post_batch(srv.url, app, token, None, origin=origin, raw=against,
                                         header_encoding="deflate")
-            assert status == 202, answer
-        # the first fetch after them starts a build (the one before found too few visitors)
-        deadline = time.monotonic() + BUILD_WAIT_S
-        while True:
-            status, data, headers = fetch(srv, app, token)
-            if status == 200 or time.monotonic() > deadline:
-                break
-            time.sleep(0.2)
-        assert status == 200, headers
-        assert headers["Access-Control-Allow-Origin"] == ORIGIN
-        assert headers["ETag"] == f'"{dictionary_id(data):08x}"'
-        assert fetch(srv, app, token, headers["ETag"])[0] == 304
-        assert b"Desk lamp" in data and b"Hello, visitor" not in data
+            assert (status, answer) == (202, {"accepted": 2})
+            stored = stored_events(srv.data, "new-visit", 2)
+            assert "Hello, someone new" in json.dumps(stored)
 
-        # a new visitor's body, compressed against it: stored as the same events
-        events = page("Hello, someone new", t0 + 100)
-        body = compact_body("new-visit", events)
-        c = zlib.compressobj(6, zlib.DEFLATED, 15, 9, zlib.Z_DEFAULT_STRATEGY, zdict=data)
-        against = c.compress(body) + c.flush()
-        assert len(against) < len(zlib.compress(body, 6)) * 0.6
-        status, answer = post_batch(srv.url, app, token, None, origin=ORIGIN, raw=against,
-                                    header_encoding="deflate")
-        assert (status, answer) == (202, {"accepted": 2})
-        stored = stored_events(srv.data, "new-visit", 2)
-        assert "Hello, someone new" in json.dumps(stored)
+            # against a dictionary it does not have: 409, nothing stored
+            c = zlib.compressobj(6, zlib.DEFLATED, 15, 9, zlib.Z_DEFAULT_STRATEGY,
+                                 zdict=b"a dictionary of another intake")
+            other = c.compress(compact_body("other-visit", events)) + c.flush()
+            status, answer = post_batch(srv.url, app, token, None, origin=origin, raw=other,
+                                        header_encoding="deflate")
+            assert status == 409 and answer["error"] == "unknown_dictionary"
+            sessions = json.loads(replay_cli(srv.data, "sessions", "--json").stdout)
+            assert "other-visit" not in json.dumps(sessions)
 
-        # against a dictionary it does not have: 409, nothing stored
-        c = zlib.compressobj(6, zlib.DEFLATED, 15, 9, zlib.Z_DEFAULT_STRATEGY,
-                             zdict=b"a dictionary of another intake")
-        other = c.compress(compact_body("other-visit", events)) + c.flush()
-        status, answer = post_batch(srv.url, app, token, None, origin=ORIGIN, raw=other,
-                                    header_encoding="deflate")
-        assert status == 409 and answer["error"] == "unknown_dictionary"
-        sessions = json.loads(replay_cli(srv.data, "sessions", "--json").stdout)
-        assert "other-visit" not in json.dumps(sessions)
-
-    shown = replay_cli(srv.data, "app", "dictionary", "shop", "--strings")
-    assert shown.returncode == 0, shown.stderr
-    assert f"{dictionary_id(data):08x}" in shown.stdout and '"Desk lamp"' in shown.stdout
-    assert "Hello, visitor" not in shown.stdout
-    off = replay_cli(srv.data, "app", "dictionary", "shop", "--off")
-    assert off.returncode == 0 and "no shared dictionary" in off.stdout
-    assert "shared dictionary off" in replay_cli(srv.data, "app", "dictionary", "shop").stdout
-    with srv:
-        assert fetch(srv, app, token)[0] == 204
-    bad = replay_cli(srv.data, "app", "dictionary", "no-such-app")
-    assert bad.returncode == 2 and "Traceback" not in bad.stderr
+        shown = replay_cli(srv.data, "app", "dictionary", "shop", "--strings")
+        assert shown.returncode == 0, shown.stderr
+        assert f"{dictionary_id(data):08x}" in shown.stdout and '"Desk lamp"' in shown.stdout
+        assert url in shown.stdout and "Hello, visitor" not in shown.stdout
+        off = replay_cli(srv.data, "app", "dictionary", "shop", "--off")
+        assert off.returncode == 0 and "no shared dictionary" in off.stdout
+        assert "shared dictionary off" in replay_cli(srv.data, "app", "dictionary", "shop").stdout
+        with srv:
+            assert fetch(srv, app, token, origin)[0] == 204
+        bad = replay_cli(srv.data, "app", "dictionary", "no-such-app")
+        assert bad.returncode == 2 and "Traceback" not in bad.stderr
+        # an intake that never contacts the sites (`serve --no-assets`) makes none
+        replay_cli(srv.data, "app", "dictionary", "shop", "--on")
+        quiet = Intake(srv.data, parse_rules(""), assets=False)
+        try:
+            assert quiet.shared_dictionary(quiet.apps.find(app)) is None
+            for t in threading.enumerate():   # a build it started (it must not) has ended
+                if t.name.startswith("dictionary-"):
+                    t.join(BUILD_WAIT_S)
+            assert not (srv.data / FOLDER / app / CURRENT).exists()   # none was tried
+        finally:
+            quiet.close()

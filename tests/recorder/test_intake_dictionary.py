@@ -1,6 +1,6 @@
-"""Shared dictionaries (recorder/intake/dictionary.py): what they hold (only what MIN_VISITORS
-visitors' pages held, masked with the rules in force), that a body compressed against one
-decodes to the same batch, and that a deletion or a rewrite of a session removes them."""
+"""Shared dictionaries (recorder/intake/dictionary.py): made of the application's pages as
+anyone is served them - a real HTTP server on 127.0.0.1 stands for the site - never of what a
+visitor sent; a body compressed against one decodes to the same batch."""
 from __future__ import annotations
 
 import json
@@ -11,24 +11,29 @@ import pytest
 
 from recorder.intake import compact, dictionary as shared
 from recorder.intake.apps import Applications
-from recorder.intake.dictionary import MIN_VISITORS, Dictionaries, Visit, build, held_strings
+from recorder.intake.dictionary import (MIN_SESSIONS, Dictionaries, Page, addresses, build,
+                                        held_strings)
 from recorder.intake.live import LiveIntake
 from recorder.intake.wire import Batch, WireError, decode_request, preset_dictionary_id
 from recorder.limits import Limits
 from recorder.privacy import parse_rules
 from recorder.privacy.preview import html_to_events
 from recorder.store import Store
+from replay_tools.browser_recorder import PageServer
 
 ALLOW = parse_rules('default = "allow"\ndetectors = []\n')
-
-
-def page(greeting: str, *, t: int = 1_700_000_000_000) -> list[dict]:
-    html = f"""<!DOCTYPE html><html><head><title>Acme Shop</title></head><body>
-<header class="topbar"><nav class="nav"><a href="/new">New in</a><a href="/office">Office</a></nav></header>
-<p class="hello">{greeting}</p>
+HTML = """<!DOCTYPE html><html><head><title>Acme Shop</title>
+<link rel="stylesheet" href="style.css"></head><body>
+<header class="topbar"><nav class="nav"><a href="new.html">New in</a><a href="#top">Top</a></nav></header>
+<p class="hello"></p>
 <section class="grid"><div class="card">Desk lamp</div><div class="card">Mug</div></section>
 </body></html>"""
-    return html_to_events(html, href="https://shop.example/index.html", timestamp=t)
+
+
+def visited(greeting: str, url: str, t: int = 1_700_000_000_000) -> list[dict]:
+    """A visitor's page as stored: the site's page with their own greeting in it."""
+    return html_to_events(HTML.replace('<p class="hello"></p>', f'<p class="hello">{greeting}</p>'),
+                          href=url, timestamp=t)
 
 
 def zipped(data: bytes, zdict: bytes | None = None) -> bytes:
@@ -37,39 +42,38 @@ def zipped(data: bytes, zdict: bytes | None = None) -> bytes:
     return c.compress(data) + c.flush()
 
 
-def test_a_string_is_held_only_when_enough_visitors_pages_held_it():
-    visits = [Visit(f"session:{k}", page(f"Hello, visitor {k}")) for k in range(MIN_VISITORS)]
-    built = build(visits)
+def test_addresses_are_those_enough_sessions_visited_without_query_on_the_sites_origins():
+    site = "https://shop.example"
+    sessions = [[f"{site}/index.html?coupon=JANE{k}#top", f"{site}/index.html",
+                 f"{site}/orders/{k}"] for k in range(MIN_SESSIONS)]
+    sessions += [[f"{site}/help.html"]] * (MIN_SESSIONS - 1) + [["https://elsewhere.example/x"]] * 9
+    allowed = addresses(sessions, lambda url: url.startswith(site + "/"))
+    # each session counts once per address; a one-off address (a person's order) is not asked
+    assert allowed == [f"{site}/index.html"]
+    # the most visited first (closest to what is compressed)
+    assert addresses(sessions + [[f"{site}/help.html"]] * 2, lambda url: url.startswith(site)) \
+        == [f"{site}/help.html", f"{site}/index.html"]
+
+
+def test_a_page_is_skeletoned_as_capture_js_sends_it_absolute_and_masked():
+    page = Page("https://shop.example/index.html", HTML.encode())
+    built = build([page], ALLOW)
     held = held_strings(built.data)
-    assert "Desk lamp" in held and "topbar" in held and "https://shop.example/index.html" in held
-    assert not any(s.startswith("Hello, visitor") for s in held)   # one visitor's each
-    assert built.visitors == MIN_VISITORS and built.strings == len(held)
-    # a text seen by MIN_VISITORS - 1 visitors is not in it
-    few = [Visit(f"session:{k}", page("Hello, Jane" if k else "Hi")) for k in range(MIN_VISITORS)]
-    assert "Hello, Jane" not in held_strings(build(few).data)
+    assert {"Desk lamp", "topbar", "https://shop.example/new.html", "#top",
+            "https://shop.example/style.css"} <= held
+    stricter = parse_rules('default = "allow"\ndetectors = []\n[[rule]]\nselector = ".grid"\n'
+                           'level = "mask"\n')
+    assert "Desk lamp" not in held_strings(build([page], stricter).data)
+    # over the budget: the most visited page's start
+    cut = build([page], ALLOW, max_bytes=len(built.data) // 2)
+    assert cut.data == built.data[:len(built.data) // 2] and "Mug" not in held_strings(cut.data)
+    assert build([], ALLOW) is None
 
 
-def test_one_persons_visits_count_once_and_too_few_visitors_build_nothing():
-    # ten visits of one identified user and three others: four visitors, not thirteen
-    visits = [Visit("user:jane", page("Hello, Jane")) for _ in range(10)]
-    visits += [Visit(f"session:{k}", page("Hello, Jane")) for k in range(MIN_VISITORS - 2)]
-    assert build(visits) is None
-    visits.append(Visit("session:last", page("Hello, Jane")))
-    assert "Hello, Jane" in held_strings(build(visits).data)   # now five people saw it
-
-
-def test_times_and_long_texts_are_not_kept():
-    long_text = "x" * (shared.MAX_STRING_CHARS + 1)
-    visits = [Visit(f"session:{k}", page(long_text, t=1_700_000_000_000 + k))
-              for k in range(MIN_VISITORS)]
-    data = build(visits).data
-    assert long_text.encode() not in data
-    assert b"1700000000000" not in data   # the Meta's epoch time
-
-
-def test_a_dictionary_cuts_a_new_visitors_body_and_decodes_through_the_wire():
-    built = build([Visit(f"session:{k}", page(f"Hello, visitor {k}")) for k in range(8)])
-    events, strings = compact.encode(page("Hello, someone new"), 6)   # as capture.js posts
+def test_a_new_visitors_body_against_it_is_smaller_and_decodes_through_the_wire():
+    url = "https://shop.example/index.html"
+    built = build([Page(url, HTML.encode())], ALLOW)
+    events, strings = compact.encode(visited("Hello, someone new", url), 6)   # as capture.js posts
     body = json.dumps([compact.ENCODING_6, "new-visit", "b.0", events, strings],
                       separators=(",", ":")).encode()
     plain, against = zipped(body), zipped(body, built.data)
@@ -91,103 +95,73 @@ def test_a_dictionary_cuts_a_new_visitors_body_and_decodes_through_the_wire():
     assert cut.value.code == "bad_encoding" and "cut off" in str(cut.value)
 
 
-def _stored_sessions(data, n: int, *, prefix="visit"):
-    apps = Applications(data)
-    app = apps.get("shop") if any(a.name == "shop" for a in apps.list()) else apps.create("shop")[0]
-    live = LiveIntake(Store.open(data), ALLOW)
-    t0 = int(time.time() * 1000) - 60_000
-    for k in range(n):
-        live.accept(app, Batch(session_id=f"{prefix}-{k}", events=page(f"Hello, visitor {k}",
-                                                                       t=t0 + k)))
-    live.store.close()
-    apps.close()
-    return app
+def test_a_page_that_is_no_document_is_left_out():
+    empty, good = Page("https://shop.example/empty", b""), Page("https://shop.example/", HTML.encode())
+    assert build([empty], ALLOW) is None
+    assert build([empty, good], ALLOW).pages == ("https://shop.example/",)
 
 
-def test_built_from_the_store_masked_with_the_rules_now_and_forgotten_on_changes(tmp_path):
+@pytest.fixture
+def site(tmp_path):
+    """A site on 127.0.0.1 (index.html public; no orders page for anyone not logged in), a
+    data folder whose application is that site, and MIN_SESSIONS visits of it stored - each
+    visitor's own greeting in their page, and an order page each."""
+    root = tmp_path / "site"
+    root.mkdir()
+    (root / "index.html").write_text(HTML)
     data = tmp_path / "data"
     data.mkdir()
-    app = _stored_sessions(data, MIN_VISITORS)
+    with PageServer(root) as pages:
+        apps = Applications(data)
+        app, _ = apps.create("shop", [pages.base_url.rstrip("/")])
+        apps.close()
+        live = LiveIntake(Store.open(data), ALLOW)
+        t0 = int(time.time() * 1000) - 60_000
+        for k in range(MIN_SESSIONS):
+            live.accept(app, Batch(session_id=f"visit-{k}", events=visited(
+                f"Hello, visitor {k}", pages.url("index.html") + f"?ref=mail-{k}", t0 + k)))
+            live.accept(app, Batch(session_id=f"visit-{k}", events=visited(
+                "Your orders", pages.url("orders.html"), t0 + 10 + k)))
+        live.store.close()
+        yield data, app, pages
+
+
+def test_built_of_the_sites_page_as_anyone_is_served_it_never_of_a_visitors(site):
+    data, app, pages = site
     dicts = Dictionaries(data)
     with Store.open(data) as store:
         assert dicts.stale(app.id, ALLOW, lambda: 0)
-        built = dicts.rebuild(store, app.id, ALLOW)
-        assert dicts.current(app.id, ALLOW) == built.data
-        assert dicts.lookup(app.id, built.id) == built.data and not dicts.stale(app.id, ALLOW, lambda: 0)
-        # a rule added since: what it masks is not served (the old one is not current)
-        stricter = parse_rules('default = "allow"\ndetectors = []\n[[rule]]\n'
-                               'selector = ".grid"\nlevel = "mask"\n')
-        assert dicts.current(app.id, stricter) is None and dicts.stale(app.id, stricter, lambda: 0)
-        masked = dicts.rebuild(store, app.id, stricter)
-        assert "Desk lamp" in held_strings(built.data)
-        assert "Desk lamp" not in held_strings(masked.data)
-        # a session deleted: every dictionary of the application goes with it
-        store.delete_session("visit-0")
-        assert dicts.current(app.id, stricter) is None
-        assert dicts.lookup(app.id, built.id) is None and dicts.lookup(app.id, masked.id) is None
-        assert not list((data / shared.FOLDER / app.id).glob("*.bin"))
-        # four visitors are left: none is built
-        assert dicts.rebuild(store, app.id, ALLOW) is None and dicts.current(app.id, ALLOW) is None
-    _stored_sessions(data, MIN_VISITORS, prefix="later")   # new visits
-    with Store.open(data) as store:
-        built = dicts.rebuild(store, app.id, ALLOW)
-        assert built is not None
-        # a re-mask (a rewrite) of one session removes them too
-        with store.session("visit-1") as reader:
-            events = list(reader.events())
-        store.replace_session("visit-1", events)
-        assert dicts.lookup(app.id, built.id) is None
+        built = dicts.rebuild(store, app, ALLOW)
+    assert built.pages == (pages.url("index.html"),)
+    assert dicts.current(app.id) == built.data and dicts.lookup(app.id, built.id) == built.data
+    info = dicts.info(app.id)
+    assert info.pages == built.pages and info.failed == {pages.url("orders.html"): "not_found"}
+    assert b"Desk lamp" in built.data
+    assert b"Hello, visitor" not in built.data and b"Your orders" not in built.data
+    assert b"mail-" not in built.data   # the query the visits carried
+    assert not dicts.stale(app.id, ALLOW, lambda: 0)
+    # other rules: built again at the next fetch, the one there is given meanwhile
+    stricter = parse_rules('default = "mask"\n')
+    assert dicts.stale(app.id, stricter, lambda: 0) and dicts.current(app.id) == built.data
 
 
-def test_stopped_for_an_application_and_a_damaged_file_never_decodes(tmp_path):
-    data = tmp_path / "data"
-    data.mkdir()
-    app = _stored_sessions(data, MIN_VISITORS)
+def test_no_site_to_ask_no_dictionary_and_a_damaged_file_is_made_again(site):
+    data, app, pages = site
     dicts = Dictionaries(data)
-    with Store.open(data) as store:
-        built = dicts.rebuild(store, app.id, ALLOW)
-        path = data / shared.FOLDER / app.id / f"{built.id:08x}.bin"
-        path.write_bytes(built.data[:-1] + b"!")
-        assert Dictionaries(data).lookup(app.id, built.id) is None   # not its Adler-32
-        dicts.set_enabled(app.id, False)
-        assert not path.exists() and dicts.current(app.id, ALLOW) is None
-        assert dicts.rebuild(store, app.id, ALLOW) is None and not dicts.stale(app.id, ALLOW, lambda: 0)
-        dicts.set_enabled(app.id, True)
-        assert dicts.rebuild(store, app.id, ALLOW) is not None
-
-
-def test_a_build_that_read_a_session_deleted_meanwhile_keeps_nothing(tmp_path, monkeypatch):
-    data = tmp_path / "data"
-    data.mkdir()
-    app = _stored_sessions(data, MIN_VISITORS + 1)
-    dicts = Dictionaries(data)
-    real_build = shared.build
-    with Store.open(data) as store:
-        def deleted_while_building(visits, *a, **k):
-            store.delete_session("visit-0")   # after the build read it, before it is kept
-            return real_build(visits, *a, **k)
-        monkeypatch.setattr(shared, "build", deleted_while_building)
-        assert dicts.rebuild(store, app.id, ALLOW) is None
-        assert not list((data / shared.FOLDER / app.id).glob("*.bin"))
-        assert dicts.current(app.id, ALLOW) is None and dicts.stale(app.id, ALLOW, lambda: 0)
-        monkeypatch.setattr(shared, "build", real_build)
-        assert dicts.rebuild(store, app.id, ALLOW) is not None   # from what remains
-
-
-def test_a_page_text_with_a_lone_surrogate_does_not_stop_a_build():
-    # (JavaScript strings may hold one; UTF-8 cannot)
-    def with_surrogate():
-        events = json.loads(json.dumps(page("PLACE")).replace("PLACE", "broken \\ud83d text"))
-        assert "broken \ud83d text" in json.dumps(events, ensure_ascii=False)
-        return events
-    built = build([Visit(f"session:{k}", with_surrogate()) for k in range(MIN_VISITORS)])
-    assert "broken ? text" in held_strings(built.data)
-
-
-def test_a_page_over_the_budget_gives_its_start():
-    # (the demo shop with its products is more than MAX_BYTES of skeleton: none was built)
-    visits = [Visit(f"session:{k}", page(f"Hello, visitor {k}")) for k in range(MIN_VISITORS)]
-    whole = build(visits)
-    cut = build(visits, max_bytes=len(whole.data) // 2)
-    assert cut is not None and cut.data == whole.data[:len(whole.data) // 2]
-    assert "Acme Shop" in held_strings(cut.data) and "Mug" not in held_strings(cut.data)
+    apps = Applications(data)
+    try:
+        with Store.open(data) as store:
+            built = dicts.rebuild(store, app, ALLOW)
+            path = data / shared.FOLDER / app.id / f"{built.id:08x}.bin"
+            path.write_bytes(built.data[:-1] + b"!")
+            assert Dictionaries(data).lookup(app.id, built.id) is None   # not its Adler-32
+            assert dicts.rebuild(store, app, ALLOW).data == path.read_bytes() == built.data
+            dicts.set_enabled(app.id, False)
+            assert not path.exists() and dicts.current(app.id) is None
+            assert dicts.rebuild(store, app, ALLOW) is None and not dicts.stale(app.id, ALLOW,
+                                                                               lambda: 0)
+            dicts.set_enabled(app.id, True)
+            anyone = apps.change_origins(app.id, ["*"], [])   # any origin: no one site to ask
+            assert dicts.rebuild(store, anyone, ALLOW) is None and dicts.current(app.id) is None
+    finally:
+        apps.close()
