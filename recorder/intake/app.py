@@ -102,7 +102,7 @@ class CaptureScript:
         headers = {"Cache-Control": cache, "ETag": etag, "Vary": "Accept-Encoding"}
         match = request.headers.get("if-none-match")
         if match is not None and _etag_matches(match, (self.etag, self.etag_gzip)):
-            return Response(status_code=304, headers=headers)
+            return Response(status_code=int(Status.NOT_MODIFIED), headers=headers)
         if zipped:
             headers["Content-Encoding"] = "gzip"
         return Response(self.gzipped if zipped else self.body, media_type="text/javascript",
@@ -469,8 +469,9 @@ def create_app(intake: Intake, demo: DemoApp | None = None) -> Starlette:
             return Response(status_code=int(Status.NO_CONTENT), headers=headers)
         etag = f'"{dictionary_id(data):08x}"'
         headers["ETag"] = etag
-        if etag in request.headers.get("if-none-match", ""):
-            return Response(status_code=304, headers=headers)
+        match = request.headers.get("if-none-match")
+        if match is not None and _etag_matches(match, (etag,)):
+            return Response(status_code=int(Status.NOT_MODIFIED), headers=headers)
         return Response(data, media_type="application/octet-stream", headers=headers)
 
     async def healthz(request: Request) -> Response:

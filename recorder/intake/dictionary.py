@@ -78,6 +78,7 @@ PAGE_LIMITS = Limits(max_asset_bytes=2 * 1024 * 1024, timeout_s=10.0, deadline_s
 SAMPLE_SESSIONS = 200      # the application's latest sessions whose addresses are counted
 KEEP = 8                   # dictionaries kept per application (the newest)
 REBUILD_S = 3600.0         # a dictionary older than this is rebuilt at the next fetch
+RETRY_S = 600.0            # a build whose pages all failed is tried again no sooner
 URL_ATTRS = ("href", "src", "action", "poster")   # made absolute, as capture.js sends them
 CURRENT, OFF, SUFFIX = "current", "off", ".bin"
 
@@ -330,15 +331,20 @@ class Dictionaries:
         """Whether a fetch should start a build: none tried yet, the application's rules
         changed since (the one there is stays given meanwhile: what it holds is public), the
         last made none and sessions were stored since (`sessions()`: how many the application
-        has now), or the last is older than REBUILD_S."""
+        has now; RETRY_S after one whose pages failed), or the last is older than REBUILD_S."""
         if not self.enabled(app_id):
             return False
         state = self._state(app_id)
         if state is None or state[0].get("rules") != _digest(rules):
             return True
+        age = (now or time.time()) - state[1]
         if not state[0].get("id"):
-            return sessions() != state[0].get("sessions")
-        return (now or time.time()) - state[1] >= REBUILD_S
+            # none made: asked no page (no address visited often enough) - again once other
+            # sessions are stored; asked and got none - not before RETRY_S (a site whose
+            # pages all want a login is not asked at every page load of its visitors)
+            return sessions() != state[0].get("sessions") and \
+                (not state[0].get("failed") or age >= RETRY_S)
+        return age >= REBUILD_S
 
     def rebuild(self, store, app: Application, rules: Rules) -> Built | None:
         """Make the application's dictionary from its site's pages (1.-3.) and make it

@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import enum
 import zlib
+from functools import partial
 from typing import Any, Callable
 
 import msgspec
@@ -51,14 +52,16 @@ from ..sessions import clean_id, personal_data_in
 from . import compact
 
 ENVELOPE_BYTES = 64 * 1024   # room for session_id, user and context beside the events' limit
-# RFC 1950's header: CMF's low nibble 8 is deflate; FLG's FDICT bit says a 4-byte DICTID follows
-ZLIB_DEFLATED, ZLIB_FDICT, ZLIB_DICT_HEADER = 8, 0x20, 6
+# RFC 1950's header: CMF's low nibble (CM) is the method (zlib.DEFLATED), CMF*256+FLG a multiple
+# of 31 (FCHECK), FLG's FDICT bit says a 4-byte DICTID follows the two bytes
+ZLIB_CM, ZLIB_FCHECK, ZLIB_FDICT, ZLIB_DICT_HEADER = 0x0F, 31, 0x20, 6
 ZSTD_PIECE = 1024            # zstd input fed per step (expands at most ~128x per step)
 
 
 class Status(enum.IntEnum):
     ACCEPTED = 202
     NO_CONTENT = 204
+    NOT_MODIFIED = 304
     BAD_REQUEST = 400
     UNAUTHORIZED = 401
     FORBIDDEN = 403
@@ -159,8 +162,8 @@ def too_large(limits: Limits, size: str) -> WireError:
                      limits.max_payload_bytes)
 
 
-def _inflate(body: bytes, wbits: int, cap: int, name: str) -> bytes:
-    d = zlib.decompressobj(wbits)
+def _inflate(body: bytes, wbits: int, cap: int, name: str, zdict: bytes | None = None) -> bytes:
+    d = zlib.decompressobj(wbits, zdict=zdict) if zdict is not None else zlib.decompressobj(wbits)
     try:
         out = d.decompress(body, cap + 1)
     except zlib.error as exc:
@@ -198,23 +201,14 @@ def preset_dictionary_id(body: bytes) -> int | None:
     """The DICTID of a zlib stream whose header says it was compressed against a preset
     dictionary (RFC 1950: FDICT, capture.js's shared dictionary - intake/dictionary.py),
     else None."""
-    if len(body) < ZLIB_DICT_HEADER or body[0] & 0x0F != ZLIB_DEFLATED \
-            or (body[0] << 8 | body[1]) % 31 or not body[1] & ZLIB_FDICT:
+    if len(body) < ZLIB_DICT_HEADER or body[0] & ZLIB_CM != zlib.DEFLATED \
+            or (body[0] << 8 | body[1]) % ZLIB_FCHECK or not body[1] & ZLIB_FDICT:
         return None
     return int.from_bytes(body[2:ZLIB_DICT_HEADER], "big")
 
 
-def _inflate_with(body: bytes, dictionary: bytes, cap: int) -> bytes:
-    d = zlib.decompressobj(zlib.MAX_WBITS, zdict=dictionary)
-    try:
-        out = d.decompress(body, cap + 1)
-    except zlib.error as exc:
-        raise _bad_encoding("deflate", str(exc)) from None
-    if len(out) > cap:
-        raise OverflowError
-    if not d.eof:
-        raise _bad_encoding("deflate", "the compressed data ends early (cut off?)")
-    return out
+def _with_dictionary(body: bytes, cap: int, zdict: bytes) -> bytes:
+    return _inflate(body, zlib.MAX_WBITS, cap, "deflate", zdict)
 
 
 def _deflate(body: bytes, cap: int) -> bytes:
@@ -290,7 +284,7 @@ def decode_request(body: bytes, encoding: str | None, limits: Limits,
             raise WireError(Status.CONFLICT, "unknown_dictionary",
                             f"the body was compressed against dictionary {dict_id:08x}, which"
                             " this intake does not have (any more) - send it again without")
-        decoder = lambda body, cap: _inflate_with(body, shared, cap)   # noqa: E731
+        decoder = partial(_with_dictionary, zdict=shared)
     try:
         raw = decoder(body, cap)
     except OverflowError:

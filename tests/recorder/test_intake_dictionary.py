@@ -165,3 +165,16 @@ def test_no_site_to_ask_no_dictionary_and_a_damaged_file_is_made_again(site):
             assert dicts.rebuild(store, anyone, ALLOW) is None and dicts.current(app.id) is None
     finally:
         apps.close()
+
+
+def test_a_site_whose_pages_all_fail_is_not_asked_again_at_every_page_load(site):
+    data, app, pages = site
+    (pages.root / "index.html").unlink()   # every address visited now answers 404
+    dicts = Dictionaries(data)
+    with Store.open(data) as store:
+        assert dicts.rebuild(store, app, ALLOW) is None
+    assert set(dicts.failed(app.id).values()) == {"not_found"}
+    later = time.time() + shared.RETRY_S
+    assert not dicts.stale(app.id, ALLOW, lambda: 99)          # new sessions, too soon
+    assert dicts.stale(app.id, ALLOW, lambda: 99, now=later)   # new sessions, a while later
+    assert not dicts.stale(app.id, ALLOW, lambda: MIN_SESSIONS, now=later)   # none new
