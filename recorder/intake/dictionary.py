@@ -26,7 +26,8 @@ visitor sent:
   2. Which addresses: those of the application's stored sessions' pages (their views) that at
      least MIN_SESSIONS sessions visited, without their query and fragment (a query may carry
      a token or an e-mail the rules did not scrub; a one-off address is a person's, not the
-     site's), the most visited first, at most MAX_PAGES.
+     site's), none whose path holds personal data the detectors find, the most visited first,
+     at most MAX_PAGES.
   3. `replay serve --no-assets` (the intake never contacts the sites) makes none; so does an
      application whose origins are a wildcard or none (there is no site to ask).
   4. `replay app dictionary NAME` shows what the current one holds and which pages it was
@@ -56,13 +57,14 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 
 from lxml import etree
 
 from ..asset_fetch import Failure, Limits, fetch_one, origin_of
 from ..paths import fsync_dir, write_durably
 from ..privacy import Rules
+from ..privacy.detectors import in_id, masked_in
 from ..privacy.masker import mask_session
 from ..privacy.preview import html_to_events
 from . import compact
@@ -106,12 +108,17 @@ class Built:
 
 
 def address(url: str) -> str | None:
-    """A page's address as a dictionary asks for it: http(s), no query, no fragment (2.)."""
+    """A page's address as a dictionary asks for it: http(s), no query, no fragment; None for
+    one whose path holds what the detectors find, or what masking left of it (an e-mail in a
+    profile's path: the address is in the dictionary, which the public token reads) (2.)."""
     try:
         parts = urlsplit(url)
     except ValueError:
         return None
     if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    path = unquote(parts.path)
+    if in_id(path) or masked_in(path):
         return None
     return urlunsplit((parts.scheme, parts.netloc, parts.path or "/", "", ""))
 

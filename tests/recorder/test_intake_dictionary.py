@@ -45,10 +45,12 @@ def zipped(data: bytes, zdict: bytes | None = None) -> bytes:
 def test_addresses_are_those_enough_sessions_visited_without_query_on_the_sites_origins():
     site = "https://shop.example"
     sessions = [[f"{site}/index.html?coupon=JANE{k}#top", f"{site}/index.html",
-                 f"{site}/orders/{k}"] for k in range(MIN_SESSIONS)]
+                 f"{site}/orders/{k}", f"{site}/users/jane.doe%40example.com",
+                 f"{site}/users/xxxxxxxxxxxxxxxx"] for k in range(MIN_SESSIONS)]
     sessions += [[f"{site}/help.html"]] * (MIN_SESSIONS - 1) + [["https://elsewhere.example/x"]] * 9
     allowed = addresses(sessions, lambda url: url.startswith(site + "/"))
-    # each session counts once per address; a one-off address (a person's order) is not asked
+    # each session counts once per address; a one-off address (a person's order) is not
+    # asked, nor one whose path holds an e-mail (or what masking left of one), however often
     assert allowed == [f"{site}/index.html"]
     # the most visited first (closest to what is compressed)
     assert addresses(sessions + [[f"{site}/help.html"]] * 2, lambda url: url.startswith(site)) \
