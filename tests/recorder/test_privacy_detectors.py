@@ -239,3 +239,55 @@ def test_masked_in_is_no_word_of_a_few_xs():
     for text in STAYS + ["Box", "Taxi fare", "xx-large", "size xxl", "x 3", "xxxxx",
                          "xxx xx", "Max. 6 items"]:
         assert not d.masked_in(text), text
+
+
+def _capture_kind_hints() -> dict:
+    """capture.js's KIND_HINT: what each number kind's match must hold, asked before its
+    pattern is compiled or run in the page."""
+    import re
+    from pathlib import Path
+    capture = (Path(__file__).resolve().parents[2] / "assets" / "capture" / "capture.js").read_text()
+    listed = re.search(r"var KIND_HINT = \{(.*?)\};", capture, re.S).group(1)
+    return {k: re.compile(rx) for k, rx in re.findall(r"(\w+): /(.*?)/[,}\s]", listed + " ")}
+
+
+_KIND_HINTS = _capture_kind_hints()
+_KIND_PATTERNS = (("iban", d._IBAN, d._iban_ok), ("card", d._CARD, d._card_ok),
+                  ("ssn", d._SSN, lambda m: True), ("phone", d._PHONE, d._phone_ok))
+_NUMBER_PIECES = st.sampled_from(["078", "05", "1120", "4111", "1111", "%20", "%2B", "%2b", "+",
+                                  ":", "/", "-", " ", ".", "a", "ssn", "1", "0", "20", "de89",
+                                  "DE89", "3704", "0044", "0532", "0130", "00", "%28", "%29",
+                                  "415", "(", ")", "01", "23", "45", "+44", "(0)", "7946", "0958"])
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(_NUMBER_PIECES, max_size=22).map("".join))
+@example("01 23 45 67 89")          # the French form: no three digits in a row
+@example("01.23.45.67.89")
+@example("0%2023%2045%2067%2089")
+@example("+1 415 555 0100")
+@example("(415) 555-0100")
+@example("%2B44%2020%207946%200958")
+@example("x%28415%29+555-0100")
+@example("078-05-1120")
+@example("de89-3704-0044-0532-0130-00")
+@example("4111 1111 1111 1111")
+@example("4111%204111%204111%204111")
+@example("3782 822463 10005")
+def test_capture_js_asks_each_number_kind_s_hint_only_where_it_cannot_hide_a_match(text):
+    """capture.js runs a number kind's pattern over a text only if the text holds that kind's
+    hint: every match the pattern and its check accept (the same patterns as here) holds it."""
+    for kind, pattern, ok in _KIND_PATTERNS:
+        for m in pattern.finditer(text):
+            if ok(m.group()):
+                assert _KIND_HINTS[kind].search(m.group()), (kind, m.group())
+
+
+def test_capture_js_kind_hints_hold_for_the_audit_s_shapes_and_pass_an_svg_path_over():
+    for text, _masked, kind in AUDIT_FOUND:
+        if kind in _KIND_HINTS and kind != "email":
+            assert _KIND_HINTS[kind].search(text), text
+    # an icon's path passes the number hint, and no kind's: no pattern is compiled for it
+    path = "M3 4h2l2.4 10.2a2 2 0 0 0 2 1.6h7.3a2 2 0 0 0 1.9-1.4L21 8H6.2"
+    assert d._NUMBER_HINT.search(path) and list(d.find(path)) == []
+    assert not any(_KIND_HINTS[k].search(path) for k in ("iban", "card", "ssn", "phone"))
