@@ -245,9 +245,11 @@
   // (a "show password" button makes a password a text field): still masked, as rrweb keeps
   // them and the recorder's pass does (noteWasMasked, from the mutation records' old values).
   var WAS_ALWAYS_MASKED = new WeakSet();
-  function noteWasMasked(r) {
-    if (r.type !== "attributes" || r.oldValue === null) return;
-    var name = r.attributeName, el = r.target, old = String(r.oldValue).toLowerCase();
+  function noteWasMasked(r) {   // (every record: a class or a text change ends at the first test)
+    if (r.type !== "attributes") return;
+    var name = r.attributeName;
+    if ((name !== "type" && name !== "autocomplete") || r.oldValue === null) return;
+    var el = r.target, old = String(r.oldValue).toLowerCase();
     var tag = el.tagName ? el.tagName.toLowerCase() : "";
     if (name === "type" ? tag === "input" && ALWAYS_MASKED_TYPES[old] :
         name === "autocomplete" && old.indexOf("cc-") >= 0) WAS_ALWAYS_MASKED.add(el);
@@ -1005,6 +1007,7 @@
     this.adoptedLists = new WeakSet();  // adoptedStyleSheets lists whose edits are watched
     this.sheetWaits = new WeakSet();   // <link rel=stylesheet>s recorded before their sheet loaded
     this.sheetsOff = new WeakMap();    // <link>/<style> -> its sheet was last recorded disabled
+    this.someSheetOff = false;         // one was recorded disabled (R.sheetRecorded)
     this.boxes = new Map();            // hidden element -> [w, h] sent (null: its markup's)
     this.sizers = new Map();           // document -> the ResizeObserver of its hidden elements
   };
@@ -1160,7 +1163,7 @@
     if (tag === "style" || (tag === "link" && el.sheet)) {
       var off = sheetOff(el);
       if (off) attrs.rr_sheet_disabled = true;
-      this.sheetsOff.set(el, off);
+      this.sheetRecorded(el, off);
     }
     if (el.scrollLeft) attrs.rr_scrollLeft = el.scrollLeft;
     if (el.scrollTop && tag !== "html") attrs.rr_scrollTop = el.scrollTop;
@@ -1200,7 +1203,7 @@
       var v = maskAttr(self.P, el.localName, el, "_cssText", css, lvl);
       if (v === DROP) return;
       var changed = {_cssText: v}, off = sheetOff(el);   // (switched off before it loaded)
-      if (off !== (self.sheetsOff.get(el) || false)) { changed.rr_sheet_disabled = off ? true : null; self.sheetsOff.set(el, off); }
+      if (off !== (self.sheetsOff.get(el) || false)) { changed.rr_sheet_disabled = off ? true : null; self.sheetRecorded(el, off); }
       self.inc({source: SRC.MUTATION, texts: [], attributes: [{id: id, attributes: changed}],
                 removes: [], adds: []});
     };
@@ -1322,8 +1325,9 @@
     var records = this.records;
     this.records = [];
     try { this.processMutations(records); } catch (e) { /* never break the page */ }
-    // a <style> recorded off whose text changed has a new sheet, on again
-    for (var r = 0; r < records.length; r++) {
+    // a <style> recorded off whose text changed has a new sheet, on again (each record's
+    // target read only once one was: most pages never switch a sheet off)
+    for (var r = 0; this.someSheetOff && r < records.length; r++) {
       var t = records[r].target, st = t && t.localName === "style" ? t : t && t.parentNode;
       if (st && st.localName === "style" && this.sheetsOff.get(st)) this.sheetSwitched(st);
     }
@@ -1543,7 +1547,7 @@
         // a link's `disabled` (or `rel`, `title`) switched its sheet on or off
         if ((tag === "link" || tag === "style") && sheetOff(el) !== (self.sheetsOff.get(el) || false)) {
           out.rr_sheet_disabled = sheetOff(el) ? true : null;
-          self.sheetsOff.set(el, !!out.rr_sheet_disabled);
+          self.sheetRecorded(el, !!out.rr_sheet_disabled);
           any = true;
         }
         if (tag === "iframe" && "src" in out) {   // a same-origin frame's load adds its document
@@ -2616,12 +2620,17 @@
       });
     });
   };
+  /* A <link>'s or <style>'s sheet recorded on or off (`off`). */
+  R.sheetRecorded = function (el, off) {
+    this.sheetsOff.set(el, off);
+    if (off) this.someSheetOff = true;
+  };
   R.sheetSwitched = function (el) {
     if (!el || el.nodeType !== 1 || !this.ids.has(el)) return;
     this.flush();   // what the page changed before (a link's `disabled` attribute: the same news)
     var id = this.ids.get(el), off = sheetOff(el);
     if (this.hidden.has(id) || off === (this.sheetsOff.get(el) || false)) return;
-    this.sheetsOff.set(el, off);
+    this.sheetRecorded(el, off);
     this.inc({source: SRC.MUTATION, texts: [], removes: [], adds: [],
               attributes: [{id: id, attributes: {rr_sheet_disabled: off ? true : null}}]});
   };
