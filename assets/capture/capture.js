@@ -2878,12 +2878,17 @@
     return Array.prototype.map.call(a, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
   }
   function storage() { try { return win.localStorage; } catch (e) { return null; } }
+  // the sessions this page began (sessionId), while it has stored no batch of theirs unsent
+  // (writeUnsent): no page left one for them, so their first page (a visit of one page, most
+  // often) asks the tab's storage nothing - its first use costs the page a wait for the browser
+  var begunHere = {};
   function sessionId(now, given) {
     if (given) return given;
     var st = storage(), s = null;
     try { s = st && JSON.parse(st.getItem(SESSION_KEY) || "null"); } catch (e) { s = null; }
     if (!s || !s.id || now - s.created > SESSION_MAX_MS || now - s.last > SESSION_IDLE_MS) {
       s = {id: randomId(), created: now, last: now};
+      begunHere[s.id] = true;
     }
     s.last = now;
     try { if (st) st.setItem(SESSION_KEY, JSON.stringify(s)); } catch (e) { /* private mode */ }
@@ -2941,6 +2946,7 @@
   var UNSENT_KEY = "replay_capture_unsent", UNSENT_MAX_CHARS = 1000000;
   function tabStorage() { try { return win.sessionStorage; } catch (e) { return null; } }
   function readUnsent(id) {
+    if (begunHere[id] === true) return {lost: 0, batches: []};
     var st = tabStorage(), u = null;
     try { u = st && JSON.parse(st.getItem(UNSENT_KEY) || "null"); } catch (e) { u = null; }
     if (!u || u.session !== id || !Array.isArray(u.batches)) return {lost: 0, batches: []};
@@ -2951,6 +2957,7 @@
   /* Writes `batches` ([{id, events}]) for session `id`, dropping the oldest over the bound (or
    * the storage's own quota); the number of events dropped, now and before (`lost`). */
   function writeUnsent(id, batches, lost) {
+    delete begunHere[id];
     var st = tabStorage();
     if (!st) return lost;
     try {

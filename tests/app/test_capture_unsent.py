@@ -117,3 +117,42 @@ def test_the_kept_batches_are_bounded_and_what_they_drop_is_counted(chromium):
     numbers = sorted(int(n) for n in re.findall(r'\\"(\d+):\\"', json.dumps(first["batches"])))
     assert 0 not in numbers and numbers == list(range(numbers[0], 80)) if numbers else True, \
         numbers
+
+
+# the tab's storage, each time the page asks for it, counted (window.__tabStorage)
+COUNT_TAB_STORAGE = """(() => {
+  const own = Object.getOwnPropertyDescriptor(window, 'sessionStorage') ||
+              Object.getOwnPropertyDescriptor(Window.prototype, 'sessionStorage');
+  window.__tabStorage = 0;
+  Object.defineProperty(window, 'sessionStorage', {configurable: true,
+    get() { window.__tabStorage++; return own.get.call(window); }});
+})();"""
+QUIET = """<!doctype html><html><head><meta charset="utf-8"><link rel="icon" href="data:,">
+<script src="capture.js"></script>
+<script>ReplayCapture.start({intake: "http://127.0.0.1:9", app: "a", token: "t", worker: false,
+                             fetch: () => new Promise(() => {})});</script>
+</head><body><p>%s</p><a id="next" href="b.html">next</a></body></html>"""
+
+
+def test_a_new_session_s_first_page_leaves_the_tab_s_storage_alone(chromium, tmp_path):
+    """No page can have left batches unsent for a session this page began: it does not open
+    the tab's storage to look for them (the browser's first answer is a wait of the page's
+    main thread). The next page of the visit looks, as it must."""
+    (tmp_path / "capture.js").write_text(capture_script())
+    (tmp_path / "a.html").write_text(QUIET % "a")
+    (tmp_path / "b.html").write_text(QUIET % "b")
+    with PageServer(tmp_path) as site:
+        ctx = chromium.new_context()
+        try:
+            ctx.add_init_script(COUNT_TAB_STORAGE)
+            page = ctx.new_page()
+            page.goto(site.url("a.html"))
+            page.wait_for_function("ReplayCapture.status().queued > 0")
+            assert page.evaluate("window.__tabStorage") == 0
+            sid = page.evaluate("ReplayCapture.status().session_id")
+            page.click("#next")
+            page.wait_for_function("window.ReplayCapture && ReplayCapture.status().queued > 0")
+            assert page.evaluate("ReplayCapture.status().session_id") == sid
+            assert page.evaluate("window.__tabStorage") > 0
+        finally:
+            ctx.close()
