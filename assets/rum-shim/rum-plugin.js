@@ -490,8 +490,12 @@
     } catch (e) { /* a frozen prototype: its roots go unwatched */ }
   }
   if (doc.documentElement) watchDom(); else doc.addEventListener("readystatechange", watchDom, {once: true});
-  if (doc.readyState === "loading") doc.addEventListener("DOMContentLoaded", watchShadowRoots, {once: true});
-  else watchShadowRoots();
+  // the roots there already, looked for a task after the document is parsed: a recorder that
+  // watches the DOM for us (capture.js) has started by then, and the walk of every element is
+  // not made (its start comes after ours, at DOMContentLoaded or in the same task)
+  var scanRoots = function () { setTimeout(watchShadowRoots, 0); };
+  if (doc.readyState === "loading") doc.addEventListener("DOMContentLoaded", scanRoots, {once: true});
+  else scanRoots();
   win.addEventListener("scroll", bump, true);
   win.addEventListener("pagehide", function () { bump(); flush(); });
   // the tab hidden may be the visit's end (a mobile browser discards it without a pagehide)

@@ -91,3 +91,40 @@ def test_a_click_that_changes_a_shadow_root_is_not_dead(qapp, server, recorder):
     assert "dead_click" not in clicks["Shadow button"], clicks
     assert "dead_click" not in clicks["Card button"], clicks
     assert clicks["Inert button"] == ["dead_click"], clicks
+
+
+COUNT_WALKS = """(() => {
+  const qsa = Document.prototype.querySelectorAll;
+  window.__walks = 0;
+  Document.prototype.querySelectorAll = function (sel) {
+    if (sel === '*') window.__walks++;
+    return qsa.apply(this, arguments);
+  };
+})();"""
+LOADING = """<!doctype html><html><head><meta charset="utf-8"><link rel="icon" href="data:,">
+<script src="capture.js"></script>
+<script>ReplayCapture.start({intake: "http://127.0.0.1:9", app: "a", token: "t", worker: false,
+                             fetch: () => new Promise(() => {})});</script>
+</head><body><p>%s</p></body></html>"""
+
+
+@pytest.mark.skipif(chromium_path() is None, reason="Debian's chromium is not installed")
+def test_with_capture_js_watching_the_dom_the_plugin_walks_no_element_for_shadow_roots(chromium, tmp_path):
+    """The plugin looks for the shadow roots already in the page (its own observer's) a task
+    after the document is parsed: capture.js, watching the DOM for it from DOMContentLoaded
+    on, has started by then - the plugin walked every element of each recorded page for an
+    observer it dropped next."""
+    from recorder.paths import capture_script
+    (tmp_path / "capture.js").write_text(capture_script())
+    (tmp_path / "a.html").write_text(LOADING % "a")
+    with PageServer(tmp_path) as site:
+        ctx = chromium.new_context()
+        try:
+            ctx.add_init_script(COUNT_WALKS)
+            page = ctx.new_page()
+            page.goto(site.url("a.html"))
+            page.wait_for_function("ReplayCapture.status().queued > 0")
+            page.wait_for_timeout(100)
+            assert page.evaluate("window.__walks") == 0
+        finally:
+            ctx.close()
