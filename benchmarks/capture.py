@@ -48,9 +48,9 @@ The site has had visitors: before a page's rounds, capture.js records MIN_SESSIO
 it outside the figures, so the intake holds what earlier visitors' pages sent it for the whole
 application, as a running intake does: the site's public stylesheets (`public` in
 recorder/intake/compact.py), and the application's shared dictionary (recorder/intake/
-dictionary.py: made, as `replay serve` makes it, of the pages those visits' sessions visited,
-fetched from the site as anyone is served them, and given to capture.js, which compresses each
-body against it). Each round is still a new browser: a new session, nothing in its storage.
+dictionary.py: made, as `replay serve` makes it once turned on for the application, of the
+pages those visits' sessions visited that the site's front page links to, fetched as anyone is
+served them, and given to capture.js, which compresses each body against it). Each round is still a new browser: a new session, nothing in its storage.
 
 Pages: a stress table (hundreds of cells updated several times a second) and the demo shop
 (assets/demo) with a person's mouse moves and clicks on what stays on the page. rrweb runs as
@@ -83,7 +83,7 @@ from _common import ROOT, Row, print_table
 
 from recorder.asset_fetch import origin_of
 from recorder.format import EventType
-from recorder.intake.dictionary import MIN_SESSIONS, addresses, build, dictionary_id, fetch_pages
+from recorder.intake.dictionary import MIN_SESSIONS, dictionary_id, make
 from recorder.privacy import load_rules
 from recorder.intake.page_server import QuietHandler
 from recorder.intake.wire import Status, WireError, decode_request
@@ -452,8 +452,7 @@ def bench(pw, pages, args) -> None:
             run_once(pw, url, CAPTURE, 1.0, idle, None, previous)
         site = origin_of(url)
         allow = lambda u: origin_of(u) == site   # noqa: E731 - the application's one origin
-        pages, _ = fetch_pages(addresses(Intake.visits.values(), allow), allow)
-        built = build(pages, load_rules(None, None))
+        built = make(Intake.visits.values(), [site], allow, load_rules(None, None))
         Intake.dictionary, Intake.visits = built.data if built else None, None
         print(f"{name}: the shared dictionary, of the pages {MIN_SESSIONS} earlier visits went to: "
               + (f"{len(built.data):,} bytes, {', '.join(built.pages)}" if built else "none"))

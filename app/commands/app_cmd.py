@@ -94,19 +94,23 @@ def register(subparsers, common) -> None:
                                     " application's pages (capture.js compresses each batch"
                                     " against it). It is made of the site's pages as anyone is"
                                     " served them (fetched without cookies from the"
-                                    " application's own origins: the addresses its stored"
-                                    " sessions visit most), never of what a visitor sent;"
+                                    " application's own origins: the addresses its front page"
+                                    " links to that its stored sessions visit most), never of"
+                                    " what a visitor sent;"
                                     " anyone with the site's client token can fetch it."
-                                    " --strings lists what it holds; --off stops dictionaries"
-                                    " for the application (and removes them), --on allows them"
-                                    " again, --rebuild makes one now.")
+                                    " Off until --on (for a public site, asked from outside"
+                                    " whatever it trusts); --strings lists what it holds; --off"
+                                    " stops them (and removes them); --rebuild makes one now.")
     di.add_argument("name", metavar="NAME", help=_NAME_HELP)
     what = di.add_mutually_exclusive_group()
-    what.add_argument("--off", action="store_true", help="no dictionary for this application")
-    what.add_argument("--on", action="store_true", help="allow dictionaries again (the default)")
+    what.add_argument("--off", action="store_true",
+                      help="no dictionary for this application (the default)")
+    what.add_argument("--on", action="store_true",
+                      help="give its pages one, made of its site's public pages")
     what.add_argument("--rebuild", action="store_true",
                       help="make it now, fetching the site's pages (the intake does when its"
-                           " pages ask for it, at most hourly)")
+                           " pages ask for it, and again hourly), with the application's rules,"
+                           " else the data folder's")
     di.add_argument("--strings", action="store_true", help="list the strings it holds")
     di.set_defaults(func=dictionary)
 
@@ -272,7 +276,7 @@ def dictionary(args: argparse.Namespace) -> int:
     """What the intake gives the application's pages to compress against (intake/dictionary.py),
     said for the privacy officer: anyone with the client token can read it."""
     from recorder.asset_fetch import REASONS
-    from recorder.intake.dictionary import MIN_SESSIONS, Dictionaries, held_strings, has_site
+    from recorder.intake.dictionary import Dictionaries, held_strings, has_site
     from recorder.intake.live import masking_rules
     from recorder.privacy import RulesError, load_rules
     from ._store import open_existing_store, storage_problem
@@ -281,56 +285,51 @@ def dictionary(args: argparse.Namespace) -> int:
     if args.off:
         shared.set_enabled(app.id, False)
         print(f"application {app.name}: no shared dictionary from now on (its pages compress"
-              " each batch on its own); `--on` allows them again")
+              " each batch on its own); `--on` turns them on again")
         return 0
     if args.on:
-        shared.set_enabled(app.id, True)
-        print(f"application {app.name}: shared dictionaries allowed - the intake makes one when"
-              " its pages next ask for it")
-        return 0
-    if args.rebuild and shared.enabled(app.id):
         if not has_site(app):
             raise UserError(f"application {app.name} has no origin to ask for its pages"
                             f" ({', '.join(app.origins) or 'none'}; a wildcard is no one"
-                            f" site) - give it its site's: `replay app origins {app.name}"
+                            f" site) - give it its site's first: `replay app origins {app.name}"
                             " --add https://...`")
+        shared.set_enabled(app.id, True)
+        print(f"application {app.name}: shared dictionaries on - the intake makes one of its"
+              " site's public pages when its pages next ask for it (`replay app dictionary"
+              f" {app.name}` shows it then)")
+        return 0
+    if args.rebuild:
+        if not shared.enabled(app.id):
+            raise UserError(f"application {app.name}'s shared dictionary is off - `replay app"
+                            f" dictionary {app.name} --on` turns it on")
         try:
             rules = masking_rules(app, lambda: load_rules(None, args.data))
         except RulesError as exc:
             raise UserError(f"{exc} (fix it, then try again)") from None
         store = open_existing_store(args.data)
         try:
-            built = shared.rebuild(store, app, rules)
+            shared.rebuild(store, app, rules)
         except OSError as exc:
-            raise UserError(storage_problem(exc, args.data) or f"the dictionary could not be"
+            raise UserError(storage_problem(exc, args.data) or "the dictionary could not be"
                             f" written: {exc.strerror or exc}") from None
         finally:
             store.close()
-        if built is None:
-            info = shared.failed(app.id)
-            print(f"application {app.name}: no dictionary made - no address of its site was"
-                  f" visited by {MIN_SESSIONS} stored sessions" if not info else
-                  f"application {app.name}: no dictionary made - no page of its site answered:")
-            for url, why in info.items():
-                print(f"  {url}: {REASONS.get(why, why)}")
-            return 0
     shown = shared.shown(app.id)
-    if shown.data is None:
-        print(f"application {app.name}: shared dictionary {shown.state.sentence}"
-              + (" (`--on` allows it)" if not shared.enabled(app.id) else
-                 " (`--rebuild` makes it now)"))
-        return 0
-    held = held_strings(shown.data)
     info = shown.info
-    print(f"application {app.name}: shared dictionary {info.id}, {len(shown.data):,} bytes,"
-          f" made {when_text(info.built_ms)} of {len(info.pages)} page"
-          f"{'' if len(info.pages) == 1 else 's'} of its site, {shown.state.sentence};"
-          f" {len(held):,} strings")
-    for url in info.pages:
-        print(f"  {url}")
-    for url, why in info.failed.items():
-        print(f"  {url}: not in it, {REASONS.get(why, why)}")
-    if args.strings:
-        for text in sorted(held):
+    if shown.data is None:
+        print(f"application {app.name}: shared dictionary {shown.state.sentence}")
+    else:
+        held = held_strings(shown.data)
+        print(f"application {app.name}: shared dictionary {info.id}, {len(shown.data):,} bytes,"
+              f" {shown.state.sentence}, of {len(info.pages)} page"
+              f"{'' if len(info.pages) == 1 else 's'} of its site; {len(held):,} strings")
+    if info is not None:
+        print(f"  (last tried {when_text(info.built_ms)})")
+        for url in info.pages:
+            print(f"  {url}")
+        for url, why in info.failed.items():
+            print(f"  {url}: not in it, {REASONS.get(why, why)}")
+    if args.strings and shown.data is not None:
+        for text in sorted(held_strings(shown.data)):
             print(json.dumps(text, ensure_ascii=False))
     return 0

@@ -14,19 +14,22 @@ from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPlainTextEdit, QPushButton,
                                QWidget)
 
 from player.local_time import when_text
+from player.qt.plain_text import plain_tip
 from recorder.asset_fetch import REASONS
 from recorder.intake.dictionary import Dictionaries, State
 
 from .model import Given, given_to_pages
 from .tables import fill, table
 
-EXPLAINED = ("What the intake gives each site's pages to compress their batches against: the"
-             " site's pages as anyone is served them (fetched without cookies from the"
-             " application's own origins, the addresses its stored sessions visit most),"
-             " masked with its rules - never anything a visitor sent. Anyone with the site's"
-             " client token can read it.")
+EXPLAINED = ("What the intake gives each site's pages to compress their batches against, once"
+             " turned on for it: the site's public pages as anyone is served them (fetched"
+             " without cookies from the application's own origins: the addresses its front page"
+             " links to that its stored sessions visit most), masked with its rules - never"
+             " anything a visitor sent. Anyone with the site's client token can read it.")
 NO_APPS = "No applications: `replay app create NAME` makes one (sessions sent by a site)."
-STOP, ALLOW = "Stop for this application", "Allow again"
+STOP, TURN_ON = "Stop for this application", "Turn on for this application"
+NO_SITE = ("it has no site to ask for its pages (no origin, or a wildcard): `replay app origins"
+           " NAME --add https://...` gives it one")
 
 
 class GivenTab(QWidget):
@@ -40,7 +43,7 @@ class GivenTab(QWidget):
                             "Bytes"], stretch=3)
         self.table.setMaximumHeight(160)
         self.strings_label = QLabel(self)
-        self.toggle = QPushButton(STOP, self)
+        self.toggle = QPushButton(TURN_ON, self)
         self.toggle.setEnabled(False)
         self.strings = QPlainTextEdit(self)
         self.strings.setReadOnly(True)
@@ -82,19 +85,21 @@ class GivenTab(QWidget):
 
     def _chosen(self) -> None:
         g = self._app()
-        self.toggle.setEnabled(g is not None)
+        self.toggle.setEnabled(g is not None and g.site)
         if g is None:
             self.strings.setPlainText("")
             return
         off = g.shown.state is State.OFF
-        self.toggle.setText(ALLOW if off else STOP)
+        self.toggle.setText(TURN_ON if off else STOP)
+        self.toggle.setToolTip("" if g.site else plain_tip(NO_SITE))
         if g.strings:
             self.strings_label.setText(f"{g.app_name}: the {len(g.strings):,} strings its pages"
                                        " are given (one per line, as JSON)")
             self.strings.setPlainText("\n".join(json.dumps(t, ensure_ascii=False)
                                                 for t in g.strings))
         else:
-            self.strings_label.setText(f"{g.app_name}: {g.shown.state.sentence}")
+            self.strings_label.setText(f"{g.app_name}: {g.shown.state.sentence}" if g.site
+                                       else f"{g.app_name}: {NO_SITE}")
             self.strings.setPlainText("")
 
     def _toggle(self) -> None:
@@ -106,7 +111,7 @@ class GivenTab(QWidget):
 
 
 def _state(g: Given) -> str:
-    if g.shown.state is State.GIVEN and g.shown.info is not None:
+    if g.shown.state is State.GIVEN and g.shown.info is not None and g.shown.info.id:
         return f"{g.shown.info.id}, {g.shown.state.label}"
     return g.shown.state.label
 

@@ -232,13 +232,14 @@ class Given:
     app_id: str
     shown: Shown
     strings: tuple[str, ...]   # what the dictionary holds, sorted (none when not given)
+    site: bool                 # whether it has a site to ask (dictionary.has_site)
 
 
 def given_to_pages(data_dir: Path) -> list[Given]:
     """Each application of the data folder with its shared dictionary (intake/dictionary.py),
     as `replay app dictionary` says it; [] without applications. Reads only."""
     from recorder.intake.apps import APPS_FILE, Applications
-    from recorder.intake.dictionary import Dictionaries, held_strings
+    from recorder.intake.dictionary import Dictionaries, has_site, held_strings
     if not (data_dir / APPS_FILE).is_file():
         return []
     apps = Applications(data_dir)
@@ -250,5 +251,5 @@ def given_to_pages(data_dir: Path) -> list[Given]:
     for app in listed:
         shown = shared.shown(app.id)
         held = tuple(sorted(held_strings(shown.data))) if shown.data is not None else ()
-        out.append(Given(app.name, app.id, shown, held))
+        out.append(Given(app.name, app.id, shown, held, has_site(app)))
     return out

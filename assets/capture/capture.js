@@ -2799,17 +2799,16 @@
    * already compress to about half). HTTP's `deflate` (zlib: a 2-byte header and a 4-byte
    * checksum), not gzip (10 and 8): the same compressed data, 12 bytes less a request. */
   var ZIP_MIN_CHARS = 200, ZIP_HEADER_BYTES = 27, ZIP_FORMAT = "deflate";
-  /* A preset dictionary for the bodies (zlib's FDICT): the intake builds one per application
-   * from earlier visitors' batches of the site (the strings few visitors had, blanked) and
-   * serves it at GET /v1/dictionary (200: its bytes, at most DICT_MAX_BYTES; 204: none).
-   * CompressionStream takes none, so the worker compresses with our own deflate (zlibDeflate:
-   * slower than the browser's, hence not on the page's thread for its requests - the
-   * main-thread fallback goes without; a beacon, which cannot wait, is the exception:
-   * BEACON_ZIP_MAX_CHARS). The worker fetches it once, as it is made, and hands the page a copy
-   * for the beacons; a batch ready before the answer waits at most DICT_WAIT_MS, then goes
-   * without. Its id is its Adler-32 (the stream's DICTID); an intake that no longer has it
-   * answers 409 DICT_UNKNOWN, and the batch goes again at once without it, as the page's next
-   * ones (and beacons) do. */
+  /* A preset dictionary for the bodies (zlib's FDICT): the intake makes one per application,
+   * once turned on for it, of the site's public pages as anyone is served them
+   * (recorder/intake/dictionary.py) and serves it at GET /v1/dictionary (200: its bytes, at
+   * most DICT_MAX_BYTES; 204: none). CompressionStream takes none, so the worker compresses
+   * with our own deflate (zlibDeflate: slower than the browser's, hence not on the page's
+   * thread - the main-thread fallback goes without, and so do beacons: S.beaconBody). The
+   * worker fetches it once, as it is made; a batch ready before the answer waits at most
+   * DICT_WAIT_MS, then goes without. Its id is its Adler-32 (the stream's DICTID); an intake
+   * that no longer has it answers 409 DICT_UNKNOWN, and the batch goes again at once without
+   * it, as the page's next ones do. */
   var DICT_MAX_BYTES = 32768, DICT_WAIT_MS = 3000, DICT_UNKNOWN = "unknown_dictionary";
   var QUEUE_MAX_EVENTS = 20000;    // the retry queue's bound: the oldest go first beyond it
   var BEACON_MAX_BYTES = 60000;    // sendBeacon's budget is 64 KB per page: a body as sent (compressed)
@@ -4186,10 +4185,10 @@
   /* A beacon's body for `events` under `batchId`: {data: the text, or its zlib stream, zipped,
    * chars: the text's length, size: what is sent}. Compressed on the page's thread when it is
    * at most BEACON_ZIP_MAX_CHARS long, and sent so when it pays. Never against the shared
-   * dictionary: the intake removes an application's dictionaries when one of its sessions is
-   * deleted or re-masked, and a beacon compressed against a removed one is refused (409) with
-   * no one to hear it and send it again - its events lost; and the dictionary's hash chains
-   * cost a leaving page ~10 ms more (cold), for ~1.3 KB less on the shop. */
+   * dictionary: the intake may have removed it since the worker fetched it (turned off,
+   * pruned), and a beacon compressed against a removed one is refused (409) with no one to
+   * hear it and send it again - its events lost; and the dictionary's hash chains cost a
+   * leaving page ~10 ms more (cold), for ~1.3 KB less on the shop. */
   S.beaconBody = function (events, batchId, text) {
     if (text === undefined) text = this.body(events, batchId);
     var data = null;

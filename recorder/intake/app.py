@@ -54,7 +54,7 @@ from ..privacy import ActiveRules, Rules
 from ..sessions import INACTIVITY_MS
 from ..store import LocalStore, Store
 from .apps import AppError, Application, Applications, normalize_origin
-from .dictionary import Dictionaries, dictionary_id
+from .dictionary import Dictionaries, dictionary_id, has_site
 from .demo import DEMO_APP, PAGES, DemoApp, Shop, install, page_names
 from .live import LiveIntake
 from .wire import (Status, WireError, decode_request, max_body_bytes, request_encoding,
@@ -160,14 +160,14 @@ class Intake:
         self.store.close()
 
     def shared_dictionary(self, app: Application) -> bytes | None:
-        """The application's shared dictionary for its pages (None: none yet, stopped, or
-        `assets` off - the intake never asks the site for anything); a build started in the
-        background when there is none or it is old (dictionary.py)."""
-        if not self.assets:
+        """The application's shared dictionary for its pages (None: none yet, off, no site to
+        ask, or `assets` off - the intake never asks the site for anything); a build started in
+        the background when there is none or it is old (dictionary.py)."""
+        if not self.assets or not has_site(app):
             return None
         shared, rules = self.dictionaries, self.live.rules_of(app)
-        if shared.stale(app.id, rules, lambda: self.store.index.count_sessions(application=app.id)):
-            shared.rebuild_soon(self.store, app, rules)
+        if shared.stale(app.id, rules):
+            shared.rebuild_soon(self.store, app, rules, stop=lambda: self._closing)
         return shared.current(app.id)
 
     def after_quiet(self, now_ms: float | None = None, *, wait: bool = False) -> list[str]:

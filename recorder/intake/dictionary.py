@@ -15,29 +15,38 @@ in zlib's own format, so no new decoder is needed:
                      409 unknown_dictionary, and capture.js sends the batch again without
 
 What a dictionary holds - the client token is public, so anyone can fetch it - is nothing a
-visitor sent:
+visitor sent, and only pages anyone can find:
 
-  1. It is made of the application's pages **as anyone fetches them**: the intake asks each
-     address for its HTML as the images' fetch asks (asset_fetch: a GET with no cookies and no
-     credentials, from the application's own origins only - never a wildcard's - redirects
-     too), keeps a text/html answer, and serializes it as capture.js would send that page
-     (html_to_events, URLs made absolute, masked with the application's rules, compact.encode).
-     A page behind a login answers a login page or a refusal: its visitors' view is not in it.
-  2. Which addresses: those of the application's stored sessions' pages (their views) that at
-     least MIN_SESSIONS sessions visited, without their query and fragment (a query may carry
-     a token or an e-mail the rules did not scrub; a one-off address is a person's, not the
-     site's), none whose path holds personal data the detectors find, the most visited first,
-     at most MAX_PAGES.
-  3. `replay serve --no-assets` (the intake never contacts the sites) makes none; so does an
-     application whose origins are a wildcard or none (there is no site to ask).
-  4. `replay app dictionary NAME` shows what the current one holds and which pages it was
-     made of, `--off` stops them for the application (and removes them), `--on` allows them
-     again; the privacy workspace's Given to pages tab shows the same.
+  0. It is off until someone turns it on for the application (`replay app dictionary NAME
+     --on`): saying that its site's pages are public, and that the intake asks them from
+     outside whatever the site trusts (a host inside the site's network would be served
+     what the public is not).
+  1. It is made of the application's pages **as anyone is served them**: the intake asks each
+     address for its HTML as it asks for a session's images (asset_fetch: a GET with no
+     cookies and no credentials, from the application's own origins only - never a
+     wildcard's - redirects too), keeps a text/html answer, and writes it as capture.js would
+     send that page (html_to_events, URLs made absolute, masked with the application's rules,
+     compact.encode). A page behind a login answers a login page or a refusal.
+  2. Which addresses: those its stored sessions' pages (their views, the latest
+     SAMPLE_SESSIONS sessions) went to that at least MIN_SESSIONS sessions visited, without
+     their query and fragment, **and that the site's front page links to** (each origin's
+     `/` and the pages its links name: what anyone finds without being given a link - never
+     a password-reset, invitation or shared-document link, which answers anyone who has it;
+     forged sessions cannot choose what is asked either). None with credentials, a path
+     holding personal data the detectors find or what masking left of it, or a path segment
+     shaped like a secret (SECRET_SEGMENT). The most visited first, at most MAX_PAGES.
+  3. `replay serve --no-assets` (nothing fetched from the sites) makes none. It is made at
+     the first fetch after it is turned on, again every REBUILD_S or when the application's
+     rules change (the one there is stays given meanwhile: it holds public pages), and tried
+     again no sooner than RETRY_S after a try that made none.
+  4. `replay app dictionary NAME` shows what the current one holds, which pages it was made
+     of and why an address asked is not in it; `--off` stops them for the application (and
+     removes them); the privacy workspace's Given to pages tab shows the same.
 
 Files: DATA/shared-dictionaries/APP_ID/ holds `XXXXXXXX.bin` (the dictionary whose Adler-32 is
-that hex, write-once) for the last KEEP built (a page keeps the one it fetched for its life),
+that hex) for the last KEEP made (a page keeps the one it fetched while it is open),
 `current` (the newest's hex id, the digest of the rules it was masked with, the pages it was
-made of, the application's sessions then) and `off` (the application's dictionaries stopped).
+made of, the addresses that failed and why) and `on` (dictionaries turned on for it).
 Several intake workers share the folder: a build is whole-file-or-nothing (durable_file) and
 `current` is replaced atomically; two workers building at once only build the same thing twice.
 """
@@ -59,10 +68,12 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 
+import lxml.html
 from lxml import etree
 
 from ..asset_fetch import Failure, Limits, fetch_one, origin_of
-from ..paths import fsync_dir, write_durably
+from ..assets import absolute_url
+from ..paths import DATA_FOLDER_MODE, fsync_dir, write_durably
 from ..privacy import Rules
 from ..privacy.detectors import in_id, masked_in
 from ..privacy.masker import mask_session
@@ -76,13 +87,20 @@ FOLDER = "shared-dictionaries"
 MIN_SESSIONS = 5           # an address fewer stored sessions visited is not asked for (2.)
 MAX_PAGES = 8              # addresses asked for per build (2.)
 MAX_BYTES = 24_576         # deflate's window is 32 KB: the body must still reach its start
-PAGE_LIMITS = Limits(max_asset_bytes=2 * 1024 * 1024, timeout_s=10.0, deadline_s=20.0)
+# a page's HTML: only MAX_BYTES of its skeleton is kept, so a longer page is only parsing time
+PAGE_LIMITS = Limits(max_asset_bytes=512 * 1024, timeout_s=10.0, deadline_s=20.0)
 SAMPLE_SESSIONS = 200      # the application's latest sessions whose addresses are counted
 KEEP = 8                   # dictionaries kept per application (the newest)
 REBUILD_S = 3600.0         # a dictionary older than this is rebuilt at the next fetch
 RETRY_S = 600.0            # a build whose pages all failed is tried again no sooner
 URL_ATTRS = ("href", "src", "action", "poster")   # made absolute, as capture.js sends them
-CURRENT, OFF, SUFFIX = "current", "off", ".bin"
+CURRENT, ON, SUFFIX = "current", "on", ".bin"
+NOT_A_PAGE = "not_a_page"   # asset_fetch.REASONS' word for an answer that is no HTML page
+# a path segment shaped like a secret (2.): a UUID, 16+ hex digits, a JWT, or 20+ letters and
+# digits mixed (a reset token, an invitation, a share link) - such an address is never asked
+SECRET_SEGMENT = re.compile(
+    r"^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{16,}"
+    r"|eyJ[\w-]*\.[\w.-]*|(?=[\w-]*\d)(?=[\w-]*[a-zA-Z])[\w-]{20,})$", re.IGNORECASE)
 
 
 def dictionary_id(data: bytes) -> int:
@@ -99,6 +117,7 @@ class Page:
 
 @dataclass(frozen=True)
 class Built:
+    """A dictionary made: its bytes, and the pages it was made of."""
     data: bytes
     pages: tuple[str, ...]   # the addresses it was made of, the most visited first
 
@@ -107,18 +126,17 @@ class Built:
         return dictionary_id(self.data)
 
 
-def address(url: str) -> str | None:
-    """A page's address as a dictionary asks for it: http(s), no query, no fragment; None for
-    one whose path holds what the detectors find, or what masking left of it (an e-mail in a
-    profile's path: the address is in the dictionary, which the public token reads) (2.)."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
+def address(url: str, base: str | None = None) -> str | None:
+    """A page's address as a dictionary asks for it (2.): absolute http(s) (`base`: the page a
+    link is on), no credentials, no query, no fragment; None for one whose path holds what
+    the detectors find or what masking left of it (an e-mail in a profile's path: the
+    address is in the dictionary the public token reads), or a segment shaped like a secret."""
+    url = absolute_url(url, base)
+    if url is None:
         return None
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        return None
+    parts = urlsplit(url)
     path = unquote(parts.path)
-    if in_id(path) or masked_in(path):
+    if in_id(path) or masked_in(path) or any(SECRET_SEGMENT.match(seg) for seg in path.split("/")):
         return None
     return urlunsplit((parts.scheme, parts.netloc, parts.path or "/", "", ""))
 
@@ -164,17 +182,21 @@ def _json(x: Any) -> bytes:
     return json.dumps(x, separators=(",", ":"), ensure_ascii=False).encode("utf-8", "replace")
 
 
-def build(pages: Iterable[Page], rules: Rules, max_bytes: int = MAX_BYTES) -> Built | None:
+def build(pages: Iterable[Page], rules: Rules, max_bytes: int = MAX_BYTES,
+          failed: dict[str, str] | None = None) -> Built | None:
     """A dictionary of these pages (the most visited first), or None without any: their
     skeletons, the most visited last (nearest to what is compressed: cheaper to reach), the
     least visited dropped when over `max_bytes` - the most visited alone over it gives its
-    start (the snapshot's head, what every body of that page begins with)."""
+    start (the snapshot's head, what every body of that page begins with). A page that is no
+    document is noted in `failed` ("not_a_page")."""
     chosen: list[tuple[str, bytes]] = []
     size = 0
     for page in pages:
         try:
             shape = skeleton(page, rules)
         except (etree.ParserError, ValueError):   # an empty answer, no document in it
+            if failed is not None:
+                failed[page.url] = NOT_A_PAGE
             continue
         if size + len(shape) > max_bytes:
             if chosen:
@@ -200,18 +222,66 @@ def held_strings(data: bytes) -> set[str]:
 _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
 
 
-def fetch_pages(urls: Iterable[str], allow: Callable[[str], bool]) -> tuple[list[Page], dict[str, str]]:
+def fetch_pages(urls: Iterable[str], allow: Callable[[str], bool],
+                stop: Callable[[], bool] | None = None) -> tuple[list[Page], dict[str, str]]:
     """The pages at these addresses as anyone is served them (1.), and why the others are
-    not among them (address -> the fetch's reason)."""
+    not among them (address -> the fetch's reason, asset_fetch.REASONS)."""
     pages, failed = [], {}
     for url in urls:
+        if stop is not None and stop():
+            break
         try:
-            got = fetch_one(url, PAGE_LIMITS, allow, page=True)
+            got = fetch_one(url, PAGE_LIMITS, allow, stop=stop, page=True)
         except Failure as exc:
             failed[url] = exc.reason
             continue
         pages.append(Page(url, got.data))
     return pages, failed
+
+
+def linked(page: Page, allow: Callable[[str], bool]) -> set[str]:
+    """The page's own address and those its links (`<a>`, `<area>`) name on allowed origins,
+    as addresses (2.)."""
+    found = {a for a in [address(page.url)] if a is not None}
+    try:
+        doc = lxml.html.document_fromstring(page.html)
+    except (etree.ParserError, ValueError):
+        return found
+    for el in doc.iter("a", "area"):
+        a = address(el.get("href") or "", page.url)
+        if a is not None and allow(a):
+            found.add(a)
+    return found
+
+
+def public_addresses(origins: Iterable[str], allow: Callable[[str], bool],
+                     stop: Callable[[], bool] | None = None
+                     ) -> tuple[set[str], list[Page], dict[str, str]]:
+    """What anyone finds on the site without being given a link (2.): each origin's front
+    page and the addresses it links to; with the front pages fetched (a dictionary may be
+    made of them too) and why any did not answer."""
+    pages, failed = fetch_pages([o.rstrip("/") + "/" for o in origins], allow, stop)
+    found: set[str] = set()
+    for page in pages:
+        found |= linked(page, allow)
+    return found, pages, failed
+
+
+def make(visited: Iterable[Iterable[str]], origins: Iterable[str], allow: Callable[[str], bool],
+         rules: Rules, failed: dict[str, str] | None = None,
+         stop: Callable[[], bool] | None = None) -> Built | None:
+    """A dictionary of the site's public pages (1., 2.): `visited`, each session's page URLs;
+    `origins`, the site's (none a wildcard), `allow` saying a URL is on one; what did not
+    answer a page noted in `failed`."""
+    failed = {} if failed is None else failed
+    public, fronts, failed_fronts = public_addresses(origins, allow, stop)
+    failed.update(failed_fronts)
+    urls = [a for a in addresses(visited, allow) if a in public]
+    have = {p.url: p for p in fronts}
+    pages, failed_pages = fetch_pages([u for u in urls if u not in have], allow, stop)
+    failed.update(failed_pages)
+    got = {p.url: p for p in pages} | have
+    return build([got[u] for u in urls if u in got], rules, failed=failed)
 
 
 def has_site(app: Application) -> bool:
@@ -222,7 +292,8 @@ def has_site(app: Application) -> bool:
 
 @dataclass(frozen=True)
 class DictionaryInfo:
-    id: str                  # its Adler-32 in hex
+    """What the application's last try noted."""
+    id: str | None           # the dictionary given: its Adler-32 in hex (None: none made)
     built_ms: float          # epoch ms
     pages: tuple[str, ...]   # the addresses it was made of
     failed: dict[str, str]   # the addresses asked and not in it -> why (asset_fetch.REASONS)
@@ -230,9 +301,11 @@ class DictionaryInfo:
 
 class State(enum.Enum):
     """What an application's pages are given now (`Dictionaries.shown`): (label, sentence)."""
-    OFF = ("off", "off: its pages compress each batch on their own")
-    NONE = ("none yet", "none yet: made when its pages ask for it, from the pages of the site"
-                        f" that {MIN_SESSIONS} stored sessions visited")
+    OFF = ("off", "off: its pages compress each batch on their own (`--on` turns it on for a"
+                  " public site)")
+    NONE = ("none yet", "none yet: made when its pages ask for it, of the pages of its site"
+                        f" that its front page links to and {MIN_SESSIONS} stored sessions"
+                        " visited")
     GIVEN = ("given", "given to its pages")
 
     @property
@@ -247,8 +320,8 @@ class State(enum.Enum):
 @dataclass(frozen=True)
 class Shown:
     state: State
-    info: DictionaryInfo | None = None
-    data: bytes | None = None      # GIVEN: the dictionary's bytes
+    info: DictionaryInfo | None = None   # the last try (its failed addresses even when NONE)
+    data: bytes | None = None            # GIVEN: the dictionary's bytes
 
 
 class Dictionaries:
@@ -264,11 +337,12 @@ class Dictionaries:
         return self.root / app_id
 
     def enabled(self, app_id: str) -> bool:
-        return not (self._dir(app_id) / OFF).exists()
+        """Whether the application's pages may be given one (0.: off until turned on)."""
+        return (self._dir(app_id) / ON).exists()
 
     def _state(self, app_id: str) -> tuple[dict, float] | None:
-        """What `current` says ({"id": hex or None, "rules": digest, "pages", "failed",
-        "sessions"}) and when it was written; None: no build tried (or it was removed)."""
+        """What `current` says ({"id": hex or None, "rules": digest, "pages", "failed"}) and
+        when it was written; None: no try yet (or since it was turned on)."""
         path = self._dir(app_id) / CURRENT
         try:
             state = json.loads(path.read_bytes())
@@ -276,45 +350,35 @@ class Dictionaries:
         except (OSError, ValueError):
             return None
 
-    def info(self, app_id: str) -> DictionaryInfo | None:
-        """The current dictionary's id, when it was built and of what (None: there is none)."""
-        state = self._state(app_id)
-        if state is None or not _is_hex(state[0].get("id")):
+    @staticmethod
+    def _info(state: tuple[dict, float] | None) -> DictionaryInfo | None:
+        if state is None:
             return None
-        pages = state[0].get("pages")
-        return DictionaryInfo(state[0]["id"], state[1] * 1000,
+        pages, failed = state[0].get("pages"), state[0].get("failed")
+        hex_id = state[0].get("id")
+        return DictionaryInfo(hex_id if _is_hex(hex_id) else None, state[1] * 1000,
                               tuple(p for p in pages if isinstance(p, str))
-                              if isinstance(pages, list) else (), self.failed(app_id))
-
-    def failed(self, app_id: str) -> dict[str, str]:
-        """The addresses the last build asked for and did not get a page of -> why."""
-        state = self._state(app_id)
-        failed = state[0].get("failed") if state is not None else None
-        return {k: v for k, v in failed.items() if isinstance(v, str)} \
-            if isinstance(failed, dict) else {}
+                              if isinstance(pages, list) else (),
+                              {k: v for k, v in failed.items() if isinstance(v, str)}
+                              if isinstance(failed, dict) else {})
 
     def shown(self, app_id: str) -> Shown:
-        """What the application's pages are given now, for `replay app dictionary` and the
-        privacy workspace."""
+        """What the application's pages are given now and what the last try found, for
+        `replay app dictionary` and the privacy workspace (`current` read once)."""
         if not self.enabled(app_id):
             return Shown(State.OFF)
-        data, info = self.current(app_id), self.info(app_id)
-        if data is not None:
-            return Shown(State.GIVEN, info, data)
-        return Shown(State.NONE, info)
+        info = self._info(self._state(app_id))
+        data = self.lookup(app_id, int(info.id, 16)) if info is not None and info.id else None
+        return Shown(State.GIVEN if data is not None else State.NONE, info, data)
 
     def current(self, app_id: str) -> bytes | None:
-        """The application's newest dictionary, or None (none built yet, or stopped)."""
-        state = self._state(app_id)
-        if state is None or not self.enabled(app_id):
-            return None
-        hex_id = state[0].get("id")
-        return self.lookup(app_id, int(hex_id, 16)) if _is_hex(hex_id) else None
+        """The application's newest dictionary, or None (none made yet, or off)."""
+        return self.shown(app_id).data
 
     def lookup(self, app_id: str, dict_id: int) -> bytes | None:
         """The dictionary of that id, if the application still has it (a POST's DICTID)."""
         key = (app_id, dict_id)
-        path = self._dir(app_id) / f"{dict_id:08x}{SUFFIX}"
+        path = self._dir(app_id) / _file(dict_id)
         with self._lock:
             data = self._cache.get(key)
         if data is not None:
@@ -333,124 +397,138 @@ class Dictionaries:
             self._cache[key] = data
         return data
 
-    def stale(self, app_id: str, rules: Rules, sessions: Callable[[], int],
-              now: float | None = None) -> bool:
-        """Whether a fetch should start a build: none tried yet, the application's rules
-        changed since (the one there is stays given meanwhile: what it holds is public), the
-        last made none and sessions were stored since (`sessions()`: how many the application
-        has now; RETRY_S after one whose pages failed), or the last is older than REBUILD_S."""
+    def stale(self, app_id: str, rules: Rules, now: float | None = None) -> bool:
+        """Whether a fetch should start a build (3.): on, and no try yet, the application's
+        rules changed since (the one there is stays given meanwhile), the last made none
+        RETRY_S ago, or its dictionary is gone from disk or older than REBUILD_S."""
         if not self.enabled(app_id):
             return False
         state = self._state(app_id)
         if state is None or state[0].get("rules") != _digest(rules):
             return True
         age = (now or time.time()) - state[1]
-        if not state[0].get("id"):
-            # none made: asked no page (no address visited often enough) - again once other
-            # sessions are stored; asked and got none - not before RETRY_S (a site whose
-            # pages all want a login is not asked at every page load of its visitors)
-            return sessions() != state[0].get("sessions") and \
-                (not state[0].get("failed") or age >= RETRY_S)
-        return age >= REBUILD_S
+        hex_id = state[0].get("id")
+        if not _is_hex(hex_id):
+            return age >= RETRY_S
+        return age >= REBUILD_S or self.lookup(app_id, int(hex_id, 16)) is None
 
-    def rebuild(self, store, app: Application, rules: Rules) -> Built | None:
-        """Make the application's dictionary from its site's pages (1.-3.) and make it
-        current; None: none made (stopped, no site to ask, no address visited often enough,
-        none of them answered a page)."""
-        app_id = app.id
-        if not self.enabled(app_id):
+    def rebuild(self, store, app: Application, rules: Rules,
+                stop: Callable[[], bool] | None = None) -> Built | None:
+        """Make the application's dictionary of its site's pages (1.-3.) and make it current;
+        None: none made (off, no site to ask, no public address visited often enough, none
+        answered a page) - the one there was, masked with the same rules, stays given. The try
+        is noted whatever happens (a failing build is not tried again at every page load).
+        `stop()`: the intake closing."""
+        if not self.enabled(app.id):
             return None
-        site = has_site(app)
-        sessions = store.index.count_sessions(application=app_id)
-        urls: list[str] = []
+        d = self._dir(app.id)
+        d.mkdir(mode=DATA_FOLDER_MODE, parents=True, exist_ok=True)
+        before = self._state(app.id)
+        pages: tuple[str, ...] = ()
         failed: dict[str, str] = {}
         built = None
-        if site:
-            def allow(url: str) -> bool:
-                try:
-                    return app.allows_origin(origin_of(url))
-                except ValueError:
-                    return False
-            visited = ([info.first_url or ""] + [v[2] or "" for v in store.index.views(info.id)]
-                       for info in store.sessions(application=app_id, limit=SAMPLE_SESSIONS))
-            urls = addresses(visited, allow)
-            pages, failed = fetch_pages(urls, allow)
-            built = build(pages, rules)
-        d = self._dir(app_id)
-        d.mkdir(parents=True, exist_ok=True)
-        name = f"{built.id:08x}" if built is not None else None
-        path = d / f"{name}{SUFFIX}"
-        if built is not None and (not path.exists() or path.read_bytes() != built.data):
-            write_durably(path, built.data, d / f".{name}.{os.getpid()}.tmp")
-        elif built is not None:
-            os.utime(path)   # the newest again (`_prune` keeps the newest)
-        # (None: tried - the next try when the application has other sessions)
-        write_durably(d / CURRENT, _json({"id": name, "rules": _digest(rules),
-                                          "pages": list(built.pages) if built else [],
-                                          "failed": failed, "sessions": sessions}),
-                      d / f".{CURRENT}.{os.getpid()}.tmp")
-        fsync_dir(d)
-        if built is None:
-            log.info("shared dictionary of application %s: none made (%s)", app_id,
-                     "its origins are a wildcard or none" if not site else
-                     f"{len(urls)} addresses visited by {MIN_SESSIONS} sessions or more,"
-                     f" {len(failed)} of them not a page")
+        try:
+            built = self._make(store, app, rules, failed, stop)
+        finally:
+            name = _file(built.id)[:-len(SUFFIX)] if built is not None else None
+            if built is not None:
+                pages = built.pages
+                path = d / _file(built.id)
+                if not path.exists() or path.read_bytes() != built.data:
+                    write_durably(path, built.data, d / f".{name}.{os.getpid()}.tmp")
+                else:
+                    os.utime(path)   # the newest again (`_prune` keeps the newest)
+            elif before is not None and before[0].get("rules") == _digest(rules) \
+                    and _is_hex(before[0].get("id")) \
+                    and self.lookup(app.id, int(before[0]["id"], 16)) is not None:
+                # the site did not answer this time: what it answered before stays given
+                name, pages = before[0]["id"], tuple(before[0].get("pages") or ())
+            write_durably(d / CURRENT, _json({"id": name, "rules": _digest(rules),
+                                              "pages": list(pages), "failed": failed}),
+                          d / f".{CURRENT}.{os.getpid()}.tmp")
+            fsync_dir(d)
+        if not self.enabled(app.id):   # turned off while it was made: it goes again
+            self.forget(app.id)
             return None
-        self._prune(d, keep=name)
-        log.info("shared dictionary %s of application %s: %d bytes, from %d pages", name,
-                 app_id, len(built.data), len(built.pages))
+        if built is None:
+            log.info("shared dictionary of application %s: none made (%d addresses did not"
+                     " answer a page)", app.name, len(failed))
+            return None
+        self._prune(app.id, keep=name)
+        log.info("shared dictionary %s of application %s: %d bytes, of %d pages", name,
+                 app.name, len(built.data), len(built.pages))
         return built
 
-    def rebuild_soon(self, store, app: Application, rules: Rules) -> None:
+    def _make(self, store, app: Application, rules: Rules, failed: dict[str, str],
+              stop: Callable[[], bool] | None) -> Built | None:
+        if not has_site(app):
+            return None
+
+        def allow(url: str) -> bool:
+            try:
+                return app.allows_origin(origin_of(url))
+            except ValueError:
+                return False
+        visited = ([info.first_url or ""] + [v[2] or "" for v in store.index.views(info.id)]
+                   for info in store.sessions(application=app.id, limit=SAMPLE_SESSIONS))
+        return make(visited, app.origins, allow, rules, failed, stop)
+
+    def rebuild_soon(self, store, app: Application, rules: Rules,
+                     stop: Callable[[], bool] | None = None) -> None:
         """`rebuild` in a thread of its own, once at a time per application in this process
         (a fetch is answered with what there is meanwhile)."""
-        app_id = app.id
         with self._lock:
-            if app_id in self._building:
+            if app.id in self._building:
                 return
-            self._building.add(app_id)
+            self._building.add(app.id)
 
         def run() -> None:
             try:
-                self.rebuild(store, app, rules)
+                self.rebuild(store, app, rules, stop)
             except Exception:   # a build is an optimisation: say it, never break the intake
-                log.exception("shared dictionary of application %s: the build failed", app_id)
+                log.exception("shared dictionary of application %s: the build failed", app.name)
             finally:
                 with self._lock:
-                    self._building.discard(app_id)
-        threading.Thread(target=run, name=f"dictionary-{app_id}", daemon=True).start()
+                    self._building.discard(app.id)
+        threading.Thread(target=run, name=f"dictionary-{app.id}", daemon=True).start()
 
-    def _prune(self, d: Path, keep: str) -> None:
+    def _prune(self, app_id: str, keep: str) -> None:
         def mtime(p: Path) -> float:
             with contextlib.suppress(OSError):
                 return p.stat().st_mtime
             return 0.0
-        kept = sorted(d.glob(f"*{SUFFIX}"), key=mtime, reverse=True)
+        kept = sorted(self._dir(app_id).glob(f"*{SUFFIX}"), key=mtime, reverse=True)
         for old in kept[KEEP:]:
-            if old.stem != keep:
+            if old.stem != keep and _is_hex(old.stem):
                 old.unlink(missing_ok=True)
+                with self._lock:
+                    self._cache.pop((app_id, int(old.stem, 16)), None)
 
-    def forget(self, app_id: str) -> int:
-        """Remove the application's dictionaries; how many there were."""
+    def forget(self, app_id: str) -> None:
+        """Remove the application's dictionaries and what its last try noted."""
         d = self._dir(app_id)
-        gone = 0
         for p in list(d.glob(f"*{SUFFIX}")) + [d / CURRENT]:
-            if p.exists():
-                p.unlink(missing_ok=True)
-                gone += p.suffix == SUFFIX
+            p.unlink(missing_ok=True)
         with self._lock:
             for key in [k for k in self._cache if k[0] == app_id]:
                 del self._cache[key]
-        return gone
 
     def set_enabled(self, app_id: str, on: bool) -> None:
+        """Turn the application's dictionaries on (made at its pages' next fetch) or off
+        (removed)."""
         d = self._dir(app_id)
         if on:
-            (d / OFF).unlink(missing_ok=True)
+            d.mkdir(mode=DATA_FOLDER_MODE, parents=True, exist_ok=True)
+            (d / ON).touch()
+            (d / CURRENT).unlink(missing_ok=True)   # tried at the next fetch, not RETRY_S on
             return
-        d.mkdir(parents=True, exist_ok=True)
-        (d / OFF).touch()
+        (d / ON).unlink(missing_ok=True)
         self.forget(app_id)
+
+
+def _file(dict_id: int) -> str:
+    """A dictionary's file name: its Adler-32 in hex (`_is_hex`)."""
+    return f"{dict_id:08x}{SUFFIX}"
 
 
 def _is_hex(s: Any) -> bool:

@@ -117,11 +117,12 @@ def test_a_left_pages_last_events_go_compressed_but_not_against_the_shared_dicti
         # earlier visitors' sessions (posted, not visited: cheaper), then the dictionary
         t0 = int(time.time() * 1000) - 60_000
         origin = cs.pages.base_url.rstrip("/")
-        for k in range(MIN_SESSIONS):   # sessions that visited the page: made of it
+        for k in range(MIN_SESSIONS):   # sessions that visited the site's front page: made of it
             status, answer = post_batch(cs.intake.url, cs.app, cs.token, None, origin=origin,
                                         raw=compact_body(f"visit-{k}", dictionary_page(
-                                            f"Hello, visitor {k}", t0 + k, url)))
+                                            f"Hello, visitor {k}", t0 + k, origin + "/")))
             assert status == 202, answer
+        replay_cli(cs.intake.data, "app", "dictionary", "acme", "--on")
         built = replay_cli(cs.intake.data, "app", "dictionary", "acme", "--rebuild")
         assert built.returncode == 0 and "shared dictionary" in built.stdout, built.stdout
 

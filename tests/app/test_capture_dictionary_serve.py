@@ -26,7 +26,7 @@ PAGE = """<!doctype html><html><head><meta charset="utf-8"><link rel="icon" href
 <title>Acme</title><script src="capture.js"></script>
 <script>ReplayCapture.start({intake: "%(intake)s", app: "%(app)s", token: "%(token)s",
                             rules: {"default": "allow", "detectors": []}});</script>
-</head><body><nav class="topbar"><a href="#new">New in</a> <a href="#office">Office</a></nav>
+</head><body><nav class="topbar"><a href="index.html">Home</a> <a href="#new">New in</a></nav>
 <p id="hello"></p><section class="grid"><div class="card">Desk lamp, brass</div>
 <div class="card">Stoneware mug</div></section>
 <script>document.getElementById("hello").textContent = "Hello, " + location.hash.slice(1);</script>
@@ -53,6 +53,8 @@ def test_the_next_visitor_compresses_against_what_earlier_visitors_pages_held(tm
         (cs.root / "index.html").write_text(PAGE % {"intake": cs.intake.url, "app": cs.app,
                                                     "token": cs.token})
         url = cs.pages.url("index.html")
+        turned = replay_cli(cs.intake.data, "app", "dictionary", "acme", "--on")
+        assert turned.returncode == 0, turned.stderr
         for k in range(MIN_SESSIONS):
             sid, used = visit(chromium, f"{url}#visitor-number-{k}")
             assert used is None   # none yet: no page visited by enough sessions

@@ -9,7 +9,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from app.privacy_workspace import PrivacyWorkspace
-from app.privacy_workspace.given_tab import ALLOW, STOP
+from app.privacy_workspace.given_tab import STOP, TURN_ON
 from app.privacy_workspace.model import GIVEN
 from player.qt.standalone import dispose
 from recorder.intake import dictionary as shared
@@ -25,7 +25,7 @@ from replay_tools.browser_recorder import PageServer
 ALLOW_ALL = 'default = "allow"\ndetectors = []\n'
 
 
-HTML = """<html><body><nav class="nav"><a href="/new">New in</a></nav>
+HTML = """<html><body><nav class="nav"><a href="/index.html">Home</a><a href="/new">New in</a></nav>
 <p></p><div class="card">Desk lamp</div></body></html>"""
 
 
@@ -46,6 +46,7 @@ def data(tmp_path):
         app, _ = apps.create("shop", [site.base_url.rstrip("/")])
         apps.create("blog")
         apps.close()
+        Dictionaries(data).set_enabled(app.id, True)
         live = LiveIntake(Store.open(data), parse_rules(ALLOW_ALL))
         t0 = int(time.time() * 1000) - 60_000
         for k in range(MIN_SESSIONS):
@@ -66,7 +67,7 @@ def test_the_officer_reads_what_pages_are_given_and_stops_it(qtbot, data):
         tab = w.given_tab
         rows = {tab.table.item(i, 0).text(): tab.table.item(i, 1).text()
                 for i in range(tab.table.rowCount())}
-        assert rows["blog"] == "none yet" and rows["shop"].endswith(", given")
+        assert rows["blog"] == "off" and rows["shop"].endswith(", given")
         assert tab.table.item([g.app_name for g in tab.given].index("shop"), 3).text() == url
         tab.table.selectRow([g.app_name for g in tab.given].index("shop"))
         text = tab.strings.toPlainText()
@@ -74,7 +75,7 @@ def test_the_officer_reads_what_pages_are_given_and_stops_it(qtbot, data):
         assert tab.toggle.text() == STOP
         qtbot.mouseClick(tab.toggle, Qt.MouseButton.LeftButton)
         assert not list((folder / shared.FOLDER / app_id).glob("*.bin"))
-        assert tab.toggle.text() == ALLOW and tab.strings.toPlainText() == ""
+        assert tab.toggle.text() == TURN_ON and tab.strings.toPlainText() == ""
         assert tab.table.item([g.app_name for g in tab.given].index("shop"), 1).text() == "off"
         qtbot.mouseClick(tab.toggle, Qt.MouseButton.LeftButton)
         assert Dictionaries(folder).enabled(app_id)

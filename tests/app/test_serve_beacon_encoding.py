@@ -78,6 +78,7 @@ def beacon_site(tmp_path, site) -> None:
                                             f"Hello, visitor {k}", t0 + k))),
                                         header_encoding="deflate")
             assert status == 202, answer
+    replay_cli(srv.data, "app", "dictionary", "shop", "--on")
     built = replay_cli(srv.data, "app", "dictionary", "shop", "--rebuild")
     assert built.returncode == 0 and "shared dictionary" in built.stdout, built.stdout
     with srv:

@@ -26,7 +26,8 @@ from replay_tools.intake import IntakeServer, post_batch, replay_cli, stored_eve
 
 BUILD_WAIT_S = 60   # a generous bound for the build a fetch starts (it takes well under 1 s)
 HTML = """<!DOCTYPE html><html><head><title>Acme Shop</title></head><body>
-<header class="topbar"><nav class="nav"><a href="/new">New in</a><a href="/office">Office</a></nav></header>
+<header class="topbar"><nav class="nav"><a href="/index.html">Home</a><a href="/new">New in</a>
+<a href="/office">Office</a></nav></header>
 <p class="hello"></p>
 <section class="grid"><div class="card">Desk lamp</div><div class="card">Mug</div></section>
 </body></html>"""
@@ -82,7 +83,10 @@ def test_made_of_the_sites_page_once_sessions_visited_it_and_bodies_against_it_s
                                                 f"Hello, visitor {k}", t0 + k, url))),
                                             header_encoding="deflate")
                 assert status == 202, answer
-            # the first fetch after them starts a build (the one before had no sessions)
+            # off until turned on (the one before was off: none made, none tried); the first
+            # fetch after starts a build
+            on = replay_cli(srv.data, "app", "dictionary", "shop", "--on")
+            assert on.returncode == 0 and "on" in on.stdout, on.stderr
             deadline = time.monotonic() + BUILD_WAIT_S
             while True:
                 status, data, headers = fetch(srv, app, token, origin)
