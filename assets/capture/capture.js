@@ -2822,7 +2822,8 @@
    * visit's batch text, ~20-30 ms for 60 KB (warm: 1 and 2.5 ms); the cap keeps the largest
    * near a typical one's cost. A beacon gathers events up to that many characters of body
    * (reckoned as S.wait does; never fewer than an uncompressed beacon carried), and a body over
-   * it goes in halves, each then compressed (S.beaconSplit). */
+   * it goes as it is, in one beacon while it fits the budget: beacons are not answered in
+   * order, and one more is one more that may reach the intake before the one it follows. */
   var BEACON_ZIP_MAX_CHARS = 32000, BEACON_ENCODING = "&encoding=" + ZIP_FORMAT;
   var COMPACT_SHARE_MIN = 0.2, COMPACT_SHARE_MARGIN = 1.25, COMPACT_SHARE_FROM = 4000;
   /* A queue holding more than a beacon can carry goes at once (by a fetch of its own, without
@@ -4214,15 +4215,12 @@
     }
     return ok;
   };
-  /* `list` by beacon under new batch ids: one, or its halves in order when its body is too
-   * long to compress here (BEACON_ZIP_MAX_CHARS) or over the budget as sent (an event alone
-   * goes as it is: the browser may refuse it). How many events the browser took (none after
-   * the first it refused). */
+  /* `list` by beacon under new batch ids: one, or when its body is over the budget as sent its
+   * halves, in order (an event alone goes as it is: the browser may refuse it). How many events
+   * the browser took (none after the first it refused). */
   S.beaconSplit = function (list) {
-    var id = this.nextId(), text = this.body(list, id);
-    var halve = list.length > 1 && !!win.TextEncoder && text.length > BEACON_ZIP_MAX_CHARS;
-    var b = halve ? null : this.beaconBody(list, id, text);
-    if (list.length > 1 && (halve || b.size > BEACON_MAX_BYTES)) {
+    var b = this.beaconBody(list, this.nextId());
+    if (list.length > 1 && b.size > BEACON_MAX_BYTES) {
       var half = list.length >> 1, sent = this.beaconSplit(list.slice(0, half));
       return sent < half ? sent : sent + this.beaconSplit(list.slice(half));
     }
@@ -4267,7 +4265,7 @@
     // so that nothing arrives before what came earlier. A beacon gathers events up to the body
     // it may compress (their JSON's size times the share the compact encoding took: S.wait),
     // and never fewer than an uncompressed one carries: each beacon compresses cold (see
-    // BEACON_ZIP_MAX_CHARS), the fewer the better; one too long goes in halves (beaconSplit)
+    // BEACON_ZIP_MAX_CHARS), the fewer the better; one too long to compress goes as it is
     var most = Math.max(BEACON_MAX_BYTES, win.TextEncoder ? BEACON_ZIP_MAX_CHARS / this.share : 0);
     for (; i < events.length && ok; i++) {
       var len = eventSize(events[i]);

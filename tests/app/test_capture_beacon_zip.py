@@ -55,24 +55,7 @@ PAGE = """<!doctype html><html><head><meta charset="utf-8"><link rel="icon" href
     for (var i = 0; i < 40; i++) h += "<p class='line'>recommended for you: item " + i + "</p>";
     document.getElementById("out").innerHTML = h;
   };
-  window.many = function (n) {   // n changes of ~500 characters each, each a mutation of its own
-    var r = function () { return Math.random().toString(36).slice(2); }, i = 0;
-    return new Promise(function (done) {
-      (function one() {
-        if (i === n) return done();
-        var p = document.createElement("p"), t = "change " + (i++) + ":";
-        while (t.length < 500) t += " " + r();
-        p.textContent = t;
-        document.body.appendChild(p);
-        setTimeout(one, 0);
-      })();
-    });
-  };
 </script></body></html>"""
-# the intake never answers a request (capture.js's fetch, on the page's thread): what the page
-# queues waits behind it
-HANGS = (', worker: false, fetch: function () { window.__hung = (window.__hung || 0) + 1;'
-         ' return new Promise(function () {}); }')
 NEXT = """<!doctype html><html><head><meta charset="utf-8"><link rel="icon" href="data:,"></head>
 <body><script>window.beacons = JSON.parse(localStorage.getItem("beacons") || "[]");</script></body></html>"""
 
@@ -97,6 +80,8 @@ def test_a_hidden_pages_last_events_go_compressed_without_a_dictionary(tmp_path,
             page.evaluate(HIDDEN)
             status = page.evaluate("ReplayCapture.status()")
             sent = page.evaluate("JSON.parse(localStorage.getItem('beacons'))")
+            # stored before the browser goes (closed at once, it may drop a beacon not yet sent)
+            text = _stored(cs.intake, status["session_id"], "Goodbye, visitor-a", "item 39")
         finally:
             ctx.close()
         assert queued["beacons"] == 0 and queued["dictionary"] is None
@@ -105,7 +90,6 @@ def test_a_hidden_pages_last_events_go_compressed_without_a_dictionary(tmp_path,
         head = sent[0]["head"]
         assert head[0] == 0x78 and not head[1] & 0x20   # a zlib stream, no preset dictionary
         assert status["beacon_bytes"] == sent[0]["size"] < status["beacon_chars"] / 2, status
-        text = _stored(cs.intake, status["session_id"], "Goodbye, visitor-a", "item 39")
         assert "Goodbye, visitor-a" in text and "item 39" in text
         assert "bad_encoding" not in cs.intake.log()
 
@@ -138,40 +122,14 @@ def test_a_left_pages_last_events_go_compressed_but_not_against_the_shared_dicti
             page.click("#next")   # pagehide: the beacon
             page.wait_for_function("window.beacons", timeout=10_000)
             sent = page.evaluate("window.beacons")
+            text = _stored(cs.intake, sid, "Goodbye, visitor-b", "item 39")   # (as above)
         finally:
             ctx.close()
         assert len(sent) == 1 and "&encoding=deflate" in sent[0]["url"], sent
         head = sent[0]["head"]
         assert dict_id   # the worker compresses its requests against one...
         assert head[0] == 0x78 and not head[1] & 0x20, head   # ... the beacon not (no FDICT)
-        text = _stored(cs.intake, sid, "Goodbye, visitor-b", "item 39")
         assert "Goodbye, visitor-b" in text and "item 39" in text
         log = cs.intake.log()
         assert "unknown_dictionary" not in log and "bad_encoding" not in log
         assert json.loads(replay_cli(cs.intake.data, "sessions", "--json").stdout)
-
-
-def test_a_body_too_long_to_compress_on_the_page_goes_in_compressed_halves(tmp_path, chromium):
-    """The intake never answers (a fetch of the test's that hangs): the page's changes pile up
-    behind the snapshot's request, more than one beacon compresses on the page's thread
-    (BEACON_ZIP_MAX_CHARS); at pagehide they go in halves, each compressed, all stored."""
-    with capture_site(tmp_path, "acme") as cs:
-        url = _site_pages(cs, HANGS)
-        ctx = chromium.new_context()
-        try:
-            page = ctx.new_page()
-            page.goto(url + "#visitor-c")
-            page.wait_for_function("window.__hung >= 1", timeout=20_000)   # the snapshot's
-            page.evaluate("many(70)")
-            page.evaluate(HIDDEN)
-            status = page.evaluate("ReplayCapture.status()")
-            sent = page.evaluate("JSON.parse(localStorage.getItem('beacons'))")
-        finally:
-            ctx.close()
-        # the snapshot's batch under its id, then the changes in two (or more) halves
-        assert status["beacons"] == status["beacons_zipped"] == len(sent) >= 3, (status, sent)
-        assert all("&encoding=deflate" in s["url"] for s in sent)
-        assert status["beacon_chars"] > 32_000 + 2 * 500 and status["lost"] == 0, status
-        text = _stored(cs.intake, status["session_id"], "change 0:", "change 69:")
-        assert "change 0:" in text and "change 69:" in text
-        assert text.count("change 69:") == 1
