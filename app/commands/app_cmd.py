@@ -276,23 +276,23 @@ def dictionary(args: argparse.Namespace) -> int:
     """What the intake gives the application's pages to compress against (intake/dictionary.py),
     said for the privacy officer: anyone with the client token can read it."""
     from recorder.asset_fetch import REASONS
-    from recorder.intake.dictionary import Dictionaries, held_strings, has_site
+    from recorder.intake.dictionary import Dictionaries, State, held_strings, has_site
     from recorder.intake.live import masking_rules
     from recorder.privacy import RulesError, load_rules
     from ._store import open_existing_store, storage_problem
     app = _run(args, lambda a: a.get(args.name))
     shared = Dictionaries(args.data)
     if args.off:
+        was = shared.enabled(app.id)
         shared.set_enabled(app.id, False)
-        print(f"application {app.name}: no shared dictionary from now on (its pages compress"
-              " each batch on its own); `--on` turns them on again")
+        print(f"application {app.name}: " + ("no shared dictionary from now on (its pages"
+                                             " compress each batch on their own); `--on` turns"
+                                             " it on again" if was else "shared dictionary"
+                                             " already off"))
         return 0
     if args.on:
         if not has_site(app):
-            raise UserError(f"application {app.name} has no origin to ask for its pages"
-                            f" ({', '.join(app.origins) or 'none'}; a wildcard is no one"
-                            f" site) - give it its site's first: `replay app origins {app.name}"
-                            " --add https://...`")
+            raise UserError(no_site(app))
         shared.set_enabled(app.id, True)
         print(f"application {app.name}: shared dictionaries on - the intake makes one of its"
               " site's public pages when its pages next ask for it (`replay app dictionary"
@@ -302,6 +302,8 @@ def dictionary(args: argparse.Namespace) -> int:
         if not shared.enabled(app.id):
             raise UserError(f"application {app.name}'s shared dictionary is off - `replay app"
                             f" dictionary {app.name} --on` turns it on")
+        if not has_site(app):
+            raise UserError(no_site(app))
         try:
             rules = masking_rules(app, lambda: load_rules(None, args.data))
         except RulesError as exc:
@@ -316,20 +318,36 @@ def dictionary(args: argparse.Namespace) -> int:
             store.close()
     shown = shared.shown(app.id)
     info = shown.info
+    if shown.state is not State.OFF and not has_site(app):
+        print(f"application {app.name}: shared dictionary not given - {no_site(app)}")
+        return 0
     if shown.data is None:
         print(f"application {app.name}: shared dictionary {shown.state.sentence}")
     else:
         held = held_strings(shown.data)
+        made = f", made {when_text(info.made_ms)}" if info.made_ms is not None else ""
         print(f"application {app.name}: shared dictionary {info.id}, {len(shown.data):,} bytes,"
-              f" {shown.state.sentence}, of {len(info.pages)} page"
+              f" {shown.state.sentence}{made}, of {len(info.pages)} page"
               f"{'' if len(info.pages) == 1 else 's'} of its site; {len(held):,} strings")
-    if info is not None:
-        print(f"  (last tried {when_text(info.built_ms)})")
         for url in info.pages:
             print(f"  {url}")
+    if info is not None and info.why is not None:
+        kept = f" (still giving {info.id})" if info.id else ""
+        print(f"  last try {when_text(info.built_ms)}: none made{kept} - {info.why.value}")
         for url, why in info.failed.items():
-            print(f"  {url}: not in it, {REASONS.get(why, why)}")
+            print(f"    {url}: {REASONS.get(why, why)}")
     if args.strings and shown.data is not None:
         for text in sorted(held_strings(shown.data)):
             print(json.dumps(text, ensure_ascii=False))
     return 0
+
+
+def no_site(app) -> str:
+    """Why an application's pages cannot be given a dictionary: no site of its own to ask."""
+    if not app.origins:
+        return (f"application {app.name} names no origin, so there is no site to ask for its"
+                f" pages - give it its site's: `replay app origins {app.name} --add https://...`")
+    wild = [o for o in app.origins if "*" in o]
+    return (f"application {app.name} takes batches from {', '.join(wild)} (any origin there):"
+            " a dictionary is made only of one site's own pages - limit it: `replay app origins"
+            f" {app.name} --remove {shlex.quote(wild[0])}`")

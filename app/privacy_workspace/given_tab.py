@@ -98,7 +98,10 @@ class GivenTab(QWidget):
             self.strings.setPlainText("\n".join(json.dumps(t, ensure_ascii=False)
                                                 for t in g.strings))
         else:
-            self.strings_label.setText(f"{g.app_name}: {g.shown.state.sentence}" if g.site
+            info = g.shown.info
+            said = g.shown.state.sentence if info is None or info.why is None \
+                else f"{g.shown.state.label} - {info.why.value}"
+            self.strings_label.setText(f"{g.app_name}: {said}" if g.site
                                        else f"{g.app_name}: {NO_SITE}")
             self.strings.setPlainText("")
 

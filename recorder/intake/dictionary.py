@@ -34,11 +34,12 @@ visitor sent, and only pages anyone can find:
      a password-reset, invitation or shared-document link, which answers anyone who has it;
      forged sessions cannot choose what is asked either). None with credentials, a path
      holding personal data the detectors find or what masking left of it, or a path segment
-     shaped like a secret (SECRET_SEGMENT). The most visited first, at most MAX_PAGES.
+     holding something shaped like a secret (SECRET_SEGMENT). The most visited first, at most MAX_PAGES.
   3. `replay serve --no-assets` (nothing fetched from the sites) makes none. It is made at
      the first fetch after it is turned on, again every REBUILD_S or when the application's
      rules change (the one there is stays given meanwhile: it holds public pages), and tried
-     again no sooner than RETRY_S after a try that made none.
+     again no sooner than RETRY_S after a try that made none (RETRY_FEW_S when it asked the
+     site nothing: no page visited often enough yet); the try's reason is kept (Why).
   4. `replay app dictionary NAME` shows what the current one holds, which pages it was made
      of and why an address asked is not in it; `--off` stops them for the application (and
      removes them); the privacy workspace's Given to pages tab shows the same.
@@ -71,7 +72,7 @@ from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 import lxml.html
 from lxml import etree
 
-from ..asset_fetch import Failure, Limits, fetch_one, origin_of
+from ..asset_fetch import REASONS, Failure, Limits, fetch_one, origin_of
 from ..assets import absolute_url
 from ..paths import DATA_FOLDER_MODE, fsync_dir, write_durably
 from ..privacy import Rules
@@ -93,14 +94,18 @@ SAMPLE_SESSIONS = 200      # the application's latest sessions whose addresses a
 KEEP = 8                   # dictionaries kept per application (the newest)
 REBUILD_S = 3600.0         # a dictionary older than this is rebuilt at the next fetch
 RETRY_S = 600.0            # a build whose pages all failed is tried again no sooner
+RETRY_FEW_S = 60.0         # ... one that found no page visited often enough (asked no site)
 URL_ATTRS = ("href", "src", "action", "poster")   # made absolute, as capture.js sends them
 CURRENT, ON, SUFFIX = "current", "on", ".bin"
 NOT_A_PAGE = "not_a_page"   # asset_fetch.REASONS' word for an answer that is no HTML page
-# a path segment shaped like a secret (2.): a UUID, 16+ hex digits, a JWT, or 20+ letters and
-# digits mixed (a reset token, an invitation, a share link) - such an address is never asked
+# a path segment shaped like a secret (2.): a reset token, an invitation, a share link - such an
+# address is never asked
+# (anywhere in the segment - `<uuid>.html`, `doc-<hex>.pdf` -: a UUID, a hex run, a JWT, or a
+# word of 16+ letters and digits mixed, where a slug's words - `2024-05-spring-launch` - are short)
 SECRET_SEGMENT = re.compile(
-    r"^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{16,}"
-    r"|eyJ[\w-]*\.[\w.-]*|(?=[\w-]*\d)(?=[\w-]*[a-zA-Z])[\w-]{20,})$", re.IGNORECASE)
+    r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|(?<![0-9a-z])[0-9a-f]{16,}"
+    r"|eyJ[\w-]+\.[\w-]+|(?<![0-9a-z])(?=[0-9a-z]*\d)(?=[0-9a-z]*[a-z])[0-9a-z]{16,}",
+    re.IGNORECASE)
 
 
 def dictionary_id(data: bytes) -> int:
@@ -136,7 +141,7 @@ def address(url: str, base: str | None = None) -> str | None:
         return None
     parts = urlsplit(url)
     path = unquote(parts.path)
-    if in_id(path) or masked_in(path) or any(SECRET_SEGMENT.match(seg) for seg in path.split("/")):
+    if in_id(path) or masked_in(path) or any(SECRET_SEGMENT.search(seg) for seg in path.split("/")):
         return None
     return urlunsplit((parts.scheme, parts.netloc, parts.path or "/", "", ""))
 
@@ -274,9 +279,12 @@ def make(visited: Iterable[Iterable[str]], origins: Iterable[str], allow: Callab
     `origins`, the site's (none a wildcard), `allow` saying a URL is on one; what did not
     answer a page noted in `failed`."""
     failed = {} if failed is None else failed
+    often = addresses(visited, allow)
+    if not often:   # no page visited often enough yet: nothing asked of the site
+        return None
     public, fronts, failed_fronts = public_addresses(origins, allow, stop)
     failed.update(failed_fronts)
-    urls = [a for a in addresses(visited, allow) if a in public]
+    urls = [a for a in often if a in public]
     have = {p.url: p for p in fronts}
     pages, failed_pages = fetch_pages([u for u in urls if u not in have], allow, stop)
     failed.update(failed_pages)
@@ -290,11 +298,22 @@ def has_site(app: Application) -> bool:
     return bool(app.origins) and not any("*" in o for o in app.origins)
 
 
+class Why(enum.Enum):
+    """Why a try made no dictionary (said in the log and by `replay app dictionary`)."""
+    NO_SITE = ("the application takes batches from any origin, or names none: a dictionary"
+               " needs its own site's")
+    FEW_VISITS = f"no page of its site was visited by {MIN_SESSIONS} stored sessions yet"
+    NO_PAGE = "no page visited that often answered a page its front page links to"
+    BROKE = "the build failed (see the intake's log)"
+
+
 @dataclass(frozen=True)
 class DictionaryInfo:
     """What the application's last try noted."""
     id: str | None           # the dictionary given: its Adler-32 in hex (None: none made)
-    built_ms: float          # epoch ms
+    built_ms: float          # epoch ms of the last try
+    made_ms: float | None    # epoch ms the dictionary given was made
+    why: Why | None          # why the last try made none
     pages: tuple[str, ...]   # the addresses it was made of
     failed: dict[str, str]   # the addresses asked and not in it -> why (asset_fetch.REASONS)
 
@@ -356,7 +375,10 @@ class Dictionaries:
             return None
         pages, failed = state[0].get("pages"), state[0].get("failed")
         hex_id = state[0].get("id")
+        made, why = state[0].get("made_ms"), state[0].get("why")
         return DictionaryInfo(hex_id if _is_hex(hex_id) else None, state[1] * 1000,
+                              made if isinstance(made, (int, float)) else None,
+                              Why[why] if isinstance(why, str) and why in Why.__members__ else None,
                               tuple(p for p in pages if isinstance(p, str))
                               if isinstance(pages, list) else (),
                               {k: v for k, v in failed.items() if isinstance(v, str)}
@@ -408,8 +430,8 @@ class Dictionaries:
             return True
         age = (now or time.time()) - state[1]
         hex_id = state[0].get("id")
-        if not _is_hex(hex_id):
-            return age >= RETRY_S
+        if not _is_hex(hex_id):   # (a try that asked the site nothing is cheap to try again)
+            return age >= (RETRY_FEW_S if state[0].get("why") == Why.FEW_VISITS.name else RETRY_S)
         return age >= REBUILD_S or self.lookup(app_id, int(hex_id, 16)) is None
 
     def rebuild(self, store, app: Application, rules: Rules,
@@ -426,9 +448,9 @@ class Dictionaries:
         before = self._state(app.id)
         pages: tuple[str, ...] = ()
         failed: dict[str, str] = {}
-        built = None
+        built, why = None, Why.BROKE
         try:
-            built = self._make(store, app, rules, failed, stop)
+            built, why = self._make(store, app, rules, failed, stop)
         finally:
             name = _file(built.id)[:-len(SUFFIX)] if built is not None else None
             if built is not None:
@@ -444,34 +466,43 @@ class Dictionaries:
                 # the site did not answer this time: what it answered before stays given
                 name, pages = before[0]["id"], tuple(before[0].get("pages") or ())
             write_durably(d / CURRENT, _json({"id": name, "rules": _digest(rules),
-                                              "pages": list(pages), "failed": failed}),
+                                              "pages": list(pages), "failed": failed,
+                                              "why": why.name if built is None else None,
+                                              "made_ms": time.time() * 1000 if built is not None
+                                              else (before[0].get("made_ms") if before is not None
+                                                    and name is not None else None)}),
                           d / f".{CURRENT}.{os.getpid()}.tmp")
             fsync_dir(d)
         if not self.enabled(app.id):   # turned off while it was made: it goes again
             self.forget(app.id)
             return None
         if built is None:
-            log.info("shared dictionary of application %s: none made (%d addresses did not"
-                     " answer a page)", app.name, len(failed))
+            log.info("shared dictionary of application %s: none made - %s%s (`replay app"
+                     " dictionary %s` says more)", app.name, why.value,
+                     "".join(f"; {url}: {REASONS.get(r, r)}" for url, r in list(failed.items())[:3]),
+                     app.name)
             return None
         self._prune(app.id, keep=name)
-        log.info("shared dictionary %s of application %s: %d bytes, of %d pages", name,
-                 app.name, len(built.data), len(built.pages))
+        log.info("shared dictionary %s of application %s: %s bytes, of %d page%s", name,
+                 app.name, f"{len(built.data):,}", len(built.pages),
+                 "" if len(built.pages) == 1 else "s")
         return built
 
     def _make(self, store, app: Application, rules: Rules, failed: dict[str, str],
-              stop: Callable[[], bool] | None) -> Built | None:
+              stop: Callable[[], bool] | None) -> tuple[Built | None, Why]:
         if not has_site(app):
-            return None
+            return None, Why.NO_SITE
 
         def allow(url: str) -> bool:
             try:
                 return app.allows_origin(origin_of(url))
             except ValueError:
                 return False
-        visited = ([info.first_url or ""] + [v[2] or "" for v in store.index.views(info.id)]
-                   for info in store.sessions(application=app.id, limit=SAMPLE_SESSIONS))
-        return make(visited, app.origins, allow, rules, failed, stop)
+        visited = [[info.first_url or ""] + [v[2] or "" for v in store.index.views(info.id)]
+                   for info in store.sessions(application=app.id, limit=SAMPLE_SESSIONS)]
+        if not addresses(visited, allow):
+            return None, Why.FEW_VISITS
+        return make(visited, app.origins, allow, rules, failed, stop), Why.NO_PAGE
 
     def rebuild_soon(self, store, app: Application, rules: Rules,
                      stop: Callable[[], bool] | None = None) -> None:

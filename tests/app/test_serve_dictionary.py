@@ -143,3 +143,21 @@ def test_made_of_the_sites_page_once_sessions_visited_it_and_bodies_against_it_s
             assert not (srv.data / FOLDER / app / CURRENT).exists()   # none was tried
         finally:
             quiet.close()
+
+
+def test_a_wildcard_origin_is_said_to_stop_it_and_how_to_lift_it(tmp_path):
+    data = tmp_path / "data"
+    assert replay_cli(data, "app", "create", "cafe", "--origin", "http://localhost:8600",
+                      "--origin", "*").returncode == 0
+    on = replay_cli(data, "app", "dictionary", "cafe", "--on")
+    assert on.returncode == 2 and "Traceback" not in on.stderr
+    assert "takes batches from *" in on.stderr and "--remove '*'" in on.stderr, on.stderr
+    assert replay_cli(data, "app", "origins", "cafe", "--remove", "*").returncode == 0
+    assert replay_cli(data, "app", "dictionary", "cafe", "--on").returncode == 0
+    # a wildcard added after it was turned on: the status says it is not given, and why
+    assert replay_cli(data, "app", "origins", "cafe", "--add", "*").returncode == 0
+    shown = replay_cli(data, "app", "dictionary", "cafe")
+    assert "not given" in shown.stdout and "--remove '*'" in shown.stdout, shown.stdout
+    again = replay_cli(data, "app", "dictionary", "cafe", "--off")
+    assert "no shared dictionary from now on" in again.stdout
+    assert "already off" in replay_cli(data, "app", "dictionary", "cafe", "--off").stdout

@@ -49,6 +49,8 @@ def test_addresses_are_those_enough_sessions_visited_without_query_on_the_sites_
                f"{site}/invite/3f2a1b0c-9d8e-4f6a-b5b4-c3d2e1f0a9b8",       # an invitation
                f"{site}/s/eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.abc",        # a JWT
                f"{site}/share/Xk29fQp7Lm3Zt8Rw5Yv1",                         # a share link
+               f"{site}/invite/3f2a9b8c-7d6e-4f4a-8b2c-1d0e9f8a7b6c.html",  # ... with an extension
+               f"{site}/docs/report-a94a8fe5ccb19ba61c4c.pdf",              # ... inside a name
                "https://bob:hunter2@shop.example/a",                         # credentials
                f"{site}/users/jane.doe%40example.com",                       # an e-mail
                f"{site}/users/xxxxxxxxxxxxxxxx"]                             # what masking left
@@ -62,8 +64,9 @@ def test_addresses_are_those_enough_sessions_visited_without_query_on_the_sites_
     # the most visited first (closest to what is compressed)
     assert addresses(sessions + [[f"{site}/help.html"]] * 2, lambda url: url.startswith(site)) \
         == [f"{site}/help.html", f"{site}/index.html"]
-    assert address("/about/team-2024", "https://shop.example/") == \
-        "https://shop.example/about/team-2024"   # an ordinary page's name is no secret
+    for ordinary in ("/about/team-2024", "/blog/2024-05-spring-collection-launch",
+                     "/photos/IMG20240501.jpg"):   # an ordinary page's name is no secret
+        assert address(ordinary, "https://shop.example/") == "https://shop.example" + ordinary
 
 
 def test_a_page_is_skeletoned_as_capture_js_sends_it_absolute_and_masked():
@@ -198,3 +201,24 @@ def test_a_try_that_made_none_is_not_made_again_at_every_page_load_nor_loses_the
     later = time.time() + shared.RETRY_S
     assert not dicts.stale(app.id, ALLOW)            # tried just now: not at the next page load
     assert dicts.stale(app.id, ALLOW, now=later)     # a while later
+
+
+def test_a_try_before_enough_visits_asks_the_site_nothing_and_is_tried_again_soon(tmp_path):
+    root = tmp_path / "site"
+    root.mkdir()
+    (root / "index.html").write_text(HTML)
+    data = tmp_path / "data"
+    data.mkdir()
+    with PageServer(root) as pages:
+        apps = Applications(data)
+        app, _ = apps.create("shop", [pages.base_url.rstrip("/")])
+        apps.close()
+        dicts = Dictionaries(data)
+        dicts.set_enabled(app.id, True)
+        with Store.open(data) as store:
+            assert dicts.rebuild(store, app, ALLOW) is None   # no session yet
+        info = dicts.shown(app.id).info
+        assert info.why is shared.Why.FEW_VISITS and info.failed == {}
+        assert not dicts.stale(app.id, ALLOW)
+        assert dicts.stale(app.id, ALLOW, now=time.time() + shared.RETRY_FEW_S)
+        assert not dicts.stale(app.id, ALLOW, now=time.time() + shared.RETRY_FEW_S / 2)
