@@ -321,10 +321,10 @@ def dictionary(args: argparse.Namespace) -> int:
     if shown.state is not State.OFF and not has_site(app):
         print(f"application {app.name}: shared dictionary not given - {no_site(app)}")
         return 0
+    held = held_strings(shown.data) if shown.data is not None else set()
     if shown.data is None:
         print(f"application {app.name}: shared dictionary {shown.state.sentence}")
     else:
-        held = held_strings(shown.data)
         made = f", made {when_text(info.made_ms)}" if info.made_ms is not None else ""
         print(f"application {app.name}: shared dictionary {info.id}, {len(shown.data):,} bytes,"
               f" {shown.state.sentence}{made}, of {len(info.pages)} page"
@@ -336,8 +336,8 @@ def dictionary(args: argparse.Namespace) -> int:
         print(f"  last try {when_text(info.built_ms)}: none made{kept} - {info.why.value}")
         for url, why in info.failed.items():
             print(f"    {url}: {REASONS.get(why, why)}")
-    if args.strings and shown.data is not None:
-        for text in sorted(held_strings(shown.data)):
+    if args.strings:
+        for text in sorted(held):
             print(json.dumps(text, ensure_ascii=False))
     return 0
 

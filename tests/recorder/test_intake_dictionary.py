@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import time
 import zlib
+from contextlib import contextmanager
 
 import pytest
 
@@ -115,11 +116,10 @@ def test_a_page_that_is_no_document_is_left_out():
     assert build([empty, good], ALLOW).pages == ("https://shop.example/",)
 
 
-@pytest.fixture
-def site(tmp_path):
-    """A site on 127.0.0.1 (index.html public; no orders page for anyone not logged in), a
-    data folder whose application is that site, and MIN_SESSIONS visits of it stored - each
-    visitor's own greeting in their page, and an order page each."""
+@contextmanager
+def empty_site(tmp_path):
+    """A site on 127.0.0.1 (index.html public) and a data folder whose application is that
+    site, its dictionary turned on: (data, app, pages)."""
     root = tmp_path / "site"
     root.mkdir()
     (root / "index.html").write_text(HTML)
@@ -130,6 +130,14 @@ def site(tmp_path):
         app, _ = apps.create("shop", [pages.base_url.rstrip("/")])
         apps.close()
         Dictionaries(data).set_enabled(app.id, True)
+        yield data, app, pages
+
+
+@pytest.fixture
+def site(tmp_path):
+    """`empty_site` (no orders page for anyone not logged in) with MIN_SESSIONS visits of it
+    stored - each visitor's own greeting in their page, and an order page each."""
+    with empty_site(tmp_path) as (data, app, pages):
         live = LiveIntake(Store.open(data), ALLOW)
         t0 = int(time.time() * 1000) - 60_000
         for k in range(MIN_SESSIONS):
@@ -204,17 +212,8 @@ def test_a_try_that_made_none_is_not_made_again_at_every_page_load_nor_loses_the
 
 
 def test_a_try_before_enough_visits_asks_the_site_nothing_and_is_tried_again_soon(tmp_path):
-    root = tmp_path / "site"
-    root.mkdir()
-    (root / "index.html").write_text(HTML)
-    data = tmp_path / "data"
-    data.mkdir()
-    with PageServer(root) as pages:
-        apps = Applications(data)
-        app, _ = apps.create("shop", [pages.base_url.rstrip("/")])
-        apps.close()
+    with empty_site(tmp_path) as (data, app, _pages):
         dicts = Dictionaries(data)
-        dicts.set_enabled(app.id, True)
         with Store.open(data) as store:
             assert dicts.rebuild(store, app, ALLOW) is None   # no session yet
         info = dicts.shown(app.id).info
