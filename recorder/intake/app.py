@@ -166,9 +166,10 @@ class Intake:
         if not self.assets or not has_site(app):
             return None
         shared, rules = self.dictionaries, self.live.rules_of(app)
-        if shared.stale(app.id, rules):
+        data, stale = shared.given(app.id, rules)
+        if stale:
             shared.rebuild_soon(self.store, app, rules, stop=lambda: self._closing)
-        return shared.current(app.id)
+        return data
 
     def after_quiet(self, now_ms: float | None = None, *, wait: bool = False) -> list[str]:
         """Compact the sessions gone quiet, then (unless `assets` is off) fetch their images

@@ -420,19 +420,27 @@ class Dictionaries:
         return data
 
     def stale(self, app_id: str, rules: Rules, now: float | None = None) -> bool:
-        """Whether a fetch should start a build (3.): on, and no try yet, the application's
-        rules changed since (the one there is stays given meanwhile), the last made none
-        RETRY_S ago, or its dictionary is gone from disk or older than REBUILD_S."""
+        """Whether a fetch should start a build (3.) - `given`'s second half."""
+        return self.given(app_id, rules, now)[1]
+
+    def given(self, app_id: str, rules: Rules, now: float | None = None
+              ) -> tuple[bytes | None, bool]:
+        """What a page's fetch is answered (the dictionary given, or None) and whether it
+        should start a build (3.): on, and no try yet, the application's rules changed since
+        (the one there is stays given meanwhile), the last made none RETRY_S ago, or its
+        dictionary is gone from disk or older than REBUILD_S - `current` read once."""
         if not self.enabled(app_id):
-            return False
+            return None, False
         state = self._state(app_id)
+        hex_id = state[0].get("id") if state is not None else None
+        data = self.lookup(app_id, int(hex_id, 16)) if _is_hex(hex_id) else None
         if state is None or state[0].get("rules") != _digest(rules):
-            return True
+            return data, True
         age = (now or time.time()) - state[1]
-        hex_id = state[0].get("id")
         if not _is_hex(hex_id):   # (a try that asked the site nothing is cheap to try again)
-            return age >= (RETRY_FEW_S if state[0].get("why") == Why.FEW_VISITS.name else RETRY_S)
-        return age >= REBUILD_S or self.lookup(app_id, int(hex_id, 16)) is None
+            return None, age >= (RETRY_FEW_S if state[0].get("why") == Why.FEW_VISITS.name
+                                 else RETRY_S)
+        return data, age >= REBUILD_S or data is None
 
     def rebuild(self, store, app: Application, rules: Rules,
                 stop: Callable[[], bool] | None = None) -> Built | None:
