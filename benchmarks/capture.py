@@ -83,7 +83,7 @@ from _common import ROOT, Row, print_table
 
 from recorder.asset_fetch import origin_of
 from recorder.format import EventType
-from recorder.intake.dictionary import MIN_SESSIONS, dictionary_id, make
+from recorder.intake.dictionary import MIN_SESSIONS, addresses, dictionary_id, make
 from recorder.privacy import load_rules
 from recorder.intake.page_server import QuietHandler
 from recorder.intake.wire import Status, WireError, decode_request
@@ -452,7 +452,7 @@ def bench(pw, pages, args) -> None:
             run_once(pw, url, CAPTURE, 1.0, idle, None, previous)
         site = origin_of(url)
         allow = lambda u: origin_of(u) == site   # noqa: E731 - the application's one origin
-        built = make(Intake.visits.values(), [site], allow, load_rules(None, None))
+        built = make(addresses(Intake.visits.values(), allow), [site], allow, load_rules(None, None))
         Intake.dictionary, Intake.visits = built.data if built else None, None
         print(f"{name}: the shared dictionary, of the pages {MIN_SESSIONS} earlier visits went to: "
               + (f"{len(built.data):,} bytes, {', '.join(built.pages)}" if built else "none"))

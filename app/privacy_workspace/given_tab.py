@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPlainTextEdit, QPushButton,
 from player.local_time import when_text
 from player.qt.plain_text import plain_tip
 from recorder.asset_fetch import REASONS
-from recorder.intake.dictionary import Dictionaries, State
+from recorder.intake.dictionary import Dictionaries, State, Why
 
 from .model import Given, given_to_pages
 from .tables import fill, table
@@ -28,8 +28,6 @@ EXPLAINED = ("What the intake gives each site's pages to compress their batches 
              " anything a visitor sent. Anyone with the site's client token can read it.")
 NO_APPS = "No applications: `replay app create NAME` makes one (sessions sent by a site)."
 STOP, TURN_ON = "Stop for this application", "Turn on for this application"
-NO_SITE = ("it has no site to ask for its pages (no origin, or a wildcard): `replay app origins"
-           " NAME --add https://...` gives it one")
 
 
 class GivenTab(QWidget):
@@ -91,7 +89,7 @@ class GivenTab(QWidget):
             return
         off = g.shown.state is State.OFF
         self.toggle.setText(TURN_ON if off else STOP)
-        self.toggle.setToolTip("" if g.site else plain_tip(NO_SITE))
+        self.toggle.setToolTip("" if g.site else plain_tip(Why.NO_SITE.value))
         if g.strings:
             self.strings_label.setText(f"{g.app_name}: the {len(g.strings):,} strings its pages"
                                        " are given (one per line, as JSON)")
@@ -102,7 +100,7 @@ class GivenTab(QWidget):
             said = g.shown.state.sentence if info is None or info.why is None \
                 else f"{g.shown.state.label} - {info.why.value}"
             self.strings_label.setText(f"{g.app_name}: {said}" if g.site
-                                       else f"{g.app_name}: {NO_SITE}")
+                                       else f"{g.app_name}: {Why.NO_SITE.value}")
             self.strings.setPlainText("")
 
     def _toggle(self) -> None:

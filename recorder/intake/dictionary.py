@@ -272,15 +272,15 @@ def public_addresses(origins: Iterable[str], allow: Callable[[str], bool],
     return found, pages, failed
 
 
-def make(visited: Iterable[Iterable[str]], origins: Iterable[str], allow: Callable[[str], bool],
+def make(often: list[str], origins: Iterable[str], allow: Callable[[str], bool],
          rules: Rules, failed: dict[str, str] | None = None,
          stop: Callable[[], bool] | None = None) -> Built | None:
-    """A dictionary of the site's public pages (1., 2.): `visited`, each session's page URLs;
-    `origins`, the site's (none a wildcard), `allow` saying a URL is on one; what did not
-    answer a page noted in `failed`."""
+    """A dictionary of the site's public pages (1., 2.): `often`, the addresses its sessions
+    visited often enough (`addresses`; none: nothing is asked of the site); `origins`, the
+    site's (none a wildcard), `allow` saying a URL is on one; what did not answer a page noted
+    in `failed`."""
     failed = {} if failed is None else failed
-    often = addresses(visited, allow)
-    if not often:   # no page visited often enough yet: nothing asked of the site
+    if not often:
         return None
     public, fronts, failed_fronts = public_addresses(origins, allow, stop)
     failed.update(failed_fronts)
@@ -508,9 +508,10 @@ class Dictionaries:
                 return False
         visited = [[info.first_url or ""] + [v[2] or "" for v in store.index.views(info.id)]
                    for info in store.sessions(application=app.id, limit=SAMPLE_SESSIONS)]
-        if not addresses(visited, allow):
+        often = addresses(visited, allow)
+        if not often:
             return None, Why.FEW_VISITS
-        return make(visited, app.origins, allow, rules, failed, stop), Why.NO_PAGE
+        return make(often, app.origins, allow, rules, failed, stop), Why.NO_PAGE
 
     def rebuild_soon(self, store, app: Application, rules: Rules,
                      stop: Callable[[], bool] | None = None) -> None:
