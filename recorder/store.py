@@ -582,6 +582,14 @@ class LocalStore(Store):
             out: list[Stored] = []
             as_read: dict[str, AsRead] = {}
             for p in prepared:
+                if live and not p.events:
+                    # every event masked away (mutations under a hidden element, adds whose
+                    # parent the masker never saw): nothing is written - a segment of none
+                    # would give the session the span of no events (start 0, so the next
+                    # batch split off as a session of its own without a snapshot)
+                    if p.append_to is not None:
+                        out.append(Stored(p.id, Outcome.EXTENDS, 0))
+                    continue
                 if p.append_to is not None:     # live intake continues its open session
                     todo.append(p)
                     out.append(Stored(p.id, Outcome.EXTENDS, len(p.events)))

@@ -357,3 +357,39 @@ def test_a_user_named_after_the_first_batch_survives_an_index_rebuild(tmp_path):
         (info,) = store.sessions(user="ada@example.com")
         assert (info.id, info.user_id, info.user_name) == ("visit", "u-77", "Ada Byron")
     apps.close()
+
+
+def test_a_batch_masked_away_whole_leaves_its_session_as_it_was(tmp_path):
+    """A batch of mutations under a hidden element only (a hidden widget updating) keeps
+    none of its events: the session's span, views and segments stay as they were, and the
+    next batch is appended to it (a segment of no events gave it the span of no events -
+    start 0 - so the next batch began a session of its own, with no snapshot to play)."""
+    data = tmp_path / "data"
+    data.mkdir()
+    apps = Applications(data)
+    app, _ = apps.create("shop")
+    app = apps.set_rules(app.name, RULES)
+    live = LiveIntake(Store.open(data), parse_rules(RULES))
+    t0 = int(time.time() * 1000) - 30_000
+    first = html_to_events(PAGE, href="https://shop.example/")
+    for e in first:
+        e["timestamp"] = t0
+    ids = _ids(first)
+    live.accept(app, Batch(session_id="v", batch_id="p.0", events=first))
+    before = live.store.index.open_session("v")
+    hidden = Batch(session_id="v", batch_id="p.1",
+                   events=[_add(t0 + 1000, ids["vault"], 700, "secret 1")])
+    assert live.accept(app, hidden) == ["v"]
+    after = live.store.index.open_session("v")
+    assert (after.start_ms, after.end_ms, after.segment_count, after.record_count,
+            after.last_view) == (before.start_ms, before.end_ms, before.segment_count,
+                                 before.record_count, before.last_view)
+    assert live.accept(app, hidden) == ["v"]   # sent again: remembered, nothing to store
+    assert live.accept(app, Batch(session_id="v", batch_id="p.2", events=[
+        _add(t0 + 2000, ids["list"], 800, "visible 2")])) == ["v"]
+    with live.store.session("v") as reader:
+        stored = list(reader.events())
+    assert [e["timestamp"] - t0 for e in stored] == [0, 0, 2000]
+    assert "visible 2" in json.dumps(stored) and "secret" not in json.dumps(stored)
+    assert [s.id for s in live.store.index.sessions_for_client("v")] == ["v"]
+    apps.close()
