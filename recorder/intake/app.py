@@ -48,15 +48,17 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import Route
 
 from ..format import InvalidEvent
+from ..index import BatchKey
 from ..limits import LimitError, Limits
 from ..paths import EARLY_KEEPER, capture_script, platform_data_dir, replay_command
 from ..privacy import ActiveRules, Rules
-from ..sessions import INACTIVITY_MS
+from ..sessions import INACTIVITY_MS, clean_id
 from ..store import LocalStore, Store
 from .apps import AppError, Application, Applications, normalize_origin
 from .dictionary import Dictionaries, dictionary_id, has_site
 from .demo import DEMO_APP, PAGES, DemoApp, Shop, install, page_names
 from .live import LiveIntake
+from .order import PageOrder
 from .wire import (Status, WireError, decode_request, max_body_bytes, request_encoding,
                    too_large)
 
@@ -144,6 +146,7 @@ class Intake:
         self.store: LocalStore = Store.open(data_dir, **options)  # type: ignore[assignment]
         self.apps = Applications(data_dir)
         self.live = LiveIntake(self.store, rules)
+        self.order = PageOrder(lambda key: self.store.index.batch_accepted(key) is not None)
         self.dictionaries = Dictionaries(data_dir)
         self.max_pending = max_pending
         self.pending = 0
@@ -419,6 +422,13 @@ def create_app(intake: Intake, demo: DemoApp | None = None) -> Starlette:
                     body, encoding, intake.store.limits,
                     request.headers.get("user-agent"),
                     lambda dict_id: intake.dictionaries.lookup(app.id, dict_id))
+                if batch.batch_id is not None:   # after the one before it on its page (order.py)
+                    intake.pending -= 1   # a held batch is no load (it has its own bound)
+                    try:
+                        await intake.order.wait(
+                            BatchKey(app.id, clean_id(batch.session_id), batch.batch_id))
+                    finally:
+                        intake.pending += 1
                 await run_in_threadpool(intake.live.accept, app, batch, None, encoded, texts)
             finally:
                 intake.pending -= 1

@@ -32,6 +32,8 @@ Retries store nothing twice - the batch id:
    a masked value): a batch id remembered before digests were kept, or by a server
    started earlier, is compared by its event count only.
 5. Without `batch_id` every request is stored: a retried batch is stored twice.
+6. A `batch_id` `<page>.<n>` follows `<page>.<n-1>`: the intake stores it after that one,
+   holding it a few seconds at most (order.py says how).
 
 Every refusal is a `WireError` with the HTTP status, a stable `code` (the JSON `error`), a
 message saying what to do, and the `limit` when one was exceeded. Decompression stops at

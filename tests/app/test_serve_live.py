@@ -625,6 +625,38 @@ def test_a_retried_batch_is_stored_once_whichever_worker_answers(server):
     assert got == [0, 1, 2, 3, 4]
 
 
+def _li(ts: int, parent: int, nid: int, text: str) -> dict:
+    return {"type": 3, "timestamp": ts, "data": {
+        "source": 0, "texts": [], "attributes": [], "removes": [],
+        "adds": [{"parentId": parent, "nextId": None, "node": {
+            "type": 2, "id": nid, "tagName": "li", "attributes": {}, "childNodes": [
+                {"type": 3, "id": nid + 1, "textContent": text}]}}]}}
+
+
+def test_a_pages_batches_arriving_out_of_order_are_stored_in_the_order_they_were_made(server):
+    """Beacons at a visit's end are answered in any order: batch pg.2 (an item added under the
+    list pg.1 adds) reaches the intake first. It is held until pg.1 is stored - by either
+    worker - then stored after it: nothing dropped for want of its parent, the events in the
+    order the page made them (stored as they came, pg.2's add was lost to the masker)."""
+    srv, shop = server
+    t = now_ms() - 10_000
+    assert post_batch(srv.url, *shop, {"session_id": "order", "batch_id": "pg.0",
+                                       "events": snapshot(t)})[0] == 202
+    one = {"session_id": "order", "batch_id": "pg.1", "events": [_li(t + 100, 3, 20, "list")]}
+    two = {"session_id": "order", "batch_id": "pg.2", "events": [_li(t + 200, 20, 30, "item")]}
+    answers: list = []
+    late = threading.Thread(target=lambda: answers.append(post_batch(srv.url, *shop, two)))
+    late.start()
+    time.sleep(0.3)   # pg.2 on its way first (arriving second, it is stored in order anyway)
+    assert post_batch(srv.url, *shop, one) == (202, {"accepted": 1})
+    late.join(60)
+    assert answers == [(202, {"accepted": 1})]
+    with Store.open(srv.data) as store, store.session("order") as reader:
+        events = list(reader.events())
+    assert [e["timestamp"] - t for e in events] == [0, 0, 100, 200]
+    assert "item" in json.dumps(events[-1])
+
+
 def test_a_refused_origin_is_logged_with_how_to_add_it_and_replay_app_origins_does(server):
     """The intake's log names the command that allows the origin (the 403 tells the page
     nothing of it: anyone may send from any origin); run as said, the next batch from that

@@ -1,0 +1,98 @@
+"""A page's batches stored in the order they were made, whatever order they arrive in.
+
+A page's batches can reach the intake out of order: at a visit's end capture.js hands the
+browser several beacons at once (the batch in flight and the rest of its queue), and the
+browser sends them over connections of their own, answered in any order. A mutation batch
+stored before the one it follows loses what the masker cannot place (adds under a parent it
+never saw are dropped: it cannot tell whether that parent is hidden), and its events would
+play before those they follow.
+
+The batch id says the order (wire.py's batch-id rules; this is rule 6):
+1. A `batch_id` of the form `<page>.<n>` - `n` a decimal counter without leading zeros -
+   follows `<page>.<n-1>` of the same application and session (capture.js: a random page id
+   and a counter from 0). Any other id follows nothing.
+2. A batch that follows another is held - its request waits, nothing of it is stored or
+   written anywhere (an unmasked batch never waits on disk) - until the one before it is
+   stored (the index remembers its id: any worker process may have stored it), then stored
+   as any batch is.
+3. The wait is bounded: after `HOLD_S` the batch is stored anyway (the one before may never
+   come: refused, split after a 413 under new ids, lost with its page). A sender that numbers
+   its batches this way and skips numbers waits that long once per gap.
+4. At most `MAX_HELD` requests wait at once in a worker; one more is stored at once - a
+   sender cannot make the intake hold more than that, whatever ids it sends.
+Nothing is answered 202 before it is stored, so a held batch is acknowledged no earlier than
+before: a worker killed while holding one answers nothing, and the sender sends it again.
+"""
+from __future__ import annotations
+
+import asyncio
+import enum
+import logging
+import re
+import time
+from typing import Callable
+
+from ..index import BatchKey
+
+log = logging.getLogger(__name__)
+
+HOLD_S = 5.0      # how long a batch waits for the one before it (rule 3)
+POLL_S = 0.02     # how often the index is asked meanwhile (another worker may store it)
+MAX_HELD = 64     # requests one worker holds at once (rule 4)
+
+_NUMBERED = re.compile(r"(.+)\.(0|[1-9][0-9]{0,17})")
+
+
+def previous(batch_id: str | None) -> str | None:
+    """The id of the batch `batch_id` follows (rule 1), or None."""
+    m = _NUMBERED.fullmatch(batch_id or "")
+    if m is None or m.group(2) == "0":
+        return None
+    return f"{m.group(1)}.{int(m.group(2)) - 1}"
+
+
+class Waited(enum.Enum):
+    """How a batch's wait for the one before it ended."""
+    FOLLOWS_NOTHING = "follows nothing"   # rule 1: no wait
+    FOUND = "found"                       # the one before it is stored
+    GAVE_UP = "gave up"                   # HOLD_S passed without it (rule 3)
+    FULL = "full"                         # MAX_HELD were waiting already (rule 4)
+
+
+class PageOrder:
+    """Holds each batch until the one before it on its page is stored (the module's rules).
+    `stored(key)`: whether the index remembers that batch - blocking (SQLite), so it is
+    asked from a thread, never on the event loop."""
+
+    def __init__(self, stored: Callable[[BatchKey], bool], *, hold_s: float = HOLD_S,
+                 poll_s: float = POLL_S, most: int = MAX_HELD,
+                 clock: Callable[[], float] = time.monotonic):
+        self.stored = stored
+        self.hold_s = hold_s
+        self.poll_s = poll_s
+        self.most = most
+        self.clock = clock
+        self.held = 0   # requests waiting now
+
+    async def wait(self, key: BatchKey) -> Waited:
+        """Return once the batch `key` may be stored (rules 2 to 4)."""
+        before = previous(key.batch_id)
+        if before is None:
+            return Waited.FOLLOWS_NOTHING
+        if self.held >= self.most:
+            return Waited.FULL
+        want = BatchKey(key.application, key.client_session, before)
+        self.held += 1
+        try:
+            until = self.clock() + self.hold_s
+            while True:
+                if await asyncio.to_thread(self.stored, want):
+                    return Waited.FOUND
+                if self.clock() >= until:
+                    log.info("batch %s of session %s waited %g s for batch %s, which never"
+                             " came: stored after what came before it", key.batch_id[:64],
+                             key.client_session, self.hold_s, before[:64])
+                    return Waited.GAVE_UP
+                await asyncio.sleep(self.poll_s)
+        finally:
+            self.held -= 1

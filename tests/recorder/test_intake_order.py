@@ -1,0 +1,84 @@
+"""order.py: which batch a batch id follows, and the hold - asked of a real index, the one
+before stored by another thread as a second worker would."""
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+
+import pytest
+
+from recorder.index import BatchKey
+from recorder.intake.apps import Applications
+from recorder.intake.live import LiveIntake
+from recorder.intake.order import PageOrder, Waited, previous
+from recorder.intake.wire import Batch
+from recorder.privacy import parse_rules
+from recorder.privacy.preview import html_to_events
+from recorder.store import Store
+
+
+@pytest.mark.parametrize("batch_id, before", [
+    ("pg.1", "pg.0"), ("pg.10", "pg.9"), ("a.b.7", "a.b.6"), ("x.100000", "x.99999"),
+    ("pg.0", None), ("pg.01", None), ("pg.-1", None), ("pg.", None), (".3", None),
+    ("pg", None), ("pg.1x", None), ("b7", None), (None, None)])
+def test_a_batch_follows_the_one_its_counter_names(batch_id, before):
+    assert previous(batch_id) == before
+
+
+@pytest.fixture
+def intake(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    apps = Applications(data)
+    app, _ = apps.create("shop")
+    live = LiveIntake(Store.open(data), parse_rules('default = "allow"'))
+    first = html_to_events("<html><body><p>hi</p></body></html>", href="https://shop.example/")
+    for e in first:
+        e["timestamp"] = int(time.time() * 1000) - 1000
+    yield app, live, first
+    live.store.close()
+    apps.close()
+
+
+def _order(live: LiveIntake, **kw) -> PageOrder:
+    return PageOrder(lambda key: live.store.index.batch_accepted(key) is not None, **kw)
+
+
+def test_a_batch_waits_for_the_one_before_it_stored_meanwhile(intake):
+    app, live, first = intake
+    order = _order(live, hold_s=60)
+    stored = threading.Event()
+
+    def other_worker():
+        time.sleep(0.2)
+        live.accept(app, Batch(session_id="v", batch_id="pg.0", events=first))
+        stored.set()
+
+    threading.Thread(target=other_worker).start()
+    got = asyncio.run(order.wait(BatchKey(app.id, "v", "pg.1")))
+    assert got is Waited.FOUND and stored.is_set() and order.held == 0
+    # stored already: no wait; another session's or application's pg.0 is not this one's
+    assert asyncio.run(order.wait(BatchKey(app.id, "v", "pg.1"))) is Waited.FOUND
+    short = _order(live, hold_s=0.1)
+    assert asyncio.run(short.wait(BatchKey(app.id, "w", "pg.1"))) is Waited.GAVE_UP
+    assert asyncio.run(short.wait(BatchKey("other", "v", "pg.1"))) is Waited.GAVE_UP
+    assert asyncio.run(short.wait(BatchKey(app.id, "v", "pg.0"))) is Waited.FOLLOWS_NOTHING
+
+
+def test_no_more_than_the_bound_wait_at_once(intake, caplog):
+    app, live, _first = intake
+    order = _order(live, hold_s=0.5, most=2)
+
+    async def three():
+        keys = [BatchKey(app.id, "v", f"p{k}.5") for k in range(3)]
+        waits = [asyncio.ensure_future(order.wait(k)) for k in keys[:2]]
+        await asyncio.sleep(0)   # the first two are held
+        assert order.held == 2
+        third = await order.wait(keys[2])   # stored at once
+        return [third] + list(await asyncio.gather(*waits))
+
+    with caplog.at_level("INFO", logger="recorder.intake.order"):
+        got = asyncio.run(three())
+    assert got == [Waited.FULL, Waited.GAVE_UP, Waited.GAVE_UP] and order.held == 0
+    assert "batch p0.5 of session v waited 0.5 s for batch p0.4, which never came" in caplog.text
