@@ -4004,6 +4004,13 @@
     this.timer = setTimeout(function () { self.timer = null; self.send(); }, at - now);
   };
   S.nextId = function () { return this.page + "." + (this.batches++); };
+  /* A batch the intake refused whole (400, 413: nothing of it stored, its id not remembered)
+   * leaves its number to the next batch when none was numbered after it: the intake holds a
+   * batch `<page>.<n>` until `<page>.<n-1>` is stored, up to a few seconds (its order.py), so
+   * a gap in the count would cost the next batch that wait. */
+  S.renumber = function (p) {
+    if (!p.fixed && p.id === this.page + "." + (this.batches - 1)) this.batches--;
+  };
   S.body = function (events, batchId) { return encodeBody(this.cfg, events, batchId); };
   /* One request for a batch: by the worker when there is one, else on the main thread. */
   S.request = function (batch, batchId, keepalive) {
@@ -4118,7 +4125,7 @@
           self.pending = null;   // (a smaller batch is another batch)
           if (n === 1) { self.take(0, 1); self.stats.failed += 1; }
           else if (p.fixed) self.fixed.splice(0, 1, {id: self.nextId(), n: Math.floor(n / 2)}, {id: self.nextId(), n: n - Math.floor(n / 2)});
-          else self.cfg.batchEvents = Math.max(1, Math.floor(n / 2));
+          else { self.cfg.batchEvents = Math.max(1, Math.floor(n / 2)); self.renumber(p); }
           if (self.kept) self.keep();
           return "next";
         }
@@ -4156,6 +4163,7 @@
           return 0;
         }
         self.pending = null;
+        if (r.status === 400) self.renumber(p);
         var snapshot = self.queue.slice(0, n).some(function (e) { return e.type === EV.FULL; });
         self.take(0, n);   // malformed for the intake: sending it again cannot help
         self.stats.failed += n;

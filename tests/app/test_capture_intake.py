@@ -17,6 +17,7 @@ import pytest
 from player.replayer import Replayer
 from recorder.paths import capture_script, capture_source
 from recorder.source import open_recording
+from recorder.store import Store
 from replay_tools.browser_recorder import (BrowserRecorder, CaptureDom, Click, PageServer, Type,
                                            WaitFor, record_page)
 from replay_tools.intake import IntakeServer, replay_cli
@@ -213,6 +214,14 @@ def test_capture_obeys_429_and_413(qapp, pages, intake):
     assert any(e.startswith("429") for e in st["errors"]) and any(e.startswith("413") for e in st["errors"])
     stored = list(open_recording("obeys-limits", srv.data).events())
     assert len(stored) == st["queued"] and stored[0]["type"] == 4
+    # the refused batch left its number to the next: the page's count has no gap, which
+    # would have held the next batch at the intake until it gave up waiting (order.py)
+    with Store.open(srv.data) as store:
+        ids = [r[0] for r in store.index._all(
+            "SELECT batch_id FROM batches WHERE client_session='obeys-limits'")]
+    page = ids[0].rsplit(".", 1)[0]
+    assert sorted(ids, key=lambda i: int(i.rsplit(".", 1)[1])) == \
+        [f"{page}.{k}" for k in range(len(ids))]
 
 
 def test_capture_sends_a_batch_whose_answer_was_lost_again_and_it_is_stored_once(
