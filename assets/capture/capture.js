@@ -4004,12 +4004,13 @@
     this.timer = setTimeout(function () { self.timer = null; self.send(); }, at - now);
   };
   S.nextId = function () { return this.page + "." + (this.batches++); };
-  /* A batch the intake refused whole (400, 413: nothing of it stored, its id not remembered)
-   * leaves its number to the next batch when none was numbered after it: the intake holds a
+  /* A number not used after all - a batch the intake refused whole (400, 413: nothing of it
+   * stored, its id not remembered), a beacon split or refused by the browser - goes to the
+   * next batch when none was numbered after it: the intake holds a
    * batch `<page>.<n>` until `<page>.<n-1>` is stored, up to a few seconds (its order.py), so
    * a gap in the count would cost the next batch that wait. */
-  S.renumber = function (p) {
-    if (!p.fixed && p.id === this.page + "." + (this.batches - 1)) this.batches--;
+  S.giveBack = function (id) {
+    if (id === this.page + "." + (this.batches - 1)) this.batches--;
   };
   S.body = function (events, batchId) { return encodeBody(this.cfg, events, batchId); };
   /* One request for a batch: by the worker when there is one, else on the main thread. */
@@ -4125,7 +4126,7 @@
           self.pending = null;   // (a smaller batch is another batch)
           if (n === 1) { self.take(0, 1); self.stats.failed += 1; }
           else if (p.fixed) self.fixed.splice(0, 1, {id: self.nextId(), n: Math.floor(n / 2)}, {id: self.nextId(), n: n - Math.floor(n / 2)});
-          else { self.cfg.batchEvents = Math.max(1, Math.floor(n / 2)); self.renumber(p); }
+          else { self.cfg.batchEvents = Math.max(1, Math.floor(n / 2)); self.giveBack(p.id); }
           if (self.kept) self.keep();
           return "next";
         }
@@ -4163,7 +4164,7 @@
           return 0;
         }
         self.pending = null;
-        if (r.status === 400) self.renumber(p);
+        if (r.status === 400 && !p.fixed) self.giveBack(p.id);
         var snapshot = self.queue.slice(0, n).some(function (e) { return e.type === EV.FULL; });
         self.take(0, n);   // malformed for the intake: sending it again cannot help
         self.stats.failed += n;
@@ -4227,12 +4228,15 @@
    * halves, in order (an event alone goes as it is: the browser may refuse it). How many events
    * the browser took (none after the first it refused). */
   S.beaconSplit = function (list) {
-    var b = this.beaconBody(list, this.nextId());
+    var id = this.nextId(), b = this.beaconBody(list, id);
     if (list.length > 1 && b.size > BEACON_MAX_BYTES) {
+      this.giveBack(id);   // the halves take its number
       var half = list.length >> 1, sent = this.beaconSplit(list.slice(0, half));
       return sent < half ? sent : sent + this.beaconSplit(list.slice(half));
     }
-    return this.sendBeacon(b) ? list.length : 0;
+    if (this.sendBeacon(b)) return list.length;
+    this.giveBack(id);   // refused: what is kept for the next page is numbered from it
+    return 0;
   };
   /* The page is going away: what is left goes now, by beacon (compressed: S.beaconBody; the
    * token in the URL).
