@@ -950,6 +950,13 @@ class LocalStore(Store):
                     return False
             with self.session(sid) as reader:
                 events = list(reader.events())
+            if not events and not reader.segments:
+                # a row with nothing under it: a live batch masked away whole, as stored
+                # before such a batch wrote nothing (its row's span began in 1970); it goes
+                self.index.delete_session(sid)
+                log.info("session %s held no events (a batch all of whose events the privacy"
+                         " rules dropped): removed from the list", sid)
+                return False
             if reader.damaged:
                 log.warning("compacting session %s without its damaged segments %s",
                             reader.id, reader.damaged)

@@ -393,3 +393,32 @@ def test_a_batch_masked_away_whole_leaves_its_session_as_it_was(tmp_path):
     assert "visible 2" in json.dumps(stored) and "secret" not in json.dumps(stored)
     assert [s.id for s in live.store.index.sessions_for_client("v")] == ["v"]
     apps.close()
+
+
+def test_compaction_removes_a_row_an_earlier_intake_stored_with_no_events(tmp_path):
+    """Before a batch masked away whole wrote nothing, it could leave a session row with no
+    segment and the span of no events (listed as begun in 1970, and refused by compaction
+    with a warning at every pass): the next compaction removes that row, and re-derives the
+    span of the session beside it."""
+    from recorder.facts import derive_facts
+    from recorder.ingest import PreparedSession
+    data = tmp_path / "data"
+    data.mkdir()
+    apps = Applications(data)
+    app, _ = apps.create("shop")
+    live = LiveIntake(Store.open(data), parse_rules(RULES))
+    t0 = int(time.time() * 1000) - 40 * 60_000
+    first = html_to_events(PAGE, href="https://shop.example/")
+    for e in first:
+        e["timestamp"] = t0
+    live.accept(app, Batch(session_id="v", batch_id="p.0", events=first))
+    store = live.store
+    # what the earlier intake wrote for a split-off batch it masked away whole
+    store._write([PreparedSession(f"v.{t0 + 1}", [], None, "", derive_facts([], None), None)],
+                 application=app.id, user=None, context=None, live=True)
+    empty = store.index.session(f"v.{t0 + 1}")
+    assert empty is not None and empty.start_ms == 0 and empty.segment_count == 0
+    assert live.compact_idle() == ["v"]
+    assert [s.id for s in store.index.sessions_for_client("v")] == ["v"]
+    assert live.compact_idle() == []   # nothing left to refuse at the next pass
+    apps.close()
