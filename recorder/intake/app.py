@@ -59,8 +59,8 @@ from .dictionary import Dictionaries, dictionary_id, has_site
 from .demo import DEMO_APP, PAGES, DemoApp, Shop, install, page_names
 from .live import LiveIntake
 from .order import PageOrder
-from .wire import (Status, WireError, decode_request, max_body_bytes, request_encoding,
-                   too_large)
+from .wire import (UNKNOWN_DICTIONARY, Status, WireError, decode_request, max_body_bytes,
+                   request_encoding, too_large)
 
 log = logging.getLogger(__name__)
 
@@ -434,6 +434,12 @@ def create_app(intake: Intake, demo: DemoApp | None = None) -> Starlette:
                 intake.pending -= 1
         except WireError as exc:
             headers = dict(cors)
+            if exc.code == UNKNOWN_DICTIONARY:   # expected after a change: say it is no fault
+                exc.app_id = app.id
+                exc.operator = (f"application {app.name}: a page compressed its batch against"
+                                " a shared dictionary this intake no longer gives (turned off,"
+                                " or made again since the page loaded); capture.js sends it"
+                                " again without - nothing is lost")
             if exc.status == Status.TOO_MANY_REQUESTS:
                 headers["Retry-After"] = "1"
             return _error(exc, headers)

@@ -57,6 +57,7 @@ ENVELOPE_BYTES = 64 * 1024   # room for session_id, user and context beside the 
 # RFC 1950's header: CMF's low nibble (CM) is the method (zlib.DEFLATED), CMF*256+FLG a multiple
 # of 31 (FCHECK), FLG's FDICT bit says a 4-byte DICTID follows the two bytes
 ZLIB_CM, ZLIB_FCHECK, ZLIB_FDICT, ZLIB_DICT_HEADER = 0x0F, 31, 0x20, 6
+UNKNOWN_DICTIONARY = "unknown_dictionary"   # a body against a shared dictionary it no longer has
 ZSTD_PIECE = 1024            # zstd input fed per step (expands at most ~128x per step)
 
 
@@ -283,7 +284,7 @@ def decode_request(body: bytes, encoding: str | None, limits: Limits,
     if dict_id is not None:
         shared = dictionary(dict_id) if dictionary is not None else None
         if shared is None:
-            raise WireError(Status.CONFLICT, "unknown_dictionary",
+            raise WireError(Status.CONFLICT, UNKNOWN_DICTIONARY,
                             f"the body was compressed against dictionary {dict_id:08x}, which"
                             " this intake does not have (any more) - send it again without")
         decoder = partial(_with_dictionary, zdict=shared)

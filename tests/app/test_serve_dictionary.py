@@ -120,6 +120,10 @@ def test_made_of_the_sites_page_once_sessions_visited_it_and_bodies_against_it_s
             assert status == 409 and answer["error"] == "unknown_dictionary"
             sessions = json.loads(replay_cli(srv.data, "sessions", "--json").stdout)
             assert "other-visit" not in json.dumps(sessions)
+            # the intake's log names the application and says nothing is lost (no fault:
+            # a page loaded before a dictionary was turned off or made again)
+            said = [ln for ln in srv.log().splitlines() if "unknown_dictionary" in ln]
+            assert said and "application shop:" in said[0] and "nothing is lost" in said[0]
 
         shown = replay_cli(srv.data, "app", "dictionary", "shop", "--strings")
         assert shown.returncode == 0, shown.stderr
