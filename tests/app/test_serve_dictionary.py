@@ -156,10 +156,13 @@ def test_a_wildcard_origin_is_said_to_stop_it_and_how_to_lift_it(tmp_path):
     on = replay_cli(data, "app", "dictionary", "cafe", "--on")
     assert on.returncode == 2 and "Traceback" not in on.stderr
     assert "takes batches from *" in on.stderr and "--remove '*'" in on.stderr, on.stderr
-    assert replay_cli(data, "app", "origins", "cafe", "--remove", "*").returncode == 0
+    removed = replay_cli(data, "app", "origins", "cafe", "--remove", "*")
+    assert removed.returncode == 0 and "dictionary" not in removed.stdout   # (not on yet)
     assert replay_cli(data, "app", "dictionary", "cafe", "--on").returncode == 0
     # a wildcard added after it was turned on: the status says it is not given, and why
-    assert replay_cli(data, "app", "origins", "cafe", "--add", "*").returncode == 0
+    added = replay_cli(data, "app", "origins", "cafe", "--add", "*")   # said where it changes
+    assert added.returncode == 0 and "its shared dictionary stops" in added.stdout, added.stdout
+    assert "--remove '*'" in added.stdout
     shown = replay_cli(data, "app", "dictionary", "cafe")
     assert "not given" in shown.stdout and "--remove '*'" in shown.stdout, shown.stdout
     again = replay_cli(data, "app", "dictionary", "cafe", "--off")
