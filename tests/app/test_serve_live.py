@@ -118,6 +118,7 @@ def test_health_install_page_and_capture_script(server):
     shown = "replay --data &lt;DATA&gt; "
     assert f"<pre>{shown}app create my-shop --origin" in page and str(srv.data) not in page
     assert f"<code>{shown}sessions</code>" in page and "<code>replay sessions" not in page
+    assert f"<code>{shown}app dictionary my-shop --on</code>" in page   # off until turned on
     with urllib.request.urlopen(srv.url + "/capture.js", timeout=10) as r:
         script = r.read().decode()
     assert r.headers["Content-Type"].startswith("text/javascript")
