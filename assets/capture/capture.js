@@ -2956,6 +2956,22 @@
   }
   /* Writes `batches` ([{id, events}]) for session `id`, dropping the oldest over the bound (or
    * the storage's own quota); the number of events dropped, now and before (`lost`). */
+  /* The last batch id a page of the visit numbered, written as it goes (pagehide, hidden) for
+   * the visit's next page in this tab, whose first batch names it as the one it follows
+   * (`after`): the intake stores it after that one - a beacon of the page left may reach the
+   * intake after the next page's snapshot, and its changes would play on the new page's DOM.
+   * {session, id}; read as readUnsent is (not on the visit's first page). */
+  var LAST_KEY = "replay_capture_last", BATCH_ID_MAX = 64;   // (the intake's wire.MAX_BATCH_ID)
+  function readLast(id) {
+    if (begunHere[id] === true) return null;
+    var st = tabStorage(), u = null;
+    try { u = st && JSON.parse(st.getItem(LAST_KEY) || "null"); } catch (e) { u = null; }
+    return u && u.session === id && typeof u.id === "string" && u.id.length <= BATCH_ID_MAX ? u.id : null;
+  }
+  function writeLast(id, batchId) {
+    var st = tabStorage();
+    try { if (st) st.setItem(LAST_KEY, JSON.stringify({session: id, id: batchId})); } catch (e) { /* full, off */ }
+  }
   function writeUnsent(id, batches, lost) {
     delete begunHere[id];
     var st = tabStorage();
@@ -3604,14 +3620,16 @@
   function encodeBody(cfg, events, batchId, c) {
     if (cfg.compact !== false) {   // the intake that serves capture.js decodes it
       // compact@4: the fields as an array, without their keys (compact.py BODY_FIELDS:
-      // encoding, session_id, batch_id, events, strings, user, context), the last ones
+      // encoding, session_id, batch_id, events, strings, user, context, after), the last ones
       // left out when empty (the intake reads no strings as an empty list)
       if (!c) c = compactBatch(events);
-      var a = [COMPACT, cfg.sessionId, batchId, c.events, c.strings, cfg.user || null, cfg.context || null];
+      var after = batchId === cfg.first && cfg.after || null;   // (a page's first batch only)
+      var a = [COMPACT, cfg.sessionId, batchId, c.events, c.strings, cfg.user || null, cfg.context || null, after];
       while (a.length > BODY_REQUIRED && (a[a.length - 1] === null || (Array.isArray(a[a.length - 1]) && !a[a.length - 1].length))) a.pop();
       return JSON.stringify(a);
     }
     var b = {session_id: cfg.sessionId, batch_id: batchId, events: events};
+    if (batchId === cfg.first && cfg.after) b.after = cfg.after;
     if (cfg.user) b.user = cfg.user;
     if (cfg.context) b.context = cfg.context;
     return JSON.stringify(b);
@@ -3841,6 +3859,8 @@
     this.touched = Date.now();
     this.page = randomId().slice(0, 16);
     this.batches = 0;
+    // the batch this page's first one follows: the last the visit's previous page numbered
+    this.after = readLast(cfg.sessionId);
     this.pending = null;   // {id, n, snapshots}: the batch sent and not yet answered 202 - sent again as it is
     this.dead = null;   // a reason to stop sending (revoked token...)
     this.onRefused = null;   // function (status, body): the intake refused this page (401/403)
@@ -4012,7 +4032,11 @@
   S.giveBack = function (id) {
     if (id === this.page + "." + (this.batches - 1)) this.batches--;
   };
-  S.body = function (events, batchId) { return encodeBody(this.cfg, events, batchId); };
+  S.body = function (events, batchId) {
+    var cfg = this.cfg;
+    return encodeBody({sessionId: cfg.sessionId, compact: cfg.compact, user: cfg.user, context: cfg.context,
+                       first: this.page + ".0", after: this.after}, events, batchId);
+  };
   /* One request for a batch: by the worker when there is one, else on the main thread. */
   S.request = function (batch, batchId, keepalive) {
     var off = this.offThread(), cfg = this.cfg;
@@ -4020,15 +4044,15 @@
       var answer = off.post({url: this.url(false), token: cfg.token, events: batch, batchId: batchId,
                              keepalive: keepalive,
                              cfg: {sessionId: cfg.sessionId, compact: cfg.compact, user: cfg.user,
-                                   context: cfg.context, known: this.known,
-                                   guess: this.guess, publicTexts: cfg.publicTexts}});
+                                   context: cfg.context, known: this.known, first: this.page + ".0",
+                                   after: this.after, guess: this.guess, publicTexts: cfg.publicTexts}});
       if (answer) return answer;
       if (off.failed) this.note("the transport's worker failed: sending from the page");
     }
     var self = this;
     return encodeBatch({sessionId: cfg.sessionId, compact: cfg.compact, user: cfg.user,
-                        context: cfg.context, known: this.known,
-                                   guess: this.guess, publicTexts: cfg.publicTexts}, batch, batchId).then(function (b) {
+                        context: cfg.context, known: this.known, first: this.page + ".0",
+                        after: this.after, guess: this.guess, publicTexts: cfg.publicTexts}, batch, batchId).then(function (b) {
       return postBody(self.fetch, self.url(false), cfg.token, b.text, keepalive).then(function (r) {
         return {status: r.status, headers: r.headers, text: function () { return r.text(); },
                 declared: b.declared, named: b.named, chars: b.text.length};
@@ -4246,6 +4270,11 @@
    * the intake cannot be reached: the visit's next page sends it (the intake stores a batch
    * that did arrive once); `status().lost` counts only what the storage could not hold. */
   S.beacon = function () {
+    this.beaconRest();
+    // (after the rest is numbered: the next page's first batch follows the last of them)
+    if (this.batches && !this.dead) writeLast(this.cfg.sessionId, this.page + "." + (this.batches - 1));
+  };
+  S.beaconRest = function () {
     if (!this.queue.length || this.dead) return;
     var can = !!win.navigator.sendBeacon;
     if (this.failing || this.fixed.length || !can) {
@@ -4306,6 +4335,7 @@
             beacons_zipped: st.beacons_zipped, beacon_chars: st.beacon_chars, beacon_bytes: st.beacon_bytes,
             texts_named: st.texts_named,
             lost: st.lost,
+            after: this.after,   // the batch of the visit's previous page this page's first follows
             errors: st.errors.slice(-5), idle: !this.inFlight && !this.queue.length, stopped: this.dead,
             transport: this.offThread() && !this.off.failed ? "worker" : "main",
             dictionary: this.off && !this.off.failed ? this.off.dictionary : null,   // its Adler-32, hex

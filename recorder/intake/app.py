@@ -426,7 +426,8 @@ def create_app(intake: Intake, demo: DemoApp | None = None) -> Starlette:
                     intake.pending -= 1   # a held batch is no load (it has its own bound)
                     try:
                         await intake.order.wait(
-                            BatchKey(app.id, clean_id(batch.session_id), batch.batch_id))
+                            BatchKey(app.id, clean_id(batch.session_id), batch.batch_id),
+                            batch.after)
                     finally:
                         intake.pending += 1
                 await run_in_threadpool(intake.live.accept, app, batch, None, encoded, texts)

@@ -115,7 +115,7 @@ compact@4 (what capture.js posted before compact@5) is compact@3 with these
 changes, which the intake undoes before anything reads the batch (the same events again):
 
 * The body may be an array of the batch's fields, without their keys: `[encoding,
-  session_id, batch_id, events, strings?, user?, context?]` (BODY_FIELDS; batch_id may be
+  session_id, batch_id, events, strings?, user?, context?, after?]` (BODY_FIELDS; batch_id may be
   null, the fields after `events` left out when empty). Only a compact@4 (or later) batch may.
 
 * A Meta event's data `{href, width, height}`, those keys in that order, is
@@ -203,7 +203,8 @@ VERSIONS = {ENCODING: 1, ENCODING_2: 2, ENCODING_3: 3, ENCODING_4: 4, ENCODING_5
             ENCODING_6: 6}   # the batch's "encoding" -> the decoder's version
 # compact@4: the body may be an array of the batch's fields, in this order (trailing ones left
 # out when absent): the envelope's keys are not written (wire.py reads it)
-BODY_FIELDS = ("encoding", "session_id", "batch_id", "events", "strings", "user", "context")
+BODY_FIELDS = ("encoding", "session_id", "batch_id", "events", "strings", "user", "context",
+               "after")   # (after: wire.py's batch-id rule 6, optional in any array body)
 ARRAY_BODY_VERSION = 4
 # compact@5: a keyed RUM payload's user agent written as null is the request's User-Agent header
 USER_AGENT_VERSION, UA_KEY = 5, "user_agent"

@@ -8,9 +8,13 @@ never saw are dropped: it cannot tell whether that parent is hidden), and its ev
 play before those they follow.
 
 The batch id says the order (wire.py's batch-id rules; this is rule 6):
-1. A `batch_id` of the form `<page>.<n>` - `n` a decimal counter without leading zeros -
-   follows `<page>.<n-1>` of the same application and session (capture.js: a random page id
-   and a counter from 0). Any other id follows nothing.
+1. A batch that names `after` (a batch id) follows that batch of the same application and
+   session: capture.js's first batch of a page names the last batch the visit's previous page
+   numbered (a beacon of the page left may still be on its way while the next page's
+   snapshot arrives: stored after it, its changes would play on the new page's DOM, masked by
+   that DOM's rules). Else a `batch_id` of the form `<page>.<n>` - `n` a decimal counter
+   without leading zeros - follows `<page>.<n-1>` (capture.js: a random page id and a
+   counter from 0). Any other batch follows nothing.
 2. A batch that follows another is held - its request waits, nothing of it is stored or
    written anywhere (an unmasked batch never waits on disk) - until the one before it is
    stored (the index remembers its id: any worker process may have stored it), then stored
@@ -43,8 +47,11 @@ MAX_HELD = 64     # requests one worker holds at once (rule 4)
 _NUMBERED = re.compile(r"(.+)\.(0|[1-9][0-9]{0,17})")
 
 
-def previous(batch_id: str | None) -> str | None:
-    """The id of the batch `batch_id` follows (rule 1), or None."""
+def previous(batch_id: str | None, after: str | None = None) -> str | None:
+    """The id of the batch `batch_id` follows (rule 1: `after`, if the batch names it), or
+    None."""
+    if after is not None:
+        return after
     m = _NUMBERED.fullmatch(batch_id or "")
     if m is None or m.group(2) == "0":
         return None
@@ -74,9 +81,10 @@ class PageOrder:
         self.clock = clock
         self.held = 0   # requests waiting now
 
-    async def wait(self, key: BatchKey) -> Waited:
-        """Return once the batch `key` may be stored (rules 2 to 4)."""
-        before = previous(key.batch_id)
+    async def wait(self, key: BatchKey, after: str | None = None) -> Waited:
+        """Return once the batch `key` (naming `after`, if it does) may be stored (rules 2
+        to 4)."""
+        before = previous(key.batch_id, after)
         if before is None:
             return Waited.FOLLOWS_NOTHING
         if self.held >= self.most:

@@ -7,10 +7,10 @@
     or &encoding=deflate in the URL            (sendBeacon's way: it sets no header; decoded
                                              as Content-Encoding: deflate is, dictionary too;
                                              `request_encoding`)
-    {"session_id": "...", "batch_id"?: "...", "view_id"?: "...",
+    {"session_id": "...", "batch_id"?: "...", "view_id"?: "...", "after"?: "...",
      "user"?: {"id","name","email"}, "context"?: {...}, "events": [...]}
     or, a compact@4 (or later) batch, its fields as an array (compact.BODY_FIELDS):
-    ["compact@6", session_id, batch_id, events, strings?, user?, context?]
+    ["compact@6", session_id, batch_id, events, strings?, user?, context?, after?]
 
 The session is stored under `session_id` as sent: 1 to 128 characters usable as a file name
 (letters, digits, '-', '_', '.', not first; `sessions.clean_id` leaves it as it is), else 400.
@@ -32,8 +32,9 @@ Retries store nothing twice - the batch id:
    a masked value): a batch id remembered before digests were kept, or by a server
    started earlier, is compared by its event count only.
 5. Without `batch_id` every request is stored: a retried batch is stored twice.
-6. A `batch_id` `<page>.<n>` follows `<page>.<n-1>`: the intake stores it after that one,
-   holding it a few seconds at most (order.py says how).
+6. A `batch_id` `<page>.<n>` follows `<page>.<n-1>`, and a batch naming `after` follows that
+   batch (capture.js: a page's first batch names the last batch of the visit's previous page):
+   the intake stores it after that one, holding it a few seconds at most (order.py says how).
 
 Every refusal is a `WireError` with the HTTP status, a stable `code` (the JSON `error`), a
 message saying what to do, and the `limit` when one was exceeded. Decompression stops at
@@ -119,6 +120,7 @@ class Batch(msgspec.Struct, kw_only=True):
     context: dict[str, Any] | None = None
     encoding: str | None = None        # "compact@6" (or @5 ... @1): capture.js's compact form (compact.py)
     strings: list[str] | None = None   # the compact form's interned names
+    after: str | None = None           # the batch of the visit's previous page it follows (order.py)
 
     def user_dict(self) -> dict | None:
         if self.user is None:
@@ -135,11 +137,12 @@ class _ArrayBatch(msgspec.Struct, array_like=True):
     strings: list[str] | None = None
     user: User | None = None
     context: dict[str, Any] | None = None
+    after: str | None = None
 
     def batch(self) -> Batch:
         return Batch(session_id=self.session_id, events=self.events, batch_id=self.batch_id,
                      user=self.user, context=self.context, encoding=self.encoding,
-                     strings=self.strings)
+                     strings=self.strings, after=self.after)
 
 
 class _Wire(msgspec.Struct):
@@ -329,6 +332,9 @@ def decode_request(body: bytes, encoding: str | None, limits: Limits,
         raise WireError(Status.BAD_REQUEST, "malformed",
                         f"session_id {batch.session_id[:40]!r} is not usable as a file name -"
                         " use letters, digits, '-', '_' and '.' (not first), no spaces")
+    if batch.after is not None and not 0 < len(batch.after) <= MAX_BATCH_ID:
+        raise WireError(Status.BAD_REQUEST, "malformed",
+                        f"after must be a batch_id: 1 to {MAX_BATCH_ID} characters")
     if batch.batch_id is not None and not 0 < len(batch.batch_id) <= MAX_BATCH_ID:
         raise WireError(Status.BAD_REQUEST, "malformed",
                         f"batch_id must be 1 to {MAX_BATCH_ID} characters")

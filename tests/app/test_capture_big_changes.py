@@ -16,6 +16,7 @@ import pytest
 pytest.importorskip("playwright.sync_api", reason="playwright is in the test extra")
 
 from replay_tools.chromium import chromium_path  # noqa: E402
+from recorder.store import Store  # noqa: E402
 from replay_tools.intake import IntakeServer  # noqa: E402
 from tests.app.capture_site import capture_site  # noqa: E402
 
@@ -135,6 +136,17 @@ def test_what_no_beacon_carries_is_kept_for_the_next_page(site, chromium):
     assert after["lost"] == 0
     text = _stored(srv, sid, "row 1499")
     assert text.count("row 1499 ") == 1
+    # the next page's first batch followed the last batch page a numbered (order.py): the
+    # intake stores it after that one, whichever arrives first
+    with Store.open(srv.data) as store:
+        ids = [r[0] for r in store.index._all(
+            "SELECT batch_id FROM batches WHERE client_session=?", (sid,))]
+    pages: dict[str, list[int]] = {}
+    for i in ids:
+        page_id, n = i.rsplit(".", 1)
+        pages.setdefault(page_id, []).append(int(n))
+    prev_page, n = after["after"].rsplit(".", 1)
+    assert len(pages) == 2 and int(n) == max(pages[prev_page]), (after["after"], ids)
 
 
 def test_lost_counts_only_what_could_not_be_kept(site, chromium):

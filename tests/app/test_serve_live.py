@@ -658,6 +658,31 @@ def test_a_pages_batches_arriving_out_of_order_are_stored_in_the_order_they_were
     assert "item" in json.dumps(events[-1])
 
 
+def test_a_pages_first_batch_is_stored_after_the_last_batch_of_the_page_before(server):
+    """A visitor leaves page A while its last batch (a beacon) is on its way; page B's first
+    batch, its snapshot, names A's last batch as the one it follows (`after`) and reaches the
+    intake first: it is held until A's is stored. (Stored as they came, A's change would
+    play - and be masked - on B's DOM.)"""
+    srv, shop = server
+    t = now_ms() - 10_000
+    assert post_batch(srv.url, *shop, {"session_id": "pages", "batch_id": "a.0",
+                                       "events": snapshot(t)})[0] == 202
+    last_of_a = {"session_id": "pages", "batch_id": "a.1", "events": [_li(t + 100, 3, 20, "on a")]}
+    first_of_b = {"session_id": "pages", "batch_id": "b.0", "after": "a.1",
+                  "events": snapshot(t + 200, href="https://shop.test/pay")}
+    answers: list = []
+    early = threading.Thread(target=lambda: answers.append(post_batch(srv.url, *shop, first_of_b)))
+    early.start()
+    time.sleep(0.3)   # b.0 on its way first
+    assert post_batch(srv.url, *shop, last_of_a) == (202, {"accepted": 1})
+    early.join(60)
+    assert answers == [(202, {"accepted": 2})]
+    with Store.open(srv.data) as store, store.session("pages") as reader:
+        events = list(reader.events())
+    assert [(e["type"], e["timestamp"] - t) for e in events] == [
+        (4, 0), (2, 0), (3, 100), (4, 200), (2, 200)]
+
+
 def test_a_refused_origin_is_logged_with_how_to_add_it_and_replay_app_origins_does(server):
     """The intake's log names the command that allows the origin (the 403 tells the page
     nothing of it: anyone may send from any origin); run as said, the next batch from that

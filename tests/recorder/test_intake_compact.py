@@ -661,6 +661,14 @@ def test_compact4_body_may_be_an_array_of_its_fields():
     assert two == one and two.events[-1]["data"]["attributes"] == [{"id": 0, "attributes": {"data-on": "on"}}]
     short = decode_body(json.dumps([compact.ENCODING_4, "s", None, packed[:3]]).encode(), None, Limits())
     assert short.batch_id is None and short.events == evs[:3] and short.user is None
+    # a page's first batch names the batch of the previous page it follows (order.py), last
+    first = decode_body(json.dumps(as_array + ["prev.3"]).encode(), None, Limits())
+    assert first.after == "prev.3" and first.user == one.user and one.after is None
+    assert decode_body(json.dumps(dict(as_object, after="prev.3")).encode(), None,
+                       Limits()) == first
+    with pytest.raises(WireError) as err:
+        decode_body(json.dumps(as_array + ["p" * 65]).encode(), None, Limits())
+    assert err.value.status == Status.BAD_REQUEST and "after must be a batch_id" in str(err.value)
     for body, what in ((["compact@3", "s", "p.0", [[3, 0, [2, 1, 0]]]], "compact@4's"),
                        ([compact.ENCODING_4, "s", "p.0"], "not an events batch"),
                        ([None, "s", "p.0", packed], "not an events batch")):

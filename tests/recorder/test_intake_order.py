@@ -24,6 +24,8 @@ from recorder.store import Store
     ("pg", None), ("pg.1x", None), ("b7", None), (None, None)])
 def test_a_batch_follows_the_one_its_counter_names(batch_id, before):
     assert previous(batch_id) == before
+    # a batch naming the one it follows (a page's first: the previous page's last) follows it
+    assert previous(batch_id, after="prev.7") == "prev.7"
 
 
 @pytest.fixture
