@@ -4419,11 +4419,25 @@
     };
     var leave = function () { if (current) current.flush(); if (current) current.sendMoves(); sender.beacon(); };
     var hidden = function () { if (doc.visibilityState === "hidden") leave(); };
+    // back (or forward) to this page out of the browser's back/forward cache: the visit went
+    // on in other pages meanwhile, whose snapshots the player shows now - this page begins
+    // again as the visit's next page (a snapshot of it as it is, its batches numbered anew,
+    // the first following the last page's), in the same session while it lasts (a snapshot-
+    // less page's changes would play on another page's DOM)
+    var shown = function (e) {
+      if (!e.persisted || session !== me || me.done) return;
+      var handed = {typed: current ? current.P.echoes.all() : [], formFields: sessionFormFields(conf.sessionId)};
+      stop(true);
+      delete begunHere[conf.sessionId];   // (other pages of the visit may have left batches)
+      start(cfg, handed);
+    };
     sender.prepare();
     win.addEventListener("pagehide", leave);
+    win.addEventListener("pageshow", shown);
     doc.addEventListener("visibilitychange", hidden);
     session = me = {stopRecording: stopRecording, sender: sender, cleanup: function () {
       win.removeEventListener("pagehide", leave);
+      win.removeEventListener("pageshow", shown);
       doc.removeEventListener("visibilitychange", hidden);
     }};
     return conf.sessionId;

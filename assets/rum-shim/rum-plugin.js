@@ -234,18 +234,29 @@
   function routeChanged() {
     if (win.location.href === view.url) return;
     bump();   // the route change is what the clicks before it did: not dead
+    newView("route_change", view.url);
+  }
+  /* The view so far is final; a new one starts, `loadingType`: how (Datadog's words), `from`:
+   * the address the visitor came from (null: unknown). */
+  function newView(loadingType, from) {
     flushChain();
     if (viewTimer) clearTimeout(viewTimer);
     viewTimer = null;
     emitView(true);
-    var from = view.url;
     viewStart = now();
     view = {id: Math.random().toString(36).slice(2, 10) + Date.now().toString(36),
             url: win.location.href, referrer: from};
     lcp = null; cls = 0; clsWindow = 0; interactions = {}; lastView = null; lastFinal = -Infinity;
     emit({type: "view", view: {id: view.id, url: view.url, referrer: view.referrer,
-                               loading_type: "route_change"}});
+                               loading_type: loadingType}});
   }
+  // back (or forward) to this page out of the browser's back/forward cache: a view of its own
+  // (the visit was on another page meanwhile; capture.js snapshots this one again)
+  win.addEventListener("pageshow", function (e) {
+    if (!e.persisted) return;
+    // (from another page, which this one's script never saw: the referrer is not known)
+    try { newView("bf_cache", null); } catch (x) { /* never break the page */ }
+  });
   ["pushState", "replaceState"].forEach(function (name) {
     var orig = win.history && win.history[name];
     if (!orig) return;
