@@ -16,6 +16,7 @@ from recorder.paths import capture_script
 from recorder.store import Store
 from replay_tools.chromium import chromium_path
 from replay_tools.intake import IntakeServer, free_port, post_batch, replay_cli
+from tests.recorder.test_intake_live import _add
 
 ORIGIN = "http://127.0.0.1:9"
 
@@ -626,14 +627,6 @@ def test_a_retried_batch_is_stored_once_whichever_worker_answers(server):
     assert got == [0, 1, 2, 3, 4]
 
 
-def _li(ts: int, parent: int, nid: int, text: str) -> dict:
-    return {"type": 3, "timestamp": ts, "data": {
-        "source": 0, "texts": [], "attributes": [], "removes": [],
-        "adds": [{"parentId": parent, "nextId": None, "node": {
-            "type": 2, "id": nid, "tagName": "li", "attributes": {}, "childNodes": [
-                {"type": 3, "id": nid + 1, "textContent": text}]}}]}}
-
-
 def test_a_pages_batches_arriving_out_of_order_are_stored_in_the_order_they_were_made(server):
     """Beacons at a visit's end are answered in any order: batch pg.2 (an item added under the
     list pg.1 adds) reaches the intake first. It is held until pg.1 is stored - by either
@@ -643,8 +636,8 @@ def test_a_pages_batches_arriving_out_of_order_are_stored_in_the_order_they_were
     t = now_ms() - 10_000
     assert post_batch(srv.url, *shop, {"session_id": "order", "batch_id": "pg.0",
                                        "events": snapshot(t)})[0] == 202
-    one = {"session_id": "order", "batch_id": "pg.1", "events": [_li(t + 100, 3, 20, "list")]}
-    two = {"session_id": "order", "batch_id": "pg.2", "events": [_li(t + 200, 20, 30, "item")]}
+    one = {"session_id": "order", "batch_id": "pg.1", "events": [_add(t + 100, 3, 20, "list")]}
+    two = {"session_id": "order", "batch_id": "pg.2", "events": [_add(t + 200, 20, 30, "item")]}
     answers: list = []
     late = threading.Thread(target=lambda: answers.append(post_batch(srv.url, *shop, two)))
     late.start()
@@ -667,7 +660,7 @@ def test_a_pages_first_batch_is_stored_after_the_last_batch_of_the_page_before(s
     t = now_ms() - 10_000
     assert post_batch(srv.url, *shop, {"session_id": "pages", "batch_id": "a.0",
                                        "events": snapshot(t)})[0] == 202
-    last_of_a = {"session_id": "pages", "batch_id": "a.1", "events": [_li(t + 100, 3, 20, "on a")]}
+    last_of_a = {"session_id": "pages", "batch_id": "a.1", "events": [_add(t + 100, 3, 20, "on a")]}
     first_of_b = {"session_id": "pages", "batch_id": "b.0", "after": "a.1",
                   "events": snapshot(t + 200, href="https://shop.test/pay")}
     answers: list = []

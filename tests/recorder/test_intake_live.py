@@ -364,18 +364,8 @@ def test_a_batch_masked_away_whole_leaves_its_session_as_it_was(tmp_path):
     none of its events: the session's span, views and segments stay as they were, and the
     next batch is appended to it (a segment of no events gave it the span of no events -
     start 0 - so the next batch began a session of its own, with no snapshot to play)."""
-    data = tmp_path / "data"
-    data.mkdir()
-    apps = Applications(data)
-    app, _ = apps.create("shop")
-    app = apps.set_rules(app.name, RULES)
-    live = LiveIntake(Store.open(data), parse_rules(RULES))
-    t0 = int(time.time() * 1000) - 30_000
-    first = html_to_events(PAGE, href="https://shop.example/")
-    for e in first:
-        e["timestamp"] = t0
+    _data, apps, app, live, first, t0 = _shop_page(tmp_path, batch_id="p.0")   # #vault hidden
     ids = _ids(first)
-    live.accept(app, Batch(session_id="v", batch_id="p.0", events=first))
     before = live.store.index.open_session("v")
     hidden = Batch(session_id="v", batch_id="p.1",
                    events=[_add(t0 + 1000, ids["vault"], 700, "secret 1")])
@@ -402,23 +392,15 @@ def test_compaction_removes_a_row_an_earlier_intake_stored_with_no_events(tmp_pa
     span of the session beside it."""
     from recorder.facts import derive_facts
     from recorder.ingest import PreparedSession
-    data = tmp_path / "data"
-    data.mkdir()
-    apps = Applications(data)
-    app, _ = apps.create("shop")
-    live = LiveIntake(Store.open(data), parse_rules(RULES))
-    t0 = int(time.time() * 1000) - 40 * 60_000
-    first = html_to_events(PAGE, href="https://shop.example/")
-    for e in first:
-        e["timestamp"] = t0
-    live.accept(app, Batch(session_id="v", batch_id="p.0", events=first))
+    _data, apps, app, live, _first, t0 = _shop_page(tmp_path)
     store = live.store
+    later = time.time() * 1000 + 3_600_000   # the session went quiet
     # what the earlier intake wrote for a split-off batch it masked away whole
     store._write([PreparedSession(f"v.{t0 + 1}", [], None, "", derive_facts([], None), None)],
                  application=app.id, user=None, context=None, live=True)
     empty = store.index.session(f"v.{t0 + 1}")
     assert empty is not None and empty.start_ms == 0 and empty.segment_count == 0
-    assert live.compact_idle() == ["v"]
+    assert live.compact_idle(later) == ["v"]
     assert [s.id for s in store.index.sessions_for_client("v")] == ["v"]
-    assert live.compact_idle() == []   # nothing left to refuse at the next pass
+    assert live.compact_idle(later) == []   # nothing left to refuse at the next pass
     apps.close()
