@@ -7,14 +7,15 @@ stored before the one it follows loses what the masker cannot place (adds under 
 never saw are dropped: it cannot tell whether that parent is hidden), and its events would
 play before those they follow.
 
-The batch id says the order (wire.py's batch-id rules; this is rule 6):
+The batch's id, and the `after` it may name, say the order (wire.py's batch-id rules; this
+is rule 6):
 1. A batch that names `after` (a batch id) follows that batch of the same application and
    session: capture.js's first batch of a page names the last batch the visit's previous page
    numbered (a beacon of the page left may still be on its way while the next page's
    snapshot arrives: stored after it, its changes would play on the new page's DOM, masked by
    that DOM's rules). Else a `batch_id` of the form `<page>.<n>` - `n` a decimal counter
    without leading zeros - follows `<page>.<n-1>` (capture.js: a random page id and a
-   counter from 0). Any other batch follows nothing.
+   counter from 0). Any other batch follows nothing, nor does one without a `batch_id`.
 2. A batch that follows another is held - its request waits, nothing of it is stored or
    written anywhere (an unmasked batch never waits on disk) - until the one before it is
    stored (the index remembers its id: any worker process may have stored it), then stored
