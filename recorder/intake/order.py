@@ -42,7 +42,10 @@ from ..index import BatchKey
 log = logging.getLogger(__name__)
 
 HOLD_S = 5.0      # how long a batch waits for the one before it (rule 3)
-POLL_S = 0.02     # how often the index is asked meanwhile (another worker may store it)
+# how often the index is asked meanwhile (another worker may store it): at first soon (the one
+# before is mostly a moment behind), then less and less often - 64 batches held for nothing
+# (a sender skipping numbers) ask a few hundred times a second, not thousands
+POLL_S, POLL_MAX_S = 0.02, 0.25
 MAX_HELD = 64     # requests one worker holds at once (rule 4)
 
 _NUMBERED = re.compile(r"(.+)\.(0|[1-9][0-9]{0,17})")
@@ -77,7 +80,7 @@ class PageOrder:
                  clock: Callable[[], float] = time.monotonic):
         self.stored = stored
         self.hold_s = hold_s
-        self.poll_s = poll_s
+        self.poll_s = poll_s   # the first wait between two asks; each next one twice as long
         self.most = most
         self.clock = clock
         self.held = 0   # requests waiting now
@@ -94,6 +97,7 @@ class PageOrder:
         self.held += 1
         try:
             until = self.clock() + self.hold_s
+            poll = self.poll_s
             while True:
                 if await asyncio.to_thread(self.stored, want):
                     return Waited.FOUND
@@ -102,6 +106,7 @@ class PageOrder:
                              " came: stored after what came before it", key.batch_id[:64],
                              key.client_session, self.hold_s, before[:64])
                     return Waited.GAVE_UP
-                await asyncio.sleep(self.poll_s)
+                await asyncio.sleep(min(poll, max(0.0, until - self.clock())))
+                poll = min(poll * 2, POLL_MAX_S)
         finally:
             self.held -= 1

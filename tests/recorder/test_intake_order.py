@@ -83,4 +83,9 @@ def test_no_more_than_the_bound_wait_at_once(intake, caplog):
     with caplog.at_level("INFO", logger="recorder.intake.order"):
         got = asyncio.run(three())
     assert got == [Waited.FULL, Waited.GAVE_UP, Waited.GAVE_UP] and order.held == 0
+    # a batch held for nothing asks the index less and less often (every 20 ms, 25 times)
+    asked = []
+    counting = PageOrder(lambda key: asked.append(key) is not None, hold_s=0.5)
+    assert asyncio.run(counting.wait(BatchKey(app.id, "v", "q.3"))) is Waited.GAVE_UP
+    assert 2 <= len(asked) <= 10, len(asked)
     assert "batch p0.5 of session v waited 0.5 s for batch p0.4, which never came" in caplog.text
