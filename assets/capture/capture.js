@@ -3865,6 +3865,7 @@
     this.dead = null;   // a reason to stop sending (revoked token...)
     this.onRefused = null;   // function (status, body): the intake refused this page (401/403)
     this.onLostSnapshot = null;   // function (status, body): a batch with a snapshot refused (400)
+    this.leftOut = false;   // an event the intake refused alone was left out (said once)
     this.onGone = null;   // function (body): the intake deleted this session (410)
     this.closing = false;   // the recording stopped: the rest goes from the page, no worker kept
     // beacons_zipped: the beacons sent compressed (&encoding=deflate); beacon_chars: their
@@ -4102,6 +4103,32 @@
     if (doc.readyState === "complete") idle();
     else win.addEventListener("load", idle, {once: true});
   };
+  /* The intake refused batch `p` (400) for one of its events alone (`event` in its answer
+   * `text`: over the 1 MB event limit, say - a 1,500-row table rendered at once): that event is
+   * left out, counted in `failed` and said in the console (the first time), and the rest goes
+   * again under the same batch_id (a refused batch stored nothing) - a click and a text change
+   * beside it were lost with it, the page's replay jumping over them. Whether it did. */
+  S.leaveOut = function (p, text) {
+    var k = null;
+    try { k = JSON.parse(text).event; } catch (e) { k = null; }
+    if (typeof k !== "number" || k !== Math.floor(k) || k < 0 || k >= p.n || p.n < 2) return false;
+    var ev = this.queue[k];
+    this.take(k, 1);
+    p.n--;
+    if (ev.type === EV.FULL) p.snapshots--;
+    p.bytes -= queuedSize(ev);
+    this.stats.failed++;
+    if (this.kept) this.keep();
+    if (!this.leftOut) {
+      this.leftOut = true;
+      var why = text;
+      try { why = JSON.parse(text).message || text; } catch (e) { /* as it came */ }
+      try { win.console.warn("Session Replay: the intake refused one event of this page (" + String(why).slice(0, 200) +
+                             ") - it was left out, the rest sent."); } catch (e) { /* no console */ }
+    }
+    if (ev.type === EV.FULL && this.onLostSnapshot) this.onLostSnapshot(400, text);
+    return true;
+  };
   S.note = function (msg) { this.stats.errors.push(msg); if (this.stats.errors.length > 20) this.stats.errors.shift(); };
   S.send = function () {
     if (this.inFlight || this.dead) return;
@@ -4187,6 +4214,7 @@
           keepSessionTexts(self.cfg.sessionId, self.known);
           return 0;
         }
+        if (r.status === 400 && self.leaveOut(p, t)) return 0;   // the rest of it, at once
         self.pending = null;
         if (r.status === 400 && !p.fixed) self.giveBack(p.id);
         var snapshot = self.queue.slice(0, n).some(function (e) { return e.type === EV.FULL; });

@@ -433,21 +433,21 @@ def create_app(intake: Intake, demo: DemoApp | None = None) -> Starlette:
                 await run_in_threadpool(intake.live.accept, app, batch, None, encoded, texts)
             finally:
                 intake.pending -= 1
-        except WireError as exc:
+        except (WireError, LimitError, InvalidEvent) as refusal:
+            exc = WireError.from_limit(refusal) if isinstance(refusal, LimitError) else \
+                WireError(Status.BAD_REQUEST, "invalid_event", str(refusal)) \
+                if isinstance(refusal, InvalidEvent) else refusal
             headers = dict(cors)
             if exc.code == UNKNOWN_DICTIONARY:   # expected after a change: say it is no fault
-                exc.app_id = app.id
                 exc.operator = (f"application {app.name}: a page compressed its batch against"
                                 " a shared dictionary this intake no longer gives (turned off,"
                                 " or made again since the page loaded); capture.js sends it"
                                 " again without - nothing is lost")
+            if exc.app_id is None:   # the application whose batch it was: the log names it
+                exc.app_id, exc.operator = app.id, exc.operator or f"application {app.name}"
             if exc.status == Status.TOO_MANY_REQUESTS:
                 headers["Retry-After"] = "1"
             return _error(exc, headers)
-        except LimitError as exc:
-            return _error(WireError.from_limit(exc), cors)
-        except InvalidEvent as exc:
-            return _error(WireError(Status.BAD_REQUEST, "invalid_event", str(exc)), cors)
         except ClientDisconnect:   # cut off mid-body: nothing was stored
             return Response(status_code=int(Status.BAD_REQUEST))
         except Exception as exc:   # the store failed (disk full...): nothing acknowledged

@@ -86,23 +86,29 @@ class WireError(Exception):
     minute per application: one site's does not hide another's)."""
 
     def __init__(self, status: Status, code: str, message: str, limit: int | None = None, *,
-                 operator: str | None = None, app_id: str | None = None):
+                 operator: str | None = None, app_id: str | None = None,
+                 event: int | None = None):
         self.status = status
         self.code = code
         self.limit = limit
         self.operator = operator
         self.app_id = app_id
+        # the batch's event (its position in `events`) that alone broke a limit: the sender
+        # may send the batch again without it (capture.js does) - the rest is not lost
+        self.event = event
         super().__init__(message)
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"error": self.code, "message": str(self)}
         if self.limit is not None:
             out["limit"] = self.limit
+        if self.event is not None:
+            out["event"] = self.event
         return out
 
     @classmethod
     def from_limit(cls, exc: LimitError) -> "WireError":
-        return cls(Status(exc.http_status), exc.code, str(exc), exc.limit)
+        return cls(Status(exc.http_status), exc.code, str(exc), exc.limit, event=exc.index)
 
 
 class User(msgspec.Struct, forbid_unknown_fields=False):

@@ -62,8 +62,9 @@ def _open_installed(b: BrowserRecorder, pages: PageServer, cfg: dict) -> None:
 
 
 def _sent_everything(b: BrowserRecorder) -> dict:
-    return b._wait_until(lambda: (lambda s: s if s["idle"] and s["acked"] == s["queued"] else None)(
-        b.eval("ReplayCapture.flush()")), "capture.js to send everything")
+    """Its status once every event queued was answered: stored, or refused (`failed`)."""
+    return b._wait_until(lambda: (lambda s: s if s["idle"] and s["acked"] + s["failed"] == s["queued"]
+                                  else None)(b.eval("ReplayCapture.flush()")), "capture.js to send everything")
 
 
 def _restart_with(pages: PageServer, intake, script: str, then: str = "null"):
@@ -190,8 +191,10 @@ def test_the_intake_serves_capture_js_and_a_page_installs_it(qapp, pages, intake
 
 def test_capture_obeys_429_and_413(qapp, pages, intake):
     """A fake fetch answering as an overloaded intake (429 with Retry-After), then one that
-    finds the batch too large (413) before the real intake: nothing is lost, the batch is
-    split, the page never waits."""
+    finds the batch too large (413), then one refusing one of its events alone (400 naming it,
+    as the intake does for an event over its 1 MB limit) before the real intake: the batch is
+    split, only the refused event is lost (the rest sent again under the same id), the page
+    never waits."""
     srv, app_id, token = intake
     script = """(function(){
       var calls = [], real = ReplayRum.pageFetch.bind(window), n = 0;   // not the RUM-wrapped one
@@ -202,6 +205,7 @@ def test_capture_obeys_429_and_413(qapp, pages, intake):
         calls.push(n);
         if (n === 1) return Promise.resolve(new Response('{"error":"overloaded"}', {status: 429, headers: {'Retry-After': '0.2'}}));
         if (n === 2) return Promise.resolve(new Response('{"error":"payload_too_large"}', {status: 413}));
+        if (n === 3) return Promise.resolve(new Response('{"error":"event_too_large","event":2,"message":"event #2: too big"}', {status: 400}));
         return real(url, init);
       };
       document.getElementById('more').click();
@@ -210,10 +214,11 @@ def test_capture_obeys_429_and_413(qapp, pages, intake):
       for (var i = 0; i < 40; i++) document.getElementById('more').click();
       return 1; })()""" % (json.dumps(srv.url), json.dumps(app_id), json.dumps(token))
     st, calls = _restart_with(pages, intake, script, "window.__calls.length")
-    assert st["failed"] == 0 and st["requests"] >= 4 and calls >= 4
+    assert st["failed"] == 1 and st["requests"] >= 5 and calls >= 5
     assert any(e.startswith("429") for e in st["errors"]) and any(e.startswith("413") for e in st["errors"])
+    assert any(e.startswith("400") for e in st["errors"])
     stored = list(open_recording("obeys-limits", srv.data).events())
-    assert len(stored) == st["queued"] and stored[0]["type"] == 4
+    assert len(stored) == st["queued"] - 1 and [e["type"] for e in stored[:2]] == [4, 2]
     # the refused batch left its number to the next: the page's count has no gap, which
     # would have held the next batch at the intake until it gave up waiting (order.py)
     with Store.open(srv.data) as store:

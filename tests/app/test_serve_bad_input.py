@@ -212,6 +212,14 @@ def test_each_per_event_limit(server, what):
     body = refused(srv, shop, 400, what, batch=b)
     assert body["limit"] == {"event_too_large": 1024 * 1024, "too_many_attributes": 1000,
                              "attribute_depth": 20, "event_too_late": 24 * 3600 * 1000}[what]
+    # which event: a sender can send the rest without it (capture.js does)
+    assert body["event"] == len(b["events"]) - 1
+    # the intake's log names the application whose page sent it (its operator's to look at)
+    deadline = time.monotonic() + 10
+    while f"{what} (HTTP 400)" not in srv.log() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    said = [ln for ln in srv.log().splitlines() if f"{what} (HTTP 400)" in ln]
+    assert said and said[0].endswith("- application shop"), said
 
 
 def test_payload_over_5_mb_plain_and_compressed(server):
