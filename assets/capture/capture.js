@@ -2778,7 +2778,13 @@
 
   // ---- transport to the intake (DESIGN.md's wire protocol) -------------------------------------
   /* Sessions follow the product's limits: at most 4 hours, ended by 15 minutes without
-   * activity; the id lives in first-party storage so the pages of one visit share it. */
+   * activity; the id lives in first-party storage so the pages of one visit share it - the
+   * tab's (sessionStorage): a session is one tab's pages, one after the other, so that it
+   * plays as one page at a time. Two tabs sharing one (localStorage, as before) interleaved
+   * their pages' events, and the player drew one tab's changes on the other's page. (A tab
+   * opened with a copy of another's storage - Duplicate tab, window.open with an opener -
+   * shares its session still: telling it from the same tab's next page raced with the old
+   * page's pagehide, which Chromium may run after the next page has begun.) */
   var SESSION_KEY = "replay_capture_session";
   var SESSION_MAX_MS = 4 * 3600 * 1000, SESSION_IDLE_MS = 15 * 60 * 1000;
   var FLUSH_MS = 5000;             // a batch every few seconds...
@@ -2877,10 +2883,10 @@
     (win.crypto || {getRandomValues: function (x) { for (var i = 0; i < x.length; i++) x[i] = Math.random() * 256; return x; }}).getRandomValues(a);
     return Array.prototype.map.call(a, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
   }
-  function storage() { try { return win.localStorage; } catch (e) { return null; } }
+  function storage() { try { return win.sessionStorage; } catch (e) { return null; } }
   // the sessions this page began (sessionId), while it has stored no batch of theirs unsent
   // (writeUnsent): no page left one for them, so their first page (a visit of one page, most
-  // often) asks the tab's storage nothing - its first use costs the page a wait for the browser
+  // often) reads nothing an earlier page left (the unsent batches, the last batch id)
   var begunHere = {};
   function sessionId(now, given) {
     if (given) return given;

@@ -144,7 +144,7 @@ def _visit(chromium, tmp_path: Path, search: str = SEARCH, rules: dict = DEFAULT
                 page.wait_for_function("window.ReplayCapture && ReplayCapture.status()")
                 sid = page.evaluate("ReplayCapture.status().session_id")
                 acked += _sent(page)["acked"]
-                kept = page.evaluate("JSON.parse(localStorage.getItem('replay_capture_session'))")
+                kept = page.evaluate("JSON.parse(sessionStorage.getItem('replay_capture_session'))")
                 page.evaluate("ReplayCapture.stop()")
             finally:
                 ctx.close()
@@ -226,7 +226,7 @@ def test_a_later_page_scrubs_the_kept_names_as_a_url_writes_them(chromium, tmp_p
         try:
             page = ctx.new_page()
             page.goto(site.url("later.html"))
-            page.evaluate("""() => localStorage.setItem('replay_capture_session', JSON.stringify(
+            page.evaluate("""() => sessionStorage.setItem('replay_capture_session', JSON.stringify(
                 {id: 's1', created: Date.now(), last: Date.now(),
                  formFields: [{name: 'filter[name]', typed: true}, {name: 'filter[pin]', typed: true}]}))""")
             page.goto(site.url("later.html?filter%5Bname%5D=Quintessa+Zoltan&filter%5Bpin%5D=739"
@@ -290,7 +290,7 @@ def test_a_form_sent_by_script_inside_a_frame_that_navigated_is_scrubbed_too(chr
                     ".contentDocument.getElementById('r')) > 0")
                 acked = _sent(page)["acked"]
                 sid = page.evaluate("ReplayCapture.status().session_id")
-                kept = page.evaluate("JSON.parse(localStorage.getItem('replay_capture_session'))")
+                kept = page.evaluate("JSON.parse(sessionStorage.getItem('replay_capture_session'))")
                 page.evaluate("ReplayCapture.stop()")
             finally:
                 ctx.close()

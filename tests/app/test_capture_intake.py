@@ -167,12 +167,12 @@ def test_the_intake_serves_capture_js_and_a_page_installs_it(qapp, pages, intake
         b.eval("fetch('/installed.html?own=1')")   # ... where the page's own request is
         sid = b.eval("window.__sessionId")
         # the id is kept in first-party storage: the next page of the visit shares it
-        assert b.eval("JSON.parse(localStorage.getItem('replay_capture_session')).id") == sid
+        assert b.eval("JSON.parse(sessionStorage.getItem('replay_capture_session')).id") == sid
         b.eval("ReplayCapture.stop()")
         # counted once stop() has sent the last of it: what the recorder still held at stop
         # (a mutation or move recorded after an earlier count) is sent and stored too
         st = _sent_everything(b)
-        assert b.eval("localStorage.getItem('replay_capture_session')") is None
+        assert b.eval("sessionStorage.getItem('replay_capture_session')") is None
     assert st["failed"] == 0 and st["requests"] >= 1
     src = open_recording(sid, srv.data)
     stored = list(src.events())

@@ -88,7 +88,7 @@ def test_a_deleted_session_goes_on_as_a_new_one_knowing_what_it_masked(chromium)
     ctx = chromium.new_context()
     try:
         page = _page(ctx, "http://shop.test/results?q=abcd1234")
-        page.evaluate("""() => localStorage.setItem('replay_capture_session', JSON.stringify(
+        page.evaluate("""() => sessionStorage.setItem('replay_capture_session', JSON.stringify(
             {id: 'visit-1', created: Date.now(), last: Date.now(),
              formFields: [{name: 'q', typed: true}]}))""")
         page.evaluate("() => ReplayCapture.start(__cfg('t'))")
@@ -106,7 +106,7 @@ def test_a_deleted_session_goes_on_as_a_new_one_knowing_what_it_masked(chromium)
         page.wait_for_function("f => ReplayCapture.status().session_id !== f", arg=first)
         page.wait_for_function("m => __out.slice(m).some(e => e.type === 2)", arg=mark)
         after = page.evaluate("m => __out.slice(m)", mark)
-        stored = page.evaluate("() => JSON.parse(localStorage.getItem('replay_capture_session'))")
+        stored = page.evaluate("() => JSON.parse(sessionStorage.getItem('replay_capture_session'))")
         before = json.dumps(page.evaluate("m => __out.slice(0, m)", mark))
     finally:
         ctx.close()
