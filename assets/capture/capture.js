@@ -1743,7 +1743,9 @@
    * start()'s sender pulls them when it sends; without an owner, a timer sends them). No timer
    * per chunk: a person moving the mouse makes no timers. A sample is kept as the position
    * it is sent as (its time made relative when sent): one object per sample. Listened to
-   * bound (R.watch): most moves end at the first test, in one frame. */
+   * bound (R.watch): most moves end at the first test, in one frame. The listener stays on
+   * between samples: off at a sample and on again by a timer cost more (README: setTimeout
+   * and add/removeEventListener, ~30 us a sample, against ~4 us for each move spared). */
   R.onMove = function (e) {
     var t = Date.now();
     if (t - this.lastMove < this.moveSample) return;
