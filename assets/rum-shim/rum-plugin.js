@@ -223,36 +223,7 @@
   // web-vitals' threshold: a faster interaction cannot be the page's INP unless it is the only
   // one (the first input, observed below, still is); at 16 ms nearly every pointer event of
   // every mouse move over an element is an entry (its duration runs to the next frame)
-  /* Event timing is observed from the page's start until its entries are quiet, then again
-   * from each interaction's first event (a pointer or key pressed or let go, a click: ours
-   * are listened to before the entry is made, after its next frame) until a batch of
-   * entries holds none of an interaction and none came within QUIET_MS. Between interactions
-   * only a moving pointer makes entries (mouseover/out, pointerenter/leave... the duration
-   * reaching INP_MIN_MS wherever frames come slowly: hundreds a visit on a busy machine),
-   * none of which INP reads. An interaction's entries come before those of the events after
-   * it (each with the frame that followed its event), in the same batch at the latest. */
-  var eventTiming = null, eventsObserved = false, lastInteraction = -Infinity, QUIET_MS = 1000;
-  function onEventEntries(list) {
-    var entries = list.getEntries(), interacted = false;
-    for (var i = 0; i < entries.length; i++) {
-      if (entries[i].interactionId) { interacted = true; onEventTiming(entries[i]); }
-    }
-    if (!interacted && perf.now() - lastInteraction > QUIET_MS) { eventTiming.disconnect(); eventsObserved = false; }
-  }
-  function interacting() {
-    lastInteraction = perf.now();
-    if (eventsObserved || !eventTiming) return;
-    eventsObserved = true;
-    eventTiming.observe({type: "event", durationThreshold: INP_MIN_MS});
-  }
-  try {
-    eventTiming = new win.PerformanceObserver(onEventEntries);
-    eventTiming.observe({type: "event", buffered: true, durationThreshold: INP_MIN_MS});
-    eventsObserved = true;
-    ["pointerdown", "pointerup", "keydown", "keyup", "click"].forEach(function (t) {
-      win.addEventListener(t, interacting, {capture: true, passive: true});
-    });
-  } catch (e) { eventTiming = null; /* no event timing here */ }
+  observe("event", onEventTiming, {durationThreshold: INP_MIN_MS});
   observe("first-input", onEventTiming);
   observe("longtask", function (e) {
     emit({type: "long_task", date: Math.round(perf.timeOrigin + e.startTime),
