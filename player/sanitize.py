@@ -234,7 +234,9 @@ def _sanitize_attrs(tag: str, attrs: dict, asset: AssetResolver,
         if low in ("rr_width", "rr_height"):
             # a size measured is the border box: the page's padding and border are not added
             # to it again (a 960 x 41 box replayed 982 x 63); one the element's own markup
-            # gives (capture.js takes it first) keeps the box-sizing it has
+            # gives (capture.js takes it first) keeps the box-sizing it has. A box change's
+            # style diff is not merged into the style (keyframes.played): a size there is
+            # the markup's
             if "data-replay-hidden" not in out and not _sized_in_markup(attrs):
                 extra_style.append("box-sizing: border-box")
             extra_style.append(f"{'width' if low == 'rr_width' else 'height'}: {_css_len(value)}")

@@ -14,6 +14,7 @@ from PySide6.QtWebEngineCore import (QWebEnginePage, QWebEngineProfile,  # noqa:
                                      QWebEngineSettings, QWebEngineUrlRequestInterceptor)
 
 from player.replayer import Replayer  # noqa: E402
+from recorder.privacy.masking import box_change  # noqa: E402
 from replay_tools.generator import HOSTILE_MARK, hostile_session  # noqa: E402
 
 
@@ -109,11 +110,15 @@ def test_declarative_shadow_root_is_attached_without_script(page):
     assert _run_js(page, "document.getElementById('host').shadowRoot.textContent") == "inside the shadow"
 
 
-def test_a_hidden_placeholder_has_the_box_the_element_had(page):
+@pytest.mark.parametrize("grown", [False, True], ids=["as-recorded", "after-a-box-change"])
+def test_a_hidden_placeholder_has_the_box_the_element_had(page, grown):
     """A hidden element's recorded size (rr_width/rr_height, what capture.js and rrweb
     measure: the border box) was given as CSS width and height, to which the page's padding
     and border were added: a 960 x 41 box replayed 982 x 63, and everything below moved
-    (an operator's tryout). The placeholder is sized as a border box."""
+    (an operator's tryout). The placeholder is sized as a border box - after the page grew
+    it too (capture.js's box change, masking.box_change): its style diff, merged into the
+    style, read as a size the markup gives and the box grew by its padding and border again
+    (a tryout's 1000 x 204 ticker replayed 1020 x 224)."""
     t0 = 1_700_000_000_000
     css = (".box{padding:10px;border:1px solid #999;margin:0;display:block}"
            "body{margin:0}p{margin:0}")
@@ -131,10 +136,14 @@ def test_a_hidden_placeholder_has_the_box_the_element_had(page):
     r = Replayer([{"type": 4, "timestamp": t0, "data": {"href": "https://x.test/",
                                                         "width": 1200, "height": 600}},
                   {"type": 2, "timestamp": t0 + 1,
-                   "data": {"node": doc, "initialOffset": {"top": 0, "left": 0}}}])
-    page.setHtml(r.document_at(1), QUrl("http://127.0.0.1:9/recorded-page/"))
+                   "data": {"node": doc, "initialOffset": {"top": 0, "left": 0}}},
+                  {"type": 3, "timestamp": t0 + 2,
+                   "data": {"source": 0, "texts": [], "removes": [], "adds": [],
+                            "attributes": [{"id": 7, "attributes": box_change(960, 90)}]}}])
+    at, want = (2, [960, 90, 90]) if grown else (1, [960, 41, 41])
+    page.setHtml(r.document_at(at), QUrl("http://127.0.0.1:9/recorded-page/"))
     assert _wait(page) == [True]
     box = _run_js(page, "(function(){var r = document.querySelector('.box')"
                         ".getBoundingClientRect(); return JSON.stringify([r.width, r.height,"
                         " document.getElementById('after').getBoundingClientRect().top])})()")
-    assert json.loads(box) == [960, 41, 41], box
+    assert json.loads(box) == want, box
