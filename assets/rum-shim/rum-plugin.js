@@ -326,7 +326,24 @@
   var NO_TEXT = /^(SCRIPT|STYLE|TEMPLATE|NOSCRIPT)$/;
   function maskedText(s) { return s.replace(/\S/g, "x"); }
   function shown(el, s, memo) {   // an attribute or value of `el`, as the recording shows it
-    return s && privacyOf && privacyOf(el, memo) !== TEXT_SHOWN ? maskedText(s) : s;
+    if (!s || !privacyOf) return s;
+    var how = privacyOf(el, memo);   // a hidden element's: none (its box alone is recorded)
+    return how === TEXT_SHOWN ? s : how === TEXT_MASKED ? maskedText(s) : "";
+  }
+  /* What a click on `el` names: `el`, or - `el` beneath a hidden element, of which the
+   * recording holds nothing - the hidden element whose placeholder the recording has (the
+   * outermost hidden one), as the replay shows the click: its tag, id and class are recorded
+   * (masking.BOX_ATTRS), so its selector says nothing the recording does not, where the
+   * clicked element's (`ul#ticklist > li`, `span.overdrawn`) told what lies beneath. */
+  function recordedTarget(el) {
+    if (!privacyOf) return el;
+    var memo = new Map(), box = null;
+    for (var n = el; n && n.nodeType === 1 && privacyOf(n, memo) === TEXT_HIDDEN;) {
+      box = n;
+      var p = n.parentNode;   // up through a shadow root to its host, as capture.js's levels
+      n = p && p.nodeType === 11 ? p.host : p;
+    }
+    return box || el;
   }
   /* The text of `n` as a name reads it: through the recorder's privacy, its texts apart
    * where the page shows them apart, as innerText (the name read without a recorder's word)
@@ -374,7 +391,8 @@
     }
     if (/^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName)) {  // a field: its label says what it is
       var lab = el.labels && el.labels[0] ? textOf(el.labels[0], memo) :
-        shown(el, el.getAttribute("placeholder"), memo) || el.name;
+        shown(el, el.getAttribute("placeholder"), memo) ||
+        (privacyOf && privacyOf(el, memo) === TEXT_HIDDEN ? "" : el.name);   // not recorded
       if (lab && (lab = lab.replace(/\s+/g, " ").trim())) return lab.slice(0, NAME_CHARS);
     }
     var t = (privacyOf ? textOf(el, memo) : el.innerText || el.textContent || "").replace(/\s+/g, " ").trim();
@@ -447,8 +465,11 @@
     if (!el || el.nodeType !== 1) return;
     // a click no pointer made (a key's, a script's: detail 0 at 0, 0) has no position
     var placed = ev.detail !== 0 || ev.clientX || ev.clientY;
-    var c = {date: now(), perf: perf.now(), x: placed ? ev.clientX : null, y: placed ? ev.clientY : null, name: targetName(el),
-             selector: selectorOf(el), tag: el.tagName, editable: el.isContentEditable,
+    // named as recorded (beneath a hidden element: that element); the element itself says
+    // whether the click is a dead one, a field's
+    var named = recordedTarget(el);
+    var c = {date: now(), perf: perf.now(), x: placed ? ev.clientX : null, y: placed ? ev.clientY : null, name: targetName(named),
+             selector: selectorOf(named), tag: el.tagName, editable: el.isContentEditable,
              field: textField(el), acted: null, failed: null, count: 1, dead: null, error: false};
     var last = chain[chain.length - 1];
     if (last && (c.perf - chain[0].perf > 1000 || (c.x === null) !== (last.x === null) ||

@@ -128,18 +128,22 @@ def test_an_actions_name_never_holds_text_the_recording_masks(qapp):
     privacy levels, so a masked text is masked in the name as in the snapshot, a hidden
     element's text is not read at all, and nothing masked leaves the page. Its texts are
     apart where the page lays them out apart, and run on across an inline element (the
-    "Cart (<span>1</span>)" link was named "Cart ( 1 )")."""
+    "Cart (<span>1</span>)" link was named "Cart ( 1 )"). A click beneath a hidden element
+    names that element (`div#vault`, whose box the recording has): its selector named what
+    lies beneath, of which the recording holds nothing (`a#hidden.ledger-row`)."""
     with PageServer(PAGES) as srv:
         rec = record_page(srv.url("rum-masked.html"), [
             Wait(300), *(Click(f"#{k}") for k in ("masked", "partly", "labelled", "hidden",
                                                   "submit", "plain", "cart", "rows")),
             Wait(1500),
         ], recorder="capture", record_options={"rules": {"default": "allow"}})
-    names = [a.target for a in _semantics(rec.events).actions]
-    assert names == ["xxxx xxx", "Pay xxxxx now", "xxxx xxxx xxx", "a", "xxxx xx xxxx",
+    actions = _semantics(rec.events).actions
+    names = [a.target for a in actions]
+    assert names == ["xxxx xxx", "Pay xxxxx now", "xxxx xxxx xxx", "div", "xxxx xx xxxx",
                      "Plain button", "Cart (1)", "Row one Row two"]
+    assert actions[3].selector == "div#vault", actions[3]
     sent = json.dumps(rec.events)
-    for secret in ("Jane", "Janet", "Secret link", "Send to"):
+    for secret in ("Jane", "Janet", "Secret link", "Send to", "ledger-row", "a#hidden"):
         assert secret not in sent
 
 
