@@ -39,7 +39,7 @@ from recorder.assets import (CSS_ESCAPE, CSS_TOKEN, SCHEME, STRING_URL_FUNCS, UR
                              srcset_candidates, unescape_css)
 from recorder.media import NONE as NO_FEATURES, Features, color_scheme, rewrite_queries
 from recorder.privacy.levels import Level, markup_level
-from recorder.privacy.masking import MASKED_CHOICE
+from recorder.privacy.masking import MASKED_CHOICE, element_size
 
 # A resolver maps a URL as the page wrote it (absolute, or relative to the page: the resolver
 # knows its base - `player.assets.UrlResolver`) to an asset stored for the recording
@@ -180,14 +180,22 @@ def sanitize_attrs(tag: str, attrs: dict, *, svg: bool = False, asset: AssetReso
     return _sanitize_attrs(tag, attrs, asset, keep_css_text, features)
 
 
-_SIZE_DECL = re.compile(r"(?:^|;)\s*(?:width|height)\s*:", re.I)
+_BOX_SIZES = {"rr_width": "width", "rr_height": "height"}
+# A measured dimension beside one the markup gives: the element keeps its box-sizing (the
+# markup's size is in its terms), so that axis's padding and border go and the measured
+# border box is its size there
+_FLAT_AXIS = {"width": "padding-left: 0; padding-right: 0; border-left-width: 0; "
+                       "border-right-width: 0",
+              "height": "padding-top: 0; padding-bottom: 0; border-top-width: 0; "
+                        "border-bottom-width: 0"}
 
 
-def _sized_in_markup(attrs: dict) -> bool:
-    """Whether an element's own attributes give its size (width/height, or in its style)."""
-    style = attrs.get("style")
-    return "width" in attrs or "height" in attrs or \
-        (isinstance(style, str) and _SIZE_DECL.search(style) is not None)
+def _sized_in_markup(attrs: dict) -> dict[str, bool]:
+    """Which of its dimensions an element's own markup gives in px (its width/height
+    attributes, its style), as capture.js and masking.element_size read them: rr_width/
+    rr_height repeat those; the others were measured, as the border box."""
+    w, h = element_size({k: v for k, v in attrs.items() if k not in _BOX_SIZES})
+    return {"width": w is not None, "height": h is not None}
 
 
 @functools.lru_cache(maxsize=8192)
@@ -231,15 +239,19 @@ def _sanitize_attrs(tag: str, attrs: dict, asset: AssetResolver,
             if keep_css_text:
                 out["_cssText"] = sanitize_css(value, asset, features)
             continue
-        if low in ("rr_width", "rr_height"):
+        if low in _BOX_SIZES:
             # a size measured is the border box: the page's padding and border are not added
             # to it again (a 960 x 41 box replayed 982 x 63); one the element's own markup
             # gives (capture.js takes it first) keeps the box-sizing it has. A box change's
             # style diff is not merged into the style (keyframes.played): a size there is
             # the markup's
-            if "data-replay-hidden" not in out and not _sized_in_markup(attrs):
-                extra_style.append("box-sizing: border-box")
-            extra_style.append(f"{'width' if low == 'rr_width' else 'height'}: {_css_len(value)}")
+            prop, given = _BOX_SIZES[low], _sized_in_markup(attrs)
+            if not any(given.values()):
+                if "data-replay-hidden" not in out:
+                    extra_style.append("box-sizing: border-box")
+            elif not given[prop]:
+                extra_style.append(_FLAT_AXIS[prop])
+            extra_style.append(f"{prop}: {_css_len(value)}")
             out["data-replay-hidden"] = ""
             continue
         if low == "rr_dataurl":

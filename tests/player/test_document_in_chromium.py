@@ -110,8 +110,22 @@ def test_declarative_shadow_root_is_attached_without_script(page):
     assert _run_js(page, "document.getElementById('host').shadowRoot.textContent") == "inside the shadow"
 
 
-@pytest.mark.parametrize("grown", [False, True], ids=["as-recorded", "after-a-box-change"])
-def test_a_hidden_placeholder_has_the_box_the_element_had(page, grown):
+# (the element's own markup, its box as recorded, its box change, the moment, the box shown
+# there [width, height, the top of what follows])
+BOXES = {
+    "as-recorded": ({"rr_width": "960px", "rr_height": "41px"}, box_change(960, 90), 1,
+                    [960, 41, 41]),
+    "after-a-box-change": ({"rr_width": "960px", "rr_height": "41px"}, box_change(960, 90), 2,
+                           [960, 90, 90]),
+    # its width the markup's (content box: 960 + padding and border), its height measured
+    # (capture.js watches that one alone) - it was 112 high, its padding and border added
+    "width-in-markup": ({"style": "width:960px", "rr_width": "960px"}, box_change(None, 90), 2,
+                        [982, 90, 90]),
+}
+
+
+@pytest.mark.parametrize("case", list(BOXES))
+def test_a_hidden_placeholder_has_the_box_the_element_had(page, case):
     """A hidden element's recorded size (rr_width/rr_height, what capture.js and rrweb
     measure: the border box) was given as CSS width and height, to which the page's padding
     and border were added: a 960 x 41 box replayed 982 x 63, and everything below moved
@@ -119,6 +133,7 @@ def test_a_hidden_placeholder_has_the_box_the_element_had(page, grown):
     it too (capture.js's box change, masking.box_change): its style diff, merged into the
     style, read as a size the markup gives and the box grew by its padding and border again
     (a tryout's 1000 x 204 ticker replayed 1020 x 224)."""
+    markup, change, at, want = BOXES[case]
     t0 = 1_700_000_000_000
     css = (".box{padding:10px;border:1px solid #999;margin:0;display:block}"
            "body{margin:0}p{margin:0}")
@@ -129,8 +144,8 @@ def test_a_hidden_placeholder_has_the_box_the_element_had(page, grown):
                     {"type": 3, "id": 5, "textContent": css, "isStyle": True}]}]},
             {"type": 2, "id": 6, "tagName": "body", "attributes": {}, "childNodes": [
                 {"type": 2, "id": 7, "tagName": "div",
-                 "attributes": {"class": "box", "rr_width": "960px", "rr_height": "41px",
-                                "data-replay-privacy": "hidden"}, "childNodes": []},
+                 "attributes": {"class": "box", **markup, "data-replay-privacy": "hidden"},
+                 "childNodes": []},
                 {"type": 2, "id": 8, "tagName": "p", "attributes": {"id": "after"},
                  "childNodes": [{"type": 3, "id": 9, "textContent": "below"}]}]}]}]}
     r = Replayer([{"type": 4, "timestamp": t0, "data": {"href": "https://x.test/",
@@ -139,8 +154,7 @@ def test_a_hidden_placeholder_has_the_box_the_element_had(page, grown):
                    "data": {"node": doc, "initialOffset": {"top": 0, "left": 0}}},
                   {"type": 3, "timestamp": t0 + 2,
                    "data": {"source": 0, "texts": [], "removes": [], "adds": [],
-                            "attributes": [{"id": 7, "attributes": box_change(960, 90)}]}}])
-    at, want = (2, [960, 90, 90]) if grown else (1, [960, 41, 41])
+                            "attributes": [{"id": 7, "attributes": change}]}}])
     page.setHtml(r.document_at(at), QUrl("http://127.0.0.1:9/recorded-page/"))
     assert _wait(page) == [True]
     box = _run_js(page, "(function(){var r = document.querySelector('.box')"
