@@ -400,6 +400,10 @@ def _write(steps: list[Step], r: _Reader, errors: list[ErrorEvent], failed: list
     scrolls = [s for s in r.scrolls if lo <= s.t <= hi]
     si = 0
     latest = float("-inf")   # a page load may be put after the step that opened it, a few ms later
+    # the run's own history: the entries its steps opened behind the page shown, and ahead of
+    # it (a Back the recording shows further than that opens its page instead)
+    behind = ahead = 0
+    on_page = False   # (the run's first page: the browser's blank one is no step's)
     for n, s in enumerate(chosen, 1):
         latest = max(latest, s.t)
         while si < len(scrolls) and scrolls[si].t < s.t:
@@ -411,13 +415,25 @@ def _write(steps: list[Step], r: _Reader, errors: list[ErrorEvent], failed: list
                 last = scrolls[si]
             body += _scroll(last)
             si += 1
-        body.append(f"    # {n}. {_comment(s.describe())}  (at {moment_text(s.t)})")
+        shown = s
+        if s.history and not (-behind <= s.history <= ahead):
+            # Back to a page from before the range, or the visit's first: the run opens it
+            shown = msgspec.structs.replace(s, history=0)
+        body.append(f"    # {n}. {_comment(shown.describe())}  (at {moment_text(s.t)})")
         loc = locator_code(s.selector) if s.selector else None
-        if s.kind is StepKind.NAVIGATE and n > 1 and chosen[n - 2].kind is not StepKind.NAVIGATE \
+        if shown.history:   # as the visitor pressed Back or Forward, however soon after a step
+            verb = "go_back" if shown.history < 0 else "go_forward"
+            body += [f"    page.{verb}()"] * abs(shown.history)
+            body.append(f"    wait_for(page, {s.url!r})")
+            behind, ahead = behind + shown.history, ahead - shown.history
+        elif s.kind is StepKind.NAVIGATE and not s.history and n > 1 \
+                and chosen[n - 2].kind is not StepKind.NAVIGATE \
                 and s.t - chosen[n - 2].t <= NAVIGATION_AFTER_STEP_MS:
             body.append(f"    wait_for(page, {s.url!r})  # the step before opened it")
+            behind, ahead, on_page = behind + on_page, 0, True
         elif s.kind is StepKind.NAVIGATE:
             body.append(f"    goto(page, {s.url!r})")
+            behind, ahead, on_page = behind + on_page, 0, True
         elif loc is None:
             body.append("    # (no selector: the element was not in the recorded page)")
         elif s.kind in (StepKind.TYPE, StepKind.SELECT):

@@ -20,6 +20,10 @@ Rules (each decided here and nowhere else):
 1. Views are the RUM views, counted by `view.id` (RUM re-sends a view as it updates; the
    latest figures win). Without RUM, each Meta event whose URL differs from the previous
    one starts a view (rrweb's periodic re-snapshots repeat the URL and are not views).
+   A view the visitor reached with Back or Forward (its `view.navigation_type`
+   "back_forward": a document loaded so, a route change of popstate, a page shown again out
+   of the back/forward cache - `loading_type` "bf_cache", in recordings made before the RUM
+   plugin said it) is `View.back_forward`; a Meta view's navigation is not known.
 2. Actions are the RUM actions; without any, recorded clicks stand in for them, and a
    burst of clicks on one element (3 within a second, Datadog's rule) is one action with a
    rage_click signal - but a triple-click in an editable text field (an input one types
@@ -113,6 +117,10 @@ HTTP_ERROR_STATUS = 500       # a request answered this or above failed (rum-plu
 # Chromium's page for a load that failed (a site down, an address mistyped): recorded as a
 # page of its own, with this URL - a page that did not load, and an error (rule 3)
 BROWSER_ERROR_PAGE = "chrome-error://"
+# `view.navigation_type` of a view reached with Back or Forward (PerformanceNavigationTiming's
+# word; the RUM plugin's route change of popstate, its page out of the back/forward cache)
+BACK_FORWARD = "back_forward"
+BF_CACHE = "bf_cache"   # `view.loading_type` of a page shown again out of the back/forward cache
 PAGE_DID_NOT_LOAD = "a page did not load: the browser showed its error page"
 
 
@@ -250,6 +258,7 @@ class View(msgspec.Struct, frozen=True, gc=False):
     view_id: str = ""
     index: int = 0            # position of the view's first event in what was fed
     source: str = "rum"       # rum | meta
+    back_forward: bool = False   # reached with Back or Forward (rule 1)
 
 
 class LongTask(msgspec.Struct, frozen=True, gc=False):
@@ -889,16 +898,20 @@ class Semantics(msgspec.Struct, kw_only=True):
             n = (_ms if k in _TIMED_VITALS else _num)(rum_field(p, f"view.{k}"))
             if n is not None:
                 vitals[k] = n
+        back = rum_field(p, "view.navigation_type") == BACK_FORWARD or \
+            rum_field(p, "view.loading_type") == BF_CACHE
         pos = self.view_pos.get(vid) if vid else None
         if pos is not None:   # rule 1: the latest figures win
             old = self.rum_views[pos]
             self.rum_views[pos] = msgspec.structs.replace(
-                old, url=url or old.url, vitals={**old.vitals, **vitals})
+                old, url=url or old.url, vitals={**old.vitals, **vitals},
+                back_forward=old.back_forward or back)
             return
         if vid:
             self.view_pos[vid] = len(self.rum_views)
         self.rum_views.append(View(at, url, _str(rum_field(p, "view.name")), None, vitals,
-                                   vid or f"rum{len(self.rum_views) + 1}", self.fed - 1, "rum"))
+                                   vid or f"rum{len(self.rum_views) + 1}", self.fed - 1, "rum",
+                                   back))
         if url:
             self._url(url)
 

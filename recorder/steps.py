@@ -41,7 +41,8 @@ from .format import EventType, IncrementalSource, NodeType
 from .mirror import Mirror, Node
 from .privacy import detectors
 from .privacy.masking import MASK, is_masked_value
-from .semantics import BROWSER_ERROR_PAGE, CLICK_CHAIN_MS, Action, Semantics, click_actions
+from .semantics import (BROWSER_ERROR_PAGE, CLICK_CHAIN_MS, Action, Semantics, View,
+                        click_actions)
 
 Raw = dict[str, Any]
 
@@ -106,6 +107,9 @@ class Step(msgspec.Struct, frozen=True):
     # any: what a value given in place of a masked one must be to be accepted
     field: str = ""
     field_min: str | None = None
+    # navigate: Back (-1, -2 for two pages at once) or Forward (1...) through the tab's
+    # history, as the visitor pressed it (`history_moves`); 0: a page opened
+    history: int = 0
 
     def describe(self) -> str:
         """One line for a person: what was done, to what."""
@@ -113,6 +117,9 @@ class Step(msgspec.Struct, frozen=True):
         if self.kind is StepKind.NAVIGATE:
             if self.url.startswith(BROWSER_ERROR_PAGE):   # what was asked for, the page hides
                 return "Open a page that did not load (the browser showed its error page)"
+            if self.history:
+                pages = f" {abs(self.history)} pages" if abs(self.history) > 1 else ""
+                return f"{'Back' if self.history < 0 else 'Forward'}{pages} to {self.url}"
             return f"Open {self.url}"
         if self.kind is StepKind.TYPE and self.text == "":   # typed, then all deleted
             return f"Clear {what}"
@@ -568,7 +575,9 @@ class StepsBuilder:
         at the same millisecond, after the steps recorded before it on the page it left)."""
         if self.sem is None:
             return []
-        navs = [(Step(v.t, StepKind.NAVIGATE, url=v.url), v.index) for v in self.sem.views]
+        views = self.sem.views
+        navs = [(Step(v.t, StepKind.NAVIGATE, url=v.url, history=move), v.index)
+                for v, move in zip(views, history_moves(views))]
         boxes = {(s.id, s.t) for s in self._inputs if s.kind in (StepKind.CHECK, StepKind.UNCHECK)}
         # a click that checks a box is one step, the check
         acts = [s for s in click_steps(self.sem.clicks)
@@ -586,6 +595,34 @@ class StepsBuilder:
                 out[j - 1], out[j] = out[j], out[j - 1]
                 j -= 1
         return [s for s, _ in out]
+
+
+def history_moves(views: list[View]) -> list[int]:
+    """For each view, how far through the tab's history the visitor moved to reach it: -1
+    Back, 1 Forward, -2 Back two pages at once (a long press on Back)...; 0 for a page opened
+    (a new entry: the ones ahead of it are gone). Read off a history kept as the views come:
+    a view reached with Back or Forward (`View.back_forward`) moved to the nearest entry of
+    its address, Back where both are as near (A, B, A: from B, Back); one whose address is
+    in no entry (the visit came back to the site, the entry was before the recording) is
+    taken as opened: a page no step opened is never gone back to."""
+    entries: list[str] = []
+    at = -1
+    out = []
+    for v in views:
+        move = 0
+        if v.back_forward:
+            near = sorted((abs(i - at), i > at, i) for i, url in enumerate(entries)
+                          if url == v.url and i != at)
+            if near:
+                move = near[0][2] - at
+        if move:
+            at += move
+        else:
+            del entries[at + 1:]
+            entries.append(v.url)
+            at = len(entries) - 1
+        out.append(move)
+    return out
 
 
 def click_steps(clicks: list[Action]) -> list[Step]:

@@ -521,7 +521,8 @@
   // values that are names, never an echo (strings.NAME_ATTRS, strings.KIND_FIELDS): an
   // enumerated attribute's (a type, a role), a plugin payload's kind fields
   var NAME_ATTRS = {type: 1, role: 1, rel: 1, lang: 1, dir: 1, autocomplete: 1, inputmode: 1};
-  var KIND_FIELDS = {type: 1, level: 1, source: 1, method: 1, loading_type: 1, kind: 1, plugin: 1};
+  var KIND_FIELDS = {type: 1, level: 1, source: 1, method: 1, loading_type: 1,
+                     navigation_type: 1, kind: 1, plugin: 1};
   // the words a kind field holds when it names a kind (a thrown object's `name` may be any)
   var KIND_VALUES = {"AbortError": 1, "AggregateError": 1, "DELETE": 1, "DOMException": 1,
                      "Error": 1, "EvalError": 1, "GET": 1, "HEAD": 1, "HTTPError": 1,
@@ -529,12 +530,12 @@
                      "POST": 1, "PUT": 1, "RangeError": 1, "ReferenceError": 1,
                      "SecurityError": 1, "SyntaxError": 1, "TimeoutError": 1, "TypeError": 1,
                      "URIError": 1, "UnhandledRejection": 1, "action": 1, "assert": 1,
-                     "click": 1, "console": 1, "count": 1, "countReset": 1, "css": 1,
+                     "back_forward": 1, "bf_cache": 1, "click": 1, "console": 1, "count": 1, "countReset": 1, "css": 1,
                      "dead_click": 1, "debug": 1, "desktop": 1, "dir": 1, "dirxml": 1,
                      "document": 1, "error": 1, "error_click": 1, "fetch": 1, "font": 1,
                      "group": 1, "mobile": 1, "tablet": 1, "groupCollapsed": 1, "groupEnd": 1, "image": 1, "info": 1,
                      "initial_load": 1, "js": 1, "log": 1, "long_task": 1, "media": 1,
-                     "network": 1, "other": 1, "rage_click": 1, "replay/rum@1": 1, "resource": 1,
+                     "navigate": 1, "network": 1, "other": 1, "prerender": 1, "reload": 1, "rage_click": 1, "replay/rum@1": 1, "resource": 1,
                      "route_change": 1, "rrweb/console@1": 1, "rrweb/network@1": 1, "source": 1,
                      "table": 1, "time": 1, "timeEnd": 1, "timeLog": 1, "trace": 1, "view": 1,
                      "warn": 1, "xhr": 1};

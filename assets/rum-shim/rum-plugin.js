@@ -151,7 +151,19 @@
   observe("resource", onResourceEntry);
 
   /* ---- view and web vitals ------------------------------------------------------------- */
-  var view = {id: viewId, url: win.location.href, referrer: doc.referrer || null};
+  /* How the visitor reached a view (`view.navigation_type`, on its start and each update: a
+   * start a later update superseded in the send queue is not sent): the words of
+   * PerformanceNavigationTiming.type - a document's own (navigate, reload, back_forward); a
+   * route change's navigate (pushState, replaceState) or back_forward (popstate: Back or
+   * Forward within the page); back_forward for a page shown again out of the back/forward
+   * cache. What tells a Back from a new visit of the same address (a Playwright export
+   * replays it with go_back, not goto). A page's own history.back() is back_forward too. */
+  function documentNavigation() {
+    var nav = perf.getEntriesByType && perf.getEntriesByType("navigation")[0];
+    return nav && typeof nav.type === "string" ? nav.type : null;
+  }
+  var view = {id: viewId, url: win.location.href, referrer: doc.referrer || null,
+              navigation_type: documentNavigation()};
   // when the view began (epoch ms): the page's navigation, a route change's own moment
   var viewStart = Math.round(perf.timeOrigin || now()), lastFinal = -Infinity, FINAL_APART_MS = 1000;
   var INP_MIN_MS = 40;
@@ -177,6 +189,7 @@
    * the visit did, not until its last change. */
   function emitView(final) {
     var v = {id: view.id, url: view.url, referrer: view.referrer};
+    if (view.navigation_type) v.navigation_type = view.navigation_type;
     if (loadingTime === null) {   // final once the load event ended: looked up until then
       var nav = perf.getEntriesByType && perf.getEntriesByType("navigation")[0];
       if (nav && nav.loadEventEnd > 0) loadingTime = round(nav.loadEventEnd);
@@ -231,42 +244,53 @@
   });
 
   // Route changes of single-page apps (History API): the view so far is final, a new one starts.
-  function routeChanged() {
+  function routeChanged(navigationType) {
     if (win.location.href === view.url) return;
     bump();   // the route change is what the clicks before it did: not dead
-    newView("route_change", view.url);
+    newView("route_change", view.url, navigationType);
   }
   /* The view so far is final; a new one starts, `loadingType`: how (Datadog's words), `from`:
-   * the address the visitor came from (null: unknown). */
-  function newView(loadingType, from) {
+   * the address the visitor came from (null: unknown), `navigationType`: see
+   * documentNavigation. */
+  function newView(loadingType, from, navigationType) {
     flushChain();
     if (viewTimer) clearTimeout(viewTimer);
     viewTimer = null;
     emitView(true);
     viewStart = now();
     view = {id: Math.random().toString(36).slice(2, 10) + Date.now().toString(36),
-            url: win.location.href, referrer: from};
+            url: win.location.href, referrer: from, navigation_type: navigationType};
     lcp = null; cls = 0; clsWindow = 0; interactions = {}; lastView = null; lastFinal = -Infinity;
     emit({type: "view", view: {id: view.id, url: view.url, referrer: view.referrer,
-                               loading_type: loadingType}});
+                               loading_type: loadingType, navigation_type: navigationType}});
   }
   // back (or forward) to this page out of the browser's back/forward cache: a view of its own
   // (the visit was on another page meanwhile; capture.js snapshots this one again)
   win.addEventListener("pageshow", function (e) {
     if (!e.persisted) return;
     // (from another page, which this one's script never saw: the referrer is not known)
-    try { newView("bf_cache", null); } catch (x) { /* never break the page */ }
+    try { newView("bf_cache", null, "back_forward"); } catch (x) { /* never break the page */ }
   });
   ["pushState", "replaceState"].forEach(function (name) {
     var orig = win.history && win.history[name];
     if (!orig) return;
     win.history[name] = function () {
       var r = orig.apply(this, arguments);
-      try { routeChanged(); } catch (e) { /* never break the page */ }
+      try { routeChanged("navigate"); } catch (e) { /* never break the page */ }
       return r;
     };
   });
-  win.addEventListener("popstate", function () { routeChanged(); });
+  // popstate follows a link to a fragment too (`#reviews`): where the browser has the
+  // Navigation API, its navigate event (fired first) says whether it moved through the history
+  var traversing = null;
+  if (win.navigation && win.navigation.addEventListener) {
+    win.navigation.addEventListener("navigate", function (e) {
+      traversing = e.navigationType === "traverse";
+    });
+  }
+  win.addEventListener("popstate", function () {
+    routeChanged(traversing === false ? "navigate" : "back_forward");
+  });
 
   /* ---- errors ---------------------------------------------------------------------------- */
   function errorSeen() { if (chain.length) stamp("failed"); }

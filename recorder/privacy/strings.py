@@ -234,15 +234,15 @@ NAME_ATTRS = frozenset({"type", "role", "rel", "lang", "dir", "autocomplete", "i
 # the words of those kinds (capture.js: KIND_FIELDS, KIND_VALUES): only such a field holding
 # such a word is a name - a RUM error's `type` is the thrown object's name, which a page may
 # have made of anything (`Promise.reject(await res.json())`).
-KIND_FIELDS = frozenset({"type", "level", "source", "method", "loading_type", "kind",
-                         "plugin"})
+KIND_FIELDS = frozenset({"type", "level", "source", "method", "loading_type",
+                         "navigation_type", "kind", "plugin"})
 KIND_VALUES = frozenset({
     # RUM (assets/rum-shim/rum-plugin.js): events, actions, frustrations, error sources,
-    # resource types, view loading types, device types
+    # resource types, view loading and navigation types, device types
     "view", "action", "resource", "error", "long_task", "click", "rage_click", "dead_click",
     "error_click", "source", "network", "console", "fetch", "xhr", "document", "css", "js",
-    "image", "font", "media", "other", "initial_load", "route_change", "desktop", "mobile",
-    "tablet",
+    "image", "font", "media", "other", "initial_load", "route_change", "bf_cache", "navigate",
+    "reload", "back_forward", "prerender", "desktop", "mobile", "tablet",
     # the errors a browser throws, and the RUM plugin's own
     "Error", "TypeError", "RangeError", "SyntaxError", "ReferenceError", "EvalError",
     "URIError", "AggregateError", "DOMException", "AbortError", "TimeoutError",

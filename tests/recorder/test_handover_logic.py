@@ -564,3 +564,84 @@ def test_a_note_names_the_step_the_recorded_text_followed(tmp_path):
     assert p.returncode == 0, p.stderr
     assert p.stderr.splitlines() == ["note: after step 2, #count shows '2'; after that step the"
                                      " recording showed '1'; going on"]
+
+
+def _view(t: int, url: str, vid: str, navigation_type: str | None = None,
+          loading_type: str | None = None) -> dict:
+    """A RUM view's start as the RUM plugin sends it."""
+    view = {"id": vid, "url": url, "referrer": None}
+    if loading_type is not None:
+        view["loading_type"] = loading_type
+    if navigation_type is not None:
+        view["navigation_type"] = navigation_type
+    return {"type": 6, "timestamp": t, "data": {"plugin": "replay/rum@1",
+                                                 "payload": {"type": "view", "view": view}}}
+
+
+def _click(t: int, nid: int) -> dict:
+    return {"type": 3, "timestamp": t, "data": {"source": 2, "type": 2, "id": nid, "x": 1, "y": 1}}
+
+
+def _back_and_forth() -> tuple[str, str, list[dict]]:
+    """A single-page app's inbox: a mail opened (pushState), a star clicked, Back and Forward
+    within the app (popstate), a link to another document, Back to the app out of the
+    back/forward cache (`bf_cache`, no navigation type: as recorded before the RUM plugin
+    said it), and Back again within it."""
+    t0 = 1_700_000_000_000
+    inbox, mail = "http://127.0.0.1:1/spa.html?route=inbox", "http://127.0.0.1:1/spa.html?route=mail"
+    other = "http://127.0.0.1:1/other.html"
+    app = [{"type": 2, "id": 5, "tagName": "button", "attributes": {"id": "open"},
+            "childNodes": [{"type": 3, "id": 6, "textContent": "Open"}]},
+           {"type": 2, "id": 7, "tagName": "button", "attributes": {"id": "star"},
+            "childNodes": [{"type": 3, "id": 8, "textContent": "Star"}]},
+           {"type": 2, "id": 9, "tagName": "a", "attributes": {"id": "other", "href": "other.html"},
+            "childNodes": [{"type": 3, "id": 10, "textContent": "Other"}]}]
+    events = (_page(t0, inbox, app) + [_view(t0 + 2, inbox, "v1", "navigate"),
+                                       _click(t0 + 1000, 5), _view(t0 + 1050, mail, "v2", "navigate",
+                                                                   "route_change"),
+                                       _click(t0 + 2000, 7),   # the star: opens nothing
+                                       _view(t0 + 2500, inbox, "v3", "back_forward", "route_change"),
+                                       _view(t0 + 4000, mail, "v4", "back_forward", "route_change"),
+                                       _click(t0 + 5900, 9)]
+              + _page(t0 + 6000, other, []) + [_view(t0 + 6002, other, "v5", "navigate")]
+              + _page(t0 + 8000, mail, app) + [_view(t0 + 8002, mail, "v6", None, "bf_cache"),
+                                               _view(t0 + 9000, inbox, "v7", "back_forward",
+                                                     "route_change")])
+    return inbox, mail, events
+
+
+def test_back_and_forward_are_the_browsers_not_new_page_loads():
+    """A visitor's Back within 2 s of a click was scripted as a page that click opened
+    (`wait_for`, "the step before opened it": nothing opens it, and the run timed out), one
+    later as a new page load (`goto`); within a single-page app too. Back and Forward are
+    `page.go_back()` / `page.go_forward()`, as the visitor pressed them, whatever came before;
+    a page opened is still opened (`goto`) or waited for after the click that opened it."""
+    from recorder.steps import steps
+
+    inbox, mail, events = _back_and_forth()
+    other = "http://127.0.0.1:1/other.html"
+    navs = [(s.describe(), s.history) for s in steps(events) if s.kind.value == "navigate"]
+    assert navs == [(f"Open {inbox}", 0), (f"Open {mail}", 0), (f"Back to {inbox}", -1),
+                    (f"Forward to {mail}", 1), (f"Open {other}", 0), (f"Back to {mail}", -1),
+                    (f"Back to {inbox}", -1)]
+    text = playwright_script(events, session_id="back-and-forth")
+    ast.parse(text)
+    body = text[text.index("def reproduce"):text.index("def failed_step")]
+    lines = [x.strip() for x in body.splitlines()
+             if x.strip().startswith(("goto(", "wait_for(", "page.go_"))]
+    assert lines == [f"goto(page, {inbox!r})",
+                     f"wait_for(page, {mail!r})  # the step before opened it",
+                     "page.go_back()", f"wait_for(page, {inbox!r})",
+                     "page.go_forward()", f"wait_for(page, {mail!r})",
+                     f"wait_for(page, {other!r})  # the step before opened it",
+                     "page.go_back()", f"wait_for(page, {mail!r})",
+                     "page.go_back()", f"wait_for(page, {inbox!r})"]
+    # a range from the Forward on: the run opens that page (its inbox behind is no step's),
+    # goes back from the other document, and opens the inbox the recording went back to
+    part = playwright_script(events, session_id="back-and-forth", start_ms=3000, end_ms=9500)
+    body = part[part.index("def reproduce"):part.index("def failed_step")]
+    lines = [x.strip().split("  (at ")[0] for x in body.splitlines()
+             if x.strip().startswith(("goto(", "page.go_")) or "  (at " in x]
+    assert lines == [
+        f"# 1. Open {mail}", f"goto(page, {mail!r})", '# 2. Click "Other"', f"# 3. Open {other}",
+        f"# 4. Back to {mail}", "page.go_back()", f"# 5. Open {inbox}", f"goto(page, {inbox!r})"]
