@@ -422,8 +422,11 @@ def _write(steps: list[Step], r: _Reader, errors: list[ErrorEvent], failed: list
         body.append(f"    # {n}. {_comment(shown.describe())}  (at {moment_text(s.t)})")
         loc = locator_code(s.selector) if s.selector else None
         if shown.history:   # as the visitor pressed Back or Forward, however soon after a step
+            # (each until the browser commits to it: a page shown out of the back/forward
+            # cache fires no load event for Playwright's default to wait for; wait_for then
+            # waits for the page the recording shows, loaded)
             verb = "go_back" if shown.history < 0 else "go_forward"
-            body += [f"    page.{verb}()"] * abs(shown.history)
+            body += [f'    page.{verb}(wait_until="commit")'] * abs(shown.history)
             body.append(f"    wait_for(page, {s.url!r})")
             behind, ahead = behind + shown.history, ahead - shown.history
         elif s.kind is StepKind.NAVIGATE and not s.history and n > 1 \

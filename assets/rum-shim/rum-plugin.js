@@ -598,6 +598,7 @@
           sink = cb;
           var q = queue; queue = [];
           var first = {type: "view", view: {id: view.id, url: view.url, referrer: view.referrer}};
+          if (view.navigation_type) first.view.navigation_type = view.navigation_type;
           var ctx = environment();
           for (var k in ctx) first[k] = ctx[k];
           emit(first);

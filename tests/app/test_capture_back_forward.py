@@ -2,15 +2,20 @@
 meanwhile, so the page begins again - a snapshot of it as it is, its first batch following
 the last batch of the page before - and what changes on it then plays on its own DOM, not on
 the other page's. In Debian's chromium with its back/forward cache on (Playwright turns it
-off by default; a visitor's browser has it), against a real `replay serve`."""
+off by default; a visitor's browser has it), against a real `replay serve`. The visit's
+Playwright export goes back and forward as the visitor did, and runs."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 
 pytest.importorskip("playwright.sync_api", reason="playwright is in the test extra")
 from player.replayer import Replayer  # noqa: E402
+from recorder.playwright_export import playwright_script  # noqa: E402
 from recorder.source import open_recording  # noqa: E402
 from replay_tools.chromium import chromium_path, launch  # noqa: E402
 from tests.app.capture_site import capture_site  # noqa: E402
@@ -25,7 +30,9 @@ PAGE = """<!doctype html><html><head><meta charset="utf-8"><link rel="icon" href
 window.addEventListener("pageshow", function (e) { if (e.persisted) window.__restored = true; });
 </script></head><body><h1>page %(name)s</h1><p id="out">as loaded</p>
 <button id="change" onclick="document.getElementById('out').textContent = 'changed on ' +
- document.title">change</button><a id="next" href="%(next)s">next</a></body></html>"""
+ document.title">change</button><a id="next" href="%(next)s">next</a>
+<button id="route" onclick="history.pushState({}, '', '?route=inbox')">inbox</button>
+</body></html>"""
 ALL_SENT = "(s => s.idle && s.acked === s.queued && s.acked > 0 ? s : null)(ReplayCapture.flush())"
 
 
@@ -47,7 +54,14 @@ def test_a_page_shown_again_from_the_back_forward_cache_begins_again(tmp_path):
                 page.wait_for_function(ALL_SENT, polling=100, timeout=20_000)
                 page.evaluate("history.back()")
                 page.wait_for_function("window.__restored === true", timeout=20_000)
+                # a single-page app's route (pushState), then Back within the page right
+                # after a click (popstate), and Forward
+                page.click("#route")
                 page.click("#change")
+                page.go_back(wait_until="commit")   # (Playwright's load: none out of bf cache)
+                page.wait_for_function("location.search === ''")
+                page.go_forward(wait_until="commit")
+                page.wait_for_function("location.search === '?route=inbox'")
                 st = page.wait_for_function(ALL_SENT, polling=100, timeout=20_000).json_value()
             finally:
                 browser.close()
@@ -55,19 +69,29 @@ def test_a_page_shown_again_from_the_back_forward_cache_begins_again(tmp_path):
         assert st["after"] is not None   # its first batch followed page b's last
         with open_recording(sid, cs.intake.data) as src:
             events = list(src.events())
+        # the developer's script of the visit, run on the same pages (a new visit of them)
+        script = tmp_path / "repro.py"
+        script.write_text(playwright_script(events, session_id=sid))
+        run = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                             timeout=120, env=dict(os.environ, REPLAY_CHROMIUM=chromium_path(),
+                                                   REPLAY_WAIT_MS="3000"))
     metas = [e["data"]["href"].rsplit("/", 1)[1] for e in events if e["type"] == 4]
     assert metas == ["a.html", "b.html", "a.html"], metas
     # the dev-tools pane's views: a, b, and a again - shown out of the back/forward cache
-    starts = {}   # view id -> (page, how it was loaded, referrer) as its first event says
+    # and how the visitor reached each: a Back (or Forward) is the browser's back_forward
+    starts = {}   # view id -> (page, how it was loaded, referrer, navigation) as its first says
     for e in events:
         payload = e["data"].get("payload") if e["type"] == 6 else None
         if e["type"] == 6 and e["data"]["plugin"] == "replay/rum@1" and payload["type"] == "view":
             v = payload["view"]
             starts.setdefault(v["id"], (v["url"].rsplit("/", 1)[1], v.get("loading_type"),
-                                        v.get("referrer")))
-    assert [s[:2] for s in starts.values()] == [("a.html", None), ("b.html", None),
-                                               ("a.html", "bf_cache")], starts
-    assert list(starts.values())[-1][2] is None   # (came back from b: a's script never saw it)
+                                        v.get("referrer"), v.get("navigation_type")))
+    assert [(s[0], s[1], s[3]) for s in starts.values()] == [
+        ("a.html", None, "navigate"), ("b.html", None, "navigate"),
+        ("a.html", "bf_cache", "back_forward"), ("a.html?route=inbox", "route_change", "navigate"),
+        ("a.html", "route_change", "back_forward"),
+        ("a.html?route=inbox", "route_change", "back_forward")], starts
+    assert list(starts.values())[2][2] is None   # (came back from b: a's script never saw it)
     changed = max(i for i, e in enumerate(events) if "changed on a" in json.dumps(e))
     last_meta = max(i for i, e in enumerate(events) if e["type"] == 4)
     assert changed > last_meta
@@ -78,3 +102,13 @@ def test_a_page_shown_again_from_the_back_forward_cache_begins_again(tmp_path):
     finally:
         replayer.close()
     assert "page a" in html and "changed on a" in html and "page b" not in html
+
+    # the script: Back and Forward are the browser's, not pages opened (a Back right after
+    # a click was waited for as that click's page: it timed out)
+    steps = script.read_text()
+    steps = steps[steps.index("def reproduce"):steps.index("def failed_step")]
+    assert steps.count('page.go_back(wait_until="commit")') == 2 and \
+        steps.count('page.go_forward(wait_until="commit")') == 1, steps
+    assert steps.count("# the step before opened it") == 2, steps   # b.html, the inbox route
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout.startswith("reproduced: every step ran"), run.stdout

@@ -631,11 +631,11 @@ def test_back_and_forward_are_the_browsers_not_new_page_loads():
              if x.strip().startswith(("goto(", "wait_for(", "page.go_"))]
     assert lines == [f"goto(page, {inbox!r})",
                      f"wait_for(page, {mail!r})  # the step before opened it",
-                     "page.go_back()", f"wait_for(page, {inbox!r})",
-                     "page.go_forward()", f"wait_for(page, {mail!r})",
+                     'page.go_back(wait_until="commit")', f"wait_for(page, {inbox!r})",
+                     'page.go_forward(wait_until="commit")', f"wait_for(page, {mail!r})",
                      f"wait_for(page, {other!r})  # the step before opened it",
-                     "page.go_back()", f"wait_for(page, {mail!r})",
-                     "page.go_back()", f"wait_for(page, {inbox!r})"]
+                     'page.go_back(wait_until="commit")', f"wait_for(page, {mail!r})",
+                     'page.go_back(wait_until="commit")', f"wait_for(page, {inbox!r})"]
     # a range from the Forward on: the run opens that page (its inbox behind is no step's),
     # goes back from the other document, and opens the inbox the recording went back to
     part = playwright_script(events, session_id="back-and-forth", start_ms=3000, end_ms=9500)
@@ -644,4 +644,4 @@ def test_back_and_forward_are_the_browsers_not_new_page_loads():
              if x.strip().startswith(("goto(", "page.go_")) or "  (at " in x]
     assert lines == [
         f"# 1. Open {mail}", f"goto(page, {mail!r})", '# 2. Click "Other"', f"# 3. Open {other}",
-        f"# 4. Back to {mail}", "page.go_back()", f"# 5. Open {inbox}", f"goto(page, {inbox!r})"]
+        f"# 4. Back to {mail}", 'page.go_back(wait_until="commit")', f"# 5. Open {inbox}", f"goto(page, {inbox!r})"]
