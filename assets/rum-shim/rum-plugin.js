@@ -154,10 +154,12 @@
   /* How the visitor reached a view (`view.navigation_type`, on its start and each update: a
    * start a later update superseded in the send queue is not sent): the words of
    * PerformanceNavigationTiming.type - a document's own (navigate, reload, back_forward); a
-   * route change's navigate (pushState, replaceState) or back_forward (popstate: Back or
-   * Forward within the page); back_forward for a page shown again out of the back/forward
-   * cache. What tells a Back from a new visit of the same address (a Playwright export
-   * replays it with go_back, not goto). A page's own history.back() is back_forward too. */
+   * route change's navigate (pushState, replaceState, a link to a fragment, the page's own
+   * history.back() within it) or back_forward (popstate of the visitor's Back or Forward
+   * within the page); back_forward for a page shown again out of the back/forward cache. What
+   * tells a visitor's Back from a new visit of the same address (a Playwright export replays
+   * it with go_back, not goto). A document loaded by its previous page's history.back() says
+   * back_forward: it cannot tell. */
   function documentNavigation() {
     var nav = perf.getEntriesByType && perf.getEntriesByType("navigation")[0];
     return nav && typeof nav.type === "string" ? nav.type : null;
@@ -280,16 +282,20 @@
       return r;
     };
   });
-  // popstate follows a link to a fragment too (`#reviews`): where the browser has the
-  // Navigation API, its navigate event (fired first) says whether it moved through the history
-  var traversing = null;
+  // popstate follows a link to a fragment too (`#reviews`), and the page's own history.back()
+  // (an in-page "Back" link: the click's doing, as a pushState is): where the browser has the
+  // Navigation API, its navigate event (fired first) says whether the visitor moved through
+  // the history (a traversal the visitor began); elsewhere every popstate is taken as theirs
+  var popped = null;
   if (win.navigation && win.navigation.addEventListener) {
     win.navigation.addEventListener("navigate", function (e) {
-      traversing = e.navigationType === "traverse";
+      popped = e.navigationType === "traverse" && e.userInitiated ? "back_forward" : "navigate";
     });
   }
   win.addEventListener("popstate", function () {
-    routeChanged(traversing === false ? "navigate" : "back_forward");
+    var how = popped || "back_forward";
+    popped = null;
+    routeChanged(how);
   });
 
   /* ---- errors ---------------------------------------------------------------------------- */
