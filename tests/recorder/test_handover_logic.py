@@ -588,25 +588,27 @@ def _back_and_forth() -> tuple[str, str, list[dict]]:
     back/forward cache (`bf_cache`, no navigation type: as recorded before the RUM plugin
     said it), and Back again within it."""
     t0 = 1_700_000_000_000
-    inbox, mail = "http://127.0.0.1:1/spa.html?route=inbox", "http://127.0.0.1:1/spa.html?route=mail"
-    other = "http://127.0.0.1:1/other.html"
+    site = "http://127.0.0.1:1/"
+    inbox, mail, other = site + "spa.html?route=inbox", site + "spa.html?route=mail", \
+        site + "other.html"
     app = [{"type": 2, "id": 5, "tagName": "button", "attributes": {"id": "open"},
             "childNodes": [{"type": 3, "id": 6, "textContent": "Open"}]},
            {"type": 2, "id": 7, "tagName": "button", "attributes": {"id": "star"},
             "childNodes": [{"type": 3, "id": 8, "textContent": "Star"}]},
-           {"type": 2, "id": 9, "tagName": "a", "attributes": {"id": "other", "href": "other.html"},
+           {"type": 2, "id": 9, "tagName": "a",
+            "attributes": {"id": "other", "href": "other.html"},
             "childNodes": [{"type": 3, "id": 10, "textContent": "Other"}]}]
-    events = (_page(t0, inbox, app) + [_view(t0 + 2, inbox, "v1", "navigate"),
-                                       _click(t0 + 1000, 5), _view(t0 + 1050, mail, "v2", "navigate",
-                                                                   "route_change"),
-                                       _click(t0 + 2000, 7),   # the star: opens nothing
-                                       _view(t0 + 2500, inbox, "v3", "back_forward", "route_change"),
-                                       _view(t0 + 4000, mail, "v4", "back_forward", "route_change"),
-                                       _click(t0 + 5900, 9)]
+    events = (_page(t0, inbox, app)
+              + [_view(t0 + 2, inbox, "v1", "navigate"),
+                 _click(t0 + 1000, 5), _view(t0 + 1050, mail, "v2", "navigate", "route_change"),
+                 _click(t0 + 2000, 7),   # the star: opens nothing
+                 _view(t0 + 2500, inbox, "v3", "back_forward", "route_change"),
+                 _view(t0 + 4000, mail, "v4", "back_forward", "route_change"),
+                 _click(t0 + 5900, 9)]
               + _page(t0 + 6000, other, []) + [_view(t0 + 6002, other, "v5", "navigate")]
-              + _page(t0 + 8000, mail, app) + [_view(t0 + 8002, mail, "v6", None, "bf_cache"),
-                                               _view(t0 + 9000, inbox, "v7", "back_forward",
-                                                     "route_change")])
+              + _page(t0 + 8000, mail, app)
+              + [_view(t0 + 8002, mail, "v6", None, "bf_cache"),
+                 _view(t0 + 9000, inbox, "v7", "back_forward", "route_change")])
     return inbox, mail, events
 
 
@@ -644,4 +646,5 @@ def test_back_and_forward_are_the_browsers_not_new_page_loads():
              if x.strip().startswith(("goto(", "page.go_")) or "  (at " in x]
     assert lines == [
         f"# 1. Open {mail}", f"goto(page, {mail!r})", '# 2. Click "Other"', f"# 3. Open {other}",
-        f"# 4. Back to {mail}", 'page.go_back(wait_until="commit")', f"# 5. Open {inbox}", f"goto(page, {inbox!r})"]
+        f"# 4. Back to {mail}", 'page.go_back(wait_until="commit")', f"# 5. Open {inbox}",
+        f"goto(page, {inbox!r})"]
