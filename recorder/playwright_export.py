@@ -18,6 +18,10 @@ the steps open); `python repro.py --help` prints its docstring, which lists them
   a CSS path), written as Playwright's own locators (`get_by_role`, `get_by_test_id`...).
 - Clicks, double-clicks and rage bursts are `steps.click_steps`' (a double-click acts on the
   element as it was at its first click).
+- A Back or Forward the visitor pressed (`Step.history`, `steps.history_moves`) is the
+  browser's (`page.go_back()`, `page.go_forward()`), however soon after a click: never a page
+  that click opened (`wait_for`), nor a new load (`goto`) - except one further back than the
+  pages the script's own steps opened (a range's), whose page it opens.
 """
 from __future__ import annotations
 
