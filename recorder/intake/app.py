@@ -422,15 +422,21 @@ def create_app(intake: Intake, demo: DemoApp | None = None) -> Starlette:
                     body, encoding, intake.store.limits,
                     request.headers.get("user-agent"),
                     lambda dict_id: intake.dictionaries.lookup(app.id, dict_id))
-                if batch.batch_id is not None:   # after the one before it on its page (order.py)
-                    intake.pending -= 1   # a held batch is no load (it has its own bound)
+                if batch.batch_id is None:
+                    await run_in_threadpool(intake.live.accept, app, batch, None, encoded, texts)
+                else:   # after the one before it on its page (order.py)
+                    key = BatchKey(app.id, clean_id(batch.session_id), batch.batch_id)
+                    intake.order.arrived(key)
                     try:
-                        await intake.order.wait(
-                            BatchKey(app.id, clean_id(batch.session_id), batch.batch_id),
-                            batch.after)
+                        intake.pending -= 1   # a held batch is no load (it has its own bound)
+                        try:
+                            await intake.order.wait(key, batch.after)
+                        finally:
+                            intake.pending += 1
+                        await run_in_threadpool(intake.live.accept, app, batch, None, encoded,
+                                                texts)
                     finally:
-                        intake.pending += 1
-                await run_in_threadpool(intake.live.accept, app, batch, None, encoded, texts)
+                        intake.order.done(key)
             finally:
                 intake.pending -= 1
         except (WireError, LimitError, InvalidEvent) as refusal:

@@ -21,12 +21,18 @@ is rule 6):
    stored (the index remembers its id: any worker process may have stored it), then stored
    as any batch is.
 3. The wait is bounded: after `HOLD_S` the batch is stored anyway (the one before may never
-   come: refused, split after a 413 under new ids, lost with its page). A sender that numbers
-   its batches this way and skips numbers waits that long once per gap.
+   come: refused, split after a 413 under new ids, lost with its page) - unless the one
+   before is in this worker's hands, held or being stored: then it waits for it, so a burst
+   of batches after a gap (beacons sent together, their deadlines together) is stored in
+   their order, not in the order their time ran out. A sender that numbers its batches this
+   way and skips numbers waits that long once per gap; the log says so at most once a
+   minute.
 4. At most `MAX_HELD` requests wait at once in a worker; one more is stored at once - a
-   sender cannot make the intake hold more than that, whatever ids it sends.
+   sender cannot make the intake hold more than that, whatever ids it sends (each holds a
+   decoded batch in memory, beside the `MAX_PENDING` being read and stored).
 Nothing is answered 202 before it is stored, so a held batch is acknowledged no earlier than
-before: a worker killed while holding one answers nothing, and the sender sends it again.
+before: a worker killed while holding one answers nothing (a fetch is sent again; a beacon,
+which hears no answer, is lost as a beacon to a stopped intake is).
 """
 from __future__ import annotations
 
@@ -35,6 +41,7 @@ import enum
 import logging
 import re
 import time
+from collections import Counter
 from typing import Callable
 
 from ..index import BatchKey
@@ -46,7 +53,8 @@ HOLD_S = 5.0      # how long a batch waits for the one before it (rule 3)
 # before is mostly a moment behind), then less and less often - 64 batches held for nothing
 # (a sender skipping numbers) ask a few hundred times a second, not thousands
 POLL_S, POLL_MAX_S = 0.02, 0.25
-MAX_HELD = 64     # requests one worker holds at once (rule 4)
+MAX_HELD = 16     # requests one worker holds at once (rule 4): a visit's end sends a few
+SAY_EVERY_S = 60.0   # the log's line about batches that waited for nothing, at most this often
 
 _NUMBERED = re.compile(r"(.+)\.(0|[1-9][0-9]{0,17})")
 
@@ -84,6 +92,18 @@ class PageOrder:
         self.most = most
         self.clock = clock
         self.held = 0   # requests waiting now
+        self.here: Counter[BatchKey] = Counter()   # batches held or being stored here (rule 3)
+        self.gave_up = 0   # batches that waited for nothing since the log last said so
+        self.said_at: float | None = None
+
+    def arrived(self, key: BatchKey) -> None:
+        """Batch `key` is in this worker's hands until `done(key)`: held, then stored."""
+        self.here[key] += 1
+
+    def done(self, key: BatchKey) -> None:
+        self.here[key] -= 1
+        if self.here[key] <= 0:
+            del self.here[key]
 
     async def wait(self, key: BatchKey, after: str | None = None) -> Waited:
         """Return once the batch `key` (naming `after`, if it does) may be stored (rules 2
@@ -101,12 +121,26 @@ class PageOrder:
             while True:
                 if await asyncio.to_thread(self.stored, want):
                     return Waited.FOUND
-                if self.clock() >= until:
-                    log.info("batch %s of session %s waited %g s for batch %s, which never"
-                             " came: stored after what came before it", key.batch_id[:64],
-                             key.client_session, self.hold_s, before[:64])
+                now = self.clock()
+                # (the one before in hand here: waited for, up to a second HOLD_S - two
+                # batches naming each other as `after` must not hold each other for ever)
+                if now >= until and (want not in self.here or now >= until + self.hold_s):
+                    self._gave_up(key, before, now)
                     return Waited.GAVE_UP
-                await asyncio.sleep(min(poll, max(0.0, until - self.clock())))
+                await asyncio.sleep(poll if now >= until else min(poll, until - now))
                 poll = min(poll * 2, POLL_MAX_S)
         finally:
             self.held -= 1
+
+    def _gave_up(self, key: BatchKey, before: str, now: float) -> None:
+        """Said in the log at once, then at most once a minute with how many since (a sender
+        skipping numbers never floods it); ids as `repr`, never a line of the sender's."""
+        self.gave_up += 1
+        if self.said_at is not None and now - self.said_at < SAY_EVERY_S:
+            return
+        log.info("%d batch%s waited %g s for the one before %s, which never came: stored after"
+                 " what came before (the last: batch %r of session %r, waiting for %r)",
+                 self.gave_up, "" if self.gave_up == 1 else "es", self.hold_s,
+                 "it" if self.gave_up == 1 else "them", key.batch_id[:64],
+                 key.client_session, before[:64])
+        self.said_at, self.gave_up = now, 0
