@@ -105,6 +105,13 @@ UNLIMITED = Limits(max_event_bytes=1 << 62, max_imported_event_bytes=1 << 62, ma
                    max_dom_depth=1 << 30)
 
 
+# the limits about one event's own size or shape: its batch is fine without it (the intake's
+# 400 names it, and capture.js sends the rest again) - not the limits of time, which a
+# visitor's clock set wrong breaks for every event alike
+ONE_EVENT_CODES = frozenset({"event_too_large", "dom_too_deep", "attribute_depth",
+                             "integer_out_of_range", "too_many_attributes", "viewport_size"})
+
+
 class LimitError(ValueError):
     """A payload over one of the limits. `code` is stable and machine-readable; `limit` the
     value exceeded; `index` the offending event's position in the payload, if one."""

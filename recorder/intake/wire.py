@@ -50,7 +50,7 @@ from typing import Any, Callable
 import msgspec
 import zstandard
 
-from ..limits import LimitError, Limits
+from ..limits import ONE_EVENT_CODES, LimitError, Limits
 from ..sessions import clean_id, personal_data_in
 from . import compact
 
@@ -108,7 +108,8 @@ class WireError(Exception):
 
     @classmethod
     def from_limit(cls, exc: LimitError) -> "WireError":
-        return cls(Status(exc.http_status), exc.code, str(exc), exc.limit, event=exc.index)
+        return cls(Status(exc.http_status), exc.code, str(exc), exc.limit,
+                   event=exc.index if exc.code in ONE_EVENT_CODES else None)
 
 
 class User(msgspec.Struct, forbid_unknown_fields=False):

@@ -212,8 +212,12 @@ def test_each_per_event_limit(server, what):
     body = refused(srv, shop, 400, what, batch=b)
     assert body["limit"] == {"event_too_large": 1024 * 1024, "too_many_attributes": 1000,
                              "attribute_depth": 20, "event_too_late": 24 * 3600 * 1000}[what]
-    # which event: a sender can send the rest without it (capture.js does)
-    assert body["event"] == len(b["events"]) - 1
+    # which event: a sender can send the rest without it (capture.js does) - not for a
+    # limit of time, which a visitor's clock set wrong breaks for every event alike
+    if what == "event_too_late":
+        assert "event" not in body
+    else:
+        assert body["event"] == len(b["events"]) - 1
     # the intake's log names the application whose page sent it (its operator's to look at)
     deadline = time.monotonic() + 10
     while f"{what} (HTTP 400)" not in srv.log() and time.monotonic() < deadline:
