@@ -609,6 +609,17 @@ class Index:
                            " sessions WHERE user_id=?1)", (user[0],))
         return files
 
+    def drop_empty_session(self, sid: str) -> bool:
+        """Forget a session row with no segment (nothing stored under it): not an erasure -
+        no file goes, nothing is remembered as deleted, its batch ids stay (`delete_session`
+        does all three). Whether there was such a row."""
+        with self._tx() as db:
+            if db.execute("SELECT 1 FROM segments WHERE session_id=? LIMIT 1", (sid,)).fetchone():
+                return False
+            for table in ("views", "errors"):
+                db.execute(f"DELETE FROM {table} WHERE session_id=?", (sid,))
+            return db.execute("DELETE FROM sessions WHERE id=?", (sid,)).rowcount > 0
+
     def add_dictionary(self, dict_id: int, file: str, session_ids: Iterable[str] = ()) -> None:
         """A dictionary's file and, in the same transaction, the sessions it was trained on
         (none: `repair` registering a file it found, whose sessions nobody knows)."""

@@ -952,8 +952,9 @@ class LocalStore(Store):
                 events = list(reader.events())
             if not events and not reader.segments:
                 # a row with nothing under it: a live batch masked away whole, as stored
-                # before such a batch wrote nothing (its row's span began in 1970); it goes
-                self.index.delete_session(sid)
+                # before such a batch wrote nothing (its row's span began in 1970); it goes,
+                # as no erasure (its client's next batch is not refused as deleted)
+                self.index.drop_empty_session(sid)
                 log.info("session %s held no events (a batch all of whose events the privacy"
                          " rules dropped): removed from the list", sid)
                 return False

@@ -392,7 +392,7 @@ def test_compaction_removes_a_row_an_earlier_intake_stored_with_no_events(tmp_pa
     span of the session beside it."""
     from recorder.facts import derive_facts
     from recorder.ingest import PreparedSession
-    _data, apps, app, live, _first, t0 = _shop_page(tmp_path)
+    _data, apps, app, live, first, t0 = _shop_page(tmp_path)
     store = live.store
     later = time.time() * 1000 + 3_600_000   # the session went quiet
     # what the earlier intake wrote for a split-off batch it masked away whole
@@ -403,4 +403,8 @@ def test_compaction_removes_a_row_an_earlier_intake_stored_with_no_events(tmp_pa
     assert live.compact_idle(later) == ["v"]
     assert [s.id for s in store.index.sessions_for_client("v")] == ["v"]
     assert live.compact_idle(later) == []   # nothing left to refuse at the next pass
+    # no erasure: the visit's next batch is stored, not refused as of a deleted session
+    assert store.index.deleted_since("v") is None
+    assert live.accept(app, Batch(session_id="v", batch_id="b", events=[
+        _add(t0 + 1000, _ids(first)["list"], 900, "later")])) == ["v"]
     apps.close()
