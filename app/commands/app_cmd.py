@@ -202,10 +202,11 @@ RULES_SAID = ("rules: own = the application's own (`replay app rules NAME --rule
 
 def origins(args: argparse.Namespace) -> int:
     from recorder.intake.dictionary import Dictionaries, has_site
-    app = _run(args, lambda a: a.change_origins(args.name, args.add, args.remove))
+    before, app = _run(args, lambda a: (a.get(args.name),
+                                        a.change_origins(args.name, args.add, args.remove)))
     print(f"application {app.name}: origins " + (", ".join(app.origins) or
                                                  "none (browsers cannot send - add --add URL)"))
-    if not has_site(app) and Dictionaries(args.data).enabled(app.id):
+    if has_site(before) and not has_site(app) and Dictionaries(args.data).enabled(app.id):
         # (its pages get none from now on: said here, where it changed, not found out later)
         print(f"  its shared dictionary stops: {no_site(app)}")
     return 0

@@ -163,6 +163,8 @@ def test_a_wildcard_origin_is_said_to_stop_it_and_how_to_lift_it(tmp_path):
     added = replay_cli(data, "app", "origins", "cafe", "--add", "*")   # said where it changes
     assert added.returncode == 0 and "its shared dictionary stops" in added.stdout, added.stdout
     assert "--remove '*'" in added.stdout
+    again = replay_cli(data, "app", "origins", "cafe", "--add", "http://localhost:8601")
+    assert again.returncode == 0 and "dictionary" not in again.stdout   # stopped already
     shown = replay_cli(data, "app", "dictionary", "cafe")
     assert "not given" in shown.stdout and "--remove '*'" in shown.stdout, shown.stdout
     again = replay_cli(data, "app", "dictionary", "cafe", "--off")
