@@ -36,7 +36,8 @@ EXPORT_VERSION = 1
 # an action is named - may decode and still differ from what this code builds: never used.
 BUILT_BY = ("player.keyframes", "player.timeline", "player.index_export",
             "player.checkpoint_codec", "recorder.mirror", "recorder.semantics",
-            "recorder.steps", "recorder.format", "recorder.media")
+            "recorder.steps", "recorder.format", "recorder.media",
+            "recorder.privacy.masking")   # (box_sizes_only: what the index's mirror takes)
 _UNREADABLE = (msgspec.DecodeError, msgspec.ValidationError, zstandard.ZstdError, ValueError)
 
 

@@ -41,7 +41,7 @@ from recorder.format import EventType, IncrementalSource, decode_msgpack, encode
 from recorder.format import replace_lone_surrogates
 from recorder.media import NONE as NO_FEATURES, Features, read_meta
 from recorder.mirror import DOM_SOURCES, FOCUS_MOVES, Mirror
-from recorder.privacy.masking import is_box_change
+from recorder.privacy.masking import box_sizes_only
 
 from .checkpoint_codec import compress, decompress
 from .index_export import NIL, IndexExport, decode_export, encode_export
@@ -55,27 +55,16 @@ FIRST_STEP = 64           # events indexed at a time until the first full snapsh
 
 
 def played(e: Raw) -> Raw:
-    """An event as the player's mirror takes it: a hidden element's box change
-    (masking.box_change) with its rr_width/rr_height alone. Its style diff says the same
-    sizes for rrweb's Replayer, whose rebuild sizes a placeholder by its style; merged into
-    the mirror's `style` it read as a size the page's markup gives
-    (sanitize._sized_in_markup), so the placeholder lost its border-box sizing and grew by
-    the page's padding and border from the first change on (a 1000 x 204 ticker replayed
-    1020 x 224). The placeholder's measured size is its rr_width/rr_height, which the
-    sanitizer sizes as a border box; its style stays the page's. A new event where one
+    """An event as the player's mirror takes it: a mutation's box changes with their
+    rr_width/rr_height alone (masking.box_sizes_only says why). A new event where one
     changes (the one read is left as it is)."""
     if e.get("type") != EventType.IncrementalSnapshot:
         return e
     data = e.get("data")
     if type(data) is not dict or data.get("source") != IncrementalSource.Mutation:
         return e
-    changes = data.get("attributes")
-    if not changes or not any(type(a) is dict and is_box_change(a.get("attributes"))
-                              for a in changes):
-        return e
-    kept = [{**a, "attributes": {k: v for k, v in a["attributes"].items() if k != "style"}}
-            if type(a) is dict and is_box_change(a.get("attributes")) else a for a in changes]
-    return {**e, "data": {**data, "attributes": kept}}
+    sized = box_sizes_only(data)
+    return e if sized is data else {**e, "data": sized}
 
 
 def _weight(e: Raw) -> int:

@@ -38,7 +38,7 @@ from .levels import (BUTTON_TYPES, FORM_TAGS, HIDDEN_LEVEL, MASK_LEVEL, MASK_USE
 from .masking import (_DROP, BOX_ATTRS, MASK, attrs_as_recorded, hidden_attrs, make_url_scrubber,
                       mask_attr, mask_attrs, mask_text, mask_text_node, mask_value,
                       text_as_recorded)
-from .masking import is_box_change, masked_style
+from .masking import box_sizes_only, is_box_change, masked_style
 from .rules import Rules
 from .selectors import compile_selector
 from .strings import map_strings
@@ -143,6 +143,9 @@ class SessionMasker:
             data = e.get("data")
             if e.get("type") == _INC and isinstance(data, dict) and data.get("source") == _MUT:
                 self._note_type_changes(data.get("attributes") or ())
+                sized = box_sizes_only(data)   # (as _mutation applies it)
+                if sized is not data:
+                    e = {**e, "data": sized}
             apply(e)
             if e.get("type") == _INC and isinstance(data, dict) and \
                     data.get("source") == _MOUSE_INTERACTION and data.get("type") == _CLICK:
@@ -473,7 +476,7 @@ class SessionMasker:
                         dirty.append(n.parent)
 
         self._note_type_changes(attributes)
-        mirror.apply_mutation(data)
+        mirror.apply_mutation(box_sizes_only(data))   # (a box change: its size alone)
         for nid in dirty:
             if nid in nodes:
                 levels.invalidate_subtree(nid)

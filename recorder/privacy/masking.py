@@ -171,6 +171,25 @@ def is_box_change(attrs: Any) -> bool:
     return n > 0 and len(attrs) == n + 1 and len(style) == n
 
 
+def box_sizes_only(data: Any) -> Any:
+    """A mutation's data as a DOM model (the masker's, the player's) takes it: each box change
+    (`is_box_change`) with its rr_width/rr_height alone. Its style diff says the same sizes for
+    rrweb's Replayer, which sizes a placeholder by its style; merged into the model's `style`,
+    it read as a size the page's own markup gives - the player's placeholder lost its
+    border-box sizing and grew by the page's padding (a 1000 x 204 ticker replayed 1020 x 224),
+    and the masker sent it on as the element's style with its next change. The same object
+    back when nothing changes (the common case: no attribute change is a box change)."""
+    if type(data) is not dict:
+        return data
+    changes = data.get("attributes")
+    if not changes or not any(type(a) is dict and is_box_change(a.get("attributes"))
+                              for a in changes):
+        return data
+    kept = [{**a, "attributes": {k: v for k, v in a["attributes"].items() if k != "style"}}
+            if type(a) is dict and is_box_change(a.get("attributes")) else a for a in changes]
+    return {**data, "attributes": kept}
+
+
 _DROP = object()  # sentinel: leave the attribute out
 
 
