@@ -179,7 +179,8 @@ class LiveIntake:
                 self._add_public(app, texts.public)
             with self._lock:
                 for sid in begun:
-                    self.arrivals.note(app.name, sid)
+                    if sid in stored:   # (one whose events were all masked away is none)
+                        self.arrivals.note(app.name, sid)
             return stored
         except BatchReused as exc:
             raise WireError(Status.CONFLICT, "batch_id_reused", str(exc)) from None
