@@ -422,7 +422,7 @@
     if (/^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName)) {  // a field: its label says what it is
       var lab = el.labels && el.labels[0] ? textOf(el.labels[0], memo) :
         shown(el, el.getAttribute("placeholder"), memo) ||
-        (privacyOf && privacyOf(el, memo) === TEXT_HIDDEN ? "" : el.name);   // not recorded
+        shown(el, el.name, memo);   // (recorded as *** at mask: x's here, as other names)
       if (lab && (lab = lab.replace(/\s+/g, " ").trim())) return lab.slice(0, NAME_CHARS);
     }
     var t = (privacyOf ? textOf(el, memo) : el.innerText || el.textContent || "").replace(/\s+/g, " ").trim();
