@@ -253,12 +253,13 @@
   }
   /* The view so far is final; a new one starts, `loadingType`: how (Datadog's words), `from`:
    * the address the visitor came from (null: unknown), `navigationType`: see
-   * documentNavigation. */
-  function newView(loadingType, from, navigationType) {
+   * documentNavigation; `ended`: the view's final update went already (at pagehide) - sent
+   * again, its time_spent would count the time the visitor spent on other pages. */
+  function newView(loadingType, from, navigationType, ended) {
     flushChain();
     if (viewTimer) clearTimeout(viewTimer);
     viewTimer = null;
-    emitView(true);
+    if (!ended) emitView(true);
     viewStart = now();
     view = {id: Math.random().toString(36).slice(2, 10) + Date.now().toString(36),
             url: win.location.href, referrer: from, navigation_type: navigationType};
@@ -270,8 +271,9 @@
   // (the visit was on another page meanwhile; capture.js snapshots this one again)
   win.addEventListener("pageshow", function (e) {
     if (!e.persisted) return;
-    // (from another page, which this one's script never saw: the referrer is not known)
-    try { newView("bf_cache", null, "back_forward"); } catch (x) { /* never break the page */ }
+    // (from another page, which this one's script never saw: the referrer is not known; the
+    // view before ended at the pagehide that put the page in the cache)
+    try { newView("bf_cache", null, "back_forward", true); } catch (x) { /* never break the page */ }
   });
   ["pushState", "replaceState"].forEach(function (name) {
     var orig = win.history && win.history[name];

@@ -50,9 +50,12 @@ def test_a_page_shown_again_from_the_back_forward_cache_begins_again(tmp_path):
                 page = browser.new_context().new_page()
                 page.goto(cs.pages.url("a.html"))
                 page.wait_for_function(ALL_SENT, polling=100, timeout=20_000)
+                a_began = page.evaluate("performance.timeOrigin")
                 page.click("#next")
                 page.wait_for_function("document.title === 'b'")
                 page.wait_for_function(ALL_SENT, polling=100, timeout=20_000)
+                page.wait_for_timeout(1000)   # a while on b, which is not time spent on a
+                a_left_by = page.evaluate("Date.now()")
                 page.evaluate("history.back()")
                 page.wait_for_function("window.__restored === true", timeout=20_000)
                 # a single-page app's route (pushState), then Back within the page right
@@ -96,6 +99,13 @@ def test_a_page_shown_again_from_the_back_forward_cache_begins_again(tmp_path):
         ("a.html?route=inbox", "route_change", "back_forward"),
         ("a.html", "route_change", "navigate")], starts
     assert list(starts.values())[2][2] is None   # (came back from b: a's script never saw it)
+    # a's first view ended at the pagehide that left it for b: shown again, it is not ended
+    # again (its time_spent counted the time on b)
+    spent = [e["data"]["payload"]["view"]["time_spent"] for e in events if e["type"] == 6
+             and e["data"]["plugin"] == "replay/rum@1" and e["data"]["payload"]["type"] == "view"
+             and e["data"]["payload"]["view"]["id"] == next(iter(starts))
+             and "time_spent" in e["data"]["payload"]["view"]]
+    assert spent and max(spent) <= a_left_by - int(a_began) + 1, (spent, a_left_by - a_began)
     changed = max(i for i, e in enumerate(events) if "changed on a" in json.dumps(e))
     last_meta = max(i for i, e in enumerate(events) if e["type"] == 4)
     assert changed > last_meta
