@@ -4184,7 +4184,7 @@
         self.note(r.status + " " + t.slice(0, 200));
         if (r.status === 413) {   // too big: halve the batch; one event alone too big is dropped
           self.pending = null;   // (a smaller batch is another batch)
-          if (n === 1) { self.take(0, 1); self.stats.failed += 1; }
+          if (n === 1) { self.take(0, 1); self.stats.failed += 1; if (!p.fixed) self.giveBack(p.id); }
           else if (p.fixed) self.fixed.splice(0, 1, {id: self.nextId(), n: Math.floor(n / 2)}, {id: self.nextId(), n: n - Math.floor(n / 2)});
           else { self.cfg.batchEvents = Math.max(1, Math.floor(n / 2)); self.giveBack(p.id); }
           if (self.kept) self.keep();

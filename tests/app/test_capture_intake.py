@@ -192,20 +192,25 @@ def test_the_intake_serves_capture_js_and_a_page_installs_it(qapp, pages, intake
 def test_capture_obeys_429_and_413(qapp, pages, intake):
     """A fake fetch answering as an overloaded intake (429 with Retry-After), then one that
     finds the batch too large (413), then one refusing one of its events alone (400 naming it,
-    as the intake does for an event over its 1 MB limit) before the real intake: the batch is
-    split, only the refused event is lost (the rest sent again under the same id), the page
-    never waits."""
+    as the intake does for an event over its 1 MB limit), then one finding every batch too
+    large (after one batch went) until a single event was dropped: the batch is split, only
+    the refused events are lost (the rest sent again under the same id), the page never
+    waits."""
     srv, app_id, token = intake
     script = """(function(){
       var calls = [], real = ReplayRum.pageFetch.bind(window), n = 0;   // not the RUM-wrapped one
-      window.__calls = calls;
+      window.__calls = calls;   // the fake's answers (0: the real intake's)
+      var answer = function (status, body, headers) {
+        calls.push(status);
+        return Promise.resolve(new Response(body, {status: status, headers: headers || {}}));
+      };
       var fake = function (url, init) {
         n++;
-        var events = null;
-        calls.push(n);
-        if (n === 1) return Promise.resolve(new Response('{"error":"overloaded"}', {status: 429, headers: {'Retry-After': '0.2'}}));
-        if (n === 2) return Promise.resolve(new Response('{"error":"payload_too_large"}', {status: 413}));
-        if (n === 3) return Promise.resolve(new Response('{"error":"event_too_large","event":2,"message":"event #2: too big"}', {status: 400}));
+        if (n === 1) return answer(429, '{"error":"overloaded"}', {'Retry-After': '0.2'});
+        if (n === 2) return answer(413, '{"error":"payload_too_large"}');
+        if (n === 3) return answer(400, '{"error":"event_too_large","event":2,"message":"event #2: too big"}');
+        if (n > 4 && ReplayCapture.status().failed < 2) return answer(413, '{"error":"payload_too_large"}');
+        calls.push(0);
         return real(url, init);
       };
       document.getElementById('more').click();
@@ -213,14 +218,15 @@ def test_capture_obeys_429_and_413(qapp, pages, intake):
         flushMs: 50, sessionId: 'obeys-limits', rules: {default: 'allow'}});
       for (var i = 0; i < 40; i++) document.getElementById('more').click();
       return 1; })()""" % (json.dumps(srv.url), json.dumps(app_id), json.dumps(token))
-    st, calls = _restart_with(pages, intake, script, "window.__calls.length")
-    assert st["failed"] == 1 and st["requests"] >= 5 and calls >= 5
-    assert any(e.startswith("429") for e in st["errors"]) and any(e.startswith("413") for e in st["errors"])
-    assert any(e.startswith("400") for e in st["errors"])
+    st, calls = _restart_with(pages, intake, script, "window.__calls")
+    assert st["failed"] == 2 and st["requests"] >= 5 and len(calls) >= 5
+    assert calls[:5] == [429, 413, 400, 0, 413] and calls.count(413) > 2, calls
+    assert any(e.startswith("413") for e in st["errors"])
     stored = list(open_recording("obeys-limits", srv.data).events())
-    assert len(stored) == st["queued"] - 1 and [e["type"] for e in stored[:2]] == [4, 2]
-    # the refused batch left its number to the next: the page's count has no gap, which
-    # would have held the next batch at the intake until it gave up waiting (order.py)
+    assert len(stored) == st["queued"] - 2 and [e["type"] for e in stored[:2]] == [4, 2]
+    # a refused batch (the single event dropped too) left its number to the next: the
+    # page's count has no gap, which would have held the next batch at the intake until it
+    # gave up waiting (order.py)
     with Store.open(srv.data) as store:
         ids = [r[0] for r in store.index._all(
             "SELECT batch_id FROM batches WHERE client_session='obeys-limits'")]
