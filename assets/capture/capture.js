@@ -4042,27 +4042,28 @@
   S.giveBack = function (id) {
     if (id === this.page + "." + (this.batches - 1)) this.batches--;
   };
-  S.body = function (events, batchId) {
+  /* What a batch's body says of the page besides its events (encodeBody, encodeBatch: here,
+   * in the worker, in a beacon): one reading of it for every way a batch goes. */
+  S.bodyConfig = function () {
     var cfg = this.cfg;
-    return encodeBody({sessionId: cfg.sessionId, compact: cfg.compact, user: cfg.user, context: cfg.context,
-                       first: this.page + ".0", after: this.after}, events, batchId);
+    return {sessionId: cfg.sessionId, compact: cfg.compact, user: cfg.user, context: cfg.context,
+            known: this.known, first: this.page + ".0", after: this.after, guess: this.guess,
+            publicTexts: cfg.publicTexts};
+  };
+  S.body = function (events, batchId) {
+    return encodeBody(this.bodyConfig(), events, batchId);
   };
   /* One request for a batch: by the worker when there is one, else on the main thread. */
   S.request = function (batch, batchId, keepalive) {
     var off = this.offThread(), cfg = this.cfg;
     if (off && !off.failed) {
       var answer = off.post({url: this.url(false), token: cfg.token, events: batch, batchId: batchId,
-                             keepalive: keepalive,
-                             cfg: {sessionId: cfg.sessionId, compact: cfg.compact, user: cfg.user,
-                                   context: cfg.context, known: this.known, first: this.page + ".0",
-                                   after: this.after, guess: this.guess, publicTexts: cfg.publicTexts}});
+                             keepalive: keepalive, cfg: this.bodyConfig()});
       if (answer) return answer;
       if (off.failed) this.note("the transport's worker failed: sending from the page");
     }
     var self = this;
-    return encodeBatch({sessionId: cfg.sessionId, compact: cfg.compact, user: cfg.user,
-                        context: cfg.context, known: this.known, first: this.page + ".0",
-                        after: this.after, guess: this.guess, publicTexts: cfg.publicTexts}, batch, batchId).then(function (b) {
+    return encodeBatch(this.bodyConfig(), batch, batchId).then(function (b) {
       return postBody(self.fetch, self.url(false), cfg.token, b.text, keepalive).then(function (r) {
         return {status: r.status, headers: r.headers, text: function () { return r.text(); },
                 declared: b.declared, named: b.named, chars: b.text.length};
