@@ -3868,8 +3868,11 @@
     this.touched = Date.now();
     this.page = randomId().slice(0, 16);
     this.batches = 0;
-    // the batch this page's first one follows: the last the visit's previous page numbered
-    this.after = readLast(cfg.sessionId);
+    // the batch this page's first one follows: the last the visit's previous page numbered,
+    // read when the first is encoded (S.bodyConfig), not as the script starts - Chromium may
+    // run the previous page's pagehide, which writes it, after the next page began
+    this.after = null;
+    this.afterRead = false;
     this.pending = null;   // {id, n, snapshots}: the batch sent and not yet answered 202 - sent again as it is
     this.dead = null;   // a reason to stop sending (revoked token...)
     this.onRefused = null;   // function (status, body): the intake refused this page (401/403)
@@ -4042,28 +4045,35 @@
   S.giveBack = function (id) {
     if (id === this.page + "." + (this.batches - 1)) this.batches--;
   };
-  /* What a batch's body says of the page besides its events (encodeBody, encodeBatch: here,
-   * in the worker, in a beacon): one reading of it for every way a batch goes. */
-  S.bodyConfig = function () {
-    var cfg = this.cfg;
+  /* What the body of batch `batchId` says of the page besides its events (encodeBody,
+   * encodeBatch: here, in the worker, in a beacon): one reading of it for every way a batch
+   * goes. The previous page's last batch is read as the page's first is encoded, once (one
+   * this page wrote itself - hidden with no sendBeacon before its first went - is not it). */
+  S.bodyConfig = function (batchId) {
+    var cfg = this.cfg, first = this.page + ".0";
+    if (!this.afterRead && batchId === first) {
+      var last = readLast(cfg.sessionId);
+      this.after = last && last.lastIndexOf(this.page + ".", 0) !== 0 ? last : null;
+      this.afterRead = true;
+    }
     return {sessionId: cfg.sessionId, compact: cfg.compact, user: cfg.user, context: cfg.context,
-            known: this.known, first: this.page + ".0", after: this.after, guess: this.guess,
+            known: this.known, first: first, after: this.after, guess: this.guess,
             publicTexts: cfg.publicTexts};
   };
   S.body = function (events, batchId) {
-    return encodeBody(this.bodyConfig(), events, batchId);
+    return encodeBody(this.bodyConfig(batchId), events, batchId);
   };
   /* One request for a batch: by the worker when there is one, else on the main thread. */
   S.request = function (batch, batchId, keepalive) {
     var off = this.offThread(), cfg = this.cfg;
     if (off && !off.failed) {
       var answer = off.post({url: this.url(false), token: cfg.token, events: batch, batchId: batchId,
-                             keepalive: keepalive, cfg: this.bodyConfig()});
+                             keepalive: keepalive, cfg: this.bodyConfig(batchId)});
       if (answer) return answer;
       if (off.failed) this.note("the transport's worker failed: sending from the page");
     }
     var self = this;
-    return encodeBatch(this.bodyConfig(), batch, batchId).then(function (b) {
+    return encodeBatch(this.bodyConfig(batchId), batch, batchId).then(function (b) {
       return postBody(self.fetch, self.url(false), cfg.token, b.text, keepalive).then(function (r) {
         return {status: r.status, headers: r.headers, text: function () { return r.text(); },
                 declared: b.declared, named: b.named, chars: b.text.length};
