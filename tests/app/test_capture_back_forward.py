@@ -17,6 +17,7 @@ pytest.importorskip("playwright.sync_api", reason="playwright is in the test ext
 from player.replayer import Replayer  # noqa: E402
 from recorder.playwright_export import playwright_script  # noqa: E402
 from recorder.source import open_recording  # noqa: E402
+from recorder.store import Store  # noqa: E402
 from replay_tools.chromium import chromium_path, launch  # noqa: E402
 from tests.app.capture_site import capture_site  # noqa: E402
 
@@ -72,7 +73,18 @@ def test_a_page_shown_again_from_the_back_forward_cache_begins_again(tmp_path):
             finally:
                 browser.close()
         sid = st["session_id"]
-        assert st["after"] is not None   # its first batch followed page b's last
+        # its first batch followed page b's last: b is the visit's second page (the pages in
+        # the order their first batches were stored: each waited until the one before sent)
+        with Store.open(cs.intake.data) as store:
+            rows = store.index._all("SELECT batch_id, created_ms FROM batches "
+                                    "WHERE client_session=?", (sid,))
+        pages: dict[str, list[int]] = {}
+        for batch_id, _ in rows:
+            page_id, n = batch_id.rsplit(".", 1)
+            pages.setdefault(page_id, []).append(int(n))
+        began = sorted(pages, key=lambda p: next(c for b, c in rows if b == p + ".0"))
+        assert st["after"] == f"{began[1]}.{max(pages[began[1]])}" and len(began) == 3, \
+            (st["after"], rows)
         with open_recording(sid, cs.intake.data) as src:
             events = list(src.events())
         # the developer's script of the visit, run on the same pages (a new visit of them)
