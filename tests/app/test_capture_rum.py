@@ -131,21 +131,24 @@ def test_an_actions_name_never_holds_text_the_recording_masks(qapp):
     "Cart (<span>1</span>)" link was named "Cart ( 1 )"). A click beneath a hidden element
     names that element (`div#vault`, whose box the recording has): its selector named what
     lies beneath, of which the recording holds nothing (`a#hidden.ledger-row`). A masked field
-    with no label or placeholder is named by its `name` in x's (the recording has `***`)."""
+    with no label or placeholder is named by its `name` in x's (the recording has `***`); a
+    hidden element inside a button, by the button's text the recording holds."""
     with PageServer(PAGES) as srv:
         rec = record_page(srv.url("rum-masked.html"), [
             Wait(300), *(Click(f"#{k}") for k in ("masked", "partly", "labelled", "hidden",
-                                                  "submit", "plain", "cart", "field", "rows")),
+                                                  "submit", "plain", "cart", "field", "card",
+                                                  "rows")),
             Wait(1500),
         ], recorder="capture", record_options={"rules": {"default": "allow"}})
     actions = _semantics(rec.events).actions
     names = [a.target for a in actions]
     assert names == ["xxxx xxx", "Pay xxxxx now", "xxxx xxxx xxx", "div", "xxxx xx xxxx",
-                     "Plain button", "Cart (1)", "xxxxxxxxxxxxx", "Row one Row two"]
+                     "Plain button", "Cart (1)", "xxxxxxxxxxxxx", "Pay now",
+                     "Row one Row two"]
     assert actions[3].selector == "div#vault", actions[3]
     sent = json.dumps(rec.events)
     for secret in ("Jane", "Janet", "Secret link", "Send to", "ledger-row", "a#hidden",
-                   "janes_account"):
+                   "janes_account", "4111"):
         assert secret not in sent
 
 
