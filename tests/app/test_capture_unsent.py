@@ -136,56 +136,60 @@ QUIET = """<!doctype html><html><head><meta charset="utf-8"><link rel="icon" hre
 </head><body><p>%s</p><a id="next" href="b.html">next</a></body></html>"""
 
 
+@pytest.fixture
+def quiet_site(tmp_path):
+    """Pages a and b with capture.js posting nowhere (its requests never answered)."""
+    (tmp_path / "capture.js").write_text(capture_script())
+    (tmp_path / "a.html").write_text(QUIET % "a")
+    (tmp_path / "b.html").write_text(QUIET % "b")
+    with PageServer(tmp_path) as site:
+        yield site
+
+
 def test_a_new_session_s_first_page_reads_only_its_session_from_the_tab_s_storage(chromium,
-                                                                                 tmp_path):
+                                                                                 quiet_site):
     """A session is a tab's: its id is read from the tab's storage, and the site's
     localStorage is never opened. No page can have left batches unsent, or a last batch id,
     for a session this page began: it does not look for them. The next page of the visit
     looks, as it must, and goes on in the same session."""
-    (tmp_path / "capture.js").write_text(capture_script())
-    (tmp_path / "a.html").write_text(QUIET % "a")
-    (tmp_path / "b.html").write_text(QUIET % "b")
-    with PageServer(tmp_path) as site:
-        ctx = chromium.new_context()
-        try:
-            ctx.add_init_script(COUNT_STORAGE)
-            page = ctx.new_page()
-            page.goto(site.url("a.html"))
-            page.wait_for_function("ReplayCapture.status().queued > 0")
-            read = page.evaluate("window.__read")
-            assert read["local"] == [] and set(read["tab"]) == {"replay_capture_session"}, read
-            sid = page.evaluate("ReplayCapture.status().session_id")
-            page.click("#next")
-            page.wait_for_function("window.ReplayCapture && ReplayCapture.status().queued > 0")
-            assert page.evaluate("ReplayCapture.status().session_id") == sid
-            read = page.evaluate("window.__read")
-            assert read["local"] == [] and {"replay_capture_unsent", "replay_capture_last"} \
-                <= set(read["tab"]), read
-        finally:
-            ctx.close()
+    site = quiet_site
+    ctx = chromium.new_context()
+    try:
+        ctx.add_init_script(COUNT_STORAGE)
+        page = ctx.new_page()
+        page.goto(site.url("a.html"))
+        page.wait_for_function("ReplayCapture.status().queued > 0")
+        read = page.evaluate("window.__read")
+        assert read["local"] == [] and set(read["tab"]) == {"replay_capture_session"}, read
+        sid = page.evaluate("ReplayCapture.status().session_id")
+        page.click("#next")
+        page.wait_for_function("window.ReplayCapture && ReplayCapture.status().queued > 0")
+        assert page.evaluate("ReplayCapture.status().session_id") == sid
+        read = page.evaluate("window.__read")
+        assert read["local"] == [] and {"replay_capture_unsent", "replay_capture_last"} \
+            <= set(read["tab"]), read
+    finally:
+        ctx.close()
 
 
-def test_two_tabs_of_a_visit_record_two_sessions(chromium, tmp_path):
+def test_two_tabs_of_a_visit_record_two_sessions(chromium, quiet_site):
     """A second tab on the same site (a link opened in a new tab, the address typed again)
     records a session of its own: one session holding both tabs' pages interleaved their
     events, and the player drew one tab's changes on the other tab's page. Each tab's next
     page goes on in its tab's session."""
-    (tmp_path / "capture.js").write_text(capture_script())
-    (tmp_path / "a.html").write_text(QUIET % "a")
-    (tmp_path / "b.html").write_text(QUIET % "b")
-    with PageServer(tmp_path) as site:
-        ctx = chromium.new_context()
-        try:
-            tabs = [ctx.new_page(), ctx.new_page()]
-            sids = []
-            for tab in tabs:
-                tab.goto(site.url("a.html"))
-                tab.wait_for_function("ReplayCapture.status().queued > 0")
-                sids.append(tab.evaluate("ReplayCapture.status().session_id"))
-            assert sids[0] != sids[1]
-            for tab, sid in zip(tabs, sids):
-                tab.click("#next")
-                tab.wait_for_function("window.ReplayCapture && ReplayCapture.status().queued > 0")
-                assert tab.evaluate("ReplayCapture.status().session_id") == sid
-        finally:
-            ctx.close()
+    site = quiet_site
+    ctx = chromium.new_context()
+    try:
+        tabs = [ctx.new_page(), ctx.new_page()]
+        sids = []
+        for tab in tabs:
+            tab.goto(site.url("a.html"))
+            tab.wait_for_function("ReplayCapture.status().queued > 0")
+            sids.append(tab.evaluate("ReplayCapture.status().session_id"))
+        assert sids[0] != sids[1]
+        for tab, sid in zip(tabs, sids):
+            tab.click("#next")
+            tab.wait_for_function("window.ReplayCapture && ReplayCapture.status().queued > 0")
+            assert tab.evaluate("ReplayCapture.status().session_id") == sid
+    finally:
+        ctx.close()
