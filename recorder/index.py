@@ -609,6 +609,13 @@ class Index:
                            " sessions WHERE user_id=?1)", (user[0],))
         return files
 
+    def extend_live(self, sid: str, last_ms: float) -> None:
+        """A live session went on until `last_ms` with nothing stored (a batch masked away
+        whole): its end (and duration) say so; nothing else of it changes."""
+        with self._tx() as db:
+            db.execute("UPDATE sessions SET end_ms=?1, duration_ms=?1 - start_ms"
+                       " WHERE id=?2 AND live=1 AND end_ms < ?1", (last_ms, sid))
+
     def drop_empty_session(self, sid: str) -> bool:
         """Forget a session row with no segment (nothing stored under it): not an erasure -
         no file goes, nothing is remembered as deleted, its batch ids stay (`delete_session`

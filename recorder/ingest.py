@@ -77,7 +77,7 @@ class OpenSession(Protocol):
 
 class PreparedSession:
     __slots__ = ("id", "events", "sizes", "digest", "facts", "append_to", "encoded", "scans",
-                 "original", "typed", "legacy_digest", "legacy_id")
+                 "original", "typed", "legacy_digest", "legacy_id", "last_ms")
 
     def __init__(self, id: str, events: list[dict], sizes: list[int] | None, digest: str,
                  facts: SessionFacts, append_to: OpenSession | None,
@@ -102,6 +102,9 @@ class PreparedSession:
         # re-import compares with a session stored then, never written
         self.legacy_digest: str | None = None
         self.legacy_id: str | None = None
+        # its latest event's time as it came, before masking (a live batch masked away whole
+        # still says the visit went on until then: LocalStore.ingest)
+        self.last_ms: float | None = None
 
 
 class TimeOrder:
@@ -314,6 +317,8 @@ def prepare(events: Sequence[Any], *, application: str | None = None,
                                    scans[a:b] if whole else None))
         out[-1].original = original
         out[-1].legacy_digest, out[-1].legacy_id = legacy, legacy_id
+        if live:
+            out[-1].last_ms = max(e["timestamp"] for e in evs)
 
     # Masking runs after every check, on sessions that will be written; the digest above
     # is of the input, so re-importing the same file is recognised whatever the rules.

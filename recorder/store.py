@@ -586,8 +586,13 @@ class LocalStore(Store):
                     # every event masked away (mutations under a hidden element, adds whose
                     # parent the masker never saw): nothing is written - a segment of none
                     # would give the session the span of no events (start 0, so the next
-                    # batch split off as a session of its own without a snapshot)
+                    # batch split off as a session of its own without a snapshot) - but the
+                    # visit went on until its last event: the session's end says so, or a
+                    # hidden widget updating for 15 minutes alone would end it (the next
+                    # visible change split off, with no snapshot to play)
                     if p.append_to is not None:
+                        if p.last_ms is not None:
+                            self.index.extend_live(p.id, p.last_ms)
                         out.append(Stored(p.id, Outcome.EXTENDS, 0))
                     continue
                 if p.append_to is not None:     # live intake continues its open session

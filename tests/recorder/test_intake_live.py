@@ -169,15 +169,16 @@ def test_a_batch_sent_again_under_its_batch_id_is_stored_once_by_any_worker(tmp_
     apps.close()
 
 
-def _shop_page(tmp_path, session_id: str = "v", batch_id: str | None = "a"):
+def _shop_page(tmp_path, session_id: str = "v", batch_id: str | None = "a",
+               ago_ms: int = 30_000):
     """A data folder with the shop app and a live session (`session_id`) holding its page
-    (sent as `batch_id`)."""
+    (sent as `batch_id`), loaded `ago_ms` ago."""
     data = tmp_path / "data"
     data.mkdir()
     apps = Applications(data)
     app, _ = apps.create("shop")
     live = LiveIntake(Store.open(data), parse_rules(RULES))
-    t0 = int(time.time() * 1000) - 30_000
+    t0 = int(time.time() * 1000) - ago_ms
     first = html_to_events(PAGE, href="https://shop.example/")
     for e in first:
         e["timestamp"] = t0
@@ -361,7 +362,8 @@ def test_a_user_named_after_the_first_batch_survives_an_index_rebuild(tmp_path):
 
 def test_a_batch_masked_away_whole_leaves_its_session_as_it_was(tmp_path):
     """A batch of mutations under a hidden element only (a hidden widget updating) keeps
-    none of its events: the session's span, views and segments stay as they were, and the
+    none of its events: the session's start, views and segments stay as they were (its end
+    moves to the batch's time), and the
     next batch is appended to it (a segment of no events gave it the span of no events -
     start 0 - so the next batch began a session of its own, with no snapshot to play)."""
     _data, apps, app, live, first, t0 = _shop_page(tmp_path, batch_id="p.0")   # #vault hidden
@@ -371,9 +373,9 @@ def test_a_batch_masked_away_whole_leaves_its_session_as_it_was(tmp_path):
                    events=[_add(t0 + 1000, ids["vault"], 700, "secret 1")])
     assert live.accept(app, hidden) == ["v"]
     after = live.store.index.open_session("v")
-    assert (after.start_ms, after.end_ms, after.segment_count, after.record_count,
-            after.last_view) == (before.start_ms, before.end_ms, before.segment_count,
-                                 before.record_count, before.last_view)
+    assert (after.start_ms, after.segment_count, after.record_count, after.last_view) == (
+        before.start_ms, before.segment_count, before.record_count, before.last_view)
+    assert after.end_ms == t0 + 1000   # (the visit went on: a hidden widget updated)
     assert live.accept(app, hidden) == ["v"]   # sent again: remembered, nothing to store
     assert live.accept(app, Batch(session_id="v", batch_id="p.2", events=[
         _add(t0 + 2000, ids["list"], 800, "visible 2")])) == ["v"]
@@ -382,6 +384,27 @@ def test_a_batch_masked_away_whole_leaves_its_session_as_it_was(tmp_path):
     assert [e["timestamp"] - t0 for e in stored] == [0, 0, 2000]
     assert "visible 2" in json.dumps(stored) and "secret" not in json.dumps(stored)
     assert [s.id for s in live.store.index.sessions_for_client("v")] == ["v"]
+    apps.close()
+
+
+def test_a_hidden_widget_updating_alone_keeps_its_session_going(tmp_path):
+    """Twenty minutes of batches masked away whole (a hidden ticker, nobody at the page): the
+    session went on meanwhile - its end says so - and the next visible change is appended to
+    it, not split off as a session of its own after 15 minutes "without activity" (with no
+    snapshot to play: the masker of a new part has no page)."""
+    _data, apps, app, live, first, t0 = _shop_page(tmp_path, batch_id="p.0",
+                                                   ago_ms=40 * 60_000)
+    store = live.store
+    ids = _ids(first)
+    for k in range(1, 21):   # a minute apart, each masked away whole
+        live.accept(app, Batch(session_id="v", batch_id=f"p.{k}", events=[
+            _add(t0 + 30_000 + k * 60_000, ids["vault"], 1000 + 10 * k, f"tick {k}")]))
+    assert live.accept(app, Batch(session_id="v", batch_id="p.21", events=[
+        _add(t0 + 30_000 + 21 * 60_000, ids["list"], 2000, "visible")])) == ["v"]
+    row = store.index.open_session("v")
+    assert row.end_ms - row.start_ms == 30_000 + 21 * 60_000
+    with store.session("v") as reader:
+        assert "visible" in json.dumps(list(reader.events()))
     apps.close()
 
 
