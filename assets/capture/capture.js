@@ -2903,6 +2903,14 @@
     try { if (st) st.setItem(SESSION_KEY, JSON.stringify(s)); } catch (e) { /* private mode */ }
     return s.id;
   }
+  /* When the session `id` began (epoch ms; `now` if the storage does not say). */
+  function sessionBegan(id, now) {
+    var st = storage();
+    try {
+      var s = st && JSON.parse(st.getItem(SESSION_KEY) || "null");
+      return s && s.id === id && typeof s.created === "number" ? s.created : now;
+    } catch (e) { return now; }
+  }
   /* The digests of the long texts the intake has for this session (answered 202). */
   function sessionTexts(id) {
     var st = storage();
@@ -4415,6 +4423,19 @@
     // timer of their own, only one of the sender's
     sender.pull = function () { if (current) current.sendMoves(); };
     sender.holding = function () { return !!(current && current.moves.length); };
+    // the session's rules, kept by the page itself as the intake keeps them: after 15
+    // minutes without an event, or 4 hours on, the intake begins a new session - one whose
+    // first events are this page's next changes, with no snapshot to play them on. So the page
+    // begins the new session itself, with a snapshot of the page as it is then (a visitor back
+    // from lunch to a tab left open). A session id the caller gave is theirs to change.
+    var lastAt = Date.now(), began = sessionBegan(conf.sessionId, lastAt), renewing = false;
+    var renew = function () {
+      if (session !== me || me.done) return;
+      var handed = {typed: current ? current.P.echoes.all() : [], formFields: sessionFormFields(conf.sessionId)};
+      stop(true);
+      forgetSession(conf.sessionId);
+      start(cfg, handed);
+    };
     var stopRecording = record({rules: cfg.rules, mousemoveWait: cfg.mousemoveWait,
                                 recordCanvas: cfg.recordCanvas, canvasFps: cfg.canvasFps,
                                 formFields: sessionFormFields(conf.sessionId),
@@ -4422,6 +4443,14 @@
                                 formFieldsMasked: function (fields) { keepFormFields(conf.sessionId, fields); },
                                 movesWaiting: function () { sender.schedule(sender.wait()); },
                                 emit: function (e) {
+      if (renewing) return;   // (the events between: of neither session)
+      var t = typeof e.timestamp === "number" ? e.timestamp : Date.now();
+      if (!cfg.sessionId && (t - lastAt > SESSION_IDLE_MS || t - began > SESSION_MAX_MS)) {
+        renewing = true;
+        setTimeout(renew, 0);   // (not from inside the recorder's own callback)
+        return;
+      }
+      lastAt = t;
       sender.push(e);
       if (tap) tap(e);
     }});

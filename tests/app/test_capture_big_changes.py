@@ -167,3 +167,32 @@ def test_lost_counts_only_what_could_not_be_kept(site, chromium):
     finally:
         ctx.close()
     assert st["lost"] >= 1 and st["lost"] < st["queued"], st
+
+
+def test_a_page_left_open_past_the_session_s_quiet_limit_begins_a_new_session(site, chromium):
+    """A tab left open for 16 minutes without an event (the visitor at lunch), then a change:
+    the intake would begin a new session there (15 minutes without activity), whose first
+    events had no snapshot to play on - capture.js begins it itself, with a snapshot of the
+    page as it is then. The browser's clock is Playwright's, moved on 16 minutes."""
+    pages, srv, write = site
+    url = write("a")
+    ctx = chromium.new_context()
+    try:
+        page = ctx.new_page()
+        page.clock.install()
+        page.goto(url)
+        page.wait_for_function(ALL_SENT, polling=100, timeout=20_000)
+        first = page.evaluate("ReplayCapture.status().session_id")
+        page.clock.fast_forward("16:00")
+        page.click("#report")   # the page changes: the first event after the quiet
+        page.wait_for_function("s => ReplayCapture.status().session_id !== s", arg=first,
+                               polling=100, timeout=20_000)
+        page.evaluate("document.querySelector('h1').textContent = 'back from lunch'")
+        st = page.wait_for_function(ALL_SENT, polling=100, timeout=20_000).json_value()
+    finally:
+        ctx.close()
+    text = _stored(srv, st["session_id"], "back from lunch")
+    events = json.loads(text)
+    assert [e["type"] for e in events[:2]] == [4, 2], [e["type"] for e in events[:4]]
+    assert "back from lunch" in text and "back from lunch" not in _stored(srv, first, "zz",
+                                                                          timeout_s=1)
