@@ -246,13 +246,18 @@ def _sanitize_attrs(tag: str, attrs: dict, asset: AssetResolver,
             # style diff is not merged into the style (keyframes.played): a size there is
             # the markup's
             prop, given = _BOX_SIZES[low], _sized_in_markup(attrs)
-            if not any(given.values()):
-                if "data-replay-hidden" not in out:
-                    extra_style.append("box-sizing: border-box")
-            elif not given[prop]:
-                extra_style.append(_FLAT_AXIS[prop])
-            extra_style.append(f"{prop}: {_css_len(value)}")
             out["data-replay-hidden"] = ""
+            if given[prop]:
+                # the markup's own size stands: capture.js measured it from there, and a
+                # size the page sets later comes as a style change alone - its rr_* stale
+                continue
+            if not any(given.values()):
+                if not any(x == "box-sizing: border-box" for x in extra_style):
+                    extra_style.append("box-sizing: border-box")
+            else:
+                extra_style.append(_FLAT_AXIS[prop])
+            # (the measured box is the size: the page's min/max on that axis do not clamp it)
+            extra_style.append(f"{prop}: {_css_len(value)}; min-{prop}: 0; max-{prop}: none")
             continue
         if low == "rr_dataurl":
             # a canvas bitmap is base64 image data, nothing else: no quote or parenthesis

@@ -121,6 +121,13 @@ BOXES = {
     # (capture.js watches that one alone) - it was 112 high, its padding and border added
     "width-in-markup": ({"style": "width:960px", "rr_width": "960px"}, box_change(None, 90), 2,
                         [982, 90, 90]),
+    # its height the markup's, set again later by the page (a style change alone: its
+    # rr_height stale) - the page's 300 px stands (content box: + padding and border), not 41
+    "markup-height-changed": ({"style": "height:41px", "rr_height": "41px", "rr_width": "960px"},
+                              {"style": "height:300px"}, 2, [960, 322, 322]),
+    # the page clamps it (max-height 30 px): the measured box is its size still
+    "page-max-height": ({"style": "max-height:30px", "rr_width": "960px", "rr_height": "41px"},
+                        box_change(960, 90), 2, [960, 90, 90]),
 }
 
 
