@@ -38,7 +38,7 @@ import time
 import traceback
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, Awaitable, Callable
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -397,6 +397,34 @@ async def _read_body(request: Request, limits: Limits) -> bytes:
     return b"".join(chunks)
 
 
+async def _in_turn(intake: Intake, key: BatchKey | None, after: str | None,
+                   store: Callable[[], Awaitable[Any]]) -> Any:
+    """`store()`, once the batch `key` (None: one without an id) may be stored: after the
+    one before it on its page (order.py). While it is held it is no load (`pending`: the
+    hold has its own bound)."""
+    if key is None:
+        return await store()
+    intake.order.arrived(key)
+    try:
+        intake.pending -= 1
+        try:
+            await intake.order.wait(key, after)
+        finally:
+            intake.pending += 1
+        return await store()
+    finally:
+        intake.order.done(key)
+
+
+def _wire_error(refusal: WireError | LimitError | InvalidEvent) -> WireError:
+    """A refusal of a batch as the sender is answered."""
+    if isinstance(refusal, LimitError):
+        return WireError.from_limit(refusal)
+    if isinstance(refusal, InvalidEvent):
+        return WireError(Status.BAD_REQUEST, "invalid_event", str(refusal))
+    return refusal
+
+
 def create_app(intake: Intake, demo: DemoApp | None = None) -> Starlette:
     """The routes; `demo`: the demo application whose sessions the demo shop sends."""
     async def events(request: Request) -> Response:
@@ -422,27 +450,14 @@ def create_app(intake: Intake, demo: DemoApp | None = None) -> Starlette:
                     body, encoding, intake.store.limits,
                     request.headers.get("user-agent"),
                     lambda dict_id: intake.dictionaries.lookup(app.id, dict_id))
-                if batch.batch_id is None:
-                    await run_in_threadpool(intake.live.accept, app, batch, None, encoded, texts)
-                else:   # after the one before it on its page (order.py)
-                    key = BatchKey(app.id, clean_id(batch.session_id), batch.batch_id)
-                    intake.order.arrived(key)
-                    try:
-                        intake.pending -= 1   # a held batch is no load (it has its own bound)
-                        try:
-                            await intake.order.wait(key, batch.after)
-                        finally:
-                            intake.pending += 1
-                        await run_in_threadpool(intake.live.accept, app, batch, None, encoded,
-                                                texts)
-                    finally:
-                        intake.order.done(key)
+                key = BatchKey(app.id, clean_id(batch.session_id), batch.batch_id) \
+                    if batch.batch_id is not None else None
+                await _in_turn(intake, key, batch.after, lambda: run_in_threadpool(
+                    intake.live.accept, app, batch, None, encoded, texts))
             finally:
                 intake.pending -= 1
         except (WireError, LimitError, InvalidEvent) as refusal:
-            exc = WireError.from_limit(refusal) if isinstance(refusal, LimitError) else \
-                WireError(Status.BAD_REQUEST, "invalid_event", str(refusal)) \
-                if isinstance(refusal, InvalidEvent) else refusal
+            exc = _wire_error(refusal)
             headers = dict(cors)
             if exc.code == UNKNOWN_DICTIONARY:   # expected after a change: say it is no fault
                 exc.operator = (f"application {app.name}: a page compressed its batch against"
