@@ -273,7 +273,12 @@
     if (!e.persisted) return;
     // (from another page, which this one's script never saw: the referrer is not known; the
     // view before ended at the pagehide that put the page in the cache)
-    try { newView("bf_cache", null, "back_forward", true); } catch (x) { /* never break the page */ }
+    // a task later: after capture.js has begun the page again (its own pageshow listener), so
+    // the view is the new page's, after its snapshot - emitted now it went with the page as
+    // it was before the cache, stored ahead of the snapshot
+    setTimeout(function () {
+      try { newView("bf_cache", null, "back_forward", true); } catch (x) { /* never break the page */ }
+    }, 0);
   });
   ["pushState", "replaceState"].forEach(function (name) {
     var orig = win.history && win.history[name];

@@ -95,6 +95,13 @@ def test_a_page_shown_again_from_the_back_forward_cache_begins_again(tmp_path):
                                                    REPLAY_WAIT_MS="3000"))
     metas = [e["data"]["href"].rsplit("/", 1)[1] for e in events if e["type"] == 4]
     assert metas == ["a.html", "b.html", "a.html"], metas
+    # the restored page's RUM view comes after its new snapshot, with the page it is of (it
+    # went with the page as it was before the cache, stored ahead of the snapshot)
+    last_meta = max(i for i, e in enumerate(events) if e["type"] == 4)
+    bf_view = [i for i, e in enumerate(events) if e["type"] == 6
+               and e["data"]["plugin"] == "replay/rum@1" and e["data"]["payload"]["type"] == "view"
+               and e["data"]["payload"]["view"].get("loading_type") == "bf_cache"]
+    assert bf_view and min(bf_view) > last_meta, (bf_view, last_meta)
     # the dev-tools pane's views: a, b, and a again - shown out of the back/forward cache
     # and how the visitor reached each: a Back (or Forward) is the browser's back_forward
     starts = {}   # view id -> (page, how it was loaded, referrer, navigation) as its first says
