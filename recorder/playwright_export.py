@@ -427,11 +427,11 @@ def _write(steps: list[Step], r: _Reader, errors: list[ErrorEvent], failed: list
         loc = locator_code(s.selector) if s.selector else None
         if shown.history:   # as the visitor pressed Back or Forward, however soon after a step
             # (each until the browser commits to it: a page shown out of the back/forward
-            # cache fires no load event for Playwright's default to wait for; wait_for then
-            # waits for the page the recording shows, loaded)
+            # cache fires no load event for Playwright's default to wait for - nor for
+            # wait_for, which waits for the address the recording shows)
             verb = "go_back" if shown.history < 0 else "go_forward"
             body += [f'    page.{verb}(wait_until="commit")'] * abs(shown.history)
-            body.append(f"    wait_for(page, {s.url!r})")
+            body.append(f'    wait_for(page, {s.url!r}, until="commit")')
             behind, ahead = behind + shown.history, ahead - shown.history
         elif s.kind is StepKind.NAVIGATE and not s.history and n > 1 \
                 and chosen[n - 2].kind is not StepKind.NAVIGATE \
@@ -759,12 +759,13 @@ def goto(page, recorded_url):
     REACHED.add(site)
 
 
-def wait_for(page, recorded_url):
-    """Wait for the page a step opened (a masked part of its address: any text)."""
+def wait_for(page, recorded_url, until="load"):
+    """Wait for the page a step opened (a masked part of its address: any text); `until`
+    "commit" for one shown out of the back/forward cache (it fires no load event)."""
     recorded_url = moved(recorded_url)
     if MASKED.search(recorded_url):
         recorded_url = re.compile("^" + recorded_pattern(recorded_url) + "$", re.DOTALL)
-    page.wait_for_url(recorded_url, timeout=WAIT_MS)
+    page.wait_for_url(recorded_url, timeout=WAIT_MS, wait_until=until)
 
 
 def locate(page, selector):
@@ -842,6 +843,9 @@ def main():
               " REPLAY_FILL_<NAME> or edit FILL_IN)", file=sys.stderr)
     with sync_playwright() as p:
         try:
+            # (Playwright's Chromium keeps no back/forward cache: a Back loads the page
+            # again, where the visitor's may have shown it as it was left - what differs
+            # then is said as a note after the step)
             browser = p.chromium.launch(executable_path=chromium,
                                         headless=not os.environ.get("REPLAY_HEADED"))
         except PlaywrightError as exc:

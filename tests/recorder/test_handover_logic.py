@@ -515,7 +515,7 @@ def test_every_site_the_session_opens_is_moved_by_its_own_variable(tmp_path, mon
                 raise mod.PlaywrightError(f"Page.goto: net::ERR_{self.fail} at {url}")
             self.opened.append(url)
 
-        def wait_for_url(self, url, timeout):
+        def wait_for_url(self, url, timeout, wait_until="load"):
             self.opened.append(url)
     page = Page()
     mod.goto(page, "http://127.0.0.1:41809/index.html")
@@ -633,11 +633,11 @@ def test_back_and_forward_are_the_browsers_not_new_page_loads():
              if x.strip().startswith(("goto(", "wait_for(", "page.go_"))]
     assert lines == [f"goto(page, {inbox!r})",
                      f"wait_for(page, {mail!r})  # the step before opened it",
-                     'page.go_back(wait_until="commit")', f"wait_for(page, {inbox!r})",
-                     'page.go_forward(wait_until="commit")', f"wait_for(page, {mail!r})",
+                     'page.go_back(wait_until="commit")', f'wait_for(page, {inbox!r}, until="commit")',
+                     'page.go_forward(wait_until="commit")', f'wait_for(page, {mail!r}, until="commit")',
                      f"wait_for(page, {other!r})  # the step before opened it",
-                     'page.go_back(wait_until="commit")', f"wait_for(page, {mail!r})",
-                     'page.go_back(wait_until="commit")', f"wait_for(page, {inbox!r})"]
+                     'page.go_back(wait_until="commit")', f'wait_for(page, {mail!r}, until="commit")',
+                     'page.go_back(wait_until="commit")', f'wait_for(page, {inbox!r}, until="commit")']
     # a range from the Forward on: the run opens that page (its inbox behind is no step's),
     # goes back from the other document, and opens the inbox the recording went back to
     part = playwright_script(events, session_id="back-and-forth", start_ms=3000, end_ms=9500)
