@@ -109,7 +109,7 @@ def test_masked_parts_of_an_address_or_an_error_match_any_text(tmp_path):
     assert mod.recorded_in("a.b (1)", "x a.b (1) y") and not mod.recorded_in("a.b", "axb")
 
     class Page:
-        def wait_for_url(self, url, timeout):
+        def wait_for_url(self, url, timeout, wait_until="load"):
             self.url = url
     page = Page()
     mod.BASE_URL = "http://127.0.0.1:8000"
