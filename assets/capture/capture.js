@@ -2891,8 +2891,10 @@
   // (writeUnsent): no page left one for them, so their first page (a visit of one page, most
   // often) reads nothing an earlier page left (the unsent batches, the last batch id)
   var begunHere = {};
-  function sessionId(now, given) {
-    if (given) return given;
+  /* The tab's session as of `now`: {id, created} - the caller's id (`given`), else the one the
+   * tab keeps while it lasts, else a new one. */
+  function sessionOf(now, given) {
+    if (given) return {id: given, created: now};
     var st = storage(), s = null;
     try { s = st && JSON.parse(st.getItem(SESSION_KEY) || "null"); } catch (e) { s = null; }
     if (!s || !s.id || now - s.created > SESSION_MAX_MS || now - s.last > SESSION_IDLE_MS) {
@@ -2901,15 +2903,7 @@
     }
     s.last = now;
     try { if (st) st.setItem(SESSION_KEY, JSON.stringify(s)); } catch (e) { /* private mode */ }
-    return s.id;
-  }
-  /* When the session `id` began (epoch ms; `now` if the storage does not say). */
-  function sessionBegan(id, now) {
-    var st = storage();
-    try {
-      var s = st && JSON.parse(st.getItem(SESSION_KEY) || "null");
-      return s && s.id === id && typeof s.created === "number" ? s.created : now;
-    } catch (e) { return now; }
+    return {id: s.id, created: typeof s.created === "number" ? s.created : now};
   }
   /* The digests of the long texts the intake has for this session (answered 202). */
   function sessionTexts(id) {
@@ -2971,8 +2965,6 @@
       return b && Array.isArray(b.events) && b.events.length && (b.id === null || typeof b.id === "string");
     })};
   }
-  /* Writes `batches` ([{id, events}]) for session `id`, dropping the oldest over the bound (or
-   * the storage's own quota); the number of events dropped, now and before (`lost`). */
   /* The last batch id a page of the visit numbered, written as it goes (pagehide, hidden) for
    * the visit's next page in this tab, whose first batch names it as the one it follows
    * (`after`): the intake stores it after that one - a beacon of the page left may reach the
@@ -2989,6 +2981,8 @@
     var st = tabStorage();
     try { if (st) st.setItem(LAST_KEY, JSON.stringify({session: id, id: batchId})); } catch (e) { /* full, off */ }
   }
+  /* Writes `batches` ([{id, events}]) for session `id`, dropping the oldest over the bound (or
+   * the storage's own quota); the number of events dropped, now and before (`lost`). */
   function writeUnsent(id, batches, lost) {
     delete begunHere[id];
     var st = tabStorage();
@@ -4407,9 +4401,10 @@
     cfg = cfg || {};
     if (session) stop(true);
     if (!cfg.intake || !cfg.app || !cfg.token) throw new Error("ReplayCapture.start needs {intake, app, token}");
+    var visit = sessionOf(Date.now(), cfg.sessionId);
     var conf = {intake: String(cfg.intake), app: String(cfg.app), token: String(cfg.token),
                 user: cfg.user || null, context: cfg.context || null,
-                sessionId: sessionId(Date.now(), cfg.sessionId), flushMs: cfg.flushMs,
+                sessionId: visit.id, flushMs: cfg.flushMs,
                 batchEvents: cfg.batchEvents, compact: cfg.compact,
                 publicTexts: cfg.publicTexts !== false};
     // the page's own fetch: our requests are not the page's (the RUM plugin wraps fetch)
@@ -4428,14 +4423,18 @@
     // first events are this page's next changes, with no snapshot to play them on. So the page
     // begins the new session itself, with a snapshot of the page as it is then (a visitor back
     // from lunch to a tab left open). A session id the caller gave is theirs to change.
-    var lastAt = Date.now(), began = sessionBegan(conf.sessionId, lastAt), renewing = false;
-    var renew = function () {
-      if (session !== me || me.done) return;
+    var lastAt = Date.now(), began = visit.created, renewing = false;
+    /* This page begins again: stopped, then started with what the session masked handed on
+     * (values typed, GET-form fields) - in a new session (`anew`: the intake deleted this one,
+     * or its time is up) or, shown again out of the back/forward cache, in this one. */
+    var again = function (anew) {
       var handed = {typed: current ? current.P.echoes.all() : [], formFields: sessionFormFields(conf.sessionId)};
       stop(true);
-      forgetSession(conf.sessionId);
+      if (anew) forgetSession(conf.sessionId);
+      else delete begunHere[conf.sessionId];   // (other pages of the visit may have left batches)
       start(cfg, handed);
     };
+    var renew = function () { if (session === me && !me.done) again(true); };
     var stopRecording = record({rules: cfg.rules, mousemoveWait: cfg.mousemoveWait,
                                 recordCanvas: cfg.recordCanvas, canvasFps: cfg.canvasFps,
                                 formFields: sessionFormFields(conf.sessionId),
@@ -4489,10 +4488,7 @@
         return;
       }
       restarts++;
-      var handed = {typed: current ? current.P.echoes.all() : [], formFields: sessionFormFields(conf.sessionId)};
-      stop(true);
-      forgetSession(conf.sessionId);
-      start(cfg, handed);
+      again(true);
     };
     var leave = function () { if (current) current.flush(); if (current) current.sendMoves(); sender.beacon(); };
     var hidden = function () { if (doc.visibilityState === "hidden") leave(); };
@@ -4502,11 +4498,7 @@
     // the first following the last page's), in the same session while it lasts (a snapshot-
     // less page's changes would play on another page's DOM)
     var shown = function (e) {
-      if (!e.persisted || session !== me || me.done) return;
-      var handed = {typed: current ? current.P.echoes.all() : [], formFields: sessionFormFields(conf.sessionId)};
-      stop(true);
-      delete begunHere[conf.sessionId];   // (other pages of the visit may have left batches)
-      start(cfg, handed);
+      if (e.persisted && session === me && !me.done) again(false);
     };
     sender.prepare();
     win.addEventListener("pagehide", leave);
