@@ -160,8 +160,11 @@
    * tells a visitor's Back from a new visit of the same address (a Playwright export replays
    * it with go_back, not goto). A document loaded by its previous page's history.back() says
    * back_forward: it cannot tell. */
+  function navigationEntry() {   // the document's PerformanceNavigationTiming, if any
+    return perf.getEntriesByType ? perf.getEntriesByType("navigation")[0] : undefined;
+  }
   function documentNavigation() {
-    var nav = perf.getEntriesByType && perf.getEntriesByType("navigation")[0];
+    var nav = navigationEntry();
     return nav && typeof nav.type === "string" ? nav.type : null;
   }
   var view = {id: viewId, url: win.location.href, referrer: doc.referrer || null,
@@ -193,7 +196,7 @@
     var v = {id: view.id, url: view.url, referrer: view.referrer};
     if (view.navigation_type) v.navigation_type = view.navigation_type;
     if (loadingTime === null) {   // final once the load event ended: looked up until then
-      var nav = perf.getEntriesByType && perf.getEntriesByType("navigation")[0];
+      var nav = navigationEntry();
       if (nav && nav.loadEventEnd > 0) loadingTime = round(nav.loadEventEnd);
     }
     if (loadingTime !== null && view.id === viewId) v.loading_time = loadingTime;
@@ -214,7 +217,7 @@
   // on the page shown, whose other requests the buffered observer above reports).
   function documentLoaded() {
     setTimeout(function () {
-      var nav = perf.getEntriesByType && perf.getEntriesByType("navigation")[0];
+      var nav = navigationEntry();
       if (nav) onResourceEntry(nav);
       viewUpdate(0);
     }, 0);
@@ -269,13 +272,13 @@
   }
   // back (or forward) to this page out of the browser's back/forward cache: a view of its own
   // (the visit was on another page meanwhile; capture.js snapshots this one again)
+  // The referrer is not known (another page, which this one's script never saw); the view
+  // before ended at the pagehide that put the page in the cache. A task later: after
+  // capture.js has begun the page again (its own pageshow listener), so the view is the new
+  // page's, after its snapshot - emitted at once it went with the page as it was before the
+  // cache, stored ahead of the snapshot.
   win.addEventListener("pageshow", function (e) {
     if (!e.persisted) return;
-    // (from another page, which this one's script never saw: the referrer is not known; the
-    // view before ended at the pagehide that put the page in the cache)
-    // a task later: after capture.js has begun the page again (its own pageshow listener), so
-    // the view is the new page's, after its snapshot - emitted now it went with the page as
-    // it was before the cache, stored ahead of the snapshot
     setTimeout(function () {
       try { newView("bf_cache", null, "back_forward", true); } catch (x) { /* never break the page */ }
     }, 0);
