@@ -214,6 +214,7 @@ def _sanitize_attrs(tag: str, attrs: dict, asset: AssetResolver,
     if t in ("script", "noscript"):
         return {}  # an inert <template>: no src, no type, nothing
     extra_style: list[str] = []
+    given: dict[str, bool] | None = None   # which dimensions its markup gives (a hidden box)
     animate = t in _SVG_ANIMATE
     values_unsafe = animate and any(_animates_unsafe(v) for k, v in attrs.items()
                                     if isinstance(k, str) and k.lower() == "attributename")
@@ -245,16 +246,17 @@ def _sanitize_attrs(tag: str, attrs: dict, asset: AssetResolver,
             # gives (capture.js takes it first) keeps the box-sizing it has. A box change's
             # style diff is not merged into the style (keyframes.played): a size there is
             # the markup's
-            prop, given = _BOX_SIZES[low], _sized_in_markup(attrs)
+            prop = _BOX_SIZES[low]
             out["data-replay-hidden"] = ""
+            if given is None:   # (read once for both dimensions)
+                given = _sized_in_markup(attrs)
+                if not any(given.values()):
+                    extra_style.append("box-sizing: border-box")
             if given[prop]:
                 # the markup's own size stands: capture.js measured it from there, and a
                 # size the page sets later comes as a style change alone - its rr_* stale
                 continue
-            if not any(given.values()):
-                if not any(x == "box-sizing: border-box" for x in extra_style):
-                    extra_style.append("box-sizing: border-box")
-            else:
+            if any(given.values()):
                 extra_style.append(_FLAT_AXIS[prop])
             # (the measured box is the size: the page's min/max on that axis do not clamp it)
             extra_style.append(f"{prop}: {_css_len(value)}; min-{prop}: 0; max-{prop}: none")
