@@ -29,6 +29,7 @@ from .sessions import INACTIVITY_MS, MAX_SESSION_MS, content_digests, continued_
     split_sessions, with_id_as_stored
 
 if TYPE_CHECKING:   # (privacy imports the recorder's modules)
+    from .mirror import Mirror
     from .privacy.echoes import Echoes
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,9 @@ class Masker(Protocol):
     # from the typing on; a value typed in a batch (`echoes.added` moved) may have been
     # echoed before it, in that batch or (a stream) in what was masked before
     echoes: Echoes
+    # the page as the events masked so far left it (unmasked, in memory only): a live
+    # session split off a visit begins with it when its recorder took no new snapshot
+    mirror: Mirror
 
     def mask(self, events: list[dict], encoded: Sequence[bytes] | None = None,
              facts: Sequence[JsonFacts | None] | None = None) -> list[dict]:
@@ -57,9 +61,12 @@ class Masker(Protocol):
         ...
 
 
-MaskerFor = Callable[[str, "OpenSession | None"], Masker]
+MaskerFor = Callable[[str, "OpenSession | None", "OpenSession | None"], Masker]
 """Live intake: the masker of session `id`, carrying its state across requests; the
-second argument is the stored session it continues (None: a new session)."""
+second argument is the stored session it appends to (None: a new session); the third, for
+a new session, the visit's session it goes on from (split off after 15 minutes without
+activity or at 4 hours: the same page, so the same masker - its DOM, and the values typed
+into its masked fields, whose echoes stay masked)."""
 
 
 class OpenSession(Protocol):
@@ -323,9 +330,25 @@ def prepare(events: Sequence[Any], *, application: str | None = None,
     # Masking runs after every check, on sessions that will be written; the digest above
     # is of the input, so re-importing the same file is recognised whatever the rules.
     done = n_in // 2
+    before: Masker | None = None
     for p in out:
-        masker = masker_for(p.id, p.append_to) if masker_for is not None else \
-            masker_factory() if masker_factory is not None else None
+        if masker_for is not None:
+            goes_on = existing if p.append_to is None else None
+            masker = masker_for(p.id, p.append_to, goes_on)
+            if goes_on is not None and _needs_snapshot(p.events):
+                # (an import's split was given its snapshot above, from the events before)
+                made = split_snapshot(masker.mirror, p.events[0]["timestamp"])
+                if made:
+                    p.events, p.sizes, p.encoded, p.scans = made + p.events, None, None, None
+        elif masker_factory is not None:
+            masker = masker_factory()
+            if before is not None:
+                # a session split off the recording goes on from the one before it: a value
+                # typed into a masked field there is still masked where this one echoes it
+                masker.echoes = before.echoes
+        else:
+            masker = None
+        before = masker
         if masker is not None:
             # live: every event kept, so the JSON received is each one's, in order
             typed = masker.echoes.added
@@ -622,9 +645,9 @@ def _needs_snapshot(evs: list[dict]) -> bool:
 class _Restarter:
     """A session cut out of a longer recording (after 15 idle minutes, or at 4 h) may
     begin with incremental events and no snapshot, which no player can show. It gets a
-    Meta + FullSnapshot built with the one mirror DOM from everything before the cut,
-    stamped at its first event and marked `"replay:synthetic": "session-split"`. Being
-    part of the new session, they go through its masker like any recorded event."""
+    Meta + FullSnapshot built with the one mirror DOM from everything before the cut
+    (`split_snapshot`). Being part of the new session, they go through its masker like any
+    recorded event."""
 
     def __init__(self, events: list[dict]):
         self.events = events
@@ -639,16 +662,22 @@ class _Restarter:
             self.mirror = Mirror()
         self.mirror.apply_all(self.events[self.applied:start])
         self.applied = start
-        m = self.mirror
-        node = m.to_serialized() if m.has_snapshot else None
-        if node is None:
-            return evs
-        ts = evs[0]["timestamp"]
-        sx, sy = m.window_scroll
-        return [{"type": int(EventType.Meta), "timestamp": ts, SYNTHETIC: SYNTHETIC_SPLIT,
-                 "data": {"href": m.href, "width": m.width, "height": m.height}},
-                {"type": int(EventType.FullSnapshot), "timestamp": ts, SYNTHETIC: SYNTHETIC_SPLIT,
-                 "data": {"node": node, "initialOffset": {"left": sx, "top": sy}}}] + evs
+        return split_snapshot(self.mirror, evs[0]["timestamp"]) + evs
+
+
+def split_snapshot(m: "Mirror", ts: float) -> list[dict]:
+    """The page `m` holds as a Meta + FullSnapshot stamped `ts` and marked
+    `"replay:synthetic": "session-split"`: what a session split off a recording or a live
+    visit (15 minutes without activity, 4 hours) begins with when its recorder took no new
+    snapshot. [] when `m` holds no page."""
+    node = m.to_serialized() if m.has_snapshot else None
+    if node is None:
+        return []
+    sx, sy = m.window_scroll
+    return [{"type": int(EventType.Meta), "timestamp": ts, SYNTHETIC: SYNTHETIC_SPLIT,
+             "data": {"href": m.href, "width": m.width, "height": m.height}},
+            {"type": int(EventType.FullSnapshot), "timestamp": ts, SYNTHETIC: SYNTHETIC_SPLIT,
+             "data": {"node": node, "initialOffset": {"left": sx, "top": sy}}}]
 
 
 def _now_ms() -> float:

@@ -678,7 +678,8 @@ class LocalStore(Store):
                                 ts - start_ms > MAX_SESSION_MS:
                             if sess is not None:
                                 done.append(sess.finish())
-                            sess = _StreamSession(self, w, len(done), used, limits, **opts)
+                            sess = _StreamSession(self, w, len(done), used, limits, **opts,
+                                                  goes_on_from=sess)
                             start_ms = last_ms = ts
                         elif ts > last_ms:
                             last_ms = ts
@@ -1646,11 +1647,16 @@ class _StreamSession:
 
     def __init__(self, store: "LocalStore", w: _PendingWrite, k: int, used: set[str],
                  limits: Limits, *, application, user, context, hint, masker_factory,
-                 as_new: bool, partial: bool):
+                 as_new: bool, partial: bool, goes_on_from: "_StreamSession | None" = None):
         self.store, self.w, self.k, self.used, self.limits = store, w, k, used, limits
         self.application, self.user, self.context, self.hint = application, user, context, hint
         self.as_new, self.partial = as_new, partial
         self.masker = masker_factory() if masker_factory is not None else None
+        if self.masker is not None and goes_on_from is not None and \
+                goes_on_from.masker is not None:
+            # split off the recording (`goes_on_from`, the session before it): a value typed
+            # into a masked field there is still masked where this one echoes it
+            self.masker.echoes = goes_on_from.masker.echoes
         # values typed into masked fields so far (echoes.added), and the segments written
         # up to the batch of the last of them (0: none): their echoes before the typing are
         # masked when the session is decided (_scrub_written), with every value known, as a

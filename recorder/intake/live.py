@@ -60,9 +60,10 @@ MAX_PUBLIC_CHARS = 16_000_000  # ... and in all (the least recently used go firs
 class _Counting:
     """A masker that notes how many events it let through (what the store will hold)."""
 
-    def __init__(self, masker: Masker, done):
+    def __init__(self, masker: SessionMasker, done):
         self.masker = masker
         self.echoes = masker.echoes
+        self.mirror = masker.mirror
         self.done = done
 
     def mask(self, events: list[dict], encoded: Sequence[bytes] | None = None,
@@ -156,12 +157,16 @@ class LiveIntake:
             self._resolve_texts(app, batch.session_id, texts)
         touched: list[str] = []
         begun: list[str] = []   # the sessions this batch begins
+        handed: dict[str, _Counting] = {}   # ... and the maskers given to its sessions
 
-        def masker_for(sid: str, append_to: OpenSession | None) -> Masker:
+        def masker_for(sid: str, append_to: OpenSession | None,
+                       goes_on: OpenSession | None) -> Masker:
             touched.append(sid)
             if append_to is None:
                 begun.append(sid)
-            return self._masker(app, maskers, sid, append_to)
+            m = handed[sid] = self._masker(app, maskers, sid, append_to, goes_on,
+                                           handed.get(goes_on.id) if goes_on else None)
+            return m
 
         # the context goes to the index: masked like free text under the same rules
         context = SessionMasker(maskers.rules).mask_context(batch.context) \
@@ -293,22 +298,24 @@ class LiveIntake:
         return found
 
     def _masker(self, app: Application, maskers: SessionMaskers, sid: str,
-                append_to: OpenSession | None) -> Masker:
+                append_to: OpenSession | None, goes_on: OpenSession | None = None,
+                goes_on_masker: "_Counting | None" = None) -> "_Counting":
+        """Session `sid`'s masker, up to date with what is stored of it (`append_to`). A new
+        session split off a visit (`goes_on`: the visit's session before it) goes on with
+        that one's masker - `goes_on_masker` when this batch appended to it first."""
         stored = append_to.record_count if append_to is not None else 0
-        if append_to is not None and append_to.application != app.id:
-            raise WireError(Status.CONFLICT, "session_conflict",
-                            f"session {sid} belongs to another application - give each"
-                            " visit its own session_id")
+        for before in (append_to, goes_on):
+            if before is not None and before.application != app.id:
+                raise WireError(Status.CONFLICT, "session_conflict",
+                                f"session {before.id} belongs to another application - give"
+                                " each visit its own session_id")
         with self._lock:   # batches of other sessions run in other threads
-            seen = self._seen.get(sid)
-            if sid in maskers and seen is not None and seen <= stored:
-                m = maskers.get(sid)
-                if seen < stored:   # another worker appended: catch up with what it stored
-                    m.resume(self.store.events_since(sid, seen)[1])
-            else:                   # new here (or rewritten meanwhile): from what is stored
-                maskers.close(sid)
-                m = maskers.get(sid, (lambda: self.store.events_since(sid, 0)[1])
-                                if stored else None)
+            if goes_on is not None:
+                page = goes_on_masker.masker if goes_on_masker is not None else \
+                    self._current(maskers, goes_on.id, goes_on.record_count)
+                m = maskers.go_on(goes_on.id, sid, page)
+            else:
+                m = self._current(maskers, sid, stored)
 
         def done(n: int) -> None:
             with self._lock:
@@ -317,6 +324,20 @@ class LiveIntake:
                 while len(self._seen) > MAX_OPEN_SESSIONS:
                     self._seen.popitem(last=False)
         return _Counting(m, done)
+
+    def _current(self, maskers: SessionMaskers, sid: str, stored: int) -> SessionMasker:
+        """The masker of session `sid`, which holds `stored` events, up to date with them
+        (under self._lock)."""
+        seen = self._seen.get(sid)
+        if sid in maskers and seen is not None and seen <= stored:
+            m = maskers.get(sid)
+            if seen < stored:   # another worker appended: catch up with what it stored
+                m.resume(self.store.events_since(sid, seen)[1])
+            return m
+        # new here (or rewritten meanwhile): from what is stored
+        maskers.close(sid)
+        return maskers.get(sid, (lambda: self.store.events_since(sid, 0)[1])
+                           if stored else None)
 
     def compact_idle(self, now_ms: float | None = None) -> list[str]:
         """Compact the sessions that went quiet (any worker may; the lock makes it once)."""

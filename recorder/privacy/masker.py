@@ -1099,6 +1099,22 @@ class SessionMaskers:
             self._open.popitem(last=False)
         return m
 
+    def go_on(self, before: str, session_id: str, masker: SessionMasker) -> SessionMasker:
+        """Session `before` goes on as `session_id` (a live visit split after 15 minutes
+        without activity, or at 4 hours): the page is the same, so `masker` - `before`'s, with
+        its DOM and the values typed into its masked fields - is the new session's. `before`'s
+        DOM leaves memory (a late batch of it resumes from storage); its typed values stay,
+        shared, for its compaction."""
+        self._open.pop(before, None)
+        self._echoes[session_id] = masker.echoes
+        self._echoes.move_to_end(session_id)
+        while len(self._echoes) > self.max_echoes:
+            self._echoes.popitem(last=False)
+        self._open[session_id] = masker
+        while len(self._open) > self.max_open:
+            self._open.popitem(last=False)
+        return masker
+
     def typed(self, session_id: str) -> Echoes | None:
         """The values typed into the session's masked fields that this intake saw (memory
         only), for a pass over what was stored before they were typed (LiveIntake.compact_idle)."""

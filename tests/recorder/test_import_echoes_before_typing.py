@@ -17,10 +17,12 @@ from app.cli import main as cli
 from recorder.intake.apps import Applications
 from recorder.intake.live import LiveIntake
 from recorder.intake.wire import Batch
+from recorder.mirror import Mirror
 from recorder.privacy import masker_factory, parse_rules
 from recorder.privacy.echoes import FADE_MS
 from recorder.privacy.preview import html_to_events
 from recorder.rrweb_io import EventStream, NotStreamable
+from recorder.sessions import INACTIVITY_MS
 from recorder.store import STREAM_BATCH, Store
 from replay_tools.stored import hits, stored_bytes
 from tests.recorder.test_privacy_echoes import ALLOW, DEFAULT, ID, PAGE, T0, console, text, typed
@@ -291,3 +293,81 @@ def test_an_echo_shown_after_a_keystroke_faded_goes_once_another_field_ends_with
     how(tmp_path / "data", f, DEFAULT, max_segment_records=1_000)
     got = stored_events(tmp_path / "data")
     assert f"Your code {v}" not in got and "Your code ***" in got
+
+
+# --- a session split off the visit (15 minutes without activity, 4 hours) -----------------
+SPLIT_MS = INACTIVITY_MS + 60_000
+
+
+def typed_then_away(new_snapshot: bool, start: int = T0) -> list[dict]:
+    """The coupon typed into the masked field; the person away for 16 minutes; back, the
+    page shows and logs it - in the same page (no snapshot: rrweb's recorder takes none) or
+    after the recorder took a new snapshot of it (its text already holding the coupon)."""
+    events = html_to_events(PAGE, href="https://shop.example/cart", timestamp=start)
+    typing(events)
+    back = events[-1]["timestamp"] - T0 + SPLIT_MS
+    if new_snapshot:
+        shown = PAGE.replace('<p id="out">', f'<p id="out">Your coupon {SECRET}')
+        assert shown != PAGE
+        events += html_to_events(shown, href="https://shop.example/cart", timestamp=T0 + back)
+    events += [text(f"Your coupon {SECRET}", ms=back + 1),
+               console(f"applied {SECRET}", ms=back + 2)]
+    return events
+
+
+@pytest.mark.parametrize("how", [streamed, whole], ids=["streamed", "whole"])
+@pytest.mark.parametrize("new_snapshot", [False, True], ids=["same-page", "new-snapshot"])
+def test_a_value_typed_before_a_session_split_stays_masked_after_it(tmp_path, how, new_snapshot):
+    """A session split off the recording goes on from the one before it: what was typed into
+    a masked field there is masked where the next one echoes it (each had a masker of its
+    own, which knew nothing typed before it: the echo was stored in clear)."""
+    f = tmp_path / "rec.json"
+    f.write_text(json.dumps(typed_then_away(new_snapshot)))
+    root = tmp_path / "data"
+    assert len(how(root, f, DEFAULT)) == 2
+    assert hits(stored_bytes(root), {"typed value": [SECRET]}) == []
+    got = stored_events(root)
+    assert "Your coupon ***" in got and "applied ***" in got
+
+
+@pytest.mark.parametrize("worker", ["same", "other"])
+def test_a_live_visit_split_after_15_quiet_minutes_goes_on_with_its_page_and_its_masking(
+        tmp_path, worker):
+    """rrweb's recorder takes no new snapshot when the person comes back after 15 minutes:
+    the intake's new session for the rest of the visit begins with the page as the visit's
+    masker holds it (a snapshot built from it, masked as any), and what was typed into a
+    masked field before is masked where it is echoed after. Another worker process builds
+    the page from what is stored (the values typed are in the first one's memory only: see
+    SessionMaskers)."""
+    data = tmp_path / "data"
+    data.mkdir()
+    apps = Applications(data)
+    app, _ = apps.create("shop")
+    workers = [LiveIntake(Store.open(data), parse_rules(DEFAULT))]
+    if worker == "other":
+        workers.append(LiveIntake(Store.open(data), parse_rules(DEFAULT)))
+    shift = int(time.time() * 1000) - 2 * SPLIT_MS - T0
+    events = typed_then_away(new_snapshot=False)
+    for e in events:
+        e["timestamp"] += shift
+    cut = len(events) - 2
+    assert workers[0].accept(app, Batch(session_id="s1", events=events[:cut])) == ["s1"]
+    (later,) = workers[-1].accept(app, Batch(session_id="s1", events=events[cut:]))
+    assert later.startswith("s1.")
+    if worker == "same":
+        assert hits(stored_bytes(data), {"typed value": [SECRET]}) == []
+    with Store.open(data) as s:
+        first, rest = (list(s.session(sid).events()) for sid in ("s1", later))
+    made = rest[:2]
+    assert [e["type"] for e in made] == [4, 2]
+    assert {e.get("replay:synthetic") for e in made} == {"session-split"}
+    assert made[0]["data"]["href"] == "https://shop.example/cart"
+    if worker == "same":
+        assert "Your coupon ***" in json.dumps(rest[2:])
+    # the new session alone rebuilds the page the whole visit shows, its typing masked
+    alone, visit = Mirror().apply_all(rest), Mirror().apply_all(first + rest[2:])
+    assert alone.to_serialized() == visit.to_serialized()
+    assert '"value": "***' in json.dumps(made[1]["data"])   # (the coupon field's)
+    for w in workers:
+        w.store.close()
+    apps.close()

@@ -83,7 +83,7 @@ def test_the_limits_scan_is_handed_to_the_masker_with_the_json(tmp_path):
     noting = _Noting()
     with Store.open(tmp_path / "d") as store:
         (sid,) = store.ingest(events, live=True, session_id="s1", now_ms=T0 + 1000,
-                              masker_for=lambda sid, open_session: noting, encoded=encoded)
+                              masker_for=lambda sid, open_session, goes_on: noting, encoded=encoded)
         stored = list(store.session(sid).events())
     (handed,) = noting.handed
     assert len(handed) == len(events)
