@@ -288,6 +288,7 @@ def rum_field(payload: Any, dotted: str) -> Any:
 # A RUM action's name, where `_rum_action` reads it (the first that is set), nested or
 # flattened as `rum_field` reads Datadog's names.
 ACTION_NAMES = ("action.target.name", "action.name")
+ACTION_SELECTOR = "action.target.selector"   # (the plugin's `selectorOf` of the element)
 
 
 class RumClick(msgspec.Struct, frozen=True):
@@ -323,16 +324,21 @@ def rum_click(payload: Any) -> RumClick | None:
     if not isinstance(payload, dict) or payload.get("type") != "action" or \
             rum_field(payload, "action.type") != "click":
         return None
-    sel = rum_field(payload, "action.target.selector")
+    sel = rum_field(payload, ACTION_SELECTOR)
     return RumClick(_num(payload.get("date")), _num(rum_field(payload, "action.position.x")),
                     _num(rum_field(payload, "action.position.y")),
                     sel if isinstance(sel, str) else "")
 
 
 def rum_action_names(payload: Raw, fn: Callable[[str], str]) -> Raw:
-    """`payload` (a RUM action) with `fn` applied to every name it holds - each string at an
-    ACTION_NAMES place, whether its keys are nested, flattened or both (`rum_field` reads
-    one of them; all of them are stored); the same object back when nothing changed."""
+    """`payload` (a RUM action) with `fn` applied to every name it holds (ACTION_NAMES)."""
+    return rum_strings_at(payload, ACTION_NAMES, fn)
+
+
+def rum_strings_at(payload: Raw, places: tuple[str, ...], fn: Callable[[str], str]) -> Raw:
+    """`payload` with `fn` applied to each non-empty string at one of `places` (dotted),
+    whether its keys are nested, flattened or both (`rum_field` reads one of them; all of
+    them are stored); the same object back when nothing changed."""
     def walk(obj: dict, prefix: str) -> dict:
         out = None
         for k, v in obj.items():
@@ -341,9 +347,9 @@ def rum_action_names(payload: Raw, fn: Callable[[str], str]) -> Raw:
             path = prefix + k
             new = v
             if isinstance(v, str):
-                if v and path in ACTION_NAMES:
+                if v and path in places:
                     new = fn(v)
-            elif isinstance(v, dict) and any(n.startswith(path + ".") for n in ACTION_NAMES):
+            elif isinstance(v, dict) and any(n.startswith(path + ".") for n in places):
                 new = walk(v, path + ".")
             if new is not v and new != v:
                 if out is None:

@@ -402,6 +402,22 @@ def robust_selector(m: Mirror, nid: int) -> str:
     return f"{frame}{FRAME_SEP}{inner}" if frame and inner else ""
 
 
+def css_selector(m: Mirror, nid: int) -> str:
+    """A CSS path to element `nid` (`_css_path`; in a frame, the frame element's path, then
+    FRAME_SEP, then the element's) made of ids, tags and places alone - never a name or a
+    text: what the privacy pass writes for a hidden element's placeholder, reading the page
+    before it is masked. "" when it is not there."""
+    el = m.nodes.get(nid)
+    if el is None or el.type != NodeType.Element:
+        return ""
+    doc = _frame_document(m, el)
+    if doc is None:
+        return _css_path(m, el, None)
+    frame = css_selector(m, doc.parent) if doc.parent is not None else ""
+    inner = _css_path(m, el, doc.id)
+    return f"{frame}{FRAME_SEP}{inner}" if frame and inner else ""
+
+
 def frame_prefix(m: Mirror, nid: int) -> str:
     """What a selector of node `nid` within its document is prefixed with: "" in the page's,
     its frame's selector and FRAME_SEP in a frame's."""

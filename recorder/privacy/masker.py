@@ -46,7 +46,7 @@ from .strings import map_strings
 # a masker's count of the page's changes and interactions that came before any full snapshot
 # (`stats`): the recording's start is missing - a Sentry replay without its first segment
 BEFORE_SNAPSHOT = "changes before the first snapshot"
-from ..semantics import rum_action_names, rum_click
+from ..semantics import ACTION_SELECTOR, rum_action_names, rum_click, rum_strings_at
 
 Raw = dict[str, Any]
 ELEMENT = int(NodeType.Element)
@@ -123,8 +123,9 @@ class SessionMasker:
         # reuses is masked more, the safe side). In memory only, like the mirror.
         self._was_always: set[int] = set()
         self.stats: Counter[str] = Counter()
-        # (time, x, y, level of its name, node id), the last RECENT_CLICKS
-        self.clicks: list[tuple[float, Any, Any, Any, Any]] = []
+        # (time, x, y, level of its name, node id, the selector of the hidden element it is
+        # beneath or None), the last RECENT_CLICKS
+        self.clicks: list[tuple[float, Any, Any, Any, Any, Any]] = []
         # the node whose level masked the last click action's name (None: none, or the
         # page's strictest level did) - a dry run names the claim that decided it
         self.named_by: Any = None
@@ -838,9 +839,19 @@ class SessionMasker:
         if n is None or not isinstance(ts, (int, float)):
             return
         clicks = self.clicks
-        clicks.append((ts, data.get("x"), data.get("y"), self._name_level(n), nid))
+        clicks.append((ts, data.get("x"), data.get("y"), self._name_level(n), nid,
+                       self._box_selector(nid)))
         if len(clicks) > RECENT_CLICKS:
             del clicks[0]
+
+    def _box_selector(self, nid: Any) -> Any:
+        """For a node beneath a hidden element, that element's selector (what the recording
+        holds of it: its placeholder, as _off_hidden moves the click there); else None."""
+        box = self._placeholder_of(nid)
+        if box == nid:
+            return None
+        from ..steps import css_selector   # (steps reads the privacy package's masking)
+        return css_selector(self.mirror, box)
 
     def _click_names(self, payload: Any) -> Any:
         """A RUM click action with its name masked (as the page masks text: `mask_text`)
@@ -850,47 +861,57 @@ class SessionMasker:
         click = rum_click(payload)
         if click is None:
             return payload
-        level, nid = self._clicked_level(click.date, click.x, click.y)
+        level, nid, box = self._clicked_level(click.date, click.x, click.y)
         if level is None:
-            level, nid = self._selector_level(click.selector)
+            level, nid, box = self._selector_level(click.selector)
         if level is None:
-            level, nid = self._strictest_on_page(), None
+            level, nid, box = self._strictest_on_page(), None, None
         if level < MASK_LEVEL:
             return payload
         new = rum_action_names(payload, mask_text)
         if new is not payload:
             self.stats["click action names masked by the clicked element's level"] += 1
             self.named_by = nid
+        if box is not None:
+            # the element clicked is beneath a hidden one: the action names the hidden
+            # element's placeholder, as the click does - nothing beneath it is recorded, so
+            # nor is the path to it (capture.js's plugin names it so in the page)
+            moved = rum_strings_at(new, (ACTION_SELECTOR,), lambda _s: box)
+            if moved is not new:
+                self.stats["click actions beneath hidden moved to its placeholder"] += 1
+                new = moved
         return new
 
     def _clicked_level(self, date: float | None, x: float | None, y: float | None
-                       ) -> tuple[Any, Any]:
-        """(the name level, the node id) of the recorded click the action came from;
-        (None, None): none there."""
+                       ) -> tuple[Any, Any, Any]:
+        """(the name level, the node id, its hidden box's selector) of the recorded click the
+        action came from; (None, None, None): none there."""
         if date is None or x is None or y is None:
-            return None, None
-        best, level, nid = CLICK_MATCH_MS, None, None
-        for ts, cx, cy, lvl, clicked in self.clicks:
+            return None, None, None
+        best, level, nid, box = CLICK_MATCH_MS, None, None, None
+        for ts, cx, cy, lvl, clicked, beneath in self.clicks:
             if cx == x and cy == y and abs(ts - date) <= best:
-                best, level, nid = abs(ts - date), lvl, clicked
-        return level, nid
+                best, level, nid, box = abs(ts - date), lvl, clicked, beneath
+        return level, nid, box
 
-    def _selector_level(self, selector: str) -> tuple[Any, Any]:
-        """The strictest name level among the elements `selector` matches, and the id of
-        the first at it; (None, None): none."""
+    def _selector_level(self, selector: str) -> tuple[Any, Any, Any]:
+        """The strictest name level among the elements `selector` matches, the id of the
+        first at it, and the selector of the hidden element it is beneath (None: none);
+        (None, None, None): nothing matches."""
         if not selector:
-            return None, None
+            return None, None, None
         try:
             compiled = compile_selector(selector)
         except ValueError:   # SelectorError: not one our engine reads
-            return None, None
+            return None, None, None
         nodes = self.mirror.nodes
         found = [(self._name_level(n), n.id) for n in list(nodes.values()) if n.type == ELEMENT
                  and any(c.match(n, nodes) for c in compiled)]
         if not found:
-            return None, None
+            return None, None, None
         top = max(lvl for lvl, _ in found)
-        return top, next(nid for lvl, nid in found if lvl == top)
+        nid = next(nid for lvl, nid in found if lvl == top)
+        return top, nid, self._box_selector(nid)
 
     def _strictest_on_page(self) -> Level:
         """MASK when some element of the page is masked or hidden (then a name the pass

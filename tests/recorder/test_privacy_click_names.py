@@ -198,3 +198,36 @@ def test_a_dry_run_counts_a_masked_action_name_under_the_rule_that_masked_it():
     rule = next(c for c in claims if '".who"' in c)
     assert claims[rule]["other"] == 1, claims
     assert FREE_TEXT not in claims, claims
+
+
+def test_an_action_beneath_a_hidden_element_names_its_placeholder_not_the_path_beneath():
+    """Nothing beneath a hidden element is recorded - nor the path to what was clicked in it
+    (its classes and ids) in the action's selector: the action names the hidden element's
+    placeholder, as the click does (capture.js's plugin names it so in the page; rrweb's
+    recorder beside the plugin cannot ask for levels)."""
+    html = PAGE.replace('<nav id="open"', '<section id="vault"><div class="diagnosis-hiv">'
+                        '<button class="reveal-hiv">Show result</button></div></section><nav id="open"')
+    rules = RULES + '[[rules]]\nselector = "#vault"\nlevel = "hidden"\n'
+    events, ids = page(html)
+    inner = next(n for n in _nodes(events) if (n.get("attributes") or {}).get("class") == "reveal-hiv")
+    recorded = action("Show result", 11, 22, T0 + 1002, T0 + 2000)
+    recorded["data"]["payload"]["action"]["target"]["selector"] = \
+        "#vault > div.diagnosis-hiv > button.reveal-hiv"
+    by_selector = action("Show result", 33, 44, T0 + 1003, T0 + 2001, flat=True)
+    by_selector["data"]["payload"]["action.target.selector"] = "div.diagnosis-hiv > button"
+    out = SessionMasker(parse_rules(rules)).mask(
+        events + [click(inner["id"], 11, 22, T0 + 1000), recorded, by_selector])
+    text = json.dumps(out)
+    assert "hiv" not in text and "Show result" not in text
+    acts = read(out).rum_actions
+    assert [a.selector for a in acts] == ["#vault", "#vault"]
+    assert [e["data"]["id"] for e in out if e["type"] == 3 and e["data"].get("source") == 2] \
+        == [ids["vault"]]   # the click itself, moved to the placeholder as before
+
+
+def _nodes(events):
+    stack = [events[1]["data"]["node"]]
+    while stack:
+        n = stack.pop()
+        yield n
+        stack.extend(n.get("childNodes") or ())
