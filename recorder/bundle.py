@@ -40,12 +40,13 @@ from typing import Any, Callable
 import msgspec
 import zstandard
 
-from .format import SYNTHETIC, SYNTHETIC_USER, said_invalid
+from .format import said_invalid
 from .index import SessionInfo
 from .privacy import detectors
 from .limits import MAX_DICTIONARY_BYTES, MAX_MANIFEST_BYTES, read_capped
 from .segments import COMPACT_CODEC, MAX_FILE_BYTES, SESSION_INFO, SegmentDamaged, SegmentMeta, \
     decode_segment, encode_segment, read_header, with_session_info
+from .semantics import with_user_id_only
 from .source import RecordingSource
 
 log = logging.getLogger(__name__)
@@ -118,16 +119,12 @@ def _handed_id(user_id: str | None) -> str | None:
 
 
 def handed_event(e: Any) -> Any:
-    """An event as what is handed over carries it: `import --user`'s identify event
-    (semantics.user_event) with the user's id alone (see `_handed_id`) - one stored before it
-    carried the id alone may name the user and their email too."""
-    if not isinstance(e, dict) or e.get(SYNTHETIC) != SYNTHETIC_USER:
-        return e
-    data = e.get("data") if isinstance(e.get("data"), dict) else {}
-    payload = data.get("payload") if isinstance(data.get("payload"), dict) else {}
-    uid = payload.get("id") if isinstance(payload.get("id"), str) else None
-    handed = {"id": _handed_id(uid)} if uid else {}
-    return e if payload == handed else dict(e, data=dict(data, payload=handed))
+    """An event as what is handed over carries it: what it says of the session's user - the
+    identify event `import --user` adds, PostHog's, a RUM event's `usr` - the user's id alone
+    (see `_handed_id`; semantics.with_user_id_only knows where a recording says it). One
+    stored before `import --user` gave the id alone may name the user and their email too,
+    and every RUM event of a site that called `setUser` does."""
+    return with_user_id_only(e, _handed_id)
 
 
 def without_owner(info: dict[str, Any]) -> dict[str, Any]:

@@ -680,6 +680,40 @@ def user_event(user: User, timestamp: float) -> Raw:
             SYNTHETIC: SYNTHETIC_USER, "data": {"tag": IDENTIFY_TAG, "payload": {"id": user.id}}}
 
 
+_IDENTIFY_TAGS = (IDENTIFY_TAG, "$identify")
+
+
+def with_user_id_only(e: Any, handed_id: Callable[[str], str | None]) -> Any:
+    """`e` as a recording handed to others holds what it says of its user (the places
+    `Semantics` reads one from: the `identify` custom events, PostHog's `$identify`, RUM's
+    `usr` nested or flattened): the user's id alone, through `handed_id` - no name, email or
+    other field of the person. The same object back when there is nothing to take out."""
+    if not isinstance(e, dict):
+        return e
+    data = e.get("data")
+    if not isinstance(data, dict):
+        return e
+    t = e.get("type")
+    if t == EventType.Custom and data.get("tag") in _IDENTIFY_TAGS:
+        p = data.get("payload")
+        if not isinstance(p, dict):
+            return e
+        u = user_from(p)
+        handed = {"id": handed_id(u.id)} if u is not None and u.id else {}
+        return e if p == handed else {**e, "data": {**data, "payload": handed}}
+    if t == EventType.Plugin and data.get("plugin") == RUM_PLUGIN:
+        p = data.get("payload")
+        if not isinstance(p, dict) or not any(k == "usr" or k.startswith("usr.") for k in p):
+            return e
+        out = {k: v for k, v in p.items() if k != "usr" and not k.startswith("usr.")}
+        usr = p.get("usr")
+        uid = usr.get("id") if isinstance(usr, dict) else p.get("usr.id")
+        if uid not in (None, ""):
+            out["usr"] = {"id": handed_id(str(uid))}
+        return e if out == p else {**e, "data": {**data, "payload": out}}
+    return e
+
+
 # --- the reader ---------------------------------------------------------------------------
 Namer = Callable[[int], str]
 

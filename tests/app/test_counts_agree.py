@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 import player.qt.webview  # noqa: F401  (schemes before the QApplication)
 
 from app.cli import main
@@ -12,7 +14,7 @@ from recorder.bundle import open_bundle
 from player.qt.devtools.pane import DevToolsPane
 from player.qt.session_view import build_session_view
 from player.replayer import Replayer
-from recorder.format import CONSOLE_PLUGIN, NETWORK_PLUGIN, RUM_PLUGIN
+from recorder.format import CONSOLE_PLUGIN, NETWORK_PLUGIN, RUM_PLUGIN, SYNTHETIC, SYNTHETIC_USER
 from recorder.source import open_recording
 from recorder.store import Store
 from replay_tools.generator import generate_session
@@ -145,16 +147,30 @@ def test_import_user_makes_the_session_findable_and_travels_in_exports(tmp_path,
     assert (row["user_id"], row["user_name"], row["user_email"]) == ("u-42", None, None)
 
 
-def test_a_user_named_inside_a_stored_recording_is_handed_over_by_id_alone(tmp_path, capsys):
-    """An identify event that names the user (what `import --user-name` stored before it kept
-    the id alone, or an export of then) is stored as it came; what is handed over - an rrweb
-    export, a bundle's segments, the Session tab painted - names the id alone."""
-    from recorder.format import SYNTHETIC, SYNTHETIC_USER
+USER_PLACES = {
+    # what `import --user-name` stored before it kept the id alone, or an export of then
+    "identify": lambda: {"type": 5, SYNTHETIC: SYNTHETIC_USER, "data": {"tag": "identify", "payload": {
+        "id": "u-7", "name": "Grace Hopper", "email": "grace@example.com"}}},
+    "posthog": lambda: {"type": 5, "data": {"tag": "$identify", "payload": {
+        "distinct_id": "u-7", "$set": {"name": "Grace Hopper", "email": "grace@example.com"}}}},
+    # every RUM event of a site that called ReplayCapture.setUser / Datadog's setUser
+    "rum": lambda: {"type": 6, "data": {"plugin": RUM_PLUGIN, "payload": {
+        "type": "view", "view": {"id": "v1", "url": "https://x.test/"},
+        "usr": {"id": "u-7", "name": "Grace Hopper", "email": "grace@example.com", "plan": "gold"}}}},
+    "rum-flattened": lambda: {"type": 6, "data": {"plugin": RUM_PLUGIN, "payload": {
+        "type": "view", "view.id": "v1", "view.url": "https://x.test/", "usr.id": "u-7",
+        "usr.name": "Grace Hopper", "usr.email": "grace@example.com"}}},
+}
+
+
+@pytest.mark.parametrize("place", list(USER_PLACES))
+def test_a_user_named_inside_a_stored_recording_is_handed_over_by_id_alone(tmp_path, capsys, place):
+    """A recording that names its user (an identify event, PostHog's, RUM's `usr`) is stored
+    as it came; what is handed over - an rrweb export, a bundle's segments, the Session tab
+    painted - names the id alone."""
     data = tmp_path / "data"
     events = json.loads((REPO / "tests" / "fixtures" / "rrweb-player-demo.json").read_text())
-    events.append({"type": 5, "timestamp": events[-1]["timestamp"], SYNTHETIC: SYNTHETIC_USER,
-                   "data": {"tag": "identify", "payload": {"id": "u-7", "name": "Grace Hopper",
-                                                           "email": "grace@example.com"}}})
+    events.append({**USER_PLACES[place](), "timestamp": events[-1]["timestamp"]})
     src = tmp_path / "old-export.json"
     src.write_text(json.dumps(events))
     (sid,) = run(capsys, "--data", data, "import", src).split()
@@ -165,5 +181,5 @@ def test_a_user_named_inside_a_stored_recording_is_handed_over_by_id_alone(tmp_p
     run(capsys, "--data", data, "export", sid, "-o", bundle)
     for text in (out.read_text(), json.dumps(list(open_bundle(bundle).events()))):
         assert '"id": "u-7"' in text.replace('":"', '": "') and "Hopper" not in text
-        assert "grace@" not in text
+        assert "grace@" not in text and "gold" not in text
 
