@@ -254,6 +254,13 @@ def _scrub_userinfo(s: str) -> str:
                                   else m.group(1) + MASK, s)
 
 
+# A scrubbed parameter's value: everything up to the next parameter (`&`), the fragment, white
+# space, a quote, or the `<`, `>`, `)` that close the markup, CSS url() or stack frame a URL
+# sits in (`at f (https://x/app.js?token=***)`). The audit reads a value as this scrubber ends
+# it, or it took the `)` after a mask for a token in clear.
+PARAM_VALUE = r"[^&#\s\"'<>)]"
+
+
 def make_url_scrubber(params: tuple[str, ...]) -> Callable[[str], str] | None:
     """`?token=abc&x=1` -> `?token=***&x=1` for the listed parameters, anywhere in a string
     (attributes, CSS url(), page text, console text, RUM URLs) - and `token=abc` standing
@@ -268,7 +275,7 @@ def make_url_scrubber(params: tuple[str, ...]) -> Callable[[str], str] | None:
         return None
     names = "|".join(re.escape(p) for p in params)
     # `#` too: an OAuth implicit or OpenID callback carries its tokens in the fragment
-    rx = re.compile(rf"((?:^|[?&;#\s])(?:{names})=)[^&#\s\"'<>)]*", re.I)
+    rx = re.compile(rf"((?:^|[?&;#\s])(?:{names})=){PARAM_VALUE}*", re.I)
     # most strings hold none: one search in C, no lower-cased copy (the built-in rules name
     # sixteen parameters, so this runs on every string with a `=` of every import)
     named = re.compile(rf"(?:^|[?&;#\s])(?:{names})=", re.I).search

@@ -115,6 +115,28 @@ def test_credentials_in_clear_are_found_and_the_scrubbed_ones_are_not():
     assert "Authorization: Bearer ***" in json.dumps(masked) and "eyJhbGciOi" not in json.dumps(masked)
 
 
+def test_a_token_the_pass_scrubbed_is_no_finding_where_a_bracket_closes_it():
+    """A stack frame's URL (`at f (https://x/app.js?token=abc:1:2)`), a CSS url() or markup
+    closes the value the scrubber masks with `)` or `>`: the audit read `***)` as a token in
+    clear (a privacy officer's tryout: `replay audit` exit 1 on every session, however often
+    re-masked) - it reads the value as the scrubber ends it, and still finds one in clear."""
+    ev, _ = recording()
+    ev = ev[:2] + [
+        {"type": 6, "timestamp": T0 + 100, "data": {"plugin": "rrweb/console@1", "payload": {
+            "level": "error", "payload": ['"boom"'], "trace": [
+                "at f (https://shop.example/app.js?token=ZQXSTACKTOKEN:1:2)",
+                "at g (https://shop.example/b.js?access_token=ZQXOTHER)"]}}},
+        {"type": 3, "timestamp": T0 + 200, "data": {"source": 0, "texts": [], "removes": [],
+         "adds": [], "attributes": [{"id": 3, "attributes": {
+             "style": "background: url(https://cdn.example/i.png?signature=ZQXSIG)"}}]}}]
+    assert sorted(f.excerpt for f in audit_events(ev).findings   # (0: the page URL's)
+                  if f.kind == "credential" and f.event_index >= 2) == \
+        ["access_token=***", "signature=***", "token=***"]
+    masked = SessionMasker(parse_rules("")).mask(ev)
+    text = json.dumps(masked)
+    assert "ZQX" not in text and "?token=***)" in text and "signature=***)" in text
+    assert [f.excerpt for f in audit_events(masked).findings if f.kind == "credential"] == []
+
 
 def test_a_password_in_a_urls_user_info_is_scrubbed_and_found():
     """`https://deploy:s3cr3t@ci.example.com/` - basic auth a page links to, a log line or a
