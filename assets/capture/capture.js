@@ -308,6 +308,9 @@
   // a space or a plus as a URL encodes it (`%20`, `%2B`; a form's `+` is a separator too),
   // and what may stand before a number besides a non-word character: a `%20`
   var ENC = "%2[0Bb]", AFTER_SPACE = "(?<=%20)";
+  // a card's label a number may be glued to (`card_4111…`, `cc4111…`), as Python's _CARD_LABEL
+  var CARD_LABEL = ["[Cc][Aa][Rr][Dd]", "[Cc][Cc]", "[Pp][Aa][Nn]"].map(function (label) {
+    return "(?<=" + label + ")|(?<=" + label + "[_-])"; }).join("|");
   // a phone's brackets as a form encodes them (`tel=%28415%29+555-0100`)
   var OPEN = "(?:\\(|%28)", CLOSE = "(?:\\)|%29)";
   // Python's `\w` reads Unicode, JavaScript's ASCII: here `\w` and the letters of the scripts
@@ -327,7 +330,7 @@
     email: function () { return /(?<![\p{L}\p{N}_.+-])[\p{L}\p{N}_.+-]{1,64}(?:@|%40)[\p{L}\p{N}](?:[\p{L}\p{N}-]{0,62}[\p{L}\p{N}])?(?:\.[\p{L}\p{N}](?:[\p{L}\p{N}-]{0,62}[\p{L}\p{N}])?)*\.\p{L}{2,24}(?![\p{L}\p{N}_])/gu; },
     ssn: function () { return new RegExp("(?=\\d{3}[ -])(?:(?<![" + W + ".:/-])|(?<=[Ss][Ss][Nn])|(?<=[A-Za-z]:)|(?<=/)(?=\\d{3}[ -]\\d{2}[ -]\\d{4}(?![" + W + ".:-])))" +
       "(?!000|666|9)\\d{3}([ -])(?!00)\\d{2}\\1(?!0000)\\d{4}(?![" + W + "]|[./-]\\d)", "g"); },
-    card: function () { return new RegExp("(?=[2-6])(?:(?<![" + W + ".-])|" + AFTER_SPACE + ")(?:[2-6]\\d{12,18}" +
+    card: function () { return new RegExp("(?=[2-6])(?:(?<![" + W + ".-])|" + AFTER_SPACE + "|" + CARD_LABEL + ")(?:[2-6]\\d{12,18}" +
       "|[2-6]\\d{3}([ .+-]|" + ENC + ")\\d{4}\\1\\d{4}\\1\\d{4}(?:\\1\\d{1,3})?" +
       "|3[47]\\d{2}([ +-]|" + ENC + ")\\d{6}\\2\\d{5})(?![" + W + "-])", "g"); },
     // (each opens with a lookahead of its first character, as in Python)

@@ -42,10 +42,14 @@ _AFTER_SPACE = r"(?<=%20)"
 # Card numbers as people and forms write them: 13-19 digits in one run, 4-4-4-4(-1..3)
 # with one consistent separator (a space, a dash, a dot, or a space as a URL encodes it),
 # or American Express 4-6-5; never inside a word or a dashed identifier (UUIDs, order
-# refs); issuer prefixes 2-6; Luhn-checked after.
+# refs) - but glued to a card's label, `card`, `cc` or `pan`, then perhaps `_` or `-`
+# (`card_4111111111111111`, `cc4111…`: a log line's, a key's), as an SSN is to its own;
+# issuer prefixes 2-6; Luhn-checked after.
 # (Each pattern opens with a lookahead of its first character: without it, the lookbehinds
 # run at every position of the text - twice the time.)
-_CARD = re.compile(rf"(?=[2-6])(?:(?<![\w.-])|{_AFTER_SPACE})(?:[2-6]\d{{12,18}}"
+_CARD_LABEL = "|".join(f"(?<={label}{joiner})" for label in ("[Cc][Aa][Rr][Dd]", "[Cc][Cc]", "[Pp][Aa][Nn]")
+                       for joiner in ("", "[_-]"))
+_CARD = re.compile(rf"(?=[2-6])(?:(?<![\w.-])|{_AFTER_SPACE}|{_CARD_LABEL})(?:[2-6]\d{{12,18}}"
                    rf"|[2-6]\d{{3}}([ .+-]|{_ENCODED})\d{{4}}\1\d{{4}}\1\d{{4}}(?:\1\d{{1,3}})?"
                    rf"|3[47]\d{{2}}([ +-]|{_ENCODED})\d{{6}}\2\d{{5}})(?![\w-])")
 # Phones, in the shapes people write them (not any run of digit groups: SVG paths, dates,

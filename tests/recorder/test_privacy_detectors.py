@@ -122,6 +122,10 @@ AUDIT_FOUND = [
     ("q=%2B44%20%2820%29%207946%200958", "q=xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", "phone"),
     # dotted card, lower-case, hyphenated IBANs, an e-mail at an internationalised domain
     ("card 4111.1111.1111.1111", "card xxxxxxxxxxxxxxxxxxx", "card"),
+    # a card glued to its label, as a log line or a key writes it
+    ("charging cc4111111111111111", "charging ccxxxxxxxxxxxxxxxx", "card"),
+    ("card_5500005555555559 declined", "card_xxxxxxxxxxxxxxxx declined", "card"),
+    ("PAN-4111111111111111", "PAN-xxxxxxxxxxxxxxxx", "card"),
     ("iban de89 3704 0044 0532 0130 00.", "iban xxxx xxxx xxxx xxxx xxxx xx.", "iban"),
     ("iban de89370400440532013000", "iban xxxxxxxxxxxxxxxxxxxxxx", "iban"),
     ("iban DE89-3704-0044-0532-0130-00", "iban xxxxxxxxxxxxxxxxxxxxxxxxxxx", "iban"),
@@ -136,6 +140,7 @@ STAYS = ["on 2024-05-11, at 2024-05-11:10:00", "/archive/2024/05/11/", "version 
          "ORD-123-45-6789", "order 2024-11-1234", "ref 123-45-6789-01", "x_123-45-6789",
          "at 12:123-45-6789", "/v2/123-45-6789.1", "/a/123-45-6789-7/", "1123-45-6789",
          "/p/123-45-6789x", "a.123-45-6789", "card 4111.1111.1111.1112", "v4.1111.1111.1111",
+         "ORD-4111111111111111", "sku4111111111111111", "u.4111111111111111",
          "DE89-3704-0044-0532-0130-01",
          # a hex id of an IBAN's shape whose mod 97 holds, but longer than Germany's IBANs
          "id de142f6e918a0fdddbf6dc93",
