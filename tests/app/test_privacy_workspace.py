@@ -704,6 +704,10 @@ def test_a_long_session_is_previewed_from_its_first_events_read_no_further(
     assert w.moment.maximum() == int(events[2]["timestamp"] - events[0]["timestamp"])
     w.wait_shown()
     assert f"first 3 events of {total:,}" in w.preview_note.text()
+    # the sides named by their titles, stacked or beside each other ("Left: ..." was read
+    # under the sides one above the other)
+    assert "Stored now: what is stored; with these rules: what `mask` would store" \
+        in w.preview_note.text() and "Left" not in w.preview_note.text()
     rec = tmp_path / "rec.json"
     rec.write_text(json.dumps(account_recording()))
     assert w.open_file(rec) is None
