@@ -1290,7 +1290,8 @@ class _Elements:
         while i < len(buf):
             if buf[i] == 0x5D:   # ]
                 self.closed = True
-                if buf[i + 1:].strip():
+                if buf[i + 1:].strip():   # the whole events before it first (as below)
+                    yield from self._whole(buf, ends)
                     raise _Damage("the JSON array is followed by other data")
                 break
             try:

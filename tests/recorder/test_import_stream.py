@@ -190,6 +190,23 @@ def test_json_cut_mid_array_stores_nothing_and_partial_reads_what_came_before(tm
     assert "breaks off" in s.damaged
 
 
+@pytest.mark.parametrize("chunk_size", [1 << 20, 4096], ids=["one-chunk", "many-chunks"])
+def test_an_array_followed_by_other_data_is_refused_and_partial_keeps_every_event(
+        tmp_path, events, chunk_size):
+    """Something after the array's `]` (two arrays back to back, a stray line): refused, and
+    with `--partial` every event of the array is the recording - a file read in one chunk lost
+    them all ("nothing before that decoded": the events of the chunk that held the `]` were
+    dropped with the damage)."""
+    events = [dict(e, sessionId="s1") for e in events]   # (not ending with its timestamp:
+    f = tmp_path / "tail.json"                           # no cut is guessed, as in rrweb's demo)
+    f.write_text(json.dumps(events) + "\nGARBAGE")
+    with pytest.raises(DamagedRecording, match="followed by other data"):
+        list(EventStream(f, chunk_size=chunk_size))
+    s = EventStream(f, partial=True, chunk_size=chunk_size)
+    assert list(s) == events
+    assert "followed by other data" in s.damaged
+
+
 @settings(max_examples=25, deadline=None)
 @given(size=st.integers(min_value=1, max_value=3000), seed=st.integers(0, 10_000))
 def test_chunk_boundaries_never_change_the_events(tmp_path_factory, size, seed):
