@@ -553,7 +553,7 @@
     var forms = [c], pct = "";
     new win.TextEncoder().encode(c).forEach(function (b) { pct += (b < 16 ? "%0" : "%") + b.toString(16).toUpperCase(); });
     forms.push(pct);
-    if (c === " ") forms.push("+");
+    if (c === " ") forms.push("+", "-", "_");   // a form's space, a slug's (`red-shoes`)
     forms = forms.concat(forms.map(function (f) { return JSON.stringify(f).slice(1, -1); }));
     forms = forms.filter(function (f, i) { return forms.indexOf(f) === i; })
       .sort(function (a, b) { return b.length - a.length; });

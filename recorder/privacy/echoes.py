@@ -44,8 +44,9 @@ How a value is matched:
   right before or after), so a typed "shoe" masks "Results for shoe" but not "shoelace";
   longer values are masked anywhere, inside words and identifiers too.
 
-What it cannot see: a value the page transformed beyond case and URL-encoding (reversed,
-hashed, base64-encoded, formatted with separators) and a value shorter than `MIN_LEN`. The
+What it cannot see: a value the page transformed beyond case, URL-encoding and a slug's
+spaces (reversed, hashed, base64-encoded, formatted with separators of its own) and a value
+shorter than `MIN_LEN`. The
 masker masks in one pass, in order; an echo that came before the typing goes in a second
 pass with every value known (`scrub_all`): a session read whole (`masker.mask_session`), the
 batch a value was typed in, what a streaming import wrote before it (`may_be_in` tells which
@@ -104,13 +105,15 @@ def _forms(c: str, json_depth: int) -> set[str]:
     """One character of a value as a page may have written it: as it is, percent-encoded
     (its UTF-8 bytes; which characters an encoder escapes differs - encodeURIComponent,
     encodeURI, URLSearchParams, Python's quote - so any of them may be), a space as a
-    form's `+`; and each of those JSON-escaped `json_depth` times (a console argument is
-    JSON text inside a string; an event's JSON adds one more)."""
+    form's `+` or as a slug's `-` or `_` (`/search/red-shoes`, `tag-red_shoes`: a page
+    writes a typed phrase into a path or a class so); and each of those JSON-escaped
+    `json_depth` times (a console argument is JSON text inside a string; an event's JSON
+    adds one more)."""
     if _PLAIN.match(c):
         return {c}
     forms = {c, "".join(f"%{b:02X}" for b in c.encode("utf-8", "surrogatepass"))}
     if c == " ":
-        forms.add("+")
+        forms |= {"+", "-", "_"}
     for _ in range(json_depth):
         forms |= {_json(f) for f in forms}
     return forms

@@ -59,6 +59,7 @@ def test_a_keystrokes_value_counts_while_typing_then_fades_what_the_field_holds_
         _later(page, FADE_MS + 1_000)
         _show(page, "Checkout")                        # the next heading: the page's own word
         _show(page, "Searched: checkout help", "#more")
+        _show(page, "/search/checkout-help")           # a slug of it (echoes.py's forms)
         page.click("#code")
         page.keyboard.type("SPRING10X")
         page.keyboard.press("Backspace")               # erased back: the field holds SPRING10
@@ -69,7 +70,7 @@ def test_a_keystrokes_value_counts_while_typing_then_fades_what_the_field_holds_
     finally:
         ctx.close()
     assert inputs >= len("checkout help"), inputs       # the premise: typed key by key
-    for shown in ("Results for ***", "Still results for ***", '"Checkout"', "Searched: ***",
+    for shown in ("Results for ***", "Still results for ***", '"Checkout"', "Searched: ***", "/search/***",
                   "*** applied, not ***, nor SPRING1"):
         assert shown in texts, (shown, texts)
     assert "checkout help" not in texts and "SPRING10" not in texts

@@ -104,6 +104,9 @@ def test_url_encoded_and_json_escaped_forms():
               "?who=zo%c3%ab+o'hara%2f7+%26+co",                    # hex in lower case
               "?who=Zo%C3%AB+O%27Hara%2F7+%26+co"):                 # Python's quote_plus
         assert "Hara" not in e.scrub(s) and "***" in e.scrub(s), s
+    e.add("Zebra Quokka 7731")   # a typed phrase a page made a slug of, in a path or a class
+    for s in ("/api/zebra-quokka-7731", 'class="tag-Zebra_Quokka_7731"'):
+        assert "Quokka" not in e.scrub(s) and "***" in e.scrub(s), s
     e.add('say "hi"\\now')
     arg = json.dumps('said: say "hi"\\now')                       # a console argument
     assert e.scrub(arg) == json.dumps("said: ***")
