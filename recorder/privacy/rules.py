@@ -294,6 +294,9 @@ def _build(d: dict[str, Any], *, text: str, where: str) -> Rules:
             raise err(f"{key}.{extra[0]}", "unknown key (a rule has selector and level)",
                       at(extra[0]))
         sel = r.get("selector")
+        if sel is not None and not isinstance(sel, str):   # (a list: `selector = ["h1"]`)
+            raise err(f"{key}.selector", "one string, not a list - several selectors go"
+                      ' in it separated by commas, "h1, .name"', at("selector"))
         if not isinstance(sel, str) or not sel.strip():
             raise err(f"{key}.selector", "missing or empty CSS selector", at("selector"))
         problem = check_selector(sel)

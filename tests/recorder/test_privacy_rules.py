@@ -78,6 +78,8 @@ def test_built_in_default():
     ('version = 1\n\n[[rule]]\nlevel = mask\n',
      r"^rules.toml, line 4: not valid TOML: Invalid value \(column 9\)$"),
     ('[[rule]]\nselector = "div >"\nlevel = "mask"', r"rule\[1\]\.selector: cannot parse selector"),
+    ('[[rule]]\nselector = ["h1", "h2"]\nlevel = "mask"',   # not "missing or empty"
+     r'line 2: rule\[1\]\.selector: one string, not a list - several selectors go in it separated by commas, "h1, .name"'),
 ])
 def test_errors_name_the_line_and_key(text, message):
     with pytest.raises(RulesError, match=message):
