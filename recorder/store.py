@@ -68,7 +68,7 @@ from .jsonscan import JsonFacts
 from .limits import DEFAULT_LIMITS, Limits, check_event, check_session_size, check_timestamp, \
     check_viewport
 from .paths import fsync_dir as _fsync_dir, make_data_folder, write_durably
-from .bug import without_steps
+from .bug import CONTEXT_KEY as BUG_KEY, without_steps
 from . import derived as _derived
 from .id_key import id_key
 from .rrweb_io import NotStreamable
@@ -599,8 +599,9 @@ class LocalStore(Store):
                     todo.append(p)
                     out.append(Stored(p.id, Outcome.EXTENDS, len(p.events)))
                     continue
-                sid, q, outcome, found, note = self._place(p, user, as_new=as_new,
-                                                           partial=bool(partial))
+                sid, q, outcome, found, note = self._place(
+                    p, user, as_new=as_new, partial=bool(partial),
+                    report=context if context_of is None else None)
                 if q is not None:
                     todo.append(q)
                     as_read[q.id] = found
@@ -706,14 +707,20 @@ class LocalStore(Store):
         return [stored for stored, _ in done]
 
     def _place(self, p: PreparedSession, user: dict | None, *, as_new: bool,
-               partial: bool) -> tuple[str, PreparedSession | None, Outcome, AsRead, str]:
+               partial: bool, report: dict | None = None
+               ) -> tuple[str, PreparedSession | None, Outcome, AsRead, str]:
         """Which session an imported one goes to, what to write there (None: nothing), the
         stored session as it was read (the commit checks it is still so), and what the
-        stored session holds besides (an earlier, shorter copy of it: `Reconciled.reason`)."""
+        stored session holds besides (an earlier, shorter copy of it: `Reconciled.reason`).
+        `report`: the import's context as stored - with `as_new`, a stored session of the
+        same events holding another bug report is no copy of it (`other_report`)."""
         before = self._stored_before(p.original, p.id, as_new=as_new, partial=partial,
                                      legacy_id=p.legacy_id)
+
+        def other(sid: str) -> bool:
+            return as_new and self.other_report(sid, report)
         for sid in before:
-            if self._same_input(sid, p.digest, p.legacy_digest):
+            if self._same_input(sid, p.digest, p.legacy_digest) and not other(sid):
                 return sid, None, Outcome.SAME, AsRead(None), ""
         if partial:
             ids = (f"{p.id}_{PARTIAL}{n if n > 1 else ''}" for n in itertools.count(1))
@@ -726,7 +733,7 @@ class LocalStore(Store):
             if self.index.session(sid) is None:
                 p.id = sid
                 return sid, p, Outcome.NEW, AsRead(None), ""
-            if self._same_input(sid, p.digest, p.legacy_digest):
+            if self._same_input(sid, p.digest, p.legacy_digest) and not other(sid):
                 return sid, None, Outcome.SAME, AsRead(None), ""
             with self.session(sid) as stored:   # an exact id resolves to itself
                 had = list(stored.events())
@@ -734,7 +741,8 @@ class LocalStore(Store):
                 had = p.typed.scrub_all(had)[0]
             r = reconcile(had, p.events)
             # (a shorter copy asked to be kept apart, --as-new / --partial, is: as before)
-            if r.outcome is Outcome.SAME and not (r.reason and (partial or as_new)):
+            if r.outcome is Outcome.SAME and not (r.reason and (partial or as_new)) and \
+                    not other(sid):
                 return sid, None, r.outcome, AsRead(None), r.reason
             if partial or as_new:
                 continue       # a new session is asked for: never add to an existing one
@@ -753,6 +761,17 @@ class LocalStore(Store):
                            " damaged and were not compared)")
             raise ImportConflict(sid, reason)
         raise AssertionError("unreachable: the id candidates never run out")
+
+    def other_report(self, sid: str, context: dict | None) -> bool:
+        """Whether stored session `sid` holds a bug report other than the one `context` (an
+        import's, as stored: `_context_to_store`) carries - compared as `add_context` does,
+        which keeps the stored one. `--as-new` stores such a bundle as a copy (`<id>_new`),
+        so a second report on the same recording is kept whole, not dropped."""
+        if not context or BUG_KEY not in context:
+            return False
+        info = self.index.session(sid)
+        held = without_steps(info.context if info is not None else None) or {}
+        return BUG_KEY in held and held[BUG_KEY] != context[BUG_KEY]
 
     def _same_input(self, sid: str, digest: str, legacy: str | None) -> bool:
         """Whether stored session `sid` was stored from the same input: its digest is this
@@ -1911,7 +1930,9 @@ class _StreamSession:
                 self.reader.close()
 
     def _decide(self, digest: str, legacy: str | None) -> tuple[Stored, SessionRow | None]:
-        same_input = self.store._same_input
+        def same_input(sid: str, digest: str, legacy: str | None) -> bool:
+            # (with --as-new, one holding another bug report is no copy: as _place decides)
+            return self.store._same_input(sid, digest, legacy) and not self._other(sid)
         for cand in self.others:                     # --as-new / --partial copies
             if same_input(cand, digest, legacy):
                 return self._same(cand)
@@ -1922,7 +1943,8 @@ class _StreamSession:
             for s in self.stored_iter:
                 self.rec.stored(s)
             r = self.rec.result(listed=False)
-            if r.outcome is Outcome.SAME and not (r.reason and self.as_new):
+            if r.outcome is Outcome.SAME and not (r.reason and self.as_new) and \
+                    not self._other(self.id):
                 return self._same(self.id, r.reason)
             if r.outcome is Outcome.DISAGREES and self.masker is not None and \
                     self.masker.echoes:
@@ -1934,7 +1956,8 @@ class _StreamSession:
                         again.events(), self.masker.echoes.finals().scrub_event,
                         _FileSpool() if self.target is None else _Counted())
                 r = self.rec.result(listed=False)
-                if r.outcome is Outcome.SAME and not (r.reason and self.as_new):
+                if r.outcome is Outcome.SAME and not (r.reason and self.as_new) and \
+                        not self._other(self.id):
                     return self._same(self.id, r.reason)
         if self.target is not None:                  # a new session
             if self.seg:
@@ -1959,6 +1982,10 @@ class _StreamSession:
             reason += (f" ({len(self.reader.damaged)} of the stored session's segments are"
                        " damaged and were not compared)")
         raise ImportConflict(self.id, reason)
+
+    def _other(self, sid: str) -> bool:
+        """--as-new, and stored session `sid` holds another bug report than this import's."""
+        return self.as_new and self.store.other_report(sid, self.context)
 
     def _same(self, sid: str, note: str = "") -> tuple[Stored, None]:
         self.w.discard(self.files)

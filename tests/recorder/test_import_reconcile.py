@@ -237,3 +237,44 @@ def test_a_stored_session_with_a_damaged_segment_is_not_replaced_by_an_import(st
         store.ingest(full + [ev(5000, 7)])
     assert "1 of the stored session's segments are damaged" in exc.value.reason
     assert snapshot(store.root) == files
+
+
+def _report(title: str, at: int) -> dict:
+    from recorder.bug import BugReport, with_report
+    return with_report(None, BugReport(title=title, at_ms=T0 + at))
+
+
+@pytest.mark.parametrize("streamed", [False, True], ids=["whole", "streamed"])
+def test_as_new_keeps_another_bug_report_of_the_same_events_as_a_copy(store, streamed):
+    """A second QA report on a stored session (a bundle of the same events with another
+    title and moment): `--as-new` stored nothing and dropped the report, as the events were
+    the same (a support engineer's tryout); it is stored beside as `<id>_new`, whole. The
+    same report again is stored already; one with no --as-new keeps the stored report."""
+    from recorder.bug import from_context
+
+    def imported(context, **opts):
+        events = recording(60)
+        if streamed:
+            return store.import_stream(iter(events), context=context, **opts)
+        return store.ingest_outcomes(events, context=context, **opts)
+    (first,) = imported(_report("Apply coupon does nothing", 420))
+    sid = first.id
+    (r,) = imported(_report("Other title", 300))            # (the CLI then keeps the stored)
+    assert (r.id, r.outcome) == (sid, Outcome.SAME)
+    (r,) = imported(_report("Other title", 300), as_new=True)
+    assert (r.id, r.outcome) == (f"{sid}_new", Outcome.NEW)
+    held = from_context(store.index.session(f"{sid}_new").context)
+    assert (held.title, held.at_ms) == ("Other title", T0 + 300)
+    assert from_context(store.index.session(sid).context).title == "Apply coupon does nothing"
+    assert stored_events(store, f"{sid}_new") == stored_events(store, sid)
+    # each report again finds its own session; a third one gets the next copy
+    (r,) = imported(_report("Other title", 300), as_new=True)
+    assert (r.id, r.outcome) == (f"{sid}_new", Outcome.SAME)
+    (r,) = imported(_report("Apply coupon does nothing", 420), as_new=True)
+    assert (r.id, r.outcome) == (sid, Outcome.SAME)
+    (r,) = imported(_report("Third", 100), as_new=True)
+    assert (r.id, r.outcome) == (f"{sid}_new2", Outcome.NEW)
+    # no report in the import: the events are stored already, nothing is copied (found as
+    # the original, or - streamed - as the copy its digest is compared with first)
+    (r,) = imported(None, as_new=True)
+    assert r.outcome is Outcome.SAME and r.id in (sid, f"{sid}_new", f"{sid}_new2")
