@@ -212,7 +212,8 @@ LIMIT_ADVICE = {
 def import_files(store: Store, files, args: argparse.Namespace, masker_factory, bar,
                  on_file: Callable[[dict], None] | None = None,
                  on_fail: Callable[[str, str], None] | None = None,
-                 say: Say = on_stderr) -> tuple[list[dict], list[str]]:
+                 say: Say = on_stderr, conflicted: list[str] | None = None
+                 ) -> tuple[list[dict], list[str]]:
     """Import `files` one by one (what `replay import` and the app's File > Import do).
     `args` is the `import` command's namespace after `prepare`; `bar` takes rich Progress
     calls (add_task/update/remove_task). Returns `{"file", "files", "sessions", "stored",
@@ -222,7 +223,9 @@ def import_files(store: Store, files, args: argparse.Namespace, masker_factory, 
     report, by session, a HandedReport) and one message per file refused;
     `on_file` hears of each import as it completes, `on_fail` of each file refused (its
     name and the message); `say` is told the notes and warnings about the files as they
-    go (`replay import` prints them on stderr; the app's window says them itself)."""
+    go (`replay import` prints them on stderr; the app's window says them itself);
+    `conflicted` is given the files refused as disagreeing with a stored session (what
+    `--as-new` would store beside it)."""
     results: list[dict] = []
     failures: list[str] = []
     files = _grouped(list(files))
@@ -241,9 +244,10 @@ def import_files(store: Store, files, args: argparse.Namespace, masker_factory, 
                             f" ({LIMIT_ADVICE.get(exc.code, FIX_THE_FILE)})")
         except ImportConflict as exc:
             failures.append(f"{f}: not imported - {exc}"
-                            + (_remasked(store, exc.session_id) or "; to keep both, import it"
-                               " as a new session with --as-new")
+                            + (_remasked(store, exc.session_id) or f"; {KEEP_BOTH}")
                             + _remask_hint(args, exc.session_id))
+            if conflicted is not None:
+                conflicted.append(str(f))
         except _StoredAlready as exc:
             failures.append(str(exc))
         except SessionChanged as exc:
@@ -287,6 +291,9 @@ def _grouped(files: list) -> list:
 
 
 PARTIAL_HINT = "--partial to store what decodes as a new session (SESSION_partial)"
+# what stores a file beside a stored session it differs from (events or bug report): said
+# where it is kept out; the app's window says its own way (app.window.importer)
+KEEP_BOTH = "to keep both, import it as a new session with --as-new"
 
 
 class _StoredAlready(Exception):
@@ -301,7 +308,7 @@ def _remasked(store: Store, sid: str) -> str:
     if not isinstance(when, (int, float)):
         return ""
     return (f"; the stored session was re-masked on {when_text(when)}, so its events no longer"
-            " match the original recording - use --as-new to keep this copy beside it")
+            f" match the original recording; {KEEP_BOTH}")
 
 
 def _remask_hint(args, sid: str) -> str:
@@ -659,12 +666,13 @@ def _report_line(f: Path, r: Stored, report: HandedReport) -> str | None:
             "added": f"session {r.id} already stored; its bug report{title} added",
             "same": f"session {r.id} and its bug report{title} already stored, nothing new",
             "kept": f"session {r.id} already stored, nothing new; it keeps its own bug"
-                    f" report{title} - {f.name}'s differs, `replay play {f}` shows it",
+                    f" report{title} - {f.name}'s differs, `replay play {f}` shows it;"
+                    f" {KEEP_BOTH}",
         }[report.outcome]
     # (new: said by its id on stdout; appended to: `_stored` said how many events)
     return {"added": f"{r.id}: added {f.name}'s bug report{title} to the stored session",
             "kept": f"{r.id}: kept the stored session's bug report{title}; {f.name}'s"
-                    f" differs - `replay play {f}` shows it"}.get(report.outcome)
+                    f" differs - `replay play {f}` shows it; {KEEP_BOTH}"}.get(report.outcome)
 
 
 DROPPED = "dropped"   # a masker counter of things left out (SessionMasker.stats keys)

@@ -124,3 +124,36 @@ def test_replay_import_says_in_one_line_that_the_report_was_added(stored):
     assert p.returncode == 0, p.stderr
     assert p.stderr.splitlines()[-1] == f"replay: note: nothing imported: session {sid} already" \
         f' stored, nothing new; it keeps its own bug report "{TITLE}", the bundle\'s differs'
+
+
+def test_as_new_stores_another_report_of_the_stored_session_as_a_copy(stored, capsys):
+    """A second QA report on a stored session: `replay import --as-new` said "already stored,
+    nothing new; it keeps its own bug report" (outcome "kept") and stored nothing, though
+    --as-new keeps a bundle whole (a support engineer's tryout). Without --as-new the note
+    says how to keep both; with it the bundle is stored as SESSION_new, with its report."""
+    from app.cli import main
+    data, sid, bundles = stored
+    assert main(["--data", str(data), "import", str(bundles["bug"])]) == 0
+    capsys.readouterr()
+    assert main(["--data", str(data), "import", str(bundles["other"])]) == 0
+    out, err = capsys.readouterr()
+    assert out.split() == [sid]
+    assert err.strip() == (
+        f"replay: note: {bundles['other']}: session {sid} already stored, nothing new; it keeps"
+        f' its own bug report "{TITLE}" - other.replay\'s differs, `replay play'
+        f" {bundles['other']}` shows it; to keep both, import it as a new session with"
+        " --as-new")
+    assert main(["--data", str(data), "import", "--as-new", "--json",
+                 str(bundles["other"])]) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out) == [{"file": str(bundles["other"]), "sessions": [f"{sid}_new"],
+                                "bug_reports": {f"{sid}_new": {"outcome": "new",
+                                                               "title": "Coupon does nothing"}}}]
+    with Store.open(data) as store:   # each keeps its own report
+        assert from_context(store.index.session(sid).context).title == TITLE
+        assert from_context(store.index.session(f"{sid}_new").context).title == \
+            "Coupon does nothing"
+    # the same bundle again is stored already, as its copy
+    assert main(["--data", str(data), "import", "--as-new", str(bundles["other"])]) == 0
+    out, err = capsys.readouterr()
+    assert out.split() == [f"{sid}_new"] and "already stored, nothing new" in err, err
