@@ -2,6 +2,7 @@
 worker thread, its progress shown in a dialog, so a long import never freezes the window."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -54,15 +55,21 @@ class ImportJob(ThreadJob):
     the notes and warnings `replay import` prints on stderr, as (level, line), "note" or
     "warning" (what the store warned of among the warnings), for the window to say (they
     went to the terminal the app was started from); `cancel()` stops before the next file
-    (a file being imported is finished: never half-stored)."""
+    (a file being imported is finished: never half-stored). `as_new`: as `replay import
+    --as-new`; without it, `copyable` names at the end the files kept out for differing from
+    a stored session (refused, or a bug bundle whose report the stored session did not take)
+    - the window offers to import them as new copies (`AS_NEW_BUTTON`)."""
     progress = Signal(str, int, int)
     finished = Signal(list, list, list)
     thread_name = "replay-import"
 
-    def __init__(self, data_dir: Path, files: list[Path], parent: QObject | None = None):
+    def __init__(self, data_dir: Path, files: list[Path], parent: QObject | None = None, *,
+                 as_new: bool = False):
         super().__init__(parent)
         self.data_dir = Path(data_dir)
         self.files = [Path(f) for f in files]
+        self.as_new = as_new
+        self.copyable: list[Path] = []
 
     def _run(self) -> None:
         from recorder import store as stores
@@ -72,7 +79,8 @@ class ImportJob(ThreadJob):
         from ..commands.import_cmd import import_files, prepare
 
         # the `import` command's options exactly as `replay import FILE...` would have them
-        args = build_parser().parse_args(["--data", str(self.data_dir), "import", "--",
+        args = build_parser().parse_args(["--data", str(self.data_dir), "import",
+                                          *(["--as-new"] if self.as_new else []), "--",
                                           *map(str, self.files)])
         try:
             masker = prepare(args)
@@ -81,26 +89,37 @@ class ImportJob(ThreadJob):
             self.finished.emit([], [str(exc)], [])
             return
         said: list[tuple[str, str]] = []
+        conflicted: list[str] = []
         try:
             with heard() as warned:
                 todo = (f for f in self.files if not self.cancelled)
                 results, failures = import_files(store, todo, args, masker, _SignalBar(self),
                                                  say=lambda level, line: said.append(
-                                                     (level, line)))
+                                                     (level, line)), conflicted=conflicted)
         except Exception as exc:  # noqa: BLE001 - said in the window, never a crash
             results, failures = [], [f"the import stopped: {exc}"]
         finally:
             store.close()
         said += [("warning", line) for line in warned]
-        self.finished.emit(results, [_in_the_window(f) for f in failures], said)
+        kept = [r["file"] for r in results
+                if any(h.outcome == "kept" for h in r["reports"].values())]
+        self.copyable = [Path(f) for f in dict.fromkeys(conflicted + kept)]
+        self.finished.emit(results, [_in_the_window(f) for f in failures],
+                           [(level, _in_the_window(line)) for level, line in said])
+
+
+AS_NEW_BUTTON = "Import as new copies"   # the import's box offers it (MainWindow._imported)
 
 
 def _in_the_window(failure: str) -> str:
-    """A refused file's line as the window says it: the window has no --partial; a
-    terminal does."""
-    from ..commands.import_cmd import PARTIAL_HINT
+    """A file's line as the window says it: the window has no --partial (a terminal does);
+    its --as-new is the import box's button, its `replay play` File > Open."""
+    from ..commands.import_cmd import KEEP_BOTH, PARTIAL_HINT
+    failure = re.sub(r"`replay play [^`]+` shows it", "File > Open shows it", failure)
     return failure.replace(f"add {PARTIAL_HINT}", "`replay import --partial FILE` in a"
-                           " terminal stores what decodes as a new session")
+                           " terminal stores what decodes as a new session").replace(
+        KEEP_BOTH, f"to keep both, choose {AS_NEW_BUTTON} (each is stored beside as"
+                   " SESSION_new)")
 
 
 def progress_dialog(job: ImportJob, parent: QWidget) -> JobDialog:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import gc
 import html
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QKeySequence
@@ -34,7 +34,7 @@ from ..ids import short_id
 from ..privacy_workspace import PrivacyWorkspace
 from ..record.page import RecordPage
 from . import help_menu
-from .importer import ImportJob, progress_dialog as import_progress_dialog
+from .importer import AS_NEW_BUTTON, ImportJob, progress_dialog as import_progress_dialog
 from .jobs import job_dialog
 from .opener import Opened, OpenJob, Opening, progress_dialog
 from .erase_job import EraseJob
@@ -476,13 +476,14 @@ class MainWindow(QMainWindow):
         return dlg
 
     # --- importing --------------------------------------------------------------------
-    def import_paths(self, paths: Iterable[Path | str]) -> ImportJob | None:
+    def import_paths(self, paths: Iterable[Path | str], *, as_new: bool = False
+                     ) -> ImportJob | None:
         """Store files (in a worker thread, with a progress dialog); the table shows the
-        new sessions when it ends."""
+        new sessions when it ends. `as_new`: as `replay import --as-new`."""
         if self.import_job is not None:
             self.report("an import is already running - wait for it to finish")
             return None
-        job = ImportJob(self.data_dir, [Path(p) for p in paths], self)
+        job = ImportJob(self.data_dir, [Path(p) for p in paths], self, as_new=as_new)
         self.import_job = job
         self.import_progress = import_progress_dialog(job, self)
         job.finished.connect(self._imported)
@@ -492,7 +493,10 @@ class MainWindow(QMainWindow):
     def _imported(self, results: list, failures: list, said: list) -> None:
         """The import's summary in the status bar; what it noted about the files (said in
         the summary, mostly) in the bar's tooltip; its warnings and the files refused in a
-        box under the summary. (`said`: ImportJob's (level, line).)"""
+        box under the summary. (`said`: ImportJob's (level, line).) Files kept out for
+        differing from a stored session (events, or a bug bundle's report) are offered to
+        import again as new copies (`replay import --as-new`), a button of that box."""
+        copyable = self.import_job.copyable if self.import_job is not None else []
         self.import_job = None
         ids = [sid for r in results for sid in r["sessions"]]
         self.reload_sessions()
@@ -505,10 +509,12 @@ class MainWindow(QMainWindow):
         summary = status_line(results, failures)
         warned = [line for level, line in said if level == "warning"]
         noted = [line for level, line in said if level != "warning"]
-        if failures or warned:   # the summary first: the status bar shows the box's first line
-            # (the notes too: "already stored", "stored as" were said nowhere beside a failure)
+        if failures or warned or copyable:
+            # the summary first: the status bar shows the box's first line (the notes too:
+            # "already stored", "stored as" were said nowhere beside a failure)
             self.report(summary + "\n\n" + "\n".join(failures + warned + noted),
-                        title="Import")
+                        title="Import", offer=(AS_NEW_BUTTON, lambda: self.import_paths(
+                            copyable, as_new=True)) if copyable else None)
         else:
             self.say(summary, "\n".join(noted))
 
@@ -929,14 +935,19 @@ class MainWindow(QMainWindow):
         tooltip holds it whole, and `more` (the rest of what there is to say) after it."""
         self.status_line.say(text, more)
 
-    def report(self, message: str, title: str = APP_NAME) -> None:
-        """Say what went wrong without blocking (a window-modal box, the status bar)."""
+    def report(self, message: str, title: str = APP_NAME,
+               offer: tuple[str, Callable[[], object]] | None = None) -> None:
+        """Say what went wrong without blocking (a window-modal box, the status bar).
+        `offer`: a button of the box (its label) and what it does."""
         self.last_problem = message
         self.statusBar().showMessage(message.splitlines()[0], 15000)
         box = QMessageBox(QMessageBox.Icon.Warning, title, message, QMessageBox.StandardButton.Ok,
                           self)
         box.setTextFormat(Qt.TextFormat.PlainText)   # it may quote a recording's words
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        if offer is not None:
+            button = box.addButton(offer[0], QMessageBox.ButtonRole.ActionRole)
+            button.clicked.connect(offer[1])
         box.open()
         self.problem.emit(message)
 

@@ -1645,3 +1645,41 @@ def test_the_window_fits_a_1024_by_700_screen_on_every_page(window):
     window.resize(1440, 900)
     QApplication.processEvents()
     assert player.splitter.orientation() == Qt.Orientation.Horizontal
+
+
+def test_files_kept_out_for_differing_are_offered_as_new_copies(window, qtbot, tmp_path, data,
+                                                                demo_events):
+    """A second QA report on a stored session, and a recording disagreeing with the stored
+    one of its id: the import box told the app's user "import it as a new session with
+    --as-new", an option the window has not (a support engineer's tryout). The box offers
+    the window's own way, a button, which stores each beside as SESSION_new."""
+    from recorder.bug import BugReport, from_context, with_report
+    from recorder.bundle import write_bundle
+
+    events = [dict(e, sessionId="coupon") for e in demo_events[:200]]
+    with Store.open(data) as store:
+        (sid,) = store.ingest(events, context=with_report(None, BugReport(
+            title="Apply coupon does nothing", at_ms=events[0]["timestamp"] + 4000)))
+        other = tmp_path / "other.replay"
+        write_bundle(other, store.session(sid), context=with_report(None, BugReport(
+            title="Other title", at_ms=events[0]["timestamp"] + 3000)))
+    moved = [dict(e) for e in events]
+    moved[150] = dict(moved[150], timestamp=moved[150]["timestamp"] + 1)
+    (moved_file := tmp_path / "moved.json").write_text(json.dumps(moved))
+    window.import_paths([other, moved_file])
+    qtbot.waitUntil(lambda: window.import_job is None, timeout=30_000)
+    box = window.last_problem
+    assert "--as-new" not in box and "replay play" not in box, box
+    assert "choose Import as new copies" in box and "File > Open shows it" in box, box
+    assert f"{moved_file}: not imported" in box and f"{other}: session {sid} already" in box
+    (dlg,) = [b for b in window.findChildren(QMessageBox) if b.isVisible()]
+    (button,) = [b for b in dlg.buttons() if b.text() == "Import as new copies"]
+    button.click()
+    assert window.import_job is not None and window.import_job.as_new
+    qtbot.waitUntil(lambda: window.import_job is None, timeout=30_000)
+    assert f"{sid}_new" in shown(window) and f"{sid}_new2" in shown(window), window.last_problem
+    with Store.open(data) as store:
+        titles = {from_context(store.index.session(s).context).title if
+                  store.index.session(s).context else None for s in (f"{sid}_new", f"{sid}_new2")}
+        assert from_context(store.index.session(sid).context).title == "Apply coupon does nothing"
+    assert titles == {"Other title", None}
