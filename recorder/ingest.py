@@ -226,7 +226,8 @@ def prepare(events: Sequence[Any], *, application: str | None = None,
             max_session_ms: int = MAX_SESSION_MS,
             inactivity_ms: int = INACTIVITY_MS,
             encoded: Sequence[bytes] | None = None,
-            id_key: Callable[[], bytes] | None = None) -> list[PreparedSession]:
+            id_key: Callable[[], bytes] | None = None,
+            order: "TimeOrder | None" = None) -> list[PreparedSession]:
     """Check and cut `events` into sessions. Raises LimitError / InvalidEvent before
     anything is decided; the caller writes the result.
 
@@ -238,7 +239,9 @@ def prepare(events: Sequence[Any], *, application: str | None = None,
     session's would be (a Meta repeating its latest view's URL is no new view).
     `encoded` (strict only: every event is kept): each event's JSON as received, measured
     against the limits instead of encoding the event again. `id_key`: the data folder's
-    secret a session id holding personal data is hashed with (`sessions.stored_id`)."""
+    secret a session id holding personal data is hashed with (`sessions.stored_id`).
+    `order`: given, it counts the events out of time order and the caller says it
+    (`TimeOrder.check`) once they are stored - a file refused stores nothing in any order."""
     n_in = len(events)
     total = progress_total or n_in
     strict = live if strict is None else strict
@@ -252,7 +255,8 @@ def prepare(events: Sequence[Any], *, application: str | None = None,
     scans: list[JsonFacts | None] = []   # the limits' scan of each JSON, for the masker
     payload = 1 + max(len(good) - 1, 0)      # brackets and commas of the JSON array
     now = now_ms if now_ms is not None else _now_ms()
-    order = TimeOrder()
+    said_here = order is None
+    order = TimeOrder() if order is None else order
     for i, e in enumerate(good):
         enc = encoded[i] if encoded is not None else encode_json(e)
         k = where[i]   # (as the input numbers it)
@@ -266,7 +270,7 @@ def prepare(events: Sequence[Any], *, application: str | None = None,
         order.see(e["timestamp"], e)
     if live:
         check_payload(payload, limits)
-    else:   # (a live batch's late events go to their place: see check_late)
+    elif said_here:   # (a live batch's late events go to their place: see check_late)
         order.check()
     if progress:
         progress(n_in // 2, total)

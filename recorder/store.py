@@ -572,12 +572,14 @@ class LocalStore(Store):
                                    Outcome.SAME, 0)]
             if live and session_id:
                 self._refuse_deleted(session_id)
+            order = TimeOrder()   # said once stored (a refused file stores in no order)
             prepared = prepare(
                 events, application=application, user=user, live=live, now_ms=now_ms,
                 masker_factory=masker_factory, masker_for=masker_for,
                 limits=(limits or self.limits) if live else (limits or self.limits).for_import(),
                 session_id=session_id, open_session=self._open_session, strict=strict,
-                progress=progress, progress_total=total, encoded=encoded, id_key=self.id_key)
+                progress=progress, progress_total=total, encoded=encoded, id_key=self.id_key,
+                order=None if live else order)
             todo: list[PreparedSession] = []
             out: list[Stored] = []
             as_read: dict[str, AsRead] = {}
@@ -615,6 +617,8 @@ class LocalStore(Store):
             self._write(todo, application=application, user=user, context=context, live=live,
                         progress=progress, total=total,
                         batch=named, as_read=as_read, contexts=per)
+            if todo and not live:
+                order.check()
         if progress:
             progress(total, total)
         return out
@@ -695,7 +699,6 @@ class LocalStore(Store):
                 if n_bad > 5:
                     log.warning("skipped %d invalid events in all", n_bad)
                 types.check()
-                order.check()
                 if sess is not None:
                     done.append(sess.finish())
                 rows = [row for _, row in done if row is not None]
@@ -703,6 +706,8 @@ class LocalStore(Store):
             except BaseException:
                 w.abort()
                 raise
+            if rows:   # said of what was stored: a file refused stores nothing in any order
+                order.check()
             self._retire(stale)
         return [stored for stored, _ in done]
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import copy
 import json
+import logging
 import subprocess
 import sys
 import time
@@ -228,3 +229,30 @@ def test_import_says_when_events_are_out_of_time_order(tmp_path, demo_events):
         assert len(said) == (name == "shuffled"), p.stderr
         if said:
             assert f"{back} events are earlier" in said[0] and "they replay in that order" in said[0]
+
+
+@pytest.mark.parametrize("shape", ["array", "object"])   # streamed / read whole
+def test_a_refused_file_is_not_said_to_be_stored_in_its_order(tmp_path, demo_events, capsys,
+                                                              caplog, shape):
+    """`replay import ooo.json` of a file disagreeing with the stored session warned "1 event
+    is earlier ...: stored in the order it came in" beside "not imported" (a support
+    engineer's tryout): nothing was stored, in any order."""
+    data = tmp_path / "d"
+    events = [dict(e, sessionId="ooo") for e in demo_events[:200]]
+    (base := tmp_path / "base.json").write_text(json.dumps(events))
+    assert main(["--data", str(data), "import", str(base)]) == 0
+    ooo = list(events)
+    ooo[150], ooo[160] = ooo[160], ooo[150]
+    ooo[120] = dict(ooo[120], timestamp=ooo[120]["timestamp"] + 1)   # disagrees
+    (f := tmp_path / "ooo.json").write_text(json.dumps(ooo if shape == "array"
+                                                       else {"events": ooo}))
+    capsys.readouterr()
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):   # (a warning in-process: logged, or on stderr)
+        code, _, err = run(capsys, "--data", data, "import", f)
+    assert code != 0 and "not imported" in err, err
+    assert "earlier than an event before" not in err + caplog.text, err + caplog.text
+    # stored beside it (--as-new), it is said
+    with caplog.at_level(logging.WARNING):
+        code, _, err = run(capsys, "--data", data, "import", "--as-new", f)
+    assert code == 0 and "stored in the order they came in" in err + caplog.text, err

@@ -1652,7 +1652,8 @@ def test_files_kept_out_for_differing_are_offered_as_new_copies(window, qtbot, t
     """A second QA report on a stored session, and a recording disagreeing with the stored
     one of its id: the import box told the app's user "import it as a new session with
     --as-new", an option the window has not (a support engineer's tryout). The box offers
-    the window's own way, a button, which stores each beside as SESSION_new."""
+    the window's own way, a button, which stores each beside as SESSION_new. (The refused
+    file was also said to be "stored in the order it came in".)"""
     from recorder.bug import BugReport, from_context, with_report
     from recorder.bundle import write_bundle
 
@@ -1665,6 +1666,7 @@ def test_files_kept_out_for_differing_are_offered_as_new_copies(window, qtbot, t
             title="Other title", at_ms=events[0]["timestamp"] + 3000)))
     moved = [dict(e) for e in events]
     moved[150] = dict(moved[150], timestamp=moved[150]["timestamp"] + 1)
+    moved[160], moved[170] = moved[170], moved[160]   # out of time order besides
     (moved_file := tmp_path / "moved.json").write_text(json.dumps(moved))
     window.import_paths([other, moved_file])
     qtbot.waitUntil(lambda: window.import_job is None, timeout=30_000)
@@ -1672,6 +1674,8 @@ def test_files_kept_out_for_differing_are_offered_as_new_copies(window, qtbot, t
     assert "--as-new" not in box and "replay play" not in box, box
     assert "choose Import as new copies" in box and "File > Open shows it" in box, box
     assert f"{moved_file}: not imported" in box and f"{other}: session {sid} already" in box
+    # nothing of the refused file was stored: no word of the order it would be stored in
+    assert "earlier than an event before" not in box, box
     (dlg,) = [b for b in window.findChildren(QMessageBox) if b.isVisible()]
     (button,) = [b for b in dlg.buttons() if b.text() == "Import as new copies"]
     button.click()

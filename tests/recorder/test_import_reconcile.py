@@ -278,3 +278,33 @@ def test_as_new_keeps_another_bug_report_of_the_same_events_as_a_copy(store, str
     # the original, or - streamed - as the copy its digest is compared with first)
     (r,) = imported(None, as_new=True)
     assert r.outcome is Outcome.SAME and r.id in (sid, f"{sid}_new", f"{sid}_new2")
+
+
+@pytest.mark.parametrize("streamed", [False, True], ids=["whole", "streamed"])
+def test_events_out_of_time_order_are_said_only_of_a_file_stored(store, streamed, caplog):
+    """"1 event is earlier than an event before it ...: stored in the order it came in" was
+    said of a file refused, which stored nothing (a support engineer's tryout); and of one
+    stored already. It is said of a file whose events are stored."""
+    import logging
+
+    def imported(events, **opts):
+        if streamed:
+            return store.import_stream(iter(events), **opts)
+        return store.ingest_outcomes(events, **opts)
+
+    def order_said() -> bool:
+        return any("earlier than an event before" in r.getMessage() for r in caplog.records)
+    full = recording(120)
+    (sid,) = store.ingest(full)
+    shuffled = copy.deepcopy(full)
+    shuffled[100], shuffled[110] = shuffled[110], shuffled[100]
+    shuffled[50]["data"]["positions"][0]["x"] = 999        # disagrees with the stored one
+    with caplog.at_level(logging.WARNING):
+        with pytest.raises(ImportConflict):
+            imported(shuffled, session_id=sid)
+        assert not order_said()
+        (r,) = imported(shuffled, session_id=sid, as_new=True)   # stored: said
+        assert r.outcome is Outcome.NEW and order_said()
+        caplog.clear()
+        (r,) = imported(shuffled, session_id=sid, as_new=True)   # stored already: not again
+        assert r.outcome is Outcome.SAME and not order_said()
