@@ -22,7 +22,7 @@ from player.local_time import when_text
 from recorder.bug import from_context, listed_title
 from recorder.index import SessionInfo
 from recorder.moments import Unit, moment_text, shown_ms
-from recorder.store import LocalStore, originals_first
+from recorder.store import LocalStore, id_test, ids_named
 
 from player.fit_text import elide_middle, elide_url  # noqa: F401 (cut as the list cuts)
 from .ids import short_ids
@@ -185,18 +185,23 @@ class Catalog:
         if link is not None:   # a replay:// link pasted: the session it names, as it opens
             named = set(self.linked(link[0]))
             tests.append(lambda r: r.id in named)
-        else:   # the search box: every word somewhere in the row's text
-            tests += [lambda r, w=w: w in r.haystack for w in search_words(q.text)]
+        else:   # the search box: every word somewhere in the row's text, or a word naming
+            # the row's id as listed (`8dda0c07_partial`: the listed id, tag kept, was in
+            # no row's text - its full id is `8dda0c07-b950-..._partial`)
+            for w in search_words(q.text):
+                named = id_test(w)
+                tests.append((lambda r, w=w: w in r.haystack) if named is None else
+                             (lambda r, w=w, n=named: w in r.haystack or n(r.id)))
         if not tests:
             return list(self.rows)
         return [r for r in self.rows if all(t(r) for t in tests)]
 
     def linked(self, session: str) -> list[str]:
-        """The sessions a link's session names, as `replay open LINK` resolves it: that id,
-        else those it begins (the original, not its `_new`/`_partial` copies)."""
-        if any(r.id == session for r in self.rows):
-            return [session]
-        return originals_first([r.id for r in self.rows if r.id.startswith(session)])
+        """The sessions a link's session names, as `replay open LINK` (and Enter on it in
+        the search box) resolves it, `Store.resolve`: that id, else those it begins (the
+        original, not its `_new`/`_partial` copies), else those it names as listed
+        (`8dda0c07_partial`, a name cut `start…end`). More than one: it is ambiguous."""
+        return ids_named(session, (r.id for r in self.rows))
 
     @staticmethod
     def sort(rows: Iterable[Row], column: Column, descending: bool = False) -> list[Row]:

@@ -229,6 +229,46 @@ def originals_first(ids: list[str]) -> list[str]:
     return ids
 
 
+def id_test(spec: str) -> Callable[[str], bool] | None:
+    """Whether an id is one `spec` names in a form `Store.resolve` takes besides a prefix
+    of it (any case): a shortened tagged id as `replay sessions` shows it (`8dda0c07_partial`
+    for `8dda0c07-b950-..._partial`), or a long name cut as it is shown (`start…end`, typed
+    `start...end`). None when `spec` is in neither form (only a prefix of an id names it)."""
+    low = spec.strip().lower()
+    cut = SHOWN_CUT if SHOWN_CUT in low else TYPED_CUT if TYPED_CUT in low else None
+    head, _, tail = low.partition(cut) if cut is not None else ("", "", "")
+    base, tag = split_tag(low)
+    if not head and not tag:
+        return None
+
+    def named(session_id: str) -> bool:
+        i = session_id.lower()
+        if head and i.startswith(head) and i.endswith(tail) and len(i) >= len(head) + len(tail):
+            return True
+        return bool(tag) and i.startswith(base) and i.endswith(tag) and split_tag(i)[1] == tag
+    return named
+
+
+def ids_named(spec: str, ids: Iterable[str]) -> list[str]:
+    """The ids of `ids` that `spec` names as `Store.resolve` reads it among the stored ones
+    (the app's list resolves a pasted link's session so, with no query): that id, else those
+    it begins (any case), else those it names cut or tagged (`id_test`); an untagged prefix
+    names the original, not its copies (`originals_first`). More than one: ambiguous."""
+    spec = str(spec).strip()
+    ids = list(ids)
+    if not spec:
+        return []
+    if spec in ids:
+        return [spec]
+    low = spec.lower()
+    found = [i for i in ids if i.lower().startswith(low)]
+    tagged = bool(split_tag(spec)[1])   # (as `resolve` reads a tag: `_partial`, not `_PARTIAL`)
+    if not found and (tagged or SHOWN_CUT in spec or TYPED_CUT in spec):
+        test = id_test(spec)
+        found = [i for i in ids if test is not None and test(i)]
+    return found if tagged else originals_first(found)
+
+
 class Stored(msgspec.Struct, frozen=True):
     """Where an imported session went and what happened to it."""
     id: str

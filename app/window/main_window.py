@@ -270,8 +270,12 @@ class MainWindow(QMainWindow):
         try:
             sid = self.store.resolve(session)
         except KeyError as exc:
-            self.report(f"{exc.args[0]} - to open a link handed over, import the .replay"
-                        " bundle that came with it (File > Import…), then open the link again")
+            # (several stored ones it may name: importing would not help)
+            ambiguous = len(self.browser.catalog.linked(session)) > 1
+            self.report(exc.args[0] + ("" if ambiguous else
+                                       " - to open a link handed over, import the .replay"
+                                       " bundle that came with it (File > Import…), then"
+                                       " open the link again"))
             return None
         existing = self.sessions.find(sid)
         if existing is not None:

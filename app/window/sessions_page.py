@@ -380,11 +380,16 @@ class SessionBrowser(QWidget):
         self._listed = (f"{shown:,} of {total:,} sessions" if shown != total
                         else count(total, "session"))
         link = link_in(self.search.text())
-        if link is not None:   # what Enter does with it
-            self._listed += (f" · a link to {moment_text(link[1])} of session"
-                             f" {link[0]}: " + ("Enter opens it there" if rows else
-                                                "not stored here - import the .replay bundle"
-                                                " that came with it (File > Import…)"))
+        if link is not None:   # what Enter does with it: the session it resolves to, whatever
+            # the other filters hide (a shortened `8dda0c07_partial` was "not stored here"
+            # while Enter opened it)
+            named = self.catalog.linked(link[0])
+            self._listed += (f" · a link to {moment_text(link[1])} of session {link[0]}: " + (
+                "Enter opens it there" + ("" if rows else " (the filters hide its row)")
+                if len(named) == 1 else
+                "not stored here - import the .replay bundle that came with it"
+                " (File > Import…)" if not named else
+                f"{len(named):,} sessions have ids beginning so - give more of the id"))
         self._say_empty(shown, total)
         self._say_count()
         self.rowsChanged.emit(shown)

@@ -75,6 +75,24 @@ def test_search_lists_what_the_apps_search_box_shows(data, text):
         assert app == []
 
 
+def test_search_finds_a_session_by_its_id_as_listed(data):
+    """The list's footer says any command accepts its ids (`8dda0c07_new`), yet `--search
+    8dda0c07_new` said "no sessions match": each id as listed finds its session (first,
+    the original's prefix lists its copies too, as any word in the id does)."""
+    p = replay("--data", data, "sessions")
+    assert p.returncode == 0, p.stderr
+    lines = p.stdout.splitlines()
+    rule = next(i for i, ln in enumerate(lines) if set(ln.strip()) == {"─"})
+    shown = [ln.split()[0] for ln in lines[rule + 1:rule + 3]]
+    full = [r["id"] for r in _listed(data)]
+    assert any(s.endswith("_new") and s not in full for s in shown), shown   # shortened
+    for s, sid in zip(shown, full):
+        assert sid in [r["id"] for r in _listed(data, "--search", s)], s
+    tagged = next(s for s in shown if s.endswith("_new"))
+    assert [r["id"] for r in _listed(data, "--search", tagged.upper())] == \
+        [i for i in full if i.endswith("_new")]
+
+
 def test_search_narrows_before_the_limit_and_says_when_nothing_matches(data):
     (titled,) = _listed(data, "--search", "coupon")
     assert _listed(data, "--search", "coupon", "--limit", "1") == [titled]

@@ -1380,6 +1380,37 @@ def test_a_link_pasted_in_the_search_box_opens_its_session_at_its_moment(window,
     assert "import the .replay bundle that came with it (File > Import…)" in window.last_problem
 
 
+def test_a_link_to_an_id_as_listed_is_said_as_enter_takes_it(qtbot, data, settings):
+    """`replay://8dda0c07_partial?t=46000` (the id as the list shows it) pasted in the search
+    box listed nothing and said "not stored here - import the .replay bundle", yet Enter
+    opened the session at 46000: the list and its line say what Enter does - the session
+    it opens, even one the other filters hide; a link naming several says so, not "import"."""
+    uuid = "8dda0c07-b950-47ec-a5ea-3d25746042bf"
+    with Store.open(data) as store:
+        for sid in (uuid, uuid + "_partial", uuid[:9] + "ffff-0000-0000-000000000000"):
+            store.ingest(session_events(start_ms=T0, duration_ms=60_000,
+                                        urls=["https://shop.example/"]), session_id=sid)
+    w = MainWindow(data, settings=settings, thumbnails=False)
+    qtbot.addWidget(w)
+    b = w.browser
+    b.search.setText("replay://8dda0c07_partial?t=46000")
+    assert shown(w) == [uuid + "_partial"]
+    assert b.count.text().endswith("of session 8dda0c07_partial: Enter opens it there"), \
+        b.count.text()
+    b.has_errors.setChecked(True)   # a filter that hides it: Enter still opens it
+    assert shown(w) == []
+    assert b.count.text().endswith("Enter opens it there (the filters hide its row)")
+    b.has_errors.setChecked(False)
+    b.search.setText("replay://8dda0c07-b_partial?t=46000")
+    assert b.count.text().endswith("Enter opens it there")
+    assert w.open_link("replay://8dda0c07_partial?t=46000") is not None   # Enter's way
+    b.search.setText("replay://8dda0c07?t=0")   # the original, its copy, another
+    assert b.count.text().endswith("3 sessions have ids beginning so - give more of the id")
+    w.open_link("replay://8dda0c07?t=0")
+    assert "matches 3 sessions" in w.last_problem and "import" not in w.last_problem
+    w.close()
+
+
 def test_open_link_offers_the_link_on_the_clipboard(window, qtbot):
     QApplication.clipboard().setText("replay://ada-checkout?t=1500\n")
     dlg = window.ask_link()
