@@ -201,17 +201,35 @@ def dom_depth(event: Any, cap: int = 10_000) -> int:
 
 
 def _out_of_range_int(v: Any) -> int | None:
-    stack = [v]
+    found = out_of_range_at(v)
+    return found[1] if found is not None else None
+
+
+def out_of_range_at(v: Any) -> tuple[str, int] | None:
+    """The first integer of `v` (in the JSON text's order) no 64-bit integer holds, with
+    where it is (`timestamp`, `data.payload.n`, `data.adds[2].node.id`), None if none."""
+    stack: list[tuple[str, Any]] = [("", v)]
     while stack:
-        x = stack.pop()
+        path, x = stack.pop()
         if type(x) is int:
             if not INT_MIN <= x <= INT_MAX:
-                return x
+                return path, x
         elif isinstance(x, dict):
-            stack.extend(x.values())
+            stack.extend((f"{path}.{k}" if path else str(k), y)
+                         for k, y in reversed(list(x.items())))
         elif isinstance(x, list):
-            stack.extend(x)
+            stack.extend((f"{path}[{i}]", y) for i, y in reversed(list(enumerate(x))))
     return None
+
+
+def _big_integer_said(path: str, big: int) -> str:
+    """An integer beyond 64 bits, said by where it is in the event: a support engineer
+    reading "event holds the integer 1000...(33 digits)" could not tell which field."""
+    said = (f"its {path or 'value'}, {_short(big)}, is beyond the numbers a recording can"
+            " store (64-bit integers)")
+    if path == "timestamp":   # the one field every event has, and what a person can check
+        said += " - a timestamp is epoch milliseconds, 13 digits today"
+    return said
 
 
 def _count_keys(v: Any) -> int:
@@ -304,11 +322,9 @@ def check_event(event: dict, encoded: bytes, index: int | None, limits: Limits
                              f" limit of {limits.max_depth}", index)
     # only events with a run of digits as long as a 64-bit integer's are walked
     if long_number:
-        big = _out_of_range_int(event)
-        if big is not None:
-            raise LimitError("integer_out_of_range", 64,
-                             f"event holds the integer {_short(big)}, beyond the 64 bits"
-                             " a recording can store", index)
+        found = out_of_range_at(event)
+        if found is not None:
+            raise LimitError("integer_out_of_range", 64, _big_integer_said(*found), index)
     if keys > limits.max_attributes:
         count = event_attribute_count(event)
         if count > limits.max_attributes:

@@ -140,11 +140,26 @@ _OTHER_FILES = (
 _INSTEAD = {
     SEGMENT_FILE: "open the data folder with --data, or import the .replay bundle `replay"
                   " export` writes",
-    HAR_FILE: "export one from the player with `replay export SESSION -o x.har`; HAR files"
-              " cannot be imported",
+    # (it told someone holding a HAR how to make one)
+    HAR_FILE: "a HAR holds a page's network requests only - no page, clicks or scrolling to"
+              " replay; use the recording itself: " + "{reads}",
 }
 _READS = "rrweb JSON, a PostHog or Sentry export, or a .replay bundle"
 _TEXT_HEAD = 4096   # bytes of a file looked at to tell text
+# JavaScript holding the events' JSON (rrweb-player's own demo keeps them in `events.js`:
+# `const events = [...]`): the wrapper before the array or object, after any comments
+_JS_WRAPPER = re.compile(
+    rb"(?:\s*(?://[^\n]*|/\*.*?\*/))*\s*"
+    rb"((?:export\s+)?(?:const|let|var)\s+[A-Za-z_$][\w$]*\s*=|(?:window|globalThis|self)"
+    rb"\.[A-Za-z_$][\w$]*\s*=|module\.exports\s*=|export\s+default)\s*([\[{])", re.S)
+
+
+def js_wrapper(data: bytes) -> tuple[str, str] | None:
+    """The JavaScript a file wraps JSON in (`const events =`) and the JSON's first bracket,
+    None if it starts otherwise."""
+    m = _JS_WRAPPER.match(data[:_TEXT_HEAD].lstrip(b"\xef\xbb\xbf"))
+    return None if m is None else (" ".join(m.group(1).decode("ascii").split()),
+                                   m.group(2).decode("ascii"))
 
 
 def what_file(data: bytes) -> str | None:
@@ -171,7 +186,17 @@ def _is_text(data: bytes) -> bool:
 
 def not_a_recording(what: str) -> NotARecording:
     """The refusal of a file of another kind (`what_file`), with what to do instead."""
-    return NotARecording(f"this is {what}, not a session recording ({_INSTEAD.get(what, _READS)})")
+    instead = _INSTEAD.get(what, _READS).replace("{reads}", _READS)
+    return NotARecording(f"this is {what}, not a session recording ({instead})")
+
+
+def js_not_json(wrapper: str, bracket: str) -> NotARecording:
+    """The refusal of JavaScript holding the events' JSON (`js_wrapper`): it was "a text
+    file (not JSON)", with no word of the one edit that makes it a recording."""
+    value = "[...]" if bracket == "[" else "{...}"
+    return NotARecording(f"this is JavaScript (`{wrapper} {value}`), not JSON - remove"
+                         f" `{wrapper}` before the {value} (and a `;` after it): what is left"
+                         " is the recording's JSON")
 
 
 # --- packer ----------------------------------------------------------------------------
@@ -513,6 +538,8 @@ def _decoded(data: bytes, cut: str | None, partial: bool) -> tuple[Any, str | No
     except msgspec.ValidationError as exc:   # whole JSON, with a number nothing can hold
         raise UnreadableRecording(out_of_range(exc)) from None
     except msgspec.DecodeError as exc:
+        if (wrapper := js_wrapper(data)) is not None:
+            raise js_not_json(*wrapper) from None
         other = what_file(data)
         if other is not None:
             raise not_a_recording(other) from None

@@ -120,7 +120,16 @@ ODD_FILES = [
       "import the .replay bundle `replay export` writes"]),
     ("network.har", lambda d, t: json.dumps({"log": {"version": "1.2", "creator": {"name": "x"},
                                                      "entries": []}}, indent=2).encode(),
-     ["a har network log", "replay export session -o x.har", "har files cannot be imported"]),
+     # (it said how to make a HAR - `replay export SESSION -o x.har` - to someone holding one)
+     ["a har network log", "network requests only", "use the recording itself",
+      "rrweb json", ".replay bundle"]),
+    # rrweb-player's own `events.js` (was "a text file (not JSON)": no word of the fix)
+    ("events.js", lambda d, t: b"const events = " + (d / "rrweb-player-demo.json").read_bytes()
+     + b";\n", ["this is javascript (`const events = [...]`), not json",
+                 "remove `const events =` before the [...]",
+                 "what is left is the recording's json"]),
+    ("recording.js", lambda d, t: b"// from the demo\n/* v2 */\nwindow.replayEvents =\n  {\"a\": 1}",
+     ["javascript (`window.replayevents = {...}`)", "remove `window.replayevents =`"]),
     ("empty.json", lambda d, t: b"", ["the file is empty", "copy or export it again"]),
     ("cut.json", lambda d, t: b'[{"type": 4, "timest',
      ["breaks off before its first whole event", "copy or export it again"]),
@@ -139,9 +148,10 @@ def test_a_file_that_is_no_recording_says_what_it_is(capsys, tmp_path, fixtures_
     for w in words:
         assert w in line, line
     for w in ("byte 0", "invalid character", "fix the file", "0 whole events",
-              "expected a json array"):
+              "expected a json array", "x.har"):
         assert w not in line, line
     assert line.count(str(f).lower()) == 1
+    assert not name.endswith(".js") or "a text file" not in line, line
     assert folder_state(data) == before
 
 

@@ -265,6 +265,25 @@ def test_15_9_json_nested_100000_deep_is_refused_by_name(tmp_path, capsys):
     assert "nests more than 5,000 levels deep" in line and "nesting_too_deep" in line
 
 
+def test_15_9_a_huge_timestamp_is_said_by_its_field(tmp_path, capsys):
+    """A support engineer's `hugets.json`: an event stamped 1e32 was refused as "event holds
+    the integer 100000000000...(33 digits)" - the field is named, its number shortened."""
+    events = [{"type": 4, "timestamp": T0, "data": {"href": "http://x/", "width": 800,
+                                                     "height": 600}},
+              {"type": 3, "timestamp": T0 + 5, "data": {"source": 2, "type": 2, "id": 1,
+                                                         "x": 5, "y": 6}},
+              {"type": 3, "timestamp": 10 ** 32, "data": {"source": 2, "type": 2, "id": 1,
+                                                          "x": 5, "y": 6}}]
+    f = tmp_path / "hugets.json"
+    f.write_text(json.dumps(events))
+    line = one_line(*run(capsys, "--data", tmp_path / "data", "import", f)[::2])
+    assert "event #2: its timestamp, 100000000000...(33 digits), is beyond the numbers a" \
+        " recording can store (64-bit integers) - a timestamp is epoch milliseconds, 13" \
+        " digits today" in line, line
+    assert "holds the integer" not in line
+    assert stored(capsys, tmp_path / "data") == []
+
+
 @pytest.mark.parametrize("where", ["payload", "timestamp"])
 def test_15_9_integers_beyond_64_bits_are_refused_by_name(tmp_path, capsys, where):
     big = 2 ** 70
@@ -276,6 +295,11 @@ def test_15_9_integers_beyond_64_bits_are_refused_by_name(tmp_path, capsys, wher
     f.write_text(json.dumps([meta, custom]))
     line = one_line(*run(capsys, "--data", tmp_path / "data", "import", f)[::2])
     assert "integer_out_of_range" in line and str(big) in line, line
+    # the field named ("event holds the integer ..." said not which), a timestamp explained
+    field = "timestamp" if where == "timestamp" else "data.payload.n"
+    assert f"event #1: its {field}, {big}, is beyond the numbers a recording can store" \
+        " (64-bit integers)" in line, line
+    assert ("a timestamp is epoch milliseconds" in line) == (where == "timestamp"), line
     assert stored(capsys, tmp_path / "data") == []
     # 2**64 - 1 and -2**63 are still integers MessagePack keeps
     custom["timestamp"], custom["data"]["payload"] = T0 + 1, {"n": (1 << 64) - 1,

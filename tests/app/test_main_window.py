@@ -311,7 +311,9 @@ def test_datadog_uploads_dropped_together_open_as_one_session(window, qtbot, tmp
     ("empty.json", b"", "the file is empty"),
     ("notes.txt", b"remember the milk\n", "this is a text file (not JSON)"),
     ("picture.png", b"\x89PNG\r\n\x1a\n" + bytes(64), "this is a PNG image"),
-], ids=["cut-json", "empty", "text", "png"])
+    ("events.js", b'const events = [{"type": 4}];', "this is JavaScript (`const events = [...]`),"
+     " not JSON - remove `const events =`"),
+], ids=["cut-json", "empty", "text", "png", "js"])
 def test_a_file_that_is_no_recording_is_said_and_opens_nothing(window, qtbot, tmp_path, name,
                                                                 content, why, demo_events):
     """One line about the file: which, what is wrong with it, what to open instead - it
@@ -326,7 +328,7 @@ def test_a_file_that_is_no_recording_is_said_and_opens_nothing(window, qtbot, tm
     assert "session id" not in said and str(tmp_path) not in said
     if name == "empty.json":   # nothing to open instead: the whole file is another copy
         assert said.endswith("copy or export it again")
-    else:
+    elif name != "events.js":   # (JavaScript: the edit that makes it JSON is said instead)
         assert "a .replay bundle" in said and "rrweb JSON" in said   # what to open instead
     # a file opened next is not said to be that one: the bar no longer shows the problem
     good = tmp_path / "good.json"
