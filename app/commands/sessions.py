@@ -42,7 +42,8 @@ def register(subparsers, common) -> None:
                                                        " still be storing it)")
     p.add_argument("--search", metavar="TEXT", default="",
                    help="as the app's search box: every word of TEXT (any case) is in the"
-                        " session's id, user, bug title, application, page URLs or errors")
+                        " session's id, user, bug title, application, page URLs or errors,"
+                        " or is its id as this list shows it (8dda0c07_partial)")
     p.add_argument("--user", metavar="U", help="user id, name or email contains U")
     p.add_argument("--url", metavar="S", help="a page URL of the session contains S")
     p.add_argument("--errors", action="store_true", help="only sessions with errors")
