@@ -515,8 +515,9 @@ class MainWindow(QMainWindow):
         noted = [line for level, line in said if level != "warning"]
         if failures or warned or copyable:
             # the summary first: the status bar shows the box's first line (the notes too:
-            # "already stored", "stored as" were said nowhere beside a failure)
-            self.report(summary + "\n\n" + "\n".join(failures + warned + noted),
+            # "already stored", "stored as" were said nowhere beside a failure); a blank line
+            # between files' lines, each a long sentence wrapped over several
+            self.report(summary + "\n\n" + "\n\n".join(failures + warned + noted),
                         title="Import", offer=(AS_NEW_BUTTON, lambda: self.import_paths(
                             copyable, as_new=True)) if copyable else None)
         else:
