@@ -87,6 +87,7 @@ def cut_note(subject: Subject) -> str:
 class Side:
     frame: Raw
     title: str
+    shows: str = ""   # what it is, as the preview's note says it ("what is stored")
 
 
 @dataclass
@@ -200,12 +201,13 @@ def build_preview(subject: Subject, rules: Rules, at_ms: float | None, *,
     first = subject.events[0].get("timestamp") or 0 if subject.events else 0
     until = None if at_ms is None else first + at_ms
     if subject.stored:
-        before_events, title = subject.events, "Stored now"
+        before_events, title, shows = subject.events, "Stored now", "what is stored"
     elif unmasked:
-        before_events, title = subject.events, "As recorded (unmasked)"
+        before_events, title, shows = subject.events, "As recorded (unmasked)", \
+            "the file as it is, never saved"
     else:   # what `import` would store under the data folder's rules
         before_events = masked(subject, active if active is not None else Rules.default())
-        title = "Under the active rules"
+        title, shows = "Under the active rules", "what `import` stores today"
     # a stored session: the rules on top of what is stored (what `mask` would store);
     # a file: the rules on the recording (what `import` would store)
     after_events = masked(subject, rules)
@@ -213,8 +215,10 @@ def build_preview(subject: Subject, rules: Rules, at_ms: float | None, *,
     after = _state(_until(after_events, until))
     changed = masked_differently(before, after)
     t = float(at_ms or 0)
-    return Preview(Side(_mark(build_frame(before, t), changed), title),
-                   Side(_mark(build_frame(after, t), changed), "With these rules"),
+    return Preview(Side(_mark(build_frame(before, t), changed), title, shows),
+                   Side(_mark(build_frame(after, t), changed), "With these rules",
+                        "what `mask` would store" if subject.stored
+                        else "what `import` would store"),
                    changed)
 
 

@@ -960,13 +960,11 @@ class PrivacyWorkspace(QWidget):
             pane.url.setStyleSheet(OUTLINED if url_changed else "")
         if not has_page(subject.events):
             note = "This recording has no page snapshot: nothing to show."
-        elif subject.stored:   # (the sides by their titles: stacked or beside each other)
+        else:   # (the sides by their titles: stacked or beside each other)
+            sides = f"{p.before.title}: {p.before.shows}; {p.after.title}: {p.after.shows}"
             note = (f"{count(len(p.changed), 'element')} would be masked differently (outlined)."
-                    f" {p.before.title}: what is stored; {p.after.title.lower()}: what `mask`"
-                    " would store (rules can only tighten what is stored).")
-        else:
-            note = (f"{count(len(p.changed), 'element')} masked differently (outlined)."
-                    f" {p.after.title}: what `import` would store.")
+                    f" {sides} (rules can only tighten what is stored).") if subject.stored \
+                else f"{count(len(p.changed), 'element')} masked differently (outlined). {sides}."
         self.preview_note.setText(note + cut_note(subject))
 
     def wait_shown(self, timeout_s: float = 30.0) -> None:

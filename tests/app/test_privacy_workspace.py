@@ -706,12 +706,15 @@ def test_a_long_session_is_previewed_from_its_first_events_read_no_further(
     assert f"first 3 events of {total:,}" in w.preview_note.text()
     # the sides named by their titles, stacked or beside each other ("Left: ..." was read
     # under the sides one above the other)
-    assert "Stored now: what is stored; with these rules: what `mask` would store" \
+    assert "Stored now: what is stored; With these rules: what `mask` would store" \
         in w.preview_note.text() and "Left" not in w.preview_note.text()
     rec = tmp_path / "rec.json"
     rec.write_text(json.dumps(account_recording()))
     assert w.open_file(rec) is None
     assert len(w.subject.events) == 3 and w.subject.cut and w.subject.total is None
+    w.wait_shown()
+    assert "Under the active rules: what `import` stores today; With these rules: what" \
+        " `import` would store" in w.preview_note.text()
 
 
 def test_dry_run_and_audit_keep_the_window_alive_and_stop_on_cancel(qtbot, tmp_path, workspace,
