@@ -200,26 +200,34 @@ def dom_depth(event: Any, cap: int = 10_000) -> int:
     return _depths(event, cap)[1] if isinstance(event, (dict, list)) else 0
 
 
-def _out_of_range_int(v: Any) -> int | None:
-    found = out_of_range_at(v)
-    return found[1] if found is not None else None
-
-
 def out_of_range_at(v: Any) -> tuple[str, int] | None:
     """The first integer of `v` (in the JSON text's order) no 64-bit integer holds, with
-    where it is (`timestamp`, `data.payload.n`, `data.adds[2].node.id`), None if none."""
-    stack: list[tuple[str, Any]] = [("", v)]
+    where it is (`timestamp`, `data.payload.n`, `data.adds[2].node.id`), None if none. Each
+    value carries a link to its parent's place, the path is written for the one found only
+    (a path string per value cost a DOM's depth in every node of a deep snapshot)."""
+    stack: list[tuple[Any, Any]] = [(v, None)]
     while stack:
-        path, x = stack.pop()
+        x, where = stack.pop()
         if type(x) is int:
             if not INT_MIN <= x <= INT_MAX:
-                return path, x
+                return _path(where), x
         elif isinstance(x, dict):
-            stack.extend((f"{path}.{k}" if path else str(k), y)
-                         for k, y in reversed(list(x.items())))
+            stack.extend((y, (where, k)) for k, y in reversed(list(x.items())))
         elif isinstance(x, list):
-            stack.extend((f"{path}[{i}]", y) for i, y in reversed(list(enumerate(x))))
+            stack.extend((y, (where, i)) for i, y in reversed(list(enumerate(x))))
     return None
+
+
+PATH_SAID_CHARS = 120   # a path in a message, at most (a key may be any length)
+
+
+def _path(where: Any) -> str:
+    parts: list[str] = []
+    while where is not None:
+        where, k = where
+        parts.append(f"[{k}]" if type(k) is int else f".{k}")
+    path = "".join(reversed(parts)).removeprefix(".")
+    return path if len(path) <= PATH_SAID_CHARS else path[:PATH_SAID_CHARS] + "…"
 
 
 def _big_integer_said(path: str, big: int) -> str:

@@ -85,7 +85,7 @@ def test_each_fact_bounds_what_the_walks_find(value):
         found.extend(f.kind for f in d.find(s, d.KINDS))
         return s
     map_strings(value, visit)
-    out_of_range = L._out_of_range_int(value) is not None
+    out_of_range = L.out_of_range_at(value) is not None
     walked = L._depths(value, 10_000) if isinstance(value, (dict, list)) else (0, 0)
     for text in _texts(value):
         f = SOURCE._scan(text)
