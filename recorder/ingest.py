@@ -13,7 +13,8 @@ import hashlib
 import logging
 import os
 from collections import Counter
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Protocol, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, NamedTuple, Protocol, \
+    Sequence
 
 import msgspec
 
@@ -61,12 +62,20 @@ class Masker(Protocol):
         ...
 
 
-MaskerFor = Callable[[str, "OpenSession | None", "OpenSession | None"], Masker]
+class GoesOn(NamedTuple):
+    """A new live session split off a visit (after 15 minutes without activity, or at 4
+    hours): the page goes on, so its masker is the visit's - the values typed into masked
+    fields (their echoes stay masked) and, when its events begin without a snapshot
+    (`needs_page`: rrweb's recorder takes none), the DOM its snapshot is built from."""
+    session: "OpenSession"   # the visit's session stored before this batch
+    needs_page: bool
+
+
+MaskerFor = Callable[[str, "OpenSession | None", "GoesOn | None"], Masker]
 """Live intake: the masker of session `id`, carrying its state across requests; the
 second argument is the stored session it appends to (None: a new session); the third, for
-a new session, the visit's session it goes on from (split off after 15 minutes without
-activity or at 4 hours: the same page, so the same masker - its DOM, and the values typed
-into its masked fields, whose echoes stay masked)."""
+a new session of a visit stored before, what it goes on from (asked in the sessions'
+order: a batch's second new session goes on from its first)."""
 
 
 class OpenSession(Protocol):
@@ -337,9 +346,11 @@ def prepare(events: Sequence[Any], *, application: str | None = None,
     before: Masker | None = None
     for p in out:
         if masker_for is not None:
-            goes_on = existing if p.append_to is None else None
+            needs_page = _needs_snapshot(p.events)
+            goes_on = GoesOn(existing, needs_page) \
+                if (p.append_to is None and existing is not None) else None
             masker = masker_for(p.id, p.append_to, goes_on)
-            if goes_on is not None and _needs_snapshot(p.events):
+            if goes_on is not None and needs_page:
                 # (an import's split was given its snapshot above, from the events before)
                 made = split_snapshot(masker.mirror, p.events[0]["timestamp"])
                 if made:

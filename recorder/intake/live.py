@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from ..index import BatchKey
-from ..ingest import BatchReused, Masker, OpenSession, SessionDeleted
+from ..ingest import BatchReused, GoesOn, Masker, OpenSession, SessionDeleted
 from ..jsonscan import JsonFacts
 from ..privacy import ActiveRules, Rules, SessionMasker, SessionMaskers, parse_rules
 from ..privacy.echoes import Echoes
@@ -60,7 +60,8 @@ MAX_PUBLIC_CHARS = 16_000_000  # ... and in all (the least recently used go firs
 class _Counting:
     """A masker that notes how many events it let through (what the store will hold)."""
 
-    def __init__(self, masker: SessionMasker, done):
+    def __init__(self, sid: str, masker: SessionMasker, done):
+        self.sid = sid   # the session it masks
         self.masker = masker
         self.echoes = masker.echoes
         self.mirror = masker.mirror
@@ -157,15 +158,18 @@ class LiveIntake:
             self._resolve_texts(app, batch.session_id, texts)
         touched: list[str] = []
         begun: list[str] = []   # the sessions this batch begins
-        handed: dict[str, _Counting] = {}   # ... and the maskers given to its sessions
+        handed: list[_Counting] = []     # ... and the maskers given to its sessions, in order
 
         def masker_for(sid: str, append_to: OpenSession | None,
-                       goes_on: OpenSession | None) -> Masker:
+                       goes_on: GoesOn | None) -> Masker:
             touched.append(sid)
             if append_to is None:
                 begun.append(sid)
-            m = handed[sid] = self._masker(app, maskers, sid, append_to, goes_on,
-                                           handed.get(goes_on.id) if goes_on else None)
+            # a new session of the visit goes on from the session this batch gave a masker
+            # last (asked in the sessions' order), else from the visit's stored session
+            m = self._masker(app, maskers, sid, append_to, goes_on,
+                             handed[-1] if handed and goes_on is not None else None)
+            handed.append(m)
             return m
 
         # the context goes to the index: masked like free text under the same rules
@@ -298,24 +302,30 @@ class LiveIntake:
         return found
 
     def _masker(self, app: Application, maskers: SessionMaskers, sid: str,
-                append_to: OpenSession | None, goes_on: OpenSession | None = None,
-                goes_on_masker: "_Counting | None" = None) -> "_Counting":
+                append_to: OpenSession | None, goes_on: GoesOn | None = None,
+                before: "_Counting | None" = None) -> "_Counting":
         """Session `sid`'s masker, up to date with what is stored of it (`append_to`). A new
-        session split off a visit (`goes_on`: the visit's session before it) goes on with
-        that one's masker - `goes_on_masker` when this batch appended to it first."""
+        session split off a visit (`goes_on`) goes on with the masker of the session before
+        it - `before`, given by this batch; else the visit's stored session's: its DOM only
+        when the new one needs its page (else the values typed there alone: a page built
+        from storage replays the whole session)."""
         stored = append_to.record_count if append_to is not None else 0
-        for before in (append_to, goes_on):
-            if before is not None and before.application != app.id:
+        for other in (append_to, goes_on.session if goes_on is not None else None):
+            if other is not None and other.application != app.id:
                 raise WireError(Status.CONFLICT, "session_conflict",
-                                f"session {before.id} belongs to another application - give"
+                                f"session {other.id} belongs to another application - give"
                                 " each visit its own session_id")
         with self._lock:   # batches of other sessions run in other threads
-            if goes_on is not None:
-                page = goes_on_masker.masker if goes_on_masker is not None else \
-                    self._current(maskers, goes_on.id, goes_on.record_count)
-                m = maskers.go_on(goes_on.id, sid, page)
-            else:
+            if goes_on is None:
                 m = self._current(maskers, sid, stored)
+            elif before is not None:
+                m = maskers.go_on(before.sid, sid, before.masker)
+            elif goes_on.needs_page:
+                visit = goes_on.session
+                m = maskers.go_on(visit.id, sid,
+                                  self._current(maskers, visit.id, visit.record_count))
+            else:
+                m = maskers.start_after(goes_on.session.id, sid)
 
         def done(n: int) -> None:
             with self._lock:
@@ -323,7 +333,7 @@ class LiveIntake:
                 self._seen.move_to_end(sid)
                 while len(self._seen) > MAX_OPEN_SESSIONS:
                     self._seen.popitem(last=False)
-        return _Counting(m, done)
+        return _Counting(sid, m, done)
 
     def _current(self, maskers: SessionMaskers, sid: str, stored: int) -> SessionMasker:
         """The masker of session `sid`, which holds `stored` events, up to date with them
@@ -346,7 +356,10 @@ class LiveIntake:
             for sid in done:
                 self._seen.pop(sid, None)
                 for *_rules, maskers in self._maskers.values():
-                    maskers.end(sid)
+                    # its DOM leaves memory, the values typed stay (kept for so many
+                    # sessions, the least recently used dropped): the visitor coming back
+                    # after these 15 minutes goes on in a new session that masks their echoes
+                    maskers.close(sid)
         return done
 
     def _typed(self, sid: str) -> Echoes | None:

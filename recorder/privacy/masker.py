@@ -1136,6 +1136,16 @@ class SessionMaskers:
             self._open.popitem(last=False)
         return masker
 
+    def start_after(self, before: str, session_id: str) -> SessionMasker:
+        """A new masker for `session_id`, split off the visit's session `before` with events
+        of a new page (a snapshot of their own): the values typed into `before`'s masked
+        fields go on, shared."""
+        m = self.get(session_id)
+        kept = self._echoes.get(before)
+        if kept is not None:
+            m.echoes = self._echoes[session_id] = kept
+        return m
+
     def typed(self, session_id: str) -> Echoes | None:
         """The values typed into the session's masked fields that this intake saw (memory
         only), for a pass over what was stored before they were typed (LiveIntake.compact_idle)."""
@@ -1145,11 +1155,6 @@ class SessionMaskers:
         """Drop the session's DOM from memory (the next batch resumes from storage); the
         values typed into its masked fields are kept."""
         self._open.pop(session_id, None)
-
-    def end(self, session_id: str) -> None:
-        """The session ended (a limit, inactivity): forget all of it."""
-        self._open.pop(session_id, None)
-        self._echoes.pop(session_id, None)
 
     def __len__(self) -> int:
         return len(self._open)

@@ -330,44 +330,87 @@ def test_a_value_typed_before_a_session_split_stays_masked_after_it(tmp_path, ho
     assert "Your coupon ***" in got and "applied ***" in got
 
 
-@pytest.mark.parametrize("worker", ["same", "other"])
-def test_a_live_visit_split_after_15_quiet_minutes_goes_on_with_its_page_and_its_masking(
-        tmp_path, worker):
-    """rrweb's recorder takes no new snapshot when the person comes back after 15 minutes:
-    the intake's new session for the rest of the visit begins with the page as the visit's
-    masker holds it (a snapshot built from it, masked as any), and what was typed into a
-    masked field before is masked where it is echoed after. Another worker process builds
-    the page from what is stored (the values typed are in the first one's memory only: see
-    SessionMaskers)."""
+def _visit(tmp_path, workers: int = 1):
     data = tmp_path / "data"
     data.mkdir()
     apps = Applications(data)
     app, _ = apps.create("shop")
-    workers = [LiveIntake(Store.open(data), parse_rules(DEFAULT))]
-    if worker == "other":
-        workers.append(LiveIntake(Store.open(data), parse_rules(DEFAULT)))
-    shift = int(time.time() * 1000) - 2 * SPLIT_MS - T0
-    events = typed_then_away(new_snapshot=False)
-    for e in events:
-        e["timestamp"] += shift
-    cut = len(events) - 2
+    return data, apps, app, [LiveIntake(Store.open(data), parse_rules(DEFAULT))
+                             for _ in range(workers)]
+
+
+def _now_shifted(events: list[dict], back_ms: int) -> list[dict]:
+    shift = int(time.time() * 1000) - back_ms - T0
+    return [dict(e, timestamp=e["timestamp"] + shift) for e in events]
+
+
+@pytest.mark.parametrize("case", ["same-worker", "compacted-between", "other-worker",
+                                  "new-snapshot"])
+def test_a_live_visit_split_after_15_quiet_minutes_goes_on_with_its_page_and_its_masking(
+        tmp_path, case):
+    """rrweb's recorder takes no new snapshot when the person comes back after 15 minutes:
+    the intake's new session for the rest of the visit begins with the page as the visit's
+    masker holds it (a snapshot built from it, masked as any), and what was typed into a
+    masked field before is masked where it is echoed after - also once the quiet session was
+    compacted meanwhile (`replay serve` compacts every minute: exactly when the visitor is
+    away), and when the rest of the visit brings a snapshot of its own. Another worker process
+    builds the page from what is stored (the values typed are in the first one's memory only:
+    see SessionMaskers)."""
+    data, apps, app, workers = _visit(tmp_path, 2 if case == "other-worker" else 1)
+    events = _now_shifted(typed_then_away(new_snapshot=case == "new-snapshot"), 2 * SPLIT_MS)
+    cut = next(i for i, e in enumerate(events) if e["timestamp"] - events[0]["timestamp"]
+               > SPLIT_MS)
     assert workers[0].accept(app, Batch(session_id="s1", events=events[:cut])) == ["s1"]
+    if case in ("compacted-between", "new-snapshot"):
+        assert workers[0].compact_idle() == ["s1"]
     (later,) = workers[-1].accept(app, Batch(session_id="s1", events=events[cut:]))
     assert later.startswith("s1.")
-    if worker == "same":
+    if case != "other-worker":
         assert hits(stored_bytes(data), {"typed value": [SECRET]}) == []
     with Store.open(data) as s:
         first, rest = (list(s.session(sid).events()) for sid in ("s1", later))
-    made = rest[:2]
-    assert [e["type"] for e in made] == [4, 2]
-    assert {e.get("replay:synthetic") for e in made} == {"session-split"}
-    assert made[0]["data"]["href"] == "https://shop.example/cart"
-    if worker == "same":
-        assert "Your coupon ***" in json.dumps(rest[2:])
-    # the new session alone rebuilds the page the whole visit shows, its typing masked
-    alone, visit = Mirror().apply_all(rest), Mirror().apply_all(first + rest[2:])
-    assert alone.to_serialized() == visit.to_serialized()
-    assert '"value": "***' in json.dumps(made[1]["data"])   # (the coupon field's)
+    if case != "other-worker":
+        assert "Your coupon ***" in json.dumps(rest) and "applied ***" in json.dumps(rest)
+    if case != "new-snapshot":
+        made = rest[:2]
+        assert [e["type"] for e in made] == [4, 2]
+        assert {e.get("replay:synthetic") for e in made} == {"session-split"}
+        assert made[0]["data"]["href"] == "https://shop.example/cart"
+        # the new session alone rebuilds the page the whole visit shows, its typing masked
+        alone, visit = Mirror().apply_all(rest), Mirror().apply_all(first + rest[2:])
+        assert alone.to_serialized() == visit.to_serialized()
+        assert '"value": "***' in json.dumps(made[1]["data"])   # (the coupon field's)
+    else:   # its own snapshot: none made
+        assert not any(e.get("replay:synthetic") for e in rest)
     for w in workers:
         w.store.close()
+    apps.close()
+
+
+def test_a_batch_with_two_quiet_gaps_goes_on_from_the_session_just_before_each(tmp_path):
+    """A batch held while the visitor was away twice (two new sessions in it): the second
+    goes on from the first - its page holds what the first added - not from the session
+    stored before the batch (the text set on a node the first added was dropped as a change
+    of an unknown node)."""
+    data, apps, app, (live,) = _visit(tmp_path)
+    page = html_to_events(PAGE, href="https://shop.example/cart", timestamp=T0)
+    added = {"type": 3, "timestamp": T0 + SPLIT_MS, "data": {
+        "source": 0, "texts": [], "attributes": [], "removes": [], "adds": [
+            {"parentId": ID["out"], "nextId": None, "node": {
+                "type": 2, "id": 9001, "tagName": "b", "attributes": {}, "childNodes": [
+                    {"type": 3, "id": 9002, "textContent": "added in the second"}]}}]}}
+    changed = {"type": 3, "timestamp": T0 + 2 * SPLIT_MS, "data": {
+        "source": 0, "texts": [{"id": 9002, "value": "changed in the third"}],
+        "attributes": [], "removes": [], "adds": []}}
+    events = _now_shifted(page + [added, changed], 3 * SPLIT_MS)
+    assert live.accept(app, Batch(session_id="v", events=events[:len(page)])) == ["v"]
+    second, third = live.accept(app, Batch(session_id="v", events=events[len(page):]))
+    with Store.open(data) as s:
+        got = {sid: list(s.session(sid).events()) for sid in (second, third)}
+    assert [e["type"] for e in got[second]] == [4, 2, 3]
+    assert [e["type"] for e in got[third]] == [4, 2, 3]
+    shown = Mirror().apply_all(got[third])
+    assert "changed in the third" in json.dumps(shown.to_serialized())
+    assert not shown.warnings, shown.warnings
+    live.store.close()
     apps.close()
