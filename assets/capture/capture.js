@@ -310,7 +310,7 @@
   var ENC = "%2[0Bb]", AFTER_SPACE = "(?<=%20)";
   // a card's label a number may be glued to (`card_4111…`, `cc4111…`), as Python's _CARD_LABEL
   var CARD_LABEL = ["[Cc][Aa][Rr][Dd]", "[Cc][Cc]", "[Pp][Aa][Nn]"].map(function (label) {
-    return "(?<=" + label + ")|(?<=" + label + "[_-])"; }).join("|");
+    return "(?<=(?<![A-Za-z])" + label + ")|(?<=(?<![A-Za-z])" + label + "[_-])"; }).join("|");
   // a phone's brackets as a form encodes them (`tel=%28415%29+555-0100`)
   var OPEN = "(?:\\(|%28)", CLOSE = "(?:\\)|%29)";
   // Python's `\w` reads Unicode, JavaScript's ASCII: here `\w` and the letters of the scripts

@@ -47,7 +47,8 @@ _AFTER_SPACE = r"(?<=%20)"
 # issuer prefixes 2-6; Luhn-checked after.
 # (Each pattern opens with a lookahead of its first character: without it, the lookbehinds
 # run at every position of the text - twice the time.)
-_CARD_LABEL = "|".join(f"(?<={label}{joiner})" for label in ("[Cc][Aa][Rr][Dd]", "[Cc][Cc]", "[Pp][Aa][Nn]")
+_CARD_LABEL = "|".join(f"(?<=(?<![A-Za-z]){label}{joiner})"   # (the label a word of its own:
+                       for label in ("[Cc][Aa][Rr][Dd]", "[Cc][Cc]", "[Pp][Aa][Nn]")  # not acc, Japan)
                        for joiner in ("", "[_-]"))
 _CARD = re.compile(rf"(?=[2-6])(?:(?<![\w.-])|{_AFTER_SPACE}|{_CARD_LABEL})(?:[2-6]\d{{12,18}}"
                    rf"|[2-6]\d{{3}}([ .+-]|{_ENCODED})\d{{4}}\1\d{{4}}\1\d{{4}}(?:\1\d{{1,3}})?"
