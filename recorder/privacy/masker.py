@@ -865,7 +865,10 @@ class SessionMasker:
         if level is None:
             level, nid, box = self._selector_level(click.selector)
         if level is None:
-            level, nid, box = self._strictest_on_page(), None, None
+            # nothing tells what was clicked: where the page hides anything, the path the
+            # plugin wrote may lead beneath it - none is kept
+            level, nid = self._strictest_on_page(), None
+            box = "" if self._hides_anything() else None
         if level < MASK_LEVEL:
             return payload
         new = rum_action_names(payload, mask_text)
@@ -924,6 +927,12 @@ class SessionMasker:
                 if worst >= MASK_LEVEL:
                     break
         return worst
+
+    def _hides_anything(self) -> bool:
+        """Whether some element of the page is at `hidden`."""
+        levels = self.levels
+        return any(n.type == ELEMENT and levels.level_of(n) >= HIDDEN_LEVEL
+                   for n in list(self.mirror.nodes.values()))
 
     def _name_level(self, n: Node) -> Level:
         """The strictest level among what the plugin may read `n`'s name from: `n` and its

@@ -215,12 +215,20 @@ def test_an_action_beneath_a_hidden_element_names_its_placeholder_not_the_path_b
         "#vault > div.diagnosis-hiv > button.reveal-hiv"
     by_selector = action("Show result", 33, 44, T0 + 1003, T0 + 2001, flat=True)
     by_selector["data"]["payload"]["action.target.selector"] = "div.diagnosis-hiv > button"
+    # no click there and a selector naming nothing of the page as it is now (the element
+    # gone): what was clicked cannot be told - on a page hiding anything, no path is kept
+    unplaced = action("Show result", 55, 66, T0 + 1004, T0 + 2002)
+    unplaced["data"]["payload"]["action"]["target"]["selector"] = "div.diagnosis-hiv > button.gone"
     out = SessionMasker(parse_rules(rules)).mask(
-        events + [click(inner["id"], 11, 22, T0 + 1000), recorded, by_selector])
+        events + [click(inner["id"], 11, 22, T0 + 1000), recorded, by_selector, unplaced])
     text = json.dumps(out)
     assert "hiv" not in text and "Show result" not in text
     acts = read(out).rum_actions
-    assert [a.selector for a in acts] == ["#vault", "#vault"]
+    assert [a.selector for a in acts] == ["#vault", "#vault", ""]
+    # ... where nothing is hidden, a selector naming nothing is kept as the plugin wrote it
+    events, _ = page()
+    kept = SessionMasker(parse_rules(RULES)).mask(events + [unplaced])
+    assert [a.selector for a in read(kept).rum_actions] == ["div.diagnosis-hiv > button.gone"]
     assert [e["data"]["id"] for e in out if e["type"] == 3 and e["data"].get("source") == 2] \
         == [ids["vault"]]   # the click itself, moved to the placeholder as before
 
