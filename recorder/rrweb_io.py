@@ -136,15 +136,15 @@ _OTHER_FILES = (
     (b"riff", "a RIFF file (WebP, WAV, AVI)"), (b"%pdf", "a PDF document"),
     (b"rpsg", SEGMENT_FILE),   # (segments.MAGIC: what a data folder's segments/ holds)
 )   # (a zip is read as a .replay bundle: bundle.is_bundle, which says what is wrong with it)
+_READS = "rrweb JSON, a PostHog or Sentry export, or a .replay bundle"
 # what to do instead, for the kinds where there is more to say than what replay reads
 _INSTEAD = {
     SEGMENT_FILE: "open the data folder with --data, or import the .replay bundle `replay"
                   " export` writes",
-    # (it told someone holding a HAR how to make one)
+    # (what a HAR lacks, not how to make one: the person holds one already)
     HAR_FILE: "a HAR holds a page's network requests only - no page, clicks or scrolling to"
-              " replay; use the recording itself: " + "{reads}",
+              " replay; use the recording itself: " + _READS,
 }
-_READS = "rrweb JSON, a PostHog or Sentry export, or a .replay bundle"
 _TEXT_HEAD = 4096   # bytes of a file looked at to tell text
 # JavaScript holding the events' JSON (rrweb-player's own demo keeps them in `events.js`:
 # `const events = [...]`): the wrapper before the array or object, after any comments
@@ -186,7 +186,7 @@ def _is_text(data: bytes) -> bool:
 
 def not_a_recording(what: str) -> NotARecording:
     """The refusal of a file of another kind (`what_file`), with what to do instead."""
-    instead = _INSTEAD.get(what, _READS).replace("{reads}", _READS)
+    instead = _INSTEAD.get(what, _READS)
     return NotARecording(f"this is {what}, not a session recording ({instead})")
 
 
