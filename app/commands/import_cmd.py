@@ -212,7 +212,7 @@ LIMIT_ADVICE = {
 def import_files(store: Store, files, args: argparse.Namespace, masker_factory, bar,
                  on_file: Callable[[dict], None] | None = None,
                  on_fail: Callable[[str, str], None] | None = None,
-                 say: Say = on_stderr, conflicted: list[str] | None = None
+                 say: Say = on_stderr, copyable: list[Path] | None = None
                  ) -> tuple[list[dict], list[str]]:
     """Import `files` one by one (what `replay import` and the app's File > Import do).
     `args` is the `import` command's namespace after `prepare`; `bar` takes rich Progress
@@ -224,8 +224,10 @@ def import_files(store: Store, files, args: argparse.Namespace, masker_factory, 
     `on_file` hears of each import as it completes, `on_fail` of each file refused (its
     name and the message); `say` is told the notes and warnings about the files as they
     go (`replay import` prints them on stderr; the app's window says them itself);
-    `conflicted` is given the files refused as disagreeing with a stored session (what
-    `--as-new` would store beside it)."""
+    `copyable` is given the paths of the files kept out for differing from a stored
+    session - refused as disagreeing with it, or a bug bundle whose report it did not take
+    (`HandedReport.kept_out`): what `--as-new` would store beside it, the paths each file
+    stands for (a `DatadogFiles` group's own), each once."""
     results: list[dict] = []
     failures: list[str] = []
     files = _grouped(list(files))
@@ -246,8 +248,7 @@ def import_files(store: Store, files, args: argparse.Namespace, masker_factory, 
             failures.append(f"{f}: not imported - {exc}"
                             + (_remasked(store, exc.session_id) or f"; {KEEP_BOTH}")
                             + _remask_hint(args, exc.session_id))
-            if conflicted is not None:
-                conflicted.append(str(f))
+            _offer_again(copyable, f)
         except _StoredAlready as exc:
             failures.append(str(exc))
         except SessionChanged as exc:
@@ -270,6 +271,8 @@ def import_files(store: Store, files, args: argparse.Namespace, masker_factory, 
                             "recorded_ids": {r.id: mask_id(r.original)
                                              for r in done if r.original},
                             "stored": done, "dropped": dict(dropped), "reports": reports})
+            if any(h.kept_out for h in reports.values()):
+                _offer_again(copyable, f)
             if on_file is not None:
                 on_file(results[-1])
         finally:
@@ -278,6 +281,13 @@ def import_files(store: Store, files, args: argparse.Namespace, masker_factory, 
         if len(failures) > refused and on_fail is not None:
             on_fail(str(f), failures[-1])
     return results, failures
+
+
+def _offer_again(copyable: list[Path] | None, f) -> None:
+    """`f`'s paths added to `copyable` (see import_files), those not in it already."""
+    if copyable is not None:
+        copyable += [p for p in (f.paths if isinstance(f, DatadogFiles) else [Path(f)])
+                     if p not in copyable]
 
 
 def _grouped(files: list) -> list:
@@ -490,6 +500,11 @@ class HandedReport(msgspec.Struct, frozen=True):
     outcome: Literal["new", "added", "same", "kept"]
     title: str
 
+    @property
+    def kept_out(self) -> bool:
+        """The bundle's report is not stored: `--as-new` would store it beside (KEEP_BOTH)."""
+        return self.outcome == "kept"
+
 
 def _shown_title(title: str) -> str:
     """A bug report's title in a one-line note, after the words it follows: ` "Checkout total
@@ -661,18 +676,25 @@ def _report_line(f: Path, r: Stored, report: HandedReport) -> str | None:
     """What became of a bug bundle's report on `r`, said with what became of the session
     where that is "already stored" (one line, not "nothing new" and then "added")."""
     title = _shown_title(report.title)
+    keep = f"; {KEEP_BOTH}" if report.kept_out else ""
     if r.outcome is Outcome.SAME:
         return f"{f}: " + {
             "added": f"session {r.id} already stored; its bug report{title} added",
             "same": f"session {r.id} and its bug report{title} already stored, nothing new",
             "kept": f"session {r.id} already stored, nothing new; it keeps its own bug"
-                    f" report{title} - {f.name}'s differs, `replay play {f}` shows it;"
-                    f" {KEEP_BOTH}",
-        }[report.outcome]
+                    f" report{title} - {f.name}'s differs, {shows_it(f)}",
+        }[report.outcome] + keep
     # (new: said by its id on stdout; appended to: `_stored` said how many events)
-    return {"added": f"{r.id}: added {f.name}'s bug report{title} to the stored session",
+    line = {"added": f"{r.id}: added {f.name}'s bug report{title} to the stored session",
             "kept": f"{r.id}: kept the stored session's bug report{title}; {f.name}'s"
-                    f" differs - `replay play {f}` shows it; {KEEP_BOTH}"}.get(report.outcome)
+                    f" differs - {shows_it(f)}"}.get(report.outcome)
+    return None if line is None else line + keep
+
+
+def shows_it(f) -> str:
+    """Where a file kept out can be looked at, as a terminal does it (the app's window
+    says its own way: app.window.importer)."""
+    return f"`replay play {f}` shows it"
 
 
 DROPPED = "dropped"   # a masker counter of things left out (SessionMasker.stats keys)

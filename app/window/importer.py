@@ -2,7 +2,6 @@
 worker thread, its progress shown in a dialog, so a long import never freezes the window."""
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
@@ -51,16 +50,17 @@ class _SignalBar:
 
 class ImportJob(ThreadJob):
     """Import `files` into the data folder under its active rules. Emits `progress(text,
-    done, total)` while it runs and `finished(results, failures, said)` at the end - `said`:
+    done, total)` while it runs and `finished(results, failures, said, copyable)` at the end
+    - `said`:
     the notes and warnings `replay import` prints on stderr, as (level, line), "note" or
     "warning" (what the store warned of among the warnings), for the window to say (they
     went to the terminal the app was started from); `cancel()` stops before the next file
     (a file being imported is finished: never half-stored). `as_new`: as `replay import
-    --as-new`; without it, `copyable` names at the end the files kept out for differing from
-    a stored session (refused, or a bug bundle whose report the stored session did not take)
-    - the window offers to import them as new copies (`AS_NEW_BUTTON`)."""
+    --as-new`; `copyable`: the paths of the files kept out for differing from a stored
+    session (import_files says which) - the window offers to import them as new copies
+    (`AS_NEW_BUTTON`)."""
     progress = Signal(str, int, int)
-    finished = Signal(list, list, list)
+    finished = Signal(list, list, list, list)
     thread_name = "replay-import"
 
     def __init__(self, data_dir: Path, files: list[Path], parent: QObject | None = None, *,
@@ -69,7 +69,6 @@ class ImportJob(ThreadJob):
         self.data_dir = Path(data_dir)
         self.files = [Path(f) for f in files]
         self.as_new = as_new
-        self.copyable: list[Path] = []
 
     def _run(self) -> None:
         from recorder import store as stores
@@ -86,38 +85,38 @@ class ImportJob(ThreadJob):
             masker = prepare(args)
             store = stores.Store.open(self.data_dir)
         except (UserError, OSError) as exc:
-            self.finished.emit([], [str(exc)], [])
+            self.finished.emit([], [str(exc)], [], [])
             return
         said: list[tuple[str, str]] = []
-        conflicted: list[str] = []
+        copyable: list[Path] = []
         try:
             with heard() as warned:
                 todo = (f for f in self.files if not self.cancelled)
                 results, failures = import_files(store, todo, args, masker, _SignalBar(self),
                                                  say=lambda level, line: said.append(
-                                                     (level, line)), conflicted=conflicted)
+                                                     (level, line)), copyable=copyable)
         except Exception as exc:  # noqa: BLE001 - said in the window, never a crash
             results, failures = [], [f"the import stopped: {exc}"]
         finally:
             store.close()
         said += [("warning", line) for line in warned]
-        kept = [r["file"] for r in results
-                if any(h.outcome == "kept" for h in r["reports"].values())]
-        self.copyable = [Path(f) for f in dict.fromkeys(conflicted + kept)]
-        self.finished.emit(results, [_in_the_window(f) for f in failures],
-                           [(level, _in_the_window(line)) for level, line in said])
+        self.finished.emit(results, [_in_the_window(f, copyable) for f in failures],
+                           [(level, _in_the_window(line, copyable)) for level, line in said],
+                           copyable)
 
 
 AS_NEW_BUTTON = "Import as new copies"   # the import's box offers it (MainWindow._imported)
 
 
-def _in_the_window(failure: str) -> str:
+def _in_the_window(line: str, copyable: list[Path]) -> str:
     """A file's line as the window says it: the window has no --partial (a terminal does);
-    its --as-new is the import box's button, its `replay play` File > Open."""
-    from ..commands.import_cmd import KEEP_BOTH, PARTIAL_HINT
-    failure = re.sub(r"`replay play [^`]+` shows it", "File > Open shows it", failure)
-    return failure.replace(f"add {PARTIAL_HINT}", "`replay import --partial FILE` in a"
-                           " terminal stores what decodes as a new session").replace(
+    its --as-new is the import box's button, its `replay play` File > Open (said only of
+    the files kept out, `copyable`)."""
+    from ..commands.import_cmd import KEEP_BOTH, PARTIAL_HINT, shows_it
+    for f in copyable:
+        line = line.replace(shows_it(f), "File > Open shows it")
+    return line.replace(f"add {PARTIAL_HINT}", "`replay import --partial FILE` in a"
+                        " terminal stores what decodes as a new session").replace(
         KEEP_BOTH, f"to keep both, choose {AS_NEW_BUTTON} (each is stored beside as"
                    " SESSION_new)")
 

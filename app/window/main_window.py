@@ -494,13 +494,13 @@ class MainWindow(QMainWindow):
         job.start()
         return job
 
-    def _imported(self, results: list, failures: list, said: list) -> None:
+    def _imported(self, results: list, failures: list, said: list, copyable: list) -> None:
         """The import's summary in the status bar; what it noted about the files (said in
         the summary, mostly) in the bar's tooltip; its warnings and the files refused in a
         box under the summary. (`said`: ImportJob's (level, line).) Files kept out for
-        differing from a stored session (events, or a bug bundle's report) are offered to
-        import again as new copies (`replay import --as-new`), a button of that box."""
-        copyable = self.import_job.copyable if self.import_job is not None else []
+        differing from a stored session (events, or a bug bundle's report), `copyable`, are
+        offered to import again as new copies (`replay import --as-new`), a button of that
+        box."""
         self.import_job = None
         ids = [sid for r in results for sid in r["sessions"]]
         self.reload_sessions()

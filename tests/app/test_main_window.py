@@ -1681,11 +1681,12 @@ def test_the_window_fits_a_1024_by_700_screen_on_every_page(window):
 
 
 def test_files_kept_out_for_differing_are_offered_as_new_copies(window, qtbot, tmp_path, data,
-                                                                demo_events):
+                                                                demo_events, recording):
     """A second QA report on a stored session, and a recording disagreeing with the stored
     one of its id: the import box told the app's user "import it as a new session with
     --as-new", an option the window has not (a support engineer's tryout). The box offers
-    the window's own way, a button, which stores each beside as SESSION_new. (The refused
+    the window's own way, a button, which stores each beside as SESSION_new (only those: not
+    the files stored, and no button where none is kept out). (The refused
     file was also said to be "stored in the order it came in".)"""
     from recorder.bug import BugReport, from_context, with_report
     from recorder.bundle import write_bundle
@@ -1701,7 +1702,15 @@ def test_files_kept_out_for_differing_are_offered_as_new_copies(window, qtbot, t
     moved[150] = dict(moved[150], timestamp=moved[150]["timestamp"] + 1)
     moved[160], moved[170] = moved[170], moved[160]   # out of time order besides
     (moved_file := tmp_path / "moved.json").write_text(json.dumps(moved))
-    window.import_paths([other, moved_file])
+    (empty := tmp_path / "empty.json").write_text("")
+    window.import_paths([empty])   # refused, but no copy would store it: no button
+    qtbot.waitUntil(lambda: window.import_job is None, timeout=30_000)
+    (dlg,) = [b for b in window.findChildren(QMessageBox) if b.isVisible()]
+    assert window.last_problem.startswith("Imported nothing") or "not imported" in \
+        window.last_problem, window.last_problem
+    assert [b.text() for b in dlg.buttons()] == ["OK"]
+    dlg.close()
+    window.import_paths([other, recording, moved_file])   # (the recording: a new session)
     qtbot.waitUntil(lambda: window.import_job is None, timeout=30_000)
     box = window.last_problem
     assert "--as-new" not in box and "replay play" not in box, box
@@ -1713,6 +1722,7 @@ def test_files_kept_out_for_differing_are_offered_as_new_copies(window, qtbot, t
     (button,) = [b for b in dlg.buttons() if b.text() == "Import as new copies"]
     button.click()
     assert window.import_job is not None and window.import_job.as_new
+    assert window.import_job.files == [other, moved_file]   # only those offered, not the new
     qtbot.waitUntil(lambda: window.import_job is None, timeout=30_000)
     assert f"{sid}_new" in shown(window) and f"{sid}_new2" in shown(window), window.last_problem
     with Store.open(data) as store:
@@ -1720,3 +1730,55 @@ def test_files_kept_out_for_differing_are_offered_as_new_copies(window, qtbot, t
                   store.index.session(s).context else None for s in (f"{sid}_new", f"{sid}_new2")}
         assert from_context(store.index.session(sid).context).title == "Apply coupon does nothing"
     assert titles == {"Other title", None}
+
+
+def _datadog_pair(folder, fixtures_dir, moved_ms: int = 0) -> list:
+    """A Datadog visit's segment as a proxy keeps it, one request per file (`request-N.json`,
+    read together as one: DatadogFiles); `moved_ms` moves a later record (a disagreeing copy)."""
+    seg = json.loads((fixtures_dir / "datadog-segment.json").read_text())
+    first, later = dict(seg, records=seg["records"][:3]), dict(seg, records=seg["records"][3:])
+    later.update(index_in_view=1, has_full_snapshot=False, creation_reason="segment_duration_limit",
+                 start=later["records"][0]["timestamp"])
+    first.update(end=first["records"][-1]["timestamp"], records_count=3)
+    later["records"] = [dict(r) for r in later["records"]]
+    later["records"][0]["timestamp"] += moved_ms   # (the change after the first file's page)
+    folder.mkdir(exist_ok=True)
+    files = []
+    for n, part in enumerate((first, later)):
+        files.append(folder / f"request-{n}.json")
+        files[-1].write_text(json.dumps({"records": part["records"],
+                                         **{k: v for k, v in part.items() if k != "records"}}))
+    return files
+
+
+def _import_box(window, qtbot) -> QMessageBox | None:
+    qtbot.waitUntil(lambda: window.import_job is None, timeout=30_000)
+    boxes = [b for b in window.findChildren(QMessageBox) if b.isVisible()]
+    for b in boxes[:-1]:
+        b.close()
+    return boxes[-1] if boxes else None
+
+
+def test_datadog_uploads_kept_out_are_imported_again_as_a_copy(window, qtbot, tmp_path,
+                                                              fixtures_dir, recording):
+    """Datadog's uploads imported together disagreeing with the visit stored from them:
+    Import as new copies failed - it was handed the group's name, "request-0.json (and 1
+    more Datadog file)", as a file. It imports the group's files again, only those (not
+    the file stored beside them), as one copy."""
+    window.import_paths(_datadog_pair(tmp_path / "first", fixtures_dir))
+    assert _import_box(window, qtbot) is None, window.last_problem   # stored, nothing kept out
+    before = set(shown(window))
+    files = _datadog_pair(tmp_path / "again", fixtures_dir, moved_ms=1)
+    window.import_paths([*files, recording])
+    box = _import_box(window, qtbot)
+    assert box is not None and "choose Import as new copies" in window.last_problem, \
+        window.last_problem
+    stored = set(shown(window)) - before
+    assert len(stored) == 1   # the recording's session; the visit's copy was kept out
+    (button,) = [b for b in box.buttons() if b.text() == "Import as new copies"]
+    button.click()
+    job = window.import_job
+    assert job is not None and job.as_new and job.files == files   # only those offered
+    assert _import_box(window, qtbot) is None, window.last_problem   # none refused
+    (copy,) = set(shown(window)) - before - stored
+    assert copy.endswith("_new"), copy
