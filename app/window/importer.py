@@ -117,8 +117,8 @@ def _in_the_window(line: str, copyable: list[Path]) -> str:
         line = line.replace(shows_it(f), "File > Open shows it")
     return line.replace(f"add {PARTIAL_HINT}", "`replay import --partial FILE` in a"
                         " terminal stores what decodes as a new session").replace(
-        KEEP_BOTH, f"to keep both, choose {AS_NEW_BUTTON} (each is stored beside as"
-                   " SESSION_new)")
+        KEEP_BOTH, f"to keep both, choose {AS_NEW_BUTTON} (each is stored beside it, as"
+                   " SESSION_new, a second as SESSION_new2…)")
 
 
 def progress_dialog(job: ImportJob, parent: QWidget) -> JobDialog:

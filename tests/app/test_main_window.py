@@ -1685,8 +1685,8 @@ def test_files_kept_out_for_differing_are_offered_as_new_copies(window, qtbot, t
     """A second QA report on a stored session, and a recording disagreeing with the stored
     one of its id: the import box told the app's user "import it as a new session with
     --as-new", an option the window has not (a support engineer's tryout). The box offers
-    the window's own way, a button, which stores each beside as SESSION_new (only those: not
-    the files stored, and no button where none is kept out). (The refused
+    the window's own way, a button, which stores each beside as SESSION_new, SESSION_new2…
+    (only those: not the files stored, and no button where none is kept out). (The refused
     file was also said to be "stored in the order it came in".)"""
     from recorder.bug import BugReport, from_context, with_report
     from recorder.bundle import write_bundle
@@ -1715,6 +1715,7 @@ def test_files_kept_out_for_differing_are_offered_as_new_copies(window, qtbot, t
     box = window.last_problem
     assert "--as-new" not in box and "replay play" not in box, box
     assert "choose Import as new copies" in box and "File > Open shows it" in box, box
+    assert "as SESSION_new, a second as SESSION_new2" in box, box   # (two copies here)
     assert f"{moved_file}: not imported" in box and f"{other}: session {sid} already" in box
     # nothing of the refused file was stored: no word of the order it would be stored in
     assert "earlier than an event before" not in box, box
