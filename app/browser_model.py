@@ -15,7 +15,7 @@ import heapq
 import math
 from dataclasses import dataclass, replace
 from enum import IntEnum
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Sequence
 
 from player.links import link_in
 from player.local_time import when_text
@@ -135,9 +135,13 @@ _SORT_KEYS = _sort_keys()
 class Catalog:
     """Every stored session's row, newest first, and the facet values found among them."""
 
-    def __init__(self, rows: Sequence[Row], names: dict[str, str] | None = None):
+    def __init__(self, rows: Sequence[Row], names: dict[str, str] | None = None, *,
+                 stored_ids: Callable[[str], list[str]] | None = None):
         self.rows = list(rows)
         self.names = names or {}   # application id -> its name
+        # the ids a recording's own id may be stored as (LocalStore.stored_ids): a link
+        # naming a session by it (`cust-078-05-1120`, stored as `session-<hash>`) finds it
+        self.stored_ids = stored_ids
         self.applications = sorted({r.info.application for r in self.rows
                                     if r.info.application})
 
@@ -151,7 +155,8 @@ class Catalog:
                          live=info.id in live)
                 for info in store.sessions()]
         shown = short_ids([r.id for r in rows])
-        return cls([replace(r, shown_id=i) for r, i in zip(rows, shown)], names)
+        return cls([replace(r, shown_id=i) for r, i in zip(rows, shown)], names,
+                   stored_ids=store.stored_ids)
 
     def application_label(self, app_id: str) -> str:
         """How the application of that id is shown: its name, else its id."""
@@ -200,12 +205,29 @@ class Catalog:
         """The sessions a link's session names, as `replay open LINK` (and Enter on it in
         the search box) resolves it, `Store.resolve`: that id, else those it begins (the
         original, not its `_new`/`_partial` copies), else those it names as listed
-        (`8dda0c07_partial`, a name cut `start…end`). More than one: it is ambiguous."""
-        return ids_named(session, (r.id for r in self.rows))
+        (`8dda0c07_partial`, a name cut `start…end`), else the one its recording's id was
+        stored as. More than one: it is ambiguous (see `link_status`)."""
+        return ids_named(session, (r.id for r in self.rows), self.stored_ids)
 
     @staticmethod
     def sort(rows: Iterable[Row], column: Column, descending: bool = False) -> list[Row]:
         return sorted(rows, key=_SORT_KEYS[column], reverse=descending)
+
+
+def link_status(session: str, at_ms: float, named: Sequence[str], listed: bool) -> str:
+    """What the sessions page says of a replay:// link to `at_ms` of `session` pasted in its
+    search box: what Enter does with it. `named`: the sessions the link names
+    (`Catalog.linked`, as `Store.resolve` reads it); `listed`: whether the list shows it (a
+    filter may hide it: Enter opens it all the same). Several: it is ambiguous, whatever
+    form names them (a prefix, `PREFIX_TAG`, a cut name) - each counted, as Enter says it
+    (`AmbiguousId`)."""
+    said = f"a link to {moment_text(at_ms)} of session {session}: "
+    if len(named) == 1:
+        return said + "Enter opens it there" + ("" if listed else " (the filters hide its row)")
+    if not named:
+        return said + ("not stored here - import the .replay bundle that came with it"
+                       " (File > Import…)")
+    return said + f"it matches {len(named):,} sessions - give more of the id"
 
 
 def search_words(text: str) -> list[str]:

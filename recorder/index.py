@@ -684,19 +684,12 @@ class Index:
         rows = self._all("SELECT digest FROM sessions WHERE id=?", (sid,))
         return rows[0][0] if rows else None
 
-    def resolve(self, prefix: str) -> list[str]:
-        """Ids equal to `prefix`, else ids starting with it."""
-        if self._all("SELECT 1 FROM sessions WHERE id=?", (prefix,)):
-            return [prefix]
+    def ids_beginning(self, prefix: str) -> list[str]:
+        """Every id starting with `prefix`, in any (ASCII) case, in id order (what
+        `Store.resolve` reads among: store.ids_named decides)."""
         return [r[0] for r in self._all(
-            "SELECT id FROM sessions WHERE id LIKE ? ESCAPE '\\' ORDER BY id LIMIT 10",
+            "SELECT id FROM sessions WHERE id LIKE ? ESCAPE '\\' ORDER BY id",
             (_literal(prefix) + "%",))]
-
-    def resolve_tagged(self, prefix: str, tag: str) -> list[str]:
-        """Ids starting with `prefix` and ending with `tag` (a shortened `<id>_partial`)."""
-        return [r[0] for r in self._all(
-            "SELECT id FROM sessions WHERE id LIKE ? ESCAPE '\\' ORDER BY id LIMIT 10",
-            (_literal(prefix) + "%" + _literal(tag),))]
 
     def open_session(self, client_id: str) -> OpenSessionInfo | None:
         """The newest of `sessions_for_client`, with what an append continues from."""

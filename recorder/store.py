@@ -249,11 +249,14 @@ def id_test(spec: str) -> Callable[[str], bool] | None:
     return named
 
 
-def ids_named(spec: str, ids: Iterable[str]) -> list[str]:
-    """The ids of `ids` that `spec` names as `Store.resolve` reads it among the stored ones
-    (the app's list resolves a pasted link's session so, with no query): that id, else those
-    it begins (any case), else those it names cut or tagged (`id_test`); an untagged prefix
-    names the original, not its copies (`originals_first`). More than one: ambiguous."""
+def ids_named(spec: str, ids: Iterable[str],
+              stored_ids: Callable[[str], list[str]] | None = None) -> list[str]:
+    """The ids of `ids` that `spec` names - how `Store.resolve` reads it (among the ids
+    `id_stem` finds) and the app's list a pasted link's session: that very id, else those it
+    begins (any case), else those it names cut or tagged (`id_test`, any case), else the one
+    a recording's own id was stored as (`stored_ids`: the ids it may have been rewritten to,
+    `LocalStore.stored_ids`); an untagged spec names the original, not its copies
+    (`originals_first`). More than one: ambiguous (`AmbiguousId`)."""
     spec = str(spec).strip()
     ids = list(ids)
     if not spec:
@@ -262,11 +265,33 @@ def ids_named(spec: str, ids: Iterable[str]) -> list[str]:
         return [spec]
     low = spec.lower()
     found = [i for i in ids if i.lower().startswith(low)]
-    tagged = bool(split_tag(spec)[1])   # (as `resolve` reads a tag: `_partial`, not `_PARTIAL`)
-    if not found and (tagged or SHOWN_CUT in spec or TYPED_CUT in spec):
-        test = id_test(spec)
-        found = [i for i in ids if test is not None and test(i)]
-    return found if tagged else originals_first(found)
+    if not found and (test := id_test(spec)) is not None:
+        found = [i for i in ids if test(i)]
+    if not found and stored_ids is not None:
+        have = set(ids)
+        found = [i for i in stored_ids(spec) if i in have][:1]
+    return found if split_tag(low)[1] else originals_first(found)
+
+
+def id_stem(spec: str) -> str:
+    """What every id `ids_named` may find for `spec` begins with, in any case (its start
+    before a cut or a tag; ASCII, as SQL's LIKE reads case): the ids `Store.resolve` reads."""
+    spec = str(spec).strip()
+    cut = SHOWN_CUT if SHOWN_CUT in spec else TYPED_CUT if TYPED_CUT in spec else None
+    head = spec.partition(cut)[0] if cut is not None else ""
+    stem = spec[:min(len(head) or len(spec), len(split_tag(spec.lower())[0]))]
+    return next((stem[:n] for n, c in enumerate(stem) if not c.isascii()), stem)
+
+
+class AmbiguousId(KeyError):
+    """`Store.resolve`: `spec` names several stored sessions, `ids` (all of them) - more of
+    the id would tell which; importing would not help."""
+
+    def __init__(self, spec: str, ids: list[str]):
+        self.spec, self.ids = spec, ids
+        more = f" and {len(ids) - SAID_IDS:,} more" if len(ids) > SAID_IDS else ""
+        super().__init__(f"{spec!r} matches {len(ids):,} sessions"
+                         f" ({', '.join(ids[:SAID_IDS])}{more}); give one of them whole")
 
 
 class Stored(msgspec.Struct, frozen=True):
@@ -470,28 +495,21 @@ class LocalStore(Store):
                                    since_ms=since_ms, **filters)
 
     def resolve(self, session_id_or_prefix: str) -> str:
-        """The full id of a session given its id or a unique prefix (KeyError otherwise)."""
+        """The full id of a session given its id, a unique prefix of it, the id as listed
+        (`8dda0c07_partial`, a long name cut `start…end`) or the id its recording gave it
+        (`stored_as`) - as `ids_named` reads it. KeyError if none; AmbiguousId (a KeyError)
+        if several."""
         spec = str(session_id_or_prefix).strip()
-        ids = self.index.resolve(spec) if spec else []
-        base, tag = split_tag(spec)
-        # a long name as it is shown: its start…its end (typed with three dots, often)
-        cut = SHOWN_CUT if SHOWN_CUT in spec else TYPED_CUT if TYPED_CUT in spec else None
-        if not ids and cut is not None:
-            head, _, tail = spec.partition(cut)
-            ids = [i for i in self.index.resolve(head) if i.endswith(tail)] if head else []
-        if not ids and tag:   # a shortened tagged id as `replay sessions` shows it: PREFIX_TAG
-            ids = [i for i in self.index.resolve_tagged(base, tag) if split_tag(i)[1] == tag]
-        if not ids:
-            found = self.stored_as(str(session_id_or_prefix))
-            ids = [found] if found is not None else []
+        ids: list[str] = []
+        if spec:
+            ids = self.index.ids_beginning(id_stem(spec))
+            ids += [i for i in self.stored_ids(spec)
+                    if i not in ids and self.index.session(i) is not None]
+        ids = ids_named(spec, ids, self.stored_ids)
         if not ids:
             raise KeyError(f"no session {spec!r} in {self.root}")
-        if not tag:
-            ids = originals_first(ids)
         if len(ids) > 1:
-            more = f" and {len(ids) - SAID_IDS:,} more" if len(ids) > SAID_IDS else ""
-            raise KeyError(f"{spec!r} matches {len(ids):,} sessions"
-                           f" ({', '.join(ids[:SAID_IDS])}{more}); give one of them whole")
+            raise AmbiguousId(spec, ids)
         return ids[0]
 
     def session(self, session_id: str) -> SessionReader:
@@ -857,18 +875,22 @@ class LocalStore(Store):
 
     def stored_as(self, recorded_id: str) -> str | None:
         """The id of the session a recording's own id names, if it is stored: that id, or
-        the one it was rewritten to (`a b c` as `a_b_c-<hash>`; one holding personal data -
-        an e-mail, a card number, `cust-078-05-1120` - as a keyed hash of it,
-        `session-<hash>`), so the id a customer, a ticket, a file or an erasure request
-        gives finds it. Never a prefix."""
-        if self.index.session(recorded_id) is not None:
-            return recorded_id
+        the one it was rewritten to (`stored_ids`), so the id a customer, a ticket, a file or
+        an erasure request gives finds it. Never a prefix."""
+        return next((m for m in self.stored_ids(recorded_id)
+                     if self.index.session(m) is not None), None)
+
+    def stored_ids(self, recorded_id: str) -> list[str]:
+        """The ids a recording's own id may be stored as, stored or not: itself, and the
+        one it is rewritten to if it is (`a b c` as `a_b_c-<hash>`; one holding personal
+        data - an e-mail, a card number, `cust-078-05-1120` - as a keyed hash of it,
+        `session-<hash>`)."""
         if is_safe_id(recorded_id) and not personal_data_in(recorded_id):
-            return None
-        made = [stored_id(recorded_id, self._existing_key)]
+            return [recorded_id]
+        made = [recorded_id, stored_id(recorded_id, self._existing_key)]
         if (unkeyed := unkeyed_stored_id(recorded_id)) is not None:
             made.append(unkeyed)   # (stored before ids were keyed)
-        return next((m for m in made if self.index.session(m) is not None), None)
+        return made
 
     def _existing_key(self) -> bytes:
         """The folder's secret when it has one (a lookup never makes it: no import made a

@@ -127,7 +127,8 @@ def run(args: argparse.Namespace) -> int:
         store.close()
     rows = Catalog([make_row(info, texts.get(info.id, ("", "")), names.get(info.application or ""),
                              live=info.id in live)
-                    for info in infos]).filter(Query(text=args.search))
+                    for info in infos],
+                   stored_ids=store.stored_ids).filter(Query(text=args.search))
     if searching:
         matching = len(rows)
     rows = rows[:args.limit]

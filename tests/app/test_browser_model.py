@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from app.browser_model import DAY_MS, MINUTE_MS, Catalog, Column, Query
+from app.browser_model import DAY_MS, MINUTE_MS, Catalog, Column, Query, link_status
 from app.thumbnails import SETTLE_MS, first_meaningful_ms, older_versions, thumbnail_path
 from player.links import link_in
-from recorder.store import Store
+from recorder.store import AmbiguousId, Store
 
 from browser_sessions import T0, fill, session_events
 
@@ -56,16 +56,21 @@ def test_a_link_lists_the_session_it_opens_not_its_copies(tmp_path):
 
 UUID = "8dda0c07-b950-47ec-a5ea-3d25746042bf"
 LONG_NAME = "checkout-bug-with-a-coupon-from-the-spring-sale"
+OTHER_NAME = "checkout-bug-in-the-sale"   # (`checkout-bug…sale` names both)
+RECORDED_ID = "cust-078-05-1120"   # personal data: stored as session-<hash>
 
 
 @pytest.fixture
 def copies(tmp_path):
-    """A generated id, its `_partial` and `_new` copies, and a long name a person gave:
-    the ids `replay sessions` shortens (`8dda0c07_partial`, `checkout-bug-…spring-sale`)."""
+    """A generated id, its `_partial` and `_new` copies, long names a person gave: the ids
+    `replay sessions` shortens (`8dda0c07_partial`, `checkout-bug-…spring-sale`); an id
+    and another it begins (`bob`, `bob-browse`); a recording's id stored rewritten."""
     with Store.open(tmp_path / "data") as store:
-        for sid in (UUID, UUID + "_partial", UUID + "_new", LONG_NAME, "bob-browse"):
+        for sid in (UUID, UUID + "_partial", UUID + "_new", LONG_NAME, OTHER_NAME, "bob",
+                    "bob-browse", RECORDED_ID):
             store.ingest(session_events(start_ms=T0, duration_ms=5_000,
                                         urls=["https://shop.example/"]), session_id=sid)
+        assert store.index.session(RECORDED_ID) is None   # (stored as session-<hash>)
         yield store, Catalog.load(store)
 
 
@@ -90,7 +95,10 @@ def test_a_search_for_an_id_as_listed_finds_its_session(copies):
 @pytest.mark.parametrize("spec", ["8dda0c07_partial", "8dda0c07_new", "8DDA0C07_PARTIAL", "8DDA0C07_partial",
                                   "8dda0c07", "8dda", UUID + "_partial", "checkout-bug…sale",
                                   "checkout-bug...sale", "bob", "BOB-BROWSE", "8dda0c07_new2",
-                                  "nobody_partial", "b"])
+                                  "nobody_partial", "b", "checkout-bug...Sale",
+                                  "CHECKOUT-BUG…SPRING-SALE", "checkout-bug...spring-sale",
+                                  "checkout-bug...Spring-Sale", RECORDED_ID, "8dda0c07_New",
+                                  "Bob", "…sale"])
 def test_a_links_session_is_the_one_enter_opens(copies, spec):
     """`replay://8dda0c07_partial?t=46000` pasted in the search box listed no row and said
     "not stored here", while Enter (`Store.resolve`) opened it: the list takes a link's
@@ -100,14 +108,53 @@ def test_a_links_session_is_the_one_enter_opens(copies, spec):
     listed = catalog.linked(spec)
     try:
         opened = [store.resolve(spec)]
+    except AmbiguousId as exc:   # the same sessions, as many
+        assert sorted(exc.ids) == sorted(listed) and len(listed) > 1, (spec, listed)
+        assert f"matches {len(listed):,} sessions" in str(exc)
+        opened = None
     except KeyError as exc:
-        opened = [] if str(exc).startswith(("\"no session", "'no session")) else None
-    if opened is None:   # ambiguous
-        assert len(listed) > 1, (spec, listed)
-    else:
+        assert str(exc).startswith(("\"no session", "'no session")), exc
+        opened = []
+    if opened is not None:
         assert listed == opened, spec
     if len(listed) == 1 and link_in(f"replay://{spec}?t=46000"):   # (a link carries no …)
         assert ids(catalog.filter(Query(text=f"replay://{spec}?t=46000"))) == set(listed)
+
+
+def test_a_links_line_says_what_enter_does_in_every_form(copies):
+    """The sessions page's line about a pasted link (link_status): it said "N sessions have
+    ids beginning so" also of a cut name or a tagged id naming several, which begin
+    nothing so; it is worded for any form, counted as Enter counts them."""
+    store, catalog = copies
+    assert link_status("8dda0c07_partial", 46_000, catalog.linked("8dda0c07_partial"),
+                       listed=True).endswith(": Enter opens it there")
+    assert link_status("8dda0c07_partial", 46_000, catalog.linked("8dda0c07_partial"),
+                       listed=False).endswith(": Enter opens it there (the filters hide its row)")
+    assert link_status(RECORDED_ID, 0, catalog.linked(RECORDED_ID), listed=False).endswith(
+        "Enter opens it there (the filters hide its row)")
+    assert link_status("nobody", 0, catalog.linked("nobody"), listed=False).endswith(
+        ": not stored here - import the .replay bundle that came with it (File > Import…)")
+    for spec in ("checkout-bug…sale", "b"):   # a cut name, a prefix: both name two
+        said = link_status(spec, 0, catalog.linked(spec), listed=True)
+        assert said.endswith(f"of session {spec}: it matches 2 sessions - give more of the id")
+        with pytest.raises(AmbiguousId, match="matches 2 sessions"):
+            store.resolve(spec)
+
+
+def test_enter_and_the_line_count_every_session_a_prefix_names(tmp_path):
+    """`Store.resolve` read 10 ids of a prefix: Enter said "'load' matches 10 sessions"
+    where the line counted 12. Both count them all."""
+    with Store.open(tmp_path / "data") as store:
+        for n in range(12):
+            store.ingest(session_events(start_ms=T0 + n * 10_000, duration_ms=5_000,
+                                        urls=["https://shop.example/"]),
+                         session_id=f"load-{n:02}")
+        catalog = Catalog.load(store)
+        with pytest.raises(AmbiguousId) as exc:
+            store.resolve("load")
+        assert len(exc.value.ids) == 12 and "'load' matches 12 sessions" in str(exc.value)
+        assert "(load-00, load-01, load-02, load-03, load-04 and 7 more)" in str(exc.value)
+        assert "it matches 12 sessions" in link_status("load", 0, catalog.linked("load"), True)
 
 
 @pytest.mark.parametrize("text", ["bob", "replay://", "replay://bob?t=soon", "replay serve"])
