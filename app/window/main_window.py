@@ -27,7 +27,7 @@ from player.qt.status_line import StatusLine
 from recorder.bug import title_line
 from recorder.intake.apps import AppError
 from recorder.intake.live import application_names
-from recorder.store import Store
+from recorder.store import AmbiguousId, Store
 
 from ..browser_model import LIVE_MARK, LIVE_TIP, Catalog, make_row, named
 from ..ids import short_id
@@ -269,13 +269,12 @@ class MainWindow(QMainWindow):
             return None
         try:
             sid = self.store.resolve(session)
+        except AmbiguousId as exc:   # several stored: importing would not help
+            self.report(exc.args[0])
+            return None
         except KeyError as exc:
-            # (several stored ones it may name: importing would not help)
-            ambiguous = len(self.browser.catalog.linked(session)) > 1
-            self.report(exc.args[0] + ("" if ambiguous else
-                                       " - to open a link handed over, import the .replay"
-                                       " bundle that came with it (File > Import…), then"
-                                       " open the link again"))
+            self.report(f"{exc.args[0]} - to open a link handed over, import the .replay"
+                        " bundle that came with it (File > Import…), then open the link again")
             return None
         existing = self.sessions.find(sid)
         if existing is not None:

@@ -17,11 +17,10 @@ from PySide6.QtWidgets import (QAbstractItemView, QApplication, QCheckBox, QComb
 
 from player.links import link_in
 from player.qt.plain_text import plain_tip
-from recorder.moments import moment_text
 
 from ..browser_model import (CAP_CHARS, CAPPED, DAY_MS, GAP_CHARS, HEADERS, LIVE_TIP,
                              MINUTE_MS, SHRUNK_CHARS, STRETCHED, URL_MIN_CHARS, Catalog, Column,
-                             Query, Row, cell_text, elide_url, share_widths,
+                             Query, Row, cell_text, elide_url, link_status, share_widths,
                              widest_texts)
 from ..commands._words import count
 from ..thumbnails import SIZE as THUMB_SIZE
@@ -383,13 +382,8 @@ class SessionBrowser(QWidget):
         if link is not None:   # what Enter does with it: the session it resolves to, whatever
             # the other filters hide (a shortened `8dda0c07_partial` was "not stored here"
             # while Enter opened it)
-            named = self.catalog.linked(link[0])
-            self._listed += (f" · a link to {moment_text(link[1])} of session {link[0]}: " + (
-                "Enter opens it there" + ("" if rows else " (the filters hide its row)")
-                if len(named) == 1 else
-                "not stored here - import the .replay bundle that came with it"
-                " (File > Import…)" if not named else
-                f"{len(named):,} sessions have ids beginning so - give more of the id"))
+            self._listed += " · " + link_status(link[0], link[1], self.catalog.linked(link[0]),
+                                                listed=bool(rows))
         self._say_empty(shown, total)
         self._say_count()
         self.rowsChanged.emit(shown)

@@ -1407,7 +1407,7 @@ def test_a_link_to_an_id_as_listed_is_said_as_enter_takes_it(qtbot, data, settin
     assert b.count.text().endswith("Enter opens it there")
     assert w.open_link("replay://8dda0c07_partial?t=46000") is not None   # Enter's way
     b.search.setText("replay://8dda0c07?t=0")   # the original, its copy, another
-    assert b.count.text().endswith("3 sessions have ids beginning so - give more of the id")
+    assert b.count.text().endswith("it matches 3 sessions - give more of the id")
     w.open_link("replay://8dda0c07?t=0")
     assert "matches 3 sessions" in w.last_problem and "import" not in w.last_problem
     w.close()
