@@ -684,6 +684,10 @@ class Index:
         rows = self._all("SELECT digest FROM sessions WHERE id=?", (sid,))
         return rows[0][0] if rows else None
 
+    def has(self, sid: str) -> bool:
+        """Whether a session of that very id is stored."""
+        return bool(self._all("SELECT 1 FROM sessions WHERE id=?", (sid,)))
+
     def ids_beginning(self, prefix: str) -> list[str]:
         """Every id starting with `prefix`, in any (ASCII) case, in id order (what
         `Store.resolve` reads among: store.ids_named decides)."""

@@ -250,13 +250,15 @@ def id_test(spec: str) -> Callable[[str], bool] | None:
 
 
 def ids_named(spec: str, ids: Iterable[str],
-              stored_ids: Callable[[str], list[str]] | None = None) -> list[str]:
+              stored_ids: Callable[[str], list[str]] | None = None,
+              stored: Callable[[str], bool] | None = None) -> list[str]:
     """The ids of `ids` that `spec` names - how `Store.resolve` reads it (among the ids
     `id_stem` finds) and the app's list a pasted link's session: that very id, else those it
     begins (any case), else those it names cut or tagged (`id_test`, any case), else the one
     a recording's own id was stored as (`stored_ids`: the ids it may have been rewritten to,
-    `LocalStore.stored_ids`); an untagged spec names the original, not its copies
-    (`originals_first`). More than one: ambiguous (`AmbiguousId`)."""
+    `LocalStore.stored_ids`, the first `stored` - by default, one of `ids`); an untagged
+    spec names the original, not its copies (`originals_first`). More than one: ambiguous
+    (`AmbiguousId`)."""
     spec = str(spec).strip()
     ids = list(ids)
     if not spec:
@@ -268,8 +270,8 @@ def ids_named(spec: str, ids: Iterable[str],
     if not found and (test := id_test(spec)) is not None:
         found = [i for i in ids if test(i)]
     if not found and stored_ids is not None:
-        have = set(ids)
-        found = [i for i in stored_ids(spec) if i in have][:1]
+        stored = stored or set(ids).__contains__
+        found = [i for i in stored_ids(spec) if stored(i)][:1]
     return found if split_tag(low)[1] else originals_first(found)
 
 
@@ -500,12 +502,10 @@ class LocalStore(Store):
         (`stored_as`) - as `ids_named` reads it. KeyError if none; AmbiguousId (a KeyError)
         if several."""
         spec = str(session_id_or_prefix).strip()
-        ids: list[str] = []
-        if spec:
-            ids = self.index.ids_beginning(id_stem(spec))
-            ids += [i for i in self.stored_ids(spec)
-                    if i not in ids and self.index.session(i) is not None]
-        ids = ids_named(spec, ids, self.stored_ids)
+        if spec and self.index.has(spec):   # (an exact id names itself: ids_named's first rule)
+            return spec
+        ids = ids_named(spec, self.index.ids_beginning(id_stem(spec)) if spec else [],
+                        self.stored_ids, self.index.has)
         if not ids:
             raise KeyError(f"no session {spec!r} in {self.root}")
         if len(ids) > 1:
@@ -877,8 +877,7 @@ class LocalStore(Store):
         """The id of the session a recording's own id names, if it is stored: that id, or
         the one it was rewritten to (`stored_ids`), so the id a customer, a ticket, a file or
         an erasure request gives finds it. Never a prefix."""
-        return next((m for m in self.stored_ids(recorded_id)
-                     if self.index.session(m) is not None), None)
+        return next((m for m in self.stored_ids(recorded_id) if self.index.has(m)), None)
 
     def stored_ids(self, recorded_id: str) -> list[str]:
         """The ids a recording's own id may be stored as, stored or not: itself, and the
