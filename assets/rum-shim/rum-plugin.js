@@ -91,6 +91,10 @@
   function headerSize(h) { var v = h && h.get && h.get("content-length"); return v ? +v : null; }
   function headerType(h) { return (h && h.get && h.get("content-type")) || null; }
 
+  // when the wrappers below began to see the page's requests: one made before (a plugin
+  // started after the page loaded - record mode's Record on a page on show, a snippet
+  // installed late) is known from its resource timing only
+  var wrappedAt = perf.now();
   var origFetch = win.fetch;   // the page's own, for senders whose requests are not the page's
   if (win.fetch) {
     win.fetch = function (input, init) {
@@ -136,16 +140,20 @@
       po.observe(o);
     } catch (e) { /* entry type unsupported here */ }
   }
-  // Everything the wrappers do not see (document, css, js, images, fonts). fetch/xhr come
-  // from the wrappers, which know the method and status.
+  // Everything the wrappers do not see (document, css, js, images, fonts, and the page's
+  // fetch/xhr made before they were in place). fetch/xhr come from the wrappers, which know
+  // the method and status; one made before them is said by its timing: its method unknown
+  // (null: read as GET), its status where the browser has it (`responseStatus`).
   function onResourceEntry(e) {
-    if (e.initiatorType === "fetch" || e.initiatorType === "xmlhttprequest" || isIgnored(e.name)) return;
+    var request = e.initiatorType === "fetch" || e.initiatorType === "xmlhttprequest";
+    if ((request && e.startTime >= wrappedAt) || isIgnored(e.name)) return;
     // (`contentType`: the response's MIME type where the browser has it - Debian's Chromium
     // 156 does, record mode's QtWebEngine (Chromium 140) does not: fetch and XHR read the header)
     emit({type: "resource", date: Math.round(perf.timeOrigin + e.startTime), resource: resourceOf(
-      e.name, "GET", e.responseStatus || null, round(e.duration),
+      e.name, request ? null : "GET", e.responseStatus || null, round(e.duration),
       e.encodedBodySize || e.transferSize || null,
-      e.entryType === "navigation" ? "document" : resourceType(e.name, e.initiatorType),
+      e.entryType === "navigation" ? "document" : request ?
+        (e.initiatorType === "fetch" ? "fetch" : "xhr") : resourceType(e.name, e.initiatorType),
       e.contentType)});
   }
   observe("resource", onResourceEntry);

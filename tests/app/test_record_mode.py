@@ -707,14 +707,17 @@ def test_a_recording_comes_out_in_time_order_each_early_line_dated_its_own_momen
 
 LOADED_PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>Loaded</title>
 <script>console.warn("MugShop: build 1.4.2-dev, signed in as %(email)s");</script></head>
-<body><p>loaded</p><button id="go" onclick="console.log('after Record')">Go</button>
-<script>console.error("feature flags: none"); nope.notDefined();</script></body></html>"""
+<body><p>loaded</p><button id="go" onclick="console.log('after Record'); fetch('data.json?late')">Go</button>
+<script>fetch("data.json?early").then(function (r) { return r.json(); });
+var x = new XMLHttpRequest(); x.open("GET", "data.json?xhr"); x.send();
+console.error("feature flags: none"); nope.notDefined();</script></body></html>"""
 
 
 def test_the_console_of_the_page_shown_when_record_is_pressed_is_recorded(
         qtbot, record_page, tmp_path):
     """The QA browses to the page first, then presses Record (as the README says): the
-    page's requests were recorded, at 0:00, but not one of the lines it logged as it loaded
+    page's requests were recorded, at 0:00 (its fetch and XHR too, which were left out: a
+    QA's tryout), but not one of the lines it logged as it loaded
     (a QA's tryout: its console.warn at load never appeared). They are kept in the page from
     its start and recorded when Record is pressed, each once, dated its own time - before the
     session: at 0:00, as the requests - and masked as every console line is; the uncaught
@@ -722,6 +725,7 @@ def test_the_console_of_the_page_shown_when_record_is_pressed_is_recorded(
     site = tmp_path / "site"
     site.mkdir()
     (site / "loaded.html").write_text(LOADED_PAGE % {"email": SECRET_EMAIL})
+    (site / "data.json").write_text("{}")
     page = record_page
     with PageServer(site) as srv:
         _load(qtbot, page, srv.url("loaded.html"))
@@ -730,7 +734,8 @@ def test_the_console_of_the_page_shown_when_record_is_pressed_is_recorded(
         hand = BrowserRecorder(browser=page.browser, view=page.view, timeout_s=TIMEOUT_MS / 1000)
         hand.wait_ready()
         hand.click("#go")
-        qtbot.waitUntil(lambda: "after Record" in json.dumps(page.browser.events),
+        qtbot.waitUntil(lambda: "after Record" in json.dumps(page.browser.events)
+                        and "data.json?late" in json.dumps(page.browser.events),
                         timeout=TIMEOUT_MS)
         with qtbot.waitSignal(page.sessionRecorded, timeout=TIMEOUT_MS) as stored:
             page.stop()
@@ -752,6 +757,13 @@ def test_the_console_of_the_page_shown_when_record_is_pressed_is_recorded(
              and "MugShop" in json.dumps(e["data"]["payload"])]
     assert len(dated) == 1 and dated[0] < start
     assert [(r.t, r.type) for r in s.resources if r.url == srv.url("loaded.html")] == [(0, "document")]
+    # its fetch and XHR as it loaded too (known by their timing: the wrappers that tell a
+    # request's method came with Record - they were left out), each once; one after Record,
+    # from the wrapper alone
+    requests = sorted((r.url.rsplit("?", 1)[1], r.t == 0, r.type, r.status)
+                      for r in s.resources if "data.json" in r.url)
+    assert requests == [("early", True, "fetch", 200), ("late", False, "fetch", 200),
+                        ("xhr", True, "xhr", 200)], requests
 
 
 def _mark_by_key(qtbot, page) -> None:
