@@ -26,7 +26,7 @@
   // recorder.privacy.masker.masker_factory). Each keystroke's value goes with its field (the
   // node id the events give it) and its time, so the pass notes it as typed then, and its
   // keystrokes on the way fade as in an import (recorder/privacy/echoes.py). capture.js
-  // scrubs its echoes itself.
+  // scrubs its echoes itself in the page, and hands what it learns here too (`onTyped`).
   var typed = [], lastTyped = new WeakMap(), recording = false;
 
   /* The page's console before rrweb's console plugin takes over. rrweb starts at
@@ -143,18 +143,25 @@
   function startCapture(given) {
     // capture.js masks from the rules itself and, with `intake`, sends to it itself
     var tap = function (event) { pending.push(event); queueSend(); };
+    // ... and scrubs its echoes in the page, which forgets them with the page: each value it
+    // learns comes here too, as rrweb's do (rememberTyped), for the pass over the recording
+    typed = [];
+    var onTyped = function (text, id) {
+      typed.push({text: text, field: typeof id === "number" && id > 0 ? id : null, at: now()});
+      queueSend();
+    };
     try {
       if (given.intake) {
         var cfg = given.intake;
         CAPTURE.start({intake: cfg.url, app: cfg.app, token: cfg.token, sessionId: cfg.session_id,
                        user: cfg.user, rules: given.rules || null, flushMs: cfg.batch_ms,
                        batchEvents: cfg.max_events, recordCanvas: given.recordCanvas,
-                       canvasFps: given.canvasFps, emit: tap});
+                       canvasFps: given.canvasFps, emit: tap, onTyped: onTyped});
         stop = function () { CAPTURE.stop(); };
         win.__replayIntake = {flush: function () { return CAPTURE.flush(); }};
       } else {
         stop = CAPTURE.record({rules: given.rules || null, recordCanvas: given.recordCanvas,
-                               canvasFps: given.canvasFps, emit: tap}) || null;
+                               canvasFps: given.canvasFps, emit: tap, onTyped: onTyped}) || null;
       }
       started = true;
       win.__replayBridgeError = null;

@@ -561,6 +561,7 @@
   }
   function Echoes() {
     this.values = new Map(); this.rx = null;
+    this.onAdd = null;   // told of each value added (Recorder: record mode's `onTyped`)
     // per field (an element, weakly): {kept: the values it ended with or was cleared of,
     // current}; how many fields keep / hold now each value (values given whole: kept once,
     // `given`); values fading -> until when
@@ -625,6 +626,7 @@
     if (typeof value !== "string") return;
     var v = value.trim(), key = v.toLowerCase();
     if (/^\*+$/.test(v)) return;
+    if (this.onAdd) this.onAdd(value, field || null);
     if (v.length < ECHO_MIN_LEN) {
       var f = field && this.fields.get(field);
       if (f) this.moved(f, key, Date.now());
@@ -950,6 +952,13 @@
   function Recorder(opts) {
     this.emit = opts.emit;
     this.P = new Privacy(opts.rules, opts.formFields);
+    // each value typed into a masked field, to record mode's bridge (the app's own process,
+    // never the network): the app's pass masks its echoes on the recording's later pages
+    // too - what this page learns ends with it - with the field's node id
+    if (opts.onTyped) {
+      var self = this, onTyped = opts.onTyped;
+      this.P.echoes.onAdd = function (v, node) { onTyped(v, node ? self.ids.get(node) || null : null); };
+    }
     this.onFormFields = opts.formFieldsMasked || null;
     this.ids = new Map();      // node -> id
     this.nodes = new Map();    // id -> node
@@ -4441,7 +4450,7 @@
     var stopRecording = record({rules: cfg.rules, mousemoveWait: cfg.mousemoveWait,
                                 recordCanvas: cfg.recordCanvas, canvasFps: cfg.canvasFps,
                                 formFields: sessionFormFields(conf.sessionId),
-                                typed: carried ? carried.typed : null,
+                                typed: carried ? carried.typed : null, onTyped: cfg.onTyped,
                                 formFieldsMasked: function (fields) { keepFormFields(conf.sessionId, fields); },
                                 movesWaiting: function () { sender.schedule(sender.wait()); },
                                 emit: function (e) {

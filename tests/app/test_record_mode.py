@@ -314,11 +314,18 @@ def test_a_value_typed_into_a_masked_field_is_masked_where_the_page_repeats_it(
     hand.click("#coupon")
     hand.type("#coupon", "X", clear=True)   # a value no echo search looks for (too short)
     _apply_coupon(qtbot, hand, COUPON)
+    # the next page of the visit repeats it: capture.js's memory of it ended with the page
+    # before, the app's pass masks it (capture.js handed it what it learnt)
+    with qtbot.waitSignal(page.view.loadFinished, timeout=TIMEOUT_MS):
+        hand.click("#basket")
+    qtbot.waitUntil(lambda: "Last coupon tried" in json.dumps(page.browser.events),
+                    timeout=TIMEOUT_MS)
     with qtbot.waitSignal(page.sessionRecorded, timeout=TIMEOUT_MS) as again:
         page.stop()
     assert again.args[0] != sid
     with open_recording(again.args[0], page.data_dir) as src:
-        assert "No coupon named ***" in json.dumps(list(src.events()))
+        again_text = json.dumps(list(src.events()))
+    assert "No coupon named ***" in again_text and "Last coupon tried: ***" in again_text
     _nowhere(page.data_dir, COUPON)
 
 
