@@ -40,6 +40,7 @@ import msgspec.structs
 from .format import EventType, IncrementalSource, NodeType
 from .mirror import Mirror, Node
 from .privacy import detectors
+from .privacy.masker import NAMING_ATTRS, NAMING_TAGS
 from .privacy.masking import MASK, is_masked_value
 from .semantics import (BROWSER_ERROR_PAGE, CLICK_CHAIN_MS, Action, Semantics, View,
                         click_actions)
@@ -137,30 +138,43 @@ class Step(msgspec.Struct, frozen=True):
 
 # --- names --------------------------------------------------------------------------------
 def target_name(m: Mirror, nid: int) -> str:
-    """A person-readable name for the clicked element: aria-label, text, alt/title/value,
-    id, else its tag — looking up to a few ancestors (a click on an icon inside a button
-    names the button)."""
+    """A person-readable name for the clicked element, read as the RUM plugin names its
+    action (rum-plugin.js `targetName`, the privacy pass's NAMING_TAGS): the first of the
+    element and its ancestors (NAME_HOPS) with an aria-label, title or alt, or that names
+    what it holds - a link, a button, a label, a summary, an option: its text (a click on an
+    icon inside a button names the button) -, or a submit button's value; else the element's
+    own text; else its id or the nearest ancestor's (`div#search-toggle`); else its tag. An
+    ancestor that is only a container (a header, a card) never lends its text: a click on a
+    header's bare icon was named after the whole header ("Acme Shop New in Living Office
+    Cart 2"), where the Actions tab said "path"."""
     n = m.nodes.get(nid)
     hops = 0
     while n is not None and hops < NAME_HOPS:
         if n.type == NodeType.Element:
             a = n.attrs
-            for k in ("aria-label", "title", "alt"):
+            for k in NAMING_ATTRS:
                 v = a.get(k)
                 if isinstance(v, str) and v.strip():
                     return v.strip()[:NAME_CHARS]
-            text = " ".join(_short_text(m, n.id, spaced=True).split())
-            if text:
-                return text[:NAME_CHARS]
+            if n.tag in NAMING_TAGS:
+                text = " ".join(_short_text(m, n.id, spaced=True).split())
+                if text:
+                    return text[:NAME_CHARS]
             if n.tag == "input" and isinstance(a.get("value"), str) and a["value"].strip() and \
                     str(a.get("type", "")).lower() in ("submit", "button", "reset"):
                 return a["value"].strip()[:NAME_CHARS]
-            if isinstance(a.get("id"), str) and a["id"]:
-                return f"{n.tag}#{a['id']}"
         if n.parent is None:
             break
         n = m.nodes.get(n.parent)
         hops += 1
+    text = " ".join(_short_text(m, nid, spaced=True).split())
+    if text:
+        return text[:NAME_CHARS]
+    n, hops = m.nodes.get(nid), 0
+    while n is not None and hops < NAME_HOPS:
+        if n.type == NodeType.Element and isinstance(n.attrs.get("id"), str) and n.attrs["id"]:
+            return f"{n.tag}#{n.attrs['id']}"
+        n, hops = m.nodes.get(n.parent) if n.parent is not None else None, hops + 1
     n = m.nodes.get(nid)
     return n.tag if n is not None and n.tag else ""
 

@@ -305,6 +305,27 @@ def test_a_click_on_a_card_names_its_texts_apart():
     assert clicked.kind is StepKind.CLICK and clicked.name == "Desk Lamp ★ 4.6 $39.00 Add to cart"
 
 
+def test_a_click_on_a_bare_icon_is_named_as_the_rum_plugin_names_it_not_after_its_container():
+    """A header's search icon with no label (an svg path, clicked): the step was named after
+    the whole header, its live cart count included ("Acme Shop New in Living Office Cart 2"),
+    where the Actions tab said "path" (a QA's tryout). An ancestor lends its text only when it
+    names what it holds (a link, a button...), an aria-label or title at any of them; else
+    the nearest id, else the tag. An icon inside a button is still the button."""
+    icon = el("path", d="M0 0h1")
+    header = el("header", el("div", text("Acme Shop"), class_="brand"),
+                el("nav", text("New in"), text(" Living"), text(" Office")),
+                el("div", el("svg", icon), class_="search"), el("a", text("Cart 2"), href="/cart"))
+    in_button = el("path", d="M1 1h1")
+    button = el("button", el("svg", in_button), text("Search"), type="button")
+    tip = el("path", d="M2 2h1")
+    titled = el("span", el("svg", tip), title="Open the menu")
+    in_id = el("path", d="M3 3h1")
+    with_id = el("div", el("svg", in_id), text("Filters and more"), id="filters")
+    evs = full(page(header, button, titled, with_id)) + [
+        click(icon, 100), click(in_button, 200), click(tip, 300), click(in_id, 400)]
+    assert [s.name for s in steps(evs)[1:]] == ["path", "Search", "Open the menu", "div#filters"]
+
+
 def test_a_name_runs_on_across_inline_elements_as_the_page_shows_it():
     """Only what a browser's innerText sets apart is spaced: `Cart (<span>1</span>)` was
     named "Cart ( 1 )" - every element's text was spaced, an inline one's too."""
