@@ -30,7 +30,7 @@ DENSITY_BUCKETS = 240
 @dataclass(frozen=True)
 class Marker:
     t: int
-    kind: str        # click | rage_click | dead_click | error_click | error | navigation
+    kind: str        # click | rage_click | dead_click | error_click | error | navigation | bug
     label: str
 
 
@@ -220,6 +220,10 @@ def build_session_view(replayer: Any, info: SessionInfo | None = None,
         if kind == "navigation" and m.t <= 0:
             continue   # the first page is not a navigation
         sv.markers.append(Marker(int(m.t), kind, m.label))
+    report = from_context(info.context if info is not None else None)
+    if report is not None and report.at_ms is not None:   # the moment a QA marked
+        sv.markers.append(Marker(int(report.at_ms), BUG_MARKER,
+                                 f"The bug: {report.title or '(untitled)'}"))
     sv.inactive = [(int(p.start), int(p.end)) for p in tl.inactivity(INACTIVITY_MS)]
     n, dur = DENSITY_BUCKETS, max(1.0, float(tl.duration))
     edges = []
@@ -256,6 +260,7 @@ def page_urls(navigations: list[tuple[float, str]], views: list[tuple[float, str
 
 
 MARKER_KINDS = frozenset({"click", "rage_click", "dead_click", "error_click", "error", "navigation"})
+BUG_MARKER = "bug"   # the bug report's moment (not a recorded event's)
 
 
 def _facts(sv: SessionView, f: dict, info: SessionInfo | None,

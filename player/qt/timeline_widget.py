@@ -33,6 +33,7 @@ MARKER_STYLE = {
     "error_click": (QColor(255, 150, 50), "triangle"),
     "error": (QColor(255, 85, 85), "dot"),
     "navigation": (QColor(190, 120, 255), "flag"),
+    "bug": (QColor(250, 230, 60), "flag"),   # the report's moment (⚑ Mark the bug)
 }
 DEFAULT_STYLE = (QColor(200, 200, 200), "tick")   # a kind not listed above
 STAMP = QSize(12, 12)   # room for any marker but the flag, centred
@@ -44,6 +45,7 @@ LEGEND = [
     ("error_click", "Error click: an error followed"),
     ("rage_click", "Rage click: clicked again and again"),
     ("error", "Error"),
+    ("bug", "The bug: the moment its report names"),
 ]
 # what a screen reader says of the painted bar: how to move along it without a mouse
 BAR_KEYS = ("Seek with the player's keys: Left and Right 5 s, Shift+Left and Shift+Right the"
@@ -236,7 +238,7 @@ class TimelineBar(QWidget):
         # one marker per pixel column and kind (a long session has thousands of clicks);
         # errors and frustration drawn last so they stay on top
         order = {"click": 0, "dblclick": 0, "contextmenu": 0, "touch": 0, "navigation": 1,
-                 "dead_click": 2, "error_click": 3, "rage_click": 4, "error": 5}
+                 "dead_click": 2, "error_click": 3, "rage_click": 4, "error": 5, "bug": 6}
         # Each kind's mark is drawn once into a stamp, then stamped at each pixel column:
         # drawing thousands of antialiased shapes one by one took a third of a second on a
         # million-event session's 50,000 markers (the UI thread, when indexing ends).

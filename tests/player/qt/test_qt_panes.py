@@ -269,6 +269,36 @@ def test_timeline_marks_each_marker_at_its_time_in_its_colour(qtbot):
     assert img.pixelColor(empty_x, y).alpha() == 0
 
 
+def test_the_bug_a_report_names_is_a_marker_of_its_own_on_the_timeline(qtbot, tmp_path):
+    """A QA pressed ⚑ Mark the bug: the player opened there, but the only flag on the bar was
+    the purple one of a navigation, which the QA read as the bug (a QA's tryout). The
+    report's moment is a flag of its own colour, in the legend, its label the report's title."""
+    import json
+    from pathlib import Path
+
+    from player.qt.timeline_widget import LEGEND, MARKER_STYLE
+    from recorder.bug import BugReport, with_report
+    from recorder.store import Store
+    demo = Path(__file__).resolve().parents[2] / "fixtures" / "rrweb-player-demo.json"
+    with Store.open(tmp_path / "data") as store:
+        (sid,) = store.ingest(json.loads(demo.read_text()), context=with_report(
+            None, BugReport(title="Apply coupon does nothing", at_ms=30_000)))
+        reader = store.session(sid)
+        sv = build_session_view(Replayer(list(reader.events())), info=reader.info)
+    (bug,) = [m for m in sv.markers if m.kind == "bug"]
+    assert (bug.t, bug.label) == (30_000, "The bug: Apply coupon does nothing")
+    assert 30_000 in sv.event_times   # Shift+Left/Right stops there too
+    assert "bug" in dict(LEGEND) and MARKER_STYLE["bug"][0] != MARKER_STYLE["navigation"][0]
+    bar = TimelineBar(sv)
+    qtbot.addWidget(bar)
+    bar.resize(600, 54)
+    img = bar._static_layer().toImage()
+    x, y = round(bar.x_of(30_000)), int(bar.track_rect().bottom() + 8)
+    assert img.pixelColor(x + 2, y - 23).rgb() == MARKER_STYLE["bug"][0].rgb()   # its pennant
+    assert not [m for m in build_session_view(Replayer(list(reader.events()))).markers
+                if m.kind == "bug"]   # no report, no flag
+
+
 def test_a_seek_dims_rows_without_filtering_them_again(qtbot, session, monkeypatch):
     """Moving the time changes how rows look (dimmed after it), never whether they pass the
     filter: a seek across the session asks the filter about no row (a dynamic filter asked
