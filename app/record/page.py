@@ -28,7 +28,9 @@ from PySide6.QtWidgets import (QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPla
 
 from player.qt.plain_text import plain_tip
 from player.qt.steps_pane import StepsPane
+from app.window.report_dialog import masked_note
 from recorder.privacy import Rules, RulesError, load_rules, masker_factory
+from recorder.privacy.detectors import KINDS
 from recorder.paths import default_data_dir, replay_command
 from recorder.bug import (BugReport, MomentFrom, RecordedMoment, from_context, parts_reports,
                           recorded_moment)
@@ -138,6 +140,7 @@ class RecordPage(QWidget):
         # notes, it was kept as a tab character and the keyboard never left the box
         self.notes_edit.setTabChangesFocus(True)
         self.notes_edit.setMaximumHeight(110)
+        self._say_masked(None)
         # The steps are listed under the bug form while recording; once stored, the player
         # shows the stored report (title, notes, steps) as its first dev-tools tab, so the
         # steps stay beside the replay at the player's full width.
@@ -215,6 +218,13 @@ class RecordPage(QWidget):
         elif self.state in (State.BROWSING, State.STORED):
             self.record()
 
+    def _say_masked(self, rules: Rules | None) -> None:
+        """The title's and notes' tooltip: what storing does to them (as the Bug Report
+        dialog says it - an e-mail or card number typed in the notes became x's, unsaid)."""
+        tip = plain_tip(masked_note(rules.detectors if rules is not None else KINDS))
+        self.title_edit.setToolTip(tip)
+        self.notes_edit.setToolTip(tip)
+
     def record(self) -> None:
         """Start recording the page shown (or, with none yet, the address bar's)."""
         if self.view.url().toString() in ("", BLANK) and not self.address.text().strip():
@@ -226,6 +236,7 @@ class RecordPage(QWidget):
         except RulesError as exc:
             self._say(f"Cannot record: {exc} — fix the rules file first.", error=True)
             return
+        self._say_masked(self._rules)
         self.browser.configure(_capture_options(self._rules))
         self.browser.events.clear()
         self.browser.received.clear()

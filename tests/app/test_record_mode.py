@@ -265,6 +265,13 @@ def test_a_recording_not_stored_says_why_with_what_the_store_warned_of(record_pa
     assert " Note: skipping invalid event: " in said, said
 
 
+def test_the_bug_form_says_what_storing_masks_in_it(record_page):
+    """The title and notes are stored masked by the rules' detectors: the Bug Report dialog
+    said so, the Record page's form did not (a QA's "reported by ada@..." became x's, unsaid)."""
+    for box in (record_page.title_edit, record_page.notes_edit):
+        assert "e-mail addresses" in box.toolTip() and "become x's" in box.toolTip()
+
+
 def test_record_with_no_page_asks_for_an_address(record_page):
     record_page.record()
     assert record_page.state is State.BROWSING and not record_page.browser.armed
