@@ -356,8 +356,8 @@ def _report(bug: BugReport | None, until_bug: bool = False, start_ms: float | No
                   f" steps of this script ({span}), which do not reach the bug"
     lines = bug.lines(with_steps=False, at_note=at_note)
     if until_bug:
-        lines.append(f"The steps up to the bug and {BUG_TAIL_MS / 1000:g} s after it, the check"
-                     " its error (`replay export --to` sets another end)")
+        lines.append(f"The steps up to the bug and {BUG_TAIL_MS / 1000:g} s after it, then a"
+                     " check for its error (`replay export --to` sets another end)")
     return _docstring("\n".join(lines) + "\n\n")
 
 

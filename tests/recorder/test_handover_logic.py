@@ -286,7 +286,7 @@ def test_the_script_opens_with_the_bugs_title_and_notes():
     doc = ast.get_docstring(ast.parse(text))
     assert doc.startswith('Bug: Coupon """ breaks checkout\nAt: 0:58.0\nNotes:\n'
                           '  Expected 10% off.\n  Got a 404 for C:\\path and """.\n'
-                          "The steps up to the bug and 1 s after it, the check its error"
+                          "The steps up to the bug and 1 s after it, then a check for its error"
                           " (`replay export --to` sets another end)\n\n"
                           "Reproduction of session demo")
     assert "Steps:" not in doc   # the script lists them itself
