@@ -97,6 +97,7 @@ SELECT_CLICKS = 3             # ... but up to this many in a text field select i
                               # double-click a word, a triple-click a line or all of it)
 RAGE_CLICK = "rage_click"
 IDENTIFY_TAG = "identify"     # custom event tag carrying a user (see `user_event`)
+IDENTIFY_TAGS = (IDENTIFY_TAG, "$identify")   # ... and PostHog's
 
 
 class Reporter(str, enum.Enum):
@@ -680,9 +681,6 @@ def user_event(user: User, timestamp: float) -> Raw:
             SYNTHETIC: SYNTHETIC_USER, "data": {"tag": IDENTIFY_TAG, "payload": {"id": user.id}}}
 
 
-_IDENTIFY_TAGS = (IDENTIFY_TAG, "$identify")
-
-
 def with_user_id_only(e: Any, handed_id: Callable[[str], str | None]) -> Any:
     """`e` as a recording handed to others holds what it says of its user (the places
     `Semantics` reads one from: the `identify` custom events, PostHog's `$identify`, RUM's
@@ -694,7 +692,7 @@ def with_user_id_only(e: Any, handed_id: Callable[[str], str | None]) -> Any:
     if not isinstance(data, dict):
         return e
     t = e.get("type")
-    if t == EventType.Custom and data.get("tag") in _IDENTIFY_TAGS:
+    if t == EventType.Custom and data.get("tag") in IDENTIFY_TAGS:
         p = data.get("payload")
         if not isinstance(p, dict):
             return e
@@ -840,7 +838,7 @@ class Semantics(msgspec.Struct, kw_only=True):
         tag, p = data.get("tag"), data.get("payload")
         if not isinstance(p, dict):
             return
-        if tag == IDENTIFY_TAG or tag == "$identify":
+        if tag in IDENTIFY_TAGS:
             self._user(p)
         elif tag == "breadcrumb":           # Sentry
             if p.get("category") == "console":
