@@ -315,16 +315,16 @@ class LiveIntake:
                 raise WireError(Status.CONFLICT, "session_conflict",
                                 f"session {other.id} belongs to another application - give"
                                 " each visit its own session_id")
-        with self._lock:   # batches of other sessions run in other threads
-            if goes_on is None:
-                m = self._current(maskers, sid, stored)
-            elif before is not None:
-                m = maskers.go_on(before.sid, sid, before.masker)
-            elif goes_on.needs_page:
-                visit = goes_on.session
-                m = maskers.go_on(visit.id, sid,
-                                  self._current(maskers, visit.id, visit.record_count))
-            else:
+        if goes_on is None:
+            m = self._current(maskers, sid, stored)
+        elif goes_on.needs_page or before is not None:
+            visit = goes_on.session
+            page = before.masker if before is not None else \
+                self._current(maskers, visit.id, visit.record_count)
+            with self._lock:   # batches of other sessions run in other threads
+                m = maskers.go_on(before.sid if before is not None else visit.id, sid, page)
+        else:
+            with self._lock:
                 m = maskers.start_after(goes_on.session.id, sid)
 
         def done(n: int) -> None:
@@ -336,18 +336,29 @@ class LiveIntake:
         return _Counting(sid, m, done)
 
     def _current(self, maskers: SessionMaskers, sid: str, stored: int) -> SessionMasker:
-        """The masker of session `sid`, which holds `stored` events, up to date with them
-        (under self._lock)."""
-        seen = self._seen.get(sid)
-        if sid in maskers and seen is not None and seen <= stored:
-            m = maskers.get(sid)
-            if seen < stored:   # another worker appended: catch up with what it stored
-                m.resume(self.store.events_since(sid, seen)[1])
+        """The masker of session `sid`, which holds `stored` events, up to date with them.
+        What is stored is read and replayed outside self._lock - a long session's takes
+        seconds, while other sessions' batches go on in other threads; this session's own
+        wait on the store's session lock, which the caller holds (ingest)."""
+        with self._lock:
+            seen = self._seen.get(sid)
+            if sid in maskers and seen is not None and seen <= stored:
+                m: SessionMasker | None = maskers.get(sid)
+                if seen == stored:
+                    return m
+                since = seen   # another worker appended: catch up with what it stored
+            else:              # new here (or rewritten meanwhile): from what is stored
+                maskers.close(sid)
+                if not stored:
+                    return maskers.get(sid)
+                m, since = None, 0
+        events = self.store.events_since(sid, since)[1]
+        if m is not None:
+            m.resume(events)
             return m
-        # new here (or rewritten meanwhile): from what is stored
-        maskers.close(sid)
-        return maskers.get(sid, (lambda: self.store.events_since(sid, 0)[1])
-                           if stored else None)
+        built = SessionMasker(maskers.rules).resume(events)
+        with self._lock:
+            return maskers.put(sid, built)
 
     def compact_idle(self, now_ms: float | None = None) -> list[str]:
         """Compact the sessions that went quiet (any worker may; the lock makes it once)."""

@@ -1116,6 +1116,11 @@ class SessionMaskers:
         m = SessionMasker(self.rules)
         if stored is not None:
             m.resume(stored())
+        return self.put(session_id, m)
+
+    def put(self, session_id: str, m: SessionMasker) -> SessionMasker:
+        """`m` (a new masker under these rules, resumed from what is stored) as session
+        `session_id`'s, with the values typed into its masked fields that were kept."""
         kept = self._echoes.get(session_id)
         if kept is not None:
             m.echoes = kept

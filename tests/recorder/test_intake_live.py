@@ -98,6 +98,38 @@ def test_a_worker_that_missed_batches_catches_up_before_masking(tmp_path):
     apps.close()
 
 
+def test_a_session_is_read_back_from_storage_without_holding_up_other_sessions(tmp_path):
+    """A worker resuming a session stored by another (or before a restart) reads and replays
+    it outside the intake's lock: a long session's takes seconds, and every other session's
+    batch in that worker waited on the lock meanwhile."""
+    import threading
+    data = tmp_path / "data"
+    data.mkdir()
+    apps = Applications(data)
+    app, _ = apps.create("shop")
+    a, b = (LiveIntake(Store.open(data), parse_rules(RULES)) for _ in range(2))
+    t0 = int(time.time() * 1000) - 30_000
+    first = html_to_events(PAGE, href="https://shop.example/")
+    for e in first:
+        e["timestamp"] = t0
+    ids = _ids(first)
+    a.accept(app, Batch(session_id="v", events=first))
+    read, free = b.store.events_since, []
+
+    def reading(sid, since):
+        probe = threading.Thread(target=lambda: free.append(b._lock.acquire(timeout=0)
+                                                            and (b._lock.release() or True)))
+        probe.start()
+        probe.join()
+        return read(sid, since)
+    b.store.events_since = reading
+    b.accept(app, Batch(session_id="v", events=[_add(t0 + 1, ids["list"], 500, "later")]))
+    assert free == [True]   # read once, the intake's lock free for other threads meanwhile
+    with Store.open(data) as store, store.session("v") as reader:
+        assert "later" in json.dumps(list(reader.events()))
+    apps.close()
+
+
 def test_quiet_sessions_are_compacted_and_a_busy_one_is_not(tmp_path):
     data = tmp_path / "data"
     data.mkdir()
