@@ -103,17 +103,9 @@ def test_a_session_is_read_back_from_storage_without_holding_up_other_sessions(t
     it outside the intake's lock: a long session's takes seconds, and every other session's
     batch in that worker waited on the lock meanwhile."""
     import threading
-    data = tmp_path / "data"
-    data.mkdir()
-    apps = Applications(data)
-    app, _ = apps.create("shop")
-    a, b = (LiveIntake(Store.open(data), parse_rules(RULES)) for _ in range(2))
-    t0 = int(time.time() * 1000) - 30_000
-    first = html_to_events(PAGE, href="https://shop.example/")
-    for e in first:
-        e["timestamp"] = t0
+    data, apps, app, _a, first, t0 = _shop_page(tmp_path)   # stored by worker A
+    b = LiveIntake(Store.open(data), parse_rules(RULES))
     ids = _ids(first)
-    a.accept(app, Batch(session_id="v", events=first))
     read, free = b.store.events_since, []
 
     def reading(sid, since):
