@@ -41,7 +41,7 @@ from recorder.format import EventType, IncrementalSource, decode_msgpack, encode
 from recorder.format import replace_lone_surrogates
 from recorder.media import NONE as NO_FEATURES, Features, read_meta
 from recorder.mirror import DOM_SOURCES, FOCUS_MOVES, Mirror
-from recorder.privacy.masking import box_sizes_only
+from recorder.privacy.masking import as_played
 
 from .checkpoint_codec import compress, decompress
 from .index_export import NIL, IndexExport, decode_export, encode_export
@@ -52,19 +52,6 @@ _INTERACTION = int(IncrementalSource.MouseInteraction)
 DEFAULT_INTERVAL = 1000   # DOM operations between checkpoints
 MAX_WEIGHT = 0xFFFF       # an event's weight is kept up to this (a block's "H" array)
 FIRST_STEP = 64           # events indexed at a time until the first full snapshot is in
-
-
-def played(e: Raw) -> Raw:
-    """An event as the player's mirror takes it: a mutation's box changes with their
-    rr_width/rr_height alone (masking.box_sizes_only says why). A new event where one
-    changes (the one read is left as it is)."""
-    if e.get("type") != EventType.IncrementalSnapshot:
-        return e
-    data = e.get("data")
-    if type(data) is not dict or data.get("source") != IncrementalSource.Mutation:
-        return e
-    sized = box_sizes_only(data)
-    return e if sized is data else {**e, "data": sized}
 
 
 def _weight(e: Raw) -> int:
@@ -214,7 +201,7 @@ class KeyframeIndex:
                 if typ == 4:
                     self._meta_features(t, e.get("data"))
             if dom:
-                e = played(e)
+                e = as_played(e)
                 m.apply(e)
                 self.dom_events += 1
                 block.times.append(t)
@@ -481,7 +468,7 @@ class KeyframeIndex:
             for k, evs in self._seg_cache:
                 if k == i:
                     return evs
-        evs = [played(e) for e in self._read(i) if isinstance(e, dict)
+        evs = [as_played(e) for e in self._read(i) if isinstance(e, dict)
                and isinstance(e.get("timestamp"), (int, float))
                and not isinstance(e.get("timestamp"), bool)]
         with self._cache_lock:

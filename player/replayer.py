@@ -35,7 +35,9 @@ from .document import render_document
 from .frame import POINTER_OPS, OpsBuilder, build_frame
 from .index_store import stored_index
 from .index_worker import IndexRunner
-from .keyframes import DEFAULT_INTERVAL, KeyframeIndex, played
+from recorder.privacy.masking import as_played
+
+from .keyframes import DEFAULT_INTERVAL, KeyframeIndex
 from .patch import diff_view
 from .sanitize import AssetResolver
 from .timeline import Timeline
@@ -288,5 +290,5 @@ def naive_state_at(events: Iterable[Raw], offset_ms: float) -> Mirror:
         last = t
         if t > offset_ms:
             break
-        m.apply(played(e))
+        m.apply(as_played(e))
     return m

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from player.frame import build_frame
-from player.keyframes import played
+from recorder.privacy.masking import as_played
 from recorder.format import EventType, NodeType
 from recorder.intake.dictionary import Shown
 from recorder.mirror import Mirror
@@ -174,7 +174,7 @@ def masked(subject: Subject, rules: Rules) -> list[Raw]:
 def _state(events: list[Raw]) -> Mirror:
     """The page at the events' end, as the player builds it (a box change's size alone:
     keyframes.played)."""
-    return Mirror().apply_all(played(e) for e in events)
+    return Mirror().apply_all(as_played(e) for e in events)
 
 
 def _mark(frame: Raw, ids: set[int]) -> Raw:

@@ -8,6 +8,7 @@ import base64
 import re
 from typing import Any, Callable
 
+from ..format import EventType, IncrementalSource
 from .levels import (FORM_TAGS, HIDDEN_LEVEL, LEVEL_ATTRS, MASK_LEVEL, MASK_USER_INPUT_LEVEL,
                      Level, input_type, markup_level, value_masked)
 
@@ -188,6 +189,23 @@ def box_sizes_only(data: Any) -> Any:
     kept = [{**a, "attributes": {k: v for k, v in a["attributes"].items() if k != "style"}}
             if type(a) is dict and is_box_change(a.get("attributes")) else a for a in changes]
     return {**data, "attributes": kept}
+
+
+_INC, _MUT = int(EventType.IncrementalSnapshot), int(IncrementalSource.Mutation)
+
+
+def as_played(e: Any) -> Any:
+    """An event as a DOM model takes it (the masker resuming, the player's mirror, the
+    privacy preview): a mutation's box changes with their rr_width/rr_height alone
+    (`box_sizes_only` says why). A new event where one changes (the one read is left as it
+    is)."""
+    if type(e) is not dict or e.get("type") != _INC:
+        return e
+    data = e.get("data")
+    if type(data) is not dict or data.get("source") != _MUT:
+        return e
+    sized = box_sizes_only(data)
+    return e if sized is data else {**e, "data": sized}
 
 
 _DROP = object()  # sentinel: leave the attribute out
