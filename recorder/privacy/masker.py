@@ -38,7 +38,7 @@ from .levels import (BUTTON_TYPES, FORM_TAGS, HIDDEN_LEVEL, MASK_LEVEL, MASK_USE
 from .masking import (_DROP, BOX_ATTRS, MASK, attrs_as_recorded, hidden_attrs, make_url_scrubber,
                       mask_attr, mask_attrs, mask_text, mask_text_node, mask_value,
                       text_as_recorded)
-from .masking import box_sizes_only, is_box_change, masked_style
+from .masking import as_played, box_sizes_only, is_box_change, masked_style
 from .rules import Rules
 from .selectors import compile_selector
 from .strings import map_strings
@@ -144,9 +144,7 @@ class SessionMasker:
             data = e.get("data")
             if e.get("type") == _INC and isinstance(data, dict) and data.get("source") == _MUT:
                 self._note_type_changes(data.get("attributes") or ())
-                sized = box_sizes_only(data)   # (as _mutation applies it)
-                if sized is not data:
-                    e = {**e, "data": sized}
+                e = as_played(e)   # (as _mutation applies it)
             apply(e)
             if e.get("type") == _INC and isinstance(data, dict) and \
                     data.get("source") == _MOUSE_INTERACTION and data.get("type") == _CLICK:
@@ -868,7 +866,7 @@ class SessionMasker:
             # nothing tells what was clicked: where the page hides anything, the path the
             # plugin wrote may lead beneath it - none is kept
             level, nid = self._strictest_on_page(), None
-            box = "" if self._hides_anything() else None
+            box = "" if level >= HIDDEN_LEVEL else None
         if level < MASK_LEVEL:
             return payload
         new = rum_action_names(payload, mask_text)
@@ -917,22 +915,17 @@ class SessionMasker:
         return top, nid, self._box_selector(nid)
 
     def _strictest_on_page(self) -> Level:
-        """MASK when some element of the page is masked or hidden (then a name the pass
-        cannot place could be its text), else the strictest level there is."""
+        """The strictest level of the page's elements, looked for up to `hidden` (then a
+        name the pass cannot place could be a masked text's, and its selector lead beneath a
+        hidden element), else the default."""
         levels = self.levels
         worst = levels.default
         for n in list(self.mirror.nodes.values()):
             if n.type == ELEMENT:
                 worst = max(worst, levels.level_of(n))
-                if worst >= MASK_LEVEL:
+                if worst >= HIDDEN_LEVEL:
                     break
         return worst
-
-    def _hides_anything(self) -> bool:
-        """Whether some element of the page is at `hidden`."""
-        levels = self.levels
-        return any(n.type == ELEMENT and levels.level_of(n) >= HIDDEN_LEVEL
-                   for n in list(self.mirror.nodes.values()))
 
     def _name_level(self, n: Node) -> Level:
         """The strictest level among what the plugin may read `n`'s name from: `n` and its
@@ -1141,14 +1134,8 @@ class SessionMaskers:
         DOM leaves memory (a late batch of it resumes from storage); its typed values stay,
         shared, for its compaction."""
         self._open.pop(before, None)
-        self._echoes[session_id] = masker.echoes
-        self._echoes.move_to_end(session_id)
-        while len(self._echoes) > self.max_echoes:
-            self._echoes.popitem(last=False)
-        self._open[session_id] = masker
-        while len(self._open) > self.max_open:
-            self._open.popitem(last=False)
-        return masker
+        self._echoes.pop(session_id, None)   # (put keeps the masker's own: `before`'s)
+        return self.put(session_id, masker)
 
     def start_after(self, before: str, session_id: str) -> SessionMasker:
         """A new masker for `session_id`, split off the visit's session `before` with events
