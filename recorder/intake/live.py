@@ -158,7 +158,7 @@ class LiveIntake:
             self._resolve_texts(app, batch.session_id, texts)
         touched: list[str] = []
         begun: list[str] = []   # the sessions this batch begins
-        handed: list[_Counting] = []     # ... and the maskers given to its sessions, in order
+        last: list[_Counting] = []   # ... and the masker it gave last (none yet: empty)
 
         def masker_for(sid: str, append_to: OpenSession | None,
                        goes_on: GoesOn | None) -> Masker:
@@ -168,8 +168,8 @@ class LiveIntake:
             # a new session of the visit goes on from the session this batch gave a masker
             # last (asked in the sessions' order), else from the visit's stored session
             m = self._masker(app, maskers, sid, append_to, goes_on,
-                             handed[-1] if handed and goes_on is not None else None)
-            handed.append(m)
+                             last[0] if last and goes_on is not None else None)
+            last[:] = [m]
             return m
 
         # the context goes to the index: masked like free text under the same rules
