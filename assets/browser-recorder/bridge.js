@@ -95,7 +95,12 @@
     if (!recording) return;   // typed while no recording runs: nothing of it is recorded
     if (lastTyped.get(el) === text) return;   // rrweb asks again for the same value
     lastTyped.set(el, text);
-    var mirror = REC.record && REC.record.mirror, id = mirror ? mirror.getId(el) : -1;
+    var mirror = REC.record && REC.record.mirror;
+    noteTyped(text, mirror ? mirror.getId(el) : -1);
+  }
+  /* A value typed into field `id` (the node id the events give it; none: -1, null), to go
+   * with the next batch. */
+  function noteTyped(text, id) {
     typed.push({text: text, field: typeof id === "number" && id > 0 ? id : null, at: now()});
     queueSend();
   }
@@ -145,23 +150,18 @@
     var tap = function (event) { pending.push(event); queueSend(); };
     // ... and scrubs its echoes in the page, which forgets them with the page: each value it
     // learns comes here too, as rrweb's do (rememberTyped), for the pass over the recording
-    typed = [];
-    var onTyped = function (text, id) {
-      typed.push({text: text, field: typeof id === "number" && id > 0 ? id : null, at: now()});
-      queueSend();
-    };
     try {
       if (given.intake) {
         var cfg = given.intake;
         CAPTURE.start({intake: cfg.url, app: cfg.app, token: cfg.token, sessionId: cfg.session_id,
                        user: cfg.user, rules: given.rules || null, flushMs: cfg.batch_ms,
                        batchEvents: cfg.max_events, recordCanvas: given.recordCanvas,
-                       canvasFps: given.canvasFps, emit: tap, onTyped: onTyped});
+                       canvasFps: given.canvasFps, emit: tap, onTyped: noteTyped});
         stop = function () { CAPTURE.stop(); };
         win.__replayIntake = {flush: function () { return CAPTURE.flush(); }};
       } else {
         stop = CAPTURE.record({rules: given.rules || null, recordCanvas: given.recordCanvas,
-                               canvasFps: given.canvasFps, emit: tap, onTyped: onTyped}) || null;
+                               canvasFps: given.canvasFps, emit: tap, onTyped: noteTyped}) || null;
       }
       started = true;
       win.__replayBridgeError = null;
@@ -247,10 +247,10 @@
   }
   function start(given) {
     if (stop) return;
+    typed = []; lastTyped = new WeakMap();   // a new recording learns its own (Python cleared its copy)
     if (CAPTURE) { startCapture(given); return; }
     // Record after Stop injects rrweb again: its new instance numbers the nodes now
     REC = win.rrweb;
-    typed = []; lastTyped = new WeakMap();   // a new recording learns its own (Python cleared its copy)
     options = {};
     for (var k in given) options[k] = given[k];
     SELECTOR_LISTS.forEach(function (k) {

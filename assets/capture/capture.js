@@ -2898,7 +2898,8 @@
     (win.crypto || {getRandomValues: function (x) { for (var i = 0; i < x.length; i++) x[i] = Math.random() * 256; return x; }}).getRandomValues(a);
     return Array.prototype.map.call(a, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
   }
-  function storage() { try { return win.sessionStorage; } catch (e) { return null; } }
+  // the tab's own storage (sessionStorage): the session, its unsent batches, its last batch id
+  function tabStorage() { try { return win.sessionStorage; } catch (e) { return null; } }
   // the sessions this page began (sessionId), while it has stored no batch of theirs unsent
   // (writeUnsent): no page left one for them, so their first page (a visit of one page, most
   // often) reads nothing an earlier page left (the unsent batches, the last batch id)
@@ -2907,7 +2908,7 @@
    * tab keeps while it lasts, else a new one. */
   function sessionOf(now, given) {
     if (given) return {id: given, created: now};
-    var st = storage(), s = null;
+    var st = tabStorage(), s = null;
     try { s = st && JSON.parse(st.getItem(SESSION_KEY) || "null"); } catch (e) { s = null; }
     if (!s || !s.id || now - s.created > SESSION_MAX_MS || now - s.last > SESSION_IDLE_MS) {
       s = {id: randomId(), created: now, last: now};
@@ -2919,14 +2920,14 @@
   }
   /* The digests of the long texts the intake has for this session (answered 202). */
   function sessionTexts(id) {
-    var st = storage();
+    var st = tabStorage();
     try {
       var s = st && JSON.parse(st.getItem(SESSION_KEY) || "null");
       return s && s.id === id && Array.isArray(s.texts) ? s.texts : [];
     } catch (e) { return []; }
   }
   function keepSessionTexts(id, texts) {
-    var st = storage();
+    var st = tabStorage();
     try {
       var s = st && JSON.parse(st.getItem(SESSION_KEY) || "null");
       if (s && s.id === id) { s.texts = texts; st.setItem(SESSION_KEY, JSON.stringify(s)); }
@@ -2935,7 +2936,7 @@
   /* The fields of GET forms the session's pages masked ([{name, typed}]: names only, never a
    * value; R.onFormSent), read by each of its pages (Privacy.formFields). */
   function sessionFormFields(id) {
-    var st = storage();
+    var st = tabStorage();
     try {
       var s = st && JSON.parse(st.getItem(SESSION_KEY) || "null");
       return s && s.id === id && Array.isArray(s.formFields) ? s.formFields.filter(function (f) {
@@ -2944,7 +2945,7 @@
     } catch (e) { return []; }
   }
   function keepFormFields(id, fields) {
-    var st = storage();
+    var st = tabStorage();
     try {
       var s = st && JSON.parse(st.getItem(SESSION_KEY) || "null");
       if (!s || s.id !== id) return;
@@ -2967,7 +2968,6 @@
    * `lost` (status().lost on the next page). {session, lost, batches: [{id, events}]}; a
    * batch's id is null when no request carried it yet (the next page names it). */
   var UNSENT_KEY = "replay_capture_unsent", UNSENT_MAX_CHARS = 1000000;
-  function tabStorage() { try { return win.sessionStorage; } catch (e) { return null; } }
   function readUnsent(id) {
     if (begunHere[id] === true) return {lost: 0, batches: []};
     var st = tabStorage(), u = null;
@@ -3017,7 +3017,7 @@
     } catch (e) { return lost; }   // no storage (private mode, disabled)
   }
   function touchSession(id) {
-    var st = storage();
+    var st = tabStorage();
     try {
       var s = st && JSON.parse(st.getItem(SESSION_KEY) || "null");
       if (s && s.id === id) { s.last = Date.now(); st.setItem(SESSION_KEY, JSON.stringify(s)); }
@@ -4560,13 +4560,13 @@
     session.stopRecording();
     session.cleanup();
     session.sender.close();
-    if (keepSession !== true) { try { var st = storage(); if (st) st.removeItem(SESSION_KEY); } catch (e) { /* private mode */ } }
+    if (keepSession !== true) { try { var st = tabStorage(); if (st) st.removeItem(SESSION_KEY); } catch (e) { /* private mode */ } }
     session.done = true;
   }
   /* The visit's stored session is forgotten if it is `id` (another tab may have begun the
    * next one already: that one stays, and this tab joins it). */
   function forgetSession(id) {
-    var st = storage();
+    var st = tabStorage();
     try {
       var s = st && JSON.parse(st.getItem(SESSION_KEY) || "null");
       if (s && s.id === id) st.removeItem(SESSION_KEY);
