@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import enum
 import re
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 import msgspec
 import msgspec.structs
@@ -147,8 +147,9 @@ def target_name(m: Mirror, nid: int) -> str:
     ancestor that is only a container (a header, a card) never lends its text: a click on a
     header's bare icon was named after the whole header ("Acme Shop New in Living Office
     Cart 2"), where the Actions tab said "path"."""
-    n = m.nodes.get(nid)
-    hops = 0
+    own: str | None = None    # the element's own text, read once
+    first_id = ""             # the id of the element or its nearest ancestor with one
+    n, hops = m.nodes.get(nid), 0
     while n is not None and hops < NAME_HOPS:
         if n.type == NodeType.Element:
             a = n.attrs
@@ -160,21 +161,23 @@ def target_name(m: Mirror, nid: int) -> str:
                 text = " ".join(_short_text(m, n.id, spaced=True).split())
                 if text:
                     return text[:NAME_CHARS]
+                if n.id == nid:
+                    own = text
             if n.tag == "input" and isinstance(a.get("value"), str) and a["value"].strip() and \
                     str(a.get("type", "")).lower() in ("submit", "button", "reset"):
                 return a["value"].strip()[:NAME_CHARS]
+            if not first_id and isinstance(a.get("id"), str) and a["id"]:
+                first_id = f"{n.tag}#{a['id']}"
         if n.parent is None:
             break
         n = m.nodes.get(n.parent)
         hops += 1
-    text = " ".join(_short_text(m, nid, spaced=True).split())
-    if text:
-        return text[:NAME_CHARS]
-    n, hops = m.nodes.get(nid), 0
-    while n is not None and hops < NAME_HOPS:
-        if n.type == NodeType.Element and isinstance(n.attrs.get("id"), str) and n.attrs["id"]:
-            return f"{n.tag}#{n.attrs['id']}"
-        n, hops = m.nodes.get(n.parent) if n.parent is not None else None, hops + 1
+    if own is None:
+        own = " ".join(_short_text(m, nid, spaced=True).split())
+    if own:
+        return own[:NAME_CHARS]
+    if first_id:
+        return first_id
     n = m.nodes.get(nid)
     return n.tag if n is not None and n.tag else ""
 
@@ -406,14 +409,7 @@ def robust_selector(m: Mirror, nid: int) -> str:
     """The most robust selector (see the module's list) matching node `nid`'s actionable
     element alone in the mirror's page as it is now; "" if the node is not there."""
     el = actionable(m, nid)
-    if el is None:
-        return ""
-    doc = _frame_document(m, el)
-    if doc is None:
-        return _selector_in(m, el, None)
-    frame = robust_selector(m, doc.parent)   # a frame's element: among its document's
-    inner = _selector_in(m, el, doc.id)
-    return f"{frame}{FRAME_SEP}{inner}" if frame and inner else ""
+    return _framed(m, el, _selector_in, robust_selector) if el is not None else ""
 
 
 def css_selector(m: Mirror, nid: int) -> str:
@@ -424,12 +420,19 @@ def css_selector(m: Mirror, nid: int) -> str:
     el = m.nodes.get(nid)
     if el is None or el.type != NodeType.Element:
         return ""
+    return _framed(m, el, _css_path, css_selector)
+
+
+def _framed(m: Mirror, el: Node, inner: Callable[[Mirror, Node, int | None], str],
+            frame: Callable[[Mirror, int], str]) -> str:
+    """`inner`'s selector of `el` among its document's elements - in a (same-origin) frame,
+    after the frame element's own (`frame`'s) and FRAME_SEP; "" when either is none."""
     doc = _frame_document(m, el)
     if doc is None:
-        return _css_path(m, el, None)
-    frame = css_selector(m, doc.parent) if doc.parent is not None else ""
-    inner = _css_path(m, el, doc.id)
-    return f"{frame}{FRAME_SEP}{inner}" if frame and inner else ""
+        return inner(m, el, None)
+    outer = frame(m, doc.parent) if doc.parent is not None else ""
+    part = inner(m, el, doc.id)
+    return f"{outer}{FRAME_SEP}{part}" if outer and part else ""
 
 
 def frame_prefix(m: Mirror, nid: int) -> str:
