@@ -229,14 +229,31 @@ def originals_first(ids: list[str]) -> list[str]:
     return ids
 
 
+def _kept_apart(stored: dict | None, context: dict) -> list[str]:
+    """The entries of `context` a stored session's context holds otherwise: kept as stored
+    (`add_context`), and what makes an import's bug report another (`other_report`). (A report
+    imported before steps were left out has them: compared without.)"""
+    held = without_steps(stored) or {}
+    return [k for k in context if k in held and held[k] != context[k]]
+
+
+def _cut_parts(spec: str) -> tuple[str, str] | None:
+    """(its start, its end) of a long name as it is shown cut (`start…end`, typed
+    `start...end`); None: no cut."""
+    cut = SHOWN_CUT if SHOWN_CUT in spec else TYPED_CUT if TYPED_CUT in spec else None
+    if cut is None:
+        return None
+    head, _, tail = spec.partition(cut)
+    return head, tail
+
+
 def id_test(spec: str) -> Callable[[str], bool] | None:
     """Whether an id is one `spec` names in a form `Store.resolve` takes besides a prefix
     of it (any case): a shortened tagged id as `replay sessions` shows it (`8dda0c07_partial`
     for `8dda0c07-b950-..._partial`), or a long name cut as it is shown (`start…end`, typed
     `start...end`). None when `spec` is in neither form (only a prefix of an id names it)."""
     low = spec.strip().lower()
-    cut = SHOWN_CUT if SHOWN_CUT in low else TYPED_CUT if TYPED_CUT in low else None
-    head, _, tail = low.partition(cut) if cut is not None else ("", "", "")
+    head, tail = _cut_parts(low) or ("", "")
     base, tag = split_tag(low)
     if not head and not tag:
         return None
@@ -279,8 +296,7 @@ def id_stem(spec: str) -> str:
     """What every id `ids_named` may find for `spec` begins with, in any case (its start
     before a cut or a tag; ASCII, as SQL's LIKE reads case): the ids `Store.resolve` reads."""
     spec = str(spec).strip()
-    cut = SHOWN_CUT if SHOWN_CUT in spec else TYPED_CUT if TYPED_CUT in spec else None
-    head = spec.partition(cut)[0] if cut is not None else ""
+    head = (_cut_parts(spec) or ("", ""))[0]
     stem = spec[:min(len(head) or len(spec), len(split_tag(spec.lower())[0]))]
     return next((stem[:n] for n, c in enumerate(stem) if not c.isascii()), stem)
 
@@ -833,8 +849,7 @@ class LocalStore(Store):
         if not context or BUG_KEY not in context:
             return False
         info = self.index.session(sid)
-        held = without_steps(info.context if info is not None else None) or {}
-        return BUG_KEY in held and held[BUG_KEY] != context[BUG_KEY]
+        return BUG_KEY in _kept_apart(info.context if info is not None else None, context)
 
     def _same_input(self, sid: str, digest: str, legacy: str | None) -> bool:
         """Whether stored session `sid` was stored from the same input: its digest is this
@@ -1007,11 +1022,8 @@ class LocalStore(Store):
             if info is None:
                 raise KeyError(f"no session {session_id!r} in {self.root}")
             stored = info.context or {}
-            # (a report imported before steps were left out has them: compared without)
-            held = without_steps(stored) or {}
-            merge = ContextMerge(
-                added=[k for k in context if k not in stored],
-                kept=[k for k in context if k in stored and held[k] != context[k]])
+            merge = ContextMerge(added=[k for k in context if k not in stored],
+                                 kept=_kept_apart(stored, context))
             if not merge.added:
                 return merge
             merged = {**stored, **{k: context[k] for k in merge.added}}
