@@ -346,11 +346,10 @@ def prepare(events: Sequence[Any], *, application: str | None = None,
     before: Masker | None = None
     for p in out:
         if masker_for is not None:
-            needs_page = _needs_snapshot(p.events)
-            goes_on = GoesOn(existing, needs_page) \
+            goes_on = GoesOn(existing, _needs_snapshot(p.events)) \
                 if (p.append_to is None and existing is not None) else None
             masker = masker_for(p.id, p.append_to, goes_on)
-            if goes_on is not None and needs_page:
+            if goes_on is not None and goes_on.needs_page:
                 # (an import's split was given its snapshot above, from the events before)
                 made = split_snapshot(masker.mirror, p.events[0]["timestamp"])
                 if made:
