@@ -106,6 +106,9 @@ CREATE TABLE IF NOT EXISTS batches (
 
 
 # What SQLite says about a file that is not (or no longer) a sound database.
+# the tables of a session's facts besides its segments, keyed by session_id (what erasing it
+# and dropping an empty row both delete)
+FACT_TABLES = ("views", "errors")
 _DAMAGE_MESSAGES = ("file is not a database", "database disk image is malformed")
 
 
@@ -600,7 +603,7 @@ class Index:
                        " WHERE id=? AND application IS NOT NULL",
                        (int(time.time() * 1000), sid))
             user = db.execute("SELECT user_id FROM sessions WHERE id=?", (sid,)).fetchone()
-            for table in ("segments", "views", "errors"):
+            for table in ("segments", *FACT_TABLES):
                 db.execute(f"DELETE FROM {table} WHERE session_id=?", (sid,))
             db.execute("DELETE FROM sessions WHERE id=?", (sid,))
             db.execute("DELETE FROM batches WHERE client_session=?", (sid,))
@@ -623,7 +626,7 @@ class Index:
         with self._tx() as db:
             if db.execute("SELECT 1 FROM segments WHERE session_id=? LIMIT 1", (sid,)).fetchone():
                 return False
-            for table in ("views", "errors"):
+            for table in FACT_TABLES:
                 db.execute(f"DELETE FROM {table} WHERE session_id=?", (sid,))
             return db.execute("DELETE FROM sessions WHERE id=?", (sid,)).rowcount > 0
 
