@@ -3638,7 +3638,7 @@
     stream.set(out.subarray(0, o), header.length);
     return stream;
   }
-  /* A batch's request body as JSON text (`cfg`: session_id, compact, user, context), every
+  /* A batch's request body as JSON text (`cfg`: S.bodyConfig's, its `after` this batch's), every
    * text whole; `c`: the events compacted (compactBatch), if they were. */
   function encodeBody(cfg, events, batchId, c) {
     if (cfg.compact !== false) {   // the intake that serves capture.js decodes it
@@ -3646,13 +3646,12 @@
       // encoding, session_id, batch_id, events, strings, user, context, after), the last ones
       // left out when empty (the intake reads no strings as an empty list)
       if (!c) c = compactBatch(events);
-      var after = batchId === cfg.first && cfg.after || null;   // (a page's first batch only)
-      var a = [COMPACT, cfg.sessionId, batchId, c.events, c.strings, cfg.user || null, cfg.context || null, after];
+      var a = [COMPACT, cfg.sessionId, batchId, c.events, c.strings, cfg.user || null, cfg.context || null, cfg.after || null];
       while (a.length > BODY_REQUIRED && (a[a.length - 1] === null || (Array.isArray(a[a.length - 1]) && !a[a.length - 1].length))) a.pop();
       return JSON.stringify(a);
     }
     var b = {session_id: cfg.sessionId, batch_id: batchId, events: events};
-    if (batchId === cfg.first && cfg.after) b.after = cfg.after;
+    if (cfg.after) b.after = cfg.after;
     if (cfg.user) b.user = cfg.user;
     if (cfg.context) b.context = cfg.context;
     return JSON.stringify(b);
@@ -4071,8 +4070,8 @@
       this.afterRead = true;
     }
     return {sessionId: cfg.sessionId, compact: cfg.compact, user: cfg.user, context: cfg.context,
-            known: this.known, first: first, after: this.after, guess: this.guess,
-            publicTexts: cfg.publicTexts};
+            known: this.known, after: batchId === first ? this.after : null,   // (a page's first batch only)
+            guess: this.guess, publicTexts: cfg.publicTexts};
   };
   S.body = function (events, batchId) {
     return encodeBody(this.bodyConfig(batchId), events, batchId);
