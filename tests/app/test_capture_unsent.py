@@ -165,6 +165,9 @@ def test_a_new_session_s_first_page_reads_only_its_session_from_the_tab_s_storag
         page.click("#next")
         page.wait_for_function("window.ReplayCapture && ReplayCapture.status().queued > 0")
         assert page.evaluate("ReplayCapture.status().session_id") == sid
+        # the last batch id is read as the page's first batch is encoded (S.bodyConfig), which
+        # a loaded machine reached after the batch was queued
+        page.wait_for_function("window.__read.tab.indexOf('replay_capture_last') >= 0")
         read = page.evaluate("window.__read")
         assert read["local"] == [] and {"replay_capture_unsent", "replay_capture_last"} \
             <= set(read["tab"]), read
