@@ -30,11 +30,11 @@ log = logging.getLogger(__name__)
 
 KEYFRAMES = "keyframes"   # the derived blob's name in the store
 # The export's layout (player.index_export): bump when it changes.
-EXPORT_VERSION = 1
+EXPORT_VERSION = 2   # 2: each block with its events' ends
 # The code an index is built by: its checkpoints (the mirror), blocks, timeline (semantics,
 # steps) and their encoding. An index built by other code - another release, a fix to how
 # an action is named - may decode and still differ from what this code builds: never used.
-BUILT_BY = ("player.keyframes", "player.timeline", "player.index_export",
+BUILT_BY = ("player.keyframes", "player.event_block", "player.timeline", "player.index_export",
             "player.checkpoint_codec", "recorder.mirror", "recorder.semantics",
             "recorder.steps", "recorder.format", "recorder.media",
             "recorder.privacy.masking")   # (box_sizes_only: what the index's mirror takes)

@@ -37,13 +37,13 @@ from typing import Any, Iterator
 
 import msgspec
 
-from recorder.format import EventType, IncrementalSource, decode_msgpack, encode_msgpack, no_gc
-from recorder.format import replace_lone_surrogates
+from recorder.format import EventType, IncrementalSource, no_gc
 from recorder.media import NONE as NO_FEATURES, Features, read_meta
 from recorder.mirror import DOM_SOURCES, FOCUS_MOVES, Mirror
 from recorder.privacy.masking import as_played
 
 from .checkpoint_codec import compress, decompress
+from .event_block import Block
 from .index_export import NIL, IndexExport, decode_export, encode_export
 from .timeline import Timeline, TimelineBuilder
 
@@ -67,19 +67,6 @@ def _weight(e: Raw) -> int:
     return 1
 
 
-class Block(msgspec.Struct):
-    """DOM-changing events after one checkpoint, until the next."""
-    times: array
-    weights: array                     # each event's `_weight`, at most MAX_WEIGHT
-    blob: bytes | None = None          # zstd(msgpack(events)) once closed
-    events: list | None = None         # while still open
-
-    def decode(self) -> list[Raw]:
-        if self.events is not None:
-            return self.events
-        return decode_msgpack(decompress(self.blob)) if self.blob else []
-
-
 class KeyframeIndex:
     def __init__(self, source: Any, *, interval: int = DEFAULT_INTERVAL, timeline: bool = True):
         self.src = source
@@ -91,7 +78,7 @@ class KeyframeIndex:
         self.mirror = Mirror()          # the working mirror of the pass (never handed out)
         self.cp_t: list[float] = [-1.0]
         self.cp_blob: list[bytes] = [compress(Mirror().dump())]
-        self.blocks: list[Block] = [Block(array("d"), array("H"), None, [])]
+        self.blocks: list[Block] = [Block.open()]
         self.full_snapshot_t: list[float] = []
         # the visitor's recorded media features (recorder.media), from each Meta event that
         # changed them on: the mirror keeps none of it, and every frame's CSS depends on it
@@ -235,16 +222,9 @@ class KeyframeIndex:
     def _close_block(self) -> None:
         b = self.blocks[-1]
         if b.events is not None:
-            if b.events:
-                try:
-                    raw = encode_msgpack(b.events)
-                except UnicodeEncodeError:
-                    # lone surrogates (possible in events from Python's json): repaired, counted
-                    self.warnings["text with invalid characters (replaced)"] += 1
-                    raw = encode_msgpack(replace_lone_surrogates(b.events))
-                b.blob = compress(raw)
+            if not b.close():
+                self.warnings["text with invalid characters (replaced)"] += 1
             self.block_bytes += len(b.blob or b"")
-            b.events = None
 
     def _dump_mirror(self) -> bytes:
         try:
@@ -260,7 +240,7 @@ class KeyframeIndex:
         self.checkpoint_bytes += len(blob)
         self.cp_t.append(t)
         self.cp_blob.append(blob)
-        self.blocks.append(Block(array("d"), array("H"), None, []))
+        self.blocks.append(Block.open())
         self._since = 0
 
     def _finish(self) -> None:
@@ -332,7 +312,8 @@ class KeyframeIndex:
         return encode_export(IndexExport(
             start_ms=self.start_ms, t_last=self.t_last, events_seen=self.events_seen,
             dom_events=self.dom_events, cp_t=self.cp_t, cp_blob=self.cp_blob,
-            blocks=[(b.times.tobytes(), b.weights.tobytes(), b.blob) for b in self.blocks],
+            blocks=[(b.times.tobytes(), b.weights.tobytes(), b.blob,
+                     b.ends.tobytes() if b.ends is not None else b"") for b in self.blocks],
             full_snapshot_t=self.full_snapshot_t, seg_first_event=self.seg_first_event,
             warnings=dict(self.warnings), checkpoint_bytes=self.checkpoint_bytes,
             block_bytes=self.block_bytes,
@@ -353,11 +334,12 @@ class KeyframeIndex:
             self._seg_cache = []   # make room first: the index serves everything from now on
         with no_gc():
             blocks = []
-            for raw, raw_weights, b in d.blocks:
-                times, weights = array("d"), array("H")
+            for raw, raw_weights, b, raw_ends in d.blocks:
+                times, weights, ends = array("d"), array("H"), array("I")
                 times.frombytes(raw)
                 weights.frombytes(raw_weights)
-                blocks.append(Block(times, weights, b, None))
+                ends.frombytes(raw_ends)
+                blocks.append(Block(times, weights, b, ends))
             tb = TimelineBuilder.from_bytes(d.tb) if d.has_timeline() else None
         with self.lock:
             self.start_ms, self.t_last = d.start_ms, d.t_last
@@ -410,13 +392,11 @@ class KeyframeIndex:
             return m
         with self.lock:
             blob, block = self._locate(t)
-            events = block.decode()
             n = bisect_right(block.times, t)
-            if block.events is not None:
-                events = events[:n]  # the open block keeps growing; take what is ours
+            events = block.decode(n)   # an open block keeps growing: a copy of what is ours
         with no_gc():
             m = Mirror.load(decompress(blob))
-            for e in events[:n]:
+            for e in events:
                 m.apply(e)
         return m
 

@@ -133,7 +133,7 @@ def _stored_bytes(export) -> bytes:
     from player.checkpoint_codec import decompress
 
     return b"".join([*(decompress(c) for c in export.cp_blob),
-                     *(decompress(b) for _, _, b in export.blocks if b), bytes(export.tb)])
+                     *(decompress(b) for _, _, b, _ in export.blocks if b), bytes(export.tb)])
 
 
 def _build_and_keep(st, sid) -> None:

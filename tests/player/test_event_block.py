@@ -1,0 +1,80 @@
+"""player.event_block: a closed block gives back exactly the events it was given, all of them
+or the first n - and decodes only those n (the bytes after them are never read)."""
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from player.checkpoint_codec import compress, decompress
+from player.event_block import Block, array_header
+from recorder.format import decode_msgpack
+
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers(-2**63, 2**64 - 1) | st.floats(allow_nan=False)
+    | st.text(max_size=30),
+    lambda kids: st.lists(kids, max_size=4) | st.dictionaries(st.text(max_size=8), kids, max_size=4),
+    max_leaves=12)
+_events = st.lists(st.dictionaries(st.text(max_size=8), _json, max_size=5), max_size=40)
+
+
+def _closed(events: list) -> Block:
+    b = Block.open()
+    for i, e in enumerate(events):
+        b.times.append(float(i))
+        b.weights.append(1)
+        b.events.append(e)
+    assert b.close()
+    return b
+
+
+@settings(max_examples=150, deadline=None)
+@given(_events, st.integers(0, 45))
+def test_closed_block_gives_back_all_or_the_first_n(events, n):
+    b = _closed(events)
+    assert b.events is None
+    assert b.decode() == events
+    assert b.decode(n) == events[:n]
+
+
+@given(st.integers(0, 70_000))
+def test_array_header_is_messagepacks(n):
+    # an array of n nils: the header, then n bytes 0xc0
+    assert len(decode_msgpack(array_header(n) + b"\xc0" * n)) == n
+
+
+def test_the_first_n_events_are_decoded_without_reading_the_rest():
+    events = [{"type": 3, "data": {"n": i, "text": "x" * i}} for i in range(20)]
+    b = _closed(events)
+    payload = decompress(b.blob)
+    cut = b.ends[4]
+    # the bytes after the fifth event broken: a whole decode fails, the first five do not
+    b.blob = compress(payload[:cut] + b"\xc1" * (len(payload) - cut))
+    assert b.decode(5) == events[:5]
+    try:
+        b.decode()
+    except Exception:
+        pass
+    else:
+        raise AssertionError("a broken block decoded whole")
+
+
+def test_an_open_block_hands_out_a_copy_of_its_first_events():
+    b = Block.open()
+    b.events.extend([{"a": 1}, {"a": 2}, {"a": 3}])
+    first = b.decode(2)
+    b.events.append({"a": 4})
+    first.append("mine")
+    assert b.decode() == [{"a": 1}, {"a": 2}, {"a": 3}, {"a": 4}]
+
+
+def test_lone_surrogates_are_replaced_and_reported():
+    b = Block.open()
+    b.events.extend([{"text": "ok"}, {"text": "bad \ud800 one"}])
+    assert b.close() is False
+    assert b.decode() == [{"text": "ok"}, {"text": "bad \ufffd one"}]
+    assert b.decode(1) == [{"text": "ok"}]
+
+
+def test_an_empty_block_decodes_to_nothing():
+    b = _closed([])
+    assert b.blob is None and b.decode() == [] and b.decode(3) == []
