@@ -38,6 +38,8 @@ cdef class Mirror:
     cpdef _insert(self, dict sn, object pid, object nxt, object prev)
 
 
+@cython.locals(n=Node)
+cpdef Node _node_of(list row)
 cpdef object _sibling(object v)
 @cython.locals(d=dict)
 cpdef object field(object item, object key)

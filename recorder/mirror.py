@@ -82,15 +82,17 @@ class Node:
                 self.svg, self.is_style, self.value, self.checked,
                 list(self.scroll) if self.scroll else None, self.media, self.sheet, self.extra]
 
-    @classmethod
-    def _load(cls, row: list) -> "Node":
-        n = cls.__new__(cls)
-        (n.id, n.type, n.tag, n.attrs, n.text, n.parent, n.children, n.svg, n.is_style,
-         n.value, n.checked, scroll, n.media, n.sheet, n.extra) = row
-        n.scroll = tuple(scroll) if scroll else None
-        n.mark = None
-        n.mark_gen = -1
-        return n
+
+def _node_of(row: list) -> Node:
+    """The node a checkpoint row (`Node._dump`) holds (compiled: a C function, its class's
+    allocation and fields direct - Mirror.load makes one per node of the page)."""
+    n = Node.__new__(Node)
+    (n.id, n.type, n.tag, n.attrs, n.text, n.parent, n.children, n.svg, n.is_style,
+     n.value, n.checked, scroll, n.media, n.sheet, n.extra) = row
+    n.scroll = tuple(scroll) if scroll else None
+    n.mark = None
+    n.mark_gen = -1
+    return n
 
 
 class Mirror:
@@ -739,8 +741,7 @@ class Mirror:
         m.adopted = {int(k): v for k, v in adopted.items()}
         m.adopted_by = {int(k): v for k, v in adopted_by.items()}
         m.has_snapshot = has_snapshot
-        load = Node._load
-        m.nodes = {row[0]: load(row) for row in rows}
+        m.nodes = {row[0]: _node_of(row) for row in rows}
         return m
 
     def copy(self) -> "Mirror":
