@@ -308,3 +308,34 @@ def test_per_node_state_after_a_patch_is_the_whole_loads_and_the_recordings(qapp
             assert scrolled == (pytest.approx([0, 40], abs=1) if t >= 27_000 else None)
     finally:
         dispose(w)
+
+
+def test_a_child_replaced_by_one_of_another_kind_is_rebuilt_and_one_of_its_kind_kept():
+    """One child in place of another (a cell's content set again): a text for a text is
+    kept under its new id, an element for a text is rebuilt."""
+    snap = {"type": 0, "id": 1, "childNodes": [{"type": 2, "id": 2, "tagName": "html",
+            "attributes": {}, "childNodes": [
+                {"type": 2, "id": 3, "tagName": "head", "attributes": {}, "childNodes": []},
+                {"type": 2, "id": 4, "tagName": "body", "attributes": {}, "childNodes": [
+                    _li(10, "a"), _li(11, "b")]}]}]}
+    again = {"source": 0, "texts": [], "attributes": [],
+             "removes": [{"parentId": 10, "id": 110}, {"parentId": 11, "id": 111}],
+             "adds": [{"parentId": 10, "nextId": None,
+                       "node": {"type": 3, "id": 210, "textContent": "a2"}},
+                      {"parentId": 11, "nextId": None,
+                       "node": {"type": 2, "id": 211, "tagName": "b", "attributes": {},
+                                "childNodes": []}}]}
+    events = [{"type": 4, "data": {"href": "http://x.test/", "width": 800, "height": 600},
+               "timestamp": 1000},
+              {"type": 2, "data": {"node": snap, "initialOffset": {"left": 0, "top": 0}},
+               "timestamp": 1001},
+              {"type": 3, "data": again, "timestamp": 31_000}]
+    r = Replayer(events)
+    p = diff_view(r.state_at(1), r.state_at(35_000), 35_000)
+    assert p is not None
+    ops = p["ops"]
+    assert {tuple(x) for op in ops if op["k"] == "rekey" for x in op["pairs"]} == {(110, 210)}
+    assert {"t": 35_000, "k": "text", "id": 210, "v": "a2"} in ops
+    assert [op["id"] for op in ops if op["k"] == "rm"] == [111]
+    assert [op["node"]["id"] for op in ops if op["k"] == "add"] == [211]
+    assert p["rebuilt"] == 1
