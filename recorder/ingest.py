@@ -344,6 +344,8 @@ def prepare(events: Sequence[Any], *, application: str | None = None,
     # is of the input, so re-importing the same file is recognised whatever the rules.
     done = n_in // 2
     before: Masker | None = None
+    # each session masked, with its masker and how many values its echoes knew at its end
+    masked_by: list[tuple[PreparedSession, Masker, int]] = []
     for p in out:
         if masker_for is not None:
             goes_on = GoesOn(existing, _needs_snapshot(p.events)) \
@@ -378,20 +380,36 @@ def prepare(events: Sequence[Any], *, application: str | None = None,
             if len(masked) != len(p.events):
                 p.sizes = None
             p.events = masked
+            masked_by.append((p, masker, masker.echoes.added))
         shown = id_as_stored_in_events(p.original)
         if shown is not None:   # whatever the rules, as its name is a hash of it
             p.events = with_id_as_stored(p.events, p.original, shown)
             if len(shown.encode()) != len(p.original.encode()):
                 p.sizes = None
-        if p.append_to is None:
-            p.facts = derive_facts(p.events, user)
-        else:
-            p.facts = derive_facts(p.events, user, first_view=p.append_to.view_count + 1,
-                                   last_url=p.append_to.last_url)
+        p.facts = _facts_of(p, user)
         done += len(p.events) // 4
         if progress:
             progress(done, total)
+    for p, masker, known in masked_by:
+        if masker.echoes.added != known:
+            # a session split off after it (they share what was typed) had a value typed
+            # into a masked field that this one showed before: its echoes here go too, as
+            # the second pass within a session masks those before the typing
+            finals = masker.echoes.finals()
+            p.events, n = finals.scrub_all(p.events)
+            p.typed = finals
+            if n:
+                p.sizes = None
+                p.facts = _facts_of(p, user)
     return out
+
+
+def _facts_of(p: PreparedSession, user: dict | None) -> SessionFacts:
+    """A prepared session's facts (an append's counted on from the stored session's)."""
+    if p.append_to is None:
+        return derive_facts(p.events, user)
+    return derive_facts(p.events, user, first_view=p.append_to.view_count + 1,
+                        last_url=p.append_to.last_url)
 
 
 class Outcome(enum.Enum):

@@ -720,6 +720,7 @@ class LocalStore(Store):
             w = _PendingWrite(self)
             try:
                 done: list[tuple[Stored, SessionRow | None]] = []
+                finished: list[_StreamSession] = []   # done's, in order
                 used: set[str] = set()
                 sess: _StreamSession | None = None
                 start_ms = last_ms = 0.0
@@ -757,6 +758,7 @@ class LocalStore(Store):
                                 ts - start_ms > MAX_SESSION_MS:
                             if sess is not None:
                                 done.append(sess.finish())
+                                finished.append(sess)
                             sess = _StreamSession(self, w, len(done), used, limits, **opts,
                                                   goes_on_from=sess)
                             start_ms = last_ms = ts
@@ -775,6 +777,8 @@ class LocalStore(Store):
                 types.check()
                 if sess is not None:
                     done.append(sess.finish())
+                    finished.append(sess)
+                done = [s.scrub_later(d) for s, d in zip(finished, done)]
                 rows = [row for _, row in done if row is not None]
                 stale = w.commit(rows, replace=[r.info.id for r in rows if not r.append])
             except BaseException:
@@ -1754,6 +1758,11 @@ class _StreamSession:
             # split off the recording (`goes_on_from`, the session before it): a value typed
             # into a masked field there is still masked where this one echoes it
             self.masker.echoes = goes_on_from.masker.echoes
+        if goes_on_from is not None:
+            goes_on_from.masker = None   # decided: what it typed lives on in `known_at_end`
+        # the values typed into masked fields known when the session was decided, and by
+        # what (shared with the sessions split off after it): `scrub_later`
+        self.known_at_end: tuple[Any, int] | None = None
         # values typed into masked fields so far (echoes.added), and the segments written
         # up to the batch of the last of them (0: none): their echoes before the typing are
         # masked when the session is decided (_scrub_written), with every value known, as a
@@ -1941,7 +1950,7 @@ class _StreamSession:
             self.files.append(meta.file)
         self.segs.append(meta)
 
-    def _scrub_written(self) -> None:
+    def _scrub_written(self) -> bool:
         """The second pass of a session in which a value was typed into a masked field
         (a page that showed a saved coupon, then had it typed in): its echoes in what was
         written before the typing go too, with every value known, as they do in a session
@@ -1954,10 +1963,16 @@ class _StreamSession:
         Building every event again took a third of the import's time on the real recording
         (a coupon code the shop shows, then typed into a masked field); then the segments a
         short value's needle was in (two of 21 on the real recording, neither holding one)
-        took 12%."""
-        assert self.masker is not None and self.first is not None and self.target is not None
-        echoes, store = self.masker.echoes.finals(), self.store
-        for i, meta in enumerate(self.segs[:self.rescrub]):   # one at a time, as written
+        took 12%. Whether any segment changed."""
+        assert self.masker is not None
+        return self._scrub_segments(self.masker.echoes.finals(), self.rescrub)
+
+    def _scrub_segments(self, echoes: Any, upto: int) -> bool:
+        """`_scrub_written`'s pass over the first `upto` segments with `echoes`' finals (the
+        first one as held: its header is added when the session is decided)."""
+        assert self.first is not None and self.target is not None
+        store, changed = self.store, False
+        for i, meta in enumerate(self.segs[:upto]):   # one at a time, as written
             blob = self.first[1] if i == 0 else (store.root / meta.file).read_bytes()
             payload = segment_payload(blob, store.load_dictionary)
             if not echoes.may_be_in(payload) or \
@@ -1966,11 +1981,13 @@ class _StreamSession:
             events, n = echoes.scrub_all(decode_segment(blob, store.load_dictionary)[1])
             if not n:
                 continue
+            changed = True
             blob = encode_segment(self.target, meta, events, store.compact_codec, self._zdict())
             if i == 0:
                 self.first = (meta, blob)
             else:
                 self.w.write(meta.file, blob)
+        return changed
 
     def _zdict(self):
         codec = self.store.compact_codec
@@ -1982,16 +1999,18 @@ class _StreamSession:
         return z
 
     def _write_first(self, digest: str, user: dict | None) -> None:
+        """The first segment, with the session's header (written again by `scrub_later`)."""
         if self.first is None:
             return
         meta, blob = self.first
-        meta.file = self.w.add(self.target, meta.index)
+        if not meta.file:
+            meta.file = self.w.add(self.target, meta.index)
+            self.files.append(meta.file)
         info = {"application": self.application, "user": user, "context": self.context,
                 "digest": digest, "live": False}
         blob = with_session_info(blob, info)
         meta.bytes = len(blob)
         self.w.write(meta.file, blob)
-        self.files.append(meta.file)
 
     # --- deciding -----------------------------------------------------------------------
     def finish(self) -> tuple[Stored, SessionRow | None]:
@@ -2044,14 +2063,9 @@ class _StreamSession:
             if self.rescrub:
                 self._scrub_written()
                 scrub = self.masker.echoes.finals().scrub   # the facts too: a URL, an error
-            facts = self.facts.facts(scrub)
-            self._write_first(digest, facts.user)
-            segs = self.segs
-            p = PreparedSession(self.target, [], None, digest, facts, None)
-            row = self.store._row(p, segs, application=self.application, user=self.user,
-                                  context=self.context, live=False)
-            row.as_read = AsRead(None)           # no such session when _place looked
-            return Stored(self.target, Outcome.NEW, facts.record_count, self.original), row
+            if self.masker is not None:
+                self.known_at_end = (self.masker.echoes, self.masker.echoes.added)
+            return self._new(digest, scrub)
         assert r is not None and self.reader is not None
         if r.outcome is Outcome.EXTENDS:
             return self._append(digest)
@@ -2060,6 +2074,36 @@ class _StreamSession:
             reason += (f" ({len(self.reader.damaged)} of the stored session's segments are"
                        " damaged and were not compared)")
         raise ImportConflict(self.id, reason)
+
+    def _new(self, digest: str, scrub: Callable[[str], str] | None
+             ) -> tuple[Stored, SessionRow]:
+        """A new session's row, its first segment written with its header."""
+        facts = self.facts.facts(scrub)
+        self._write_first(digest, facts.user)
+        p = PreparedSession(self.target, [], None, digest, facts, None)
+        row = self.store._row(p, self.segs, application=self.application, user=self.user,
+                              context=self.context, live=False)
+        row.as_read = AsRead(None)           # no such session when _place looked
+        return Stored(self.target, Outcome.NEW, facts.record_count, self.original), row
+
+    def scrub_later(self, done: tuple[Stored, SessionRow | None]
+                    ) -> tuple[Stored, SessionRow | None]:
+        """`finish`'s result again once the sessions split off after this one are read too:
+        they share its typed values, and one typed into a masked field there (after the
+        split) may have been shown here before it - written in clear, as nobody knew it
+        then. Its echoes go as `_scrub_written` masks those before the typing within a
+        session: every segment read back and written again if it changed, the facts (a
+        URL, an error's text) made again - before anything is committed."""
+        stored, row = done
+        if row is None or self.known_at_end is None or self.target is None:
+            return done
+        echoes, known = self.known_at_end
+        if echoes.added == known:
+            return done
+        finals = echoes.finals()
+        if not self._scrub_segments(finals, len(self.segs)):
+            return done
+        return self._new(row.digest or "", finals.scrub)
 
     def _other(self, sid: str) -> bool:
         """--as-new, and stored session `sid` holds another bug report than this import's."""

@@ -330,6 +330,34 @@ def test_a_value_typed_before_a_session_split_stays_masked_after_it(tmp_path, ho
     assert "Your coupon ***" in got and "applied ***" in got
 
 
+def shown_then_away_then_typed() -> list[dict]:
+    """The page opened at a URL holding the coupon, which it shows and logs; the person away
+    for 16 minutes; back, the coupon typed into the masked field: the echoes are all in the
+    session before the split, the typing in the one after it."""
+    events = html_to_events(PAGE, href=SEEN_BEFORE, timestamp=T0)
+    events += [console(f"saved coupon: {SECRET}", ms=5), text(f"Your coupon {SECRET}", ms=6)]
+    back = SPLIT_MS + 10
+    events += html_to_events(PAGE, href="https://shop.example/checkout", timestamp=T0 + back)
+    typing(events)
+    return events
+
+
+@pytest.mark.parametrize("how", [streamed, whole], ids=["streamed", "whole"])
+def test_a_value_shown_before_a_session_split_and_typed_after_it_is_masked_in_both(
+        tmp_path, how):
+    """The other way round: the echoes before the split, the typing after it. The session
+    before was masked knowing nothing of the value (and, streamed, written already); it is
+    masked again with what the session after it typed - its events, its facts (the URL
+    searched), before anything is committed."""
+    f = tmp_path / "rec.json"
+    f.write_text(json.dumps(shown_then_away_then_typed()))
+    root = tmp_path / "data"
+    assert len(how(root, f, DEFAULT)) == 2
+    assert hits(stored_bytes(root), {"typed value": [SECRET]}) == []
+    got = stored_events(root)
+    assert "Your coupon ***" in got and "saved coupon: ***" in got
+
+
 def _visit(tmp_path, workers: int = 1):
     data = tmp_path / "data"
     data.mkdir()
