@@ -260,12 +260,20 @@ def audit_events(events: Iterable[dict], kinds: Iterable[str] = detectors.KINDS,
     return result
 
 
-def _in_clear_words(v: str) -> str:
+def _in_clear_words(v: Any) -> str:
+    if not isinstance(v, str):
+        what = "an object" if isinstance(v, dict) else "a list" if isinstance(v, list) \
+            else "a number"
+        return f"{what} in clear"
     return f"{len(v)} character{'s' * (len(v) != 1)} in clear"
 
 
 def _in_clear(v: Any) -> bool:
-    return isinstance(v, str) and v not in _MASKED_VALUES and set(v) != {"*"}
+    """A field's value as no masking leaves it: text, or what no field holds (a number, an
+    object, a list - a sender's; the pass drops those, an older one kept them)."""
+    if isinstance(v, str):
+        return v not in _MASKED_VALUES and set(v) != {"*"}
+    return v is not None and v is not True and v is not False
 
 
 def _tree_values(node: Any) -> list[tuple[Any, str, dict, Any, str]]:

@@ -617,7 +617,7 @@ class SessionMasker:
             changes = {}
             same = True
             for k, v in at.items():
-                if isinstance(v, dict):  # a style declaration diff: no text, but images
+                if k == "style" and isinstance(v, dict):  # a declaration diff: images
                     nv = masked_style(v) if lvl >= MASK_LEVEL else v
                     changes[k] = nv
                     if nv != v:

@@ -326,7 +326,17 @@ def mask_attr(tag: str | None, name: str, value: Any, level: Level, node_attrs: 
         if name == "selected" and tag == "option" and level >= MASK_USER_INPUT_LEVEL:
             return _DROP
     if not isinstance(value, str):
-        return value
+        if value is None or value is True or value is False:
+            return value   # a removal; rrweb's `true` (a boolean attribute present)
+        if isinstance(value, (dict, list)):
+            # no attribute holds one (rrweb's style diff is `style`'s, above): kept as it
+            # came where text would be, else dropped - no rule below could mask its text
+            return value if level < MASK_LEVEL and scrub is None else _DROP
+        # a number (rrweb's type allows one): masked as its text would be, kept as it came
+        # when that text would be
+        text = str(value)
+        masked = mask_attr(tag, name, text, level, node_attrs, scrub)
+        return value if masked == text else masked
     if level >= MASK_LEVEL:
         if name in SENSITIVE_ATTRS or name.startswith("data-"):
             return MASK
