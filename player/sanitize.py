@@ -404,6 +404,10 @@ _ESCAPE = CSS_ESCAPE
 _URL_FUNCS = URL_FUNCS
 _STRING_URL_FUNCS = STRING_URL_FUNCS
 _BAD_IDENTS = frozenset({"expression", "behavior", "-moz-binding", "javascript", "vbscript"})
+# Functions whose text is put in their place when the value is used: in a function that takes
+# a URL as a string (`image-set(var(--x) 1x)`), a custom property's string - never read here
+# as a URL - would be fetched; blocked there (the declaration is then invalid, as for a URL)
+_SUBSTITUTIONS = frozenset({"var", "env", "attr"})
 _unescape_css = unescape_css
 _string_value = css_string_value
 _read_url = read_css_url
@@ -503,7 +507,8 @@ def _sanitize_css(css: str, asset: AssetResolver) -> str:
                     out.append(f"url({_quoted(safe_url(url, attr='css', asset=asset))})")
                     pos = end
                     continue
-                if name in _BAD_IDENTS:
+                if name in _BAD_IDENTS or (name in _SUBSTITUTIONS and any(
+                        f in _STRING_URL_FUNCS for f in funcs)):
                     out.append("replay-blocked")
                 else:
                     out.append(tok)

@@ -161,6 +161,27 @@ def test_hostile_css_is_neutralised(css):
     assert "url(\"" + BLOCKED + "\")" in out or "url(" not in out.lower() or "blocked" in out
 
 
+@pytest.mark.parametrize("css", [
+    ':root { --x: "https://evil.example/r.png" } a { background-image: image-set(var(--x) 1x) }',
+    'a { --y: "https://evil.example/l.png"; background: -webkit-image-set(var(--y) 1x) }',
+    'ul { --z: "https://evil.example/z.png"; list-style-image: image-set(var(--z)) }',
+    'a { --w: "https://evil.example/w.png"; cursor: image-set(var(--w) 1x), auto }',
+    'a { background: image-set(\76 ar(--x) 1x, "data:image/png;base64,AA==" 2x) }',
+    'a { background: cross-fade(var(--x), var(--y)) }',
+    'a { background: image-set(env(x) 1x) } b { background: image(attr(data-u)) }',
+])
+def test_a_string_put_in_a_url_function_by_a_substitution_is_never_a_url(css):
+    """A security review's bypass: the custom property's string is no URL to the sanitizer
+    (its `url()`s are), but `image-set(var(--x) 1x)` makes Chromium fetch it. Every
+    substitution inside a function that reads strings as URLs is blocked, in a sheet and
+    in a style attribute alike."""
+    for out in (sanitize_css(css), sanitize_attrs("div", {"style": css.split("{", 1)[-1]
+                                                           .rstrip("} ")})["style"]):
+        assert not re.search(r"(?i)(image-set|image|cross-fade)\([^;}]*\b(var|env|attr)\(",
+                             out), out
+    assert "var(--x)" in sanitize_css("a { width: var(--x) }")   # elsewhere: as it was
+
+
 def test_harmless_css_is_unchanged_in_meaning():
     css = ".a > b:hover { color: rgb(1, 2, 3); background: url(\"data:image/png;base64,AAA=\") }"
     assert sanitize_css(css) == css
