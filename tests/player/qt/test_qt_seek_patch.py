@@ -129,24 +129,29 @@ def _li(i: int, text: str) -> dict:
         {"type": 3, "id": i + 100, "textContent": text}]}
 
 
-def test_rows_a_script_recreated_are_kept_under_their_new_ids(qapp):
-    """A list re-rendered by the page's script: same structure, new ids. The patch keeps
-    the shown rows (their ids changed, text edited), and the view ends as the frame."""
+def _page_then(body: list[dict], change: dict) -> list[dict]:
+    """A page whose <body> (id 4) holds `body`, then `change` (a mutation) 30 s later."""
     snap = {"type": 0, "id": 1, "childNodes": [{"type": 2, "id": 2, "tagName": "html",
             "attributes": {}, "childNodes": [
                 {"type": 2, "id": 3, "tagName": "head", "attributes": {}, "childNodes": []},
-                {"type": 2, "id": 4, "tagName": "body", "attributes": {}, "childNodes": [
-                    {"type": 2, "id": 5, "tagName": "ul", "attributes": {}, "childNodes": [
-                        _li(10, "a"), _li(11, "b"), _li(12, "c")]}]}]}]}
-    rerender = {"source": 0, "texts": [], "attributes": [],
-                "removes": [{"parentId": 5, "id": i} for i in (10, 11, 12)],
-                "adds": [{"parentId": 5, "nextId": None, "node": _li(i, f"new {i}")}
-                         for i in (20, 21, 22, 23)]}
-    events = [{"type": 4, "data": {"href": "http://x.test/", "width": 800, "height": 600},
-               "timestamp": 1000},
-              {"type": 2, "data": {"node": snap, "initialOffset": {"left": 0, "top": 0}},
-               "timestamp": 1001},
-              {"type": 3, "data": rerender, "timestamp": 31_000}]
+                {"type": 2, "id": 4, "tagName": "body", "attributes": {}, "childNodes": body}]}]}
+    return [{"type": 4, "data": {"href": "http://x.test/", "width": 800, "height": 600},
+             "timestamp": 1000},
+            {"type": 2, "data": {"node": snap, "initialOffset": {"left": 0, "top": 0}},
+             "timestamp": 1001},
+            {"type": 3, "data": {"source": 0, "texts": [], "attributes": [], **change},
+             "timestamp": 31_000}]
+
+
+def test_rows_a_script_recreated_are_kept_under_their_new_ids(qapp):
+    """A list re-rendered by the page's script: same structure, new ids. The patch keeps
+    the shown rows (their ids changed, text edited), and the view ends as the frame."""
+    ul = {"type": 2, "id": 5, "tagName": "ul", "attributes": {}, "childNodes": [
+        _li(10, "a"), _li(11, "b"), _li(12, "c")]}
+    events = _page_then([ul], {
+        "removes": [{"parentId": 5, "id": i} for i in (10, 11, 12)],
+        "adds": [{"parentId": 5, "nextId": None, "node": _li(i, f"new {i}")}
+                 for i in (20, 21, 22, 23)]})
     r = Replayer(events)
     p = diff_view(r.state_at(1), r.state_at(35_000), 35_000)
     assert p is not None
@@ -313,23 +318,13 @@ def test_per_node_state_after_a_patch_is_the_whole_loads_and_the_recordings(qapp
 def test_a_child_replaced_by_one_of_another_kind_is_rebuilt_and_one_of_its_kind_kept():
     """One child in place of another (a cell's content set again): a text for a text is
     kept under its new id, an element for a text is rebuilt."""
-    snap = {"type": 0, "id": 1, "childNodes": [{"type": 2, "id": 2, "tagName": "html",
-            "attributes": {}, "childNodes": [
-                {"type": 2, "id": 3, "tagName": "head", "attributes": {}, "childNodes": []},
-                {"type": 2, "id": 4, "tagName": "body", "attributes": {}, "childNodes": [
-                    _li(10, "a"), _li(11, "b")]}]}]}
-    again = {"source": 0, "texts": [], "attributes": [],
-             "removes": [{"parentId": 10, "id": 110}, {"parentId": 11, "id": 111}],
-             "adds": [{"parentId": 10, "nextId": None,
-                       "node": {"type": 3, "id": 210, "textContent": "a2"}},
-                      {"parentId": 11, "nextId": None,
-                       "node": {"type": 2, "id": 211, "tagName": "b", "attributes": {},
-                                "childNodes": []}}]}
-    events = [{"type": 4, "data": {"href": "http://x.test/", "width": 800, "height": 600},
-               "timestamp": 1000},
-              {"type": 2, "data": {"node": snap, "initialOffset": {"left": 0, "top": 0}},
-               "timestamp": 1001},
-              {"type": 3, "data": again, "timestamp": 31_000}]
+    events = _page_then([_li(10, "a"), _li(11, "b")], {
+        "removes": [{"parentId": 10, "id": 110}, {"parentId": 11, "id": 111}],
+        "adds": [{"parentId": 10, "nextId": None,
+                  "node": {"type": 3, "id": 210, "textContent": "a2"}},
+                 {"parentId": 11, "nextId": None,
+                  "node": {"type": 2, "id": 211, "tagName": "b", "attributes": {},
+                           "childNodes": []}}]})
     r = Replayer(events)
     p = diff_view(r.state_at(1), r.state_at(35_000), 35_000)
     assert p is not None
