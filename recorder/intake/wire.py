@@ -12,8 +12,14 @@
     or, a compact@4 (or later) batch, its fields as an array (compact.BODY_FIELDS):
     ["compact@6", session_id, batch_id, events, strings?, user?, context?, after?]
 
-The session is stored under `session_id` as sent: 1 to 128 characters usable as a file name
+The session is stored under `session_id` as sent: 1 to 128 bytes (UTF-8) usable as a file name
 (letters, digits, '-', '_', '.', not first; `sessions.clean_id` leaves it as it is), else 400.
+
+`context` and `user` are held to what an event is (DESIGN.md's limits), else 400 and nothing
+stored: `context` nests at most 20 levels (`attribute_depth`), holds 64-bit integers only
+(`integer_out_of_range`) and is at most 64 KB as JSON (`context_too_large`); each of `user`'s
+id, name and email is at most 1 KB (`user_too_large`). A body nested thousands of levels
+anywhere (an unknown field too) is `attribute_depth`, never a 503.
 
 Retries store nothing twice - the batch id:
 1. `batch_id` is a string of 1 to 64 characters the sender picks, unique within its
@@ -50,7 +56,7 @@ from typing import Any, Callable
 import msgspec
 import zstandard
 
-from ..limits import ONE_EVENT_CODES, LimitError, Limits
+from ..limits import ONE_EVENT_CODES, LimitError, Limits, out_of_range_at
 from ..sessions import clean_id, personal_data_in
 from . import compact
 
@@ -155,6 +161,10 @@ class _ArrayBatch(msgspec.Struct, array_like=True):
 class _Wire(msgspec.Struct):
     """The events of a batch as the bytes they were sent as (`msgspec.Raw`: no copy)."""
     events: list[msgspec.Raw]
+
+
+MAX_USER_FIELD = 1024    # bytes (UTF-8) of a user's id, name or email
+MAX_CONTEXT_BYTES = 64 * 1024   # a batch's context, as JSON
 
 
 _BATCH = msgspec.json.Decoder(Batch)
@@ -307,6 +317,8 @@ def decode_request(body: bytes, encoding: str | None, limits: Limits,
     array = raw[:1] == b"["   # compact@4's body as an array (JSON.stringify writes no space first)
     try:
         batch = _ARRAY_BATCH.decode(raw).batch() if array else _BATCH.decode(raw)
+    except RecursionError:   # thousands of levels (anywhere: context, an unknown field...)
+        raise too_deep(limits, "the body") from None
     except msgspec.ValidationError as exc:
         raise WireError(Status.BAD_REQUEST, "malformed",
                         f"the body is not an events batch ({exc}) - send"
@@ -320,9 +332,12 @@ def decode_request(body: bytes, encoding: str | None, limits: Limits,
                         f" {str(batch.encoding)[:40]!r}'s - send"
                         ' {"session_id": "...", "events": [...]}')
     sid = batch.session_id.strip()
-    if not sid or len(sid) > MAX_SESSION_ID:
+    # bytes, not characters: the id is a folder's name, and a file system's names are 255
+    # bytes (86 3-byte letters were "File name too long": a 503, retried for ever)
+    if not sid or len(sid.encode("utf-8", "surrogatepass")) > MAX_SESSION_ID:
         raise WireError(Status.BAD_REQUEST, "malformed",
-                        f"session_id must be 1 to {MAX_SESSION_ID} characters")
+                        f"session_id must be 1 to {MAX_SESSION_ID} bytes (UTF-8)",
+                        MAX_SESSION_ID)
     personal = personal_data_in(batch.session_id, live=True)
     if personal:
         # an import stores such an id under a hash of it (sessions.stored_id); a live visit's
@@ -347,6 +362,7 @@ def decode_request(body: bytes, encoding: str | None, limits: Limits,
                         f"batch_id must be 1 to {MAX_BATCH_ID} characters")
     if not batch.events:
         raise WireError(Status.BAD_REQUEST, "malformed", "the batch has no events")
+    check_envelope(batch, limits)
     if batch.encoding is not None:   # compact: the events are rebuilt, not what was sent
         batch, texts = expand(batch, user_agent)
         return batch, None, texts
@@ -374,3 +390,54 @@ def expand(batch: Batch, user_agent: str | None = None) -> tuple[Batch, compact.
                         f"the compact events do not decode ({exc}) - send plain events") from None
     batch.encoding = batch.strings = None
     return batch, texts if texts.declared or texts.refs else None
+
+
+def too_deep(limits: Limits, what: str) -> WireError:
+    return WireError(Status.BAD_REQUEST, "attribute_depth",
+                     f"{what} nests more than {limits.max_depth} levels deep, over the"
+                     f" attribute depth limit of {limits.max_depth} - send flatter data",
+                     limits.max_depth)
+
+
+def _deeper_than(v: Any, cap: int) -> bool:
+    """Whether `v` nests more than `cap` levels (itself: 1). Iterative, stops at cap + 1."""
+    stack: list[tuple[Any, int]] = [(v, 1)]
+    while stack:
+        x, level = stack.pop()
+        if level > cap:
+            return True
+        if isinstance(x, dict):
+            stack.extend((y, level + 1) for y in x.values())
+        elif isinstance(x, list):
+            stack.extend((y, level + 1) for y in x)
+    return False
+
+
+def check_envelope(batch: Batch, limits: Limits) -> None:
+    """`context` and `user` held to what an event is (the module's docstring): each went
+    into the index whole, and a 3,000-level context, stored, broke `replay sessions --json`'s
+    readers; an integer beyond 64 bits was a 503 (MessagePack's OverflowError), retried for
+    ever. Raises WireError."""
+    if batch.user is not None:
+        for name in ("id", "name", "email"):
+            value = getattr(batch.user, name)
+            if value is not None and len(value.encode("utf-8", "surrogatepass")) > MAX_USER_FIELD:
+                raise WireError(Status.BAD_REQUEST, "user_too_large",
+                                f"user.{name} is over {MAX_USER_FIELD:,} bytes - send an id, a"
+                                " name and an email, not a document", MAX_USER_FIELD)
+    context = batch.context
+    if context is None:
+        return
+    if _deeper_than(context, limits.max_depth):
+        raise too_deep(limits, "context")
+    found = out_of_range_at(context)
+    if found is not None:
+        path, big = found
+        raise WireError(Status.BAD_REQUEST, "integer_out_of_range",
+                        f"context.{path}, {str(big)[:30]}, is beyond the numbers a recording can"
+                        " store (64-bit integers) - send it as a string", 64)
+    size = len(msgspec.json.encode(context))
+    if size > MAX_CONTEXT_BYTES:
+        raise WireError(Status.BAD_REQUEST, "context_too_large",
+                        f"context is {size:,} bytes as JSON, over the {MAX_CONTEXT_BYTES:,}"
+                        " byte limit - send less", MAX_CONTEXT_BYTES)

@@ -357,3 +357,80 @@ def test_new_sessions_are_said_once_then_at_most_a_line_a_minute():
     assert lines == ["recording: session s1 of application shop began (each of its pages is"
                      " stored as it arrives)",
                      "recording: 3 new sessions since the last line (applications blog, shop)"]
+
+
+def _with_raw(batch: dict, **fields: str) -> bytes:
+    """`batch` as JSON with `fields` added as JSON text as they are (Python's json cannot
+    write 9,000 levels)."""
+    text = json.dumps(batch)
+    return (text[:-1] + "".join(f', "{k}": {v}' for k, v in fields.items()) + "}").encode()
+
+
+def _log_from(srv) -> int:
+    return srv.stderr_path.stat().st_size
+
+
+def _logged_since(srv, mark: int) -> str:
+    with open(srv.stderr_path, "rb") as f:
+        f.seek(mark)
+        return f.read().decode(errors="replace")
+
+
+def _nested_json(depth: int) -> str:
+    return '{"a": ' * depth + "1" + "}" * depth
+
+
+@pytest.mark.parametrize("fields, code, limit", [
+    # thousands of levels outside `events`: msgspec's RecursionError was a 503 "send it again
+    # later" (and a traceback in the log) - a retrying sender retried for ever
+    pytest.param({"context": _nested_json(9000)}, "attribute_depth", 20, id="context-9000"),
+    pytest.param({"user": '{"id": "u", "more": %s}' % _nested_json(9000)}, "attribute_depth",
+                 20, id="user-9000"),
+    pytest.param({"later": _nested_json(9000)}, "attribute_depth", 20, id="unknown-key-9000"),
+    # a context nesting 3,000 levels was stored, and broke `replay sessions --json`'s readers
+    pytest.param({"context": _nested_json(3000)}, "attribute_depth", 20, id="context-3000"),
+    pytest.param({"context": _nested_json(21)}, "attribute_depth", 20, id="context-21"),
+    # an integer beyond 64 bits: MessagePack's OverflowError, a 503 (inside an event: a 400)
+    pytest.param({"context": '{"orderId": 18446744073709552000}'}, "integer_out_of_range", 64,
+                 id="context-int"),
+    pytest.param({"context": '{"o": [-9223372036854775809]}'}, "integer_out_of_range", 64,
+                 id="context-negative-int"),
+    # a megabyte user.id was stored, in every listing of the session
+    pytest.param({"user": json.dumps({"id": "u" * 1_000_000})}, "user_too_large", 1024,
+                 id="user-id-1mb"),
+    pytest.param({"user": json.dumps({"id": "u", "email": "e" * 1025})}, "user_too_large",
+                 1024, id="user-email"),
+    pytest.param({"context": json.dumps({"blob": "x" * 70_000})}, "context_too_large",
+                 64 * 1024, id="context-70kb"),
+])
+def test_context_and_user_are_held_to_what_an_event_is(server, fields, code, limit):
+    """A permanent mistake in a batch's context or user is a 400 that names the limit -
+    never a 503 that tells the sender to retry - and nothing is stored."""
+    srv, shop, _ = server
+    mark = _log_from(srv)
+    body = refused(srv, shop, 400, code, raw=_with_raw(good(), **fields))
+    assert body["limit"] == limit
+    assert "not_stored" not in _logged_since(srv, mark)
+
+
+def test_context_and_user_within_the_limits_are_stored(server):
+    srv, shop, _ = server
+    raw = _with_raw(good(sid="fine"), context=_nested_json(19),
+                    user=json.dumps({"id": "u" * 1024, "name": "n", "email": "a@b.c"}))
+    assert post_batch(srv.url, *shop, None, raw=raw)[0] == 202
+    with Store.open(srv.data) as store:
+        assert [s.id for s in store.sessions()] == ["fine"]
+        store.delete_session("fine")
+
+
+@pytest.mark.parametrize("sid", ["中" * 86, "é" * 65], ids=["cjk-86", "latin-65"])
+def test_a_session_id_is_measured_in_bytes(server, sid):
+    """86 3-byte letters are 128 characters but 258 bytes: the folder could not be made
+    ("File name too long"), a 503 retried for ever, and an empty folder was left behind."""
+    srv, shop, _ = server
+    mark = _log_from(srv)
+    body = refused(srv, shop, 400, "malformed", batch=good(sid=sid))
+    assert body["limit"] == 128 and "bytes" in body["message"]
+    assert not [p for p in (srv.data / "segments").rglob("*") if sid[0] in p.name]
+    assert "not_stored" not in _logged_since(srv, mark)
+
