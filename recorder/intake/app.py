@@ -60,7 +60,7 @@ from .demo import DEMO_APP, PAGES, DemoApp, Shop, install, page_names
 from .live import LiveIntake
 from .order import PageOrder
 from .wire import (UNKNOWN_DICTIONARY, Status, WireError, decode_request, max_body_bytes,
-                   request_encoding, too_large)
+                   request_encoding, said, too_large)
 
 log = logging.getLogger(__name__)
 
@@ -312,7 +312,7 @@ def _application(intake: Intake, request: Request) -> Application:
         raise WireError(Status.UNAUTHORIZED, "unknown_app",
                         # the same for a name as for anything else: an unauthenticated
                         # caller learns neither which names exist nor their ids
-                        f"no application has the id {app_id!r} here - ?app= takes the"
+                        f"no application has the id {said(app_id)} here - ?app= takes the"
                         " application id that `replay app create` printed (app_...), not its"
                         " name" if app_id else
                         "the request names no application - add ?app=APP_ID")
@@ -322,7 +322,7 @@ def _application(intake: Intake, request: Request) -> Application:
             allowed = normalize_origin(origin)
         except AppError:   # "null": a sandboxed frame, a file:// page - no origin to allow
             raise WireError(Status.FORBIDDEN, "origin_not_allowed",
-                            f"a page whose origin is {origin!r} (a sandboxed frame, a file://"
+                            f"a page whose origin is {said(origin)} (a sandboxed frame, a file://"
                             " page) may not send - serve it from an http(s) origin") from None
         # to the page, a refusal: anyone may send from any origin, and the command (the
         # application's id, the server's folder) is the operator's, said in the log

@@ -65,7 +65,9 @@ ENVELOPE_BYTES = 64 * 1024   # room for session_id, user and context beside the 
 # of 31 (FCHECK), FLG's FDICT bit says a 4-byte DICTID follows the two bytes
 ZLIB_CM, ZLIB_FCHECK, ZLIB_FDICT, ZLIB_DICT_HEADER = 0x0F, 31, 0x20, 6
 UNKNOWN_DICTIONARY = "unknown_dictionary"   # a body against a shared dictionary it no longer has
-ZSTD_PIECE = 1024            # zstd input fed per step (expands at most ~128x per step)
+# zstd input fed per step: one piece may expand ~32,000x (zstd's repeated-byte blocks:
+# 1 KB of input made 32 MB), so a bomb holds at most the cap plus one piece's output
+ZSTD_PIECE = 1024
 
 
 class Status(enum.IntEnum):
@@ -163,8 +165,15 @@ class _Wire(msgspec.Struct):
     events: list[msgspec.Raw]
 
 
+SAID_CHARS = 64          # what a refusal quotes of a value the sender chose, at most
 MAX_USER_FIELD = 1024    # bytes (UTF-8) of a user's id, name or email
 MAX_CONTEXT_BYTES = 64 * 1024   # a batch's context, as JSON
+
+
+def said(value: str) -> str:
+    """A value the sender chose, as a refusal quotes it: cut to SAID_CHARS (a refusal is
+    logged and shown in a console; a megabyte of header came back whole)."""
+    return repr(value[:SAID_CHARS]) + ("..." if len(value) > SAID_CHARS else "")
 
 
 _BATCH = msgspec.json.Decoder(Batch)
@@ -297,7 +306,7 @@ def decode_request(body: bytes, encoding: str | None, limits: Limits,
     decoder = _DECODERS.get(name)
     if decoder is None:
         raise WireError(Status.UNSUPPORTED_MEDIA_TYPE, "unsupported_encoding",
-                        f"Content-Encoding {encoding!r} is not supported - send gzip, deflate,"
+                        f"Content-Encoding {said(encoding or '')} is not supported - send gzip, deflate,"
                         " zstd or no encoding")
     cap = max_body_bytes(limits)
     dict_id = preset_dictionary_id(body) if name == "deflate" else None

@@ -434,3 +434,14 @@ def test_a_session_id_is_measured_in_bytes(server, sid):
     assert not [p for p in (srv.data / "segments").rglob("*") if sid[0] in p.name]
     assert "not_stored" not in _logged_since(srv, mark)
 
+
+def test_refusals_quote_what_the_sender_chose_cut_short(server):
+    """An unknown ?app= and Content-Encoding were said back whole (a megabyte header came
+    back a megabyte, and was logged in a console): at most 64 characters of them now."""
+    srv, shop, _ = server
+    long = "z" * 5000
+    status, body = post_batch(srv.url, long, shop[1], good())
+    assert (status, body["error"]) == (401, "unknown_app")
+    assert "z" * 64 in body["message"] and "z" * 65 not in body["message"]
+    body = refused(srv, shop, 415, "unsupported_encoding", batch=good(), header_encoding=long)
+    assert "z" * 64 in body["message"] and "z" * 65 not in body["message"]
