@@ -39,6 +39,9 @@ def register(subparsers, common) -> None:
                         " folder's active rules)")
     p.add_argument("--max-pending", type=int, default=None, metavar="N",
                    help="batches one worker holds at once before answering 429 (default 64)")
+    p.add_argument("--body-timeout", type=float, default=None, metavar="S",
+                   help="seconds a batch's body has to arrive whole, else it is refused (408)"
+                        " and its connection closed (default 10)")
     p.add_argument("--no-assets", action="store_true",
                    help="never fetch anything: by default, once a session goes quiet, the images"
                         " and fonts its page referenced are fetched from its application's"
@@ -52,7 +55,7 @@ def register(subparsers, common) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from recorder.intake.app import CONFIG_ENV, MAX_PENDING
+    from recorder.intake.app import BODY_TIMEOUT_S, CONFIG_ENV, MAX_PENDING
     from recorder.privacy import RulesError, load_rules
 
     if not 1 <= args.workers <= MAX_WORKERS:
@@ -61,6 +64,9 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"--port {args.port}: give a port from 1 to 65535")
     if args.max_pending is not None and args.max_pending < 1:
         raise UserError(f"--max-pending {args.max_pending}: give 1 or more")
+    if args.body_timeout is not None and not 0 < args.body_timeout <= 3600:
+        raise UserError(f"--body-timeout {args.body_timeout:g}: give seconds, more than 0 and"
+                        " at most 3600")
     if not args.data.is_dir() and (args.data.exists() or not args.demo):
         # a typo in --data would serve an empty folder: no application, every page refused
         # (--demo makes its own application, so it may start on a new folder)
@@ -88,6 +94,7 @@ def run(args: argparse.Namespace) -> int:
         "data": str(args.data.resolve()),
         "rules": str(os.path.abspath(args.rules)) if args.rules else None,
         "max_pending": args.max_pending or MAX_PENDING,
+        "body_timeout": args.body_timeout or BODY_TIMEOUT_S,
         "assets": not args.no_assets,
         "demo": demo.to_json() if demo else None})
     batch_key()   # one key for every worker's batch digests, in their environment only

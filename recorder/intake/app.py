@@ -16,8 +16,14 @@
 Any other path or method is a JSON error too (404 `not_found`, 405 `method_not_allowed`).
 
 Order of checks on a batch: the application, the page's origin, the token, load, the
-encoding and the body, then the events (store). Each refusal is one JSON error (wire.py)
-and nothing is stored. The store call runs in a thread: it fsyncs before the 202.
+encoding and the body, load again, then the events (store). Each refusal is one JSON error
+(wire.py) and nothing is stored. The store call runs in a thread: it fsyncs before the 202.
+
+A body still arriving is no load: the batches a worker holds (`--max-pending`) are those read
+whole - 64 senders trickling a byte every 10 s held every slot, and each real batch was
+answered 429 for as long as they kept on. Each body has `--body-timeout` seconds to arrive
+(408 `body_timeout`, the connection closed); the request head has its own bounds
+(http.py).
 """
 from __future__ import annotations
 
@@ -67,6 +73,7 @@ log = logging.getLogger(__name__)
 CONFIG_ENV = "REPLAY_INTAKE_CONFIG"   # how `replay serve` hands its options to each worker
 COMPACT_EVERY_S = 60                  # how often a worker compacts sessions gone quiet
 MAX_PENDING = 64                      # batches one worker holds before answering 429
+BODY_TIMEOUT_S = 10.0                 # a request body arrives whole within this, else 408
 PREFLIGHT_MAX_AGE_S = 600
 DRAIN_FACTOR = 4                      # an oversized body is read (and dropped) up to 4x the limit
 ALLOWED_HEADERS = "authorization, content-type, content-encoding"
@@ -138,9 +145,11 @@ class Intake:
 
     def __init__(self, data_dir: Path, rules: Rules | ActiveRules, *,
                  limits: Limits | None = None,
-                 max_pending: int = MAX_PENDING, assets: bool = True):
+                 max_pending: int = MAX_PENDING, assets: bool = True,
+                 body_timeout_s: float = BODY_TIMEOUT_S):
         """`assets`: fetch the images and fonts of a session gone quiet from its
-        application's origins (`fetch_assets`; `replay serve --no-assets`: never)."""
+        application's origins (`fetch_assets`; `replay serve --no-assets`: never);
+        `body_timeout_s`: the time a request body has to arrive whole."""
         options = {"limits": limits} if limits is not None else {}
         self.data_dir = Path(data_dir)
         self.store: LocalStore = Store.open(data_dir, **options)  # type: ignore[assignment]
@@ -149,7 +158,8 @@ class Intake:
         self.order = PageOrder(lambda key: self.store.index.batch_accepted(key) is not None)
         self.dictionaries = Dictionaries(data_dir)
         self.max_pending = max_pending
-        self.pending = 0
+        self.pending = 0   # batches read whole, being decoded or stored (not held in order)
+        self.body_timeout_s = body_timeout_s
         self.assets = assets
         self._closing = False   # close(): the fetch running starts no new request
         # one fetch at a time, beside the compaction (which a slow site must not hold up)
@@ -376,21 +386,29 @@ def _where(exc: BaseException) -> str:
     return f"Traceback (most recent call last):\n{frames}{type(exc).__name__}"
 
 
-async def _read_body(request: Request, limits: Limits) -> bytes:
-    """The body, up to the limit. Past it the rest is read and dropped (up to
-    `DRAIN_FACTOR` times the limit) so that the client, still sending, gets its 413
-    instead of a reset connection."""
+async def _read_body(request: Request, limits: Limits,
+                     timeout_s: float = BODY_TIMEOUT_S) -> bytes:
+    """The body, up to the limit, within `timeout_s` (else 408 `body_timeout`). Past the
+    limit the rest is read and dropped (up to `DRAIN_FACTOR` times the limit) so that the
+    client, still sending, gets its 413 instead of a reset connection."""
     cap = max_body_bytes(limits)
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > cap * DRAIN_FACTOR:
         raise too_large(limits, f"{int(declared):,} bytes")
     chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > cap * DRAIN_FACTOR:
-            break
+    try:
+        async with asyncio.timeout(timeout_s):
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > cap * DRAIN_FACTOR:
+                    break
+                if size <= cap:
+                    chunks.append(chunk)
+    except TimeoutError:
         if size <= cap:
-            chunks.append(chunk)
+            raise WireError(Status.REQUEST_TIMEOUT, "body_timeout",
+                            f"the request body did not arrive within {timeout_s:g} s - send"
+                            " the batch again", timeout_s) from None
     if size > cap:
         raise too_large(limits, f"{size:,} bytes" if size <= cap * DRAIN_FACTOR
                         else f"over {cap * DRAIN_FACTOR:,} bytes")
@@ -416,6 +434,12 @@ async def _in_turn(intake: Intake, key: BatchKey | None, after: str | None,
         intake.order.done(key)
 
 
+def _shed(intake: Intake) -> None:
+    if intake.pending >= intake.max_pending:
+        raise WireError(Status.TOO_MANY_REQUESTS, "overloaded",
+                        "the intake is busy - send this batch again in a moment")
+
+
 def _wire_error(refusal: WireError | LimitError | InvalidEvent) -> WireError:
     """A refusal of a batch as the sender is answered."""
     if isinstance(refusal, LimitError):
@@ -438,14 +462,14 @@ def create_app(intake: Intake, demo: DemoApp | None = None) -> Starlette:
             return _error(exc, cors)
         try:
             _authenticate(intake, app, request)
-            if intake.pending >= intake.max_pending:
-                raise WireError(Status.TOO_MANY_REQUESTS, "overloaded",
-                                "the intake is busy - send this batch again in a moment")
+            _shed(intake)   # (busy already: its body is not read)
             encoding = request_encoding(request.headers.get("content-encoding"),
                                         request.query_params.get("encoding"))
+            # read before it is load: a body still arriving holds no slot (module docstring)
+            body = await _read_body(request, intake.store.limits, intake.body_timeout_s)
+            _shed(intake)
             intake.pending += 1
             try:
-                body = await _read_body(request, intake.store.limits)
                 batch, encoded, texts = decode_request(
                     body, encoding, intake.store.limits,
                     request.headers.get("user-agent"),
@@ -468,6 +492,8 @@ def create_app(intake: Intake, demo: DemoApp | None = None) -> Starlette:
                 exc.app_id, exc.operator = app.id, exc.operator or f"application {app.name}"
             if exc.status == Status.TOO_MANY_REQUESTS:
                 headers["Retry-After"] = "1"
+            if exc.status == Status.REQUEST_TIMEOUT:   # the rest of that body: not read here
+                headers["Connection"] = "close"
             return _error(exc, headers)
         except ClientDisconnect:   # cut off mid-body: nothing was stored
             return Response(status_code=int(Status.BAD_REQUEST))
@@ -725,7 +751,8 @@ def app_from_env() -> Starlette:
     demo = DemoApp(**cfg["demo"]) if cfg.get("demo") else None
     app = create_app(Intake(Path(cfg["data"]), rules, limits=limits,
                             max_pending=cfg.get("max_pending", MAX_PENDING),
-                            assets=cfg.get("assets", True)), demo)
+                            assets=cfg.get("assets", True),
+                            body_timeout_s=cfg.get("body_timeout", BODY_TIMEOUT_S)), demo)
     tune_gc()
     return app
 

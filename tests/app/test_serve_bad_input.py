@@ -13,7 +13,7 @@ from typing import Iterator
 import pytest
 
 from recorder.store import Store
-from replay_tools.intake import IntakeServer, post_batch, replay_cli
+from replay_tools.intake import IntakeServer, free_port, post_batch, replay_cli
 
 ORIGIN = "http://127.0.0.1:9"
 
@@ -244,28 +244,65 @@ def test_truncated_gzip_and_unknown_encoding(server):
     refused(srv, shop, 415, "unsupported_encoding", raw=body, header_encoding="br")
 
 
-def test_request_cut_off_mid_body_stores_nothing_and_holds_a_slot_meanwhile(server):
-    """While a client is still sending, the worker's only pending slot (--max-pending 1) is
-    taken: the next batch is shed with 429. The cut-off request stores nothing."""
-    srv, shop, _ = server
-    body = json.dumps(good()).encode()
-    s = socket.create_connection(("127.0.0.1", srv.port), timeout=10)
+def _slow_sender(srv, shop, body: bytes, share: float = 0.5) -> socket.socket:
+    """A connection that sends the head of a batch and `share` of its body, then waits."""
+    s = socket.create_connection(("127.0.0.1", srv.port), timeout=30)
     s.sendall((f"POST /v1/events?app={shop[0]} HTTP/1.1\r\nHost: x\r\n"
                f"Authorization: Bearer {shop[1]}\r\nContent-Type: application/json\r\n"
-               f"Content-Length: {len(body)}\r\n\r\n").encode() + body[: len(body) // 2])
-    time.sleep(0.5)   # let the server start reading the body (no timing is asserted)
-    status, answer = post_batch(srv.url, *shop, good())
-    s.close()
-    assert (status, answer.get("error")) == (429, "overloaded")
-    assert_nothing_stored(srv)
-    # and the server is fine afterwards
-    deadline = time.monotonic() + 10
-    while (status := post_batch(srv.url, *shop, good(sid="after"))[0]) == 429 \
-            and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert status == 202
+               f"Content-Length: {len(body)}\r\n\r\n").encode() + body[: int(len(body) * share)])
+    return s
+
+
+def _answer(s: socket.socket) -> tuple[int, dict]:
+    """The status and JSON body of the answer on `s`, read until the server closes it."""
+    data = b""
+    while chunk := s.recv(65536):
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    return int(head.split()[1]), json.loads(body)
+
+
+def test_bodies_still_arriving_hold_no_slot_and_a_cut_off_one_stores_nothing(server):
+    """Senders still sending their bodies (here: 3, with --max-pending 1) are no load: a
+    batch that has arrived whole is stored meanwhile. They took the worker's slots before -
+    64 connections trickling a byte every 10 s had every real batch answered 429 for as long
+    as they kept on. A request cut off mid-body stores nothing."""
+    srv, shop, _ = server
+    body = json.dumps(good(sid="slow")).encode()
+    slow = [_slow_sender(srv, shop, body) for _ in range(3)]
+    time.sleep(0.5)   # let the server start reading their bodies (no timing is asserted)
+    status, answer = post_batch(srv.url, *shop, good(sid="whole"))
+    assert (status, answer) == (202, {"accepted": 4})
+    for s in slow:
+        s.close()
     with Store.open(srv.data) as store:   # the next test starts from an empty store again
-        store.delete_session("after")
+        assert [s.id for s in store.sessions()] == ["whole"]
+        store.delete_session("whole")
+    assert_nothing_stored(srv)
+
+
+def test_a_body_that_does_not_arrive_in_time_is_408_and_not_stored(tmp_path):
+    """Each body has --body-timeout seconds to arrive whole: then its sender is answered 408
+    body_timeout (the house JSON error, the limit said), the connection is closed, nothing is
+    stored - a trickling sender holds nothing for long (it had no deadline at all)."""
+    srv = IntakeServer(tmp_path / "data", args=("--body-timeout", "1", "--max-pending", "1"))
+    shop = srv.create_app("shop")
+    with srv:
+        slow = _slow_sender(srv, shop, json.dumps(good(sid="slow")).encode())
+        with slow:
+            status, answer = _answer(slow)
+        assert (status, answer["error"], answer["limit"]) == (408, "body_timeout", 1)
+        assert "1 s" in answer["message"]
+        assert_nothing_stored(srv)
+        assert post_batch(srv.url, *shop, good(sid="next"))[0] == 202
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "nan", "soon"])
+def test_a_body_timeout_that_is_no_time_is_refused_before_listening(tmp_path, value):
+    (tmp_path / "data").mkdir()
+    proc = replay_cli(tmp_path / "data", "serve", "--body-timeout", value, "--port",
+                      str(free_port()))
+    assert proc.returncode != 0 and "--body-timeout" in proc.stderr, proc.stderr
 
 
 def test_session_over_its_event_limit(tmp_path):
