@@ -19,6 +19,7 @@ NAME = "serve"
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8484
 MAX_WORKERS = 64
+KEEP_ALIVE_S = 15   # an idle connection is closed after this (a page sends every 5 s)
 
 
 def register(subparsers, common) -> None:
@@ -42,6 +43,10 @@ def register(subparsers, common) -> None:
     p.add_argument("--body-timeout", type=float, default=None, metavar="S",
                    help="seconds a batch's body has to arrive whole, else it is refused (408)"
                         " and its connection closed (default 10)")
+    p.add_argument("--header-timeout", type=float, default=None, metavar="S",
+                   help="seconds a request's head (its line and headers, at most 64 KB) has to"
+                        " arrive whole, else it is refused (408) and its connection closed"
+                        " (default 10)")
     p.add_argument("--no-assets", action="store_true",
                    help="never fetch anything: by default, once a session goes quiet, the images"
                         " and fonts its page referenced are fetched from its application's"
@@ -56,6 +61,7 @@ def register(subparsers, common) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from recorder.intake.app import BODY_TIMEOUT_S, CONFIG_ENV, MAX_PENDING
+    from recorder.intake.http import HEAD_TIMEOUT_S
     from recorder.privacy import RulesError, load_rules
 
     if not 1 <= args.workers <= MAX_WORKERS:
@@ -64,9 +70,11 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"--port {args.port}: give a port from 1 to 65535")
     if args.max_pending is not None and args.max_pending < 1:
         raise UserError(f"--max-pending {args.max_pending}: give 1 or more")
-    if args.body_timeout is not None and not 0 < args.body_timeout <= 3600:
-        raise UserError(f"--body-timeout {args.body_timeout:g}: give seconds, more than 0 and"
-                        " at most 3600")
+    for option in ("body_timeout", "header_timeout"):
+        value = getattr(args, option)
+        if value is not None and not 0 < value <= 3600:
+            raise UserError(f"--{option.replace('_', '-')} {value:g}: give seconds, more than 0"
+                            " and at most 3600")
     if not args.data.is_dir() and (args.data.exists() or not args.demo):
         # a typo in --data would serve an empty folder: no application, every page refused
         # (--demo makes its own application, so it may start on a new folder)
@@ -95,6 +103,7 @@ def run(args: argparse.Namespace) -> int:
         "rules": str(os.path.abspath(args.rules)) if args.rules else None,
         "max_pending": args.max_pending or MAX_PENDING,
         "body_timeout": args.body_timeout or BODY_TIMEOUT_S,
+        "header_timeout": args.header_timeout or HEAD_TIMEOUT_S,
         "assets": not args.no_assets,
         "demo": demo.to_json() if demo else None})
     batch_key()   # one key for every worker's batch digests, in their environment only
@@ -108,9 +117,14 @@ def run(args: argparse.Namespace) -> int:
     if demo:
         print(f"replay: the demo shop is at {http_address(args.host, args.port)}/demo/ (application"
               f" demo)", file=sys.stderr, flush=True)
+    # httptools (uvicorn's C parser) with each request's head bounded (recorder/intake/http.py:
+    # unbounded, one endless header grew a worker to 900 MB); a page sends a batch every 5 s,
+    # so its connection is kept for the next one (uvicorn's default, 5 s, raced it)
     config = uvicorn.Config("recorder.intake.app:app_from_env", factory=True, host=args.host,
                             port=args.port, workers=args.workers, access_log=False,
-                            log_level="warning", server_header=False)
+                            log_level="warning", server_header=False,
+                            http="recorder.intake.http:BoundedHttpToolsProtocol",
+                            timeout_keep_alive=KEEP_ALIVE_S)
     interrupted = _serve(config)
     print("replay: intake stopped", file=sys.stderr, flush=True)
     return INTERRUPTED if interrupted else 0
