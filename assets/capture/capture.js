@@ -3855,7 +3855,7 @@
   };
 
   /* Batches to `POST /v1/events`: one request at a time, compressed where the browser can,
-   * retried with backoff on 429/5xx/network errors, split on 413, dropped (counted) on 400;
+   * retried with backoff on 408/429/5xx/network errors, split on 413, dropped (counted) on 400;
    * on pagehide the rest goes by sendBeacon. Never blocks the page. Each batch has a
    * `batch_id` (this page's random id and a counter); a retry sends the same events under
    * the same id, so a batch whose answer was lost is not stored twice. */
@@ -4214,7 +4214,8 @@
           if (self.kept) self.keep();
           return "next";
         }
-        if (r.status === 429 || r.status >= 500) {
+        // 408: the intake's deadline for a body passed (a slow link) - the batch is fine
+        if (r.status === 408 || r.status === 429 || r.status >= 500) {
           self.failing = true;
           var after = parseFloat(r.headers.get("Retry-After"));
           return isFinite(after) && after > 0 ? after * 1000 : "backoff";

@@ -235,6 +235,35 @@ def test_capture_obeys_429_and_413(qapp, pages, intake):
         [f"{page}.{k}" for k in range(len(ids))]
 
 
+def test_capture_sends_a_batch_answered_408_again(qapp, pages, intake):
+    """408 body_timeout: the intake's deadline for a body passed (`replay serve
+    --body-timeout`, a slow link) - nothing wrong with the batch. capture.js dropped it as it
+    drops a malformed one (counted failed: lost); it sends it again, as after a 429."""
+    srv, app_id, token = intake
+    script = """(function(){
+      var calls = [], real = ReplayRum.pageFetch.bind(window), n = 0;
+      window.__calls = calls;
+      var fake = function (url, init) {
+        n++;
+        if (n === 1) {
+          calls.push(408);
+          return Promise.resolve(new Response('{"error":"body_timeout","limit":10}',
+                                              {status: 408}));
+        }
+        calls.push(0);
+        return real(url, init);
+      };
+      window.__sid = ReplayCapture.start({intake: %s, app: %s, token: %s, fetch: fake,
+        flushMs: 50, sessionId: 'slow-link', rules: {default: 'allow'}});
+      for (var i = 0; i < 5; i++) document.getElementById('more').click();
+      return 1; })()""" % (json.dumps(srv.url), json.dumps(app_id), json.dumps(token))
+    st, calls = _restart_with(pages, intake, script, "window.__calls")
+    assert calls[:2] == [408, 0], calls
+    assert st["failed"] == 0, (st["errors"], calls)
+    stored = list(open_recording("slow-link", srv.data).events())
+    assert len(stored) == st["queued"] and [e["type"] for e in stored[:2]] == [4, 2]
+
+
 def test_capture_sends_a_batch_whose_answer_was_lost_again_and_it_is_stored_once(
         qapp, pages, intake):
     """A fake fetch that lets the first two requests reach the real intake and then loses
