@@ -39,7 +39,8 @@ def register(subparsers, common) -> None:
                    help="privacy rules for applications without their own (default: the data"
                         " folder's active rules)")
     p.add_argument("--max-pending", type=int, default=None, metavar="N",
-                   help="batches one worker holds at once before answering 429 (default 64)")
+                   help="batches one worker holds at once before answering 429 (default 64;"
+                        " a body still arriving is not one)")
     p.add_argument("--body-timeout", type=float, default=None, metavar="S",
                    help="seconds a batch's body has to arrive whole, else it is refused (408)"
                         " and its connection closed (default 10)")
