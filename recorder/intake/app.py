@@ -23,7 +23,9 @@ A body still arriving is no load: the batches a worker holds (`--max-pending`) a
 whole - 64 senders trickling a byte every 10 s held every slot, and each real batch was
 answered 429 for as long as they kept on. Each body has `--body-timeout` seconds to arrive
 (408 `body_timeout`, the connection closed); the request head has its own bounds
-(http.py).
+(http.py). What the bodies being read hold is memory, though: READ_BUDGET_BYTES bounds it
+per worker (the bytes arrived, not those a Content-Length promises - a trickle holds next to
+nothing); the body whose bytes pass it is answered 429 (the rest of it dropped as it comes).
 """
 from __future__ import annotations
 
@@ -74,6 +76,7 @@ CONFIG_ENV = "REPLAY_INTAKE_CONFIG"   # how `replay serve` hands its options to 
 COMPACT_EVERY_S = 60                  # how often a worker compacts sessions gone quiet
 MAX_PENDING = 64                      # batches one worker holds before answering 429
 BODY_TIMEOUT_S = 10.0                 # a request body arrives whole within this, else 408
+READ_BUDGET_BYTES = 256 * 1024 * 1024 # bytes of bodies being read at once, one worker (429 past it)
 PREFLIGHT_MAX_AGE_S = 600
 DRAIN_FACTOR = 4                      # an oversized body is read (and dropped) up to 4x the limit
 ALLOWED_HEADERS = "authorization, content-type, content-encoding"
@@ -146,10 +149,12 @@ class Intake:
     def __init__(self, data_dir: Path, rules: Rules | ActiveRules, *,
                  limits: Limits | None = None,
                  max_pending: int = MAX_PENDING, assets: bool = True,
-                 body_timeout_s: float = BODY_TIMEOUT_S):
+                 body_timeout_s: float = BODY_TIMEOUT_S,
+                 read_budget_bytes: int = READ_BUDGET_BYTES):
         """`assets`: fetch the images and fonts of a session gone quiet from its
         application's origins (`fetch_assets`; `replay serve --no-assets`: never);
-        `body_timeout_s`: the time a request body has to arrive whole."""
+        `body_timeout_s`: the time a request body has to arrive whole; `read_budget_bytes`:
+        what the bodies being read may hold at once (module docstring)."""
         options = {"limits": limits} if limits is not None else {}
         self.data_dir = Path(data_dir)
         self.store: LocalStore = Store.open(data_dir, **options)  # type: ignore[assignment]
@@ -160,6 +165,8 @@ class Intake:
         self.max_pending = max_pending
         self.pending = 0   # batches read whole, being decoded or stored (not held in order)
         self.body_timeout_s = body_timeout_s
+        self.read_budget_bytes = read_budget_bytes
+        self.reading_bytes = 0   # what the bodies being read hold now
         self.assets = assets
         self._closing = False   # close(): the fetch running starts no new request
         # one fetch at a time, beside the compaction (which a slow site must not hold up)
@@ -386,16 +393,22 @@ def _where(exc: BaseException) -> str:
     return f"Traceback (most recent call last):\n{frames}{type(exc).__name__}"
 
 
+class Unread(WireError):
+    """A refusal made while the request's body was still arriving: its connection is
+    closed after the answer (what is left of the body would be read as the next request)."""
+
+
 async def _read_body(request: Request, limits: Limits,
-                     timeout_s: float = BODY_TIMEOUT_S) -> bytes:
-    """The body, up to the limit, within `timeout_s` (else 408 `body_timeout`). Past the
-    limit the rest is read and dropped (up to `DRAIN_FACTOR` times the limit) so that the
-    client, still sending, gets its 413 instead of a reset connection."""
+                     timeout_s: float = BODY_TIMEOUT_S, intake: Intake | None = None) -> bytes:
+    """The body, up to the limit, within `timeout_s` (else 408 `body_timeout`), its bytes
+    counted in `intake`'s read budget meanwhile (past it: 429). Past the limit the rest is
+    read and dropped (up to `DRAIN_FACTOR` times the limit) so that the client, still
+    sending, gets its 413 instead of a reset connection."""
     cap = max_body_bytes(limits)
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > cap * DRAIN_FACTOR:
         raise too_large(limits, f"{int(declared):,} bytes")
-    chunks, size = [], 0
+    chunks, size, held = [], 0, 0
     try:
         async with asyncio.timeout(timeout_s):
             async for chunk in request.stream():
@@ -404,11 +417,23 @@ async def _read_body(request: Request, limits: Limits,
                     break
                 if size <= cap:
                     chunks.append(chunk)
+                    if intake is not None:
+                        held += len(chunk)
+                        intake.reading_bytes += len(chunk)
+                        if intake.reading_bytes > intake.read_budget_bytes:
+                            # (the rest of it is dropped as it comes: http.py)
+                            raise WireError(Status.TOO_MANY_REQUESTS, "overloaded",
+                                            "the intake is busy - send this batch again in a"
+                                            " moment", operator="the bodies being read passed"
+                                            f" {intake.read_budget_bytes:,} bytes")
     except TimeoutError:
         if size <= cap:
-            raise WireError(Status.REQUEST_TIMEOUT, "body_timeout",
-                            f"the request body did not arrive within {timeout_s:g} s - send"
-                            " the batch again", timeout_s) from None
+            raise Unread(Status.REQUEST_TIMEOUT, "body_timeout",
+                         f"the request body did not arrive within {timeout_s:g} s - send"
+                         " the batch again", timeout_s) from None
+    finally:
+        if intake is not None:
+            intake.reading_bytes -= held
     if size > cap:
         raise too_large(limits, f"{size:,} bytes" if size <= cap * DRAIN_FACTOR
                         else f"over {cap * DRAIN_FACTOR:,} bytes")
@@ -466,7 +491,8 @@ def create_app(intake: Intake, demo: DemoApp | None = None) -> Starlette:
             encoding = request_encoding(request.headers.get("content-encoding"),
                                         request.query_params.get("encoding"))
             # read before it is load: a body still arriving holds no slot (module docstring)
-            body = await _read_body(request, intake.store.limits, intake.body_timeout_s)
+            body = await _read_body(request, intake.store.limits, intake.body_timeout_s,
+                                    intake)
             _shed(intake)
             intake.pending += 1
             try:
@@ -492,7 +518,7 @@ def create_app(intake: Intake, demo: DemoApp | None = None) -> Starlette:
                 exc.app_id, exc.operator = app.id, exc.operator or f"application {app.name}"
             if exc.status == Status.TOO_MANY_REQUESTS:
                 headers["Retry-After"] = "1"
-            if exc.status == Status.REQUEST_TIMEOUT:   # the rest of that body: not read here
+            if isinstance(exc, Unread):   # the rest of its body: not read here
                 headers["Connection"] = "close"
             return _error(exc, headers)
         except ClientDisconnect:   # cut off mid-body: nothing was stored
@@ -752,7 +778,8 @@ def app_from_env() -> Starlette:
     app = create_app(Intake(Path(cfg["data"]), rules, limits=limits,
                             max_pending=cfg.get("max_pending", MAX_PENDING),
                             assets=cfg.get("assets", True),
-                            body_timeout_s=cfg.get("body_timeout", BODY_TIMEOUT_S)), demo)
+                            body_timeout_s=cfg.get("body_timeout", BODY_TIMEOUT_S),
+                            read_budget_bytes=cfg.get("read_budget", READ_BUDGET_BYTES)), demo)
     tune_gc()
     return app
 

@@ -254,12 +254,18 @@ def _slow_sender(srv, shop, body: bytes, share: float = 0.5) -> socket.socket:
 
 
 def _answer(s: socket.socket) -> tuple[int, dict]:
-    """The status and JSON body of the answer on `s`, read until the server closes it."""
+    """The status and JSON body of the answer on `s` (as much body as its Content-Length
+    says: the connection may stay open)."""
     data = b""
-    while chunk := s.recv(65536):
+    while True:
+        head, sep, body = data.partition(b"\r\n\r\n")
+        if sep:
+            fields = dict(line.split(b": ", 1) for line in head.lower().split(b"\r\n")[1:])
+            if len(body) >= int(fields.get(b"content-length", b"0")):
+                return int(head.split()[1]), json.loads(body)
+        chunk = s.recv(65536)
+        assert chunk, f"closed without a whole answer: {data!r}"
         data += chunk
-    head, _, body = data.partition(b"\r\n\r\n")
-    return int(head.split()[1]), json.loads(body)
 
 
 def test_bodies_still_arriving_hold_no_slot_and_a_cut_off_one_stores_nothing(server):
@@ -295,6 +301,29 @@ def test_a_body_that_does_not_arrive_in_time_is_408_and_not_stored(tmp_path):
         assert "1 s" in answer["message"]
         assert_nothing_stored(srv)
         assert post_batch(srv.url, *shop, good(sid="next"))[0] == 202
+
+
+def test_the_bodies_being_read_are_held_to_a_byte_budget(tmp_path):
+    """A body still arriving is no load, but what has arrived of it is memory: past the
+    worker's read budget (recorder.intake.app.READ_BUDGET_BYTES; here 1 MB) the body whose
+    bytes passed it is answered 429 (the rest dropped as it comes) - a thousand 5 MB bodies at once had no bound
+    once they stopped counting as pending. The budget is of bytes arrived: a small batch is
+    stored meanwhile, and nothing of the big ones is."""
+    srv = IntakeServer(tmp_path / "data", config={"read_budget": 1024 * 1024,
+                                                  "body_timeout": 1, "max_pending": 64})
+    shop = srv.create_app("shop")
+    with srv:
+        big = json.dumps(good(sid="big") | {"pad": "p" * 1_000_000}).encode()
+        senders = [_slow_sender(srv, shop, big, share=0.6) for _ in range(2)]
+        answers = []
+        for s in senders:   # one passed the budget (429); the other's body never ended (408)
+            with s:
+                answers.append(_answer(s))
+        assert sorted((st, a["error"]) for st, a in answers) == \
+            [(408, "body_timeout"), (429, "overloaded")], answers
+        assert post_batch(srv.url, *shop, good(sid="small"))[0] == 202
+        with Store.open(srv.data) as store:
+            assert [x.id for x in store.sessions()] == ["small"]
 
 
 @pytest.mark.parametrize("value", ["0", "-1", "nan", "soon"])
