@@ -20,11 +20,12 @@ from pathlib import Path
 from typing import Callable
 
 import msgspec.structs
-from PySide6.QtCore import Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QFont, QKeySequence, QShortcut
 from PySide6.QtWebEngineWidgets import QWebEngineView
-from PySide6.QtWidgets import (QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit,
-                               QPushButton, QSizePolicy, QSplitter, QStackedWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
+                               QPlainTextEdit, QPushButton, QSizePolicy, QSplitter,
+                               QStackedWidget, QToolButton, QVBoxLayout, QWidget)
 
 from player.qt.plain_text import plain_tip
 from player.qt.steps_pane import StepsPane
@@ -38,13 +39,15 @@ from recorder.moments import moment_text, whole_ms
 from recorder.semantics import BROWSER_ERROR_PAGE
 from recorder.steps import Step, StepsBuilder, steps
 
-from . import MARK_BUG_KEYS
+from . import BUG_PANEL_KEYS, MARK_BUG_KEYS, RECORD_KEYS
 from ..ids import short_id
 from .browser import RecordingBrowser
+from .viewport import PageWidth, default_width, recorded
 
 STEPS_REFRESH_MS = 150         # while recording, the steps list is redrawn at most this often
 BLANK = "about:blank"
 SIDE_MIN_WIDTH = 300           # px: the bug form and the steps list
+BROWSER_MIN_WIDTH = 320        # px: the browser never collapses under the splitter's handle
 MARK_BUG = "⚑ Mark the bug"    # its key: MARK_BUG_KEYS
 
 
@@ -104,6 +107,31 @@ class RecordPage(QWidget):
         self.record_button = QPushButton(self)
         self.record_button.setMinimumWidth(110)
         self.record_button.clicked.connect(self.toggle_recording)
+        # the page has the keyboard while the QA browses: the key works in it too
+        self.record_keys = QShortcut(QKeySequence(RECORD_KEYS), self)
+        self.record_keys.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.record_keys.activated.connect(self.toggle_recording)
+        # the page's width: a laptop's browser area gave a desktop site its tablet or phone
+        # layout - Desktop keeps it DESKTOP_WIDTH wide, shown smaller (app.record.viewport)
+        self._width_chosen: PageWidth | None = None   # None: default_width of the area
+        self.width_box = QComboBox(self)
+        for choice in PageWidth:
+            self.width_box.addItem(choice.label, choice)
+        self.width_box.setToolTip(
+            "Page width: Window records the page as wide as the browser area here (a laptop's"
+            " gives a site its tablet or phone layout); Desktop records it 1280 px wide, as on"
+            " a desktop screen, shown smaller to fit.")
+        self.width_box.activated.connect(self._width_picked)
+        self.size_label = QLabel(self)
+        self.size_label.setToolTip("The page's size as recorded (its window.innerWidth ×"
+                                   " innerHeight), and the scale it is shown at here")
+        self.panel_button = QToolButton(self, text="Bug panel", checkable=True, checked=True)
+        self.panel_keys = QShortcut(QKeySequence(BUG_PANEL_KEYS), self)
+        self.panel_keys.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.panel_keys.activated.connect(self.panel_button.toggle)
+        self.panel_button.setToolTip(f"Show or hide the bug's title, notes and steps beside"
+                                     f" the browser ({BUG_PANEL_KEYS})")
+        self.panel_button.toggled.connect(self.show_panel)
         # while recording: the moment the bug shows, where the stored session opens
         self.mark_button = QPushButton(MARK_BUG, self)
         self.mark_button.setToolTip(
@@ -129,8 +157,11 @@ class RecordPage(QWidget):
         for w in (self.back_button, self.reload_button):
             bar.addWidget(w)
         bar.addWidget(self.address, 1)
+        bar.addWidget(self.width_box)
+        bar.addWidget(self.size_label)
         bar.addWidget(self.mark_button)
         bar.addWidget(self.record_button)
+        bar.addWidget(self.panel_button)
 
         # -- the side panel: the bug, the steps ---------------------------------------------
         self.title_edit = QLineEdit(self, placeholderText="What goes wrong, in one line")
@@ -174,11 +205,18 @@ class RecordPage(QWidget):
 
         self.stack = QStackedWidget(self)
         self.stack.addWidget(self.view)
+        self.stack.setMinimumWidth(BROWSER_MIN_WIDTH)
         self.splitter = QSplitter(self)
         self.splitter.addWidget(self.stack)
         self.splitter.addWidget(self.side)
         self.splitter.setStretchFactor(0, 1)
+        # the handle dragged to the left edge hid the browser altogether (0 px): the bug
+        # panel may go, the browser not
+        self.splitter.setCollapsible(0, False)
         self.splitter.setSizes([960, 320])
+        self.splitter.splitterMoved.connect(self._panel_moved)
+        self.view.installEventFilter(self)
+        self.view.loadFinished.connect(lambda _ok: self._fit_page())
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
@@ -187,6 +225,52 @@ class RecordPage(QWidget):
         layout.addWidget(self.status)
         self.status.setContentsMargins(8, 3, 8, 3)
         self._set_state(State.BROWSING)
+
+    # --- the page's width, the bug panel ------------------------------------------------------
+    def page_width(self) -> PageWidth:
+        """The page width in force: the one chosen, else the browser area's default."""
+        return self._width_chosen or default_width(self.view.width())
+
+    def set_page_width(self, choice: PageWidth) -> None:
+        self._width_chosen = choice
+        self._fit_page()
+
+    def _width_picked(self, index: int) -> None:
+        self.set_page_width(self.width_box.itemData(index))
+
+    def _fit_page(self) -> None:
+        """The view's zoom for the page width in force, and its size said in the bar."""
+        choice = self.page_width()
+        size = recorded(choice, self.view.width(), self.view.height())
+        if abs(self.view.zoomFactor() - size.zoom) > 1e-4:
+            self.view.setZoomFactor(size.zoom)
+        self.width_box.setCurrentIndex(self.width_box.findData(choice))
+        self.size_label.setText(size.said())
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt)
+        if obj is self.view and event.type() == QEvent.Type.Resize:
+            self._fit_page()
+        return super().eventFilter(obj, event)
+
+    def show_panel(self, shown: bool) -> None:
+        """The bug panel (title, notes, steps) beside the browser, or not (more room for the
+        page); the toolbar's Bug panel button and its key."""
+        if self.panel_button.isChecked() != shown:
+            self.panel_button.setChecked(shown)   # (calls this again)
+            return
+        if self.state is not State.STORED:
+            self.side.setVisible(shown)
+        if shown and self.splitter.sizes()[1] == 0:   # dragged shut: open at its width again
+            total = sum(self.splitter.sizes())
+            self.splitter.setSizes([max(0, total - SIDE_MIN_WIDTH), SIDE_MIN_WIDTH])
+
+    def _panel_moved(self, *_args) -> None:
+        """The panel dragged shut under the handle: the button says it is hidden."""
+        closed = self.splitter.sizes()[1] == 0
+        if closed == self.panel_button.isChecked():
+            self.panel_button.blockSignals(True)
+            self.panel_button.setChecked(not closed)
+            self.panel_button.blockSignals(False)
 
     # --- browsing -----------------------------------------------------------------------------
     def go(self, url: str | None = None) -> None:
@@ -472,7 +556,7 @@ class RecordPage(QWidget):
         if self.player is not None:
             from player.qt.standalone import dispose
 
-            self.side.show()
+            self.side.setVisible(self.panel_button.isChecked())
             self.stack.removeWidget(self.player)
             player, self.player = self.player, None
             player.export_menu.when_idle(lambda: dispose(player))
@@ -482,6 +566,9 @@ class RecordPage(QWidget):
         self.state = state
         recording = state is State.RECORDING
         self.record_button.setText("■ Stop" if recording else "● Record")
+        self.record_button.setToolTip(
+            f"Stop recording and store the session ({RECORD_KEYS})" if recording else
+            f"Record what you do on this page from now on ({RECORD_KEYS})")
         self.record_button.setEnabled(state is not State.STORING)
         self.record_button.setStyleSheet(
             "QPushButton { color: white; background: #c62828; font-weight: bold;"
@@ -493,8 +580,11 @@ class RecordPage(QWidget):
         self.stored_label.setVisible(stored)
         # the stored player below has no address and nothing to record: the browser's
         # controls go, not just grey
-        for w in (self.address, self.back_button, self.reload_button, self.record_button):
+        for w in (self.address, self.back_button, self.reload_button, self.record_button,
+                  self.width_box, self.size_label, self.panel_button):
             w.setVisible(not stored)
+        self.record_keys.setEnabled(not stored)
+        self.panel_keys.setEnabled(not stored)
         self.mark_button.setVisible(recording)
         self.mark_keys.setEnabled(recording)   # (its key is the page's the rest of the time)
         if state is State.BROWSING:
