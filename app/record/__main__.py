@@ -10,7 +10,7 @@ from recorder.paths import default_data_dir
 
 from . import MARK_BUG_KEYS
 
-WINDOW_SIZE = (1280, 800)
+WINDOW_SIZE = (1280, 800)   # on a screen with room for it (else see window_size)
 
 
 def main(argv: list[str] | None = None, prog: str = "python -m app.record",
@@ -42,7 +42,21 @@ def main(argv: list[str] | None = None, prog: str = "python -m app.record",
         return 2
     prepare_qt_environment()
     app = application()
+    win, page = record_window(args.data)
+    if args.url:
+        page.go(args.url)
+    win.show()
+    code = exec_app(app, close=win.close)
+    page.close_browser()
+    return code
+
+
+def record_window(data: Path):
+    """The window and its record page, sized to fit the screen (a fixed 1280x800 put the
+    Record button off a 1024x700 screen). A recording under way is stored before it closes."""
     from PySide6.QtWidgets import QMainWindow
+
+    from player.qt.standalone import window_size
 
     from .page import RecordPage
 
@@ -55,15 +69,10 @@ def main(argv: list[str] | None = None, prog: str = "python -m app.record",
 
     win = Window()
     win.setWindowTitle("Record a bug — Session Replay")
-    page = RecordPage(args.data, win)
+    page = RecordPage(data, win)
     win.setCentralWidget(page)
-    win.resize(*WINDOW_SIZE)
-    if args.url:
-        page.go(args.url)
-    win.show()
-    code = exec_app(app, close=win.close)
-    page.close_browser()
-    return code
+    win.resize(*window_size(WINDOW_SIZE))
+    return win, page
 
 
 if __name__ == "__main__":

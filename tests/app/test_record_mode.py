@@ -11,9 +11,12 @@ from pathlib import Path
 import player.qt.webview  # noqa: F401  (registers the player's URL schemes before the QApplication)
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence
 
 from app.record.browser import CONSOLE_PLUGIN_UMD, RRWEB_UMD, VENDOR
+from app.record import BUG_PANEL_KEYS, RECORD_KEYS
 from app.record.page import RecordPage, State
+from app.record.viewport import PageWidth
 from recorder.semantics import read
 from recorder.source import open_recording
 from recorder.bug import CONTEXT_KEY, from_context
@@ -916,3 +919,108 @@ def test_a_reproduction_split_in_two_opens_on_the_part_its_bug_fell_in(record_pa
         assert from_context(info.context).at_ms == 2_500
     assert said.startswith(f"Stored as session {record_page.session_id} (one of 2: ") and \
         "at 0:02.5: as marked" in said, said
+
+
+def _inner(hand) -> tuple[int, int]:
+    return tuple(hand.eval("[window.innerWidth, window.innerHeight]"))
+
+
+def test_on_a_laptop_a_desktop_site_is_recorded_1280_wide_shown_smaller(qtbot, record_page,
+                                                                       shop):
+    """A 1366 x 768 laptop's browser area is 876 px wide: a site was recorded in its tablet
+    layout (1024: its phone layout). Desktop, the default there, keeps the page 1280 CSS px
+    wide - window.innerWidth and the stored viewport say so - shown at 876/1280; Window
+    records the area as it is."""
+    page = record_page
+    page.resize(1026, 700)
+    qtbot.waitUntil(lambda: page.view.width() < 1000)
+    area = page.view.width()
+    assert page.page_width() is PageWidth.DESKTOP
+    assert page.width_box.currentData() is PageWidth.DESKTOP and page.width_box.isVisible()
+    hand = _recording(qtbot, page, shop.url("index.html"))
+    qtbot.waitUntil(lambda: abs(_inner(hand)[0] - 1280) <= 2, timeout=TIMEOUT_MS)
+    assert page.view.zoomFactor() == pytest.approx(area / 1280)
+    w, h = _inner(hand)
+    assert page.size_label.text() == \
+        f"Recording at 1280 × {round(page.view.height() * 1280 / area)}" \
+        f" (shown at {round(area / 1280 * 100)}%)", (page.size_label.text(), w, h)
+    _load(qtbot, page, shop.url("help.html"))   # another page: as wide
+    hand.wait_ready()
+    assert abs(_inner(hand)[0] - 1280) <= 2
+    with qtbot.waitSignal(page.sessionRecorded, timeout=TIMEOUT_MS) as stored:
+        page.stop()
+    with open_recording(stored.args[0], page.data_dir) as src:
+        metas = [e["data"] for e in src.events() if e.get("type") == 4]
+    assert metas and all(abs(m["width"] - 1280) <= 2 for m in metas), metas
+
+    page.new_button.click()
+    page.set_page_width(PageWidth.WINDOW)
+    hand = _recording(qtbot, page, shop.url("index.html"))
+    qtbot.waitUntil(lambda: _inner(hand)[0] == area, timeout=TIMEOUT_MS)
+    assert page.view.zoomFactor() == 1.0
+    assert page.size_label.text() == f"Recording at {area} × {page.view.height()}"
+    page.stop()
+
+
+def test_the_browser_never_collapses_under_the_splitter_handle(record_page):
+    """Dragged to the left edge, the splitter's handle hid the browser (0 px wide)."""
+    page = record_page
+    page.splitter.setSizes([0, 1280])
+    assert page.stack.width() >= 320 and page.splitter.sizes()[0] >= 320
+
+
+def test_the_bug_panel_hides_and_shows_by_its_button_and_key(qtbot, record_page):
+    """Hiding the panel gives the page the width (only a hairline handle did it before)."""
+    page = record_page
+    button = page.panel_button
+    assert button.isChecked() and page.side.isVisible()
+    assert BUG_PANEL_KEYS in button.toolTip()
+    wide = page.view.width()
+    button.click()
+    assert not page.side.isVisible()
+    qtbot.waitUntil(lambda: page.view.width() > wide)
+    page.view.setFocus()
+    qtbot.keySequence(page.view, QKeySequence(BUG_PANEL_KEYS))
+    assert button.isChecked() and page.side.isVisible()
+    # dragged shut under the handle, the button says so; pressed, the panel is back
+    page.splitter.setSizes([1280, 0])
+    page._panel_moved()
+    assert not button.isChecked()
+    button.click()
+    assert page.side.isVisible() and page.splitter.sizes()[1] >= 300
+
+
+def test_record_and_stop_have_a_key_said_in_the_tooltip(qtbot, record_page, shop):
+    page = record_page
+    assert RECORD_KEYS in page.record_button.toolTip()
+    _load(qtbot, page, shop.url("index.html"))
+    page.view.setFocus()
+    qtbot.keySequence(page.view, QKeySequence(RECORD_KEYS))
+    assert page.state is State.RECORDING and RECORD_KEYS in page.record_button.toolTip()
+    hand = BrowserRecorder(browser=page.browser, view=page.view, timeout_s=TIMEOUT_MS / 1000)
+    hand.wait_ready()
+    with qtbot.waitSignal(page.sessionRecorded, timeout=TIMEOUT_MS):
+        qtbot.keySequence(page.view, QKeySequence(RECORD_KEYS))
+
+
+def test_replay_record_opens_a_window_the_screen_holds(qtbot, tmp_path):
+    """`replay record` opened at a fixed 1280 x 800: on a 1024 x 700 screen its Record button
+    was off the screen. It fits the screen as the player's window does - and its page fits
+    in that, Mark the bug shown too."""
+    from PySide6.QtGui import QGuiApplication
+
+    from app.record.__main__ import WINDOW_SIZE, record_window
+    from player.qt.standalone import window_size
+
+    win, page = record_window(tmp_path)
+    try:
+        free = QGuiApplication.primaryScreen().availableGeometry()
+        assert (win.width(), win.height()) == window_size(WINDOW_SIZE)
+        assert win.width() <= free.width() and win.height() <= free.height()
+        page.mark_button.show()
+        assert page.minimumSizeHint().width() <= 1000, page.minimumSizeHint()
+    finally:
+        page.close_browser()
+        win.close()
+        win.deleteLater()
+        qtbot.wait(0)
