@@ -65,6 +65,9 @@ NO_REVISIONS = ("No revisions of the rules were saved yet.\n\nEach saved revisio
                 " revision N on this page saves one, and so does `replay mask --activate`.")
 
 
+STAGE_MIN_HEIGHT = 120   # px: each side's page at its smallest (see PreviewPane)
+
+
 # What the page last saw of the rules file after its own save: nothing - whatever the file's
 # state, the next look reads it (a state taken after the write could be another program's)
 UNLOOKED = object()
@@ -84,6 +87,10 @@ class PreviewPane(QWidget):
         self.url.setFrame(False)
         self.url.setToolTip("the page's URL as this side stores it (scrubbed parameters and all)")
         self.stage = ReplayStage(self)
+        # stacked (a narrow window), the two sides' minimums add up: at the player's 200 px
+        # each the preview needed 490 px, and on first show in a 1008x652 window Qt grew the
+        # window to 696 px (past a 1024x700 screen) to hold them
+        self.stage.setMinimumHeight(STAGE_MIN_HEIGHT)
         self.bridge = RuntimeBridge(self.stage.page, self, extra_css=OUTLINE_CSS)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)

@@ -1783,3 +1783,17 @@ def test_datadog_uploads_kept_out_are_imported_again_as_a_copy(window, qtbot, tm
     assert _import_box(window, qtbot) is None, window.last_problem   # none refused
     (copy,) = set(shown(window)) - before - stored
     assert copy.endswith("_new"), copy
+
+
+def test_the_privacy_page_keeps_the_windows_size_on_first_show(window, qtbot):
+    """In a 1008 x 652 window (a 1024 x 700 screen's) the Privacy page's preview stacks its
+    two sides; each side's page kept the player's 200 px minimum, and the stacked sides'
+    490 px made Qt grow the window to 696 px, past the screen. Every page keeps the size."""
+    window.resize(1008, 652)
+    qtbot.waitUntil(lambda: window.size().toTuple() == (1008, 652), timeout=5000)
+    for title in window.page_titles():
+        window.show_page(title)
+        qtbot.wait(50)
+        assert window.size().toTuple() == (1008, 652), title
+        assert window.minimumSizeHint().height() <= 652, title
+    assert window.privacy.sides.stacked()
