@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QMenuBar, QMessageBox, QWidget
 
 from player.qt.replay_widget import COPY_LINK_KEYS, PLAYER_KEYS
 
-from ..record import MARK_BUG_KEYS
+from ..record import BUG_PANEL_KEYS, MARK_BUG_KEYS, RECORD_KEYS
 
 
 def key_rows(menus: QMenuBar) -> list[tuple[str, str]]:
@@ -48,6 +48,8 @@ LIST_AND_MOUSE = [
                                  " right-click > Copy)"),
     (f"{MARK_BUG_KEYS} (Record page, recording)", "mark the moment the bug shows: the stored"
                                                   " session opens on it (the last press wins)"),
+    (f"{RECORD_KEYS} (Record page)", "Record, or Stop and store the recording"),
+    (f"{BUG_PANEL_KEYS} (Record page)", "show or hide the bug panel (title, notes, steps)"),
     ("Click or drag (timeline)", "go to that moment"),
     ("Shift+drag (timeline)", "select a range for Export to write (Shift+click clears it)"),
 ]
