@@ -55,18 +55,23 @@ HEADERS = {Column.THUMBNAIL: "", Column.START: "Start", Column.ID: "ID",
 
 
 # How the columns share the table's width (`share_widths`): these are always shown whole -
-# a count or a time cut short says nothing ("1…" errors), an id is shortened already, as
-# `replay sessions` shows it (app.ids.short_ids: cut again, it was a text no command showed) ...
-WHOLE = (Column.THUMBNAIL, Column.START, Column.ID, Column.DURATION, Column.VIEWS,
+# a count or a time cut short says nothing ("1…" errors) ...
+WHOLE = (Column.THUMBNAIL, Column.START, Column.DURATION, Column.VIEWS,
          Column.ERRORS, Column.FRUSTRATION)
 # ... these as wide as their longest text up to a cap, given up first when room is short
 # (their cells elide in the middle: an email keeps its domain) ...
 CAPPED = (Column.USER, Column.TITLE)
+# ... these whole (an id as `replay sessions` shows it, app.ids.short_ids) while the first
+# URL has its least, given up after the capped ones, down to their shrunk width, elided in
+# the middle (the row's tooltip has the whole id): kept whole, a long id made the list
+# scroll sideways in a 1024 px window, Errors and Frustration off to the right ...
+GIVEN_LAST = (Column.ID,)
 # ... and the first URL has the rest: its cells elide as a URL reads (`elide_url`).
 STRETCHED = Column.FIRST_URL
 # widths in average characters of the table's font (the window side turns them to pixels)
 CAP_CHARS = {Column.USER: 26, Column.TITLE: 30}
 SHRUNK_CHARS = 10       # a capped column given up for the URL keeps this much
+ID_SHRUNK_CHARS = 12    # ... an id, this much ("0190a1b…f0a1b": its start and end)
 URL_MIN_CHARS = 32      # the room a first URL is given before capped columns shrink for it
 GAP_CHARS = 1           # between two columns' texts, beyond a cell's own margins (a time
                         # right beside an id read as one text)
@@ -315,21 +320,23 @@ def share_widths(room: int, wanted: dict[Column, int], shrunk: dict[Column, int]
                  url_whole: int = 0) -> dict[Column, int]:
     """Each column's width in a table `room` wide. `wanted`: every column but the first
     URL's, as wide as it would be (a WHOLE one its widest text, a CAPPED one its widest up
-    to its cap); `shrunk`: how narrow a CAPPED column may become. The first URL gets the
-    rest; when that is under `url_min`, the capped columns give up room for it, each in
-    proportion to what it can give, down to `shrunk`. When the first URL has more than its
+    to its cap); `shrunk`: how narrow a CAPPED or GIVEN_LAST column may become. The first
+    URL gets the rest; when that is under `url_min`, the capped columns give up room for
+    it, each in proportion to what it can give, down to `shrunk`, then the GIVEN_LAST ones. When the first URL has more than its
     widest text needs (`url_whole`), the capped columns cut at their cap take what it
     does not, up to their widest text (`whole`): a user's email shown whole beside a URL
     column with room to spare. The WHOLE ones never shrink: on a table too narrow for
     them, it scrolls sideways."""
     widths = dict(wanted)
-    short = url_min - (room - sum(wanted.values()))
-    can_give = {c: max(0, wanted[c] - shrunk.get(c, wanted[c])) for c in CAPPED if c in wanted}
-    total = sum(can_give.values())
-    if short > 0 and total:
-        given = min(short, total)
-        for c, most in can_give.items():
-            widths[c] -= -(-given * most // total)   # (rounded up: the URL gets its room)
+    for giving in (CAPPED, GIVEN_LAST):
+        short = url_min - (room - sum(widths.values()))
+        can_give = {c: max(0, widths[c] - shrunk.get(c, widths[c])) for c in giving
+                    if c in widths}
+        total = sum(can_give.values())
+        if short > 0 and total:
+            given = min(short, total)
+            for c, most in can_give.items():
+                widths[c] -= -(-given * most // total)   # (rounded up: the URL gets its room)
     spare = room - sum(widths.values()) - max(url_whole, url_min)
     for c in CAPPED:   # (in the list's order: the user, the bug's title)
         if spare <= 0 or whole is None or c not in widths:

@@ -18,8 +18,8 @@ from PySide6.QtWidgets import (QAbstractItemView, QApplication, QCheckBox, QComb
 from player.links import link_in
 from player.qt.plain_text import plain_tip
 
-from ..browser_model import (CAP_CHARS, CAPPED, DAY_MS, GAP_CHARS, HEADERS, LIVE_TIP,
-                             MINUTE_MS, SHRUNK_CHARS, STRETCHED, URL_MIN_CHARS, Catalog, Column,
+from ..browser_model import (CAP_CHARS, CAPPED, DAY_MS, GAP_CHARS, HEADERS, ID_SHRUNK_CHARS,
+                             LIVE_TIP, MINUTE_MS, SHRUNK_CHARS, STRETCHED, URL_MIN_CHARS, Catalog, Column,
                              Query, Row, cell_text, elide_url, link_status, share_widths,
                              widest_texts)
 from ..commands._words import count
@@ -276,7 +276,8 @@ class SessionBrowser(QWidget):
         self._whole: dict[Column, int] = {}    # ... and as wide as its widest text (no cap)
         # a long user keeps its start and its end: which domain (`…@example.com`) - what
         # tells the rows apart; a bug's title its start; an id is shown whole as `replay
-        # sessions` shows it (WHOLE); a URL is cut as a URL
+        # sessions` shows it while there is room, else its start and end (GIVEN_LAST); a
+        # URL is cut as a URL
         self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.table.setItemDelegateForColumn(STRETCHED, UrlDelegate(self.table))
         self.table.setItemDelegateForColumn(Column.TITLE, TitleDelegate(self.table))
@@ -538,6 +539,8 @@ class SessionBrowser(QWidget):
         chars = QFontMetrics(self.table.font()).averageCharWidth()
         shrunk = {c: max(head.sectionSizeFromContents(c).width(), chars * SHRUNK_CHARS)
                   for c in CAPPED}
+        shrunk[Column.ID] = max(head.sectionSizeFromContents(Column.ID).width(),
+                                chars * ID_SHRUNK_CHARS)
         widths = share_widths(self.table.viewport().width(), self._wanted, shrunk,
                               chars * URL_MIN_CHARS, self._whole, self._whole[STRETCHED])
         for col, width in widths.items():

@@ -349,7 +349,7 @@ def test_counts_and_times_keep_their_width_and_the_url_gets_the_rest():
     each can give, never under their shrunk width."""
     from app.browser_model import CAPPED, STRETCHED, WHOLE, share_widths
 
-    wanted = {c: 100 for c in WHOLE} | {Column.USER: 200, Column.TITLE: 80}
+    wanted = {c: 100 for c in WHOLE} | {Column.ID: 100, Column.USER: 200, Column.TITLE: 80}
     shrunk = {Column.USER: 60, Column.TITLE: 60}
     roomy = share_widths(1300, wanted, shrunk, url_min=200)
     assert roomy == wanted | {STRETCHED: 1300 - 700 - 280}
@@ -360,6 +360,26 @@ def test_counts_and_times_keep_their_width_and_the_url_gets_the_rest():
     narrow = share_widths(800, wanted, shrunk, url_min=200)
     assert {c: narrow[c] for c in CAPPED} == shrunk and narrow[STRETCHED] == 0
     assert all(narrow[c] == 100 for c in WHOLE)           # (the table scrolls sideways)
+
+
+def test_a_long_id_gives_up_room_after_the_capped_columns_not_the_counts():
+    """At 1024 px a long id ("0190a1b2-5e55…b-6c7d8e9f0a1b") never shrank: the list scrolled
+    sideways, Errors and Frustration off to the right. Once the capped columns are at their
+    least, the id gives up room for the first URL down to its own least; the counts stay."""
+    from app.browser_model import CAPPED, STRETCHED, WHOLE, share_widths
+
+    wanted = {c: 100 for c in WHOLE} | {Column.ID: 220, Column.USER: 200, Column.TITLE: 80}
+    shrunk = {Column.USER: 60, Column.TITLE: 60, Column.ID: 90}
+    # the capped ones give first: room enough for the URL, the id whole
+    tight = share_widths(1260, wanted, shrunk, url_min=200)
+    assert tight[Column.ID] == 220 and tight[STRETCHED] == 200
+    # then the id, as far as the URL needs
+    tighter = share_widths(1060, wanted, shrunk, url_min=200)
+    assert {c: tighter[c] for c in CAPPED} == {Column.USER: 60, Column.TITLE: 60}
+    assert tighter[Column.ID] == 140 and tighter[STRETCHED] == 200
+    assert sum(tighter.values()) == 1060
+    narrow = share_widths(700, wanted, shrunk, url_min=200)
+    assert narrow[Column.ID] == 90 and all(narrow[c] == 100 for c in WHOLE)
 
 
 def test_a_capped_column_takes_what_the_url_does_not_need():

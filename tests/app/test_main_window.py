@@ -1797,3 +1797,30 @@ def test_the_privacy_page_keeps_the_windows_size_on_first_show(window, qtbot):
         assert window.size().toTuple() == (1008, 652), title
         assert window.minimumSizeHint().height() <= 652, title
     assert window.privacy.sides.stacked()
+
+
+def test_a_long_id_shrinks_so_the_counts_stay_in_a_1024_window(window, qtbot, data):
+    """Two ids alike up to their last part are listed long ("0190a1b2-5e55…b-6c7d8e9f0a1b");
+    kept whole, the ID column made the list scroll sideways in a 1024 x 700 window, Errors
+    and Frustration off to the right. It is cut in the middle; its tooltip has it whole."""
+    from app.browser_model import Column
+
+    ids = ["0190a1b2-5e55-7c3d-8a9b-6c7d8e9f0a1b", "0190a1b2-5e55-7c3d-8a9b-0c1d2e3f4a5b"]
+    with Store.open(data) as store:
+        for n, sid in enumerate(ids):
+            store.ingest(session_events(
+                start_ms=T0 + (21 + n) * 86_400_000, duration_ms=5000,
+                urls=["https://app.example.com/accounts/3/billing/invoices?page=2"],
+                errors=["e1"], title="The invoice total is wrong on the second page"),
+                application="shop", user={"id": "u9", "email": "margaret.hamilton@example.com"},
+                session_id=sid)
+    window.reload_sessions()
+    window.resize(1008, 652)
+    qtbot.waitUntil(lambda: window.size().toTuple() == (1008, 652), timeout=5000)
+    b = window.browser
+    table, head = b.table, b.table.horizontalHeader()
+    qtbot.waitUntil(lambda: table.horizontalScrollBar().maximum() == 0, timeout=5000)
+    last = head.sectionViewportPosition(Column.FRUSTRATION) + head.sectionSize(Column.FRUSTRATION)
+    assert last <= table.viewport().width()
+    ix = b.model.index(b.model.row_of(ids[0]), Column.ID)
+    assert ids[0] in b.model.data(ix, Qt.ItemDataRole.ToolTipRole)
