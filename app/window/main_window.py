@@ -31,6 +31,7 @@ from recorder.store import AmbiguousId, Store
 
 from ..browser_model import LIVE_MARK, LIVE_TIP, Catalog, make_row, named
 from ..ids import short_id
+from ..nav import COMPACT_NAV_WIDTH, NAV_WIDTH, nav_compact, nav_text
 from ..privacy_workspace import PrivacyWorkspace
 from ..record.page import RecordPage
 from . import help_menu
@@ -52,7 +53,6 @@ RECORDING_FILTER = ("Recordings (*.replay *.json *.json.gz *.json.zst *.ndjson *
                     " *.zst);;All files (*)")
 APPEARANCES = {"system": Qt.ColorScheme.Unknown, "light": Qt.ColorScheme.Light,
                "dark": Qt.ColorScheme.Dark}
-NAV_WIDTH = 150
 LINK_DIALOG_WIDTH = 520
 CHANGES_LOOK_MS = 3000   # how often the list looks whether more was stored meanwhile
 
@@ -108,6 +108,7 @@ class MainWindow(QMainWindow):
         self.nav.setObjectName("nav")
         self.nav.setAccessibleName("Pages")
         self.nav.setFixedWidth(NAV_WIDTH)
+        self._nav_chosen: bool | None = None   # View > Compact Navigation; None: by width
         self.nav.setFrameShape(QListWidget.Shape.NoFrame)
         self.nav.setStyleSheet(
             "#nav { background: palette(window); padding-top: 8px; outline: 0; }"
@@ -159,7 +160,34 @@ class MainWindow(QMainWindow):
         self._page_titles.insert(pos, title)
         self.pages.insertWidget(pos, widget)
         self.nav.insertItem(pos, QListWidgetItem(title))
+        self._fit_nav()
         return pos
+
+    def nav_is_compact(self) -> bool:
+        return self.nav.width() == COMPACT_NAV_WIDTH
+
+    def set_compact_nav(self, compact: bool | None) -> None:
+        """The navigation as a strip of characters (True), names (False), or by the
+        window's width (None: `app.nav.nav_compact`)."""
+        self._nav_chosen = compact
+        self._fit_nav()
+
+    def _fit_nav(self) -> None:
+        compact = nav_compact(self.width(), self._nav_chosen)
+        self.nav.setFixedWidth(COMPACT_NAV_WIDTH if compact else NAV_WIDTH)
+        for i, title in enumerate(self._page_titles):
+            item = self.nav.item(i)
+            item.setText(nav_text(title, compact))
+            item.setToolTip(title if compact else "")
+            item.setTextAlignment(Qt.AlignmentFlag.AlignCenter if compact else
+                                  Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        action = getattr(self, "compact_nav_action", None)
+        if action is not None:
+            action.setChecked(compact)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt)
+        super().resizeEvent(event)
+        self._fit_nav()
 
     def show_page(self, title: str) -> QWidget:
         i = self._page_titles.index(title)
@@ -208,6 +236,13 @@ class MainWindow(QMainWindow):
                                         self.focus_search, "Search the sessions list")
         self._action(view, "&Refresh", QKeySequence.StandardKey.Refresh, self.reload_sessions,
                      "Read the sessions list again, with sessions stored meanwhile")
+        self.compact_nav_action = self._action(
+            view, "&Compact Navigation", QKeySequence(),
+            lambda: self.set_compact_nav(self.compact_nav_action.isChecked()),
+            "The pages' names as a narrow strip of characters, giving the page the room (a"
+            " window narrower than 1,200 px has it unless chosen here)")
+        self.compact_nav_action.setCheckable(True)
+        self.compact_nav_action.setChecked(self.nav_is_compact())
         appearance = view.addMenu("&Appearance")
         group = QActionGroup(self)
         chosen = str(self.settings.value("appearance", "system"))

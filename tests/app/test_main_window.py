@@ -1824,3 +1824,31 @@ def test_a_long_id_shrinks_so_the_counts_stay_in_a_1024_window(window, qtbot, da
     assert last <= table.viewport().width()
     ix = b.model.index(b.model.row_of(ids[0]), Column.ID)
     assert ids[0] in b.model.data(ix, Qt.ItemDataRole.ToolTipRole)
+
+
+def test_in_a_1024_window_the_navigation_is_a_strip_and_the_player_keeps_its_pane_beside(
+        window, qtbot):
+    """At 1008 x 652 (a 1024 x 700 screen's) the 150 px navigation left the player 858 px:
+    the dev-tools pane went below the page, shown at 25%. The navigation is a strip of
+    characters there (the names in their tooltips), the pane stays beside the page, shown
+    at a readable scale; View > Compact Navigation gives the names back."""
+    from app.nav import COMPACT_NAV_WIDTH, NAV_WIDTH
+
+    window.resize(1008, 652)
+    qtbot.waitUntil(lambda: window.size().toTuple() == (1008, 652), timeout=5000)
+    assert window.nav.width() == COMPACT_NAV_WIDTH and window.compact_nav_action.isChecked()
+    items = [window.nav.item(i) for i in range(window.nav.count())]
+    assert [i.text() for i in items] == ["S", "R", "P", "⚙"]
+    assert [i.toolTip() for i in items] == window.page_titles()
+    player = window.wait_opened(window.open_session("bob-browse"))
+    player.wait_ready()
+    qtbot.waitUntil(lambda: player.splitter.orientation() == Qt.Orientation.Horizontal,
+                    timeout=5000)
+    assert player.stage.scale >= 0.4, player.stage.scale
+    window.compact_nav_action.trigger()   # the names, whatever the width
+    assert window.nav.width() == NAV_WIDTH and items[0].text() == "Sessions"
+    assert not window.compact_nav_action.isChecked()
+    window.resize(1400, 800)
+    qtbot.waitUntil(lambda: window.width() == 1400, timeout=5000)
+    window.compact_nav_action.trigger()
+    assert window.nav.width() == COMPACT_NAV_WIDTH
