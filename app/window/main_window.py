@@ -110,11 +110,7 @@ class MainWindow(QMainWindow):
         self.nav.setFixedWidth(NAV_WIDTH)
         self._nav_chosen: bool | None = None   # View > Compact Navigation; None: by width
         self.nav.setFrameShape(QListWidget.Shape.NoFrame)
-        self.nav.setStyleSheet(
-            "#nav { background: palette(window); padding-top: 8px; outline: 0; }"
-            " #nav::item { padding: 9px 14px; border-radius: 4px; margin: 1px 6px; }"
-            " #nav::item:selected { background: palette(highlight);"
-            " color: palette(highlighted-text); }")
+        self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.pages = QStackedWidget(self)
         self.nav.currentRowChanged.connect(self._nav_changed)
         central = QWidget(self)
@@ -174,7 +170,15 @@ class MainWindow(QMainWindow):
 
     def _fit_nav(self) -> None:
         compact = nav_compact(self.width(), self._nav_chosen)
-        self.nav.setFixedWidth(COMPACT_NAV_WIDTH if compact else NAV_WIDTH)
+        width = COMPACT_NAV_WIDTH if compact else NAV_WIDTH
+        if self.nav.width() != width or not self.nav.styleSheet():
+            self.nav.setFixedWidth(width)
+            self.nav.setStyleSheet(
+                "#nav { background: palette(window); padding-top: 8px; outline: 0; }"
+                f" #nav::item {{ padding: 9px {2 if compact else 14}px; border-radius: 4px;"
+                f" margin: 1px {4 if compact else 6}px; }}"
+                " #nav::item:selected { background: palette(highlight);"
+                " color: palette(highlighted-text); }")
         for i, title in enumerate(self._page_titles):
             item = self.nav.item(i)
             item.setText(nav_text(title, compact))
