@@ -391,7 +391,10 @@ class BrowserRecorder:
         from PySide6.QtWidgets import QApplication
 
         target = self._target()
-        local = QPointF(pos[0], pos[1])
+        # `pos` is in the page's CSS px; the view shows them zoomed (record mode's Desktop
+        # page width zooms out): a click at the CSS point missed its element
+        zoom = self._page.zoomFactor()
+        local = QPointF(pos[0] * zoom, pos[1] * zoom)
         glob = QPointF(target.mapToGlobal(local.toPoint()))
         ev = QMouseEvent(kind, local, glob, button, buttons, Qt.NoModifier)
         QApplication.sendEvent(target, ev)
