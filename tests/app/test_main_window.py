@@ -1661,7 +1661,8 @@ def test_the_window_fits_a_1024_by_700_screen_on_every_page(window):
     """Its narrowest is under 1,024 px whatever page or player is open (the privacy page's
     two preview sides, and a player's page beside its dev-tools pane, held it at 1,160 and
     1,070 px on every page: a support engineer's 1024x700 screen cut off the list's last
-    columns); narrower than both, a player puts its pane below the page."""
+    columns); there the navigation is a strip and a player keeps its pane beside the page;
+    with the names in full (chosen), narrower than both, it puts its pane below the page."""
     from PySide6.QtCore import Qt
 
     player = window.wait_opened(window.open_session("bob-browse"))
@@ -1674,7 +1675,11 @@ def test_the_window_fits_a_1024_by_700_screen_on_every_page(window):
     window.resize(1024, 700)
     QApplication.processEvents()
     assert window.width() == 1024
+    assert player.splitter.orientation() == Qt.Orientation.Horizontal
+    window.set_compact_nav(False)
+    QApplication.processEvents()
     assert player.splitter.orientation() == Qt.Orientation.Vertical
+    window.set_compact_nav(None)
     window.resize(1440, 900)
     QApplication.processEvents()
     assert player.splitter.orientation() == Qt.Orientation.Horizontal
