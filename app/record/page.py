@@ -132,6 +132,11 @@ class RecordPage(QWidget):
         self.panel_button.setToolTip(f"Show or hide the bug's title, notes and steps beside"
                                      f" the browser ({BUG_PANEL_KEYS})")
         self.panel_button.toggled.connect(self.show_panel)
+        # shown or not, at a glance (the style's own checked look was hardly there)
+        self.panel_button.setStyleSheet(
+            "QToolButton { padding: 4px 8px; border: 1px solid palette(mid); border-radius: 4px; }"
+            " QToolButton:checked { background: palette(highlight);"
+            " color: palette(highlighted-text); }")
         # while recording: the moment the bug shows, where the stored session opens
         self.mark_button = QPushButton(MARK_BUG, self)
         self.mark_button.setToolTip(
