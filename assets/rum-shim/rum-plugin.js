@@ -383,9 +383,9 @@
    * outermost hidden one), as the replay shows the click: its tag, id and class are recorded
    * (masking.BOX_ATTRS), so its selector says nothing the recording does not, where the
    * clicked element's (`ul#ticklist > li`, `span.overdrawn`) told what lies beneath. */
-  function recordedTarget(el) {
+  function recordedTarget(el, memo) {
     if (!privacyOf) return el;
-    var memo = new Map(), box = null;
+    var box = null;
     for (var n = el; n && n.nodeType === 1 && privacyOf(n, memo) === TEXT_HIDDEN;) {
       box = n;
       var p = n.parentNode;   // up through a shadow root to its host, as capture.js's levels
@@ -429,8 +429,7 @@
     var display = win.getComputedStyle ? win.getComputedStyle(el).display : "inline";
     return display !== "inline" && display !== "contents";
   }
-  function targetName(el) {
-    var memo = new Map();
+  function targetName(el, memo) {
     for (var n = el; n && n.nodeType === 1; n = n.parentElement) {
       var s = shown(n, n.getAttribute("aria-label") || n.getAttribute("title") || n.getAttribute("alt"), memo);
       if (!s && /^(BUTTON|A|LABEL|SUMMARY|OPTION)$/.test(n.tagName)) s = textOf(n, memo);
@@ -515,8 +514,10 @@
     var placed = ev.detail !== 0 || ev.clientX || ev.clientY;
     // named as recorded (beneath a hidden element: that element); the element itself says
     // whether the click is a dead one, a field's
-    var named = recordedTarget(el);
-    var c = {date: now(), perf: perf.now(), x: placed ? ev.clientX : null, y: placed ? ev.clientY : null, name: targetName(named),
+    // (one memo of the levels for the click: naming asks again of the elements the hidden
+    // check walked - the clicked one's ancestors - and the page cannot change in between)
+    var memo = privacyOf ? new Map() : null, named = recordedTarget(el, memo);
+    var c = {date: now(), perf: perf.now(), x: placed ? ev.clientX : null, y: placed ? ev.clientY : null, name: targetName(named, memo),
              selector: selectorOf(named), tag: el.tagName, editable: el.isContentEditable,
              field: textField(el), acted: null, failed: null, count: 1, dead: null, error: false};
     var last = chain[chain.length - 1];
