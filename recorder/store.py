@@ -56,7 +56,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
 import msgspec
 import zstandard
 
-from .facts import FactsReader, derive_facts, view_at
+from .facts import FactsReader, SessionFacts, derive_facts, scrub_facts, view_at
 from .format import SYNTHETIC, SYNTHETIC_USER, EventType, InvalidEvent, decode_msgpack, \
     encode_json, encode_msgpack, invalid_events
 from .ingest import BatchReused, ImportConflict, KnownTypes, Masker, MaskerFor, Outcome, \
@@ -1759,10 +1759,13 @@ class _StreamSession:
             # into a masked field there is still masked where this one echoes it
             self.masker.echoes = goes_on_from.masker.echoes
         if goes_on_from is not None:
-            goes_on_from.masker = None   # decided: what it typed lives on in `known_at_end`
-        # the values typed into masked fields known when the session was decided, and by
-        # what (shared with the sessions split off after it): `scrub_later`
-        self.known_at_end: tuple[Any, int] | None = None
+            goes_on_from.masker = None   # decided: what it typed lives on in its `later`
+        # once written: the values typed into masked fields (shared with the sessions split
+        # off after it) and how many were known then, how its row is made, its context as
+        # written - what `scrub_later` needs
+        self.later: tuple[Any, int, Callable[[SessionFacts, dict | None], SessionRow],
+                          dict | None] | None = None
+        self.first_info: dict | None = None   # the first segment's header, once written
         # values typed into masked fields so far (echoes.added), and the segments written
         # up to the batch of the last of them (0: none): their echoes before the typing are
         # masked when the session is decided (_scrub_written), with every value known, as a
@@ -1965,15 +1968,18 @@ class _StreamSession:
         short value's needle was in (two of 21 on the real recording, neither holding one)
         took 12%. Whether any segment changed."""
         assert self.masker is not None
-        return self._scrub_segments(self.masker.echoes.finals(), self.rescrub)
+        return bool(self._scrub_segments(self.masker.echoes.finals(), self.rescrub))
 
-    def _scrub_segments(self, echoes: Any, upto: int) -> bool:
-        """`_scrub_written`'s pass over the first `upto` segments with `echoes`' finals (the
-        first one as held: its header is added when the session is decided)."""
-        assert self.first is not None and self.target is not None
-        store, changed = self.store, False
+    def _scrub_segments(self, echoes: Any, upto: int) -> list[int]:
+        """`_scrub_written`'s pass over the first `upto` segments with `echoes`' finals: the
+        session's first one as held (its header is added when the session is decided) or,
+        once written, read back and written again with its header. The indexes of those
+        that changed."""
+        assert self.target is not None
+        store, changed = self.store, []
         for i, meta in enumerate(self.segs[:upto]):   # one at a time, as written
-            blob = self.first[1] if i == 0 else (store.root / meta.file).read_bytes()
+            held = i == 0 and self.first is not None
+            blob = self.first[1] if held else (store.root / meta.file).read_bytes()
             payload = segment_payload(blob, store.load_dictionary)
             if not echoes.may_be_in(payload) or \
                     not echoes.changes_any(payload_strings(payload)):
@@ -1981,10 +1987,12 @@ class _StreamSession:
             events, n = echoes.scrub_all(decode_segment(blob, store.load_dictionary)[1])
             if not n:
                 continue
-            changed = True
+            changed.append(i)
             blob = encode_segment(self.target, meta, events, store.compact_codec, self._zdict())
-            if i == 0:
+            if held:
                 self.first = (meta, blob)
+            elif i == 0 and self.first_info is not None:
+                self._write_headed(meta, blob)
             else:
                 self.w.write(meta.file, blob)
         return changed
@@ -1998,17 +2006,22 @@ class _StreamSession:
             raise FileNotFoundError(f"compression dictionary {codec.dict_id} is missing")
         return z
 
-    def _write_first(self, digest: str, user: dict | None) -> None:
-        """The first segment, with the session's header (written again by `scrub_later`)."""
+    def _write_first(self, digest: str, user: dict | None, context: dict | None) -> None:
+        """The first segment, with the session's header (its blob no longer held)."""
         if self.first is None:
             return
         meta, blob = self.first
-        if not meta.file:
-            meta.file = self.w.add(self.target, meta.index)
-            self.files.append(meta.file)
-        info = {"application": self.application, "user": user, "context": self.context,
-                "digest": digest, "live": False}
-        blob = with_session_info(blob, info)
+        meta.file = self.w.add(self.target, meta.index)
+        self.files.append(meta.file)
+        self.first = None
+        self.first_info = {"application": self.application, "user": user, "context": context,
+                           "digest": digest, "live": False}
+        self._write_headed(meta, blob)
+
+    def _write_headed(self, meta: SegmentMeta, blob: bytes) -> None:
+        """The session's first segment file, `blob` with the session's header."""
+        assert self.first_info is not None
+        blob = with_session_info(blob, self.first_info)
         meta.bytes = len(blob)
         self.w.write(meta.file, blob)
 
@@ -2025,6 +2038,21 @@ class _StreamSession:
         finally:
             if self.reader is not None:
                 self.reader.close()
+            self._settle()
+
+    def _settle(self) -> None:
+        """A decided session keeps, until the import ends, only what `scrub_later` needs:
+        its segments' metas, its first segment's header, its row - not the events it
+        compared (a temporary file each), the stored session's reader, nor every message
+        its facts read, nor the digest's last run of events as they came (an import of many
+        sessions held them all)."""
+        self.rec = None
+        self.reader = None
+        self.stored_iter = iter(())
+        self.head, self.batch, self.seg = None, [], []
+        self.facts = None
+        self.digest = None
+        self.planner = None
 
     def _decide(self, digest: str, legacy: str | None) -> tuple[Stored, SessionRow | None]:
         def same_input(sid: str, digest: str, legacy: str | None) -> bool:
@@ -2059,13 +2087,13 @@ class _StreamSession:
         if self.target is not None:                  # a new session
             if self.seg:
                 self._flush(self.facts)
-            scrub = None
+            finals = None
             if self.rescrub:
                 self._scrub_written()
-                scrub = self.masker.echoes.finals().scrub   # the facts too: a URL, an error
-            if self.masker is not None:
-                self.known_at_end = (self.masker.echoes, self.masker.echoes.added)
-            return self._new(digest, scrub)
+                finals = self.masker.echoes.finals()   # the facts too: a URL, an error
+            elif self.masker is not None and self.masker.echoes:
+                finals = self.masker.echoes.finals()   # for the context
+            return self._new(digest, finals)
         assert r is not None and self.reader is not None
         if r.outcome is Outcome.EXTENDS:
             return self._append(digest)
@@ -2075,16 +2103,32 @@ class _StreamSession:
                        " damaged and were not compared)")
         raise ImportConflict(self.id, reason)
 
-    def _new(self, digest: str, scrub: Callable[[str], str] | None
-             ) -> tuple[Stored, SessionRow]:
-        """A new session's row, its first segment written with its header."""
-        facts = self.facts.facts(scrub)
-        self._write_first(digest, facts.user)
-        p = PreparedSession(self.target, [], None, digest, facts, None)
-        row = self.store._row(p, self.segs, application=self.application, user=self.user,
-                              context=self.context, live=False)
-        row.as_read = AsRead(None)           # no such session when _place looked
-        return Stored(self.target, Outcome.NEW, facts.record_count, self.original), row
+    def _new(self, digest: str, finals: Any) -> tuple[Stored, SessionRow]:
+        """A new session's row, its first segment written with its header. `finals`: the
+        values typed into its masked fields (all of them; None: none) - their echoes go from
+        its facts and its context as from its events (a bug report's description may hold
+        the coupon the person typed)."""
+        facts = self.facts.facts(finals.scrub if finals is not None else None)
+        context = finals.scrub_strings(self.context) if finals is not None else self.context
+        self._write_first(digest, facts.user, context)
+
+        def row_of(facts: SessionFacts, context: dict | None) -> SessionRow:
+            p = PreparedSession(self.target, [], None, digest, facts, None)
+            row = self.store._row(p, self.segs, application=self.application, user=self.user,
+                                  context=context, live=False)
+            row.as_read = AsRead(None)           # no such session when _place looked
+            return row
+        self._later(row_of, context)
+        return Stored(self.target, Outcome.NEW, facts.record_count, self.original), \
+            row_of(facts, context)
+
+    def _later(self, row_of: Callable[[SessionFacts, dict | None], SessionRow],
+               context: dict | None) -> None:
+        """What `scrub_later` needs of a session written here: how many values typed into
+        masked fields were known (shared with the sessions split off after it), how its row
+        is made, its context as written."""
+        if self.masker is not None:
+            self.later = (self.masker.echoes, self.masker.echoes.added, row_of, context)
 
     def scrub_later(self, done: tuple[Stored, SessionRow | None]
                     ) -> tuple[Stored, SessionRow | None]:
@@ -2095,15 +2139,23 @@ class _StreamSession:
         session: every segment read back and written again if it changed, the facts (a
         URL, an error's text) made again - before anything is committed."""
         stored, row = done
-        if row is None or self.known_at_end is None or self.target is None:
+        if row is None or self.later is None:
             return done
-        echoes, known = self.known_at_end
+        echoes, known, row_of, context = self.later
         if echoes.added == known:
             return done
         finals = echoes.finals()
-        if not self._scrub_segments(finals, len(self.segs)):
+        scrubbed = finals.scrub_strings(context)
+        if scrubbed is not context and self.first_info is not None:
+            self.first_info = {**self.first_info, "context": scrubbed}
+        changed = self._scrub_segments(finals, len(self.segs))
+        if scrubbed is not context and self.first_info is not None and 0 not in changed:
+            meta = self.segs[0]   # its events as they were, its header with the context
+            self._write_headed(meta, (self.store.root / meta.file).read_bytes())
+        if not changed and scrubbed is context:
             return done
-        return self._new(row.digest or "", finals.scrub)
+        return stored, row_of(scrub_facts(row.facts, finals.scrub,
+                                          user_given=self.user is not None), scrubbed)
 
     def _other(self, sid: str) -> bool:
         """--as-new, and stored session `sid` holds another bug report than this import's."""
@@ -2140,11 +2192,17 @@ class _StreamSession:
         if self.seg:
             self._flush(facts, info.segment_count, prev_view, live_first=True)
         f = facts.facts()
-        p = PreparedSession(self.id, [], None, digest, f, info)
-        row = self.store._row(p, self.segs, application=self.application, user=self.user,
-                              context=self.context, live=False)
-        row.as_read = self.reader.as_read
-        return Stored(self.id, Outcome.EXTENDS, f.record_count, self.original), row
+        as_read = self.reader.as_read
+
+        def row_of(f: SessionFacts, context: dict | None) -> SessionRow:
+            p = PreparedSession(self.id, [], None, digest, f, info)
+            row = self.store._row(p, self.segs, application=self.application, user=self.user,
+                                  context=context, live=False)
+            row.as_read = as_read
+            return row
+        self._later(row_of, self.context)
+        return Stored(self.id, Outcome.EXTENDS, f.record_count, self.original), \
+            row_of(f, self.context)
 
 
 class Erased(msgspec.Struct, frozen=True):
