@@ -404,10 +404,18 @@ _ESCAPE = CSS_ESCAPE
 _URL_FUNCS = URL_FUNCS
 _STRING_URL_FUNCS = STRING_URL_FUNCS
 _BAD_IDENTS = frozenset({"expression", "behavior", "-moz-binding", "javascript", "vbscript"})
-# Functions whose text is put in their place when the value is used: in a function that takes
-# a URL as a string (`image-set(var(--x) 1x)`), a custom property's string - never read here
-# as a URL - would be fetched; blocked there (the declaration is then invalid, as for a URL)
-_SUBSTITUTIONS = frozenset({"var", "env", "attr"})
+# What may be called inside a function that takes a URL as a string (image-set() & co): its
+# images and their colours, types and sizes. Anything else there is blocked (the declaration
+# is then invalid, as for a URL): a function that puts other text in its place - `var(--x)`,
+# `env()`, `attr()`, `if(style(...): "..."; else: "...")`, a custom `--f()` of `@function`
+# - hands it a string this pass never read as one of its URLs, which Chromium fetches
+_GRADIENTS = ("linear-gradient", "radial-gradient", "conic-gradient")
+_IMAGE_ARGUMENTS = frozenset(
+    {*STRING_URL_FUNCS, *_URL_FUNCS, "type", "-webkit-gradient", "color-stop", "from", "to",
+     *_GRADIENTS, *(f"repeating-{g}" for g in _GRADIENTS),
+     *(f"-webkit-{g}" for g in _GRADIENTS), *(f"-webkit-repeating-{g}" for g in _GRADIENTS),
+     "rgb", "rgba", "hsl", "hsla", "hwb", "lab", "lch", "oklab", "oklch", "color",
+     "color-mix", "light-dark", "calc", "-webkit-calc", "min", "max", "clamp"})
 _unescape_css = unescape_css
 _string_value = css_string_value
 _read_url = read_css_url
@@ -507,7 +515,7 @@ def _sanitize_css(css: str, asset: AssetResolver) -> str:
                     out.append(f"url({_quoted(safe_url(url, attr='css', asset=asset))})")
                     pos = end
                     continue
-                if name in _BAD_IDENTS or (name in _SUBSTITUTIONS and any(
+                if name in _BAD_IDENTS or (name not in _IMAGE_ARGUMENTS and any(
                         f in _STRING_URL_FUNCS for f in funcs)):
                     out.append("replay-blocked")
                 else:
@@ -527,7 +535,10 @@ def _sanitize_css(css: str, asset: AssetResolver) -> str:
             else:
                 out.append(tok)
         elif kind == "string":
-            if funcs and funcs[-1] in _STRING_URL_FUNCS:
+            # a URL where an image function reads one, and anywhere within one but a type()'s
+            # MIME type (inside a function blocked there, as `if()`'s branches: blocked twice)
+            if funcs and (funcs[-1] in _STRING_URL_FUNCS or funcs[-1] != "type" and any(
+                    f in _STRING_URL_FUNCS for f in funcs)):
                 out.append(_quoted(safe_url(_string_value(tok), attr="css", asset=asset)))
             else:
                 out.append(tok)
@@ -538,8 +549,10 @@ def _sanitize_css(css: str, asset: AssetResolver) -> str:
                 funcs.append("")
             elif tok == ")" and funcs:
                 funcs.pop()
-            elif tok in "{};" and funcs:
+            elif tok in "{}" and funcs:
                 funcs.clear()  # a stray unbalanced parenthesis cannot swallow the sheet
+            # (not at a `;`: within parentheses it ends no declaration - `if()` parts its
+            # branches with it - and a function stays open across it to the browser)
             elif tok == "\\":
                 # a lone backslash (escape at the very end): drop it
                 pos = end

@@ -169,17 +169,29 @@ def test_hostile_css_is_neutralised(css):
     'a { background: image-set(\76 ar(--x) 1x, "data:image/png;base64,AA==" 2x) }',
     'a { background: cross-fade(var(--x), var(--y)) }',
     'a { background: image-set(env(x) 1x) } b { background: image(attr(data-u)) }',
+    # Chromium 137+ if() and 139+ @function (QtWebEngine 6.10 is Chromium 140): a reviewer's
+    'a { background: image-set(if(style(--z: 1): "https://evil.example/if.png"; else: '
+    '"https://evil.example/else.png") 1x) }',
+    '@function --f() { result: "https://evil.example/fn.png"; } '
+    'a { background: image-set(--f() 1x) }',
 ])
 def test_a_string_put_in_a_url_function_by_a_substitution_is_never_a_url(css):
     """A security review's bypass: the custom property's string is no URL to the sanitizer
-    (its `url()`s are), but `image-set(var(--x) 1x)` makes Chromium fetch it. Every
-    substitution inside a function that reads strings as URLs is blocked, in a sheet and
-    in a style attribute alike."""
-    for out in (sanitize_css(css), sanitize_attrs("div", {"style": css.split("{", 1)[-1]
+    (its `url()`s are), but `image-set(var(--x) 1x)` makes Chromium fetch it. Inside a
+    function that reads strings as URLs only images, their colours and sizes may be called;
+    anything else is blocked, in a sheet and in a style attribute alike."""
+    for out in (sanitize_css(css), sanitize_attrs("div", {"style": css.split("{")[-1]
                                                            .rstrip("} ")})["style"]):
-        assert not re.search(r"(?i)(image-set|image|cross-fade)\([^;}]*\b(var|env|attr)\(",
-                             out), out
+        assert not re.search(r"(?i)(image-set|image|cross-fade)\([^;}]*(\b(var|env|attr|if)"
+                             r"|--f)\(", out), out
+        assert "evil.example/else" not in out and "evil.example/if" not in out
     assert "var(--x)" in sanitize_css("a { width: var(--x) }")   # elsewhere: as it was
+
+
+def test_what_an_image_set_may_hold_is_kept():
+    css = ('a { background: image-set(linear-gradient(rgb(1 2 3), color-mix(in srgb, red, '
+           'blue)) 1x, url("data:image/png;base64,AA==") type("image/png") calc(2x)) }')
+    assert sanitize_css(css) == css.replace('"data:', '"data:')
 
 
 def test_harmless_css_is_unchanged_in_meaning():
