@@ -373,7 +373,9 @@ def masked_style(value: Any) -> Any:
             if isinstance(v, str):
                 v = _no_images(v)
             elif isinstance(v, list) and v and isinstance(v[0], str):
-                v = [_no_images(v[0]), *v[1:]]
+                v = [_no_images(v[0]), *[x for x in v[1:] if isinstance(x, str)]]
+            elif v is not False and v is not None:
+                continue   # no property's value is of another shape: a sender's, dropped
             out[k] = v
         return out
     return value

@@ -22,7 +22,8 @@ PAGE = """<!DOCTYPE html><html><head></head><body>
 </body></html>"""
 T0 = 1_700_000_000_000
 ID = ids_by_html_id(html_to_events(PAGE))
-SECRETS = ["PWOBJVAL", "PWLISTVAL", "HREFOBJVAL", "TITLEOBJVAL", "SNAPOBJVAL", "4111111111111111"]
+SECRETS = ["PWOBJVAL", "PWLISTVAL", "HREFOBJVAL", "TITLEOBJVAL", "SNAPOBJVAL", "STYLEOBJVAL",
+           "4111111111111111"]
 
 
 def attrs(nid: int, values: dict, ms: int) -> dict:
@@ -42,6 +43,9 @@ def recording() -> list[dict]:
         attrs(ID["link"], {"href": {"u": "HREFOBJVAL"}, "title": {"t": "TITLEOBJVAL"}}, 12),
         attrs(ID["card"], {"data-card": 4111111111111111}, 13),
         attrs(ID["card"], {"style": {"color": "red"}}, 14),   # a style diff stays one
+        # ... its values text, [text, priority] or false: not an object holding a URL
+        attrs(ID["card"], {"style": {"background": {"v": "url(/avatars/STYLEOBJVAL.png)"},
+                                     "border": ["1px", {"x": "STYLEOBJVAL"}]}}, 15),
     ]
 
 
@@ -55,6 +59,7 @@ def test_values_no_browser_gives_are_masked_or_dropped_before_they_are_stored(tm
     changes = [a["attributes"] for e in stored if e["type"] == 3
                for a in e["data"]["attributes"]]
     assert {"style": {"color": "red"}} in changes
+    assert {"style": {"border": ["1px"]}} in changes
     assert {"data-card": "***"} in changes
 
 
