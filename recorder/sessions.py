@@ -285,9 +285,18 @@ _UNSAFE = re.compile(r"[^\w.\-]")
 _SAFE = re.compile(rf"[\w\-][\w.\-]{{0,{MAX_ID - 1}}}")
 
 
+# bytes of a file name on the common file systems (NAME_MAX): a session's folder is its id.
+# An id of MAX_ID characters in another script can be more (128 CJK characters: 384 bytes)
+NAME_BYTES = 255
+
+
+def _fits(sid: str) -> bool:
+    return sid.isascii() or len(sid.encode("utf-8", "surrogatepass")) <= NAME_BYTES
+
+
 def is_safe_id(sid: str) -> bool:
     """Whether `sid` is usable as a file name as it is (`clean_id` keeps it)."""
-    return _SAFE.fullmatch(sid) is not None
+    return _SAFE.fullmatch(sid) is not None and _fits(sid)
 
 
 def clean_id(sid: str) -> str:
@@ -296,11 +305,13 @@ def clean_id(sid: str) -> str:
     itself, `a b c` -> `a_b_c-<hash>`, so two ids that read alike once rewritten (`a/b/c`)
     never become one session. (A live batch asks three times: one pass in C, not a loop
     over the characters.)"""
-    if _SAFE.fullmatch(sid) is not None:
+    if _SAFE.fullmatch(sid) is not None and _fits(sid):
         return sid
     h = hashlib.blake2b(sid.encode("utf-8", "surrogatepass"),
                         digest_size=REWRITTEN_HASH // 2).hexdigest()
     base = _UNSAFE.sub("_", sid.strip()).lstrip(".")[:MAX_ID - REWRITTEN_HASH - 1]
+    while not _fits(base + "-" + h):   # a long id in another script: cut to fit as a name
+        base = base[:len(base) * 2 // 3]
     return f"{base or 'session'}-{h}"
 
 

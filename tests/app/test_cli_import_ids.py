@@ -208,3 +208,23 @@ def test_a_session_id_that_is_no_text_is_no_id(tmp_path, capsys, events):
     (sid,) = out.split()
     assert sid == run(capsys, "--data", tmp_path / "again", "import", f)[1].strip()
     assert len(sid) == 36 and sid.count("-") == 4     # hashed from the events: no id given
+
+
+@pytest.mark.parametrize("sid", ["中" * 86, "é" * 130 + "x"], ids=["cjk", "accents"])
+def test_an_id_too_long_for_a_file_name_in_bytes_is_rewritten(tmp_path, capsys, events, sid):
+    """86 characters of another script are 258 bytes, longer than a file name may be: the
+    import failed ("File name too long - check the path and its permissions") and left an
+    empty folder behind. Such an id is rewritten as an unsafe one is."""
+    f = recording(tmp_path, events, sid, "long")
+    data = tmp_path / "data"
+    code, out, err = run(capsys, "--data", data, "import", f)
+    assert code == 0, err
+    (stored,) = out.split()
+    assert stored == clean_id(sid) != sid and len(stored.encode()) <= 255
+    assert stored.endswith("-" + clean_id(sid).rsplit("-", 1)[1])
+    assert {p.name for p in (data / "segments").iterdir()} == {stored[:2]}
+    assert run(capsys, "--data", data, "import", f)[0] == 0   # known again: not stored twice
+    with Store.open(data) as s:
+        assert [i.id for i in s.sessions()] == [stored]
+    # an id as long in characters but within a name's bytes stays as it is
+    assert clean_id("中" * 85) == "中" * 85
