@@ -42,8 +42,9 @@ def register(subparsers, common) -> None:
                    help="batches one worker holds at once before answering 429 (default 64;"
                         " a body still arriving is not one)")
     p.add_argument("--body-timeout", type=float, default=None, metavar="S",
-                   help="seconds a batch's body has to arrive whole, else it is refused (408)"
-                        " and its connection closed (default 10)")
+                   help="seconds a batch's body may go without a byte arriving (and, past"
+                        " them, how long it may arrive slower than 8 KB/s on average), else"
+                        " it is refused (408) and its connection closed (default 10)")
     p.add_argument("--header-timeout", type=float, default=None, metavar="S",
                    help="seconds a request's head (its line and headers, at most 64 KB) has to"
                         " arrive whole, else it is refused (408) and its connection closed"

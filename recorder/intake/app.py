@@ -75,7 +75,8 @@ log = logging.getLogger(__name__)
 CONFIG_ENV = "REPLAY_INTAKE_CONFIG"   # how `replay serve` hands its options to each worker
 COMPACT_EVERY_S = 60                  # how often a worker compacts sessions gone quiet
 MAX_PENDING = 64                      # batches one worker holds before answering 429
-BODY_TIMEOUT_S = 10.0                 # a request body arrives whole within this, else 408
+BODY_TIMEOUT_S = 10.0                 # a request body keeps arriving (see _read_body), else 408
+MIN_BODY_RATE = 8 * 1024              # bytes/s a body arrives at, after its first BODY_TIMEOUT_S
 READ_BUDGET_BYTES = 256 * 1024 * 1024 # bytes of bodies being read at once, one worker (429 past it)
 PREFLIGHT_MAX_AGE_S = 600
 DRAIN_FACTOR = 4                      # an oversized body is read (and dropped) up to 4x the limit
@@ -400,19 +401,28 @@ class Unread(WireError):
 
 async def _read_body(request: Request, limits: Limits,
                      timeout_s: float = BODY_TIMEOUT_S, intake: Intake | None = None) -> bytes:
-    """The body, up to the limit, within `timeout_s` (else 408 `body_timeout`), its bytes
-    counted in `intake`'s read budget meanwhile (past it: 429). Past the limit the rest is
-    read and dropped (up to `DRAIN_FACTOR` times the limit) so that the client, still
-    sending, gets its 413 instead of a reset connection."""
+    """The body, up to the limit, as long as it keeps arriving (else 408 `body_timeout`):
+    never `timeout_s` without a byte, and at `MIN_BODY_RATE` on average past its first
+    `timeout_s` - a deadline for the whole body cut off an honest batch on a slow uplink
+    every time it was sent again (a megabyte needs 800 kbit/s in 10 s), while a sender
+    trickling bytes is still refused within `timeout_s` or so. Its bytes are counted in
+    `intake`'s read budget meanwhile (past it: 429). Past the limit the rest is read and
+    dropped (up to `DRAIN_FACTOR` times the limit) so that the client, still sending, gets
+    its 413 instead of a reset connection."""
     cap = max_body_bytes(limits)
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > cap * DRAIN_FACTOR:
         raise too_large(limits, f"{int(declared):,} bytes")
     chunks, size, held = [], 0, 0
+    loop = asyncio.get_running_loop()
+    start = loop.time()
     try:
-        async with asyncio.timeout(timeout_s):
+        async with asyncio.timeout(timeout_s) as deadline:
             async for chunk in request.stream():
                 size += len(chunk)
+                now = loop.time()
+                deadline.reschedule(min(now + timeout_s,
+                                        start + timeout_s + size / MIN_BODY_RATE))
                 if size > cap * DRAIN_FACTOR:
                     break
                 if size <= cap:
@@ -429,8 +439,9 @@ async def _read_body(request: Request, limits: Limits,
     except TimeoutError:
         if size <= cap:
             raise Unread(Status.REQUEST_TIMEOUT, "body_timeout",
-                         f"the request body did not arrive within {timeout_s:g} s - send"
-                         " the batch again", timeout_s) from None
+                         f"the request body stopped arriving (nothing for {timeout_s:g} s, or"
+                         f" slower than {MIN_BODY_RATE // 1024} KB/s after its first"
+                         f" {timeout_s:g} s) - send the batch again", timeout_s) from None
     finally:
         if intake is not None:
             intake.reading_bytes -= held
