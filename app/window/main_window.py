@@ -109,6 +109,7 @@ class MainWindow(QMainWindow):
         self.nav.setAccessibleName("Pages")
         self.nav.setFixedWidth(NAV_WIDTH)
         self._nav_chosen: bool | None = None   # View > Compact Navigation; None: by width
+        self.compact_nav_action: QAction | None = None   # (its menu is made after the nav)
         self.nav.setFrameShape(QListWidget.Shape.NoFrame)
         self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.pages = QStackedWidget(self)
@@ -183,11 +184,12 @@ class MainWindow(QMainWindow):
             item = self.nav.item(i)
             item.setText(nav_text(title, compact))
             item.setToolTip(title if compact else "")
+            # what a screen reader says: the page's name, not the strip's letter
+            item.setData(Qt.ItemDataRole.AccessibleTextRole, title)
             item.setTextAlignment(Qt.AlignmentFlag.AlignCenter if compact else
                                   Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        action = getattr(self, "compact_nav_action", None)
-        if action is not None:
-            action.setChecked(compact)
+        if self.compact_nav_action is not None:
+            self.compact_nav_action.setChecked(compact)
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt)
         super().resizeEvent(event)

@@ -1845,6 +1845,8 @@ def test_in_a_1024_window_the_navigation_is_a_strip_and_the_player_keeps_its_pan
     items = [window.nav.item(i) for i in range(window.nav.count())]
     assert [i.text() for i in items] == ["S", "R", "P", "⚙"]
     assert [i.toolTip() for i in items] == window.page_titles()
+    # a screen reader names the pages, not the letters (it said "S", or read out the gear)
+    assert [i.data(Qt.ItemDataRole.AccessibleTextRole) for i in items] == window.page_titles()
     player = window.wait_opened(window.open_session("bob-browse"))
     player.wait_ready()
     qtbot.waitUntil(lambda: player.splitter.orientation() == Qt.Orientation.Horizontal,
