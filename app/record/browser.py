@@ -162,6 +162,19 @@ class RecordingPage(QWebEnginePage):
         return True, default
 
 
+def _stop_status(status: Any) -> dict | None:
+    """What the page's bridge said when stopped - {"doc", "emitted"} as JSON - or None when it
+    said nothing usable: no bridge, or one not connected yet (a page of another site just
+    loaded, in a renderer of its own, answers ""), whose events cannot come: Stop stores what
+    did. (Parsing "" raised in the callback, so Stop never finished: "Storing..." for ever.)"""
+    try:
+        st = json.loads(status) if isinstance(status, str) and status else None
+    except ValueError:
+        return None
+    ok = isinstance(st, dict) and isinstance(st.get("emitted"), int) and "doc" in st
+    return st if ok else None
+
+
 class RecordingBrowser(QObject):
     """The profile, page, script injection and event bridge - no view (put `page` in one).
 
@@ -268,7 +281,7 @@ class RecordingBrowser(QObject):
                                 lambda status: self._drain_then(status, done, 0))
 
     def _drain_then(self, status: Any, done: Callable[[list[dict]], None], waited: int) -> None:
-        st = json.loads(status) if isinstance(status, str) else None
+        st = _stop_status(status)
         if st is None or self.received.get(st["doc"], 0) >= st["emitted"] \
                 or waited >= DRAIN_LIMIT_MS:
             done(list(self.events))

@@ -1024,3 +1024,25 @@ def test_replay_record_opens_a_window_the_screen_holds(qtbot, tmp_path):
         win.close()
         win.deleteLater()
         qtbot.wait(0)
+
+
+def test_stop_pressed_as_a_page_of_another_site_loads_stores_the_recording(
+        qtbot, record_page, shop):
+    """Stop pressed as soon as the page's link led to another site (here `localhost` after
+    `127.0.0.1`: a renderer of its own, whose bridge had not connected yet) still stores
+    what was recorded: Stop read the page's empty answer as JSON, the error was lost in Qt's
+    callback, and the page said "Storing the recording…" for ever (a reviewer's)."""
+    page = record_page
+    hand = _recording(qtbot, page, shop.url("index.html"))
+    before = len(page.browser.events)
+    assert before > 0
+    other = shop.url("index.html").replace("127.0.0.1", "localhost")
+    with qtbot.waitSignal(page.view.loadFinished, timeout=TIMEOUT_MS):
+        hand.eval(f"location.href = {json.dumps(other)}")   # the page's own link
+    assert page.view.url().host() == "localhost"
+    with qtbot.waitSignal(page.sessionRecorded, timeout=TIMEOUT_MS) as stored:
+        page.stop()
+    with open_recording(stored.args[0], page.data_dir) as src:
+        events = list(src.events())
+    assert len(events) >= before
+    assert any(e["type"] == 2 for e in events)
