@@ -157,10 +157,10 @@ def test_a_body_still_trickling_after_its_answer_is_closed(quick):
     assert data.startswith(b"HTTP/1.1 401 ")
 
 
+@pytest.mark.parametrize("option", ["--header-timeout", "--body-timeout"])
 @pytest.mark.parametrize("value", ["0", "-1", "nan", "later"])
-def test_a_header_timeout_that_is_no_time_is_refused_before_listening(tmp_path, value):
+def test_a_timeout_that_is_no_time_is_refused_before_listening(tmp_path, option, value):
     from replay_tools.intake import free_port, replay_cli
     (tmp_path / "data").mkdir()
-    proc = replay_cli(tmp_path / "data", "serve", "--header-timeout", value, "--port",
-                      str(free_port()))
-    assert proc.returncode != 0 and "--header-timeout" in proc.stderr, proc.stderr
+    proc = replay_cli(tmp_path / "data", "serve", option, value, "--port", str(free_port()))
+    assert proc.returncode != 0 and option in proc.stderr, proc.stderr
