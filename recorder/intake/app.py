@@ -64,6 +64,7 @@ from ..sessions import INACTIVITY_MS, clean_id
 from ..store import LocalStore, Store
 from .apps import AppError, Application, Applications, normalize_origin
 from .dictionary import Dictionaries, dictionary_id, has_site
+from .http import refusal_cors
 from .demo import DEMO_APP, PAGES, DemoApp, Shop, install, page_names
 from .live import LiveIntake
 from .order import PageOrder
@@ -317,10 +318,7 @@ async def _routing_error(request: Request, exc: HTTPException) -> Response:
 
 
 def _cors(request: Request) -> dict[str, str]:
-    origin = request.headers.get("origin")
-    if not origin:
-        return {}
-    return {"Access-Control-Allow-Origin": origin, "Vary": "Origin"}
+    return refusal_cors(request.headers.get("origin"))
 
 
 def _application(intake: Intake, request: Request) -> Application:

@@ -173,15 +173,27 @@ def _said(code: str, status: int) -> None:
     _REFUSALS.note(code, status)
 
 
+def refusal_cors(origin: str | None) -> dict[str, str]:
+    """What a refusal says to the page's browser: the page's origin reflected (never with
+    credentials), so the page reads the refusal - its status and error - instead of a
+    network error it would send again. The application's origins decide what is stored,
+    not what a refusal may say (app.py answers every refusal so)."""
+    return {"Access-Control-Allow-Origin": origin, "Vary": "Origin"} if origin else {}
+
+
 def _refusal_app(status: int, code: str, message: str, limit: float):
     """An ASGI app answering one refusal, closing the connection (its body is not read)."""
     body = json.dumps({"error": code, "message": message, "limit": limit}).encode()
 
     async def app(scope, receive, send) -> None:
         _said(code, status)
+        origin = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"origin"),
+                      None)
+        cors = [(k.lower().encode(), v.encode("latin-1"))
+                for k, v in refusal_cors(origin).items()]
         await send({"type": "http.response.start", "status": status,
                     "headers": [(b"content-type", b"application/json"),
                                 (b"content-length", b"%d" % len(body)),
-                                (b"connection", b"close")]})
+                                (b"connection", b"close"), *cors]})
         await send({"type": "http.response.body", "body": body})
     return app
