@@ -25,13 +25,11 @@ from typing import Any
 
 import msgspec
 
-from recorder.format import decode_msgpack, replace_lone_surrogates
+from recorder.format import decode_msgpack, encode_msgpack_into, replace_lone_surrogates
 
 from .checkpoint_codec import compress, decompress
 
 Raw = dict[str, Any]
-
-_encoder = msgspec.msgpack.Encoder()
 
 # MessagePack's array headers (the spec's "fixarray", "array 16", "array 32")
 FIXARRAY, FIXARRAY_MAX = 0x90, 15
@@ -96,8 +94,7 @@ class Block(msgspec.Struct):
 
 def _encode_each(events: list[Raw]) -> tuple[bytes, array]:
     body, ends = bytearray(), array("I")
-    enc = _encoder.encode_into
     for e in events:
-        enc(e, body, -1)
+        encode_msgpack_into(e, body)
         ends.append(len(body))
     return bytes(body), ends

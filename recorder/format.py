@@ -608,6 +608,14 @@ def encode_msgpack(obj: Any) -> bytes:
         raise NestingTooDeep() from None
 
 
+def encode_msgpack_into(obj: Any, buf: bytearray) -> None:
+    """`encode_msgpack(obj)` appended to `buf` (values one after another, no copy each)."""
+    try:
+        _mp_encoder.encode_into(obj, buf, -1)
+    except RecursionError:
+        raise NestingTooDeep() from None
+
+
 def replace_lone_surrogates(v: Any) -> Any:
     """A copy with lone surrogates in every string (keys too) replaced by U+FFFD, so
     MessagePack can encode it (Python's json lets them into events). Iterative: events
