@@ -305,7 +305,7 @@ def clean_id(sid: str) -> str:
     itself, `a b c` -> `a_b_c-<hash>`, so two ids that read alike once rewritten (`a/b/c`)
     never become one session. (A live batch asks three times: one pass in C, not a loop
     over the characters.)"""
-    if _SAFE.fullmatch(sid) is not None and _fits(sid):
+    if is_safe_id(sid):
         return sid
     h = hashlib.blake2b(sid.encode("utf-8", "surrogatepass"),
                         digest_size=REWRITTEN_HASH // 2).hexdigest()
