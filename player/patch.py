@@ -257,8 +257,7 @@ def _match_gap(a: Mirror, b: Mirror, old: list[int], new: list[int],
         # the same kind, as the diff below would say - without making one (a busy page
         # has hundreds of these a seek; the diff's set-up was a third of the patch)
         o, n = old[0], new[0]
-        if _key(an[o]) == _key(bn[n]) and (o == n or not _by_id_only(bn[n])) \
-                and _keepable(a, b, an[o], bn[n]):
+        if _key(an[o]) == _key(bn[n]) and _kept_as(a, b, o, n):
             out[n] = o
         return
     sm = SequenceMatcher(None, [_key(an[c]) for c in old], [_key(bn[c]) for c in new],
@@ -266,8 +265,13 @@ def _match_gap(a: Mirror, b: Mirror, old: list[int], new: list[int],
     for i, j, size in sm.get_matching_blocks():
         for k in range(size):
             o, n = old[i + k], new[j + k]
-            if (o == n or not _by_id_only(bn[n])) and _keepable(a, b, an[o], bn[n]):
+            if _kept_as(a, b, o, n):
                 out[n] = o
+
+
+def _kept_as(a: Mirror, b: Mirror, o: int, n: int) -> bool:
+    """Whether shown node `o`, of the target's node `n`'s kind, stays in the view as `n`."""
+    return (o == n or not _by_id_only(b.nodes[n])) and _keepable(a, b, a.nodes[o], b.nodes[n])
 
 
 def _by_id_only(n: Node) -> bool:
