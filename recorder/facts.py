@@ -75,16 +75,25 @@ def scrub_facts(facts: SessionFacts, scrub: Callable[[str], str], *,
     digits made `<n>` in the group, keeps what is left of it there."""
     def group(key: str) -> str:
         return fingerprint_key(tuple(scrub(part) for part in key.split("\x1f")))
-    user = facts.user
-    if not user_given and user is not None:
-        user = {k: scrub(v) if isinstance(v, str) else v for k, v in user.items()}
+    user = facts.user if user_given else _scrubbed_user(facts.user, scrub)
     return msgspec.structs.replace(
         facts, first_url=scrub(facts.first_url) if facts.first_url is not None else None,
-        views=[msgspec.structs.replace(v, url=scrub(v.url)) for v in facts.views],
+        views=_scrubbed_views(facts.views, scrub),
         errors=[msgspec.structs.replace(e, message=scrub(e.message), type=scrub(e.type),
                                         fingerprint=group(e.fingerprint))
                 for e in facts.errors],
         user=user)
+
+
+def _scrubbed_views(views: list[View], scrub: Callable[[str], str]) -> list[View]:
+    return [msgspec.structs.replace(v, url=scrub(v.url)) for v in views]
+
+
+def _scrubbed_user(found: dict | None, scrub: Callable[[str], str]) -> dict | None:
+    """The user the events named, its text scrubbed."""
+    if found is None:
+        return None
+    return {k: scrub(v) if isinstance(v, str) else v for k, v in found.items()}
 
 
 def derive_facts(events: Sequence[dict], user: dict | None = None, *,
@@ -132,7 +141,7 @@ class FactsReader:
         views = self.views
         errs = sem.errors
         if scrub is not None:
-            views = [msgspec.structs.replace(v, url=scrub(v.url)) for v in views]
+            views = _scrubbed_views(views, scrub)
             errs = [msgspec.structs.replace(e, message=scrub(e.message), type=scrub(e.type),
                                             stack=scrub(e.stack), logged=scrub(e.logged))
                     for e in errs]
@@ -147,8 +156,8 @@ class FactsReader:
         counts = sem.action_counts()
         actions, frustrations = counts.shown
         found = sem.user.as_dict() if sem.user is not None else None
-        if scrub is not None and found is not None:
-            found = {k: scrub(v) if isinstance(v, str) else v for k, v in found.items()}
+        if scrub is not None:
+            found = _scrubbed_user(found, scrub)
         return SessionFacts(
             start_ms=self.start_ms if self.count else 0, end_ms=self.end_ms if self.count else 0,
             record_count=self.count, first_url=first_url, views=views, errors=errors,
