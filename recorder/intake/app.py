@@ -64,12 +64,11 @@ from ..sessions import INACTIVITY_MS, clean_id
 from ..store import LocalStore, Store
 from .apps import AppError, Application, Applications, normalize_origin
 from .dictionary import Dictionaries, dictionary_id, has_site
-from .http import refusal_cors
 from .demo import DEMO_APP, PAGES, DemoApp, Shop, install, page_names
 from .live import LiveIntake
 from .order import PageOrder
 from .wire import (UNKNOWN_DICTIONARY, Status, WireError, decode_request, max_body_bytes,
-                   request_encoding, said, too_large)
+                   refusal_cors, request_encoding, said, too_large)
 
 log = logging.getLogger(__name__)
 

@@ -38,6 +38,8 @@ from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
+from .wire import refusal_cors
+
 MAX_HEAD_BYTES = 64 * 1024
 MAX_HEADERS = 100
 HEAD_TIMEOUT_S = 10.0
@@ -171,14 +173,6 @@ def _said(code: str, status: int) -> None:
     """In the intake's log, as its other refusals are (at most a line a minute per code)."""
     from .app import _REFUSALS
     _REFUSALS.note(code, status)
-
-
-def refusal_cors(origin: str | None) -> dict[str, str]:
-    """What a refusal says to the page's browser: the page's origin reflected (never with
-    credentials), so the page reads the refusal - its status and error - instead of a
-    network error it would send again. The application's origins decide what is stored,
-    not what a refusal may say (app.py answers every refusal so)."""
-    return {"Access-Control-Allow-Origin": origin, "Vary": "Origin"} if origin else {}
 
 
 def _refusal_app(status: int, code: str, message: str, limit: float):

@@ -452,3 +452,11 @@ def check_envelope(batch: Batch, limits: Limits) -> None:
         raise WireError(Status.BAD_REQUEST, "context_too_large",
                         f"context is {size:,} bytes as JSON, over the {MAX_CONTEXT_BYTES:,}"
                         " byte limit - send less", MAX_CONTEXT_BYTES)
+
+
+def refusal_cors(origin: str | None) -> dict[str, str]:
+    """What a refusal says to the page's browser: the page's origin reflected (never with
+    credentials), so the page reads the refusal - its status and error - instead of a
+    network error it would send again. The application's origins decide what is stored,
+    not what a refusal may say (app.py answers every refusal so)."""
+    return {"Access-Control-Allow-Origin": origin, "Vary": "Origin"} if origin else {}
