@@ -1068,23 +1068,68 @@ class LocalStore(Store):
             if reader.damaged:
                 log.warning("compacting session %s without its damaged segments %s",
                             reader.id, reader.damaged)
-            scrubbed = 0
-            context = None
+            scrubbed, context = 0, None
             if typed is not None:
-                finals = typed.finals()
-                events, scrubbed = finals.scrub_all(events)
-                info = self.index.session(sid)
-                if info is not None and info.context:   # a batch's context held a value
-                    masked = finals.scrub_strings(info.context)   # typed after it came
-                    if masked != info.context:
-                        context, scrubbed = masked, scrubbed + 1
-            if scrubbed:
-                self.forget_deleted(before=True)
-            self._rewrite(reader.id, events, codec or self.compact_codec, context)
-            if scrubbed and not self.forget_deleted(before=False):
-                log.warning("session %s: another program reading the index holds its log; the"
-                            " pages it held before compaction go at a later checkpoint", sid)
+                events, context, scrubbed = self._scrubbed(sid, events, typed.finals())
+            self._rewrite_scrubbed(reader.id, events, codec or self.compact_codec, context,
+                                   scrubbed)
             return True
+
+    def rescrub(self, session_id: str, typed: Echoes) -> bool:
+        """Mask in a stored (compacted) session the echoes of values typed into masked
+        fields after it was stored: a visit the live intake split after 15 minutes without
+        activity, the page's coupon shown in the first session and typed into a masked field
+        in the next (LiveIntake.compact_idle, with the visit's shared `typed`). A session
+        none of whose segments holds a value's needle (searched in the segment payloads,
+        before any event is built) is not decoded, one the values leave as it was is not
+        rewritten; a live one is left to its own compaction. Returns whether it rewrote."""
+        sid = self.resolve(session_id)
+        finals = typed.finals()
+        with self._write_lock, self.session_lock(sid):
+            info = self.index.session(sid)
+            if info is None or self.index.live(sid):
+                return False
+            with self.session(sid) as reader:
+                if not (info.context and finals.scrub_strings(info.context) != info.context) \
+                        and not any(finals.may_be_in(segment_payload(
+                            (self.root / meta.file).read_bytes(), self.load_dictionary))
+                            for meta in reader.segments):
+                    return False
+                events = list(reader.events())
+            events, context, scrubbed = self._scrubbed(sid, events, finals)
+            if not scrubbed:
+                return False
+            if reader.damaged:
+                log.warning("masking session %s again without its damaged segments %s",
+                            reader.id, reader.damaged)
+            self._rewrite_scrubbed(reader.id, events, self.compact_codec, context, scrubbed)
+            log.info("session %s: %d value(s) typed into masked fields later in the visit"
+                     " masked where it showed them", sid, scrubbed)
+            return True
+
+    def _scrubbed(self, sid: str, events: list[dict], finals: Echoes
+                  ) -> tuple[list[dict], dict | None, int]:
+        """`events` and the session's context with `finals`' echoes masked: (events, the
+        context if it changed else None, how many events and contexts changed)."""
+        events, scrubbed = finals.scrub_all(events)
+        context = None
+        info = self.index.session(sid)
+        if info is not None and info.context:   # a batch's context held a value
+            masked = finals.scrub_strings(info.context)   # typed after it came
+            if masked != info.context:
+                context, scrubbed = masked, scrubbed + 1
+        return events, context, scrubbed
+
+    def _rewrite_scrubbed(self, sid: str, events: list[dict], codec: Codec,
+                          context: dict | None, scrubbed: int) -> None:
+        """`_rewrite`, the index's pages that held what the privacy pass changed
+        (`scrubbed` > 0) overwritten before and checkpointed away after (forget_deleted)."""
+        if scrubbed:
+            self.forget_deleted(before=True)
+        self._rewrite(sid, events, codec, context)
+        if scrubbed and not self.forget_deleted(before=False):
+            log.warning("session %s: another program reading the index holds its log; the"
+                        " pages it held before the rewrite go at a later checkpoint", sid)
 
     def compact_idle(self, now_ms: float | None = None, idle_ms: int = INACTIVITY_MS, *,
                      typed: Callable[[str], Echoes | None] | None = None) -> list[str]:

@@ -363,6 +363,8 @@ class LiveIntake:
     def compact_idle(self, now_ms: float | None = None) -> list[str]:
         """Compact the sessions that went quiet (any worker may; the lock makes it once)."""
         done = self.store.compact_idle(now_ms, typed=self._typed)
+        for sid in done:
+            self._rescrub_visit(sid)
         with self._lock:
             for sid in done:
                 self._seen.pop(sid, None)
@@ -372,6 +374,22 @@ class LiveIntake:
                     # after these 15 minutes goes on in a new session that masks their echoes
                     maskers.close(sid)
         return done
+
+    def _rescrub_visit(self, sid: str) -> None:
+        """The earlier sessions of `sid`'s visit, compacted before a value was typed into a
+        masked field in `sid` - the page's coupon shown in one, typed 20 minutes later in the
+        next - lose its echoes too (`Store.rescrub`: only those holding one are rewritten),
+        as an import masks a visit's earlier sessions with what a later one typed."""
+        with self._lock:
+            visits = [(typed, maskers.visit_of(sid))
+                      for *_rules, maskers in self._maskers.values()
+                      if (typed := maskers.typed(sid))]
+        for typed, others in visits:
+            for other in others:
+                try:
+                    self.store.rescrub(other, typed)
+                except (KeyError, ValueError) as exc:   # deleted meanwhile / nothing readable
+                    log.warning("could not mask session %s again: %s", other, exc)
 
     def _typed(self, sid: str) -> Echoes | None:
         """The values this worker saw typed into the session's masked fields (another

@@ -1152,6 +1152,15 @@ class SessionMaskers:
         only), for a pass over what was stored before they were typed (LiveIntake.compact_idle)."""
         return self._echoes.get(session_id)
 
+    def visit_of(self, session_id: str) -> list[str]:
+        """The other sessions whose typed values are `session_id`'s - the sessions of its
+        visit this intake saw (`go_on`, `start_after` share them) - for a pass over what they
+        stored before a value was typed in a later one (LiveIntake.compact_idle)."""
+        kept = self._echoes.get(session_id)
+        if kept is None:
+            return []
+        return [sid for sid, e in self._echoes.items() if e is kept and sid != session_id]
+
     def close(self, session_id: str) -> None:
         """Drop the session's DOM from memory (the next batch resumes from storage); the
         values typed into its masked fields are kept."""

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Callable
 
 import pytest
 
@@ -519,5 +520,66 @@ def test_a_batch_with_two_quiet_gaps_goes_on_from_the_session_just_before_each(t
     shown = Mirror().apply_all(got[third])
     assert "changed in the third" in json.dumps(shown.to_serialized())
     assert not shown.warnings, shown.warnings
+    live.store.close()
+    apps.close()
+
+
+def _shown_then_typed_live(tmp_path, live, app, compacted: bool, other: str | None = None,
+                           before_last: Callable[[], object] = lambda: None) -> str:
+    """shown_then_away_then_typed sent live as session "s1" in two batches, the split
+    between them; with `other`, the first part sent first as another visit's session of
+    that id; `before_last` is called before the later session's compaction. The id of the
+    visit's later session."""
+    events = _now_shifted(shown_then_away_then_typed(), 2 * SPLIT_MS + 60_000)
+    cut = next(i for i, e in enumerate(events) if e["timestamp"] - events[0]["timestamp"]
+               > SPLIT_MS)
+    if other is not None:
+        assert live.accept(app, Batch(session_id=other, events=events[:cut])) == [other]
+    assert live.accept(app, Batch(session_id="s1", events=events[:cut])) == ["s1"]
+    if compacted:
+        assert "s1" in live.compact_idle()
+    (later,) = live.accept(app, Batch(session_id="s1", events=events[cut:]))
+    assert later.startswith("s1.")
+    assert hits(stored_bytes(tmp_path / "data"), {"typed value": [SECRET]})  # the premise
+    before_last()
+    assert later in live.compact_idle()
+    return later
+
+
+@pytest.mark.parametrize("compacted", [True, False], ids=["compacted-before-the-typing",
+                                                          "compacted-after-it"])
+def test_a_live_visit_shown_a_value_before_a_split_and_typed_after_it_is_masked_in_both(
+        tmp_path, compacted):
+    """The live intake's form of the import's case above: the page shows and logs the coupon,
+    the visitor is away 16 minutes, comes back (a new session) and types it into a masked
+    field. The first session was stored - and compacted, as `replay serve` compacts every
+    minute - before the value was known; once the second goes quiet and is compacted, the
+    first is masked again with what it typed (`Store.rescrub`): its events, its facts (the
+    URL), every byte of the data folder."""
+    data, apps, app, (live,) = _visit(tmp_path)
+    _shown_then_typed_live(tmp_path, live, app, compacted)
+    assert hits(stored_bytes(data), {"typed value": [SECRET]}) == []
+    got = stored_events(data)
+    assert "saved coupon: ***" in got and "Your coupon ***" in got and "coupon=***" in got
+    live.store.close()
+    apps.close()
+
+
+def test_another_visit_that_showed_the_value_is_left_as_it_was(tmp_path):
+    """What one visitor typed is masked in their visit's sessions only: another visit's
+    session, whose page showed the same text, holds nothing typed - not read whole nor
+    rewritten."""
+    data, apps, app, (live,) = _visit(tmp_path)
+    kept = {}
+
+    def note_segments():
+        with Store.open(data) as s:
+            kept["stranger"] = s.session("stranger").segments
+    _shown_then_typed_live(tmp_path, live, app, compacted=True, other="stranger",
+                           before_last=note_segments)
+    with Store.open(data) as s:
+        assert f"saved coupon: {SECRET}" in json.dumps(list(s.session("stranger").events()))
+        assert "saved coupon: ***" in json.dumps(list(s.session("s1").events()))
+        assert s.session("stranger").segments == kept["stranger"]
     live.store.close()
     apps.close()
