@@ -63,6 +63,7 @@ class RecordPage(QWidget):
 
     sessionRecorded = Signal(str)     # a session id, once stored
     recordingFailed = Signal(str)     # why nothing was stored (said in the status line too)
+    pageWidthChosen = Signal(object)  # a PageWidth the person picked (kept by the window)
 
     def __init__(self, data_dir: Path | str, parent: QWidget | None = None, *,
                  open_in_player: bool = True):
@@ -242,6 +243,7 @@ class RecordPage(QWidget):
 
     def _width_picked(self, index: int) -> None:
         self.set_page_width(self.width_box.itemData(index))
+        self.pageWidthChosen.emit(self.width_box.itemData(index))
 
     def _fit_page(self) -> None:
         """The view's zoom for the page width in force, and its size said in the bar."""

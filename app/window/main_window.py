@@ -34,6 +34,7 @@ from ..ids import short_id
 from ..nav import COMPACT_NAV_WIDTH, NAV_WIDTH, nav_compact, nav_text
 from ..privacy_workspace import PrivacyWorkspace
 from ..record.page import RecordPage
+from ..record.viewport import PageWidth
 from . import help_menu
 from .importer import AS_NEW_BUTTON, ImportJob, progress_dialog as import_progress_dialog
 from .jobs import job_dialog
@@ -47,6 +48,11 @@ from .thumbnails import ThumbnailService
 
 DEFAULT_SIZE = (1440, 900)   # on a screen with room for it (else see window_size)
 MAX_RECENT = 10
+# the choices kept between runs (QSettings keys): View > Compact Navigation - the strip, the
+# names, or by the window's width ("") - and record mode's page width (a PageWidth's name)
+NAV_KEY = "view/compact_navigation"
+NAV_CHOICES: dict[str, bool | None] = {"strip": True, "names": False, "": None}
+PAGE_WIDTH_KEY = "record/page_width"
 FILE_SESSIONS_OPENED = 6     # a file holding more sessions opens this many, each in a tab
 ERASE_LISTED = 8             # sessions named in the question before erasing a selection
 RECORDING_FILTER = ("Recordings (*.replay *.json *.json.gz *.json.zst *.ndjson *.jsonl *.gz"
@@ -108,7 +114,8 @@ class MainWindow(QMainWindow):
         self.nav.setObjectName("nav")
         self.nav.setAccessibleName("Pages")
         self.nav.setFixedWidth(NAV_WIDTH)
-        self._nav_chosen: bool | None = None   # View > Compact Navigation; None: by width
+        # View > Compact Navigation, kept between runs; None: by the window's width
+        self._nav_chosen: bool | None = NAV_CHOICES.get(str(self.settings.value(NAV_KEY, "")))
         self.compact_nav_action: QAction | None = None   # (its menu is made after the nav)
         self.nav.setFrameShape(QListWidget.Shape.NoFrame)
         self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -132,6 +139,11 @@ class MainWindow(QMainWindow):
         # Record mode shows the stored session with its steps itself; the list learns of it.
         self.record = RecordPage(self.data_dir)
         self.record.sessionRecorded.connect(lambda _sid: self.reload_sessions())
+        width = str(self.settings.value(PAGE_WIDTH_KEY, ""))   # the last one picked
+        if width in PageWidth.__members__:
+            self.record.set_page_width(PageWidth[width])
+        self.record.pageWidthChosen.connect(
+            lambda choice: self.settings.setValue(PAGE_WIDTH_KEY, choice.name))
         self._add(1, "Record", self.record)
         self.nav.setCurrentRow(0)
 
@@ -167,6 +179,7 @@ class MainWindow(QMainWindow):
         """The navigation as a strip of characters (True), names (False), or by the
         window's width (None: `app.nav.nav_compact`)."""
         self._nav_chosen = compact
+        self.settings.setValue(NAV_KEY, next(k for k, v in NAV_CHOICES.items() if v is compact))
         self._fit_nav()
 
     def _fit_nav(self) -> None:

@@ -1859,3 +1859,37 @@ def test_in_a_1024_window_the_navigation_is_a_strip_and_the_player_keeps_its_pan
     qtbot.waitUntil(lambda: window.width() == 1400, timeout=5000)
     window.compact_nav_action.trigger()
     assert window.nav.width() == COMPACT_NAV_WIDTH
+
+
+def test_the_navigation_and_the_recorded_page_width_chosen_are_kept_for_the_next_run(
+        window, qtbot, data, settings):
+    """View > Compact Navigation and record mode's page width, once chosen, are what the next
+    run opens with (each was back to the window's own choice, by its width, every run)."""
+    from app.nav import COMPACT_NAV_WIDTH, NAV_WIDTH
+    from app.record.viewport import PageWidth
+
+    window.resize(1400, 800)
+    qtbot.waitUntil(lambda: window.width() == 1400, timeout=5000)
+    assert window.nav.width() == NAV_WIDTH   # by its width: the names
+    window.compact_nav_action.trigger()
+    box = window.record.width_box
+    picked = PageWidth.WINDOW if window.record.page_width() is PageWidth.DESKTOP \
+        else PageWidth.DESKTOP   # not the window's own choice
+    box.activated.emit(box.findData(picked))   # as a pick in the list does
+    window.close()
+    again = MainWindow(data, settings=settings, thumbnails=False)
+    qtbot.addWidget(again)
+    again.resize(1400, 800)
+    again.show()
+    qtbot.waitExposed(again)
+    assert again.nav.width() == COMPACT_NAV_WIDTH and again.compact_nav_action.isChecked()
+    assert again.record.page_width() is picked
+    again.compact_nav_action.trigger()   # the names, chosen: kept as a choice too
+    again.close()
+    third = MainWindow(data, settings=settings, thumbnails=False)
+    qtbot.addWidget(third)
+    third.resize(1008, 652)   # a strip by its width (test above), the names as chosen
+    third.show()
+    qtbot.waitUntil(lambda: third.size().toTuple() == (1008, 652), timeout=5000)
+    assert third.nav.width() == NAV_WIDTH and not third.compact_nav_action.isChecked()
+    third.close()
