@@ -42,7 +42,7 @@ from recorder.steps import Step, StepsBuilder, steps
 from . import BUG_PANEL_KEYS, MARK_BUG_KEYS, RECORD_KEYS
 from ..ids import short_id
 from .browser import RecordingBrowser
-from .viewport import PageWidth, default_width, recorded
+from .viewport import SHORT_BAR_BELOW, PageWidth, default_width, recorded
 
 STEPS_REFRESH_MS = 150         # while recording, the steps list is redrawn at most this often
 BLANK = "about:blank"
@@ -124,8 +124,6 @@ class RecordPage(QWidget):
             " a desktop screen, shown smaller to fit.")
         self.width_box.activated.connect(self._width_picked)
         self.size_label = QLabel(self)
-        self.size_label.setToolTip("The page's size as recorded (its window.innerWidth ×"
-                                   " innerHeight), and the scale it is shown at here")
         self.panel_button = QToolButton(self, text="Bug panel", checkable=True, checked=True)
         self.panel_keys = QShortcut(QKeySequence(BUG_PANEL_KEYS), self)
         self.panel_keys.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
@@ -252,7 +250,11 @@ class RecordPage(QWidget):
         if abs(self.view.zoomFactor() - size.zoom) > 1e-4:
             self.view.setZoomFactor(size.zoom)
         self.width_box.setCurrentIndex(self.width_box.findData(choice))
-        self.size_label.setText(size.said())
+        short = self.width() < SHORT_BAR_BELOW   # the address keeps its room on a laptop
+        self.size_label.setText(size.said(short))
+        self.size_label.setToolTip(
+            f"{size.said()}: the page's size as recorded (its window.innerWidth ×"
+            " innerHeight), and the scale it is shown at here")
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt)
         if obj is self.view and event.type() == QEvent.Type.Resize:

@@ -10,6 +10,7 @@ import enum
 from typing import NamedTuple
 
 DESKTOP_WIDTH = 1280          # CSS px: wider than the usual desktop breakpoints (992, 1200)
+SHORT_BAR_BELOW = 1200        # a record bar narrower than this says the size in short
 MIN_ZOOM, MAX_ZOOM = 0.25, 5.0   # QtWebEngine's zoom factor range
 
 
@@ -28,8 +29,14 @@ class Recorded(NamedTuple):
     height: int
     zoom: float
 
-    def said(self) -> str:
-        shown = "" if abs(self.zoom - 1.0) < 0.005 else f" (shown at {round(self.zoom * 100)}%)"
+    def said(self, short: bool = False) -> str:
+        """"Recording at 1280 × 913 (shown at 68%)"; `short` (a narrow bar's): "1280 × 913 ·
+        68%"."""
+        zoomed = abs(self.zoom - 1.0) >= 0.005
+        if short:
+            return f"{self.width} × {self.height}" + \
+                (f" · {round(self.zoom * 100)}%" if zoomed else "")
+        shown = f" (shown at {round(self.zoom * 100)}%)" if zoomed else ""
         return f"Recording at {self.width} × {self.height}{shown}"
 
 

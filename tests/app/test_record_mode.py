@@ -941,9 +941,11 @@ def test_on_a_laptop_a_desktop_site_is_recorded_1280_wide_shown_smaller(qtbot, r
     qtbot.waitUntil(lambda: abs(_inner(hand)[0] - 1280) <= 2, timeout=TIMEOUT_MS)
     assert page.view.zoomFactor() == pytest.approx(area / 1280)
     w, h = _inner(hand)
-    assert page.size_label.text() == \
-        f"Recording at 1280 × {round(page.view.height() * 1280 / area)}" \
-        f" (shown at {round(area / 1280 * 100)}%)", (page.size_label.text(), w, h)
+    said = f"1280 × {round(page.view.height() * 1280 / area)}"
+    assert page.size_label.text() == f"{said} · {round(area / 1280 * 100)}%", \
+        (page.size_label.text(), w, h)   # short in a narrow bar; the sentence in its tooltip
+    assert page.size_label.toolTip().startswith(
+        f"Recording at {said} (shown at {round(area / 1280 * 100)}%)")
     _load(qtbot, page, shop.url("help.html"))   # another page: as wide
     hand.wait_ready()
     assert abs(_inner(hand)[0] - 1280) <= 2
@@ -958,7 +960,7 @@ def test_on_a_laptop_a_desktop_site_is_recorded_1280_wide_shown_smaller(qtbot, r
     hand = _recording(qtbot, page, shop.url("index.html"))
     qtbot.waitUntil(lambda: _inner(hand)[0] == area, timeout=TIMEOUT_MS)
     assert page.view.zoomFactor() == 1.0
-    assert page.size_label.text() == f"Recording at {area} × {page.view.height()}"
+    assert page.size_label.text() == f"{area} × {page.view.height()}"
     with qtbot.waitSignal(page.sessionRecorded, timeout=TIMEOUT_MS):
         page.stop()   # stored before the page is closed (closed while storing: a segfault)
 

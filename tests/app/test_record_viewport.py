@@ -36,4 +36,7 @@ def test_the_size_is_said_with_the_scale_it_is_shown_at():
     assert recorded(PageWidth.DESKTOP, 876, 560).said() == \
         "Recording at 1280 × 818 (shown at 68%)"
     assert recorded(PageWidth.WINDOW, 876, 560).said() == "Recording at 876 × 560"
+    # a laptop's bar: short, so the address keeps its room
+    assert recorded(PageWidth.DESKTOP, 876, 560).said(short=True) == "1280 × 818 · 68%"
+    assert recorded(PageWidth.WINDOW, 876, 560).said(short=True) == "876 × 560"
     assert PageWidth.DESKTOP.label == "Desktop (1280 px)"
