@@ -2191,16 +2191,18 @@ class _StreamSession:
             return done
         finals = echoes.finals()
         scrubbed = finals.scrub_strings(context)
-        if scrubbed is not context and self.first_info is not None:
-            self.first_info = {**self.first_info, "context": scrubbed}
+        facts = scrub_facts(row.facts, finals.scrub, user_given=self.user is not None)
+        header = self.first_info   # the first segment's: its context, the user it names
+        if header is not None and (scrubbed is not context or facts.user != header["user"]):
+            self.first_info = {**header, "context": scrubbed, "user": facts.user}
         changed = self._scrub_segments(finals, len(self.segs))
-        if scrubbed is not context and self.first_info is not None and 0 not in changed:
-            meta = self.segs[0]   # its events as they were, its header with the context
+        if self.first_info is not header and 0 not in changed:
+            meta = self.segs[0]   # its events as they were, its header masked
             self._write_headed(meta, (self.store.root / meta.file).read_bytes())
-        if not changed and scrubbed is context:
+        if not changed and self.first_info is header and scrubbed is context \
+                and facts == row.facts:
             return done
-        return stored, row_of(scrub_facts(row.facts, finals.scrub,
-                                          user_given=self.user is not None), scrubbed)
+        return stored, row_of(facts, scrubbed)
 
     def _other(self, sid: str) -> bool:
         """--as-new, and stored session `sid` holds another bug report than this import's."""

@@ -583,3 +583,23 @@ def test_another_visit_that_showed_the_value_is_left_as_it_was(tmp_path):
         assert s.session("stranger").segments == kept["stranger"]
     live.store.close()
     apps.close()
+
+
+@pytest.mark.parametrize("how", [streamed, whole], ids=["streamed", "whole"])
+def test_the_user_a_session_named_before_the_split_loses_what_the_next_one_typed(tmp_path, how):
+    """The page names its user (an `identify` event: PostHog's, or the app's own) with the
+    coupon in a field of it, and the session after the split types the coupon into a masked
+    field: the user the earlier session lists - in the index and in its first segment's
+    header, which an index rebuilt from the segment files reads - is masked as its events
+    are."""
+    events = shown_then_away_then_typed()
+    events.insert(3, {"type": 5, "timestamp": events[2]["timestamp"], "data": {
+        "tag": "identify", "payload": {"id": "u-17", "name": f"Ada {SECRET}"}}})
+    f = tmp_path / "rec.json"
+    f.write_text(json.dumps(events))
+    root = tmp_path / "data"
+    assert len(how(root, f, DEFAULT)) == 2
+    with Store.open(root) as s:
+        first = min(s.sessions(), key=lambda i: i.start_ms)
+        assert first.user_id == "u-17" and first.user_name == "Ada ***", first.user_name
+    assert hits(stored_bytes(root), {"typed value": [SECRET]}) == []
